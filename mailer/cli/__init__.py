@@ -1,0 +1,75 @@
+"""The ``mailer`` command: a thin layer of Click commands over the library.
+
+Each command parses its options, calls one library function, prints, and exits. Commands
+live in one module per area (lists, preview, send, events/reports); this module holds the
+top-level group, the shared ``--config`` option and the error-to-exit-code mapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mailer import config as config_module
+from mailer import output
+from mailer.config import Config
+from mailer.errors import MailerError
+
+
+@dataclass
+class AppContext:
+    """What every command may need: the configuration, loaded on first use."""
+
+    config_path: Path | None
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = config_module.from_environment(self.config_path)
+        return self._config
+
+
+class MailerGroup(click.Group):
+    """Turns a MailerError anywhere below into a plain message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MailerError as exc:
+            output.error(exc)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            output.err_console.print("Stopped.")
+            ctx.exit(130)
+
+
+@click.group(cls=MailerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="mailer.toml to use (default: $MAILER_CONFIG, then ./mailer.toml, then built-in defaults).",
+)
+@click.version_option(package_name="press-mailer")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """press-mailer: send press releases to journalists through SendGrid.
+
+    Check your lists, preview the release, test-send it to staff, send it, and read the
+    opens and bounces afterwards. Every command has --help with an example.
+
+    \b
+    Example:
+        mailer lists check lists/press.csv
+    """
+    ctx.obj = AppContext(config_path=config_path)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+# Each area registers its commands on ``main`` when imported.
+from mailer.cli import lists as _lists  # noqa: E402,F401

@@ -1,0 +1,205 @@
+"""mailer.toml: one typed model, loaded once and passed down.
+
+Found through ``--config``, then ``$MAILER_CONFIG``, then ``mailer.toml`` in the current folder;
+with none of them the built-in defaults apply (good for a dry run, not for a live send).
+Unknown keys, wrong types and missing values are ``ConfigError`` naming the file and the key.
+The API key itself is never in a file: the config names the environment variable holding it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from mailer.errors import ConfigError
+
+CONFIG_FILE_NAME = "mailer.toml"
+CONFIG_ENV_VAR = "MAILER_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SenderConfig(_Section):
+    """Who the release comes from; the postal address is required for a live send."""
+
+    from_email: str = "press@example.org"
+    from_name: str = "Press Office"
+    reply_to: str | None = None
+    postal_address: str | None = None
+
+
+class TrackingConfig(_Section):
+    """SendGrid tracking settings sent with every message."""
+
+    open_tracking: bool = True
+    click_tracking: bool = True
+    subscription_tracking: bool = True
+
+
+class SendGridConfig(_Section):
+    """How to reach SendGrid and how hard to push it."""
+
+    api_key_env: str = "SENDGRID_API_KEY"
+    api_url: str = "https://api.sendgrid.com"
+    batch_size: int = Field(1000, ge=1, le=1000)
+    concurrency: int = Field(4, ge=1, le=32)
+    timeout: float = Field(30.0, gt=0)
+    retries: int = Field(4, ge=0, le=20)
+    max_retry_wait: float = Field(60.0, gt=0)
+    category: str = "press-release"
+    asm_group_id: int | None = None
+    tracking: TrackingConfig = TrackingConfig()
+    sandbox: bool = False
+
+
+class ListsConfig(_Section):
+    """Where the staff list for test sends lives."""
+
+    staff: Path | None = None
+
+
+class DatabaseConfig(_Section):
+    """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
+
+    url: str = "sqlite:///mailer.db"
+
+
+class WebhookConfig(_Section):
+    """The event webhook server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    path: str = "/sendgrid/events"
+    verification_key: str | None = None
+    max_body_bytes: int = Field(10_000_000, ge=1_000_000)
+    block_threshold: int = Field(3, ge=1)
+
+
+class ComposeConfig(_Section):
+    """Where templates come from and where previews and dry-run output go."""
+
+    templates: Path = Path("templates")
+    base_url: str | None = None
+    preview_dir: Path = Path("out/preview")
+    outbox_dir: Path = Path("out/outbox")
+
+
+class Config(_Section):
+    """The whole of mailer.toml. ``source`` is the file it came from (None for defaults)."""
+
+    sender: SenderConfig = SenderConfig()
+    sendgrid: SendGridConfig = SendGridConfig()
+    lists: ListsConfig = ListsConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    webhook: WebhookConfig = WebhookConfig()
+    compose: ComposeConfig = ComposeConfig()
+    source: Path | None = Field(None, exclude=True)
+
+    def api_key(self, environ: Mapping[str, str]) -> SecretStr:
+        """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
+        name = self.sendgrid.api_key_env
+        value = environ.get(name, "").strip()
+        if not value:
+            raise ConfigError(
+                f"No SendGrid API key: the environment variable {name} is not set.",
+                hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
+                "(create the key in SendGrid under Settings > API Keys, with Mail Send permission).",
+            )
+        return SecretStr(value)
+
+
+def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """The config file to use: --config, then $MAILER_CONFIG, then ./mailer.toml, else None."""
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV_VAR):
+        return Path(environ[CONFIG_ENV_VAR])
+    candidate = cwd / CONFIG_FILE_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load(path: Path | None) -> Config:
+    """Read and validate a config file; None gives the built-in defaults."""
+    if path is None:
+        return Config()
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no such configuration file.",
+            hint="Copy config.example.toml to mailer.toml and edit it, or pass --config FILE.",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Compare with config.example.toml.") from exc
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc), hint="See config.example.toml for every key.") from exc
+    return _resolve_paths(config, path.parent).model_copy(update={"source": path})
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Relative paths in the file are relative to the file, not to wherever mailer runs."""
+
+    def resolve(value: Path | None) -> Path | None:
+        return value if value is None or value.is_absolute() else base / value
+
+    url = config.database.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
+    compose = config.compose
+    return config.model_copy(
+        update={
+            "lists": config.lists.model_copy(update={"staff": resolve(config.lists.staff)}),
+            "database": config.database.model_copy(update={"url": url}),
+            "compose": compose.model_copy(
+                update={
+                    "templates": resolve(compose.templates),
+                    "preview_dir": resolve(compose.preview_dir),
+                    "outbox_dir": resolve(compose.outbox_dir),
+                }
+            ),
+        }
+    )
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    """One line per problem: file, dotted key, what is wrong, and a suggestion for typos."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "extra_forbidden":
+            lines.append(f'{path}: unknown key "{key}"{_suggestion(error["loc"])}')
+        elif error["type"] == "missing":
+            lines.append(f'{path}: missing key "{key}"')
+        else:
+            lines.append(f'{path}: key "{key}": {error["msg"]} (got {error.get("input")!r})')
+    return "\n".join(lines)
+
+
+def _suggestion(location: tuple[Any, ...]) -> str:
+    """'; did you mean batch_size?' for a misspelt key, from the fields of its section."""
+    model: type[BaseModel] = Config
+    for part in location[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    known = [name for name in model.model_fields if name != "source"]
+    close = difflib.get_close_matches(str(location[-1]), known, n=1)
+    return f"; did you mean {close[0]}?" if close else f"; known keys here: {', '.join(known)}"
+
+
+def from_environment(explicit: Path | None = None) -> Config:
+    """Find and load the configuration the way the command line does."""
+    return load(find(explicit, os.environ, Path.cwd()))
+

@@ -1,0 +1,224 @@
+"""Plain values passed between stages: contacts, rendered releases, states.
+
+Frozen dataclasses, so that no stage can change what an earlier one produced; states are
+enums whose values are what the delivery log stores. Types that only one stage and its
+neighbour share live beside that stage (``transport.base.Batch``, ``events.Event``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# The canonical contact columns, in the order `lists clean` writes them.
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "outlet",
+    "title",
+    "beat",
+    "tags",
+    "country",
+    "language",
+)
+
+
+class RejectReason(StrEnum):
+    """Why a list row is not a recipient."""
+
+    INVALID = "invalid"
+    MISSING = "missing"
+    DUPLICATE = "duplicate"
+    SUPPRESSED = "suppressed"
+    FILTERED = "filtered"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One journalist who will receive the release.
+
+    ``fields`` holds every template-usable value as text: the canonical columns (``email``
+    included, ``tags`` joined with "; ") and custom columns under safe identifiers.
+    """
+
+    email: str
+    fields: Mapping[str, str]
+    source: str
+    row: int
+
+    @property
+    def key(self) -> str:
+        """The address as compared for duplicates and suppressions."""
+        return self.email.lower()
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        raw = self.fields.get("tags", "")
+        return tuple(tag.strip() for tag in raw.split(";") if tag.strip())
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.fields.get("first_name", ""), self.fields.get("last_name", "")) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A list row that is not a recipient, with where it came from and why.
+
+    ``row`` is the spreadsheet row number (the header is row 1). ``cells`` are the row's
+    original cells under their original headers, so a colleague can fix them.
+    """
+
+    source: str
+    row: int
+    email: str
+    reason: RejectReason
+    detail: str
+    cells: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ListSummary:
+    """What was found in one list file."""
+
+    path: str
+    rows: int
+    encoding: str
+    delimiter: str
+    recognized: Mapping[str, str]  # canonical name -> header as written in the file
+    custom: Mapping[str, str]  # safe identifier -> header as written in the file
+
+
+@dataclass(frozen=True, slots=True)
+class ContactList:
+    """The result of loading one or more list files: every row is in exactly one of the two."""
+
+    contacts: tuple[Contact, ...]
+    rejected: tuple[RejectedRow, ...]
+    files: tuple[ListSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Narrow a list: every ``where`` field must match one of its values; any ``tags`` matches.
+
+    Field names are canonical or custom identifiers; comparisons ignore case and spaces.
+    """
+
+    where: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    tags: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not self.where and not self.tags
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with the release."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A release rendered and inlined once per campaign, with tokens where contact fields go.
+
+    ``subject`` and ``text`` carry text tokens, ``html`` carries HTML tokens; use
+    ``compose.substitutions`` for a recipient's token values and ``compose.personalize`` for
+    the exact email one journalist receives.
+    """
+
+    release_path: str
+    content_hash: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    fields: tuple[str, ...]
+    embargo: datetime | None = None
+    from_email: str | None = None
+    from_name: str | None = None
+    reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Personalized:
+    """What one journalist receives: subject, HTML and text with their values filled in."""
+
+    subject: str
+    html: str
+    text: str
+
+
+class Mode(StrEnum):
+    """What kind of send a campaign is."""
+
+    LIVE = "live"
+    TEST = "test"
+    DRY_RUN = "dry-run"
+
+
+class CampaignStatus(StrEnum):
+    """Where a campaign stands."""
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class MessageState(StrEnum):
+    """Where one recipient's message stands."""
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+class Delivery(StrEnum):
+    """What SendGrid's events say happened to an accepted message, in forward order.
+
+    A message's delivery only moves to a later rank (a ``delivered`` after a ``bounce``
+    changes nothing); see ``DELIVERY_RANK``.
+    """
+
+    PROCESSED = "processed"
+    DEFERRED = "deferred"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"
+
+
+DELIVERY_RANK: Mapping[Delivery, int] = {
+    Delivery.PROCESSED: 1,
+    Delivery.DEFERRED: 2,
+    Delivery.DELIVERED: 3,
+    Delivery.BLOCKED: 4,
+    Delivery.BOUNCED: 5,
+    Delivery.DROPPED: 5,
+}
+
+
+class SuppressionReason(StrEnum):
+    """Why an address is never mailed again."""
+
+    BOUNCE = "bounce"
+    BLOCK = "block"
+    SPAM_REPORT = "spamreport"
+    UNSUBSCRIBE = "unsubscribe"
+    INVALID = "invalid"
+    MANUAL = "manual"
+    FORGOTTEN = "forgotten"

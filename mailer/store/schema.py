@@ -1,0 +1,105 @@
+"""The delivery log's tables: campaign, message, event, suppression (see DESIGN.md).
+
+SQLAlchemy Core tables, so the same code runs on an SQLite file and on PostgreSQL.
+Only ``store/<table>.py`` writes SQL for its table; everything else calls those modules.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+campaign = Table(
+    "campaign",
+    metadata,
+    Column("id", String(120), primary_key=True),  # readable: 2026-02-19-release-slug[-2]
+    Column("release_path", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("lists", JSON, nullable=False, default=list),
+    Column("filters", JSON, nullable=False, default=dict),
+    Column("mode", String(10), nullable=False),  # models.Mode
+    Column("status", String(12), nullable=False),  # models.CampaignStatus
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scheduled_at", DateTime(timezone=True)),
+    Column("sendgrid_batch_id", String(120)),
+    Column("sender", JSON, nullable=False, default=dict),  # from/reply-to used, for status
+)
+
+message = Table(
+    "message",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(120), ForeignKey("campaign.id"), nullable=False),
+    Column("key", String(40), nullable=False, unique=True),  # opaque, goes to custom_args
+    Column("email", Text, nullable=False),
+    Column("email_key", Text, nullable=False),  # lower-cased address
+    Column("fields", JSON, nullable=False, default=dict),  # snapshot of the contact
+    Column("source", Text),  # list file and row, for status and reports
+    Column("state", String(10), nullable=False),  # models.MessageState
+    Column("skip_reason", String(20)),  # models.RejectReason for skipped rows
+    Column("batch_no", Integer),
+    Column("sg_message_id", String(120)),  # X-Message-Id of the accepting request
+    Column("error", Text),
+    Column("delivery", String(12)),  # models.Delivery, furthest reached
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_message_campaign_state", message.c.campaign_id, message.c.state)
+Index("ix_message_email_key", message.c.email_key)
+# Promise 2: one live row per address per campaign; skipped rows (duplicates) may repeat it.
+Index(
+    "ux_message_campaign_address",
+    message.c.campaign_id,
+    message.c.email_key,
+    unique=True,
+    sqlite_where=text("state <> 'skipped'"),
+    postgresql_where=text("state <> 'skipped'"),
+)
+
+event = Table(
+    "event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sg_event_id", String(120), unique=True),
+    Column("dedupe_key", String(64), nullable=False, unique=True),  # hash of the event's content
+    Column("campaign_id", String(120)),
+    Column("message_id", Integer),
+    Column("event", String(30), nullable=False),
+    Column("email", Text),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("sg_message_id", String(200)),
+    Column("reason", Text),
+    Column("bounce_type", String(20)),
+    Column("bounce_classification", String(60)),
+    Column("machine_open", Boolean),
+    Column("url", Text),
+    Column("raw", Text, nullable=False),  # the event JSON as received
+)
+Index("ix_event_campaign_event", event.c.campaign_id, event.c.event)
+Index("ix_event_message", event.c.message_id)
+
+suppression = Table(
+    "suppression",
+    metadata,
+    Column("email_key", Text, primary_key=True),
+    Column("reason", String(20), nullable=False),  # models.SuppressionReason
+    Column("source", String(20), nullable=False),  # webhook, import, sync, manual, forget
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

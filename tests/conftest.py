@@ -1,0 +1,38 @@
+"""Fixtures every test shares: a clean environment, a real SQLite delivery log."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from mailer.store import connect
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's API key, config or proxies; each runs in its own folder."""
+    for name in list(os.environ):
+        if name == "SENDGRID_API_KEY" or name.startswith("MAILER_") or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The URL of a fresh SQLite delivery log in a temp folder."""
+    return f"sqlite:///{tmp_path / 'log.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Engine:
+    """A real SQLite delivery log with every table created."""
+    return connect(db_url)
