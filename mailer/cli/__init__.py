@@ -72,4 +72,11 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 pass_app = click.make_pass_decorator(AppContext)
 
 # Each area registers its commands on ``main`` when imported.
-from mailer.cli import lists as _lists  # noqa: E402,F401
+from mailer.cli import (  # noqa: E402,F401
+    events as _events,
+    lists as _lists,
+    preview as _preview,
+    reports as _reports,
+    send as _send,
+    suppressions as _suppressions,
+)
