@@ -69,7 +69,7 @@ class ListsConfig(_Section):
 class DatabaseConfig(_Section):
     """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
 
-    url: str = "sqlite:///mailer.db"
+    url: str = "sqlite:///out/mailer.db"
 
 
 class WebhookConfig(_Section):
