@@ -1,0 +1,67 @@
+"""Data flows one way: each stage imports only what comes before it (STYLE.md §2)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "mailer"
+
+# module prefix -> imports it must never make
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "mailer.contacts": ("mailer.compose", "mailer.release", "mailer.transport", "mailer.store", "mailer.send", "mailer.cli", "sendgrid", "jinja2"),
+    "mailer.listfile": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
+    "mailer.addresses": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
+    "mailer.release": ("mailer.transport", "mailer.store", "mailer.contacts", "mailer.send", "mailer.cli", "sendgrid"),
+    "mailer.compose": ("mailer.transport", "mailer.store", "mailer.contacts", "mailer.send", "mailer.plan", "mailer.cli", "sendgrid", "pandas"),
+    "mailer.transport": ("mailer.contacts", "mailer.listfile", "mailer.store", "mailer.release", "mailer.events", "mailer.cli", "sqlalchemy", "pandas", "jinja2"),
+    "mailer.plan": ("mailer.transport.sendgrid", "mailer.store", "mailer.cli", "sendgrid"),
+    "mailer.events": ("mailer.transport", "mailer.compose", "mailer.contacts", "mailer.send", "mailer.cli"),
+    "mailer.signature": ("mailer.store", "mailer.cli", "mailer.events"),
+    "mailer.reports": ("mailer.transport", "mailer.compose", "mailer.send", "mailer.cli", "sendgrid"),
+    "mailer.store": ("mailer.transport", "mailer.compose", "mailer.contacts", "mailer.send", "mailer.cli", "sendgrid"),
+    "mailer.models": ("mailer.",),
+    "mailer.errors": ("mailer.",),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_layers_no_stage_reaches_back(path: Path) -> None:
+    """A stage never imports a later stage, the command line, or a library it must not know."""
+    name = module_name(path)
+    rules = [banned for prefix, banned in FORBIDDEN.items() if name == prefix or name.startswith(prefix + ".")]
+    for banned in (b for group in rules for b in group):
+        offending = sorted(i for i in imports(path) if i == banned or i.startswith(banned if banned.endswith(".") else banned + "."))
+        assert not offending, f"{name} imports {offending}, which {banned} stands for"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_layers_only_config_and_cli_read_the_environment(path: Path) -> None:
+    """Configuration is loaded once and passed down; library modules never read os.environ."""
+    name = module_name(path)
+    if name in {"mailer.config"} or name.startswith("mailer.cli"):
+        return
+    source = path.read_text(encoding="utf-8")
+    assert "os.environ" not in source and "os.getenv" not in source, f"{name} reads the environment"
