@@ -93,6 +93,8 @@ event = Table(
 )
 Index("ix_event_campaign_event", event.c.campaign_id, event.c.event)
 Index("ix_event_message", event.c.message_id)
+# Block counting, address-only linking and `mailer forget` look events up by address.
+Index("ix_event_email", event.c.email)
 
 suppression = Table(
     "suppression",

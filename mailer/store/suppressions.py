@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -37,24 +37,60 @@ def add(
     Returns how many addresses were newly suppressed.
     """
     stamp = now or datetime.now(UTC)
-    rows = {
-        address.strip().lower(): {
-            "email_key": address.strip().lower(),
-            "reason": str(reason),
-            "source": source,
-            "note": note,
-            "created_at": stamp,
-        }
-        for address, reason, note in entries
-        if address and address.strip()
-    }
+    records = [Suppression(address, reason, source, note, stamp) for address, reason, note in entries]
+    with engine.begin() as connection:
+        return insert(connection, records)
+
+
+def insert(connection: Connection, records: Iterable[Suppression]) -> int:
+    """Suppress each record's address inside the caller's transaction; the first record wins.
+
+    Returns how many addresses were newly suppressed.
+    """
+    rows: dict[str, dict[str, object]] = {}
+    for record in records:
+        key = record.email_key.strip().lower() if record.email_key else ""
+        if key and key not in rows:
+            rows[key] = {
+                "email_key": key,
+                "reason": str(record.reason),
+                "source": record.source,
+                "note": record.note,
+                "created_at": record.created_at,
+            }
     if not rows:
         return 0
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(suppression).on_conflict_do_nothing(index_elements=["email_key"])
-    with engine.begin() as connection:
-        result = connection.execute(statement, list(rows.values()))
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(suppression).on_conflict_do_nothing(index_elements=["email_key"])
+    result = connection.execute(statement, list(rows.values()))
     return max(result.rowcount, 0)
+
+
+def lift(connection: Connection, address: str, *, reason: SuppressionReason, note_prefix: str) -> int:
+    """Remove one automatic suppression (a group resubscribe undoing a group unsubscribe)."""
+    statement = delete(suppression).where(
+        suppression.c.email_key == address.strip().lower(),
+        suppression.c.reason == str(reason),
+        suppression.c.note.startswith(note_prefix, autoescape=True),
+    )
+    return connection.execute(statement).rowcount
+
+
+def replace(connection: Connection, record: Suppression) -> bool:
+    """Make ``record`` the address's only suppression; True if one existed before."""
+    key = record.email_key.strip().lower()
+    existed = connection.execute(delete(suppression).where(suppression.c.email_key == key)).rowcount > 0
+    insert(connection, [record])
+    return existed
+
+
+def find(engine: Engine, address: str) -> Suppression | None:
+    """The suppression of one address, if any."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(suppression).where(suppression.c.email_key == address.strip().lower())
+        ).first()
+    return None if row is None else Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, row.created_at)
 
 
 def remove(engine: Engine, addresses: Iterable[str]) -> int:

@@ -1,0 +1,350 @@
+"""Reading one press-list file: encoding, delimiter, header row, every cell as text.
+
+Journalist lists come out of Excel, media databases and colleagues' exports, so this module
+accepts UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode Text") and Windows-1252
+(Excel "CSV" on Windows), comma / semicolon / tab delimiters, quoted cells with newlines and
+blank lines. Anything it cannot read with certainty is refused with a ``ListError`` that says
+what to do; a file is never silently decoded wrong.
+
+Cells are read with pandas (string dtype, backed by Arrow). Clean exports take the fast Arrow
+CSV reader; a file it refuses (blank or ragged lines) is read again by pandas' C parser, which
+gives the same cells and row numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import keyword
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mailer.errors import ListError
+
+if TYPE_CHECKING:  # pandas is imported when a list is read, not when `mailer --help` starts
+    import numpy as np
+    import pandas as pd
+
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SAMPLE_BYTES = 64 * 1024
+
+# Header variants, compared without case, spaces or punctuation ("E-mail Address" -> "emailaddress").
+HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "email": ("email", "emailaddress", "mail", "mailaddress"),
+    "first_name": ("firstname", "givenname", "first", "forename"),
+    "last_name": ("lastname", "surname", "familyname", "last"),
+    "name": ("name", "fullname", "contactname"),
+    "outlet": ("outlet", "publication", "media", "organization", "organisation", "mediaoutlet"),
+    "title": ("title", "position", "role", "jobtitle"),
+    "beat": ("beat", "topic", "desk", "topics"),
+    "tags": ("tags", "tag"),
+    "country": ("country",),
+    "language": ("language", "lang"),
+}
+_CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
+
+SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
+
+# Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
+# vertical tab and form feed are left alone (FileMaker writes vertical tabs inside cells).
+_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class ListFile:
+    """The cells of one list file, as text, with where each row sits in the spreadsheet.
+
+    ``frame`` has one column per header cell (named by position) and one row per non-blank
+    data row; ``rows`` holds each row's spreadsheet row number (header = row 1 when the file
+    starts with it). ``recognized`` maps canonical names (and ``name``) to column positions,
+    ``custom`` safe identifiers to column positions.
+    """
+
+    path: str
+    encoding: str
+    delimiter: str
+    headers: tuple[str, ...]
+    frame: pd.DataFrame
+    rows: np.ndarray
+    recognized: Mapping[str, int]
+    custom: Mapping[str, int]
+
+
+def read(path: Path) -> ListFile:
+    """Read a list file; a ListError says why a file cannot be used and what to do."""
+    data = _read_bytes(path)
+    text_bytes, encoding = _to_utf8(path, data)
+    leading = _leading_blank_lines(text_bytes)
+    body = text_bytes.lstrip(b"\r\n")
+    if not _has_text(body):
+        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
+    delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+    frame = _parse(path, body, delimiter, width, first_row=leading + 1)
+    import numpy as np
+
+    rows = np.arange(leading + 1, leading + 1 + len(frame), dtype=np.int64)
+    frame, rows = _drop_blank_rows(frame, rows)
+    if frame.empty:
+        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
+    headers = tuple(str(cell).strip() for cell in frame.iloc[0])
+    frame = frame.iloc[1:].reset_index(drop=True)
+    rows = rows[1:]
+    recognized, custom = map_headers(headers)
+    # A header cell left empty over an empty column (a trailing delimiter) is no column at all.
+    custom = {name: col for name, col in custom.items() if headers[col] or (frame[col].str.strip() != "").any()}
+    return ListFile(str(path), encoding, delimiter, headers, frame, rows, recognized, custom)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ListError(f"{path}: no such file.", hint="Check the file name and folder (ls lists/ shows the lists you have).") from None
+    except IsADirectoryError:
+        raise ListError(f"{path}: this is a folder, not a list file.", hint="Name the CSV file inside it, for example lists/press.csv.") from None
+    except PermissionError:
+        raise ListError(f"{path}: you are not allowed to read this file.", hint="Check the file's permissions, or copy it somewhere you can read it.") from None
+    except OSError as exc:
+        raise ListError(f"{path}: the file cannot be read ({exc.strerror}).") from exc
+
+
+def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
+    if not _has_text(data.removeprefix(codecs.BOM_UTF8)):
+        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise ListError(f"{path}: the file is in UTF-32, which mailer does not read.", hint=SAVE_AS_CSV)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decoded(path, data, "utf-16", "UTF-16"), "UTF-16"
+    if data.startswith(codecs.BOM_UTF8):
+        return _checked_utf8(path, data[len(codecs.BOM_UTF8):], "UTF-8 with BOM"), "UTF-8 with BOM"
+    if b"\x00" in data:
+        raise ListError(
+            f"{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
+            hint=SAVE_AS_CSV,
+        )
+    try:
+        return _checked_utf8(path, data, "UTF-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: Excel's Windows "CSV" export. Windows-1252 maps almost every byte, so this is
+    # tried last, and the five bytes it leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) refuse the file.
+    return _decoded(path, data, "cp1252", "Windows-1252"), "Windows-1252"
+
+
+def _checked_utf8(path: Path, data: bytes, label: str) -> bytes:
+    """UTF-8 bytes after checking they decode and hold no binary control bytes."""
+    if label == "UTF-8":
+        data.decode("utf-8")  # UnicodeDecodeError: the caller tries Windows-1252
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ListError(
+                f"{path}: the file says it is UTF-8 but byte {exc.start + 3} is not ({_line_of(data, exc.start)}).",
+                hint=SAVE_AS_CSV,
+            ) from None
+    # One memchr-speed find per byte beats a regular expression over a 100 MB file.
+    positions = [p for p in (data.find(byte) for byte in _BINARY_BYTES) if p >= 0]
+    if positions:
+        first = min(positions)
+        _refuse_binary(path, data[first], _line_of(data, first))
+    return data
+
+
+def _decoded(path: Path, data: bytes, codec: str, label: str) -> bytes:
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ListError(
+            f"{path}: the file is not in an encoding mailer reads (UTF-8, UTF-16 or Windows-1252): "
+            f"byte 0x{data[exc.start]:02X} at position {exc.start} is not {label}.",
+            hint=SAVE_AS_CSV,
+        ) from None
+    text = text.removeprefix("\ufeff")
+    found = _BINARY_CHARS.search(text)
+    if found:
+        _refuse_binary(path, ord(found.group()), f"line {text.count(chr(10), 0, found.start()) + 1}")
+    return text.encode("utf-8")
+
+
+def _refuse_binary(path: Path, code: int, where: str) -> None:
+    raise ListError(
+        f"{path}: this does not look like a text file (control character 0x{code:02X} on {where}).",
+        hint=SAVE_AS_CSV,
+    )
+
+
+def _has_text(data: bytes) -> bool:
+    return re.search(rb"[^\s\x00]", data) is not None and data not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _line_of(data: bytes, position: int) -> str:
+    return "line " + str(data.count(b"\n", 0, position) + 1)
+
+
+def _leading_blank_lines(data: bytes) -> int:
+    """How many empty lines come before the header, so row numbers match the spreadsheet."""
+    stripped = data.lstrip(b"\r\n")
+    skipped = data[: len(data) - len(stripped)]
+    return skipped.count(b"\n") or skipped.count(b"\r")
+
+
+def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
+    """The delimiter (comma, semicolon or tab) that splits the sample most consistently.
+
+    Returns it with the number of header cells it gives. Each candidate splits the first
+    lines; the winner gives the header more than one cell and the most rows of that width.
+    A file with a single column has no delimiter: comma is assumed.
+    """
+    if not complete and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # the last line may be cut short
+    best: tuple[int, int, str] = (0, 1, ",")
+    for delimiter in DELIMITERS:
+        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in row)]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(row) == width for row in rows[:200]), width, delimiter)
+        if score[:2] > best[:2]:
+            best = score
+    if best[1] == 1:  # single column: the header width still matters for the parser
+        rows = [row for row in csv.reader(io.StringIO(sample)) if any(c.strip() for c in row)]
+        return ",", max(1, len(rows[0]) if rows else 1)
+    return best[2], best[1]
+
+
+def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int) -> pd.DataFrame:
+    """Every record as a row of text cells, blank lines included (so row numbers hold)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.large_string() for name in names},  # pandas' own layout: no cast
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+        frame = table.to_pandas()
+        frame.columns = range(width)
+        return frame
+    except (pa.ArrowInvalid, pa.ArrowException):
+        pass  # ragged rows, spaces-only lines: pandas' C parser pads them and counts rows the same way
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            encoding="utf-8",
+        )
+    except pd.errors.ParserError as exc:
+        raise ListError(_describe_parser_error(path, str(exc), first_row), hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter)) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.") from exc
+    return frame.fillna("").astype(str)
+
+
+_RAGGED_HINT = (
+    'The file is {name}-separated: a cell that contains a {name} ("{d}") must be in double quotes. '
+    "Fix that row in your spreadsheet, or save the file again as CSV."
+)
+
+
+def _describe_parser_error(path: Path, message: str, first_row: int) -> str:
+    """pandas: "Expected 10 fields in line 5, saw 11" -> a sentence naming the row."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        expected, line, saw = (int(g) for g in found.groups())
+        return f"{path} row {line + first_row - 1} has {saw} cells but the header has {expected}."
+    return f"{path}: the file cannot be read as CSV ({message.strip()})."
+
+
+def _drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Blank lines and rows of empty cells hold no journalist; they are not counted as rows."""
+    import numpy as np
+
+    # Check the first column everywhere, the others only where the first one is empty.
+    candidates = np.flatnonzero((frame[0].str.strip() == "").to_numpy())
+    if not len(candidates):
+        return frame, rows
+    rest = frame.iloc[candidates]
+    blank_here = np.ones(len(candidates), dtype=bool)
+    for column in frame.columns[1:]:
+        blank_here &= (rest[column].str.strip() == "").to_numpy()
+    keep = np.ones(len(frame), dtype=bool)
+    keep[candidates[blank_here]] = False
+    return frame.loc[keep].reset_index(drop=True), rows[keep]
+
+
+def header_key(header: str) -> str:
+    """A header as compared with the known names: no case, spaces or punctuation."""
+    return re.sub(r"[\W_]+", "", header.casefold())
+
+
+def canonical_name(header: str) -> str | None:
+    """The canonical column a header names ("E-mail Address" -> "email"), or None."""
+    return _CANONICAL_BY_KEY.get(header_key(header))
+
+
+def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """Split headers into recognized canonical columns and custom ones under safe identifiers.
+
+    The first header naming a canonical column wins; a second one is kept as a custom column.
+    """
+    from mailer.models import CANONICAL_FIELDS
+
+    recognized: dict[str, int] = {}
+    custom: dict[str, int] = {}
+    taken = set(CANONICAL_FIELDS) | {"name"}
+    for position, header in enumerate(headers):
+        canonical = canonical_name(header)
+        if canonical and canonical not in recognized:
+            recognized[canonical] = position
+            continue
+        identifier = safe_identifier(header, taken, position=position)
+        taken.add(identifier)
+        custom[identifier] = position
+    return recognized, custom
+
+
+def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(), *, position: int = 0) -> str:
+    """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
+
+    Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
+    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
+    identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
+    if not identifier:
+        identifier = f"column_{position + 1}"
+    elif identifier[0].isdigit():
+        identifier = f"field_{identifier}"
+    if keyword.iskeyword(identifier):
+        identifier += "_"
+    candidate, suffix = identifier, 2
+    while candidate in taken:
+        candidate, suffix = f"{identifier}_{suffix}", suffix + 1
+    return candidate
