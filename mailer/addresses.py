@@ -63,17 +63,21 @@ def split_cells(cells: pa.Array) -> tuple[pa.Array, pa.Array]:
     import pyarrow.compute as pc
 
     cells = pc.utf8_trim_whitespace(cells)
-    cells = pc.replace_substring_regex(cells, _MAILTO, "")
+    if pc.any(pc.match_substring(cells, "mailto:", ignore_case=True)).as_py():
+        cells = pc.replace_substring_regex(cells, _MAILTO, "")
     angled = pc.match_substring(cells, "<")
     empty = pa.array([""] * len(cells), type=cells.type) if len(cells) else cells
     if not pc.any(angled).as_py():
         return empty, cells
-    parts = pc.extract_regex(pc.if_else(angled, cells, pa.scalar(None, cells.type)), _ANGLE_CELL)
-    names = pc.fill_null(parts.field("name"), "")
-    names = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r'^"(.*)"$', r"\1"))
+    parts = pc.extract_regex(cells, _ANGLE_CELL)
+    # A cell that is not "name <address>" (two "<", no ">") stays whole: the validator explains it.
+    matched = pc.and_(angled, pc.is_valid(parts))
+    names = pc.replace_substring_regex(parts.field("name"), r'^"(.*)"$', r"\1")
     addresses = pc.replace_substring_regex(parts.field("address"), _MAILTO, "")
-    # An angle cell that is not "name <address>" (two "<", no ">") stays whole: the validator explains it.
-    return pc.coalesce(names, empty), pc.coalesce(addresses, cells)
+    return (
+        pc.if_else(matched, pc.utf8_trim_whitespace(names), empty),
+        pc.if_else(matched, addresses, cells),
+    )
 
 
 def parse_cell(cell: str) -> tuple[str, str]:
@@ -103,18 +107,34 @@ def check(addresses: pa.Array) -> Verdict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    fast = fast_accepts(addresses).to_numpy(zero_copy_only=False)
+    fast = np.array(fast_accepts(addresses).to_numpy(zero_copy_only=False), dtype=bool)
+    normalized = addresses
+    # Capital letters after the @: email-validator lower-cases the domain and keeps the rest,
+    # so an ASCII address whose domain-lowered form passes the fast path is valid as that form.
+    retry = np.flatnonzero(~fast)
+    if len(retry):
+        candidates = addresses.take(pa.array(retry))
+        parts = pc.extract_regex(candidates, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
+        lowered = pc.binary_join_element_wise(parts.field("local"), pc.utf8_lower(parts.field("domain")), pa.scalar("@", addresses.type))
+        lowered = pc.if_else(pc.and_(pc.is_valid(parts), pc.string_is_ascii(candidates)), lowered, candidates)
+        now_fast = fast_accepts(lowered).to_numpy(zero_copy_only=False)
+        if now_fast.any():
+            mask = np.zeros(len(addresses), dtype=bool)
+            mask[retry[now_fast]] = True
+            normalized = pc.replace_with_mask(normalized, pa.array(mask), lowered.filter(pa.array(now_fast)))
+            fast[retry[now_fast]] = True
     doubtful = np.flatnonzero(~fast)
     errors: dict[int, str] = {}
     replacements: list[str | None] = []
     for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist()):
-        normalized, error = validate(address)
-        replacements.append(normalized)
+        valid, error = validate(address)
+        replacements.append(valid)
         if error is not None:
             errors[position] = error
-    mask = np.zeros(len(addresses), dtype=bool)
-    mask[doubtful] = True
-    normalized = pc.replace_with_mask(addresses, pa.array(mask), pa.array(replacements, type=addresses.type))
+    if len(doubtful):
+        mask = np.zeros(len(addresses), dtype=bool)
+        mask[doubtful] = True
+        normalized = pc.replace_with_mask(normalized, pa.array(mask), pa.array(replacements, type=addresses.type))
     return Verdict(normalized=normalized, errors=errors, fast=int(fast.sum()))
 
 

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer.errors import EventError
-from mailer.models import DELIVERY_RANK, Delivery, SuppressionReason
+from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import suppressions as suppression_store
 
@@ -104,13 +104,17 @@ def from_object(data: object, *, where: str) -> Event:
         )
     kind = _text(data.get("event")) or "unknown"
     is_bounce = kind == "bounce"
+    # One serialisation serves both: the content without sg_event_id, keys sorted, is hashed
+    # for the duplicate check; the raw JSON kept is that content with the id appended.
+    event_id = _text(data.get("sg_event_id"))
     content = {key: value for key, value in data.items() if key != "sg_event_id"}
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    raw = canonical if "sg_event_id" not in data else f'{canonical[:-1]}{"," if content else ""}"sg_event_id":{json.dumps(data["sg_event_id"], ensure_ascii=False)}}}'
     return Event(
         event=kind[:30],
         timestamp=_timestamp(data.get("timestamp")),
         email=_address(data.get("email")),
-        sg_event_id=_text(data.get("sg_event_id")),
+        sg_event_id=event_id,
         sg_message_id=_text(data.get("sg_message_id")),
         campaign_id=_text(data.get("campaign")),
         message_key=_text(data.get("message")),
@@ -119,7 +123,7 @@ def from_object(data: object, *, where: str) -> Event:
         bounce_classification=_text(data.get("bounce_classification")) if is_bounce else None,
         machine_open=_flag(data.get("sg_machine_open")) if kind == "open" else None,
         url=_text(data.get("url")),
-        raw=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        raw=raw,
         dedupe_key=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
     )
 
@@ -127,7 +131,7 @@ def from_object(data: object, *, where: str) -> Event:
 def parse_body(body: bytes) -> list[Event]:
     """The events of one webhook POST: a JSON array of objects (a lone object is accepted)."""
     try:
-        data = json.loads(body)
+        data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise EventError("The request body is not UTF-8 text.", hint="SendGrid posts JSON in UTF-8.") from exc
     except json.JSONDecodeError as exc:
@@ -196,39 +200,61 @@ def apply(
     """Store new events and apply their effects in one transaction; duplicates change nothing.
 
     ``source`` ("webhook" or "import") is recorded on the suppressions the events cause.
+    Delivery and state changes are idempotent, so they are applied for every event; the
+    suppressions (and the "could not link" count) only for events never stored before.
     """
     stamp = now or datetime.now(UTC)
-    fresh = _first_sightings(engine, events)
-    links = _link(engine, fresh)
-    rows = [_row(event, links.get(index)) for index, event in enumerate(fresh)]
-    linked = [(event, links[index]) for index, event in enumerate(fresh) if index in links]
+    batch = _unique(events)
+    links = _link(engine, batch)
+    # Only these need to know whether they were stored before: a cheap look-up, as they are few.
+    special = [e for i, e in enumerate(batch) if e.event in SUPPRESSING or i not in links]
+    stored_before = _stored_before(engine, special)
+    first_seen = [e for e in special if e.dedupe_key not in stored_before]
+    rows = [_row(event, links.get(index)) for index, event in enumerate(batch)]
+    linked = [(event, links[index]) for index, event in enumerate(batch) if index in links]
     with engine.begin() as connection:
         added = event_store.insert(connection, rows)
         _advance_messages(connection, linked, stamp)
-        suppressed = _suppress(connection, fresh, source=source, block_threshold=block_threshold, now=stamp)
+        suppressed = _suppress(
+            connection, [e for e in first_seen if e.event in SUPPRESSING], source=source, block_threshold=block_threshold, now=stamp
+        )
+    unlinked_keys = {batch[i].dedupe_key for i in range(len(batch)) if i not in links}
     return Applied(
         received=len(events),
         added=added,
         duplicates=len(events) - added,
-        unlinked=sum(1 for row in rows if row["message_id"] is None),
+        unlinked=sum(1 for e in first_seen if e.dedupe_key in unlinked_keys),
         suppressed=suppressed,
     )
 
 
-def _first_sightings(engine: Engine, events: Sequence[Event]) -> list[Event]:
-    """The events neither stored before nor repeated earlier in this batch."""
-    with engine.connect() as connection:
-        seen_ids = event_store.known_event_ids(connection, [e.sg_event_id for e in events if e.sg_event_id])
-        seen_content = event_store.known_dedupe_keys(connection, [e.dedupe_key for e in events])
-    fresh = []
+# Events whose effects are not idempotent on their own (they add or lift suppressions).
+SUPPRESSING = frozenset({"bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"})
+
+
+def _unique(events: Sequence[Event]) -> list[Event]:
+    """The batch without events repeated inside it (same sg_event_id or same content)."""
+    seen_ids: set[str] = set()
+    seen_content: set[str] = set()
+    unique = []
     for event in events:
         if event.sg_event_id in seen_ids or event.dedupe_key in seen_content:
             continue
         if event.sg_event_id:
             seen_ids.add(event.sg_event_id)
         seen_content.add(event.dedupe_key)
-        fresh.append(event)
-    return fresh
+        unique.append(event)
+    return unique
+
+
+def _stored_before(engine: Engine, events: Sequence[Event]) -> set[str]:
+    """The dedupe keys of those ``events`` already in the log (by either key)."""
+    if not events:
+        return set()
+    with engine.connect() as connection:
+        known_ids = event_store.known_event_ids(connection, [e.sg_event_id for e in events if e.sg_event_id])
+        known_content = event_store.known_dedupe_keys(connection, [e.dedupe_key for e in events])
+    return {e.dedupe_key for e in events if e.dedupe_key in known_content or e.sg_event_id in known_ids}
 
 
 def _link(engine: Engine, events: Sequence[Event]) -> dict[int, event_store.MessageLink]:
@@ -279,21 +305,32 @@ def _row(event: Event, link: event_store.MessageLink | None) -> dict[str, Any]:
     }
 
 
-def _advance_messages(connection: Any, linked: Sequence[tuple[Event, event_store.MessageLink]], now: datetime) -> None:
+def _advance_messages(connection: Connection, linked: Sequence[tuple[Event, event_store.MessageLink]], now: datetime) -> None:
     """Settle unknown messages SendGrid reports on, and move each delivery forward only."""
-    reported = {link.message_id for event, link in linked if event.event in KNOWN_TYPES}
+    unsettled = {MessageState.UNKNOWN.value, MessageState.SENDING.value}
+    reported = {link.message_id for event, link in linked if event.event in KNOWN_TYPES and link.state in unsettled}
     event_store.settle_unknown(connection, reported, now=now)
     furthest: dict[int, Delivery] = {}
     for event, link in linked:
         delivery = event.delivery
-        current = furthest.get(link.message_id)
-        if delivery is not None and (current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]):
+        if delivery is None:
+            continue
+        current = furthest.get(link.message_id) or _as_delivery(link.delivery)
+        if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
             furthest[link.message_id] = delivery
+    # The SQL keeps the forward-only rule too, for another worker writing the same message.
     event_store.advance_delivery(connection, furthest, now=now)
 
 
+def _as_delivery(value: str | None) -> Delivery | None:
+    try:
+        return Delivery(value) if value else None
+    except ValueError:
+        return None
+
+
 def _suppress(
-    connection: Any, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime
+    connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime
 ) -> int:
     """Suppress addresses that bounced hard, were blocked too often, complained or unsubscribed."""
     entries: list[suppression_store.Suppression] = []

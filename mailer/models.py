@@ -125,6 +125,17 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Token:
+    """One substitution tag in a Rendered release: the contact field it stands for and how
+    its value is prepared: ``steps`` are ("default", text) or a filter name such as "upper";
+    ``context`` is subject, text, html, attribute or url (how the value is escaped)."""
+
+    field: str
+    context: str
+    steps: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """A release rendered and inlined once per campaign, with tokens where contact fields go.
 
@@ -146,6 +157,7 @@ class Rendered:
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
     warnings: tuple[str, ...] = ()
+    tokens: Mapping[str, Token] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

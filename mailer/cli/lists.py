@@ -1,10 +1,55 @@
-"""``mailer lists ...``: check, clean and prune press lists."""
+"""``mailer lists ...``: check and clean press lists (``lists prune`` lives with suppressions).
+
+In Python: ``mailer.contacts.check(paths)``, ``contacts.load(paths)``, ``contacts.write_clean``
+and ``contacts.write_rejects``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import click
 
+from mailer import output
 from mailer.cli import main
+from mailer.models import ListSummary, RejectedRow, RejectReason
+
+if TYPE_CHECKING:  # contacts pulls in pandas when it runs; `mailer --help` need not wait for it
+    from mailer.contacts import ListCheck
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SHOWN_REJECTED = 10
+REASON_WORDS = {
+    RejectReason.INVALID: "invalid",
+    RejectReason.MISSING: "missing address",
+    RejectReason.DUPLICATE: "duplicate",
+}
+DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def filter_options(command: F) -> F:
+    """--where FIELD=VALUE and --tag TAG (both repeatable), passed on as ``where`` and ``tag`` tuples."""
+    command = click.option(
+        "--tag",
+        "tag",
+        multiple=True,
+        metavar="TAG",
+        help="Only journalists with this tag (repeat for any of several tags).",
+    )(command)
+    command = click.option(
+        "--where",
+        "where",
+        multiple=True,
+        metavar="FIELD=VALUE",
+        help="Only journalists whose FIELD is VALUE, e.g. beat=health or country=US,CA "
+        "(repeat for several fields; several values mean any of them).",
+    )(command)
+    return command
 
 
 @main.group("lists")
@@ -15,3 +60,130 @@ def lists_group() -> None:
     Example:
         mailer lists check lists/press.csv
     """
+
+
+@lists_group.command("check")
+@list_files
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the report.")
+def check_command(files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what is in press lists: recipients, and every row that is not one, and why.
+
+    Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16 or
+    Windows-1252; comma, semicolon or tab), recognizes its columns, and checks every
+    address. Rows with an invalid or missing address, and repeats of an address already
+    seen (in any of the files), are reported with their row number. Nothing is changed.
+    Exits 0 when the files could be read, even if some rows were rejected.
+
+    \b
+    Example:
+        mailer lists check lists/press.csv
+        mailer lists check lists/press.csv lists/staff.csv --json
+    """
+    from mailer import contacts
+
+    with output.progress("Checking lists", total=len(files)) as advance:
+        result = contacts.check(files, on_file=lambda _path: advance())
+    if as_json:
+        output.print_json(_check_json(result))
+        return
+    for file in result.files:
+        _print_file(file.summary, file.valid, file.rejected)
+    if len(result.files) > 1:
+        totals = {reason: result.count(reason) for reason in REASON_WORDS}
+        output.say(f"Total: {result.rows} rows read, {result.valid} recipients, rejected: {_rejected_words(totals)}.")
+    if result.rejected:
+        shown = result.rejected[:SHOWN_REJECTED]
+        several = len(result.files) > 1
+        more = f" (first {len(shown)} of {len(result.rejected)}; --json lists them all)" if len(result.rejected) > len(shown) else ""
+        output.say(f"Rejected rows{more}:")
+        for row in shown:
+            where = f"{row.source} row {row.row}" if several else f"row {row.row}"
+            output.say(f"  {where}: {row.email or '(empty)'}: {row.detail}")
+        output.say("To get a list without these rows: mailer lists clean FILE... -o CLEAN.csv --rejects REJECTS.csv")
+
+
+@lists_group.command("clean")
+@list_files
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the recipients (CSV).")
+@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False), help="Also write the rejected rows here, with row and reason, to fix them.")
+def clean_command(files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
+    """Write a clean copy of press lists: one row per recipient, standard column names.
+
+    The recipients of all FILEs go to OUT as UTF-8 CSV with the columns email, first_name,
+    last_name, outlet, title, beat, tags, country, language, then your own columns.
+    Invalid, missing and duplicate addresses are left out; with --rejects they are written
+    to a second file with their original cells and the row and reason, so they can be fixed.
+
+    \b
+    Example:
+        mailer lists clean lists/press.csv -o out/press-clean.csv --rejects out/press-rejects.csv
+    """
+    from mailer import contacts
+
+    with output.progress("Reading lists", total=len(files)) as advance:
+        contact_list = contacts.load(files, on_file=lambda _path: advance())
+    written = contacts.write_clean(contact_list, out)
+    output.say(f"Wrote {written} recipients to {out}.")
+    if rejects is not None:
+        count = contacts.write_rejects(contact_list, rejects)
+        output.say(f"Wrote {count} rejected rows to {rejects}.")
+    elif contact_list.rejected:
+        output.say(f"Left out {len(contact_list.rejected)} rejected rows (add --rejects FILE to keep them for fixing).")
+
+
+def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason, int]) -> None:
+    delimiter = DELIMITER_WORDS.get(summary.delimiter, repr(summary.delimiter))
+    output.say(f"{summary.path} ({summary.encoding}, {delimiter}-separated)")
+    output.say(f"  rows read:   {summary.rows}")
+    output.say(f"  recipients:  {valid}")
+    output.say(f"  rejected:    {_rejected_words(rejected)}")
+    output.say("  columns:     " + (", ".join(f"{name} ({header})" for name, header in summary.recognized.items()) or "none"))
+    if summary.custom:
+        output.say("  your own:    " + ", ".join(f"{name} ({header})" for name, header in summary.custom.items()))
+
+
+def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "none"
+    parts = [f"{counts[reason]} {word}" for reason, word in REASON_WORDS.items() if counts.get(reason)]
+    return f"{total} ({', '.join(parts)})"
+
+
+def _check_json(result: ListCheck) -> dict[str, Any]:
+    def counts(valid: int, rejected: Mapping[RejectReason, int], rows: int) -> dict[str, int]:
+        return {
+            "rows": rows,
+            "valid": valid,
+            "invalid": rejected.get(RejectReason.INVALID, 0),
+            "missing": rejected.get(RejectReason.MISSING, 0),
+            "duplicates": rejected.get(RejectReason.DUPLICATE, 0),
+        }
+
+    recognized: dict[str, str] = {}
+    custom: dict[str, str] = {}
+    for file in result.files:
+        for name, header in file.summary.recognized.items():
+            recognized.setdefault(name, header)
+        for name, header in file.summary.custom.items():
+            custom.setdefault(name, header)
+    totals = {reason: result.count(reason) for reason in REASON_WORDS}
+    return {
+        **counts(result.valid, totals, result.rows),
+        "columns": {"recognized": recognized, "custom": custom},
+        "files": [
+            {
+                "path": file.summary.path,
+                "encoding": file.summary.encoding,
+                "delimiter": file.summary.delimiter,
+                **counts(file.valid, file.rejected, file.summary.rows),
+                "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
+            }
+            for file in result.files
+        ],
+        "rejected": [_rejected_json(row) for row in result.rejected],
+    }
+
+
+def _rejected_json(row: RejectedRow) -> dict[str, Any]:
+    return {"file": row.source, "row": row.row, "email": row.email, "reason": str(row.reason), "detail": row.detail}

@@ -1,5 +1,160 @@
-"""Commands of this area are registered on `mailer.cli.main` here (being written)."""
+"""``mailer suppressions ...`` and ``mailer lists prune``: who is never mailed again."""
 
 from __future__ import annotations
 
-from mailer.cli import main  # noqa: F401
+import os
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from mailer import contacts, output, store, suppression_sync
+from mailer.cli import AppContext, main, pass_app
+from mailer.cli.lists import lists_group
+from mailer.errors import MailerError
+from mailer.models import RejectReason, SuppressionReason
+from mailer.store import suppressions as suppression_store
+
+
+@main.group("suppressions")
+def suppressions_group() -> None:
+    """Addresses never mailed again: bounced, blocked, complained, unsubscribed or added by hand.
+
+    \b
+    Example:
+        mailer suppressions list
+    """
+
+
+@suppressions_group.command("sync")
+@pass_app
+def sync_command(app: AppContext) -> None:
+    """Copy SendGrid's bounce, block, invalid, spam-report and unsubscribe lists into the log.
+
+    Needs the API key (with Suppressions read access) in the environment variable named
+    by [sendgrid] api_key_env.
+
+    \b
+    Example:
+        mailer suppressions sync
+    """
+    config = app.config
+    api_key = config.api_key(os.environ)
+    engine = store.connect(config.database.url)
+    with output.progress("Reading SendGrid's lists", total=None) as advance:
+        result = suppression_sync.sync(
+            engine,
+            api_key=api_key,
+            api_url=config.sendgrid.api_url,
+            timeout=config.sendgrid.timeout,
+            on_page=lambda _name, size: advance(size),
+        )
+    output.table(
+        "SendGrid suppression lists",
+        ["list", "on SendGrid", "new here"],
+        [(name.replace("_", " "), result.found[name], result.added[name]) for name in suppression_sync.LISTS],
+    )
+    output.say(f"{sum(result.added.values())} addresses newly suppressed; {len(suppression_store.reasons(engine))} suppressed in all.")
+
+
+@suppressions_group.command("list")
+@click.option("--reason", "reason_filter", type=click.Choice([r.value for r in SuppressionReason]), help="Only this reason.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_app
+def list_command(app: AppContext, reason_filter: str | None, as_json: bool) -> None:
+    """Show every suppressed address, newest first, with why and since when.
+
+    \b
+    Example:
+        mailer suppressions list --reason bounce
+    """
+    engine = store.connect(app.config.database.url)
+    entries = [s for s in suppression_store.all(engine) if reason_filter is None or s.reason == reason_filter]
+    if as_json:
+        output.print_json(
+            [
+                {"email": s.email_key, "reason": str(s.reason), "source": s.source, "since": s.created_at.isoformat(), "note": s.note}
+                for s in entries
+            ]
+        )
+        return
+    output.table(
+        f"{len(entries)} suppressed addresses",
+        ["email", "reason", "from", "since", "note"],
+        [(s.email_key, s.reason, s.source, s.created_at.strftime("%Y-%m-%d %H:%M"), s.note or "") for s in entries],
+    )
+
+
+@suppressions_group.command("add")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--reason", "note", required=True, help="Why, in your words (kept with the entry).")
+@pass_app
+def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
+    """Never mail these addresses again (until removed).
+
+    \b
+    Example:
+        mailer suppressions add jane@example.org --reason "asked by phone to stop"
+    """
+    _check_addresses(emails)
+    engine = store.connect(app.config.database.url)
+    added = suppression_store.add(engine, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
+    already = len({e.strip().lower() for e in emails}) - added
+    output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already were." if already else "."))
+
+
+@suppressions_group.command("remove")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--reason", "note", required=True, help="Why the address may be mailed again.")
+@pass_app
+def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
+    """Allow these addresses to be mailed again (for example after a journalist asks back in).
+
+    \b
+    Example:
+        mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
+    """
+    engine = store.connect(app.config.database.url)
+    before = {e.strip().lower(): suppression_store.find(engine, e) for e in emails}
+    removed = suppression_store.remove(engine, list(before))
+    for address, entry in before.items():
+        if entry is None:
+            output.say(f"{address} was not suppressed.")
+        else:
+            output.say(f"{address} may be mailed again (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
+    if removed and any(e is not None and e.reason in ("bounce", "spamreport", "unsubscribe") for e in before.values()):
+        output.warn("SendGrid keeps its own suppression lists: remove the address there too, or SendGrid will still drop the mail.")
+
+
+@lists_group.command("prune")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the pruned list.")
+@pass_app
+def prune_command(app: AppContext, file: Path, out: Path) -> None:
+    """Write a copy of a list without its suppressed addresses, and say how many and why.
+
+    \b
+    Example:
+        mailer lists prune lists/press.csv -o lists/press-pruned.csv
+    """
+    if out.resolve() == file.resolve():
+        raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
+    engine = store.connect(app.config.database.url)
+    loaded = contacts.load([file])
+    pruned = contacts.suppress(loaded, suppression_store.reasons(engine))
+    written = contacts.write_clean(pruned, out)
+    by_reason = Counter(r.detail for r in pruned.rejected if r.reason == RejectReason.SUPPRESSED)
+    left_out = sum(by_reason.values())
+    output.say(f"Wrote {written} journalists to {out}; left out {left_out} suppressed address{'es' if left_out != 1 else ''}.")
+    for reason, count in by_reason.most_common():
+        output.say(f"  {count} {reason}")
+    other = Counter(str(r.reason) for r in loaded.rejected)
+    if other:
+        parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
+        output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
+
+
+def _check_addresses(emails: tuple[str, ...]) -> None:
+    bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
+    if bad:
+        raise MailerError(f'"{bad[0]}" is not an email address.', hint="Give full addresses, for example jane@example.org")

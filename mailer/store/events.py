@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, Connection, String, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.models import DELIVERY_RANK, Delivery, MessageState
-from mailer.store.schema import event, message
+from mailer.store.schema import campaign, event, message
 
 # SQLite accepts at most 32,766 bound values per statement (999 before 3.32); stay well under.
 CHUNK = 500
@@ -28,12 +28,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class MessageLink:
-    """The message row an event is about."""
+    """The message row an event is about, as it stood when the batch arrived."""
 
     message_id: int
     campaign_id: str
     sg_message_id: str | None
-    created_at: int  # unix seconds
+    created_at: int  # unix seconds (0 when looked up by key: not needed then)
+    state: str
+    delivery: str | None
 
 
 def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -68,28 +70,49 @@ def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
     if not rows:
         return 0
     dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    result = connection.execute(dialect_insert(event).on_conflict_do_nothing(), list(rows))
-    return max(result.rowcount, 0)
+    columns = [c.name for c in event.columns if c.name != "id"]
+    statement = dialect_insert(event).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing()
+    return max(_executemany(connection, statement, rows), 0)
+
+
+def _executemany(connection: Connection, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run ``statement`` once per row through the driver's executemany.
+
+    SQLAlchemy's own executemany spends about 7 µs per row building parameters; compiling once
+    and handing the driver plain tuples is what lets the webhook keep up with SendGrid.
+    Values must already be what the driver takes (no SQLAlchemy type conversion happens).
+    """
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.positional:
+        names = compiled.positiontup or []
+        fixed = compiled.params
+        params: Any = [tuple(row[n] if n in row else fixed[n] for n in names) for row in rows]
+    else:
+        params = [{**compiled.params, **row} for row in rows]
+    return connection.exec_driver_sql(str(compiled), params).rowcount
 
 
 def messages_by_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
     """Message rows by their opaque key (what custom_args["message"] carries)."""
     found: dict[str, MessageLink] = {}
-    columns = (message.c.key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.created_at)
+    columns = (message.c.key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
     for chunk in _chunks(keys):
-        for row in connection.execute(select(*columns).where(message.c.key.in_(chunk))):
-            found[row.key] = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at))
+        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(select(*columns).where(message.c.key.in_(chunk))):
+            found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
 
 def messages_by_address(connection: Connection, addresses: Collection[str]) -> dict[str, list[MessageLink]]:
     """Messages sent (or possibly sent) to each address, for events without custom_args."""
     found: dict[str, list[MessageLink]] = {}
-    columns = (message.c.email_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.created_at)
+    columns = (
+        message.c.email_key, message.c.id, message.c.campaign_id, message.c.sg_message_id,
+        message.c.created_at, message.c.state, message.c.delivery,
+    )
     for chunk in _chunks(addresses):
         query = select(*columns).where(message.c.email_key.in_(chunk), message.c.state.in_(SENT_STATES))
         for row in connection.execute(query):
-            link = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at))
+            link = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at), row.state, row.delivery)
             found.setdefault(row.email_key, []).append(link)
     return found
 
@@ -122,13 +145,13 @@ def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *
         .where(message.c.id == bindparam("target_id"), _RANK < bindparam("target_rank"))
         .values(delivery=bindparam("target_delivery"), updated_at=bindparam("stamp"))
     )
-    connection.execute(
-        statement,
-        [
-            {"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": now}
-            for mid, d in furthest.items()
-        ],
-    )
+    to_driver = message.c.updated_at.type.bind_processor(connection.dialect)
+    stamp = to_driver(now) if to_driver else now
+    rows = [
+        {"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": stamp}
+        for mid, d in furthest.items()
+    ]
+    _executemany(connection, statement, rows)
 
 
 def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[str, tuple[int, str | None]]:
@@ -161,6 +184,22 @@ def latest_group_events(connection: Connection, addresses: Collection[str]) -> d
     return latest
 
 
+def erase_messages(connection: Connection, address: str) -> list[tuple[int, str]]:
+    """Blank the address, contact snapshot and source of every message row to ``address``.
+
+    Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
+    counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
+    """
+    rows = connection.execute(select(message.c.id, message.c.campaign_id).where(message.c.email_key == address)).all()
+    for chunk in _chunks([row.id for row in rows]):
+        connection.execute(
+            update(message)
+            .where(message.c.id.in_(chunk))
+            .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
+        )
+    return [(row.id, row.campaign_id) for row in rows]
+
+
 def erase_address(connection: Connection, address: str, message_ids: Collection[int]) -> int:
     """Blank the personal parts of every event about ``address`` (or its messages).
 
@@ -185,3 +224,198 @@ def _unix(value: datetime | None) -> int:
     if value.tzinfo is None:  # SQLite returns naive datetimes; the log writes UTC
         value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
+
+
+# ---- reading for reports ---------------------------------------------------------------------
+
+ENGAGEMENT = ("open", "click", "spamreport", "unsubscribe", "group_unsubscribe")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    """What a report's heading needs about its campaign."""
+
+    id: str
+    subject: str
+    mode: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageActivity:
+    """One message row with its events rolled up, for the per-journalist reports."""
+
+    email: str
+    fields: Mapping[str, Any]
+    state: str
+    skip_reason: str | None
+    delivery: str | None
+    first_event: int | None
+    last_event: int | None
+    opens: int
+    human_opens: int
+    first_open: int | None
+    last_open: int | None
+    clicks: int
+    first_click: int | None
+    last_click: int | None
+    urls: tuple[str, ...]
+    bounce_type: str | None
+    bounce_classification: str | None
+    bounce_reason: str | None
+    bounce_time: int | None
+
+
+def campaign_info(connection: Connection, campaign_ids: Collection[str]) -> dict[str, CampaignInfo]:
+    """Heading facts for each campaign found among ``campaign_ids``."""
+    found: dict[str, CampaignInfo] = {}
+    for chunk in _chunks(campaign_ids):
+        columns = (campaign.c.id, campaign.c.subject, campaign.c.mode, campaign.c.status, campaign.c.created_at)
+        for row in connection.execute(select(*columns).where(campaign.c.id.in_(chunk))):
+            found[row.id] = CampaignInfo(row.id, row.subject, row.mode, row.status, _aware(row.created_at))
+    return found
+
+
+def campaign_ids(connection: Connection) -> list[str]:
+    """Every campaign id in the log (for "did you mean" suggestions)."""
+    return list(connection.scalars(select(campaign.c.id)))
+
+
+def message_tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[str, str, str | None, str | None, int]]:
+    """(campaign, state, skip_reason, delivery, count) over each campaign's message rows."""
+    query = (
+        select(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery, func.count())
+        .where(message.c.campaign_id.in_(list(campaign_ids)))
+        .group_by(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery)
+    )
+    return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+
+
+def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
+    """Per campaign: how many distinct messages had each engagement event, plus human opens."""
+    tallies: dict[str, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    linked = (event.c.campaign_id.in_(list(campaign_ids)), event.c.message_id.is_not(None))
+    query = (
+        select(event.c.campaign_id, event.c.event, func.count(event.c.message_id.distinct()))
+        .where(*linked, event.c.event.in_(ENGAGEMENT))
+        .group_by(event.c.campaign_id, event.c.event)
+    )
+    for campaign_id, kind, count_ in connection.execute(query):
+        tallies[campaign_id][kind] = count_
+    human = (
+        select(event.c.campaign_id, func.count(event.c.message_id.distinct()))
+        .where(*linked, event.c.event == "open", event.c.machine_open.is_not(True))
+        .group_by(event.c.campaign_id)
+    )
+    for campaign_id, count_ in connection.execute(human):
+        tallies[campaign_id]["human_open"] = count_
+    return tallies
+
+
+def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
+    """(bounce type, classification, distinct messages) for a campaign's bounce events."""
+    query = (
+        select(event.c.bounce_type, event.c.bounce_classification, func.count(event.c.message_id.distinct()))
+        .where(event.c.campaign_id == campaign_id, event.c.event == "bounce", event.c.message_id.is_not(None))
+        .group_by(event.c.bounce_type, event.c.bounce_classification)
+    )
+    return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+
+
+def timeline(connection: Connection, campaign_id: str, *, bucket_seconds: int) -> list[tuple[int, int, int]]:
+    """(bucket start, human opens, clicks) per time bucket, oldest first."""
+    bucket = (event.c.timestamp / bucket_seconds).cast(BigInteger) * bucket_seconds
+    human_open = case(((event.c.event == "open") & event.c.machine_open.is_not(True), 1), else_=0)
+    click = case((event.c.event == "click", 1), else_=0)
+    query = (
+        select(bucket.label("bucket"), func.sum(human_open), func.sum(click))
+        .where(event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click")), event.c.message_id.is_not(None))
+        .group_by("bucket")
+        .order_by("bucket")
+    )
+    return [(int(b), int(o or 0), int(c or 0)) for b, o, c in connection.execute(query)]
+
+
+def time_span(connection: Connection, campaign_id: str) -> tuple[int | None, int | None]:
+    """The first and last open or click of a campaign."""
+    query = select(func.min(event.c.timestamp), func.max(event.c.timestamp)).where(
+        event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click"))
+    )
+    first, last = connection.execute(query).one()
+    return first, last
+
+
+def activity(connection: Connection, campaign_id: str) -> list[MessageActivity]:
+    """Every message row of a campaign with its events rolled up (one pass over the events)."""
+    is_open = event.c.event == "open"
+    is_click = event.c.event == "click"
+    human = is_open & event.c.machine_open.is_not(True)
+    rollup = (
+        select(
+            event.c.message_id,
+            func.min(event.c.timestamp),
+            func.max(event.c.timestamp),
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((human, 1), else_=0)),
+            func.min(case((is_open, event.c.timestamp))),
+            func.max(case((is_open, event.c.timestamp))),
+            func.sum(case((is_click, 1), else_=0)),
+            func.min(case((is_click, event.c.timestamp))),
+            func.max(case((is_click, event.c.timestamp))),
+        )
+        .where(event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
+        .group_by(event.c.message_id)
+    )
+    rolled = {row[0]: row[1:] for row in connection.execute(rollup)}
+    urls: dict[int, list[str]] = {}
+    url_query = (
+        select(event.c.message_id, event.c.url)
+        .where(event.c.campaign_id == campaign_id, event.c.event == "click", event.c.url.is_not(None))
+        .distinct()
+    )
+    for message_id, url in connection.execute(url_query):
+        urls.setdefault(message_id, []).append(url)
+    for links in urls.values():
+        links.sort()
+    bounces: dict[int, tuple[str | None, str | None, str | None, int]] = {}
+    bounce_query = (
+        select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
+        .where(event.c.campaign_id == campaign_id, event.c.event.in_(("bounce", "dropped")), event.c.message_id.is_not(None))
+        .order_by(event.c.timestamp)
+    )
+    for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+        bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+    columns = (message.c.id, message.c.email, message.c.fields, message.c.state, message.c.skip_reason, message.c.delivery)
+    result = []
+    for row in connection.execute(select(*columns).where(message.c.campaign_id == campaign_id).order_by(message.c.id)):
+        r = rolled.get(row.id)
+        bounce = bounces.get(row.id, (None, None, None, None))
+        result.append(
+            MessageActivity(
+                email=row.email,
+                fields=row.fields or {},
+                state=row.state,
+                skip_reason=row.skip_reason,
+                delivery=row.delivery,
+                first_event=r[0] if r else None,
+                last_event=r[1] if r else None,
+                opens=int(r[2]) if r else 0,
+                human_opens=int(r[3]) if r else 0,
+                first_open=r[4] if r else None,
+                last_open=r[5] if r else None,
+                clicks=int(r[6]) if r else 0,
+                first_click=r[7] if r else None,
+                last_click=r[8] if r else None,
+                urls=tuple(urls.get(row.id, ())),
+                bounce_type=bounce[0],
+                bounce_classification=bounce[1],
+                bounce_reason=bounce[2],
+                bounce_time=bounce[3],
+            )
+        )
+    return result
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

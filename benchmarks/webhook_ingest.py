@@ -1,0 +1,201 @@
+"""Time the event webhook: 1,000,000 SendGrid events posted over loopback to a real uvicorn.
+
+Run with ``python benchmarks/webhook_ingest.py`` (``--events 200000`` for a quicker run,
+``--workers 2`` to run several server processes on the one SQLite file). It seeds a delivery
+log with one campaign of 100,000 messages, builds signed bodies of about 768 KB (SendGrid's
+batch size) framed the way SendGrid frames them (``,\\r\\n`` between events), starts
+``mailer webhook`` on 127.0.0.1 with signature checks on, posts every batch from a few client
+threads, then counts the rows: the target is 20,000 events per second with none lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, insert, select
+
+from mailer import signature
+from mailer.store import connect
+from mailer.store.schema import campaign, event, message
+
+CAMPAIGN = "2026-02-19-benchmark"
+BATCH_BYTES = 768 * 1024
+T0 = 1_771_495_200
+KINDS = ["processed", "delivered", "open", "open", "click", "deferred", "open", "delivered"]
+
+
+def seed(url: str, messages: int) -> None:
+    engine = connect(url)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(campaign).values(
+                id=CAMPAIGN, release_path="releases/benchmark.md", content_hash="0" * 64, subject="Benchmark release",
+                lists=["press.csv"], filters={}, mode="live", status="done", created_at=now, sender={},
+            )
+        )
+        rows = [
+            {
+                "campaign_id": CAMPAIGN, "key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
+                "email_key": f"journalist{i}@outlet{i % 900}.example", "fields": {"first_name": "Sam", "outlet": f"Outlet {i % 900}"},
+                "source": f"press.csv:{i + 2}", "state": "accepted", "sg_message_id": f"REQ{i // 1000:04d}",
+                "created_at": now, "updated_at": now,
+            }
+            for i in range(messages)
+        ]
+        connection.execute(insert(message), rows)
+    engine.dispose()
+
+
+def make_event(n: int, messages: int, rng: random.Random) -> dict[str, object]:
+    who = rng.randrange(messages)
+    kind = KINDS[n % len(KINDS)]
+    data: dict[str, object] = {
+        "email": f"journalist{who}@outlet{who % 900}.example",
+        "event": kind,
+        "timestamp": T0 + n // 10,
+        "sg_event_id": base64.urlsafe_b64encode(f"{kind}-{n}-{who}".encode()).decode().rstrip("="),
+        "sg_message_id": f"REQ{who // 1000:04d}.filterdrecv-5bd68d5cd5-abcde-1-{n:08X}-1.0",
+        "smtp-id": f"<REQ{who // 1000:04d}@ismtpd0001p1iad2.sendgrid.net>",
+        "category": ["press-release"],
+        "campaign": CAMPAIGN,
+        "message": f"m{who:07d}",
+    }
+    if kind == "open":
+        data.update(sg_machine_open=rng.random() < 0.4, useragent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)", ip="203.0.113.7")
+    elif kind == "click":
+        data.update(url="https://www.example.org/news/wetlands-report", url_offset={"index": 0, "type": "html"}, useragent="Mozilla/5.0", ip="198.51.100.4")
+    elif kind == "delivered":
+        data.update(response="250 2.0.0 OK  1771495200 x12si1234567qka.12 - gsmtp", ip="167.89.101.76", tls=1)
+    elif kind == "deferred":
+        data.update(response="421 4.7.0 Try again later", attempt="1", ip="167.89.101.76")
+    return data
+
+
+def make_bodies(total: int, messages: int) -> list[bytes]:
+    rng = random.Random(7)
+    bodies, current, size = [], [], 0
+    for n in range(total):
+        text = json.dumps(make_event(n, messages, rng), separators=(",", ":"))
+        if current and size + len(text) + 3 > BATCH_BYTES:
+            bodies.append(("[" + ",\r\n".join(current) + "]\r\n").encode())
+            current, size = [], 0
+        current.append(text)
+        size += len(text) + 3
+    if current:
+        bodies.append(("[" + ",\r\n".join(current) + "]\r\n").encode())
+    return bodies
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post_all(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> list[int]:
+    """Post every body from ``clients`` keep-alive connections; returns the status codes."""
+    statuses: list[int] = []
+    lock = threading.Lock()
+    queue = list(reversed(requests))
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body, headers = queue.pop()
+            connection.request("POST", "/sendgrid/events", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                statuses.append(response.status)
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=2)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="webhook-bench-"))
+    url = f"sqlite:///{folder / 'log.db'}"
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    public_der = private_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (folder / "mailer.toml").write_text(
+        f'[database]\nurl = "{url}"\n[webhook]\nverification_key = "{base64.b64encode(public_der).decode()}"\n', encoding="utf-8"
+    )
+    started = time.perf_counter()
+    seed(url, args.messages)
+    bodies = make_bodies(args.events, args.messages)
+    stamp = str(T0)
+    requests = [
+        (body, {"Content-Type": "application/json", signature.TIMESTAMP_HEADER: stamp,
+                signature.SIGNATURE_HEADER: signature.sign(private_key, body=body, timestamp=stamp)})
+        for body in bodies
+    ]
+    print(f"prepared {args.events:,} events in {len(bodies)} bodies of ~{sum(map(len, bodies)) // len(bodies) // 1024} KB "
+          f"({time.perf_counter() - started:.1f} s)")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "--config", str(folder / "mailer.toml"), "webhook", "--port", str(port), "--workers", str(args.workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "NO_PROXY": "127.0.0.1"},
+    )
+    try:
+        for _ in range(200):
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                probe.request("GET", "/healthz")
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        began = time.perf_counter()
+        statuses = post_all(port, requests, args.clients)
+        elapsed = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    engine = connect(url)
+    with engine.connect() as connection:
+        stored = connection.scalar(select(func.count()).select_from(event))
+        linked = connection.scalar(select(func.count()).select_from(event).where(event.c.message_id.is_not(None)))
+    ok = statuses.count(200)
+    print(f"workers={args.workers} clients={args.clients}: {len(statuses)} POSTs, {ok} answered 200, in {elapsed:.2f} s")
+    print(f"throughput: {args.events / elapsed:,.0f} events/s ({elapsed / len(bodies) * 1000:.1f} ms per ~768 KB POST)")
+    print(f"stored: {stored:,} of {args.events:,} events ({args.events - stored} lost), {linked:,} linked to their message")
+    print("target: >= 20,000 events/s, none lost ->", "MET" if args.events / elapsed >= 20_000 and stored == args.events else "NOT MET")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

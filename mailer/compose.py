@@ -1,0 +1,254 @@
+"""Release + template -> Rendered: inlined HTML, a plain-text part and substitution tokens.
+
+A release is rendered and inlined ONCE per campaign. Contact fields print as tokens (see
+mailer/tokens.py for their format and why); each journalist's values then travel in that
+journalist's SendGrid ``substitutions`` (``substitutions()``), and ``personalize()`` applies
+the same values locally, so the preview, the dry run and the tests show exactly what each
+journalist receives. ``render_for()`` is the slow reference (one full render per journalist)
+that the tests compare ``personalize()`` against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mailer import markup, tokens
+from mailer.config import Config
+from mailer.errors import TemplateError
+from mailer.inline import inline
+from mailer.models import Contact, Personalized, Rendered, Token
+from mailer.release import Release
+
+ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
+SUBSCRIPTION_TAG = "-~unsubscribe_url~-"
+TEST_PREFIX = "[TEST] "
+TEST_BANNER_HTML = (
+    '<div style="background:#fff3cd;border:2px solid #b58100;color:#5c4400;font-family:Arial,Helvetica,sans-serif;'
+    'font-size:16px;font-weight:bold;padding:12px;text-align:center">TEST SEND: this is a proof for staff. '
+    "Journalists have not received it.</div>"
+)
+TEST_BANNER_TEXT = "*** TEST SEND: this is a proof for staff. Journalists have not received it. ***\n\n"
+MB = 1024 * 1024
+
+
+def unsubscribe_tag(config: Config) -> str:
+    """The tag the footer's unsubscribe link carries; SendGrid replaces it per journalist.
+
+    With an unsubscribe group: the group's raw URL tag. Otherwise subscription tracking's
+    ``substitution_tag``, which the transport sets to exactly this string.
+    """
+    return ASM_UNSUBSCRIBE_TAG if config.sendgrid.asm_group_id is not None else SUBSCRIPTION_TAG
+
+
+def render(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> Rendered:
+    """Render and inline the release once, with tokens where contact fields go.
+
+    ``test=True`` adds "[TEST] " to the subject and a visible banner; ``content_hash`` is the
+    same either way, so a live send can tell whether this exact content was test-sent.
+    """
+    found: dict[str, Token] = {}
+    mode = markup.TokenMode(found)
+    parts = markup.build(release, config=config, mode=mode, unsubscribe_url=tokens.UNSUBSCRIBE_PLACEHOLDER)
+    html, css_warnings = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
+    html = _settle_html_tokens(html, found)
+    tag = unsubscribe_tag(config)
+    html = html.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
+    text = parts.text.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
+    used = {name: spec for name, spec in found.items() if any(name in part for part in (html, text, parts.subject, parts.preheader))}
+    digest = hashlib.sha256()
+    for piece in (parts.subject, html, text):
+        digest.update(piece.encode("utf-8") + b"\0")
+    for attachment in release.attachments:
+        digest.update(attachment.filename.encode("utf-8") + b"\0" + hashlib.sha256(attachment.content).digest())
+    subject = parts.subject
+    if test:
+        subject = TEST_PREFIX + subject
+        html = _add_banner(html)
+        text = TEST_BANNER_TEXT + text
+    return Rendered(
+        release_path=str(release.path),
+        content_hash=digest.hexdigest(),
+        subject=subject,
+        preheader=parts.preheader,
+        html=html,
+        text=text,
+        fields=tuple(sorted({spec.field for spec in used.values()})),
+        embargo=release.embargo,
+        from_email=release.from_email,
+        from_name=release.from_name,
+        reply_to=release.reply_to,
+        attachments=release.attachments,
+        warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, now)),
+        tokens=used,
+    )
+
+
+def render_for(release: Release, fields: Mapping[str, str], *, config: Config) -> Personalized:
+    """One journalist's email rendered and inlined directly: slow, the reference for tests."""
+    placeholder = f"-~unsubscribe.{secrets.token_hex(8)}~-"  # a journalist's value cannot hold it
+    parts = markup.build(release, config=config, mode=markup.ValueMode(fields), unsubscribe_url=placeholder)
+    html, _ = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
+    tag = unsubscribe_tag(config)
+    return Personalized(
+        subject=parts.subject,
+        html=html.replace(placeholder, tag),
+        text=parts.text.replace(placeholder, tag),
+    )
+
+
+def substitutions(rendered: Rendered, fields: Mapping[str, str]) -> dict[str, str]:
+    """Token -> this journalist's value, escaped for where the token sits (SendGrid substitutions)."""
+    values = {}
+    try:
+        for name, field, steps, escape, as_is in _prepared(rendered).plan:
+            value = fields.get(field)
+            values[name] = escape(value if value and as_is else tokens.prepare(field, steps, value or None))
+    except tokens.Missing as missing:
+        who = fields.get("email", "this contact")
+        raise TemplateError(
+            f'{who} has no "{missing.field}", which the release uses without a default.',
+            hint=f'Fill in {missing.field} in the list, or write {{{{ contact.{missing.field} | default("...") }}}}.',
+        ) from None
+    return values
+
+
+def personalize(rendered: Rendered, fields: Mapping[str, str]) -> Personalized:
+    """The exact subject, HTML and text one journalist receives (substitutions applied locally)."""
+    values = substitutions(rendered, fields)
+    prepared = _prepared(rendered)
+    return Personalized(subject=prepared.subject.fill(values), html=prepared.html.fill(values), text=prepared.text.fill(values))
+
+
+def preheader_for(rendered: Rendered, fields: Mapping[str, str]) -> str:
+    """The inbox preview text one journalist sees."""
+    return tokens.split(rendered.preheader, rendered.tokens).fill(substitutions(rendered, fields))
+
+
+def check_fields(rendered: Rendered, contacts: Iterable[Contact]) -> None:
+    """Refuse a campaign in which some journalists lack a field the release uses without a default."""
+    required = sorted({spec.field for spec in rendered.tokens.values() if tokens.needs_value(spec)})
+    if not required:
+        return
+    lacking: dict[str, list[str]] = {field: [] for field in required}
+    for contact in contacts:
+        for field in required:
+            if not contact.fields.get(field):
+                lacking[field].append(contact.email)
+    problems = []
+    for field, emails in lacking.items():
+        if emails:
+            shown = ", ".join(emails[:3]) + (f" and {len(emails) - 3} more" if len(emails) > 3 else "")
+            problems.append(f'"{field}" is empty for {len(emails)} contact(s): {shown}')
+    if problems:
+        raise TemplateError(
+            "The release uses contact fields that some journalists lack:\n  " + "\n  ".join(problems),
+            hint='Fill them in the list, or give the field a default in the release: {{ contact.FIELD | default("...") }}.',
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Per-Rendered work done once: each part cut at its tokens, and how to fill each token."""
+
+    subject: tokens.Split
+    html: tokens.Split
+    text: tokens.Split
+    # (token, field, steps, escape, a present value is used as it is)
+    plan: tuple[tuple[str, str, tuple[tuple[str, str], ...], Callable[[str], str], bool], ...]
+
+
+_PREPARED: dict[int, tuple[Rendered, _Prepared]] = {}
+
+
+def _prepared(rendered: Rendered) -> _Prepared:
+    """Cached by identity, so 100,000 journalists cost a join each, not a search."""
+    cached = _PREPARED.get(id(rendered))
+    if cached is None or cached[0] is not rendered:
+        if len(_PREPARED) > 16:
+            _PREPARED.clear()
+        prepared = _Prepared(
+            subject=tokens.split(rendered.subject, rendered.tokens),
+            html=tokens.split(rendered.html, rendered.tokens),
+            text=tokens.split(rendered.text, rendered.tokens),
+            plan=tuple(
+                (name, spec.field, spec.steps, tokens.ESCAPES[spec.context], all(step == "default" for step, _ in spec.steps))
+                for name, spec in rendered.tokens.items()
+            ),
+        )
+        cached = _PREPARED[id(rendered)] = (rendered, prepared)
+    return cached[1]
+
+
+def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
+    """Rename HTML tokens that ended up inside an attribute (or a URL) so their values escape right."""
+    html_tokens = {name for name, spec in found.items() if spec.context == "html"}
+    if not html_tokens:
+        return html
+    out: list[str] = []
+    last = 0
+    for match in tokens.TOKEN.finditer(html):
+        name = match.group(0)
+        if name not in html_tokens:
+            continue
+        context = _context_at(html, match.start())
+        if context is None:
+            spec = found[name]
+            raise TemplateError(
+                f"contact.{spec.field} is used inside CSS or a script, where it cannot be personalized.",
+                hint="Use contact fields in the text, in links or in attributes such as alt and title.",
+            )
+        if context != "html":
+            spec = found[name]
+            renamed = f"-~c.{spec.field}.{tokens.LETTERS[context]}{name.rsplit('.h', 1)[1]}"
+            found[renamed] = Token(field=spec.field, context=context, steps=spec.steps)
+            out.append(html[last:match.start()] + renamed)
+            last = match.end()
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _context_at(html: str, position: int) -> str | None:
+    """html, attribute or url for a position in lxml-written HTML; None inside style/script/CSS."""
+    opened = html.rfind("<", 0, position)
+    closed = html.rfind(">", 0, position)
+    if opened > closed:  # inside a tag: which attribute?
+        tag = html[opened:position]
+        name = tag[: max(tag.rfind('="'), tag.rfind("='"))].rsplit(" ", 1)[-1].lower()
+        if name == "style":
+            return None
+        return "url" if name in ("href", "src", "action", "background") else "attribute"
+    element = html[html.rfind("<", 0, closed + 1) + 1:closed].split(" ", 1)[0].lower()
+    return None if element in ("style", "script") else "html"
+
+
+def _add_banner(html: str) -> str:
+    start = html.find("<body")
+    end = html.find(">", start) + 1 if start >= 0 else 0
+    return html[:end] + TEST_BANNER_HTML + html[end:]
+
+
+def _warnings(release: Release, config: Config, subject: str, now: datetime | None) -> list[str]:
+    """What a press officer should fix before sending; none of these stop a preview."""
+    now = now or datetime.now(UTC)
+    found = []
+    if len(subject) > 100:
+        found.append(f"The subject is {len(subject)} characters long; inboxes cut it after about 100.")
+    if release.embargo and release.embargo < now:
+        found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
+    if not config.sender.postal_address:
+        found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
+    if config.sendgrid.asm_group_id is None and not config.sendgrid.tracking.subscription_tracking:
+        found.append("No unsubscribe link: set [sendgrid] asm_group_id or turn on subscription_tracking.")
+    total = 0
+    for attachment in release.attachments:
+        size = len(attachment.content)
+        total += size
+        if size > 10 * MB:
+            found.append(f"The attachment {attachment.filename} is {size / MB:.1f} MB; many mail servers refuse over 10 MB.")
+    if total * 4 / 3 > 25 * MB:
+        found.append(f"The attachments total {total / MB:.1f} MB, close to SendGrid's 30 MB limit once encoded.")
+    return found

@@ -1,0 +1,474 @@
+"""Press lists -> ContactList: load, check, dedupe, filter, suppress, write back.
+
+Every row of every file ends up either as a recipient (``Contact``) or as a ``RejectedRow``
+with its file, spreadsheet row and reason: missing address, invalid address (email-validator's
+syntax rules, no DNS lookups), or duplicate of an earlier row (compared without case, across
+files too; the first one wins). Nothing is dropped silently. Blank lines hold no journalist
+and are not rows.
+
+The work is done column by column on the files' cells (Arrow compute kernels), so ``check`` counts a
+million-row list without building a million Python objects; ``load`` builds the Contacts the
+later stages need.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from mailer import addresses, listfile
+from mailer.errors import ListError
+from mailer.listfile import ListFile
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, Filter, ListSummary, RejectedRow, RejectReason
+from mailer.spreadsheet import ESCAPED_FORMULA, safe_cell
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+__all__ = [
+    "FileCheck",
+    "ListCheck",
+    "apply_filter",
+    "check",
+    "load",
+    "parse_filter",
+    "suppress",
+    "write_clean",
+    "write_rejects",
+]
+
+# Row verdicts, as small integers so a million of them is one numpy array.
+_OK, _MISSING, _INVALID, _DUPLICATE = 0, 1, 2, 3
+_REASONS = {_MISSING: RejectReason.MISSING, _INVALID: RejectReason.INVALID, _DUPLICATE: RejectReason.DUPLICATE}
+_TAG_SEPARATORS = ";,|"
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """What ``lists check`` reports for one file."""
+
+    summary: ListSummary
+    valid: int
+    rejected: Mapping[RejectReason, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ListCheck:
+    """What ``lists check`` reports for all files: per-file counts and every rejected row."""
+
+    files: tuple[FileCheck, ...]
+    rejected: tuple[RejectedRow, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(file.summary.rows for file in self.files)
+
+    @property
+    def valid(self) -> int:
+        return sum(file.valid for file in self.files)
+
+    def count(self, reason: RejectReason) -> int:
+        return sum(file.rejected.get(reason, 0) for file in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class _LazyTake:
+    """Per-row values of per-distinct-address values, materialized only for the rows asked for."""
+
+    values: pa.Array
+    codes: np.ndarray
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        import pyarrow as pa
+
+        return self.values.take(pa.array(self.codes[rows]))
+
+
+@dataclass(frozen=True, slots=True)
+class _LazyLookup:
+    by_distinct: Mapping[int, str]
+    codes: np.ndarray
+
+    def __getitem__(self, row: int) -> str:
+        return self.by_distinct[int(self.codes[row])]
+
+
+@dataclass(frozen=True, slots=True)
+class _Examined:
+    """Every row of every file with its verdict, column-wise (row i is the same row everywhere)."""
+
+    files: tuple[ListFile, ...]
+    file_of: np.ndarray  # which file
+    position: np.ndarray  # row position in that file's columns
+    cells: pa.Array  # the address cell as written, trimmed
+    names: pa.Array  # the display name from "Name <address>" cells
+    emails: _LazyTake  # the normalized address (null when invalid or missing)
+    verdict: np.ndarray  # _OK, _MISSING, _INVALID or _DUPLICATE
+    errors: _LazyLookup  # row -> why its address is invalid
+    first_of: Mapping[int, int]  # duplicate row -> the row it repeats
+
+    def detail(self, index: int) -> str:
+        verdict = int(self.verdict[index])
+        if verdict == _MISSING:
+            return "no email address"
+        if verdict == _INVALID:
+            return self.errors[index]
+        first = self.first_of[index]
+        where = self.where(first) if self.file_of[first] != self.file_of[index] else f"row {self.row(first)}"
+        return f"duplicate of {where}"
+
+    def row(self, index: int) -> int:
+        file = self.files[int(self.file_of[index])]
+        return int(file.rows[int(self.position[index])])
+
+    def where(self, index: int) -> str:
+        return f"{self.files[int(self.file_of[index])].path} row {self.row(index)}"
+
+
+def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ListCheck:
+    """Read and check lists, counting recipients and rejected rows per file, without building Contacts."""
+    examined = _examine(paths, on_file=on_file)
+    import numpy as np
+
+    files = []
+    for number, file in enumerate(examined.files):
+        verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
+        rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
+        files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
+    rejected = tuple(_rejected_row(examined, index, with_cells=False) for index in np.flatnonzero(examined.verdict).tolist())
+    return ListCheck(tuple(files), rejected)
+
+
+def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ContactList:
+    """Read lists into recipients and rejected rows (duplicates across files count).
+
+    ``Contact.fields`` holds every canonical column as text (``email`` included, tags joined
+    with "; ") and every custom column under its safe identifier; a column one file lacks is "".
+    """
+    import numpy as np
+
+    examined = _examine(paths, on_file=on_file)
+    field_names = list(CANONICAL_FIELDS) + _custom_names(examined.files)
+    contacts: list[Contact] = []
+    for number, file in enumerate(examined.files):
+        mine = np.flatnonzero((examined.file_of == number) & (examined.verdict == _OK))
+        if not len(mine):
+            continue
+        columns = _contact_columns(file, examined, mine)
+        emails = examined.emails.take(mine).to_pylist()
+        blank = [""] * len(mine)
+        values = [columns.get(name, blank) for name in field_names]
+        rows = file.rows[examined.position[mine]].tolist()
+        for i, email in enumerate(emails):
+            fields = dict(zip(field_names, (column[i] for column in values)))
+            fields["email"] = email
+            contacts.append(Contact(email=email, fields=fields, source=file.path, row=rows[i]))
+    rejected = tuple(_rejected_row(examined, index, with_cells=True) for index in np.flatnonzero(examined.verdict).tolist())
+    return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
+
+
+def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None) -> _Examined:
+    """Read every file and give every row a verdict, looking at each distinct address once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not paths:
+        raise ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
+    files = []
+    for path in paths:
+        file = listfile.read(Path(path))
+        if "email" not in file.recognized:
+            found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
+            raise ListError(
+                f"{file.path}: no email address column. Columns found: {found}.",
+                hint="Name the column of addresses one of: " + ", ".join(listfile.ACCEPTED_EMAIL_HEADERS) + " (any case).",
+            )
+        files.append(file)
+        if on_file:
+            on_file(file.path)
+
+    cells = pa.chunked_array(
+        [file.columns[file.recognized["email"]] for file in files], type=pa.large_string()
+    ).combine_chunks()
+    file_of = np.concatenate([np.full(len(file.rows), number, dtype=np.int32) for number, file in enumerate(files)])
+    position = np.concatenate([np.arange(len(file.rows), dtype=np.int64) for file in files])
+    cells = _restored(pc.utf8_trim_whitespace(cells))
+    names, bare = addresses.split_cells(cells)
+
+    # Each distinct address is judged once, then the verdict is spread back over the rows.
+    encoded = pc.dictionary_encode(bare)
+    distinct, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    judged = addresses.check(distinct)
+    empty = pc.equal(pc.utf8_length(distinct), 0).to_numpy(zero_copy_only=False)
+    valid = pc.is_valid(judged.normalized).to_numpy(zero_copy_only=False) & ~empty
+    verdict = np.where(valid, _OK, np.where(empty, _MISSING, _INVALID)).astype(np.int8)[codes]
+
+    # Duplicates: the same normalized address without case; the first row (in file order) wins.
+    keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized.fill_null(""))).indices.to_numpy(zero_copy_only=False)
+    valid_rows = np.flatnonzero(verdict == _OK)
+    key_of_row = keys[codes[valid_rows]]
+    first_row_of_key = np.full(len(distinct), -1, dtype=np.int64)
+    first_row_of_key[key_of_row[::-1]] = valid_rows[::-1]  # the last write is the earliest row
+    repeated = first_row_of_key[key_of_row] != valid_rows
+    verdict[valid_rows[repeated]] = _DUPLICATE
+    first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist()))
+    emails = _LazyTake(judged.normalized, codes)
+    errors = _LazyLookup(judged.errors, codes)
+    return _Examined(tuple(files), file_of, position, cells, names, emails, verdict, errors, first_of)
+
+
+def _summary(file: ListFile) -> ListSummary:
+    return ListSummary(
+        path=file.path,
+        rows=len(file.rows),
+        encoding=file.encoding,
+        delimiter=file.delimiter,
+        recognized={name: file.headers[col] for name, col in file.recognized.items()},
+        custom={name: file.headers[col] for name, col in file.custom.items()},
+    )
+
+
+def _rejected_row(examined: _Examined, index: int, *, with_cells: bool) -> RejectedRow:
+    file = examined.files[int(examined.file_of[index])]
+    cells: dict[str, str] = {}
+    if with_cells:
+        position = int(examined.position[index])
+        cells = dict(zip(_unique_headers(file.headers), (str(column[position].as_py()) for column in file.columns)))
+    return RejectedRow(
+        source=file.path,
+        row=examined.row(index),
+        email=str(examined.cells[index].as_py()),
+        reason=_REASONS[int(examined.verdict[index])],
+        detail=examined.detail(index),
+        cells=cells,
+    )
+
+
+def _unique_headers(headers: Iterable[str]) -> list[str]:
+    """Headers as column names for a rejects file: empty ones named, repeated ones numbered."""
+    seen: dict[str, int] = {}
+    unique = []
+    for position, header in enumerate(headers):
+        name = header or f"column {position + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _custom_names(files: Iterable[ListFile]) -> list[str]:
+    names: list[str] = []
+    for file in files:
+        names.extend(name for name in file.custom if name not in names)
+    return names
+
+
+def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> dict[str, list[str]]:
+    """The canonical and custom columns of some rows of one file, cleaned, as lists of text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    positions = pa.array(examined.position[rows])
+
+    def column(position: int) -> pa.Array:
+        return _restored(pc.utf8_trim_whitespace(file.columns[position].take(positions)))
+
+    columns = {name: column(position) for name, position in file.recognized.items()}
+    for name, position in file.custom.items():
+        columns[name] = column(position)
+    # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
+    for source in (columns.pop("name", None), examined.names.take(pa.array(rows))):
+        if source is None:
+            continue
+        first, last = split_names(source)
+        unnamed = pc.and_(
+            pc.equal(columns.get("first_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
+            pc.equal(columns.get("last_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
+        )
+        columns["first_name"] = pc.if_else(unnamed, first, columns.get("first_name", first))
+        columns["last_name"] = pc.if_else(unnamed, last, columns.get("last_name", last))
+    if "tags" in columns:
+        columns["tags"] = normalize_tags(columns["tags"])
+    return {name: values.fill_null("").to_pylist() for name, values in columns.items()}
+
+
+def _restored(cells: pa.Array) -> pa.Array:
+    """Undo safe_cell's apostrophe ("'=x" -> "=x"), so lists written by `clean` read back unchanged."""
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.starts_with(cells, "'")).as_py():
+        return cells
+    return pc.replace_substring_regex(cells, ESCAPED_FORMULA, r"\1")
+
+
+def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """First and last names of full names: "Jane van Doe" -> (Jane, van Doe), "Doe, Jane" -> (Jane, Doe)."""
+    import pyarrow.compute as pc
+
+    names = pc.utf8_trim_whitespace(names)
+    reversed_form = pc.extract_regex(names, r"^(?P<last>[^,]*[^,\s])\s*,\s*(?P<first>[^,]*\S)$")
+    plain = pc.extract_regex(names, r"^(?P<first>\S+)(?:\s+(?P<last>.*\S))?$")
+    has_comma = pc.is_valid(reversed_form)
+    first = pc.if_else(has_comma, reversed_form.field("first"), plain.field("first"))
+    last = pc.if_else(has_comma, reversed_form.field("last"), plain.field("last"))
+    return pc.fill_null(first, ""), pc.fill_null(last, "")
+
+
+def normalize_tags(tags: pa.Array) -> pa.Array:
+    """Tags split on ";", "," or "|", trimmed, empty ones dropped, joined with "; "."""
+    import pyarrow.compute as pc
+
+    separators = re.escape(_TAG_SEPARATORS)
+    tags = pc.replace_substring_regex(tags, rf"^[\s{separators}]+|[\s{separators}]+$", "")
+    return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
+
+
+def split_tags(value: str) -> list[str]:
+    """The tags in one cell, split on ";", "," or "|"."""
+    return [tag.strip() for tag in re.split(f"[{re.escape(_TAG_SEPARATORS)}]", value) if tag.strip()]
+
+
+# ---- filtering and suppression (used by sending) -------------------------------------------
+
+
+def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
+    """--where FIELD=VALUE[,VALUE...] and --tag TAG options -> Filter.
+
+    Several --where for one field, or several values after "=", mean "any of"; different
+    fields must all match. A --where on "tags" is the same as --tag.
+    """
+    fields: dict[str, set[str]] = {}
+    wanted_tags = {_comparable(tag) for tag in tags if tag.strip()}
+    for expression in where:
+        name, equals, values = expression.partition("=")
+        field = _field_name(name)
+        chosen = {_comparable(value) for value in values.split(",") if value.strip()}
+        if not equals or not field or not chosen:
+            raise ListError(
+                f'--where "{expression}" is not a filter.',
+                hint="Write FIELD=VALUE, for example --where beat=health or --where country=US,CA.",
+            )
+        if field == "tags":
+            wanted_tags |= chosen
+        else:
+            fields.setdefault(field, set()).update(chosen)
+    return Filter(where={field: frozenset(values) for field, values in fields.items()}, tags=frozenset(wanted_tags))
+
+
+def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
+    """Keep the contacts that match; the others move to rejected as FILTERED, saying why."""
+    if flt.is_empty():
+        return contact_list
+    known = set(CANONICAL_FIELDS) | {name for summary in contact_list.files for name in summary.custom}
+    for contact in contact_list.contacts[:1]:
+        known |= set(contact.fields)
+    unknown = sorted(set(flt.where) - known)
+    if unknown:
+        raise ListError(
+            f'Unknown field "{unknown[0]}" in --where.',
+            hint="Fields you can filter on: " + ", ".join(sorted(known)) + ".",
+        )
+    kept: list[Contact] = []
+    rejected = list(contact_list.rejected)
+    for contact in contact_list.contacts:
+        why = _mismatch(contact, flt)
+        if why is None:
+            kept.append(contact)
+        else:
+            rejected.append(_rejected_contact(contact, RejectReason.FILTERED, why))
+    return ContactList(tuple(kept), tuple(rejected), contact_list.files)
+
+
+def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> ContactList:
+    """Move suppressed addresses (lower-cased address -> reason) to rejected as SUPPRESSED."""
+    kept: list[Contact] = []
+    rejected = list(contact_list.rejected)
+    for contact in contact_list.contacts:
+        reason = suppressed.get(contact.key)
+        if reason is None:
+            kept.append(contact)
+        else:
+            rejected.append(_rejected_contact(contact, RejectReason.SUPPRESSED, str(reason)))
+    return ContactList(tuple(kept), tuple(rejected), contact_list.files)
+
+
+def _mismatch(contact: Contact, flt: Filter) -> str | None:
+    """Why a contact does not match the filter, or None when it does."""
+    for field, values in flt.where.items():
+        if _comparable(contact.fields.get(field, "")) not in values:
+            return f"{field} is not {' or '.join(sorted(values))}"
+    if flt.tags and not flt.tags & {_comparable(tag) for tag in contact.tags}:
+        return f"not tagged {' or '.join(sorted(flt.tags))}"
+    return None
+
+
+def _rejected_contact(contact: Contact, reason: RejectReason, detail: str) -> RejectedRow:
+    """A recipient turned away later; its cells are its cleaned fields."""
+    return RejectedRow(contact.source, contact.row, contact.email, reason, detail, dict(contact.fields))
+
+
+def _comparable(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def _field_name(name: str) -> str:
+    canonical = listfile.canonical_name(name)
+    if canonical == "name" or not name.strip():
+        return name.strip().lower()
+    return canonical or listfile.safe_identifier(name.strip())
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def write_clean(contact_list: ContactList, path: Path | str) -> int:
+    """Write the recipients as UTF-8 CSV with canonical column names; returns rows written."""
+    names = list(CANONICAL_FIELDS) + _custom_names_of(contact_list)
+    with _open_for_writing(path, "utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        for contact in contact_list.contacts:
+            writer.writerow([safe_cell(contact.fields.get(name, "")) for name in names])
+    return len(contact_list.contacts)
+
+
+def write_rejects(contact_list: ContactList, path: Path | str) -> int:
+    """Write the rejected rows with their original cells plus file, row, reason and detail.
+
+    UTF-8 with BOM, so Excel shows accents right when a colleague opens it to fix the rows.
+    """
+    headers: list[str] = []
+    for rejected in contact_list.rejected:
+        headers.extend(name for name in rejected.cells if name not in headers)
+    extra = ["file", "row", "reason", "detail"]
+    with _open_for_writing(path, "utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(headers + extra)
+        for rejected in contact_list.rejected:
+            cells = [rejected.cells.get(name, "") for name in headers]
+            cells += [rejected.source, str(rejected.row), str(rejected.reason), rejected.detail]
+            writer.writerow([safe_cell(cell) for cell in cells])
+    return len(contact_list.rejected)
+
+
+def _custom_names_of(contact_list: ContactList) -> list[str]:
+    names: list[str] = []
+    for summary in contact_list.files:
+        names.extend(name for name in summary.custom if name not in names)
+    return names
+
+
+def _open_for_writing(path: Path | str, encoding: str) -> TextIO:
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.open("w", encoding=encoding, newline="")
+    except IsADirectoryError:
+        raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv") from None
+    except OSError as exc:
+        raise ListError(f"{target}: cannot write this file ({exc.strerror}).", hint="Check the folder exists and you may write there.") from exc

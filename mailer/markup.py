@@ -1,0 +1,291 @@
+"""Release -> subject, HTML (before inlining) and plain text, with contact fields as tokens or values.
+
+The same code renders once for a campaign (``TokenMode``: contact fields print as tokens) and
+once per journalist for the reference render (``ValueMode``: their real values), so the two can
+only differ where the tokens are filled in.
+
+``{{ ... }}`` in Markdown is swapped for an inert placeholder before Markdown runs and rendered
+after, so a journalist's value is always literal text: "*AT&T*" never becomes emphasis or markup.
+The text part is wrapped with the (16-character) placeholders in place, so every journalist's
+lines break at the same spots whatever their values; a longer value makes its line longer.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markdown_it.token import Token as MarkdownToken
+from markupsafe import Markup, escape
+
+from mailer import plaintext, tokens
+from mailer.config import Config
+from mailer.errors import ReleaseError, TemplateError
+from mailer.inline import absolute
+from mailer.models import Token
+from mailer.release import EXPRESSION, Release, Text
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
+# Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
+PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class TokenMode:
+    """Contact fields print as tokens, recorded in ``found``."""
+
+    def __init__(self, found: dict[str, Token]) -> None:
+        self.found = found
+
+    def contact(self, context: str) -> Any:
+        return tokens.ContactFields(tokens.Recorder(context, self.found))
+
+
+class ValueMode:
+    """Contact fields print as one journalist's values (an empty value counts as lacking)."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = {name: value for name, value in fields.items() if value}
+
+    def contact(self, context: str) -> Any:
+        if context == "subject":
+            return {name: tokens.escape_subject(value) for name, value in self.fields.items()}
+        return self.fields
+
+
+Mode = TokenMode | ValueMode
+
+
+@dataclass
+class Parts:
+    """Everything ``inline`` and the rest of compose need from one render."""
+
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    css: str
+    css_name: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Placeholders:
+    """{{ ... }} swapped for zqxNxqz while Markdown runs (and while the text part wraps)."""
+
+    path: Path
+    expressions: list[tuple[str, int]] = field(default_factory=list)
+
+    def protect(self, text: Text) -> str:
+        def swap(match: re.Match[str]) -> str:
+            line = text.line + text.source.count("\n", 0, match.start())
+            self.expressions.append((match.group(0), line))
+            return f"zqx{len(self.expressions) - 1}".ljust(13, "q") + "xqz"
+
+        return EXPRESSION.sub(swap, text.source)
+
+    def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
+        def fill(match: re.Match[str]) -> str:
+            source, line = self.expressions[int(match.group(1))]
+            return _expression(env, source, contact, f"{self.path}, line {line}")
+
+        return PLACEHOLDER.sub(fill, rendered)
+
+
+def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str) -> Parts:
+    """Render subject, HTML and text of ``release`` with its template.
+
+    ``unsubscribe_url`` is a placeholder that survives inlining; compose swaps in SendGrid's tag.
+    """
+    html_path, text_path, css_path = _template_files(release, config)
+    html_env = _environment(html_path.parent, autoescape=True)
+    text_env = _environment(text_path.parent, autoescape=False)
+    warnings: list[str] = []
+    marks = _Placeholders(release.path)
+    html_contact, text_contact = mode.contact("html"), mode.contact("text")
+
+    def plain_html(piece: Text | None) -> Markup:
+        return Markup(_plain(piece, html_env, html_contact, lambda s: str(escape(s)), release.path))
+
+    subject = _plain(release.subject, text_env, mode.contact("subject"), tokens.escape_subject, release.path)
+    date_text = f"{release.date:%B} {release.date.day}, {release.date.year}"
+    lead = f"{release.dateline} – {date_text} –" if release.dateline else f"{date_text} –"
+    notes = plaintext.Footnotes()
+    body_tokens = _markdown(release.body, marks, release.path, config.compose.base_url, warnings)
+    about_tokens = _markdown(release.about, marks, release.path, config.compose.base_url, warnings) if release.about else []
+    body_html = MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {})
+    body_html = body_html.replace("<p>", f'<p><span class="dateline">{escape(lead)}</span> ', 1)
+    shared = {
+        "release_line": _release_line(release),
+        "dateline": lead,
+        "date": date_text,
+        "media_contact": release.contact,
+        "sender": config.sender,
+        "unsubscribe_url": unsubscribe_url,
+        "lang": "en",
+    }
+    html = _render_template(
+        html_env,
+        html_path.name,
+        {
+            **shared,
+            "subject": plain_html(release.subject),
+            "headline": plain_html(release.headline),
+            "subheadline": plain_html(release.subheadline),
+            "preheader": plain_html(release.preheader),
+            "body": Markup(marks.restore(body_html, html_env, html_contact)),
+            "about": Markup(marks.restore(MARKDOWN.renderer.render(about_tokens, MARKDOWN.options, {}), html_env, html_contact)),
+            "contact": html_contact,
+        },
+    )
+    body_text = plaintext.render(body_tokens, notes=notes, lead=lead)
+    about_text = plaintext.render(about_tokens, notes=notes)
+    text = _render_template(
+        text_env,
+        text_path.name,
+        {
+            **shared,
+            "subject": subject,
+            "headline": _wrapped(release.headline, marks),
+            "subheadline": _wrapped(release.subheadline, marks),
+            "body": body_text,
+            "about": about_text,
+            "links": notes.block(),
+            "contact": text_contact,
+        },
+    )
+    text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
+    preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
+    css = css_path.read_text(encoding="utf-8") if css_path.is_file() else ""
+    return Parts(subject, preheader, html, text, css, str(css_path), warnings)
+
+
+def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]:
+    """(HTML, text, CSS) files of the release's template: the templates folder, the release's
+    folder, then the built-in templates."""
+    name = release.template
+    folders = [config.compose.templates, release.path.parent, BUILTIN_TEMPLATES]
+    for folder in folders:
+        html = folder / f"{name}.html.j2"
+        if html.is_file():
+            text = folder / f"{name}.txt.j2"
+            if not text.is_file():
+                raise TemplateError(f"{html} has no plain-text companion {text.name}.", hint="Copy templates/release.txt.j2 beside it.")
+            return html, text, folder / f"{name}.css"
+    looked = ", ".join(str(folder) for folder in folders)
+    raise TemplateError(
+        f'{release.path}: template "{name}" not found (looked for {name}.html.j2 in {looked}).',
+        hint="Copy the templates folder, rename the files, and set  template: NAME  in the release.",
+    )
+
+
+def _environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(tokens.filter_overrides())
+    return env
+
+
+def _expression(env: jinja2.Environment, source: str, contact: Any, where: str) -> str:
+    try:
+        return env.from_string(source).render(contact=contact)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{where}: {source}: {exc.message}.", hint=_FIELD_HINT) from None
+
+
+_FIELD_HINT = 'Fill the field in for every journalist, or give it a default: {{ contact.FIELD | default("...") }}.'
+
+
+def _plain(piece: Text | None, env: jinja2.Environment, contact: Any, literal: Callable[[str], str], path: Path) -> str:
+    """A front-matter text: literal parts escaped with ``literal``, {{ }} rendered."""
+    if piece is None:
+        return ""
+    out, position = [], 0
+    for match in EXPRESSION.finditer(piece.source):
+        out.append(literal(piece.source[position:match.start()]))
+        line = piece.line + piece.source.count("\n", 0, match.start())
+        out.append(_expression(env, match.group(0), contact, f"{path}, line {line}"))
+        position = match.end()
+    out.append(literal(piece.source[position:]))
+    return "".join(out)
+
+
+def _wrapped(piece: Text | None, marks: _Placeholders) -> str:
+    return plaintext.wrap(marks.protect(piece)) if piece else ""
+
+
+def _markdown(piece: Text, marks: _Placeholders, path: Path, base_url: str | None, warnings: list[str]) -> list[MarkdownToken]:
+    """Parse Markdown once (for both parts); links made absolute or refused, alt text checked."""
+    parsed = MARKDOWN.parse(marks.protect(piece))
+    for block in parsed:
+        if block.type != "inline":
+            continue
+        line = piece.line + (block.map[0] if block.map else 0)
+        for child in block.children or []:
+            attribute = {"link_open": "href", "image": "src"}.get(child.type)
+            if attribute is None:
+                continue
+            url = str(child.attrGet(attribute) or "")
+            if url.startswith("zqx"):
+                continue  # the whole address is a contact field
+            fixed = absolute(url, base_url=base_url)
+            if fixed is None:
+                raise ReleaseError(
+                    f'{path}, line {line}: the link "{url}" is not a full address, so it would not work in an email.',
+                    hint="Write the full address (https://...), or set [compose] base_url in mailer.toml.",
+                )
+            if fixed != url:
+                child.attrSet(attribute, fixed)
+                warnings.append(f"{path}, line {line}: the link {url} was made absolute: {fixed}")
+            if fixed.startswith("http://"):
+                warnings.append(f"{path}, line {line}: the link {fixed} is not https; use https:// if the site has it.")
+            if child.type == "image" and not child.content.strip():
+                warnings.append(f"{path}, line {line}: the image {fixed} has no alt text; write ![what it shows]({url}).")
+    return parsed
+
+
+def _release_line(release: Release) -> str:
+    if release.embargo is None:
+        return "FOR IMMEDIATE RELEASE"
+    moment = release.embargo
+    hour = moment.hour % 12 or 12
+    return (
+        f"EMBARGOED UNTIL {moment:%B} {moment.day}, {moment.year}, "
+        f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'} {moment.tzname()}"
+    )
+
+
+def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render a template file; Jinja's errors become TemplateError with the file and line."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{exc.filename or name}, line {exc.lineno}: {(exc.message or '').rstrip('.')}.",
+            hint="Fix the template; compare with templates/release.html.j2.",
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: {(exc.message or '').rstrip('.')}.",
+            hint="Check the spelling against templates/release.html.j2 (release fields, media_contact, sender, contact).",
+        ) from None
+
+
+def _template_line(exc: BaseException, env: jinja2.Environment, name: str) -> str:
+    """'templates/x.html.j2, line 12' from the traceback Jinja rewrites to template lines."""
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if filename.endswith((".j2", ".html", ".txt")):
+            return f"{filename}, line {line}"
+    return name

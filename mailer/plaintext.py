@@ -1,0 +1,136 @@
+"""The plain-text part, written from the release's Markdown tokens (never scraped from HTML).
+
+Paragraphs wrap at 72 columns, quotes are indented, list items get "- " or "1. ", links become
+numbered footnotes ("the report [1]" ... "[1] https://..."), images show their alt text, and no
+Markdown or HTML is left over.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+WIDTH = 72
+
+
+@dataclass
+class Footnotes:
+    """Link targets collected across the whole text part, numbered in order of first use."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def number(self, url: str) -> int:
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+    def block(self) -> str:
+        return "\n".join(f"[{n}] {url}" for n, url in enumerate(self.urls, start=1))
+
+
+def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = WIDTH) -> str:
+    """Wrap one paragraph; words (and URLs) are never split."""
+    lines = text.split("\n")  # hard line breaks stay
+    out = []
+    for number, line in enumerate(lines):
+        lead = first if first is not None and number == 0 else indent
+        out.append(
+            textwrap.fill(
+                line,
+                width=width,
+                initial_indent=lead,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or lead.rstrip()
+        )
+    return "\n".join(out)
+
+
+def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "") -> str:
+    """Markdown block tokens -> wrapped plain text. ``lead`` opens the first paragraph (dateline)."""
+    blocks: list[str] = []
+    tight: set[int] = set()  # indexes of blocks that follow the previous one without a blank line
+    quote = 0
+    lists: list[list[int]] = []  # one [counter] per open list; counter 0 = bullet list
+    pending_item: str | None = None
+    after_item = False  # the last block was a list item: the next item follows on the next line
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind == "bullet_list_open":
+            lists.append([0])
+        elif kind == "ordered_list_open":
+            lists.append([int(token.attrGet("start") or 1)])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+            after_item = bool(lists) and after_item
+        elif kind == "list_item_open":
+            counter = lists[-1]
+            pending_item = "- " if counter[0] == 0 else f"{counter[0]}. "
+            if counter[0]:
+                counter[0] += 1
+        elif kind == "inline":
+            text = inline(token.children or [], notes=notes)
+            if lead and not blocks:
+                text = f"{lead} {text}"
+            indent = "    " * quote + "   " * len(lists)
+            if pending_item is not None:
+                first = "    " * quote + "   " * (len(lists) - 1) + pending_item
+                if after_item:
+                    tight.add(len(blocks))
+                blocks.append(wrap(text, indent=indent, first=first))
+                pending_item = None
+                after_item = True
+                continue
+            heading = index > 0 and tokens[index - 1].type == "heading_open"
+            blocks.append(wrap(text.upper() if heading and tokens[index - 1].tag == "h1" else text, indent=indent))
+            after_item = False
+        elif kind in ("fence", "code_block"):
+            blocks.append(textwrap.indent(token.content.rstrip("\n"), "    "))
+        elif kind == "hr":
+            blocks.append("-" * 20)
+    return _join(blocks, tight)
+
+
+def inline(children: Sequence[Token], *, notes: Footnotes) -> str:
+    """Inline tokens -> one line of text (hard breaks as newlines), links as footnote marks."""
+    parts: list[str] = []
+    href_stack: list[str] = []
+    for child in children:
+        kind = child.type
+        if kind in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif kind == "softbreak":
+            parts.append(" ")
+        elif kind == "hardbreak":
+            parts.append("\n")
+        elif kind == "link_open":
+            href_stack.append(str(child.attrGet("href") or ""))
+        elif kind == "link_close":
+            href = href_stack.pop() if href_stack else ""
+            target = href.removeprefix("mailto:")
+            shown = "".join(parts).rsplit(" ", 1)[-1]
+            if href and target != shown:
+                parts.append(f" [{notes.number(target)}]")
+        elif kind == "image":
+            alt = child.content or "image"
+            parts.append(f"[Image: {alt}]")
+    return "".join(parts)
+
+
+def _join(blocks: list[str], tight: set[int]) -> str:
+    """Blocks separated by one blank line; consecutive list items by a line break only."""
+    out = ""
+    for index, block in enumerate(blocks):
+        if index:
+            out += "\n" if index in tight else "\n\n"
+        out += block
+    return out

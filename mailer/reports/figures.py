@@ -1,0 +1,306 @@
+"""The delivery log turned into report figures and rows: summary, per journalist, per outlet.
+
+Counts are of journalists (message rows), not of events: three opens by one journalist are one
+unique open. Opens are counted twice, all and by people only: Apple Mail Privacy Protection
+fetches the tracking pixel of every mail it receives, and SendGrid marks those opens with
+``sg_machine_open`` (SENDGRID.md §4.5). Engagement rates are over delivered messages; the
+bounce rate is over messages SendGrid accepted. Test sends and dry runs are never reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer.errors import ReportError
+from mailer.models import Delivery, MessageState, Mode
+from mailer.store import events as event_store
+from mailer.store.events import CampaignInfo, MessageActivity
+
+KINDS = ("summary", "recipients", "opens", "clicks", "bounces", "outlets")
+BOUNCED = (Delivery.BOUNCED.value, Delivery.BLOCKED.value, Delivery.DROPPED.value)
+NO_OUTLET = "(no outlet)"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A campaign's headline figures."""
+
+    campaign: CampaignInfo
+    planned: int  # message rows meant to be sent (skipped rows not included)
+    skipped: Mapping[str, int]
+    accepted: int
+    failed: int
+    unknown: int
+    delivered: int
+    deferred: int
+    bounced: int  # hard bounces
+    blocked: int
+    dropped: int
+    bounce_classes: Mapping[str, int]  # "bounce: Invalid Address" -> journalists
+    opened: int
+    opened_human: int
+    clicked: int
+    spam_reports: int
+    unsubscribed: int
+
+    def rate(self, count: int, *, over: int | None = None) -> float | None:
+        """``count`` as a share of delivered messages (or of ``over``); None when nothing to divide by."""
+        base = self.delivered if over is None else over
+        return count / base if base else None
+
+    def figures(self) -> list[tuple[str, str, int, float | None]]:
+        """(key, label, count, rate) rows in reading order, for tables and exports."""
+        rows: list[tuple[str, str, int, float | None]] = [("planned", "Planned recipients", self.planned, None)]
+        rows += [(f"skipped_{reason}", f"Skipped: {reason}", n, None) for reason, n in sorted(self.skipped.items())]
+        rows += [
+            ("accepted", "Accepted by SendGrid", self.accepted, None),
+            ("failed", "Failed (refused by SendGrid)", self.failed, None),
+            ("unknown", "Fate unknown (see mailer status)", self.unknown, None),
+            ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
+            ("deferred", "Deferred (still trying)", self.deferred, None),
+            ("bounced", "Bounced (permanent)", self.bounced, self.rate(self.bounced, over=self.accepted)),
+            ("blocked", "Blocked (temporary refusal)", self.blocked, self.rate(self.blocked, over=self.accepted)),
+        ]
+        rows += [(f"bounce_{_slug(name)}", f"  {name}", n, None) for name, n in sorted(self.bounce_classes.items(), key=_hard_first)]
+        rows += [
+            ("dropped", "Dropped by SendGrid", self.dropped, self.rate(self.dropped, over=self.accepted)),
+            ("opened", "Opened (all, unique)", self.opened, self.rate(self.opened)),
+            ("opened_human", "Opened by people (without Apple pre-fetch)", self.opened_human, self.rate(self.opened_human)),
+            ("clicked", "Clicked (unique)", self.clicked, self.rate(self.clicked)),
+            ("spam_reports", "Marked as spam", self.spam_reports, self.rate(self.spam_reports)),
+            ("unsubscribed", "Unsubscribed", self.unsubscribed, self.rate(self.unsubscribed)),
+        ]
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else."""
+
+    kind: str
+    campaign: CampaignInfo
+    keys: tuple[str, ...]
+    labels: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    flagged: frozenset[int] = frozenset()  # row indexes that must stand out (all bounced)
+
+
+def find_campaign(engine: Engine, campaign_id: str) -> CampaignInfo:
+    """The campaign, or a ReportError that suggests near names; test sends and dry runs refused."""
+    with engine.connect() as connection:
+        info = event_store.campaign_info(connection, [campaign_id]).get(campaign_id)
+        if info is None:
+            known = event_store.campaign_ids(connection)
+    if info is None:
+        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
+        hint = f"Did you mean {close[0]}? " if close else ""
+        raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint + "`mailer campaigns` lists them.")
+    if info.mode != Mode.LIVE.value:
+        what = "a test send to staff" if info.mode == Mode.TEST.value else "a dry run (nothing was sent)"
+        raise ReportError(f"{campaign_id} is {what}; reports cover live sends only.", hint="`mailer campaigns` lists the live ones.")
+    return info
+
+
+def summarize(engine: Engine, campaign_id: str) -> Summary:
+    """The summary figures of one live campaign."""
+    info = find_campaign(engine, campaign_id)
+    with engine.connect() as connection:
+        summary = _summaries(connection, {campaign_id: info})[campaign_id]
+        classes = event_store.bounce_tallies(connection, campaign_id)
+    if summary.planned + sum(summary.skipped.values()) == 0:
+        raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
+    named = {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in classes}
+    return replace(summary, bounce_classes=named)
+
+
+def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
+    """Delivered, opened (people), clicked, bounced, unsubscribed per live campaign, for `mailer campaigns`.
+
+    Test sends and dry runs are left out; so are ids not in the log.
+    """
+    with engine.connect() as connection:
+        infos = {cid: info for cid, info in event_store.campaign_info(connection, campaign_ids).items() if info.mode == Mode.LIVE.value}
+        summaries = _summaries(connection, infos)
+    return {
+        cid: {
+            "delivered": s.delivered,
+            "opened": s.opened_human,
+            "clicked": s.clicked,
+            "bounced": s.bounced + s.blocked + s.dropped,
+            "unsubscribed": s.unsubscribed,
+        }
+        for cid, s in summaries.items()
+    }
+
+
+def _summaries(connection: Any, infos: Mapping[str, CampaignInfo]) -> dict[str, Summary]:
+    """Summaries for several campaigns in two grouped queries."""
+    if not infos:
+        return {}
+    states: dict[str, Counter[str]] = defaultdict(Counter)
+    deliveries: dict[str, Counter[str]] = defaultdict(Counter)
+    skipped: dict[str, Counter[str]] = defaultdict(Counter)
+    for cid, state, skip_reason, delivery, n in event_store.message_tallies(connection, infos):
+        states[cid][state] += n
+        if state == MessageState.SKIPPED.value:
+            skipped[cid][skip_reason or "other"] += n
+        elif delivery:
+            deliveries[cid][delivery] += n
+    engagement = event_store.engagement_tallies(connection, infos)
+    result = {}
+    for cid, info in infos.items():
+        s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
+        result[cid] = Summary(
+            campaign=info,
+            planned=sum(s.values()) - s[MessageState.SKIPPED.value],
+            skipped=dict(skipped[cid]),
+            accepted=s[MessageState.ACCEPTED.value],
+            failed=s[MessageState.FAILED.value],
+            unknown=s[MessageState.UNKNOWN.value],
+            delivered=d[Delivery.DELIVERED.value],
+            deferred=d[Delivery.DEFERRED.value],
+            bounced=d[Delivery.BOUNCED.value],
+            blocked=d[Delivery.BLOCKED.value],
+            dropped=d[Delivery.DROPPED.value],
+            bounce_classes={},
+            opened=e.get("open", 0),
+            opened_human=e.get("human_open", 0),
+            clicked=e.get("click", 0),
+            spam_reports=e.get("spamreport", 0),
+            unsubscribed=e.get("unsubscribe", 0) + e.get("group_unsubscribe", 0),
+        )
+    return result
+
+
+# ---- per-journalist and per-outlet rows -------------------------------------------------------
+
+Column = tuple[str, str, Callable[[MessageActivity], Any]]
+
+PERSON: tuple[Column, ...] = (
+    ("email", "email", lambda a: a.email),
+    ("name", "name", lambda a: _name(a.fields)),
+    ("outlet", "outlet", lambda a: str(a.fields.get("outlet") or "")),
+)
+COLUMNS: Mapping[str, tuple[Column, ...]] = {
+    "recipients": PERSON + (
+        ("state", "state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
+        ("delivery", "delivery", lambda a: a.delivery or ""),
+        ("first_event", "first event (UTC)", lambda a: when(a.first_event)),
+        ("last_event", "last event (UTC)", lambda a: when(a.last_event)),
+        ("opens", "opens", lambda a: a.opens),
+        ("human_opens", "opens by people", lambda a: a.human_opens),
+        ("clicks", "clicks", lambda a: a.clicks),
+        ("bounce", "bounce", lambda a: a.bounce_type or ""),
+        ("bounce_classification", "bounce classification", lambda a: a.bounce_classification or ""),
+        ("bounce_reason", "bounce reason", lambda a: a.bounce_reason or ""),
+    ),
+    "opens": PERSON + (
+        ("first_open", "first open (UTC)", lambda a: when(a.first_open)),
+        ("last_open", "last open (UTC)", lambda a: when(a.last_open)),
+        ("opens", "opens", lambda a: a.opens),
+        ("human_opens", "opens by people", lambda a: a.human_opens),
+        ("machine_only", "Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
+    ),
+    "clicks": PERSON + (
+        ("first_click", "first click (UTC)", lambda a: when(a.first_click)),
+        ("last_click", "last click (UTC)", lambda a: when(a.last_click)),
+        ("clicks", "clicks", lambda a: a.clicks),
+        ("links", "links clicked", lambda a: " ".join(a.urls)),
+    ),
+    "bounces": PERSON + (
+        ("bounce", "bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
+        ("bounce_classification", "classification", lambda a: a.bounce_classification or ""),
+        ("bounce_reason", "reason", lambda a: a.bounce_reason or ""),
+        ("bounce_time", "when (UTC)", lambda a: when(a.bounce_time)),
+    ),
+}
+KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
+    "recipients": lambda a: True,
+    "opens": lambda a: a.opens > 0,
+    "clicks": lambda a: a.clicks > 0,
+    "bounces": lambda a: a.delivery in BOUNCED,
+}
+OUTLET_KEYS = ("by", "name", "recipients", "delivered", "bounced", "opened", "opened_human", "clicked", "bounce_rate", "note")
+OUTLET_LABELS = ("by", "outlet or domain", "recipients", "delivered", "bounced", "opened", "opened by people", "clicked", "bounce rate", "note")
+ALL_BOUNCED = "every address bounced"
+
+
+def table(engine: Engine, campaign_id: str, kind: str) -> Table:
+    """The rows of one report kind ("summary" gives the figures as rows)."""
+    if kind not in KINDS:
+        raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
+    if kind == "summary":
+        summary = summarize(engine, campaign_id)
+        rows = [(label.strip(), count, percent(rate)) for _key, label, count, rate in summary.figures()]
+        return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
+    info = find_campaign(engine, campaign_id)
+    with engine.connect() as connection:
+        activity = event_store.activity(connection, campaign_id)
+    if not activity:
+        raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
+    return rows_of(info, activity, kind)
+
+
+def rows_of(info: CampaignInfo, activity: Sequence[MessageActivity], kind: str) -> Table:
+    """The table of a per-journalist or outlet kind from already rolled-up activity."""
+    if kind == "outlets":
+        return outlets(info, activity)
+    columns = COLUMNS[kind]
+    keep = KEEP[kind]
+    rows = [tuple(get(a) for _key, _label, get in columns) for a in activity if keep(a)]
+    return Table(kind, info, tuple(c[0] for c in columns), tuple(c[1] for c in columns), rows)
+
+
+def outlets(info: CampaignInfo, activity: Sequence[MessageActivity]) -> Table:
+    """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    for a in activity:
+        if a.state == MessageState.SKIPPED.value:
+            continue
+        outlet = str(a.fields.get("outlet") or "").strip() or NO_OUTLET
+        domain = a.email.rsplit("@", 1)[-1].lower()
+        for group in (("outlet", outlet), ("domain", domain)):
+            counts = groups[group]
+            counts[0] += 1
+            counts[1] += a.delivery == Delivery.DELIVERED.value
+            counts[2] += a.delivery in BOUNCED
+            counts[3] += a.opens > 0
+            counts[4] += a.human_opens > 0
+            counts[5] += a.clicks > 0
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "outlet", item[1][2] != item[1][0], -item[1][0], item[0][1]))
+    rows = []
+    flagged = set()
+    for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked)) in enumerate(ordered):
+        all_bounced = bounced == recipients
+        if all_bounced:
+            flagged.add(index)
+        rows.append((by, name, recipients, delivered, bounced, opened, human, clicked, percent(bounced / recipients), ALL_BOUNCED if all_bounced else ""))
+    return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
+
+
+def when(timestamp: int | None) -> str:
+    """A Unix time as "2026-02-19 10:00:05" in UTC, or "" for none."""
+    return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _name(fields: Mapping[str, Any]) -> str:
+    return " ".join(str(fields.get(k) or "").strip() for k in ("first_name", "last_name") if str(fields.get(k) or "").strip())
+
+
+def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:
+    return (not item[0].startswith("hard"), item[0])
+
+
+def _slug(text: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())

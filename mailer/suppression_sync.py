@@ -1,0 +1,127 @@
+"""Pull SendGrid's own suppression lists into the delivery log's suppression table.
+
+SendGrid keeps five lists that stop mail on its side (SENDGRID.md §3.1): bounces, blocks,
+invalid emails, spam reports and global unsubscribes. Copying them here lets `lists prune`,
+`send` and reports know about addresses that bounced or unsubscribed while this log was not
+listening. Each list is paged with ``limit``/``offset`` (at most 500 per page).
+
+The ``sendgrid`` library logs the Authorization header at DEBUG level, so its HTTP client's
+logger is held at WARNING while we use it (SENDGRID.md §5).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.error import URLError
+
+from pydantic import SecretStr
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+from sqlalchemy import Engine
+
+from mailer.errors import AuthError, TransportError, Unavailable
+from mailer.models import SuppressionReason
+from mailer.store import suppressions as suppression_store
+
+__all__ = ["LISTS", "SyncResult", "sync"]
+
+# SendGrid list (path under /v3/suppression/) -> why we suppress its addresses.
+LISTS: Mapping[str, SuppressionReason] = {
+    "bounces": SuppressionReason.BOUNCE,
+    "blocks": SuppressionReason.BLOCK,
+    "invalid_emails": SuppressionReason.INVALID,
+    "spam_reports": SuppressionReason.SPAM_REPORT,
+    "unsubscribes": SuppressionReason.UNSUBSCRIBE,
+}
+PAGE_SIZE = 500
+MAX_PAGES = 10_000  # 5 million addresses: a guard against a server that never ends a list
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """Per SendGrid list: how many addresses it holds and how many were new here."""
+
+    found: Mapping[str, int]
+    added: Mapping[str, int]
+
+
+def sync(
+    engine: Engine,
+    *,
+    api_key: SecretStr,
+    api_url: str,
+    timeout: float,
+    page_size: int = PAGE_SIZE,
+    on_page: Callable[[str, int], None] | None = None,
+) -> SyncResult:
+    """Copy every address on SendGrid's five suppression lists into the suppression table."""
+    logging.getLogger("python_http_client").setLevel(logging.WARNING)
+    client = SendGridAPIClient(api_key=api_key.get_secret_value(), host=api_url.rstrip("/"))
+    client.client.timeout = timeout
+    found: dict[str, int] = {}
+    added: dict[str, int] = {}
+    for name, reason in LISTS.items():
+        records = []
+        for page in _pages(client, name, api_url=api_url, page_size=page_size):
+            records.extend(_suppression(item, reason) for item in page if isinstance(item, dict) and item.get("email"))
+            if on_page:
+                on_page(name, len(page))
+        found[name] = len(records)
+        with engine.begin() as connection:
+            added[name] = suppression_store.insert(connection, records)
+    return SyncResult(found=found, added=added)
+
+
+def _pages(client: SendGridAPIClient, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:
+    """Every page of one list, until a short page says there is no more."""
+    endpoint = client.client.suppression._(name)
+    for page_number in range(MAX_PAGES):
+        try:
+            response = endpoint.get(query_params={"limit": page_size, "offset": page_number * page_size})
+        except HTTPError as exc:
+            raise _transport_error(exc, name) from None
+        except (URLError, TimeoutError, OSError) as exc:
+            raise Unavailable(
+                f"Cannot reach SendGrid at {api_url} to read the {name} list.",
+                hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
+            ) from exc
+        try:
+            page = json.loads(response.body or b"[]")
+        except ValueError as exc:
+            raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
+        if not isinstance(page, list):
+            raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+        yield page
+        if len(page) < page_size:
+            return
+
+
+def _transport_error(exc: HTTPError, name: str) -> TransportError:
+    """SendGrid's HTTP error as ours, without headers (they would carry the key)."""
+    status = int(getattr(exc, "status_code", 0) or 0)
+    if status in (401, 403):
+        return AuthError(
+            f"SendGrid refused to show the {name} list ({status}).",
+            hint="The API key needs the Suppressions permission (Settings > API Keys > Edit > Suppressions: Read Access).",
+            status=status,
+        )
+    if status == 429 or status >= 500:
+        return Unavailable(f"SendGrid could not answer for the {name} list ({status}).", hint="Run the sync again in a few minutes.", status=status)
+    return TransportError(f"SendGrid refused to list {name} ({status}).", hint="Check [sendgrid] api_url.", status=status)
+
+
+def _suppression(item: Mapping[str, object], reason: SuppressionReason) -> suppression_store.Suppression:
+    created = item.get("created")
+    when = datetime.fromtimestamp(created, UTC) if isinstance(created, (int, float)) else datetime.now(UTC)
+    detail = " ".join(str(item[k]) for k in ("status", "reason") if item.get(k))
+    return suppression_store.Suppression(
+        email_key=str(item["email"]).strip().lower(),
+        reason=reason,
+        source="sync",
+        note=f"SendGrid: {detail}" if detail else "SendGrid list",
+        created_at=when,
+    )

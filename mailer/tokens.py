@@ -1,0 +1,234 @@
+"""Substitution tokens: how a contact field sits in a release rendered once for everyone.
+
+Token format: ``-~c.<field>.<context><n>~-``, e.g. ``-~c.first_name.h~-``. Why these
+characters: ``-``, ``~``, ``.`` and ``_`` are unreserved in URLs (premailer/lxml leave them
+alone, even inside href), are not HTML-special, contain no < > & or space (SendGrid's advice
+for substitution tags), and ``-~`` ... ``~-`` does not occur in ordinary prose. The context
+letter keeps the HTML, attribute, URL, text and subject versions of one field apart, because
+each gets its value escaped differently:
+
+    s  subject     raw, line breaks turned into spaces (no CR/LF reaches a header)
+    t  text part   raw
+    h  HTML text   & < > escaped, as lxml writes text
+    a  attribute   & < > " escaped, as lxml writes attribute values
+    u  URL (href/src)  also percent-encodes spaces, control and non-ASCII characters, as lxml does
+
+``<n>`` numbers variants of one field (a ``default`` or another filter). Personalizing is a
+single pass over the pre-split text, so the order of substitutions does not matter and a value
+that happens to contain another token is never substituted again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import filters as jinja_filters
+
+from mailer.errors import TemplateError
+from mailer.models import Token
+
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthau]\d*~-")
+UNSUBSCRIBE_PLACEHOLDER = "-~unsubscribe~-"
+# Filters that can be applied to each journalist's value after rendering.
+VALUE_FILTERS: dict[str, Callable[[str], str]] = {
+    "upper": jinja_filters.do_upper,
+    "lower": jinja_filters.do_lower,
+    "title": jinja_filters.do_title,
+    "capitalize": jinja_filters.do_capitalize,
+    "trim": jinja_filters.do_trim,
+    "urlencode": jinja_filters.do_urlencode,
+}
+CONTEXTS = {"s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url"}
+LETTERS = {name: letter for letter, name in CONTEXTS.items()}
+
+
+def _line_breaks(value: str) -> str:
+    """lxml's parser turns CR and CRLF into LF and NUL into U+FFFD; do the same."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def escape_subject(value: str) -> str:
+    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
+def escape_text(value: str) -> str:
+    return value
+
+
+def escape_html(value: str) -> str:
+    return _line_breaks(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(value: str) -> str:
+    return escape_html(value).replace('"', "&quot;")
+
+
+_URL_UNSAFE = re.compile("[\x00-\x20\x7f-\U0010ffff]")
+
+
+def escape_url(value: str) -> str:
+    value = _line_breaks(value)
+    if _URL_UNSAFE.search(value):
+        value = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), value)
+    return escape_attribute(value)
+
+
+ESCAPES: dict[str, Callable[[str], str]] = {
+    "subject": escape_subject,
+    "text": escape_text,
+    "html": escape_html,
+    "attribute": escape_attribute,
+    "url": escape_url,
+}
+
+
+class Recorder:
+    """Hands out tokens while one part (subject, text or HTML) renders, and remembers them."""
+
+    def __init__(self, context: str, tokens: dict[str, Token]) -> None:
+        self.letter = LETTERS[context]
+        self.context = context
+        self.tokens = tokens
+
+    def token(self, field: str, steps: tuple[tuple[str, str], ...]) -> str:
+        for existing, spec in self.tokens.items():
+            if spec.field == field and spec.steps == steps and spec.context == self.context:
+                return existing
+        variants = sum(1 for spec in self.tokens.values() if spec.field == field and spec.context == self.context)
+        name = f"-~c.{field}.{self.letter}{variants or ''}~-"
+        self.tokens[name] = Token(field=field, context=self.context, steps=steps)
+        return name
+
+
+class FieldRef:
+    """``contact.NAME`` while rendering once: prints as a token, never as a value."""
+
+    __slots__ = ("recorder", "field", "steps")
+
+    def __init__(self, recorder: Recorder, field: str, steps: tuple[tuple[str, str], ...] = ()) -> None:
+        self.recorder = recorder
+        self.field = field
+        self.steps = steps
+
+    def then(self, step: str, argument: str = "") -> FieldRef:
+        return FieldRef(self.recorder, self.field, (*self.steps, (step, argument)))
+
+    def __str__(self) -> str:
+        return self.recorder.token(self.field, self.steps)
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        raise TemplateError(
+            f"contact.{self.field} is used in a condition; each journalist's values are filled in "
+            "after rendering, so a template cannot branch on them.",
+            hint=f'Use {{{{ contact.{self.field} | default("...") }}}} instead.',
+        )
+
+
+class ContactFields:
+    """The ``contact`` a template sees while rendering once: any field name gives a FieldRef."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> FieldRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> FieldRef:
+        if not FIELD_NAME.match(name):
+            raise TemplateError(f'"{name}" is not a contact field name (letters, digits and _ only).')
+        return FieldRef(self._recorder, name)
+
+
+def filter_overrides() -> dict[str, Callable[..., Any]]:
+    """Jinja filters that, given a FieldRef, record the step instead of applying it."""
+
+    def default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+        if isinstance(value, FieldRef):
+            return value.then("default_if_empty" if boolean else "default", str(default_value))
+        return jinja_filters.do_default(value, default_value, boolean)
+
+    def value_filter(name: str) -> Callable[..., Any]:
+        original = VALUE_FILTERS[name]
+
+        def apply(value: Any, *args: Any) -> Any:
+            if isinstance(value, FieldRef):
+                if args:
+                    raise TemplateError(f"contact.{value.field} | {name}(...) cannot take arguments here.")
+                return value.then(name)
+            return original(value, *args)
+
+        return apply
+
+    overrides: dict[str, Callable[..., Any]] = {"default": default, "d": default}
+    overrides.update({name: value_filter(name) for name in VALUE_FILTERS})
+    return overrides
+
+
+class Missing(Exception):
+    """A journalist lacks a field that is used without a default."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def value_for(spec: Token, fields: Mapping[str, str]) -> str:
+    """One journalist's value for a token: field value (empty = lacking), defaults, filters, escape."""
+    return ESCAPES[spec.context](prepare(spec.field, spec.steps, fields.get(spec.field) or None))
+
+
+def prepare(field: str, steps: tuple[tuple[str, str], ...], value: str | None) -> str:
+    """Apply a token's defaults and filters to a field value (None when the journalist lacks it)."""
+    for step, argument in steps:
+        if step == "default":
+            value = argument if value is None else value
+        elif step == "default_if_empty":
+            value = value if value else argument
+        else:
+            if value is None:
+                raise Missing(field)
+            value = str(VALUE_FILTERS[step](value))
+    if value is None:
+        raise Missing(field)
+    return value
+
+
+def needs_value(spec: Token) -> bool:
+    """True when a journalist without this field would get an empty hole (no default first)."""
+    for step, _ in spec.steps:
+        if step.startswith("default"):
+            return False
+        return True
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A part split once at its tokens: literal, token, literal, token, ..., literal."""
+
+    chunks: tuple[str, ...]
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        chunks = list(self.chunks)
+        for index in range(1, len(chunks), 2):
+            chunks[index] = values[chunks[index]]
+        return "".join(chunks)
+
+
+def split(text: str, tokens: Mapping[str, Token]) -> Split:
+    """Cut ``text`` at every known token (unknown token-like text stays literal)."""
+    if not tokens:
+        return Split((text,))
+    pattern = re.compile("(" + "|".join(re.escape(token) for token in sorted(tokens, key=len, reverse=True)) + ")")
+    return Split(tuple(pattern.split(text)))

@@ -1,0 +1,145 @@
+"""The event webhook: a Starlette app SendGrid posts its event batches to.
+
+Order matters: cap the body, verify the signature over the raw bytes, then parse and apply in
+one transaction. Answers are quick and precise, because SendGrid retries any non-2xx for 24
+hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 400 not JSON
+events (retrying cannot help, but SendGrid will show the failure), 503 when the delivery log is
+busy or down (a retry will succeed), 200 with counts otherwise. Runs under several uvicorn
+workers on one database; behind a reverse proxy, point SendGrid at the proxy's public URL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mailer import events, signature
+from mailer.config import Config
+from mailer.errors import ConfigError, EventError, SignatureError
+
+__all__ = ["create_app", "check_exposure", "is_loopback"]
+
+log = logging.getLogger("mailer.webhook")
+
+
+class BodyTooLarge(Exception):
+    """The request body passed [webhook] max_body_bytes."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, *, has_key: bool, insecure: bool) -> None:
+    """Refuse to listen beyond this machine without a verification key, unless told --insecure."""
+    if has_key or insecure or is_loopback(host):
+        return
+    raise ConfigError(
+        f"No verification key is set, so anyone who can reach {host} could post fake events "
+        "(fake bounces would suppress real journalists).",
+        hint="Turn on SendGrid's Signed Event Webhook and put its public key in [webhook] "
+        "verification_key in mailer.toml, or listen on 127.0.0.1 behind your own proxy, "
+        "or pass --insecure if you accept the risk.",
+    )
+
+
+def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | None = None) -> Starlette:
+    """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz."""
+    settings = config.webhook
+    public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
+    clock = now or (lambda: datetime.now(UTC))
+
+    async def receive_events(request: Request) -> JSONResponse:
+        try:
+            body = await _read_capped(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return _answer(413, f"The request body is larger than {settings.max_body_bytes} bytes ([webhook] max_body_bytes).")
+        try:
+            if public_key is not None:
+                _verify(public_key, request, body)
+            batch = events.parse_body(body)
+        except SignatureError as exc:
+            log.warning("refused a webhook request: %s", exc.message)
+            return _answer(403, exc.message)
+        except EventError as exc:
+            log.warning("refused a webhook request: %s", exc.message)
+            return _answer(400, exc.message)
+        try:
+            applied = await run_in_threadpool(
+                events.apply, engine, batch, source="webhook", block_threshold=settings.block_threshold, now=clock()
+            )
+        except SQLAlchemyError as exc:
+            log.error("could not store %d events: %s (SendGrid will retry)", len(batch), exc.__class__.__name__)
+            return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
+        return JSONResponse(
+            {
+                "received": applied.received,
+                "added": applied.added,
+                "duplicates": applied.duplicates,
+                "unlinked": applied.unlinked,
+            }
+        )
+
+    async def health(_request: Request) -> JSONResponse:
+        try:
+            await run_in_threadpool(_ping, engine)
+        except SQLAlchemyError:
+            return _answer(503, "The delivery log cannot be reached.")
+        return JSONResponse({"status": "ok", "signed": public_key is not None})
+
+    return Starlette(
+        routes=[
+            Route(settings.path, receive_events, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ]
+    )
+
+
+def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:
+    signature.verify(
+        public_key,
+        body=body,
+        signature=request.headers.get(signature.SIGNATURE_HEADER),
+        timestamp=request.headers.get(signature.TIMESTAMP_HEADER),
+    )
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The raw body, refusing early when Content-Length or the bytes received pass ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

@@ -1,0 +1,275 @@
+"""Event ingestion: parsing files and bodies, linking, idempotency, forward-only delivery, suppressions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+
+from eventlog import DATA, T0, add_campaign, add_message, event_count, messages, sg_event, suppressions
+from mailer import events
+from mailer.errors import EventError
+from mailer.store import connect
+from mailer.store import suppressions as suppression_store
+from mailer.store.schema import event as event_table
+
+CAMPAIGN = "2026-02-19-wetlands"
+PEOPLE = ["ana@example.org", "ben@paper.example", "cleo@example.net", "dan@example.com", "eve@example.com", "fay@example.com", "gus@example.com"]
+
+
+def seed(engine: Engine) -> None:
+    add_campaign(engine, CAMPAIGN)
+    for address in PEOPLE:
+        add_message(engine, CAMPAIGN, address, key="m-" + address.split("@")[0])
+
+
+def apply(engine: Engine, batch: list[events.Event], threshold: int = 3) -> events.Applied:
+    return events.apply(engine, batch, source="webhook", block_threshold=threshold)
+
+
+@pytest.mark.parametrize("name", ["all-types.json", "all-types.ndjson"])
+def test_events_file_json_array_and_ndjson_read_the_same(name: str) -> None:
+    """A JSON array and an NDJSON file with the same events give the same Event records."""
+    read = events.read_file(DATA / name)
+    assert [e.event for e in read] == [
+        "processed", "delivered", "open", "click", "bounce", "deferred", "dropped",
+        "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe", "account_status_change",
+    ]
+    bounce = read[4]
+    assert (bounce.bounce_type, bounce.bounce_classification, bounce.message_key, bounce.campaign_id) == (
+        "bounce", "Invalid Address", "m-ben", CAMPAIGN
+    )
+    assert read[2].machine_open is False
+
+
+def test_events_file_bad_ndjson_line_is_named() -> None:
+    """A broken NDJSON line is reported by file and line number."""
+    path = DATA / "broken-line-4.ndjson"
+    with pytest.raises(EventError) as caught:
+        events.read_file(path)
+    assert caught.value.message.startswith(f"{path} line 4: not valid JSON")
+    assert "one JSON event object per line" in (caught.value.hint or "")
+
+
+def test_events_file_bad_json_array_names_the_line() -> None:
+    """A JSON array with a missing comma is reported with its line."""
+    path = DATA / "broken-array.json"
+    with pytest.raises(EventError, match=rf"^{path} line 3: not valid JSON \(Expecting ',' delimiter"):
+        events.read_file(path)
+
+
+def test_events_file_that_holds_no_events_is_refused() -> None:
+    """A JSON file holding a string is not taken for events."""
+    path = DATA / "not-events.json"
+    with pytest.raises(EventError) as caught:
+        events.read_file(path)
+    assert caught.value.message == f"{path}: holds a string, not events."
+
+
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        (b"[{\"event\": ", "The request body is not valid JSON: Expecting value (line 1, column 12)."),
+        (b"42", "The request body is a number, not a list of events."),
+        (b"[1]", "event 1: expected an event (a JSON object), found a number."),
+        (b"\xff\xfe", "The request body is not UTF-8 text."),
+    ],
+)
+def test_events_body_malformed_is_an_event_error(payload: bytes, message: str) -> None:
+    """Bodies that are not a list of event objects are refused with a plain message."""
+    with pytest.raises(EventError) as caught:
+        events.parse_body(payload)
+    assert caught.value.message == message
+
+
+def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
+    """Every event type lands once; delivery, unknown state and suppressions follow from them."""
+    seed(store)
+    add_message(store, CAMPAIGN, "ivy@example.com", key="m-ivy", state="unknown")
+    result = apply(store, events.read_file(DATA / "all-types.json"))
+    assert result == events.Applied(received=12, added=12, duplicates=0, unlinked=1, suppressed=4)
+    assert messages(store, CAMPAIGN) == {
+        "ana@example.org": ("accepted", "delivered"),
+        "ben@paper.example": ("accepted", "bounced"),
+        "cleo@example.net": ("accepted", "deferred"),
+        "dan@example.com": ("accepted", "dropped"),
+        "eve@example.com": ("accepted", None),
+        "fay@example.com": ("accepted", None),
+        "gus@example.com": ("accepted", None),
+        "ivy@example.com": ("unknown", None),
+    }
+    assert suppressions(store) == {
+        "ben@paper.example": ("bounce", "webhook"),
+        "dan@example.com": ("unsubscribe", "webhook"),
+        "eve@example.com": ("spamreport", "webhook"),
+        "fay@example.com": ("unsubscribe", "webhook"),
+    }
+    with store.connect() as connection:
+        raw = connection.scalar(select(event_table.c.raw).where(event_table.c.event == "account_status_change"))
+    assert json.loads(raw)["type"] == "compliance_suspend"
+
+
+def test_events_apply_twice_changes_nothing(store: Engine) -> None:
+    """The same batch applied again is counted as duplicates and stores nothing new."""
+    seed(store)
+    batch = events.read_file(DATA / "all-types.ndjson")
+    apply(store, batch)
+    before = (event_count(store), messages(store, CAMPAIGN), suppressions(store))
+    again = apply(store, batch)
+    assert (again.added, again.duplicates) == (0, 12)
+    assert (event_count(store), messages(store, CAMPAIGN), suppressions(store)) == before
+
+
+def test_events_resent_with_new_event_id_is_a_duplicate(store: Engine) -> None:
+    """SendGrid sometimes re-sends an event under a new sg_event_id: the content hash catches it."""
+    seed(store)
+    original = sg_event("open", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 60)
+    resent = dict(original, sg_event_id="a-brand-new-id")
+    first = apply(store, [events.from_object(original, where="x")])
+    second = apply(store, [events.from_object(resent, where="x"), events.from_object(resent, where="x")])
+    assert (first.added, second.added, second.duplicates) == (1, 0, 2)
+
+
+def test_events_delivery_only_moves_forward(store: Engine) -> None:
+    """A late `delivered` after a bounce, or `processed` after `delivered`, does not move it back."""
+    seed(store)
+    bounce = sg_event("bounce", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 30, type="bounce", reason="550 no such user")
+    late = [
+        sg_event("delivered", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 10),
+        sg_event("processed", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 1),
+    ]
+    apply(store, [events.from_object(bounce, where="x")])
+    apply(store, [events.from_object(sg_event("delivered", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 5), where="x")])
+    apply(store, [events.from_object(e, where="x") for e in late])
+    state = messages(store, CAMPAIGN)
+    assert state["ben@paper.example"] == ("accepted", "bounced")
+    assert state["ana@example.org"] == ("accepted", "delivered")
+
+
+def test_events_unknown_message_settled_as_accepted(store: Engine) -> None:
+    """A message whose send timed out becomes accepted when SendGrid reports processing it."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org", state="unknown")
+    apply(store, [events.from_object(sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2), where="x")])
+    assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", "processed")
+
+
+def test_events_async_bounce_links_by_address_and_time(store: Engine) -> None:
+    """A late bounce without custom_args links to the latest message sent to that address before it."""
+    add_campaign(store, "older")
+    add_campaign(store, CAMPAIGN)
+    add_campaign(store, "later")
+    add_message(store, "older", "ben@paper.example", created=T0 - 86400, sg_message_id="OLD")
+    add_message(store, CAMPAIGN, "ben@paper.example", created=T0, sg_message_id="REQ1")
+    add_message(store, "later", "ben@paper.example", created=T0 + 86400, sg_message_id="LATE")
+    late_bounce = {"email": "Ben@Paper.example", "event": "bounce", "type": "bounce", "timestamp": T0 + 3600, "sg_event_id": "b-async", "reason": "550 gone"}
+    result = apply(store, [events.from_object(late_bounce, where="x")])
+    assert result.unlinked == 0
+    assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", "bounced")
+    assert messages(store, "older")["ben@paper.example"] == ("accepted", None)
+    assert messages(store, "later")["ben@paper.example"] == ("accepted", None)
+
+
+def test_events_request_id_picks_the_message_among_several(store: Engine) -> None:
+    """An event with sg_message_id but no custom_args links to the message of that request."""
+    add_campaign(store, "first")
+    add_campaign(store, "second")
+    add_message(store, "first", "ana@example.org", created=T0, sg_message_id="AAA")
+    add_message(store, "second", "ana@example.org", created=T0 + 10, sg_message_id="BBB")
+    delivered = {"email": "ana@example.org", "event": "delivered", "timestamp": T0 + 20, "sg_event_id": "d-x", "sg_message_id": "AAA.filter-1.0"}
+    apply(store, [events.from_object(delivered, where="x")])
+    assert messages(store, "first")["ana@example.org"] == ("accepted", "delivered")
+    assert messages(store, "second")["ana@example.org"] == ("accepted", None)
+
+
+def test_events_unlinkable_event_is_kept_and_counted(store: Engine) -> None:
+    """An event about an address never mailed is stored, counted as not linked, and harmless."""
+    result = apply(store, [events.from_object(sg_event("open", "nobody@example.org", key=None, campaign_id=None, at=T0), where="x")])
+    assert (result.added, result.unlinked) == (1, 1)
+
+
+def test_events_blocks_suppress_only_past_the_threshold(store: Engine) -> None:
+    """Blocked bounces suppress an address once they reach [webhook] block_threshold."""
+    seed(store)
+    def block(n: int) -> events.Event:
+        return events.from_object(
+            sg_event("bounce", "cleo@example.net", key="m-cleo", campaign_id=CAMPAIGN, at=T0 + n, type="blocked", reason=f"421 busy {n}"),
+            where="x",
+        )
+    apply(store, [block(1), block(2)], threshold=3)
+    assert "cleo@example.net" not in suppressions(store)
+    apply(store, [block(3)], threshold=3)
+    assert suppressions(store)["cleo@example.net"] == ("block", "webhook")
+    assert suppression_store.find(store, "cleo@example.net").note == "blocked 3 times; last: 421 busy 3"
+
+
+def test_events_group_resubscribe_out_of_order(store: Engine) -> None:
+    """The later of group_unsubscribe / group_resubscribe wins, whatever order they arrive in."""
+    seed(store)
+    unsub = sg_event("group_unsubscribe", "gus@example.com", key="m-gus", campaign_id=CAMPAIGN, at=T0 + 100, asm_group_id=42)
+    resub = sg_event("group_resubscribe", "gus@example.com", key="m-gus", campaign_id=CAMPAIGN, at=T0 + 200, asm_group_id=42)
+    apply(store, [events.from_object(resub, where="x")])
+    apply(store, [events.from_object(unsub, where="x")])
+    assert "gus@example.com" not in suppressions(store)
+    unsub_again = sg_event("group_unsubscribe", "gus@example.com", key="m-gus", campaign_id=CAMPAIGN, at=T0 + 300, asm_group_id=42)
+    apply(store, [events.from_object(unsub_again, where="x")])
+    assert suppressions(store)["gus@example.com"] == ("unsubscribe", "webhook")
+
+
+def test_events_resent_bounce_does_not_undo_a_lifted_suppression(store: Engine) -> None:
+    """After the office lifts a suppression, a duplicate of the old bounce does not put it back."""
+    seed(store)
+    bounce = events.from_object(
+        sg_event("bounce", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 5, type="bounce", reason="mailbox full"),
+        where="x",
+    )
+    apply(store, [bounce])
+    suppression_store.remove(store, ["ben@paper.example"])
+    apply(store, [bounce])
+    assert "ben@paper.example" not in suppressions(store)
+
+
+EVENT_KINDS = ["processed", "delivered", "deferred", "open", "click", "bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe", "mystery"]
+event_strategy = st.builds(
+    lambda kind, who, at, blocked, machine: {
+        "event": kind,
+        "email": PEOPLE[who],
+        "timestamp": T0 + at,
+        "message": "m-" + PEOPLE[who].split("@")[0],
+        "campaign": CAMPAIGN,
+        **({"type": "blocked" if blocked else "bounce", "reason": "550"} if kind == "bounce" else {}),
+        **({"reason": "Bounced Address"} if kind == "dropped" else {}),
+        **({"sg_machine_open": machine} if kind == "open" else {}),
+    },
+    st.sampled_from(EVENT_KINDS),
+    st.integers(0, len(PEOPLE) - 1),
+    st.integers(0, 5),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+def snapshot(engine: Engine) -> tuple[object, ...]:
+    with engine.connect() as connection:
+        stored = sorted(connection.execute(select(event_table.c.dedupe_key, event_table.c.message_id)).all())
+    return stored, messages(engine, CAMPAIGN), suppressions(engine)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(event_strategy, max_size=12), order=st.randoms())
+def test_events_hypothesis_applied_twice_equals_once(tmp_path_factory: pytest.TempPathFactory, batch: list[dict[str, object]], order: object) -> None:
+    """Any batch applied twice, the second time shuffled, leaves the log as applying it once."""
+    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('h') / 'log.db'}")
+    seed(engine)
+    parsed = [events.from_object(item, where="x") for item in batch]
+    apply(engine, parsed)
+    once = snapshot(engine)
+    shuffled = list(parsed)
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    again = apply(engine, shuffled)
+    assert again.added == 0
+    assert snapshot(engine) == once

@@ -1,0 +1,221 @@
+"""Reports checked against a hand-computed fixture campaign (numbers worked out in the comments)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from eventlog import T0, add_campaign, add_message, sg_event
+from mailer import events, reports
+from mailer.cli import main
+from mailer.errors import ReportError
+from mailer.store import connect
+
+LIVE = "2026-02-19-wetlands"
+TEST = "2026-02-18-wetlands-test"
+URL_A = "https://example.org/report.pdf"
+URL_B = "https://example.org/photos"
+
+# (email, first, last, outlet, state, skip_reason, events as (kind, seconds after T0, extra))
+PEOPLE = [
+    ("ana@daily.example", "Ana", "Lima", "Daily News", "accepted", None, [
+        ("processed", 1, {}), ("delivered", 5, {}), ("open", 3600, {"sg_machine_open": False}),
+        ("open", 7200, {"sg_machine_open": False}), ("open", 60, {"sg_machine_open": True}), ("click", 3700, {"url": URL_A})]),
+    ("ben@daily.example", "Ben", "Okafor", "Daily News", "accepted", None, [
+        ("processed", 1, {}), ("delivered", 6, {}), ("open", 70, {"sg_machine_open": True})]),
+    ("cleo@gazette.example", "Cléo", "Martin", "The Gazette", "accepted", None, [
+        ("processed", 1, {}), ("bounce", 20, {"type": "bounce", "bounce_classification": "Invalid Address", "reason": "550 5.1.1 no such user", "status": "5.1.1"})]),
+    ("dan@gazette.example", "Dan", "Wu", "The Gazette", "accepted", None, [
+        ("processed", 1, {}), ("bounce", 25, {"type": "blocked", "bounce_classification": "Reputation", "reason": "554 blocked"})]),
+    ("eve@radio.example", "=HYPERLINK(\"http://x\")", "<script>alert(1)</script>", "Radio <b>One</b>", "accepted", None, [
+        ("processed", 1, {}), ("delivered", 7, {}), ("open", 90000, {"sg_machine_open": False}),
+        ("click", 90060, {"url": URL_B}), ("click", 90120, {"url": URL_A}), ("unsubscribe", 90200, {})]),
+    ("fay@tv.example", "Fay", "Ng", "TV Channel", "accepted", None, [("processed", 1, {}), ("deferred", 30, {"response": "421 try later"})]),
+    ("gus@tv.example", "Gus", "Berg", "TV Channel", "accepted", None, [("processed", 1, {}), ("delivered", 8, {}), ("spamreport", 5000, {})]),
+    ("hal@radio.example", "Hal", "Roy", "Radio One", "unknown", None, []),
+    ("ivy@tv.example", "Ivy", "Sato", "TV Channel", "failed", None, []),
+    ("jon@daily.example", "Jon", "Park", "Daily News", "skipped", "suppressed", []),
+    ("kim@daily.example", "Kim", "Lee", "Daily News", "skipped", "duplicate", []),
+    ("lee@radio.example", "Lee", "Cruz", "Radio One", "accepted", None, [("processed", 1, {}), ("dropped", 2, {"reason": "Bounced Address"})]),
+]
+
+
+@pytest.fixture
+def log(store: Engine) -> Engine:
+    """The fixture campaign, its events ingested the real way, plus a test send that must not count."""
+    add_campaign(store, LIVE)
+    add_campaign(store, TEST, mode="test")
+    batch = []
+    for email, first, last, outlet, state, skip, happenings in PEOPLE:
+        key = add_message(store, LIVE, email, first_name=first, last_name=last, outlet=outlet, state=state, skip_reason=skip)
+        batch += [sg_event(kind, email, key=key, campaign_id=LIVE, at=T0 + at, **extra) for kind, at, extra in happenings]
+    staff = add_message(store, TEST, "press@example.org", first_name="Staff")
+    batch += [sg_event(kind, "press@example.org", key=staff, campaign_id=TEST, at=T0) for kind in ("delivered", "open", "click")]
+    batch.append(sg_event("open", "stranger@example.com", key=None, campaign_id=None, at=T0))
+    events.apply(store, [events.from_object(e, where="x") for e in batch], source="import", block_threshold=3)
+    return store
+
+
+def test_reports_summary_matches_hand_count(log: Engine) -> None:
+    """Every summary figure equals the hand count of the fixture."""
+    s = reports.summarize(log, LIVE)
+    # 12 rows, 2 skipped -> 10 planned; hal unknown, ivy failed -> 8 accepted.
+    assert (s.planned, dict(s.skipped), s.accepted, s.failed, s.unknown) == (10, {"suppressed": 1, "duplicate": 1}, 8, 1, 1)
+    # delivered: ana, ben, eve, gus; deferred: fay; cleo hard bounce, dan blocked, lee dropped.
+    assert (s.delivered, s.deferred, s.bounced, s.blocked, s.dropped) == (4, 1, 1, 1, 1)
+    assert dict(s.bounce_classes) == {"hard bounce: Invalid Address": 1, "blocked: Reputation": 1}
+    # opened: ana, ben, eve (ben only by Apple pre-fetch) -> 3 all, 2 by people; clicked: ana, eve.
+    assert (s.opened, s.opened_human, s.clicked, s.spam_reports, s.unsubscribed) == (3, 2, 2, 1, 1)
+    rates = {key: rate for key, _label, _count, rate in s.figures()}
+    assert (rates["opened"], rates["opened_human"], rates["clicked"], rates["spam_reports"]) == (0.75, 0.5, 0.5, 0.25)
+    assert (rates["delivered"], rates["bounced"], rates["dropped"]) == (0.5, 0.125, 0.125)
+
+
+def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
+    """recipients: 12 rows, name and outlet from the snapshot, event times and counts per person."""
+    t = reports.table(log, LIVE, "recipients")
+    rows = {r[0]: dict(zip(t.keys, r)) for r in t.rows}
+    assert len(rows) == 12
+    assert rows["ana@daily.example"] == {
+        "email": "ana@daily.example", "name": "Ana Lima", "outlet": "Daily News", "state": "accepted", "delivery": "delivered",
+        "first_event": "2026-02-19 10:00:01", "last_event": "2026-02-19 12:00:00", "opens": 3, "human_opens": 2, "clicks": 1,
+        "bounce": "", "bounce_classification": "", "bounce_reason": "",
+    }
+    assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
+    assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"
+    assert rows["hal@radio.example"]["first_event"] == ""
+
+
+def test_reports_opens_clicks_bounces_rows(log: Engine) -> None:
+    """opens, clicks and bounces list exactly the journalists concerned, with their figures."""
+    opens = reports.table(log, LIVE, "opens")
+    assert [(r[0], r[5], r[6], r[7]) for r in opens.rows] == [
+        ("ana@daily.example", 3, 2, "no"), ("ben@daily.example", 1, 0, "yes"), ("eve@radio.example", 1, 1, "no"),
+    ]
+    assert opens.rows[0][3:5] == ("2026-02-19 10:01:00", "2026-02-19 12:00:00")
+    clicks = reports.table(log, LIVE, "clicks")
+    assert [(r[0], r[5], r[6]) for r in clicks.rows] == [("ana@daily.example", 1, URL_A), ("eve@radio.example", 2, f"{URL_B} {URL_A}")]
+    bounces = reports.table(log, LIVE, "bounces")
+    assert [r[0:1] + r[3:6] for r in bounces.rows] == [
+        ("cleo@gazette.example", "hard bounce", "Invalid Address", "550 5.1.1 no such user"),
+        ("dan@gazette.example", "blocked", "Reputation", "554 blocked"),
+        ("lee@radio.example", "dropped", "", "Bounced Address"),
+    ]
+
+
+def test_reports_outlets_flag_a_domain_where_everything_bounced(log: Engine) -> None:
+    """outlets: by outlet then by domain; The Gazette / gazette.example bounced entirely and come first."""
+    t = reports.table(log, LIVE, "outlets")
+    assert t.rows == [
+        ("outlet", "The Gazette", 2, 0, 2, 0, 0, 0, "100.0%", "every address bounced"),
+        ("outlet", "TV Channel", 3, 1, 0, 0, 0, 0, "0.0%", ""),
+        ("outlet", "Daily News", 2, 2, 0, 2, 1, 1, "0.0%", ""),
+        ("outlet", "Radio One", 2, 0, 1, 0, 0, 0, "50.0%", ""),
+        ("outlet", "Radio <b>One</b>", 1, 1, 0, 1, 1, 1, "0.0%", ""),
+        ("domain", "gazette.example", 2, 0, 2, 0, 0, 0, "100.0%", "every address bounced"),
+        ("domain", "radio.example", 3, 1, 1, 1, 1, 1, "33.3%", ""),
+        ("domain", "tv.example", 3, 1, 0, 0, 0, 0, "0.0%", ""),
+        ("domain", "daily.example", 2, 2, 0, 2, 1, 1, "0.0%", ""),
+    ]
+    assert t.flagged == {0, 5}
+
+
+def test_reports_headline_figures_leave_out_test_sends(log: Engine) -> None:
+    """`mailer campaigns` figures: the live campaign only; test sends and unknown ids are absent."""
+    assert reports.headline_figures(log, [LIVE, TEST, "nope"]) == {
+        LIVE: {"delivered": 4, "opened": 2, "clicked": 2, "bounced": 3, "unsubscribed": 1}
+    }
+
+
+def test_reports_test_send_is_refused(log: Engine) -> None:
+    """A report on a test send says reports cover live sends only."""
+    with pytest.raises(ReportError) as caught:
+        reports.summarize(log, TEST)
+    assert caught.value.message == f"{TEST} is a test send to staff; reports cover live sends only."
+
+
+def test_reports_unknown_campaign_suggests_a_near_name(log: Engine) -> None:
+    """A mistyped campaign id is named, with the closest existing one."""
+    with pytest.raises(ReportError) as caught:
+        reports.table(log, "2026-02-19-wetland", "summary")
+    assert caught.value.message == 'No campaign "2026-02-19-wetland" in the delivery log.'
+    assert caught.value.hint == f"Did you mean {LIVE}? `mailer campaigns` lists them."
+
+
+def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
+    """An empty campaign is reported as having nothing to report."""
+    add_campaign(store, "2026-03-01-empty")
+    with pytest.raises(ReportError, match="has no recipients in the delivery log; there is nothing to report"):
+        reports.summarize(store, "2026-03-01-empty")
+
+
+def cli(log: Engine, *args: str) -> tuple[int, str]:
+    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_reports_csv_is_bom_utf8_and_spreadsheet_safe(log: Engine) -> None:
+    """The CSV starts with a BOM, keeps accents, and neutralises a formula in a contact's name."""
+    code, out = cli(log, "report", LIVE, "--kind", "recipients", "--format", "csv", "-o", "r.csv")
+    assert code == 0, out
+    assert out == "Wrote the recipients report (12 rows) to r.csv\n"
+    raw = Path("r.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["email", "name", "outlet"]
+    by_email = {r[0]: r for r in rows[1:]}
+    assert by_email["cleo@gazette.example"][1] == "Cléo Martin"
+    assert by_email["eve@radio.example"][1] == "'=HYPERLINK(\"http://x\") <script>alert(1)</script>"
+
+
+def test_reports_xlsx_has_rows_and_no_formulas(log: Engine) -> None:
+    """The XLSX holds the same rows; a formula-like name is text, not a formula."""
+    code, out = cli(log, "report", LIVE, "--kind", "outlets", "--format", "xlsx", "-o", "o.xlsx")
+    assert code == 0, out
+    sheet = load_workbook("o.xlsx").active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:3] == ["by", "outlet or domain", "recipients"]
+    assert values[1] == ["outlet", "The Gazette", 2, 0, 2, 0, 0, 0, "100.0%", "every address bounced"]
+    code, _ = cli(log, "report", LIVE, "--kind", "recipients", "--format", "xlsx", "-o", "r.xlsx")
+    cells = [c for row in load_workbook("r.xlsx").active.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+
+
+def test_reports_json_summary_to_stdout(log: Engine) -> None:
+    """--format json without -o prints the figures as JSON."""
+    code, out = cli(log, "report", LIVE, "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["figures"]["opened_human"] == {"count": 2, "rate": 0.5}
+    assert document["figures"]["skipped_suppressed"]["count"] == 1
+
+
+def test_reports_table_summary_on_terminal(log: Engine) -> None:
+    """The default is a table of figures with rates."""
+    code, out = cli(log, "report", LIVE)
+    assert code == 0
+    assert "Opened by people (without Apple pre-fetch)" in out and "50.0%" in out
+
+
+def test_reports_cli_unknown_campaign_exits_1(log: Engine) -> None:
+    """An unknown campaign exits 1 with the message and hint, no traceback."""
+    code, out = cli(log, "report", "nope")
+    assert code == 1
+    assert out == 'Error: No campaign "nope" in the delivery log.\n`mailer campaigns` lists them.\n'
+
+
+def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:
+    """A campaign with no clicks yet gives a headings-only file and says so."""
+    add_campaign(store, LIVE)
+    add_message(store, LIVE, "ana@daily.example")
+    code, out = cli(store, "report", LIVE, "--kind", "clicks", "--format", "csv", "-o", "c.csv")
+    assert code == 0
+    assert f"No clicks recorded for {LIVE} yet; the file has headings only." in out
+    assert Path("c.csv").read_text(encoding="utf-8-sig").splitlines() == ["email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked"]

@@ -1,0 +1,102 @@
+"""`mailer suppressions list|add|remove` and `mailer lists prune`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from eventlog import suppressions
+from mailer.cli import main
+from mailer.models import SuppressionReason
+from mailer.store import connect
+from mailer.store import suppressions as suppression_store
+
+DB = "sqlite:///log.db"
+
+
+def run(*args: str) -> tuple[int, str]:
+    Path("mailer.toml").write_text(f'[database]\nurl = "{DB}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def engine() -> Engine:
+    return connect("sqlite:///" + str(Path("log.db").resolve()))
+
+
+def test_suppressions_add_list_remove_round_trip() -> None:
+    """Added addresses are listed with reason and note; removed ones are gone and say what they were."""
+    code, out = run("suppressions", "add", "Jane@Example.org", "tom@example.org", "--reason", "asked by phone")
+    assert (code, out) == (0, "Suppressed 2 addresses.\n")
+    code, out = run("suppressions", "add", "jane@example.org", "--reason", "again")
+    assert out == "Suppressed 0 addresses; 1 already were.\n"
+    code, out = run("suppressions", "list", "--json")
+    listed = json.loads(out)
+    assert sorted((e["email"], e["reason"], e["source"], e["note"]) for e in listed) == [
+        ("jane@example.org", "manual", "manual", "asked by phone"),
+        ("tom@example.org", "manual", "manual", "asked by phone"),
+    ]
+    code, out = run("suppressions", "remove", "jane@example.org", "nobody@example.org", "--reason", "asked back in")
+    assert code == 0
+    assert "jane@example.org may be mailed again (was: manual, since " in out
+    assert out.rstrip().endswith("nobody@example.org was not suppressed.")
+    assert set(suppressions(engine())) == {"tom@example.org"}
+
+
+def test_suppressions_list_filters_by_reason() -> None:
+    """--reason shows only that kind of suppression."""
+    suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550"), ("b@example.org", SuppressionReason.UNSUBSCRIBE, None)], source="webhook")
+    code, out = run("suppressions", "list", "--reason", "bounce")
+    assert code == 0
+    assert "a@example.org" in out and "b@example.org" not in out
+    assert "1 suppressed addresses" in out
+
+
+def test_suppressions_add_refuses_a_non_address() -> None:
+    """A typo instead of an address is refused with an example."""
+    code, out = run("suppressions", "add", "jane.example.org", "--reason", "x")
+    assert code == 1
+    assert 'Error: "jane.example.org" is not an email address.' in out
+
+
+def test_suppressions_remove_needs_a_reason() -> None:
+    """Lifting a suppression needs a reason (usage error, exit 2)."""
+    code, out = run("suppressions", "remove", "jane@example.org")
+    assert code == 2
+    assert "Missing option '--reason'" in out
+
+
+def test_suppressions_lists_prune_leaves_out_suppressed(tmp_path: Path) -> None:
+    """`lists prune` writes the list without suppressed addresses and counts them by reason."""
+    Path("press.csv").write_text(
+        "Email,First name,Outlet\nana@example.org,Ana,Daily\nBEN@paper.example,Ben,Paper\n"
+        "cleo@example.net,Cléo,Radio\ndan@example.com,Dan,TV\nnot-an-address,X,Y\n",
+        encoding="utf-8",
+    )
+    suppression_store.add(
+        engine(),
+        [("ben@paper.example", SuppressionReason.BOUNCE, None), ("dan@example.com", SuppressionReason.UNSUBSCRIBE, None), ("zed@example.org", SuppressionReason.BOUNCE, None)],
+        source="webhook",
+    )
+    code, out = run("lists", "prune", "press.csv", "-o", "pruned.csv")
+    assert code == 0, out
+    assert out.splitlines()[:3] == [
+        "Wrote 2 journalists to pruned.csv; left out 2 suppressed addresses.",
+        "  1 bounce",
+        "  1 unsubscribe",
+    ]
+    assert "Also left out rows that are not recipients (1 invalid)" in out
+    written = Path("pruned.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in written[1:]] == ["ana@example.org", "cleo@example.net"]
+
+
+def test_suppressions_prune_refuses_to_overwrite_its_input() -> None:
+    """Pruning a list onto itself is refused before anything is written."""
+    Path("press.csv").write_text("Email\nana@example.org\n", encoding="utf-8")
+    code, out = run("lists", "prune", "press.csv", "-o", "press.csv")
+    assert code == 1
+    assert "would overwrite the list being pruned" in out
+    assert Path("press.csv").read_text(encoding="utf-8") == "Email\nana@example.org\n"

@@ -1,0 +1,143 @@
+"""The webhook in-process (Starlette TestClient): verify before parsing, size cap, status codes."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, messages, sg_event, signed_headers
+from mailer import webhook
+from mailer.cli import main
+from mailer.config import Config, WebhookConfig
+from mailer.errors import ConfigError
+
+CAMPAIGN = "2026-02-19-wetlands"
+PATH = "/sendgrid/events"
+
+
+def client(engine: Engine, **settings: object) -> TestClient:
+    config = Config(webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY, **settings))  # type: ignore[arg-type]
+    return TestClient(webhook.create_app(config=config, engine=engine))
+
+
+def test_webhook_signed_batch_is_stored(store: Engine) -> None:
+    """A correctly signed batch is stored and answered 200 with what was added."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    payload = body([
+        sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
+        sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
+    ])
+    response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200
+    assert response.json() == {"received": 2, "added": 2, "duplicates": 0, "unlinked": 0}
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
+
+
+def test_webhook_same_batch_twice_is_stored_once(store: Engine) -> None:
+    """SendGrid's retry of a batch we already stored is answered 200 and adds nothing."""
+    payload = body([sg_event("open", "ana@example.org", key=None, campaign_id=None, at=T0)])
+    app = client(store)
+    app.post(PATH, content=payload, headers=signed_headers(payload))
+    again = app.post(PATH, content=payload, headers=signed_headers(payload))
+    assert again.json() == {"received": 1, "added": 0, "duplicates": 1, "unlinked": 0}
+    assert event_count(store) == 1
+
+
+@pytest.mark.parametrize("tamper", ["body", "timestamp", "missing"])
+def test_webhook_bad_signature_is_403_and_stores_nothing(store: Engine, tamper: str) -> None:
+    """A changed body, a changed timestamp or no signature at all gets 403 before any parsing."""
+    payload = body([sg_event("bounce", "ana@example.org", key=None, campaign_id=None, at=T0, type="bounce")])
+    headers = signed_headers(payload)
+    if tamper == "body":
+        payload = payload.replace(b"ana@", b"bob@")
+    elif tamper == "timestamp":
+        headers["X-Twilio-Email-Event-Webhook-Timestamp"] = "1771495201"
+    else:
+        headers = {"Content-Type": "application/json"}
+    response = client(store).post(PATH, content=payload, headers=headers)
+    assert response.status_code == 403
+    assert event_count(store) == 0
+
+
+def test_webhook_signature_checked_before_json(store: Engine) -> None:
+    """An unsigned body that is not even JSON is refused for its signature (403), not parsed (400)."""
+    response = client(store).post(PATH, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 403
+    assert response.json() == {"error": "The request carries no SendGrid signature."}
+
+
+def test_webhook_malformed_json_is_400(store: Engine) -> None:
+    """A signed body that is not JSON gets 400 with what is wrong."""
+    payload = b'[{"event": "open",]\r\n'
+    response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("The request body is not valid JSON: Expecting property name")
+
+
+def test_webhook_body_over_the_cap_is_413(store: Engine) -> None:
+    """A body larger than [webhook] max_body_bytes is refused with 413 and nothing stored."""
+    payload = body([sg_event("open", f"p{i}@example.org", key=None, campaign_id=None, at=T0) for i in range(9000)])
+    assert len(payload) > 1_000_000
+    response = client(store, max_body_bytes=1_000_000).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 413
+    assert "max_body_bytes" in response.json()["error"]
+    assert event_count(store) == 0
+
+
+def test_webhook_sendgrid_sized_batch_is_accepted_by_default(store: Engine) -> None:
+    """A batch of about 768 KB (SendGrid's batch size) passes the default cap."""
+    items = [sg_event("delivered", f"p{i}@example.org", key=None, campaign_id=None, at=T0) for i in range(5000)]
+    payload = body(items)
+    assert len(payload) > 768_000
+    response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200
+    assert response.json()["added"] == 5000
+
+
+def test_webhook_path_is_configurable_and_healthz_answers(store: Engine) -> None:
+    """The POST path follows [webhook] path; GET /healthz reports the log reachable."""
+    app = client(store, path="/hooks/sg")
+    payload = body([])
+    assert app.post("/hooks/sg", content=payload, headers=signed_headers(payload)).status_code == 200
+    assert app.post(PATH, content=payload, headers=signed_headers(payload)).status_code == 404
+    assert app.get("/healthz").json() == {"status": "ok", "signed": True}
+
+
+def test_webhook_without_key_accepts_unsigned_on_loopback(store: Engine) -> None:
+    """With no key configured the app stores unsigned batches (the CLI decides where it may listen)."""
+    app = TestClient(webhook.create_app(config=Config(), engine=store))
+    response = app.post(PATH, content=body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("host,allowed", [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("192.0.2.10", False)])
+def test_webhook_exposure_needs_a_key(host: str, allowed: bool) -> None:
+    """Without a key, only loopback addresses are allowed; --insecure or a key lifts that."""
+    if allowed:
+        webhook.check_exposure(host, has_key=False, insecure=False)
+    else:
+        with pytest.raises(ConfigError, match=f"anyone who can reach {host} could post fake events"):
+            webhook.check_exposure(host, has_key=False, insecure=False)
+    webhook.check_exposure(host, has_key=True, insecure=False)
+    webhook.check_exposure(host, has_key=False, insecure=True)
+
+
+def test_webhook_cli_refuses_public_host_without_key() -> None:
+    """`mailer webhook --host 0.0.0.0` without a key exits 1 with the way out, before listening."""
+    result = CliRunner().invoke(main, ["webhook", "--host", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert "Error: No verification key is set, so anyone who can reach 0.0.0.0 could post fake events" in result.output
+    assert "or pass --insecure if you accept the risk." in result.output
+
+
+def test_webhook_cli_refuses_a_broken_key(tmp_path: object) -> None:
+    """A verification key that is not a SendGrid key stops the server before it listens."""
+    from pathlib import Path
+
+    Path("mailer.toml").write_text('[webhook]\nverification_key = "hello"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["webhook"])
+    assert result.exit_code == 1
+    assert "Error: [webhook] verification_key is not a SendGrid public key." in result.output

@@ -1,0 +1,113 @@
+"""The webhook through a real uvicorn on 127.0.0.1, started the way a press office starts it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, messages, sg_event, signed_headers
+from mailer.store import connect
+
+CAMPAIGN = "2026-02-19-wetlands"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_config(folder: Path, *, key: str | None) -> Path:
+    lines = ["[database]", 'url = "sqlite:///log.db"', "[webhook]"]
+    if key:
+        lines.append(f'verification_key = "{key}"')
+    path = folder / "mailer.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def start(config: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "127.0.0.1", "--port", str(port), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"webhook exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.terminate()
+    raise AssertionError("webhook did not start within 20 s")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY)
+    process, url = start(config)
+    yield url, tmp_path / "log.db"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_webhook_server_stores_signed_batches_and_refuses_forged_ones(server: tuple[str, Path]) -> None:
+    """Through uvicorn: a signed batch is 200 and stored, a forged one 403, a broken one 400."""
+    url, db = server
+    engine = connect(f"sqlite:///{db}")
+    add_campaign(engine, CAMPAIGN)
+    key = add_message(engine, CAMPAIGN, "ana@example.org", state="unknown")
+    payload = body([
+        sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
+        sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
+    ])
+    good = httpx.post(url + "/sendgrid/events", content=payload, headers=signed_headers(payload))
+    forged = httpx.post(url + "/sendgrid/events", content=payload.replace(b"delivered", b"deferred\x20"), headers=signed_headers(payload))
+    broken_body = b"[{]\r\n"
+    broken = httpx.post(url + "/sendgrid/events", content=broken_body, headers=signed_headers(broken_body))
+    assert (good.status_code, forged.status_code, broken.status_code) == (200, 403, 400)
+    assert event_count(engine) == 2
+    assert messages(engine, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
+
+
+def test_webhook_server_two_workers_lose_no_event(tmp_path: Path) -> None:
+    """Two uvicorn workers on one SQLite file, posted to in parallel, store every event once."""
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY)
+    process, url = start(config, "--workers", "2")
+    try:
+        batches = [
+            body([sg_event("open", f"p{b}-{i}@example.org", key=None, campaign_id=None, at=T0 + i) for i in range(300)])
+            for b in range(12)
+        ]
+        with ThreadPoolExecutor(6) as pool, httpx.Client(timeout=30) as http:
+            answers = list(pool.map(lambda p: http.post(url + "/sendgrid/events", content=p, headers=signed_headers(p)), batches * 2))
+        assert {a.status_code for a in answers} == {200}
+        assert sum(a.json()["added"] for a in answers) == 3600
+        assert event_count(connect(f"sqlite:///{tmp_path / 'log.db'}")) == 3600
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> None:
+    """The real command exits 1 with the reason, without listening, when exposed without a key."""
+    config = write_config(tmp_path, key=None)
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "0.0.0.0", "--port", str(free_port())],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 1
+    assert "Error: No verification key is set" in result.stderr
+    assert "Traceback" not in result.stderr
