@@ -31,7 +31,14 @@ TAGS = ["science", "health", "vip", "radio", "print", "online", "eu", "us"]
 COUNTRIES = ["US", "CA", "GB", "DE", "FR", "ES", "IN", "JP", "BR", "NG"]
 LANGUAGES = ["en", "de", "fr", "es", "pt", "ja"]
 DOMAINS = ["example.com", "example.org", "example.net", "news.example.com", "mail.example.org"]
-INVALID = ["{u}@@example.com", "{u}.example.org", "{u}@example", "{u}@exa mple.com", "{u}@example..com", ".{u}@example.net"]
+INVALID = [
+    "{u}@@example.com",
+    "{u}.example.org",
+    "{u}@example",
+    "{u}@exa mple.com",
+    "{u}@example..com",
+    ".{u}@example.net",
+]
 INTERNATIONAL = ["josé.{u}@example.org", "{u}@bücher.example.com", "søren.{u}@example.net"]
 
 
@@ -42,7 +49,9 @@ def generate(path: Path, rows: int, *, seed: int = 2) -> None:
     written: list[str] = []
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["Email", "First Name", "Last Name", "Outlet", "Title", "Beat", "Tags", "Country", "Language", "Twitter"])
+        writer.writerow(
+            ["Email", "First Name", "Last Name", "Outlet", "Title", "Beat", "Tags", "Country", "Language", "Twitter"]
+        )
         for index in range(rows):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             user = f"{first.lower()}.{last.lower()}{index}".encode("ascii", "ignore").decode()
@@ -59,8 +68,18 @@ def generate(path: Path, rows: int, *, seed: int = 2) -> None:
                 written.append(email)
             tags = "; ".join(rng.sample(TAGS, rng.randint(0, 3)))
             writer.writerow(
-                [email, first, last, rng.choice(OUTLETS), rng.choice(TITLES), rng.choice(BEATS), tags,
-                 rng.choice(COUNTRIES), rng.choice(LANGUAGES), f"@{user[:15]}"]
+                [
+                    email,
+                    first,
+                    last,
+                    rng.choice(OUTLETS),
+                    rng.choice(TITLES),
+                    rng.choice(BEATS),
+                    tags,
+                    rng.choice(COUNTRIES),
+                    rng.choice(LANGUAGES),
+                    f"@{user[:15]}",
+                ]
             )
 
 
@@ -102,8 +121,10 @@ def main() -> None:
         peak = max(memory for _, memory in runs)
         target = TARGETS.get(rows)
         verdict = "" if target is None else f" (target < {target:.0f} s: {'met' if best < target else 'MISSED'})"
-        print(f"lists check {rows:>9,} rows: {best:.2f} s{verdict}, peak memory {peak:.0f} MB "
-              f"(target < {MEMORY_TARGET_MB} MB: {'met' if peak < MEMORY_TARGET_MB else 'MISSED'})")
+        print(
+            f"lists check {rows:>9,} rows: {best:.2f} s{verdict}, peak memory {peak:.0f} MB "
+            f"(target < {MEMORY_TARGET_MB} MB: {'met' if peak < MEMORY_TARGET_MB else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":

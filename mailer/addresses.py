@@ -115,7 +115,9 @@ def check(addresses: pa.Array) -> Verdict:
     if len(retry):
         candidates = addresses.take(pa.array(retry))
         parts = pc.extract_regex(candidates, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
-        lowered = pc.binary_join_element_wise(parts.field("local"), pc.utf8_lower(parts.field("domain")), pa.scalar("@", addresses.type))
+        lowered = pc.binary_join_element_wise(
+            parts.field("local"), pc.utf8_lower(parts.field("domain")), pa.scalar("@", addresses.type)
+        )
         lowered = pc.if_else(pc.and_(pc.is_valid(parts), pc.string_is_ascii(candidates)), lowered, candidates)
         now_fast = fast_accepts(lowered).to_numpy(zero_copy_only=False)
         if now_fast.any():
@@ -126,7 +128,7 @@ def check(addresses: pa.Array) -> Verdict:
     doubtful = np.flatnonzero(~fast)
     errors: dict[int, str] = {}
     replacements: list[str | None] = []
-    for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist()):
+    for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist(), strict=True):
         valid, error = validate(address)
         replacements.append(valid)
         if error is not None:

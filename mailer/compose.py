@@ -11,6 +11,7 @@ that the tests compare ``personalize()`` against.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from mailer import markup, tokens
 from mailer.config import Config
 from mailer.errors import TemplateError
-from mailer.inline import inline
+from mailer.inline import absolute, inline
 from mailer.models import Contact, Personalized, Rendered, Token
 from mailer.release import Release
 
@@ -55,10 +56,12 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
     parts = markup.build(release, config=config, mode=mode, unsubscribe_url=tokens.UNSUBSCRIBE_PLACEHOLDER)
     html, css_warnings = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
     html = _settle_html_tokens(html, found)
+    html = _absolute_links(html, base_url=config.compose.base_url, template=parts.template)
     tag = unsubscribe_tag(config)
     html = html.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
     text = parts.text.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
     used = {name: spec for name, spec in found.items() if any(name in part for part in (html, text, parts.subject, parts.preheader))}
+    _check_tokens_intact((parts.subject, html, text), used)
     digest = hashlib.sha256()
     for piece in (parts.subject, html, text):
         digest.update(piece.encode("utf-8") + b"\0")
@@ -78,9 +81,9 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         text=text,
         fields=tuple(sorted({spec.field for spec in used.values()})),
         embargo=release.embargo,
-        from_email=release.from_email,
-        from_name=release.from_name,
-        reply_to=release.reply_to,
+        from_email=release.from_email or config.sender.from_email,
+        from_name=tokens.escape_subject(release.from_name or config.sender.from_name),
+        reply_to=release.reply_to or config.sender.reply_to,
         attachments=release.attachments,
         warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, now)),
         tokens=used,
@@ -209,6 +212,37 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
             last = match.end()
     out.append(html[last:])
     return "".join(out)
+
+
+def _check_tokens_intact(parts: Iterable[str], used: Mapping[str, Token]) -> None:
+    """A filter other than the supported ones turns a token into text no journalist's value replaces."""
+    for part in parts:
+        if part.count("-~c.") != sum(part.count(name) for name in used):
+            raise TemplateError(
+                "A contact field is used with a filter that cannot be applied to each journalist's value.",
+                hint="Use only default, upper, lower, title, capitalize, trim or urlencode on contact fields.",
+            )
+
+
+_LINK = re.compile(r'(\s(?:href|src)=")([^"]*)"')
+
+
+def _absolute_links(html: str, *, base_url: str | None, template: str) -> str:
+    """Links the template itself carries (a logo, a website) must be absolute too."""
+
+    def fix(match: re.Match[str]) -> str:
+        url = match.group(2)
+        if url.startswith("-~"):  # a contact field or the unsubscribe tag
+            return match.group(0)
+        fixed = absolute(url, base_url=base_url)
+        if fixed is None:
+            raise TemplateError(
+                f'{template} links to "{url}", which is not a full address.',
+                hint="Write the full address (https://...) in the template, or set [compose] base_url in mailer.toml.",
+            )
+        return f'{match.group(1)}{fixed}"'
+
+    return _LINK.sub(fix, html)
 
 
 def _context_at(html: str, position: int) -> str | None:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, TextIO
 from mailer import addresses, listfile
 from mailer.errors import ListError
 from mailer.listfile import ListFile
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, Filter, ListSummary, RejectedRow, RejectReason
+from mailer.listfilter import apply_filter, parse_filter, suppress
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ListSummary, RejectedRow, RejectReason
 from mailer.spreadsheet import ESCAPED_FORMULA, safe_cell
 
 if TYPE_CHECKING:
@@ -140,8 +141,10 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
-    rejected = tuple(_rejected_row(examined, index, with_cells=False) for index in np.flatnonzero(examined.verdict).tolist())
-    return ListCheck(tuple(files), rejected)
+    rows = tuple(
+        _rejected_row(examined, index, with_cells=False) for index in np.flatnonzero(examined.verdict).tolist()
+    )
+    return ListCheck(tuple(files), rows)
 
 
 def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ContactList:
@@ -165,10 +168,12 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
         values = [columns.get(name, blank) for name in field_names]
         rows = file.rows[examined.position[mine]].tolist()
         for i, email in enumerate(emails):
-            fields = dict(zip(field_names, (column[i] for column in values)))
+            fields = dict(zip(field_names, (column[i] for column in values), strict=True))
             fields["email"] = email
             contacts.append(Contact(email=email, fields=fields, source=file.path, row=rows[i]))
-    rejected = tuple(_rejected_row(examined, index, with_cells=True) for index in np.flatnonzero(examined.verdict).tolist())
+    rejected = tuple(
+        _rejected_row(examined, index, with_cells=True) for index in np.flatnonzero(examined.verdict).tolist()
+    )
     return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
 
 
@@ -179,7 +184,9 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
     import pyarrow.compute as pc
 
     if not paths:
-        raise ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
+        raise ListError(
+            "No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv"
+        )
     files = []
     for path in paths:
         file = listfile.read(Path(path))
@@ -187,7 +194,9 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
             found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
             raise ListError(
                 f"{file.path}: no email address column. Columns found: {found}.",
-                hint="Name the column of addresses one of: " + ", ".join(listfile.ACCEPTED_EMAIL_HEADERS) + " (any case).",
+                hint="Name the column of addresses one of: "
+                + ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
+                + " (any case).",
             )
         files.append(file)
         if on_file:
@@ -217,7 +226,7 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
     first_row_of_key[key_of_row[::-1]] = valid_rows[::-1]  # the last write is the earliest row
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
-    first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist()))
+    first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
     emails = _LazyTake(judged.normalized, codes)
     errors = _LazyLookup(judged.errors, codes)
     return _Examined(tuple(files), file_of, position, cells, names, emails, verdict, errors, first_of)
@@ -239,7 +248,8 @@ def _rejected_row(examined: _Examined, index: int, *, with_cells: bool) -> Rejec
     cells: dict[str, str] = {}
     if with_cells:
         position = int(examined.position[index])
-        cells = dict(zip(_unique_headers(file.headers), (str(column[position].as_py()) for column in file.columns)))
+        values = (str(column[position].as_py()) for column in file.columns)
+        cells = dict(zip(_unique_headers(file.headers), values, strict=True))
     return RejectedRow(
         source=file.path,
         row=examined.row(index),
@@ -328,101 +338,6 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
 
 
-def split_tags(value: str) -> list[str]:
-    """The tags in one cell, split on ";", "," or "|"."""
-    return [tag.strip() for tag in re.split(f"[{re.escape(_TAG_SEPARATORS)}]", value) if tag.strip()]
-
-
-# ---- filtering and suppression (used by sending) -------------------------------------------
-
-
-def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
-    """--where FIELD=VALUE[,VALUE...] and --tag TAG options -> Filter.
-
-    Several --where for one field, or several values after "=", mean "any of"; different
-    fields must all match. A --where on "tags" is the same as --tag.
-    """
-    fields: dict[str, set[str]] = {}
-    wanted_tags = {_comparable(tag) for tag in tags if tag.strip()}
-    for expression in where:
-        name, equals, values = expression.partition("=")
-        field = _field_name(name)
-        chosen = {_comparable(value) for value in values.split(",") if value.strip()}
-        if not equals or not field or not chosen:
-            raise ListError(
-                f'--where "{expression}" is not a filter.',
-                hint="Write FIELD=VALUE, for example --where beat=health or --where country=US,CA.",
-            )
-        if field == "tags":
-            wanted_tags |= chosen
-        else:
-            fields.setdefault(field, set()).update(chosen)
-    return Filter(where={field: frozenset(values) for field, values in fields.items()}, tags=frozenset(wanted_tags))
-
-
-def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
-    """Keep the contacts that match; the others move to rejected as FILTERED, saying why."""
-    if flt.is_empty():
-        return contact_list
-    known = set(CANONICAL_FIELDS) | {name for summary in contact_list.files for name in summary.custom}
-    for contact in contact_list.contacts[:1]:
-        known |= set(contact.fields)
-    unknown = sorted(set(flt.where) - known)
-    if unknown:
-        raise ListError(
-            f'Unknown field "{unknown[0]}" in --where.',
-            hint="Fields you can filter on: " + ", ".join(sorted(known)) + ".",
-        )
-    kept: list[Contact] = []
-    rejected = list(contact_list.rejected)
-    for contact in contact_list.contacts:
-        why = _mismatch(contact, flt)
-        if why is None:
-            kept.append(contact)
-        else:
-            rejected.append(_rejected_contact(contact, RejectReason.FILTERED, why))
-    return ContactList(tuple(kept), tuple(rejected), contact_list.files)
-
-
-def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> ContactList:
-    """Move suppressed addresses (lower-cased address -> reason) to rejected as SUPPRESSED."""
-    kept: list[Contact] = []
-    rejected = list(contact_list.rejected)
-    for contact in contact_list.contacts:
-        reason = suppressed.get(contact.key)
-        if reason is None:
-            kept.append(contact)
-        else:
-            rejected.append(_rejected_contact(contact, RejectReason.SUPPRESSED, str(reason)))
-    return ContactList(tuple(kept), tuple(rejected), contact_list.files)
-
-
-def _mismatch(contact: Contact, flt: Filter) -> str | None:
-    """Why a contact does not match the filter, or None when it does."""
-    for field, values in flt.where.items():
-        if _comparable(contact.fields.get(field, "")) not in values:
-            return f"{field} is not {' or '.join(sorted(values))}"
-    if flt.tags and not flt.tags & {_comparable(tag) for tag in contact.tags}:
-        return f"not tagged {' or '.join(sorted(flt.tags))}"
-    return None
-
-
-def _rejected_contact(contact: Contact, reason: RejectReason, detail: str) -> RejectedRow:
-    """A recipient turned away later; its cells are its cleaned fields."""
-    return RejectedRow(contact.source, contact.row, contact.email, reason, detail, dict(contact.fields))
-
-
-def _comparable(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
-def _field_name(name: str) -> str:
-    canonical = listfile.canonical_name(name)
-    if canonical == "name" or not name.strip():
-        return name.strip().lower()
-    return canonical or listfile.safe_identifier(name.strip())
-
-
 # ---- writing ---------------------------------------------------------------------------------
 
 
@@ -469,6 +384,11 @@ def _open_for_writing(path: Path | str, encoding: str) -> TextIO:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target.open("w", encoding=encoding, newline="")
     except IsADirectoryError:
-        raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv") from None
+        raise ListError(
+            f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv"
+        ) from None
     except OSError as exc:
-        raise ListError(f"{target}: cannot write this file ({exc.strerror}).", hint="Check the folder exists and you may write there.") from exc
+        raise ListError(
+            f"{target}: cannot write this file ({exc.strerror}).",
+            hint="Check the folder exists and you may write there.",
+        ) from exc

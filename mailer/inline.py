@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 import cssutils
 import premailer
 
+from mailer.errors import TemplateError
+
 _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
 _CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
 _CLASS_NAME = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
@@ -51,6 +53,11 @@ def inline(html: str, *, css: str, css_name: str, base_url: str | None = None) -
             cssutils_logging_level=logging.WARNING,
         )
         out = transformer.transform(pretty_print=False)
+    except Exception as exc:  # premailer raises bare exceptions (external CSS, unparsable HTML)
+        raise TemplateError(
+            f"The template could not be turned into an email: {exc}",
+            hint="Keep all CSS in the template's .css file (no <link> to other files) and check the HTML.",
+        ) from exc
     finally:
         css_log.removeHandler(collector)
         css_log.handlers, css_log.propagate = saved

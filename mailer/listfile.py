@@ -7,10 +7,11 @@ blank lines. Anything it cannot read with certainty is refused with a ``ListErro
 what to do; a file is never silently decoded wrong.
 
 Cells are read as text columns in Arrow's string layout, the one pandas 3 uses for its str
-dtype. Regular exports take Arrow's multi-threaded CSV reader (pandas' "pyarrow engine" without
-the pandas import, which alone costs 0.23 s, a quarter of the one-second budget for a 100k-row
-`lists check`); a file it refuses (ragged rows, spaces-only lines) is read again by pandas'
-C parser. tests/test_contacts.py proves both give the same cells and row numbers.
+dtype. Regular exports take Arrow's multi-threaded CSV reader directly: pandas' "pyarrow
+engine" cannot set ``newlines_in_values``, without which a quoted cell with a line break that
+straddles one of Arrow's blocks is split wrongly in a large file. A file Arrow refuses (ragged
+rows, spaces-only lines) is read again by pandas' C parser, which pads short rows.
+tests/test_contacts.py proves both readers give the same cells and row numbers.
 """
 
 from __future__ import annotations
@@ -90,8 +91,12 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
     if not _has_text(body):
-        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
-    delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+        raise ListError(
+            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
+        )
+    delimiter, width = sniff_delimiter(
+        body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES
+    )
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
     import numpy as np
     import pyarrow.compute as pc
@@ -99,7 +104,9 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
     if not len(rows):
-        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
+        raise ListError(
+            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
+        )
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     rows = rows[1:]
@@ -117,11 +124,19 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ListError(f"{path}: no such file.", hint="Check the file name and folder (ls lists/ shows the lists you have).") from None
+        raise ListError(
+            f"{path}: no such file.", hint="Check the file name and folder (ls lists/ shows the lists you have)."
+        ) from None
     except IsADirectoryError:
-        raise ListError(f"{path}: this is a folder, not a list file.", hint="Name the CSV file inside it, for example lists/press.csv.") from None
+        raise ListError(
+            f"{path}: this is a folder, not a list file.",
+            hint="Name the CSV file inside it, for example lists/press.csv.",
+        ) from None
     except PermissionError:
-        raise ListError(f"{path}: you are not allowed to read this file.", hint="Check the file's permissions, or copy it somewhere you can read it.") from None
+        raise ListError(
+            f"{path}: you are not allowed to read this file.",
+            hint="Check the file's permissions, or copy it somewhere you can read it.",
+        ) from None
     except OSError as exc:
         raise ListError(f"{path}: the file cannot be read ({exc.strerror}).") from exc
 
@@ -129,7 +144,9 @@ def _read_bytes(path: Path) -> bytes:
 def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
     if not _has_text(data.removeprefix(codecs.BOM_UTF8)):
-        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
+        raise ListError(
+            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
+        )
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -137,10 +154,11 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decoded(path, data, "utf-16", "UTF-16"), "UTF-16"
     if data.startswith(codecs.BOM_UTF8):
-        return _checked_utf8(path, data[len(codecs.BOM_UTF8):], "UTF-8 with BOM"), "UTF-8 with BOM"
+        return _checked_utf8(path, data[len(codecs.BOM_UTF8) :], "UTF-8 with BOM"), "UTF-8 with BOM"
     if b"\x00" in data:
         raise ListError(
-            f"{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
+            f"{path}: this is not a text file (it contains NUL bytes): "
+            "a binary file, or UTF-16 text without a byte-order mark.",
             hint=SAVE_AS_CSV,
         )
     try:
@@ -242,6 +260,7 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             return columns
     import pandas as pd
     import pyarrow as pa
+
     # Ragged rows, spaces-only lines: pandas' C parser pads them and counts rows the same way.
     try:
         frame = pd.read_csv(
@@ -256,9 +275,14 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             encoding="utf-8",
         )
     except pd.errors.ParserError as exc:
-        raise ListError(_describe_parser_error(path, str(exc), first_row), hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter)) from exc
+        raise ListError(
+            _describe_parser_error(path, str(exc), first_row),
+            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
+        ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.") from exc
+        raise ListError(
+            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
+        ) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
 
 

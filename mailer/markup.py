@@ -74,6 +74,7 @@ class Parts:
     css: str
     css_name: str
     warnings: list[str] = field(default_factory=list)
+    template: str = ""
 
 
 @dataclass
@@ -93,6 +94,8 @@ class _Placeholders:
 
     def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
         def fill(match: re.Match[str]) -> str:
+            if int(match.group(1)) >= len(self.expressions):
+                return match.group(0)  # text that merely looks like a placeholder
             source, line = self.expressions[int(match.group(1))]
             return _expression(env, source, contact, f"{self.path}, line {line}")
 
@@ -164,7 +167,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = css_path.read_text(encoding="utf-8") if css_path.is_file() else ""
-    return Parts(subject, preheader, html, text, css, str(css_path), warnings)
+    return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path))
 
 
 def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]:

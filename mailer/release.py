@@ -160,11 +160,6 @@ def check_expressions(text: Text, path: Path) -> None:
                 raise ReleaseError(f"{path}, line {line}: {source}: write contact fields as contact.NAME.")
 
 
-def attachment_sizes(release: Release) -> list[tuple[str, int]]:
-    """(file name, bytes) of each attachment, for size warnings."""
-    return [(attachment.filename, len(attachment.content)) for attachment in release.attachments]
-
-
 class _Where:
     """'releases/x.md, line 4' for a front-matter key (the file alone when unknown)."""
 

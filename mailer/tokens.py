@@ -183,11 +183,6 @@ class Missing(Exception):
         self.field = field
 
 
-def value_for(spec: Token, fields: Mapping[str, str]) -> str:
-    """One journalist's value for a token: field value (empty = lacking), defaults, filters, escape."""
-    return ESCAPES[spec.context](prepare(spec.field, spec.steps, fields.get(spec.field) or None))
-
-
 def prepare(field: str, steps: tuple[tuple[str, str], ...], value: str | None) -> str:
     """Apply a token's defaults and filters to a field value (None when the journalist lacks it)."""
     for step, argument in steps:

@@ -57,16 +57,29 @@ def test_lists_check_json_has_counts_columns_and_every_rejected_row() -> None:
     assert code == 0
     data = json.loads(out)
     assert {k: data[k] for k in ("rows", "valid", "invalid", "missing", "duplicates")} == {
-        "rows": 49, "valid": 41, "invalid": 5, "missing": 1, "duplicates": 2,
+        "rows": 49,
+        "valid": 41,
+        "invalid": 5,
+        "missing": 1,
+        "duplicates": 2,
     }
     assert data["columns"]["recognized"]["email"] == "Email"
     assert data["columns"]["custom"] == {"twitter_handle": "Twitter Handle"}
     assert [(r["row"], r["reason"]) for r in data["rejected"]] == [
-        (43, "duplicate"), (44, "duplicate"), (45, "invalid"), (46, "missing"), (47, "invalid"), (48, "invalid"),
-        (49, "invalid"), (50, "invalid"),
+        (43, "duplicate"),
+        (44, "duplicate"),
+        (45, "invalid"),
+        (46, "missing"),
+        (47, "invalid"),
+        (48, "invalid"),
+        (49, "invalid"),
+        (50, "invalid"),
     ]
     assert data["rejected"][2] == {
-        "file": PRESS, "row": 45, "email": "peter.novak@@example.com", "reason": "invalid",
+        "file": PRESS,
+        "row": 45,
+        "email": "peter.novak@@example.com",
+        "reason": "invalid",
         "detail": "The part after the @-sign contains invalid characters: '@'.",
     }
 
@@ -81,8 +94,14 @@ def test_lists_check_header_only_file_is_zero_recipients_not_an_error() -> None:
 @pytest.mark.parametrize(
     "target,message",
     [
-        ("missing.csv", "Error: missing.csv: no such file.\nCheck the file name and folder (ls lists/ shows the lists you have).\n"),
-        (".", "Error: .: this is a folder, not a list file.\nName the CSV file inside it, for example lists/press.csv.\n"),
+        (
+            "missing.csv",
+            "Error: missing.csv: no such file.\nCheck the file name and folder (ls lists/ shows the lists you have).\n",
+        ),
+        (
+            ".",
+            "Error: .: this is a folder, not a list file.\nName the CSV file inside it, for example lists/press.csv.\n",
+        ),
     ],
 )
 def test_lists_check_missing_file_or_folder_exits_1_with_message(target: str, message: str) -> None:
@@ -120,7 +139,11 @@ def test_lists_clean_writes_recipients_and_rejects(tmp_path: Path) -> None:
     assert rows[10]["email"] == "jane.doe@example.org" and rows[10]["first_name"] == "Jane"  # from "Jane Doe <...>"
     with rejects.open(encoding="utf-8-sig", newline="") as handle:
         rejected = list(csv.DictReader(handle))
-    assert [(r["row"], r["reason"]) for r in rejected][:3] == [("43", "duplicate"), ("44", "duplicate"), ("45", "invalid")]
+    assert [(r["row"], r["reason"]) for r in rejected][:3] == [
+        ("43", "duplicate"),
+        ("44", "duplicate"),
+        ("45", "invalid"),
+    ]
 
 
 def test_lists_clean_without_rejects_says_what_was_left_out(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 from mailer import compose, release
 from mailer.config import Config, SenderConfig, SendGridConfig
 from mailer.errors import TemplateError
+from mailer.models import Rendered
 
 CONFIG = Config(sender=SenderConfig(postal_address="1 Example Street"), sendgrid=SendGridConfig(asm_group_id=7))
 
@@ -53,7 +52,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> release.Release:
 
 
 @pytest.fixture(scope="module")
-def rendered(loaded: release.Release) -> compose.Rendered:  # type: ignore[name-defined]
+def rendered(loaded: release.Release) -> Rendered:
     return compose.render(loaded, config=CONFIG)
 
 

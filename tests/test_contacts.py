@@ -28,13 +28,31 @@ QUIRKS = {
     "quoted_newlines.csv": ("UTF-8", ",", 3, ["jane@example.org", "omar@example.com"], [(3, "invalid")]),
     "blank_lines.csv": ("UTF-8", ",", 3, ["jane@example.org", "li@example.org"], [(8, "invalid")]),
     "header_variants.csv": ("UTF-8", ",", 1, ["jane@example.org"], []),
-    "full_name.csv": ("UTF-8", ",", 4, ["jane@example.org", "li@example.org", "solo@example.com", "nobody@example.com"], []),
-    "angle_addresses.csv": ("UTF-8", ",", 4, ["jane@example.org", "li@example.org", "anon@example.com"], [(5, "invalid")]),
+    "full_name.csv": (
+        "UTF-8",
+        ",",
+        4,
+        ["jane@example.org", "li@example.org", "solo@example.com", "nobody@example.com"],
+        [],
+    ),
+    "angle_addresses.csv": (
+        "UTF-8",
+        ",",
+        4,
+        ["jane@example.org", "li@example.org", "anon@example.com"],
+        [(5, "invalid")],
+    ),
     "spaces_case.csv": ("UTF-8", ",", 4, ["Jane@example.org", "li@example.org"], [(3, "duplicate"), (4, "duplicate")]),
     "ragged_short.csv": ("UTF-8", ",", 3, ["jane@example.org", "li@example.org", "omar@example.com"], []),
     "header_only.csv": ("UTF-8", ",", 0, [], []),
     "custom_columns.csv": ("UTF-8", ",", 1, ["jane@example.org"], []),
-    "missing_and_invalid.csv": ("UTF-8", ",", 5, ["jane@example.com"], [(2, "missing"), (3, "invalid"), (5, "invalid"), (6, "invalid")]),
+    "missing_and_invalid.csv": (
+        "UTF-8",
+        ",",
+        5,
+        ["jane@example.com"],
+        [(2, "missing"), (3, "invalid"), (5, "invalid"), (6, "invalid")],
+    ),
     "international.csv": ("UTF-8", ",", 3, ["josé@example.com", "user@bücher.example.org"], [(4, "duplicate")]),
 }
 
@@ -87,9 +105,19 @@ def test_contacts_rows_are_spreadsheet_rows_and_contacts_keep_their_row() -> Non
 def test_contacts_invalid_row_says_why_in_email_validators_words() -> None:
     """An invalid address is rejected with its cell as written and the reason."""
     rejected = contacts.load([LISTS / "utf8.csv"]).rejected[0]
-    assert (rejected.source, rejected.row, rejected.email, rejected.reason) == (str(LISTS / "utf8.csv"), 4, "bad@@example.com", RejectReason.INVALID)
+    assert (rejected.source, rejected.row, rejected.email, rejected.reason) == (
+        str(LISTS / "utf8.csv"),
+        4,
+        "bad@@example.com",
+        RejectReason.INVALID,
+    )
     assert rejected.detail == "The part after the @-sign contains invalid characters: '@'."
-    assert rejected.cells == {"Email": "bad@@example.com", "First Name": "Bad", "Last Name": "Address", "Outlet": "Nowhere"}
+    assert rejected.cells == {
+        "Email": "bad@@example.com",
+        "First Name": "Bad",
+        "Last Name": "Address",
+        "Outlet": "Nowhere",
+    }
 
 
 def test_contacts_duplicates_name_the_first_row_and_ignore_case() -> None:
@@ -115,22 +143,37 @@ def test_contacts_fields_hold_canonical_and_custom_columns_as_text() -> None:
     """Canonical names from header variants; custom columns under safe identifiers; tags joined with "; "."""
     [contact] = contacts.load([LISTS / "header_variants.csv"]).contacts
     assert dict(contact.fields) == {
-        "email": "jane@example.org", "first_name": "Jane", "last_name": "Doe", "outlet": "Daily Example",
-        "title": "Editor", "beat": "health", "tags": "vip", "country": "US", "language": "en",
+        "email": "jane@example.org",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "outlet": "Daily Example",
+        "title": "Editor",
+        "beat": "health",
+        "tags": "vip",
+        "country": "US",
+        "language": "en",
     }
     [custom] = contacts.load([LISTS / "custom_columns.csv"]).contacts
     assert {k: v for k, v in custom.fields.items() if v} == {
-        "email": "jane@example.org", "twitter_handle": "@janedoe", "field_2nd_phone": "555-0100",
-        "class_": "A", "email_2": "jane.alt@example.org",
+        "email": "jane@example.org",
+        "twitter_handle": "@janedoe",
+        "field_2nd_phone": "555-0100",
+        "class_": "A",
+        "email_2": "jane.alt@example.org",
     }
 
 
 def test_contacts_names_come_from_full_name_or_address_cell() -> None:
     """A single name column is split (first word / rest, or "Last, First"); "Name <addr>" names a row without one."""
-    names = {c.email: (c.fields["first_name"], c.fields["last_name"]) for c in contacts.load([LISTS / "full_name.csv"]).contacts}
+    names = {
+        c.email: (c.fields["first_name"], c.fields["last_name"])
+        for c in contacts.load([LISTS / "full_name.csv"]).contacts
+    }
     assert names == {
-        "jane@example.org": ("Jane", "van Doe"), "li@example.org": ("Li", "Wei"),
-        "solo@example.com": ("Cher", ""), "nobody@example.com": ("", ""),
+        "jane@example.org": ("Jane", "van Doe"),
+        "li@example.org": ("Li", "Wei"),
+        "solo@example.com": ("Cher", ""),
+        "nobody@example.com": ("", ""),
     }
     angled = {c.email: c.name for c in contacts.load([LISTS / "angle_addresses.csv"]).contacts}
     assert angled == {"jane@example.org": "Jane Doe", "li@example.org": "Li Wei", "anon@example.com": ""}
@@ -145,19 +188,49 @@ def test_contacts_tags_split_on_any_separator() -> None:
 @pytest.mark.parametrize(
     "name,message,hint",
     [
-        ("empty.csv", "{path}: the file is empty.", "Export the list again with a header row and one journalist per row."),
-        ("whitespace_only.csv", "{path}: the file is empty.", "Export the list again with a header row and one journalist per row."),
-        ("no_email_column.csv", '{path}: no email address column. Columns found: "Name", "Outlet", "Phone".',
-         "Name the column of addresses one of: Email, E-mail, Email Address, Mail (any case)."),
-        ("binary.png", "{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.", "SAVE"),
-        ("utf16_no_bom.csv", "{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.", "SAVE"),
-        ("undefined_bytes.csv", "{path}: the file is not in an encoding mailer reads (UTF-8, UTF-16 or Windows-1252): byte 0x81 at position 33 is not Windows-1252.", "SAVE"),
-        ("control_chars.csv", "{path}: this does not look like a text file (control character 0x01 on line 2).", "SAVE"),
+        (
+            "empty.csv",
+            "{path}: the file is empty.",
+            "Export the list again with a header row and one journalist per row.",
+        ),
+        (
+            "whitespace_only.csv",
+            "{path}: the file is empty.",
+            "Export the list again with a header row and one journalist per row.",
+        ),
+        (
+            "no_email_column.csv",
+            '{path}: no email address column. Columns found: "Name", "Outlet", "Phone".',
+            "Name the column of addresses one of: Email, E-mail, Email Address, Mail (any case).",
+        ),
+        (
+            "binary.png",
+            "{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
+            "SAVE",
+        ),
+        (
+            "utf16_no_bom.csv",
+            "{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
+            "SAVE",
+        ),
+        (
+            "undefined_bytes.csv",
+            "{path}: the file is not in an encoding mailer reads (UTF-8, UTF-16 or Windows-1252): byte 0x81 at position 33 is not Windows-1252.",
+            "SAVE",
+        ),
+        (
+            "control_chars.csv",
+            "{path}: this does not look like a text file (control character 0x01 on line 2).",
+            "SAVE",
+        ),
         ("workbook.xlsx", "{path}: this is an Excel workbook, not a CSV file.", "SAVE"),
         ("utf32.csv", "{path}: the file is in UTF-32, which mailer does not read.", "SAVE"),
-        ("ragged_long.csv", "{path} row 3 has 3 cells but the header has 2.",
-         'The file is comma-separated: a cell that contains a comma (",") must be in double quotes. '
-         "Fix that row in your spreadsheet, or save the file again as CSV."),
+        (
+            "ragged_long.csv",
+            "{path} row 3 has 3 cells but the header has 2.",
+            'The file is comma-separated: a cell that contains a comma (",") must be in double quotes. '
+            "Fix that row in your spreadsheet, or save the file again as CSV.",
+        ),
     ],
 )
 def test_contacts_bad_file_is_refused_with_what_to_do(name: str, message: str, hint: str) -> None:
@@ -166,7 +239,11 @@ def test_contacts_bad_file_is_refused_with_what_to_do(name: str, message: str, h
     with pytest.raises(ListError) as caught:
         contacts.load([path])
     assert caught.value.message == message.format(path=path)
-    expected_hint = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.' if hint == "SAVE" else hint
+    expected_hint = (
+        'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
+        if hint == "SAVE"
+        else hint
+    )
     assert caught.value.hint == expected_hint
 
 
@@ -181,7 +258,11 @@ def test_contacts_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
 def test_contacts_windows_1252_is_decoded_not_guessed() -> None:
     """Accents and the euro sign of an Excel Windows export come through intact."""
     [first, second] = contacts.load([LISTS / "windows1252.csv"]).contacts
-    assert (first.fields["prenom"], first.fields["nom"], first.fields["outlet"]) == ("José", "Müller", "Diário € Exemplo")
+    assert (first.fields["prenom"], first.fields["nom"], first.fields["outlet"]) == (
+        "José",
+        "Müller",
+        "Diário € Exemplo",
+    )
     assert second.fields["nom"] == "Évans"
 
 
@@ -197,8 +278,11 @@ def test_contacts_filter_keeps_matching_fields_any_of_values() -> None:
     flt = contacts.parse_filter(["beat=health", "country=US", "Country=gb"], [])
     kept = contacts.apply_filter(press(), flt)
     assert sorted(c.email for c in kept.contacts) == [
-        "elijah.clark@example.net", "isabella.thomas@example.com", "jane.doe@example.org",
-        "noah.johnson@example.org", "zoe.evans@example.net",
+        "elijah.clark@example.net",
+        "isabella.thomas@example.com",
+        "jane.doe@example.org",
+        "noah.johnson@example.org",
+        "zoe.evans@example.net",
     ]
     assert all(c.fields["beat"] == "health" and c.fields["country"] in {"US", "GB"} for c in kept.contacts)
 
@@ -211,15 +295,26 @@ def test_contacts_filter_moves_others_to_rejected_saying_why() -> None:
     filtered = {r.email: r.detail for r in kept.rejected if r.reason is RejectReason.FILTERED}
     assert filtered["amara.okafor@example.com"] == "beat is not science"
     assert filtered["ana.kowalski@example.net"] == "not tagged print"
-    assert sorted(c.email for c in kept.contacts) == ["chen.jing@example.org", "emma.schmidt@example.org", "li.wei@example.org", "yuki.tanaka@example.com"]
+    assert sorted(c.email for c in kept.contacts) == [
+        "chen.jing@example.org",
+        "emma.schmidt@example.org",
+        "li.wei@example.org",
+        "yuki.tanaka@example.com",
+    ]
 
 
 def test_contacts_filter_by_tag_matches_any_tag_case_insensitively() -> None:
     """--tag RADIO --tag tv keeps contacts tagged radio or tv."""
     kept = contacts.apply_filter(press(), contacts.parse_filter([], ["RADIO", "tv"]))
     assert sorted(c.email for c in kept.contacts) == [
-        "amelia.lewis@example.com", "diego.lopez@example.com", "hannah.muller@example.org", "kwame.mensah@example.org",
-        "lucas.dubois@example.net", "mateo.silva@example.com", "noah.johnson@example.org", "omar.haddad@example.com",
+        "amelia.lewis@example.com",
+        "diego.lopez@example.com",
+        "hannah.muller@example.org",
+        "kwame.mensah@example.org",
+        "lucas.dubois@example.net",
+        "mateo.silva@example.com",
+        "noah.johnson@example.org",
+        "omar.haddad@example.com",
     ]
 
 
@@ -270,7 +365,18 @@ def test_contacts_write_clean_round_trips_through_load(tmp_path: Path) -> None:
     out = tmp_path / "clean.csv"
     assert contacts.write_clean(whole, out) == 41
     rows = read_csv(out)
-    assert list(rows[0]) == ["email", "first_name", "last_name", "outlet", "title", "beat", "tags", "country", "language", "twitter_handle"]
+    assert list(rows[0]) == [
+        "email",
+        "first_name",
+        "last_name",
+        "outlet",
+        "title",
+        "beat",
+        "tags",
+        "country",
+        "language",
+        "twitter_handle",
+    ]
     assert rows[0]["twitter_handle"] == "'@amaraokafor"  # a leading @ would start a formula in Excel
     again = contacts.load([out])
     assert [dict(c.fields) for c in again.contacts] == [dict(c.fields) for c in whole.contacts]
@@ -286,7 +392,7 @@ def test_contacts_write_rejects_keeps_original_cells_row_and_reason(tmp_path: Pa
     by_row = {r["row"]: r for r in rows}
     assert by_row["45"]["Email"] == "peter.novak@@example.com" and by_row["45"]["reason"] == "invalid"
     assert by_row["43"]["detail"] == "duplicate of row 2"
-    assert by_row["50"]["Email"] == "'=HYPERLINK(\"http://example.com\")"  # neutralized, not run by Excel
+    assert by_row["50"]["Email"] == '\'=HYPERLINK("http://example.com")'  # neutralized, not run by Excel
 
 
 def test_contacts_write_to_a_folder_is_refused(tmp_path: Path) -> None:
@@ -300,7 +406,11 @@ def test_contacts_example_lists_are_fictional_and_reserved() -> None:
     result = contacts.load([ROOT / "lists" / "press.csv", ROOT / "lists" / "staff.csv"])
     assert 40 <= len(result.contacts) <= 60
     for contact in result.contacts:
-        assert contact.email.rsplit("@", 1)[1].lower().split(".")[-2:] in (["example", "com"], ["example", "org"], ["example", "net"])
+        assert contact.email.rsplit("@", 1)[1].lower().split(".")[-2:] in (
+            ["example", "com"],
+            ["example", "org"],
+            ["example", "net"],
+        )
 
 
 def test_contacts_loaded_contacts_are_the_models_the_sender_expects(tmp_path: Path) -> None:
@@ -309,8 +419,17 @@ def test_contacts_loaded_contacts_are_the_models_the_sender_expects(tmp_path: Pa
     [first, _] = contacts.load([str(tmp_path / "list.csv")]).contacts
     assert first == Contact(
         email="jane@example.org",
-        fields={"email": "jane@example.org", "first_name": "Jane", "last_name": "Doe", "outlet": "", "title": "",
-                "beat": "", "tags": "", "country": "", "language": ""},
+        fields={
+            "email": "jane@example.org",
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "outlet": "",
+            "title": "",
+            "beat": "",
+            "tags": "",
+            "country": "",
+            "language": "",
+        },
         source=str(tmp_path / "list.csv"),
         row=2,
     )

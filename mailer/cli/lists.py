@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mailer import output
-from mailer.cli import main
+from mailer.cli import AppContext, main, pass_app
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
 if TYPE_CHECKING:  # contacts pulls in pandas when it runs; `mailer --help` need not wait for it
@@ -65,7 +65,8 @@ def lists_group() -> None:
 @lists_group.command("check")
 @list_files
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the report.")
-def check_command(files: tuple[Path, ...], as_json: bool) -> None:
+@pass_app
+def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> None:
     """Show what is in press lists: recipients, and every row that is not one, and why.
 
     Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16 or
@@ -81,6 +82,7 @@ def check_command(files: tuple[Path, ...], as_json: bool) -> None:
     """
     from mailer import contacts
 
+    _ = app.config  # a mistake in mailer.toml is reported whatever the command
     with output.progress("Checking lists", total=len(files)) as advance:
         result = contacts.check(files, on_file=lambda _path: advance())
     if as_json:
@@ -94,7 +96,11 @@ def check_command(files: tuple[Path, ...], as_json: bool) -> None:
     if result.rejected:
         shown = result.rejected[:SHOWN_REJECTED]
         several = len(result.files) > 1
-        more = f" (first {len(shown)} of {len(result.rejected)}; --json lists them all)" if len(result.rejected) > len(shown) else ""
+        more = (
+            f" (first {len(shown)} of {len(result.rejected)}; --json lists them all)"
+            if len(result.rejected) > len(shown)
+            else ""
+        )
         output.say(f"Rejected rows{more}:")
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
@@ -104,9 +110,21 @@ def check_command(files: tuple[Path, ...], as_json: bool) -> None:
 
 @lists_group.command("clean")
 @list_files
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the recipients (CSV).")
-@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False), help="Also write the rejected rows here, with row and reason, to fix them.")
-def clean_command(files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the recipients (CSV).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the rejected rows here, with row and reason, to fix them.",
+)
+@pass_app
+def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
     """Write a clean copy of press lists: one row per recipient, standard column names.
 
     The recipients of all FILEs go to OUT as UTF-8 CSV with the columns email, first_name,
@@ -120,6 +138,7 @@ def clean_command(files: tuple[Path, ...], out: Path, rejects: Path | None) -> N
     """
     from mailer import contacts
 
+    _ = app.config  # a mistake in mailer.toml is reported whatever the command
     with output.progress("Reading lists", total=len(files)) as advance:
         contact_list = contacts.load(files, on_file=lambda _path: advance())
     written = contacts.write_clean(contact_list, out)
@@ -137,7 +156,11 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     output.say(f"  rows read:   {summary.rows}")
     output.say(f"  recipients:  {valid}")
     output.say(f"  rejected:    {_rejected_words(rejected)}")
-    output.say("  columns:     " + (", ".join(f"{name} ({header})" for name, header in summary.recognized.items()) or "none"))
+    recognized = [
+        f"first_name + last_name ({header})" if name == "name" else f"{name} ({header})"
+        for name, header in summary.recognized.items()
+    ]
+    output.say("  columns:     " + ", ".join(recognized))
     if summary.custom:
         output.say("  your own:    " + ", ".join(f"{name} ({header})" for name, header in summary.custom.items()))
 

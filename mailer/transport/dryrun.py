@@ -1,0 +1,75 @@
+"""A transport that sends nothing: it writes what SendGrid would have received.
+
+For each batch, ``batch-0001.json`` holds the exact request body, and one ``.eml`` per
+recipient shows exactly what that journalist would receive (substitutions applied by
+``compose.personalize``, the same function the preview uses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from mailer import compose
+from mailer.config import SenderConfig, SendGridConfig
+from mailer.transport.base import Batch, BatchResult
+from mailer.transport.sendgrid import build_body, common_body, header_safe, recipient_name
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
+
+
+class DryRunTransport:
+    """Writes request bodies and .eml files under ``outbox/<campaign-id>/``."""
+
+    def __init__(self, *, outbox: Path, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
+        self.outbox = outbox
+        self._sendgrid = sendgrid
+        self._sender = sender
+        self._tag = unsubscribe_tag
+        self._common: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def folder(self, campaign_id: str) -> Path:
+        """Where the files of one campaign go."""
+        return self.outbox / campaign_id
+
+    def send(self, batch: Batch) -> BatchResult:
+        """Write the batch's request body and one .eml per recipient; 'accept' it."""
+        with self._lock:
+            common = self._common.get(batch.campaign_id)
+            if common is None:
+                common = self._common[batch.campaign_id] = common_body(
+                    batch.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._tag
+                )
+        folder = self.folder(batch.campaign_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        body = build_body(batch, common)
+        (folder / f"batch-{batch.number:04d}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+        for position, message in enumerate(batch.messages, start=1):
+            eml = self._eml(batch, common, message.email, message.name, message.fields)
+            name = _UNSAFE_FILE_CHARS.sub("_", message.email)[:80]
+            (folder / f"{batch.number:04d}-{position:04d}-{name}.eml").write_bytes(eml)
+        return BatchResult(status=202, message_id=f"dry-run-{batch.number}")
+
+    def _eml(self, batch: Batch, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
+        personal = compose.personalize(batch.rendered, fields)
+        message = EmailMessage()
+        sender = common["from"]
+        message["From"] = formataddr((sender.get("name", ""), sender["email"]))
+        message["To"] = formataddr((recipient_name(name), email))
+        if "reply_to" in common:
+            message["Reply-To"] = common["reply_to"]["email"]
+        message["Subject"] = header_safe(personal.subject)
+        message["Message-ID"] = make_msgid(domain="dry-run.invalid")
+        message["X-Mailer-Campaign"] = batch.campaign_id
+        message.set_content(personal.text)
+        message.add_alternative(personal.html, subtype="html")
+        for attachment in batch.rendered.attachments:
+            maintype, _, subtype = attachment.mime_type.partition("/")
+            message.add_attachment(attachment.content, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
+        return bytes(message)

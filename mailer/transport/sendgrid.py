@@ -1,0 +1,275 @@
+"""SendGrid v3 Mail Send: plain dict bodies, HTTP answers -> BatchResult or TransportError.
+
+Bodies are built as dicts, not with the library's helper classes: half the cost, and
+``Mail.add_personalization`` inserts at the front, which would reverse the order that an
+error's ``personalizations.N`` refers to (SENDGRID.md §5). One client per worker thread
+(the library's clients share mutable headers), a timeout on every request (the library has
+none by default), and the HTTP client's DEBUG log, which prints the Authorization header,
+is kept quiet.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import re
+import threading
+import time
+import urllib.error
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import SecretStr
+from python_http_client import exceptions as http_errors
+from sendgrid import SendGridAPIClient
+
+from mailer.config import SenderConfig, SendGridConfig
+from mailer.errors import AuthError, OutcomeUnknown, RateLimited, Rejected, TooLarge, TransportError, Unavailable
+from mailer.models import Rendered
+from mailer.transport.base import Batch, BatchResult
+
+AUTH_MESSAGE = "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
+HTTP_CLIENT_LOGGER = "python_http_client.client"
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
+_NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
+# A 502/504 comes from a gateway that may have passed the request on: treat it like a lost
+# answer. 500 and 503 come from SendGrid itself and mean nothing was queued (SENDGRID.md §1.4).
+_UNKNOWN_STATUSES = frozenset({502, 504})
+
+
+def quiet_http_client_log() -> None:
+    """The HTTP client logs 'Authorization: Bearer <key>' at DEBUG: never let that through."""
+    logger = logging.getLogger(HTTP_CLIENT_LOGGER)
+    logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _DropDebug) for f in logger.filters):
+        logger.addFilter(_DropDebug())
+
+
+class _DropDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def header_safe(value: str) -> str:
+    """A header value without line breaks (no header injection through a subject or a name)."""
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
+def recipient_name(name: str) -> str:
+    """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients."""
+    return " ".join(_NAME_FORBIDDEN.sub(" ", header_safe(name)).split())
+
+
+def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> dict[str, Any]:
+    """Everything in a Mail Send body that is the same for every batch of a campaign."""
+    from_email = rendered.from_email or sender.from_email
+    from_name = rendered.from_name or sender.from_name
+    body: dict[str, Any] = {
+        "from": {"email": header_safe(from_email), **({"name": header_safe(from_name)} if from_name else {})},
+        "subject": header_safe(rendered.subject),
+        "content": [
+            {"type": "text/plain", "value": rendered.text},
+            {"type": "text/html", "value": rendered.html},
+        ],
+        "categories": [sendgrid.category],
+        "tracking_settings": _tracking(sendgrid, unsubscribe_tag),
+        "mail_settings": {"sandbox_mode": {"enable": sendgrid.sandbox}},
+    }
+    reply_to = rendered.reply_to or sender.reply_to
+    if reply_to:
+        body["reply_to"] = {"email": header_safe(reply_to)}
+    if sendgrid.asm_group_id is not None:
+        body["asm"] = {"group_id": sendgrid.asm_group_id}
+    if rendered.attachments:
+        body["attachments"] = [
+            {
+                "content": base64.b64encode(a.content).decode("ascii"),
+                "filename": header_safe(a.filename),
+                "type": a.mime_type,
+                "disposition": "attachment",
+            }
+            for a in rendered.attachments
+        ]
+    return body
+
+
+def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
+    tracking = sendgrid.tracking
+    settings: dict[str, Any] = {
+        "open_tracking": {"enable": tracking.open_tracking},
+        "click_tracking": {"enable": tracking.click_tracking, "enable_text": False},
+    }
+    if sendgrid.asm_group_id is None and tracking.subscription_tracking:
+        settings["subscription_tracking"] = {"enable": True, "substitution_tag": unsubscribe_tag}
+    else:
+        settings["subscription_tracking"] = {"enable": False}
+    return settings
+
+
+def build_body(batch: Batch, common: Mapping[str, Any]) -> dict[str, Any]:
+    """The exact request body for one batch: one personalization per journalist, one `to` each."""
+    campaign = batch.campaign_id
+    personalizations = []
+    for message in batch.messages:
+        to: dict[str, str] = {"email": message.email}
+        name = recipient_name(message.name) if message.name else ""
+        if name:
+            to["name"] = name
+        personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": message.key}}
+        if message.substitutions:
+            personalization["substitutions"] = message.substitutions
+        personalizations.append(personalization)
+    body = {"personalizations": personalizations, **common}
+    if batch.send_at is not None:
+        body["send_at"] = batch.send_at
+    if batch.sendgrid_batch_id:
+        body["batch_id"] = batch.sendgrid_batch_id
+    return body
+
+
+class SendGridTransport:
+    """Sends batches through SendGrid's v3 API; safe to use from several threads."""
+
+    def __init__(
+        self,
+        *,
+        api_key: SecretStr,
+        sendgrid: SendGridConfig,
+        sender: SenderConfig,
+        unsubscribe_tag: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        quiet_http_client_log()
+        self._api_key = api_key
+        self._config = sendgrid
+        self._sender = sender
+        self._unsubscribe_tag = unsubscribe_tag
+        self._clock = clock
+        self._local = threading.local()
+        self._common: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SendGridTransport(api_url={self._config.api_url!r})"
+
+    def _client(self) -> Any:
+        """This thread's own client: the library's clients share mutable request headers."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            sg = SendGridAPIClient(self._api_key.get_secret_value(), host=self._config.api_url.rstrip("/"))
+            sg.client.timeout = self._config.timeout
+            client = self._local.client = sg.client
+        return client
+
+    def body(self, batch: Batch) -> dict[str, Any]:
+        """The request body this transport posts for ``batch``."""
+        with self._lock:
+            common = self._common.get(batch.campaign_id)
+            if common is None:
+                common = self._common[batch.campaign_id] = common_body(
+                    batch.rendered, sendgrid=self._config, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
+                )
+        return build_body(batch, common)
+
+    def send(self, batch: Batch) -> BatchResult:
+        """POST /v3/mail/send for one batch; 2xx -> BatchResult, anything else raises."""
+        body = self.body(batch)
+        response = self._call(lambda client: client.mail.send.post(request_body=body))
+        return BatchResult(status=response.status_code, message_id=_header(response.headers, "X-Message-Id"))
+
+    def create_batch_id(self) -> str:
+        """POST /v3/mail/batch: a batch id that lets a scheduled send be cancelled."""
+        response = self._call(lambda client: client.mail.batch.post())
+        try:
+            return str(json.loads(response.body)["batch_id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unavailable("SendGrid did not return a batch id for the scheduled send.", hint="Try again in a few minutes.") from exc
+
+    def cancel_scheduled(self, batch_id: str) -> None:
+        """POST /v3/user/scheduled_sends: cancel every message sent under ``batch_id``."""
+        self._call(lambda client: client.user.scheduled_sends.post(request_body={"batch_id": batch_id, "status": "cancel"}))
+
+    def _call(self, request: Callable[[Any], Any]) -> Any:
+        """Run one HTTP request and map every failure onto the TransportError tree."""
+        try:
+            return request(self._client())
+        except http_errors.HTTPError as exc:
+            raise self._mapped(exc) from None
+        except urllib.error.URLError as exc:
+            # Raised while connecting or writing: the request never fully left, so a retry is safe.
+            raise Unavailable(f"Could not reach SendGrid at {self._config.api_url}: {_reason(exc)}.", hint=_RESUME_HINT) from None
+        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise OutcomeUnknown(
+                f"No answer from SendGrid after the request was sent ({exc.__class__.__name__}).",
+                hint="SendGrid may or may not have accepted these messages; they are marked unknown.",
+            ) from None
+
+    def _mapped(self, exc: http_errors.HTTPError) -> TransportError:
+        status = int(getattr(exc, "status_code", 0) or 0)
+        headers = getattr(exc, "headers", None)
+        errors = _errors(getattr(exc, "body", b""))
+        if status in (401, 403):
+            return AuthError(AUTH_MESSAGE, status=status, hint="Create a key under Settings > API Keys in SendGrid and set it again.")
+        if status == 400:
+            text = "; ".join(_error_text(e) for e in errors) or "SendGrid refused the request."
+            return Rejected(text, errors=errors, hint="Fix what SendGrid names, then send to these recipients again.")
+        if status == 413:
+            return TooLarge("SendGrid said the request is too large.", status=413)
+        if status == 429:
+            return RateLimited("SendGrid asked us to slow down (429).", retry_after=self._retry_after(headers))
+        if status in _UNKNOWN_STATUSES:
+            return OutcomeUnknown(f"SendGrid's gateway answered {status}: the request may have been accepted.", status=status)
+        text = "; ".join(_error_text(e) for e in errors) or f"HTTP {status}"
+        return Unavailable(f"SendGrid answered {status}: {text}", status=status, hint=_RESUME_HINT)
+
+    def _retry_after(self, headers: Any) -> float:
+        """Seconds until the rate limit resets, from X-RateLimit-Reset (unix time) or Retry-After."""
+        reset = _header(headers, "X-RateLimit-Reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - self._clock())
+            except ValueError:
+                pass
+        retry_after = _header(headers, "Retry-After")
+        try:
+            return max(0.0, float(retry_after)) if retry_after else 1.0
+        except ValueError:
+            return 1.0
+
+
+_RESUME_HINT = "Nothing was accepted for this batch; it stays planned and `mailer resume` sends it later."
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if headers is None:
+        return None
+    value = headers.get(name)
+    return str(value) if value is not None else None
+
+
+def _reason(exc: urllib.error.URLError) -> str:
+    reason = exc.reason
+    return str(reason.strerror if isinstance(reason, OSError) and reason.strerror else reason)
+
+
+def _errors(body: bytes | str | None) -> list[dict[str, str | None]]:
+    """SendGrid's {"errors": [{"message", "field", "help"}]}, tolerant of anything else."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return []
+    found = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [
+        {"message": str(e.get("message", "")), "field": None if e.get("field") is None else str(e.get("field"))}
+        for e in found
+        if isinstance(e, dict)
+    ]
+
+
+def _error_text(error: Mapping[str, str | None]) -> str:
+    field = error.get("field")
+    return f"{field}: {error.get('message')}" if field else str(error.get("message"))
