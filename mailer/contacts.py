@@ -142,7 +142,7 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
     rows = tuple(
-        _rejected_row(examined, index, with_cells=False) for index in np.flatnonzero(examined.verdict).tolist()
+        _rejected_row(examined, index, headers=None) for index in np.flatnonzero(examined.verdict).tolist()
     )
     return ListCheck(tuple(files), rows)
 
@@ -164,15 +164,17 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
             continue
         columns = _contact_columns(file, examined, mine)
         emails = examined.emails.take(mine).to_pylist()
+        columns["email"] = emails
         blank = [""] * len(mine)
-        values = [columns.get(name, blank) for name in field_names]
         rows = file.rows[examined.position[mine]].tolist()
-        for i, email in enumerate(emails):
-            fields = dict(zip(field_names, (column[i] for column in values), strict=True))
-            fields["email"] = email
-            contacts.append(Contact(email=email, fields=fields, source=file.path, row=rows[i]))
+        # One tuple of cells per row (zip transposes the columns), then one dict per contact.
+        cells = zip(*(columns.get(name, blank) for name in field_names), strict=True)
+        for email, row, values in zip(emails, rows, cells, strict=True):
+            fields = dict(zip(field_names, values, strict=True))
+            contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
+    headers = [_unique_headers(file.headers) for file in examined.files]
     rejected = tuple(
-        _rejected_row(examined, index, with_cells=True) for index in np.flatnonzero(examined.verdict).tolist()
+        _rejected_row(examined, index, headers=headers) for index in np.flatnonzero(examined.verdict).tolist()
     )
     return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
 
@@ -243,13 +245,15 @@ def _summary(file: ListFile) -> ListSummary:
     )
 
 
-def _rejected_row(examined: _Examined, index: int, *, with_cells: bool) -> RejectedRow:
-    file = examined.files[int(examined.file_of[index])]
+def _rejected_row(examined: _Examined, index: int, *, headers: list[list[str]] | None) -> RejectedRow:
+    """The rejected row ``index``; with each file's ``headers``, its original cells too."""
+    number = int(examined.file_of[index])
+    file = examined.files[number]
     cells: dict[str, str] = {}
-    if with_cells:
+    if headers is not None:
         position = int(examined.position[index])
         values = (str(column[position].as_py()) for column in file.columns)
-        cells = dict(zip(_unique_headers(file.headers), values, strict=True))
+        cells = dict(zip(headers[number], values, strict=True))
     return RejectedRow(
         source=file.path,
         row=examined.row(index),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,8 @@ KNOWN_TYPES = frozenset(
     }
 )
 GROUP_NOTE = "group unsubscribe"
+# SendGrid's event ids are URL-safe base64: such a value needs no JSON escaping.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_=-]{1,200}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +112,14 @@ def from_object(data: object, *, where: str) -> Event:
     # One serialisation serves both: the content without sg_event_id, keys sorted, is hashed
     # for the duplicate check; the raw JSON kept is that content with the id appended.
     event_id = _text(get("sg_event_id"))
-    content = {key: value for key, value in data.items() if key != "sg_event_id"} if "sg_event_id" in data else data
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    raw = canonical
-    if content is not data:
-        identifier = json.dumps(data["sg_event_id"], ensure_ascii=False)
-        raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if content else f'{{"sg_event_id":{identifier}}}'
+    if "sg_event_id" in data:
+        original = data.pop("sg_event_id")  # taken out for the hash, put back below
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        data["sg_event_id"] = original
+        identifier = f'"{original}"' if isinstance(original, str) and _PLAIN_ID.fullmatch(original) else json.dumps(original, ensure_ascii=False)
+        raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
+    else:
+        canonical = raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     is_bounce = kind == "bounce"
     return Event(
         event=kind[:30],

@@ -91,9 +91,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
     if not _has_text(body):
-        raise ListError(
-            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
-        )
+        raise _empty(path)
     delimiter, width = sniff_delimiter(
         body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES
     )
@@ -104,9 +102,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
     if not len(rows):
-        raise ListError(
-            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
-        )
+        raise _empty(path)
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     rows = rows[1:]
@@ -118,6 +114,10 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
         if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
     return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom)
+
+
+def _empty(path: Path) -> ListError:
+    return ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -144,9 +144,7 @@ def _read_bytes(path: Path) -> bytes:
 def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
     if not _has_text(data.removeprefix(codecs.BOM_UTF8)):
-        raise ListError(
-            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
-        )
+        raise _empty(path)
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -179,7 +177,8 @@ def _checked_utf8(path: Path, data: bytes, label: str) -> bytes:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ListError(
-                f"{path}: the file says it is UTF-8 but byte {exc.start + 3} is not ({_line_of(data, exc.start)}).",
+                f"{path}: the file starts like UTF-8 (with a byte-order mark), but byte 0x{data[exc.start]:02X} "
+                f"on {_line_of(data, exc.start)} is not UTF-8.",
                 hint=SAVE_AS_CSV,
             ) from None
     # One memchr-speed find per byte beats a regular expression over a 100 MB file.
@@ -239,7 +238,7 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
         sample = sample[: sample.rindex("\n")]  # the last line may be cut short
     best: tuple[int, int, str] = (0, 1, ",")
     for delimiter in DELIMITERS:
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in row)]
+        rows = _sample_rows(sample, delimiter)
         if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])
@@ -247,9 +246,18 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
         if score[:2] > best[:2]:
             best = score
     if best[1] == 1:  # single column: the header width still matters for the parser
-        rows = [row for row in csv.reader(io.StringIO(sample)) if any(c.strip() for c in row)]
+        rows = _sample_rows(sample, ",")
         return ",", max(1, len(rows[0]) if rows else 1)
     return best[2], best[1]
+
+
+def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
+    """The non-blank rows of a sample split by one delimiter (old Mac CR line ends included)."""
+    try:
+        reader = csv.reader(io.StringIO(sample, newline=None), delimiter=delimiter)
+        return [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error:
+        return []
 
 
 def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str) -> tuple[pa.Array, ...]:
@@ -280,9 +288,7 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
         ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise ListError(
-            f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row."
-        ) from exc
+        raise _empty(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -36,3 +37,15 @@ def db_url(tmp_path: Path) -> str:
 def store(db_url: str) -> Engine:
     """A real SQLite delivery log with every table created."""
     return connect(db_url)
+
+
+@pytest.fixture
+def standin() -> Iterator[Any]:
+    """A local SendGrid stand-in on 127.0.0.1 (see tests/sendgrid_standin.py)."""
+    from sendgrid_standin import SendGridStandIn
+
+    server = SendGridStandIn().start()
+    try:
+        yield server
+    finally:
+        server.stop()

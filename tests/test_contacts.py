@@ -25,6 +25,7 @@ QUIRKS = {
     "semicolon.csv": ("UTF-8", ";", 2, ["jane@example.org", "li@example.org"], []),
     "tab.tsv": ("UTF-8", "\t", 2, ["jane@example.org", "li@example.org"], []),
     "crlf.csv": ("UTF-8", ",", 2, ["jane@example.org", "li@example.org"], []),
+    "cr_line_ends.csv": ("UTF-8", ",", 2, ["jane@example.org", "li@example.org"], []),
     "quoted_newlines.csv": ("UTF-8", ",", 3, ["jane@example.org", "omar@example.com"], [(3, "invalid")]),
     "blank_lines.csv": ("UTF-8", ",", 3, ["jane@example.org", "li@example.org"], [(8, "invalid")]),
     "header_variants.csv": ("UTF-8", ",", 1, ["jane@example.org"], []),
@@ -100,6 +101,8 @@ def test_contacts_rows_are_spreadsheet_rows_and_contacts_keep_their_row() -> Non
     assert quoted == {"jane@example.org": 2, "omar@example.com": 4}
     blank = {c.email: c.row for c in contacts.load([LISTS / "blank_lines.csv"]).contacts}
     assert blank == {"jane@example.org": 5, "li@example.org": 10}
+    old_mac = {c.email: c.row for c in contacts.load([LISTS / "cr_line_ends.csv"]).contacts}
+    assert old_mac == {"jane@example.org": 2, "li@example.org": 4}
 
 
 def test_contacts_invalid_row_says_why_in_email_validators_words() -> None:
@@ -225,6 +228,11 @@ def test_contacts_tags_split_on_any_separator() -> None:
         ),
         ("workbook.xlsx", "{path}: this is an Excel workbook, not a CSV file.", "SAVE"),
         ("utf32.csv", "{path}: the file is in UTF-32, which mailer does not read.", "SAVE"),
+        (
+            "bom_not_utf8.csv",
+            "{path}: the file starts like UTF-8 (with a byte-order mark), but byte 0xFC on line 3 is not UTF-8.",
+            "SAVE",
+        ),
         (
             "ragged_long.csv",
             "{path} row 3 has 3 cells but the header has 2.",

@@ -40,6 +40,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     port = port or config.webhook.port
     webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure)
     engine = store.connect(config.database.url)
+    webhook.tune_for_ingest(engine)
     application = webhook.create_app(config=config, engine=engine)  # checks the key before listening
     signed = "signed requests only" if config.webhook.verification_key else "WITHOUT signature checks"
     output.say(f"Receiving SendGrid events at http://{host}:{port}{config.webhook.path} ({signed}); Ctrl+C stops.")
@@ -56,7 +57,9 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
 def worker_app() -> Starlette:
     """The app each uvicorn worker process builds for itself (``--workers`` above 1)."""
     config = config_module.from_environment()
-    return webhook.create_app(config=config, engine=store.connect(config.database.url))
+    engine = store.connect(config.database.url)
+    webhook.tune_for_ingest(engine)
+    return webhook.create_app(config=config, engine=engine)
 
 
 @main.group("events")

@@ -16,7 +16,7 @@ from mailer import output
 from mailer.cli import AppContext, main, pass_app
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
-if TYPE_CHECKING:  # contacts pulls in pandas when it runs; `mailer --help` need not wait for it
+if TYPE_CHECKING:  # contacts is imported by the commands that use it (it loads numpy and Arrow as it runs)
     from mailer.contacts import ListCheck
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +54,7 @@ def filter_options(command: F) -> F:
 
 @main.group("lists")
 def lists_group() -> None:
-    """Check and clean press lists (CSV files of journalists).
+    """Check, clean and prune press lists (CSV files of journalists).
 
     \b
     Example:

@@ -185,8 +185,8 @@ Column = tuple[str, str, Callable[[MessageActivity], Any]]
 
 PERSON: tuple[Column, ...] = (
     ("email", "email", lambda a: a.email),
-    ("name", "name", lambda a: _name(a.fields)),
-    ("outlet", "outlet", lambda a: str(a.fields.get("outlet") or "")),
+    ("name", "name", lambda a: a.name),
+    ("outlet", "outlet", lambda a: a.outlet),
 )
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "recipients": PERSON + (
@@ -242,7 +242,7 @@ def table(engine: Engine, campaign_id: str, kind: str) -> Table:
         return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
-        activity = event_store.activity(connection, campaign_id)
+        activity = event_store.activity(connection, campaign_id, kinds=[kind])
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     return rows_of(info, activity, kind)
@@ -264,7 +264,7 @@ def outlets(info: CampaignInfo, activity: Sequence[MessageActivity]) -> Table:
     for a in activity:
         if a.state == MessageState.SKIPPED.value:
             continue
-        outlet = str(a.fields.get("outlet") or "").strip() or NO_OUTLET
+        outlet = a.outlet or NO_OUTLET
         domain = a.email.rsplit("@", 1)[-1].lower()
         for group in (("outlet", outlet), ("domain", domain)):
             counts = groups[group]
@@ -287,15 +287,11 @@ def outlets(info: CampaignInfo, activity: Sequence[MessageActivity]) -> Table:
 
 def when(timestamp: int | None) -> str:
     """A Unix time as "2026-02-19 10:00:05" in UTC, or "" for none."""
-    return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(" ")[:19]
 
 
 def percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _name(fields: Mapping[str, Any]) -> str:
-    return " ".join(str(fields.get(k) or "").strip() for k in ("first_name", "last_name") if str(fields.get(k) or "").strip())
 
 
 def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:

@@ -87,7 +87,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     """The whole HTML page for a campaign; per-journalist kinds add their table below the outlets."""
     summary = summarize(engine, campaign_id)
     with engine.connect() as connection:
-        activity = event_store.activity(connection, campaign_id)
+        activity = event_store.activity(connection, campaign_id, kinds={"outlets", kind} - {"summary"})
         first, last = event_store.time_span(connection, campaign_id)
         bucket = _bucket_size(first, last)
         points = event_store.timeline(connection, campaign_id, bucket_seconds=bucket) if first is not None else []

@@ -13,7 +13,7 @@ from operator import itemgetter
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Connection, String, bindparam, case, func, select, text, update
+from sqlalchemy import BigInteger, Connection, String, bindparam, case, func, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -251,7 +251,8 @@ class MessageActivity:
     """One message row with its events rolled up, for the per-journalist reports."""
 
     email: str
-    fields: Mapping[str, Any]
+    name: str  # first and last name from the contact snapshot
+    outlet: str
     state: str
     skip_reason: str | None
     delivery: str | None
@@ -350,68 +351,86 @@ def time_span(connection: Connection, campaign_id: str) -> tuple[int | None, int
     return first, last
 
 
-def activity(connection: Connection, campaign_id: str) -> list[MessageActivity]:
-    """Every message row of a campaign with its events rolled up (one pass over the events)."""
+NEEDS: Mapping[str, frozenset[str]] = {
+    "recipients": frozenset({"overall", "bounces"}),
+    "opens": frozenset({"opens"}),
+    "clicks": frozenset({"clicks"}),
+    "bounces": frozenset({"bounces"}),
+    "outlets": frozenset({"overall"}),
+}
+
+
+def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]) -> list[MessageActivity]:
+    """Every message row of a campaign with its events rolled up as the report ``kinds`` need.
+
+    Each part is one grouped pass over the campaign's events; parts no kind needs are skipped
+    (their figures stay zero), which keeps a 1M-event export within seconds.
+    """
+    parts = frozenset().union(*(NEEDS[kind] for kind in kinds))
+    linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     is_open = event.c.event == "open"
-    is_click = event.c.event == "click"
-    human = is_open & event.c.machine_open.is_not(True)
-    rollup = (
-        select(
-            event.c.message_id,
-            func.min(event.c.timestamp),
-            func.max(event.c.timestamp),
-            func.sum(case((is_open, 1), else_=0)),
-            func.sum(case((human, 1), else_=0)),
-            func.min(case((is_open, event.c.timestamp))),
-            func.max(case((is_open, event.c.timestamp))),
-            func.sum(case((is_click, 1), else_=0)),
-            func.min(case((is_click, event.c.timestamp))),
-            func.max(case((is_click, event.c.timestamp))),
+    human = case((is_open & event.c.machine_open.is_not(True), 1), else_=0)
+    overall: dict[int, tuple[Any, ...]] = {}
+    if "overall" in parts:
+        query = (
+            select(
+                event.c.message_id,
+                func.min(event.c.timestamp),
+                func.max(event.c.timestamp),
+                func.sum(case((is_open, 1), else_=0)),
+                func.sum(human),
+                func.sum(case((event.c.event == "click", 1), else_=0)),
+            )
+            .where(*linked)
+            .group_by(event.c.message_id)
         )
-        .where(event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
-        .group_by(event.c.message_id)
-    )
-    rolled = {row[0]: row[1:] for row in connection.execute(rollup)}
+        overall = {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+    opens = _rollup(connection, linked, "open", func.sum(human)) if "opens" in parts else {}
+    clicks = _rollup(connection, linked, "click", null()) if "clicks" in parts else {}
     urls: dict[int, list[str]] = {}
-    url_query = (
-        select(event.c.message_id, event.c.url)
-        .where(event.c.campaign_id == campaign_id, event.c.event == "click", event.c.url.is_not(None))
-        .distinct()
+    if "clicks" in parts:
+        url_query = select(event.c.message_id, event.c.url).where(*linked, event.c.event == "click", event.c.url.is_not(None)).distinct()
+        for message_id, url in connection.execute(url_query):
+            urls.setdefault(message_id, []).append(url)
+    bounces: dict[int, tuple[Any, ...]] = {}
+    if "bounces" in parts:
+        bounce_query = (
+            select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
+            .where(*linked, event.c.event.in_(("bounce", "dropped")))
+            .order_by(event.c.timestamp)
+        )
+        for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+    columns = (
+        message.c.id, message.c.email, message.c.fields["first_name"].as_string(), message.c.fields["last_name"].as_string(),
+        message.c.fields["outlet"].as_string(), message.c.state, message.c.skip_reason, message.c.delivery,
     )
-    for message_id, url in connection.execute(url_query):
-        urls.setdefault(message_id, []).append(url)
-    for links in urls.values():
-        links.sort()
-    bounces: dict[int, tuple[str | None, str | None, str | None, int]] = {}
-    bounce_query = (
-        select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
-        .where(event.c.campaign_id == campaign_id, event.c.event.in_(("bounce", "dropped")), event.c.message_id.is_not(None))
-        .order_by(event.c.timestamp)
-    )
-    for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
-        bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
-    columns = (message.c.id, message.c.email, message.c.fields, message.c.state, message.c.skip_reason, message.c.delivery)
+    none4: tuple[Any, ...] = (None, None, None, None)
     result = []
-    for row in connection.execute(select(*columns).where(message.c.campaign_id == campaign_id).order_by(message.c.id)):
-        r = rolled.get(row.id)
-        bounce = bounces.get(row.id, (None, None, None, None))
+    query = select(*columns).where(message.c.campaign_id == campaign_id).order_by(message.c.id)
+    for mid, email, first, last, outlet, state, skip_reason, delivery in connection.execute(query):
+        first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))
+        o = opens.get(mid, none4)
+        c = clicks.get(mid, none4)
+        bounce = bounces.get(mid, none4)
         result.append(
             MessageActivity(
-                email=row.email,
-                fields=row.fields or {},
-                state=row.state,
-                skip_reason=row.skip_reason,
-                delivery=row.delivery,
-                first_event=r[0] if r else None,
-                last_event=r[1] if r else None,
-                opens=int(r[2]) if r else 0,
-                human_opens=int(r[3]) if r else 0,
-                first_open=r[4] if r else None,
-                last_open=r[5] if r else None,
-                clicks=int(r[6]) if r else 0,
-                first_click=r[7] if r else None,
-                last_click=r[8] if r else None,
-                urls=tuple(urls.get(row.id, ())),
+                email=email,
+                name=" ".join(part.strip() for part in (first or "", last or "") if part and part.strip()),
+                outlet=(outlet or "").strip(),
+                state=state,
+                skip_reason=skip_reason,
+                delivery=delivery,
+                first_event=first_event,
+                last_event=last_event,
+                opens=int(o[0] if o[0] is not None else open_count or 0),
+                human_opens=int(o[1] if o[1] is not None else human_count or 0),
+                first_open=o[2],
+                last_open=o[3],
+                clicks=int(c[0] if c[0] is not None else click_count or 0),
+                first_click=c[2],
+                last_click=c[3],
+                urls=tuple(sorted(urls.get(mid, ()))),
                 bounce_type=bounce[0],
                 bounce_classification=bounce[1],
                 bounce_reason=bounce[2],
@@ -419,6 +438,16 @@ def activity(connection: Connection, campaign_id: str) -> list[MessageActivity]:
             )
         )
     return result
+
+
+def _rollup(connection: Connection, linked: tuple[Any, ...], kind: str, extra: Any) -> dict[int, tuple[Any, ...]]:
+    """message id -> (count, extra, first time, last time) over one event type."""
+    query = (
+        select(event.c.message_id, func.count(), extra, func.min(event.c.timestamp), func.max(event.c.timestamp))
+        .where(*linked, event.c.event == kind)
+        .group_by(event.c.message_id)
+    )
+    return {row[0]: tuple(row[1:]) for row in connection.execute(query)}
 
 
 def _aware(value: datetime) -> datetime:

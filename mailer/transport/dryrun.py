@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +60,10 @@ class DryRunTransport:
 
     def _eml(self, batch: Batch, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
         personal = compose.personalize(batch.rendered, fields)
-        message = EmailMessage()
+        message = EmailMessage(policy=policy.SMTP)
         sender = common["from"]
-        message["From"] = formataddr((sender.get("name", ""), sender["email"]))
-        message["To"] = formataddr((recipient_name(name), email))
+        message["From"] = _address(sender.get("name", ""), sender["email"])
+        message["To"] = _address(recipient_name(name), email)
         if "reply_to" in common:
             message["Reply-To"] = common["reply_to"]["email"]
         message["Subject"] = header_safe(personal.subject)
@@ -73,3 +75,11 @@ class DryRunTransport:
             maintype, _, subtype = attachment.mime_type.partition("/")
             message.add_attachment(attachment.content, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
         return bytes(message)
+
+
+def _address(name: str, email: str) -> Address | str:
+    """A header address; non-ASCII names are encoded by the email package (RFC 2047)."""
+    try:
+        return Address(display_name=name, addr_spec=email)
+    except (ValueError, IndexError):
+        return email

@@ -1,0 +1,165 @@
+"""The only SQL for the campaign table: create with a readable id, read, update status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from mailer.models import CampaignStatus, MessageState, Mode
+from mailer.store.schema import campaign, message
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """One campaign row as read back."""
+
+    id: str
+    release_path: str
+    content_hash: str
+    subject: str
+    lists: list[str]
+    filters: dict[str, Any]
+    mode: Mode
+    status: CampaignStatus
+    created_at: datetime
+    scheduled_at: datetime | None
+    sendgrid_batch_id: str | None
+    sender: dict[str, Any]
+
+
+def new_id(connection: Connection, *, day: date, slug: str) -> str:
+    """`2026-02-19-<slug>`, or the same with -2, -3 ... when that id is taken."""
+    base = f"{day.isoformat()}-{slug}"[:110]
+    taken = set(connection.scalars(select(campaign.c.id).where(campaign.c.id.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def create(
+    connection: Connection,
+    *,
+    campaign_id: str,
+    release_path: str,
+    content_hash: str,
+    subject: str,
+    lists: Sequence[str],
+    filters: Mapping[str, Any],
+    mode: Mode,
+    created_at: datetime,
+    scheduled_at: datetime | None = None,
+    sendgrid_batch_id: str | None = None,
+    sender: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert a campaign in status planned (inside the caller's transaction)."""
+    connection.execute(
+        campaign.insert().values(
+            id=campaign_id,
+            release_path=release_path,
+            content_hash=content_hash,
+            subject=subject,
+            lists=list(lists),
+            filters=dict(filters),
+            mode=mode.value,
+            status=CampaignStatus.PLANNED.value,
+            created_at=created_at,
+            scheduled_at=scheduled_at,
+            sendgrid_batch_id=sendgrid_batch_id,
+            sender=dict(sender or {}),
+        )
+    )
+
+
+def get(engine: Engine, campaign_id: str) -> Campaign | None:
+    """The campaign, or None when the id is not in the log."""
+    with engine.connect() as connection:
+        row = connection.execute(select(campaign).where(campaign.c.id == campaign_id)).mappings().first()
+    if row is None:
+        return None
+    return Campaign(
+        id=row["id"],
+        release_path=row["release_path"],
+        content_hash=row["content_hash"],
+        subject=row["subject"],
+        lists=list(row["lists"] or []),
+        filters=dict(row["filters"] or {}),
+        mode=Mode(row["mode"]),
+        status=CampaignStatus(row["status"]),
+        created_at=_aware(row["created_at"]),
+        scheduled_at=_aware(row["scheduled_at"]) if row["scheduled_at"] else None,
+        sendgrid_batch_id=row["sendgrid_batch_id"],
+        sender=dict(row["sender"] or {}),
+    )
+
+
+def ids(engine: Engine) -> list[str]:
+    """Every campaign id, newest first (for suggestions)."""
+    with engine.connect() as connection:
+        return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
+
+
+def set_status(engine: Engine, campaign_id: str, status: CampaignStatus) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
+
+
+def set_batch_id(engine: Engine, campaign_id: str, batch_id: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(sendgrid_batch_id=batch_id))
+
+
+def was_test_sent(engine: Engine, content_hash: str) -> bool:
+    """True when a finished test campaign carried exactly this content."""
+    query = select(func.count()).select_from(campaign).where(
+        campaign.c.content_hash == content_hash,
+        campaign.c.mode == Mode.TEST.value,
+        campaign.c.status == CampaignStatus.DONE.value,
+    )
+    with engine.connect() as connection:
+        return bool(connection.scalar(query))
+
+
+def rows(engine: Engine, *, campaign_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One plain dict per campaign, newest first, with message counts per state.
+
+    Plain dicts so that other figures (delivered, opened, bounced) can be merged in by id.
+    """
+    query = select(campaign).order_by(campaign.c.created_at.desc(), campaign.c.id.desc())
+    if campaign_ids is not None:
+        query = query.where(campaign.c.id.in_(list(campaign_ids)))
+    counts = select(message.c.campaign_id, message.c.state, func.count()).group_by(message.c.campaign_id, message.c.state)
+    with engine.connect() as connection:
+        found = list(connection.execute(query).mappings())
+        tallies: dict[str, dict[str, int]] = {}
+        for campaign_id, state, count in connection.execute(counts):
+            tallies.setdefault(campaign_id, {})[state] = count
+    result = []
+    for row in found:
+        states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}
+        result.append(
+            {
+                "id": row["id"],
+                "mode": row["mode"],
+                "status": row["status"],
+                "created": _aware(row["created_at"]).isoformat(timespec="seconds"),
+                "scheduled": _aware(row["scheduled_at"]).isoformat(timespec="seconds") if row["scheduled_at"] else None,
+                "subject": row["subject"],
+                "release": row["release_path"],
+                "lists": list(row["lists"] or []),
+                "recipients": sum(n for s, n in states.items() if s != MessageState.SKIPPED.value),
+                **states,
+            }
+        )
+    return result
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

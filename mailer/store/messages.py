@@ -1,0 +1,133 @@
+"""The only SQL for the message table: the plan's rows, and batch-level state changes.
+
+Every state change touches a whole batch in ONE statement (``WHERE campaign_id AND batch_no
+AND state``), so logging 100k recipients costs a few hundred statements, not 100k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from mailer.models import MessageState
+from mailer.store.schema import message
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """A row still to send, as the sender needs it."""
+
+    key: str
+    email: str
+    fields: dict[str, str]
+    batch_no: int
+
+
+def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the plan's rows (dicts with the message table's columns) in one executemany."""
+    if rows:
+        connection.execute(message.insert(), list(rows))
+
+
+def recover_interrupted(connection: Connection, campaign_id: str, *, now: datetime) -> int:
+    """Rows left in `sending` (the process died mid-request) become `unknown`; returns how many."""
+    return _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now,
+                 error="The send stopped while this request was in flight; SendGrid may have accepted it.")
+
+
+def requeue_unknown(connection: Connection, campaign_id: str, *, now: datetime) -> int:
+    """Unknown rows go back to `planned`, because the user decided to resend them."""
+    return _move(connection, campaign_id, MessageState.UNKNOWN, MessageState.PLANNED, now=now, error=None)
+
+
+def _move(connection: Connection, campaign_id: str, old: MessageState, new: MessageState, *, now: datetime, error: str | None) -> int:
+    statement = (
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.state == old.value)
+        .values(state=new.value, error=error, updated_at=now)
+    )
+    return connection.execute(statement).rowcount or 0
+
+
+def pending(connection: Connection, campaign_id: str) -> list[PendingMessage]:
+    """Planned rows in batch order."""
+    query = (
+        select(message.c.key, message.c.email, message.c.fields, message.c.batch_no)
+        .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value)
+        .order_by(message.c.batch_no, message.c.id)
+    )
+    return [PendingMessage(key, email, dict(fields or {}), batch_no or 0) for key, email, fields, batch_no in connection.execute(query)]
+
+
+def mark_batch(
+    connection: Connection,
+    campaign_id: str,
+    batch_no: int,
+    *,
+    old: MessageState,
+    new: MessageState,
+    now: datetime,
+    sg_message_id: str | None = None,
+    error: str | None = None,
+) -> int:
+    """Move every row of one batch from ``old`` to ``new`` in one statement."""
+    values: dict[str, Any] = {"state": new.value, "updated_at": now, "error": error}
+    if sg_message_id is not None:
+        values["sg_message_id"] = sg_message_id
+    statement = (
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.batch_no == batch_no, message.c.state == old.value)
+        .values(**values)
+    )
+    return connection.execute(statement).rowcount or 0
+
+
+def renumber(connection: Connection, campaign_id: str, keys: Collection[str], batch_no: int, *, now: datetime) -> None:
+    """Give part of a batch its own number (a batch split after SendGrid said it was too large)."""
+    statement = (
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.key.in_(list(keys)))
+        .values(batch_no=batch_no, updated_at=now)
+    )
+    connection.execute(statement)
+
+
+def max_batch_no(connection: Connection, campaign_id: str) -> int:
+    return int(connection.scalar(select(func.max(message.c.batch_no)).where(message.c.campaign_id == campaign_id)) or 0)
+
+
+def counts(connection: Connection, campaign_id: str) -> dict[str, int]:
+    """Rows per state (every MessageState present, zero when none)."""
+    query = select(message.c.state, func.count()).where(message.c.campaign_id == campaign_id).group_by(message.c.state)
+    found = dict(connection.execute(query).all())
+    return {state.value: int(found.get(state.value, 0)) for state in MessageState}
+
+
+def skipped_by_reason(connection: Connection, campaign_id: str) -> dict[str, int]:
+    query = (
+        select(message.c.skip_reason, func.count())
+        .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.SKIPPED.value)
+        .group_by(message.c.skip_reason)
+    )
+    return {str(reason): int(n) for reason, n in connection.execute(query)}
+
+
+def errors(connection: Connection, campaign_id: str, *, states: Iterable[MessageState] = (MessageState.FAILED, MessageState.UNKNOWN)) -> list[tuple[str, str, int]]:
+    """Distinct (state, error text, how many rows) for failed and unknown rows, most frequent first."""
+    query = (
+        select(message.c.state, message.c.error, func.count().label("n"))
+        .where(message.c.campaign_id == campaign_id, message.c.state.in_([s.value for s in states]))
+        .group_by(message.c.state, message.c.error)
+        .order_by(func.count().desc())
+    )
+    return [(state, error or "", int(n)) for state, error, n in connection.execute(query)]
+
+
+def addresses(connection: Connection, campaign_id: str, *, state: MessageState) -> list[str]:
+    """The addresses of one campaign in one state (for status listings and tests)."""
+    query = select(message.c.email).where(message.c.campaign_id == campaign_id, message.c.state == state.value).order_by(message.c.id)
+    return list(connection.scalars(query))

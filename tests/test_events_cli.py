@@ -1,0 +1,80 @@
+"""`mailer events import FILE...`: counts added, duplicates and unlinked; a broken file changes nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+
+from eventlog import DATA, add_campaign, add_message, event_count, messages
+from mailer import events
+from mailer.cli import main
+from mailer.store.schema import event
+
+CAMPAIGN = "2026-02-19-wetlands"
+
+
+def run(store: Engine, *args: str) -> tuple[int, str]:
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def seed(store: Engine) -> None:
+    add_campaign(store, CAMPAIGN)
+    for name, domain in [("ana", "example.org"), ("ben", "paper.example"), ("cleo", "example.net"), ("dan", "example.com")]:
+        add_message(store, CAMPAIGN, f"{name}@{domain}", key=f"m-{name}")
+
+
+def test_events_cli_import_reports_added_duplicates_unlinked(store: Engine) -> None:
+    """Importing reports what was added, what was already there and what could not be linked."""
+    seed(store)
+    code, out = run(store, "events", "import", str(DATA / "all-types.json"))
+    assert code == 0, out
+    # eve, fay, gus have no message row here, and hal's event is an account event: 5 unlinked.
+    assert out.splitlines()[:3] == [
+        "Read 12 events from 1 file.",
+        "Added 12, skipped 0 already in the log, 5 could not be linked to a message.",
+        "4 addresses are now suppressed (bounced, complained or unsubscribed).",
+    ]
+    code, out = run(store, "events", "import", str(DATA / "all-types.ndjson"), str(DATA / "all-types.json"))
+    assert out.splitlines()[:2] == ["Read 24 events from 2 files.", "Added 0, skipped 24 already in the log, 0 could not be linked to a message."]
+    assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", "bounced")
+
+
+def test_events_cli_broken_file_changes_nothing(store: Engine) -> None:
+    """A broken second file stops the import before anything from the first is stored."""
+    code, out = run(store, "events", "import", str(DATA / "all-types.json"), str(DATA / "broken-line-4.ndjson"))
+    assert code == 1
+    assert out.startswith(f"Error: {DATA / 'broken-line-4.ndjson'} line 4: not valid JSON (")
+    assert "one JSON event object per line (NDJSON)" in out
+    assert "Traceback" not in out
+    assert event_count(store) == 0
+
+
+def test_events_cli_missing_file(store: Engine) -> None:
+    """A file that is not there is named."""
+    code, out = run(store, "events", "import", "nowhere.json")
+    assert code == 1
+    assert out.startswith("Error: nowhere.json: no such file.")
+
+
+def test_events_raw_json_is_kept_whole(store: Engine, tmp_path: Path) -> None:
+    """The stored raw JSON holds every field of the event as received, unknown ones included."""
+    shutil.copy(DATA / "all-types.json", tmp_path / "e.json")
+    run(store, "events", "import", str(tmp_path / "e.json"))
+    original = json.loads((DATA / "all-types.json").read_text(encoding="utf-8"))
+    with store.connect() as connection:
+        stored = [json.loads(raw) for raw in connection.scalars(select(event.c.raw).order_by(event.c.id))]
+    assert stored == original
+
+
+def test_events_dedupe_key_ignores_only_the_event_id() -> None:
+    """Two events differing only in sg_event_id share a dedupe key; any other change gives a new one."""
+    base = {"email": "a@example.org", "event": "open", "timestamp": 1, "sg_event_id": "x1", "useragent": "Mail"}
+    same = events.from_object(dict(base, sg_event_id="y2"), where="x").dedupe_key
+    assert events.from_object(base, where="x").dedupe_key == same
+    assert events.from_object(dict(base, useragent="Other"), where="x").dedupe_key != same

@@ -1,0 +1,85 @@
+"""`mailer forget EMAIL`: personal data erased from messages and events, a minimal suppression kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+
+from eventlog import T0, add_campaign, add_message, sg_event, suppressions
+from mailer import events, forget, reports
+from mailer.cli import main
+from mailer.store import suppressions as suppression_store
+from mailer.store.schema import event, message
+
+ADDRESS = "jane.doe@paper.example"
+
+
+def seed(engine: Engine) -> None:
+    add_campaign(engine, "c1")
+    add_campaign(engine, "c2")
+    batch = []
+    for campaign_id in ("c1", "c2"):
+        key = add_message(engine, campaign_id, ADDRESS, first_name="Jane", last_name="Doe", outlet="The Paper")
+        other = add_message(engine, campaign_id, "tom@example.org", first_name="Tom")
+        batch += [
+            sg_event("delivered", ADDRESS, key=key, campaign_id=campaign_id, at=T0 + 1),
+            sg_event("click", ADDRESS, key=key, campaign_id=campaign_id, at=T0 + 2, url="https://example.org/?who=jane.doe@paper.example"),
+            sg_event("delivered", "tom@example.org", key=other, campaign_id=campaign_id, at=T0 + 3),
+        ]
+    batch.append(sg_event("bounce", "Jane.Doe@paper.example", key=None, campaign_id=None, at=T0 - 999999, type="bounce", reason="550 jane.doe@paper.example unknown"))
+    events.apply(engine, [events.from_object(e, where="x") for e in batch], source="webhook", block_threshold=3)
+
+
+def test_forget_erases_messages_and_events_and_keeps_a_suppression(store: Engine) -> None:
+    """No row holds the address, name or outlet afterwards; one 'forgotten' suppression remains."""
+    seed(store)
+    done = forget.forget(store, "Jane.Doe@Paper.example")
+    assert (done.messages, done.campaigns, done.events, done.previous_suppression) == (2, ("c1", "c2"), 5, "bounce")
+    with store.connect() as connection:
+        texts = [json.dumps([str(v) for v in row]) for row in connection.execute(select(message))]
+        texts += [json.dumps([str(v) for v in row]) for row in connection.execute(select(event))]
+    assert not [t for t in texts if "jane" in t.lower() or "The Paper" in t]
+    assert any("tom@example.org" in t for t in texts)
+    assert suppressions(store) == {ADDRESS: ("forgotten", "forget")}
+    assert suppression_store.find(store, ADDRESS).note is None
+
+
+def test_forget_keeps_campaign_counts(store: Engine) -> None:
+    """Reports count the same after erasure: rows are blanked, not deleted."""
+    seed(store)
+    before = reports.headline_figures(store, ["c1", "c2"])
+    forget.forget(store, ADDRESS)
+    assert reports.headline_figures(store, ["c1", "c2"]) == before
+
+
+def test_forget_resent_event_is_still_a_duplicate(store: Engine) -> None:
+    """A copy of an old event SendGrid sends again after erasure is not stored again."""
+    add_campaign(store, "c1")
+    key = add_message(store, "c1", ADDRESS)
+    delivered = sg_event("delivered", ADDRESS, key=key, campaign_id="c1", at=T0 + 1)
+    events.apply(store, [events.from_object(delivered, where="x")], source="webhook", block_threshold=3)
+    forget.forget(store, ADDRESS)
+    again = events.apply(store, [events.from_object(delivered, where="x")], source="webhook", block_threshold=3)
+    assert again.added == 0
+
+
+def test_forget_cli_says_what_it_did(store: Engine) -> None:
+    """The command asks first, then reports rows erased and the suppression kept."""
+    seed(store)
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    refused = CliRunner().invoke(main, ["forget", ADDRESS], input="n\n")
+    assert refused.exit_code == 1 and "Aborted!" in refused.output
+    result = CliRunner().invoke(main, ["forget", ADDRESS], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert f"Erased {ADDRESS} from 2 message rows in 2 campaigns and from 5 events." in result.output
+    assert 'Kept one suppression record, reason "forgotten", so this address is never mailed again (it was suppressed before: bounce).' in result.output
+
+
+def test_forget_cli_refuses_a_non_address() -> None:
+    """A name instead of an address is refused before anything changes."""
+    result = CliRunner().invoke(main, ["forget", "Jane Doe", "--yes"])
+    assert result.exit_code == 1
+    assert 'Error: "Jane Doe" is not an email address.' in result.output
