@@ -7,6 +7,7 @@ top-level group, the shared ``--config`` option and the error-to-exit-code mappi
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,35 @@ class AppContext:
         return self._config
 
 
+# Which module registers each top-level command. Modules are imported only when their
+# command runs, so `mailer lists check` does not pay for SQLAlchemy, premailer and friends.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "lists": ("lists", "suppressions"),  # `lists prune` lives with the suppressions
+    "preview": ("preview",),
+    "send": ("send",),
+    "test": ("send",),
+    "resume": ("send",),
+    "cancel": ("send",),
+    "campaigns": ("send",),
+    "status": ("send",),
+    "webhook": ("events",),
+    "events": ("events",),
+    "suppressions": ("suppressions",),
+    "report": ("reports",),
+    "forget": ("reports",),
+}
+
+
 class MailerGroup(click.Group):
-    """Turns a MailerError anywhere below into a plain message and its exit code."""
+    """Loads command modules on demand and turns a MailerError into a message and exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for module in COMMAND_MODULES.get(cmd_name, ()):
+            importlib.import_module(f"mailer.cli.{module}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -70,13 +98,3 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext)
-
-# Each area registers its commands on ``main`` when imported.
-from mailer.cli import (  # noqa: E402,F401
-    events as _events,
-    lists as _lists,
-    preview as _preview,
-    reports as _reports,
-    send as _send,
-    suppressions as _suppressions,
-)
