@@ -112,25 +112,11 @@ def start(
         )
         messages.insert(
             connection,
-            [
-                {
-                    "campaign_id": campaign_id,
-                    "key": m.key,
-                    "email": m.email,
-                    "email_key": m.email.lower(),
-                    "fields": dict(m.fields),
-                    "source": m.source,
-                    "state": m.state.value,
-                    "skip_reason": m.skip_reason,
-                    "batch_no": m.batch_no,
-                    "sg_message_id": None,
-                    "error": m.detail,
-                    "delivery": None,
-                    "created_at": moment,
-                    "updated_at": moment,
-                }
+            (
+                (campaign_id, m.key, m.email, m.email.lower(), m.fields, m.source, m.state.value, m.skip_reason, m.batch_no, m.detail)
                 for m in plan.messages
-            ],
+            ),
+            now=moment,
         )
     return campaign_id
 
@@ -143,7 +129,7 @@ def run(
     transport: Transport,
     pacing: Pacing = Pacing(),
     resend_unknown: bool = False,
-    known_substitutions: Mapping[str, Mapping[str, str]] | None = None,
+    prepared: Mapping[str, OutgoingMessage] | None = None,
     send_at: int | None = None,
     sendgrid_batch_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -160,7 +146,9 @@ def run(
         recovered = messages.recover_interrupted(connection, campaign_id, now=utcnow())
         if resend_unknown:
             messages.requeue_unknown(connection, campaign_id, now=utcnow())
-        rows = messages.pending(connection, campaign_id)
+        rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
+        if prepared is not None and any(row.key not in prepared for row in rows):
+            rows = messages.pending(connection, campaign_id)
         next_no = messages.max_batch_no(connection, campaign_id) + 1
     if rows:
         campaigns.set_status(engine, campaign_id, CampaignStatus.SENDING)
@@ -168,7 +156,7 @@ def run(
         engine, campaign_id, transport=transport, pacing=pacing, sleep=sleep, jitter=jitter,
         on_batch=on_batch or (lambda n: None), on_warning=on_warning or (lambda text: None), next_no=next_no,
     )
-    batches = _batches(campaign_id, rendered, rows, known_substitutions or {}, send_at, sendgrid_batch_id)
+    batches = _batches(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
     try:
         sender.dispatch(batches)
     finally:
@@ -176,6 +164,15 @@ def run(
     if sender.stop_error is not None:
         raise sender.stop_error
     return outcome
+
+
+def outgoing(plan: Plan) -> dict[str, OutgoingMessage]:
+    """The plan's recipients as the transport takes them, so a fresh run need not recompute them."""
+    return {
+        m.key: OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {})
+        for m in plan.messages
+        if m.state is MessageState.PLANNED
+    }
 
 
 def outcome(engine: Engine, campaign_id: str) -> Outcome:
@@ -201,18 +198,18 @@ def _batches(
     campaign_id: str,
     rendered: Rendered,
     rows: Sequence[messages.PendingMessage],
-    known: Mapping[str, Mapping[str, str]],
+    prepared: Mapping[str, OutgoingMessage],
     send_at: int | None,
     sendgrid_batch_id: str | None,
 ) -> list[Batch]:
     """Group planned rows by batch number into Batches, substitutions filled in."""
     grouped: dict[int, list[OutgoingMessage]] = {}
     for row in rows:
-        values = known.get(row.key)
-        if values is None:
-            values = compose.substitutions(rendered, row.fields)
-        name = " ".join(p for p in (row.fields.get("first_name", ""), row.fields.get("last_name", "")) if p)
-        grouped.setdefault(row.batch_no, []).append(OutgoingMessage(row.key, row.email, name, row.fields, values))
+        outgoing = prepared.get(row.key)
+        if outgoing is None:
+            name = " ".join(p for p in (row.fields.get("first_name", ""), row.fields.get("last_name", "")) if p)
+            outgoing = OutgoingMessage(row.key, row.email, name, row.fields, compose.substitutions(rendered, row.fields))
+        grouped.setdefault(row.batch_no, []).append(outgoing)
     return [
         Batch(campaign_id, number, rendered, tuple(outgoing), send_at=send_at, sendgrid_batch_id=sendgrid_batch_id)
         for number, outgoing in sorted(grouped.items())

@@ -65,7 +65,7 @@ def sync(
     found: dict[str, int] = {}
     added: dict[str, int] = {}
     for name, reason in LISTS.items():
-        records = []
+        records: list[suppression_store.Suppression] = []
         for page in _pages(client, name, api_url=api_url, page_size=page_size):
             records.extend(_suppression(item, reason) for item in page if isinstance(item, dict) and item.get("email"))
             if on_page:

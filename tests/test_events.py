@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from eventlog import (
+    DATA,
+    T0,
+    add_campaign,
+    add_message,
+    event_count,
+    messages,
+    sg_event,
+    suppressions,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from eventlog import DATA, T0, add_campaign, add_message, event_count, messages, sg_event, suppressions
 from mailer import events
 from mailer.errors import EventError
 from mailer.store import connect
@@ -184,6 +192,26 @@ def test_events_request_id_picks_the_message_among_several(store: Engine) -> Non
     apply(store, [events.from_object(delivered, where="x")])
     assert messages(store, "first")["ana@example.org"] == ("accepted", "delivered")
     assert messages(store, "second")["ana@example.org"] == ("accepted", None)
+
+
+def test_events_other_softwares_mail_is_not_linked(store: Engine) -> None:
+    """An event for a request this log never made (mail sent by other software) links to nothing."""
+    add_campaign(store, CAMPAIGN)
+    add_message(store, CAMPAIGN, "ana@example.org", created=T0, sg_message_id="OURS")
+    foreign = {"email": "ana@example.org", "event": "delivered", "timestamp": T0 + 20, "sg_event_id": "d-f", "sg_message_id": "THEIRS.filter-1.0"}
+    result = apply(store, [events.from_object(foreign, where="x")])
+    assert result.unlinked == 1
+    assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", None)
+
+
+def test_events_late_bounce_older_than_a_week_after_the_send_is_not_linked(store: Engine) -> None:
+    """A bounce without custom_args more than a week after the last send to the address is not pinned on it."""
+    add_campaign(store, CAMPAIGN)
+    add_message(store, CAMPAIGN, "ben@paper.example", created=T0)
+    stale = {"email": "ben@paper.example", "event": "bounce", "type": "bounce", "timestamp": T0 + 8 * 86400, "sg_event_id": "b-old"}
+    assert apply(store, [events.from_object(stale, where="x")]).unlinked == 1
+    assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", None)
+    assert suppressions(store)["ben@paper.example"] == ("bounce", "webhook")
 
 
 def test_events_unlinkable_event_is_kept_and_counted(store: Engine) -> None:

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from eventlog import DATA, add_campaign, add_message, event_count, messages
 from sqlalchemy import Engine, select
 
-from eventlog import DATA, add_campaign, add_message, event_count, messages
 from mailer import events
 from mailer.cli import main
 from mailer.store.schema import event

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from sqlalchemy import Engine, select
 
-from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from mailer import events, forget, reports
 from mailer.cli import main
 from mailer.store import suppressions as suppression_store

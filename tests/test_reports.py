@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from eventlog import T0, add_campaign, add_message, sg_event
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from eventlog import T0, add_campaign, add_message, sg_event
 from mailer import events, reports
 from mailer.cli import main
 from mailer.errors import ReportError
-from mailer.store import connect
 
 LIVE = "2026-02-19-wetlands"
 TEST = "2026-02-18-wetlands-test"

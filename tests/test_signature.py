@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from eventlog import TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, VECTORS, body, sg_event
+
 from mailer import signature
 from mailer.errors import ConfigError, SignatureError
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from eventlog import suppressions
 from sqlalchemy import Engine
 
-from eventlog import suppressions
 from mailer.cli import main
 from mailer.models import SuppressionReason
 from mailer.store import connect

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from eventlog import suppressions
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from eventlog import suppressions
 from mailer import suppression_sync
 from mailer.cli import main
 from mailer.errors import AuthError, Unavailable

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from eventlog import (
+    T0,
+    TEST_PUBLIC_KEY,
+    add_campaign,
+    add_message,
+    body,
+    event_count,
+    messages,
+    sg_event,
+    signed_headers,
+)
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, messages, sg_event, signed_headers
 from mailer import webhook
 from mailer.cli import main
 from mailer.config import Config, WebhookConfig

@@ -12,8 +12,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eventlog import (
+    T0,
+    TEST_PUBLIC_KEY,
+    add_campaign,
+    add_message,
+    body,
+    event_count,
+    messages,
+    sg_event,
+    signed_headers,
+)
 
-from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, messages, sg_event, signed_headers
 from mailer.store import connect
 
 CAMPAIGN = "2026-02-19-wetlands"
@@ -106,7 +116,7 @@ def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> No
     config = write_config(tmp_path, key=None)
     result = subprocess.run(
         [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "0.0.0.0", "--port", str(free_port())],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )
     assert result.returncode == 1
     assert "Error: No verification key is set" in result.stderr

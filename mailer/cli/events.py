@@ -39,6 +39,8 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     host = host or config.webhook.host
     port = port or config.webhook.port
     webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure)
+    if insecure and not config.webhook.verification_key and not webhook.is_loopback(host):
+        output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
     engine = store.connect(config.database.url)
     webhook.tune_for_ingest(engine)
     application = webhook.create_app(config=config, engine=engine)  # checks the key before listening

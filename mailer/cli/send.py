@@ -26,7 +26,7 @@ from mailer.errors import ConfigError, ListError, SendError
 from mailer.models import CampaignStatus, Contact, ContactList, MessageState, Mode, Rendered
 from mailer.store import campaigns
 from mailer.store import suppressions as suppression_store
-from mailer.transport.base import Transport
+from mailer.transport.base import OutgoingMessage, Transport
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.sendgrid import SendGridTransport
 
@@ -99,8 +99,7 @@ def send_command(
         scheduled_at=scheduled, sendgrid_batch_id=batch_id, now=now,
     )
     output.say(f"Campaign {campaign_id}: {len(the_plan.messages):,} rows written to the delivery log.")
-    known = {m.key: m.substitutions or {} for m in the_plan.recipients}
-    _run(engine, campaign_id, rendered, transport, config, known=known, scheduled=scheduled, batch_id=batch_id)
+    _run(engine, campaign_id, rendered, transport, config, prepared=send.outgoing(the_plan), scheduled=scheduled, batch_id=batch_id)
     if isinstance(transport, DryRunTransport):
         output.say(f"Outbox:     {transport.folder(campaign_id)} (one .json per request, one .eml per journalist)")
         output.say(f"Log:        {config.database.url}")
@@ -147,8 +146,7 @@ def test_command(
         filters={"as": as_email} if as_email else {}, sender=_sender(rendered, config),
     )
     output.say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in the_plan.recipients)}")
-    known = {m.key: m.substitutions or {} for m in the_plan.recipients}
-    _run(engine, campaign_id, rendered, transport, config, known=known)
+    _run(engine, campaign_id, rendered, transport, config, prepared=send.outgoing(the_plan))
     if isinstance(transport, DryRunTransport):
         output.say(f"Outbox:     {transport.folder(campaign_id)}")
 
@@ -231,7 +229,8 @@ def campaigns_command(app: AppContext, as_json: bool) -> None:
         output.say("No campaigns yet. Start with: mailer send RELEASE --list FILE --dry-run")
         return
     for r in rows:
-        counts = f"{r['accepted']:,}/{r['recipients']:,} accepted" + "".join(
+        done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
+        counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}" + "".join(
             f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
         )
         figures = "".join(f", {r[k]:,} {k}" for k in ("delivered", "opened", "bounced") if k in r)
@@ -255,6 +254,8 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     with engine.connect() as connection:
         skipped = store.messages.skipped_by_reason(connection, campaign_id)
     steps = send.advice(campaign_id, current.counts, mode=campaign.mode, status=campaign.status)
+    if campaign.scheduled_at and campaign.scheduled_at > send.utcnow() and campaign.status is not CampaignStatus.CANCELLED:
+        steps.insert(0, f"SendGrid holds these emails until {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}. To call the send off (up to 10 minutes before): mailer cancel {campaign_id}")
     if as_json:
         output.print_json({
             "id": campaign_id, "mode": campaign.mode.value, "status": campaign.status.value, "subject": campaign.subject,
@@ -283,7 +284,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 
 def _run(
     engine: Engine, campaign_id: str, rendered: Rendered, transport: Transport, config: Config, *,
-    known: Mapping[str, Mapping[str, str]] | None = None, scheduled: datetime | None = None,
+    prepared: Mapping[str, OutgoingMessage] | None = None, scheduled: datetime | None = None,
     batch_id: str | None = None, resend_unknown: bool = False,
 ) -> send.Outcome:
     """Send, with a progress bar, then say how it ended; exit 3 when recipients need attention."""
@@ -292,17 +293,20 @@ def _run(
     with output.progress("Sending", total or None) as advance:
         outcome = send.run(
             engine, campaign_id, rendered=rendered, transport=transport, pacing=send.Pacing.from_config(config.sendgrid),
-            known_substitutions=known, send_at=int(scheduled.timestamp()) if scheduled else None, sendgrid_batch_id=batch_id,
+            prepared=prepared, send_at=int(scheduled.timestamp()) if scheduled else None, sendgrid_batch_id=batch_id,
             resend_unknown=resend_unknown, on_batch=advance, on_warning=output.warn,
         )
     counts = outcome.counts
     if outcome.recovered_unknown:
         output.warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")
-    output.say(
-        f"Accepted:   {counts[MessageState.ACCEPTED.value]:,}   failed: {counts[MessageState.FAILED.value]:,}   "
-        f"unknown: {counts[MessageState.UNKNOWN.value]:,}   not sent yet: {counts[MessageState.PLANNED.value]:,}   "
-        f"skipped: {counts[MessageState.SKIPPED.value]:,}"
-    )
+    if isinstance(transport, DryRunTransport):
+        output.say(f"Written:    {counts[MessageState.ACCEPTED.value]:,} emails, as SendGrid would have received them")
+    else:
+        output.say(
+            f"Accepted:   {counts[MessageState.ACCEPTED.value]:,}   failed: {counts[MessageState.FAILED.value]:,}   "
+            f"unknown: {counts[MessageState.UNKNOWN.value]:,}   not sent yet: {counts[MessageState.PLANNED.value]:,}   "
+            f"skipped: {counts[MessageState.SKIPPED.value]:,}"
+        )
     if outcome.interrupted:
         raise SendError("Stopped at your request after the requests in flight were answered.", hint=f"Continue later with: mailer resume {campaign_id}")
     if outcome.needs_attention:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mailer import contacts, output, store, suppression_sync
+from mailer import output, store
 from mailer.cli import AppContext, main, pass_app
 from mailer.cli.lists import lists_group
 from mailer.errors import MailerError
@@ -38,6 +38,9 @@ def sync_command(app: AppContext) -> None:
     Example:
         mailer suppressions sync
     """
+    # The sendgrid library loads only for this command.
+    from mailer import suppression_sync
+
     config = app.config
     api_key = config.api_key(os.environ)
     engine = store.connect(config.database.url)
@@ -52,7 +55,7 @@ def sync_command(app: AppContext) -> None:
     output.table(
         "SendGrid suppression lists",
         ["list", "on SendGrid", "new here"],
-        [(name.replace("_", " "), result.found[name], result.added[name]) for name in suppression_sync.LISTS],
+        [(name.replace("_", " "), result.found[name], result.added[name]) for name in result.found],
     )
     output.say(f"{sum(result.added.values())} addresses newly suppressed; {len(suppression_store.reasons(engine))} suppressed in all.")
 
@@ -137,6 +140,8 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
     Example:
         mailer lists prune lists/press.csv -o lists/press-pruned.csv
     """
+    from mailer import contacts
+
     if out.resolve() == file.resolve():
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
     engine = store.connect(app.config.database.url)

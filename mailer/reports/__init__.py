@@ -19,7 +19,14 @@ from sqlalchemy import Engine
 
 from mailer.errors import ReportError
 from mailer.reports import formats, page
-from mailer.reports.figures import KINDS, Summary, Table, headline_figures, summarize, table
+from mailer.reports.figures import (
+    KINDS,
+    Summary,
+    Table,
+    headline_figures,
+    summarize,
+    table,
+)
 
 __all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "summarize", "table"]
 

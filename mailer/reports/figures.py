@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer.errors import ReportError
 from mailer.models import Delivery, MessageState, Mode
-from mailer.store import events as event_store
-from mailer.store.events import CampaignInfo, MessageActivity
+from mailer.store import campaigns as campaign_store
+from mailer.store import event_reports as event_store
+from mailer.store.campaigns import Campaign
+from mailer.store.event_reports import MessageActivity
 
 KINDS = ("summary", "recipients", "opens", "clicks", "bounces", "outlets")
 BOUNCED = (Delivery.BOUNCED.value, Delivery.BLOCKED.value, Delivery.DROPPED.value)
@@ -32,7 +34,7 @@ NO_OUTLET = "(no outlet)"
 class Summary:
     """A campaign's headline figures."""
 
-    campaign: CampaignInfo
+    campaign: Campaign
     planned: int  # message rows meant to be sent (skipped rows not included)
     skipped: Mapping[str, int]
     accepted: int
@@ -85,25 +87,22 @@ class Table:
     """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else."""
 
     kind: str
-    campaign: CampaignInfo
+    campaign: Campaign
     keys: tuple[str, ...]
     labels: tuple[str, ...]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     flagged: frozenset[int] = frozenset()  # row indexes that must stand out (all bounced)
 
 
-def find_campaign(engine: Engine, campaign_id: str) -> CampaignInfo:
+def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     """The campaign, or a ReportError that suggests near names; test sends and dry runs refused."""
-    with engine.connect() as connection:
-        info = event_store.campaign_info(connection, [campaign_id]).get(campaign_id)
-        if info is None:
-            known = event_store.campaign_ids(connection)
+    info = campaign_store.get(engine, campaign_id)
     if info is None:
-        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(campaign_id, campaign_store.ids(engine), n=1, cutoff=0.6)
         hint = f"Did you mean {close[0]}? " if close else ""
         raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint + "`mailer campaigns` lists them.")
-    if info.mode != Mode.LIVE.value:
-        what = "a test send to staff" if info.mode == Mode.TEST.value else "a dry run (nothing was sent)"
+    if info.mode != Mode.LIVE:
+        what = "a test send to staff" if info.mode == Mode.TEST else "a dry run (nothing was sent)"
         raise ReportError(f"{campaign_id} is {what}; reports cover live sends only.", hint="`mailer campaigns` lists the live ones.")
     return info
 
@@ -125,8 +124,9 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 
     Test sends and dry runs are left out; so are ids not in the log.
     """
+    found = {cid: campaign_store.get(engine, cid) for cid in set(campaign_ids)}
+    infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}
     with engine.connect() as connection:
-        infos = {cid: info for cid, info in event_store.campaign_info(connection, campaign_ids).items() if info.mode == Mode.LIVE.value}
         summaries = _summaries(connection, infos)
     return {
         cid: {
@@ -140,7 +140,7 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
     }
 
 
-def _summaries(connection: Any, infos: Mapping[str, CampaignInfo]) -> dict[str, Summary]:
+def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[str, Summary]:
     """Summaries for several campaigns in two grouped queries."""
     if not infos:
         return {}
@@ -248,7 +248,7 @@ def table(engine: Engine, campaign_id: str, kind: str) -> Table:
     return rows_of(info, activity, kind)
 
 
-def rows_of(info: CampaignInfo, activity: Sequence[MessageActivity], kind: str) -> Table:
+def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
     """The table of a per-journalist or outlet kind from already rolled-up activity."""
     if kind == "outlets":
         return outlets(info, activity)
@@ -258,7 +258,7 @@ def rows_of(info: CampaignInfo, activity: Sequence[MessageActivity], kind: str) 
     return Table(kind, info, tuple(c[0] for c in columns), tuple(c[1] for c in columns), rows)
 
 
-def outlets(info: CampaignInfo, activity: Sequence[MessageActivity]) -> Table:
+def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for a in activity:

@@ -93,7 +93,7 @@ def _safe(value: Any) -> Any:
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index + 1)
+    return str(get_column_letter(index + 1))
 
 
 def _prepare(path: Path) -> Path:

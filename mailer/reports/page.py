@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from mailer.reports.figures import Summary, Table, outlets, percent, rows_of, summarize
-from mailer.store import events as event_store
+from mailer.store import event_reports as event_store
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
 MAX_BARS = 60
@@ -144,8 +144,10 @@ def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 8
     slot = plot_w / len(starts)
     bar = max(1.0, slot * 0.4)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-label="Opens by people and clicks per {_bucket_label(bucket)}">',
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'aria-label="Opens by people and clicks per {_bucket_label(bucket)}">'
+        ),
         f'<line x1="{left}" y1="{upper + plot_h}" x2="{width - right}" y2="{upper + plot_h}" stroke="#9aa5b1"/>',
     ]
     for fraction in (0.5, 1.0):

@@ -62,6 +62,8 @@ message = Table(
 )
 Index("ix_message_campaign_state", message.c.campaign_id, message.c.state)
 Index("ix_message_email_key", message.c.email_key)
+# The sender moves a whole batch in one UPDATE (WHERE campaign_id AND batch_no AND state).
+Index("ix_message_campaign_batch", message.c.campaign_id, message.c.batch_no)
 # Promise 2: one live row per address per campaign; skipped rows (duplicates) may repeat it.
 Index(
     "ux_message_campaign_address",

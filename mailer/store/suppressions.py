@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.models import SuppressionReason
 from mailer.store.schema import suppression
@@ -107,7 +107,7 @@ def reasons(engine: Engine) -> dict[str, str]:
         return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
 
 
-def all(engine: Engine) -> list[Suppression]:  # noqa: A001 - read as suppressions.all()
+def all(engine: Engine) -> list[Suppression]:
     """Every suppression, newest first."""
     with engine.connect() as connection:
         rows = connection.execute(select(suppression).order_by(suppression.c.created_at.desc()))

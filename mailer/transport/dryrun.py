@@ -23,6 +23,8 @@ from mailer.transport.base import Batch, BatchResult
 from mailer.transport.sendgrid import build_body, common_body, header_safe, recipient_name
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
+# Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.
+_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class DryRunTransport:
@@ -60,7 +62,7 @@ class DryRunTransport:
 
     def _eml(self, batch: Batch, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
         personal = compose.personalize(batch.rendered, fields)
-        message = EmailMessage(policy=policy.SMTP)
+        message = EmailMessage(policy=_POLICY)
         sender = common["from"]
         message["From"] = _address(sender.get("name", ""), sender["email"])
         message["To"] = _address(recipient_name(name), email)

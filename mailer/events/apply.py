@@ -1,35 +1,30 @@
-"""SendGrid events: JSON or NDJSON in, ``Event`` records out, applied to the delivery log once.
+"""Applying events to the delivery log: once each, forward only, with their suppressions.
 
 SendGrid posts events late, twice (sometimes with a new ``sg_event_id``) and out of order
-(SENDGRID.md §2.1). So applying is idempotent: an event is stored once, keyed by its
-``sg_event_id`` and by ``dedupe_key`` (a hash of its content without that id); a message's
-delivery only moves forward (``models.DELIVERY_RANK``); an ``unknown`` message is settled as
-accepted when SendGrid reports it; and suppressions are added only for events seen for the
-first time, so a re-sent bounce cannot undo a suppression the office lifted on purpose.
+(SENDGRID.md §2.1). So an event is stored once, keyed by its ``sg_event_id`` and by its
+``dedupe_key``; a message's delivery only moves forward (``models.DELIVERY_RANK``); an
+``unknown`` message is settled as accepted when SendGrid reports it; and suppressions are
+added only for events seen for the first time, so a re-sent bounce cannot undo a suppression
+the office lifted on purpose.
 
 Events link to their message through ``custom_args`` (``{"campaign": id, "message": key}``),
-falling back to the address and the time for late bounces that carry neither (§0.2).
+falling back to the request id, then to the address and the time, for late bounces that
+carry neither (§0.2).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer.errors import EventError
+from mailer.events.parse import Event
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import suppressions as suppression_store
-
-__all__ = ["Applied", "Event", "apply", "from_object", "parse_body", "read_file"]
 
 # What SendGrid's `dropped` reasons mean for the suppression table (DOCS event.md).
 DROPPED_REASONS: Mapping[str, SuppressionReason] = {
@@ -46,45 +41,8 @@ KNOWN_TYPES = frozenset(
     }
 )
 GROUP_NOTE = "group unsubscribe"
-# SendGrid's event ids are URL-safe base64: such a value needs no JSON escaping.
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_=-]{1,200}")
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One SendGrid event, parsed; ``raw`` is the event JSON as received."""
-
-    event: str
-    timestamp: int
-    email: str | None  # lower-cased, as compared with message.email_key
-    sg_event_id: str | None
-    sg_message_id: str | None
-    campaign_id: str | None  # custom_args["campaign"]
-    message_key: str | None  # custom_args["message"]
-    reason: str | None
-    bounce_type: str | None  # "bounce" (hard) or "blocked", on bounce events
-    bounce_classification: str | None
-    machine_open: bool | None  # Apple Mail Privacy Protection pre-fetch, on open events
-    url: str | None
-    raw: str
-    dedupe_key: str
-
-    @property
-    def delivery(self) -> Delivery | None:
-        """How far this event says the message got (opens and clicks imply delivery)."""
-        if self.event == "bounce":
-            return Delivery.BLOCKED if self.bounce_type == "blocked" else Delivery.BOUNCED
-        return _DELIVERY_OF.get(self.event)
-
-
-_DELIVERY_OF: Mapping[str, Delivery] = {
-    "processed": Delivery.PROCESSED,
-    "deferred": Delivery.DEFERRED,
-    "delivered": Delivery.DELIVERED,
-    "open": Delivery.DELIVERED,
-    "click": Delivery.DELIVERED,
-    "dropped": Delivery.DROPPED,
-}
+# A late bounce without custom_args is matched to mail sent at most this long before it.
+LATE_EVENT_WINDOW = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,110 +54,6 @@ class Applied:
     duplicates: int
     unlinked: int  # added events that match no message
     suppressed: int  # addresses newly suppressed
-
-
-def from_object(data: object, *, where: str) -> Event:
-    """An Event from one decoded JSON object; ``where`` names it in errors ("line 4")."""
-    if not isinstance(data, dict):
-        raise EventError(
-            f"{where}: expected an event (a JSON object), found {_json_kind(data)}.",
-            hint="SendGrid events are objects such as {\"event\": \"delivered\", \"email\": ..., \"timestamp\": ...}.",
-        )
-    get = data.get
-    kind = _text(get("event")) or "unknown"
-    timestamp = _timestamp(get("timestamp"))
-    email = _text(get("email"))
-    # One serialisation serves both: the content without sg_event_id, keys sorted, is hashed
-    # for the duplicate check; the raw JSON kept is that content with the id appended.
-    event_id = _text(get("sg_event_id"))
-    if "sg_event_id" in data:
-        original = data.pop("sg_event_id")  # taken out for the hash, put back below
-        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        data["sg_event_id"] = original
-        identifier = f'"{original}"' if isinstance(original, str) and _PLAIN_ID.fullmatch(original) else json.dumps(original, ensure_ascii=False)
-        raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
-    else:
-        canonical = raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    is_bounce = kind == "bounce"
-    return Event(
-        event=kind[:30],
-        timestamp=timestamp,
-        email=email.lower() if email else None,
-        sg_event_id=event_id,
-        sg_message_id=_text(get("sg_message_id")),
-        campaign_id=_text(get("campaign")),
-        message_key=_text(get("message")),
-        reason=_text(get("reason")) or (_text(get("response")) if kind == "deferred" else None),
-        bounce_type=(_text(get("type")) or "bounce") if is_bounce else None,
-        bounce_classification=_text(get("bounce_classification")) if is_bounce else None,
-        machine_open=_flag(get("sg_machine_open")) if kind == "open" else None,
-        url=_text(get("url")),
-        raw=raw,
-        # The time first keeps a batch's keys close together in the unique index, so an insert
-        # touches few index pages; equal content still means an equal key.
-        dedupe_key=f"{timestamp:011d}-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40],
-    )
-
-
-def parse_body(body: bytes) -> list[Event]:
-    """The events of one webhook POST: a JSON array of objects (a lone object is accepted)."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise EventError("The request body is not UTF-8 text.", hint="SendGrid posts JSON in UTF-8.") from exc
-    except json.JSONDecodeError as exc:
-        raise EventError(
-            f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
-            hint="SendGrid posts a JSON array of events.",
-        ) from exc
-    items = [data] if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise EventError(
-            f"The request body is {_json_kind(data)}, not a list of events.",
-            hint="SendGrid posts a JSON array of events.",
-        )
-    return [from_object(item, where=f"event {number}") for number, item in enumerate(items, 1)]
-
-
-def read_file(path: Path) -> list[Event]:
-    """The events in a file: a JSON array (or object), or one JSON object per line (NDJSON)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise EventError(f"{path}: no such file.", hint="Check the file name.") from exc
-    except UnicodeDecodeError as exc:
-        raise EventError(f"{path}: not a text file in UTF-8.", hint=_FILE_HINT) from exc
-    except OSError as exc:
-        raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as whole:
-        if text.lstrip().startswith("["):
-            raise EventError(
-                f"{path} line {whole.lineno}: not valid JSON ({whole.msg}, column {whole.colno}).", hint=_FILE_HINT
-            ) from whole
-        return _read_lines(path, text)
-    items = [data] if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise EventError(f"{path}: holds {_json_kind(data)}, not events.", hint=_FILE_HINT)
-    return [from_object(item, where=f"{path} event {number}") for number, item in enumerate(items, 1)]
-
-
-_FILE_HINT = "An events file holds a JSON array of SendGrid events, or one JSON event object per line (NDJSON)."
-
-
-def _read_lines(path: Path, text: str) -> list[Event]:
-    """NDJSON: one object per line; blank lines are skipped; a bad line is named by number."""
-    events = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EventError(f"{path} line {number}: not valid JSON ({exc.msg}, column {exc.colno}).", hint=_FILE_HINT) from exc
-        events.append(from_object(data, where=f"{path} line {number}"))
-    return events
 
 
 def apply(
@@ -286,16 +140,19 @@ def _link(engine: Engine, events: Sequence[Event]) -> dict[int, event_store.Mess
 
 
 def _best_candidate(event: Event, candidates: Sequence[event_store.MessageLink]) -> event_store.MessageLink | None:
-    """The message an address-only event is about: same request id, else same campaign, else
-    the latest message sent to that address before the event happened."""
+    """The message an event without custom_args is about, or None when it is not ours.
+
+    An event naming a request (``sg_message_id``) belongs to the message of that request; one
+    naming a request we never made is mail sent by other software on the same account. An
+    event naming none (late bounces) goes to the latest message sent to the address in the
+    week before it, in its campaign when it names one.
+    """
     request_id = (event.sg_message_id or "").split(".", 1)[0]
     if request_id:
-        same_request = [c for c in candidates if c.sg_message_id == request_id]
-        if same_request:
-            return same_request[0]
+        return next((c for c in candidates if c.sg_message_id == request_id), None)
     if event.campaign_id:
         candidates = [c for c in candidates if c.campaign_id == event.campaign_id]
-    earlier = [c for c in candidates if c.created_at <= event.timestamp]
+    earlier = [c for c in candidates if event.timestamp - LATE_EVENT_WINDOW <= c.created_at <= event.timestamp]
     return max(earlier, key=lambda c: c.created_at) if earlier else None
 
 
@@ -391,35 +248,3 @@ def _suppression_for(event: Event) -> tuple[SuppressionReason | None, str | None
 
 def _short(text: str | None, limit: int = 200) -> str | None:
     return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if type(value) is str:  # the common case, kept fast: the webhook parses every field of every event
-        return value.strip() or None
-    if isinstance(value, (dict, list)):
-        return None
-    return str(value).strip() or None
-
-
-def _address(value: object) -> str | None:
-    text = _text(value)
-    return text.lower() if text else None
-
-
-def _timestamp(value: object) -> int:
-    """Unix seconds; SendGrid sends an integer, some tools a string or a float."""
-    try:
-        return int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0
-
-
-def _flag(value: object) -> bool:
-    return value is True or str(value).strip().lower() in ("true", "1")
-
-
-def _json_kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")

@@ -1,0 +1,279 @@
+"""`mailer send / test / resume / cancel / campaigns / status` through CliRunner and the stand-in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+
+from mailer.cli import main
+from mailer.cli import send as send_cli
+from mailer.models import SuppressionReason
+from mailer.reports import figures
+from mailer.store import connect, suppressions
+from mailer.store.schema import campaign, message
+
+ROOT = Path(__file__).parent.parent
+KEY = "SG.standin-key.secret"
+RECIPIENTS = 41  # valid, distinct rows of lists/press.csv
+STAFF = ["press@example.org", "dana.fields@example.org", "raj.patel@example.org", "alex.moreau@example.org"]
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A press office's folder: the example release, lists and templates, no mailer.toml."""
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture
+def live(project: Path, standin: Any) -> Path:
+    """mailer.toml pointing at the stand-in, with a postal address and a staff list."""
+    (project / "mailer.toml").write_text(
+        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n',
+        encoding="utf-8",
+    )
+    return project
+
+
+def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
+    env = {"SENDGRID_API_KEY": key} if key else {}
+    return CliRunner().invoke(main, list(args), env=env, input=input)
+
+
+def db() -> Any:
+    return connect("sqlite:///out/mailer.db")
+
+
+def campaign_rows() -> list[dict[str, Any]]:
+    with db().connect() as connection:
+        return [dict(r) for r in connection.execute(select(campaign).order_by(campaign.c.created_at)).mappings()]
+
+
+SEND = ("send", "releases/example.md", "--list", "lists/press.csv")
+
+
+def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
+    """The README's main command works without mailer.toml and says where the outbox and the log are."""
+    result = mailer(*SEND, "--dry-run", key=None)
+    assert result.exit_code == 0, result.output
+    campaign_id = f"{TODAY}-example"
+    assert f"Recipients: {RECIPIENTS}\n" in result.stdout
+    assert f"Written:    {RECIPIENTS} emails, as SendGrid would have received them\n" in result.stdout
+    assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing)\n" in result.stdout
+    assert f"Outbox:     out/outbox/{campaign_id} (one .json per request, one .eml per journalist)\n" in result.stdout
+    assert "Log:        sqlite:///out/mailer.db\n" in result.stdout
+    assert result.stdout.endswith("This was a dry run: nothing was sent. To send, run the same command without --dry-run.\n")
+    files = sorted(p.name for p in (project / "out" / "outbox" / campaign_id).iterdir())
+    assert len([f for f in files if f.endswith(".eml")]) == RECIPIENTS and "batch-0001.json" in files
+    assert [(r["id"], r["mode"], r["status"]) for r in campaign_rows()] == [(campaign_id, "dry-run", "done")]
+
+
+def test_cli_send_refuses_without_terminal_or_yes(live: Path, standin: Any) -> None:
+    """No terminal to ask on and no --yes: nothing is sent or logged."""
+    result = mailer(*SEND)
+    assert result.exit_code == 1
+    assert result.stderr.endswith("Error: Not sending: there is no terminal to confirm on.\nAdd --yes to send without the question.\n")
+    assert standin.requests == [] and campaign_rows() == []
+
+
+def test_cli_send_asks_and_respects_no(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal the plan is shown and a 'no' sends nothing."""
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    result = mailer(*SEND, input="n\n")
+    assert result.exit_code == 1
+    assert f"Send this release to {RECIPIENTS} journalists? [y/N]" in result.stdout
+    assert "Error: Not sending: you answered no." in result.stderr
+    assert standin.requests == []
+
+
+def test_cli_send_warns_when_never_test_sent(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a test send of this content, a second question comes; answering no stops."""
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    result = mailer(*SEND, input="y\nn\n")
+    assert result.exit_code == 1
+    assert "Warning: This exact content was never test-sent to staff (mailer test)." in result.stderr
+    assert "Send it anyway, without a test send? [y/N]" in result.stdout
+    assert standin.requests == []
+
+
+def test_cli_send_refuses_without_postal_address(project: Path, standin: Any) -> None:
+    """A live send needs the postal address for the footer."""
+    (project / "mailer.toml").write_text(f'[sendgrid]\napi_url = "{standin.url}"\n', encoding="utf-8")
+    result = mailer(*SEND, "--yes")
+    assert result.exit_code == 1
+    assert "Error: A live send needs the office's postal address in the email footer.\n" in result.stderr
+    assert standin.requests == []
+
+
+def test_cli_send_without_api_key_says_how_to_set_it(live: Path, standin: Any) -> None:
+    """A missing key variable is a clear error, before anything is logged."""
+    result = mailer(*SEND, "--yes", "--no-test-ok", key=None)
+    assert result.exit_code == 1
+    assert "Error: No SendGrid API key: the environment variable SENDGRID_API_KEY is not set.\n" in result.stderr
+    assert campaign_rows() == []
+
+
+def test_cli_test_then_live_send(live: Path, standin: Any) -> None:
+    """A test send goes to staff with [TEST]; afterwards the live send goes to everyone once, without the warning."""
+    tested = mailer("test", "releases/example.md")
+    assert tested.exit_code == 0, tested.output
+    body = standin.mail_sends[0].body
+    assert [p["to"][0]["email"] for p in body["personalizations"]] == STAFF
+    assert body["subject"].startswith("[TEST] ")
+    assert "TEST SEND" in body["content"][1]["value"]
+    sent = mailer(*SEND, "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "never test-sent" not in sent.stderr
+    live_body = standin.mail_sends[-1].body
+    assert not live_body["subject"].startswith("[TEST]")
+    accepted = standin.accepted_addresses()
+    assert sum(accepted.values()) == RECIPIENTS + len(STAFF) and max(accepted.values()) == 1
+    assert [r["mode"] for r in campaign_rows()] == ["test", "live"]
+    assert f"Accepted:   {RECIPIENTS}   failed: 0   unknown: 0   not sent yet: 0   skipped: 8\n" in sent.stdout
+
+
+def test_cli_test_sends_are_not_in_reports(live: Path, standin: Any) -> None:
+    """Test campaigns are logged but never counted in reports."""
+    assert mailer("test", "releases/example.md", "--to", "me@example.org").exit_code == 0
+    assert mailer(*SEND, "--yes").exit_code == 0
+    test_id, live_id = (r["id"] for r in campaign_rows())
+    assert set(figures.headline_figures(db(), [test_id, live_id])) == {live_id}
+    listed = json.loads(mailer("campaigns", "--json").stdout)
+    assert [(c["id"], c["mode"], c["accepted"]) for c in listed] == [(live_id, "live", RECIPIENTS), (test_id, "test", 1)]
+
+
+def test_cli_test_as_a_journalist(live: Path, standin: Any) -> None:
+    """--as fills the journalist's fields into the staff copy."""
+    result = mailer("test", "releases/example.md", "--to", "me@example.org", "--as", "amara.okafor@example.com", "--list", "lists/press.csv")
+    assert result.exit_code == 0, result.output
+    values = standin.mail_sends[0].body["personalizations"][0]["substitutions"].values()
+    assert "The Daily Example" in values
+
+
+def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, standin: Any) -> None:
+    """Promise 3: a suppressed address is never mailed, except when named with --override-suppression."""
+    suppressions.add(db(), [("li.wei@example.org", SuppressionReason.BOUNCE, None)], source="manual")
+    first = mailer(*SEND, "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    assert "li.wei@example.org" not in standin.accepted_addresses()
+    assert "(2 duplicate, 5 invalid, 1 missing, 1 suppressed)" in first.stdout
+    second = mailer(*SEND, "--yes", "--no-test-ok", "--override-suppression", "LI.WEI@example.org")
+    assert second.exit_code == 0, second.output
+    assert "Warning: LI.WEI@example.org is suppressed but will be mailed, as you asked." in second.stderr
+    assert standin.accepted_addresses()["li.wei@example.org"] == 1
+
+
+def test_cli_embargo_refuses_early_live_send(live: Path, standin: Any) -> None:
+    """A live send before the embargo lifts is refused unless forced."""
+    source = (live / "releases" / "example.md").read_text(encoding="utf-8")
+    lifted = datetime.now(UTC) + timedelta(days=2)
+    (live / "releases" / "example.md").write_text(source.replace("date: 2026-02-19\n", f'embargo: "{lifted:%Y-%m-%d %H:%M} UTC"\n'), encoding="utf-8")
+    refused = mailer(*SEND, "--yes", "--no-test-ok")
+    assert refused.exit_code == 1
+    assert f"Error: The release is embargoed until {lifted:%Y-%m-%d %H:%M} UTC, but this send would go out at" in refused.stderr
+    assert "Schedule it after the embargo with --at, or add --force-embargo if journalists should get it early." in refused.stderr
+    assert standin.requests == []
+    forced = mailer(*SEND, "--yes", "--no-test-ok", "--force-embargo")
+    assert forced.exit_code == 0, forced.output
+
+
+def test_cli_schedule_then_cancel(live: Path, standin: Any) -> None:
+    """--at schedules with send_at under a SendGrid batch id; cancel posts it to scheduled_sends."""
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code == 0, sent.output
+    assert f"Scheduled:  {at:%Y-%m-%d %H:%M} UTC\n" in sent.stdout
+    assert standin.requests[0].path == "/v3/mail/batch"
+    [batch_id] = standin.batch_ids
+    assert {(r.body["send_at"], r.body["batch_id"]) for r in standin.mail_sends} == {(int(at.timestamp()), batch_id)}
+    campaign_id = campaign_rows()[0]["id"]
+    cancelled = mailer("cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.stdout == f"Cancelled {campaign_id}: SendGrid will discard its messages at {at:%Y-%m-%d %H:%M} UTC.\n"
+    assert standin.scheduled == {batch_id: "cancel"}
+    assert campaign_rows()[0]["status"] == "cancelled"
+    assert mailer("status", campaign_id).stdout.endswith("This scheduled send was cancelled; nothing more will go out.\n")
+
+
+def test_cli_at_too_far_ahead_is_refused(live: Path, standin: Any) -> None:
+    """SendGrid cannot schedule more than 72 hours ahead; nothing is logged."""
+    later = datetime.now(UTC) + timedelta(hours=80)
+    result = mailer(*SEND, "--yes", "--at", f"{later:%Y-%m-%d %H:%M} UTC")
+    assert result.exit_code == 1
+    assert "is more than 72 hours ahead; SendGrid cannot schedule that far." in result.stderr
+    assert standin.requests == [] and campaign_rows() == []
+
+
+def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: Any) -> None:
+    """A send with refused batches exits 3, names the next commands, and `status` shows the errors."""
+    standin.answer(400, times=100, body={"errors": [{"message": "The from address does not match a verified Sender Identity.", "field": "from", "help": None}]})
+    result = mailer(*SEND, "--yes", "--no-test-ok")
+    assert result.exit_code == 3
+    campaign_id = f"{TODAY}-example"
+    assert result.stderr.endswith(
+        f"Error: The send ended with {RECIPIENTS} failed and 0 unknown recipient(s).\n"
+        f"See what happened with: mailer status {campaign_id}   (then, if needed: mailer resume {campaign_id})\n"
+    )
+    status = mailer("status", campaign_id)
+    assert f"Recipients: {RECIPIENTS} failed\n" in status.stdout
+    assert f"  {RECIPIENTS} failed: from: The from address does not match a verified Sender Identity.\n" in status.stdout
+    assert status.stdout.endswith(f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.\n")
+    data = json.loads(mailer("status", campaign_id, "--json").stdout)
+    assert (data["status"], data["counts"]["failed"], data["skipped"]) == ("failed", RECIPIENTS, {"duplicate": 2, "invalid": 5, "missing": 1})
+
+
+def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> None:
+    """SendGrid down: the send stops with a resume hint; resume later sends everyone exactly once."""
+    (live / "mailer.toml").write_text((live / "mailer.toml").read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
+    standin.answer(503, times=1)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok")
+    campaign_id = f"{TODAY}-example"
+    assert stopped.exit_code == 1
+    assert f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}\n" in stopped.stderr
+    assert f"{RECIPIENTS} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}" in mailer("status", campaign_id).stdout
+    resumed = mailer("resume", campaign_id)
+    assert resumed.exit_code == 0, resumed.output
+    accepted = standin.accepted_addresses()
+    assert len(accepted) == RECIPIENTS and max(accepted.values()) == 1
+
+
+def test_cli_resume_unknown_campaign(live: Path) -> None:
+    """An id not in the log says so and points to `mailer campaigns`."""
+    result = mailer("resume", "2026-02-19-nope")
+    assert result.exit_code == 1
+    assert result.stderr == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them.\n'
+
+
+def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any) -> None:
+    """Promise 5: after a refused key and a dry run, the key is in no output, DB byte or outbox file."""
+    standin.answer(401)
+    refused = mailer(*SEND, "--yes", "--no-test-ok")
+    assert refused.exit_code == 1
+    assert "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission\n" in refused.stderr
+    dry = mailer(*SEND, "--dry-run")
+    files = [p for p in (live / "out").rglob("*") if p.is_file()]
+    assert files
+    for text in (refused.output, dry.output, *(p.read_bytes().decode("utf-8", "replace") for p in files)):
+        assert KEY not in text and "standin-key" not in text
+
+
+def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
+    """`mailer campaigns`: one line per campaign, newest first."""
+    assert mailer(*SEND, "--dry-run").exit_code == 0
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    lines = mailer("campaigns").stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{TODAY}-example-2  live     done       ")
+    assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[0]
+    assert lines[0].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
+    assert lines[1].startswith(f"{TODAY}-example  dry-run  done       ")

@@ -1,0 +1,101 @@
+"""plan.build: one message per list row, batches inside SendGrid's per-request limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from send_fixtures import contact, contact_list, example_rendered, rejected, rendered
+
+from mailer import compose, plan
+from mailer.config import Config
+from mailer.errors import SendError
+from mailer.models import Attachment, ContactList, MessageState, RejectReason
+from mailer.transport.base import Batch, OutgoingMessage
+from mailer.transport.sendgrid import build_body, common_body
+
+
+def test_plan_batches_respect_batch_size_and_keep_list_order() -> None:
+    """2,500 recipients with batch_size 1000 -> batches of 1000, 1000, 500 in list order."""
+    built = plan.build(rendered(), contact_list(2500), batch_size=1000)
+    numbers = [m.batch_no for m in built.recipients]
+    assert built.batch_count == 3
+    assert [numbers.count(n) for n in (1, 2, 3)] == [1000, 1000, 500]
+    assert numbers == sorted(numbers)
+    assert [m.email for m in built.recipients] == [c.email for c in contact_list(2500).contacts]
+
+
+def test_plan_batch_size_is_capped_at_sendgrid_limit() -> None:
+    """A batch never holds more than 1000 personalizations, whatever batch_size says."""
+    built = plan.build(rendered(), contact_list(1500), batch_size=5000)
+    assert built.batch_count == 2
+
+
+def test_plan_rejected_rows_become_skipped_messages_with_reason() -> None:
+    """Every list row is a message: rejected rows are skipped with their reason and detail."""
+    rows = (rejected("bad@@x", RejectReason.INVALID, "not an email address"), rejected("j00000@example.org", RejectReason.DUPLICATE, "duplicate of row 2"))
+    built = plan.build(rendered(), contact_list(3, rejected=rows))
+    assert len(built.messages) == 5
+    assert built.skipped() == {"invalid": 1, "duplicate": 1}
+    skipped = [m for m in built.messages if m.state is MessageState.SKIPPED]
+    assert [(m.email, m.detail, m.batch_no) for m in skipped] == [("bad@@x", "not an email address", None), ("j00000@example.org", "duplicate of row 2", None)]
+
+
+def test_plan_same_address_twice_is_planned_once() -> None:
+    """A hand-built list with one address twice (any case) plans it once and skips the other."""
+    people = ContactList((contact("Ann@x.org"), contact("ann@X.org", 3)), (), ())
+    built = plan.build(rendered(), people)
+    assert [m.email for m in built.recipients] == ["Ann@x.org"]
+    assert built.skipped() == {"duplicate": 1}
+
+
+def test_plan_message_keys_are_opaque_and_unique() -> None:
+    """Keys are random hex, never derived from the address or the name."""
+    built = plan.build(rendered(), contact_list(200))
+    keys = [m.key for m in built.messages]
+    assert len(set(keys)) == 200
+    assert all(len(k) == 32 and int(k, 16) >= 0 for k in keys)
+    assert not any("j0" in k or "doe" in k.lower() for k in keys)
+
+
+def test_plan_substitutions_are_the_composer_values() -> None:
+    """Each recipient carries compose.substitutions of their fields (HTML-escaped where needed)."""
+    release = example_rendered()
+    built = plan.build(release, ContactList((contact("a@x.org", outlet="Tom & Jerry"),), (), ()))
+    values = built.recipients[0].substitutions
+    assert values == compose.substitutions(release, {"email": "a@x.org", "outlet": "Tom & Jerry"})
+    assert "Tom &amp; Jerry" in values.values() and "Tom & Jerry" in values.values()
+
+
+def test_plan_recipient_over_substitution_limit_is_skipped() -> None:
+    """A journalist whose values exceed 10,000 bytes is skipped, saying why, not sent in a failing batch."""
+    release = example_rendered()
+    people = ContactList((contact("big@x.org", outlet="é" * 4000), contact("ok@x.org", 3, outlet="Daily")), (), ())
+    built = plan.build(release, people)
+    assert [m.email for m in built.recipients] == ["ok@x.org"]
+    big = next(m for m in built.messages if m.email == "big@x.org")
+    assert big.skip_reason == "invalid"
+    assert "SendGrid allows 10,000 per recipient" in (big.detail or "")
+
+
+def test_plan_splits_batches_under_the_request_size_limit() -> None:
+    """With a small size limit the plan cuts more batches, and every real body stays under it."""
+    release = example_rendered()
+    people = ContactList(tuple(contact(f"p{i}@x.org", i, outlet="Ö" * 300) for i in range(300)), (), ())
+    limit = 200_000
+    built = plan.build(release, people, max_request_bytes=limit)
+    assert built.batch_count > 1
+    common = common_body(release, sendgrid=Config().sendgrid, sender=Config().sender, unsubscribe_tag="t")
+    for number in range(1, built.batch_count + 1):
+        members = tuple(OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {}) for m in built.recipients if m.batch_no == number)
+        body = build_body(Batch("2026-02-19-x", number, release, members), common)
+        assert len(json.dumps(body).encode()) < limit
+
+
+def test_plan_refuses_an_email_too_large_for_any_request() -> None:
+    """Attachments over 30 MB cannot be sent at all: a clear error, before anything is logged."""
+    huge = rendered(attachments=(Attachment("report.pdf", b"x" * 24_000_000, "application/pdf"),))
+    with pytest.raises(SendError) as caught:
+        plan.build(huge, contact_list(1))
+    assert caught.value.message == "The email itself (text, HTML and attachments) is over SendGrid's 30 MB limit per request."
+    assert caught.value.hint == "Link to large files from the release instead of attaching them."

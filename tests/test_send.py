@@ -1,0 +1,223 @@
+"""send.start / send.run against the stand-in: the delivery log's promises, batch by batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from send_fixtures import FakeSleep, config_for, contact_list, rejected, rendered, states, transport_for
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from mailer import plan, send
+from mailer.errors import AuthError, SendError
+from mailer.models import CampaignStatus, Mode, RejectReason
+from mailer.store import campaigns
+from mailer.store.schema import campaign, message
+
+RELEASE = rendered()
+
+
+def started(store: Engine, count: int, *, batch_size: int = 10, **kwargs: Any) -> tuple[str, plan.Plan]:
+    built = plan.build(RELEASE, contact_list(count, **kwargs), batch_size=batch_size)
+    campaign_id = send.start(store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"})
+    return campaign_id, built
+
+
+def run(store: Engine, standin: Any, campaign_id: str, *, concurrency: int = 1, sleep: Any = None, **kwargs: Any) -> send.Outcome:
+    config = config_for(standin.url, timeout=kwargs.pop("timeout", 5.0))
+    return send.run(
+        store, campaign_id, rendered=RELEASE, transport=transport_for(standin, config),
+        pacing=send.Pacing(concurrency=concurrency, retries=kwargs.pop("retries", 3), max_retry_wait=kwargs.pop("max_retry_wait", 60.0)),
+        sleep=sleep or FakeSleep(), jitter=lambda: 0.5, **kwargs,
+    )
+
+
+def message_rows(store: Engine, campaign_id: str) -> list[dict[str, Any]]:
+    with store.connect() as connection:
+        return [dict(r) for r in connection.execute(select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.id)).mappings()]
+
+
+def test_send_start_writes_every_row_before_any_request(store: Engine, standin: Any) -> None:
+    """Promise 1: the campaign and one row per list row exist before the first request."""
+    rows = (rejected("bad@@x", RejectReason.INVALID, "not an email address"), rejected("gone@x.org", RejectReason.SUPPRESSED, "bounce"))
+    campaign_id, _ = started(store, 25, rejected=rows)
+    assert standin.requests == []
+    logged = message_rows(store, campaign_id)
+    assert len(logged) == 27
+    assert sorted({(r["state"], r["batch_no"]) for r in logged if r["state"] == "planned"}) == [("planned", 1), ("planned", 2), ("planned", 3)]
+    assert [(r["email"], r["state"], r["skip_reason"], r["error"]) for r in logged[-2:]] == [
+        ("bad@@x", "skipped", "invalid", "not an email address"),
+        ("gone@x.org", "skipped", "suppressed", "bounce"),
+    ]
+    assert campaign_id.endswith("-bees")
+    assert campaigns.get(store, campaign_id).status is CampaignStatus.PLANNED
+
+
+def test_send_campaign_ids_are_readable_and_suffixed(store: Engine) -> None:
+    """Ids are <date>-<slug>, then -2, -3 for the same release on the same day."""
+    ids = [started(store, 1)[0] for _ in range(3)]
+    assert ids[1] == ids[0] + "-2" and ids[2] == ids[0] + "-3"
+
+
+def test_send_run_accepts_each_recipient_once(store: Engine, standin: Any) -> None:
+    """Every recipient is accepted once, with the request's X-Message-Id; the campaign is done."""
+    campaign_id, built = started(store, 35)
+    outcome = run(store, standin, campaign_id, concurrency=4)
+    assert outcome.counts["accepted"] == 35 and not outcome.needs_attention
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+    assert len(standin.mail_sends) == 4
+    ids = {r["sg_message_id"] for r in message_rows(store, campaign_id)}
+    assert len(ids) == 4 and "" not in ids and None not in ids
+    assert campaigns.get(store, campaign_id).status is CampaignStatus.DONE
+    keys = {p["custom_args"]["message"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert keys == {m.key for m in built.recipients}
+
+
+def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
+    """Promise 2 in the schema: a second live row for an address in the same campaign is refused."""
+    campaign_id, built = started(store, 1)
+    row = message_rows(store, campaign_id)[0]
+    with pytest.raises(IntegrityError), store.begin() as connection:
+        connection.execute(message.insert().values({**row, "id": None, "key": "other", "email": row["email"].upper()}))
+
+
+def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
+    """A 400 marks its batch failed with SendGrid's words (and the address it names); others go on."""
+    campaign_id, _ = started(store, 30)
+    standin.answer(400, match=lambda r: r.body["personalizations"][0]["to"][0]["email"] == "j00010@example.org",
+                   body={"errors": [{"message": "Invalid email", "field": "personalizations.2.to", "help": None}]})
+    warnings: list[str] = []
+    outcome = run(store, standin, campaign_id, on_warning=warnings.append)
+    assert outcome.counts["failed"] == 10 and outcome.counts["accepted"] == 20
+    assert outcome.errors == [("failed", "personalizations.2.to: Invalid email (j00012@example.org)", 10)]
+    assert warnings == ["Batch 2 (10 recipients) refused by SendGrid: personalizations.2.to: Invalid email (j00012@example.org)"]
+    assert outcome.needs_attention
+
+
+def test_send_429_storm_waits_as_told_and_retries(store: Engine, standin: Any) -> None:
+    """429 answers are waited out (reset time, capped, jittered) and the batch is retried until accepted."""
+    campaign_id, built = started(store, 10)
+    standin.rate_limit(times=5, reset_in=120)
+    sleep = FakeSleep()
+    outcome = run(store, standin, campaign_id, sleep=sleep, max_retry_wait=30.0)
+    assert outcome.counts["accepted"] == 10
+    assert len(sleep.waits) == 5
+    assert all(30.0 <= w <= 30.0 * 1.25 for w in sleep.waits)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_send_server_errors_then_success_backs_off(store: Engine, standin: Any) -> None:
+    """500s are retried with growing waits, then the batch is accepted once."""
+    campaign_id, built = started(store, 10)
+    standin.answer(500, times=3)
+    sleep = FakeSleep()
+    outcome = run(store, standin, campaign_id, sleep=sleep, retries=4)
+    assert outcome.counts["accepted"] == 10
+    assert sleep.waits == [0.75, 1.5, 3.0]
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_send_unreachable_stops_leaving_batches_planned(store: Engine, standin: Any) -> None:
+    """5xx after every retry: the batch goes back to planned, the send stops with a resume hint."""
+    campaign_id, built = started(store, 30)
+    standin.answer(503, times=4)
+    with pytest.raises(SendError) as caught:
+        run(store, standin, campaign_id, retries=3)
+    assert caught.value.hint == f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}"
+    assert set(states(store, campaign_id).values()) == {"planned"}
+    assert campaigns.get(store, campaign_id).status is CampaignStatus.PAUSED
+    outcome = run(store, standin, campaign_id)
+    assert outcome.counts["accepted"] == 30
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_send_timeout_marks_unknown_and_never_resends_it(store: Engine, standin: Any) -> None:
+    """A request without an answer in time: its recipients are unknown and are not resent by a plain resume."""
+    campaign_id, built = started(store, 20)
+    standin.slow(1.0, times=1)
+    outcome = run(store, standin, campaign_id, timeout=0.3)
+    assert (outcome.counts["unknown"], outcome.counts["accepted"]) == (10, 10)
+    assert outcome.errors == [("unknown", "No answer from SendGrid after the request was sent (TimeoutError).", 10)]
+    again = run(store, standin, campaign_id)
+    assert again.counts["unknown"] == 10
+    assert len(standin.mail_sends) == 2
+    resent = run(store, standin, campaign_id, resend_unknown=True)
+    assert resent.counts["accepted"] == 20 and not resent.needs_attention
+    assert len(standin.mail_sends) == 3
+
+
+def test_send_dropped_connection_marks_unknown(store: Engine, standin: Any) -> None:
+    """The connection closes after the request was read: unknown, not retried."""
+    campaign_id, _ = started(store, 10)
+    standin.drop()
+    outcome = run(store, standin, campaign_id)
+    assert outcome.counts["unknown"] == 10
+    assert len(standin.mail_sends) == 1
+
+
+def test_send_auth_error_stops_at_once(store: Engine, standin: Any) -> None:
+    """401: nothing more is sent, the batch stays planned, and the message says what to check."""
+    campaign_id, _ = started(store, 30)
+    standin.answer(401)
+    with pytest.raises(AuthError) as caught:
+        run(store, standin, campaign_id)
+    assert caught.value.message == "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
+    assert caught.value.hint == f"Nothing more was sent. When it is fixed, run: mailer resume {campaign_id}"
+    assert len(standin.mail_sends) == 1
+    assert set(states(store, campaign_id).values()) == {"planned"}
+
+
+def test_send_413_splits_the_batch(store: Engine, standin: Any) -> None:
+    """Too large: the batch is sent again as two halves under their own numbers."""
+    campaign_id, built = started(store, 10)
+    standin.answer(413)
+    outcome = run(store, standin, campaign_id)
+    assert outcome.counts["accepted"] == 10
+    assert [len(r.body["personalizations"]) for r in standin.mail_sends] == [10, 5, 5]
+    assert sorted({r["batch_no"] for r in message_rows(store, campaign_id)}) == [1, 2]
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any) -> None:
+    """Ctrl-C: the answered batch is logged, nothing new starts, nothing is left `sending`."""
+    campaign_id, _ = started(store, 40)
+
+    def interrupt(_: int) -> None:
+        raise KeyboardInterrupt
+
+    outcome = run(store, standin, campaign_id, on_batch=interrupt)
+    assert outcome.interrupted
+    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (10, 30, 0)
+    assert campaigns.get(store, campaign_id).status is CampaignStatus.PAUSED
+
+
+def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any) -> None:
+    """Rows left `sending` by a crash are never resent: a resume marks them unknown first."""
+    campaign_id, _ = started(store, 20)
+    with store.begin() as connection:
+        connection.execute(message.update().where(message.c.batch_no == 1).values(state="sending"))
+    outcome = run(store, standin, campaign_id)
+    assert outcome.recovered_unknown == 10
+    assert (outcome.counts["unknown"], outcome.counts["accepted"]) == (10, 10)
+    assert "j00000@example.org" not in standin.seen_addresses()
+
+
+def test_send_key_never_reaches_the_log(store: Engine, standin: Any, db_url: str) -> None:
+    """Promise 5: the API key is in no row of any table."""
+    campaign_id, _ = started(store, 5)
+    standin.answer(400)
+    run(store, standin, campaign_id)
+    with store.connect() as connection:
+        dump = repr([list(connection.execute(select(t))) for t in (campaign, message)])
+    assert standin.api_key not in dump
+    assert standin.api_key.encode() not in open(db_url.removeprefix("sqlite:///"), "rb").read()
+
+
+def test_send_advice_says_what_to_do() -> None:
+    """status advice names the commands for planned, unknown and failed recipients."""
+    steps = send.advice("c-1", {"planned": 2, "unknown": 3, "failed": 1})
+    assert steps[0] == "2 recipient(s) have not been sent yet. Continue with: mailer resume c-1"
+    assert steps[1].endswith("only if you are sure they did not get it, run: mailer resume c-1 --resend-unknown")
+    assert steps[2].startswith("1 recipient(s) failed")
+    assert send.advice("c-1", {"accepted": 5}) == ["All sent. Read opens and bounces later with: mailer report c-1"]
