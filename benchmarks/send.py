@@ -29,14 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pydantic import SecretStr  # noqa: E402
+from pydantic import SecretStr
 
-from mailer import compose, contacts, plan, release, send  # noqa: E402
-from mailer.config import Config  # noqa: E402
-from mailer.models import Contact, ContactList, Mode  # noqa: E402
-from mailer.store import connect  # noqa: E402
-from mailer.transport.base import Batch, OutgoingMessage  # noqa: E402
-from mailer.transport.sendgrid import SendGridTransport, build_body, common_body  # noqa: E402
+from mailer import compose, contacts, plan, release, send
+from mailer.config import Config
+from mailer.models import Contact, ContactList, Mode
+from mailer.store import connect
+from mailer.transport.base import Batch, OutgoingMessage
+from mailer.transport.sendgrid import SendGridTransport, build_body, common_body
 
 LIST = ROOT / "benchmarks" / "data" / "press-100000.csv"
 DELAY = 0.1
@@ -47,9 +47,8 @@ NAIVE_FACTOR_TARGET = 1000
 
 def serve(queue: Any, delay: float) -> None:
     """The stand-in in a child process: every mail send answered after ``delay`` seconds."""
-    from starlette.responses import JSONResponse
-
     from sendgrid_standin import SendGridStandIn
+    from starlette.responses import JSONResponse
 
     standin = SendGridStandIn(validate=False)
 
@@ -75,7 +74,7 @@ def padded(found: tuple[Contact, ...], count: int) -> tuple[Contact, ...]:
 
 
 def stats(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{url}/_stats") as answer:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(f"{url}/_stats") as answer:
         return json.loads(answer.read())
 
 
@@ -143,7 +142,16 @@ def main() -> None:
 
 def body_timings(rendered: Any, built: plan.Plan, config: Config) -> None:
     """A 1000-personalization body: plain dict vs. the sendgrid helper classes."""
-    from sendgrid.helpers.mail import Category, Content, CustomArg, From, Mail, Personalization, Substitution, To
+    from sendgrid.helpers.mail import (
+        Category,
+        Content,
+        CustomArg,
+        From,
+        Mail,
+        Personalization,
+        Substitution,
+        To,
+    )
 
     members = tuple(OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {}) for m in built.recipients[:1000])
     batch = Batch("2026-02-19-bench", 1, rendered, members)

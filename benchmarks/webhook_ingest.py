@@ -1,7 +1,8 @@
 """Time the event webhook: 1,000,000 SendGrid events posted over loopback to a real uvicorn.
 
-Run with ``python benchmarks/webhook_ingest.py`` (``--events 200000`` for a quicker run,
-``--workers 2`` to run several server processes on the one SQLite file). It seeds a delivery
+Run with ``python benchmarks/webhook_ingest.py`` (``--events 200000`` for a quicker run;
+``--workers 1 --clients 2`` for a single server process; the default is two processes on
+the one SQLite file, as ``mailer webhook --workers 2`` runs them). It seeds a delivery
 log with one campaign of 100,000 messages, builds signed bodies of about 768 KB (SendGrid's
 batch size) framed the way SendGrid frames them (``,\\r\\n`` between events), starts
 ``mailer webhook`` on 127.0.0.1 with signature checks on, posts every batch from a few client
@@ -141,8 +142,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (mailer webhook --workers)")
+    parser.add_argument("--clients", type=int, default=4, help="client threads posting at once")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="webhook-bench-"))

@@ -107,7 +107,8 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
         )
     embargo = _embargo(data.get("embargo"), where)
     release_date = _date(data.get("date"), where) or (embargo.date() if embargo else today or date.today())
-    from_name, from_email = _sender(_string(data, "from", where), where)
+    from_name, from_email = _address(data, "from", where)
+    _, reply_to = _address(data, "reply_to", where)
     release = Release(
         path=path,
         subject=Text(subject, lines.get("subject", 1)),
@@ -123,7 +124,7 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
         template=_string(data, "template", where) or "release",
         from_email=from_email,
         from_name=from_name,
-        reply_to=_string(data, "reply_to", where) or None,
+        reply_to=reply_to,
         body=Text(body, body_line),
     )
     for text in release.texts():
@@ -278,12 +279,15 @@ def _date(value: Any, where: _Where) -> date | None:
         raise ReleaseError(f'{where("date")}: "{value}" is not a date.', hint="Write it as YYYY-MM-DD, e.g. 2026-02-19.") from exc
 
 
-def _sender(value: str, where: _Where) -> tuple[str | None, str | None]:
+def _address(data: Mapping[str, Any], key: str, where: _Where) -> tuple[str | None, str | None]:
+    """(name, address) of from/reply_to: they become mail headers, so one line and a real address."""
+    value = _string(data, key, where)
     if not value:
         return None, None
+    hint = f'Write  {key}: "Press Office <press@example.org>"  on one line.'
     name, email = parseaddr(value)
-    if "@" not in email:
-        raise ReleaseError(f'{where("from")}: "{value}" is not an email address.', hint='Write  from: "Press Office <press@example.org>".')
+    if "\n" in value or "\r" in value or "@" not in email or " " in email:
+        raise ReleaseError(f'{where(key)}: "{value}" is not an email address.', hint=hint)
     return name or None, email
 
 

@@ -21,14 +21,23 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
 from mailer import compose
 from mailer.config import SendGridConfig
-from mailer.errors import AuthError, OutcomeUnknown, RateLimited, Rejected, SendError, TooLarge, TransportError, Unavailable
+from mailer.errors import (
+    AuthError,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    SendError,
+    TooLarge,
+    TransportError,
+    Unavailable,
+)
 from mailer.models import CampaignStatus, MessageState, Mode, Rendered
 from mailer.plan import Plan
 from mailer.store import campaigns, messages

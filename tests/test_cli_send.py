@@ -17,7 +17,7 @@ from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
 from mailer.reports import figures
 from mailer.store import connect, suppressions
-from mailer.store.schema import campaign, message
+from mailer.store.schema import campaign
 
 ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from send_fixtures import FakeSleep, config_for, contact_list, rejected, rendered, states, transport_for
+from send_fixtures import (
+    FakeSleep,
+    config_for,
+    contact_list,
+    rejected,
+    rendered,
+    states,
+    transport_for,
+)
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
@@ -76,7 +85,7 @@ def test_send_run_accepts_each_recipient_once(store: Engine, standin: Any) -> No
 
 def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
     """Promise 2 in the schema: a second live row for an address in the same campaign is refused."""
-    campaign_id, built = started(store, 1)
+    campaign_id, _ = started(store, 1)
     row = message_rows(store, campaign_id)[0]
     with pytest.raises(IntegrityError), store.begin() as connection:
         connection.execute(message.insert().values({**row, "id": None, "key": "other", "email": row["email"].upper()}))
@@ -134,7 +143,7 @@ def test_send_unreachable_stops_leaving_batches_planned(store: Engine, standin: 
 
 def test_send_timeout_marks_unknown_and_never_resends_it(store: Engine, standin: Any) -> None:
     """A request without an answer in time: its recipients are unknown and are not resent by a plain resume."""
-    campaign_id, built = started(store, 20)
+    campaign_id, _ = started(store, 20)
     standin.slow(1.0, times=1)
     outcome = run(store, standin, campaign_id, timeout=0.3)
     assert (outcome.counts["unknown"], outcome.counts["accepted"]) == (10, 10)
@@ -211,7 +220,7 @@ def test_send_key_never_reaches_the_log(store: Engine, standin: Any, db_url: str
     with store.connect() as connection:
         dump = repr([list(connection.execute(select(t))) for t in (campaign, message)])
     assert standin.api_key not in dump
-    assert standin.api_key.encode() not in open(db_url.removeprefix("sqlite:///"), "rb").read()
+    assert standin.api_key.encode() not in Path(db_url.removeprefix("sqlite:///")).read_bytes()
 
 
 def test_send_advice_says_what_to_do() -> None:

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from send_fixtures import config_for, example_rendered, rendered, transport_for
 
-from mailer.errors import AuthError, OutcomeUnknown, RateLimited, Rejected, TooLarge, Unavailable
+from mailer.errors import (
+    AuthError,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    TooLarge,
+    Unavailable,
+)
 from mailer.models import Attachment
 from mailer.transport.base import Batch, OutgoingMessage
 from mailer.transport.sendgrid import AUTH_MESSAGE, HTTP_CLIENT_LOGGER

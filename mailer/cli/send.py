@@ -23,7 +23,14 @@ from mailer.cli import AppContext, main, pass_app
 from mailer.cli.lists import filter_options
 from mailer.config import Config
 from mailer.errors import ConfigError, ListError, SendError
-from mailer.models import CampaignStatus, Contact, ContactList, MessageState, Mode, Rendered
+from mailer.models import (
+    CampaignStatus,
+    Contact,
+    ContactList,
+    MessageState,
+    Mode,
+    Rendered,
+)
 from mailer.store import campaigns
 from mailer.store import suppressions as suppression_store
 from mailer.transport.base import OutgoingMessage, Transport

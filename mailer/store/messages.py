@@ -44,8 +44,8 @@ def insert(connection: Connection, rows: Iterable[Sequence[Any]], *, now: dateti
     """
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
-    to_time = message.c.created_at.type.bind_processor(dialect) or (lambda value: value)
-    stamp = to_time(now)
+    to_time = message.c.created_at.type.bind_processor(dialect)
+    stamp: Any = to_time(now) if to_time else now
     fields_at = COLUMNS.index("fields")
     values = [(*row[:fields_at], _to_json(dict(row[fields_at])), *row[fields_at + 1 :], stamp, stamp) for row in rows]
     if not values:
@@ -130,7 +130,7 @@ def max_batch_no(connection: Connection, campaign_id: str) -> int:
 def counts(connection: Connection, campaign_id: str) -> dict[str, int]:
     """Rows per state (every MessageState present, zero when none)."""
     query = select(message.c.state, func.count()).where(message.c.campaign_id == campaign_id).group_by(message.c.state)
-    found = dict(connection.execute(query).all())
+    found: dict[str, int] = {state: int(n) for state, n in connection.execute(query)}
     return {state.value: int(found.get(state.value, 0)) for state in MessageState}
 
 

@@ -20,7 +20,12 @@ from typing import Any
 from mailer import compose
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.transport.base import Batch, BatchResult
-from mailer.transport.sendgrid import build_body, common_body, header_safe, recipient_name
+from mailer.transport.sendgrid import (
+    build_body,
+    common_body,
+    header_safe,
+    recipient_name,
+)
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
 # Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.

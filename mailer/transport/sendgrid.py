@@ -26,7 +26,15 @@ from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
 
 from mailer.config import SenderConfig, SendGridConfig
-from mailer.errors import AuthError, OutcomeUnknown, RateLimited, Rejected, TooLarge, TransportError, Unavailable
+from mailer.errors import (
+    AuthError,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    TooLarge,
+    TransportError,
+    Unavailable,
+)
 from mailer.models import Rendered
 from mailer.transport.base import Batch, BatchResult
 
