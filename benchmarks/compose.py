@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailer import compose, release  # noqa: E402
-from mailer.config import Config, SenderConfig  # noqa: E402
+from mailer import compose, release
+from mailer.config import Config, SenderConfig
 
 RECIPIENTS = 100_000
 RENDER_TARGET_S = 0.15

@@ -134,7 +134,7 @@ def main() -> None:
     extrapolated = naive / len(slice_.contacts) * len(people.contacts)
     factor = extrapolated / (t3 - t2) if t3 > t2 else float("inf")
     print(f"naive:        {naive:6.1f} s for {len(slice_.contacts):,} (one request each) -> {extrapolated:,.0f} s for {len(people.contacts):,}")
-    print(f"naive/batched send: {factor:,.0f}x   target >= {NAIVE_FACTOR_TARGET}x   {'OK' if factor >= NAIVE_FACTOR_TARGET else 'MISSED'}")
+    print(f"naive/batched send: {factor:,.0f}x (vs. send.run), {extrapolated / wall:,.0f}x (vs. plan+log+send)   target >= {NAIVE_FACTOR_TARGET}x   {'OK' if extrapolated / wall >= NAIVE_FACTOR_TARGET else 'MISSED'}")
 
     body_timings(rendered, built, config)
     server.terminate()

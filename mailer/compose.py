@@ -105,9 +105,13 @@ def render_for(release: Release, fields: Mapping[str, str], *, config: Config) -
 
 def substitutions(rendered: Rendered, fields: Mapping[str, str]) -> dict[str, str]:
     """Token -> this journalist's value, escaped for where the token sits (SendGrid substitutions)."""
+    return _values(_prepared(rendered), fields)
+
+
+def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
     values = {}
     try:
-        for name, field, steps, escape, as_is in _prepared(rendered).plan:
+        for name, field, steps, escape, as_is in prepared.plan:
             value = fields.get(field)
             values[name] = escape(value if value and as_is else tokens.prepare(field, steps, value or None))
     except tokens.Missing as missing:
@@ -121,8 +125,8 @@ def substitutions(rendered: Rendered, fields: Mapping[str, str]) -> dict[str, st
 
 def personalize(rendered: Rendered, fields: Mapping[str, str]) -> Personalized:
     """The exact subject, HTML and text one journalist receives (substitutions applied locally)."""
-    values = substitutions(rendered, fields)
     prepared = _prepared(rendered)
+    values = _values(prepared, fields)
     return Personalized(subject=prepared.subject.fill(values), html=prepared.html.fill(values), text=prepared.text.fill(values))
 
 

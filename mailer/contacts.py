@@ -141,10 +141,7 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
-    rows = tuple(
-        _rejected_row(examined, index, headers=None) for index in np.flatnonzero(examined.verdict).tolist()
-    )
-    return ListCheck(tuple(files), rows)
+    return ListCheck(tuple(files), _rejected_rows(examined, headers=None))
 
 
 def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ContactList:
@@ -156,7 +153,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     import numpy as np
 
     examined = _examine(paths, on_file=on_file)
-    field_names = list(CANONICAL_FIELDS) + _custom_names(examined.files)
+    field_names = list(CANONICAL_FIELDS) + _in_order(file.custom for file in examined.files)
     contacts: list[Contact] = []
     for number, file in enumerate(examined.files):
         mine = np.flatnonzero((examined.file_of == number) & (examined.verdict == _OK))
@@ -173,9 +170,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
             fields = dict(zip(field_names, values, strict=True))
             contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
     headers = [_unique_headers(file.headers) for file in examined.files]
-    rejected = tuple(
-        _rejected_row(examined, index, headers=headers) for index in np.flatnonzero(examined.verdict).tolist()
-    )
+    rejected = _rejected_rows(examined, headers=headers)
     return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
 
 
@@ -194,11 +189,14 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
         file = listfile.read(Path(path))
         if "email" not in file.recognized:
             found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
+            accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
+            # A pasted column of addresses has no header row: its first address is taken for one.
+            no_header_row = any("@" in header for header in file.headers)
             raise ListError(
                 f"{file.path}: no email address column. Columns found: {found}.",
-                hint="Name the column of addresses one of: "
-                + ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
-                + " (any case).",
+                hint="The first row holds addresses: insert a header row above it, naming that column Email."
+                if no_header_row
+                else f"Name the column of addresses one of: {accepted} (any case).",
             )
         files.append(file)
         if on_file:
@@ -245,22 +243,43 @@ def _summary(file: ListFile) -> ListSummary:
     )
 
 
-def _rejected_row(examined: _Examined, index: int, *, headers: list[list[str]] | None) -> RejectedRow:
-    """The rejected row ``index``; with each file's ``headers``, its original cells too."""
-    number = int(examined.file_of[index])
-    file = examined.files[number]
-    cells: dict[str, str] = {}
-    if headers is not None:
-        position = int(examined.position[index])
-        values = (str(column[position].as_py()) for column in file.columns)
-        cells = dict(zip(headers[number], values, strict=True))
-    return RejectedRow(
-        source=file.path,
-        row=examined.row(index),
-        email=str(examined.cells[index].as_py()),
-        reason=_REASONS[int(examined.verdict[index])],
-        detail=examined.detail(index),
-        cells=cells,
+def _rejected_rows(examined: _Examined, *, headers: list[list[str]] | None) -> tuple[RejectedRow, ...]:
+    """Every rejected row in file order; with each file's ``headers``, its original cells too.
+
+    Cells are taken column by column: a list with 50,000 bad rows must not cost a million
+    single-cell lookups.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    indices = np.flatnonzero(examined.verdict)
+    emails = examined.cells.take(pa.array(indices)).to_pylist()
+    file_of = examined.file_of[indices]
+    positions = examined.position[indices]
+    rows = np.zeros(len(indices), dtype=np.int64)
+    cells: list[dict[str, str]] = [{} for _ in indices]
+    for number, file in enumerate(examined.files):
+        mine = np.flatnonzero(file_of == number)
+        rows[mine] = file.rows[positions[mine]]
+        if headers is None or not len(mine):
+            continue
+        taken = pa.array(positions[mine])
+        columns = [column.take(taken).to_pylist() for column in file.columns]
+        for at, values in zip(mine.tolist(), zip(*columns, strict=True), strict=True):
+            cells[at] = dict(zip(headers[number], values, strict=True))
+    verdicts = examined.verdict[indices].tolist()
+    return tuple(
+        RejectedRow(
+            source=examined.files[number].path,
+            row=row,
+            email=str(email),
+            reason=_REASONS[verdict],
+            detail=examined.detail(index),
+            cells=row_cells,
+        )
+        for index, number, row, email, verdict, row_cells in zip(
+            indices.tolist(), file_of.tolist(), rows.tolist(), emails, verdicts, cells, strict=True
+        )
     )
 
 
@@ -275,11 +294,9 @@ def _unique_headers(headers: Iterable[str]) -> list[str]:
     return unique
 
 
-def _custom_names(files: Iterable[ListFile]) -> list[str]:
-    names: list[str] = []
-    for file in files:
-        names.extend(name for name in file.custom if name not in names)
-    return names
+def _in_order(groups: Iterable[Iterable[str]]) -> list[str]:
+    """Every name of several groups once, in the order first seen (columns across files)."""
+    return list(dict.fromkeys(name for group in groups for name in group))
 
 
 def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> dict[str, list[str]]:
@@ -347,7 +364,7 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
 
 def write_clean(contact_list: ContactList, path: Path | str) -> int:
     """Write the recipients as UTF-8 CSV with canonical column names; returns rows written."""
-    names = list(CANONICAL_FIELDS) + _custom_names_of(contact_list)
+    names = list(CANONICAL_FIELDS) + _in_order(summary.custom for summary in contact_list.files)
     with _open_for_writing(path, "utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(names)
@@ -361,10 +378,10 @@ def write_rejects(contact_list: ContactList, path: Path | str) -> int:
 
     UTF-8 with BOM, so Excel shows accents right when a colleague opens it to fix the rows.
     """
-    headers: list[str] = []
-    for rejected in contact_list.rejected:
-        headers.extend(name for name in rejected.cells if name not in headers)
-    extra = ["file", "row", "reason", "detail"]
+    headers = _in_order(rejected.cells for rejected in contact_list.rejected)
+    # A list may have its own "Row" or "File" column: mailer's columns then say whose they are.
+    taken = {header.casefold() for header in headers}
+    extra = [f"mailer {name}" if name in taken else name for name in ("file", "row", "reason", "detail")]
     with _open_for_writing(path, "utf-8-sig") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(headers + extra)
@@ -373,13 +390,6 @@ def write_rejects(contact_list: ContactList, path: Path | str) -> int:
             cells += [rejected.source, str(rejected.row), str(rejected.reason), rejected.detail]
             writer.writerow([safe_cell(cell) for cell in cells])
     return len(contact_list.rejected)
-
-
-def _custom_names_of(contact_list: ContactList) -> list[str]:
-    names: list[str] = []
-    for summary in contact_list.files:
-        names.extend(name for name in summary.custom if name not in names)
-    return names
 
 
 def _open_for_writing(path: Path | str, encoding: str) -> TextIO:

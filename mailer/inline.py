@@ -17,7 +17,7 @@ import premailer
 
 from mailer.errors import TemplateError
 
-_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
 _CLASS_NAME = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 _CSSUTILS_PROBLEM = re.compile(r"^(?P<what>[^:]+): (?P<msg>.*?)\.? \[(?P<line>\d+):(?P<col>\d+): (?P<item>.*)\]$")

@@ -57,8 +57,10 @@ SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma d
 
 # Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
 # vertical tab and form feed are left alone (FileMaker writes vertical tabs inside cells).
-_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x09), *range(0x0E, 0x20), 0x7F))
 _BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# A well-formed UTF-8 multi-byte character; in real Windows-1252 text these pairs ("Ã©") do not occur.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,42 +147,56 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
     if not _has_text(data.removeprefix(codecs.BOM_UTF8)):
         raise _empty(path)
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise ListError(f"{path}: the file is in UTF-32, which mailer does not read.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decoded(path, data, "utf-16", "UTF-16"), "UTF-16"
     if data.startswith(codecs.BOM_UTF8):
-        return _checked_utf8(path, data[len(codecs.BOM_UTF8) :], "UTF-8 with BOM"), "UTF-8 with BOM"
+        body = data[len(codecs.BOM_UTF8) :]
+        bad = _not_utf8_at(body)
+        if bad is not None:
+            raise ListError(
+                f"{path}: the file starts like UTF-8 (with a byte-order mark), but byte 0x{body[bad]:02X} "
+                f"on {_line_of(body, bad)} is not UTF-8.",
+                hint=SAVE_AS_CSV,
+            )
+        return _without_binary_bytes(path, body), "UTF-8 with BOM"
     if b"\x00" in data:
         raise ListError(
             f"{path}: this is not a text file (it contains NUL bytes): "
             "a binary file, or UTF-16 text without a byte-order mark.",
             hint=SAVE_AS_CSV,
         )
-    try:
-        return _checked_utf8(path, data, "UTF-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    bad = _not_utf8_at(data)
+    if bad is None:
+        return _without_binary_bytes(path, data), "UTF-8"
+    # A file with UTF-8 accents and one stray Windows byte (rows pasted from two exports) would
+    # turn "josé@" into "josÃ©@", a valid but wrong address: refuse it rather than guess.
+    utf8_accent = _UTF8_SEQUENCE.search(data)
+    if utf8_accent:
+        raise ListError(
+            f"{path}: the file mixes two encodings: {_line_of(data, utf8_accent.start())} is UTF-8, "
+            f"but byte 0x{data[bad]:02X} on {_line_of(data, bad)} is not.",
+            hint='Retype the accented letters of that line in your spreadsheet, then save it as "CSV UTF-8".',
+        )
     # Not UTF-8: Excel's Windows "CSV" export. Windows-1252 maps almost every byte, so this is
     # tried last, and the five bytes it leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) refuse the file.
     return _decoded(path, data, "cp1252", "Windows-1252"), "Windows-1252"
 
 
-def _checked_utf8(path: Path, data: bytes, label: str) -> bytes:
-    """UTF-8 bytes after checking they decode and hold no binary control bytes."""
-    if label == "UTF-8":
-        data.decode("utf-8")  # UnicodeDecodeError: the caller tries Windows-1252
-    else:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ListError(
-                f"{path}: the file starts like UTF-8 (with a byte-order mark), but byte 0x{data[exc.start]:02X} "
-                f"on {_line_of(data, exc.start)} is not UTF-8.",
-                hint=SAVE_AS_CSV,
-            ) from None
+def _not_utf8_at(data: bytes) -> int | None:
+    """The position of the first byte that is not UTF-8, or None when all of it is."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def _without_binary_bytes(path: Path, data: bytes) -> bytes:
+    """UTF-8 bytes, after making sure no control byte betrays a binary file."""
     # One memchr-speed find per byte beats a regular expression over a 100 MB file.
     positions = [p for p in (data.find(byte) for byte in _BINARY_BYTES) if p >= 0]
     if positions:

@@ -82,12 +82,12 @@ class _Placeholders:
     """{{ ... }} swapped for zqxNxqz while Markdown runs (and while the text part wraps)."""
 
     path: Path
-    expressions: list[tuple[str, int]] = field(default_factory=list)
+    expressions: list[tuple[str, str]] = field(default_factory=list)  # (source, "file, line N")
 
     def protect(self, text: Text) -> str:
         def swap(match: re.Match[str]) -> str:
             line = text.line + text.source.count("\n", 0, match.start())
-            self.expressions.append((match.group(0), line))
+            self.expressions.append((match.group(0), f"{text.path or self.path}, line {line}"))
             return f"zqx{len(self.expressions) - 1}".ljust(13, "q") + "xqz"
 
         return EXPRESSION.sub(swap, text.source)
@@ -96,8 +96,8 @@ class _Placeholders:
         def fill(match: re.Match[str]) -> str:
             if int(match.group(1)) >= len(self.expressions):
                 return match.group(0)  # text that merely looks like a placeholder
-            source, line = self.expressions[int(match.group(1))]
-            return _expression(env, source, contact, f"{self.path}, line {line}")
+            source, where = self.expressions[int(match.group(1))]
+            return _expression(env, source, contact, where)
 
         return PLACEHOLDER.sub(fill, rendered)
 
@@ -174,7 +174,7 @@ def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]
     """(HTML, text, CSS) files of the release's template: the templates folder, the release's
     folder, then the built-in templates."""
     name = release.template
-    folders = [config.compose.templates, release.path.parent, BUILTIN_TEMPLATES]
+    folders = list(dict.fromkeys([config.compose.templates, release.path.parent, BUILTIN_TEMPLATES]))
     for folder in folders:
         html = folder / f"{name}.html.j2"
         if html.is_file():
@@ -183,10 +183,16 @@ def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]
                 raise TemplateError(f"{html} has no plain-text companion {text.name}.", hint="Copy templates/release.txt.j2 beside it.")
             return html, text, folder / f"{name}.css"
     looked = ", ".join(str(folder) for folder in folders)
-    raise TemplateError(
-        f'{release.path}: template "{name}" not found (looked for {name}.html.j2 in {looked}).',
-        hint="Copy the templates folder, rename the files, and set  template: NAME  in the release.",
-    )
+    hint = "Copy the templates folder, rename the files, and set  template: NAME  in the release."
+    if not BUILTIN_TEMPLATES.is_dir():
+        # They ship beside the package, in the project's templates/ folder: an editable install
+        # (pip install -e .) finds them there, a built wheel does not carry them.
+        hint = (
+            f"The built-in templates were not found at {BUILTIN_TEMPLATES}: install press-mailer from its "
+            "project folder with  pip install -e . , or copy its templates/ folder here and set "
+            "[compose] templates in mailer.toml."
+        )
+    raise TemplateError(f'{release.path}: template "{name}" not found (looked for {name}.html.j2 in {looked}).', hint=hint)
 
 
 def _environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
@@ -230,6 +236,7 @@ def _wrapped(piece: Text | None, marks: _Placeholders) -> str:
 
 def _markdown(piece: Text, marks: _Placeholders, path: Path, base_url: str | None, warnings: list[str]) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, alt text checked."""
+    path = piece.path or path
     parsed = MARKDOWN.parse(marks.protect(piece))
     for block in parsed:
         if block.type != "inline":

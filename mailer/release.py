@@ -29,6 +29,7 @@ from jinja2 import meta, nodes
 
 from mailer.errors import ReleaseError
 from mailer.models import Attachment
+from mailer.tokens import FIELD_NAME
 
 KNOWN_KEYS: tuple[str, ...] = (
     "subject", "headline", "subheadline", "preheader", "dateline", "date", "embargo", "contact",
@@ -37,8 +38,8 @@ KNOWN_KEYS: tuple[str, ...] = (
 CONTACT_KEYS: tuple[str, ...] = ("name", "title", "phone", "email")
 # Names a release's {{ ... }} may use.
 RELEASE_NAMES: frozenset[str] = frozenset({"contact"})
-EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
 _SYNTAX = jinja2.Environment()
 
 
@@ -58,6 +59,7 @@ class Text:
 
     source: str
     line: int
+    path: Path | None = None  # set when the text comes from another file (about_file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
         body=Text(body, body_line),
     )
     for text in release.texts():
-        check_expressions(text, path)
+        check_expressions(text, text.path or path)
     return release
 
 
@@ -157,8 +159,12 @@ def check_expressions(text: Text, path: Path) -> None:
                 hint=f"Did you mean {close[0]}?" if close else "Only contact fields (contact.NAME) can be used.",
             )
         for node in tree.find_all(nodes.Getitem):
-            if not isinstance(node.arg, nodes.Const) or not isinstance(node.arg.value, str):
-                raise ReleaseError(f"{path}, line {line}: {source}: write contact fields as contact.NAME.")
+            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+            if not isinstance(key, str) or not FIELD_NAME.match(key):
+                raise ReleaseError(
+                    f"{path}, line {line}: {source}: write contact fields as contact.NAME.",
+                    hint='NAME is the list\'s column name in lower case with _ for spaces: "First Name" is contact.first_name.',
+                )
 
 
 class _Where:
@@ -285,8 +291,10 @@ def _address(data: Mapping[str, Any], key: str, where: _Where) -> tuple[str | No
     if not value:
         return None, None
     hint = f'Write  {key}: "Press Office <press@example.org>"  on one line.'
+    if "\n" in value or "\r" in value:
+        raise ReleaseError(f"{where(key)}: {key} must be on one line.", hint=hint)
     name, email = parseaddr(value)
-    if "\n" in value or "\r" in value or "@" not in email or " " in email:
+    if "@" not in email or " " in email:
         raise ReleaseError(f'{where(key)}: "{value}" is not an email address.', hint=hint)
     return name or None, email
 
@@ -311,7 +319,7 @@ def _about(path: Path, data: Mapping[str, Any], where: _Where, lines: Mapping[st
         about_path = path.parent / str(data["about_file"])
         if not about_path.is_file():
             raise ReleaseError(f"{where('about_file')}: {about_path} does not exist.", hint="Check the path; it is relative to the release file.")
-        return Text(_read(about_path), 1)
+        return Text(_read(about_path), 1, about_path)
     return _text(data, "about", where, lines)
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer import compose
 from mailer.config import SendGridConfig
@@ -253,19 +253,39 @@ class _Dispatcher:
         return self.interrupted or self.stop_error is not None
 
     def dispatch(self, batches: Sequence[Batch]) -> None:
-        """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next."""
+        """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
+
+        Each round is ONE transaction: the answers that came in are recorded and the next
+        batches are marked `sending`; the requests leave only after it is committed.
+        """
         self.queue.extend(batches)
         in_flight: dict[Future[_Attempt], Batch] = {}
+        answered: list[tuple[Batch, _Attempt]] = []
         with ThreadPoolExecutor(max_workers=self.pacing.concurrency, thread_name_prefix="mailer-send") as pool:
-            while (self.queue and not self.stopping) or in_flight:
+            while True:
                 try:
-                    while self.queue and not self.stopping and len(in_flight) < self.pacing.concurrency:
-                        batch = self.queue.popleft()
-                        self._mark(batch.number, MessageState.PLANNED, MessageState.SENDING)
+                    starting: list[Batch] = []
+                    notes: list[Callable[[], None]] = []
+                    try:
+                        with self.engine.begin() as connection:
+                            for batch, attempt in answered:
+                                notes.extend(self._record(connection, batch, attempt))
+                            while self.queue and not self.stopping and len(in_flight) + len(starting) < self.pacing.concurrency:
+                                batch = self.queue.popleft()
+                                starting.append(batch)
+                                self._mark(connection, batch.number, MessageState.PLANNED, MessageState.SENDING)
+                    except BaseException:
+                        self.queue.extendleft(reversed(starting))  # rolled back: still planned
+                        raise
+                    answered = []
+                    for batch in starting:
                         in_flight[pool.submit(self._deliver, batch)] = batch
+                    for note in notes:
+                        note()
+                    if not in_flight:
+                        return
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._record(in_flight.pop(future), future.result())
+                    answered = [(in_flight.pop(future), future.result()) for future in done]
                 except KeyboardInterrupt:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
                     self.interrupted = True
@@ -292,45 +312,49 @@ class _Dispatcher:
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
 
-    def _record(self, batch: Batch, attempt: _Attempt) -> None:
-        """Turn a batch's outcome into its rows' new state: one UPDATE."""
+    def _record(self, connection: Connection, batch: Batch, attempt: _Attempt) -> list[Callable[[], None]]:
+        """Turn a batch's outcome into its rows' new state (one UPDATE); returns what to tell the user."""
         error = attempt.error
+        size = len(batch.messages)
         if attempt.result is not None:
-            self._mark(batch.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or "")
-            self.on_batch(len(batch.messages))
-        elif isinstance(error, Rejected):
+            self._mark(connection, batch.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or "")
+            return [lambda: self.on_batch(size)]
+        if isinstance(error, Rejected):
             text = _rejection_text(error, batch)
-            self._mark(batch.number, MessageState.SENDING, MessageState.FAILED, error=text)
-            self.on_warning(f"Batch {batch.number} ({len(batch.messages)} recipients) refused by SendGrid: {text}")
-            self.on_batch(len(batch.messages))
-        elif isinstance(error, TooLarge) and len(batch.messages) > 1:
-            self._split(batch)
-        elif isinstance(error, TooLarge):
-            self._mark(batch.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413).")
-        elif isinstance(error, OutcomeUnknown):
-            self._mark(batch.number, MessageState.SENDING, MessageState.UNKNOWN, error=error.message)
-            self.on_warning(f"Batch {batch.number} ({len(batch.messages)} recipients): {error.message} Marked unknown; it will not be resent automatically.")
-            self.on_batch(len(batch.messages))
-        else:  # AuthError, or SendGrid unreachable after every retry: nothing was accepted
-            self._mark(batch.number, MessageState.SENDING, MessageState.PLANNED)
-            if self.stop_error is None:
-                self.stop_error = _stop_error(error, self.campaign_id)
+            self._mark(connection, batch.number, MessageState.SENDING, MessageState.FAILED, error=text)
+            return [lambda: self.on_warning(f"Batch {batch.number} ({size} recipients) refused by SendGrid: {text}"), lambda: self.on_batch(size)]
+        if isinstance(error, TooLarge) and size > 1:
+            self._split(connection, batch)
+            return []
+        if isinstance(error, TooLarge):
+            self._mark(connection, batch.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413).")
+            return [lambda: self.on_batch(size)]
+        if isinstance(error, OutcomeUnknown):
+            message = error.message
+            self._mark(connection, batch.number, MessageState.SENDING, MessageState.UNKNOWN, error=message)
+            return [
+                lambda: self.on_warning(f"Batch {batch.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."),
+                lambda: self.on_batch(size),
+            ]
+        # AuthError, or SendGrid unreachable after every retry: nothing was accepted.
+        self._mark(connection, batch.number, MessageState.SENDING, MessageState.PLANNED)
+        if self.stop_error is None:
+            self.stop_error = _stop_error(error, self.campaign_id)
+        return []
 
-    def _split(self, batch: Batch) -> None:
+    def _split(self, connection: Connection, batch: Batch) -> None:
         """413: send the batch again as two halves, each under its own number."""
         half = len(batch.messages) // 2
         first, second = batch.messages[:half], batch.messages[half:]
         second_no = self.next_no
         self.next_no += 1
-        with self.engine.begin() as connection:
-            messages.mark_batch(connection, self.campaign_id, batch.number, old=MessageState.SENDING, new=MessageState.PLANNED, now=utcnow())
-            messages.renumber(connection, self.campaign_id, [m.key for m in second], second_no, now=utcnow())
+        self._mark(connection, batch.number, MessageState.SENDING, MessageState.PLANNED)
+        messages.renumber(connection, self.campaign_id, [m.key for m in second], second_no, now=utcnow())
         self.queue.appendleft(_with(batch, second, second_no))
         self.queue.appendleft(_with(batch, first, batch.number))
 
-    def _mark(self, batch_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
-        with self.engine.begin() as connection:
-            messages.mark_batch(connection, self.campaign_id, batch_no, old=old, new=new, now=utcnow(), **values)
+    def _mark(self, connection: Connection, batch_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
+        messages.mark_batch(connection, self.campaign_id, batch_no, old=old, new=new, now=utcnow(), **values)
 
 
 MailerErrorLike = TransportError | SendError

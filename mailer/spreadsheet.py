@@ -15,8 +15,3 @@ ESCAPED_FORMULA = r"^'([=+\-@\t\r])"
 def safe_cell(value: str) -> str:
     """The value as it is safe to write in a CSV cell: formula-like text gets a leading "'"."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def restore_cell(value: str) -> str:
-    """The inverse of safe_cell: "'=x" -> "=x", so a cleaned list loads back as it was."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value

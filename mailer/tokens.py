@@ -109,7 +109,7 @@ class Recorder:
 class FieldRef:
     """``contact.NAME`` while rendering once: prints as a token, never as a value."""
 
-    __slots__ = ("recorder", "field", "steps")
+    __slots__ = ("field", "recorder", "steps")
 
     def __init__(self, recorder: Recorder, field: str, steps: tuple[tuple[str, str], ...] = ()) -> None:
         self.recorder = recorder
@@ -201,11 +201,7 @@ def prepare(field: str, steps: tuple[tuple[str, str], ...], value: str | None) -
 
 def needs_value(spec: Token) -> bool:
     """True when a journalist without this field would get an empty hole (no default first)."""
-    for step, _ in spec.steps:
-        if step.startswith("default"):
-            return False
-        return True
-    return True
+    return not spec.steps or not spec.steps[0][0].startswith("default")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from html import escape as html_escape
 import re
 import shutil
 import subprocess
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from mailer import compose, release
 from mailer.config import Config, SenderConfig
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +68,7 @@ def _chromium(folder: Path, width: int, *args: str) -> str:
 
 def _measure(email: Path, width: int) -> dict:
     dom = _chromium(email.parent, 800, "--dump-dom", (email.parent / f"measure-{width}.html").as_uri())
-    found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.DOTALL)
     assert found, f"Chromium printed no measurement: {dom[:300]!r}"
     return json.loads(found.group(1).replace("&quot;", '"'))
 

@@ -146,6 +146,26 @@ def test_lists_clean_writes_recipients_and_rejects(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("target", ["input", "same"])
+def test_lists_clean_refuses_to_write_over_a_file_it_reads(tmp_path: Path, target: str) -> None:
+    """-o on an input list, or --rejects on the -o file, would lose rows: exit 1, nothing written."""
+    source = tmp_path / "press.csv"
+    source.write_bytes(Path(PRESS).read_bytes())
+    out = source if target == "input" else tmp_path / "clean.csv"
+    code, _, err = run("lists", "clean", str(source), "-o", str(out), "--rejects", str(tmp_path / "clean.csv"))
+    problem = (
+        f"{source}: mailer would write over a file it is reading from."
+        if target == "input"
+        else f"{out}: -o and --rejects name the same file."
+    )
+    assert code == 1
+    assert err == (
+        f"Error: {problem}\n"
+        "Give -o and --rejects new file names, for example -o out/press-clean.csv --rejects out/press-rejects.csv.\n"
+    )
+    assert source.read_bytes() == Path(PRESS).read_bytes() and not (tmp_path / "clean.csv").exists()
+
+
 def test_lists_clean_without_rejects_says_what_was_left_out(tmp_path: Path) -> None:
     """Without --rejects, clean says how many rows it left out and how to keep them."""
     code, stdout, _ = run("lists", "clean", PRESS, "-o", str(tmp_path / "c.csv"))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
+from conftest import DATA, ROOT
 
 from mailer.cli import main
-
-from conftest import DATA, ROOT
 
 EXAMPLE = str(ROOT / "releases" / "example.md")
 
 
-def _run(*args: str) -> "object":
+def _run(*args: str) -> object:
     return CliRunner().invoke(main, list(args))
 
 
@@ -74,3 +75,23 @@ def test_cli_preview_missing_release() -> None:
     result = _run("preview", "releases/missing.md")
     assert result.exit_code == 1
     assert "Error: releases/missing.md: no such release file." in result.output  # type: ignore[attr-defined]
+
+
+def test_cli_preview_explains_field_stand_ins(tmp_path: Path) -> None:
+    """Without --contact, a field with no default shows as [field], and the output says what that means."""
+    (tmp_path / "r.md").write_text('---\nsubject: "S"\n---\nDear {{ contact.first_name }},\n', encoding="utf-8")
+    result = _run("preview", "r.md")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    lines = result.output.splitlines()  # type: ignore[attr-defined]
+    assert lines[1] == "Preheader: (none: inboxes show the first words of the email)"
+    assert lines[2] == "As:        no particular journalist (defaults shown; [first_name] stand for each journalist's own values, see --contact)"
+    assert "Dear [first_name]," in (tmp_path / "out" / "preview" / "r.txt").read_text(encoding="utf-8")
+
+
+def test_cli_preview_open_hands_the_html_to_the_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--open opens the written HTML file (by its absolute path) in the default browser."""
+    opened: list[str] = []
+    monkeypatch.setattr(click, "launch", lambda url, **_: opened.append(url) or 0)
+    result = _run("preview", EXAMPLE, "--open")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert opened == [str(tmp_path / "out" / "preview" / "example.html")]

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from conftest import ROOT
 
-from mailer import compose, release
+from mailer import compose, markup, release
 from mailer.config import ComposeConfig, Config, SenderConfig, SendGridConfig
 from mailer.errors import ReleaseError, TemplateError
 from mailer.models import Contact, Rendered
-
-from conftest import ROOT
 
 EXAMPLE = ROOT / "releases" / "example.md"
 CONFIG = Config(sender=SenderConfig(postal_address="Riverbend Beekeepers, 1 Hive Lane, Riverbend, ST 00000"))
@@ -308,3 +307,29 @@ def test_compose_unsupported_filter_on_field_is_refused(tmp_path: Path) -> None:
     assert caught.value.message == "A contact field is used with a filter that cannot be applied to each journalist's value."
     rendered = _render(_write(tmp_path, "", "Hi {{ contact.first_name | upper }}.\n"))
     assert "Hi JANE." in compose.personalize(rendered, {"first_name": "Jane"}).text
+
+
+def test_compose_fluid_column_for_phones_and_outlook() -> None:
+    """The column is 100% up to 600px (phones without @media), Outlook gets a 600px table, no invalid attributes."""
+    html = _render().html
+    doc = lxml.html.document_fromstring(html)
+    column = doc.get_element_by_id("headline").getparent().getparent().getparent()
+    assert column.tag == "table" and column.get("width") == "100%"
+    assert "max-width:600px" in column.get("style")
+    assert '<!--[if mso]><table role="presentation" width="600"' in html
+    for element in doc.iter():
+        assert "auto" not in (element.get("width"), element.get("height")), lxml.html.tostring(element)[:120]
+
+
+def test_compose_missing_builtin_templates_say_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the project's templates/ folder (a non-editable install) the error says how to get it."""
+    monkeypatch.setattr(markup, "BUILTIN_TEMPLATES", tmp_path / "site-packages" / "templates")
+    path = _write(tmp_path, "", "Hi.\n")
+    with pytest.raises(TemplateError) as caught:
+        _render(path)
+    assert caught.value.message.startswith(f'{path}: template "release" not found (looked for release.html.j2 in templates, {tmp_path}, ')
+    assert caught.value.hint == (
+        f"The built-in templates were not found at {tmp_path / 'site-packages' / 'templates'}: install press-mailer "
+        "from its project folder with  pip install -e . , or copy its templates/ folder here and set "
+        "[compose] templates in mailer.toml."
+    )

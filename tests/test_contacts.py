@@ -207,6 +207,11 @@ def test_contacts_tags_split_on_any_separator() -> None:
             "Name the column of addresses one of: Email, E-mail, Email Address, Mail (any case).",
         ),
         (
+            "no_header_row.csv",
+            '{path}: no email address column. Columns found: "amara@example.com", "Amara Okafor".',
+            "The first row holds addresses: insert a header row above it, naming that column Email.",
+        ),
+        (
             "binary.png",
             "{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
             "SAVE",
@@ -225,6 +230,11 @@ def test_contacts_tags_split_on_any_separator() -> None:
             "control_chars.csv",
             "{path}: this does not look like a text file (control character 0x01 on line 2).",
             "SAVE",
+        ),
+        (
+            "mixed_encodings.csv",
+            "{path}: the file mixes two encodings: line 2 is UTF-8, but byte 0xE9 on line 3 is not.",
+            'Retype the accented letters of that line in your spreadsheet, then save it as "CSV UTF-8".',
         ),
         ("workbook.xlsx", "{path}: this is an Excel workbook, not a CSV file.", "SAVE"),
         ("utf32.csv", "{path}: the file is in UTF-32, which mailer does not read.", "SAVE"),
@@ -401,6 +411,24 @@ def test_contacts_write_rejects_keeps_original_cells_row_and_reason(tmp_path: Pa
     assert by_row["45"]["Email"] == "peter.novak@@example.com" and by_row["45"]["reason"] == "invalid"
     assert by_row["43"]["detail"] == "duplicate of row 2"
     assert by_row["50"]["Email"] == '\'=HYPERLINK("http://example.com")'  # neutralized, not run by Excel
+
+
+def test_contacts_write_rejects_never_repeats_a_column_name(tmp_path: Path) -> None:
+    """A list with its own "Row" or "reason" column keeps it; mailer's columns are named apart."""
+    source = tmp_path / "own_columns.csv"
+    source.write_text("Email,Row,reason\nbad,7,typo\n", encoding="utf-8")
+    out = tmp_path / "rejects.csv"
+    contacts.write_rejects(contacts.load([source]), out)
+    [row] = read_csv(out, "utf-8-sig")
+    assert row == {
+        "Email": "bad",
+        "Row": "7",
+        "reason": "typo",
+        "file": str(source),
+        "mailer row": "2",
+        "mailer reason": "invalid",
+        "detail": "An email address must have an @-sign.",
+    }
 
 
 def test_contacts_write_to_a_folder_is_refused(tmp_path: Path) -> None:

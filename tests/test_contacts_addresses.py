@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pyarrow as pa
@@ -11,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailer import addresses, listfile
-from mailer.spreadsheet import restore_cell, safe_cell
+from mailer.spreadsheet import ESCAPED_FORMULA, safe_cell
 
 ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"
 
@@ -231,4 +232,4 @@ def test_spreadsheet_safe_cell_never_starts_a_formula_and_round_trips(value: str
     written = safe_cell(value)
     assert not written.startswith(("=", "+", "-", "@", "\t", "\r"))
     ambiguous = value.startswith("'") and value[1:].startswith(("=", "+", "-", "@", "\t", "\r"))
-    assert restore_cell(written) == value or ambiguous
+    assert re.sub(ESCAPED_FORMULA, r"\1", written) == value or ambiguous  # how contacts reads it back

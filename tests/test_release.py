@@ -6,11 +6,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import DATA, ROOT
 
 from mailer import release
 from mailer.errors import ReleaseError
-
-from conftest import DATA, ROOT
 
 BROKEN = DATA / "releases"
 
@@ -154,3 +153,31 @@ def test_release_past_embargo_still_loads(tmp_path: Path) -> None:
     """An embargo in the past is a preview warning, not a load error."""
     past = (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     assert release.load(_write(tmp_path, f'subject: "S"\nembargo: "{past} Europe/Paris"\n')).embargo is not None
+
+
+def test_release_from_and_reply_to_become_one_address(tmp_path: Path) -> None:
+    """from/reply_to may carry a name; the address is kept, and a line break (a header injection) is refused."""
+    loaded = release.load(_write(tmp_path, 'subject: "S"\nreply_to: "News Desk <desk@example.org>"\n'))
+    assert loaded.reply_to == "desk@example.org"
+    path = _write(tmp_path, 'subject: "S"\nreply_to: "desk@example.org\\r\\nBcc: all@example.com"\n')
+    with pytest.raises(ReleaseError) as caught:
+        release.load(path)
+    assert caught.value.message == f"{path}, line 3: reply_to must be on one line."
+    assert caught.value.hint == 'Write  reply_to: "Press Office <press@example.org>"  on one line.'
+
+
+def test_release_contact_field_names_checked_at_load(tmp_path: Path) -> None:
+    """contact["a name"] is refused with the file and line, before anything renders."""
+    path = _write(tmp_path, 'subject: "S"\n', 'Hi {{ contact["first name"] }}.\n')
+    with pytest.raises(ReleaseError) as caught:
+        release.load(path)
+    assert caught.value.message == f'{path}, line 4: {{{{ contact["first name"] }}}}: write contact fields as contact.NAME.'
+    assert caught.value.hint == 'NAME is the list\'s column name in lower case with _ for spaces: "First Name" is contact.first_name.'
+
+
+def test_release_about_file_mistakes_name_the_about_file(tmp_path: Path) -> None:
+    """A mistake in the about_file is reported at its own file and line, not the release's."""
+    (tmp_path / "about.md").write_text("About us.\n\n{{ contcat.outlet }}\n", encoding="utf-8")
+    with pytest.raises(ReleaseError) as caught:
+        release.load(_write(tmp_path, 'subject: "S"\nabout_file: about.md\n'))
+    assert caught.value.message == f'{tmp_path / "about.md"}, line 3: {{{{ contcat.outlet }}}} uses "contcat", which a release does not know.'

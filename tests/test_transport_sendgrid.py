@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -201,3 +202,17 @@ def test_standin_refuses_what_sendgrid_refuses(standin: Any) -> None:
     assert standin.problems(html_first)[0]["field"] == "content"
     assert standin.problems(later)[0]["field"] == "send_at"
     assert standin.problems({**good, "custom_args": {"a": "b"}}) == []
+
+
+def test_standin_serves_added_routes(standin: Any) -> None:
+    """add_route lets other tests serve more SendGrid endpoints from the same stand-in."""
+    import urllib.request
+
+    from starlette.responses import JSONResponse
+
+    async def bounces(_: Any) -> JSONResponse:
+        return JSONResponse([{"email": "gone@example.org", "reason": "550 no such user", "created": 1}])
+
+    standin.add_route("/v3/suppression/bounces", bounces, ["GET"])
+    with urllib.request.urlopen(f"{standin.url}/v3/suppression/bounces") as answer:
+        assert json.loads(answer.read()) == [{"email": "gone@example.org", "reason": "550 no such user", "created": 1}]

@@ -14,6 +14,8 @@ import click
 
 from mailer import output
 from mailer.cli import AppContext, main, pass_app
+from mailer.errors import ListError
+from mailer.listfile import DELIMITER_NAMES
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
 if TYPE_CHECKING:  # contacts is imported by the commands that use it (it loads numpy and Arrow as it runs)
@@ -27,7 +29,6 @@ REASON_WORDS = {
     RejectReason.MISSING: "missing address",
     RejectReason.DUPLICATE: "duplicate",
 }
-DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -139,6 +140,7 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     from mailer import contacts
 
     _ = app.config  # a mistake in mailer.toml is reported whatever the command
+    _refuse_overwriting(files, out, rejects)
     with output.progress("Reading lists", total=len(files)) as advance:
         contact_list = contacts.load(files, on_file=lambda _path: advance())
     written = contacts.write_clean(contact_list, out)
@@ -150,8 +152,19 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
         output.say(f"Left out {len(contact_list.rejected)} rejected rows (add --rejects FILE to keep them for fixing).")
 
 
+def _refuse_overwriting(files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
+    """Writing over a list being cleaned, or both outputs to one file, would lose rows without a word."""
+    hint = "Give -o and --rejects new file names, for example -o out/press-clean.csv --rejects out/press-rejects.csv."
+    inputs = {file.resolve() for file in files}
+    for target in (out, rejects):
+        if target is not None and target.resolve() in inputs:
+            raise ListError(f"{target}: mailer would write over a file it is reading from.", hint=hint)
+    if rejects is not None and rejects.resolve() == out.resolve():
+        raise ListError(f"{rejects}: -o and --rejects name the same file.", hint=hint)
+
+
 def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason, int]) -> None:
-    delimiter = DELIMITER_WORDS.get(summary.delimiter, repr(summary.delimiter))
+    delimiter = DELIMITER_NAMES.get(summary.delimiter, repr(summary.delimiter))
     output.say(f"{summary.path} ({summary.encoding}, {delimiter}-separated)")
     output.say(f"  rows read:   {summary.rows}")
     output.say(f"  recipients:  {valid}")

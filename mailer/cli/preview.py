@@ -49,8 +49,8 @@ def preview(
     html_path.write_text(email.html, encoding="utf-8")
     text_path.write_text(email.text, encoding="utf-8")
     output.say(f"Subject:   {email.subject}")
-    output.say(f"Preheader: {compose.preheader_for(rendered, fields)}")
-    output.say(f"As:        {contact_email or 'no particular journalist (defaults shown)'}")
+    output.say(f"Preheader: {compose.preheader_for(rendered, fields) or '(none: inboxes show the first words of the email)'}")
+    output.say(f"As:        {contact_email or _nobody(fields)}")
     output.say(f"HTML:      {html_path} ({_size(html_path)})")
     output.say(f"Text:      {text_path} ({_size(text_path)})")
     for attachment in rendered.attachments:
@@ -73,6 +73,14 @@ def _fields(rendered: Rendered, email: str | None, list_paths: tuple[Path, ...])
             return dict(contact.fields)
     files = ", ".join(str(path) for path in list_paths)
     raise ListError(f"{email} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)
+
+
+def _nobody(stand_ins: dict[str, str]) -> str:
+    """Say what the [field] marks are, so nobody mistakes them for a bug in the email."""
+    if not stand_ins:
+        return "no particular journalist (defaults shown)"
+    marks = ", ".join(stand_ins.values())
+    return f"no particular journalist (defaults shown; {marks} stand for each journalist's own values, see --contact)"
 
 
 def _needs(rendered: Rendered, field: str) -> bool:

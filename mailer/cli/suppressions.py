@@ -5,15 +5,21 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mailer import output, store
+from mailer import output
 from mailer.cli import AppContext, main, pass_app
 from mailer.cli.lists import lists_group
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
-from mailer.store import suppressions as suppression_store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# `mailer lists ...` imports this module on every run (it registers `lists prune`), so the
+# store, SQLAlchemy, the sendgrid library and the list reader load inside the commands.
 
 
 @main.group("suppressions")
@@ -38,12 +44,12 @@ def sync_command(app: AppContext) -> None:
     Example:
         mailer suppressions sync
     """
-    # The sendgrid library loads only for this command.
     from mailer import suppression_sync
+    from mailer.store import suppressions as suppression_store
 
     config = app.config
     api_key = config.api_key(os.environ)
-    engine = store.connect(config.database.url)
+    engine = _connect(app)
     with output.progress("Reading SendGrid's lists", total=None) as advance:
         result = suppression_sync.sync(
             engine,
@@ -71,7 +77,9 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool) -> N
     Example:
         mailer suppressions list --reason bounce
     """
-    engine = store.connect(app.config.database.url)
+    from mailer.store import suppressions as suppression_store
+
+    engine = _connect(app)
     entries = [s for s in suppression_store.all(engine) if reason_filter is None or s.reason == reason_filter]
     if as_json:
         output.print_json(
@@ -99,8 +107,10 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     Example:
         mailer suppressions add jane@example.org --reason "asked by phone to stop"
     """
+    from mailer.store import suppressions as suppression_store
+
     _check_addresses(emails)
-    engine = store.connect(app.config.database.url)
+    engine = _connect(app)
     added = suppression_store.add(engine, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
     already = len({e.strip().lower() for e in emails}) - added
     output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already were." if already else "."))
@@ -117,7 +127,9 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     Example:
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
-    engine = store.connect(app.config.database.url)
+    from mailer.store import suppressions as suppression_store
+
+    engine = _connect(app)
     before = {e.strip().lower(): suppression_store.find(engine, e) for e in emails}
     removed = suppression_store.remove(engine, list(before))
     for address, entry in before.items():
@@ -141,10 +153,11 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
         mailer lists prune lists/press.csv -o lists/press-pruned.csv
     """
     from mailer import contacts
+    from mailer.store import suppressions as suppression_store
 
     if out.resolve() == file.resolve():
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    engine = store.connect(app.config.database.url)
+    engine = _connect(app)
     loaded = contacts.load([file])
     pruned = contacts.suppress(loaded, suppression_store.reasons(engine))
     written = contacts.write_clean(pruned, out)
@@ -157,6 +170,12 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
+
+
+def _connect(app: AppContext) -> Engine:
+    from mailer import store
+
+    return store.connect(app.config.database.url)
 
 
 def _check_addresses(emails: tuple[str, ...]) -> None:
