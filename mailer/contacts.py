@@ -14,8 +14,10 @@ later stages need.
 from __future__ import annotations
 
 import csv
+import gc
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -25,7 +27,7 @@ from mailer.errors import ListError
 from mailer.listfile import ListFile
 from mailer.listfilter import apply_filter, parse_filter, suppress
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ListSummary, RejectedRow, RejectReason
-from mailer.spreadsheet import ESCAPED_FORMULA, safe_cell
+from mailer.spreadsheet import restore_cells, safe_cell
 
 if TYPE_CHECKING:
     import numpy as np
@@ -166,12 +168,25 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
         rows = file.rows[examined.position[mine]].tolist()
         # One tuple of cells per row (zip transposes the columns), then one dict per contact.
         cells = zip(*(columns.get(name, blank) for name in field_names), strict=True)
-        for email, row, values in zip(emails, rows, cells, strict=True):
-            fields = dict(zip(field_names, values, strict=True))
-            contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
+        with _collector_paused():
+            for email, row, values in zip(emails, rows, cells, strict=True):
+                fields = dict(zip(field_names, values, strict=True))
+                contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
     headers = [_unique_headers(file.headers) for file in examined.files]
     rejected = _rejected_rows(examined, headers=headers)
     return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a million dicts are built (they hold no cycles): 2x faster."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None) -> _Examined:
@@ -207,7 +222,7 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
     ).combine_chunks()
     file_of = np.concatenate([np.full(len(file.rows), number, dtype=np.int32) for number, file in enumerate(files)])
     position = np.concatenate([np.arange(len(file.rows), dtype=np.int64) for file in files])
-    cells = _restored(pc.utf8_trim_whitespace(cells))
+    cells = restore_cells(pc.utf8_trim_whitespace(cells))
     names, bare = addresses.split_cells(cells)
 
     # Each distinct address is judged once, then the verdict is spread back over the rows.
@@ -307,9 +322,11 @@ def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> d
     positions = pa.array(examined.position[rows])
 
     def column(position: int) -> pa.Array:
-        return _restored(pc.utf8_trim_whitespace(file.columns[position].take(positions)))
+        return restore_cells(pc.utf8_trim_whitespace(file.columns[position].take(positions)))
 
-    columns = {name: column(position) for name, position in file.recognized.items()}
+    # Canonical cells are one line: an Excel line break (Alt+Enter) or a double space inside a
+    # name or title would show up in a greeting. Custom columns (notes) keep theirs.
+    columns = {name: _one_line(column(position)) for name, position in file.recognized.items()}
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
@@ -328,13 +345,13 @@ def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> d
     return {name: values.fill_null("").to_pylist() for name, values in columns.items()}
 
 
-def _restored(cells: pa.Array) -> pa.Array:
-    """Undo safe_cell's apostrophe ("'=x" -> "=x"), so lists written by `clean` read back unchanged."""
+def _one_line(cells: pa.Array) -> pa.Array:
+    """Runs of spaces, tabs and line breaks inside cells made one space."""
     import pyarrow.compute as pc
 
-    if not pc.any(pc.starts_with(cells, "'")).as_py():
+    if not pc.any(pc.match_substring_regex(cells, r"\s\s|[^\S ]")).as_py():
         return cells
-    return pc.replace_substring_regex(cells, ESCAPED_FORMULA, r"\1")
+    return pc.replace_substring_regex(cells, r"\s+", " ")
 
 
 def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -10,8 +10,10 @@ Event ids stay too, so a copy SendGrid re-sends later is still recognised as alr
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -20,7 +22,7 @@ from mailer.models import SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["Forgotten", "forget"]
+__all__ = ["Forgotten", "exports_mentioning", "forget"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +56,25 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forg
         events=events,
         previous_suppression=str(before.reason) if before else None,
     )
+
+
+def exports_mentioning(address: str, folder: Path) -> list[Path]:
+    """Files under ``folder`` (reports written earlier) that still hold ``address``.
+
+    The log cannot erase copies it handed out, but it can point at the ones in its own
+    export folder. XLSX files are zip archives, so their text parts are searched inside.
+    """
+    needle = address.strip().lower().encode("utf-8")
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        try:
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    hit = any(needle in archive.read(name).lower() for name in archive.namelist() if name.endswith(".xml"))
+            else:
+                hit = needle in path.read_bytes().lower()
+        except (OSError, zipfile.BadZipFile):
+            continue
+        if hit:
+            found.append(path)
+    return found

@@ -4,7 +4,7 @@ Journalist lists come out of Excel, media databases and colleagues' exports, so 
 accepts UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode Text") and Windows-1252
 (Excel "CSV" on Windows), comma / semicolon / tab delimiters, quoted cells with newlines and
 blank lines. Anything it cannot read with certainty is refused with a ``ListError`` that says
-what to do; a file is never silently decoded wrong.
+what to do; a file is never silently decoded wrong (the encoding rules are in listencoding.py).
 
 Cells are read as text columns in Arrow's string layout, the one pandas 3 uses for its str
 dtype. Regular exports take Arrow's multi-threaded CSV reader directly: pandas' "pyarrow
@@ -16,7 +16,6 @@ tests/test_contacts.py proves both readers give the same cells and row numbers.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import keyword
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailer import listencoding
 from mailer.errors import ListError
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported when a list is read, not when `mailer --help` starts
@@ -53,14 +53,6 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 _CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
-SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
-
-# Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
-# vertical tab and form feed are left alone (FileMaker writes vertical tabs inside cells).
-_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x09), *range(0x0E, 0x20), 0x7F))
-_BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-# A well-formed UTF-8 multi-byte character; in real Windows-1252 text these pairs ("Ã©") do not occur.
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +81,11 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     ``engine="pandas"`` skips the Arrow fast path (tests use it to prove both agree).
     """
     data = _read_bytes(path)
-    text_bytes, encoding = _to_utf8(path, data)
+    text_bytes, encoding = listencoding.to_utf8(path, data)
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
-    if not _has_text(body):
-        raise _empty(path)
+    if not listencoding.has_text(body):
+        raise listencoding.empty_file(path)
     delimiter, width = sniff_delimiter(
         body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES
     )
@@ -104,7 +96,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
     if not len(rows):
-        raise _empty(path)
+        raise listencoding.empty_file(path)
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     rows = rows[1:]
@@ -116,10 +108,6 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
         if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
     return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom)
-
-
-def _empty(path: Path) -> ListError:
-    return ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -141,99 +129,6 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise ListError(f"{path}: the file cannot be read ({exc.strerror}).") from exc
-
-
-def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
-    if not _has_text(data.removeprefix(codecs.BOM_UTF8)):
-        raise _empty(path)
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise ListError(f"{path}: the file is in UTF-32, which mailer does not read.", hint=SAVE_AS_CSV)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decoded(path, data, "utf-16", "UTF-16"), "UTF-16"
-    if data.startswith(codecs.BOM_UTF8):
-        body = data[len(codecs.BOM_UTF8) :]
-        bad = _not_utf8_at(body)
-        if bad is not None:
-            raise ListError(
-                f"{path}: the file starts like UTF-8 (with a byte-order mark), but byte 0x{body[bad]:02X} "
-                f"on {_line_of(body, bad)} is not UTF-8.",
-                hint=SAVE_AS_CSV,
-            )
-        return _without_binary_bytes(path, body), "UTF-8 with BOM"
-    if b"\x00" in data:
-        raise ListError(
-            f"{path}: this is not a text file (it contains NUL bytes): "
-            "a binary file, or UTF-16 text without a byte-order mark.",
-            hint=SAVE_AS_CSV,
-        )
-    bad = _not_utf8_at(data)
-    if bad is None:
-        return _without_binary_bytes(path, data), "UTF-8"
-    # A file with UTF-8 accents and one stray Windows byte (rows pasted from two exports) would
-    # turn "josé@" into "josÃ©@", a valid but wrong address: refuse it rather than guess.
-    utf8_accent = _UTF8_SEQUENCE.search(data)
-    if utf8_accent:
-        raise ListError(
-            f"{path}: the file mixes two encodings: {_line_of(data, utf8_accent.start())} is UTF-8, "
-            f"but byte 0x{data[bad]:02X} on {_line_of(data, bad)} is not.",
-            hint='Retype the accented letters of that line in your spreadsheet, then save it as "CSV UTF-8".',
-        )
-    # Not UTF-8: Excel's Windows "CSV" export. Windows-1252 maps almost every byte, so this is
-    # tried last, and the five bytes it leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) refuse the file.
-    return _decoded(path, data, "cp1252", "Windows-1252"), "Windows-1252"
-
-
-def _not_utf8_at(data: bytes) -> int | None:
-    """The position of the first byte that is not UTF-8, or None when all of it is."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
-    return None
-
-
-def _without_binary_bytes(path: Path, data: bytes) -> bytes:
-    """UTF-8 bytes, after making sure no control byte betrays a binary file."""
-    # One memchr-speed find per byte beats a regular expression over a 100 MB file.
-    positions = [p for p in (data.find(byte) for byte in _BINARY_BYTES) if p >= 0]
-    if positions:
-        first = min(positions)
-        _refuse_binary(path, data[first], _line_of(data, first))
-    return data
-
-
-def _decoded(path: Path, data: bytes, codec: str, label: str) -> bytes:
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise ListError(
-            f"{path}: the file is not in an encoding mailer reads (UTF-8, UTF-16 or Windows-1252): "
-            f"byte 0x{data[exc.start]:02X} at position {exc.start} is not {label}.",
-            hint=SAVE_AS_CSV,
-        ) from None
-    text = text.removeprefix("\ufeff")
-    found = _BINARY_CHARS.search(text)
-    if found:
-        _refuse_binary(path, ord(found.group()), f"line {text.count(chr(10), 0, found.start()) + 1}")
-    return text.encode("utf-8")
-
-
-def _refuse_binary(path: Path, code: int, where: str) -> None:
-    raise ListError(
-        f"{path}: this does not look like a text file (control character 0x{code:02X} on {where}).",
-        hint=SAVE_AS_CSV,
-    )
-
-
-def _has_text(data: bytes) -> bool:
-    return re.search(rb"[^\s\x00]", data) is not None and data not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def _line_of(data: bytes, position: int) -> str:
-    return "line " + str(data.count(b"\n", 0, position) + 1)
 
 
 def _leading_blank_lines(data: bytes) -> int:
@@ -304,7 +199,7 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
         ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise _empty(path) from exc
+        raise listencoding.empty_file(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
 
 

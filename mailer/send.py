@@ -255,8 +255,9 @@ class _Dispatcher:
     def dispatch(self, batches: Sequence[Batch]) -> None:
         """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
 
-        Each round is ONE transaction: the answers that came in are recorded and the next
-        batches are marked `sending`; the requests leave only after it is committed.
+        Each round first marks the next batches `sending` and commits, then sends them, and
+        only then records the answers that came in (one transaction), so a free worker never
+        waits for the log.
         """
         self.queue.extend(batches)
         in_flight: dict[Future[_Attempt], Batch] = {}
@@ -264,31 +265,44 @@ class _Dispatcher:
         with ThreadPoolExecutor(max_workers=self.pacing.concurrency, thread_name_prefix="mailer-send") as pool:
             while True:
                 try:
-                    starting: list[Batch] = []
-                    notes: list[Callable[[], None]] = []
-                    try:
-                        with self.engine.begin() as connection:
-                            for batch, attempt in answered:
-                                notes.extend(self._record(connection, batch, attempt))
-                            while self.queue and not self.stopping and len(in_flight) + len(starting) < self.pacing.concurrency:
-                                batch = self.queue.popleft()
-                                starting.append(batch)
-                                self._mark(connection, batch.number, MessageState.PLANNED, MessageState.SENDING)
-                    except BaseException:
-                        self.queue.extendleft(reversed(starting))  # rolled back: still planned
-                        raise
-                    answered = []
-                    for batch in starting:
+                    self._notice_stop(answered)
+                    for batch in self._start_next(self.pacing.concurrency - len(in_flight)):
                         in_flight[pool.submit(self._deliver, batch)] = batch
+                    notes: list[Callable[[], None]] = []
+                    with self.engine.begin() as connection:
+                        for batch, attempt in answered:
+                            notes.extend(self._record(connection, batch, attempt))
+                    answered = []
                     for note in notes:
                         note()
-                    if not in_flight:
+                    if not in_flight and not (self.queue and not self.stopping):
                         return
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    answered = [(in_flight.pop(future), future.result()) for future in done]
+                    if in_flight:
+                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                        answered = [(in_flight.pop(future), future.result()) for future in done]
                 except KeyboardInterrupt:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
                     self.interrupted = True
+
+    def _notice_stop(self, answered: Sequence[tuple[Batch, _Attempt]]) -> None:
+        """A refused key or an unreachable SendGrid stops new requests before any is started."""
+        for _, attempt in answered:
+            if attempt.result is None and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown) and self.stop_error is None:
+                self.stop_error = _stop_error(attempt.error, self.campaign_id)
+
+    def _start_next(self, free: int) -> list[Batch]:
+        """Mark up to ``free`` batches `sending` and commit: only then may their requests leave."""
+        starting: list[Batch] = []
+        try:
+            with self.engine.begin() as connection:
+                while self.queue and not self.stopping and len(starting) < free:
+                    batch = self.queue.popleft()
+                    starting.append(batch)
+                    self._mark(connection, batch.number, MessageState.PLANNED, MessageState.SENDING)
+        except BaseException:
+            self.queue.extendleft(reversed(starting))  # rolled back: they are still planned
+            raise
+        return starting
 
     def _deliver(self, batch: Batch) -> _Attempt:
         """One batch, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""

@@ -22,6 +22,7 @@ QUIRKS = {
     "utf8_bom.csv": ("UTF-8 with BOM", ",", 2, ["jane@example.org", "chloe@example.net"], []),
     "utf16_bom.txt": ("UTF-16", "\t", 2, ["jane@example.org", "yuki@example.com"], []),
     "windows1252.csv": ("Windows-1252", ";", 2, ["jose@example.com", "zoe@example.org"], []),
+    "windows1252_punctuation.csv": ("Windows-1252", ",", 2, ["sean@example.com", "jp@example.org"], []),
     "semicolon.csv": ("UTF-8", ";", 2, ["jane@example.org", "li@example.org"], []),
     "tab.tsv": ("UTF-8", "\t", 2, ["jane@example.org", "li@example.org"], []),
     "crlf.csv": ("UTF-8", ",", 2, ["jane@example.org", "li@example.org"], []),
@@ -182,6 +183,18 @@ def test_contacts_names_come_from_full_name_or_address_cell() -> None:
     assert angled == {"jane@example.org": "Jane Doe", "li@example.org": "Li Wei", "anon@example.com": ""}
 
 
+def test_contacts_canonical_cells_are_one_line_custom_cells_are_kept(tmp_path: Path) -> None:
+    """A line break or double space in a name or title becomes one space; a custom note keeps its lines."""
+    source = tmp_path / "breaks.csv"
+    source.write_text('Email,First Name,Title,Notes\njane@example.org,"Jane\r\nMarie","Health  \tEditor","call\nafter 6"\n')
+    [jane] = contacts.load([source]).contacts
+    assert (jane.fields["first_name"], jane.fields["title"], jane.fields["notes"]) == (
+        "Jane Marie",
+        "Health Editor",
+        "call\nafter 6",
+    )
+
+
 def test_contacts_tags_split_on_any_separator() -> None:
     """Tags written with ",", ";" or "|" become one "; "-joined list."""
     result = contacts.load([LISTS / "semicolon.csv"])
@@ -233,8 +246,19 @@ def test_contacts_tags_split_on_any_separator() -> None:
         ),
         (
             "mixed_encodings.csv",
-            "{path}: the file mixes two encodings: line 2 is UTF-8, but byte 0xE9 on line 3 is not.",
-            'Retype the accented letters of that line in your spreadsheet, then save it as "CSV UTF-8".',
+            "{path}: the file mixes encodings, or is in one mailer does not read: "
+            "line 2 has UTF-8 text, but byte 0xE9 on line 3 is not UTF-8.",
+            'Rows pasted in from another file? Retype their accented letters. Then save the list as "CSV UTF-8" and try again.',
+        ),
+        (
+            "shift_jis.csv",
+            '{path}: the file is in an encoding mailer does not read: as Windows-1252, line 2 would read "ŽR“c‘¾˜Y".',
+            "SAVE",
+        ),
+        (
+            "iso_8859_2.csv",
+            '{path}: the file is in an encoding mailer does not read: as Windows-1252, line 2 would read "¯ó³æ".',
+            "SAVE",
         ),
         ("workbook.xlsx", "{path}: this is an Excel workbook, not a CSV file.", "SAVE"),
         ("utf32.csv", "{path}: the file is in UTF-32, which mailer does not read.", "SAVE"),
@@ -274,7 +298,7 @@ def test_contacts_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
 
 
 def test_contacts_windows_1252_is_decoded_not_guessed() -> None:
-    """Accents and the euro sign of an Excel Windows export come through intact."""
+    """Accents, the euro sign and in-word punctuation (O’Brien, col·legi) of an Excel Windows export come through intact."""
     [first, second] = contacts.load([LISTS / "windows1252.csv"]).contacts
     assert (first.fields["prenom"], first.fields["nom"], first.fields["outlet"]) == (
         "José",
@@ -282,6 +306,9 @@ def test_contacts_windows_1252_is_decoded_not_guessed() -> None:
         "Diário € Exemplo",
     )
     assert second.fields["nom"] == "Évans"
+    [sean, jean_paul] = contacts.load([LISTS / "windows1252_punctuation.csv"]).contacts
+    assert (sean.fields["last_name"], sean.fields["title"]) == ("O’Brien", "Redacció col·legi")
+    assert (jean_paul.fields["first_name"], jean_paul.fields["title"]) == ("Jean–Paul", "“Chief” editor – N° 5 m² £3")
 
 
 # ---- filter and suppress ----------------------------------------------------------------------

@@ -105,9 +105,9 @@ def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
         "ben@paper.example": ("accepted", "bounced"),
         "cleo@example.net": ("accepted", "deferred"),
         "dan@example.com": ("accepted", "dropped"),
-        "eve@example.com": ("accepted", None),
-        "fay@example.com": ("accepted", None),
-        "gus@example.com": ("accepted", None),
+        "eve@example.com": ("accepted", "delivered"),  # a spam report, an unsubscribe and
+        "fay@example.com": ("accepted", "delivered"),  # group (un)subscribes happen in the
+        "gus@example.com": ("accepted", "delivered"),  # inbox: the mail was delivered
         "ivy@example.com": ("unknown", None),
     }
     assert suppressions(store) == {
@@ -156,6 +156,20 @@ def test_events_delivery_only_moves_forward(store: Engine) -> None:
     state = messages(store, CAMPAIGN)
     assert state["ben@paper.example"] == ("accepted", "bounced")
     assert state["ana@example.org"] == ("accepted", "delivered")
+
+
+def test_events_engagement_before_delivered_counts_as_delivered(store: Engine) -> None:
+    """A spam report or unsubscribe that arrives before `delivered` marks the message delivered."""
+    add_campaign(store, CAMPAIGN)
+    gus = add_message(store, CAMPAIGN, "gus@tv.example", delivery="processed")
+    fay = add_message(store, CAMPAIGN, "fay@radio.example", delivery="deferred")
+    early = [
+        sg_event("spamreport", "gus@tv.example", key=gus, campaign_id=CAMPAIGN, at=T0 + 50),
+        sg_event("group_unsubscribe", "fay@radio.example", key=fay, campaign_id=CAMPAIGN, at=T0 + 60, asm_group_id=7),
+    ]
+    apply(store, [events.from_object(e, where="x") for e in early])
+    state = messages(store, CAMPAIGN)
+    assert (state["gus@tv.example"], state["fay@radio.example"]) == (("accepted", "delivered"), ("accepted", "delivered"))
 
 
 def test_events_unknown_message_settled_as_accepted(store: Engine) -> None:

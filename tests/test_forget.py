@@ -83,3 +83,17 @@ def test_forget_cli_refuses_a_non_address() -> None:
     result = CliRunner().invoke(main, ["forget", "Jane Doe", "--yes"])
     assert result.exit_code == 1
     assert 'Error: "Jane Doe" is not an email address.' in result.output
+
+
+def test_forget_cli_names_report_files_that_still_hold_the_address(store: Engine) -> None:
+    """CSV and XLSX reports written earlier to out/reports are listed; others are not."""
+    seed(store)
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    for fmt in ("csv", "xlsx"):
+        assert CliRunner().invoke(main, ["report", "c1", "--kind", "recipients", "--format", fmt]).exit_code == 0
+    assert CliRunner().invoke(main, ["report", "c2", "--kind", "opens", "--format", "csv"]).exit_code == 0  # no opens: headings only
+    result = CliRunner().invoke(main, ["forget", ADDRESS, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "2 report files in out/reports still hold the address; delete or edit them:" in result.output
+    assert "out/reports/c1-recipients.csv" in result.output and "out/reports/c1-recipients.xlsx" in result.output
+    assert "c2-opens.csv" not in result.output

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from test_reports import LIVE, log  # noqa: F401 - the fixture campaign
 
 from mailer.cli import main
+from mailer.reports import page
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -66,3 +67,12 @@ def test_reports_html_renders_in_headless_chromium(log: Engine, tmp_path: Path) 
     shot = tmp_path / "report.png"
     subprocess.run([*base, f"--screenshot={shot}", "--window-size=1000,2400", url], capture_output=True, timeout=60, check=False)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(("peak", "labels"), [(1, ["1", "2"]), (3, ["2", "4"]), (10, ["5", "10"])])
+def test_reports_html_chart_gridlines_are_labelled_with_their_value(peak: int, labels: list[str]) -> None:
+    """The half-way and top gridlines carry the whole number they stand for, and the tallest bar fits."""
+    svg = str(page.chart([(0, peak, 1), (900, 0, peak)], 900, height=260))
+    assert re.findall(r'text-anchor="end" font-size="11" fill="#616e7c">(\d+)</text>', svg)[:2] == labels
+    heights = [float(h) for h in re.findall(r'<rect [^>]*height="([0-9.]+)"', svg)]
+    assert max(heights) == pytest.approx(208 * peak / int(labels[1]), abs=0.1)

@@ -189,7 +189,8 @@ def test_send_413_splits_the_batch(store: Engine, standin: Any) -> None:
 
 
 def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any) -> None:
-    """Ctrl-C: the answered batch is logged, nothing new starts, nothing is left `sending`."""
+    """Ctrl-C (here after batch 1's answer, while batch 2 is in flight): batch 2 is answered and
+    logged, nothing new starts, nothing is left `sending`."""
     campaign_id, _ = started(store, 40)
 
     def interrupt(_: int) -> None:
@@ -197,7 +198,8 @@ def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any)
 
     outcome = run(store, standin, campaign_id, on_batch=interrupt)
     assert outcome.interrupted
-    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (10, 30, 0)
+    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (20, 20, 0)
+    assert len(standin.mail_sends) == 2
     assert campaigns.get(store, campaign_id).status is CampaignStatus.PAUSED
 
 

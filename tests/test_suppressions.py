@@ -32,7 +32,9 @@ def test_suppressions_add_list_remove_round_trip() -> None:
     code, out = run("suppressions", "add", "Jane@Example.org", "tom@example.org", "--reason", "asked by phone")
     assert (code, out) == (0, "Suppressed 2 addresses.\n")
     code, out = run("suppressions", "add", "jane@example.org", "--reason", "again")
-    assert out == "Suppressed 0 addresses; 1 already were.\n"
+    assert out == "Suppressed 0 addresses; 1 already was.\n"
+    code, out = run("suppressions", "add", "jane@example.org", "tom@example.org", "--reason", "again")
+    assert out == "Suppressed 0 addresses; 2 already were.\n"
     code, out = run("suppressions", "list", "--json")
     listed = json.loads(out)
     assert sorted((e["email"], e["reason"], e["source"], e["note"]) for e in listed) == [

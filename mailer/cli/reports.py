@@ -11,6 +11,7 @@ from mailer import output, reports, store
 from mailer.cli import AppContext, main, pass_app
 from mailer.reports import formats
 
+REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o
 EMPTY = {
     "opens": "No opens recorded",
     "clicks": "No clicks recorded",
@@ -47,7 +48,7 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
         summary = reports.summarize(engine, campaign_id) if kind == "summary" else None
         click.echo(formats.to_json(report, summary), nl=False)
         return
-    target = path or Path("out") / "reports" / f"{campaign_id}-{kind}.{fmt}"
+    target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
     written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target)
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
@@ -94,7 +95,13 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
+    left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
+    if left:
+        files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
+        verb, them = ("holds", "it") if len(left) == 1 else ("hold", "them")
+        listed = ", ".join(str(path) for path in left)
+        output.warn(f"{files} in {REPORTS_FOLDER} still {verb} the address; delete or edit {them}: {listed}")
     output.say(
-        "Files exported earlier (reports, cleaned lists) still hold the address: delete them. "
+        "Files exported elsewhere (reports, cleaned lists) may still hold the address: delete them. "
         "SendGrid keeps its own copy too: ask them to erase it (Settings > Recipient data erasure)."
     )

@@ -113,7 +113,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     engine = _connect(app)
     added = suppression_store.add(engine, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
     already = len({e.strip().lower() for e in emails}) - added
-    output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already were." if already else "."))
+    output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already {'was' if already == 1 else 'were'}." if already else "."))
 
 
 @suppressions_group.command("remove")

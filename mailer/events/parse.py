@@ -43,7 +43,8 @@ class Event:
 
     @property
     def delivery(self) -> Delivery | None:
-        """How far this event says the message got (opens and clicks imply delivery)."""
+        """How far this event says the message got (opens, clicks, spam reports and
+        unsubscribes happen in the inbox, so they imply delivery when "delivered" is late)."""
         if self.event == "bounce":
             return Delivery.BLOCKED if self.bounce_type == "blocked" else Delivery.BOUNCED
         return _DELIVERY_OF.get(self.event)
@@ -55,6 +56,10 @@ _DELIVERY_OF: Mapping[str, Delivery] = {
     "delivered": Delivery.DELIVERED,
     "open": Delivery.DELIVERED,
     "click": Delivery.DELIVERED,
+    "spamreport": Delivery.DELIVERED,
+    "unsubscribe": Delivery.DELIVERED,
+    "group_unsubscribe": Delivery.DELIVERED,
+    "group_resubscribe": Delivery.DELIVERED,
     "dropped": Delivery.DROPPED,
 }
 

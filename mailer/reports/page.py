@@ -138,7 +138,8 @@ def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 8
         return Markup('<p class="note">No opens or clicks recorded yet.</p>')
     by_bucket = {start: (opens, clicks) for start, opens, clicks in points}
     starts = list(range(points[0][0], points[-1][0] + bucket, bucket))
-    top = max(1, max(max(o, c) for o, c in by_bucket.values()))
+    peak = max(max(o, c) for o, c in by_bucket.values())
+    top = max(2, peak + peak % 2)  # even, so the half-way gridline is a whole number
     left, right, upper, lower = 48, 12, 12, 40
     plot_w, plot_h = width - left - right, height - upper - lower
     slot = plot_w / len(starts)
@@ -153,7 +154,7 @@ def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 8
     for fraction in (0.5, 1.0):
         y = upper + plot_h * (1 - fraction)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e4e7eb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#616e7c">{round(top * fraction)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#616e7c">{int(top * fraction)}</text>')
     for index, start in enumerate(starts):
         opens, clicks = by_bucket.get(start, (0, 0))
         x = left + index * slot + (slot - 2 * bar) / 2

@@ -50,6 +50,10 @@ def insert(connection: Connection, rows: Iterable[Sequence[Any]], *, now: dateti
     values = [(*row[:fields_at], _to_json(dict(row[fields_at])), *row[fields_at + 1 :], stamp, stamp) for row in rows]
     if not values:
         return
+    if dialect.name == "sqlite":
+        # A large plan touches pages of six B-trees at random (random keys, addresses);
+        # SQLite's default 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
+        connection.exec_driver_sql("PRAGMA cache_size=-131072")
     if compiled.positional:
         order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []]
         if order != list(range(len(_ALL_COLUMNS))):
