@@ -65,13 +65,14 @@ Index("ix_message_email_key", message.c.email_key)
 # The sender moves a whole batch in one UPDATE (WHERE campaign_id AND batch_no AND state).
 Index("ix_message_campaign_batch", message.c.campaign_id, message.c.batch_no)
 # Promise 2: one live row per address per campaign; skipped rows (duplicates) may repeat it.
+# Keyed on skip_reason, which never changes after planning, so state updates leave it alone.
 Index(
     "ux_message_campaign_address",
     message.c.campaign_id,
     message.c.email_key,
     unique=True,
-    sqlite_where=text("state <> 'skipped'"),
-    postgresql_where=text("state <> 'skipped'"),
+    sqlite_where=text("skip_reason IS NULL"),
+    postgresql_where=text("skip_reason IS NULL"),
 )
 
 event = Table(
