@@ -194,10 +194,7 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             encoding="utf-8",
         )
     except pd.errors.ParserError as exc:
-        raise ListError(
-            _describe_parser_error(path, str(exc), first_row),
-            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
-        ) from exc
+        raise _parser_error(path, str(exc), first_row=first_row, delimiter=delimiter) from exc
     except pd.errors.EmptyDataError as exc:
         raise listencoding.empty_file(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
@@ -232,13 +229,22 @@ _RAGGED_HINT = (
 )
 
 
-def _describe_parser_error(path: Path, message: str, first_row: int) -> str:
-    """pandas: "Expected 10 fields in line 5, saw 11" -> a sentence naming the row."""
-    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if found:
-        expected, line, saw = (int(g) for g in found.groups())
-        return f"{path} row {line + first_row - 1} has {saw} cells but the header has {expected}."
-    return f"{path}: the file cannot be read as CSV ({message.strip()})."
+def _parser_error(path: Path, message: str, *, first_row: int, delimiter: str) -> ListError:
+    """pandas' parser message ("Expected 10 fields in line 5, saw 11") -> a sentence naming the row."""
+    ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if ragged:
+        expected, line, saw = (int(g) for g in ragged.groups())
+        return ListError(
+            f"{path} row {line + first_row - 1} has {saw} cells but the header has {expected}.",
+            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
+        )
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+    if unclosed:
+        return ListError(
+            f'{path} row {int(unclosed.group(1)) + first_row}: a cell opens a double quote (") that is never closed.',
+            hint="Remove that quote or add the closing one in your spreadsheet, or save the file again as CSV.",
+        )
+    return ListError(f"{path}: the file cannot be read as CSV ({message.strip()}).", hint=listencoding.SAVE_AS_CSV)
 
 
 def _drop_blank_rows(columns: tuple[pa.Array, ...], rows: np.ndarray) -> tuple[tuple[pa.Array, ...], np.ndarray]:

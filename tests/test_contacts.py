@@ -268,6 +268,11 @@ def test_contacts_tags_split_on_any_separator() -> None:
             "SAVE",
         ),
         (
+            "unclosed_quote.csv",
+            '{path} row 3: a cell opens a double quote (") that is never closed.',
+            "Remove that quote or add the closing one in your spreadsheet, or save the file again as CSV.",
+        ),
+        (
             "ragged_long.csv",
             "{path} row 3 has 3 cells but the header has 2.",
             'The file is comma-separated: a cell that contains a comma (",") must be in double quotes. '

@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).parent.parent / "mailer"
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "mailer.contacts": ("mailer.compose", "mailer.release", "mailer.transport", "mailer.store", "mailer.send", "mailer.cli", "sendgrid", "jinja2"),
     "mailer.listfile": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
+    "mailer.listencoding": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
+    "mailer.listfilter": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
     "mailer.addresses": ("mailer.compose", "mailer.transport", "mailer.store", "mailer.cli", "sendgrid"),
     "mailer.release": ("mailer.transport", "mailer.store", "mailer.contacts", "mailer.send", "mailer.cli", "sendgrid"),
     "mailer.compose": ("mailer.transport", "mailer.store", "mailer.contacts", "mailer.send", "mailer.plan", "mailer.cli", "sendgrid", "pandas"),

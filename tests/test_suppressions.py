@@ -41,6 +41,7 @@ def test_suppressions_add_list_remove_round_trip() -> None:
         ("jane@example.org", "manual", "manual", "asked by phone"),
         ("tom@example.org", "manual", "manual", "asked by phone"),
     ]
+    assert all(e["since"].endswith("+00:00") for e in listed), "times are marked as UTC"
     code, out = run("suppressions", "remove", "jane@example.org", "nobody@example.org", "--reason", "asked back in")
     assert code == 0
     assert "jane@example.org may be mailed again (was: manual, since " in out

@@ -128,7 +128,7 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
 def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
     """Write a clean copy of press lists: one row per recipient, standard column names.
 
-    The recipients of all FILEs go to OUT as UTF-8 CSV with the columns email, first_name,
+    The recipients of all FILEs go to the -o file as UTF-8 CSV with the columns email, first_name,
     last_name, outlet, title, beat, tags, country, language, then your own columns.
     Invalid, missing and duplicate addresses are left out; with --rejects they are written
     to a second file with their original cells and the row and reason, so they can be fixed.

@@ -91,7 +91,7 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool) -> N
         return
     output.table(
         f"{len(entries)} suppressed addresses",
-        ["email", "reason", "from", "since", "note"],
+        ["email", "reason", "from", "since (UTC)", "note"],
         [(s.email_key, s.reason, s.source, s.created_at.strftime("%Y-%m-%d %H:%M"), s.note or "") for s in entries],
     )
 

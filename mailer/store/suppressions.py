@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -90,7 +91,7 @@ def find(engine: Engine, address: str) -> Suppression | None:
         row = connection.execute(
             select(suppression).where(suppression.c.email_key == address.strip().lower())
         ).first()
-    return None if row is None else Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, row.created_at)
+    return None if row is None else _from_row(row)
 
 
 def remove(engine: Engine, addresses: Iterable[str]) -> int:
@@ -111,7 +112,10 @@ def all(engine: Engine) -> list[Suppression]:
     """Every suppression, newest first."""
     with engine.connect() as connection:
         rows = connection.execute(select(suppression).order_by(suppression.c.created_at.desc()))
-        return [
-            Suppression(r.email_key, SuppressionReason(r.reason), r.source, r.note, r.created_at)
-            for r in rows
-        ]
+        return [_from_row(row) for row in rows]
+
+
+def _from_row(row: Any) -> Suppression:
+    """A stored suppression; SQLite hands back naive datetimes, and the log writes UTC."""
+    since = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, since)
