@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,13 @@ def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | 
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
     clock = now or (lambda: datetime.now(UTC))
+    # One batch at a time per process: a second writer would wait on SQLite's lock in
+    # busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
+    one_writer = threading.Lock()
+
+    def store_batch(batch: list[events.Event], stamp: datetime) -> events.Applied:
+        with one_writer:
+            return events.apply(engine, batch, source="webhook", block_threshold=settings.block_threshold, now=stamp)
 
     async def receive_events(request: Request) -> JSONResponse:
         try:
@@ -103,9 +111,7 @@ def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | 
             log.warning("refused a webhook request: %s", exc.message)
             return _answer(400, exc.message)
         try:
-            applied = await run_in_threadpool(
-                events.apply, engine, batch, source="webhook", block_threshold=settings.block_threshold, now=clock()
-            )
+            applied = await run_in_threadpool(store_batch, batch, clock())
         except SQLAlchemyError as exc:
             log.error("could not store %d events: %s (SendGrid will retry)", len(batch), exc.__class__.__name__)
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +22,7 @@ from mailer.cli import main
 from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
 from mailer.reports import figures
-from mailer.store import connect, suppressions
+from mailer.store import connect, messages, suppressions
 from mailer.store.schema import campaign
 
 ROOT = Path(__file__).parent.parent
@@ -254,8 +260,10 @@ def test_cli_resume_unknown_campaign(live: Path) -> None:
     assert result.stderr == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them.\n'
 
 
-def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any) -> None:
-    """Promise 5: after a refused key and a dry run, the key is in no output, DB byte or outbox file."""
+def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Promise 5: after a refused key, a live send and a dry run, the key is in no output, log record, DB byte or outbox file."""
+    caplog.set_level(logging.DEBUG)
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
     standin.answer(401)
     refused = mailer(*SEND, "--yes", "--no-test-ok")
     assert refused.exit_code == 1
@@ -263,7 +271,9 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any) -> None
     dry = mailer(*SEND, "--dry-run")
     files = [p for p in (live / "out").rglob("*") if p.is_file()]
     assert files
-    for text in (refused.output, dry.output, *(p.read_bytes().decode("utf-8", "replace") for p in files)):
+    database = "".join(p.read_bytes().decode("utf-8", "replace") for p in (live / "out").glob("mailer.db*"))  # with the WAL
+    assert "Riverbend Beekeepers count record" in database and caplog.records
+    for text in (refused.output, dry.output, caplog.text, database, *(p.read_bytes().decode("utf-8", "replace") for p in files)):
         assert KEY not in text and "standin-key" not in text
 
 
@@ -277,3 +287,57 @@ def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
     assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[0]
     assert lines[0].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
     assert lines[1].startswith(f"{TODAY}-example  dry-run  done       ")
+
+
+def one_at_a_time(project: Path) -> None:
+    """Batches of 10 sent one after the other, without retries: which batch meets what is known."""
+    config = project / "mailer.toml"
+    config.write_text(config.read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
+
+
+def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path, standin: Any) -> None:
+    """A 502 from SendGrid's gateway may hide an accepted request: unknown, not retried, explained by `status`."""
+    one_at_a_time(live)
+    standin.answer(502)
+    result = mailer(*SEND, "--yes", "--no-test-ok")
+    campaign_id = f"{TODAY}-example"
+    gateway = "SendGrid's gateway answered 502 (Bad Gateway): it may have passed the request on, so SendGrid may have accepted it."
+    assert result.exit_code == 3
+    assert f"Warning: Batch 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(result.stderr.split())
+    assert sum(standin.seen_addresses().values()) == RECIPIENTS  # batch 1 went out once, never again
+    status = mailer("status", campaign_id).stdout
+    assert f"Recipients: {RECIPIENTS - 10} accepted, 10 unknown\n" in status
+    assert f"  10 unknown: {gateway}\n" in status
+    assert "10 recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a 502/504 from its gateway)" in status
+    assert status.endswith(f"run: mailer resume {campaign_id} --resend-unknown\n")
+
+
+def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) -> None:
+    """Ctrl-C during `mailer send`: a plain message, no traceback, nothing left in flight; resume sends the rest once."""
+    one_at_a_time(live)
+    standin.slow(0.3)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", *SEND, "--yes", "--no-test-ok"], cwd=live, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "SENDGRID_API_KEY": KEY},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    deadline = time.monotonic() + 30
+    while not standin.mail_sends and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    campaign_id = f"{TODAY}-example"
+    assert process.returncode == 1
+    assert err.endswith(
+        "Error: Stopped at your request after the requests in flight were answered.\n"
+        f"Continue later with: mailer resume {campaign_id}\n"
+    )
+    assert "Traceback" not in err
+    with db().connect() as connection:
+        counts = messages.counts(connection, campaign_id)
+    assert (counts["accepted"], counts["sending"]) == (10 * len(standin.mail_sends), 0)
+    assert counts["planned"] > 0
+    assert f"Campaign:  {campaign_id} (live, paused)" in mailer("status", campaign_id).stdout
+    assert mailer("resume", campaign_id).exit_code == 0
+    accepted = standin.accepted_addresses()
+    assert len(accepted) == RECIPIENTS and max(accepted.values()) == 1

@@ -1,8 +1,7 @@
-"""``mailer send``, ``test``, ``resume``, ``cancel``, ``campaigns``, ``status``: the sending area.
+"""``mailer send``, ``test`` and ``resume``: the commands that send (``campaigns``, ``status``, ``cancel``: cli/campaigns.py).
 
 In Python: ``plan.build(rendered, contact_list)``, ``send.start(engine, plan, ...)`` and
-``send.run(engine, campaign_id, rendered=..., transport=...)``; ``store.campaigns.rows`` and
-``send.outcome`` behind ``campaigns`` and ``status``.
+``send.run(engine, campaign_id, rendered=..., transport=...)``.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from sqlalchemy import Engine
 
 from mailer import compose, contacts, output, plan, release, send, store
 from mailer.cli import AppContext, main, pass_app
+from mailer.cli.campaigns import find_campaign
 from mailer.cli.lists import filter_options
 from mailer.config import Config
 from mailer.errors import ConfigError, ListError, SendError
@@ -172,7 +172,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool) -> N
     """
     config = app.config
     engine = store.connect(config.database.url)
-    campaign = _campaign(engine, campaign_id)
+    campaign = find_campaign(engine, campaign_id)
     if campaign.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
     rendered = compose.render(release.load(campaign.release_path), config=config, test=campaign.mode is Mode.TEST)
@@ -184,106 +184,6 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool) -> N
     scheduled = campaign.scheduled_at
     transport, _ = _transport(config, mode=campaign.mode, scheduled=None)
     _run(engine, campaign_id, rendered, transport, config, scheduled=scheduled, batch_id=campaign.sendgrid_batch_id, resend_unknown=resend_unknown)
-
-
-@main.command("cancel")
-@click.argument("campaign_id", metavar="CAMPAIGN")
-@pass_app
-def cancel_command(app: AppContext, campaign_id: str) -> None:
-    """Cancel a scheduled send (up to 10 minutes before it goes out).
-
-    \b
-    Example:
-        mailer cancel 2026-02-19-example
-    """
-    config = app.config
-    engine = store.connect(config.database.url)
-    campaign = _campaign(engine, campaign_id)
-    if not campaign.sendgrid_batch_id or campaign.scheduled_at is None:
-        raise SendError(f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled.")
-    if campaign.status is CampaignStatus.CANCELLED:
-        output.say(f"{campaign_id} is already cancelled.")
-        return
-    now = send.utcnow()
-    if campaign.scheduled_at <= now:
-        raise SendError(f"{campaign_id} was scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}; it has gone out already.")
-    if (campaign.scheduled_at - now).total_seconds() < 600:
-        output.warn("Less than 10 minutes before the send: SendGrid does not guarantee the cancellation.")
-    transport = SendGridTransport(api_key=config.api_key(os.environ), sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
-    transport.cancel_scheduled(campaign.sendgrid_batch_id)
-    campaigns.set_status(engine, campaign_id, CampaignStatus.CANCELLED)
-    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}.")
-
-
-@main.command("campaigns")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@pass_app
-def campaigns_command(app: AppContext, as_json: bool) -> None:
-    """List every campaign in the delivery log, newest first.
-
-    \b
-    Example:
-        mailer campaigns
-        mailer campaigns --json
-    """
-    engine = store.connect(app.config.database.url)
-    rows = campaigns.rows(engine)
-    rows = _with_figures(engine, rows)
-    if as_json:
-        output.print_json(rows)
-        return
-    if not rows:
-        output.say("No campaigns yet. Start with: mailer send RELEASE --list FILE --dry-run")
-        return
-    for r in rows:
-        done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
-        counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}" + "".join(
-            f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
-        )
-        figures = "".join(f", {r[k]:,} {k}" for k in ("delivered", "opened", "bounced") if k in r)
-        output.say(f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {r['created'][:16].replace('T', ' ')}  {counts}{figures}  {r['subject']}")
-
-
-@main.command("status")
-@click.argument("campaign_id", metavar="CAMPAIGN")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@pass_app
-def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
-    """Where one campaign stands: recipients per state, the errors, and what to do next.
-
-    \b
-    Example:
-        mailer status 2026-02-19-example
-    """
-    engine = store.connect(app.config.database.url)
-    campaign = _campaign(engine, campaign_id)
-    current = send.outcome(engine, campaign_id)
-    with engine.connect() as connection:
-        skipped = store.messages.skipped_by_reason(connection, campaign_id)
-    steps = send.advice(campaign_id, current.counts, mode=campaign.mode, status=campaign.status)
-    if campaign.scheduled_at and campaign.scheduled_at > send.utcnow() and campaign.status is not CampaignStatus.CANCELLED:
-        steps.insert(0, f"SendGrid holds these emails until {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}. To call the send off (up to 10 minutes before): mailer cancel {campaign_id}")
-    if as_json:
-        output.print_json({
-            "id": campaign_id, "mode": campaign.mode.value, "status": campaign.status.value, "subject": campaign.subject,
-            "created": campaign.created_at.isoformat(timespec="seconds"),
-            "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
-            "counts": dict(current.counts), "skipped": skipped,
-            "errors": [{"state": s, "error": e, "recipients": n} for s, e, n in current.errors], "next": steps,
-        })
-        return
-    output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {campaign.status.value})")
-    output.say(f"Subject:   {campaign.subject}")
-    output.say(f"Created:   {campaign.created_at:%Y-%m-%d %H:%M} UTC")
-    if campaign.scheduled_at:
-        output.say(f"Scheduled: {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}")
-    output.say("Recipients: " + ", ".join(f"{n:,} {state}" for state, n in current.counts.items() if n and state != MessageState.SKIPPED.value))
-    if skipped:
-        output.say("Skipped:   " + ", ".join(f"{n:,} {reason}" for reason, n in sorted(skipped.items())))
-    for state, error, count in current.errors:
-        output.say(f"  {count:,} {state}: {error}")
-    for step in steps:
-        output.say(step)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -391,16 +291,6 @@ def _slug(path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "release"
 
 
-def _campaign(engine: Engine, campaign_id: str) -> campaigns.Campaign:
-    found = campaigns.get(engine, campaign_id)
-    if found is None:
-        known = campaigns.ids(engine)
-        near = [c for c in known if campaign_id in c][:3]
-        hint = (f"Did you mean {', '.join(near)}? " if near else "") + "`mailer campaigns` lists them."
-        raise SendError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint)
-    return found
-
-
 def _journalist(email: str, list_paths: tuple[Path, ...]) -> Contact:
     for contact in contacts.load(list_paths).contacts:
         if contact.key == email.strip().lower():
@@ -421,13 +311,3 @@ def _staff(config: Config, to: tuple[str, ...], rendered: Rendered, journalist: 
     fields_for = (lambda c: dict(journalist.fields)) if journalist else (lambda c: {**stand_ins, **{k: v for k, v in c.fields.items() if v}})
     recipients = tuple(Contact(c.email, fields_for(c), c.source, c.row) for c in people.contacts)
     return ContactList(recipients, people.rejected, people.files)
-
-
-def _with_figures(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add the events' figures (delivered, opened, bounced ...) to live campaigns when available."""
-    try:
-        from mailer.reports import figures
-    except ImportError:  # the reports area is optional for sending
-        return rows
-    extra = figures.headline_figures(engine, [r["id"] for r in rows])
-    return [{**row, **extra.get(row["id"], {})} for row in rows]

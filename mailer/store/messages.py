@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, func, literal_column, select, update
 
 from mailer.models import MessageState
 from mailer.store.schema import message
@@ -111,10 +111,20 @@ def mark_batch(
         values["sg_message_id"] = sg_message_id
     statement = (
         update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.batch_no == batch_no, message.c.state == old.value)
+        .where(message.c.campaign_id == campaign_id, message.c.batch_no == batch_no, _not_indexed(message.c.state) == old.value)
         .values(**values)
     )
     return connection.execute(statement).rowcount or 0
+
+
+def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
+    """``column || ''``: the same value, but SQLite can no longer pick the (campaign_id, state) index.
+
+    Without statistics SQLite rates (campaign_id, state) as good as (campaign_id, batch_no)
+    and picks it, so `planned -> sending` for one batch scanned every planned row of the
+    campaign: 100k recipients spent ~2 s there. With the batch index a batch costs its own rows.
+    """
+    return column.concat("")
 
 
 def renumber(connection: Connection, campaign_id: str, keys: Collection[str], batch_no: int, *, now: datetime) -> None:

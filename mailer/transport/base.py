@@ -1,7 +1,7 @@
 """The Transport protocol and the values it passes: Batch in, BatchResult out.
 
 A transport either returns a BatchResult (SendGrid accepted the request) or raises one of
-the ``TransportError`` subclasses in ``mailer.errors``, which ``mailer.send`` turns into
+the ``TransportError`` subclasses in ``mailer.errors``, which ``mailer.dispatch`` turns into
 message states: Rejected -> failed, OutcomeUnknown -> unknown, RateLimited / Unavailable
 -> retried, TooLarge -> split, AuthError -> stop.
 """

@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import SecretStr
@@ -228,7 +229,11 @@ class SendGridTransport:
         if status == 429:
             return RateLimited("SendGrid asked us to slow down (429).", retry_after=self._retry_after(headers))
         if status in _UNKNOWN_STATUSES:
-            return OutcomeUnknown(f"SendGrid's gateway answered {status}: the request may have been accepted.", status=status)
+            return OutcomeUnknown(
+                f"SendGrid's gateway answered {status} ({HTTPStatus(status).phrase}): it may have passed the request on, "
+                "so SendGrid may have accepted it.",
+                status=status,
+            )
         text = "; ".join(_error_text(e) for e in errors) or f"HTTP {status}"
         return Unavailable(f"SendGrid answered {status}: {text}", status=status, hint=_RESUME_HINT)
 
