@@ -45,6 +45,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forg
     with engine.begin() as connection:
         erased = event_store.erase_messages(connection, key)
         events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
+        suppression_store.erase_removals(connection, key)
         suppression_store.replace(
             connection,
             suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),

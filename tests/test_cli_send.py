@@ -341,3 +341,12 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
     assert mailer("resume", campaign_id).exit_code == 0
     accepted = standin.accepted_addresses()
     assert len(accepted) == RECIPIENTS and max(accepted.values()) == 1
+
+
+@pytest.mark.parametrize("address", ["me@example", "me@example.org\r\nBcc: all@example.net"])
+def test_cli_test_refuses_a_bad_to_address(live: Path, standin: Any, address: str) -> None:
+    """A typo (or a line break) in --to is refused before anything is logged or sent."""
+    result = mailer("test", "releases/example.md", "--to", address)
+    assert result.exit_code == 2
+    assert f"Invalid value for --to: {address!r} is not an email address: " in result.stderr
+    assert standin.requests == [] and campaign_rows() == []

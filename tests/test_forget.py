@@ -97,3 +97,13 @@ def test_forget_cli_names_report_files_that_still_hold_the_address(store: Engine
     assert "2 report files in out/reports still hold the address; delete or edit them:" in result.output
     assert "out/reports/c1-recipients.csv" in result.output and "out/reports/c1-recipients.xlsx" in result.output
     assert "c2-opens.csv" not in result.output
+
+
+def test_forget_erases_the_removal_history(store: Engine) -> None:
+    """A lifted suppression's history names the address, so forgetting erases it too."""
+    suppression_store.add(store, [(ADDRESS, suppression_store.SuppressionReason.MANUAL, "phone")], source="manual")
+    suppression_store.remove(store, [ADDRESS], note="asked back in")
+    assert [r.email_key for r in suppression_store.removals(store)] == [ADDRESS]
+    forget.forget(store, ADDRESS)
+    assert suppression_store.removals(store) == []
+    assert suppressions(store)[ADDRESS][0] == "forgotten"

@@ -49,6 +49,17 @@ def test_suppressions_add_list_remove_round_trip() -> None:
     assert set(suppressions(engine())) == {"tom@example.org"}
 
 
+def test_suppressions_remove_records_why() -> None:
+    """Lifting a suppression keeps what it was and the reason given, shown by `list --removed`."""
+    run("suppressions", "add", "jane@example.org", "--reason", "asked by phone")
+    run("suppressions", "remove", "jane@example.org", "nobody@example.org", "--reason", "asked back in on 3 March")
+    code, out = run("suppressions", "list", "--removed", "--json")
+    assert code == 0
+    assert [(r["email"], r["was"], r["reason"]) for r in json.loads(out)] == [("jane@example.org", "manual", "asked back in on 3 March")]
+    code, out = run("suppressions", "list", "--removed")
+    assert "1 addresses taken off the suppression list" in out and "asked back in" in out
+
+
 def test_suppressions_list_filters_by_reason() -> None:
     """--reason shows only that kind of suppression."""
     suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550"), ("b@example.org", SuppressionReason.UNSUBSCRIBE, None)], source="webhook")

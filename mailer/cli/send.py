@@ -18,6 +18,7 @@ import click
 from sqlalchemy import Engine
 
 from mailer import compose, contacts, output, plan, release, send, store
+from mailer.addresses import validate
 from mailer.cli import AppContext, main, pass_app
 from mailer.cli.campaigns import find_campaign
 from mailer.cli.lists import filter_options
@@ -302,7 +303,7 @@ def _journalist(email: str, list_paths: tuple[Path, ...]) -> Contact:
 def _staff(config: Config, to: tuple[str, ...], rendered: Rendered, journalist: Contact | None) -> ContactList:
     """The test recipients, each with the journalist's fields (--as) or stand-ins for missing ones."""
     if to:
-        people = ContactList(tuple(Contact(a.strip(), {"email": a.strip()}, "--to", i) for i, a in enumerate(to, 1)), (), ())
+        people = ContactList(tuple(Contact(a, {"email": a}, "--to", i) for i, a in enumerate(_checked(to), 1)), (), ())
     elif config.lists.staff is not None:
         people = contacts.load([config.lists.staff])
     else:
@@ -311,3 +312,14 @@ def _staff(config: Config, to: tuple[str, ...], rendered: Rendered, journalist: 
     fields_for = (lambda c: dict(journalist.fields)) if journalist else (lambda c: {**stand_ins, **{k: v for k, v in c.fields.items() if v}})
     recipients = tuple(Contact(c.email, fields_for(c), c.source, c.row) for c in people.contacts)
     return ContactList(recipients, people.rejected, people.files)
+
+
+def _checked(addresses: tuple[str, ...]) -> list[str]:
+    """--to addresses, validated as strictly as list rows: a typo is an error, not a bounce."""
+    valid = []
+    for address in addresses:
+        normalized, why = validate(address.strip())
+        if normalized is None:
+            raise click.BadParameter(f"{address!r} is not an email address: {why}", param_hint="--to")
+        valid.append(normalized)
+    return valid

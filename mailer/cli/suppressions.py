@@ -69,9 +69,12 @@ def sync_command(app: AppContext) -> None:
 @suppressions_group.command("list")
 @click.option("--reason", "reason_filter", type=click.Choice([r.value for r in SuppressionReason]), help="Only this reason.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--removed", is_flag=True, help="Show the addresses taken off the list instead, and why.")
 @pass_app
-def list_command(app: AppContext, reason_filter: str | None, as_json: bool) -> None:
+def list_command(app: AppContext, reason_filter: str | None, as_json: bool, removed: bool) -> None:
     """Show every suppressed address, newest first, with why and since when.
+
+    --removed shows instead who was taken off the list, when, and the reason given.
 
     \b
     Example:
@@ -80,6 +83,19 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool) -> N
     from mailer.store import suppressions as suppression_store
 
     engine = _connect(app)
+    if removed:
+        lifted = suppression_store.removals(engine)
+        if as_json:
+            output.print_json(
+                [{"email": r.email_key, "was": r.previous_reason, "reason": r.note, "removed": r.removed_at.isoformat()} for r in lifted]
+            )
+            return
+        output.table(
+            f"{len(lifted)} addresses taken off the suppression list",
+            ["email", "was", "removed (UTC)", "reason"],
+            [(r.email_key, r.previous_reason, r.removed_at.strftime("%Y-%m-%d %H:%M"), r.note) for r in lifted],
+        )
+        return
     entries = [s for s in suppression_store.all(engine) if reason_filter is None or s.reason == reason_filter]
     if as_json:
         output.print_json(
@@ -131,7 +147,7 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
 
     engine = _connect(app)
     before = {e.strip().lower(): suppression_store.find(engine, e) for e in emails}
-    removed = suppression_store.remove(engine, list(before))
+    removed = suppression_store.remove(engine, list(before), note=note)
     for address, entry in before.items():
         if entry is None:
             output.say(f"{address} was not suppressed.")

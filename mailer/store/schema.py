@@ -115,3 +115,15 @@ suppression = Table(
     Column("note", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Who was taken off the suppression list, when and why: `suppressions remove --reason` keeps
+# the answer to "why are we mailing this journalist again?".
+suppression_removal = Table(
+    "suppression_removal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email_key", Text, nullable=False, index=True),
+    Column("previous_reason", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=False),
+)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.models import SuppressionReason
-from mailer.store.schema import suppression
+from mailer.store.schema import suppression, suppression_removal
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +94,49 @@ def find(engine: Engine, address: str) -> Suppression | None:
     return None if row is None else _from_row(row)
 
 
-def remove(engine: Engine, addresses: Iterable[str]) -> int:
-    """Lift suppressions; returns how many addresses were suppressed before."""
+def remove(engine: Engine, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> int:
+    """Lift suppressions, recording for each lifted address what it was and why it was lifted.
+
+    Returns how many addresses were suppressed before.
+    """
     keys = [address.strip().lower() for address in addresses]
+    stamp = now or datetime.now(UTC)
     with engine.begin() as connection:
-        result = connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
+        lifted = connection.execute(
+            select(suppression.c.email_key, suppression.c.reason).where(suppression.c.email_key.in_(keys))
+        ).all()
+        if lifted:
+            connection.execute(
+                suppression_removal.insert(),
+                [{"email_key": key, "previous_reason": reason, "note": note, "removed_at": stamp} for key, reason in lifted],
+            )
+        connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
+    return len(lifted)
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """An address taken off the suppression list, and why."""
+
+    email_key: str
+    previous_reason: str
+    note: str
+    removed_at: datetime
+
+
+def removals(engine: Engine) -> list[Removal]:
+    """Every lifted suppression, newest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
+        return [
+            Removal(r.email_key, r.previous_reason, r.note, r.removed_at if r.removed_at.tzinfo else r.removed_at.replace(tzinfo=UTC))
+            for r in rows
+        ]
+
+
+def erase_removals(connection: Connection, address: str) -> int:
+    """Forget the removal history of one address (part of `mailer forget`)."""
+    result = connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key == address.strip().lower()))
     return result.rowcount
 
 
