@@ -1,7 +1,7 @@
 """A local stand-in for SendGrid's v3 API, served by uvicorn on 127.0.0.1 in a thread.
 
 It records every request, checks /v3/mail/send bodies against SendGrid's own OpenAPI
-description (/work/shared/sendgrid/tsg_mail_v3.json, with the known gaps patched) and
+description (tests/data/sendgrid/tsg_mail_v3.json, copied unchanged from shared/sendgrid/; the known gaps patched) and
 against the limits the description does not encode (SENDGRID.md §1.1), and answers as
 SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with {"errors": [...]}.
 Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay,
@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-SPEC = Path("/work/shared/sendgrid/tsg_mail_v3.json")
+SPEC = Path(__file__).parent / "data" / "sendgrid" / "tsg_mail_v3.json"
 SPEC_URI = "urn:sendgrid:tsg_mail_v3"
 MAX_RECIPIENTS = 1000
 MAX_ARG_BYTES = 10_000
