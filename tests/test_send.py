@@ -15,13 +15,13 @@ from send_fixtures import (
     states,
     transport_for,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from mailer import plan, send
 from mailer.errors import AuthError, SendError
-from mailer.models import CampaignStatus, Mode, RejectReason
-from mailer.store import campaigns
+from mailer.models import CampaignStatus, MessageState, Mode, RejectReason
+from mailer.store import campaigns, messages
 from mailer.store.schema import campaign, message
 
 RELEASE = rendered()
@@ -234,3 +234,15 @@ def test_send_advice_says_what_to_do() -> None:
     assert steps[1].endswith("only if you are sure they did not get it, run: mailer resume c-1 --resend-unknown")
     assert steps[2].startswith("1 recipient(s) failed")
     assert send.advice("c-1", {"accepted": 5}) == ["All sent. Read opens and bounces later with: mailer report c-1"]
+
+
+def test_send_batch_update_reads_only_its_batch(store: Engine) -> None:
+    """A batch's state change finds its rows through the batch index, not by scanning every planned row."""
+    campaign_id, _ = started(store, 30)
+    updates: list[tuple[str, Any]] = []
+    event.listen(store, "before_cursor_execute", lambda conn, cursor, sql, params, *_: updates.append((sql, params)) if sql.startswith("UPDATE") else None)
+    with store.begin() as connection:
+        assert messages.mark_batch(connection, campaign_id, 2, old=MessageState.PLANNED, new=MessageState.SENDING, now=send.utcnow()) == 10
+        ((sql, params),) = updates
+        plan_text = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "ix_message_campaign_batch" in plan_text

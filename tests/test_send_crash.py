@@ -109,8 +109,11 @@ def test_crash_after_answer_before_log_update(tmp_path: Path, db_url: str, store
     assert process.returncode == -9, err
     campaign_id = out.split()[0]
     final = resume_and_check(store, standin, campaign_id)
-    assert Counter(final.values()) == {"accepted": 40, "unknown": 10}
-    assert {a for a, s in final.items() if s == "unknown"} == {f"j{i:05d}@example.org" for i in range(20, 30)}
+    unknown = {a for a, s in final.items() if s == "unknown"}
+    batch = {n: {f"j{i:05d}@example.org" for i in range(10 * (n - 1), 10 * n)} for n in (2, 3)}
+    # Batch 3 is unknown. Batch 2 is too when the kill came before its answer was committed
+    # (the main thread logs batch 2 while batch 3's request is out: a race this test allows).
+    assert unknown in (batch[3], batch[2] | batch[3])
     assert sum(standin.seen_addresses().values()) == RECIPIENTS
 
 
@@ -122,5 +125,5 @@ def test_crash_then_resend_unknown_reaches_everyone(tmp_path: Path, db_url: str,
     campaign_id = out.split()[0]
     transport = transport_for(standin, config_for(standin.url))
     outcome = send.run(store, campaign_id, rendered=rendered(), transport=transport, resend_unknown=True)
-    assert outcome.counts["accepted"] == RECIPIENTS and outcome.recovered_unknown == 10
+    assert outcome.counts["accepted"] == RECIPIENTS and outcome.recovered_unknown in (10, 20)  # batch 3, maybe 2
     assert standin.accepted_addresses()["j00020@example.org"] == 2  # the price of choosing to resend
