@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from mailer import output
 from mailer.config import Config
 from mailer.errors import MailerError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 
 @dataclass
 class AppContext:
@@ -26,12 +29,22 @@ class AppContext:
 
     config_path: Path | None
     _config: Config | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
         if self._config is None:
             self._config = config_module.from_environment(self.config_path)
         return self._config
+
+    @property
+    def engine(self) -> Engine:
+        """The delivery log, opened on first use (so list commands never load SQLAlchemy)."""
+        if self._engine is None:
+            from mailer import store
+
+            self._engine = store.connect(self.config.database.url)
+        return self._engine
 
 
 # Which module registers each top-level command. Modules are imported only when their

@@ -31,7 +31,7 @@ def campaigns_command(app: AppContext, as_json: bool) -> None:
         mailer campaigns
         mailer campaigns --json
     """
-    engine = store.connect(app.config.database.url)
+    engine = app.engine
     rows = campaigns.rows(engine)
     rows = _with_figures(engine, rows)
     if as_json:
@@ -60,7 +60,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     Example:
         mailer status 2026-02-19-example
     """
-    engine = store.connect(app.config.database.url)
+    engine = app.engine
     campaign = find_campaign(engine, campaign_id)
     current = send.outcome(engine, campaign_id)
     with engine.connect() as connection:
@@ -102,7 +102,7 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
         mailer cancel 2026-02-19-example
     """
     config = app.config
-    engine = store.connect(config.database.url)
+    engine = app.engine
     campaign = find_campaign(engine, campaign_id)
     if not campaign.sendgrid_batch_id or campaign.scheduled_at is None:
         raise SendError(f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled.")

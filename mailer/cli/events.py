@@ -41,7 +41,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure)
     if insecure and not config.webhook.verification_key and not webhook.is_loopback(host):
         output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
-    engine = store.connect(config.database.url)
+    engine = app.engine
     webhook.tune_for_ingest(engine)
     application = webhook.create_app(config=config, engine=engine)  # checks the key before listening
     signed = "signed requests only" if config.webhook.verification_key else "WITHOUT signature checks"
@@ -88,7 +88,7 @@ def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
     """
     batch = [event for path in files for event in events.read_file(path)]
-    engine = store.connect(app.config.database.url)
+    engine = app.engine
     totals = [0, 0, 0, 0]
     with output.progress("Importing events", total=len(batch)) as advance:
         for start in range(0, len(batch), IMPORT_CHUNK):

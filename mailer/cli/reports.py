@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mailer import forget as forget_module
-from mailer import output, reports, store
+from mailer import output, reports
 from mailer.cli import AppContext, main, pass_app
 from mailer.reports import formats
 
@@ -39,7 +39,7 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
     Example:
         mailer report 2026-02-19-wetlands-report --kind bounces --format csv -o bounces.csv
     """
-    engine = store.connect(app.config.database.url)
+    engine = app.engine
     if fmt == "table":
         _print_table(engine, campaign_id, kind)
         return
@@ -86,7 +86,7 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     """
     if not yes:
         click.confirm(f"Erase everything the delivery log holds about {email}?", abort=True)
-    engine = store.connect(app.config.database.url)
+    engine = app.engine
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(

@@ -76,7 +76,7 @@ def send_command(
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
     """
     config = app.config
-    engine = store.connect(config.database.url)
+    engine = app.engine
     now = send.utcnow()
     scheduled = send.parse_at(at_text, now=now) if at_text else None
     rendered = compose.render(release.load(release_path), config=config)
@@ -139,7 +139,7 @@ def test_command(
     if as_email and not list_paths:
         raise click.UsageError("--as needs --list FILE to find the journalist in.")
     config = app.config
-    engine = store.connect(config.database.url)
+    engine = app.engine
     rendered = compose.render(release.load(release_path), config=config, test=True)
     journalist = _journalist(as_email, list_paths) if as_email else None
     staff = _staff(config, to, rendered, journalist)
@@ -172,7 +172,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool) -> N
         mailer resume 2026-02-19-example --resend-unknown
     """
     config = app.config
-    engine = store.connect(config.database.url)
+    engine = app.engine
     campaign = find_campaign(engine, campaign_id)
     if campaign.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")

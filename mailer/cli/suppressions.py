@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -14,9 +13,6 @@ from mailer.cli import AppContext, main, pass_app
 from mailer.cli.lists import lists_group
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 # `mailer lists ...` imports this module on every run (it registers `lists prune`), so the
 # store, SQLAlchemy, the sendgrid library and the list reader load inside the commands.
@@ -49,7 +45,7 @@ def sync_command(app: AppContext) -> None:
 
     config = app.config
     api_key = config.api_key(os.environ)
-    engine = _connect(app)
+    engine = app.engine
     with output.progress("Reading SendGrid's lists", total=None) as advance:
         result = suppression_sync.sync(
             engine,
@@ -82,7 +78,7 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
     """
     from mailer.store import suppressions as suppression_store
 
-    engine = _connect(app)
+    engine = app.engine
     if removed:
         lifted = suppression_store.removals(engine)
         if as_json:
@@ -126,7 +122,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     from mailer.store import suppressions as suppression_store
 
     _check_addresses(emails)
-    engine = _connect(app)
+    engine = app.engine
     added = suppression_store.add(engine, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
     already = len({e.strip().lower() for e in emails}) - added
     output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already {'was' if already == 1 else 'were'}." if already else "."))
@@ -145,7 +141,7 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     """
     from mailer.store import suppressions as suppression_store
 
-    engine = _connect(app)
+    engine = app.engine
     before = {e.strip().lower(): suppression_store.find(engine, e) for e in emails}
     removed = suppression_store.remove(engine, list(before), note=note)
     for address, entry in before.items():
@@ -173,7 +169,7 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
 
     if out.resolve() == file.resolve():
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    engine = _connect(app)
+    engine = app.engine
     loaded = contacts.load([file])
     pruned = contacts.suppress(loaded, suppression_store.reasons(engine))
     written = contacts.write_clean(pruned, out)
@@ -186,12 +182,6 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
-
-
-def _connect(app: AppContext) -> Engine:
-    from mailer import store
-
-    return store.connect(app.config.database.url)
 
 
 def _check_addresses(emails: tuple[str, ...]) -> None:
