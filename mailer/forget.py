@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.store import events as event_store
+from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
 __all__ = ["Forgotten", "exports_mentioning", "forget"]
@@ -43,7 +44,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forg
         raise MailerError(f'"{address}" is not an email address.', hint="Give the full address, for example jane@example.org")
     before = suppression_store.find(engine, key)
     with engine.begin() as connection:
-        erased = event_store.erase_messages(connection, key)
+        erased = message_store.erase_address(connection, key)
         events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
         suppression_store.erase_removals(connection, key)
         suppression_store.replace(

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 from mailer.events.parse import Event
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
+from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
 # What SendGrid's `dropped` reasons mean for the suppression table (DOCS event.md).
@@ -124,14 +125,14 @@ def _stored_before(engine: Engine, events: Sequence[Event]) -> set[str]:
     return {e.dedupe_key for e in events if e.dedupe_key in known_content or e.sg_event_id in known_ids}
 
 
-def _link(engine: Engine, events: Sequence[Event]) -> dict[int, event_store.MessageLink]:
+def _link(engine: Engine, events: Sequence[Event]) -> dict[int, message_store.MessageLink]:
     """Index in ``events`` -> the message it is about, by custom_args key, else address and time."""
     with engine.connect() as connection:
-        by_key = event_store.messages_by_key(connection, {e.message_key for e in events if e.message_key})
+        by_key = message_store.by_key(connection, {e.message_key for e in events if e.message_key})
         links = {i: by_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_key}
         orphans = [i for i, e in enumerate(events) if i not in links and e.email]
         if orphans:
-            candidates = event_store.messages_by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
+            candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
             for index in orphans:
                 match = _best_candidate(events[index], candidates.get(events[index].email or "", []))
                 if match is not None:
@@ -139,7 +140,7 @@ def _link(engine: Engine, events: Sequence[Event]) -> dict[int, event_store.Mess
     return links
 
 
-def _best_candidate(event: Event, candidates: Sequence[event_store.MessageLink]) -> event_store.MessageLink | None:
+def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink]) -> message_store.MessageLink | None:
     """The message an event without custom_args is about, or None when it is not ours.
 
     An event naming a request (``sg_message_id``) belongs to the message of that request; one
@@ -156,7 +157,7 @@ def _best_candidate(event: Event, candidates: Sequence[event_store.MessageLink])
     return max(earlier, key=lambda c: c.created_at) if earlier else None
 
 
-def _row(event: Event, link: event_store.MessageLink | None) -> dict[str, Any]:
+def _row(event: Event, link: message_store.MessageLink | None) -> dict[str, Any]:
     return {
         "sg_event_id": event.sg_event_id,
         "dedupe_key": event.dedupe_key,
@@ -175,11 +176,11 @@ def _row(event: Event, link: event_store.MessageLink | None) -> dict[str, Any]:
     }
 
 
-def _advance_messages(connection: Connection, linked: Sequence[tuple[Event, event_store.MessageLink]], now: datetime) -> None:
+def _advance_messages(connection: Connection, linked: Sequence[tuple[Event, message_store.MessageLink]], now: datetime) -> None:
     """Settle unknown messages SendGrid reports on, and move each delivery forward only."""
     unsettled = {MessageState.UNKNOWN.value, MessageState.SENDING.value}
     reported = {link.message_id for event, link in linked if event.event in KNOWN_TYPES and link.state in unsettled}
-    event_store.settle_unknown(connection, reported, now=now)
+    message_store.settle_unknown(connection, reported, now=now)
     furthest: dict[int, Delivery] = {}
     for event, link in linked:
         delivery = event.delivery
@@ -189,7 +190,7 @@ def _advance_messages(connection: Connection, linked: Sequence[tuple[Event, even
         if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
             furthest[link.message_id] = delivery
     # The SQL keeps the forward-only rule too, for another worker writing the same message.
-    event_store.advance_delivery(connection, furthest, now=now)
+    message_store.advance_delivery(connection, furthest, now=now)
 
 
 def _as_delivery(value: str | None) -> Delivery | None:

@@ -22,6 +22,7 @@ from mailer.errors import ReportError
 from mailer.models import Delivery, MessageState, Mode
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
+from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 
@@ -147,7 +148,7 @@ def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[st
     states: dict[str, Counter[str]] = defaultdict(Counter)
     deliveries: dict[str, Counter[str]] = defaultdict(Counter)
     skipped: dict[str, Counter[str]] = defaultdict(Counter)
-    for cid, state, skip_reason, delivery, n in event_store.message_tallies(connection, infos):
+    for cid, state, skip_reason, delivery, n in message_store.tallies(connection, infos):
         states[cid][state] += n
         if state == MessageState.SKIPPED.value:
             skipped[cid][skip_reason or "other"] += n

@@ -1,7 +1,8 @@
 """The event table read for reports: per-campaign tallies, timelines, per-message rollups.
 
 The read side of ``store/events.py``, kept apart so each stays short; every query is grouped
-in the database, so a 1M-event campaign reports in about a second.
+in the database, so a 1M-event campaign reports in about a second. The message rows the
+events are rolled up onto come from ``store/messages.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, case, func, null, select
 
-from mailer.store.schema import event, message
+from mailer.store import messages
+from mailer.store.schema import event
 
 ENGAGEMENT = ("open", "click", "spamreport", "unsubscribe", "group_unsubscribe")
 
@@ -41,16 +43,6 @@ class MessageActivity:
     bounce_classification: str | None
     bounce_reason: str | None
     bounce_time: int | None
-
-
-def message_tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[str, str, str | None, str | None, int]]:
-    """(campaign, state, skip_reason, delivery, count) over each campaign's message rows."""
-    query = (
-        select(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery, func.count())
-        .where(message.c.campaign_id.in_(list(campaign_ids)))
-        .group_by(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery)
-    )
-    return [tuple(row) for row in connection.execute(query)]
 
 
 def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -157,14 +149,9 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
         )
         for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
             bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
-    columns = (
-        message.c.id, message.c.email, message.c.fields["first_name"].as_string(), message.c.fields["last_name"].as_string(),
-        message.c.fields["outlet"].as_string(), message.c.state, message.c.skip_reason, message.c.delivery,
-    )
     none4: tuple[Any, ...] = (None, None, None, None)
     result = []
-    query = select(*columns).where(message.c.campaign_id == campaign_id).order_by(message.c.id)
-    for row in connection.execute(query):
+    for row in messages.recipients(connection, campaign_id):
         values: tuple[Any, ...] = tuple(row)
         mid, email, first, last, outlet, state, skip_reason, delivery = values
         first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))

@@ -1,21 +1,31 @@
-"""The only SQL for the message table: the plan's rows, and batch-level state changes.
+"""The only SQL for the message table: the plan's rows, their sending, events and reports.
 
-Every state change touches a whole batch in ONE statement (``WHERE campaign_id AND batch_no
-AND state``), so logging 100k recipients costs a few hundred statements, not 100k.
+In order below: writing the plan and moving whole batches through sending; finding the
+message an event is about and moving its delivery forward; the reads reports group and
+list; and erasing one address. Every send-time state change touches a whole batch in ONE
+statement (``WHERE campaign_id AND batch_no AND state``), so logging 100k recipients costs a
+few hundred statements, not 100k.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
 
-from mailer.models import MessageState
+from mailer.models import DELIVERY_RANK, Delivery, MessageState
+from mailer.store.bulk import chunks, executemany
 from mailer.store.schema import message
+
+# States in which a message may have reached SendGrid, so an event can be about it.
+SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
+
+
+# The plan, and its batches moving through sending.
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +182,140 @@ def addresses(connection: Connection, campaign_id: str, *, state: MessageState) 
     """The addresses of one campaign in one state (for status listings and tests)."""
     query = select(message.c.email).where(message.c.campaign_id == campaign_id, message.c.state == state.value).order_by(message.c.id)
     return list(connection.scalars(query))
+
+
+# Events: which message each is about, and what it changes.
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLink:
+    """The message row an event is about, as it stood when the batch arrived."""
+
+    message_id: int
+    campaign_id: str
+    sg_message_id: str | None
+    created_at: int  # unix seconds (0 when looked up by key: not needed then)
+    state: str
+    delivery: str | None
+
+
+def by_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
+    """Message rows by their opaque key (what custom_args["message"] carries)."""
+    found: dict[str, MessageLink] = {}
+    columns = (message.c.key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
+    for chunk in chunks(keys):
+        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(select(*columns).where(message.c.key.in_(chunk))):
+            found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
+    return found
+
+
+def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, list[MessageLink]]:
+    """Messages sent (or possibly sent) to each address, for events without custom_args."""
+    found: dict[str, list[MessageLink]] = {}
+    columns = (
+        message.c.email_key, message.c.id, message.c.campaign_id, message.c.sg_message_id,
+        message.c.created_at, message.c.state, message.c.delivery,
+    )
+    for chunk in chunks(addresses):
+        query = select(*columns).where(message.c.email_key.in_(chunk), message.c.state.in_(SENT_STATES))
+        for row in connection.execute(query):
+            link = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at), row.state, row.delivery)
+            found.setdefault(row.email_key, []).append(link)
+    return found
+
+
+def _unix(value: datetime | None) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:  # SQLite returns naive datetimes; the log writes UTC
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def settle_unknown(connection: Connection, message_ids: Collection[int], *, now: datetime) -> int:
+    """Messages whose fate was unknown (or left mid-send) are accepted: SendGrid reported them."""
+    settled = 0
+    for chunk in chunks(message_ids):
+        statement = (
+            update(message)
+            .where(message.c.id.in_(chunk), message.c.state.in_((MessageState.UNKNOWN.value, MessageState.SENDING.value)))
+            .values(state=MessageState.ACCEPTED.value, error=None, updated_at=now)
+        )
+        settled += connection.execute(statement).rowcount
+    return settled
+
+
+# models.DELIVERY_RANK in SQL, so the forward-only rule holds against another writer too.
+_RANK = case(
+    *((message.c.delivery == delivery.value, rank) for delivery, rank in DELIVERY_RANK.items()),
+    else_=0,
+)
+
+
+def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *, now: datetime) -> None:
+    """Set each message's delivery, but only where that moves it to a later rank."""
+    if not furthest:
+        return
+    statement = (
+        update(message)
+        .where(message.c.id == bindparam("target_id"), _RANK < bindparam("target_rank"))
+        .values(delivery=bindparam("target_delivery"), updated_at=bindparam("stamp"))
+    )
+    to_driver = message.c.updated_at.type.bind_processor(connection.dialect)
+    stamp = to_driver(now) if to_driver else now
+    rows = [
+        {"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": stamp}
+        for mid, d in furthest.items()
+    ]
+    executemany(connection, statement, rows)
+
+
+# Reports: grouped figures and the per-journalist listing.
+
+
+def tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[str, str, str | None, str | None, int]]:
+    """(campaign, state, skip_reason, delivery, count) over each campaign's message rows."""
+    query = (
+        select(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery, func.count())
+        .where(message.c.campaign_id.in_(list(campaign_ids)))
+        .group_by(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery)
+    )
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
+    """A campaign's message rows in id order, as the per-journalist reports list them.
+
+    Each row is (id, email, first name, last name, outlet, state, skip_reason, delivery), the
+    names and outlet read from the contact snapshot. The result streams from the cursor: a
+    100k-row export never holds a second copy of it.
+    """
+    fields = message.c.fields
+    query = (
+        select(
+            message.c.id, message.c.email, fields["first_name"].as_string(), fields["last_name"].as_string(),
+            fields["outlet"].as_string(), message.c.state, message.c.skip_reason, message.c.delivery,
+        )
+        .where(message.c.campaign_id == campaign_id)
+        .order_by(message.c.id)
+    )
+    return connection.execute(query)
+
+
+# Erasure (``mailer forget``).
+
+
+def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]:
+    """Blank the address, contact snapshot and source of every message row to ``address``.
+
+    Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
+    counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
+    """
+    rows = connection.execute(select(message.c.id, message.c.campaign_id).where(message.c.email_key == address)).all()
+    for chunk in chunks([row.id for row in rows]):
+        connection.execute(
+            update(message)
+            .where(message.c.id.in_(chunk))
+            .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
+        )
+    return [(row.id, row.campaign_id) for row in rows]
