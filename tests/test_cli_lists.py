@@ -6,12 +6,10 @@ import csv
 import json
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from mailer.cli import main
-from mailer.cli.lists import filter_options
 
 ROOT = Path(__file__).parent.parent
 PRESS = str(ROOT / "lists" / "press.csv")
@@ -180,18 +178,3 @@ def test_lists_clean_output_checks_clean(tmp_path: Path) -> None:
     code, stdout, _ = run("lists", "check", "--json", str(out))
     data = json.loads(stdout)
     assert (code, data["rows"], data["valid"], data["rejected"]) == (0, 41, 41, [])
-
-
-def test_lists_filter_options_pass_where_and_tag_tuples() -> None:
-    """filter_options adds repeatable --where and --tag, passed on as tuples."""
-    seen: dict[str, object] = {}
-
-    @click.command()
-    @filter_options
-    def probe(where: tuple[str, ...], tag: tuple[str, ...]) -> None:
-        seen.update(where=where, tag=tag)
-
-    result = CliRunner().invoke(probe, ["--where", "beat=health", "--where", "country=US,CA", "--tag", "science"])
-    assert result.exit_code == 0, result.output
-    assert seen == {"where": ("beat=health", "country=US,CA"), "tag": ("science",)}
-    assert "--where FIELD=VALUE" in CliRunner().invoke(probe, ["--help"]).output

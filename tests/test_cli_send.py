@@ -23,7 +23,7 @@ from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
 from mailer.reports import figures
 from mailer.store import connect, messages, suppressions
-from mailer.store.schema import campaign
+from mailer.store.schema import campaign, message
 
 ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"
@@ -82,6 +82,23 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     files = sorted(p.name for p in (project / "out" / "outbox" / campaign_id).iterdir())
     assert len([f for f in files if f.endswith(".eml")]) == RECIPIENTS and "batch-0001.json" in files
     assert [(r["id"], r["mode"], r["status"]) for r in campaign_rows()] == [(campaign_id, "dry-run", "done")]
+
+
+def test_cli_send_where_and_tag_narrow_the_recipients(project: Path) -> None:
+    """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
+    result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)
+    assert result.exit_code == 0, result.output
+    assert "Lists:      lists/press.csv (filter: beat=health,science tag=vip tag=print)\n" in result.stdout
+    assert "Recipients: 6\nSkipped:    43 (2 duplicate, 35 filtered, 5 invalid, 1 missing)\n" in result.stdout
+    eml = sorted(p.name for p in (project / "out" / "outbox" / f"{TODAY}-example").glob("*.eml"))
+    assert len(eml) == 6
+    with db().connect() as connection:
+        rows = [dict(r) for r in connection.execute(select(message.c.email, message.c.state, message.c.skip_reason)).mappings()]
+    assert sorted(r["email"] for r in rows if r["state"] != "skipped") == [
+        "amara.okafor@example.com", "chen.jing@example.org", "emma.schmidt@example.org",
+        "isabella.thomas@example.com", "li.wei@example.org", "yuki.tanaka@example.com",
+    ]
+    assert sum(1 for r in rows if r["skip_reason"] == "filtered") == 35
 
 
 def test_cli_send_refuses_without_terminal_or_yes(live: Path, standin: Any) -> None:
@@ -177,6 +194,23 @@ def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, stan
     assert second.exit_code == 0, second.output
     assert "Warning: LI.WEI@example.org is suppressed but will be mailed, as you asked." in second.stderr
     assert standin.accepted_addresses()["li.wei@example.org"] == 1
+
+
+def test_cli_test_send_skips_suppressed_staff_unless_overridden(live: Path, standin: Any) -> None:
+    """Promise 3 holds for test sends too: a suppressed staff address is not mailed unless named."""
+    suppressions.add(db(), [("raj.patel@example.org", SuppressionReason.SPAM_REPORT, None)], source="manual")
+    first = mailer("test", "releases/example.md")
+    assert first.exit_code == 0, first.output
+    assert f"to press@example.org, dana.fields@example.org, alex.moreau@example.org\n" in first.stdout
+    assert [p["to"][0]["email"] for p in standin.mail_sends[0].body["personalizations"]] == [a for a in STAFF if a != "raj.patel@example.org"]
+    only_him = mailer("test", "releases/example.md", "--to", "Raj.Patel@example.org")
+    assert only_him.exit_code == 1
+    assert "Error: Nobody to send the test to.\n" in only_him.stderr
+    assert len(standin.mail_sends) == 1
+    second = mailer("test", "releases/example.md", "--override-suppression", "raj.patel@example.org")
+    assert second.exit_code == 0, second.output
+    assert "Warning: raj.patel@example.org is suppressed but will be mailed, as you asked." in second.stderr
+    assert standin.accepted_addresses()["raj.patel@example.org"] == 1
 
 
 def test_cli_embargo_refuses_early_live_send(live: Path, standin: Any) -> None:

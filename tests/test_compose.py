@@ -122,6 +122,23 @@ def test_compose_substitutions_escape_per_part(tmp_path: Path) -> None:
     assert rendered.fields == ("outlet",)
 
 
+def test_compose_contact_fields_in_attributes_stay_inside_them(tmp_path: Path) -> None:
+    """A value with quotes and brackets in an alt text, a link title or an href stays that attribute's value."""
+    body = (
+        '![Photo for {{ contact.outlet }}](https://www.example.org/a.png)\n\n'
+        '[Your page](https://www.example.org/p?o={{ contact.outlet }} "For {{ contact.outlet }}")\n'
+    )
+    rendered = _render(_write(tmp_path, "", body))
+    value = 'Tom "The Bull" <b onclick=x> & Co'
+    doc = lxml.html.document_fromstring(compose.personalize(rendered, {"outlet": value}).html)
+    image = doc.get_element_by_id("body").find(".//img")
+    link = doc.get_element_by_id("body").find(".//a")
+    assert image.get("alt") == f"Photo for {value}"
+    assert link.get("title") == f"For {value}"
+    assert link.get("href") == 'https://www.example.org/p?o=Tom%20"The%20Bull"%20<b%20onclick=x>%20&%20Co'
+    assert doc.find(".//b") is None and "onclick" not in image.attrib and "onclick" not in link.attrib
+
+
 def test_compose_tokens_inside_urls_survive_inlining(tmp_path: Path) -> None:
     """premailer percent-encodes href values: a contact field inside a link still becomes the right URL."""
     path = _write(tmp_path, "", "[Your page](https://www.example.org/p?outlet={{ contact.outlet | urlencode }}&n={{ contact.name }})\n")

@@ -64,6 +64,7 @@ def _dom(html: str) -> str:
 @given(first_name=VALUE, outlet=VALUE, beat=VALUE)
 @example(first_name="-~c.outlet.h~-", outlet="-~c.first_name.h~-", beat="-~c.beat.u~-")
 @example(first_name="<script>alert(1)</script>", outlet="AT&T", beat="Zoë 😀")
+@example(first_name='Jo "JJ" <b onclick=x>', outlet='The "Bee" & Co', beat='a"b c')  # quotes in attributes and URLs
 def test_personalize_equals_direct_render(
     loaded: release.Release, rendered: object, first_name: str, outlet: str, beat: str
 ) -> None:

@@ -296,10 +296,14 @@ def test_contacts_bad_file_is_refused_with_what_to_do(name: str, message: str, h
 
 def test_contacts_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
     """A name that does not exist, or a folder, is a ListError, not a traceback."""
-    with pytest.raises(ListError, match="nope.csv: no such file."):
+    with pytest.raises(ListError) as missing:
         contacts.check([tmp_path / "nope.csv"])
-    with pytest.raises(ListError, match="this is a folder, not a list file."):
+    assert missing.value.message == f"{tmp_path / 'nope.csv'}: no such file."
+    assert missing.value.hint == "Check the file name and folder (ls lists/ shows the lists you have)."
+    with pytest.raises(ListError) as folder:
         contacts.check([tmp_path])
+    assert folder.value.message == f"{tmp_path}: this is a folder, not a list file."
+    assert folder.value.hint == "Name the CSV file inside it, for example lists/press.csv."
 
 
 def test_contacts_windows_1252_is_decoded_not_guessed() -> None:
@@ -465,8 +469,9 @@ def test_contacts_write_rejects_never_repeats_a_column_name(tmp_path: Path) -> N
 
 def test_contacts_write_to_a_folder_is_refused(tmp_path: Path) -> None:
     """Writing to a folder name is a ListError, not a traceback."""
-    with pytest.raises(ListError, match="this is a folder; give a file name to write."):
+    with pytest.raises(ListError) as caught:
         contacts.write_clean(press(), tmp_path)
+    assert (caught.value.message, caught.value.hint) == (f"{tmp_path}: this is a folder; give a file name to write.", "For example: -o out/clean.csv")
 
 
 def test_contacts_example_lists_are_fictional_and_reserved() -> None:

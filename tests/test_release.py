@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import DATA, ROOT
@@ -151,8 +152,10 @@ def test_release_unknown_contact_key_suggests(tmp_path: Path) -> None:
 
 def test_release_past_embargo_still_loads(tmp_path: Path) -> None:
     """An embargo in the past is a preview warning, not a load error."""
-    past = (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
-    assert release.load(_write(tmp_path, f'subject: "S"\nembargo: "{past} Europe/Paris"\n')).embargo is not None
+    past = (datetime.now() - timedelta(days=3)).replace(second=0, microsecond=0)
+    loaded = release.load(_write(tmp_path, f'subject: "S"\nembargo: "{past:%Y-%m-%d %H:%M} Europe/Paris"\n'))
+    assert loaded.embargo == past.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    assert loaded.embargo is not None and loaded.embargo.utcoffset() == ZoneInfo("Europe/Paris").utcoffset(past)
 
 
 def test_release_from_and_reply_to_become_one_address(tmp_path: Path) -> None:

@@ -200,7 +200,28 @@ def test_reports_table_summary_on_terminal(log: Engine) -> None:
     """The default is a table of figures with rates."""
     code, out = cli(log, "report", LIVE)
     assert code == 0
-    assert "Opened by people (without Apple pre-fetch)" in out and "50.0%" in out
+    assert out.splitlines()[0] == f"{LIVE}: Wetlands report"
+    rows = [tuple(cell.strip() for cell in line.strip("│").split("│")) for line in out.splitlines() if line.startswith("│")]
+    assert rows == [
+        ("Planned recipients", "10", ""),
+        ("Skipped: duplicate", "1", ""),
+        ("Skipped: suppressed", "1", ""),
+        ("Accepted by SendGrid", "8", ""),
+        ("Failed (refused by SendGrid)", "1", ""),
+        ("Fate unknown (see mailer status)", "1", ""),
+        ("Delivered", "4", "50.0%"),
+        ("Deferred (still trying)", "1", ""),
+        ("Bounced (permanent)", "1", "12.5%"),
+        ("Blocked (temporary refusal)", "1", "12.5%"),
+        ("hard bounce: Invalid Address", "1", ""),
+        ("blocked: Reputation", "1", ""),
+        ("Dropped by SendGrid", "1", "12.5%"),
+        ("Opened (all, unique)", "3", "75.0%"),
+        ("Opened by people (without Apple pre-fetch)", "2", "50.0%"),
+        ("Clicked (unique)", "2", "50.0%"),
+        ("Marked as spam", "1", "25.0%"),
+        ("Unsubscribed", "1", "25.0%"),
+    ]
 
 
 def test_reports_cli_unknown_campaign_exits_1(log: Engine) -> None:

@@ -42,12 +42,24 @@ def test_signature_own_signed_body_verifies_and_tampering_fails() -> None:
         signature.verify(other, body=payload, signature=signed, timestamp="1771495200")
 
 
-@pytest.mark.parametrize("sig,stamp", [(None, "1"), ("", "1"), ("abc", None), ("not base64!!", "1")])
-def test_signature_missing_or_garbled_headers_are_refused(sig: str | None, stamp: str | None) -> None:
-    """Missing or non-base64 headers are a SignatureError, never a crash."""
+MISSING = "The request carries no SendGrid signature."
+MISMATCH = "The request's signature does not match: it was not sent by SendGrid, or was changed on the way."
+
+
+@pytest.mark.parametrize(("sig", "stamp", "message"), [
+    (None, "1", MISSING), ("", "1", MISSING), ("abc", None, MISSING), ("not base64!!", "1", MISMATCH), ("abc", "1", MISMATCH),
+])
+def test_signature_missing_or_garbled_headers_are_refused(sig: str | None, stamp: str | None, message: str) -> None:
+    """Missing headers say the signature is missing; non-base64 ones say it does not match; never a crash."""
     key = signature.load_public_key(TEST_PUBLIC_KEY)
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError) as caught:
         signature.verify(key, body=b"[]", signature=sig, timestamp=stamp)
+    assert caught.value.message == message
+    assert caught.value.hint == (
+        "SendGrid sends X-Twilio-Email-Event-Webhook-Signature and X-Twilio-Email-Event-Webhook-Timestamp; turn on the Signed Event Webhook."
+        if message == MISSING
+        else "Check that [webhook] verification_key is the key SendGrid shows for this webhook."
+    )
 
 
 def test_signature_bad_key_is_a_config_error() -> None:

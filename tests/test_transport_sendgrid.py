@@ -17,6 +17,7 @@ from mailer.errors import (
     RateLimited,
     Rejected,
     TooLarge,
+    TransportError,
     Unavailable,
 )
 from mailer.models import Attachment
@@ -106,8 +107,10 @@ def test_transport_401_403_is_auth_error(standin: Any, status: int) -> None:
 
 def test_transport_wrong_key_is_auth_error(standin: Any) -> None:
     """The stand-in checks the Bearer key like SendGrid: a wrong one gives AuthError."""
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError) as caught:
         transport_for(standin, config_for(standin.url), key="SG.wrong.key").send(batch(1))
+    assert (caught.value.message, caught.value.status) == (AUTH_MESSAGE, 401)
+    assert caught.value.hint == "Create a key under Settings > API Keys in SendGrid and set it again."
 
 
 def test_transport_429_reads_rate_limit_reset(standin: Any) -> None:
@@ -126,12 +129,25 @@ def test_transport_429_without_reset_uses_retry_after(standin: Any) -> None:
     assert caught.value.retry_after == 7.0
 
 
-@pytest.mark.parametrize(("status", "error"), [(413, TooLarge), (500, Unavailable), (503, Unavailable), (502, OutcomeUnknown), (504, OutcomeUnknown)])
-def test_transport_status_mapping(standin: Any, status: int, error: type[Exception]) -> None:
+_GATEWAY = "it may have passed the request on, so SendGrid may have accepted it."
+
+
+@pytest.mark.parametrize(("status", "error", "message"), [
+    (413, TooLarge, "SendGrid said the request is too large."),
+    (500, Unavailable, "SendGrid answered 500: scripted 500"),
+    (503, Unavailable, "SendGrid answered 503: scripted 503"),
+    (502, OutcomeUnknown, f"SendGrid's gateway answered 502 (Bad Gateway): {_GATEWAY}"),
+    (504, OutcomeUnknown, f"SendGrid's gateway answered 504 (Gateway Timeout): {_GATEWAY}"),
+])
+def test_transport_status_mapping(standin: Any, status: int, error: type[TransportError], message: str) -> None:
     """413 too large; 500/503 nothing accepted (retry); 502/504 from a gateway: outcome unknown."""
     standin.answer(status)
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         transport_for(standin, config_for(standin.url)).send(batch(1))
+    assert type(caught.value) is error
+    assert (caught.value.message, caught.value.status) == (message, status)
+    if error is Unavailable:
+        assert caught.value.hint == "Nothing was accepted for this batch; it stays planned and `mailer resume` sends it later."
 
 
 def test_transport_refused_connection_is_unavailable() -> None:
@@ -157,8 +173,14 @@ def test_transport_timeout_is_outcome_unknown(standin: Any) -> None:
 def test_transport_dropped_connection_is_outcome_unknown(standin: Any) -> None:
     """The connection closed after the request was read: unknown."""
     standin.drop()
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(OutcomeUnknown) as caught:
         transport_for(standin, config_for(standin.url)).send(batch(1))
+    assert caught.value.message in {  # which one depends on when the client notices the close
+        "No answer from SendGrid after the request was sent (RemoteDisconnected).",
+        "No answer from SendGrid after the request was sent (ConnectionResetError).",
+    }
+    assert caught.value.hint == "SendGrid may or may not have accepted these messages; they are marked unknown."
+    assert len(standin.mail_sends) == 1
 
 
 def test_transport_debug_logging_never_shows_the_key(standin: Any, caplog: pytest.LogCaptureFixture) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec
 from eventlog import (
     T0,
     TEST_PUBLIC_KEY,
@@ -14,17 +15,20 @@ from eventlog import (
     messages,
     sg_event,
     signed_headers,
+    suppressions,
 )
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from mailer import webhook
+from mailer import signature, webhook
 from mailer.cli import main
 from mailer.config import Config, WebhookConfig
 from mailer.errors import ConfigError
 
 CAMPAIGN = "2026-02-19-wetlands"
 PATH = "/sendgrid/events"
+MISSING = "The request carries no SendGrid signature."
+MISMATCH = "The request's signature does not match: it was not sent by SendGrid, or was changed on the way."
 
 
 def client(engine: Engine, **settings: object) -> TestClient:
@@ -56,6 +60,17 @@ def test_webhook_same_batch_twice_is_stored_once(store: Engine) -> None:
     assert event_count(store) == 1
 
 
+def test_webhook_event_repeated_inside_one_batch_counts_once(store: Engine) -> None:
+    """The same unlinked bounce twice in one batch is one event, one unlinked, one suppression."""
+    bounce = sg_event("bounce", "gone@example.org", key=None, campaign_id=None, at=T0, type="bounce", reason="550 no such user")
+    payload = body([bounce, dict(bounce)])
+    response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200
+    assert response.json() == {"received": 2, "added": 1, "duplicates": 1, "unlinked": 1}
+    assert event_count(store) == 1
+    assert suppressions(store) == {"gone@example.org": ("bounce", "webhook")}
+
+
 @pytest.mark.parametrize("tamper", ["body", "timestamp", "missing"])
 def test_webhook_bad_signature_is_403_and_stores_nothing(store: Engine, tamper: str) -> None:
     """A changed body, a changed timestamp or no signature at all gets 403 before any parsing."""
@@ -69,6 +84,7 @@ def test_webhook_bad_signature_is_403_and_stores_nothing(store: Engine, tamper: 
         headers = {"Content-Type": "application/json"}
     response = client(store).post(PATH, content=payload, headers=headers)
     assert response.status_code == 403
+    assert response.json() == {"error": MISSING if tamper == "missing" else MISMATCH}
     assert event_count(store) == 0
 
 
@@ -93,7 +109,18 @@ def test_webhook_body_over_the_cap_is_413(store: Engine) -> None:
     assert len(payload) > 1_000_000
     response = client(store, max_body_bytes=1_000_000).post(PATH, content=payload, headers=signed_headers(payload))
     assert response.status_code == 413
-    assert "max_body_bytes" in response.json()["error"]
+    assert response.json() == {"error": "The request body is larger than 1000000 bytes ([webhook] max_body_bytes)."}
+    assert event_count(store) == 0
+
+
+def test_webhook_chunked_body_over_the_cap_is_413(store: Engine) -> None:
+    """A body sent in chunks without Content-Length is counted as it arrives and refused past the cap."""
+    payload = body([sg_event("open", f"p{i}@example.org", key=None, campaign_id=None, at=T0) for i in range(9000)])
+    chunks = (payload[i:i + 65536] for i in range(0, len(payload), 65536))
+    response = client(store, max_body_bytes=1_000_000).post(PATH, content=chunks, headers=signed_headers(payload))
+    assert response.status_code == 413
+    assert "content-length" not in {name.lower() for name in response.request.headers}
+    assert response.json() == {"error": "The request body is larger than 1000000 bytes ([webhook] max_body_bytes)."}
     assert event_count(store) == 0
 
 
@@ -121,6 +148,22 @@ def test_webhook_without_key_accepts_unsigned_on_loopback(store: Engine) -> None
     app = TestClient(webhook.create_app(config=Config(), engine=store))
     response = app.post(PATH, content=body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)]))
     assert response.status_code == 200
+    assert response.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 1}
+    assert event_count(store) == 1
+    assert app.get("/healthz").json() == {"status": "ok", "signed": False}
+
+
+def test_webhook_with_key_refuses_unsigned_and_forged_batches(store: Engine) -> None:
+    """With a key set, a batch signed by another key or not signed at all is 403 and stores nothing."""
+    payload = body([sg_event("unsubscribe", "ana@example.org", key=None, campaign_id=None, at=T0)])
+    forged = signature.sign(ec.generate_private_key(ec.SECP256R1()), body=payload, timestamp="1771495200")
+    forged_headers = {**signed_headers(payload), "X-Twilio-Email-Event-Webhook-Signature": forged}
+    app = client(store)
+    unsigned = app.post(PATH, content=payload, headers={"Content-Type": "application/json"})
+    wrong_key = app.post(PATH, content=payload, headers=forged_headers)
+    assert (unsigned.status_code, unsigned.json()) == (403, {"error": MISSING})
+    assert (wrong_key.status_code, wrong_key.json()) == (403, {"error": MISMATCH})
+    assert event_count(store) == 0
 
 
 @pytest.mark.parametrize("host,allowed", [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("192.0.2.10", False)])
