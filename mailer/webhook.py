@@ -99,7 +99,7 @@ def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | 
         try:
             body = await _read_capped(request, settings.max_body_bytes)
         except BodyTooLarge:
-            return _answer(413, f"The request body is larger than {settings.max_body_bytes} bytes ([webhook] max_body_bytes).")
+            return _answer(413, f"The request body is larger than {settings.max_body_bytes:,} bytes ([webhook] max_body_bytes).")
         try:
             if public_key is not None:
                 _verify(public_key, request, body)

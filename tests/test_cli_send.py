@@ -205,7 +205,10 @@ def test_cli_test_send_skips_suppressed_staff_unless_overridden(live: Path, stan
     assert [p["to"][0]["email"] for p in standin.mail_sends[0].body["personalizations"]] == [a for a in STAFF if a != "raj.patel@example.org"]
     only_him = mailer("test", "releases/example.md", "--to", "Raj.Patel@example.org")
     assert only_him.exit_code == 1
-    assert "Error: Nobody to send the test to.\n" in only_him.stderr
+    assert only_him.stderr == (
+        "Error: Nobody to send the test to: Raj.Patel@example.org is on the suppression list.\n"
+        "To send the test anyway: add --override-suppression Raj.Patel@example.org\n"
+    )
     assert len(standin.mail_sends) == 1
     second = mailer("test", "releases/example.md", "--override-suppression", "raj.patel@example.org")
     assert second.exit_code == 0, second.output

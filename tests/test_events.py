@@ -158,6 +158,21 @@ def test_events_delivery_only_moves_forward(store: Engine) -> None:
     assert state["ana@example.org"] == ("accepted", "delivered")
 
 
+def test_events_delivery_moves_forward_within_one_batch(store: Engine) -> None:
+    """Out of order inside one batch: the furthest state wins, whatever order SendGrid posts them in."""
+    seed(store)
+    batch = [
+        sg_event("delivered", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 5),
+        sg_event("processed", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 1),
+        sg_event("bounce", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 30, type="bounce", reason="550"),
+        sg_event("deferred", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 2),
+    ]
+    apply(store, [events.from_object(e, where="x") for e in batch])
+    state = messages(store, CAMPAIGN)
+    assert state["ana@example.org"] == ("accepted", "delivered")
+    assert state["ben@paper.example"] == ("accepted", "bounced")
+
+
 def test_events_engagement_before_delivered_counts_as_delivered(store: Engine) -> None:
     """A spam report or unsubscribe that arrives before `delivered` marks the message delivered."""
     add_campaign(store, CAMPAIGN)

@@ -109,7 +109,7 @@ def test_webhook_body_over_the_cap_is_413(store: Engine) -> None:
     assert len(payload) > 1_000_000
     response = client(store, max_body_bytes=1_000_000).post(PATH, content=payload, headers=signed_headers(payload))
     assert response.status_code == 413
-    assert response.json() == {"error": "The request body is larger than 1000000 bytes ([webhook] max_body_bytes)."}
+    assert response.json() == {"error": "The request body is larger than 1,000,000 bytes ([webhook] max_body_bytes)."}
     assert event_count(store) == 0
 
 
@@ -120,7 +120,7 @@ def test_webhook_chunked_body_over_the_cap_is_413(store: Engine) -> None:
     response = client(store, max_body_bytes=1_000_000).post(PATH, content=chunks, headers=signed_headers(payload))
     assert response.status_code == 413
     assert "content-length" not in {name.lower() for name in response.request.headers}
-    assert response.json() == {"error": "The request body is larger than 1000000 bytes ([webhook] max_body_bytes)."}
+    assert response.json() == {"error": "The request body is larger than 1,000,000 bytes ([webhook] max_body_bytes)."}
     assert event_count(store) == 0
 
 

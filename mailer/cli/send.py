@@ -30,6 +30,7 @@ from mailer.models import (
     ContactList,
     MessageState,
     Mode,
+    RejectReason,
     Rendered,
 )
 from mailer.store import campaigns
@@ -146,6 +147,12 @@ def test_command(
     staff = _suppress(engine, staff, overrides)
     the_plan = plan.build(rendered, staff, batch_size=config.sendgrid.batch_size)
     if not the_plan.recipients:
+        suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
+        if suppressed:
+            raise SendError(
+                f"Nobody to send the test to: {', '.join(suppressed)} {'is' if len(suppressed) == 1 else 'are'} on the suppression list.",
+                hint=f"To send the test anyway: add --override-suppression {suppressed[0]}",
+            )
         raise SendError("Nobody to send the test to.", hint="Pass --to EMAIL, or check the staff list.")
     mode = Mode.DRY_RUN if dry_run else Mode.TEST
     transport, _ = _transport(config, mode=mode, scheduled=None)

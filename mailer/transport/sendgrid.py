@@ -232,6 +232,7 @@ class SendGridTransport:
             return OutcomeUnknown(
                 f"SendGrid's gateway answered {status} ({HTTPStatus(status).phrase}): it may have passed the request on, "
                 "so SendGrid may have accepted it.",
+                hint="These messages are marked unknown, not resent: events may settle them; see mailer status.",
                 status=status,
             )
         text = "; ".join(_error_text(e) for e in errors) or f"HTTP {status}"
