@@ -214,17 +214,25 @@ class SendGridStandIn:
         recorded.status = script.status
         return JSONResponse(body, status_code=script.status or 500, headers=script.headers)
 
+    async def _admit(self, request: Request) -> tuple[Recorded, Response | None]:
+        """Record a request, then answer it as scripted or refuse a wrong key; None lets it through."""
+        recorded = await self._record(request)
+        scripted = await self._scripted(request, recorded)
+        if scripted is not None:
+            return recorded, scripted
+        if not self._authorized(recorded):
+            recorded.status = 401
+            message = "The provided authorization grant is invalid, expired, or revoked"
+            return recorded, JSONResponse({"errors": [{"field": None, "message": message}]}, status_code=401)
+        return recorded, None
+
     def _authorized(self, recorded: Recorded) -> bool:
         return recorded.headers.get("authorization") == f"Bearer {self.api_key}"
 
     async def _mail_send(self, request: Request) -> Response:
-        recorded = await self._record(request)
-        scripted = await self._scripted(request, recorded)
-        if scripted is not None:
-            return scripted
-        if not self._authorized(recorded):
-            recorded.status = 401
-            return JSONResponse({"errors": [{"field": None, "message": "The provided authorization grant is invalid, expired, or revoked"}]}, status_code=401)
+        recorded, refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
         errors = self.problems(recorded.body)
         if errors:
             recorded.status = 400
@@ -289,26 +297,18 @@ class SendGridStandIn:
         return errors
 
     async def _create_batch(self, request: Request) -> Response:
-        recorded = await self._record(request)
-        scripted = await self._scripted(request, recorded)
-        if scripted is not None:
-            return scripted
-        if not self._authorized(recorded):
-            recorded.status = 401
-            return JSONResponse({"errors": [{"field": None, "message": "authorization required"}]}, status_code=401)
+        recorded, refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
         batch_id = secrets.token_urlsafe(24)
         self.batch_ids.add(batch_id)
         recorded.status = 201
         return JSONResponse({"batch_id": batch_id}, status_code=201)
 
     async def _scheduled_sends(self, request: Request) -> Response:
-        recorded = await self._record(request)
-        scripted = await self._scripted(request, recorded)
-        if scripted is not None:
-            return scripted
-        if not self._authorized(recorded):
-            recorded.status = 401
-            return JSONResponse({"errors": [{"field": None, "message": "authorization required"}]}, status_code=401)
+        recorded, refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
         if request.method == "GET":
             recorded.status = 200
             return JSONResponse([{"batch_id": b, "status": s} for b, s in self.scheduled.items()])
