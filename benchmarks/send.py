@@ -35,7 +35,7 @@ from mailer import compose, contacts, plan, release, send
 from mailer.config import Config
 from mailer.models import Contact, ContactList, Mode
 from mailer.store import connect
-from mailer.transport.base import Batch, OutgoingMessage
+from mailer.transport.base import Batch
 from mailer.transport.sendgrid import SendGridTransport, build_body, common_body
 
 LIST = ROOT / "benchmarks" / "data" / "press-100000.csv"
@@ -153,7 +153,7 @@ def body_timings(rendered: Any, built: plan.Plan, config: Config) -> None:
         To,
     )
 
-    members = tuple(OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {}) for m in built.recipients[:1000])
+    members = tuple(m.outgoing() for m in built.recipients[:1000])
     batch = Batch("2026-02-19-bench", 1, rendered, members)
     common = common_body(rendered, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag="t")
 

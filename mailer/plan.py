@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from mailer import compose
 from mailer.errors import SendError
 from mailer.models import ContactList, MessageState, RejectReason, Rendered
+from mailer.transport.base import OutgoingMessage
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -44,6 +45,10 @@ class PlannedMessage:
     skip_reason: str | None = None
     detail: str | None = None
     substitutions: Mapping[str, str] | None = None
+
+    def outgoing(self) -> OutgoingMessage:
+        """This recipient as the transport takes it."""
+        return OutgoingMessage(self.key, self.email, self.name, self.fields, self.substitutions or {})
 
 
 @dataclass(frozen=True, slots=True)

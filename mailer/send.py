@@ -150,11 +150,7 @@ def run(
 
 def outgoing(plan: Plan) -> dict[str, OutgoingMessage]:
     """The plan's recipients as the transport takes them, so a fresh run need not recompute them."""
-    return {
-        m.key: OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {})
-        for m in plan.messages
-        if m.state is MessageState.PLANNED
-    }
+    return {m.key: m.outgoing() for m in plan.messages if m.state is MessageState.PLANNED}
 
 
 def outcome(engine: Engine, campaign_id: str) -> Outcome:

@@ -60,6 +60,20 @@ def test_suppressions_remove_records_why() -> None:
     assert "1 addresses taken off the suppression list" in out and "asked back in" in out
 
 
+def test_suppressions_remove_warns_only_for_sendgrid_suppressions() -> None:
+    """Lifting a bounce reminds that SendGrid still drops the mail; lifting a manual entry does not."""
+    suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550")], source="webhook")
+    suppression_store.add(engine(), [("b@example.org", SuppressionReason.MANUAL, "by phone")], source="manual")
+    warning = "SendGrid keeps its own suppression lists"
+    code, out = run("suppressions", "remove", "b@example.org", "--reason", "asked back in")
+    assert code == 0 and warning not in out
+    code, out = run("suppressions", "remove", "A@Example.org", "--reason", "address fixed")
+    assert code == 0
+    assert out.startswith("a@example.org may be mailed again (was: bounce, since ")
+    assert f"Warning: {warning}: remove the address there too" in out
+    assert suppressions(engine()) == {}
+
+
 def test_suppressions_list_filters_by_reason() -> None:
     """--reason shows only that kind of suppression."""
     suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550"), ("b@example.org", SuppressionReason.UNSUBSCRIBE, None)], source="webhook")

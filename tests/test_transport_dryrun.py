@@ -12,7 +12,7 @@ from mailer import compose
 from mailer.config import Config
 from mailer.models import ContactList
 from mailer.plan import build
-from mailer.transport.base import Batch, OutgoingMessage
+from mailer.transport.base import Batch
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.sendgrid import build_body, common_body
 
@@ -23,7 +23,7 @@ def test_dryrun_writes_request_body_and_one_eml_per_recipient(tmp_path: Path) ->
     release = example_rendered()
     people = ContactList((contact("ana@x.org", first_name="Ana", last_name="Núñez", outlet="Tom & Jerry Weekly"), contact("bo@x.org", 3)), (), ())
     planned = build(release, people).recipients
-    batch = Batch("2026-02-19-bees", 1, release, tuple(OutgoingMessage(m.key, m.email, m.name, m.fields, m.substitutions or {}) for m in planned))
+    batch = Batch("2026-02-19-bees", 1, release, tuple(m.outgoing() for m in planned))
     transport = DryRunTransport(outbox=tmp_path / "outbox", sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
     result = transport.send(batch)
     folder = tmp_path / "outbox" / "2026-02-19-bees"

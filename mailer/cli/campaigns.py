@@ -16,6 +16,7 @@ from mailer import compose, output, send, store
 from mailer.cli import AppContext, main, pass_app
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, MessageState, Mode
+from mailer.reports import figures
 from mailer.store import campaigns
 from mailer.transport.sendgrid import SendGridTransport
 
@@ -135,10 +136,6 @@ def find_campaign(engine: Engine, campaign_id: str) -> campaigns.Campaign:
 
 
 def _with_figures(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add the events' figures (delivered, opened, bounced ...) to live campaigns when available."""
-    try:
-        from mailer.reports import figures
-    except ImportError:  # the reports area is optional for sending
-        return rows
+    """Add the events' figures (delivered, opened, bounced ...) to live campaigns."""
     extra = figures.headline_figures(engine, [r["id"] for r in rows])
     return [{**row, **extra.get(row["id"], {})} for row in rows]

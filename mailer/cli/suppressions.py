@@ -142,14 +142,15 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     from mailer.store import suppressions as suppression_store
 
     engine = app.engine
-    before = {e.strip().lower(): suppression_store.find(engine, e) for e in emails}
-    removed = suppression_store.remove(engine, list(before), note=note)
-    for address, entry in before.items():
+    addresses = list(dict.fromkeys(e.strip().lower() for e in emails))
+    lifted = {entry.email_key: entry for entry in suppression_store.remove(engine, addresses, note=note)}
+    for address in addresses:
+        entry = lifted.get(address)
         if entry is None:
             output.say(f"{address} was not suppressed.")
         else:
             output.say(f"{address} may be mailed again (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
-    if removed and any(e is not None and e.reason in ("bounce", "spamreport", "unsubscribe") for e in before.values()):
+    if any(e.reason in ("bounce", "spamreport", "unsubscribe") for e in lifted.values()):
         output.warn("SendGrid keeps its own suppression lists: remove the address there too, or SendGrid will still drop the mail.")
 
 

@@ -77,21 +77,18 @@ def apply(
     # Only these need to know whether they were stored before: a cheap look-up, as they are few.
     special = [e for i, e in enumerate(batch) if e.event in SUPPRESSING or i not in links]
     stored_before = _stored_before(engine, special)
-    first_seen = [e for e in special if e.dedupe_key not in stored_before]
+    new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
     rows = [_row(event, links.get(index)) for index, event in enumerate(batch)]
     linked = [(event, links[index]) for index, event in enumerate(batch) if index in links]
     with engine.begin() as connection:
         added = event_store.insert(connection, rows)
         _advance_messages(connection, linked, stamp)
-        suppressed = _suppress(
-            connection, [e for e in first_seen if e.event in SUPPRESSING], source=source, block_threshold=block_threshold, now=stamp
-        )
-    unlinked_keys = {batch[i].dedupe_key for i in range(len(batch)) if i not in links}
+        suppressed = _suppress(connection, new_suppressing, source=source, block_threshold=block_threshold, now=stamp)
     return Applied(
         received=len(events),
         added=added,
         duplicates=len(events) - added,
-        unlinked=sum(1 for e in first_seen if e.dedupe_key in unlinked_keys),
+        unlinked=sum(1 for i, e in enumerate(batch) if i not in links and e.dedupe_key not in stored_before),
         suppressed=suppressed,
     )
 

@@ -24,7 +24,7 @@ _canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separator
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One SendGrid event, parsed; ``raw`` is its JSON with every field received (keys sorted)."""
+    """One SendGrid event, parsed; ``raw`` is its JSON with every field received (keys sorted, sg_event_id last)."""
 
     event: str
     timestamp: int
@@ -176,11 +176,6 @@ def _text(value: object) -> str | None:
     if isinstance(value, (dict, list)):
         return None
     return str(value).strip() or None
-
-
-def _address(value: object) -> str | None:
-    text = _text(value)
-    return text.lower() if text else None
 
 
 def _timestamp(value: object) -> int:

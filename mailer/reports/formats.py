@@ -16,8 +16,6 @@ from mailer.errors import ReportError
 from mailer.reports.figures import Summary, Table
 from mailer.spreadsheet import FORMULA_STARTS, safe_cell
 
-FILE_FORMATS = ("csv", "xlsx", "json", "html")
-
 
 def write_csv(table: Table, path: Path) -> None:
     """UTF-8 with BOM, spreadsheet-safe cells."""

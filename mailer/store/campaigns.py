@@ -110,11 +110,6 @@ def set_status(engine: Engine, campaign_id: str, status: CampaignStatus) -> None
         connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
 
 
-def set_batch_id(engine: Engine, campaign_id: str, batch_id: str) -> None:
-    with engine.begin() as connection:
-        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(sendgrid_batch_id=batch_id))
-
-
 def was_test_sent(engine: Engine, content_hash: str) -> bool:
     """True when a finished test campaign carried exactly this content."""
     query = select(func.count()).select_from(campaign).where(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -87,9 +87,3 @@ def erase_address(connection: Connection, address: str, message_ids: Collection[
         condition = condition | event.c.message_id.in_(list(message_ids))
     statement = update(event).where(condition).values(email=None, reason=None, url=None, raw="{}")
     return connection.execute(statement).rowcount
-
-
-def count(connection: Connection) -> int:
-    """How many events are stored."""
-    return connection.scalar(select(func.count()).select_from(event)) or 0
-

@@ -94,24 +94,22 @@ def find(engine: Engine, address: str) -> Suppression | None:
     return None if row is None else _from_row(row)
 
 
-def remove(engine: Engine, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> int:
+def remove(engine: Engine, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> list[Suppression]:
     """Lift suppressions, recording for each lifted address what it was and why it was lifted.
 
-    Returns how many addresses were suppressed before.
+    Returns the suppressions lifted (addresses that were not suppressed are not in it).
     """
     keys = [address.strip().lower() for address in addresses]
     stamp = now or datetime.now(UTC)
     with engine.begin() as connection:
-        lifted = connection.execute(
-            select(suppression.c.email_key, suppression.c.reason).where(suppression.c.email_key.in_(keys))
-        ).all()
+        lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
         if lifted:
             connection.execute(
                 suppression_removal.insert(),
-                [{"email_key": key, "previous_reason": reason, "note": note, "removed_at": stamp} for key, reason in lifted],
+                [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
             )
         connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
-    return len(lifted)
+    return lifted
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +126,7 @@ def removals(engine: Engine) -> list[Removal]:
     """Every lifted suppression, newest first."""
     with engine.connect() as connection:
         rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
-        return [
-            Removal(r.email_key, r.previous_reason, r.note, r.removed_at if r.removed_at.tzinfo else r.removed_at.replace(tzinfo=UTC))
-            for r in rows
-        ]
+        return [Removal(r.email_key, r.previous_reason, r.note, _utc(r.removed_at)) for r in rows]
 
 
 def erase_removals(connection: Connection, address: str) -> int:
@@ -154,6 +149,9 @@ def all(engine: Engine) -> list[Suppression]:
 
 
 def _from_row(row: Any) -> Suppression:
-    """A stored suppression; SQLite hands back naive datetimes, and the log writes UTC."""
-    since = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, since)
+    return Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, _utc(row.created_at))
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the log writes UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,12 +19,7 @@ from typing import Any
 from mailer import compose
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.transport.base import Batch, BatchResult
-from mailer.transport.sendgrid import (
-    build_body,
-    common_body,
-    header_safe,
-    recipient_name,
-)
+from mailer.transport.sendgrid import CommonBodies, build_body, header_safe, recipient_name
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
 # Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.
@@ -37,11 +31,7 @@ class DryRunTransport:
 
     def __init__(self, *, outbox: Path, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
         self.outbox = outbox
-        self._sendgrid = sendgrid
-        self._sender = sender
-        self._tag = unsubscribe_tag
-        self._common: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag)
 
     def folder(self, campaign_id: str) -> Path:
         """Where the files of one campaign go."""
@@ -49,12 +39,7 @@ class DryRunTransport:
 
     def send(self, batch: Batch) -> BatchResult:
         """Write the batch's request body and one .eml per recipient; 'accept' it."""
-        with self._lock:
-            common = self._common.get(batch.campaign_id)
-            if common is None:
-                common = self._common[batch.campaign_id] = common_body(
-                    batch.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._tag
-                )
+        common = self._common.get(batch)
         folder = self.folder(batch.campaign_id)
         folder.mkdir(parents=True, exist_ok=True)
         body = build_body(batch, common)

@@ -104,6 +104,26 @@ def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderC
     return body
 
 
+class CommonBodies:
+    """Each campaign's ``common_body``, built on its first batch and shared by the worker threads."""
+
+    def __init__(self, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
+        self._sendgrid = sendgrid
+        self._sender = sender
+        self._unsubscribe_tag = unsubscribe_tag
+        self._bodies: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, batch: Batch) -> dict[str, Any]:
+        with self._lock:
+            common = self._bodies.get(batch.campaign_id)
+            if common is None:
+                common = self._bodies[batch.campaign_id] = common_body(
+                    batch.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
+                )
+            return common
+
+
 def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
     tracking = sendgrid.tracking
     settings: dict[str, Any] = {
@@ -153,12 +173,9 @@ class SendGridTransport:
         quiet_http_client_log()
         self._api_key = api_key
         self._config = sendgrid
-        self._sender = sender
-        self._unsubscribe_tag = unsubscribe_tag
         self._clock = clock
         self._local = threading.local()
-        self._common: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag)
 
     def __repr__(self) -> str:
         return f"SendGridTransport(api_url={self._config.api_url!r})"
@@ -174,13 +191,7 @@ class SendGridTransport:
 
     def body(self, batch: Batch) -> dict[str, Any]:
         """The request body this transport posts for ``batch``."""
-        with self._lock:
-            common = self._common.get(batch.campaign_id)
-            if common is None:
-                common = self._common[batch.campaign_id] = common_body(
-                    batch.rendered, sendgrid=self._config, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
-                )
-        return build_body(batch, common)
+        return build_body(batch, self._common.get(batch))
 
     def send(self, batch: Batch) -> BatchResult:
         """POST /v3/mail/send for one batch; 2xx -> BatchResult, anything else raises."""
