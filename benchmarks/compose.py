@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailer import compose, release
+from mailer import compose
+from mailer.compose import release
 from mailer.config import Config, SenderConfig
 
 RECIPIENTS = 100_000

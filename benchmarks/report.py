@@ -45,7 +45,7 @@ def build(url: str, messages: int, events: int) -> None:
             insert(message),
             [
                 {
-                    "campaign_id": CAMPAIGN, "key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
+                    "campaign_id": CAMPAIGN, "message_key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
                     "email_key": f"journalist{i}@outlet{i % 900}.example",
                     "fields": {"first_name": "Sam", "last_name": f"Writer{i}", "outlet": f"Outlet {i % 900}"},
                     "source": f"press.csv:{i + 2}", "state": "accepted", "sg_message_id": f"REQ{i // 1000:04d}",

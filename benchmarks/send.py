@@ -31,12 +31,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from pydantic import SecretStr
 
-from mailer import compose, contacts, plan, release, send
+from mailer import compose, contacts, send
+from mailer.compose import release
 from mailer.config import Config
 from mailer.models import Contact, ContactList, Mode
+from mailer.send import plan
 from mailer.store import connect
-from mailer.transport.base import Batch
-from mailer.transport.sendgrid import SendGridTransport, build_body, common_body
+from mailer.transport.base import Request
+from mailer.transport.mailsend import build_body, common_body
+from mailer.transport.sendgrid import SendGridTransport
 
 LIST = ROOT / "benchmarks" / "data" / "press-100000.csv"
 DELAY = 0.1
@@ -104,7 +107,7 @@ def main() -> None:
         cpu0 = time.process_time()
         built = plan.build(rendered, people, batch_size=config.sendgrid.batch_size)
         t1 = time.perf_counter()
-        campaign_id = send.start(engine, built, mode=Mode.LIVE, slug="bench", lists=[LIST.name], filters={}, sender={})
+        campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="bench", lists=[LIST.name], filters={}, sender={})
         t2 = time.perf_counter()
         cpu2 = time.process_time()
         outcome = send.run(
@@ -116,7 +119,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     wall = t3 - t0
     print(f"plan.build:   {t1 - t0:6.2f} s  ({(t1 - t0) / len(people.contacts) * 1e6:.1f} µs per recipient)")
-    print(f"send.start:   {t2 - t1:6.2f} s  (campaign + {len(built.messages):,} rows in one transaction; CPU {cpu2 - cpu0:.2f} s for plan + log)")
+    print(f"send.record:   {t2 - t1:6.2f} s  (campaign + {len(built.messages):,} rows in one transaction; CPU {cpu2 - cpu0:.2f} s for plan + log)")
     print(f"send.run:     {t3 - t2:6.2f} s  ({seen['requests']} requests, CPU {cpu3 - cpu2:.2f} s)")
     print(f"accepted:     {outcome.counts['accepted']:,} logged; stand-in saw {seen['addresses']:,} addresses, at most {seen['max_per_address']} time(s) each")
     print(f"TOTAL wall:   {wall:6.2f} s   target < {WALL_TARGET_S:.0f} s   {'OK' if wall < WALL_TARGET_S else 'MISSED'}")
@@ -127,7 +130,7 @@ def main() -> None:
     naive_plan = plan.build(rendered, slice_, batch_size=1)
     with tempfile.TemporaryDirectory() as folder:
         engine = connect(f"sqlite:///{folder}/log.db")
-        naive_id = send.start(engine, naive_plan, mode=Mode.LIVE, slug="naive", lists=[LIST.name], filters={}, sender={})
+        naive_id = send.record(engine, naive_plan, mode=Mode.LIVE, slug="naive", lists=[LIST.name], filters={}, sender={})
         n0 = time.perf_counter()
         send.run(engine, naive_id, rendered=rendered, transport=transport(), pacing=send.Pacing(concurrency=1))
         naive = time.perf_counter() - n0
@@ -153,12 +156,12 @@ def body_timings(rendered: Any, built: plan.Plan, config: Config) -> None:
         To,
     )
 
-    members = tuple(m.outgoing() for m in built.recipients[:1000])
-    batch = Batch("2026-02-19-bench", 1, rendered, members)
+    members = tuple(m for m in built.recipients[:1000])
+    request = Request("2026-02-19-bench", 1, rendered, members)
     common = common_body(rendered, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag="t")
 
     def with_dicts() -> Any:
-        return build_body(batch, common)
+        return build_body(request, common)
 
     def with_helpers() -> Any:
         mail = Mail()
@@ -172,8 +175,8 @@ def body_timings(rendered: Any, built: plan.Plan, config: Config) -> None:
             personalization.add_to(To(message.email, message.name or None))
             for tag, value in message.substitutions.items():
                 personalization.add_substitution(Substitution(tag, value))
-            personalization.add_custom_arg(CustomArg("campaign", batch.campaign_id))
-            personalization.add_custom_arg(CustomArg("message", message.key))
+            personalization.add_custom_arg(CustomArg("campaign", request.campaign_id))
+            personalization.add_custom_arg(CustomArg("message", message.message_key))
             mail.add_personalization(personalization, index=len(mail.personalizations or []))
         return mail.get()
 

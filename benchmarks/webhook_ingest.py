@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, insert, select
 
-from mailer import signature
+from mailer.events import signature
 from mailer.store import connect
 from mailer.store.schema import campaign, event, message
 
@@ -53,7 +53,7 @@ def seed(url: str, messages: int) -> None:
         )
         rows = [
             {
-                "campaign_id": CAMPAIGN, "key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
+                "campaign_id": CAMPAIGN, "message_key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
                 "email_key": f"journalist{i}@outlet{i % 900}.example", "fields": {"first_name": "Sam", "outlet": f"Outlet {i % 900}"},
                 "source": f"press.csv:{i + 2}", "state": "accepted", "sg_message_id": f"REQ{i // 1000:04d}",
                 "created_at": now, "updated_at": now,

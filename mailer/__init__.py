@@ -2,7 +2,9 @@
 
 The library API a script imports, one module per stage, in the order data flows::
 
-    from mailer import config, contacts, release, compose, plan, send, store, events, reports
+    from mailer import config, contacts, compose, send, store, events, reports
+    from mailer.compose import release
+    from mailer.send import plan
 
     cfg = config.load(Path("mailer.toml"))
     press = contacts.load(["lists/press.csv"])
@@ -25,13 +27,10 @@ __all__ = [
     "events",
     "forget",
     "models",
-    "plan",
-    "release",
     "reports",
     "send",
-    "signature",
     "store",
-    "webhook",
+    "transport",
 ]
 
 

@@ -18,7 +18,7 @@ Our exception hierarchy::
         ├── TooLarge         413: the request is too large and must be split
         ├── RateLimited      429: wait ``retry_after`` seconds
         ├── Unavailable      5xx or refused connection: nothing was accepted, retry later
-        └── OutcomeUnknown   the request left and no answer came: the batch is ``unknown``
+        └── OutcomeUnknown   the request left and no answer came: the request is ``unknown``
 
 Library code raises these; only the command line prints them and exits with ``exit_code``.
 Each error keeps the actionable part in ``hint`` so tests can assert it.

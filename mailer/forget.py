@@ -42,8 +42,8 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forg
     key = address.strip().lower()
     if "@" not in key:
         raise MailerError(f'"{address}" is not an email address.', hint="Give the full address, for example jane@example.org")
-    before = suppression_store.find(engine, key)
     with engine.begin() as connection:
+        before = suppression_store.find(connection, key)
         erased = message_store.erase_address(connection, key)
         events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
         suppression_store.erase_removals(connection, key)

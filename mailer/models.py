@@ -2,7 +2,7 @@
 
 Frozen dataclasses, so that no stage can change what an earlier one produced; states are
 enums whose values are what the delivery log stores. Types that only one stage and its
-neighbour share live beside that stage (``transport.base.Batch``, ``events.Event``).
+neighbour share live beside that stage (``transport.base.Request``, ``events.Event``).
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class Contact:
     row: int
 
     @property
-    def key(self) -> str:
-        """The address as compared for duplicates and suppressions."""
+    def email_key(self) -> str:
+        """The address as compared for duplicates and suppressions (the log's ``email_key``)."""
         return self.email.lower()
 
     @property
@@ -61,7 +61,12 @@ class Contact:
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.fields.get("first_name", ""), self.fields.get("last_name", "")) if p)
+        return full_name(self.fields)
+
+
+def full_name(fields: Mapping[str, str]) -> str:
+    """First and last name as a To header shows them ("" when the list has neither)."""
+    return " ".join(p for p in (fields.get("first_name", ""), fields.get("last_name", "")) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,32 @@ class MessageState(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One recipient's email in a campaign, from the plan through the request to the log's row.
+
+    ``message_key`` is the opaque token sent in ``custom_args`` and echoed in every event; it is
+    random and never an address or a name, because SendGrid cannot erase custom_args
+    (SENDGRID.md §0.4). ``email_key`` is the address as compared for duplicates and
+    suppressions. ``request_no`` groups messages into Mail Send requests (None when skipped).
+    """
+
+    message_key: str
+    email: str
+    name: str
+    fields: Mapping[str, str]
+    substitutions: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    state: MessageState = MessageState.PLANNED
+    request_no: int | None = None
+    skip_reason: str | None = None
+    detail: str | None = None
+
+    @property
+    def email_key(self) -> str:
+        return self.email.lower()
 
 
 class Delivery(StrEnum):

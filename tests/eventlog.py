@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Engine, insert, select
 
-from mailer import signature
+from mailer.events import signature
 from mailer.store.schema import campaign, event, message, suppression
 
 DATA = Path(__file__).parent / "data" / "events"
@@ -70,7 +70,7 @@ def add_message(
         connection.execute(
             insert(message).values(
                 campaign_id=campaign_id,
-                key=key,
+                message_key=key,
                 email=email,
                 email_key=email.lower(),
                 fields=fields,

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from mailer import compose, release
+from mailer import compose
+from mailer.compose import release
 from mailer.config import Config
 from mailer.models import Contact, ContactList, RejectedRow, RejectReason, Rendered
 from mailer.transport.sendgrid import SendGridTransport

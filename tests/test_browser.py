@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from mailer import compose, release
+from mailer import compose
+from mailer.compose import release
 from mailer.config import Config, SenderConfig
 
 pytestmark = pytest.mark.browser

@@ -80,7 +80,7 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     assert "Log:        sqlite:///out/mailer.db\n" in result.stdout
     assert result.stdout.endswith("This was a dry run: nothing was sent. To send, run the same command without --dry-run.\n")
     files = sorted(p.name for p in (project / "out" / "outbox" / campaign_id).iterdir())
-    assert len([f for f in files if f.endswith(".eml")]) == RECIPIENTS and "batch-0001.json" in files
+    assert len([f for f in files if f.endswith(".eml")]) == RECIPIENTS and "request-0001.json" in files
     assert [(r["id"], r["mode"], r["status"]) for r in campaign_rows()] == [(campaign_id, "dry-run", "done")]
 
 
@@ -185,7 +185,8 @@ def test_cli_test_as_a_journalist(live: Path, standin: Any) -> None:
 
 def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, standin: Any) -> None:
     """Promise 3: a suppressed address is never mailed, except when named with --override-suppression."""
-    suppressions.add(db(), [("li.wei@example.org", SuppressionReason.BOUNCE, None)], source="manual")
+    with db().begin() as connection:
+        suppressions.add(connection, [("li.wei@example.org", SuppressionReason.BOUNCE, None)], source="manual")
     first = mailer(*SEND, "--yes", "--no-test-ok")
     assert first.exit_code == 0, first.output
     assert "li.wei@example.org" not in standin.accepted_addresses()
@@ -198,10 +199,11 @@ def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, stan
 
 def test_cli_test_send_skips_suppressed_staff_unless_overridden(live: Path, standin: Any) -> None:
     """Promise 3 holds for test sends too: a suppressed staff address is not mailed unless named."""
-    suppressions.add(db(), [("raj.patel@example.org", SuppressionReason.SPAM_REPORT, None)], source="manual")
+    with db().begin() as connection:
+        suppressions.add(connection, [("raj.patel@example.org", SuppressionReason.SPAM_REPORT, None)], source="manual")
     first = mailer("test", "releases/example.md")
     assert first.exit_code == 0, first.output
-    assert f"to press@example.org, dana.fields@example.org, alex.moreau@example.org\n" in first.stdout
+    assert "to press@example.org, dana.fields@example.org, alex.moreau@example.org\n" in first.stdout
     assert [p["to"][0]["email"] for p in standin.mail_sends[0].body["personalizations"]] == [a for a in STAFF if a != "raj.patel@example.org"]
     only_him = mailer("test", "releases/example.md", "--to", "Raj.Patel@example.org")
     assert only_him.exit_code == 1
@@ -258,7 +260,7 @@ def test_cli_at_too_far_ahead_is_refused(live: Path, standin: Any) -> None:
 
 
 def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: Any) -> None:
-    """A send with refused batches exits 3, names the next commands, and `status` shows the errors."""
+    """A send with refused requests exits 3, names the next commands, and `status` shows the errors."""
     standin.answer(400, times=100, body={"errors": [{"message": "The from address does not match a verified Sender Identity.", "field": "from", "help": None}]})
     result = mailer(*SEND, "--yes", "--no-test-ok")
     assert result.exit_code == 3
@@ -327,7 +329,7 @@ def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
 
 
 def one_at_a_time(project: Path) -> None:
-    """Batches of 10 sent one after the other, without retries: which batch meets what is known."""
+    """Requests of 10 sent one after the other, without retries: which request meets what is known."""
     config = project / "mailer.toml"
     config.write_text(config.read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
 
@@ -340,8 +342,8 @@ def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path
     campaign_id = f"{TODAY}-example"
     gateway = "SendGrid's gateway answered 502 (Bad Gateway): it may have passed the request on, so SendGrid may have accepted it."
     assert result.exit_code == 3
-    assert f"Warning: Batch 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(result.stderr.split())
-    assert sum(standin.seen_addresses().values()) == RECIPIENTS  # batch 1 went out once, never again
+    assert f"Warning: Request 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(result.stderr.split())
+    assert sum(standin.seen_addresses().values()) == RECIPIENTS  # request 1 went out once, never again
     status = mailer("status", campaign_id).stdout
     assert f"Recipients: {RECIPIENTS - 10} accepted, 10 unknown\n" in status
     assert f"  10 unknown: {gateway}\n" in status

@@ -10,7 +10,8 @@ import lxml.html
 import pytest
 from conftest import ROOT
 
-from mailer import compose, markup, release
+from mailer import compose
+from mailer.compose import markup, release
 from mailer.config import ComposeConfig, Config, SenderConfig, SendGridConfig
 from mailer.errors import ReleaseError, TemplateError
 from mailer.models import Contact, Rendered

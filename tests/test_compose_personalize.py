@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mailer import compose, release
+from mailer import compose
+from mailer.compose import release
 from mailer.config import Config, SenderConfig, SendGridConfig
 from mailer.errors import TemplateError
 from mailer.models import Rendered

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailer import contacts, listfile
+from mailer import contacts
+from mailer.contacts import listfile
 from mailer.errors import ListError
 from mailer.models import Contact, ContactList, RejectReason
 

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mailer import addresses, listfile
+from mailer.contacts import addresses, listfile
 from mailer.spreadsheet import restore_cells, safe_cell
 
 ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"

@@ -261,7 +261,8 @@ def test_events_blocks_suppress_only_past_the_threshold(store: Engine) -> None:
     assert "cleo@example.net" not in suppressions(store)
     apply(store, [block(3)], threshold=3)
     assert suppressions(store)["cleo@example.net"] == ("block", "webhook")
-    assert suppression_store.find(store, "cleo@example.net").note == "blocked 3 times; last: 421 busy 3"
+    with store.begin() as connection:
+        assert suppression_store.find(connection, "cleo@example.net").note == "blocked 3 times; last: 421 busy 3"
 
 
 def test_events_group_resubscribe_out_of_order(store: Engine) -> None:
@@ -285,7 +286,8 @@ def test_events_resent_bounce_does_not_undo_a_lifted_suppression(store: Engine) 
         where="x",
     )
     apply(store, [bounce])
-    suppression_store.remove(store, ["ben@paper.example"])
+    with store.begin() as connection:
+        suppression_store.remove(connection, ["ben@paper.example"])
     apply(store, [bounce])
     assert "ben@paper.example" not in suppressions(store)
 

@@ -44,7 +44,8 @@ def test_forget_erases_messages_and_events_and_keeps_a_suppression(store: Engine
     assert not [t for t in texts if "jane" in t.lower() or "The Paper" in t]
     assert any("tom@example.org" in t for t in texts)
     assert suppressions(store) == {ADDRESS: ("forgotten", "forget")}
-    assert suppression_store.find(store, ADDRESS).note is None
+    with store.begin() as connection:
+        assert suppression_store.find(connection, ADDRESS).note is None
 
 
 def test_forget_keeps_campaign_counts(store: Engine) -> None:
@@ -101,9 +102,13 @@ def test_forget_cli_names_report_files_that_still_hold_the_address(store: Engine
 
 def test_forget_erases_the_removal_history(store: Engine) -> None:
     """A lifted suppression's history names the address, so forgetting erases it too."""
-    suppression_store.add(store, [(ADDRESS, suppression_store.SuppressionReason.MANUAL, "phone")], source="manual")
-    suppression_store.remove(store, [ADDRESS], note="asked back in")
-    assert [r.email_key for r in suppression_store.removals(store)] == [ADDRESS]
+    with store.begin() as connection:
+        suppression_store.add(connection, [(ADDRESS, suppression_store.SuppressionReason.MANUAL, "phone")], source="manual")
+    with store.begin() as connection:
+        suppression_store.remove(connection, [ADDRESS], note="asked back in")
+    with store.begin() as connection:
+        assert [r.email_key for r in suppression_store.removals(connection)] == [ADDRESS]
     forget.forget(store, ADDRESS)
-    assert suppression_store.removals(store) == []
+    with store.begin() as connection:
+        assert suppression_store.removals(connection) == []
     assert suppressions(store)[ADDRESS][0] == "forgotten"

@@ -1,4 +1,4 @@
-"""plan.build: one message per list row, batches inside SendGrid's per-request limits."""
+"""plan.build: one message per list row, requests inside SendGrid's per-request limits."""
 
 from __future__ import annotations
 
@@ -7,28 +7,29 @@ import json
 import pytest
 from send_fixtures import contact, contact_list, example_rendered, rejected, rendered
 
-from mailer import compose, plan
+from mailer import compose
 from mailer.config import Config
 from mailer.errors import SendError
 from mailer.models import Attachment, ContactList, MessageState, RejectReason
-from mailer.transport.base import Batch
-from mailer.transport.sendgrid import build_body, common_body
+from mailer.send import plan
+from mailer.transport.base import Request
+from mailer.transport.mailsend import build_body, common_body
 
 
 def test_plan_batches_respect_batch_size_and_keep_list_order() -> None:
-    """2,500 recipients with batch_size 1000 -> batches of 1000, 1000, 500 in list order."""
+    """2,500 recipients with batch_size 1000 -> requests of 1000, 1000, 500 in list order."""
     built = plan.build(rendered(), contact_list(2500), batch_size=1000)
-    numbers = [m.batch_no for m in built.recipients]
-    assert built.batch_count == 3
+    numbers = [m.request_no for m in built.recipients]
+    assert built.request_count == 3
     assert [numbers.count(n) for n in (1, 2, 3)] == [1000, 1000, 500]
     assert numbers == sorted(numbers)
     assert [m.email for m in built.recipients] == [c.email for c in contact_list(2500).contacts]
 
 
 def test_plan_batch_size_is_capped_at_sendgrid_limit() -> None:
-    """A batch never holds more than 1000 personalizations, whatever batch_size says."""
+    """A request never holds more than 1000 personalizations, whatever batch_size says."""
     built = plan.build(rendered(), contact_list(1500), batch_size=5000)
-    assert built.batch_count == 2
+    assert built.request_count == 2
 
 
 def test_plan_rejected_rows_become_skipped_messages_with_reason() -> None:
@@ -38,7 +39,7 @@ def test_plan_rejected_rows_become_skipped_messages_with_reason() -> None:
     assert len(built.messages) == 5
     assert built.skipped() == {"invalid": 1, "duplicate": 1}
     skipped = [m for m in built.messages if m.state is MessageState.SKIPPED]
-    assert [(m.email, m.detail, m.batch_no) for m in skipped] == [("bad@@x", "not an email address", None), ("j00000@example.org", "duplicate of row 2", None)]
+    assert [(m.email, m.detail, m.request_no) for m in skipped] == [("bad@@x", "not an email address", None), ("j00000@example.org", "duplicate of row 2", None)]
 
 
 def test_plan_same_address_twice_is_planned_once() -> None:
@@ -52,11 +53,11 @@ def test_plan_same_address_twice_is_planned_once() -> None:
 def test_plan_message_keys_are_opaque_and_unique() -> None:
     """Keys are random hex, never derived from the address or the name."""
     built = plan.build(rendered(), contact_list(200))
-    keys = [m.key for m in built.messages]
+    keys = [m.message_key for m in built.messages]
     assert len(set(keys)) == 200
     assert all(len(k) == 32 and int(k, 16) >= 0 for k in keys)
     again = plan.build(rendered(), contact_list(200))
-    assert not set(keys) & {m.key for m in again.messages}  # the same people get new keys: nothing is derived
+    assert not set(keys) & {m.message_key for m in again.messages}  # the same people get new keys: nothing is derived
 
 
 def test_plan_substitutions_are_the_composer_values() -> None:
@@ -69,7 +70,7 @@ def test_plan_substitutions_are_the_composer_values() -> None:
 
 
 def test_plan_recipient_over_substitution_limit_is_skipped() -> None:
-    """A journalist whose values exceed 10,000 bytes is skipped, saying why, not sent in a failing batch."""
+    """A journalist whose values exceed 10,000 bytes is skipped, saying why, not sent in a failing request."""
     release = example_rendered()
     people = ContactList((contact("big@x.org", outlet="é" * 4000), contact("ok@x.org", 3, outlet="Daily")), (), ())
     built = plan.build(release, people)
@@ -80,16 +81,16 @@ def test_plan_recipient_over_substitution_limit_is_skipped() -> None:
 
 
 def test_plan_splits_batches_under_the_request_size_limit() -> None:
-    """With a small size limit the plan cuts more batches, and every real body stays under it."""
+    """With a small size limit the plan cuts more requests, and every real body stays under it."""
     release = example_rendered()
     people = ContactList(tuple(contact(f"p{i}@x.org", i, outlet="Ö" * 300) for i in range(300)), (), ())
     limit = 200_000
     built = plan.build(release, people, max_request_bytes=limit)
-    assert built.batch_count > 1
+    assert built.request_count > 1
     common = common_body(release, sendgrid=Config().sendgrid, sender=Config().sender, unsubscribe_tag="t")
-    for number in range(1, built.batch_count + 1):
-        members = tuple(m.outgoing() for m in built.recipients if m.batch_no == number)
-        body = build_body(Batch("2026-02-19-x", number, release, members), common)
+    for number in range(1, built.request_count + 1):
+        members = tuple(m for m in built.recipients if m.request_no == number)
+        body = build_body(Request("2026-02-19-x", number, release, members), common)
         assert len(json.dumps(body).encode()) < limit
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import DATA, ROOT
 
-from mailer import release
+from mailer.compose import release
 from mailer.errors import ReleaseError
 
 BROKEN = DATA / "releases"

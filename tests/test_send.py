@@ -1,4 +1,4 @@
-"""send.start / send.run against the stand-in: the delivery log's promises, batch by batch."""
+"""send.record / send.run against the stand-in: the delivery log's promises, request by request."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from send_fixtures import (
 from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
-from mailer import plan, send
+from mailer import send
 from mailer.errors import AuthError, SendError
 from mailer.models import CampaignStatus, MessageState, Mode, RejectReason
+from mailer.send import plan
 from mailer.store import campaigns, messages
 from mailer.store.schema import campaign, message
 
@@ -29,7 +30,7 @@ RELEASE = rendered()
 
 def started(store: Engine, count: int, *, batch_size: int = 10, **kwargs: Any) -> tuple[str, plan.Plan]:
     built = plan.build(RELEASE, contact_list(count, **kwargs), batch_size=batch_size)
-    campaign_id = send.start(store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"})
+    campaign_id = send.record(store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"})
     return campaign_id, built
 
 
@@ -54,13 +55,14 @@ def test_send_start_writes_every_row_before_any_request(store: Engine, standin: 
     assert standin.requests == []
     logged = message_rows(store, campaign_id)
     assert len(logged) == 27
-    assert sorted({(r["state"], r["batch_no"]) for r in logged if r["state"] == "planned"}) == [("planned", 1), ("planned", 2), ("planned", 3)]
+    assert sorted({(r["state"], r["request_no"]) for r in logged if r["state"] == "planned"}) == [("planned", 1), ("planned", 2), ("planned", 3)]
     assert [(r["email"], r["state"], r["skip_reason"], r["error"]) for r in logged[-2:]] == [
         ("bad@@x", "skipped", "invalid", "not an email address"),
         ("gone@x.org", "skipped", "suppressed", "bounce"),
     ]
     assert campaign_id.endswith("-bees")
-    assert campaigns.get(store, campaign_id).status is CampaignStatus.PLANNED
+    with store.begin() as connection:
+        assert campaigns.get(connection, campaign_id).status is CampaignStatus.PLANNED
 
 
 def test_send_campaign_ids_are_readable_and_suffixed(store: Engine) -> None:
@@ -78,9 +80,10 @@ def test_send_run_accepts_each_recipient_once(store: Engine, standin: Any) -> No
     assert len(standin.mail_sends) == 4
     ids = {r["sg_message_id"] for r in message_rows(store, campaign_id)}
     assert len(ids) == 4 and "" not in ids and None not in ids
-    assert campaigns.get(store, campaign_id).status is CampaignStatus.DONE
+    with store.begin() as connection:
+        assert campaigns.get(connection, campaign_id).status is CampaignStatus.DONE
     keys = {p["custom_args"]["message"] for r in standin.mail_sends for p in r.body["personalizations"]}
-    assert keys == {m.key for m in built.recipients}
+    assert keys == {m.message_key for m in built.recipients}
 
 
 def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
@@ -88,11 +91,11 @@ def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
     campaign_id, _ = started(store, 1)
     row = message_rows(store, campaign_id)[0]
     with pytest.raises(IntegrityError), store.begin() as connection:
-        connection.execute(message.insert().values({**row, "id": None, "key": "other", "email": row["email"].upper()}))
+        connection.execute(message.insert().values({**row, "id": None, "message_key": "other", "email": row["email"].upper()}))
 
 
 def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
-    """A 400 marks its batch failed with SendGrid's words (and the address it names); others go on."""
+    """A 400 marks its request failed with SendGrid's words (and the address it names); others go on."""
     campaign_id, _ = started(store, 30)
     standin.answer(400, match=lambda r: r.body["personalizations"][0]["to"][0]["email"] == "j00010@example.org",
                    body={"errors": [{"message": "Invalid email", "field": "personalizations.2.to", "help": None}]})
@@ -100,12 +103,12 @@ def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
     outcome = run(store, standin, campaign_id, on_warning=warnings.append)
     assert outcome.counts["failed"] == 10 and outcome.counts["accepted"] == 20
     assert outcome.errors == [("failed", "personalizations.2.to: Invalid email (j00012@example.org)", 10)]
-    assert warnings == ["Batch 2 (10 recipients) refused by SendGrid: personalizations.2.to: Invalid email (j00012@example.org)"]
+    assert warnings == ["Request 2 (10 recipients) refused by SendGrid: personalizations.2.to: Invalid email (j00012@example.org)"]
     assert outcome.needs_attention
 
 
 def test_send_429_storm_waits_as_told_and_retries(store: Engine, standin: Any) -> None:
-    """429 answers are waited out (reset time, capped, jittered) and the batch is retried until accepted."""
+    """429 answers are waited out (reset time, capped, jittered) and the request is retried until accepted."""
     campaign_id, built = started(store, 10)
     standin.rate_limit(times=5, reset_in=120)
     sleep = FakeSleep()
@@ -117,7 +120,7 @@ def test_send_429_storm_waits_as_told_and_retries(store: Engine, standin: Any) -
 
 
 def test_send_server_errors_then_success_backs_off(store: Engine, standin: Any) -> None:
-    """500s are retried with growing waits, then the batch is accepted once."""
+    """500s are retried with growing waits, then the request is accepted once."""
     campaign_id, built = started(store, 10)
     standin.answer(500, times=3)
     sleep = FakeSleep()
@@ -128,14 +131,15 @@ def test_send_server_errors_then_success_backs_off(store: Engine, standin: Any) 
 
 
 def test_send_unreachable_stops_leaving_batches_planned(store: Engine, standin: Any) -> None:
-    """5xx after every retry: the batch goes back to planned, the send stops with a resume hint."""
+    """5xx after every retry: the request goes back to planned, the send stops with a resume hint."""
     campaign_id, built = started(store, 30)
     standin.answer(503, times=4)
     with pytest.raises(SendError) as caught:
         run(store, standin, campaign_id, retries=3)
     assert caught.value.hint == f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}"
     assert set(states(store, campaign_id).values()) == {"planned"}
-    assert campaigns.get(store, campaign_id).status is CampaignStatus.PAUSED
+    with store.begin() as connection:
+        assert campaigns.get(connection, campaign_id).status is CampaignStatus.PAUSED
     outcome = run(store, standin, campaign_id)
     assert outcome.counts["accepted"] == 30
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
@@ -166,7 +170,7 @@ def test_send_dropped_connection_marks_unknown(store: Engine, standin: Any) -> N
 
 
 def test_send_auth_error_stops_at_once(store: Engine, standin: Any) -> None:
-    """401: nothing more is sent, the batch stays planned, and the message says what to check."""
+    """401: nothing more is sent, the request stays planned, and the message says what to check."""
     campaign_id, _ = started(store, 30)
     standin.answer(401)
     with pytest.raises(AuthError) as caught:
@@ -178,36 +182,37 @@ def test_send_auth_error_stops_at_once(store: Engine, standin: Any) -> None:
 
 
 def test_send_413_splits_the_batch(store: Engine, standin: Any) -> None:
-    """Too large: the batch is sent again as two halves under their own numbers."""
+    """Too large: the request is sent again as two halves under their own numbers."""
     campaign_id, built = started(store, 10)
     standin.answer(413)
     outcome = run(store, standin, campaign_id)
     assert outcome.counts["accepted"] == 10
     assert [len(r.body["personalizations"]) for r in standin.mail_sends] == [10, 5, 5]
-    assert sorted({r["batch_no"] for r in message_rows(store, campaign_id)}) == [1, 2]
+    assert sorted({r["request_no"] for r in message_rows(store, campaign_id)}) == [1, 2]
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
 
 
 def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any) -> None:
-    """Ctrl-C (here after batch 1's answer, while batch 2 is in flight): batch 2 is answered and
+    """Ctrl-C (here after request 1's answer, while request 2 is in flight): request 2 is answered and
     logged, nothing new starts, nothing is left `sending`."""
     campaign_id, _ = started(store, 40)
 
     def interrupt(_: int) -> None:
         raise KeyboardInterrupt
 
-    outcome = run(store, standin, campaign_id, on_batch=interrupt)
+    outcome = run(store, standin, campaign_id, on_request=interrupt)
     assert outcome.interrupted
     assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (20, 20, 0)
     assert len(standin.mail_sends) == 2
-    assert campaigns.get(store, campaign_id).status is CampaignStatus.PAUSED
+    with store.begin() as connection:
+        assert campaigns.get(connection, campaign_id).status is CampaignStatus.PAUSED
 
 
 def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any) -> None:
     """Rows left `sending` by a crash are never resent: a resume marks them unknown first."""
     campaign_id, _ = started(store, 20)
     with store.begin() as connection:
-        connection.execute(message.update().where(message.c.batch_no == 1).values(state="sending"))
+        connection.execute(message.update().where(message.c.request_no == 1).values(state="sending"))
     outcome = run(store, standin, campaign_id)
     assert outcome.recovered_unknown == 10
     assert (outcome.counts["unknown"], outcome.counts["accepted"]) == (10, 10)
@@ -236,13 +241,13 @@ def test_send_advice_says_what_to_do() -> None:
     assert send.advice("c-1", {"accepted": 5}) == ["All sent. Read opens and bounces later with: mailer report c-1"]
 
 
-def test_send_batch_update_reads_only_its_batch(store: Engine) -> None:
-    """A batch's state change finds its rows through the batch index, not by scanning every planned row."""
+def test_send_request_update_reads_only_its_request(store: Engine) -> None:
+    """A request's state change finds its rows through the request index, not by scanning every planned row."""
     campaign_id, _ = started(store, 30)
     updates: list[tuple[str, Any]] = []
     event.listen(store, "before_cursor_execute", lambda conn, cursor, sql, params, *_: updates.append((sql, params)) if sql.startswith("UPDATE") else None)
     with store.begin() as connection:
-        assert messages.mark_batch(connection, campaign_id, 2, old=MessageState.PLANNED, new=MessageState.SENDING, now=send.utcnow()) == 10
+        assert messages.mark_request(connection, campaign_id, 2, old=MessageState.PLANNED, new=MessageState.SENDING, now=send.utcnow()) == 10
         ((sql, params),) = updates
         plan_text = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-    assert "ix_message_campaign_batch" in plan_text
+    assert "ix_message_campaign_request" in plan_text

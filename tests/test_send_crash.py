@@ -22,25 +22,26 @@ CHILD = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from send_fixtures import config_for, contact_list, rendered, transport_for
-from mailer import plan, send
+from mailer import send
+from mailer.send import plan
 from mailer.models import Mode
 from mailer.store import connect
 
 db_url, api_url, api_key, stage, concurrency = sys.argv[1:6]
 
 class KillAfterAnswer:
-    # Test-only seam: SendGrid has answered batch 3, the process dies before the log hears of it.
+    # Test-only seam: SendGrid has answered request 3, the process dies before the log hears of it.
     def __init__(self, inner):
         self.inner = inner
-    def send(self, batch):
-        result = self.inner.send(batch)
-        if stage == "after-answer" and batch.number == 3:
+    def send(self, request):
+        result = self.inner.send(request)
+        if stage == "after-answer" and request.number == 3:
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
 engine = connect(db_url)
 built = plan.build(rendered(), contact_list({count}), batch_size=10)
-campaign_id = send.start(engine, built, mode=Mode.LIVE, slug="crash", lists=["press.csv"], filters={{}}, sender={{}})
+campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="crash", lists=["press.csv"], filters={{}}, sender={{}})
 print(campaign_id, flush=True)
 if stage == "after-plan":
     os.kill(os.getpid(), signal.SIGKILL)
@@ -103,27 +104,27 @@ def test_crash_mid_request(tmp_path: Path, db_url: str, store: Engine, standin: 
 
 
 def test_crash_after_answer_before_log_update(tmp_path: Path, db_url: str, store: Engine, standin: Any) -> None:
-    """SendGrid accepted batch 3 but the log never heard: it becomes unknown, and is not sent again."""
+    """SendGrid accepted request 3 but the log never heard: it becomes unknown, and is not sent again."""
     process = child(tmp_path, db_url, standin, "after-answer")
     out, err = process.communicate(timeout=60)
     assert process.returncode == -9, err
     campaign_id = out.split()[0]
     final = resume_and_check(store, standin, campaign_id)
     unknown = {a for a, s in final.items() if s == "unknown"}
-    batch = {n: {f"j{i:05d}@example.org" for i in range(10 * (n - 1), 10 * n)} for n in (2, 3)}
-    # Batch 3 is unknown. Batch 2 is too when the kill came before its answer was committed
-    # (the main thread logs batch 2 while batch 3's request is out: a race this test allows).
-    assert unknown in (batch[3], batch[2] | batch[3])
+    request = {n: {f"j{i:05d}@example.org" for i in range(10 * (n - 1), 10 * n)} for n in (2, 3)}
+    # Request 3 is unknown. Request 2 is too when the kill came before its answer was committed
+    # (the main thread logs request 2 while request 3's request is out: a race this test allows).
+    assert unknown in (request[3], request[2] | request[3])
     assert sum(standin.seen_addresses().values()) == RECIPIENTS
 
 
 @pytest.mark.parametrize("stage", ["after-answer"])
 def test_crash_then_resend_unknown_reaches_everyone(tmp_path: Path, db_url: str, store: Engine, standin: Any, stage: str) -> None:
-    """After the user decides, --resend-unknown sends the unknown batch again and the campaign completes."""
+    """After the user decides, --resend-unknown sends the unknown request again and the campaign completes."""
     process = child(tmp_path, db_url, standin, stage)
     out, _ = process.communicate(timeout=60)
     campaign_id = out.split()[0]
     transport = transport_for(standin, config_for(standin.url))
     outcome = send.run(store, campaign_id, rendered=rendered(), transport=transport, resend_unknown=True)
-    assert outcome.counts["accepted"] == RECIPIENTS and outcome.recovered_unknown in (10, 20)  # batch 3, maybe 2
+    assert outcome.counts["accepted"] == RECIPIENTS and outcome.recovered_unknown in (10, 20)  # request 3, maybe 2
     assert standin.accepted_addresses()["j00020@example.org"] == 2  # the price of choosing to resend

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from eventlog import TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, VECTORS, body, sg_event
 
-from mailer import signature
 from mailer.errors import ConfigError, SignatureError
+from mailer.events import signature
 
 VALID = [v for v in VECTORS["vectors"] if v["expected_valid"]]
 INVALID = [v for v in VECTORS["vectors"] if not v["expected_valid"]]

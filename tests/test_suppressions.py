@@ -62,8 +62,10 @@ def test_suppressions_remove_records_why() -> None:
 
 def test_suppressions_remove_warns_only_for_sendgrid_suppressions() -> None:
     """Lifting a bounce reminds that SendGrid still drops the mail; lifting a manual entry does not."""
-    suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550")], source="webhook")
-    suppression_store.add(engine(), [("b@example.org", SuppressionReason.MANUAL, "by phone")], source="manual")
+    with engine().begin() as connection:
+        suppression_store.add(connection, [("a@example.org", SuppressionReason.BOUNCE, "550")], source="webhook")
+    with engine().begin() as connection:
+        suppression_store.add(connection, [("b@example.org", SuppressionReason.MANUAL, "by phone")], source="manual")
     warning = "SendGrid keeps its own suppression lists"
     code, out = run("suppressions", "remove", "b@example.org", "--reason", "asked back in")
     assert code == 0 and warning not in out
@@ -76,7 +78,12 @@ def test_suppressions_remove_warns_only_for_sendgrid_suppressions() -> None:
 
 def test_suppressions_list_filters_by_reason() -> None:
     """--reason shows only that kind of suppression."""
-    suppression_store.add(engine(), [("a@example.org", SuppressionReason.BOUNCE, "550"), ("b@example.org", SuppressionReason.UNSUBSCRIBE, None)], source="webhook")
+    with engine().begin() as connection:
+        suppression_store.add(
+            connection,
+            [("a@example.org", SuppressionReason.BOUNCE, "550"), ("b@example.org", SuppressionReason.UNSUBSCRIBE, None)],
+            source="webhook",
+        )
     code, out = run("suppressions", "list", "--reason", "bounce")
     assert code == 0
     assert "a@example.org" in out and "b@example.org" not in out
@@ -104,11 +111,16 @@ def test_suppressions_lists_prune_leaves_out_suppressed(tmp_path: Path) -> None:
         "cleo@example.net,Cléo,Radio\ndan@example.com,Dan,TV\nnot-an-address,X,Y\n",
         encoding="utf-8",
     )
-    suppression_store.add(
-        engine(),
-        [("ben@paper.example", SuppressionReason.BOUNCE, None), ("dan@example.com", SuppressionReason.UNSUBSCRIBE, None), ("zed@example.org", SuppressionReason.BOUNCE, None)],
-        source="webhook",
-    )
+    with engine().begin() as connection:
+        suppression_store.add(
+            connection,
+            [
+                ("ben@paper.example", SuppressionReason.BOUNCE, None),
+                ("dan@example.com", SuppressionReason.UNSUBSCRIBE, None),
+                ("zed@example.org", SuppressionReason.BOUNCE, None),
+            ],
+            source="webhook",
+        )
     code, out = run("lists", "prune", "press.csv", "-o", "pruned.csv")
     assert code == 0, out
     assert out.splitlines()[:3] == [

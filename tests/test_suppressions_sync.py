@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mailer import suppression_sync
 from mailer.cli import main
 from mailer.errors import AuthError, Unavailable
+from mailer.events import suppression_sync
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
 
@@ -63,13 +63,15 @@ def test_suppressions_sync_pages_through_every_list(standin: Any, store: Engine)
     assert stored["nope@@example.com"] == ("invalid", "sync")
     assert stored["angry@example.com"] == ("spamreport", "sync")
     assert stored["gone@example.com"] == ("unsubscribe", "sync")
-    assert suppression_store.find(store, "bounced7@example.org").note == "SendGrid: 5.1.1 550 5.1.1 unknown"
+    with store.begin() as connection:
+        assert suppression_store.find(connection, "bounced7@example.org").note == "SendGrid: 5.1.1 550 5.1.1 unknown"
 
 
 def test_suppressions_sync_twice_adds_nothing_and_keeps_manual_entries(standin: Any, store: Engine) -> None:
     """A second sync adds nothing; an address suppressed by hand keeps its own reason."""
     serve_lists(standin)
-    suppression_store.add(store, [("gone@example.com", SuppressionReason.MANUAL, "phoned")], source="manual")
+    with store.begin() as connection:
+        suppression_store.add(connection, [("gone@example.com", SuppressionReason.MANUAL, "phoned")], source="manual")
     suppression_sync.sync(store, api_key=SecretStr(KEY), api_url=standin.url, timeout=5)
     again = suppression_sync.sync(store, api_key=SecretStr(KEY), api_url=standin.url, timeout=5)
     assert sum(again.added.values()) == 0

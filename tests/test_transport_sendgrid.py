@@ -20,23 +20,23 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.models import Attachment
-from mailer.transport.base import Batch, OutgoingMessage
+from mailer.models import Attachment, Message
+from mailer.transport.base import Request
 from mailer.transport.sendgrid import AUTH_MESSAGE, HTTP_CLIENT_LOGGER
 
 
-def batch(count: int = 3, *, release: Any = None, **changes: Any) -> Batch:
+def request(count: int = 3, *, release: Any = None, **changes: Any) -> Request:
     messages = tuple(
-        OutgoingMessage(f"k{i:031d}", f"j{i}@example.org", f"Jo, {i}; Doe", {"email": f"j{i}@example.org"}, {"-~c.outlet.h~-": f"Outlet {i}"})
+        Message(f"k{i:031d}", f"j{i}@example.org", f"Jo, {i}; Doe", {"email": f"j{i}@example.org"}, {"-~c.outlet.h~-": f"Outlet {i}"})
         for i in range(count)
     )
-    return Batch("2026-02-19-bees", 1, release or rendered(), messages, **changes)
+    return Request("2026-02-19-bees", 1, release or rendered(), messages, **changes)
 
 
 def test_transport_body_one_personalization_per_journalist(standin: Any) -> None:
     """Each journalist gets their own personalization, one `to`, their values and only the two custom args."""
     transport = transport_for(standin, config_for(standin.url))
-    result = transport.send(batch(3))
+    result = transport.send(request(3))
     assert result.status == 202 and result.message_id
     body = standin.mail_sends[0].body
     assert [p["to"] for p in body["personalizations"]] == [[{"email": f"j{i}@example.org", "name": f"Jo {i} Doe"}] for i in range(3)]
@@ -51,7 +51,7 @@ def test_transport_body_one_personalization_per_journalist(standin: Any) -> None
 def test_transport_headers_never_carry_line_breaks(standin: Any) -> None:
     """A subject, from name or reply-to with CR/LF is flattened: no header injection."""
     release = rendered(subject="Bees\r\nBcc: all@example.com", from_name="Press\nOffice", reply_to="desk@example.org\r\nX: y")
-    transport_for(standin, config_for(standin.url)).send(batch(1, release=release))
+    transport_for(standin, config_for(standin.url)).send(request(1, release=release))
     body = standin.mail_sends[0].body
     assert body["subject"] == "Bees Bcc: all@example.com"
     assert body["from"]["name"] == "Press Office"
@@ -61,8 +61,8 @@ def test_transport_headers_never_carry_line_breaks(standin: Any) -> None:
 
 def test_transport_unsubscribe_group_or_subscription_tracking(standin: Any) -> None:
     """With an asm_group_id the body carries asm; without, subscription tracking with the composer's tag."""
-    transport_for(standin, config_for(standin.url)).send(batch(1))
-    transport_for(standin, config_for(standin.url, asm_group_id=42)).send(batch(1))
+    transport_for(standin, config_for(standin.url)).send(request(1))
+    transport_for(standin, config_for(standin.url, asm_group_id=42)).send(request(1))
     first, second = (r.body for r in standin.mail_sends)
     assert first["tracking_settings"]["subscription_tracking"] == {"enable": True, "substitution_tag": "-~unsubscribe_url~-"}
     assert "asm" not in first
@@ -71,8 +71,8 @@ def test_transport_unsubscribe_group_or_subscription_tracking(standin: Any) -> N
 
 
 def test_transport_sandbox_mode_answer_200_is_accepted(standin: Any) -> None:
-    """In sandbox mode SendGrid answers 200; that is an accepted batch."""
-    result = transport_for(standin, config_for(standin.url, sandbox=True)).send(batch(2))
+    """In sandbox mode SendGrid answers 200; that is an accepted request."""
+    result = transport_for(standin, config_for(standin.url, sandbox=True)).send(request(2))
     assert result.status == 200
     assert standin.mail_sends[0].body["mail_settings"] == {"sandbox_mode": {"enable": True}}
 
@@ -81,7 +81,7 @@ def test_transport_real_release_with_attachment_is_valid(standin: Any) -> None:
     """The example release, attachment included, passes the OpenAPI schema and the limits."""
     release = example_rendered()
     release = type(release)(**{**{f: getattr(release, f) for f in release.__dataclass_fields__}, "attachments": (Attachment("facts.pdf", b"%PDF-1.4", "application/pdf"),)})
-    transport_for(standin, config_for(standin.url)).send(batch(5, release=release))
+    transport_for(standin, config_for(standin.url)).send(request(5, release=release))
     assert standin.mail_sends[0].status == 202
     assert standin.mail_sends[0].body["attachments"][0] == {"content": "JVBERi0xLjQ=", "filename": "facts.pdf", "type": "application/pdf", "disposition": "attachment"}
 
@@ -90,7 +90,7 @@ def test_transport_400_is_rejected_with_sendgrid_fields(standin: Any) -> None:
     """A 400 raises Rejected carrying SendGrid's message and field."""
     standin.answer(400, body={"errors": [{"message": "Invalid from email", "field": "from.email", "help": None}]})
     with pytest.raises(Rejected) as caught:
-        transport_for(standin, config_for(standin.url)).send(batch(1))
+        transport_for(standin, config_for(standin.url)).send(request(1))
     assert caught.value.message == "from.email: Invalid from email"
     assert caught.value.errors == [{"message": "Invalid from email", "field": "from.email"}]
 
@@ -100,7 +100,7 @@ def test_transport_401_403_is_auth_error(standin: Any, status: int) -> None:
     """A refused key says what to check."""
     standin.answer(status)
     with pytest.raises(AuthError) as caught:
-        transport_for(standin, config_for(standin.url)).send(batch(1))
+        transport_for(standin, config_for(standin.url)).send(request(1))
     assert caught.value.message == "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
     assert caught.value.message == AUTH_MESSAGE
 
@@ -108,7 +108,7 @@ def test_transport_401_403_is_auth_error(standin: Any, status: int) -> None:
 def test_transport_wrong_key_is_auth_error(standin: Any) -> None:
     """The stand-in checks the Bearer key like SendGrid: a wrong one gives AuthError."""
     with pytest.raises(AuthError) as caught:
-        transport_for(standin, config_for(standin.url), key="SG.wrong.key").send(batch(1))
+        transport_for(standin, config_for(standin.url), key="SG.wrong.key").send(request(1))
     assert (caught.value.message, caught.value.status) == (AUTH_MESSAGE, 401)
     assert caught.value.hint == "Create a key under Settings > API Keys in SendGrid and set it again."
 
@@ -117,7 +117,7 @@ def test_transport_429_reads_rate_limit_reset(standin: Any) -> None:
     """429 -> RateLimited whose retry_after is X-RateLimit-Reset minus now."""
     standin.answer(429, headers={"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1000030"})
     with pytest.raises(RateLimited) as caught:
-        transport_for(standin, config_for(standin.url), clock=lambda: 1_000_000.0).send(batch(1))
+        transport_for(standin, config_for(standin.url), clock=lambda: 1_000_000.0).send(request(1))
     assert caught.value.retry_after == 30.0
 
 
@@ -125,7 +125,7 @@ def test_transport_429_without_reset_uses_retry_after(standin: Any) -> None:
     """Without X-RateLimit-Reset, Retry-After seconds are used."""
     standin.answer(429, headers={"Retry-After": "7"})
     with pytest.raises(RateLimited) as caught:
-        transport_for(standin, config_for(standin.url)).send(batch(1))
+        transport_for(standin, config_for(standin.url)).send(request(1))
     assert caught.value.retry_after == 7.0
 
 
@@ -143,11 +143,11 @@ def test_transport_status_mapping(standin: Any, status: int, error: type[Transpo
     """413 too large; 500/503 nothing accepted (retry); 502/504 from a gateway: outcome unknown."""
     standin.answer(status)
     with pytest.raises(error) as caught:
-        transport_for(standin, config_for(standin.url)).send(batch(1))
+        transport_for(standin, config_for(standin.url)).send(request(1))
     assert type(caught.value) is error
     assert (caught.value.message, caught.value.status) == (message, status)
     if error is Unavailable:
-        assert caught.value.hint == "Nothing was accepted for this batch; it stays planned and `mailer resume` sends it later."
+        assert caught.value.hint == "Nothing was accepted for this request; it stays planned and `mailer resume` sends it later."
 
 
 def test_transport_refused_connection_is_unavailable() -> None:
@@ -158,7 +158,7 @@ def test_transport_refused_connection_is_unavailable() -> None:
     sock.close()
     config = config_for(f"http://127.0.0.1:{port}")
     with pytest.raises(Unavailable) as caught:
-        transport_for(type("S", (), {"api_key": "SG.k.k"})(), config).send(batch(1))
+        transport_for(type("S", (), {"api_key": "SG.k.k"})(), config).send(request(1))
     assert caught.value.message.startswith(f"Could not reach SendGrid at http://127.0.0.1:{port}:")
 
 
@@ -166,7 +166,7 @@ def test_transport_timeout_is_outcome_unknown(standin: Any) -> None:
     """The request left and no answer came in time: unknown, never retried."""
     standin.slow(1.0, times=1)
     with pytest.raises(OutcomeUnknown) as caught:
-        transport_for(standin, config_for(standin.url, timeout=0.2)).send(batch(1))
+        transport_for(standin, config_for(standin.url, timeout=0.2)).send(request(1))
     assert caught.value.message == "No answer from SendGrid after the request was sent (TimeoutError)."
 
 
@@ -174,7 +174,7 @@ def test_transport_dropped_connection_is_outcome_unknown(standin: Any) -> None:
     """The connection closed after the request was read: unknown."""
     standin.drop()
     with pytest.raises(OutcomeUnknown) as caught:
-        transport_for(standin, config_for(standin.url)).send(batch(1))
+        transport_for(standin, config_for(standin.url)).send(request(1))
     assert caught.value.message in {  # which one depends on when the client notices the close
         "No answer from SendGrid after the request was sent (RemoteDisconnected).",
         "No answer from SendGrid after the request was sent (ConnectionResetError).",
@@ -189,7 +189,7 @@ def test_transport_debug_logging_never_shows_the_key(standin: Any, caplog: pytes
     with caplog.at_level(logging.DEBUG):
         transport = transport_for(standin, config_for(standin.url))
         logging.getLogger(HTTP_CLIENT_LOGGER).setLevel(logging.DEBUG)  # even if someone turns it back on
-        transport.send(batch(2))
+        transport.send(request(2))
     assert standin.mail_sends[0].headers["authorization"] == f"Bearer {standin.api_key}"
     assert standin.api_key not in caplog.text
     assert "standin-key" not in repr(transport)
@@ -200,7 +200,7 @@ def test_transport_schedule_and_cancel(standin: Any) -> None:
     transport = transport_for(standin, config_for(standin.url))
     batch_id = transport.create_batch_id()
     send_at = int(time.time()) + 3600
-    transport.send(batch(1, send_at=send_at, sendgrid_batch_id=batch_id))
+    transport.send(request(1, send_at=send_at, sendgrid_batch_id=batch_id))
     transport.cancel_scheduled(batch_id)
     body = standin.mail_sends[0].body
     assert (body["send_at"], body["batch_id"]) == (send_at, batch_id)

@@ -20,10 +20,10 @@ from eventlog import (
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from mailer import signature, webhook
 from mailer.cli import main
 from mailer.config import Config, WebhookConfig
 from mailer.errors import ConfigError
+from mailer.events import signature, webhook
 
 CAMPAIGN = "2026-02-19-wetlands"
 PATH = "/sendgrid/events"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer import config as config_module
-from mailer import output
+from mailer.cli import output
 from mailer.config import Config
 from mailer.errors import MailerError
 

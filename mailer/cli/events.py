@@ -9,8 +9,9 @@ import click
 from starlette.applications import Starlette
 
 from mailer import config as config_module
-from mailer import events, output, store, webhook
-from mailer.cli import AppContext, main, pass_app
+from mailer import events, store
+from mailer.cli import AppContext, main, output, pass_app
+from mailer.events import webhook
 
 IMPORT_CHUNK = 5000
 

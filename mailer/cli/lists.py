@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mailer import output
-from mailer.cli import AppContext, main, pass_app
+from mailer.cli import AppContext, main, output, pass_app
+from mailer.contacts.listfile import DELIMITER_NAMES
 from mailer.errors import ListError
-from mailer.listfile import DELIMITER_NAMES
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
 if TYPE_CHECKING:  # contacts is imported by the commands that use it (it loads numpy and Arrow as it runs)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from mailer import compose, contacts, output, release, tokens
-from mailer.cli import AppContext, main, pass_app
+from mailer import compose, contacts
+from mailer.cli import AppContext, main, output, pass_app
+from mailer.compose import release, tokens
 from mailer.errors import ListError
 from mailer.models import Rendered
 
@@ -69,7 +70,7 @@ def _fields(rendered: Rendered, email: str | None, list_paths: tuple[Path, ...])
         return {field: f"[{field}]" for field in rendered.fields if _needs(rendered, field)}
     loaded = contacts.load(list_paths)
     for contact in loaded.contacts:
-        if contact.key == email.strip().lower():
+        if contact.email_key == email.strip().lower():
             return dict(contact.fields)
     files = ", ".join(str(path) for path in list_paths)
     raise ListError(f"{email} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)

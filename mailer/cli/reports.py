@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from mailer import forget as forget_module
-from mailer import output, reports
-from mailer.cli import AppContext, main, pass_app
+from mailer import reports
+from mailer.cli import AppContext, main, output, pass_app
 from mailer.reports import formats
 
 REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o

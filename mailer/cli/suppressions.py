@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from mailer import output
-from mailer.cli import AppContext, main, pass_app
+from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import lists_group
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
@@ -40,7 +39,7 @@ def sync_command(app: AppContext) -> None:
     Example:
         mailer suppressions sync
     """
-    from mailer import suppression_sync
+    from mailer.events import suppression_sync
     from mailer.store import suppressions as suppression_store
 
     config = app.config
@@ -59,7 +58,9 @@ def sync_command(app: AppContext) -> None:
         ["list", "on SendGrid", "new here"],
         [(name.replace("_", " "), result.found[name], result.added[name]) for name in result.found],
     )
-    output.say(f"{sum(result.added.values())} addresses newly suppressed; {len(suppression_store.reasons(engine))} suppressed in all.")
+    with engine.connect() as connection:
+        total = len(suppression_store.reasons(connection))
+    output.say(f"{sum(result.added.values())} addresses newly suppressed; {total} suppressed in all.")
 
 
 @suppressions_group.command("list")
@@ -78,9 +79,10 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
     """
     from mailer.store import suppressions as suppression_store
 
-    engine = app.engine
+    with app.engine.connect() as connection:
+        lifted = suppression_store.removals(connection) if removed else []
+        everyone = [] if removed else suppression_store.every(connection)
     if removed:
-        lifted = suppression_store.removals(engine)
         if as_json:
             output.print_json(
                 [{"email": r.email_key, "was": r.previous_reason, "reason": r.note, "removed": r.removed_at.isoformat()} for r in lifted]
@@ -92,7 +94,7 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
             [(r.email_key, r.previous_reason, r.removed_at.strftime("%Y-%m-%d %H:%M"), r.note) for r in lifted],
         )
         return
-    entries = [s for s in suppression_store.all(engine) if reason_filter is None or s.reason == reason_filter]
+    entries = [s for s in everyone if reason_filter is None or s.reason == reason_filter]
     if as_json:
         output.print_json(
             [
@@ -122,8 +124,8 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     from mailer.store import suppressions as suppression_store
 
     _check_addresses(emails)
-    engine = app.engine
-    added = suppression_store.add(engine, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
+    with app.engine.begin() as connection:
+        added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
     already = len({e.strip().lower() for e in emails}) - added
     output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already {'was' if already == 1 else 'were'}." if already else "."))
 
@@ -141,9 +143,9 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     """
     from mailer.store import suppressions as suppression_store
 
-    engine = app.engine
     addresses = list(dict.fromkeys(e.strip().lower() for e in emails))
-    lifted = {entry.email_key: entry for entry in suppression_store.remove(engine, addresses, note=note)}
+    with app.engine.begin() as connection:
+        lifted = {entry.email_key: entry for entry in suppression_store.remove(connection, addresses, note=note)}
     for address in addresses:
         entry = lifted.get(address)
         if entry is None:
@@ -170,9 +172,9 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
 
     if out.resolve() == file.resolve():
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    engine = app.engine
     loaded = contacts.load([file])
-    pruned = contacts.suppress(loaded, suppression_store.reasons(engine))
+    with app.engine.connect() as connection:
+        pruned = contacts.suppress(loaded, suppression_store.reasons(connection))
     written = contacts.write_clean(pruned, out)
     by_reason = Counter(r.detail for r in pruned.rejected if r.reason == RejectReason.SUPPRESSED)
     left_out = sum(by_reason.values())
@@ -189,3 +191,4 @@ def _check_addresses(emails: tuple[str, ...]) -> None:
     bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
     if bad:
         raise MailerError(f'"{bad[0]}" is not an email address.', hint="Give full addresses, for example jane@example.org")
+

@@ -8,7 +8,7 @@
     outlets      the same rolled up by outlet and by address domain
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
-self-contained HTML page. ``headline_figures`` feeds `mailer campaigns`.
+self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from mailer.reports.figures import (
     Summary,
     Table,
     headline_figures,
+    overview,
     summarize,
     table,
 )
 
-__all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "summarize", "table"]
+__all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "overview", "summarize", "table"]
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
 

@@ -97,9 +97,11 @@ class Table:
 
 def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     """The campaign, or a ReportError that suggests near names; test sends and dry runs refused."""
-    info = campaign_store.get(engine, campaign_id)
+    with engine.connect() as connection:
+        info = campaign_store.get(connection, campaign_id)
+        known = campaign_store.ids(connection) if info is None else []
     if info is None:
-        close = difflib.get_close_matches(campaign_id, campaign_store.ids(engine), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
         hint = f"Did you mean {close[0]}? " if close else ""
         raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint + "`mailer campaigns` lists them.")
     if info.mode != Mode.LIVE:
@@ -125,9 +127,9 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 
     Test sends and dry runs are left out; so are ids not in the log.
     """
-    found = {cid: campaign_store.get(engine, cid) for cid in set(campaign_ids)}
-    infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}
     with engine.connect() as connection:
+        found = {cid: campaign_store.get(connection, cid) for cid in set(campaign_ids)}
+        infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}
         summaries = _summaries(connection, infos)
     return {
         cid: {
@@ -301,3 +303,14 @@ def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:
 
 def _slug(text: str) -> str:
     return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def overview(engine: Engine) -> list[dict[str, Any]]:
+    """Every campaign, newest first, with counts per state and, for live ones, delivered, opened, bounced ...
+
+    Plain dicts (as ``mailer campaigns --json`` prints them).
+    """
+    with engine.connect() as connection:
+        rows = campaign_store.rows(connection)
+    extra = headline_figures(engine, [r["id"] for r in rows])
+    return [{**row, **extra.get(row["id"], {})} for row in rows]

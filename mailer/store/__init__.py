@@ -1,4 +1,18 @@
-"""The delivery log: open a database by URL and get an Engine with every table in place."""
+"""The delivery log: open a database by URL and get an Engine with every table in place.
+
+In: a database URL (SQLite file, or PostgreSQL through psycopg). Out: an Engine; a log
+written by an earlier version is upgraded on opening (upgrade.py).
+
+    schema.py         the tables (SQLAlchemy Core), the same on SQLite and PostgreSQL
+    upgrade.py        schema versions and the steps between them
+    campaigns.py, messages.py, events.py, suppressions.py
+                      the only SQL for each table
+    event_reports.py  the reads reports make over events
+    bulk.py           chunked executemany helpers
+
+Functions take a Connection; the caller owns the transaction. Never imports: contacts,
+compose, send, transport, events, reports, cli, sendgrid.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.errors import StoreError
 from mailer.store.schema import metadata
+from mailer.store.upgrade import upgrade
 
 __all__ = ["connect"]
 
@@ -22,7 +37,9 @@ def connect(url: str) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        metadata.create_all(engine)
+        with engine.begin() as connection:
+            upgrade(connection)
+            metadata.create_all(connection)
     except SQLAlchemyError as exc:
         raise StoreError(
             f"Cannot open the delivery log at {_safe(url)}: {exc.__class__.__name__}",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.store.schema import campaign, message
@@ -77,10 +77,9 @@ def create(
     )
 
 
-def get(engine: Engine, campaign_id: str) -> Campaign | None:
+def get(connection: Connection, campaign_id: str) -> Campaign | None:
     """The campaign, or None when the id is not in the log."""
-    with engine.connect() as connection:
-        row = connection.execute(select(campaign).where(campaign.c.id == campaign_id)).mappings().first()
+    row = connection.execute(select(campaign).where(campaign.c.id == campaign_id)).mappings().first()
     if row is None:
         return None
     return Campaign(
@@ -99,29 +98,27 @@ def get(engine: Engine, campaign_id: str) -> Campaign | None:
     )
 
 
-def ids(engine: Engine) -> list[str]:
+def ids(connection: Connection) -> list[str]:
     """Every campaign id, newest first (for suggestions)."""
-    with engine.connect() as connection:
-        return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
+    return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
-def set_status(engine: Engine, campaign_id: str, status: CampaignStatus) -> None:
-    with engine.begin() as connection:
-        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
+def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
+    """Record where a campaign stands now."""
+    connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
 
 
-def was_test_sent(engine: Engine, content_hash: str) -> bool:
+def was_test_sent(connection: Connection, content_hash: str) -> bool:
     """True when a finished test campaign carried exactly this content."""
     query = select(func.count()).select_from(campaign).where(
         campaign.c.content_hash == content_hash,
         campaign.c.mode == Mode.TEST.value,
         campaign.c.status == CampaignStatus.DONE.value,
     )
-    with engine.connect() as connection:
-        return bool(connection.scalar(query))
+    return bool(connection.scalar(query))
 
 
-def rows(engine: Engine, *, campaign_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """One plain dict per campaign, newest first, with message counts per state.
 
     Plain dicts so that other figures (delivered, opened, bounced) can be merged in by id.
@@ -130,11 +127,10 @@ def rows(engine: Engine, *, campaign_ids: Sequence[str] | None = None) -> list[d
     if campaign_ids is not None:
         query = query.where(campaign.c.id.in_(list(campaign_ids)))
     counts = select(message.c.campaign_id, message.c.state, func.count()).group_by(message.c.campaign_id, message.c.state)
-    with engine.connect() as connection:
-        found = list(connection.execute(query).mappings())
-        tallies: dict[str, dict[str, int]] = {}
-        for campaign_id, state, count in connection.execute(counts):
-            tallies.setdefault(campaign_id, {})[state] = count
+    found = list(connection.execute(query).mappings())
+    tallies: dict[str, dict[str, int]] = {}
+    for campaign_id, state, count in connection.execute(counts):
+        tallies.setdefault(campaign_id, {})[state] = count
     result = []
     for row in found:
         states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}

@@ -1,23 +1,23 @@
 """The only SQL for the message table: the plan's rows, their sending, events and reports.
 
-In order below: writing the plan and moving whole batches through sending; finding the
+In order below: writing the plan and moving whole requests through sending; finding the
 message an event is about and moving its delivery forward; the reads reports group and
-list; and erasing one address. Every send-time state change touches a whole batch in ONE
-statement (``WHERE campaign_id AND batch_no AND state``), so logging 100k recipients costs a
+list; and erasing one address. Every send-time state change touches a whole request in ONE
+statement (``WHERE campaign_id AND request_no AND state``), so logging 100k recipients costs a
 few hundred statements, not 100k.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
 
-from mailer.models import DELIVERY_RANK, Delivery, MessageState
+from mailer.models import DELIVERY_RANK, Delivery, Message, MessageState
 from mailer.store.bulk import chunks, executemany
 from mailer.store.schema import message
 
@@ -25,28 +25,20 @@ from mailer.store.schema import message
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
 
 
-# The plan, and its batches moving through sending.
+# The plan, and its requests moving through sending.
 
 
-@dataclass(frozen=True, slots=True)
-class PendingMessage:
-    """A row still to send, as the sender needs it."""
-
-    key: str
-    email: str
-    fields: dict[str, str]
-    batch_no: int
-
-
-# The columns ``insert`` takes, in order; created_at and updated_at are added by ``insert``.
-COLUMNS = ("campaign_id", "key", "email", "email_key", "fields", "source", "state", "skip_reason", "batch_no", "error")
-_ALL_COLUMNS = (*COLUMNS, "created_at", "updated_at")
+# The columns ``insert`` writes (by their keys in schema.py), in order.
+_ALL_COLUMNS = (
+    "campaign_id", "message_key", "email", "email_key", "fields", "source", "state", "skip_reason", "request_no", "error",
+    "created_at", "updated_at",
+)
 # The fields snapshot as compact JSON; json.loads (SQLAlchemy's reader) reads it back.
 _to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
-def insert(connection: Connection, rows: Iterable[Sequence[Any]], *, now: datetime) -> None:
-    """Insert the plan's rows (tuples in COLUMNS order, ``fields`` a mapping) in one executemany.
+def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
+    """Insert one row per planned or skipped message of a campaign, in one executemany.
 
     The statement is compiled once for the connection's dialect and the values prepared here
     (JSON once per row, the timestamp once in all): SQLAlchemy's per-row parameter processing
@@ -56,8 +48,13 @@ def insert(connection: Connection, rows: Iterable[Sequence[Any]], *, now: dateti
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
     to_time = message.c.created_at.type.bind_processor(dialect)
     stamp: Any = to_time(now) if to_time else now
-    fields_at = COLUMNS.index("fields")
-    values = [(*row[:fields_at], _to_json(dict(row[fields_at])), *row[fields_at + 1 :], stamp, stamp) for row in rows]
+    values: list[tuple[Any, ...]] = [
+        (
+            campaign_id, m.message_key, m.email, m.email_key, _to_json(dict(m.fields)), m.source, m.state.value,
+            m.skip_reason, m.request_no, m.detail, stamp, stamp,
+        )
+        for m in plan
+    ]
     if not values:
         return
     if dialect.name == "sqlite":
@@ -93,21 +90,27 @@ def _move(connection: Connection, campaign_id: str, old: MessageState, new: Mess
     return connection.execute(statement).rowcount or 0
 
 
-def pending(connection: Connection, campaign_id: str, *, with_fields: bool = True) -> list[PendingMessage]:
-    """Planned rows in batch order (without the contact fields when the caller has them already)."""
+def pending(connection: Connection, campaign_id: str, *, with_fields: bool = True) -> list[Message]:
+    """Planned rows in request order (without the contact fields when the caller has them already).
+
+    Name and substitutions are left empty: the sender fills them in from the fields.
+    """
     fields_column = message.c.fields if with_fields else literal_column("NULL")
     query = (
-        select(message.c.key, message.c.email, fields_column, message.c.batch_no)
+        select(message.c.message_key, message.c.email, fields_column, message.c.request_no)
         .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value)
-        .order_by(message.c.batch_no, message.c.id)
+        .order_by(message.c.request_no, message.c.id)
     )
-    return [PendingMessage(key, email, dict(fields or {}), batch_no or 0) for key, email, fields, batch_no in connection.execute(query)]
+    return [
+        Message(message_key, email, "", dict(fields or {}), request_no=request_no or 0)
+        for message_key, email, fields, request_no in connection.execute(query)
+    ]
 
 
-def mark_batch(
+def mark_request(
     connection: Connection,
     campaign_id: str,
-    batch_no: int,
+    request_no: int,
     *,
     old: MessageState,
     new: MessageState,
@@ -115,13 +118,13 @@ def mark_batch(
     sg_message_id: str | None = None,
     error: str | None = None,
 ) -> int:
-    """Move every row of one batch from ``old`` to ``new`` in one statement."""
+    """Move every row of one request from ``old`` to ``new`` in one statement."""
     values: dict[str, Any] = {"state": new.value, "updated_at": now, "error": error}
     if sg_message_id is not None:
         values["sg_message_id"] = sg_message_id
     statement = (
         update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.batch_no == batch_no, _not_indexed(message.c.state) == old.value)
+        .where(message.c.campaign_id == campaign_id, message.c.request_no == request_no, _not_indexed(message.c.state) == old.value)
         .values(**values)
     )
     return connection.execute(statement).rowcount or 0
@@ -130,25 +133,25 @@ def mark_batch(
 def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
     """``column || ''``: the same value, but SQLite can no longer pick the (campaign_id, state) index.
 
-    Without statistics SQLite rates (campaign_id, state) as good as (campaign_id, batch_no)
-    and picks it, so `planned -> sending` for one batch scanned every planned row of the
-    campaign: 100k recipients spent ~2 s there. With the batch index a batch costs its own rows.
+    Without statistics SQLite rates (campaign_id, state) as good as (campaign_id, request_no)
+    and picks it, so `planned -> sending` for one request scanned every planned row of the
+    campaign: 100k recipients spent ~2 s there. With the request index a request costs its own rows.
     """
     return column.concat("")
 
 
-def renumber(connection: Connection, campaign_id: str, keys: Collection[str], batch_no: int, *, now: datetime) -> None:
-    """Give part of a batch its own number (a batch split after SendGrid said it was too large)."""
+def renumber(connection: Connection, campaign_id: str, keys: Collection[str], request_no: int, *, now: datetime) -> None:
+    """Give part of a request its own number (a request split after SendGrid said it was too large)."""
     statement = (
         update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.key.in_(list(keys)))
-        .values(batch_no=batch_no, updated_at=now)
+        .where(message.c.campaign_id == campaign_id, message.c.message_key.in_(list(keys)))
+        .values(request_no=request_no, updated_at=now)
     )
     connection.execute(statement)
 
 
-def max_batch_no(connection: Connection, campaign_id: str) -> int:
-    return int(connection.scalar(select(func.max(message.c.batch_no)).where(message.c.campaign_id == campaign_id)) or 0)
+def max_request_no(connection: Connection, campaign_id: str) -> int:
+    return int(connection.scalar(select(func.max(message.c.request_no)).where(message.c.campaign_id == campaign_id)) or 0)
 
 
 def counts(connection: Connection, campaign_id: str) -> dict[str, int]:
@@ -189,7 +192,7 @@ def addresses(connection: Connection, campaign_id: str, *, state: MessageState) 
 
 @dataclass(frozen=True, slots=True)
 class MessageLink:
-    """The message row an event is about, as it stood when the batch arrived."""
+    """The message row an event is about, as it stood when the request arrived."""
 
     message_id: int
     campaign_id: str
@@ -202,9 +205,9 @@ class MessageLink:
 def by_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
     """Message rows by their opaque key (what custom_args["message"] carries)."""
     found: dict[str, MessageLink] = {}
-    columns = (message.c.key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
+    columns = (message.c.message_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
     for chunk in chunks(keys):
-        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(select(*columns).where(message.c.key.in_(chunk))):
+        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(select(*columns).where(message.c.message_key.in_(chunk))):
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 

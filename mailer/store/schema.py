@@ -46,14 +46,14 @@ message = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("campaign_id", String(120), ForeignKey("campaign.id"), nullable=False),
-    Column("key", String(40), nullable=False, unique=True),  # opaque, goes to custom_args
+    Column("message_key", String(40), nullable=False, unique=True),  # opaque, goes to custom_args, never an address
     Column("email", Text, nullable=False),
     Column("email_key", Text, nullable=False),  # lower-cased address
     Column("fields", JSON, nullable=False, default=dict),  # snapshot of the contact
     Column("source", Text),  # list file and row, for status and reports
     Column("state", String(10), nullable=False),  # models.MessageState
     Column("skip_reason", String(20)),  # models.RejectReason for skipped rows
-    Column("batch_no", Integer),
+    Column("request_no", Integer),  # which Mail Send request of the campaign
     Column("sg_message_id", String(120)),  # X-Message-Id of the accepting request
     Column("error", Text),
     Column("delivery", String(12)),  # models.Delivery, furthest reached
@@ -62,8 +62,8 @@ message = Table(
 )
 Index("ix_message_campaign_state", message.c.campaign_id, message.c.state)
 Index("ix_message_email_key", message.c.email_key)
-# The sender moves a whole batch in one UPDATE (WHERE campaign_id AND batch_no AND state).
-Index("ix_message_campaign_batch", message.c.campaign_id, message.c.batch_no)
+# The dispatcher moves a whole request's messages in one UPDATE (WHERE campaign_id AND request_no AND state).
+Index("ix_message_campaign_request", message.c.campaign_id, message.c.request_no)
 # Promise 2: one live row per address per campaign; skipped rows (duplicates) may repeat it.
 # Keyed on skip_reason, which never changes after planning, so state updates leave it alone.
 Index(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,7 +27,7 @@ class Suppression:
 
 
 def add(
-    engine: Engine,
+    connection: Connection,
     entries: Iterable[tuple[str, SuppressionReason, str | None]],
     *,
     source: str,
@@ -39,8 +39,7 @@ def add(
     """
     stamp = now or datetime.now(UTC)
     records = [Suppression(address, reason, source, note, stamp) for address, reason, note in entries]
-    with engine.begin() as connection:
-        return insert(connection, records)
+    return insert(connection, records)
 
 
 def insert(connection: Connection, records: Iterable[Suppression]) -> int:
@@ -85,30 +84,26 @@ def replace(connection: Connection, record: Suppression) -> bool:
     return existed
 
 
-def find(engine: Engine, address: str) -> Suppression | None:
+def find(connection: Connection, address: str) -> Suppression | None:
     """The suppression of one address, if any."""
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(suppression).where(suppression.c.email_key == address.strip().lower())
-        ).first()
+    row = connection.execute(select(suppression).where(suppression.c.email_key == address.strip().lower())).first()
     return None if row is None else _from_row(row)
 
 
-def remove(engine: Engine, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> list[Suppression]:
+def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> list[Suppression]:
     """Lift suppressions, recording for each lifted address what it was and why it was lifted.
 
     Returns the suppressions lifted (addresses that were not suppressed are not in it).
     """
     keys = [address.strip().lower() for address in addresses]
     stamp = now or datetime.now(UTC)
-    with engine.begin() as connection:
-        lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
-        if lifted:
-            connection.execute(
-                suppression_removal.insert(),
-                [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
-            )
-        connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
+    lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
+    if lifted:
+        connection.execute(
+            suppression_removal.insert(),
+            [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
+        )
+    connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
     return lifted
 
 
@@ -122,11 +117,10 @@ class Removal:
     removed_at: datetime
 
 
-def removals(engine: Engine) -> list[Removal]:
+def removals(connection: Connection) -> list[Removal]:
     """Every lifted suppression, newest first."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
-        return [Removal(r.email_key, r.previous_reason, r.note, _utc(r.removed_at)) for r in rows]
+    rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
+    return [Removal(r.email_key, r.previous_reason, r.note, _utc(r.removed_at)) for r in rows]
 
 
 def erase_removals(connection: Connection, address: str) -> int:
@@ -135,17 +129,15 @@ def erase_removals(connection: Connection, address: str) -> int:
     return result.rowcount
 
 
-def reasons(engine: Engine) -> dict[str, str]:
+def reasons(connection: Connection) -> dict[str, str]:
     """Every suppressed address (lower-cased) mapped to its reason, for contacts.suppress."""
-    with engine.connect() as connection:
-        return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
+    return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
 
 
-def all(engine: Engine) -> list[Suppression]:
+def every(connection: Connection) -> list[Suppression]:
     """Every suppression, newest first."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(suppression).order_by(suppression.c.created_at.desc()))
-        return [_from_row(row) for row in rows]
+    rows = connection.execute(select(suppression).order_by(suppression.c.created_at.desc()))
+    return [_from_row(row) for row in rows]
 
 
 def _from_row(row: Any) -> Suppression:

@@ -1,45 +1,33 @@
-"""The Transport protocol and the values it passes: Batch in, BatchResult out.
+"""The Transport protocol and the values it passes: Request in, RequestResult out.
 
-A transport either returns a BatchResult (SendGrid accepted the request) or raises one of
-the ``TransportError`` subclasses in ``mailer.errors``, which ``mailer.dispatch`` turns into
+A transport either returns a RequestResult (SendGrid accepted the request) or raises one of
+the ``TransportError`` subclasses in ``mailer.errors``, which ``mailer.send.dispatch`` turns into
 message states: Rejected -> failed, OutcomeUnknown -> unknown, RateLimited / Unavailable
 -> retried, TooLarge -> split, AuthError -> stop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from mailer.models import Rendered
+from mailer.models import Message, Rendered
 
 
 @dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """One journalist in a batch: the opaque key SendGrid echoes back, and their values."""
-
-    key: str
-    email: str
-    name: str
-    fields: Mapping[str, str]
-    substitutions: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
+class Request:
     """One request's worth of messages of one campaign (at most 1000, under 30 MB)."""
 
     campaign_id: str
     number: int
     rendered: Rendered
-    messages: tuple[OutgoingMessage, ...]
+    messages: tuple[Message, ...]
     send_at: int | None = None  # unix seconds, for a scheduled send
     sendgrid_batch_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class BatchResult:
+class RequestResult:
     """SendGrid accepted the request: its status (202, or 200 in sandbox mode) and X-Message-Id."""
 
     status: int
@@ -47,6 +35,6 @@ class BatchResult:
 
 
 class Transport(Protocol):
-    """Sends one batch; must be safe to call from several threads at once."""
+    """Sends one request; must be safe to call from several threads at once."""
 
-    def send(self, batch: Batch) -> BatchResult: ...
+    def send(self, request: Request) -> RequestResult: ...

@@ -1,6 +1,6 @@
 """A transport that sends nothing: it writes what SendGrid would have received.
 
-For each batch, ``batch-0001.json`` holds the exact request body, and one ``.eml`` per
+For each request, ``request-0001.json`` holds the exact request body, and one ``.eml`` per
 recipient shows exactly what that journalist would receive (substitutions applied by
 ``compose.personalize``, the same function the preview uses).
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 from mailer import compose
 from mailer.config import SenderConfig, SendGridConfig
-from mailer.transport.base import Batch, BatchResult
-from mailer.transport.sendgrid import CommonBodies, build_body, header_safe, recipient_name
+from mailer.transport.base import Request, RequestResult
+from mailer.transport.mailsend import CommonBodies, build_body, header_safe, recipient_name
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
 # Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.
@@ -37,21 +37,21 @@ class DryRunTransport:
         """Where the files of one campaign go."""
         return self.outbox / campaign_id
 
-    def send(self, batch: Batch) -> BatchResult:
-        """Write the batch's request body and one .eml per recipient; 'accept' it."""
-        common = self._common.get(batch)
-        folder = self.folder(batch.campaign_id)
+    def send(self, request: Request) -> RequestResult:
+        """Write the request's request body and one .eml per recipient; 'accept' it."""
+        common = self._common.get(request)
+        folder = self.folder(request.campaign_id)
         folder.mkdir(parents=True, exist_ok=True)
-        body = build_body(batch, common)
-        (folder / f"batch-{batch.number:04d}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-        for position, message in enumerate(batch.messages, start=1):
-            eml = self._eml(batch, common, message.email, message.name, message.fields)
+        body = build_body(request, common)
+        (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+        for position, message in enumerate(request.messages, start=1):
+            eml = self._eml(request, common, message.email, message.name, message.fields)
             name = _UNSAFE_FILE_CHARS.sub("_", message.email)[:80]
-            (folder / f"{batch.number:04d}-{position:04d}-{name}.eml").write_bytes(eml)
-        return BatchResult(status=202, message_id=f"dry-run-{batch.number}")
+            (folder / f"{request.number:04d}-{position:04d}-{name}.eml").write_bytes(eml)
+        return RequestResult(status=202, message_id=f"dry-run-{request.number}")
 
-    def _eml(self, batch: Batch, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
-        personal = compose.personalize(batch.rendered, fields)
+    def _eml(self, request: Request, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
+        personal = compose.personalize(request.rendered, fields)
         message = EmailMessage(policy=_POLICY)
         sender = common["from"]
         message["From"] = _address(sender.get("name", ""), sender["email"])
@@ -60,10 +60,10 @@ class DryRunTransport:
             message["Reply-To"] = common["reply_to"]["email"]
         message["Subject"] = header_safe(personal.subject)
         message["Message-ID"] = make_msgid(domain="dry-run.invalid")
-        message["X-Mailer-Campaign"] = batch.campaign_id
+        message["X-Mailer-Campaign"] = request.campaign_id
         message.set_content(personal.text)
         message.add_alternative(personal.html, subtype="html")
-        for attachment in batch.rendered.attachments:
+        for attachment in request.rendered.attachments:
             maintype, _, subtype = attachment.mime_type.partition("/")
             message.add_attachment(attachment.content, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
         return bytes(message)

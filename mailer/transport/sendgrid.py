@@ -1,4 +1,4 @@
-"""SendGrid v3 Mail Send: plain dict bodies, HTTP answers -> BatchResult or TransportError.
+"""SendGrid v3 Mail Send: plain dict bodies, HTTP answers -> RequestResult or TransportError.
 
 Bodies are built as dicts, not with the library's helper classes: half the cost, and
 ``Mail.add_personalization`` inserts at the front, which would reverse the order that an
@@ -10,11 +10,9 @@ is kept quiet.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import logging
-import re
 import threading
 import time
 import urllib.error
@@ -36,13 +34,11 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.models import Rendered
-from mailer.transport.base import Batch, BatchResult
+from mailer.transport.base import Request, RequestResult
+from mailer.transport.mailsend import CommonBodies, build_body
 
 AUTH_MESSAGE = "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
 HTTP_CLIENT_LOGGER = "python_http_client.client"
-_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
-_NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
 # A 502/504 comes from a gateway that may have passed the request on: treat it like a lost
 # answer. 500 and 503 come from SendGrid itself and mean nothing was queued (SENDGRID.md §1.4).
 _UNKNOWN_STATUSES = frozenset({502, 504})
@@ -61,105 +57,8 @@ class _DropDebug(logging.Filter):
         return record.levelno > logging.DEBUG
 
 
-def header_safe(value: str) -> str:
-    """A header value without line breaks (no header injection through a subject or a name)."""
-    return _LINE_BREAKS.sub(" ", value).strip()
-
-
-def recipient_name(name: str) -> str:
-    """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients."""
-    return " ".join(_NAME_FORBIDDEN.sub(" ", header_safe(name)).split())
-
-
-def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> dict[str, Any]:
-    """Everything in a Mail Send body that is the same for every batch of a campaign."""
-    from_email = rendered.from_email or sender.from_email
-    from_name = rendered.from_name or sender.from_name
-    body: dict[str, Any] = {
-        "from": {"email": header_safe(from_email), **({"name": header_safe(from_name)} if from_name else {})},
-        "subject": header_safe(rendered.subject),
-        "content": [
-            {"type": "text/plain", "value": rendered.text},
-            {"type": "text/html", "value": rendered.html},
-        ],
-        "categories": [sendgrid.category],
-        "tracking_settings": _tracking(sendgrid, unsubscribe_tag),
-        "mail_settings": {"sandbox_mode": {"enable": sendgrid.sandbox}},
-    }
-    reply_to = rendered.reply_to or sender.reply_to
-    if reply_to:
-        body["reply_to"] = {"email": header_safe(reply_to)}
-    if sendgrid.asm_group_id is not None:
-        body["asm"] = {"group_id": sendgrid.asm_group_id}
-    if rendered.attachments:
-        body["attachments"] = [
-            {
-                "content": base64.b64encode(a.content).decode("ascii"),
-                "filename": header_safe(a.filename),
-                "type": a.mime_type,
-                "disposition": "attachment",
-            }
-            for a in rendered.attachments
-        ]
-    return body
-
-
-class CommonBodies:
-    """Each campaign's ``common_body``, built on its first batch and shared by the worker threads."""
-
-    def __init__(self, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
-        self._sendgrid = sendgrid
-        self._sender = sender
-        self._unsubscribe_tag = unsubscribe_tag
-        self._bodies: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, batch: Batch) -> dict[str, Any]:
-        with self._lock:
-            common = self._bodies.get(batch.campaign_id)
-            if common is None:
-                common = self._bodies[batch.campaign_id] = common_body(
-                    batch.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
-                )
-            return common
-
-
-def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
-    tracking = sendgrid.tracking
-    settings: dict[str, Any] = {
-        "open_tracking": {"enable": tracking.open_tracking},
-        "click_tracking": {"enable": tracking.click_tracking, "enable_text": False},
-    }
-    if sendgrid.asm_group_id is None and tracking.subscription_tracking:
-        settings["subscription_tracking"] = {"enable": True, "substitution_tag": unsubscribe_tag}
-    else:
-        settings["subscription_tracking"] = {"enable": False}
-    return settings
-
-
-def build_body(batch: Batch, common: Mapping[str, Any]) -> dict[str, Any]:
-    """The exact request body for one batch: one personalization per journalist, one `to` each."""
-    campaign = batch.campaign_id
-    personalizations = []
-    for message in batch.messages:
-        to: dict[str, str] = {"email": message.email}
-        name = recipient_name(message.name) if message.name else ""
-        if name:
-            to["name"] = name
-        personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": message.key}}
-        if message.substitutions:
-            personalization["substitutions"] = message.substitutions
-        personalizations.append(personalization)
-    body = {"personalizations": personalizations, **common}
-    if batch.send_at is not None:
-        body["send_at"] = batch.send_at
-    if batch.sendgrid_batch_id:
-        body["batch_id"] = batch.sendgrid_batch_id
-    return body
-
-
 class SendGridTransport:
-    """Sends batches through SendGrid's v3 API; safe to use from several threads."""
+    """Sends requests through SendGrid's v3 API; safe to use from several threads."""
 
     def __init__(
         self,
@@ -189,15 +88,15 @@ class SendGridTransport:
             client = self._local.client = sg.client
         return client
 
-    def body(self, batch: Batch) -> dict[str, Any]:
-        """The request body this transport posts for ``batch``."""
-        return build_body(batch, self._common.get(batch))
+    def body(self, request: Request) -> dict[str, Any]:
+        """The request body this transport posts for ``request``."""
+        return build_body(request, self._common.get(request))
 
-    def send(self, batch: Batch) -> BatchResult:
-        """POST /v3/mail/send for one batch; 2xx -> BatchResult, anything else raises."""
-        body = self.body(batch)
+    def send(self, request: Request) -> RequestResult:
+        """POST /v3/mail/send for one request; 2xx -> RequestResult, anything else raises."""
+        body = self.body(request)
         response = self._call(lambda client: client.mail.send.post(request_body=body))
-        return BatchResult(status=response.status_code, message_id=_header(response.headers, "X-Message-Id"))
+        return RequestResult(status=response.status_code, message_id=_header(response.headers, "X-Message-Id"))
 
     def create_batch_id(self) -> str:
         """POST /v3/mail/batch: a batch id that lets a scheduled send be cancelled."""
@@ -264,7 +163,7 @@ class SendGridTransport:
             return 1.0
 
 
-_RESUME_HINT = "Nothing was accepted for this batch; it stays planned and `mailer resume` sends it later."
+_RESUME_HINT = "Nothing was accepted for this request; it stays planned and `mailer resume` sends it later."
 
 
 def _header(headers: Any, name: str) -> str | None:

@@ -24,14 +24,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer import plaintext, tokens
+from mailer.compose import plaintext, tokens
+from mailer.compose.inline import absolute
+from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
 from mailer.errors import ReleaseError, TemplateError
-from mailer.inline import absolute
 from mailer.models import Token
-from mailer.release import EXPRESSION, Release, Text
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")

@@ -1,7 +1,7 @@
 """Keeps ``concurrency`` requests in flight and turns each answer into its rows' new state.
 
 Rows go ``planned -> sending`` (committed) BEFORE their request leaves, and ``accepted``,
-``failed``, ``unknown`` or back to ``planned`` after it: one UPDATE per batch, every write on
+``failed``, ``unknown`` or back to ``planned`` after it: one UPDATE per request, every write on
 the calling thread. 429, 5xx and refused connections are retried here, with waits through an
 injectable ``sleep`` so tests never wait; a refused key or an unreachable SendGrid stops new
 requests, and Ctrl-C stops cleanly after the requests in flight are answered and logged.
@@ -29,9 +29,9 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.models import MessageState
+from mailer.models import Message, MessageState
 from mailer.store import messages
-from mailer.transport.base import Batch, BatchResult, OutgoingMessage, Transport
+from mailer.transport.base import Request, RequestResult, Transport
 
 RATE_LIMIT_ATTEMPTS = 20
 BACKOFF_BASE = 1.0
@@ -59,13 +59,13 @@ def utcnow() -> datetime:
 class _Attempt:
     """What a worker brings back: the result, or the error that ended its tries."""
 
-    result: BatchResult | None = None
+    result: RequestResult | None = None
     error: BaseException | None = None
 
 
 @dataclass
 class Dispatcher:
-    """One campaign's run: the queue of batches, the worker pool, and why it stopped."""
+    """One campaign's run: the queue of requests, the worker pool, and why it stopped."""
 
     engine: Engine
     campaign_id: str
@@ -73,37 +73,37 @@ class Dispatcher:
     pacing: Pacing
     sleep: Callable[[float], None]
     jitter: Callable[[], float]
-    on_batch: Callable[[int], None]
+    on_request: Callable[[int], None]
     on_warning: Callable[[str], None]
     next_no: int
     interrupted: bool = False
     stop_error: TransportError | SendError | None = None
-    queue: deque[Batch] = field(default_factory=deque)
+    queue: deque[Request] = field(default_factory=deque)
 
     @property
     def stopping(self) -> bool:
         return self.interrupted or self.stop_error is not None
 
-    def dispatch(self, batches: Sequence[Batch]) -> None:
+    def dispatch(self, requests: Sequence[Request]) -> None:
         """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
 
-        Each round first marks the next batches `sending` and commits, then sends them, and
+        Each round first marks the next requests `sending` and commits, then sends them, and
         only then records the answers that came in (one transaction), so a free worker never
         waits for the log.
         """
-        self.queue.extend(batches)
-        in_flight: dict[Future[_Attempt], Batch] = {}
-        answered: list[tuple[Batch, _Attempt]] = []
+        self.queue.extend(requests)
+        in_flight: dict[Future[_Attempt], Request] = {}
+        answered: list[tuple[Request, _Attempt]] = []
         with ThreadPoolExecutor(max_workers=self.pacing.concurrency, thread_name_prefix="mailer-send") as pool:
             while True:
                 try:
                     self._notice_stop(answered)
-                    for batch in self._start_next(self.pacing.concurrency - len(in_flight)):
-                        in_flight[pool.submit(self._deliver, batch)] = batch
+                    for request in self._start_next(self.pacing.concurrency - len(in_flight)):
+                        in_flight[pool.submit(self._deliver, request)] = request
                     notes: list[Callable[[], None]] = []
                     with self.engine.begin() as connection:
-                        for batch, attempt in answered:
-                            notes.extend(self._record(connection, batch, attempt))
+                        for request, attempt in answered:
+                            notes.extend(self._record(connection, request, attempt))
                     answered = []
                     for note in notes:
                         note()
@@ -116,32 +116,32 @@ class Dispatcher:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
                     self.interrupted = True
 
-    def _notice_stop(self, answered: Sequence[tuple[Batch, _Attempt]]) -> None:
+    def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
         for _, attempt in answered:
             if attempt.result is None and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown) and self.stop_error is None:
                 self.stop_error = _stop_error(attempt.error, self.campaign_id)
 
-    def _start_next(self, free: int) -> list[Batch]:
-        """Mark up to ``free`` batches `sending` and commit: only then may their requests leave."""
-        starting: list[Batch] = []
+    def _start_next(self, free: int) -> list[Request]:
+        """Mark up to ``free`` requests `sending` and commit: only then may their requests leave."""
+        starting: list[Request] = []
         try:
             with self.engine.begin() as connection:
                 while self.queue and not self.stopping and len(starting) < free:
-                    batch = self.queue.popleft()
-                    starting.append(batch)
-                    self._mark(connection, batch.number, MessageState.PLANNED, MessageState.SENDING)
+                    request = self.queue.popleft()
+                    starting.append(request)
+                    self._mark(connection, request.number, MessageState.PLANNED, MessageState.SENDING)
         except BaseException:
             self.queue.extendleft(reversed(starting))  # rolled back: they are still planned
             raise
         return starting
 
-    def _deliver(self, batch: Batch) -> _Attempt:
-        """One batch, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""
+    def _deliver(self, request: Request) -> _Attempt:
+        """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""
         failures = rate_limited = 0
         while True:
             try:
-                return _Attempt(result=self.transport.send(batch))
+                return _Attempt(result=self.transport.send(request))
             except RateLimited as exc:
                 rate_limited += 1
                 if rate_limited > RATE_LIMIT_ATTEMPTS or self.stopping:
@@ -158,66 +158,66 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
 
-    def _record(self, connection: Connection, batch: Batch, attempt: _Attempt) -> list[Callable[[], None]]:
-        """Turn a batch's outcome into its rows' new state (one UPDATE); returns what to tell the user."""
+    def _record(self, connection: Connection, request: Request, attempt: _Attempt) -> list[Callable[[], None]]:
+        """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user."""
         error = attempt.error
-        size = len(batch.messages)
+        size = len(request.messages)
         if attempt.result is not None:
-            self._mark(connection, batch.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or "")
-            return [lambda: self.on_batch(size)]
+            self._mark(connection, request.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or "")
+            return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
-            text = _rejection_text(error, batch)
-            self._mark(connection, batch.number, MessageState.SENDING, MessageState.FAILED, error=text)
-            return [lambda: self.on_warning(f"Batch {batch.number} ({size} recipients) refused by SendGrid: {text}"), lambda: self.on_batch(size)]
+            text = _rejection_text(error, request)
+            self._mark(connection, request.number, MessageState.SENDING, MessageState.FAILED, error=text)
+            return [lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"), lambda: self.on_request(size)]
         if isinstance(error, TooLarge) and size > 1:
-            self._split(connection, batch)
+            self._split(connection, request)
             return []
         if isinstance(error, TooLarge):
-            self._mark(connection, batch.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413).")
-            return [lambda: self.on_batch(size)]
+            self._mark(connection, request.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413).")
+            return [lambda: self.on_request(size)]
         if isinstance(error, OutcomeUnknown):
             message = error.message
-            self._mark(connection, batch.number, MessageState.SENDING, MessageState.UNKNOWN, error=message)
+            self._mark(connection, request.number, MessageState.SENDING, MessageState.UNKNOWN, error=message)
             return [
-                lambda: self.on_warning(f"Batch {batch.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."),
-                lambda: self.on_batch(size),
+                lambda: self.on_warning(f"Request {request.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."),
+                lambda: self.on_request(size),
             ]
         # AuthError, or SendGrid unreachable after every retry: nothing was accepted.
-        self._mark(connection, batch.number, MessageState.SENDING, MessageState.PLANNED)
+        self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
         if self.stop_error is None:
             self.stop_error = _stop_error(error, self.campaign_id)
         return []
 
-    def _split(self, connection: Connection, batch: Batch) -> None:
-        """413: send the batch again as two halves, each under its own number."""
-        half = len(batch.messages) // 2
-        first, second = batch.messages[:half], batch.messages[half:]
+    def _split(self, connection: Connection, request: Request) -> None:
+        """413: send the request again as two halves, each under its own number."""
+        half = len(request.messages) // 2
+        first, second = request.messages[:half], request.messages[half:]
         second_no = self.next_no
         self.next_no += 1
-        self._mark(connection, batch.number, MessageState.SENDING, MessageState.PLANNED)
-        messages.renumber(connection, self.campaign_id, [m.key for m in second], second_no, now=utcnow())
-        self.queue.appendleft(_with(batch, second, second_no))
-        self.queue.appendleft(_with(batch, first, batch.number))
+        self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
+        messages.renumber(connection, self.campaign_id, [m.message_key for m in second], second_no, now=utcnow())
+        self.queue.appendleft(_with(request, second, second_no))
+        self.queue.appendleft(_with(request, first, request.number))
 
-    def _mark(self, connection: Connection, batch_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
-        messages.mark_batch(connection, self.campaign_id, batch_no, old=old, new=new, now=utcnow(), **values)
-
-
+    def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
+        messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
 
 
-def _with(batch: Batch, part: tuple[OutgoingMessage, ...], number: int) -> Batch:
-    return Batch(batch.campaign_id, number, batch.rendered, part, send_at=batch.send_at, sendgrid_batch_id=batch.sendgrid_batch_id)
 
 
-def _rejection_text(error: Rejected, batch: Batch) -> str:
+def _with(request: Request, part: tuple[Message, ...], number: int) -> Request:
+    return Request(request.campaign_id, number, request.rendered, part, send_at=request.send_at, sendgrid_batch_id=request.sendgrid_batch_id)
+
+
+def _rejection_text(error: Rejected, request: Request) -> str:
     """SendGrid's errors, with `personalizations.N` also naming the address it points at."""
     parts = []
     for item in error.errors or [{"message": error.message, "field": None}]:
         field_name = item.get("field") or ""
         text = f"{field_name}: {item.get('message')}" if field_name else str(item.get("message"))
         pieces = field_name.split(".")
-        if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() and int(pieces[1]) < len(batch.messages):
-            text += f" ({batch.messages[int(pieces[1])].email})"
+        if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() and int(pieces[1]) < len(request.messages):
+            text += f" ({request.messages[int(pieces[1])].email})"
         parts.append(text)
     return "; ".join(parts)
 

@@ -4,7 +4,7 @@ Journalist lists come out of Excel, media databases and colleagues' exports, so 
 accepts UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode Text") and Windows-1252
 (Excel "CSV" on Windows), comma / semicolon / tab delimiters, quoted cells with newlines and
 blank lines. Anything it cannot read with certainty is refused with a ``ListError`` that says
-what to do; a file is never silently decoded wrong (the encoding rules are in listencoding.py).
+what to do; a file is never silently decoded wrong (the encoding rules are in decoding.py).
 
 Cells are read as text columns in Arrow's string layout, the one pandas 3 uses for its str
 dtype. Regular exports take Arrow's multi-threaded CSV reader directly: pandas' "pyarrow
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailer import listencoding
+from mailer.contacts import decoding
 from mailer.errors import ListError
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported when a list is read, not when `mailer --help` starts
@@ -81,11 +81,11 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     ``engine="pandas"`` skips the Arrow fast path (tests use it to prove both agree).
     """
     data = _read_bytes(path)
-    text_bytes, encoding = listencoding.to_utf8(path, data)
+    text_bytes, encoding = decoding.to_utf8(path, data)
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
-    if not listencoding.has_text(body):
-        raise listencoding.empty_file(path)
+    if not decoding.has_text(body):
+        raise decoding.empty_file(path)
     delimiter, width = sniff_delimiter(
         body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES
     )
@@ -96,7 +96,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
     if not len(rows):
-        raise listencoding.empty_file(path)
+        raise decoding.empty_file(path)
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     rows = rows[1:]
@@ -196,7 +196,7 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
     except pd.errors.ParserError as exc:
         raise _parser_error(path, str(exc), first_row=first_row, delimiter=delimiter) from exc
     except pd.errors.EmptyDataError as exc:
-        raise listencoding.empty_file(path) from exc
+        raise decoding.empty_file(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
 
 
@@ -244,7 +244,7 @@ def _parser_error(path: Path, message: str, *, first_row: int, delimiter: str) -
             f'{path} row {int(unclosed.group(1)) + first_row}: a cell opens a double quote (") that is never closed.',
             hint="Remove that quote or add the closing one in your spreadsheet, or save the file again as CSV.",
         )
-    return ListError(f"{path}: the file cannot be read as CSV ({message.strip()}).", hint=listencoding.SAVE_AS_CSV)
+    return ListError(f"{path}: the file cannot be read as CSV ({message.strip()}).", hint=decoding.SAVE_AS_CSV)
 
 
 def _drop_blank_rows(columns: tuple[pa.Array, ...], rows: np.ndarray) -> tuple[tuple[pa.Array, ...], np.ndarray]:

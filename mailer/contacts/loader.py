@@ -13,21 +13,20 @@ later stages need.
 
 from __future__ import annotations
 
-import csv
 import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from mailer import addresses, listfile
+from mailer.contacts import addresses, listfile
+from mailer.contacts.filters import apply_filter, parse_filter, suppress
+from mailer.contacts.listfile import ListFile
 from mailer.errors import ListError
-from mailer.listfile import ListFile
-from mailer.listfilter import apply_filter, parse_filter, suppress
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ListSummary, RejectedRow, RejectReason
-from mailer.spreadsheet import restore_cells, safe_cell
+from mailer.spreadsheet import restore_cells
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,8 +40,6 @@ __all__ = [
     "load",
     "parse_filter",
     "suppress",
-    "write_clean",
-    "write_rejects",
 ]
 
 # Row verdicts, as small integers so a million of them is one numpy array.
@@ -155,7 +152,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     import numpy as np
 
     examined = _examine(paths, on_file=on_file)
-    field_names = list(CANONICAL_FIELDS) + _in_order(file.custom for file in examined.files)
+    field_names = list(CANONICAL_FIELDS) + in_order(file.custom for file in examined.files)
     contacts: list[Contact] = []
     for number, file in enumerate(examined.files):
         mine = np.flatnonzero((examined.file_of == number) & (examined.verdict == _OK))
@@ -309,7 +306,7 @@ def _unique_headers(headers: Iterable[str]) -> list[str]:
     return unique
 
 
-def _in_order(groups: Iterable[Iterable[str]]) -> list[str]:
+def in_order(groups: Iterable[Iterable[str]]) -> list[str]:
     """Every name of several groups once, in the order first seen (columns across files)."""
     return list(dict.fromkeys(name for group in groups for name in group))
 
@@ -376,50 +373,11 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
 
 
-# ---- writing ---------------------------------------------------------------------------------
-
-
-def write_clean(contact_list: ContactList, path: Path | str) -> int:
-    """Write the recipients as UTF-8 CSV with canonical column names; returns rows written."""
-    names = list(CANONICAL_FIELDS) + _in_order(summary.custom for summary in contact_list.files)
-    with _open_for_writing(path, "utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(names)
-        for contact in contact_list.contacts:
-            writer.writerow([safe_cell(contact.fields.get(name, "")) for name in names])
-    return len(contact_list.contacts)
-
-
-def write_rejects(contact_list: ContactList, path: Path | str) -> int:
-    """Write the rejected rows with their original cells plus file, row, reason and detail.
-
-    UTF-8 with BOM, so Excel shows accents right when a colleague opens it to fix the rows.
-    """
-    headers = _in_order(rejected.cells for rejected in contact_list.rejected)
-    # A list may have its own "Row" or "File" column: mailer's columns then say whose they are.
-    taken = {header.casefold() for header in headers}
-    extra = [f"mailer {name}" if name in taken else name for name in ("file", "row", "reason", "detail")]
-    with _open_for_writing(path, "utf-8-sig") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(headers + extra)
-        for rejected in contact_list.rejected:
-            cells = [rejected.cells.get(name, "") for name in headers]
-            cells += [rejected.source, str(rejected.row), str(rejected.reason), rejected.detail]
-            writer.writerow([safe_cell(cell) for cell in cells])
-    return len(contact_list.rejected)
-
-
-def _open_for_writing(path: Path | str, encoding: str) -> TextIO:
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target.open("w", encoding=encoding, newline="")
-    except IsADirectoryError:
-        raise ListError(
-            f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv"
-        ) from None
-    except OSError as exc:
-        raise ListError(
-            f"{target}: cannot write this file ({exc.strerror}).",
-            hint="Check the folder exists and you may write there.",
-        ) from exc
+def find(paths: Sequence[Path | str], address: str) -> Contact:
+    """The recipient with this address in these lists (compared without case), or a ListError."""
+    wanted = address.strip().lower()
+    for contact in load(paths).contacts:
+        if contact.email_key == wanted:
+            return contact
+    files = ", ".join(str(path) for path in paths)
+    raise ListError(f"{address} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from mailer import listfile
+from mailer.contacts import listfile
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, Filter, RejectedRow, RejectReason
 
@@ -68,7 +68,7 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> Contac
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
     for contact in contact_list.contacts:
-        reason = suppressed.get(contact.key)
+        reason = suppressed.get(contact.email_key)
         if reason is None:
             kept.append(contact)
         else:

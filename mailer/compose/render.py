@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mailer import markup, tokens
+from mailer.compose import markup, tokens
+from mailer.compose.inline import absolute, inline
+from mailer.compose.release import Release
 from mailer.config import Config
 from mailer.errors import TemplateError
-from mailer.inline import absolute, inline
 from mailer.models import Contact, Personalized, Rendered, Token
-from mailer.release import Release
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 SUBSCRIPTION_TAG = "-~unsubscribe_url~-"

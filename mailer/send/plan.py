@@ -1,11 +1,11 @@
-"""Rendered + ContactList -> Plan: one message per intended recipient, cut into batches.
+"""Rendered + ContactList -> Plan: one message per intended recipient, cut into requests.
 
-Nothing here touches the network or the log: the plan is what ``send.start`` writes, in one
+Nothing here touches the network or the log: the plan is what ``send.record`` writes, in one
 transaction, before the first request. Every list row becomes a message: a recipient
-(planned, with its batch number) or a skipped row with its reason, so `mailer status`
+(planned, with its request number) or a skipped row with its reason, so `mailer status`
 can account for everyone on the lists.
 
-Batches respect SendGrid's per-request limits (SENDGRID.md §1.1): ``batch_size`` (at most
+Requests respect SendGrid's per-request limits (SENDGRID.md §1.1): ``batch_size`` (at most
 1000) personalizations of one recipient each, under 30 MB in all; each recipient's
 substitutions under 10,000 bytes (a recipient over it is skipped, saying why).
 """
@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from mailer import compose
 from mailer.errors import SendError
-from mailer.models import ContactList, MessageState, RejectReason, Rendered
-from mailer.transport.base import OutgoingMessage
+from mailer.models import ContactList, Message, MessageState, RejectReason, Rendered
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -32,35 +31,16 @@ PER_PERSONALIZATION_OVERHEAD = 160  # {"to":[{"email":..,"name":..}],"custom_arg
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedMessage:
-    """One row of the delivery log to be: a recipient with a batch, or a skipped row."""
-
-    key: str
-    email: str
-    name: str
-    fields: Mapping[str, str]
-    source: str
-    state: MessageState
-    batch_no: int | None = None
-    skip_reason: str | None = None
-    detail: str | None = None
-    substitutions: Mapping[str, str] | None = None
-
-    def outgoing(self) -> OutgoingMessage:
-        """This recipient as the transport takes it."""
-        return OutgoingMessage(self.key, self.email, self.name, self.fields, self.substitutions or {})
-
-
-@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything a send will do, before it does any of it."""
 
     rendered: Rendered
-    messages: tuple[PlannedMessage, ...]
-    batch_count: int
+    messages: tuple[Message, ...]
+    request_count: int
+    request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
 
     @property
-    def recipients(self) -> tuple[PlannedMessage, ...]:
+    def recipients(self) -> tuple[Message, ...]:
         return tuple(m for m in self.messages if m.state is MessageState.PLANNED)
 
     def skipped(self) -> dict[str, int]:
@@ -68,7 +48,7 @@ class Plan:
         return dict(Counter(m.skip_reason or "" for m in self.messages if m.state is MessageState.SKIPPED))
 
 
-def new_key() -> str:
+def new_message_key() -> str:
     """An opaque message key for custom_args: never an address or a name (SENDGRID.md §0.4)."""
     return secrets.token_hex(16)
 
@@ -86,12 +66,12 @@ def build(
     budget = int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(rendered)
     if budget <= PER_PERSONALIZATION_OVERHEAD:
         raise_too_large(rendered, max_request_bytes)
-    messages: list[PlannedMessage] = []
+    messages: list[Message] = []
     seen: set[str] = set()
-    batch_no, in_batch, batch_bytes = 0, size, 0
+    request_no, in_batch, batch_bytes = 0, size, 0
     for contact in contact_list.contacts:
         source = f"{contact.source}:{contact.row}"
-        if contact.key in seen:  # contacts.load dedupes already; a hand-built list may not
+        if contact.email_key in seen:  # contacts.load dedupes already; a hand-built list may not
             messages.append(_skipped(contact.email, contact.fields, source, RejectReason.DUPLICATE.value, "the same address is already a recipient"))
             continue
         values = substitutions(rendered, contact.fields)
@@ -102,21 +82,21 @@ def build(
                          f"its contact fields take {value_bytes:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient")
             )
             continue
-        seen.add(contact.key)
+        seen.add(contact.email_key)
         cost = PER_PERSONALIZATION_OVERHEAD + _json_bytes(contact.email) + _json_bytes(contact.name) + _json_bytes_map(values)
         if in_batch >= size or batch_bytes + cost > budget:
-            batch_no, in_batch, batch_bytes = batch_no + 1, 0, 0
+            request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1
         batch_bytes += cost
         messages.append(
-            PlannedMessage(
-                key=new_key(), email=contact.email, name=contact.name, fields=contact.fields, source=source,
-                state=MessageState.PLANNED, batch_no=batch_no, substitutions=values,
+            Message(
+                message_key=new_message_key(), email=contact.email, name=contact.name, fields=contact.fields, source=source,
+                state=MessageState.PLANNED, request_no=request_no, substitutions=values,
             )
         )
     for row in contact_list.rejected:
         messages.append(_skipped(row.email, row.cells, f"{row.source}:{row.row}", row.reason.value, row.detail))
-    return Plan(rendered=rendered, messages=tuple(messages), batch_count=batch_no)
+    return Plan(rendered=rendered, messages=tuple(messages), request_count=request_no, request_size=size)
 
 
 def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
@@ -127,9 +107,9 @@ def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
     )
 
 
-def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, detail: str) -> PlannedMessage:
-    return PlannedMessage(
-        key=new_key(), email=email, name="", fields=dict(fields), source=source,
+def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, detail: str) -> Message:
+    return Message(
+        message_key=new_message_key(), email=email, name="", fields=dict(fields), source=source,
         state=MessageState.SKIPPED, skip_reason=reason, detail=detail,
     )
 

@@ -27,13 +27,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mailer import events, signature
+from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, EventError, SignatureError
+from mailer.events import signature
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "tune_for_ingest"]
 
-log = logging.getLogger("mailer.webhook")
+log = logging.getLogger("mailer.events.webhook")
 
 
 class BodyTooLarge(Exception):

@@ -27,9 +27,9 @@ import jinja2
 import yaml
 from jinja2 import meta, nodes
 
+from mailer.compose.tokens import FIELD_NAME
 from mailer.errors import ReleaseError
 from mailer.models import Attachment
-from mailer.tokens import FIELD_NAME
 
 KNOWN_KEYS: tuple[str, ...] = (
     "subject", "headline", "subheadline", "preheader", "dateline", "date", "embargo", "contact",

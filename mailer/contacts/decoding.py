@@ -21,7 +21,7 @@ SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma d
 
 # Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
 # vertical tab and form feed are left alone (FileMaker writes vertical tabs inside cells).
-_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x09), *range(0x0E, 0x20), 0x7F))
 _BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Windows-1252 decodes almost any byte, so a file in another code page (Shift-JIS, ISO-8859-2)
 # reads as words with symbols inside them: "ŽR“c" for 山田, "¯ó³æ" for Żółć. Apostrophes, dashes,

@@ -1,0 +1,49 @@
+"""The composer: a release written in Markdown in, an inlined HTML email and a text part out.
+
+In: a release file (YAML front matter + CommonMark) and the template folder. Out: ``Rendered``
+(models.py), rendered and inlined once per campaign, with contact fields as substitution
+tokens; ``personalize()`` fills them in for one journalist, the one path every proof and request
+goes through.
+
+    release.py    release.md -> Release: front matter checked, line and column on mistakes
+    markup.py     Markdown -> HTML and text blocks, contact-field expressions -> tokens
+    tokens.py     the substitution tokens and their escaping, per place a value lands
+    inline.py     CSS inlining (premailer), @media rules kept, links made absolute
+    plaintext.py  the plain-text part, wrapped at 72 columns with footnote links
+    render.py     Release -> Rendered; substitutions(), personalize(), render_for()
+
+Never imports: contacts, send, transport, store, events, reports, cli, sendgrid, pandas
+(the composer knows nothing of SendGrid or of lists).
+"""
+
+from __future__ import annotations
+
+from mailer.compose.render import (
+    ASM_UNSUBSCRIBE_TAG,
+    SUBSCRIPTION_TAG,
+    TEST_BANNER_HTML,
+    TEST_BANNER_TEXT,
+    TEST_PREFIX,
+    check_fields,
+    personalize,
+    preheader_for,
+    render,
+    render_for,
+    substitutions,
+    unsubscribe_tag,
+)
+
+__all__ = [
+    "ASM_UNSUBSCRIBE_TAG",
+    "SUBSCRIPTION_TAG",
+    "TEST_BANNER_HTML",
+    "TEST_BANNER_TEXT",
+    "TEST_PREFIX",
+    "check_fields",
+    "personalize",
+    "preheader_for",
+    "render",
+    "render_for",
+    "substitutions",
+    "unsubscribe_tag",
+]

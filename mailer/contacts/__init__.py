@@ -1,0 +1,25 @@
+"""The list manager: press lists (CSV files) in, a ContactList out, every row accounted for.
+
+In: paths of CSV files as spreadsheets and media databases export them, filters (``--where``,
+``--tag``) and a set of suppressed addresses. Out: ``ContactList`` (models.py): recipients as
+``Contact``, and each other row as a ``RejectedRow`` with file, row and reason; ``write_clean``
+and ``write_rejects`` write them back as CSV.
+
+    decoding.py   bytes -> text: which encoding a file is in, refusing to guess
+    listfile.py   text -> columns: delimiter, header variants, name-and-address cells
+    addresses.py  address checks (email-validator, with a vectorized pre-check)
+    loader.py     files -> ContactList: check, dedupe, contact fields, names and tags
+    filters.py    --where / --tag filters, suppression
+    writing.py    ContactList -> clean list and rejects CSV
+
+Never imports: compose, send, transport, store, events, reports, cli (the list manager knows
+nothing of releases, SendGrid or the delivery log; suppressions come in as a mapping).
+"""
+
+from __future__ import annotations
+
+from mailer.contacts.filters import apply_filter, parse_filter, suppress
+from mailer.contacts.loader import FileCheck, ListCheck, check, find, load
+from mailer.contacts.writing import write_clean, write_rejects
+
+__all__ = ["FileCheck", "ListCheck", "apply_filter", "check", "find", "load", "parse_filter", "suppress", "write_clean", "write_rejects"]

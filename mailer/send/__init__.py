@@ -1,0 +1,24 @@
+"""The sender: a Rendered release and a ContactList in, a campaign in the delivery log out.
+
+In: ``Rendered`` (compose), ``ContactList`` (contacts), a ``Transport`` and the delivery log's
+Engine. Out: one message row per recipient, written before any request, moved to accepted,
+failed or unknown as SendGrid answers.
+
+    campaign.py    the workflow the commands run: prepare, start, test, resume, cancel
+    status.py      where a campaign stands and what to do next
+    plan.py        Rendered + ContactList -> Plan: one message per row, requests within SendGrid's limits
+    recipients.py  suppressions with their overrides, test recipients
+    schedule.py    --at times and the embargo rule
+    delivery.py    Plan -> delivery log (record), then every planned row through the dispatcher (run)
+    dispatch.py    requests in flight, retries, 429 waits, splits on 413, message states after each answer
+
+Never imports: events, reports, cli, or the sendgrid library (that is the transport's).
+"""
+
+from __future__ import annotations
+
+from mailer.send.delivery import IncompleteSend, Outcome, Pacing, outcome, outgoing, record, run, utcnow
+from mailer.send.schedule import parse_at
+from mailer.send.status import advice
+
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "advice", "outcome", "outgoing", "parse_at", "record", "run", "utcnow"]

@@ -1,0 +1,377 @@
+"""The campaign workflow: every rule of a send, test send, resume and cancel, in one place.
+
+The command line and a script do the same thing with the same calls::
+
+    prepared = campaign.prepare_send(engine, config, Path("releases/launch.md"), [Path("lists/press.csv")], dry_run=True)
+    prepared.check()                      # raises SendError / ConfigError when it must not go
+    for question in prepared.questions:   # ask a person, or pass yes=True on the command line
+        ...
+    sent = campaign.start(engine, config, prepared, environ={"SENDGRID_API_KEY": key})
+    sent.outcome.check()                  # raises when recipients failed or are unknown
+
+``prepare_*`` reads the release and lists, applies filters and suppressions (with overrides)
+and builds the plan; nothing is written. ``start`` writes the campaign and every row to the
+delivery log, then sends. ``resume`` and ``cancel`` take a campaign id. ``environ`` is where the
+SendGrid API key is read from (only when a request must be made); it is never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer import compose, contacts
+from mailer.compose import release
+from mailer.config import Config
+from mailer.errors import ConfigError, SendError
+from mailer.models import CampaignStatus, MessageState, Mode, RejectReason, Rendered
+from mailer.send import delivery, recipients, schedule
+from mailer.send import plan as plan_module
+from mailer.send.dispatch import Pacing, utcnow
+from mailer.send.status import find
+from mailer.store import campaigns, messages
+from mailer.store import suppressions as suppression_store
+from mailer.transport.base import Transport
+from mailer.transport.dryrun import DryRunTransport
+from mailer.transport.sendgrid import SendGridTransport
+
+__all__ = ["Cancelled", "Prepared", "Progress", "Sent", "cancel", "prepare_send", "prepare_test", "resume", "start", "transport_for"]
+
+# A progress bar: called with a description and a total, gives a function to advance it.
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A send ready to start: its plan, and what a person must see or confirm first."""
+
+    plan: plan_module.Plan
+    mode: Mode
+    slug: str
+    lists: tuple[str, ...]
+    filters: Mapping[str, Any]
+    sender: Mapping[str, Any]  # from_email, from_name, reply_to as this send uses them
+    scheduled: datetime | None = None
+    is_test: bool = False
+    warnings: tuple[str, ...] = ()  # suppression overrides and the release's own warnings
+    questions: tuple[str, ...] = ()  # to confirm before a live send, in order
+    never_test_sent: bool = False  # this exact content was never test-sent to staff
+    problem: SendError | ConfigError | None = field(default=None, repr=False)
+
+    @property
+    def rendered(self) -> Rendered:
+        return self.plan.rendered
+
+    def check(self) -> None:
+        """Raise the reason this send must not start, if there is one."""
+        if self.problem is not None:
+            raise self.problem
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """How a start or a resume ended."""
+
+    campaign_id: str
+    outcome: delivery.Outcome
+    outbox: Path | None = None  # the dry run's folder
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """A scheduled send called off (or found cancelled already)."""
+
+    campaign_id: str
+    scheduled_at: datetime
+    already: bool = False
+    late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
+
+
+def prepare_send(
+    engine: Engine,
+    config: Config,
+    release_path: Path,
+    list_paths: Sequence[Path],
+    *,
+    where: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    dry_run: bool = False,
+    at: str | None = None,
+    overrides: Sequence[str] = (),
+    force_embargo: bool = False,
+    now: datetime | None = None,
+) -> Prepared:
+    """Plan a send of a release to press lists; raises for unreadable input, never writes."""
+    now = now or utcnow()
+    scheduled = schedule.parse_at(at, now=now) if at else None
+    rendered = compose.render(release.load(release_path), config=config)
+    contact_list = contacts.apply_filter(contacts.load(list_paths), contacts.parse_filter(where, tags))
+    with engine.connect() as connection:
+        contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
+        never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
+    compose.check_fields(rendered, contact_list.contacts)
+    the_plan = plan_module.build(rendered, contact_list, batch_size=config.sendgrid.batch_size)
+    mode = Mode.DRY_RUN if dry_run else Mode.LIVE
+    questions: list[str] = []
+    problem: SendError | ConfigError | None = None
+    if not the_plan.recipients:
+        problem = SendError(
+            "Nobody to send to: every row of the lists is skipped.",
+            hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
+        )
+    elif mode is Mode.LIVE:
+        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        questions.append(f"Send this release to {len(the_plan.recipients):,} journalists?")
+    return Prepared(
+        plan=the_plan,
+        mode=mode,
+        slug=_slug(release_path),
+        lists=tuple(map(str, list_paths)),
+        filters={"where": list(where), "tag": list(tags)},
+        sender=_sender(rendered, config),
+        scheduled=scheduled,
+        warnings=(*notes, *rendered.warnings),
+        questions=tuple(questions),
+        never_test_sent=never_test_sent and mode is Mode.LIVE,
+        problem=problem,
+    )
+
+
+def prepare_test(
+    engine: Engine,
+    config: Config,
+    release_path: Path,
+    *,
+    to: Sequence[str] = (),
+    as_email: str | None = None,
+    list_paths: Sequence[Path] = (),
+    dry_run: bool = False,
+    overrides: Sequence[str] = (),
+) -> Prepared:
+    """Plan a test send to staff: the same email with a [TEST] subject and a banner.
+
+    ``to`` replaces the staff list; ``as_email`` fills in the fields of that journalist from
+    ``list_paths``. Raises SendError when nobody is left to send to.
+    """
+    rendered = compose.render(release.load(release_path), config=config, test=True)
+    journalist = contacts.find(list_paths, as_email) if as_email else None
+    staff = recipients.test_recipients(config, rendered, to=to, journalist=journalist)
+    with engine.connect() as connection:
+        staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
+    the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size)
+    if not the_plan.recipients:
+        suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
+        if suppressed:
+            verb = "is" if len(suppressed) == 1 else "are"
+            raise SendError(
+                f"Nobody to send the test to: {', '.join(suppressed)} {verb} on the suppression list.",
+                hint=f"To send the test anyway: add --override-suppression {suppressed[0]}",
+            )
+        raise SendError("Nobody to send the test to.", hint="Pass --to EMAIL, or check the staff list.")
+    return Prepared(
+        plan=the_plan,
+        mode=Mode.DRY_RUN if dry_run else Mode.TEST,
+        slug=_slug(release_path) + "-test",
+        lists=tuple(recipients.staff_lists(config, to)),
+        filters={"as": as_email} if as_email else {},
+        sender=_sender(rendered, config),
+        is_test=True,
+        warnings=tuple(notes),
+    )
+
+
+def start(
+    engine: Engine,
+    config: Config,
+    prepared: Prepared,
+    *,
+    environ: Mapping[str, str],
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+    notify: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+) -> Sent:
+    """Write the campaign and every row to the log, then send; the same rules as ``mailer send``.
+
+    Raises what ``prepared.check()`` raises, AuthError on a refused key, SendError when
+    SendGrid stays unreachable (the rest stays planned for ``resume``).
+    """
+    prepared.check()
+    transport = transport or transport_for(config, prepared.mode, environ)
+    batch_id = None
+    if prepared.scheduled and isinstance(transport, SendGridTransport):
+        batch_id = transport.create_batch_id()
+    campaign_id = delivery.record(
+        engine,
+        prepared.plan,
+        mode=prepared.mode,
+        slug=prepared.slug,
+        lists=prepared.lists,
+        filters=prepared.filters,
+        sender=prepared.sender,
+        scheduled_at=prepared.scheduled,
+        sendgrid_batch_id=batch_id,
+        now=now,
+    )
+    say = notify or _ignore
+    if prepared.is_test:
+        say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in prepared.plan.recipients)}")
+    else:
+        say(f"Campaign {campaign_id}: {len(prepared.plan.messages):,} rows written to the delivery log.")
+    return _send(
+        engine, config, campaign_id, prepared.rendered, transport,
+        prepared=delivery.outgoing(prepared.plan), scheduled=prepared.scheduled, batch_id=batch_id, progress=progress, warn=warn,
+    )
+
+
+def resume(
+    engine: Engine,
+    config: Config,
+    campaign_id: str,
+    *,
+    environ: Mapping[str, str],
+    resend_unknown: bool = False,
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Sent:
+    """Send what an interrupted campaign has not sent yet, never a recipient already accepted.
+
+    Raises SendError for a cancelled campaign or a release file changed since it started.
+    """
+    with engine.connect() as connection:
+        found = find(connection, campaign_id)
+    if found.status is CampaignStatus.CANCELLED:
+        raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+    rendered = compose.render(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST)
+    if rendered.content_hash != found.content_hash:
+        raise SendError(
+            f"{found.release_path} has changed since {campaign_id} started; resuming would send a different email.",
+            hint="Undo the change to finish this campaign, or start a new one with: mailer send",
+        )
+    transport = transport or transport_for(config, found.mode, environ)
+    return _send(
+        engine, config, campaign_id, rendered, transport,
+        scheduled=found.scheduled_at, batch_id=found.sendgrid_batch_id, resend_unknown=resend_unknown, progress=progress, warn=warn,
+    )
+
+
+def cancel(
+    engine: Engine,
+    config: Config,
+    campaign_id: str,
+    *,
+    environ: Mapping[str, str],
+    transport: SendGridTransport | None = None,
+    now: datetime | None = None,
+) -> Cancelled:
+    """Call off a scheduled send through SendGrid (up to 10 minutes before it goes out)."""
+    with engine.connect() as connection:
+        found = find(connection, campaign_id)
+    if not found.sendgrid_batch_id or found.scheduled_at is None:
+        raise SendError(f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled.")
+    if found.status is CampaignStatus.CANCELLED:
+        return Cancelled(campaign_id, found.scheduled_at, already=True)
+    now = now or utcnow()
+    if found.scheduled_at <= now:
+        raise SendError(f"{campaign_id} was scheduled for {found.scheduled_at:%Y-%m-%d %H:%M %Z}; it has gone out already.")
+    late = (found.scheduled_at - now).total_seconds() < 600
+    sendgrid = transport or _sendgrid(config, environ)
+    sendgrid.cancel_scheduled(found.sendgrid_batch_id)
+    with engine.begin() as connection:
+        campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
+    return Cancelled(campaign_id, found.scheduled_at, late=late)
+
+
+def transport_for(config: Config, mode: Mode, environ: Mapping[str, str]) -> Transport:
+    """The dry-run writer for a dry run, SendGrid for a live or test send."""
+    if mode is Mode.DRY_RUN:
+        return DryRunTransport(
+            outbox=config.compose.outbox_dir, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+        )
+    return _sendgrid(config, environ)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _send(
+    engine: Engine,
+    config: Config,
+    campaign_id: str,
+    rendered: Rendered,
+    transport: Transport,
+    *,
+    prepared: Mapping[str, Any] | None = None,
+    scheduled: datetime | None = None,
+    batch_id: str | None = None,
+    resend_unknown: bool = False,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Sent:
+    """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
+    with engine.connect() as connection:
+        total = messages.counts(connection, campaign_id)[MessageState.PLANNED.value]
+    with (progress or _no_progress)("Sending", total or None) as advance:
+        outcome = delivery.run(
+            engine, campaign_id, rendered=rendered, transport=transport, pacing=Pacing.from_config(config.sendgrid),
+            prepared=prepared, send_at=int(scheduled.timestamp()) if scheduled else None, sendgrid_batch_id=batch_id,
+            resend_unknown=resend_unknown, on_request=advance, on_warning=warn,
+        )
+    if outcome.recovered_unknown and warn is not None:
+        warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")
+    outbox = transport.folder(campaign_id) if isinstance(transport, DryRunTransport) else None
+    return Sent(campaign_id, outcome, outbox)
+
+
+def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, force_embargo: bool) -> SendError | ConfigError | None:
+    """Why a live send must not start: before the embargo, or without the office's postal address."""
+    try:
+        schedule.check_embargo(rendered, goes_out, force=force_embargo)
+    except SendError as exc:
+        return exc
+    if not config.sender.postal_address:
+        return ConfigError(
+            "A live send needs the office's postal address in the email footer.",
+            hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).',
+        )
+    return None
+
+
+def _sendgrid(config: Config, environ: Mapping[str, str]) -> SendGridTransport:
+    return SendGridTransport(
+        api_key=config.api_key(environ), sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+    )
+
+
+def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:
+    return {
+        "from_email": rendered.from_email or config.sender.from_email,
+        "from_name": rendered.from_name or config.sender.from_name,
+        "reply_to": rendered.reply_to or config.sender.reply_to,
+    }
+
+
+def _slug(path: Path) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "release"
+
+
+def _ignore(_text: str) -> None:
+    pass
+
+
+@contextmanager
+def _no_progress(_description: str, _total: int | None) -> Iterator[Callable[[int], None]]:
+    yield _ignore_count
+
+
+def _ignore_count(_amount: int = 1) -> None:
+    pass

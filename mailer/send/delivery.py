@@ -1,0 +1,196 @@
+"""Writes the Plan to the delivery log, then hands its requests to the dispatcher: record, run.
+
+The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log"):
+
+1. ``record``: the campaign and one row per list row, in ONE transaction, before any request.
+2. ``run``: rows left in ``sending`` by a crash become ``unknown``; then ``dispatch.Dispatcher``
+   moves request by request ``planned -> sending`` (committed) BEFORE the request, and
+   ``accepted``, ``failed``, ``unknown`` or back to ``planned`` after it. A row is only ever
+   sent from ``planned``, and only ``resume --resend-unknown`` puts an ``unknown`` row back there.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer import compose
+from mailer.errors import SendError
+from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
+from mailer.send.dispatch import Dispatcher, Pacing, utcnow
+from mailer.send.plan import Plan
+from mailer.store import campaigns, messages
+from mailer.transport.base import Request, Transport
+
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "outcome", "outgoing", "record", "run", "utcnow"]
+
+DEFAULT_PACING = Pacing()
+
+
+class IncompleteSend(SendError):
+    """A send finished, but some recipients failed or their fate is unknown (exit 3)."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Where a campaign stands after a run: counts per state and the distinct errors."""
+
+    campaign_id: str
+    counts: Mapping[str, int]
+    errors: Sequence[tuple[str, str, int]]
+    interrupted: bool = False
+    recovered_unknown: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        """Some recipients failed or their fate is unknown (the command exits 3)."""
+        return bool(self.counts.get(MessageState.FAILED.value) or self.counts.get(MessageState.UNKNOWN.value))
+
+    def check(self) -> None:
+        """Raise SendError when the run was stopped, IncompleteSend (exit 3) when recipients need attention."""
+        if self.interrupted:
+            raise SendError(
+                "Stopped at your request after the requests in flight were answered.",
+                hint=f"Continue later with: mailer resume {self.campaign_id}",
+            )
+        if self.needs_attention:
+            failed, unknown = self.counts[MessageState.FAILED.value], self.counts[MessageState.UNKNOWN.value]
+            raise IncompleteSend(
+                f"The send ended with {failed:,} failed and {unknown:,} unknown recipient(s).",
+                hint=f"See what happened with: mailer status {self.campaign_id}   (then, if needed: mailer resume {self.campaign_id})",
+            )
+
+
+
+def record(
+    engine: Engine,
+    plan: Plan,
+    *,
+    mode: Mode,
+    slug: str,
+    lists: Sequence[str],
+    filters: Mapping[str, Any],
+    sender: Mapping[str, Any],
+    scheduled_at: datetime | None = None,
+    sendgrid_batch_id: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Write the campaign and every planned and skipped row in one transaction; return the id."""
+    moment = now or utcnow()
+    with engine.begin() as connection:
+        campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
+        campaigns.create(
+            connection,
+            campaign_id=campaign_id,
+            release_path=plan.rendered.release_path,
+            content_hash=plan.rendered.content_hash,
+            subject=plan.rendered.subject,
+            lists=lists,
+            filters=filters,
+            mode=mode,
+            created_at=moment,
+            scheduled_at=scheduled_at,
+            sendgrid_batch_id=sendgrid_batch_id,
+            sender=sender,
+        )
+        messages.insert(connection, campaign_id, plan.messages, now=moment)
+    return campaign_id
+
+
+def run(
+    engine: Engine,
+    campaign_id: str,
+    *,
+    rendered: Rendered,
+    transport: Transport,
+    pacing: Pacing = DEFAULT_PACING,
+    resend_unknown: bool = False,
+    prepared: Mapping[str, Message] | None = None,
+    send_at: int | None = None,
+    sendgrid_batch_id: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+    on_request: Callable[[int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Send every planned row of a campaign; the same call starts a send and resumes one.
+
+    Raises AuthError at once on 401/403, and SendError when SendGrid stays unreachable;
+    either way the unsent rows stay planned for `mailer resume`.
+    """
+    with engine.begin() as connection:
+        recovered = messages.recover_interrupted(connection, campaign_id, now=utcnow())
+        if resend_unknown:
+            messages.requeue_unknown(connection, campaign_id, now=utcnow())
+        rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
+        if prepared is not None and any(row.message_key not in prepared for row in rows):
+            rows = messages.pending(connection, campaign_id)
+        next_no = messages.max_request_no(connection, campaign_id) + 1
+        if rows:
+            campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
+    dispatcher = Dispatcher(
+        engine, campaign_id, transport=transport, pacing=pacing, sleep=sleep, jitter=jitter,
+        on_request=on_request or (lambda n: None), on_warning=on_warning or (lambda text: None), next_no=next_no,
+    )
+    requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
+    try:
+        dispatcher.dispatch(requests)
+    finally:
+        outcome = _finish(engine, campaign_id, interrupted=dispatcher.interrupted, recovered=recovered)
+    if dispatcher.stop_error is not None:
+        raise dispatcher.stop_error
+    return outcome
+
+
+def outgoing(plan: Plan) -> dict[str, Message]:
+    """The plan's recipients by message key, so a fresh run need not recompute their substitutions."""
+    return {m.message_key: m for m in plan.recipients}
+
+
+def outcome(engine: Engine, campaign_id: str) -> Outcome:
+    """Counts and errors of a campaign as the log has them now."""
+    with engine.connect() as connection:
+        return Outcome(campaign_id, messages.counts(connection, campaign_id), messages.errors(connection, campaign_id))
+
+
+def _finish(engine: Engine, campaign_id: str, *, interrupted: bool, recovered: int) -> Outcome:
+    current = outcome(engine, campaign_id)
+    counts = current.counts
+    if counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
+        status = CampaignStatus.PAUSED
+    elif not counts[MessageState.ACCEPTED.value] and counts[MessageState.FAILED.value] and not counts[MessageState.UNKNOWN.value]:
+        status = CampaignStatus.FAILED
+    else:
+        status = CampaignStatus.DONE
+    with engine.begin() as connection:
+        campaigns.set_status(connection, campaign_id, status)
+    return Outcome(campaign_id, counts, current.errors, interrupted=interrupted, recovered_unknown=recovered)
+
+
+def _requests(
+    campaign_id: str,
+    rendered: Rendered,
+    rows: Sequence[Message],
+    prepared: Mapping[str, Message],
+    send_at: int | None,
+    sendgrid_batch_id: str | None,
+) -> list[Request]:
+    """Group planned rows by request number into Requests, substitutions filled in."""
+    grouped: dict[int, list[Message]] = {}
+    for row in rows:
+        outgoing = prepared.get(row.message_key)
+        if outgoing is None:
+            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(rendered, row.fields))
+        grouped.setdefault(row.request_no or 0, []).append(outgoing)
+    return [
+        Request(campaign_id, number, rendered, tuple(outgoing), send_at=send_at, sendgrid_batch_id=sendgrid_batch_id)
+        for number, outgoing in sorted(grouped.items())
+    ]

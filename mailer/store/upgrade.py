@@ -1,0 +1,55 @@
+"""Bring a delivery log written by an earlier press-mailer up to this version's schema.
+
+The log records its schema version in the one-row table ``schema_info``. A log from
+press-mailer 0.1.0 has no such table: it is recognised by its ``message`` table and counts as
+version 1. Each step below runs once, in order, inside one transaction with the version
+update, so a log is never left half-upgraded. Statements are plain SQL that SQLite (3.25 and
+later) and PostgreSQL both accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select
+
+__all__ = ["SCHEMA_VERSION", "schema_version", "upgrade"]
+
+_info_metadata = MetaData()
+schema_info = Table("schema_info", _info_metadata, Column("version", Integer, nullable=False))
+
+
+def _version_2(connection: Connection) -> None:
+    """One word per thing: the message's opaque ``key`` is its ``message_key``; ``batch_no`` is ``request_no``."""
+    connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN key TO message_key")
+    connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN batch_no TO request_no")
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_message_campaign_batch")
+
+
+# version reached -> the step that reaches it from the one before
+STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2}
+SCHEMA_VERSION = max(STEPS)
+
+
+def schema_version(connection: Connection) -> int | None:
+    """The log's schema version; None for an empty database."""
+    tables = set(inspect(connection).get_table_names())
+    if "schema_info" in tables:
+        return connection.scalar(select(schema_info.c.version))
+    return 1 if "message" in tables else None
+
+
+def upgrade(connection: Connection) -> int:
+    """Run the steps this log has not had yet; returns the version it was at (None counts as current).
+
+    The caller creates missing tables and indexes afterwards (``metadata.create_all``).
+    """
+    found = schema_version(connection)
+    start = SCHEMA_VERSION if found is None else found
+    for version in range(start + 1, SCHEMA_VERSION + 1):
+        STEPS[version](connection)
+    if found is None or found < SCHEMA_VERSION or "schema_info" not in inspect(connection).get_table_names():
+        _info_metadata.create_all(connection)
+        connection.execute(schema_info.delete())
+        connection.execute(schema_info.insert().values(version=SCHEMA_VERSION))
+    return start

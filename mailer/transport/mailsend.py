@@ -1,0 +1,123 @@
+"""The SendGrid v3 Mail Send request body, built once per campaign and shared by both transports.
+
+``common_body`` holds what every request of a campaign shares (from, subject, content,
+tracking, attachments); ``build_body`` adds one personalization per recipient. The SendGrid
+transport posts it; the dry-run transport writes it to a file, so a dry run shows exactly
+what SendGrid would receive. Limits and fields: SENDGRID.md §1 and shared/sendgrid/tsg_mail_v3.json.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from mailer.config import SenderConfig, SendGridConfig
+from mailer.models import Rendered
+from mailer.transport.base import Request
+
+__all__ = ["CommonBodies", "build_body", "common_body", "header_safe", "recipient_name"]
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
+_NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
+
+
+def header_safe(value: str) -> str:
+    """A header value without line breaks (no header injection through a subject or a name)."""
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
+def recipient_name(name: str) -> str:
+    """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients."""
+    return " ".join(_NAME_FORBIDDEN.sub(" ", header_safe(name)).split())
+
+
+def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> dict[str, Any]:
+    """Everything in a Mail Send body that is the same for every request of a campaign."""
+    from_email = rendered.from_email or sender.from_email
+    from_name = rendered.from_name or sender.from_name
+    body: dict[str, Any] = {
+        "from": {"email": header_safe(from_email), **({"name": header_safe(from_name)} if from_name else {})},
+        "subject": header_safe(rendered.subject),
+        "content": [
+            {"type": "text/plain", "value": rendered.text},
+            {"type": "text/html", "value": rendered.html},
+        ],
+        "categories": [sendgrid.category],
+        "tracking_settings": _tracking(sendgrid, unsubscribe_tag),
+        "mail_settings": {"sandbox_mode": {"enable": sendgrid.sandbox}},
+    }
+    reply_to = rendered.reply_to or sender.reply_to
+    if reply_to:
+        body["reply_to"] = {"email": header_safe(reply_to)}
+    if sendgrid.asm_group_id is not None:
+        body["asm"] = {"group_id": sendgrid.asm_group_id}
+    if rendered.attachments:
+        body["attachments"] = [
+            {
+                "content": base64.b64encode(a.content).decode("ascii"),
+                "filename": header_safe(a.filename),
+                "type": a.mime_type,
+                "disposition": "attachment",
+            }
+            for a in rendered.attachments
+        ]
+    return body
+
+
+class CommonBodies:
+    """Each campaign's ``common_body``, built on its first request and shared by the worker threads."""
+
+    def __init__(self, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
+        self._sendgrid = sendgrid
+        self._sender = sender
+        self._unsubscribe_tag = unsubscribe_tag
+        self._bodies: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, request: Request) -> dict[str, Any]:
+        with self._lock:
+            common = self._bodies.get(request.campaign_id)
+            if common is None:
+                common = self._bodies[request.campaign_id] = common_body(
+                    request.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
+                )
+            return common
+
+
+def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
+    tracking = sendgrid.tracking
+    settings: dict[str, Any] = {
+        "open_tracking": {"enable": tracking.open_tracking},
+        "click_tracking": {"enable": tracking.click_tracking, "enable_text": False},
+    }
+    if sendgrid.asm_group_id is None and tracking.subscription_tracking:
+        settings["subscription_tracking"] = {"enable": True, "substitution_tag": unsubscribe_tag}
+    else:
+        settings["subscription_tracking"] = {"enable": False}
+    return settings
+
+
+def build_body(request: Request, common: Mapping[str, Any]) -> dict[str, Any]:
+    """The exact request body for one request: one personalization per journalist, one `to` each."""
+    campaign = request.campaign_id
+    personalizations = []
+    for message in request.messages:
+        to: dict[str, str] = {"email": message.email}
+        name = recipient_name(message.name) if message.name else ""
+        if name:
+            to["name"] = name
+        personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": message.message_key}}
+        if message.substitutions:
+            personalization["substitutions"] = message.substitutions
+        personalizations.append(personalization)
+    body = {"personalizations": personalizations, **common}
+    if request.send_at is not None:
+        body["send_at"] = request.send_at
+    if request.sendgrid_batch_id:
+        body["batch_id"] = request.sendgrid_batch_id
+    return body
+
+
