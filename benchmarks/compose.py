@@ -29,7 +29,7 @@ PERSONALIZE_TARGET_US = 10.0
 def two_page_release(folder: Path) -> Path:
     source = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
     front, body = source.split("\n---\n", 1)
-    front = front.replace('subject: "', 'subject: "{{ contact.first_name | default(\'Hello\') }}: ', 1)
+    front = front.replace('subject: "', "subject: \"{{ contact.first_name | default('Hello') }}: ", 1)
     greeting = 'Dear {{ contact.first_name | default("colleague") }},\n\n'
     link = "\n\n[Your outlet's page](https://www.example.org/press?o={{ contact.outlet | urlencode }})\n"
     path = folder / "two-pages.md"
@@ -50,7 +50,9 @@ def main() -> None:
             compose.render(loaded, config=config)
             warm.append(time.perf_counter() - start)
     print(f"release: {len(rendered.html) / 1024:.1f} KB HTML, {len(rendered.text) / 1024:.1f} KB text, {len(rendered.tokens)} tokens")
-    print(f"render + inline once: cold {cold * 1000:.0f} ms, warm median {statistics.median(warm) * 1000:.0f} ms (target < {RENDER_TARGET_S * 1000:.0f} ms)")
+    print(
+        f"render + inline once: cold {cold * 1000:.0f} ms, warm median {statistics.median(warm) * 1000:.0f} ms (target < {RENDER_TARGET_S * 1000:.0f} ms)"
+    )
 
     people = [
         {"email": f"j{n}@example.org", "first_name": f"Name{n}" if n % 7 else "", "outlet": f"Outlet & Co {n % 500}"}
@@ -65,7 +67,9 @@ def main() -> None:
     for fields in people:
         compose.personalize(rendered, fields)
     full = (time.perf_counter() - start) / RECIPIENTS * 1e6
-    print(f"personalize() (whole subject + HTML + text, for dry runs): {full:.2f} µs per recipient (target < {PERSONALIZE_TARGET_US:.0f} µs)")
+    print(
+        f"personalize() (whole subject + HTML + text, for dry runs): {full:.2f} µs per recipient (target < {PERSONALIZE_TARGET_US:.0f} µs)"
+    )
     print(f"{RECIPIENTS:,} recipients: {subs * RECIPIENTS / 1e6:.2f} s substitutions, {full * RECIPIENTS / 1e6:.2f} s personalize")
 
 

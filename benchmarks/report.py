@@ -37,20 +37,33 @@ def build(url: str, messages: int, events: int) -> None:
     with engine.begin() as connection:
         connection.execute(
             insert(campaign).values(
-                id=CAMPAIGN, release_path="releases/benchmark.md", content_hash="0" * 64, subject="Benchmark release",
-                lists=["press.csv"], filters={}, mode="live", status="done", created_at=now, sender={},
+                id=CAMPAIGN,
+                release_path="releases/benchmark.md",
+                content_hash="0" * 64,
+                subject="Benchmark release",
+                lists=["press.csv"],
+                filters={},
+                mode="live",
+                status="done",
+                created_at=now,
+                sender={},
             )
         )
         connection.execute(
             insert(message),
             [
                 {
-                    "campaign_id": CAMPAIGN, "message_key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
+                    "campaign_id": CAMPAIGN,
+                    "message_key": f"m{i:07d}",
+                    "email": f"journalist{i}@outlet{i % 900}.example",
                     "email_key": f"journalist{i}@outlet{i % 900}.example",
                     "fields": {"first_name": "Sam", "last_name": f"Writer{i}", "outlet": f"Outlet {i % 900}"},
-                    "source": f"press.csv:{i + 2}", "state": "accepted", "sg_message_id": f"REQ{i // 1000:04d}",
+                    "source": f"press.csv:{i + 2}",
+                    "state": "accepted",
+                    "sg_message_id": f"REQ{i // 1000:04d}",
                     "delivery": "bounced" if i % 50 == 0 else "blocked" if i % 97 == 0 else "delivered",
-                    "created_at": now, "updated_at": now,
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 for i in range(messages)
             ],
@@ -67,9 +80,14 @@ def build(url: str, messages: int, events: int) -> None:
         at = T0 + step * 3600 + rng.randrange(3600)
         rows.append(
             {
-                "sg_event_id": f"e{n}", "dedupe_key": f"{at:011d}-" + hashlib.sha256(str(n).encode()).hexdigest()[:40],
-                "campaign_id": CAMPAIGN, "message_id": mid, "event": kind, "email": f"journalist{i}@outlet{i % 900}.example",
-                "timestamp": at, "sg_message_id": f"REQ{i // 1000:04d}.f-1",
+                "sg_event_id": f"e{n}",
+                "dedupe_key": f"{at:011d}-" + hashlib.sha256(str(n).encode()).hexdigest()[:40],
+                "campaign_id": CAMPAIGN,
+                "message_id": mid,
+                "event": kind,
+                "email": f"journalist{i}@outlet{i % 900}.example",
+                "timestamp": at,
+                "sg_message_id": f"REQ{i // 1000:04d}.f-1",
                 "reason": "550 5.1.1 user unknown" if kind == "bounce" else None,
                 "bounce_type": "bounce" if kind == "bounce" else None,
                 "bounce_classification": "Invalid Address" if kind == "bounce" else None,

@@ -57,7 +57,9 @@ def serve(queue: Any, delay: float) -> None:
 
     async def stats(_: Any) -> JSONResponse:
         accepted = standin.accepted_addresses()
-        return JSONResponse({"requests": len(standin.mail_sends), "addresses": len(accepted), "max_per_address": max(accepted.values(), default=0)})
+        return JSONResponse(
+            {"requests": len(standin.mail_sends), "addresses": len(accepted), "max_per_address": max(accepted.values(), default=0)}
+        )
 
     standin.add_route("/_stats", stats)
     standin.slow(delay)
@@ -96,10 +98,14 @@ def main() -> None:
     rendered = compose.render(release.load(ROOT / "releases" / "example.md"), config=config)
     loaded = contacts.load([LIST])
     people = ContactList(padded(loaded.contacts, args.recipients), (), loaded.files)
-    print(f"{len(people.contacts):,} recipients ({len(loaded.contacts):,} valid rows of {LIST.name}, the rest made up); stand-in answers after {DELAY * 1000:.0f} ms; concurrency {config.sendgrid.concurrency}")
+    print(
+        f"{len(people.contacts):,} recipients ({len(loaded.contacts):,} valid rows of {LIST.name}, the rest made up); stand-in answers after {DELAY * 1000:.0f} ms; concurrency {config.sendgrid.concurrency}"
+    )
 
     def transport() -> SendGridTransport:
-        return SendGridTransport(api_key=SecretStr(key), sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
+        return SendGridTransport(
+            api_key=SecretStr(key), sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+        )
 
     with tempfile.TemporaryDirectory() as folder:
         engine = connect(f"sqlite:///{folder}/log.db")
@@ -111,7 +117,12 @@ def main() -> None:
         t2 = time.perf_counter()
         cpu2 = time.process_time()
         outcome = send.run(
-            engine, campaign_id, rendered=rendered, transport=transport(), pacing=send.Pacing.from_config(config.sendgrid), prepared=send.outgoing(built)
+            engine,
+            campaign_id,
+            rendered=rendered,
+            transport=transport(),
+            pacing=send.Pacing.from_config(config.sendgrid),
+            prepared=send.outgoing(built),
         )
         t3 = time.perf_counter()
         cpu3 = time.process_time()
@@ -119,9 +130,13 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     wall = t3 - t0
     print(f"plan.build:   {t1 - t0:6.2f} s  ({(t1 - t0) / len(people.contacts) * 1e6:.1f} µs per recipient)")
-    print(f"send.record:   {t2 - t1:6.2f} s  (campaign + {len(built.messages):,} rows in one transaction; CPU {cpu2 - cpu0:.2f} s for plan + log)")
+    print(
+        f"send.record:   {t2 - t1:6.2f} s  (campaign + {len(built.messages):,} rows in one transaction; CPU {cpu2 - cpu0:.2f} s for plan + log)"
+    )
     print(f"send.run:     {t3 - t2:6.2f} s  ({seen['requests']} requests, CPU {cpu3 - cpu2:.2f} s)")
-    print(f"accepted:     {outcome.counts['accepted']:,} logged; stand-in saw {seen['addresses']:,} addresses, at most {seen['max_per_address']} time(s) each")
+    print(
+        f"accepted:     {outcome.counts['accepted']:,} logged; stand-in saw {seen['addresses']:,} addresses, at most {seen['max_per_address']} time(s) each"
+    )
     print(f"TOTAL wall:   {wall:6.2f} s   target < {WALL_TARGET_S:.0f} s   {'OK' if wall < WALL_TARGET_S else 'MISSED'}")
     print(f"peak memory:  {peak_mb:6.0f} MB  target < {MEMORY_TARGET_MB} MB  {'OK' if peak_mb < MEMORY_TARGET_MB else 'MISSED'}")
 
@@ -136,8 +151,12 @@ def main() -> None:
         naive = time.perf_counter() - n0
     extrapolated = naive / len(slice_.contacts) * len(people.contacts)
     factor = extrapolated / (t3 - t2) if t3 > t2 else float("inf")
-    print(f"naive:        {naive:6.1f} s for {len(slice_.contacts):,} (one request each) -> {extrapolated:,.0f} s for {len(people.contacts):,}")
-    print(f"naive/batched send: {factor:,.0f}x (vs. send.run), {extrapolated / wall:,.0f}x (vs. plan+log+send)   target >= {NAIVE_FACTOR_TARGET}x   {'OK' if extrapolated / wall >= NAIVE_FACTOR_TARGET else 'MISSED'}")
+    print(
+        f"naive:        {naive:6.1f} s for {len(slice_.contacts):,} (one request each) -> {extrapolated:,.0f} s for {len(people.contacts):,}"
+    )
+    print(
+        f"naive/batched send: {factor:,.0f}x (vs. send.run), {extrapolated / wall:,.0f}x (vs. plan+log+send)   target >= {NAIVE_FACTOR_TARGET}x   {'OK' if extrapolated / wall >= NAIVE_FACTOR_TARGET else 'MISSED'}"
+    )
 
     body_timings(rendered, built, config)
     server.terminate()

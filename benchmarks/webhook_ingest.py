@@ -47,16 +47,30 @@ def seed(url: str, messages: int) -> None:
     with engine.begin() as connection:
         connection.execute(
             insert(campaign).values(
-                id=CAMPAIGN, release_path="releases/benchmark.md", content_hash="0" * 64, subject="Benchmark release",
-                lists=["press.csv"], filters={}, mode="live", status="done", created_at=now, sender={},
+                id=CAMPAIGN,
+                release_path="releases/benchmark.md",
+                content_hash="0" * 64,
+                subject="Benchmark release",
+                lists=["press.csv"],
+                filters={},
+                mode="live",
+                status="done",
+                created_at=now,
+                sender={},
             )
         )
         rows = [
             {
-                "campaign_id": CAMPAIGN, "message_key": f"m{i:07d}", "email": f"journalist{i}@outlet{i % 900}.example",
-                "email_key": f"journalist{i}@outlet{i % 900}.example", "fields": {"first_name": "Sam", "outlet": f"Outlet {i % 900}"},
-                "source": f"press.csv:{i + 2}", "state": "accepted", "sg_message_id": f"REQ{i // 1000:04d}",
-                "created_at": now, "updated_at": now,
+                "campaign_id": CAMPAIGN,
+                "message_key": f"m{i:07d}",
+                "email": f"journalist{i}@outlet{i % 900}.example",
+                "email_key": f"journalist{i}@outlet{i % 900}.example",
+                "fields": {"first_name": "Sam", "outlet": f"Outlet {i % 900}"},
+                "source": f"press.csv:{i + 2}",
+                "state": "accepted",
+                "sg_message_id": f"REQ{i // 1000:04d}",
+                "created_at": now,
+                "updated_at": now,
             }
             for i in range(messages)
         ]
@@ -81,7 +95,12 @@ def make_event(n: int, messages: int, rng: random.Random) -> dict[str, object]:
     if kind == "open":
         data.update(sg_machine_open=rng.random() < 0.4, useragent="Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)", ip="203.0.113.7")
     elif kind == "click":
-        data.update(url="https://www.example.org/news/wetlands-report", url_offset={"index": 0, "type": "html"}, useragent="Mozilla/5.0", ip="198.51.100.4")
+        data.update(
+            url="https://www.example.org/news/wetlands-report",
+            url_offset={"index": 0, "type": "html"},
+            useragent="Mozilla/5.0",
+            ip="198.51.100.4",
+        )
     elif kind == "delivered":
         data.update(response="250 2.0.0 OK  1771495200 x12si1234567qka.12 - gsmtp", ip="167.89.101.76", tls=1)
     elif kind == "deferred":
@@ -158,17 +177,38 @@ def main() -> None:
     bodies = make_bodies(args.events, args.messages)
     stamp = str(T0)
     requests = [
-        (body, {"Content-Type": "application/json", signature.TIMESTAMP_HEADER: stamp,
-                signature.SIGNATURE_HEADER: signature.sign(private_key, body=body, timestamp=stamp)})
+        (
+            body,
+            {
+                "Content-Type": "application/json",
+                signature.TIMESTAMP_HEADER: stamp,
+                signature.SIGNATURE_HEADER: signature.sign(private_key, body=body, timestamp=stamp),
+            },
+        )
         for body in bodies
     ]
-    print(f"prepared {args.events:,} events in {len(bodies)} bodies of ~{sum(map(len, bodies)) // len(bodies) // 1024} KB "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"prepared {args.events:,} events in {len(bodies)} bodies of ~{sum(map(len, bodies)) // len(bodies) // 1024} KB "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "--config", str(folder / "mailer.toml"), "webhook", "--port", str(port), "--workers", str(args.workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "NO_PROXY": "127.0.0.1"},
+        [
+            sys.executable,
+            "-m",
+            "mailer",
+            "--config",
+            str(folder / "mailer.toml"),
+            "webhook",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_PROXY": "127.0.0.1"},
     )
     try:
         for _ in range(200):

@@ -202,4 +202,3 @@ def _suggestion(location: tuple[Any, ...]) -> str:
 def from_environment(explicit: Path | None = None) -> Config:
     """Find and load the configuration the way the command line does."""
     return load(find(explicit, os.environ, Path.cwd()))
-

@@ -120,9 +120,7 @@ def signed_headers(payload: bytes, timestamp: str = "1771495200") -> dict[str, s
 def messages(engine: Engine, campaign_id: str) -> dict[str, tuple[str, str | None]]:
     """email -> (state, delivery) for a campaign's message rows."""
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(message.c.email, message.c.state, message.c.delivery).where(message.c.campaign_id == campaign_id)
-        )
+        rows = connection.execute(select(message.c.email, message.c.state, message.c.delivery).where(message.c.campaign_id == campaign_id))
         return {row.email: (row.state, row.delivery) for row in rows}
 
 

@@ -27,8 +27,13 @@ def example_rendered() -> Rendered:
 def rendered(**changes: Any) -> Rendered:
     """A small hand-built release without contact fields."""
     values: dict[str, Any] = {
-        "release_path": "releases/hand.md", "content_hash": "c0ffee", "subject": "Bees counted",
-        "preheader": "", "html": "<p>Bees counted</p>", "text": "Bees counted", "fields": (),
+        "release_path": "releases/hand.md",
+        "content_hash": "c0ffee",
+        "subject": "Bees counted",
+        "preheader": "",
+        "html": "<p>Bees counted</p>",
+        "text": "Bees counted",
+        "fields": (),
     }
     values.update(changes)
     return Rendered(**values)
@@ -56,8 +61,11 @@ def config_for(url: str, **sendgrid: Any) -> Config:
 def transport_for(standin: Any, config: Config, *, key: str | None = None, clock: Any = None) -> SendGridTransport:
     extra = {"clock": clock} if clock else {}
     return SendGridTransport(
-        api_key=SecretStr(key or standin.api_key), sendgrid=config.sendgrid, sender=config.sender,
-        unsubscribe_tag=compose.unsubscribe_tag(config), **extra,
+        api_key=SecretStr(key or standin.api_key),
+        sendgrid=config.sendgrid,
+        sender=config.sender,
+        unsubscribe_tag=compose.unsubscribe_tag(config),
+        **extra,
     )
 
 
@@ -78,5 +86,7 @@ def states(engine: Any, campaign_id: str) -> Mapping[str, str]:
     from mailer.store.schema import message
 
     with engine.connect() as connection:
-        rows = connection.execute(select(message.c.email, message.c.state).where(message.c.campaign_id == campaign_id, message.c.state != "skipped"))
+        rows = connection.execute(
+            select(message.c.email, message.c.state).where(message.c.campaign_id == campaign_id, message.c.state != "skipped")
+        )
         return {email.lower(): state for email, state in rows}

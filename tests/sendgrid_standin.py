@@ -127,8 +127,16 @@ class SendGridStandIn:
             self._thread.join(timeout=10)
 
     # -- what tests script -----------------------------------------------------------------
-    def answer(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None,
-               match: Callable[[Recorded], bool] | None = None, path: str = "/v3/mail/send") -> None:
+    def answer(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        match: Callable[[Recorded], bool] | None = None,
+        path: str = "/v3/mail/send",
+    ) -> None:
         """Answer the next ``times`` matching requests with ``status``."""
         self.scripts.append(Script(times=times, status=status, headers=headers or {}, body=body, match=match, path=path))
 
@@ -251,7 +259,13 @@ class SendGridStandIn:
         ]
         personalizations = body.get("personalizations") or []
         if not personalizations:
-            errors.append({"field": "personalizations", "message": "The personalizations field is required and must have at least one personalization.", "help": None})
+            errors.append(
+                {
+                    "field": "personalizations",
+                    "message": "The personalizations field is required and must have at least one personalization.",
+                    "help": None,
+                }
+            )
         total, seen = 0, set()
         for index, personalization in enumerate(personalizations if isinstance(personalizations, list) else []):
             for kind in ("to", "cc", "bcc"):
@@ -259,30 +273,80 @@ class SendGridStandIn:
                     total += 1
                     address = str(recipient.get("email", "")).lower()
                     if address in seen:
-                        errors.append({"field": f"personalizations.{index}.{kind}", "message": "Each unique email address in the personalizations array should only be included once. You have included [" + address + "] more than once.", "help": None})
+                        errors.append(
+                            {
+                                "field": f"personalizations.{index}.{kind}",
+                                "message": "Each unique email address in the personalizations array should only be included once. You have included ["
+                                + address
+                                + "] more than once.",
+                                "help": None,
+                            }
+                        )
                     seen.add(address)
                     name = recipient.get("name", "")
                     if any(c in name for c in ";,\r\n"):
-                        errors.append({"field": f"personalizations.{index}.{kind}", "message": "The to name cannot contain ; or , characters.", "help": None})
+                        errors.append(
+                            {
+                                "field": f"personalizations.{index}.{kind}",
+                                "message": "The to name cannot contain ; or , characters.",
+                                "help": None,
+                            }
+                        )
             subs = personalization.get("substitutions") or {}
             if _bytes(subs) > MAX_ARG_BYTES:
-                errors.append({"field": f"personalizations.{index}.substitutions", "message": "You may not make more than 10,000 bytes worth of substitutions per personalization.", "help": None})
+                errors.append(
+                    {
+                        "field": f"personalizations.{index}.substitutions",
+                        "message": "You may not make more than 10,000 bytes worth of substitutions per personalization.",
+                        "help": None,
+                    }
+                )
             args = {**(body.get("custom_args") or {}), **(personalization.get("custom_args") or {})}
             for kind, values in (("custom_args", personalization.get("custom_args") or {}), ("substitutions", subs)):
                 for key, value in values.items():
                     if not isinstance(value, str):
-                        errors.append({"field": f"personalizations.{index}.{kind}.{key}", "message": f"The {kind} values must be strings.", "help": None})
+                        errors.append(
+                            {
+                                "field": f"personalizations.{index}.{kind}.{key}",
+                                "message": f"The {kind} values must be strings.",
+                                "help": None,
+                            }
+                        )
             if _bytes(args) > MAX_ARG_BYTES:
-                errors.append({"field": f"personalizations.{index}.custom_args", "message": "The custom arguments may not exceed 10,000 bytes.", "help": None})
+                errors.append(
+                    {
+                        "field": f"personalizations.{index}.custom_args",
+                        "message": "The custom arguments may not exceed 10,000 bytes.",
+                        "help": None,
+                    }
+                )
         if total > MAX_RECIPIENTS:
-            errors.append({"field": "personalizations", "message": "The personalization block is limited to 1000 recipients per API request.", "help": None})
+            errors.append(
+                {
+                    "field": "personalizations",
+                    "message": "The personalization block is limited to 1000 recipients per API request.",
+                    "help": None,
+                }
+            )
         categories = body.get("categories") or []
-        if len(categories) > 10 or len(set(categories)) != len(categories) or any(not str(c).isascii() or len(str(c)) > 255 for c in categories):
-            errors.append({"field": "categories", "message": "Categories must be at most 10 unique ASCII strings of at most 255 characters.", "help": None})
+        if (
+            len(categories) > 10
+            or len(set(categories)) != len(categories)
+            or any(not str(c).isascii() or len(str(c)) > 255 for c in categories)
+        ):
+            errors.append(
+                {
+                    "field": "categories",
+                    "message": "Categories must be at most 10 unique ASCII strings of at most 255 characters.",
+                    "help": None,
+                }
+            )
         content = body.get("content") or []
         types = [c.get("type") for c in content if isinstance(c, dict)]
         if "text/plain" in types and types.index("text/plain") != 0:
-            errors.append({"field": "content", "message": "If present, text/plain content must be first, followed by text/html.", "help": None})
+            errors.append(
+                {"field": "content", "message": "If present, text/plain content must be first, followed by text/html.", "help": None}
+            )
         send_at = body.get("send_at")
         if isinstance(send_at, int) and send_at > self.clock() + MAX_SCHEDULE_SECONDS:
             errors.append({"field": "send_at", "message": "Scheduling more than 72 hours in advance is forbidden.", "help": None})

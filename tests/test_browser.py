@@ -20,8 +20,15 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 ]
 # A page that shows the email in an iframe of the given width (Chromium's window cannot be
 # narrower than 500 px), measures it, and writes the figures into the DOM for --dump-dom.
@@ -62,7 +69,10 @@ def _chromium(folder: Path, width: int, *args: str) -> str:
     profile = folder / f"profile-{width}-{args[-1].rsplit('/', 1)[-1]}"
     result = subprocess.run(
         [CHROMIUM or "chromium", *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},2400", *args],
-        capture_output=True, text=True, timeout=90, check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
     return result.stdout
 

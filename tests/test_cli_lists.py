@@ -158,8 +158,7 @@ def test_lists_clean_refuses_to_write_over_a_file_it_reads(tmp_path: Path, targe
     )
     assert code == 1
     assert err == (
-        f"Error: {problem}\n"
-        "Give -o and --rejects new file names, for example -o out/press-clean.csv --rejects out/press-rejects.csv.\n"
+        f"Error: {problem}\nGive -o and --rejects new file names, for example -o out/press-clean.csv --rejects out/press-rejects.csv.\n"
     )
     assert source.read_bytes() == Path(PRESS).read_bytes() and not (tmp_path / "clean.csv").exists()
 

@@ -88,7 +88,10 @@ def test_cli_preview_explains_field_stand_ins(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     lines = result.output.splitlines()  # type: ignore[attr-defined]
     assert lines[1] == "Preheader: (none: inboxes show the first words of the email)"
-    assert lines[2] == "As:        no particular journalist (defaults shown; [first_name] stand for each journalist's own values, see --contact)"
+    assert (
+        lines[2]
+        == "As:        no particular journalist (defaults shown; [first_name] stand for each journalist's own values, see --contact)"
+    )
     assert "Dear [first_name]," in (tmp_path / "out" / "preview" / "r.txt").read_text(encoding="utf-8")
 
 

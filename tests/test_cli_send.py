@@ -95,8 +95,12 @@ def test_cli_send_where_and_tag_narrow_the_recipients(project: Path) -> None:
     with db().connect() as connection:
         rows = [dict(r) for r in connection.execute(select(message.c.email, message.c.state, message.c.skip_reason)).mappings()]
     assert sorted(r["email"] for r in rows if r["state"] != "skipped") == [
-        "amara.okafor@example.com", "chen.jing@example.org", "emma.schmidt@example.org",
-        "isabella.thomas@example.com", "li.wei@example.org", "yuki.tanaka@example.com",
+        "amara.okafor@example.com",
+        "chen.jing@example.org",
+        "emma.schmidt@example.org",
+        "isabella.thomas@example.com",
+        "li.wei@example.org",
+        "yuki.tanaka@example.com",
     ]
     assert sum(1 for r in rows if r["skip_reason"] == "filtered") == 35
 
@@ -177,7 +181,9 @@ def test_cli_test_sends_are_not_in_reports(live: Path, standin: Any) -> None:
 
 def test_cli_test_as_a_journalist(live: Path, standin: Any) -> None:
     """--as fills the journalist's fields into the staff copy."""
-    result = mailer("test", "releases/example.md", "--to", "me@example.org", "--as", "amara.okafor@example.com", "--list", "lists/press.csv")
+    result = mailer(
+        "test", "releases/example.md", "--to", "me@example.org", "--as", "amara.okafor@example.com", "--list", "lists/press.csv"
+    )
     assert result.exit_code == 0, result.output
     values = standin.mail_sends[0].body["personalizations"][0]["substitutions"].values()
     assert "The Daily Example" in values
@@ -204,7 +210,9 @@ def test_cli_test_send_skips_suppressed_staff_unless_overridden(live: Path, stan
     first = mailer("test", "releases/example.md")
     assert first.exit_code == 0, first.output
     assert "to press@example.org, dana.fields@example.org, alex.moreau@example.org\n" in first.stdout
-    assert [p["to"][0]["email"] for p in standin.mail_sends[0].body["personalizations"]] == [a for a in STAFF if a != "raj.patel@example.org"]
+    assert [p["to"][0]["email"] for p in standin.mail_sends[0].body["personalizations"]] == [
+        a for a in STAFF if a != "raj.patel@example.org"
+    ]
     only_him = mailer("test", "releases/example.md", "--to", "Raj.Patel@example.org")
     assert only_him.exit_code == 1
     assert only_him.stderr == (
@@ -222,7 +230,9 @@ def test_cli_embargo_refuses_early_live_send(live: Path, standin: Any) -> None:
     """A live send before the embargo lifts is refused unless forced."""
     source = (live / "releases" / "example.md").read_text(encoding="utf-8")
     lifted = datetime.now(UTC) + timedelta(days=2)
-    (live / "releases" / "example.md").write_text(source.replace("date: 2026-02-19\n", f'embargo: "{lifted:%Y-%m-%d %H:%M} UTC"\n'), encoding="utf-8")
+    (live / "releases" / "example.md").write_text(
+        source.replace("date: 2026-02-19\n", f'embargo: "{lifted:%Y-%m-%d %H:%M} UTC"\n'), encoding="utf-8"
+    )
     refused = mailer(*SEND, "--yes", "--no-test-ok")
     assert refused.exit_code == 1
     assert f"Error: The release is embargoed until {lifted:%Y-%m-%d %H:%M} UTC, but this send would go out at" in refused.stderr
@@ -261,7 +271,11 @@ def test_cli_at_too_far_ahead_is_refused(live: Path, standin: Any) -> None:
 
 def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: Any) -> None:
     """A send with refused requests exits 3, names the next commands, and `status` shows the errors."""
-    standin.answer(400, times=100, body={"errors": [{"message": "The from address does not match a verified Sender Identity.", "field": "from", "help": None}]})
+    standin.answer(
+        400,
+        times=100,
+        body={"errors": [{"message": "The from address does not match a verified Sender Identity.", "field": "from", "help": None}]},
+    )
     result = mailer(*SEND, "--yes", "--no-test-ok")
     assert result.exit_code == 3
     campaign_id = f"{TODAY}-example"
@@ -272,20 +286,31 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     status = mailer("status", campaign_id)
     assert f"Recipients: {RECIPIENTS} failed\n" in status.stdout
     assert f"  {RECIPIENTS} failed: from: The from address does not match a verified Sender Identity.\n" in status.stdout
-    assert status.stdout.endswith(f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.\n")
+    assert status.stdout.endswith(
+        f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.\n"
+    )
     data = json.loads(mailer("status", campaign_id, "--json").stdout)
-    assert (data["status"], data["counts"]["failed"], data["skipped"]) == ("failed", RECIPIENTS, {"duplicate": 2, "invalid": 5, "missing": 1})
+    assert (data["status"], data["counts"]["failed"], data["skipped"]) == (
+        "failed",
+        RECIPIENTS,
+        {"duplicate": 2, "invalid": 5, "missing": 1},
+    )
 
 
 def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> None:
     """SendGrid down: the send stops with a resume hint; resume later sends everyone exactly once."""
-    (live / "mailer.toml").write_text((live / "mailer.toml").read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
+    (live / "mailer.toml").write_text(
+        (live / "mailer.toml").read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8"
+    )
     standin.answer(503, times=1)
     stopped = mailer(*SEND, "--yes", "--no-test-ok")
     campaign_id = f"{TODAY}-example"
     assert stopped.exit_code == 1
     assert f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}\n" in stopped.stderr
-    assert f"{RECIPIENTS} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}" in mailer("status", campaign_id).stdout
+    assert (
+        f"{RECIPIENTS} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
+        in mailer("status", campaign_id).stdout
+    )
     resumed = mailer("resume", campaign_id)
     assert resumed.exit_code == 0, resumed.output
     accepted = standin.accepted_addresses()
@@ -342,12 +367,17 @@ def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path
     campaign_id = f"{TODAY}-example"
     gateway = "SendGrid's gateway answered 502 (Bad Gateway): it may have passed the request on, so SendGrid may have accepted it."
     assert result.exit_code == 3
-    assert f"Warning: Request 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(result.stderr.split())
+    assert f"Warning: Request 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(
+        result.stderr.split()
+    )
     assert sum(standin.seen_addresses().values()) == RECIPIENTS  # request 1 went out once, never again
     status = mailer("status", campaign_id).stdout
     assert f"Recipients: {RECIPIENTS - 10} accepted, 10 unknown\n" in status
     assert f"  10 unknown: {gateway}\n" in status
-    assert "10 recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a 502/504 from its gateway)" in status
+    assert (
+        "10 recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a 502/504 from its gateway)"
+        in status
+    )
     assert status.endswith(f"run: mailer resume {campaign_id} --resend-unknown\n")
 
 
@@ -356,8 +386,12 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
     one_at_a_time(live)
     standin.slow(0.3)
     process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", *SEND, "--yes", "--no-test-ok"], cwd=live, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "SENDGRID_API_KEY": KEY},
+        [sys.executable, "-m", "mailer", *SEND, "--yes", "--no-test-ok"],
+        cwd=live,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SENDGRID_API_KEY": KEY},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
     )
     deadline = time.monotonic() + 30
@@ -368,8 +402,7 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
     campaign_id = f"{TODAY}-example"
     assert process.returncode == 1
     assert err.endswith(
-        "Error: Stopped at your request after the requests in flight were answered.\n"
-        f"Continue later with: mailer resume {campaign_id}\n"
+        f"Error: Stopped at your request after the requests in flight were answered.\nContinue later with: mailer resume {campaign_id}\n"
     )
     assert "Traceback" not in err
     with db().connect() as connection:

@@ -27,7 +27,7 @@ def _render(path: Path = EXAMPLE, config: Config = CONFIG, *, test: bool = False
 
 def _write(tmp_path: Path, front: str, body: str) -> Path:
     path = tmp_path / "r.md"
-    path.write_text(f"---\nsubject: \"Subject\"\n{front}---\n{body}", encoding="utf-8")
+    path.write_text(f'---\nsubject: "Subject"\n{front}---\n{body}', encoding="utf-8")
     return path
 
 
@@ -126,7 +126,7 @@ def test_compose_substitutions_escape_per_part(tmp_path: Path) -> None:
 def test_compose_contact_fields_in_attributes_stay_inside_them(tmp_path: Path) -> None:
     """A value with quotes and brackets in an alt text, a link title or an href stays that attribute's value."""
     body = (
-        '![Photo for {{ contact.outlet }}](https://www.example.org/a.png)\n\n'
+        "![Photo for {{ contact.outlet }}](https://www.example.org/a.png)\n\n"
         '[Your page](https://www.example.org/p?o={{ contact.outlet }} "For {{ contact.outlet }}")\n'
     )
     rendered = _render(_write(tmp_path, "", body))
@@ -217,7 +217,7 @@ def test_compose_warnings_a_press_officer_can_act_on(tmp_path: Path) -> None:
     (tmp_path / "big2.pdf").write_bytes(b"0" * (11 * 1024 * 1024))
     path = tmp_path / "r.md"
     path.write_text(
-        "---\nsubject: \"" + "Long " * 25 + "\"\nembargo: \"2026-01-01 09:00 UTC\"\nattachments: [big.pdf, big2.pdf]\n---\n"
+        '---\nsubject: "' + "Long " * 25 + '"\nembargo: "2026-01-01 09:00 UTC"\nattachments: [big.pdf, big2.pdf]\n---\n'
         "![](https://www.example.org/a.png)\n\n[old site](http://www.example.org/)\n",
         encoding="utf-8",
     )
@@ -245,7 +245,9 @@ def _copy_template(tmp_path: Path, html: str, css: str = "p { color: #222222; }"
 
 def test_compose_custom_template_from_release_folder(tmp_path: Path) -> None:
     """template: NAME uses NAME.html.j2/.txt.j2/.css from the templates folder or beside the release."""
-    path = _copy_template(tmp_path, '<html lang="fr"><body><h1>{{ headline }}</h1>{{ body }}<a href="{{ unsubscribe_url }}">x</a></body></html>')
+    path = _copy_template(
+        tmp_path, '<html lang="fr"><body><h1>{{ headline }}</h1>{{ body }}<a href="{{ unsubscribe_url }}">x</a></body></html>'
+    )
     config = Config(compose=ComposeConfig(templates=tmp_path / "templates"))
     rendered = _render(path, config=config)
     doc = lxml.html.document_fromstring(rendered.html)

@@ -38,9 +38,22 @@ Dear {{ contact.first_name | default("colleague") }},
 """
 
 TOKEN_LIKE = [
-    "-~c.outlet.h~-", "-~c.first_name.t~-", "-~c.beat.u~-", "-~c.outlet.s~-", "-~unsubscribe~-",
-    "zqx0qqqqqqqqqxqz", "zqx1xqz", "<%asm_group_unsubscribe_raw_url%>", "{{ contact.outlet }}",
-    "AT&T", "<b>bold</b>", "O'Brien \"Bob\"", "Zoë 😀 Ng", "&amp;", "a\r\nb", "  spaced  ",
+    "-~c.outlet.h~-",
+    "-~c.first_name.t~-",
+    "-~c.beat.u~-",
+    "-~c.outlet.s~-",
+    "-~unsubscribe~-",
+    "zqx0qqqqqqqqqxqz",
+    "zqx1xqz",
+    "<%asm_group_unsubscribe_raw_url%>",
+    "{{ contact.outlet }}",
+    "AT&T",
+    "<b>bold</b>",
+    'O\'Brien "Bob"',
+    "Zoë 😀 Ng",
+    "&amp;",
+    "a\r\nb",
+    "  spaced  ",
 ]
 VALUE = st.one_of(st.text(max_size=30), st.sampled_from(TOKEN_LIKE), st.lists(st.sampled_from(TOKEN_LIKE), max_size=3).map("".join))
 
@@ -66,9 +79,7 @@ def _dom(html: str) -> str:
 @example(first_name="-~c.outlet.h~-", outlet="-~c.first_name.h~-", beat="-~c.beat.u~-")
 @example(first_name="<script>alert(1)</script>", outlet="AT&T", beat="Zoë 😀")
 @example(first_name='Jo "JJ" <b onclick=x>', outlet='The "Bee" & Co', beat='a"b c')  # quotes in attributes and URLs
-def test_personalize_equals_direct_render(
-    loaded: release.Release, rendered: object, first_name: str, outlet: str, beat: str
-) -> None:
+def test_personalize_equals_direct_render(loaded: release.Release, rendered: object, first_name: str, outlet: str, beat: str) -> None:
     """Substituting one journalist's values equals rendering and inlining the release for them."""
     fields = {"email": "j@example.org", "first_name": first_name, "outlet": outlet, "beat": beat}
     if not outlet:  # outlet has no default: both ways refuse, naming the field

@@ -139,9 +139,7 @@ def test_contacts_duplicates_across_files_count() -> None:
     result = contacts.load([LISTS / "utf8.csv", LISTS / "crlf.csv"])
     assert [c.email for c in result.contacts] == ["jane@example.org", "søren@example.net", "li@example.org"]
     duplicate = [r for r in result.rejected if r.reason is RejectReason.DUPLICATE]
-    assert [(r.source, r.row, r.detail) for r in duplicate] == [
-        (str(LISTS / "crlf.csv"), 2, f"duplicate of {LISTS / 'utf8.csv'} row 2")
-    ]
+    assert [(r.source, r.row, r.detail) for r in duplicate] == [(str(LISTS / "crlf.csv"), 2, f"duplicate of {LISTS / 'utf8.csv'} row 2")]
 
 
 def test_contacts_fields_hold_canonical_and_custom_columns_as_text() -> None:
@@ -170,10 +168,7 @@ def test_contacts_fields_hold_canonical_and_custom_columns_as_text() -> None:
 
 def test_contacts_names_come_from_full_name_or_address_cell() -> None:
     """A single name column is split (first word / rest, or "Last, First"); "Name <addr>" names a row without one."""
-    names = {
-        c.email: (c.fields["first_name"], c.fields["last_name"])
-        for c in contacts.load([LISTS / "full_name.csv"]).contacts
-    }
+    names = {c.email: (c.fields["first_name"], c.fields["last_name"]) for c in contacts.load([LISTS / "full_name.csv"]).contacts}
     assert names == {
         "jane@example.org": ("Jane", "van Doe"),
         "li@example.org": ("Li", "Wei"),
@@ -247,8 +242,10 @@ def test_contacts_tags_split_on_any_separator() -> None:
         ),
         (
             "mixed_encodings.csv",
-            "{path}: the file mixes encodings, or is in one mailer does not read: "
-            "line 2 has UTF-8 text, but byte 0xE9 on line 3 is not UTF-8.",
+            (
+                "{path}: the file mixes encodings, or is in one mailer does not read: "
+                "line 2 has UTF-8 text, but byte 0xE9 on line 3 is not UTF-8."
+            ),
             'Rows pasted in from another file? Retype their accented letters. Then save the list as "CSV UTF-8" and try again.',
         ),
         (
@@ -276,8 +273,10 @@ def test_contacts_tags_split_on_any_separator() -> None:
         (
             "ragged_long.csv",
             "{path} row 3 has 3 cells but the header has 2.",
-            'The file is comma-separated: a cell that contains a comma (",") must be in double quotes. '
-            "Fix that row in your spreadsheet, or save the file again as CSV.",
+            (
+                'The file is comma-separated: a cell that contains a comma (",") must be in double quotes. '
+                "Fix that row in your spreadsheet, or save the file again as CSV."
+            ),
         ),
     ],
 )
@@ -288,9 +287,7 @@ def test_contacts_bad_file_is_refused_with_what_to_do(name: str, message: str, h
         contacts.load([path])
     assert caught.value.message == message.format(path=path)
     expected_hint = (
-        'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
-        if hint == "SAVE"
-        else hint
+        'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.' if hint == "SAVE" else hint
     )
     assert caught.value.hint == expected_hint
 
@@ -472,7 +469,10 @@ def test_contacts_write_to_a_folder_is_refused(tmp_path: Path) -> None:
     """Writing to a folder name is a ListError, not a traceback."""
     with pytest.raises(ListError) as caught:
         contacts.write_clean(press(), tmp_path)
-    assert (caught.value.message, caught.value.hint) == (f"{tmp_path}: this is a folder; give a file name to write.", "For example: -o out/clean.csv")
+    assert (caught.value.message, caught.value.hint) == (
+        f"{tmp_path}: this is a folder; give a file name to write.",
+        "For example: -o out/clean.csv",
+    )
 
 
 def test_contacts_example_lists_are_fictional_and_reserved() -> None:

@@ -31,9 +31,24 @@ def test_docs_every_area_is_registered() -> None:
     """The commands DESIGN.md promises all exist."""
     names = {" ".join(path) for path, _ in ALL}
     expected = {
-        "lists check", "lists clean", "lists prune", "preview", "test", "send", "resume", "cancel",
-        "campaigns", "status", "webhook", "events import", "suppressions sync", "suppressions list",
-        "suppressions add", "suppressions remove", "report", "forget",
+        "lists check",
+        "lists clean",
+        "lists prune",
+        "preview",
+        "test",
+        "send",
+        "resume",
+        "cancel",
+        "campaigns",
+        "status",
+        "webhook",
+        "events import",
+        "suppressions sync",
+        "suppressions list",
+        "suppressions add",
+        "suppressions remove",
+        "report",
+        "forget",
     }
     assert expected <= names, f"missing: {sorted(expected - names)}"
 

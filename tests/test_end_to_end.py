@@ -27,8 +27,7 @@ def office(tmp_path: Path, standin: Any) -> Path:
     for folder in ("releases", "lists"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(
-        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 20\n',
+        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 20\n',
         encoding="utf-8",
     )
     return tmp_path
@@ -45,9 +44,17 @@ def events_for(request_body: dict[str, Any], message_id: str) -> list[dict[str, 
         base = {"email": email, "sg_message_id": f"{message_id}.filter-{n}", **args}
         at = 1_790_000_000 + n
         if n == 1:
-            events.append({**base, "event": "bounce", "type": "bounce", "timestamp": at,
-                           "reason": "550 5.1.1 user unknown", "bounce_classification": "Invalid Address",
-                           "sg_event_id": f"b-{n}"})
+            events.append(
+                {
+                    **base,
+                    "event": "bounce",
+                    "type": "bounce",
+                    "timestamp": at,
+                    "reason": "550 5.1.1 user unknown",
+                    "bounce_classification": "Invalid Address",
+                    "sg_event_id": f"b-{n}",
+                }
+            )
             continue
         events.append({**base, "event": "delivered", "timestamp": at, "sg_event_id": f"d-{n}"})
         if n in (0, 2):
@@ -102,4 +109,3 @@ def test_end_to_end_send_events_report_and_suppression(office: Path, standin: An
     for result in (first, imported, second, listed):
         assert KEY not in result.output
     assert KEY.encode() not in (office / "out" / "mailer.db").read_bytes()
-

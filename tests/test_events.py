@@ -26,7 +26,15 @@ from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event as event_table
 
 CAMPAIGN = "2026-02-19-wetlands"
-PEOPLE = ["ana@example.org", "ben@paper.example", "cleo@example.net", "dan@example.com", "eve@example.com", "fay@example.com", "gus@example.com"]
+PEOPLE = [
+    "ana@example.org",
+    "ben@paper.example",
+    "cleo@example.net",
+    "dan@example.com",
+    "eve@example.com",
+    "fay@example.com",
+    "gus@example.com",
+]
 
 
 def seed(engine: Engine) -> None:
@@ -44,12 +52,25 @@ def test_events_file_json_array_and_ndjson_read_the_same(name: str) -> None:
     """A JSON array and an NDJSON file with the same events give the same Event records."""
     read = events.read_file(DATA / name)
     assert [e.event for e in read] == [
-        "processed", "delivered", "open", "click", "bounce", "deferred", "dropped",
-        "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe", "account_status_change",
+        "processed",
+        "delivered",
+        "open",
+        "click",
+        "bounce",
+        "deferred",
+        "dropped",
+        "spamreport",
+        "unsubscribe",
+        "group_unsubscribe",
+        "group_resubscribe",
+        "account_status_change",
     ]
     bounce = read[4]
     assert (bounce.bounce_type, bounce.bounce_classification, bounce.message_key, bounce.campaign_id) == (
-        "bounce", "Invalid Address", "m-ben", CAMPAIGN
+        "bounce",
+        "Invalid Address",
+        "m-ben",
+        CAMPAIGN,
     )
     assert read[2].machine_open is False
 
@@ -81,7 +102,7 @@ def test_events_file_that_holds_no_events_is_refused() -> None:
 @pytest.mark.parametrize(
     "payload,message",
     [
-        (b"[{\"event\": ", "The request body is not valid JSON: Expecting value (line 1, column 12)."),
+        (b'[{"event": ', "The request body is not valid JSON: Expecting value (line 1, column 12)."),
         (b"42", "The request body is a number, not a list of events."),
         (b"[1]", "event 1: expected an event (a JSON object), found a number."),
         (b"\xff\xfe", "The request body is not UTF-8 text."),
@@ -145,7 +166,9 @@ def test_events_resent_with_new_event_id_is_a_duplicate(store: Engine) -> None:
 def test_events_delivery_only_moves_forward(store: Engine) -> None:
     """A late `delivered` after a bounce, or `processed` after `delivered`, does not move it back."""
     seed(store)
-    bounce = sg_event("bounce", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 30, type="bounce", reason="550 no such user")
+    bounce = sg_event(
+        "bounce", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 30, type="bounce", reason="550 no such user"
+    )
     late = [
         sg_event("delivered", "ben@paper.example", key="m-ben", campaign_id=CAMPAIGN, at=T0 + 10),
         sg_event("processed", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 1),
@@ -203,7 +226,14 @@ def test_events_async_bounce_links_by_address_and_time(store: Engine) -> None:
     add_message(store, "older", "ben@paper.example", created=T0 - 86400, sg_message_id="OLD")
     add_message(store, CAMPAIGN, "ben@paper.example", created=T0, sg_message_id="REQ1")
     add_message(store, "later", "ben@paper.example", created=T0 + 86400, sg_message_id="LATE")
-    late_bounce = {"email": "Ben@Paper.example", "event": "bounce", "type": "bounce", "timestamp": T0 + 3600, "sg_event_id": "b-async", "reason": "550 gone"}
+    late_bounce = {
+        "email": "Ben@Paper.example",
+        "event": "bounce",
+        "type": "bounce",
+        "timestamp": T0 + 3600,
+        "sg_event_id": "b-async",
+        "reason": "550 gone",
+    }
     result = apply(store, [events.from_object(late_bounce, where="x")])
     assert result.unlinked == 0
     assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", "bounced")
@@ -217,7 +247,13 @@ def test_events_request_id_picks_the_message_among_several(store: Engine) -> Non
     add_campaign(store, "second")
     add_message(store, "first", "ana@example.org", created=T0, sg_message_id="AAA")
     add_message(store, "second", "ana@example.org", created=T0 + 10, sg_message_id="BBB")
-    delivered = {"email": "ana@example.org", "event": "delivered", "timestamp": T0 + 20, "sg_event_id": "d-x", "sg_message_id": "AAA.filter-1.0"}
+    delivered = {
+        "email": "ana@example.org",
+        "event": "delivered",
+        "timestamp": T0 + 20,
+        "sg_event_id": "d-x",
+        "sg_message_id": "AAA.filter-1.0",
+    }
     apply(store, [events.from_object(delivered, where="x")])
     assert messages(store, "first")["ana@example.org"] == ("accepted", "delivered")
     assert messages(store, "second")["ana@example.org"] == ("accepted", None)
@@ -227,7 +263,13 @@ def test_events_other_softwares_mail_is_not_linked(store: Engine) -> None:
     """An event for a request this log never made (mail sent by other software) links to nothing."""
     add_campaign(store, CAMPAIGN)
     add_message(store, CAMPAIGN, "ana@example.org", created=T0, sg_message_id="OURS")
-    foreign = {"email": "ana@example.org", "event": "delivered", "timestamp": T0 + 20, "sg_event_id": "d-f", "sg_message_id": "THEIRS.filter-1.0"}
+    foreign = {
+        "email": "ana@example.org",
+        "event": "delivered",
+        "timestamp": T0 + 20,
+        "sg_event_id": "d-f",
+        "sg_message_id": "THEIRS.filter-1.0",
+    }
     result = apply(store, [events.from_object(foreign, where="x")])
     assert result.unlinked == 1
     assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", None)
@@ -252,11 +294,13 @@ def test_events_unlinkable_event_is_kept_and_counted(store: Engine) -> None:
 def test_events_blocks_suppress_only_past_the_threshold(store: Engine) -> None:
     """Blocked bounces suppress an address once they reach [webhook] block_threshold."""
     seed(store)
+
     def block(n: int) -> events.Event:
         return events.from_object(
             sg_event("bounce", "cleo@example.net", key="m-cleo", campaign_id=CAMPAIGN, at=T0 + n, type="blocked", reason=f"421 busy {n}"),
             where="x",
         )
+
     apply(store, [block(1), block(2)], threshold=3)
     assert "cleo@example.net" not in suppressions(store)
     apply(store, [block(3)], threshold=3)
@@ -292,7 +336,20 @@ def test_events_resent_bounce_does_not_undo_a_lifted_suppression(store: Engine) 
     assert "ben@paper.example" not in suppressions(store)
 
 
-EVENT_KINDS = ["processed", "delivered", "deferred", "open", "click", "bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe", "mystery"]
+EVENT_KINDS = [
+    "processed",
+    "delivered",
+    "deferred",
+    "open",
+    "click",
+    "bounce",
+    "dropped",
+    "spamreport",
+    "unsubscribe",
+    "group_unsubscribe",
+    "group_resubscribe",
+    "mystery",
+]
 event_strategy = st.builds(
     lambda kind, who, at, blocked, machine: {
         "event": kind,
@@ -320,7 +377,9 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(event_strategy, max_size=12), order=st.randoms())
-def test_events_hypothesis_applied_twice_equals_once(tmp_path_factory: pytest.TempPathFactory, batch: list[dict[str, object]], order: object) -> None:
+def test_events_hypothesis_applied_twice_equals_once(
+    tmp_path_factory: pytest.TempPathFactory, batch: list[dict[str, object]], order: object
+) -> None:
     """Any batch applied twice, the second time shuffled, leaves the log as applying it once."""
     engine = connect(f"sqlite:///{tmp_path_factory.mktemp('h') / 'log.db'}")
     seed(engine)

@@ -41,7 +41,10 @@ def test_events_cli_import_reports_added_duplicates_unlinked(store: Engine) -> N
         "4 addresses are now suppressed (bounced, complained or unsubscribed).",
     ]
     code, out = run(store, "events", "import", str(DATA / "all-types.ndjson"), str(DATA / "all-types.json"))
-    assert out.splitlines()[:2] == ["Read 24 events from 2 files.", "Added 0, skipped 24 already in the log, 0 could not be linked to a message."]
+    assert out.splitlines()[:2] == [
+        "Read 24 events from 2 files.",
+        "Added 0, skipped 24 already in the log, 0 could not be linked to a message.",
+    ]
     assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", "bounced")
 
 

@@ -19,5 +19,13 @@ def test_exported_members_stage_functions_exist() -> None:
     from mailer import compose, contacts, events, reports
     from mailer.compose import release
 
-    for function in (contacts.load, contacts.apply_filter, release.load, compose.render, compose.personalize, events.apply, reports.summarize):
+    for function in (
+        contacts.load,
+        contacts.apply_filter,
+        release.load,
+        compose.render,
+        compose.personalize,
+        events.apply,
+        reports.summarize,
+    ):
         assert callable(function)

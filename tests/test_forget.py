@@ -29,7 +29,17 @@ def seed(engine: Engine) -> None:
             sg_event("click", ADDRESS, key=key, campaign_id=campaign_id, at=T0 + 2, url="https://example.org/?who=jane.doe@paper.example"),
             sg_event("delivered", "tom@example.org", key=other, campaign_id=campaign_id, at=T0 + 3),
         ]
-    batch.append(sg_event("bounce", "Jane.Doe@paper.example", key=None, campaign_id=None, at=T0 - 999999, type="bounce", reason="550 jane.doe@paper.example unknown"))
+    batch.append(
+        sg_event(
+            "bounce",
+            "Jane.Doe@paper.example",
+            key=None,
+            campaign_id=None,
+            at=T0 - 999999,
+            type="bounce",
+            reason="550 jane.doe@paper.example unknown",
+        )
+    )
     events.apply(engine, [events.from_object(e, where="x") for e in batch], source="webhook", block_threshold=3)
 
 
@@ -76,7 +86,10 @@ def test_forget_cli_says_what_it_did(store: Engine) -> None:
     result = CliRunner().invoke(main, ["forget", ADDRESS], input="y\n")
     assert result.exit_code == 0, result.output
     assert f"Erased {ADDRESS} from 2 message rows in 2 campaigns and from 5 events." in result.output
-    assert 'Kept one suppression record, reason "forgotten", so this address is never mailed again (it was suppressed before: bounce).' in result.output
+    assert (
+        'Kept one suppression record, reason "forgotten", so this address is never mailed again (it was suppressed before: bounce).'
+        in result.output
+    )
 
 
 def test_forget_cli_refuses_a_non_address() -> None:

@@ -34,12 +34,18 @@ def test_plan_batch_size_is_capped_at_sendgrid_limit() -> None:
 
 def test_plan_rejected_rows_become_skipped_messages_with_reason() -> None:
     """Every list row is a message: rejected rows are skipped with their reason and detail."""
-    rows = (rejected("bad@@x", RejectReason.INVALID, "not an email address"), rejected("j00000@example.org", RejectReason.DUPLICATE, "duplicate of row 2"))
+    rows = (
+        rejected("bad@@x", RejectReason.INVALID, "not an email address"),
+        rejected("j00000@example.org", RejectReason.DUPLICATE, "duplicate of row 2"),
+    )
     built = plan.build(rendered(), contact_list(3, rejected=rows))
     assert len(built.messages) == 5
     assert built.skipped() == {"invalid": 1, "duplicate": 1}
     skipped = [m for m in built.messages if m.state is MessageState.SKIPPED]
-    assert [(m.email, m.detail, m.request_no) for m in skipped] == [("bad@@x", "not an email address", None), ("j00000@example.org", "duplicate of row 2", None)]
+    assert [(m.email, m.detail, m.request_no) for m in skipped] == [
+        ("bad@@x", "not an email address", None),
+        ("j00000@example.org", "duplicate of row 2", None),
+    ]
 
 
 def test_plan_same_address_twice_is_planned_once() -> None:

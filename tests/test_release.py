@@ -136,7 +136,9 @@ def test_release_attachments_and_about_file_are_relative_to_the_release(tmp_path
     (tmp_path / "kit").mkdir()
     (tmp_path / "kit" / "facts.pdf").write_bytes(b"%PDF-1.4 fake")
     (tmp_path / "about.md").write_text("About **us**.", encoding="utf-8")
-    loaded = release.load(_write(tmp_path, 'subject: "S"\nattachments: [kit/facts.pdf]\nabout_file: about.md\nfrom: "Desk <desk@example.org>"\n'))
+    loaded = release.load(
+        _write(tmp_path, 'subject: "S"\nattachments: [kit/facts.pdf]\nabout_file: about.md\nfrom: "Desk <desk@example.org>"\n')
+    )
     assert [(a.filename, a.content, a.mime_type) for a in loaded.attachments] == [("facts.pdf", b"%PDF-1.4 fake", "application/pdf")]
     assert loaded.about is not None and loaded.about.source == "About **us**."
     assert (loaded.from_name, loaded.from_email) == ("Desk", "desk@example.org")
@@ -183,4 +185,6 @@ def test_release_about_file_mistakes_name_the_about_file(tmp_path: Path) -> None
     (tmp_path / "about.md").write_text("About us.\n\n{{ contcat.outlet }}\n", encoding="utf-8")
     with pytest.raises(ReleaseError) as caught:
         release.load(_write(tmp_path, 'subject: "S"\nabout_file: about.md\n'))
-    assert caught.value.message == f'{tmp_path / "about.md"}, line 3: {{{{ contcat.outlet }}}} uses "contcat", which a release does not know.'
+    assert (
+        caught.value.message == f'{tmp_path / "about.md"}, line 3: {{{{ contcat.outlet }}}} uses "contcat", which a release does not know.'
+    )

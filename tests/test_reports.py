@@ -23,25 +23,103 @@ URL_B = "https://example.org/photos"
 
 # (email, first, last, outlet, state, skip_reason, events as (kind, seconds after T0, extra))
 PEOPLE = [
-    ("ana@daily.example", "Ana", "Lima", "Daily News", "accepted", None, [
-        ("processed", 1, {}), ("delivered", 5, {}), ("open", 3600, {"sg_machine_open": False}),
-        ("open", 7200, {"sg_machine_open": False}), ("open", 60, {"sg_machine_open": True}), ("click", 3700, {"url": URL_A})]),
-    ("ben@daily.example", "Ben", "Okafor", "Daily News", "accepted", None, [
-        ("processed", 1, {}), ("delivered", 6, {}), ("open", 70, {"sg_machine_open": True})]),
-    ("cleo@gazette.example", "Cléo", "Martin", "The Gazette", "accepted", None, [
-        ("processed", 1, {}), ("bounce", 20, {"type": "bounce", "bounce_classification": "Invalid Address", "reason": "550 5.1.1 no such user", "status": "5.1.1"})]),
-    ("dan@gazette.example", "Dan", "Wu", "The Gazette", "accepted", None, [
-        ("processed", 1, {}), ("bounce", 25, {"type": "blocked", "bounce_classification": "Reputation", "reason": "554 blocked"})]),
-    ("eve@radio.example", "=HYPERLINK(\"http://x\")", "<script>alert(1)</script>", "Radio <b>One</b>", "accepted", None, [
-        ("processed", 1, {}), ("delivered", 7, {}), ("open", 90000, {"sg_machine_open": False}),
-        ("click", 90060, {"url": URL_B}), ("click", 90120, {"url": URL_A}), ("unsubscribe", 90200, {})]),
-    ("fay@tv.example", "Fay", "Ng", "TV Channel", "accepted", None, [("processed", 1, {}), ("deferred", 30, {"response": "421 try later"})]),
-    ("gus@tv.example", "Gus", "Berg", "TV Channel", "accepted", None, [("processed", 1, {}), ("delivered", 8, {}), ("spamreport", 5000, {})]),
+    (
+        "ana@daily.example",
+        "Ana",
+        "Lima",
+        "Daily News",
+        "accepted",
+        None,
+        [
+            ("processed", 1, {}),
+            ("delivered", 5, {}),
+            ("open", 3600, {"sg_machine_open": False}),
+            ("open", 7200, {"sg_machine_open": False}),
+            ("open", 60, {"sg_machine_open": True}),
+            ("click", 3700, {"url": URL_A}),
+        ],
+    ),
+    (
+        "ben@daily.example",
+        "Ben",
+        "Okafor",
+        "Daily News",
+        "accepted",
+        None,
+        [("processed", 1, {}), ("delivered", 6, {}), ("open", 70, {"sg_machine_open": True})],
+    ),
+    (
+        "cleo@gazette.example",
+        "Cléo",
+        "Martin",
+        "The Gazette",
+        "accepted",
+        None,
+        [
+            ("processed", 1, {}),
+            (
+                "bounce",
+                20,
+                {"type": "bounce", "bounce_classification": "Invalid Address", "reason": "550 5.1.1 no such user", "status": "5.1.1"},
+            ),
+        ],
+    ),
+    (
+        "dan@gazette.example",
+        "Dan",
+        "Wu",
+        "The Gazette",
+        "accepted",
+        None,
+        [("processed", 1, {}), ("bounce", 25, {"type": "blocked", "bounce_classification": "Reputation", "reason": "554 blocked"})],
+    ),
+    (
+        "eve@radio.example",
+        '=HYPERLINK("http://x")',
+        "<script>alert(1)</script>",
+        "Radio <b>One</b>",
+        "accepted",
+        None,
+        [
+            ("processed", 1, {}),
+            ("delivered", 7, {}),
+            ("open", 90000, {"sg_machine_open": False}),
+            ("click", 90060, {"url": URL_B}),
+            ("click", 90120, {"url": URL_A}),
+            ("unsubscribe", 90200, {}),
+        ],
+    ),
+    (
+        "fay@tv.example",
+        "Fay",
+        "Ng",
+        "TV Channel",
+        "accepted",
+        None,
+        [("processed", 1, {}), ("deferred", 30, {"response": "421 try later"})],
+    ),
+    (
+        "gus@tv.example",
+        "Gus",
+        "Berg",
+        "TV Channel",
+        "accepted",
+        None,
+        [("processed", 1, {}), ("delivered", 8, {}), ("spamreport", 5000, {})],
+    ),
     ("hal@radio.example", "Hal", "Roy", "Radio One", "unknown", None, []),
     ("ivy@tv.example", "Ivy", "Sato", "TV Channel", "failed", None, []),
     ("jon@daily.example", "Jon", "Park", "Daily News", "skipped", "suppressed", []),
     ("kim@daily.example", "Kim", "Lee", "Daily News", "skipped", "duplicate", []),
-    ("lee@radio.example", "Lee", "Cruz", "Radio One", "accepted", None, [("processed", 1, {}), ("dropped", 2, {"reason": "Bounced Address"})]),
+    (
+        "lee@radio.example",
+        "Lee",
+        "Cruz",
+        "Radio One",
+        "accepted",
+        None,
+        [("processed", 1, {}), ("dropped", 2, {"reason": "Bounced Address"})],
+    ),
 ]
 
 
@@ -82,9 +160,19 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
     rows = {r[0]: dict(zip(t.keys, r)) for r in t.rows}
     assert len(rows) == 12
     assert rows["ana@daily.example"] == {
-        "email": "ana@daily.example", "name": "Ana Lima", "outlet": "Daily News", "state": "accepted", "delivery": "delivered",
-        "first_event": "2026-02-19 10:00:01", "last_event": "2026-02-19 12:00:00", "opens": 3, "human_opens": 2, "clicks": 1,
-        "bounce": "", "bounce_classification": "", "bounce_reason": "",
+        "email": "ana@daily.example",
+        "name": "Ana Lima",
+        "outlet": "Daily News",
+        "state": "accepted",
+        "delivery": "delivered",
+        "first_event": "2026-02-19 10:00:01",
+        "last_event": "2026-02-19 12:00:00",
+        "opens": 3,
+        "human_opens": 2,
+        "clicks": 1,
+        "bounce": "",
+        "bounce_classification": "",
+        "bounce_reason": "",
     }
     assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
     assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"
@@ -95,7 +183,9 @@ def test_reports_opens_clicks_bounces_rows(log: Engine) -> None:
     """opens, clicks and bounces list exactly the journalists concerned, with their figures."""
     opens = reports.table(log, LIVE, "opens")
     assert [(r[0], r[5], r[6], r[7]) for r in opens.rows] == [
-        ("ana@daily.example", 3, 2, "no"), ("ben@daily.example", 1, 0, "yes"), ("eve@radio.example", 1, 1, "no"),
+        ("ana@daily.example", 3, 2, "no"),
+        ("ben@daily.example", 1, 0, "yes"),
+        ("eve@radio.example", 1, 1, "no"),
     ]
     assert opens.rows[0][3:5] == ("2026-02-19 10:01:00", "2026-02-19 12:00:00")
     clicks = reports.table(log, LIVE, "clicks")
@@ -171,7 +261,7 @@ def test_reports_csv_is_bom_utf8_and_spreadsheet_safe(log: Engine) -> None:
     assert rows[0][:3] == ["email", "name", "outlet"]
     by_email = {r[0]: r for r in rows[1:]}
     assert by_email["cleo@gazette.example"][1] == "Cléo Martin"
-    assert by_email["eve@radio.example"][1] == "'=HYPERLINK(\"http://x\") <script>alert(1)</script>"
+    assert by_email["eve@radio.example"][1] == '\'=HYPERLINK("http://x") <script>alert(1)</script>'
 
 
 def test_reports_xlsx_has_rows_and_no_formulas(log: Engine) -> None:
@@ -238,4 +328,6 @@ def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:
     code, out = cli(store, "report", LIVE, "--kind", "clicks", "--format", "csv", "-o", "c.csv")
     assert code == 0
     assert f"No clicks recorded for {LIVE} yet; the file has headings only." in out
-    assert Path("c.csv").read_text(encoding="utf-8-sig").splitlines() == ["email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked"]
+    assert Path("c.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked"
+    ]

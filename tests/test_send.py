@@ -37,15 +37,23 @@ def started(store: Engine, count: int, *, batch_size: int = 10, **kwargs: Any) -
 def run(store: Engine, standin: Any, campaign_id: str, *, concurrency: int = 1, sleep: Any = None, **kwargs: Any) -> send.Outcome:
     config = config_for(standin.url, timeout=kwargs.pop("timeout", 5.0))
     return send.run(
-        store, campaign_id, rendered=RELEASE, transport=transport_for(standin, config),
+        store,
+        campaign_id,
+        rendered=RELEASE,
+        transport=transport_for(standin, config),
         pacing=send.Pacing(concurrency=concurrency, retries=kwargs.pop("retries", 3), max_retry_wait=kwargs.pop("max_retry_wait", 60.0)),
-        sleep=sleep or FakeSleep(), jitter=lambda: 0.5, **kwargs,
+        sleep=sleep or FakeSleep(),
+        jitter=lambda: 0.5,
+        **kwargs,
     )
 
 
 def message_rows(store: Engine, campaign_id: str) -> list[dict[str, Any]]:
     with store.connect() as connection:
-        return [dict(r) for r in connection.execute(select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.id)).mappings()]
+        return [
+            dict(r)
+            for r in connection.execute(select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.id)).mappings()
+        ]
 
 
 def test_send_start_writes_every_row_before_any_request(store: Engine, standin: Any) -> None:
@@ -55,7 +63,11 @@ def test_send_start_writes_every_row_before_any_request(store: Engine, standin: 
     assert standin.requests == []
     logged = message_rows(store, campaign_id)
     assert len(logged) == 27
-    assert sorted({(r["state"], r["request_no"]) for r in logged if r["state"] == "planned"}) == [("planned", 1), ("planned", 2), ("planned", 3)]
+    assert sorted({(r["state"], r["request_no"]) for r in logged if r["state"] == "planned"}) == [
+        ("planned", 1),
+        ("planned", 2),
+        ("planned", 3),
+    ]
     assert [(r["email"], r["state"], r["skip_reason"], r["error"]) for r in logged[-2:]] == [
         ("bad@@x", "skipped", "invalid", "not an email address"),
         ("gone@x.org", "skipped", "suppressed", "bounce"),
@@ -97,8 +109,11 @@ def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
 def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
     """A 400 marks its request failed with SendGrid's words (and the address it names); others go on."""
     campaign_id, _ = started(store, 30)
-    standin.answer(400, match=lambda r: r.body["personalizations"][0]["to"][0]["email"] == "j00010@example.org",
-                   body={"errors": [{"message": "Invalid email", "field": "personalizations.2.to", "help": None}]})
+    standin.answer(
+        400,
+        match=lambda r: r.body["personalizations"][0]["to"][0]["email"] == "j00010@example.org",
+        body={"errors": [{"message": "Invalid email", "field": "personalizations.2.to", "help": None}]},
+    )
     warnings: list[str] = []
     outcome = run(store, standin, campaign_id, on_warning=warnings.append)
     assert outcome.counts["failed"] == 10 and outcome.counts["accepted"] == 20
@@ -245,9 +260,15 @@ def test_send_request_update_reads_only_its_request(store: Engine) -> None:
     """A request's state change finds its rows through the request index, not by scanning every planned row."""
     campaign_id, _ = started(store, 30)
     updates: list[tuple[str, Any]] = []
-    event.listen(store, "before_cursor_execute", lambda conn, cursor, sql, params, *_: updates.append((sql, params)) if sql.startswith("UPDATE") else None)
+    event.listen(
+        store,
+        "before_cursor_execute",
+        lambda conn, cursor, sql, params, *_: updates.append((sql, params)) if sql.startswith("UPDATE") else None,
+    )
     with store.begin() as connection:
-        assert messages.mark_request(connection, campaign_id, 2, old=MessageState.PLANNED, new=MessageState.SENDING, now=send.utcnow()) == 10
+        assert (
+            messages.mark_request(connection, campaign_id, 2, old=MessageState.PLANNED, new=MessageState.SENDING, now=send.utcnow()) == 10
+        )
         ((sql, params),) = updates
         plan_text = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "ix_message_campaign_request" in plan_text

@@ -56,7 +56,9 @@ def child(tmp_path: Path, db_url: str, standin: Any, stage: str, *, concurrency:
     script.write_text(CHILD.format(tests=str(TESTS), count=RECIPIENTS), encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, str(script), db_url, standin.url, standin.api_key, stage, str(concurrency)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

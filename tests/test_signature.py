@@ -46,9 +46,16 @@ MISSING = "The request carries no SendGrid signature."
 MISMATCH = "The request's signature does not match: it was not sent by SendGrid, or was changed on the way."
 
 
-@pytest.mark.parametrize(("sig", "stamp", "message"), [
-    (None, "1", MISSING), ("", "1", MISSING), ("abc", None, MISSING), ("not base64!!", "1", MISMATCH), ("abc", "1", MISMATCH),
-])
+@pytest.mark.parametrize(
+    ("sig", "stamp", "message"),
+    [
+        (None, "1", MISSING),
+        ("", "1", MISSING),
+        ("abc", None, MISSING),
+        ("not base64!!", "1", MISMATCH),
+        ("abc", "1", MISMATCH),
+    ],
+)
 def test_signature_missing_or_garbled_headers_are_refused(sig: str | None, stamp: str | None, message: str) -> None:
     """Missing headers say the signature is missing; non-base64 ones say it does not match; never a crash."""
     key = signature.load_public_key(TEST_PUBLIC_KEY)

@@ -22,9 +22,14 @@ from mailer.store import suppressions as suppression_store
 
 KEY = "SG.standin-key.secret"
 LISTS: dict[str, list[dict[str, Any]]] = {
-    "bounces": [{"email": f"Bounced{i}@Example.org", "created": 1771495200 + i, "reason": "550 5.1.1 unknown", "status": "5.1.1"} for i in range(1203)],
+    "bounces": [
+        {"email": f"Bounced{i}@Example.org", "created": 1771495200 + i, "reason": "550 5.1.1 unknown", "status": "5.1.1"}
+        for i in range(1203)
+    ],
     "blocks": [{"email": "blocked@example.net", "created": 1771495200, "reason": "554 listed", "status": "4.0.0"}],
-    "invalid_emails": [{"email": "nope@@example.com", "created": 1771495200, "reason": "Mail domain mentioned in email address is unknown"}],
+    "invalid_emails": [
+        {"email": "nope@@example.com", "created": 1771495200, "reason": "Mail domain mentioned in email address is unknown"}
+    ],
     "spam_reports": [{"email": "angry@example.com", "created": 1771495200, "ip": "10.63.202.100"}],
     "unsubscribes": [{"email": "gone@example.com", "created": 1771495200}, {"email": "bounced0@example.org", "created": 1771495201}],
 }
@@ -42,6 +47,7 @@ def serve_lists(standin: Any, *, status: int = 200) -> list[tuple[str, str, str,
             if status != 200:
                 return JSONResponse({"errors": [{"field": None, "message": "authorization required"}]}, status_code=status)
             return JSONResponse(LISTS[name][offset : offset + limit])
+
         return endpoint
 
     for name in LISTS:
@@ -78,7 +84,9 @@ def test_suppressions_sync_twice_adds_nothing_and_keeps_manual_entries(standin: 
     assert suppressions(store)["gone@example.com"] == ("manual", "manual")
 
 
-def test_suppressions_sync_wrong_key_is_an_auth_error_without_the_key(standin: Any, store: Engine, caplog: pytest.LogCaptureFixture) -> None:
+def test_suppressions_sync_wrong_key_is_an_auth_error_without_the_key(
+    standin: Any, store: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     """401 says which permission is missing; the key never appears in the message or the logs."""
     serve_lists(standin, status=401)
     caplog.set_level(logging.DEBUG)

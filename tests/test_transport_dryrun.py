@@ -21,15 +21,21 @@ def test_dryrun_writes_request_body_and_one_eml_per_recipient(tmp_path: Path) ->
     """request-0001.json is the exact body; each .eml is that journalist's personalized email."""
     config = Config()
     release = example_rendered()
-    people = ContactList((contact("ana@x.org", first_name="Ana", last_name="Núñez", outlet="Tom & Jerry Weekly"), contact("bo@x.org", 3)), (), ())
+    people = ContactList(
+        (contact("ana@x.org", first_name="Ana", last_name="Núñez", outlet="Tom & Jerry Weekly"), contact("bo@x.org", 3)), (), ()
+    )
     planned = build(release, people).recipients
     request = Request("2026-02-19-bees", 1, release, tuple(m for m in planned))
-    transport = DryRunTransport(outbox=tmp_path / "outbox", sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
+    transport = DryRunTransport(
+        outbox=tmp_path / "outbox", sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+    )
     result = transport.send(request)
     folder = tmp_path / "outbox" / "2026-02-19-bees"
     assert result.status == 202
     assert sorted(p.name for p in folder.iterdir()) == ["0001-0001-ana@x.org.eml", "0001-0002-bo@x.org.eml", "request-0001.json"]
-    expected = build_body(request, common_body(release, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)))
+    expected = build_body(
+        request, common_body(release, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
+    )
     assert json.loads((folder / "request-0001.json").read_text(encoding="utf-8")) == expected
     eml = message_from_bytes((folder / "0001-0001-ana@x.org.eml").read_bytes(), policy=policy.default)
     assert str(eml["To"]) == "Ana Núñez <ana@x.org>"

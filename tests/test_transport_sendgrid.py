@@ -40,7 +40,9 @@ def test_transport_body_one_personalization_per_journalist(standin: Any) -> None
     assert result.status == 202 and result.message_id
     body = standin.mail_sends[0].body
     assert [p["to"] for p in body["personalizations"]] == [[{"email": f"j{i}@example.org", "name": f"Jo {i} Doe"}] for i in range(3)]
-    assert [p["custom_args"] for p in body["personalizations"]] == [{"campaign": "2026-02-19-bees", "message": f"k{i:031d}"} for i in range(3)]
+    assert [p["custom_args"] for p in body["personalizations"]] == [
+        {"campaign": "2026-02-19-bees", "message": f"k{i:031d}"} for i in range(3)
+    ]
     assert body["personalizations"][1]["substitutions"] == {"-~c.outlet.h~-": "Outlet 1"}
     assert body["categories"] == ["press-release"]
     assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
@@ -80,10 +82,20 @@ def test_transport_sandbox_mode_answer_200_is_accepted(standin: Any) -> None:
 def test_transport_real_release_with_attachment_is_valid(standin: Any) -> None:
     """The example release, attachment included, passes the OpenAPI schema and the limits."""
     release = example_rendered()
-    release = type(release)(**{**{f: getattr(release, f) for f in release.__dataclass_fields__}, "attachments": (Attachment("facts.pdf", b"%PDF-1.4", "application/pdf"),)})
+    release = type(release)(
+        **{
+            **{f: getattr(release, f) for f in release.__dataclass_fields__},
+            "attachments": (Attachment("facts.pdf", b"%PDF-1.4", "application/pdf"),),
+        }
+    )
     transport_for(standin, config_for(standin.url)).send(request(5, release=release))
     assert standin.mail_sends[0].status == 202
-    assert standin.mail_sends[0].body["attachments"][0] == {"content": "JVBERi0xLjQ=", "filename": "facts.pdf", "type": "application/pdf", "disposition": "attachment"}
+    assert standin.mail_sends[0].body["attachments"][0] == {
+        "content": "JVBERi0xLjQ=",
+        "filename": "facts.pdf",
+        "type": "application/pdf",
+        "disposition": "attachment",
+    }
 
 
 def test_transport_400_is_rejected_with_sendgrid_fields(standin: Any) -> None:
@@ -132,13 +144,16 @@ def test_transport_429_without_reset_uses_retry_after(standin: Any) -> None:
 _GATEWAY = "it may have passed the request on, so SendGrid may have accepted it."
 
 
-@pytest.mark.parametrize(("status", "error", "message"), [
-    (413, TooLarge, "SendGrid said the request is too large."),
-    (500, Unavailable, "SendGrid answered 500: scripted 500"),
-    (503, Unavailable, "SendGrid answered 503: scripted 503"),
-    (502, OutcomeUnknown, f"SendGrid's gateway answered 502 (Bad Gateway): {_GATEWAY}"),
-    (504, OutcomeUnknown, f"SendGrid's gateway answered 504 (Gateway Timeout): {_GATEWAY}"),
-])
+@pytest.mark.parametrize(
+    ("status", "error", "message"),
+    [
+        (413, TooLarge, "SendGrid said the request is too large."),
+        (500, Unavailable, "SendGrid answered 500: scripted 500"),
+        (503, Unavailable, "SendGrid answered 503: scripted 503"),
+        (502, OutcomeUnknown, f"SendGrid's gateway answered 502 (Bad Gateway): {_GATEWAY}"),
+        (504, OutcomeUnknown, f"SendGrid's gateway answered 504 (Gateway Timeout): {_GATEWAY}"),
+    ],
+)
 def test_transport_status_mapping(standin: Any, status: int, error: type[TransportError], message: str) -> None:
     """413 too large; 500/503 nothing accepted (retry); 502/504 from a gateway: outcome unknown."""
     standin.answer(status)
@@ -209,7 +224,12 @@ def test_transport_schedule_and_cancel(standin: Any) -> None:
 
 def test_standin_refuses_what_sendgrid_refuses(standin: Any) -> None:
     """The stand-in catches schema errors and the limits the schema does not encode."""
-    good = {"personalizations": [{"to": [{"email": "a@x.org"}]}], "from": {"email": "p@x.org"}, "subject": "s", "content": [{"type": "text/plain", "value": "x"}]}
+    good = {
+        "personalizations": [{"to": [{"email": "a@x.org"}]}],
+        "from": {"email": "p@x.org"},
+        "subject": "s",
+        "content": [{"type": "text/plain", "value": "x"}],
+    }
     assert standin.problems(good) == []
     duplicate = {**good, "personalizations": [{"to": [{"email": "a@x.org"}]}, {"to": [{"email": "A@x.org"}]}]}
     too_many = {**good, "personalizations": [{"to": [{"email": f"a{i}@x.org"}]} for i in range(1001)]}

@@ -40,10 +40,12 @@ def test_webhook_signed_batch_is_stored(store: Engine) -> None:
     """A correctly signed batch is stored and answered 200 with what was added."""
     add_campaign(store, CAMPAIGN)
     key = add_message(store, CAMPAIGN, "ana@example.org")
-    payload = body([
-        sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
-        sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
-    ])
+    payload = body(
+        [
+            sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
+            sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
+        ]
+    )
     response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
     assert response.status_code == 200
     assert response.json() == {"received": 2, "added": 2, "duplicates": 0, "unlinked": 0}
@@ -116,7 +118,7 @@ def test_webhook_body_over_the_cap_is_413(store: Engine) -> None:
 def test_webhook_chunked_body_over_the_cap_is_413(store: Engine) -> None:
     """A body sent in chunks without Content-Length is counted as it arrives and refused past the cap."""
     payload = body([sg_event("open", f"p{i}@example.org", key=None, campaign_id=None, at=T0) for i in range(9000)])
-    chunks = (payload[i:i + 65536] for i in range(0, len(payload), 65536))
+    chunks = (payload[i : i + 65536] for i in range(0, len(payload), 65536))
     response = client(store, max_body_bytes=1_000_000).post(PATH, content=chunks, headers=signed_headers(payload))
     assert response.status_code == 413
     assert "content-length" not in {name.lower() for name in response.request.headers}
@@ -166,7 +168,9 @@ def test_webhook_with_key_refuses_unsigned_and_forged_batches(store: Engine) -> 
     assert event_count(store) == 0
 
 
-@pytest.mark.parametrize("host,allowed", [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("192.0.2.10", False)])
+@pytest.mark.parametrize(
+    "host,allowed", [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("192.0.2.10", False)]
+)
 def test_webhook_exposure_needs_a_key(host: str, allowed: bool) -> None:
     """Without a key, only loopback addresses are allowed; --insecure or a key lifts that."""
     if allowed:

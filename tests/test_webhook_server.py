@@ -48,7 +48,9 @@ def start(config: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "127.0.0.1", "--port", str(port), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -79,10 +81,12 @@ def test_webhook_server_stores_signed_batches_and_refuses_forged_ones(server: tu
     engine = connect(f"sqlite:///{db}")
     add_campaign(engine, CAMPAIGN)
     key = add_message(engine, CAMPAIGN, "ana@example.org", state="unknown")
-    payload = body([
-        sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
-        sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
-    ])
+    payload = body(
+        [
+            sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
+            sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2),
+        ]
+    )
     good = httpx.post(url + "/sendgrid/events", content=payload, headers=signed_headers(payload))
     forged = httpx.post(url + "/sendgrid/events", content=payload.replace(b"delivered", b"deferred\x20"), headers=signed_headers(payload))
     broken_body = b"[{]\r\n"
@@ -98,8 +102,7 @@ def test_webhook_server_two_workers_lose_no_event(tmp_path: Path) -> None:
     process, url = start(config, "--workers", "2")
     try:
         batches = [
-            body([sg_event("open", f"p{b}-{i}@example.org", key=None, campaign_id=None, at=T0 + i) for i in range(300)])
-            for b in range(12)
+            body([sg_event("open", f"p{b}-{i}@example.org", key=None, campaign_id=None, at=T0 + i) for i in range(300)]) for b in range(12)
         ]
         with ThreadPoolExecutor(6) as pool, httpx.Client(timeout=30) as http:
             answers = list(pool.map(lambda p: http.post(url + "/sendgrid/events", content=p, headers=signed_headers(p)), batches * 2))
@@ -116,7 +119,10 @@ def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> No
     config = write_config(tmp_path, key=None)
     result = subprocess.run(
         [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "0.0.0.0", "--port", str(free_port())],
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 1
     assert "Error: No verification key is set" in result.stderr

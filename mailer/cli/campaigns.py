@@ -59,20 +59,29 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     found = status.status(app.engine, campaign_id)
     campaign, steps = found.campaign, list(found.next_steps)
     if as_json:
-        output.print_json({
-            "id": campaign_id, "mode": campaign.mode.value, "status": campaign.status.value, "subject": campaign.subject,
-            "created": campaign.created_at.isoformat(timespec="seconds"),
-            "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
-            "counts": dict(found.counts), "skipped": dict(found.skipped),
-            "errors": [{"state": s, "error": e, "recipients": n} for s, e, n in found.errors], "next": steps,
-        })
+        output.print_json(
+            {
+                "id": campaign_id,
+                "mode": campaign.mode.value,
+                "status": campaign.status.value,
+                "subject": campaign.subject,
+                "created": campaign.created_at.isoformat(timespec="seconds"),
+                "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
+                "counts": dict(found.counts),
+                "skipped": dict(found.skipped),
+                "errors": [{"state": s, "error": e, "recipients": n} for s, e, n in found.errors],
+                "next": steps,
+            }
+        )
         return
     output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {campaign.status.value})")
     output.say(f"Subject:   {campaign.subject}")
     output.say(f"Created:   {campaign.created_at:%Y-%m-%d %H:%M} UTC")
     if campaign.scheduled_at:
         output.say(f"Scheduled: {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}")
-    output.say("Recipients: " + ", ".join(f"{n:,} {state}" for state, n in found.counts.items() if n and state != MessageState.SKIPPED.value))
+    output.say(
+        "Recipients: " + ", ".join(f"{n:,} {state}" for state, n in found.counts.items() if n and state != MessageState.SKIPPED.value)
+    )
     if found.skipped:
         output.say("Skipped:   " + ", ".join(f"{n:,} {reason}" for reason, n in sorted(found.skipped.items())))
     for state, error, count in found.errors:

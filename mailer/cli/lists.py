@@ -96,11 +96,7 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
     if result.rejected:
         shown = result.rejected[:SHOWN_REJECTED]
         several = len(result.files) > 1
-        more = (
-            f" (first {len(shown)} of {len(result.rejected)}; --json lists them all)"
-            if len(result.rejected) > len(shown)
-            else ""
-        )
+        more = f" (first {len(shown)} of {len(result.rejected)}; --json lists them all)" if len(result.rejected) > len(shown) else ""
         output.say(f"Rejected rows{more}:")
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
@@ -169,8 +165,7 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     output.say(f"  recipients:  {valid}")
     output.say(f"  rejected:    {_rejected_words(rejected)}")
     recognized = [
-        f"first_name + last_name ({header})" if name == "name" else f"{name} ({header})"
-        for name, header in summary.recognized.items()
+        f"first_name + last_name ({header})" if name == "name" else f"{name} ({header})" for name, header in summary.recognized.items()
     ]
     output.say("  columns:     " + ", ".join(recognized))
     if summary.custom:

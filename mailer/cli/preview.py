@@ -16,9 +16,22 @@ from mailer.models import Rendered
 @main.command("preview")
 @click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--contact", "contact_email", metavar="EMAIL", help="Show the email as this journalist receives it (needs --list).")
-@click.option("--list", "list_paths", metavar="FILE", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="The list holding --contact (repeatable).")
+@click.option(
+    "--list",
+    "list_paths",
+    metavar="FILE",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The list holding --contact (repeatable).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in your web browser.")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="Folder for the files (default: [compose] preview_dir, out/preview).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the files (default: [compose] preview_dir, out/preview).",
+)
 @pass_app
 def preview(
     app: AppContext,

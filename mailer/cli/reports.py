@@ -25,7 +25,13 @@ EMPTY = {
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @click.option("--kind", type=click.Choice(reports.KINDS), default="summary", show_default=True, help="Which report.")
 @click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True, help="How to write it.")
-@click.option("-o", "--output", "path", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default for files: out/reports/CAMPAIGN-KIND.EXT).")
+@click.option(
+    "-o",
+    "--output",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default for files: out/reports/CAMPAIGN-KIND.EXT).",
+)
 @pass_app
 def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path: Path | None) -> None:
     """Who got a release, who opened it, who clicked, what bounced and why.
@@ -65,7 +71,11 @@ def _print_table(engine: object, campaign_id: str, kind: str) -> None:
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
         return
-    rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in report.rows] if kind == "outlets" else report.rows
+    rows = (
+        [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in report.rows]
+        if kind == "outlets"
+        else report.rows
+    )
     output.table(f"{campaign.id}: {kind} ({len(report.rows)})", report.labels, rows)
 
 

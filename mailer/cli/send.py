@@ -20,7 +20,10 @@ from mailer.send import campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 override_option = click.option(
-    "--override-suppression", "overrides", multiple=True, metavar="EMAIL",
+    "--override-suppression",
+    "overrides",
+    multiple=True,
+    metavar="EMAIL",
     help="Mail this suppressed address anyway (repeatable; you take responsibility).",
 )
 
@@ -43,18 +46,37 @@ def stdin_is_terminal() -> bool:
 
 @main.command("send")
 @release_argument
-@click.option("--list", "list_paths", metavar="FILE", multiple=True, required=True, type=click.Path(path_type=Path, dir_okay=False), help="A press list (repeatable).")
+@click.option(
+    "--list",
+    "list_paths",
+    metavar="FILE",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A press list (repeatable).",
+)
 @filter_options
 @click.option("--dry-run", is_flag=True, help="Do everything except sending: write the requests and one .eml per journalist to the outbox.")
-@click.option("--at", "at_text", metavar="TIME", help='Schedule the send, e.g. "2026-03-01 09:00 America/New_York" (at most 72 hours ahead).')
+@click.option(
+    "--at", "at_text", metavar="TIME", help='Schedule the send, e.g. "2026-03-01 09:00 America/New_York" (at most 72 hours ahead).'
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed when not run from a terminal).")
 @click.option("--no-test-ok", is_flag=True, help="Do not warn when this content was never test-sent.")
 @click.option("--force-embargo", is_flag=True, help="Send even though it goes out before the release's embargo lifts.")
 @override_option
 @pass_app
 def send_command(
-    app: AppContext, release_path: Path, list_paths: tuple[Path, ...], where: tuple[str, ...], tag: tuple[str, ...],
-    dry_run: bool, at_text: str | None, yes: bool, no_test_ok: bool, force_embargo: bool, overrides: tuple[str, ...],
+    app: AppContext,
+    release_path: Path,
+    list_paths: tuple[Path, ...],
+    where: tuple[str, ...],
+    tag: tuple[str, ...],
+    dry_run: bool,
+    at_text: str | None,
+    yes: bool,
+    no_test_ok: bool,
+    force_embargo: bool,
+    overrides: tuple[str, ...],
 ) -> None:
     """Send a release to press lists: one individual email per journalist.
 
@@ -68,8 +90,16 @@ def send_command(
     """
     engine = app.engine
     prepared = campaign.prepare_send(
-        engine, app.config, release_path, list_paths, where=where, tags=tag, dry_run=dry_run, at=at_text,
-        overrides=overrides, force_embargo=force_embargo,
+        engine,
+        app.config,
+        release_path,
+        list_paths,
+        where=where,
+        tags=tag,
+        dry_run=dry_run,
+        at=at_text,
+        overrides=overrides,
+        force_embargo=force_embargo,
     )
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()
@@ -88,15 +118,24 @@ def send_command(
 
 @main.command("test")
 @release_argument
-@click.option("--to", "to", metavar="EMAIL", multiple=True, callback=_checked, help="Send to this address instead of the staff list (repeatable).")
+@click.option(
+    "--to", "to", metavar="EMAIL", multiple=True, callback=_checked, help="Send to this address instead of the staff list (repeatable)."
+)
 @click.option("--as", "as_email", metavar="EMAIL", help="Fill in contact fields as this journalist (needs --list).")
-@click.option("--list", "list_paths", metavar="FILE", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="The list holding --as.")
+@click.option(
+    "--list", "list_paths", metavar="FILE", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="The list holding --as."
+)
 @click.option("--dry-run", is_flag=True, help="Write the test email to the outbox instead of sending it.")
 @override_option
 @pass_app
 def test_command(
-    app: AppContext, release_path: Path, to: tuple[str, ...], as_email: str | None, list_paths: tuple[Path, ...],
-    dry_run: bool, overrides: tuple[str, ...],
+    app: AppContext,
+    release_path: Path,
+    to: tuple[str, ...],
+    as_email: str | None,
+    list_paths: tuple[Path, ...],
+    dry_run: bool,
+    overrides: tuple[str, ...],
 ) -> None:
     """Send the release to staff first: the same email with a [TEST] subject and a banner.
 
@@ -171,10 +210,18 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     skipped = the_plan.skipped()
     output.say(f"Mode:       {'DRY RUN (nothing will be sent)' if prepared.mode is Mode.DRY_RUN else 'live send'}")
     output.say(f"Subject:    {prepared.rendered.subject}")
-    output.say(f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else ""))
-    output.say(f"Lists:      {', '.join(prepared.lists)}" + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else ""))
+    output.say(
+        f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
+    )
+    output.say(
+        f"Lists:      {', '.join(prepared.lists)}"
+        + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else "")
+    )
     output.say(f"Recipients: {len(the_plan.recipients):,}")
-    output.say(f"Skipped:    {sum(skipped.values()):,}" + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else ""))
+    output.say(
+        f"Skipped:    {sum(skipped.values()):,}"
+        + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
+    )
     output.say(f"Requests:   {the_plan.request_count:,} (up to {the_plan.request_size:,} recipients each)")
     output.say(f"Scheduled:  {prepared.scheduled:%Y-%m-%d %H:%M %Z}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:

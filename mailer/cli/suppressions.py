@@ -127,7 +127,10 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     with app.engine.begin() as connection:
         added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
     already = len({e.strip().lower() for e in emails}) - added
-    output.say(f"Suppressed {added} address{'es' if added != 1 else ''}" + (f"; {already} already {'was' if already == 1 else 'were'}." if already else "."))
+    output.say(
+        f"Suppressed {added} address{'es' if added != 1 else ''}"
+        + (f"; {already} already {'was' if already == 1 else 'were'}." if already else ".")
+    )
 
 
 @suppressions_group.command("remove")
@@ -158,7 +161,9 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
 
 @lists_group.command("prune")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the pruned list.")
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the pruned list."
+)
 @pass_app
 def prune_command(app: AppContext, file: Path, out: Path) -> None:
     """Write a copy of a list without its suppressed addresses, and say how many and why.
@@ -191,4 +196,3 @@ def _check_addresses(emails: tuple[str, ...]) -> None:
     bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
     if bad:
         raise MailerError(f'"{bad[0]}" is not an email address.', hint="Give full addresses, for example jane@example.org")
-

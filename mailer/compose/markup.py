@@ -222,7 +222,7 @@ def _plain(piece: Text | None, env: jinja2.Environment, contact: Any, literal: C
         return ""
     out, position = [], 0
     for match in EXPRESSION.finditer(piece.source):
-        out.append(literal(piece.source[position:match.start()]))
+        out.append(literal(piece.source[position : match.start()]))
         line = piece.line + piece.source.count("\n", 0, match.start())
         out.append(_expression(env, match.group(0), contact, f"{path}, line {line}"))
         position = match.end()

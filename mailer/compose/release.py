@@ -32,8 +32,20 @@ from mailer.errors import ReleaseError
 from mailer.models import Attachment
 
 KNOWN_KEYS: tuple[str, ...] = (
-    "subject", "headline", "subheadline", "preheader", "dateline", "date", "embargo", "contact",
-    "about", "about_file", "attachments", "template", "from", "reply_to",
+    "subject",
+    "headline",
+    "subheadline",
+    "preheader",
+    "dateline",
+    "date",
+    "embargo",
+    "contact",
+    "about",
+    "about_file",
+    "attachments",
+    "template",
+    "from",
+    "reply_to",
 )
 CONTACT_KEYS: tuple[str, ...] = ("name", "title", "phone", "email")
 # Names a release's {{ ... }} may use.
@@ -142,8 +154,7 @@ def check_expressions(text: Text, path: Path) -> None:
         if source.startswith("{%"):
             raise ReleaseError(
                 f"{path}, line {line}: {source} is not supported in a release.",
-                hint='Use {{ contact.FIELD }} or {{ contact.FIELD | default("...") }}; '
-                "put conditions in a template instead.",
+                hint='Use {{ contact.FIELD }} or {{ contact.FIELD | default("...") }}; put conditions in a template instead.',
             )
         try:
             tree = _SYNTAX.parse(source)
@@ -206,7 +217,7 @@ def _split(path: Path, raw: str) -> tuple[str, str, int]:
             hint='Start the file with ---, a line  subject: "..." , and another ---.',
         )
     body_line = raw.count("\n", 0, match.end()) + 1
-    return match.group(1), raw[match.end():], body_line
+    return match.group(1), raw[match.end() :], body_line
 
 
 def _parse_yaml(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -262,7 +273,7 @@ def _embargo(value: Any, where: _Where) -> datetime | None:
             if head and "/" in zone or zone.upper() == "UTC":
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zone if zone.upper() != "UTC" else "UTC"))
             else:
-                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError) as exc:
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
@@ -318,7 +329,9 @@ def _about(path: Path, data: Mapping[str, Any], where: _Where, lines: Mapping[st
     if data.get("about_file"):
         about_path = path.parent / str(data["about_file"])
         if not about_path.is_file():
-            raise ReleaseError(f"{where('about_file')}: {about_path} does not exist.", hint="Check the path; it is relative to the release file.")
+            raise ReleaseError(
+                f"{where('about_file')}: {about_path} does not exist.", hint="Check the path; it is relative to the release file."
+            )
         return Text(_read(about_path), 1, about_path)
     return _text(data, "about", where, lines)
 

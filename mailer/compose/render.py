@@ -212,7 +212,7 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
             spec = found[name]
             renamed = f"-~c.{spec.field}.{tokens.LETTERS[context]}{name.rsplit('.h', 1)[1]}"
             found[renamed] = Token(field=spec.field, context=context, steps=spec.steps)
-            out.append(html[last:match.start()] + renamed)
+            out.append(html[last : match.start()] + renamed)
             last = match.end()
     out.append(html[last:])
     return "".join(out)
@@ -259,7 +259,7 @@ def _context_at(html: str, position: int) -> str | None:
         if name == "style":
             return None
         return "url" if name in ("href", "src", "action", "background") else "attribute"
-    element = html[html.rfind("<", 0, closed + 1) + 1:closed].split(" ", 1)[0].lower()
+    element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
     return None if element in ("style", "script") else "html"
 
 

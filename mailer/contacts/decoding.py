@@ -14,9 +14,7 @@ from pathlib import Path
 
 from mailer.errors import ListError
 
-MIXED_HINT = (
-    'Rows pasted in from another file? Retype their accented letters. Then save the list as "CSV UTF-8" and try again.'
-)
+MIXED_HINT = 'Rows pasted in from another file? Retype their accented letters. Then save the list as "CSV UTF-8" and try again.'
 SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
 
 # Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
@@ -61,8 +59,7 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
         return _without_binary_bytes(path, body), "UTF-8 with BOM"
     if b"\x00" in data:
         raise ListError(
-            f"{path}: this is not a text file (it contains NUL bytes): "
-            "a binary file, or UTF-16 text without a byte-order mark.",
+            f"{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
             hint=SAVE_AS_CSV,
         )
     bad = _not_utf8_at(data)
@@ -144,5 +141,3 @@ def has_text(data: bytes) -> bool:
 
 def _line_of(data: bytes, position: int) -> str:
     return "line " + str(data.count(b"\n", 0, position) + 1)
-
-

@@ -54,7 +54,6 @@ _CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for
 ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
 
-
 @dataclass(frozen=True, slots=True)
 class ListFile:
     """The cells of one list file, as text, with where each row sits in the spreadsheet.
@@ -86,9 +85,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     body = text_bytes.lstrip(b"\r\n")
     if not decoding.has_text(body):
         raise decoding.empty_file(path)
-    delimiter, width = sniff_delimiter(
-        body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES
-    )
+    delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
     import numpy as np
     import pyarrow.compute as pc
@@ -103,9 +100,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     recognized, custom = map_headers(headers)
     # A header cell left empty over an empty column (a trailing delimiter) is no column at all.
     custom = {
-        name: col
-        for name, col in custom.items()
-        if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
+        name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
     return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom)
 
@@ -114,9 +109,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ListError(
-            f"{path}: no such file.", hint="Check the file name and folder (ls lists/ shows the lists you have)."
-        ) from None
+        raise ListError(f"{path}: no such file.", hint="Check the file name and folder (ls lists/ shows the lists you have).") from None
     except IsADirectoryError:
         raise ListError(
             f"{path}: this is a folder, not a list file.",

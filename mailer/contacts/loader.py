@@ -193,9 +193,7 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
     import pyarrow.compute as pc
 
     if not paths:
-        raise ListError(
-            "No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv"
-        )
+        raise ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
     files = []
     for path in paths:
         file = listfile.read(Path(path))
@@ -214,9 +212,7 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
         if on_file:
             on_file(file.path)
 
-    cells = pa.chunked_array(
-        [file.columns[file.recognized["email"]] for file in files], type=pa.large_string()
-    ).combine_chunks()
+    cells = pa.chunked_array([file.columns[file.recognized["email"]] for file in files], type=pa.large_string()).combine_chunks()
     file_of = np.concatenate([np.full(len(file.rows), number, dtype=np.int32) for number, file in enumerate(files)])
     position = np.concatenate([np.arange(len(file.rows), dtype=np.int64) for file in files])
     cells = restore_cells(pc.utf8_trim_whitespace(cells))

@@ -50,9 +50,7 @@ def _open_for_writing(path: Path | str, encoding: str) -> TextIO:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target.open("w", encoding=encoding, newline="")
     except IsADirectoryError:
-        raise ListError(
-            f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv"
-        ) from None
+        raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv") from None
     except OSError as exc:
         raise ListError(
             f"{target}: cannot write this file ({exc.strerror}).",

@@ -37,8 +37,17 @@ DROPPED_REASONS: Mapping[str, SuppressionReason] = {
 # Event types SendGrid documents; anything else is stored raw and changes nothing.
 KNOWN_TYPES = frozenset(
     {
-        "processed", "dropped", "delivered", "deferred", "bounce", "open", "click",
-        "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe",
+        "processed",
+        "dropped",
+        "delivered",
+        "deferred",
+        "bounce",
+        "open",
+        "click",
+        "spamreport",
+        "unsubscribe",
+        "group_unsubscribe",
+        "group_resubscribe",
     }
 )
 GROUP_NOTE = "group unsubscribe"
@@ -197,9 +206,7 @@ def _as_delivery(value: str | None) -> Delivery | None:
         return None
 
 
-def _suppress(
-    connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime
-) -> int:
+def _suppress(connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime) -> int:
     """Suppress addresses that bounced hard, were blocked too often, complained or unsubscribed."""
     entries: list[suppression_store.Suppression] = []
     blocked: set[str] = set()

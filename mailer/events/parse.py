@@ -69,7 +69,7 @@ def from_object(data: object, *, where: str) -> Event:
     if not isinstance(data, dict):
         raise EventError(
             f"{where}: expected an event (a JSON object), found {_json_kind(data)}.",
-            hint="SendGrid events are objects such as {\"event\": \"delivered\", \"email\": ..., \"timestamp\": ...}.",
+            hint='SendGrid events are objects such as {"event": "delivered", "email": ..., "timestamp": ...}.',
         )
     get = data.get
     kind = _text(get("event")) or "unknown"
@@ -82,7 +82,9 @@ def from_object(data: object, *, where: str) -> Event:
         original = data.pop("sg_event_id")  # taken out for the hash, put back below
         canonical = _canonical_json(data)
         data["sg_event_id"] = original
-        identifier = f'"{original}"' if isinstance(original, str) and _PLAIN_ID.fullmatch(original) else json.dumps(original, ensure_ascii=False)
+        identifier = (
+            f'"{original}"' if isinstance(original, str) and _PLAIN_ID.fullmatch(original) else json.dumps(original, ensure_ascii=False)
+        )
         raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
     else:
         canonical = raw = _canonical_json(data)
@@ -141,9 +143,7 @@ def read_file(path: Path) -> list[Event]:
         data = json.loads(text)
     except json.JSONDecodeError as whole:
         if text.lstrip().startswith("["):
-            raise EventError(
-                f"{path} line {whole.lineno}: not valid JSON ({whole.msg}, column {whole.colno}).", hint=_FILE_HINT
-            ) from whole
+            raise EventError(f"{path} line {whole.lineno}: not valid JSON ({whole.msg}, column {whole.colno}).", hint=_FILE_HINT) from whole
         return _read_lines(path, text)
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):

@@ -24,9 +24,7 @@ __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "load_public_key", "sign", "v
 
 def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
     """The verification key from its base64 DER form (PEM armour is tolerated)."""
-    body = "".join(
-        line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----")
-    )
+    body = "".join(line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----"))
     try:
         key = serialization.load_der_public_key(base64.b64decode(body, validate=True))
     except (binascii.Error, ValueError) as exc:
@@ -43,9 +41,7 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def verify(
-    public_key: ec.EllipticCurvePublicKey, *, body: bytes, signature: str | None, timestamp: str | None
-) -> None:
+def verify(public_key: ec.EllipticCurvePublicKey, *, body: bytes, signature: str | None, timestamp: str | None) -> None:
     """Raise SignatureError unless ``signature`` signs ``timestamp + body`` with ``public_key``."""
     if not signature or not timestamp:
         raise SignatureError(

@@ -110,7 +110,9 @@ def _transport_error(exc: HTTPError, name: str) -> TransportError:
             status=status,
         )
     if status == 429 or status >= 500:
-        return Unavailable(f"SendGrid could not answer for the {name} list ({status}).", hint="Run the sync again in a few minutes.", status=status)
+        return Unavailable(
+            f"SendGrid could not answer for the {name} list ({status}).", hint="Run the sync again in a few minutes.", status=status
+        )
     return TransportError(f"SendGrid refused to list {name} ({status}).", hint="Check [sendgrid] api_url.", status=status)
 
 

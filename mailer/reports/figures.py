@@ -192,7 +192,8 @@ PERSON: tuple[Column, ...] = (
     ("outlet", "outlet", lambda a: a.outlet),
 )
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
-    "recipients": PERSON + (
+    "recipients": PERSON
+    + (
         ("state", "state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
         ("delivery", "delivery", lambda a: a.delivery or ""),
         ("first_event", "first event (UTC)", lambda a: when(a.first_event)),
@@ -204,20 +205,23 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce_classification", "bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "bounce reason", lambda a: a.bounce_reason or ""),
     ),
-    "opens": PERSON + (
+    "opens": PERSON
+    + (
         ("first_open", "first open (UTC)", lambda a: when(a.first_open)),
         ("last_open", "last open (UTC)", lambda a: when(a.last_open)),
         ("opens", "opens", lambda a: a.opens),
         ("human_opens", "opens by people", lambda a: a.human_opens),
         ("machine_only", "Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
     ),
-    "clicks": PERSON + (
+    "clicks": PERSON
+    + (
         ("first_click", "first click (UTC)", lambda a: when(a.first_click)),
         ("last_click", "last click (UTC)", lambda a: when(a.last_click)),
         ("clicks", "clicks", lambda a: a.clicks),
         ("links", "links clicked", lambda a: " ".join(a.urls)),
     ),
-    "bounces": PERSON + (
+    "bounces": PERSON
+    + (
         ("bounce", "bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
         ("bounce_classification", "classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "reason", lambda a: a.bounce_reason or ""),
@@ -231,7 +235,18 @@ KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
     "bounces": lambda a: a.delivery in BOUNCED,
 }
 OUTLET_KEYS = ("by", "name", "recipients", "delivered", "bounced", "opened", "opened_human", "clicked", "bounce_rate", "note")
-OUTLET_LABELS = ("by", "outlet or domain", "recipients", "delivered", "bounced", "opened", "opened by people", "clicked", "bounce rate", "note")
+OUTLET_LABELS = (
+    "by",
+    "outlet or domain",
+    "recipients",
+    "delivered",
+    "bounced",
+    "opened",
+    "opened by people",
+    "clicked",
+    "bounce rate",
+    "note",
+)
 ALL_BOUNCED = "every address bounced"
 
 
@@ -284,7 +299,20 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
         all_bounced = bounced == recipients
         if all_bounced:
             flagged.add(index)
-        rows.append((by, name, recipients, delivered, bounced, opened, human, clicked, percent(bounced / recipients), ALL_BOUNCED if all_bounced else ""))
+        rows.append(
+            (
+                by,
+                name,
+                recipients,
+                delivered,
+                bounced,
+                opened,
+                human,
+                clicked,
+                percent(bounced / recipients),
+                ALL_BOUNCED if all_bounced else "",
+            )
+        )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
 
 

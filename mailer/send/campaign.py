@@ -227,8 +227,16 @@ def start(
     else:
         say(f"Campaign {campaign_id}: {len(prepared.plan.messages):,} rows written to the delivery log.")
     return _send(
-        engine, config, campaign_id, prepared.rendered, transport,
-        prepared=delivery.outgoing(prepared.plan), scheduled=prepared.scheduled, batch_id=batch_id, progress=progress, warn=warn,
+        engine,
+        config,
+        campaign_id,
+        prepared.rendered,
+        transport,
+        prepared=delivery.outgoing(prepared.plan),
+        scheduled=prepared.scheduled,
+        batch_id=batch_id,
+        progress=progress,
+        warn=warn,
     )
 
 
@@ -259,8 +267,16 @@ def resume(
         )
     transport = transport or transport_for(config, found.mode, environ)
     return _send(
-        engine, config, campaign_id, rendered, transport,
-        scheduled=found.scheduled_at, batch_id=found.sendgrid_batch_id, resend_unknown=resend_unknown, progress=progress, warn=warn,
+        engine,
+        config,
+        campaign_id,
+        rendered,
+        transport,
+        scheduled=found.scheduled_at,
+        batch_id=found.sendgrid_batch_id,
+        resend_unknown=resend_unknown,
+        progress=progress,
+        warn=warn,
     )
 
 
@@ -277,7 +293,9 @@ def cancel(
     with engine.connect() as connection:
         found = find(connection, campaign_id)
     if not found.sendgrid_batch_id or found.scheduled_at is None:
-        raise SendError(f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled.")
+        raise SendError(
+            f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled."
+        )
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
@@ -295,7 +313,10 @@ def transport_for(config: Config, mode: Mode, environ: Mapping[str, str]) -> Tra
     """The dry-run writer for a dry run, SendGrid for a live or test send."""
     if mode is Mode.DRY_RUN:
         return DryRunTransport(
-            outbox=config.compose.outbox_dir, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+            outbox=config.compose.outbox_dir,
+            sendgrid=config.sendgrid,
+            sender=config.sender,
+            unsubscribe_tag=compose.unsubscribe_tag(config),
         )
     return _sendgrid(config, environ)
 
@@ -322,9 +343,17 @@ def _send(
         total = messages.counts(connection, campaign_id)[MessageState.PLANNED.value]
     with (progress or _no_progress)("Sending", total or None) as advance:
         outcome = delivery.run(
-            engine, campaign_id, rendered=rendered, transport=transport, pacing=Pacing.from_config(config.sendgrid),
-            prepared=prepared, send_at=int(scheduled.timestamp()) if scheduled else None, sendgrid_batch_id=batch_id,
-            resend_unknown=resend_unknown, on_request=advance, on_warning=warn,
+            engine,
+            campaign_id,
+            rendered=rendered,
+            transport=transport,
+            pacing=Pacing.from_config(config.sendgrid),
+            prepared=prepared,
+            send_at=int(scheduled.timestamp()) if scheduled else None,
+            sendgrid_batch_id=batch_id,
+            resend_unknown=resend_unknown,
+            on_request=advance,
+            on_warning=warn,
         )
     if outcome.recovered_unknown and warn is not None:
         warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")

@@ -69,7 +69,6 @@ class Outcome:
             )
 
 
-
 def record(
     engine: Engine,
     plan: Plan,
@@ -137,8 +136,15 @@ def run(
         if rows:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
     dispatcher = Dispatcher(
-        engine, campaign_id, transport=transport, pacing=pacing, sleep=sleep, jitter=jitter,
-        on_request=on_request or (lambda n: None), on_warning=on_warning or (lambda text: None), next_no=next_no,
+        engine,
+        campaign_id,
+        transport=transport,
+        pacing=pacing,
+        sleep=sleep,
+        jitter=jitter,
+        on_request=on_request or (lambda n: None),
+        on_warning=on_warning or (lambda text: None),
+        next_no=next_no,
     )
     requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
     try:

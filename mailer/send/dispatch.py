@@ -54,7 +54,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-
 @dataclass
 class _Attempt:
     """What a worker brings back: the result, or the error that ended its tries."""
@@ -163,23 +162,32 @@ class Dispatcher:
         error = attempt.error
         size = len(request.messages)
         if attempt.result is not None:
-            self._mark(connection, request.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or "")
+            self._mark(
+                connection, request.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or ""
+            )
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
             text = _rejection_text(error, request)
             self._mark(connection, request.number, MessageState.SENDING, MessageState.FAILED, error=text)
-            return [lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"), lambda: self.on_request(size)]
+            return [
+                lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"),
+                lambda: self.on_request(size),
+            ]
         if isinstance(error, TooLarge) and size > 1:
             self._split(connection, request)
             return []
         if isinstance(error, TooLarge):
-            self._mark(connection, request.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413).")
+            self._mark(
+                connection, request.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413)."
+            )
             return [lambda: self.on_request(size)]
         if isinstance(error, OutcomeUnknown):
             message = error.message
             self._mark(connection, request.number, MessageState.SENDING, MessageState.UNKNOWN, error=message)
             return [
-                lambda: self.on_warning(f"Request {request.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."),
+                lambda: self.on_warning(
+                    f"Request {request.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."
+                ),
                 lambda: self.on_request(size),
             ]
         # AuthError, or SendGrid unreachable after every retry: nothing was accepted.
@@ -203,10 +211,10 @@ class Dispatcher:
         messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
 
 
-
-
 def _with(request: Request, part: tuple[Message, ...], number: int) -> Request:
-    return Request(request.campaign_id, number, request.rendered, part, send_at=request.send_at, sendgrid_batch_id=request.sendgrid_batch_id)
+    return Request(
+        request.campaign_id, number, request.rendered, part, send_at=request.send_at, sendgrid_batch_id=request.sendgrid_batch_id
+    )
 
 
 def _rejection_text(error: Rejected, request: Request) -> str:
@@ -227,4 +235,7 @@ def _stop_error(error: BaseException | None, campaign_id: str) -> TransportError
     if isinstance(error, AuthError):
         return AuthError(error.message, status=error.status, hint=resume)
     text = error.message if isinstance(error, TransportError) else str(error)
-    return SendError(f"SendGrid could not be reached after several tries: {text}", hint=f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}")
+    return SendError(
+        f"SendGrid could not be reached after several tries: {text}",
+        hint=f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}",
+    )

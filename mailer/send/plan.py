@@ -72,14 +72,21 @@ def build(
     for contact in contact_list.contacts:
         source = f"{contact.source}:{contact.row}"
         if contact.email_key in seen:  # contacts.load dedupes already; a hand-built list may not
-            messages.append(_skipped(contact.email, contact.fields, source, RejectReason.DUPLICATE.value, "the same address is already a recipient"))
+            messages.append(
+                _skipped(contact.email, contact.fields, source, RejectReason.DUPLICATE.value, "the same address is already a recipient")
+            )
             continue
         values = substitutions(rendered, contact.fields)
         value_bytes = _substitution_bytes(values)
         if value_bytes > MAX_SUBSTITUTION_BYTES:
             messages.append(
-                _skipped(contact.email, contact.fields, source, RejectReason.INVALID.value,
-                         f"its contact fields take {value_bytes:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient")
+                _skipped(
+                    contact.email,
+                    contact.fields,
+                    source,
+                    RejectReason.INVALID.value,
+                    f"its contact fields take {value_bytes:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient",
+                )
             )
             continue
         seen.add(contact.email_key)
@@ -90,8 +97,14 @@ def build(
         batch_bytes += cost
         messages.append(
             Message(
-                message_key=new_message_key(), email=contact.email, name=contact.name, fields=contact.fields, source=source,
-                state=MessageState.PLANNED, request_no=request_no, substitutions=values,
+                message_key=new_message_key(),
+                email=contact.email,
+                name=contact.name,
+                fields=contact.fields,
+                source=source,
+                state=MessageState.PLANNED,
+                request_no=request_no,
+                substitutions=values,
             )
         )
     for row in contact_list.rejected:
@@ -109,8 +122,14 @@ def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
 
 def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, detail: str) -> Message:
     return Message(
-        message_key=new_message_key(), email=email, name="", fields=dict(fields), source=source,
-        state=MessageState.SKIPPED, skip_reason=reason, detail=detail,
+        message_key=new_message_key(),
+        email=email,
+        name="",
+        fields=dict(fields),
+        source=source,
+        state=MessageState.SKIPPED,
+        skip_reason=reason,
+        detail=detail,
     )
 
 

@@ -29,9 +29,7 @@ def suppress(contact_list: ContactList, reasons: Mapping[str, str], overrides: S
     return contacts.suppress(contact_list, remaining), warnings
 
 
-def test_recipients(
-    config: Config, rendered: Rendered, *, to: Sequence[str] = (), journalist: Contact | None = None
-) -> ContactList:
+def test_recipients(config: Config, rendered: Rendered, *, to: Sequence[str] = (), journalist: Contact | None = None) -> ContactList:
     """The staff list (or ``to``), each with the journalist's fields or stand-ins for missing ones.
 
     Raises ConfigError when there is neither a staff list nor ``to``.
@@ -59,4 +57,3 @@ def test_recipients(
 def staff_lists(config: Config, to: Sequence[str]) -> list[str]:
     """What the log records as a test send's lists."""
     return ["--to"] if to else [str(config.lists.staff)]
-

@@ -35,7 +35,9 @@ def parse_at(text: str, *, now: datetime) -> datetime:
 
 
 def _parse_moment(text: str) -> datetime:
-    bad = SendError(f'--at "{text}" is not a time mailer understands.', hint=f"Write the date, the time and the time zone, for example {AT_EXAMPLE}.")
+    bad = SendError(
+        f'--at "{text}" is not a time mailer understands.', hint=f"Write the date, the time and the time zone, for example {AT_EXAMPLE}."
+    )
     try:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
@@ -51,8 +53,6 @@ def _parse_moment(text: str) -> datetime:
     if naive.tzinfo is not None:
         raise bad
     return naive.replace(tzinfo=tz)
-
-
 
 
 def check_embargo(rendered: Rendered, goes_out: datetime, *, force: bool) -> None:

@@ -81,5 +81,7 @@ def advice(campaign_id: str, counts: Mapping[str, int], *, mode: Mode = Mode.LIV
     if failed:
         steps.append(f"{failed} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.")
     if not steps:
-        steps.append("Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}")
+        steps.append(
+            "Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}"
+        )
     return steps

@@ -110,10 +110,14 @@ def set_status(connection: Connection, campaign_id: str, status: CampaignStatus)
 
 def was_test_sent(connection: Connection, content_hash: str) -> bool:
     """True when a finished test campaign carried exactly this content."""
-    query = select(func.count()).select_from(campaign).where(
-        campaign.c.content_hash == content_hash,
-        campaign.c.mode == Mode.TEST.value,
-        campaign.c.status == CampaignStatus.DONE.value,
+    query = (
+        select(func.count())
+        .select_from(campaign)
+        .where(
+            campaign.c.content_hash == content_hash,
+            campaign.c.mode == Mode.TEST.value,
+            campaign.c.status == CampaignStatus.DONE.value,
+        )
     )
     return bool(connection.scalar(query))
 

@@ -30,8 +30,18 @@ SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageS
 
 # The columns ``insert`` writes (by their keys in schema.py), in order.
 _ALL_COLUMNS = (
-    "campaign_id", "message_key", "email", "email_key", "fields", "source", "state", "skip_reason", "request_no", "error",
-    "created_at", "updated_at",
+    "campaign_id",
+    "message_key",
+    "email",
+    "email_key",
+    "fields",
+    "source",
+    "state",
+    "skip_reason",
+    "request_no",
+    "error",
+    "created_at",
+    "updated_at",
 )
 # The fields snapshot as compact JSON; json.loads (SQLAlchemy's reader) reads it back.
 _to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
@@ -50,8 +60,18 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
     stamp: Any = to_time(now) if to_time else now
     values: list[tuple[Any, ...]] = [
         (
-            campaign_id, m.message_key, m.email, m.email_key, _to_json(dict(m.fields)), m.source, m.state.value,
-            m.skip_reason, m.request_no, m.detail, stamp, stamp,
+            campaign_id,
+            m.message_key,
+            m.email,
+            m.email_key,
+            _to_json(dict(m.fields)),
+            m.source,
+            m.state.value,
+            m.skip_reason,
+            m.request_no,
+            m.detail,
+            stamp,
+            stamp,
         )
         for m in plan
     ]
@@ -72,8 +92,14 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
 
 def recover_interrupted(connection: Connection, campaign_id: str, *, now: datetime) -> int:
     """Rows left in `sending` (the process died mid-request) become `unknown`; returns how many."""
-    return _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now,
-                 error="The send stopped while this request was in flight; SendGrid may have accepted it.")
+    return _move(
+        connection,
+        campaign_id,
+        MessageState.SENDING,
+        MessageState.UNKNOWN,
+        now=now,
+        error="The send stopped while this request was in flight; SendGrid may have accepted it.",
+    )
 
 
 def requeue_unknown(connection: Connection, campaign_id: str, *, now: datetime) -> int:
@@ -170,7 +196,9 @@ def skipped_by_reason(connection: Connection, campaign_id: str) -> dict[str, int
     return {str(reason): int(n) for reason, n in connection.execute(query)}
 
 
-def errors(connection: Connection, campaign_id: str, *, states: Iterable[MessageState] = (MessageState.FAILED, MessageState.UNKNOWN)) -> list[tuple[str, str, int]]:
+def errors(
+    connection: Connection, campaign_id: str, *, states: Iterable[MessageState] = (MessageState.FAILED, MessageState.UNKNOWN)
+) -> list[tuple[str, str, int]]:
     """Distinct (state, error text, how many rows) for failed and unknown rows, most frequent first."""
     query = (
         select(message.c.state, message.c.error, func.count().label("n"))
@@ -207,7 +235,9 @@ def by_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLi
     found: dict[str, MessageLink] = {}
     columns = (message.c.message_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
     for chunk in chunks(keys):
-        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(select(*columns).where(message.c.message_key.in_(chunk))):
+        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(
+            select(*columns).where(message.c.message_key.in_(chunk))
+        ):
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
@@ -216,8 +246,13 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
     """Messages sent (or possibly sent) to each address, for events without custom_args."""
     found: dict[str, list[MessageLink]] = {}
     columns = (
-        message.c.email_key, message.c.id, message.c.campaign_id, message.c.sg_message_id,
-        message.c.created_at, message.c.state, message.c.delivery,
+        message.c.email_key,
+        message.c.id,
+        message.c.campaign_id,
+        message.c.sg_message_id,
+        message.c.created_at,
+        message.c.state,
+        message.c.delivery,
     )
     for chunk in chunks(addresses):
         query = select(*columns).where(message.c.email_key.in_(chunk), message.c.state.in_(SENT_STATES))
@@ -266,10 +301,7 @@ def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *
     )
     to_driver = message.c.updated_at.type.bind_processor(connection.dialect)
     stamp = to_driver(now) if to_driver else now
-    rows = [
-        {"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": stamp}
-        for mid, d in furthest.items()
-    ]
+    rows = [{"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": stamp} for mid, d in furthest.items()]
     executemany(connection, statement, rows)
 
 
@@ -296,8 +328,14 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     fields = message.c.fields
     query = (
         select(
-            message.c.id, message.c.email, fields["first_name"].as_string(), fields["last_name"].as_string(),
-            fields["outlet"].as_string(), message.c.state, message.c.skip_reason, message.c.delivery,
+            message.c.id,
+            message.c.email,
+            fields["first_name"].as_string(),
+            fields["last_name"].as_string(),
+            fields["outlet"].as_string(),
+            message.c.state,
+            message.c.skip_reason,
+            message.c.delivery,
         )
         .where(message.c.campaign_id == campaign_id)
         .order_by(message.c.id)

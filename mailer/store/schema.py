@@ -98,7 +98,9 @@ Index("ix_event_campaign_event", event.c.campaign_id, event.c.event)
 Index("ix_event_message", event.c.message_id)
 # Block counting and group (re)subscriptions look events up by address; partial indexes keep
 # the webhook's inserts of opens and clicks (most events) from paying for them.
-Index("ix_event_bounce_email", event.c.email, sqlite_where=event.c.bounce_type.is_not(None), postgresql_where=event.c.bounce_type.is_not(None))
+Index(
+    "ix_event_bounce_email", event.c.email, sqlite_where=event.c.bounce_type.is_not(None), postgresql_where=event.c.bounce_type.is_not(None)
+)
 Index(
     "ix_event_group_email",
     event.c.email,

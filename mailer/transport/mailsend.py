@@ -119,5 +119,3 @@ def build_body(request: Request, common: Mapping[str, Any]) -> dict[str, Any]:
     if request.sendgrid_batch_id:
         body["batch_id"] = request.sendgrid_batch_id
     return body
-
-

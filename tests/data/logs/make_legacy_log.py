@@ -35,7 +35,7 @@ import mailer
 CHECKOUT = Path(mailer.__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "tests"))
 
-from sendgrid_standin import SendGridStandIn  # noqa: E402
+from sendgrid_standin import SendGridStandIn
 
 KEY = "SG.test-key"  # fake; the stand-in accepts only this one
 SLUG = "bee-census"
@@ -114,11 +114,18 @@ def events_for(requests: list, campaign_id: str, message_ids: dict[str, str], ba
         nonlocal serial
         serial += 1
         email, args, sg_id = people[who]
-        events.append({
-            "email": email, "event": kind, "timestamp": base_time + offset,
-            "sg_event_id": f"fixture-{serial:03d}", "sg_message_id": f"{sg_id}.filterdrecv-{serial}",
-            "category": ["press-release"], **args, **extra,
-        })
+        events.append(
+            {
+                "email": email,
+                "event": kind,
+                "timestamp": base_time + offset,
+                "sg_event_id": f"fixture-{serial:03d}",
+                "sg_message_id": f"{sg_id}.filterdrecv-{serial}",
+                "category": ["press-release"],
+                **args,
+                **extra,
+            }
+        )
 
     for who in people:
         add(who, "processed", 0)
@@ -126,8 +133,15 @@ def events_for(requests: list, campaign_id: str, message_ids: dict[str, str], ba
     add("amara.okafor@example.com", "open", 60, sg_machine_open=True, useragent="Mozilla/5.0")
     add("amara.okafor@example.com", "open", 90, sg_machine_open=False, useragent="Mozilla/5.0")
     add("amara.okafor@example.com", "click", 100, url="https://www.example.org/census-2026", useragent="Mozilla/5.0")
-    add("li.wei@example.org", "bounce", 6, type="bounce", reason="550 5.1.1 user unknown",
-        status="5.1.1", bounce_classification="Invalid Address")
+    add(
+        "li.wei@example.org",
+        "bounce",
+        6,
+        type="bounce",
+        reason="550 5.1.1 user unknown",
+        status="5.1.1",
+        bounce_classification="Invalid Address",
+    )
     add("sofia.garcia@example.com", "delivered", 7, response="250 OK")
     add("sofia.garcia@example.com", "open", 110, sg_machine_open=False, useragent="Mozilla/5.0")
     add("mateo.silva@example.com", "delivered", 8, response="250 OK")
@@ -148,8 +162,13 @@ def main_script(output: Path) -> None:
     if output.exists():
         raise SystemExit(f"{output} exists; remove it first")
 
-    child = subprocess.run([sys.executable, "-c", "import mailer; print(mailer.__file__)"], capture_output=True, text=True, check=True,
-                           env=dict(os.environ, PYTHONPATH=str(CHECKOUT)))
+    child = subprocess.run(
+        [sys.executable, "-c", "import mailer; print(mailer.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+    )
     assert Path(child.stdout.strip()).resolve() == CHECKOUT / "mailer" / "__init__.py", child.stdout
     print(f"mailer imported from {child.stdout.strip()}")
 
@@ -179,8 +198,11 @@ def main_script(output: Path) -> None:
             mailer_cli("send", release, "--list", "lists/press.csv", "--yes", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
 
             with closing(sqlite3.connect(output)) as connection:  # X-Message-Id of each accepting request, as logged
-                message_ids = dict(connection.execute(
-                    "SELECT email_key, sg_message_id FROM message WHERE campaign_id = ? AND state = 'accepted'", (live_id,)))
+                message_ids = dict(
+                    connection.execute(
+                        "SELECT email_key, sg_message_id FROM message WHERE campaign_id = ? AND state = 'accepted'", (live_id,)
+                    )
+                )
             accepted = [r for r in standin.mail_sends if r.status == 202]
             events = events_for(accepted, live_id, message_ids, int(datetime.now(UTC).timestamp()))
             Path("events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
@@ -204,6 +226,7 @@ def main_script(output: Path) -> None:
     data = output.read_bytes()
     assert KEY.encode() not in data and b"test-key" not in data, "the API key reached the log"
     print(f"Wrote {output} ({len(data):,} bytes); the API key is not in it.")
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
