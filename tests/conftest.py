@@ -39,9 +39,9 @@ def store(db_url: str) -> Engine:
     return connect(db_url)
 
 
-@pytest.fixture
-def standin() -> Iterator[Any]:
-    """A local SendGrid stand-in on 127.0.0.1 (see tests/sendgrid_standin.py)."""
+@pytest.fixture(scope="session")
+def standin_server() -> Iterator[Any]:
+    """One local SendGrid stand-in on 127.0.0.1 for the session (starting one per test costs ~0.2 s)."""
     from sendgrid_standin import SendGridStandIn
 
     server = SendGridStandIn().start()
@@ -49,3 +49,11 @@ def standin() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def standin(standin_server: Any) -> Iterator[Any]:
+    """The stand-in (see tests/sendgrid_standin.py), with no requests or scripts left from other tests."""
+    standin_server.reset()
+    yield standin_server
+    standin_server.reset()

@@ -98,6 +98,8 @@ class SendGridStandIn:
                 Route("/v3/user/scheduled_sends", self._scheduled_sends, methods=["GET", "POST"]),
             ]
         )
+        self._routes = list(self.app.router.routes)
+        self._defaults = (api_key, clock, validate)
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -119,6 +121,16 @@ class SendGridStandIn:
             time.sleep(0.01)
         self.url = f"http://127.0.0.1:{port}"
         return self
+
+    def reset(self) -> None:
+        """Forget every request, script, batch id and scheduled send (one server serves the whole session)."""
+        with self._lock:
+            self.requests.clear()
+            self.scripts.clear()
+            self.batch_ids.clear()
+            self.scheduled.clear()
+            self.app.router.routes[:] = self._routes
+            self.api_key, self.clock, self.validate = self._defaults
 
     def stop(self) -> None:
         if self._server is not None:

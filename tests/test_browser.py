@@ -16,7 +16,7 @@ from mailer import compose
 from mailer.compose import release
 from mailer.config import Config, SenderConfig
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

@@ -381,6 +381,7 @@ def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path
     assert status.endswith(f"run: mailer resume {campaign_id} --resend-unknown\n")
 
 
+@pytest.mark.slow
 def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) -> None:
     """Ctrl-C during `mailer send`: a plain message, no traceback, nothing left in flight; resume sends the rest once."""
     one_at_a_time(live)

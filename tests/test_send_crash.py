@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from mailer import send
 
+pytestmark = pytest.mark.slow  # real processes and servers: CI runs these; `pytest -m "not slow"` skips them
+
 TESTS = Path(__file__).parent
 RECIPIENTS = 50
 

@@ -26,6 +26,8 @@ from eventlog import (
 
 from mailer.store import connect
 
+pytestmark = pytest.mark.slow  # real processes and servers: CI runs these; `pytest -m "not slow"` skips them
+
 CAMPAIGN = "2026-02-19-wetlands"
 
 
