@@ -9,11 +9,9 @@ import click
 from starlette.applications import Starlette
 
 from mailer import config as config_module
-from mailer import events, store
+from mailer import store
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.events import webhook
-
-IMPORT_CHUNK = 5000
+from mailer.events import imports, webhook
 
 
 @main.command("webhook")
@@ -88,19 +86,11 @@ def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
     Example:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
     """
-    batch = [event for path in files for event in events.read_file(path)]
-    engine = app.engine
-    totals = [0, 0, 0, 0]
-    with output.progress("Importing events", total=len(batch)) as advance:
-        for start in range(0, len(batch), IMPORT_CHUNK):
-            chunk = batch[start : start + IMPORT_CHUNK]
-            applied = events.apply(engine, chunk, source="import", block_threshold=app.config.webhook.block_threshold)
-            for index, value in enumerate((applied.added, applied.duplicates, applied.unlinked, applied.suppressed)):
-                totals[index] += value
-            advance(len(chunk))
-    added, duplicates, unlinked, suppressed = totals
+    with output.progress("Importing events", total=None) as advance:
+        totals = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
+    added, duplicates, unlinked, suppressed = totals.added, totals.duplicates, totals.unlinked, totals.suppressed
     noun = "file" if len(files) == 1 else "files"
-    output.say(f"Read {len(batch)} events from {len(files)} {noun}.")
+    output.say(f"Read {totals.received} events from {len(files)} {noun}.")
     output.say(f"Added {added}, skipped {duplicates} already in the log, {unlinked} could not be linked to a message.")
     if suppressed:
         output.say(f"{suppressed} addresses are now suppressed (bounced, complained or unsubscribed).")

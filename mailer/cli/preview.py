@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
-from mailer import compose, contacts
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.compose import release, tokens
-from mailer.errors import ListError
-from mailer.models import Rendered
 
 
 @main.command("preview")
@@ -52,57 +49,33 @@ def preview(
     """
     if contact_email and not list_paths:
         raise click.UsageError("--contact needs --list FILE to find the journalist in.")
+    from mailer import contacts
+    from mailer.compose import preview as preview_module
+
     config = app.config
-    rendered = compose.render(release.load(release_path), config=config)
-    fields = _fields(rendered, contact_email, list_paths)
-    email = compose.personalize(rendered, fields)
-    folder = out_dir or config.compose.preview_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"{release_path.stem}.html"
-    text_path = folder / f"{release_path.stem}.txt"
-    html_path.write_text(email.html, encoding="utf-8")
-    text_path.write_text(email.text, encoding="utf-8")
-    output.say(f"Subject:   {email.subject}")
-    output.say(f"Preheader: {compose.preheader_for(rendered, fields) or '(none: inboxes show the first words of the email)'}")
-    output.say(f"As:        {contact_email or _nobody(fields)}")
-    output.say(f"HTML:      {html_path} ({_size(html_path)})")
-    output.say(f"Text:      {text_path} ({_size(text_path)})")
-    for attachment in rendered.attachments:
+    fields = dict(contacts.find(list_paths, contact_email).fields) if contact_email else None
+    shown = preview_module.write(release_path, config=config, folder=out_dir or config.compose.preview_dir, fields=fields)
+    output.say(f"Subject:   {shown.subject}")
+    output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
+    output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
+    output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
+    output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")
+    for attachment in shown.attachments:
         output.say(f"Attached:  {attachment.filename} ({_kb(len(attachment.content))})")
-    for warning in rendered.warnings:
+    for warning in shown.warnings:
         output.warn(warning)
-    if not rendered.warnings:
+    if not shown.warnings:
         output.say("No warnings.")
     if open_browser:
-        click.launch(str(html_path.resolve()))
+        click.launch(str(shown.html_path.resolve()))
 
 
-def _fields(rendered: Rendered, email: str | None, list_paths: tuple[Path, ...]) -> dict[str, str]:
-    """The journalist's fields, or "[name]" stand-ins for fields that have no default."""
-    if not email:
-        return {field: f"[{field}]" for field in rendered.fields if _needs(rendered, field)}
-    loaded = contacts.load(list_paths)
-    for contact in loaded.contacts:
-        if contact.email_key == email.strip().lower():
-            return dict(contact.fields)
-    files = ", ".join(str(path) for path in list_paths)
-    raise ListError(f"{email} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)
-
-
-def _nobody(stand_ins: dict[str, str]) -> str:
+def _nobody(stand_ins: Mapping[str, str]) -> str:
     """Say what the [field] marks are, so nobody mistakes them for a bug in the email."""
     if not stand_ins:
         return "no particular journalist (defaults shown)"
     marks = ", ".join(stand_ins.values())
     return f"no particular journalist (defaults shown; {marks} stand for each journalist's own values, see --contact)"
-
-
-def _needs(rendered: Rendered, field: str) -> bool:
-    return any(spec.field == field and tokens.needs_value(spec) for spec in rendered.tokens.values())
-
-
-def _size(path: Path) -> str:
-    return _kb(path.stat().st_size)
 
 
 def _kb(size: int) -> str:

@@ -2,6 +2,11 @@
 
     parse.py   webhook bodies and files -> Event (raw JSON kept, content hash for duplicates)
     apply.py   Event -> event rows, forward-only delivery, settled unknowns, suppressions
+    imports.py events files -> apply, in chunks (``mailer events import``)
+    webhook.py the signed event webhook (Starlette app), signature.py its ECDSA check
+    suppression_sync.py  SendGrid's own suppression lists -> suppressions
+
+Never imports: contacts, compose, send, transport, reports, cli.
 
 In Python::
 

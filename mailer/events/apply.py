@@ -134,8 +134,8 @@ def _stored_before(engine: Engine, events: Sequence[Event]) -> set[str]:
 def _link(engine: Engine, events: Sequence[Event]) -> dict[int, message_store.MessageLink]:
     """Index in ``events`` -> the message it is about, by custom_args key, else address and time."""
     with engine.connect() as connection:
-        by_key = message_store.by_key(connection, {e.message_key for e in events if e.message_key})
-        links = {i: by_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_key}
+        by_message_key = message_store.by_message_key(connection, {e.message_key for e in events if e.message_key})
+        links = {i: by_message_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_message_key}
         orphans = [i for i, e in enumerate(events) if i not in links and e.email]
         if orphans:
             candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]

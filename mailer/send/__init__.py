@@ -4,7 +4,8 @@ In: ``Rendered`` (compose), ``ContactList`` (contacts), a ``Transport`` and the 
 Engine. Out: one message row per recipient, written before any request, moved to accepted,
 failed or unknown as SendGrid answers.
 
-    campaign.py    the workflow the commands run: prepare, start, test, resume, cancel
+    campaign.py    the workflow the commands run: start, resume, cancel (prepare.py: before a send)
+    prepare.py     release + lists -> Prepared: the plan, what to confirm, why it must not go
     status.py      where a campaign stands and what to do next
     plan.py        Rendered + ContactList -> Plan: one message per row, requests within SendGrid's limits
     recipients.py  suppressions with their overrides, test recipients

@@ -225,12 +225,12 @@ class MessageLink:
     message_id: int
     campaign_id: str
     sg_message_id: str | None
-    created_at: int  # unix seconds (0 when looked up by key: not needed then)
+    created_at: int  # unix seconds (0 when looked up by message key: not needed then)
     state: str
     delivery: str | None
 
 
-def by_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
+def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
     """Message rows by their opaque key (what custom_args["message"] carries)."""
     found: dict[str, MessageLink] = {}
     columns = (message.c.message_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)

@@ -1,0 +1,177 @@
+"""Before a send: read the release and lists, apply filters and suppressions, build the plan.
+
+Nothing here writes to the log or makes a request. ``Prepared`` carries what a person must
+see (the plan, warnings) and confirm (``questions``), and the reason the send must not start
+at all, if there is one (``check``): nobody to send to, an embargo not yet lifted, no postal
+address for a live send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer import compose, contacts
+from mailer.compose import release
+from mailer.config import Config
+from mailer.errors import ConfigError, SendError
+from mailer.models import Mode, RejectReason, Rendered
+from mailer.send import plan as plan_module
+from mailer.send import recipients, schedule
+from mailer.send.dispatch import utcnow
+from mailer.store import campaigns
+from mailer.store import suppressions as suppression_store
+
+__all__ = ["Prepared", "prepare_send", "prepare_test"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A send ready to start: its plan, and what a person must see or confirm first."""
+
+    plan: plan_module.Plan
+    mode: Mode
+    slug: str
+    lists: tuple[str, ...]
+    filters: Mapping[str, Any]
+    sender: Mapping[str, Any]  # from_email, from_name, reply_to as this send uses them
+    scheduled: datetime | None = None
+    is_test: bool = False
+    warnings: tuple[str, ...] = ()  # suppression overrides and the release's own warnings
+    questions: tuple[str, ...] = ()  # to confirm before a live send, in order
+    never_test_sent: bool = False  # this exact content was never test-sent to staff
+    problem: SendError | ConfigError | None = field(default=None, repr=False)
+
+    @property
+    def rendered(self) -> Rendered:
+        return self.plan.rendered
+
+    def check(self) -> None:
+        """Raise the reason this send must not start, if there is one."""
+        if self.problem is not None:
+            raise self.problem
+
+
+def prepare_send(
+    engine: Engine,
+    config: Config,
+    release_path: Path,
+    list_paths: Sequence[Path],
+    *,
+    where: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    dry_run: bool = False,
+    at: str | None = None,
+    overrides: Sequence[str] = (),
+    force_embargo: bool = False,
+    now: datetime | None = None,
+) -> Prepared:
+    """Plan a send of a release to press lists; raises for unreadable input, never writes."""
+    now = now or utcnow()
+    scheduled = schedule.parse_at(at, now=now) if at else None
+    rendered = compose.render(release.load(release_path), config=config)
+    contact_list = contacts.apply_filter(contacts.load(list_paths), contacts.parse_filter(where, tags))
+    with engine.connect() as connection:
+        contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
+        never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
+    compose.check_fields(rendered, contact_list.contacts)
+    the_plan = plan_module.build(rendered, contact_list, batch_size=config.sendgrid.batch_size)
+    mode = Mode.DRY_RUN if dry_run else Mode.LIVE
+    questions: list[str] = []
+    problem: SendError | ConfigError | None = None
+    if not the_plan.recipients:
+        problem = SendError(
+            "Nobody to send to: every row of the lists is skipped.",
+            hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
+        )
+    elif mode is Mode.LIVE:
+        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        questions.append(f"Send this release to {len(the_plan.recipients):,} journalists?")
+    return Prepared(
+        plan=the_plan,
+        mode=mode,
+        slug=_slug(release_path),
+        lists=tuple(map(str, list_paths)),
+        filters={"where": list(where), "tag": list(tags)},
+        sender=_sender(rendered, config),
+        scheduled=scheduled,
+        warnings=(*notes, *rendered.warnings),
+        questions=tuple(questions),
+        never_test_sent=never_test_sent and mode is Mode.LIVE,
+        problem=problem,
+    )
+
+
+def prepare_test(
+    engine: Engine,
+    config: Config,
+    release_path: Path,
+    *,
+    to: Sequence[str] = (),
+    as_email: str | None = None,
+    list_paths: Sequence[Path] = (),
+    dry_run: bool = False,
+    overrides: Sequence[str] = (),
+) -> Prepared:
+    """Plan a test send to staff: the same email with a [TEST] subject and a banner.
+
+    ``to`` replaces the staff list; ``as_email`` fills in the fields of that journalist from
+    ``list_paths``. Raises SendError when nobody is left to send to.
+    """
+    rendered = compose.render(release.load(release_path), config=config, test=True)
+    journalist = contacts.find(list_paths, as_email) if as_email else None
+    staff = recipients.test_recipients(config, rendered, to=to, journalist=journalist)
+    with engine.connect() as connection:
+        staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
+    the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size)
+    if not the_plan.recipients:
+        suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
+        if suppressed:
+            verb = "is" if len(suppressed) == 1 else "are"
+            raise SendError(
+                f"Nobody to send the test to: {', '.join(suppressed)} {verb} on the suppression list.",
+                hint=f"To send the test anyway: add --override-suppression {suppressed[0]}",
+            )
+        raise SendError("Nobody to send the test to.", hint="Pass --to EMAIL, or check the staff list.")
+    return Prepared(
+        plan=the_plan,
+        mode=Mode.DRY_RUN if dry_run else Mode.TEST,
+        slug=_slug(release_path) + "-test",
+        lists=tuple(recipients.staff_lists(config, to)),
+        filters={"as": as_email} if as_email else {},
+        sender=_sender(rendered, config),
+        is_test=True,
+        warnings=tuple(notes),
+    )
+
+
+def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, force_embargo: bool) -> SendError | ConfigError | None:
+    """Why a live send must not start: before the embargo, or without the office's postal address."""
+    try:
+        schedule.check_embargo(rendered, goes_out, force=force_embargo)
+    except SendError as exc:
+        return exc
+    if not config.sender.postal_address:
+        return ConfigError(
+            "A live send needs the office's postal address in the email footer.",
+            hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).',
+        )
+    return None
+
+
+def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:
+    return {
+        "from_email": rendered.from_email or config.sender.from_email,
+        "from_name": rendered.from_name or config.sender.from_name,
+        "reply_to": rendered.reply_to or config.sender.reply_to,
+    }
+
+
+def _slug(path: Path) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "release"
