@@ -16,7 +16,7 @@ ROOT = Path(__file__).parent.parent
 def readme_python_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("## Using it from Python") : text.index("\n## ", text.index("## Using it from Python") + 3)]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
 
 
 @pytest.fixture
