@@ -2,7 +2,9 @@
 
 Each command parses its options, calls one library function, prints, and exits. Commands
 live in one module per area (lists, preview, send, events/reports); this module holds the
-top-level group, the shared ``--config`` option and the error-to-exit-code mapping.
+top-level group, the shared ``--config`` option and the error-to-exit-code mapping;
+output.py is everything shown to a person. The only package that may import every stage;
+nothing in the library imports it.
 """
 
 from __future__ import annotations

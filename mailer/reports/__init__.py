@@ -9,6 +9,11 @@
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
 self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`.
+
+In: the delivery log (Engine) and a campaign id. Out: ``Summary`` and ``Table`` values, and
+files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page.
+
+Never imports: contacts, compose, send, transport, events, cli, sendgrid.
 """
 
 from __future__ import annotations

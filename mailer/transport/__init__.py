@@ -1,7 +1,16 @@
-"""Transports: how a request of personalized messages leaves the machine.
+"""Transports: how one Mail Send request of personalized messages leaves the machine.
 
-``base`` holds the protocol and the values it passes; ``sendgrid`` talks to SendGrid's v3
-Mail Send API; ``dryrun`` writes what it would send to files instead.
+In: a ``Request`` (campaign id, number, the Rendered email, its messages). Out: a
+``RequestResult`` (status, X-Message-Id), or a ``TransportError`` the dispatcher turns into
+message states.
+
+    base.py      the Transport protocol, Request and RequestResult
+    mailsend.py  the v3 Mail Send body, built once per campaign and shared by both transports
+    sendgrid.py  posts it to SendGrid (the sendgrid library, a timeout, its debug log quiet)
+    dryrun.py    writes it to the outbox instead, with one .eml per journalist
+
+Never imports: contacts, send, store, events, reports, cli, SQLAlchemy, pandas, Jinja; and
+sendgrid.py and dryrun.py never import each other.
 """
 
 from __future__ import annotations
