@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from mailer import compose
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
+from mailer.send import lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.store import campaigns, messages
@@ -112,6 +113,7 @@ def run(
     transport: Transport,
     pacing: Pacing = DEFAULT_PACING,
     resend_unknown: bool = False,
+    retry_failed: bool = False,
     prepared: Mapping[str, Message] | None = None,
     send_at: int | None = None,
     sendgrid_batch_id: str | None = None,
@@ -122,13 +124,19 @@ def run(
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
 
-    Raises AuthError at once on 401/403, and SendError when SendGrid stays unreachable;
-    either way the unsent rows stay planned for `mailer resume`.
+    Takes the campaign's lease first (send/lease.py): raises SendError when another process
+    drives it. Only then do rows a crashed run left in ``sending`` become ``unknown``.
+    ``resend_unknown`` and ``retry_failed`` put those rows back to ``planned``; accepted rows
+    are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
+    stays unreachable; either way the unsent rows stay planned for `mailer resume`.
     """
     with engine.begin() as connection:
+        held = lease.acquire(connection, campaign_id, now=utcnow())
         recovered = messages.recover_interrupted(connection, campaign_id, now=utcnow())
         if resend_unknown:
-            messages.requeue_unknown(connection, campaign_id, now=utcnow())
+            messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
+        if retry_failed:
+            messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
         rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
         if prepared is not None and any(row.message_key not in prepared for row in rows):
             rows = messages.pending(connection, campaign_id)
@@ -145,12 +153,13 @@ def run(
         on_request=on_request or (lambda n: None),
         on_warning=on_warning or (lambda text: None),
         next_no=next_no,
+        lease=held,
     )
     requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
     try:
         dispatcher.dispatch(requests)
     finally:
-        outcome = _finish(engine, campaign_id, interrupted=dispatcher.interrupted, recovered=recovered)
+        outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
@@ -167,18 +176,21 @@ def outcome(engine: Engine, campaign_id: str) -> Outcome:
         return Outcome(campaign_id, messages.counts(connection, campaign_id), messages.errors(connection, campaign_id))
 
 
-def _finish(engine: Engine, campaign_id: str, *, interrupted: bool, recovered: int) -> Outcome:
-    current = outcome(engine, campaign_id)
-    counts = current.counts
-    if counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
-        status = CampaignStatus.PAUSED
-    elif not counts[MessageState.ACCEPTED.value] and counts[MessageState.FAILED.value] and not counts[MessageState.UNKNOWN.value]:
-        status = CampaignStatus.FAILED
-    else:
-        status = CampaignStatus.DONE
+def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int) -> Outcome:
+    """Set the campaign's status from its rows and give the lease up, in one transaction."""
+    campaign_id = held.campaign_id
     with engine.begin() as connection:
+        counts = messages.counts(connection, campaign_id)
+        errors = messages.errors(connection, campaign_id)
+        if counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
+            status = CampaignStatus.PAUSED
+        elif not counts[MessageState.ACCEPTED.value] and counts[MessageState.FAILED.value] and not counts[MessageState.UNKNOWN.value]:
+            status = CampaignStatus.FAILED
+        else:
+            status = CampaignStatus.DONE
         campaigns.set_status(connection, campaign_id, status)
-    return Outcome(campaign_id, counts, current.errors, interrupted=interrupted, recovered_unknown=recovered)
+        lease.release(connection, held)
+    return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered)
 
 
 def _requests(

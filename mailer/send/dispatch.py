@@ -30,6 +30,8 @@ from mailer.errors import (
     Unavailable,
 )
 from mailer.models import Message, MessageState
+from mailer.send import lease as lease_module
+from mailer.send.lease import Lease
 from mailer.store import messages
 from mailer.transport.base import Request, RequestResult, Transport
 
@@ -75,6 +77,7 @@ class Dispatcher:
     on_request: Callable[[int], None]
     on_warning: Callable[[str], None]
     next_no: int
+    lease: Lease | None = None
     interrupted: bool = False
     stop_error: TransportError | SendError | None = None
     queue: deque[Request] = field(default_factory=deque)
@@ -101,6 +104,7 @@ class Dispatcher:
                         in_flight[pool.submit(self._deliver, request)] = request
                     notes: list[Callable[[], None]] = []
                     with self.engine.begin() as connection:
+                        self._renew(connection)
                         for request, attempt in answered:
                             notes.extend(self._record(connection, request, attempt))
                     answered = []
@@ -109,7 +113,7 @@ class Dispatcher:
                     if not in_flight and not (self.queue and not self.stopping):
                         return
                     if in_flight:
-                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
                         answered = [(in_flight.pop(future), future.result()) for future in done]
                 except KeyboardInterrupt:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
@@ -122,18 +126,39 @@ class Dispatcher:
                 self.stop_error = _stop_error(attempt.error, self.campaign_id)
 
     def _start_next(self, free: int) -> list[Request]:
-        """Mark up to ``free`` requests `sending` and commit: only then may their requests leave."""
+        """Claim up to ``free`` requests (`planned -> sending`) and commit: only then may they leave.
+
+        A request carries only the messages this process moved itself; one whose rows were all
+        moved or sent by someone else is dropped, never sent (promise 6).
+        """
+        taken: list[Request] = []
         starting: list[Request] = []
         try:
             with self.engine.begin() as connection:
+                if not self._renew(connection):
+                    return []
                 while self.queue and not self.stopping and len(starting) < free:
                     request = self.queue.popleft()
-                    starting.append(request)
-                    self._mark(connection, request.number, MessageState.PLANNED, MessageState.SENDING)
+                    taken.append(request)
+                    moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
+                    mine = tuple(m for m in request.messages if m.message_key in moved)
+                    if mine:
+                        starting.append(request if len(mine) == len(request.messages) else _with(request, mine, request.number))
         except BaseException:
-            self.queue.extendleft(reversed(starting))  # rolled back: they are still planned
+            self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
             raise
         return starting
+
+    def _renew(self, connection: Connection) -> bool:
+        """Keep this run's lease; when another process has taken the campaign over, stop sending."""
+        if self.lease is None or lease_module.renew(connection, self.lease, now=utcnow()):
+            return True
+        if self.stop_error is None:
+            self.stop_error = SendError(
+                f"Another process has taken over {self.campaign_id}; this one stopped sending.",
+                hint=f"See where it stands with: mailer status {self.campaign_id}",
+            )
+        return False
 
     def _deliver(self, request: Request) -> _Attempt:
         """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""

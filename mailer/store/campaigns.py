@@ -158,3 +158,85 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -
 def _aware(value: datetime) -> datetime:
     """SQLite hands datetimes back without a zone; they were written in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseRow:
+    """Who drives a campaign now, as the log has it."""
+
+    holder: str
+    host: str
+    pid: int
+    since: datetime
+    heartbeat: datetime
+    expires: datetime
+
+
+def lease(connection: Connection, campaign_id: str) -> LeaseRow | None:
+    """The campaign's lease, or None when no process holds it."""
+    row = connection.execute(
+        select(
+            campaign.c.lease_holder,
+            campaign.c.lease_host,
+            campaign.c.lease_pid,
+            campaign.c.lease_since,
+            campaign.c.lease_heartbeat,
+            campaign.c.lease_expires,
+        ).where(campaign.c.id == campaign_id)
+    ).first()
+    if row is None or row.lease_holder is None:
+        return None
+    return LeaseRow(
+        row.lease_holder,
+        row.lease_host or "",
+        row.lease_pid or 0,
+        _aware(row.lease_since),
+        _aware(row.lease_heartbeat),
+        _aware(row.lease_expires),
+    )
+
+
+def take_lease(
+    connection: Connection,
+    campaign_id: str,
+    *,
+    holder: str,
+    host: str,
+    pid: int,
+    now: datetime,
+    expires: datetime,
+    replacing: str | None = None,
+) -> bool:
+    """Take the lease if nobody holds it, it has expired, or it is ``replacing``'s (a holder known dead).
+
+    One conditional UPDATE, so of two processes trying at once exactly one wins (SQLite and PostgreSQL).
+    """
+    free = campaign.c.lease_holder.is_(None) | (campaign.c.lease_expires < now)
+    if replacing is not None:
+        free = free | (campaign.c.lease_holder == replacing)
+    statement = (
+        update(campaign)
+        .where(campaign.c.id == campaign_id, free)
+        .values(lease_holder=holder, lease_host=host, lease_pid=pid, lease_since=now, lease_heartbeat=now, lease_expires=expires)
+    )
+    return (connection.execute(statement).rowcount or 0) == 1
+
+
+def renew_lease(connection: Connection, campaign_id: str, *, holder: str, now: datetime, expires: datetime) -> bool:
+    """Push the expiry on; False when ``holder`` no longer holds the lease (another process took over)."""
+    statement = (
+        update(campaign)
+        .where(campaign.c.id == campaign_id, campaign.c.lease_holder == holder)
+        .values(lease_heartbeat=now, lease_expires=expires)
+    )
+    return (connection.execute(statement).rowcount or 0) == 1
+
+
+def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> None:
+    """Give the lease up (only if ``holder`` still holds it)."""
+    statement = (
+        update(campaign)
+        .where(campaign.c.id == campaign_id, campaign.c.lease_holder == holder)
+        .values(lease_holder=None, lease_host=None, lease_pid=None, lease_since=None, lease_heartbeat=None, lease_expires=None)
+    )
+    connection.execute(statement)

@@ -102,9 +102,11 @@ def recover_interrupted(connection: Connection, campaign_id: str, *, now: dateti
     )
 
 
-def requeue_unknown(connection: Connection, campaign_id: str, *, now: datetime) -> int:
-    """Unknown rows go back to `planned`, because the user decided to resend them."""
-    return _move(connection, campaign_id, MessageState.UNKNOWN, MessageState.PLANNED, now=now, error=None)
+def requeue(connection: Connection, campaign_id: str, state: MessageState, *, now: datetime) -> int:
+    """``unknown`` or ``failed`` rows go back to ``planned``, because the user decided to send them again."""
+    if state not in (MessageState.UNKNOWN, MessageState.FAILED):
+        raise ValueError(f"only unknown or failed messages can be sent again, not {state}")
+    return _move(connection, campaign_id, state, MessageState.PLANNED, now=now, error=None)
 
 
 def _move(connection: Connection, campaign_id: str, old: MessageState, new: MessageState, *, now: datetime, error: str | None) -> int:
@@ -154,6 +156,25 @@ def mark_request(
         .values(**values)
     )
     return connection.execute(statement).rowcount or 0
+
+
+def claim_request(connection: Connection, campaign_id: str, request_no: int, *, now: datetime) -> set[str]:
+    """Move one request's `planned` rows to `sending`; returns the message keys this call moved.
+
+    A request is made only for these (promise 6): rows another process moved, or already
+    sent, are not in it. One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL).
+    """
+    statement = (
+        update(message)
+        .where(
+            message.c.campaign_id == campaign_id,
+            message.c.request_no == request_no,
+            _not_indexed(message.c.state) == MessageState.PLANNED.value,
+        )
+        .values(state=MessageState.SENDING.value, updated_at=now, error=None)
+        .returning(message.c.message_key)
+    )
+    return set(connection.scalars(statement))
 
 
 def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:

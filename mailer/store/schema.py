@@ -39,6 +39,13 @@ campaign = Table(
     Column("scheduled_at", DateTime(timezone=True)),
     Column("sendgrid_batch_id", String(120)),
     Column("sender", JSON, nullable=False, default=dict),  # from/reply-to used, for status
+    # Promise 6: the one process driving this campaign (send/lease.py); all NULL when none does.
+    Column("lease_holder", String(40)),  # a random token per run
+    Column("lease_host", Text),
+    Column("lease_pid", Integer),
+    Column("lease_since", DateTime(timezone=True)),
+    Column("lease_heartbeat", DateTime(timezone=True)),
+    Column("lease_expires", DateTime(timezone=True)),
 )
 
 message = Table(

@@ -26,8 +26,29 @@ def _version_2(connection: Connection) -> None:
     connection.exec_driver_sql("DROP INDEX IF EXISTS ix_message_campaign_batch")
 
 
+def _version_3(connection: Connection) -> None:
+    """Promise 6: a lease on each campaign, so one process at a time drives it."""
+    for name, kind in (
+        ("lease_holder", "VARCHAR(40)"),
+        ("lease_host", "TEXT"),
+        ("lease_pid", "INTEGER"),
+        ("lease_since", _TIMESTAMP),
+        ("lease_heartbeat", _TIMESTAMP),
+        ("lease_expires", _TIMESTAMP),
+    ):
+        connection.exec_driver_sql(f"ALTER TABLE campaign ADD COLUMN {name} {_type(connection, kind)}")
+
+
+_TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
+
+
+def _type(connection: Connection, kind: str) -> str:
+    """SQLite stores DateTime columns as text whatever the declared type; keep what SQLAlchemy declares there."""
+    return "DATETIME" if kind == _TIMESTAMP and connection.dialect.name == "sqlite" else kind
+
+
 # version reached -> the step that reaches it from the one before
-STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3}
 SCHEMA_VERSION = max(STEPS)
 
 

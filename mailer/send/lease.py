@@ -1,0 +1,96 @@
+"""One process drives a campaign at a time (promise 6): a lease in the delivery log.
+
+``acquire`` takes the campaign's lease with a conditional UPDATE, so of two processes (a send
+and a resume in two terminals, two hosts sharing one PostgreSQL log) exactly one wins; the
+other gets a SendError naming the holder, its host and process, and since when. The holder
+renews the lease as it goes (``renew``, on every round of the dispatcher, at least every
+``HEARTBEAT`` seconds); a holder that crashed stops renewing and its lease expires after
+``TTL``. A holder on this same machine whose process is gone is replaced at once, so
+``mailer resume`` right after a crash or a kill does not have to wait.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from mailer.errors import SendError
+from mailer.store import campaigns
+from mailer.store.campaigns import LeaseRow
+
+__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "release", "renew"]
+
+TTL = timedelta(minutes=2)
+HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """This process's hold on one campaign."""
+
+    campaign_id: str
+    holder: str
+
+
+def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease:
+    """Take the campaign's lease, or raise SendError saying who drives it and what to do."""
+    holder = secrets.token_hex(16)
+    current = campaigns.lease(connection, campaign_id)
+    replacing = current.holder if current is not None and _is_gone(current) else None
+    taken = campaigns.take_lease(
+        connection,
+        campaign_id,
+        holder=holder,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        now=now,
+        expires=now + TTL,
+        replacing=replacing,
+    )
+    if not taken:
+        raise _held(campaign_id, campaigns.lease(connection, campaign_id) or current, now)
+    return Lease(campaign_id, holder)
+
+
+def renew(connection: Connection, lease: Lease, *, now: datetime) -> bool:
+    """Keep the lease; False when another process has taken it over (this one must stop sending)."""
+    return campaigns.renew_lease(connection, lease.campaign_id, holder=lease.holder, now=now, expires=now + TTL)
+
+
+def release(connection: Connection, lease: Lease) -> None:
+    """Let the next ``mailer resume`` take over at once."""
+    campaigns.release_lease(connection, lease.campaign_id, holder=lease.holder)
+
+
+def _is_gone(current: LeaseRow) -> bool:
+    """The holder ran on this machine and its process no longer exists."""
+    if current.host != socket.gethostname() or current.pid <= 0:
+        return False
+    if current.pid == os.getpid():
+        return False  # this very process holds it through another run: not gone
+    try:
+        os.kill(current.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
+
+
+def _held(campaign_id: str, current: LeaseRow | None, now: datetime) -> SendError:
+    if current is None:  # released between our two reads: a retry will take it
+        return SendError(f"{campaign_id} was busy for a moment.", hint=f"Run the command again: mailer resume {campaign_id}")
+    heard = max(0, int((now - current.heartbeat).total_seconds()))
+    return SendError(
+        f"{campaign_id} is being sent by another process (pid {current.pid} on {current.host}, "
+        f"since {current.since:%Y-%m-%d %H:%M:%S} UTC, last heard from {heard} s ago).",
+        hint=(
+            "Let it finish, or stop it with Ctrl-C in its terminal. If that process has crashed, "
+            f"`mailer resume {campaign_id}` can take over after {current.expires:%H:%M:%S} UTC."
+        ),
+    )
