@@ -287,7 +287,8 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     assert f"Recipients: {RECIPIENTS} failed\n" in status.stdout
     assert f"  {RECIPIENTS} failed: from: The from address does not match a verified Sender Identity.\n" in status.stdout
     assert status.stdout.endswith(
-        f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.\n"
+        f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. "
+        f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed\n"
     )
     data = json.loads(mailer("status", campaign_id, "--json").stdout)
     assert (data["status"], data["counts"]["failed"], data["skipped"]) == (
@@ -423,3 +424,21 @@ def test_cli_test_refuses_a_bad_to_address(live: Path, standin: Any, address: st
     assert result.exit_code == 2
     assert f"Invalid value for --to: {address!r} is not an email address: " in result.stderr
     assert standin.requests == [] and campaign_rows() == []
+
+
+def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any) -> None:
+    """After a 400 on one request, --retry-failed shows why and sends to those 10 again, never to anyone accepted."""
+    standin.answer(400, times=1, body={"errors": [{"message": "Invalid personalizations", "field": "personalizations", "help": None}]})
+    first = mailer(*SEND, "--yes", "--no-test-ok")
+    assert first.exit_code == 3
+    campaign_id = f"{TODAY}-example"
+    assert standin.accepted_addresses().total() == RECIPIENTS - 10
+    plain = mailer("resume", campaign_id)  # a plain resume leaves failed recipients alone
+    assert plain.exit_code == 3 and len(standin.mail_sends) == 5
+    again = mailer("resume", campaign_id, "--retry-failed")
+    assert again.exit_code == 0, again.output
+    assert "Sending again to 10 recipient(s) that failed with: personalizations: Invalid personalizations\n" in again.stdout
+    assert len(standin.mail_sends) == 6 and len(standin.mail_sends[-1].body["personalizations"]) == 10
+    accepted = standin.accepted_addresses()
+    assert len(accepted) == RECIPIENTS and set(accepted.values()) == {1}
+    assert mailer("status", campaign_id, "--json").stdout.count('"accepted": 41') == 1

@@ -164,17 +164,36 @@ def test_command(
 @main.command("resume")
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @click.option("--resend-unknown", is_flag=True, help="Also resend recipients whose fate is unknown (they may get it twice).")
+@click.option("--retry-failed", is_flag=True, help="Also send again to the recipients SendGrid refused (after you fixed why).")
 @pass_app
-def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool) -> None:
+def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retry_failed: bool) -> None:
     """Continue an interrupted send: the recipients not sent yet, never the ones already accepted.
+
+    --retry-failed first shows why SendGrid refused recipients, then sends to them again.
 
     \b
     Example:
         mailer resume 2026-02-19-example
+        mailer resume 2026-02-19-example --retry-failed
         mailer resume 2026-02-19-example --resend-unknown
     """
+    from mailer.send import status
+
+    if retry_failed:
+        failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
+        if not failed:
+            output.say(f"No failed recipients in {campaign_id}.")
+        for error, count in failed:
+            output.say(f"Sending again to {count:,} recipient(s) that failed with: {error}")
     sent = campaign.resume(
-        app.engine, app.config, campaign_id, environ=os.environ, resend_unknown=resend_unknown, progress=output.progress, warn=output.warn
+        app.engine,
+        app.config,
+        campaign_id,
+        environ=os.environ,
+        resend_unknown=resend_unknown,
+        retry_failed=retry_failed,
+        progress=output.progress,
+        warn=output.warn,
     )
     _finish(sent)
 

@@ -125,13 +125,17 @@ def resume(
     *,
     environ: Mapping[str, str],
     resend_unknown: bool = False,
+    retry_failed: bool = False,
     transport: Transport | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Sent:
     """Send what an interrupted campaign has not sent yet, never a recipient already accepted.
 
-    Raises SendError for a cancelled campaign or a release file changed since it started.
+    ``resend_unknown`` also sends the recipients whose fate is unknown (they may get it twice);
+    ``retry_failed`` sends again to those SendGrid refused (fix the cause first). Raises
+    SendError for a cancelled campaign, a release file changed since it started, or a
+    campaign another process is sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
@@ -153,6 +157,7 @@ def resume(
         scheduled=found.scheduled_at,
         batch_id=found.sendgrid_batch_id,
         resend_unknown=resend_unknown,
+        retry_failed=retry_failed,
         progress=progress,
         warn=warn,
     )
@@ -213,12 +218,16 @@ def _send(
     scheduled: datetime | None = None,
     batch_id: str | None = None,
     resend_unknown: bool = False,
+    retry_failed: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
-        total = messages.counts(connection, campaign_id)[MessageState.PLANNED.value]
+        counts = messages.counts(connection, campaign_id)
+    total = counts[MessageState.PLANNED.value]
+    total += counts[MessageState.UNKNOWN.value] if resend_unknown else 0
+    total += counts[MessageState.FAILED.value] if retry_failed else 0
     with (progress or _no_progress)("Sending", total or None) as advance:
         outcome = delivery.run(
             engine,
@@ -230,6 +239,7 @@ def _send(
             send_at=int(scheduled.timestamp()) if scheduled else None,
             sendgrid_batch_id=batch_id,
             resend_unknown=resend_unknown,
+            retry_failed=retry_failed,
             on_request=advance,
             on_warning=warn,
         )

@@ -79,7 +79,10 @@ def advice(campaign_id: str, counts: Mapping[str, int], *, mode: Mode = Mode.LIV
             f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
         )
     if failed:
-        steps.append(f"{failed} recipient(s) failed: SendGrid refused them for the reason shown. Fix the cause, then send to them again.")
+        steps.append(
+            f"{failed} recipient(s) failed: SendGrid refused them for the reason shown. "
+            f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
+        )
     if not steps:
         steps.append(
             "Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}"
