@@ -113,7 +113,7 @@ def main() -> None:
         cpu0 = time.process_time()
         built = plan.build(rendered, people, batch_size=config.sendgrid.batch_size)
         t1 = time.perf_counter()
-        campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="bench", lists=[LIST.name], filters={}, sender={})
+        campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="bench", lists=[LIST.name], filters={}, sender={}).campaign_id
         t2 = time.perf_counter()
         cpu2 = time.process_time()
         outcome = send.run(
@@ -145,7 +145,7 @@ def main() -> None:
     naive_plan = plan.build(rendered, slice_, batch_size=1)
     with tempfile.TemporaryDirectory() as folder:
         engine = connect(f"sqlite:///{folder}/log.db")
-        naive_id = send.record(engine, naive_plan, mode=Mode.LIVE, slug="naive", lists=[LIST.name], filters={}, sender={})
+        naive_id = send.record(engine, naive_plan, mode=Mode.LIVE, slug="naive", lists=[LIST.name], filters={}, sender={}).campaign_id
         n0 = time.perf_counter()
         send.run(engine, naive_id, rendered=rendered, transport=transport(), pacing=send.Pacing(concurrency=1))
         naive = time.perf_counter() - n0

@@ -34,6 +34,7 @@ class RejectReason(StrEnum):
     DUPLICATE = "duplicate"
     SUPPRESSED = "suppressed"
     FILTERED = "filtered"
+    ALREADY_RECEIVED = "already received"  # the same content went to this address in an earlier live campaign
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,7 +330,7 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
     caplog.set_level(logging.DEBUG)
     assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
     standin.answer(401)
-    refused = mailer(*SEND, "--yes", "--no-test-ok")
+    refused = mailer(*SEND, "--yes", "--no-test-ok", "--include-previous")
     assert refused.exit_code == 1
     assert "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission\n" in refused.stderr
     dry = mailer(*SEND, "--dry-run")

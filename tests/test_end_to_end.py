@@ -100,7 +100,10 @@ def test_end_to_end_send_events_report_and_suppression(office: Path, standin: An
     assert bounced in listed.stdout
 
     before = standin.seen_addresses()
-    second = mailer(*SEND)
+    repeat = mailer(*SEND)  # the same release again: everyone has it already
+    assert repeat.exit_code == 1 and "already received this exact release" in repeat.stderr
+    assert standin.seen_addresses() == before
+    second = mailer(*SEND, "--include-previous")
     assert second.exit_code == 0, second.output
     after = standin.seen_addresses()
     assert after[bounced.lower()] == before[bounced.lower()] == 1, "a bounced address was mailed again"

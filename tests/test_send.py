@@ -30,7 +30,9 @@ RELEASE = rendered()
 
 def started(store: Engine, count: int, *, batch_size: int = 10, **kwargs: Any) -> tuple[str, plan.Plan]:
     built = plan.build(RELEASE, contact_list(count, **kwargs), batch_size=batch_size)
-    campaign_id = send.record(store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"})
+    campaign_id = send.record(
+        store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"}
+    ).campaign_id
     return campaign_id, built
 
 

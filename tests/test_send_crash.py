@@ -43,7 +43,7 @@ class KillAfterAnswer:
 
 engine = connect(db_url)
 built = plan.build(rendered(), contact_list({count}), batch_size=10)
-campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="crash", lists=["press.csv"], filters={{}}, sender={{}})
+campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="crash", lists=["press.csv"], filters={{}}, sender={{}}).campaign_id
 print(campaign_id, flush=True)
 if stage == "after-plan":
     os.kill(os.getpid(), signal.SIGKILL)

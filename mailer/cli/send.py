@@ -63,6 +63,9 @@ def stdin_is_terminal() -> bool:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed when not run from a terminal).")
 @click.option("--no-test-ok", is_flag=True, help="Do not warn when this content was never test-sent.")
 @click.option("--force-embargo", is_flag=True, help="Send even though it goes out before the release's embargo lifts.")
+@click.option(
+    "--include-previous", is_flag=True, help="Also send to journalists who already received this exact release in an earlier send."
+)
 @override_option
 @pass_app
 def send_command(
@@ -76,12 +79,15 @@ def send_command(
     yes: bool,
     no_test_ok: bool,
     force_embargo: bool,
+    include_previous: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Send a release to press lists: one individual email per journalist.
 
     Shows the plan and asks before sending. With --dry-run nothing is sent: each request
-    body and one .eml per journalist are written under the outbox folder.
+    body and one .eml per journalist are written under the outbox folder. Journalists who
+    already received this exact release in an earlier send are skipped (--include-previous
+    sends to them too).
 
     \b
     Example:
@@ -100,6 +106,7 @@ def send_command(
         at=at_text,
         overrides=overrides,
         force_embargo=force_embargo,
+        include_previous=include_previous,
     )
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()

@@ -87,7 +87,7 @@ def start(
     batch_id = None
     if prepared.scheduled and isinstance(transport, SendGridTransport):
         batch_id = transport.create_batch_id()
-    campaign_id = delivery.record(
+    recorded = delivery.record(
         engine,
         prepared.plan,
         mode=prepared.mode,
@@ -97,20 +97,24 @@ def start(
         sender=prepared.sender,
         scheduled_at=prepared.scheduled,
         sendgrid_batch_id=batch_id,
+        include_previous=prepared.include_previous,
         now=now,
     )
+    campaign_id = recorded.campaign_id
     say = notify or _ignore
     if prepared.is_test:
-        say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in prepared.plan.recipients)}")
+        say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in recorded.plan.recipients)}")
     else:
-        say(f"Campaign {campaign_id}: {len(prepared.plan.messages):,} rows written to the delivery log.")
+        say(f"Campaign {campaign_id}: {len(recorded.plan.messages):,} rows written to the delivery log.")
+    if recorded.skipped_now and warn is not None:
+        warn(f"{recorded.skipped_now:,} journalist(s) were skipped: another send of this same content reached them first.")
     return _send(
         engine,
         config,
         campaign_id,
         prepared.rendered,
         transport,
-        prepared=delivery.outgoing(prepared.plan),
+        prepared=delivery.outgoing(recorded.plan),
         scheduled=prepared.scheduled,
         batch_id=batch_id,
         progress=progress,

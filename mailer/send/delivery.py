@@ -16,22 +16,25 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from mailer import compose
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
-from mailer.send.plan import Plan
+from mailer.send.plan import Plan, skip_received
 from mailer.store import campaigns, messages
 from mailer.transport.base import Request, Transport
 
-__all__ = ["IncompleteSend", "Outcome", "Pacing", "outcome", "outgoing", "record", "run", "utcnow"]
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "outgoing", "record", "run", "utcnow"]
 
 DEFAULT_PACING = Pacing()
+ID_ATTEMPTS = 5
 
 
 class IncompleteSend(SendError):
@@ -81,28 +84,56 @@ def record(
     sender: Mapping[str, Any],
     scheduled_at: datetime | None = None,
     sendgrid_batch_id: str | None = None,
+    include_previous: bool = False,
     now: datetime | None = None,
-) -> str:
-    """Write the campaign and every planned and skipped row in one transaction; return the id."""
+) -> Recorded:
+    """Write the campaign and every planned and skipped row in one transaction; return its id.
+
+    Unless ``include_previous``, a live send or dry run skips recipients another live campaign
+    with the same content already reached or is sending (promise 8), checked while holding a
+    lock on new campaigns, so two identical sends started at once never both mail someone.
+    """
     moment = now or utcnow()
-    with engine.begin() as connection:
-        campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
-        campaigns.create(
-            connection,
-            campaign_id=campaign_id,
-            release_path=plan.rendered.release_path,
-            content_hash=plan.rendered.content_hash,
-            subject=plan.rendered.subject,
-            lists=lists,
-            filters=filters,
-            mode=mode,
-            created_at=moment,
-            scheduled_at=scheduled_at,
-            sendgrid_batch_id=sendgrid_batch_id,
-            sender=sender,
-        )
-        messages.insert(connection, campaign_id, plan.messages, now=moment)
-    return campaign_id
+    release_path = str(Path(plan.rendered.release_path).resolve())
+    for attempt in range(1, ID_ATTEMPTS + 1):
+        try:
+            with engine.begin() as connection:
+                campaigns.lock_new_campaigns(connection)
+                final, skipped = plan, 0
+                if mode is not Mode.TEST and not include_previous:
+                    earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.rendered.content_hash)]
+                    received = messages.received(connection, earlier, [m.email_key for m in plan.recipients])
+                    final, skipped = skip_received(plan, received)
+                campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
+                campaigns.create(
+                    connection,
+                    campaign_id=campaign_id,
+                    release_path=release_path,
+                    content_hash=plan.rendered.content_hash,
+                    subject=plan.rendered.subject,
+                    lists=lists,
+                    filters=filters,
+                    mode=mode,
+                    created_at=moment,
+                    scheduled_at=scheduled_at,
+                    sendgrid_batch_id=sendgrid_batch_id,
+                    sender=sender,
+                )
+                messages.insert(connection, campaign_id, final.messages, now=moment)
+            return Recorded(campaign_id, final, skipped)
+        except IntegrityError:
+            if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The campaign as written: its id, the plan as logged, and how many were skipped at the last moment."""
+
+    campaign_id: str
+    plan: Plan
+    skipped_now: int  # recipients another send of the same content reached between planning and logging
 
 
 def run(

@@ -16,7 +16,7 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailer import compose
 from mailer.errors import SendError
@@ -110,6 +110,26 @@ def build(
     for row in contact_list.rejected:
         messages.append(_skipped(row.email, row.cells, f"{row.source}:{row.row}", row.reason.value, row.detail))
     return Plan(rendered=rendered, messages=tuple(messages), request_count=request_no, request_size=size)
+
+
+def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
+    """Skip the recipients in ``received`` (address -> the campaign that already reached them) (promise 8).
+
+    Returns the new plan and how many were skipped now.
+    """
+    skipped = 0
+    messages = []
+    for m in plan.messages:
+        campaign_id = received.get(m.email_key) if m.state is MessageState.PLANNED else None
+        if campaign_id is None:
+            messages.append(m)
+            continue
+        skipped += 1
+        detail = f"already received in {campaign_id}"
+        messages.append(
+            replace(m, state=MessageState.SKIPPED, request_no=None, skip_reason=RejectReason.ALREADY_RECEIVED.value, detail=detail)
+        )
+    return (replace(plan, messages=tuple(messages)) if skipped else plan), skipped
 
 
 def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:

@@ -25,7 +25,7 @@ from mailer.models import Mode, RejectReason, Rendered
 from mailer.send import plan as plan_module
 from mailer.send import recipients, schedule
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns
+from mailer.store import campaigns, messages
 from mailer.store import suppressions as suppression_store
 
 __all__ = ["Prepared", "prepare_send", "prepare_test"]
@@ -46,6 +46,7 @@ class Prepared:
     warnings: tuple[str, ...] = ()  # suppression overrides and the release's own warnings
     questions: tuple[str, ...] = ()  # to confirm before a live send, in order
     never_test_sent: bool = False  # this exact content was never test-sent to staff
+    include_previous: bool = False  # send even to journalists who already received this content
     problem: SendError | ConfigError | None = field(default=None, repr=False)
 
     @property
@@ -70,9 +71,16 @@ def prepare_send(
     at: str | None = None,
     overrides: Sequence[str] = (),
     force_embargo: bool = False,
+    include_previous: bool = False,
     now: datetime | None = None,
 ) -> Prepared:
-    """Plan a send of a release to press lists; raises for unreadable input, never writes."""
+    """Plan a send of a release to press lists; raises for unreadable input, never writes.
+
+    Journalists an earlier live campaign already sent this exact content are skipped ("already
+    received in CAMPAIGN") unless ``include_previous``. When an earlier live campaign came from
+    the same release file with other content (a correction), a question says how many of these
+    journalists got that earlier version.
+    """
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     rendered = compose.render(release.load(release_path), config=config)
@@ -80,19 +88,29 @@ def prepare_send(
     with engine.connect() as connection:
         contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
         never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
-    compose.check_fields(rendered, contact_list.contacts)
-    the_plan = plan_module.build(rendered, contact_list, batch_size=config.sendgrid.batch_size)
+        compose.check_fields(rendered, contact_list.contacts)
+        the_plan = plan_module.build(rendered, contact_list, batch_size=config.sendgrid.batch_size)
+        addresses = [m.email_key for m in the_plan.recipients]
+        earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
+        same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
+        if not include_previous:
+            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, addresses))
+        corrected = [cid for cid, content in earlier if content != rendered.content_hash]
+        got_earlier = messages.received(connection, corrected, [m.email_key for m in the_plan.recipients])
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     questions: list[str] = []
+    warnings = [*notes, *rendered.warnings]
+    if got_earlier:
+        versions = ", ".join(sorted(set(got_earlier.values())))
+        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({versions}).")
+        if mode is Mode.LIVE:
+            questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
-        problem = SendError(
-            "Nobody to send to: every row of the lists is skipped.",
-            hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
-        )
+        problem = _nobody(the_plan, list_paths)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
-        questions.append(f"Send this release to {len(the_plan.recipients):,} journalists?")
+        questions.insert(0, f"Send this release to {len(the_plan.recipients):,} journalists?")
     return Prepared(
         plan=the_plan,
         mode=mode,
@@ -101,10 +119,25 @@ def prepare_send(
         filters={"where": list(where), "tag": list(tags)},
         sender=_sender(rendered, config),
         scheduled=scheduled,
-        warnings=(*notes, *rendered.warnings),
+        warnings=tuple(warnings),
         questions=tuple(questions),
         never_test_sent=never_test_sent and mode is Mode.LIVE,
+        include_previous=include_previous,
         problem=problem,
+    )
+
+
+def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
+    """Why nobody is left: everyone already received it, or every row is skipped for list reasons."""
+    skipped = the_plan.skipped()
+    if skipped.get(RejectReason.ALREADY_RECEIVED.value):
+        return SendError(
+            f"Nobody to send to: all {skipped[RejectReason.ALREADY_RECEIVED.value]:,} journalists already received this exact release.",
+            hint="To send it to them again anyway, add --include-previous.",
+        )
+    return SendError(
+        "Nobody to send to: every row of the lists is skipped.",
+        hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
     )
 
 

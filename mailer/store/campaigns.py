@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, text, update
 
 from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.store.schema import campaign, message
@@ -240,3 +240,25 @@ def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> N
         .values(lease_holder=None, lease_host=None, lease_pid=None, lease_since=None, lease_heartbeat=None, lease_expires=None)
     )
     connection.execute(statement)
+
+
+def live_with(connection: Connection, *, content_hash: str | None = None, release_path: str | None = None) -> list[tuple[str, str]]:
+    """(id, content_hash) of live campaigns, not cancelled, with this content or from this release file; oldest first."""
+    query = select(campaign.c.id, campaign.c.content_hash).where(
+        campaign.c.mode == Mode.LIVE.value, campaign.c.status != CampaignStatus.CANCELLED.value
+    )
+    if content_hash is not None:
+        query = query.where(campaign.c.content_hash == content_hash)
+    if release_path is not None:
+        query = query.where(campaign.c.release_path == release_path)
+    return [(row.id, row.content_hash) for row in connection.execute(query.order_by(campaign.c.created_at, campaign.c.id))]
+
+
+def lock_new_campaigns(connection: Connection) -> None:
+    """Hold every other process's new campaign until this transaction ends (a write on one shared row).
+
+    Planning checks which journalists already received the same content; two sends started at
+    the same second must not both find nobody. SQLite takes its write lock here; PostgreSQL a
+    row lock. The caller's transaction releases it.
+    """
+    connection.execute(text("UPDATE schema_info SET version = version"))

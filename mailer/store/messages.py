@@ -381,3 +381,23 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
             .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+# States in which a live message may have reached (or is about to reach) its journalist.
+_RECEIVED_STATES = (MessageState.PLANNED.value, MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
+
+
+def received(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:
+    """Addresses (lower-cased) that got, or are about to get, a message of these campaigns -> the earliest campaign.
+
+    Failed and skipped rows do not count. ``email_keys`` narrows the look-up (None: every address).
+    """
+    if not campaign_ids:
+        return {}
+    query = (
+        select(message.c.email_key, message.c.campaign_id)
+        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
+        .order_by(message.c.id.desc())
+    )
+    wanted = None if email_keys is None else set(email_keys)
+    return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
