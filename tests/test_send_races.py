@@ -96,7 +96,7 @@ def test_race_resume_after_kill_takes_over_at_once(office: Path, standin: Any) -
     sending.communicate(timeout=30)
     campaign_id = json.loads(run(office, standin, "campaigns", "--json")[1])[0]["id"]
     standin.reset()
-    code, out, err = run(office, standin, "resume", campaign_id, "--resend-unknown")
+    code, _, err = run(office, standin, "resume", campaign_id, "--resend-unknown")
     assert code == 0, err
     states = json.loads(run(office, standin, "status", campaign_id, "--json")[1])["counts"]
     assert (states["accepted"], states["unknown"], states["planned"]) == (RECIPIENTS, 0, 0)
