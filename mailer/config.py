@@ -113,6 +113,11 @@ class Config(_Section):
                 hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
                 "(create the key in SendGrid under Settings > API Keys, with Mail Send permission).",
             )
+        if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in value):
+            raise ConfigError(
+                f"The SendGrid API key in {name} contains a line break, space or other control character, so it cannot be sent.",
+                hint=f"Copy the key again from SendGrid and set {name} to exactly that one line (the key is not shown here).",
+            )
         return SecretStr(value)
 
 

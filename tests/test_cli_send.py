@@ -442,3 +442,16 @@ def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any)
     accepted = standin.accepted_addresses()
     assert len(accepted) == RECIPIENTS and set(accepted.values()) == {1}
     assert mailer("status", campaign_id, "--json").stdout.count('"accepted": 41') == 1
+
+
+@pytest.mark.parametrize("bad_key", ["SG.abc\nX-Injected: yes", "SG.abc\rdef", "SG.abc def", "SG.abc\tdef"])
+def test_cli_api_key_with_control_characters_is_refused_before_anything(live: Path, standin: Any, bad_key: str) -> None:
+    """A key with a line break or space is refused before any request or log row, and never echoed."""
+    result = mailer(*SEND, "--yes", "--no-test-ok", key=bad_key)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: The SendGrid API key in SENDGRID_API_KEY contains a line break, space or other control character, so it cannot be sent.\n"
+    )
+    assert "SG.abc" not in result.output
+    assert standin.requests == []
+    assert campaign_rows() == []
