@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from mailer.errors import ConfigError
 
 CONFIG_FILE_NAME = "mailer.toml"
 CONFIG_ENV_VAR = "MAILER_CONFIG"
+APP_NAME = "press-mailer"
 
 
 class _Section(BaseModel):
@@ -69,7 +71,7 @@ class ListsConfig(_Section):
 class DatabaseConfig(_Section):
     """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
 
-    url: str = "sqlite:///out/mailer.db"
+    url: str = "sqlite:///out/mailer.db"  # in a mailer.toml: beside it; without one, see default_log_url()
 
 
 class WebhookConfig(_Section):
@@ -122,19 +124,29 @@ class Config(_Section):
 
 
 def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
-    """The config file to use: --config, then $MAILER_CONFIG, then ./mailer.toml, else None."""
+    """The config file to use: --config, then $MAILER_CONFIG, then mailer.toml in ``cwd`` or the
+    nearest folder above it (as git and ruff find theirs), else None."""
     if explicit is not None:
         return explicit
     if environ.get(CONFIG_ENV_VAR):
         return Path(environ[CONFIG_ENV_VAR])
-    candidate = cwd / CONFIG_FILE_NAME
-    return candidate if candidate.is_file() else None
+    for folder in (cwd, *cwd.parents):
+        candidate = folder / CONFIG_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_log_url() -> str:
+    """Without a mailer.toml, the one delivery log of this user: in their data folder
+    (``~/.local/share/press-mailer`` on Linux, through platformdirs), whatever folder mailer runs in."""
+    return f"sqlite:///{platformdirs.user_data_path(APP_NAME, appauthor=False) / 'mailer.db'}"
 
 
 def load(path: Path | None) -> Config:
-    """Read and validate a config file; None gives the built-in defaults."""
+    """Read and validate a config file; None gives the built-in defaults, with the log in the user's data folder."""
     if path is None:
-        return Config()
+        return Config(database=DatabaseConfig(url=default_log_url()))
     if not path.is_file():
         raise ConfigError(
             f"{path}: no such configuration file.",

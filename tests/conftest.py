@@ -23,6 +23,8 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
         if name == "SENDGRID_API_KEY" or name.startswith("MAILER_") or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # Without a mailer.toml the log lives in the user's data folder: keep it inside the test's folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.chdir(tmp_path)
     yield
 
@@ -57,3 +59,8 @@ def standin(standin_server: Any) -> Iterator[Any]:
     standin_server.reset()
     yield standin_server
     standin_server.reset()
+
+
+def without_log_line(text: str) -> str:
+    """Command output without the "Log: ..." line every log command starts with (tests/test_config.py checks that line)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("Log: "))

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import without_log_line
 from sqlalchemy import select
 
+from mailer import config
 from mailer.cli import main
 from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
@@ -57,7 +59,8 @@ def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Resul
 
 
 def db() -> Any:
-    return connect("sqlite:///out/mailer.db")
+    """The log the command line uses from here (mailer.toml's, or the user's data folder's)."""
+    return connect(config.from_environment().database.url)
 
 
 def campaign_rows() -> list[dict[str, Any]]:
@@ -77,7 +80,9 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     assert f"Written:    {RECIPIENTS} emails, as SendGrid would have received them\n" in result.stdout
     assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing)\n" in result.stdout
     assert f"Outbox:     out/outbox/{campaign_id} (one .json per request, one .eml per journalist)\n" in result.stdout
-    assert "Log:        sqlite:///out/mailer.db\n" in result.stdout
+    user_log = project / "user-data" / "press-mailer" / "mailer.db"  # conftest points XDG_DATA_HOME there
+    assert f"Log:        sqlite:///{user_log}\n" in result.stdout
+    assert result.stderr.startswith(f"Log: {user_log} (no mailer.toml found: built-in settings)\n")
     assert result.stdout.endswith("This was a dry run: nothing was sent. To send, run the same command without --dry-run.\n")
     files = sorted(p.name for p in (project / "out" / "outbox" / campaign_id).iterdir())
     assert len([f for f in files if f.endswith(".eml")]) == RECIPIENTS and "request-0001.json" in files
@@ -215,7 +220,7 @@ def test_cli_test_send_skips_suppressed_staff_unless_overridden(live: Path, stan
     ]
     only_him = mailer("test", "releases/example.md", "--to", "Raj.Patel@example.org")
     assert only_him.exit_code == 1
-    assert only_him.stderr == (
+    assert without_log_line(only_him.stderr) == (
         "Error: Nobody to send the test to: Raj.Patel@example.org is on the suppression list.\n"
         "To send the test anyway: add --override-suppression Raj.Patel@example.org\n"
     )
@@ -322,7 +327,7 @@ def test_cli_resume_unknown_campaign(live: Path) -> None:
     """An id not in the log says so and points to `mailer campaigns`."""
     result = mailer("resume", "2026-02-19-nope")
     assert result.exit_code == 1
-    assert result.stderr == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them.\n'
+    assert without_log_line(result.stderr) == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them.\n'
 
 
 def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -449,9 +454,35 @@ def test_cli_api_key_with_control_characters_is_refused_before_anything(live: Pa
     """A key with a line break or space is refused before any request or log row, and never echoed."""
     result = mailer(*SEND, "--yes", "--no-test-ok", key=bad_key)
     assert result.exit_code == 1
-    assert result.stderr.startswith(
+    assert without_log_line(result.stderr).startswith(
         "Error: The SendGrid API key in SENDGRID_API_KEY contains a line break, space or other control character, so it cannot be sent.\n"
     )
     assert "SG.abc" not in result.output
     assert standin.requests == []
     assert campaign_rows() == []
+
+
+def test_cli_one_log_from_any_sub_folder(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From releases/, mailer finds the office's mailer.toml above, uses its log, and its suppressions still apply."""
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    with db().begin() as connection:
+        suppressions.add(connection, [("li.wei@example.org", SuppressionReason.BOUNCE, None)], source="manual")
+    monkeypatch.chdir(live / "releases")
+    listed = mailer("campaigns", "--json")
+    assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
+    assert listed.stderr == f"Log: {live / 'out' / 'mailer.db'} (config {live / 'mailer.toml'})\n"
+    dry = mailer("send", "example.md", "--list", "../lists/press.csv", "--dry-run", "--include-previous")
+    assert dry.exit_code == 0, dry.output
+    assert f"Recipients: {RECIPIENTS - 1}\n" in dry.stdout and "1 suppressed" in dry.stdout
+    assert not (live / "releases" / "out" / "mailer.db").exists()
+
+
+def test_cli_without_config_every_folder_shares_the_users_log(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No mailer.toml: a dry run in one folder shows in `mailer campaigns` run from another."""
+    assert mailer(*SEND, "--dry-run", key=None).exit_code == 0
+    elsewhere = project / "somewhere-else"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    listed = mailer("campaigns", "--json", key=None)
+    assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
+    assert not (elsewhere / "out").exists()

@@ -69,15 +69,27 @@ def test_config_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     assert "config.example.toml" in (caught.value.hint or "")
 
 
-def test_config_found_through_flag_then_env_then_folder(tmp_path: Path) -> None:
-    """--config beats $MAILER_CONFIG, which beats ./mailer.toml; none means defaults."""
-    local = write(tmp_path, "")
+def test_config_found_through_flag_then_env_then_folder_or_parent(tmp_path: Path) -> None:
+    """--config beats $MAILER_CONFIG, which beats mailer.toml here or in the nearest folder above; none means defaults."""
+    office = tmp_path / "office"
+    nested = office / "releases" / "2026"
+    nested.mkdir(parents=True)
+    local = write(office, "")
     env_file = write(tmp_path, "", "env.toml")
     flag = tmp_path / "flag.toml"
-    assert config.find(flag, {"MAILER_CONFIG": str(env_file)}, tmp_path) == flag
-    assert config.find(None, {"MAILER_CONFIG": str(env_file)}, tmp_path) == env_file
-    assert config.find(None, {}, tmp_path) == local
-    assert config.find(None, {}, tmp_path / "elsewhere") is None
+    assert config.find(flag, {"MAILER_CONFIG": str(env_file)}, office) == flag
+    assert config.find(None, {"MAILER_CONFIG": str(env_file)}, office) == env_file
+    assert config.find(None, {}, office) == local
+    assert config.find(None, {}, nested) == local
+    nearer = write(office / "releases", "")
+    assert config.find(None, {}, nested) == nearer
+    assert config.find(None, {}, tmp_path) is None
+
+
+def test_config_without_a_file_keeps_the_log_in_the_user_data_folder(tmp_path: Path) -> None:
+    """No mailer.toml anywhere: the log is the user's own (XDG_DATA_HOME on Linux), never out/ beside the current folder."""
+    loaded = config.load(None)
+    assert loaded.database.url == f"sqlite:///{tmp_path / 'user-data' / 'press-mailer' / 'mailer.db'}"
 
 
 def test_config_relative_paths_follow_the_file(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import without_log_line
 from eventlog import DATA, add_campaign, add_message, event_count, messages
 from sqlalchemy import Engine, select
 
@@ -20,7 +21,7 @@ CAMPAIGN = "2026-02-19-wetlands"
 def run(store: Engine, *args: str) -> tuple[int, str]:
     Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, without_log_line(result.output)
 
 
 def seed(store: Engine) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
 from openpyxl import load_workbook
 from sqlalchemy import Engine
@@ -247,7 +248,7 @@ def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
 def cli(log: Engine, *args: str) -> tuple[int, str]:
     Path("mailer.toml").write_text(f'[database]\nurl = "{log.url}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, without_log_line(result.output)
 
 
 def test_reports_csv_is_bom_utf8_and_spreadsheet_safe(log: Engine) -> None:

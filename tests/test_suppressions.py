@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import without_log_line
 from eventlog import suppressions
 from sqlalchemy import Engine
 
@@ -20,7 +21,7 @@ DB = "sqlite:///log.db"
 def run(*args: str) -> tuple[int, str]:
     Path("mailer.toml").write_text(f'[database]\nurl = "{DB}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, without_log_line(result.output)
 
 
 def engine() -> Engine:

@@ -41,11 +41,18 @@ class AppContext:
 
     @property
     def engine(self) -> Engine:
-        """The delivery log, opened on first use (so list commands never load SQLAlchemy)."""
+        """The delivery log, opened on first use (so list commands never load SQLAlchemy).
+
+        Says on standard error which configuration and log are in use, so a command run from
+        another folder never silently writes to another log.
+        """
         if self._engine is None:
             from mailer import store
 
-            self._engine = store.connect(self.config.database.url)
+            config = self.config
+            where = f"config {config.source}" if config.source is not None else "no mailer.toml found: built-in settings"
+            output.note(f"Log: {store.display_url(config.database.url)} ({where})")
+            self._engine = store.connect(config.database.url)
         return self._engine
 
 
@@ -95,7 +102,7 @@ class MailerGroup(click.Group):
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="mailer.toml to use (default: $MAILER_CONFIG, then ./mailer.toml, then built-in defaults).",
+    help="mailer.toml to use (default: $MAILER_CONFIG, then mailer.toml in this folder or the nearest one above, then built-in settings).",
 )
 @click.version_option(package_name="press-mailer")
 @click.pass_context

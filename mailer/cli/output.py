@@ -32,6 +32,11 @@ def say(message: str) -> None:
     console.print(escape(message))
 
 
+def note(message: str) -> None:
+    """A line about how the command runs (which log, which config), on standard error so output stays pipeable."""
+    err_console.print(f"[dim]{escape(message)}[/dim]")
+
+
 def warn(message: str) -> None:
     """A warning the user can act on, on standard error."""
     err_console.print(f"[yellow]Warning:[/yellow] {escape(message)}")

@@ -25,7 +25,7 @@ from mailer.errors import StoreError
 from mailer.store.schema import metadata
 from mailer.store.upgrade import upgrade
 
-__all__ = ["connect"]
+__all__ = ["connect", "display_url"]
 
 
 def connect(url: str) -> Engine:
@@ -56,6 +56,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def display_url(url: str) -> str:
+    """The log's URL for people: without a password; an SQLite file as its path."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return url.removeprefix("sqlite:///")
+    return _safe(url)
 
 
 def _safe(url: str) -> str:
