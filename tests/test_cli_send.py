@@ -81,7 +81,7 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing)\n" in result.stdout
     assert f"Outbox:     out/outbox/{campaign_id} (one .json per request, one .eml per journalist)\n" in result.stdout
     user_log = project / "user-data" / "press-mailer" / "mailer.db"  # conftest points XDG_DATA_HOME there
-    assert f"Log:        sqlite:///{user_log}\n" in result.stdout
+    assert f"Log:        {user_log}\n" in result.stdout
     assert result.stderr.startswith(f"Log: {user_log} (no mailer.toml found: built-in settings)\n")
     assert result.stdout.endswith("This was a dry run: nothing was sent. To send, run the same command without --dry-run.\n")
     files = sorted(p.name for p in (project / "out" / "outbox" / campaign_id).iterdir())

@@ -17,6 +17,7 @@ from mailer.contacts.addresses import validate
 from mailer.errors import SendError
 from mailer.models import MessageState, Mode
 from mailer.send import campaign
+from mailer.store import display_url
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 override_option = click.option(
@@ -119,7 +120,7 @@ def send_command(
     _finish(sent)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} (one .json per request, one .eml per journalist)")
-        output.say(f"Log:        {app.config.database.url}")
+        output.say(f"Log:        {display_url(app.config.database.url)}")
         output.say("This was a dry run: nothing was sent. To send, run the same command without --dry-run.")
 
 
