@@ -170,7 +170,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         return value if value is None or value.is_absolute() else base / value
 
     url = config.database.url
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+    if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///file:")) and ":memory:" not in url:
         url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
     compose = config.compose
     return config.model_copy(

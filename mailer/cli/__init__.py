@@ -10,6 +10,7 @@ nothing in the library imports it.
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import click
 from mailer import config as config_module
 from mailer.cli import output
 from mailer.config import Config
-from mailer.errors import MailerError
+from mailer.errors import MailerError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -95,6 +96,12 @@ class MailerGroup(click.Group):
         except KeyboardInterrupt:
             output.err_console.print("Stopped.")
             ctx.exit(130)
+        except Exception as exc:
+            foreseen = _foreseen(exc, ctx.obj)
+            if foreseen is None:
+                raise
+            output.error(foreseen)
+            ctx.exit(foreseen.exit_code)
 
 
 @click.group(cls=MailerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,3 +127,22 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def _foreseen(exc: Exception, app: AppContext | None) -> MailerError | None:
+    """A database or file failure that reached the command line, in plain words; None for a bug."""
+    database_errors = sys.modules.get("sqlalchemy.exc")
+    if database_errors is not None and isinstance(exc, database_errors.SQLAlchemyError):
+        from mailer.store import failures
+
+        url = app.config.database.url if app is not None and app._config is not None else "the delivery log"
+        return StoreError(
+            f"The delivery log {failures.display_url(url)} failed: {failures.reason(exc)}.",
+            hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",
+        )
+    if isinstance(exc, OSError) and exc.filename:
+        return MailerError(
+            f"{exc.filename}: {exc.strerror or exc}.",
+            hint="Check that the folder exists, that you may write there and that the disk has room.",
+        )
+    return None

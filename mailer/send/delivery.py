@@ -11,6 +11,7 @@ The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailer import compose
 from mailer.errors import SendError
@@ -28,7 +29,7 @@ from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered,
 from mailer.send import lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import Plan, skip_received
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, failures, messages
 from mailer.transport.base import Request, Transport
 
 __all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "outgoing", "record", "run", "utcnow"]
@@ -189,8 +190,16 @@ def run(
     requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
     try:
         dispatcher.dispatch(requests)
-    finally:
-        outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
+    except SQLAlchemyError as exc:
+        # The log failed (full disk, lost server): stop. Rows whose request left stay `sending`
+        # and become `unknown` on resume; the rest stay planned. Try to record that much.
+        with contextlib.suppress(SQLAlchemyError):
+            _finish(engine, held, interrupted=False, recovered=recovered)
+        raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
+    except BaseException:
+        _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
+        raise
+    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome

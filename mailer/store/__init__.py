@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.errors import StoreError
+from mailer.store import failures
+from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import upgrade
 
@@ -30,9 +31,12 @@ __all__ = ["connect", "display_url"]
 
 def connect(url: str) -> Engine:
     """Open (and create if needed) the delivery log at ``url``."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
+    if url.startswith("sqlite:///") and ":memory:" not in url and not url.startswith("sqlite:///file:"):  # file: URIs name their own
         folder = Path(url.removeprefix("sqlite:///")).parent
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise failures.opening(exc, url) from exc
     try:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
@@ -41,10 +45,7 @@ def connect(url: str) -> Engine:
             upgrade(connection)
             metadata.create_all(connection)
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"Cannot open the delivery log at {_safe(url)}: {exc.__class__.__name__}",
-            hint="Check [database] url in mailer.toml and that the folder is writable.",
-        ) from exc
+        raise failures.opening(exc, url) from exc
     return engine
 
 
@@ -56,20 +57,3 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def display_url(url: str) -> str:
-    """The log's URL for people: without a password; an SQLite file as its path."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        return url.removeprefix("sqlite:///")
-    return _safe(url)
-
-
-def _safe(url: str) -> str:
-    """The URL without a password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL is reported as given, minus nothing secret
-        return "the configured URL"

@@ -1,0 +1,84 @@
+"""Database failures in words a press officer can act on: which log, what happened, what next.
+
+SQLAlchemy and the drivers say "(sqlite3.OperationalError) database or disk is full [SQL: ...]";
+nobody should see that. These functions turn the foreseeable failures (a folder that cannot be
+created, a damaged or read-only file, a full disk, a lost server connection) into one
+StoreError naming the log and the next step, and never show SQL or a password.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from mailer.errors import StoreError
+
+__all__ = ["display_url", "during_send", "opening", "reason"]
+
+# What the drivers say -> what happened, in plain words.
+_REASONS = (
+    ("database or disk is full", "the disk is full"),
+    ("disk i/o error", "the disk could not be read or written"),
+    ("file is not a database", "the file is damaged or is not a delivery log"),
+    ("database disk image is malformed", "the file is damaged"),
+    ("readonly database", "the file is read-only"),
+    ("unable to open database file", "the file or its folder cannot be opened"),
+    ("database is locked", "another program kept it locked too long"),
+    ("could not connect", "the database server cannot be reached"),
+    ("connection refused", "the database server cannot be reached"),
+    ("server closed the connection", "the connection to the database server was lost"),
+    ("terminating connection", "the connection to the database server was lost"),
+    ("connection is closed", "the connection to the database server was lost"),
+    ("no space left on device", "the disk is full"),
+    ("password authentication failed", "the database refused the user name or password"),
+)
+
+
+def reason(exc: BaseException) -> str:
+    """The cause in plain words (the driver's first line when it is not one we know)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    for needle, words in _REASONS:
+        if needle in text:
+            return words
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return first[:200]
+
+
+def display_url(url: str) -> str:
+    """The log's URL for people: without a password; an SQLite file as its path."""
+    if url.startswith("sqlite:///file:"):
+        return url.removeprefix("sqlite:///file:").split("?")[0]
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return url.removeprefix("sqlite:///")
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is not shown at all
+        return "the configured database URL"
+
+
+def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
+    """The log cannot be opened or created."""
+    where = display_url(url)
+    if isinstance(exc, OSError):
+        return StoreError(
+            f"Cannot create the folder for the delivery log {where}: {exc.strerror or exc}.",
+            hint="Create the folder, or set [database] url in mailer.toml to a place you may write to.",
+        )
+    why = reason(exc)
+    hint = "Check [database] url in mailer.toml and that the folder is writable."
+    if "damaged" in why:
+        hint = "Restore the log from a backup, or set [database] url to a new file; mailer does not touch this one."
+    elif "read-only" in why:
+        hint = "Make the file (and its folder) writable for you, or set [database] url to a copy you may write."
+    return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
+
+
+def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
+    """The log failed while a campaign was being sent: nothing is lost, resume finishes it."""
+    return StoreError(
+        f"The delivery log {display_url(url)} stopped working while sending {campaign_id}: {reason(exc)}.",
+        hint=(
+            "Every recipient already handed to SendGrid is recorded or will show as unknown; nobody is lost. "
+            f"Fix the cause, then run: mailer resume {campaign_id}"
+        ),
+    )
