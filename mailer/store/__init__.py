@@ -4,6 +4,7 @@ In: a database URL (SQLite file, or PostgreSQL through psycopg). Out: an Engine;
 written by an earlier version is upgraded on opening (upgrade.py).
 
     schema.py         the tables (SQLAlchemy Core), the same on SQLite and PostgreSQL
+    types.py          UTCDateTime: every instant stored in UTC, read back aware
     upgrade.py        schema versions and the steps between them
     campaigns.py, messages.py, events.py, suppressions.py
                       the only SQL for each table

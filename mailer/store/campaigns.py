@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text, update
@@ -91,8 +91,8 @@ def get(connection: Connection, campaign_id: str) -> Campaign | None:
         filters=dict(row["filters"] or {}),
         mode=Mode(row["mode"]),
         status=CampaignStatus(row["status"]),
-        created_at=_aware(row["created_at"]),
-        scheduled_at=_aware(row["scheduled_at"]) if row["scheduled_at"] else None,
+        created_at=row["created_at"],
+        scheduled_at=row["scheduled_at"],
         sendgrid_batch_id=row["sendgrid_batch_id"],
         sender=dict(row["sender"] or {}),
     )
@@ -143,8 +143,8 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -
                 "id": row["id"],
                 "mode": row["mode"],
                 "status": row["status"],
-                "created": _aware(row["created_at"]).isoformat(timespec="seconds"),
-                "scheduled": _aware(row["scheduled_at"]).isoformat(timespec="seconds") if row["scheduled_at"] else None,
+                "created": row["created_at"].isoformat(timespec="seconds"),
+                "scheduled": row["scheduled_at"].isoformat(timespec="seconds") if row["scheduled_at"] else None,
                 "subject": row["subject"],
                 "release": row["release_path"],
                 "lists": list(row["lists"] or []),
@@ -153,11 +153,6 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -
             }
         )
     return result
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +185,9 @@ def lease(connection: Connection, campaign_id: str) -> LeaseRow | None:
         row.lease_holder,
         row.lease_host or "",
         row.lease_pid or 0,
-        _aware(row.lease_since),
-        _aware(row.lease_heartbeat),
-        _aware(row.lease_expires),
+        row.lease_since,
+        row.lease_heartbeat,
+        row.lease_expires,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
@@ -56,7 +56,7 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
     """
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
-    to_time = message.c.created_at.type.bind_processor(dialect)
+    to_time = message.c.created_at.type.bind_processor(dialect)  # UTCDateTime's: to UTC, naive refused
     stamp: Any = to_time(now) if to_time else now
     values: list[tuple[Any, ...]] = [
         (
@@ -284,11 +284,7 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
 
 
 def _unix(value: datetime | None) -> int:
-    if value is None:
-        return 0
-    if value.tzinfo is None:  # SQLite returns naive datetimes; the log writes UTC
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp())
+    return 0 if value is None else int(value.timestamp())  # UTCDateTime reads back aware
 
 
 def settle_unknown(connection: Connection, message_ids: Collection[int], *, now: datetime) -> int:

@@ -1,6 +1,7 @@
 """The delivery log's tables: campaign, message, event, suppression (see DESIGN.md).
 
-SQLAlchemy Core tables, so the same code runs on an SQLite file and on PostgreSQL.
+SQLAlchemy Core tables, so the same code runs on an SQLite file and on PostgreSQL. Every instant
+is a ``UTCDateTime`` (types.py): stored in UTC, read back aware, never naive.
 Only ``store/<table>.py`` writes SQL for its table; everything else calls those modules.
 """
 
@@ -11,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     text,
 )
+
+from mailer.store.types import UTCDateTime
 
 metadata = MetaData()
 
@@ -35,17 +37,17 @@ campaign = Table(
     Column("filters", JSON, nullable=False, default=dict),
     Column("mode", String(10), nullable=False),  # models.Mode
     Column("status", String(12), nullable=False),  # models.CampaignStatus
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("scheduled_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("scheduled_at", UTCDateTime()),
     Column("sendgrid_batch_id", String(120)),
     Column("sender", JSON, nullable=False, default=dict),  # from/reply-to used, for status
     # Promise 6: the one process driving this campaign (send/lease.py); all NULL when none does.
     Column("lease_holder", String(40)),  # a random token per run
     Column("lease_host", Text),
     Column("lease_pid", Integer),
-    Column("lease_since", DateTime(timezone=True)),
-    Column("lease_heartbeat", DateTime(timezone=True)),
-    Column("lease_expires", DateTime(timezone=True)),
+    Column("lease_since", UTCDateTime()),
+    Column("lease_heartbeat", UTCDateTime()),
+    Column("lease_expires", UTCDateTime()),
 )
 
 message = Table(
@@ -64,8 +66,8 @@ message = Table(
     Column("sg_message_id", String(120)),  # X-Message-Id of the accepting request
     Column("error", Text),
     Column("delivery", String(12)),  # models.Delivery, furthest reached
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 Index("ix_message_campaign_state", message.c.campaign_id, message.c.state)
 Index("ix_message_email_key", message.c.email_key)
@@ -122,7 +124,7 @@ suppression = Table(
     Column("reason", String(20), nullable=False),  # models.SuppressionReason
     Column("source", String(20), nullable=False),  # webhook, import, sync, manual, forget
     Column("note", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 # Who was taken off the suppression list, when and why: `suppressions remove --reason` keeps
@@ -134,5 +136,5 @@ suppression_removal = Table(
     Column("email_key", Text, nullable=False, index=True),
     Column("previous_reason", String(20), nullable=False),
     Column("note", Text, nullable=False),
-    Column("removed_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", UTCDateTime(), nullable=False),
 )

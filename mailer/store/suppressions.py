@@ -120,7 +120,7 @@ class Removal:
 def removals(connection: Connection) -> list[Removal]:
     """Every lifted suppression, newest first."""
     rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
-    return [Removal(r.email_key, r.previous_reason, r.note, _utc(r.removed_at)) for r in rows]
+    return [Removal(r.email_key, r.previous_reason, r.note, r.removed_at) for r in rows]
 
 
 def erase_removals(connection: Connection, address: str) -> int:
@@ -141,9 +141,4 @@ def every(connection: Connection) -> list[Suppression]:
 
 
 def _from_row(row: Any) -> Suppression:
-    return Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, _utc(row.created_at))
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the log writes UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return Suppression(row.email_key, SuppressionReason(row.reason), row.source, row.note, row.created_at)
