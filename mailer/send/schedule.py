@@ -1,18 +1,19 @@
-"""When a send goes out: ``--at`` times and the embargo rule.
+"""When a send goes out: ``--at`` times, the embargo rule, and how an instant is shown.
 
 SendGrid holds a scheduled send for at most 72 hours (``send_at``, SENDGRID.md §1.3); a
-release under embargo must not go out before it lifts unless the user says so.
+release under embargo must not go out before it lifts unless the user says so. Every time is
+compared as an aware instant and shown with its zone: UTC, plus the zone the user wrote it in.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.errors import SendError
 from mailer.models import Rendered
 
-__all__ = ["AT_EXAMPLE", "MAX_SCHEDULE_AHEAD", "check_embargo", "parse_at"]
+__all__ = ["AT_EXAMPLE", "MAX_SCHEDULE_AHEAD", "check_embargo", "describe", "parse_at"]
 
 MAX_SCHEDULE_AHEAD = timedelta(hours=72)
 AT_EXAMPLE = '--at "2026-03-01 09:00 America/New_York"'
@@ -48,11 +49,46 @@ def _parse_moment(text: str) -> datetime:
     try:
         naive = datetime.fromisoformat(when)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
-    except (ValueError, ZoneInfoNotFoundError):
+    except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
         raise bad from None
     if naive.tzinfo is not None:
         raise bad
-    return naive.replace(tzinfo=tz)
+    return _on_the_clock(naive, tz, text=text, zone=zone)
+
+
+def _on_the_clock(naive: datetime, tz: tzinfo, *, text: str, zone: str) -> datetime:
+    """``naive`` read on the clocks of ``tz``; refused when a DST change skips it or shows it twice."""
+    moment = naive.replace(tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise SendError(
+            f'--at "{text}" does not exist in {zone}: the clocks jump forward past it that day.',
+            hint="Give a time after the change, or write the time in UTC.",
+        )
+    later = naive.replace(tzinfo=tz, fold=1)
+    if later.utcoffset() != moment.utcoffset():
+        raise SendError(
+            f'--at "{text}" happens twice in {zone}: the clocks go back that night.',
+            hint=f'Say which one with its UTC offset: --at "{moment.isoformat(timespec="minutes")}" '
+            f'or --at "{later.isoformat(timespec="minutes")}".',
+        )
+    return moment
+
+
+def describe(moment: datetime) -> str:
+    """An instant as a person reads it: "2026-11-30 14:00 UTC (09:00 America/New_York)".
+
+    UTC always; in brackets the same instant in the zone it was given in, unless that is UTC
+    (the date too when it differs). A naive time is a programming error: no zone to name.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"describe() needs an aware datetime, not {moment.isoformat()}")
+    utc = moment.astimezone(UTC)
+    text = f"{utc:%Y-%m-%d %H:%M} UTC"
+    name = getattr(moment.tzinfo, "key", None) or moment.tzname() or ""
+    if name.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
+        return text
+    local = f"{moment:%H:%M}" if moment.date() == utc.date() else f"{moment:%Y-%m-%d %H:%M}"
+    return f"{text} ({local} {name})"
 
 
 def check_embargo(rendered: Rendered, goes_out: datetime, *, force: bool) -> None:
@@ -60,6 +96,6 @@ def check_embargo(rendered: Rendered, goes_out: datetime, *, force: bool) -> Non
     if rendered.embargo is None or goes_out >= rendered.embargo or force:
         return
     raise SendError(
-        f"The release is embargoed until {rendered.embargo:%Y-%m-%d %H:%M %Z}, but this send would go out at {goes_out:%Y-%m-%d %H:%M %Z}.",
+        f"The release is embargoed until {describe(rendered.embargo)}, but this send would go out at {describe(goes_out)}.",
         hint="Schedule it after the embargo with --at, or add --force-embargo if journalists should get it early.",
     )
