@@ -194,6 +194,20 @@ class CampaignStatus(StrEnum):
     FAILED = "failed"
 
 
+# Shown, never stored: every request of a scheduled send accepted, and its send_at still ahead.
+SCHEDULED = "scheduled"
+
+
+def shown_status(status: CampaignStatus, scheduled_at: datetime | None, *, now: datetime) -> str:
+    """The status a person sees: "scheduled" while SendGrid holds a finished send, else the stored one.
+
+    A paused send keeps "paused" even when scheduled: part of it still needs ``mailer resume``.
+    """
+    if status is CampaignStatus.DONE and scheduled_at is not None and scheduled_at > now:
+        return SCHEDULED
+    return status.value
+
+
 class MessageState(StrEnum):
     """Where one recipient's message stands."""
 

@@ -7,11 +7,13 @@ In Python: ``reports.overview`` behind ``campaigns``, ``send.status.status`` beh
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.models import MessageState, Mode
+from mailer.models import SCHEDULED, MessageState, Mode
+from mailer.send.schedule import describe
 
 
 @main.command("campaigns")
@@ -40,7 +42,9 @@ def campaigns_command(app: AppContext, as_json: bool) -> None:
             f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
         )
         figures = "".join(f", {r[k]:,} {k}" for k in ("delivered", "opened", "bounced") if k in r)
-        output.say(f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {r['created'][:16].replace('T', ' ')}  {counts}{figures}  {r['subject']}")
+        held = f", held until {describe(datetime.fromisoformat(r['scheduled']))}" if r["status"] == SCHEDULED else ""
+        created = describe(datetime.fromisoformat(r["created"]))
+        output.say(f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {created}  {counts}{figures}{held}  {r['subject']}")
 
 
 @main.command("status")
@@ -63,7 +67,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
             {
                 "id": campaign_id,
                 "mode": campaign.mode.value,
-                "status": campaign.status.value,
+                "status": found.shown_status,
                 "subject": campaign.subject,
                 "created": campaign.created_at.isoformat(timespec="seconds"),
                 "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
@@ -74,11 +78,11 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
             }
         )
         return
-    output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {campaign.status.value})")
+    output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {found.shown_status})")
     output.say(f"Subject:   {campaign.subject}")
-    output.say(f"Created:   {campaign.created_at:%Y-%m-%d %H:%M} UTC")
+    output.say(f"Created:   {describe(campaign.created_at)}")
     if campaign.scheduled_at:
-        output.say(f"Scheduled: {campaign.scheduled_at:%Y-%m-%d %H:%M %Z}")
+        output.say(f"Scheduled: {describe(campaign.scheduled_at)}")
     output.say(
         "Recipients: " + ", ".join(f"{n:,} {state}" for state, n in found.counts.items() if n and state != MessageState.SKIPPED.value)
     )
@@ -103,7 +107,7 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     from mailer.send import campaign
 
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
-    when = f"{cancelled.scheduled_at:%Y-%m-%d %H:%M %Z}"
+    when = describe(cancelled.scheduled_at)
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         return

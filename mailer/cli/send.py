@@ -16,7 +16,7 @@ from mailer.cli.lists import filter_options
 from mailer.contacts.addresses import validate
 from mailer.errors import SendError
 from mailer.models import MessageState, Mode
-from mailer.send import campaign
+from mailer.send import campaign, schedule
 from mailer.store import display_url
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
@@ -250,6 +250,6 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
     output.say(f"Requests:   {the_plan.request_count:,} (up to {the_plan.request_size:,} recipients each)")
-    output.say(f"Scheduled:  {prepared.scheduled:%Y-%m-%d %H:%M %Z}" if prepared.scheduled else "Scheduled:  now")
+    output.say(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer.errors import ReportError
-from mailer.models import Delivery, MessageState, Mode
+from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
@@ -333,12 +333,19 @@ def _slug(text: str) -> str:
     return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
-def overview(engine: Engine) -> list[dict[str, Any]]:
+def overview(engine: Engine, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every campaign, newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
-    Plain dicts (as ``mailer campaigns --json`` prints them).
+    Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
+    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled".
     """
     with engine.connect() as connection:
         rows = campaign_store.rows(connection)
     extra = headline_figures(engine, [r["id"] for r in rows])
-    return [{**row, **extra.get(row["id"], {})} for row in rows]
+    moment = now or datetime.now(UTC)
+    return [{**row, "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]
+
+
+def _shown(row: Mapping[str, Any], now: datetime) -> str:
+    scheduled = datetime.fromisoformat(row["scheduled"]) if row["scheduled"] else None
+    return shown_status(CampaignStatus(row["status"]), scheduled, now=now)

@@ -31,7 +31,7 @@ from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, MessageState, Mode, Rendered
-from mailer.send import delivery
+from mailer.send import delivery, schedule
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.prepare import Prepared, prepare_send, prepare_test
 from mailer.send.status import find
@@ -187,7 +187,7 @@ def cancel(
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
     if found.scheduled_at <= now:
-        raise SendError(f"{campaign_id} was scheduled for {found.scheduled_at:%Y-%m-%d %H:%M %Z}; it has gone out already.")
+        raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     late = (found.scheduled_at - now).total_seconds() < 600
     sendgrid = transport or _sendgrid(config, environ)
     sendgrid.cancel_scheduled(found.sendgrid_batch_id)

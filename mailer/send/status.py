@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, MessageState, Mode
+from mailer.models import CampaignStatus, MessageState, Mode, shown_status
+from mailer.send import schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
@@ -31,6 +32,7 @@ class Status:
     skipped: Mapping[str, int]  # skip reason -> rows
     errors: Sequence[tuple[str, str, int]]  # (state, error text, recipients)
     next_steps: Sequence[str]
+    shown_status: str  # the stored status, or "scheduled" while SendGrid holds it (models.shown_status)
 
 
 def find(connection: Connection, campaign_id: str) -> Campaign:
@@ -51,14 +53,15 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         skipped = messages.skipped_by_reason(connection, campaign_id)
         errors = messages.errors(connection, campaign_id)
     steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status)
+    now = now or utcnow()
     scheduled = campaign.scheduled_at
-    if scheduled and scheduled > (now or utcnow()) and campaign.status is not CampaignStatus.CANCELLED:
+    if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED:
         steps.insert(
             0,
-            f"SendGrid holds these emails until {scheduled:%Y-%m-%d %H:%M %Z}. "
+            f"SendGrid holds these emails until {schedule.describe(scheduled)}. "
             f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}",
         )
-    return Status(campaign, counts, skipped, errors, steps)
+    return Status(campaign, counts, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
 
 
 def advice(campaign_id: str, counts: Mapping[str, int], *, mode: Mode = Mode.LIVE, status: CampaignStatus | None = None) -> list[str]:
