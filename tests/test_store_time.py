@@ -77,9 +77,7 @@ def test_store_time_sqlite_text_is_what_0_1_0_wrote(store: Engine) -> None:
         ("America/New_York", datetime(2026, 11, 1, 1, 30), datetime(2026, 11, 1, 1, 30, fold=1), ("05:30", "06:30")),
     ],
 )
-def test_store_time_across_a_dst_change(
-    store: Engine, zone: str, before: datetime, after: datetime, instants: tuple[str, str]
-) -> None:
+def test_store_time_across_a_dst_change(store: Engine, zone: str, before: datetime, after: datetime, instants: tuple[str, str]) -> None:
     """Times on either side of a DST change keep their instants, their order and the real hour between them."""
     tz = ZoneInfo(zone)
     with store.begin() as connection:
