@@ -5,7 +5,7 @@ Written against the ``store`` fixture, so the same assertions hold on SQLite and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -139,3 +139,22 @@ def test_store_time_suppressions_and_removals_in_utc(store: Engine) -> None:
     with store.connect() as connection:
         [removal] = suppressions.removals(connection)
     assert removal.removed_at.isoformat() == "2026-11-30T03:30:00+00:00"
+
+
+def test_store_time_lease_expiry_compared_in_utc(store: Engine) -> None:
+    """The lease's expiry is compared in SQL: written in Kolkata time, it still expires at the right instant."""
+    kolkata = ZoneInfo("Asia/Kolkata")
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=kolkata)  # 03:30 UTC
+    with store.begin() as connection:
+        create(connection)
+        assert campaigns.take_lease(connection, "c", holder="a", host="h", pid=1, now=start, expires=start + timedelta(seconds=30))
+    with store.begin() as connection:
+        held = campaigns.lease(connection, "c")
+        assert held is not None and held.expires.isoformat() == "2026-11-30T03:30:30+00:00"
+        early = datetime(2026, 11, 30, 3, 30, 10, tzinfo=UTC)
+        assert not campaigns.take_lease(connection, "c", holder="b", host="h", pid=2, now=early, expires=early + timedelta(seconds=30))
+    with store.begin() as connection:
+        later = datetime(2026, 11, 30, 3, 31, tzinfo=UTC)
+        assert campaigns.take_lease(connection, "c", holder="b", host="h", pid=2, now=later, expires=later + timedelta(seconds=30))
+        taken = campaigns.lease(connection, "c")
+    assert taken is not None and (taken.holder, taken.since.isoformat()) == ("b", "2026-11-30T03:31:00+00:00")
