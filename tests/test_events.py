@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from eventlog import (
@@ -377,11 +378,9 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(event_strategy, max_size=12), order=st.randoms())
-def test_events_hypothesis_applied_twice_equals_once(
-    tmp_path_factory: pytest.TempPathFactory, batch: list[dict[str, object]], order: object
-) -> None:
+def test_events_hypothesis_applied_twice_equals_once(new_db_url: Callable[[], str], batch: list[dict[str, object]], order: object) -> None:
     """Any batch applied twice, the second time shuffled, leaves the log as applying it once."""
-    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('h') / 'log.db'}")
+    engine = connect(new_db_url())
     seed(engine)
     parsed = [events.from_object(item, where="x") for item in batch]
     apply(engine, parsed)

@@ -245,7 +245,7 @@ def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
 
 
 def cli(log: Engine, *args: str) -> tuple[int, str]:
-    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.output
 
