@@ -37,6 +37,8 @@ def connect(url: str) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _postgresql_session)
         with engine.begin() as connection:
             upgrade(connection)
             metadata.create_all(connection)
@@ -56,6 +58,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgresql_session(dbapi_connection: object, _record: object) -> None:
+    """Instants come back in the session's time zone: make it UTC, whatever the server's default.
+
+    Promise 7: every instant is read and shown as UTC. A server set to America/New_York would
+    otherwise hand back 09:00-05:00 where the log means 14:00 UTC, and read naive values as local.
+    Committed, because SET inside a transaction that is rolled back (as the pool does) is undone.
+    """
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]
 
 
 def _safe(url: str) -> str:
