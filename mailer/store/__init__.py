@@ -47,6 +47,10 @@ def connect(url: str) -> Engine:
             f"Cannot open the delivery log at {_safe(url)}: {exc.__class__.__name__}",
             hint="Check [database] url in mailer.toml and that the folder is writable.",
         ) from exc
+    except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
+        raise StoreError(
+            f"Cannot open the delivery log at {_safe(url)}: its database driver ({exc.name}) is not installed.", hint=_DRIVER_HINT
+        ) from exc
     return engine
 
 
@@ -71,6 +75,12 @@ def _postgresql_session(dbapi_connection: object, _record: object) -> None:
     cursor.execute("SET TIME ZONE 'UTC'")
     cursor.close()
     dbapi_connection.commit()  # type: ignore[attr-defined]
+
+
+# SQLite needs nothing; PostgreSQL's driver, psycopg 3, comes with the postgres extra.
+_DRIVER_HINT = (
+    "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
+)
 
 
 def _safe(url: str) -> str:
