@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
 from mailer.errors import StoreError
-from mailer.models import Mode, SuppressionReason
-from mailer.store import campaigns, connect, suppressions
+from mailer.models import Message, MessageState, Mode, SuppressionReason
+from mailer.store import campaigns, connect, messages, suppressions
+from mailer.store.schema import message
+from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
 DRIVER_HINT = (
     "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
@@ -77,3 +80,39 @@ def test_store_instants_read_back_as_utc_whatever_the_servers_zone(database: str
     assert (found.created_at.isoformat(), found.scheduled_at.isoformat()) == ("2026-11-30T14:00:00+00:00", "2026-11-30T16:00:00+00:00")
     assert (listed[0]["created"], listed[0]["scheduled"]) == ("2026-11-30T14:00:00+00:00", "2026-11-30T16:00:00+00:00")
     assert suppressed[0].created_at.isoformat() == "2026-11-30T14:00:00+00:00"
+
+
+def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
+    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+    engine = connect(db_url)
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    plan = [Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n) for n in (1, 2)]
+    with engine.begin() as connection:
+        campaigns.create(
+            connection,
+            campaign_id="c1",
+            release_path="r.md",
+            content_hash="h",
+            subject="S",
+            lists=[],
+            filters={},
+            mode=Mode.LIVE,
+            created_at=now,
+        )
+        messages.insert(connection, "c1", plan, now=now)
+        # Back to 0.1.0's layout, with the statements 0.1.0's own tables would need (SQL both accept).
+        connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN message_key TO key")
+        connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
+        connection.exec_driver_sql("DROP INDEX ix_message_campaign_request")
+        connection.exec_driver_sql("CREATE INDEX ix_message_campaign_batch ON message (campaign_id, batch_no)")
+        connection.exec_driver_sql("DROP TABLE schema_info")
+        assert schema_version(connection) == 1
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        rows = connection.execute(select(message.c.message_key, message.c.request_no, message.c.fields).order_by(message.c.id)).all()
+        indexes = {index["name"] for index in inspect(connection).get_indexes("message")}
+    upgraded.dispose()
+    assert [tuple(row) for row in rows] == [("k1", 1, {"first_name": "J1"}), ("k2", 2, {"first_name": "J2"})]
+    assert "ix_message_campaign_request" in indexes and "ix_message_campaign_batch" not in indexes
