@@ -28,6 +28,13 @@ POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = "PostgreSQL: MAILER_TEST_POSTGRES_URL is not set (bash .ci/test starts a throwaway server and sets it)"
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say at the top which databases the delivery-log tests run on."""
+    if POSTGRES_URL:
+        return f"delivery log: SQLite and PostgreSQL ({make_url(POSTGRES_URL).render_as_string(hide_password=True)})"
+    return "delivery log: SQLite only; the [postgresql] tests are skipped (MAILER_TEST_POSTGRES_URL is not set; bash .ci/test sets it)"
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The delivery log's two databases, for every test that uses one (SQLite only when marked so)."""
     if "database" in metafunc.fixturenames:
