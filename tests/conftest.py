@@ -1,6 +1,6 @@
 """Fixtures every test shares: a clean environment, a real delivery log on SQLite and on PostgreSQL.
 
-Every test that asks for ``database``, ``db_url`` or ``store`` runs twice: ``[sqlite]`` on a
+Every test that asks for ``database``, ``db_url``, ``new_db_url`` or ``store`` runs twice: ``[sqlite]`` on a
 file under tmp_path, ``[postgresql]`` in an empty schema of its own on the server named by
 MAILER_TEST_POSTGRES_URL (``bash .ci/test`` starts one), skipped when that is unset. Tests about
 SQLite itself (files, WAL, query plans, 0.1.0 logs) are marked ``sqlite_only``.
