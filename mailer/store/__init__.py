@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer.errors import StoreError
 from mailer.store import failures
 from mailer.store.failures import display_url
 from mailer.store.schema import metadata
@@ -42,11 +43,18 @@ def connect(url: str) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _postgresql_session)
         with engine.begin() as connection:
             upgrade(connection)
             metadata.create_all(connection)
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url) from exc
+    except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
+        raise StoreError(
+            f"Cannot open the delivery log {failures.display_url(url)}: its database driver ({exc.name}) is not installed.",
+            hint=_DRIVER_HINT,
+        ) from exc
     return engine
 
 
@@ -58,3 +66,22 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgresql_session(dbapi_connection: object, _record: object) -> None:
+    """Instants come back in the session's time zone: make it UTC, whatever the server's default.
+
+    Promise 7: every instant is read and shown as UTC. A server set to America/New_York would
+    otherwise hand back 09:00-05:00 where the log means 14:00 UTC, and read naive values as local.
+    Committed, because SET inside a transaction that is rolled back (as the pool does) is undone.
+    """
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]
+
+
+# SQLite needs nothing; PostgreSQL's driver, psycopg 3, comes with the postgres extra.
+_DRIVER_HINT = (
+    "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
+)
