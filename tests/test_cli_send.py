@@ -24,7 +24,7 @@ from mailer.cli import main
 from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
 from mailer.reports import figures
-from mailer.store import connect, messages, suppressions
+from mailer.store import connect, display_url, messages, suppressions
 from mailer.store.schema import campaign, message
 
 ROOT = Path(__file__).parent.parent
@@ -347,7 +347,7 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
     refused = mailer(*SEND, "--yes", "--no-test-ok", "--include-previous")
     assert refused.exit_code == 1
     assert "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission\n" in refused.stderr
-    dry = mailer(*SEND, "--dry-run")
+    dry = mailer(*SEND, "--dry-run", "--include-previous")
     files = [p for p in (live / "out").rglob("*") if p.is_file()]
     assert files
     database = log_text()  # SQLite: the file with its WAL; PostgreSQL: every row of every table
@@ -479,7 +479,7 @@ def test_cli_one_log_from_any_sub_folder(live: Path, standin: Any, monkeypatch: 
     monkeypatch.chdir(live / "releases")
     listed = mailer("campaigns", "--json")
     assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
-    assert listed.stderr == f"Log: {live / 'out' / 'mailer.db'} (config {live / 'mailer.toml'})\n"
+    assert listed.stderr == f"Log: {display_url(config.from_environment().database.url)} (config {live / 'mailer.toml'})\n"
     dry = mailer("send", "example.md", "--list", "../lists/press.csv", "--dry-run", "--include-previous")
     assert dry.exit_code == 0, dry.output
     assert f"Recipients: {RECIPIENTS - 1}\n" in dry.stdout and "1 suppressed" in dry.stdout

@@ -27,7 +27,7 @@ def test_store_connect_without_the_driver_names_the_log_and_the_extra() -> None:
     with pytest.raises(StoreError) as caught:
         connect("mysql+mysqldb://press:s3cret@127.0.0.1:3306/log")  # mysqlclient is nothing press-mailer installs
     assert caught.value.message == (
-        "Cannot open the delivery log at mysql+mysqldb://press:***@127.0.0.1:3306/log: its database driver (MySQLdb) is not installed."
+        "Cannot open the delivery log mysql+mysqldb://press:***@127.0.0.1:3306/log: its database driver (MySQLdb) is not installed."
     )
     assert caught.value.hint == DRIVER_HINT
 
@@ -41,7 +41,7 @@ def test_store_cli_without_psycopg_says_to_install_the_postgres_extra(tmp_path: 
     )
     assert result.returncode == 1, result.stderr
     assert (
-        "Error: Cannot open the delivery log at postgresql+psycopg://press:***@127.0.0.1:9/log: "
+        "Error: Cannot open the delivery log postgresql+psycopg://press:***@127.0.0.1:9/log: "
         "its database driver (psycopg) is not installed.\n" + DRIVER_HINT + "\n"
     ) in result.stderr
     assert "Traceback" not in result.stderr and "s3cret" not in result.stderr + result.stdout
@@ -105,6 +105,8 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
         connection.exec_driver_sql("DROP INDEX ix_message_campaign_request")
         connection.exec_driver_sql("CREATE INDEX ix_message_campaign_batch ON message (campaign_id, batch_no)")
+        for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires"):
+            connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
         connection.exec_driver_sql("DROP TABLE schema_info")
         assert schema_version(connection) == 1
     engine.dispose()

@@ -66,6 +66,7 @@ def test_failure_read_only_log_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and "SQL" not in result.output
 
 
+@pytest.mark.sqlite_only  # SQLite's own page limit stands in for a full disk
 def test_failure_full_disk_mid_send_loses_nobody(db_url: str, standin: Any) -> None:
     """The log fills up after some requests: a StoreError naming the log and `mailer resume`; resume then
     finishes with every journalist accepted once or marked unknown, none lost and none sent twice."""
@@ -97,3 +98,21 @@ def test_failure_full_disk_mid_send_loses_nobody(db_url: str, standin: Any) -> N
     assert len(final) == 3000 and set(final.values()) <= {"accepted", "unknown"}
     assert max(accepted.values()) == 1, "a journalist was sent the release twice"
     assert all(accepted[address] == 1 for address, state in final.items()), "a journalist was lost"
+
+
+@pytest.mark.slow
+def test_failure_none_when_six_processes_open_a_new_log_at_once(db_url: str) -> None:
+    """A team's first morning: several commands create the same new log at the same moment; all succeed."""
+    import subprocess
+    import sys
+
+    code = "import sys; from mailer.store import connect; connect(sys.argv[1]).dispose()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)
+    ]
+    results = [(process.wait(timeout=60), process.communicate()[1]) for process in processes]
+    assert [code for code, _ in results] == [0] * 6, [err for _, err in results]
+    with connect(db_url).connect() as connection:
+        from mailer.store.upgrade import SCHEMA_VERSION, schema_version
+
+        assert schema_version(connection) == SCHEMA_VERSION

@@ -17,10 +17,11 @@ compose, send, transport, events, reports, cli, sendgrid.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from mailer.errors import StoreError
 from mailer.store import failures
@@ -45,9 +46,7 @@ def connect(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_session)
-        with engine.begin() as connection:
-            upgrade(connection)
-            metadata.create_all(connection)
+        _create_or_upgrade(engine)
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url) from exc
     except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
@@ -56,6 +55,23 @@ def connect(url: str) -> Engine:
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
+    """Bring the log's tables to this version. Two processes creating a new log at the same
+    moment collide ("table already exists", a duplicate key in PostgreSQL's catalog); the one
+    that loses tries again and finds the tables made."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                upgrade(connection)
+                metadata.create_all(connection)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            text = str(exc.orig).lower()
+            if attempt == attempts or not ("already exists" in text or "duplicate key" in text or "locked" in text):
+                raise
+            time.sleep(0.05 * attempt)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
