@@ -495,3 +495,19 @@ def test_cli_without_config_every_folder_shares_the_users_log(project: Path, mon
     listed = mailer("campaigns", "--json", key=None)
     assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
     assert not (elsewhere / "out").exists()
+
+
+def test_cli_corrected_release_says_who_got_the_earlier_version_and_asks(live: Path, standin: Any) -> None:
+    """The same release file, changed after a live send: the plan names the earlier campaign and asks first."""
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    release = live / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("1.2 million", "1.3 million"), encoding="utf-8")
+    refused = mailer(*SEND, "--no-test-ok")  # no terminal: the question cannot be answered
+    assert refused.exit_code == 1
+    assert f"Warning: {RECIPIENTS} of these journalists already received an earlier version of this release ({TODAY}-example)." in (
+        " ".join(refused.stderr.split())
+    )
+    assert len(standin.mail_sends) == 5  # nothing more went out
+    corrected = mailer(*SEND, "--yes", "--no-test-ok")
+    assert corrected.exit_code == 0, corrected.output
+    assert standin.accepted_addresses().total() == 2 * RECIPIENTS and "1.3 million" in standin.mail_sends[-1].body["subject"]
