@@ -136,7 +136,7 @@ def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
     """Refuse an email that cannot fit in one request even with a single recipient."""
     raise SendError(
         f"The email itself (text, HTML and attachments) is over SendGrid's {max_request_bytes // (1024 * 1024)} MB limit per request.",
-        hint="Link to large files from the release instead of attaching them.",
+        hint="Link to large files from the release instead of attaching them, and use smaller images.",
     )
 
 
@@ -154,7 +154,7 @@ def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, de
 
 
 def _common_bytes(rendered: Rendered) -> int:
-    """Bytes of the parts every request repeats: subject, text, HTML, attachments (base64)."""
+    """Bytes of the parts every request repeats: subject, text, HTML, attachments and inline images (base64)."""
     text = json.dumps([rendered.subject, rendered.text, rendered.html])
     attachments = sum((len(a.content) + 2) // 3 * 4 + len(a.filename) + 100 for a in rendered.attachments)
     return len(text) + attachments + 2_000
