@@ -41,7 +41,7 @@ def preview_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
     config = Config(sender=SenderConfig(postal_address="Riverbend Beekeepers, 1 Hive Lane, Riverbend, ST 00000"))
     folder = tmp_path_factory.mktemp("browser-images")
-    shown = preview.write(ROOT / "tests" / "data" / "releases" / "with-logo.md", config=config, folder=folder)
+    shown = preview.write(ROOT / "tests" / "data" / "releases" / "images" / "with-logo.md", config=config, folder=folder)
     html = shown.html_path.read_text(encoding="utf-8")
     for width in (375, 800):
         page = WRAPPER.format(width=width, srcdoc=html_escape(html, quote=True))

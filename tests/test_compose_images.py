@@ -24,7 +24,7 @@ from mailer.send import plan
 from mailer.transport import mailsend
 from mailer.transport.base import Request
 
-DATA = ROOT / "tests" / "data" / "releases"
+DATA = ROOT / "tests" / "data" / "releases" / "images"
 WITH_LOGO = DATA / "with-logo.md"
 LOGO = DATA / "kit" / "logo.png"
 

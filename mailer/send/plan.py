@@ -136,7 +136,7 @@ def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
     """Refuse an email that cannot fit in one request even with a single recipient."""
     raise SendError(
         f"The email itself (text, HTML and attachments) is over SendGrid's {max_request_bytes // (1024 * 1024)} MB limit per request.",
-        hint="Link to large files from the release instead of attaching them, and use smaller images.",
+        hint="Link to large files from the release instead of attaching them.",
     )
 
 

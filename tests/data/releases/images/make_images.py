@@ -1,4 +1,4 @@
-"""Write the tiny test images beside the releases that use them: python tests/data/releases/make_images.py
+"""Write the tiny test images beside the releases that use them: python tests/data/releases/images/make_images.py
 
 kit/logo.png   a 276 x 80 PNG logo (honey stripes in a dark frame), written with zlib alone
 kit/dot.gif    a 1 x 1 GIF, the smallest real GIF
