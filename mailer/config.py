@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from mailer.errors import ConfigError
 
@@ -29,6 +30,22 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a From or Reply-To address, or None when it can.
+
+    email-validator judges the syntax (no DNS lookup); SendGrid refuses Unicode in the From
+    field (SENDGRID.md §1.1), so the address must be ASCII (write an accented domain in its
+    xn-- form).
+    """
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    if not address.isascii():
+        return "SendGrid accepts only ASCII in the From address; write the domain in its xn-- form."
+    return None
+
+
 class SenderConfig(_Section):
     """Who the release comes from; the postal address is required for a live send."""
 
@@ -36,6 +53,15 @@ class SenderConfig(_Section):
     from_name: str = "Press Office"
     reply_to: str | None = None
     postal_address: str | None = None
+
+    @field_validator("from_email", "reply_to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        """Refused when the file is read, before any command plans or logs a send."""
+        problem = address_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(f'"{value}" is not a valid email address: {problem}')
+        return value
 
 
 class TrackingConfig(_Section):
@@ -92,6 +118,7 @@ class ComposeConfig(_Section):
     base_url: str | None = None
     preview_dir: Path = Path("out/preview")
     outbox_dir: Path = Path("out/outbox")
+    max_attachment_mb: float = Field(10.0, gt=0)
 
 
 class Config(_Section):
@@ -197,6 +224,8 @@ def _describe(path: Path, exc: ValidationError) -> str:
             lines.append(f'{path}: unknown key "{key}"{_suggestion(error["loc"])}')
         elif error["type"] == "missing":
             lines.append(f'{path}: missing key "{key}"')
+        elif error["type"] == "value_error":
+            lines.append(f'{path}: key "{key}": {str(error["msg"]).removeprefix("Value error, ")}')
         else:
             lines.append(f'{path}: key "{key}": {error["msg"]} (got {error.get("input")!r})')
     return "\n".join(lines)

@@ -123,11 +123,21 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent with the release."""
+    """A file sent with the release: attached (a PDF, a fact sheet), or an image shown in the text.
+
+    An inline image has ``disposition`` "inline" and a ``content_id`` that the HTML's
+    ``<img src="cid:...">`` names (derived from the content's hash: no personal data).
+    """
 
     filename: str
     content: bytes
     mime_type: str
+    disposition: str = "attachment"
+    content_id: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        return self.disposition == "inline"
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,12 @@ def test_compose_relative_link_refused_or_made_absolute(tmp_path: Path) -> None:
     assert f"{path}, line 6: the link press/kit.pdf was made absolute: https://www.example.org/news/press/kit.pdf" in rendered.warnings
 
 
+TOO_BIG = (
+    "many mail servers refuse emails with attachments over 10 MB. "
+    "Put it on your website and link to it (or raise [compose] max_attachment_mb in mailer.toml)."
+)
+
+
 def test_compose_warnings_a_press_officer_can_act_on(tmp_path: Path) -> None:
     """Missing alt text, http links, past embargo, long subject, big attachments, no postal address."""
     (tmp_path / "big.pdf").write_bytes(b"0" * (11 * 1024 * 1024))
@@ -228,9 +234,10 @@ def test_compose_warnings_a_press_officer_can_act_on(tmp_path: Path) -> None:
         "The subject is 124 characters long; inboxes cut it after about 100.",
         "The embargo (2026-01-01T09:00:00+00:00) is in the past; remove it or move it.",
         "No postal address: set [sender] postal_address in mailer.toml (required for a live send).",
-        "The attachment big.pdf is 11.0 MB; many mail servers refuse over 10 MB.",
-        "The attachment big2.pdf is 11.0 MB; many mail servers refuse over 10 MB.",
-        "The attachments total 22.0 MB, close to SendGrid's 30 MB limit once encoded.",
+        f"{path}: the attachment big.pdf is 11.0 MB; {TOO_BIG}",
+        f"{path}: the attachment big2.pdf is 11.0 MB; {TOO_BIG}",
+        f"{path}: the attachments and images total 22.0 MB, close to SendGrid's 30 MB limit once encoded; "
+        + "link to large files instead of attaching them.",
     ]
 
 

@@ -61,7 +61,8 @@ def preview(
     output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
     output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")
     for attachment in shown.attachments:
-        output.say(f"Attached:  {attachment.filename} ({_kb(len(attachment.content))})")
+        label = "Image:    " if attachment.inline else "Attached: "
+        output.say(f"{label} {attachment.filename} ({_kb(len(attachment.content))})")
     for warning in shown.warnings:
         output.warn(warning)
     if not shown.warnings:

@@ -18,24 +18,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import plaintext, tokens
+from mailer.compose import images, plaintext, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
 from mailer.errors import ReleaseError, TemplateError
-from mailer.models import Token
+from mailer.models import Attachment, Token
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# The dateline opens the first paragraph of text, not a paragraph holding only a logo or photo.
+_FIRST_TEXT_PARAGRAPH = re.compile(r"<p>(?!(?:\s*<img[^>]*>)+\s*</p>)")
 
 
 class TokenMode:
@@ -75,6 +78,7 @@ class Parts:
     css_name: str
     warnings: list[str] = field(default_factory=list)
     template: str = ""
+    images: tuple[Attachment, ...] = ()  # local images, attached inline and shown through cid:
 
 
 @dataclass
@@ -121,10 +125,12 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     date_text = f"{release.date:%B} {release.date.day}, {release.date.year}"
     lead = f"{release.dateline} – {date_text} –" if release.dateline else f"{date_text} –"
     notes = plaintext.Footnotes()
-    body_tokens = _markdown(release.body, marks, release.path, config.compose.base_url, warnings)
-    about_tokens = _markdown(release.about, marks, release.path, config.compose.base_url, warnings) if release.about else []
+    found: list[Attachment] = []
+    body_tokens = _markdown(release.body, marks, release.path, config.compose.base_url, warnings, found)
+    about_tokens = _markdown(release.about, marks, release.path, config.compose.base_url, warnings, found) if release.about else []
     body_html = MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {})
-    body_html = body_html.replace("<p>", f'<p><span class="dateline">{escape(lead)}</span> ', 1)
+    opening = f'<p><span class="dateline">{escape(lead)}</span> '
+    body_html = _FIRST_TEXT_PARAGRAPH.sub(lambda _: opening, body_html, count=1)
     shared = {
         "release_line": _release_line(release),
         "dateline": lead,
@@ -167,7 +173,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = css_path.read_text(encoding="utf-8") if css_path.is_file() else ""
-    return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path))
+    return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
 
 
 def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]:
@@ -234,9 +240,11 @@ def _wrapped(piece: Text | None, marks: _Placeholders) -> str:
     return plaintext.wrap(marks.protect(piece)) if piece else ""
 
 
-def _markdown(piece: Text, marks: _Placeholders, path: Path, base_url: str | None, warnings: list[str]) -> list[MarkdownToken]:
-    """Parse Markdown once (for both parts); links made absolute or refused, alt text checked."""
-    path = piece.path or path
+def _markdown(
+    piece: Text, marks: _Placeholders, release_path: Path, base_url: str | None, warnings: list[str], found: list[Attachment]
+) -> list[MarkdownToken]:
+    """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
+    path = piece.path or release_path
     parsed = MARKDOWN.parse(marks.protect(piece))
     for block in parsed:
         if block.type != "inline":
@@ -249,20 +257,48 @@ def _markdown(piece: Text, marks: _Placeholders, path: Path, base_url: str | Non
             url = str(child.attrGet(attribute) or "")
             if url.startswith("zqx"):
                 continue  # the whole address is a contact field
+            where = f"{path}, line {line}"
+            if child.type == "image" and not child.content.strip():
+                warnings.append(f"{where}: the image {url} has no alt text; write ![what it shows]({url}).")
+            if child.type == "image" and images.is_local(url):
+                file = images.locate(url, base=path.parent, root=release_path.parent, where=where)
+                if file is not None:
+                    image, notes = images.embed(file, src=url, where=where)
+                    child.attrSet("src", f"cid:{image.content_id}")
+                    found.append(image)
+                    warnings.extend(notes)
+                    continue
+                if base_url is None:
+                    raise images.missing(url, base=path.parent, where=where)
             fixed = absolute(url, base_url=base_url)
             if fixed is None:
                 raise ReleaseError(
-                    f'{path}, line {line}: the link "{url}" is not a full address, so it would not work in an email.',
+                    f'{where}: the link "{url}" is not a full address, so it would not work in an email.',
                     hint="Write the full address (https://...), or set [compose] base_url in mailer.toml.",
                 )
             if fixed != url:
                 child.attrSet(attribute, fixed)
-                warnings.append(f"{path}, line {line}: the link {url} was made absolute: {fixed}")
-            if fixed.startswith("http://"):
-                warnings.append(f"{path}, line {line}: the link {fixed} is not https; use https:// if the site has it.")
-            if child.type == "image" and not child.content.strip():
-                warnings.append(f"{path}, line {line}: the image {fixed} has no alt text; write ![what it shows]({url}).")
+                warnings.append(f"{where}: the link {url} was made absolute: {fixed}")
+            warnings.extend(_scheme_warning(fixed, where, image=child.type == "image"))
     return parsed
+
+
+# Addresses an email may link to without a warning: the web (https), mail, phone, and the
+# email's own anchors and inline images.
+_FINE_SCHEMES = ("https", "mailto", "tel", "cid")
+
+
+def _scheme_warning(url: str, where: str, *, image: bool) -> list[str]:
+    """A link that is not https (an http:// page, an ftp:// or file:// address) warns, naming it."""
+    scheme = urlsplit(url).scheme.lower()
+    if not scheme or scheme in _FINE_SCHEMES:
+        return []
+    if scheme == "http":
+        return [f"{where}: the link {url} is not https; use https:// if the site has it."]
+    shown = url if len(url) <= 80 else url[:77] + "..."
+    if image:
+        return [f"{where}: the image {shown} is not a web address (https://); many email clients will not show it."]
+    return [f"{where}: the link {shown} is not a web address (https://); most email clients will not open it."]
 
 
 def _release_line(release: Release) -> str:

@@ -79,8 +79,8 @@ def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "") -> str:
                 counter[0] += 1
         elif kind == "inline":
             text = inline(token.children or [], notes=notes)
-            if lead and not blocks:
-                text = f"{lead} {text}"
+            if lead and not only_images(token.children or []):
+                text, lead = f"{lead} {text}", ""
             indent = "    " * quote + "   " * len(lists)
             if pending_item is not None:
                 first = "    " * quote + "   " * (len(lists) - 1) + pending_item
@@ -124,6 +124,12 @@ def inline(children: Sequence[Token], *, notes: Footnotes) -> str:
             alt = child.content or "image"
             parts.append(f"[Image: {alt}]")
     return "".join(parts)
+
+
+def only_images(children: Sequence[Token]) -> bool:
+    """A paragraph holding nothing but images (a logo, a photo): the dateline goes to the next one."""
+    kinds = {child.type for child in children if not (child.type == "text" and not child.content.strip())}
+    return bool(kinds) and kinds <= {"image", "softbreak", "hardbreak"}
 
 
 def _join(blocks: list[str], tight: set[int]) -> str:

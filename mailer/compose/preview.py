@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.compose import release, tokens
+from mailer.compose import images, release, tokens
 from mailer.compose.render import personalize, preheader_for, render
 from mailer.config import Config
 from mailer.models import Attachment, Rendered
@@ -32,14 +32,16 @@ class Preview:
 
 
 def write(release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None) -> Preview:
-    """Render the release for ``fields`` (a journalist's) or stand-ins; write ``<stem>.html`` and ``<stem>.txt``."""
+    """Render the release for ``fields`` (a journalist's) or stand-ins; write ``<stem>.html`` and ``<stem>.txt``
+    (and the release's inline images in ``<stem>.images/``, which the HTML file shows)."""
     rendered = render(release.load(release_path), config=config)
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"{release_path.stem}.html"
     text_path = folder / f"{release_path.stem}.txt"
-    html_path.write_text(email.html, encoding="utf-8")
+    # A browser cannot show cid: images (only a mail client can): point them at copies of the files.
+    html_path.write_text(images.preview_sources(email.html, rendered.attachments, folder, release_path.stem), encoding="utf-8")
     text_path.write_text(email.text, encoding="utf-8")
     return Preview(
         subject=email.subject,

@@ -28,6 +28,7 @@ import yaml
 from jinja2 import meta, nodes
 
 from mailer.compose.tokens import FIELD_NAME
+from mailer.config import address_problem
 from mailer.errors import ReleaseError
 from mailer.models import Attachment
 
@@ -305,8 +306,9 @@ def _address(data: Mapping[str, Any], key: str, where: _Where) -> tuple[str | No
     if "\n" in value or "\r" in value:
         raise ReleaseError(f"{where(key)}: {key} must be on one line.", hint=hint)
     name, email = parseaddr(value)
-    if "@" not in email or " " in email:
-        raise ReleaseError(f'{where(key)}: "{value}" is not an email address.', hint=hint)
+    problem = address_problem(email) if "@" in email and " " not in email else "it has no address with an @"
+    if problem:
+        raise ReleaseError(f'{where(key)}: "{value}" is not an email address ({problem.rstrip(".")}).', hint=hint)
     return name or None, email
 
 

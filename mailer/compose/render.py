@@ -22,7 +22,7 @@ from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import Config
 from mailer.errors import TemplateError
-from mailer.models import Contact, Personalized, Rendered, Token
+from mailer.models import Attachment, Contact, Personalized, Rendered, Token
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 SUBSCRIPTION_TAG = "-~unsubscribe_url~-"
@@ -34,6 +34,8 @@ TEST_BANNER_HTML = (
 )
 TEST_BANNER_TEXT = "*** TEST SEND: this is a proof for staff. Journalists have not received it. ***\n\n"
 MB = 1024 * 1024
+# Gmail shows "[Message clipped]" past about 102 KB of HTML (its help pages and every email-size guide).
+GMAIL_CLIP_BYTES = 102 * 1024
 
 
 def unsubscribe_tag(config: Config) -> str:
@@ -65,7 +67,8 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
     digest = hashlib.sha256()
     for piece in (parts.subject, html, text):
         digest.update(piece.encode("utf-8") + b"\0")
-    for attachment in release.attachments:
+    attachments = release.attachments + parts.images
+    for attachment in attachments:
         digest.update(attachment.filename.encode("utf-8") + b"\0" + hashlib.sha256(attachment.content).digest())
     subject = parts.subject
     if test:
@@ -84,8 +87,8 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         from_email=release.from_email or config.sender.from_email,
         from_name=tokens.escape_subject(release.from_name or config.sender.from_name),
         reply_to=release.reply_to or config.sender.reply_to,
-        attachments=release.attachments,
-        warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, now)),
+        attachments=attachments,
+        warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, html, attachments, now)),
         tokens=used,
     )
 
@@ -269,24 +272,41 @@ def _add_banner(html: str) -> str:
     return html[:end] + TEST_BANNER_HTML + html[end:]
 
 
-def _warnings(release: Release, config: Config, subject: str, now: datetime | None) -> list[str]:
+def _warnings(
+    release: Release, config: Config, subject: str, html: str, attachments: tuple[Attachment, ...], now: datetime | None
+) -> list[str]:
     """What a press officer should fix before sending; none of these stop a preview."""
     now = now or datetime.now(UTC)
     found = []
     if len(subject) > 100:
         found.append(f"The subject is {len(subject)} characters long; inboxes cut it after about 100.")
+    html_bytes = len(html.encode("utf-8"))
+    if html_bytes > GMAIL_CLIP_BYTES:
+        found.append(
+            f"The email's HTML is {html_bytes / 1024:.0f} KB; Gmail cuts emails over about 102 KB behind a "
+            '"[Message clipped] View entire message" link, hiding the end of the release and the unsubscribe link. '
+            "Shorten the release, or put long parts (tables, full reports) on a web page and link to it."
+        )
     if release.embargo and release.embargo < now:
         found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
     if not config.sender.postal_address:
         found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
     if config.sendgrid.asm_group_id is None and not config.sendgrid.tracking.subscription_tracking:
         found.append("No unsubscribe link: set [sendgrid] asm_group_id or turn on subscription_tracking.")
+    limit = config.compose.max_attachment_mb
     total = 0
-    for attachment in release.attachments:
+    for attachment in attachments:
         size = len(attachment.content)
         total += size
-        if size > 10 * MB:
-            found.append(f"The attachment {attachment.filename} is {size / MB:.1f} MB; many mail servers refuse over 10 MB.")
+        if size > limit * MB and not attachment.inline:  # inline images have their own, lower limit (images.py)
+            found.append(
+                f"{release.path}: the attachment {attachment.filename} is {size / MB:.1f} MB; many mail servers refuse emails "
+                f"with attachments over {limit:g} MB. Put it on your website and link to it "
+                "(or raise [compose] max_attachment_mb in mailer.toml)."
+            )
     if total * 4 / 3 > 25 * MB:
-        found.append(f"The attachments total {total / MB:.1f} MB, close to SendGrid's 30 MB limit once encoded.")
+        found.append(
+            f"{release.path}: the attachments and images total {total / MB:.1f} MB, close to SendGrid's 30 MB limit once encoded; "
+            "link to large files instead of attaching them."
+        )
     return found

@@ -160,7 +160,7 @@ def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, de
 
 
 def _common_bytes(rendered: Rendered) -> int:
-    """Bytes of the parts every request repeats: subject, text, HTML, attachments (base64)."""
+    """Bytes of the parts every request repeats: subject, text, HTML, attachments and inline images (base64)."""
     text = json.dumps([rendered.subject, rendered.text, rendered.html])
     attachments = sum((len(a.content) + 2) // 3 * 4 + len(a.filename) + 100 for a in rendered.attachments)
     return len(text) + attachments + 2_000

@@ -105,6 +105,8 @@ def prepare_send(
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({versions}).")
         if mode is Mode.LIVE:
             questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
+    if mode is Mode.DRY_RUN:
+        warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
         problem = _nobody(the_plan, list_paths)
@@ -199,6 +201,20 @@ def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, for
             hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).',
         )
     return None
+
+
+def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | None, now: datetime, *, force: bool) -> list[str]:
+    """A dry run goes ahead before the embargo, but says that the live send would not."""
+    goes_out = scheduled or now
+    if rendered.embargo is None or goes_out >= rendered.embargo or force:
+        return []
+    when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now)})"
+    message = (
+        f"{release_path}: the release is embargoed until {schedule.describe(rendered.embargo)}, so a live send {when} "
+        f'would be refused. Schedule it with --at "{rendered.embargo.isoformat(timespec="minutes")}" (or later; --at reaches '
+        "72 hours ahead at most), or add --force-embargo if journalists should get it early."
+    )
+    return [message]
 
 
 def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mailer.config import SenderConfig, SendGridConfig
-from mailer.models import Rendered
+from mailer.models import Attachment, Rendered
 from mailer.transport.base import Request
 
 __all__ = ["CommonBodies", "build_body", "common_body", "header_safe", "recipient_name"]
@@ -55,16 +55,21 @@ def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderC
     if sendgrid.asm_group_id is not None:
         body["asm"] = {"group_id": sendgrid.asm_group_id}
     if rendered.attachments:
-        body["attachments"] = [
-            {
-                "content": base64.b64encode(a.content).decode("ascii"),
-                "filename": header_safe(a.filename),
-                "type": a.mime_type,
-                "disposition": "attachment",
-            }
-            for a in rendered.attachments
-        ]
+        body["attachments"] = [_attachment(a) for a in rendered.attachments]
     return body
+
+
+def _attachment(attachment: Attachment) -> dict[str, str]:
+    """One attachment; an inline image carries the content_id its ``<img src="cid:...">`` names."""
+    item = {
+        "content": base64.b64encode(attachment.content).decode("ascii"),
+        "filename": header_safe(attachment.filename),
+        "type": attachment.mime_type,
+        "disposition": attachment.disposition,
+    }
+    if attachment.content_id:
+        item["content_id"] = attachment.content_id
+    return item
 
 
 class CommonBodies:
