@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from pydantic import SecretStr
+from send_fixtures import rendered
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -21,6 +22,8 @@ from mailer import config, unsubscribe
 from mailer.cli import main
 from mailer.errors import ConfigError
 from mailer.events import webhook
+from mailer.models import Contact, ContactList
+from mailer.send import plan
 from mailer.store import connect
 from mailer.store.schema import campaign, message, suppression
 
@@ -254,3 +257,21 @@ def test_unsubscribe_one_click_without_secret_is_refused_before_logging(tmp_path
     assert standin.mail_sends == []
     with connect(config.from_environment().database.url).connect() as connection:
         assert connection.execute(select(campaign.c.id)).all() == []
+
+
+def test_unsubscribe_link_counts_in_the_plan_budget() -> None:
+    """In one-click mode each journalist's link counts against SendGrid's 10,000 substitution bytes per personalization."""
+    base = config.Config()
+    no_tracking = base.sendgrid.model_copy(update={"tracking": base.sendgrid.tracking.model_copy(update={"subscription_tracking": False})})
+    own = base.model_copy(update={"sendgrid": no_tracking, "webhook": base.webhook.model_copy(update={"public_url": PUBLIC})})
+    substitution, request = unsubscribe.reserved_bytes(own)
+    assert unsubscribe.reserved_bytes(base) == (0, 0)
+    link = unsubscribe.OneClick(PUBLIC, SecretStr(SECRET)).url("f" * 40)
+    assert substitution >= len("-~unsubscribe_url~-") + len(link)
+    assert request > substitution + len(link)
+    fields = {"outlet": "x" * (plan.MAX_SUBSTITUTION_BYTES - 100)}
+    people = ContactList((Contact("a@x.org", {"email": "a@x.org", **fields}, "press.csv", 2),), (), ())
+    fills = lambda _rendered, values: {"-~c.outlet.t~-": values["outlet"]}
+    assert plan.build(rendered(), people, substitutions=fills).recipients
+    skipped = plan.build(rendered(), people, substitutions=fills, reserve=(substitution, request))
+    assert not skipped.recipients and "SendGrid allows 10,000 per recipient" in (skipped.messages[0].detail or "")
