@@ -275,3 +275,11 @@ def test_unsubscribe_link_counts_in_the_plan_budget() -> None:
     assert plan.build(rendered(), people, substitutions=fills).recipients
     skipped = plan.build(rendered(), people, substitutions=fills, reserve=(substitution, request))
     assert not skipped.recipients and "SendGrid allows 10,000 per recipient" in (skipped.messages[0].detail or "")
+
+
+def test_cli_webhook_with_public_url_needs_the_secret(tmp_path: Path) -> None:
+    """`mailer webhook` in one-click mode will not start without the secret that checks the links."""
+    office(tmp_path, "one-click")
+    result = mailer("webhook", secret=None)
+    assert result.exit_code == 1
+    assert "Error: No unsubscribe secret: the environment variable MAILER_UNSUBSCRIBE_SECRET is not set." in result.output
