@@ -193,6 +193,7 @@ def test_unsubscribe_live_request_per_mode(tmp_path: Path, standin: Any, mode: s
         assert not any("-~unsubscribe_url~-" in p.get("substitutions", {}) for p in personalizations)
         return
     assert 'href="-~unsubscribe_url~-"' in html and tracking == {"enable": False} and "asm" not in bodies[0]
+    assert re.search(r'<a [^>]*href="-~unsubscribe_url~-"[^>]*clicktracking="off"', html)  # straight to us, not via a redirect
     engine = connect(config.from_environment().database.url)
     with engine.connect() as connection:
         keys = dict(connection.execute(select(message.c.message_key, message.c.email).where(message.c.state == "accepted")).all())
