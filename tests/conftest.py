@@ -1,19 +1,47 @@
-"""Fixtures every test shares: a clean environment, a real SQLite delivery log."""
+"""Fixtures every test shares: a clean environment, a real delivery log on SQLite and on PostgreSQL.
+
+Every test that asks for ``database``, ``db_url``, ``new_db_url`` or ``store`` runs twice: ``[sqlite]`` on a
+file under tmp_path, ``[postgresql]`` in an empty schema of its own on the server named by
+MAILER_TEST_POSTGRES_URL (``bash .ci/test`` starts one), skipped when that is unset. Tests about
+SQLite itself (files, WAL, query plans, 0.1.0 logs) are marked ``sqlite_only``.
+``pytest -m "not postgresql"`` runs the SQLite half only.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData, create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from mailer.store import connect
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+# Read once, before clean_environ takes every MAILER_* variable out of the tests' environment.
+POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
+SKIP_POSTGRES = "PostgreSQL: MAILER_TEST_POSTGRES_URL is not set (bash .ci/test starts a throwaway server and sets it)"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say at the top which databases the delivery-log tests run on."""
+    if POSTGRES_URL:
+        return f"delivery log: SQLite and PostgreSQL ({make_url(POSTGRES_URL).render_as_string(hide_password=True)})"
+    return "delivery log: SQLite only; the [postgresql] tests are skipped (MAILER_TEST_POSTGRES_URL is not set; bash .ci/test sets it)"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The delivery log's two databases, for every test that uses one (SQLite only when marked so)."""
+    if "database" in metafunc.fixturenames:
+        kinds = [pytest.param("sqlite", id="sqlite")]
+        if metafunc.definition.get_closest_marker("sqlite_only") is None:
+            kinds.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql))
+        metafunc.parametrize("database", kinds, indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -30,15 +58,79 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """The URL of a fresh SQLite delivery log in a temp folder."""
-    return f"sqlite:///{tmp_path / 'log.db'}"
+def database(request: pytest.FixtureRequest) -> str:
+    """Which database this run of the test uses: "sqlite" or "postgresql"."""
+    kind: str = request.param
+    if kind == "postgresql" and not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
+    return kind
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """One connection pool to the test server, for creating and dropping the tests' schemas."""
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
-def store(db_url: str) -> Engine:
-    """A real SQLite delivery log with every table created."""
-    return connect(db_url)
+def new_db_url(database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Makes URLs of empty delivery logs: SQLite files in a temp folder, or fresh PostgreSQL schemas.
+
+    On PostgreSQL each schema is its connections' search_path (``options=-csearch_path=...`` in
+    the URL), so every engine opened from the URL, in this process or a child, sees only it. At
+    the end the test's connections are ended (found by their application_name) and the schemas dropped.
+    """
+    made: list[str] = []
+
+    def sqlite_url() -> str:
+        made.append(f"log{len(made) or ''}.db")
+        return f"sqlite:///{tmp_path / made[-1]}"
+
+    if database == "sqlite":
+        yield sqlite_url
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+
+    def postgresql_url() -> str:
+        schema = f"mailer_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        made.append(schema)
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
+        return url.render_as_string(hide_password=False)
+
+    try:
+        yield postgresql_url
+    finally:
+        with admin.connect() as connection:
+            for schema in made:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": schema},
+                )
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def db_url(new_db_url: Callable[[], str]) -> str:
+    """The URL of the test's empty delivery log (``sqlite:///.../log.db``, or a PostgreSQL schema)."""
+    return new_db_url()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Engine]:
+    """A real, empty delivery log with every table created (SQLite or PostgreSQL, see db_url)."""
+    engine = connect(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +156,27 @@ def standin(standin_server: Any) -> Iterator[Any]:
 def without_log_line(text: str) -> str:
     """Command output without the "Log: ..." line every log command starts with (tests/test_config.py checks that line)."""
     return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("Log: "))
+
+
+@pytest.fixture
+def log_text(database: str, db_url: str) -> Callable[[], str]:
+    """Everything the test's delivery log holds, as text, for "never stored" checks.
+
+    SQLite: the bytes of the file and its WAL (free pages included). PostgreSQL: every row of
+    every table in the test's schema.
+    """
+
+    def read() -> str:
+        if database == "sqlite":
+            path = Path(db_url.removeprefix("sqlite:///"))
+            return "".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(path.parent.glob(path.name + "*")))
+        engine = create_engine(db_url)
+        try:
+            tables = MetaData()
+            with engine.connect() as connection:
+                tables.reflect(connection)
+                return "\n".join(repr(row) for table in tables.sorted_tables for row in connection.execute(select(table)))
+        finally:
+            engine.dispose()
+
+    return read

@@ -24,7 +24,7 @@ from mailer.cli import main
 from mailer.cli import send as send_cli
 from mailer.models import SuppressionReason
 from mailer.reports import figures
-from mailer.store import connect, messages, suppressions
+from mailer.store import connect, display_url, messages, suppressions
 from mailer.store.schema import campaign, message
 
 ROOT = Path(__file__).parent.parent
@@ -43,11 +43,19 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def live(project: Path, standin: Any) -> Path:
-    """mailer.toml pointing at the stand-in, with a postal address and a staff list."""
+def logged(project: Path, db_url: str) -> Path:
+    """The same folder with a mailer.toml that names only the test's delivery log (SQLite or PostgreSQL)."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def live(project: Path, standin: Any, db_url: str) -> Path:
+    """mailer.toml pointing at the stand-in and the test's delivery log, with a postal address and a staff list."""
     (project / "mailer.toml").write_text(
         f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n',
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n\n'
+        f'[database]\nurl = "{db_url}"\n',
         encoding="utf-8",
     )
     return project
@@ -71,6 +79,7 @@ def campaign_rows() -> list[dict[str, Any]]:
 SEND = ("send", "releases/example.md", "--list", "lists/press.csv")
 
 
+@pytest.mark.sqlite_only  # the built-in log is an SQLite file
 def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     """The README's main command works without mailer.toml and says where the outbox and the log are."""
     result = mailer(*SEND, "--dry-run", key=None)
@@ -89,13 +98,13 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     assert [(r["id"], r["mode"], r["status"]) for r in campaign_rows()] == [(campaign_id, "dry-run", "done")]
 
 
-def test_cli_send_where_and_tag_narrow_the_recipients(project: Path) -> None:
+def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)
     assert result.exit_code == 0, result.output
     assert "Lists:      lists/press.csv (filter: beat=health,science tag=vip tag=print)\n" in result.stdout
     assert "Recipients: 6\nSkipped:    43 (2 duplicate, 35 filtered, 5 invalid, 1 missing)\n" in result.stdout
-    eml = sorted(p.name for p in (project / "out" / "outbox" / f"{TODAY}-example").glob("*.eml"))
+    eml = sorted(p.name for p in (logged / "out" / "outbox" / f"{TODAY}-example").glob("*.eml"))
     assert len(eml) == 6
     with db().connect() as connection:
         rows = [dict(r) for r in connection.execute(select(message.c.email, message.c.state, message.c.skip_reason)).mappings()]
@@ -330,7 +339,7 @@ def test_cli_resume_unknown_campaign(live: Path) -> None:
     assert without_log_line(result.stderr) == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them.\n'
 
 
-def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog: pytest.LogCaptureFixture, log_text: Any) -> None:
     """Promise 5: after a refused key, a live send and a dry run, the key is in no output, log record, DB byte or outbox file."""
     caplog.set_level(logging.DEBUG)
     assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
@@ -338,10 +347,10 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
     refused = mailer(*SEND, "--yes", "--no-test-ok", "--include-previous")
     assert refused.exit_code == 1
     assert "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission\n" in refused.stderr
-    dry = mailer(*SEND, "--dry-run")
+    dry = mailer(*SEND, "--dry-run", "--include-previous")
     files = [p for p in (live / "out").rglob("*") if p.is_file()]
     assert files
-    database = "".join(p.read_bytes().decode("utf-8", "replace") for p in (live / "out").glob("mailer.db*"))  # with the WAL
+    database = log_text()  # SQLite: the file with its WAL; PostgreSQL: every row of every table
     assert "Riverbend Beekeepers count record" in database and caplog.records
     for text in (refused.output, dry.output, caplog.text, database, *(p.read_bytes().decode("utf-8", "replace") for p in files)):
         assert KEY not in text and "standin-key" not in text
@@ -470,7 +479,7 @@ def test_cli_one_log_from_any_sub_folder(live: Path, standin: Any, monkeypatch: 
     monkeypatch.chdir(live / "releases")
     listed = mailer("campaigns", "--json")
     assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
-    assert listed.stderr == f"Log: {live / 'out' / 'mailer.db'} (config {live / 'mailer.toml'})\n"
+    assert listed.stderr == f"Log: {display_url(config.from_environment().database.url)} (config {live / 'mailer.toml'})\n"
     dry = mailer("send", "example.md", "--list", "../lists/press.csv", "--dry-run", "--include-previous")
     assert dry.exit_code == 0, dry.output
     assert f"Recipients: {RECIPIENTS - 1}\n" in dry.stdout and "1 suppressed" in dry.stdout
@@ -486,3 +495,19 @@ def test_cli_without_config_every_folder_shares_the_users_log(project: Path, mon
     listed = mailer("campaigns", "--json", key=None)
     assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
     assert not (elsewhere / "out").exists()
+
+
+def test_cli_corrected_release_says_who_got_the_earlier_version_and_asks(live: Path, standin: Any) -> None:
+    """The same release file, changed after a live send: the plan names the earlier campaign and asks first."""
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    release = live / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("1.2 million", "1.3 million"), encoding="utf-8")
+    refused = mailer(*SEND, "--no-test-ok")  # no terminal: the question cannot be answered
+    assert refused.exit_code == 1
+    assert f"Warning: {RECIPIENTS} of these journalists already received an earlier version of this release ({TODAY}-example)." in (
+        " ".join(refused.stderr.split())
+    )
+    assert len(standin.mail_sends) == 5  # nothing more went out
+    corrected = mailer(*SEND, "--yes", "--no-test-ok")
+    assert corrected.exit_code == 0, corrected.output
+    assert standin.accepted_addresses().total() == 2 * RECIPIENTS and "1.3 million" in standin.mail_sends[-1].body["subject"]

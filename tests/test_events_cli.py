@@ -19,7 +19,7 @@ CAMPAIGN = "2026-02-19-wetlands"
 
 
 def run(store: Engine, *args: str) -> tuple[int, str]:
-    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, without_log_line(result.output)
 

@@ -80,7 +80,7 @@ def test_forget_resent_event_is_still_a_duplicate(store: Engine) -> None:
 def test_forget_cli_says_what_it_did(store: Engine) -> None:
     """The command asks first, then reports rows erased and the suppression kept."""
     seed(store)
-    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     refused = CliRunner().invoke(main, ["forget", ADDRESS], input="n\n")
     assert refused.exit_code == 1 and "Aborted!" in refused.output
     result = CliRunner().invoke(main, ["forget", ADDRESS], input="y\n")
@@ -102,7 +102,7 @@ def test_forget_cli_refuses_a_non_address() -> None:
 def test_forget_cli_names_report_files_that_still_hold_the_address(store: Engine) -> None:
     """CSV and XLSX reports written earlier to out/reports are listed; others are not."""
     seed(store)
-    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     for fmt in ("csv", "xlsx"):
         assert CliRunner().invoke(main, ["report", "c1", "--kind", "recipients", "--format", fmt]).exit_code == 0
     assert CliRunner().invoke(main, ["report", "c2", "--kind", "opens", "--format", "csv"]).exit_code == 0  # no opens: headings only

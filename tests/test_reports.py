@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from mailer import events, reports
 from mailer.cli import main
 from mailer.errors import ReportError
+from mailer.store import event_reports
 
 LIVE = "2026-02-19-wetlands"
 TEST = "2026-02-18-wetlands-test"
@@ -238,6 +239,24 @@ def test_reports_unknown_campaign_suggests_a_near_name(log: Engine) -> None:
     assert caught.value.hint == f"Did you mean {LIVE}? `mailer campaigns` lists them."
 
 
+def test_reports_timeline_puts_each_event_in_the_bucket_it_falls_in(store: Engine) -> None:
+    """A bucket runs from a multiple of its size up to the next: an open 45 minutes into the hour is that hour's."""
+    add_campaign(store, LIVE)
+    key = add_message(store, LIVE, "ana@daily.example")
+    happenings = [("open", 10), ("open", 2700), ("click", 3599), ("open", 3600), ("click", 5399), ("click", 5400)]
+    batch = [sg_event(kind, "ana@daily.example", key=key, campaign_id=LIVE, at=T0 + at, sg_machine_open=False) for kind, at in happenings]
+    events.apply(store, [events.from_object(e, where="x") for e in batch], source="import", block_threshold=3)
+    with store.connect() as connection:
+        assert event_reports.timeline(connection, LIVE, bucket_seconds=3600) == [(T0, 2, 1), (T0 + 3600, 1, 2)]
+        assert event_reports.timeline(connection, LIVE, bucket_seconds=900) == [
+            (T0, 1, 0),
+            (T0 + 2700, 1, 1),
+            (T0 + 3600, 1, 0),
+            (T0 + 4500, 0, 1),
+            (T0 + 5400, 0, 1),
+        ]
+
+
 def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
     """An empty campaign is reported as having nothing to report."""
     add_campaign(store, "2026-03-01-empty")
@@ -246,7 +265,7 @@ def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
 
 
 def cli(log: Engine, *args: str) -> tuple[int, str]:
-    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, without_log_line(result.output)
 

@@ -29,7 +29,7 @@ FLAGS = [
 
 
 def write_page(engine: Engine, kind: str = "bounces") -> str:
-    Path("mailer.toml").write_text(f'[database]\nurl = "{engine.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{engine.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["report", LIVE, "--kind", kind, "--format", "html", "-o", "report.html"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "Wrote the report page to report.html\n"

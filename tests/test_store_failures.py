@@ -66,6 +66,7 @@ def test_failure_read_only_log_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and "SQL" not in result.output
 
 
+@pytest.mark.sqlite_only  # SQLite's own page limit stands in for a full disk
 def test_failure_full_disk_mid_send_loses_nobody(db_url: str, standin: Any) -> None:
     """The log fills up after some requests: a StoreError naming the log and `mailer resume`; resume then
     finishes with every journalist accepted once or marked unknown, none lost and none sent twice."""
@@ -97,3 +98,69 @@ def test_failure_full_disk_mid_send_loses_nobody(db_url: str, standin: Any) -> N
     assert len(final) == 3000 and set(final.values()) <= {"accepted", "unknown"}
     assert max(accepted.values()) == 1, "a journalist was sent the release twice"
     assert all(accepted[address] == 1 for address, state in final.items()), "a journalist was lost"
+
+
+@pytest.mark.slow
+def test_failure_none_when_six_processes_open_a_new_log_at_once(db_url: str) -> None:
+    """A team's first morning: several commands create the same new log at the same moment; all succeed."""
+    import subprocess
+    import sys
+
+    code = "import sys; from mailer.store import connect; connect(sys.argv[1]).dispose()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)
+    ]
+    results = [(process.wait(timeout=60), process.communicate()[1]) for process in processes]
+    assert [code for code, _ in results] == [0] * 6, [err for _, err in results]
+    with connect(db_url).connect() as connection:
+        from mailer.store.upgrade import SCHEMA_VERSION, schema_version
+
+        assert schema_version(connection) == SCHEMA_VERSION
+
+
+def test_failure_lost_database_connection_mid_send_loses_nobody(database: str, db_url: str, standin: Any) -> None:
+    """The PostgreSQL server drops every connection after the first request: a StoreError naming the log
+    and `mailer resume`; resume then finishes with nobody lost and nobody sent twice."""
+    if database != "postgresql":
+        pytest.skip("a lost server connection is PostgreSQL's; SQLite has no server")
+    from sqlalchemy import create_engine, text
+
+    engine = connect(db_url)
+    built = plan.build(rendered(), contact_list(200), batch_size=20)
+    campaign_id = send.record(engine, built, mode=Mode.LIVE, slug="lost", lists=["press.csv"], filters={}, sender={}).campaign_id
+    admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    dropped: list[int] = []
+
+    def drop_every_connection(_count: int) -> None:
+        if dropped:
+            return
+        with admin.connect() as connection:
+            dropped.extend(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+            )
+
+    transport = transport_for(standin, config_for(standin.url))
+    with pytest.raises(StoreError) as caught:
+        send.run(
+            engine,
+            campaign_id,
+            rendered=rendered(),
+            transport=transport,
+            pacing=send.Pacing(concurrency=1),
+            on_request=drop_every_connection,
+        )
+    admin.dispose()
+    assert dropped and f"stopped working while sending {campaign_id}:" in caught.value.message
+    assert caught.value.hint is not None and caught.value.hint.endswith(f"then run: mailer resume {campaign_id}")
+
+    again = connect(db_url)
+    send.run(again, campaign_id, rendered=rendered(), transport=transport, pacing=send.Pacing(concurrency=2))
+    final = states(again, campaign_id)
+    accepted = standin.accepted_addresses()
+    assert len(final) == 200 and set(final.values()) <= {"accepted", "unknown"}
+    assert max(accepted.values()) == 1, "a journalist was sent the release twice"
+    assert all(accepted[address] == 1 for address in final), "a journalist was lost"

@@ -22,6 +22,8 @@ from mailer.store import campaigns, connect, messages, suppressions
 from mailer.store.schema import event, message
 from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
+pytestmark = pytest.mark.sqlite_only  # the SQLite file 0.1.0 wrote; tests/test_store.py upgrades its layout on PostgreSQL too
+
 LEGACY = Path(__file__).parent / "data" / "logs" / "mailer-0.1.0.db"
 LIVE = "2026-11-29-bee-census-2"
 SCHEDULED = "2026-11-29-bee-census-3"

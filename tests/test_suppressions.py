@@ -5,27 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import without_log_line
 from eventlog import suppressions
 from sqlalchemy import Engine
 
+from mailer import config
 from mailer.cli import main
 from mailer.models import SuppressionReason
 from mailer.store import connect
 from mailer.store import suppressions as suppression_store
 
-DB = "sqlite:///log.db"
+
+@pytest.fixture(autouse=True)
+def log(db_url: str, tmp_path: Path) -> str:
+    """Every command here works on the test's delivery log (SQLite or PostgreSQL), named in mailer.toml."""
+    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    return db_url
 
 
 def run(*args: str) -> tuple[int, str]:
-    Path("mailer.toml").write_text(f'[database]\nurl = "{DB}"\n', encoding="utf-8")
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, without_log_line(result.output)
 
 
 def engine() -> Engine:
-    return connect("sqlite:///" + str(Path("log.db").resolve()))
+    return connect(config.load(Path("mailer.toml")).database.url)
 
 
 def test_suppressions_add_list_remove_round_trip() -> None:

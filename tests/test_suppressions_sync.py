@@ -111,10 +111,10 @@ def test_suppressions_sync_unreachable_sendgrid(store: Engine) -> None:
         suppression_sync.sync(store, api_key=SecretStr(KEY), api_url="http://127.0.0.1:9", timeout=2)
 
 
-def test_suppressions_sync_cli(standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_suppressions_sync_cli(standin: Any, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
     """The command reads the key from the environment and prints what each list added."""
     serve_lists(standin)
-    Path("mailer.toml").write_text(f'[database]\nurl = "sqlite:///log.db"\n[sendgrid]\napi_url = "{standin.url}"\n', encoding="utf-8")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n[sendgrid]\napi_url = "{standin.url}"\n', encoding="utf-8")
     monkeypatch.setenv("SENDGRID_API_KEY", KEY)
     result = CliRunner().invoke(main, ["suppressions", "sync"])
     assert result.exit_code == 0, result.output

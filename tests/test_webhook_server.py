@@ -37,8 +37,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(folder: Path, *, key: str | None) -> Path:
-    lines = ["[database]", 'url = "sqlite:///log.db"', "[webhook]"]
+def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.db") -> Path:
+    lines = ["[database]", f'url = "{db_url}"', "[webhook]"]
     if key:
         lines.append(f'verification_key = "{key}"')
     path = folder / "mailer.toml"
@@ -69,18 +69,19 @@ def start(config: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    config = write_config(tmp_path, key=TEST_PUBLIC_KEY)
+def server(tmp_path: Path, db_url: str) -> Iterator[tuple[str, str]]:
+    """`mailer webhook` on a free port, writing to the test's delivery log; yields its URL and the log's."""
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY, db_url=db_url)
     process, url = start(config)
-    yield url, tmp_path / "log.db"
+    yield url, db_url
     process.terminate()
     process.wait(timeout=10)
 
 
-def test_webhook_server_stores_signed_batches_and_refuses_forged_ones(server: tuple[str, Path]) -> None:
+def test_webhook_server_stores_signed_batches_and_refuses_forged_ones(server: tuple[str, str]) -> None:
     """Through uvicorn: a signed batch is 200 and stored, a forged one 403, a broken one 400."""
-    url, db = server
-    engine = connect(f"sqlite:///{db}")
+    url, db_url = server
+    engine = connect(db_url)
     add_campaign(engine, CAMPAIGN)
     key = add_message(engine, CAMPAIGN, "ana@example.org", state="unknown")
     payload = body(
@@ -98,9 +99,9 @@ def test_webhook_server_stores_signed_batches_and_refuses_forged_ones(server: tu
     assert messages(engine, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
 
 
-def test_webhook_server_two_workers_lose_no_event(tmp_path: Path) -> None:
-    """Two uvicorn workers on one SQLite file, posted to in parallel, store every event once."""
-    config = write_config(tmp_path, key=TEST_PUBLIC_KEY)
+def test_webhook_server_two_workers_lose_no_event(tmp_path: Path, db_url: str) -> None:
+    """Two uvicorn workers on one delivery log, posted to in parallel, store every event once."""
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY, db_url=db_url)
     process, url = start(config, "--workers", "2")
     try:
         batches = [
@@ -110,7 +111,7 @@ def test_webhook_server_two_workers_lose_no_event(tmp_path: Path) -> None:
             answers = list(pool.map(lambda p: http.post(url + "/sendgrid/events", content=p, headers=signed_headers(p)), batches * 2))
         assert {a.status_code for a in answers} == {200}
         assert sum(a.json()["added"] for a in answers) == 3600
-        assert event_count(connect(f"sqlite:///{tmp_path / 'log.db'}")) == 3600
+        assert event_count(connect(db_url)) == 3600
     finally:
         process.terminate()
         process.wait(timeout=10)

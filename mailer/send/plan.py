@@ -124,6 +124,12 @@ def build(
     return Plan(rendered=rendered, messages=tuple(messages), request_count=request_no, request_size=size)
 
 
+def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
+    """The plan with each recipient's To name taken from ``names`` (address -> name): a test proof
+    borrows a journalist's fields but is addressed to the staff member by their own name."""
+    return replace(plan, messages=tuple(replace(m, name=names.get(m.email_key, m.name)) for m in plan.messages))
+
+
 def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
     """Skip the recipients in ``received`` (address -> the campaign that already reached them) (promise 8).
 

@@ -161,10 +161,14 @@ def prepare_test(
     """
     rendered = compose.render(release.load(release_path), config=config, test=True)
     journalist = contacts.find(list_paths, as_email) if as_email else None
-    staff = recipients.test_recipients(config, rendered, to=to, journalist=journalist)
+    people = recipients.staff(config, to)
+    staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
-    the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
+    the_plan = plan_module.with_names(
+        plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)),
+        recipients.staff_names(people),
+    )
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
         if suppressed:

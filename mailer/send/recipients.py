@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from mailer import contacts
+from mailer import compose, contacts
 from mailer.config import Config
-from mailer.errors import ConfigError
+from mailer.errors import ConfigError, SendError, TemplateError
 from mailer.models import Contact, ContactList, Rendered
 
-__all__ = ["staff_lists", "suppress", "test_recipients"]
+__all__ = ["staff", "staff_lists", "staff_names", "suppress", "test_recipients"]
 
 
 def suppress(contact_list: ContactList, reasons: Mapping[str, str], overrides: Sequence[str]) -> tuple[ContactList, list[str]]:
@@ -29,29 +29,42 @@ def suppress(contact_list: ContactList, reasons: Mapping[str, str], overrides: S
     return contacts.suppress(contact_list, remaining), warnings
 
 
-def test_recipients(config: Config, rendered: Rendered, *, to: Sequence[str] = (), journalist: Contact | None = None) -> ContactList:
-    """The staff list (or ``to``), each with the journalist's fields or stand-ins for missing ones.
-
-    Raises ConfigError when there is neither a staff list nor ``to``.
-    """
+def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
+    """Who a test send goes to: ``to`` when given, else the staff list. ConfigError when there is neither."""
     if to:
-        people = ContactList(tuple(Contact(a, {"email": a}, "--to", i) for i, a in enumerate(to, 1)), (), ())
-    elif config.lists.staff is not None:
-        people = contacts.load([config.lists.staff])
-    else:
+        return ContactList(tuple(Contact(a, {"email": a}, "--to", i) for i, a in enumerate(to, 1)), (), ())
+    if config.lists.staff is None:
         raise ConfigError(
             "No staff list to test-send to.",
             hint='Set staff = "lists/staff.csv" under [lists] in mailer.toml, or pass --to EMAIL.',
         )
-    stand_ins = {field: f"[{field}]" for field in rendered.fields}
+    return contacts.load([config.lists.staff])
 
-    def fields_for(contact: Contact) -> dict[str, str]:
-        if journalist is not None:
-            return dict(journalist.fields)
-        return {**stand_ins, **{k: v for k, v in contact.fields.items() if v}}
 
-    recipients = tuple(Contact(c.email, fields_for(c), c.source, c.row) for c in people.contacts)
-    return ContactList(recipients, people.rejected, people.files)
+def test_recipients(rendered: Rendered, people: ContactList, *, journalist: Contact | None = None) -> ContactList:
+    """The staff, each proof filled in as a journalist would get it.
+
+    With ``journalist`` (``--as``), every proof carries that journalist's fields. Without, each
+    staff member's own fields stand in, and a field they lack shows the release's default, the
+    same value the preview and a journalist without that field get; never a "[field]" mark.
+    Raises SendError when the release needs a field (no default) that the staff rows lack.
+    """
+    if journalist is not None:
+        proofs = tuple(Contact(c.email, {**journalist.fields, "email": c.email}, c.source, c.row) for c in people.contacts)
+        return ContactList(proofs, people.rejected, people.files)
+    try:
+        compose.check_fields(rendered, people.contacts)
+    except TemplateError as exc:
+        raise SendError(
+            exc.message.replace("some journalists lack", "the staff you test-send to lack"),
+            hint="Test as a real journalist: add --as EMAIL --list FILE (or give the field a default in the release).",
+        ) from None
+    return people
+
+
+def staff_names(people: ContactList) -> dict[str, str]:
+    """Each test recipient's own name (address -> name), for the To header of their proof."""
+    return {c.email_key: c.name for c in people.contacts}
 
 
 def staff_lists(config: Config, to: Sequence[str]) -> list[str]:

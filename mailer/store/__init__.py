@@ -17,11 +17,13 @@ compose, send, transport, events, reports, cli, sendgrid.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
+from mailer.errors import StoreError
 from mailer.store import failures
 from mailer.store.failures import display_url
 from mailer.store.schema import metadata
@@ -42,12 +44,34 @@ def connect(url: str) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        with engine.begin() as connection:
-            upgrade(connection)
-            metadata.create_all(connection)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _postgresql_session)
+        _create_or_upgrade(engine)
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url) from exc
+    except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
+        raise StoreError(
+            f"Cannot open the delivery log {failures.display_url(url)}: its database driver ({exc.name}) is not installed.",
+            hint=_DRIVER_HINT,
+        ) from exc
     return engine
+
+
+def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
+    """Bring the log's tables to this version. Two processes creating a new log at the same
+    moment collide ("table already exists", a duplicate key in PostgreSQL's catalog); the one
+    that loses tries again and finds the tables made."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                upgrade(connection)
+                metadata.create_all(connection)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            text = str(exc.orig).lower()
+            if attempt == attempts or not ("already exists" in text or "duplicate key" in text or "locked" in text):
+                raise
+            time.sleep(0.05 * attempt)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -58,3 +82,22 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgresql_session(dbapi_connection: object, _record: object) -> None:
+    """Instants come back in the session's time zone: make it UTC, whatever the server's default.
+
+    Promise 7: every instant is read and shown as UTC. A server set to America/New_York would
+    otherwise hand back 09:00-05:00 where the log means 14:00 UTC, and read naive values as local.
+    Committed, because SET inside a transaction that is rolled back (as the pool does) is undone.
+    """
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]
+
+
+# SQLite needs nothing; PostgreSQL's driver, psycopg 3, comes with the postgres extra.
+_DRIVER_HINT = (
+    "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
+)

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, case, func, null, select
+from sqlalchemy import Connection, case, func, null, select
 
 from mailer.store import messages
 from mailer.store.schema import event
@@ -78,7 +78,9 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
 
 def timeline(connection: Connection, campaign_id: str, *, bucket_seconds: int) -> list[tuple[int, int, int]]:
     """(bucket start, human opens, clicks) per time bucket, oldest first."""
-    bucket = (event.c.timestamp / bucket_seconds).cast(BigInteger) * bucket_seconds
+    # Integer division on both databases: ``/`` is true division in SQLAlchemy 2, and PostgreSQL
+    # rounds a numeric cast to BIGINT where SQLite truncates, moving late events a bucket on.
+    bucket = (event.c.timestamp // bucket_seconds) * bucket_seconds
     human_open = case(((event.c.event == "open") & event.c.machine_open.is_not(True), 1), else_=0)
     click = case((event.c.event == "click", 1), else_=0)
     query = (

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.store.bulk import chunks, executemany
 from mailer.store.schema import event
+
+# PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
+_INGEST_LOCK = 0x6D61696C
 
 
 def known_event_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
@@ -35,9 +38,16 @@ def known_dedupe_keys(connection: Connection, keys: Iterable[str]) -> set[str]:
 
 
 def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert event rows in one executemany; a row already stored (by either key) is skipped."""
+    """Insert event rows in one executemany, in the order received; a row already stored (by either key) is skipped.
+
+    On PostgreSQL the caller's transaction first takes the log's ingest lock, so webhook workers
+    store one batch at a time, as SQLite's single writer has them do: two batches holding the same
+    events in different orders (SendGrid sends duplicates) would otherwise deadlock on the unique indexes.
+    """
     if not rows:
         return 0
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
     dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     columns = [c.name for c in event.columns if c.name != "id"]
     statement = dialect_insert(event).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing()

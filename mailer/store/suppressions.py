@@ -61,7 +61,9 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
     if not rows:
         return 0
     dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(suppression).on_conflict_do_nothing(index_elements=["email_key"])
+    # SQLAlchemy reports an executemany INSERT's rowcount only when asked to (psycopg then gives
+    # -1); the count is what tells a caller how many addresses were new.
+    statement = dialect_insert(suppression).on_conflict_do_nothing(index_elements=["email_key"]).execution_options(preserve_rowcount=True)
     result = connection.execute(statement, list(rows.values()))
     return max(result.rowcount, 0)
 

@@ -24,6 +24,8 @@ def _version_2(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN key TO message_key")
     connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN batch_no TO request_no")
     connection.exec_driver_sql("DROP INDEX IF EXISTS ix_message_campaign_batch")
+    # create_all() below adds missing tables only, never an index to a table that exists.
+    connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_message_campaign_request ON message (campaign_id, request_no)")
 
 
 def _version_3(connection: Connection) -> None:

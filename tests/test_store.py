@@ -1,0 +1,120 @@
+"""mailer.store.connect: the delivery log opened by URL, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import make_url
+
+from mailer.errors import StoreError
+from mailer.models import Message, MessageState, Mode, SuppressionReason
+from mailer.store import campaigns, connect, messages, suppressions
+from mailer.store.schema import message
+from mailer.store.upgrade import SCHEMA_VERSION, schema_version
+
+DRIVER_HINT = (
+    "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
+)
+
+
+def test_store_connect_without_the_driver_names_the_log_and_the_extra() -> None:
+    """A URL whose driver is not installed is one line naming the log (password hidden) and a hint naming the extra."""
+    with pytest.raises(StoreError) as caught:
+        connect("mysql+mysqldb://press:s3cret@127.0.0.1:3306/log")  # mysqlclient is nothing press-mailer installs
+    assert caught.value.message == (
+        "Cannot open the delivery log mysql+mysqldb://press:***@127.0.0.1:3306/log: its database driver (MySQLdb) is not installed."
+    )
+    assert caught.value.hint == DRIVER_HINT
+
+
+def test_store_cli_without_psycopg_says_to_install_the_postgres_extra(tmp_path: Path) -> None:
+    """`mailer campaigns` on a PostgreSQL URL, in a Python where psycopg cannot be imported: exit 1, no traceback."""
+    (tmp_path / "mailer.toml").write_text('[database]\nurl = "postgresql+psycopg://press:s3cret@127.0.0.1:9/log"\n', encoding="utf-8")
+    without_psycopg = "import sys; sys.modules['psycopg'] = None; from mailer.cli import main; main()"  # import psycopg now fails
+    result = subprocess.run(
+        [sys.executable, "-c", without_psycopg, "campaigns"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        "Error: Cannot open the delivery log postgresql+psycopg://press:***@127.0.0.1:9/log: "
+        "its database driver (psycopg) is not installed.\n" + DRIVER_HINT + "\n"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr and "s3cret" not in result.stderr + result.stdout
+
+
+def test_store_instants_read_back_as_utc_whatever_the_servers_zone(database: str, db_url: str) -> None:
+    """Promise 7: a PostgreSQL server whose default zone is New York's still hands every instant back in UTC."""
+    url = db_url
+    if database == "postgresql":  # the session starts in the server's zone: make that New York
+        parsed = make_url(db_url)
+        url = parsed.update_query_dict({"options": f"{parsed.query['options']} -cTimeZone=America/New_York"}).render_as_string(
+            hide_password=False
+        )
+    engine = connect(url)
+    at = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 09:00 in New York
+    with engine.begin() as connection:
+        campaigns.create(
+            connection,
+            campaign_id="2026-11-30-bees",
+            release_path="releases/bees.md",
+            content_hash="c0ffee",
+            subject="Bees",
+            lists=["press.csv"],
+            filters={},
+            mode=Mode.LIVE,
+            created_at=at,
+            scheduled_at=at + timedelta(hours=2),
+        )
+        suppressions.add(connection, [("ana@example.org", SuppressionReason.MANUAL, None)], source="manual", now=at)
+    with engine.connect() as connection:
+        found = campaigns.get(connection, "2026-11-30-bees")
+        listed = campaigns.rows(connection)
+        suppressed = suppressions.every(connection)
+    engine.dispose()
+    assert found is not None and found.scheduled_at is not None
+    assert (found.created_at.isoformat(), found.scheduled_at.isoformat()) == ("2026-11-30T14:00:00+00:00", "2026-11-30T16:00:00+00:00")
+    assert (listed[0]["created"], listed[0]["scheduled"]) == ("2026-11-30T14:00:00+00:00", "2026-11-30T16:00:00+00:00")
+    assert suppressed[0].created_at.isoformat() == "2026-11-30T14:00:00+00:00"
+
+
+def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
+    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+    engine = connect(db_url)
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    plan = [Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n) for n in (1, 2)]
+    with engine.begin() as connection:
+        campaigns.create(
+            connection,
+            campaign_id="c1",
+            release_path="r.md",
+            content_hash="h",
+            subject="S",
+            lists=[],
+            filters={},
+            mode=Mode.LIVE,
+            created_at=now,
+        )
+        messages.insert(connection, "c1", plan, now=now)
+        # Back to 0.1.0's layout, with the statements 0.1.0's own tables would need (SQL both accept).
+        connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN message_key TO key")
+        connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
+        connection.exec_driver_sql("DROP INDEX ix_message_campaign_request")
+        connection.exec_driver_sql("CREATE INDEX ix_message_campaign_batch ON message (campaign_id, batch_no)")
+        for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires"):
+            connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
+        connection.exec_driver_sql("DROP TABLE schema_info")
+        assert schema_version(connection) == 1
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        rows = connection.execute(select(message.c.message_key, message.c.request_no, message.c.fields).order_by(message.c.id)).all()
+        indexes = {index["name"] for index in inspect(connection).get_indexes("message")}
+    upgraded.dispose()
+    assert [tuple(row) for row in rows] == [("k1", 1, {"first_name": "J1"}), ("k2", 2, {"first_name": "J2"})]
+    assert "ix_message_campaign_request" in indexes and "ix_message_campaign_batch" not in indexes
