@@ -72,8 +72,9 @@ def record(connection: Connection, found: Recipient, message_key: str, *, now: d
         "raw": json.dumps(raw, sort_keys=True),
     }
     dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    added = connection.execute(dialect_insert(event).values(row).on_conflict_do_nothing()).rowcount
-    if added != 1:
+    # RETURNING says whether the row went in (rowcount is not reliable for this on every driver).
+    added = connection.execute(dialect_insert(event).values(row).on_conflict_do_nothing().returning(event.c.id)).first()
+    if added is None:
         return False
     entry = suppressions.Suppression(found.email_key, SuppressionReason.UNSUBSCRIBE, SOURCE, NOTE, now)
     suppressions.insert(connection, [entry])
