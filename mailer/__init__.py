@@ -31,6 +31,7 @@ __all__ = [
     "send",
     "store",
     "transport",
+    "unsubscribe",
 ]
 
 

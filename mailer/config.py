@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,23 @@ from mailer.errors import ConfigError
 CONFIG_FILE_NAME = "mailer.toml"
 CONFIG_ENV_VAR = "MAILER_CONFIG"
 APP_NAME = "press-mailer"
+
+
+# A URL that can stand as it is in an HTML attribute, a text part and a List-Unsubscribe header.
+_URL = re.compile(r"https?://(?P<host>[A-Za-z0-9.-]+)(:[0-9]{1,5})?(/[A-Za-z0-9._~%/@:+=-]*)?")
+_MAILTO = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def check_url(value: str, *, https_only: bool) -> str:
+    """An http(s) address without query, fragment, spaces or quotes; https unless on this machine."""
+    value = value.strip().rstrip("/")
+    match = _URL.fullmatch(value)
+    if match is None:
+        raise ValueError("must be a full web address such as https://press.example.org (no spaces, quotes, ? or #)")
+    if https_only and not value.startswith("https://") and match.group("host").lower() not in _LOOPBACK_HOSTS:
+        raise ValueError("must start with https:// (RFC 8058 one-click unsubscribe needs HTTPS)")
+    return value
 
 
 class _Section(BaseModel):
@@ -101,7 +119,7 @@ class DatabaseConfig(_Section):
 
 
 class WebhookConfig(_Section):
-    """The event webhook server."""
+    """The event webhook server, and the one-click unsubscribe endpoint it serves."""
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -109,6 +127,23 @@ class WebhookConfig(_Section):
     verification_key: str | None = None
     max_body_bytes: int = Field(10_000_000, ge=1_000_000)
     block_threshold: int = Field(3, ge=1)
+    # Where journalists reach `mailer webhook` from the internet; with neither a SendGrid
+    # unsubscribe group nor subscription tracking, unsubscribe links point here.
+    public_url: str | None = None
+    unsubscribe_secret_env: str = "MAILER_UNSUBSCRIBE_SECRET"
+    unsubscribe_mailto: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value, https_only=True)
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is not None and not _MAILTO.fullmatch(value):
+            raise ValueError("must be a plain email address such as unsubscribe@example.org")
+        return value
 
 
 class ComposeConfig(_Section):
@@ -119,6 +154,12 @@ class ComposeConfig(_Section):
     preview_dir: Path = Path("out/preview")
     outbox_dir: Path = Path("out/outbox")
     max_attachment_mb: float = Field(10.0, gt=0)
+    unsubscribe_preview_url: str | None = None
+
+    @field_validator("unsubscribe_preview_url")
+    @classmethod
+    def _preview_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value, https_only=False)
 
 
 class Config(_Section):
@@ -146,6 +187,24 @@ class Config(_Section):
             raise ConfigError(
                 f"The SendGrid API key in {name} contains a line break, space or other control character, so it cannot be sent.",
                 hint=f"Copy the key again from SendGrid and set {name} to exactly that one line (the key is not shown here).",
+            )
+        return SecretStr(value)
+
+    def unsubscribe_secret(self, environ: Mapping[str, str]) -> SecretStr:
+        """The key that signs one-click unsubscribe links, from the environment variable the config names."""
+        name = self.webhook.unsubscribe_secret_env
+        value = environ.get(name, "").strip()
+        generate = f"export {name}=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\""
+        if not value:
+            raise ConfigError(
+                f"No unsubscribe secret: the environment variable {name} is not set. "
+                "It signs the one-click unsubscribe link in every email ([webhook] public_url is set).",
+                hint=f"Create one once and set the same value where mailer send and mailer webhook run, for example: {generate}",
+            )
+        if len(value) < 32 or any(c.isspace() or ord(c) < 32 for c in value):
+            raise ConfigError(
+                f"The unsubscribe secret in {name} is too short or contains spaces: it needs at least 32 characters.",
+                hint=f"Create a new one (links in emails already sent stop working): {generate}",
             )
         return SecretStr(value)
 

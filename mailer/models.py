@@ -174,6 +174,10 @@ class Rendered:
     attachments: tuple[Attachment, ...] = ()
     warnings: tuple[str, ...] = ()
     tokens: Mapping[str, Token] = field(default_factory=dict)
+    # The tag the unsubscribe link carries (SendGrid's, or ours in one-click mode), and the
+    # link every proof shows in its place (``compose.personalize``), never a working one.
+    unsubscribe_tag: str = ""
+    unsubscribe_proof: str = ""
 
 
 @dataclass(frozen=True, slots=True)

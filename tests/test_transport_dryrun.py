@@ -32,7 +32,12 @@ def test_dryrun_writes_request_body_and_one_eml_per_recipient(tmp_path: Path) ->
     result = transport.send(request)
     folder = tmp_path / "outbox" / "2026-02-19-bees"
     assert result.status == 202
-    assert sorted(p.name for p in folder.iterdir()) == ["0001-0001-ana@x.org.eml", "0001-0002-bo@x.org.eml", "request-0001.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "0001-0001-ana@x.org.eml",
+        "0001-0002-bo@x.org.eml",
+        "request-0001.json",
+        "unsubscribe-preview.html",  # where the .eml files' unsubscribe link points
+    ]
     expected = build_body(
         request, common_body(release, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
     )

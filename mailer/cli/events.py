@@ -26,7 +26,8 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     Point SendGrid (Settings > Mail Settings > Event Webhook) at
     http(s)://YOUR-SERVER/sendgrid/events and turn on the Signed Event Webhook; put its
     public key in [webhook] verification_key. Without a key the server only listens on
-    this machine (127.0.0.1) unless you pass --insecure.
+    this machine (127.0.0.1) unless you pass --insecure. With [webhook] public_url set, it
+    also answers journalists' one-click unsubscribe links at /unsubscribe/.
 
     \b
     Example:
@@ -42,9 +43,12 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
     engine = app.engine
     webhook.tune_for_ingest(engine)
-    application = webhook.create_app(config=config, engine=engine)  # checks the key before listening
+    secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
+    application = webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret)  # checks the key before listening
     signed = "signed requests only" if config.webhook.verification_key else "WITHOUT signature checks"
     output.say(f"Receiving SendGrid events at http://{host}:{port}{config.webhook.path} ({signed}); Ctrl+C stops.")
+    if secret is not None:
+        output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
     common = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True, "access_log": False}
     if workers == 1:
         uvicorn.run(application, **common)  # type: ignore[arg-type]
@@ -60,7 +64,8 @@ def worker_app() -> Starlette:
     config = config_module.from_environment()
     engine = store.connect(config.database.url)
     webhook.tune_for_ingest(engine)
-    return webhook.create_app(config=config, engine=engine)
+    secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
+    return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret)
 
 
 @main.group("events")

@@ -1,7 +1,8 @@
 """``mailer preview``: the email one journalist (or nobody in particular) receives, as files.
 
 Without a journalist's fields, a contact field with a default shows its default and one
-without shows a ``[field]`` stand-in, so nobody mistakes a blank for a bug.
+without shows a ``[field]`` stand-in, so nobody mistakes a blank for a bug. The unsubscribe
+link opens ``unsubscribe-preview.html`` beside the preview (or the configured preview URL).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailer import unsubscribe
 from mailer.compose import images, release, tokens
 from mailer.compose.render import personalize, preheader_for, render
 from mailer.config import Config
@@ -43,6 +45,8 @@ def write(release_path: Path, *, config: Config, folder: Path, fields: Mapping[s
     # A browser cannot show cid: images (only a mail client can): point them at copies of the files.
     html_path.write_text(images.preview_sources(email.html, rendered.attachments, folder, release_path.stem), encoding="utf-8")
     text_path.write_text(email.text, encoding="utf-8")
+    if rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # the footer's link opens this page
+        unsubscribe.write_preview_page(folder, sender=rendered.from_name or config.sender.from_name)
     return Preview(
         subject=email.subject,
         preheader=preheader_for(rendered, shown),

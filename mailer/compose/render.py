@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from mailer import unsubscribe
 from mailer.compose import markup, tokens
 from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
@@ -39,12 +40,13 @@ GMAIL_CLIP_BYTES = 102 * 1024
 
 
 def unsubscribe_tag(config: Config) -> str:
-    """The tag the footer's unsubscribe link carries; SendGrid replaces it per journalist.
+    """The tag the footer's unsubscribe link carries; replaced per journalist in the live request.
 
     With an unsubscribe group: the group's raw URL tag. Otherwise subscription tracking's
-    ``substitution_tag``, which the transport sets to exactly this string.
+    ``substitution_tag``, which the transport sets to exactly this string; in one-click mode
+    (mailer/unsubscribe.py) the same string is a substitution carrying our own signed link.
     """
-    return ASM_UNSUBSCRIBE_TAG if config.sendgrid.asm_group_id is not None else SUBSCRIPTION_TAG
+    return ASM_UNSUBSCRIBE_TAG if unsubscribe.mode(config) is unsubscribe.Mode.GROUP else SUBSCRIPTION_TAG
 
 
 def render(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> Rendered:
@@ -90,6 +92,8 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         attachments=attachments,
         warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, html, attachments, now)),
         tokens=used,
+        unsubscribe_tag=tag,
+        unsubscribe_proof=unsubscribe.proof_url(config),
     )
 
 
@@ -98,11 +102,11 @@ def render_for(release: Release, fields: Mapping[str, str], *, config: Config) -
     placeholder = f"-~unsubscribe.{secrets.token_hex(8)}~-"  # a journalist's value cannot hold it
     parts = markup.build(release, config=config, mode=markup.ValueMode(fields), unsubscribe_url=placeholder)
     html, _ = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
-    tag = unsubscribe_tag(config)
+    proof = unsubscribe.proof_url(config)  # as personalize() shows it: a proof never carries the tag
     return Personalized(
         subject=parts.subject,
-        html=html.replace(placeholder, tag),
-        text=parts.text.replace(placeholder, tag),
+        html=html.replace(placeholder, tokens.escape_url(proof)),
+        text=parts.text.replace(placeholder, proof),
     )
 
 
@@ -127,9 +131,16 @@ def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
 
 
 def personalize(rendered: Rendered, fields: Mapping[str, str]) -> Personalized:
-    """The exact subject, HTML and text one journalist receives (substitutions applied locally)."""
+    """The exact subject, HTML and text one journalist receives (substitutions applied locally).
+
+    This is the proof path (preview, dry run, archive): the unsubscribe tag becomes the proof
+    link (``Rendered.unsubscribe_proof``), never a raw tag nor a link that would unsubscribe
+    anyone; the live request keeps the tag for SendGrid (or our one-click substitution).
+    """
     prepared = _prepared(rendered)
     values = _values(prepared, fields)
+    if rendered.unsubscribe_tag:
+        values[rendered.unsubscribe_tag] = rendered.unsubscribe_proof
     return Personalized(subject=prepared.subject.fill(values), html=prepared.html.fill(values), text=prepared.text.fill(values))
 
 
@@ -180,10 +191,11 @@ def _prepared(rendered: Rendered) -> _Prepared:
     if cached is None or cached[0] is not rendered:
         if len(_PREPARED) > 16:
             _PREPARED.clear()
+        cut_at = [*rendered.tokens, rendered.unsubscribe_tag] if rendered.unsubscribe_tag else list(rendered.tokens)
         prepared = _Prepared(
-            subject=tokens.split(rendered.subject, rendered.tokens),
-            html=tokens.split(rendered.html, rendered.tokens),
-            text=tokens.split(rendered.text, rendered.tokens),
+            subject=tokens.split(rendered.subject, cut_at),
+            html=tokens.split(rendered.html, cut_at),
+            text=tokens.split(rendered.text, cut_at),
             plan=tuple(
                 (name, spec.field, spec.steps, tokens.ESCAPES[spec.context], all(step == "default" for step, _ in spec.steps))
                 for name, spec in rendered.tokens.items()
@@ -291,8 +303,11 @@ def _warnings(
         found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
     if not config.sender.postal_address:
         found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
-    if config.sendgrid.asm_group_id is None and not config.sendgrid.tracking.subscription_tracking:
-        found.append("No unsubscribe link: set [sendgrid] asm_group_id or turn on subscription_tracking.")
+    if unsubscribe.mode(config) is unsubscribe.Mode.NONE:
+        found.append(
+            "No working unsubscribe link, so a live or test send would be refused: set [sendgrid] asm_group_id, "
+            "turn on [sendgrid.tracking] subscription_tracking, or set [webhook] public_url (README, Unsubscribe)."
+        )
     limit = config.compose.max_attachment_mb
     total = 0
     for attachment in attachments:

@@ -21,7 +21,7 @@ that happens to contain another token is never substituted again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,7 +217,7 @@ class Split:
         return "".join(chunks)
 
 
-def split(text: str, tokens: Mapping[str, Token]) -> Split:
+def split(text: str, tokens: Collection[str]) -> Split:
     """Cut ``text`` at every known token (unknown token-like text stays literal)."""
     if not tokens:
         return Split((text,))

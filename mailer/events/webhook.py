@@ -6,6 +6,7 @@ hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 400
 events (retrying cannot help, but SendGrid will show the failure), 503 when the delivery log is
 busy or down (a retry will succeed), 200 with counts otherwise. Runs under several uvicorn
 workers on one database; behind a reverse proxy, point SendGrid at the proxy's public URL.
+In one-click mode the same app serves journalists' unsubscribe links (oneclick.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,7 +32,7 @@ from starlette.routing import Route
 from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, EventError, SignatureError
-from mailer.events import signature
+from mailer.events import oneclick, signature
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "tune_for_ingest"]
 
@@ -83,8 +85,14 @@ def tune_for_ingest(engine: Engine) -> None:
     engine.dispose()  # connections opened before now did not get the pragmas
 
 
-def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | None = None) -> Starlette:
-    """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz."""
+def create_app(
+    *, config: Config, engine: Engine, now: Callable[[], datetime] | None = None, unsubscribe_secret: SecretStr | None = None
+) -> Starlette:
+    """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz.
+
+    With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
+    endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
+    """
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
     clock = now or (lambda: datetime.now(UTC))
@@ -132,12 +140,13 @@ def create_app(*, config: Config, engine: Engine, now: Callable[[], datetime] | 
             return _answer(503, "The delivery log cannot be reached.")
         return JSONResponse({"status": "ok", "signed": public_key is not None})
 
-    return Starlette(
-        routes=[
-            Route(settings.path, receive_events, methods=["POST"]),
-            Route("/healthz", health, methods=["GET"]),
-        ]
-    )
+    routes = [
+        Route(settings.path, receive_events, methods=["POST"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+    if unsubscribe_secret is not None:
+        routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
+    return Starlette(routes=routes)
 
 
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:

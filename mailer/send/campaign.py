@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer import compose
+from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import SendError
@@ -189,7 +189,7 @@ def cancel(
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     late = (found.scheduled_at - now).total_seconds() < 600
-    sendgrid = transport or _sendgrid(config, environ)
+    sendgrid = transport or _sendgrid(config, environ, sending=False)
     sendgrid.cancel_scheduled(found.sendgrid_batch_id)
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
@@ -204,6 +204,7 @@ def transport_for(config: Config, mode: Mode, environ: Mapping[str, str]) -> Tra
             sendgrid=config.sendgrid,
             sender=config.sender,
             unsubscribe_tag=compose.unsubscribe_tag(config),
+            one_click=unsubscribe.one_click(config, None),  # proof links only: an outbox unsubscribes nobody
         )
     return _sendgrid(config, environ)
 
@@ -253,9 +254,17 @@ def _send(
     return Sent(campaign_id, outcome, outbox)
 
 
-def _sendgrid(config: Config, environ: Mapping[str, str]) -> SendGridTransport:
+def _sendgrid(config: Config, environ: Mapping[str, str], *, sending: bool = True) -> SendGridTransport:
+    """SendGrid; for ``sending`` mail, refused without a working unsubscribe link (before anything is logged)."""
+    problem = unsubscribe.check(config) if sending else None
+    if problem is not None:
+        raise problem
     return SendGridTransport(
-        api_key=config.api_key(environ), sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+        api_key=config.api_key(environ),
+        sendgrid=config.sendgrid,
+        sender=config.sender,
+        unsubscribe_tag=compose.unsubscribe_tag(config),
+        one_click=unsubscribe.one_click(config, environ) if sending else None,
     )
 
 

@@ -60,8 +60,14 @@ def build(
     batch_size: int = MAX_PERSONALIZATIONS,
     max_request_bytes: int = MAX_REQUEST_BYTES,
     substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions,
+    reserve: tuple[int, int] = (0, 0),
 ) -> Plan:
-    """The plan: recipients in list order, batched; rejected rows skipped with their reason."""
+    """The plan: recipients in list order, batched; rejected rows skipped with their reason.
+
+    ``reserve`` is what the transport adds to each personalization (our own unsubscribe link:
+    ``unsubscribe.reserved_bytes``): bytes in its substitutions, bytes in the request in all.
+    """
+    reserved_substitution, reserved_request = reserve
     size = min(max(batch_size, 1), MAX_PERSONALIZATIONS)
     budget = int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(rendered)
     if budget <= PER_PERSONALIZATION_OVERHEAD:
@@ -77,7 +83,7 @@ def build(
             )
             continue
         values = substitutions(rendered, contact.fields)
-        value_bytes = _substitution_bytes(values)
+        value_bytes = _substitution_bytes(values) + reserved_substitution
         if value_bytes > MAX_SUBSTITUTION_BYTES:
             messages.append(
                 _skipped(
@@ -90,7 +96,13 @@ def build(
             )
             continue
         seen.add(contact.email_key)
-        cost = PER_PERSONALIZATION_OVERHEAD + _json_bytes(contact.email) + _json_bytes(contact.name) + _json_bytes_map(values)
+        cost = (
+            PER_PERSONALIZATION_OVERHEAD
+            + reserved_request
+            + _json_bytes(contact.email)
+            + _json_bytes(contact.name)
+            + _json_bytes_map(values)
+        )
         if in_batch >= size or batch_bytes + cost > budget:
             request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer import compose, contacts
+from mailer import compose, contacts, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError
@@ -89,7 +89,9 @@ def prepare_send(
         contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
         never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
         compose.check_fields(rendered, contact_list.contacts)
-        the_plan = plan_module.build(rendered, contact_list, batch_size=config.sendgrid.batch_size)
+        the_plan = plan_module.build(
+            rendered, contact_list, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)
+        )
         addresses = [m.email_key for m in the_plan.recipients]
         earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
         same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
@@ -166,7 +168,8 @@ def prepare_test(
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
     the_plan = plan_module.with_names(
-        plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size), recipients.staff_names(people)
+        plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)),
+        recipients.staff_names(people),
     )
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
@@ -186,6 +189,7 @@ def prepare_test(
         sender=_sender(rendered, config),
         is_test=True,
         warnings=tuple(notes),
+        problem=None if dry_run else unsubscribe.check(config),  # a test send is a real email too
     )
 
 
@@ -200,7 +204,7 @@ def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, for
             "A live send needs the office's postal address in the email footer.",
             hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).',
         )
-    return None
+    return unsubscribe.check(config)
 
 
 def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | None, now: datetime, *, force: bool) -> list[str]:

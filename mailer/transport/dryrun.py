@@ -16,10 +16,11 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
-from mailer import compose
+from mailer import compose, unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.transport.base import Request, RequestResult
 from mailer.transport.mailsend import CommonBodies, build_body, header_safe, recipient_name
+from mailer.unsubscribe import OneClick
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
 # Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.
@@ -29,9 +30,11 @@ _POLICY = policy.SMTP.clone(max_line_length=998)
 class DryRunTransport:
     """Writes request bodies and .eml files under ``outbox/<campaign-id>/``."""
 
-    def __init__(self, *, outbox: Path, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
+    def __init__(
+        self, *, outbox: Path, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str, one_click: OneClick | None = None
+    ) -> None:
         self.outbox = outbox
-        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag)
+        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag, one_click=one_click)
 
     def folder(self, campaign_id: str) -> Path:
         """Where the files of one campaign go."""
@@ -42,7 +45,9 @@ class DryRunTransport:
         common = self._common.get(request)
         folder = self.folder(request.campaign_id)
         folder.mkdir(parents=True, exist_ok=True)
-        body = build_body(request, common)
+        body = build_body(request, common, one_click=self._common.one_click)
+        if request.rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # where the .eml files' unsubscribe link points
+            unsubscribe.write_preview_page(folder, sender=common["from"].get("name", ""))
         (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
         for position, message in enumerate(request.messages, start=1):
             eml = self._eml(request, common, message.email, message.name, message.fields)

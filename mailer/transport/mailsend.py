@@ -17,11 +17,13 @@ from typing import Any
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.models import Attachment, Rendered
 from mailer.transport.base import Request
+from mailer.unsubscribe import OneClick
 
 __all__ = ["CommonBodies", "build_body", "common_body", "header_safe", "recipient_name"]
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
 _NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
+_SUBSCRIPTION_TAG = "-~unsubscribe_url~-"  # compose.SUBSCRIPTION_TAG, for a Rendered built by hand
 
 
 def header_safe(value: str) -> str:
@@ -73,12 +75,16 @@ def _attachment(attachment: Attachment) -> dict[str, str]:
 
 
 class CommonBodies:
-    """Each campaign's ``common_body``, built on its first request and shared by the worker threads."""
+    """Each campaign's ``common_body``, built on its first request and shared by the worker threads.
 
-    def __init__(self, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> None:
+    ``one_click`` (our own unsubscribe link, mailer/unsubscribe.py) goes to ``build_body``.
+    """
+
+    def __init__(self, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str, one_click: OneClick | None = None) -> None:
         self._sendgrid = sendgrid
         self._sender = sender
         self._unsubscribe_tag = unsubscribe_tag
+        self.one_click = one_click
         self._bodies: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -98,6 +104,9 @@ def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
         "open_tracking": {"enable": tracking.open_tracking},
         "click_tracking": {"enable": tracking.click_tracking, "enable_text": False},
     }
+    # With tracking on (and no group), SendGrid replaces the tag and adds List-Unsubscribe and
+    # List-Unsubscribe-Post itself (SENDGRID.md §1.2 subscription_tracking); with a group, the
+    # group's tag sits in the content. Either way the request carries no unsubscribe header of ours.
     if sendgrid.asm_group_id is None and tracking.subscription_tracking:
         settings["subscription_tracking"] = {"enable": True, "substitution_tag": unsubscribe_tag}
     else:
@@ -105,9 +114,16 @@ def _tracking(sendgrid: SendGridConfig, unsubscribe_tag: str) -> dict[str, Any]:
     return settings
 
 
-def build_body(request: Request, common: Mapping[str, Any]) -> dict[str, Any]:
-    """The exact request body for one request: one personalization per journalist, one `to` each."""
+def build_body(request: Request, common: Mapping[str, Any], *, one_click: OneClick | None = None) -> dict[str, Any]:
+    """The exact request body for one request: one personalization per journalist, one `to` each.
+
+    With ``one_click`` (neither a SendGrid group nor subscription tracking), each personalization
+    also carries its own unsubscribe link: a substitution for the footer's tag, and the RFC 8058
+    ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (SENDGRID.md §1.2 "own
+    List-Unsubscribe header", §4.2), which a dry-run .eml shows as they are.
+    """
     campaign = request.campaign_id
+    tag = request.rendered.unsubscribe_tag or _SUBSCRIPTION_TAG
     personalizations = []
     for message in request.messages:
         to: dict[str, str] = {"email": message.email}
@@ -115,8 +131,13 @@ def build_body(request: Request, common: Mapping[str, Any]) -> dict[str, Any]:
         if name:
             to["name"] = name
         personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": message.message_key}}
-        if message.substitutions:
-            personalization["substitutions"] = message.substitutions
+        substitutions = message.substitutions
+        if one_click is not None:
+            url = one_click.url(message.message_key)
+            substitutions = {**substitutions, tag: url}
+            personalization["headers"] = one_click.headers(url)
+        if substitutions:
+            personalization["substitutions"] = substitutions
         personalizations.append(personalization)
     body = {"personalizations": personalizations, **common}
     if request.send_at is not None:

@@ -36,6 +36,7 @@ from mailer.errors import (
 )
 from mailer.transport.base import Request, RequestResult
 from mailer.transport.mailsend import CommonBodies, build_body
+from mailer.unsubscribe import OneClick
 
 AUTH_MESSAGE = "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
 HTTP_CLIENT_LOGGER = "python_http_client.client"
@@ -67,6 +68,7 @@ class SendGridTransport:
         sendgrid: SendGridConfig,
         sender: SenderConfig,
         unsubscribe_tag: str,
+        one_click: OneClick | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         quiet_http_client_log()
@@ -74,7 +76,7 @@ class SendGridTransport:
         self._config = sendgrid
         self._clock = clock
         self._local = threading.local()
-        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag)
+        self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag, one_click=one_click)
 
     def __repr__(self) -> str:
         return f"SendGridTransport(api_url={self._config.api_url!r})"
@@ -90,7 +92,7 @@ class SendGridTransport:
 
     def body(self, request: Request) -> dict[str, Any]:
         """The request body this transport posts for ``request``."""
-        return build_body(request, self._common.get(request))
+        return build_body(request, self._common.get(request), one_click=self._common.one_click)
 
     def send(self, request: Request) -> RequestResult:
         """POST /v3/mail/send for one request; 2xx -> RequestResult, anything else raises."""

@@ -1,0 +1,86 @@
+"""One-click unsubscribes (mailer/unsubscribe.py): the message a link names, and the record of its use.
+
+A used link is an ``unsubscribe`` row in the event table, like SendGrid's own, whose
+``sg_event_id`` is ``one-click.<message key>``. That key is unique, so a second use of the same
+link stores nothing and suppresses nothing, even after the office lifted the suppression on
+purpose (the rule events follow too: a re-sent event never undoes a lifted suppression).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mailer.models import SuppressionReason
+from mailer.store import suppressions
+from mailer.store.schema import event, message
+
+SOURCE = "one-click"
+NOTE = "used the one-click unsubscribe link"
+FORGOTTEN_PREFIX = "forgotten:"  # messages.erase_address gives erased rows this email_key
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """The message an unsubscribe link names."""
+
+    message_id: int
+    campaign_id: str
+    email: str
+    email_key: str
+
+
+def event_id(message_key: str) -> str:
+    """The ``sg_event_id`` of the one use a link gets."""
+    return f"{SOURCE}.{message_key}"
+
+
+def recipient(connection: Connection, message_key: str) -> Recipient | None:
+    """The message with this key, or None when there is none or its address was forgotten."""
+    row = connection.execute(
+        select(message.c.id, message.c.campaign_id, message.c.email, message.c.email_key).where(message.c.message_key == message_key)
+    ).first()
+    if row is None or row.email_key.startswith(FORGOTTEN_PREFIX):
+        return None
+    return Recipient(row.id, row.campaign_id, row.email, row.email_key)
+
+
+def used_at(connection: Connection, message_key: str) -> datetime | None:
+    """When this message's link was used, or None if never."""
+    stamp = connection.scalar(select(event.c.timestamp).where(event.c.sg_event_id == event_id(message_key)))
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
+
+
+def record(connection: Connection, found: Recipient, message_key: str, *, now: datetime) -> bool:
+    """Store the use of a link and suppress its address; False (and no change) when it was used before."""
+    timestamp = int(now.timestamp())
+    raw = {"event": "unsubscribe", "source": SOURCE, "timestamp": timestamp, "campaign": found.campaign_id, "message": message_key}
+    row = {
+        "sg_event_id": event_id(message_key),
+        "dedupe_key": hashlib.sha256(event_id(message_key).encode("ascii")).hexdigest(),
+        "campaign_id": found.campaign_id,
+        "message_id": found.message_id,
+        "event": "unsubscribe",
+        "email": found.email,
+        "timestamp": timestamp,
+        "raw": json.dumps(raw, sort_keys=True),
+    }
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    # RETURNING says whether the row went in (rowcount is not reliable for this on every driver).
+    added = connection.execute(dialect_insert(event).values(row).on_conflict_do_nothing().returning(event.c.id)).first()
+    if added is None:
+        return False
+    entry = suppressions.Suppression(found.email_key, SuppressionReason.UNSUBSCRIBE, SOURCE, NOTE, now)
+    suppressions.insert(connection, [entry])
+    return True
+
+
+def is_suppressed(connection: Connection, found: Recipient) -> bool:
+    """Whether the address is on the suppression list now (for any reason)."""
+    return suppressions.find(connection, found.email_key) is not None
