@@ -92,6 +92,7 @@ class ComposeConfig(_Section):
     base_url: str | None = None
     preview_dir: Path = Path("out/preview")
     outbox_dir: Path = Path("out/outbox")
+    dry_run_eml: int = Field(50, ge=0)  # .eml files a dry run writes (the first N recipients); --eml all for everyone
 
 
 class Config(_Section):
