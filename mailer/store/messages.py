@@ -363,7 +363,10 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
 def shown(connection: Connection, campaign_id: str, email_key: str | None = None) -> Message | None:
     """The row ``mailer show`` rebuilds: this address's, or the campaign's first recipient (None: none)."""
     query = select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.skip_reason.is_not(None), message.c.id)
-    query = query.where(message.c.email_key == email_key) if email_key else query.where(message.c.skip_reason.is_(None))
+    if email_key:
+        query = query.where(message.c.email_key == email_key)
+    else:  # a recipient, and not one ``mailer forget`` blanked
+        query = query.where(message.c.skip_reason.is_(None), message.c.email_key.not_like("forgotten:%"))
     row = connection.execute(query.limit(1)).mappings().first()
     if row is None:
         return None
