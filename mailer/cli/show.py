@@ -45,9 +45,9 @@ def show_command(app: AppContext, campaign_id: str, contact: str | None, path: P
     target.write_bytes(shown.eml)
     email = shown.parsed()
     output.say(f"Campaign:  {campaign_id} (content {shown.content_hash[:12]})")
-    if shown.stand_ins:
-        marks = ", ".join(shown.stand_ins.values())
-        output.say(f"To:        {email['To']}: a stand-in, the campaign has no recipients ({marks} stand for each journalist's values)")
+    if shown.email == show.STAND_IN_ADDRESS:
+        marks = f"; {', '.join(shown.stand_ins.values())} stand for each journalist's values" if shown.stand_ins else ""
+        output.say(f"To:        {email['To']}: a stand-in, the campaign has no recipients left (defaults shown{marks})")
     else:
         output.say(f"To:        {email['To']}" + (" (the first recipient; --contact EMAIL for another)" if not contact else ""))
     output.say(f"Subject:   {email['Subject']}")
