@@ -110,7 +110,9 @@ def main() -> None:
         took = mailer_dry_run(folder)
         emls = sum(1 for _ in folder.glob("out/outbox/*/*.eml"))
         verdict = "OK" if took < TARGET_S else "MISSED"
-        print(f"dry run, {args.recipients:,} recipients, default sampling ({emls} .eml): {took:.1f} s (target < {TARGET_S:.0f} s) {verdict}")
+        print(
+            f"dry run, {args.recipients:,} recipients, default sampling ({emls} .eml): {took:.1f} s (target < {TARGET_S:.0f} s) {verdict}"
+        )
         for count in (int(n) for n in args.every.split(",")):
             folder = project(Path(tmp) / f"all-{count}", count)
             took = mailer_dry_run(folder, "--eml", "all")

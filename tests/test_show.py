@@ -8,7 +8,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
+from email import message_from_bytes, message_from_string, policy
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def test_show_reproduces_the_dry_run_eml_byte_for_byte(project: Path) -> None:
     assert (project / "first.eml").read_bytes() == files[0].read_bytes()
     assert "(the first recipient; --contact EMAIL for another)" in first.output
     for path in (files[4], files[-1]):
-        address = message_from_bytes(path.read_bytes(), policy=policy.default)["To"].addresses[0].addr_spec
+        address = message_from_string(path.read_text(encoding="utf-8"), policy=policy.default)["To"].addresses[0].addr_spec
         mailer("show", CAMPAIGN, "--contact", address.upper(), "-o", "one.eml")
         assert (project / "one.eml").read_bytes() == path.read_bytes(), address
     result = mailer("show", CAMPAIGN)

@@ -13,7 +13,7 @@ import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
+from email import message_from_string
 from email.message import EmailMessage
 
 from sqlalchemy import Engine
@@ -64,7 +64,7 @@ class Shown:
 
     def parsed(self) -> EmailMessage:
         """The .eml read back (for its subject and HTML part)."""
-        parsed = message_from_bytes(self.eml, policy=POLICY)
+        parsed = message_from_string(self.eml.decode("utf-8"), policy=POLICY)  # internationalized addresses are UTF-8
         assert isinstance(parsed, EmailMessage)
         return parsed
 

@@ -22,22 +22,20 @@ dry run's ``.eml`` byte for byte.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import encode_rfc2231, formataddr, format_datetime
 from typing import Any
 
 __all__ = ["build", "message_id", "substitute"]
 
-# Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written;
-# parts are encoded under SMTP's 78, so quoted-printable lines keep RFC 2045's 76.
+# To read an .eml back: long headers unfolded (RFC 5322 allows 998 characters).
 POLICY = policy.SMTP.clone(max_line_length=998)
-_PARTS = policy.SMTP
 # Set by SendGrid from the body's own fields; a `headers` entry may not override them.
 _OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version", "content-type"})
 
@@ -72,67 +70,122 @@ def build(body: Mapping[str, Any], index: int, *, date: datetime, message_id: st
     """Personalization ``index`` of a Mail Send ``body`` as the RFC 5322 message its recipient gets."""
     personal = body["personalizations"][index]
     values: Mapping[str, str] = personal.get("substitutions") or {}
-    message = EmailMessage(policy=_PARTS)
-    message["From"] = _address(body["from"])
-    message["To"] = [_address(to) for to in personal["to"]]
+    headers = [("From", _address(body["from"])), ("To", ", ".join(_address(to) for to in personal["to"]))]
     if personal.get("cc"):
-        message["Cc"] = [_address(cc) for cc in personal["cc"]]
+        headers.append(("Cc", ", ".join(_address(cc) for cc in personal["cc"])))
     reply_to = body.get("reply_to_list") or ([body["reply_to"]] if body.get("reply_to") else [])
     if reply_to:
-        message["Reply-To"] = [_address(r) for r in reply_to]
-    message["Subject"] = substitute(personal.get("subject") or body["subject"], values)
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
+        headers.append(("Reply-To", ", ".join(_address(r) for r in reply_to)))
+    headers += [
+        ("Subject", _text_header(substitute(personal.get("subject") or body["subject"], values))),
+        ("Date", format_datetime(date)),
+        ("Message-ID", message_id),
+    ]
     for name, value in {**(body.get("headers") or {}), **(personal.get("headers") or {})}.items():
         if name.lower() not in _OWN_HEADERS:
-            message[name] = value
+            headers.append((name, _text_header(str(value))))
+    headers.append(("MIME-Version", "1.0"))
     parts = {part["type"]: substitute(part["value"], values) for part in body.get("content", ())}
-    text, html = parts.get("text/plain"), parts.get("text/html")
     attachments = body.get("attachments") or ()
     inline = [a for a in attachments if a.get("disposition") == "inline" and a.get("content_id")]
     regular = [a for a in attachments if a not in inline]
-    if text is not None:
-        message.set_content(text, cte="quoted-printable")
-    if html is not None:
-        if text is None:
-            message.set_content(html, subtype="html", cte="quoted-printable")
-        else:
-            message.add_alternative(html, subtype="html", cte="quoted-printable")
-        html_part = message.get_body(("html",))
-        assert html_part is not None
-        for attachment in inline:
-            _attach(html_part, attachment, related=True)
-    for attachment in regular:
-        _attach(message, attachment, related=False)
-    _set_boundaries(message, message_id)
-    return message.as_bytes(policy=POLICY)
+    leaves: list[_Part] = []
+    if "text/html" in parts:
+        html: _Part = _text_part("html", parts["text/html"])
+        if inline:
+            html = ("related", [html, *(_attachment(a, inline=True) for a in inline)])
+        leaves.append(html)
+    if "text/plain" in parts:
+        leaves.insert(0, _text_part("plain", parts["text/plain"]))
+    tree: _Part = leaves[0] if len(leaves) == 1 else ("alternative", leaves)
+    if regular:
+        tree = ("mixed", [tree, *(_attachment(a, inline=False) for a in regular)])
+    tag = _digest(tree, message_id)
+    lines = [f"{name}: {value}" for name, value in headers]
+    _serialize(tree, lines, tag, [0])
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
-def _attach(target: MIMEPart, attachment: Mapping[str, Any], *, related: bool) -> None:
+# A leaf is (its header lines, its encoded body); a multipart is (subtype, its parts).
+_Part = tuple[Any, Any]
+
+
+def _text_part(subtype: str, text: str) -> _Part:
+    """Quoted-printable (binascii's, in C), CRLF line ends: 7-bit clean, lines within 76 (RFC 2045)."""
+    crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    if not crlf.endswith("\r\n"):
+        crlf += "\r\n"
+    encoded = binascii.b2a_qp(crlf.encode("utf-8"), istext=True).decode("ascii")
+    return ([f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: quoted-printable"], encoded.rstrip("\r\n"))
+
+
+def _attachment(attachment: Mapping[str, Any], *, inline: bool) -> _Part:
     content = base64.b64decode(attachment["content"])
-    maintype, _, subtype = str(attachment.get("type") or "application/octet-stream").partition("/")
-    options: dict[str, Any] = {"maintype": maintype, "subtype": subtype or "octet-stream", "filename": attachment.get("filename")}
-    if related:
-        target.add_related(content, disposition="inline", cid=f"<{attachment['content_id']}>", **options)
-    else:
-        target.add_attachment(content, **options)
+    kind = str(attachment.get("type") or "application/octet-stream")
+    filename = _parameter("filename", str(attachment.get("filename") or "attachment"))
+    head = [
+        f"Content-Type: {kind}",
+        "Content-Transfer-Encoding: base64",
+        f"Content-Disposition: {'inline' if inline else 'attachment'}; {filename}",
+    ]
+    if inline:
+        head.append(f"Content-ID: <{attachment['content_id']}>")
+    return (head, base64.encodebytes(content).decode("ascii").replace("\n", "\r\n").rstrip("\r\n"))
 
 
-def _set_boundaries(message: EmailMessage, message_id: str) -> None:
+def _digest(tree: _Part, message_id: str) -> str:
     """Boundaries from a digest of the message itself: deterministic, and no part can hold its own digest."""
     digest = hashlib.sha256(message_id.encode("utf-8"))
-    for part in message.walk():
-        if not part.is_multipart():
-            payload = part.get_payload()
-            digest.update(payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b"")
-    tag = digest.hexdigest()[:24]
-    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
-        part.set_boundary(f"=_{tag}_{number}")
+
+    def feed(part: _Part) -> None:
+        if isinstance(part[0], str):
+            for child in part[1]:
+                feed(child)
+        else:
+            digest.update(part[1].encode("ascii"))
+
+    feed(tree)
+    return digest.hexdigest()[:24]
 
 
-def _address(entry: Mapping[str, str]) -> Address | str:
-    """A header address; non-ASCII names are encoded by the email package (RFC 2047)."""
-    try:
-        return Address(display_name=entry.get("name") or "", addr_spec=entry["email"])
-    except (ValueError, IndexError):
-        return str(entry["email"])
+def _serialize(part: _Part, lines: list[str], tag: str, counter: list[int]) -> None:
+    """Append a part's header lines, a blank line and its body (multiparts recursively)."""
+    first, rest = part
+    if isinstance(first, str):
+        boundary = f"=_{tag}_{counter[0]}"
+        counter[0] += 1
+        lines.append(f'Content-Type: multipart/{first}; boundary="{boundary}"')
+        lines.append("")
+        for child in rest:
+            lines.append(f"--{boundary}")
+            _serialize(child, lines, tag, counter)
+        lines.append(f"--{boundary}--")
+        lines.append("")
+    else:
+        lines.extend(first)
+        lines.append("")
+        lines.append(rest)
+        lines.append("")
+
+
+def _parameter(name: str, value: str) -> str:
+    """``filename="x.pdf"``, or RFC 2231's ``filename*=utf-8''...`` for other characters."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return f'{name}="{value}"'
+    return f"{name}*={encode_rfc2231(value, 'utf-8')}"
+
+
+def _text_header(value: str) -> str:
+    """ASCII as it is; other text as RFC 2047 encoded words."""
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", maxlinelen=998).encode(linesep="\r\n")
+
+
+def _address(entry: Mapping[str, str]) -> str:
+    """``Name <address>``, the name quoted or RFC 2047-encoded as needed; an internationalized
+    address (RFC 6532) stays UTF-8, as SendGrid sends it."""
+    name, email = entry.get("name") or "", entry["email"]
+    if email.isascii():
+        return formataddr((name, email), charset="utf-8")
+    return f"{formataddr((name, 'x@x'), charset='utf-8').rsplit(' <', 1)[0]} <{email}>" if name else email
