@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailer import compose  # noqa: E402
-from mailer.compose import release  # noqa: E402
-from mailer.config import Config  # noqa: E402
+from mailer import compose
+from mailer.compose import release
+from mailer.config import Config
 
 TARGET_S = 15.0
 OUTLETS = ("The Riverbend Courier", "Valley Public Radio", "Hive & Garden", "Metro Daily", "")

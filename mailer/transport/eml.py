@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from email import policy
 from email.header import Header
-from email.utils import encode_rfc2231, formataddr, format_datetime
+from email.utils import encode_rfc2231, format_datetime, formataddr
 from typing import Any
 
 __all__ = ["build", "message_id", "substitute"]
