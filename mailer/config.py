@@ -161,6 +161,8 @@ class ComposeConfig(_Section):
     def _preview_url(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value, https_only=False)
 
+    dry_run_eml: int = Field(50, ge=0)  # .eml files a dry run writes (the first N recipients); --eml all for everyone
+
 
 class Config(_Section):
     """The whole of mailer.toml. ``source`` is the file it came from (None for defaults)."""

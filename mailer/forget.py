@@ -6,10 +6,18 @@ snapshot and list source leave every message row, and the address, bounce texts,
 JSON leave every event row, while one minimal suppression (reason "forgotten", no note) keeps
 the address from being mailed again. Counts in reports do not change: rows stay, blanked.
 Event ids stay too, so a copy SendGrid re-sends later is still recognised as already seen.
+
+The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
+erasing. The files press-mailer wrote itself do: ``erase_files`` deletes the dry runs' and
+``mailer show``'s ``.eml`` files (and previews) naming the address, rewrites request bodies
+and ``skipped.csv`` without it, and names any file it could not erase.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +31,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["Forgotten", "exports_mentioning", "forget"]
+__all__ = ["ErasedFiles", "Forgotten", "erase_files", "exports_mentioning", "forget"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +88,64 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
         if hit:
             found.append(path)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedFiles:
+    """What ``erase_files`` did under a folder."""
+
+    deleted: tuple[Path, ...]  # .eml files and previews naming the address
+    rewritten: tuple[Path, ...]  # request bodies and skipped.csv, now without it
+    left: tuple[Path, ...]  # files that still hold it (unknown kinds, or unreadable)
+
+
+_DELETED_KINDS = (".eml", ".html", ".txt")
+
+
+def erase_files(address: str, folder: Path) -> ErasedFiles:
+    """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews)."""
+    key = address.strip().lower()
+    needle = key.encode("utf-8")
+    deleted: list[Path] = []
+    rewritten: list[Path] = []
+    left: list[Path] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        try:
+            data = path.read_bytes()
+            if needle not in data.lower() and key not in path.name.lower():
+                continue
+            if path.suffix in _DELETED_KINDS:
+                path.unlink()
+                deleted.append(path)
+                continue
+            if path.suffix == ".json" and path.name.startswith("request-"):
+                kept = _without_personalizations(json.loads(data), key)
+                if kept is None:
+                    path.unlink()
+                    deleted.append(path)
+                    continue
+                data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
+            elif path.name == "skipped.csv":
+                rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8"))) if not r or r[0].strip().lower() != key]
+                out = io.StringIO()
+                csv.writer(out).writerows(rows)
+                data = out.getvalue().encode("utf-8")
+            else:
+                left.append(path)
+                continue
+            path.write_bytes(data)
+            (rewritten if needle not in data.lower() else left).append(path)
+        except (OSError, ValueError):
+            left.append(path)
+    return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def _without_personalizations(body: dict[str, object], key: str) -> dict[str, object] | None:
+    """A request body without the personalizations addressed to ``key``; None when none are left."""
+    found = body.get("personalizations")
+    kept = [
+        p
+        for p in (found if isinstance(found, list) else [])
+        if not any(str(r.get("email", "")).lower() == key for part in ("to", "cc", "bcc") for r in p.get(part) or [])
+    ]
+    return {**body, "personalizations": kept} if kept else None

@@ -71,7 +71,7 @@ def test_cli_schedule_in_a_zone_survives_resume_status_and_cancel(live: Path, st
     assert [(c["id"], c["status"], c["scheduled"]) for c in listed] == [(campaign_id, "scheduled", goes_out.isoformat())]
     [line] = mailer("campaigns").stdout.splitlines()
     assert line == (
-        f"{campaign_id}  live     scheduled  {stored.created_at:%Y-%m-%d %H:%M} UTC  {RECIPIENTS}/{RECIPIENTS} accepted, 0 delivered, 0 opened, 0 bounced, "
+        f"{campaign_id}  live     scheduled  {stored.created_at:%Y-%m-%d %H:%M} UTC  {stored.content_hash[:12]}  {RECIPIENTS}/{RECIPIENTS} accepted, 0 delivered, 0 opened, 0 bounced, "
         f"held until {shown}  {stored.subject}"
     )
 

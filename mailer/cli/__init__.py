@@ -68,6 +68,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "cancel": ("campaigns",),
     "campaigns": ("campaigns",),
     "status": ("campaigns",),
+    "show": ("show",),
     "webhook": ("events",),
     "events": ("events",),
     "suppressions": ("suppressions",),

@@ -44,7 +44,9 @@ def campaigns_command(app: AppContext, as_json: bool) -> None:
         figures = "".join(f", {r[k]:,} {k}" for k in ("delivered", "opened", "bounced") if k in r)
         held = f", held until {describe(datetime.fromisoformat(r['scheduled']))}" if r["status"] == SCHEDULED else ""
         created = describe(datetime.fromisoformat(r["created"]))
-        output.say(f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {created}  {counts}{figures}{held}  {r['subject']}")
+        output.say(
+            f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {created}  {r['content_hash'][:12]}  {counts}{figures}{held}  {r['subject']}"
+        )
 
 
 @main.command("status")
@@ -69,6 +71,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
                 "mode": campaign.mode.value,
                 "status": found.shown_status,
                 "subject": campaign.subject,
+                "content_hash": campaign.content_hash,
                 "created": campaign.created_at.isoformat(timespec="seconds"),
                 "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
                 "counts": dict(found.counts),
@@ -80,6 +83,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
         return
     output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {found.shown_status})")
     output.say(f"Subject:   {campaign.subject}")
+    output.say(f"Content:   {campaign.content_hash[:12]} (mailer show {campaign_id} rebuilds what went out)")
     output.say(f"Created:   {describe(campaign.created_at)}")
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(campaign.scheduled_at)}")

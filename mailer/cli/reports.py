@@ -89,6 +89,8 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     Their address, name, outlet and other fields leave every campaign's message rows, and the
     address, bounce texts and links leave every event. Campaign counts stay the same. The
     address stays on the suppression list (reason "forgotten") so no later send reaches it.
+    Dry-run and `mailer show` files naming them are deleted (request bodies and skipped.csv
+    are rewritten without them); any file that cannot be is named.
 
     \b
     Example:
@@ -105,6 +107,8 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
+    for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir):
+        _erase_files(done.address, folder)
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -115,3 +119,16 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
         "Files exported elsewhere (reports, cleaned lists) may still hold the address: delete them. "
         "SendGrid keeps its own copy too: ask them to erase it (Settings > Recipient data erasure)."
     )
+
+
+def _erase_files(address: str, folder: Path) -> None:
+    """Delete or rewrite the outbox and preview files naming ``address``; name what stays."""
+    erased = forget_module.erase_files(address, folder)
+    if erased.deleted or erased.rewritten:
+        output.say(
+            f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "
+            f"{len(erased.rewritten)} in {folder} that named the address."
+        )
+    if erased.left:
+        listed = ", ".join(str(path) for path in erased.left)
+        output.warn(f"{len(erased.left)} file(s) in {folder} still hold the address and could not be erased; delete or edit them: {listed}")

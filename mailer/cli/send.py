@@ -57,7 +57,19 @@ def stdin_is_terminal() -> bool:
     help="A press list (repeatable).",
 )
 @filter_options
-@click.option("--dry-run", is_flag=True, help="Do everything except sending: write the requests and one .eml per journalist to the outbox.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Do everything except sending: write the requests, and .eml files for a sample of journalists, to the outbox.",
+)
+@click.option(
+    "--eml",
+    "eml",
+    type=click.Choice(["sample", "all"]),
+    default="sample",
+    show_default=True,
+    help="With --dry-run: an .eml for the first [compose] dry_run_eml journalists (sample), or for every journalist (all).",
+)
 @click.option(
     "--at", "at_text", metavar="TIME", help='Schedule the send, e.g. "2026-03-01 09:00 America/New_York" (at most 72 hours ahead).'
 )
@@ -76,6 +88,7 @@ def send_command(
     where: tuple[str, ...],
     tag: tuple[str, ...],
     dry_run: bool,
+    eml: str,
     at_text: str | None,
     yes: bool,
     no_test_ok: bool,
@@ -86,15 +99,19 @@ def send_command(
     """Send a release to press lists: one individual email per journalist.
 
     Shows the plan and asks before sending. With --dry-run nothing is sent: each request
-    body and one .eml per journalist are written under the outbox folder. Journalists who
-    already received this exact release in an earlier send are skipped (--include-previous
+    body, an .eml for the first 50 journalists (--eml all: for everyone) and skipped.csv (the
+    rows that get no email, and why) are written to a new folder under the outbox. Journalists
+    who already received this exact release in an earlier send are skipped (--include-previous
     sends to them too).
 
     \b
     Example:
         mailer send releases/example.md --list lists/press.csv --dry-run
+        mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
     """
+    if eml == "all" and not dry_run:
+        raise click.UsageError("--eml all is for dry runs: add --dry-run.")
     engine = app.engine
     prepared = campaign.prepare_send(
         engine,
@@ -116,10 +133,21 @@ def send_command(
     if prepared.never_test_sent and not no_test_ok:
         output.warn("This exact content was never test-sent to staff (mailer test). Typos are easier to fix before.")
         _confirm("Send it anyway, without a test send?", yes=yes)
-    sent = campaign.start(engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn)
+    sent = campaign.start(
+        engine,
+        app.config,
+        prepared,
+        environ=os.environ,
+        progress=output.progress,
+        notify=output.say,
+        warn=output.warn,
+        every_eml=eml == "all",
+    )
     _finish(sent)
     if sent.outbox is not None:
-        output.say(f"Outbox:     {sent.outbox} (one .json per request, one .eml per journalist)")
+        output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
+        if sent.skipped_file is not None:
+            output.say(f"Skipped:    {sent.skipped_file} (the rows that get no email, and why)")
         output.say(f"Log:        {display_url(app.config.database.url)}")
         output.say("This was a dry run: nothing was sent. To send, run the same command without --dry-run.")
 
@@ -221,6 +249,14 @@ def _finish(sent: campaign.Sent) -> None:
             f"skipped: {counts[MessageState.SKIPPED.value]:,}"
         )
     sent.outcome.check()
+
+
+def _outbox_contents(sent: campaign.Sent) -> str:
+    """What the dry run wrote: every request body, and whose .eml."""
+    recipients = sent.outcome.counts[MessageState.ACCEPTED.value]
+    if sent.eml_written is None or sent.eml_written >= recipients:
+        return "one .json per request, one .eml per journalist"
+    return f"one .json per request; .eml for the first {sent.eml_written:,} journalists, --eml all for everyone"
 
 
 def _confirm(question: str, *, yes: bool) -> None:

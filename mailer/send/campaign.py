@@ -30,7 +30,7 @@ from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, MessageState, Mode, Rendered
+from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.prepare import Prepared, prepare_send, prepare_test
@@ -38,6 +38,7 @@ from mailer.send.status import find
 from mailer.store import campaigns, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport
+from mailer.transport.mailsend import CommonBodies
 from mailer.transport.sendgrid import SendGridTransport
 
 __all__ = ["Cancelled", "Prepared", "Progress", "Sent", "cancel", "prepare_send", "prepare_test", "resume", "start", "transport_for"]
@@ -53,6 +54,8 @@ class Sent:
     campaign_id: str
     outcome: delivery.Outcome
     outbox: Path | None = None  # the dry run's folder
+    eml_written: int | None = None  # dry run: how many .eml files (None: one per recipient)
+    skipped_file: Path | None = None  # dry run: skipped.csv, when rows were skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +79,17 @@ def start(
     notify: Callable[[str], None] | None = None,
     warn: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    every_eml: bool = False,
 ) -> Sent:
-    """Write the campaign and every row to the log, then send; the same rules as ``mailer send``.
+    """Write the campaign, its archive and every row to the log, then send; the same rules as ``mailer send``.
 
-    Raises what ``prepared.check()`` raises, AuthError on a refused key, SendError when
-    SendGrid stays unreachable (the rest stays planned for ``resume``).
+    A dry run writes every request body and an .eml for the first ``[compose] dry_run_eml``
+    recipients, or for everyone with ``every_eml``. Raises what ``prepared.check()`` raises,
+    AuthError on a refused key, SendError when SendGrid stays unreachable (the rest stays
+    planned for ``resume``).
     """
     prepared.check()
-    transport = transport or transport_for(config, prepared.mode, environ)
+    transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     batch_id = None
     if prepared.scheduled and isinstance(transport, SendGridTransport):
         batch_id = transport.create_batch_id()
@@ -98,6 +104,7 @@ def start(
         scheduled_at=prepared.scheduled,
         sendgrid_batch_id=batch_id,
         include_previous=prepared.include_previous,
+        common_body=_bodies(transport, config).build(prepared.rendered),
         now=now,
     )
     campaign_id = recorded.campaign_id
@@ -119,6 +126,7 @@ def start(
         batch_id=batch_id,
         progress=progress,
         warn=warn,
+        skipped=[m for m in recorded.plan.messages if m.state is MessageState.SKIPPED],
     )
 
 
@@ -196,8 +204,8 @@ def cancel(
     return Cancelled(campaign_id, found.scheduled_at, late=late)
 
 
-def transport_for(config: Config, mode: Mode, environ: Mapping[str, str]) -> Transport:
-    """The dry-run writer for a dry run, SendGrid for a live or test send."""
+def transport_for(config: Config, mode: Mode, environ: Mapping[str, str], *, every_eml: bool = False) -> Transport:
+    """The dry-run writer for a dry run (an .eml for a sample, or ``every_eml``), SendGrid for a live or test send."""
     if mode is Mode.DRY_RUN:
         return DryRunTransport(
             outbox=config.compose.outbox_dir,
@@ -205,8 +213,17 @@ def transport_for(config: Config, mode: Mode, environ: Mapping[str, str]) -> Tra
             sender=config.sender,
             unsubscribe_tag=compose.unsubscribe_tag(config),
             one_click=unsubscribe.one_click(config, None),  # proof links only: an outbox unsubscribes nobody
+            eml_limit=None if every_eml else config.compose.dry_run_eml,
         )
     return _sendgrid(config, environ)
+
+
+def _bodies(transport: Transport, config: Config) -> CommonBodies:
+    """The transport's own common-body builder, so the archive keeps what it sends (a stand-in transport: the config's)."""
+    own = getattr(transport, "common", None)
+    if isinstance(own, CommonBodies):
+        return own
+    return CommonBodies(sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -226,14 +243,23 @@ def _send(
     retry_failed: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    skipped: list[Message] | None = None,
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
         counts = messages.counts(connection, campaign_id)
+        found = campaigns.get(connection, campaign_id)
     total = counts[MessageState.PLANNED.value]
     total += counts[MessageState.UNKNOWN.value] if resend_unknown else 0
     total += counts[MessageState.FAILED.value] if retry_failed else 0
-    with (progress or _no_progress)("Sending", total or None) as advance:
+    dry = isinstance(transport, DryRunTransport)
+    skipped_file = None
+    if isinstance(transport, DryRunTransport) and found is not None:
+        limit = transport.eml_limit
+        sample = None if limit is None or prepared is None else [key for key, _ in zip(prepared, range(limit), strict=False)]
+        transport.open(campaign_id, created_at=found.created_at, sample=sample)
+        skipped_file = transport.write_skipped(campaign_id, skipped or [])
+    with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(
             engine,
             campaign_id,
@@ -250,8 +276,11 @@ def _send(
         )
     if outcome.recovered_unknown and warn is not None:
         warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")
-    outbox = transport.folder(campaign_id) if isinstance(transport, DryRunTransport) else None
-    return Sent(campaign_id, outcome, outbox)
+    if isinstance(transport, DryRunTransport):
+        folder = transport.folder(campaign_id)
+        written = None if transport.eml_limit is None else sum(1 for _ in folder.glob("*.eml"))
+        return Sent(campaign_id, outcome, folder, written, skipped_file)
+    return Sent(campaign_id, outcome)
 
 
 def _sendgrid(config: Config, environ: Mapping[str, str], *, sending: bool = True) -> SendGridTransport:

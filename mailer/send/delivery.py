@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
-from mailer.send import lease
+from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import Plan, skip_received
 from mailer.store import campaigns, failures, messages
@@ -86,6 +86,7 @@ def record(
     scheduled_at: datetime | None = None,
     sendgrid_batch_id: str | None = None,
     include_previous: bool = False,
+    common_body: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
@@ -93,6 +94,8 @@ def record(
     Unless ``include_previous``, a live send or dry run skips recipients another live campaign
     with the same content already reached or is sending (promise 8), checked while holding a
     lock on new campaigns, so two identical sends started at once never both mail someone.
+    ``common_body`` (the Mail Send body every request shares) is archived with the campaign
+    (send/archive.py), so ``mailer show`` can rebuild exactly what went out.
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
@@ -120,6 +123,8 @@ def record(
                     sendgrid_batch_id=sendgrid_batch_id,
                     sender=sender,
                 )
+                if common_body is not None:
+                    archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment)
                 messages.insert(connection, campaign_id, final.messages, now=moment)
             return Recorded(campaign_id, final, skipped)
         except IntegrityError:
@@ -173,6 +178,8 @@ def run(
         if prepared is not None and any(row.message_key not in prepared for row in rows):
             rows = messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
+        found = campaigns.get(connection, campaign_id)
+        created_at = found.created_at if found is not None else None
         if rows:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
     dispatcher = Dispatcher(
@@ -187,7 +194,7 @@ def run(
         next_no=next_no,
         lease=held,
     )
-    requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id)
+    requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id, created_at)
     try:
         dispatcher.dispatch(requests)
     except SQLAlchemyError as exc:
@@ -240,6 +247,7 @@ def _requests(
     prepared: Mapping[str, Message],
     send_at: int | None,
     sendgrid_batch_id: str | None,
+    created_at: datetime | None,
 ) -> list[Request]:
     """Group planned rows by request number into Requests, substitutions filled in."""
     grouped: dict[int, list[Message]] = {}
@@ -249,6 +257,6 @@ def _requests(
             outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(rendered, row.fields))
         grouped.setdefault(row.request_no or 0, []).append(outgoing)
     return [
-        Request(campaign_id, number, rendered, tuple(outgoing), send_at=send_at, sendgrid_batch_id=sendgrid_batch_id)
+        Request(campaign_id, number, rendered, tuple(outgoing), send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at)
         for number, outgoing in sorted(grouped.items())
     ]

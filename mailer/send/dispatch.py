@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -237,9 +237,7 @@ class Dispatcher:
 
 
 def _with(request: Request, part: tuple[Message, ...], number: int) -> Request:
-    return Request(
-        request.campaign_id, number, request.rendered, part, send_at=request.send_at, sendgrid_batch_id=request.sendgrid_batch_id
-    )
+    return replace(request, number=number, messages=part)
 
 
 def _rejection_text(error: Rejected, request: Request) -> str:

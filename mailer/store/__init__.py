@@ -63,9 +63,14 @@ def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
     that loses tries again and finds the tables made."""
     for attempt in range(1, attempts + 1):
         try:
-            with engine.begin() as connection:
+            with engine.connect() as connection:
+                if connection.dialect.name == "sqlite":
+                    # pysqlite runs DDL outside a transaction unless told: one transaction for the
+                    # whole upgrade (never half-upgraded), and one creator at a time.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
                 upgrade(connection)
                 metadata.create_all(connection)
+                connection.commit()
             return
         except (OperationalError, ProgrammingError, IntegrityError) as exc:
             text = str(exc.orig).lower()

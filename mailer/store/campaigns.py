@@ -146,6 +146,7 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -
                 "created": row["created_at"].isoformat(timespec="seconds"),
                 "scheduled": row["scheduled_at"].isoformat(timespec="seconds") if row["scheduled_at"] else None,
                 "subject": row["subject"],
+                "content_hash": row["content_hash"],
                 "release": row["release_path"],
                 "lists": list(row["lists"] or []),
                 "recipients": sum(n for s, n in states.items() if s != MessageState.SKIPPED.value),

@@ -360,6 +360,27 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     return connection.execute(query)
 
 
+def shown(connection: Connection, campaign_id: str, email_key: str | None = None) -> Message | None:
+    """The row ``mailer show`` rebuilds: this address's, or the campaign's first recipient (None: none)."""
+    query = select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.skip_reason.is_not(None), message.c.id)
+    if email_key:
+        query = query.where(message.c.email_key == email_key)
+    else:  # a recipient, and not one ``mailer forget`` blanked
+        query = query.where(message.c.skip_reason.is_(None), message.c.email_key.not_like("forgotten:%"))
+    row = connection.execute(query.limit(1)).mappings().first()
+    if row is None:
+        return None
+    return Message(
+        row["message_key"],
+        row["email"],
+        "",
+        dict(row["fields"] or {}),
+        state=MessageState(row["state"]),
+        request_no=row["request_no"],
+        skip_reason=row["skip_reason"],
+    )
+
+
 # Erasure (``mailer forget``).
 
 

@@ -1,4 +1,4 @@
-"""The delivery log's tables: campaign, message, event, suppression (see DESIGN.md).
+"""The delivery log's tables: campaign, message, event, suppression, archive, attachment (see DESIGN.md).
 
 SQLAlchemy Core tables, so the same code runs on an SQLite file and on PostgreSQL. Every instant
 is a ``UTCDateTime`` (types.py): stored in UTC, read back aware, never naive.
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -137,4 +138,31 @@ suppression_removal = Table(
     Column("previous_reason", String(20), nullable=False),
     Column("note", Text, nullable=False),
     Column("removed_at", UTCDateTime(), nullable=False),
+)
+
+# Promise 9: exactly what a campaign sent, kept with it (send/archive.py writes it with the
+# campaign row). Nothing personal: the parts in token form, and the request body every
+# recipient shares (no personalizations). ``mailer show`` rebuilds any journalist's email from
+# it and their message row.
+archive = Table(
+    "archive",
+    metadata,
+    Column("campaign_id", String(120), ForeignKey("campaign.id"), primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("tokens", JSON, nullable=False),  # token -> [field, context, [[step, argument], ...]]
+    Column("body", JSON, nullable=False),  # the common Mail Send body; parts and attachment bytes by reference
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Attachment bytes, one row per distinct content (SHA-256), shared by every campaign that sent it.
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

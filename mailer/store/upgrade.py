@@ -41,6 +41,21 @@ def _version_3(connection: Connection) -> None:
         connection.exec_driver_sql(f"ALTER TABLE campaign ADD COLUMN {name} {_type(connection, kind)}")
 
 
+def _version_4(connection: Connection) -> None:
+    """Promise 9: the archive of what each campaign sent, and attachment bytes by SHA-256 (as in schema.py then)."""
+    stamp = _type(connection, _TIMESTAMP)
+    blob = "BYTEA" if connection.dialect.name == "postgresql" else "BLOB"
+    connection.exec_driver_sql(
+        "CREATE TABLE archive (campaign_id VARCHAR(120) NOT NULL PRIMARY KEY REFERENCES campaign (id), "
+        "subject TEXT NOT NULL, preheader TEXT NOT NULL, html TEXT NOT NULL, text TEXT NOT NULL, "
+        f"tokens JSON NOT NULL, body JSON NOT NULL, created_at {stamp} NOT NULL)"
+    )
+    connection.exec_driver_sql(
+        f"CREATE TABLE attachment (sha256 VARCHAR(64) NOT NULL PRIMARY KEY, content {blob} NOT NULL, "
+        f"size INTEGER NOT NULL, created_at {stamp} NOT NULL)"
+    )
+
+
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 
 
@@ -50,7 +65,7 @@ def _type(connection: Connection, kind: str) -> str:
 
 
 # version reached -> the step that reaches it from the one before
-STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
 SCHEMA_VERSION = max(STEPS)
 
 

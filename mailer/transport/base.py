@@ -9,6 +9,7 @@ message states: Rejected -> failed, OutcomeUnknown -> unknown, RateLimited / Una
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from mailer.models import Message, Rendered
@@ -24,6 +25,7 @@ class Request:
     messages: tuple[Message, ...]
     send_at: int | None = None  # unix seconds, for a scheduled send
     sendgrid_batch_id: str | None = None
+    created_at: datetime | None = None  # the campaign's, the Date of its proofs (dry-run .eml, mailer show)
 
 
 @dataclass(frozen=True, slots=True)

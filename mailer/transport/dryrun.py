@@ -1,82 +1,143 @@
 """A transport that sends nothing: it writes what SendGrid would have received.
 
-For each request, ``request-0001.json`` holds the exact request body, and one ``.eml`` per
-recipient shows exactly what that journalist would receive (substitutions applied by
-``compose.personalize``, the same function the preview uses).
+For each request, ``request-0001.json`` holds the exact request body. Each ``.eml`` is built
+FROM that body by ``eml.build`` (what SendGrid makes of a personalization), so headers,
+attachments and inline images added to the body show in the proof with no other code path.
+
+At 100,000 recipients one file per journalist is most of the work and most of the disk, so
+by default only a sample gets an ``.eml`` (the first ``[compose] dry_run_eml`` recipients);
+``eml_limit=None`` (``--eml all``) writes everyone's. Rows that get no email are listed with
+their reason in ``skipped.csv``. Each campaign gets a folder of its own: a folder left by
+another campaign with the same id (another log, a deleted log) is never reused.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import make_msgid
+import threading
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from mailer import compose, unsubscribe
+from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
+from mailer.models import Message
+from mailer.transport import eml
 from mailer.transport.base import Request, RequestResult
-from mailer.transport.mailsend import CommonBodies, build_body, header_safe, recipient_name
+from mailer.transport.mailsend import CommonBodies, build_body
 from mailer.unsubscribe import OneClick
 
+__all__ = ["MARKER", "DryRunTransport", "eml_name"]
+
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
-# Long headers unfolded (RFC 5322 allows 998 characters), so a subject reads back as written.
-_POLICY = policy.SMTP.clone(max_line_length=998)
+MARKER = ".campaign"  # which campaign (id and creation time) a folder belongs to
+SKIPPED_COLUMNS = ("email", "reason", "detail", "source")
+
+
+def eml_name(number: int, position: int, email: str) -> str:
+    """``0001-0002-jane@example.org.eml``: request, position in it, address (forget finds it by name)."""
+    return f"{number:04d}-{position:04d}-{_UNSAFE_FILE_CHARS.sub('_', email)[:80]}.eml"
 
 
 class DryRunTransport:
-    """Writes request bodies and .eml files under ``outbox/<campaign-id>/``."""
+    """Writes request bodies and (a sample of) .eml files under ``outbox/<campaign-id>/``."""
 
     def __init__(
-        self, *, outbox: Path, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str, one_click: OneClick | None = None
+        self,
+        *,
+        outbox: Path,
+        sendgrid: SendGridConfig,
+        sender: SenderConfig,
+        unsubscribe_tag: str,
+        one_click: OneClick | None = None,
+        eml_limit: int | None = None,
     ) -> None:
         self.outbox = outbox
+        self.eml_limit = eml_limit
         self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag, one_click=one_click)
+        self._folders: dict[str, Path] = {}
+        self._chosen: dict[str, frozenset[str]] = {}
+        self._written: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def common(self) -> CommonBodies:
+        """The common bodies this transport writes (the archive keeps the same one)."""
+        return self._common
+
+    def open(self, campaign_id: str, *, created_at: datetime, sample: Collection[str] | None = None) -> Path:
+        """Claim a folder for the campaign and say which message keys get an .eml.
+
+        ``outbox/<id>`` when it is free or already this campaign's (a resumed dry run), else
+        ``outbox/<id>-2``, ``-3``...: never a folder another campaign left. ``sample`` (message
+        keys) overrides "the first ``eml_limit`` written".
+        """
+        stamp = f"{campaign_id} {created_at.astimezone(UTC).isoformat()}\n"
+        with self._lock:
+            number = 1
+            while True:
+                folder = self.outbox / (campaign_id if number == 1 else f"{campaign_id}-{number}")
+                marker = folder / MARKER
+                if not folder.exists():
+                    folder.mkdir(parents=True)
+                    marker.write_text(stamp, encoding="utf-8")
+                    break
+                if marker.is_file() and marker.read_text(encoding="utf-8") == stamp:
+                    break
+                number += 1
+            self._folders[campaign_id] = folder
+            if sample is not None:
+                self._chosen[campaign_id] = frozenset(sample)
+        return folder
 
     def folder(self, campaign_id: str) -> Path:
         """Where the files of one campaign go."""
-        return self.outbox / campaign_id
+        with self._lock:
+            found = self._folders.get(campaign_id)
+            if found is None:
+                found = self._folders[campaign_id] = self.outbox / campaign_id
+                found.mkdir(parents=True, exist_ok=True)
+            return found
+
+    def write_skipped(self, campaign_id: str, rows: Iterable[Message]) -> Path | None:
+        """``skipped.csv``: every row that gets no email, and why (None when there are none)."""
+        skipped = [(m.email, m.skip_reason or "", m.detail or "", m.source) for m in rows]
+        if not skipped:
+            return None
+        path = self.folder(campaign_id) / "skipped.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(SKIPPED_COLUMNS)
+            writer.writerows(skipped)
+        return path
 
     def send(self, request: Request) -> RequestResult:
-        """Write the request's request body and one .eml per recipient; 'accept' it."""
+        """Write the request body and the .eml of each sampled recipient; 'accept' it."""
         common = self._common.get(request)
         folder = self.folder(request.campaign_id)
-        folder.mkdir(parents=True, exist_ok=True)
         body = build_body(request, common, one_click=self._common.one_click)
         if request.rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # where the .eml files' unsubscribe link points
             unsubscribe.write_preview_page(folder, sender=common["from"].get("name", ""))
-        (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-        for position, message in enumerate(request.messages, start=1):
-            eml = self._eml(request, common, message.email, message.name, message.fields)
-            name = _UNSAFE_FILE_CHARS.sub("_", message.email)[:80]
-            (folder / f"{request.number:04d}-{position:04d}-{name}.eml").write_bytes(eml)
+        (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        date = request.created_at or datetime.now(UTC)
+        links = eml.proof_links(request.rendered)
+        for index, message in enumerate(request.messages):
+            if self._wanted(request.campaign_id, message.message_key):
+                data = eml.build(body, index, date=date, message_id=eml.message_id(message.message_key), proof_links=links)
+                (folder / eml_name(request.number, index + 1, message.email)).write_bytes(data)
         return RequestResult(status=202, message_id=f"dry-run-{request.number}")
 
-    def _eml(self, request: Request, common: dict[str, Any], email: str, name: str, fields: Any) -> bytes:
-        personal = compose.personalize(request.rendered, fields)
-        message = EmailMessage(policy=_POLICY)
-        sender = common["from"]
-        message["From"] = _address(sender.get("name", ""), sender["email"])
-        message["To"] = _address(recipient_name(name), email)
-        if "reply_to" in common:
-            message["Reply-To"] = common["reply_to"]["email"]
-        message["Subject"] = header_safe(personal.subject)
-        message["Message-ID"] = make_msgid(domain="dry-run.invalid")
-        message["X-Mailer-Campaign"] = request.campaign_id
-        message.set_content(personal.text)
-        message.add_alternative(personal.html, subtype="html")
-        for attachment in request.rendered.attachments:
-            maintype, _, subtype = attachment.mime_type.partition("/")
-            message.add_attachment(attachment.content, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.filename)
-        return bytes(message)
-
-
-def _address(name: str, email: str) -> Address | str:
-    """A header address; non-ASCII names are encoded by the email package (RFC 2047)."""
-    try:
-        return Address(display_name=name, addr_spec=email)
-    except (ValueError, IndexError):
-        return email
+    def _wanted(self, campaign_id: str, key: str) -> bool:
+        if self.eml_limit is None:
+            return True
+        chosen = self._chosen.get(campaign_id)
+        if chosen is not None:
+            return key in chosen
+        with self._lock:
+            written = self._written.get(campaign_id, 0)
+            if written >= self.eml_limit:
+                return False
+            self._written[campaign_id] = written + 1
+            return True

@@ -88,13 +88,15 @@ class CommonBodies:
         self._bodies: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
+    def build(self, rendered: Rendered) -> dict[str, Any]:
+        """The common body of a campaign of ``rendered`` (not cached: the archive keeps it)."""
+        return common_body(rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag)
+
     def get(self, request: Request) -> dict[str, Any]:
         with self._lock:
             common = self._bodies.get(request.campaign_id)
             if common is None:
-                common = self._bodies[request.campaign_id] = common_body(
-                    request.rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag
-                )
+                common = self._bodies[request.campaign_id] = self.build(request.rendered)
             return common
 
 

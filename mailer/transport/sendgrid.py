@@ -81,6 +81,11 @@ class SendGridTransport:
     def __repr__(self) -> str:
         return f"SendGridTransport(api_url={self._config.api_url!r})"
 
+    @property
+    def common(self) -> CommonBodies:
+        """The common bodies this transport posts (the archive keeps the same one)."""
+        return self._common
+
     def _client(self) -> Any:
         """This thread's own client: the library's clients share mutable request headers."""
         client = getattr(self._local, "client", None)

@@ -1,0 +1,62 @@
+"""``mailer show CAMPAIGN``: the email one journalist received, rebuilt from the delivery log's archive.
+
+In Python: ``mailer.send.show.show(engine, campaign_id, contact=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mailer.cli import AppContext, main, output, pass_app
+from mailer.send.schedule import describe
+
+
+@main.command("show")
+@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.option("--contact", "contact", metavar="EMAIL", help="The journalist whose email to show (default: the first recipient).")
+@click.option(
+    "-o",
+    "--output",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The .eml file to write (default: [compose] preview_dir/CAMPAIGN.eml).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Also write the HTML part beside it and open it in your web browser.")
+@pass_app
+def show_command(app: AppContext, campaign_id: str, contact: str | None, path: Path | None, open_browser: bool) -> None:
+    """Show exactly what a journalist received in a campaign, months later, as an .eml file.
+
+    The email is rebuilt from the archive the delivery log keeps of every send (the parts as
+    rendered, the headers, the attachments) and that journalist's row: byte for byte the
+    .eml a dry run writes. Open the .eml in any mail program.
+
+    \b
+    Example:
+        mailer show 2026-02-19-example
+        mailer show 2026-02-19-example --contact jane@example.com -o jane.eml --open
+    """
+    from mailer.send import show
+
+    shown = show.show(app.engine, campaign_id, contact=contact)
+    target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(shown.eml)
+    email = shown.parsed()
+    output.say(f"Campaign:  {campaign_id} (content {shown.content_hash[:12]})")
+    if shown.email == show.STAND_IN_ADDRESS:
+        marks = f"; {', '.join(shown.stand_ins.values())} stand for each journalist's values" if shown.stand_ins else ""
+        output.say(f"To:        {email['To']}: a stand-in, the campaign has no recipients left (defaults shown{marks})")
+    else:
+        output.say(f"To:        {email['To']}" + (" (the first recipient; --contact EMAIL for another)" if not contact else ""))
+    output.say(f"Subject:   {email['Subject']}")
+    output.say(f"Date:      {describe(shown.date)}")
+    output.say(f"Written:   {target} ({len(shown.eml) / 1024:.1f} KB)")
+    if open_browser:
+        html = shown.html_page()
+        if html is not None:
+            page = target.with_suffix(".html")
+            page.write_text(html, encoding="utf-8")
+            output.say(f"HTML:      {page}")
+            click.launch(str(page.resolve()))
