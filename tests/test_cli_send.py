@@ -199,8 +199,30 @@ def test_cli_test_as_a_journalist(live: Path, standin: Any) -> None:
         "test", "releases/example.md", "--to", "me@example.org", "--as", "amara.okafor@example.com", "--list", "lists/press.csv"
     )
     assert result.exit_code == 0, result.output
-    values = standin.mail_sends[0].body["personalizations"][0]["substitutions"].values()
-    assert "The Daily Example" in values
+    personalization = standin.mail_sends[0].body["personalizations"][0]
+    assert "The Daily Example" in personalization["substitutions"].values()
+    assert personalization["to"] == [{"email": "me@example.org"}]  # addressed to the tester, not named after Amara
+
+
+def test_cli_test_proof_shows_the_release_defaults_never_bracket_marks(live: Path, standin: Any) -> None:
+    """Without --as, a staff proof fills a missing outlet with the release's default, exactly as a journalist
+    without an outlet gets it, and names nobody "[first_name]"."""
+    result = mailer("test", "releases/example.md", "--to", "someone@example.org")
+    assert result.exit_code == 0, result.output
+    personalization = standin.mail_sends[0].body["personalizations"][0]
+    assert personalization["to"] == [{"email": "someone@example.org"}]
+    assert "your outlet" in personalization["substitutions"].values()
+    body = json.dumps(standin.mail_sends[0].body)
+    assert "[outlet]" not in body and "[first_name]" not in body
+
+
+def test_cli_test_send_names_who_was_left_out(live: Path, standin: Any) -> None:
+    """A staff member on the suppression list is named with the reason, not just counted."""
+    with db().begin() as connection:
+        suppressions.add(connection, [("raj.patel@example.org", SuppressionReason.SPAM_REPORT, None)], source="manual")
+    result = mailer("test", "releases/example.md")
+    assert result.exit_code == 0, result.output
+    assert "Warning: Not sending the test to raj.patel@example.org: suppressed (spamreport)" in " ".join(result.stderr.split())
 
 
 def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, standin: Any) -> None:

@@ -191,6 +191,11 @@ def test_command(
     )
     for warning in prepared.warnings:
         output.warn(warning)
+    for skipped in prepared.plan.messages:
+        if skipped.skip_reason:
+            output.warn(
+                f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
+            )
     sent = campaign.start(engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn)
     _finish(sent)
     if sent.outbox is not None:
