@@ -52,3 +52,7 @@ def test_dryrun_writes_request_body_and_one_eml_per_recipient(tmp_path: Path) ->
     assert "Tom & Jerry Weekly" in eml.get_body(("plain",)).get_content()
     other = message_from_bytes((folder / "0001-0002-bo@x.org.eml").read_bytes(), policy=policy.default)
     assert "your outlet" in other.get_body(("plain",)).get_content()
+    # The headers the journalist will see: SendGrid's subscription tracking adds the one-click pair; the proof shows it.
+    assert str(eml["List-Unsubscribe"]) == "<unsubscribe-preview.html>"
+    assert str(eml["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert eml["Date"] is not None and str(eml["Message-ID"]) == f"<{planned[0].message_key}@press-mailer.invalid>"

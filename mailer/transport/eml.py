@@ -88,7 +88,13 @@ def build(body: Mapping[str, Any], index: int, *, date: datetime, message_id: st
         ("Date", format_datetime(date)),
         ("Message-ID", message_id),
     ]
-    for name, value in {**(body.get("headers") or {}), **(personal.get("headers") or {})}.items():
+    extra = {**(body.get("headers") or {}), **(personal.get("headers") or {})}
+    if proof_links and not any(name.lower() == "list-unsubscribe" for name in extra):
+        # SendGrid adds these itself when it runs the unsubscribe (subscription tracking or a
+        # group, SENDGRID.md §1.2/§4.2); a proof shows them too, pointing at the proof's page.
+        extra["List-Unsubscribe"] = f"<{next(iter(proof_links.values()))}>"
+        extra["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in extra.items():
         if name.lower() not in _OWN_HEADERS:
             headers.append((name, _text_header(str(value))))
     headers.append(("MIME-Version", "1.0"))
