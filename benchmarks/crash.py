@@ -229,12 +229,20 @@ def calibrate(office: Office) -> tuple[float, float, float, int]:
     return total, min(arrivals) - started, max(arrivals) - started, len(arrivals)
 
 
-def one_round(office: Office, number: int, kill_at: float, total_requests: int, recipients: int, workdir: Path) -> Round:
+def one_round(
+    office: Office, number: int, kill_at: float, total_requests: int, recipients: int, workdir: Path, *, from_first_request: bool
+) -> Round:
+    """One send killed ``kill_at`` seconds after it started (or after its first request arrived), then recovered and judged."""
     result = Round(number, kill_at)
     office.reset()
     began = time.monotonic()
     process = office.start(*office.send_args())
-    remaining = kill_at - (time.monotonic() - began)
+    anchor = began
+    if from_first_request:  # start-up takes longer or shorter with the machine's load: wait for the first request
+        while not office.standin.requests and process.poll() is None:
+            time.sleep(0.002)
+        anchor = office.standin.requests[0].received if office.standin.requests else time.monotonic()  # type: ignore[attr-defined]
+    remaining = anchor + kill_at - time.monotonic()
     if remaining > 0:
         try:
             process.wait(timeout=remaining)
@@ -337,7 +345,7 @@ def main() -> None:
         "--window",
         choices=("send", "requests"),
         default="send",
-        help="kill anywhere in the send, start-up included (default), or only between its first and last request",
+        help="kill anywhere in the send, start-up included (default), or only while its requests go out (timed from the first)",
     )
     args = parser.parse_args()
 
@@ -360,12 +368,13 @@ def main() -> None:
             f"stand-in answers after {args.delay * 1000:.0f} ms; seed {args.seed}"
         )
         print(f"uninterrupted send: {total:.2f} s (first request at {first:.2f} s, last at {last:.2f} s, then the log is closed)")
-        low, high = (0.0, total) if args.window == "send" else (first, last)
-        print(f"{args.rounds} rounds, kill -9 at a moment uniform over {low:.2f} .. {high:.2f} s\n")
+        span = total if args.window == "send" else last - first
+        since = "its start" if args.window == "send" else "its first request reached the stand-in"
+        print(f"{args.rounds} rounds, kill -9 at a moment uniform over 0 .. {span:.2f} s after {since}\n")
 
         rng = random.Random(args.seed)
         # Stratified: one moment in each of `rounds` equal slices (so both ends are drawn), in random order.
-        moments = [low + (i + rng.random()) / args.rounds * (high - low) for i in range(args.rounds)]
+        moments = [(i + rng.random()) / args.rounds * span for i in range(args.rounds)]
         rng.shuffle(moments)
         header = (
             f"{'round':>5} {'kill at':>8}  {'phase':<20} {'sending':>7} {'resumes':>7} {'unknown':>7} "
@@ -376,7 +385,7 @@ def main() -> None:
         results: list[Round] = []
         started = time.monotonic()
         for number, moment in enumerate(moments, 1):
-            result = one_round(office, number, moment, requests, args.recipients, folder)
+            result = one_round(office, number, moment, requests, args.recipients, folder, from_first_request=args.window == "requests")
             results.append(result)
             print(
                 f"{number:5d} {moment:7.3f}s  {result.phase:<20} {result.at_kill['sending']:7d} {result.resumes:7d} "
