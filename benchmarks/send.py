@@ -96,6 +96,12 @@ def main() -> None:
     base = Config()
     config = base.model_copy(update={"sendgrid": base.sendgrid.model_copy(update={"api_url": url})})
     rendered = compose.render(release.load(ROOT / "releases" / "example.md"), config=config)
+    if not LIST.exists():  # the same list benchmarks/lists_check.py makes
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from lists_check import generate
+
+        LIST.parent.mkdir(parents=True, exist_ok=True)
+        generate(LIST, 100_000)
     loaded = contacts.load([LIST])
     people = ContactList(padded(loaded.contacts, args.recipients), (), loaded.files)
     print(
