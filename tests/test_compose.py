@@ -328,10 +328,15 @@ def test_compose_sender_from_config_unless_release_overrides(tmp_path: Path) -> 
 
 
 def test_compose_unsupported_filter_on_field_is_refused(tmp_path: Path) -> None:
-    """A filter that would change the token itself (replace, first, ...) is an error, not a broken email."""
-    with pytest.raises(TemplateError) as caught:
-        _render(_write(tmp_path, "", 'Hi {{ contact.first_name | replace("a", "b") }}.\n'))
-    assert caught.value.message == "A contact field is used with a filter that cannot be applied to each journalist's value."
+    """A filter outside the documented ones (replace, first, ...) is refused when the release is read, with its line."""
+    path = _write(tmp_path, "", 'Hi {{ contact.first_name | replace("a", "b") }}.\n')
+    with pytest.raises(ReleaseError) as caught:
+        _render(path)
+    assert (
+        caught.value.message
+        == f'{path}, line 4: {{{{ contact.first_name | replace("a", "b") }}}} uses the filter "replace", which a release cannot use.'
+    )
+    assert "default, d, upper, lower, title, capitalize, trim, urlencode" in (caught.value.hint or "")
     rendered = _render(_write(tmp_path, "", "Hi {{ contact.first_name | upper }}.\n"))
     assert "Hi JANE." in compose.personalize(rendered, {"first_name": "Jane"}).text
 
