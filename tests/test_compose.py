@@ -290,12 +290,12 @@ def test_compose_css_warnings_are_one_readable_line(tmp_path: Path) -> None:
 
 
 def test_compose_field_in_condition_is_refused(tmp_path: Path) -> None:
-    """A template that branches on a contact field is refused: values are filled in after rendering."""
+    """A template that branches on a contact field is refused, naming the template's line: values are filled in after rendering."""
     path = _copy_template(tmp_path, "<html><body>{% if contact.outlet %}x{% endif %}</body></html>")
     config = Config(compose=ComposeConfig(templates=tmp_path / "templates"))
     with pytest.raises(TemplateError) as caught:
         _render(path, config=config)
-    assert caught.value.message.startswith("contact.outlet is used in a condition")
+    assert caught.value.message.startswith(f"{tmp_path / 'templates' / 'mine.html.j2'}, line 1: contact.outlet is used in a condition")
 
 
 def test_compose_personalize_missing_field_without_default() -> None:

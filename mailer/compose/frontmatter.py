@@ -96,13 +96,23 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
         data = _Loader(front).get_single_data() if node is not None else None
     except _BadValue as exc:
         line = exc.node.start_mark.line + 2
+        written = _short(str(exc.node.value))
+        if exc.node.tag.endswith(":timestamp"):
+            raise ReleaseError(
+                f'{path}, line {line}: "{written}" is not a real date or time ({exc.problem}).',
+                hint="Write dates as YYYY-MM-DD (2026-02-19) and times with their zone (2026-02-19T09:00:00-05:00).",
+            ) from exc
         raise ReleaseError(
-            f'{path}, line {line}: "{_short(str(exc.node.value))}" cannot be read ({exc.problem}).',
-            hint="Dates are written YYYY-MM-DD (2026-02-19); put anything else in double quotes.",
+            f'{path}, line {line}: "{written}" is a number too large to read.',
+            hint="If it is meant as text, put it in double quotes.",
         ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 2}, column {mark.column + 1}" if mark else str(path)
+        position = getattr(exc, "position", None)  # a ReaderError (a control character) has only an offset
+        if mark is None and isinstance(position, int):
+            where = f"{path}, line {front.count(chr(10), 0, position) + 2}"
+        else:
+            where = f"{path}, line {mark.line + 2}, column {mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ReleaseError(f"{where}: the front matter is not valid YAML ({problem}).", hint=_YAML_HINT) from exc
     if data is None:

@@ -349,8 +349,15 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
             f"{_template_line(exc, env, name)}: {(exc.message or str(exc)).rstrip('.')}.",
             hint="A template uses the release's fields (see templates/release.html.j2), contact fields and filters only.",
         ) from None
+    except TemplateError as exc:  # raised by a contact field or the loader inside the template
+        if _LOCATED.match(exc.message):
+            raise
+        raise TemplateError(f"{_template_line(exc, env, name)}: {exc.message}", hint=exc.hint) from None
     except RecursionError:
         raise TemplateError(f"{name}: the template includes itself or nests too deeply.", hint="Check its {% include %} lines.") from None
+
+
+_LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, name: str) -> str:

@@ -153,12 +153,15 @@ def _string(data: Mapping[str, Any], key: str, where: frontmatter.Where) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        raise ReleaseError(f"{where(key)}: {key} must be a single line of text.")
+        raise ReleaseError(
+            f"{where(key)}: {key} must be a single line of text.",
+            hint=f'Write it on one line in double quotes:  {key}: "..."  (no [ ], no indented lines below it).',
+        )
     if not isinstance(value, str):
         kind = "a date" if isinstance(value, (date, datetime)) else "true or false" if isinstance(value, bool) else "a number"
         raise ReleaseError(
-            f"{where(key)}: {key} must be text, but YAML reads {value} as {kind}.",
-            hint=f'Put the value in double quotes:  {key}: "{value}"',
+            f"{where(key)}: {key} must be text, but YAML reads it as {kind} ({value}).",
+            hint=f'Put the value in double quotes:  {key}: "..."',
         )
     return value.strip()
 
@@ -245,7 +248,10 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ReleaseError(f"{where('contact')}: contact must list name, title, phone and email on indented lines.")
+        raise ReleaseError(
+            f"{where('contact')}: contact must list name, title, phone and email on indented lines.",
+            hint='For example:\ncontact:\n  name: "Dana Whitfield"\n  email: "press@example.org"',
+        )
     for key in value:
         if key not in CONTACT_KEYS:
             close = difflib.get_close_matches(str(key), CONTACT_KEYS, n=1)
@@ -255,7 +261,10 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
             )
     for key, item in value.items():
         if isinstance(item, (dict, list)):
-            raise ReleaseError(f"{where('contact')}: the contact's {key} must be a single line of text.")
+            raise ReleaseError(
+                f"{where('contact')}: the contact's {key} must be a single line of text.",
+                hint=f'Write it on one indented line:  {key}: "..."',
+            )
     return MediaContact(**{key: str(value.get(key) or "").strip() for key in CONTACT_KEYS})
 
 

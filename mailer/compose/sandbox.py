@@ -62,6 +62,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
 class FieldValues(dict[str, str]):
     """One journalist's fields as ``contact`` (``contact.items`` is the field "items", not a method)."""
 
+    def __str__(self) -> str:
+        raise TemplateError("contact is printed as a whole; write one field, contact.NAME.", hint=tokens.WHOLE_CONTACT_HINT)
+
 
 def environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
     """The sandboxed environment templates and release expressions render in."""
