@@ -146,3 +146,14 @@ def test_release_fuzz_bytes(data: bytes) -> None:
     """Any bytes at all, with or without a front-matter start, are a MailerError at worst."""
     _load_and_render(data)
     _load_and_render(b"---\nsubject: S\n" + data + b"\n---\nx")
+
+
+def test_config_from_email_not_an_address_is_a_config_error(tmp_path: Path) -> None:
+    """`from_email = "not-an-address"` in mailer.toml stops every command, naming the file and key."""
+    (tmp_path / "mailer.toml").write_text('[sender]\nfrom_email = "not-an-address"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["preview", str(CORPUS[0])])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f'Error: {tmp_path / "mailer.toml"}: key "sender.from_email": "not-an-address" is not a valid email address'
+    )
+    assert "Traceback" not in result.output

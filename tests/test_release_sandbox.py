@@ -179,3 +179,12 @@ def test_release_two_addresses_in_from_refused(tmp_path: Path) -> None:
     with pytest.raises(ReleaseError) as caught:
         release.load(path)
     assert caught.value.message.startswith(f'{path}, line 3: "a@example.org, b@example.org" is not an email address')
+
+
+def test_field_named_like_a_dict_method_is_a_field(tmp_path: Path) -> None:
+    """contact.items is the list column "items" in the proof and in the reference render alike, never a dict method."""
+    loaded = release.load(_write(tmp_path, 'subject: "S"\n', 'Hi {{ contact.items | default("none") }}.\n'))
+    fields = {"items": "Honey", "email": "jane@example.org"}
+    assert "Hi Honey." in compose.render_for(loaded, fields, config=CONFIG).text
+    assert "Hi Honey." in compose.personalize(compose.render(loaded, config=CONFIG), fields).text
+    assert "Hi none." in compose.render_for(loaded, {"email": "jane@example.org"}, config=CONFIG).text

@@ -34,7 +34,7 @@ def inside(written: str, *, base: Path, root: Path, where: str, what: str, hint:
     """``resolve`` or a ReleaseError at ``where`` ("file, line N") naming ``what`` ("the attachment ...")."""
     resolved = resolve(written, base=base, root=root)
     if resolved is None:
-        shown = root if root.is_absolute() else root.resolve()
+        shown = root.resolve() if str(root) in ("", ".") else root
         raise ReleaseError(f"{where}: {what} is outside {place} ({shown}), so it cannot be used.", hint=hint)
     return resolved
 

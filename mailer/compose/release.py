@@ -17,7 +17,7 @@ import mimetypes
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -187,12 +187,16 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zone if zone.upper() != "UTC" else "UTC"))
             else:
                 moment = datetime.fromisoformat(text)
-        except (ValueError, ZoneInfoNotFoundError) as exc:
+        except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
         raise ReleaseError(f"{where('embargo')}: the embargo needs a time, not just a date.", hint=hint)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ReleaseError(f"{where('embargo')}: the embargo {value} has no time zone.", hint=hint)
+    try:
+        moment.astimezone(UTC)  # every instant is stored as UTC (promise 7)
+    except (OverflowError, ValueError) as exc:
+        raise ReleaseError(f"{where('embargo')}: the embargo {value} is out of range.", hint=hint) from exc
     return moment
 
 

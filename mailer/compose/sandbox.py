@@ -107,8 +107,8 @@ def check_template(tree: nodes.Template, filename: str) -> None:
             problem = f'"{node.name}" is not allowed in a template'
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problem = f'".{node.attr}" is not allowed in a template'
-        elif isinstance(node, nodes.Getitem) and not (isinstance(node.arg, nodes.Const) and not str(node.arg.value).startswith("_")):
-            problem = "only fixed names can be looked up in a template ([...] with a quoted name)"
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(node.arg.value).startswith("_"):
+            problem = f'"[{node.arg.value!r}]" is not allowed in a template'  # other keys: the sandbox checks them as it renders
         elif isinstance(node, (nodes.Include, nodes.Extends)) and not isinstance(node.template, nodes.Const):
             problem = "{% include %} and {% extends %} need a quoted file name"
         if problem:
