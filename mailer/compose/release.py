@@ -7,7 +7,9 @@ key, an embargo without a time zone, a missing attachment, a file that is not UT
 Contact fields appear in the text as ``{{ contact.first_name }}`` or
 ``{{ contact.first_name | default("colleague") }}``; only ``{{ ... }}`` expressions are
 allowed in a release (no ``{% ... %}`` blocks), because each journalist's values are filled in
-after rendering, not by rendering again (see mailer/compose.py).
+after rendering, not by rendering again (see render.py). A release is data, not code
+(promise 10): every expression, front matter and body alike, passes the one rule in
+sandbox.py, and every file it names stays inside its folder (paths.py).
 """
 
 from __future__ import annotations
