@@ -290,12 +290,12 @@ def test_compose_css_warnings_are_one_readable_line(tmp_path: Path) -> None:
 
 
 def test_compose_field_in_condition_is_refused(tmp_path: Path) -> None:
-    """A template that branches on a contact field is refused: values are filled in after rendering."""
+    """A template that branches on a contact field is refused, naming the template's line: values are filled in after rendering."""
     path = _copy_template(tmp_path, "<html><body>{% if contact.outlet %}x{% endif %}</body></html>")
     config = Config(compose=ComposeConfig(templates=tmp_path / "templates"))
     with pytest.raises(TemplateError) as caught:
         _render(path, config=config)
-    assert caught.value.message.startswith("contact.outlet is used in a condition")
+    assert caught.value.message.startswith(f"{tmp_path / 'templates' / 'mine.html.j2'}, line 1: contact.outlet is used in a condition")
 
 
 def test_compose_personalize_missing_field_without_default() -> None:
@@ -328,10 +328,15 @@ def test_compose_sender_from_config_unless_release_overrides(tmp_path: Path) -> 
 
 
 def test_compose_unsupported_filter_on_field_is_refused(tmp_path: Path) -> None:
-    """A filter that would change the token itself (replace, first, ...) is an error, not a broken email."""
-    with pytest.raises(TemplateError) as caught:
-        _render(_write(tmp_path, "", 'Hi {{ contact.first_name | replace("a", "b") }}.\n'))
-    assert caught.value.message == "A contact field is used with a filter that cannot be applied to each journalist's value."
+    """A filter outside the documented ones (replace, first, ...) is refused when the release is read, with its line."""
+    path = _write(tmp_path, "", 'Hi {{ contact.first_name | replace("a", "b") }}.\n')
+    with pytest.raises(ReleaseError) as caught:
+        _render(path)
+    assert (
+        caught.value.message
+        == f'{path}, line 4: {{{{ contact.first_name | replace("a", "b") }}}} uses the filter "replace", which a release cannot use.'
+    )
+    assert "default, d, upper, lower, title, capitalize, trim, urlencode" in (caught.value.hint or "")
     rendered = _render(_write(tmp_path, "", "Hi {{ contact.first_name | upper }}.\n"))
     assert "Hi JANE." in compose.personalize(rendered, {"first_name": "Jane"}).text
 

@@ -6,6 +6,9 @@ tokens; ``personalize()`` fills them in for one journalist, the one path every p
 goes through.
 
     release.py    release.md -> Release: front matter checked, line and column on mistakes
+    frontmatter.py  the file's bytes -> front matter (YAML, safely) and body
+    sandbox.py    what a {{ ... }} may reach (contact fields, documented filters); the sandboxed Jinja
+    paths.py      every file a release names stays inside its folder
     markup.py     Markdown -> HTML and text blocks, contact-field expressions -> tokens
     tokens.py     the substitution tokens and their escaping, per place a value lands
     inline.py     CSS inlining (premailer), @media rules kept, links made absolute

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from mailer.compose import paths
 from mailer.errors import ReleaseError
 from mailer.models import Attachment
 
@@ -52,15 +53,16 @@ def locate(src: str, *, base: Path, root: Path, where: str) -> Path | None:
     check, so a link inside the folder to a file outside it is refused too.
     """
     written = unquote(urlsplit(src).path)  # markdown-it percent-encodes spaces and non-ASCII
-    candidate = Path(written) if Path(written).is_absolute() else base / written
-    resolved = candidate.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise ReleaseError(
-            f'{where}: the image "{src}" is outside the release\'s folder ({root}), so it cannot be used.',
-            hint="Copy the image into the release's folder (or a folder inside it, such as kit/) and write its path "
-            "relative to the release, e.g. ![Our logo](kit/logo.png); or write its full https:// address.",
-        )
-    return resolved if resolved.is_file() else None
+    resolved = paths.inside(
+        written,
+        base=base,
+        root=root,
+        where=where,
+        what=f'the image "{src}"',
+        hint="Copy the image into the release's folder (or a folder inside it, such as kit/) and write its path "
+        "relative to the release, e.g. ![Our logo](kit/logo.png); or write its full https:// address.",
+    )
+    return resolved if paths.is_file(resolved) else None
 
 
 def missing(src: str, *, base: Path, where: str) -> ReleaseError:
@@ -79,7 +81,7 @@ def embed(file: Path, *, src: str, where: str) -> tuple[Attachment, list[str]]:
             f'{where}: the image "{src}" is a {_UNSUPPORTED[suffix]} file, which many email clients cannot show (use PNG, JPEG or GIF).',
             hint=_FORMAT_HINT,
         )
-    content = file.read_bytes()
+    content = paths.read_bytes(file, where=where, what=f'the image "{src}"')
     mime_type = sniff(content)
     if mime_type is None:
         raise ReleaseError(

@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import images, plaintext, tokens
+from mailer.compose import images, paths, plaintext, sandbox, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
@@ -59,8 +59,8 @@ class ValueMode:
 
     def contact(self, context: str) -> Any:
         if context == "subject":
-            return {name: tokens.escape_subject(value) for name, value in self.fields.items()}
-        return self.fields
+            return sandbox.FieldValues({name: tokens.escape_subject(value) for name, value in self.fields.items()})
+        return sandbox.FieldValues(self.fields)
 
 
 Mode = TokenMode | ValueMode
@@ -112,8 +112,8 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     ``unsubscribe_url`` is a placeholder that survives inlining; compose swaps in SendGrid's tag.
     """
     html_path, text_path, css_path = _template_files(release, config)
-    html_env = _environment(html_path.parent, autoescape=True)
-    text_env = _environment(text_path.parent, autoescape=False)
+    html_env = sandbox.environment(html_path.parent, autoescape=True)
+    text_env = sandbox.environment(text_path.parent, autoescape=False)
     warnings: list[str] = []
     marks = _Placeholders(release.path)
     html_contact, text_contact = mode.contact("html"), mode.contact("text")
@@ -172,7 +172,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     )
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
-    css = css_path.read_text(encoding="utf-8") if css_path.is_file() else ""
+    css = _css(css_path)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
 
 
@@ -181,12 +181,23 @@ def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]
     folder, then the built-in templates."""
     name = release.template
     folders = list(dict.fromkeys([config.compose.templates, release.path.parent, BUILTIN_TEMPLATES]))
+    where = f"{release.path}, line {release.template_line}" if release.template_line else str(release.path)
     for folder in folders:
         html = folder / f"{name}.html.j2"
-        if html.is_file():
+        if paths.is_file(html):
             text = folder / f"{name}.txt.j2"
-            if not text.is_file():
+            if not paths.is_file(text):
                 raise TemplateError(f"{html} has no plain-text companion {text.name}.", hint="Copy templates/release.txt.j2 beside it.")
+            for file in (html, text, folder / f"{name}.css"):
+                paths.inside(
+                    file.name,
+                    base=file.parent,
+                    root=folder,
+                    where=where,
+                    what=f'the template file {file} (template "{name}")',
+                    place="its templates folder",
+                    hint="Keep the template's files (.html.j2, .txt.j2, .css) in the templates folder itself, not as links to elsewhere.",
+                )
             return html, text, folder / f"{name}.css"
     looked = ", ".join(str(folder) for folder in folders)
     hint = "Copy the templates folder, rename the files, and set  template: NAME  in the release."
@@ -201,22 +212,24 @@ def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]
     raise TemplateError(f'{release.path}: template "{name}" not found (looked for {name}.html.j2 in {looked}).', hint=hint)
 
 
-def _environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(tokens.filter_overrides())
-    return env
+def _css(path: Path) -> str:
+    """The template's stylesheet ("" when it has none)."""
+    if not paths.is_file(path):
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{path}: the stylesheet cannot be read as UTF-8 text ({exc}).", hint="Save it as UTF-8.") from exc
 
 
 def _expression(env: jinja2.Environment, source: str, contact: Any, where: str) -> str:
+    sandbox.check_expression(source, where)  # checked at load too; a Release may be built by hand
     try:
         return env.from_string(source).render(contact=contact)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{where}: {source}: {exc.message}.", hint=_FIELD_HINT) from None
+    except jinja2.TemplateError as exc:  # the sandbox refused something the check let through
+        raise ReleaseError(f"{where}: {source} is not allowed in a release ({exc}).", hint=sandbox.ALLOWED) from None
 
 
 _FIELD_HINT = 'Fill the field in for every journalist, or give it a default: {{ contact.FIELD | default("...") }}.'
@@ -326,6 +339,25 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
             f"{_template_line(exc, env, name)}: {(exc.message or '').rstrip('.')}.",
             hint="Check the spelling against templates/release.html.j2 (release fields, media_contact, sender, contact).",
         ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f'{_template_line(exc, env, name)}: the template file "{exc.name}" is not in the template\'s folder.',
+            hint="A template may include only files in its own folder, written as a quoted name: {% include 'footer.html.j2' %}.",
+        ) from None
+    except jinja2.TemplateError as exc:  # SecurityError and the like: the sandbox refused an expression
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: {(exc.message or str(exc)).rstrip('.')}.",
+            hint="A template uses the release's fields (see templates/release.html.j2), contact fields and filters only.",
+        ) from None
+    except TemplateError as exc:  # raised by a contact field or the loader inside the template
+        if _LOCATED.match(exc.message):
+            raise
+        raise TemplateError(f"{_template_line(exc, env, name)}: {exc.message}", hint=exc.hint) from None
+    except RecursionError:
+        raise TemplateError(f"{name}: the template includes itself or nests too deeply.", hint="Check its {% include %} lines.") from None
+
+
+_LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, name: str) -> str:

@@ -42,6 +42,7 @@ VALUE_FILTERS: dict[str, Callable[[str], str]] = {
     "trim": jinja_filters.do_trim,
     "urlencode": jinja_filters.do_urlencode,
 }
+WHOLE_CONTACT_HINT = 'For example {{ contact.first_name }} or {{ contact.outlet | default("your outlet") }}.'
 CONTEXTS = {"s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url"}
 LETTERS = {name: letter for letter, name in CONTEXTS.items()}
 
@@ -138,6 +139,9 @@ class ContactFields:
 
     def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
+
+    def __str__(self) -> str:
+        raise TemplateError("contact is printed as a whole; write one field, contact.NAME.", hint=WHOLE_CONTACT_HINT)
 
     def __getattr__(self, name: str) -> FieldRef:
         if name.startswith("__"):

@@ -1,0 +1,148 @@
+"""A release file's bytes -> its front matter (a dict, with each key's line) and its body.
+
+The front matter is YAML written by a person, or by a program someone else runs: it is read
+with PyYAML's safe loader, and everything odd becomes a ReleaseError with the file and line
+rather than a traceback: bytes that are not UTF-8, an impossible date (``2026-13-45``), a
+4,000-digit number, aliases (``*name``, the "billion laughs" bomb) and nesting deeper than a
+release ever needs (which would exhaust Python's recursion).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mailer.compose import paths
+from mailer.errors import ReleaseError
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
+# A release's front matter is at most a list inside a mapping inside the top mapping.
+MAX_NESTING = 8
+_YAML_HINT = 'Each line is  key: value ; put values containing ":" or "#" in double quotes.'
+
+
+class Where:
+    """'releases/x.md, line 4' for a front-matter key (the file alone when unknown)."""
+
+    def __init__(self, path: Path, lines: Mapping[str, int]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def __call__(self, key: object) -> str:
+        line = self.lines.get(str(key))
+        return f"{self.path}, line {line}" if line else str(self.path)
+
+
+def read(path: Path) -> str:
+    """The file as text (UTF-8, with or without BOM; CRLF made LF)."""
+    if not paths.is_file(path):
+        raise ReleaseError(
+            f"{path}: no such release file.",
+            hint="Check the path; releases/example.md is a complete example to copy.",
+        )
+    data = paths.read_bytes(path, where=str(path), what="the file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReleaseError(
+            f"{path}, line {line}: the file is not UTF-8 text.",
+            hint="Save it as UTF-8 (in your editor: Save As, Encoding: UTF-8) and try again.",
+        ) from exc
+    return text.replace("\r\n", "\n")
+
+
+def split(path: Path, raw: str) -> tuple[str, str, int]:
+    """(front matter, body, first body line); a file without front matter has no subject."""
+    match = _FRONT_MATTER.match(raw)
+    if not match:
+        empty = "is empty" if not raw.strip() else "has no front matter"
+        raise ReleaseError(
+            f"{path}, line 1: the release {empty}, so no subject.",
+            hint='Start the file with ---, a line  subject: "..." , and another ---.',
+        )
+    body_line = raw.count("\n", 0, match.end()) + 1
+    return match.group(1), raw[match.end() :], body_line
+
+
+class _BadValue(yaml.YAMLError):
+    """A scalar YAML recognised (a date, a number) but Python cannot hold."""
+
+    def __init__(self, node: yaml.Node, problem: str) -> None:
+        super().__init__(problem)
+        self.node = node
+        self.problem = problem
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose impossible values (2026-13-45, a 5,000-digit number) say where they are."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise _BadValue(node, str(exc)) from exc
+
+
+def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The front matter as a dict, with the file line of each top-level key."""
+    try:
+        _check_shape(path, front)
+        node = yaml.compose(front, Loader=_Loader)
+        data = _Loader(front).get_single_data() if node is not None else None
+    except _BadValue as exc:
+        line = exc.node.start_mark.line + 2
+        written = _short(str(exc.node.value))
+        if exc.node.tag.endswith(":timestamp"):
+            raise ReleaseError(
+                f'{path}, line {line}: "{written}" is not a real date or time ({exc.problem}).',
+                hint="Write dates as YYYY-MM-DD (2026-02-19) and times with their zone (2026-02-19T09:00:00-05:00).",
+            ) from exc
+        raise ReleaseError(
+            f'{path}, line {line}: "{written}" is a number too large to read.',
+            hint="If it is meant as text, put it in double quotes.",
+        ) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        position = getattr(exc, "position", None)  # a ReaderError (a control character) has only an offset
+        if mark is None and isinstance(position, int):
+            where = f"{path}, line {front.count(chr(10), 0, position) + 2}"
+        else:
+            where = f"{path}, line {mark.line + 2}, column {mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ReleaseError(f"{where}: the front matter is not valid YAML ({problem}).", hint=_YAML_HINT) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{path}, line 2: the front matter must be  key: value  lines.", hint=_YAML_HINT)
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return data, lines
+
+
+def _check_shape(path: Path, front: str) -> None:
+    """No aliases, no deep nesting: checked on YAML's events, before anything is built."""
+    depth = 0
+    for event in yaml.parse(front, Loader=_Loader):
+        line = event.start_mark.line + 2 if event.start_mark else 2
+        if isinstance(event, yaml.AliasEvent):
+            raise ReleaseError(
+                f"{path}, line {line}: the front matter uses a YAML alias (*{event.anchor}), which a release does not need.",
+                hint="Write the value out in full instead of  &name ... *name .",
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ReleaseError(f"{path}, line {line}: the front matter is nested too deeply.", hint=_YAML_HINT)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

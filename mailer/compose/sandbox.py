@@ -1,0 +1,209 @@
+"""What a ``{{ ... }}`` may reach: contact fields and the documented filters, nothing else.
+
+A release comes from a colleague or an agency, so it is data, never code (promise 10). Two
+locks, one inside the other:
+
+1. ``check_expression`` is the one rule for every ``{{ ... }}`` in a release (front matter,
+   body, about file): it reads the expression's syntax tree and allows only a contact field
+   (``contact.NAME``), a quoted text, and the filters in ``FILTERS`` with quoted arguments.
+   Anything else (``''.__class__``, ``cycler``, ``config``, ``self``, a call, ``{% ... %}``)
+   is a ReleaseError naming the file and line, before anything renders.
+2. Everything renders in ``Sandbox``, Jinja's ImmutableSandboxedEnvironment without its
+   globals (range, lipsum, cycler, joiner, namespace, dict), so even a template (written by
+   the office, kept in the templates folder) cannot reach Python's internals. Templates are
+   also read through ``FolderLoader``, which refuses ``{% import %}``, ``self``, names starting
+   with ``_`` and any file (``{% include %}``) outside the template's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from mailer.compose import paths, tokens
+from mailer.errors import ReleaseError, TemplateError
+
+# The filters a release may use on a contact field (README, "Contact fields in a release").
+FILTERS: tuple[str, ...] = ("default", "d", *tokens.VALUE_FILTERS)
+ALLOWED = (
+    'Only contact fields and these filters can be used: {{ contact.first_name }}, {{ contact.outlet | default("your outlet") }}, '
+    "and the filters " + ", ".join(FILTERS) + "."
+)
+_FIELD_HINT = 'NAME is the list\'s column name in lower case with _ for spaces: "First Name" is contact.first_name.'
+# Deeper than any real expression; keeps Jinja's recursive parser away from Python's limit.
+_MAX_NESTING = 40
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the composer's own objects closed too.
+
+    ``contact.NAME`` (a FieldRef while rendering once, a journalist's value otherwise) is the
+    only attribute a contact offers: a FieldRef's own attributes (its recorder, ``then``) are
+    unsafe, and a journalist's fields are looked up by name, never as dict methods.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, (tokens.FieldRef, tokens.Recorder)):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, FieldValues):
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+class FieldValues(dict[str, str]):
+    """One journalist's fields as ``contact`` (``contact.items`` is the field "items", not a method)."""
+
+    def __str__(self) -> str:
+        raise TemplateError("contact is printed as a whole; write one field, contact.NAME.", hint=tokens.WHOLE_CONTACT_HINT)
+
+
+def environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
+    """The sandboxed environment templates and release expressions render in."""
+    env = Sandbox(
+        loader=FolderLoader(folder),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.globals.clear()
+    env.filters.update(tokens.filter_overrides())
+    return env
+
+
+class FolderLoader(jinja2.FileSystemLoader):
+    """Templates from one folder only (links followed, then checked), each checked by ``check_template``."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if paths.resolve(filename, base=self.folder, root=self.folder) is None:
+            raise TemplateError(
+                f'{filename}: the template "{template}" is outside the templates folder ({self.folder}).',
+                hint="Keep a template's files, and the files it includes, inside its own folder.",
+            )
+        check_template(environment.parse(source, template, filename), filename)
+        return source, filename, uptodate
+
+
+def check_template(tree: nodes.Template, filename: str) -> None:
+    """Refuse what could let a template reach beyond its context: imports, ``self``, private names."""
+    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Include, nodes.Extends)):
+        problem = None
+        if isinstance(node, (nodes.Import, nodes.FromImport)):
+            problem = "{% import %} is not allowed in a template"
+        elif isinstance(node, nodes.Name) and (node.name == "self" or node.name.startswith("_")):
+            problem = f'"{node.name}" is not allowed in a template'
+        elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            problem = f'".{node.attr}" is not allowed in a template'
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(node.arg.value).startswith("_"):
+            problem = f'"[{node.arg.value!r}]" is not allowed in a template'  # other keys: the sandbox checks them as it renders
+        elif isinstance(node, (nodes.Include, nodes.Extends)) and not isinstance(node.template, nodes.Const):
+            problem = "{% include %} and {% extends %} need a quoted file name"
+        if problem:
+            raise TemplateError(
+                f"{filename}, line {node.lineno}: {problem}.",
+                hint="A template uses the release's fields (see templates/release.html.j2), contact fields and filters only.",
+            )
+
+
+def check_expression(source: str, where: str) -> None:
+    """The one rule for a ``{{ ... }}`` in a release; a ReleaseError at ``where`` ("file, line N") otherwise."""
+    if source.startswith("{%"):
+        raise ReleaseError(
+            f"{where}: {source} is not supported in a release.",
+            hint='Use {{ contact.FIELD }} or {{ contact.FIELD | default("...") }}; put conditions in a template instead.',
+        )
+    if source.startswith("{#"):
+        return  # a comment: Jinja drops it
+    if _nesting(source) > _MAX_NESTING:
+        raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
+    try:
+        tree = _PARSER.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReleaseError(
+            f"{where}: {source} is not a valid expression: {exc.message}.",
+            hint='Write it like {{ contact.first_name | default("colleague") }}.',
+        ) from exc
+    except RecursionError as exc:
+        raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED) from exc
+    for expression in _outputs(tree, source, where):
+        _check_value(expression, source, where)
+
+
+_PARSER = Sandbox()
+
+
+def _outputs(tree: nodes.Template, source: str, where: str) -> Iterator[nodes.Expr]:
+    for statement in tree.body:
+        if not isinstance(statement, nodes.Output):
+            raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
+        for item in statement.nodes:
+            if not isinstance(item, nodes.TemplateData):
+                yield item
+
+
+def _check_value(node: nodes.Expr, source: str, where: str) -> None:
+    """A quoted text, a contact field, or an allowed filter (quoted arguments) over one of those."""
+    while isinstance(node, nodes.Filter):
+        if node.name not in FILTERS:
+            close = difflib.get_close_matches(node.name, FILTERS, n=1)
+            raise ReleaseError(
+                f'{where}: {source} uses the filter "{node.name}", which a release cannot use.',
+                hint=(f"Did you mean {close[0]}? " if close else "") + ALLOWED,
+            )
+        arguments = [*node.args, *(keyword.value for keyword in node.kwargs)]
+        if node.dyn_args or node.dyn_kwargs or not all(_is_constant(argument) for argument in arguments):
+            raise ReleaseError(f"{where}: {source}: a filter's arguments must be quoted text.", hint=ALLOWED)
+        if node.node is None:
+            raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
+        node = node.node
+    if _is_constant(node):
+        return
+    if isinstance(node, nodes.Name):
+        if node.name == "contact":
+            raise ReleaseError(f"{where}: {source}: write contact fields as contact.NAME.", hint=_FIELD_HINT)
+        close = difflib.get_close_matches(node.name, ["contact"], n=1)
+        raise ReleaseError(
+            f'{where}: {source} uses "{node.name}", which a release does not know.',
+            hint=f"Did you mean {close[0]}?" if close else ALLOWED,
+        )
+    if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name) and node.node.name == "contact":
+        key = node.attr if isinstance(node, nodes.Getattr) else node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if isinstance(key, str) and tokens.FIELD_NAME.match(key) and not key.startswith("_"):
+            return
+        raise ReleaseError(f"{where}: {source}: write contact fields as contact.NAME.", hint=_FIELD_HINT)
+    for name in node.find_all(nodes.Name):
+        if name.name != "contact":
+            _check_value(name, source, where)  # the unknown name is the clearest message
+    raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
+
+
+def _is_constant(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Const) and (node.value is None or isinstance(node.value, (str, bool, int, float)))
+
+
+def _nesting(source: str) -> int:
+    depth = deepest = 0
+    for char in source:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return max(deepest - 2, source.count("|"))  # the {{ }} themselves count twice
+
+
+def _short(source: str) -> str:
+    return source if len(source) <= 80 else source[:77] + "..."
