@@ -236,11 +236,6 @@ def test_contacts_tags_split_on_any_separator() -> None:
             "SAVE",
         ),
         (
-            "control_chars.csv",
-            "{path}: this does not look like a text file (control character 0x01 on line 2).",
-            "SAVE",
-        ),
-        (
             "mixed_encodings.csv",
             (
                 "{path}: the file mixes encodings, or is in one mailer does not read: "

@@ -170,6 +170,8 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     output.say("  columns:     " + ", ".join(recognized))
     if summary.custom:
         output.say("  your own:    " + ", ".join(f"{name} ({header})" for name, header in summary.custom.items()))
+    for note in summary.notes:
+        output.say(f"  note:        {note}")
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
@@ -206,6 +208,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "path": file.summary.path,
                 "encoding": file.summary.encoding,
                 "delimiter": file.summary.delimiter,
+                "notes": list(file.summary.notes),
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
             }

@@ -72,6 +72,7 @@ class ListFile:
     rows: np.ndarray
     recognized: Mapping[str, int]
     custom: Mapping[str, int]
+    notes: tuple[str, ...] = ()
 
 
 def read(path: Path, *, engine: str = "auto") -> ListFile:
@@ -80,12 +81,17 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     ``engine="pandas"`` skips the Arrow fast path (tests use it to prove both agree).
     """
     data = _read_bytes(path)
-    text_bytes, encoding = decoding.to_utf8(path, data)
+    text_bytes, encoding, notes = decoding.to_utf8(path, data)
+    text_bytes, declared = _excel_separator_line(path, text_bytes)
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
     if not decoding.has_text(body):
         raise decoding.empty_file(path)
     delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+    if declared is not None:
+        delimiter = declared
+        sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
+        width = len(sample[0]) if sample else 1
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
     import numpy as np
     import pyarrow.compute as pc
@@ -102,7 +108,28 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
-    return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom)
+    return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+
+
+_SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+
+
+def _excel_separator_line(path: Path, data: bytes) -> tuple[bytes, str | None]:
+    """The file without Excel's "sep=;" first line, and the delimiter it declares (None without one).
+
+    Excel writes and reads that line to name the delimiter, and does not show it as a row, so
+    the header below it is row 1 here too.
+    """
+    found = _SEP_LINE.match(data)
+    if not found:
+        return data, None
+    declared = (found.group(1) or b"").decode("utf-8", errors="replace")
+    if not declared or declared in '"\r\n' or declared.isalnum():
+        raise ListError(
+            f'{path} row 1: "{found.group().decode("utf-8", errors="replace").strip()}" does not name a delimiter mailer can use.',
+            hint='Make the first line "sep=," or "sep=;" (or delete it), or save the file again as CSV.',
+        )
+    return data[found.end() :], declared
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -166,9 +193,12 @@ def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
 
 def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str) -> tuple[pa.Array, ...]:
     """Every record as a row of text cells, blank lines included (so row numbers hold)."""
+    # Arrow reads a quote that is never closed as one cell running to the end of the file,
+    # swallowing the rows after it. Such a file has an odd number of quotes, or a line break in
+    # its last cell: pandas' parser then says where the quote opens (and is fine with the rest).
     if engine == "auto":
         columns = _parse_with_arrow(data, delimiter, width)
-        if columns is not None:
+        if columns is not None and not _may_have_unclosed_quote(data, columns):
             return columns
     import pandas as pd
     import pyarrow as pa
@@ -191,6 +221,13 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
     except pd.errors.EmptyDataError as exc:
         raise decoding.empty_file(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
+
+
+def _may_have_unclosed_quote(data: bytes, columns: tuple[pa.Array, ...]) -> bool:
+    if data.count(b'"') % 2:
+        return True
+    last = [column[len(column) - 1].as_py() for column in columns if len(column)]
+    return any("\n" in cell or "\r" in cell for cell in last if cell)
 
 
 def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array, ...] | None:
@@ -229,7 +266,7 @@ def _parser_error(path: Path, message: str, *, first_row: int, delimiter: str) -
         expected, line, saw = (int(g) for g in ragged.groups())
         return ListError(
             f"{path} row {line + first_row - 1} has {saw} cells but the header has {expected}.",
-            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
+            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES.get(delimiter, f'"{delimiter}"'), d=delimiter),
         )
     unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
     if unclosed:

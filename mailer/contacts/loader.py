@@ -248,6 +248,7 @@ def _summary(file: ListFile) -> ListSummary:
         delimiter=file.delimiter,
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
+        notes=file.notes,
     )
 
 
