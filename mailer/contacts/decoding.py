@@ -127,6 +127,7 @@ def _eight_bit(path: Path, data: bytes) -> tuple[bytes, str]:
 # A letter next to these is not a sign of a wrong code page: apostrophes, the Catalan middle
 # dot, no-break and soft hyphen (and the dashes, when a space or capital follows).
 _INSIDE_WORDS = "’‘´·\xa0\xad"
+_BEFORE_WORDS = _INSIDE_WORDS + "«»“”„‚‹›¿¡–—"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Mac Roman needs evidence, not just no contradiction: an accented small letter inside a word ("José").
 _MAC_EVIDENCE = re.compile(r"[a-zA-Z][à-öø-ÿ]|[à-öø-ÿ][a-z]")
@@ -136,7 +137,7 @@ def _implausible(text: str) -> int | None:
     """The position of the first character that real text would not have there, or None.
 
     A capital right after a small letter ("JosŽ"), a small letter right before an ASCII capital
-    ("éRìc"), or a symbol between a letter and a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
+    ("éRìc"), an accented letter right after a symbol ("£Û"), or a symbol between a letter and a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
     """
     for match in _NON_ASCII.finditer(text):
         at = match.start()
@@ -146,6 +147,8 @@ def _implausible(text: str) -> int | None:
         if char.isalpha():
             if (char.isupper() and before.islower()) or (char.islower() and after.isascii() and after.isupper()):
                 return at
+            if not before.isascii() and not before.isalnum() and not before.isspace() and before not in _BEFORE_WORDS:
+                return at  # "£Ûdü" (Mac Roman's reading of Polish "Łódź")
         elif char not in _INSIDE_WORDS and before.isalpha() and after.islower():
             return at
     return None

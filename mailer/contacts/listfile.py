@@ -18,40 +18,37 @@ from __future__ import annotations
 
 import csv
 import io
-import keyword
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer.contacts import decoding
+from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
 from mailer.errors import ListError
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported when a list is read, not when `mailer --help` starts
     import numpy as np
     import pyarrow as pa
 
+__all__ = [
+    "ACCEPTED_EMAIL_HEADERS",
+    "DELIMITERS",
+    "DELIMITER_NAMES",
+    "HEADER_ALIASES",
+    "ListFile",
+    "canonical_name",
+    "header_key",
+    "map_headers",
+    "read",
+    "safe_identifier",
+    "sniff_delimiter",
+]
+
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SAMPLE_BYTES = 64 * 1024
-
-# Header variants, compared without case, spaces or punctuation ("E-mail Address" -> "emailaddress").
-HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "email": ("email", "emailaddress", "mail", "mailaddress"),
-    "first_name": ("firstname", "givenname", "first", "forename"),
-    "last_name": ("lastname", "surname", "familyname", "last"),
-    "name": ("name", "fullname", "contactname"),
-    "outlet": ("outlet", "publication", "media", "organization", "organisation", "mediaoutlet"),
-    "title": ("title", "position", "role", "jobtitle"),
-    "beat": ("beat", "topic", "desk", "topics"),
-    "tags": ("tags", "tag"),
-    "country": ("country",),
-    "language": ("language", "lang"),
-}
-_CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,55 +296,3 @@ def _drop_blank_rows(columns: tuple[pa.Array, ...], rows: np.ndarray) -> tuple[t
     keep[candidates[blank_here]] = False
     mask = pa.array(keep)
     return tuple(column.filter(mask) for column in columns), rows[keep]
-
-
-def header_key(header: str) -> str:
-    """A header as compared with the known names: no case, accents, spaces or punctuation."""
-    folded = unicodedata.normalize("NFKD", header.casefold())
-    return re.sub(r"[\W_]+", "", "".join(c for c in folded if not unicodedata.combining(c)))
-
-
-def canonical_name(header: str) -> str | None:
-    """The canonical column a header names ("E-mail Address" -> "email"), or None."""
-    return _CANONICAL_BY_KEY.get(header_key(header))
-
-
-def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
-    """Split headers into recognized canonical columns and custom ones under safe identifiers.
-
-    The first header naming a canonical column wins; a second one is kept as a custom column.
-    """
-    from mailer.models import CANONICAL_FIELDS
-
-    recognized: dict[str, int] = {}
-    custom: dict[str, int] = {}
-    taken = set(CANONICAL_FIELDS) | {"name"}
-    for position, header in enumerate(headers):
-        canonical = canonical_name(header)
-        if canonical and canonical not in recognized:
-            recognized[canonical] = position
-            continue
-        identifier = safe_identifier(header, taken, position=position)
-        taken.add(identifier)
-        custom[identifier] = position
-    return recognized, custom
-
-
-def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(), *, position: int = 0) -> str:
-    """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
-
-    Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
-    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
-    """
-    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
-    identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
-    if not identifier:
-        identifier = f"column_{position + 1}"
-    elif identifier[0].isdigit():
-        identifier = f"field_{identifier}"
-    if keyword.iskeyword(identifier):
-        identifier += "_"
-    candidate, suffix = identifier, 2
-    while candidate in taken:
-        candidate, suffix = f"{identifier}_{suffix}", suffix + 1
-    return candidate
