@@ -172,10 +172,11 @@ def _not_utf8_at(data: bytes) -> int | None:
 
 def _without_controls(path: Path, data: bytes) -> tuple[bytes, tuple[str, ...]]:
     """UTF-8 bytes without stray control characters, and a note saying how many were taken out."""
-    counts = {byte: data.count(byte) for byte in _CONTROL_BYTES}
-    total = sum(counts.values())
-    if not total:
+    present = [byte for byte in _CONTROL_BYTES if data.find(byte) >= 0]  # find is memchr: far faster than count
+    if not present:
         return data, ()
+    counts = {byte: data.count(byte) for byte in present}
+    total = sum(counts.values())
     minimum, one_in = _MAX_STRAY_CONTROLS
     if total > minimum and total * one_in > len(data):
         first = min(data.find(byte) for byte, count in counts.items() if count)
