@@ -8,6 +8,7 @@ The folder's README says what each file is.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,16 @@ QUOTE = "Remove that quote or add the closing one in your spreadsheet, or save t
 REFUSED = {
     "unclosed_quote_swallows_rows.csv": (' row 3: a cell opens a double quote (") that is never closed.', QUOTE),
     "unclosed_quote_last_line.csv": (' row 3: a cell opens a double quote (") that is never closed.', QUOTE),
+    "unclosed_quote_closed_later.csv": (
+        (
+            ' row 2: a cell runs over several lines, and one of them reads like a row of its own ("li@example.org,Li Wei,none"): '
+            'a double quote (") in that row is probably never closed.'
+        ),
+        (
+            "A cell with a line break must start and end with a double quote: fix the quotes in that row "
+            "in your spreadsheet, or save the file again as CSV."
+        ),
+    ),
     "sep_line_without_delimiter.csv": (
         ' row 1: "sep=" does not name a delimiter mailer can use.',
         'Make the first line "sep=," or "sep=;" (or delete it), or save the file again as CSV.',
@@ -264,6 +275,8 @@ def test_rejects_of_lists_with_different_address_headers_read_back(tmp_path: Pat
     ]
     again = invoke("lists", "check", str(rejects), "--json")
     assert again.exit_code == 0
+    counts = json.loads(again.stdout)
+    assert (counts["rows"], counts["valid"], counts["invalid"], counts["missing"]) == (3, 1, 1, 1)
 
 
 @pytest.mark.parametrize(("option", "delimiter"), [([], ";"), (["--delimiter", "comma"], ","), (["--delimiter", "tab"], "\t")])

@@ -95,6 +95,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
 
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
+    _refuse_swallowed_rows(path, columns, rows, delimiter)
     if not len(rows):
         raise decoding.empty_file(path)
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
@@ -225,6 +226,31 @@ def _may_have_unclosed_quote(data: bytes, columns: tuple[pa.Array, ...]) -> bool
         return True
     last = [column[len(column) - 1].as_py() for column in columns if len(column)]
     return any("\n" in cell or "\r" in cell for cell in last if cell)
+
+
+def _refuse_swallowed_rows(path: Path, columns: tuple[pa.Array, ...], rows: np.ndarray, delimiter: str) -> None:
+    """A ListError when a multi-line cell holds what reads as whole rows of the list.
+
+    A quote that is closed only by a later quote (one typed inside a cell further down) reads as
+    a cell running over the rows in between: they would vanish into it without a word.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    width = len(columns)
+    for column in columns:
+        multiline = np.flatnonzero(np.asarray(pc.match_substring(column, "\n").to_numpy(zero_copy_only=False), dtype=bool))
+        for position in multiline[:1000].tolist():  # a list with more multi-line cells than that is notes, not lost rows
+            lines = str(column[position].as_py()).splitlines()[1:]
+            for line in lines:
+                cells = _sample_rows(line, delimiter)
+                if width > 1 and cells and len(cells[0]) == width and any("@" in cell for cell in cells[0]):
+                    raise ListError(
+                        f'{path} row {int(rows[position])}: a cell runs over several lines, and one of them reads like a row of its own ("{line.strip()[:60]}"): '
+                        'a double quote (") in that row is probably never closed.',
+                        hint="A cell with a line break must start and end with a double quote: fix the quotes in that row "
+                        "in your spreadsheet, or save the file again as CSV.",
+                    )
 
 
 def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array, ...] | None:

@@ -6,6 +6,7 @@ files = {
     # errors
     "unclosed_quote_swallows_rows.csv": U('Email,Name\njane@example.org,Jane Doe\nli@example.org,"Li Wei\nomar@example.com,Omar Haddad\nana@example.net,Ana Silva\n'),
     "unclosed_quote_last_line.csv": U('Email,Name\njane@example.org,Jane Doe\nli@example.org,"Li Wei'),
+    "unclosed_quote_closed_later.csv": U('Email,Name,Notes\njane@example.org,"Jane Doe,ok\nli@example.org,Li Wei,none\nomar@example.com,Omar,5" floppy\n'),
     "sep_line_without_delimiter.csv": U("sep=\nEmail,Name\njane@example.org,Jane Doe\n"),
     "sep_line_only.csv": U("sep=;\n"),
     "bom_only.csv": b"\xef\xbb\xbf\r\n",
