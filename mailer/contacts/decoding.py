@@ -103,7 +103,7 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
 
 
 def _eight_bit(path: Path, data: bytes) -> tuple[bytes, str]:
-    """Windows-1252 or Mac Roman, whichever reads as plausible text; else a ListError.
+    """Windows-1252 or Mac Roman, whichever reads as plausible text (Windows-1252's checks refuse the rest).
 
     Both map (almost) every byte, so each is judged by what it makes of the letters: Mac Roman's
     "José Muñoz" reads "JosŽ Mu–oz" in Windows-1252, and Windows-1252's "Müller" reads "M¸ller"
@@ -137,7 +137,8 @@ def _implausible(text: str) -> int | None:
     """The position of the first character that real text would not have there, or None.
 
     A capital right after a small letter ("JosŽ"), a small letter right before an ASCII capital
-    ("éRìc"), an accented letter right after a symbol ("£Û"), or a symbol between a letter and a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
+    ("éRìc"), an accented letter right after a symbol ("£Û"), or a symbol between a letter and
+    a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
     """
     for match in _NON_ASCII.finditer(text):
         at = match.start()
@@ -152,13 +153,6 @@ def _implausible(text: str) -> int | None:
         elif char not in _INSIDE_WORDS and before.isalpha() and after.islower():
             return at
     return None
-
-
-def _word_at(text: str, at: int) -> str:
-    """The word around a position, as shown in a message."""
-    before = re.split(r"[\s,;\t]", text[max(0, at - 30) : at])[-1]
-    after = re.split(r"[\s,;\t]", text[at : at + 30])[0]
-    return before + after
 
 
 def _not_utf8_at(data: bytes) -> int | None:
