@@ -78,3 +78,16 @@ def test_fuzz_csv_text_every_row_is_a_recipient_or_rejected(
     assert checked.rows == non_blank
     assert checked.valid + len(checked.rejected) == non_blank
     assert len(loaded.contacts) + len(loaded.rejected) == non_blank
+
+
+@FUZZ
+@given(st.text(max_size=30), st.sampled_from("=+-@"))
+def test_fuzz_formula_name_cells_are_never_split(rest: str, start: str) -> None:
+    """A full-name cell that looks like a formula stays whole in first_name (and is never cut at a comma)."""
+    import pyarrow as pa
+
+    from mailer.contacts.names import split_names
+
+    cell = (start + rest).strip()
+    first, last, honorific = split_names(pa.array([cell], type=pa.large_string()))
+    assert (first[0].as_py(), last[0].as_py(), honorific[0].as_py()) == (cell, "", "")

@@ -182,6 +182,7 @@ READ = {
         "",
         [{"email": "joao@example.br", "first_name": "João", "last_name": "Silva", "outlet": "Folha", "country": "BR", "language": "pt"}],
     ),
+    "headers_nom_alone.csv": ("(UTF-8, comma-separated)", 1, "none", "", [{"first_name": "Jean", "last_name": "Dupont"}]),
     "names_with_titles.csv": (
         "(UTF-8, comma-separated)",
         4,

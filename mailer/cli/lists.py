@@ -81,8 +81,10 @@ def lists_group() -> None:
 def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> None:
     """Show what is in press lists: recipients, and every row that is not one, and why.
 
-    Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16 or
-    Windows-1252; comma, semicolon or tab), recognizes its columns, and checks every
+    Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16,
+    Windows-1252 or Mac Roman; comma, semicolon or tab, or the delimiter of Excel's "sep="
+    line), recognizes its columns (in English, French, German, Spanish, Italian or
+    Portuguese), and checks every
     address. Rows with an invalid or missing address, and repeats of an address already
     seen (in any of the files), are reported with their row number. Nothing is changed.
     Exits 0 when the files could be read, even if some rows were rejected.

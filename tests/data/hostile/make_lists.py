@@ -32,6 +32,7 @@ files = {
     "headers_spanish.csv": U("Correo electrónico,Nombre,Apellidos,Medio,País,Idioma\nana@example.es,Ana,García López,El Diario,ES,es\n"),
     "headers_italian.csv": U("Email,Nome,Cognome,Testata,Paese,Lingua\nluca@example.it,Luca,Rossi,Il Corriere,IT,it\n"),
     "headers_portuguese.csv": U("E-mail,Nome,Sobrenome,Veículo,País,Idioma\njoao@example.br,João,Silva,Folha,BR,pt\n"),
+    "headers_nom_alone.csv": U("Email,Nom\njean@example.fr,Jean Dupont\n"),
     "names_with_titles.csv": U("Email,Name\njane@example.org,Dr. Jane Doe\nhans@example.de,Prof. Dr. Hans Müller\nludwig@example.at,Ludwig van Beethoven\nmartin@example.org,Martin Luther King Jr.\n"),
     "name_is_a_formula.csv": U('Email,Name\nx@example.org,"=HYPERLINK(""http://x.example"",""click"")"\n'),
     "literal_quotes_inside_cell.csv": U('Email,Name\njane@example.org,Jane "JJ" Doe\nomar@example.com,Omar\n'),
