@@ -96,6 +96,7 @@ class ListSummary:
     delimiter: str
     recognized: Mapping[str, str]  # canonical name -> header as written in the file
     custom: Mapping[str, str]  # safe identifier -> header as written in the file
+    notes: tuple[str, ...] = ()  # what was done to the text: control characters taken out, ...
 
 
 @dataclass(frozen=True, slots=True)

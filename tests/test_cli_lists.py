@@ -130,7 +130,7 @@ def test_lists_clean_writes_recipients_and_rejects(tmp_path: Path) -> None:
     code, stdout, _ = run("lists", "clean", PRESS, STAFF, "-o", str(out), "--rejects", str(rejects))
     assert code == 0
     assert stdout == f"Wrote 45 recipients to {out}.\nWrote 8 rejected rows to {rejects}.\n"
-    with out.open(encoding="utf-8", newline="") as handle:
+    with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 45 and rows[-1]["email"] == "alex.moreau@example.org"
     assert (rows[-1]["first_name"], rows[-1]["last_name"], rows[-1]["tags"]) == ("Alex", "Moreau", "staff")

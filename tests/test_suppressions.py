@@ -147,3 +147,16 @@ def test_suppressions_prune_refuses_to_overwrite_its_input() -> None:
     assert code == 1
     assert "would overwrite the list being pruned" in out
     assert Path("press.csv").read_text(encoding="utf-8") == "Email\nana@example.org\n"
+
+
+@pytest.mark.parametrize(("option", "delimiter"), [([], ";"), (["--delimiter", "comma"], ",")])
+def test_suppressions_prune_writes_the_clean_dialect(option: list[str], delimiter: str) -> None:
+    """`lists prune` writes like `lists clean`: UTF-8 with BOM, the list's own delimiter unless --delimiter chooses."""
+    Path("press.csv").write_text("Email;Prénom\nana@example.org;Ana\ncleo@example.net;Cléo\n", encoding="utf-8")
+    code, out = run("lists", "prune", "press.csv", "-o", "pruned.csv", *option)
+    assert code == 0, out
+    data = Path("pruned.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].split(delimiter)[:3] == ["email", "first_name", "last_name"]
+    assert lines[2].split(delimiter)[:2] == ["cleo@example.net", "Cléo"]

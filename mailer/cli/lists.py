@@ -30,6 +30,18 @@ REASON_WORDS = {
 }
 
 list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+DELIMITER_CHOICES = {"comma": ",", "semicolon": ";", "tab": "\t"}
+
+
+def delimiter_option(command: F) -> F:
+    """--delimiter comma|semicolon|tab for the CSV files mailer writes (default: the input list's)."""
+    return click.option(
+        "--delimiter",
+        type=click.Choice(sorted(DELIMITER_CHOICES)),
+        default=None,
+        help="Delimiter of the files written (default: the same as the list read). "
+        "Files are UTF-8 with a byte-order mark, which Excel opens with accents intact.",
+    )(command)
 
 
 def filter_options(command: F) -> F:
@@ -69,8 +81,10 @@ def lists_group() -> None:
 def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> None:
     """Show what is in press lists: recipients, and every row that is not one, and why.
 
-    Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16 or
-    Windows-1252; comma, semicolon or tab), recognizes its columns, and checks every
+    Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16,
+    Windows-1252 or Mac Roman; comma, semicolon or tab, or the delimiter of Excel's "sep="
+    line), recognizes its columns (in English, French, German, Spanish, Italian or
+    Portuguese), and checks every
     address. Rows with an invalid or missing address, and repeats of an address already
     seen (in any of the files), are reported with their row number. Nothing is changed.
     Exits 0 when the files could be read, even if some rows were rejected.
@@ -119,12 +133,15 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the rejected rows here, with row and reason, to fix them.",
 )
+@delimiter_option
 @pass_app
-def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:
+def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: Path | None, delimiter: str | None) -> None:
     """Write a clean copy of press lists: one row per recipient, standard column names.
 
-    The recipients of all FILEs go to the -o file as UTF-8 CSV with the columns email, first_name,
-    last_name, outlet, title, beat, tags, country, language, then your own columns.
+    The recipients of all FILEs go to the -o file as CSV with the columns email, first_name,
+    last_name, outlet, title, beat, tags, country, language, then your own columns (and
+    honorific, when full names had one: "Dr. Jane Doe"). Files are written UTF-8 with a
+    byte-order mark, with the first list's delimiter unless --delimiter says otherwise.
     Invalid, missing and duplicate addresses are left out; with --rejects they are written
     to a second file with their original cells and the row and reason, so they can be fixed.
 
@@ -138,10 +155,11 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     _refuse_overwriting(files, out, rejects)
     with output.progress("Reading lists", total=len(files)) as advance:
         contact_list = contacts.load(files, on_file=lambda _path: advance())
-    written = contacts.write_clean(contact_list, out)
+    chosen = DELIMITER_CHOICES[delimiter] if delimiter else None
+    written = contacts.write_clean(contact_list, out, delimiter=chosen)
     output.say(f"Wrote {written} recipients to {out}.")
     if rejects is not None:
-        count = contacts.write_rejects(contact_list, rejects)
+        count = contacts.write_rejects(contact_list, rejects, delimiter=chosen)
         output.say(f"Wrote {count} rejected rows to {rejects}.")
     elif contact_list.rejected:
         output.say(f"Left out {len(contact_list.rejected)} rejected rows (add --rejects FILE to keep them for fixing).")
@@ -170,6 +188,8 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     output.say("  columns:     " + ", ".join(recognized))
     if summary.custom:
         output.say("  your own:    " + ", ".join(f"{name} ({header})" for name, header in summary.custom.items()))
+    for note in summary.notes:
+        output.say(f"  note:        {note}")
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
@@ -206,6 +226,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "path": file.summary.path,
                 "encoding": file.summary.encoding,
                 "delimiter": file.summary.delimiter,
+                "notes": list(file.summary.notes),
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
             }

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.cli.lists import lists_group
+from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, lists_group
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
 
@@ -164,9 +164,13 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
 @click.option(
     "-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the pruned list."
 )
+@delimiter_option
 @pass_app
-def prune_command(app: AppContext, file: Path, out: Path) -> None:
+def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None) -> None:
     """Write a copy of a list without its suppressed addresses, and say how many and why.
+
+    The copy is written like `lists clean` writes: UTF-8 with a byte-order mark, the list's
+    own delimiter unless --delimiter says otherwise.
 
     \b
     Example:
@@ -180,7 +184,7 @@ def prune_command(app: AppContext, file: Path, out: Path) -> None:
     loaded = contacts.load([file])
     with app.engine.connect() as connection:
         pruned = contacts.suppress(loaded, suppression_store.reasons(connection))
-    written = contacts.write_clean(pruned, out)
+    written = contacts.write_clean(pruned, out, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else None)
     by_reason = Counter(r.detail for r in pruned.rejected if r.reason == RejectReason.SUPPRESSED)
     left_out = sum(by_reason.values())
     output.say(f"Wrote {written} journalists to {out}; left out {left_out} suppressed address{'es' if left_out != 1 else ''}.")

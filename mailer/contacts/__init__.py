@@ -6,7 +6,8 @@ In: paths of CSV files as spreadsheets and media databases export them, filters 
 and ``write_rejects`` write them back as CSV.
 
     decoding.py   bytes -> text: which encoding a file is in, refusing to guess
-    listfile.py   text -> columns: delimiter, header variants, name-and-address cells
+    listfile.py   text -> columns: delimiter, sep= line, quotes, blank rows
+    headers.py    header cells -> column names, in English, French, German, Spanish, Italian, Portuguese
     addresses.py  address checks (email-validator, with a vectorized pre-check)
     loader.py     files -> ContactList: check, dedupe, contact fields, names and tags
     filters.py    --where / --tag filters, suppression

@@ -1,9 +1,15 @@
 """A press-list file's bytes -> UTF-8: the encodings mailer reads, and the files it refuses.
 
-Excel and media databases write UTF-8 (with or without BOM), UTF-16 with BOM ("Unicode Text")
-and Windows-1252 ("CSV" on Windows). Windows-1252 maps almost every byte, so a file in any
-other encoding would read as nonsense without an error; the checks here refuse such files
-(binary, UTF-32, UTF-16 without BOM, mixed encodings, other code pages) rather than guess.
+Excel and media databases write UTF-8 (with or without BOM), UTF-16 with BOM ("Unicode Text"),
+Windows-1252 ("CSV" on Windows) and Mac Roman ("CSV" in Excel for Mac). The two 8-bit code pages
+map almost every byte, so a file in any other encoding would read as nonsense without an error:
+the text is read in one of them only when it is plausible there (no "JosŽ Mu–oz": capitals or
+symbols inside lower-case words), and other files (binary, UTF-32, UTF-16 without BOM, mixed
+encodings, other code pages) are refused rather than guessed.
+
+Stray control characters inside cells (FileMaker writes vertical tabs for line breaks; other
+exports leave form feeds or 0x1A) are taken out, and the file's summary says so: they would
+otherwise crash the XLSX report (openpyxl's IllegalCharacterError). A file full of them is binary.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ from mailer.errors import ListError
 MIXED_HINT = 'Rows pasted in from another file? Retype their accented letters. Then save the list as "CSV UTF-8" and try again.'
 SAVE_AS_CSV = 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.'
 
-# Bytes that never occur in a text export: their presence means a binary file. Tab, LF, CR,
-# vertical tab and form feed are left alone (FileMaker writes vertical tabs inside cells).
-_BINARY_BYTES = tuple(bytes([code]) for code in (*range(0x09), *range(0x0E, 0x20), 0x7F))
-_BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Control bytes other than tab, LF and CR: a few inside cells are removed (vertical tab and
+# form feed, which FileMaker and old exports use as line breaks, become spaces); many mean a
+# binary file. One memchr-speed count per byte beats a regular expression over a 100 MB file.
+_CONTROL_CODES = (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)
+_CONTROL_BYTES = tuple(bytes([code]) for code in _CONTROL_CODES)
+_CONTROLS_REMOVED = bytes(code for code in _CONTROL_CODES if code not in (0x0B, 0x0C))
+_CONTROLS_TO_SPACE = bytes.maketrans(b"\x0b\x0c", b"  ")
+_MAX_STRAY_CONTROLS = (16, 200)  # more than 16 and more than one byte in 200: binary
 # Windows-1252 decodes almost any byte, so a file in another code page (Shift-JIS, ISO-8859-2)
 # reads as words with symbols inside them: "ŽR“c" for 山田, "¯ó³æ" for Żółć. Apostrophes, dashes,
 # the Catalan middle dot and no-break spaces do occur inside words and are left alone.
@@ -28,6 +38,11 @@ _1252_SYMBOLS = "".join(
     c for c in bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore") if not c.isalpha() and c not in "‘’´·\xa0\xad–—"
 )
 _SYMBOLS_BEFORE_LETTER = re.compile(rf"[{re.escape(_1252_SYMBOLS)}]+(?=[^\W\d_])")  # no look-behind: fast scan
+_MAC_SYMBOLS = re.compile(
+    "[{}]+(?=[^\\W\\d_])".format(
+        re.escape("".join(c for c in bytes(range(0x80, 0x100)).decode("mac_roman") if not c.isalpha() and c not in "‘’´·\xa0–—"))
+    )
+)
 # A well-formed UTF-8 multi-byte character; in real Windows-1252 text these pairs ("Ã©") do not occur.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -37,8 +52,17 @@ def empty_file(path: Path) -> ListError:
     return ListError(f"{path}: the file is empty.", hint="Export the list again with a header row and one journalist per row.")
 
 
-def to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without BOM, and the encoding it was in (a label for people)."""
+def to_utf8(path: Path, data: bytes) -> tuple[bytes, str, tuple[str, ...]]:
+    """The file as UTF-8 bytes without BOM, the encoding it was in (a label for people), and notes.
+
+    The notes say what was done to the text (control characters removed) for ``lists check`` to show.
+    """
+    text, encoding = _to_utf8(path, data)
+    text, notes = _without_controls(path, text)
+    return text, encoding, notes
+
+
+def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     if not has_text(data.removeprefix(codecs.BOM_UTF8)):
         raise empty_file(path)
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
@@ -56,7 +80,7 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
                 f"on {_line_of(body, bad)} is not UTF-8.",
                 hint=SAVE_AS_CSV,
             )
-        return _without_binary_bytes(path, body), "UTF-8 with BOM"
+        return body, "UTF-8 with BOM"
     if b"\x00" in data:
         raise ListError(
             f"{path}: this is not a text file (it contains NUL bytes): a binary file, or UTF-16 text without a byte-order mark.",
@@ -64,7 +88,7 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
         )
     bad = _not_utf8_at(data)
     if bad is None:
-        return _without_binary_bytes(path, data), "UTF-8"
+        return data, "UTF-8"
     # A file with UTF-8 accents and one stray Windows byte (rows pasted from two exports) would
     # turn "josé@" into "josÃ©@", a valid but wrong address: refuse it rather than guess.
     utf8_accent = _UTF8_SEQUENCE.search(data)
@@ -74,9 +98,61 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
             f"{_line_of(data, utf8_accent.start())} has UTF-8 text, but byte 0x{data[bad]:02X} on {_line_of(data, bad)} is not UTF-8.",
             hint=MIXED_HINT,
         )
-    # Not UTF-8: Excel's Windows "CSV" export. Windows-1252 maps almost every byte, so this is
-    # tried last, and the five bytes it leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) refuse the file.
+    # Not UTF-8: Excel's "CSV" export, Windows-1252 on Windows, Mac Roman in Excel for Mac.
+    return _eight_bit(path, data)
+
+
+def _eight_bit(path: Path, data: bytes) -> tuple[bytes, str]:
+    """Windows-1252 or Mac Roman, whichever reads as plausible text (Windows-1252's checks refuse the rest).
+
+    Both map (almost) every byte, so each is judged by what it makes of the letters: Mac Roman's
+    "José Muñoz" reads "JosŽ Mu–oz" in Windows-1252, and Windows-1252's "Müller" reads "M¸ller"
+    in Mac Roman. Windows-1252 is tried first; the five bytes it leaves undefined (0x81 0x8D 0x8F
+    0x90 0x9D) are all letters in Mac Roman.
+    """
+    try:
+        windows: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:
+        windows = None
+    windows_odd = _implausible(windows) if windows is not None else None
+    if windows is not None and windows_odd is None and not _symbol_inside_word(windows):
+        return windows.removeprefix("\ufeff").encode("utf-8"), "Windows-1252"
+    mac = data.decode("mac_roman")
+    if _MAC_EVIDENCE.search(mac) and _implausible(mac) is None and not _symbol_inside_word(mac, symbols=_MAC_SYMBOLS):
+        return mac.encode("utf-8"), "Mac Roman"
+    # Neither reads as plausible text: another code page (Shift-JIS, ISO-8859-2), or undefined bytes.
     return _decoded(path, data, "cp1252", "Windows-1252"), "Windows-1252"
+
+
+# A letter next to these is not a sign of a wrong code page: apostrophes, the Catalan middle
+# dot, no-break and soft hyphen (and the dashes, when a space or capital follows).
+_INSIDE_WORDS = "’‘´·\xa0\xad"
+_BEFORE_WORDS = _INSIDE_WORDS + "«»“”„‚‹›¿¡–—"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Mac Roman needs evidence, not just no contradiction: an accented small letter inside a word ("José").
+_MAC_EVIDENCE = re.compile(r"[a-zA-Z][à-öø-ÿ]|[à-öø-ÿ][a-z]")
+
+
+def _implausible(text: str) -> int | None:
+    """The position of the first character that real text would not have there, or None.
+
+    A capital right after a small letter ("JosŽ"), a small letter right before an ASCII capital
+    ("éRìc"), an accented letter right after a symbol ("£Û"), or a symbol between a letter and
+    a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
+    """
+    for match in _NON_ASCII.finditer(text):
+        at = match.start()
+        char = match.group()
+        before = text[at - 1] if at else " "
+        after = text[at + 1 : at + 2] or " "
+        if char.isalpha():
+            if (char.isupper() and before.islower()) or (char.islower() and after.isascii() and after.isupper()):
+                return at
+            if not before.isascii() and not before.isalnum() and not before.isspace() and before not in _BEFORE_WORDS:
+                return at  # "£Ûdü" (Mac Roman's reading of Polish "Łódź")
+        elif char not in _INSIDE_WORDS and before.isalpha() and after.islower():
+            return at
+    return None
 
 
 def _not_utf8_at(data: bytes) -> int | None:
@@ -88,14 +164,25 @@ def _not_utf8_at(data: bytes) -> int | None:
     return None
 
 
-def _without_binary_bytes(path: Path, data: bytes) -> bytes:
-    """UTF-8 bytes, after making sure no control byte betrays a binary file."""
-    # One memchr-speed find per byte beats a regular expression over a 100 MB file.
-    positions = [p for p in (data.find(byte) for byte in _BINARY_BYTES) if p >= 0]
-    if positions:
-        first = min(positions)
+def _without_controls(path: Path, data: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """UTF-8 bytes without stray control characters, and a note saying how many were taken out."""
+    present = [byte for byte in _CONTROL_BYTES if data.find(byte) >= 0]  # find is memchr: far faster than count
+    if not present:
+        return data, ()
+    counts = {byte: data.count(byte) for byte in present}
+    total = sum(counts.values())
+    minimum, one_in = _MAX_STRAY_CONTROLS
+    if total > minimum and total * one_in > len(data):
+        first = min(data.find(byte) for byte, count in counts.items() if count)
         _refuse_binary(path, data[first], _line_of(data, first))
-    return data
+    first = min(data.find(byte) for byte, count in counts.items() if count)
+    names = ", ".join(f"0x{byte[0]:02X}" for byte, count in counts.items() if count)
+    cleaned = data.translate(_CONTROLS_TO_SPACE, _CONTROLS_REMOVED)
+    note = (
+        f"{total} control character{'s' if total != 1 else ''} ({names}) taken out of the cells, "
+        f"the first on {_line_of(data, first)} (vertical tabs and form feeds became spaces)."
+    )
+    return cleaned, (note,)
 
 
 def _decoded(path: Path, data: bytes, codec: str, label: str) -> bytes:
@@ -108,9 +195,8 @@ def _decoded(path: Path, data: bytes, codec: str, label: str) -> bytes:
             hint=SAVE_AS_CSV,
         ) from None
     text = text.removeprefix("\ufeff")
-    found = _BINARY_CHARS.search(text)
-    if found:
-        _refuse_binary(path, ord(found.group()), f"line {text.count(chr(10), 0, found.start()) + 1}")
+    if "\x00" in text:
+        _refuse_binary(path, 0, f"line {text.count(chr(10), 0, text.index(chr(0))) + 1}")
     odd = _symbol_inside_word(text) if codec == "cp1252" else None
     if odd:
         before = re.split(r"[\s,;]", text[max(0, odd.start() - 30) : odd.start()])[-1]
@@ -123,9 +209,10 @@ def _decoded(path: Path, data: bytes, codec: str, label: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _symbol_inside_word(text: str) -> re.Match[str] | None:
+def _symbol_inside_word(text: str, *, symbols: re.Pattern[str] | None = None) -> re.Match[str] | None:
     """The first run of symbols with letters on both sides ("R“c"), or None."""
-    return next((m for m in _SYMBOLS_BEFORE_LETTER.finditer(text) if m.start() and text[m.start() - 1].isalpha()), None)
+    pattern = symbols or _SYMBOLS_BEFORE_LETTER
+    return next((m for m in pattern.finditer(text) if m.start() and text[m.start() - 1].isalpha()), None)
 
 
 def _refuse_binary(path: Path, code: int, where: str) -> None:

@@ -18,40 +18,37 @@ from __future__ import annotations
 
 import csv
 import io
-import keyword
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer.contacts import decoding
+from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
 from mailer.errors import ListError
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported when a list is read, not when `mailer --help` starts
     import numpy as np
     import pyarrow as pa
 
+__all__ = [
+    "ACCEPTED_EMAIL_HEADERS",
+    "DELIMITERS",
+    "DELIMITER_NAMES",
+    "HEADER_ALIASES",
+    "ListFile",
+    "canonical_name",
+    "header_key",
+    "map_headers",
+    "read",
+    "safe_identifier",
+    "sniff_delimiter",
+]
+
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SAMPLE_BYTES = 64 * 1024
-
-# Header variants, compared without case, spaces or punctuation ("E-mail Address" -> "emailaddress").
-HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "email": ("email", "emailaddress", "mail", "mailaddress"),
-    "first_name": ("firstname", "givenname", "first", "forename"),
-    "last_name": ("lastname", "surname", "familyname", "last"),
-    "name": ("name", "fullname", "contactname"),
-    "outlet": ("outlet", "publication", "media", "organization", "organisation", "mediaoutlet"),
-    "title": ("title", "position", "role", "jobtitle"),
-    "beat": ("beat", "topic", "desk", "topics"),
-    "tags": ("tags", "tag"),
-    "country": ("country",),
-    "language": ("language", "lang"),
-}
-_CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +69,7 @@ class ListFile:
     rows: np.ndarray
     recognized: Mapping[str, int]
     custom: Mapping[str, int]
+    notes: tuple[str, ...] = ()
 
 
 def read(path: Path, *, engine: str = "auto") -> ListFile:
@@ -80,18 +78,24 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     ``engine="pandas"`` skips the Arrow fast path (tests use it to prove both agree).
     """
     data = _read_bytes(path)
-    text_bytes, encoding = decoding.to_utf8(path, data)
+    text_bytes, encoding, notes = decoding.to_utf8(path, data)
+    text_bytes, declared = _excel_separator_line(path, text_bytes)
     leading = _leading_blank_lines(text_bytes)
     body = text_bytes.lstrip(b"\r\n")
     if not decoding.has_text(body):
         raise decoding.empty_file(path)
     delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+    if declared is not None:
+        delimiter = declared
+        sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
+        width = len(sample[0]) if sample else 1
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
     import numpy as np
     import pyarrow.compute as pc
 
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
     columns, rows = _drop_blank_rows(columns, rows)
+    _refuse_swallowed_rows(path, columns, rows, delimiter)
     if not len(rows):
         raise decoding.empty_file(path)
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
@@ -102,7 +106,28 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
-    return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom)
+    return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+
+
+_SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+
+
+def _excel_separator_line(path: Path, data: bytes) -> tuple[bytes, str | None]:
+    """The file without Excel's "sep=;" first line, and the delimiter it declares (None without one).
+
+    Excel writes and reads that line to name the delimiter, and does not show it as a row, so
+    the header below it is row 1 here too.
+    """
+    found = _SEP_LINE.match(data)
+    if not found:
+        return data, None
+    declared = (found.group(1) or b"").decode("utf-8", errors="replace")
+    if not declared or declared in '"\r\n' or declared.isalnum():
+        raise ListError(
+            f'{path} row 1: "{found.group().decode("utf-8", errors="replace").strip()}" does not name a delimiter mailer can use.',
+            hint='Make the first line "sep=," or "sep=;" (or delete it), or save the file again as CSV.',
+        )
+    return data[found.end() :], declared
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -166,9 +191,12 @@ def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
 
 def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str) -> tuple[pa.Array, ...]:
     """Every record as a row of text cells, blank lines included (so row numbers hold)."""
+    # Arrow reads a quote that is never closed as one cell running to the end of the file,
+    # swallowing the rows after it. Such a file has an odd number of quotes, or a line break in
+    # its last cell: pandas' parser then says where the quote opens (and is fine with the rest).
     if engine == "auto":
         columns = _parse_with_arrow(data, delimiter, width)
-        if columns is not None:
+        if columns is not None and not _may_have_unclosed_quote(data, columns):
             return columns
     import pandas as pd
     import pyarrow as pa
@@ -191,6 +219,38 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
     except pd.errors.EmptyDataError as exc:
         raise decoding.empty_file(path) from exc
     return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
+
+
+def _may_have_unclosed_quote(data: bytes, columns: tuple[pa.Array, ...]) -> bool:
+    if data.count(b'"') % 2:
+        return True
+    last = [column[len(column) - 1].as_py() for column in columns if len(column)]
+    return any("\n" in cell or "\r" in cell for cell in last if cell)
+
+
+def _refuse_swallowed_rows(path: Path, columns: tuple[pa.Array, ...], rows: np.ndarray, delimiter: str) -> None:
+    """A ListError when a multi-line cell holds what reads as whole rows of the list.
+
+    A quote that is closed only by a later quote (one typed inside a cell further down) reads as
+    a cell running over the rows in between: they would vanish into it without a word.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    width = len(columns)
+    for column in columns:
+        multiline = np.flatnonzero(np.asarray(pc.match_substring(column, "\n").to_numpy(zero_copy_only=False), dtype=bool))
+        for position in multiline[:1000].tolist():  # a list with more multi-line cells than that is notes, not lost rows
+            lines = str(column[position].as_py()).splitlines()[1:]
+            for line in lines:
+                cells = _sample_rows(line, delimiter)
+                if width > 1 and cells and len(cells[0]) == width and any("@" in cell for cell in cells[0]):
+                    raise ListError(
+                        f'{path} row {int(rows[position])}: a cell runs over several lines, and one of them reads like a row of its own ("{line.strip()[:60]}"): '
+                        'a double quote (") in that row is probably never closed.',
+                        hint="A cell with a line break must start and end with a double quote: fix the quotes in that row "
+                        "in your spreadsheet, or save the file again as CSV.",
+                    )
 
 
 def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array, ...] | None:
@@ -229,7 +289,7 @@ def _parser_error(path: Path, message: str, *, first_row: int, delimiter: str) -
         expected, line, saw = (int(g) for g in ragged.groups())
         return ListError(
             f"{path} row {line + first_row - 1} has {saw} cells but the header has {expected}.",
-            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES[delimiter], d=delimiter),
+            hint=_RAGGED_HINT.format(name=DELIMITER_NAMES.get(delimiter, f'"{delimiter}"'), d=delimiter),
         )
     unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
     if unclosed:
@@ -262,55 +322,3 @@ def _drop_blank_rows(columns: tuple[pa.Array, ...], rows: np.ndarray) -> tuple[t
     keep[candidates[blank_here]] = False
     mask = pa.array(keep)
     return tuple(column.filter(mask) for column in columns), rows[keep]
-
-
-def header_key(header: str) -> str:
-    """A header as compared with the known names: no case, accents, spaces or punctuation."""
-    folded = unicodedata.normalize("NFKD", header.casefold())
-    return re.sub(r"[\W_]+", "", "".join(c for c in folded if not unicodedata.combining(c)))
-
-
-def canonical_name(header: str) -> str | None:
-    """The canonical column a header names ("E-mail Address" -> "email"), or None."""
-    return _CANONICAL_BY_KEY.get(header_key(header))
-
-
-def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
-    """Split headers into recognized canonical columns and custom ones under safe identifiers.
-
-    The first header naming a canonical column wins; a second one is kept as a custom column.
-    """
-    from mailer.models import CANONICAL_FIELDS
-
-    recognized: dict[str, int] = {}
-    custom: dict[str, int] = {}
-    taken = set(CANONICAL_FIELDS) | {"name"}
-    for position, header in enumerate(headers):
-        canonical = canonical_name(header)
-        if canonical and canonical not in recognized:
-            recognized[canonical] = position
-            continue
-        identifier = safe_identifier(header, taken, position=position)
-        taken.add(identifier)
-        custom[identifier] = position
-    return recognized, custom
-
-
-def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(), *, position: int = 0) -> str:
-    """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
-
-    Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
-    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
-    """
-    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
-    identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
-    if not identifier:
-        identifier = f"column_{position + 1}"
-    elif identifier[0].isdigit():
-        identifier = f"field_{identifier}"
-    if keyword.iskeyword(identifier):
-        identifier += "_"
-    candidate, suffix = identifier, 2
-    while candidate in taken:
-        candidate, suffix = f"{identifier}_{suffix}", suffix + 1
-    return candidate

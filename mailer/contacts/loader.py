@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from mailer.contacts import addresses, listfile
 from mailer.contacts.filters import apply_filter, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
+from mailer.contacts.names import split_names
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ListSummary, RejectedRow, RejectReason
 from mailer.spreadsheet import restore_cells
@@ -163,13 +164,14 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
         columns["email"] = emails
         blank = [""] * len(mine)
         rows = file.rows[examined.position[mine]].tolist()
+        names = field_names + [name for name in columns if name not in field_names]  # "honorific" from "Dr. Jane Doe"
         # One tuple of cells per row (zip transposes the columns), then one dict per contact.
-        cells = zip(*(columns.get(name, blank) for name in field_names), strict=True)
+        cells = zip(*(columns.get(name, blank) for name in names), strict=True)
         with _collector_paused():
             for email, row, values in zip(emails, rows, cells, strict=True):
-                fields = dict(zip(field_names, values, strict=True))
+                fields = dict(zip(names, values, strict=True))
                 contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
-    headers = [_unique_headers(file.headers) for file in examined.files]
+    headers = _shared_headers(examined.files)
     rejected = _rejected_rows(examined, headers=headers)
     return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
 
@@ -248,6 +250,7 @@ def _summary(file: ListFile) -> ListSummary:
         delimiter=file.delimiter,
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
+        notes=file.notes,
     )
 
 
@@ -291,6 +294,24 @@ def _rejected_rows(examined: _Examined, *, headers: list[list[str]] | None) -> t
     )
 
 
+def _shared_headers(files: Sequence[ListFile]) -> list[list[str]]:
+    """Each file's column names for the rejects file: one column per contact field across files.
+
+    Lists whose address columns are headed "E-mail" and "Email" give one address column (under
+    the first file's header), so the rejects file reads back with every row.
+    """
+    shared: dict[str, str] = {}
+    names_of_files = []
+    for file in files:
+        names = _unique_headers(file.headers)
+        for canonical, position in file.recognized.items():
+            name = shared.setdefault(canonical, names[position])
+            if name not in names:
+                names[position] = name
+        names_of_files.append(names)
+    return names_of_files
+
+
 def _unique_headers(headers: Iterable[str]) -> list[str]:
     """Headers as column names for a rejects file: empty ones named, repeated ones numbered."""
     seen: dict[str, int] = {}
@@ -326,13 +347,15 @@ def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> d
     for source in (columns.pop("name", None), examined.names.take(pa.array(rows))):
         if source is None:
             continue
-        first, last = split_names(source)
+        first, last, honorific = split_names(source)
         unnamed = pc.and_(
             pc.equal(columns.get("first_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
             pc.equal(columns.get("last_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
         )
         columns["first_name"] = pc.if_else(unnamed, first, columns.get("first_name", first))
         columns["last_name"] = pc.if_else(unnamed, last, columns.get("last_name", last))
+        if "honorific" not in file.custom and pc.any(pc.not_equal(honorific, "")).as_py():
+            columns["honorific"] = pc.if_else(unnamed, honorific, columns.get("honorific", honorific))
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
     return {name: values.fill_null("").to_pylist() for name, values in columns.items()}
@@ -345,19 +368,6 @@ def _one_line(cells: pa.Array) -> pa.Array:
     if not pc.any(pc.match_substring_regex(cells, r"\s\s|[^\S ]")).as_py():
         return cells
     return pc.replace_substring_regex(cells, r"\s+", " ")
-
-
-def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """First and last names of full names: "Jane van Doe" -> (Jane, van Doe), "Doe, Jane" -> (Jane, Doe)."""
-    import pyarrow.compute as pc
-
-    names = pc.utf8_trim_whitespace(names)
-    reversed_form = pc.extract_regex(names, r"^(?P<last>[^,]*[^,\s])\s*,\s*(?P<first>[^,]*\S)$")
-    plain = pc.extract_regex(names, r"^(?P<first>\S+)(?:\s+(?P<last>.*\S))?$")
-    has_comma = pc.is_valid(reversed_form)
-    first = pc.if_else(has_comma, reversed_form.field("first"), plain.field("first"))
-    last = pc.if_else(has_comma, reversed_form.field("last"), plain.field("last"))
-    return pc.fill_null(first, ""), pc.fill_null(last, "")
 
 
 def normalize_tags(tags: pa.Array) -> pa.Array:

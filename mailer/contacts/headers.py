@@ -1,0 +1,160 @@
+"""Header cells -> column names: the known names of each contact column, in six languages.
+
+Headers are compared without case, accents, spaces or punctuation ("E-mail Address" ->
+"emailaddress", "Prénom" -> "prenom"). Any header not known here is kept as a custom column
+under a safe identifier a template can use.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from collections.abc import Mapping
+
+# Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
+# "emailaddress", "Prénom" -> "prenom"): English, French, German, Spanish, Italian, Portuguese.
+HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "email": (
+        "email",
+        "emailaddress",
+        "mail",
+        "mailaddress",
+        "courriel",
+        "adressecourriel",
+        "adresseemail",
+        "adressemail",
+        "mel",
+        "emailadresse",
+        "mailadresse",
+        "correo",
+        "correoelectronico",
+        "direcciondecorreo",
+        "direcciondecorreoelectronico",
+        "indirizzoemail",
+        "postaelettronica",
+        "indirizzodipostaelettronica",
+        "correioeletronico",
+        "correioelectronico",
+        "enderecodeemail",
+        "enderecoeletronico",
+    ),
+    "first_name": ("firstname", "givenname", "first", "forename", "prenom", "vorname", "primernombre", "primeironome"),
+    "last_name": (
+        "lastname",
+        "surname",
+        "familyname",
+        "last",
+        "nomdefamille",
+        "nachname",
+        "familienname",
+        "apellido",
+        "apellidos",
+        "cognome",
+        "sobrenome",
+        "apelido",
+        "apelidos",
+        "ultimonome",
+    ),
+    "name": ("name", "fullname", "contactname", "nomcomplet", "vollstandigername", "nombrecompleto", "nominativo", "nomecompleto"),
+    "outlet": (
+        "outlet",
+        "publication",
+        "media",
+        "organization",
+        "organisation",
+        "mediaoutlet",
+        "medio",
+        "medios",
+        "zeitung",
+        "medium",
+        "redaktion",
+        "publikation",
+        "testata",
+        "veiculo",
+        "journal",
+        "organizacion",
+        "organizacao",
+        "organizzazione",
+    ),
+    "title": (
+        "title",
+        "position",
+        "role",
+        "jobtitle",
+        "titre",
+        "fonction",
+        "poste",
+        "funktion",
+        "cargo",
+        "puesto",
+        "ruolo",
+        "qualifica",
+    ),
+    "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
+    "tags": ("tags", "tag", "etiquettes", "etiquette", "schlagworter", "etiquetas", "etichette"),
+    "country": ("country", "pays", "land", "pais", "paese", "nazione"),
+    "language": ("language", "lang", "langue", "sprache", "idioma", "lingua", "lengua"),
+}
+# "Name" is the surname beside "Vorname", "Nom" beside "Prénom"; "Nome", "Nombre" are the first
+# name beside "Cognome", "Apellidos". Alone, each is a full name.
+_NAME_WORDS = ("name", "nom", "nome", "nombre")
+_CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
+
+
+def header_key(header: str) -> str:
+    """A header as compared with the known names: no case, accents, spaces or punctuation."""
+    folded = unicodedata.normalize("NFKD", header.casefold())
+    return re.sub(r"[\W_]+", "", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def canonical_name(header: str) -> str | None:
+    """The canonical column a header names ("E-mail Address" -> "email"), or None."""
+    return _CANONICAL_BY_KEY.get(header_key(header))
+
+
+def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """Split headers into recognized canonical columns and custom ones under safe identifiers.
+
+    The first header naming a canonical column wins; a second one is kept as a custom column.
+    A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
+    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
+    """
+    from mailer.models import CANONICAL_FIELDS
+
+    recognized: dict[str, int] = {}
+    custom: dict[str, int] = {}
+    taken = set(CANONICAL_FIELDS) | {"name"}
+    named = {canonical_name(header) for header in headers}
+    for position, header in enumerate(headers):
+        canonical = canonical_name(header)
+        if header_key(header) in _NAME_WORDS:
+            canonical = "last_name" if "first_name" in named else "first_name" if "last_name" in named else "name"
+        if canonical and canonical not in recognized:
+            recognized[canonical] = position
+            continue
+        identifier = safe_identifier(header, taken, position=position)
+        taken.add(identifier)
+        custom[identifier] = position
+    return recognized, custom
+
+
+def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(), *, position: int = 0) -> str:
+    """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
+
+    Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
+    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
+    identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
+    if not identifier:
+        identifier = f"column_{position + 1}"
+    elif identifier[0].isdigit():
+        identifier = f"field_{identifier}"
+    if keyword.iskeyword(identifier):
+        identifier += "_"
+    candidate, suffix = identifier, 2
+    while candidate in taken:
+        candidate, suffix = f"{identifier}_{suffix}", suffix + 1
+    return candidate

@@ -1,0 +1,114 @@
+"""Full-name cells -> first and last names, as people write them.
+
+"Jane Doe" and "Jane van Doe" split at the first space, "Doe, Jane" at the comma: a vectorized
+rule that is right for almost every cell of a press list. Cells that open with an honorific
+("Dr. Jane Doe", "Prof. Dr. Hans Müller", "Mme Dupont") or end with a suffix ("Martin Luther
+King Jr.") go to nameparser (a well-kept name parser), which knows titles, particles and
+suffixes; the honorific is kept apart so that "Dear Jane" never becomes "Dear Dr.". A cell that
+looks like a spreadsheet formula (``=HYPERLINK("http://x.example","click")``) is never split
+at its comma: it stays whole, and is written back spreadsheet-safe.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["HONORIFICS", "split_names"]
+
+# Honorifics that open a name cell in English, French, German, Spanish, Italian, Portuguese
+# (compared lower-case, without the dot). nameparser knows hundreds of titles ("Dean", "Major"),
+# which are also first names; only these send a cell to it.
+HONORIFICS = frozenset(
+    [
+        "dr",
+        "prof",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "sir",
+        "dame",
+        "rev",
+        "hon",
+        "herr",
+        "frau",
+        "m",
+        "mme",
+        "mlle",
+        "me",
+        "sr",
+        "sra",
+        "srta",
+        "dott",
+        "dottssa",
+        "dottoressa",
+        "ing",
+        "avv",
+        "sig",
+        "sigra",
+        "dra",
+        "profa",
+        "profª",
+        "dª",
+    ]
+)
+_FORMULA = r"^[=+\-@]"
+
+
+def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(first names, last names, honorifics) of full-name cells ("" where there is none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = pc.utf8_trim_whitespace(names)
+    reversed_form = pc.extract_regex(names, r"^(?P<last>[^,]*[^,\s])\s*,\s*(?P<first>[^,]*\S)$")
+    plain = pc.extract_regex(names, r"^(?P<first>\S+)(?:\s+(?P<last>.*\S))?$")
+    has_comma = pc.is_valid(reversed_form)
+    first = pc.fill_null(pc.if_else(has_comma, reversed_form.field("first"), plain.field("first")), "")
+    last = pc.fill_null(pc.if_else(has_comma, reversed_form.field("last"), plain.field("last")), "")
+    honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
+    first, last = pc.cast(first, pa.large_string()), pc.cast(last, pa.large_string())
+
+    formula = pc.fill_null(pc.match_substring_regex(names, _FORMULA), False)
+    if pc.any(formula).as_py():
+        first = pc.if_else(formula, pc.cast(names, pa.large_string()), first)
+        last = pc.if_else(formula, "", last)
+
+    opening = pc.utf8_lower(pc.extract_regex(names, r"^(?P<word>[^\s,.]+)").field("word"))
+    closing = pc.utf8_lower(pc.extract_regex(names, r"(?P<word>[^\s,.]+)\.?$").field("word"))
+    from nameparser.config import CONSTANTS
+
+    suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
+    hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
+    hard = pc.and_(pc.fill_null(hard, False), pc.invert(formula))
+    if not pc.any(hard).as_py():
+        return first, last, honorific
+    return _parsed(names, hard, first, last, honorific)
+
+
+def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, honorific: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Put nameparser's reading of the ``hard`` cells in place of the simple split (each distinct cell parsed once)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from nameparser import HumanName
+
+    rows = np.flatnonzero(np.asarray(hard.to_numpy(zero_copy_only=False), dtype=bool))
+    cells = names.take(pa.array(rows)).to_pylist()
+    parsed: dict[str, tuple[str, str, str]] = {}
+    for cell in set(cells):
+        human = HumanName(cell)
+        rest = " ".join(part for part in (human.middle, human.last, human.suffix) if part)
+        parsed[cell] = (human.first, rest, human.title)
+    mask = np.zeros(len(names), dtype=bool)
+    mask[rows] = True
+    where = pa.array(mask)
+
+    def put(column: pa.Array, part: int) -> pa.Array:
+        return pc.replace_with_mask(column, where, pa.array([parsed[cell][part] for cell in cells], type=pa.large_string()))
+
+    return put(first, 0), put(last, 1), put(honorific, 2)
