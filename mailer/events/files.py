@@ -35,6 +35,8 @@ def read_file(path: Path) -> Batch:
         raise EventError(f"{path}: is a folder, not an events file.", hint="Name the JSON or NDJSON files inside it.") from exc
     except OSError as exc:
         raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise EventError(f"{path}: saved as UTF-16, not UTF-8.", hint=FILE_HINT + " Save it again as UTF-8 (any text editor can).")
     data = data.removeprefix(b"\xef\xbb\xbf")
     if data.lstrip().startswith(b"["):
         try:
@@ -47,6 +49,14 @@ def read_file(path: Path) -> Batch:
         return _read_array(path, text)
     try:
         whole = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:  # lines in another encoding are quarantined; a binary file is refused
+        batch = _read_lines(path, data)
+        if not batch.events:
+            raise EventError(
+                f"{path}: not a text file in UTF-8 (byte {exc.start + 1} is not UTF-8), and no line holds an event.",
+                hint=FILE_HINT + " Export the events again, or save the file as UTF-8.",
+            ) from exc
+        return batch
     except (ValueError, RecursionError):  # not one JSON value: NDJSON, read line by line below
         return _read_lines(path, data)
     if isinstance(whole, dict):
