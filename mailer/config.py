@@ -45,7 +45,31 @@ def check_url(value: str, *, https_only: bool) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: TOML has real booleans and numbers, so `batch_size = true` or `sandbox = "no"`
+    # is a mistake to report, not a value to coerce; NaN and inf are never a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _plain_text(value: str) -> str:
+    """Refuse line breaks and other control characters (a From name with a line break would inject a header)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must be one line of text, without line breaks or other control characters")
+    return value
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(f'must be the name of an environment variable, such as SENDGRID_API_KEY (got "{value}")')
+    return value
+
+
+def _folder(value: Path | None) -> Path | None:
+    if value is not None and any(ord(c) < 32 for c in str(value)):
+        raise ValueError("must be a file or folder name, without control characters")
+    return value
 
 
 def address_problem(address: str) -> str | None:
@@ -71,6 +95,11 @@ class SenderConfig(_Section):
     from_name: str = "Press Office"
     reply_to: str | None = None
     postal_address: str | None = None
+
+    @field_validator("from_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _plain_text(value)
 
     @field_validator("from_email", "reply_to")
     @classmethod
@@ -100,22 +129,52 @@ class SendGridConfig(_Section):
     timeout: float = Field(30.0, gt=0)
     retries: int = Field(4, ge=0, le=20)
     max_retry_wait: float = Field(60.0, gt=0)
-    category: str = "press-release"
-    asm_group_id: int | None = None
+    category: str = Field("press-release", min_length=1, max_length=255)
+    asm_group_id: int | None = Field(None, ge=1)
     tracking: TrackingConfig = TrackingConfig()
     sandbox: bool = False
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        try:
+            return check_url(value, https_only=False)
+        except ValueError:
+            raise ValueError(f'must be a full web address such as https://api.sendgrid.com (got "{value}")') from None
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_env(cls, value: str) -> str:
+        return _env_name(value)
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        return _plain_text(value)
 
 
 class ListsConfig(_Section):
     """Where the staff list for test sends lives."""
 
-    staff: Path | None = None
+    staff: Path | None = Field(None, strict=False)
+
+    @field_validator("staff")
+    @classmethod
+    def _staff(cls, value: Path | None) -> Path | None:
+        return _folder(value)
 
 
 class DatabaseConfig(_Section):
     """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
 
     url: str = "sqlite:///out/mailer.db"  # in a mailer.toml: beside it; without one, see default_log_url()
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if "://" not in value or any(ord(c) < 32 for c in value):
+            raise ValueError('must be a database URL such as "sqlite:///out/mailer.db" or "postgresql+psycopg://user@host/dbname"')
+        return value
 
 
 class WebhookConfig(_Section):
@@ -138,6 +197,18 @@ class WebhookConfig(_Section):
     def _public_url(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value, https_only=True)
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
+            raise ValueError('must be a URL path starting with "/", such as "/sendgrid/events"')
+        return value
+
+    @field_validator("unsubscribe_secret_env")
+    @classmethod
+    def _secret_env(cls, value: str) -> str:
+        return _env_name(value)
+
     @field_validator("unsubscribe_mailto")
     @classmethod
     def _mailto(cls, value: str | None) -> str | None:
@@ -149,10 +220,16 @@ class WebhookConfig(_Section):
 class ComposeConfig(_Section):
     """Where templates come from and where previews and dry-run output go."""
 
-    templates: Path = Path("templates")
+    templates: Path = Field(Path("templates"), strict=False)
     base_url: str | None = None
-    preview_dir: Path = Path("out/preview")
-    outbox_dir: Path = Path("out/outbox")
+    preview_dir: Path = Field(Path("out/preview"), strict=False)
+    outbox_dir: Path = Field(Path("out/outbox"), strict=False)
+
+    @field_validator("templates", "preview_dir", "outbox_dir")
+    @classmethod
+    def _folders(cls, value: Path) -> Path | None:
+        return _folder(value)
+
     max_attachment_mb: float = Field(10.0, gt=0)
     unsubscribe_preview_url: str | None = None
 
@@ -173,7 +250,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     webhook: WebhookConfig = WebhookConfig()
     compose: ComposeConfig = ComposeConfig()
-    source: Path | None = Field(None, exclude=True)
+    source: Path | None = Field(None, exclude=True, strict=False)
 
     def api_key(self, environ: Mapping[str, str]) -> SecretStr:
         """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
@@ -235,14 +312,32 @@ def load(path: Path | None) -> Config:
     """Read and validate a config file; None gives the built-in defaults, with the log in the user's data folder."""
     if path is None:
         return Config(database=DatabaseConfig(url=default_log_url()))
+    if path.is_dir():
+        raise ConfigError(
+            f"{path}: is a folder, not a configuration file.", hint=f"Pass the file itself, such as {path / CONFIG_FILE_NAME}."
+        )
     if not path.is_file():
         raise ConfigError(
             f"{path}: no such configuration file.",
             hint="Copy config.example.toml to mailer.toml and edit it, or pass --config FILE.",
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: saved as UTF-16, not UTF-8.", hint="Save it again as UTF-8 (any text editor can).")
+    try:
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path} line {line}: not UTF-8 text (byte {exc.start + 1}).",
+            hint="Save the file as UTF-8 (any text editor can), then check accented names in it.",
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Compare with config.example.toml.") from exc
     try:
         config = Config.model_validate(data)
