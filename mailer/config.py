@@ -8,18 +8,17 @@ The API key itself is never in a file: the config names the environment variable
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from mailer.config_problems import describe
 from mailer.errors import ConfigError
 
 CONFIG_FILE_NAME = "mailer.toml"
@@ -342,7 +341,7 @@ def load(path: Path | None) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(path, exc), hint="See config.example.toml for every key.") from exc
+        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
     return _resolve_paths(config, path.parent).model_copy(update={"source": path})
 
 
@@ -369,36 +368,6 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             ),
         }
     )
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    """One line per problem: file, dotted key, what is wrong, and a suggestion for typos."""
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "extra_forbidden":
-            lines.append(f'{path}: unknown key "{key}"{_suggestion(error["loc"])}')
-        elif error["type"] == "missing":
-            lines.append(f'{path}: missing key "{key}"')
-        elif error["type"] == "value_error":
-            lines.append(f'{path}: key "{key}": {str(error["msg"]).removeprefix("Value error, ")}')
-        else:
-            lines.append(f'{path}: key "{key}": {error["msg"]} (got {error.get("input")!r})')
-    return "\n".join(lines)
-
-
-def _suggestion(location: tuple[Any, ...]) -> str:
-    """'; did you mean batch_size?' for a misspelt key, from the fields of its section."""
-    model: type[BaseModel] = Config
-    for part in location[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return ""
-        model = annotation
-    known = [name for name in model.model_fields if name != "source"]
-    close = difflib.get_close_matches(str(location[-1]), known, n=1)
-    return f"; did you mean {close[0]}?" if close else f"; known keys here: {', '.join(known)}"
 
 
 def from_environment(explicit: Path | None = None) -> Config:
