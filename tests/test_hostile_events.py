@@ -25,6 +25,7 @@ from mailer.errors import EventError
 from mailer.events import webhook
 from mailer.store import connect, quarantine
 from mailer.store.schema import event
+from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
 HOSTILE = Path(__file__).parent / "data" / "hostile" / "events"
 PATH = "/sendgrid/events"
@@ -241,3 +242,21 @@ def test_hostile_events_webhook_named_cases_are_200_with_good_events_stored(stor
         assert response.status_code == 200
         assert response.json()["added"] == 1
         assert event_count(store) == 1
+
+
+def test_hostile_events_quarantine_table_added_to_a_version_4_log(db_url: str) -> None:
+    """A log at schema version 4 gets the quarantine table on opening (step 5), and it works."""
+    engine = connect(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE quarantine")
+        connection.exec_driver_sql("UPDATE schema_info SET version = 4")
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION == 5
+    batch = events.parse_body(b'[{"email": 5}]')
+    events.apply(upgraded, batch.events, source="webhook", block_threshold=3, quarantined=batch.quarantined)
+    events.apply(upgraded, batch.events, source="webhook", block_threshold=3, quarantined=batch.quarantined)
+    with upgraded.connect() as connection:
+        assert [(e.origin, e.reason) for e in quarantine.latest(connection)] == [("event 1", '"email" should be text, found a number.')]
+    upgraded.dispose()

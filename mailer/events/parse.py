@@ -110,10 +110,15 @@ def from_object(data: object, *, where: str) -> Event:
             hint='SendGrid events are objects such as {"event": "delivered", "email": ..., "timestamp": ...}.',
         )
     get = data.get
-    for name in _STRICT:
-        value = get(name)
-        if value is not None and type(value) is not str:
-            raise EventError(f'{where}: "{name}" should be text, found {_json_kind(value)}.', hint=_EVENT_HINT)
+    kind_value, email_value, id_value, request_value = get("event"), get("email"), get("sg_event_id"), get("sg_message_id")
+    # Checked together, cheaply: the webhook reads every event of every batch.
+    if not (type(kind_value) in _TEXT_OR_NULL and type(email_value) in _TEXT_OR_NULL and type(id_value) in _TEXT_OR_NULL):
+        _refuse_types(data, where)
+    if type(request_value) not in _TEXT_OR_NULL:
+        _refuse_types(data, where)
+    campaign_value = get("campaign")
+    if len(id_value or "") > 120 or len(request_value or "") > 200 or (type(campaign_value) is str and len(campaign_value) > 120):
+        _refuse_lengths(data, where)
     timestamp = _timestamp(get("timestamp"), where)
     # One serialisation serves both: the content without sg_event_id, keys sorted, is hashed
     # for the duplicate check; the raw JSON kept is that content with the id appended.
@@ -140,14 +145,10 @@ def from_object(data: object, *, where: str) -> Event:
             except UnicodeEncodeError as exc:
                 raise EventError(f'{where}: "sg_event_id" {_unstorable(exc)}', hint=_EVENT_HINT) from exc
         raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
-    if "\\u0000" in canonical or "\\u0000" in raw:  # PostgreSQL text cannot hold NUL
+    if "\\u0000" in raw:  # PostgreSQL text cannot hold NUL (raw holds all of canonical but its last brace)
         raise EventError(f"{where}: contains a NUL character (\\u0000), which the delivery log cannot store.", hint=_EVENT_HINT)
-    for name, limit in _LIMITS:
-        value = get(name)
-        if type(value) is str and len(value) > limit:
-            raise EventError(f'{where}: "{name}" is longer than {limit} characters.', hint=_EVENT_HINT)
-    kind = _text(get("event")) or "unknown"
-    email = _text(get("email"))
+    kind = _text(kind_value) or "unknown"
+    email = _text(email_value)
     is_bounce = kind == "bounce"
     bounce_type = (_text(get("type")) or "bounce") if is_bounce else None
     classification = _text(get("bounce_classification")) if is_bounce else None
@@ -155,9 +156,9 @@ def from_object(data: object, *, where: str) -> Event:
         event=kind[:30],
         timestamp=timestamp,
         email=email.lower() if email else None,
-        sg_event_id=_text(get("sg_event_id")),
-        sg_message_id=_text(get("sg_message_id")),
-        campaign_id=_text(get("campaign")),
+        sg_event_id=_text(id_value),
+        sg_message_id=_text(request_value),
+        campaign_id=_text(campaign_value),
         message_key=_text(get("message")),
         reason=_text(get("reason")) or (_text(get("response")) if kind == "deferred" else None),
         bounce_type=bounce_type[:20] if bounce_type else None,
@@ -172,6 +173,23 @@ def from_object(data: object, *, where: str) -> Event:
 
 
 _EVENT_HINT = "The event is kept in the quarantine (mailer events quarantine); the other events were stored."
+_TEXT_OR_NULL = frozenset({str, type(None)})
+
+
+def _refuse_types(data: dict[str, object], where: str) -> None:
+    """The EventError naming the first identity field that is not text."""
+    for name in _STRICT:
+        value = data.get(name)
+        if value is not None and type(value) is not str:
+            raise EventError(f'{where}: "{name}" should be text, found {_json_kind(value)}.', hint=_EVENT_HINT)
+
+
+def _refuse_lengths(data: dict[str, object], where: str) -> None:
+    """The EventError naming the first field longer than its column."""
+    for name, limit in _LIMITS:
+        value = data.get(name)
+        if type(value) is str and len(value) > limit:
+            raise EventError(f'{where}: "{name}" is longer than {limit} characters.', hint=_EVENT_HINT)
 
 
 def parse_body(body: bytes) -> Batch:
