@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from mailer import config
 from mailer.cli import main
+from mailer.errors import ConfigError
 
 HOSTILE = Path(__file__).parent / "data" / "hostile" / "configs"
 SEE = "See config.example.toml for every key."
@@ -92,3 +96,30 @@ def test_hostile_config_through_the_environment_variable(monkeypatch: pytest.Mon
     result = CliRunner().invoke(main, ["campaigns"])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {HOSTILE / 'folder.toml'}: is a folder, not a configuration file.")
+
+
+SECTIONS = {"sender": ["from_email", "from_name", "reply_to"], "sendgrid": ["api_url", "batch_size", "timeout", "sandbox", "category"]}
+toml_values = st.sampled_from(
+    ['""', '"x"', "-1", "0", "true", "inf", "nan", "1e400", "[1]", "{a = 1}", '"a\\u0000b"', '"https://x.example"']
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.binary(max_size=120)
+    | st.builds(
+        lambda section, key, value: f"[{section}]\n{key} = {value}\n".encode(),
+        st.sampled_from(sorted(SECTIONS)),
+        st.sampled_from([k for keys in SECTIONS.values() for k in keys]),
+        toml_values,
+    )
+)
+def test_hostile_config_fuzz_only_config_errors(tmp_path: Path, data: bytes) -> None:
+    """Random bytes and random values for known keys load or give a ConfigError naming the file; nothing else escapes."""
+    path = tmp_path / "mailer.toml"
+    path.write_bytes(data)
+    try:
+        config.load(path)
+    except ConfigError as exc:
+        assert exc.message.startswith(str(path))
+        assert exc.hint
