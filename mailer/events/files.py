@@ -46,6 +46,15 @@ def read_file(path: Path) -> Batch:
                 f"{path}: not a text file in UTF-8 (byte {exc.start + 1} is not UTF-8).",
                 hint=FILE_HINT + " Export the events again, or save the file as UTF-8.",
             ) from exc
+        try:
+            whole = json.loads(text)
+        except (ValueError, RecursionError):
+            return _read_array(path, text)  # keeps the events before the break
+        if isinstance(whole, list):
+            # The quick path; only a file with a bad event is read again, element by element, for its lines.
+            batch = _batch(path, [(0, item) for item in whole])
+            if not batch.quarantined:
+                return batch
         return _read_array(path, text)
     try:
         whole = json.loads(data.decode("utf-8"))
