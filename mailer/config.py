@@ -8,18 +8,17 @@ The API key itself is never in a file: the config names the environment variable
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from mailer.config_problems import describe
 from mailer.errors import ConfigError
 
 CONFIG_FILE_NAME = "mailer.toml"
@@ -45,7 +44,31 @@ def check_url(value: str, *, https_only: bool) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: TOML has real booleans and numbers, so `batch_size = true` or `sandbox = "no"`
+    # is a mistake to report, not a value to coerce; NaN and inf are never a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _plain_text(value: str) -> str:
+    """Refuse line breaks and other control characters (a From name with a line break would inject a header)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must be one line of text, without line breaks or other control characters")
+    return value
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(f'must be the name of an environment variable, such as SENDGRID_API_KEY (got "{value}")')
+    return value
+
+
+def _folder(value: Path | None) -> Path | None:
+    if value is not None and any(ord(c) < 32 for c in str(value)):
+        raise ValueError("must be a file or folder name, without control characters")
+    return value
 
 
 def address_problem(address: str) -> str | None:
@@ -71,6 +94,11 @@ class SenderConfig(_Section):
     from_name: str = "Press Office"
     reply_to: str | None = None
     postal_address: str | None = None
+
+    @field_validator("from_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _plain_text(value)
 
     @field_validator("from_email", "reply_to")
     @classmethod
@@ -100,22 +128,52 @@ class SendGridConfig(_Section):
     timeout: float = Field(30.0, gt=0)
     retries: int = Field(4, ge=0, le=20)
     max_retry_wait: float = Field(60.0, gt=0)
-    category: str = "press-release"
-    asm_group_id: int | None = None
+    category: str = Field("press-release", min_length=1, max_length=255)
+    asm_group_id: int | None = Field(None, ge=1)
     tracking: TrackingConfig = TrackingConfig()
     sandbox: bool = False
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        try:
+            return check_url(value, https_only=False)
+        except ValueError:
+            raise ValueError(f'must be a full web address such as https://api.sendgrid.com (got "{value}")') from None
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_env(cls, value: str) -> str:
+        return _env_name(value)
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        return _plain_text(value)
 
 
 class ListsConfig(_Section):
     """Where the staff list for test sends lives."""
 
-    staff: Path | None = None
+    staff: Path | None = Field(None, strict=False)
+
+    @field_validator("staff")
+    @classmethod
+    def _staff(cls, value: Path | None) -> Path | None:
+        return _folder(value)
 
 
 class DatabaseConfig(_Section):
     """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
 
     url: str = "sqlite:///out/mailer.db"  # in a mailer.toml: beside it; without one, see default_log_url()
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if "://" not in value or any(ord(c) < 32 for c in value):
+            raise ValueError('must be a database URL such as "sqlite:///out/mailer.db" or "postgresql+psycopg://user@host/dbname"')
+        return value
 
 
 class WebhookConfig(_Section):
@@ -138,6 +196,18 @@ class WebhookConfig(_Section):
     def _public_url(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value, https_only=True)
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
+            raise ValueError('must be a URL path starting with "/", such as "/sendgrid/events"')
+        return value
+
+    @field_validator("unsubscribe_secret_env")
+    @classmethod
+    def _secret_env(cls, value: str) -> str:
+        return _env_name(value)
+
     @field_validator("unsubscribe_mailto")
     @classmethod
     def _mailto(cls, value: str | None) -> str | None:
@@ -149,10 +219,16 @@ class WebhookConfig(_Section):
 class ComposeConfig(_Section):
     """Where templates come from and where previews and dry-run output go."""
 
-    templates: Path = Path("templates")
+    templates: Path = Field(Path("templates"), strict=False)
     base_url: str | None = None
-    preview_dir: Path = Path("out/preview")
-    outbox_dir: Path = Path("out/outbox")
+    preview_dir: Path = Field(Path("out/preview"), strict=False)
+    outbox_dir: Path = Field(Path("out/outbox"), strict=False)
+
+    @field_validator("templates", "preview_dir", "outbox_dir")
+    @classmethod
+    def _folders(cls, value: Path) -> Path | None:
+        return _folder(value)
+
     max_attachment_mb: float = Field(10.0, gt=0)
     unsubscribe_preview_url: str | None = None
 
@@ -173,7 +249,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     webhook: WebhookConfig = WebhookConfig()
     compose: ComposeConfig = ComposeConfig()
-    source: Path | None = Field(None, exclude=True)
+    source: Path | None = Field(None, exclude=True, strict=False)
 
     def api_key(self, environ: Mapping[str, str]) -> SecretStr:
         """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
@@ -235,19 +311,37 @@ def load(path: Path | None) -> Config:
     """Read and validate a config file; None gives the built-in defaults, with the log in the user's data folder."""
     if path is None:
         return Config(database=DatabaseConfig(url=default_log_url()))
+    if path.is_dir():
+        raise ConfigError(
+            f"{path}: is a folder, not a configuration file.", hint=f"Pass the file itself, such as {path / CONFIG_FILE_NAME}."
+        )
     if not path.is_file():
         raise ConfigError(
             f"{path}: no such configuration file.",
             hint="Copy config.example.toml to mailer.toml and edit it, or pass --config FILE.",
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: saved as UTF-16, not UTF-8.", hint="Save it again as UTF-8 (any text editor can).")
+    try:
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path} line {line}: not UTF-8 text (byte {exc.start + 1}).",
+            hint="Save the file as UTF-8 (any text editor can), then check accented names in it.",
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Compare with config.example.toml.") from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(path, exc), hint="See config.example.toml for every key.") from exc
+        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
     return _resolve_paths(config, path.parent).model_copy(update={"source": path})
 
 
@@ -274,36 +368,6 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             ),
         }
     )
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    """One line per problem: file, dotted key, what is wrong, and a suggestion for typos."""
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "extra_forbidden":
-            lines.append(f'{path}: unknown key "{key}"{_suggestion(error["loc"])}')
-        elif error["type"] == "missing":
-            lines.append(f'{path}: missing key "{key}"')
-        elif error["type"] == "value_error":
-            lines.append(f'{path}: key "{key}": {str(error["msg"]).removeprefix("Value error, ")}')
-        else:
-            lines.append(f'{path}: key "{key}": {error["msg"]} (got {error.get("input")!r})')
-    return "\n".join(lines)
-
-
-def _suggestion(location: tuple[Any, ...]) -> str:
-    """'; did you mean batch_size?' for a misspelt key, from the fields of its section."""
-    model: type[BaseModel] = Config
-    for part in location[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return ""
-        model = annotation
-    known = [name for name in model.model_fields if name != "source"]
-    close = difflib.get_close_matches(str(location[-1]), known, n=1)
-    return f"; did you mean {close[0]}?" if close else f"; known keys here: {', '.join(known)}"
 
 
 def from_environment(explicit: Path | None = None) -> Config:

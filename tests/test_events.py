@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from mailer import events
-from mailer.errors import EventError
 from mailer.store import connect
 from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event as event_table
@@ -53,7 +52,7 @@ def apply(engine: Engine, batch: list[events.Event], threshold: int = 3) -> even
 @pytest.mark.parametrize("name", ["all-types.json", "all-types.ndjson"])
 def test_events_file_json_array_and_ndjson_read_the_same(name: str) -> None:
     """A JSON array and an NDJSON file with the same events give the same Event records."""
-    read = events.read_file(DATA / name)
+    read = events.read_file(DATA / name).events
     assert [e.event for e in read] == [
         "processed",
         "delivered",
@@ -78,51 +77,67 @@ def test_events_file_json_array_and_ndjson_read_the_same(name: str) -> None:
     assert read[2].machine_open is False
 
 
-def test_events_file_bad_ndjson_line_is_named() -> None:
-    """A broken NDJSON line is reported by file and line number."""
+def test_events_file_bad_ndjson_line_is_quarantined_by_line() -> None:
+    """A broken NDJSON line is quarantined, named by file and line; the other lines are read."""
     path = DATA / "broken-line-4.ndjson"
-    with pytest.raises(EventError) as caught:
-        events.read_file(path)
-    assert caught.value.message.startswith(f"{path} line 4: not valid JSON")
-    assert "one JSON event object per line" in (caught.value.hint or "")
+    batch = events.read_file(path)
+    assert [e.sg_event_id for e in batch.events] == ["p-1", "d-1", "o-1", "b-1"]
+    (bad,) = batch.quarantined
+    assert bad.where == f"{path} line 4"
+    assert bad.reason.startswith("not valid JSON (Expecting property name")
+    assert bad.raw == '{"email":"x@example.org","event":"open",'
 
 
-def test_events_file_bad_json_array_names_the_line() -> None:
-    """A JSON array with a missing comma is reported with its line."""
+def test_events_file_bad_json_array_keeps_the_events_before_the_break() -> None:
+    """A JSON array with a missing comma keeps the events before it; the rest is quarantined from line 3."""
     path = DATA / "broken-array.json"
-    with pytest.raises(EventError, match=rf"^{path} line 3: not valid JSON \(Expecting ',' delimiter"):
-        events.read_file(path)
+    batch = events.read_file(path)
+    assert [e.email for e in batch.events] == ["a@example.org"]
+    (rest,) = batch.quarantined
+    assert rest.where == f"{path} line 3"
+    assert rest.reason.startswith("not valid JSON (Expecting ',' delimiter")
+    assert rest.reason.endswith("The rest of the file is kept whole.")
+    assert rest.raw.startswith('{"event": "click" "email"')
 
 
-def test_events_file_that_holds_no_events_is_refused() -> None:
+def test_events_file_that_holds_no_events_is_quarantined() -> None:
     """A JSON file holding a string is not taken for events."""
     path = DATA / "not-events.json"
-    with pytest.raises(EventError) as caught:
-        events.read_file(path)
-    assert caught.value.message == f"{path}: holds a string, not events."
+    batch = events.read_file(path)
+    assert batch.events == []
+    assert [(q.where, q.reason) for q in batch.quarantined] == [(f"{path} line 1", "holds a string, not events.")]
 
 
 @pytest.mark.parametrize(
-    "payload,message",
+    "payload,reason",
     [
         (b'[{"event": ', "The request body is not valid JSON: Expecting value (line 1, column 12)."),
         (b"42", "The request body is a number, not a list of events."),
-        (b"[1]", "event 1: expected an event (a JSON object), found a number."),
         (b"\xff\xfe", "The request body is not UTF-8 text."),
+        (b"[" * 100_000, "The request body is nested too deeply to read."),
     ],
 )
-def test_events_body_malformed_is_an_event_error(payload: bytes, message: str) -> None:
-    """Bodies that are not a list of event objects are refused with a plain message."""
-    with pytest.raises(EventError) as caught:
-        events.parse_body(payload)
-    assert caught.value.message == message
+def test_events_body_malformed_is_quarantined_whole(payload: bytes, reason: str) -> None:
+    """Bodies that are not a list of events are kept whole in the quarantine with a plain reason."""
+    batch = events.parse_body(payload)
+    assert batch.events == []
+    assert [(q.where, q.reason) for q in batch.quarantined] == [("body", reason)]
+
+
+def test_events_body_event_that_is_not_an_object_is_quarantined_alone() -> None:
+    """A number among events is set aside; the event beside it is read."""
+    batch = events.parse_body(b'[1, {"event": "open", "timestamp": 5}]')
+    assert [e.event for e in batch.events] == ["open"]
+    assert [(q.where, q.reason, q.raw) for q in batch.quarantined] == [
+        ("event 1", "expected an event (a JSON object), found a number.", "1")
+    ]
 
 
 def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
     """Every event type lands once; delivery, unknown state and suppressions follow from them."""
     seed(store)
     add_message(store, CAMPAIGN, "ivy@example.com", key="m-ivy", state="unknown")
-    result = apply(store, events.read_file(DATA / "all-types.json"))
+    result = apply(store, events.read_file(DATA / "all-types.json").events)
     assert result == events.Applied(received=12, added=12, duplicates=0, unlinked=1, suppressed=4)
     assert messages(store, CAMPAIGN) == {
         "ana@example.org": ("accepted", "delivered"),
@@ -148,7 +163,7 @@ def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:
     """The same batch applied again is counted as duplicates and stores nothing new."""
     seed(store)
-    batch = events.read_file(DATA / "all-types.ndjson")
+    batch = events.read_file(DATA / "all-types.ndjson").events
     apply(store, batch)
     before = (event_count(store), messages(store, CAMPAIGN), suppressions(store))
     again = apply(store, batch)

@@ -49,13 +49,28 @@ def test_events_cli_import_reports_added_duplicates_unlinked(store: Engine) -> N
     assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", "bounced")
 
 
-def test_events_cli_broken_file_changes_nothing(store: Engine) -> None:
-    """A broken second file stops the import before anything from the first is stored."""
-    code, out = run(store, "events", "import", str(DATA / "all-types.json"), str(DATA / "broken-line-4.ndjson"))
-    assert code == 1
-    assert out.startswith(f"Error: {DATA / 'broken-line-4.ndjson'} line 4: not valid JSON (")
-    assert "one JSON event object per line (NDJSON)" in out
+def test_events_cli_broken_line_is_quarantined_and_the_rest_stored(store: Engine) -> None:
+    """A broken NDJSON line is named by file and line and quarantined; the good lines are stored."""
+    path = DATA / "broken-line-4.ndjson"
+    code, out = run(store, "events", "import", str(path))
+    assert code == 0, out
+    assert out.splitlines()[:4] == [
+        "Read 5 events from 1 file.",
+        "Added 4, skipped 0 already in the log, 4 could not be linked to a message.",
+        "1 addresses are now suppressed (bounced, complained or unsubscribed).",
+        "Events that cannot be linked are about addresses this log never mailed; they are kept but not counted.",
+    ]
+    assert f"Quarantined 1 event that could not be read (the others were stored):\n  {path} line 4: not valid JSON (" in out
+    assert "mailer events quarantine" in out
     assert "Traceback" not in out
+    assert event_count(store) == 4
+
+
+def test_events_cli_unreadable_file_changes_nothing(store: Engine, tmp_path: Path) -> None:
+    """A folder given as the second file stops the import before anything from the first is stored."""
+    code, out = run(store, "events", "import", str(DATA / "all-types.json"), str(tmp_path))
+    assert code == 1
+    assert out.startswith(f"Error: {tmp_path}: is a folder, not an events file.")
     assert event_count(store) == 0
 
 

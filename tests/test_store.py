@@ -109,6 +109,7 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
             connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
         connection.exec_driver_sql("DROP TABLE archive")
         connection.exec_driver_sql("DROP TABLE attachment")
+        connection.exec_driver_sql("DROP TABLE quarantine")
         connection.exec_driver_sql("DROP TABLE schema_info")
         assert schema_version(connection) == 1
     engine.dispose()

@@ -24,6 +24,7 @@ from mailer.cli import main
 from mailer.config import Config, WebhookConfig
 from mailer.errors import ConfigError
 from mailer.events import signature, webhook
+from mailer.store import quarantine
 
 CAMPAIGN = "2026-02-19-wetlands"
 PATH = "/sendgrid/events"
@@ -48,7 +49,7 @@ def test_webhook_signed_batch_is_stored(store: Engine) -> None:
     )
     response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
     assert response.status_code == 200
-    assert response.json() == {"received": 2, "added": 2, "duplicates": 0, "unlinked": 0}
+    assert response.json() == {"received": 2, "added": 2, "duplicates": 0, "unlinked": 0, "quarantined": 0}
     assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
 
 
@@ -58,7 +59,7 @@ def test_webhook_same_batch_twice_is_stored_once(store: Engine) -> None:
     app = client(store)
     app.post(PATH, content=payload, headers=signed_headers(payload))
     again = app.post(PATH, content=payload, headers=signed_headers(payload))
-    assert again.json() == {"received": 1, "added": 0, "duplicates": 1, "unlinked": 0}
+    assert again.json() == {"received": 1, "added": 0, "duplicates": 1, "unlinked": 0, "quarantined": 0}
     assert event_count(store) == 1
 
 
@@ -68,7 +69,7 @@ def test_webhook_event_repeated_inside_one_batch_counts_once(store: Engine) -> N
     payload = body([bounce, dict(bounce)])
     response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
     assert response.status_code == 200
-    assert response.json() == {"received": 2, "added": 1, "duplicates": 1, "unlinked": 1}
+    assert response.json() == {"received": 2, "added": 1, "duplicates": 1, "unlinked": 1, "quarantined": 0}
     assert event_count(store) == 1
     assert suppressions(store) == {"gone@example.org": ("bounce", "webhook")}
 
@@ -97,12 +98,17 @@ def test_webhook_signature_checked_before_json(store: Engine) -> None:
     assert response.json() == {"error": "The request carries no SendGrid signature."}
 
 
-def test_webhook_malformed_json_is_400(store: Engine) -> None:
-    """A signed body that is not JSON gets 400 with what is wrong."""
+def test_webhook_malformed_json_is_quarantined_and_answered_200(store: Engine) -> None:
+    """A signed body that is not JSON would never parse, so it is quarantined whole and answered 200
+    (a 400 would make SendGrid send it again for 24 hours)."""
     payload = b'[{"event": "open",]\r\n'
     response = client(store).post(PATH, content=payload, headers=signed_headers(payload))
-    assert response.status_code == 400
-    assert response.json()["error"].startswith("The request body is not valid JSON: Expecting property name")
+    assert response.status_code == 200
+    assert response.json() == {"received": 1, "added": 0, "duplicates": 0, "unlinked": 0, "quarantined": 1}
+    with store.connect() as connection:
+        (entry,) = quarantine.latest(connection)
+    assert (entry.source, entry.origin, entry.raw) == ("webhook", "body", '[{"event": "open",]\r\n')
+    assert entry.reason.startswith("The request body is not valid JSON: Expecting property name")
 
 
 def test_webhook_body_over_the_cap_is_413(store: Engine) -> None:
@@ -150,7 +156,7 @@ def test_webhook_without_key_accepts_unsigned_on_loopback(store: Engine) -> None
     app = TestClient(webhook.create_app(config=Config(), engine=store))
     response = app.post(PATH, content=body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)]))
     assert response.status_code == 200
-    assert response.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 1}
+    assert response.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 1, "quarantined": 0}
     assert event_count(store) == 1
     assert app.get("/healthz").json() == {"status": "ok", "signed": False}
 

@@ -109,7 +109,7 @@ class MailerGroup(click.Group):
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="mailer.toml to use (default: $MAILER_CONFIG, then mailer.toml in this folder or the nearest one above, then built-in settings).",
 )
 @click.version_option(package_name="press-mailer")

@@ -79,20 +79,23 @@ def events_group() -> None:
 
 
 @events_group.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @pass_app
 def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
     """Add events from JSON files (a JSON array, or one event object per line).
 
-    Every file is read before anything is stored, so a broken file changes nothing.
-    Events already in the log are skipped, so importing a file twice is harmless.
+    Every file is read before anything is stored, so a file that cannot be read changes
+    nothing. Events that cannot be stored (broken JSON, wrong types) are kept in the
+    quarantine and named by file and line; the good ones are added. Events already in the
+    log are skipped, so importing a file twice is harmless.
 
     \b
     Example:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
     """
     with output.progress("Importing events", total=None) as advance:
-        totals = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
+        imported = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
+    totals = imported.totals
     added, duplicates, unlinked, suppressed = totals.added, totals.duplicates, totals.unlinked, totals.suppressed
     noun = "file" if len(files) == 1 else "files"
     output.say(f"Read {totals.received} events from {len(files)} {noun}.")
@@ -101,3 +104,48 @@ def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
         output.say(f"{suppressed} addresses are now suppressed (bounced, complained or unsubscribed).")
     if unlinked:
         output.say("Events that cannot be linked are about addresses this log never mailed; they are kept but not counted.")
+    if imported.quarantined:
+        count = len(imported.quarantined)
+        output.say(f"Quarantined {count} {'event' if count == 1 else 'events'} that could not be read (the others were stored):")
+        for item in imported.quarantined[:SHOWN]:
+            output.say(f"  {item.where}: {item.reason}")
+        if count > SHOWN:
+            output.say(f"  ... and {count - SHOWN} more.")
+        output.say(
+            "Fix those lines in the file and import it again (events already stored are skipped), "
+            "or see them all with: mailer events quarantine"
+        )
+
+
+SHOWN = 20
+
+
+@events_group.command("quarantine")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many entries to show, newest first.")
+@click.option("--raw", "show_raw", is_flag=True, help="Also print each entry's raw text (cut at 500 characters).")
+@pass_app
+def quarantine_command(app: AppContext, limit: int, show_raw: bool) -> None:
+    """List events that could not be read, newest first: where they came from and why.
+
+    The webhook and `mailer events import` keep such events (broken JSON, wrong types,
+    impossible timestamps) here, raw, instead of failing the whole batch.
+
+    \b
+    Example:
+        mailer events quarantine --limit 10 --raw
+    """
+    from mailer.store import quarantine
+
+    with app.engine.connect() as connection:
+        total = quarantine.count(connection)
+        entries = quarantine.latest(connection, limit)
+    if not entries:
+        output.say("The quarantine is empty: every event received could be read.")
+        return
+    output.say(f"{total} {'entry' if total == 1 else 'entries'} in the quarantine; the newest {len(entries)}:")
+    for entry in entries:
+        when = entry.received_at.strftime("%Y-%m-%d %H:%M UTC")
+        output.say(f"{when}  {entry.source}  {entry.origin}: {entry.reason}")
+        if show_raw:
+            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in entry.raw[:500])
+            output.say(f"    {shown}{'...' if len(entry.raw) > 500 else ''}")

@@ -1,6 +1,8 @@
 """SendGrid events: JSON or NDJSON in, ``Event`` records out, applied to the delivery log once.
 
-    parse.py   webhook bodies and files -> Event (raw JSON kept, content hash for duplicates)
+    parse.py   webhook bodies -> Batch of Event (raw JSON kept, content hash for duplicates)
+               and Quarantined (what cannot be read, raw, with the reason)
+    files.py   JSON / NDJSON files -> Batch, each bad event named by file and line
     apply.py   Event -> event rows, forward-only delivery, settled unknowns, suppressions
     imports.py events files -> apply, in chunks (``mailer events import``)
     webhook.py the signed event webhook (Starlette app), signature.py its ECDSA check
@@ -11,12 +13,13 @@ Never imports: contacts, compose, send, transport, reports, cli.
 In Python::
 
     batch = events.read_file(Path("sendgrid-events.json"))
-    result = events.apply(engine, batch, source="import", block_threshold=3)
+    result = events.apply(engine, batch.events, source="import", block_threshold=3, quarantined=batch.quarantined)
 """
 
 from __future__ import annotations
 
 from mailer.events.apply import Applied, apply
-from mailer.events.parse import Event, from_object, parse_body, read_file
+from mailer.events.files import read_file
+from mailer.events.parse import Batch, Event, Quarantined, from_object, parse_body
 
-__all__ = ["Applied", "Event", "apply", "from_object", "parse_body", "read_file"]
+__all__ = ["Applied", "Batch", "Event", "Quarantined", "apply", "from_object", "parse_body", "read_file"]

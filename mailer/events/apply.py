@@ -21,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer.events.parse import Event
+from mailer.events.parse import Event, Quarantined
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
+from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
 
 # What SendGrid's `dropped` reasons mean for the suppression table (DOCS event.md).
@@ -59,11 +60,12 @@ LATE_EVENT_WINDOW = 7 * 24 * 3600
 class Applied:
     """What one batch did to the log."""
 
-    received: int
+    received: int  # events in the batch, quarantined ones included
     added: int
     duplicates: int
     unlinked: int  # added events that match no message
     suppressed: int  # addresses newly suppressed
+    quarantined: int = 0  # events (or whole bodies) that could not be read, kept in the quarantine
 
 
 def apply(
@@ -73,8 +75,12 @@ def apply(
     source: str,
     block_threshold: int,
     now: datetime | None = None,
+    quarantined: Sequence[Quarantined] = (),
 ) -> Applied:
     """Store new events and apply their effects in one transaction; duplicates change nothing.
+
+    ``quarantined`` (what parse.py could not read) is stored in the same transaction, so a
+    batch is either wholly kept or not at all.
 
     ``source`` ("webhook" or "import") is recorded on the suppressions the events cause.
     Delivery and state changes are idempotent, so they are applied for every event; the
@@ -93,12 +99,15 @@ def apply(
         added = event_store.insert(connection, rows)
         _advance_messages(connection, linked, stamp)
         suppressed = _suppress(connection, new_suppressing, source=source, block_threshold=block_threshold, now=stamp)
+        entries = [quarantine_store.Entry(source, q.where, q.reason, q.raw, stamp) for q in quarantined]
+        quarantine_store.insert(connection, entries)
     return Applied(
-        received=len(events),
+        received=len(events) + len(quarantined),
         added=added,
         duplicates=len(events) - added,
         unlinked=sum(1 for i, e in enumerate(batch) if i not in links and e.dedupe_key not in stored_before),
         suppressed=suppressed,
+        quarantined=len(quarantined),
     )
 
 

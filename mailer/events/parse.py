@@ -1,7 +1,11 @@
-"""SendGrid event JSON in, ``Event`` records out: a webhook body, a JSON file or NDJSON.
+"""SendGrid event JSON in, ``Event`` records out: a webhook body (files: files.py).
 
 The raw JSON is kept beside the parsed fields; ``dedupe_key`` hashes the event's content
 without its ``sg_event_id``, for the duplicates SendGrid re-sends under a new id.
+
+Events come from the internet, so nothing in one is trusted: an event the log cannot store as
+it is (see ``from_object``) is set aside as ``Quarantined``, raw and with the reason, and the
+rest of its batch is stored. A body that is not JSON events at all is quarantined whole.
 """
 
 from __future__ import annotations
@@ -9,9 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from mailer.errors import EventError
 from mailer.models import Delivery
@@ -19,7 +22,7 @@ from mailer.models import Delivery
 # SendGrid's event ids are URL-safe base64: such a value needs no JSON escaping.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_=-]{1,200}")
 # Built once: json.dumps with options builds a new encoder per call, a fifth of parsing time.
-_canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,108 +67,196 @@ _DELIVERY_OF: Mapping[str, Delivery] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An event (or a whole body) that could not be read: kept aside, raw, with the reason.
+
+    ``raw`` is safe text for any database: JSON with every non-ASCII character escaped, or a
+    body's bytes decoded with undecodable bytes written as ``\\xNN`` (never NUL, never a lone surrogate).
+    """
+
+    where: str  # "event 3", "body", "events.json line 14"
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a webhook body or an events file held: the events read, and those kept aside."""
+
+    events: list[Event]
+    quarantined: list[Quarantined]
+
+
+# Column widths in store/schema.py: longer values would be refused by PostgreSQL (and mean the
+# event is not SendGrid's), so the event is quarantined rather than the batch failing.
+_LIMITS = (("sg_event_id", 120), ("sg_message_id", 200), ("campaign", 120))
+# Identity fields must be JSON strings: a number or an object there is not a SendGrid event.
+_STRICT = ("event", "email", "sg_event_id", "sg_message_id")
+_ABSENT = object()
+LAST_TIMESTAMP = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last instant Python can show
+
+
 def from_object(data: object, *, where: str) -> Event:
-    """An Event from one decoded JSON object; ``where`` names it in errors ("line 4")."""
+    """An Event from one decoded JSON object; ``where`` names it in errors ("line 4").
+
+    Raises EventError, naming the field, for anything the log cannot store as it is: not an
+    object, NaN or Infinity, text that is not Unicode (a lone surrogate such as \\ud800), nesting
+    too deep, a known field of the wrong type or too long, a timestamp outside years 1970-9999.
+    """
     if not isinstance(data, dict):
         raise EventError(
             f"{where}: expected an event (a JSON object), found {_json_kind(data)}.",
             hint='SendGrid events are objects such as {"event": "delivered", "email": ..., "timestamp": ...}.',
         )
     get = data.get
-    kind = _text(get("event")) or "unknown"
-    timestamp = _timestamp(get("timestamp"))
-    email = _text(get("email"))
+    kind_value, email_value, id_value, request_value = get("event"), get("email"), get("sg_event_id"), get("sg_message_id")
+    # Checked together, cheaply: the webhook reads every event of every batch.
+    if not (type(kind_value) in _TEXT_OR_NULL and type(email_value) in _TEXT_OR_NULL and type(id_value) in _TEXT_OR_NULL):
+        _refuse_types(data, where)
+    if type(request_value) not in _TEXT_OR_NULL:
+        _refuse_types(data, where)
+    campaign_value = get("campaign")
+    if len(id_value or "") > 120 or len(request_value or "") > 200 or (type(campaign_value) is str and len(campaign_value) > 120):
+        _refuse_lengths(data, where)
+    timestamp = _timestamp(get("timestamp"), where)
     # One serialisation serves both: the content without sg_event_id, keys sorted, is hashed
     # for the duplicate check; the raw JSON kept is that content with the id appended.
-    event_id = _text(get("sg_event_id"))
-    if "sg_event_id" in data:
-        original = data.pop("sg_event_id")  # taken out for the hash, put back below
+    original = data.pop("sg_event_id", _ABSENT)  # taken out for the hash, put back below
+    try:
         canonical = _canonical_json(data)
-        data["sg_event_id"] = original
-        identifier = (
-            f'"{original}"' if isinstance(original, str) and _PLAIN_ID.fullmatch(original) else json.dumps(original, ensure_ascii=False)
-        )
-        raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+    except ValueError as exc:  # NaN/Infinity (allow_nan=False); UnicodeEncodeError is a ValueError too
+        raise EventError(f"{where}: {_unstorable(exc)}", hint=_EVENT_HINT) from exc
+    except RecursionError as exc:
+        raise EventError(f"{where}: nested too deeply to store.", hint=_EVENT_HINT) from exc
+    finally:
+        if original is not _ABSENT:
+            data["sg_event_id"] = original
+    if original is _ABSENT:
+        raw = canonical
     else:
-        canonical = raw = _canonical_json(data)
+        if type(original) is str and _PLAIN_ID.fullmatch(original):
+            identifier = f'"{original}"'
+        else:
+            identifier = json.dumps(original, ensure_ascii=False)
+            try:
+                identifier.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise EventError(f'{where}: "sg_event_id" {_unstorable(exc)}', hint=_EVENT_HINT) from exc
+        raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
+    if "\\u0000" in raw:  # PostgreSQL text cannot hold NUL (raw holds all of canonical but its last brace)
+        raise EventError(f"{where}: contains a NUL character (\\u0000), which the delivery log cannot store.", hint=_EVENT_HINT)
+    kind = _text(kind_value) or "unknown"
+    email = _text(email_value)
     is_bounce = kind == "bounce"
+    bounce_type = (_text(get("type")) or "bounce") if is_bounce else None
+    classification = _text(get("bounce_classification")) if is_bounce else None
     return Event(
         event=kind[:30],
         timestamp=timestamp,
         email=email.lower() if email else None,
-        sg_event_id=event_id,
-        sg_message_id=_text(get("sg_message_id")),
-        campaign_id=_text(get("campaign")),
+        sg_event_id=_text(id_value),
+        sg_message_id=_text(request_value),
+        campaign_id=_text(campaign_value),
         message_key=_text(get("message")),
         reason=_text(get("reason")) or (_text(get("response")) if kind == "deferred" else None),
-        bounce_type=(_text(get("type")) or "bounce") if is_bounce else None,
-        bounce_classification=_text(get("bounce_classification")) if is_bounce else None,
+        bounce_type=bounce_type[:20] if bounce_type else None,
+        bounce_classification=classification[:60] if classification else None,
         machine_open=_flag(get("sg_machine_open")) if kind == "open" else None,
         url=_text(get("url")),
         raw=raw,
         # The time first keeps a batch's keys close together in the unique index, so an insert
         # touches few index pages; equal content still means an equal key.
-        dedupe_key=f"{timestamp:011d}-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40],
+        dedupe_key=f"{timestamp:011d}-" + digest,
     )
 
 
-def parse_body(body: bytes) -> list[Event]:
-    """The events of one webhook POST: a JSON array of objects (a lone object is accepted)."""
+_EVENT_HINT = "The event is kept in the quarantine (mailer events quarantine); the other events were stored."
+_TEXT_OR_NULL = frozenset({str, type(None)})
+
+
+def _refuse_types(data: dict[str, object], where: str) -> None:
+    """The EventError naming the first identity field that is not text."""
+    for name in _STRICT:
+        value = data.get(name)
+        if value is not None and type(value) is not str:
+            raise EventError(f'{where}: "{name}" should be text, found {_json_kind(value)}.', hint=_EVENT_HINT)
+
+
+def _refuse_lengths(data: dict[str, object], where: str) -> None:
+    """The EventError naming the first field longer than its column."""
+    for name, limit in _LIMITS:
+        value = data.get(name)
+        if type(value) is str and len(value) > limit:
+            raise EventError(f'{where}: "{name}" is longer than {limit} characters.', hint=_EVENT_HINT)
+
+
+def parse_body(body: bytes) -> Batch:
+    """The events of one webhook POST: a JSON array of objects (a lone object is accepted).
+
+    Never raises for the content: an event that cannot be read is quarantined with the
+    reason, and a body that is not JSON events at all is quarantined whole (SendGrid would
+    retry it for 24 hours and it would never parse).
+    """
     try:
         data = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise EventError("The request body is not UTF-8 text.", hint="SendGrid posts JSON in UTF-8.") from exc
+    except UnicodeDecodeError:
+        return _whole(body, "The request body is not UTF-8 text.")
     except json.JSONDecodeError as exc:
-        raise EventError(
-            f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
-            hint="SendGrid posts a JSON array of events.",
-        ) from exc
-    items = [data] if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise EventError(
-            f"The request body is {_json_kind(data)}, not a list of events.",
-            hint="SendGrid posts a JSON array of events.",
-        )
-    return [from_object(item, where=f"event {number}") for number, item in enumerate(items, 1)]
-
-
-def read_file(path: Path) -> list[Event]:
-    """The events in a file: a JSON array (or object), or one JSON object per line (NDJSON)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise EventError(f"{path}: no such file.", hint="Check the file name.") from exc
-    except UnicodeDecodeError as exc:
-        raise EventError(f"{path}: not a text file in UTF-8.", hint=_FILE_HINT) from exc
-    except OSError as exc:
-        raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as whole:
-        if text.lstrip().startswith("["):
-            raise EventError(f"{path} line {whole.lineno}: not valid JSON ({whole.msg}, column {whole.colno}).", hint=_FILE_HINT) from whole
-        return _read_lines(path, text)
-    items = [data] if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise EventError(f"{path}: holds {_json_kind(data)}, not events.", hint=_FILE_HINT)
-    return [from_object(item, where=f"{path} event {number}") for number, item in enumerate(items, 1)]
-
-
-_FILE_HINT = "An events file holds a JSON array of SendGrid events, or one JSON event object per line (NDJSON)."
-
-
-def _read_lines(path: Path, text: str) -> list[Event]:
-    """NDJSON: one object per line; blank lines are skipped; a bad line is named by number."""
-    events = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+        return _whole(body, f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+    except RecursionError:
+        return _whole(body, "The request body is nested too deeply to read.")
+    except ValueError:  # an integer past Python's 4300-digit limit: read again, such numbers as Infinity
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EventError(f"{path} line {number}: not valid JSON ({exc.msg}, column {exc.colno}).", hint=_FILE_HINT) from exc
-        events.append(from_object(data, where=f"{path} line {number}"))
-    return events
+            data = json.loads(body.decode("utf-8"), parse_int=bounded_int)
+        except (ValueError, RecursionError) as exc:
+            return _whole(body, f"The request body cannot be read as JSON ({exc.__class__.__name__}).")
+    items = [data] if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return _whole(body, f"The request body is {_json_kind(data)}, not a list of events.")
+    return collect(items, lambda number: f"event {number}")
+
+
+def collect(items: list[object], where: Callable[[int], str], first: int = 1) -> Batch:
+    """Events from decoded JSON values; the ones that cannot be read go to the quarantine."""
+    events: list[Event] = []
+    quarantined: list[Quarantined] = []
+    for number, item in enumerate(items, first):
+        try:
+            events.append(from_object(item, where=where(number)))
+        except EventError as exc:
+            quarantined.append(Quarantined(where(number), exc.message.removeprefix(f"{where(number)}: "), safe_json(item)))
+    return Batch(events, quarantined)
+
+
+def safe_json(value: object) -> str:
+    """``value`` as ASCII JSON (NaN kept as NaN): storable whatever text it holds."""
+    try:
+        return json.dumps(value, ensure_ascii=True, sort_keys=False)
+    except (ValueError, RecursionError, TypeError):
+        return repr(value)[:100_000].encode("ascii", "backslashreplace").decode("ascii").replace("\x00", "\\x00")
+
+
+def safe_text(data: bytes) -> str:
+    """Bytes as text any database stores: bad UTF-8 bytes as \\xNN, NUL as \\x00, surrogates escaped."""
+    text = data.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _whole(body: bytes, reason: str) -> Batch:
+    return Batch([], [Quarantined("body", reason, safe_text(body))])
+
+
+def bounded_int(digits: str) -> int | float:
+    """Integers Python can turn into text; longer ones become Infinity, refused per event."""
+    return int(digits) if len(digits) <= 4000 else float("inf")
+
+
+def _unstorable(exc: ValueError) -> str:
+    if isinstance(exc, UnicodeEncodeError):
+        return "contains a lone surrogate (such as \\ud800), which is not text and cannot be stored."
+    return "contains NaN, Infinity or a number too large for JSON (such as 1e400)."
 
 
 def _text(value: object) -> str | None:
@@ -178,12 +269,29 @@ def _text(value: object) -> str | None:
     return str(value).strip() or None
 
 
-def _timestamp(value: object) -> int:
-    """Unix seconds; SendGrid sends an integer, some tools a string or a float."""
-    try:
-        return int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+def _timestamp(value: object, where: str) -> int:
+    """Unix seconds; SendGrid sends an integer, some tools a string or a float. Missing: 0."""
+    if value is None:
         return 0
+    kind = type(value)
+    if kind is int:
+        number = value
+    elif kind is float or kind is str:
+        try:
+            number = int(float(value))  # type: ignore[arg-type]
+        except (ValueError, OverflowError):  # "soon", NaN, 1e400
+            number = -1
+    else:
+        number = -1
+    if not 0 <= number <= LAST_TIMESTAMP:  # type: ignore[operator]
+        raise EventError(f'{where}: "timestamp" should be Unix seconds between 1970 and 9999, found {_show(value)}.', hint=_EVENT_HINT)
+    return number  # type: ignore[return-value]
+
+
+def _show(value: object) -> str:
+    """A short, printable picture of a JSON value for a message."""
+    text = safe_json(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _flag(value: object) -> bool:

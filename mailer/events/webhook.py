@@ -2,9 +2,14 @@
 
 Order matters: cap the body, verify the signature over the raw bytes, then parse and apply in
 one transaction. Answers are quick and precise, because SendGrid retries any non-2xx for 24
-hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 400 not JSON
-events (retrying cannot help, but SendGrid will show the failure), 503 when the delivery log is
-busy or down (a retry will succeed), 200 with counts otherwise. Runs under several uvicorn
+hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 503 when the
+delivery log is busy or down (a retry will succeed), 200 with counts otherwise.
+
+Never 400 or 500 for what a body holds (issue 11): an event that cannot be read is kept in the
+quarantine with the reason and the rest of the batch is stored; a body that is not JSON events
+at all (not UTF-8, not JSON, nested too deeply, not a list) is quarantined whole and answered
+200 too. A 400 would only make SendGrid send the same bytes again for 24 hours, and they would
+never parse; the answer's "quarantined" count and the log's warning say what was set aside. Runs under several uvicorn
 workers on one database; behind a reverse proxy, point SendGrid at the proxy's public URL.
 In one-click mode the same app serves journalists' unsubscribe links (oneclick.py).
 """
@@ -31,7 +36,7 @@ from starlette.routing import Route
 
 from mailer import events
 from mailer.config import Config
-from mailer.errors import ConfigError, EventError, SignatureError
+from mailer.errors import ConfigError, SignatureError
 from mailer.events import oneclick, signature
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "tune_for_ingest"]
@@ -100,9 +105,16 @@ def create_app(
     # busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
     one_writer = threading.Lock()
 
-    def store_batch(batch: list[events.Event], stamp: datetime) -> events.Applied:
+    def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
         with one_writer:
-            return events.apply(engine, batch, source="webhook", block_threshold=settings.block_threshold, now=stamp)
+            return events.apply(
+                engine,
+                batch.events,
+                source="webhook",
+                block_threshold=settings.block_threshold,
+                now=stamp,
+                quarantined=batch.quarantined,
+            )
 
     async def receive_events(request: Request) -> JSONResponse:
         try:
@@ -112,17 +124,16 @@ def create_app(
         try:
             if public_key is not None:
                 _verify(public_key, request, body)
-            batch = events.parse_body(body)
         except SignatureError as exc:
             log.warning("refused a webhook request: %s", exc.message)
             return _answer(403, exc.message)
-        except EventError as exc:
-            log.warning("refused a webhook request: %s", exc.message)
-            return _answer(400, exc.message)
+        batch = events.parse_body(body)
+        for item in batch.quarantined[:5]:
+            log.warning("quarantined %s: %s", item.where, item.reason)
         try:
             applied = await run_in_threadpool(store_batch, batch, clock())
         except SQLAlchemyError as exc:
-            log.error("could not store %d events: %s (SendGrid will retry)", len(batch), exc.__class__.__name__)
+            log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), exc.__class__.__name__)
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
         return JSONResponse(
             {
@@ -130,6 +141,7 @@ def create_app(
                 "added": applied.added,
                 "duplicates": applied.duplicates,
                 "unlinked": applied.unlinked,
+                "quarantined": applied.quarantined,
             }
         )
 

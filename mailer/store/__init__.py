@@ -6,8 +6,8 @@ written by an earlier version is upgraded on opening (upgrade.py).
     schema.py         the tables (SQLAlchemy Core), the same on SQLite and PostgreSQL
     types.py          UTCDateTime: every instant stored in UTC, read back aware
     upgrade.py        schema versions and the steps between them
-    campaigns.py, messages.py, events.py, suppressions.py
-                      the only SQL for each table
+    campaigns.py, messages.py, events.py, suppressions.py, quarantine.py
+                      the only SQL for each table (quarantine: events that could not be read)
     event_reports.py  the reads reports make over events
     bulk.py           chunked executemany helpers
 

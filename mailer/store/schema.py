@@ -1,4 +1,4 @@
-"""The delivery log's tables: campaign, message, event, suppression, archive, attachment (see DESIGN.md).
+"""The delivery log's tables: campaign, message, event, suppression, archive, attachment, quarantine (see DESIGN.md).
 
 SQLAlchemy Core tables, so the same code runs on an SQLite file and on PostgreSQL. Every instant
 is a ``UTCDateTime`` (types.py): stored in UTC, read back aware, never naive.
@@ -165,4 +165,19 @@ attachment = Table(
     Column("content", LargeBinary, nullable=False),
     Column("size", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Events that could not be read (issue 11): kept raw, with the reason, instead of failing the
+# batch they came in. ``digest`` (SHA-256 of where, reason and raw) makes a re-import of the
+# same file, or a retried batch, add nothing.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("source", String(20), nullable=False),  # webhook or import
+    Column("origin", Text, nullable=False),  # "events.json line 14", "event 3", "body"
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # safe text: ASCII JSON, or bytes with \xNN escapes
+    Column("received_at", UTCDateTime(), nullable=False),
 )

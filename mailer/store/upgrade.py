@@ -56,6 +56,17 @@ def _version_4(connection: Connection) -> None:
     )
 
 
+def _version_5(connection: Connection) -> None:
+    """Issue 11: events that cannot be read are quarantined, raw and with the reason (as in schema.py then)."""
+    stamp = _type(connection, _TIMESTAMP)
+    serial = "SERIAL" if connection.dialect.name == "postgresql" else "INTEGER"
+    connection.exec_driver_sql(
+        f"CREATE TABLE quarantine (id {serial} NOT NULL PRIMARY KEY, digest VARCHAR(64) NOT NULL UNIQUE, "
+        "source VARCHAR(20) NOT NULL, origin TEXT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL, "
+        f"received_at {stamp} NOT NULL)"
+    )
+
+
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 
 
@@ -65,7 +76,7 @@ def _type(connection: Connection, kind: str) -> str:
 
 
 # version reached -> the step that reaches it from the one before
-STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5}
 SCHEMA_VERSION = max(STEPS)
 
 

@@ -1,0 +1,66 @@
+"""The quarantine table: events that could not be read, kept raw with the reason.
+
+Written in the same transaction as the batch's good events (events/apply.py), so a retried
+webhook batch or a re-imported file adds nothing twice (unique ``digest``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mailer.store.bulk import executemany
+from mailer.store.schema import quarantine
+
+__all__ = ["Entry", "count", "insert", "latest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One quarantined event (or body): where it came from, why it was set aside, its raw text."""
+
+    source: str
+    origin: str
+    reason: str
+    raw: str
+    received_at: datetime
+
+
+def insert(connection: Connection, entries: Sequence[Entry]) -> int:
+    """Store entries not stored before; returns how many were new."""
+    if not entries:
+        return 0
+    rows = [
+        {
+            "digest": hashlib.sha256(f"{e.origin}\0{e.reason}\0{e.raw}".encode()).hexdigest(),
+            "source": e.source,
+            "origin": e.origin,
+            "reason": e.reason,
+            "raw": e.raw,
+            "received_at": e.received_at,
+        }
+        for e in entries
+    ]
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    names = ("digest", "source", "origin", "reason", "raw", "received_at")
+    statement = dialect_insert(quarantine).values({name: bindparam(name) for name in names}).on_conflict_do_nothing()
+    return max(executemany(connection, statement, rows), 0)
+
+
+def count(connection: Connection) -> int:
+    """How many entries the quarantine holds."""
+    return connection.scalar(select(func.count()).select_from(quarantine)) or 0
+
+
+def latest(connection: Connection, limit: int | None = None) -> list[Entry]:
+    """The newest entries first (all of them without ``limit``)."""
+    query = select(quarantine).order_by(quarantine.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [Entry(r.source, r.origin, r.reason, r.raw, r.received_at) for r in connection.execute(query)]
