@@ -351,3 +351,13 @@ def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:
     assert Path("c.csv").read_text(encoding="utf-8-sig").splitlines() == [
         "email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked"
     ]
+
+
+def test_reports_xlsx_survives_control_characters_in_contact_data(store: Engine) -> None:
+    """A vertical tab or form feed in a contact field (FileMaker exports) becomes a space; the XLSX is written."""
+    add_campaign(store, LIVE)
+    add_message(store, LIVE, "vt@daily.example", first_name="Ana\x0bMaria", outlet="Daily\x0cNews\x01")
+    code, out = cli(store, "report", LIVE, "--kind", "recipients", "--format", "xlsx", "-o", "vt.xlsx")
+    assert code == 0, out
+    values = [c.value for row in load_workbook("vt.xlsx").active.iter_rows() for c in row]
+    assert "Ana Maria" in values and "Daily News " in values

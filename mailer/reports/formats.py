@@ -55,12 +55,12 @@ def write_xlsx(table: Table, path: Path) -> None:
         if index in table.flagged:
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=_safe(value))
+                cell = WriteOnlyCell(sheet, value=_xlsx_safe(value))
                 cell.fill = alert
                 cells.append(cell)
             sheet.append(cells)
         else:
-            sheet.append([_safe(value) for value in row])
+            sheet.append([_xlsx_safe(value) for value in row])
     target = _prepare(path)
     try:
         workbook.save(target)
@@ -86,6 +86,15 @@ def write_text(text: str, path: Path) -> None:
 
 def _safe(value: Any) -> Any:
     return safe_cell(value) if isinstance(value, str) else value
+
+
+def _xlsx_safe(value: Any) -> Any:
+    """As ``_safe``, and without the control characters XLSX cannot hold (a vertical tab from a
+    FileMaker export would make openpyxl refuse the whole file): each becomes a space."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = _safe(value)
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value
 
 
 def _column_letter(index: int) -> str:
