@@ -16,6 +16,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection
 
@@ -46,7 +47,7 @@ def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
         connection,
         campaign_id,
         holder=holder,
-        host=socket.gethostname(),
+        host=_host(),
         pid=os.getpid(),
         now=now,
         expires=now + TTL,
@@ -69,7 +70,7 @@ def release(connection: Connection, lease: Lease) -> None:
 
 def _is_gone(current: LeaseRow) -> bool:
     """The holder ran on this machine and its process no longer exists."""
-    if current.host != socket.gethostname() or current.pid <= 0:
+    if current.host != _host() or current.pid <= 0:
         return False
     if current.pid == os.getpid():
         return False  # this very process holds it through another run: not gone
@@ -82,12 +83,22 @@ def _is_gone(current: LeaseRow) -> bool:
     return False
 
 
+def _host() -> str:
+    """This machine: its name and, where Linux tells it, its boot id, so two machines (VMs) that
+    share a host name are never taken for one when deciding whether a holder's process is gone."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()[:8]
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{boot}"
+
+
 def _held(campaign_id: str, current: LeaseRow | None, now: datetime) -> SendError:
     if current is None:  # released between our two reads: a retry will take it
         return SendError(f"{campaign_id} was busy for a moment.", hint=f"Run the command again: mailer resume {campaign_id}")
     heard = max(0, int((now - current.heartbeat).total_seconds()))
     return SendError(
-        f"{campaign_id} is being sent by another process (pid {current.pid} on {current.host}, "
+        f"{campaign_id} is being sent by another process (pid {current.pid} on {current.host.split('/')[0]}, "
         f"since {current.since:%Y-%m-%d %H:%M:%S} UTC, last heard from {heard} s ago).",
         hint=(
             "Let it finish, or stop it with Ctrl-C in its terminal. If that process has crashed, "
