@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
+from test_browser import CHROMIUM, FLAGS
 from test_reports import LIVE, log  # noqa: F401 - the fixture campaign
 
 from mailer.cli import main
 from mailer.reports import page
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def write_page(engine: Engine, kind: str = "bounces") -> str:
@@ -68,7 +56,7 @@ def test_reports_html_renders_in_headless_chromium(log: Engine, tmp_path: Path) 
     write_page(log)
     url = (Path.cwd() / "report.html").as_uri()
     profile = tmp_path / "profile"
-    base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}"]
+    base = [CHROMIUM or "chromium", *FLAGS, f"--user-data-dir={profile}"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=60, check=False)
     assert "<svg" in dom.stdout and "Opens and clicks over time" in dom.stdout
     assert "every address bounced" in dom.stdout
