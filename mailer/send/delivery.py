@@ -174,9 +174,14 @@ def run(
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
-        rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
-        if prepared is not None and any(row.message_key not in prepared for row in rows):
-            rows = messages.pending(connection, campaign_id)
+        if prepared is not None and not (recovered or resend_unknown or retry_failed):
+            # A fresh start: the rows are the plan just written. Any another process moved since
+            # are left out of their request when it is claimed (Dispatcher._start_next).
+            rows: Sequence[Message] = list(prepared.values())
+        else:
+            rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
+            if prepared is not None and any(row.message_key not in prepared for row in rows):
+                rows = messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         found = campaigns.get(connection, campaign_id)
         created_at = found.created_at if found is not None else None

