@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, Message, MessageState
@@ -44,7 +45,16 @@ _ALL_COLUMNS = (
     "updated_at",
 )
 # The fields snapshot as compact JSON; json.loads (SQLAlchemy's reader) reads it back.
-_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+_std_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+
+def _to_json(fields: Mapping[str, str]) -> str:
+    """Compact JSON of a contact's fields: orjson (ten times the standard encoder's speed, the same
+    text), the standard encoder for what orjson refuses (a lone surrogate from a damaged file)."""
+    try:
+        return orjson.dumps(fields).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return _std_json(dict(fields))
 
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
@@ -56,15 +66,14 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
     """
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
-    to_time = message.c.created_at.type.bind_processor(dialect)  # UTCDateTime's: to UTC, naive refused
-    stamp: Any = to_time(now) if to_time else now
+    stamp = _driver_time(connection, now)
     values: list[tuple[Any, ...]] = [
         (
             campaign_id,
             m.message_key,
             m.email,
             m.email_key,
-            _to_json(dict(m.fields)),
+            _to_json(m.fields),
             m.source,
             m.state.value,
             m.skip_reason,
@@ -88,6 +97,13 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
         connection.exec_driver_sql(compiled.string, values)
     else:
         connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in values])
+
+
+def _driver_time(connection: Connection, moment: datetime) -> Any:
+    """``moment`` as SQLAlchemy hands it to the driver (UTCDateTime, then the dialect's type: the
+    text SQLite stores), computed once for a whole executemany instead of once per row."""
+    processor = message.c.created_at.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return processor(moment) if processor else moment
 
 
 def recover_interrupted(connection: Connection, campaign_id: str, *, now: datetime) -> int:
