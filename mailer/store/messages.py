@@ -9,8 +9,9 @@ few hundred statements, not 100k.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,16 +59,17 @@ def _to_json(fields: Mapping[str, str]) -> str:
 
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
-    """Insert one row per planned or skipped message of a campaign, in one executemany.
+    """Insert one row per planned or skipped message of a campaign, INSERT_CHUNK rows per executemany.
 
-    The statement is compiled once for the connection's dialect and the values prepared here
-    (JSON once per row, the timestamp once in all): SQLAlchemy's per-row parameter processing
-    would cost more than the database's own work at 100k rows.
+    ``plan`` is read once, in order, and never held whole (a million rows stream through). The
+    statement is compiled once for the connection's dialect and the values prepared here (JSON
+    once per row, the timestamp once in all): SQLAlchemy's per-row parameter processing would
+    cost more than the database's own work at 100k rows.
     """
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
     stamp = _driver_time(connection, now)
-    values: list[tuple[Any, ...]] = [
+    rows = (
         (
             campaign_id,
             m.message_key,
@@ -83,20 +85,28 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
             stamp,
         )
         for m in plan
-    ]
-    if not values:
-        return
+    )
     if dialect.name == "sqlite":
-        # A large plan touches pages of six B-trees at random (random keys, addresses);
-        # SQLite's default 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
+        # A large plan touches pages of several B-trees at random (addresses); SQLite's default
+        # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
-    if compiled.positional:
-        order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []]
-        if order != list(range(len(_ALL_COLUMNS))):
-            values = [tuple(row[i] for i in order) for row in values]
-        connection.exec_driver_sql(compiled.string, values)
-    else:
-        connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in values])
+    order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []] if compiled.positional else []
+    for chunk in _batched(rows):
+        if not compiled.positional:
+            connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in chunk])
+        elif order != list(range(len(_ALL_COLUMNS))):
+            connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in chunk])
+        else:
+            connection.exec_driver_sql(compiled.string, list(chunk))
+
+
+INSERT_CHUNK = 20_000
+
+
+def _batched(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[tuple[Any, ...], ...]]:
+    """``rows`` INSERT_CHUNK at a time (itertools.batched is Python 3.12)."""
+    while chunk := tuple(itertools.islice(rows, INSERT_CHUNK)):
+        yield chunk
 
 
 def _driver_time(connection: Connection, moment: datetime) -> Any:
