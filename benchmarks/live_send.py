@@ -186,9 +186,14 @@ def baseline_child(spec_path: str) -> None:
     def poster() -> None:
         connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         while (body := bodies.get()) is not None:
-            connection.request("POST", "/v3/mail/send", body=body, headers=headers)
-            answer = connection.getresponse()
-            text = answer.read()
+            try:
+                connection.request("POST", "/v3/mail/send", body=body, headers=headers)
+                answer = connection.getresponse()
+                text = answer.read()
+            except (OSError, http.client.HTTPException) as exc:  # keep taking bodies, so the reader never blocks
+                failures.append(repr(exc))
+                connection.close()
+                continue
             if answer.status != 202:
                 failures.append(f"{answer.status} {text[:200]!r}")
         connection.close()
