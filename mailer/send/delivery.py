@@ -126,7 +126,7 @@ def record(
                 )
                 if common_body is not None:
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment)
-                messages.insert(connection, campaign_id, final.rows(), now=moment)
+                messages.insert_rows(connection, campaign_id, final.log_rows(), now=moment)
             return Recorded(campaign_id, final, skipped)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing

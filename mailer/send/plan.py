@@ -24,7 +24,7 @@ from typing import overload
 
 from mailer import compose
 from mailer.errors import SendError
-from mailer.models import Contact, ContactList, Message, MessageState, RejectReason, Rendered, full_name
+from mailer.models import Contact, ContactList, LogRow, Message, MessageState, RejectReason, Rendered, full_name
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -83,11 +83,19 @@ class Plan:
             yield self._message(index, contacts[index])
         yield from self._rejected()
 
-    def rows(self) -> Iterator[Message]:
-        """``messages`` as the log stores them: without names and substitutions (cheaper to make)."""
+    def log_rows(self) -> Iterator[LogRow]:
+        """``messages`` as the log stores them (``store.messages.LogRow``), without making Messages."""
+        prefix, request_of, skips, planned = self.key_prefix, self.request_of, self.skips, MessageState.PLANNED.value
         for index, contact in enumerate(self.contact_list.contacts):
-            yield self._message(index, contact, personalized=False)
-        yield from self._rejected()
+            request_no = request_of[index]
+            key, source = f"{prefix}{index:012x}", f"{contact.source}:{contact.row}"
+            if request_no == SKIPPED:
+                reason, detail = skips[index]
+                yield key, contact.email, contact.fields, source, MessageState.SKIPPED.value, reason, None, detail
+            else:
+                yield key, contact.email, contact.fields, source, planned, None, request_no, None
+        for m in self._rejected():
+            yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail
 
     def email_keys(self) -> Iterator[str]:
         """The recipients' addresses, lower-cased (without working out their messages)."""
@@ -95,18 +103,17 @@ class Plan:
             if self.request_of[index] != SKIPPED:
                 yield contact.email.lower()
 
-    def _message(self, index: int, contact: Contact, *, personalized: bool = True) -> Message:
-        source = f"{contact.source}:{contact.row}"
+    def _message(self, index: int, contact: Contact) -> Message:
+        """The Message of one contact; a recipient's as its request carries it (no ``source``)."""
         key = f"{self.key_prefix}{index:012x}"
         request_no = self.request_of[index]
         if request_no == SKIPPED:
             reason, detail = self.skips[index]
+            source = f"{contact.source}:{contact.row}"
             return Message(
                 key, contact.email, "", dict(contact.fields), source=source, state=MessageState.SKIPPED, skip_reason=reason, detail=detail
             )
         fields = contact.fields
-        if not personalized:
-            return Message(key, contact.email, "", fields, {}, source, MessageState.PLANNED, request_no)
         name = self.names.get(contact.email.lower()) if self.names else None
         return Message(
             key,
@@ -114,7 +121,7 @@ class Plan:
             full_name(fields) if name is None else name,
             fields,
             self.substitutions(self.rendered, fields),
-            source,
+            "",
             MessageState.PLANNED,
             request_no,
         )

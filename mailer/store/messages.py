@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
 
-from mailer.models import DELIVERY_RANK, Delivery, Message, MessageState
+from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
 from mailer.store.bulk import chunks, executemany
 from mailer.store.schema import message
 
@@ -59,9 +59,15 @@ def _to_json(fields: Mapping[str, str]) -> str:
 
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
+    """Insert one row per planned or skipped message of a campaign (see ``insert_rows``)."""
+    rows = ((m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail) for m in plan)
+    insert_rows(connection, campaign_id, rows, now=now)
+
+
+def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow], *, now: datetime) -> None:
     """Insert one row per planned or skipped message of a campaign, INSERT_CHUNK rows per executemany.
 
-    ``plan`` is read once, in order, and never held whole (a million rows stream through). The
+    ``rows`` is read once, in order, and never held whole (a million rows stream through). The
     statement is compiled once for the connection's dialect and the values prepared here (JSON
     once per row, the timestamp once in all): SQLAlchemy's per-row parameter processing would
     cost more than the database's own work at 100k rows.
@@ -69,29 +75,16 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
     stamp = _driver_time(connection, now)
-    rows = (
-        (
-            campaign_id,
-            m.message_key,
-            m.email,
-            m.email_key,
-            _to_json(m.fields),
-            m.source,
-            m.state.value,
-            m.skip_reason,
-            m.request_no,
-            m.detail,
-            stamp,
-            stamp,
-        )
-        for m in plan
+    values = (
+        (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp)
+        for key, email, fields, source, state, skip_reason, request_no, detail in rows
     )
     if dialect.name == "sqlite":
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
         # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
     order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []] if compiled.positional else []
-    for chunk in _batched(rows):
+    for chunk in _batched(values):
         if not compiled.positional:
             connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in chunk])
         elif order != list(range(len(_ALL_COLUMNS))):
