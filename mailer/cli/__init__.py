@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailer import config as config_module
 from mailer.cli import output
-from mailer.config import Config
 from mailer.errors import MailerError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from mailer.config import Config
 
 
 @dataclass
@@ -37,6 +37,8 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from mailer import config as config_module  # pydantic and email-validator: not for --help
+
             self._config = config_module.from_environment(self.config_path)
         return self._config
 
@@ -58,7 +60,10 @@ class AppContext:
 
 
 # Which module registers each top-level command. Modules are imported only when their
-# command runs, so `mailer lists check` does not pay for SQLAlchemy, premailer and friends.
+# command runs (or --help lists them), and import at their top only Click and the light
+# modules (models, errors, schedule): the libraries a command uses load inside it, so
+# `mailer lists check` does not pay for SQLAlchemy, premailer and friends
+# (tests/test_startup.py holds every command to that).
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "lists": ("lists", "suppressions"),  # `lists prune` lives with the suppressions
     "preview": ("preview",),

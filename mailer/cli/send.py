@@ -8,16 +8,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
-from mailer.contacts.addresses import validate
 from mailer.errors import SendError
 from mailer.models import MessageState, Mode
-from mailer.send import campaign, schedule
-from mailer.store import display_url
+from mailer.send import schedule
+
+if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
+    from mailer.send import campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 override_option = click.option(
@@ -31,6 +33,8 @@ override_option = click.option(
 
 def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str, ...]) -> tuple[str, ...]:
     """--to addresses, validated as strictly as list rows: a typo is an error, not a bounce."""
+    from mailer.contacts.addresses import validate
+
     valid = []
     for address in addresses:
         normalized, why = validate(address.strip())
@@ -112,6 +116,9 @@ def send_command(
     """
     if eml == "all" and not dry_run:
         raise click.UsageError("--eml all is for dry runs: add --dry-run.")
+    from mailer.send import campaign
+    from mailer.store import display_url
+
     engine = app.engine
     prepared = campaign.prepare_send(
         engine,
@@ -185,6 +192,8 @@ def test_command(
     """
     if as_email and not list_paths:
         raise click.UsageError("--as needs --list FILE to find the journalist in.")
+    from mailer.send import campaign
+
     engine = app.engine
     prepared = campaign.prepare_test(
         engine, app.config, release_path, to=to, as_email=as_email, list_paths=list_paths, dry_run=dry_run, overrides=overrides
@@ -218,7 +227,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         mailer resume 2026-02-19-example --retry-failed
         mailer resume 2026-02-19-example --resend-unknown
     """
-    from mailer.send import status
+    from mailer.send import campaign, status
 
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]

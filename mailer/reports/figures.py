@@ -20,13 +20,13 @@ from sqlalchemy import Connection, Engine
 
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
+from mailer.reports.kinds import KINDS
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 
-KINDS = ("summary", "recipients", "opens", "clicks", "bounces", "outlets")
 BOUNCED = (Delivery.BOUNCED.value, Delivery.BLOCKED.value, Delivery.DROPPED.value)
 NO_OUTLET = "(no outlet)"
 
