@@ -105,8 +105,9 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     """
     from mailer import forget as forget_module
 
-    if not yes:
-        click.confirm(f"Erase everything the delivery log holds about {email}?", abort=True)
+    if not yes and not click.confirm(f"Erase everything the delivery log holds about {email}?"):
+        output.say("Nothing was erased.")
+        return
     engine = app.engine
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)

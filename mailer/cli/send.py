@@ -274,12 +274,14 @@ def _outbox_contents(sent: campaign.Sent) -> str:
 
 
 def _confirm(question: str, *, yes: bool) -> None:
+    """Ask before sending; "no" is a choice, not an error: "Nothing was sent." and exit 0."""
     if yes:
         return
     if not stdin_is_terminal():
         raise SendError("Not sending: there is no terminal to confirm on.", hint="Add --yes to send without the question.")
     if not click.confirm(question, default=False):
-        raise SendError("Not sending: you answered no.", hint="Nothing was sent and nothing was logged.")
+        output.say("Nothing was sent.")
+        click.get_current_context().exit(0)
 
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...]) -> None:
