@@ -379,15 +379,29 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
 
 
 def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
-    """`mailer campaigns`: one line per campaign, newest first."""
+    """`mailer campaigns`: an aligned table, headings then one line per campaign, newest first."""
     assert mailer(*SEND, "--dry-run").exit_code == 0
     assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
     lines = mailer("campaigns").stdout.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(f"{TODAY}-example-2  live     done       ")
-    assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[0]
-    assert lines[0].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
-    assert lines[1].startswith(f"{TODAY}-example  dry-run  done       ")
+    assert len(lines) == 3
+    assert lines[0].split() == [
+        "campaign",
+        "mode",
+        "status",
+        "created",
+        "(UTC)",
+        "content",
+        "recipients",
+        "delivered",
+        "opened",
+        "bounced",
+        "subject",
+    ]
+    assert lines[1].startswith(f"{TODAY}-example-2  live     done    ")
+    assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[1]
+    assert lines[1].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
+    assert lines[2].startswith(f"{TODAY}-example    dry-run  done    ")
+    assert {line.index("Riverbend") for line in lines[1:]} == {lines[0].index("subject")}  # aligned
 
 
 def one_at_a_time(project: Path) -> None:

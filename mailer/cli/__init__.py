@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -54,6 +55,44 @@ class AppContext:
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
 
+    def campaign_id(self, typed: str) -> str:
+        """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
+
+        ``latest`` is the most recently created campaign in the log (live, test or dry run),
+        ``latest~1`` the one before it, and so on; which id that is goes to standard error.
+        Raises MailerError when the log holds no campaign that far back or the word is malformed.
+        """
+        if not typed.strip().lower().startswith("latest"):
+            return typed
+        match = LATEST.fullmatch(typed.strip().lower())
+        if match is None:
+            raise MailerError(
+                f'"{typed}" is not a campaign id.',
+                hint="Give an id from `mailer campaigns`, latest (the newest campaign) or latest~N "
+                "(N campaigns before it: latest~1 is the one before the latest).",
+            )
+        skip = 0 if match.group(1) is None else int(match.group(1) or 1)  # latest~ is latest~1, as in git
+        from mailer.send.schedule import describe
+        from mailer.store import campaigns
+
+        with self.engine.connect() as connection:
+            found = campaigns.newest(connection, skip=skip)
+            total = campaigns.count(connection) if found is None else 0
+        if found is None and total == 0:
+            raise MailerError(
+                f'The delivery log holds no campaigns yet, so "{typed}" names none.',
+                hint="Campaigns are made by mailer send (--dry-run too) and mailer test.",
+            )
+        if found is None:
+            oldest = "latest" if total == 1 else f"latest~{total - 1}"
+            raise MailerError(
+                f'"{typed}" goes back further than the delivery log: it holds {total} campaign{"s" if total != 1 else ""}, '
+                f"so the oldest is {oldest}.",
+                hint="`mailer campaigns --limit 0` lists them all.",
+            )
+        output.note(f"{typed} is {found.id} ({found.mode.value}, created {describe(found.created_at)}).")
+        return found.id
+
     @property
     def engine(self) -> Engine:
         """The delivery log, opened on first use (so list commands never load SQLAlchemy).
@@ -70,6 +109,8 @@ class AppContext:
             self._engine = store.connect(config.database.url)
         return self._engine
 
+
+LATEST = re.compile(r"latest(?:~(\d*))?")  # latest, latest~1, latest~ (= latest~1)
 
 # Which module registers each top-level command. Modules are imported only when their
 # command runs (or --help lists them), and import at their top only Click and the light

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -116,6 +116,54 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     for row in rows:
         grid.add_row(*(_escape("" if cell is None else str(cell)) for cell in row))
     _console().print(grid)
+
+
+def grid(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    keep: Collection[str] = (),
+    right: Collection[str] = (),
+    drop: Sequence[str] = (),
+) -> None:
+    """An aligned table without borders, one row per line, headings first.
+
+    Piped or redirected, every row stays on one line with trailing spaces cut, so ``grep``
+    and ``cut`` work. On a terminal it fits the window: columns in ``drop`` are left out, in
+    that order, until the table fits with the last column (free text) at least 30 characters
+    wide; columns in ``keep`` (ids people type) never wrap, the others wrap. Columns in
+    ``right`` (figures) are right-aligned. Cells are escaped, so contact data cannot inject markup.
+    """
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    shown = list(range(len(columns)))
+    console = _console()
+    if console.is_terminal:
+
+        def needed(indexes: list[int]) -> int:
+            widths = [max([cell_len(columns[i]), *(cell_len(row[i]) for row in cells)]) for i in indexes]
+            return sum(widths[:-1]) + min(widths[-1], 30) + 2 * (len(indexes) - 1)
+
+        for name in drop:
+            if needed(shown) <= console.width:
+                break
+            shown.remove(columns.index(name))
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for i in shown:
+        table.add_column(columns[i], no_wrap=columns[i] in keep, justify="right" if columns[i] in right else "left")
+    for row in cells:
+        table.add_row(*(_escape(row[i]) for i in shown))
+    if console.is_terminal:
+        console.print(table)
+        return
+    wide = Console(width=100_000, highlight=False, color_system=None, file=sys.stdout)  # never wrap off a terminal
+    with wide.capture() as captured:
+        wide.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    sys.stdout.flush()
 
 
 @contextmanager

@@ -42,6 +42,8 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
     row per journalist; outlets rolls them up by outlet and by address domain. --format html
     writes one page to email to your boss (summary, chart, outlets); csv and xlsx open in a
     spreadsheet. Test sends are never reported.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
 
     \b
     Example:
@@ -51,6 +53,7 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
     from mailer.reports import formats
 
     engine = app.engine
+    campaign_id = app.campaign_id(campaign_id)
     if fmt == "table":
         _print_table(engine, campaign_id, kind)
         return

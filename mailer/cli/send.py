@@ -220,6 +220,8 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     """Continue an interrupted send: the recipients not sent yet, never the ones already accepted.
 
     --retry-failed first shows why SendGrid refused recipients, then sends to them again.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
 
     \b
     Example:
@@ -229,6 +231,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     """
     from mailer.send import campaign, status
 
+    campaign_id = app.campaign_id(campaign_id)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
         if not failed:

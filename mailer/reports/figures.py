@@ -333,14 +333,14 @@ def _slug(text: str) -> str:
     return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
-def overview(engine: Engine, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every campaign, newest first, with counts per state and, for live ones, delivered, opened, bounced ...
+def overview(engine: Engine, *, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
     send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled".
     """
     with engine.connect() as connection:
-        rows = campaign_store.rows(connection)
+        rows = campaign_store.rows(connection, limit=limit)
     extra = headline_figures(engine, [r["id"] for r in rows])
     moment = now or datetime.now(UTC)
     return [{**row, "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]
