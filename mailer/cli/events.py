@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from starlette.applications import Starlette
 
-from mailer import config as config_module
-from mailer import store
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.events import imports, webhook
+
+if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
+    from starlette.applications import Starlette
 
 
 @main.command("webhook")
@@ -34,6 +34,9 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         mailer webhook --host 0.0.0.0 --port 8080
     """
     import uvicorn
+
+    from mailer import config as config_module
+    from mailer.events import webhook
 
     config = app.config
     host = host or config.webhook.host
@@ -61,6 +64,10 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
 
 def worker_app() -> Starlette:
     """The app each uvicorn worker process builds for itself (``--workers`` above 1)."""
+    from mailer import config as config_module
+    from mailer import store
+    from mailer.events import webhook
+
     config = config_module.from_environment()
     engine = store.connect(config.database.url)
     webhook.tune_for_ingest(engine)
@@ -93,6 +100,8 @@ def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
     Example:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
     """
+    from mailer.events import imports
+
     with output.progress("Importing events", total=None) as advance:
         imported = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
     totals = imported.totals

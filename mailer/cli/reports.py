@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mailer import forget as forget_module
-from mailer import reports
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.reports import formats
+from mailer.reports.kinds import FORMATS, KINDS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o
 EMPTY = {
@@ -23,8 +25,8 @@ EMPTY = {
 
 @main.command("report")
 @click.argument("campaign_id", metavar="CAMPAIGN")
-@click.option("--kind", type=click.Choice(reports.KINDS), default="summary", show_default=True, help="Which report.")
-@click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="table", show_default=True, help="How to write it.")
+@click.option("--kind", type=click.Choice(KINDS), default="summary", show_default=True, help="Which report.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="How to write it.")
 @click.option(
     "-o",
     "--output",
@@ -40,12 +42,18 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
     row per journalist; outlets rolls them up by outlet and by address domain. --format html
     writes one page to email to your boss (summary, chart, outlets); csv and xlsx open in a
     spreadsheet. Test sends are never reported.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
 
     \b
     Example:
         mailer report 2026-02-19-wetlands-report --kind bounces --format csv -o bounces.csv
     """
+    from mailer import reports
+    from mailer.reports import formats
+
     engine = app.engine
+    campaign_id = app.campaign_id(campaign_id)
     if fmt == "table":
         _print_table(engine, campaign_id, kind)
         return
@@ -62,8 +70,10 @@ def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path:
     output.say(f"Wrote the {what} to {target}")
 
 
-def _print_table(engine: object, campaign_id: str, kind: str) -> None:
-    report = reports.table(engine, campaign_id, kind)  # type: ignore[arg-type]
+def _print_table(engine: Engine, campaign_id: str, kind: str) -> None:
+    from mailer import reports
+
+    report = reports.table(engine, campaign_id, kind)
     campaign = report.campaign
     if kind == "summary":
         output.table(f"{campaign.id}: {campaign.subject}", report.labels, report.rows)
@@ -96,8 +106,11 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     Example:
         mailer forget jane.doe@example.org --yes
     """
-    if not yes:
-        click.confirm(f"Erase everything the delivery log holds about {email}?", abort=True)
+    from mailer import forget as forget_module
+
+    if not yes and not click.confirm(f"Erase everything the delivery log holds about {email}?"):
+        output.say("Nothing was erased.")
+        return
     engine = app.engine
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
@@ -123,6 +136,8 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
 
 def _erase_files(address: str, folder: Path) -> None:
     """Delete or rewrite the outbox and preview files naming ``address``; name what stays."""
+    from mailer import forget as forget_module
+
     erased = forget_module.erase_files(address, folder)
     if erased.deleted or erased.rewritten:
         output.say(

@@ -8,16 +8,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
-from mailer.contacts.addresses import validate
 from mailer.errors import SendError
 from mailer.models import MessageState, Mode
-from mailer.send import campaign, schedule
-from mailer.store import display_url
+from mailer.send import schedule
+
+if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
+    from mailer.send import campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 override_option = click.option(
@@ -31,6 +33,8 @@ override_option = click.option(
 
 def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str, ...]) -> tuple[str, ...]:
     """--to addresses, validated as strictly as list rows: a typo is an error, not a bounce."""
+    from mailer.contacts.addresses import validate
+
     valid = []
     for address in addresses:
         normalized, why = validate(address.strip())
@@ -112,6 +116,9 @@ def send_command(
     """
     if eml == "all" and not dry_run:
         raise click.UsageError("--eml all is for dry runs: add --dry-run.")
+    from mailer.send import campaign
+    from mailer.store import display_url
+
     engine = app.engine
     prepared = campaign.prepare_send(
         engine,
@@ -185,6 +192,8 @@ def test_command(
     """
     if as_email and not list_paths:
         raise click.UsageError("--as needs --list FILE to find the journalist in.")
+    from mailer.send import campaign
+
     engine = app.engine
     prepared = campaign.prepare_test(
         engine, app.config, release_path, to=to, as_email=as_email, list_paths=list_paths, dry_run=dry_run, overrides=overrides
@@ -211,6 +220,8 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     """Continue an interrupted send: the recipients not sent yet, never the ones already accepted.
 
     --retry-failed first shows why SendGrid refused recipients, then sends to them again.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
 
     \b
     Example:
@@ -218,8 +229,9 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         mailer resume 2026-02-19-example --retry-failed
         mailer resume 2026-02-19-example --resend-unknown
     """
-    from mailer.send import status
+    from mailer.send import campaign, status
 
+    campaign_id = app.campaign_id(campaign_id)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
         if not failed:
@@ -265,12 +277,14 @@ def _outbox_contents(sent: campaign.Sent) -> str:
 
 
 def _confirm(question: str, *, yes: bool) -> None:
+    """Ask before sending; "no" is a choice, not an error: "Nothing was sent." and exit 0."""
     if yes:
         return
     if not stdin_is_terminal():
         raise SendError("Not sending: there is no terminal to confirm on.", hint="Add --yes to send without the question.")
     if not click.confirm(question, default=False):
-        raise SendError("Not sending: you answered no.", hint="Nothing was sent and nothing was logged.")
+        output.say("Nothing was sent.")
+        click.get_current_context().exit(0)
 
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...]) -> None:

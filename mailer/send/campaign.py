@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -40,7 +41,9 @@ from mailer.store import campaigns, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.mailsend import CommonBodies
-from mailer.transport.sendgrid import SendGridTransport
+
+if TYPE_CHECKING:  # the sendgrid library loads only for a live or test send
+    from mailer.transport.sendgrid import SendGridTransport
 
 __all__ = ["Cancelled", "Prepared", "Progress", "Sent", "cancel", "prepare_send", "prepare_test", "resume", "start", "transport_for"]
 
@@ -92,8 +95,11 @@ def start(
     prepared.check()
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     batch_id = None
-    if prepared.scheduled and isinstance(transport, SendGridTransport):
-        batch_id = transport.create_batch_id()
+    if prepared.scheduled:
+        from mailer.transport.sendgrid import SendGridTransport
+
+        if isinstance(transport, SendGridTransport):
+            batch_id = transport.create_batch_id()
     recorded = delivery.record(
         engine,
         prepared.plan,
@@ -286,6 +292,8 @@ def _send(
 
 def _sendgrid(config: Config, environ: Mapping[str, str], *, sending: bool = True) -> SendGridTransport:
     """SendGrid; for ``sending`` mail, refused without a working unsubscribe link (before anything is logged)."""
+    from mailer.transport.sendgrid import SendGridTransport  # the sendgrid library: not for dry runs
+
     problem = unsubscribe.check(config) if sending else None
     if problem is not None:
         raise problem
