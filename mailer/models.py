@@ -290,6 +290,10 @@ DELIVERY_RANK: Mapping[Delivery, int] = {
     Delivery.DROPPED: 5,
 }
 
+# "Bounced" wherever it is counted or selected on (reports, follow-ups): refused for good (a hard
+# bounce), for now (blocked), or dropped by SendGrid: in every case the journalist did not get it.
+BOUNCED: tuple[Delivery, ...] = (Delivery.BOUNCED, Delivery.BLOCKED, Delivery.DROPPED)
+
 
 class SuppressionReason(StrEnum):
     """Why an address is never mailed again."""

@@ -106,7 +106,7 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
         connection.exec_driver_sql("DROP INDEX ix_message_campaign_request")
         connection.exec_driver_sql("CREATE INDEX ix_message_campaign_batch ON message (campaign_id, batch_no)")
-        for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires"):
+        for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires", "follow_up_of"):
             connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
         connection.exec_driver_sql("DROP TABLE archive")
         connection.exec_driver_sql("DROP TABLE attachment")

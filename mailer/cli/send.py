@@ -56,9 +56,19 @@ def stdin_is_terminal() -> bool:
     "list_paths",
     metavar="FILE",
     multiple=True,
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="A press list (repeatable).",
+    help="A press list (repeatable). With --follow-up: only journalists also on these lists.",
+)
+@click.option(
+    "--follow-up",
+    "follow_up_of",
+    metavar="CAMPAIGN",
+    help="Send to journalists of this earlier live campaign (id, latest or latest~N), chosen with --who.",
+)
+@click.option(
+    "--who",
+    type=click.Choice(["not-opened", "opened", "clicked", "not-clicked", "delivered"]),
+    help="With --follow-up: which of its journalists (opens by people; Apple Mail's pre-fetch does not count).",
 )
 @filter_options
 @click.option(
@@ -89,6 +99,8 @@ def send_command(
     app: AppContext,
     release_path: Path,
     list_paths: tuple[Path, ...],
+    follow_up_of: str | None,
+    who: str | None,
     where: tuple[str, ...],
     tag: tuple[str, ...],
     dry_run: bool,
@@ -108,31 +120,60 @@ def send_command(
     who already received this exact release in an earlier send are skipped (--include-previous
     sends to them too).
 
+    A follow-up (--follow-up CAMPAIGN --who not-opened, opened, clicked, not-clicked or
+    delivered) goes to that campaign's journalists who did so, with the fields the original
+    used, less anyone who bounced since and suppressed addresses; the plan says how many were
+    left out and why. --list then keeps only journalists also on those lists.
+
     \b
     Example:
         mailer send releases/example.md --list lists/press.csv --dry-run
+        mailer send releases/reminder.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
     """
     if eml == "all" and not dry_run:
         raise click.UsageError("--eml all is for dry runs: add --dry-run.")
+    if follow_up_of is None and who is not None:
+        raise click.UsageError("--who picks journalists of an earlier campaign: add --follow-up CAMPAIGN.")
+    if follow_up_of is not None and who is None:
+        raise click.UsageError("Say whom to follow up: add --who not-opened, opened, clicked, not-clicked or delivered.")
+    if follow_up_of is None and not list_paths:
+        raise click.UsageError("Missing option '--list': give a press list (or --follow-up CAMPAIGN --who ...).")
     from mailer.send import campaign
     from mailer.store import display_url
 
     engine = app.engine
-    prepared = campaign.prepare_send(
-        engine,
-        app.config,
-        release_path,
-        list_paths,
-        where=where,
-        tags=tag,
-        dry_run=dry_run,
-        at=at_text,
-        overrides=overrides,
-        force_embargo=force_embargo,
-        include_previous=include_previous,
-    )
+    if follow_up_of is not None and who is not None:
+        prepared = campaign.prepare_follow_up(
+            engine,
+            app.config,
+            release_path,
+            app.campaign_id(follow_up_of),
+            who=who,
+            list_paths=list_paths,
+            where=where,
+            tags=tag,
+            dry_run=dry_run,
+            at=at_text,
+            overrides=overrides,
+            force_embargo=force_embargo,
+            include_previous=include_previous,
+        )
+    else:
+        prepared = campaign.prepare_send(
+            engine,
+            app.config,
+            release_path,
+            list_paths,
+            where=where,
+            tags=tag,
+            dry_run=dry_run,
+            at=at_text,
+            overrides=overrides,
+            force_embargo=force_embargo,
+            include_previous=include_previous,
+        )
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()
     for question in prepared.questions:
@@ -299,6 +340,8 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         f"Lists:      {', '.join(prepared.lists)}"
         + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else "")
     )
+    if prepared.follow_up:
+        output.say(f"Follow-up:  {prepared.follow_up}")
     output.say(f"Recipients: {len(the_plan.recipients):,}")
     output.say(
         f"Skipped:    {sum(skipped.values()):,}"

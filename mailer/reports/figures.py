@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from mailer import models
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
 from mailer.reports.kinds import KINDS
@@ -27,7 +28,7 @@ from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 
-BOUNCED = (Delivery.BOUNCED.value, Delivery.BLOCKED.value, Delivery.DROPPED.value)
+BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 NO_OUTLET = "(no outlet)"
 
 

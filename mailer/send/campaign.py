@@ -35,7 +35,7 @@ from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
-from mailer.send.prepare import Prepared, prepare_send, prepare_test
+from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find
 from mailer.store import campaigns, messages
 from mailer.transport.base import Transport
@@ -45,7 +45,19 @@ from mailer.transport.mailsend import CommonBodies
 if TYPE_CHECKING:  # the sendgrid library loads only for a live or test send
     from mailer.transport.sendgrid import SendGridTransport
 
-__all__ = ["Cancelled", "Prepared", "Progress", "Sent", "cancel", "prepare_send", "prepare_test", "resume", "start", "transport_for"]
+__all__ = [
+    "Cancelled",
+    "Prepared",
+    "Progress",
+    "Sent",
+    "cancel",
+    "prepare_follow_up",
+    "prepare_send",
+    "prepare_test",
+    "resume",
+    "start",
+    "transport_for",
+]
 
 # A progress bar: called with a description and a total, gives a function to advance it.
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
@@ -115,6 +127,9 @@ def start(
         now=now,
     )
     campaign_id = recorded.campaign_id
+    if prepared.follow_up_of is not None:  # before any request: reports link it to its original from the start
+        with engine.begin() as connection:
+            campaigns.set_follow_up_of(connection, campaign_id, prepared.follow_up_of)
     say = notify or _ignore
     if prepared.is_test:
         say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in recorded.plan.recipients)}")

@@ -8,6 +8,7 @@ address for a live send.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,20 +16,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError
-from mailer.models import Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Mode, RejectReason, Rendered
+from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
-from mailer.send import recipients, schedule
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["Prepared", "prepare_send", "prepare_test"]
+__all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Prepared:
     questions: tuple[str, ...] = ()  # to confirm before a live send, in order
     never_test_sent: bool = False  # this exact content was never test-sent to staff
     include_previous: bool = False  # send even to journalists who already received this content
+    follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
+    follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
     problem: SendError | ConfigError | None = field(default=None, repr=False)
 
     @property
@@ -128,6 +131,109 @@ def prepare_send(
         include_previous=include_previous,
         problem=problem,
     )
+
+
+def prepare_follow_up(
+    engine: Engine,
+    config: Config,
+    release_path: Path,
+    original_id: str,
+    *,
+    who: str,
+    list_paths: Sequence[Path] = (),
+    where: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    dry_run: bool = False,
+    at: str | None = None,
+    overrides: Sequence[str] = (),
+    force_embargo: bool = False,
+    include_previous: bool = False,
+    now: datetime | None = None,
+) -> Prepared:
+    """Plan a follow-up of the live campaign ``original_id`` to the journalists ``who`` names; never writes.
+
+    ``who`` is a key of ``follow_up.WHO`` (not-opened, opened, clicked, not-clicked, delivered).
+    The recipients are the original's journalists that match, with the original's contact
+    fields, less those who bounced since, suppressed addresses, and (when ``list_paths`` are
+    given) anyone not on those lists; ``where`` / ``tags`` narrow them as in any send. See
+    send/follow_up.py for the order reasons are counted in. Raises SendError when the original
+    is not in the log, or is a dry run, a test send or a cancelled send.
+    """
+    now = now or utcnow()
+    scheduled = schedule.parse_at(at, now=now) if at else None
+    rendered = compose.render(release.load(release_path), config=config)
+    on_lists = {c.email_key for c in contacts.load(list_paths).contacts} if list_paths else None
+    with engine.connect() as connection:
+        original = _original(connection, original_id)
+        selection = follow_up.select(
+            follow_ups.journalists(connection, original.id),
+            original=original.id,
+            who=who,
+            bounced_later=follow_ups.bounced_since(connection, original.id, since=original.created_at),
+            on_lists=on_lists,
+        )
+        contact_list = contacts.apply_filter(selection.contacts, contacts.parse_filter(where, tags))
+        contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
+        compose.check_fields(rendered, contact_list.contacts)
+        the_plan = plan_module.build(
+            rendered, contact_list, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)
+        )
+        same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
+        if same and not include_previous:
+            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
+        never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
+    mode = Mode.DRY_RUN if dry_run else Mode.LIVE
+    warnings = [*notes, *rendered.warnings]
+    if mode is Mode.DRY_RUN:
+        warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+    questions: list[str] = []
+    problem: SendError | ConfigError | None = None
+    described, _ = follow_up.WHO[who]
+    if not the_plan.recipients:
+        problem = SendError(
+            f"Nobody to follow up: none of the {selection.total:,} journalists of {original.id} is left ({described}).",
+            hint=f"`mailer report {original.id}` shows who opened, clicked and bounced.",
+        )
+    elif mode is Mode.LIVE:
+        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        questions.append(f"Send this follow-up to {len(the_plan.recipients):,} journalists?")
+    return Prepared(
+        plan=the_plan,
+        mode=mode,
+        slug=_slug(release_path),
+        lists=(f"{original.id} ({described})", *map(str, list_paths)),
+        filters={"where": list(where), "tag": list(tags), "follow_up": {"of": original.id, "who": who}},
+        sender=_sender(rendered, config),
+        scheduled=scheduled,
+        warnings=tuple(warnings),
+        questions=tuple(questions),
+        never_test_sent=never_test_sent and mode is Mode.LIVE,
+        include_previous=include_previous,
+        follow_up_of=original.id,
+        follow_up=follow_up.describe(selection, len(the_plan.recipients), the_plan.skipped()),
+        problem=problem,
+    )
+
+
+def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
+    """The campaign a follow-up follows: in the log, live, and not cancelled."""
+    found = campaigns.get(connection, campaign_id)
+    if found is None:
+        known = campaigns.ids(connection)
+        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
+        raise SendError(
+            f'No campaign "{campaign_id}" in the delivery log to follow up.',
+            hint=(f"Did you mean {close[0]}? " if close else "") + "`mailer campaigns` lists them.",
+        )
+    if found.mode is not Mode.LIVE:
+        what = "a test send to staff" if found.mode is Mode.TEST else "a dry run (nothing was sent)"
+        raise SendError(
+            f"{campaign_id} is {what}: a follow-up follows a live send to journalists.",
+            hint="`mailer campaigns` lists the live ones.",
+        )
+    if found.status is CampaignStatus.CANCELLED:
+        raise SendError(f"{campaign_id} was cancelled before it went out: there is nothing to follow up.")
+    return found
 
 
 def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:

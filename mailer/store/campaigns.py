@@ -29,6 +29,7 @@ class Campaign:
     scheduled_at: datetime | None
     sendgrid_batch_id: str | None
     sender: dict[str, Any]
+    follow_up_of: str | None = None  # the campaign this one follows up (mailer send --follow-up)
 
 
 def new_id(connection: Connection, *, day: date, slug: str) -> str:
@@ -95,7 +96,41 @@ def get(connection: Connection, campaign_id: str) -> Campaign | None:
         scheduled_at=row["scheduled_at"],
         sendgrid_batch_id=row["sendgrid_batch_id"],
         sender=dict(row["sender"] or {}),
+        follow_up_of=row["follow_up_of"],
     )
+
+
+def set_follow_up_of(connection: Connection, campaign_id: str, original_id: str) -> None:
+    """Record that ``campaign_id`` follows up ``original_id`` (right after the send writes its row)."""
+    connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(follow_up_of=original_id))
+
+
+def follow_up_family(connection: Connection, campaign_id: str) -> list[str]:
+    """The original campaign this one belongs to, then every follow-up of it (and of those), oldest first.
+
+    ``[campaign_id]`` alone when it neither follows up nor was followed up. Dry runs and test
+    sends are left out of the follow-ups (nothing reached a journalist).
+    """
+    links = dict(
+        connection.execute(
+            select(campaign.c.id, campaign.c.follow_up_of).where(campaign.c.follow_up_of.is_not(None), campaign.c.mode == Mode.LIVE.value)
+        ).tuples()
+    )
+    root, seen = campaign_id, {campaign_id}
+    while root in links and links[root] not in seen:  # a loop cannot be made, but never spin on one
+        root = links[root]
+        seen.add(root)
+    family, grown = [root], True
+    while grown:
+        grown = False
+        for child, parent in links.items():
+            if parent in family and child not in family:
+                family.append(child)
+                grown = True
+    if len(family) == 1:
+        return family
+    order = dict(connection.execute(select(campaign.c.id, campaign.c.created_at).where(campaign.c.id.in_(family))).tuples())
+    return [root, *sorted(family[1:], key=lambda cid: (order[cid], cid))]
 
 
 def ids(connection: Connection) -> list[str]:

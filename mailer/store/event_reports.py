@@ -17,6 +17,9 @@ from mailer.store import messages
 from mailer.store.schema import event
 
 ENGAGEMENT = ("open", "click", "spamreport", "unsubscribe", "group_unsubscribe")
+# An open by a person: Apple Mail Privacy Protection's pre-fetch (sg_machine_open) left out.
+# The one definition every report figure and follow-up selection uses (SENDGRID.md §4.5).
+HUMAN_OPEN = (event.c.event == "open") & event.c.machine_open.is_not(True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +59,28 @@ def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) ->
     )
     for campaign_id, kind, count_ in connection.execute(query):
         tallies[campaign_id][kind] = count_
-    human = (
-        select(event.c.campaign_id, func.count(event.c.message_id.distinct()))
-        .where(*linked, event.c.event == "open", event.c.machine_open.is_not(True))
-        .group_by(event.c.campaign_id)
-    )
+    human = select(event.c.campaign_id, func.count(event.c.message_id.distinct())).where(*linked, HUMAN_OPEN).group_by(event.c.campaign_id)
     for campaign_id, count_ in connection.execute(human):
         tallies[campaign_id]["human_open"] = count_
     return tallies
+
+
+def engaged_messages(connection: Connection, campaign_ids: Collection[str]) -> tuple[set[int], set[int]]:
+    """(ids of messages opened by people, ids of messages clicked) in these campaigns.
+
+    The same events ``engagement_tallies`` counts: linked to a message, opens by people only
+    (``HUMAN_OPEN``). Follow-ups select their recipients with it.
+    """
+    opened: set[int] = set()
+    clicked: set[int] = set()
+    query = (
+        select(event.c.message_id, event.c.event)
+        .where(event.c.campaign_id.in_(list(campaign_ids)), event.c.message_id.is_not(None), HUMAN_OPEN | (event.c.event == "click"))
+        .distinct()
+    )
+    for message_id, kind in connection.execute(query):
+        (clicked if kind == "click" else opened).add(message_id)
+    return opened, clicked
 
 
 def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:

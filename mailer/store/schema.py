@@ -42,6 +42,8 @@ campaign = Table(
     Column("scheduled_at", UTCDateTime()),
     Column("sendgrid_batch_id", String(120)),
     Column("sender", JSON, nullable=False, default=dict),  # from/reply-to used, for status
+    # A follow-up (``mailer send --follow-up``) names the campaign it follows up; NULL otherwise.
+    Column("follow_up_of", String(120)),
     # Promise 6: the one process driving this campaign (send/lease.py); all NULL when none does.
     Column("lease_holder", String(40)),  # a random token per run
     Column("lease_host", Text),

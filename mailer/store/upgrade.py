@@ -74,6 +74,12 @@ def _version_6(connection: Connection) -> None:
     connection.exec_driver_sql("DROP INDEX IF EXISTS ix_message_campaign_state")
 
 
+def _version_7(connection: Connection) -> None:
+    """Issue 13: a follow-up campaign names the campaign it follows up (``mailer send --follow-up``)."""
+    if "follow_up_of" not in {column["name"] for column in inspect(connection).get_columns("campaign")}:
+        connection.exec_driver_sql("ALTER TABLE campaign ADD COLUMN follow_up_of VARCHAR(120)")
+
+
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 
 
@@ -83,7 +89,7 @@ def _type(connection: Connection, kind: str) -> str:
 
 
 # version reached -> the step that reaches it from the one before
-STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6}
+STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7}
 SCHEMA_VERSION = max(STEPS)
 
 

@@ -1,0 +1,84 @@
+"""The reads a follow-up makes: an earlier campaign's journalists, what happened to each, who bounced since.
+
+``mailer send --follow-up CAMPAIGN --who ...`` picks its recipients from these rows (send/follow_up.py
+decides who is in); the opens and clicks are the reports' own (``event_reports.engaged_messages``,
+opens by people only), and "bounced" is ``models.BOUNCED`` as every report counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from mailer.models import BOUNCED, Mode
+from mailer.store import event_reports
+from mailer.store.schema import campaign, message
+
+__all__ = ["Journalist", "bounced_since", "journalists"]
+
+
+@dataclass(frozen=True, slots=True)
+class Journalist:
+    """One recipient row of the original campaign (skipped rows are not journalists of it)."""
+
+    message_id: int
+    email: str
+    fields: Mapping[str, str]  # the contact snapshot the original was personalized with
+    state: str  # models.MessageState
+    delivery: str | None  # models.Delivery, furthest reached
+    opened: bool  # opened by a person (Apple pre-fetch left out)
+    clicked: bool
+    forgotten: bool  # erased by `mailer forget`: never mailed again
+
+    @property
+    def email_key(self) -> str:
+        return self.email.lower()
+
+
+def journalists(connection: Connection, campaign_id: str) -> list[Journalist]:
+    """Every recipient row of a campaign, in the order it was planned, with its opens and clicks."""
+    opened, clicked = event_reports.engaged_messages(connection, [campaign_id])
+    query = (
+        select(message.c.id, message.c.email, message.c.email_key, message.c.fields, message.c.state, message.c.delivery)
+        .where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_(None))
+        .order_by(message.c.id)
+    )
+    return [
+        Journalist(
+            message_id=mid,
+            email=email,
+            fields={str(k): "" if v is None else str(v) for k, v in (fields or {}).items()},
+            state=state,
+            delivery=delivery,
+            opened=mid in opened,
+            clicked=mid in clicked,
+            forgotten=email_key.startswith("forgotten:"),
+        )
+        for mid, email, email_key, fields, state, delivery in connection.execute(query)
+    ]
+
+
+def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) -> dict[str, str]:
+    """Addresses (lower-cased) of ``campaign_id``'s journalists that bounced in a campaign created after ``since``.
+
+    Maps each to the first such campaign. Any later campaign counts (live or test; dry runs
+    reach nobody), its message's delivery being bounced, blocked or dropped.
+    """
+    later = message.alias("later")
+    theirs = select(message.c.email_key).where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_(None))
+    query = (
+        select(later.c.email_key, later.c.campaign_id)
+        .join(campaign, campaign.c.id == later.c.campaign_id)
+        .where(
+            campaign.c.created_at > since,
+            campaign.c.id != campaign_id,
+            campaign.c.mode != Mode.DRY_RUN.value,
+            later.c.delivery.in_([d.value for d in BOUNCED]),
+            later.c.email_key.in_(theirs),
+        )
+        .order_by(campaign.c.created_at.desc(), later.c.id.desc())
+    )
+    return dict(connection.execute(query).tuples())  # the last row written per address is the earliest campaign
