@@ -62,7 +62,7 @@ def select(
     _, mismatch = WHO[who]
     later = set(bounced_later)
     wanted = None if on_lists is None else set(on_lists)
-    left: dict[str, int] = {}
+    left = dict.fromkeys(("erased", "not sent", "bounced", mismatch, "not on the lists", "bounced since"), 0)  # in the order above
     kept: list[Contact] = []
     for j in journalists:
         reason = _reason(j, who, mismatch)
@@ -71,10 +71,10 @@ def select(
         if reason is None and j.email_key in later:
             reason = "bounced since"
         if reason is not None:
-            left[reason] = left.get(reason, 0) + 1
+            left[reason] += 1
             continue
         kept.append(Contact(j.email, {**j.fields, "email": j.email}, original, j.message_id))
-    return Selection(original, who, len(journalists), ContactList(tuple(kept), (), ()), left)
+    return Selection(original, who, len(journalists), ContactList(tuple(kept), (), ()), {r: n for r, n in left.items() if n})
 
 
 def _reason(j: Journalist, who: str, mismatch: str) -> str | None:

@@ -129,7 +129,9 @@ def follow_up_family(connection: Connection, campaign_id: str) -> list[str]:
                 grown = True
     if len(family) == 1:
         return family
-    order = dict(connection.execute(select(campaign.c.id, campaign.c.created_at).where(campaign.c.id.in_(family))).tuples())
+    order = {
+        cid: created for cid, created in connection.execute(select(campaign.c.id, campaign.c.created_at).where(campaign.c.id.in_(family)))
+    }
     return [root, *sorted(family[1:], key=lambda cid: (order[cid], cid))]
 
 

@@ -81,4 +81,5 @@ def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) 
         )
         .order_by(campaign.c.created_at.desc(), later.c.id.desc())
     )
-    return dict(connection.execute(query).tuples())  # the last row written per address is the earliest campaign
+    # The last row per address wins: the earliest campaign it bounced in.
+    return {email_key: campaign_id for email_key, campaign_id in connection.execute(query)}
