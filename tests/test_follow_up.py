@@ -250,3 +250,42 @@ def test_follow_up_refuses_dry_runs_test_sends_and_unclear_options(office: str) 
     result = mailer("send", "releases/reminder.md", "--follow-up", office, "--who", "clicked", "--where", "outlet=Radio One", "--dry-run")
     assert result.exit_code == 1
     assert f"Error: Nobody to follow up: none of the 8 journalists of {office} is left (clicked).\n" in result.output
+
+
+def test_follow_up_reports_link_both_ways_and_show_the_combined_reach(office: str, tmp_path: Path) -> None:
+    """The reports of the original and of its follow-up name each other and count the journalists reached by either once.
+
+    The follow-up goes to ben and gus (not opened); gus gets it and opens it, ben gets it and
+    does not. Delivered: ana, ben, dan, eve, fay, ian by the original, plus gus = 7. Opened by
+    people: ana, dan, ian, plus gus = 4.
+    """
+    result = mailer("send", "releases/reminder.md", "--follow-up", office, "--who", "not-opened", "--yes", "--no-test-ok")
+    assert result.exit_code == 0, result.output
+    later = f"{TODAY}-reminder"
+    k = keys(later)
+    happenings = [
+        sg("delivered", "ben", "daily.example", later, k["ben"], 100005),
+        sg("delivered", "gus", "tv.example", later, k["gus"], 100005),
+        sg("open", "gus", "tv.example", later, k["gus"], 100600, sg_machine_open=False),
+    ]
+    (tmp_path / "follow-up-events.json").write_text(json.dumps(happenings), encoding="utf-8")
+    imported = mailer("events", "import", "follow-up-events.json")
+    assert imported.exit_code == 0, imported.output
+    combined = (
+        f"Combined reach of {office} and its 1 follow-up: 7 journalists delivered to, 4 opened by people (each journalist counted once).\n"
+    )
+    original = mailer("report", office)
+    assert original.exit_code == 0, original.output
+    assert f"Followed up by {later} (not opened).\n{combined}" in original.stdout
+    follow_up = mailer("report", "latest")
+    assert follow_up.exit_code == 0, follow_up.output
+    assert f"Follow-up of {office}.\n{combined}" in follow_up.stdout
+    document = json.loads(mailer("report", later, "--format", "json").stdout)
+    assert document["follow_up"] == {
+        "original": office,
+        "follow_ups": [{"campaign": later, "who": "not-opened"}],
+        "combined": {"delivered": 7, "opened_human": 4},
+    }
+    page = mailer("report", office, "--format", "html", "-o", "page.html")
+    assert page.exit_code == 0, page.output
+    assert f"Followed up by {later} (not opened).</p>" in (tmp_path / "page.html").read_text(encoding="utf-8")

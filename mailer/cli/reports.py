@@ -77,6 +77,9 @@ def _print_table(engine: Engine, campaign_id: str, kind: str) -> None:
     campaign = report.campaign
     if kind == "summary":
         output.table(f"{campaign.id}: {campaign.subject}", report.labels, report.rows)
+        together = reports.summarize(engine, campaign_id).reach
+        for line in together.lines() if together is not None else ():
+            output.say(line)
         return
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")

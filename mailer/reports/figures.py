@@ -22,6 +22,7 @@ from mailer import models
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
 from mailer.reports.kinds import KINDS
+from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
@@ -53,6 +54,7 @@ class Summary:
     clicked: int
     spam_reports: int
     unsubscribed: int
+    reach: Reach | None = None  # with its follow-ups, or its original and theirs (reports/reach.py)
 
     def rate(self, count: int, *, over: int | None = None) -> float | None:
         """``count`` as a share of delivered messages (or of ``over``); None when nothing to divide by."""
@@ -117,10 +119,11 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
     with engine.connect() as connection:
         summary = _summaries(connection, {campaign_id: info})[campaign_id]
         classes = event_store.bounce_tallies(connection, campaign_id)
+        together = reach(connection, campaign_id)
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     named = {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in classes}
-    return replace(summary, bounce_classes=named)
+    return replace(summary, bounce_classes=named, reach=together)
 
 
 def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:

@@ -74,6 +74,8 @@ def to_json(table: Table, summary: Summary | None = None) -> str:
     if summary is not None:
         document["figures"] = {key: {"count": count, "rate": rate} for key, _label, count, rate in summary.figures()}
         document["bounce_classes"] = dict(summary.bounce_classes)
+        if summary.reach is not None:
+            document["follow_up"] = summary.reach.as_json()
     else:
         document["rows"] = [dict(zip(table.keys, row)) for row in table.rows]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

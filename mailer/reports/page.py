@@ -48,7 +48,8 @@ tr.alert td { background: #f8d7da; color: #611a15; font-weight: 600; }
 <main>
 <h1>{{ summary.campaign.subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · sent {{ sent }} · report made {{ made }} · times in UTC</p>
-<div class="cards">
+{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
+{% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
 <h2>Opens and clicks over time</h2>

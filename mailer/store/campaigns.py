@@ -111,11 +111,8 @@ def follow_up_family(connection: Connection, campaign_id: str) -> list[str]:
     ``[campaign_id]`` alone when it neither follows up nor was followed up. Dry runs and test
     sends are left out of the follow-ups (nothing reached a journalist).
     """
-    links = dict(
-        connection.execute(
-            select(campaign.c.id, campaign.c.follow_up_of).where(campaign.c.follow_up_of.is_not(None), campaign.c.mode == Mode.LIVE.value)
-        ).tuples()
-    )
+    query = select(campaign.c.id, campaign.c.follow_up_of).where(campaign.c.follow_up_of.is_not(None), campaign.c.mode == Mode.LIVE.value)
+    links: dict[str, str] = {child: parent for child, parent in connection.execute(query)}
     root, seen = campaign_id, {campaign_id}
     while root in links and links[root] not in seen:  # a loop cannot be made, but never spin on one
         root = links[root]

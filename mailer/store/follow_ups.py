@@ -7,17 +7,17 @@ opens by people only), and "bounced" is ``models.BOUNCED`` as every report count
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from mailer.models import BOUNCED, Mode
+from mailer.models import BOUNCED, Delivery, Mode
 from mailer.store import event_reports
-from mailer.store.schema import campaign, message
+from mailer.store.schema import campaign, event, message
 
-__all__ = ["Journalist", "bounced_since", "journalists"]
+__all__ = ["Journalist", "bounced_since", "journalists", "reach"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +83,22 @@ def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) 
     )
     # The last row per address wins: the earliest campaign it bounced in.
     return {email_key: campaign_id for email_key, campaign_id in connection.execute(query)}
+
+
+def reach(connection: Connection, campaign_ids: Collection[str]) -> tuple[int, int]:
+    """(journalists delivered to, journalists who opened, by people) across these campaigns, each journalist once.
+
+    Journalists are told apart by address (lower-cased); delivered and opened are the reports'
+    definitions (``Delivery.DELIVERED``; ``event_reports.HUMAN_OPEN``).
+    """
+    ids = list(campaign_ids)
+    delivered = select(func.count(message.c.email_key.distinct())).where(
+        message.c.campaign_id.in_(ids), message.c.delivery == Delivery.DELIVERED.value
+    )
+    opened = (
+        select(func.count(message.c.email_key.distinct()))
+        .select_from(event)
+        .join(message, message.c.id == event.c.message_id)
+        .where(event.c.campaign_id.in_(ids), event_reports.HUMAN_OPEN)
+    )
+    return int(connection.scalar(delivered) or 0), int(connection.scalar(opened) or 0)
