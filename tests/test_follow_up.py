@@ -33,12 +33,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select, update
 
 from mailer import config
 from mailer.cli import main
 from mailer.store import connect
 from mailer.store.schema import campaign, message
+from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
 ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"
@@ -289,3 +290,34 @@ def test_follow_up_reports_link_both_ways_and_show_the_combined_reach(office: st
     page = mailer("report", office, "--format", "html", "-o", "page.html")
     assert page.exit_code == 0, page.output
     assert f"Followed up by {later} (not opened).</p>" in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
+def test_follow_up_leaves_out_erased_and_unsent_journalists(office: str) -> None:
+    """A journalist erased with `mailer forget` (ben) and one whose fate is unknown (gus, the request timed out) get no follow-up."""
+    forgotten = mailer("forget", "ben@daily.example", "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    engine = connect(config.from_environment().database.url)
+    with engine.begin() as connection:
+        connection.execute(update(message).where(message.c.email == "gus@tv.example").values(state="unknown"))
+    engine.dispose()
+    result = mailer("send", "releases/reminder.md", "--follow-up", office, "--who", "not-clicked", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Follow-up:  2 of 8 journalists of {office} (not clicked): 1 erased, 1 not sent, 1 bounced, 1 clicked, 1 bounced since, 1 suppressed\n"
+    ) in result.stdout
+    assert recipients_of(follow_ups(office)[0]["id"]) == ["dan", "ian"]
+
+
+def test_follow_up_column_added_to_a_version_6_log(db_url: str) -> None:
+    """Upgrade step 7: a log at schema version 6 (no campaign.follow_up_of) gets the column on opening."""
+    connect(db_url).dispose()
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE campaign DROP COLUMN follow_up_of")
+        connection.exec_driver_sql("UPDATE schema_info SET version = 6")
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION == 7
+        assert "follow_up_of" in {column["name"] for column in inspect(connection).get_columns("campaign")}
+    upgraded.dispose()
