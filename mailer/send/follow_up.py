@@ -17,7 +17,7 @@ follow-up greets each journalist exactly as the original did.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from mailer.models import BOUNCED, Contact, ContactList, Delivery, MessageState
@@ -48,7 +48,7 @@ class Selection:
 
 
 def select(
-    journalists: Sequence[Journalist],
+    journalists: Iterable[Journalist],
     *,
     original: str,
     who: str,
@@ -64,7 +64,9 @@ def select(
     wanted = None if on_lists is None else set(on_lists)
     left = dict.fromkeys(("erased", "not sent", "bounced", mismatch, "not on the lists", "bounced since"), 0)  # in the order above
     kept: list[Contact] = []
+    total = 0
     for j in journalists:
+        total += 1
         reason = _reason(j, who, mismatch)
         if reason is None and wanted is not None and j.email_key not in wanted:
             reason = "not on the lists"
@@ -74,7 +76,7 @@ def select(
             left[reason] += 1
             continue
         kept.append(Contact(j.email, {**j.fields, "email": j.email}, original, j.message_id))
-    return Selection(original, who, len(journalists), ContactList(tuple(kept), (), ()), {r: n for r, n in left.items() if n})
+    return Selection(original, who, total, ContactList(tuple(kept), (), ()), {r: n for r, n in left.items() if n})
 
 
 def _reason(j: Journalist, who: str, mismatch: str) -> str | None:

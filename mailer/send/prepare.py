@@ -165,12 +165,9 @@ def prepare_follow_up(
     on_lists = {c.email_key for c in contacts.load(list_paths).contacts} if list_paths else None
     with engine.connect() as connection:
         original = _original(connection, original_id)
+        bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         selection = follow_up.select(
-            follow_ups.journalists(connection, original.id),
-            original=original.id,
-            who=who,
-            bounced_later=follow_ups.bounced_since(connection, original.id, since=original.created_at),
-            on_lists=on_lists,
+            follow_ups.journalists(connection, original.id), original=original.id, who=who, bounced_later=bounced_later, on_lists=on_lists
         )
         contact_list = contacts.apply_filter(selection.contacts, contacts.parse_filter(where, tags))
         contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)

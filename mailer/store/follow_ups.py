@@ -7,7 +7,7 @@ opens by people only), and "bounced" is ``models.BOUNCED`` as every report count
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,16 +38,19 @@ class Journalist:
         return self.email.lower()
 
 
-def journalists(connection: Connection, campaign_id: str) -> list[Journalist]:
-    """Every recipient row of a campaign, in the order it was planned, with its opens and clicks."""
+def journalists(connection: Connection, campaign_id: str) -> Iterator[Journalist]:
+    """Every recipient row of a campaign, in the order it was planned, with its opens and clicks.
+
+    Streamed from the cursor: read it to the end before the next query on ``connection``.
+    """
     opened, clicked = event_reports.engaged_messages(connection, [campaign_id])
     query = (
         select(message.c.id, message.c.email, message.c.email_key, message.c.fields, message.c.state, message.c.delivery)
         .where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_(None))
         .order_by(message.c.id)
     )
-    return [
-        Journalist(
+    for mid, email, email_key, fields, state, delivery in connection.execution_options(yield_per=5000).execute(query):
+        yield Journalist(
             message_id=mid,
             email=email,
             fields={str(k): "" if v is None else str(v) for k, v in (fields or {}).items()},
@@ -57,8 +60,6 @@ def journalists(connection: Connection, campaign_id: str) -> list[Journalist]:
             clicked=mid in clicked,
             forgotten=email_key.startswith("forgotten:"),
         )
-        for mid, email, email_key, fields, state, delivery in connection.execute(query)
-    ]
 
 
 def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) -> dict[str, str]:
