@@ -34,6 +34,7 @@ WHO: Mapping[str, tuple[str, str]] = {
     "delivered": ("delivered", "not delivered"),
 }
 _BOUNCED = frozenset(d.value for d in BOUNCED)
+_ACCEPTED, _DELIVERED = MessageState.ACCEPTED.value, Delivery.DELIVERED.value  # looked up once, not per journalist
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,20 @@ def _reason(j: Journalist, who: str, mismatch: str) -> str | None:
     """Why the original's row ``j`` gets no follow-up for ``who`` (before lists and later bounces); None: it does."""
     if j.forgotten:
         return "erased"
-    if j.state != MessageState.ACCEPTED.value:
+    if j.state != _ACCEPTED:
         return "not sent"
     if j.delivery in _BOUNCED:
         return "bounced"
-    keep = {
-        "not-opened": not j.opened,
-        "opened": j.opened,
-        "clicked": j.clicked,
-        "not-clicked": not j.clicked,
-        "delivered": j.delivery == Delivery.DELIVERED.value,
-    }[who]
+    if who == "not-opened":
+        keep = not j.opened
+    elif who == "opened":
+        keep = j.opened
+    elif who == "clicked":
+        keep = j.clicked
+    elif who == "not-clicked":
+        keep = not j.clicked
+    else:  # delivered
+        keep = j.delivery == _DELIVERED
     return None if keep else mismatch
 
 
