@@ -67,6 +67,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "resume": ("send",),
     "cancel": ("campaigns",),
     "campaigns": ("campaigns",),
+    "contact": ("contact",),
     "status": ("campaigns",),
     "show": ("show",),
     "webhook": ("events",),

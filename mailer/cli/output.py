@@ -56,8 +56,8 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A Rich table; cells are escaped so contact data cannot inject markup."""
-    grid = Table(title=title, title_justify="left")
+    """A Rich table; the title and cells are escaped so contact data (a subject, a name) cannot inject markup."""
+    grid = Table(title=None if title is None else escape(title), title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
