@@ -2,6 +2,11 @@
 
 Progress bars appear only on a terminal, so scripts and CI logs stay clean. Errors go to
 standard error as "Error: <what>" followed by the hint on its own line.
+
+A command run with ``--json`` (``json_option``) calls ``start_json()`` first: from then on every
+line for a person goes to standard error, warnings are also collected, and standard output
+carries exactly one JSON document: the command's (``print_document``), or, when it fails
+before printing one, ``{"error", "hint", "exit_code"}``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -28,8 +34,8 @@ class Advance(Protocol):
 
 
 def say(message: str) -> None:
-    """A line for the user, taken literally (no Rich markup in user data)."""
-    console.print(escape(message))
+    """A line for the user, taken literally (no Rich markup in user data); on standard error under --json."""
+    (err_console if _json_state() is not None else console).print(escape(message))
 
 
 def note(message: str) -> None:
@@ -38,8 +44,11 @@ def note(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    """A warning the user can act on, on standard error."""
+    """A warning the user can act on, on standard error (and in the --json document's "warnings")."""
     err_console.print(f"[yellow]Warning:[/yellow] {escape(message)}")
+    state = _json_state()
+    if state is not None:
+        state["warnings"].append(message)
 
 
 def error(exc: MailerError) -> None:
@@ -47,12 +56,18 @@ def error(exc: MailerError) -> None:
     err_console.print(f"[red]Error:[/red] {escape(exc.message)}")
     if exc.hint:
         err_console.print(escape(exc.hint))
+    state = _json_state()
+    if state is not None and not state["printed"]:
+        print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
 
 
 def print_json(data: Any) -> None:
     """Machine-readable output on standard output, nothing else mixed in."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+    state = _json_state()
+    if state is not None:
+        state["printed"] = True
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -62,7 +77,7 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
         grid.add_column(column)
     for row in rows:
         grid.add_row(*(escape("" if cell is None else str(cell)) for cell in row))
-    console.print(grid)
+    (err_console if _json_state() is not None else console).print(grid)
 
 
 @contextmanager
@@ -82,3 +97,37 @@ def progress(description: str, total: int | None) -> Iterator[Advance]:
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda amount=1: bar.advance(task, amount)
+
+
+# -- --json: one document on standard output, everything else on standard error -----------------
+
+_JSON_KEY = "mailer.json"
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document describing the outcome (keys in the README); messages go to standard error.",
+)
+
+
+def start_json() -> None:
+    """Switch the running command to --json: lines for a person go to standard error from here on."""
+    click.get_current_context().meta[_JSON_KEY] = {"warnings": [], "printed": False}
+
+
+def in_json() -> bool:
+    """Whether the running command was asked for --json."""
+    return _json_state() is not None
+
+
+def print_document(data: dict[str, Any]) -> None:
+    """The --json document, with the warnings shown so far under "warnings"."""
+    state = _json_state()
+    print_json({**data, "warnings": list(state["warnings"]) if state is not None else []})
+
+
+def _json_state() -> dict[str, Any] | None:
+    ctx = click.get_current_context(silent=True)
+    found: dict[str, Any] | None = ctx.meta.get(_JSON_KEY) if ctx is not None else None
+    return found
