@@ -6,13 +6,18 @@ The log is built by tests/press_office.py (two live sends, a test send and a dry
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eventlog import add_campaign, add_message
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from press_office import MARKUP_NAME, MARKUP_OUTLET, URL_1, build, mailer
+from sqlalchemy import Engine
 
 
 @pytest.fixture
@@ -40,7 +45,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
     assert (found["address"], found["name"], found["outlet"], found["mailed"]) == ("ana@daily.example", "Ana Lima", "Daily News", True)
     assert (found["suppressed"], found["suppression"], found["suppression_lifted"]) == (False, None, [])
     assert found["lists"] == ["lists/beat.csv"]
-    assert found["totals"] == {"campaigns": 2, "delivered": 2, "opened": 2, "clicked": 1, "bounced": 0, "test_sends": 1}
+    assert found["totals"] == {"campaigns": 2, "delivered": 2, "opened": 2, "clicked": 1, "bounced": 0, "skipped": 0, "test_sends": 1}
     tested, second, first = found["campaigns"]
     assert first == {
         "campaign": a,
@@ -141,11 +146,11 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "reason": "550 5.1.1 no such user",
         "at": iso(t + 20),
     }
-    assert cleo["totals"] == {"campaigns": 2, "delivered": 0, "opened": 0, "clicked": 0, "bounced": 1, "test_sends": 0}
+    assert cleo["totals"] == {"campaigns": 1, "delivered": 0, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 1, "test_sends": 0}
     ben = history("ben.okafor@daily.example")
     assert (ben["suppressed"], ben["totals"]) == (
         False,
-        {"campaigns": 2, "delivered": 1, "opened": 0, "clicked": 0, "bounced": 1, "test_sends": 0},
+        {"campaigns": 2, "delivered": 1, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 0, "test_sends": 0},
     )
     assert ben["campaigns"][0]["bounce"] == {
         "type": "blocked",
@@ -158,6 +163,7 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
     assert eve["suppression"] == {"reason": "unsubscribe", "source": "import", "since": iso(t + 600), "note": "unsubscribed from all mail"}
     assert eve["campaigns"][1]["unsubscribed"] is True
     text = mailer("contact", "cleo@gazette.example").stdout
+    assert "2 campaigns, newest first (1 of them left this address out):\n" in text
     assert text.splitlines()[:2] == [
         f"cleo@gazette.example: {MARKUP_NAME} Martin, {MARKUP_OUTLET}",  # markup printed literally
         f"Suppressed: yes, bounce, since {datetime.fromtimestamp(t + 20, UTC):%Y-%m-%d %H:%M} UTC (from import): 550 5.1.1 no such user",
@@ -208,3 +214,35 @@ def test_contact_refuses_what_is_not_an_address(tmp_path: Path, db_url: str) -> 
         'Error: "jane.example.org" is not an email address: An email address must have an @-sign.\n'
         "Give the full address, for example jane@example.org\n"
     )
+
+
+_WORD = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=12).filter(lambda t: t.split() == [t])
+_examples = itertools.count(1)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=_WORD, outlet=_WORD, subject=st.text(st.characters(exclude_characters="\x00"), max_size=30))
+@example(first="[bold]x", outlet=":thumbs_up:", subject="\x1b[31mred\tline [/] x\\")
+@example(first="x\\", outlet="[/]", subject="[link=https://evil.example]click[/link]")
+def test_contact_prints_contact_data_literally(store: Engine, db_url: str, first: str, outlet: str, subject: str) -> None:
+    """Whatever a name, outlet or subject holds ([bold], :smile:, escape sequences, tabs) prints as written.
+
+    Markup and emoji codes come out unchanged; characters a terminal would act on come out as
+    their escapes (\\x1b, \\t); --json gives the text back exactly.
+    """
+    Path("mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    n = next(_examples)
+    campaign_id = add_campaign(store, f"2026-02-19-c{n}", subject=subject)
+    address = f"j{n}@example.org"
+    add_message(store, campaign_id, address, first_name=first, outlet=outlet)
+
+    def shown(text: str) -> str:
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+    result = mailer("contact", address)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{address}: {shown(first)}, {shown(outlet)}"
+    assert f"  Subject:  {shown(subject)}" in lines
+    found = history(address)
+    assert (found["name"], found["outlet"], found["campaigns"][0]["subject"]) == (first, outlet, subject)

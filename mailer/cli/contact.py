@@ -39,7 +39,7 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     key, why = typed_key(email)
     raw = email.strip().lower()
     found = contact.history(app.engine, key, also=(raw,) if raw != key else ())
-    if why is not None and not found.mailed and found.suppression is None:
+    if why is not None and not found.sendings and found.suppression is None:
         raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")
     if as_json:
         output.print_json(found.as_dict())
@@ -47,48 +47,59 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     _print(found)
 
 
+def _say(line: str) -> None:
+    """One line of the history; characters a terminal would act on (escape sequences, tabs) shown as \\x1b, \\t.
+
+    Names, outlets and subjects come from lists and releases, bounce reasons from receiving mail
+    servers: none of them may move the cursor or recolour the terminal.
+    """
+    output.say("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+
+
 def _print(found: History) -> None:
     shown = found.sendings[0].email if found.sendings else found.address
     who = ", ".join(part for part in (found.name, found.outlet) if part)
-    output.say(f"{shown}: {who}" if who else shown)
-    if not found.mailed:
-        output.say(f"No campaign in the delivery log was sent to {found.address}.")
+    _say(f"{shown}: {who}" if who else shown)
+    if not found.sendings:
+        _say(f"No campaign in the delivery log was sent to {found.address}.")
     entry = found.suppression
     if entry is None:
-        output.say("Suppressed: no")
+        _say("Suppressed: no")
     else:
         note = f": {entry.note}" if entry.note else ""
-        output.say(f"Suppressed: yes, {entry.reason}, since {_when(entry.since)} (from {entry.source}){note}")
+        _say(f"Suppressed: yes, {entry.reason}, since {_when(entry.since)} (from {entry.source}){note}")
         if entry.reason == "forgotten":
-            output.say("Its data was erased with `mailer forget`; only this suppression is kept, so it is never mailed again.")
+            _say("Its data was erased with `mailer forget`; only this suppression is kept, so it is never mailed again.")
     for lifted in found.lifted:
-        output.say(f"Taken off the suppression list {_when(lifted.at)} (was {lifted.was}): {lifted.note}")
-    if not found.mailed:
+        _say(f"Taken off the suppression list {_when(lifted.at)} (was {lifted.was}): {lifted.note}")
+    if not found.sendings:
         if entry is None:
-            output.say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
+            _say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
         return
-    output.say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
+    _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
     count = len(found.sendings)
-    output.say(f"{count} campaign{'s' if count != 1 else ''}, newest first:")
+    skipped = sum(s.state == "skipped" for s in found.sendings)
+    left_out = f" ({skipped} of them left this address out)" if skipped else ""
+    _say(f"{count} campaign{'s' if count != 1 else ''}, newest first{left_out}:")
     for s in found.sendings:
-        output.say("")
-        output.say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
-        output.say(f"  Subject:  {s.subject}")
+        _say("")
+        _say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
+        _say(f"  Subject:  {s.subject}")
         opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
-        output.say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
+        _say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
         if s.bounce is not None:
             at = f", {_when(s.bounce.at)}" if s.bounce.at else ""
-            output.say(f"  Bounce:   {s.bounce.label}{at}" + (f": {s.bounce.reason}" if s.bounce.reason else ""))
+            _say(f"  Bounce:   {s.bounce.label}{at}" + (f": {s.bounce.reason}" if s.bounce.reason else ""))
         if s.error:
-            output.say(f"  Error:    {s.error}")
+            _say(f"  Error:    {s.error}")
         if s.links:
-            output.say(f"  Clicked:  {' '.join(s.links)}")
+            _say(f"  Clicked:  {' '.join(s.links)}")
         if s.unsubscribed or s.spam_report:
-            output.say(
+            _say(
                 "  Then:     " + " and ".join(w for w, on in (("unsubscribed", s.unsubscribed), ("marked it as spam", s.spam_report)) if on)
             )
         if s.source:
-            output.say(f"  From:     {_row(s.source)}")
+            _say(f"  From:     {_row(s.source)}")
 
 
 def _row(source: str) -> str:

@@ -19,14 +19,16 @@ from typing import Any, Protocol
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from mailer.errors import MailerError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Text is printed as Text objects, never as markup strings: a journalist's "[bold]x" or "x\\" prints as
+# written (rich.markup.escape doubles a trailing backslash). emoji=False: Rich would turn ":thumbs_up:" into an emoji.
+console = Console(highlight=False, soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class Advance(Protocol):
@@ -35,17 +37,17 @@ class Advance(Protocol):
 
 def say(message: str) -> None:
     """A line for the user, taken literally (no Rich markup in user data); on standard error under --json."""
-    (err_console if _json_state() is not None else console).print(escape(message))
+    (err_console if _json_state() is not None else console).print(Text(message))
 
 
 def note(message: str) -> None:
     """A line about how the command runs (which log, which config), on standard error so output stays pipeable."""
-    err_console.print(f"[dim]{escape(message)}[/dim]")
+    err_console.print(Text(message, style="dim"))
 
 
 def warn(message: str) -> None:
     """A warning the user can act on, on standard error (and in the --json document's "warnings")."""
-    err_console.print(f"[yellow]Warning:[/yellow] {escape(message)}")
+    err_console.print(Text.assemble(("Warning:", "yellow"), " ", message))
     state = _json_state()
     if state is not None:
         state["warnings"].append(message)
@@ -53,9 +55,9 @@ def warn(message: str) -> None:
 
 def error(exc: MailerError) -> None:
     """Print a MailerError the way every command does: the message, then the hint."""
-    err_console.print(f"[red]Error:[/red] {escape(exc.message)}")
+    err_console.print(Text.assemble(("Error:", "red"), " ", exc.message))
     if exc.hint:
-        err_console.print(escape(exc.hint))
+        err_console.print(Text(exc.hint))
     state = _json_state()
     if state is not None and not state["printed"]:
         print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
@@ -71,12 +73,12 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A Rich table; the title and cells are escaped so contact data (a subject, a name) cannot inject markup."""
-    grid = Table(title=None if title is None else escape(title), title_justify="left")
+    """A Rich table; the title and cells are plain Text, so contact data (a subject, a name) cannot inject markup."""
+    grid = Table(title=None if title is None else Text(title), title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
-        grid.add_row(*(escape("" if cell is None else str(cell)) for cell in row))
+        grid.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     (err_console if _json_state() is not None else console).print(grid)
 
 

@@ -119,7 +119,8 @@ class History:
 
     @property
     def mailed(self) -> bool:
-        return bool(self.sendings)
+        """Whether a campaign (live or test) went to the address: one that did not skip it."""
+        return any(s.state != MessageState.SKIPPED.value for s in self.sendings)
 
     @property
     def name(self) -> str:
@@ -136,8 +137,13 @@ class History:
         return tuple(sorted({_list_file(s.source) for s in self.sendings if s.source and not s.source.startswith("--")}))
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``mailer contact --json`` document (times: UTC, ISO 8601); ``totals`` count live campaigns only."""
-        live = [s for s in self.sendings if s.mode == Mode.LIVE.value]
+        """The ``mailer contact --json`` document (times: UTC, ISO 8601).
+
+        ``totals`` count the live campaigns that went to the address; ``skipped`` the campaigns
+        that left it out (suppressed, filtered, already received), ``test_sends`` the test sends.
+        """
+        live = [s for s in self.sendings if s.mode == Mode.LIVE.value and s.state != MessageState.SKIPPED.value]
+        skipped = [s for s in self.sendings if s.state == MessageState.SKIPPED.value]
         return {
             "address": self.address,
             "name": self.name,
@@ -160,7 +166,8 @@ class History:
                 "opened": sum(s.human_opens > 0 for s in live),
                 "clicked": sum(s.clicks > 0 for s in live),
                 "bounced": sum(s.bounce is not None for s in live),
-                "test_sends": len(self.sendings) - len(live),
+                "skipped": len(skipped),
+                "test_sends": len(self.sendings) - len(live) - len(skipped),
             },
             "campaigns": [_sending_dict(s) for s in self.sendings],
         }
