@@ -246,3 +246,32 @@ def test_contact_prints_contact_data_literally(store: Engine, db_url: str, first
     assert f"  Subject:  {shown(subject)}" in lines
     found = history(address)
     assert (found["name"], found["outlet"], found["campaigns"][0]["subject"]) == (first, outlet, subject)
+
+
+@pytest.mark.sqlite_only  # SQLite's query planner (EXPLAIN QUERY PLAN); PostgreSQL plans from statistics
+def test_contact_reads_through_the_address_and_message_indexes(store: Engine) -> None:
+    """One journalist's history never scans the message or event table: a 1M-row log answers as fast as a small one."""
+    from sqlalchemy import event as sa_event
+
+    from mailer.reports import contact
+
+    campaign_id = add_campaign(store, "2026-02-19-plan")
+    for i in range(30):
+        add_message(store, campaign_id, f"j{i}@example.org")
+    selects: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        if sql.lstrip().startswith("SELECT"):
+            selects.append((sql, params))
+
+    sa_event.listen(store, "before_cursor_execute", record)
+    contact.history(store, "j7@example.org")
+    sa_event.remove(store, "before_cursor_execute", record)
+    plans = []
+    with store.connect() as connection:
+        for sql, params in selects:
+            if " message" in sql or " event" in sql:
+                plans.append(" | ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)))
+    assert any("ix_message_email_key" in p for p in plans), plans
+    assert len([p for p in plans if "ix_event_message" in p]) == 3, plans  # rollup, links, bounces
+    assert not [p for p in plans if "SCAN message" in p or "SCAN event" in p], plans
