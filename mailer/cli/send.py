@@ -205,7 +205,7 @@ def test_command(
     )
     for warning in prepared.warnings:
         output.warn(warning)
-    for skipped in prepared.plan.messages:
+    for skipped in prepared.plan.skipped_messages():
         if skipped.skip_reason:
             output.warn(
                 f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")

@@ -18,8 +18,8 @@ Never imports: events, reports, cli, or the sendgrid library (that is the transp
 
 from __future__ import annotations
 
-from mailer.send.delivery import IncompleteSend, Outcome, Pacing, outcome, outgoing, record, run, utcnow
+from mailer.send.delivery import IncompleteSend, Outcome, Pacing, outcome, record, run, utcnow
 from mailer.send.schedule import parse_at
 from mailer.send.status import advice
 
-__all__ = ["IncompleteSend", "Outcome", "Pacing", "advice", "outcome", "outgoing", "parse_at", "record", "run", "utcnow"]
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "advice", "outcome", "parse_at", "record", "run", "utcnow"]

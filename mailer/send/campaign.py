@@ -17,12 +17,12 @@ SendGrid API key is read from (only when a request must be made); it is never st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -33,6 +33,7 @@ from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
 from mailer.send.dispatch import Pacing, utcnow
+from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_send, prepare_test
 from mailer.send.status import find
 from mailer.store import campaigns, messages
@@ -121,12 +122,12 @@ def start(
         campaign_id,
         prepared.rendered,
         transport,
-        prepared=delivery.outgoing(recorded.plan),
+        plan=recorded.plan,
         scheduled=prepared.scheduled,
         batch_id=batch_id,
         progress=progress,
         warn=warn,
-        skipped=[m for m in recorded.plan.messages if m.state is MessageState.SKIPPED],
+        skipped=recorded.plan.skipped_messages(),
     )
 
 
@@ -236,14 +237,14 @@ def _send(
     rendered: Rendered,
     transport: Transport,
     *,
-    prepared: Mapping[str, Any] | None = None,
+    plan: Plan | None = None,
     scheduled: datetime | None = None,
     batch_id: str | None = None,
     resend_unknown: bool = False,
     retry_failed: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
-    skipped: list[Message] | None = None,
+    skipped: Iterable[Message] = (),
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
@@ -256,9 +257,9 @@ def _send(
     skipped_file = None
     if isinstance(transport, DryRunTransport) and found is not None:
         limit = transport.eml_limit
-        sample = None if limit is None or prepared is None else [key for key, _ in zip(prepared, range(limit), strict=False)]
+        sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)
-        skipped_file = transport.write_skipped(campaign_id, skipped or [])
+        skipped_file = transport.write_skipped(campaign_id, skipped)
     with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(
             engine,
@@ -266,7 +267,7 @@ def _send(
             rendered=rendered,
             transport=transport,
             pacing=Pacing.from_config(config.sendgrid),
-            prepared=prepared,
+            plan=plan,
             send_at=int(scheduled.timestamp()) if scheduled else None,
             sendgrid_batch_id=batch_id,
             resend_unknown=resend_unknown,
