@@ -214,6 +214,9 @@ def test_contact_refuses_what_is_not_an_address(tmp_path: Path, db_url: str) -> 
         'Error: "jane.example.org" is not an email address: An email address must have an @-sign.\n'
         "Give the full address, for example jane@example.org\n"
     )
+    as_json = mailer("contact", "jane.example.org", "--json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"] == '"jane.example.org" is not an email address: An email address must have an @-sign.'
 
 
 _WORD = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=12).filter(lambda t: t.split() == [t])

@@ -36,6 +36,8 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     """
     from mailer.reports import contact
 
+    if as_json:
+        output.start_json()  # an error becomes a JSON document too
     key, why = typed_key(email)
     raw = email.strip().lower()
     found = contact.history(app.engine, key, also=(raw,) if raw != key else ())
