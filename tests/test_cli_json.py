@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from press_office import event, folder, keys, mailer
+from test_cli_schedule import two_hours_ahead
 from test_suppressions_sync import serve_lists
 
 from mailer.store import display_url
@@ -202,3 +203,13 @@ def test_json_forget(office: Path, standin: Any) -> None:
     assert [Path(p).name for p in found["files"]["rewritten"]] == ["request-0001.json"]
     assert (found["files"]["left"], found["report_files"]) == ([], [])
     assert "Erased dan@gazette.example from 2 message rows in 2 campaigns" in result.stderr
+
+
+def test_json_scheduled_send_names_its_time_in_utc(office: Path, standin: Any) -> None:
+    """--at in a zone: "scheduled" is the same instant in UTC, ISO 8601."""
+    goes_out, at = two_hours_ahead("America/New_York")
+    result = mailer(*SEND, "--yes", "--at", at, "--json")
+    assert result.exit_code == 0, result.output
+    found = document(result)
+    assert found["scheduled"] == goes_out.isoformat(timespec="seconds")
+    assert found["scheduled"].endswith("+00:00") and found["counts"]["accepted"] == 5

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -296,7 +297,7 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
         document |= {
             "mode": prepared.mode.value,
             "subject": prepared.rendered.subject,
-            "scheduled": prepared.scheduled.isoformat(timespec="seconds") if prepared.scheduled else None,
+            "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
             "recipients": len(prepared.plan.recipients),
             "skipped": dict(sorted(skipped.items())),
         }
