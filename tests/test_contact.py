@@ -219,12 +219,15 @@ def test_contact_refuses_what_is_not_an_address(tmp_path: Path, db_url: str) -> 
     assert json.loads(as_json.stdout)["error"] == '"jane.example.org" is not an email address: An email address must have an @-sign.'
 
 
-_WORD = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=12).filter(lambda t: t.split() == [t])
+# Lists, releases and events are decoded text: no NUL (PostgreSQL refuses it), no lone surrogates.
+_WORD = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=12).filter(
+    lambda t: t.split() == [t]
+)
 _examples = itertools.count(1)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=_WORD, outlet=_WORD, subject=st.text(st.characters(exclude_characters="\x00"), max_size=30))
+@given(first=_WORD, outlet=_WORD, subject=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30))
 @example(first="[bold]x", outlet=":thumbs_up:", subject="\x1b[31mred\tline [/] x\\")
 @example(first="x\\", outlet="[/]", subject="[link=https://evil.example]click[/link]")
 def test_contact_prints_contact_data_literally(store: Engine, db_url: str, first: str, outlet: str, subject: str) -> None:
