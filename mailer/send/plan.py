@@ -12,6 +12,7 @@ substitutions under 10,000 bytes (a recipient over it is skipped, saying why).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import secrets
@@ -103,6 +104,13 @@ class Plan:
             if self.request_of[index] != SKIPPED:
                 yield contact.email.lower()
 
+    @cached_property
+    def _substitute(self) -> Callable[[Mapping[str, str]], dict[str, str]]:
+        """``substitutions`` for this plan's release, its per-release part done once."""
+        if self.substitutions is compose.substitutions:
+            return compose.substituter(self.rendered)
+        return functools.partial(self.substitutions, self.rendered)
+
     def _message(self, index: int, contact: Contact) -> Message:
         """The Message of one contact; a recipient's as its request carries it (no ``source``)."""
         key = f"{self.key_prefix}{index:012x}"
@@ -120,7 +128,7 @@ class Plan:
             contact.email,
             full_name(fields) if name is None else name,
             fields,
-            self.substitutions(self.rendered, fields),
+            self._substitute(fields),
             "",
             MessageState.PLANNED,
             request_no,
@@ -235,7 +243,7 @@ def build(
     seen: set[str] = set()
     request_no, in_batch, batch_bytes = 0, size, 0
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
-    fast = substitutions is compose.substitutions  # a stand-in for tests has no bound
+    bound_of = compose.bounder(rendered) if substitutions is compose.substitutions else None  # a stand-in for tests has no bound
     token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
@@ -244,7 +252,7 @@ def build(
             request_of.append(SKIPPED)
             skips[index] = (RejectReason.DUPLICATE.value, "the same address is already a recipient")
             continue
-        bound = compose.substitution_bound(rendered, fields) if fast else MAX_SUBSTITUTION_BYTES + 1
+        bound = bound_of(fields) if bound_of is not None else MAX_SUBSTITUTION_BYTES + 1
         if bound + reserved_substitution <= MAX_SUBSTITUTION_BYTES:
             # Surely under SendGrid's limit: its values are worked out when its request is cut.
             value_bytes, value_json = bound, 6 * bound + token_punctuation
@@ -258,7 +266,7 @@ def build(
             )
             continue
         seen.add(email_key)
-        cost = fixed_cost + _json_bytes(email) + _json_bytes(full_name(fields)) + value_json
+        cost = fixed_cost + _json_bytes(email + full_name(fields)) + 2 + value_json  # the address and the name
         if in_batch >= size or batch_bytes + cost > budget:
             request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1
