@@ -100,8 +100,6 @@ def _column(table: ContactTable, name: str, start: int) -> pa.Array:
 
 def _write_columns(handle: BinaryIO, columns: Sequence[pa.Array], delimiter: str) -> None:
     """Rows of text columns as CSV lines, byte for byte what csv.writer writes of their safe_cell values."""
-    import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     cells = [_quoted(_safe(_no_nulls(column)), delimiter) for column in columns]
@@ -113,7 +111,7 @@ def _write_columns(handle: BinaryIO, columns: Sequence[pa.Array], delimiter: str
         return
     # The lines of a string array without nulls lie end to end in its data buffer.
     data, _ = _bytes_of(lines)
-    handle.write(memoryview(data))
+    handle.write(data.data)
 
 
 def _no_nulls(column: pa.Array) -> pa.Array:
