@@ -90,6 +90,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
         sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
         width = len(sample[0]) if sample else 1
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
+    del data, text_bytes, body  # the file's bytes: its cells are in the columns now
     import numpy as np
     import pyarrow.compute as pc
 
@@ -261,7 +262,7 @@ def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -273,7 +274,13 @@ def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    return tuple(column.combine_chunks() for column in table.columns)
+    # One contiguous array per column, each column's blocks let go as soon as it is copied:
+    # a list is held once, not twice, while it is read.
+    columns = []
+    while table.num_columns:
+        columns.append(table.column(0).combine_chunks())
+        table = table.remove_column(0)
+    return tuple(columns)
 
 
 _RAGGED_HINT = (

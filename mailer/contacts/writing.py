@@ -20,13 +20,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from mailer.contacts import cellbytes
 from mailer.contacts.loader import in_order
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable
 from mailer.spreadsheet import FORMULA_STARTS, safe_cell
 
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
 
 __all__ = ["OUTPUT_ENCODING", "output_delimiter", "write_clean", "write_rejects"]
@@ -110,7 +110,7 @@ def _write_columns(handle: BinaryIO, columns: Sequence[pa.Array], delimiter: str
     if not len(lines):
         return
     # The lines of a string array without nulls lie end to end in its data buffer.
-    data, _ = _bytes_of(lines)
+    data, _ = cellbytes.bytes_of(lines)
     handle.write(data.data)
 
 
@@ -121,47 +121,11 @@ def _no_nulls(column: pa.Array) -> pa.Array:
     return column.fill_null("") if column.null_count else column
 
 
-def _bytes_of(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes of a large_string array without nulls, end to end, and where each cell starts in them (plus the end)."""
-    import numpy as np
-
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)[cells.offset : cells.offset + len(cells) + 1]
-    values = cells.buffers()[2]
-    if values is None or not len(cells):
-        return np.zeros(0, dtype=np.uint8), offsets - offsets[0] if len(offsets) else offsets
-    data = np.frombuffer(values, dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
-    return data, offsets - offsets[0]
-
-
-def _holding(cells: pa.Array, characters: Sequence[str], *, first: bool = False) -> pa.Array | None:
-    """Which cells hold one of these ASCII characters (as their first character, with ``first``); None when none does.
-
-    Read from the UTF-8 bytes: an ASCII byte is never part of another character's encoding.
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    wanted = np.zeros(256, dtype=bool)
-    wanted[[ord(character) for character in characters]] = True
-    data, offsets = _bytes_of(cells)
-    starts, ends = offsets[:-1], offsets[1:]
-    if first:
-        holding = np.zeros(len(cells), dtype=bool)
-        filled = ends > starts
-        holding[filled] = wanted[data[starts[filled]]]
-        return pa.array(holding) if holding.any() else None
-    marks = wanted[data]
-    if not marks.any():
-        return None
-    seen = np.concatenate([[0], np.cumsum(marks, dtype=np.int64)])
-    return pa.array(seen[ends] > seen[starts])
-
-
 def _safe(cells: pa.Array) -> pa.Array:
     """safe_cell on a column: formula-like cells get a leading "'"."""
     import pyarrow.compute as pc
 
-    risky = _holding(cells, FORMULA_STARTS, first=True)
+    risky = cellbytes.holding(cells, FORMULA_STARTS, first=True)
     if risky is None:
         return cells
     return pc.if_else(risky, pc.binary_join_element_wise(_text("'"), cells, _text("")), cells)
@@ -173,7 +137,7 @@ def _quoted(cells: pa.Array, delimiter: str) -> pa.Array:
 
     characters = _quoted_characters(delimiter)
     if all(character.isascii() for character in characters):
-        needs = _holding(cells, characters)
+        needs = cellbytes.holding(cells, characters)
         if needs is None:
             return cells
     else:
