@@ -97,7 +97,7 @@ def fast_accepts(addresses: pa.Array) -> pa.Array:
 
 
 def check(addresses: pa.Array) -> Verdict:
-    """Judge distinct, non-empty addresses: the fast path first, email-validator for the rest."""
+    """Judge addresses: the fast path first, email-validator for the rest (each distinct one once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -121,8 +121,10 @@ def check(addresses: pa.Array) -> Verdict:
     doubtful = np.flatnonzero(~fast)
     errors: dict[int, str] = {}
     replacements: list[str | None] = []
+    seen: dict[str, tuple[str | None, str | None]] = {}
     for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist(), strict=True):
-        valid, error = validate(address)
+        known = seen.get(address)
+        valid, error = known if known is not None else seen.setdefault(address, validate(address))
         replacements.append(valid)
         if error is not None:
             errors[position] = error
