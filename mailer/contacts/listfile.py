@@ -7,8 +7,8 @@ blank lines. Anything it cannot read with certainty is refused with a ``ListErro
 what to do; a file is never silently decoded wrong (the encoding rules are in decoding.py).
 
 Cells are read as text columns in Arrow's string layout, the one pandas 3 uses for its str
-dtype. Regular exports take Arrow's multi-threaded CSV reader directly: pandas' "pyarrow
-engine" cannot set ``newlines_in_values``, without which a quoted cell with a line break that
+dtype. Regular exports take Arrow's CSV reader directly (on one thread: on this 2-core
+machine two threads took twice the CPU for little less wall time): pandas' "pyarrow engine" cannot set ``newlines_in_values``, without which a quoted cell with a line break that
 straddles one of Arrow's blocks is split wrongly in a large file. A file Arrow refuses (ragged
 rows, spaces-only lines) is read again by pandas' C parser, which pads short rows.
 tests/test_contacts.py proves both readers give the same cells and row numbers.
