@@ -1,5 +1,6 @@
-"""The clean list written column by column is byte for byte what csv.writer writes, and the
-recipients held column by column (ContactTable) are the Contacts load used to give."""
+"""Recipients held column by column (ContactTable) behave as the tuple of Contacts they stand for:
+the clean list is byte for byte what csv.writer writes of them, and filters and suppressions
+turn away exactly the contacts, with exactly the reasons, that the contact-by-contact rules do."""
 
 from __future__ import annotations
 
@@ -122,3 +123,51 @@ def test_contact_table_is_a_sequence_of_contacts() -> None:
             assert {name: columns[name][offset] for name in contact.fields} == dict(contact.fields)
     assert [table.sources[source] for source in table.source_of.tolist()] == [contact.source for contact in every]
     assert table.rows.tolist() == [contact.row for contact in every]
+
+
+def as_tuple(contact_list: ContactList) -> ContactList:
+    """The same list with its recipients as a plain tuple of Contacts (the contact-by-contact path)."""
+    return ContactList(tuple(contact_list.contacts), contact_list.rejected, contact_list.files)
+
+
+def same(table_result: ContactList, tuple_result: ContactList) -> None:
+    assert isinstance(table_result.contacts, ContactTable)
+    assert list(table_result.contacts) == list(tuple_result.contacts)
+    assert table_result.rejected == tuple_result.rejected
+
+
+FILTERS = [
+    ((), ("science",)),
+    (("beat=health",), ()),
+    (("beat=health,politics", "country=US,gb"), ("vip", "radio")),
+    (("outlet=Daily Example",), ()),
+    (("title=  reporter ",), ("EU",)),
+    (("language=fr",), ()),
+]
+
+
+@pytest.mark.parametrize("path", list_files(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_filters_and_suppressions_on_a_table_are_the_contact_by_contact_rules(path: Path) -> None:
+    """On every readable test list, --where/--tag filters and suppressions give the same recipients and rejected rows."""
+    loaded = contacts.load([path])
+    for where, tags in FILTERS:
+        flt = contacts.parse_filter(where, tags)
+        known = set(CANONICAL_FIELDS) | {name for summary in loaded.files for name in summary.custom}
+        if set(flt.where) - known:
+            continue
+        same(contacts.apply_filter(loaded, flt), contacts.apply_filter(as_tuple(loaded), flt))
+    every = [contact.email_key for contact in loaded.contacts]
+    suppressed = {key: f"bounce {number}" for number, key in enumerate(every[::3])} | {"nobody@example.org": "manual"}
+    same(contacts.suppress(loaded, suppressed), contacts.suppress(as_tuple(loaded), suppressed))
+
+
+def test_suppress_on_a_table_compares_addresses_as_email_key(tmp_path: Path) -> None:
+    """Capitals and non-ASCII addresses are suppressed as Contact.email_key compares them (str.lower)."""
+    source = tmp_path / "list.csv"
+    source.write_text("Email,Name\nJane@Example.org,Jane\nSØREN@example.net,Søren\nli@example.org,Li\n", encoding="utf-8")
+    loaded = contacts.load([source])
+    suppressed = {"jane@example.org": "bounce", "søren@example.net": "unsubscribe"}
+    result = contacts.suppress(loaded, suppressed)
+    same(result, contacts.suppress(as_tuple(loaded), suppressed))
+    assert [contact.email for contact in result.contacts] == ["li@example.org"]
+    assert [(row.email, row.detail) for row in result.rejected] == [("Jane@example.org", "bounce"), ("SØREN@example.net", "unsubscribe")]
