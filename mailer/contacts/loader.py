@@ -250,7 +250,12 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
     verdict = np.where(valid, _OK, np.where(empty, _MISSING, _INVALID)).astype(np.int8)[codes]
 
     # Duplicates: the same normalized address without case; the first row (in file order) wins.
+    # The allocator keeps the pages of arrays made and dropped: they go back to the system before
+    # and after the hash table, the largest thing made here, so that it lands on no leftover.
+    pool = pa.default_memory_pool()
+    pool.release_unused()
     keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized)).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    pool.release_unused()
     valid_rows = np.flatnonzero(verdict == _OK)
     key_of_row = keys[codes[valid_rows]]
     first_row_of_key = np.full(len(empty), -1, dtype=np.int64)
