@@ -124,7 +124,7 @@ class ContactTable(Sequence[Contact]):
     file, the field names its Contacts have (a list without full names has no ``honorific``).
     """
 
-    __slots__ = ("_columns", "_made", "_names_of_source", "_rows", "_source_of", "_sources")
+    __slots__ = ("_columns", "_names_of_source", "_rows", "_source_of", "_sources")
 
     def __init__(
         self,
@@ -140,7 +140,6 @@ class ContactTable(Sequence[Contact]):
         self._source_of = source_of
         self._rows = rows
         self._names_of_source = tuple(tuple(names) for names in names_of_source)
-        self._made: tuple[Contact, ...] | None = None
         lengths = {len(values) for values in self._columns.values()} | {len(source_of), len(rows)}
         if len(lengths) > 1 or "email" not in self._columns:
             raise ValueError(f"ContactTable needs an email column and columns of one length (got {sorted(lengths)})")
@@ -204,8 +203,6 @@ class ContactTable(Sequence[Contact]):
     def __getitem__(self, index: slice) -> tuple[Contact, ...]: ...
 
     def __getitem__(self, index: int | slice) -> Contact | tuple[Contact, ...]:
-        if self._made is not None:
-            return self._made[index]
         if isinstance(index, slice):
             return tuple(self[position] for position in range(*index.indices(len(self))))
         if index < 0:
@@ -217,19 +214,13 @@ class ContactTable(Sequence[Contact]):
         return Contact(email=fields["email"], fields=fields, source=self._sources[source], row=int(self._rows[index]))
 
     def __iter__(self) -> Iterator[Contact]:
-        """Every Contact, in list order; made on the first pass that goes through them all, then kept.
+        """Every Contact, in list order, made a block at a time and never kept.
 
-        A stage that goes over the recipients several times (the send plan) pays for making them
-        once, as when ``contacts.load`` made them; one that never asks (``lists clean``) never does.
+        A million recipients must not become a million objects held at once (the send path
+        streams them: issue 12's memory target); a stage that goes over them several times pays
+        for making them each time, or reads the columns (``chunks``, ``to_arrow``).
         """
-        if self._made is None:
-            made = []
-            for contact in self._make():
-                made.append(contact)
-                yield contact
-            self._made = tuple(made)
-        else:
-            yield from self._made
+        return self._make()
 
     def _make(self) -> Iterator[Contact]:
         """Contacts made a few thousand at a time, one file's rows per run (each file has its own fields)."""
