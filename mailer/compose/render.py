@@ -138,6 +138,17 @@ def substitution_bound(rendered: Rendered, fields: Mapping[str, str]) -> int:
     return _bound(_prepared(rendered), fields)
 
 
+def bound_terms(rendered: Rendered) -> tuple[int, dict[str, int]]:
+    """``substitution_bound`` as terms: a constant, plus each field's length in characters times a
+    factor (``substitution_bound(fields) == constant + sum(factor * len(fields[f]))``), so a whole
+    column of journalists can be bounded at once."""
+    prepared = _prepared(rendered)
+    factors: dict[str, int] = {}
+    for field in prepared.fields:
+        factors[field] = factors.get(field, 0) + _GROWTH
+    return prepared.bound, factors
+
+
 def _bound(prepared: _Prepared, fields: Mapping[str, str]) -> int:
     total = prepared.bound
     get = fields.get
