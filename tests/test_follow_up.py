@@ -225,6 +225,13 @@ def test_follow_up_live_send_records_its_original(office: str, standin: Any) -> 
     assert sent == ["ana@daily.example", "dan@gazette.example", "ian@radio.example"]
     (live,) = follow_ups(office, mode="live")
     assert live["status"] == "done"
+    again = mailer("send", "releases/reminder.md", "--follow-up", office, "--who", "clicked", "--dry-run", "--json", "--include-previous")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["follow_up"] == {
+        "of": office,
+        "who": "clicked",
+        "plan": f"1 of 8 journalists of {office} (clicked): 1 bounced, 6 did not click",
+    }
 
 
 def test_follow_up_refuses_dry_runs_test_sends_and_unclear_options(office: str) -> None:

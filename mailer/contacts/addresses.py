@@ -10,6 +10,7 @@ proves with hypothesis that the result is exactly email-validator's, address by 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,20 +47,22 @@ class Verdict:
     fast: int  # how many were accepted by the vectorized pre-check
 
 
-def split_cells(cells: pa.Array) -> tuple[pa.Array, pa.Array]:
+def split_cells(cells: pa.Array, *, trimmed: bool = False) -> tuple[pa.Array, pa.Array]:
     """Display names and bare addresses of address cells, trimmed ("" where there is no name).
 
     Handles "Name <address>", quoted names, "mailto:" prefixes and surrounding spaces; a cell
-    without angle brackets is all address.
+    without angle brackets is all address. ``trimmed`` says the cells have no surrounding
+    spaces already (a million-cell column is then not copied to trim it again).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pc.utf8_trim_whitespace(cells)
+    if not trimmed:
+        cells = pc.utf8_trim_whitespace(cells)
     if pc.any(pc.match_substring(cells, "mailto:", ignore_case=True)).as_py():
         cells = pc.replace_substring_regex(cells, _MAILTO, "")
     angled = pc.match_substring(cells, "<")
-    empty = pa.array([""] * len(cells), type=cells.type) if len(cells) else cells
+    empty = pa.repeat(pa.scalar("", cells.type), len(cells))
     if not pc.any(angled).as_py():
         return empty, cells
     parts = pc.extract_regex(cells, _ANGLE_CELL)
@@ -95,7 +98,7 @@ def fast_accepts(addresses: pa.Array) -> pa.Array:
 
 
 def check(addresses: pa.Array) -> Verdict:
-    """Judge distinct, non-empty addresses: the fast path first, email-validator for the rest."""
+    """Judge addresses: the fast path first, email-validator for the rest (each distinct one once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -119,8 +122,10 @@ def check(addresses: pa.Array) -> Verdict:
     doubtful = np.flatnonzero(~fast)
     errors: dict[int, str] = {}
     replacements: list[str | None] = []
+    seen: dict[str, tuple[str | None, str | None]] = {}
     for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist(), strict=True):
-        valid, error = validate(address)
+        known = seen.get(address)
+        valid, error = known if known is not None else seen.setdefault(address, validate(address))
         replacements.append(valid)
         if error is not None:
             errors[position] = error
@@ -138,3 +143,26 @@ def validate(address: str) -> tuple[str | None, str | None]:
     except EmailNotValidError as exc:
         return None, str(exc)
     return result.normalized, None
+
+
+_TYPED_ANGLE = re.compile(_ANGLE_CELL, re.DOTALL)
+_TYPED_MAILTO = re.compile(_MAILTO)
+
+
+def typed_key(text: str) -> tuple[str, str | None]:
+    """The log's ``email_key`` for an address a person typed, and why it is not an address.
+
+    Reads the address the way list cells are read ("Jane Doe <Jane@Example.org>", "mailto:",
+    spaces), normalizes it as email-validator does for list rows (domain lower-cased and
+    IDNA-decoded, Unicode NFC) and lower-cases it, as ``Contact.email_key`` does: so
+    "JANE@EXAMPLE.ORG" and "jane@xn--bcher-kva.de" find the rows "jane@example.org" and
+    "jane@bücher.de". Returns (key, None) for an address; (the text trimmed and lower-cased,
+    email-validator's explanation) for anything else.
+    """
+    cell = _TYPED_MAILTO.sub("", text.strip())
+    angled = _TYPED_ANGLE.match(cell)
+    address = _TYPED_MAILTO.sub("", angled.group("address")) if angled else cell
+    normalized, why = validate(address)
+    if normalized is None:
+        return address.strip().lower(), why
+    return normalized.lower(), None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, cas
 
 from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
 from mailer.store.bulk import chunks, executemany
-from mailer.store.schema import message
+from mailer.store.schema import campaign, message
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -30,8 +31,8 @@ SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageS
 # The plan, and its requests moving through sending.
 
 
-# The columns ``insert`` writes (by their keys in schema.py), in order.
-_ALL_COLUMNS = (
+# The columns ``insert_rows`` writes (by their keys in schema.py), in order.
+INSERT_COLUMNS = (
     "campaign_id",
     "message_key",
     "email",
@@ -73,7 +74,7 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
     cost more than the database's own work at 100k rows.
     """
     dialect = connection.dialect
-    compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
+    compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
     values = (
         (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp)
@@ -83,14 +84,22 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
         # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
-    order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []] if compiled.positional else []
+    statement, names = compiled.string, list(compiled.positiontup or [])
+    if not compiled.positional and dialect.paramstyle == "pyformat":
+        # psycopg takes "%s" as well as "%(name)s": plain tuples, no dict per row.
+        names = _NAMED.findall(statement)
+        statement = _NAMED.sub("%s", statement)
+    order = [INSERT_COLUMNS.index(name) for name in names]
     for chunk in _batched(values):
-        if not compiled.positional:
-            connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in chunk])
-        elif order != list(range(len(_ALL_COLUMNS))):
-            connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in chunk])
+        if not names:
+            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in chunk])
+        elif order != list(range(len(INSERT_COLUMNS))):
+            connection.exec_driver_sql(statement, [tuple(row[i] for i in order) for row in chunk])
         else:
-            connection.exec_driver_sql(compiled.string, list(chunk))
+            connection.exec_driver_sql(statement, list(chunk))
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 INSERT_CHUNK = 20_000
@@ -398,6 +407,73 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
         request_no=row["request_no"],
         skip_reason=row["skip_reason"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRow:
+    """One message row to an address, with the campaign it belongs to (``mailer contact``)."""
+
+    message_id: int
+    campaign_id: str
+    subject: str
+    mode: str  # models.Mode
+    campaign_status: str  # models.CampaignStatus
+    created_at: datetime  # the campaign's, UTC
+    scheduled_at: datetime | None
+    email: str
+    fields: Mapping[str, Any]
+    source: str | None  # "lists/press.csv:12": list file and row
+    state: str
+    skip_reason: str | None
+    error: str | None
+    delivery: str | None
+
+
+def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
+    """Every message row to one address (``email_key``: lower-cased), in every campaign, oldest first.
+
+    Uses the ``email_key`` index: one address's history costs its own rows, whatever the log's size.
+    """
+    query = (
+        select(
+            message.c.id,
+            message.c.campaign_id,
+            campaign.c.subject,
+            campaign.c.mode,
+            campaign.c.status,
+            campaign.c.created_at,
+            campaign.c.scheduled_at,
+            message.c.email,
+            message.c.fields,
+            message.c.source,
+            message.c.state,
+            message.c.skip_reason,
+            message.c.error,
+            message.c.delivery,
+        )
+        .join(campaign, campaign.c.id == message.c.campaign_id)
+        .where(message.c.email_key == email_key)
+        .order_by(campaign.c.created_at, message.c.campaign_id, message.c.id)
+    )
+    return [
+        AddressRow(
+            message_id=row.id,
+            campaign_id=row.campaign_id,
+            subject=row.subject,
+            mode=row.mode,
+            campaign_status=row.status,
+            created_at=row.created_at,
+            scheduled_at=row.scheduled_at,
+            email=row.email,
+            fields=dict(row.fields or {}),
+            source=row.source,
+            state=row.state,
+            skip_reason=row.skip_reason,
+            error=row.error,
+            delivery=row.delivery,
+        )
+        for row in connection.execute(query)
+    ]
 
 
 # Erasure (``mailer forget``).
