@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import msgspec
+
 from mailer.errors import EventError
 from mailer.models import Delivery
 
@@ -23,6 +25,57 @@ from mailer.models import Delivery
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_=-]{1,200}")
 # Built once: json.dumps with options builds a new encoder per call, a fifth of parsing time.
 _canonical_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False).encode
+# The same canonical text, five times faster, for JSON without floats (``decode``'s "plain" values):
+# msgspec writes strings, integers, true/false/null and sorted keys byte for byte as json.dumps
+# above does (tests/test_events.py holds it to that), but floats in its own notation (1e16, not 1e+16).
+_plain_json = msgspec.json.Encoder(order="sorted").encode
+
+
+class _FloatFound(Exception):
+    """A float in the JSON: read it with the standard library instead (see ``decode``)."""
+
+
+def _no_floats(_text: str) -> object:
+    raise _FloatFound
+
+
+_plain_decoder = msgspec.json.Decoder(float_hook=_no_floats)
+
+
+def decode(data: bytes) -> tuple[object, bool]:
+    """One JSON value from UTF-8 bytes, and whether it is "plain" (read by the fast decoder).
+
+    Plain JSON holds no floats, no NaN or Infinity, no lone surrogates and no integer past
+    Python's digit limit: it is read by msgspec (about twice as fast as ``json.loads``) and
+    its events' canonical text can be written by the fast encoder. Anything else is read by
+    ``json.loads`` exactly as before, and raises what ``json.loads`` raises (ValueError,
+    UnicodeDecodeError, RecursionError).
+    """
+    try:
+        return _plain_decoder.decode(data), True
+    except (_FloatFound, msgspec.MsgspecError, ValueError, RecursionError):
+        pass
+    text = data.decode("utf-8")
+    try:
+        return json.loads(text), False
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer past Python's 4300-digit limit: read again, such numbers as Infinity
+        try:
+            return json.loads(text, parse_int=bounded_int), False
+        except (ValueError, RecursionError) as exc:
+            raise Unreadable(exc.__class__.__name__, str(exc)) from exc
+
+
+class Unreadable(ValueError):
+    """JSON with an integer past Python's digit limit that still cannot be read.
+
+    ``str()`` is the name of the error met; ``detail`` its message.
+    """
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(name)
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +150,11 @@ _ABSENT = object()
 LAST_TIMESTAMP = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last instant Python can show
 
 
-def from_object(data: object, *, where: str) -> Event:
+def from_object(data: object, *, where: str, plain: bool = False) -> Event:
     """An Event from one decoded JSON object; ``where`` names it in errors ("line 4").
+
+    ``plain``: the object came from ``decode`` as plain JSON (no floats), so its canonical
+    text can be written by the fast encoder; the result is the same either way.
 
     Raises EventError, naming the field, for anything the log cannot store as it is: not an
     object, NaN or Infinity, text that is not Unicode (a lone surrogate such as \\ud800), nesting
@@ -124,8 +180,13 @@ def from_object(data: object, *, where: str) -> Event:
     # for the duplicate check; the raw JSON kept is that content with the id appended.
     original = data.pop("sg_event_id", _ABSENT)  # taken out for the hash, put back below
     try:
-        canonical = _canonical_json(data)
-        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+        if plain:
+            encoded = _plain_json(data)
+            canonical = encoded.decode("utf-8")
+        else:
+            canonical = _canonical_json(data)
+            encoded = canonical.encode("utf-8")
+        digest = hashlib.sha256(encoded).hexdigest()[:40]
     except ValueError as exc:  # NaN/Infinity (allow_nan=False); UnicodeEncodeError is a ValueError too
         raise EventError(f"{where}: {_unstorable(exc)}", hint=_EVENT_HINT) from exc
     except RecursionError as exc:
@@ -200,31 +261,31 @@ def parse_body(body: bytes) -> Batch:
     retry it for 24 hours and it would never parse).
     """
     try:
-        data = json.loads(body.decode("utf-8"))
+        data, plain = decode(body)
+    except Unreadable as exc:
+        return _whole(body, f"The request body cannot be read as JSON ({exc}).")
     except UnicodeDecodeError:
         return _whole(body, "The request body is not UTF-8 text.")
     except json.JSONDecodeError as exc:
         return _whole(body, f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
     except RecursionError:
         return _whole(body, "The request body is nested too deeply to read.")
-    except ValueError:  # an integer past Python's 4300-digit limit: read again, such numbers as Infinity
-        try:
-            data = json.loads(body.decode("utf-8"), parse_int=bounded_int)
-        except (ValueError, RecursionError) as exc:
-            return _whole(body, f"The request body cannot be read as JSON ({exc.__class__.__name__}).")
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         return _whole(body, f"The request body is {_json_kind(data)}, not a list of events.")
-    return collect(items, lambda number: f"event {number}")
+    return collect(items, lambda number: f"event {number}", plain=plain)
 
 
-def collect(items: list[object], where: Callable[[int], str], first: int = 1) -> Batch:
-    """Events from decoded JSON values; the ones that cannot be read go to the quarantine."""
+def collect(items: list[object], where: Callable[[int], str], first: int = 1, *, plain: bool = False) -> Batch:
+    """Events from decoded JSON values; the ones that cannot be read go to the quarantine.
+
+    ``plain``: the values came from ``decode`` as plain JSON (see ``from_object``).
+    """
     events: list[Event] = []
     quarantined: list[Quarantined] = []
     for number, item in enumerate(items, first):
         try:
-            events.append(from_object(item, where=where(number)))
+            events.append(from_object(item, where=where(number), plain=plain))
         except EventError as exc:
             quarantined.append(Quarantined(where(number), exc.message.removeprefix(f"{where(number)}: "), safe_json(item)))
     return Batch(events, quarantined)
