@@ -288,7 +288,9 @@ def main() -> None:
     print(f"ours: {ours_wall:.1f} s wall, {ours_cpu:.1f} s CPU, peak {ours_peak:.0f} MB (best of {args.repeat})")
     print(f"bare: {bare_wall:.1f} s wall, {bare_cpu:.1f} s CPU, peak {bare_peak:.0f} MB")
     cpu_ratio, wall_ratio = ours_cpu / bare_cpu, ours_wall / bare_wall
-    print(f"ratio ours/bare: {cpu_ratio:.2f}x CPU, {wall_ratio:.2f}x wall (target <= 1.5x); peak memory {ours_peak:.0f} MB (target < 300 MB)")
+    print(
+        f"ratio ours/bare: {cpu_ratio:.2f}x CPU, {wall_ratio:.2f}x wall (target <= 1.5x); peak memory {ours_peak:.0f} MB (target < 300 MB)"
+    )
     met = cpu_ratio <= 1.5 and ours_peak < 300
     print("target:", "MET" if met else "NOT MET")
 

@@ -49,8 +49,10 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     output.say(f"Receiving SendGrid events at http://{host}:{port}{config.webhook.path} ({signed}); Ctrl+C stops.")
     if secret is not None:
         output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
+    output.say("Each request is logged here: time (UTC), status, size, time taken, and how many events were stored.")
     common = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True, "access_log": False}
     if workers == 1:
+        webhook.log_requests()
         uvicorn.run(application, **common)  # type: ignore[arg-type]
         return
     engine.dispose()
@@ -64,6 +66,7 @@ def worker_app() -> Starlette:
     config = config_module.from_environment()
     engine = store.connect(config.database.url)
     webhook.tune_for_ingest(engine)
+    webhook.log_requests()
     secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
     return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret)
 

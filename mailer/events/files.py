@@ -152,6 +152,7 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     found = False  # any event at all
     first: tuple[int, object, bool] | None = None  # the first line's value, held until a second line shows it is NDJSON
     lines_seen = 0
+    prefix = f"{path} line "
     for physical in file:
         parts = physical.splitlines() if b"\r" in physical else [physical.removesuffix(b"\n")]
         for line in parts:
@@ -159,7 +160,7 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
             if not line.strip():
                 continue
             lines_seen += 1
-            where = f"{path} line {number}"
+            where = prefix + str(number)
             try:
                 value, plain = decode(line)
             except UnicodeDecodeError as exc:
@@ -188,7 +189,10 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
             if first is not None:
                 _add(path, first, events, bad)
                 first = None
-            _add(path, (number, value, plain), events, bad)
+            try:
+                events.append(from_object(value, where=where, plain=plain))
+            except EventError as exc:
+                bad.append(Quarantined(where, exc.message.removeprefix(f"{where}: "), safe_json(value)))
             if len(events) >= size or len(bad) >= size:
                 found = found or bool(events)
                 yield Batch(events, bad)

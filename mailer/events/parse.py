@@ -208,28 +208,34 @@ def from_object(data: object, *, where: str, plain: bool = False) -> Event:
         raw = f'{canonical[:-1]},"sg_event_id":{identifier}}}' if len(data) > 1 else f'{{"sg_event_id":{identifier}}}'
     if "\\u0000" in raw:  # PostgreSQL text cannot hold NUL (raw holds all of canonical but its last brace)
         raise EventError(f"{where}: contains a NUL character (\\u0000), which the delivery log cannot store.", hint=_EVENT_HINT)
-    kind = _text(kind_value) or "unknown"
-    email = _text(email_value)
-    is_bounce = kind == "bounce"
-    bounce_type = (_text(get("type")) or "bounce") if is_bounce else None
-    classification = _text(get("bounce_classification")) if is_bounce else None
+    # The identity fields are text or null (checked above); the others may be anything.
+    kind = (kind_value.strip() if kind_value else "") or "unknown"
+    email = email_value.strip().lower() if email_value else None
+    reason_value, url_value, key_value = get("reason"), get("url"), get("message")
+    reason = (reason_value.strip() or None) if type(reason_value) is str else _text(reason_value)
+    bounce_type: str | None = None
+    classification: str | None = None
+    if kind == "bounce":
+        bounce_type = (_text(get("type")) or "bounce")[:20]
+        classification = _text(get("bounce_classification"))
+        classification = classification[:60] if classification else None
     return Event(
-        event=kind[:30],
-        timestamp=timestamp,
-        email=email.lower() if email else None,
-        sg_event_id=_text(id_value),
-        sg_message_id=_text(request_value),
-        campaign_id=_text(campaign_value),
-        message_key=_text(get("message")),
-        reason=_text(get("reason")) or (_text(get("response")) if kind == "deferred" else None),
-        bounce_type=bounce_type[:20] if bounce_type else None,
-        bounce_classification=classification[:60] if classification else None,
-        machine_open=_flag(get("sg_machine_open")) if kind == "open" else None,
-        url=_text(get("url")),
-        raw=raw,
+        kind[:30],
+        timestamp,
+        email or None,
+        (id_value.strip() or None) if id_value else None,
+        (request_value.strip() or None) if request_value else None,
+        (campaign_value.strip() or None) if type(campaign_value) is str else _text(campaign_value),
+        (key_value.strip() or None) if type(key_value) is str else _text(key_value),
+        reason or (_text(get("response")) if kind == "deferred" else None),
+        bounce_type,
+        classification,
+        _flag(get("sg_machine_open")) if kind == "open" else None,
+        (url_value.strip() or None) if type(url_value) is str else _text(url_value),
+        raw,
         # The time first keeps a batch's keys close together in the unique index, so an insert
         # touches few index pages; equal content still means an equal key.
-        dedupe_key=f"{timestamp:011d}-" + digest,
+        f"{timestamp:011d}-{digest}",
     )
 
 
