@@ -16,6 +16,9 @@ reports and unsubscribes (which suppress addresses); 1 % late bounces without cu
   writes the same event columns with ``sqlite3`` ``executemany`` in one transaction into a copy
   of the same log (same table and indexes); its content key is a SHA-256 of the line. It links
   nothing, updates no message and suppresses nobody: the floor an import cannot go below.
+- **bare+cache**: the same with the 64 MB SQLite page cache ours gives its connection. Past a
+  few hundred thousand events the default 2 MB cache makes the bare import re-read index pages,
+  so this is the fairer floor at 1M; both ratios are printed, the target is against plain bare.
 
 Both are measured with ``os.wait4`` on the child: wall time, CPU (user + system) and peak
 memory (ru_maxrss). Targets (issue 12): ours within 1.5x the bare import, under 300 MB.
@@ -177,9 +180,14 @@ def build(events: int, messages: int) -> tuple[Path, Path]:
     return events_path, log_path
 
 
-def bare(events_path: str, db_path: str) -> None:
-    """The baseline, run in its own process: json.loads per line, one executemany, one commit."""
+def bare(events_path: str, db_path: str, cache: bool = False) -> None:
+    """The baseline, run in its own process: json.loads per line, one executemany, one commit.
+
+    ``cache``: with the same 64 MB page cache ``mailer events import`` gives its connection.
+    """
     connection = sqlite3.connect(db_path)
+    if cache:
+        connection.execute("PRAGMA cache_size=-65536")
 
     def rows():  # type: ignore[no-untyped-def]
         with open(events_path, "rb") as lines:
@@ -239,9 +247,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="alternate ours and bare this many times")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # make the data (in a child)
     parser.add_argument("--bare", nargs=2, metavar=("EVENTS", "DB"), help=argparse.SUPPRESS)  # the child of the baseline
+    parser.add_argument("--cache", action="store_true", help=argparse.SUPPRESS)  # ... with a 64 MB page cache
     args = parser.parse_args()
     if args.bare:
-        bare(*args.bare)
+        bare(*args.bare, cache=args.cache)
         return
 
     started = time.perf_counter()
@@ -256,9 +265,9 @@ def main() -> None:
     print(f"(prepared in {time.perf_counter() - started:.1f} s)")
     work = DATA / "events-import-run"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "bare": []}
+    results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "bare": [], "bare+cache": []}
     for round_no in range(1, args.repeat + 1):
-        for name in ("ours", "bare"):
+        for name in results:
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()
             db = work / "log.db"
@@ -268,31 +277,26 @@ def main() -> None:
                 config.write_text(f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
                 command = [sys.executable, "-m", "mailer", "--config", str(config), "events", "import", str(events_path)]
             else:
-                command = [sys.executable, __file__, "--bare", str(events_path), str(db)]
+                command = [sys.executable, __file__, "--bare", str(events_path), str(db)] + (["--cache"] if name == "bare+cache" else [])
             wall, cpu, peak, output = measure(command, env)
             stored, linked, suppressed = count(db)
             results[name].append((wall, cpu, peak))
             print(
-                f"round {round_no} {name:>4}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak {peak:6.0f} MB; "
+                f"round {round_no} {name:>10}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak {peak:6.0f} MB; "
                 f"{stored:,} events stored, {linked:,} linked, {suppressed:,} suppressed"
             )
             if name == "ours":
                 print("    " + output.strip().replace("\n", "\n    "))
     shutil.rmtree(work, ignore_errors=True)
-    ours_cpu = min(cpu for _, cpu, _ in results["ours"])
-    bare_cpu = min(cpu for _, cpu, _ in results["bare"])
-    ours_wall = min(wall for wall, _, _ in results["ours"])
-    bare_wall = min(wall for wall, _, _ in results["bare"])
-    ours_peak = max(peak for _, _, peak in results["ours"])
-    bare_peak = max(peak for _, _, peak in results["bare"])
-    print(f"ours: {ours_wall:.1f} s wall, {ours_cpu:.1f} s CPU, peak {ours_peak:.0f} MB (best of {args.repeat})")
-    print(f"bare: {bare_wall:.1f} s wall, {bare_cpu:.1f} s CPU, peak {bare_peak:.0f} MB")
-    cpu_ratio, wall_ratio = ours_cpu / bare_cpu, ours_wall / bare_wall
-    print(
-        f"ratio ours/bare: {cpu_ratio:.2f}x CPU, {wall_ratio:.2f}x wall (target <= 1.5x); peak memory {ours_peak:.0f} MB (target < 300 MB)"
-    )
-    met = cpu_ratio <= 1.5 and ours_peak < 300
-    print("target:", "MET" if met else "NOT MET")
+    best = {name: (min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)) for name, runs in results.items()}
+    for name, (wall, cpu, peak) in best.items():
+        print(f"{name:>10}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak {peak:4.0f} MB (best of {args.repeat})")
+    ours = best["ours"]
+    for name in ("bare", "bare+cache"):
+        print(f"ratio ours/{name}: {ours[1] / best[name][1]:.2f}x CPU, {ours[0] / best[name][0]:.2f}x wall")
+    cpu_ratio = ours[1] / best["bare"][1]
+    print(f"target (issue 12): ours/bare <= 1.5x ({cpu_ratio:.2f}x CPU), peak < 300 MB ({ours[2]:.0f} MB)")
+    print("target:", "MET" if cpu_ratio <= 1.5 and ours[2] < 300 else "NOT MET")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ carry neither (§0.2).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +76,7 @@ def apply(
     block_threshold: int,
     now: datetime | None = None,
     quarantined: Sequence[Quarantined] = (),
+    links: dict[str, message_store.MessageLink] | None = None,
 ) -> Applied:
     """Store new events and apply their effects in one transaction; duplicates change nothing.
 
@@ -85,12 +86,18 @@ def apply(
     ``source`` ("webhook" or "import") is recorded on the suppressions the events cause.
     Delivery and state changes are idempotent, so they are applied for every event; the
     suppressions (and the "could not link" count) only for events never stored before.
+    ``links``: messages remembered from earlier batches (see ``Ingest``); cleared if storing fails.
     """
-    with engine.begin() as connection:
-        ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now)
-        ingest.add(events)
-        ingest.quarantine(quarantined)
-        return ingest.finish()
+    try:
+        with engine.begin() as connection:
+            ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now, links=links)
+            ingest.add(events)
+            ingest.quarantine(quarantined)
+            return ingest.finish()
+    except BaseException:
+        if links is not None:
+            links.clear()  # they may hold changes that were rolled back
+        raise
 
 
 class Ingest:
@@ -99,8 +106,13 @@ class Ingest:
     ``add`` stores a chunk's events and their suppressions at once; what they say about
     messages (settled unknowns, deliveries moved forward) is gathered and written by ``finish``
     in a few set-wide statements, one row per message rather than one per event. A whole
-    events file goes through one Ingest, so the file is stored all or nothing (imports.py);
-    with ``remember_links`` the messages already looked up are not looked up again.
+    events file goes through one Ingest, so the file is stored all or nothing (imports.py).
+
+    ``links`` remembers messages already looked up (by message key), across chunks of a file
+    or requests of the webhook: a message's id and campaign never change and its delivery only
+    moves forward, so a remembered link is never wrong in a way that matters (the SQL keeps
+    the forward-only rule). ``finish`` brings the links it used up to date; a caller whose
+    transaction fails must clear them.
 
     Reads happen on the same connection, so a chunk sees the events of the chunks before it
     (a bounce repeated further down a file is not counted twice). On SQLite the driver opens
@@ -114,13 +126,14 @@ class Ingest:
         source: str,
         block_threshold: int,
         now: datetime | None = None,
-        remember_links: bool = False,
+        links: dict[str, message_store.MessageLink] | None = None,
     ) -> None:
         self.connection = connection
         self.source = source
         self.block_threshold = block_threshold
         self.now = now or datetime.now(UTC)
-        self._links: dict[str, message_store.MessageLink] | None = {} if remember_links else None
+        self._links = links
+        self._used: dict[str, message_store.MessageLink] = {}  # remembered links whose message changed
         self._reported: set[int] = set()  # unknown or sending messages SendGrid reported on
         self._furthest: dict[int, Delivery] = {}  # message id -> furthest delivery seen, past its stored one
         self._received = self._added = self._unlinked = self._suppressed = self._quarantined = 0
@@ -157,7 +170,13 @@ class Ingest:
         message_store.settle_unknown(self.connection, self._reported, now=self.now)
         # The SQL keeps the forward-only rule too, for another worker writing the same message.
         message_store.advance_delivery(self.connection, self._furthest, now=self.now)
-        self._reported, self._furthest = set(), {}
+        if self._links is not None:
+            accepted = MessageState.ACCEPTED.value
+            for key, link in self._used.items():
+                delivery = self._furthest.get(link.message_id)
+                state = accepted if link.message_id in self._reported else link.state
+                self._links[key] = replace(link, state=state, delivery=delivery.value if delivery else link.delivery)
+        self._reported, self._furthest, self._used = set(), {}, {}
         received, added = self._received, self._added
         return Applied(
             received=received,
@@ -194,16 +213,24 @@ class Ingest:
         """Gather unknown messages SendGrid reports on, and each message's furthest delivery."""
         furthest = self._furthest
         reported = self._reported
+        known = self._links
+        used = self._used
         for index, link in links.items():
             event = events[index]
+            key = event.message_key
+            remembered = known is not None and key is not None and known.get(key) is link
             if link.state in _UNSETTLED and event.event in KNOWN_TYPES:
                 reported.add(link.message_id)
+                if remembered:
+                    used[key] = link  # type: ignore[index]
             delivery = event.delivery
             if delivery is None:
                 continue
             current = furthest.get(link.message_id) or _as_delivery(link.delivery)
             if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
                 furthest[link.message_id] = delivery
+                if remembered:
+                    used[key] = link  # type: ignore[index]
 
 
 _UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value})

@@ -60,7 +60,7 @@ def import_files(
         with engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
-            ingest = Ingest(connection, source="import", block_threshold=block_threshold, now=stamp, remember_links=True)
+            ingest = Ingest(connection, source="import", block_threshold=block_threshold, now=stamp, links={})
             for batch in files.stream(path, size=chunk):
                 ingest.add(batch.events)
                 ingest.quarantine(batch.quarantined)

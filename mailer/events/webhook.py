@@ -40,10 +40,12 @@ from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import oneclick, signature
+from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
 
 log = logging.getLogger("mailer.events.webhook")
+LINKS_REMEMBERED = 200_000  # messages a worker remembers between batches (about 40 MB)
 # One line per request (``log_requests``): status, size, time taken and counts, never addresses.
 request_log = logging.getLogger("mailer.events.webhook.requests")
 
@@ -108,9 +110,14 @@ def create_app(
     # One batch at a time per process: a second writer would wait on SQLite's lock in
     # busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
     one_writer = threading.Lock()
+    # Messages looked up by earlier batches (events.apply.Ingest): SendGrid reports on each
+    # message several times (processed, delivered, opens, clicks). Bounded; guarded by one_writer.
+    links: dict[str, MessageLink] = {}
 
     def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
         with one_writer:
+            if len(links) > LINKS_REMEMBERED:
+                links.clear()
             return events.apply(
                 engine,
                 batch.events,
@@ -118,6 +125,7 @@ def create_app(
                 block_threshold=settings.block_threshold,
                 now=stamp,
                 quarantined=batch.quarantined,
+                links=links,
             )
 
     async def receive_events(request: Request) -> JSONResponse:
