@@ -267,7 +267,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "bare": [], "bare+cache": []}
     for round_no in range(1, args.repeat + 1):
-        for name in results:
+        for name, runs in results.items():
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()
             db = work / "log.db"
@@ -280,7 +280,7 @@ def main() -> None:
                 command = [sys.executable, __file__, "--bare", str(events_path), str(db)] + (["--cache"] if name == "bare+cache" else [])
             wall, cpu, peak, output = measure(command, env)
             stored, linked, suppressed = count(db)
-            results[name].append((wall, cpu, peak))
+            runs.append((wall, cpu, peak))
             print(
                 f"round {round_no} {name:>10}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, peak {peak:6.0f} MB; "
                 f"{stored:,} events stored, {linked:,} linked, {suppressed:,} suppressed"
