@@ -209,6 +209,7 @@ def test_webhook_cli_refuses_a_broken_key(tmp_path: object) -> None:
 def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(store: Engine) -> None:
     """Issue 13: every request gives one line with the UTC time, status, size, time taken and counts; no address, ever."""
     import io
+    import os
     import re
 
     stream = io.StringIO()
@@ -233,7 +234,7 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
     finally:
         webhook.request_log.removeHandler(handler)
     lines = stream.getvalue().splitlines()
-    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
     took = r"\d+ ms"
     expected = [
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 2 stored, 0 duplicates, 0 quarantined, 1 unlinked",

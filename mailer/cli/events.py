@@ -68,7 +68,7 @@ def worker_app() -> Starlette:
     webhook.tune_for_ingest(engine)
     webhook.log_requests()
     secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
-    return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret)
+    return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, close_connections=True)
 
 
 @main.group("events")

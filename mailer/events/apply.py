@@ -15,7 +15,7 @@ carry neither (§0.2).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,7 +175,14 @@ class Ingest:
             for key, link in self._used.items():
                 delivery = self._furthest.get(link.message_id)
                 state = accepted if link.message_id in self._reported else link.state
-                self._links[key] = replace(link, state=state, delivery=delivery.value if delivery else link.delivery)
+                self._links[key] = message_store.MessageLink(
+                    link.message_id,
+                    link.campaign_id,
+                    link.sg_message_id,
+                    link.created_at,
+                    state,
+                    delivery.value if delivery else link.delivery,
+                )
         self._reported, self._furthest, self._used = set(), {}, {}
         received, added = self._received, self._added
         return Applied(

@@ -26,6 +26,11 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from cryptography.hazmat.primitives.asymmetric import ec
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own locking only
+    fcntl = None  # type: ignore[assignment]
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy import event as sqlalchemy_event
@@ -97,12 +102,22 @@ def tune_for_ingest(engine: Engine) -> None:
 
 
 def create_app(
-    *, config: Config, engine: Engine, now: Callable[[], datetime] | None = None, unsubscribe_secret: SecretStr | None = None
+    *,
+    config: Config,
+    engine: Engine,
+    now: Callable[[], datetime] | None = None,
+    unsubscribe_secret: SecretStr | None = None,
+    close_connections: bool = False,
 ) -> Starlette:
     """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz.
 
     With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
     endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
+
+    ``close_connections`` (``mailer webhook --workers`` above 1): answer events with
+    ``Connection: close``. Workers share one listening socket and a kept-alive connection stays
+    with the worker that accepted it, so a few busy senders would all land on one worker; a new
+    connection per batch goes to whichever worker is free.
     """
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
@@ -114,8 +129,11 @@ def create_app(
     # message several times (processed, delivered, opens, clicks). Bounded; guarded by one_writer.
     links: dict[str, MessageLink] = {}
 
+    between_workers = _WriterLock(engine)
+    closing = {"Connection": "close"} if close_connections else None
+
     def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
-        with one_writer:
+        with one_writer, between_workers:
             if len(links) > LINKS_REMEMBERED:
                 links.clear()
             return events.apply(
@@ -167,7 +185,8 @@ def create_app(
                 "duplicates": applied.duplicates,
                 "unlinked": applied.unlinked,
                 "quarantined": applied.quarantined,
-            }
+            },
+            headers=closing,
         )
 
     async def health(_request: Request) -> JSONResponse:
@@ -184,6 +203,33 @@ def create_app(
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
     return Starlette(routes=routes)
+
+
+class _WriterLock:
+    """Worker processes on one SQLite file take turns writing through a lock file beside it.
+
+    SQLite lets one writer in at a time and makes the others poll (busy_timeout sleeps up to
+    100 ms between tries); an flock hands the turn over the moment it is free. PostgreSQL
+    needs none: store/events.py takes an advisory lock that the server hands over.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.path: str | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+            self.path = database + ".write-lock"
+        self.handle: Any = None
+
+    def __enter__(self) -> None:
+        if self.path is None or fcntl is None:
+            return
+        if self.handle is None:
+            self.handle = open(self.path, "a+b")  # held open for the app's life
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.handle is not None and fcntl is not None:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
 
 
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:
@@ -223,13 +269,13 @@ def _log_request(request: Request, status: int, size: int | None, started: float
 
 
 def log_requests(stream: TextIO | None = None) -> logging.Handler:
-    """Print each request's log line to ``stream`` (stderr), stamped with the UTC time; returns the handler.
+    """Print each request's log line to ``stream`` (stderr), stamped with the UTC time and worker; returns the handler.
 
-    ``mailer webhook`` calls it in every worker process. The line reads:
-    ``2026-11-29T17:02:03Z POST /sendgrid/events 200 786204 bytes 41 ms: 1812 events: 1800 stored, 12 duplicates, 0 quarantined, 0 unlinked``
+    ``mailer webhook`` calls it in every worker process. The line reads (12345: the worker's process id):
+    ``2026-11-29T17:02:03Z [12345] POST /sendgrid/events 200 786204 bytes 41 ms: 1812 events: 1800 stored, 12 duplicates, 0 quarantined, 0 unlinked``
     """
     handler = logging.StreamHandler(stream or sys.stderr)
-    formatter = logging.Formatter("%(asctime)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
+    formatter = logging.Formatter("%(asctime)s [%(process)d] %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     request_log.addHandler(handler)
