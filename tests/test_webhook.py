@@ -248,3 +248,21 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
         assert re.fullmatch(pattern, line), line
     text = stream.getvalue()
     assert "@" not in text and "ana" not in text and "cleo" not in text
+
+
+def test_webhook_remembered_messages_never_move_a_delivery_back(store: Engine) -> None:
+    """The webhook remembers messages between batches; a delivery another worker moved on in the meantime stays where it is."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org", state="unknown")
+    app = client(store)
+    first = body([sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1)])
+    assert app.post(PATH, content=first, headers=signed_headers(first)).status_code == 200
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "processed")}
+    # Another worker (its own process, its own memory) stores the bounce.
+    from mailer import events
+
+    bounce = sg_event("bounce", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 3, type="bounce", reason="550")
+    events.apply(store, [events.from_object(bounce, where="x")], source="webhook", block_threshold=3)
+    late = body([sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2)])
+    assert app.post(PATH, content=late, headers=signed_headers(late)).json()["added"] == 1
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "bounced")}
