@@ -128,7 +128,7 @@ def main() -> None:
             rendered=rendered,
             transport=transport(),
             pacing=send.Pacing.from_config(config.sendgrid),
-            prepared=send.outgoing(built),
+            plan=built,
         )
         t3 = time.perf_counter()
         cpu3 = time.process_time()

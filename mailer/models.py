@@ -67,7 +67,8 @@ class Contact:
 
 def full_name(fields: Mapping[str, str]) -> str:
     """First and last name as a To header shows them ("" when the list has neither)."""
-    return " ".join(p for p in (fields.get("first_name", ""), fields.get("last_name", "")) if p)
+    first, last = fields.get("first_name", ""), fields.get("last_name", "")
+    return f"{first} {last}" if first and last else first or last
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +259,11 @@ class Message:
     @property
     def email_key(self) -> str:
         return self.email.lower()
+
+
+# One message row as the delivery log takes it (``store.messages.insert_rows``): message_key,
+# email, fields, source, state, skip_reason, request_no, detail (why a skipped row is skipped).
+LogRow = tuple[str, str, Mapping[str, str], str, str, str | None, int | None, str | None]
 
 
 class Delivery(StrEnum):

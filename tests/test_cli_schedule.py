@@ -8,6 +8,7 @@ test_schedule.py covers one with an injected clock.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,19 @@ def test_cli_schedule_in_a_zone_survives_resume_status_and_cancel(live: Path, st
     assert f"SendGrid holds these emails until {shown}. To call the send off" in text
     listed = json.loads(mailer("campaigns", "--json").stdout)
     assert [(c["id"], c["status"], c["scheduled"]) for c in listed] == [(campaign_id, "scheduled", goes_out.isoformat())]
-    [line] = mailer("campaigns").stdout.splitlines()
-    assert line == (
-        f"{campaign_id}  live     scheduled  {stored.created_at:%Y-%m-%d %H:%M} UTC  {stored.content_hash[:12]}  {RECIPIENTS}/{RECIPIENTS} accepted, 0 delivered, 0 opened, 0 bounced, "
-        f"held until {shown}  {stored.subject}"
-    )
+    [_, line] = mailer("campaigns").stdout.splitlines()
+    assert re.split(r" {2,}", line) == [
+        campaign_id,
+        "live",
+        f"scheduled until {shown}",
+        f"{stored.created_at:%Y-%m-%d %H:%M}",
+        stored.content_hash[:12],
+        f"{RECIPIENTS}/{RECIPIENTS} accepted",
+        "0",
+        "0",
+        "0",
+        stored.subject,
+    ]
 
     config = Config.model_validate({"sendgrid": {"api_url": standin.url}})
     with pytest.raises(SendError) as gone:  # a minute after it went out

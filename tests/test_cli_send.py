@@ -128,20 +128,20 @@ def test_cli_send_refuses_without_terminal_or_yes(live: Path, standin: Any) -> N
 
 
 def test_cli_send_asks_and_respects_no(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a terminal the plan is shown and a 'no' sends nothing."""
+    """On a terminal the plan is shown and a 'no' sends nothing: a choice, not an error (exit 0)."""
     monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
     result = mailer(*SEND, input="n\n")
-    assert result.exit_code == 1
-    assert f"Send this release to {RECIPIENTS} journalists? [y/N]" in result.stdout
-    assert "Error: Not sending: you answered no." in result.stderr
-    assert standin.requests == []
+    assert result.exit_code == 0
+    assert result.stdout.endswith(f"Send this release to {RECIPIENTS} journalists? [y/N]: n\nNothing was sent.\n")
+    assert "Error" not in result.stderr
+    assert standin.requests == [] and campaign_rows() == []
 
 
 def test_cli_send_warns_when_never_test_sent(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a test send of this content, a second question comes; answering no stops."""
     monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
     result = mailer(*SEND, input="y\nn\n")
-    assert result.exit_code == 1
+    assert result.exit_code == 0 and result.stdout.endswith("Nothing was sent.\n")
     assert "Warning: This exact content was never test-sent to staff (mailer test)." in result.stderr
     assert "Send it anyway, without a test send? [y/N]" in result.stdout
     assert standin.requests == []
@@ -379,15 +379,29 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
 
 
 def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
-    """`mailer campaigns`: one line per campaign, newest first."""
+    """`mailer campaigns`: an aligned table, headings then one line per campaign, newest first."""
     assert mailer(*SEND, "--dry-run").exit_code == 0
     assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
     lines = mailer("campaigns").stdout.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(f"{TODAY}-example-2  live     done       ")
-    assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[0]
-    assert lines[0].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
-    assert lines[1].startswith(f"{TODAY}-example  dry-run  done       ")
+    assert len(lines) == 3
+    assert lines[0].split() == [
+        "campaign",
+        "mode",
+        "status",
+        "created",
+        "(UTC)",
+        "content",
+        "recipients",
+        "delivered",
+        "opened",
+        "bounced",
+        "subject",
+    ]
+    assert lines[1].startswith(f"{TODAY}-example-2  live     done    ")
+    assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[1]
+    assert lines[1].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
+    assert lines[2].startswith(f"{TODAY}-example    dry-run  done    ")
+    assert {line.index("Riverbend") for line in lines[1:]} == {lines[0].index("subject")}  # aligned
 
 
 def one_at_a_time(project: Path) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from send_fixtures import contact, contact_list, example_rendered, rejected, rendered
 
 from mailer import compose
+from mailer.compose.release import load as load_release
 from mailer.config import Config
 from mailer.errors import SendError
-from mailer.models import Attachment, ContactList, MessageState, RejectReason
+from mailer.models import Attachment, ContactList, MessageState, RejectReason, Rendered
 from mailer.send import plan
 from mailer.transport.base import Request
 from mailer.transport.mailsend import build_body, common_body
@@ -107,3 +110,38 @@ def test_plan_refuses_an_email_too_large_for_any_request() -> None:
         plan.build(huge, contact_list(1))
     assert caught.value.message == "The email itself (text, HTML and attachments) is over SendGrid's 30 MB limit per request."
     assert caught.value.hint == "Link to large files from the release instead of attaching them."
+
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
+)  # the release uses them without a default
+BOUND_RELEASE = (
+    '---\nsubject: "For {{ contact.first_name | upper }}"\nheadline: "H"\ndate: 2026-02-19\n---\n'
+    "Dear {{ contact.first_name | title }}, [your page](https://x.example/?o={{ contact.outlet | urlencode }}&b={{ contact.beat }}) "
+    '![{{ contact.outlet | default("you") }}](https://x.example/p.png) {{ contact.beat | default("bees", true) | capitalize }}\n'
+)
+
+
+@pytest.fixture(scope="module")
+def bound_release(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    path = tmp_path_factory.mktemp("bound") / "r.md"
+    path.write_text(BOUND_RELEASE, encoding="utf-8")
+    return compose.render(load_release(path), config=Config())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=HOSTILE_TEXT, outlet=HOSTILE_TEXT, beat=HOSTILE_TEXT)
+def test_plan_substitution_bound_is_never_below_the_real_size(bound_release: Rendered, first: str, outlet: str, beat: str) -> None:
+    """The quick bound the plan trusts (no values worked out) is at least the real size, whatever the
+    text (ligatures that upper() makes three letters, emoji in URLs, quotes in attributes)."""
+    fields = {"email": "a@x.org", "first_name": first, "outlet": outlet, "beat": beat}
+    exact = sum(len(k.encode()) + len(v.encode()) for k, v in compose.substitutions(bound_release, fields).items())
+    assert compose.substitution_bound(bound_release, fields) >= exact
+
+
+def test_plan_trusts_the_bound_only_below_the_limit() -> None:
+    """A journalist whose bound is over 10,000 bytes but whose real values fit is still a recipient."""
+    release = example_rendered()
+    people = ContactList((contact("long@x.org", outlet="o" * 2000),), (), ())
+    assert compose.substitution_bound(release, people.contacts[0].fields) > plan.MAX_SUBSTITUTION_BYTES
+    assert [m.email for m in plan.build(release, people).recipients] == ["long@x.org"]

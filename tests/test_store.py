@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -121,3 +122,17 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
     upgraded.dispose()
     assert [tuple(row) for row in rows] == [("k1", 1, {"first_name": "J1"}), ("k2", 2, {"first_name": "J2"})]
     assert "ix_message_campaign_request" in indexes and "ix_message_campaign_batch" not in indexes
+
+
+def test_version_5_log_loses_the_campaign_state_index_on_opening(tmp_path: Path) -> None:
+    """Step 6: a log at version 5 still has the (campaign_id, state) index; opening it drops it."""
+    url = f"sqlite:///{tmp_path}/log.db"
+    connect(url).dispose()
+    with sqlite3.connect(tmp_path / "log.db") as raw:
+        raw.execute("CREATE INDEX ix_message_campaign_state ON message (campaign_id, state)")
+        raw.execute("UPDATE schema_info SET version = 5")
+    engine = connect(url)
+    with engine.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        assert "ix_message_campaign_state" not in {ix["name"] for ix in inspect(connection).get_indexes("message")}
+    engine.dispose()

@@ -2,43 +2,96 @@
 
 Each command parses its options, calls one library function, prints, and exits. Commands
 live in one module per area (lists, preview, send, events/reports); this module holds the
-top-level group, the shared ``--config`` option and the error-to-exit-code mapping;
-output.py is everything shown to a person. The only package that may import every stage;
-nothing in the library imports it.
+top-level group, the options every command takes (``--config``, ``-q/--quiet``,
+``-v/--verbose``, before or after the command's name), "did you mean" for a misspelt
+command, and the error-to-exit-code mapping; output.py is everything shown to a person. The
+only package that may import every stage; nothing in the library imports it.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import re
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailer import config as config_module
 from mailer.cli import output
-from mailer.config import Config
 from mailer.errors import MailerError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from mailer.config import Config
+
 
 @dataclass
 class AppContext:
-    """What every command may need: the configuration, loaded on first use."""
+    """What every command may need: the configuration, loaded on first use, and how much to say.
 
-    config_path: Path | None
+    ``config_path`` and ``level`` are set by the options every command takes, wherever they
+    appear on the command line (``mailer --config X send ...`` or ``mailer send ... --config X``).
+    """
+
+    config_path: Path | None = None
+    level: int = output.NORMAL
     _config: Config | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
+        """mailer.toml as found (``--config``, ``$MAILER_CONFIG``, this folder or above), or built-in settings."""
         if self._config is None:
+            from mailer import config as config_module  # pydantic and email-validator: not for --help
+
             self._config = config_module.from_environment(self.config_path)
+            source = self._config.source
+            output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
+
+    def campaign_id(self, typed: str) -> str:
+        """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
+
+        ``latest`` is the most recently created campaign in the log (live, test or dry run),
+        ``latest~1`` the one before it, and so on; which id that is goes to standard error.
+        Raises MailerError when the log holds no campaign that far back or the word is malformed.
+        """
+        if not typed.strip().lower().startswith("latest"):
+            return typed
+        match = LATEST.fullmatch(typed.strip().lower())
+        if match is None:
+            raise MailerError(
+                f'"{typed}" is not a campaign id.',
+                hint="Give an id from `mailer campaigns`, latest (the newest campaign) or latest~N "
+                "(N campaigns before it: latest~1 is the one before the latest).",
+            )
+        skip = 0 if match.group(1) is None else int(match.group(1) or 1)  # latest~ is latest~1, as in git
+        from mailer.send.schedule import describe
+        from mailer.store import campaigns
+
+        with self.engine.connect() as connection:
+            found = campaigns.newest(connection, skip=skip)
+            total = campaigns.count(connection) if found is None else 0
+        if found is None and total == 0:
+            raise MailerError(
+                f'The delivery log holds no campaigns yet, so "{typed}" names none.',
+                hint="Campaigns are made by mailer send (--dry-run too) and mailer test.",
+            )
+        if found is None:
+            oldest = "latest" if total == 1 else f"latest~{total - 1}"
+            raise MailerError(
+                f'"{typed}" goes back further than the delivery log: it holds {total} campaign{"s" if total != 1 else ""}, '
+                f"so the oldest is {oldest}.",
+                hint="`mailer campaigns --limit 0` lists them all.",
+            )
+        output.note(f"{typed} is {found.id} ({found.mode.value}, created {describe(found.created_at)}).")
+        return found.id
 
     @property
     def engine(self) -> Engine:
@@ -57,8 +110,13 @@ class AppContext:
         return self._engine
 
 
+LATEST = re.compile(r"latest(?:~(\d*))?")  # latest, latest~1, latest~ (= latest~1)
+
 # Which module registers each top-level command. Modules are imported only when their
-# command runs, so `mailer lists check` does not pay for SQLAlchemy, premailer and friends.
+# command runs (or --help lists them), and import at their top only Click and the light
+# modules (models, errors, schedule): the libraries a command uses load inside it, so
+# `mailer lists check` does not pay for SQLAlchemy, premailer and friends
+# (tests/test_startup.py holds every command to that).
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "lists": ("lists", "suppressions"),  # `lists prune` lives with the suppressions
     "preview": ("preview",),
@@ -67,6 +125,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "resume": ("send",),
     "cancel": ("campaigns",),
     "campaigns": ("campaigns",),
+    "contact": ("contact",),
     "status": ("campaigns",),
     "show": ("show",),
     "webhook": ("events",),
@@ -77,8 +136,92 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _app(ctx: click.Context) -> AppContext:
+    return ctx.ensure_object(AppContext)
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    app = _app(ctx)
+    if app.config_path is not None and app.config_path != value:
+        raise click.UsageError(f"--config is given twice, as {app.config_path} and as {value}: give it once.", ctx=ctx)
+    app.config_path = value
+
+
+def _set_level(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value or ctx.resilient_parsing:
+            return
+        app = _app(ctx)
+        if app.level not in (output.NORMAL, level):
+            raise click.UsageError("-q/--quiet and -v/--verbose cannot be used together: choose one.", ctx=ctx)
+        app.level = level
+        output.set_level(level)
+
+    return callback
+
+
+def _common_params() -> list[click.Parameter]:
+    """--config, -q/--quiet and -v/--verbose: on the top-level group and on every command and
+    group, so they may come before or after a command's name."""
+    return [
+        click.Option(
+            ["--config"],
+            type=click.Path(path_type=Path),
+            expose_value=False,
+            callback=_set_config,
+            help="mailer.toml to use (default: $MAILER_CONFIG, then mailer.toml in this folder or the nearest one above, "
+            "then built-in settings).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_level(output.QUIET),
+            help="Print only errors, warnings and the output asked for (no notes, hints or progress bars).",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set_level(output.VERBOSE),
+            help="Say more: which config and log are in use, and how long the command took.",
+        ),
+    ]
+
+
+class MailerCommand(click.Command):
+    """A command that also takes --config, -q/--quiet and -v/--verbose."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_common_params())
+
+
 class MailerGroup(click.Group):
-    """Loads command modules on demand and turns a MailerError into a message and exit code."""
+    """A command group whose commands take the common options, and which suggests a close name for a misspelt one."""
+
+    command_class = MailerCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_common_params())
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=2, cutoff=0.6)
+            suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{suggestion}")
+        return super().resolve_command(ctx, args)
+
+
+MailerGroup.group_class = MailerGroup
+
+
+class MainGroup(MailerGroup):
+    """The ``mailer`` group: loads command modules on demand and turns a MailerError into a message and exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
@@ -88,7 +231,12 @@ class MailerGroup(click.Group):
             importlib.import_module(f"mailer.cli.{module}")
         return super().get_command(ctx, cmd_name)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        output.set_level(output.NORMAL)  # each run starts at the default (tests run many in one process)
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return super().invoke(ctx)
         except MailerError as exc:
@@ -103,28 +251,25 @@ class MailerGroup(click.Group):
                 raise
             output.error(foreseen)
             ctx.exit(foreseen.exit_code)
+        finally:
+            output.detail(f"Took {time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU).")
 
 
-@click.group(cls=MailerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="mailer.toml to use (default: $MAILER_CONFIG, then mailer.toml in this folder or the nearest one above, then built-in settings).",
-)
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="press-mailer")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None) -> None:
+def main(ctx: click.Context) -> None:
     """press-mailer: send press releases to journalists through SendGrid.
 
     Check your lists, preview the release, test-send it to staff, send it, and read the
-    opens and bounces afterwards. Every command has --help with an example.
+    opens and bounces afterwards. Every command has --help with an example. --config,
+    -q/--quiet and -v/--verbose work before or after any command's name.
 
     \b
     Example:
         mailer lists check lists/press.csv
     """
-    ctx.obj = AppContext(config_path=config_path)
+    _app(ctx)
 
 
 pass_app = click.make_pass_decorator(AppContext)

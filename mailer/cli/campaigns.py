@@ -7,7 +7,9 @@ In Python: ``reports.overview`` behind ``campaigns``, ``send.status.status`` beh
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import click
 
@@ -15,38 +17,70 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.models import SCHEDULED, MessageState, Mode
 from mailer.send.schedule import describe
 
+DEFAULT_LIMIT = 20  # campaigns in the table without --limit
+
 
 @main.command("campaigns")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=None,
+    metavar="N",
+    help=f"How many campaigns to show, newest first (default {DEFAULT_LIMIT}; 0 for all; with --json all unless given).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_app
-def campaigns_command(app: AppContext, as_json: bool) -> None:
-    """List every campaign in the delivery log, newest first.
+def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None:
+    """List the campaigns in the delivery log, newest first, as a table.
+
+    One row per campaign (live, test and dry run): its id, mode, status, when it was made,
+    the content's fingerprint, how many recipients were accepted (written, for a dry run)
+    and, for live sends, delivered, opened and bounced. The newest 20 unless --limit says
+    otherwise; the line under the table says how many older ones there are.
 
     \b
     Example:
         mailer campaigns
+        mailer campaigns --limit 5
         mailer campaigns --json
     """
     from mailer import reports
+    from mailer.store import campaigns
 
-    rows = reports.overview(app.engine)
+    shown = (None if as_json else DEFAULT_LIMIT) if limit is None else (limit or None)
+    rows = reports.overview(app.engine, limit=shown)
     if as_json:
         output.print_json(rows)
         return
     if not rows:
         output.say("No campaigns yet. Start with: mailer send RELEASE --list FILE --dry-run")
         return
-    for r in rows:
-        done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
-        counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}" + "".join(
-            f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
-        )
-        figures = "".join(f", {r[k]:,} {k}" for k in ("delivered", "opened", "bounced") if k in r)
-        held = f", held until {describe(datetime.fromisoformat(r['scheduled']))}" if r["status"] == SCHEDULED else ""
-        created = describe(datetime.fromisoformat(r["created"]))
-        output.say(
-            f"{r['id']}  {r['mode']:<7}  {r['status']:<9}  {created}  {r['content_hash'][:12]}  {counts}{figures}{held}  {r['subject']}"
-        )
+    output.grid(
+        ["campaign", "mode", "status", "created (UTC)", "content", "recipients", "delivered", "opened", "bounced", "subject"],
+        [_campaign_row(r) for r in rows],
+        keep=("campaign", "mode", "created (UTC)", "content"),
+        right=("delivered", "opened", "bounced"),
+        drop=("content", "bounced", "delivered", "mode", "opened", "created (UTC)"),
+    )
+    if shown is not None and len(rows) == shown:
+        with app.engine.connect() as connection:
+            older = campaigns.count(connection) - len(rows)
+        if older:
+            output.hint(f"{older:,} older campaign{'s' if older != 1 else ''} not shown: --limit {shown + older} (or 0) shows all.")
+
+
+def _campaign_row(r: Mapping[str, Any]) -> list[str]:
+    """One campaign as the table shows it: counts in words, live figures, the hold of a scheduled send."""
+    done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
+    counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}" + "".join(
+        f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
+    )
+    status = r["status"]
+    if status == SCHEDULED:
+        status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
+    created = datetime.fromisoformat(r["created"]).astimezone(UTC)
+    figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
+    return [r["id"], r["mode"], status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, r["subject"]]
 
 
 @main.command("status")
@@ -56,12 +90,17 @@ def campaigns_command(app: AppContext, as_json: bool) -> None:
 def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     """Where one campaign stands: recipients per state, the errors, and what to do next.
 
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
+
     \b
     Example:
         mailer status 2026-02-19-example
+        mailer status latest
     """
     from mailer.send import status
 
+    campaign_id = app.campaign_id(campaign_id)
     found = status.status(app.engine, campaign_id)
     campaign, steps = found.campaign, list(found.next_steps)
     if as_json:
@@ -104,12 +143,16 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 def cancel_command(app: AppContext, campaign_id: str) -> None:
     """Cancel a scheduled send (up to 10 minutes before it goes out).
 
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
+
     \b
     Example:
         mailer cancel 2026-02-19-example
     """
     from mailer.send import campaign
 
+    campaign_id = app.campaign_id(campaign_id)
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
     when = describe(cancelled.scheduled_at)
     if cancelled.already:

@@ -115,7 +115,7 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
             output.say(f"  {where}: {row.email or '(empty)'}: {row.detail}")
-        output.say("To get a list without these rows: mailer lists clean FILE... -o CLEAN.csv --rejects REJECTS.csv")
+        output.hint("To get a list without these rows: mailer lists clean FILE... -o CLEAN.csv --rejects REJECTS.csv")
 
 
 @lists_group.command("clean")

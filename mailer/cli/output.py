@@ -2,25 +2,80 @@
 
 Progress bars appear only on a terminal, so scripts and CI logs stay clean. Errors go to
 standard error as "Error: <what>" followed by the hint on its own line.
+
+How much is said follows ``-q/--quiet`` and ``-v/--verbose`` (``set_level``): quiet keeps
+errors, warnings and the output asked for (``say``, tables, JSON) and drops notes about how
+the command runs, hints and progress bars; verbose adds ``detail`` lines (which config, which
+log, how long it took). Rich is imported on first output, so ``--help`` never loads it.
+
+A command run with ``--json`` (``json_option``) calls ``start_json()`` first: from then on every
+line for a person goes to standard error, warnings are also collected, and standard output
+carries exactly one JSON document: the command's (``print_document``), or, when it fails
+before printing one, ``{"error", "hint", "exit_code"}``.
+
+Text is printed as Rich ``Text`` objects, never as markup strings: a journalist's "[bold]x" or
+"x\\" prints as written (rich.markup.escape doubles a trailing backslash), and emoji codes such
+as ":thumbs_up:" stay text.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+import click
 
 from mailer.errors import MailerError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+_state = {"level": NORMAL}
+_consoles: dict[bool, Console] = {}
+
+
+def set_level(level: int) -> None:
+    """QUIET, NORMAL or VERBOSE, for everything printed from now on."""
+    _state["level"] = level
+
+
+def level() -> int:
+    """The current level: QUIET, NORMAL or VERBOSE."""
+    return _state["level"]
+
+
+def _console(stderr: bool = False) -> Console:
+    """The standard output (or error) console, made on first use."""
+    made = _consoles.get(stderr)
+    if made is None:
+        from rich.console import Console
+
+        made = _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+    return made
+
+
+def __getattr__(name: str) -> Console:
+    """``output.console`` and ``output.err_console``, made on first use."""
+    if name in ("console", "err_console"):
+        return _console(stderr=name == "err_console")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _text(message: str, style: str = "") -> Text:
+    """``message`` as Rich Text: printed as written, never read as markup."""
+    from rich.text import Text
+
+    return Text(message, style=style)
+
+
+def _out() -> Console:
+    """Where a line for a person goes: standard output, or standard error under --json."""
+    return _console(stderr=_json_state() is not None)
 
 
 class Advance(Protocol):
@@ -28,57 +83,172 @@ class Advance(Protocol):
 
 
 def say(message: str) -> None:
-    """A line for the user, taken literally (no Rich markup in user data)."""
-    console.print(escape(message))
+    """A line of the output asked for, taken literally (no Rich markup in user data); printed even with --quiet.
+
+    On standard error under --json."""
+    _out().print(_text(message))
+
+
+def hint(message: str) -> None:
+    """A line suggesting what to do next (standard output); left out with --quiet."""
+    if level() > QUIET:
+        _out().print(_text(message))
 
 
 def note(message: str) -> None:
-    """A line about how the command runs (which log, which config), on standard error so output stays pipeable."""
-    err_console.print(f"[dim]{escape(message)}[/dim]")
+    """A line about how the command runs (which log), on standard error so output stays pipeable; left out with --quiet."""
+    if level() > QUIET:
+        _console(stderr=True).print(_text(message, "dim"))
+
+
+def detail(message: str) -> None:
+    """A line only --verbose shows (which config, timings), on standard error."""
+    if level() >= VERBOSE:
+        _console(stderr=True).print(_text(message, "dim"))
 
 
 def warn(message: str) -> None:
-    """A warning the user can act on, on standard error."""
-    err_console.print(f"[yellow]Warning:[/yellow] {escape(message)}")
+    """A warning the user can act on, on standard error (kept with --quiet; and in the --json document's "warnings")."""
+    from rich.text import Text
+
+    _console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", message))
+    state = _json_state()
+    if state is not None:
+        state["warnings"].append(message)
 
 
 def error(exc: MailerError) -> None:
     """Print a MailerError the way every command does: the message, then the hint."""
-    err_console.print(f"[red]Error:[/red] {escape(exc.message)}")
+    from rich.text import Text
+
+    err = _console(stderr=True)
+    err.print(Text.assemble(("Error:", "red"), " ", exc.message))
     if exc.hint:
-        err_console.print(escape(exc.hint))
+        err.print(Text(exc.hint))
+    state = _json_state()
+    if state is not None and not state["printed"]:
+        print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
 
 
 def print_json(data: Any) -> None:
     """Machine-readable output on standard output, nothing else mixed in."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+    state = _json_state()
+    if state is not None:
+        state["printed"] = True
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A Rich table; cells are escaped so contact data cannot inject markup."""
-    grid = Table(title=title, title_justify="left")
+    """A Rich table; the title and cells are plain Text, so contact data (a subject, a name) cannot inject markup."""
+    from rich.table import Table
+
+    grid = Table(title=None if title is None else _text(title), title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
-        grid.add_row(*(escape("" if cell is None else str(cell)) for cell in row))
-    console.print(grid)
+        grid.add_row(*(_text("" if cell is None else str(cell)) for cell in row))
+    _out().print(grid)
+
+
+def grid(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    keep: Collection[str] = (),
+    right: Collection[str] = (),
+    drop: Sequence[str] = (),
+) -> None:
+    """An aligned table without borders, one row per line, headings first.
+
+    Piped or redirected, every row stays on one line with trailing spaces cut, so ``grep``
+    and ``cut`` work. On a terminal it fits the window: columns in ``drop`` are left out, in
+    that order, until the table fits with the last column (free text) at least 30 characters
+    wide; columns in ``keep`` (ids people type) never wrap, the others wrap. Columns in
+    ``right`` (figures) are right-aligned. Cells are escaped, so contact data cannot inject markup.
+    """
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    shown = list(range(len(columns)))
+    console = _console()
+    if console.is_terminal:
+
+        def needed(indexes: list[int]) -> int:
+            widths = [max([cell_len(columns[i]), *(cell_len(row[i]) for row in cells)]) for i in indexes]
+            return sum(widths[:-1]) + min(widths[-1], 30) + 2 * (len(indexes) - 1)
+
+        for name in drop:
+            if needed(shown) <= console.width:
+                break
+            shown.remove(columns.index(name))
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for i in shown:
+        table.add_column(columns[i], no_wrap=columns[i] in keep, justify="right" if columns[i] in right else "left")
+    for row in cells:
+        table.add_row(*(_text(row[i]) for i in shown))
+    if console.is_terminal:
+        console.print(table)
+        return
+    wide = Console(width=100_000, highlight=False, color_system=None, file=sys.stdout)  # never wrap off a terminal
+    with wide.capture() as captured:
+        wide.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    sys.stdout.flush()
 
 
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Advance]:
-    """A progress bar on a terminal; off a terminal, a silent counter."""
-    if not console.is_terminal:
+    """A progress bar on a terminal; off a terminal or with --quiet, a silent counter."""
+    if level() <= QUIET or not _console().is_terminal:
         yield lambda amount=1: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=_console(stderr=True),
         transient=False,
     )
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda amount=1: bar.advance(task, amount)
+
+
+# -- --json: one document on standard output, everything else on standard error -----------------
+
+_JSON_KEY = "mailer.json"
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document describing the outcome (keys in the README); messages go to standard error.",
+)
+
+
+def start_json() -> None:
+    """Switch the running command to --json: lines for a person go to standard error from here on."""
+    click.get_current_context().meta[_JSON_KEY] = {"warnings": [], "printed": False}
+
+
+def in_json() -> bool:
+    """Whether the running command was asked for --json."""
+    return _json_state() is not None
+
+
+def print_document(data: dict[str, Any]) -> None:
+    """The --json document, with the warnings shown so far under "warnings"."""
+    state = _json_state()
+    print_json({**data, "warnings": list(state["warnings"]) if state is not None else []})
+
+
+def _json_state() -> dict[str, Any] | None:
+    ctx = click.get_current_context(silent=True)
+    found: dict[str, Any] | None = ctx.meta.get(_JSON_KEY) if ctx is not None else None
+    return found

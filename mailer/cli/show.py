@@ -31,6 +31,8 @@ def show_command(app: AppContext, campaign_id: str, contact: str | None, path: P
     The email is rebuilt from the archive the delivery log keeps of every send (the parts as
     rendered, the headers, the attachments) and that journalist's row: byte for byte the
     .eml a dry run writes. Open the .eml in any mail program.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
+    (the one before it), and so on.
 
     \b
     Example:
@@ -39,6 +41,7 @@ def show_command(app: AppContext, campaign_id: str, contact: str | None, path: P
     """
     from mailer.send import show
 
+    campaign_id = app.campaign_id(campaign_id)
     shown = show.show(app.engine, campaign_id, contact=contact)
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
     target.parent.mkdir(parents=True, exist_ok=True)

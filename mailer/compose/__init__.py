@@ -32,6 +32,7 @@ from mailer.compose.render import (
     preheader_for,
     render,
     render_for,
+    substitution_bound,
     substitutions,
     unsubscribe_tag,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "preheader_for",
     "render",
     "render_for",
+    "substitution_bound",
     "substitutions",
     "unsubscribe_tag",
 ]

@@ -115,6 +115,24 @@ def substitutions(rendered: Rendered, fields: Mapping[str, str]) -> dict[str, st
     return _values(_prepared(rendered), fields)
 
 
+# The most one character of a journalist's text can become in a substitution: upper() or
+# title() can make it three characters, each up to 4 UTF-8 bytes, and each byte "%XX" in a URL
+# (escaping for HTML makes one byte 6 at most: "&quot;").
+_GROWTH = 36
+
+
+def substitution_bound(rendered: Rendered, fields: Mapping[str, str]) -> int:
+    """An upper bound of ``substitutions(rendered, fields)``'s size as SendGrid measures it (UTF-8
+    bytes of keys and values), without working the values out: a few length sums."""
+    prepared = _prepared(rendered)
+    total = prepared.bound
+    for field in prepared.fields:
+        value = fields.get(field)
+        if value:
+            total += _GROWTH * len(value)
+    return total
+
+
 def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
     values = {}
     try:
@@ -180,6 +198,8 @@ class _Prepared:
     text: tokens.Split
     # (token, field, steps, escape, a present value is used as it is)
     plan: tuple[tuple[str, str, tuple[tuple[str, str], ...], Callable[[str], str], bool], ...]
+    fields: tuple[str, ...] = ()  # the field of each token (repeated when several tokens use one)
+    bound: int = 0  # substitution_bound's part that is the same for everyone: keys and defaults
 
 
 _PREPARED: dict[int, tuple[Rendered, _Prepared]] = {}
@@ -198,6 +218,11 @@ def _prepared(rendered: Rendered) -> _Prepared:
             text=tokens.split(rendered.text, cut_at),
             plan=tuple(
                 (name, spec.field, spec.steps, tokens.ESCAPES[spec.context], all(step == "default" for step, _ in spec.steps))
+                for name, spec in rendered.tokens.items()
+            ),
+            fields=tuple(spec.field for spec in rendered.tokens.values()),
+            bound=sum(
+                len(name.encode("utf-8")) + _GROWTH * sum(len(str(argument)) for _, argument in spec.steps)
                 for name, spec in rendered.tokens.items()
             ),
         )

@@ -19,8 +19,23 @@ nothing of releases, SendGrid or the delivery log; suppressions come in as a map
 
 from __future__ import annotations
 
-from mailer.contacts.filters import apply_filter, parse_filter, suppress
-from mailer.contacts.loader import FileCheck, ListCheck, check, find, load
-from mailer.contacts.writing import write_clean, write_rejects
+from typing import TYPE_CHECKING
+
+from mailer import lazy
+
+if TYPE_CHECKING:
+    from mailer.contacts.filters import apply_filter, parse_filter, suppress
+    from mailer.contacts.loader import FileCheck, ListCheck, check, find, load
+    from mailer.contacts.writing import write_clean, write_rejects
 
 __all__ = ["FileCheck", "ListCheck", "apply_filter", "check", "find", "load", "parse_filter", "suppress", "write_clean", "write_rejects"]
+
+# Imported on first use: the list reader loads email-validator (and, as it runs, numpy and Arrow).
+__getattr__ = lazy.exports(
+    __name__,
+    {
+        **dict.fromkeys(("apply_filter", "parse_filter", "suppress"), "mailer.contacts.filters"),
+        **dict.fromkeys(("FileCheck", "ListCheck", "check", "find", "load"), "mailer.contacts.loader"),
+        **dict.fromkeys(("write_clean", "write_rejects"), "mailer.contacts.writing"),
+    },
+)

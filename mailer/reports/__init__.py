@@ -8,50 +8,35 @@
     outlets      the same rolled up by outlet and by address domain
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
-self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`.
+self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`;
+contact.py gives one journalist's history across campaigns (`mailer contact`).
 
 In: the delivery log (Engine) and a campaign id. Out: ``Summary`` and ``Table`` values, and
-files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page.
+files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page, exports.py
+writes one report to a file; kinds.py names the kinds and formats (for the command line's
+choices, without loading SQLAlchemy).
 
 Never imports: contacts, compose, send, transport, events, cli, sendgrid.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from mailer import lazy
+from mailer.reports.kinds import FORMATS, KINDS
 
-from mailer.errors import ReportError
-from mailer.reports import formats, page
-from mailer.reports.figures import (
-    KINDS,
-    Summary,
-    Table,
-    headline_figures,
-    overview,
-    summarize,
-    table,
-)
+if TYPE_CHECKING:
+    from mailer.reports.exports import export
+    from mailer.reports.figures import Summary, Table, headline_figures, overview, summarize, table
 
 __all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "overview", "summarize", "table"]
 
-FORMATS = ("table", "csv", "xlsx", "json", "html")
-
-
-def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path) -> Table | None:
-    """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any."""
-    if fmt == "html":
-        formats.write_text(page.render(engine, campaign_id, kind), path)
-        return None
-    report = table(engine, campaign_id, kind)
-    if fmt == "csv":
-        formats.write_csv(report, path)
-    elif fmt == "xlsx":
-        formats.write_xlsx(report, path)
-    elif fmt == "json":
-        summary = summarize(engine, campaign_id) if kind == "summary" else None
-        formats.write_text(formats.to_json(report, summary), path)
-    else:
-        raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
-    return report
+# Imported on first use: figures need SQLAlchemy, the page Jinja, XLSX openpyxl.
+__getattr__ = lazy.exports(
+    __name__,
+    {
+        "export": "mailer.reports.exports",
+        **dict.fromkeys(("Summary", "Table", "headline_figures", "overview", "summarize", "table"), "mailer.reports.figures"),
+    },
+)

@@ -20,13 +20,13 @@ from sqlalchemy import Connection, Engine
 
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
+from mailer.reports.kinds import KINDS
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 
-KINDS = ("summary", "recipients", "opens", "clicks", "bounces", "outlets")
 BOUNCED = (Delivery.BOUNCED.value, Delivery.BLOCKED.value, Delivery.DROPPED.value)
 NO_OUTLET = "(no outlet)"
 
@@ -333,14 +333,14 @@ def _slug(text: str) -> str:
     return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
-def overview(engine: Engine, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every campaign, newest first, with counts per state and, for live ones, delivered, opened, bounced ...
+def overview(engine: Engine, *, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
     send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled".
     """
     with engine.connect() as connection:
-        rows = campaign_store.rows(connection)
+        rows = campaign_store.rows(connection, limit=limit)
     extra = headline_figures(engine, [r["id"] for r in rows])
     moment = now or datetime.now(UTC)
     return [{**row, "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]

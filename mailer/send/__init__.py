@@ -18,8 +18,23 @@ Never imports: events, reports, cli, or the sendgrid library (that is the transp
 
 from __future__ import annotations
 
-from mailer.send.delivery import IncompleteSend, Outcome, Pacing, outcome, outgoing, record, run, utcnow
-from mailer.send.schedule import parse_at
-from mailer.send.status import advice
+from typing import TYPE_CHECKING
 
-__all__ = ["IncompleteSend", "Outcome", "Pacing", "advice", "outcome", "outgoing", "parse_at", "record", "run", "utcnow"]
+from mailer import lazy
+
+if TYPE_CHECKING:
+    from mailer.send.delivery import IncompleteSend, Outcome, Pacing, outcome, record, run, utcnow
+    from mailer.send.schedule import parse_at
+    from mailer.send.status import advice
+
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "advice", "outcome", "parse_at", "record", "run", "utcnow"]
+
+# Imported on first use: `from mailer.send import schedule` must not load the store and the composer.
+__getattr__ = lazy.exports(
+    __name__,
+    {
+        **dict.fromkeys(("IncompleteSend", "Outcome", "Pacing", "outcome", "record", "run", "utcnow"), "mailer.send.delivery"),
+        "parse_at": "mailer.send.schedule",
+        "advice": "mailer.send.status",
+    },
+)

@@ -17,12 +17,13 @@ SendGrid API key is read from (only when a request must be made); it is never st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -33,13 +34,16 @@ from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
 from mailer.send.dispatch import Pacing, utcnow
+from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_send, prepare_test
 from mailer.send.status import find
 from mailer.store import campaigns, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.mailsend import CommonBodies
-from mailer.transport.sendgrid import SendGridTransport
+
+if TYPE_CHECKING:  # the sendgrid library loads only for a live or test send
+    from mailer.transport.sendgrid import SendGridTransport
 
 __all__ = ["Cancelled", "Prepared", "Progress", "Sent", "cancel", "prepare_send", "prepare_test", "resume", "start", "transport_for"]
 
@@ -91,8 +95,11 @@ def start(
     prepared.check()
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     batch_id = None
-    if prepared.scheduled and isinstance(transport, SendGridTransport):
-        batch_id = transport.create_batch_id()
+    if prepared.scheduled:
+        from mailer.transport.sendgrid import SendGridTransport
+
+        if isinstance(transport, SendGridTransport):
+            batch_id = transport.create_batch_id()
     recorded = delivery.record(
         engine,
         prepared.plan,
@@ -121,12 +128,12 @@ def start(
         campaign_id,
         prepared.rendered,
         transport,
-        prepared=delivery.outgoing(recorded.plan),
+        plan=recorded.plan,
         scheduled=prepared.scheduled,
         batch_id=batch_id,
         progress=progress,
         warn=warn,
-        skipped=[m for m in recorded.plan.messages if m.state is MessageState.SKIPPED],
+        skipped=recorded.plan.skipped_messages(),
     )
 
 
@@ -236,14 +243,14 @@ def _send(
     rendered: Rendered,
     transport: Transport,
     *,
-    prepared: Mapping[str, Any] | None = None,
+    plan: Plan | None = None,
     scheduled: datetime | None = None,
     batch_id: str | None = None,
     resend_unknown: bool = False,
     retry_failed: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
-    skipped: list[Message] | None = None,
+    skipped: Iterable[Message] = (),
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
@@ -256,9 +263,9 @@ def _send(
     skipped_file = None
     if isinstance(transport, DryRunTransport) and found is not None:
         limit = transport.eml_limit
-        sample = None if limit is None or prepared is None else [key for key, _ in zip(prepared, range(limit), strict=False)]
+        sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)
-        skipped_file = transport.write_skipped(campaign_id, skipped or [])
+        skipped_file = transport.write_skipped(campaign_id, skipped)
     with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(
             engine,
@@ -266,7 +273,7 @@ def _send(
             rendered=rendered,
             transport=transport,
             pacing=Pacing.from_config(config.sendgrid),
-            prepared=prepared,
+            plan=plan,
             send_at=int(scheduled.timestamp()) if scheduled else None,
             sendgrid_batch_id=batch_id,
             resend_unknown=resend_unknown,
@@ -285,6 +292,8 @@ def _send(
 
 def _sendgrid(config: Config, environ: Mapping[str, str], *, sending: bool = True) -> SendGridTransport:
     """SendGrid; for ``sending`` mail, refused without a working unsubscribe link (before anything is logged)."""
+    from mailer.transport.sendgrid import SendGridTransport  # the sendgrid library: not for dry runs
+
     problem = unsubscribe.check(config) if sending else None
     if problem is not None:
         raise problem

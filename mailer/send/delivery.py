@@ -12,9 +12,10 @@ The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from mailer.send.plan import Plan, skip_received
 from mailer.store import campaigns, failures, messages
 from mailer.transport.base import Request, Transport
 
-__all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "outgoing", "record", "run", "utcnow"]
+__all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "record", "run", "utcnow"]
 
 DEFAULT_PACING = Pacing()
 ID_ATTEMPTS = 5
@@ -106,8 +107,8 @@ def record(
                 final, skipped = plan, 0
                 if mode is not Mode.TEST and not include_previous:
                     earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.rendered.content_hash)]
-                    received = messages.received(connection, earlier, [m.email_key for m in plan.recipients])
-                    final, skipped = skip_received(plan, received)
+                    if earlier:
+                        final, skipped = skip_received(plan, messages.received(connection, earlier, set(plan.email_keys())))
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -125,7 +126,7 @@ def record(
                 )
                 if common_body is not None:
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment)
-                messages.insert(connection, campaign_id, final.messages, now=moment)
+                messages.insert_rows(connection, campaign_id, final.log_rows(), now=moment)
             return Recorded(campaign_id, final, skipped)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
@@ -151,7 +152,7 @@ def run(
     pacing: Pacing = DEFAULT_PACING,
     resend_unknown: bool = False,
     retry_failed: bool = False,
-    prepared: Mapping[str, Message] | None = None,
+    plan: Plan | None = None,
     send_at: int | None = None,
     sendgrid_batch_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -161,8 +162,9 @@ def run(
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
 
-    Takes the campaign's lease first (send/lease.py): raises SendError when another process
-    drives it. Only then do rows a crashed run left in ``sending`` become ``unknown``.
+    ``plan`` is the plan ``record`` just wrote, when this run starts the campaign: its requests
+    are cut from it as they go out, instead of read back from the log. Takes the campaign's
+    lease first (send/lease.py): raises SendError when another process drives it. Only then do rows a crashed run left in ``sending`` become ``unknown``.
     ``resend_unknown`` and ``retry_failed`` put those rows back to ``planned``; accepted rows
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.
@@ -174,13 +176,14 @@ def run(
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
-        rows = messages.pending(connection, campaign_id, with_fields=prepared is None)
-        if prepared is not None and any(row.message_key not in prepared for row in rows):
-            rows = messages.pending(connection, campaign_id)
+        fresh = plan is not None and not (recovered or resend_unknown or retry_failed)
+        # A fresh start sends the plan just written; a row another process moved since is left
+        # out of its request when that request is claimed (Dispatcher._start_next).
+        rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         found = campaigns.get(connection, campaign_id)
         created_at = found.created_at if found is not None else None
-        if rows:
+        if rows or fresh:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
     dispatcher = Dispatcher(
         engine,
@@ -194,7 +197,8 @@ def run(
         next_no=next_no,
         lease=held,
     )
-    requests = _requests(campaign_id, rendered, rows, prepared or {}, send_at, sendgrid_batch_id, created_at)
+    cut = _Requests(campaign_id, rendered, send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at)
+    requests = cut.from_plan(plan) if fresh and plan is not None else cut.from_rows(rows)
     try:
         dispatcher.dispatch(requests)
     except SQLAlchemyError as exc:
@@ -210,11 +214,6 @@ def run(
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
-
-
-def outgoing(plan: Plan) -> dict[str, Message]:
-    """The plan's recipients by message key, so a fresh run need not recompute their substitutions."""
-    return {m.message_key: m for m in plan.recipients}
 
 
 def outcome(engine: Engine, campaign_id: str) -> Outcome:
@@ -240,23 +239,40 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
     return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered)
 
 
-def _requests(
-    campaign_id: str,
-    rendered: Rendered,
-    rows: Sequence[Message],
-    prepared: Mapping[str, Message],
-    send_at: int | None,
-    sendgrid_batch_id: str | None,
-    created_at: datetime | None,
-) -> list[Request]:
-    """Group planned rows by request number into Requests, substitutions filled in."""
-    grouped: dict[int, list[Message]] = {}
-    for row in rows:
-        outgoing = prepared.get(row.message_key)
-        if outgoing is None:
-            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(rendered, row.fields))
-        grouped.setdefault(row.request_no or 0, []).append(outgoing)
-    return [
-        Request(campaign_id, number, rendered, tuple(outgoing), send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at)
-        for number, outgoing in sorted(grouped.items())
-    ]
+@dataclass(frozen=True, slots=True)
+class _Requests:
+    """Cuts a campaign's rows into Requests, one request number at a time."""
+
+    campaign_id: str
+    rendered: Rendered
+    send_at: int | None
+    sendgrid_batch_id: str | None
+    created_at: datetime | None
+
+    def from_plan(self, plan: Plan) -> Iterator[Request]:
+        """The plan's recipients (in request order), substitutions worked out as each request is cut."""
+        for number, group in itertools.groupby(plan.recipients, key=_request_no):
+            yield self._request(number, tuple(group))
+
+    def from_rows(self, rows: Sequence[Message]) -> list[Request]:
+        """Planned rows read back from the log, names and substitutions filled in from their fields."""
+        grouped: dict[int, list[Message]] = {}
+        for row in rows:
+            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(self.rendered, row.fields))
+            grouped.setdefault(row.request_no or 0, []).append(outgoing)
+        return [self._request(number, tuple(group)) for number, group in sorted(grouped.items())]
+
+    def _request(self, number: int, group: tuple[Message, ...]) -> Request:
+        return Request(
+            self.campaign_id,
+            number,
+            self.rendered,
+            group,
+            send_at=self.send_at,
+            sendgrid_batch_id=self.sendgrid_batch_id,
+            created_at=self.created_at,
+        )
+
+
+def _request_no(message: Message) -> int:
+    return message.request_no or 0

@@ -10,7 +10,7 @@ requests, and Ctrl-C stops cleanly after the requests in flight are answered and
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -80,20 +80,22 @@ class Dispatcher:
     lease: Lease | None = None
     interrupted: bool = False
     stop_error: TransportError | SendError | None = None
-    queue: deque[Request] = field(default_factory=deque)
+    queue: deque[Request] = field(default_factory=deque)  # requests to send before the next fresh one (halves of a split)
+    fresh: Iterator[Request] = field(default_factory=lambda: iter(()))  # the rest, cut as they are needed
+    more: bool = True  # ``fresh`` may have more
 
     @property
     def stopping(self) -> bool:
         return self.interrupted or self.stop_error is not None
 
-    def dispatch(self, requests: Sequence[Request]) -> None:
+    def dispatch(self, requests: Iterable[Request]) -> None:
         """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
 
-        Each round first marks the next requests `sending` and commits, then sends them, and
-        only then records the answers that came in (one transaction), so a free worker never
-        waits for the log.
+        ``requests`` is read lazily, one request as a worker is free for it. Each round first
+        marks the next requests `sending` and commits, then sends them, and only then records
+        the answers that came in (one transaction), so a free worker never waits for the log.
         """
-        self.queue.extend(requests)
+        self.fresh = iter(requests)
         in_flight: dict[Future[_Attempt], Request] = {}
         answered: list[tuple[Request, _Attempt]] = []
         with ThreadPoolExecutor(max_workers=self.pacing.concurrency, thread_name_prefix="mailer-send") as pool:
@@ -110,7 +112,7 @@ class Dispatcher:
                     answered = []
                     for note in notes:
                         note()
-                    if not in_flight and not (self.queue and not self.stopping):
+                    if not in_flight and (self.stopping or not self._pending()):
                         return
                     if in_flight:
                         done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
@@ -137,7 +139,7 @@ class Dispatcher:
             with self.engine.begin() as connection:
                 if not self._renew(connection):
                     return []
-                while self.queue and not self.stopping and len(starting) < free:
+                while not self.stopping and len(starting) < free and self._pending():
                     request = self.queue.popleft()
                     taken.append(request)
                     moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
@@ -148,6 +150,16 @@ class Dispatcher:
             self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
             raise
         return starting
+
+    def _pending(self) -> bool:
+        """Whether a request is waiting; the next fresh one is cut only now, into ``queue``."""
+        if not self.queue and self.more:
+            request = next(self.fresh, None)
+            if request is None:
+                self.more = False
+            else:
+                self.queue.append(request)
+        return bool(self.queue)
 
     def _renew(self, connection: Connection) -> bool:
         """Keep this run's lease; when another process has taken the campaign over, stop sending."""

@@ -12,15 +12,19 @@ substitutions under 10,000 bytes (a recipient over it is skipped, saying why).
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
+from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import overload
 
 from mailer import compose
 from mailer.errors import SendError
-from mailer.models import ContactList, Message, MessageState, RejectReason, Rendered
+from mailer.models import Contact, ContactList, LogRow, Message, MessageState, RejectReason, Rendered, full_name
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -30,27 +34,181 @@ REQUEST_SAFETY = 0.9
 PER_PERSONALIZATION_OVERHEAD = 160  # {"to":[{"email":..,"name":..}],"custom_args":{...}} around the values
 
 
-@dataclass(frozen=True, slots=True)
+SKIPPED = -1  # the request number of a list row that gets no email
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Everything a send will do, before it does any of it."""
+    """Everything a send will do, before it does any of it.
+
+    Held compactly, so a million recipients cost a few bytes each beyond their list: the
+    contacts themselves (``contact_list``, column by column from ``contacts.load``), each one's
+    request number (``SKIPPED`` for a row that gets no email) and the reasons of the rows
+    skipped here. ``messages`` and ``recipients`` are sequences that make each ``Message`` when
+    it is read (its key, name and substitutions worked out again, the same each time); read
+    them once, in order, where the rows are many (``send.record`` writes them, ``send.run``
+    cuts them into requests).
+    """
 
     rendered: Rendered
-    messages: tuple[Message, ...]
-    request_count: int
+    contact_list: ContactList
+    request_of: Sequence[int]  # per contact, in list order: its request number, or SKIPPED
+    skips: Mapping[int, tuple[str, str]]  # contact index -> (reason, detail) for the rows skipped here
+    request_count: int  # the last request's number (requests are numbered from 0)
     request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
+    key_prefix: str = ""  # the message keys' random part (message_keys)
+    names: Mapping[str, str] = field(default_factory=dict)  # To name by address (test proofs), else the contact's
+    substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions
 
-    @property
-    def recipients(self) -> tuple[Message, ...]:
-        return tuple(m for m in self.messages if m.state is MessageState.PLANNED)
+    @cached_property
+    def messages(self) -> PlanMessages:
+        """Every list row as a Message, in list order, then the rows the lists rejected."""
+        return PlanMessages(self, planned_only=False)
+
+    @cached_property
+    def recipients(self) -> PlanMessages:
+        """The planned messages, in request order."""
+        return PlanMessages(self, planned_only=True)
 
     def skipped(self) -> dict[str, int]:
         """How many rows are skipped, per reason."""
-        return dict(Counter(m.skip_reason or "" for m in self.messages if m.state is MessageState.SKIPPED))
+        counts = Counter(reason for reason, _ in self.skips.values())
+        counts.update(row.reason.value for row in self.contact_list.rejected)
+        return dict(counts)
+
+    def skipped_messages(self) -> Iterator[Message]:
+        """Only the skipped rows, as Messages, in the order ``messages`` has them."""
+        contacts = self.contact_list.contacts
+        for index in sorted(self.skips):
+            yield self._message(index, contacts[index])
+        yield from self._rejected()
+
+    def log_rows(self) -> Iterator[LogRow]:
+        """``messages`` as the log stores them (``store.messages.LogRow``), without making Messages."""
+        prefix, request_of, skips, planned = self.key_prefix, self.request_of, self.skips, MessageState.PLANNED.value
+        for index, contact in enumerate(self.contact_list.contacts):
+            request_no = request_of[index]
+            key, source = f"{prefix}{index:012x}", f"{contact.source}:{contact.row}"
+            if request_no == SKIPPED:
+                reason, detail = skips[index]
+                yield key, contact.email, contact.fields, source, MessageState.SKIPPED.value, reason, None, detail
+            else:
+                yield key, contact.email, contact.fields, source, planned, None, request_no, None
+        for m in self._rejected():
+            yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail
+
+    def email_keys(self) -> Iterator[str]:
+        """The recipients' addresses, lower-cased (without working out their messages)."""
+        for index, contact in enumerate(self.contact_list.contacts):
+            if self.request_of[index] != SKIPPED:
+                yield contact.email.lower()
+
+    def _message(self, index: int, contact: Contact) -> Message:
+        """The Message of one contact; a recipient's as its request carries it (no ``source``)."""
+        key = f"{self.key_prefix}{index:012x}"
+        request_no = self.request_of[index]
+        if request_no == SKIPPED:
+            reason, detail = self.skips[index]
+            source = f"{contact.source}:{contact.row}"
+            return Message(
+                key, contact.email, "", dict(contact.fields), source=source, state=MessageState.SKIPPED, skip_reason=reason, detail=detail
+            )
+        fields = contact.fields
+        name = self.names.get(contact.email.lower()) if self.names else None
+        return Message(
+            key,
+            contact.email,
+            full_name(fields) if name is None else name,
+            fields,
+            self.substitutions(self.rendered, fields),
+            "",
+            MessageState.PLANNED,
+            request_no,
+        )
+
+    def _rejected(self) -> Iterator[Message]:
+        start = len(self.request_of)
+        for number, row in enumerate(self.contact_list.rejected, start):
+            yield Message(
+                f"{self.key_prefix}{number:012x}",
+                row.email,
+                "",
+                dict(row.cells),
+                source=f"{row.source}:{row.row}",
+                state=MessageState.SKIPPED,
+                skip_reason=row.reason.value,
+                detail=row.detail,
+            )
+
+
+class PlanMessages(Sequence[Message]):
+    """A plan's messages (or only its recipients), each made when read; see ``Plan``."""
+
+    def __init__(self, plan: Plan, *, planned_only: bool) -> None:
+        self._plan = plan
+        self._planned_only = planned_only
+
+    @cached_property
+    def _length(self) -> int:
+        planned = sum(1 for number in self._plan.request_of if number != SKIPPED)
+        return planned if self._planned_only else len(self._plan.request_of) + len(self._plan.contact_list.rejected)
+
+    @cached_property
+    def _positions(self) -> array[int]:
+        """Contact index of each recipient (only made when a recipient is read by its place)."""
+        return array("q", (i for i, number in enumerate(self._plan.request_of) if number != SKIPPED))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Message]:
+        plan = self._plan
+        request_of = plan.request_of
+        for index, contact in enumerate(plan.contact_list.contacts):
+            if not self._planned_only or request_of[index] != SKIPPED:
+                yield plan._message(index, contact)
+        if not self._planned_only:
+            yield from plan._rejected()
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Message, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | tuple[Message, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("plan message index out of range")
+        plan = self._plan
+        if self._planned_only:
+            position = self._positions[index]
+            return plan._message(position, plan.contact_list.contacts[position])
+        if index < len(plan.request_of):
+            return plan._message(index, plan.contact_list.contacts[index])
+        return next(itertools.islice(plan._rejected(), index - len(plan.request_of), None))
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} {'recipients' if self._planned_only else 'messages'} of a plan>"
 
 
 def new_message_key() -> str:
     """An opaque message key for custom_args: never an address or a name (SENDGRID.md §0.4)."""
     return secrets.token_hex(16)
+
+
+def message_key_prefix() -> str:
+    """The random part of one plan's message keys: each key is it and the row's place, 32 hex digits.
+
+    Unique across campaigns (80 random bits), never an address or a name (SENDGRID.md §0.4),
+    and ascending within a plan, so the log's unique index on them grows at its end instead of
+    at random places (a fifth cheaper to write at 100k rows). The keys need not be secret: the
+    webhook checks SendGrid's signature, and unsubscribe links carry their own (unsubscribe.sign).
+    """
+    return secrets.token_hex(10)
 
 
 def build(
@@ -72,62 +230,56 @@ def build(
     budget = int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(rendered)
     if budget <= PER_PERSONALIZATION_OVERHEAD:
         raise_too_large(rendered, max_request_bytes)
-    messages: list[Message] = []
+    request_of = array("q")
+    skips: dict[int, tuple[str, str]] = {}
     seen: set[str] = set()
     request_no, in_batch, batch_bytes = 0, size, 0
-    for contact in contact_list.contacts:
-        source = f"{contact.source}:{contact.row}"
-        if contact.email_key in seen:  # contacts.load dedupes already; a hand-built list may not
-            messages.append(
-                _skipped(contact.email, contact.fields, source, RejectReason.DUPLICATE.value, "the same address is already a recipient")
+    fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
+    fast = substitutions is compose.substitutions  # a stand-in for tests has no bound
+    token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
+    for index, contact in enumerate(contact_list.contacts):
+        email, fields = contact.email, contact.fields
+        email_key = email.lower()
+        if email_key in seen:  # contacts.load dedupes already; a hand-built list may not
+            request_of.append(SKIPPED)
+            skips[index] = (RejectReason.DUPLICATE.value, "the same address is already a recipient")
+            continue
+        bound = compose.substitution_bound(rendered, fields) if fast else MAX_SUBSTITUTION_BYTES + 1
+        if bound + reserved_substitution <= MAX_SUBSTITUTION_BYTES:
+            # Surely under SendGrid's limit: its values are worked out when its request is cut.
+            value_bytes, value_json = bound, 6 * bound + token_punctuation
+        else:
+            value_bytes, value_json = _sizes(substitutions(rendered, fields))
+        if value_bytes + reserved_substitution > MAX_SUBSTITUTION_BYTES:
+            request_of.append(SKIPPED)
+            skips[index] = (
+                RejectReason.INVALID.value,
+                f"its contact fields take {value_bytes + reserved_substitution:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient",
             )
             continue
-        values = substitutions(rendered, contact.fields)
-        value_bytes = _substitution_bytes(values) + reserved_substitution
-        if value_bytes > MAX_SUBSTITUTION_BYTES:
-            messages.append(
-                _skipped(
-                    contact.email,
-                    contact.fields,
-                    source,
-                    RejectReason.INVALID.value,
-                    f"its contact fields take {value_bytes:,} bytes; SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient",
-                )
-            )
-            continue
-        seen.add(contact.email_key)
-        cost = (
-            PER_PERSONALIZATION_OVERHEAD
-            + reserved_request
-            + _json_bytes(contact.email)
-            + _json_bytes(contact.name)
-            + _json_bytes_map(values)
-        )
+        seen.add(email_key)
+        cost = fixed_cost + _json_bytes(email) + _json_bytes(full_name(fields)) + value_json
         if in_batch >= size or batch_bytes + cost > budget:
             request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1
         batch_bytes += cost
-        messages.append(
-            Message(
-                message_key=new_message_key(),
-                email=contact.email,
-                name=contact.name,
-                fields=contact.fields,
-                source=source,
-                state=MessageState.PLANNED,
-                request_no=request_no,
-                substitutions=values,
-            )
-        )
-    for row in contact_list.rejected:
-        messages.append(_skipped(row.email, row.cells, f"{row.source}:{row.row}", row.reason.value, row.detail))
-    return Plan(rendered=rendered, messages=tuple(messages), request_count=request_no, request_size=size)
+        request_of.append(request_no)
+    return Plan(
+        rendered=rendered,
+        contact_list=contact_list,
+        request_of=request_of,
+        skips=skips,
+        request_count=request_no,
+        request_size=size,
+        key_prefix=message_key_prefix(),
+        substitutions=substitutions,
+    )
 
 
 def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
     """The plan with each recipient's To name taken from ``names`` (address -> name): a test proof
     borrows a journalist's fields but is addressed to the staff member by their own name."""
-    return replace(plan, messages=tuple(replace(m, name=names.get(m.email_key, m.name)) for m in plan.messages))
+    return replace(plan, names={**plan.names, **names})
 
 
 def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
@@ -135,19 +287,17 @@ def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
 
     Returns the new plan and how many were skipped now.
     """
-    skipped = 0
-    messages = []
-    for m in plan.messages:
-        campaign_id = received.get(m.email_key) if m.state is MessageState.PLANNED else None
-        if campaign_id is None:
-            messages.append(m)
-            continue
-        skipped += 1
-        detail = f"already received in {campaign_id}"
-        messages.append(
-            replace(m, state=MessageState.SKIPPED, request_no=None, skip_reason=RejectReason.ALREADY_RECEIVED.value, detail=detail)
-        )
-    return (replace(plan, messages=tuple(messages)) if skipped else plan), skipped
+    if not received:
+        return plan, 0
+    request_of = array("q", plan.request_of)
+    skips = dict(plan.skips)
+    for index, contact in enumerate(plan.contact_list.contacts):
+        campaign_id = received.get(contact.email.lower()) if request_of[index] != SKIPPED else None
+        if campaign_id is not None:
+            request_of[index] = SKIPPED
+            skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
+    skipped = len(skips) - len(plan.skips)
+    return (replace(plan, request_of=request_of, skips=skips) if skipped else plan), skipped
 
 
 def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
@@ -158,19 +308,6 @@ def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
     )
 
 
-def _skipped(email: str, fields: Mapping[str, str], source: str, reason: str, detail: str) -> Message:
-    return Message(
-        message_key=new_message_key(),
-        email=email,
-        name="",
-        fields=dict(fields),
-        source=source,
-        state=MessageState.SKIPPED,
-        skip_reason=reason,
-        detail=detail,
-    )
-
-
 def _common_bytes(rendered: Rendered) -> int:
     """Bytes of the parts every request repeats: subject, text, HTML, attachments and inline images (base64)."""
     text = json.dumps([rendered.subject, rendered.text, rendered.html])
@@ -178,9 +315,15 @@ def _common_bytes(rendered: Rendered) -> int:
     return len(text) + attachments + 2_000
 
 
-def _substitution_bytes(values: Mapping[str, str]) -> int:
-    """SendGrid's measure: the keys' and values' bytes."""
-    return sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in values.items())
+def _sizes(values: Mapping[str, str]) -> tuple[int, int]:
+    """A recipient's substitutions as SendGrid measures them (keys' and values' UTF-8 bytes), and
+    an upper bound of their size in the JSON body; one pass over the text when it is all ASCII."""
+    if not values:
+        return 0, 0
+    text = "".join(values.keys()) + "".join(values.values())
+    if text.isascii():
+        return len(text), len(text) + 6 * len(values)
+    return sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in values.items()), _json_bytes_map(values)
 
 
 def _json_bytes(value: str) -> int:

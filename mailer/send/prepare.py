@@ -92,13 +92,12 @@ def prepare_send(
         the_plan = plan_module.build(
             rendered, contact_list, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)
         )
-        addresses = [m.email_key for m in the_plan.recipients]
         earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
         same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
-        if not include_previous:
-            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, addresses))
+        if same and not include_previous:
+            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
         corrected = [cid for cid, content in earlier if content != rendered.content_hash]
-        got_earlier = messages.received(connection, corrected, [m.email_key for m in the_plan.recipients])
+        got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     questions: list[str] = []
     warnings = [*notes, *rendered.warnings]

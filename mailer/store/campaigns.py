@@ -103,6 +103,18 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
+def newest(connection: Connection, *, skip: int = 0) -> Campaign | None:
+    """The most recently created campaign after skipping ``skip`` newer ones (``latest~skip``); None past the oldest."""
+    query = select(campaign.c.id).order_by(campaign.c.created_at.desc(), campaign.c.id.desc()).offset(skip).limit(1)
+    found = connection.scalar(query)
+    return None if found is None else get(connection, found)
+
+
+def count(connection: Connection) -> int:
+    """How many campaigns the log holds (live, test and dry runs)."""
+    return int(connection.scalar(select(func.count()).select_from(campaign)) or 0)
+
+
 def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
     """Record where a campaign stands now."""
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
@@ -122,16 +134,20 @@ def was_test_sent(connection: Connection, content_hash: str) -> bool:
     return bool(connection.scalar(query))
 
 
-def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """One plain dict per campaign, newest first, with message counts per state.
+def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """One plain dict per campaign, newest first, with message counts per state (the newest ``limit`` only, if given).
 
     Plain dicts so that other figures (delivered, opened, bounced) can be merged in by id.
     """
     query = select(campaign).order_by(campaign.c.created_at.desc(), campaign.c.id.desc())
     if campaign_ids is not None:
         query = query.where(campaign.c.id.in_(list(campaign_ids)))
-    counts = select(message.c.campaign_id, message.c.state, func.count()).group_by(message.c.campaign_id, message.c.state)
+    if limit is not None:
+        query = query.limit(limit)
     found = list(connection.execute(query).mappings())
+    counts = select(message.c.campaign_id, message.c.state, func.count()).group_by(message.c.campaign_id, message.c.state)
+    if limit is not None:
+        counts = counts.where(message.c.campaign_id.in_([row["id"] for row in found]))
     tallies: dict[str, dict[str, int]] = {}
     for campaign_id, state, count in connection.execute(counts):
         tallies.setdefault(campaign_id, {})[state] = count

@@ -70,7 +70,7 @@ message = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
-Index("ix_message_campaign_state", message.c.campaign_id, message.c.state)
+# No (campaign_id, state) index: each state change would rewrite its entries (upgrade step 6).
 Index("ix_message_email_key", message.c.email_key)
 # The dispatcher moves a whole request's messages in one UPDATE (WHERE campaign_id AND request_no AND state).
 Index("ix_message_campaign_request", message.c.campaign_id, message.c.request_no)

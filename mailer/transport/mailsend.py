@@ -33,6 +33,8 @@ def header_safe(value: str) -> str:
 
 def recipient_name(name: str) -> str:
     """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients."""
+    if name.isprintable() and not _NAME_FORBIDDEN.search(name) and "  " not in name and name == name.strip():
+        return name  # the common case, already clean: no line break, nothing forbidden, single spaces
     return " ".join(_NAME_FORBIDDEN.sub(" ", header_safe(name)).split())
 
 

@@ -1,0 +1,131 @@
+"""Start-up: each command loads only the libraries it uses (issue 12), checked in a fresh interpreter.
+
+Help never loads the delivery log, the composer, the transports or the webhook; listing
+campaigns never loads pandas, premailer or the sendgrid library; checking a list never loads
+SQLAlchemy, premailer or sendgrid. Speed itself is measured in benchmarks/startup.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+pytestmark = pytest.mark.slow  # each case runs the command in a fresh Python process
+
+HEAVY = ("pandas", "sqlalchemy", "premailer", "sendgrid", "jinja2", "starlette", "uvicorn", "openpyxl", "markdown_it")
+# Runs `mailer ARGS...` as the installed command does, then writes which heavy libraries got loaded.
+PROBE = """
+import json, sys
+args, report, heavy = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+sys.argv = ["mailer", *args]
+from mailer.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+with open(report, "w") as out:
+    json.dump({"exit": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in heavy)}, out)
+"""
+
+
+def loaded_by(*args: str, cwd: Path) -> set[str]:
+    """The heavy top-level libraries `mailer ARGS` imports, run in a fresh interpreter in ``cwd``."""
+    report = cwd / "probe.json"
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), str(report), ",".join(HEAVY)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+        check=False,
+    )
+    assert report.exists(), result.stderr
+    found = json.loads(report.read_text(encoding="utf-8"))
+    assert found["exit"] in (0, None), result.stderr
+    return {name.split(".")[0] for name in found["loaded"]}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A press office's folder: the example release, lists and templates."""
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+HELP = [
+    ["--help"],
+    ["--version"],
+    *(
+        [*command.split(), "--help"]
+        for command in (
+            "lists",
+            "lists check",
+            "lists clean",
+            "lists prune",
+            "preview",
+            "test",
+            "send",
+            "resume",
+            "cancel",
+            "campaigns",
+            "status",
+            "show",
+            "webhook",
+            "events",
+            "events import",
+            "events quarantine",
+            "suppressions",
+            "suppressions sync",
+            "suppressions list",
+            "suppressions add",
+            "suppressions remove",
+            "report",
+            "forget",
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("args", HELP, ids=" ".join)
+def test_startup_help_loads_no_heavy_library(args: list[str], tmp_path: Path) -> None:
+    """`mailer --help`, `--version` and every `mailer CMD --help` print without loading any heavy library."""
+    assert loaded_by(*args, cwd=tmp_path) == set()
+
+
+def test_startup_lists_check_loads_no_log_composer_or_sendgrid(project: Path) -> None:
+    """Checking a list reads CSV: no SQLAlchemy, premailer, Jinja, sendgrid, Starlette or openpyxl."""
+    loaded = loaded_by("lists", "check", "lists/press.csv", cwd=project)
+    assert loaded <= {"pandas"}, loaded
+
+
+def test_startup_campaigns_loads_only_the_log(project: Path, db_url: str) -> None:
+    """Listing campaigns reads the log: SQLAlchemy, but no pandas, premailer, Jinja or sendgrid."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    loaded_by("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", cwd=project)
+    assert loaded_by("campaigns", cwd=project) == {"sqlalchemy"}
+    assert loaded_by("status", "latest", cwd=project) == {"sqlalchemy"}
+
+
+def test_startup_dry_run_never_loads_sendgrid_or_the_webhook(project: Path, db_url: str) -> None:
+    """A dry run writes the requests to files: the sendgrid library, Starlette and uvicorn stay unloaded."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    loaded = loaded_by("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", cwd=project)
+    assert not loaded & {"sendgrid", "starlette", "uvicorn", "openpyxl"}, loaded
+    assert {"sqlalchemy", "premailer", "jinja2"} <= loaded
+
+
+def test_startup_preview_loads_no_log_or_sendgrid(project: Path) -> None:
+    """A preview renders the release: the composer's libraries, not SQLAlchemy, sendgrid or pandas."""
+    loaded = loaded_by("preview", "releases/example.md", cwd=project)
+    assert not loaded & {"sqlalchemy", "sendgrid", "pandas", "starlette", "openpyxl"}, loaded
