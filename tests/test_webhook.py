@@ -204,3 +204,65 @@ def test_webhook_cli_refuses_a_broken_key(tmp_path: object) -> None:
     result = CliRunner().invoke(main, ["webhook"])
     assert result.exit_code == 1
     assert "Error: [webhook] verification_key is not a SendGrid public key." in result.output
+
+
+def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(store: Engine) -> None:
+    """Issue 13: every request gives one line with the UTC time, status, size, time taken and counts; no address, ever."""
+    import io
+    import os
+    import re
+
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        add_campaign(store, CAMPAIGN)
+        key = add_message(store, CAMPAIGN, "ana@example.org")
+        payload = body(
+            [
+                sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1),
+                sg_event("open", "ben@paper.example", key=None, campaign_id=None, at=T0 + 2),
+            ]
+        )
+        broken = b'[{"event": "open", "email": "cleo@example.net", "timestamp": 1e400}]'
+        app = client(store, max_body_bytes=1_000_000)
+        assert app.post(PATH, content=payload, headers=signed_headers(payload)).status_code == 200
+        assert app.post(PATH, content=payload, headers=signed_headers(payload)).status_code == 200
+        assert app.post(PATH, content=broken, headers=signed_headers(broken)).status_code == 200
+        assert app.post(PATH, content=payload, headers=signed_headers(b"other")).status_code == 403
+        too_big = b"[" + b" " * 1_000_000 + b"]"
+        assert app.post(PATH, content=too_big, headers=signed_headers(b"[]")).status_code == 413
+    finally:
+        webhook.request_log.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
+    took = r"\d+ ms"
+    expected = [
+        rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 2 stored, 0 duplicates, 0 quarantined, 1 unlinked",
+        rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 0 stored, 2 duplicates, 0 quarantined, 0 unlinked",
+        rf"{stamp} POST {PATH} 200 {len(broken)} bytes {took}: 1 events: 0 stored, 0 duplicates, 1 quarantined, 0 unlinked",
+        rf"{stamp} POST {PATH} 403 {len(payload)} bytes {took}: refused: bad or missing signature",
+        rf"{stamp} POST {PATH} 413 1000002 bytes {took}: refused: body too large",
+    ]
+    assert len(lines) == len(expected), lines
+    for line, pattern in zip(lines, expected, strict=True):
+        assert re.fullmatch(pattern, line), line
+    text = stream.getvalue()
+    assert "@" not in text and "ana" not in text and "cleo" not in text
+
+
+def test_webhook_remembered_messages_never_move_a_delivery_back(store: Engine) -> None:
+    """The webhook remembers messages between batches; a delivery another worker moved on in the meantime stays where it is."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org", state="unknown")
+    app = client(store)
+    first = body([sg_event("processed", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 1)])
+    assert app.post(PATH, content=first, headers=signed_headers(first)).status_code == 200
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "processed")}
+    # Another worker (its own process, its own memory) stores the bounce.
+    from mailer import events
+
+    bounce = sg_event("bounce", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 3, type="bounce", reason="550")
+    events.apply(store, [events.from_object(bounce, where="x")], source="webhook", block_threshold=3)
+    late = body([sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2)])
+    assert app.post(PATH, content=late, headers=signed_headers(late)).json()["added"] == 1
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "bounced")}

@@ -2,9 +2,10 @@
 
     parse.py   webhook bodies -> Batch of Event (raw JSON kept, content hash for duplicates)
                and Quarantined (what cannot be read, raw, with the reason)
-    files.py   JSON / NDJSON files -> Batch, each bad event named by file and line
+    files.py   JSON / NDJSON files -> Batches, streamed, each bad event named by file and line
     apply.py   Event -> event rows, forward-only delivery, settled unknowns, suppressions
-    imports.py events files -> apply, in chunks (``mailer events import``)
+               (``apply`` for one batch; ``Ingest`` for many chunks in one transaction)
+    imports.py events files -> Ingest, one transaction per file (``mailer events import``)
     webhook.py the signed event webhook (Starlette app), signature.py its ECDSA check
     suppression_sync.py  SendGrid's own suppression lists -> suppressions
 

@@ -76,6 +76,7 @@ def apply(
     block_threshold: int,
     now: datetime | None = None,
     quarantined: Sequence[Quarantined] = (),
+    links: dict[str, message_store.MessageLink] | None = None,
 ) -> Applied:
     """Store new events and apply their effects in one transaction; duplicates change nothing.
 
@@ -85,30 +86,161 @@ def apply(
     ``source`` ("webhook" or "import") is recorded on the suppressions the events cause.
     Delivery and state changes are idempotent, so they are applied for every event; the
     suppressions (and the "could not link" count) only for events never stored before.
+    ``links``: messages remembered from earlier batches (see ``Ingest``); cleared if storing fails.
     """
-    stamp = now or datetime.now(UTC)
-    batch = _unique(events)
-    links = _link(engine, batch)
-    # Only these need to know whether they were stored before: a cheap look-up, as they are few.
-    special = [e for i, e in enumerate(batch) if e.event in SUPPRESSING or i not in links]
-    stored_before = _stored_before(engine, special)
-    new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
-    rows = [_row(event, links.get(index)) for index, event in enumerate(batch)]
-    linked = [(event, links[index]) for index, event in enumerate(batch) if index in links]
-    with engine.begin() as connection:
-        added = event_store.insert(connection, rows)
-        _advance_messages(connection, linked, stamp)
-        suppressed = _suppress(connection, new_suppressing, source=source, block_threshold=block_threshold, now=stamp)
-        entries = [quarantine_store.Entry(source, q.where, q.reason, q.raw, stamp) for q in quarantined]
-        quarantine_store.insert(connection, entries)
-    return Applied(
-        received=len(events) + len(quarantined),
-        added=added,
-        duplicates=len(events) - added,
-        unlinked=sum(1 for i, e in enumerate(batch) if i not in links and e.dedupe_key not in stored_before),
-        suppressed=suppressed,
-        quarantined=len(quarantined),
-    )
+    try:
+        with engine.begin() as connection:
+            ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now, links=links)
+            ingest.add(events)
+            ingest.quarantine(quarantined)
+            return ingest.finish()
+    except BaseException:
+        if links is not None:
+            links.clear()  # they may hold changes that were rolled back
+        raise
+
+
+class Ingest:
+    """Events stored through one connection, in the caller's transaction, a chunk at a time.
+
+    ``add`` stores a chunk's events and their suppressions at once; what they say about
+    messages (settled unknowns, deliveries moved forward) is gathered and written by ``finish``
+    in a few set-wide statements, one row per message rather than one per event. A whole
+    events file goes through one Ingest, so the file is stored all or nothing (imports.py).
+
+    ``links`` remembers messages already looked up (by message key), across chunks of a file
+    or requests of the webhook: a message's id and campaign never change and its delivery only
+    moves forward, so a remembered link is never wrong in a way that matters (the SQL keeps
+    the forward-only rule). ``finish`` brings the links it used up to date; a caller whose
+    transaction fails must clear them.
+
+    Reads happen on the same connection, so a chunk sees the events of the chunks before it
+    (a bounce repeated further down a file is not counted twice). On SQLite the driver opens
+    the transaction at the first write, so the look-ups of a webhook batch hold no lock.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        source: str,
+        block_threshold: int,
+        now: datetime | None = None,
+        links: dict[str, message_store.MessageLink] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.source = source
+        self.block_threshold = block_threshold
+        self.now = now or datetime.now(UTC)
+        self._links = links
+        self._used: dict[str, message_store.MessageLink] = {}  # remembered links whose message changed
+        self._reported: set[int] = set()  # unknown or sending messages SendGrid reported on
+        self._furthest: dict[int, Delivery] = {}  # message id -> furthest delivery seen, past its stored one
+        self._received = self._added = self._unlinked = self._suppressed = self._quarantined = 0
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Store a chunk's new events (and the suppressions they cause); message changes wait for ``finish``."""
+        self._received += len(events)
+        if not events:
+            return
+        connection = self.connection
+        batch = _unique(events)
+        links = self._link(batch)
+        # Only these need to know whether they were stored before: a cheap look-up, as they are few.
+        special = [e for i, e in enumerate(batch) if e.event in SUPPRESSING or i not in links]
+        stored_before = _stored_before(connection, special)
+        new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
+        values = [_values(event, links.get(index)) for index, event in enumerate(batch)]
+        self._added += event_store.insert_values(connection, values)
+        self._note(batch, links)
+        self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
+        self._unlinked += sum(1 for i, e in enumerate(batch) if i not in links and e.dedupe_key not in stored_before)
+
+    def quarantine(self, items: Sequence[Quarantined]) -> None:
+        """Keep what could not be read, raw with the reason (a copy already kept adds nothing)."""
+        if not items:
+            return
+        self._received += len(items)
+        self._quarantined += len(items)
+        entries = [quarantine_store.Entry(self.source, q.where, q.reason, q.raw, self.now) for q in items]
+        quarantine_store.insert(self.connection, entries)
+
+    def finish(self) -> Applied:
+        """Write the message changes gathered so far; the totals since the start."""
+        message_store.settle_unknown(self.connection, self._reported, now=self.now)
+        # The SQL keeps the forward-only rule too, for another worker writing the same message.
+        message_store.advance_delivery(self.connection, self._furthest, now=self.now)
+        if self._links is not None:
+            accepted = MessageState.ACCEPTED.value
+            for key, link in self._used.items():
+                delivery = self._furthest.get(link.message_id)
+                state = accepted if link.message_id in self._reported else link.state
+                self._links[key] = message_store.MessageLink(
+                    link.message_id,
+                    link.campaign_id,
+                    link.sg_message_id,
+                    link.created_at,
+                    state,
+                    delivery.value if delivery else link.delivery,
+                )
+        self._reported, self._furthest, self._used = set(), {}, {}
+        received, added = self._received, self._added
+        return Applied(
+            received=received,
+            added=added,
+            duplicates=received - self._quarantined - added,
+            unlinked=self._unlinked,
+            suppressed=self._suppressed,
+            quarantined=self._quarantined,
+        )
+
+    def _link(self, events: Sequence[Event]) -> dict[int, message_store.MessageLink]:
+        """Index in ``events`` -> the message it is about, by custom_args key, else address and time."""
+        connection = self.connection
+        known = self._links
+        keys = {e.message_key for e in events if e.message_key}
+        if known is None:
+            by_key = message_store.by_message_key(connection, keys)
+        else:
+            missing = keys - known.keys()
+            if missing:
+                known.update(message_store.by_message_key(connection, missing))
+            by_key = known
+        links = {i: by_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_key}
+        orphans = [i for i, e in enumerate(events) if i not in links and e.email]
+        if orphans:
+            candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
+            for index in orphans:
+                match = _best_candidate(events[index], candidates.get(events[index].email or "", []))
+                if match is not None:
+                    links[index] = match
+        return links
+
+    def _note(self, events: Sequence[Event], links: Mapping[int, message_store.MessageLink]) -> None:
+        """Gather unknown messages SendGrid reports on, and each message's furthest delivery."""
+        furthest = self._furthest
+        reported = self._reported
+        known = self._links
+        used = self._used
+        for index, link in links.items():
+            event = events[index]
+            key = event.message_key
+            remembered = known is not None and key is not None and known.get(key) is link
+            if link.state in _UNSETTLED and event.event in KNOWN_TYPES:
+                reported.add(link.message_id)
+                if remembered:
+                    used[key] = link  # type: ignore[index]
+            delivery = event.delivery
+            if delivery is None:
+                continue
+            current = furthest.get(link.message_id) or _as_delivery(link.delivery)
+            if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
+                furthest[link.message_id] = delivery
+                if remembered:
+                    used[key] = link  # type: ignore[index]
+
+
+_UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value})
 
 
 # Events whose effects are not idempotent on their own (they add or lift suppressions).
@@ -130,29 +262,13 @@ def _unique(events: Sequence[Event]) -> list[Event]:
     return unique
 
 
-def _stored_before(engine: Engine, events: Sequence[Event]) -> set[str]:
+def _stored_before(connection: Connection, events: Sequence[Event]) -> set[str]:
     """The dedupe keys of those ``events`` already in the log (by either key)."""
     if not events:
         return set()
-    with engine.connect() as connection:
-        known_ids = event_store.known_event_ids(connection, [e.sg_event_id for e in events if e.sg_event_id])
-        known_content = event_store.known_dedupe_keys(connection, [e.dedupe_key for e in events])
+    known_ids = event_store.known_event_ids(connection, [e.sg_event_id for e in events if e.sg_event_id])
+    known_content = event_store.known_dedupe_keys(connection, [e.dedupe_key for e in events])
     return {e.dedupe_key for e in events if e.dedupe_key in known_content or e.sg_event_id in known_ids}
-
-
-def _link(engine: Engine, events: Sequence[Event]) -> dict[int, message_store.MessageLink]:
-    """Index in ``events`` -> the message it is about, by custom_args key, else address and time."""
-    with engine.connect() as connection:
-        by_message_key = message_store.by_message_key(connection, {e.message_key for e in events if e.message_key})
-        links = {i: by_message_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_message_key}
-        orphans = [i for i, e in enumerate(events) if i not in links and e.email]
-        if orphans:
-            candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
-            for index in orphans:
-                match = _best_candidate(events[index], candidates.get(events[index].email or "", []))
-                if match is not None:
-                    links[index] = match
-    return links
 
 
 def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink]) -> message_store.MessageLink | None:
@@ -172,40 +288,24 @@ def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink
     return max(earlier, key=lambda c: c.created_at) if earlier else None
 
 
-def _row(event: Event, link: message_store.MessageLink | None) -> dict[str, Any]:
-    return {
-        "sg_event_id": event.sg_event_id,
-        "dedupe_key": event.dedupe_key,
-        "campaign_id": link.campaign_id if link else event.campaign_id,
-        "message_id": link.message_id if link else None,
-        "event": event.event,
-        "email": event.email,
-        "timestamp": event.timestamp,
-        "sg_message_id": event.sg_message_id,
-        "reason": event.reason,
-        "bounce_type": event.bounce_type,
-        "bounce_classification": event.bounce_classification,
-        "machine_open": event.machine_open,
-        "url": event.url,
-        "raw": event.raw,
-    }
-
-
-def _advance_messages(connection: Connection, linked: Sequence[tuple[Event, message_store.MessageLink]], now: datetime) -> None:
-    """Settle unknown messages SendGrid reports on, and move each delivery forward only."""
-    unsettled = {MessageState.UNKNOWN.value, MessageState.SENDING.value}
-    reported = {link.message_id for event, link in linked if event.event in KNOWN_TYPES and link.state in unsettled}
-    message_store.settle_unknown(connection, reported, now=now)
-    furthest: dict[int, Delivery] = {}
-    for event, link in linked:
-        delivery = event.delivery
-        if delivery is None:
-            continue
-        current = furthest.get(link.message_id) or _as_delivery(link.delivery)
-        if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
-            furthest[link.message_id] = delivery
-    # The SQL keeps the forward-only rule too, for another worker writing the same message.
-    message_store.advance_delivery(connection, furthest, now=now)
+def _values(event: Event, link: message_store.MessageLink | None) -> tuple[Any, ...]:
+    """The event's row, in the order of ``store.events.COLUMNS``."""
+    return (
+        event.sg_event_id,
+        event.dedupe_key,
+        link.campaign_id if link else event.campaign_id,
+        link.message_id if link else None,
+        event.event,
+        event.email,
+        event.timestamp,
+        event.sg_message_id,
+        event.reason,
+        event.bounce_type,
+        event.bounce_classification,
+        event.machine_open,
+        event.url,
+        event.raw,
+    )
 
 
 def _as_delivery(value: str | None) -> Delivery | None:

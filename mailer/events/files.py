@@ -1,75 +1,386 @@
-"""Events files for ``mailer events import``: a JSON array (or one object), or NDJSON.
+"""Events files for ``mailer events import``: a JSON array (or one object), or NDJSON, read as a stream.
 
 A file that cannot be read at all (missing, a folder, no permission, not text) is an
-EventError naming it, so the import stops before storing anything. Inside a readable file,
+EventError naming it; ``check`` finds that before anything is stored. Inside a readable file,
 an event that cannot be stored, or a line that is not JSON, is quarantined and named by
 file and line (parse.Quarantined), and the good events of the file are kept. A JSON array
 broken in the middle keeps the events before the break; the rest is quarantined whole,
 from the line where the break is.
+
+``stream`` reads a file in batches of a few thousand events, so a 425 MB file never sits in
+memory whole (issue 12); ``read_file`` collects the batches for small files and tests.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from mailer.errors import EventError
-from mailer.events.parse import Batch, Event, Quarantined, bounded_int, from_object, safe_json, safe_text
+from mailer.events.parse import (
+    Batch,
+    Event,
+    Quarantined,
+    Unreadable,
+    bounded_int,
+    decode,
+    from_object,
+    safe_json,
+    safe_text,
+)
 
-__all__ = ["FILE_HINT", "read_file"]
+__all__ = ["BATCH", "FILE_HINT", "check", "read_file", "stream"]
 
 FILE_HINT = "An events file holds a JSON array of SendGrid events, or one JSON event object per line (NDJSON)."
+BATCH = 5000  # events per batch from ``stream``
+_READ = 1 << 20  # bytes read at a time
+_WHOLE_LIMIT = 64 << 20  # a file whose first line is not JSON is tried as one (pretty-printed) object up to this size
 _SPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
 _BIG_DECODER = json.JSONDecoder(parse_int=bounded_int)
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_file(path: Path) -> Batch:
     """The events in a file; those that cannot be read are quarantined, named by file and line."""
+    events: list[Event] = []
+    bad: list[Quarantined] = []
+    for batch in stream(path):
+        events.extend(batch.events)
+        bad.extend(batch.quarantined)
+    return Batch(events, bad)
+
+
+def check(path: Path) -> None:
+    """Raise EventError, naming the file, if it cannot be read at all; the events are not stored.
+
+    Reads the file through once to check it is UTF-8 (fast: no JSON is parsed, except for an
+    NDJSON file with lines in another encoding, which is refused only if no line holds an event).
+    """
+    with _open(path) as file:
+        first = _start(path, file)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        fed = 0
+        while True:
+            chunk = file.read(_READ)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                offset = fed - pending + exc.start
+                break
+            if not chunk:
+                return
+            fed += len(chunk)
+    if first == b"[":
+        raise _not_utf8(path, offset)
+    for batch in stream(path):  # lines in another encoding are quarantined; with no event at all, stream raises
+        if batch.events:
+            return
+
+
+def stream(path: Path, *, size: int = BATCH) -> Iterator[Batch]:
+    """The file's events in batches of at most ``size`` events, in the order of the file.
+
+    Quarantined events come in the batch where they were met. Raises EventError for a file
+    that cannot be read at all (the batches before it may have been yielded: see ``check``).
+    """
+    with _open(path) as file:
+        if _start(path, file) == b"[":
+            yield from _stream_array(path, file, size)
+        else:
+            yield from _stream_lines(path, file, size)
+
+
+def _open(path: Path) -> BinaryIO:
     try:
-        data = path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError as exc:
         raise EventError(f"{path}: no such file.", hint="Check the file name.") from exc
     except IsADirectoryError as exc:
         raise EventError(f"{path}: is a folder, not an events file.", hint="Name the JSON or NDJSON files inside it.") from exc
     except OSError as exc:
         raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise EventError(f"{path}: saved as UTF-16, not UTF-8.", hint=FILE_HINT + " Save it again as UTF-8 (any text editor can).")
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if data.lstrip().startswith(b"["):
+
+
+def _start(path: Path, file: BinaryIO) -> bytes:
+    """Refuse UTF-16, step over a UTF-8 byte order mark; the first byte that is not white space ("" when none)."""
+    try:
+        head = file.read(3)
+        if head.startswith(_UTF16):
+            raise EventError(f"{path}: saved as UTF-16, not UTF-8.", hint=FILE_HINT + " Save it again as UTF-8 (any text editor can).")
+        file.seek(3 if head == _BOM else 0)
+        origin = file.tell()
+        first = b""
+        while True:
+            chunk = file.read(_READ)
+            if not chunk:
+                break
+            stripped = chunk.lstrip()
+            if stripped:
+                first = stripped[:1]
+                break
+        file.seek(origin)
+    except OSError as exc:
+        raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
+    return first
+
+
+def _not_utf8(path: Path, offset: int, suffix: str = ".") -> EventError:
+    return EventError(
+        f"{path}: not a text file in UTF-8 (byte {offset + 1} is not UTF-8){suffix}",
+        hint=FILE_HINT + " Export the events again, or save the file as UTF-8.",
+    )
+
+
+def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
+    """NDJSON, line by line: one object per line, blank lines skipped, a bad line quarantined by number.
+
+    Lines end at \\n, \\r\\n or a lone \\r, as ``bytes.splitlines`` counts them. A file whose first
+    line is not JSON may be one pretty-printed event: up to 64 MB it is read whole, as before.
+    """
+    origin = file.tell()
+    events: list[Event] = []
+    bad: list[Quarantined] = []
+    number = 0
+    offset = 0  # bytes read before the current line (after any byte order mark)
+    first_bad_byte: int | None = None
+    found = False  # any event at all
+    first: tuple[int, object, bool] | None = None  # the first line's value, held until a second line shows it is NDJSON
+    lines_seen = 0
+    prefix = f"{path} line "
+    for physical in file:
+        parts = physical.splitlines() if b"\r" in physical else [physical.removesuffix(b"\n")]
+        for line in parts:
+            number += 1
+            if not line.strip():
+                continue
+            lines_seen += 1
+            where = prefix + str(number)
+            try:
+                value, plain = decode(line)
+            except UnicodeDecodeError as exc:
+                if first_bad_byte is None:
+                    first_bad_byte = offset + _first_bad_byte(physical)
+                bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
+                continue
+            except json.JSONDecodeError as exc:
+                if lines_seen == 1 and _size(file) - origin <= _WHOLE_LIMIT:
+                    file.seek(origin)
+                    whole = _read_whole(path, file.read())
+                    for start in range(0, max(len(whole.events), 1), size):
+                        yield Batch(whole.events[start : start + size], whole.quarantined if start == 0 else [])
+                    return
+                bad.append(Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", safe_text(line)))
+                continue
+            except RecursionError:
+                bad.append(Quarantined(where, "nested too deeply to read.", safe_text(line)))
+                continue
+            except Unreadable as exc:
+                bad.append(Quarantined(where, f"cannot be read as JSON ({exc.detail}).", safe_text(line)))
+                continue
+            if lines_seen == 1:
+                first = (number, value, plain)
+                continue
+            if first is not None:
+                _add(path, first, events, bad)
+                first = None
+            try:
+                events.append(from_object(value, where=where, plain=plain))
+            except EventError as exc:
+                bad.append(Quarantined(where, exc.message.removeprefix(f"{where}: "), safe_json(value)))
+            if len(events) >= size or len(bad) >= size:
+                found = found or bool(events)
+                yield Batch(events, bad)
+                events, bad = [], []
+        offset += len(physical)
+    if first is not None:
+        if lines_seen == 1 and not isinstance(first[1], dict):  # the file is one JSON value, not an event
+            bad.append(Quarantined(f"{path} line 1", f"holds {_kind(first[1])}, not events.", safe_json(first[1])))
+        else:
+            _add(path, (1, first[1], first[2]) if lines_seen == 1 else first, events, bad)
+    found = found or bool(events)
+    if not found and first_bad_byte is not None:
+        raise _not_utf8(path, first_bad_byte, ", and no line holds an event.")
+    yield Batch(events, bad)
+
+
+def _add(path: Path, item: tuple[int, object, bool], events: list[Event], bad: list[Quarantined]) -> None:
+    line, value, plain = item
+    where = f"{path} line {line}"
+    try:
+        events.append(from_object(value, where=where, plain=plain))
+    except EventError as exc:
+        bad.append(Quarantined(where, exc.message.removeprefix(f"{where}: "), safe_json(value)))
+
+
+def _first_bad_byte(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return 0
+
+
+def _size(file: BinaryIO) -> int:
+    here = file.tell()
+    end = file.seek(0, 2)
+    file.seek(here)
+    return end
+
+
+class _Window:
+    """A UTF-8 file as a growing window of text: ``text`` starts at a line start, line ``line``."""
+
+    def __init__(self, path: Path, file: BinaryIO) -> None:
+        self.path, self.file = path, file
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.fed = 0
+        self.text = ""
+        self.line = 1
+        self.eof = False
+
+    def more(self) -> bool:
+        """Read the next piece of the file; False at its end."""
+        if self.eof:
+            return False
+        chunk = self.file.read(_READ)
+        pending = len(self.decoder.getstate()[0])
         try:
-            text = data.decode("utf-8")
+            piece = self.decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
-            raise EventError(
-                f"{path}: not a text file in UTF-8 (byte {exc.start + 1} is not UTF-8).",
-                hint=FILE_HINT + " Export the events again, or save the file as UTF-8.",
-            ) from exc
+            raise _not_utf8(self.path, self.fed - pending + exc.start) from exc
+        self.fed += len(chunk)
+        self.text += piece
+        self.eof = not chunk
+        return True
+
+    def skip(self, position: int) -> int:
+        """The position of the next character that is not white space (the text's length at the end)."""
+        while True:
+            position = _SPACE.match(self.text, position).end()  # type: ignore[union-attr]
+            if position < len(self.text) or not self.more():
+                return position
+
+    def drop(self, position: int) -> int:
+        """Forget the lines before the one holding ``position``; returns how many characters went."""
+        cut = self.text.rfind("\n", 0, position) + 1
+        if cut:
+            self.line += self.text.count("\n", 0, cut)
+            self.text = self.text[cut:]
+        return cut
+
+    def rest(self, position: int) -> str:
+        """The text from ``position`` to the end of the file."""
+        while self.more():
+            pass
+        return self.text[position:]
+
+
+def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
+    """A JSON array, element by element, so each event is named by the line it starts on."""
+    floats = [False]
+
+    def mark(value: str) -> float:  # a float (or NaN, Infinity) met: the event is not plain JSON
+        floats[0] = True
+        return float(value)
+
+    decoder = json.JSONDecoder(parse_float=mark, parse_constant=mark)
+    window = _Window(path, file)
+    while "[" not in window.text and window.more():
+        pass
+    items: list[tuple[int, object, bool]] = []
+    position = window.skip(window.text.index("[") + 1)
+    line, counted = window.line + window.text.count("\n", 0, position), position
+    rest: Quarantined | None = None
+    if window.text.startswith("]", position):
+        position += 1
+    else:
+        while True:
+            line += window.text.count("\n", counted, position)
+            counted = position
+            if position > 4 * _READ:
+                cut = window.drop(position)
+                position, counted = position - cut, counted - cut
+            try:
+                value, end, plain = _element(window, decoder, floats, position)
+            except json.JSONDecodeError as exc:
+                where = f"{path} line {window.line - 1 + exc.lineno}"
+                rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+                break
+            except (RecursionError, ValueError) as exc:
+                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+                rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
+                break
+            items.append((line, value, plain))
+            if len(items) >= size:
+                yield _batch(path, items)
+                items = []
+            position = window.skip(end)
+            if window.text.startswith(",", position):
+                position = window.skip(position + 1)
+                continue
+            if window.text.startswith("]", position):
+                position += 1
+                break
+            where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
+            rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
+            break
+    if rest is None:
+        after = window.rest(position)
+        if after.strip():
+            where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
+            rest = Quarantined(where, "text after the end of the JSON array.", after)
+    batch = _batch(path, items)
+    if rest is None:
+        yield batch
+        return
+    raw = rest.raw.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    yield Batch(batch.events, [*batch.quarantined, Quarantined(rest.where, rest.reason + " The rest of the file is kept whole.", raw)])
+
+
+def _element(window: _Window, decoder: json.JSONDecoder, floats: list[bool], position: int) -> tuple[object, int, bool]:
+    """One array element from ``position``: the value, where it ends, and whether it is plain JSON.
+
+    The window may end inside the element: then it reads on and tries again. A number that ends
+    exactly at the window's end might go on, so it is read again with more text too.
+    """
+    while True:
+        floats[0] = False
         try:
-            whole = json.loads(text)
-        except (ValueError, RecursionError):
-            return _read_array(path, text)  # keeps the events before the break
-        if isinstance(whole, list):
-            # The quick path; only a file with a bad event is read again, element by element, for its lines.
-            batch = _batch(path, [(0, item) for item in whole])
-            if not batch.quarantined:
-                return batch
-        return _read_array(path, text)
+            try:
+                value, end = decoder.raw_decode(window.text, position)
+            except json.JSONDecodeError:
+                raise
+            except ValueError:  # an integer past Python's digit limit: such numbers read as Infinity
+                value, end = _BIG_DECODER.raw_decode(window.text, position)
+                floats[0] = True
+        except json.JSONDecodeError:
+            if window.more():
+                continue
+            raise
+        if end >= len(window.text) and window.more():
+            continue
+        return value, end, not floats[0]
+
+
+def _read_whole(path: Path, data: bytes) -> Batch:
+    """A small file that is not NDJSON from its first line: one (pretty-printed) event, or lines."""
     try:
         whole = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:  # lines in another encoding are quarantined; a binary file is refused
         batch = _read_lines(path, data)
         if not batch.events:
-            raise EventError(
-                f"{path}: not a text file in UTF-8 (byte {exc.start + 1} is not UTF-8), and no line holds an event.",
-                hint=FILE_HINT + " Export the events again, or save the file as UTF-8.",
-            ) from exc
+            raise _not_utf8(path, exc.start, ", and no line holds an event.") from exc
         return batch
     except (ValueError, RecursionError):  # not one JSON value: NDJSON, read line by line below
         return _read_lines(path, data)
     if isinstance(whole, dict):
-        return _batch(path, [(1, whole)])
+        return _batch(path, [(1, whole, False)])
     if data.strip().count(b"\n") == 0:
         return Batch([], [Quarantined(f"{path} line 1", f"holds {_kind(whole)}, not events.", safe_json(whole))])
     return _read_lines(path, data)
@@ -77,14 +388,14 @@ def read_file(path: Path) -> Batch:
 
 def _read_lines(path: Path, data: bytes) -> Batch:
     """NDJSON: one object per line; blank lines are skipped; a bad line is quarantined by number."""
-    items: list[tuple[int, object]] = []
+    items: list[tuple[int, object, bool]] = []
     bad: list[Quarantined] = []
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path} line {number}"
         try:
-            items.append((number, _decode(line.decode("utf-8"))))
+            items.append((number, _decode(line.decode("utf-8")), False))
         except UnicodeDecodeError as exc:
             bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
         except json.JSONDecodeError as exc:
@@ -97,58 +408,6 @@ def _read_lines(path: Path, data: bytes) -> Batch:
     return Batch(batch.events, sorted([*bad, *batch.quarantined], key=_line_of))
 
 
-def _read_array(path: Path, text: str) -> Batch:
-    """A JSON array, element by element, so each event is named by the line it starts on."""
-    items: list[tuple[int, object]] = []
-    position = _SPACE.match(text, text.index("[") + 1).end()  # type: ignore[union-attr]
-    line = 1 + text.count("\n", 0, position)
-    counted = position
-    rest: Quarantined | None = None
-    if text.startswith("]", position):
-        position += 1
-    else:
-        while True:
-            line += text.count("\n", counted, position)
-            counted = position
-            try:
-                value, position = _raw_decode(text, position)
-            except json.JSONDecodeError as exc:
-                rest = Quarantined(f"{path} line {exc.lineno}", f"not valid JSON ({exc.msg}, column {exc.colno}).", text[counted:])
-                break
-            except (RecursionError, ValueError) as exc:
-                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-                rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", text[counted:])
-                break
-            items.append((line, value))
-            position = _SPACE.match(text, position).end()  # type: ignore[union-attr]
-            if text.startswith(",", position):
-                position = _SPACE.match(text, position + 1).end()  # type: ignore[union-attr]
-                continue
-            if text.startswith("]", position):
-                position += 1
-                break
-            where = f"{path} line {1 + text.count(chr(10), 0, position)}"
-            rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", text[position:])
-            break
-    if rest is None and text[position:].strip():
-        where = f"{path} line {1 + text.count(chr(10), 0, position)}"
-        rest = Quarantined(where, "text after the end of the JSON array.", text[position:])
-    batch = _batch(path, items)
-    if rest is None:
-        return batch
-    raw = rest.raw.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-    return Batch(batch.events, [*batch.quarantined, Quarantined(rest.where, rest.reason + " The rest of the file is kept whole.", raw)])
-
-
-def _raw_decode(text: str, position: int) -> tuple[object, int]:
-    try:
-        return _DECODER.raw_decode(text, position)
-    except json.JSONDecodeError:
-        raise
-    except ValueError:  # an integer past Python's digit limit: such numbers read as Infinity
-        return _BIG_DECODER.raw_decode(text, position)
-
-
 def _decode(line: str) -> object:
     try:
         return json.loads(line)
@@ -158,15 +417,11 @@ def _decode(line: str) -> object:
         return json.loads(line, parse_int=bounded_int)
 
 
-def _batch(path: Path, items: list[tuple[int, object]]) -> Batch:
+def _batch(path: Path, items: list[tuple[int, object, bool]]) -> Batch:
     events: list[Event] = []
     bad: list[Quarantined] = []
-    for line, item in items:
-        where = f"{path} line {line}"
-        try:
-            events.append(from_object(item, where=where))
-        except EventError as exc:
-            bad.append(Quarantined(where, exc.message.removeprefix(f"{where}: "), safe_json(item)))
+    for item in items:
+        _add(path, item, events, bad)
     return Batch(events, bad)
 
 

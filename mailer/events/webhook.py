@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from cryptography.hazmat.primitives.asymmetric import ec
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own locking only
+    fcntl = None  # type: ignore[assignment]
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy import event as sqlalchemy_event
@@ -38,10 +45,14 @@ from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import oneclick, signature
+from mailer.store.messages import MessageLink
 
-__all__ = ["check_exposure", "create_app", "is_loopback", "tune_for_ingest"]
+__all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
 
 log = logging.getLogger("mailer.events.webhook")
+LINKS_REMEMBERED = 200_000  # messages a worker remembers between batches (about 40 MB)
+# One line per request (``log_requests``): status, size, time taken and counts, never addresses.
+request_log = logging.getLogger("mailer.events.webhook.requests")
 
 
 class BodyTooLarge(Exception):
@@ -91,12 +102,22 @@ def tune_for_ingest(engine: Engine) -> None:
 
 
 def create_app(
-    *, config: Config, engine: Engine, now: Callable[[], datetime] | None = None, unsubscribe_secret: SecretStr | None = None
+    *,
+    config: Config,
+    engine: Engine,
+    now: Callable[[], datetime] | None = None,
+    unsubscribe_secret: SecretStr | None = None,
+    close_connections: bool = False,
 ) -> Starlette:
     """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz.
 
     With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
     endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
+
+    ``close_connections`` (``mailer webhook --workers`` above 1): answer events with
+    ``Connection: close``. Workers share one listening socket and a kept-alive connection stays
+    with the worker that accepted it, so a few busy senders would all land on one worker; a new
+    connection per batch goes to whichever worker is free.
     """
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
@@ -104,9 +125,17 @@ def create_app(
     # One batch at a time per process: a second writer would wait on SQLite's lock in
     # busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
     one_writer = threading.Lock()
+    # Messages looked up by earlier batches (events.apply.Ingest): SendGrid reports on each
+    # message several times (processed, delivered, opens, clicks). Bounded; guarded by one_writer.
+    links: dict[str, MessageLink] = {}
+
+    between_workers = _WriterLock(engine)
+    closing = {"Connection": "close"} if close_connections else None
 
     def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
-        with one_writer:
+        with one_writer, between_workers:
+            if len(links) > LINKS_REMEMBERED:
+                links.clear()
             return events.apply(
                 engine,
                 batch.events,
@@ -114,18 +143,23 @@ def create_app(
                 block_threshold=settings.block_threshold,
                 now=stamp,
                 quarantined=batch.quarantined,
+                links=links,
             )
 
     async def receive_events(request: Request) -> JSONResponse:
+        started = time.perf_counter()
         try:
             body = await _read_capped(request, settings.max_body_bytes)
         except BodyTooLarge:
+            declared = request.headers.get("content-length", "")
+            _log_request(request, 413, int(declared) if declared.isdigit() else None, started, "refused: body too large")
             return _answer(413, f"The request body is larger than {settings.max_body_bytes:,} bytes ([webhook] max_body_bytes).")
         try:
             if public_key is not None:
                 _verify(public_key, request, body)
         except SignatureError as exc:
             log.warning("refused a webhook request: %s", exc.message)
+            _log_request(request, 403, len(body), started, "refused: bad or missing signature")
             return _answer(403, exc.message)
         batch = events.parse_body(body)
         for item in batch.quarantined[:5]:
@@ -134,7 +168,16 @@ def create_app(
             applied = await run_in_threadpool(store_batch, batch, clock())
         except SQLAlchemyError as exc:
             log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), exc.__class__.__name__)
+            _log_request(request, 503, len(body), started, f"{len(batch.events)} events not stored: the delivery log is busy or down")
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
+        _log_request(
+            request,
+            200,
+            len(body),
+            started,
+            f"{applied.received} events: {applied.added} stored, {applied.duplicates} duplicates, "
+            f"{applied.quarantined} quarantined, {applied.unlinked} unlinked",
+        )
         return JSONResponse(
             {
                 "received": applied.received,
@@ -142,7 +185,8 @@ def create_app(
                 "duplicates": applied.duplicates,
                 "unlinked": applied.unlinked,
                 "quarantined": applied.quarantined,
-            }
+            },
+            headers=closing,
         )
 
     async def health(_request: Request) -> JSONResponse:
@@ -159,6 +203,33 @@ def create_app(
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
     return Starlette(routes=routes)
+
+
+class _WriterLock:
+    """Worker processes on one SQLite file take turns writing through a lock file beside it.
+
+    SQLite lets one writer in at a time and makes the others poll (busy_timeout sleeps up to
+    100 ms between tries); an flock hands the turn over the moment it is free. PostgreSQL
+    needs none: store/events.py takes an advisory lock that the server hands over.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.path: str | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+            self.path = database + ".write-lock"
+        self.handle: Any = None
+
+    def __enter__(self) -> None:
+        if self.path is None or fcntl is None:
+            return
+        if self.handle is None:
+            self.handle = open(self.path, "a+b")  # held open for the app's life
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.handle is not None and fcntl is not None:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
 
 
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:
@@ -183,6 +254,34 @@ async def _read_capped(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _log_request(request: Request, status: int, size: int | None, started: float, outcome: str) -> None:
+    """One line per request on the ``mailer.events.webhook.requests`` logger: status, size, time taken, counts.
+
+    Never an address or any other content of the events (issue 13): counts only.
+    """
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    shown = "? bytes" if size is None else f"{size} bytes"
+    took = (time.perf_counter() - started) * 1000
+    request_log.info("%s %s %d %s %.0f ms: %s", request.method, request.url.path, status, shown, took, outcome)
+
+
+def log_requests(stream: TextIO | None = None) -> logging.Handler:
+    """Print each request's log line to ``stream`` (stderr), stamped with the UTC time and worker; returns the handler.
+
+    ``mailer webhook`` calls it in every worker process. The line reads (12345: the worker's process id):
+    ``2026-11-29T17:02:03Z [12345] POST /sendgrid/events 200 786204 bytes 41 ms: 1812 events: 1800 stored, 12 duplicates, 0 quarantined, 0 unlinked``
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    formatter = logging.Formatter("%(asctime)s [%(process)d] %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)
+    request_log.propagate = False
+    return handler
 
 
 def _answer(status: int, message: str) -> JSONResponse:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from mailer.store.bulk import chunks, executemany
+from mailer.store.bulk import chunks
 from mailer.store.schema import event
 
 # PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
@@ -37,21 +37,50 @@ def known_dedupe_keys(connection: Connection, keys: Iterable[str]) -> set[str]:
     return found
 
 
+# The columns ``insert_values`` takes, in this order.
+COLUMNS = tuple(c.name for c in event.columns if c.name != "id")
+
+
 def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert event rows in one executemany, in the order received; a row already stored (by either key) is skipped.
+    """Insert event rows (mappings by column name); see ``insert_values``."""
+    return insert_values(connection, [tuple(row[name] for name in COLUMNS) for row in rows])
+
+
+def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
+    """Insert events, one tuple of ``COLUMNS`` each, in one executemany, in the order received.
+
+    A row already stored (by either key) is skipped; returns how many were added. Values go to
+    the driver as they are (no SQLAlchemy type processing): the statement is compiled once.
 
     On PostgreSQL the caller's transaction first takes the log's ingest lock, so webhook workers
     store one batch at a time, as SQLite's single writer has them do: two batches holding the same
     events in different orders (SendGrid sends duplicates) would otherwise deadlock on the unique indexes.
     """
-    if not rows:
+    if not values:
         return 0
-    if connection.dialect.name == "postgresql":
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    columns = [c.name for c in event.columns if c.name != "id"]
-    statement = dialect_insert(event).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing()
-    return max(executemany(connection, statement, rows), 0)
+    compiled = _compiled_insert(dialect)
+    if compiled.positional:
+        order = [COLUMNS.index(name) for name in compiled.positiontup or []]
+        params: Any = values if order == list(range(len(COLUMNS))) else [tuple(row[i] for i in order) for row in values]
+    else:
+        params = [dict(zip(COLUMNS, row, strict=True)) for row in values]
+    return max(connection.exec_driver_sql(compiled.string, params).rowcount, 0)
+
+
+_COMPILED: dict[str, Any] = {}
+
+
+def _compiled_insert(dialect: Any) -> Any:
+    key = f"{dialect.name}+{dialect.driver}:{dialect.paramstyle}"
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        dialect_insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(event).values({name: bindparam(name) for name in COLUMNS}).on_conflict_do_nothing()
+        compiled = _COMPILED[key] = statement.compile(dialect=dialect)
+    return compiled
 
 
 def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[str, tuple[int, str | None]]:

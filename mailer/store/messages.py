@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Result, String, case, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
-from mailer.store.bulk import chunks, executemany
+from mailer.store.bulk import chunks
 from mailer.store.schema import campaign, message
 
 # States in which a message may have reached SendGrid, so an event can be about it.
@@ -286,7 +286,7 @@ def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, M
     for chunk in chunks(keys):
         for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(
             select(*columns).where(message.c.message_key.in_(chunk))
-        ):
+        ).all():
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
@@ -336,18 +336,24 @@ _RANK = case(
 
 
 def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *, now: datetime) -> None:
-    """Set each message's delivery, but only where that moves it to a later rank."""
+    """Set each message's delivery, but only where that moves it to a later rank.
+
+    Set-based: one UPDATE per delivery value and chunk of ids (a few statements per thousand
+    messages), not one per message.
+    """
     if not furthest:
         return
-    statement = (
-        update(message)
-        .where(message.c.id == bindparam("target_id"), _RANK < bindparam("target_rank"))
-        .values(delivery=bindparam("target_delivery"), updated_at=bindparam("stamp"))
-    )
-    to_driver = message.c.updated_at.type.bind_processor(connection.dialect)
-    stamp = to_driver(now) if to_driver else now
-    rows = [{"target_id": mid, "target_rank": DELIVERY_RANK[d], "target_delivery": d.value, "stamp": stamp} for mid, d in furthest.items()]
-    executemany(connection, statement, rows)
+    by_delivery: dict[Delivery, list[int]] = {}
+    for message_id, delivery in furthest.items():
+        by_delivery.setdefault(delivery, []).append(message_id)
+    for delivery, ids in by_delivery.items():
+        for chunk in chunks(ids):
+            statement = (
+                update(message)
+                .where(message.c.id.in_(chunk), _RANK < DELIVERY_RANK[delivery])
+                .values(delivery=delivery.value, updated_at=now)
+            )
+            connection.execute(statement)
 
 
 # Reports: grouped figures and the per-journalist listing.
