@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
+import msgspec
 from sqlalchemy import ColumnElement, Connection, Result, String, case, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
@@ -51,12 +51,15 @@ _std_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separator
 
 
 def _to_json(fields: Mapping[str, str]) -> str:
-    """Compact JSON of a contact's fields: orjson (ten times the standard encoder's speed, the same
-    text), the standard encoder for what orjson refuses (a lone surrogate from a damaged file)."""
+    """Compact JSON of a contact's fields: msgspec (ten times the standard encoder's speed, the same
+    text), the standard encoder for what msgspec refuses (a lone surrogate from a damaged file)."""
     try:
-        return orjson.dumps(fields).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError
+        return _encode(fields).decode("utf-8")
+    except UnicodeEncodeError:
         return _std_json(dict(fields))
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
