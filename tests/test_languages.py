@@ -262,6 +262,8 @@ def test_languages_arabic_html_is_right_to_left(tmp_path: Path) -> None:
         ("ltr", "press@example.org"),
     ]
     assert "border-right:4px solid #ccc" in doc.find(".//blockquote").get("style")  # the quote's rule on the right
+    footer = doc.get_element_by_id("footer")
+    assert ("auto", "Riverbend Beekeepers, 1 Hive Lane, Riverbend, ST 00000") in [(e.get("dir"), e.text) for e in footer.iter("span")]
     english = _doc(rendered["en"])
     assert english.get("dir") == "ltr"
 
