@@ -125,6 +125,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "resume": ("send",),
     "cancel": ("campaigns",),
     "campaigns": ("campaigns",),
+    "contact": ("contact",),
     "status": ("campaigns",),
     "show": ("show",),
     "webhook": ("events",),

@@ -87,24 +87,42 @@ def events_group() -> None:
 
 @events_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@output.json_option
 @pass_app
-def import_command(app: AppContext, files: tuple[Path, ...]) -> None:
+def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> None:
     """Add events from JSON files (a JSON array, or one event object per line).
 
     Every file is read before anything is stored, so a file that cannot be read changes
     nothing. Events that cannot be stored (broken JSON, wrong types) are kept in the
     quarantine and named by file and line; the good ones are added. Events already in the
-    log are skipped, so importing a file twice is harmless.
+    log are skipped, so importing a file twice is harmless. --json prints the counts as one
+    JSON document.
 
     \b
     Example:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
+        mailer events import events-2026-02-19.json --json
     """
     from mailer.events import imports
 
+    if as_json:
+        output.start_json()
     with output.progress("Importing events", total=None) as advance:
         imported = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
     totals = imported.totals
+    if as_json:
+        output.print_document(
+            {
+                "files": [str(path) for path in files],
+                "received": totals.received,
+                "added": totals.added,
+                "duplicates": totals.duplicates,
+                "unlinked": totals.unlinked,
+                "suppressed": totals.suppressed,
+                "quarantined": len(imported.quarantined),
+                "quarantine": [{"where": item.where, "reason": item.reason} for item in imported.quarantined],
+            }
+        )
     added, duplicates, unlinked, suppressed = totals.added, totals.duplicates, totals.unlinked, totals.suppressed
     noun = "file" if len(files) == 1 else "files"
     output.say(f"Read {totals.received} events from {len(files)} {noun}.")

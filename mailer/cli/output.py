@@ -7,6 +7,15 @@ How much is said follows ``-q/--quiet`` and ``-v/--verbose`` (``set_level``): qu
 errors, warnings and the output asked for (``say``, tables, JSON) and drops notes about how
 the command runs, hints and progress bars; verbose adds ``detail`` lines (which config, which
 log, how long it took). Rich is imported on first output, so ``--help`` never loads it.
+
+A command run with ``--json`` (``json_option``) calls ``start_json()`` first: from then on every
+line for a person goes to standard error, warnings are also collected, and standard output
+carries exactly one JSON document: the command's (``print_document``), or, when it fails
+before printing one, ``{"error", "hint", "exit_code"}``.
+
+Text is printed as Rich ``Text`` objects, never as markup strings: a journalist's "[bold]x" or
+"x\\" prints as written (rich.markup.escape doubles a trailing backslash), and emoji codes such
+as ":thumbs_up:" stay text.
 """
 
 from __future__ import annotations
@@ -17,10 +26,13 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+import click
+
 from mailer.errors import MailerError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 QUIET, NORMAL, VERBOSE = -1, 0, 1
 _state = {"level": NORMAL}
@@ -43,7 +55,7 @@ def _console(stderr: bool = False) -> Console:
     if made is None:
         from rich.console import Console
 
-        made = _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+        made = _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     return made
 
 
@@ -54,10 +66,16 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+def _text(message: str, style: str = "") -> Text:
+    """``message`` as Rich Text: printed as written, never read as markup."""
+    from rich.text import Text
 
-    return escape(text)
+    return Text(message, style=style)
+
+
+def _out() -> Console:
+    """Where a line for a person goes: standard output, or standard error under --json."""
+    return _console(stderr=_json_state() is not None)
 
 
 class Advance(Protocol):
@@ -65,57 +83,72 @@ class Advance(Protocol):
 
 
 def say(message: str) -> None:
-    """A line of the output asked for, taken literally (no Rich markup in user data); printed even with --quiet."""
-    _console().print(_escape(message))
+    """A line of the output asked for, taken literally (no Rich markup in user data); printed even with --quiet.
+
+    On standard error under --json."""
+    _out().print(_text(message))
 
 
 def hint(message: str) -> None:
     """A line suggesting what to do next (standard output); left out with --quiet."""
     if level() > QUIET:
-        _console().print(_escape(message))
+        _out().print(_text(message))
 
 
 def note(message: str) -> None:
     """A line about how the command runs (which log), on standard error so output stays pipeable; left out with --quiet."""
     if level() > QUIET:
-        _console(stderr=True).print(f"[dim]{_escape(message)}[/dim]")
+        _console(stderr=True).print(_text(message, "dim"))
 
 
 def detail(message: str) -> None:
     """A line only --verbose shows (which config, timings), on standard error."""
     if level() >= VERBOSE:
-        _console(stderr=True).print(f"[dim]{_escape(message)}[/dim]")
+        _console(stderr=True).print(_text(message, "dim"))
 
 
 def warn(message: str) -> None:
-    """A warning the user can act on, on standard error (kept with --quiet)."""
-    _console(stderr=True).print(f"[yellow]Warning:[/yellow] {_escape(message)}")
+    """A warning the user can act on, on standard error (kept with --quiet; and in the --json document's "warnings")."""
+    from rich.text import Text
+
+    _console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", message))
+    state = _json_state()
+    if state is not None:
+        state["warnings"].append(message)
 
 
 def error(exc: MailerError) -> None:
     """Print a MailerError the way every command does: the message, then the hint."""
+    from rich.text import Text
+
     err = _console(stderr=True)
-    err.print(f"[red]Error:[/red] {_escape(exc.message)}")
+    err.print(Text.assemble(("Error:", "red"), " ", exc.message))
     if exc.hint:
-        err.print(_escape(exc.hint))
+        err.print(Text(exc.hint))
+    state = _json_state()
+    if state is not None and not state["printed"]:
+        print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
 
 
 def print_json(data: Any) -> None:
     """Machine-readable output on standard output, nothing else mixed in."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+    state = _json_state()
+    if state is not None:
+        state["printed"] = True
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A Rich table; cells are escaped so contact data cannot inject markup."""
+    """A Rich table; the title and cells are plain Text, so contact data (a subject, a name) cannot inject markup."""
     from rich.table import Table
 
-    grid = Table(title=title, title_justify="left")
+    grid = Table(title=None if title is None else _text(title), title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
-        grid.add_row(*(_escape("" if cell is None else str(cell)) for cell in row))
-    _console().print(grid)
+        grid.add_row(*(_text("" if cell is None else str(cell)) for cell in row))
+    _out().print(grid)
 
 
 def grid(
@@ -155,7 +188,7 @@ def grid(
     for i in shown:
         table.add_column(columns[i], no_wrap=columns[i] in keep, justify="right" if columns[i] in right else "left")
     for row in cells:
-        table.add_row(*(_escape(row[i]) for i in shown))
+        table.add_row(*(_text(row[i]) for i in shown))
     if console.is_terminal:
         console.print(table)
         return
@@ -185,3 +218,37 @@ def progress(description: str, total: int | None) -> Iterator[Advance]:
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda amount=1: bar.advance(task, amount)
+
+
+# -- --json: one document on standard output, everything else on standard error -----------------
+
+_JSON_KEY = "mailer.json"
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document describing the outcome (keys in the README); messages go to standard error.",
+)
+
+
+def start_json() -> None:
+    """Switch the running command to --json: lines for a person go to standard error from here on."""
+    click.get_current_context().meta[_JSON_KEY] = {"warnings": [], "printed": False}
+
+
+def in_json() -> bool:
+    """Whether the running command was asked for --json."""
+    return _json_state() is not None
+
+
+def print_document(data: dict[str, Any]) -> None:
+    """The --json document, with the warnings shown so far under "warnings"."""
+    state = _json_state()
+    print_json({**data, "warnings": list(state["warnings"]) if state is not None else []})
+
+
+def _json_state() -> dict[str, Any] | None:
+    ctx = click.get_current_context(silent=True)
+    found: dict[str, Any] | None = ctx.meta.get(_JSON_KEY) if ctx is not None else None
+    return found

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.errors import MailerError
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from mailer import forget as forget_module
 
 REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o
 EMPTY = {
@@ -92,22 +95,32 @@ def _print_table(engine: Engine, campaign_id: str, kind: str) -> None:
 @main.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@output.json_option
 @pass_app
-def forget_command(app: AppContext, email: str, yes: bool) -> None:
+def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
     """Erase a journalist's personal data, keeping a minimal record so they are never mailed again.
 
     Their address, name, outlet and other fields leave every campaign's message rows, and the
     address, bounce texts and links leave every event. Campaign counts stay the same. The
     address stays on the suppression list (reason "forgotten") so no later send reaches it.
     Dry-run and `mailer show` files naming them are deleted (request bodies and skipped.csv
-    are rewritten without them); any file that cannot be is named.
+    are rewritten without them); any file that cannot be is named. --json (with --yes) prints
+    what was erased as one JSON document.
 
     \b
     Example:
         mailer forget jane.doe@example.org --yes
+        mailer forget jane.doe@example.org --yes --json
     """
     from mailer import forget as forget_module
 
+    if as_json:
+        output.start_json()
+        if not yes:
+            raise MailerError(
+                f"Not erasing {email}: --json asks no questions, and erasing cannot be undone.",
+                hint=f"Add --yes to erase: mailer forget {email} --yes --json",
+            )
     if not yes and not click.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
@@ -120,8 +133,7 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
-    for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir):
-        _erase_files(done.address, folder)
+    erased = [_erase_files(done.address, folder) for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir)]
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -132,9 +144,25 @@ def forget_command(app: AppContext, email: str, yes: bool) -> None:
         "Files exported elsewhere (reports, cleaned lists) may still hold the address: delete them. "
         "SendGrid keeps its own copy too: ask them to erase it (Settings > Recipient data erasure)."
     )
+    if as_json:
+        output.print_document(
+            {
+                "address": done.address,
+                "messages": done.messages,
+                "campaigns": list(done.campaigns),
+                "events": done.events,
+                "previous_suppression": done.previous_suppression,
+                "files": {
+                    "deleted": [str(p) for e in erased for p in e.deleted],
+                    "rewritten": [str(p) for e in erased for p in e.rewritten],
+                    "left": [str(p) for e in erased for p in e.left],
+                },
+                "report_files": [str(path) for path in left],
+            }
+        )
 
 
-def _erase_files(address: str, folder: Path) -> None:
+def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:
     """Delete or rewrite the outbox and preview files naming ``address``; name what stays."""
     from mailer import forget as forget_module
 
@@ -147,3 +175,4 @@ def _erase_files(address: str, folder: Path) -> None:
     if erased.left:
         listed = ", ".join(str(path) for path in erased.left)
         output.warn(f"{len(erased.left)} file(s) in {folder} still hold the address and could not be erased; delete or edit them: {listed}")
+    return erased

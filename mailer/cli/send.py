@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -84,6 +85,7 @@ def stdin_is_terminal() -> bool:
     "--include-previous", is_flag=True, help="Also send to journalists who already received this exact release in an earlier send."
 )
 @override_option
+@output.json_option
 @pass_app
 def send_command(
     app: AppContext,
@@ -99,6 +101,7 @@ def send_command(
     force_embargo: bool,
     include_previous: bool,
     overrides: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Send a release to press lists: one individual email per journalist.
 
@@ -106,14 +109,18 @@ def send_command(
     body, an .eml for the first 50 journalists (--eml all: for everyone) and skipped.csv (the
     rows that get no email, and why) are written to a new folder under the outbox. Journalists
     who already received this exact release in an earlier send are skipped (--include-previous
-    sends to them too).
+    sends to them too). --json prints one JSON document of the outcome (the plan goes to
+    standard error); a live send with --json needs --yes.
 
     \b
     Example:
         mailer send releases/example.md --list lists/press.csv --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
+        mailer send releases/example.md --list lists/press.csv --yes --json
     """
+    if as_json:
+        output.start_json()
     if eml == "all" and not dry_run:
         raise click.UsageError("--eml all is for dry runs: add --dry-run.")
     from mailer.send import campaign
@@ -150,6 +157,8 @@ def send_command(
         warn=output.warn,
         every_eml=eml == "all",
     )
+    if as_json:
+        _document(sent, app, prepared)
     _finish(sent)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
@@ -170,6 +179,7 @@ def send_command(
 )
 @click.option("--dry-run", is_flag=True, help="Write the test email to the outbox instead of sending it.")
 @override_option
+@output.json_option
 @pass_app
 def test_command(
     app: AppContext,
@@ -179,17 +189,21 @@ def test_command(
     list_paths: tuple[Path, ...],
     dry_run: bool,
     overrides: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Send the release to staff first: the same email with a [TEST] subject and a banner.
 
     Goes to the staff list from mailer.toml ([lists] staff) or to --to. Test sends are
-    logged but never counted in reports.
+    logged but never counted in reports. --json prints one JSON document of the outcome.
 
     \b
     Example:
         mailer test releases/example.md
         mailer test releases/example.md --to me@example.org --as jane@example.com --list lists/press.csv
+        mailer test releases/example.md --json
     """
+    if as_json:
+        output.start_json()
     if as_email and not list_paths:
         raise click.UsageError("--as needs --list FILE to find the journalist in.")
     from mailer.send import campaign
@@ -206,6 +220,8 @@ def test_command(
                 f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
             )
     sent = campaign.start(engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn)
+    if as_json:
+        _document(sent, app, prepared)
     _finish(sent)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox}")
@@ -215,22 +231,26 @@ def test_command(
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @click.option("--resend-unknown", is_flag=True, help="Also resend recipients whose fate is unknown (they may get it twice).")
 @click.option("--retry-failed", is_flag=True, help="Also send again to the recipients SendGrid refused (after you fixed why).")
+@output.json_option
 @pass_app
-def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retry_failed: bool) -> None:
+def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retry_failed: bool, as_json: bool) -> None:
     """Continue an interrupted send: the recipients not sent yet, never the ones already accepted.
 
     --retry-failed first shows why SendGrid refused recipients, then sends to them again.
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
     (the one before it), and so on.
+    --json prints one JSON document of the outcome.
 
     \b
     Example:
         mailer resume 2026-02-19-example
         mailer resume 2026-02-19-example --retry-failed
-        mailer resume 2026-02-19-example --resend-unknown
+        mailer resume 2026-02-19-example --resend-unknown --json
     """
     from mailer.send import campaign, status
 
+    if as_json:
+        output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
@@ -248,6 +268,8 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         progress=output.progress,
         warn=output.warn,
     )
+    if as_json:
+        _document(sent, app, None)
     _finish(sent)
 
 
@@ -276,10 +298,49 @@ def _outbox_contents(sent: campaign.Sent) -> str:
     return f"one .json per request; .eml for the first {sent.eml_written:,} journalists, --eml all for everyone"
 
 
+def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared | None) -> None:
+    """The --json document of a send, test or resume (keys in the README, "--json")."""
+    from mailer.store import display_url as store_display_url
+
+    outcome = sent.outcome
+    counts = dict(outcome.counts)
+    document: dict[str, Any] = {"campaign": sent.campaign_id}
+    if prepared is not None:
+        skipped = prepared.plan.skipped()
+        document |= {
+            "mode": prepared.mode.value,
+            "subject": prepared.rendered.subject,
+            "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
+            "recipients": len(prepared.plan.recipients),
+            "skipped": dict(sorted(skipped.items())),
+        }
+        if prepared.is_test:
+            document["to"] = [m.email for m in prepared.plan.recipients]
+    document |= {
+        "counts": counts,
+        "errors": [{"state": state, "error": error, "recipients": n} for state, error, n in outcome.errors],
+        "complete": not outcome.interrupted
+        and not outcome.needs_attention
+        and not counts.get(MessageState.PLANNED.value)
+        and not counts.get(MessageState.SENDING.value),
+        "interrupted": outcome.interrupted,
+        "outbox": str(sent.outbox) if sent.outbox is not None else None,
+        "eml_written": sent.eml_written if sent.outbox is not None and sent.eml_written is not None else None,
+        "skipped_file": str(sent.skipped_file) if sent.skipped_file is not None else None,
+        "log": store_display_url(app.config.database.url),
+    }
+    output.print_document(document)
+
+
 def _confirm(question: str, *, yes: bool) -> None:
     """Ask before sending; "no" is a choice, not an error: "Nothing was sent." and exit 0."""
     if yes:
         return
+    if output.in_json():
+        raise SendError(
+            f'Not sending: a live send with --json needs --yes (--json asks no questions; this one was: "{question}").',
+            hint="Add --yes to send (the plan above went to standard error), or leave out --json to be asked.",
+        )
     if not stdin_is_terminal():
         raise SendError("Not sending: there is no terminal to confirm on.", hint="Add --yes to send without the question.")
     if not click.confirm(question, default=False):

@@ -28,18 +28,23 @@ def suppressions_group() -> None:
 
 
 @suppressions_group.command("sync")
+@output.json_option
 @pass_app
-def sync_command(app: AppContext) -> None:
+def sync_command(app: AppContext, as_json: bool) -> None:
     """Copy SendGrid's bounce, block, invalid, spam-report and unsubscribe lists into the log.
 
     Needs the API key (with Suppressions read access) in the environment variable named
-    by [sendgrid] api_key_env.
+    by [sendgrid] api_key_env. --json prints the counts as one JSON document.
 
     \b
     Example:
         mailer suppressions sync
+        mailer suppressions sync --json
     """
     from mailer.events import suppression_sync
+
+    if as_json:
+        output.start_json()
     from mailer.store import suppressions as suppression_store
 
     config = app.config
@@ -53,13 +58,21 @@ def sync_command(app: AppContext) -> None:
             timeout=config.sendgrid.timeout,
             on_page=lambda _name, size: advance(size),
         )
+    with engine.connect() as connection:
+        total = len(suppression_store.reasons(connection))
+    if as_json:
+        output.print_document(
+            {
+                "lists": {name: {"found": result.found[name], "added": result.added[name]} for name in result.found},
+                "added": sum(result.added.values()),
+                "suppressed": total,
+            }
+        )
     output.table(
         "SendGrid suppression lists",
         ["list", "on SendGrid", "new here"],
         [(name.replace("_", " "), result.found[name], result.added[name]) for name in result.found],
     )
-    with engine.connect() as connection:
-        total = len(suppression_store.reasons(connection))
     output.say(f"{sum(result.added.values())} addresses newly suppressed; {total} suppressed in all.")
 
 

@@ -10,6 +10,7 @@ proves with hypothesis that the result is exactly email-validator's, address by 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -138,3 +139,26 @@ def validate(address: str) -> tuple[str | None, str | None]:
     except EmailNotValidError as exc:
         return None, str(exc)
     return result.normalized, None
+
+
+_TYPED_ANGLE = re.compile(_ANGLE_CELL, re.DOTALL)
+_TYPED_MAILTO = re.compile(_MAILTO)
+
+
+def typed_key(text: str) -> tuple[str, str | None]:
+    """The log's ``email_key`` for an address a person typed, and why it is not an address.
+
+    Reads the address the way list cells are read ("Jane Doe <Jane@Example.org>", "mailto:",
+    spaces), normalizes it as email-validator does for list rows (domain lower-cased and
+    IDNA-decoded, Unicode NFC) and lower-cases it, as ``Contact.email_key`` does: so
+    "JANE@EXAMPLE.ORG" and "jane@xn--bcher-kva.de" find the rows "jane@example.org" and
+    "jane@bücher.de". Returns (key, None) for an address; (the text trimmed and lower-cased,
+    email-validator's explanation) for anything else.
+    """
+    cell = _TYPED_MAILTO.sub("", text.strip())
+    angled = _TYPED_ANGLE.match(cell)
+    address = _TYPED_MAILTO.sub("", angled.group("address")) if angled else cell
+    normalized, why = validate(address)
+    if normalized is None:
+        return address.strip().lower(), why
+    return normalized.lower(), None

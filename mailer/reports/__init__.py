@@ -8,7 +8,8 @@
     outlets      the same rolled up by outlet and by address domain
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
-self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`.
+self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`;
+contact.py gives one journalist's history across campaigns (`mailer contact`).
 
 In: the delivery log (Engine) and a campaign id. Out: ``Summary`` and ``Table`` values, and
 files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page, exports.py

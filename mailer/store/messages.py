@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, cas
 
 from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
 from mailer.store.bulk import chunks, executemany
-from mailer.store.schema import message
+from mailer.store.schema import campaign, message
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -398,6 +398,73 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
         request_no=row["request_no"],
         skip_reason=row["skip_reason"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRow:
+    """One message row to an address, with the campaign it belongs to (``mailer contact``)."""
+
+    message_id: int
+    campaign_id: str
+    subject: str
+    mode: str  # models.Mode
+    campaign_status: str  # models.CampaignStatus
+    created_at: datetime  # the campaign's, UTC
+    scheduled_at: datetime | None
+    email: str
+    fields: Mapping[str, Any]
+    source: str | None  # "lists/press.csv:12": list file and row
+    state: str
+    skip_reason: str | None
+    error: str | None
+    delivery: str | None
+
+
+def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
+    """Every message row to one address (``email_key``: lower-cased), in every campaign, oldest first.
+
+    Uses the ``email_key`` index: one address's history costs its own rows, whatever the log's size.
+    """
+    query = (
+        select(
+            message.c.id,
+            message.c.campaign_id,
+            campaign.c.subject,
+            campaign.c.mode,
+            campaign.c.status,
+            campaign.c.created_at,
+            campaign.c.scheduled_at,
+            message.c.email,
+            message.c.fields,
+            message.c.source,
+            message.c.state,
+            message.c.skip_reason,
+            message.c.error,
+            message.c.delivery,
+        )
+        .join(campaign, campaign.c.id == message.c.campaign_id)
+        .where(message.c.email_key == email_key)
+        .order_by(campaign.c.created_at, message.c.campaign_id, message.c.id)
+    )
+    return [
+        AddressRow(
+            message_id=row.id,
+            campaign_id=row.campaign_id,
+            subject=row.subject,
+            mode=row.mode,
+            campaign_status=row.status,
+            created_at=row.created_at,
+            scheduled_at=row.scheduled_at,
+            email=row.email,
+            fields=dict(row.fields or {}),
+            source=row.source,
+            state=row.state,
+            skip_reason=row.skip_reason,
+            error=row.error,
+            delivery=row.delivery,
+        )
+        for row in connection.execute(query)
+    ]
 
 
 # Erasure (``mailer forget``).

@@ -119,9 +119,12 @@ class Removal:
     removed_at: datetime
 
 
-def removals(connection: Connection) -> list[Removal]:
-    """Every lifted suppression, newest first."""
-    rows = connection.execute(select(suppression_removal).order_by(suppression_removal.c.removed_at.desc()))
+def removals(connection: Connection, address: str | None = None) -> list[Removal]:
+    """Every lifted suppression (of one address, when given), newest first."""
+    query = select(suppression_removal).order_by(suppression_removal.c.removed_at.desc(), suppression_removal.c.id.desc())
+    if address is not None:
+        query = query.where(suppression_removal.c.email_key == address.strip().lower())
+    rows = connection.execute(query)
     return [Removal(r.email_key, r.previous_reason, r.note, r.removed_at) for r in rows]
 
 

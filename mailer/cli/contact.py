@@ -1,0 +1,116 @@
+"""``mailer contact EMAIL``: what was sent to one journalist, what they did with it, and whether they may be mailed.
+
+In Python: ``reports.contact.history`` (the address keyed by ``contacts.addresses.typed_key``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from mailer.cli import AppContext, main, output, pass_app
+from mailer.contacts.addresses import typed_key
+from mailer.errors import MailerError
+
+if TYPE_CHECKING:
+    from mailer.reports.contact import History
+
+
+@main.command("contact")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text (keys listed in the README).")
+@pass_app
+def contact_command(app: AppContext, email: str, as_json: bool) -> None:
+    """One journalist's history: every campaign sent to the address, opens, clicks, bounces, suppression.
+
+    The address is matched without regard to case ("Jane.Doe@Example.org" finds jane.doe@example.org),
+    as list rows are compared. Opens are counted by people: Apple Mail's pre-fetch is left out,
+    as in the reports. Dry runs are not listed (nothing was sent); test sends are, marked "test".
+
+    \b
+    Example:
+        mailer contact jane.doe@example.org
+        mailer contact jane.doe@example.org --json
+    """
+    from mailer.reports import contact
+
+    if as_json:
+        output.start_json()  # an error becomes a JSON document too
+    key, why = typed_key(email)
+    raw = email.strip().lower()
+    found = contact.history(app.engine, key, also=(raw,) if raw != key else ())
+    if why is not None and not found.sendings and found.suppression is None:
+        raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")
+    if as_json:
+        output.print_json(found.as_dict())
+        return
+    _print(found)
+
+
+def _say(line: str) -> None:
+    """One line of the history; characters a terminal would act on (escape sequences, tabs) shown as \\x1b, \\t.
+
+    Names, outlets and subjects come from lists and releases, bounce reasons from receiving mail
+    servers: none of them may move the cursor or recolour the terminal.
+    """
+    output.say("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+
+
+def _print(found: History) -> None:
+    shown = found.sendings[0].email if found.sendings else found.address
+    who = ", ".join(part for part in (found.name, found.outlet) if part)
+    _say(f"{shown}: {who}" if who else shown)
+    if not found.sendings:
+        _say(f"No campaign in the delivery log was sent to {found.address}.")
+    entry = found.suppression
+    if entry is None:
+        _say("Suppressed: no")
+    else:
+        note = f": {entry.note}" if entry.note else ""
+        _say(f"Suppressed: yes, {entry.reason}, since {_when(entry.since)} (from {entry.source}){note}")
+        if entry.reason == "forgotten":
+            _say("Its data was erased with `mailer forget`; only this suppression is kept, so it is never mailed again.")
+    for lifted in found.lifted:
+        _say(f"Taken off the suppression list {_when(lifted.at)} (was {lifted.was}): {lifted.note}")
+    if not found.sendings:
+        if entry is None:
+            _say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
+        return
+    _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
+    count = len(found.sendings)
+    skipped = sum(s.state == "skipped" for s in found.sendings)
+    left_out = f" ({skipped} of them left this address out)" if skipped else ""
+    _say(f"{count} campaign{'s' if count != 1 else ''}, newest first{left_out}:")
+    for s in found.sendings:
+        _say("")
+        _say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
+        _say(f"  Subject:  {s.subject}")
+        opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
+        _say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
+        if s.bounce is not None:
+            at = f", {_when(s.bounce.at)}" if s.bounce.at else ""
+            _say(f"  Bounce:   {s.bounce.label}{at}" + (f": {s.bounce.reason}" if s.bounce.reason else ""))
+        if s.error:
+            _say(f"  Error:    {s.error}")
+        if s.links:
+            _say(f"  Clicked:  {' '.join(s.links)}")
+        if s.unsubscribed or s.spam_report:
+            _say(
+                "  Then:     " + " and ".join(w for w, on in (("unsubscribed", s.unsubscribed), ("marked it as spam", s.spam_report)) if on)
+            )
+        if s.source:
+            _say(f"  From:     {_row(s.source)}")
+
+
+def _row(source: str) -> str:
+    """ "lists/press.csv:12" -> "lists/press.csv, row 12"."""
+    head, sep, tail = source.rpartition(":")
+    if head.startswith("--"):
+        return f"{head} on the command line"
+    return f"{head}, row {tail}" if sep and tail.isdigit() else source
+
+
+def _when(moment: datetime, *, zone: bool = True) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if zone else "")

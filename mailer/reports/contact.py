@@ -1,0 +1,278 @@
+"""One journalist's history (``mailer contact``): every campaign sent to an address, and whether it may be mailed.
+
+For each campaign: when it went out, its subject, what happened to the message (state and
+delivery), opens by people (Apple Mail's pre-fetch left out, as in the reports), clicks, and
+the bounce with its reason. Then whether the address is suppressed (why, since when, from which
+source), when it was taken off the list before, and the lists it came from.
+
+The address is matched by the log's ``email_key`` (the normalized address, lower-cased; the
+command line computes it with ``contacts.addresses.typed_key``). Dry runs are left out (nothing
+was sent); test sends are in, marked. In a campaign whose list held the address twice, the
+recipient row stands for it and the duplicate is not shown; a campaign that skipped the address
+(suppressed, filtered out, already received) shows as skipped, with why.
+
+``History.as_dict`` is the ``--json`` document; README "mailer contact" lists its keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer.models import MessageState, Mode
+from mailer.store import event_reports
+from mailer.store import messages as message_store
+from mailer.store import suppressions as suppression_store
+from mailer.store.messages import AddressRow
+
+__all__ = ["Bounce", "History", "Sending", "history"]
+
+
+@dataclass(frozen=True, slots=True)
+class Bounce:
+    """The latest bounce, block or drop of one message."""
+
+    type: str  # "bounce" (hard), "blocked" or "dropped", as SendGrid's events name them
+    classification: str | None  # SendGrid's bounce_classification, e.g. "Invalid Address"
+    reason: str | None  # the receiving server's answer, e.g. "550 5.1.1 no such user"
+    at: datetime | None
+
+    @property
+    def label(self) -> str:
+        """ "hard bounce: Invalid Address", "blocked: Reputation", "dropped"."""
+        kind = "hard bounce" if self.type == "bounce" else self.type
+        return f"{kind}: {self.classification}" if self.classification else kind
+
+
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """One campaign as it concerned the address."""
+
+    campaign_id: str
+    subject: str
+    mode: str  # "live" or "test"
+    sent_at: datetime  # the scheduled time of a scheduled send, else when the campaign was created (UTC)
+    campaign_status: str
+    state: str  # models.MessageState: accepted, failed, unknown, planned, sending, skipped
+    skip_reason: str | None
+    error: str | None  # SendGrid's refusal, for failed and unknown messages
+    delivery: str | None  # furthest delivery reached: processed, deferred, delivered, bounced, blocked, dropped
+    opens: int  # every open event, Apple pre-fetch included
+    human_opens: int  # opens by people
+    first_open: datetime | None  # first open by a person
+    clicks: int
+    links: tuple[str, ...]
+    bounce: Bounce | None
+    unsubscribed: bool
+    spam_report: bool
+    email: str  # the address as it was sent to
+    name: str  # first and last name from the list, as the campaign saw them
+    outlet: str
+    source: str | None  # "lists/press.csv:12", the list file and row
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivery == "delivered"
+
+    @property
+    def outcome(self) -> str:
+        """What happened, in a word or three: "delivered", "hard bounce", "skipped: suppressed", "failed"."""
+        if self.state == MessageState.SKIPPED.value:
+            return f"skipped: {self.skip_reason or 'other'}"
+        if self.bounce is not None:
+            return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
+        if self.state == MessageState.ACCEPTED.value:
+            return self.delivery or "accepted"
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """The address's entry on the suppression list."""
+
+    reason: str
+    source: str  # webhook, import, sync, manual, one-click, forget
+    since: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lifted:
+    """A time the address was taken off the suppression list."""
+
+    was: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Everything the log knows about one address; ``sendings`` newest first."""
+
+    address: str  # the email_key looked up
+    sendings: tuple[Sending, ...]
+    suppression: Suppressed | None
+    lifted: tuple[Lifted, ...]  # newest first
+
+    @property
+    def mailed(self) -> bool:
+        """Whether a campaign (live or test) went to the address: one that did not skip it."""
+        return any(s.state != MessageState.SKIPPED.value for s in self.sendings)
+
+    @property
+    def name(self) -> str:
+        """The name in the newest campaign that had one ("" when none did)."""
+        return next((s.name for s in self.sendings if s.name), "")
+
+    @property
+    def outlet(self) -> str:
+        return next((s.outlet for s in self.sendings if s.outlet), "")
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """The list files the address came from, sorted (rows dropped: "lists/press.csv"; a test send's --to is no list)."""
+        return tuple(sorted({_list_file(s.source) for s in self.sendings if s.source and not s.source.startswith("--")}))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``mailer contact --json`` document (times: UTC, ISO 8601).
+
+        ``totals`` count the live campaigns that went to the address; ``skipped`` the campaigns
+        that left it out (suppressed, filtered, already received), ``test_sends`` the test sends.
+        """
+        live = [s for s in self.sendings if s.mode == Mode.LIVE.value and s.state != MessageState.SKIPPED.value]
+        skipped = [s for s in self.sendings if s.state == MessageState.SKIPPED.value]
+        return {
+            "address": self.address,
+            "name": self.name,
+            "outlet": self.outlet,
+            "mailed": self.mailed,
+            "suppressed": self.suppression is not None,
+            "suppression": None
+            if self.suppression is None
+            else {
+                "reason": self.suppression.reason,
+                "source": self.suppression.source,
+                "since": _iso(self.suppression.since),
+                "note": self.suppression.note,
+            },
+            "suppression_lifted": [{"was": x.was, "note": x.note, "at": _iso(x.at)} for x in self.lifted],
+            "lists": list(self.lists),
+            "totals": {
+                "campaigns": len(live),
+                "delivered": sum(s.delivered for s in live),
+                "opened": sum(s.human_opens > 0 for s in live),
+                "clicked": sum(s.clicks > 0 for s in live),
+                "bounced": sum(s.bounce is not None for s in live),
+                "skipped": len(skipped),
+                "test_sends": len(self.sendings) - len(live) - len(skipped),
+            },
+            "campaigns": [_sending_dict(s) for s in self.sendings],
+        }
+
+
+def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = ()) -> History:
+    """The history of the address whose log key is ``email_key`` (normalized, lower-cased).
+
+    ``also`` names other spellings to try for the suppression entry (a suppression synced from
+    SendGrid holds the address as SendGrid spelled it). Never raises for an unknown address:
+    its history is empty.
+    """
+    with engine.connect() as connection:
+        rows = [r for r in message_store.for_address(connection, email_key) if r.mode != Mode.DRY_RUN.value]
+        chosen = _one_per_campaign(rows)
+        activity = event_reports.by_message(connection, [r.message_id for r in chosen])
+        entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
+        lifted = suppression_store.removals(connection, email_key)
+    sendings = sorted(
+        (_sending(row, activity.get(row.message_id)) for row in chosen), key=lambda s: (s.sent_at, s.campaign_id), reverse=True
+    )
+    return History(
+        address=email_key,
+        sendings=tuple(sendings),
+        suppression=None if entry is None else Suppressed(str(entry.reason), entry.source, entry.created_at, entry.note),
+        lifted=tuple(Lifted(r.previous_reason, r.note, r.removed_at) for r in lifted),
+    )
+
+
+def _one_per_campaign(rows: list[AddressRow]) -> list[AddressRow]:
+    """Per campaign the recipient row, or (when the campaign skipped the address) its first skipped row."""
+    chosen: dict[str, AddressRow] = {}
+    for row in rows:
+        held = chosen.get(row.campaign_id)
+        if held is None or (held.skip_reason is not None and row.skip_reason is None):
+            chosen[row.campaign_id] = row
+    return list(chosen.values())
+
+
+def _sending(row: AddressRow, events: event_reports.MessageEvents | None) -> Sending:
+    fields = row.fields
+    name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
+    bounce = None
+    if events is not None and events.bounce_type is not None:
+        at = None if events.bounce_time is None else datetime.fromtimestamp(events.bounce_time, UTC)
+        bounce = Bounce(events.bounce_type, events.bounce_classification, events.bounce_reason, at)
+    return Sending(
+        campaign_id=row.campaign_id,
+        subject=row.subject,
+        mode=row.mode,
+        sent_at=row.scheduled_at or row.created_at,
+        campaign_status=row.campaign_status,
+        state=row.state,
+        skip_reason=row.skip_reason,
+        error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
+        delivery=row.delivery,
+        opens=events.opens if events else 0,
+        human_opens=events.human_opens if events else 0,
+        first_open=None if events is None or events.first_human_open is None else datetime.fromtimestamp(events.first_human_open, UTC),
+        clicks=events.clicks if events else 0,
+        links=events.urls if events else (),
+        bounce=bounce,
+        unsubscribed=events.unsubscribed if events else False,
+        spam_report=events.spam_report if events else False,
+        email=row.email,
+        name=" ".join(name.split()),
+        outlet=str(fields.get("outlet") or "").strip(),
+        source=row.source,
+    )
+
+
+def _sending_dict(s: Sending) -> dict[str, Any]:
+    return {
+        "campaign": s.campaign_id,
+        "subject": s.subject,
+        "mode": s.mode,
+        "sent_at": _iso(s.sent_at),
+        "campaign_status": s.campaign_status,
+        "state": s.state,
+        "skip_reason": s.skip_reason,
+        "error": s.error,
+        "delivery": s.delivery,
+        "delivered": s.delivered,
+        "opens": s.opens,
+        "human_opens": s.human_opens,
+        "first_open": _iso(s.first_open),
+        "clicks": s.clicks,
+        "links": list(s.links),
+        "bounce": None
+        if s.bounce is None
+        else {"type": s.bounce.type, "classification": s.bounce.classification, "reason": s.bounce.reason, "at": _iso(s.bounce.at)},
+        "unsubscribed": s.unsubscribed,
+        "spam_report": s.spam_report,
+        "email": s.email,
+        "name": s.name,
+        "outlet": s.outlet,
+        "list": s.source,
+    }
+
+
+def _list_file(source: str) -> str:
+    """ "lists/press.csv:12" -> "lists/press.csv" (a Windows path keeps its drive colon)."""
+    head, sep, tail = source.rpartition(":")
+    return head if sep and tail.isdigit() else source
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
