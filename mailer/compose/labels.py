@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -38,7 +38,7 @@ from babel.dates import format_date, format_time
 from mailer.compose import paths
 from mailer.errors import ConfigError
 
-__all__ = ["BUILTIN", "FILE_NAME", "KEYS", "Catalogue", "Labels", "candidates", "load", "locale", "normalize"]
+__all__ = ["BUILTIN", "FILE_NAME", "KEYS", "Catalogue", "Labels", "candidates", "load", "locale", "normalize", "pick"]
 
 FILE_NAME = "labels.toml"
 DEFAULT_LANGUAGE = "en"
@@ -175,6 +175,18 @@ def candidates(tag: str) -> tuple[str, ...]:
     """``fr-CA`` -> (``fr-CA``, ``fr``); ``zh-Hant-TW`` -> (``zh-Hant-TW``, ``zh-Hant``, ``zh``)."""
     parts = tag.split("-")
     return tuple("-".join(parts[:n]) for n in range(len(parts), 0, -1))
+
+
+def pick(available: Collection[str], wanted: str | None) -> str | None:
+    """Which of ``available`` (a release's version languages) a journalist whose language column
+    says ``wanted`` gets: ``fr-CA`` itself, else ``fr``; None (the main version) for an empty,
+    unknown or unmatched language."""
+    tag = normalize(wanted) if wanted else None
+    if tag:
+        for candidate in candidates(tag):
+            if candidate in available:
+                return candidate
+    return None
 
 
 @lru_cache(maxsize=64)

@@ -111,13 +111,9 @@ class Release:
         ``fr``, then the main release (the default version; also for an empty or unknown language)."""
         from mailer.compose import labels
 
-        tag = labels.normalize(language or "")
-        if tag:
-            found = self.all_versions()
-            for candidate in labels.candidates(tag):
-                if candidate in found:
-                    return found[candidate]
-        return self
+        found = self.all_versions()
+        chosen = labels.pick(found, language)
+        return found[chosen] if chosen is not None else self
 
 
 def load(path: Path | str, *, today: date | None = None) -> Release:
