@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from typing import TYPE_CHECKING
 
 from mailer.compose import paths
 from mailer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 __all__ = ["BUILTIN", "FILE_NAME", "KEYS", "Catalogue", "Labels", "candidates", "load", "locale", "normalize", "pick"]
 
@@ -192,6 +193,8 @@ def pick(available: Collection[str], wanted: str | None) -> str | None:
 @lru_cache(maxsize=64)
 def locale(tag: str) -> Locale | None:
     """Babel's Locale for a language tag (its closest known parent), None when CLDR has none."""
+    from babel import Locale, UnknownLocaleError  # imported when needed: CLDR data is large
+
     for candidate in candidates(tag):
         try:
             return Locale.parse(candidate, sep="-")
@@ -216,12 +219,17 @@ class Labels:
 
     def date(self, day: date) -> str:
         """The dateline's date: "February 19, 2026", "19 février 2026", "19. Februar 2026"."""
+        from babel.dates import format_date
+
         found = locale(self.language)
         return _clean(format_date(day, "long", locale=found)) if found else f"{day:%B} {day.day}, {day.year}"
 
     def moment(self, moment: datetime) -> str:
         """An embargo's date, time and zone: "February 19, 2026, 9:00 AM EST", "19 février 2026, 09:00 EST"."""
-        found = locale(self.language) or Locale("en")
+        from babel.dates import format_time
+
+        found = locale(self.language) or locale("en")
+        assert found is not None
         # CLDR's glue between a date and a time: "{1}, {0}" in English, "{1}، {0}" in Arabic.
         glue = str(found.datetime_formats.get("medium", "{1}, {0}")).replace("'", "")
         when = glue.replace("{1}", self.date(moment.date())).replace("{0}", _clean(format_time(moment, "short", locale=found)))

@@ -300,23 +300,26 @@ def build(
     request_of = array("q")
     skips: dict[int, tuple[str, str]] = {}
     seen: set[str] = set()
-    # Per version: its last request's number (counted within the version) and that request's fill.
+    # The open request: its number (counted within its version) and fill; with versions, one per
+    # version, kept in ``open_requests`` (the one-language loop keeps its own in locals, for speed).
+    request_no, in_batch, batch_bytes, budget = 0, size, 0, budgets[0]
     open_requests = [[0, size, 0] for _ in every]
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
     fast = substitutions is compose.substitutions  # a stand-in for tests has no bound
+    number, chosen = 0, rendered
+    token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
         email_key = email.lower()
-        number = 0
         if versions:
             number = languages[labels.pick(languages, fields.get("language")) or rendered.language]
             version_of.append(number)
-        chosen = every[number]
+            chosen = every[number]
+            token_punctuation = 6 * len(chosen.tokens)
         if email_key in seen:  # contacts.load dedupes already; a hand-built list may not
             request_of.append(SKIPPED)
             skips[index] = (RejectReason.DUPLICATE.value, "the same address is already a recipient")
             continue
-        token_punctuation = 6 * len(chosen.tokens)  # quotes, colon and comma around each pair in JSON
         bound = compose.substitution_bound(chosen, fields) if fast else MAX_SUBSTITUTION_BYTES + 1
         if bound + reserved_substitution <= MAX_SUBSTITUTION_BYTES:
             # Surely under SendGrid's limit: its values are worked out when its request is cut.
@@ -332,13 +335,20 @@ def build(
             continue
         seen.add(email_key)
         cost = fixed_cost + _json_bytes(email) + _json_bytes(full_name(fields)) + value_json
-        state = open_requests[number]
-        if state[1] >= size or state[2] + cost > budgets[number]:
-            state[0], state[1], state[2] = state[0] + 1, 0, 0
-        state[1] += 1
-        state[2] += cost
-        request_of.append(state[0])
-    request_count = open_requests[0][0]
+        if versions:
+            state = open_requests[number]
+            if state[1] >= size or state[2] + cost > budgets[number]:
+                state[0], state[1], state[2] = state[0] + 1, 0, 0
+            state[1] += 1
+            state[2] += cost
+            request_of.append(state[0])
+            continue
+        if in_batch >= size or batch_bytes + cost > budget:
+            request_no, in_batch, batch_bytes = request_no + 1, 0, 0
+        in_batch += 1
+        batch_bytes += cost
+        request_of.append(request_no)
+    request_count = request_no
     if versions:  # number each version's requests after the ones before it: main first
         offsets = list(itertools.accumulate((state[0] for state in open_requests), initial=0))
         for index, number in enumerate(request_of):
