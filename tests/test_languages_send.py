@@ -180,7 +180,7 @@ def test_cli_test_send_sends_staff_every_version(project: Path, standin: Any) ->
     tested = mailer("test", "releases/launch.md")
     assert tested.exit_code == 0, tested.output
     assert [r.body["subject"] for r in standin.mail_sends] == [f"[TEST] {SUBJECTS[k]}" for k in ("en", "de", "fr")]
-    assert "Language:   main version\n" in tested.stdout and "\nLanguage:   fr\n" in tested.stdout
+    assert "Language:   en (main version)\n" in tested.stdout and "\nLanguage:   fr\n" in tested.stdout
     standin.reset()
     one = mailer("test", "releases/launch.md", "--language", "fr-CA")
     assert one.exit_code == 0, one.output

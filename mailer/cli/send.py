@@ -216,15 +216,17 @@ def test_command(
 
     engine = app.engine
     languages: list[str | None] = [language]
+    main_language = ""
     if language is None:
-        versions = list(release.load(release_path).versions)
-        languages = [None, *versions]
+        loaded = release.load(release_path)
+        versions = list(loaded.versions)
+        languages, main_language = [None, *versions], loaded.language
         if versions and as_json:
             raise click.UsageError("--json reports one test campaign: add --language LANG (this release has several versions).")
     sent_all = []
     for number, chosen in enumerate(languages):
         if len(languages) > 1:
-            output.say(("" if number == 0 else "\n") + f"Language:   {chosen or 'main version'}")
+            output.say(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
         prepared = campaign.prepare_test(
             engine,
             app.config,

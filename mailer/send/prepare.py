@@ -222,7 +222,7 @@ def prepare_test(
         filters={"as": as_email} if as_email else {},
         sender=_sender(rendered, config),
         is_test=True,
-        warnings=tuple(dict.fromkeys([*notes, *rendered.warnings])) if loaded.versions else tuple(notes),
+        warnings=(*notes, *version.notes),  # a version lacking the main file's texts (README, Languages)
         problem=None if dry_run else unsubscribe.check(config),  # a test send is a real email too
     )
 
