@@ -239,6 +239,18 @@ def test_languages_hostile_translations_block(tmp_path: Path, block: str, messag
     assert message in caught.value.message
 
 
+def test_languages_version_linked_from_outside_is_refused(tmp_path: Path) -> None:
+    """launch.fr.md as a link to a file outside the release's folder is refused like an about_file would be."""
+    path = _copy(tmp_path, "launch.md")
+    (tmp_path / "elsewhere.md").write_text("---\nsubject: secret\n---\nsecret\n", encoding="utf-8")
+    (path.parent / "launch.fr.md").symlink_to(tmp_path / "elsewhere.md")
+    with pytest.raises(ReleaseError) as caught:
+        release.load(path)
+    assert caught.value.message.startswith(
+        f"{path.parent / 'launch.fr.md'}: the French version launch.fr.md is outside the release's folder"
+    )
+
+
 def test_languages_same_version_twice_is_refused(tmp_path: Path) -> None:
     """A German file beside a release whose translations block already has German: which one is meant?"""
     path = _copy(tmp_path, "launch.md")

@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mailer.compose import frontmatter, labels
+from mailer.compose import frontmatter, labels, paths
 from mailer.compose.release import Release, Text, build, check_keys
 from mailer.errors import ReleaseError
 
@@ -138,8 +138,10 @@ def _siblings(path: Path) -> list[tuple[str, Path]]:
             continue
         middle = name[len(prefix) : len(name) - len(path.suffix)]
         tag = labels.normalize(middle)
-        if tag is None or labels.locale(tag) is None or not file.is_file():
+        if tag is None or labels.locale(tag) is None or not paths.is_file(file):
             continue
+        # A version is read like any file a release names: a link out of the folder is refused.
+        paths.inside(file.name, base=path.parent, root=path.parent, where=str(file), what=f"the {language_name(tag)} version {file.name}")
         found.append((tag, file))
     return found
 
