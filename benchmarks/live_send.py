@@ -233,25 +233,41 @@ class Run:
     stderr: str
 
 
+# Linux keeps the peak RSS of the image a process had before exec (for a fork or vfork: the
+# parent's) in that process's ru_maxrss. Started from this process, which may hold a million
+# addresses, a child would report at least our own peak; started from this small launcher, a
+# fresh interpreter without site packages (about 10 MB), it reports its own.
+LAUNCHER = """
+import json, os, sys, time
+result, command = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawn(command[0], command, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(result, "w") as out:
+    json.dump({"wall": wall, "code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}, out)
+"""
+
+
 def measure(command: list[str], *, cwd: Path, env: dict[str, str], scratch: Path) -> Run:
-    """Run ``command`` as a child; its wall time, CPU (user + sys) and peak RSS from os.wait4."""
-    out, err = scratch / "child.out", scratch / "child.err"
+    """Run ``command`` as a child (through LAUNCHER); its wall time, CPU (user + sys) and peak RSS from os.wait4."""
+    out, err, result = scratch / "child.out", scratch / "child.err", scratch / "child.json"
+    result.unlink(missing_ok=True)
+    launcher = [sys.executable, "-S", "-c", LAUNCHER, str(result), *command]
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
-        watchdog = threading.Timer(CHILD_TIMEOUT_S, process.kill)
-        watchdog.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        watchdog.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    return Run(
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
-        process.returncode,
-        err.read_text(encoding="utf-8", errors="replace") + out.read_text(encoding="utf-8", errors="replace")[-2000:],
-    )
+        process = subprocess.Popen(
+            launcher, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True
+        )
+        try:
+            process.wait(timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+    output = err.read_text(encoding="utf-8", errors="replace") + out.read_text(encoding="utf-8", errors="replace")[-2000:]
+    if not result.exists():
+        return Run(float("nan"), float("nan"), float("nan"), process.returncode or -9, output)
+    figures = json.loads(result.read_text(encoding="utf-8"))
+    return Run(figures["wall"], figures["cpu"], figures["maxrss_kb"] / 1024, figures["code"], output)
 
 
 def write_config(path: Path, *, url: str, concurrency: int, database: Path) -> None:

@@ -48,23 +48,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from lists_check import BEATS, COUNTRIES, DOMAINS, FIRST, LAST, OUTLETS, TAGS, TITLES
+
+from mailer.store.messages import INSERT_COLUMNS
+
 RATIO_TARGET = 2.0
 CAMPAIGN = "2026-02-19-bench"
-# The columns the bare write fills, in the order store.messages.insert writes them.
-COLUMNS = (
-    "campaign_id",
-    "message_key",
-    "email",
-    "email_key",
-    "fields",
-    "source",
-    "state",
-    "skip_reason",
-    "request_no",
-    "error",
-    "created_at",
-    "updated_at",
-)
 
 
 def write_ours(engine: Any, plan: Any) -> None:
@@ -91,8 +82,8 @@ def write_bare(url: str, rows: list[tuple[Any, ...]]) -> None:
         connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-131072"):
             connection.execute(f"PRAGMA {pragma}")
-        marks = ", ".join("?" for _ in COLUMNS)
-        statement = f"INSERT INTO message ({', '.join(COLUMNS)}) VALUES ({marks})"
+        marks = ", ".join("?" for _ in INSERT_COLUMNS)
+        statement = f"INSERT INTO message ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
         connection.execute("BEGIN")
         connection.executemany(statement, rows)
         connection.execute("COMMIT")
@@ -100,8 +91,8 @@ def write_bare(url: str, rows: list[tuple[Any, ...]]) -> None:
         return
     import psycopg
 
-    marks = ", ".join("%s::json" if c == "fields" else "%s" for c in COLUMNS)
-    statement = f"INSERT INTO message ({', '.join(COLUMNS)}) VALUES ({marks})"
+    marks = ", ".join("%s::json" if c == "fields" else "%s" for c in INSERT_COLUMNS)
+    statement = f"INSERT INTO message ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
     with psycopg.connect(libpq_url(url)) as connection:
         with connection.cursor() as cursor:
             cursor.executemany(statement, rows)
@@ -118,16 +109,6 @@ def libpq_url(url: str) -> str:
 
 
 # -- the child process: build the plan, then time one write ---------------------------------------
-
-
-FIRST = ["Jane", "John", "Amara", "Li", "Sofia", "Mateo", "Chloé", "Søren", "Priya", "Kwame", "Ana", "Yuki"]
-LAST = ["Doe", "Smith", "Okafor", "Wei", "García", "Müller", "Ng", "Silva", "Kowalski", "Haddad", "Berg"]
-OUTLETS = ["Daily Example", "Example Times", "The Sample Post", "Example Radio", "Tech Example", "Health Weekly"]
-TITLES = ["Reporter", "Editor", "Correspondent", "Producer", "Columnist", "Freelance Journalist"]
-BEATS = ["health", "science", "politics", "business", "technology", "climate", "education"]
-TAGS = ["science", "health", "vip", "radio", "print", "online", "eu", "us"]
-COUNTRIES = ["US", "CA", "GB", "DE", "FR", "ES", "IN", "JP", "BR", "NG"]
-DOMAINS = ["example.com", "example.org", "example.net", "news.example.com", "mail.example.org"]
 
 
 def made_up_contacts(rows: int) -> Any:

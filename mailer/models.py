@@ -7,10 +7,16 @@ neighbour share live beside that stage (``transport.base.Request``, ``events.Eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:  # numpy and pyarrow are imported by the lists that use them, not at start-up
+    import numpy as np
+    import pyarrow as pa
 
 # The canonical contact columns, in the order `lists clean` writes them.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -100,11 +106,167 @@ class ListSummary:
     notes: tuple[str, ...] = ()  # what was done to the text: control characters taken out, ...
 
 
+class ContactTable(Sequence[Contact]):
+    """Recipients held column by column: a sequence of ``Contact``, each made only when asked for.
+
+    ``contacts.load`` gives its recipients this way (``ContactList.contacts``): indexing,
+    ``len`` and iteration work as on a tuple of Contacts (a slice is a tuple), but a million
+    recipients cost one Arrow text column per field instead of a million dicts.
+
+    Without a Python object per recipient: ``to_arrow()`` is a ``pyarrow.Table`` (``email``
+    first, then every field, all text, no nulls; ``rows`` and ``source_of`` line up with it),
+    and ``chunks(size)`` yields ``(start, {field: list of str})`` slices of it, ``size`` rows
+    at a time.
+
+    ``columns`` maps field names to Arrow text arrays of equal length, ``email`` included;
+    ``sources`` names the files; ``source_of`` (numpy int) gives each row's index into
+    ``sources`` and ``rows`` (numpy int) its spreadsheet row; ``names_of_source`` gives, per
+    file, the field names its Contacts have (a list without full names has no ``honorific``).
+    """
+
+    __slots__ = ("_columns", "_names_of_source", "_rows", "_source_of", "_sources")
+
+    def __init__(
+        self,
+        columns: Mapping[str, pa.Array],
+        *,
+        sources: Sequence[str],
+        source_of: np.ndarray,
+        rows: np.ndarray,
+        names_of_source: Sequence[Sequence[str]],
+    ) -> None:
+        self._columns = dict(columns)
+        self._sources = tuple(sources)
+        self._source_of = source_of
+        self._rows = rows
+        self._names_of_source = tuple(tuple(names) for names in names_of_source)
+        lengths = {len(values) for values in self._columns.values()} | {len(source_of), len(rows)}
+        if len(lengths) > 1 or "email" not in self._columns:
+            raise ValueError(f"ContactTable needs an email column and columns of one length (got {sorted(lengths)})")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Every field a row may have, in column order (``email`` first)."""
+        return tuple(self._columns)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self._sources
+
+    @property
+    def source_of(self) -> np.ndarray:
+        return self._source_of
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self._rows
+
+    @property
+    def names_of_source(self) -> tuple[tuple[str, ...], ...]:
+        return self._names_of_source
+
+    def column(self, name: str) -> pa.Array:
+        """One field's text for every row (KeyError for a field no row has)."""
+        return self._columns[name]
+
+    def to_arrow(self) -> pa.Table:
+        """The recipients as a ``pyarrow.Table``: one text column per field, ``email`` first."""
+        import pyarrow as pa
+
+        return pa.table(self._columns)
+
+    def take(self, indices: np.ndarray) -> ContactTable:
+        """The rows at ``indices`` (numpy ints, in the order given) as a new table."""
+        import pyarrow as pa
+
+        taken = pa.array(indices, type=pa.int64())
+        return ContactTable(
+            {name: values.take(taken) for name, values in self._columns.items()},
+            sources=self._sources,
+            source_of=self._source_of[indices],
+            rows=self._rows[indices],
+            names_of_source=self._names_of_source,
+        )
+
+    def chunks(self, size: int = 65_536) -> Iterator[tuple[int, dict[str, list[str]]]]:
+        """``(start, {field: values})`` for ``size`` rows at a time (every field, ``email`` included)."""
+        for start in range(0, len(self), size):
+            yield start, {name: values.slice(start, size).to_pylist() for name, values in self._columns.items()}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Contact: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Contact, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Contact | tuple[Contact, ...]:
+        if isinstance(index, slice):
+            return tuple(self[position] for position in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("ContactTable index out of range")
+        source = int(self._source_of[index])
+        fields = {name: str(self._columns[name][index].as_py()) for name in self._names_of_source[source]}
+        return Contact(email=fields["email"], fields=fields, source=self._sources[source], row=int(self._rows[index]))
+
+    def __iter__(self) -> Iterator[Contact]:
+        """Every Contact, in list order, made a block at a time and never kept.
+
+        A million recipients must not become a million objects held at once (the send path
+        streams them: issue 12's memory target); a stage that goes over them several times pays
+        for making them each time, or reads the columns (``chunks``, ``to_arrow``).
+        """
+        return self._make()
+
+    def _make(self) -> Iterator[Contact]:
+        """Contacts made a few thousand at a time, one file's rows per run (each file has its own fields)."""
+        import numpy as np
+
+        step = 8192
+        boundaries = np.flatnonzero(np.diff(self._source_of)) + 1
+        starts = [0, *boundaries.tolist()]
+        ends = [*boundaries.tolist(), len(self)]
+        for start, end in zip(starts, ends, strict=True):
+            if start == end:
+                continue
+            source = int(self._source_of[start])
+            path, names = self._sources[source], self._names_of_source[source]
+            for at in range(start, end, step):
+                count = min(step, end - at)
+                values = [self._columns[name].slice(at, count).to_pylist() for name in names]
+                rows = self._rows[at : at + count].tolist()
+                email_at = names.index("email")
+                # Python's cycle collector off while a block of dicts is made (they hold no
+                # cycles): twice as fast. It is back on before the block is handed out.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    block = [
+                        Contact(email=cells[email_at], fields=dict(zip(names, cells, strict=True)), source=path, row=row)
+                        for row, cells in zip(rows, zip(*values, strict=True), strict=True)
+                    ]
+                finally:
+                    if collecting:
+                        gc.enable()
+                yield from block
+
+    def __repr__(self) -> str:
+        return f"<ContactTable: {len(self)} contacts, fields {', '.join(self._columns)}>"
+
+
 @dataclass(frozen=True, slots=True)
 class ContactList:
-    """The result of loading one or more list files: every row is in exactly one of the two."""
+    """The result of loading one or more list files: every row is in exactly one of the two.
 
-    contacts: tuple[Contact, ...]
+    ``contacts`` is a tuple of Contacts, or (from ``contacts.load``) a ``ContactTable``, the
+    same sequence held column by column.
+    """
+
+    contacts: Sequence[Contact]
     rejected: tuple[RejectedRow, ...]
     files: tuple[ListSummary, ...]
 

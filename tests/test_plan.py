@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from send_fixtures import contact, contact_list, example_rendered, rejected, rendered
 
-from mailer import compose
+from mailer import compose, contacts
 from mailer.compose.release import load as load_release
 from mailer.config import Config
 from mailer.errors import SendError
@@ -145,3 +146,29 @@ def test_plan_trusts_the_bound_only_below_the_limit() -> None:
     people = ContactList((contact("long@x.org", outlet="o" * 2000),), (), ())
     assert compose.substitution_bound(release, people.contacts[0].fields) > plan.MAX_SUBSTITUTION_BYTES
     assert [m.email for m in plan.build(release, people).recipients] == ["long@x.org"]
+
+
+def test_plan_of_a_loaded_list_numbers_requests_as_the_row_by_row_plan(tmp_path: Path) -> None:
+    """A list read column by column is numbered from its columns; the requests are exactly those
+    the row-by-row plan makes of the same journalists (a tuple of the same Contacts)."""
+    path = tmp_path / "press.csv"
+    rows = ["Email,First Name,Last Name,Outlet"] + [f"j{i}@example.org,Jo{i},Doe,Outlet {i % 7}" for i in range(2_345)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    loaded = contacts.load([path])
+    release = example_rendered()
+    by_columns = plan.build(release, loaded, batch_size=1000)
+    by_rows = plan.build(release, ContactList(tuple(loaded.contacts), loaded.rejected, loaded.files), batch_size=1000)
+    assert list(by_columns.request_of) == list(by_rows.request_of)
+    assert by_columns.request_count == by_rows.request_count == 3
+    assert [(m.email, m.request_no, m.substitutions) for m in by_columns.recipients] == [
+        (m.email, m.request_no, m.substitutions) for m in by_rows.recipients
+    ]
+
+
+def test_plan_of_a_loaded_list_with_an_overlong_value_goes_row_by_row(tmp_path: Path) -> None:
+    """A value whose bound passes SendGrid's limit sends the plan back to the row-by-row rules."""
+    path = tmp_path / "press.csv"
+    path.write_text("Email,Outlet\nlong@x.org," + "é" * 4000 + "\nok@x.org,Daily\n", encoding="utf-8")
+    built = plan.build(example_rendered(), contacts.load([path]))
+    assert [m.email for m in built.recipients] == ["ok@x.org"]
+    assert built.skipped() == {"invalid": 1}

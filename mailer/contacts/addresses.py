@@ -47,20 +47,22 @@ class Verdict:
     fast: int  # how many were accepted by the vectorized pre-check
 
 
-def split_cells(cells: pa.Array) -> tuple[pa.Array, pa.Array]:
+def split_cells(cells: pa.Array, *, trimmed: bool = False) -> tuple[pa.Array, pa.Array]:
     """Display names and bare addresses of address cells, trimmed ("" where there is no name).
 
     Handles "Name <address>", quoted names, "mailto:" prefixes and surrounding spaces; a cell
-    without angle brackets is all address.
+    without angle brackets is all address. ``trimmed`` says the cells have no surrounding
+    spaces already (a million-cell column is then not copied to trim it again).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pc.utf8_trim_whitespace(cells)
+    if not trimmed:
+        cells = pc.utf8_trim_whitespace(cells)
     if pc.any(pc.match_substring(cells, "mailto:", ignore_case=True)).as_py():
         cells = pc.replace_substring_regex(cells, _MAILTO, "")
     angled = pc.match_substring(cells, "<")
-    empty = pa.array([""] * len(cells), type=cells.type) if len(cells) else cells
+    empty = pa.repeat(pa.scalar("", cells.type), len(cells))
     if not pc.any(angled).as_py():
         return empty, cells
     parts = pc.extract_regex(cells, _ANGLE_CELL)
@@ -96,7 +98,7 @@ def fast_accepts(addresses: pa.Array) -> pa.Array:
 
 
 def check(addresses: pa.Array) -> Verdict:
-    """Judge distinct, non-empty addresses: the fast path first, email-validator for the rest."""
+    """Judge addresses: the fast path first, email-validator for the rest (each distinct one once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -120,8 +122,10 @@ def check(addresses: pa.Array) -> Verdict:
     doubtful = np.flatnonzero(~fast)
     errors: dict[int, str] = {}
     replacements: list[str | None] = []
+    seen: dict[str, tuple[str | None, str | None]] = {}
     for position, address in zip(doubtful.tolist(), addresses.take(pa.array(doubtful)).to_pylist(), strict=True):
-        valid, error = validate(address)
+        known = seen.get(address)
+        valid, error = known if known is not None else seen.setdefault(address, validate(address))
         replacements.append(valid)
         if error is not None:
             errors[position] = error

@@ -4,15 +4,24 @@ Used by sending (``mailer send --where beat=health --tag science``). Contacts th
 out are not dropped: they move to the rejected rows as FILTERED or SUPPRESSED, with the reason.
 The command line only parses options; the rules live here. Import these through
 ``mailer.contacts`` (``contacts.parse_filter``, ``contacts.apply_filter``, ``contacts.suppress``).
+
+Recipients held column by column (``ContactTable``, what ``contacts.load`` gives) stay that way:
+each distinct value of a filtered field is compared once, and only the contacts turned away are
+made into Python objects. A tuple of Contacts is filtered contact by contact, with the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from mailer.contacts import listfile
 from mailer.errors import ListError
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, Filter, RejectedRow, RejectReason
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, RejectedRow, RejectReason
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 
 def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
@@ -52,6 +61,8 @@ def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
             f'Unknown field "{unknown[0]}" in --where.',
             hint="Fields you can filter on: " + ", ".join(sorted(known)) + ".",
         )
+    if isinstance(contact_list.contacts, ContactTable):
+        return _filter_table(contact_list, contact_list.contacts, flt)
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
     for contact in contact_list.contacts:
@@ -65,6 +76,8 @@ def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
 
 def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> ContactList:
     """Move suppressed addresses (lower-cased address -> reason) to rejected as SUPPRESSED."""
+    if isinstance(contact_list.contacts, ContactTable):
+        return _suppress_table(contact_list, contact_list.contacts, suppressed)
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
     for contact in contact_list.contacts:
@@ -74,6 +87,92 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> Contac
         else:
             rejected.append(_rejected_contact(contact, RejectReason.SUPPRESSED, str(reason)))
     return ContactList(tuple(kept), tuple(rejected), contact_list.files)
+
+
+def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str]) -> ContactList:
+    """suppress() on recipients held column by column: one pass over the addresses, no Contact for those kept."""
+    import numpy as np
+
+    if not suppressed or not len(table):
+        return contact_list
+    keys = _email_keys(table.column("email"))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hit = np.asarray(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
+    if not hit.any():
+        return contact_list
+    reasons = [str(suppressed[key]) for key in keys.filter(pa.array(hit)).to_pylist()]
+    return _split(contact_list, table, hit, RejectReason.SUPPRESSED, reasons)
+
+
+def _email_keys(emails: pa.Array) -> pa.Array:
+    """Contact.email_key (str.lower) of every address; Arrow lower-cases the ASCII ones, Python the rest."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pc.utf8_lower(emails)
+    other = np.flatnonzero(~np.asarray(pc.string_is_ascii(emails).to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(other):
+        return keys
+    mask = np.zeros(len(emails), dtype=bool)
+    mask[other] = True
+    lowered = [str(email).lower() for email in emails.take(pa.array(other)).to_pylist()]
+    return pc.replace_with_mask(keys, pa.array(mask), pa.array(lowered, type=keys.type))
+
+
+def _filter_table(contact_list: ContactList, table: ContactTable, flt: Filter) -> ContactList:
+    """apply_filter() on recipients held column by column: each distinct value compared once."""
+    import numpy as np
+
+    why = np.full(len(table), -1, dtype=np.int64)  # which reason turns the row away (-1: kept)
+    details: list[str] = []
+    for field, values in flt.where.items():
+        matches = _matching(table, field, _one_of(values))
+        why[(why < 0) & ~matches] = len(details)
+        details.append(f"{field} is not {' or '.join(sorted(values))}")
+    if flt.tags:
+        tags = flt.tags
+        matches = _matching(table, "tags", lambda value: bool(tags & {_comparable(tag) for tag in _tags_of(value)}))
+        why[(why < 0) & ~matches] = len(details)
+        details.append(f"not tagged {' or '.join(sorted(flt.tags))}")
+    turned_away = why >= 0
+    if not turned_away.any():
+        return contact_list
+    return _split(contact_list, table, turned_away, RejectReason.FILTERED, [details[code] for code in why[turned_away].tolist()])
+
+
+def _one_of(values: frozenset[str]) -> Callable[[str], bool]:
+    return lambda value: _comparable(value) in values
+
+
+def _matching(table: ContactTable, field: str, test: Callable[[str], bool]) -> np.ndarray:
+    """Which rows' ``field`` passes ``test``, asked once per distinct value (a row without the field has "")."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if field not in table.field_names:
+        return np.full(len(table), test(""), dtype=bool)
+    encoded = pc.dictionary_encode(table.column(field))
+    passing = np.array([test(str(value)) for value in encoded.dictionary.to_pylist()] or [False], dtype=bool)
+    return np.asarray(passing[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)], dtype=bool)
+
+
+def _split(contact_list: ContactList, table: ContactTable, away: np.ndarray, reason: RejectReason, details: Sequence[str]) -> ContactList:
+    """The rows not ``away`` kept as a table; the others (in list order) appended to rejected with their detail."""
+    import numpy as np
+
+    turned = [
+        _rejected_contact(table[int(index)], reason, detail) for index, detail in zip(np.flatnonzero(away).tolist(), details, strict=True)
+    ]
+    kept = table.take(np.flatnonzero(~away))
+    return ContactList(kept, (*contact_list.rejected, *turned), contact_list.files)
+
+
+def _tags_of(raw: str) -> tuple[str, ...]:
+    """Contact.tags of a tags cell."""
+    return tuple(tag.strip() for tag in raw.split(";") if tag.strip())
 
 
 def _mismatch(contact: Contact, flt: Filter) -> str | None:

@@ -7,8 +7,8 @@ blank lines. Anything it cannot read with certainty is refused with a ``ListErro
 what to do; a file is never silently decoded wrong (the encoding rules are in decoding.py).
 
 Cells are read as text columns in Arrow's string layout, the one pandas 3 uses for its str
-dtype. Regular exports take Arrow's multi-threaded CSV reader directly: pandas' "pyarrow
-engine" cannot set ``newlines_in_values``, without which a quoted cell with a line break that
+dtype. Regular exports take Arrow's CSV reader directly (on one thread: on this 2-core
+machine two threads took twice the CPU for little less wall time): pandas' "pyarrow engine" cannot set ``newlines_in_values``, without which a quoted cell with a line break that
 straddles one of Arrow's blocks is split wrongly in a large file. A file Arrow refuses (ragged
 rows, spaces-only lines) is read again by pandas' C parser, which pads short rows.
 tests/test_contacts.py proves both readers give the same cells and row numbers.
@@ -90,6 +90,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
         sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
         width = len(sample[0]) if sample else 1
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
+    del data, text_bytes, body  # the file's bytes: its cells are in the columns now
     import numpy as np
     import pyarrow.compute as pc
 
@@ -261,8 +262,8 @@ def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names),
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),  # half the CPU of two threads, and less memory
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.large_string() for name in names},  # pandas 3's str layout
@@ -273,7 +274,15 @@ def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    return tuple(column.combine_chunks() for column in table.columns)
+    # One contiguous array per column, each column's blocks let go as soon as it is copied:
+    # a list is held once, not twice, while it is read.
+    columns = []
+    pool = pa.default_memory_pool()
+    while table.num_columns:
+        columns.append(table.column(0).combine_chunks())
+        table = table.remove_column(0)
+        pool.release_unused()  # the allocator would keep the blocks' pages, unusable for whole columns
+    return tuple(columns)
 
 
 _RAGGED_HINT = (

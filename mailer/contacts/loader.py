@@ -7,26 +7,26 @@ files too; the first one wins). Nothing is dropped silently. Blank lines hold no
 and are not rows.
 
 The work is done column by column on the files' cells (Arrow compute kernels), so ``check`` counts a
-million-row list without building a million Python objects; ``load`` builds the Contacts the
-later stages need.
+million-row list without building a million Python objects, and ``load`` gives its recipients
+column by column too (``ContactTable``: a Contact is made only when one is asked for). Each
+file column is let go as soon as what is needed is taken from it, so ``load`` needs no more
+memory than ``check``. benchmarks/lists_clean.py measures both against pandas.
 """
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailer.contacts import addresses, listfile
+from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ListSummary, RejectedRow, RejectReason
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary, RejectedRow, RejectReason
 from mailer.spreadsheet import restore_cells
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ class _Examined:
     files: tuple[ListFile, ...]
     file_of: np.ndarray  # which file
     position: np.ndarray  # row position in that file's columns
-    cells: pa.Array  # the address cell as written, trimmed
-    names: pa.Array  # the display name from "Name <address>" cells
+    rejected_emails: pa.Array  # the address cell as written, trimmed, of each rejected row (np.flatnonzero(verdict))
+    names: pa.Array | None  # the display name from "Name <address>" cells (None: no cell has one)
     emails: _LazyTake  # the normalized address (null when invalid or missing)
     verdict: np.ndarray  # _OK, _MISSING, _INVALID or _DUPLICATE
     errors: _LazyLookup  # row -> why its address is invalid
@@ -149,47 +149,62 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
 
     ``Contact.fields`` holds every canonical column as text (``email`` included, tags joined
     with "; ") and every custom column under its safe identifier; a column one file lacks is "".
+    The recipients come as a ``ContactTable`` (models.py): a sequence of Contacts held column
+    by column, whose ``to_arrow()`` and ``chunks()`` give them without a Python object per row.
     """
     import numpy as np
+    import pyarrow as pa
 
     examined = _examine(paths, on_file=on_file)
+    rejected_cells = _rejected_cells(examined)
+    headers = _shared_headers(examined.files)
+    summaries = tuple(_summary(file) for file in examined.files)
+    # From here on a file's cells are needed only for its recipients: each column is let go as
+    # soon as theirs are taken from it, so the list is not held twice.
+    held = [list(file.columns) for file in examined.files]
+    examined = replace(examined, files=tuple(replace(file, columns=()) for file in examined.files))
     field_names = list(CANONICAL_FIELDS) + in_order(file.custom for file in examined.files)
-    contacts: list[Contact] = []
+    parts: list[dict[str, pa.Array]] = []
+    names_of_source: list[list[str]] = []
+    chosen: list[np.ndarray] = []
     for number, file in enumerate(examined.files):
         mine = np.flatnonzero((examined.file_of == number) & (examined.verdict == _OK))
-        if not len(mine):
-            continue
-        columns = _contact_columns(file, examined, mine)
-        emails = examined.emails.take(mine).to_pylist()
-        columns["email"] = emails
-        blank = [""] * len(mine)
-        rows = file.rows[examined.position[mine]].tolist()
-        names = field_names + [name for name in columns if name not in field_names]  # "honorific" from "Dr. Jane Doe"
-        # One tuple of cells per row (zip transposes the columns), then one dict per contact.
-        cells = zip(*(columns.get(name, blank) for name in names), strict=True)
-        with _collector_paused():
-            for email, row, values in zip(emails, rows, cells, strict=True):
-                fields = dict(zip(names, values, strict=True))
-                contacts.append(Contact(email=email, fields=fields, source=file.path, row=row))
-    headers = _shared_headers(examined.files)
-    rejected = _rejected_rows(examined, headers=headers)
-    return ContactList(tuple(contacts), rejected, tuple(_summary(file) for file in examined.files))
+        columns = _contact_columns(file, held[number], examined, mine)
+        held[number] = []
+        columns["email"] = examined.emails.take(mine)
+        names_of_source.append(field_names + [name for name in columns if name not in field_names])  # "honorific" from "Dr. Jane Doe"
+        parts.append(columns)
+        chosen.append(mine)
+    every = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate([file.rows[examined.position[mine]] for file, mine in zip(examined.files, chosen, strict=True)])
+    table = ContactTable(
+        _stacked(parts, in_order(names_of_source), [len(mine) for mine in chosen]),
+        sources=[file.path for file in examined.files],
+        source_of=examined.file_of[every],
+        rows=rows.astype(np.int64, copy=False),
+        names_of_source=names_of_source,
+    )
+    pa.default_memory_pool().release_unused()  # the file's columns, back to the system before the rejected rows are made
+    rejected = _rejected_rows(examined, headers=headers, cells=rejected_cells)
+    return ContactList(table, rejected, summaries)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a million dicts are built (they hold no cycles): 2x faster."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], lengths: Sequence[int]) -> dict[str, pa.Array]:
+    """One column per field name over every file's rows ("" where a file lacks the field), as large_string."""
+    import pyarrow as pa
+
+    stacked = {}
+    for name in names:
+        pieces = [
+            part[name].cast(pa.large_string()) if name in part else pa.repeat(pa.scalar("", pa.large_string()), length)
+            for part, length in zip(parts, lengths, strict=True)
+        ]
+        stacked[name] = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+    return stacked
 
 
 def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None) -> _Examined:
-    """Read every file and give every row a verdict, looking at each distinct address once."""
+    """Read every file and give every row a verdict (email-validator sees each doubtful address once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -214,32 +229,65 @@ def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | No
         if on_file:
             on_file(file.path)
 
-    cells = pa.chunked_array([file.columns[file.recognized["email"]] for file in files], type=pa.large_string()).combine_chunks()
+    # Each intermediate column is let go as soon as the next one is made: a million-row list
+    # must not hold half a dozen copies of its address column at once.
+    raw = _stacked_cells([file.columns[file.recognized["email"]] for file in files])
     file_of = np.concatenate([np.full(len(file.rows), number, dtype=np.int32) for number, file in enumerate(files)])
     position = np.concatenate([np.arange(len(file.rows), dtype=np.int64) for file in files])
-    cells = restore_cells(pc.utf8_trim_whitespace(cells))
-    names, bare = addresses.split_cells(cells)
+    names, bare = _address_cells(raw)
+    if not pc.any(pc.not_equal(names, "")).as_py():
+        names = None
 
-    # Each distinct address is judged once, then the verdict is spread back over the rows.
-    encoded = pc.dictionary_encode(bare)
-    distinct, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    # Every address is judged (the fast path is vectorized; email-validator sees each doubtful
+    # address once): in a list nearly every address is distinct, so encoding them first to judge
+    # each once would cost a hash table of the whole column and save nothing.
+    distinct, codes = bare, np.arange(len(bare), dtype=np.int64)
+    del bare
     judged = addresses.check(distinct)
     empty = pc.equal(pc.utf8_length(distinct), 0).to_numpy(zero_copy_only=False)
+    del distinct
     valid = pc.is_valid(judged.normalized).to_numpy(zero_copy_only=False) & ~empty
     verdict = np.where(valid, _OK, np.where(empty, _MISSING, _INVALID)).astype(np.int8)[codes]
 
     # Duplicates: the same normalized address without case; the first row (in file order) wins.
-    keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized.fill_null(""))).indices.to_numpy(zero_copy_only=False)
+    # The allocator keeps the pages of arrays made and dropped: they go back to the system before
+    # and after the hash table, the largest thing made here, so that it lands on no leftover.
+    pool = pa.default_memory_pool()
+    pool.release_unused()
+    keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized)).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    pool.release_unused()
     valid_rows = np.flatnonzero(verdict == _OK)
     key_of_row = keys[codes[valid_rows]]
-    first_row_of_key = np.full(len(distinct), -1, dtype=np.int64)
+    first_row_of_key = np.full(len(empty), -1, dtype=np.int64)
     first_row_of_key[key_of_row[::-1]] = valid_rows[::-1]  # the last write is the earliest row
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
     emails = _LazyTake(judged.normalized, codes)
     errors = _LazyLookup(judged.errors, codes)
-    return _Examined(tuple(files), file_of, position, cells, names, emails, verdict, errors, first_of)
+    rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
+    pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of)
+
+
+def _address_cells(raw: pa.Array, *, names: bool = True) -> tuple[pa.Array, pa.Array]:
+    """(display names, bare addresses) of address cells; without ``names``, (empty, the cells
+    trimmed and un-escaped: the address cell as a rejected row shows it)."""
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(raw)
+    cells = restore_cells(trimmed)
+    if not names:
+        return cells.slice(0, 0), cells
+    return addresses.split_cells(cells, trimmed=cells is trimmed)
+
+
+def _stacked_cells(columns: Sequence[pa.Array]) -> pa.Array:
+    """Columns of several files as one large_string array (one file's column as it is, not copied)."""
+    import pyarrow as pa
+
+    columns = [column.cast(pa.large_string()) for column in columns]
+    return columns[0] if len(columns) == 1 else pa.concat_arrays(columns)
 
 
 def _summary(file: ListFile) -> ListSummary:
@@ -254,44 +302,77 @@ def _summary(file: ListFile) -> ListSummary:
     )
 
 
-def _rejected_rows(examined: _Examined, *, headers: list[list[str]] | None) -> tuple[RejectedRow, ...]:
-    """Every rejected row in file order; with each file's ``headers``, its original cells too.
+def _rejected_cells(examined: _Examined) -> list[list[pa.Array]]:
+    """Each file's columns taken at its rejected rows (in file order): a few arrays, no Python objects yet."""
+    import numpy as np
+    import pyarrow as pa
+
+    indices = np.flatnonzero(examined.verdict)
+    file_of = examined.file_of[indices]
+    taken = []
+    for number, file in enumerate(examined.files):
+        positions = pa.array(examined.position[indices[file_of == number]])
+        taken.append([column.take(positions) for column in file.columns])
+    return taken
+
+
+def _rejected_rows(
+    examined: _Examined, *, headers: list[list[str]] | None, cells: list[list[pa.Array]] | None = None
+) -> tuple[RejectedRow, ...]:
+    """Every rejected row in file order; with each file's ``headers``, its original cells too
+    (from ``cells``, as _rejected_cells took them, or from the files' columns).
 
     Cells are taken column by column: a list with 50,000 bad rows must not cost a million
     single-cell lookups.
     """
     import numpy as np
-    import pyarrow as pa
 
+    if headers is not None and cells is None:
+        cells = _rejected_cells(examined)
     indices = np.flatnonzero(examined.verdict)
-    emails = examined.cells.take(pa.array(indices)).to_pylist()
+    emails = examined.rejected_emails.to_pylist()
     file_of = examined.file_of[indices]
     positions = examined.position[indices]
     rows = np.zeros(len(indices), dtype=np.int64)
-    cells: list[dict[str, str]] = [{} for _ in indices]
+    row_cells: list[dict[str, str]] = [{} for _ in indices]
     for number, file in enumerate(examined.files):
         mine = np.flatnonzero(file_of == number)
         rows[mine] = file.rows[positions[mine]]
-        if headers is None or not len(mine):
+        if headers is None or cells is None or not len(mine):
             continue
-        taken = pa.array(positions[mine])
-        columns = [column.take(taken).to_pylist() for column in file.columns]
+        columns = [column.to_pylist() for column in cells[number]]
         for at, values in zip(mine.tolist(), zip(*columns, strict=True), strict=True):
-            cells[at] = dict(zip(headers[number], values, strict=True))
-    verdicts = examined.verdict[indices].tolist()
+            row_cells[at] = dict(zip(headers[number], values, strict=True))
+    details = _details(examined, indices)
     return tuple(
         RejectedRow(
             source=examined.files[number].path,
             row=row,
             email=str(email),
             reason=_REASONS[verdict],
-            detail=examined.detail(index),
-            cells=row_cells,
+            detail=detail,
+            cells=these_cells,
         )
-        for index, number, row, email, verdict, row_cells in zip(
-            indices.tolist(), file_of.tolist(), rows.tolist(), emails, verdicts, cells, strict=True
+        for number, row, email, verdict, detail, these_cells in zip(
+            file_of.tolist(), rows.tolist(), emails, examined.verdict[indices].tolist(), details, row_cells, strict=True
         )
     )
+
+
+def _details(examined: _Examined, indices: np.ndarray) -> list[str]:
+    """Why each of these rejected rows is rejected ("no email address", email-validator's words, "duplicate of row 7")."""
+    verdicts = examined.verdict[indices].tolist()
+    codes = examined.errors.codes[indices].tolist()
+    by_distinct = examined.errors.by_distinct
+    details = []
+    for index, verdict, code in zip(indices.tolist(), verdicts, codes, strict=True):
+        if verdict == _MISSING:
+            details.append("no email address")
+        elif verdict == _INVALID:
+            details.append(by_distinct[code])
+        else:
+            details.append(examined.detail(index))
+    return details
 
 
 def _shared_headers(files: Sequence[ListFile]) -> list[list[str]]:
@@ -328,24 +409,31 @@ def in_order(groups: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group))
 
 
-def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> dict[str, list[str]]:
-    """The canonical and custom columns of some rows of one file, cleaned, as lists of text."""
+def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Examined, rows: np.ndarray) -> dict[str, pa.Array]:
+    """The canonical and custom columns (``email`` aside) of some rows of one file, cleaned, as
+    Arrow text without nulls. Each of the file's columns in ``held`` is let go once taken from."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     positions = pa.array(examined.position[rows])
 
     def column(position: int) -> pa.Array:
-        return restore_cells(pc.utf8_trim_whitespace(file.columns[position].take(positions)))
+        cells = held[position]
+        held[position] = None
+        if cells is None:
+            raise ValueError(f"column {position} of {file.path} taken twice")
+        return restore_cells(pc.utf8_trim_whitespace(cells.take(positions)))
 
     # Canonical cells are one line: an Excel line break (Alt+Enter) or a double space inside a
-    # name or title would show up in a greeting. Custom columns (notes) keep theirs.
-    columns = {name: _one_line(column(position)) for name, position in file.recognized.items()}
+    # name or title would show up in a greeting. Custom columns (notes) keep theirs. The address
+    # is examined's normalized one.
+    columns = {name: _one_line(column(position)) for name, position in file.recognized.items() if name != "email"}
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
-    for source in (columns.pop("name", None), examined.names.take(pa.array(rows))):
-        if source is None:
+    angled = examined.names.take(pa.array(rows)) if examined.names is not None else None
+    for source in (columns.pop("name", None), angled):
+        if source is None or not pc.any(pc.not_equal(source, "")).as_py():  # nothing to split
             continue
         first, last, honorific = split_names(source)
         unnamed = pc.and_(
@@ -358,14 +446,15 @@ def _contact_columns(file: ListFile, examined: _Examined, rows: np.ndarray) -> d
             columns["honorific"] = pc.if_else(unnamed, honorific, columns.get("honorific", honorific))
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
-    return {name: values.fill_null("").to_pylist() for name, values in columns.items()}
+    return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
 
 
 def _one_line(cells: pa.Array) -> pa.Array:
     """Runs of spaces, tabs and line breaks inside cells made one space."""
     import pyarrow.compute as pc
 
-    if not pc.any(pc.match_substring_regex(cells, r"\s\s|[^\S ]")).as_py():
+    # RE2's \s is [\t\n\f\r ]: a cell to change holds one of \t\n\f\r, or two spaces.
+    if not cellbytes.may_hold_run(cells, "\t\n\f\r", "  ") or not pc.any(pc.match_substring_regex(cells, r"\s\s|[^\S ]")).as_py():
         return cells
     return pc.replace_substring_regex(cells, r"\s+", " ")
 
@@ -382,8 +471,12 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
 def find(paths: Sequence[Path | str], address: str) -> Contact:
     """The recipient with this address in these lists (compared without case), or a ListError."""
     wanted = address.strip().lower()
-    for contact in load(paths).contacts:
-        if contact.email_key == wanted:
-            return contact
+    recipients = load(paths).contacts
+    # Compared as Contact.email_key compares (str.lower), without making every Contact.
+    emails = recipients.chunks() if isinstance(recipients, ContactTable) else [(0, {"email": [c.email for c in recipients]})]
+    for start, columns in emails:
+        for offset, email in enumerate(columns["email"]):
+            if email.lower() == wanted:
+                return recipients[start + offset]
     files = ", ".join(str(path) for path in paths)
     raise ListError(f"{address} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)

@@ -144,9 +144,9 @@ def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> No
         return
     languages = [version.language for version in versions]
     for version in versions:
-        chosen = [
+        chosen = (
             person for person in people if (labels.pick(languages, person.fields.get("language")) or languages[0]) == version.language
-        ]
+        )
         compose.check_fields(version, chosen)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,8 +31,8 @@ SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageS
 # The plan, and its requests moving through sending.
 
 
-# The columns ``insert`` writes (by their keys in schema.py), in order.
-_ALL_COLUMNS = (
+# The columns ``insert_rows`` writes (by their keys in schema.py), in order.
+INSERT_COLUMNS = (
     "campaign_id",
     "message_key",
     "email",
@@ -73,7 +74,7 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
     cost more than the database's own work at 100k rows.
     """
     dialect = connection.dialect
-    compiled = message.insert().compile(dialect=dialect, column_keys=list(_ALL_COLUMNS))
+    compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
     values = (
         (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp)
@@ -83,14 +84,22 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
         # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
-    order = [_ALL_COLUMNS.index(name) for name in compiled.positiontup or []] if compiled.positional else []
+    statement, names = compiled.string, list(compiled.positiontup or [])
+    if not compiled.positional and dialect.paramstyle == "pyformat":
+        # psycopg takes "%s" as well as "%(name)s": plain tuples, no dict per row.
+        names = _NAMED.findall(statement)
+        statement = _NAMED.sub("%s", statement)
+    order = [INSERT_COLUMNS.index(name) for name in names]
     for chunk in _batched(values):
-        if not compiled.positional:
-            connection.exec_driver_sql(compiled.string, [dict(zip(_ALL_COLUMNS, row, strict=True)) for row in chunk])
-        elif order != list(range(len(_ALL_COLUMNS))):
-            connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in chunk])
+        if not names:
+            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in chunk])
+        elif order != list(range(len(INSERT_COLUMNS))):
+            connection.exec_driver_sql(statement, [tuple(row[i] for i in order) for row in chunk])
         else:
-            connection.exec_driver_sql(compiled.string, list(chunk))
+            connection.exec_driver_sql(statement, list(chunk))
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 INSERT_CHUNK = 20_000

@@ -1,0 +1,173 @@
+"""Recipients held column by column (ContactTable) behave as the tuple of Contacts they stand for:
+the clean list is byte for byte what csv.writer writes of them, and filters and suppressions
+turn away exactly the contacts, with exactly the reasons, that the contact-by-contact rules do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailer import contacts
+from mailer.contacts import writing
+from mailer.errors import ListError
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary
+from mailer.spreadsheet import safe_cell
+
+LISTS = Path(__file__).parent.parent / "lists"
+DATA = Path(__file__).parent / "data"
+HOSTILE = DATA / "hostile" / "lists"
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+# Cells near csv's edges: delimiters, quotes, line breaks, formula starts, spaces, Unicode.
+cell = st.text(alphabet=st.sampled_from(list(",;\t\"\r\n =+-@'abcé€😀 \x0c")), max_size=8) | st.text(max_size=6)
+
+
+def reference(contact_list: ContactList, names: list[str], delimiter: str) -> bytes:
+    """What write_clean wrote before it worked column by column: csv.writer, one row per Contact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(names)
+    for contact in contact_list.contacts:
+        writer.writerow([safe_cell(contact.fields.get(name, "")) for name in names])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def people(rows: list[tuple[str, str, str]]) -> ContactList:
+    found = tuple(
+        Contact(
+            f"p{number}@example.org", {"email": f"p{number}@example.org", "first_name": a, "outlet": b, "notes": c}, "press.csv", number + 2
+        )
+        for number, (a, b, c) in enumerate(rows)
+    )
+    summary = ListSummary("press.csv", len(rows), "UTF-8", ",", {"email": "Email"}, {"notes": "Notes"})
+    return ContactList(found, (), (summary,))
+
+
+@FUZZ
+@given(rows=st.lists(st.tuples(cell, cell, cell), max_size=12), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_write_clean_is_csv_writer_byte_for_byte(rows: list[tuple[str, str, str]], delimiter: str) -> None:
+    """Any cells (quotes, delimiters, line breaks, formulas, Unicode) come out as csv.writer + safe_cell wrote them."""
+    contact_list = people(rows)
+    names = [*CANONICAL_FIELDS, "notes"]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "clean.csv"
+        assert contacts.write_clean(contact_list, out, delimiter=delimiter) == len(rows)
+        assert out.read_bytes() == reference(contact_list, names, delimiter)
+
+
+def test_write_clean_blocks_join_seamlessly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list longer than one block of rows is written whole, in order, the same as in one block."""
+    contact_list = people([(f"=name {n}", f'Outlet "{n}", Inc.', "line\nbreak" if n % 3 else "") for n in range(50)])
+    whole = tmp_path / "whole.csv"
+    contacts.write_clean(contact_list, whole)
+    monkeypatch.setattr(writing, "BLOCK_ROWS", 7)
+    blocks = tmp_path / "blocks.csv"
+    contacts.write_clean(contact_list, blocks)
+    assert blocks.read_bytes() == whole.read_bytes() == reference(contact_list, [*CANONICAL_FIELDS, "notes"], ",")
+
+
+def list_files() -> list[Path]:
+    """The example lists, the messy test lists and the hostile lists that can be read."""
+    found = sorted(LISTS.glob("*.csv")) + sorted((DATA / "lists").glob("*.csv")) + sorted(HOSTILE.glob("*.csv"))
+    readable = []
+    for path in found:
+        try:
+            contacts.check([path])
+        except ListError:  # files refused have no recipients to compare
+            continue
+        readable.append(path)
+    return readable
+
+
+@pytest.mark.parametrize("path", list_files(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_clean_list_of_every_test_list_is_csv_writer_output(path: Path, tmp_path: Path) -> None:
+    """For the example, messy and hostile lists, the clean list is what one csv.writer row per Contact gives."""
+    loaded = contacts.load([path])
+    assert isinstance(loaded.contacts, ContactTable)
+    out = tmp_path / "clean.csv"
+    contacts.write_clean(loaded, out)
+    delimiter = writing.output_delimiter(loaded)
+    names = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=delimiter))
+    assert out.read_bytes() == reference(loaded, names, delimiter)
+
+
+def test_contact_table_is_a_sequence_of_contacts() -> None:
+    """Indexing, slicing, iteration, chunks and to_arrow agree on the same recipients and fields."""
+    loaded = (
+        contacts.load([LISTS / "press.csv", LISTS / "staff.csv"])
+        if (LISTS / "staff.csv").exists()
+        else contacts.load([LISTS / "press.csv"])
+    )
+    table = loaded.contacts
+    assert isinstance(table, ContactTable)
+    every = list(table)
+    assert len(every) == len(table) > 0
+    assert [table[i] for i in range(len(table))] == every
+    assert table[-1] == every[-1]
+    assert table[1:3] == tuple(every[1:3])
+    with pytest.raises(IndexError):
+        table[len(table)]
+    arrow = table.to_arrow()
+    assert arrow.column_names[0] == "email"
+    assert arrow.column("email").to_pylist() == [contact.email for contact in every]
+    for start, columns in table.chunks(2):
+        for offset, email in enumerate(columns["email"]):
+            contact = every[start + offset]
+            assert email == contact.email
+            assert {name: columns[name][offset] for name in contact.fields} == dict(contact.fields)
+    assert [table.sources[source] for source in table.source_of.tolist()] == [contact.source for contact in every]
+    assert table.rows.tolist() == [contact.row for contact in every]
+
+
+def as_tuple(contact_list: ContactList) -> ContactList:
+    """The same list with its recipients as a plain tuple of Contacts (the contact-by-contact path)."""
+    return ContactList(tuple(contact_list.contacts), contact_list.rejected, contact_list.files)
+
+
+def same(table_result: ContactList, tuple_result: ContactList) -> None:
+    assert isinstance(table_result.contacts, ContactTable)
+    assert list(table_result.contacts) == list(tuple_result.contacts)
+    assert table_result.rejected == tuple_result.rejected
+
+
+FILTERS = [
+    ((), ("science",)),
+    (("beat=health",), ()),
+    (("beat=health,politics", "country=US,gb"), ("vip", "radio")),
+    (("outlet=Daily Example",), ()),
+    (("title=  reporter ",), ("EU",)),
+    (("language=fr",), ()),
+]
+
+
+@pytest.mark.parametrize("path", list_files(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_filters_and_suppressions_on_a_table_are_the_contact_by_contact_rules(path: Path) -> None:
+    """On every readable test list, --where/--tag filters and suppressions give the same recipients and rejected rows."""
+    loaded = contacts.load([path])
+    for where, tags in FILTERS:
+        flt = contacts.parse_filter(where, tags)
+        known = set(CANONICAL_FIELDS) | {name for summary in loaded.files for name in summary.custom}
+        if set(flt.where) - known:
+            continue
+        same(contacts.apply_filter(loaded, flt), contacts.apply_filter(as_tuple(loaded), flt))
+    every = [contact.email_key for contact in loaded.contacts]
+    suppressed = {key: f"bounce {number}" for number, key in enumerate(every[::3])} | {"nobody@example.org": "manual"}
+    same(contacts.suppress(loaded, suppressed), contacts.suppress(as_tuple(loaded), suppressed))
+
+
+def test_suppress_on_a_table_compares_addresses_as_email_key(tmp_path: Path) -> None:
+    """Capitals and non-ASCII addresses are suppressed as Contact.email_key compares them (str.lower)."""
+    source = tmp_path / "list.csv"
+    source.write_text("Email,Name\nJane@Example.org,Jane\nSØREN@example.net,Søren\nli@example.org,Li\n", encoding="utf-8")
+    loaded = contacts.load([source])
+    suppressed = {"jane@example.org": "bounce", "søren@example.net": "unsubscribe"}
+    result = contacts.suppress(loaded, suppressed)
+    same(result, contacts.suppress(as_tuple(loaded), suppressed))
+    assert [contact.email for contact in result.contacts] == ["li@example.org"]
+    assert [(row.email, row.detail) for row in result.rejected] == [("Jane@example.org", "bounce"), ("SØREN@example.net", "unsubscribe")]
