@@ -339,12 +339,17 @@ def build(
     bounders = [compose.bounder(version) for version in every] if substitutions is compose.substitutions else None
     bound_of = bounders[0] if bounders is not None else None
     number, chosen = 0, rendered
+    picked: dict[str | None, int] = {}  # language cell -> version number
     token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
         email_key = email.lower()
         if versions:
-            number = languages[labels.pick(languages, fields.get("language")) or rendered.language]
+            written = fields.get("language")
+            found = picked.get(written)
+            if found is None:  # a list holds few distinct language cells: each is looked up once
+                found = picked[written] = languages[labels.pick(languages, written) or rendered.language]
+            number = found
             version_of.append(number)
             chosen = every[number]
             token_punctuation = 6 * len(chosen.tokens)
