@@ -143,11 +143,16 @@ def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> No
         compose.check_fields(versions[0], people)
         return
     languages = [version.language for version in versions]
+    picked: dict[str | None, str] = {}  # language cell -> version language (few distinct cells)
+
+    def gets(person: Contact) -> str:
+        written = person.fields.get("language")
+        if written not in picked:
+            picked[written] = labels.pick(languages, written) or languages[0]
+        return picked[written]
+
     for version in versions:
-        chosen = (
-            person for person in people if (labels.pick(languages, person.fields.get("language")) or languages[0]) == version.language
-        )
-        compose.check_fields(version, chosen)
+        compose.check_fields(version, (person for person in people if gets(person) == version.language))
 
 
 def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
