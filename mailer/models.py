@@ -342,6 +342,7 @@ class Rendered:
     # link every proof shows in its place (``compose.personalize``), never a working one.
     unsubscribe_tag: str = ""
     unsubscribe_proof: str = ""
+    language: str = "en"  # the release version's language tag (en, fr, fr-CA, ar)
 
 
 @dataclass(frozen=True, slots=True)

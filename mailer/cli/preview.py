@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.errors import ReleaseError
 
 
 @main.command("preview")
@@ -20,6 +21,11 @@ from mailer.cli import AppContext, main, output, pass_app
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="The list holding --contact (repeatable).",
+)
+@click.option(
+    "--language",
+    metavar="LANG",
+    help="Only this language version (fr, de, ...; README, Languages). Default: every version.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in your web browser.")
 @click.option(
@@ -35,40 +41,73 @@ def preview(
     release_path: Path,
     contact_email: str | None,
     list_paths: tuple[Path, ...],
+    language: str | None,
     open_browser: bool,
     out_dir: Path | None,
 ) -> None:
     """Render a release to an HTML file and a text file, and list what to fix before sending.
 
     Without --contact, contact fields show their default (or [field] when they have none).
+    A release with language versions (release.fr.md beside release.md) is previewed in every
+    language, or in one with --language; with --contact, in the journalist's language.
 
     \b
     Example:
         mailer preview releases/example.md
+        mailer preview releases/example.md --language fr
         mailer preview releases/example.md --contact jane@example.org --list lists/press.csv --open
     """
     if contact_email and not list_paths:
         raise click.UsageError("--contact needs --list FILE to find the journalist in.")
     from mailer import contacts
     from mailer.compose import preview as preview_module
+    from mailer.compose import release as release_module
 
     config = app.config
     fields = dict(contacts.find(list_paths, contact_email).fields) if contact_email else None
-    shown = preview_module.write(release_path, config=config, folder=out_dir or config.compose.preview_dir, fields=fields)
-    output.say(f"Subject:   {shown.subject}")
-    output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
-    output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
-    output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
-    output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")
-    for attachment in shown.attachments:
-        label = "Image:    " if attachment.inline else "Attached: "
-        output.say(f"{label} {attachment.filename} ({_kb(len(attachment.content))})")
-    for warning in shown.warnings:
-        output.warn(warning)
-    if not shown.warnings:
-        output.say("No warnings.")
+    folder = out_dir or config.compose.preview_dir
+    if language is not None:
+        versions = release_module.load(release_path).all_versions()
+        if not any(tag in versions for tag in _candidates(language)):
+            raise ReleaseError(
+                f'{release_path} has no "{language}" version.',
+                hint=f"Its versions: {', '.join(versions)}. A version is a file such as "
+                f"{release_path.stem}.{language}{release_path.suffix} beside it (README, Languages).",
+            )
+        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, language=language)]
+    elif contact_email:
+        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields)]
+    else:
+        shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields)
+    said: set[str] = set()
+    for number, shown in enumerate(shown_all):
+        if len(shown_all) > 1:
+            output.say(("" if number == 0 else "\n") + f"Language:  {shown.language}{' (main version)' if number == 0 else ''}")
+        output.say(f"Subject:   {shown.subject}")
+        output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
+        output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
+        output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
+        output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")
+        for attachment in shown.attachments:
+            label = "Image:    " if attachment.inline else "Attached: "
+            output.say(f"{label} {attachment.filename} ({_kb(len(attachment.content))})")
+        fresh = [warning for warning in shown.warnings if warning not in said]  # each warning once, with the first version
+        said.update(fresh)
+        for warning in fresh:
+            output.warn(warning)
+        if not fresh:
+            output.say("No warnings." if not shown.warnings else "No other warnings.")
     if open_browser:
-        click.launch(str(shown.html_path.resolve()))
+        click.launch(str(shown_all[0].html_path.resolve()))
+
+
+def _candidates(language: str) -> tuple[str, ...]:
+    from mailer.compose import labels
+
+    tag = labels.normalize(language)
+    if tag is None:
+        raise click.UsageError(f'"{language}" is not a language tag; write one such as fr, de or fr-CA.')
+    return labels.candidates(tag)
 
 
 def _nobody(stand_ins: Mapping[str, str]) -> str:

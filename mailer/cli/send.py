@@ -219,6 +219,7 @@ def send_command(
     "--list", "list_paths", metavar="FILE", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="The list holding --as."
 )
 @click.option("--dry-run", is_flag=True, help="Write the test email to the outbox instead of sending it.")
+@click.option("--language", metavar="LANG", help="Only this language version (default: every version, one test campaign each).")
 @override_option
 @output.json_option
 @pass_app
@@ -229,6 +230,7 @@ def test_command(
     as_email: str | None,
     list_paths: tuple[Path, ...],
     dry_run: bool,
+    language: str | None,
     overrides: tuple[str, ...],
     as_json: bool,
 ) -> None:
@@ -236,36 +238,69 @@ def test_command(
 
     Goes to the staff list from mailer.toml ([lists] staff) or to --to. Test sends are
     logged but never counted in reports. --json prints one JSON document of the outcome.
+    A release with language versions sends staff every version (one test campaign each), or
+    the one --language names.
 
     \b
     Example:
         mailer test releases/example.md
         mailer test releases/example.md --to me@example.org --as jane@example.com --list lists/press.csv
+        mailer test releases/example.md --language fr
         mailer test releases/example.md --json
     """
     if as_json:
         output.start_json()
     if as_email and not list_paths:
         raise click.UsageError("--as needs --list FILE to find the journalist in.")
+    from mailer.compose import release
     from mailer.send import campaign
 
     engine = app.engine
-    prepared = campaign.prepare_test(
-        engine, app.config, release_path, to=to, as_email=as_email, list_paths=list_paths, dry_run=dry_run, overrides=overrides
-    )
-    for warning in prepared.warnings:
-        output.warn(warning)
-    for skipped in prepared.plan.skipped_messages():
-        if skipped.skip_reason:
-            output.warn(
-                f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
-            )
-    sent = campaign.start(engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn)
-    if as_json:
-        _document(sent, app, prepared)
-    _finish(sent)
-    if sent.outbox is not None:
-        output.say(f"Outbox:     {sent.outbox}")
+    languages: list[str | None] = [language]
+    main_language = ""
+    if language is None:
+        loaded = release.load(release_path)
+        versions = list(loaded.versions)
+        languages, main_language = [None, *versions], loaded.language
+        if versions and as_json:
+            raise click.UsageError("--json reports one test campaign: add --language LANG (this release has several versions).")
+    sent_all = []
+    for number, chosen in enumerate(languages):
+        if len(languages) > 1:
+            output.say(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
+        prepared = campaign.prepare_test(
+            engine,
+            app.config,
+            release_path,
+            to=to,
+            as_email=as_email,
+            list_paths=list_paths,
+            dry_run=dry_run,
+            overrides=overrides,
+            language=chosen,
+        )
+        for warning in prepared.warnings:
+            output.warn(warning)
+        for skipped in prepared.plan.skipped_messages():
+            if skipped.skip_reason:
+                output.warn(
+                    f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
+                )
+        sent = campaign.start(
+            engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn
+        )
+        sent_all.append(sent)
+        if as_json:
+            _document(sent, app, prepared)
+        if len(languages) == 1:
+            _finish(sent)
+        else:
+            _counts(sent)
+        if sent.outbox is not None:
+            output.say(f"Outbox:     {sent.outbox}")
+    if len(languages) > 1:
+        for sent in sent_all:
+            sent.outcome.check()
 
 
 @main.command("resume")
@@ -319,6 +354,12 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 
 def _finish(sent: campaign.Sent) -> None:
     """Say how the send ended; exit 1 when stopped, 3 when recipients need attention."""
+    _counts(sent)
+    sent.outcome.check()
+
+
+def _counts(sent: campaign.Sent) -> None:
+    """Say how the send ended (accepted, failed, ...)."""
     counts = sent.outcome.counts
     if sent.outbox is not None:
         output.say(f"Written:    {counts[MessageState.ACCEPTED.value]:,} emails, as SendGrid would have received them")
@@ -328,7 +369,6 @@ def _finish(sent: campaign.Sent) -> None:
             f"unknown: {counts[MessageState.UNKNOWN.value]:,}   not sent yet: {counts[MessageState.PLANNED.value]:,}   "
             f"skipped: {counts[MessageState.SKIPPED.value]:,}"
         )
-    sent.outcome.check()
 
 
 def _outbox_contents(sent: campaign.Sent) -> str:
@@ -355,6 +395,8 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
             "recipients": len(prepared.plan.recipients),
             "skipped": dict(sorted(skipped.items())),
         }
+        if prepared.plan.versions:
+            document["languages"] = prepared.plan.version_counts()
         if prepared.is_test:
             document["to"] = [m.email for m in prepared.plan.recipients]
         if prepared.follow_up_of is not None:
@@ -407,6 +449,16 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     if prepared.follow_up:
         output.say(f"Follow-up:  {prepared.follow_up}")
     output.say(f"Recipients: {len(the_plan.recipients):,}")
+    if the_plan.versions:  # which language version how many journalists get (their language column)
+        counts = the_plan.version_counts()
+        main_language = the_plan.rendered.language
+        output.say(
+            "Languages:  "
+            + ", ".join(
+                f"{n:,} {language}" + (" (main version: no or other language)" if language == main_language else "")
+                for language, n in counts.items()
+            )
+        )
     output.say(
         f"Skipped:    {sum(skipped.values()):,}"
         + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")

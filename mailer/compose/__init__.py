@@ -6,6 +6,8 @@ tokens; ``personalize()`` fills them in for one journalist, the one path every p
 goes through.
 
     release.py    release.md -> Release: front matter checked, line and column on mistakes
+    versions.py   a release's language versions (NAME.LANG.md beside it, or a translations: block)
+    labels.py     the words a template adds and the dates, per language (built-in + labels.toml), Babel
     frontmatter.py  the file's bytes -> front matter (YAML, safely) and body
     sandbox.py    what a {{ ... }} may reach (contact fields, documented filters); the sandboxed Jinja
     paths.py      every file a release names stays inside its folder
@@ -34,6 +36,7 @@ from mailer.compose.render import (
     preheader_for,
     render,
     render_for,
+    render_versions,
     substituter,
     substitution_bound,
     substitutions,
@@ -53,6 +56,7 @@ __all__ = [
     "preheader_for",
     "render",
     "render_for",
+    "render_versions",
     "substituter",
     "substitution_bound",
     "substitutions",

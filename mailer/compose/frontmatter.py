@@ -56,6 +56,11 @@ def read(path: Path) -> str:
     return text.replace("\r\n", "\n")
 
 
+def starts_with_front_matter(raw: str) -> bool:
+    """Whether the text opens with a --- ... --- block."""
+    return _FRONT_MATTER.match(raw) is not None
+
+
 def split(path: Path, raw: str) -> tuple[str, str, int]:
     """(front matter, body, first body line); a file without front matter has no subject."""
     match = _FRONT_MATTER.match(raw)
@@ -121,9 +126,20 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
         raise ReleaseError(f"{path}, line 2: the front matter must be  key: value  lines.", hint=_YAML_HINT)
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 2
+        _record(node, "", lines)
     return data, lines
+
+
+def _record(node: yaml.MappingNode, prefix: str, lines: dict[str, int]) -> None:
+    """The file line of each key (``contact``; nested ones dotted: ``translations.fr.subject``),
+    and as ``KEY@`` the line a multi-line (``|``) text's first line is on."""
+    for key_node, value_node in node.value:
+        key = prefix + str(key_node.value)
+        lines[key] = key_node.start_mark.line + 2
+        if isinstance(value_node, yaml.ScalarNode):
+            lines[key + "@"] = value_node.start_mark.line + 2 + (1 if value_node.style in ("|", ">") else 0)
+        elif isinstance(value_node, yaml.MappingNode):
+            _record(value_node, key + ".", lines)
 
 
 def _check_shape(path: Path, front: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import traceback
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import images, paths, plaintext, sandbox, tokens
+from mailer.compose import images, labels, paths, plaintext, sandbox, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
@@ -122,7 +123,10 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         return Markup(_plain(piece, html_env, html_contact, lambda s: str(escape(s)), release.path))
 
     subject = _plain(release.subject, text_env, mode.contact("subject"), tokens.escape_subject, release.path)
-    date_text = f"{release.date:%B} {release.date.day}, {release.date.year}"
+    catalogue = labels.load(html_path.parent)
+    words = catalogue.labels(release.language)
+    warnings.extend(catalogue.warnings(release.language))
+    date_text = words.date(release.date)
     lead = f"{release.dateline} – {date_text} –" if release.dateline else f"{date_text} –"
     notes = plaintext.Footnotes()
     found: list[Attachment] = []
@@ -132,13 +136,15 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     opening = f'<p><span class="dateline">{escape(lead)}</span> '
     body_html = _FIRST_TEXT_PARAGRAPH.sub(lambda _: opening, body_html, count=1)
     shared = {
-        "release_line": _release_line(release),
+        "release_line": words.release_line(release.embargo),
         "dateline": lead,
         "date": date_text,
         "media_contact": release.contact,
         "sender": config.sender,
         "unsubscribe_url": unsubscribe_url,
-        "lang": "en",
+        "lang": release.language,
+        "dir": words.direction,
+        "labels": dict(words.texts),
     }
     html = _render_template(
         html_env,
@@ -171,6 +177,8 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         },
     )
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
+    if words.rtl:
+        text = right_to_left(text)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = _css(css_path)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
@@ -314,15 +322,28 @@ def _scheme_warning(url: str, where: str, *, image: bool) -> list[str]:
     return [f"{where}: the link {shown} is not a web address (https://); most email clients will not open it."]
 
 
-def _release_line(release: Release) -> str:
-    if release.embargo is None:
-        return "FOR IMMEDIATE RELEASE"
-    moment = release.embargo
-    hour = moment.hour % 12 or 12
-    return (
-        f"EMBARGOED UNTIL {moment:%B} {moment.day}, {moment.year}, "
-        f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'} {moment.tzname()}"
-    )
+# A plain-text line is a paragraph of its own to the Unicode bidirectional algorithm (UAX #9,
+# rule P1), which takes its direction from its first strong letter (P2): a line opening with a
+# Latin name or a web address would be laid out left to right, its punctuation on the wrong
+# side. U+200F RIGHT-TO-LEFT MARK at the start makes every line right to left. A line with no
+# Arabic or Hebrew letter at all (a phone number, an address, "[1] https://...") also gets
+# U+200E LEFT-TO-RIGHT MARK after it, so its numbers keep their order (rule W7): without it,
+# "+1 555 0100 123" shows as "123 0100 555 +1".
+RLM = "\u200f"
+LRM = "\u200e"
+
+
+def right_to_left(text: str) -> str:
+    """The text part of a right-to-left version: each non-empty line opens with RLM (and LRM when it is all LTR)."""
+    return "\n".join(_rtl_line(line) for line in text.split("\n"))
+
+
+def _rtl_line(line: str) -> str:
+    if not line.strip():
+        return line
+    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in line):
+        return RLM + line
+    return RLM + LRM + line
 
 
 def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:

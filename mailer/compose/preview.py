@@ -13,11 +13,12 @@ from pathlib import Path
 
 from mailer import unsubscribe
 from mailer.compose import images, release, tokens
+from mailer.compose.release import Release
 from mailer.compose.render import personalize, preheader_for, render
 from mailer.config import Config
 from mailer.models import Attachment, Rendered
 
-__all__ = ["Preview", "stand_ins", "write"]
+__all__ = ["Preview", "stand_ins", "write", "write_versions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,19 +32,44 @@ class Preview:
     stand_ins: Mapping[str, str]  # field -> "[field]" shown where a journalist's value goes
     attachments: tuple[Attachment, ...]
     warnings: tuple[str, ...]
+    language: str = "en"  # the version shown
 
 
-def write(release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None) -> Preview:
+def write(
+    release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None, language: str | None = None
+) -> Preview:
     """Render the release for ``fields`` (a journalist's) or stand-ins; write ``<stem>.html`` and ``<stem>.txt``
-    (and the release's inline images in ``<stem>.images/``, which the HTML file shows)."""
-    rendered = render(release.load(release_path), config=config)
+    (and the release's inline images in ``<stem>.images/``, which the HTML file shows).
+
+    ``language`` picks a version (README, Languages): ``fr`` writes ``<stem>.fr.html``; without
+    it, the version the journalist's ``language`` field names (the main one for stand-ins).
+    """
+    loaded = release.load(release_path)
+    wanted = language if language is not None else (fields or {}).get("language")
+    return _write(loaded, loaded.version(wanted), release_path=release_path, config=config, folder=folder, fields=fields)
+
+
+def write_versions(release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None) -> list[Preview]:
+    """``write`` for every language version, the main one first (one file pair each)."""
+    loaded = release.load(release_path)
+    return [
+        _write(loaded, version, release_path=release_path, config=config, folder=folder, fields=fields)
+        for version in loaded.all_versions().values()
+    ]
+
+
+def _write(
+    main: Release, version: Release, *, release_path: Path, config: Config, folder: Path, fields: Mapping[str, str] | None
+) -> Preview:
+    rendered = render(version, config=config)
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
     folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"{release_path.stem}.html"
-    text_path = folder / f"{release_path.stem}.txt"
+    stem = release_path.stem if version is main else f"{release_path.stem}.{version.language}"
+    html_path = folder / f"{stem}.html"
+    text_path = folder / f"{stem}.txt"
     # A browser cannot show cid: images (only a mail client can): point them at copies of the files.
-    html_path.write_text(images.preview_sources(email.html, rendered.attachments, folder, release_path.stem), encoding="utf-8")
+    html_path.write_text(images.preview_sources(email.html, rendered.attachments, folder, stem), encoding="utf-8")
     text_path.write_text(email.text, encoding="utf-8")
     if rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # the footer's link opens this page
         unsubscribe.write_preview_page(folder, sender=rendered.from_name or config.sender.from_name)
@@ -55,6 +81,7 @@ def write(release_path: Path, *, config: Config, folder: Path, fields: Mapping[s
         stand_ins={} if fields is not None else shown,
         attachments=tuple(rendered.attachments),
         warnings=tuple(rendered.warnings),
+        language=version.language,
     )
 
 

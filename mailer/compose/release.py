@@ -18,7 +18,7 @@ import difflib
 import mimetypes
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -45,6 +45,8 @@ KNOWN_KEYS: tuple[str, ...] = (
     "template",
     "from",
     "reply_to",
+    "language",
+    "translations",
 )
 CONTACT_KEYS: tuple[str, ...] = ("name", "title", "phone", "email")
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -90,57 +92,122 @@ class Release:
     reply_to: str | None
     body: Text
     template_line: int = 0  # the line of ``template:`` (0: the file gave none)
+    language: str = "en"  # a language tag: en, fr, fr-CA (``language:`` in the main file; a version's from its name)
+    # The other language versions (on the main release only): language -> Release (README, Languages).
+    versions: Mapping[str, Release] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # warnings from loading (a version lacking a field the main file has)
 
     def texts(self) -> tuple[Text, ...]:
         """Every piece of text that may hold {{ contact.* }} expressions."""
         pieces = (self.subject, self.headline, self.subheadline, self.preheader, self.about, self.body)
         return tuple(piece for piece in pieces if piece is not None)
 
+    def all_versions(self) -> dict[str, Release]:
+        """Language -> version, the main release first (the default version)."""
+        return {self.language: self, **self.versions}
+
+    def version(self, language: str | None) -> Release:
+        """The version a journalist whose ``language`` column says this receives: ``fr-CA``, then
+        ``fr``, then the main release (the default version; also for an empty or unknown language)."""
+        from mailer.compose import labels
+
+        found = self.all_versions()
+        chosen = labels.pick(found, language)
+        return found[chosen] if chosen is not None else self
+
 
 def load(path: Path | str, *, today: date | None = None) -> Release:
-    """Read and check a release file; ``today`` is the date used when the file gives none."""
+    """Read and check a release file and its language versions; ``today`` is the date used when the file gives none.
+
+    Versions are ``NAME.LANG.md`` files beside ``NAME.md`` and the ``translations:`` block
+    (mailer/compose/versions.py); each is checked like the main file and lands in ``versions``.
+    """
+    from mailer.compose import versions
+
     path = Path(path)
     raw = frontmatter.read(path)
     front, body, body_line = frontmatter.split(path, raw)
     data, lines = frontmatter.parse(path, front)
     where = frontmatter.Where(path, lines)
+    check_keys(data, KNOWN_KEYS, where)
+    main = build(path, data, lines, Text(body, body_line), where, today=today, language=versions.main_language(data, where))
+    return versions.attach(main, data, lines, today=today)
+
+
+def check_keys(data: Mapping[str, Any], known: tuple[str, ...], where: frontmatter.Where) -> None:
+    """Every front-matter key is one ``known``; a misspelt one says what it probably is."""
     for key in data:
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            hint = f"Did you mean {close[0]}?" if close else f"Known keys: {', '.join(KNOWN_KEYS)}."
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"Did you mean {close[0]}?" if close else f"Known keys: {', '.join(known)}."
             raise ReleaseError(f'{where(key)}: unknown front-matter key "{key}".', hint=hint)
+
+
+def build(
+    path: Path,
+    data: Mapping[str, Any],
+    lines: Mapping[str, int],
+    body: Text | None,
+    where: frontmatter.Where,
+    *,
+    today: date | None,
+    language: str,
+    base: Release | None = None,
+) -> Release:
+    """A Release from checked front matter; a version (``base`` given) takes what it lacks from ``base``."""
     subject = _string(data, "subject", where)
-    if not subject:
+    if not subject and base is None:
         raise ReleaseError(
             f"{where('subject')}: the release has no subject.",
             hint='Add a line such as  subject: "Example Association names new director"  between the --- lines.',
         )
-    embargo = _embargo(data.get("embargo"), where)
-    release_date = _date(data.get("date"), where) or (embargo.date() if embargo else today or date.today())
+    if base is None:
+        embargo = _embargo(data.get("embargo"), where)
+        release_date = _date(data.get("date"), where) or (embargo.date() if embargo else today or date.today())
+    else:
+        embargo, release_date = base.embargo, base.date
     from_name, from_email = _address(data, "from", where)
     _, reply_to = _address(data, "reply_to", where)
+    subject_text = Text(subject, lines.get("subject", 1)) if subject else _inherited(base, "subject")
+    assert subject_text is not None
+    headline = _string(data, "headline", where)
+    if headline:
+        headline_text = Text(headline, lines.get("headline", 1))
+    elif base is not None and not subject:
+        headline_text = base.headline
+    else:
+        headline_text = replace(subject_text)  # no headline: the subject is the headline
     release = Release(
         path=path,
-        subject=Text(subject, lines.get("subject", 1)),
-        headline=Text(_string(data, "headline", where) or subject, lines.get("headline", lines.get("subject", 1))),
-        subheadline=_text(data, "subheadline", where, lines),
-        preheader=_text(data, "preheader", where, lines),
-        dateline=_string(data, "dateline", where) or None,
+        subject=subject_text,
+        headline=headline_text,
+        subheadline=_text(data, "subheadline", where, lines) or _inherited(base, "subheadline"),
+        preheader=_text(data, "preheader", where, lines) or _inherited(base, "preheader"),
+        dateline=_string(data, "dateline", where) or (base.dateline if base else None),
         date=release_date,
         embargo=embargo,
-        contact=_contact(data.get("contact"), where),
-        about=_about(path, data, where, lines),
-        attachments=_attachments(path, data.get("attachments"), where),
-        template=_template(data, where),
-        from_email=from_email,
-        from_name=from_name,
-        reply_to=reply_to,
-        body=Text(body, body_line),
-        template_line=lines.get("template", 0),
+        contact=_contact(data.get("contact"), where) if data.get("contact") is not None else (base.contact if base else None),
+        about=_about(path, data, where, lines) or _inherited(base, "about"),
+        attachments=_attachments(path, data.get("attachments"), where)
+        if data.get("attachments") is not None or base is None
+        else base.attachments,
+        template=_template(data, where) if data.get("template") or base is None else base.template,
+        from_email=from_email or (base.from_email if base else None),
+        from_name=from_name or (base.from_name if base else None),
+        reply_to=reply_to or (base.reply_to if base else None),
+        body=body if body is not None else _inherited(base, "body") or Text("", 1),
+        template_line=lines.get("template", 0) if data.get("template") or base is None else base.template_line,
+        language=language,
     )
     for text in release.texts():
         check_expressions(text, text.path or path)
     return release
+
+
+def _inherited(base: Release | None, name: str) -> Text | None:
+    """A version's text taken from the main release: errors in it name the main file."""
+    text: Text | None = getattr(base, name) if base is not None else None
+    return replace(text, path=text.path or base.path) if text is not None and base is not None else None
 
 
 def check_expressions(text: Text, path: Path) -> None:

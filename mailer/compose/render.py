@@ -91,11 +91,17 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         from_name=tokens.escape_subject(release.from_name or config.sender.from_name),
         reply_to=release.reply_to or config.sender.reply_to,
         attachments=attachments,
-        warnings=tuple(parts.warnings + css_warnings + _warnings(release, config, subject, html, attachments, now)),
+        warnings=(*release.notes, *parts.warnings, *css_warnings, *_warnings(release, config, subject, html, attachments, now)),
         tokens=used,
         unsubscribe_tag=tag,
         unsubscribe_proof=unsubscribe.proof_url(config),
+        language=release.language,
     )
+
+
+def render_versions(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> dict[str, Rendered]:
+    """Language -> Rendered for every version of the release, the main (default) version first."""
+    return {language: render(version, config=config, test=test, now=now) for language, version in release.all_versions().items()}
 
 
 def render_for(release: Release, fields: Mapping[str, str], *, config: Config) -> Personalized:

@@ -18,7 +18,7 @@ SendGrid API key is read from (only when a request must be made); it is never st
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +33,7 @@ from mailer.config import Config
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
+from mailer.send import plan as plan_module
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
@@ -124,6 +125,7 @@ def start(
         sendgrid_batch_id=batch_id,
         include_previous=prepared.include_previous,
         common_body=_bodies(transport, config).build(prepared.rendered),
+        version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         now=now,
     )
     campaign_id = recorded.campaign_id
@@ -175,8 +177,13 @@ def resume(
         found = find(connection, campaign_id)
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
-    rendered = compose.render(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST)
-    if rendered.content_hash != found.content_hash:
+    versions = list(compose.render_versions(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST).values())
+    # A campaign sent every version (one hash over them all) or one (a test send per version).
+    alone = [version for version in versions if version.content_hash == found.content_hash]
+    if alone:
+        versions = alone
+    rendered = versions[0]
+    if plan_module.content_hash(versions) != found.content_hash:
         raise SendError(
             f"{found.release_path} has changed since {campaign_id} started; resuming would send a different email.",
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
@@ -188,6 +195,7 @@ def resume(
         campaign_id,
         rendered,
         transport,
+        versions=versions[1:],
         scheduled=found.scheduled_at,
         batch_id=found.sendgrid_batch_id,
         resend_unknown=resend_unknown,
@@ -259,6 +267,7 @@ def _send(
     transport: Transport,
     *,
     plan: Plan | None = None,
+    versions: Sequence[Rendered] = (),
     scheduled: datetime | None = None,
     batch_id: str | None = None,
     resend_unknown: bool = False,
@@ -287,6 +296,7 @@ def _send(
             campaign_id,
             rendered=rendered,
             transport=transport,
+            versions=versions or (plan.versions[1:] if plan is not None else ()),
             pacing=Pacing.from_config(config.sendgrid),
             plan=plan,
             send_at=int(scheduled.timestamp()) if scheduled else None,

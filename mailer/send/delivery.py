@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailer import compose
+from mailer.compose import labels
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import archive, lease
@@ -88,6 +89,7 @@ def record(
     sendgrid_batch_id: str | None = None,
     include_previous: bool = False,
     common_body: Mapping[str, Any] | None = None,
+    version_bodies: Sequence[Mapping[str, Any]] = (),
     now: datetime | None = None,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
@@ -96,7 +98,8 @@ def record(
     with the same content already reached or is sending (promise 8), checked while holding a
     lock on new campaigns, so two identical sends started at once never both mail someone.
     ``common_body`` (the Mail Send body every request shares) is archived with the campaign
-    (send/archive.py), so ``mailer show`` can rebuild exactly what went out.
+    (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
+    are those of the plan's other language versions (``plan.versions[1:]``), archived with it.
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
@@ -106,7 +109,7 @@ def record(
                 campaigns.lock_new_campaigns(connection)
                 final, skipped = plan, 0
                 if mode is not Mode.TEST and not include_previous:
-                    earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.rendered.content_hash)]
+                    earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.content_hash)]
                     if earlier:
                         final, skipped = skip_received(plan, messages.received(connection, earlier, set(plan.email_keys())))
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
@@ -114,7 +117,7 @@ def record(
                     connection,
                     campaign_id=campaign_id,
                     release_path=release_path,
-                    content_hash=plan.rendered.content_hash,
+                    content_hash=plan.content_hash,
                     subject=plan.rendered.subject,
                     lists=lists,
                     filters=filters,
@@ -125,7 +128,8 @@ def record(
                     sender=sender,
                 )
                 if common_body is not None:
-                    archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment)
+                    versions = list(zip(plan.versions[1:], version_bodies, strict=True))
+                    archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
                 messages.insert_rows(connection, campaign_id, final.log_rows(), now=moment)
             return Recorded(campaign_id, final, skipped)
         except IntegrityError:
@@ -149,6 +153,7 @@ def run(
     *,
     rendered: Rendered,
     transport: Transport,
+    versions: Sequence[Rendered] = (),
     pacing: Pacing = DEFAULT_PACING,
     resend_unknown: bool = False,
     retry_failed: bool = False,
@@ -168,6 +173,8 @@ def run(
     ``resend_unknown`` and ``retry_failed`` put those rows back to ``planned``; accepted rows
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.
+    ``versions`` are the release's other language versions: a row read back from the log gets
+    the one its ``language`` field picks, as the plan chose it.
     """
     with engine.begin() as connection:
         held = lease.acquire(connection, campaign_id, now=utcnow())
@@ -197,7 +204,9 @@ def run(
         next_no=next_no,
         lease=held,
     )
-    cut = _Requests(campaign_id, rendered, send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at)
+    cut = _Requests(
+        campaign_id, rendered, send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at, versions=tuple(versions)
+    )
     requests = cut.from_plan(plan) if fresh and plan is not None else cut.from_rows(rows)
     try:
         dispatcher.dispatch(requests)
@@ -248,25 +257,30 @@ class _Requests:
     send_at: int | None
     sendgrid_batch_id: str | None
     created_at: datetime | None
+    versions: tuple[Rendered, ...] = ()  # the other language versions
 
     def from_plan(self, plan: Plan) -> Iterator[Request]:
-        """The plan's recipients (in request order), substitutions worked out as each request is cut."""
-        for number, group in itertools.groupby(plan.recipients, key=_request_no):
-            yield self._request(number, tuple(group))
+        """The plan's recipients (in request order, version by version), substitutions worked out as each request is cut."""
+        for version, rendered in enumerate(plan.all_versions):
+            for number, group in itertools.groupby(plan.recipients_of(version), key=_request_no):
+                yield self._request(number, tuple(group), rendered)
 
     def from_rows(self, rows: Sequence[Message]) -> list[Request]:
         """Planned rows read back from the log, names and substitutions filled in from their fields."""
-        grouped: dict[int, list[Message]] = {}
+        grouped: dict[tuple[int, str], list[Message]] = {}
+        every = {version.language: version for version in (self.rendered, *self.versions)}
         for row in rows:
-            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(self.rendered, row.fields))
-            grouped.setdefault(row.request_no or 0, []).append(outgoing)
-        return [self._request(number, tuple(group)) for number, group in sorted(grouped.items())]
+            chosen = labels.pick(every, row.fields.get("language")) if self.versions else None
+            rendered = every[chosen] if chosen is not None else self.rendered
+            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(rendered, row.fields))
+            grouped.setdefault((row.request_no or 0, rendered.language), []).append(outgoing)
+        return [self._request(number, tuple(group), every[language]) for (number, language), group in sorted(grouped.items())]
 
-    def _request(self, number: int, group: tuple[Message, ...]) -> Request:
+    def _request(self, number: int, group: tuple[Message, ...], rendered: Rendered) -> Request:
         return Request(
             self.campaign_id,
             number,
-            self.rendered,
+            rendered,
             group,
             send_at=self.send_at,
             sendgrid_batch_id=self.sendgrid_batch_id,

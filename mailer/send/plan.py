@@ -8,11 +8,17 @@ can account for everyone on the lists.
 Requests respect SendGrid's per-request limits (SENDGRID.md §1.1): ``batch_size`` (at most
 1000) personalizations of one recipient each, under 30 MB in all; each recipient's
 substitutions under 10,000 bytes (a recipient over it is skipped, saying why).
+
+A release with language versions (README, Languages) is one plan: each journalist gets the
+version their ``language`` column picks (``fr-CA`` -> ``fr`` -> the main version), kept as a
+small number per contact (``version_of``), and a request never mixes versions (each has one
+content): requests are cut per version, the main version's first, then each other's.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import secrets
@@ -24,6 +30,7 @@ from functools import cached_property
 from typing import overload
 
 from mailer import compose
+from mailer.compose import labels
 from mailer.errors import SendError
 from mailer.models import Contact, ContactList, ContactTable, LogRow, Message, MessageState, RejectReason, Rendered, full_name
 
@@ -60,6 +67,41 @@ class Plan:
     key_prefix: str = ""  # the message keys' random part (message_keys)
     names: Mapping[str, str] = field(default_factory=dict)  # To name by address (test proofs), else the contact's
     substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions
+    # Language versions: ``versions[0]`` is ``rendered`` (the main one), ``version_of`` each
+    # contact's index into it; both empty for a release in one language.
+    versions: tuple[Rendered, ...] = ()
+    version_of: Sequence[int] = ()
+
+    @property
+    def all_versions(self) -> tuple[Rendered, ...]:
+        """The rendered versions, the main one first (just ``rendered`` for one language)."""
+        return self.versions or (self.rendered,)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """What the campaign sends, as one hash: the release's, or, with versions, one over each
+        version's language and hash (a later send of the same versions is the same content)."""
+        return content_hash(self.all_versions)
+
+    def rendered_of(self, index: int) -> Rendered:
+        """The version contact ``index`` gets."""
+        return self.versions[self.version_of[index]] if self.versions else self.rendered
+
+    def version_counts(self) -> dict[str, int]:
+        """How many recipients get each version (language -> count), the main version first."""
+        counts = dict.fromkeys((version.language for version in self.all_versions), 0)
+        languages = [version.language for version in self.all_versions]
+        for index, number in enumerate(self.request_of):
+            if number != SKIPPED:
+                counts[languages[self.version_of[index] if self.versions else 0]] += 1
+        return counts
+
+    def recipients_of(self, version: int) -> Iterator[Message]:
+        """The recipients of one version (an index into ``all_versions``), in request order."""
+        request_of, contacts = self.request_of, self.contact_list.contacts
+        for index, contact in enumerate(contacts):
+            if request_of[index] != SKIPPED and (not self.versions or self.version_of[index] == version):
+                yield self._message(index, contact)
 
     @cached_property
     def messages(self) -> PlanMessages:
@@ -111,6 +153,13 @@ class Plan:
             return compose.substituter(self.rendered)
         return functools.partial(self.substitutions, self.rendered)
 
+    @cached_property
+    def _substitute_versions(self) -> tuple[Callable[[Mapping[str, str]], dict[str, str]], ...]:
+        """``_substitute`` of each language version (``versions`` order)."""
+        if self.substitutions is compose.substitutions:
+            return tuple(compose.substituter(version) for version in self.versions)
+        return tuple(functools.partial(self.substitutions, version) for version in self.versions)
+
     def _message(self, index: int, contact: Contact) -> Message:
         """The Message of one contact; a recipient's as its request carries it (no ``source``)."""
         key = f"{self.key_prefix}{index:012x}"
@@ -128,7 +177,7 @@ class Plan:
             contact.email,
             full_name(fields) if name is None else name,
             fields,
-            self._substitute(fields),
+            self._substitute_versions[self.version_of[index]](fields) if self.versions else self._substitute(fields),
             "",
             MessageState.PLANNED,
             request_no,
@@ -163,14 +212,21 @@ class PlanMessages(Sequence[Message]):
 
     @cached_property
     def _positions(self) -> array[int]:
-        """Contact index of each recipient (only made when a recipient is read by its place)."""
-        return array("q", (i for i, number in enumerate(self._plan.request_of) if number != SKIPPED))
+        """Contact index of each recipient in request order (only made when a recipient is read by its place)."""
+        plan = self._plan
+        if plan.versions:
+            return array("q", sorted((i for i, n in enumerate(plan.request_of) if n != SKIPPED), key=lambda i: plan.request_of[i]))
+        return array("q", (i for i, number in enumerate(plan.request_of) if number != SKIPPED))
 
     def __len__(self) -> int:
         return self._length
 
     def __iter__(self) -> Iterator[Message]:
         plan = self._plan
+        if self._planned_only and plan.versions:  # request order: version by version
+            for version in range(len(plan.versions)):
+                yield from plan.recipients_of(version)
+            return
         request_of = plan.request_of
         for index, contact in enumerate(plan.contact_list.contacts):
             if not self._planned_only or request_of[index] != SKIPPED:
@@ -203,6 +259,16 @@ class PlanMessages(Sequence[Message]):
         return f"<{len(self)} {'recipients' if self._planned_only else 'messages'} of a plan>"
 
 
+def content_hash(versions: Sequence[Rendered]) -> str:
+    """One release version's content hash; for several, a hash over each one's language and hash."""
+    if len(versions) == 1:
+        return versions[0].content_hash
+    digest = hashlib.sha256()
+    for version in versions:
+        digest.update(f"{version.language}:{version.content_hash}\0".encode())
+    return digest.hexdigest()
+
+
 def new_message_key() -> str:
     """An opaque message key for custom_args: never an address or a name (SENDGRID.md §0.4)."""
     return secrets.token_hex(16)
@@ -227,19 +293,26 @@ def build(
     max_request_bytes: int = MAX_REQUEST_BYTES,
     substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions,
     reserve: tuple[int, int] = (0, 0),
+    versions: Sequence[Rendered] = (),
 ) -> Plan:
     """The plan: recipients in list order, batched; rejected rows skipped with their reason.
 
     ``reserve`` is what the transport adds to each personalization (our own unsubscribe link:
     ``unsubscribe.reserved_bytes``): bytes in its substitutions, bytes in the request in all.
+    ``versions`` are the release's other language versions: each contact gets the one its
+    ``language`` field picks (``labels.pick``), ``rendered`` otherwise, and each
+    request holds one version only.
     """
     reserved_substitution, reserved_request = reserve
     size = min(max(batch_size, 1), MAX_PERSONALIZATIONS)
-    budget = int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(rendered)
-    if budget <= PER_PERSONALIZATION_OVERHEAD:
-        raise_too_large(rendered, max_request_bytes)
+    every = (rendered, *versions)
+    budgets = [int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(version) for version in every]
+    for version, version_budget in zip(every, budgets, strict=True):
+        if version_budget <= PER_PERSONALIZATION_OVERHEAD:
+            raise_too_large(version, max_request_bytes)
+    budget = budgets[0]
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
-    if substitutions is compose.substitutions and isinstance(contact_list.contacts, ContactTable):
+    if not versions and substitutions is compose.substitutions and isinstance(contact_list.contacts, ContactTable):
         numbered = _numbered_by_columns(rendered, contact_list.contacts, size, budget - fixed_cost, reserved_substitution)
         if numbered is not None:
             request_of, request_count = numbered
@@ -253,15 +326,34 @@ def build(
                 key_prefix=message_key_prefix(),
                 substitutions=substitutions,
             )
+    languages = {version.language: number for number, version in enumerate(every)}
+    version_of = array("h")
     request_of = array("q")
     skips: dict[int, tuple[str, str]] = {}
     seen: set[str] = set()
+    # The open request: its number (counted within its version) and fill; with versions, one per
+    # version, kept in ``open_requests`` (the one-language loop keeps its own in locals, for speed).
     request_no, in_batch, batch_bytes = 0, size, 0
-    bound_of = compose.bounder(rendered) if substitutions is compose.substitutions else None  # a stand-in for tests has no bound
+    open_requests = [[0, size, 0] for _ in every]
+    # A stand-in for tests has no bound.
+    bounders = [compose.bounder(version) for version in every] if substitutions is compose.substitutions else None
+    bound_of = bounders[0] if bounders is not None else None
+    number, chosen = 0, rendered
+    picked: dict[str | None, int] = {}  # language cell -> version number
     token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
         email_key = email.lower()
+        if versions:
+            written = fields.get("language")
+            found = picked.get(written)
+            if found is None:  # a list holds few distinct language cells: each is looked up once
+                found = picked[written] = languages[labels.pick(languages, written) or rendered.language]
+            number = found
+            version_of.append(number)
+            chosen = every[number]
+            token_punctuation = 6 * len(chosen.tokens)
+            bound_of = bounders[number] if bounders is not None else None
         if email_key in seen:  # contacts.load dedupes already; a hand-built list may not
             request_of.append(SKIPPED)
             skips[index] = (RejectReason.DUPLICATE.value, "the same address is already a recipient")
@@ -271,7 +363,7 @@ def build(
             # Surely under SendGrid's limit: its values are worked out when its request is cut.
             value_bytes, value_json = bound, 6 * bound + token_punctuation
         else:
-            value_bytes, value_json = _sizes(substitutions(rendered, fields))
+            value_bytes, value_json = _sizes(substitutions(chosen, fields))
         if value_bytes + reserved_substitution > MAX_SUBSTITUTION_BYTES:
             request_of.append(SKIPPED)
             skips[index] = (
@@ -281,20 +373,37 @@ def build(
             continue
         seen.add(email_key)
         cost = fixed_cost + _json_bytes(email + full_name(fields)) + 2 + value_json  # the address and the name
+        if versions:
+            state = open_requests[number]
+            if state[1] >= size or state[2] + cost > budgets[number]:
+                state[0], state[1], state[2] = state[0] + 1, 0, 0
+            state[1] += 1
+            state[2] += cost
+            request_of.append(state[0])
+            continue
         if in_batch >= size or batch_bytes + cost > budget:
             request_no, in_batch, batch_bytes = request_no + 1, 0, 0
         in_batch += 1
         batch_bytes += cost
         request_of.append(request_no)
+    request_count = request_no
+    if versions:  # number each version's requests after the ones before it: main first
+        offsets = list(itertools.accumulate((state[0] for state in open_requests), initial=0))
+        for index, number in enumerate(request_of):
+            if number != SKIPPED:
+                request_of[index] = number + offsets[version_of[index]]
+        request_count = offsets[-1]
     return Plan(
         rendered=rendered,
         contact_list=contact_list,
         request_of=request_of,
         skips=skips,
-        request_count=request_no,
+        request_count=request_count,
         request_size=size,
         key_prefix=message_key_prefix(),
         substitutions=substitutions,
+        versions=every if versions else (),
+        version_of=version_of if versions else (),
     )
 
 

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
-from mailer.compose import release
+from mailer.compose import labels, release
 from mailer.config import Config
-from mailer.errors import ConfigError, SendError
-from mailer.models import CampaignStatus, Mode, RejectReason, Rendered
+from mailer.errors import ConfigError, ReleaseError, SendError
+from mailer.models import CampaignStatus, Contact, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -86,27 +86,34 @@ def prepare_send(
     """
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
-    rendered = compose.render(release.load(release_path), config=config)
+    versions = list(compose.render_versions(release.load(release_path), config=config).values())
+    rendered = versions[0]
     contact_list = contacts.apply_filter(contacts.load(list_paths), contacts.parse_filter(where, tags))
     with engine.connect() as connection:
         contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
-        never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
-        compose.check_fields(rendered, contact_list.contacts)
+        never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
+        _check_fields(versions, contact_list.contacts)
         the_plan = plan_module.build(
-            rendered, contact_list, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)
+            rendered,
+            contact_list,
+            batch_size=config.sendgrid.batch_size,
+            reserve=unsubscribe.reserved_bytes(config),
+            versions=versions[1:],
         )
+        content_hash = the_plan.content_hash
         earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
-        same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
+        same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
         if same and not include_previous:
             the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
-        corrected = [cid for cid, content in earlier if content != rendered.content_hash]
+        corrected = [cid for cid, content in earlier if content != content_hash]
         got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     questions: list[str] = []
-    warnings = [*notes, *rendered.warnings]
+    # Every version's warnings (pre-flight reads them all), each once.
+    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
     if got_earlier:
-        versions = ", ".join(sorted(set(got_earlier.values())))
-        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({versions}).")
+        shown = ", ".join(sorted(set(got_earlier.values())))
+        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
             questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
     if mode is Mode.DRY_RUN:
@@ -161,7 +168,8 @@ def prepare_follow_up(
     """
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
-    rendered = compose.render(release.load(release_path), config=config)
+    versions = list(compose.render_versions(release.load(release_path), config=config).values())
+    rendered = versions[0]
     on_lists = {c.email_key for c in contacts.load(list_paths).contacts} if list_paths else None
     with engine.connect() as connection:
         original = _original(connection, original_id)
@@ -171,16 +179,20 @@ def prepare_follow_up(
         )
         contact_list = contacts.apply_filter(selection.contacts, contacts.parse_filter(where, tags))
         contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
-        compose.check_fields(rendered, contact_list.contacts)
+        _check_fields(versions, contact_list.contacts)
         the_plan = plan_module.build(
-            rendered, contact_list, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)
+            rendered,
+            contact_list,
+            batch_size=config.sendgrid.batch_size,
+            reserve=unsubscribe.reserved_bytes(config),
+            versions=versions[1:],  # each journalist gets the version of their language, as in any send
         )
-        same = [cid for cid, content in campaigns.live_with(connection, content_hash=rendered.content_hash)]
+        same = [cid for cid, content in campaigns.live_with(connection, content_hash=the_plan.content_hash)]
         if same and not include_previous:
             the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
-        never_test_sent = not campaigns.was_test_sent(connection, rendered.content_hash)
+        never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
-    warnings = [*notes, *rendered.warnings]
+    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     questions: list[str] = []
@@ -233,6 +245,24 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
     return found
 
 
+def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> None:
+    """Each version's contact fields, checked against the journalists who get that version."""
+    if len(versions) == 1:
+        compose.check_fields(versions[0], people)
+        return
+    languages = [version.language for version in versions]
+    picked: dict[str | None, str] = {}  # language cell -> version language (few distinct cells)
+
+    def gets(person: Contact) -> str:
+        written = person.fields.get("language")
+        if written not in picked:
+            picked[written] = labels.pick(languages, written) or languages[0]
+        return picked[written]
+
+    for version in versions:
+        compose.check_fields(version, (person for person in people if gets(person) == version.language))
+
+
 def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
     """Why nobody is left: everyone already received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
@@ -257,13 +287,28 @@ def prepare_test(
     list_paths: Sequence[Path] = (),
     dry_run: bool = False,
     overrides: Sequence[str] = (),
+    language: str | None = None,
 ) -> Prepared:
     """Plan a test send to staff: the same email with a [TEST] subject and a banner.
 
     ``to`` replaces the staff list; ``as_email`` fills in the fields of that journalist from
-    ``list_paths``. Raises SendError when nobody is left to send to.
+    ``list_paths``. ``language`` picks a language version (README, Languages; the main one by
+    default): a test send is one campaign per version, since staff get every version. Raises
+    SendError when nobody is left to send to, ReleaseError for a language the release lacks.
     """
-    rendered = compose.render(release.load(release_path), config=config, test=True)
+    loaded = release.load(release_path)
+    version = loaded
+    if language is not None:
+        found = loaded.all_versions()
+        chosen = labels.pick(found, language)
+        if chosen is None:
+            raise ReleaseError(
+                f'{release_path} has no "{language}" version.',
+                hint=f"Its versions: {', '.join(found)}. A version is a file such as "
+                f"{release_path.stem}.{language}{release_path.suffix} beside it (README, Languages).",
+            )
+        version = found[chosen]
+    rendered = compose.render(version, config=config, test=True)
     journalist = contacts.find(list_paths, as_email) if as_email else None
     people = recipients.staff(config, to)
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
@@ -285,12 +330,12 @@ def prepare_test(
     return Prepared(
         plan=the_plan,
         mode=Mode.DRY_RUN if dry_run else Mode.TEST,
-        slug=_slug(release_path) + "-test",
+        slug=_slug(release_path) + ("-test" if version is loaded else f"-{version.language.lower()}-test"),
         lists=tuple(recipients.staff_lists(config, to)),
         filters={"as": as_email} if as_email else {},
         sender=_sender(rendered, config),
         is_test=True,
-        warnings=tuple(notes),
+        warnings=(*notes, *version.notes),  # a version lacking the main file's texts (README, Languages)
         problem=None if dry_run else unsubscribe.check(config),  # a test send is a real email too
     )
 

@@ -77,8 +77,9 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None) -> Sho
     """
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
-        kept = archive.load(connection, campaign)
         row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None)
+        # The language version that journalist received (the main one for a stand-in).
+        kept = archive.load(connection, campaign, language=row.fields.get("language") if row is not None else None)
     if kept is None:
         raise SendError(
             f"{campaign_id} was logged before press-mailer kept an archive of what went out, so it cannot be shown.",

@@ -77,7 +77,7 @@ def _attachment(attachment: Attachment) -> dict[str, str]:
 
 
 class CommonBodies:
-    """Each campaign's ``common_body``, built on its first request and shared by the worker threads.
+    """Each campaign's ``common_body`` (one per language version), built on its first request and shared by the worker threads.
 
     ``one_click`` (our own unsubscribe link, mailer/unsubscribe.py) goes to ``build_body``.
     """
@@ -87,7 +87,7 @@ class CommonBodies:
         self._sender = sender
         self._unsubscribe_tag = unsubscribe_tag
         self.one_click = one_click
-        self._bodies: dict[str, dict[str, Any]] = {}
+        self._bodies: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def build(self, rendered: Rendered) -> dict[str, Any]:
@@ -95,10 +95,13 @@ class CommonBodies:
         return common_body(rendered, sendgrid=self._sendgrid, sender=self._sender, unsubscribe_tag=self._unsubscribe_tag)
 
     def get(self, request: Request) -> dict[str, Any]:
+        # Per campaign and content: a campaign of a release in several languages has one common
+        # body per version (each request carries one version).
+        key = (request.campaign_id, request.rendered.content_hash)
         with self._lock:
-            common = self._bodies.get(request.campaign_id)
+            common = self._bodies.get(key)
             if common is None:
-                common = self._bodies[request.campaign_id] = self.build(request.rendered)
+                common = self._bodies[key] = self.build(request.rendered)
             return common
 
 

@@ -1,0 +1,192 @@
+"""One campaign, several languages: each journalist gets the version their language column picks (issue 14)."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from send_fixtures import contact
+from sqlalchemy import select
+
+from mailer import compose, config
+from mailer.cli import main
+from mailer.compose import release
+from mailer.config import Config, SenderConfig
+from mailer.models import ContactList, Rendered
+from mailer.send import plan
+from mailer.store import connect
+from mailer.store.schema import campaign
+
+ROOT = Path(__file__).parent.parent
+LANGUAGES = ROOT / "tests" / "data" / "releases" / "languages"
+KEY = "SG.standin-key.secret"
+BEFORE = datetime(2026, 2, 1, tzinfo=UTC)
+# A list mixing fr, fr-CA, de, an unknown language (ja), none, and English written in capitals.
+PRESS = (
+    "Email,First Name,Outlet,Language\n"
+    "claire@example.fr,Claire,Le Monde,fr\n"
+    "jean@example.ca,Jean,La Presse,fr-CA\n"
+    "hans@example.de,Hans,FAZ,de\n"
+    "yuki@example.jp,Yuki,Asahi,ja\n"
+    "pat@example.com,Pat,Courier,\n"
+    "amy@example.com,Amy,Herald,EN\n"
+)
+WHO_GETS = {
+    "claire@example.fr": "fr",
+    "jean@example.ca": "fr",
+    "hans@example.de": "de",
+    "yuki@example.jp": "en",
+    "pat@example.com": "en",
+    "amy@example.com": "en",
+}
+SUBJECTS = {
+    "en": "Riverbend Beekeepers count 1.2 million bees",
+    "fr": "Les apiculteurs de Riverbend comptent 1,2 million d’abeilles",
+    "de": "Imker in Riverbend zählen 1,2 Millionen Bienen",
+}
+
+
+def _versions(tmp_path: Path) -> list[Rendered]:
+    """The three-language test release (English, German in its translations block, French beside it)."""
+    for name in ("launch.md", "launch.fr.md"):
+        shutil.copy(LANGUAGES / name, tmp_path / name)
+    cfg = Config(sender=SenderConfig(postal_address="1 Hive Lane"))
+    return list(compose.render_versions(release.load(tmp_path / "launch.md"), config=cfg, now=BEFORE).values())
+
+
+def _people(rows: str = PRESS) -> ContactList:
+    found = []
+    for number, line in enumerate(rows.strip().splitlines()[1:], 2):
+        email, first, outlet, language = line.split(",")
+        fields = {"first_name": first, "outlet": outlet} | ({"language": language} if language else {})
+        found.append(contact(email, number, **fields))
+    return ContactList(tuple(found), (), ())
+
+
+def test_plan_each_journalist_gets_their_version(tmp_path: Path) -> None:
+    """fr and fr-CA get French, de German, an unknown language, none and "EN" the main (English) version."""
+    english, german, french = _versions(tmp_path)
+    built = plan.build(english, _people(), versions=[german, french])
+    got = {m.email: built.rendered_of(i).language for i, m in enumerate(built.messages) if m.request_no is not None}
+    assert got == WHO_GETS
+    assert built.version_counts() == {"en": 3, "de": 1, "fr": 2}
+    jean = next(m for m in built.recipients if m.email == "jean@example.ca")
+    filled = compose.personalize(french, jean.fields)
+    assert filled.text.split("\n\n")[3].startswith("Riverbend – 19 février 2026 – Bonjour Jean,")
+
+
+def test_plan_requests_never_mix_versions(tmp_path: Path) -> None:
+    """Requests are cut per version (main first, then each other version): each holds one content."""
+    english, german, french = _versions(tmp_path)
+    people = _people(PRESS + "".join(f"f{i}@example.fr,F{i},X,fr\ne{i}@example.com,E{i},X,\n" for i in range(5)))
+    built = plan.build(english, people, batch_size=3, versions=[german, french])
+    requests = [(number, list(group)) for number, group in itertools.groupby(built.recipients, key=lambda m: m.request_no)]
+    numbers = [number for number, _ in requests]
+    assert numbers == sorted(numbers) == list(range(1, len(numbers) + 1))
+    assert built.request_count == len(numbers)
+    index = {c.email: i for i, c in enumerate(people.contacts)}
+    languages = []
+    for _, group in requests:
+        versions = {built.rendered_of(index[m.email]).language for m in group}
+        assert len(versions) == 1 and len(group) <= 3
+        languages.append(versions.pop())
+    assert languages == ["en", "en", "en", "de", "fr", "fr", "fr"]  # 8 English, 1 German, 7 French
+
+
+def test_plan_one_language_unchanged(tmp_path: Path) -> None:
+    """A release without versions plans exactly as before: no versions, one hash, the same request numbers."""
+    english = _versions(tmp_path)[0]
+    built = plan.build(english, _people(), batch_size=2)
+    assert built.versions == () and built.version_of == ()
+    assert built.content_hash == english.content_hash
+    assert list(built.request_of) == [1, 1, 2, 2, 3, 3]
+    assert built.version_counts() == {"en": 6}
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str, standin: Any) -> Path:
+    """A press office's folder with the three-language release, the mixed list and the stand-in."""
+    (tmp_path / "releases").mkdir()
+    shutil.copy(LANGUAGES / "launch.md", tmp_path / "releases")
+    shutil.copy(LANGUAGES / "launch.fr.md", tmp_path / "releases")
+    (tmp_path / "press.csv").write_text(PRESS, encoding="utf-8")
+    (tmp_path / "staff.csv").write_text("Email,Name\ndana@example.org,Dana Fields\n", encoding="utf-8")
+    (tmp_path / "mailer.toml").write_text(
+        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "staff.csv"\n\n'
+        f'[database]\nurl = "{db_url}"\n',
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def mailer(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": KEY})
+
+
+SEND = ("send", "releases/launch.md", "--list", "press.csv", "--force-embargo")
+
+
+def test_cli_send_each_journalist_their_version(project: Path, standin: Any) -> None:
+    """One live campaign: the plan says how many get each version, each request carries one version,
+    every journalist is mailed once, in their language; `mailer show` rebuilds each one's version."""
+    sent = mailer(*SEND, "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 6\nLanguages:  3 en (main version: no or other language), 1 de, 2 fr\n" in sent.stdout
+    got = {}
+    for request in standin.mail_sends:
+        body = request.body
+        language = next(k for k, v in SUBJECTS.items() if v == body["subject"])
+        for personalization in body["personalizations"]:
+            got[personalization["to"][0]["email"]] = language
+        html = body["content"][1]["value"]
+        assert f'lang="{language}"' in html
+    assert got == WHO_GETS
+    assert len(standin.mail_sends) == 3
+    assert max(standin.accepted_addresses().values()) == 1
+    with connect(config.from_environment().database.url).connect() as connection:
+        rows = list(connection.execute(select(campaign.c.id, campaign.c.mode)))
+    assert [mode for _, mode in rows] == ["live"]
+    shown = mailer("show", "latest", "--contact", "jean@example.ca", "-o", "jean.eml")
+    assert shown.exit_code == 0, shown.output
+    assert f"Subject:   {SUBJECTS['fr']}" in shown.stdout
+    assert "Bonjour Jean," in (project / "jean.eml").read_bytes().decode("utf-8").replace("=\n", "")
+    shown = mailer("show", "latest", "--contact", "yuki@example.jp", "-o", "yuki.eml")
+    assert f"Subject:   {SUBJECTS['en']}" in shown.stdout
+    again = mailer(*SEND, "--yes")  # the same versions again: everyone already received them (promise 8)
+    assert again.exit_code == 1
+    assert "all 6 journalists already received this exact release" in again.output
+
+
+def test_cli_send_dry_run_and_resume_keep_versions(project: Path, standin: Any) -> None:
+    """A live send stopped before its requests resumes with each journalist's own version."""
+    standin.answer(503, times=100)
+    stopped = mailer(*SEND, "--yes")
+    assert stopped.exit_code != 0
+    standin.reset()
+    resumed = mailer("resume", "latest")
+    assert resumed.exit_code == 0, resumed.output
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert got == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
+
+
+def test_cli_test_send_sends_staff_every_version(project: Path, standin: Any) -> None:
+    """mailer test sends staff each version (one test campaign each); --language fr only the French one."""
+    tested = mailer("test", "releases/launch.md")
+    assert tested.exit_code == 0, tested.output
+    assert [r.body["subject"] for r in standin.mail_sends] == [f"[TEST] {SUBJECTS[k]}" for k in ("en", "de", "fr")]
+    assert "Language:   en (main version)\n" in tested.stdout and "\nLanguage:   fr\n" in tested.stdout
+    standin.reset()
+    one = mailer("test", "releases/launch.md", "--language", "fr-CA")
+    assert one.exit_code == 0, one.output
+    assert [r.body["subject"] for r in standin.mail_sends] == [f"[TEST] {SUBJECTS['fr']}"]
+    missing = mailer("test", "releases/launch.md", "--language", "es")
+    assert missing.exit_code == 1
+    assert 'releases/launch.md has no "es" version.' in missing.output
+    sent = mailer(*SEND, "--yes")  # every version was test-sent: no warning
+    assert "never test-sent" not in sent.stderr
