@@ -100,8 +100,22 @@ def write_bare(url: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _row(row: Any, encode: Any, stamp: Any) -> tuple[Any, ...]:
-    key, email, fields, source, state, skip_reason, request_no, detail = row  # models.LogRow
-    return (CAMPAIGN, key, email, email.lower(), encode(dict(fields)), source, state, skip_reason, request_no, detail, stamp, stamp)
+    key, email, fields, source, state, skip_reason, request_no, detail, language = row  # models.LogRow
+    return (
+        CAMPAIGN,
+        key,
+        email,
+        email.lower(),
+        encode(dict(fields)),
+        source,
+        state,
+        skip_reason,
+        request_no,
+        detail,
+        stamp,
+        stamp,
+        language,
+    )
 
 
 def libpq_url(url: str) -> str:

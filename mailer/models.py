@@ -425,8 +425,9 @@ class Message:
 
 
 # One message row as the delivery log takes it (``store.messages.insert_rows``): message_key,
-# email, fields, source, state, skip_reason, request_no, detail (why a skipped row is skipped).
-LogRow = tuple[str, str, Mapping[str, str], str, str, str | None, int | None, str | None]
+# email, fields, source, state, skip_reason, request_no, detail (why a skipped row is skipped),
+# language (the release version a recipient gets; None for a skipped row).
+LogRow = tuple[str, str, Mapping[str, str], str, str, str | None, int | None, str | None, str | None]
 
 
 class Delivery(StrEnum):

@@ -20,7 +20,7 @@ from mailer.config import Config, SenderConfig
 from mailer.models import ContactList, Rendered
 from mailer.send import plan
 from mailer.store import connect
-from mailer.store.schema import campaign
+from mailer.store.schema import campaign, message
 
 ROOT = Path(__file__).parent.parent
 LANGUAGES = ROOT / "tests" / "data" / "releases" / "languages"
@@ -151,7 +151,9 @@ def test_cli_send_each_journalist_their_version(project: Path, standin: Any) -> 
     assert max(standin.accepted_addresses().values()) == 1
     with connect(config.from_environment().database.url).connect() as connection:
         rows = list(connection.execute(select(campaign.c.id, campaign.c.mode)))
+        logged = dict(connection.execute(select(message.c.email, message.c.language)).all())
     assert [mode for _, mode in rows] == ["live"]
+    assert logged == WHO_GETS  # the log says which version each journalist got (reports, `mailer contact`)
     shown = mailer("show", "latest", "--contact", "jean@example.ca", "-o", "jean.eml")
     assert shown.exit_code == 0, shown.output
     assert f"Subject:   {SUBJECTS['fr']}" in shown.stdout

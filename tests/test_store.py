@@ -108,6 +108,7 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
         connection.exec_driver_sql("CREATE INDEX ix_message_campaign_batch ON message (campaign_id, batch_no)")
         for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires", "follow_up_of"):
             connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
+        connection.exec_driver_sql("ALTER TABLE message DROP COLUMN language")
         connection.exec_driver_sql("DROP TABLE archive")
         connection.exec_driver_sql("DROP TABLE attachment")
         connection.exec_driver_sql("DROP TABLE quarantine")
@@ -135,4 +136,18 @@ def test_version_5_log_loses_the_campaign_state_index_on_opening(tmp_path: Path)
     with engine.connect() as connection:
         assert schema_version(connection) == SCHEMA_VERSION
         assert "ix_message_campaign_state" not in {ix["name"] for ix in inspect(connection).get_indexes("message")}
+    engine.dispose()
+
+
+def test_version_7_log_gets_the_message_language_column_on_opening(tmp_path: Path) -> None:
+    """Step 8: a log at version 7 has no message.language; opening it adds the column, and old rows read None."""
+    url = f"sqlite:///{tmp_path}/log.db"
+    connect(url).dispose()
+    with sqlite3.connect(tmp_path / "log.db") as raw:
+        raw.execute("ALTER TABLE message DROP COLUMN language")
+        raw.execute("UPDATE schema_info SET version = 7")
+    engine = connect(url)
+    with engine.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        assert "language" in {column["name"] for column in inspect(connection).get_columns("message")}
     engine.dispose()

@@ -129,16 +129,20 @@ class Plan:
     def log_rows(self) -> Iterator[LogRow]:
         """``messages`` as the log stores them (``store.messages.LogRow``), without making Messages."""
         prefix, request_of, skips, planned = self.key_prefix, self.request_of, self.skips, MessageState.PLANNED.value
+        version_of = self.version_of if self.versions else ()
+        languages = [version.language for version in self.versions]
+        main_language = self.rendered.language
         for index, contact in enumerate(self.contact_list.contacts):
             request_no = request_of[index]
             key, source = f"{prefix}{index:012x}", f"{contact.source}:{contact.row}"
             if request_no == SKIPPED:
                 reason, detail = skips[index]
-                yield key, contact.email, contact.fields, source, MessageState.SKIPPED.value, reason, None, detail
+                yield key, contact.email, contact.fields, source, MessageState.SKIPPED.value, reason, None, detail, None
             else:
-                yield key, contact.email, contact.fields, source, planned, None, request_no, None
+                language = languages[version_of[index]] if version_of else main_language
+                yield key, contact.email, contact.fields, source, planned, None, request_no, None, language
         for m in self._rejected():
-            yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail
+            yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail, None
 
     def email_keys(self) -> Iterator[str]:
         """The recipients' addresses, lower-cased (without working out their messages)."""

@@ -45,6 +45,7 @@ INSERT_COLUMNS = (
     "error",
     "created_at",
     "updated_at",
+    "language",
 )
 # The fields snapshot as compact JSON; json.loads (SQLAlchemy's reader) reads it back.
 _std_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
@@ -64,7 +65,7 @@ _encode = msgspec.json.Encoder().encode
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
     """Insert one row per planned or skipped message of a campaign (see ``insert_rows``)."""
-    rows = ((m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail) for m in plan)
+    rows = ((m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail, None) for m in plan)
     insert_rows(connection, campaign_id, rows, now=now)
 
 
@@ -80,8 +81,8 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
     compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
     values = (
-        (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp)
-        for key, email, fields, source, state, skip_reason, request_no, detail in rows
+        (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp, language)
+        for key, email, fields, source, state, skip_reason, request_no, detail, language in rows
     )
     if dialect.name == "sqlite":
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default

@@ -69,6 +69,7 @@ message = Table(
     Column("sg_message_id", String(120)),  # X-Message-Id of the accepting request
     Column("error", Text),
     Column("delivery", String(12)),  # models.Delivery, furthest reached
+    Column("language", String(35)),  # the release version this recipient got (its language tag); None when skipped
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -80,6 +80,12 @@ def _version_7(connection: Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE campaign ADD COLUMN follow_up_of VARCHAR(120)")
 
 
+def _version_8(connection: Connection) -> None:
+    """Issue 14: each message row names the language version of the release its journalist got."""
+    if "language" not in {column["name"] for column in inspect(connection).get_columns("message")}:
+        connection.exec_driver_sql("ALTER TABLE message ADD COLUMN language VARCHAR(35)")
+
+
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 
 
@@ -89,7 +95,15 @@ def _type(connection: Connection, kind: str) -> str:
 
 
 # version reached -> the step that reaches it from the one before
-STEPS: dict[int, Callable[[Connection], None]] = {2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7}
+STEPS: dict[int, Callable[[Connection], None]] = {
+    2: _version_2,
+    3: _version_3,
+    4: _version_4,
+    5: _version_5,
+    6: _version_6,
+    7: _version_7,
+    8: _version_8,
+}
 SCHEMA_VERSION = max(STEPS)
 
 
