@@ -58,6 +58,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "error": None,
         "delivery": "delivered",
         "delivered": True,
+        "language": "en",  # the release's only version
         "opens": 3,
         "human_opens": 2,
         "first_open": iso(t + 3600),

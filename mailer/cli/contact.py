@@ -86,7 +86,8 @@ def _print(found: History) -> None:
     for s in found.sendings:
         _say("")
         _say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
-        _say(f"  Subject:  {s.subject}")
+        # The version, when it is not the default English one (JSON always has "language").
+        _say(f"  Subject:  {s.subject}" + (f"  ({s.language} version)" if s.language and s.language != "en" else ""))
         opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
         _say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
         if s.bounce is not None:

@@ -72,6 +72,7 @@ class Sending:
     name: str  # first and last name from the list, as the campaign saw them
     outlet: str
     source: str | None  # "lists/press.csv:12", the list file and row
+    language: str | None = None  # the release version it got (en, fr, ...); None when skipped
 
     @property
     def delivered(self) -> bool:
@@ -236,6 +237,7 @@ def _sending(row: AddressRow, events: event_reports.MessageEvents | None) -> Sen
         name=" ".join(name.split()),
         outlet=str(fields.get("outlet") or "").strip(),
         source=row.source,
+        language=row.language,
     )
 
 
@@ -251,6 +253,7 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "error": s.error,
         "delivery": s.delivery,
         "delivered": s.delivered,
+        "language": s.language,
         "opens": s.opens,
         "human_opens": s.human_opens,
         "first_open": _iso(s.first_open),

@@ -437,6 +437,7 @@ class AddressRow:
     skip_reason: str | None
     error: str | None
     delivery: str | None
+    language: str | None = None  # the release version it got (issue 14); None when skipped or logged before 0.3
 
 
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
@@ -460,6 +461,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             message.c.skip_reason,
             message.c.error,
             message.c.delivery,
+            message.c.language,
         )
         .join(campaign, campaign.c.id == message.c.campaign_id)
         .where(message.c.email_key == email_key)
@@ -481,6 +483,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             skip_reason=row.skip_reason,
             error=row.error,
             delivery=row.delivery,
+            language=row.language,
         )
         for row in connection.execute(query)
     ]
