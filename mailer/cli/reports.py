@@ -10,6 +10,7 @@ from mailer import forget as forget_module
 from mailer import reports
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.reports import formats
+from mailer.reports.figures import cell_text
 
 REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o
 EMPTY = {
@@ -66,16 +67,14 @@ def _print_table(engine: object, campaign_id: str, kind: str) -> None:
     report = reports.table(engine, campaign_id, kind)  # type: ignore[arg-type]
     campaign = report.campaign
     if kind == "summary":
-        output.table(f"{campaign.id}: {campaign.subject}", report.labels, report.rows)
+        output.table(f"{campaign.id}: {campaign.subject}", report.labels, [tuple(map(cell_text, row)) for row in report.rows])
         return
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
         return
-    rows = (
-        [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in report.rows]
-        if kind == "outlets"
-        else report.rows
-    )
+    rows = [tuple(map(cell_text, row)) for row in report.rows]
+    if kind == "outlets":
+        rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in rows]
     output.table(f"{campaign.id}: {kind} ({len(report.rows)})", report.labels, rows)
 
 

@@ -85,7 +85,11 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else."""
+    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else.
+
+    Cells are typed: str, int, float for a rate (0.125 is 12.5%), an aware UTC ``datetime``
+    for an instant, or None. ``cell_text`` shows any of them as text (CSV, JSON, terminal).
+    """
 
     kind: str
     campaign: Campaign
@@ -196,8 +200,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     + (
         ("state", "state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
         ("delivery", "delivery", lambda a: a.delivery or ""),
-        ("first_event", "first event (UTC)", lambda a: when(a.first_event)),
-        ("last_event", "last event (UTC)", lambda a: when(a.last_event)),
+        ("first_event", "first event (UTC)", lambda a: instant(a.first_event)),
+        ("last_event", "last event (UTC)", lambda a: instant(a.last_event)),
         ("opens", "opens", lambda a: a.opens),
         ("human_opens", "opens by people", lambda a: a.human_opens),
         ("clicks", "clicks", lambda a: a.clicks),
@@ -207,16 +211,16 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     ),
     "opens": PERSON
     + (
-        ("first_open", "first open (UTC)", lambda a: when(a.first_open)),
-        ("last_open", "last open (UTC)", lambda a: when(a.last_open)),
+        ("first_open", "first open (UTC)", lambda a: instant(a.first_open)),
+        ("last_open", "last open (UTC)", lambda a: instant(a.last_open)),
         ("opens", "opens", lambda a: a.opens),
         ("human_opens", "opens by people", lambda a: a.human_opens),
         ("machine_only", "Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
     ),
     "clicks": PERSON
     + (
-        ("first_click", "first click (UTC)", lambda a: when(a.first_click)),
-        ("last_click", "last click (UTC)", lambda a: when(a.last_click)),
+        ("first_click", "first click (UTC)", lambda a: instant(a.first_click)),
+        ("last_click", "last click (UTC)", lambda a: instant(a.last_click)),
         ("clicks", "clicks", lambda a: a.clicks),
         ("links", "links clicked", lambda a: " ".join(a.urls)),
     ),
@@ -225,7 +229,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", "bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
         ("bounce_classification", "classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "reason", lambda a: a.bounce_reason or ""),
-        ("bounce_time", "when (UTC)", lambda a: when(a.bounce_time)),
+        ("bounce_time", "when (UTC)", lambda a: instant(a.bounce_time)),
     ),
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
@@ -256,7 +260,7 @@ def table(engine: Engine, campaign_id: str, kind: str) -> Table:
         raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
     if kind == "summary":
         summary = summarize(engine, campaign_id)
-        rows = [(label.strip(), count, percent(rate)) for _key, label, count, rate in summary.figures()]
+        rows = [(label.strip(), count, rate) for _key, label, count, rate in summary.figures()]
         return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
@@ -309,7 +313,7 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
                 opened,
                 human,
                 clicked,
-                percent(bounced / recipients),
+                bounced / recipients,
                 ALL_BOUNCED if all_bounced else "",
             )
         )
@@ -319,6 +323,23 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
 def when(timestamp: int | None) -> str:
     """A Unix time as "2026-02-19 10:00:05" in UTC, or "" for none."""
     return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(" ")[:19]
+
+
+def instant(timestamp: int | None) -> datetime | None:
+    """A Unix time as an aware datetime in UTC (a real date-time cell in XLSX), or None."""
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def cell_text(value: Any) -> str:
+    """A table cell as text: an instant as "2026-02-19 10:00:05" (UTC), a rate as "12.5%", None as ""."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is datetime:
+        return str(value.isoformat(" ")[:19])
+    if kind is float:
+        return percent(value)
+    return str(value)
 
 
 def percent(rate: float | None) -> str:
