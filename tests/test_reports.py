@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from mailer import events, reports
 from mailer.cli import main
 from mailer.errors import ReportError
+from mailer.reports import figures
 from mailer.reports.figures import cell_text
 from mailer.store import event_reports
 
@@ -368,3 +369,14 @@ def test_reports_xlsx_survives_control_characters_in_contact_data(store: Engine)
     assert code == 0, out
     values = [c.value for row in load_workbook("vt.xlsx").active.iter_rows() for c in row]
     assert "Ana Maria" in values and "Daily News " in values
+
+
+def test_reports_page_figures_equal_summary_and_outlets(log: Engine) -> None:
+    """The HTML page's single-pass figures are the summary's and the outlet table's, and its timeline holds every open and click."""
+    summary, outlet_table, timeline = figures.page_figures(log, LIVE)
+    assert summary == reports.summarize(log, LIVE)
+    expected = reports.table(log, LIVE, "outlets")
+    assert (outlet_table.rows, outlet_table.flagged) == (expected.rows, expected.flagged)
+    # People's opens: ana 2 (the third was Apple's), eve 1; clicks: ana 1, eve 2.
+    assert sum(opens for opens, _ in timeline.values()) == 3
+    assert sum(clicks for _, clicks in timeline.values()) == 3

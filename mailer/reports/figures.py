@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -122,8 +122,7 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
         classes = event_store.bounce_tallies(connection, campaign_id)
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    named = {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in classes}
-    return replace(summary, bounce_classes=named)
+    return replace(summary, bounce_classes=_classes(classes))
 
 
 def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -147,8 +146,10 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
     }
 
 
-def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[str, Summary]:
-    """Summaries for several campaigns in two grouped queries."""
+def _summaries(
+    connection: Connection, infos: Mapping[str, Campaign], engagement: Mapping[str, Mapping[str, int]] | None = None
+) -> dict[str, Summary]:
+    """Summaries for several campaigns in a few grouped queries (``engagement`` when already counted)."""
     if not infos:
         return {}
     states: dict[str, Counter[str]] = defaultdict(Counter)
@@ -160,7 +161,8 @@ def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[st
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
             deliveries[cid][delivery] += n
-    engagement = event_store.engagement_tallies(connection, infos)
+    if engagement is None:
+        engagement = event_store.engagement_tallies(connection, infos)
     result = {}
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
@@ -181,7 +183,7 @@ def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[st
             opened_human=e.get("human_open", 0),
             clicked=e.get("click", 0),
             spam_reports=e.get("spamreport", 0),
-            unsubscribed=e.get("unsubscribe", 0) + e.get("group_unsubscribe", 0),
+            unsubscribed=e.get("unsubscribed", 0),
         )
     return result
 
@@ -282,20 +284,67 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
 
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
+    people = Counter(
+        (a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.opens > 0, a.human_opens > 0, a.clicks > 0)
+        for a in activity
+        if a.state != MessageState.SKIPPED.value
+    )
+    return _outlet_table(info, people.items())
+
+
+def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapping[int, tuple[int, int]]]:
+    """The summary, the outlet table and the fine timeline of one campaign, as the HTML page shows them.
+
+    Reads each kind of event once and the message rows once: the same figures as
+    ``summarize`` and ``table(..., "outlets")``, and ``event_reports.engagement``'s timeline.
+    """
+    info = find_campaign(engine, campaign_id)
+    with engine.connect() as connection:
+        engaged = event_store.engagement(connection, campaign_id)
+        counted = {
+            "open": len(engaged.opened),
+            "human_open": len(engaged.opened_human),
+            "click": len(engaged.clicked),
+            "spamreport": engaged.spam_reports,
+            "unsubscribed": event_store.unsubscribed(connection, [campaign_id]).get(campaign_id, 0),
+        }
+        summary = _summaries(connection, {campaign_id: info}, {campaign_id: counted})[campaign_id]
+        classes = event_store.bounce_tallies(connection, campaign_id)
+        skipped = MessageState.SKIPPED.value
+        opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
+        people = Counter(
+            (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked)
+            for mid, email, outlet, state, delivery in message_store.outlets(connection, campaign_id)
+            if state != skipped
+        )
+    if summary.planned + sum(summary.skipped.values()) == 0:
+        raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
+    summary = replace(summary, bounce_classes=_classes(classes))
+    return summary, _outlet_table(info, people.items()), engaged.timeline
+
+
+def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:
+    return {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in tallies}
+
+
+Person = tuple[str, str | None, str | None, bool, bool, bool]
+
+
+def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table:
+    """((domain, outlet, delivery, opened, opened by a person, clicked), journalists) -> the outlets table."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    for a in activity:
-        if a.state == MessageState.SKIPPED.value:
-            continue
-        outlet = a.outlet or NO_OUTLET
-        domain = a.email.rsplit("@", 1)[-1].lower()
-        for group in (("outlet", outlet), ("domain", domain)):
+    delivered_value = Delivery.DELIVERED.value
+    for (domain, outlet, delivery, did_open, did_open_human, did_click), n in people:
+        was_delivered = delivery == delivered_value
+        was_bounced = delivery in BOUNCED
+        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain)):
             counts = groups[group]
-            counts[0] += 1
-            counts[1] += a.delivery == Delivery.DELIVERED.value
-            counts[2] += a.delivery in BOUNCED
-            counts[3] += a.opens > 0
-            counts[4] += a.human_opens > 0
-            counts[5] += a.clicks > 0
+            counts[0] += n
+            counts[1] += n * was_delivered
+            counts[2] += n * was_bounced
+            counts[3] += n * did_open
+            counts[4] += n * did_open_human
+            counts[5] += n * did_click
     ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "outlet", item[1][2] != item[1][0], -item[1][0], item[0][1]))
     rows = []
     flagged = set()

@@ -7,14 +7,14 @@ log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
-from mailer.reports.figures import Summary, Table, outlets, percent, rows_of, summarize
+from mailer.reports.figures import Summary, Table, page_figures, percent, rows_of
 from mailer.store import event_reports as event_store
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -85,20 +85,19 @@ _table = _environment.from_string(TABLE_TEMPLATE)
 
 def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None = None) -> str:
     """The whole HTML page for a campaign; per-journalist kinds add their table below the outlets."""
-    summary = summarize(engine, campaign_id)
-    with engine.connect() as connection:
-        activity = event_store.activity(connection, campaign_id, kinds={"outlets", kind} - {"summary"})
-        first, last = event_store.time_span(connection, campaign_id)
-        bucket = _bucket_size(first, last)
-        points = event_store.timeline(connection, campaign_id, bucket_seconds=bucket) if first is not None else []
-    detail = rows_of(summary.campaign, activity, kind) if kind in DETAIL_TITLES else None
+    summary, outlet_table, fine = page_figures(engine, campaign_id)
+    detail = None
+    if kind in DETAIL_TITLES:
+        with engine.connect() as connection:
+            detail = rows_of(summary.campaign, event_store.activity(connection, campaign_id, kinds=[kind]), kind)
+    bucket, points = merge_timeline(fine)
     return _page.render(
         summary=summary,
         sent=summary.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
         chart=chart(points, bucket),
-        outlet_table=outlets(summary.campaign, activity),
+        outlet_table=outlet_table,
         detail=detail,
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
@@ -124,6 +123,22 @@ def _cards(summary: Summary) -> list[tuple[str, int, str]]:
         ("bounced, blocked or dropped", bounced, share(bounced, summary.accepted)),
         ("unsubscribed", summary.unsubscribed, share(summary.unsubscribed)),
     ]
+
+
+def merge_timeline(fine: Mapping[int, tuple[int, int]]) -> tuple[int, list[tuple[int, int, int]]]:
+    """15-minute buckets merged into the bar width that keeps the chart under MAX_BARS bars.
+
+    Returns (bar width in seconds, [(bar start, opens by people, clicks), ...] oldest first).
+    """
+    if not fine:
+        return BUCKETS[0], []
+    bucket = _bucket_size(min(fine), max(fine))
+    merged: dict[int, list[int]] = {}
+    for start, (opens, clicks) in fine.items():
+        bar = merged.setdefault(start // bucket * bucket, [0, 0])
+        bar[0] += opens
+        bar[1] += clicks
+    return bucket, [(start, opens, clicks) for start, (opens, clicks) in sorted(merged.items())]
 
 
 def _bucket_size(first: int | None, last: int | None) -> int:
