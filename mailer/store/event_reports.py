@@ -7,11 +7,11 @@ events are rolled up onto come from ``store/messages.py``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, case, cast, func, null, select
+from sqlalchemy import Connection, Result, String, case, cast, func, null, select
 
 from mailer.store import messages
 from mailer.store.schema import event
@@ -206,7 +206,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             .where(*linked)
             .group_by(event.c.message_id)
         )
-        overall = {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+        overall = {row[0]: tuple(row[1:]) for row in connection.execute(query).all()}
     opens = _rollup(connection, linked, "open", func.sum(human)) if "opens" in parts else {}
     clicks = _rollup(connection, linked, "click", null()) if "clicks" in parts else {}
     urls: dict[int, list[str]] = {}
@@ -225,9 +225,8 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
     none4: tuple[Any, ...] = (None, None, None, None)
     result = []
-    for row in messages.recipients(connection, campaign_id):
-        values: tuple[Any, ...] = tuple(row)
-        mid, email, first, last, outlet, state, skip_reason, delivery = values
+    for row in _rows(messages.recipients(connection, campaign_id)):
+        mid, email, first, last, outlet, state, skip_reason, delivery = row
         first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))
         o = opens.get(mid, none4)
         c = clicks.get(mid, none4)
@@ -235,7 +234,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
         result.append(
             MessageActivity(
                 email=email,
-                name=" ".join(str(p).strip() for p in (first, last) if p and str(p).strip()),
+                name=_name(first, last),
                 outlet=(outlet or "").strip(),
                 state=state,
                 skip_reason=skip_reason,
@@ -257,6 +256,19 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             )
         )
     return result
+
+
+def _rows(result: Result[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a result fetched in chunks: a fetch call per row costs more than the rows' own work."""
+    for chunk in result.partitions(5000):
+        yield from chunk
+
+
+def _name(first: Any, last: Any) -> str:
+    """First and last name from the contact snapshot, each stripped; either may be missing."""
+    a = str(first).strip() if first else ""
+    b = str(last).strip() if last else ""
+    return f"{a} {b}" if a and b else a or b
 
 
 def _rollup(connection: Connection, linked: tuple[Any, ...], kind: str, extra: Any) -> dict[int, tuple[Any, ...]]:
