@@ -65,6 +65,58 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     console.print(grid)
 
 
+def fitted_table(
+    title: str,
+    *,
+    keys: Sequence[str],
+    labels: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep_whole: Sequence[str] = (),
+    drop_order: Sequence[str] = (),
+    wide: bool = False,
+) -> list[str]:
+    """A table that fits the terminal: ``keep_whole`` columns are never wrapped or cut, other
+    columns wrap between words, and while the table is still too wide the columns named in
+    ``drop_order`` are left out, first named first. ``wide``: every column at full width.
+
+    Returns the labels of the columns left out. When even the kept columns are wider than the
+    terminal (a very long address on a narrow one), the table is printed at the width it needs
+    and the terminal wraps its lines: an address is never cut.
+    """
+    whole = {keys.index(key) for key in keep_whole if key in keys}
+
+    def narrowest(i: int) -> int:
+        """The least width column i can take: its longest cell if whole (or --wide), else its longest word."""
+        if i in whole or wide:
+            return max([len(labels[i]) if wide else max(map(len, labels[i].split()), default=0)] + [len(row[i]) for row in rows])
+        words = [labels[i], *(row[i] for row in rows[:2000])]
+        return max((len(word) for cell in words for word in cell.split()), default=1)
+
+    least = {i: narrowest(i) for i in range(len(keys))}
+    shown = list(range(len(keys)))
+    left_out: list[str] = []
+    pending = [keys.index(key) for key in drop_order if key in keys]
+
+    def width_of(indexes: Sequence[int]) -> int:
+        return sum(least[i] + 3 for i in indexes) + 1  # a space either side and a rule per column
+
+    while not wide and width_of(shown) > console.width and pending:
+        index = pending.pop(0)
+        shown.remove(index)
+        left_out.append(labels[index])
+    grid = Table(title=title, title_justify="left")
+    for i in shown:
+        grid.add_column(labels[i], no_wrap=i in whole or wide, min_width=least[i])
+    for row in rows:
+        grid.add_row(*(escape(row[i]) for i in shown))
+    needed = width_of(shown)
+    if needed <= console.width:
+        console.print(grid)
+    else:
+        Console(file=console.file, width=needed, highlight=False, soft_wrap=True, color_system=console.color_system).print(grid)  # type: ignore[arg-type]
+    return left_out
+
+
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Advance]:
     """A progress bar on a terminal; off a terminal, a silent counter."""

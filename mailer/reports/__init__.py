@@ -8,7 +8,8 @@
     outlets      the same rolled up by outlet and by address domain
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
-self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`.
+self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`;
+``period`` and ``export_overview`` give the campaigns overview page of a period.
 
 In: the delivery log (Engine) and a campaign id. Out: ``Summary`` and ``Table`` values, and
 files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page.
@@ -18,6 +19,7 @@ Never imports: contacts, compose, send, transport, events, cli, sendgrid.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -30,21 +32,38 @@ from mailer.reports.figures import (
     Table,
     headline_figures,
     overview,
+    period,
     summarize,
     table,
 )
 
-__all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "overview", "summarize", "table"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "Summary",
+    "Table",
+    "export",
+    "export_overview",
+    "headline_figures",
+    "overview",
+    "period",
+    "summarize",
+    "table",
+]
 
 FORMATS = ("table", "csv", "xlsx", "json", "html")
 
 
-def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path) -> Table | None:
-    """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any."""
+def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path, everyone: bool = False) -> Table | None:
+    """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any.
+
+    ``everyone``: the recipients report lists the journalists the send's --where excluded too.
+    Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
+    """
     if fmt == "html":
-        formats.write_text(page.render(engine, campaign_id, kind), path)
+        formats.write_text(page.render(engine, campaign_id, kind, everyone=everyone), path)
         return None
-    report = table(engine, campaign_id, kind)
+    report = table(engine, campaign_id, kind, everyone=everyone)
     if fmt == "csv":
         formats.write_csv(report, path)
     elif fmt == "xlsx":
@@ -55,3 +74,21 @@ def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path)
     else:
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
     return report
+
+
+def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``; returns how many campaigns it shows."""
+    summaries = period(engine, since=since, until=until)
+    formats.write_text(page.render_overview(summaries, period=period_label(since, until)), path)
+    return len(summaries)
+
+
+def period_label(since: datetime | None, until: datetime | None) -> str:
+    """ "from 2026-01-01 to 2026-03-31" (until is exclusive, the day before is shown), "since ...", "until ...", or "(all time)"."""
+    first = since.strftime("%Y-%m-%d") if since else None
+    last = (until - timedelta(days=1)).strftime("%Y-%m-%d") if until else None
+    if first and last:
+        return f"from {first} to {last}"
+    if first:
+        return f"since {first}"
+    return f"until {last}" if last else "(all time)"

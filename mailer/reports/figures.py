@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer.errors import ReportError
-from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
+from mailer.models import CampaignStatus, Delivery, MessageState, Mode, RejectReason, shown_status
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
@@ -53,6 +53,11 @@ class Summary:
     spam_reports: int
     unsubscribed: int
 
+    @property
+    def bounced_all(self) -> int:
+        """Bounced in the report's one sense: hard bounces, blocks and drops (not delivered)."""
+        return self.bounced + self.blocked + self.dropped
+
     def rate(self, count: int, *, over: int | None = None) -> float | None:
         """``count`` as a share of delivered messages (or of ``over``); None when nothing to divide by."""
         base = self.delivered if over is None else over
@@ -68,12 +73,25 @@ class Summary:
             ("unknown", "Fate unknown (see mailer status)", self.unknown, None),
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
-            ("bounced", "Bounced (permanent)", self.bounced, self.rate(self.bounced, over=self.accepted)),
-            ("blocked", "Blocked (temporary refusal)", self.blocked, self.rate(self.blocked, over=self.accepted)),
         ]
-        rows += [(f"bounce_{_slug(name)}", f"  {name}", n, None) for name, n in sorted(self.bounce_classes.items(), key=_hard_first)]
+        # One definition of bounced everywhere (cards, outlets, `mailer campaigns`): not delivered
+        # because refused, for good or for now, or dropped by SendGrid; the breakdown sits under it.
+        accepted = self.accepted
+        rows.append(("bounced", "Bounced (not delivered)", self.bounced_all, self.rate(self.bounced_all, over=accepted)))
+        classes = sorted(self.bounce_classes.items(), key=_hard_first)
+        for key, label, count, prefix in (
+            ("hard_bounced", "hard bounce (address refused for good)", self.bounced, "hard bounce: "),
+            ("blocked", "blocked (temporary refusal)", self.blocked, "blocked: "),
+            ("dropped", "dropped by SendGrid", self.dropped, None),
+        ):
+            rows.append((key, f"  {label}", count, self.rate(count, over=accepted)))
+            if prefix:
+                rows += [
+                    (f"bounce_{_slug(name)}", f"    {name.removeprefix(prefix)}", n, None) for name, n in classes if name.startswith(prefix)
+                ]
+        known = ("hard bounce: ", "blocked: ")
+        rows += [(f"bounce_{_slug(name)}", f"  {name}", n, None) for name, n in classes if not name.startswith(known)]
         rows += [
-            ("dropped", "Dropped by SendGrid", self.dropped, self.rate(self.dropped, over=self.accepted)),
             ("opened", "Opened (all, unique)", self.opened, self.rate(self.opened)),
             ("opened_human", "Opened by people (without Apple pre-fetch)", self.opened_human, self.rate(self.opened_human)),
             ("clicked", "Clicked (unique)", self.clicked, self.rate(self.clicked)),
@@ -97,6 +115,7 @@ class Table:
     labels: tuple[str, ...]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     flagged: frozenset[int] = frozenset()  # row indexes that must stand out (all bounced)
+    left_out: int = 0  # journalists not listed: excluded by the send's --where (recipients, unless everyone)
 
 
 def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
@@ -139,11 +158,22 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
             "delivered": s.delivered,
             "opened": s.opened_human,
             "clicked": s.clicked,
-            "bounced": s.bounced + s.blocked + s.dropped,
+            "bounced": s.bounced_all,
             "unsubscribed": s.unsubscribed,
         }
         for cid, s in summaries.items()
     }
+
+
+def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
+    """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
+
+    Campaigns without recipients are left out; test sends and dry runs never count.
+    """
+    with engine.connect() as connection:
+        infos = {info.id: info for info in campaign_store.live_between(connection, since=since, until=until)}
+        summaries = _summaries(connection, infos)
+    return [s for s in summaries.values() if s.planned + sum(s.skipped.values())]
 
 
 def _summaries(
@@ -256,20 +286,27 @@ OUTLET_LABELS = (
 ALL_BOUNCED = "every address bounced"
 
 
-def table(engine: Engine, campaign_id: str, kind: str) -> Table:
-    """The rows of one report kind ("summary" gives the figures as rows)."""
+def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False) -> Table:
+    """The rows of one report kind ("summary" gives the figures as rows).
+
+    The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
+    reason "filtered"; counted in ``left_out``) unless ``everyone``.
+    """
     if kind not in KINDS:
         raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
     if kind == "summary":
         summary = summarize(engine, campaign_id)
-        rows = [(label.strip(), count, rate) for _key, label, count, rate in summary.figures()]
+        rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
         return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    return rows_of(info, activity, kind)
+    if kind != "recipients" or everyone:
+        return rows_of(info, activity, kind)
+    listed = [a for a in activity if a.skip_reason != RejectReason.FILTERED.value]
+    return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
