@@ -32,9 +32,12 @@ def say(message: str) -> None:
     console.print(escape(message))
 
 
-def note(message: str) -> None:
-    """A line about how the command runs (which log, which config), on standard error so output stays pipeable."""
-    err_console.print(f"[dim]{escape(message)}[/dim]")
+def note(message: str, *, wrap: bool = False) -> None:
+    """A line about how the command runs (which log, which config), on standard error so output stays pipeable.
+
+    ``wrap``: a long note breaks between words at the terminal's width (else the terminal wraps it).
+    """
+    err_console.print(f"[dim]{escape(message)}[/dim]", soft_wrap=not wrap)
 
 
 def warn(message: str) -> None:
@@ -104,12 +107,30 @@ def fitted_table(
         index = pending.pop(0)
         shown.remove(index)
         left_out.append(labels[index])
+    # Widths decided here, not by Rich: its squeezing ignores minimum widths and cuts the last column.
+    widths = {i: least[i] for i in shown}
+    most = {i: max([len(labels[i]), *(len(row[i]) for row in rows)]) for i in shown}
+    spare = console.width - width_of(shown)
+    # Columns that can be made whole with the room there is, fewest characters first (a time
+    # on one line before a reason on two), then what is left shared out a character at a time.
+    for i in sorted(shown, key=lambda i: most[i] - widths[i]):
+        if 0 < most[i] - widths[i] <= spare:
+            spare -= most[i] - widths[i]
+            widths[i] = most[i]
+    while spare > 0:
+        short = [i for i in shown if widths[i] < most[i]]
+        if not short:
+            break
+        for i in short[:spare]:
+            widths[i] += 1
+        spare -= min(len(short), spare)
     grid = Table(title=title, title_justify="left")
     for i in shown:
-        grid.add_column(labels[i], no_wrap=i in whole or wide, min_width=least[i])
+        numeric = all(not cell or cell.rstrip("%").replace(".", "", 1).isdigit() for cell in (row[i] for row in rows[:500]))
+        grid.add_column(labels[i], no_wrap=i in whole or wide, width=widths[i], justify="right" if numeric else "left")
     for row in rows:
         grid.add_row(*(escape(row[i]) for i in shown))
-    needed = width_of(shown)
+    needed = sum(widths[i] + 3 for i in shown) + 1
     if needed <= console.width:
         console.print(grid)
     else:

@@ -119,7 +119,7 @@ def _overview(
 def _say_left_out(left_out: int) -> None:
     if left_out:
         who = "1 journalist" if left_out == 1 else f"{left_out} journalists"
-        output.note(f"Left out {who} excluded by the send's --where; --all lists them.")
+        output.note(f"Left out {who} excluded by the send's --where; --all lists them.", wrap=True)
 
 
 # Terminal columns, least needed first: they are left out in this order until the table fits.
@@ -168,7 +168,9 @@ def _print_table(engine: object, campaign_id: str, kind: str, *, wide: bool, eve
         wide=wide,
     )
     if left:
-        output.note(f"Left out to fit the terminal: {', '.join(left)}. --wide shows every column; --format csv or xlsx keeps them all.")
+        output.note(
+            f"Left out to fit the terminal: {', '.join(left)}. --wide shows every column; --format csv or xlsx keeps them all.", wrap=True
+        )
     _say_left_out(report.left_out)
 
 
