@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from mailer import events, reports
 from mailer.cli import main
 from mailer.errors import ReportError
-from mailer.reports import figures
+from mailer.reports import figures, page
 from mailer.reports.figures import cell_text
 from mailer.store import event_reports
 
@@ -255,14 +255,18 @@ def test_reports_timeline_puts_each_event_in_the_bucket_it_falls_in(store: Engin
     batch = [sg_event(kind, "ana@daily.example", key=key, campaign_id=LIVE, at=T0 + at, sg_machine_open=False) for kind, at in happenings]
     events.apply(store, [events.from_object(e, where="x") for e in batch], source="import", block_threshold=3)
     with store.connect() as connection:
-        assert event_reports.timeline(connection, LIVE, bucket_seconds=3600) == [(T0, 2, 1), (T0 + 3600, 1, 2)]
-        assert event_reports.timeline(connection, LIVE, bucket_seconds=900) == [
+        fine = event_reports.engagement(connection, LIVE).timeline
+    assert page.merge_timeline(fine, 3600) == (3600, [(T0, 2, 1), (T0 + 3600, 1, 2)])
+    assert page.merge_timeline(fine) == (
+        900,
+        [
             (T0, 1, 0),
             (T0 + 2700, 1, 1),
             (T0 + 3600, 1, 0),
             (T0 + 4500, 0, 1),
             (T0 + 5400, 0, 1),
-        ]
+        ],
+    )
 
 
 def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:

@@ -273,14 +273,16 @@ def _cards(summary: Summary) -> list[tuple[str, int, str]]:
     ]
 
 
-def merge_timeline(fine: Mapping[int, tuple[int, int]]) -> tuple[int, list[tuple[int, int, int]]]:
-    """15-minute buckets merged into the bar width that keeps the chart under MAX_BARS bars.
+def merge_timeline(fine: Mapping[int, tuple[int, int]], bucket: int | None = None) -> tuple[int, list[tuple[int, int, int]]]:
+    """15-minute buckets merged into bars ``bucket`` seconds wide (a multiple of 900; default:
+    the narrowest of BUCKETS that keeps the chart under MAX_BARS bars).
 
     Returns (bar width in seconds, [(bar start, opens by people, clicks), ...] oldest first).
+    A bar runs from a multiple of its width up to the next.
     """
     if not fine:
-        return BUCKETS[0], []
-    bucket = _bucket_size(min(fine), max(fine))
+        return bucket or BUCKETS[0], []
+    bucket = bucket or _bucket_size(min(fine), max(fine))
     merged: dict[int, list[int]] = {}
     for start, (opens, clicks) in fine.items():
         bar = merged.setdefault(start // bucket * bucket, [0, 0])

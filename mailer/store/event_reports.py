@@ -148,31 +148,6 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
     return [tuple(row) for row in connection.execute(query)]
 
 
-def timeline(connection: Connection, campaign_id: str, *, bucket_seconds: int) -> list[tuple[int, int, int]]:
-    """(bucket start, human opens, clicks) per time bucket, oldest first."""
-    # Integer division on both databases: ``/`` is true division in SQLAlchemy 2, and PostgreSQL
-    # rounds a numeric cast to BIGINT where SQLite truncates, moving late events a bucket on.
-    bucket = (event.c.timestamp // bucket_seconds) * bucket_seconds
-    human_open = case(((event.c.event == "open") & event.c.machine_open.is_not(True), 1), else_=0)
-    click = case((event.c.event == "click", 1), else_=0)
-    query = (
-        select(bucket.label("bucket"), func.sum(human_open), func.sum(click))
-        .where(event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click")), event.c.message_id.is_not(None))
-        .group_by("bucket")
-        .order_by("bucket")
-    )
-    return [(int(b), int(o or 0), int(c or 0)) for b, o, c in connection.execute(query)]
-
-
-def time_span(connection: Connection, campaign_id: str) -> tuple[int | None, int | None]:
-    """The first and last open or click of a campaign."""
-    query = select(func.min(event.c.timestamp), func.max(event.c.timestamp)).where(
-        event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click"))
-    )
-    first, last = connection.execute(query).one()
-    return first, last
-
-
 NEEDS: Mapping[str, frozenset[str]] = {
     "recipients": frozenset({"overall", "bounces"}),
     "opens": frozenset({"opens"}),
