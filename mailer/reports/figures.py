@@ -351,7 +351,8 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
         people = Counter(
             (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked)
-            for mid, email, outlet, state, delivery in message_store.outlets(connection, campaign_id)
+            for chunk in message_store.outlets(connection, campaign_id).partitions(5000)
+            for mid, email, outlet, state, delivery in chunk
             if state != skipped
         )
     if summary.planned + sum(summary.skipped.values()) == 0:
