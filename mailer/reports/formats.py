@@ -2,8 +2,8 @@
 
 CSV is UTF-8 with a BOM so Excel shows accents, and every text cell goes through
 ``spreadsheet.safe_cell`` so a contact's data can never run as a formula. XLSX needs no such
-escaping: xlsx.py stores text as inline strings, which spreadsheets never evaluate, and keeps
-instants and rates as typed date-time and percent cells.
+escaping: xlsx.py writes it through openpyxl with every text cell a string cell (never a
+formula), and keeps instants and rates as typed date-time and percent cells.
 """
 
 from __future__ import annotations
