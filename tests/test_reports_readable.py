@@ -350,3 +350,29 @@ def test_report_overview_usage_errors(river: Engine) -> None:
     assert code == 2 and "Name the campaign to report on" in out
     code, out = cli(river, "report", "--overview", "--format", "csv")
     assert code == 2 and "--overview writes an HTML page" in out
+
+
+def test_report_latest_quiet_keeps_only_the_table(river: Engine) -> None:
+    """`latest` names the newest campaign; -q keeps the fitted table and drops the notes about what was left out."""
+    code, out = cli(river, "report", "latest", "--kind", "recipients", "-q", columns=80)
+    assert code == 0, out
+    assert out.startswith(f"{RIVER}: recipients (9)") and LONG in out
+    assert "Left out" not in out
+    code, out = cli(river, "-q", "report", "latest~2", "--wide", "--kind", "recipients", columns=80)  # latest~1: the test send
+    assert code == 0, out
+    assert out.startswith(f"{FEB}: recipients")
+
+
+def test_report_xlsx_styles_through_openpyxl(river: Engine) -> None:
+    """The header is bold, an all-bounced outlet's row is filled light red, and every text cell is a string cell."""
+    code, out = cli(river, "report", RIVER, "--kind", "outlets", "--format", "xlsx", "-o", "o.xlsx")
+    assert code == 0, out
+    sheet = load_workbook("o.xlsx").active
+    assert all(cell.font.b for cell in sheet[1])
+    gazette = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "The Gazette")
+    assert {cell.fill.fgColor.rgb for cell in gazette} == {"00F8D7DA"}
+    daily = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "Daily News")
+    assert daily[0].fill.fill_type is None
+    cli(river, "report", RIVER, "--kind", "recipients", "--format", "xlsx", "-o", "r.xlsx")
+    cells = [cell for row in load_workbook("r.xlsx").active.iter_rows() for cell in row]
+    assert {cell.data_type for cell in cells if isinstance(cell.value, str)} == {"s"}
