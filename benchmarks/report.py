@@ -156,15 +156,30 @@ def run(config: Path, args: list[str], postmaster: int | None = None) -> tuple[f
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     served = server_cpu(postmaster)
     began = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=config.parent)
-    _, status, usage = os.wait4(child.pid, 0)
+    # Started from a small launcher: a child's ru_maxrss starts from its parent's peak (Linux
+    # keeps it across fork and exec), and this process may have grown while building the log.
+    launched = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, *command], capture_output=True, text=True, env=environment, cwd=config.parent, check=False
+    )
     wall = time.perf_counter() - began
-    child.returncode = os.waitstatus_to_exitcode(status)
-    error = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{error}")
+    if launched.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({launched.returncode}):\n{launched.stderr}")
+    cpu, peak_kb = launched.stdout.split()
     time.sleep(0.3)  # the postmaster reaps the ended backend
-    return usage.ru_utime + usage.ru_stime + server_cpu(postmaster) - served, wall, usage.ru_maxrss / 1024
+    return float(cpu) + server_cpu(postmaster) - served, wall, int(peak_kb) / 1024
+
+
+# Runs the command given as its arguments and prints its CPU seconds and peak memory (KB).
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(child.pid, 0)
+code = os.waitstatus_to_exitcode(status)
+if code:
+    sys.stderr.write(child.stderr.read().decode())
+    sys.exit(code)
+print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
 
 
 def main() -> None:
