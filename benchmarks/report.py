@@ -129,13 +129,15 @@ def server_process(url: str) -> int | None:
     if not url.startswith("postgresql"):
         return None
     engine = connect(url)
-    with engine.connect() as connection:
-        backend = connection.exec_driver_sql("select pg_backend_pid()").scalar()
-    engine.dispose()
     try:
-        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("select pg_backend_pid()").scalar()
+            # Read while the backend lives: it ends when its connection closes.
+            fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+    finally:
+        engine.dispose()
     return int(fields[1])  # ppid
 
 
