@@ -28,7 +28,7 @@ T0 = 1_771_495_200  # 2026-02-19 10:00:00 UTC, when the fixture campaigns were s
 _ids = itertools.count(1)
 
 
-def add_campaign(engine: Engine, campaign_id: str, *, mode: str = "live", subject: str = "Wetlands report") -> str:
+def add_campaign(engine: Engine, campaign_id: str, *, mode: str = "live", subject: str = "Wetlands report", created: int = T0 - 60) -> str:
     with engine.begin() as connection:
         connection.execute(
             insert(campaign).values(
@@ -40,7 +40,7 @@ def add_campaign(engine: Engine, campaign_id: str, *, mode: str = "live", subjec
                 filters={},
                 mode=mode,
                 status="done",
-                created_at=datetime.fromtimestamp(T0 - 60, UTC),
+                created_at=datetime.fromtimestamp(created, UTC),
                 sender={},
             )
         )

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from mailer import events, reports
 from mailer.cli import main
 from mailer.errors import ReportError
+from mailer.reports import figures, page
+from mailer.reports.figures import cell_text
 from mailer.store import event_reports
 
 LIVE = "2026-02-19-wetlands"
@@ -125,6 +127,11 @@ PEOPLE = [
 ]
 
 
+def shown(row: tuple) -> tuple:
+    """A row with its instants and rates as the CSV shows them (the table holds datetimes and floats)."""
+    return tuple(c if type(c) in (str, int) else cell_text(c) for c in row)
+
+
 @pytest.fixture
 def log(store: Engine) -> Engine:
     """The fixture campaign, its events ingested the real way, plus a test send that must not count."""
@@ -153,13 +160,14 @@ def test_reports_summary_matches_hand_count(log: Engine) -> None:
     assert (s.opened, s.opened_human, s.clicked, s.spam_reports, s.unsubscribed) == (3, 2, 2, 1, 1)
     rates = {key: rate for key, _label, _count, rate in s.figures()}
     assert (rates["opened"], rates["opened_human"], rates["clicked"], rates["spam_reports"]) == (0.75, 0.5, 0.5, 0.25)
-    assert (rates["delivered"], rates["bounced"], rates["dropped"]) == (0.5, 0.125, 0.125)
+    # Bounced is one figure everywhere: cleo's hard bounce, dan's block and lee's drop -> 3 of 8 accepted.
+    assert (rates["delivered"], rates["bounced"], rates["hard_bounced"], rates["dropped"]) == (0.5, 0.375, 0.125, 0.125)
 
 
 def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
     """recipients: 12 rows, name and outlet from the snapshot, event times and counts per person."""
     t = reports.table(log, LIVE, "recipients")
-    rows = {r[0]: dict(zip(t.keys, r)) for r in t.rows}
+    rows = {r[0]: dict(zip(t.keys, shown(r))) for r in t.rows}
     assert len(rows) == 12
     assert rows["ana@daily.example"] == {
         "email": "ana@daily.example",
@@ -189,7 +197,7 @@ def test_reports_opens_clicks_bounces_rows(log: Engine) -> None:
         ("ben@daily.example", 1, 0, "yes"),
         ("eve@radio.example", 1, 1, "no"),
     ]
-    assert opens.rows[0][3:5] == ("2026-02-19 10:01:00", "2026-02-19 12:00:00")
+    assert shown(opens.rows[0])[3:5] == ("2026-02-19 10:01:00", "2026-02-19 12:00:00")
     clicks = reports.table(log, LIVE, "clicks")
     assert [(r[0], r[5], r[6]) for r in clicks.rows] == [("ana@daily.example", 1, URL_A), ("eve@radio.example", 2, f"{URL_B} {URL_A}")]
     bounces = reports.table(log, LIVE, "bounces")
@@ -203,7 +211,7 @@ def test_reports_opens_clicks_bounces_rows(log: Engine) -> None:
 def test_reports_outlets_flag_a_domain_where_everything_bounced(log: Engine) -> None:
     """outlets: by outlet then by domain; The Gazette / gazette.example bounced entirely and come first."""
     t = reports.table(log, LIVE, "outlets")
-    assert t.rows == [
+    assert [shown(row) for row in t.rows] == [
         ("outlet", "The Gazette", 2, 0, 2, 0, 0, 0, "100.0%", "every address bounced"),
         ("outlet", "TV Channel", 3, 1, 0, 0, 0, 0, "0.0%", ""),
         ("outlet", "Daily News", 2, 2, 0, 2, 1, 1, "0.0%", ""),
@@ -247,14 +255,18 @@ def test_reports_timeline_puts_each_event_in_the_bucket_it_falls_in(store: Engin
     batch = [sg_event(kind, "ana@daily.example", key=key, campaign_id=LIVE, at=T0 + at, sg_machine_open=False) for kind, at in happenings]
     events.apply(store, [events.from_object(e, where="x") for e in batch], source="import", block_threshold=3)
     with store.connect() as connection:
-        assert event_reports.timeline(connection, LIVE, bucket_seconds=3600) == [(T0, 2, 1), (T0 + 3600, 1, 2)]
-        assert event_reports.timeline(connection, LIVE, bucket_seconds=900) == [
+        fine = event_reports.engagement(connection, LIVE).timeline
+    assert page.merge_timeline(fine, 3600) == (3600, [(T0, 2, 1), (T0 + 3600, 1, 2)])
+    assert page.merge_timeline(fine) == (
+        900,
+        [
             (T0, 1, 0),
             (T0 + 2700, 1, 1),
             (T0 + 3600, 1, 0),
             (T0 + 4500, 0, 1),
             (T0 + 5400, 0, 1),
-        ]
+        ],
+    )
 
 
 def test_reports_campaign_without_recipients_is_an_error(store: Engine) -> None:
@@ -291,7 +303,8 @@ def test_reports_xlsx_has_rows_and_no_formulas(log: Engine) -> None:
     sheet = load_workbook("o.xlsx").active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:3] == ["by", "outlet or domain", "recipients"]
-    assert values[1] == ["outlet", "The Gazette", 2, 0, 2, 0, 0, 0, "100.0%", "every address bounced"]
+    assert values[1] == ["outlet", "The Gazette", 2, 0, 2, 0, 0, 0, 1.0, "every address bounced"]
+    assert sheet.cell(2, 9).number_format == "0.0%"
     code, _ = cli(log, "report", LIVE, "--kind", "recipients", "--format", "xlsx", "-o", "r.xlsx")
     cells = [c for row in load_workbook("r.xlsx").active.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
@@ -321,11 +334,12 @@ def test_reports_table_summary_on_terminal(log: Engine) -> None:
         ("Fate unknown (see mailer status)", "1", ""),
         ("Delivered", "4", "50.0%"),
         ("Deferred (still trying)", "1", ""),
-        ("Bounced (permanent)", "1", "12.5%"),
-        ("Blocked (temporary refusal)", "1", "12.5%"),
-        ("hard bounce: Invalid Address", "1", ""),
-        ("blocked: Reputation", "1", ""),
-        ("Dropped by SendGrid", "1", "12.5%"),
+        ("Bounced (not delivered)", "3", "37.5%"),
+        ("hard bounce (address refused for good)", "1", "12.5%"),
+        ("Invalid Address", "1", ""),
+        ("blocked (temporary refusal)", "1", "12.5%"),
+        ("Reputation", "1", ""),
+        ("dropped by SendGrid", "1", "12.5%"),
         ("Opened (all, unique)", "3", "75.0%"),
         ("Opened by people (without Apple pre-fetch)", "2", "50.0%"),
         ("Clicked (unique)", "2", "50.0%"),
@@ -361,3 +375,14 @@ def test_reports_xlsx_survives_control_characters_in_contact_data(store: Engine)
     assert code == 0, out
     values = [c.value for row in load_workbook("vt.xlsx").active.iter_rows() for c in row]
     assert "Ana Maria" in values and "Daily News " in values
+
+
+def test_reports_page_figures_equal_summary_and_outlets(log: Engine) -> None:
+    """The HTML page's single-pass figures are the summary's and the outlet table's, and its timeline holds every open and click."""
+    summary, outlet_table, timeline = figures.page_figures(log, LIVE)
+    assert summary == reports.summarize(log, LIVE)
+    expected = reports.table(log, LIVE, "outlets")
+    assert (outlet_table.rows, outlet_table.flagged) == (expected.rows, expected.flagged)
+    # People's opens: ana 2 (the third was Apple's), eve 1; clicks: ana 1, eve 2.
+    assert sum(opens for opens, _ in timeline.values()) == 3
+    assert sum(clicks for _, clicks in timeline.values()) == 3

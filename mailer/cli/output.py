@@ -95,10 +95,13 @@ def hint(message: str) -> None:
         _out().print(_text(message))
 
 
-def note(message: str) -> None:
-    """A line about how the command runs (which log), on standard error so output stays pipeable; left out with --quiet."""
+def note(message: str, *, wrap: bool = False) -> None:
+    """A line about how the command runs (which log), on standard error so output stays pipeable; left out with --quiet.
+
+    ``wrap``: a long note breaks between words at the terminal's width (else the terminal wraps it).
+    """
     if level() > QUIET:
-        _console(stderr=True).print(_text(message, "dim"))
+        _console(stderr=True).print(_text(message, "dim"), soft_wrap=not wrap)
 
 
 def detail(message: str) -> None:
@@ -197,6 +200,85 @@ def grid(
         wide.print(table)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     sys.stdout.flush()
+
+
+def fitted_table(
+    title: str,
+    *,
+    keys: Sequence[str],
+    labels: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keep_whole: Sequence[str] = (),
+    drop_order: Sequence[str] = (),
+    wide: bool = False,
+) -> list[str]:
+    """A table that fits the terminal: ``keep_whole`` columns are never wrapped or cut, other
+    columns wrap between words, and while the table is still too wide the columns named in
+    ``drop_order`` are left out, first named first. ``wide``: every column at full width.
+
+    Returns the labels of the columns left out. When even the kept columns are wider than the
+    terminal (a very long address on a narrow one), the table is printed at the width it needs
+    and the terminal wraps its lines: an address is never cut.
+    """
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
+    console = _out()
+    whole = {keys.index(key) for key in keep_whole if key in keys}
+
+    def narrowest(i: int) -> int:
+        """The least width column i can take: its longest cell if whole (or --wide), else its longest word."""
+        if i in whole or wide:
+            return max(
+                [cell_len(labels[i]) if wide else max(map(cell_len, labels[i].split()), default=0)] + [cell_len(row[i]) for row in rows]
+            )
+        words = [labels[i], *(row[i] for row in rows[:2000])]
+        return max((cell_len(word) for cell in words for word in cell.split()), default=1)
+
+    least = {i: narrowest(i) for i in range(len(keys))}
+    shown = list(range(len(keys)))
+    left_out: list[str] = []
+    pending = [keys.index(key) for key in drop_order if key in keys]
+
+    def width_of(indexes: Sequence[int]) -> int:
+        return sum(least[i] + 3 for i in indexes) + 1  # a space either side and a rule per column
+
+    while not wide and width_of(shown) > console.width and pending:
+        index = pending.pop(0)
+        shown.remove(index)
+        left_out.append(labels[index])
+    # Widths decided here, not by Rich: its squeezing ignores minimum widths and cuts the last column.
+    widths = {i: least[i] for i in shown}
+    most = {i: max([cell_len(labels[i]), *(cell_len(row[i]) for row in rows)]) for i in shown}
+    spare = console.width - width_of(shown)
+    # Columns that can be made whole with the room there is, fewest characters first (a time
+    # on one line before a reason on two), then what is left shared out a character at a time.
+    for i in sorted(shown, key=lambda i: most[i] - widths[i]):
+        if 0 < most[i] - widths[i] <= spare:
+            spare -= most[i] - widths[i]
+            widths[i] = most[i]
+    while spare > 0:
+        short = [i for i in shown if widths[i] < most[i]]
+        if not short:
+            break
+        for i in short[:spare]:
+            widths[i] += 1
+        spare -= min(len(short), spare)
+    drawn = Table(title=_text(title), title_justify="left")
+    for i in shown:
+        numeric = all(not cell or cell.rstrip("%").replace(".", "", 1).isdigit() for cell in (row[i] for row in rows[:500]))
+        drawn.add_column(labels[i], no_wrap=i in whole or wide, width=widths[i], justify="right" if numeric else "left")
+    for row in rows:
+        drawn.add_row(*(_text(row[i]) for i in shown))
+    needed = sum(widths[i] + 3 for i in shown) + 1
+    if needed <= console.width:
+        console.print(drawn)
+    else:
+        color = console.color_system
+        full = Console(file=console.file, width=needed, highlight=False, soft_wrap=True, emoji=False, color_system=color)  # type: ignore[arg-type]
+        full.print(drawn)
+    return left_out
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ EMPTY = {
 
 
 @main.command("report")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", required=False)
 @click.option("--kind", type=click.Choice(KINDS), default="summary", show_default=True, help="Which report.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="How to write it.")
 @click.option(
@@ -37,62 +38,159 @@ EMPTY = {
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (default for files: out/reports/CAMPAIGN-KIND.EXT).",
 )
+@click.option(
+    "--wide", is_flag=True, help="Terminal table: show every column, however wide (otherwise columns that do not fit are left out)."
+)
+@click.option("--all", "everyone", is_flag=True, help="Recipients report: list the journalists the send's --where excluded too.")
+@click.option("--overview", is_flag=True, help="An HTML page of every campaign of a period (--since, --until) instead of one campaign.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or after this day (UTC), YYYY-MM-DD.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or before this day (UTC), YYYY-MM-DD.")
 @pass_app
-def report_command(app: AppContext, campaign_id: str, kind: str, fmt: str, path: Path | None) -> None:
+def report_command(
+    app: AppContext,
+    campaign_id: str | None,
+    kind: str,
+    fmt: str,
+    path: Path | None,
+    wide: bool,
+    everyone: bool,
+    overview: bool,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
     """Who got a release, who opened it, who clicked, what bounced and why.
 
     --kind summary gives the headline figures; recipients, opens, clicks and bounces give one
     row per journalist; outlets rolls them up by outlet and by address domain. --format html
     writes one page to email to your boss (summary, chart, outlets); csv and xlsx open in a
-    spreadsheet. Test sends are never reported.
+    spreadsheet. On a terminal the email column is never cut: other columns wrap, and those
+    that do not fit are left out (--wide shows them all). The recipients report leaves out the
+    journalists the send's --where excluded unless --all. --overview writes one HTML page of
+    every campaign sent in a period (--since, --until), with a trend chart. Test sends are
+    never reported.
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
     (the one before it), and so on.
 
     \b
     Example:
         mailer report 2026-02-19-wetlands-report --kind bounces --format csv -o bounces.csv
+        mailer report --overview --since 2026-01-01 --until 2026-03-31 -o q1.html
     """
     from mailer import reports
     from mailer.reports import formats
 
+    if overview:
+        _overview(app, campaign_id, fmt, path, since, until)
+        return
+    if campaign_id is None:
+        raise click.UsageError("Name the campaign to report on (`mailer campaigns` lists them), or use --overview.")
+    if since or until:
+        raise click.UsageError("--since and --until go with --overview.")
     engine = app.engine
     campaign_id = app.campaign_id(campaign_id)
     if fmt == "table":
-        _print_table(engine, campaign_id, kind)
+        _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
         return
     if fmt == "json" and path is None:
-        report = reports.table(engine, campaign_id, kind)
+        report = reports.table(engine, campaign_id, kind, everyone=everyone)
         summary = reports.summarize(engine, campaign_id) if kind == "summary" else None
         click.echo(formats.to_json(report, summary), nl=False)
+        _say_left_out(report.left_out)
         return
     target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
-    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target)
+    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
     what = "report page" if fmt == "html" else f"{kind} report ({len(written.rows) if written else 0} rows)"
     output.say(f"Wrote the {what} to {target}")
+    if written is not None:
+        _say_left_out(written.left_out)
 
 
-def _print_table(engine: Engine, campaign_id: str, kind: str) -> None:
+def _overview(
+    app: AppContext, campaign_id: str | None, fmt: str, path: Path | None, since: datetime | None, until: datetime | None
+) -> None:
+    if campaign_id is not None:
+        raise click.UsageError("--overview covers every campaign of a period: leave out the campaign id (use --since and --until).")
+    if fmt not in ("table", "html"):
+        raise click.UsageError("--overview writes an HTML page: leave out --format, or use --format html.")
     from mailer import reports
+    from mailer.reports.exports import period_label
 
-    report = reports.table(engine, campaign_id, kind)
+    start = since.replace(tzinfo=UTC) if since else None
+    end = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
+    if start and end and end <= start:
+        raise click.UsageError("--until is before --since.")
+    target = path or REPORTS_FOLDER / "overview.html"
+    shown = reports.export_overview(app.engine, target, since=start, until=end)
+    label = period_label(start, end)
+    if not shown:
+        output.warn(f"No live campaign was sent {label}; the page says so.")
+    output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label} to {target}")
+
+
+def _say_left_out(left_out: int) -> None:
+    if left_out:
+        who = "1 journalist" if left_out == 1 else f"{left_out} journalists"
+        output.note(f"Left out {who} excluded by the send's --where; --all lists them.", wrap=True)
+
+
+# Terminal columns, least needed first: they are left out in this order until the table fits.
+DROP_ORDER = {
+    "recipients": (
+        "last_event",
+        "first_event",
+        "bounce_reason",
+        "bounce_classification",
+        "opens",
+        "name",
+        "state",
+        "outlet",
+        "bounce",
+        "clicks",
+        "human_opens",
+        "delivery",
+    ),
+    "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens", "first_open"),
+    "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links"),
+    "bounces": ("bounce_time", "bounce_classification", "name", "outlet", "bounce_reason", "bounce"),
+    "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_human", "by", "note", "recipients", "bounced"),
+}
+
+
+def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
+    from mailer import reports
+    from mailer.reports.figures import cell_text
+
+    report = reports.table(engine, campaign_id, kind, everyone=everyone)
     campaign = report.campaign
     if kind == "summary":
-        output.table(f"{campaign.id}: {campaign.subject}", report.labels, report.rows)
+        output.table(f"{campaign.id}: {campaign.subject}", report.labels, [tuple(map(cell_text, row)) for row in report.rows])
         together = reports.summarize(engine, campaign_id).reach
         for line in together.lines() if together is not None else ():
             output.say(line)
         return
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
+        _say_left_out(report.left_out)
         return
-    rows = (
-        [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in report.rows]
-        if kind == "outlets"
-        else report.rows
+    rows = [tuple(map(cell_text, row)) for row in report.rows]
+    if kind == "outlets":
+        rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in rows]
+    left = output.fitted_table(
+        f"{campaign.id}: {kind} ({len(report.rows)})",
+        keys=report.keys,
+        labels=report.labels,
+        rows=rows,
+        keep_whole=("email",) if kind != "outlets" else ("name",),
+        drop_order=() if wide else DROP_ORDER.get(kind, ()),
+        wide=wide,
     )
-    output.table(f"{campaign.id}: {kind} ({len(report.rows)})", report.labels, rows)
+    if left:
+        output.note(
+            f"Left out to fit the terminal: {', '.join(left)}. --wide shows every column; --format csv or xlsx keeps them all.", wrap=True
+        )
+    _say_left_out(report.left_out)
 
 
 @main.command("forget")

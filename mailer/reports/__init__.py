@@ -9,11 +9,12 @@
 
 Written as a terminal table, CSV (UTF-8 with BOM, spreadsheet-safe), XLSX, JSON, or one
 self-contained HTML page. ``overview`` (campaigns with their headline figures) feeds `mailer campaigns`;
-contact.py gives one journalist's history across campaigns (`mailer contact`).
+contact.py gives one journalist's history across campaigns (`mailer contact`); ``period`` and
+``export_overview`` give the campaigns overview page of a period.
 
 In: the delivery log (Engine) and a campaign id. Out: ``Summary`` and ``Table`` values, and
 files. figures.py computes, formats.py writes CSV/XLSX/JSON, page.py the HTML page, exports.py
-writes one report to a file; kinds.py names the kinds and formats (for the command line's
+writes one report (or the overview page) to a file; kinds.py names the kinds and formats (for the command line's
 choices, without loading SQLAlchemy).
 
 Never imports: contacts, compose, send, transport, events, cli, sendgrid.
@@ -27,16 +28,28 @@ from mailer import lazy
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
-    from mailer.reports.exports import export
-    from mailer.reports.figures import Summary, Table, headline_figures, overview, summarize, table
+    from mailer.reports.exports import export, export_overview
+    from mailer.reports.figures import Summary, Table, headline_figures, overview, period, summarize, table
 
-__all__ = ["FORMATS", "KINDS", "Summary", "Table", "export", "headline_figures", "overview", "summarize", "table"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "Summary",
+    "Table",
+    "export",
+    "export_overview",
+    "headline_figures",
+    "overview",
+    "period",
+    "summarize",
+    "table",
+]
 
 # Imported on first use: figures need SQLAlchemy, the page Jinja, XLSX openpyxl.
 __getattr__ = lazy.exports(
     __name__,
     {
-        "export": "mailer.reports.exports",
-        **dict.fromkeys(("Summary", "Table", "headline_figures", "overview", "summarize", "table"), "mailer.reports.figures"),
+        **dict.fromkeys(("export", "export_overview"), "mailer.reports.exports"),
+        **dict.fromkeys(("Summary", "Table", "headline_figures", "overview", "period", "summarize", "table"), "mailer.reports.figures"),
     },
 )

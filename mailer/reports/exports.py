@@ -1,26 +1,29 @@
-"""One report written to a file: CSV, XLSX, JSON or the HTML page (``mailer report -o``)."""
+"""Reports written to a file: one campaign's CSV, XLSX, JSON or HTML page (``mailer report -o``),
+and the campaigns overview page of a period (``mailer report --overview``)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from mailer.errors import ReportError
 from mailer.reports import formats, page
-from mailer.reports.figures import Table, summarize, table
+from mailer.reports.figures import Table, period, summarize, table
 from mailer.reports.kinds import FORMATS
 
 
-def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path) -> Table | None:
+def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path, everyone: bool = False) -> Table | None:
     """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any.
 
-    Raises ReportError for an unknown campaign, kind or format.
+    ``everyone``: the recipients report lists the journalists the send's --where excluded too.
+    Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
     """
     if fmt == "html":
-        formats.write_text(page.render(engine, campaign_id, kind), path)
+        formats.write_text(page.render(engine, campaign_id, kind, everyone=everyone), path)
         return None
-    report = table(engine, campaign_id, kind)
+    report = table(engine, campaign_id, kind, everyone=everyone)
     if fmt == "csv":
         formats.write_csv(report, path)
     elif fmt == "xlsx":
@@ -31,3 +34,21 @@ def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path)
     else:
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
     return report
+
+
+def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``; returns how many campaigns it shows."""
+    summaries = period(engine, since=since, until=until)
+    formats.write_text(page.render_overview(summaries, period=period_label(since, until)), path)
+    return len(summaries)
+
+
+def period_label(since: datetime | None, until: datetime | None) -> str:
+    """ "from 2026-01-01 to 2026-03-31" (until is exclusive, the day before is shown), "since ...", "until ...", or "(all time)"."""
+    first = since.strftime("%Y-%m-%d") if since else None
+    last = (until - timedelta(days=1)).strftime("%Y-%m-%d") if until else None
+    if first and last:
+        return f"from {first} to {last}"
+    if first:
+        return f"since {first}"
+    return f"until {last}" if last else "(all time)"

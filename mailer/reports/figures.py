@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from mailer import models
 from mailer.errors import ReportError
-from mailer.models import CampaignStatus, Delivery, MessageState, Mode, shown_status
+from mailer.models import CampaignStatus, Delivery, MessageState, Mode, RejectReason, shown_status
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
@@ -56,6 +56,11 @@ class Summary:
     unsubscribed: int
     reach: Reach | None = None  # with its follow-ups, or its original and theirs (reports/reach.py)
 
+    @property
+    def bounced_all(self) -> int:
+        """Bounced in the report's one sense: hard bounces, blocks and drops (not delivered)."""
+        return self.bounced + self.blocked + self.dropped
+
     def rate(self, count: int, *, over: int | None = None) -> float | None:
         """``count`` as a share of delivered messages (or of ``over``); None when nothing to divide by."""
         base = self.delivered if over is None else over
@@ -71,12 +76,25 @@ class Summary:
             ("unknown", "Fate unknown (see mailer status)", self.unknown, None),
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
-            ("bounced", "Bounced (permanent)", self.bounced, self.rate(self.bounced, over=self.accepted)),
-            ("blocked", "Blocked (temporary refusal)", self.blocked, self.rate(self.blocked, over=self.accepted)),
         ]
-        rows += [(f"bounce_{_slug(name)}", f"  {name}", n, None) for name, n in sorted(self.bounce_classes.items(), key=_hard_first)]
+        # One definition of bounced everywhere (cards, outlets, `mailer campaigns`): not delivered
+        # because refused, for good or for now, or dropped by SendGrid; the breakdown sits under it.
+        accepted = self.accepted
+        rows.append(("bounced", "Bounced (not delivered)", self.bounced_all, self.rate(self.bounced_all, over=accepted)))
+        classes = sorted(self.bounce_classes.items(), key=_hard_first)
+        for key, label, count, prefix in (
+            ("hard_bounced", "hard bounce (address refused for good)", self.bounced, "hard bounce: "),
+            ("blocked", "blocked (temporary refusal)", self.blocked, "blocked: "),
+            ("dropped", "dropped by SendGrid", self.dropped, None),
+        ):
+            rows.append((key, f"  {label}", count, self.rate(count, over=accepted)))
+            if prefix:
+                rows += [
+                    (f"bounce_{_slug(name)}", f"    {name.removeprefix(prefix)}", n, None) for name, n in classes if name.startswith(prefix)
+                ]
+        known = ("hard bounce: ", "blocked: ")
+        rows += [(f"bounce_{_slug(name)}", f"  {name}", n, None) for name, n in classes if not name.startswith(known)]
         rows += [
-            ("dropped", "Dropped by SendGrid", self.dropped, self.rate(self.dropped, over=self.accepted)),
             ("opened", "Opened (all, unique)", self.opened, self.rate(self.opened)),
             ("opened_human", "Opened by people (without Apple pre-fetch)", self.opened_human, self.rate(self.opened_human)),
             ("clicked", "Clicked (unique)", self.clicked, self.rate(self.clicked)),
@@ -88,7 +106,11 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else."""
+    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else.
+
+    Cells are typed: str, int, float for a rate (0.125 is 12.5%), an aware UTC ``datetime``
+    for an instant, or None. ``cell_text`` shows any of them as text (CSV, JSON, terminal).
+    """
 
     kind: str
     campaign: Campaign
@@ -96,6 +118,7 @@ class Table:
     labels: tuple[str, ...]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     flagged: frozenset[int] = frozenset()  # row indexes that must stand out (all bounced)
+    left_out: int = 0  # journalists not listed: excluded by the send's --where (recipients, unless everyone)
 
 
 def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
@@ -122,8 +145,7 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
         together = reach(connection, campaign_id)
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    named = {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in classes}
-    return replace(summary, bounce_classes=named, reach=together)
+    return replace(summary, bounce_classes=_classes(classes), reach=together)
 
 
 def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -140,15 +162,28 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
             "delivered": s.delivered,
             "opened": s.opened_human,
             "clicked": s.clicked,
-            "bounced": s.bounced + s.blocked + s.dropped,
+            "bounced": s.bounced_all,
             "unsubscribed": s.unsubscribed,
         }
         for cid, s in summaries.items()
     }
 
 
-def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[str, Summary]:
-    """Summaries for several campaigns in two grouped queries."""
+def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
+    """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
+
+    Campaigns without recipients are left out; test sends and dry runs never count.
+    """
+    with engine.connect() as connection:
+        infos = {info.id: info for info in campaign_store.live_between(connection, since=since, until=until)}
+        summaries = _summaries(connection, infos)
+    return [s for s in summaries.values() if s.planned + sum(s.skipped.values())]
+
+
+def _summaries(
+    connection: Connection, infos: Mapping[str, Campaign], engagement: Mapping[str, Mapping[str, int]] | None = None
+) -> dict[str, Summary]:
+    """Summaries for several campaigns in a few grouped queries (``engagement`` when already counted)."""
     if not infos:
         return {}
     states: dict[str, Counter[str]] = defaultdict(Counter)
@@ -160,7 +195,8 @@ def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[st
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
             deliveries[cid][delivery] += n
-    engagement = event_store.engagement_tallies(connection, infos)
+    if engagement is None:
+        engagement = event_store.engagement_tallies(connection, infos)
     result = {}
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
@@ -181,7 +217,7 @@ def _summaries(connection: Connection, infos: Mapping[str, Campaign]) -> dict[st
             opened_human=e.get("human_open", 0),
             clicked=e.get("click", 0),
             spam_reports=e.get("spamreport", 0),
-            unsubscribed=e.get("unsubscribe", 0) + e.get("group_unsubscribe", 0),
+            unsubscribed=e.get("unsubscribed", 0),
         )
     return result
 
@@ -200,8 +236,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     + (
         ("state", "state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
         ("delivery", "delivery", lambda a: a.delivery or ""),
-        ("first_event", "first event (UTC)", lambda a: when(a.first_event)),
-        ("last_event", "last event (UTC)", lambda a: when(a.last_event)),
+        ("first_event", "first event (UTC)", lambda a: instant(a.first_event)),
+        ("last_event", "last event (UTC)", lambda a: instant(a.last_event)),
         ("opens", "opens", lambda a: a.opens),
         ("human_opens", "opens by people", lambda a: a.human_opens),
         ("clicks", "clicks", lambda a: a.clicks),
@@ -211,16 +247,16 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     ),
     "opens": PERSON
     + (
-        ("first_open", "first open (UTC)", lambda a: when(a.first_open)),
-        ("last_open", "last open (UTC)", lambda a: when(a.last_open)),
+        ("first_open", "first open (UTC)", lambda a: instant(a.first_open)),
+        ("last_open", "last open (UTC)", lambda a: instant(a.last_open)),
         ("opens", "opens", lambda a: a.opens),
         ("human_opens", "opens by people", lambda a: a.human_opens),
         ("machine_only", "Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
     ),
     "clicks": PERSON
     + (
-        ("first_click", "first click (UTC)", lambda a: when(a.first_click)),
-        ("last_click", "last click (UTC)", lambda a: when(a.last_click)),
+        ("first_click", "first click (UTC)", lambda a: instant(a.first_click)),
+        ("last_click", "last click (UTC)", lambda a: instant(a.last_click)),
         ("clicks", "clicks", lambda a: a.clicks),
         ("links", "links clicked", lambda a: " ".join(a.urls)),
     ),
@@ -229,7 +265,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", "bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
         ("bounce_classification", "classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "reason", lambda a: a.bounce_reason or ""),
-        ("bounce_time", "when (UTC)", lambda a: when(a.bounce_time)),
+        ("bounce_time", "when (UTC)", lambda a: instant(a.bounce_time)),
     ),
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
@@ -254,20 +290,27 @@ OUTLET_LABELS = (
 ALL_BOUNCED = "every address bounced"
 
 
-def table(engine: Engine, campaign_id: str, kind: str) -> Table:
-    """The rows of one report kind ("summary" gives the figures as rows)."""
+def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False) -> Table:
+    """The rows of one report kind ("summary" gives the figures as rows).
+
+    The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
+    reason "filtered"; counted in ``left_out``) unless ``everyone``.
+    """
     if kind not in KINDS:
         raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
     if kind == "summary":
         summary = summarize(engine, campaign_id)
-        rows = [(label.strip(), count, percent(rate)) for _key, label, count, rate in summary.figures()]
+        rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
         return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    return rows_of(info, activity, kind)
+    if kind != "recipients" or everyone:
+        return rows_of(info, activity, kind)
+    listed = [a for a in activity if a.skip_reason != RejectReason.FILTERED.value]
+    return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
@@ -282,20 +325,69 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
 
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
+    people = Counter(
+        (a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.opens > 0, a.human_opens > 0, a.clicks > 0)
+        for a in activity
+        if a.state != MessageState.SKIPPED.value
+    )
+    return _outlet_table(info, people.items())
+
+
+def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapping[int, tuple[int, int]]]:
+    """The summary, the outlet table and the fine timeline of one campaign, as the HTML page shows them.
+
+    Reads each kind of event once and the message rows once: the same figures as
+    ``summarize`` and ``table(..., "outlets")``, and ``event_reports.engagement``'s timeline.
+    """
+    info = find_campaign(engine, campaign_id)
+    with engine.connect() as connection:
+        engaged = event_store.engagement(connection, campaign_id)
+        counted = {
+            "open": len(engaged.opened),
+            "human_open": len(engaged.opened_human),
+            "click": len(engaged.clicked),
+            "spamreport": engaged.spam_reports,
+            "unsubscribed": event_store.unsubscribed(connection, [campaign_id]).get(campaign_id, 0),
+        }
+        summary = _summaries(connection, {campaign_id: info}, {campaign_id: counted})[campaign_id]
+        classes = event_store.bounce_tallies(connection, campaign_id)
+        together = reach(connection, campaign_id)
+        skipped = MessageState.SKIPPED.value
+        opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
+        people = Counter(
+            (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked)
+            for chunk in message_store.outlets(connection, campaign_id).partitions(5000)
+            for mid, email, outlet, state, delivery in chunk
+            if state != skipped
+        )
+    if summary.planned + sum(summary.skipped.values()) == 0:
+        raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
+    summary = replace(summary, bounce_classes=_classes(classes), reach=together)
+    return summary, _outlet_table(info, people.items()), engaged.timeline
+
+
+def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:
+    return {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in tallies}
+
+
+Person = tuple[str, str | None, str | None, bool, bool, bool]
+
+
+def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table:
+    """((domain, outlet, delivery, opened, opened by a person, clicked), journalists) -> the outlets table."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    for a in activity:
-        if a.state == MessageState.SKIPPED.value:
-            continue
-        outlet = a.outlet or NO_OUTLET
-        domain = a.email.rsplit("@", 1)[-1].lower()
-        for group in (("outlet", outlet), ("domain", domain)):
+    delivered_value = Delivery.DELIVERED.value
+    for (domain, outlet, delivery, did_open, did_open_human, did_click), n in people:
+        was_delivered = delivery == delivered_value
+        was_bounced = delivery in BOUNCED
+        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain)):
             counts = groups[group]
-            counts[0] += 1
-            counts[1] += a.delivery == Delivery.DELIVERED.value
-            counts[2] += a.delivery in BOUNCED
-            counts[3] += a.opens > 0
-            counts[4] += a.human_opens > 0
-            counts[5] += a.clicks > 0
+            counts[0] += n
+            counts[1] += n * was_delivered
+            counts[2] += n * was_bounced
+            counts[3] += n * did_open
+            counts[4] += n * did_open_human
+            counts[5] += n * did_click
     ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "outlet", item[1][2] != item[1][0], -item[1][0], item[0][1]))
     rows = []
     flagged = set()
@@ -313,7 +405,7 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
                 opened,
                 human,
                 clicked,
-                percent(bounced / recipients),
+                bounced / recipients,
                 ALL_BOUNCED if all_bounced else "",
             )
         )
@@ -323,6 +415,23 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
 def when(timestamp: int | None) -> str:
     """A Unix time as "2026-02-19 10:00:05" in UTC, or "" for none."""
     return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(" ")[:19]
+
+
+def instant(timestamp: int | None) -> datetime | None:
+    """A Unix time as an aware datetime in UTC (a real date-time cell in XLSX), or None."""
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def cell_text(value: Any) -> str:
+    """A table cell as text: an instant as "2026-02-19 10:00:05" (UTC), a rate as "12.5%", None as ""."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is datetime:
+        return str(value.isoformat(" ")[:19])
+    if kind is float:
+        return percent(value)
+    return str(value)
 
 
 def percent(rate: float | None) -> str:

@@ -7,18 +7,46 @@ log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
-from mailer.reports.figures import Summary, Table, outlets, percent, rows_of, summarize
-from mailer.store import event_reports as event_store
+from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
 MAX_BARS = 60
+
+STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2933; margin: 0; background: #f5f7fa; }
+main { max-width: 960px; margin: 0 auto; padding: 24px; background: #fff; }
+h1 { font-size: 24px; margin: 0 0 4px; overflow-wrap: anywhere; }
+h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 2px solid #e4e7eb; padding-bottom: 4px; }
+.meta { color: #616e7c; margin: 0 0 16px; overflow-wrap: anywhere; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 12px; }
+.card { border: 1px solid #e4e7eb; border-radius: 8px; padding: 12px; }
+.card .n { font-size: 26px; font-weight: 700; } .card .l { color: #616e7c; font-size: 13px; } .card .r { color: #3e4c59; font-size: 13px; }
+.scroll { overflow-x: auto; border: 1px solid #e4e7eb; border-radius: 6px; }
+.scroll table { width: max-content; min-width: 100%; } .scroll td, .scroll th { white-space: nowrap; }
+.scroll td.long { white-space: normal; min-width: 16em; max-width: 28em; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+th { background: #f5f7fa; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.alert td { background: #f8d7da; color: #611a15; font-weight: 600; }
+.badge { display: inline-block; background: #b42318; color: #fff; border-radius: 4px; padding: 1px 6px; font-size: 12px; }
+.chart { width: 100%; height: auto; display: block; } .chart.narrow { display: none; }
+.legend span { display: inline-block; margin-right: 16px; font-size: 13px; }
+.sw { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
+.note { color: #616e7c; font-size: 12px; } td.sub { padding-left: 24px; color: #3e4c59; } td.sub2 { padding-left: 44px; color: #616e7c; }
+td.head { font-weight: 600; }
+@media (max-width: 600px) {
+  main { padding: 12px; } h1 { font-size: 20px; } .cards { gap: 8px; } .card { padding: 8px; } .card .n { font-size: 22px; }
+  .chart.wide { display: none; } .chart.narrow { display: block; }
+  th, td { padding: 5px 6px; } td.sub { padding-left: 16px; } td.sub2 { padding-left: 28px; }
+}
+"""
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -26,23 +54,7 @@ TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Report: {{ summary.campaign.subject }}</title>
-<style>
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2933; margin: 0; background: #f5f7fa; }
-main { max-width: 960px; margin: 0 auto; padding: 24px; background: #fff; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 2px solid #e4e7eb; padding-bottom: 4px; }
-.meta { color: #616e7c; margin: 0 0 16px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; }
-.card { flex: 1 1 140px; border: 1px solid #e4e7eb; border-radius: 8px; padding: 12px; }
-.card .n { font-size: 26px; font-weight: 700; } .card .l { color: #616e7c; font-size: 13px; } .card .r { color: #3e4c59; font-size: 13px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
-th { background: #f5f7fa; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.alert td { background: #f8d7da; color: #611a15; font-weight: 600; }
-.badge { display: inline-block; background: #b42318; color: #fff; border-radius: 4px; padding: 1px 6px; font-size: 12px; }
-.chart { width: 100%; height: auto; } .legend span { display: inline-block; margin-right: 16px; font-size: 13px; }
-.sw { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
-.note { color: #616e7c; font-size: 12px; } td.sub { padding-left: 28px; color: #3e4c59; }
-</style>
+<style>{{ style }}</style>
 </head>
 <body>
 <main>
@@ -58,9 +70,9 @@ tr.alert td { background: #f8d7da; color: #611a15; font-weight: 600; }
 <h2>Summary</h2>
 <table>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
-{% for key, label, count, rate in summary.figures() %}<tr><td{% if label.startswith(" ") %} class="sub"{% endif %}>{{ label }}</td><td class="num">{{ count }}</td><td class="num">{{ pct(rate) }}</td></tr>
+{% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ label.strip() }}</td><td class="num">{{ count }}</td><td class="num">{{ pct(rate) }}</td></tr>
 {% endfor %}</table>
-<p class="note">Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted.</p>
+<p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
 {% if outlet_table.flagged %}<p><span class="badge">Attention</span> Every address bounced at {{ outlet_table.flagged|length }} outlet(s) or domain(s), highlighted below. Check those addresses before the next release.</p>{% endif %}
 {{ render(outlet_table) }}
@@ -71,45 +83,186 @@ tr.alert td { background: #f8d7da; color: #611a15; font-weight: 600; }
 </html>
 """
 
-TABLE_TEMPLATE = """<table>
-<tr>{% for label in t.labels %}<th{% if numeric[loop.index0] %} class="num"{% endif %}>{{ label }}</th>{% endfor %}</tr>
-{% for row in t.rows %}<tr{% if loop.index0 in t.flagged %} class="alert"{% endif %}>{% for cell in row %}<td{% if numeric[loop.index0] %} class="num"{% endif %}>{{ cell }}</td>{% endfor %}</tr>
-{% endfor %}</table>
+OVERVIEW_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Campaigns {{ period }}</title>
+<style>{{ style }}</style>
+</head>
+<body>
+<main>
+<h1>Campaigns {{ period }}</h1>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }} · report made {{ made }} · times in UTC</p>
+{% if campaigns %}<div class="cards">
+{% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
+{% endfor %}</div>
+<h2>Trend</h2>
+{{ chart }}
+<h2>Every campaign</h2>
+{{ render(table) }}
+<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
+{% else %}<p>No live campaign was sent in this period.</p>{% endif %}
+</main>
+</body>
+</html>
 """
 
 DETAIL_TITLES = {"recipients": "Every journalist", "opens": "Who opened", "clicks": "Who clicked", "bounces": "Bounces"}
 
 _environment = Environment(autoescape=True, trim_blocks=False)
-_page = _environment.from_string(TEMPLATE)
-_table = _environment.from_string(TABLE_TEMPLATE)
 
 
-def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None = None) -> str:
-    """The whole HTML page for a campaign; per-journalist kinds add their table below the outlets."""
-    summary = summarize(engine, campaign_id)
-    with engine.connect() as connection:
-        activity = event_store.activity(connection, campaign_id, kinds={"outlets", kind} - {"summary"})
-        first, last = event_store.time_span(connection, campaign_id)
-        bucket = _bucket_size(first, last)
-        points = event_store.timeline(connection, campaign_id, bucket_seconds=bucket) if first is not None else []
-    detail = rows_of(summary.campaign, activity, kind) if kind in DETAIL_TITLES else None
-    return _page.render(
+def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None = None, everyone: bool = False) -> str:
+    """The whole HTML page for a campaign; per-journalist kinds add their table below the outlets.
+
+    The recipients table leaves out the journalists the send's --where excluded unless ``everyone``.
+    """
+    summary, outlet_table, fine = page_figures(engine, campaign_id)
+    detail = None
+    if kind in DETAIL_TITLES:
+        detail = table(engine, campaign_id, kind, everyone=everyone)
+    bucket, points = merge_timeline(fine)
+    return _environment.from_string(TEMPLATE).render(
+        style=Markup(STYLE),
         summary=summary,
         sent=summary.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
-        chart=chart(points, bucket),
-        outlet_table=outlets(summary.campaign, activity),
+        chart=charts(points, bucket),
+        outlet_table=outlet_table,
         detail=detail,
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
+        depth=_depth,
         pct=percent,
     )
 
 
+OVERVIEW_KEYS = (
+    "sent",
+    "subject",
+    "delivered",
+    "delivered_rate",
+    "opened_human",
+    "opened_human_rate",
+    "clicked",
+    "clicked_rate",
+    "bounced",
+    "bounced_rate",
+    "unsubscribed",
+    "recipients",
+    "campaign",
+)
+OVERVIEW_LABELS = (
+    "sent (UTC)",
+    "subject",
+    "delivered",
+    "%",
+    "opened by people",
+    "%",
+    "clicked",
+    "%",
+    "bounced",
+    "%",
+    "unsubscribed",
+    "recipients",
+    "campaign",
+)
+
+
+def overview_table(summaries: Sequence[Summary]) -> Table:
+    """One row per campaign, newest first: the headline figures with their rates (floats).
+
+    ``summaries`` oldest first and not empty (the table's campaign is the newest). The
+    figures come right after the subject, so a phone shows them before it has to scroll.
+    """
+    rows = []
+    for s in reversed(summaries):
+        rows.append(
+            (
+                s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                s.campaign.subject,
+                s.delivered,
+                s.rate(s.delivered, over=s.accepted),
+                s.opened_human,
+                s.rate(s.opened_human),
+                s.clicked,
+                s.rate(s.clicked),
+                s.bounced_all,
+                s.rate(s.bounced_all, over=s.accepted),
+                s.unsubscribed,
+                s.planned,
+                s.campaign.id,
+            )
+        )
+    return Table("overview", summaries[-1].campaign, OVERVIEW_KEYS, OVERVIEW_LABELS, rows)
+
+
+def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime | None = None) -> str:
+    """The campaigns overview page: totals, a trend chart of rates per campaign, and a row per campaign.
+
+    ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
+    """
+    accepted = sum(s.accepted for s in summaries)
+    delivered = sum(s.delivered for s in summaries)
+
+    def share(count: int, over: int) -> str:
+        return f"{percent(count / over)} of {'accepted' if over is accepted else 'delivered'}" if over else ""
+
+    opened = sum(s.opened_human for s in summaries)
+    clicked = sum(s.clicked for s in summaries)
+    bounced = sum(s.bounced_all for s in summaries)
+    cards = [
+        ("campaigns", len(summaries), ""),
+        ("delivered", delivered, share(delivered, accepted)),
+        ("opened by people", opened, share(opened, delivered)),
+        ("clicked", clicked, share(clicked, delivered)),
+        ("bounced (not delivered)", bounced, share(bounced, accepted)),
+    ]
+    return _environment.from_string(OVERVIEW_TEMPLATE).render(
+        style=Markup(STYLE),
+        period=period,
+        made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
+        campaigns=summaries,
+        cards=cards,
+        chart=trend_charts(summaries) if summaries else Markup(""),
+        table=overview_table(summaries) if summaries else None,
+        render=_render_table,
+    )
+
+
+WRAPPED = frozenset(
+    {"bounce_reason", "links", "subject", "bounce_classification"}
+)  # long free text: wraps in its column; the rest stays on one line
+
+
+def _depth(label: str) -> Markup:
+    indent = len(label) - len(label.lstrip(" "))
+    return Markup(' class="sub2"' if indent >= 4 else ' class="sub"' if indent else "")
+
+
 def _render_table(t: Table) -> Markup:
-    numeric = [bool(t.rows) and all(isinstance(row[i], (int, float)) for row in t.rows[:50]) for i in range(len(t.labels))]
-    return Markup(_table.render(t=t, numeric=numeric))
+    """A table in its scrolling box; built in Python, as a template calling a function per cell
+    costs more than the rest of the page (the outlet table alone has thousands of cells)."""
+    sample = t.rows[:50]
+    columns = range(len(t.labels))
+    numeric = [bool(sample) and all(type(row[i]) in (int, float) or row[i] is None for row in sample) for i in columns]
+    opening = ['<td class="num">' if numeric[i] else '<td class="long">' if t.keys[i] in WRAPPED else "<td>" for i in columns]
+    head = "".join(
+        f'<th class="num">{escape(label)}</th>' if numeric[i] else f"<th>{escape(label)}</th>" for i, label in enumerate(t.labels)
+    )
+    parts = ['<div class="scroll"><table>\n<tr>', head, "</tr>\n"]
+    flagged = t.flagged
+    for index, row in enumerate(t.rows):
+        parts.append('<tr class="alert">' if index in flagged else "<tr>")
+        for i, cell in enumerate(row):
+            text = cell if type(cell) is str else cell_text(cell)
+            parts.append(f"{opening[i]}{escape(text)}</td>")
+        parts.append("</tr>\n")
+    parts.append("</table></div>\n")
+    return Markup("".join(parts))
 
 
 def _cards(summary: Summary) -> list[tuple[str, int, str]]:
@@ -117,14 +270,32 @@ def _cards(summary: Summary) -> list[tuple[str, int, str]]:
         rate = summary.rate(count, over=over)
         return "" if rate is None else f"{percent(rate)} of {'accepted' if over is not None else 'delivered'}"
 
-    bounced = summary.bounced + summary.blocked + summary.dropped
+    bounced = summary.bounced_all
     return [
         ("delivered", summary.delivered, share(summary.delivered, summary.accepted)),
         ("opened by people", summary.opened_human, share(summary.opened_human)),
         ("clicked", summary.clicked, share(summary.clicked)),
-        ("bounced, blocked or dropped", bounced, share(bounced, summary.accepted)),
+        ("bounced (not delivered)", bounced, share(bounced, summary.accepted)),
         ("unsubscribed", summary.unsubscribed, share(summary.unsubscribed)),
     ]
+
+
+def merge_timeline(fine: Mapping[int, tuple[int, int]], bucket: int | None = None) -> tuple[int, list[tuple[int, int, int]]]:
+    """15-minute buckets merged into bars ``bucket`` seconds wide (a multiple of 900; default:
+    the narrowest of BUCKETS that keeps the chart under MAX_BARS bars).
+
+    Returns (bar width in seconds, [(bar start, opens by people, clicks), ...] oldest first).
+    A bar runs from a multiple of its width up to the next.
+    """
+    if not fine:
+        return bucket or BUCKETS[0], []
+    bucket = bucket or _bucket_size(min(fine), max(fine))
+    merged: dict[int, list[int]] = {}
+    for start, (opens, clicks) in fine.items():
+        bar = merged.setdefault(start // bucket * bucket, [0, 0])
+        bar[0] += opens
+        bar[1] += clicks
+    return bucket, [(start, opens, clicks) for start, (opens, clicks) in sorted(merged.items())]
 
 
 def _bucket_size(first: int | None, last: int | None) -> int:
@@ -133,21 +304,41 @@ def _bucket_size(first: int | None, last: int | None) -> int:
     return next((size for size in BUCKETS if span // size < MAX_BARS), BUCKETS[-1])
 
 
-def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 880, height: int = 260) -> Markup:
-    """An inline SVG bar chart: opens by people and clicks per time bucket."""
+def charts(points: Sequence[tuple[int, int, int]], bucket: int) -> Markup:
+    """The timeline chart twice, wide (880 units) and narrow (360), the page's CSS showing one.
+
+    An SVG scales its text with its width: drawn once at 880 units, an 11-unit label would be
+    under 5 px on a 375 px phone. The narrow one keeps labels at 12 px or more there.
+    """
+    if not points:
+        return Markup('<p class="note">No opens or clicks recorded yet.</p>')
+    legend = (
+        '<p class="legend"><span><i class="sw" style="background:#2f6fde"></i>opens by people</span>'
+        f'<span><i class="sw" style="background:#e8833a"></i>clicks</span><span class="note">one pair of bars per {_bucket_label(bucket)}</span></p>'
+    )
+    wide = chart(points, bucket, width=880, height=260, font=13, variant="wide")
+    narrow = chart(points, bucket, width=360, height=220, font=12, variant="narrow")
+    return Markup(str(wide) + str(narrow) + legend)
+
+
+def chart(
+    points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 880, height: int = 260, font: int = 11, variant: str = "wide"
+) -> Markup:
+    """An inline SVG bar chart: opens by people and clicks per time bucket (``width`` x ``height`` units)."""
     if not points:
         return Markup('<p class="note">No opens or clicks recorded yet.</p>')
     by_bucket = {start: (opens, clicks) for start, opens, clicks in points}
     starts = list(range(points[0][0], points[-1][0] + bucket, bucket))
     peak = max(max(o, c) for o, c in by_bucket.values())
     top = max(2, peak + peak % 2)  # even, so the half-way gridline is a whole number
-    left, right, upper, lower = 48, 12, 12, 40
+    left, right, upper, lower = 8 + font * len(str(top)) * 6 // 10 + 6, 12, 12, 40
+    left = max(left, 48) if width > 600 else left
     plot_w, plot_h = width - left - right, height - upper - lower
     slot = plot_w / len(starts)
     bar = max(1.0, slot * 0.4)
     parts = [
         (
-            f'<svg class="chart" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'<svg class="chart {variant}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
             f'aria-label="Opens by people and clicks per {_bucket_label(bucket)}">'
         ),
         f'<line x1="{left}" y1="{upper + plot_h}" x2="{width - right}" y2="{upper + plot_h}" stroke="#9aa5b1"/>',
@@ -155,7 +346,9 @@ def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 8
     for fraction in (0.5, 1.0):
         y = upper + plot_h * (1 - fraction)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e4e7eb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#616e7c">{int(top * fraction)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{font}" fill="#616e7c">{int(top * fraction)}</text>'
+        )
     for index, start in enumerate(starts):
         opens, clicks = by_bucket.get(start, (0, 0))
         x = left + index * slot + (slot - 2 * bar) / 2
@@ -167,20 +360,80 @@ def chart(points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 8
                     f"<title>{escape(_label(start, bucket))}: {value} {name}</title></rect>"
                 )
     last = len(starts) - 1
-    for index in sorted({0, last // 2, last}):
+    for index in sorted({0, last // 2, last} if width > 600 else {0, last}):
         x = left + index * slot + slot / 2
         anchor = "start" if index == 0 and last else "end" if index == last and last else "middle"
         x = left if anchor == "start" else width - right if anchor == "end" else x
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 20}" text-anchor="{anchor}" font-size="11" fill="#616e7c">'
+            f'<text x="{x:.1f}" y="{height - 20}" text-anchor="{anchor}" font-size="{font}" fill="#616e7c">'
             f"{escape(_label(starts[index], bucket))}</text>"
         )
     parts.append("</svg>")
-    legend = (
-        '<p class="legend"><span><i class="sw" style="background:#2f6fde"></i>opens by people</span>'
-        f'<span><i class="sw" style="background:#e8833a"></i>clicks</span><span class="note">one pair of bars per {_bucket_label(bucket)}</span></p>'
-    )
-    return Markup("".join(parts) + legend)
+    return Markup("".join(parts))
+
+
+TREND = (("opened by people", "#2f6fde"), ("clicked", "#e8833a"), ("bounced", "#b42318"))
+
+
+def trend_charts(summaries: Sequence[Summary]) -> Markup:
+    """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow)."""
+    series = [
+        [s.rate(s.opened_human) or 0.0 for s in summaries],
+        [s.rate(s.clicked) or 0.0 for s in summaries],
+        [s.rate(s.bounced_all, over=s.accepted) or 0.0 for s in summaries],
+    ]
+    dates = [s.campaign.created_at.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
+    names = [s.campaign.id for s in summaries]
+    legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
+    wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")
+    narrow = _trend(series, dates, names, width=360, height=220, font=12, variant="narrow")
+    return Markup(wide + narrow + f'<p class="legend">{legend}<span class="note">one point per campaign, oldest on the left</span></p>')
+
+
+def _trend(
+    series: Sequence[Sequence[float]], dates: Sequence[str], names: Sequence[str], *, width: int, height: int, font: int, variant: str
+) -> str:
+    peak = max((value for line in series for value in line), default=0.0)
+    top = next((step for step in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0) if peak <= step), 1.0)
+    left, right, upper, lower = font * 3 + 8, 16, 12, 40
+    plot_w, plot_h = width - left - right, height - upper - lower
+    count = len(dates)
+    step = plot_w / max(count - 1, 1)
+
+    def x_of(index: int) -> float:
+        return left + (index * step if count > 1 else plot_w / 2)
+
+    parts = [
+        (
+            f'<svg class="chart {variant}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
+            'aria-label="Opened by people, clicked and bounce rates per campaign">'
+        )
+    ]
+    for fraction in (0.0, 0.5, 1.0):
+        y = upper + plot_h * (1 - fraction)
+        colour = "#9aa5b1" if fraction == 0 else "#e4e7eb"
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{colour}"/>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{font}" fill="#616e7c">{top * fraction * 100:.0f}%</text>'
+        )
+    for line, (label, colour) in zip(series, TREND):
+        points = [(x_of(i), upper + plot_h * (1 - value / top)) for i, value in enumerate(line)]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (x, y), value, name in zip(points, line, names):
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(name)}: {percent(value)} {label}</title></circle>'
+            )
+    last = count - 1
+    for index in sorted({0, last // 2, last} if width > 600 else {0, last}):
+        anchor = "start" if index == 0 and last else "end" if index == last and last else "middle"
+        x = left if anchor == "start" else width - right if anchor == "end" else x_of(index)
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 20}" text-anchor="{anchor}" font-size="{font}" fill="#616e7c">{escape(dates[index])}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _label(start: int, bucket: int) -> str:

@@ -308,3 +308,14 @@ def lock_new_campaigns(connection: Connection) -> None:
     row lock. The caller's transaction releases it.
     """
     connection.execute(text("UPDATE schema_info SET version = version"))
+
+
+def live_between(connection: Connection, *, since: datetime | None, until: datetime | None) -> list[Campaign]:
+    """Live campaigns created at or after ``since`` and before ``until`` (either open), oldest first."""
+    query = select(campaign.c.id).where(campaign.c.mode == Mode.LIVE.value).order_by(campaign.c.created_at, campaign.c.id)
+    if since is not None:
+        query = query.where(campaign.c.created_at >= since)
+    if until is not None:
+        query = query.where(campaign.c.created_at < until)
+    found = [get(connection, campaign_id) for campaign_id in connection.scalars(query)]
+    return [info for info in found if info is not None]

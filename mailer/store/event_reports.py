@@ -7,16 +7,18 @@ events are rolled up onto come from ``store/messages.py``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, func, null, select
+from sqlalchemy import Connection, Result, String, case, cast, func, null, select
 
 from mailer.store import messages
 from mailer.store.schema import event
 
-ENGAGEMENT = ("open", "click", "spamreport", "unsubscribe", "group_unsubscribe")
+ENGAGEMENT = ("open", "click", "spamreport")
+SUBSCRIPTION = ("unsubscribe", "group_unsubscribe", "group_resubscribe")
+FINE_BUCKET = 900  # seconds: the timeline is read in 15-minute buckets and merged into wider bars
 # An open by a person: Apple Mail Privacy Protection's pre-fetch (sg_machine_open) left out.
 # The one definition every report figure and follow-up selection uses (SENDGRID.md §4.5).
 HUMAN_OPEN = (event.c.event == "open") & event.c.machine_open.is_not(True)
@@ -62,6 +64,8 @@ def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) ->
     human = select(event.c.campaign_id, func.count(event.c.message_id.distinct())).where(*linked, HUMAN_OPEN).group_by(event.c.campaign_id)
     for campaign_id, count_ in connection.execute(human):
         tallies[campaign_id]["human_open"] = count_
+    for campaign_id, count_ in unsubscribed(connection, campaign_ids).items():
+        tallies[campaign_id]["unsubscribed"] = count_
     return tallies
 
 
@@ -83,6 +87,74 @@ def engaged_messages(connection: Connection, campaign_ids: Collection[str]) -> t
     return opened, clicked
 
 
+def unsubscribed(connection: Connection, campaign_ids: Collection[str]) -> dict[str, int]:
+    """Per campaign: journalists who unsubscribed and did not resubscribe afterwards.
+
+    A journalist's latest ``unsubscribe``, ``group_unsubscribe`` or ``group_resubscribe`` event
+    decides (ties: unsubscribed); one who did both kinds of unsubscribe counts once.
+    """
+    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp).where(
+        event.c.campaign_id.in_(list(campaign_ids)), event.c.message_id.is_not(None), event.c.event.in_(SUBSCRIPTION)
+    )
+    latest: dict[tuple[str, int], tuple[int, bool]] = {}
+    for campaign_id, message_id, kind, timestamp in connection.execute(query):
+        rank = (timestamp, kind != "group_resubscribe")
+        key = (campaign_id, message_id)
+        if key not in latest or rank > latest[key]:
+            latest[key] = rank
+    counts: dict[str, int] = {}
+    for (campaign_id, _message_id), (_timestamp, gone) in latest.items():
+        counts[campaign_id] = counts.get(campaign_id, 0) + gone
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """Who opened and clicked one campaign's emails, and when: what the HTML page draws."""
+
+    opened: frozenset[int]  # message ids with any open
+    opened_human: frozenset[int]  # message ids opened by a person (not only Apple's pre-fetch)
+    clicked: frozenset[int]  # message ids with a click
+    spam_reports: int  # distinct messages marked as spam
+    timeline: Mapping[int, tuple[int, int]]  # FINE_BUCKET start (Unix s) -> (opens by people, clicks)
+
+
+def engagement(connection: Connection, campaign_id: str) -> Engagement:
+    """Openers, clickers and the fine timeline of one campaign, reading each open and click once.
+
+    One grouped pass per event kind, by time bucket and (for opens) machine or person, gives
+    both the counts per bucket and, as a list of ids per group, who opened or clicked: about
+    half the reading that a pass for the journalists and another for the timeline cost.
+    """
+    linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
+    bucket = ((event.c.timestamp // FINE_BUCKET) * FINE_BUCKET).label("bucket")
+    ids = func.aggregate_strings(cast(event.c.message_id, String), ",")
+    person = case((event.c.machine_open.is_not(True), 1), else_=0).label("person")
+    opens = select(bucket, person, func.count(), ids).where(*linked, event.c.event == "open").group_by(bucket, person)
+    clicks = select(bucket, func.count(), ids).where(*linked, event.c.event == "click").group_by(bucket)
+    timeline: dict[int, tuple[int, int]] = {}
+    opened: set[str] = set()
+    human: set[str] = set()
+    for start, by_person, count_, listed in connection.execute(opens):
+        members = listed.split(",")
+        opened.update(members)
+        if by_person:
+            human.update(members)
+            timeline[int(start)] = (int(count_), 0)
+    clicked: set[str] = set()
+    for start, count_, listed in connection.execute(clicks):
+        clicked.update(listed.split(","))
+        timeline[int(start)] = (timeline.get(int(start), (0, 0))[0], int(count_))
+    spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
+    return Engagement(
+        opened=frozenset(map(int, opened)),
+        opened_human=frozenset(map(int, human)),
+        clicked=frozenset(map(int, clicked)),
+        spam_reports=int(connection.scalar(spam) or 0),
+        timeline=timeline,
+    )
+
+
 def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
     """(bounce type, classification, distinct messages) for a campaign's bounce events."""
     query = (
@@ -91,31 +163,6 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
         .group_by(event.c.bounce_type, event.c.bounce_classification)
     )
     return [tuple(row) for row in connection.execute(query)]
-
-
-def timeline(connection: Connection, campaign_id: str, *, bucket_seconds: int) -> list[tuple[int, int, int]]:
-    """(bucket start, human opens, clicks) per time bucket, oldest first."""
-    # Integer division on both databases: ``/`` is true division in SQLAlchemy 2, and PostgreSQL
-    # rounds a numeric cast to BIGINT where SQLite truncates, moving late events a bucket on.
-    bucket = (event.c.timestamp // bucket_seconds) * bucket_seconds
-    human_open = case(((event.c.event == "open") & event.c.machine_open.is_not(True), 1), else_=0)
-    click = case((event.c.event == "click", 1), else_=0)
-    query = (
-        select(bucket.label("bucket"), func.sum(human_open), func.sum(click))
-        .where(event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click")), event.c.message_id.is_not(None))
-        .group_by("bucket")
-        .order_by("bucket")
-    )
-    return [(int(b), int(o or 0), int(c or 0)) for b, o, c in connection.execute(query)]
-
-
-def time_span(connection: Connection, campaign_id: str) -> tuple[int | None, int | None]:
-    """The first and last open or click of a campaign."""
-    query = select(func.min(event.c.timestamp), func.max(event.c.timestamp)).where(
-        event.c.campaign_id == campaign_id, event.c.event.in_(("open", "click"))
-    )
-    first, last = connection.execute(query).one()
-    return first, last
 
 
 NEEDS: Mapping[str, frozenset[str]] = {
@@ -151,7 +198,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             .where(*linked)
             .group_by(event.c.message_id)
         )
-        overall = {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+        overall = {row[0]: tuple(row[1:]) for row in connection.execute(query).all()}
     opens = _rollup(connection, linked, "open", func.sum(human)) if "opens" in parts else {}
     clicks = _rollup(connection, linked, "click", null()) if "clicks" in parts else {}
     urls: dict[int, list[str]] = {}
@@ -170,9 +217,8 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
     none4: tuple[Any, ...] = (None, None, None, None)
     result = []
-    for row in messages.recipients(connection, campaign_id):
-        values: tuple[Any, ...] = tuple(row)
-        mid, email, first, last, outlet, state, skip_reason, delivery = values
+    for row in _rows(messages.recipients(connection, campaign_id)):
+        mid, email, first, last, outlet, state, skip_reason, delivery = row
         first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))
         o = opens.get(mid, none4)
         c = clicks.get(mid, none4)
@@ -180,7 +226,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
         result.append(
             MessageActivity(
                 email=email,
-                name=" ".join(str(p).strip() for p in (first, last) if p and str(p).strip()),
+                name=_name(first, last),
                 outlet=(outlet or "").strip(),
                 state=state,
                 skip_reason=skip_reason,
@@ -202,6 +248,19 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             )
         )
     return result
+
+
+def _rows(result: Result[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a result fetched in chunks: a fetch call per row costs more than the rows' own work."""
+    for chunk in result.partitions(5000):
+        yield from chunk
+
+
+def _name(first: Any, last: Any) -> str:
+    """First and last name from the contact snapshot, each stripped; either may be missing."""
+    a = str(first).strip() if first else ""
+    b = str(last).strip() if last else ""
+    return f"{a} {b}" if a and b else a or b
 
 
 def _rollup(connection: Connection, linked: tuple[Any, ...], kind: str, extra: Any) -> dict[int, tuple[Any, ...]]:

@@ -398,6 +398,14 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     return connection.execute(query)
 
 
+def outlets(connection: Connection, campaign_id: str) -> Result[int, str, str | None, str, str | None]:
+    """A campaign's message rows as the outlet roll-up needs them: (id, email, outlet, state, delivery)."""
+    query = select(message.c.id, message.c.email, message.c.fields["outlet"].as_string(), message.c.state, message.c.delivery).where(
+        message.c.campaign_id == campaign_id
+    )
+    return connection.execute(query)
+
+
 def shown(connection: Connection, campaign_id: str, email_key: str | None = None) -> Message | None:
     """The row ``mailer show`` rebuilds: this address's, or the campaign's first recipient (None: none)."""
     query = select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.skip_reason.is_not(None), message.c.id)
