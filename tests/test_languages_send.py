@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import shutil
 from datetime import UTC, datetime
@@ -192,3 +194,28 @@ def test_cli_test_send_sends_staff_every_version(project: Path, standin: Any) ->
     assert 'releases/launch.md has no "es" version.' in missing.output
     sent = mailer(*SEND, "--yes")  # every version was test-sent: no warning
     assert "never test-sent" not in sent.stderr
+
+
+def test_cli_reports_show_the_version_each_journalist_got(project: Path, standin: Any) -> None:
+    """The recipients report has a language column, and the outlets table rows per language version,
+    for a campaign sent in several languages (3 en, 1 de, 2 fr: WHO_GETS)."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    listed = mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "recipients.csv")
+    assert listed.exit_code == 0, listed.output
+    rows = list(csv.DictReader(io.StringIO((project / "recipients.csv").read_text(encoding="utf-8-sig"))))
+    assert {row["email"]: row["language"] for row in rows} == WHO_GETS
+    rolled = mailer("report", "latest", "--kind", "outlets", "--format", "csv", "-o", "outlets.csv")
+    assert rolled.exit_code == 0, rolled.output
+    outlets = list(csv.reader(io.StringIO((project / "outlets.csv").read_text(encoding="utf-8-sig"))))
+    by_language = {row[1]: int(row[2]) for row in outlets[1:] if row[0] == "language"}
+    assert by_language == {"en": 3, "de": 1, "fr": 2}
+
+
+def test_cli_reports_of_one_language_have_no_language_column(project: Path, standin: Any, tmp_path: Path) -> None:
+    """A release in one language keeps the reports as they were: no language column, no language rows."""
+    (project / "one.csv").write_text("Email,First Name,Outlet\nann@example.org,Ann,Daily\nbob@example.org,Bob,Weekly\n", encoding="utf-8")
+    sent = mailer("send", "releases/launch.md", "--list", "one.csv", "--force-embargo", "--yes")
+    assert sent.exit_code == 0, sent.output
+    mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "one-recipients.csv")
+    header = (project / "one-recipients.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "language" not in header.split(",")

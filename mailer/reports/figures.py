@@ -231,6 +231,7 @@ PERSON: tuple[Column, ...] = (
     ("name", "name", lambda a: a.name),
     ("outlet", "outlet", lambda a: a.outlet),
 )
+LANGUAGE: Column = ("language", "language", lambda a: a.language or "")
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "recipients": PERSON
     + (
@@ -318,6 +319,8 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
     if kind == "outlets":
         return outlets(info, activity)
     columns = COLUMNS[kind]
+    if len({a.language for a in activity if a.language}) > 1:  # a release in several languages: which one each got
+        columns = (*columns[: len(PERSON)], LANGUAGE, *columns[len(PERSON) :])
     keep = KEEP[kind]
     rows = [tuple(get(a) for _key, _label, get in columns) for a in activity if keep(a)]
     return Table(kind, info, tuple(c[0] for c in columns), tuple(c[1] for c in columns), rows)
@@ -326,7 +329,7 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
     people = Counter(
-        (a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.opens > 0, a.human_opens > 0, a.clicks > 0)
+        (a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.opens > 0, a.human_opens > 0, a.clicks > 0, a.language)
         for a in activity
         if a.state != MessageState.SKIPPED.value
     )
@@ -355,9 +358,9 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         skipped = MessageState.SKIPPED.value
         opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
         people = Counter(
-            (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked)
+            (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked, language)
             for chunk in message_store.outlets(connection, campaign_id).partitions(5000)
-            for mid, email, outlet, state, delivery in chunk
+            for mid, email, outlet, state, delivery, language in chunk
             if state != skipped
         )
     if summary.planned + sum(summary.skipped.values()) == 0:
@@ -370,17 +373,23 @@ def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:
     return {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in tallies}
 
 
-Person = tuple[str, str | None, str | None, bool, bool, bool]
+Person = tuple[str, str | None, str | None, bool, bool, bool, str | None]
 
 
 def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table:
-    """((domain, outlet, delivery, opened, opened by a person, clicked), journalists) -> the outlets table."""
+    """((domain, outlet, delivery, opened, opened by a person, clicked, language), journalists) -> the outlets table.
+
+    Rows by outlet, then by address domain, and, for a release sent in several languages, by the
+    language version the journalists got."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     delivered_value = Delivery.DELIVERED.value
-    for (domain, outlet, delivery, did_open, did_open_human, did_click), n in people:
+    people = list(people)
+    by_language = len({person[6] for person, _ in people if person[6]}) > 1
+    for (domain, outlet, delivery, did_open, did_open_human, did_click, language), n in people:
         was_delivered = delivery == delivered_value
         was_bounced = delivery in BOUNCED
-        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain)):
+        split = (("language", language or "?"),) if by_language else ()
+        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain), *split):
             counts = groups[group]
             counts[0] += n
             counts[1] += n * was_delivered
@@ -388,7 +397,8 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table
             counts[3] += n * did_open
             counts[4] += n * did_open_human
             counts[5] += n * did_click
-    ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "outlet", item[1][2] != item[1][0], -item[1][0], item[0][1]))
+    kinds = {"outlet": 0, "domain": 1, "language": 2}
+    ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], item[1][2] != item[1][0], -item[1][0], item[0][1]))
     rows = []
     flagged = set()
     for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked)) in enumerate(ordered):

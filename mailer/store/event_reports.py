@@ -48,6 +48,7 @@ class MessageActivity:
     bounce_classification: str | None
     bounce_reason: str | None
     bounce_time: int | None
+    language: str | None = None  # the release version it got (issue 14); None when skipped
 
 
 def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -218,7 +219,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
     none4: tuple[Any, ...] = (None, None, None, None)
     result = []
     for row in _rows(messages.recipients(connection, campaign_id)):
-        mid, email, first, last, outlet, state, skip_reason, delivery = row
+        mid, email, first, last, outlet, state, skip_reason, delivery, language = row
         first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))
         o = opens.get(mid, none4)
         c = clicks.get(mid, none4)
@@ -245,6 +246,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
                 bounce_classification=bounce[1],
                 bounce_reason=bounce[2],
                 bounce_time=bounce[3],
+                language=language,
             )
         )
     return result

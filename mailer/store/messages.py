@@ -376,8 +376,8 @@ def tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple
 def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     """A campaign's message rows in id order, as the per-journalist reports list them.
 
-    Each row is (id, email, first name, last name, outlet, state, skip_reason, delivery), the
-    names and outlet read from the contact snapshot. The result streams from the cursor: a
+    Each row is (id, email, first name, last name, outlet, state, skip_reason, delivery,
+    language), the names and outlet read from the contact snapshot. The result streams from the cursor: a
     100k-row export never holds a second copy of it.
     """
     fields = message.c.fields
@@ -391,6 +391,7 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
             message.c.state,
             message.c.skip_reason,
             message.c.delivery,
+            message.c.language,
         )
         .where(message.c.campaign_id == campaign_id)
         .order_by(message.c.id)
@@ -398,11 +399,11 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     return connection.execute(query)
 
 
-def outlets(connection: Connection, campaign_id: str) -> Result[int, str, str | None, str, str | None]:
-    """A campaign's message rows as the outlet roll-up needs them: (id, email, outlet, state, delivery)."""
-    query = select(message.c.id, message.c.email, message.c.fields["outlet"].as_string(), message.c.state, message.c.delivery).where(
-        message.c.campaign_id == campaign_id
-    )
+def outlets(connection: Connection, campaign_id: str) -> Result[int, str, str | None, str, str | None, str | None]:
+    """A campaign's message rows as the outlet roll-up needs them: (id, email, outlet, state, delivery, language)."""
+    query = select(
+        message.c.id, message.c.email, message.c.fields["outlet"].as_string(), message.c.state, message.c.delivery, message.c.language
+    ).where(message.c.campaign_id == campaign_id)
     return connection.execute(query)
 
 
