@@ -219,3 +219,16 @@ def test_cli_reports_of_one_language_have_no_language_column(project: Path, stan
     mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "one-recipients.csv")
     header = (project / "one-recipients.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "language" not in header.split(",")
+
+
+def test_cli_show_a_language_version(project: Path, standin: Any) -> None:
+    """`mailer show CAMPAIGN --language fr-CA` shows the French version as its first recipient got it;
+    a language the campaign has no version of is a clear error naming the versions."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    shown = mailer("show", "latest", "--language", "fr-CA", "-o", "fr.eml")
+    assert shown.exit_code == 0, shown.output
+    assert f"Subject:   {SUBJECTS['fr']}" in shown.stdout
+    assert "claire@example.fr" in shown.stdout  # the first journalist who got the French version
+    missing = mailer("show", "latest", "--language", "es")
+    assert missing.exit_code == 1
+    assert "has no es version." in missing.output and "Its versions: en, de, fr." in missing.output

@@ -23,9 +23,16 @@ from mailer.send.schedule import describe
     type=click.Path(path_type=Path, dir_okay=False),
     help="The .eml file to write (default: [compose] preview_dir/CAMPAIGN.eml).",
 )
+@click.option(
+    "--language",
+    metavar="LANG",
+    help="For a release sent in several languages: that version (fr, fr-CA finds fr), as its first recipient got it.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Also write the HTML part beside it and open it in your web browser.")
 @pass_app
-def show_command(app: AppContext, campaign_id: str, contact: str | None, path: Path | None, open_browser: bool) -> None:
+def show_command(
+    app: AppContext, campaign_id: str, contact: str | None, path: Path | None, language: str | None, open_browser: bool
+) -> None:
     """Show exactly what a journalist received in a campaign, months later, as an .eml file.
 
     The email is rebuilt from the archive the delivery log keeps of every send (the parts as
@@ -38,11 +45,12 @@ def show_command(app: AppContext, campaign_id: str, contact: str | None, path: P
     Example:
         mailer show 2026-02-19-example
         mailer show 2026-02-19-example --contact jane@example.com -o jane.eml --open
+        mailer show latest --language fr
     """
     from mailer.send import show
 
     campaign_id = app.campaign_id(campaign_id)
-    shown = show.show(app.engine, campaign_id, contact=contact)
+    shown = show.show(app.engine, campaign_id, contact=contact, language=language)
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(shown.eml)

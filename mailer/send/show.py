@@ -16,15 +16,17 @@ from datetime import datetime
 from email import message_from_string
 from email.message import EmailMessage
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer import compose
+from mailer.compose import labels
 from mailer.compose.preview import stand_ins
 from mailer.errors import SendError
 from mailer.models import Message, MessageState, full_name
 from mailer.send import archive
 from mailer.send.status import find
 from mailer.store import messages
+from mailer.store.campaigns import Campaign
 from mailer.transport import eml
 from mailer.transport.base import Request
 from mailer.transport.eml import POLICY
@@ -69,17 +71,20 @@ class Shown:
         return parsed
 
 
-def show(engine: Engine, campaign_id: str, *, contact: str | None = None) -> Shown:
+def show(engine: Engine, campaign_id: str, *, contact: str | None = None, language: str | None = None) -> Shown:
     """The email ``contact`` (default: the campaign's first recipient) received in ``campaign_id``.
 
-    Raises SendError when the campaign is unknown, was logged before archives were kept, or
-    ``contact`` is not one of its recipients.
+    ``language`` (``fr``, ``fr-CA``): the version of that language instead, as its first
+    recipient got it. Raises SendError when the campaign is unknown, was logged before archives
+    were kept, has no such version, or ``contact`` is not one of its recipients.
     """
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
-        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None)
+        version = _version(connection, campaign, language) if language else None
+        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None, language=version)
         # The language version that journalist received (the main one for a stand-in).
-        kept = archive.load(connection, campaign, language=row.fields.get("language") if row is not None else None)
+        wanted = version or (row.fields.get("language") if row is not None else None)
+        kept = archive.load(connection, campaign, language=wanted)
     if kept is None:
         raise SendError(
             f"{campaign_id} was logged before press-mailer kept an archive of what went out, so it cannot be shown.",
@@ -108,3 +113,14 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None) -> Sho
         date=campaign.created_at,
         eml=data,
     )
+
+
+def _version(connection: Connection, campaign: Campaign, language: str) -> str:
+    """The campaign's version that ``language`` names (``fr-CA`` finds ``fr``); SendError when there is none."""
+    versions = archive.languages(connection, campaign)
+    if not versions:
+        raise SendError(f"{campaign.id} was sent in one language only.", hint=f"Leave out --language: mailer show {campaign.id}")
+    picked = labels.pick(versions, language) or (language if language in versions else None)
+    if picked is None:
+        raise SendError(f"{campaign.id} has no {language} version.", hint=f"Its versions: {', '.join(versions)}.")
+    return picked

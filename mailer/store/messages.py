@@ -407,9 +407,12 @@ def outlets(connection: Connection, campaign_id: str) -> Result[int, str, str | 
     return connection.execute(query)
 
 
-def shown(connection: Connection, campaign_id: str, email_key: str | None = None) -> Message | None:
-    """The row ``mailer show`` rebuilds: this address's, or the campaign's first recipient (None: none)."""
+def shown(connection: Connection, campaign_id: str, email_key: str | None = None, *, language: str | None = None) -> Message | None:
+    """The row ``mailer show`` rebuilds: this address's, or the campaign's first recipient (of the
+    ``language`` version, when given) (None: none)."""
     query = select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.skip_reason.is_not(None), message.c.id)
+    if language:
+        query = query.where(message.c.language == language)
     if email_key:
         query = query.where(message.c.email_key == email_key)
     else:  # a recipient, and not one ``mailer forget`` blanked
