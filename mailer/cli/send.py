@@ -151,36 +151,21 @@ def send_command(
     from mailer.store import display_url
 
     engine = app.engine
+    choices: dict[str, Any] = {
+        "where": where,
+        "tags": tag,
+        "dry_run": dry_run,
+        "at": at_text,
+        "overrides": overrides,
+        "force_embargo": force_embargo,
+        "include_previous": include_previous,
+    }
     if follow_up_of is not None and who is not None:
         prepared = campaign.prepare_follow_up(
-            engine,
-            app.config,
-            release_path,
-            app.campaign_id(follow_up_of),
-            who=who,
-            list_paths=list_paths,
-            where=where,
-            tags=tag,
-            dry_run=dry_run,
-            at=at_text,
-            overrides=overrides,
-            force_embargo=force_embargo,
-            include_previous=include_previous,
+            engine, app.config, release_path, app.campaign_id(follow_up_of), who=who, list_paths=list_paths, **choices
         )
     else:
-        prepared = campaign.prepare_send(
-            engine,
-            app.config,
-            release_path,
-            list_paths,
-            where=where,
-            tags=tag,
-            dry_run=dry_run,
-            at=at_text,
-            overrides=overrides,
-            force_embargo=force_embargo,
-            include_previous=include_previous,
-        )
+        prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()
     for question in prepared.questions:

@@ -30,28 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from mailer.compose import frontmatter, labels, paths
-from mailer.compose.release import Release, Text, build, check_keys
+from mailer.compose.release import KNOWN_KEYS, Release, Text, build, check_keys
 from mailer.errors import ReleaseError
 
 __all__ = ["SHARED_KEYS", "VERSION_KEYS", "attach", "language_name", "main_language"]
 
-# What a version may write for itself (a sibling file writes its body below its front matter).
-VERSION_KEYS: tuple[str, ...] = (
-    "subject",
-    "headline",
-    "subheadline",
-    "preheader",
-    "dateline",
-    "contact",
-    "about",
-    "about_file",
-    "attachments",
-    "template",
-    "from",
-    "reply_to",
-)
-BLOCK_KEYS: tuple[str, ...] = (*VERSION_KEYS, "body")
 SHARED_KEYS: tuple[str, ...] = ("date", "embargo", "language", "translations")
+# What a version may write for itself (a sibling file writes its body below its front matter):
+# every key of a release but the shared ones.
+VERSION_KEYS: tuple[str, ...] = tuple(key for key in KNOWN_KEYS if key not in SHARED_KEYS)
+BLOCK_KEYS: tuple[str, ...] = (*VERSION_KEYS, "body")
 # A version lacking one of these, when the main file has it, is a warning.
 _TRANSLATED = ("subject", "headline", "subheadline", "preheader", "about", "contact")
 
