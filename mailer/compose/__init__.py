@@ -38,7 +38,6 @@ from mailer.compose.render import (
     render_for,
     render_versions,
     substituter,
-    substitution_bound,
     substitutions,
     unsubscribe_tag,
 )
@@ -58,7 +57,6 @@ __all__ = [
     "render_for",
     "render_versions",
     "substituter",
-    "substitution_bound",
     "substitutions",
     "unsubscribe_tag",
 ]

@@ -128,7 +128,9 @@ def substituter(rendered: Rendered) -> Callable[[Mapping[str, str]], dict[str, s
 
 
 def bounder(rendered: Rendered) -> Callable[[Mapping[str, str]], int]:
-    """``substitution_bound`` with the release's part done once: fields -> the same bound."""
+    """fields -> an upper bound of ``substitutions(rendered, fields)``'s size as SendGrid measures
+    it (UTF-8 bytes of keys and values), without working the values out: a few length sums. The
+    release's part is done once, here."""
     return functools.partial(_bound, _prepared(rendered))
 
 
@@ -138,15 +140,9 @@ def bounder(rendered: Rendered) -> Callable[[Mapping[str, str]], int]:
 _GROWTH = 36
 
 
-def substitution_bound(rendered: Rendered, fields: Mapping[str, str]) -> int:
-    """An upper bound of ``substitutions(rendered, fields)``'s size as SendGrid measures it (UTF-8
-    bytes of keys and values), without working the values out: a few length sums."""
-    return _bound(_prepared(rendered), fields)
-
-
 def bound_terms(rendered: Rendered) -> tuple[int, dict[str, int]]:
-    """``substitution_bound`` as terms: a constant, plus each field's length in characters times a
-    factor (``substitution_bound(fields) == constant + sum(factor * len(fields[f]))``), so a whole
+    """``bounder``'s bound as terms: a constant, plus each field's length in characters times a
+    factor (``bounder(rendered)(fields) == constant + sum(factor * len(fields[f]))``), so a whole
     column of journalists can be bounded at once."""
     prepared = _prepared(rendered)
     factors: dict[str, int] = {}
@@ -231,7 +227,7 @@ class _Prepared:
     # (token, field, steps, escape, a present value is used as it is)
     plan: tuple[tuple[str, str, tuple[tuple[str, str], ...], Callable[[str], str], bool], ...]
     fields: tuple[str, ...] = ()  # the field of each token (repeated when several tokens use one)
-    bound: int = 0  # substitution_bound's part that is the same for everyone: keys and defaults
+    bound: int = 0  # the bound's part that is the same for everyone: keys and defaults (bounder)
 
 
 _PREPARED: dict[int, tuple[Rendered, _Prepared]] = {}

@@ -12,7 +12,6 @@ The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log
 from __future__ import annotations
 
 import contextlib
-import itertools
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -260,10 +259,23 @@ class _Requests:
     versions: tuple[Rendered, ...] = ()  # the other language versions
 
     def from_plan(self, plan: Plan) -> Iterator[Request]:
-        """The plan's recipients (in request order, version by version), substitutions worked out as each request is cut."""
-        for version, rendered in enumerate(plan.all_versions):
-            for number, group in itertools.groupby(plan.recipients_of(version), key=_request_no):
-                yield self._request(number, tuple(group), rendered)
+        """The plan's recipients cut into requests in one pass over the list, substitutions worked
+        out as each request is cut. A request is whole once a recipient of the same version has a
+        later number (a version's requests are numbered in list order); at most one request per
+        version is open at a time."""
+        versions = plan.all_versions
+        open_requests: dict[int, list[Message]] = {}  # version -> the recipients of its open request
+        for version, message in plan.recipients_by_version():
+            group = open_requests.get(version)
+            if group and group[0].request_no != message.request_no:
+                yield self._request(_request_no(group[0]), tuple(group), versions[version])
+                group = None
+            if group is None:
+                group = open_requests[version] = []
+            group.append(message)
+        for version, group in open_requests.items():
+            if group:
+                yield self._request(_request_no(group[0]), tuple(group), versions[version])
 
     def from_rows(self, rows: Sequence[Message]) -> list[Request]:
         """Planned rows read back from the log, names and substitutions filled in from their fields."""

@@ -62,9 +62,9 @@ class Plan:
     contact_list: ContactList
     request_of: Sequence[int]  # per contact, in list order: its request number, or SKIPPED
     skips: Mapping[int, tuple[str, str]]  # contact index -> (reason, detail) for the rows skipped here
-    request_count: int  # the last request's number (requests are numbered from 0)
+    request_count: int  # how many requests (they are numbered from 1; the last one's number)
     request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
-    key_prefix: str = ""  # the message keys' random part (message_keys)
+    key_prefix: str = ""  # the message keys' random part (message_key_prefix)
     names: Mapping[str, str] = field(default_factory=dict)  # To name by address (test proofs), else the contact's
     substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions
     # Language versions: ``versions[0]`` is ``rendered`` (the main one), ``version_of`` each
@@ -102,6 +102,13 @@ class Plan:
         for index, contact in enumerate(contacts):
             if request_of[index] != SKIPPED and (not self.versions or self.version_of[index] == version):
                 yield self._message(index, contact)
+
+    def recipients_by_version(self) -> Iterator[tuple[int, Message]]:
+        """Each recipient with its version (an index into ``all_versions``), in list order: one pass."""
+        request_of, version_of = self.request_of, self.version_of
+        for index, contact in enumerate(self.contact_list.contacts):
+            if request_of[index] != SKIPPED:
+                yield (version_of[index] if self.versions else 0), self._message(index, contact)
 
     @cached_property
     def messages(self) -> PlanMessages:
@@ -271,11 +278,6 @@ def content_hash(versions: Sequence[Rendered]) -> str:
     for version in versions:
         digest.update(f"{version.language}:{version.content_hash}\0".encode())
     return digest.hexdigest()
-
-
-def new_message_key() -> str:
-    """An opaque message key for custom_args: never an address or a name (SENDGRID.md §0.4)."""
-    return secrets.token_hex(16)
 
 
 def message_key_prefix() -> str:
