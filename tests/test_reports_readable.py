@@ -376,3 +376,12 @@ def test_report_xlsx_styles_through_openpyxl(river: Engine) -> None:
     cli(river, "report", RIVER, "--kind", "recipients", "--format", "xlsx", "-o", "r.xlsx")
     cells = [cell for row in load_workbook("r.xlsx").active.iter_rows() for cell in row]
     assert {cell.data_type for cell in cells if isinstance(cell.value, str)} == {"s"}
+
+
+def test_report_opens_on_a_very_narrow_terminal_leaves_columns_out_without_failing(river: Engine) -> None:
+    """At 40 columns the 67-character address leaves room for nothing else: every other column of
+    the opens report is left out (one used to be named twice, which ended in a traceback)."""
+    code, out = cli(river, "report", RIVER, "--kind", "opens", columns=40)
+    assert code == 0, out
+    assert "Traceback" not in out
+    assert "Left out" in out

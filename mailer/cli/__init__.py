@@ -232,7 +232,7 @@ class MainGroup(MailerGroup):
         return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        output.set_level(output.NORMAL)  # each run starts at the default (tests run many in one process)
+        output.start()  # each run starts at the default level, with consoles of its own
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -44,6 +44,13 @@ def set_level(level: int) -> None:
     _state["level"] = level
 
 
+def start() -> None:
+    """A command run begins: the default level, and consoles made afresh on first output, so each
+    run sees its own terminal width and streams (tests and scripts run many in one process)."""
+    set_level(NORMAL)
+    _consoles.clear()
+
+
 def level() -> int:
     """The current level: QUIET, NORMAL or VERBOSE."""
     return _state["level"]
@@ -239,7 +246,7 @@ def fitted_table(
     least = {i: narrowest(i) for i in range(len(keys))}
     shown = list(range(len(keys)))
     left_out: list[str] = []
-    pending = [keys.index(key) for key in drop_order if key in keys]
+    pending = list(dict.fromkeys(keys.index(key) for key in drop_order if key in keys))  # each column once
 
     def width_of(indexes: Sequence[int]) -> int:
         return sum(least[i] + 3 for i in indexes) + 1  # a space either side and a rule per column

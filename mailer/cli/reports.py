@@ -151,7 +151,7 @@ DROP_ORDER = {
         "human_opens",
         "delivery",
     ),
-    "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens", "first_open"),
+    "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens"),
     "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links"),
     "bounces": ("bounce_time", "bounce_classification", "name", "outlet", "bounce_reason", "bounce"),
     "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_human", "by", "note", "recipients", "bounced"),
