@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from mailer.errors import ReportError
 from mailer.reports import xlsx
@@ -82,9 +84,17 @@ def _prepare(path: Path) -> Path:
     return path
 
 
-def _open(path: Path, encoding: str) -> Any:
+@contextmanager
+def _open(path: Path, encoding: str) -> Iterator[TextIO]:
+    """``path`` open for writing; any failure while opening or writing (a full disk) is a
+    ReportError, and the half-written file is removed rather than left looking like a report."""
     target = _prepare(path)
+    opened = False
     try:
-        return target.open("w", encoding=encoding, newline="")
+        with target.open("w", encoding=encoding, newline="") as handle:
+            opened = True
+            yield handle
     except OSError as exc:
+        if opened and target.is_file():  # a regular file this call began (never a device like /dev/full)
+            target.unlink(missing_ok=True)
         raise ReportError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc
