@@ -403,3 +403,14 @@ def test_cli_preview_contact_gets_their_language(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["preview", str(path), "--contact", "claire@example.fr", "--list", "press.csv", "-o", "c"])
     assert result.exit_code == 0, result.output
     assert "Bonjour Claire," in (tmp_path / "c" / "launch.fr.txt").read_text(encoding="utf-8")
+
+
+def test_languages_a_backup_file_beside_the_release_is_no_version(tmp_path: Path) -> None:
+    """launch.bak.md (a backup) and launch.fra.md are not versions: Babel would read "bak" as
+    Bashkir and "fra" as French, and the send would refuse the backup's date or send English to
+    French journalists. Only launch.fr.md is the French version."""
+    path = _copy(tmp_path, "launch.md", "launch.fr.md")
+    shutil.copy(path, path.with_name("launch.bak.md"))  # a whole copy of the main file: it has a date
+    shutil.copy(path.with_name("launch.fr.md"), path.with_name("launch.fra.md"))
+    loaded = release.load(path)
+    assert sorted(loaded.all_versions()) == ["de", "en", "fr"]

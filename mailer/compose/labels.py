@@ -190,6 +190,14 @@ def pick(available: Collection[str], wanted: str | None) -> str | None:
     return None
 
 
+def known(tag: str) -> bool:
+    """Whether ``tag`` names a language CLDR knows as that language itself: ``fr``, ``fr-CA``, but
+    not ``fra`` or ``bak``, which Babel would take for French and Bashkir (a backup file named
+    ``launch.bak.md`` is no language version)."""
+    found = locale(tag)
+    return found is not None and found.language == tag.split("-")[0]
+
+
 @lru_cache(maxsize=64)
 def locale(tag: str) -> Locale | None:
     """Babel's Locale for a language tag (its closest known parent), None when CLDR has none."""

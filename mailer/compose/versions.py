@@ -50,7 +50,7 @@ def main_language(data: Mapping[str, Any], where: frontmatter.Where) -> str:
     if value is None or value == "":
         return labels.DEFAULT_LANGUAGE
     tag = labels.normalize(value) if isinstance(value, str) else None
-    if tag is None or labels.locale(tag) is None:
+    if tag is None or not labels.known(tag):
         raise ReleaseError(
             f'{where("language")}: "{value}" is not a language I know.',
             hint="Write a language tag such as en, fr, de, es, fr-CA or pt-BR.",
@@ -94,7 +94,7 @@ _BLOCK_HINT = 'For example:\ntranslations:\n  fr:\n    subject: "..."\n    body:
 
 def _tag(written: str, where: str) -> str:
     tag = labels.normalize(written)
-    if tag is None or labels.locale(tag) is None:
+    if tag is None or not labels.known(tag):
         raise ReleaseError(f'{where}: "{written}" is not a language I know.', hint="Use language tags such as fr, de, es, fr-CA or pt-BR.")
     return tag
 
@@ -126,7 +126,7 @@ def _siblings(path: Path) -> list[tuple[str, Path]]:
             continue
         middle = name[len(prefix) : len(name) - len(path.suffix)]
         tag = labels.normalize(middle)
-        if tag is None or labels.locale(tag) is None or not paths.is_file(file):
+        if tag is None or not labels.known(tag) or not paths.is_file(file):
             continue
         # A version is read like any file a release names: a link out of the folder is refused.
         paths.inside(file.name, base=path.parent, root=path.parent, where=str(file), what=f"the {language_name(tag)} version {file.name}")
