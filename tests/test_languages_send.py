@@ -232,3 +232,14 @@ def test_cli_show_a_language_version(project: Path, standin: Any) -> None:
     missing = mailer("show", "latest", "--language", "es")
     assert missing.exit_code == 1
     assert "has no es version." in missing.output and "Its versions: en, de, fr." in missing.output
+
+
+def test_cli_show_a_journalist_in_a_version_they_did_not_get(project: Path, standin: Any) -> None:
+    """--contact with --language of another version says which version that journalist got."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    wrong = mailer("show", "latest", "--contact", "hans@example.de", "--language", "fr")
+    assert wrong.exit_code == 1
+    assert "hans@example.de received the de version of" in wrong.output and "not fr." in wrong.output
+    right = mailer("show", "latest", "--contact", "hans@example.de", "--language", "de", "-o", "hans.eml")
+    assert right.exit_code == 0, right.output
+    assert f"Subject:   {SUBJECTS['de']}" in right.stdout

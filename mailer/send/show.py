@@ -81,7 +81,14 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         version = _version(connection, campaign, language) if language else None
-        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None, language=version)
+        # A named journalist is looked up whatever the version; --language alone picks the first of that version.
+        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None, language=None if contact else version)
+        if contact and version and row is not None and row.state is not MessageState.SKIPPED:
+            got = messages.language_of(connection, campaign_id, row.message_key)
+            if got and got != version:
+                raise SendError(
+                    f"{contact} received the {got} version of {campaign_id}, not {version}.", hint="Leave out --language to see theirs."
+                )
         # The language version that journalist received (the main one for a stand-in).
         wanted = version or (row.fields.get("language") if row is not None else None)
         kept = archive.load(connection, campaign, language=wanted)

@@ -501,6 +501,12 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
     ]
 
 
+def language_of(connection: Connection, campaign_id: str, message_key: str) -> str | None:
+    """The language version one message of a campaign carried (None before the log kept it)."""
+    query = select(message.c.language).where(message.c.campaign_id == campaign_id, message.c.message_key == message_key)
+    return connection.scalar(query)
+
+
 # Erasure (``mailer forget``).
 
 
