@@ -11,7 +11,7 @@ ones stored. Applying is idempotent: importing a file twice adds nothing, not ev
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +31,8 @@ _SQLITE_CACHE_KIB = 65536
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """The totals of an import, and what was quarantined (file and line, reason)."""
+    """The totals of an import, and what was quarantined (file and line, reason; the raw text is
+    in the quarantine table only, so a file of a million unreadable events is not held twice)."""
 
     totals: Applied
     quarantined: list[Quarantined]
@@ -64,7 +65,7 @@ def import_files(
             for batch in files.stream(path, size=chunk):
                 ingest.add(batch.events)
                 ingest.quarantine(batch.quarantined)
-                bad.extend(batch.quarantined)
+                bad.extend(replace(item, raw="") for item in batch.quarantined)
                 if on_progress is not None:
                     on_progress(len(batch.events) + len(batch.quarantined))
             applied = ingest.finish()
