@@ -16,8 +16,11 @@ import pytest
 from eventlog import add_campaign, add_message
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from press_office import MARKUP_NAME, MARKUP_OUTLET, URL_1, build, mailer
-from sqlalchemy import Engine
+from press_office import MARKUP_NAME, MARKUP_OUTLET, URL_1, build, event, import_events, mailer
+from sqlalchemy import Engine, select
+
+from mailer.store import connect
+from mailer.store.schema import message
 
 
 @pytest.fixture
@@ -282,3 +285,15 @@ def test_contact_reads_through_the_address_and_message_indexes(store: Engine) ->
     assert any("ix_message_email_key" in p for p in plans), plans
     assert len([p for p in plans if "ix_event_message" in p]) == 3, plans  # rollup, links, bounces
     assert not [p for p in plans if "SCAN message" in p or "SCAN event" in p], plans
+
+
+def test_contact_a_journalist_who_resubscribed_is_not_shown_unsubscribed(office: dict[str, Any], db_url: str, tmp_path: Path) -> None:
+    """Eve unsubscribed from campaign a (t + 600), then resubscribed to the group later: her history,
+    like the reports, no longer counts her unsubscribed there."""
+    a, t = office["a"], office["t"]
+    assert history("eve@radio.example")["campaigns"][1]["unsubscribed"] is True
+    with connect(db_url).connect() as connection:
+        key = connection.scalar(select(message.c.message_key).where(message.c.campaign_id == a, message.c.email_key == "eve@radio.example"))
+    import_events(tmp_path / "back.ndjson", [event("group_resubscribe", "eve@radio.example", a, key, t + 900, asm_group_id=1)])
+    eve = history("eve@radio.example")
+    assert [c["unsubscribed"] for c in eve["campaigns"] if c["campaign"] == a] == [False]

@@ -7,11 +7,11 @@ events are rolled up onto come from ``store/messages.py``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Result, String, case, cast, func, null, select
+from sqlalchemy import ColumnElement, Connection, Result, String, case, cast, func, null, select
 
 from mailer.store import messages
 from mailer.store.schema import event
@@ -89,24 +89,31 @@ def engaged_messages(connection: Connection, campaign_ids: Collection[str]) -> t
 
 
 def unsubscribed(connection: Connection, campaign_ids: Collection[str]) -> dict[str, int]:
-    """Per campaign: journalists who unsubscribed and did not resubscribe afterwards.
-
-    A journalist's latest ``unsubscribe``, ``group_unsubscribe`` or ``group_resubscribe`` event
-    decides (ties: unsubscribed); one who did both kinds of unsubscribe counts once.
-    """
-    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp).where(
-        event.c.campaign_id.in_(list(campaign_ids)), event.c.message_id.is_not(None), event.c.event.in_(SUBSCRIPTION)
-    )
-    latest: dict[tuple[str, int], tuple[int, bool]] = {}
-    for campaign_id, message_id, kind, timestamp in connection.execute(query):
-        rank = (timestamp, kind != "group_resubscribe")
-        key = (campaign_id, message_id)
-        if key not in latest or rank > latest[key]:
-            latest[key] = rank
+    """Per campaign: journalists who unsubscribed and did not resubscribe afterwards (``_gone``)."""
     counts: dict[str, int] = {}
-    for (campaign_id, _message_id), (_timestamp, gone) in latest.items():
-        counts[campaign_id] = counts.get(campaign_id, 0) + gone
+    for campaign_id in _gone(connection, event.c.campaign_id.in_(list(campaign_ids))).values():
+        counts[campaign_id] = counts.get(campaign_id, 0) + 1
     return counts
+
+
+def _gone(connection: Connection, where: ColumnElement[bool]) -> dict[int, str]:
+    """Messages (id -> campaign) whose journalist is unsubscribed: the latest ``unsubscribe``,
+    ``group_unsubscribe`` or ``group_resubscribe`` event decides (ties: unsubscribed); one who
+    did both kinds of unsubscribe counts once. The one rule for reports and ``mailer contact``."""
+    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp).where(
+        where, event.c.message_id.is_not(None), event.c.event.in_(SUBSCRIPTION)
+    )
+    return _gone_of(connection.execute(query))
+
+
+def _gone_of(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
+    """``_gone`` over (campaign id, message id, event, timestamp) rows already read."""
+    latest: dict[int, tuple[tuple[int, bool], str]] = {}
+    for campaign_id, message_id, kind, timestamp in rows:
+        rank = (timestamp, kind != "group_resubscribe")
+        if message_id not in latest or rank > latest[message_id][0]:
+            latest[message_id] = (rank, campaign_id)
+    return {message_id: campaign_id for message_id, ((_, gone), campaign_id) in latest.items() if gone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +316,6 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
             func.sum(case((human, 1), else_=0)),
             func.min(case((human, event.c.timestamp), else_=null())),
             func.sum(case((event.c.event == "click", 1), else_=0)),
-            func.sum(case((event.c.event.in_(("unsubscribe", "group_unsubscribe")), 1), else_=0)),
             func.sum(case((event.c.event == "spamreport", 1), else_=0)),
         )
         .where(event.c.message_id.in_(ids))
@@ -323,15 +329,29 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
     for message_id, url in connection.execute(url_query):
         urls.setdefault(message_id, set()).add(url)
     bounces: dict[int, tuple[Any, ...]] = {}
+    subscription: list[tuple[str, int, str, int]] = []
+    # Bounces and (un)subscriptions in one read: the latest bounce wins, the latest subscription event decides.
     bounce_query = (
-        select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
-        .where(event.c.message_id.in_(ids), event.c.event.in_(("bounce", "dropped")))
+        select(
+            event.c.campaign_id,
+            event.c.message_id,
+            event.c.event,
+            event.c.bounce_type,
+            event.c.bounce_classification,
+            event.c.reason,
+            event.c.timestamp,
+        )
+        .where(event.c.message_id.in_(ids), event.c.event.in_(("bounce", "dropped", *SUBSCRIPTION)))
         .order_by(event.c.timestamp, event.c.id)
     )
-    for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
-        bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+    for campaign_id, message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+        if kind in SUBSCRIPTION:
+            subscription.append((campaign_id, message_id, kind, timestamp))
+        else:
+            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+    gone = _gone_of(subscription)
     result = {}
-    for message_id, (opens, human_opens, first_human, clicks, unsubscribes, spam) in rolled.items():
+    for message_id, (opens, human_opens, first_human, clicks, spam) in rolled.items():
         bounce = bounces.get(message_id, (None, None, None, None))
         result[message_id] = MessageEvents(
             opens=int(opens or 0),
@@ -343,7 +363,7 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
             bounce_classification=bounce[1],
             bounce_reason=bounce[2],
             bounce_time=bounce[3],
-            unsubscribed=bool(unsubscribes),
+            unsubscribed=message_id in gone,  # a journalist who resubscribed since is not
             spam_report=bool(spam),
         )
     return result
