@@ -297,3 +297,30 @@ def test_contact_a_journalist_who_resubscribed_is_not_shown_unsubscribed(office:
     import_events(tmp_path / "back.ndjson", [event("group_resubscribe", "eve@radio.example", a, key, t + 900, asm_group_id=1)])
     eve = history("eve@radio.example")
     assert [c["unsubscribed"] for c in eve["campaigns"] if c["campaign"] == a] == [False]
+
+
+def test_report_tables_show_terminal_control_characters_as_text(office: dict[str, Any], db_url: str, tmp_path: Path) -> None:
+    """A receiving server's bounce reason with an escape sequence cannot recolour the terminal
+    through a report table: it prints as \\x1b."""
+    a, t = office["a"], office["t"]
+    with connect(db_url).connect() as connection:
+        key = connection.scalar(select(message.c.message_key).where(message.c.campaign_id == a, message.c.email_key == "ana@daily.example"))
+    import_events(
+        tmp_path / "odd.ndjson",
+        [
+            event(
+                "bounce",
+                "ana@daily.example",
+                a,
+                key,
+                t + 7000,
+                type="bounce",
+                reason="550 \x1b[31mred\x1b[0m gone",
+                bounce_classification="Invalid Address",
+            )
+        ],
+    )
+    shown = mailer("report", a, "--kind", "bounces", "--wide")
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.stdout
+    assert "\\x1b[31mred" in shown.stdout

@@ -50,12 +50,9 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
 
 
 def _say(line: str) -> None:
-    """One line of the history; characters a terminal would act on (escape sequences, tabs) shown as \\x1b, \\t.
-
-    Names, outlets and subjects come from lists and releases, bounce reasons from receiving mail
-    servers: none of them may move the cursor or recolour the terminal.
-    """
-    output.say("".join(c if c.isprintable() else repr(c)[1:-1] for c in line))
+    """One line of the history: a line break in contact data shown as \\n (``output.say`` shows
+    the rest a terminal would act on as \\x1b, \\t)."""
+    output.say(line.replace("\n", "\\n"))
 
 
 def _print(found: History) -> None:

@@ -73,11 +73,21 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def visible(message: str) -> str:
+    """``message`` with the characters a terminal would act on (escape sequences, tabs, carriage
+    returns) shown as ``\\x1b``, ``\\t``; line breaks kept. Names, outlets and subjects come from
+    lists and releases, bounce reasons from receiving mail servers: none may move the cursor or
+    recolour the terminal, in any command's output."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in message)
+
+
 def _text(message: str, style: str = "") -> Text:
-    """``message`` as Rich Text: printed as written, never read as markup."""
+    """``message`` as Rich Text: printed as written (``visible``), never read as markup."""
     from rich.text import Text
 
-    return Text(message, style=style)
+    return Text(visible(message), style=style)
 
 
 def _out() -> Console:
@@ -121,7 +131,7 @@ def warn(message: str) -> None:
     """A warning the user can act on, on standard error (kept with --quiet; and in the --json document's "warnings")."""
     from rich.text import Text
 
-    _console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", message))
+    _console(stderr=True).print(Text.assemble(("Warning:", "yellow"), " ", visible(message)))
     state = _json_state()
     if state is not None:
         state["warnings"].append(message)
@@ -132,9 +142,9 @@ def error(exc: MailerError) -> None:
     from rich.text import Text
 
     err = _console(stderr=True)
-    err.print(Text.assemble(("Error:", "red"), " ", exc.message))
+    err.print(Text.assemble(("Error:", "red"), " ", visible(exc.message)))
     if exc.hint:
-        err.print(Text(exc.hint))
+        err.print(Text(visible(exc.hint)))
     state = _json_state()
     if state is not None and not state["printed"]:
         print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
