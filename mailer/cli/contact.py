@@ -110,5 +110,5 @@ def _row(source: str) -> str:
     return f"{head}, row {tail}" if sep and tail.isdigit() else source
 
 
-def _when(moment: datetime, *, zone: bool = True) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if zone else "")
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

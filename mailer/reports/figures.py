@@ -422,11 +422,6 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
 
 
-def when(timestamp: int | None) -> str:
-    """A Unix time as "2026-02-19 10:00:05" in UTC, or "" for none."""
-    return "" if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(" ")[:19]
-
-
 def instant(timestamp: int | None) -> datetime | None:
     """A Unix time as an aware datetime in UTC (a real date-time cell in XLSX), or None."""
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
