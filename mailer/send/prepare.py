@@ -22,7 +22,7 @@ from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
 from mailer.config import Config
 from mailer.errors import ConfigError, ReleaseError, SendError
-from mailer.models import CampaignStatus, Contact, Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Contact, ContactList, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -89,33 +89,12 @@ def prepare_send(
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
     contact_list = contacts.apply_filter(contacts.load(list_paths), contacts.parse_filter(where, tags))
-    with engine.connect() as connection:
-        contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
-        never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
-        _check_fields(versions, contact_list.contacts)
-        the_plan = plan_module.build(
-            rendered,
-            contact_list,
-            batch_size=config.sendgrid.batch_size,
-            reserve=unsubscribe.reserved_bytes(config),
-            versions=versions[1:],
-        )
-        content_hash = the_plan.content_hash
-        earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
-        same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
-        if same and not include_previous:
-            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
-        corrected = [cid for cid, content in earlier if content != content_hash]
-        got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
-    questions: list[str] = []
-    # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
-    if got_earlier:
-        shown = ", ".join(sorted(set(got_earlier.values())))
-        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
-        if mode is Mode.LIVE:
-            questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
+    with engine.connect() as connection:
+        planned = _planned(
+            connection, config, versions, contact_list, release_path, mode, overrides=overrides, include_previous=include_previous
+        )
+    the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
@@ -134,7 +113,7 @@ def prepare_send(
         scheduled=scheduled,
         warnings=tuple(warnings),
         questions=tuple(questions),
-        never_test_sent=never_test_sent and mode is Mode.LIVE,
+        never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
         include_previous=include_previous,
         problem=problem,
     )
@@ -171,6 +150,7 @@ def prepare_follow_up(
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
     on_lists = {c.email_key for c in contacts.load(list_paths).contacts} if list_paths else None
+    mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
         original = _original(connection, original_id)
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
@@ -178,24 +158,12 @@ def prepare_follow_up(
             follow_ups.journalists(connection, original.id), original=original.id, who=who, bounced_later=bounced_later, on_lists=on_lists
         )
         contact_list = contacts.apply_filter(selection.contacts, contacts.parse_filter(where, tags))
-        contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
-        _check_fields(versions, contact_list.contacts)
-        the_plan = plan_module.build(
-            rendered,
-            contact_list,
-            batch_size=config.sendgrid.batch_size,
-            reserve=unsubscribe.reserved_bytes(config),
-            versions=versions[1:],  # each journalist gets the version of their language, as in any send
+        planned = _planned(
+            connection, config, versions, contact_list, release_path, mode, overrides=overrides, include_previous=include_previous
         )
-        same = [cid for cid, content in campaigns.live_with(connection, content_hash=the_plan.content_hash)]
-        if same and not include_previous:
-            the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
-        never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
-    mode = Mode.DRY_RUN if dry_run else Mode.LIVE
-    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
+    the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
-    questions: list[str] = []
     problem: SendError | ConfigError | None = None
     described, _ = follow_up.WHO[who]
     if not the_plan.recipients:
@@ -205,7 +173,7 @@ def prepare_follow_up(
         )
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
-        questions.append(f"Send this follow-up to {len(the_plan.recipients):,} journalists?")
+        questions.insert(0, f"Send this follow-up to {len(the_plan.recipients):,} journalists?")
     return Prepared(
         plan=the_plan,
         mode=mode,
@@ -216,12 +184,63 @@ def prepare_follow_up(
         scheduled=scheduled,
         warnings=tuple(warnings),
         questions=tuple(questions),
-        never_test_sent=never_test_sent and mode is Mode.LIVE,
+        never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
         include_previous=include_previous,
         follow_up_of=original.id,
         follow_up=follow_up.describe(selection, len(the_plan.recipients), the_plan.skipped()),
         problem=problem,
     )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    plan: plan_module.Plan
+    warnings: list[str]  # suppression overrides, every version's warnings (each once), an earlier version's reach
+    questions: list[str]  # to confirm before a live send (the correction question)
+    never_test_sent: bool
+
+
+def _planned(
+    connection: Connection,
+    config: Config,
+    versions: Sequence[Rendered],
+    contact_list: ContactList,
+    release_path: Path,
+    mode: Mode,
+    *,
+    overrides: Sequence[str],
+    include_previous: bool,
+) -> _Planned:
+    """What a send and a follow-up share once their journalists are chosen: suppressions (with
+    overrides), each version's fields checked, the plan, journalists the same content already
+    reached skipped (promise 8) unless ``include_previous``, and how many got an earlier version
+    of this release file (a correction: a warning, and a question before a live send)."""
+    contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
+    never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
+    _check_fields(versions, contact_list.contacts)
+    the_plan = plan_module.build(
+        versions[0],
+        contact_list,
+        batch_size=config.sendgrid.batch_size,
+        reserve=unsubscribe.reserved_bytes(config),
+        versions=versions[1:],  # each journalist gets the version of their language
+    )
+    content_hash = the_plan.content_hash
+    earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
+    same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
+    if same and not include_previous:
+        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
+    corrected = [cid for cid, content in earlier if content != content_hash]
+    got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
+    # Every version's warnings (pre-flight reads them all), each once.
+    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
+    questions: list[str] = []
+    if got_earlier:
+        shown = ", ".join(sorted(set(got_earlier.values())))
+        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
+        if mode is Mode.LIVE:
+            questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
+    return _Planned(the_plan, warnings, questions, never_test_sent)
 
 
 def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
