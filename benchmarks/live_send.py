@@ -354,13 +354,18 @@ def check_baseline_bodies(template: Template, list_path: Path) -> None:
         raise SystemExit("the baseline's personalizations differ from ours: fix personalizations() first")
 
 
-def run_ours(office: Path, list_path: Path, url: str, key: str, concurrency: int) -> tuple[Run, str]:
-    """One `mailer send` in a fresh log; returns the measurement and what the log says."""
+def run_ours(office: Path, list_path: Path, url: str, key: str, concurrency: int, profile: Path | None = None) -> tuple[Run, str]:
+    """One `mailer send` in a fresh log; returns the measurement and what the log says.
+
+    With ``profile``, ours runs under cProfile and its statistics are written there (its figures are then not comparable).
+    """
     database = office / "log.db"
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     write_config(office / "mailer.toml", url=url, concurrency=concurrency, database=database)
     command = [sys.executable, "-m", "mailer", "send", RELEASE, "--list", str(list_path), "--yes", "--no-test-ok"]
+    if profile is not None:
+        command[1:1] = ["-m", "cProfile", "-o", str(profile)]
     run = measure(command, cwd=office, env=mailer_env(office, key), scratch=office)
     import sqlite3
 
@@ -477,6 +482,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="4", help="[sendgrid] concurrency, comma-separated for the curve: 1,4,8,16")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each pair (medians are printed; peak is the largest)")
     parser.add_argument("--delay", type=float, default=DELAY, help="seconds the stand-in waits before answering (default 0.1)")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="run ours once more under cProfile and write its statistics to FILE")
     parser.add_argument("--baseline-child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_child:
@@ -542,6 +548,10 @@ def main() -> None:
                             print("  run " + fmt_row(pair), flush=True)
                     results.append(median_pair(pairs))
                     print(fmt_row(results[-1]), flush=True)
+                    if args.profile is not None:
+                        standin_get(url, "/_reset")
+                        profiled, _ = run_ours(office, list_path, url, key, concurrency, args.profile.resolve())
+                        print(f"  profiled run: {profiled.wall:.2f} s wall, {profiled.cpu:.2f} s CPU -> {args.profile}", flush=True)
     finally:
         server.terminate()
         server.join(timeout=10)
