@@ -175,3 +175,81 @@ def test_plan_of_a_loaded_list_with_an_overlong_value_goes_row_by_row(tmp_path: 
     built = plan.build(example_rendered(), contacts.load([path]))
     assert [m.email for m in built.recipients] == ["ok@x.org"]
     assert built.skipped() == {"invalid": 1}
+
+
+def _requests_by_number(built: plan.Plan, *, by_row: bool) -> dict[int, tuple[int, list[tuple[str, str, str, dict[str, str]]]]]:
+    cut = built._requests_by_row() if by_row else built.requests()
+    return {
+        recipients.request_no or 0: (version, [(m.message_key, m.email, m.name, dict(m.substitutions)) for m in recipients])
+        for version, recipients in cut
+    }
+
+
+def test_plan_requests_cut_from_columns_are_the_row_by_row_requests(tmp_path: Path) -> None:
+    """A loaded list's requests are cut from its columns; every request holds the same journalists,
+    message keys, To names and substitutions as the row-by-row path gives: two files with other
+    columns, filters and defaults, a journalist without a first name, text that needs escaping, rows
+    skipped in the middle (already received), so the requests are not runs of the list."""
+    release_path = tmp_path / "r.md"
+    release_path.write_text(BOUND_RELEASE, encoding="utf-8")
+    release = compose.render(load_release(release_path), config=Config())
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "Email,First Name,Last Name,Outlet,Beat\n"
+        + "".join(f"a{i}@example.org,Zoë{i},Doe,Le <Monde> & {i % 5},{'wasps' if i % 3 else 'bees'}\n" for i in range(1, 1_300))
+        + "solo@example.org,Solo,,Daily,ants\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "Email,First Name,Beat,Outlet,Country\n" + "".join(f'b{i}@example.org,Bo{i},bees,Radio "{i}",NG\n' for i in range(900)),
+        encoding="utf-8",
+    )
+    loaded = contacts.load([first, second])
+    received = {f"a{i}@example.org": "earlier" for i in range(1, 1_300, 7)}
+    built, skipped = plan.skip_received(plan.build(release, loaded, batch_size=400), received)
+    assert skipped == len(received)
+    by_columns, by_rows = _requests_by_number(built, by_row=False), _requests_by_number(built, by_row=True)
+    assert by_columns == by_rows
+    assert sum(len(people) for _, people in by_columns.values()) == 1_300 + 900 - len(received)
+    who = {email: (name, values) for _, people in by_columns.values() for _, email, name, values in people}
+    assert who["solo@example.org"][0] == "Solo"
+    assert "&lt;Monde&gt; &amp;" in "".join(who["a2@example.org"][1].values())  # escaped where it lands in HTML
+
+
+def test_plan_requests_cut_from_columns_keep_each_version(tmp_path: Path) -> None:
+    """With language versions, each request cut from the columns holds one version's journalists,
+    as the row-by-row path cuts them."""
+    versions = _language_versions(tmp_path)
+    path = tmp_path / "press.csv"
+    languages = ["fr", "de", "", "fr-CA", "ja", "EN"]
+    path.write_text(
+        "Email,First Name,Outlet,Language\n" + "".join(f"p{i}@example.org,P{i},Out {i},{languages[i % 6]}\n" for i in range(2_000)),
+        encoding="utf-8",
+    )
+    built = plan.build(versions[0], contacts.load([path]), versions=versions[1:], batch_size=300)
+    by_columns = _requests_by_number(built, by_row=False)
+    assert by_columns == _requests_by_number(built, by_row=True)
+    assert list(by_columns) == sorted(by_columns)  # sent in request order
+    assert {version for version, _ in by_columns.values()} == {0, 1, 2}
+
+
+def _language_versions(tmp_path: Path) -> list[Rendered]:
+    languages = Path(__file__).parent / "data" / "releases" / "languages"
+    for name in ("launch.md", "launch.fr.md"):
+        (tmp_path / name).write_bytes((languages / name).read_bytes())
+    from mailer.config import SenderConfig
+
+    cfg = Config(sender=SenderConfig(postal_address="1 Hive Lane"))
+    return list(compose.render_versions(load_release(tmp_path / "launch.md"), config=cfg).values())
+
+
+def test_columns_substitutions_name_who_lacks_a_required_field(tmp_path: Path) -> None:
+    """Cut from columns, a journalist without a field the release needs is named, as row by row."""
+    path = tmp_path / "r.md"
+    path.write_text('---\nsubject: "S"\nheadline: "H"\ndate: 2026-02-19\n---\nFor {{ contact.outlet }}.\n', encoding="utf-8")
+    release = compose.render(load_release(path), config=Config())
+    columns = {"email": ["a@x.org", "b@x.org"], "outlet": ["Daily", ""]}
+    with pytest.raises(Exception, match="b@x.org") as found:
+        compose.substitutions_of_columns(release, columns, 2)
+    assert type(found.value).__name__ == "TemplateError"

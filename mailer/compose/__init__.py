@@ -39,6 +39,7 @@ from mailer.compose.render import (
     render_versions,
     substituter,
     substitutions,
+    substitutions_of_columns,
     unsubscribe_tag,
 )
 
@@ -58,5 +59,6 @@ __all__ = [
     "render_versions",
     "substituter",
     "substitutions",
+    "substitutions_of_columns",
     "unsubscribe_tag",
 ]

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -125,6 +125,35 @@ def substitutions(rendered: Rendered, fields: Mapping[str, str]) -> dict[str, st
 def substituter(rendered: Rendered) -> Callable[[Mapping[str, str]], dict[str, str]]:
     """``substitutions`` with the release's part done once: fields -> the same dict, for many journalists."""
     return functools.partial(_values, _prepared(rendered))
+
+
+def substitutions_of_columns(rendered: Rendered, columns: Mapping[str, Sequence[str]], count: int) -> list[dict[str, str]]:
+    """``substitutions`` for ``count`` journalists at once, from their fields as columns (field ->
+    one text per journalist, "" where one has none; a field without a column is "" for all):
+    the same dicts, in order, token by token instead of journalist by journalist.
+
+    Raises TemplateError, naming the first journalist concerned, when one lacks a field the
+    release uses without a default (as ``substitutions`` does).
+    """
+    prepared = _prepared(rendered)
+    if not prepared.plan:
+        return [{} for _ in range(count)]
+    blank = [""] * count
+    names, values = [], []
+    try:
+        for name, field, steps, escape, as_is in prepared.plan:
+            column = columns.get(field, blank)
+            if as_is:
+                empty = escape(tokens.prepare(field, steps, None)) if not all(column) else ""
+                values.append([escape(value) if value else empty for value in column])
+            else:
+                values.append([escape(tokens.prepare(field, steps, value or None)) for value in column])
+            names.append(name)
+    except tokens.Missing:
+        for row in range(count):  # the journalist-by-journalist path names who lacks what
+            _values(prepared, {field: column[row] for field, column in columns.items()})
+        raise
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def bounder(rendered: Rendered) -> Callable[[Mapping[str, str]], int]:

@@ -259,23 +259,10 @@ class _Requests:
     versions: tuple[Rendered, ...] = ()  # the other language versions
 
     def from_plan(self, plan: Plan) -> Iterator[Request]:
-        """The plan's recipients cut into requests in one pass over the list, substitutions worked
-        out as each request is cut. A request is whole once a recipient of the same version has a
-        later number (a version's requests are numbered in list order); at most one request per
-        version is open at a time."""
+        """The plan's requests, each cut from the plan only when the dispatcher is ready for it."""
         versions = plan.all_versions
-        open_requests: dict[int, list[Message]] = {}  # version -> the recipients of its open request
-        for version, message in plan.recipients_by_version():
-            group = open_requests.get(version)
-            if group and group[0].request_no != message.request_no:
-                yield self._request(_request_no(group[0]), tuple(group), versions[version])
-                group = None
-            if group is None:
-                group = open_requests[version] = []
-            group.append(message)
-        for version, group in open_requests.items():
-            if group:
-                yield self._request(_request_no(group[0]), tuple(group), versions[version])
+        for version, recipients in plan.requests():
+            yield self._request(recipients.request_no or 0, recipients, versions[version])
 
     def from_rows(self, rows: Sequence[Message]) -> list[Request]:
         """Planned rows read back from the log, names and substitutions filled in from their fields."""
@@ -288,7 +275,7 @@ class _Requests:
             grouped.setdefault((row.request_no or 0, rendered.language), []).append(outgoing)
         return [self._request(number, tuple(group), every[language]) for (number, language), group in sorted(grouped.items())]
 
-    def _request(self, number: int, group: tuple[Message, ...], rendered: Rendered) -> Request:
+    def _request(self, number: int, group: Sequence[Message], rendered: Rendered) -> Request:
         return Request(
             self.campaign_id,
             number,
@@ -298,7 +285,3 @@ class _Requests:
             sendgrid_batch_id=self.sendgrid_batch_id,
             created_at=self.created_at,
         )
-
-
-def _request_no(message: Message) -> int:
-    return message.request_no or 0

@@ -29,7 +29,7 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.models import Message, MessageState
+from mailer.models import MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
 from mailer.store import messages
@@ -143,9 +143,9 @@ class Dispatcher:
                     request = self.queue.popleft()
                     taken.append(request)
                     moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
-                    mine = tuple(m for m in request.messages if m.message_key in moved)
+                    mine = request.recipients.only(moved)
                     if mine:
-                        starting.append(request if len(mine) == len(request.messages) else _with(request, mine, request.number))
+                        starting.append(request if mine is request.recipients else _with(request, mine, request.number))
         except BaseException:
             self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
             raise
@@ -236,11 +236,11 @@ class Dispatcher:
     def _split(self, connection: Connection, request: Request) -> None:
         """413: send the request again as two halves, each under its own number."""
         half = len(request.messages) // 2
-        first, second = request.messages[:half], request.messages[half:]
+        first, second = request.recipients[:half], request.recipients[half:]
         second_no = self.next_no
         self.next_no += 1
         self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
-        messages.renumber(connection, self.campaign_id, [m.message_key for m in second], second_no, now=utcnow())
+        messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow())
         self.queue.appendleft(_with(request, second, second_no))
         self.queue.appendleft(_with(request, first, request.number))
 
@@ -248,8 +248,8 @@ class Dispatcher:
         messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
 
 
-def _with(request: Request, part: tuple[Message, ...], number: int) -> Request:
-    return replace(request, number=number, messages=part)
+def _with(request: Request, part: Recipients, number: int) -> Request:
+    return replace(request, number=number, messages=replace(part, request_no=number))
 
 
 def _rejection_text(error: Rejected, request: Request) -> str:

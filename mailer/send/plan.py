@@ -32,7 +32,18 @@ from typing import overload
 from mailer import compose
 from mailer.compose import labels
 from mailer.errors import SendError
-from mailer.models import Contact, ContactList, ContactTable, LogRow, Message, MessageState, RejectReason, Rendered, full_name
+from mailer.models import (
+    Contact,
+    ContactList,
+    ContactTable,
+    LogRow,
+    Message,
+    MessageState,
+    Recipients,
+    RejectReason,
+    Rendered,
+    full_name,
+)
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -110,6 +121,66 @@ class Plan:
             if request_of[index] != SKIPPED:
                 yield (version_of[index] if self.versions else 0), self._message(index, contact)
 
+    def requests(self) -> Iterator[tuple[int, Recipients]]:
+        """Each request's recipients (``request_no`` set) with its version (an index into
+        ``all_versions``), in request number order, one request at a time.
+
+        For a list read column by column (``contacts.load``) a request is cut from the columns:
+        no Contact, dict or Message per journalist (issue 12), and the same recipients, keys,
+        names and substitutions as reading ``recipients`` would give (tests/test_plan.py).
+        """
+        table = self.contact_list.contacts
+        if not isinstance(table, ContactTable) or self.names or self.substitutions is not compose.substitutions:
+            yield from self._requests_by_row()
+            return
+        import numpy as np
+        import pyarrow as pa
+
+        numbers = np.asarray(self.request_of, dtype=np.int64)
+        planned = np.flatnonzero(numbers != SKIPPED)
+        order = planned[np.argsort(numbers[planned], kind="stable")]  # request order; list order within one
+        ordered = numbers[order]
+        cuts = (np.flatnonzero(np.diff(ordered)) + 1).tolist()
+        present = set(table.field_names)
+        versions, prefix = self.all_versions, self.key_prefix
+        for start, end in zip([0, *cuts], [*cuts, len(order)], strict=True):
+            rows = order[start:end]
+            first, count = int(rows[0]), len(rows)
+            version = int(self.version_of[first]) if self.versions else 0
+            rendered = versions[version]
+            wanted = {"email", "first_name", "last_name", *rendered.fields} & present
+            if int(rows[-1]) - first + 1 == count:  # one run of the list: a slice of each column
+                columns = {name: table.column(name).slice(first, count).to_pylist() for name in wanted}
+                keys = [f"{prefix}{index:012x}" for index in range(first, first + count)]
+            else:
+                taken = pa.array(rows, type=pa.int64())
+                columns = {name: table.column(name).take(taken).to_pylist() for name in wanted}
+                keys = [f"{prefix}{index:012x}" for index in rows.tolist()]
+            blank = [""] * count
+            names = [
+                f"{given} {family}" if given and family else given or family
+                for given, family in zip(columns.get("first_name", blank), columns.get("last_name", blank), strict=True)
+            ]
+            substitutions = compose.substitutions_of_columns(rendered, columns, count)
+            yield version, Recipients(keys, columns["email"], names, substitutions, int(ordered[start]))
+
+    def _requests_by_row(self) -> Iterator[tuple[int, Recipients]]:
+        """``requests`` for a list of Contacts: the recipients read one by one, gathered per request.
+        A request is whole once a recipient of the same version has a later number (a version's
+        requests are numbered in list order): at most one request per version is open at a time."""
+        open_requests: dict[int, list[Message]] = {}  # version -> the recipients of its open request
+        for version, message in self.recipients_by_version():
+            group = open_requests.get(version)
+            if group and group[0].request_no != message.request_no:
+                yield version, Recipients.of(group)
+                group = None
+            if group is None:
+                group = open_requests[version] = []
+            group.append(message)
+        for version, group in open_requests.items():
+            if group:
+                yield version, Recipients.of(group)
+
     @cached_property
     def messages(self) -> PlanMessages:
         """Every list row as a Message, in list order, then the rows the lists rejected."""
@@ -134,22 +205,39 @@ class Plan:
         yield from self._rejected()
 
     def log_rows(self) -> Iterator[LogRow]:
-        """``messages`` as the log stores them (``store.messages.LogRow``), without making Messages."""
+        """``messages`` as the log stores them (``store.messages.LogRow``), without making Messages
+        (nor, for a list read column by column, Contacts)."""
         prefix, request_of, skips, planned = self.key_prefix, self.request_of, self.skips, MessageState.PLANNED.value
+        skipped = MessageState.SKIPPED.value
         version_of = self.version_of if self.versions else ()
         languages = [version.language for version in self.versions]
         main_language = self.rendered.language
-        for index, contact in enumerate(self.contact_list.contacts):
+        for index, email, fields, source in self._rows():
             request_no = request_of[index]
-            key, source = f"{prefix}{index:012x}", f"{contact.source}:{contact.row}"
+            key = f"{prefix}{index:012x}"
             if request_no == SKIPPED:
                 reason, detail = skips[index]
-                yield key, contact.email, contact.fields, source, MessageState.SKIPPED.value, reason, None, detail, None
+                yield key, email, fields, source, skipped, reason, None, detail, None
             else:
                 language = languages[version_of[index]] if version_of else main_language
-                yield key, contact.email, contact.fields, source, planned, None, request_no, None, language
+                yield key, email, fields, source, planned, None, request_no, None, language
         for m in self._rejected():
             yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail, None
+
+    def _rows(self) -> Iterator[tuple[int, str, Mapping[str, str], str]]:
+        """Each contact's index, address, fields and "file:row", in list order."""
+        table = self.contact_list.contacts
+        if not isinstance(table, ContactTable):
+            for index, contact in enumerate(table):
+                yield index, contact.email, contact.fields, f"{contact.source}:{contact.row}"
+            return
+        for block in table.blocks():
+            names, path = block.names, block.source
+            emails = block.values[names.index("email")]
+            index = block.start
+            for row, email, cells in zip(block.rows, emails, zip(*block.values, strict=True), strict=True):
+                yield index, email, dict(zip(names, cells, strict=True)), f"{path}:{row}"
+                index += 1
 
     def email_keys(self) -> Iterator[str]:
         """The recipients' addresses, lower-cased (without working out their messages)."""

@@ -8,24 +8,37 @@ message states: Rejected -> failed, OutcomeUnknown -> unknown, RateLimited / Una
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from mailer.models import Message, Rendered
+from mailer.models import Message, Recipients, Rendered
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One request's worth of messages of one campaign (at most 1000, under 30 MB)."""
+    """One request's worth of messages of one campaign (at most 1000, under 30 MB).
+
+    ``messages`` may be given as any sequence of Messages; a request keeps them as ``Recipients``.
+    """
 
     campaign_id: str
     number: int
     rendered: Rendered
-    messages: tuple[Message, ...]
+    messages: Sequence[Message]
     send_at: int | None = None  # unix seconds, for a scheduled send
     sendgrid_batch_id: str | None = None
     created_at: datetime | None = None  # the campaign's, the Date of its proofs (dry-run .eml, mailer show)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.messages, Recipients):
+            object.__setattr__(self, "messages", Recipients.of(self.messages))
+
+    @property
+    def recipients(self) -> Recipients:
+        """``messages`` as the lists they are kept in."""
+        return Recipients.of(self.messages)
 
 
 @dataclass(frozen=True, slots=True)

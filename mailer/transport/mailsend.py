@@ -131,16 +131,19 @@ def build_body(request: Request, common: Mapping[str, Any], *, one_click: OneCli
     """
     campaign = request.campaign_id
     tag = request.rendered.unsubscribe_tag or _SUBSCRIPTION_TAG
+    recipients = request.recipients
     personalizations = []
-    for message in request.messages:
-        to: dict[str, str] = {"email": message.email}
-        name = recipient_name(message.name) if message.name else ""
+    for key, email, name, substitutions in zip(
+        recipients.message_keys, recipients.emails, recipients.names, recipients.substitutions, strict=True
+    ):
+        to: dict[str, str] = {"email": email}
         if name:
-            to["name"] = name
-        personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": message.message_key}}
-        substitutions = message.substitutions
+            name = recipient_name(name)
+            if name:
+                to["name"] = name
+        personalization: dict[str, Any] = {"to": [to], "custom_args": {"campaign": campaign, "message": key}}
         if one_click is not None:
-            url = one_click.url(message.message_key)
+            url = one_click.url(key)
             substitutions = {**substitutions, tag: url}
             personalization["headers"] = one_click.headers(url)
         if substitutions:
