@@ -143,11 +143,15 @@ def substitutions_of_columns(rendered: Rendered, columns: Mapping[str, Sequence[
     try:
         for name, field, steps, escape, as_is in prepared.plan:
             column = columns.get(field, blank)
+            # Each distinct value is worked out once: a list repeats outlets, beats, first names.
+            distinct = set(column)
             if as_is:
-                empty = escape(tokens.prepare(field, steps, None)) if not all(column) else ""
-                values.append([escape(value) if value else empty for value in column])
+                done = {value: escape(value) for value in distinct if value}
+                if "" in distinct:
+                    done[""] = escape(tokens.prepare(field, steps, None))
             else:
-                values.append([escape(tokens.prepare(field, steps, value or None)) for value in column])
+                done = {value: escape(tokens.prepare(field, steps, value or None)) for value in distinct}
+            values.append([done[value] for value in column])
             names.append(name)
     except tokens.Missing:
         for row in range(count):  # the journalist-by-journalist path names who lacks what

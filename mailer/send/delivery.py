@@ -12,6 +12,7 @@ The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log
 from __future__ import annotations
 
 import contextlib
+import gc
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -208,7 +209,8 @@ def run(
     )
     requests = cut.from_plan(plan) if fresh and plan is not None else cut.from_rows(rows)
     try:
-        dispatcher.dispatch(requests)
+        with _collector_skips_what_exists():
+            dispatcher.dispatch(requests)
     except SQLAlchemyError as exc:
         # The log failed (full disk, lost server): stop. Rows whose request left stay `sending`
         # and become `unknown` on resume; the rest stay planned. Try to record that much.
@@ -222,6 +224,22 @@ def run(
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
+
+
+@contextlib.contextmanager
+def _collector_skips_what_exists() -> Iterator[None]:
+    """While requests go out, Python's cycle collector leaves alone the objects made before.
+
+    A send makes a few container objects per journalist (a request body's dicts), so the
+    collector runs every few hundred journalists, and each full run walked every object the
+    process held (the libraries' modules, the plan): a third of the CPU of building a request
+    body. ``gc.freeze`` moves what exists now out of its sight; ``gc.unfreeze`` gives it back.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def outcome(engine: Engine, campaign_id: str) -> Outcome:

@@ -60,17 +60,7 @@ def _to_json(fields: Mapping[str, str]) -> str:
         return _std_json(dict(fields))
 
 
-_encoder = msgspec.json.Encoder()
-_encode = _encoder.encode
-
-
-def _json_lines(many: list[Mapping[str, str]]) -> list[str]:
-    """``_to_json`` of each of ``many``, in one call to msgspec (a JSON text never holds a raw
-    newline, so newline-delimited JSON splits back into one text per item)."""
-    try:
-        return _encoder.encode_lines(many).decode("utf-8").split("\n")[:-1]
-    except UnicodeEncodeError:
-        return [_to_json(fields) for fields in many]
+_encode = msgspec.json.Encoder().encode
 
 
 def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *, now: datetime) -> None:
@@ -91,13 +81,8 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
     compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
     values = (
-        [
-            (campaign_id, key, email, email.lower(), text, source, state, skip_reason, request_no, detail, stamp, stamp, language)
-            for (key, email, _, source, state, skip_reason, request_no, detail, language), text in zip(
-                chunk, _json_lines([row[2] for row in chunk]), strict=True
-            )
-        ]
-        for chunk in _batched(iter(rows))
+        (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp, language)
+        for key, email, fields, source, state, skip_reason, request_no, detail, language in rows
     )
     if dialect.name == "sqlite":
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
@@ -109,7 +94,7 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
         names = _NAMED.findall(statement)
         statement = _NAMED.sub("%s", statement)
     order = [INSERT_COLUMNS.index(name) for name in names]
-    for chunk in values:
+    for chunk in _batched(values):
         if not names:
             connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in chunk])
         elif order != list(range(len(INSERT_COLUMNS))):
@@ -124,7 +109,7 @@ _NAMED = re.compile(r"%\((\w+)\)s")
 INSERT_CHUNK = 20_000
 
 
-def _batched(rows: Iterator[LogRow]) -> Iterator[tuple[LogRow, ...]]:
+def _batched(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[tuple[Any, ...], ...]]:
     """``rows`` INSERT_CHUNK at a time (itertools.batched is Python 3.12)."""
     while chunk := tuple(itertools.islice(rows, INSERT_CHUNK)):
         yield chunk
