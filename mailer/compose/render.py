@@ -157,7 +157,11 @@ def substitutions_of_columns(rendered: Rendered, columns: Mapping[str, Sequence[
         for row in range(count):  # the journalist-by-journalist path names who lacks what
             _values(prepared, {field: column[row] for field, column in columns.items()})
         raise
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    made: list[dict[str, str]] = [{} for _ in range(count)]
+    for name, column_values in zip(names, values, strict=True):  # a token at a time: a fifth of dict(zip()) per journalist
+        for one, value in zip(made, column_values):
+            one[name] = value
+    return made
 
 
 def bounder(rendered: Rendered) -> Callable[[Mapping[str, str]], int]:
