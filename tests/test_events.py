@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from eventlog import (
@@ -98,6 +99,35 @@ def test_events_file_bad_json_array_keeps_the_events_before_the_break() -> None:
     assert rest.reason.startswith("not valid JSON (Expecting ',' delimiter")
     assert rest.reason.endswith("The rest of the file is kept whole.")
     assert rest.raw.startswith('{"event": "click" "email"')
+
+
+def test_events_file_array_broken_early_keeps_a_megabyte_of_the_rest(tmp_path: Path) -> None:
+    """An array broken at its second event in a file of several megabytes: the event before the break
+    is read; the quarantine keeps the first megabyte of the rest and says the file holds the rest
+    (it is not held in memory nor stored whole)."""
+    good = {"email": "a@example.org", "event": "open", "timestamp": 1771500000, "sg_event_id": "e-0"}
+    later = ",\n".join(json.dumps({**good, "sg_event_id": f"e-{i}"}) for i in range(1, 40_000))
+    path = tmp_path / "broken-early.json"
+    path.write_text("[" + json.dumps(good) + ',\n{"event": "click" "email": "b@example.org"},\n' + later + "]\n", encoding="utf-8")
+    assert path.stat().st_size > 3_000_000
+    batch = events.read_file(path)
+    assert [e.sg_event_id for e in batch.events] == ["e-0"]
+    (rest,) = batch.quarantined
+    assert rest.where == f"{path} line 2"
+    assert rest.reason.endswith("The rest of the file is not imported; its first 1 MB are kept here.")
+    assert rest.raw.startswith('{"event": "click" "email"')
+    assert len(rest.raw) < 1_100_000
+    assert rest.raw.rstrip().endswith("more bytes of the file not kept here]")
+
+
+def test_events_ndjson_first_line_not_json_reads_on_line_by_line(tmp_path: Path) -> None:
+    """A first line that is not JSON (and opens no object) is quarantined; the lines after it are read."""
+    path = tmp_path / "junk-first.ndjson"
+    lines = [json.dumps({"email": "a@example.org", "event": "open", "timestamp": 1771500000, "sg_event_id": f"e-{i}"}) for i in range(3)]
+    path.write_text("exported by the events tool\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    batch = events.read_file(path)
+    assert [e.sg_event_id for e in batch.events] == ["e-0", "e-1", "e-2"]
+    assert [(q.where, q.raw) for q in batch.quarantined] == [(f"{path} line 1", "exported by the events tool")]
 
 
 def test_events_file_that_holds_no_events_is_quarantined() -> None:

@@ -4,8 +4,8 @@ A file that cannot be read at all (missing, a folder, no permission, not text) i
 EventError naming it; ``check`` finds that before anything is stored. Inside a readable file,
 an event that cannot be stored, or a line that is not JSON, is quarantined and named by
 file and line (parse.Quarantined), and the good events of the file are kept. A JSON array
-broken in the middle keeps the events before the break; the rest is quarantined whole,
-from the line where the break is.
+broken in the middle keeps the events before the break; the rest is quarantined from the
+line where the break is (whole, or its first megabyte when it is longer: the file has the rest).
 
 ``stream`` reads a file in batches of a few thousand events, so a 425 MB file never sits in
 memory whole (issue 12); ``read_file`` collects the batches for small files and tests.
@@ -39,6 +39,7 @@ FILE_HINT = "An events file holds a JSON array of SendGrid events, or one JSON e
 BATCH = 5000  # events per batch from ``stream``
 _READ = 1 << 20  # bytes read at a time
 _WHOLE_LIMIT = 64 << 20  # a file whose first line is not JSON is tried as one (pretty-printed) object up to this size
+_REST_KEPT = 1 << 20  # characters of a broken array's rest kept in its quarantine row (the file itself has all of it)
 _SPACE = re.compile(r"[ \t\n\r]*")
 _BIG_DECODER = json.JSONDecoder(parse_int=bounded_int)
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
@@ -141,7 +142,8 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     """NDJSON, line by line: one object per line, blank lines skipped, a bad line quarantined by number.
 
     Lines end at \\n, \\r\\n or a lone \\r, as ``bytes.splitlines`` counts them. A file whose first
-    line is not JSON may be one pretty-printed event: up to 64 MB it is read whole, as before.
+    line opens an object but is not JSON may be one pretty-printed event: up to 64 MB it is read
+    whole, as before (any other first line is quarantined, and the file read on line by line).
     """
     origin = file.tell()
     events: list[Event] = []
@@ -169,7 +171,7 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
                 bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
                 continue
             except json.JSONDecodeError as exc:
-                if lines_seen == 1 and _size(file) - origin <= _WHOLE_LIMIT:
+                if lines_seen == 1 and line.lstrip().startswith(b"{") and _size(file) - origin <= _WHOLE_LIMIT:
                     file.seek(origin)
                     whole = _read_whole(path, file.read())
                     for start in range(0, max(len(whole.events), 1), size):
@@ -275,10 +277,15 @@ class _Window:
         return cut
 
     def rest(self, position: int) -> str:
-        """The text from ``position`` to the end of the file."""
-        while self.more():
+        """The text from ``position`` to the end of the file, at most ``_REST_KEPT`` characters of it;
+        a longer rest ends with a note saying how much more the file holds."""
+        while len(self.text) - position <= _REST_KEPT and self.more():
             pass
-        return self.text[position:]
+        kept = self.text[position : position + _REST_KEPT]
+        if len(self.text) - position <= _REST_KEPT:
+            return kept
+        left = _size(self.file) - self.fed + len(self.text) - position - len(kept)  # about: characters read, bytes not
+        return kept + f"\n[... about {left:,} more bytes of the file not kept here]"
 
 
 def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
@@ -340,7 +347,8 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
         yield batch
         return
     raw = rest.raw.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-    yield Batch(batch.events, [*batch.quarantined, Quarantined(rest.where, rest.reason + " The rest of the file is kept whole.", raw)])
+    kept = "kept whole" if len(rest.raw) <= _REST_KEPT else f"not imported; its first {_REST_KEPT // (1 << 20)} MB are kept here"
+    yield Batch(batch.events, [*batch.quarantined, Quarantined(rest.where, f"{rest.reason} The rest of the file is {kept}.", raw)])
 
 
 def _element(window: _Window, decoder: json.JSONDecoder, floats: list[bool], position: int) -> tuple[object, int, bool]:
