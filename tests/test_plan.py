@@ -13,7 +13,7 @@ from send_fixtures import contact, contact_list, example_rendered, rejected, ren
 from mailer import compose, contacts
 from mailer.compose.release import load as load_release
 from mailer.config import Config
-from mailer.errors import SendError
+from mailer.errors import SendError, TemplateError
 from mailer.models import Attachment, ContactList, MessageState, RejectReason, Rendered
 from mailer.send import plan
 from mailer.transport.base import Request
@@ -253,3 +253,24 @@ def test_columns_substitutions_name_who_lacks_a_required_field(tmp_path: Path) -
     with pytest.raises(Exception, match="b@x.org") as found:
         compose.substitutions_of_columns(release, columns, 2)
     assert type(found.value).__name__ == "TemplateError"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, st.sampled_from(["", "bees", "<b>&"]) | HOSTILE_TEXT), min_size=1, max_size=8))
+def test_columns_substitutions_equal_the_journalist_by_journalist_ones(bound_release: Rendered, rows: list[tuple[str, str, str]]) -> None:
+    """Whatever the text (repeated values, escapes, filters, empty cells), the substitutions worked out
+    a column at a time are those ``substitutions`` gives each journalist."""
+    columns = {
+        "email": [f"j{i}@x.org" for i in range(len(rows))],
+        "first_name": [r[0] for r in rows],
+        "outlet": [r[1] for r in rows],
+        "beat": [r[2] for r in rows],
+    }
+    try:
+        expected = [compose.substitutions(bound_release, {name: values[i] for name, values in columns.items()}) for i in range(len(rows))]
+    except TemplateError as missing:  # an empty beat: the release uses it without a default
+        with pytest.raises(TemplateError) as found:
+            compose.substitutions_of_columns(bound_release, columns, len(rows))
+        assert found.value.message == missing.message
+        return
+    assert compose.substitutions_of_columns(bound_release, columns, len(rows)) == expected
