@@ -167,14 +167,15 @@ def test_languages_version_missing_a_field_is_a_warning(tmp_path: Path) -> None:
     (path.parent / "launch.es.md").write_text('---\nsubject: "Récord de abejas"\n---\nTexto.\n', encoding="utf-8")
     (path.parent / "launch.it.md").write_text("---\nsubject: Api\n---\n", encoding="utf-8")
     loaded = release.load(path)
-    spanish = f"The Spanish version ({path.parent / 'launch.es.md'}) has no headline, subheadline, preheader, about, contact of its own, so it uses the main file's (English)."
-    italian = f"The Italian version ({path.parent / 'launch.it.md'}) has no headline, subheadline, preheader, about, contact, body of its own, so it uses the main file's (English)."
+    spanish = f"The Spanish version ({path.parent / 'launch.es.md'}) has no subheadline, preheader, about, contact of its own, so it uses the main file's (English)."
+    italian = f"The Italian version ({path.parent / 'launch.it.md'}) has no subheadline, preheader, about, contact, body of its own, so it uses the main file's (English)."
     assert spanish in loaded.notes and italian in loaded.notes
     rendered = _versions(path)
     assert spanish in rendered["en"].warnings  # pre-flight of the main version lists every version's
     assert spanish in rendered["es"].warnings and italian not in rendered["es"].warnings
     assert "about the Riverbend Beekeepers" in _text(rendered["it"]).replace("About", "about")  # inherited, not dropped
     assert "Contacto de prensa:\nDana Whitfield\nCommunications Director" in _text(rendered["es"])
+    assert "Récord de abejas" in _text(rendered["es"]).split("Texto.")[0]  # its subject is its headline: nothing to warn of
 
 
 def test_languages_version_may_be_only_text(tmp_path: Path) -> None:

@@ -186,6 +186,8 @@ def _missing(main: Release, data: Mapping[str, Any], version: Release, written: 
     for key in _TRANSLATED:
         has_main = bool(data.get("about") or data.get("about_file")) if key == "about" else bool(data.get(key))
         has_own = bool(written & {"about", "about_file"}) if key == "about" else key in written
+        if key == "headline" and "subject" in written:
+            has_own = True  # a version without a headline of its own shows its subject as the headline
         if has_main and not has_own:
             lacking.append(key)
     if main.body.source.strip() and "body" not in written:
