@@ -524,6 +524,34 @@ class Recipients(Sequence[Message]):
 LogRow = tuple[str, str, Mapping[str, str], str, str, str | None, int | None, str | None, str | None]
 
 
+@dataclass(frozen=True, slots=True)
+class LogColumns:
+    """Consecutive message rows as the delivery log takes them (``store.messages.insert_columns``),
+    column by column: the nine values of ``LogRow``, each a sequence of the same length, in row
+    order. A block of a million-row plan costs nine lists, not one tuple per row."""
+
+    message_keys: Sequence[str]
+    emails: Sequence[str]
+    fields: Sequence[Mapping[str, str]]
+    sources: Sequence[str]
+    states: Sequence[str]
+    skip_reasons: Sequence[str | None]
+    request_nos: Sequence[int | None]
+    details: Sequence[str | None]
+    languages: Sequence[str | None]
+
+    @classmethod
+    def of(cls, rows: Sequence[LogRow]) -> LogColumns:
+        """``rows`` turned into columns."""
+        if not rows:
+            return cls([], [], [], [], [], [], [], [], [])
+        keys, emails, fields, sources, states, reasons, numbers, details, languages = (list(column) for column in zip(*rows, strict=True))
+        return cls(keys, emails, fields, sources, states, reasons, numbers, details, languages)
+
+    def __len__(self) -> int:
+        return len(self.message_keys)
+
+
 class Delivery(StrEnum):
     """What SendGrid's events say happened to an accepted message, in forward order.
 

@@ -273,3 +273,53 @@ def test_columns_substitutions_equal_the_journalist_by_journalist_ones(bound_rel
         assert found.value.message == missing.message
         return
     assert compose.substitutions_of_columns(bound_release, columns, len(rows)) == expected
+
+
+def _column_rows(built: plan.Plan) -> list[tuple[object, ...]]:
+    return [
+        row
+        for block in built.log_columns()
+        for row in zip(
+            block.message_keys,
+            block.emails,
+            block.fields,
+            block.sources,
+            block.states,
+            block.skip_reasons,
+            block.request_nos,
+            block.details,
+            block.languages,
+            strict=True,
+        )
+    ]
+
+
+def test_plan_log_columns_are_the_log_rows(tmp_path: Path) -> None:
+    """The log's rows made a block at a time from the list's columns are the rows ``log_rows`` gives:
+    two files with other columns, rows the lists rejected, a duplicate, rows already received."""
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "Email,First Name,Outlet\n" + "".join(f"a{i}@example.org,Ann{i},Daily\n" for i in range(9_000)) + "not an address,X,Y\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "b.csv"
+    second.write_text("Email,Beat\na5@example.org,bees\n" + "".join(f"b{i}@example.org,wasps\n" for i in range(300)), encoding="utf-8")
+    loaded = contacts.load([first, second])
+    built, skipped = plan.skip_received(
+        plan.build(example_rendered(), loaded), {f"a{i}@example.org": "earlier" for i in range(0, 9_000, 13)}
+    )
+    assert skipped and loaded.rejected
+    rows = list(built.log_rows())
+    assert _column_rows(built) == [tuple(row) for row in rows]
+    assert len(rows) == 9_000 + 300 + len(loaded.rejected)
+    assert {row[4] for row in rows} == {"planned", "skipped"}
+
+
+def test_plan_log_columns_of_versions_name_each_language(tmp_path: Path) -> None:
+    """With language versions, each row's column values (language included) are ``log_rows``' own."""
+    versions = _language_versions(tmp_path)
+    path = tmp_path / "press.csv"
+    path.write_text("Email,Language\n" + "".join(f"p{i}@example.org,{['fr', 'de', ''][i % 3]}\n" for i in range(100)), encoding="utf-8")
+    built = plan.build(versions[0], contacts.load([path]), versions=versions[1:])
+    assert _column_rows(built) == [tuple(row) for row in built.log_rows()]
+    assert {row[8] for row in built.log_rows()} == {"en", "fr", "de"}

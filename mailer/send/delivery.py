@@ -130,7 +130,7 @@ def record(
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
-                messages.insert_rows(connection, campaign_id, final.log_rows(), now=moment)
+                messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
             return Recorded(campaign_id, final, skipped)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing

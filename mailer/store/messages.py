@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import ColumnElement, Connection, Result, String, case, func, literal_column, select, update
 
-from mailer.models import DELIVERY_RANK, Delivery, LogRow, Message, MessageState
+from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState
 from mailer.store.bulk import chunks
 from mailer.store.schema import campaign, message
 
@@ -31,7 +31,7 @@ SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageS
 # The plan, and its requests moving through sending.
 
 
-# The columns ``insert_rows`` writes (by their keys in schema.py), in order.
+# The columns ``insert_columns`` writes (by their keys in schema.py).
 INSERT_COLUMNS = (
     "campaign_id",
     "message_key",
@@ -70,20 +70,24 @@ def insert(connection: Connection, campaign_id: str, plan: Iterable[Message], *,
 
 
 def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow], *, now: datetime) -> None:
-    """Insert one row per planned or skipped message of a campaign, INSERT_CHUNK rows per executemany.
+    """Insert one row per planned or skipped message of a campaign (``insert_columns``), INSERT_CHUNK
+    rows at a time; ``rows`` is read once, in order, and never held whole."""
+    iterator = iter(rows)
+    insert_columns(connection, campaign_id, (LogColumns.of(chunk) for chunk in _batched(iterator)), now=now)
 
-    ``rows`` is read once, in order, and never held whole (a million rows stream through). The
-    statement is compiled once for the connection's dialect and the values prepared here (JSON
-    once per row, the timestamp once in all): SQLAlchemy's per-row parameter processing would
-    cost more than the database's own work at 100k rows.
+
+def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[LogColumns], *, now: datetime) -> None:
+    """Insert one row per planned or skipped message of a campaign, one executemany per block.
+
+    ``blocks`` is read once, in order (a million rows stream through). The statement is
+    compiled once for the connection's dialect and the values prepared here, a column at a
+    time (JSON once per row, the timestamp once in all) and zipped into rows in the statement's
+    own column order: SQLAlchemy's per-row parameter processing would cost more than the
+    database's own work at 100k rows.
     """
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
-    values = (
-        (campaign_id, key, email, email.lower(), _to_json(fields), source, state, skip_reason, request_no, detail, stamp, stamp, language)
-        for key, email, fields, source, state, skip_reason, request_no, detail, language in rows
-    )
     if dialect.name == "sqlite":
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
         # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
@@ -93,14 +97,29 @@ def insert_rows(connection: Connection, campaign_id: str, rows: Iterable[LogRow]
         # psycopg takes "%s" as well as "%(name)s": plain tuples, no dict per row.
         names = _NAMED.findall(statement)
         statement = _NAMED.sub("%s", statement)
-    order = [INSERT_COLUMNS.index(name) for name in names]
-    for chunk in _batched(values):
-        if not names:
-            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in chunk])
-        elif order != list(range(len(INSERT_COLUMNS))):
-            connection.exec_driver_sql(statement, [tuple(row[i] for i in order) for row in chunk])
+    for block in blocks:
+        if not len(block):
+            continue
+        columns: dict[str, Iterable[Any]] = {
+            "campaign_id": itertools.repeat(campaign_id),
+            "message_key": block.message_keys,
+            "email": block.emails,
+            "email_key": [email.lower() for email in block.emails],
+            "fields": [_to_json(fields) for fields in block.fields],
+            "source": block.sources,
+            "state": block.states,
+            "skip_reason": block.skip_reasons,
+            "request_no": block.request_nos,
+            "error": block.details,
+            "created_at": itertools.repeat(stamp),
+            "updated_at": itertools.repeat(stamp),
+            "language": block.languages,
+        }
+        if names:
+            connection.exec_driver_sql(statement, list(zip(*(columns[name] for name in names))))
         else:
-            connection.exec_driver_sql(statement, list(chunk))
+            rows = zip(*(columns[name] for name in INSERT_COLUMNS))
+            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in rows])
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -109,7 +128,7 @@ _NAMED = re.compile(r"%\((\w+)\)s")
 INSERT_CHUNK = 20_000
 
 
-def _batched(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[tuple[Any, ...], ...]]:
+def _batched(rows: Iterator[LogRow]) -> Iterator[tuple[LogRow, ...]]:
     """``rows`` INSERT_CHUNK at a time (itertools.batched is Python 3.12)."""
     while chunk := tuple(itertools.islice(rows, INSERT_CHUNK)):
         yield chunk
