@@ -69,9 +69,10 @@ class Plan:
     contacts themselves (``contact_list``, column by column from ``contacts.load``), each one's
     request number (``SKIPPED`` for a row that gets no email) and the reasons of the rows
     skipped here. ``messages`` and ``recipients`` are sequences that make each ``Message`` when
-    it is read (its key, name and substitutions worked out again, the same each time); read
-    them once, in order, where the rows are many (``send.record`` writes them, ``send.run``
-    cuts them into requests).
+    it is read (its key, name and substitutions worked out again, the same each time). The send
+    itself makes no object per journalist: ``send.record`` writes ``log_columns`` (the log's
+    rows, a block of columns at a time) and ``send.run`` sends ``requests`` (each request's
+    recipients as four lists), both cut from the list's columns.
     """
 
     rendered: Rendered
