@@ -129,6 +129,7 @@ def _inline(html: str, *, css: str, css_name: str, base_url: str | None) -> tupl
             keep_style_tags=False,
             strip_important=False,
             disable_validation=False,
+            cache_css_parsing=False,  # its cache would swallow the warnings of a second parse: each result stands alone
             allow_network=False,
             allow_loading_external_files=False,
             cssutils_logging_handler=collector,
