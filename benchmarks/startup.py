@@ -10,7 +10,9 @@ one.csv --dry-run` and the same live (``--yes --no-test-ok``) against the SendGr
 (tests/sendgrid_standin.py, in a thread of this process), each in a scratch office folder (the
 example release and templates, a one-row list, a ``mailer.toml`` with an SQLite log that is
 deleted before every run, so each run plans and sends its one recipient; after each live run the
-log must say it was accepted). The stand-in runs in a process of its own, so this one stays small
+log must say it was accepted). Each send is timed twice: as the first inline of the release (the
+inlined-HTML cache of mailer/compose/inline.py emptied before every run) and as a send after a
+preview, test send or dry run of the same release (the cache kept). The stand-in runs in a process of its own, so this one stays small
 (a child's peak memory counts its parent's image: see benchmarks/README.md). Printed beside
 `python -c pass` (the interpreter's floor) and `python -c "import sqlalchemy, sendgrid, jinja2,
 premailer"` (the floor of the libraries a send needs), with issue 12's targets: under 0.3 s CPU
@@ -24,6 +26,7 @@ every run would compile mailer's sources again (about 0.2 s of a send).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -76,11 +79,17 @@ def make_office(folder: Path, *, api_url: str) -> Path:
     return folder
 
 
-def fresh_log(office: Path) -> None:
-    """Delete the office's log and dry-run output, so the next send plans its recipient again."""
+def fresh_log(office: Path, *, first_inline: bool = False) -> None:
+    """Delete the office's log and dry-run output, so the next send plans its recipient again.
+
+    ``first_inline``: delete the inlined-HTML cache too (XDG_CACHE_HOME points into the office), as
+    for a release sent without a preview or test send before it.
+    """
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{office / 'log.db'}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(office / "out", ignore_errors=True)
+    if first_inline:
+        shutil.rmtree(office / "cache", ignore_errors=True)
 
 
 def accepted(office: Path) -> None:
@@ -158,21 +167,28 @@ def report(repeat: int, tree: Path, standin: tuple[subprocess.Popen[str], str, s
         if standin is not None:
             _, url, key = standin
             office = make_office(Path(scratch) / "office", api_url=url)
-            send_env = env | {"SENDGRID_API_KEY": key, "MAILER_CONFIG": str(office / "mailer.toml")}
-            lines.append(
-                ("mailer send 1 row --dry-run", [*SEND, "--dry-run"], office, send_env, lambda: fresh_log(office), nothing, SEND_TARGET_CPU)
-            )
-            lines.append(
-                (
-                    "mailer send 1 row, live",
-                    [*SEND, "--yes", "--no-test-ok"],
-                    office,
-                    send_env,
-                    lambda: fresh_log(office),
-                    lambda: accepted(office),
-                    SEND_TARGET_CPU,
-                )
-            )
+            send_env = env | {
+                "SENDGRID_API_KEY": key,
+                "MAILER_CONFIG": str(office / "mailer.toml"),
+                "XDG_CACHE_HOME": str(office / "cache"),
+            }
+            for inlined in (False, True):
+                when = "inlined before" if inlined else "first inline"
+                for name, extra, check in (
+                    ("--dry-run", ["--dry-run"], nothing),
+                    ("live", ["--yes", "--no-test-ok"], functools.partial(accepted, office)),
+                ):
+                    lines.append(
+                        (
+                            f"mailer send 1 row {name}, {when}",
+                            [*SEND, *extra],
+                            office,
+                            send_env,
+                            functools.partial(fresh_log, office, first_inline=not inlined),
+                            check,
+                            SEND_TARGET_CPU,
+                        )
+                    )
         print(f"{'command':<44} {'CPU median':>10} {'min':>7} {'vs pass':>8} {'vs libs':>8} {'target':>7} {'peak MB':>8}")
         floors: list[float] = []
         for name, command, cwd, child_env, before, after, target in lines:
