@@ -143,6 +143,14 @@ def test_startup_send_after_a_preview_never_loads_premailer(project: Path, db_ur
     assert {"sqlalchemy", "jinja2"} <= loaded
 
 
+def test_startup_a_send_closes_the_log_before_it_exits(project: Path) -> None:
+    """The command ends without a last garbage collection (gc.freeze), but the log is closed first: no -wal file stays."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{project / "log.db"}"\n', encoding="utf-8")
+    loaded_by("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", cwd=project)
+    assert (project / "log.db").exists()
+    assert not list(project.glob("log.db-*"))
+
+
 def test_startup_preview_loads_no_log_or_sendgrid(project: Path) -> None:
     """A preview renders the release: the composer's libraries, not SQLAlchemy, sendgrid or pandas."""
     loaded = loaded_by("preview", "releases/example.md", cwd=project)
