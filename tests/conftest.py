@@ -53,6 +53,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     # Without a mailer.toml the log lives in the user's data folder: keep it inside the test's folder.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # inlined HTML (compose/inline.py)
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -231,9 +231,20 @@ class MainGroup(MailerGroup):
             importlib.import_module(f"mailer.cli.{module}")
         return super().get_command(ctx, cmd_name)
 
+    _whole_process = False  # main() runs for the process's own command line, which ends with it
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         output.start()  # each run starts at the default level, with consoles of its own
-        return super().main(*args, **kwargs)
+        # The command line itself (no arguments given, as the `mailer` command and `python -m
+        # mailer` call it; tests pass theirs), in standalone mode: the process ends after this.
+        given = args[0] if args else kwargs.get("args")
+        standalone = args[3] if len(args) > 3 else kwargs.get("standalone_mode", True)
+        self._whole_process = given is None and bool(standalone)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if self._whole_process:
+                _before_exit()
 
     def invoke(self, ctx: click.Context) -> Any:
         started, cpu = time.perf_counter(), time.process_time()
@@ -253,6 +264,9 @@ class MainGroup(MailerGroup):
             ctx.exit(foreseen.exit_code)
         finally:
             output.detail(f"Took {time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU).")
+            app = ctx.obj
+            if self._whole_process and isinstance(app, AppContext) and app._engine is not None:
+                app._engine.dispose()  # the log's connections closed now, not by the interpreter's last collection
 
 
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -273,6 +287,20 @@ def main(ctx: click.Context) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def _before_exit() -> None:
+    """The process ends next: spare it tracing and freeing every object one last time.
+
+    Python's exit runs garbage collections over every object of SQLAlchemy, Arrow, pydantic and
+    the rest (about 0.1 s of CPU); ``gc.freeze`` takes the objects alive now out of them, and the
+    operating system frees the memory. What must happen at exit still does: the delivery log's
+    connections are closed (``invoke``), output is flushed, ``atexit`` handlers and
+    ``weakref.finalize`` callbacks (temporary folders) run.
+    """
+    import gc
+
+    gc.freeze()
 
 
 def _foreseen(exc: Exception, app: AppContext | None) -> MailerError | None:

@@ -17,12 +17,15 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
 
 from mailer import unsubscribe
 from mailer.compose import markup, tokens
 from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
-from mailer.config import Config
+from mailer.config import APP_NAME, Config
 from mailer.errors import TemplateError
 from mailer.models import Attachment, Contact, Personalized, Rendered, Token
 
@@ -50,6 +53,11 @@ def unsubscribe_tag(config: Config) -> str:
     return ASM_UNSUBSCRIBE_TAG if unsubscribe.mode(config) is unsubscribe.Mode.GROUP else SUBSCRIPTION_TAG
 
 
+def inline_cache() -> Path:
+    """The folder where campaign renders' inlined HTML is kept (``~/.cache/press-mailer/inlined`` on Linux)."""
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "inlined"
+
+
 def render(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> Rendered:
     """Render and inline the release once, with tokens where contact fields go.
 
@@ -59,7 +67,8 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
     found: dict[str, Token] = {}
     mode = markup.TokenMode(found)
     parts = markup.build(release, config=config, mode=mode, unsubscribe_url=tokens.UNSUBSCRIBE_PLACEHOLDER)
-    html, css_warnings = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
+    # Tokens, not a journalist's values: the result may be kept in the user's cache folder.
+    html, css_warnings = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url, cache=inline_cache())
     html = _settle_html_tokens(html, found)
     html = _absolute_links(html, base_url=config.compose.base_url, template=parts.template)
     tag = unsubscribe_tag(config)

@@ -12,6 +12,10 @@ machine two threads took twice the CPU for little less wall time): pandas' "pyar
 straddles one of Arrow's blocks is split wrongly in a large file. A file Arrow refuses (ragged
 rows, spaces-only lines) is read again by pandas' C parser, which pads short rows.
 tests/test_contacts.py proves both readers give the same cells and row numbers.
+
+pandas is imported only for that fallback. pyarrow, left to itself, imports pandas (0.3 s of
+CPU) the first time it is handed any Python value, just to ask whether the value is a pandas
+object; ``_arrow_without_pandas`` answers that question before the first list is read.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +82,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
 
     ``engine="pandas"`` skips the Arrow fast path (tests use it to prove both agree).
     """
+    _arrow_without_pandas()
     data = _read_bytes(path)
     text_bytes, encoding, notes = decoding.to_utf8(path, data)
     text_bytes, declared = _excel_separator_line(path, text_bytes)
@@ -219,7 +225,40 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
         raise _parser_error(path, str(exc), first_row=first_row, delimiter=delimiter) from exc
     except pd.errors.EmptyDataError as exc:
         raise decoding.empty_file(path) from exc
-    return tuple(pa.array(frame[column].fillna(""), type=pa.large_string()) for column in frame.columns)
+    # As numpy arrays of str: pyarrow may have been told there is no pandas (_arrow_without_pandas).
+    return tuple(pa.array(frame[column].fillna("").to_numpy(dtype=object), type=pa.large_string()) for column in frame.columns)
+
+
+def _arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas when a list is read, unless pandas is loaded already.
+
+    pyarrow tries ``import pandas`` once per process on the first conversion of a Python value
+    (its Python layer, to recognize pandas objects), and once more on the first conversion of a
+    Python sequence (its C++ layer, to recognize pandas' missing values); an ImportError means
+    "no pandas" for those checks from then on. mailer hands pyarrow no pandas object (the pandas
+    fallback above converts to numpy first), so both tries are made here with pandas hidden.
+    pyarrow functions that need pandas (``Table.to_pandas``) still import it when called. pandas
+    is hidden during one small conversion, on the calling thread: lists are read before any
+    sending thread starts.
+    """
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    sys.meta_path.insert(0, _NoPandas)  # `import pandas` raises ModuleNotFoundError
+    try:
+        pa.array([""])  # both of pyarrow's looks for pandas
+    finally:
+        sys.meta_path.remove(_NoPandas)
+
+
+class _NoPandas:
+    """An import finder that has no pandas (see _arrow_without_pandas)."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not needed to read this list", name="pandas")
 
 
 def _may_have_unclosed_quote(data: bytes, columns: tuple[pa.Array, ...]) -> bool:
