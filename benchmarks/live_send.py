@@ -279,8 +279,23 @@ def write_config(path: Path, *, url: str, concurrency: int, database: Path) -> N
     )
 
 
+def child_env(office: Path) -> dict[str, str]:
+    """The environment of every measured child: bytecode cached, as an installed package's is.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (this machine sets it), every run of ours would compile
+    mailer's sources again (about 0.2 s); a scratch ``PYTHONPYCACHEPREFIX`` keeps the compiled
+    files of the first run (the untimed dry run) for the timed ones. The same dry run leaves the
+    release's inlined HTML in the office's own cache folder, as a preview or a test send does
+    before a live send on the usual day (README, "The usual day").
+    """
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(office / "pycache")
+    env["XDG_CACHE_HOME"] = str(office / "cache")
+    return env
+
+
 def mailer_env(office: Path, key: str) -> dict[str, str]:
-    env = {**os.environ, "SENDGRID_API_KEY": key, "MAILER_CONFIG": str(office / "mailer.toml")}
+    env = {**child_env(office), "SENDGRID_API_KEY": key, "MAILER_CONFIG": str(office / "mailer.toml")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     return env
 
@@ -398,7 +413,7 @@ def run_baseline(office: Path, list_path: Path, url: str, key: str, concurrency:
         encoding="utf-8",
     )
     command = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(spec)]
-    return measure(command, cwd=office, env=dict(os.environ), scratch=office)
+    return measure(command, cwd=office, env=child_env(office), scratch=office)
 
 
 def verify(url: str, expected: tuple[int, str], who: str) -> tuple[bool, dict[str, Any]]:
