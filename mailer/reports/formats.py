@@ -2,7 +2,7 @@
 
 CSV is UTF-8 with a BOM so Excel shows accents, and every text cell goes through
 ``spreadsheet.safe_cell`` so a contact's data can never run as a formula. XLSX needs no such
-escaping: xlsx.py writes it through openpyxl with every text cell a string cell (never a
+escaping: xlsx.py writes it through XlsxWriter with every text cell a string cell (never a
 formula), and keeps instants and rates as typed date-time and percent cells.
 """
 
@@ -48,6 +48,8 @@ def write_xlsx(table: Table, path: Path) -> None:
     target = _prepare(path)
     try:
         xlsx.write(target, sheet=table.kind, labels=table.labels, rows=table.rows, flagged=table.flagged)
+    except ValueError as exc:
+        raise ReportError(f"{path}: {exc}.", hint="Use --format csv for a report this long.") from exc
     except OSError as exc:
         raise ReportError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc
 
