@@ -130,12 +130,10 @@ def _write_alert(worksheet: Any, number: int, row: Sequence[Any], text: Any, rat
 def _text(value: str) -> str:
     """``value`` as a cell holds it: control characters XML cannot carry as spaces, cut at the cell limit."""
     value = _ILLEGAL.sub(" ", value)
-    if len(value) * 2 <= CELL_LIMIT or len(value.encode("utf-16-le")) // 2 <= CELL_LIMIT:
+    if len(value) * 2 <= CELL_LIMIT:
         return value
-    cut = value[:CELL_LIMIT]
-    while len(cut.encode("utf-16-le")) // 2 > CELL_LIMIT:  # characters beyond the BMP take two units
-        cut = cut[: len(cut) - (len(cut.encode("utf-16-le")) // 2 - CELL_LIMIT)]
-    return cut
+    # Counted in UTF-16 units, as spreadsheets count; a character cut in half is left out.
+    return value.encode("utf-16-le")[: 2 * CELL_LIMIT].decode("utf-16-le", "ignore")
 
 
 def fitted_widths(labels: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
