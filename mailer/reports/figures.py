@@ -300,9 +300,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     if kind not in KINDS:
         raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
     if kind == "summary":
-        summary = summarize(engine, campaign_id)
-        rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
-        return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
+        return summary_table(summarize(engine, campaign_id))
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
@@ -312,6 +310,12 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
         return rows_of(info, activity, kind)
     listed = [a for a in activity if a.skip_reason != RejectReason.FILTERED.value]
     return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
+
+
+def summary_table(summary: Summary) -> Table:
+    """The summary's figures as the rows of the "summary" report: (label, count, rate or None)."""
+    rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
