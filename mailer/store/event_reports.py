@@ -7,6 +7,7 @@ events are rolled up onto come from ``store/messages.py``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -130,29 +131,31 @@ class Engagement:
 def engagement(connection: Connection, campaign_id: str) -> Engagement:
     """Openers, clickers and the fine timeline of one campaign, reading each open and click once.
 
-    One grouped pass per event kind, by time bucket and (for opens) machine or person, gives
-    both the counts per bucket and, as a list of ids per group, who opened or clicked: about
-    half the reading that a pass for the journalists and another for the timeline cost.
+    The opens, then the clicks, are read in id order, ``CHUNK`` events at a time, each chunk
+    coming back as a few comma-separated texts (who, who as a person, in which 15-minute
+    bucket): no sort in the database (a GROUP BY on the bucket sorted every event), no row per
+    event in Python, and memory bounded by the chunk, whatever the campaign's size.
     """
-    linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
-    bucket = ((event.c.timestamp // FINE_BUCKET) * FINE_BUCKET).label("bucket")
-    ids = func.aggregate_strings(cast(event.c.message_id, String), ",")
-    person = case((event.c.machine_open.is_not(True), 1), else_=0).label("person")
-    opens = select(bucket, person, func.count(), ids).where(*linked, event.c.event == "open").group_by(bucket, person)
-    clicks = select(bucket, func.count(), ids).where(*linked, event.c.event == "click").group_by(bucket)
-    timeline: dict[int, tuple[int, int]] = {}
+    person = event.c.machine_open.is_not(True)
+    bucket = event.c.timestamp // FINE_BUCKET
     opened: set[str] = set()
     human: set[str] = set()
-    for start, by_person, count_, listed in connection.execute(opens):
-        members = listed.split(",")
-        opened.update(members)
-        if by_person:
-            human.update(members)
-            timeline[int(start)] = (int(count_), 0)
     clicked: set[str] = set()
-    for start, count_, listed in connection.execute(clicks):
-        clicked.update(listed.split(","))
-        timeline[int(start)] = (timeline.get(int(start), (0, 0))[0], int(count_))
+    opens_by_person: Counter[str] = Counter()
+    clicks: Counter[str] = Counter()
+    for everyone, people, buckets in _concatenated(
+        connection, campaign_id, "open", event.c.message_id, case((person, event.c.message_id)), case((person, bucket))
+    ):
+        opened.update(_split(everyone))
+        human.update(_split(people))
+        opens_by_person.update(_split(buckets))
+    for who, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, bucket):
+        clicked.update(_split(who))
+        clicks.update(_split(buckets))
+    timeline = {
+        int(start) * FINE_BUCKET: (opens_by_person.get(start, 0), clicks.get(start, 0)) for start in opens_by_person.keys() | clicks.keys()
+    }
+    linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
     return Engagement(
         opened=frozenset(map(int, opened)),
@@ -161,6 +164,36 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
         spam_reports=int(connection.scalar(spam) or 0),
         timeline=timeline,
     )
+
+
+CHUNK = 200_000  # events read at a time by ``engagement``
+
+
+def _concatenated(connection: Connection, campaign_id: str, kind: str, *columns: ColumnElement[Any]) -> Iterator[list[str | None]]:
+    """The campaign's ``kind`` events linked to a message, ``CHUNK`` at a time in id order: per
+    chunk, each column's values as one comma-separated text (None where every value is NULL;
+    NULLs are left out)."""
+    after = 0
+    while True:
+        window = (
+            select(event.c.id, *(column.label(f"c{index}") for index, column in enumerate(columns)))
+            .where(event.c.campaign_id == campaign_id, event.c.event == kind, event.c.message_id.is_not(None), event.c.id > after)
+            .order_by(event.c.id)
+            .limit(CHUNK)
+            .subquery()
+        )
+        texts = (func.aggregate_strings(cast(window.c[f"c{index}"], String), ",") for index in range(len(columns)))
+        count, last, *values = connection.execute(select(func.count(), func.max(window.c.id), *texts)).one()
+        if not count:
+            return
+        yield values
+        if count < CHUNK:
+            return
+        after = last
+
+
+def _split(text: str | None) -> list[str]:
+    return text.split(",") if text else []
 
 
 def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
