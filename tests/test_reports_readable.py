@@ -388,7 +388,7 @@ def test_report_opens_on_a_very_narrow_terminal_leaves_columns_out_without_faili
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
-@pytest.mark.parametrize("fmt", ["csv", "json", "html"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "html", "xlsx"])
 def test_report_written_to_a_full_disk_says_so(river: Engine, fmt: str) -> None:
     """A report that cannot be written whole (no space left) is a clear error, not a traceback."""
     code, out = cli(river, "report", RIVER, "--kind", "recipients", "--format", fmt, "-o", "/dev/full")

@@ -24,11 +24,12 @@ rows themselves take.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CELL_LIMIT = 32_767  # UTF-16 code units a spreadsheet cell holds
@@ -39,9 +40,15 @@ ALERT_COLOR = "#F8D7DA"  # light red
 
 
 def write(
-    path: Path, *, sheet: str, labels: Sequence[str], rows: Sequence[Sequence[Any]], flagged: Iterable[int] = (), widths: Sequence[int] = ()
+    path: Path | IO[bytes],
+    *,
+    sheet: str,
+    labels: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    flagged: Iterable[int] = (),
+    widths: Sequence[int] = (),
 ) -> None:
-    """Write ``rows`` under ``labels`` as a one-sheet workbook at ``path``.
+    """Write ``rows`` under ``labels`` as a one-sheet workbook at ``path`` (a file name or a binary file open for writing).
 
     Cells may be str, int, bool, float (a rate from 0 to 1, shown as a percent), datetime (aware,
     in UTC, as ``figures.instant`` makes them; shown as such) or None (empty). ``flagged`` are
@@ -53,8 +60,11 @@ def write(
 
     if len(rows) >= MAX_ROWS:
         raise ValueError(f"{len(rows):,} rows do not fit in a spreadsheet (at most {MAX_ROWS - 1:,} under the header)")
+    # The zip is assembled in memory (about 6 MB per 100,000 rows) and written in one call: a
+    # failed write (a full disk) is then one OSError, with no half-closed zip left to complain.
+    assembled = io.BytesIO()
     workbook = xlsxwriter.Workbook(
-        str(path),
+        assembled,
         {
             "constant_memory": True,  # each row goes to a temporary file once the next begins
             "strings_to_formulas": False,
@@ -64,10 +74,12 @@ def write(
             "remove_timezone": True,  # the instants are UTC: their clock time is what the cell shows
         },
     )
-    try:
-        _fill(workbook, sheet=sheet, labels=labels, rows=rows, flagged=flagged, widths=widths)
-    finally:
-        workbook.close()  # writes the file (OSError when it cannot) and removes the temporary one
+    _fill(workbook, sheet=sheet, labels=labels, rows=rows, flagged=flagged, widths=widths)
+    workbook.close()  # assembles the file and removes the temporary one
+    if isinstance(path, Path):
+        path.write_bytes(assembled.getbuffer())
+    else:
+        path.write(assembled.getbuffer())
 
 
 def _fill(
