@@ -132,23 +132,29 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
     """Openers, clickers and the fine timeline of one campaign, reading each open and click once.
 
     The opens, then the clicks, are read in id order, ``CHUNK`` events at a time, each chunk
-    coming back as a few comma-separated texts (who, who as a person, in which 15-minute
-    bucket): no sort in the database (a GROUP BY on the bucket sorted every event), no row per
+    coming back as a few comma-separated texts (who as a person, who by Apple's pre-fetch, in
+    which 15-minute bucket): no sort in the database (a GROUP BY on the bucket sorted every event), no row per
     event in Python, and memory bounded by the chunk, whatever the campaign's size.
     """
     person = event.c.machine_open.is_not(True)
     bucket = event.c.timestamp // FINE_BUCKET
-    opened: set[str] = set()
     human: set[str] = set()
     clicked: set[str] = set()
     opens_by_person: Counter[str] = Counter()
     clicks: Counter[str] = Counter()
-    for everyone, people, buckets in _concatenated(
-        connection, campaign_id, "open", event.c.message_id, case((person, event.c.message_id)), case((person, bucket))
+    machine: set[str] = set()
+    for people, machines, buckets in _concatenated(
+        connection,
+        campaign_id,
+        "open",
+        case((person, event.c.message_id)),
+        case((person, null()), else_=event.c.message_id),
+        case((person, bucket)),
     ):
-        opened.update(_split(everyone))
         human.update(_split(people))
+        machine.update(_split(machines))
         opens_by_person.update(_split(buckets))
+    opened = human | machine  # each open is by a person or Apple's pre-fetch: every id is read once
     for who, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, bucket):
         clicked.update(_split(who))
         clicks.update(_split(buckets))
