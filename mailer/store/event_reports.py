@@ -131,36 +131,14 @@ class Engagement:
 def engagement(connection: Connection, campaign_id: str) -> Engagement:
     """Openers, clickers and the fine timeline of one campaign, reading each open and click once.
 
-    The opens, then the clicks, are read in id order, ``CHUNK`` events at a time, each chunk
-    coming back as a few comma-separated texts (who as a person, who by Apple's pre-fetch, in
-    which 15-minute bucket): no sort in the database (a GROUP BY on the bucket sorted every event), no row per
-    event in Python, and memory bounded by the chunk, whatever the campaign's size.
+    The ids come back from the database as comma-separated texts, never a row per event:
+    on SQLite from ``_scanned`` (no GROUP BY, which SQLite does by sorting every event), on
+    PostgreSQL from ``_grouped`` (a GROUP BY per bucket, which it does by hashing).
     """
-    person = event.c.machine_open.is_not(True)
-    bucket = event.c.timestamp // FINE_BUCKET
-    human: set[str] = set()
-    clicked: set[str] = set()
-    opens_by_person: Counter[str] = Counter()
-    clicks: Counter[str] = Counter()
-    machine: set[str] = set()
-    for people, machines, buckets in _concatenated(
-        connection,
-        campaign_id,
-        "open",
-        case((person, event.c.message_id)),
-        case((person, null()), else_=event.c.message_id),
-        case((person, bucket)),
-    ):
-        human.update(_split(people))
-        machine.update(_split(machines))
-        opens_by_person.update(_split(buckets))
-    opened = human | machine  # each open is by a person or Apple's pre-fetch: every id is read once
-    for who, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, bucket):
-        clicked.update(_split(who))
-        clicks.update(_split(buckets))
-    timeline = {
-        int(start) * FINE_BUCKET: (opens_by_person.get(start, 0), clicks.get(start, 0)) for start in opens_by_person.keys() | clicks.keys()
-    }
+    read = _scanned if connection.dialect.name == "sqlite" else _grouped
+    human, machine, clicked, opens_by_person, clicks = read(connection, campaign_id)
+    opened = human | machine  # each open is by a person or by Apple's pre-fetch
+    timeline = {start * FINE_BUCKET: (opens_by_person[start], clicks[start]) for start in opens_by_person.keys() | clicks.keys()}
     linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
     return Engagement(
@@ -170,6 +148,62 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
         spam_reports=int(connection.scalar(spam) or 0),
         timeline=timeline,
     )
+
+
+# (ids opened by people, ids opened by Apple's pre-fetch, ids clicked, opens by people per
+# FINE_BUCKET number, clicks per FINE_BUCKET number); ids as text.
+Read = tuple[set[str], set[str], set[str], Counter[int], Counter[int]]
+PERSON = event.c.machine_open.is_not(True)
+BUCKET = event.c.timestamp // FINE_BUCKET
+
+
+def _scanned(connection: Connection, campaign_id: str) -> Read:
+    """The opens, then the clicks, in id order, ``CHUNK`` events at a time, each chunk as a few
+    comma-separated texts (who as a person, who by Apple's pre-fetch, in which bucket) counted in
+    Python: memory bounded by the chunk, whatever the campaign's size."""
+    human: set[str] = set()
+    machine: set[str] = set()
+    clicked: set[str] = set()
+    opens_by_person: Counter[str] = Counter()
+    clicks: Counter[str] = Counter()
+    by_person, by_machine = case((PERSON, event.c.message_id)), case((PERSON, null()), else_=event.c.message_id)
+    for people, machines, buckets in _concatenated(connection, campaign_id, "open", by_person, by_machine, case((PERSON, BUCKET))):
+        human.update(_split(people))
+        machine.update(_split(machines))
+        opens_by_person.update(_split(buckets))
+    for who, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, BUCKET):
+        clicked.update(_split(who))
+        clicks.update(_split(buckets))
+    return human, machine, clicked, _numbered(opens_by_person), _numbered(clicks)
+
+
+def _grouped(connection: Connection, campaign_id: str) -> Read:
+    """The opens grouped by bucket and by person or machine, the clicks by bucket, each group
+    with its count and its ids."""
+    linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
+    bucket = BUCKET.label("bucket")
+    ids = func.aggregate_strings(cast(event.c.message_id, String), ",")
+    person = case((PERSON, 1), else_=0).label("person")
+    human: set[str] = set()
+    machine: set[str] = set()
+    clicked: set[str] = set()
+    opens_by_person: Counter[int] = Counter()
+    clicks: Counter[int] = Counter()
+    opens = select(bucket, person, func.count(), ids).where(*linked, event.c.event == "open").group_by(bucket, person)
+    for number, is_person, count_, listed in connection.execute(opens):
+        (human if is_person else machine).update(listed.split(","))
+        if is_person:
+            opens_by_person[int(number)] += int(count_)
+    for number, count_, listed in connection.execute(
+        select(bucket, func.count(), ids).where(*linked, event.c.event == "click").group_by(bucket)
+    ):
+        clicked.update(listed.split(","))
+        clicks[int(number)] += int(count_)
+    return human, machine, clicked, opens_by_person, clicks
+
+
+def _numbered(counts: Counter[str]) -> Counter[int]:
+    return Counter({int(key): n for key, n in counts.items()})
 
 
 CHUNK = 50_000  # events read at a time by ``engagement``: bounds its memory; larger chunks save no time
