@@ -386,3 +386,13 @@ def test_reports_page_figures_equal_summary_and_outlets(log: Engine) -> None:
     # People's opens: ana 2 (the third was Apple's), eve 1; clicks: ana 1, eve 2.
     assert sum(opens for opens, _ in timeline.values()) == 3
     assert sum(clicks for _, clicks in timeline.values()) == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_reports_page_figures_read_in_small_chunks_are_the_same(log: Engine, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Opens and clicks read a few events at a time (a campaign far larger than a chunk) give the same page figures and timeline."""
+    whole = figures.page_figures(log, LIVE)
+    monkeypatch.setattr(event_reports, "CHUNK", chunk)
+    summary, outlet_table, timeline = figures.page_figures(log, LIVE)
+    assert (summary, outlet_table.rows, outlet_table.flagged, timeline) == (whole[0], whole[1].rows, whole[1].flagged, whole[2])
+    assert timeline and summary.opened == whole[0].opened > 0

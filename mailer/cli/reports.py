@@ -92,8 +92,10 @@ def report_command(
         _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
         return
     if fmt == "json" and path is None:
-        report = reports.table(engine, campaign_id, kind, everyone=everyone)
-        summary = reports.summarize(engine, campaign_id) if kind == "summary" else None
+        from mailer.reports.figures import summary_table
+
+        summary = reports.summarize(engine, campaign_id) if kind == "summary" else None  # counted once
+        report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
         click.echo(formats.to_json(report, summary), nl=False)
         _say_left_out(report.left_out)
         return
@@ -160,16 +162,20 @@ DROP_ORDER = {
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
     from mailer import reports
-    from mailer.reports.figures import cell_text
+    from mailer.reports.figures import cell_text, summary_table
 
-    report = reports.table(engine, campaign_id, kind, everyone=everyone)
-    campaign = report.campaign
-    if kind == "summary":
-        output.table(f"{campaign.id}: {campaign.subject}", report.labels, [tuple(map(cell_text, row)) for row in report.rows])
-        together = reports.summarize(engine, campaign_id).reach
+    if kind == "summary":  # the figures counted once, for the table and the reach under it
+        summary = reports.summarize(engine, campaign_id)
+        report = summary_table(summary)
+        output.table(
+            f"{summary.campaign.id}: {summary.campaign.subject}", report.labels, [tuple(map(cell_text, row)) for row in report.rows]
+        )
+        together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
         return
+    report = reports.table(engine, campaign_id, kind, everyone=everyone)
+    campaign = report.campaign
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
         _say_left_out(report.left_out)

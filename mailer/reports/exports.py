@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from mailer.errors import ReportError
 from mailer.reports import formats, page
-from mailer.reports.figures import Table, period, summarize, table
+from mailer.reports.figures import Table, period, summarize, summary_table, table
 from mailer.reports.kinds import FORMATS
 
 
@@ -23,13 +23,13 @@ def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path,
     if fmt == "html":
         formats.write_text(page.render(engine, campaign_id, kind, everyone=everyone), path)
         return None
-    report = table(engine, campaign_id, kind, everyone=everyone)
+    summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
+    report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
     if fmt == "csv":
         formats.write_csv(report, path)
     elif fmt == "xlsx":
         formats.write_xlsx(report, path)
     elif fmt == "json":
-        summary = summarize(engine, campaign_id) if kind == "summary" else None
         formats.write_text(formats.to_json(report, summary), path)
     else:
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")

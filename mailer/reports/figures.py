@@ -300,9 +300,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     if kind not in KINDS:
         raise ReportError(f'Unknown report "{kind}".', hint=f"Choose one of: {', '.join(KINDS)}.")
     if kind == "summary":
-        summary = summarize(engine, campaign_id)
-        rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
-        return Table(kind, summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
+        return summary_table(summarize(engine, campaign_id))
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
@@ -312,6 +310,12 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
         return rows_of(info, activity, kind)
     listed = [a for a in activity if a.skip_reason != RejectReason.FILTERED.value]
     return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
+
+
+def summary_table(summary: Summary) -> Table:
+    """The summary's figures as the rows of the "summary" report: (label, count, rate or None)."""
+    rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
@@ -328,12 +332,16 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
 
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
-    people = Counter(
-        (a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.opens > 0, a.human_opens > 0, a.clicks > 0, a.language)
-        for a in activity
-        if a.state != MessageState.SKIPPED.value
-    )
-    return _outlet_table(info, people.items())
+    groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    skipped = MessageState.SKIPPED.value
+    for a in activity:
+        if a.state != skipped:
+            counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language)]
+            counts[0] += 1
+            counts[1] += a.opens > 0
+            counts[2] += a.human_opens > 0
+            counts[3] += a.clicks > 0
+    return _outlet_table(info, groups.items())
 
 
 def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapping[int, tuple[int, int]]]:
@@ -355,37 +363,40 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         summary = _summaries(connection, {campaign_id: info}, {campaign_id: counted})[campaign_id]
         classes = event_store.bounce_tallies(connection, campaign_id)
         together = reach(connection, campaign_id)
-        skipped = MessageState.SKIPPED.value
         opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
-        people = Counter(
-            (email.rsplit("@", 1)[-1].lower(), outlet, delivery, mid in opened, mid in human, mid in clicked, language)
-            for chunk in message_store.outlets(connection, campaign_id).partitions(5000)
-            for mid, email, outlet, state, delivery, language in chunk
-            if state != skipped
-        )
+        # Journalists come grouped by the database with their ids; who opened or clicked is
+        # counted with set intersections, not a test per journalist.
+        groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for after_at, outlet, delivery, language, n, listed in message_store.outlets(connection, campaign_id):
+            ids = set(map(int, listed.split(",")))
+            counts = groups[(after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), delivery, language)]
+            counts[0] += n
+            counts[1] += len(ids & opened)
+            counts[2] += len(ids & human)
+            counts[3] += len(ids & clicked)
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     summary = replace(summary, bounce_classes=_classes(classes), reach=together)
-    return summary, _outlet_table(info, people.items()), engaged.timeline
+    return summary, _outlet_table(info, groups.items()), engaged.timeline
 
 
 def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:
     return {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in tallies}
 
 
-Person = tuple[str, str | None, str | None, bool, bool, bool, str | None]
+Group = tuple[str, str | None, str | None, str | None]
 
 
-def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table:
-    """((domain, outlet, delivery, opened, opened by a person, clicked, language), journalists) -> the outlets table.
+def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]]) -> Table:
+    """((domain, outlet, delivery, language), (journalists, opened, opened by a person, clicked)) -> the outlets table.
 
     Rows by outlet, then by address domain, and, for a release sent in several languages, by the
     language version the journalists got."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     delivered_value = Delivery.DELIVERED.value
     people = list(people)
-    by_language = len({person[6] for person, _ in people if person[6]}) > 1
-    for (domain, outlet, delivery, did_open, did_open_human, did_click, language), n in people:
+    by_language = len({group[3] for group, _ in people if group[3]}) > 1
+    for (domain, outlet, delivery, language), (n, did_open, did_open_human, did_click) in people:
         was_delivered = delivery == delivered_value
         was_bounced = delivery in BOUNCED
         split = (("language", language or "?"),) if by_language else ()
@@ -394,9 +405,9 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Person, int]]) -> Table
             counts[0] += n
             counts[1] += n * was_delivered
             counts[2] += n * was_bounced
-            counts[3] += n * did_open
-            counts[4] += n * did_open_human
-            counts[5] += n * did_click
+            counts[3] += did_open
+            counts[4] += did_open_human
+            counts[5] += did_click
     kinds = {"outlet": 0, "domain": 1, "language": 2}
     ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], item[1][2] != item[1][0], -item[1][0], item[0][1]))
     rows = []

@@ -2,7 +2,7 @@
 
 CSV is UTF-8 with a BOM so Excel shows accents, and every text cell goes through
 ``spreadsheet.safe_cell`` so a contact's data can never run as a formula. XLSX needs no such
-escaping: xlsx.py writes it through openpyxl with every text cell a string cell (never a
+escaping: xlsx.py writes it through XlsxWriter with every text cell a string cell (never a
 formula), and keeps instants and rates as typed date-time and percent cells.
 """
 
@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from mailer.errors import ReportError
 from mailer.reports import xlsx
@@ -44,12 +44,15 @@ def write_csv(table: Table, path: Path) -> None:
 
 
 def write_xlsx(table: Table, path: Path) -> None:
-    """One sheet named after the report: bold frozen header with an autofilter, typed cells (see xlsx.py)."""
-    target = _prepare(path)
-    try:
-        xlsx.write(target, sheet=table.kind, labels=table.labels, rows=table.rows, flagged=table.flagged)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc
+    """One sheet named after the report: bold frozen header with an autofilter, typed cells (see xlsx.py).
+
+    A table longer than a sheet holds is a ReportError before anything is written.
+    """
+    if len(table.rows) >= xlsx.MAX_ROWS:
+        too_long = f"{len(table.rows):,} rows do not fit in a spreadsheet (at most {xlsx.MAX_ROWS - 1:,} under the header)."
+        raise ReportError(f"{path}: {too_long}", hint="Use --format csv for a report this long.")
+    with _open(path, None) as handle:
+        xlsx.write(handle, sheet=table.kind, labels=table.labels, rows=table.rows, flagged=table.flagged)
 
 
 def to_json(table: Table, summary: Summary | None = None) -> str:
@@ -85,13 +88,14 @@ def _prepare(path: Path) -> Path:
 
 
 @contextmanager
-def _open(path: Path, encoding: str) -> Iterator[TextIO]:
-    """``path`` open for writing; any failure while opening or writing (a full disk) is a
-    ReportError, and the half-written file is removed rather than left looking like a report."""
+def _open(path: Path, encoding: str | None) -> Iterator[IO[Any]]:
+    """``path`` open for writing, as text in ``encoding`` (None: bytes); any failure while opening
+    or writing (a full disk) is a ReportError, and the half-written file is removed rather than
+    left looking like a report."""
     target = _prepare(path)
     opened = False
     try:
-        with target.open("w", encoding=encoding, newline="") as handle:
+        with target.open("wb") if encoding is None else target.open("w", encoding=encoding, newline="") as handle:
             opened = True
             yield handle
     except OSError as exc:

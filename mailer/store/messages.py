@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Connection, Result, String, case, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Result, String, case, cast, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState
 from mailer.store.bulk import chunks
@@ -418,12 +418,25 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     return connection.execute(query)
 
 
-def outlets(connection: Connection, campaign_id: str) -> Result[int, str, str | None, str, str | None, str | None]:
-    """A campaign's message rows as the outlet roll-up needs them: (id, email, outlet, state, delivery, language)."""
-    query = select(
-        message.c.id, message.c.email, message.c.fields["outlet"].as_string(), message.c.state, message.c.delivery, message.c.language
-    ).where(message.c.campaign_id == campaign_id)
-    return connection.execute(query)
+def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, str | None, str | None, int, str]]:
+    """A campaign's recipients (skipped rows left out) grouped as the outlet roll-up needs them.
+
+    Each row is (address after its first "@", outlet, delivery, language, journalists, their
+    message ids as "12,13,..."). Grouped in the database: 100,000 journalists come back as a
+    few thousand rows. The caller takes the domain after the last "@" and folds its case.
+    """
+    email = message.c.email
+    at = func.strpos(email, "@") if connection.dialect.name == "postgresql" else func.instr(email, "@")
+    domain = func.substr(email, at + 1)
+    outlet = message.c.fields["outlet"].as_string()
+    query = (
+        select(
+            domain, outlet, message.c.delivery, message.c.language, func.count(), func.aggregate_strings(cast(message.c.id, String), ",")
+        )
+        .where(message.c.campaign_id == campaign_id, message.c.state != MessageState.SKIPPED.value)
+        .group_by(domain, outlet, message.c.delivery, message.c.language)
+    )
+    return [tuple(row) for row in connection.execute(query)]
 
 
 def shown(connection: Connection, campaign_id: str, email_key: str | None = None, *, language: str | None = None) -> Message | None:
