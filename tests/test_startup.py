@@ -21,7 +21,19 @@ import pytest
 ROOT = Path(__file__).parent.parent
 pytestmark = pytest.mark.slow  # each case runs the command in a fresh Python process
 
-HEAVY = ("pandas", "sqlalchemy", "premailer", "cssutils", "sendgrid", "jinja2", "starlette", "uvicorn", "openpyxl", "xlsxwriter", "markdown_it")
+HEAVY = (
+    "pandas",
+    "sqlalchemy",
+    "premailer",
+    "cssutils",
+    "sendgrid",
+    "jinja2",
+    "starlette",
+    "uvicorn",
+    "openpyxl",
+    "xlsxwriter",
+    "markdown_it",
+)
 # Runs `mailer ARGS...` as the installed command does, then writes which heavy libraries got loaded.
 PROBE = """
 import json, sys
