@@ -160,6 +160,36 @@ def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
     assert json.loads(raw)["type"] == "compliance_suspend"
 
 
+def test_events_stored_row_holds_each_field_in_its_column(store: Engine) -> None:
+    """Every field of a parsed event lands in its own column (the webhook writes rows as plain tuples)."""
+    seed(store)
+    batch = events.read_file(DATA / "all-types.json").events
+    apply(store, batch)
+    with store.connect() as connection:
+        rows = {row.dedupe_key: row for row in connection.execute(select(event_table))}
+    fields = (
+        "sg_event_id",
+        "event",
+        "email",
+        "timestamp",
+        "sg_message_id",
+        "reason",
+        "bounce_type",
+        "bounce_classification",
+        "machine_open",
+        "url",
+        "raw",
+    )
+    for item in batch:
+        row = rows[item.dedupe_key]
+        assert tuple(getattr(row, name) for name in fields) == tuple(getattr(item, name) for name in fields)
+        if row.message_id is not None:
+            assert row.campaign_id == CAMPAIGN
+        else:
+            assert row.campaign_id == item.campaign_id
+    assert sum(row.message_id is not None for row in rows.values()) == 11
+
+
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:
     """The same batch applied again is counted as duplicates and stores nothing new."""
     seed(store)

@@ -91,6 +91,14 @@ class Prepared:
         values: Any = tuple(given[name] for name in order) if order is not None else dict(given)
         return connection.exec_driver_sql(text, values)
 
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a query with ``params`` (as ``execute``); its rows as the driver's plain tuples."""
+        result = self.execute(connection, params)
+        try:
+            return list(result.cursor.fetchall())
+        finally:
+            result.close()
+
     def bind(self, connection: Connection, name: str, value: Any) -> Any:
         """``value`` as the driver takes it for bind parameter ``name`` (its column type's conversion)."""
         processor = self._processors(connection)[name]

@@ -298,7 +298,7 @@ def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, M
     """Message rows by their opaque key (what custom_args["message"] carries)."""
     found: dict[str, MessageLink] = {}
     for chunk in chunks(keys):
-        for key, mid, campaign_id, sg_message_id, state, delivery in _BY_KEY.execute(connection, filled("k", chunk)):
+        for key, mid, campaign_id, sg_message_id, state, delivery in _BY_KEY.rows(connection, filled("k", chunk)):
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
