@@ -275,13 +275,12 @@ class Ingest:
         for event, link in zip(events, linked, strict=True):
             if link is None:
                 continue
-            key = event.message_key
-            remembered = known is not None and key is not None and known.get(key) is link
             kind = event.event
             if link.state in _UNSETTLED and kind in KNOWN_TYPES:
                 reported.add(link.message_id)
-                if remembered:
-                    used[key] = link  # type: ignore[index]
+                key = event.message_key
+                if known is not None and key is not None and known.get(key) is link:
+                    used[key] = link
             delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
             if delivery is None:
                 continue
@@ -289,8 +288,9 @@ class Ingest:
             current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
             if DELIVERY_RANK[delivery] > current_rank:
                 furthest[link.message_id] = delivery
-                if remembered:
-                    used[key] = link  # type: ignore[index]
+                key = event.message_key
+                if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
+                    used[key] = link
 
 
 _TEXT: Mapping[Delivery, str] = {delivery: delivery.value for delivery in Delivery}
