@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from eventlog import (
@@ -26,6 +27,7 @@ from mailer import events
 from mailer.store import connect
 from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event as event_table
+from mailer.store.schema import message as message_table
 
 CAMPAIGN = "2026-02-19-wetlands"
 PEOPLE = [
@@ -188,6 +190,38 @@ def test_events_stored_row_holds_each_field_in_its_column(store: Engine) -> None
         else:
             assert row.campaign_id == item.campaign_id
     assert sum(row.message_id is not None for row in rows.values()) == 11
+
+
+def test_events_batch_about_more_messages_than_one_lookup_links_and_advances_each(store: Engine) -> None:
+    """A batch about 1,201 messages (look-ups and updates go 500 ids at a time) links every event and moves every message."""
+    add_campaign(store, CAMPAIGN)
+    with store.begin() as connection:
+        connection.execute(
+            message_table.insert(),
+            [
+                {
+                    "campaign_id": CAMPAIGN,
+                    "message_key": f"bulk{n:05d}",
+                    "email": f"reporter{n}@example.org",
+                    "email_key": f"reporter{n}@example.org",
+                    "fields": {},
+                    "state": "unknown" if n % 2 else "accepted",
+                    "created_at": datetime.fromtimestamp(T0, UTC),
+                    "updated_at": datetime.fromtimestamp(T0, UTC),
+                }
+                for n in range(1201)
+            ],
+        )
+    kinds = ["delivered", "processed", "open"]
+    batch = [
+        sg_event(kinds[n % 3], f"reporter{n}@example.org", key=f"bulk{n:05d}", campaign_id=CAMPAIGN, at=T0 + 60, sg_event_id=f"bulk-{n}")
+        for n in range(1201)
+    ]
+    result = apply(store, events.parse_body(json.dumps(batch).encode()).events)
+    assert (result.added, result.unlinked) == (1201, 0)
+    assert messages(store, CAMPAIGN) == {
+        f"reporter{n}@example.org": ("accepted", "processed" if n % 3 == 1 else "delivered") for n in range(1201)
+    }
 
 
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:
