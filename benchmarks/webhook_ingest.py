@@ -271,7 +271,7 @@ def run(
     print(
         f"workers={workers} clients={clients}: {len(statuses)} POSTs ({ok} answered 200) in {elapsed:.1f} s: "
         f"{rate:,.0f} events/s ({elapsed / len(requests) * 1000:.0f} ms per POST); server CPU {cpu:.1f} s "
-        f"({cpu / events * 1e6:.0f} us per event)"
+        f"({cpu / events * 1e6:.0f} us per event), peak {usage.ru_maxrss / 1024:.0f} MB (largest server process)"
         + (f"; PostgreSQL server CPU {database_cpu:.1f} s ({database_cpu / events * 1e6:.0f} us per event)" if postmaster else "")
     )
     print(
