@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from eventlog import (
@@ -222,6 +222,23 @@ def test_events_batch_about_more_messages_than_one_lookup_links_and_advances_eac
     assert messages(store, CAMPAIGN) == {
         f"reporter{n}@example.org": ("accepted", "processed" if n % 3 == 1 else "delivered") for n in range(1201)
     }
+
+
+def test_events_delivery_change_stamps_the_message_in_utc_as_every_other_instant(store: Engine) -> None:
+    """A message moved by an event gets the apply time as updated_at, written as the log writes every instant (UTC)."""
+    seed(store)
+    when = datetime(2026, 2, 19, 12, 30, 15, tzinfo=timezone(timedelta(hours=2)))  # no microseconds: written out all the same
+    batch = [sg_event("delivered", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 60)]
+    events.apply(store, events.parse_body(json.dumps(batch).encode()).events, source="webhook", block_threshold=3, now=when)
+    with store.connect() as connection:
+        stamp = connection.scalar(select(message_table.c.updated_at).where(message_table.c.message_key == "m-ana"))
+        created = connection.scalar(select(message_table.c.created_at).where(message_table.c.message_key == "m-ana"))
+        if store.dialect.name == "sqlite":  # the text itself, as SQLAlchemy writes it for every other column
+            raw, raw_created = connection.exec_driver_sql("SELECT updated_at, created_at FROM message WHERE message_key = 'm-ana'").one()
+            assert raw == "2026-02-19 10:30:15.000000"
+            assert len(raw) == len(raw_created)
+    assert stamp == when
+    assert created.tzinfo is not None
 
 
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:

@@ -114,7 +114,7 @@ class Prepared:
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             order = list(compiled.positiontup or []) if compiled.positional else None
-            processors = {name: bind.type.bind_processor(dialect) for name, bind in compiled.binds.items()}
+            processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
             fixed = {}
             for name, value in compiled.params.items():
                 if value is not None:
