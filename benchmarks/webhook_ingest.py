@@ -205,6 +205,27 @@ def server_cpu(postmaster: int | None) -> float:
     return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
+def peak_memory(pid: int) -> int:
+    """The largest peak resident memory (VmHWM, bytes) among process ``pid`` and its descendants, read while they run.
+
+    Not ``ru_maxrss`` from ``wait4``: a child started by fork (or vfork) and exec keeps the peak of
+    the memory it shared with this process before exec, so it would report this process's size.
+    """
+    largest, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                largest = max(largest, int(line.split()[1]) * 1024)
+        pending.extend(int(child) for child in children)
+    return largest
+
+
 def run(
     folder: Path,
     template: Path,
@@ -249,6 +270,7 @@ def run(
             began = time.perf_counter()
             statuses = post_all(port, requests, clients)
             elapsed = time.perf_counter() - began
+            peak = peak_memory(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             _, _, usage = os.wait4(server.pid, 0)
@@ -271,7 +293,7 @@ def run(
     print(
         f"workers={workers} clients={clients}: {len(statuses)} POSTs ({ok} answered 200) in {elapsed:.1f} s: "
         f"{rate:,.0f} events/s ({elapsed / len(requests) * 1000:.0f} ms per POST); server CPU {cpu:.1f} s "
-        f"({cpu / events * 1e6:.0f} us per event), peak {usage.ru_maxrss / 1024:.0f} MB (largest server process)"
+        f"({cpu / events * 1e6:.0f} us per event), peak {peak / 2**20:.0f} MB (largest server process)"
         + (f"; PostgreSQL server CPU {database_cpu:.1f} s ({database_cpu / events * 1e6:.0f} us per event)" if postmaster else "")
     )
     print(
