@@ -1,13 +1,15 @@
 """Time the event webhook: 1,000,000 SendGrid events posted over loopback to a real uvicorn.
 
 Run with ``python benchmarks/webhook_ingest.py`` (``--events 200000`` for a quicker run;
-``--workers 2`` for one run only). It seeds a delivery log with one campaign of 100,000
+``--workers 2`` for one run only; ``--url postgresql+psycopg://...`` for a PostgreSQL log: a
+database the benchmark may empty, whose tables it drops and seeds again before each run). It seeds a delivery log with one campaign of 100,000
 messages, builds signed bodies of about 768 KB (SendGrid's batch size) framed the way SendGrid
 frames them (``,\\r\\n`` between events), then for 1 and for 2 workers (``mailer webhook
 --workers N`` on a fresh copy of the log, signature checks on) posts every batch from 4 client
 threads and counts the rows. It prints events/s, the ratio to the target of 20,000 events/s
 (issue 12) with none lost, the server's CPU per event (its workers included), and how many
-POSTs each worker answered (from the webhook's request log).
+POSTs each worker answered (from the webhook's request log). On PostgreSQL on this machine it
+also prints the database server's CPU for the run (its backends', read from the postmaster).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from mailer.events import signature
 from mailer.store import connect
-from mailer.store.schema import campaign, event, message
+from mailer.store.schema import campaign, event, message, metadata
 
 CAMPAIGN = "2026-02-19-benchmark"
 BATCH_BYTES = 768 * 1024
@@ -160,12 +162,92 @@ def post_all(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: i
     return statuses
 
 
-def run(folder: Path, template: Path, requests: list[tuple[bytes, dict[str, str]]], *, events: int, workers: int, clients: int) -> float:
-    """One run on a fresh copy of the seeded log: start the server, post everything, count; returns events/s."""
-    log_path = folder / f"log-{workers}.db"
-    shutil.copy(template, log_path)
+def fresh_log(folder: Path, template: Path, url: str | None, *, workers: int, messages: int) -> str:
+    """The URL of a log holding only the seeded campaign: a copy of the template (SQLite), or the tables of ``url`` dropped and seeded again."""
+    if url is None:
+        log_path = folder / f"log-{workers}.db"
+        shutil.copy(template, log_path)
+        return f"sqlite:///{log_path}"
+    engine = connect(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS schema_info"))
+    engine.dispose()
+    seed(url, messages)
+    return url
+
+
+def server_process(url: str) -> int | None:
+    """The PostgreSQL postmaster's process id when the server runs on this machine (None for SQLite or a remote one).
+
+    A backend's CPU time is added to its postmaster's children's time when it ends, so reading
+    the postmaster's cutime + cstime before and after a run gives the database server's share.
+    """
+    if not url.startswith("postgresql"):
+        return None
+    engine = connect(url)
+    try:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("select pg_backend_pid()").scalar()
+            fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()  # read while the backend lives
+    except OSError:
+        return None
+    finally:
+        engine.dispose()
+    return int(fields[1])  # ppid
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds of the postmaster's ended children (its backends) so far; 0 without a local server."""
+    if postmaster is None:
+        return 0.0
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
+def peak_memory(pid: int) -> int:
+    """The largest peak resident memory (VmHWM, bytes) among process ``pid`` and its descendants, read while they run.
+
+    Not ``ru_maxrss`` from ``wait4``: a child started by fork (or vfork) and exec keeps the peak of
+    the memory it shared with this process before exec, so it would report this process's size.
+    """
+    largest, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                largest = max(largest, int(line.split()[1]) * 1024)
+        pending.extend(int(child) for child in children)
+    return largest
+
+
+def run(
+    folder: Path,
+    template: Path,
+    requests: list[tuple[bytes, dict[str, str]]],
+    *,
+    url: str | None,
+    events: int,
+    messages: int,
+    workers: int,
+    clients: int,
+) -> float:
+    """One run on a freshly seeded log: start the server, post everything, count; returns events/s (0 if any was lost)."""
+    log_url = fresh_log(folder, template, url, workers=workers, messages=messages)
     config = folder / f"mailer-{workers}.toml"
-    config.write_text((folder / "mailer.toml").read_text(encoding="utf-8").replace("log.db", log_path.name), encoding="utf-8")
+    config.write_text(
+        (folder / "mailer.toml").read_text(encoding="utf-8").replace(f"sqlite:///{folder / 'log.db'}", log_url),
+        encoding="utf-8",
+    )
+    postmaster = server_process(log_url)
+    if postmaster:
+        time.sleep(1)  # a backend that just closed (the seeding's) is counted once it has ended
+    database_before = server_cpu(postmaster)
     port = free_port()
     server_log = folder / f"server-{workers}.log"
     with server_log.open("wb") as errors:
@@ -188,11 +270,15 @@ def run(folder: Path, template: Path, requests: list[tuple[bytes, dict[str, str]
             began = time.perf_counter()
             statuses = post_all(port, requests, clients)
             elapsed = time.perf_counter() - began
+            peak = peak_memory(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             _, _, usage = os.wait4(server.pid, 0)
     cpu = usage.ru_utime + usage.ru_stime  # the server and its workers (reaped by it)
-    engine = connect(f"sqlite:///{log_path}")
+    if postmaster:
+        time.sleep(1)  # the server's backends end a moment after its connections close
+    database_cpu = server_cpu(postmaster) - database_before
+    engine = connect(log_url)
     with engine.connect() as connection:
         stored = connection.scalar(select(func.count()).select_from(event))
         linked = connection.scalar(select(func.count()).select_from(event).where(event.c.message_id.is_not(None)))
@@ -207,7 +293,8 @@ def run(folder: Path, template: Path, requests: list[tuple[bytes, dict[str, str]
     print(
         f"workers={workers} clients={clients}: {len(statuses)} POSTs ({ok} answered 200) in {elapsed:.1f} s: "
         f"{rate:,.0f} events/s ({elapsed / len(requests) * 1000:.0f} ms per POST); server CPU {cpu:.1f} s "
-        f"({cpu / events * 1e6:.0f} us per event)"
+        f"({cpu / events * 1e6:.0f} us per event), peak {peak / 2**20:.0f} MB (largest server process)"
+        + (f"; PostgreSQL server CPU {database_cpu:.1f} s ({database_cpu / events * 1e6:.0f} us per event)" if postmaster else "")
     )
     print(
         f"    stored {stored:,} of {events:,} events ({events - stored} lost), {linked:,} linked; POSTs per worker: {sorted(per_worker.values())}"
@@ -221,11 +308,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes per run (mailer webhook --workers)")
     parser.add_argument("--clients", type=int, default=4, help="client threads posting at once")
+    parser.add_argument("--url", help="a PostgreSQL database the benchmark may empty (default: a SQLite file in a temporary folder)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="webhook-bench-"))
     template = folder / "seeded.db"
-    url = f"sqlite:///{template}"
+    url = args.url or f"sqlite:///{template}"
     private_key = ec.generate_private_key(ec.SECP256R1())
     public_der = private_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     (folder / "mailer.toml").write_text(
@@ -233,7 +321,8 @@ def main() -> None:
         encoding="utf-8",
     )
     started = time.perf_counter()
-    seed(url, args.messages)
+    if args.url is None:
+        seed(url, args.messages)
     bodies = make_bodies(args.events, args.messages)
     stamp = str(T0)
     requests = [
@@ -252,7 +341,10 @@ def main() -> None:
         f"({time.perf_counter() - started:.1f} s); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     rates = {
-        workers: run(folder, template, requests, events=args.events, workers=workers, clients=args.clients) for workers in args.workers
+        workers: run(
+            folder, template, requests, url=args.url, events=args.events, messages=args.messages, workers=workers, clients=args.clients
+        )
+        for workers in args.workers
     }
     for workers, rate in rates.items():
         verdict = "MET" if rate >= TARGET else "NOT MET"

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from mailer import events
 from mailer.store import connect
 from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event as event_table
+from mailer.store.schema import message as message_table
 
 CAMPAIGN = "2026-02-19-wetlands"
 PEOPLE = [
@@ -188,6 +190,85 @@ def test_events_apply_links_settles_and_suppresses(store: Engine) -> None:
     with store.connect() as connection:
         raw = connection.scalar(select(event_table.c.raw).where(event_table.c.event == "account_status_change"))
     assert json.loads(raw)["type"] == "compliance_suspend"
+
+
+def test_events_stored_row_holds_each_field_in_its_column(store: Engine) -> None:
+    """Every field of a parsed event lands in its own column (the webhook writes rows as plain tuples)."""
+    seed(store)
+    batch = events.read_file(DATA / "all-types.json").events
+    apply(store, batch)
+    with store.connect() as connection:
+        rows = {row.dedupe_key: row for row in connection.execute(select(event_table))}
+    fields = (
+        "sg_event_id",
+        "event",
+        "email",
+        "timestamp",
+        "sg_message_id",
+        "reason",
+        "bounce_type",
+        "bounce_classification",
+        "machine_open",
+        "url",
+        "raw",
+    )
+    for item in batch:
+        row = rows[item.dedupe_key]
+        assert tuple(getattr(row, name) for name in fields) == tuple(getattr(item, name) for name in fields)
+        if row.message_id is not None:
+            assert row.campaign_id == CAMPAIGN
+        else:
+            assert row.campaign_id == item.campaign_id
+    assert sum(row.message_id is not None for row in rows.values()) == 11
+
+
+def test_events_batch_about_more_messages_than_one_lookup_links_and_advances_each(store: Engine) -> None:
+    """A batch about 1,201 messages (look-ups and updates go 500 ids at a time) links every event and moves every message."""
+    add_campaign(store, CAMPAIGN)
+    with store.begin() as connection:
+        connection.execute(
+            message_table.insert(),
+            [
+                {
+                    "campaign_id": CAMPAIGN,
+                    "message_key": f"bulk{n:05d}",
+                    "email": f"reporter{n}@example.org",
+                    "email_key": f"reporter{n}@example.org",
+                    "fields": {},
+                    "state": "unknown" if n % 2 else "accepted",
+                    "created_at": datetime.fromtimestamp(T0, UTC),
+                    "updated_at": datetime.fromtimestamp(T0, UTC),
+                }
+                for n in range(1201)
+            ],
+        )
+    kinds = ["delivered", "processed", "open"]
+    batch = [
+        sg_event(kinds[n % 3], f"reporter{n}@example.org", key=f"bulk{n:05d}", campaign_id=CAMPAIGN, at=T0 + 60, sg_event_id=f"bulk-{n}")
+        for n in range(1201)
+    ]
+    result = apply(store, events.parse_body(json.dumps(batch).encode()).events)
+    assert (result.added, result.unlinked) == (1201, 0)
+    assert messages(store, CAMPAIGN) == {
+        f"reporter{n}@example.org": ("accepted", "processed" if n % 3 == 1 else "delivered") for n in range(1201)
+    }
+
+
+def test_events_delivery_change_stamps_the_message_in_utc_as_every_other_instant(store: Engine) -> None:
+    """A message moved by an event gets the apply time as updated_at, written as the log writes every instant (UTC)."""
+    seed(store)
+    when = datetime(2026, 2, 19, 12, 30, 15, tzinfo=timezone(timedelta(hours=2)))  # no microseconds: written out all the same
+    batch = [sg_event("delivered", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 60)]
+    events.apply(store, events.parse_body(json.dumps(batch).encode()).events, source="webhook", block_threshold=3, now=when)
+    with store.connect() as connection:
+        stamp = connection.scalar(select(message_table.c.updated_at).where(message_table.c.message_key == "m-ana"))
+        created = connection.scalar(select(message_table.c.created_at).where(message_table.c.message_key == "m-ana"))
+        if store.dialect.name == "sqlite":  # the text itself, as SQLAlchemy writes it for every other column
+            raw, raw_created = connection.exec_driver_sql("SELECT updated_at, created_at FROM message WHERE message_key = 'm-ana'").one()
+            assert raw == "2026-02-19 10:30:15.000000"
+            assert len(raw) == len(raw_created)
+    assert stamp == when
+    assert created.tzinfo is not None
 
 
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:

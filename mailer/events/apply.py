@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer.events.parse import Event, Quarantined
+from mailer.events.parse import DELIVERY_OF, Event, Quarantined
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
@@ -145,16 +144,67 @@ class Ingest:
             return
         connection = self.connection
         batch = _unique(events)
-        links = self._link(batch)
+        linked = self._link(batch)
         # Only these need to know whether they were stored before: a cheap look-up, as they are few.
-        special = [e for i, e in enumerate(batch) if e.event in SUPPRESSING or i not in links]
+        special = [e for e, link in zip(batch, linked, strict=True) if link is None or e.event in SUPPRESSING]
         stored_before = _stored_before(connection, special)
         new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
-        values = [_values(event, links.get(index)) for index, event in enumerate(batch)]
+        # Each row in the order of store.events.COLUMNS (ROW_COLUMNS, checked by tests), unpacked from the Event tuple.
+        values = [
+            (
+                sg_event_id,
+                dedupe_key,
+                link.campaign_id,
+                link.message_id,
+                kind,
+                email,
+                timestamp,
+                sg_message_id,
+                reason,
+                bounce_type,
+                classification,
+                machine_open,
+                url,
+                raw,
+            )
+            if link is not None
+            else (
+                sg_event_id,
+                dedupe_key,
+                campaign_id,
+                None,
+                kind,
+                email,
+                timestamp,
+                sg_message_id,
+                reason,
+                bounce_type,
+                classification,
+                machine_open,
+                url,
+                raw,
+            )
+            for (
+                kind,
+                timestamp,
+                email,
+                sg_event_id,
+                sg_message_id,
+                campaign_id,
+                _key,
+                reason,
+                bounce_type,
+                classification,
+                machine_open,
+                url,
+                raw,
+                dedupe_key,
+            ), link in zip(batch, linked, strict=True)
+        ]
         self._added += event_store.insert_values(connection, values)
-        self._note(batch, links)
+        self._note(batch, linked)
         self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
-        self._unlinked += sum(1 for i, e in enumerate(batch) if i not in links and e.dedupe_key not in stored_before)
+        self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
 
     def quarantine(self, items: Sequence[Quarantined]) -> None:
         """Keep what could not be read, raw with the reason (a copy already kept adds nothing)."""
@@ -181,7 +231,7 @@ class Ingest:
                     link.sg_message_id,
                     link.created_at,
                     state,
-                    delivery.value if delivery else link.delivery,
+                    _TEXT[delivery] if delivery else link.delivery,
                 )
         self._reported, self._furthest, self._used = set(), {}, {}
         received, added = self._received, self._added
@@ -194,52 +244,75 @@ class Ingest:
             quarantined=self._quarantined,
         )
 
-    def _link(self, events: Sequence[Event]) -> dict[int, message_store.MessageLink]:
-        """Index in ``events`` -> the message it is about, by custom_args key, else address and time."""
+    def _link(self, events: Sequence[Event]) -> list[message_store.MessageLink | None]:
+        """The message each of ``events`` is about (None: none found), by custom_args key, else address and time."""
         connection = self.connection
         known = self._links
-        keys = {e.message_key for e in events if e.message_key}
+        keys = [e.message_key for e in events]
+        wanted = set(keys)
+        wanted.discard(None)
         if known is None:
-            by_key = message_store.by_message_key(connection, keys)
+            by_key = message_store.by_message_key(connection, wanted)  # type: ignore[arg-type]
         else:
-            missing = keys - known.keys()
+            missing = wanted - known.keys()
             if missing:
-                known.update(message_store.by_message_key(connection, missing))
+                known.update(message_store.by_message_key(connection, missing))  # type: ignore[arg-type]
             by_key = known
-        links = {i: by_key[e.message_key] for i, e in enumerate(events) if e.message_key in by_key}
-        orphans = [i for i, e in enumerate(events) if i not in links and e.email]
+        linked: list[message_store.MessageLink | None] = list(map(by_key.get, keys))  # type: ignore[arg-type]
+        orphans = [i for i, link in enumerate(linked) if link is None and events[i].email]
         if orphans:
             candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
             for index in orphans:
-                match = _best_candidate(events[index], candidates.get(events[index].email or "", []))
-                if match is not None:
-                    links[index] = match
-        return links
+                linked[index] = _best_candidate(events[index], candidates.get(events[index].email or "", []))
+        return linked
 
-    def _note(self, events: Sequence[Event], links: Mapping[int, message_store.MessageLink]) -> None:
+    def _note(self, events: Sequence[Event], linked: Sequence[message_store.MessageLink | None]) -> None:
         """Gather unknown messages SendGrid reports on, and each message's furthest delivery."""
         furthest = self._furthest
         reported = self._reported
         known = self._links
         used = self._used
-        for index, link in links.items():
-            event = events[index]
-            key = event.message_key
-            remembered = known is not None and key is not None and known.get(key) is link
-            if link.state in _UNSETTLED and event.event in KNOWN_TYPES:
+        for event, link in zip(events, linked, strict=True):
+            if link is None:
+                continue
+            kind = event.event
+            if link.state in _UNSETTLED and kind in KNOWN_TYPES:
                 reported.add(link.message_id)
-                if remembered:
-                    used[key] = link  # type: ignore[index]
-            delivery = event.delivery
+                key = event.message_key
+                if known is not None and key is not None and known.get(key) is link:
+                    used[key] = link
+            delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
             if delivery is None:
                 continue
-            current = furthest.get(link.message_id) or _as_delivery(link.delivery)
-            if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
+            current = furthest.get(link.message_id)
+            current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
+            if DELIVERY_RANK[delivery] > current_rank:
                 furthest[link.message_id] = delivery
-                if remembered:
-                    used[key] = link  # type: ignore[index]
+                key = event.message_key
+                if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
+                    used[key] = link
 
 
+_TEXT: Mapping[Delivery, str] = {delivery: delivery.value for delivery in Delivery}
+# A stored delivery's rank by its text; 0 for none (or a value this version does not know).
+_VALUE_RANK: Mapping[str, int] = {delivery.value: rank for delivery, rank in DELIVERY_RANK.items()}
+# The order of the rows ``Ingest.add`` writes: store.events.COLUMNS must match (tests/test_events.py).
+ROW_COLUMNS = (
+    "sg_event_id",
+    "dedupe_key",
+    "campaign_id",
+    "message_id",
+    "event",
+    "email",
+    "timestamp",
+    "sg_message_id",
+    "reason",
+    "bounce_type",
+    "bounce_classification",
+    "machine_open",
+    "url",
+    "raw",
+)
 _UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value})
 
 
@@ -249,6 +322,9 @@ SUPPRESSING = frozenset({"bounce", "dropped", "spamreport", "unsubscribe", "grou
 
 def _unique(events: Sequence[Event]) -> list[Event]:
     """The batch without events repeated inside it (same sg_event_id or same content)."""
+    count = len(events)
+    if len({e.sg_event_id for e in events}) == count and len({e.dedupe_key for e in events}) == count:
+        return list(events)  # the usual batch: nothing repeated (checked in C, not event by event)
     seen_ids: set[str] = set()
     seen_content: set[str] = set()
     unique = []
@@ -286,33 +362,6 @@ def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink
         candidates = [c for c in candidates if c.campaign_id == event.campaign_id]
     earlier = [c for c in candidates if event.timestamp - LATE_EVENT_WINDOW <= c.created_at <= event.timestamp]
     return max(earlier, key=lambda c: c.created_at) if earlier else None
-
-
-def _values(event: Event, link: message_store.MessageLink | None) -> tuple[Any, ...]:
-    """The event's row, in the order of ``store.events.COLUMNS``."""
-    return (
-        event.sg_event_id,
-        event.dedupe_key,
-        link.campaign_id if link else event.campaign_id,
-        link.message_id if link else None,
-        event.event,
-        event.email,
-        event.timestamp,
-        event.sg_message_id,
-        event.reason,
-        event.bounce_type,
-        event.bounce_classification,
-        event.machine_open,
-        event.url,
-        event.raw,
-    )
-
-
-def _as_delivery(value: str | None) -> Delivery | None:
-    try:
-        return Delivery(value) if value else None
-    except ValueError:
-        return None
 
 
 def _suppress(connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime) -> int:

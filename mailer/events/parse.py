@@ -107,10 +107,11 @@ class Event(NamedTuple):
         unsubscribes happen in the inbox, so they imply delivery when "delivered" is late)."""
         if self.event == "bounce":
             return Delivery.BLOCKED if self.bounce_type == "blocked" else Delivery.BOUNCED
-        return _DELIVERY_OF.get(self.event)
+        return DELIVERY_OF.get(self.event)
 
 
-_DELIVERY_OF: Mapping[str, Delivery] = {
+# How far each event type (but bounce, which depends on its type) says the message got.
+DELIVERY_OF: Mapping[str, Delivery] = {
     "processed": Delivery.PROCESSED,
     "deferred": Delivery.DEFERRED,
     "delivered": Delivery.DELIVERED,

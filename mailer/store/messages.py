@@ -15,13 +15,13 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import ColumnElement, Connection, Result, String, case, cast, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, cast, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState
-from mailer.store.bulk import chunks
+from mailer.store.bulk import Prepared, chunks, filled, slots
 from mailer.store.schema import campaign, message
 
 # States in which a message may have reached SendGrid, so an event can be about it.
@@ -290,9 +290,12 @@ def addresses(connection: Connection, campaign_id: str, *, state: MessageState) 
 # Events: which message each is about, and what it changes.
 
 
-@dataclass(frozen=True, slots=True)
-class MessageLink:
-    """The message row an event is about, as it stood when the request arrived."""
+class MessageLink(NamedTuple):
+    """The message row an event is about, as it stood when the request arrived.
+
+    A NamedTuple (immutable, five times faster to build than a frozen dataclass): the webhook
+    makes one per message it looks up, thousands per request.
+    """
 
     message_id: int
     campaign_id: str
@@ -302,14 +305,19 @@ class MessageLink:
     delivery: str | None
 
 
+# Compiled once, run through the driver (bulk.Prepared): the webhook looks up thousands of keys a request.
+_BY_KEY = Prepared(
+    select(message.c.message_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery).where(
+        message.c.message_key.in_(slots("k"))
+    )
+)
+
+
 def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
     """Message rows by their opaque key (what custom_args["message"] carries)."""
     found: dict[str, MessageLink] = {}
-    columns = (message.c.message_key, message.c.id, message.c.campaign_id, message.c.sg_message_id, message.c.state, message.c.delivery)
     for chunk in chunks(keys):
-        for key, mid, campaign_id, sg_message_id, state, delivery in connection.execute(
-            select(*columns).where(message.c.message_key.in_(chunk))
-        ).all():
+        for key, mid, campaign_id, sg_message_id, state, delivery in _BY_KEY.rows(connection, filled("k", chunk)):
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
@@ -358,6 +366,14 @@ _RANK = case(
 )
 
 
+# One UPDATE per delivery value and chunk of ids, compiled once (bulk.Prepared).
+_ADVANCE = Prepared(
+    update(message)
+    .where(message.c.id.in_(slots("i")), _RANK < bindparam("rank"))
+    .values(delivery=bindparam("delivery"), updated_at=bindparam("now", type_=message.c.updated_at.type))
+)
+
+
 def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *, now: datetime) -> None:
     """Set each message's delivery, but only where that moves it to a later rank.
 
@@ -369,14 +385,10 @@ def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *
     by_delivery: dict[Delivery, list[int]] = {}
     for message_id, delivery in furthest.items():
         by_delivery.setdefault(delivery, []).append(message_id)
+    stamp = _ADVANCE.bind(connection, "now", now)
     for delivery, ids in by_delivery.items():
         for chunk in chunks(ids):
-            statement = (
-                update(message)
-                .where(message.c.id.in_(chunk), _RANK < DELIVERY_RANK[delivery])
-                .values(delivery=delivery.value, updated_at=now)
-            )
-            connection.execute(statement)
+            _ADVANCE.execute(connection, {"rank": DELIVERY_RANK[delivery], "delivery": delivery.value, "now": stamp, **filled("i", chunk)})
 
 
 # Reports: grouped figures and the per-journalist listing.
