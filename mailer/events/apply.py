@@ -154,25 +154,8 @@ class Ingest:
             (
                 sg_event_id,
                 dedupe_key,
-                link.campaign_id,
-                link.message_id,
-                kind,
-                email,
-                timestamp,
-                sg_message_id,
-                reason,
-                bounce_type,
-                classification,
-                machine_open,
-                url,
-                raw,
-            )
-            if link is not None
-            else (
-                sg_event_id,
-                dedupe_key,
-                campaign_id,
-                None,
+                campaign_id if link is None else link.campaign_id,
+                None if link is None else link.message_id,
                 kind,
                 email,
                 timestamp,
