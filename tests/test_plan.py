@@ -323,3 +323,14 @@ def test_plan_log_columns_of_versions_name_each_language(tmp_path: Path) -> None
     built = plan.build(versions[0], contacts.load([path]), versions=versions[1:])
     assert _column_rows(built) == [tuple(row) for row in built.log_rows()]
     assert {row[8] for row in built.log_rows()} == {"en", "fr", "de"}
+
+
+def test_plan_requests_of_a_plan_whose_everyone_is_skipped_are_none(tmp_path: Path) -> None:
+    """Everyone already received the release (skipped while the plan was logged): no request at all."""
+    path = tmp_path / "press.csv"
+    path.write_text("Email\na@example.org\nb@example.org\n", encoding="utf-8")
+    built, skipped = plan.skip_received(
+        plan.build(example_rendered(), contacts.load([path])), {"a@example.org": "c1", "b@example.org": "c1"}
+    )
+    assert skipped == 2
+    assert list(built.requests()) == [] == list(built._requests_by_row())

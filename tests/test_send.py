@@ -273,3 +273,43 @@ def test_send_request_update_reads_only_its_request(store: Engine) -> None:
         ((sql, params),) = updates
         plan_text = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "ix_message_campaign_request" in plan_text
+
+
+def _lease_renewals(store: Engine) -> list[str]:
+    renewals: list[str] = []
+    event.listen(
+        store,
+        "before_cursor_execute",
+        lambda conn, cursor, sql, *_: renewals.append(sql) if sql.startswith("UPDATE campaign SET lease_heartbeat") else None,
+    )
+    return renewals
+
+
+def test_send_renews_its_lease_at_most_once_a_second(store: Engine, standin: Any) -> None:
+    """Ten requests answered at once: the lease is renewed once, not on each of the dispatcher's rounds."""
+    campaign_id, _ = started(store, 100)
+    renewals = _lease_renewals(store)
+    outcome = run(store, standin, campaign_id)
+    assert outcome.counts["accepted"] == 100 and len(standin.mail_sends) == 10
+    assert len(renewals) == 1
+
+
+def test_send_stops_when_another_process_took_the_campaign_over(store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds the lease now (taken over when request 1's answer was logged, while
+    request 2 was already out): the next renewal finds it gone, request 2's answer is logged,
+    nothing more is sent, and the error says what happened."""
+    from mailer.send import dispatch
+
+    monkeypatch.setattr(dispatch, "RENEW_EVERY", 0.0)  # every round renews, as after a stall past the lease's expiry
+    campaign_id, _ = started(store, 40)
+
+    def taken_over(_: int) -> None:
+        with store.begin() as connection:
+            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+
+    with pytest.raises(SendError, match="Another process has taken over"):
+        run(store, standin, campaign_id, on_request=taken_over)
+    assert len(standin.mail_sends) == 2
+    with store.connect() as connection:
+        counts = messages.counts(connection, campaign_id)
+    assert (counts["accepted"], counts["planned"], counts["sending"]) == (20, 20, 0)

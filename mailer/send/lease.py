@@ -3,8 +3,8 @@
 ``acquire`` takes the campaign's lease with a conditional UPDATE, so of two processes (a send
 and a resume in two terminals, two hosts sharing one PostgreSQL log) exactly one wins; the
 other gets a SendError naming the holder, its host and process, and since when. The holder
-renews the lease as it goes (``renew``, on every round of the dispatcher, at least every
-``HEARTBEAT`` seconds); a holder that crashed stops renewing and its lease expires after
+renews the lease as it goes (``renew``, on the dispatcher's rounds, at most once a second and
+at least every ``HEARTBEAT`` seconds); a holder that crashed stops renewing and its lease expires after
 ``TTL``. A holder on this same machine whose process is gone is replaced at once, so
 ``mailer resume`` right after a crash or a kill does not have to wait.
 """

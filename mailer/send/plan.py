@@ -144,6 +144,8 @@ class Plan:
 
         numbers = np.asarray(self.request_of, dtype=np.int64)
         planned = np.flatnonzero(numbers != SKIPPED)
+        if not len(planned):  # everyone skipped (another send of the same content reached them first)
+            return
         order = planned[np.argsort(numbers[planned], kind="stable")]  # request order; list order within one
         ordered = numbers[order]
         cuts = (np.flatnonzero(np.diff(ordered)) + 1).tolist()
