@@ -199,6 +199,32 @@ def test_compose_check_fields_names_field_and_contacts() -> None:
     compose.check_fields(rendered, [p for p in people if p.fields["first_name"]])
 
 
+def test_compose_check_fields_of_a_loaded_list_says_the_same(tmp_path: Path) -> None:
+    """A list held column by column (contacts.load) is checked a column at a time, with the same
+    words as a list of Contacts: a file without the column lacks it in every row."""
+    from mailer import contacts
+
+    path = tmp_path / "r.md"
+    path.write_text('---\nsubject: "S"\n---\nDear {{ contact.first_name }} of {{ contact.beat }}.\n', encoding="utf-8")
+    rendered = _render(path)
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "Email,First Name,Beat\n" + "".join(f"j{n}@example.org,{'' if n % 2 else 'Jo'},bees\n" for n in range(10)), encoding="utf-8"
+    )
+    second = tmp_path / "b.csv"
+    second.write_text("Email,First Name\nk0@example.org,Kim\n", encoding="utf-8")
+    loaded = contacts.load([first, second])
+    expected = (
+        "The release uses contact fields that some journalists lack:\n"
+        '  "beat" is empty for 1 contact(s): k0@example.org\n'
+        '  "first_name" is empty for 5 contact(s): j1@example.org, j3@example.org, j5@example.org and 2 more'
+    )
+    for people in (loaded.contacts, tuple(loaded.contacts)):
+        with pytest.raises(TemplateError) as caught:
+            compose.check_fields(rendered, people)
+        assert caught.value.message == expected
+
+
 def test_compose_relative_link_refused_or_made_absolute(tmp_path: Path) -> None:
     """A relative link is refused, unless base_url is set: then it is made absolute, with a warning."""
     path = _write(tmp_path, "", "Intro.\n\nSee [the kit](press/kit.pdf).\n")

@@ -243,3 +243,23 @@ def test_cli_show_a_journalist_in_a_version_they_did_not_get(project: Path, stan
     right = mailer("show", "latest", "--contact", "hans@example.de", "--language", "de", "-o", "hans.eml")
     assert right.exit_code == 0, right.output
     assert f"Subject:   {SUBJECTS['de']}" in right.stdout
+
+
+def test_languages_each_version_checks_the_fields_of_its_own_journalists(tmp_path: Path) -> None:
+    """A field only the French version uses without a default must be filled for the French
+    journalists alone; the same words for a list read column by column and for Contacts."""
+    from mailer import contacts
+    from mailer.errors import TemplateError
+    from mailer.send import prepare
+
+    (tmp_path / "launch.md").write_text('---\nsubject: "Bees"\ndate: 2026-02-19\n---\nHello.\n', encoding="utf-8")
+    (tmp_path / "launch.fr.md").write_text('---\nsubject: "Abeilles"\n---\nBonjour {{ contact.first_name }}.\n', encoding="utf-8")
+    cfg = Config(sender=SenderConfig(postal_address="1 Hive Lane"))
+    versions = list(compose.render_versions(release.load(tmp_path / "launch.md"), config=cfg, now=BEFORE).values())
+    path = tmp_path / "press.csv"
+    path.write_text("Email,First Name,Language\nen@x.org,,en\nfr@x.org,,fr-CA\nok@x.org,Luc,fr\n", encoding="utf-8")
+    loaded = contacts.load([path])
+    for people in (loaded.contacts, tuple(loaded.contacts)):
+        with pytest.raises(TemplateError) as caught:
+            prepare._check_fields(versions, people)
+        assert caught.value.message.endswith('"first_name" is empty for 1 contact(s): fr@x.org')

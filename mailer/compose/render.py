@@ -27,7 +27,7 @@ from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
 from mailer.errors import TemplateError
-from mailer.models import Attachment, Contact, Personalized, Rendered, Token
+from mailer.models import Attachment, Contact, ContactTable, Personalized, Rendered, Token
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 SUBSCRIPTION_TAG = "-~unsubscribe_url~-"
@@ -242,25 +242,51 @@ def preheader_for(rendered: Rendered, fields: Mapping[str, str]) -> str:
 
 
 def check_fields(rendered: Rendered, contacts: Iterable[Contact]) -> None:
-    """Refuse a campaign in which some journalists lack a field the release uses without a default."""
+    """Refuse a campaign in which some journalists lack a field the release uses without a default.
+
+    A list held column by column (``ContactTable``) is checked a column at a time.
+    """
     required = sorted({spec.field for spec in rendered.tokens.values() if tokens.needs_value(spec)})
     if not required:
         return
-    lacking: dict[str, list[str]] = {field: [] for field in required}
-    for contact in contacts:
-        for field in required:
-            if not contact.fields.get(field):
-                lacking[field].append(contact.email)
+    lacking = _lacking_in_columns(contacts, required) if isinstance(contacts, ContactTable) else _lacking(contacts, required)
     problems = []
-    for field, emails in lacking.items():
-        if emails:
-            shown = ", ".join(emails[:3]) + (f" and {len(emails) - 3} more" if len(emails) > 3 else "")
-            problems.append(f'"{field}" is empty for {len(emails)} contact(s): {shown}')
+    for field, (count, first) in lacking.items():
+        if count:
+            shown = ", ".join(first) + (f" and {count - 3} more" if count > 3 else "")
+            problems.append(f'"{field}" is empty for {count} contact(s): {shown}')
     if problems:
         raise TemplateError(
             "The release uses contact fields that some journalists lack:\n  " + "\n  ".join(problems),
             hint='Fill them in the list, or give the field a default in the release: {{ contact.FIELD | default("...") }}.',
         )
+
+
+def _lacking(contacts: Iterable[Contact], required: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+    """Field -> how many contacts have it empty, and the first three of their addresses."""
+    lacking: dict[str, tuple[int, list[str]]] = {field: (0, []) for field in required}
+    for contact in contacts:
+        for field in required:
+            if not contact.fields.get(field):
+                count, first = lacking[field]
+                lacking[field] = (count + 1, first if len(first) == 3 else [*first, contact.email])
+    return lacking
+
+
+def _lacking_in_columns(table: ContactTable, required: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+    """``_lacking`` of a list held column by column (its text is never null; "" where a row has none)."""
+    import pyarrow.compute as pc
+
+    emails = table.column("email")
+    lacking: dict[str, tuple[int, list[str]]] = {}
+    for field in required:
+        if field not in table.field_names:
+            lacking[field] = (len(table), emails.slice(0, 3).to_pylist())
+            continue
+        empty = pc.equal(table.column(field), "")
+        count = int(pc.sum(empty).as_py() or 0)
+        lacking[field] = (count, emails.filter(empty).slice(0, 3).to_pylist() if count else [])
+    return lacking
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
 from mailer.config import Config
 from mailer.errors import ConfigError, ReleaseError, SendError
-from mailer.models import CampaignStatus, Contact, ContactList, Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -265,21 +265,29 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
 
 
 def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> None:
-    """Each version's contact fields, checked against the journalists who get that version."""
+    """Each version's contact fields, checked against the journalists who get that version (a list
+    held column by column is split by version a column at a time)."""
     if len(versions) == 1:
         compose.check_fields(versions[0], people)
         return
     languages = [version.language for version in versions]
     picked: dict[str | None, str] = {}  # language cell -> version language (few distinct cells)
 
-    def gets(person: Contact) -> str:
-        written = person.fields.get("language")
+    def gets(written: str | None) -> str:
         if written not in picked:
             picked[written] = labels.pick(languages, written) or languages[0]
         return picked[written]
 
+    if isinstance(people, ContactTable):
+        import numpy as np
+
+        cells = people.column("language").to_pylist() if "language" in people.field_names else [None] * len(people)
+        chosen = np.array([gets(cell or None) for cell in cells], dtype=object)
+        for version in versions:
+            compose.check_fields(version, people.take(np.flatnonzero(chosen == version.language)))
+        return
     for version in versions:
-        compose.check_fields(version, (person for person in people if gets(person) == version.language))
+        compose.check_fields(version, (person for person in people if gets(person.fields.get("language")) == version.language))
 
 
 def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
