@@ -304,9 +304,19 @@ class Plan:
 
     def email_keys(self) -> Iterator[str]:
         """The recipients' addresses, lower-cased (without working out their messages)."""
-        for index, contact in enumerate(self.contact_list.contacts):
+        for index, key in enumerate(self._lowered_addresses()):
             if self.request_of[index] != SKIPPED:
-                yield contact.email.lower()
+                yield key
+
+    def _lowered_addresses(self) -> Iterator[str]:
+        """Every contact's address, lower-cased, in list order (a column at a time for a ContactTable)."""
+        table = self.contact_list.contacts
+        if not isinstance(table, ContactTable):
+            yield from (contact.email.lower() for contact in table)
+            return
+        emails = table.column("email")  # lower-cased by Python, as the log's email_key is
+        for start in range(0, len(table), LOG_BLOCK):
+            yield from (email.lower() for email in emails.slice(start, LOG_BLOCK).to_pylist())
 
     @cached_property
     def _substitute(self) -> Callable[[Mapping[str, str]], dict[str, str]]:
@@ -618,8 +628,8 @@ def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
         return plan, 0
     request_of = array("q", plan.request_of)
     skips = dict(plan.skips)
-    for index, contact in enumerate(plan.contact_list.contacts):
-        campaign_id = received.get(contact.email.lower()) if request_of[index] != SKIPPED else None
+    for index, key in enumerate(plan._lowered_addresses()):
+        campaign_id = received.get(key) if request_of[index] != SKIPPED else None
         if campaign_id is not None:
             request_of[index] = SKIPPED
             skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
