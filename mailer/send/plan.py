@@ -165,7 +165,7 @@ class Plan:
                 columns = {name: table.column(name).take(taken).to_pylist() for name in wanted}
                 keys = [f"{prefix}{index:012x}" for index in rows.tolist()]
             blank = [""] * count
-            names = [
+            names = [  # models.full_name, a column at a time
                 f"{given} {family}" if given and family else given or family
                 for given, family in zip(columns.get("first_name", blank), columns.get("last_name", blank), strict=True)
             ]
