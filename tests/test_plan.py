@@ -334,3 +334,33 @@ def test_plan_requests_of_a_plan_whose_everyone_is_skipped_are_none(tmp_path: Pa
     )
     assert skipped == 2
     assert list(built.requests()) == [] == list(built._requests_by_row())
+
+
+def test_plan_of_a_loaded_list_in_several_languages_numbers_as_the_row_by_row_plan(tmp_path: Path) -> None:
+    """With language versions, a list read column by column is numbered from its columns (each
+    journalist's version from the language column), exactly as the row-by-row plan numbers the same
+    Contacts: versions, request numbers, the count; a second file without a language column gets the
+    main version."""
+    versions = _language_versions(tmp_path)
+    first = tmp_path / "a.csv"
+    cells = ["fr", "de", "", "fr-CA", "ja", "EN", "DE"]
+    first.write_text(
+        "Email,First Name,Language\n" + "".join(f"p{i}@example.org,P{i},{cells[i % 7]}\n" for i in range(2_500)), encoding="utf-8"
+    )
+    second = tmp_path / "b.csv"
+    second.write_text("Email\n" + "".join(f"q{i}@example.org\n" for i in range(700)), encoding="utf-8")
+    loaded = contacts.load([first, second])
+    assert plan._numbered_by_columns((versions[0], *versions[1:]), loaded.contacts, 300, [10**7] * 3, 0) is not None
+    by_columns = plan.build(versions[0], loaded, versions=versions[1:], batch_size=300)
+    by_rows = plan.build(
+        versions[0], ContactList(tuple(loaded.contacts), loaded.rejected, loaded.files), versions=versions[1:], batch_size=300
+    )
+    assert list(by_columns.version_of) == list(by_rows.version_of)
+    assert list(by_columns.request_of) == list(by_rows.request_of)
+    assert by_columns.request_count == by_rows.request_count
+    assert by_columns.version_counts() == by_rows.version_counts() == {"en": 1_771, "de": 714, "fr": 715}
+
+    def without_keys(built: plan.Plan, *, by_row: bool) -> dict[int, tuple[int, list[tuple[str, str, dict[str, str]]]]]:
+        return {n: (v, [person[1:] for person in people]) for n, (v, people) in _requests_by_number(built, by_row=by_row).items()}
+
+    assert without_keys(by_columns, by_row=False) == without_keys(by_rows, by_row=True)  # each plan has its own random keys

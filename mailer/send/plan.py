@@ -479,19 +479,22 @@ def build(
             raise_too_large(version, max_request_bytes)
     budget = budgets[0]
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
-    if not versions and substitutions is compose.substitutions and isinstance(contact_list.contacts, ContactTable):
-        numbered = _numbered_by_columns(rendered, contact_list.contacts, size, budget - fixed_cost, reserved_substitution)
+    if substitutions is compose.substitutions and isinstance(contact_list.contacts, ContactTable):
+        rooms = [version_budget - fixed_cost for version_budget in budgets]
+        numbered = _numbered_by_columns(every, contact_list.contacts, size, rooms, reserved_substitution)
         if numbered is not None:
-            request_of, request_count = numbered
+            numbers, request_count, version_numbers = numbered
             return Plan(
                 rendered=rendered,
                 contact_list=contact_list,
-                request_of=request_of,
+                request_of=numbers,
                 skips={},
                 request_count=request_count,
                 request_size=size,
                 key_prefix=message_key_prefix(),
                 substitutions=substitutions,
+                versions=every if versions else (),
+                version_of=version_numbers if versions else (),
             )
     languages = {version.language: number for number, version in enumerate(every)}
     version_of = array("h")
@@ -575,13 +578,15 @@ def build(
 
 
 def _numbered_by_columns(
-    rendered: Rendered, table: ContactTable, size: int, room: int, reserved_substitution: int
-) -> tuple[array[int], int] | None:
-    """``build``'s request numbers for a list read column by column (``contacts.load``), when the
-    columns alone prove what the loop would find: no address twice (ASCII addresses, compared
-    lower-cased), every journalist surely under SendGrid's substitution limit, and a full request
-    of the largest personalization under the request size limit. Then the n-th journalist goes in
-    request n // size + 1, as the loop numbers them. None when the loop must look row by row.
+    every: Sequence[Rendered], table: ContactTable, size: int, rooms: Sequence[int], reserved_substitution: int
+) -> tuple[array[int], int, array[int]] | None:
+    """``build``'s request numbers (and each journalist's version, an index into ``every``) for a
+    list read column by column (``contacts.load``), when the columns alone prove what the loop
+    would find: no address twice (ASCII addresses, compared lower-cased), every journalist surely
+    under SendGrid's substitution limit, and a full request of the largest personalization under
+    the request size limit (``rooms``, per version). Then the n-th journalist of a version goes in
+    that version's request n // size + 1, numbered after the earlier versions' requests, as the
+    loop numbers them. None when the loop must look row by row.
     """
     import numpy as np
     import pyarrow.compute as pc
@@ -592,25 +597,43 @@ def _numbered_by_columns(
     emails = table.column("email")
     if not pc.all(pc.string_is_ascii(emails)).as_py() or pc.count_distinct(pc.utf8_lower(emails)).as_py() != count:
         return None
-    constant, factors = compose.bound_terms(rendered)
     names = set(table.field_names)
-    bound = np.full(count, constant, dtype=np.int64)
-    for name, factor in factors.items():
-        if name in names:
-            bound += factor * pc.utf8_length(table.column(name)).to_numpy(zero_copy_only=False).astype(np.int64)
-    largest = int(bound.max())
-    if largest + reserved_substitution > MAX_SUBSTITUTION_BYTES:
-        return None
-    longest = sum(int(pc.max(pc.utf8_length(table.column(f))).as_py() or 0) for f in ("email", "first_name", "last_name") if f in names)
-    # Dearer than any journalist's personalization: address and name at 6 bytes a character (JSON
-    # escapes), the bound's bytes 6 times over, and the punctuation around each substitution.
-    personalization = 6 * (longest + 1) + 4 + 6 * largest + 6 * len(rendered.tokens)
-    if size * personalization > room:
-        return None
-    numbers = np.arange(count, dtype=np.int64) // size + 1
-    request_of = array("q")
-    request_of.frombytes(numbers.astype(np.int64).tobytes())  # array("q") is a native 64-bit int
-    return request_of, int(numbers[-1])
+    if len(every) == 1:
+        chosen = np.zeros(count, dtype=np.int64)
+    else:  # each journalist's version from the language column, as the loop picks it (few distinct cells)
+        languages = {version.language: number for number, version in enumerate(every)}
+        picked: dict[str, int] = {}
+        cells = table.column("language").to_pylist() if "language" in names else [""] * count
+        for cell in set(cells):
+            picked[cell] = languages[labels.pick(languages, cell or None) or every[0].language]
+        chosen = np.fromiter((picked[cell] for cell in cells), dtype=np.int64, count=count)
+    lengths = {name: pc.utf8_length(table.column(name)).to_numpy(zero_copy_only=False).astype(np.int64) for name in names}
+    longest = sum(int(lengths[f].max()) for f in ("email", "first_name", "last_name") if f in names)
+    request_of = np.zeros(count, dtype=np.int64)
+    offset = 0
+    for number, version in enumerate(every):
+        rows = np.flatnonzero(chosen == number)
+        if not len(rows):
+            continue
+        constant, factors = compose.bound_terms(version)
+        bound = np.full(len(rows), constant, dtype=np.int64)
+        for name, factor in factors.items():
+            if name in names:
+                bound += factor * lengths[name][rows]
+        largest = int(bound.max())
+        if largest + reserved_substitution > MAX_SUBSTITUTION_BYTES:
+            return None
+        # Dearer than any journalist's personalization: address and name at 6 bytes a character
+        # (JSON escapes), the bound's bytes 6 times over, and the punctuation around each substitution.
+        personalization = 6 * (longest + 1) + 4 + 6 * largest + 6 * len(version.tokens)
+        if size * personalization > rooms[number]:
+            return None
+        numbers = np.arange(len(rows), dtype=np.int64) // size + 1 + offset
+        request_of[rows] = numbers
+        offset = int(numbers[-1])
+    numbered = array("q")
+    numbered.frombytes(request_of.tobytes())  # array("q") is a native 64-bit int
+    return numbered, offset, array("h", chosen.tolist())
 
 
 def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
