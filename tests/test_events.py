@@ -552,3 +552,14 @@ def test_events_hypothesis_applied_twice_equals_once(new_db_url: Callable[[], st
     again = apply(engine, shuffled)
     assert again.added == 0
     assert snapshot(engine) == once
+
+
+def test_events_array_followed_by_much_white_space_quarantines_nothing(tmp_path: Path) -> None:
+    """An array followed by more than a megabyte of blank lines: the event is read, nothing is
+    quarantined (white space is no text after the array; hostile review 4)."""
+    path = tmp_path / "events.json"
+    event = {"email": "a@x.org", "timestamp": 1771500000, "event": "delivered", "sg_event_id": "e1", "sg_message_id": "m1.f"}
+    path.write_text(json.dumps([event]) + "\n" * ((1 << 20) + 5), encoding="utf-8")
+    batch = events.read_file(path)
+    assert [e.sg_event_id for e in batch.events] == ["e1"]
+    assert batch.quarantined == []

@@ -36,7 +36,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "utf16.json": (1, 0, "saved as UTF-16, not UTF-8."),
     "cut-short.json": (0, 2, "line 4: not valid JSON (Expecting value, column 41). The rest of the file is kept whole."),
     "missing-comma.json": (0, 2, "line 4: not valid JSON (expected , or ] after an event). The rest of the file is kept whole."),
-    "text-after-array.json": (0, 1, "line 3: text after the end of the JSON array. The rest of the file is kept whole."),
+    "text-after-array.json": (0, 1, "line 4: text after the end of the JSON array. The rest of the file is kept whole."),
     "top-level-number.json": (0, 0, "line 1: holds a number, not events."),
     "events-not-objects.json": (0, 1, "line 2: expected an event (a JSON object), found a number."),
     "event-is-a-list-of-lists.ndjson": (0, 2, "line 2: expected an event (a JSON object), found a list."),

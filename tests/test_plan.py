@@ -350,7 +350,10 @@ def test_plan_of_a_loaded_list_in_several_languages_numbers_as_the_row_by_row_pl
     second = tmp_path / "b.csv"
     second.write_text("Email\n" + "".join(f"q{i}@example.org\n" for i in range(700)), encoding="utf-8")
     loaded = contacts.load([first, second])
-    assert plan._numbered_by_columns((versions[0], *versions[1:]), loaded.contacts, 300, [10**7] * 3, 0) is not None
+    assert (
+        plan._numbered_by_columns((versions[0], *versions[1:]), loaded.contacts, 300, [10**7] * 3, plan.PER_PERSONALIZATION_OVERHEAD, 0)
+        is not None
+    )
     by_columns = plan.build(versions[0], loaded, versions=versions[1:], batch_size=300)
     by_rows = plan.build(
         versions[0], ContactList(tuple(loaded.contacts), loaded.rejected, loaded.files), versions=versions[1:], batch_size=300
@@ -364,3 +367,23 @@ def test_plan_of_a_loaded_list_in_several_languages_numbers_as_the_row_by_row_pl
         return {n: (v, [person[1:] for person in people]) for n, (v, people) in _requests_by_number(built, by_row=by_row).items()}
 
     assert without_keys(by_columns, by_row=False) == without_keys(by_rows, by_row=True)  # each plan has its own random keys
+
+
+@pytest.mark.parametrize("reserve", [(0, 0), (0, 300)])
+def test_plan_numbered_from_columns_counts_every_journalists_fixed_cost(tmp_path: Path, reserve: tuple[int, int]) -> None:
+    """Whatever the request size limit, a list read column by column is numbered as the row-by-row
+    loop numbers it: the per-personalization overhead (and the transport's reserve) counted once
+    per journalist, not once per request (hostile review 4)."""
+    path = tmp_path / "press.csv"
+    path.write_text(
+        "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@example.org,Jo,Doe,Daily\n" for i in range(1000)), encoding="utf-8"
+    )
+    loaded = contacts.load([path])
+    release = example_rendered()
+    by_rows_list = ContactList(tuple(loaded.contacts), loaded.rejected, loaded.files)
+    common = plan._common_bytes(release)
+    for budget in range(7_000_000, 7_700_000, 10_000):
+        max_bytes = int((budget + common) / plan.REQUEST_SAFETY) + 2
+        by_columns = plan.build(release, loaded, max_request_bytes=max_bytes, reserve=reserve)
+        by_rows = plan.build(release, by_rows_list, max_request_bytes=max_bytes, reserve=reserve)
+        assert list(by_columns.request_of) == list(by_rows.request_of), max_bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -300,7 +301,7 @@ def test_send_stops_when_another_process_took_the_campaign_over(store: Engine, s
     nothing more is sent, and the error says what happened."""
     from mailer.send import dispatch
 
-    monkeypatch.setattr(dispatch, "RENEW_EVERY", 0.0)  # every round renews, as after a stall past the lease's expiry
+    monkeypatch.setattr(dispatch, "RENEW_EVERY", timedelta(0))  # every round renews, as after a stall past the lease's expiry
     campaign_id, _ = started(store, 40)
 
     def taken_over(_: int) -> None:
@@ -309,6 +310,31 @@ def test_send_stops_when_another_process_took_the_campaign_over(store: Engine, s
 
     with pytest.raises(SendError, match="Another process has taken over"):
         run(store, standin, campaign_id, on_request=taken_over)
+    assert len(standin.mail_sends) == 2
+    with store.connect() as connection:
+        counts = messages.counts(connection, campaign_id)
+    assert (counts["accepted"], counts["planned"], counts["sending"]) == (20, 20, 0)
+
+
+def test_send_stops_when_taken_over_while_the_machine_slept(store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A laptop closed mid-send for three minutes: the lease expired and another process took the
+    campaign over. On waking, the wall clock says the last renewal is minutes old, so the next
+    round renews, finds the lease gone and stops: the request in flight is logged, nothing more
+    is sent (hostile review 4: a monotonic clock does not count the sleep)."""
+    from mailer.send import dispatch
+
+    slept = [timedelta(0)]
+    awake = dispatch.utcnow
+    monkeypatch.setattr(dispatch, "utcnow", lambda: awake() + slept[0])
+    campaign_id, _ = started(store, 40)
+
+    def sleep_and_lose_the_lease(_: int) -> None:
+        slept[0] = timedelta(minutes=3)
+        with store.begin() as connection:
+            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+
+    with pytest.raises(SendError, match="Another process has taken over"):
+        run(store, standin, campaign_id, on_request=sleep_and_lose_the_lease)
     assert len(standin.mail_sends) == 2
     with store.connect() as connection:
         counts = messages.counts(connection, campaign_id)

@@ -338,10 +338,10 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
             rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
             break
     if rest is None:
-        after = window.rest(position)
-        if after.strip():
+        position = window.skip(position)  # white space after the array is no text
+        if position < len(window.text):
             where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
-            rest = Quarantined(where, "text after the end of the JSON array.", after)
+            rest = Quarantined(where, "text after the end of the JSON array.", window.rest(position))
     batch = _batch(path, items)
     if rest is None:
         yield batch

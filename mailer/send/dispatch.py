@@ -9,12 +9,11 @@ requests, and Ctrl-C stops cleanly after the requests in flight are answered and
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -38,12 +37,13 @@ from mailer.transport.base import Request, RequestResult, Transport
 
 RATE_LIMIT_ATTEMPTS = 20
 BACKOFF_BASE = 1.0
-# Seconds between two renewals of the lease at least. Each round of the loop used to renew it
-# (an UPDATE of the campaign row, two a round: a tenth of the loop's own CPU). Another process
-# can only take the lease over once it has expired (lease.TTL, two minutes without a renewal),
-# and then more than this has passed since the last one, so the round after such a stall still
-# renews first, finds the lease gone and stops.
-RENEW_EVERY = 1.0
+# The least time between two renewals of the lease. Each round of the loop used to renew it (an
+# UPDATE of the campaign row, two a round: a tenth of the loop's own CPU). Another process can
+# only take the lease over once it has expired (lease.TTL, two minutes of the wall clock without
+# a renewal), and then more than this has passed since the last one by the same wall clock (a
+# machine that slept included, which a monotonic clock would not count), so the round after such
+# a stall still renews first, finds the lease gone and stops.
+RENEW_EVERY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +90,7 @@ class Dispatcher:
     queue: deque[Request] = field(default_factory=deque)  # requests to send before the next fresh one (halves of a split)
     fresh: Iterator[Request] = field(default_factory=lambda: iter(()))  # the rest, cut as they are needed
     more: bool = True  # ``fresh`` may have more
-    clock: Callable[[], float] = time.monotonic  # for RENEW_EVERY
-    renewed_at: float | None = None  # ``clock`` at the last renewal
+    renewed_at: datetime | None = None  # utcnow() at the last renewal
 
     @property
     def stopping(self) -> bool:
@@ -175,10 +174,10 @@ class Dispatcher:
         taken the campaign over, stop sending."""
         if self.lease is None:
             return True
-        moment = self.clock()
-        if self.renewed_at is not None and moment - self.renewed_at < RENEW_EVERY:
+        moment = utcnow()
+        if self.renewed_at is not None and timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:
             return True
-        if lease_module.renew(connection, self.lease, now=utcnow()):
+        if lease_module.renew(connection, self.lease, now=moment):
             self.renewed_at = moment
             return True
         if self.stop_error is None:

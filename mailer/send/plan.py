@@ -480,8 +480,7 @@ def build(
     budget = budgets[0]
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
     if substitutions is compose.substitutions and isinstance(contact_list.contacts, ContactTable):
-        rooms = [version_budget - fixed_cost for version_budget in budgets]
-        numbered = _numbered_by_columns(every, contact_list.contacts, size, rooms, reserved_substitution)
+        numbered = _numbered_by_columns(every, contact_list.contacts, size, budgets, fixed_cost, reserved_substitution)
         if numbered is not None:
             numbers, request_count, version_numbers = numbered
             return Plan(
@@ -578,13 +577,14 @@ def build(
 
 
 def _numbered_by_columns(
-    every: Sequence[Rendered], table: ContactTable, size: int, rooms: Sequence[int], reserved_substitution: int
+    every: Sequence[Rendered], table: ContactTable, size: int, budgets: Sequence[int], fixed_cost: int, reserved_substitution: int
 ) -> tuple[array[int], int, array[int]] | None:
     """``build``'s request numbers (and each journalist's version, an index into ``every``) for a
     list read column by column (``contacts.load``), when the columns alone prove what the loop
     would find: no address twice (ASCII addresses, compared lower-cased), every journalist surely
     under SendGrid's substitution limit, and a full request of the largest personalization under
-    the request size limit (``rooms``, per version). Then the n-th journalist of a version goes in
+    the request size limit (``budgets``, per version; ``fixed_cost`` is what the loop adds to every
+    journalist's cost). Then the n-th journalist of a version goes in
     that version's request n // size + 1, numbered after the earlier versions' requests, as the
     loop numbers them. None when the loop must look row by row.
     """
@@ -626,7 +626,7 @@ def _numbered_by_columns(
         # Dearer than any journalist's personalization: address and name at 6 bytes a character
         # (JSON escapes), the bound's bytes 6 times over, and the punctuation around each substitution.
         personalization = 6 * (longest + 1) + 4 + 6 * largest + 6 * len(version.tokens)
-        if size * personalization > rooms[number]:
+        if size * (personalization + fixed_cost) > budgets[number]:
             return None
         numbers = np.arange(len(rows), dtype=np.int64) // size + 1 + offset
         request_of[rows] = numbers
