@@ -25,12 +25,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailer import compose
-from mailer.compose import labels
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
-from mailer.send.plan import Plan, skip_received
+from mailer.send.plan import Plan, VersionPicker, skip_received
 from mailer.store import campaigns, failures, messages
 from mailer.transport.base import Request, Transport
 
@@ -284,14 +283,14 @@ class _Requests:
 
     def from_rows(self, rows: Sequence[Message]) -> list[Request]:
         """Planned rows read back from the log, names and substitutions filled in from their fields."""
-        grouped: dict[tuple[int, str], list[Message]] = {}
-        every = {version.language: version for version in (self.rendered, *self.versions)}
+        grouped: dict[tuple[int, int], list[Message]] = {}
+        every = (self.rendered, *self.versions)
+        pick_version = VersionPicker(every)
         for row in rows:
-            chosen = labels.pick(every, row.fields.get("language")) if self.versions else None
-            rendered = every[chosen] if chosen is not None else self.rendered
-            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(rendered, row.fields))
-            grouped.setdefault((row.request_no or 0, rendered.language), []).append(outgoing)
-        return [self._request(number, tuple(group), every[language]) for (number, language), group in sorted(grouped.items())]
+            version = pick_version(row.fields.get("language")) if self.versions else 0
+            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
+            grouped.setdefault((row.request_no or 0, version), []).append(outgoing)
+        return [self._request(number, tuple(group), every[version]) for (number, version), group in sorted(grouped.items())]
 
     def _request(self, number: int, group: Sequence[Message], rendered: Rendered) -> Request:
         return Request(

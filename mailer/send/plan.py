@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import hashlib
 import itertools
 import json
@@ -29,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from mailer import compose
 from mailer.compose import labels
@@ -48,6 +47,9 @@ from mailer.models import (
     Rendered,
     full_name,
 )
+
+if TYPE_CHECKING:  # numpy is imported where the columns are read
+    import numpy as np
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -255,13 +257,7 @@ class Plan:
         """One block of the list as log columns; ``skipped`` are the indexes of ``skips``, in order."""
         start, count, names = block.start, len(block.rows), block.names
         end = start + count
-        collecting = gc.isenabled()
-        gc.disable()  # a block of dicts holds no cycles: made twice as fast without the collector
-        try:
-            fields = [dict(zip(names, cells, strict=True)) for cells in zip(*block.values, strict=True)]
-        finally:
-            if collecting:
-                gc.enable()
+        fields = block.fields()
         numbers: list[int | None] = list(self.request_of[start:end])
         if self.versions:
             every = [version.language for version in self.versions]
@@ -295,12 +291,8 @@ class Plan:
                 yield index, contact.email, contact.fields, f"{contact.source}:{contact.row}"
             return
         for block in table.blocks():
-            names, path = block.names, block.source
-            emails = block.values[names.index("email")]
-            index = block.start
-            for row, email, cells in zip(block.rows, emails, zip(*block.values, strict=True), strict=True):
-                yield index, email, dict(zip(names, cells, strict=True)), f"{path}:{row}"
-                index += 1
+            for index, (row, fields) in enumerate(zip(block.rows, block.fields(), strict=True), block.start):
+                yield index, fields["email"], fields, f"{block.source}:{row}"
 
     def email_keys(self) -> Iterator[str]:
         """The recipients' addresses, lower-cased (without working out their messages)."""
@@ -441,6 +433,30 @@ def content_hash(versions: Sequence[Rendered]) -> str:
     return digest.hexdigest()
 
 
+class VersionPicker:
+    """Which of a release's versions (``every``, the main one first) a journalist's ``language``
+    cell picks, as an index into ``every``: ``labels.pick``, the main version when none fits.
+    A list holds few distinct language cells, so each is looked up once."""
+
+    def __init__(self, every: Sequence[Rendered]) -> None:
+        self._languages = {version.language: number for number, version in enumerate(every)}
+        self._main = every[0].language
+        self._picked: dict[str | None, int] = {}
+
+    def __call__(self, cell: str | None) -> int:
+        found = self._picked.get(cell)
+        if found is None:
+            found = self._picked[cell] = self._languages[labels.pick(self._languages, cell or None) or self._main]
+        return found
+
+    def of_table(self, table: ContactTable) -> np.ndarray:
+        """Each row's version (numpy int64), from the table's language column ("" where none)."""
+        import numpy as np
+
+        cells = table.column("language").to_pylist() if "language" in table.field_names else [""] * len(table)
+        return np.fromiter(map(self, cells), dtype=np.int64, count=len(cells))
+
+
 def message_key_prefix() -> str:
     """The random part of one plan's message keys: each key is it and the row's place, 32 hex digits.
 
@@ -495,7 +511,7 @@ def build(
                 versions=every if versions else (),
                 version_of=version_numbers if versions else (),
             )
-    languages = {version.language: number for number, version in enumerate(every)}
+    pick_version = VersionPicker(every)
     version_of = array("h")
     request_of = array("q")
     skips: dict[int, tuple[str, str]] = {}
@@ -508,17 +524,12 @@ def build(
     bounders = [compose.bounder(version) for version in every] if substitutions is compose.substitutions else None
     bound_of = bounders[0] if bounders is not None else None
     number, chosen = 0, rendered
-    picked: dict[str | None, int] = {}  # language cell -> version number
     token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
         email_key = email.lower()
         if versions:
-            written = fields.get("language")
-            found = picked.get(written)
-            if found is None:  # a list holds few distinct language cells: each is looked up once
-                found = picked[written] = languages[labels.pick(languages, written) or rendered.language]
-            number = found
+            number = pick_version(fields.get("language"))
             version_of.append(number)
             chosen = every[number]
             token_punctuation = 6 * len(chosen.tokens)
@@ -600,13 +611,8 @@ def _numbered_by_columns(
     names = set(table.field_names)
     if len(every) == 1:
         chosen = np.zeros(count, dtype=np.int64)
-    else:  # each journalist's version from the language column, as the loop picks it (few distinct cells)
-        languages = {version.language: number for number, version in enumerate(every)}
-        picked: dict[str, int] = {}
-        cells = table.column("language").to_pylist() if "language" in names else [""] * count
-        for cell in set(cells):
-            picked[cell] = languages[labels.pick(languages, cell or None) or every[0].language]
-        chosen = np.fromiter((picked[cell] for cell in cells), dtype=np.int64, count=count)
+    else:  # each journalist's version from the language column, as the loop picks it
+        chosen = VersionPicker(every).of_table(table)
     lengths = {name: pc.utf8_length(table.column(name)).to_numpy(zero_copy_only=False).astype(np.int64) for name in names}
     longest = sum(int(lengths[f].max()) for f in ("email", "first_name", "last_name") if f in names)
     request_of = np.zeros(count, dtype=np.int64)

@@ -270,24 +270,16 @@ def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> No
     if len(versions) == 1:
         compose.check_fields(versions[0], people)
         return
-    languages = [version.language for version in versions]
-    picked: dict[str | None, str] = {}  # language cell -> version language (few distinct cells)
-
-    def gets(written: str | None) -> str:
-        if written not in picked:
-            picked[written] = labels.pick(languages, written) or languages[0]
-        return picked[written]
-
+    pick_version = plan_module.VersionPicker(versions)
     if isinstance(people, ContactTable):
         import numpy as np
 
-        cells = people.column("language").to_pylist() if "language" in people.field_names else [None] * len(people)
-        chosen = np.array([gets(cell or None) for cell in cells], dtype=object)
-        for version in versions:
-            compose.check_fields(version, people.take(np.flatnonzero(chosen == version.language)))
+        chosen = pick_version.of_table(people)
+        for number, version in enumerate(versions):
+            compose.check_fields(version, people.take(np.flatnonzero(chosen == number)))
         return
-    for version in versions:
-        compose.check_fields(version, (person for person in people if gets(person.fields.get("language")) == version.language))
+    for number, version in enumerate(versions):
+        compose.check_fields(version, (person for person in people if pick_version(person.fields.get("language")) == number))
 
 
 def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
