@@ -276,6 +276,20 @@ def test_send_request_update_reads_only_its_request(store: Engine) -> None:
     assert "ix_message_campaign_request" in plan_text
 
 
+def _take_over(store: Engine, campaign_id: str) -> None:
+    """Another process holds the campaign's lease now."""
+    with store.begin() as connection:
+        connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+
+
+def _assert_stopped_after_two_requests(store: Engine, standin: Any, campaign_id: str) -> None:
+    """The request in flight at the takeover was answered and logged; nothing more went out."""
+    assert len(standin.mail_sends) == 2
+    with store.connect() as connection:
+        counts = messages.counts(connection, campaign_id)
+    assert (counts["accepted"], counts["planned"], counts["sending"]) == (20, 20, 0)
+
+
 def _lease_renewals(store: Engine) -> list[str]:
     renewals: list[str] = []
     event.listen(
@@ -305,15 +319,11 @@ def test_send_stops_when_another_process_took_the_campaign_over(store: Engine, s
     campaign_id, _ = started(store, 40)
 
     def taken_over(_: int) -> None:
-        with store.begin() as connection:
-            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+        _take_over(store, campaign_id)
 
     with pytest.raises(SendError, match="Another process has taken over"):
         run(store, standin, campaign_id, on_request=taken_over)
-    assert len(standin.mail_sends) == 2
-    with store.connect() as connection:
-        counts = messages.counts(connection, campaign_id)
-    assert (counts["accepted"], counts["planned"], counts["sending"]) == (20, 20, 0)
+    _assert_stopped_after_two_requests(store, standin, campaign_id)
 
 
 def test_send_stops_when_taken_over_while_the_machine_slept(store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -330,12 +340,8 @@ def test_send_stops_when_taken_over_while_the_machine_slept(store: Engine, stand
 
     def sleep_and_lose_the_lease(_: int) -> None:
         slept[0] = timedelta(minutes=3)
-        with store.begin() as connection:
-            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+        _take_over(store, campaign_id)
 
     with pytest.raises(SendError, match="Another process has taken over"):
         run(store, standin, campaign_id, on_request=sleep_and_lose_the_lease)
-    assert len(standin.mail_sends) == 2
-    with store.connect() as connection:
-        counts = messages.counts(connection, campaign_id)
-    assert (counts["accepted"], counts["planned"], counts["sending"]) == (20, 20, 0)
+    _assert_stopped_after_two_requests(store, standin, campaign_id)
