@@ -197,16 +197,13 @@ def mark_request(
     sg_message_id: str | None = None,
     error: str | None = None,
 ) -> int:
-    """Move every row of one request from ``old`` to ``new`` in one statement."""
-    values: dict[str, Any] = {"state": new.value, "updated_at": now, "error": error}
+    """Move every row of one request from ``old`` to ``new`` in one statement; returns how many moved."""
+    statement = _MARK if sg_message_id is None else _MARK_ACCEPTED
+    params = {"campaign_id": campaign_id, "request_no": request_no, "old": old.value, "new": new.value, "error": error}
     if sg_message_id is not None:
-        values["sg_message_id"] = sg_message_id
-    statement = (
-        update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.request_no == request_no, _not_indexed(message.c.state) == old.value)
-        .values(**values)
-    )
-    return connection.execute(statement).rowcount or 0
+        params["sg_message_id"] = sg_message_id
+    params["now"] = statement.bind(connection, "now", now)
+    return int(statement.execute(connection, params).rowcount or 0)
 
 
 def claim_request(connection: Connection, campaign_id: str, request_no: int, *, now: datetime) -> set[str]:
@@ -215,17 +212,15 @@ def claim_request(connection: Connection, campaign_id: str, request_no: int, *, 
     A request is made only for these (promise 6): rows another process moved, or already
     sent, are not in it. One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL).
     """
-    statement = (
-        update(message)
-        .where(
-            message.c.campaign_id == campaign_id,
-            message.c.request_no == request_no,
-            _not_indexed(message.c.state) == MessageState.PLANNED.value,
-        )
-        .values(state=MessageState.SENDING.value, updated_at=now, error=None)
-        .returning(message.c.message_key)
-    )
-    return set(connection.scalars(statement))
+    params = {
+        "campaign_id": campaign_id,
+        "request_no": request_no,
+        "old": MessageState.PLANNED.value,
+        "new": MessageState.SENDING.value,
+        "error": None,
+        "now": _CLAIM.bind(connection, "now", now),
+    }
+    return {key for (key,) in _CLAIM.rows(connection, params)}
 
 
 def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
@@ -236,6 +231,26 @@ def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
     campaign: 100k recipients spent ~2 s there. With the request index a request costs its own rows.
     """
     return column.concat("")
+
+
+def _request_update(**values: Any) -> Any:
+    """UPDATE one request's rows in state ``:old`` (the dispatcher's two moves per request)."""
+    return (
+        update(message)
+        .where(
+            message.c.campaign_id == bindparam("campaign_id"),
+            message.c.request_no == bindparam("request_no"),
+            _not_indexed(message.c.state) == bindparam("old"),
+        )
+        .values(state=bindparam("new"), updated_at=bindparam("now", type_=message.c.updated_at.type), error=bindparam("error"), **values)
+    )
+
+
+# Compiled once, run through the driver (bulk.Prepared): SQLAlchemy's compile-cache look-up and
+# result rows cost about a third of each of the dispatcher's two moves of a request's rows.
+_MARK = Prepared(_request_update())
+_MARK_ACCEPTED = Prepared(_request_update(sg_message_id=bindparam("sg_message_id")))
+_CLAIM = Prepared(_request_update().returning(message.c.message_key))
 
 
 def renumber(connection: Connection, campaign_id: str, keys: Collection[str], request_no: int, *, now: datetime) -> None:
