@@ -225,6 +225,29 @@ def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any)
         assert campaigns.get(connection, campaign_id).status is CampaignStatus.PAUSED
 
 
+def test_send_ctrl_c_while_a_round_is_logged_loses_nothing(store: Engine, standin: Any) -> None:
+    """Ctrl-C inside the transaction that logs request 1's answer and claims request 2: both roll
+    back, request 1's answer is logged in the next round, request 2 never leaves, and a resume
+    sends the rest to each journalist once."""
+    campaign_id, built = started(store, 40)
+    interrupted: list[str] = []
+
+    def ctrl_c_at_second_claim(conn: Any, cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        values = tuple(params.values() if isinstance(params, dict) else params)
+        if not interrupted and "RETURNING" in sql and sql.startswith("UPDATE message") and 2 in values:
+            interrupted.append(sql)
+            raise KeyboardInterrupt
+
+    event.listen(store, "before_cursor_execute", ctrl_c_at_second_claim)
+    outcome = run(store, standin, campaign_id)
+    event.remove(store, "before_cursor_execute", ctrl_c_at_second_claim)
+    assert interrupted and outcome.interrupted
+    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (10, 30, 0)
+    assert len(standin.mail_sends) == 1
+    assert run(store, standin, campaign_id).counts["accepted"] == 40
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
 def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any) -> None:
     """Rows left `sending` by a crash are never resent: a resume marks them unknown first."""
     campaign_id, _ = started(store, 20)

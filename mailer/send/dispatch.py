@@ -99,9 +99,9 @@ class Dispatcher:
     def dispatch(self, requests: Iterable[Request]) -> None:
         """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
 
-        ``requests`` is read lazily, one request as a worker is free for it. Each round first
-        marks the next requests `sending` and commits, then sends them, and only then records
-        the answers that came in (one transaction), so a free worker never waits for the log.
+        ``requests`` is read lazily, one request as a worker is free for it. Each round records
+        the answers that came in and marks the next requests `sending` in one transaction, and
+        only once it is committed are those requests sent.
         """
         self.fresh = iter(requests)
         in_flight: dict[Future[_Attempt], Request] = {}
@@ -110,14 +110,10 @@ class Dispatcher:
             while True:
                 try:
                     self._notice_stop(answered)
-                    for request in self._start_next(self.pacing.concurrency - len(in_flight)):
-                        in_flight[pool.submit(self._deliver, request)] = request
-                    notes: list[Callable[[], None]] = []
-                    with self.engine.begin() as connection:
-                        self._renew(connection)
-                        for request, attempt in answered:
-                            notes.extend(self._record(connection, request, attempt))
+                    notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
                     answered = []
+                    for request in starting:
+                        in_flight[pool.submit(self._deliver, request)] = request
                     for note in notes:
                         note()
                     if not in_flight and (self.stopping or not self._pending()):
@@ -129,34 +125,54 @@ class Dispatcher:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
                     self.interrupted = True
 
+    def _round(self, answered: Sequence[tuple[Request, _Attempt]], free: int) -> tuple[list[Callable[[], None]], list[Request]]:
+        """One transaction: record ``answered``, then claim up to ``free`` requests; commit.
+
+        Returns what to tell the user and the requests that may now leave. Answers are recorded
+        even when the lease is lost (the request in flight was this run's); nothing new is claimed
+        then. Rolled back (an error, Ctrl-C), the claimed requests go back to the queue and
+        ``answered`` is recorded again next round; a split's halves join the queue only once
+        committed.
+        """
+        next_no = self.next_no
+        notes: list[Callable[[], None]] = []
+        halves: list[Request] = []
+        taken: list[Request] = []
+        try:
+            with self.engine.begin() as connection:
+                renewed = self._renew(connection)
+                for request, attempt in answered:
+                    notes.extend(self._record(connection, request, attempt, halves))
+                starting = self._claim(connection, free, taken) if renewed else []
+        except BaseException:
+            self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
+            self.next_no = next_no
+            raise
+        self.queue.extendleft(reversed(halves))
+        return notes, starting
+
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
         for _, attempt in answered:
             if attempt.result is None and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown) and self.stop_error is None:
                 self.stop_error = _stop_error(attempt.error, self.campaign_id)
 
-    def _start_next(self, free: int) -> list[Request]:
-        """Claim up to ``free`` requests (`planned -> sending`) and commit: only then may they leave.
+    def _claim(self, connection: Connection, free: int, taken: list[Request]) -> list[Request]:
+        """Claim up to ``free`` requests (`planned -> sending`); they may leave once this commits.
+
+        Every request taken from the queue is added to ``taken`` (to put back if this rolls back).
 
         A request carries only the messages this process moved itself; one whose rows were all
         moved or sent by someone else is dropped, never sent (promise 6).
         """
-        taken: list[Request] = []
         starting: list[Request] = []
-        try:
-            with self.engine.begin() as connection:
-                if not self._renew(connection):
-                    return []
-                while not self.stopping and len(starting) < free and self._pending():
-                    request = self.queue.popleft()
-                    taken.append(request)
-                    moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
-                    mine = request.recipients.only(moved)
-                    if mine:
-                        starting.append(request if mine is request.recipients else _with(request, mine, request.number))
-        except BaseException:
-            self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
-            raise
+        while not self.stopping and len(starting) < free and self._pending():
+            request = self.queue.popleft()
+            taken.append(request)
+            moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
+            mine = request.recipients.only(moved)
+            if mine:
+                starting.append(request if mine is request.recipients else _with(request, mine, request.number))
         return starting
 
     def _pending(self) -> bool:
@@ -209,8 +225,11 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
 
-    def _record(self, connection: Connection, request: Request, attempt: _Attempt) -> list[Callable[[], None]]:
-        """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user."""
+    def _record(self, connection: Connection, request: Request, attempt: _Attempt, halves: list[Request]) -> list[Callable[[], None]]:
+        """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user.
+
+        A request SendGrid found too large is split: its two halves are added to ``halves``.
+        """
         error = attempt.error
         size = len(request.messages)
         if attempt.result is not None:
@@ -226,7 +245,7 @@ class Dispatcher:
                 lambda: self.on_request(size),
             ]
         if isinstance(error, TooLarge) and size > 1:
-            self._split(connection, request)
+            halves.extend(self._split(connection, request))
             return []
         if isinstance(error, TooLarge):
             self._mark(
@@ -248,16 +267,15 @@ class Dispatcher:
             self.stop_error = _stop_error(error, self.campaign_id)
         return []
 
-    def _split(self, connection: Connection, request: Request) -> None:
-        """413: send the request again as two halves, each under its own number."""
+    def _split(self, connection: Connection, request: Request) -> tuple[Request, Request]:
+        """413: send the request again as two halves, each under its own number (first half first)."""
         half = len(request.messages) // 2
         first, second = request.recipients[:half], request.recipients[half:]
         second_no = self.next_no
         self.next_no += 1
         self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
         messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow())
-        self.queue.appendleft(_with(request, second, second_no))
-        self.queue.appendleft(_with(request, first, request.number))
+        return _with(request, first, request.number), _with(request, second, second_no)
 
     def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
         messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
