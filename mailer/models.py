@@ -475,14 +475,6 @@ class Recipients(Sequence[Message]):
             listed[0].request_no if listed else None,
         )
 
-    def only(self, message_keys: Iterable[str]) -> Recipients:
-        """The recipients whose message key is in ``message_keys``, in their order here."""
-        wanted = set(message_keys)
-        kept = [i for i, key in enumerate(self.message_keys) if key in wanted]
-        if len(kept) == len(self.message_keys):
-            return self
-        return self._at(kept)
-
     def _at(self, positions: Sequence[int]) -> Recipients:
         return Recipients(
             [self.message_keys[i] for i in positions],

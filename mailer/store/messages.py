@@ -141,16 +141,18 @@ def _driver_time(connection: Connection, moment: datetime) -> Any:
     return processor(moment) if processor else moment
 
 
-def recover_interrupted(connection: Connection, campaign_id: str, *, now: datetime) -> int:
-    """Rows left in `sending` (the process died mid-request) become `unknown`; returns how many."""
-    return _move(
-        connection,
-        campaign_id,
-        MessageState.SENDING,
-        MessageState.UNKNOWN,
-        now=now,
-        error="The send stopped while this request was in flight; SendGrid may have accepted it.",
-    )
+def recover_interrupted(connection: Connection, campaign_id: str, in_flight: Collection[int], *, now: datetime) -> int:
+    """Rows whose request was in flight when a run stopped become `unknown`; returns how many.
+
+    ``in_flight`` are the request numbers the campaign row lists (``campaigns.in_flight``): their
+    rows still `planned` left without an answer logged. Rows a log from before version 9 left in
+    `sending` are moved too.
+    """
+    error = "The send stopped while this request was in flight; SendGrid may have accepted it."
+    moved = _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now, error=error)
+    for number in sorted(set(in_flight)):
+        moved += mark_request(connection, campaign_id, number, old=MessageState.PLANNED, new=MessageState.UNKNOWN, now=now, error=error)
+    return moved
 
 
 def requeue(connection: Connection, campaign_id: str, state: MessageState, *, now: datetime) -> int:
@@ -206,23 +208,6 @@ def mark_request(
     return int(statement.execute(connection, params).rowcount or 0)
 
 
-def claim_request(connection: Connection, campaign_id: str, request_no: int, *, now: datetime) -> set[str]:
-    """Move one request's `planned` rows to `sending`; returns the message keys this call moved.
-
-    A request is made only for these (promise 6): rows another process moved, or already
-    sent, are not in it. One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL).
-    """
-    params = {
-        "campaign_id": campaign_id,
-        "request_no": request_no,
-        "old": MessageState.PLANNED.value,
-        "new": MessageState.SENDING.value,
-        "error": None,
-        "now": _CLAIM.bind(connection, "now", now),
-    }
-    return {key for (key,) in _CLAIM.rows(connection, params)}
-
-
 def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
     """``column || ''``: the same value, but SQLite can no longer pick the (campaign_id, state) index.
 
@@ -234,7 +219,7 @@ def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
 
 
 def _request_update(**values: Any) -> Any:
-    """UPDATE one request's rows in state ``:old`` (the dispatcher's two moves per request)."""
+    """UPDATE one request's rows in state ``:old`` (the dispatcher logging a request's answer)."""
     return (
         update(message)
         .where(
@@ -246,11 +231,10 @@ def _request_update(**values: Any) -> Any:
     )
 
 
-# Compiled once, run through the driver (bulk.Prepared): SQLAlchemy's compile-cache look-up and
-# result rows cost about a third of each of the dispatcher's two moves of a request's rows.
+# Compiled once, run through the driver (bulk.Prepared): SQLAlchemy's compile-cache look-up cost
+# about a third of logging a request's answer.
 _MARK = Prepared(_request_update())
 _MARK_ACCEPTED = Prepared(_request_update(sg_message_id=bindparam("sg_message_id")))
-_CLAIM = Prepared(_request_update().returning(message.c.message_key))
 
 
 def renumber(connection: Connection, campaign_id: str, keys: Collection[str], request_no: int, *, now: datetime) -> None:
@@ -361,13 +345,20 @@ def _unix(value: datetime | None) -> int:
     return 0 if value is None else int(value.timestamp())  # UTCDateTime reads back aware
 
 
+_UNSETTLED_STATES = (MessageState.UNKNOWN.value, MessageState.SENDING.value, MessageState.PLANNED.value)
+
+
 def settle_unknown(connection: Connection, message_ids: Collection[int], *, now: datetime) -> int:
-    """Messages whose fate was unknown (or left mid-send) are accepted: SendGrid reported them."""
+    """Messages whose fate was unknown, or whose request was in flight, are accepted: SendGrid reported them.
+
+    A `planned` message SendGrid reports on left in a request whose answer was not logged yet (or
+    never will be: a crash); its message key reached SendGrid in no other way.
+    """
     settled = 0
     for chunk in chunks(message_ids):
         statement = (
             update(message)
-            .where(message.c.id.in_(chunk), message.c.state.in_((MessageState.UNKNOWN.value, MessageState.SENDING.value)))
+            .where(message.c.id.in_(chunk), message.c.state.in_(_UNSETTLED_STATES))
             .values(state=MessageState.ACCEPTED.value, error=None, updated_at=now)
         )
         settled += connection.execute(statement).rowcount
