@@ -408,7 +408,12 @@ def shown_status(status: CampaignStatus, scheduled_at: datetime | None, *, now: 
 
 
 class MessageState(StrEnum):
-    """Where one recipient's message stands."""
+    """Where one recipient's message stands.
+
+    A message stays ``planned`` while its request is in flight (the campaign row lists the request:
+    store/campaigns.py ``in_flight``). ``sending`` is only found in logs written before schema
+    version 9, which marked each message of a request in flight; a resume treats both alike.
+    """
 
     PLANNED = "planned"
     SENDING = "sending"
