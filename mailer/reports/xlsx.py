@@ -30,8 +30,10 @@ that is not in UTC is brought to UTC. Rows are written to temporary files as the
 
 from __future__ import annotations
 
-import io
+import errno
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,38 +67,46 @@ def write(
     """
     if len(rows) >= MAX_ROWS:
         raise ValueError(f"{len(rows):,} rows do not fit in a spreadsheet (at most {MAX_ROWS - 1:,} under the header)")
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"two columns have the same label: {', '.join(labels)}")
+    header = [_text(label) for label in labels]
+    if len(set(header)) != len(header):
+        raise ValueError(f"two columns have the same label: {', '.join(header)}")
     marked = frozenset(flagged)
-    # The zip is assembled in memory (about 6 MB per 100,000 rows) and written in one call: a
-    # failed write (a full disk) is then one OSError, with no half-closed zip left to complain.
-    assembled = io.BytesIO()
     sized = list(widths or fitted_widths(labels, rows))
-    if marked or not rows:
-        _write_styled(assembled, sheet=sheet, labels=labels, rows=rows, flagged=marked, widths=sized)
-    else:
-        _write_plain(assembled, sheet=sheet, labels=labels, rows=rows, widths=sized)
-    if isinstance(path, Path):
-        path.write_bytes(assembled.getbuffer())
-    else:
-        path.write(assembled.getbuffer())
+    # Each writer makes the workbook in a scratch folder (both stream their rows through
+    # temporary files, so memory stays flat however long the table); it is then copied to
+    # ``path`` with plain reads and writes, so a failed write (a full disk) is one OSError.
+    with tempfile.TemporaryDirectory(prefix="mailer-xlsx-") as folder:
+        made = Path(folder) / "report.xlsx"
+        if marked or not rows:
+            _write_styled(made, sheet=sheet, header=header, rows=rows, flagged=marked, widths=sized)
+        else:
+            _write_plain(made, sheet=sheet, header=header, rows=rows, widths=sized)
+        with made.open("rb") as workbook:
+            if isinstance(path, Path):
+                with path.open("wb") as target:
+                    shutil.copyfileobj(workbook, target)
+            else:
+                shutil.copyfileobj(workbook, path)
 
 
-def _write_plain(target: io.BytesIO, *, sheet: str, labels: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> None:
-    """A table without flagged rows, through rustpy-xlsxwriter: each row a dict keyed by label, streamed."""
+def _write_plain(made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> None:
+    """A table without flagged rows, through rustpy-xlsxwriter: each row a dict keyed by its label, streamed."""
     import rustpy_xlsxwriter
 
-    rustpy_xlsxwriter.write_worksheet(
-        _records([_text(label) for label in labels], rows),
-        target,
-        sheet_name=_sheet_name(sheet),
-        freeze_row=1,
-        bold_headers=True,
-        autofilter=True,
-        column_widths=list(map(float, widths)),
-        float_format=PERCENT,
-        datetime_format=DATETIME,
-    )
+    try:
+        rustpy_xlsxwriter.write_worksheet(
+            _records(header, rows),
+            str(made),
+            sheet_name=_sheet_name(sheet),
+            freeze_row=1,
+            bold_headers=True,
+            autofilter=True,
+            column_widths=list(map(float, widths)),
+            float_format=PERCENT,
+            datetime_format=DATETIME,
+        )
+    except OSError as exc:  # its message says what failed, but it carries no errno or strerror
+        raise OSError(errno.EIO, f"the workbook could not be made in the temporary folder: {exc}") from exc
 
 
 def _records(labels: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
@@ -138,13 +148,13 @@ def _sheet_name(sheet: str) -> str:
 
 
 def _write_styled(
-    target: io.BytesIO, *, sheet: str, labels: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
+    made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
 ) -> None:
     """A table with flagged rows (or none at all), through XlsxWriter, which fills a flagged row cell by cell."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(
-        target,
+        str(made),
         {
             "constant_memory": True,  # each row goes to a temporary file once the next begins
             "strings_to_formulas": False,
@@ -154,18 +164,18 @@ def _write_styled(
             "remove_timezone": True,  # the instants are UTC: their clock time is what the cell shows
         },
     )
-    _fill(workbook, sheet=sheet, labels=labels, rows=rows, flagged=flagged, widths=widths)
+    _fill(workbook, sheet=sheet, header=header, rows=rows, flagged=flagged, widths=widths)
     workbook.close()  # assembles the file and removes the temporary one
 
 
 def _fill(
-    workbook: Any, *, sheet: str, labels: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
+    workbook: Any, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
 ) -> None:
     worksheet = workbook.add_worksheet(_sheet_name(sheet))
     for index, width in enumerate(widths):
         worksheet.set_column(index, index, width)
     worksheet.freeze_panes(1, 0)
-    worksheet.autofilter(0, 0, len(rows), max(len(labels), 1) - 1)
+    worksheet.autofilter(0, 0, len(rows), max(len(header), 1) - 1)
     bold = workbook.add_format({"bold": True})
     percent = workbook.add_format({"num_format": PERCENT})
     alert = workbook.add_format({"pattern": 1, "bg_color": ALERT_COLOR})
@@ -176,7 +186,7 @@ def _fill(
         return sheet_.write_number(row, col, value, percent)
 
     worksheet.add_write_handler(float, rate)
-    worksheet.write_row(0, 0, [_text(label) for label in labels], bold)
+    worksheet.write_row(0, 0, header, bold)
     write_row = worksheet.write_row
     for index, row in enumerate(_cleaned(rows)):
         if index in flagged:
