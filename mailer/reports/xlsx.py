@@ -16,16 +16,17 @@ One sheet:
 Control characters XML 1.0 cannot hold (a vertical tab from a FileMaker export) become spaces;
 a text longer than a cell holds (32,767 UTF-16 units) is cut there.
 
-Two writers, because neither does all of it at the speed a million-event report needs:
-rustpy-xlsxwriter writes a row in Rust (about 8 times XlsxWriter's speed, close to the CSV's)
-but styles whole rows or columns only, never one cell: a flagged row's rate and empty cells
-would stay white, and a table without rows would lose its header. Those tables (the outlets
-report, a few hundred rows) go through XlsxWriter, which fills each cell of a flagged row.
+Two writers. rustpy-xlsxwriter writes the rows in Rust (several times XlsxWriter's speed,
+close to the CSV's: ``benchmarks/report.py``) but styles whole rows or columns only, never one
+cell: a flagged row's rate and empty cells would stay white, and a table without rows would
+lose its header. Those tables (the outlets report, one row per outlet) go through XlsxWriter,
+which fills each cell of a flagged row.
 
 Speed: a row goes to a writer untouched; only a row holding a control character or a long
 text is cleaned first (one test over the row's text joined), and only a row holding an instant
-that is not in UTC is brought to UTC. Rows are written to temporary files as they come
-(constant memory), so the workbook adds little to the memory the rows themselves take.
+that is not in UTC is brought to UTC. Both writers stream the rows through temporary files
+(constant memory), and the finished workbook is copied to the report file, so the workbook
+adds little to the memory the rows themselves take.
 """
 
 from __future__ import annotations
