@@ -1,0 +1,102 @@
+"""Hostile review of "requests in flight listed on the campaign row" (rev5): each test is a finding."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
+from sqlalchemy import Engine, select
+
+from mailer import events, send
+from mailer.models import Mode
+from mailer.send import plan
+from mailer.send.dispatch import Dispatcher
+from mailer.store import campaigns
+from mailer.store.schema import campaign, event, message
+
+RELEASE = rendered()
+
+
+def started(store: Engine, count: int, *, batch_size: int = 10) -> tuple[str, plan.Plan]:
+    built = plan.build(RELEASE, contact_list(count), batch_size=batch_size)
+    campaign_id = send.record(
+        store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"}
+    ).campaign_id
+    return campaign_id, built
+
+
+def run(store: Engine, standin: Any, campaign_id: str, *, concurrency: int = 1, **kwargs: Any) -> send.Outcome:
+    config = config_for(standin.url, timeout=5.0)
+    return send.run(
+        store,
+        campaign_id,
+        rendered=RELEASE,
+        transport=transport_for(standin, config),
+        pacing=send.Pacing(concurrency=concurrency, retries=3),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+        **kwargs,
+    )
+
+
+def test_rev5_ctrl_c_just_after_a_round_commits_leaves_no_phantom_request_in_flight(
+    store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing after the round that lists request 1 in flight has committed, before the
+    request is handed to a worker: request 1 never leaves, yet the campaign row keeps listing it,
+    so the resume marks its ten journalists unknown ("SendGrid may have accepted it") and never
+    sends them. Nothing was sent: a resume should send everyone exactly once."""
+    campaign_id, built = started(store, 20)
+    original = Dispatcher._round
+    fired: list[int] = []
+
+    def round_then_ctrl_c(self: Dispatcher, answered: Any, free: int) -> Any:
+        notes, starting = original(self, answered, free)
+        if starting and not fired:
+            fired.append(starting[0].number)
+            raise KeyboardInterrupt  # SIGINT between the commit and pool.submit
+        return notes, starting
+
+    monkeypatch.setattr(Dispatcher, "_round", round_then_ctrl_c)
+    outcome = run(store, standin, campaign_id)
+    monkeypatch.undo()
+    assert fired == [1] and outcome.interrupted
+    assert standin.mail_sends == []
+    with store.connect() as connection:
+        listed = campaigns.in_flight(connection, campaign_id)
+    resumed = run(store, standin, campaign_id)
+    assert (listed, resumed.counts["unknown"], resumed.counts["accepted"]) == ([], 0, 20)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+@pytest.mark.parametrize("left_as", ["in_flight", "sending"])
+def test_rev5_late_bounce_without_custom_args_settles_a_message_left_in_flight(store: Engine, standin: Any, left_as: str) -> None:
+    """Promise 2: events that later mention a batch of unknown fate settle it. A late bounce that
+    carries no custom_args is matched by address and time (events/apply.py _best_candidate), but
+    only among messages.SENT_STATES: a row left in flight by a crash is now `planned`, not
+    `sending`, so the bounce is not linked to it and the row stays unsettled (the resume then marks
+    it unknown; the README's recovery resends it with --resend-unknown, to an address that bounced).
+    The `sending` case (the log before this change) passes; the `in_flight` one fails."""
+    campaign_id, built = started(store, 20)
+    first = built.recipients[0]
+    with store.begin() as connection:
+        if left_as == "in_flight":
+            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(in_flight=[1]))
+        else:
+            connection.execute(message.update().where(message.c.request_no == 1).values(state="sending"))
+    bounce = {
+        "email": first.email,
+        "event": "bounce",
+        "type": "bounce",
+        "reason": "550 5.1.1 mailbox does not exist",
+        "timestamp": int(time.time()) + 60,
+        "sg_event_id": "late-bounce-1",
+    }
+    events.apply(store, [events.from_object(bounce, where="line 1")], source="import", block_threshold=3)
+    with store.connect() as connection:
+        linked = connection.scalar(select(event.c.message_id).where(event.c.sg_event_id == "late-bounce-1"))
+        row = connection.scalar(select(message.c.id).where(message.c.campaign_id == campaign_id, message.c.email == first.email))
+    assert linked == row, "the late bounce was not linked to the journalist's message"
+    assert states(store, campaign_id)[first.email] == "accepted"
