@@ -221,7 +221,10 @@ def run(
     except BaseException:
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
         raise
-    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
+    # Every request handed to a worker was answered and its answer logged (dispatch returns only
+    # then), so whatever the campaign row still lists never left: a Ctrl-C between a round's
+    # commit and the hand-over to a worker. Unlisted, it is not marked unknown by the next run.
+    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, settled=True)
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
@@ -249,8 +252,9 @@ def outcome(engine: Engine, campaign_id: str) -> Outcome:
         return Outcome(campaign_id, messages.counts(connection, campaign_id), messages.errors(connection, campaign_id))
 
 
-def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int) -> Outcome:
-    """Set the campaign's status from its rows and give the lease up, in one transaction."""
+def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int, settled: bool = False) -> Outcome:
+    """Set the campaign's status from its rows and give the lease up, in one transaction;
+    ``settled``: no request of this run is left without its answer logged, so none is in flight."""
     campaign_id = held.campaign_id
     with engine.begin() as connection:
         counts = messages.counts(connection, campaign_id)
@@ -262,6 +266,8 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
         else:
             status = CampaignStatus.DONE
         campaigns.set_status(connection, campaign_id, status)
+        if settled:
+            lease.in_flight(connection, held, ())
         lease.release(connection, held)
     return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered)
 
