@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from mailer.store import campaigns
 from mailer.store.schema import campaign, event, message
 
 RELEASE = rendered()
+ROOT = Path(__file__).parent.parent
 
 
 def started(store: Engine, count: int, *, batch_size: int = 10) -> tuple[str, plan.Plan]:
@@ -100,3 +105,50 @@ def test_rev5_late_bounce_without_custom_args_settles_a_message_left_in_flight(s
         row = connection.scalar(select(message.c.id).where(message.c.campaign_id == campaign_id, message.c.email == first.email))
     assert linked == row, "the late bounce was not linked to the journalist's message"
     assert states(store, campaign_id)[first.email] == "accepted"
+
+
+OLD_RESUME = """
+import sys
+sys.path.insert(0, {tests!r})
+from send_fixtures import config_for, rendered, transport_for
+from mailer import send
+from mailer.store import connect
+
+db_url, api_url, api_key, campaign_id = sys.argv[1:5]
+transport = transport_for(type("Key", (), {{"api_key": api_key}})(), config_for(api_url))
+outcome = send.run(connect(db_url), campaign_id, rendered=rendered(), transport=transport)
+print(dict(outcome.counts))
+"""
+
+
+@pytest.mark.slow
+def test_rev5_a_computer_still_on_the_previous_version_resends_what_a_crash_left_in_flight(
+    tmp_path: Path, db_url: str, store: Engine, standin: Any
+) -> None:
+    """Promise 2 across versions. A team shares a PostgreSQL log; one computer runs this version,
+    which dies (kill -9) after SendGrid accepted request 3 and before the log heard: request 3 is
+    listed in flight, its rows `planned`. A colleague whose computer still runs the previous version
+    (78bf52f, schema 8; it opens a schema-9 log without a word) runs `mailer resume`: it knows only
+    `sending` rows as "maybe sent", so it sends request 3's ten journalists a second time."""
+    from test_send_crash import child
+
+    process = child(tmp_path, db_url, standin, "after-answer")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == -9, err
+    campaign_id = out.split()[0]
+    old = tmp_path / "old"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "78bf52f", "mailer", "tests/send_fixtures.py"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    script = tmp_path / "old_resume.py"
+    script.write_text(OLD_RESUME.format(tests=str(old / "tests")), encoding="utf-8")
+    resumed = subprocess.run(
+        [sys.executable, str(script), db_url, standin.url, standin.api_key, campaign_id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(old)},
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    doubled = sorted(address for address, n in standin.accepted_addresses().items() if n > 1)
+    assert doubled == [], f"{len(doubled)} journalists got the release twice: {doubled[:3]}..."
