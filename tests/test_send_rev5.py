@@ -152,3 +152,31 @@ def test_rev5_a_computer_still_on_the_previous_version_resends_what_a_crash_left
     assert resumed.returncode == 0, resumed.stderr
     doubled = sorted(address for address, n in standin.accepted_addresses().items() if n > 1)
     assert doubled == [], f"{len(doubled)} journalists got the release twice: {doubled[:3]}..."
+
+
+def test_rev5_ctrl_c_while_an_answer_is_collected_keeps_its_request_in_flight(
+    store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the fix above: Ctrl-C while request 1's answer is being collected (taken off
+    the futures in flight, not yet logged) loses that answer. SendGrid accepted request 1, so it must
+    stay listed in flight and become unknown on resume, never be sent again (promise 2)."""
+    from concurrent.futures import Future
+
+    campaign_id, built = started(store, 20)
+    real_result = Future.result
+    fired: list[bool] = []
+
+    def result_then_ctrl_c(self: Future[Any], timeout: float | None = None) -> Any:
+        value = real_result(self, timeout)
+        if not fired:
+            fired.append(True)
+            raise KeyboardInterrupt
+        return value
+
+    monkeypatch.setattr(Future, "result", result_then_ctrl_c)
+    outcome = run(store, standin, campaign_id)
+    monkeypatch.undo()
+    assert fired and outcome.interrupted
+    resumed = run(store, standin, campaign_id)
+    assert (resumed.counts["unknown"], resumed.counts["accepted"]) == (10, 10)
+    assert set(standin.accepted_addresses().values()) == {1}
