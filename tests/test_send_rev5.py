@@ -180,3 +180,70 @@ def test_rev5_ctrl_c_while_an_answer_is_collected_keeps_its_request_in_flight(
     resumed = run(store, standin, campaign_id)
     assert (resumed.counts["unknown"], resumed.counts["accepted"]) == (10, 10)
     assert set(standin.accepted_addresses().values()) == {1}
+
+
+def test_rev5_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_deadlock(store: Engine, standin: Any) -> None:
+    """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) takes
+    the campaign over. A wakes while B's first transaction is open: A logs request 1's answer (a row
+    lock on each of its ten rows), then its renewal waits for the campaign row B holds; B's recovery
+    then waits for request 1's rows A holds. On PostgreSQL that is a deadlock: one of the two dies
+    with "deadlock detected" (A's user reads "the delivery log stopped working", or B's resume
+    fails). SQLite serialises the two writers and passes. Neither should fail."""
+    import threading
+    from datetime import timedelta
+
+    from sqlalchemy import event as sa_event
+
+    from mailer.send import delivery, lease
+    from mailer.send.dispatch import _Attempt, utcnow
+
+    campaign_id, built = started(store, 20)
+    with store.begin() as connection:
+        held_a = lease.acquire(connection, campaign_id, now=utcnow() - timedelta(minutes=3))
+        lease.in_flight(connection, held_a, [1])
+    cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
+    first = next(iter(cut.from_plan(built)))
+    transport = transport_for(standin, config_for(standin.url))
+    answer = transport.send(first)  # SendGrid accepted request 1; A has not logged it yet
+    a = Dispatcher(
+        store,
+        campaign_id,
+        transport=transport,
+        pacing=send.Pacing(concurrency=1),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+        on_request=lambda n: None,
+        on_warning=lambda text: None,
+        next_no=3,
+        lease=held_a,
+        flying=frozenset({1}),
+    )
+    errors: list[tuple[str, BaseException]] = []
+
+    def a_wakes() -> None:
+        try:
+            a._round([(first, _Attempt(result=answer))], 0)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(("A, the stalled holder", exc))
+
+    waking = threading.Thread(target=a_wakes)
+    main = threading.current_thread()
+
+    def after_b_takes_the_lease(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread() is main and statement.startswith("UPDATE campaign SET lease_holder") and "lease_since" in statement:
+            if not waking.is_alive() and not errors and waking.ident is None:
+                waking.start()
+                time.sleep(0.5)
+
+    sa_event.listen(store, "after_cursor_execute", after_b_takes_the_lease)
+    try:
+        outcome = run(store, standin, campaign_id)
+    except Exception as exc:  # noqa: BLE001
+        errors.append(("B, the resume", exc))
+        outcome = None
+    finally:
+        sa_event.remove(store, "after_cursor_execute", after_b_takes_the_lease)
+        waking.join(timeout=60)
+    assert waking.ident is not None
+    assert [f"{who}: {type(e).__name__}: {str(e).splitlines()[0]}" for who, e in errors] == []
+    assert outcome is not None and outcome.counts["unknown"] + outcome.counts["accepted"] == 20
