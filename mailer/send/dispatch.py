@@ -145,11 +145,13 @@ class Dispatcher:
         taken: list[Request] = []
         try:
             with self.engine.begin() as connection:
-                for request, attempt in answered:
-                    notes.extend(self._record(connection, request, attempt, halves))
                 self._take(free, taken)
                 flying = (self.flying - {request.number for request, _ in answered}) | {request.number for request in taken}
+                # The campaign row first, then the answered requests' rows: the order a taking-over
+                # run locks them in (lease, then recovery), so on PostgreSQL the two never deadlock.
                 held = self._hold(connection, flying, changed=flying != self.flying or bool(taken))
+                for request, attempt in answered:
+                    notes.extend(self._record(connection, request, attempt, halves))
         except BaseException:
             self.queue.extendleft(reversed(taken))  # rolled back: they never left
             self.next_no = next_no
