@@ -84,11 +84,14 @@ def test_store_instants_read_back_as_utc_whatever_the_servers_zone(database: str
     assert suppressed[0].created_at.isoformat() == "2026-11-30T14:00:00+00:00"
 
 
-def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
-    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+def logged(db_url: str, *, requests: int) -> Engine:
+    """A new log holding campaign c1 with one planned message (k1, k2, ...) in each of ``requests`` requests."""
     engine = connect(db_url)
     now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
-    plan = [Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n) for n in (1, 2)]
+    plan = [
+        Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n)
+        for n in range(1, requests + 1)
+    ]
     with engine.begin() as connection:
         campaigns.create(
             connection,
@@ -102,6 +105,13 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
             created_at=now,
         )
         messages.insert(connection, "c1", plan, now=now)
+    return engine
+
+
+def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
+    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+    engine = logged(db_url, requests=2)
+    with engine.begin() as connection:
         # Back to 0.1.0's layout, with the statements 0.1.0's own tables would need (SQL both accept).
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN message_key TO key")
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
@@ -150,21 +160,7 @@ def assert_older_version_cannot_send(engine: Engine) -> None:
 def test_store_an_older_press_mailer_cannot_move_a_row_to_sending(db_url: str) -> None:
     """A press-mailer from before version 9 does not know the requests listed in flight; on a log
     this version created, its first move of a row to `sending` fails before any request leaves."""
-    engine = connect(db_url)
-    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
-    with engine.begin() as connection:
-        campaigns.create(
-            connection,
-            campaign_id="c1",
-            release_path="r.md",
-            content_hash="h",
-            subject="S",
-            lists=[],
-            filters={},
-            mode=Mode.LIVE,
-            created_at=now,
-        )
-        messages.insert(connection, "c1", [Message("k1", "j1@example.org", "", {}, state=MessageState.PLANNED, request_no=1)], now=now)
+    engine = logged(db_url, requests=1)
     assert_older_version_cannot_send(engine)
     engine.dispose()
 
