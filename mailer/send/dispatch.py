@@ -123,6 +123,7 @@ class Dispatcher:
                     if not in_flight and (self.stopping or not self._pending()):
                         return
                     if in_flight:
+                        self._pending()  # cut the next request now, while the ones out are answered
                         done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
                         answered = [(in_flight.pop(future), future.result()) for future in done]
                 except KeyboardInterrupt:
