@@ -362,9 +362,13 @@ def _json_escaped(column: pa.Array) -> pa.Array | None:
     if data is None or not len(column):
         return column
     # The whole buffer (a sliced column's bytes beyond its cells only make this look further).
-    found = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
-    for character in _JSON_ESCAPED:
-        if found[ord(character)]:
+    found = np.frombuffer(data, dtype=np.uint8)
+    controls = found < 0x20
+    present = {character for character in '"\\' if (found == ord(character)).any()}
+    if controls.any():
+        present.update(map(chr, np.unique(found[controls]).tolist()))
+    for character in _JSON_ESCAPED:  # the backslash first: the others' escapes hold one
+        if character in present:
             column = pc.replace_substring(column, character, _json_text(character)[1:-1])
     return column
 

@@ -271,13 +271,13 @@ class Plan:
             at = index - start
             reasons[at], details[at] = self.skips[index]
             states[at], numbers[at], languages[at] = MessageState.SKIPPED.value, None, None
-        key = f"{self.key_prefix}{{:012x}}".format
-        where = f"{table.sources[source].replace('{', '{{').replace('}', '}}')}:{{}}".format
+        key = (self.key_prefix.replace("%", "%%") + "%012x").__mod__  # as f"{prefix}{index:012x}", a third faster
+        where = f"{table.sources[source]}:".__add__
         return LogColumns(
             list(map(key, range(start, end))),
             table.column("email").slice(start, count).to_pylist(),
             _SpanFields(table, start, count),
-            list(map(where, table.rows[start:end].tolist())),
+            list(map(where, map(str, table.rows[start:end].tolist()))),
             states,
             reasons,
             numbers,

@@ -10,6 +10,7 @@ few hundred statements, not 100k.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import re
 import threading
@@ -103,10 +104,19 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
             "language": block.languages,
         }
         if names:
-            connection.exec_driver_sql(statement, list(zip(*(columns[name] for name in names))))
+            # The cycle collector off while a block's tuples are made (they hold text and numbers
+            # only): a tenth of this function's own time at 100k rows, otherwise.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                rows = list(zip(*(columns[name] for name in names)))
+            finally:
+                if collecting:
+                    gc.enable()
+            connection.exec_driver_sql(statement, rows)
         else:
-            rows = zip(*(columns[name] for name in INSERT_COLUMNS))
-            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in rows])
+            every = zip(*(columns[name] for name in INSERT_COLUMNS))
+            connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in every])
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
