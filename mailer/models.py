@@ -151,10 +151,11 @@ class ContactTable(Sequence[Contact]):
     ``columns`` maps field names to Arrow text arrays of equal length, ``email`` included;
     ``sources`` names the files; ``source_of`` (numpy int) gives each row's index into
     ``sources`` and ``rows`` (numpy int) its spreadsheet row; ``names_of_source`` gives, per
-    file, the field names its Contacts have (a list without full names has no ``honorific``).
+    file, the field names its Contacts have (a list without full names has no ``honorific``);
+    ``distinct`` says the addresses are known to differ without case (see the property).
     """
 
-    __slots__ = ("_columns", "_names_of_source", "_rows", "_source_of", "_sources")
+    __slots__ = ("_columns", "_distinct", "_names_of_source", "_rows", "_source_of", "_sources")
 
     def __init__(
         self,
@@ -164,8 +165,10 @@ class ContactTable(Sequence[Contact]):
         source_of: np.ndarray,
         rows: np.ndarray,
         names_of_source: Sequence[Sequence[str]],
+        distinct: bool = False,
     ) -> None:
         self._columns = dict(columns)
+        self._distinct = distinct
         self._sources = tuple(sources)
         self._source_of = source_of
         self._rows = rows
@@ -182,6 +185,12 @@ class ContactTable(Sequence[Contact]):
     @property
     def sources(self) -> tuple[str, ...]:
         return self._sources
+
+    @property
+    def distinct(self) -> bool:
+        """True when its maker vouches that no two rows' addresses are the same once lower-cased by
+        Arrow's ``utf8_lower`` (``contacts.load`` has turned the repeats away); False: not known."""
+        return self._distinct
 
     @property
     def source_of(self) -> np.ndarray:
@@ -206,7 +215,9 @@ class ContactTable(Sequence[Contact]):
         return pa.table(self._columns)
 
     def take(self, indices: np.ndarray) -> ContactTable:
-        """The rows at ``indices`` (numpy ints, in the order given) as a new table."""
+        """The rows at ``indices`` (numpy ints, in the order given) as a new table (``distinct``
+        still when no row is taken twice: indices in ascending order, as filters give them)."""
+        import numpy as np
         import pyarrow as pa
 
         taken = pa.array(indices, type=pa.int64())
@@ -216,6 +227,7 @@ class ContactTable(Sequence[Contact]):
             source_of=self._source_of[indices],
             rows=self._rows[indices],
             names_of_source=self._names_of_source,
+            distinct=self._distinct and bool((np.diff(indices) > 0).all()),
         )
 
     def chunks(self, size: int = 65_536) -> Iterator[tuple[int, dict[str, list[str]]]]:

@@ -240,3 +240,30 @@ def test_table_fields_json_of_cells_arrow_cannot_join_is_the_row_by_row_text() -
         '{"email":"a@x.org","notes":"n","count":1}',
         '{"email":"b@x.org","notes":null,"count":2}',
     ]
+
+
+def test_table_taken_twice_from_is_no_longer_vouched_distinct_and_the_plan_skips_the_repeat(tmp_path: Path) -> None:
+    """``contacts.load`` vouches its addresses differ (the plan then does not compare them again); a
+    filter keeps that, but a table that takes a row twice does not, and the plan finds the repeat."""
+    import numpy as np
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config
+    from mailer.send import plan
+
+    path = tmp_path / "press.csv"
+    path.write_text("Email,Beat\nA@x.org,bees\nb@x.org,wasps\nc@x.org,bees\n", encoding="utf-8")
+    loaded = contacts.load([path])
+    table = loaded.contacts
+    assert isinstance(table, ContactTable) and table.distinct
+    assert contacts.apply_filter(loaded, contacts.parse_filter(["beat=bees"], ())).contacts.distinct  # type: ignore[attr-defined]
+    twice = table.take(np.array([0, 1, 0]))
+    assert not twice.distinct
+    rendered = compose.render(release.load(Path(__file__).parent.parent / "releases" / "example.md"), config=Config())
+    built = plan.build(rendered, ContactList(twice, (), ()))
+    assert [(m.email, m.state.value, m.skip_reason) for m in built.messages] == [
+        ("A@x.org", "planned", None),
+        ("b@x.org", "planned", None),
+        ("A@x.org", "skipped", "duplicate"),
+    ]

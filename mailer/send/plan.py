@@ -642,7 +642,9 @@ def _numbered_by_columns(
     if not count:
         return None
     emails = table.column("email")
-    if not pc.all(pc.string_is_ascii(emails)).as_py() or pc.count_distinct(pc.utf8_lower(emails)).as_py() != count:
+    if not pc.all(pc.string_is_ascii(emails)).as_py():
+        return None
+    if not table.distinct and pc.count_distinct(pc.utf8_lower(emails)).as_py() != count:  # contacts.load's are
         return None
     names = set(table.field_names)
     if len(every) == 1:
