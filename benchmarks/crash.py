@@ -168,6 +168,11 @@ class Office:
     def counts(self, campaign_id: str) -> Counter[str]:
         return Counter(dict(self.query("SELECT state, count(*) FROM message WHERE campaign_id = ? GROUP BY state", campaign_id)))
 
+    def in_flight(self, campaign_id: str) -> int:
+        """How many requests the campaign row lists in flight (their rows become unknown on resume)."""
+        ((listed,),) = self.query("SELECT in_flight FROM campaign WHERE id = ?", campaign_id)
+        return len(json.loads(listed or "[]"))
+
     def planned_addresses(self, campaign_id: str) -> set[str]:
         rows = self.query("SELECT email_key FROM message WHERE campaign_id = ? AND state != 'skipped'", campaign_id)
         return {email for (email,) in rows}
@@ -180,6 +185,7 @@ class Round:
     phase: str = ""
     requests_before_kill: int = 0
     at_kill: Counter[str] = field(default_factory=Counter)  # row states right after the kill
+    in_flight: int = 0  # requests listed in flight right after the kill
     resumes: int = 0
     unknown_after_resume: int = 0
     settled_by_events: int = 0
@@ -277,7 +283,8 @@ def one_round(
             return result
     else:
         result.at_kill = office.counts(campaign_id)
-        # `mailer resume` until nothing is planned (at least once: rows left `sending` become unknown).
+        result.in_flight = office.in_flight(campaign_id)
+        # `mailer resume` until nothing is planned (at least once: the rows of requests left in flight become unknown).
         while result.resumes < RESUME_ATTEMPTS:
             code, _, err = office.run("resume", campaign_id)
             result.resumes += 1
@@ -377,7 +384,7 @@ def main() -> None:
         moments = [(i + rng.random()) / args.rounds * span for i in range(args.rounds)]
         rng.shuffle(moments)
         header = (
-            f"{'round':>5} {'kill at':>8}  {'phase':<20} {'sending':>7} {'resumes':>7} {'unknown':>7} "
+            f"{'round':>5} {'kill at':>8}  {'phase':<20} {'flying':>7} {'resumes':>7} {'unknown':>7} "
             f"{'by events':>9} {'resent':>6} {'left':>4} {'lost':>4} {'doubled':>7} {'wall':>6}"
         )
         print(header)
@@ -388,7 +395,7 @@ def main() -> None:
             result = one_round(office, number, moment, requests, args.recipients, folder, from_first_request=args.window == "requests")
             results.append(result)
             print(
-                f"{number:5d} {moment:7.3f}s  {result.phase:<20} {result.at_kill['sending']:7d} {result.resumes:7d} "
+                f"{number:5d} {moment:7.3f}s  {result.phase:<20} {result.in_flight:7d} {result.resumes:7d} "
                 f"{result.unknown_after_resume:7d} {result.settled_by_events:9d} {result.resent:6d} {result.unknown_left:4d} "
                 f"{result.lost:4d} {result.doubled:7d} {result.wall:5.1f}s",
                 flush=True,

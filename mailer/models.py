@@ -515,7 +515,12 @@ def shown_status(status: CampaignStatus, scheduled_at: datetime | None, *, now: 
 
 
 class MessageState(StrEnum):
-    """Where one recipient's message stands."""
+    """Where one recipient's message stands.
+
+    A message stays ``planned`` while its request is in flight (the campaign row lists the request:
+    store/campaigns.py ``in_flight``). ``sending`` is only found in logs written before schema
+    version 9, which marked each message of a request in flight; a resume treats both alike.
+    """
 
     PLANNED = "planned"
     SENDING = "sending"
@@ -581,14 +586,6 @@ class Recipients(Sequence[Message]):
             [m.substitutions for m in listed],
             listed[0].request_no if listed else None,
         )
-
-    def only(self, message_keys: Iterable[str]) -> Recipients:
-        """The recipients whose message key is in ``message_keys``, in their order here."""
-        wanted = set(message_keys)
-        kept = [i for i, key in enumerate(self.message_keys) if key in wanted]
-        if len(kept) == len(self.message_keys):
-            return self
-        return self._at(kept)
 
     def _at(self, positions: Sequence[int]) -> Recipients:
         return Recipients(

@@ -243,6 +243,29 @@ def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any)
         assert campaigns.get(connection, campaign_id).status is CampaignStatus.PAUSED
 
 
+def test_send_ctrl_c_while_a_round_is_logged_loses_nothing(store: Engine, standin: Any) -> None:
+    """Ctrl-C inside the transaction that logs request 1's answer and lists request 2 in flight: both
+    roll back, request 1's answer is logged in the next round, request 2 never leaves, and a resume
+    sends the rest to each journalist once."""
+    campaign_id, built = started(store, 40)
+    interrupted: list[str] = []
+
+    def ctrl_c_at_second_claim(conn: Any, cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        values = tuple(params.values() if isinstance(params, dict) else params)
+        if not interrupted and sql.startswith("UPDATE campaign") and "in_flight" in sql and "[2]" in repr(values):
+            interrupted.append(sql)
+            raise KeyboardInterrupt
+
+    event.listen(store, "before_cursor_execute", ctrl_c_at_second_claim)
+    outcome = run(store, standin, campaign_id)
+    event.remove(store, "before_cursor_execute", ctrl_c_at_second_claim)
+    assert interrupted and outcome.interrupted
+    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (10, 30, 0)
+    assert len(standin.mail_sends) == 1
+    assert run(store, standin, campaign_id).counts["accepted"] == 40
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
 def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any) -> None:
     """Rows left `sending` by a crash are never resent: a resume marks them unknown first."""
     campaign_id, _ = started(store, 20)
@@ -252,6 +275,37 @@ def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any
     assert outcome.recovered_unknown == 10
     assert (outcome.counts["unknown"], outcome.counts["accepted"]) == (10, 10)
     assert "j00000@example.org" not in standin.seen_addresses()
+
+
+def test_send_resume_marks_requests_left_in_flight_unknown_unless_events_settled_them(store: Engine, standin: Any) -> None:
+    """A run that crashed with request 1 in flight left it listed on the campaign row and its rows
+    planned. SendGrid's event for one of them, arriving before the resume, settles it as accepted;
+    the resume marks the other nine unknown (never resent), sends request 2 and empties the list."""
+    from mailer import events
+
+    campaign_id, built = started(store, 20)
+    with store.begin() as connection:
+        connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(in_flight=[1]))
+        key, email = connection.execute(
+            select(message.c.message_key, message.c.email).where(message.c.request_no == 1).order_by(message.c.id).limit(1)
+        ).one()
+    processed = {
+        "email": email,
+        "event": "processed",
+        "timestamp": 1771495200,
+        "sg_event_id": "ev-1",
+        "campaign": campaign_id,
+        "message": key,
+    }
+    events.apply(store, [events.from_object(processed, where="x")], source="webhook", block_threshold=3)
+    assert states(store, campaign_id)[email] == "accepted"
+
+    outcome = run(store, standin, campaign_id)
+    assert outcome.recovered_unknown == 9
+    assert (outcome.counts["accepted"], outcome.counts["unknown"], outcome.counts["planned"]) == (11, 9, 0)
+    assert set(standin.seen_addresses()) == {m.email for m in built.recipients[10:]}
+    with store.connect() as connection:
+        assert campaigns.in_flight(connection, campaign_id) == []
 
 
 def test_send_key_never_reaches_the_log(store: Engine, standin: Any, log_text: Any) -> None:

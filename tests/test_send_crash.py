@@ -14,6 +14,7 @@ from send_fixtures import config_for, rendered, states, transport_for
 from sqlalchemy import Engine
 
 from mailer import send
+from mailer.store import campaigns
 
 pytestmark = pytest.mark.slow  # real processes and servers: CI runs these; `pytest -m "not slow"` skips them
 
@@ -102,7 +103,9 @@ def test_crash_mid_request(tmp_path: Path, db_url: str, store: Engine, standin: 
     out, _ = process.communicate(timeout=30)
     assert process.returncode == -9
     campaign_id = out.split()[0]
-    assert Counter(states(store, campaign_id).values()) == {"sending": 40, "planned": 10}
+    assert Counter(states(store, campaign_id).values()) == {"planned": 50}
+    with store.connect() as connection:
+        assert sorted(campaigns.in_flight(connection, campaign_id)) == [1, 2, 3, 4]  # what the resume marks unknown
     final = resume_and_check(store, standin, campaign_id)
     assert Counter(final.values()) == {"unknown": 40, "accepted": 10}
 

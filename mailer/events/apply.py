@@ -296,7 +296,9 @@ ROW_COLUMNS = (
     "url",
     "raw",
 )
-_UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value})
+# A message SendGrid reports on was accepted, whatever the log says: unknown, left `sending` by a
+# log from before version 9, or `planned` (its request in flight, or left in flight by a crash).
+_UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value, MessageState.PLANNED.value})
 
 
 # Events whose effects are not idempotent on their own (they add or lift suppressions).

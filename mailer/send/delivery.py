@@ -3,9 +3,10 @@
 The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log"):
 
 1. ``record``: the campaign and one row per list row, in ONE transaction, before any request.
-2. ``run``: rows left in ``sending`` by a crash become ``unknown``; then ``dispatch.Dispatcher``
-   moves request by request ``planned -> sending`` (committed) BEFORE the request, and
-   ``accepted``, ``failed``, ``unknown`` or back to ``planned`` after it. A row is only ever
+2. ``run``: the rows of requests a crash left in flight become ``unknown``; then
+   ``dispatch.Dispatcher`` lists each request in flight on the campaign row (committed, under the
+   lease) BEFORE the request, and moves its rows ``planned`` -> ``accepted``, ``failed`` or
+   ``unknown`` after it (or leaves them ``planned`` when nothing was accepted). A row is only ever
    sent from ``planned``, and only ``resume --resend-unknown`` puts an ``unknown`` row back there.
 """
 
@@ -168,7 +169,8 @@ def run(
 
     ``plan`` is the plan ``record`` just wrote, when this run starts the campaign: its requests
     are cut from it as they go out, instead of read back from the log. Takes the campaign's
-    lease first (send/lease.py): raises SendError when another process drives it. Only then do rows a crashed run left in ``sending`` become ``unknown``.
+    lease first (send/lease.py): raises SendError when another process drives it. Only then do the rows of
+    requests a crashed run left in flight become ``unknown``.
     ``resend_unknown`` and ``retry_failed`` put those rows back to ``planned``; accepted rows
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.
@@ -177,14 +179,14 @@ def run(
     """
     with engine.begin() as connection:
         held = lease.acquire(connection, campaign_id, now=utcnow())
-        recovered = messages.recover_interrupted(connection, campaign_id, now=utcnow())
+        recovered = messages.recover_interrupted(connection, campaign_id, campaigns.in_flight(connection, campaign_id), now=utcnow())
+        lease.in_flight(connection, held, ())
         if resend_unknown:
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
         fresh = plan is not None and not (recovered or resend_unknown or retry_failed)
-        # A fresh start sends the plan just written; a row another process moved since is left
-        # out of its request when that request is claimed (Dispatcher._start_next).
+        # A fresh start sends the plan just written: no other process has driven it (the lease).
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         found = campaigns.get(connection, campaign_id)
@@ -211,8 +213,8 @@ def run(
         with _collector_skips_what_exists():
             dispatcher.dispatch(requests)
     except SQLAlchemyError as exc:
-        # The log failed (full disk, lost server): stop. Rows whose request left stay `sending`
-        # and become `unknown` on resume; the rest stay planned. Try to record that much.
+        # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
+        # and their rows become `unknown` on resume; the rest stay planned. Try to record that much.
         with contextlib.suppress(SQLAlchemyError):
             _finish(engine, held, interrupted=False, recovered=recovered)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc

@@ -1,8 +1,9 @@
 """Keeps ``concurrency`` requests in flight and turns each answer into its rows' new state.
 
-Rows go ``planned -> sending`` (committed) BEFORE their request leaves, and ``accepted``,
-``failed``, ``unknown`` or back to ``planned`` after it: one UPDATE per request, every write on
-the calling thread. 429, 5xx and refused connections are retried here, with waits through an
+A request leaves only once the campaign row lists it in flight (committed, under the lease), and
+its rows go from ``planned`` to ``accepted``, ``failed`` or ``unknown`` after it, or stay
+``planned``: one UPDATE per request, every write on the calling thread. A run that finds requests
+listed in flight (its predecessor crashed) marks their rows ``unknown``. 429, 5xx and refused connections are retried here, with waits through an
 injectable ``sleep`` so tests never wait; a refused key or an unreachable SendGrid stops new
 requests, and Ctrl-C stops cleanly after the requests in flight are answered and logged.
 """
@@ -84,24 +85,25 @@ class Dispatcher:
     on_request: Callable[[int], None]
     on_warning: Callable[[str], None]
     next_no: int
-    lease: Lease | None = None
+    lease: Lease
     interrupted: bool = False
     stop_error: TransportError | SendError | None = None
     queue: deque[Request] = field(default_factory=deque)  # requests to send before the next fresh one (halves of a split)
     fresh: Iterator[Request] = field(default_factory=lambda: iter(()))  # the rest, cut as they are needed
     more: bool = True  # ``fresh`` may have more
     renewed_at: datetime | None = None  # utcnow() at the last renewal
+    flying: frozenset[int] = frozenset()  # the request numbers the campaign row lists in flight (committed)
 
     @property
     def stopping(self) -> bool:
         return self.interrupted or self.stop_error is not None
 
     def dispatch(self, requests: Iterable[Request]) -> None:
-        """Keep ``concurrency`` requests in flight; a row goes to `sending` only when its request is next.
+        """Keep ``concurrency`` requests in flight; a request is listed in flight only when it is next.
 
-        ``requests`` is read lazily, one request as a worker is free for it. Each round first
-        marks the next requests `sending` and commits, then sends them, and only then records
-        the answers that came in (one transaction), so a free worker never waits for the log.
+        ``requests`` is read lazily, one request as a worker is free for it. Each round records
+        the answers that came in and lists the next requests in flight in one transaction, and
+        only once it is committed are those requests sent.
         """
         self.fresh = iter(requests)
         in_flight: dict[Future[_Attempt], Request] = {}
@@ -110,14 +112,10 @@ class Dispatcher:
             while True:
                 try:
                     self._notice_stop(answered)
-                    for request in self._start_next(self.pacing.concurrency - len(in_flight)):
-                        in_flight[pool.submit(self._deliver, request)] = request
-                    notes: list[Callable[[], None]] = []
-                    with self.engine.begin() as connection:
-                        self._renew(connection)
-                        for request, attempt in answered:
-                            notes.extend(self._record(connection, request, attempt))
+                    notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
                     answered = []
+                    for request in starting:
+                        in_flight[pool.submit(self._deliver, request)] = request
                     for note in notes:
                         note()
                     if not in_flight and (self.stopping or not self._pending()):
@@ -129,35 +127,48 @@ class Dispatcher:
                     # Stop cleanly: no new request; the ones in flight are answered and logged.
                     self.interrupted = True
 
+    def _round(self, answered: Sequence[tuple[Request, _Attempt]], free: int) -> tuple[list[Callable[[], None]], list[Request]]:
+        """One transaction: record ``answered``, take up to ``free`` next requests, list the
+        requests in flight on the campaign row under the lease; commit.
+
+        Returns what to tell the user and the requests that may now leave. Answers are recorded
+        even when the lease is lost (the request in flight was this run's); nothing new leaves
+        then. Rolled back (an error, Ctrl-C), the requests taken go back to the queue and
+        ``answered`` is recorded again next round; a split's halves join the queue only once
+        committed.
+        """
+        next_no = self.next_no
+        notes: list[Callable[[], None]] = []
+        halves: list[Request] = []
+        taken: list[Request] = []
+        try:
+            with self.engine.begin() as connection:
+                for request, attempt in answered:
+                    notes.extend(self._record(connection, request, attempt, halves))
+                self._take(free, taken)
+                flying = (self.flying - {request.number for request, _ in answered}) | {request.number for request in taken}
+                held = self._hold(connection, flying, changed=flying != self.flying or bool(taken))
+        except BaseException:
+            self.queue.extendleft(reversed(taken))  # rolled back: they never left
+            self.next_no = next_no
+            raise
+        self.queue.extendleft(reversed(halves))
+        if not held:
+            self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
+            return notes, []
+        self.flying = frozenset(flying)
+        return notes, taken
+
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
         for _, attempt in answered:
             if attempt.result is None and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown) and self.stop_error is None:
                 self.stop_error = _stop_error(attempt.error, self.campaign_id)
 
-    def _start_next(self, free: int) -> list[Request]:
-        """Claim up to ``free`` requests (`planned -> sending`) and commit: only then may they leave.
-
-        A request carries only the messages this process moved itself; one whose rows were all
-        moved or sent by someone else is dropped, never sent (promise 6).
-        """
-        taken: list[Request] = []
-        starting: list[Request] = []
-        try:
-            with self.engine.begin() as connection:
-                if not self._renew(connection):
-                    return []
-                while not self.stopping and len(starting) < free and self._pending():
-                    request = self.queue.popleft()
-                    taken.append(request)
-                    moved = messages.claim_request(connection, self.campaign_id, request.number, now=utcnow())
-                    mine = request.recipients.only(moved)
-                    if mine:
-                        starting.append(request if mine is request.recipients else _with(request, mine, request.number))
-        except BaseException:
-            self.queue.extendleft(reversed(taken))  # rolled back: they are still planned
-            raise
-        return starting
+    def _take(self, free: int, taken: list[Request]) -> None:
+        """Move up to ``free`` requests from the queue (cutting fresh ones as needed) to ``taken``."""
+        while not self.stopping and len(taken) < free and self._pending():
+            taken.append(self.queue.popleft())
 
     def _pending(self) -> bool:
         """Whether a request is waiting; the next fresh one is cut only now, into ``queue``."""
@@ -169,23 +180,26 @@ class Dispatcher:
                 self.queue.append(request)
         return bool(self.queue)
 
-    def _renew(self, connection: Connection) -> bool:
-        """Keep this run's lease (at most every RENEW_EVERY seconds); when another process has
-        taken the campaign over, stop sending."""
-        if self.lease is None:
-            return True
+    def _hold(self, connection: Connection, flying: frozenset[int], *, changed: bool) -> bool:
+        """Keep this run's lease (renewed at most every RENEW_EVERY) and list ``flying`` in flight when
+        ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
+        process has taken the campaign over."""
         moment = utcnow()
-        if self.renewed_at is not None and timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:
+        listed = sorted(flying) if changed else None
+        if self.renewed_at is None or not timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:
+            held = lease_module.renew(connection, self.lease, now=moment, in_flight=listed)
+            if held:
+                self.renewed_at = moment
+        elif listed is not None:
+            held = lease_module.in_flight(connection, self.lease, listed)
+        else:
             return True
-        if lease_module.renew(connection, self.lease, now=moment):
-            self.renewed_at = moment
-            return True
-        if self.stop_error is None:
+        if not held and self.stop_error is None:
             self.stop_error = SendError(
                 f"Another process has taken over {self.campaign_id}; this one stopped sending.",
                 hint=f"See where it stands with: mailer status {self.campaign_id}",
             )
-        return False
+        return held
 
     def _deliver(self, request: Request) -> _Attempt:
         """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""
@@ -209,55 +223,55 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
 
-    def _record(self, connection: Connection, request: Request, attempt: _Attempt) -> list[Callable[[], None]]:
-        """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user."""
+    def _record(self, connection: Connection, request: Request, attempt: _Attempt, halves: list[Request]) -> list[Callable[[], None]]:
+        """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user.
+
+        A request SendGrid found too large is split: its two halves are added to ``halves``.
+        """
         error = attempt.error
         size = len(request.messages)
         if attempt.result is not None:
             self._mark(
-                connection, request.number, MessageState.SENDING, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or ""
+                connection, request.number, MessageState.PLANNED, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or ""
             )
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
             text = _rejection_text(error, request)
-            self._mark(connection, request.number, MessageState.SENDING, MessageState.FAILED, error=text)
+            self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
             return [
                 lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"),
                 lambda: self.on_request(size),
             ]
         if isinstance(error, TooLarge) and size > 1:
-            self._split(connection, request)
+            halves.extend(self._split(connection, request))
             return []
         if isinstance(error, TooLarge):
             self._mark(
-                connection, request.number, MessageState.SENDING, MessageState.FAILED, error="SendGrid said this email is too large (413)."
+                connection, request.number, MessageState.PLANNED, MessageState.FAILED, error="SendGrid said this email is too large (413)."
             )
             return [lambda: self.on_request(size)]
         if isinstance(error, OutcomeUnknown):
             message = error.message
-            self._mark(connection, request.number, MessageState.SENDING, MessageState.UNKNOWN, error=message)
+            self._mark(connection, request.number, MessageState.PLANNED, MessageState.UNKNOWN, error=message)
             return [
                 lambda: self.on_warning(
                     f"Request {request.number} ({size} recipients): {message} Marked unknown; it will not be resent automatically."
                 ),
                 lambda: self.on_request(size),
             ]
-        # AuthError, or SendGrid unreachable after every retry: nothing was accepted.
-        self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
+        # AuthError, or SendGrid unreachable after every retry: nothing was accepted; the rows stay planned.
         if self.stop_error is None:
             self.stop_error = _stop_error(error, self.campaign_id)
         return []
 
-    def _split(self, connection: Connection, request: Request) -> None:
-        """413: send the request again as two halves, each under its own number."""
+    def _split(self, connection: Connection, request: Request) -> tuple[Request, Request]:
+        """413: send the request again as two halves, each under its own number (first half first)."""
         half = len(request.messages) // 2
         first, second = request.recipients[:half], request.recipients[half:]
         second_no = self.next_no
         self.next_no += 1
-        self._mark(connection, request.number, MessageState.SENDING, MessageState.PLANNED)
         messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow())
-        self.queue.appendleft(_with(request, second, second_no))
-        self.queue.appendleft(_with(request, first, request.number))
+        return _with(request, first, request.number), _with(request, second, second_no)
 
     def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
         messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)

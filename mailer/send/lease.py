@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from mailer.errors import SendError
 from mailer.store import campaigns
 from mailer.store.campaigns import LeaseRow
 
-__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "release", "renew"]
+__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "in_flight", "release", "renew"]
 
 TTL = timedelta(minutes=2)
 HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
@@ -58,9 +59,19 @@ def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
     return Lease(campaign_id, holder)
 
 
-def renew(connection: Connection, lease: Lease, *, now: datetime) -> bool:
-    """Keep the lease; False when another process has taken it over (this one must stop sending)."""
-    return campaigns.renew_lease(connection, lease.campaign_id, holder=lease.holder, now=now, expires=now + TTL)
+def renew(connection: Connection, lease: Lease, *, now: datetime, in_flight: Sequence[int] | None = None) -> bool:
+    """Keep the lease (and, given ``in_flight``, list those requests as in flight); False when
+    another process has taken it over (this one must stop sending)."""
+    return campaigns.renew_lease(connection, lease.campaign_id, holder=lease.holder, now=now, expires=now + TTL, in_flight=in_flight)
+
+
+def in_flight(connection: Connection, lease: Lease, requests: Sequence[int]) -> bool:
+    """List ``requests`` as in flight, under the lease; False when another process has taken it over.
+
+    A request may leave only once this is committed (promise 2): a run that finds them listed
+    after a crash marks their rows unknown.
+    """
+    return campaigns.set_in_flight(connection, lease.campaign_id, holder=lease.holder, in_flight=requests)
 
 
 def release(connection: Connection, lease: Lease) -> None:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from mailer.models import CampaignStatus, MessageState, Mode
+from mailer.store.bulk import Prepared
 from mailer.store.schema import campaign, message
 
 
@@ -268,14 +269,57 @@ def take_lease(
     return (connection.execute(statement).rowcount or 0) == 1
 
 
-def renew_lease(connection: Connection, campaign_id: str, *, holder: str, now: datetime, expires: datetime) -> bool:
-    """Push the expiry on; False when ``holder`` no longer holds the lease (another process took over)."""
-    statement = (
-        update(campaign)
-        .where(campaign.c.id == campaign_id, campaign.c.lease_holder == holder)
-        .values(lease_heartbeat=now, lease_expires=expires)
+def renew_lease(
+    connection: Connection, campaign_id: str, *, holder: str, now: datetime, expires: datetime, in_flight: Sequence[int] | None = None
+) -> bool:
+    """Push the expiry on (and, given ``in_flight``, list those requests as in flight); False when
+    ``holder`` no longer holds the lease (another process took over) and nothing was written."""
+    if in_flight is None:
+        statement, params = _RENEW, {}
+    else:
+        statement, params = _RENEW_IN_FLIGHT, {"in_flight": _RENEW_IN_FLIGHT.bind(connection, "in_flight", list(in_flight))}
+    params |= {
+        "id": campaign_id,
+        "holder": holder,
+        "now": statement.bind(connection, "now", now),
+        "expires": statement.bind(connection, "expires", expires),
+    }
+    return (statement.execute(connection, params).rowcount or 0) == 1
+
+
+def set_in_flight(connection: Connection, campaign_id: str, *, holder: str, in_flight: Sequence[int]) -> bool:
+    """List the requests now in flight (promise 2), only while ``holder`` holds the lease.
+
+    One UPDATE of the campaign row that both checks the lease and records the requests, so a
+    request is let go only by the lease's holder: on PostgreSQL the row stays locked until commit,
+    and on SQLite the transaction holds the write lock, so a takeover comes wholly before or after.
+    False when the lease is gone (nothing written).
+    """
+    params = {"id": campaign_id, "holder": holder, "in_flight": _IN_FLIGHT.bind(connection, "in_flight", list(in_flight))}
+    return (_IN_FLIGHT.execute(connection, params).rowcount or 0) == 1
+
+
+def in_flight(connection: Connection, campaign_id: str) -> list[int]:
+    """The requests listed in flight: the last run's, if it stopped without logging their answers."""
+    found = connection.scalar(select(campaign.c.in_flight).where(campaign.c.id == campaign_id))
+    return [int(number) for number in found or ()]
+
+
+def _held_by_holder(**values: Any) -> Prepared:
+    return Prepared(
+        update(campaign).where(campaign.c.id == bindparam("id"), campaign.c.lease_holder == bindparam("holder")).values(**values)
     )
-    return (connection.execute(statement).rowcount or 0) == 1
+
+
+_STAMP = campaign.c.lease_heartbeat.type
+# Compiled once (bulk.Prepared): the dispatcher runs one of these each round of a send.
+_RENEW = _held_by_holder(lease_heartbeat=bindparam("now", type_=_STAMP), lease_expires=bindparam("expires", type_=_STAMP))
+_RENEW_IN_FLIGHT = _held_by_holder(
+    lease_heartbeat=bindparam("now", type_=_STAMP),
+    lease_expires=bindparam("expires", type_=_STAMP),
+    in_flight=bindparam("in_flight", type_=campaign.c.in_flight.type),
+)
+_IN_FLIGHT = _held_by_holder(in_flight=bindparam("in_flight", type_=campaign.c.in_flight.type))
 
 
 def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> None:

@@ -181,16 +181,18 @@ def _driver_time(connection: Connection, moment: datetime) -> Any:
     return processor(moment) if processor else moment
 
 
-def recover_interrupted(connection: Connection, campaign_id: str, *, now: datetime) -> int:
-    """Rows left in `sending` (the process died mid-request) become `unknown`; returns how many."""
-    return _move(
-        connection,
-        campaign_id,
-        MessageState.SENDING,
-        MessageState.UNKNOWN,
-        now=now,
-        error="The send stopped while this request was in flight; SendGrid may have accepted it.",
-    )
+def recover_interrupted(connection: Connection, campaign_id: str, in_flight: Collection[int], *, now: datetime) -> int:
+    """Rows whose request was in flight when a run stopped become `unknown`; returns how many.
+
+    ``in_flight`` are the request numbers the campaign row lists (``campaigns.in_flight``): their
+    rows still `planned` left without an answer logged. Rows a log from before version 9 left in
+    `sending` are moved too.
+    """
+    error = "The send stopped while this request was in flight; SendGrid may have accepted it."
+    moved = _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now, error=error)
+    for number in sorted(set(in_flight)):
+        moved += mark_request(connection, campaign_id, number, old=MessageState.PLANNED, new=MessageState.UNKNOWN, now=now, error=error)
+    return moved
 
 
 def requeue(connection: Connection, campaign_id: str, state: MessageState, *, now: datetime) -> int:
@@ -237,35 +239,13 @@ def mark_request(
     sg_message_id: str | None = None,
     error: str | None = None,
 ) -> int:
-    """Move every row of one request from ``old`` to ``new`` in one statement."""
-    values: dict[str, Any] = {"state": new.value, "updated_at": now, "error": error}
+    """Move every row of one request from ``old`` to ``new`` in one statement; returns how many moved."""
+    statement = _MARK if sg_message_id is None else _MARK_ACCEPTED
+    params = {"campaign_id": campaign_id, "request_no": request_no, "old": old.value, "new": new.value, "error": error}
     if sg_message_id is not None:
-        values["sg_message_id"] = sg_message_id
-    statement = (
-        update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.request_no == request_no, _not_indexed(message.c.state) == old.value)
-        .values(**values)
-    )
-    return connection.execute(statement).rowcount or 0
-
-
-def claim_request(connection: Connection, campaign_id: str, request_no: int, *, now: datetime) -> set[str]:
-    """Move one request's `planned` rows to `sending`; returns the message keys this call moved.
-
-    A request is made only for these (promise 6): rows another process moved, or already
-    sent, are not in it. One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL).
-    """
-    statement = (
-        update(message)
-        .where(
-            message.c.campaign_id == campaign_id,
-            message.c.request_no == request_no,
-            _not_indexed(message.c.state) == MessageState.PLANNED.value,
-        )
-        .values(state=MessageState.SENDING.value, updated_at=now, error=None)
-        .returning(message.c.message_key)
-    )
-    return set(connection.scalars(statement))
+        params["sg_message_id"] = sg_message_id
+    params["now"] = statement.bind(connection, "now", now)
+    return int(statement.execute(connection, params).rowcount or 0)
 
 
 def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
@@ -276,6 +256,25 @@ def _not_indexed(column: ColumnElement[str]) -> ColumnElement[str]:
     campaign: 100k recipients spent ~2 s there. With the request index a request costs its own rows.
     """
     return column.concat("")
+
+
+def _request_update(**values: Any) -> Any:
+    """UPDATE one request's rows in state ``:old`` (the dispatcher logging a request's answer)."""
+    return (
+        update(message)
+        .where(
+            message.c.campaign_id == bindparam("campaign_id"),
+            message.c.request_no == bindparam("request_no"),
+            _not_indexed(message.c.state) == bindparam("old"),
+        )
+        .values(state=bindparam("new"), updated_at=bindparam("now", type_=message.c.updated_at.type), error=bindparam("error"), **values)
+    )
+
+
+# Compiled once, run through the driver (bulk.Prepared): SQLAlchemy's compile-cache look-up cost
+# about a third of logging a request's answer.
+_MARK = Prepared(_request_update())
+_MARK_ACCEPTED = Prepared(_request_update(sg_message_id=bindparam("sg_message_id")))
 
 
 def renumber(connection: Connection, campaign_id: str, keys: Collection[str], request_no: int, *, now: datetime) -> None:
@@ -386,13 +385,20 @@ def _unix(value: datetime | None) -> int:
     return 0 if value is None else int(value.timestamp())  # UTCDateTime reads back aware
 
 
+_UNSETTLED_STATES = (MessageState.UNKNOWN.value, MessageState.SENDING.value, MessageState.PLANNED.value)
+
+
 def settle_unknown(connection: Connection, message_ids: Collection[int], *, now: datetime) -> int:
-    """Messages whose fate was unknown (or left mid-send) are accepted: SendGrid reported them."""
+    """Messages whose fate was unknown, or whose request was in flight, are accepted: SendGrid reported them.
+
+    A `planned` message SendGrid reports on left in a request whose answer was not logged yet (or
+    never will be: a crash); its message key reached SendGrid in no other way.
+    """
     settled = 0
     for chunk in chunks(message_ids):
         statement = (
             update(message)
-            .where(message.c.id.in_(chunk), message.c.state.in_((MessageState.UNKNOWN.value, MessageState.SENDING.value)))
+            .where(message.c.id.in_(chunk), message.c.state.in_(_UNSETTLED_STATES))
             .values(state=MessageState.ACCEPTED.value, error=None, updated_at=now)
         )
         settled += connection.execute(statement).rowcount

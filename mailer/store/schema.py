@@ -51,6 +51,10 @@ campaign = Table(
     Column("lease_since", UTCDateTime()),
     Column("lease_heartbeat", UTCDateTime()),
     Column("lease_expires", UTCDateTime()),
+    # Promise 2: the numbers of the requests the lease holder has sent and not yet logged the answer
+    # of. Written, under the lease, in the transaction that lets a request leave; a run that finds
+    # numbers here (its predecessor crashed) marks those requests' rows unknown. NULL or [] when none.
+    Column("in_flight", JSON),
 )
 
 message = Table(

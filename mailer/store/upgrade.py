@@ -86,6 +86,13 @@ def _version_8(connection: Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE message ADD COLUMN language VARCHAR(35)")
 
 
+def _version_9(connection: Connection) -> None:
+    """Issue 12: the requests in flight are listed on the campaign row instead of moving each of their
+    message rows to `sending` and back (a row write per recipient less)."""
+    if "in_flight" not in {column["name"] for column in inspect(connection).get_columns("campaign")}:
+        connection.exec_driver_sql("ALTER TABLE campaign ADD COLUMN in_flight JSON")
+
+
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 
 
@@ -103,6 +110,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     6: _version_6,
     7: _version_7,
     8: _version_8,
+    9: _version_9,
 }
 SCHEMA_VERSION = max(STEPS)
 
