@@ -147,22 +147,14 @@ def checkpoint_afterwards(connection: Connection) -> Iterator[None]:
     finally:
         connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(found or 0)}")
         connection.commit()
-    started = threading.Event()
-    threading.Thread(target=_checkpoint, args=(connection.engine, started), name="log checkpoint").start()
-    # Until the thread has its own connection, the next commit here would copy the pages itself.
-    started.wait(timeout=1.0)
+    threading.Thread(target=_checkpoint, args=(connection.engine,), name="log checkpoint").start()
 
 
-def _checkpoint(engine: Engine, started: threading.Event) -> None:
+def _checkpoint(engine: Engine) -> None:
     """Copy the write-ahead file's pages into the log file, as far as no reader needs them. A
-    failure changes nothing (the next commit's autocheckpoint tries again): it is not reported.
-    While it runs, other commits' autocheckpoints find it busy and leave the copying to it."""
-    try:
-        with contextlib.suppress(SQLAlchemyError), engine.connect() as connection:
-            started.set()
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        started.set()
+    failure changes nothing (the next commit's autocheckpoint tries again): it is not reported."""
+    with contextlib.suppress(SQLAlchemyError), engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 INSERT_CHUNK = 20_000
