@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -58,22 +56,6 @@ def message_rows(store: Engine, campaign_id: str) -> list[dict[str, Any]]:
             dict(r)
             for r in connection.execute(select(message).where(message.c.campaign_id == campaign_id).order_by(message.c.id)).mappings()
         ]
-
-
-def test_send_record_on_sqlite_leaves_the_log_file_whole_and_its_autocheckpoint_on(store: Engine, database: str) -> None:
-    """The plan's rows reach the log file itself (not only its write-ahead file) once ``record`` has
-    returned, by a thread of their own, and every connection the log keeps checkpoints again at
-    SQLite's usual 1000 pages: the write-ahead file does not keep growing."""
-    if database != "sqlite":
-        pytest.skip("a write-ahead file is SQLite's")
-    campaign_id, _ = started(store, 3_000)
-    for thread in threading.enumerate():
-        if thread.name == "log checkpoint":
-            thread.join(timeout=30)
-    assert os.path.getsize(str(store.url.database)) > 1_000_000  # 3,000 rows: about 1.8 MB in the log file
-    with store.connect() as first, store.connect() as second:  # the pool's connections, both
-        assert [c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() for c in (first, second)] == [1000, 1000]
-    assert len(message_rows(store, campaign_id)) == 3_000
 
 
 def test_send_start_writes_every_row_before_any_request(store: Engine, standin: Any) -> None:

@@ -105,7 +105,7 @@ def record(
     release_path = str(Path(plan.rendered.release_path).resolve())
     for attempt in range(1, ID_ATTEMPTS + 1):
         try:
-            with engine.connect() as connection, messages.checkpoint_afterwards(connection), connection.begin():
+            with engine.begin() as connection:
                 campaigns.lock_new_campaigns(connection)
                 final, skipped = plan, 0
                 if mode is not Mode.TEST and not include_previous:

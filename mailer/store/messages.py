@@ -9,18 +9,15 @@ few hundred statements, not 100k.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import re
-import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Engine, Result, String, bindparam, case, cast, func, literal_column, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, cast, func, literal_column, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState, fields_json
 from mailer.store.bulk import Prepared, chunks, filled, slots
@@ -120,41 +117,6 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
-
-
-@contextlib.contextmanager
-def checkpoint_afterwards(connection: Connection) -> Iterator[None]:
-    """Around a transaction that writes a plan: on SQLite, its pages are copied from the
-    write-ahead file into the log file by a thread of their own once it has committed, not by
-    the commit itself.
-
-    SQLite copies them at the first commit that finds more than 1000 pages in the write-ahead
-    file (its autocheckpoint): for a plan of 100,000 rows, 60 MB written and flushed to disk
-    before the commit returns, a third of a second or more of waiting before the first request.
-    The commit itself is as safe either way (the rows are in the write-ahead file, as every
-    commit's are with ``synchronous=NORMAL``); the copy happens while the send goes on (a
-    passive checkpoint never blocks the dispatcher's writes). The connection's own setting is
-    back when the block ends. Elsewhere than SQLite: nothing changes.
-    """
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    found = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
-    connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-    connection.commit()  # the pragmas began no transaction of SQLite's, but one of SQLAlchemy's
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(found or 0)}")
-        connection.commit()
-    threading.Thread(target=_checkpoint, args=(connection.engine,), name="log checkpoint").start()
-
-
-def _checkpoint(engine: Engine) -> None:
-    """Copy the write-ahead file's pages into the log file, as far as no reader needs them. A
-    failure changes nothing (the next commit's autocheckpoint tries again): it is not reported."""
-    with contextlib.suppress(SQLAlchemyError), engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 INSERT_CHUNK = 20_000
