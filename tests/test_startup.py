@@ -32,6 +32,7 @@ HEAVY = (
     "uvicorn",
     "openpyxl",
     "xlsxwriter",
+    "rustpy_xlsxwriter",
     "markdown_it",
 )
 # Runs `mailer ARGS...` as the installed command does, then writes which heavy libraries got loaded.

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from send_fixtures import example_rendered
-from sqlalchemy import Engine, Text, cast, inspect, select
+from sqlalchemy import Connection, Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from mailer import contacts
 from mailer.errors import StoreError
@@ -86,11 +87,14 @@ def test_store_instants_read_back_as_utc_whatever_the_servers_zone(database: str
     assert suppressed[0].created_at.isoformat() == "2026-11-30T14:00:00+00:00"
 
 
-def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
-    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+def logged(db_url: str, *, requests: int) -> Engine:
+    """A new log holding campaign c1 with one planned message (k1, k2, ...) in each of ``requests`` requests."""
     engine = connect(db_url)
     now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
-    plan = [Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n) for n in (1, 2)]
+    plan = [
+        Message(f"k{n}", f"j{n}@example.org", "", {"first_name": f"J{n}"}, state=MessageState.PLANNED, request_no=n)
+        for n in range(1, requests + 1)
+    ]
     with engine.begin() as connection:
         campaigns.create(
             connection,
@@ -104,6 +108,13 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
             created_at=now,
         )
         messages.insert(connection, "c1", plan, now=now)
+    return engine
+
+
+def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
+    """A log laid out as 0.1.0 left it (message.key, message.batch_no, no schema_info) opens upgraded, rows kept."""
+    engine = logged(db_url, requests=2)
+    with engine.begin() as connection:
         # Back to 0.1.0's layout, with the statements 0.1.0's own tables would need (SQL both accept).
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN message_key TO key")
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
@@ -112,6 +123,8 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
         for column in ("lease_holder", "lease_host", "lease_pid", "lease_since", "lease_heartbeat", "lease_expires", "follow_up_of"):
             connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
         connection.exec_driver_sql("ALTER TABLE message DROP COLUMN language")
+        connection.exec_driver_sql("ALTER TABLE campaign DROP COLUMN in_flight")
+        drop_sending_refusal(connection)
         connection.exec_driver_sql("DROP TABLE archive")
         connection.exec_driver_sql("DROP TABLE attachment")
         connection.exec_driver_sql("DROP TABLE quarantine")
@@ -126,6 +139,48 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
     upgraded.dispose()
     assert [tuple(row) for row in rows] == [("k1", 1, {"first_name": "J1"}), ("k2", 2, {"first_name": "J2"})]
     assert "ix_message_campaign_request" in indexes and "ix_message_campaign_batch" not in indexes
+    assert_older_version_cannot_send(upgraded)
+
+
+def drop_sending_refusal(connection: Connection) -> None:
+    """The log as a press-mailer from before schema version 9 left it: no trigger refusing `sending`."""
+    on = " ON message" if connection.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(f"DROP TRIGGER message_sending_refused{on}")
+
+
+def assert_older_version_cannot_send(engine: Engine) -> None:
+    """An older press-mailer's first step before a request (a row to `sending`) is refused, in words
+    that say what to do; this version's own moves of a row go through."""
+    with pytest.raises(DBAPIError) as refused, engine.begin() as connection:
+        connection.execute(message.update().where(message.c.message_key == "k1").values(state="sending"))
+    assert "update press-mailer on this computer (pip install -U press-mailer) before sending from it. Nothing was sent." in str(
+        refused.value
+    )
+    with engine.begin() as connection:
+        assert connection.execute(message.update().where(message.c.message_key == "k1").values(state="accepted")).rowcount == 1
+
+
+def test_store_an_older_press_mailer_cannot_move_a_row_to_sending(db_url: str) -> None:
+    """A press-mailer from before version 9 does not know the requests listed in flight; on a log
+    this version created, its first move of a row to `sending` fails before any request leaves."""
+    engine = logged(db_url, requests=1)
+    assert_older_version_cannot_send(engine)
+    engine.dispose()
+
+
+def test_store_refuses_a_log_upgraded_by_a_newer_version(db_url: str) -> None:
+    """A log a newer press-mailer has upgraded is not written to by this one: a clear error, nothing changed."""
+    engine = connect(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE schema_info SET version = {SCHEMA_VERSION + 1}")
+    engine.dispose()
+    with pytest.raises(StoreError) as refused:
+        connect(db_url)
+    assert refused.value.message == (
+        f"This delivery log was upgraded by a newer press-mailer (log version {SCHEMA_VERSION + 1}; this press-mailer knows up to "
+        f"{SCHEMA_VERSION}), so this one must not write to it."
+    )
+    assert refused.value.hint == "Update press-mailer on this computer (pip install -U press-mailer), then run the command again."
 
 
 def test_version_5_log_loses_the_campaign_state_index_on_opening(tmp_path: Path) -> None:

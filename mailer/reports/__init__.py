@@ -45,7 +45,7 @@ __all__ = [
     "table",
 ]
 
-# Imported on first use: figures need SQLAlchemy, the page Jinja, XLSX XlsxWriter.
+# Imported on first use: figures need SQLAlchemy, the page Jinja, XLSX rustpy-xlsxwriter or XlsxWriter.
 __getattr__ = lazy.exports(
     __name__,
     {

@@ -2,8 +2,9 @@
 
 CSV is UTF-8 with a BOM so Excel shows accents, and every text cell goes through
 ``spreadsheet.safe_cell`` so a contact's data can never run as a formula. XLSX needs no such
-escaping: xlsx.py writes it through XlsxWriter with every text cell a string cell (never a
-formula), and keeps instants and rates as typed date-time and percent cells.
+escaping: xlsx.py writes it through rustpy-xlsxwriter (XlsxWriter for a table with flagged
+rows) with every text cell a string cell (never a formula), and keeps instants and rates as
+typed date-time and percent cells.
 """
 
 from __future__ import annotations

@@ -1,32 +1,41 @@
-"""A report table as an XLSX workbook, streamed through XlsxWriter's constant-memory mode.
+"""A report table as an XLSX workbook: rustpy-xlsxwriter (Rust's rust_xlsxwriter) for plain tables,
+XlsxWriter's constant-memory mode for a table with rows to fill red.
 
 One sheet:
 
 - the header row in bold, frozen, with an autofilter over the table;
-- text as text: XlsxWriter is told never to read a string as a formula, a URL or a number
-  (``strings_to_formulas``, ``strings_to_urls``, ``strings_to_numbers`` off), so a contact's
-  ``=HYPERLINK(...)`` stays text with no leading apostrophe (the CSV keeps its escaping); every
-  text is an inline string, which a spreadsheet never evaluates;
+- text as text: neither writer reads a string as a formula, a URL or a number (XlsxWriter is
+  told so: ``strings_to_formulas``, ``strings_to_urls``, ``strings_to_numbers`` off), so a
+  contact's ``=HYPERLINK(...)`` stays text with no leading apostrophe (the CSV keeps its
+  escaping); every text is an inline string, which a spreadsheet never evaluates;
 - whole numbers as numbers, rates (floats from 0 to 1) as numbers shown as ``12.5%``;
 - instants (``datetime``, UTC) as real date-time cells shown as ``2026-02-19 10:00:05``;
   the column's label says UTC;
-- flagged rows (every address bounced) filled light red.
+- flagged rows (every address bounced) filled light red, every cell of them.
 
 Control characters XML 1.0 cannot hold (a vertical tab from a FileMaker export) become spaces;
 a text longer than a cell holds (32,767 UTF-16 units) is cut there.
 
-Speed: a row goes to XlsxWriter in one ``write_row`` call, untouched; only a row holding a
-control character or a long text is cleaned first (one test over the row's text joined), and
-only floats (rates) and flagged rows call back into this module. Rows are written to a
-temporary file as they come (constant memory), so the workbook adds little to the memory the
-rows themselves take.
+Two writers. rustpy-xlsxwriter writes the rows in Rust (several times XlsxWriter's speed,
+close to the CSV's: ``benchmarks/report.py``) but styles whole rows or columns only, never one
+cell: a flagged row's rate and empty cells would stay white, and a table without rows would
+lose its header. Those tables (the outlets report, one row per outlet) go through XlsxWriter,
+which fills each cell of a flagged row.
+
+Speed: a row goes to a writer untouched; only a row holding a control character or a long
+text is cleaned first (one test over the row's text joined), and only a row holding an instant
+that is not in UTC is brought to UTC. Both writers stream the rows through temporary files
+(constant memory), and the finished workbook is copied to the report file, so the workbook
+adds little to the memory the rows themselves take.
 """
 
 from __future__ import annotations
 
-import io
+import errno
 import re
-from collections.abc import Iterable, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -51,20 +60,102 @@ def write(
     """Write ``rows`` under ``labels`` as a one-sheet workbook at ``path`` (a file name or a binary file open for writing).
 
     Cells may be str, int, bool, float (a rate from 0 to 1, shown as a percent), datetime (aware,
-    in UTC, as ``figures.instant`` makes them; shown as such) or None (empty). ``flagged`` are
-    row indexes to fill red; ``widths`` column widths in characters (default: fitted to the
-    first 200 rows). Raises ValueError when the rows do not fit in a sheet (1,048,575 rows),
-    OSError when the file cannot be written.
+    in UTC, as ``figures.instant`` makes them; one in another zone is shown in UTC) or None
+    (empty). ``labels`` are distinct. ``flagged`` are row indexes to fill red; ``widths`` column
+    widths in characters (default: fitted to the first 200 rows). Raises ValueError when the
+    rows do not fit in a sheet (1,048,575 rows) or two labels are the same, OSError when the
+    file cannot be written.
     """
-    import xlsxwriter
-
     if len(rows) >= MAX_ROWS:
         raise ValueError(f"{len(rows):,} rows do not fit in a spreadsheet (at most {MAX_ROWS - 1:,} under the header)")
-    # The zip is assembled in memory (about 6 MB per 100,000 rows) and written in one call: a
-    # failed write (a full disk) is then one OSError, with no half-closed zip left to complain.
-    assembled = io.BytesIO()
+    header = [_text(label) for label in labels]
+    if len(set(header)) != len(header):
+        raise ValueError(f"two columns have the same label: {', '.join(header)}")
+    marked = frozenset(flagged)
+    sized = list(widths or fitted_widths(labels, rows))
+    # Each writer makes the workbook in a scratch folder (both stream their rows through
+    # temporary files, so memory stays flat however long the table); it is then copied to
+    # ``path`` with plain reads and writes, so a failed write (a full disk) is one OSError.
+    with tempfile.TemporaryDirectory(prefix="mailer-xlsx-") as folder:
+        made = Path(folder) / "report.xlsx"
+        if marked or not rows:
+            _write_styled(made, sheet=sheet, header=header, rows=rows, flagged=marked, widths=sized)
+        else:
+            _write_plain(made, sheet=sheet, header=header, rows=rows, widths=sized)
+        with made.open("rb") as workbook:
+            if isinstance(path, Path):
+                with path.open("wb") as target:
+                    shutil.copyfileobj(workbook, target)
+            else:
+                shutil.copyfileobj(workbook, path)
+
+
+def _write_plain(made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> None:
+    """A table without flagged rows, through rustpy-xlsxwriter: each row a dict keyed by its label, streamed."""
+    import rustpy_xlsxwriter
+
+    try:
+        rustpy_xlsxwriter.write_worksheet(
+            _records(header, rows),
+            str(made),
+            sheet_name=_sheet_name(sheet),
+            freeze_row=1,
+            bold_headers=True,
+            autofilter=True,
+            column_widths=list(map(float, widths)),
+            float_format=PERCENT,
+            datetime_format=DATETIME,
+        )
+    except OSError as exc:  # its message says what failed, but it carries no errno or strerror
+        raise OSError(errno.EIO, f"the workbook could not be made in the temporary folder: {exc}") from exc
+
+
+def _records(labels: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """The rows as dicts keyed by label, as rustpy-xlsxwriter takes them."""
+    for row in _cleaned(rows):
+        yield dict(zip(labels, row))
+
+
+def _cleaned(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The rows, each cleaned (``_clean``) only if it needs it."""
+    # A row's texts are joined into one to look for what needs cleaning: a control character,
+    # or a text near the cell limit (rustpy-xlsxwriter refuses a text longer than a cell holds,
+    # XlsxWriter cuts it and stops writing the rest of the row).
+    long_row = CELL_LIMIT // 2
+    search = _ILLEGAL.search
+    for row in rows:
+        texts = "".join([value for value in row if type(value) is str])
+        if len(texts) > long_row or search(texts) or [value for value in row if type(value) is datetime and value.tzinfo is not UTC]:
+            yield _clean(row)
+        else:
+            yield row
+
+
+def _clean(row: Sequence[Any]) -> list[Any]:
+    """A row's texts as a cell holds them (``_text``), its instants as UTC clock times."""
+    return [
+        _text(value) if type(value) is str else _utc(value) if type(value) is datetime and value.tzinfo is not UTC else value
+        for value in row
+    ]
+
+
+def _utc(value: datetime) -> datetime:
+    """An instant in another zone as a UTC one; a naive one is taken to be UTC already."""
+    return value if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sheet_name(sheet: str) -> str:
+    return _text(sheet)[:31] or "report"
+
+
+def _write_styled(
+    made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
+) -> None:
+    """A table with flagged rows (or none at all), through XlsxWriter, which fills a flagged row cell by cell."""
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(
-        assembled,
+        str(made),
         {
             "constant_memory": True,  # each row goes to a temporary file once the next begins
             "strings_to_formulas": False,
@@ -74,22 +165,18 @@ def write(
             "remove_timezone": True,  # the instants are UTC: their clock time is what the cell shows
         },
     )
-    _fill(workbook, sheet=sheet, labels=labels, rows=rows, flagged=flagged, widths=widths)
+    _fill(workbook, sheet=sheet, header=header, rows=rows, flagged=flagged, widths=widths)
     workbook.close()  # assembles the file and removes the temporary one
-    if isinstance(path, Path):
-        path.write_bytes(assembled.getbuffer())
-    else:
-        path.write(assembled.getbuffer())
 
 
 def _fill(
-    workbook: Any, *, sheet: str, labels: Sequence[str], rows: Sequence[Sequence[Any]], flagged: Iterable[int], widths: Sequence[int]
+    workbook: Any, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
 ) -> None:
-    worksheet = workbook.add_worksheet(_text(sheet)[:31] or "report")
-    for index, width in enumerate(widths or fitted_widths(labels, rows)):
+    worksheet = workbook.add_worksheet(_sheet_name(sheet))
+    for index, width in enumerate(widths):
         worksheet.set_column(index, index, width)
     worksheet.freeze_panes(1, 0)
-    worksheet.autofilter(0, 0, len(rows), max(len(labels), 1) - 1)
+    worksheet.autofilter(0, 0, len(rows), max(len(header), 1) - 1)
     bold = workbook.add_format({"bold": True})
     percent = workbook.add_format({"num_format": PERCENT})
     alert = workbook.add_format({"pattern": 1, "bg_color": ALERT_COLOR})
@@ -99,25 +186,11 @@ def _fill(
     def rate(sheet_: Any, row: int, col: int, value: float, *_: Any) -> Any:
         return sheet_.write_number(row, col, value, percent)
 
-    def instant(sheet_: Any, row: int, col: int, value: datetime, *_: Any) -> Any:
-        if value.tzinfo is not UTC:  # figures' instants are UTC already; any other is brought to it
-            return sheet_.write_datetime(row, col, value.astimezone(UTC).replace(tzinfo=None), None)
-        return None  # written as it is, in the default date-time format
-
     worksheet.add_write_handler(float, rate)
-    worksheet.add_write_handler(datetime, instant)
-    worksheet.write_row(0, 0, [_text(label) for label in labels], bold)
-    marked = frozenset(flagged)
+    worksheet.write_row(0, 0, header, bold)
     write_row = worksheet.write_row
-    # A row is joined into one text to look for what needs cleaning: a control character, or a
-    # text near the cell limit (XlsxWriter would cut it and stop writing the rest of the row).
-    long_row = CELL_LIMIT // 2
-    search = _ILLEGAL.search
-    for index, row in enumerate(rows):
-        texts = "".join([value for value in row if type(value) is str])
-        if len(texts) > long_row or search(texts):
-            row = [_text(value) if type(value) is str else value for value in row]
-        if index in marked:
+    for index, row in enumerate(_cleaned(rows)):
+        if index in flagged:
             _write_alert(worksheet, index + 1, row, alert, alert_percent, alert_datetime)
         else:
             write_row(index + 1, 0, row)
@@ -130,7 +203,7 @@ def _write_alert(worksheet: Any, number: int, row: Sequence[Any], text: Any, rat
         if kind is float:
             worksheet.write_number(number, col, value, rate)
         elif kind is datetime:
-            worksheet.write_datetime(number, col, value.astimezone(UTC).replace(tzinfo=None), when)
+            worksheet.write_datetime(number, col, value.replace(tzinfo=None), when)
         elif kind is int or kind is bool:
             worksheet.write(number, col, value, text)
         elif value is None or value == "":

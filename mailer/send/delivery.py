@@ -221,7 +221,10 @@ def run(
     except BaseException:
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
         raise
-    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
+    # Only requests handed to a worker whose answer was never logged stay listed in flight: one
+    # listed by a round but never handed over (Ctrl-C between the commit and the hand-over) never
+    # left, and listed it would be marked unknown by the next run.
+    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, in_flight=sorted(dispatcher.handed))
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
@@ -249,8 +252,9 @@ def outcome(engine: Engine, campaign_id: str) -> Outcome:
         return Outcome(campaign_id, messages.counts(connection, campaign_id), messages.errors(connection, campaign_id))
 
 
-def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int) -> Outcome:
-    """Set the campaign's status from its rows and give the lease up, in one transaction."""
+def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int, in_flight: Sequence[int] | None = None) -> Outcome:
+    """Set the campaign's status from its rows and give the lease up, in one transaction; given
+    ``in_flight`` (the requests that left without their answer logged), list exactly those."""
     campaign_id = held.campaign_id
     with engine.begin() as connection:
         counts = messages.counts(connection, campaign_id)
@@ -262,6 +266,8 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
         else:
             status = CampaignStatus.DONE
         campaigns.set_status(connection, campaign_id, status)
+        if in_flight is not None:
+            lease.in_flight(connection, held, in_flight)
         lease.release(connection, held)
     return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered)
 

@@ -93,6 +93,7 @@ class Dispatcher:
     more: bool = True  # ``fresh`` may have more
     renewed_at: datetime | None = None  # utcnow() at the last renewal
     flying: frozenset[int] = frozenset()  # the request numbers the campaign row lists in flight (committed)
+    handed: set[int] = field(default_factory=set)  # requests handed to a worker (or about to be) whose answer is not logged yet
 
     @property
     def stopping(self) -> bool:
@@ -115,6 +116,7 @@ class Dispatcher:
                     notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
                     answered = []
                     for request in starting:
+                        self.handed.add(request.number)  # first: a Ctrl-C after the hand-over must find it here
                         in_flight[pool.submit(self._deliver, request)] = request
                     for note in notes:
                         note()
@@ -143,15 +145,18 @@ class Dispatcher:
         taken: list[Request] = []
         try:
             with self.engine.begin() as connection:
-                for request, attempt in answered:
-                    notes.extend(self._record(connection, request, attempt, halves))
                 self._take(free, taken)
                 flying = (self.flying - {request.number for request, _ in answered}) | {request.number for request in taken}
+                # The campaign row first, then the answered requests' rows: the order a taking-over
+                # run locks them in (lease, then recovery), so on PostgreSQL the two never deadlock.
                 held = self._hold(connection, flying, changed=flying != self.flying or bool(taken))
+                for request, attempt in answered:
+                    notes.extend(self._record(connection, request, attempt, halves))
         except BaseException:
             self.queue.extendleft(reversed(taken))  # rolled back: they never left
             self.next_no = next_no
             raise
+        self.handed -= {request.number for request, _ in answered}
         self.queue.extendleft(reversed(halves))
         if not held:
             self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned

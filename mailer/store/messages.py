@@ -316,7 +316,8 @@ def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, M
 
 
 def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, list[MessageLink]]:
-    """Messages sent (or possibly sent) to each address, for events without custom_args."""
+    """Messages sent (or possibly sent) to each address, for events without custom_args: those
+    in SENT_STATES, and `planned` ones whose request their campaign lists in flight."""
     found: dict[str, list[MessageLink]] = {}
     columns = (
         message.c.email_key,
@@ -327,9 +328,19 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
         message.c.state,
         message.c.delivery,
     )
+    planned = MessageState.PLANNED.value
+    listed: dict[str, set[int]] = {}  # campaign -> the requests its row lists in flight
     for chunk in chunks(addresses):
-        query = select(*columns).where(message.c.email_key.in_(chunk), message.c.state.in_(SENT_STATES))
-        for row in connection.execute(query):
+        query = select(*columns, message.c.request_no).where(message.c.email_key.in_(chunk), message.c.state.in_((*SENT_STATES, planned)))
+        rows = connection.execute(query).all()
+        unread = {row.campaign_id for row in rows if row.state == planned} - listed.keys()
+        if unread:
+            in_flight = select(campaign.c.id, campaign.c.in_flight).where(campaign.c.id.in_(unread))
+            listed |= {cid: {int(n) for n in numbers or ()} for cid, numbers in connection.execute(in_flight)}
+        for row in rows:
+            # A `planned` row may have reached SendGrid only while its request is listed in flight.
+            if row.state == planned and row.request_no not in listed.get(row.campaign_id, set()):
+                continue
             link = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at), row.state, row.delivery)
             found.setdefault(row.email_key, []).append(link)
     return found

@@ -8,6 +8,7 @@ Only ``store/<table>.py`` writes SQL for its table; everything else calls those 
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy import event as sqlalchemy_event
 
 from mailer.store.types import UTCDateTime
 
@@ -91,6 +93,37 @@ Index(
     sqlite_where=text("skip_reason IS NULL"),
     postgresql_where=text("skip_reason IS NULL"),
 )
+
+# A press-mailer from before schema version 9 moves a request's rows to `sending` before sending it,
+# and does not know the campaign's `in_flight` list: on a log this version drives it could send a
+# crashed run's requests in flight again. The log refuses that move, so such a send stops before
+# any request leaves, with words that say what to do. This version never writes `sending`.
+_SENDING_REFUSED = (
+    "This delivery log is used by a newer press-mailer: update press-mailer on this computer "
+    "(pip install -U press-mailer) before sending from it. Nothing was sent."
+)
+SENDING_REFUSED_DDL = {
+    "sqlite": (
+        (
+            "CREATE TRIGGER IF NOT EXISTS message_sending_refused BEFORE UPDATE OF state ON message "
+            f"WHEN NEW.state = 'sending' BEGIN SELECT RAISE(ABORT, '{_SENDING_REFUSED}'); END"
+        ),
+    ),
+    "postgresql": (
+        (
+            "CREATE OR REPLACE FUNCTION message_sending_refused() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{_SENDING_REFUSED}'; END $$"
+        ),
+        "DROP TRIGGER IF EXISTS message_sending_refused ON message",
+        (
+            "CREATE TRIGGER message_sending_refused BEFORE UPDATE OF state ON message FOR EACH ROW "
+            "WHEN (NEW.state = 'sending') EXECUTE FUNCTION message_sending_refused()"
+        ),
+    ),
+}
+for _dialect, _statements in SENDING_REFUSED_DDL.items():
+    for _statement in _statements:
+        sqlalchemy_event.listen(message, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]
 
 event = Table(
     "event",

@@ -13,6 +13,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select
 
+from mailer.errors import StoreError
+from mailer.store.schema import SENDING_REFUSED_DDL
+
 __all__ = ["SCHEMA_VERSION", "schema_version", "upgrade"]
 
 _info_metadata = MetaData()
@@ -88,9 +91,16 @@ def _version_8(connection: Connection) -> None:
 
 def _version_9(connection: Connection) -> None:
     """Issue 12: the requests in flight are listed on the campaign row instead of moving each of their
-    message rows to `sending` and back (a row write per recipient less)."""
+    message rows to `sending` and back (a row write per recipient less).
+
+    A press-mailer from before this step, opening the log later (a colleague's computer sharing a
+    PostgreSQL log), would not know the list and would send a crashed run's requests in flight
+    again; a trigger refuses its first move of a row to `sending`, before any request leaves.
+    """
     if "in_flight" not in {column["name"] for column in inspect(connection).get_columns("campaign")}:
         connection.exec_driver_sql("ALTER TABLE campaign ADD COLUMN in_flight JSON")
+    for statement in SENDING_REFUSED_DDL[connection.dialect.name]:
+        connection.exec_driver_sql(statement)
 
 
 _TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
@@ -129,6 +139,12 @@ def upgrade(connection: Connection) -> int:
     The caller creates missing tables and indexes afterwards (``metadata.create_all``).
     """
     found = schema_version(connection)
+    if found is not None and found > SCHEMA_VERSION:
+        raise StoreError(
+            f"This delivery log was upgraded by a newer press-mailer (log version {found}; this press-mailer knows up to "
+            f"{SCHEMA_VERSION}), so this one must not write to it.",
+            hint="Update press-mailer on this computer (pip install -U press-mailer), then run the command again.",
+        )
     start = SCHEMA_VERSION if found is None else found
     for version in range(start + 1, SCHEMA_VERSION + 1):
         STEPS[version](connection)

@@ -1,0 +1,236 @@
+"""Requests in flight listed on the campaign row (promise 2): Ctrl-C at awkward moments, late
+events, a takeover on PostgreSQL, and a computer still on an older press-mailer sharing the log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from send_fixtures import FakeSleep, config_for, rendered, states, transport_for
+from sqlalchemy import Engine, select
+from test_send import run, started
+from test_store import drop_sending_refusal
+
+from mailer import events, send
+from mailer.send.dispatch import Dispatcher
+from mailer.store import campaigns
+from mailer.store.schema import campaign, event, message
+
+RELEASE = rendered()
+ROOT = Path(__file__).parent.parent
+OLDER = "78bf52f"  # press-mailer before schema version 9 (requests in flight marked row by row, `sending`)
+
+
+def test_in_flight_ctrl_c_just_after_a_round_commits_leaves_no_phantom_request_in_flight(
+    store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing after the round that lists request 1 in flight has committed, before the
+    request is handed to a worker: request 1 never left, so the run's end no longer lists it and a
+    resume sends everyone exactly once (not ten journalists marked unknown and never sent)."""
+    campaign_id, built = started(store, 20)
+    original = Dispatcher._round
+    fired: list[int] = []
+
+    def round_then_ctrl_c(self: Dispatcher, answered: Any, free: int) -> Any:
+        notes, starting = original(self, answered, free)
+        if starting and not fired:
+            fired.append(starting[0].number)
+            raise KeyboardInterrupt  # SIGINT between the commit and pool.submit
+        return notes, starting
+
+    monkeypatch.setattr(Dispatcher, "_round", round_then_ctrl_c)
+    outcome = run(store, standin, campaign_id)
+    monkeypatch.undo()
+    assert fired == [1] and outcome.interrupted
+    assert standin.mail_sends == []
+    with store.connect() as connection:
+        listed = campaigns.in_flight(connection, campaign_id)
+    resumed = run(store, standin, campaign_id)
+    assert (listed, resumed.counts["unknown"], resumed.counts["accepted"]) == ([], 0, 20)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+@pytest.mark.parametrize("left_as", ["in_flight", "sending"])
+def test_in_flight_late_bounce_without_custom_args_settles_a_message_left_in_flight(store: Engine, standin: Any, left_as: str) -> None:
+    """Promise 2: events that later mention a batch of unknown fate settle it. A late bounce that
+    carries no custom_args is matched by address and time (events/apply.py _best_candidate): a row
+    a crash left in flight (`planned`, its request listed on the campaign row, or `sending` in a log
+    an older press-mailer left) is linked and settled, so no --resend-unknown mails a bounced address."""
+    campaign_id, built = started(store, 20)
+    first = built.recipients[0]
+    with store.begin() as connection:
+        if left_as == "in_flight":
+            connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(in_flight=[1]))
+        else:
+            drop_sending_refusal(connection)  # a log an older press-mailer left
+            connection.execute(message.update().where(message.c.request_no == 1).values(state="sending"))
+    bounce = {
+        "email": first.email,
+        "event": "bounce",
+        "type": "bounce",
+        "reason": "550 5.1.1 mailbox does not exist",
+        "timestamp": int(time.time()) + 60,
+        "sg_event_id": "late-bounce-1",
+    }
+    events.apply(store, [events.from_object(bounce, where="line 1")], source="import", block_threshold=3)
+    with store.connect() as connection:
+        linked = connection.scalar(select(event.c.message_id).where(event.c.sg_event_id == "late-bounce-1"))
+        row = connection.scalar(select(message.c.id).where(message.c.campaign_id == campaign_id, message.c.email == first.email))
+    assert linked == row, "the late bounce was not linked to the journalist's message"
+    assert states(store, campaign_id)[first.email] == "accepted"
+
+
+OLD_RESUME = """
+import sys
+sys.path.insert(0, {tests!r})
+from send_fixtures import config_for, rendered, transport_for
+from mailer import send
+from mailer.store import connect
+
+db_url, api_url, api_key, campaign_id = sys.argv[1:5]
+transport = transport_for(type("Key", (), {{"api_key": api_key}})(), config_for(api_url))
+outcome = send.run(connect(db_url), campaign_id, rendered=rendered(), transport=transport)
+print(dict(outcome.counts))
+"""
+
+
+@pytest.mark.slow
+def test_in_flight_a_computer_still_on_an_older_version_cannot_resend_what_a_crash_left(
+    tmp_path: Path, db_url: str, store: Engine, standin: Any
+) -> None:
+    """Promise 2 across versions. A team shares a log; this version dies (kill -9) after SendGrid
+    accepted request 3 and before the log heard: request 3 is listed in flight, its rows `planned`.
+    A colleague whose computer still runs the previous version (78bf52f, schema 8, which knows only
+    `sending` rows as "maybe sent") runs `mailer resume`: its first move of a row to `sending` is
+    refused with words that say to update, and nobody gets the release twice."""
+    from test_send_crash import child
+
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{OLDER}^{{commit}}"], check=False, capture_output=True).returncode:
+        pytest.skip(f"this checkout does not hold commit {OLDER} (the previous version)")
+    process = child(tmp_path, db_url, standin, "after-answer")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == -9, err
+    campaign_id = out.split()[0]
+    sent_before = standin.accepted_addresses()
+    old = tmp_path / "old"
+    old.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", OLDER, "mailer", "tests/send_fixtures.py"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    script = tmp_path / "old_resume.py"
+    script.write_text(OLD_RESUME.format(tests=str(old / "tests")), encoding="utf-8")
+    resumed = subprocess.run(
+        [sys.executable, str(script), db_url, standin.url, standin.api_key, campaign_id],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(old)},
+        timeout=60,
+    )
+    assert resumed.returncode != 0
+    assert "update press-mailer on this computer (pip install -U press-mailer) before sending from it. Nothing was sent." in resumed.stderr
+    assert standin.accepted_addresses() == sent_before
+    assert max(sent_before.values()) == 1
+
+
+def test_in_flight_ctrl_c_while_an_answer_is_collected_keeps_its_request_in_flight(
+    store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the fix above: Ctrl-C while request 1's answer is being collected (taken off
+    the futures in flight, not yet logged) loses that answer. SendGrid accepted request 1, so it must
+    stay listed in flight and become unknown on resume, never be sent again (promise 2)."""
+    from concurrent.futures import Future
+
+    campaign_id, _ = started(store, 20)
+    real_result = Future.result
+    fired: list[bool] = []
+
+    def result_then_ctrl_c(self: Future[Any], timeout: float | None = None) -> Any:
+        value = real_result(self, timeout)
+        if not fired:
+            fired.append(True)
+            raise KeyboardInterrupt
+        return value
+
+    monkeypatch.setattr(Future, "result", result_then_ctrl_c)
+    outcome = run(store, standin, campaign_id)
+    monkeypatch.undo()
+    assert fired and outcome.interrupted
+    resumed = run(store, standin, campaign_id)
+    assert (resumed.counts["unknown"], resumed.counts["accepted"]) == (10, 10)
+    assert set(standin.accepted_addresses().values()) == {1}
+
+
+def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_deadlock(store: Engine, standin: Any) -> None:
+    """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) takes
+    the campaign over. A wakes while B's first transaction is open: A logs request 1's answer (a row
+    lock on each of its ten rows), then its renewal waits for the campaign row B holds; B's recovery
+    then waits for request 1's rows A holds. On PostgreSQL that is a deadlock: one of the two dies
+    with "deadlock detected" (A's user reads "the delivery log stopped working", or B's resume
+    fails). SQLite serialises the two writers and passes. Neither should fail."""
+    import threading
+    from datetime import timedelta
+
+    from sqlalchemy import event as sa_event
+
+    from mailer.send import delivery, lease
+    from mailer.send.dispatch import _Attempt, utcnow
+
+    campaign_id, built = started(store, 20)
+    with store.begin() as connection:
+        held_a = lease.acquire(connection, campaign_id, now=utcnow() - timedelta(minutes=3))
+        lease.in_flight(connection, held_a, [1])
+    cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
+    first = next(iter(cut.from_plan(built)))
+    transport = transport_for(standin, config_for(standin.url))
+    answer = transport.send(first)  # SendGrid accepted request 1; A has not logged it yet
+    a = Dispatcher(
+        store,
+        campaign_id,
+        transport=transport,
+        pacing=send.Pacing(concurrency=1),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+        on_request=lambda n: None,
+        on_warning=lambda text: None,
+        next_no=3,
+        lease=held_a,
+        flying=frozenset({1}),
+    )
+    errors: list[tuple[str, BaseException]] = []
+
+    def a_wakes() -> None:
+        try:
+            a._round([(first, _Attempt(result=answer))], 0)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(("A, the stalled holder", exc))
+
+    waking = threading.Thread(target=a_wakes)
+    main = threading.current_thread()
+
+    def after_b_takes_the_lease(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        b_took_it = (
+            threading.current_thread() is main and statement.startswith("UPDATE campaign SET lease_holder") and "lease_since" in statement
+        )
+        if b_took_it and not waking.is_alive() and not errors and waking.ident is None:
+            waking.start()
+            time.sleep(0.5)
+
+    sa_event.listen(store, "after_cursor_execute", after_b_takes_the_lease)
+    try:
+        outcome = run(store, standin, campaign_id)
+    except Exception as exc:  # noqa: BLE001
+        errors.append(("B, the resume", exc))
+        outcome = None
+    finally:
+        sa_event.remove(store, "after_cursor_execute", after_b_takes_the_lease)
+        waking.join(timeout=60)
+    assert waking.ident is not None
+    assert [f"{who}: {type(e).__name__}: {str(e).splitlines()[0]}" for who, e in errors] == []
+    assert outcome is not None and outcome.counts["unknown"] + outcome.counts["accepted"] == 20
