@@ -299,7 +299,7 @@ class ContactTable(Sequence[Contact]):
 
         The text is made a column at a time by Arrow (each column escaped once, the cells joined
         with the keys between them): no dict, and no Python string per cell, per journalist. The
-        same text as ``fields_json`` of each row's fields (tests/test_models.py).
+        same text as ``fields_json`` of each row's fields (tests/test_contacts_table.py).
         """
         import pyarrow as pa
         import pyarrow.compute as pc
