@@ -7,12 +7,14 @@ neighbour share live beside that stage (``transport.base.Request``, ``events.Eve
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported by the lists that use them, not at start-up
     import numpy as np
@@ -149,10 +151,11 @@ class ContactTable(Sequence[Contact]):
     ``columns`` maps field names to Arrow text arrays of equal length, ``email`` included;
     ``sources`` names the files; ``source_of`` (numpy int) gives each row's index into
     ``sources`` and ``rows`` (numpy int) its spreadsheet row; ``names_of_source`` gives, per
-    file, the field names its Contacts have (a list without full names has no ``honorific``).
+    file, the field names its Contacts have (a list without full names has no ``honorific``);
+    ``distinct`` says the addresses are known to differ without case (see the property).
     """
 
-    __slots__ = ("_columns", "_names_of_source", "_rows", "_source_of", "_sources")
+    __slots__ = ("_columns", "_distinct", "_names_of_source", "_rows", "_source_of", "_sources")
 
     def __init__(
         self,
@@ -162,8 +165,10 @@ class ContactTable(Sequence[Contact]):
         source_of: np.ndarray,
         rows: np.ndarray,
         names_of_source: Sequence[Sequence[str]],
+        distinct: bool = False,
     ) -> None:
         self._columns = dict(columns)
+        self._distinct = distinct
         self._sources = tuple(sources)
         self._source_of = source_of
         self._rows = rows
@@ -180,6 +185,12 @@ class ContactTable(Sequence[Contact]):
     @property
     def sources(self) -> tuple[str, ...]:
         return self._sources
+
+    @property
+    def distinct(self) -> bool:
+        """True when its maker vouches that no two rows' addresses are the same once lower-cased by
+        Arrow's ``utf8_lower`` (``contacts.load`` has turned the repeats away); False: not known."""
+        return self._distinct
 
     @property
     def source_of(self) -> np.ndarray:
@@ -204,7 +215,9 @@ class ContactTable(Sequence[Contact]):
         return pa.table(self._columns)
 
     def take(self, indices: np.ndarray) -> ContactTable:
-        """The rows at ``indices`` (numpy ints, in the order given) as a new table."""
+        """The rows at ``indices`` (numpy ints, in the order given) as a new table (``distinct``
+        still when no row is taken twice: indices in ascending order, as filters give them)."""
+        import numpy as np
         import pyarrow as pa
 
         taken = pa.array(indices, type=pa.int64())
@@ -214,6 +227,7 @@ class ContactTable(Sequence[Contact]):
             source_of=self._source_of[indices],
             rows=self._rows[indices],
             names_of_source=self._names_of_source,
+            distinct=self._distinct and bool((np.diff(indices) > 0).all()),
         )
 
     def chunks(self, size: int = 65_536) -> Iterator[tuple[int, dict[str, list[str]]]]:
@@ -259,6 +273,14 @@ class ContactTable(Sequence[Contact]):
     def blocks(self, step: int = 8192) -> Iterator[ContactBlock]:
         """The rows ``step`` at a time as plain lists, one file's rows per block (each file has its
         own fields), in list order: what a Contact is made of, without making it."""
+        for start, count, source in self.spans(step):
+            names = self._names_of_source[source]
+            values = [self._columns[name].slice(start, count).to_pylist() for name in names]
+            yield ContactBlock(start, self._sources[source], names, self._rows[start : start + count].tolist(), values)
+
+    def spans(self, step: int = 8192) -> Iterator[tuple[int, int, int]]:
+        """Where ``blocks`` cuts the table: ``(start, count, source)`` for ``step`` rows at a time
+        (at most), one file's rows per span (``source`` indexes ``sources``), in list order."""
         import numpy as np
 
         boundaries = np.flatnonzero(np.diff(self._source_of)) + 1
@@ -268,14 +290,99 @@ class ContactTable(Sequence[Contact]):
             if start == end:
                 continue
             source = int(self._source_of[start])
-            path, names = self._sources[source], self._names_of_source[source]
             for at in range(start, end, step):
-                count = min(step, end - at)
-                values = [self._columns[name].slice(at, count).to_pylist() for name in names]
-                yield ContactBlock(at, path, names, self._rows[at : at + count].tolist(), values)
+                yield at, min(step, end - at), source
+
+    def fields_json(self, step: int = 8192) -> Iterator[list[str]]:
+        """Each row's fields as the delivery log stores them (``fields_json``: compact JSON, keys in
+        the row's field order), one list per span of ``spans(step)``, in list order.
+
+        The text is made a column at a time by Arrow (each column escaped once, the cells joined
+        with the keys between them): no dict, and no Python string per cell, per journalist. The
+        same text as ``fields_json`` of each row's fields (tests/test_contacts_table.py).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        escaped: dict[str, pa.Array | None] = {}  # None: the Arrow route cannot make this column's text
+        for start, count, source in self.spans(step):
+            names = self._names_of_source[source]
+            for name in names:
+                if name not in escaped:
+                    escaped[name] = _json_escaped(self._columns[name])
+            pieces = [escaped[name] for name in names]
+            if len(set(names)) != len(names) or any(piece is None for piece in pieces):
+                rows = zip(*(self._columns[name].slice(start, count).to_pylist() for name in names), strict=True)
+                yield [fields_json(dict(zip(names, cells, strict=True))) for cells in rows]
+                continue
+            text = pa.large_string()
+            parts: list[pa.Array | pa.Scalar] = []
+            for position, (name, piece) in enumerate(zip(names, pieces, strict=True)):
+                parts.append(pa.scalar(("{" if position == 0 else '",') + _json_text(name) + ':"', text))
+                parts.append(piece.slice(start, count))  # type: ignore[union-attr]
+            parts.append(pa.scalar('"}', text))
+            yield pc.binary_join_element_wise(*parts, pa.scalar("", text)).to_pylist()
 
     def __repr__(self) -> str:
         return f"<ContactTable: {len(self)} contacts, fields {', '.join(self._columns)}>"
+
+
+def fields_json(fields: Mapping[str, str]) -> str:
+    """A contact's fields as the delivery log stores them: compact JSON text (no spaces, keys in
+    their order, non-ASCII as it is; ``json.loads`` reads it back). msgspec makes it (ten times
+    the standard encoder's speed, the same text); the standard encoder makes what msgspec refuses
+    (a lone surrogate from a damaged file)."""
+    try:
+        return _msgspec_json()(fields).decode("utf-8")
+    except UnicodeEncodeError:
+        return _STANDARD_JSON(dict(fields))
+
+
+@functools.cache
+def _msgspec_json() -> Callable[[Any], bytes]:
+    import msgspec
+
+    return msgspec.json.Encoder().encode
+
+
+_STANDARD_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+
+def _json_text(value: str) -> str:
+    """One string as JSON text, quotes included (``fields_json``'s escapes)."""
+    return _STANDARD_JSON(value)
+
+
+# The characters JSON escapes inside a string (RFC 8259 §7; msgspec and json.dumps escape these
+# alone when non-ASCII is kept as it is): the double quote, the backslash, U+0000 to U+001F.
+_JSON_ESCAPED = ("\\", '"', *map(chr, range(0x20)))
+
+
+def _json_escaped(column: pa.Array) -> pa.Array | None:
+    """A text column's cells as they stand inside a JSON string (``_json_text`` without its quotes),
+    as large_string; None for a column that is not text or has nulls. One numpy pass over the
+    column's UTF-8 bytes finds which escaped characters occur (an ASCII byte is never part of
+    another character in UTF-8); only those are replaced, each by one Arrow pass."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.null_count or not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    column = column.cast(pa.large_string())
+    data = column.buffers()[2]
+    if data is None or not len(column):
+        return column
+    # The whole buffer (a sliced column's bytes beyond its cells only make this look further).
+    found = np.frombuffer(data, dtype=np.uint8)
+    controls = found < 0x20
+    present = {character for character in '"\\' if (found == ord(character)).any()}
+    if controls.any():
+        present.update(map(chr, np.unique(found[controls]).tolist()))
+    for character in _JSON_ESCAPED:  # the backslash first: the others' escapes hold one
+        if character in present:
+            column = pc.replace_substring(column, character, _json_text(character)[1:-1])
+    return column
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,7 +632,8 @@ LogRow = tuple[str, str, Mapping[str, str], str, str, str | None, int | None, st
 class LogColumns:
     """Consecutive message rows as the delivery log takes them (``store.messages.insert_columns``),
     column by column: the nine values of ``LogRow``, each a sequence of the same length, in row
-    order. A block of a million-row plan costs nine lists, not one tuple per row."""
+    order (and, when its maker has it, the fields' JSON text). A block of a million-row plan costs
+    nine lists, not one tuple per row."""
 
     message_keys: Sequence[str]
     emails: Sequence[str]
@@ -536,6 +644,9 @@ class LogColumns:
     request_nos: Sequence[int | None]
     details: Sequence[str | None]
     languages: Sequence[str | None]
+    # ``fields`` as the log stores them (``fields_json`` of each), when the maker has that text
+    # already (``ContactTable.fields_json``); None: the log makes it from ``fields``.
+    fields_json: Sequence[str] | None = None
 
     @classmethod
     def of(cls, rows: Sequence[LogRow]) -> LogColumns:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from mailer import contacts
 from mailer.contacts import writing
 from mailer.errors import ListError
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary, fields_json
 from mailer.spreadsheet import safe_cell
 
 LISTS = Path(__file__).parent.parent / "lists"
@@ -171,3 +172,98 @@ def test_suppress_on_a_table_compares_addresses_as_email_key(tmp_path: Path) -> 
     same(result, contacts.suppress(as_tuple(loaded), suppressed))
     assert [contact.email for contact in result.contacts] == ["li@example.org"]
     assert [(row.email, row.detail) for row in result.rejected] == [("Jane@example.org", "bounce"), ("SØREN@example.net", "unsubscribe")]
+
+
+# Any text but lone surrogates (Arrow text is UTF-8): quotes, backslashes, control characters,
+# format marks ("%s", "{}") and characters past the BMP are what JSON and a template could trip on.
+json_cell = st.text(alphabet=st.sampled_from(list('"\\\x00\x01\x08\t\n\x0c\r\x1f\x7f %s{}:,é€😀\u2028a')), max_size=6) | st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8
+)
+
+
+def two_file_table(first: list[tuple[str, str]], second: list[tuple[str, str]]) -> ContactTable:
+    """A table of two files with other fields (the second has a custom "x y" field, the first a "notes")."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(first) + len(second)
+    emails = [f"p{n}@example.org" for n in range(count)]
+    blank = [""] * len(second)
+    columns = {
+        "email": pa.array(emails, pa.large_string()),
+        "first_name": pa.array([a for a, _ in first] + [a for a, _ in second], pa.large_string()),
+        "notes": pa.array([b for _, b in first] + blank, pa.large_string()),
+        "x y": pa.array([""] * len(first) + [b for _, b in second], pa.large_string()),
+    }
+    return ContactTable(
+        columns,
+        sources=["a.csv", "b.csv"],
+        source_of=np.array([0] * len(first) + [1] * len(second), dtype=np.int64),
+        rows=np.arange(2, count + 2, dtype=np.int64),
+        names_of_source=[["email", "first_name", "notes"], ["email", "x y", "first_name"]],
+    )
+
+
+@FUZZ
+@given(
+    first=st.lists(st.tuples(json_cell, json_cell), min_size=1, max_size=7),
+    second=st.lists(st.tuples(json_cell, json_cell), max_size=7),
+    step=st.integers(1, 5),
+)
+def test_table_fields_json_is_the_log_s_text_of_each_row(first: list[tuple[str, str]], second: list[tuple[str, str]], step: int) -> None:
+    """Made a column at a time, each row's fields text is byte for byte what the log writes for that
+    row's fields (models.fields_json, as msgspec and json.dumps write it), in each file's field order,
+    whatever the cells hold; and it reads back as the fields."""
+    table = two_file_table(first, second)
+    made = [text for block in table.fields_json(step) for text in block]
+    expected = [fields_json(contact.fields) for contact in table]
+    assert made == expected
+    assert made == [json.dumps(dict(contact.fields), ensure_ascii=False, separators=(",", ":")) for contact in table]
+    assert [json.loads(text) for text in made] == [dict(contact.fields) for contact in table]
+    assert [len(block) for block in table.fields_json(step)] == [count for _, count, _ in table.spans(step)]
+
+
+def test_table_fields_json_of_cells_arrow_cannot_join_is_the_row_by_row_text() -> None:
+    """A table made by hand with an empty cell (null) or a column that is not text still gets the
+    text the row-by-row way gives (null for the empty cell)."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = ContactTable(
+        {"email": pa.array(["a@x.org", "b@x.org"]), "notes": pa.array(["n", None]), "count": pa.array([1, 2])},
+        sources=["a.csv"],
+        source_of=np.zeros(2, dtype=np.int64),
+        rows=np.array([2, 3]),
+        names_of_source=[["email", "notes", "count"]],
+    )
+    assert [text for block in table.fields_json() for text in block] == [
+        '{"email":"a@x.org","notes":"n","count":1}',
+        '{"email":"b@x.org","notes":null,"count":2}',
+    ]
+
+
+def test_table_taken_twice_from_is_no_longer_vouched_distinct_and_the_plan_skips_the_repeat(tmp_path: Path) -> None:
+    """``contacts.load`` vouches its addresses differ (the plan then does not compare them again); a
+    filter keeps that, but a table that takes a row twice does not, and the plan finds the repeat."""
+    import numpy as np
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config
+    from mailer.send import plan
+
+    path = tmp_path / "press.csv"
+    path.write_text("Email,Beat\nA@x.org,bees\nb@x.org,wasps\nc@x.org,bees\n", encoding="utf-8")
+    loaded = contacts.load([path])
+    table = loaded.contacts
+    assert isinstance(table, ContactTable) and table.distinct
+    assert contacts.apply_filter(loaded, contacts.parse_filter(["beat=bees"], ())).contacts.distinct  # type: ignore[attr-defined]
+    twice = table.take(np.array([0, 1, 0]))
+    assert not twice.distinct
+    rendered = compose.render(release.load(Path(__file__).parent.parent / "releases" / "example.md"), config=Config())
+    built = plan.build(rendered, ContactList(twice, (), ()))
+    assert [(m.email, m.state.value, m.skip_reason) for m in built.messages] == [
+        ("A@x.org", "planned", None),
+        ("b@x.org", "planned", None),
+        ("A@x.org", "skipped", "duplicate"),
+    ]

@@ -14,7 +14,7 @@ from mailer import compose, contacts
 from mailer.compose.release import load as load_release
 from mailer.config import Config
 from mailer.errors import SendError, TemplateError
-from mailer.models import Attachment, ContactList, MessageState, RejectReason, Rendered
+from mailer.models import Attachment, ContactList, MessageState, RejectReason, Rendered, fields_json
 from mailer.send import plan
 from mailer.transport.base import Request
 from mailer.transport.mailsend import build_body, common_body
@@ -312,6 +312,9 @@ def test_plan_log_columns_are_the_log_rows(tmp_path: Path) -> None:
     rows = list(built.log_rows())
     assert _column_rows(built) == [tuple(row) for row in rows]
     assert len(rows) == 9_000 + 300 + len(loaded.rejected)
+    # The fields' text made a column at a time is the text the log makes of each row's fields.
+    texts = [text for block in built.log_columns() for text in (block.fields_json or [fields_json(f) for f in block.fields])]
+    assert texts == [fields_json(row[2]) for row in rows]
     assert {row[4] for row in rows} == {"planned", "skipped"}
 
 

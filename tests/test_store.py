@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, inspect, select
+from send_fixtures import example_rendered
+from sqlalchemy import Connection, Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from mailer import contacts
 from mailer.errors import StoreError
 from mailer.models import Message, MessageState, Mode, SuppressionReason
+from mailer.send import plan
 from mailer.store import campaigns, connect, messages, suppressions
 from mailer.store.schema import message
 from mailer.store.upgrade import SCHEMA_VERSION, schema_version
@@ -206,3 +209,48 @@ def test_version_7_log_gets_the_message_language_column_on_opening(tmp_path: Pat
         assert schema_version(connection) == SCHEMA_VERSION
         assert "language" in {column["name"] for column in inspect(connection).get_columns("message")}
     engine.dispose()
+
+
+def test_store_plan_written_a_block_of_columns_at_a_time_is_the_plan_written_row_by_row(store: Engine, tmp_path: Path) -> None:
+    """``insert_columns`` of a plan's ``log_columns`` (the fields' JSON made a column at a time) leaves
+    the rows ``insert_rows`` of its ``log_rows`` leaves: every column, the fields' text byte for byte,
+    cells with quotes, backslashes, line breaks and non-ASCII included."""
+    path = tmp_path / "press.csv"
+    path.write_text(
+        'Email,First Name,Notes\n"a@x.org","Zoë ""Z""","back\\slash"\n"b@x.org","Bo","two\nlines\ttab"\nnot an address,X,Y\nc@x.org,Ç,{}%s\n',
+        encoding="utf-8",
+    )
+    built = plan.build(example_rendered(), contacts.load([path]))
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    with store.begin() as connection:
+        for campaign_id in ("columns", "rows"):
+            campaigns.create(
+                connection,
+                campaign_id=campaign_id,
+                release_path="r.md",
+                content_hash="h",
+                subject="S",
+                lists=[],
+                filters={},
+                mode=Mode.LIVE,
+                created_at=now,
+            )
+        messages.insert_columns(connection, "columns", built.log_columns(), now=now)
+        connection.exec_driver_sql("UPDATE message SET message_key = 'c' || message_key")  # the keys are unique across campaigns
+        messages.insert_rows(connection, "rows", built.log_rows(), now=now)
+    written = {}
+    with store.connect() as connection:
+        for campaign_id in ("columns", "rows"):
+            query = select(
+                *(column for column in message.c if column.key not in ("id", "campaign_id", "message_key", "fields")),
+                cast(message.c.fields, Text),
+            )
+            written[campaign_id] = [
+                tuple(row) for row in connection.execute(query.where(message.c.campaign_id == campaign_id).order_by(message.c.id))
+            ]
+    assert written["columns"] == written["rows"]
+    assert len(written["rows"]) == 4
+    assert (
+        written["rows"][0][-1]
+        == '{"email":"a@x.org","first_name":"Zoë \\"Z\\"","last_name":"","outlet":"","title":"","beat":"","tags":"","country":"","language":"","notes":"back\\\\slash"}'
+    )

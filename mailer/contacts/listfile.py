@@ -279,6 +279,8 @@ def _refuse_swallowed_rows(path: Path, columns: tuple[pa.Array, ...], rows: np.n
 
     width = len(columns)
     for column in columns:
+        if not _may_hold_line_break(column):
+            continue
         multiline = np.flatnonzero(np.asarray(pc.match_substring(column, "\n").to_numpy(zero_copy_only=False), dtype=bool))
         for position in multiline[:1000].tolist():  # a list with more multi-line cells than that is notes, not lost rows
             lines = str(column[position].as_py()).splitlines()[1:]
@@ -291,6 +293,19 @@ def _refuse_swallowed_rows(path: Path, columns: tuple[pa.Array, ...], rows: np.n
                         hint="A cell with a line break must start and end with a double quote: fix the quotes in that row "
                         "in your spreadsheet, or save the file again as CSV.",
                     )
+
+
+def _may_hold_line_break(column: pa.Array) -> bool:
+    """False only when no cell of a text column holds a line feed: one numpy pass over its UTF-8
+    bytes (the whole buffer of a sliced column: a byte beyond its cells only says True), instead
+    of a search cell by cell. True for a column that is not text."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return True
+    data = column.buffers()[2]
+    return data is not None and bool((np.frombuffer(data, dtype=np.uint8) == ord("\n")).any())
 
 
 def _parse_with_arrow(data: bytes, delimiter: str, width: int) -> tuple[pa.Array, ...] | None:

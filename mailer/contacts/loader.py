@@ -183,6 +183,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
         source_of=examined.file_of[every],
         rows=rows.astype(np.int64, copy=False),
         names_of_source=names_of_source,
+        distinct=True,  # _examine turned away every address repeated without case (utf8_lower)
     )
     pa.default_memory_pool().release_unused()  # the file's columns, back to the system before the rejected rows are made
     rejected = _rejected_rows(examined, headers=headers, cells=rejected_cells)
