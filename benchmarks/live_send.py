@@ -332,21 +332,26 @@ class Template:
 
 
 def dry_run_template(office: Path, list_path: Path, key: str, url: str) -> Template:
-    """A dry run of ours on the list's first 1000 rows: the common body, the substitution tokens."""
+    """A dry run of ours on the list's first 1000 rows: the common body, the substitution tokens.
+
+    It renders the office's own release and templates (its log and list in ``dry/``), as a
+    preview in the same folder would: the inlined HTML it leaves in the cache is the one the
+    timed runs look up (another copy of the templates would be another stylesheet path, and
+    another cache entry).
+    """
     folder = office / "dry"
     folder.mkdir()
     with list_path.open(encoding="utf-8", newline="") as handle:
         head = [line for _, line in zip(range(BATCH + 1), handle, strict=False)]
     (folder / "head.csv").write_text("".join(head), encoding="utf-8")
     write_config(folder / "mailer.toml", url=url, concurrency=1, database=folder / "dry.db")
-    for name in ("releases", "templates"):
-        shutil.copytree(office / name, folder / name)
     env = mailer_env(folder, key, cache=office / "cache")
-    command = [sys.executable, "-m", "mailer", "send", RELEASE, "--list", "head.csv", "--dry-run", "--yes"]
-    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    command = [sys.executable, "-m", "mailer", "send", RELEASE, "--list", str(folder / "head.csv"), "--dry-run", "--yes"]
+    done = subprocess.run(command, cwd=office, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the dry run failed ({done.returncode}):\n{done.stderr}")
-    body = json.loads(next((folder / "out" / "outbox").glob("*/request-0001.json")).read_text(encoding="utf-8"))
+    written = sorted(office.glob("**/outbox/*/request-0001.json"))
+    body = json.loads(written[0].read_text(encoding="utf-8"))
     first = body.pop("personalizations")
     tokens = sorted(first[0].get("substitutions", {}))
     return Template(body, tokens, first)
