@@ -17,14 +17,13 @@ from send_fixtures import (
 )
 from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
-from test_store import drop_sending_refusal
 
 from mailer import send
 from mailer.errors import AuthError, SendError
 from mailer.models import CampaignStatus, MessageState, Mode, RejectReason
 from mailer.send import plan
 from mailer.store import campaigns, messages
-from mailer.store.schema import campaign, message
+from mailer.store.schema import LEASE_HOLDER_MARK, campaign, message
 
 RELEASE = rendered()
 
@@ -254,7 +253,6 @@ def test_send_resume_turns_sending_rows_into_unknown(store: Engine, standin: Any
     a resume marks them unknown first."""
     campaign_id, _ = started(store, 20)
     with store.begin() as connection:
-        drop_sending_refusal(connection)  # a log an older press-mailer left
         connection.execute(message.update().where(message.c.request_no == 1).values(state="sending"))
     outcome = run(store, standin, campaign_id)
     assert outcome.recovered_unknown == 10
@@ -336,7 +334,7 @@ def test_send_request_update_reads_only_its_request(store: Engine) -> None:
 def _take_over(store: Engine, campaign_id: str) -> None:
     """Another process holds the campaign's lease now."""
     with store.begin() as connection:
-        connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder="another process"))
+        connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(lease_holder=LEASE_HOLDER_MARK + "another process"))
 
 
 def _assert_stopped_after_two_requests(store: Engine, standin: Any, campaign_id: str) -> None:

@@ -14,7 +14,6 @@ import pytest
 from send_fixtures import FakeSleep, config_for, rendered, states, transport_for
 from sqlalchemy import Engine, select
 from test_send import run, started
-from test_store import drop_sending_refusal
 
 from mailer import events, send
 from mailer.send.dispatch import Dispatcher
@@ -67,7 +66,6 @@ def test_in_flight_late_bounce_without_custom_args_settles_a_message_left_in_fli
         if left_as == "in_flight":
             connection.execute(campaign.update().where(campaign.c.id == campaign_id).values(in_flight=[1]))
         else:
-            drop_sending_refusal(connection)  # a log an older press-mailer left
             connection.execute(message.update().where(message.c.request_no == 1).values(state="sending"))
     bounce = {
         "email": first.email,

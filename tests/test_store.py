@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 from send_fixtures import example_rendered
-from sqlalchemy import Connection, Engine, Text, cast, inspect, select
+from sqlalchemy import Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from mailer import contacts
 from mailer.errors import StoreError
 from mailer.models import Message, MessageState, Mode, SuppressionReason
-from mailer.send import plan
+from mailer.send import lease, plan
 from mailer.store import campaigns, connect, messages, suppressions
-from mailer.store.schema import message
+from mailer.store.schema import campaign, message
 from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
 DRIVER_HINT = (
@@ -116,6 +116,9 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
     engine = logged(db_url, requests=2)
     with engine.begin() as connection:
         # Back to 0.1.0's layout, with the statements 0.1.0's own tables would need (SQL both accept).
+        connection.exec_driver_sql(
+            "DROP TRIGGER campaign_lease_refused" + (" ON campaign" if connection.dialect.name == "postgresql" else "")
+        )
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN message_key TO key")
         connection.exec_driver_sql("ALTER TABLE message RENAME COLUMN request_no TO batch_no")
         connection.exec_driver_sql("DROP INDEX ix_message_campaign_request")
@@ -124,7 +127,6 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
             connection.exec_driver_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
         connection.exec_driver_sql("ALTER TABLE message DROP COLUMN language")
         connection.exec_driver_sql("ALTER TABLE campaign DROP COLUMN in_flight")
-        drop_sending_refusal(connection)
         connection.exec_driver_sql("DROP TABLE archive")
         connection.exec_driver_sql("DROP TABLE attachment")
         connection.exec_driver_sql("DROP TABLE quarantine")
@@ -142,27 +144,21 @@ def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> 
     assert_older_version_cannot_send(upgraded)
 
 
-def drop_sending_refusal(connection: Connection) -> None:
-    """The log as a press-mailer from before schema version 9 left it: no trigger refusing `sending`."""
-    on = " ON message" if connection.dialect.name == "postgresql" else ""
-    connection.exec_driver_sql(f"DROP TRIGGER message_sending_refused{on}")
-
-
 def assert_older_version_cannot_send(engine: Engine) -> None:
-    """An older press-mailer's first step before a request (a row to `sending`) is refused, in words
-    that say what to do; this version's own moves of a row go through."""
+    """An older press-mailer's first step of a send or resume (taking the campaign's lease with a
+    bare token) is refused, in words that say what to do; this version's own lease goes through."""
     with pytest.raises(DBAPIError) as refused, engine.begin() as connection:
-        connection.execute(message.update().where(message.c.message_key == "k1").values(state="sending"))
+        connection.execute(campaign.update().where(campaign.c.id == "c1").values(lease_holder="0f" * 16))
     assert "update press-mailer on this computer (pip install -U press-mailer) before sending from it. Nothing was sent." in str(
         refused.value
     )
     with engine.begin() as connection:
-        assert connection.execute(message.update().where(message.c.message_key == "k1").values(state="accepted")).rowcount == 1
+        lease.acquire(connection, "c1", now=datetime(2026, 2, 19, 10, 0, tzinfo=UTC))
 
 
-def test_store_an_older_press_mailer_cannot_move_a_row_to_sending(db_url: str) -> None:
+def test_store_an_older_press_mailer_cannot_take_a_lease(db_url: str) -> None:
     """A press-mailer from before version 9 does not know the requests listed in flight; on a log
-    this version created, its first move of a row to `sending` fails before any request leaves."""
+    this version created, its first step of a send (the campaign's lease) fails before any request leaves."""
     engine = logged(db_url, requests=1)
     assert_older_version_cannot_send(engine)
     engine.dispose()

@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from mailer.errors import SendError
 from mailer.store import campaigns
 from mailer.store.campaigns import LeaseRow
+from mailer.store.schema import LEASE_HOLDER_MARK
 
 __all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "in_flight", "release", "renew"]
 
@@ -41,7 +42,7 @@ class Lease:
 
 def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease:
     """Take the campaign's lease, or raise SendError saying who drives it and what to do."""
-    holder = secrets.token_hex(16)
+    holder = LEASE_HOLDER_MARK + secrets.token_hex(16)  # the mark: a holder that lists its requests in flight
     current = campaigns.lease(connection, campaign_id)
     replacing = current.holder if current is not None and _is_gone(current) else None
     taken = campaigns.take_lease(

@@ -47,7 +47,7 @@ campaign = Table(
     # A follow-up (``mailer send --follow-up``) names the campaign it follows up; NULL otherwise.
     Column("follow_up_of", String(120)),
     # Promise 6: the one process driving this campaign (send/lease.py); all NULL when none does.
-    Column("lease_holder", String(40)),  # a random token per run
+    Column("lease_holder", String(40)),  # LEASE_HOLDER_MARK and a random token per run
     Column("lease_host", Text),
     Column("lease_pid", Integer),
     Column("lease_since", UTCDateTime()),
@@ -94,36 +94,41 @@ Index(
     postgresql_where=text("skip_reason IS NULL"),
 )
 
-# A press-mailer from before schema version 9 moves a request's rows to `sending` before sending it,
-# and does not know the campaign's `in_flight` list: on a log this version drives it could send a
-# crashed run's requests in flight again. The log refuses that move, so such a send stops before
-# any request leaves, with words that say what to do. This version never writes `sending`.
-_SENDING_REFUSED = (
+# A press-mailer from before schema version 9 does not know the campaign's `in_flight` list: on a
+# log this version drives, it would send a crashed run's requests in flight again. Every lease this
+# version takes carries a holder token starting with LEASE_HOLDER_MARK; the log refuses any other
+# (the older versions' tokens are bare hex), so such a send or resume stops at its first step,
+# before any request leaves, with words that say what to do. A trigger on the campaign row fires
+# only when a lease is taken, never on the per-journalist writes of a send.
+LEASE_HOLDER_MARK = "listed:"
+_OLDER_REFUSED = (
     "This delivery log is used by a newer press-mailer: update press-mailer on this computer "
     "(pip install -U press-mailer) before sending from it. Nothing was sent."
 )
-SENDING_REFUSED_DDL = {
+OLDER_REFUSED_DDL = {
     "sqlite": (
         (
-            "CREATE TRIGGER IF NOT EXISTS message_sending_refused BEFORE UPDATE OF state ON message "
-            f"WHEN NEW.state = 'sending' BEGIN SELECT RAISE(ABORT, '{_SENDING_REFUSED}'); END"
+            "CREATE TRIGGER IF NOT EXISTS campaign_lease_refused BEFORE UPDATE OF lease_holder ON campaign "
+            f"WHEN NEW.lease_holder IS NOT NULL AND substr(NEW.lease_holder, 1, {len(LEASE_HOLDER_MARK)}) <> '{LEASE_HOLDER_MARK}' "
+            f"BEGIN SELECT RAISE(ABORT, '{_OLDER_REFUSED}'); END"
         ),
     ),
     "postgresql": (
         (
-            "CREATE OR REPLACE FUNCTION message_sending_refused() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{_SENDING_REFUSED}'; END $$"
+            "CREATE OR REPLACE FUNCTION campaign_lease_refused() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{_OLDER_REFUSED}'; END $$"
         ),
-        "DROP TRIGGER IF EXISTS message_sending_refused ON message",
+        "DROP TRIGGER IF EXISTS campaign_lease_refused ON campaign",
         (
-            "CREATE TRIGGER message_sending_refused BEFORE UPDATE OF state ON message FOR EACH ROW "
-            "WHEN (NEW.state = 'sending') EXECUTE FUNCTION message_sending_refused()"
+            "CREATE TRIGGER campaign_lease_refused BEFORE UPDATE OF lease_holder ON campaign FOR EACH ROW "
+            f"WHEN (NEW.lease_holder IS NOT NULL AND substr(NEW.lease_holder, 1, {len(LEASE_HOLDER_MARK)}) <> '{LEASE_HOLDER_MARK}') "
+            "EXECUTE FUNCTION campaign_lease_refused()"
         ),
     ),
 }
-for _dialect, _statements in SENDING_REFUSED_DDL.items():
+for _dialect, _statements in OLDER_REFUSED_DDL.items():
     for _statement in _statements:
-        sqlalchemy_event.listen(message, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]
+        sqlalchemy_event.listen(campaign, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]
 
 event = Table(
     "event",

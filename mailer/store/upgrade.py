@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select
 
 from mailer.errors import StoreError
-from mailer.store.schema import SENDING_REFUSED_DDL
+from mailer.store.schema import OLDER_REFUSED_DDL
 
 __all__ = ["SCHEMA_VERSION", "schema_version", "upgrade"]
 
@@ -95,11 +95,11 @@ def _version_9(connection: Connection) -> None:
 
     A press-mailer from before this step, opening the log later (a colleague's computer sharing a
     PostgreSQL log), would not know the list and would send a crashed run's requests in flight
-    again; a trigger refuses its first move of a row to `sending`, before any request leaves.
+    again; a trigger refuses its lease (schema.LEASE_HOLDER_MARK), before any request leaves.
     """
     if "in_flight" not in {column["name"] for column in inspect(connection).get_columns("campaign")}:
         connection.exec_driver_sql("ALTER TABLE campaign ADD COLUMN in_flight JSON")
-    for statement in SENDING_REFUSED_DDL[connection.dialect.name]:
+    for statement in OLDER_REFUSED_DDL[connection.dialect.name]:
         connection.exec_driver_sql(statement)
 
 
