@@ -237,7 +237,7 @@ class Ingest:
         if known is None:
             by_key = message_store.by_message_key(connection, wanted)  # type: ignore[arg-type]
         else:
-            missing = wanted - known.keys()
+            missing = wanted.difference(known)  # looks each wanted key up; ``- known.keys()`` walked every remembered key
             if missing:
                 known.update(message_store.by_message_key(connection, missing))  # type: ignore[arg-type]
             by_key = known
