@@ -117,6 +117,15 @@ class Staged(NamedTuple):
     events: list[Event]  # the chunk without events repeated inside it
     linked: list[message_store.MessageLink | None]  # the message each is about (None: none found)
     rows: list[tuple[Any, ...]]  # each event's row, in the order of store.events.COLUMNS
+    notes: Notes  # what the events say about their messages, written by ``Ingest.finish``
+
+
+class Notes(NamedTuple):
+    """What a chunk's events say about their messages (``_note``)."""
+
+    reported: set[int]  # unknown or sending messages SendGrid reported on
+    furthest: dict[int, Delivery]  # message id -> furthest delivery seen, past its stored one
+    used: dict[str, message_store.MessageLink]  # remembered links whose message changed
 
 
 def stage(connection: Connection, events: Sequence[Event], links: dict[str, message_store.MessageLink] | None = None) -> Staged:
@@ -164,7 +173,7 @@ def stage(connection: Connection, events: Sequence[Event], links: dict[str, mess
             dedupe_key,
         ), link in zip(batch, linked, strict=True)
     ]
-    return Staged(len(events), batch, linked, rows)
+    return Staged(len(events), batch, linked, rows, _note(batch, linked, links))
 
 
 class Ingest:
@@ -221,7 +230,7 @@ class Ingest:
         stored_before = _stored_before(connection, special)
         new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
         self._added += event_store.insert_values(connection, staged.rows)
-        self._note(batch, linked)
+        self._merge(staged.notes)
         self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
         self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
 
@@ -263,31 +272,49 @@ class Ingest:
             quarantined=self._quarantined,
         )
 
-    def _note(self, events: Sequence[Event], linked: Sequence[message_store.MessageLink | None]) -> None:
-        """Gather unknown messages SendGrid reports on, and each message's furthest delivery."""
+    def _merge(self, notes: Notes) -> None:
+        """Add a chunk's notes to those of the chunks before it (the furthest delivery of each message wins)."""
+        self._reported |= notes.reported
+        self._used.update(notes.used)
         furthest = self._furthest
-        reported = self._reported
-        known = self._links
-        used = self._used
-        for event, link in zip(events, linked, strict=True):
-            if link is None:
-                continue
-            kind = event.event
-            if link.state in _UNSETTLED and kind in KNOWN_TYPES:
-                reported.add(link.message_id)
-                key = event.message_key
-                if known is not None and key is not None and known.get(key) is link:
-                    used[key] = link
-            delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
-            if delivery is None:
-                continue
-            current = furthest.get(link.message_id)
-            current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
-            if DELIVERY_RANK[delivery] > current_rank:
-                furthest[link.message_id] = delivery
-                key = event.message_key
-                if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
-                    used[key] = link
+        if not furthest:
+            furthest.update(notes.furthest)
+            return
+        for message_id, delivery in notes.furthest.items():
+            current = furthest.get(message_id)
+            if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
+                furthest[message_id] = delivery
+
+
+def _note(
+    events: Sequence[Event], linked: Sequence[message_store.MessageLink | None], known: Mapping[str, message_store.MessageLink] | None
+) -> Notes:
+    """Unknown messages SendGrid reports on, and each message's furthest delivery past the one its link shows.
+
+    Reads only the links (``known``: the remembered ones, whose entries ``finish`` brings up to date).
+    """
+    notes = Notes(set(), {}, {})
+    reported, furthest, used = notes
+    for event, link in zip(events, linked, strict=True):
+        if link is None:
+            continue
+        kind = event.event
+        if link.state in _UNSETTLED and kind in KNOWN_TYPES:
+            reported.add(link.message_id)
+            key = event.message_key
+            if known is not None and key is not None and known.get(key) is link:
+                used[key] = link
+        delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
+        if delivery is None:
+            continue
+        current = furthest.get(link.message_id)
+        current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
+        if DELIVERY_RANK[delivery] > current_rank:
+            furthest[link.message_id] = delivery
+            key = event.message_key
+            if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
+                used[key] = link
+    return notes
 
 
 _TEXT: Mapping[Delivery, str] = {delivery: delivery.value for delivery in Delivery}
