@@ -319,7 +319,7 @@ def run(
     )
     busy = posting_cpu + client_cpu + database_cpu
     print(
-        f"    while posting: server {posting_cpu / events * 1e6:.0f} us CPU per event (start-up left out), client {client_cpu / events * 1e6:.0f} us; "
+        f"    while posting: server {posting_cpu / events * 1e6:.0f} us CPU per event (start-up left out), client {client_cpu / events * 1e6:.1f} us; "
         f"{busy / elapsed:.2f} of the machine's {os.cpu_count()} CPUs busy with this benchmark"
     )
     return rate if stored == events and ok == len(statuses) else 0.0
