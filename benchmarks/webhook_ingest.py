@@ -7,8 +7,10 @@ messages, builds signed bodies of about 768 KB (SendGrid's batch size) framed th
 frames them (``,\\r\\n`` between events), then for 1 and for 2 workers (``mailer webhook
 --workers N`` on a fresh copy of the log, signature checks on) posts every batch from 4 client
 threads and counts the rows. It prints events/s, the ratio to the target of 20,000 events/s
-(issue 12) with none lost, the server's CPU per event (its workers included), and how many
-POSTs each worker answered (from the webhook's request log). On PostgreSQL on this machine it
+(issue 12) with none lost, the server's CPU per event (its workers included; with and without
+its start-up), the posting client's, how many of the machine's CPUs the two kept busy (near
+all of them: the machine, not the server, was the limit), and how many POSTs each worker
+answered (from the webhook's request log). On PostgreSQL on this machine it
 also prints the database server's CPU for the run (its backends', read from the postmaster).
 """
 
@@ -205,6 +207,21 @@ def server_cpu(postmaster: int | None) -> float:
     return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its living descendants, read from /proc (0 where unreadable)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        pending.extend(int(child) for child in children)
+    return total
+
+
 def peak_memory(pid: int) -> int:
     """The largest peak resident memory (VmHWM, bytes) among process ``pid`` and its descendants, read while they run.
 
@@ -267,9 +284,10 @@ def run(
                 except OSError:
                     time.sleep(0.1)
             time.sleep(0.5 * workers)  # every worker up, not just the first
-            began = time.perf_counter()
+            began, server_before, client_before = time.perf_counter(), tree_cpu(server.pid), time.process_time()
             statuses = post_all(port, requests, clients)
             elapsed = time.perf_counter() - began
+            posting_cpu, client_cpu = tree_cpu(server.pid) - server_before, time.process_time() - client_before
             peak = peak_memory(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
@@ -298,6 +316,11 @@ def run(
     )
     print(
         f"    stored {stored:,} of {events:,} events ({events - stored} lost), {linked:,} linked; POSTs per worker: {sorted(per_worker.values())}"
+    )
+    busy = posting_cpu + client_cpu + database_cpu
+    print(
+        f"    while posting: server {posting_cpu / events * 1e6:.0f} us CPU per event (start-up left out), client {client_cpu / events * 1e6:.1f} us; "
+        f"{busy / elapsed:.2f} of the machine's {os.cpu_count()} CPUs busy with this benchmark"
     )
     return rate if stored == events and ok == len(statuses) else 0.0
 

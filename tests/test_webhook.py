@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -265,4 +268,70 @@ def test_webhook_remembered_messages_never_move_a_delivery_back(store: Engine) -
     events.apply(store, [events.from_object(bounce, where="x")], source="webhook", block_threshold=3)
     late = body([sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2)])
     assert app.post(PATH, content=late, headers=signed_headers(late)).json()["added"] == 1
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "bounced")}
+
+
+class _Turn:
+    """A turn to write that two requests reach before either takes it (a barrier, then a lock)."""
+
+    def __init__(self, parties: int) -> None:
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self.barrier.wait()
+        self.lock.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.lock.release()
+
+
+def test_webhook_messages_are_looked_up_before_the_turn_to_write(store: Engine) -> None:
+    """While another request holds the turn to write, a batch's messages are already looked up; nothing is stored until its turn."""
+    from mailer import events
+
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    batch = [events.from_object(sg_event("delivered", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 2), where="x")]
+    turn = threading.Lock()
+    links: dict[str, object] = {}
+    results: list[events.Applied] = []
+    with turn:  # another request is writing
+        worker = threading.Thread(
+            target=lambda: results.append(events.apply(store, batch, source="webhook", block_threshold=3, links=links, writer=turn))  # type: ignore[arg-type]
+        )
+        worker.start()
+        for _ in range(300):
+            if links:
+                break
+            time.sleep(0.01)
+        assert key in links  # looked up without the turn
+        assert event_count(store) == 0 and results == []  # but not stored
+    worker.join(timeout=30)
+    assert [r.added for r in results] == [1]
+    assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
+
+
+def test_webhook_two_workers_staging_the_same_bounce_store_it_once(store: Engine) -> None:
+    """Two workers that both looked up the same re-sent bounce before either wrote store it once and suppress once."""
+    from mailer import events
+
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    bounce = sg_event("bounce", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 3, type="bounce", reason="550 no such user")
+    turn = _Turn(2)
+    results: list[events.Applied] = []
+
+    def worker() -> None:
+        batch = [events.from_object(dict(bounce), where="x")]  # each worker its own parse and memory of messages
+        results.append(events.apply(store, batch, source="webhook", block_threshold=3, links={}, writer=turn))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted((r.added, r.duplicates, r.suppressed) for r in results) == [(0, 1, 0), (1, 0, 1)]
+    assert event_count(store) == 1
+    assert suppressions(store) == {"ana@example.org": ("bounce", "webhook")}
     assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "bounced")}

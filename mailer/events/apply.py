@@ -15,8 +15,10 @@ carry neither (§0.2).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
@@ -76,6 +78,7 @@ def apply(
     now: datetime | None = None,
     quarantined: Sequence[Quarantined] = (),
     links: dict[str, message_store.MessageLink] | None = None,
+    writer: AbstractContextManager[object] | None = None,
 ) -> Applied:
     """Store new events and apply their effects in one transaction; duplicates change nothing.
 
@@ -86,17 +89,91 @@ def apply(
     Delivery and state changes are idempotent, so they are applied for every event; the
     suppressions (and the "could not link" count) only for events never stored before.
     ``links``: messages remembered from earlier batches (see ``Ingest``); cleared if storing fails.
+
+    The messages the events are about are looked up first, outside the write transaction
+    (``stage``); ``writer`` (the webhook's turn to write, between its threads and workers) is
+    held only from the transaction's start to its end, so another request's look-ups and
+    parsing go on meanwhile. Whether an event was stored before is decided inside it: the
+    log's unique keys stay the judge of duplicates.
     """
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection:
+            staged = stage(connection, events, links)
+        with writer if writer is not None else nullcontext(), engine.begin() as connection:
             ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now, links=links)
-            ingest.add(events)
+            ingest.write(staged)
             ingest.quarantine(quarantined)
             return ingest.finish()
     except BaseException:
         if links is not None:
             links.clear()  # they may hold changes that were rolled back
         raise
+
+
+class Staged(NamedTuple):
+    """A chunk of events looked up and ready to write (``stage``; ``Ingest.write``)."""
+
+    received: int  # events in the chunk, repeats included
+    events: list[Event]  # the chunk without events repeated inside it
+    linked: list[message_store.MessageLink | None]  # the message each is about (None: none found)
+    rows: list[tuple[Any, ...]]  # each event's row, in the order of store.events.COLUMNS
+    notes: Notes  # what the events say about their messages, written by ``Ingest.finish``
+
+
+class Notes(NamedTuple):
+    """What a chunk's events say about their messages (``_note``)."""
+
+    reported: set[int]  # unknown or sending messages SendGrid reported on
+    furthest: dict[int, Delivery]  # message id -> furthest delivery seen, past its stored one
+    used: dict[str, message_store.MessageLink]  # remembered links whose message changed
+
+
+def stage(connection: Connection, events: Sequence[Event], links: dict[str, message_store.MessageLink] | None = None) -> Staged:
+    """Find the message each event is about and build the rows to insert; reads only, writes nothing.
+
+    ``links`` (see ``Ingest``) is consulted and filled with the messages looked up. Safe outside
+    the write transaction: a message row never disappears while its events arrive, its id and
+    campaign never change, and a state or delivery read a moment early is only ever behind the
+    log's, which the forward-only SQL of ``Ingest.finish`` tolerates.
+    """
+    batch = _unique(events)
+    linked = _link(connection, batch, links)
+    # Each row in the order of store.events.COLUMNS (ROW_COLUMNS, checked by tests), unpacked from the Event tuple.
+    rows = [
+        (
+            sg_event_id,
+            dedupe_key,
+            campaign_id if link is None else link.campaign_id,
+            None if link is None else link.message_id,
+            kind,
+            email,
+            timestamp,
+            sg_message_id,
+            reason,
+            bounce_type,
+            classification,
+            machine_open,
+            url,
+            raw,
+        )
+        for (
+            kind,
+            timestamp,
+            email,
+            sg_event_id,
+            sg_message_id,
+            campaign_id,
+            _key,
+            reason,
+            bounce_type,
+            classification,
+            machine_open,
+            url,
+            raw,
+            dedupe_key,
+        ), link in zip(batch, linked, strict=True)
+    ]
+    return Staged(len(events), batch, linked, rows, _note(batch, linked, links))
 
 
 class Ingest:
@@ -114,8 +191,8 @@ class Ingest:
     transaction fails must clear them.
 
     Reads happen on the same connection, so a chunk sees the events of the chunks before it
-    (a bounce repeated further down a file is not counted twice). On SQLite the driver opens
-    the transaction at the first write, so the look-ups of a webhook batch hold no lock.
+    (a bounce repeated further down a file is not counted twice). ``add`` is ``stage`` (the
+    message look-ups, reads only) then ``write``; ``apply`` stages before its transaction.
     """
 
     def __init__(
@@ -139,53 +216,21 @@ class Ingest:
 
     def add(self, events: Sequence[Event]) -> None:
         """Store a chunk's new events (and the suppressions they cause); message changes wait for ``finish``."""
-        self._received += len(events)
-        if not events:
+        self.write(stage(self.connection, events, self._links))
+
+    def write(self, staged: Staged) -> None:
+        """Store a staged chunk's new events (and the suppressions they cause); message changes wait for ``finish``."""
+        self._received += staged.received
+        if not staged.events:
             return
         connection = self.connection
-        batch = _unique(events)
-        linked = self._link(batch)
+        batch, linked = staged.events, staged.linked
         # Only these need to know whether they were stored before: a cheap look-up, as they are few.
         special = [e for e, link in zip(batch, linked, strict=True) if link is None or e.event in SUPPRESSING]
         stored_before = _stored_before(connection, special)
         new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
-        # Each row in the order of store.events.COLUMNS (ROW_COLUMNS, checked by tests), unpacked from the Event tuple.
-        values = [
-            (
-                sg_event_id,
-                dedupe_key,
-                campaign_id if link is None else link.campaign_id,
-                None if link is None else link.message_id,
-                kind,
-                email,
-                timestamp,
-                sg_message_id,
-                reason,
-                bounce_type,
-                classification,
-                machine_open,
-                url,
-                raw,
-            )
-            for (
-                kind,
-                timestamp,
-                email,
-                sg_event_id,
-                sg_message_id,
-                campaign_id,
-                _key,
-                reason,
-                bounce_type,
-                classification,
-                machine_open,
-                url,
-                raw,
-                dedupe_key,
-            ), link in zip(batch, linked, strict=True)
-        ]
-        self._added += event_store.insert_values(connection, values)
-        self._note(batch, linked)
+        self._added += event_store.insert_values(connection, staged.rows)
+        self._merge(staged.notes)
         self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
         self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
 
@@ -227,53 +272,49 @@ class Ingest:
             quarantined=self._quarantined,
         )
 
-    def _link(self, events: Sequence[Event]) -> list[message_store.MessageLink | None]:
-        """The message each of ``events`` is about (None: none found), by custom_args key, else address and time."""
-        connection = self.connection
-        known = self._links
-        keys = [e.message_key for e in events]
-        wanted = set(keys)
-        wanted.discard(None)
-        if known is None:
-            by_key = message_store.by_message_key(connection, wanted)  # type: ignore[arg-type]
-        else:
-            missing = wanted - known.keys()
-            if missing:
-                known.update(message_store.by_message_key(connection, missing))  # type: ignore[arg-type]
-            by_key = known
-        linked: list[message_store.MessageLink | None] = list(map(by_key.get, keys))  # type: ignore[arg-type]
-        orphans = [i for i, link in enumerate(linked) if link is None and events[i].email]
-        if orphans:
-            candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
-            for index in orphans:
-                linked[index] = _best_candidate(events[index], candidates.get(events[index].email or "", []))
-        return linked
-
-    def _note(self, events: Sequence[Event], linked: Sequence[message_store.MessageLink | None]) -> None:
-        """Gather unknown messages SendGrid reports on, and each message's furthest delivery."""
+    def _merge(self, notes: Notes) -> None:
+        """Add a chunk's notes to those of the chunks before it (the furthest delivery of each message wins)."""
+        self._reported |= notes.reported
+        self._used.update(notes.used)
         furthest = self._furthest
-        reported = self._reported
-        known = self._links
-        used = self._used
-        for event, link in zip(events, linked, strict=True):
-            if link is None:
-                continue
-            kind = event.event
-            if link.state in _UNSETTLED and kind in KNOWN_TYPES:
-                reported.add(link.message_id)
-                key = event.message_key
-                if known is not None and key is not None and known.get(key) is link:
-                    used[key] = link
-            delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
-            if delivery is None:
-                continue
-            current = furthest.get(link.message_id)
-            current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
-            if DELIVERY_RANK[delivery] > current_rank:
-                furthest[link.message_id] = delivery
-                key = event.message_key
-                if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
-                    used[key] = link
+        if not furthest:
+            furthest.update(notes.furthest)
+            return
+        for message_id, delivery in notes.furthest.items():
+            current = furthest.get(message_id)
+            if current is None or DELIVERY_RANK[delivery] > DELIVERY_RANK[current]:
+                furthest[message_id] = delivery
+
+
+def _note(
+    events: Sequence[Event], linked: Sequence[message_store.MessageLink | None], known: Mapping[str, message_store.MessageLink] | None
+) -> Notes:
+    """Unknown messages SendGrid reports on, and each message's furthest delivery past the one its link shows.
+
+    Reads only the links (``known``: the remembered ones, whose entries ``finish`` brings up to date).
+    """
+    notes = Notes(set(), {}, {})
+    reported, furthest, used = notes
+    for event, link in zip(events, linked, strict=True):
+        if link is None:
+            continue
+        kind = event.event
+        if link.state in _UNSETTLED and kind in KNOWN_TYPES:
+            reported.add(link.message_id)
+            key = event.message_key
+            if known is not None and key is not None and known.get(key) is link:
+                used[key] = link
+        delivery = event.delivery if kind == "bounce" else DELIVERY_OF.get(kind)
+        if delivery is None:
+            continue
+        current = furthest.get(link.message_id)
+        current_rank = DELIVERY_RANK[current] if current is not None else _VALUE_RANK.get(link.delivery, 0)  # type: ignore[arg-type]
+        if DELIVERY_RANK[delivery] > current_rank:
+            furthest[link.message_id] = delivery
+            key = event.message_key
+            if known is not None and key is not None and known.get(key) is link:  # a remembered link: bring it up to date
+                used[key] = link
+    return notes
 
 
 _TEXT: Mapping[Delivery, str] = {delivery: delivery.value for delivery in Delivery}
@@ -321,6 +362,29 @@ def _unique(events: Sequence[Event]) -> list[Event]:
         seen_content.add(event.dedupe_key)
         unique.append(event)
     return unique
+
+
+def _link(
+    connection: Connection, events: Sequence[Event], known: dict[str, message_store.MessageLink] | None
+) -> list[message_store.MessageLink | None]:
+    """The message each of ``events`` is about (None: none found), by custom_args key, else address and time."""
+    keys = [e.message_key for e in events]
+    wanted = set(keys)
+    wanted.discard(None)
+    if known is None:
+        by_key = message_store.by_message_key(connection, wanted)  # type: ignore[arg-type]
+    else:
+        missing = wanted.difference(known)  # looks each wanted key up; ``- known.keys()`` walked every remembered key
+        if missing:
+            known.update(message_store.by_message_key(connection, missing))  # type: ignore[arg-type]
+        by_key = known
+    linked: list[message_store.MessageLink | None] = list(map(by_key.get, keys))  # type: ignore[arg-type]
+    orphans = [i for i, link in enumerate(linked) if link is None and events[i].email]
+    if orphans:
+        candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
+        for index in orphans:
+            linked[index] = _best_candidate(events[index], candidates.get(events[index].email or "", []))
+    return linked
 
 
 def _stored_before(connection: Connection, events: Sequence[Event]) -> set[str]:

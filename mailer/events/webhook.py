@@ -52,6 +52,7 @@ __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_
 
 log = logging.getLogger("mailer.events.webhook")
 WAL_PAGES = 50_000  # SQLite pages (4 KB) the WAL holds before a checkpoint: about 200 MB (tune_for_ingest)
+SWITCH_INTERVAL = 0.001  # seconds a thread may keep the GIL while another waits for it (tune_for_ingest)
 LINKS_REMEMBERED = 200_000  # messages a worker remembers between batches (about 40 MB)
 # One line per request (``log_requests``): status, size, time taken and counts, never addresses.
 request_log = logging.getLogger("mailer.events.webhook.requests")
@@ -97,10 +98,16 @@ def tune_for_ingest(engine: Engine) -> None:
     with the default thresholds the collector ran about 12 times per batch and its full passes
     walked every object of the loaded libraries. Those are frozen out of its passes (they live
     as long as the process) and it runs every 20,000 new objects: about 8 % less CPU per event.
+
+    The thread storing a batch lets go of the GIL at each SQL statement and must get it back
+    from the event loop's thread, which may be parsing the next request: Python hands it over
+    after the switch interval, 5 ms by default, a stall per statement while the other requests
+    wait for their turn to write. 1 ms makes those stalls shorter.
     Called once per server process, after the app's modules are imported.
     """
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if engine.dialect.name != "sqlite":
         return
 
@@ -135,29 +142,29 @@ def create_app(
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
     clock = now or (lambda: datetime.now(UTC))
-    # One batch at a time per process: a second writer would wait on SQLite's lock in
-    # busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
-    one_writer = threading.Lock()
     # Messages looked up by earlier batches (events.apply.Ingest): SendGrid reports on each
-    # message several times (processed, delivered, opens, clicks). Bounded; guarded by one_writer.
+    # message several times (processed, delivered, opens, clicks). Bounded. Requests look
+    # messages up at the same time (each dict operation is atomic); a link one of them reads
+    # just before another's write is only ever behind the log, which the SQL tolerates.
     links: dict[str, MessageLink] = {}
-
-    between_workers = _WriterLock(engine)
+    # One transaction at a time, between this process's threads and its fellow workers; the
+    # look-ups before it (events.apply's staging) need no turn.
+    writer = _WriterLock(engine)
     closing = {"Connection": "close"} if close_connections else None
 
     def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
-        with one_writer, between_workers:
-            if len(links) > LINKS_REMEMBERED:
-                links.clear()
-            return events.apply(
-                engine,
-                batch.events,
-                source="webhook",
-                block_threshold=settings.block_threshold,
-                now=stamp,
-                quarantined=batch.quarantined,
-                links=links,
-            )
+        if len(links) > LINKS_REMEMBERED:
+            links.clear()
+        return events.apply(
+            engine,
+            batch.events,
+            source="webhook",
+            block_threshold=settings.block_threshold,
+            now=stamp,
+            quarantined=batch.quarantined,
+            links=links,
+            writer=writer,
+        )
 
     async def receive_events(request: Request) -> JSONResponse:
         started = time.perf_counter()
@@ -219,11 +226,13 @@ def create_app(
 
 
 class _WriterLock:
-    """Worker processes on one SQLite file take turns writing through a lock file beside it.
+    """The turn to write: one transaction at a time among a process's threads and, on SQLite, its fellow workers.
 
-    SQLite lets one writer in at a time and makes the others poll (busy_timeout sleeps up to
-    100 ms between tries); an flock hands the turn over the moment it is free. PostgreSQL
-    needs none: store/events.py takes an advisory lock that the server hands over.
+    Within a process a thread lock: a second writer would wait on SQLite's lock in
+    busy_timeout's sleeps (up to 100 ms each); a lock hands over the moment it is free.
+    Worker processes on one SQLite file take turns through a lock file beside it (an flock),
+    for the same reason. PostgreSQL needs no file: store/events.py takes an advisory lock
+    that the server hands over.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -232,17 +241,26 @@ class _WriterLock:
         if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
             self.path = database + ".write-lock"
         self.handle: Any = None
+        self.threads = threading.Lock()
 
     def __enter__(self) -> None:
+        self.threads.acquire()
         if self.path is None or fcntl is None:
             return
-        if self.handle is None:
-            self.handle = open(self.path, "a+b")  # held open for the app's life
-        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        try:
+            if self.handle is None:
+                self.handle = open(self.path, "a+b")  # held open for the app's life
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            self.threads.release()
+            raise
 
     def __exit__(self, *_exc: object) -> None:
-        if self.handle is not None and fcntl is not None:
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        try:
+            if self.handle is not None and fcntl is not None:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
 
 
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:

@@ -7,7 +7,9 @@ caller keeps one transaction per webhook POST.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
@@ -47,7 +49,8 @@ def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
-    """Insert events, one tuple of ``COLUMNS`` each, in one executemany, in the order received.
+    """Insert events, one tuple of ``COLUMNS`` each, in the order received (SQLite: a statement per
+    512 rows; PostgreSQL: one executemany).
 
     A row already stored (by either key) is skipped; returns how many were added. Values go to
     the driver as they are (no SQLAlchemy type processing): the statement is compiled once.
@@ -59,6 +62,8 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     if not values:
         return 0
     dialect = connection.dialect
+    if dialect.name == "sqlite":
+        return _insert_rows_sqlite(connection, values)
     if dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
     compiled = _compiled_insert(dialect)
@@ -68,6 +73,40 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     else:
         params = [dict(zip(COLUMNS, row, strict=True)) for row in values]
     return max(connection.exec_driver_sql(compiled.string, params).rowcount, 0)
+
+
+# Rows per multi-row INSERT on SQLite: at most 512 x 14 = 7,168 bound values (SQLite's limit is
+# 32,766 since 3.32); chunks go 512, 256, ..., 1, so at most ten statement texts, each kept
+# prepared by the driver's statement cache.
+_MOST_ROWS = 512
+
+
+def _insert_rows_sqlite(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
+    """Insert ``values`` through multi-row ``INSERT ... VALUES (...), (...)`` statements; returns how many were added.
+
+    Not executemany: Python's sqlite3 lets go of the GIL around every row's step, and in the
+    webhook the event loop's thread (reading and parsing the next request) takes it each time;
+    the storing thread then waits up to the interpreter's switch interval (5 ms) per row to get
+    it back, several times slower than the work itself. One statement per 512 rows lets go of it
+    once for all of them, while the database does the work, so parsing and storing overlap.
+    """
+    added = 0
+    start, total = 0, len(values)
+    while start < total:
+        size = _MOST_ROWS
+        while size > total - start:
+            size //= 2
+        flat = list(chain.from_iterable(values[start : start + size]))
+        added += max(connection.exec_driver_sql(_multi_row_insert(size), tuple(flat)).rowcount, 0)
+        start += size
+    return added
+
+
+@functools.cache
+def _multi_row_insert(rows: int) -> str:
+    """SQLite's INSERT of ``rows`` rows of ``COLUMNS`` (qmark parameters), skipping rows already stored by either key."""
+    one = "(" + ", ".join("?" * len(COLUMNS)) + ")"
+    return f"INSERT INTO event ({', '.join(COLUMNS)}) VALUES {', '.join([one] * rows)} ON CONFLICT DO NOTHING"
 
 
 _COMPILED: dict[str, Any] = {}
