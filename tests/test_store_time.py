@@ -14,7 +14,7 @@ from sqlalchemy.exc import StatementError
 
 from mailer.models import Delivery, Message, MessageState, Mode, SuppressionReason
 from mailer.store import campaigns, messages, suppressions
-from mailer.store.schema import message
+from mailer.store.schema import LEASE_HOLDER_MARK, message
 
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -147,14 +147,20 @@ def test_store_time_lease_expiry_compared_in_utc(store: Engine) -> None:
     start = datetime(2026, 11, 30, 9, 0, tzinfo=kolkata)  # 03:30 UTC
     with store.begin() as connection:
         create(connection)
-        assert campaigns.take_lease(connection, "c", holder="a", host="h", pid=1, now=start, expires=start + timedelta(seconds=30))
+        assert campaigns.take_lease(
+            connection, "c", holder=LEASE_HOLDER_MARK + "a", host="h", pid=1, now=start, expires=start + timedelta(seconds=30)
+        )
     with store.begin() as connection:
         held = campaigns.lease(connection, "c")
         assert held is not None and held.expires.isoformat() == "2026-11-30T03:30:30+00:00"
         early = datetime(2026, 11, 30, 3, 30, 10, tzinfo=UTC)
-        assert not campaigns.take_lease(connection, "c", holder="b", host="h", pid=2, now=early, expires=early + timedelta(seconds=30))
+        assert not campaigns.take_lease(
+            connection, "c", holder=LEASE_HOLDER_MARK + "b", host="h", pid=2, now=early, expires=early + timedelta(seconds=30)
+        )
     with store.begin() as connection:
         later = datetime(2026, 11, 30, 3, 31, tzinfo=UTC)
-        assert campaigns.take_lease(connection, "c", holder="b", host="h", pid=2, now=later, expires=later + timedelta(seconds=30))
+        assert campaigns.take_lease(
+            connection, "c", holder=LEASE_HOLDER_MARK + "b", host="h", pid=2, now=later, expires=later + timedelta(seconds=30)
+        )
         taken = campaigns.lease(connection, "c")
-    assert taken is not None and (taken.holder, taken.since.isoformat()) == ("b", "2026-11-30T03:31:00+00:00")
+    assert taken is not None and (taken.holder, taken.since.isoformat()) == (LEASE_HOLDER_MARK + "b", "2026-11-30T03:31:00+00:00")
