@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from send_fixtures import example_rendered
-from sqlalchemy import Engine, Text, cast, inspect, select
+from sqlalchemy import Connection, Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -96,19 +96,24 @@ def logged(db_url: str, *, requests: int) -> Engine:
         for n in range(1, requests + 1)
     ]
     with engine.begin() as connection:
-        campaigns.create(
-            connection,
-            campaign_id="c1",
-            release_path="r.md",
-            content_hash="h",
-            subject="S",
-            lists=[],
-            filters={},
-            mode=Mode.LIVE,
-            created_at=now,
-        )
+        create_campaign(connection, "c1", now)
         messages.insert(connection, "c1", plan, now=now)
     return engine
+
+
+def create_campaign(connection: Connection, campaign_id: str, now: datetime) -> None:
+    """A live campaign row with nothing but its id and time to tell it apart."""
+    campaigns.create(
+        connection,
+        campaign_id=campaign_id,
+        release_path="r.md",
+        content_hash="h",
+        subject="S",
+        lists=[],
+        filters={},
+        mode=Mode.LIVE,
+        created_at=now,
+    )
 
 
 def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:
@@ -220,17 +225,7 @@ def test_store_plan_written_a_block_of_columns_at_a_time_is_the_plan_written_row
     now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
     with store.begin() as connection:
         for campaign_id in ("columns", "rows"):
-            campaigns.create(
-                connection,
-                campaign_id=campaign_id,
-                release_path="r.md",
-                content_hash="h",
-                subject="S",
-                lists=[],
-                filters={},
-                mode=Mode.LIVE,
-                created_at=now,
-            )
+            create_campaign(connection, campaign_id, now)
         messages.insert_columns(connection, "columns", built.log_columns(), now=now)
         connection.exec_driver_sql("UPDATE message SET message_key = 'c' || message_key")  # the keys are unique across campaigns
         messages.insert_rows(connection, "rows", built.log_rows(), now=now)
