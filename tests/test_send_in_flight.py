@@ -199,7 +199,7 @@ def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_dea
         on_warning=lambda text: None,
         next_no=3,
         lease=held_a,
-        flying=frozenset({1}),
+        handed={1},
     )
     errors: list[tuple[str, BaseException]] = []
 

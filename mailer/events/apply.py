@@ -123,7 +123,7 @@ class Staged(NamedTuple):
 class Notes(NamedTuple):
     """What a chunk's events say about their messages (``_note``)."""
 
-    reported: set[int]  # unknown or sending messages SendGrid reported on
+    reported: set[int]  # unsettled messages SendGrid reported on (_UNSETTLED: unknown, sending, planned)
     furthest: dict[int, Delivery]  # message id -> furthest delivery seen, past its stored one
     used: dict[str, message_store.MessageLink]  # remembered links whose message changed
 

@@ -169,8 +169,8 @@ def run(
 
     ``plan`` is the plan ``record`` just wrote, when this run starts the campaign: its requests
     are cut from it as they go out, instead of read back from the log. Takes the campaign's
-    lease first (send/lease.py): raises SendError when another process drives it. Only then do the rows of
-    requests a crashed run left in flight become ``unknown``.
+    lease first (send/lease.py): raises SendError when another process drives it. Only then do
+    the rows of requests a crashed run left in flight become ``unknown``.
     ``resend_unknown`` and ``retry_failed`` put those rows back to ``planned``; accepted rows
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.

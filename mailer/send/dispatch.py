@@ -3,9 +3,10 @@
 A request leaves only once the campaign row lists it in flight (committed, under the lease), and
 its rows go from ``planned`` to ``accepted``, ``failed`` or ``unknown`` after it, or stay
 ``planned``: one UPDATE per request, every write on the calling thread. A run that finds requests
-listed in flight (its predecessor crashed) marks their rows ``unknown``. 429, 5xx and refused connections are retried here, with waits through an
-injectable ``sleep`` so tests never wait; a refused key or an unreachable SendGrid stops new
-requests, and Ctrl-C stops cleanly after the requests in flight are answered and logged.
+listed in flight (its predecessor crashed) marks their rows ``unknown``. 429, 5xx and refused
+connections are retried here, with waits through an injectable ``sleep`` so tests never wait; a
+refused key or an unreachable SendGrid stops new requests, and Ctrl-C stops cleanly after the
+requests in flight are answered and logged.
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ class Dispatcher:
     fresh: Iterator[Request] = field(default_factory=lambda: iter(()))  # the rest, cut as they are needed
     more: bool = True  # ``fresh`` may have more
     renewed_at: datetime | None = None  # utcnow() at the last renewal
-    flying: frozenset[int] = frozenset()  # the request numbers the campaign row lists in flight (committed)
-    handed: set[int] = field(default_factory=set)  # requests handed to a worker (or about to be) whose answer is not logged yet
+    # The numbers of the requests handed to a worker (or about to be) whose answer is not logged
+    # yet: what the campaign row lists in flight, give or take a round's changes.
+    handed: set[int] = field(default_factory=set)
 
     @property
     def stopping(self) -> bool:
@@ -147,22 +149,22 @@ class Dispatcher:
         try:
             with self.engine.begin() as connection:
                 self._take(free, taken)
-                flying = (self.flying - {request.number for request, _ in answered}) | {request.number for request in taken}
+                answered_numbers = {request.number for request, _ in answered}
+                flying = (self.handed - answered_numbers) | {request.number for request in taken}
                 # The campaign row first, then the answered requests' rows: the order a taking-over
                 # run locks them in (lease, then recovery), so on PostgreSQL the two never deadlock.
-                held = self._hold(connection, flying, changed=flying != self.flying or bool(taken))
+                held = self._hold(connection, flying, changed=bool(answered or taken))
                 for request, attempt in answered:
                     notes.extend(self._record(connection, request, attempt, halves))
         except BaseException:
             self.queue.extendleft(reversed(taken))  # rolled back: they never left
             self.next_no = next_no
             raise
-        self.handed -= {request.number for request, _ in answered}
+        self.handed -= answered_numbers
         self.queue.extendleft(reversed(halves))
         if not held:
             self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
             return notes, []
-        self.flying = frozenset(flying)
         return notes, taken
 
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
@@ -186,7 +188,7 @@ class Dispatcher:
                 self.queue.append(request)
         return bool(self.queue)
 
-    def _hold(self, connection: Connection, flying: frozenset[int], *, changed: bool) -> bool:
+    def _hold(self, connection: Connection, flying: set[int], *, changed: bool) -> bool:
         """Keep this run's lease (renewed at most every RENEW_EVERY) and list ``flying`` in flight when
         ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
         process has taken the campaign over."""
