@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,15 @@ def standin(standin_server: Any) -> Iterator[Any]:
     standin_server.reset()
     yield standin_server
     standin_server.reset()
+
+
+def todays_campaign(slug: str = "example") -> str:
+    """The id `mailer send` gives a release's campaign today (UTC day, then the release's slug).
+
+    Call it after the send, not at import: a module imported before midnight UTC and run after it
+    would expect yesterday's date.
+    """
+    return f"{datetime.now(UTC):%Y-%m-%d}-{slug}"
 
 
 def without_log_line(text: str) -> str:

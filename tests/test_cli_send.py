@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import without_log_line
+from conftest import todays_campaign, without_log_line
 from sqlalchemy import select
 
 from mailer import config
@@ -31,7 +31,6 @@ ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"
 RECIPIENTS = 41  # valid, distinct rows of lists/press.csv
 STAFF = ["press@example.org", "dana.fields@example.org", "raj.patel@example.org", "alex.moreau@example.org"]
-TODAY = datetime.now(UTC).date().isoformat()
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     """The README's main command works without mailer.toml and says where the outbox and the log are."""
     result = mailer(*SEND, "--dry-run", key=None)
     assert result.exit_code == 0, result.output
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     assert f"Recipients: {RECIPIENTS}\n" in result.stdout
     assert f"Written:    {RECIPIENTS} emails, as SendGrid would have received them\n" in result.stdout
     assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing)\n" in result.stdout
@@ -104,7 +103,7 @@ def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Lists:      lists/press.csv (filter: beat=health,science tag=vip tag=print)\n" in result.stdout
     assert "Recipients: 6\nSkipped:    43 (2 duplicate, 35 filtered, 5 invalid, 1 missing)\n" in result.stdout
-    eml = sorted(p.name for p in (logged / "out" / "outbox" / f"{TODAY}-example").glob("*.eml"))
+    eml = sorted(p.name for p in (logged / "out" / "outbox" / todays_campaign()).glob("*.eml"))
     assert len(eml) == 6
     with db().connect() as connection:
         rows = [dict(r) for r in connection.execute(select(message.c.email, message.c.state, message.c.skip_reason)).mappings()]
@@ -314,7 +313,7 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     )
     result = mailer(*SEND, "--yes", "--no-test-ok")
     assert result.exit_code == 3
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     assert result.stderr.endswith(
         f"Error: The send ended with {RECIPIENTS} failed and 0 unknown recipient(s).\n"
         f"See what happened with: mailer status {campaign_id}   (then, if needed: mailer resume {campaign_id})\n"
@@ -341,7 +340,7 @@ def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> 
     )
     standin.answer(503, times=1)
     stopped = mailer(*SEND, "--yes", "--no-test-ok")
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     assert stopped.exit_code == 1
     assert f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}\n" in stopped.stderr
     assert (
@@ -397,10 +396,10 @@ def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
         "bounced",
         "subject",
     ]
-    assert lines[1].startswith(f"{TODAY}-example-2  live     done    ")
+    assert lines[1].startswith(f"{todays_campaign()}-2  live     done    ")
     assert f"{RECIPIENTS}/{RECIPIENTS} accepted" in lines[1]
     assert lines[1].endswith("Riverbend Beekeepers count record 1.2 million bees in first city-wide census")
-    assert lines[2].startswith(f"{TODAY}-example    dry-run  done    ")
+    assert lines[2].startswith(f"{todays_campaign()}    dry-run  done    ")
     assert {line.index("Riverbend") for line in lines[1:]} == {lines[0].index("subject")}  # aligned
 
 
@@ -415,7 +414,7 @@ def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path
     one_at_a_time(live)
     standin.answer(502)
     result = mailer(*SEND, "--yes", "--no-test-ok")
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     gateway = "SendGrid's gateway answered 502 (Bad Gateway): it may have passed the request on, so SendGrid may have accepted it."
     assert result.exit_code == 3
     assert f"Warning: Request 1 (10 recipients): {gateway} Marked unknown; it will not be resent automatically." in " ".join(
@@ -451,7 +450,7 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     assert process.returncode == 1
     assert err.endswith(
         f"Error: Stopped at your request after the requests in flight were answered.\nContinue later with: mailer resume {campaign_id}\n"
@@ -481,7 +480,7 @@ def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any)
     standin.answer(400, times=1, body={"errors": [{"message": "Invalid personalizations", "field": "personalizations", "help": None}]})
     first = mailer(*SEND, "--yes", "--no-test-ok")
     assert first.exit_code == 3
-    campaign_id = f"{TODAY}-example"
+    campaign_id = todays_campaign()
     assert standin.accepted_addresses().total() == RECIPIENTS - 10
     plain = mailer("resume", campaign_id)  # a plain resume leaves failed recipients alone
     assert plain.exit_code == 3 and len(standin.mail_sends) == 5
@@ -514,7 +513,7 @@ def test_cli_one_log_from_any_sub_folder(live: Path, standin: Any, monkeypatch: 
         suppressions.add(connection, [("li.wei@example.org", SuppressionReason.BOUNCE, None)], source="manual")
     monkeypatch.chdir(live / "releases")
     listed = mailer("campaigns", "--json")
-    assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
+    assert [c["id"] for c in json.loads(listed.stdout)] == [todays_campaign()]
     assert listed.stderr == f"Log: {display_url(config.from_environment().database.url)} (config {live / 'mailer.toml'})\n"
     dry = mailer("send", "example.md", "--list", "../lists/press.csv", "--dry-run", "--include-previous")
     assert dry.exit_code == 0, dry.output
@@ -529,7 +528,7 @@ def test_cli_without_config_every_folder_shares_the_users_log(project: Path, mon
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     listed = mailer("campaigns", "--json", key=None)
-    assert [c["id"] for c in json.loads(listed.stdout)] == [f"{TODAY}-example"]
+    assert [c["id"] for c in json.loads(listed.stdout)] == [todays_campaign()]
     assert not (elsewhere / "out").exists()
 
 
@@ -540,7 +539,7 @@ def test_cli_corrected_release_says_who_got_the_earlier_version_and_asks(live: P
     release.write_text(release.read_text(encoding="utf-8").replace("1.2 million", "1.3 million"), encoding="utf-8")
     refused = mailer(*SEND, "--no-test-ok")  # no terminal: the question cannot be answered
     assert refused.exit_code == 1
-    assert f"Warning: {RECIPIENTS} of these journalists already received an earlier version of this release ({TODAY}-example)." in (
+    assert f"Warning: {RECIPIENTS} of these journalists already received an earlier version of this release ({todays_campaign()})." in (
         " ".join(refused.stderr.split())
     )
     assert len(standin.mail_sends) == 5  # nothing more went out

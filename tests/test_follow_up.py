@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import todays_campaign
 from sqlalchemy import create_engine, inspect, select, update
 
 from mailer import config
@@ -43,7 +44,6 @@ from mailer.store.upgrade import SCHEMA_VERSION, schema_version
 
 ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"
-TODAY = datetime.now(UTC).date().isoformat()
 T0 = int(datetime.now(UTC).timestamp())
 
 PRESS = """Email,First Name,Last Name,Outlet
@@ -141,10 +141,10 @@ def office(tmp_path: Path, standin: Any, db_url: str) -> str:
     )
     sent = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
-    original = f"{TODAY}-example"
+    original = todays_campaign()
     later = mailer("send", "releases/news.md", "--list", "lists/later.csv", "--yes", "--no-test-ok")
     assert later.exit_code == 0, later.output
-    later_id = f"{TODAY}-news"
+    later_id = todays_campaign("news")
     k, k2 = keys(original), keys(later_id)
     d = {"ana": "daily.example", "ben": "daily.example", "cleo": "gazette.example", "dan": "gazette.example"}
     d |= {"eve": "radio.example", "fay": "tv.example", "gus": "tv.example", "ian": "radio.example"}
@@ -240,10 +240,12 @@ def test_follow_up_refuses_dry_runs_test_sends_and_unclear_options(office: str) 
     assert dry.exit_code == 0, dry.output
     result = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "opened", "--dry-run")
     assert result.exit_code == 1
-    assert f"Error: {TODAY}-example-2 is a dry run (nothing was sent): a follow-up follows a live send to journalists.\n" in result.output
+    assert (
+        f"Error: {todays_campaign()}-2 is a dry run (nothing was sent): a follow-up follows a live send to journalists.\n" in result.output
+    )
     test = mailer("test", "releases/example.md", "--to", "press@example.org")
     assert test.exit_code == 0, test.output
-    result = mailer("send", "releases/reminder.md", "--follow-up", f"{TODAY}-example-test", "--who", "opened", "--dry-run")
+    result = mailer("send", "releases/reminder.md", "--follow-up", f"{todays_campaign()}-test", "--who", "opened", "--dry-run")
     assert result.exit_code == 1 and "is a test send to staff: a follow-up follows a live send" in result.output
     result = mailer("send", "releases/reminder.md", "--follow-up", "2026-01-01-nothing", "--who", "opened", "--dry-run")
     assert result.exit_code == 1 and 'No campaign "2026-01-01-nothing" in the delivery log to follow up.' in result.output
@@ -269,7 +271,7 @@ def test_follow_up_reports_link_both_ways_and_show_the_combined_reach(office: st
     """
     result = mailer("send", "releases/reminder.md", "--follow-up", office, "--who", "not-opened", "--yes", "--no-test-ok")
     assert result.exit_code == 0, result.output
-    later = f"{TODAY}-reminder"
+    later = todays_campaign("reminder")
     k = keys(later)
     happenings = [
         sg("delivered", "ben", "daily.example", later, k["ben"], 100005),

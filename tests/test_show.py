@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from conftest import ROOT, todays_campaign
 from send_fixtures import config_for, contact, example_rendered, transport_for
 from sqlalchemy import Engine, select
 
@@ -31,8 +31,6 @@ from mailer.transport import eml
 from mailer.transport.base import Request
 from mailer.transport.dryrun import DryRunTransport
 
-TODAY = datetime.now(UTC).date().isoformat()
-CAMPAIGN = f"{TODAY}-example"
 SEND = ("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run")
 RECIPIENTS, SKIPPED = 41, 8
 ALLOWED_TAGS = {compose.SUBSCRIPTION_TAG, compose.ASM_UNSUBSCRIBE_TAG}  # SendGrid fills these in itself
@@ -54,8 +52,8 @@ def mailer(*args: str) -> Result:
     return result
 
 
-def outbox(project: Path, name: str = CAMPAIGN) -> Path:
-    return project / "out" / "outbox" / name
+def outbox(project: Path, name: str | None = None) -> Path:
+    return project / "out" / "outbox" / (name or todays_campaign())
 
 
 def unresolved(data: bytes) -> set[str]:
@@ -70,16 +68,16 @@ def test_show_reproduces_the_dry_run_eml_byte_for_byte(project: Path) -> None:
     mailer(*SEND, "--eml", "all")
     files = sorted(outbox(project).glob("*.eml"))
     assert len(files) == RECIPIENTS
-    first = mailer("show", CAMPAIGN, "-o", "first.eml")
+    first = mailer("show", todays_campaign(), "-o", "first.eml")
     assert (project / "first.eml").read_bytes() == files[0].read_bytes()
     assert "(the first recipient; --contact EMAIL for another)" in first.output
     for path in (files[4], files[-1]):
         address = message_from_string(path.read_text(encoding="utf-8"), policy=policy.default)["To"].addresses[0].addr_spec
-        mailer("show", CAMPAIGN, "--contact", address.upper(), "-o", "one.eml")
+        mailer("show", todays_campaign(), "--contact", address.upper(), "-o", "one.eml")
         assert (project / "one.eml").read_bytes() == path.read_bytes(), address
-    result = mailer("show", CAMPAIGN)
-    assert f"out/preview/{CAMPAIGN}.eml (" in result.output
-    assert f"Campaign:  {CAMPAIGN} (content " in result.output
+    result = mailer("show", todays_campaign())
+    assert f"out/preview/{todays_campaign()}.eml (" in result.output
+    assert f"Campaign:  {todays_campaign()} (content " in result.output
 
 
 def test_show_and_every_dry_run_eml_have_no_unresolved_token(project: Path) -> None:
@@ -87,17 +85,17 @@ def test_show_and_every_dry_run_eml_have_no_unresolved_token(project: Path) -> N
     mailer(*SEND, "--eml", "all")
     for path in outbox(project).glob("*.eml"):
         assert unresolved(path.read_bytes()) == set(), path.name
-    mailer("show", CAMPAIGN, "-o", "shown.eml")
+    mailer("show", todays_campaign(), "-o", "shown.eml")
     assert unresolved((project / "shown.eml").read_bytes()) == set()
 
 
 def test_show_refuses_a_non_recipient_and_names_a_skipped_row(project: Path) -> None:
     """An address outside the campaign, or one that was skipped, is an error that says so."""
     mailer(*SEND)
-    stranger = CliRunner().invoke(main, ["show", CAMPAIGN, "--contact", "nobody@example.org"])
+    stranger = CliRunner().invoke(main, ["show", todays_campaign(), "--contact", "nobody@example.org"])
     assert stranger.exit_code == 1
-    assert f"Error: nobody@example.org is not a recipient of {CAMPAIGN}." in stranger.output
-    skipped = CliRunner().invoke(main, ["show", CAMPAIGN, "--contact", "li.wei@example.org"])
+    assert f"Error: nobody@example.org is not a recipient of {todays_campaign()}." in stranger.output
+    skipped = CliRunner().invoke(main, ["show", todays_campaign(), "--contact", "li.wei@example.org"])
     assert skipped.exit_code == 0  # li.wei is a recipient; the duplicate row of it is skipped
 
 
@@ -106,9 +104,9 @@ def test_show_a_campaign_without_recipients_uses_marked_stand_ins(project: Path,
     (project / "lists" / "one.csv").write_text("email,first_name\nana@example.org,Ana\n", encoding="utf-8")
     mailer("send", "releases/example.md", "--list", "lists/one.csv", "--dry-run")
     mailer("forget", "ana@example.org", "--yes")
-    shown = show.show(store, CAMPAIGN)
+    shown = show.show(store, todays_campaign())
     assert shown.email == show.STAND_IN_ADDRESS and shown.state is None
-    result = mailer("show", CAMPAIGN)
+    result = mailer("show", todays_campaign())
     assert "a stand-in, the campaign has no recipients" in result.output
 
 
@@ -124,8 +122,10 @@ def test_dry_run_writes_a_sample_every_request_body_and_skipped_csv(project: Pat
     skipped = list(csv.reader((folder / "skipped.csv").open(encoding="utf-8")))
     assert skipped[0] == ["email", "reason", "detail", "source"] and len(skipped) == 1 + SKIPPED
     assert {row[1] for row in skipped[1:]} == {"duplicate", "invalid", "missing"}
-    assert f"out/outbox/{CAMPAIGN} (one .json per request; .eml for the first 5 journalists, --eml all for everyone)" in (result.output)
-    assert f"out/outbox/{CAMPAIGN}/skipped.csv (the rows that get no email, and why)" in result.output
+    assert f"out/outbox/{todays_campaign()} (one .json per request; .eml for the first 5 journalists, --eml all for everyone)" in (
+        result.output
+    )
+    assert f"out/outbox/{todays_campaign()}/skipped.csv (the rows that get no email, and why)" in result.output
 
 
 def test_dry_run_never_reuses_a_folder_another_campaign_left(project: Path) -> None:
@@ -134,8 +134,8 @@ def test_dry_run_never_reuses_a_folder_another_campaign_left(project: Path) -> N
     stale.mkdir(parents=True)
     (stale / "0001-0001-old@example.org.eml").write_text("old", encoding="utf-8")
     result = mailer(*SEND)
-    fresh = outbox(project, f"{CAMPAIGN}-2")
-    assert f"out/outbox/{CAMPAIGN}-2 " in result.output
+    fresh = outbox(project, f"{todays_campaign()}-2")
+    assert f"out/outbox/{todays_campaign()}-2 " in result.output
     assert sorted(p.name for p in stale.iterdir()) == ["0001-0001-old@example.org.eml"]
     assert len(list(fresh.glob("*.eml"))) == RECIPIENTS and not (fresh / "0001-0001-old@example.org.eml").exists()
 
@@ -174,7 +174,7 @@ def test_archive_keeps_nothing_personal_and_each_attachment_once(project: Path, 
         kept = json.dumps([[str(v) for v in row] for row in connection.execute(select(archive))])
     for person in ("amara.okafor@example.com", "Okafor <", "li.wei@example.org"):
         assert person not in kept
-    shown = show.show(store, f"{CAMPAIGN}-2").parsed()
+    shown = show.show(store, f"{todays_campaign()}-2").parsed()
     assert [(a.get_filename(), a.get_payload(decode=True)) for a in shown.iter_attachments()] == [
         ("facts.pdf", b"%PDF-1.4 the census in numbers")
     ]
@@ -212,7 +212,7 @@ def test_live_request_and_dry_run_eml_agree(standin: Any, tmp_path: Path) -> Non
 def test_forget_leaves_no_outbox_or_preview_file_with_the_address(project: Path) -> None:
     """After a dry run, a show and forget: no file under out/ holds the address; the others' files remain."""
     mailer(*SEND, "--eml", "all")
-    mailer("show", CAMPAIGN, "--contact", "amara.okafor@example.com")
+    mailer("show", todays_campaign(), "--contact", "amara.okafor@example.com")
     result = mailer("forget", "Amara.Okafor@example.com", "--yes")
     assert "out/outbox that named the address." in result.output
     for path in (project / "out").rglob("*"):
@@ -236,8 +236,8 @@ def test_forget_names_a_file_it_cannot_erase(project: Path) -> None:
 def test_status_and_campaigns_show_the_content_hash(project: Path, store: Engine) -> None:
     """The short content hash, in `status`, `campaigns` and their JSON."""
     mailer(*SEND)
-    digest = show.show(store, CAMPAIGN).content_hash
-    assert f"Content:   {digest[:12]} " in mailer("status", CAMPAIGN).output
+    digest = show.show(store, todays_campaign()).content_hash
+    assert f"Content:   {digest[:12]} " in mailer("status", todays_campaign()).output
     assert f"  {digest[:12]}  " in mailer("campaigns").output
     assert json.loads(mailer("campaigns", "--json").stdout)[0]["content_hash"] == digest
 
