@@ -36,8 +36,8 @@ class KillAfterAnswer:
     # Test-only seam: SendGrid has answered request 3, the process dies before the log hears of it.
     def __init__(self, inner):
         self.inner = inner
-    def send(self, request):
-        result = self.inner.send(request)
+    def send(self, request, ready=None):
+        result = self.inner.send(request, ready)
         if stage == "after-answer" and request.number == 3:
             os.kill(os.getpid(), signal.SIGKILL)
         return result

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +233,54 @@ def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_dea
     assert waking.ident is not None
     assert [f"{who}: {type(e).__name__}: {str(e).splitlines()[0]}" for who, e in errors] == []
     assert outcome is not None and outcome.counts["unknown"] + outcome.counts["accepted"] == 20
+
+
+def test_in_flight_a_prepared_request_reaches_sendgrid_only_once_listed(store: Engine, standin: Any) -> None:
+    """The next request is built and encoded while the ones out are answered, but each request that
+    reaches SendGrid is already listed in flight on the campaign row (promise 6), and every
+    journalist is accepted once."""
+    campaign_id, built = started(store, 60)
+    arrivals: list[tuple[set[int], list[int]]] = []
+
+    def listed_on_arrival(recorded: Any) -> bool:
+        keys = [p["custom_args"]["message"] for p in recorded.body["personalizations"]]
+        with store.connect() as connection:
+            numbers = set(connection.scalars(select(message.c.request_no).where(message.c.message_key.in_(keys))))
+            arrivals.append((numbers, campaigns.in_flight(connection, campaign_id)))
+        return True  # and answers after a while, so the prepared request waits at its gate
+
+    standin.slow(0.2, match=listed_on_arrival)
+    outcome = run(store, standin, campaign_id, concurrency=2)
+    assert outcome.counts["accepted"] == 60 and len(arrivals) == 6
+    for numbers, listed in arrivals:
+        assert len(numbers) == 1 and numbers <= set(listed), (numbers, listed)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_in_flight_ctrl_c_after_a_prepared_request_is_listed_but_before_it_leaves(
+    store: Engine, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C after the round that lists the prepared request 2 has committed and the run counts it
+    as handed over, before its gate opens: it never reaches SendGrid, the run's end does not list
+    it in flight, and a resume sends everyone exactly once (nobody marked unknown)."""
+    campaign_id, built = started(store, 30)
+    original = Dispatcher._release
+    fired: list[int] = []
+
+    def ctrl_c_at_the_gate(self: Dispatcher, pool: Any, request: Any) -> Any:
+        if self.prepared is not None and self.prepared.request is request and not fired:
+            fired.append(request.number)
+            raise KeyboardInterrupt  # SIGINT just before the gate opens
+        return original(self, pool, request)
+
+    monkeypatch.setattr(Dispatcher, "_release", ctrl_c_at_the_gate)
+    outcome = run(store, standin, campaign_id)
+    monkeypatch.undo()
+    assert fired == [2] and outcome.interrupted
+    assert len(standin.mail_sends) == 1
+    with store.connect() as connection:
+        listed = campaigns.in_flight(connection, campaign_id)
+    assert sorted(Counter(states(store, campaign_id).values()).items()) == [("accepted", 10), ("planned", 20)]
+    resumed = run(store, standin, campaign_id)
+    assert (listed, resumed.counts["unknown"], resumed.counts["accepted"]) == ([], 0, 30)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}

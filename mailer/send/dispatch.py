@@ -7,10 +7,15 @@ listed in flight (its predecessor crashed) marks their rows ``unknown``. 429, 5x
 connections are retried here, with waits through an injectable ``sleep`` so tests never wait; a
 refused key or an unreachable SendGrid stops new requests, and Ctrl-C stops cleanly after the
 requests in flight are answered and logged.
+
+While the requests out are answered, a spare worker builds and encodes the next one and waits at
+its gate; the gate opens once the campaign row lists the request in flight, so its turn costs no
+encoding, and a run that stops first withdraws it unsent.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -35,7 +40,7 @@ from mailer.models import MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
 from mailer.store import messages
-from mailer.transport.base import Request, RequestResult, Transport
+from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
 RATE_LIMIT_ATTEMPTS = 20
 BACKOFF_BASE = 1.0
@@ -67,10 +72,46 @@ def utcnow() -> datetime:
 
 @dataclass
 class _Attempt:
-    """What a worker brings back: the result, or the error that ended its tries."""
+    """What a worker brings back: the result, or the error that ended its tries (None for both:
+    withheld, it never left)."""
 
     result: RequestResult | None = None
     error: BaseException | None = None
+
+
+class _Gate:
+    """A prepared request's leave to go: given once the campaign row lists it in flight, or refused."""
+
+    def __init__(self) -> None:
+        self._decided = threading.Event()
+        self._go = False
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        with self._lock:
+            if not self._decided.is_set():
+                self._go = True
+                self._decided.set()
+
+    def shut(self) -> bool:
+        """Refuse, unless already opened (then the request has left or is leaving); True if refused."""
+        with self._lock:
+            self._decided.set()
+            return not self._go
+
+    def wait(self) -> bool:
+        """Block until decided: True to go."""
+        self._decided.wait()
+        return self._go
+
+
+@dataclass
+class _Prepared:
+    """The next request, handed to a worker that builds and encodes it and waits at ``gate``."""
+
+    request: Request
+    future: Future[_Attempt]
+    gate: _Gate
 
 
 @dataclass
@@ -96,6 +137,9 @@ class Dispatcher:
     # The numbers of the requests handed to a worker (or about to be) whose answer is not logged
     # yet: what the campaign row lists in flight, give or take a round's changes.
     handed: set[int] = field(default_factory=set)
+    # The next request, being prepared by a spare worker while the ones out are answered. It is
+    # still the head of ``queue`` and not listed in flight: its gate opens only once it is.
+    prepared: _Prepared | None = None
 
     @property
     def stopping(self) -> bool:
@@ -111,26 +155,32 @@ class Dispatcher:
         self.fresh = iter(requests)
         in_flight: dict[Future[_Attempt], Request] = {}
         answered: list[tuple[Request, _Attempt]] = []
-        with ThreadPoolExecutor(max_workers=self.pacing.concurrency, thread_name_prefix="mailer-send") as pool:
-            while True:
-                try:
-                    self._notice_stop(answered)
-                    notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
-                    answered = []
-                    for request in starting:
-                        self.handed.add(request.number)  # first: a Ctrl-C after the hand-over must find it here
-                        in_flight[pool.submit(self._deliver, request)] = request
-                    for note in notes:
-                        note()
-                    if not in_flight and (self.stopping or not self._pending()):
-                        return
-                    if in_flight:
-                        self._pending()  # cut the next request now, while the ones out are answered
-                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
-                        answered = [(in_flight.pop(future), future.result()) for future in done]
-                except KeyboardInterrupt:
-                    # Stop cleanly: no new request; the ones in flight are answered and logged.
-                    self.interrupted = True
+        # One worker more than the concurrency: the spare prepares the next request.
+        with ThreadPoolExecutor(max_workers=self.pacing.concurrency + 1, thread_name_prefix="mailer-send") as pool:
+            try:
+                while True:
+                    try:
+                        self._notice_stop(answered)
+                        notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
+                        answered = []
+                        for request in starting:
+                            self.handed.add(request.number)  # first: a Ctrl-C after the hand-over must find it here
+                            in_flight[self._release(pool, request)] = request
+                        for note in notes:
+                            note()
+                        if self.stopping:
+                            self._withdraw()
+                        if not in_flight and (self.stopping or not self._pending()):
+                            return
+                        if in_flight:
+                            self._prepare(pool)  # the next request, while the ones out are answered
+                            done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
+                            answered = [(in_flight.pop(future), future.result()) for future in done]
+                    except KeyboardInterrupt:
+                        # Stop cleanly: no new request; the ones in flight are answered and logged.
+                        self.interrupted = True
+            finally:
+                self._withdraw()  # before the pool waits for its workers: the prepared one waits at its gate
 
     def _round(self, answered: Sequence[tuple[Request, _Attempt]], free: int) -> tuple[list[Callable[[], None]], list[Request]]:
         """One transaction: record ``answered``, take up to ``free`` next requests, list the
@@ -166,6 +216,33 @@ class Dispatcher:
             self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
             return notes, []
         return notes, taken
+
+    def _release(self, pool: ThreadPoolExecutor, request: Request) -> Future[_Attempt]:
+        """Let ``request``, now listed in flight, leave: the prepared one through its gate, another
+        through a worker of its own."""
+        prepared = self.prepared
+        if prepared is not None and prepared.request is request:
+            prepared.gate.open()  # first: a Ctrl-C before the next line must not leave its worker waiting
+            self.prepared = None
+            return prepared.future
+        return pool.submit(self._deliver, request, None)
+
+    def _prepare(self, pool: ThreadPoolExecutor) -> None:
+        """Hand the next request to the spare worker: it builds and encodes it, then waits at its gate."""
+        if self.prepared is None and not self.stopping and self._pending():
+            request, gate = self.queue[0], _Gate()
+            self.prepared = _Prepared(request, pool.submit(self._deliver, request, gate), gate)
+
+    def _withdraw(self) -> None:
+        """Shut the prepared request's gate and wait for its worker. Refused, the request never left
+        (nor did it on an error before the gate): it stays in the queue, its rows planned, and off
+        the list in flight at the run's end even if a Ctrl-C came between its listing and its gate."""
+        prepared = self.prepared
+        if prepared is not None:
+            if prepared.gate.shut():
+                self.handed.discard(prepared.request.number)
+            prepared.future.result()
+            self.prepared = None
 
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
@@ -209,12 +286,18 @@ class Dispatcher:
             )
         return held
 
-    def _deliver(self, request: Request) -> _Attempt:
-        """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused)."""
+    def _deliver(self, request: Request, gate: _Gate | None) -> _Attempt:
+        """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused).
+
+        With ``gate``, the request leaves only once the gate opens; an empty _Attempt if it is shut.
+        """
+        ready = gate.wait if gate is not None else None
         failures = rate_limited = 0
         while True:
             try:
-                return _Attempt(result=self.transport.send(request))
+                return _Attempt(result=self.transport.send(request, ready))
+            except Withheld:
+                return _Attempt()
             except RateLimited as exc:
                 rate_limited += 1
                 if rate_limited > RATE_LIMIT_ATTEMPTS or self.stopping:

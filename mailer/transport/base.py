@@ -8,7 +8,7 @@ message states: Rejected -> failed, OutcomeUnknown -> unknown, RateLimited / Una
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -49,7 +49,21 @@ class RequestResult:
     message_id: str | None
 
 
-class Transport(Protocol):
-    """Sends one request; must be safe to call from several threads at once."""
+class Withheld(Exception):  # the dispatcher's own decision, never shown to a user
+    """Raised by ``Transport.send`` when ``ready`` said no: the request did not leave."""
 
-    def send(self, request: Request) -> RequestResult: ...
+
+# Called by a transport once a request is ready to leave (its body built and encoded) and before
+# anything of it leaves; True lets it go, False withholds it (``send`` raises Withheld). It may
+# block: the dispatcher prepares the next request while the ones out are answered and lets it go
+# once the campaign row lists it in flight.
+Ready = Callable[[], bool]
+
+
+class Transport(Protocol):
+    """Sends one request; must be safe to call from several threads at once.
+
+    ``ready`` (see ``Ready``) must be called, when given, before any byte of the request leaves.
+    """
+
+    def send(self, request: Request, ready: Ready | None = None) -> RequestResult: ...

@@ -25,7 +25,7 @@ from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.models import Message
 from mailer.transport import eml
-from mailer.transport.base import Request, RequestResult
+from mailer.transport.base import Ready, Request, RequestResult, Withheld
 from mailer.transport.mailsend import CommonBodies, build_body
 from mailer.unsubscribe import OneClick
 
@@ -113,11 +113,16 @@ class DryRunTransport:
             writer.writerows(skipped)
         return path
 
-    def send(self, request: Request) -> RequestResult:
-        """Write the request body and the .eml of each sampled recipient; 'accept' it."""
+    def send(self, request: Request, ready: Ready | None = None) -> RequestResult:
+        """Write the request body and the .eml of each sampled recipient; 'accept' it.
+
+        Raises Withheld, having written nothing, when ``ready`` says no.
+        """
         common = self._common.get(request)
-        folder = self.folder(request.campaign_id)
         body = build_body(request, common, one_click=self._common.one_click)
+        if ready is not None and not ready():
+            raise Withheld
+        folder = self.folder(request.campaign_id)
         if request.rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # where the .eml files' unsubscribe link points
             unsubscribe.write_preview_page(folder, sender=common["from"].get("name", ""))
         (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")

@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from pydantic import SecretStr
+from python_http_client import Client
 from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
 
@@ -34,7 +35,7 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.transport.base import Request, RequestResult
+from mailer.transport.base import Ready, Request, RequestResult, Withheld
 from mailer.transport.mailsend import CommonBodies, build_body
 from mailer.unsubscribe import OneClick
 
@@ -95,14 +96,33 @@ class SendGridTransport:
             client = self._local.client = sg.client
         return client
 
+    def _mail_send(self) -> _MailSend:
+        """This thread's own client for POST /v3/mail/send (the same headers as ``_client``'s)."""
+        mail_send = getattr(self._local, "mail_send", None)
+        if mail_send is None:
+            client = self._client()
+            mail_send = self._local.mail_send = _MailSend(
+                host=client.host, request_headers=dict(client.request_headers), version=3, url_path=["mail", "send"], timeout=client.timeout
+            )
+        return mail_send
+
     def body(self, request: Request) -> dict[str, Any]:
         """The request body this transport posts for ``request``."""
         return build_body(request, self._common.get(request), one_click=self._common.one_click)
 
-    def send(self, request: Request) -> RequestResult:
-        """POST /v3/mail/send for one request; 2xx -> RequestResult, anything else raises."""
+    def send(self, request: Request, ready: Ready | None = None) -> RequestResult:
+        """POST /v3/mail/send for one request; 2xx -> RequestResult, anything else raises.
+
+        ``ready`` is asked once the body is encoded, before the connection opens; Withheld when it
+        says no.
+        """
         body = self.body(request)
-        response = self._call(lambda client: client.mail.send.post(request_body=body))
+        mail_send = self._mail_send()
+        mail_send.ready = ready
+        try:
+            response = self._call(lambda _: mail_send.post(request_body=body))
+        finally:
+            mail_send.ready = None
         return RequestResult(status=response.status_code, message_id=_header(response.headers, "X-Message-Id"))
 
     def create_batch_id(self) -> str:
@@ -168,6 +188,24 @@ class SendGridTransport:
             return max(0.0, float(retry_after)) if retry_after else 1.0
         except ValueError:
             return 1.0
+
+
+class _MailSend(Client):  # type: ignore[misc]  # python_http_client has no type hints
+    """The library's client for POST /v3/mail/send, asking ``ready`` before the request leaves.
+
+    python_http_client builds the whole request (URL, headers, the body through ``json.dumps``)
+    and then hands it to ``_make_request``, the seam its docstring names for tests to replace;
+    here it first asks ``ready``. So a request can be encoded while it waits for its turn, and its
+    turn costs no encoding: about 7 ms of CPU for a body of 1000 journalists, held under the GIL.
+    One per thread: ``ready`` is the call in progress's.
+    """
+
+    ready: Ready | None = None
+
+    def _make_request(self, opener: Any, request: Any, timeout: float | None = None) -> Any:
+        if self.ready is not None and not self.ready():
+            raise Withheld
+        return super()._make_request(opener, request, timeout=timeout)
 
 
 _RESUME_HINT = "Nothing was accepted for this request; it stays planned and `mailer resume` sends it later."
