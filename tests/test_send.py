@@ -225,25 +225,36 @@ def test_send_ctrl_c_stops_after_requests_in_flight(store: Engine, standin: Any)
         assert campaigns.get(connection, campaign_id).status is CampaignStatus.PAUSED
 
 
-def test_send_ctrl_c_while_a_round_is_logged_loses_nothing(store: Engine, standin: Any) -> None:
-    """Ctrl-C inside the transaction that logs request 1's answer and lists request 2 in flight: both
-    roll back, request 1's answer is logged in the next round, request 2 never leaves, and a resume
-    sends the rest to each journalist once."""
+@pytest.mark.parametrize(
+    ("transaction", "listed", "counts", "sent"),
+    [
+        ("listing request 2 in flight", "[1, 2]", (10, 30), 1),
+        ("logging request 1's answer", "[2]", (20, 20), 2),
+    ],
+)
+def test_send_ctrl_c_inside_a_transaction_of_a_round_loses_nothing(
+    store: Engine, standin: Any, transaction: str, listed: str, counts: tuple[int, int], sent: int
+) -> None:
+    """Ctrl-C inside the transaction that lists request 2 in flight (request 1 still listed: its
+    answer is not logged yet) rolls it back and request 2 never leaves; inside the one that logs
+    request 1's answer after request 2 left, the answer is logged again next round and request 2's
+    too. Either way nothing is left `sending` or unknown, and a resume sends the rest to each
+    journalist once."""
     campaign_id, built = started(store, 40)
     interrupted: list[str] = []
 
-    def ctrl_c_at_second_claim(conn: Any, cursor: Any, sql: str, params: Any, *_: Any) -> None:
+    def ctrl_c_at(conn: Any, cursor: Any, sql: str, params: Any, *_: Any) -> None:
         values = tuple(params.values() if isinstance(params, dict) else params)
-        if not interrupted and sql.startswith("UPDATE campaign") and "in_flight" in sql and "[2]" in repr(values):
+        if not interrupted and sql.startswith("UPDATE campaign") and "in_flight" in sql and listed in repr(values):
             interrupted.append(sql)
             raise KeyboardInterrupt
 
-    event.listen(store, "before_cursor_execute", ctrl_c_at_second_claim)
+    event.listen(store, "before_cursor_execute", ctrl_c_at)
     outcome = run(store, standin, campaign_id)
-    event.remove(store, "before_cursor_execute", ctrl_c_at_second_claim)
-    assert interrupted and outcome.interrupted
-    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"]) == (10, 30, 0)
-    assert len(standin.mail_sends) == 1
+    event.remove(store, "before_cursor_execute", ctrl_c_at)
+    assert interrupted and outcome.interrupted, transaction
+    assert (outcome.counts["accepted"], outcome.counts["planned"], outcome.counts["sending"], outcome.counts["unknown"]) == (*counts, 0, 0)
+    assert len(standin.mail_sends) == sent
     assert run(store, standin, campaign_id).counts["accepted"] == 40
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
 

@@ -33,17 +33,17 @@ def test_in_flight_ctrl_c_just_after_a_round_commits_leaves_no_phantom_request_i
     request is handed to a worker: request 1 never left, so the run's end no longer lists it and a
     resume sends everyone exactly once (not ten journalists marked unknown and never sent)."""
     campaign_id, built = started(store, 20)
-    original = Dispatcher._round
+    original = Dispatcher._list
     fired: list[int] = []
 
-    def round_then_ctrl_c(self: Dispatcher, answered: Any, free: int) -> Any:
-        notes, starting = original(self, answered, free)
+    def list_then_ctrl_c(self: Dispatcher, free: int) -> Any:
+        starting = original(self, free)
         if starting and not fired:
             fired.append(starting[0].number)
             raise KeyboardInterrupt  # SIGINT between the commit and pool.submit
-        return notes, starting
+        return starting
 
-    monkeypatch.setattr(Dispatcher, "_round", round_then_ctrl_c)
+    monkeypatch.setattr(Dispatcher, "_list", list_then_ctrl_c)
     outcome = run(store, standin, campaign_id)
     monkeypatch.undo()
     assert fired == [1] and outcome.interrupted
@@ -206,7 +206,7 @@ def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_dea
 
     def a_wakes() -> None:
         try:
-            a._round([(first, _Attempt(result=answer))], 0)
+            a._log([(first, _Attempt(result=answer))])
         except Exception as exc:  # noqa: BLE001
             errors.append(("A, the stalled holder", exc))
 

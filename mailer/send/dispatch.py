@@ -161,11 +161,11 @@ class Dispatcher:
                 while True:
                     try:
                         self._notice_stop(answered)
-                        notes, starting = self._round(answered, self.pacing.concurrency - len(in_flight))
-                        answered = []
-                        for request in starting:
+                        for request in self._list(self.pacing.concurrency - len(in_flight)):
                             self.handed.add(request.number)  # first: a Ctrl-C after the hand-over must find it here
                             in_flight[self._release(pool, request)] = request
+                        notes = self._log(answered)
+                        answered = []
                         for note in notes:
                             note()
                         if self.stopping:
@@ -182,40 +182,54 @@ class Dispatcher:
             finally:
                 self._withdraw()  # before the pool waits for its workers: the prepared one waits at its gate
 
-    def _round(self, answered: Sequence[tuple[Request, _Attempt]], free: int) -> tuple[list[Callable[[], None]], list[Request]]:
-        """One transaction: record ``answered``, take up to ``free`` next requests, list the
-        requests in flight on the campaign row under the lease; commit.
+    def _list(self, free: int) -> list[Request]:
+        """One transaction: take up to ``free`` next requests and list them in flight on the
+        campaign row under the lease, beside those still listed; commit. Returns the requests that
+        may now leave: none when the lease is lost.
 
-        Returns what to tell the user and the requests that may now leave. Answers are recorded
-        even when the lease is lost (the request in flight was this run's); nothing new leaves
-        then. Rolled back (an error, Ctrl-C), the requests taken go back to the queue and
-        ``answered`` is recorded again next round; a split's halves join the queue only once
-        committed.
+        The answers that came in are logged only after (``_log``): the next request leaves without
+        waiting for their 1,000-row UPDATE and its commit, and a request whose answer is not logged
+        yet stays listed. Rolled back (an error, Ctrl-C), the requests taken go back to the queue.
+        """
+        taken: list[Request] = []
+        if free <= 0 or self.stopping or not self._pending():
+            return taken
+        try:
+            with self.engine.begin() as connection:
+                self._take(free, taken)
+                held = self._hold(connection, self.handed | {request.number for request in taken}, changed=True)
+        except BaseException:
+            self.queue.extendleft(reversed(taken))  # rolled back: they never left
+            raise
+        if not held:
+            self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
+            return []
+        return taken
+
+    def _log(self, answered: Sequence[tuple[Request, _Attempt]]) -> list[Callable[[], None]]:
+        """One transaction: record ``answered`` and take them off the list in flight; commit.
+
+        Returns what to tell the user. Answers are recorded even when the lease is lost (the request
+        in flight was this run's). Rolled back (an error, Ctrl-C), ``answered`` is recorded again
+        next round; a split's halves join the queue only once committed.
         """
         next_no = self.next_no
         notes: list[Callable[[], None]] = []
         halves: list[Request] = []
-        taken: list[Request] = []
+        answered_numbers = {request.number for request, _ in answered}
         try:
             with self.engine.begin() as connection:
-                self._take(free, taken)
-                answered_numbers = {request.number for request, _ in answered}
-                flying = (self.handed - answered_numbers) | {request.number for request in taken}
                 # The campaign row first, then the answered requests' rows: the order a taking-over
                 # run locks them in (lease, then recovery), so on PostgreSQL the two never deadlock.
-                held = self._hold(connection, flying, changed=bool(answered or taken))
+                self._hold(connection, self.handed - answered_numbers, changed=bool(answered))
                 for request, attempt in answered:
                     notes.extend(self._record(connection, request, attempt, halves))
         except BaseException:
-            self.queue.extendleft(reversed(taken))  # rolled back: they never left
             self.next_no = next_no
             raise
         self.handed -= answered_numbers
         self.queue.extendleft(reversed(halves))
-        if not held:
-            self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
-            return notes, []
-        return notes, taken
+        return notes
 
     def _release(self, pool: ThreadPoolExecutor, request: Request) -> Future[_Attempt]:
         """Let ``request``, now listed in flight, leave: the prepared one through its gate, another
