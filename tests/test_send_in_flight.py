@@ -284,3 +284,74 @@ def test_in_flight_ctrl_c_after_a_prepared_request_is_listed_but_before_it_leave
     resumed = run(store, standin, campaign_id)
     assert (listed, resumed.counts["unknown"], resumed.counts["accepted"]) == ([], 0, 30)
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+class OneArgumentTransport:
+    """A transport written before ``send`` took ``ready`` (a script's wrapper that logs or counts
+    its requests, say), here around the real one."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def send(self, request: Any) -> Any:
+        return self.inner.send(request)
+
+
+def test_in_flight_a_transport_without_ready_still_sends_everyone_once(store: Engine, standin: Any) -> None:
+    """`send.run(transport=...)` with a transport whose ``send`` takes only the request: it gets no
+    prepared request (nothing could hold one at a gate), and every journalist is accepted once,
+    none marked unknown."""
+    campaign_id, built = started(store, 30)
+    outcome = send.run(
+        store,
+        campaign_id,
+        rendered=RELEASE,
+        transport=OneArgumentTransport(transport_for(standin, config_for(standin.url))),
+        pacing=send.Pacing(concurrency=2),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+    )
+    assert (outcome.counts["accepted"], outcome.counts["unknown"]) == (30, 0)
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_in_flight_ctrl_c_while_a_429_retry_waits_stops_without_trying_again(store: Engine, standin: Any) -> None:
+    """Ctrl-C while a request waits to retry after a 429: it is not tried again, the run stops as
+    asked (not "SendGrid could not be reached"), its journalists stay planned and off the list in
+    flight, and a resume sends everyone once."""
+    from mailer.send import delivery, lease
+    from mailer.send.dispatch import utcnow
+
+    campaign_id, built = started(store, 20)
+    with store.begin() as connection:
+        held = lease.acquire(connection, campaign_id, now=utcnow())
+    standin.rate_limit(times=1)
+    waits: list[float] = []
+
+    def ctrl_c_while_waiting(seconds: float) -> None:
+        waits.append(seconds)
+        dispatcher.interrupted = True  # what the SIGINT handler does
+
+    dispatcher = Dispatcher(
+        store,
+        campaign_id,
+        transport=transport_for(standin, config_for(standin.url)),
+        pacing=send.Pacing(concurrency=1),
+        sleep=ctrl_c_while_waiting,
+        jitter=lambda: 0.5,
+        on_request=lambda n: None,
+        on_warning=lambda text: None,
+        next_no=3,
+        lease=held,
+    )
+    cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
+    dispatcher.dispatch(cut.from_plan(built))
+    assert len(waits) == 1 and [r.status for r in standin.mail_sends] == [429]
+    assert dispatcher.interrupted and dispatcher.stop_error is None
+    assert set(states(store, campaign_id).values()) == {"planned"}
+    with store.connect() as connection:
+        assert campaigns.in_flight(connection, campaign_id) == []
+    with store.begin() as connection:
+        lease.release(connection, held)
+    assert run(store, standin, campaign_id).counts["accepted"] == 20
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}

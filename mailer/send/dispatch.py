@@ -15,10 +15,13 @@ encoding, and a run that stops first withdraws it unsent.
 
 from __future__ import annotations
 
+import inspect
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -110,8 +113,8 @@ class _Prepared:
     """The next request, handed to a worker that builds and encodes it and waits at ``gate``."""
 
     request: Request
-    future: Future[_Attempt]
     gate: _Gate
+    future: Future[_Attempt] | None = None  # None until handed to the worker
 
 
 @dataclass
@@ -148,15 +151,17 @@ class Dispatcher:
     def dispatch(self, requests: Iterable[Request]) -> None:
         """Keep ``concurrency`` requests in flight; a request is listed in flight only when it is next.
 
-        ``requests`` is read lazily, one request as a worker is free for it. Each round records
-        the answers that came in and lists the next requests in flight in one transaction, and
-        only once it is committed are those requests sent.
+        ``requests`` is read lazily, one request as a worker is free for it. Each round lists the
+        next requests in flight and commits, then sends them, then records the answers that came
+        in (a second transaction). A transport whose ``send`` takes ``ready`` gets the next request
+        while the ones out are answered (see ``Transport``); one written without it, one at a time.
         """
         self.fresh = iter(requests)
+        asks_ready = _asks_ready(self.transport)
         in_flight: dict[Future[_Attempt], Request] = {}
         answered: list[tuple[Request, _Attempt]] = []
         # One worker more than the concurrency: the spare prepares the next request.
-        with ThreadPoolExecutor(max_workers=self.pacing.concurrency + 1, thread_name_prefix="mailer-send") as pool:
+        with self._ctrl_c_noted(), ThreadPoolExecutor(max_workers=self.pacing.concurrency + 1, thread_name_prefix="mailer-send") as pool:
             try:
                 while True:
                     try:
@@ -173,14 +178,41 @@ class Dispatcher:
                         if not in_flight and (self.stopping or not self._pending()):
                             return
                         if in_flight:
-                            self._prepare(pool)  # the next request, while the ones out are answered
+                            if asks_ready:
+                                self._prepare(pool)  # the next request, while the ones out are answered
+                            else:
+                                self._pending()  # at least cut it
                             done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
                             answered = [(in_flight.pop(future), future.result()) for future in done]
-                    except KeyboardInterrupt:
+                    except KeyboardInterrupt:  # raised by a caller's callback, or off the main thread
                         # Stop cleanly: no new request; the ones in flight are answered and logged.
                         self.interrupted = True
             finally:
                 self._withdraw()  # before the pool waits for its workers: the prepared one waits at its gate
+
+    @contextmanager
+    def _ctrl_c_noted(self) -> Iterator[None]:
+        """While requests go out, Ctrl-C (SIGINT) only notes that the user wants to stop; the loop
+        stops at its next round: no new request, the ones in flight answered and logged.
+
+        A KeyboardInterrupt can land between any two steps: between a request's listing and its
+        hand-over to a worker, inside ``pool.submit`` (the request leaves, its answer is never
+        collected), beside a worker waiting at its gate. Python runs signal handlers on the main
+        thread only, so elsewhere, or when the program has a SIGINT handler of its own, this
+        changes nothing.
+        """
+        if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            yield
+            return
+
+        def note(_signum: int, _frame: object) -> None:
+            self.interrupted = True
+
+        signal.signal(signal.SIGINT, note)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _list(self, free: int) -> list[Request]:
         """One transaction: take up to ``free`` next requests and list them in flight on the
@@ -236,16 +268,20 @@ class Dispatcher:
         through a worker of its own."""
         prepared = self.prepared
         if prepared is not None and prepared.request is request:
-            prepared.gate.open()  # first: a Ctrl-C before the next line must not leave its worker waiting
-            self.prepared = None
-            return prepared.future
+            if prepared.future is None:  # an exception inside submit: a worker may hold the gate
+                prepared.gate.shut()
+                self.prepared = None
+            else:
+                prepared.gate.open()  # first: an exception before the next line must not leave its worker waiting
+                self.prepared = None
+                return prepared.future
         return pool.submit(self._deliver, request, None)
 
     def _prepare(self, pool: ThreadPoolExecutor) -> None:
         """Hand the next request to the spare worker: it builds and encodes it, then waits at its gate."""
         if self.prepared is None and not self.stopping and self._pending():
-            request, gate = self.queue[0], _Gate()
-            self.prepared = _Prepared(request, pool.submit(self._deliver, request, gate), gate)
+            prepared = self.prepared = _Prepared(self.queue[0], _Gate())  # first: ``_withdraw`` must find its gate
+            prepared.future = pool.submit(self._deliver, prepared.request, prepared.gate)
 
     def _withdraw(self) -> None:
         """Shut the prepared request's gate and wait for its worker. Refused, the request never left
@@ -255,13 +291,18 @@ class Dispatcher:
         if prepared is not None:
             if prepared.gate.shut():
                 self.handed.discard(prepared.request.number)
-            prepared.future.result()
+            if prepared.future is not None:
+                prepared.future.result()
             self.prepared = None
 
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
         for _, attempt in answered:
-            if attempt.result is None and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown) and self.stop_error is None:
+            if (
+                attempt.error is not None
+                and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown)
+                and self.stop_error is None
+            ):
                 self.stop_error = _stop_error(attempt.error, self.campaign_id)
 
     def _take(self, free: int, taken: list[Request]) -> None:
@@ -303,30 +344,40 @@ class Dispatcher:
     def _deliver(self, request: Request, gate: _Gate | None) -> _Attempt:
         """One request, retried while SendGrid says nothing was accepted (429, 5xx, refused).
 
-        With ``gate``, the request leaves only once the gate opens; an empty _Attempt if it is shut.
+        With ``gate``, the request leaves only once the gate opens. An empty _Attempt (its rows stay
+        planned) if the gate is shut, or if the run stops while a retry waits: nothing was accepted.
         """
-        ready = gate.wait if gate is not None else None
         failures = rate_limited = 0
         while True:
             try:
-                return _Attempt(result=self.transport.send(request, ready))
+                result = self.transport.send(request) if gate is None else self.transport.send(request, gate.wait)
+                return _Attempt(result=result)
             except Withheld:
                 return _Attempt()
             except RateLimited as exc:
                 rate_limited += 1
-                if rate_limited > RATE_LIMIT_ATTEMPTS or self.stopping:
+                if rate_limited > RATE_LIMIT_ATTEMPTS:
                     return _Attempt(error=Unavailable("SendGrid kept answering 429 (too many requests)."))
-                self.sleep(min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter()))
+                if not self._wait_to_retry(min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter())):
+                    return _Attempt()
             except Unavailable as exc:
                 failures += 1
-                if failures > self.pacing.retries or self.stopping:
+                if failures > self.pacing.retries:
                     return _Attempt(error=exc)
                 wait_for = min(BACKOFF_BASE * 2 ** (failures - 1), self.pacing.max_retry_wait)
-                self.sleep(wait_for * (0.5 + 0.5 * self.jitter()))
+                if not self._wait_to_retry(wait_for * (0.5 + 0.5 * self.jitter())):
+                    return _Attempt()
             except TransportError as exc:
                 return _Attempt(error=exc)
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
+
+    def _wait_to_retry(self, seconds: float) -> bool:
+        """Wait ``seconds`` before trying a request again; False (do not) once the run is stopping."""
+        if self.stopping:
+            return False
+        self.sleep(seconds)
+        return not self.stopping
 
     def _record(self, connection: Connection, request: Request, attempt: _Attempt, halves: list[Request]) -> list[Callable[[], None]]:
         """Turn a request's outcome into its rows' new state (one UPDATE); returns what to tell the user.
@@ -334,6 +385,8 @@ class Dispatcher:
         A request SendGrid found too large is split: its two halves are added to ``halves``.
         """
         error = attempt.error
+        if attempt.result is None and error is None:  # withdrawn: nothing was accepted, its rows stay planned
+            return []
         size = len(request.messages)
         if attempt.result is not None:
             self._mark(
@@ -380,6 +433,15 @@ class Dispatcher:
 
     def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
         messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
+
+
+def _asks_ready(transport: Transport) -> bool:
+    """Whether ``transport.send`` takes ``ready`` (a transport written before it did cannot hold
+    a prepared request at a gate, so it gets none)."""
+    try:
+        return "ready" in inspect.signature(transport.send).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _with(request: Request, part: Recipients, number: int) -> Request:
