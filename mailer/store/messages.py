@@ -326,29 +326,23 @@ def by_message_key(connection: Connection, keys: Collection[str]) -> dict[str, M
     if not keys:
         return {}
     if connection.dialect.name == "sqlite":
-        found = _by_message_key_sqlite(connection, keys)
-        if found is not None:
-            return found
-    found = {}
+        return _by_message_key_sqlite(connection, keys)
+    found: dict[str, MessageLink] = {}
     for chunk in chunks(keys):
         for key, mid, campaign_id, sg_message_id, state, delivery in _BY_KEY.rows(connection, filled("k", chunk)):
             found[key] = MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery)
     return found
 
 
-def _by_message_key_sqlite(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink] | None:
-    """``by_message_key`` in one SQLite statement; None when a key or a stored value is not plain UTF-8 text (use the chunks)."""
-    try:
-        wanted = _json_encode(list(keys)).decode("utf-8")
-        text = connection.exec_driver_sql(_BY_KEY_SQLITE, (wanted,)).scalar()
-        rows = _json_decode(text or "[]")
-    except (msgspec.MsgspecError, UnicodeError, TypeError):
-        return None
-    return {key: MessageLink(mid, campaign_id, sg_message_id, 0, state, delivery) for key, mid, campaign_id, sg_message_id, state, delivery in rows}
+def _by_message_key_sqlite(connection: Connection, keys: Collection[str]) -> dict[str, MessageLink]:
+    """``by_message_key`` in one SQLite statement: the keys in as one JSON array, the rows back as another."""
+    wanted = _json_encode(list(keys)).decode("utf-8")
+    text = connection.exec_driver_sql(_BY_KEY_SQLITE, (wanted,)).scalar()
+    return {row[0]: MessageLink(row[1], row[2], row[3], 0, row[4], row[5]) for row in _json_decode(text or "[]")}
 
 
 _json_encode = msgspec.json.Encoder().encode
-_json_decode = msgspec.json.Decoder(list[tuple[str, int, str, str | None, str, str | None]]).decode
+_json_decode = msgspec.json.Decoder(list[list[Any]]).decode
 
 
 def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, list[MessageLink]]:
