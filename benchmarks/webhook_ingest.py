@@ -12,6 +12,11 @@ its start-up), the posting client's, how many of the machine's CPUs the two kept
 all of them: the machine, not the server, was the limit), and how many POSTs each worker
 answered (from the webhook's request log). On PostgreSQL on this machine it
 also prints the database server's CPU for the run (its backends', read from the postmaster).
+
+It also measures the turn to write (``--no-turns`` to leave it out): a ``sitecustomize.py`` put
+first on the server's ``PYTHONPATH`` wraps the webhook's writer lock, and the benchmark prints
+how much of the wall the turn was held and, per event, its holder's CPU, time waiting for a core
+and time blocked (on the GIL or the disk) while holding it (Linux only: /proc schedstat).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +52,48 @@ BATCH_BYTES = 768 * 1024
 TARGET = 20_000  # events per second on one worker (issue 12)
 T0 = 1_771_495_200
 KINDS = ["processed", "delivered", "open", "open", "click", "deferred", "open", "delivered"]
+
+
+# Put first on the server's PYTHONPATH as sitecustomize.py (unless --no-turns): each worker appends
+# one line per batch to BENCH_TURN_LOG: when it asked for the turn to write, got it and gave it back,
+# and the holding thread's CPU and time waiting for a core meanwhile (Linux schedstat).
+TURN_PROBE = """
+import os, threading, time
+if os.environ.get("BENCH_TURN_LOG"):
+    from mailer.events import webhook
+    enter, leave, path = webhook._WriterLock.__enter__, webhook._WriterLock.__exit__, os.environ["BENCH_TURN_LOG"]
+    def sched():
+        with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
+            cpu, queued, _ = f.read().split()
+        return int(cpu) / 1e9, int(queued) / 1e9
+    def probed_enter(self):
+        asked = time.perf_counter()
+        enter(self)
+        self.probe = (asked, time.perf_counter(), sched())
+    def probed_exit(self, *exc):
+        (asked, got, (cpu, queued)), (cpu_now, queued_now) = self.probe, sched()
+        done = time.perf_counter()
+        leave(self, *exc)
+        with open(path, "a") as f:
+            f.write(f"{os.getpid()} {asked} {got} {done} {cpu_now - cpu} {queued_now - queued}\\n")
+    webhook._WriterLock.__enter__, webhook._WriterLock.__exit__ = probed_enter, probed_exit
+"""
+
+
+def turns(log: Path, events: int) -> str:
+    """What the probe's lines say: how much of the wall the turn to write was held, and what its holder did meanwhile."""
+    rows = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    if not rows:
+        return "    turn to write: not measured"
+    asked, got, done, cpu, queued = ([float(row[i]) for row in rows] for i in range(1, 6))
+    held = [d - g for g, d in zip(got, done, strict=True)]
+    wall = max(done) - min(asked)
+    return (
+        f"    turn to write: held {sum(held) / wall:.0%} of the wall, median {statistics.median(held) * 1000:.0f} ms a batch; "
+        f"while holding it, per event: {sum(cpu) / events * 1e6:.0f} us CPU, {sum(queued) / events * 1e6:.0f} us waiting for a core, "
+        f"{(sum(held) - sum(cpu) - sum(queued)) / events * 1e6:.0f} us blocked (GIL, disk); a batch waited a median "
+        f"{statistics.median(g - a for a, g in zip(asked, got, strict=True)) * 1000:.0f} ms for its turn"
+    )
 
 
 def seed(url: str, messages: int) -> None:
@@ -253,6 +301,7 @@ def run(
     messages: int,
     workers: int,
     clients: int,
+    probe: bool = True,
 ) -> float:
     """One run on a freshly seeded log: start the server, post everything, count; returns events/s (0 if any was lost)."""
     log_url = fresh_log(folder, template, url, workers=workers, messages=messages)
@@ -267,12 +316,19 @@ def run(
     database_before = server_cpu(postmaster)
     port = free_port()
     server_log = folder / f"server-{workers}.log"
+    env = {**os.environ, "NO_PROXY": "127.0.0.1"}
+    turn_log = folder / f"turns-{workers}.log"
+    if probe:
+        (folder / "probe").mkdir(exist_ok=True)
+        (folder / "probe" / "sitecustomize.py").write_text(TURN_PROBE, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder / "probe"), os.environ.get("PYTHONPATH")]))
+        env["BENCH_TURN_LOG"] = str(turn_log)
     with server_log.open("wb") as errors:
         server = subprocess.Popen(
             [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--port", str(port), "--workers", str(workers)],
             stdout=subprocess.DEVNULL,
             stderr=errors,
-            env={**os.environ, "NO_PROXY": "127.0.0.1"},
+            env=env,
         )
         try:
             for _ in range(300):
@@ -322,6 +378,8 @@ def run(
         f"    while posting: server {posting_cpu / events * 1e6:.0f} us CPU per event (start-up left out), client {client_cpu / events * 1e6:.1f} us; "
         f"{busy / elapsed:.2f} of the machine's {os.cpu_count()} CPUs busy with this benchmark"
     )
+    if probe:
+        print(turns(turn_log, events))
     return rate if stored == events and ok == len(statuses) else 0.0
 
 
@@ -331,6 +389,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes per run (mailer webhook --workers)")
     parser.add_argument("--clients", type=int, default=4, help="client threads posting at once")
+    parser.add_argument(
+        "--no-turns", action="store_true", help="do not measure the turn to write (a sitecustomize.py put first on the server's path)"
+    )
     parser.add_argument("--url", help="a PostgreSQL database the benchmark may empty (default: a SQLite file in a temporary folder)")
     args = parser.parse_args()
 
@@ -365,7 +426,15 @@ def main() -> None:
     )
     rates = {
         workers: run(
-            folder, template, requests, url=args.url, events=args.events, messages=args.messages, workers=workers, clients=args.clients
+            folder,
+            template,
+            requests,
+            url=args.url,
+            events=args.events,
+            messages=args.messages,
+            workers=workers,
+            clients=args.clients,
+            probe=not args.no_turns,
         )
         for workers in args.workers
     }

@@ -254,6 +254,47 @@ def test_events_batch_about_more_messages_than_one_lookup_links_and_advances_eac
     }
 
 
+def test_events_batch_longer_than_one_insert_is_stored_whole_in_the_order_received(store: Engine) -> None:
+    """A batch of 4,500 events (more than one statement's 2,048 rows, no multiple of 256), some stored before and
+    its last one a re-sent duplicate: each new event is stored once, in the order received, and counted once."""
+    seed(store)
+    people = PEOPLE
+    batch = [
+        sg_event("open", people[n % len(people)], key="m-" + people[n % len(people)].split("@")[0], campaign_id=CAMPAIGN, at=T0 + n)
+        for n in range(4500)
+    ]
+    earlier = [batch[n] for n in range(0, 4500, 7)]  # stored by an earlier POST
+    assert apply(store, events.parse_body(json.dumps(earlier).encode()).events).added == len(earlier)
+    resent = {**batch[3], "sg_event_id": "resent-under-a-new-id"}
+    posted = events.parse_body(json.dumps([*batch[1:], resent]).encode()).events
+    result = apply(store, posted)
+    new = [e for n, e in enumerate(batch) if n % 7]
+    assert (result.received, result.added, result.duplicates, result.unlinked) == (4500, len(new), 4500 - len(new), 0)
+    with store.connect() as connection:
+        stored = connection.execute(select(event_table.c.sg_event_id).order_by(event_table.c.id)).scalars().all()
+    assert stored == [e["sg_event_id"] for e in earlier] + [e["sg_event_id"] for e in new]
+
+
+def test_events_link_messages_whose_keys_and_campaigns_hold_any_text(store: Engine) -> None:
+    """Keys and campaign ids with quotes, backslashes and non-ASCII text find their messages (and only theirs);
+    unknown keys and keys differing only in case find none."""
+    odd_campaign = 'Communiqué "été" \\ ☃'
+    add_campaign(store, odd_campaign)
+    keys = ['k"quoted"', "k\\back", "clé-☃", "K-plain", "k-plain"]
+    for n, key in enumerate(keys):
+        add_message(store, odd_campaign, f"r{n}@example.org", key=key, sg_message_id=None if n % 2 else f"REQ{n}")
+    batch = [sg_event("delivered", f"r{n}@example.org", key=key, campaign_id=None, at=T0 + n) for n, key in enumerate(keys)]
+    batch += [sg_event("delivered", "r9@example.org", key=key, campaign_id=None, at=T0 + 9) for key in ("K-PLAIN", "missing", "clé")]
+    result = apply(store, events.parse_body(json.dumps(batch).encode()).events)
+    assert (result.added, result.unlinked) == (8, 3)
+    assert messages(store, odd_campaign) == {f"r{n}@example.org": ("accepted", "delivered") for n in range(len(keys))}
+    with store.connect() as connection:
+        linked = connection.execute(
+            select(event_table.c.email, event_table.c.campaign_id).where(event_table.c.message_id.is_not(None))
+        ).all()
+    assert sorted(linked) == [(f"r{n}@example.org", odd_campaign) for n in range(len(keys))]
+
+
 def test_events_delivery_change_stamps_the_message_in_utc_as_every_other_instant(store: Engine) -> None:
     """A message moved by an event gets the apply time as updated_at, written as the log writes every instant (UTC)."""
     seed(store)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -251,6 +252,38 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
         assert re.fullmatch(pattern, line), line
     text = stream.getvalue()
     assert "@" not in text and "ana" not in text and "cleo" not in text
+
+
+@pytest.mark.sqlite_only
+def test_webhook_log_out_of_reach_is_503_and_the_retry_is_stored(tmp_path: Path) -> None:
+    """A log that cannot be opened (its folder is gone) is answered 503, which SendGrid retries; once it is back, the retry is stored."""
+    import io
+
+    from sqlalchemy import create_engine
+
+    from mailer.store import connect
+
+    url = f"sqlite:///{tmp_path / 'gone' / 'log.db'}"
+    payload = body([sg_event("delivered", "ana@example.org", key="k-ana", campaign_id=CAMPAIGN, at=T0 + 1)])
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        app = client(create_engine(url))
+        refused = app.post(PATH, content=payload, headers=signed_headers(payload))
+        assert refused.status_code == 503
+        assert refused.json() == {"error": "The delivery log is busy or unavailable; SendGrid will retry."}
+        (tmp_path / "gone").mkdir()
+        log = connect(url)
+        add_campaign(log, CAMPAIGN)
+        add_message(log, CAMPAIGN, "ana@example.org", key="k-ana")
+        retried = app.post(PATH, content=payload, headers=signed_headers(payload))
+        assert retried.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 0, "quarantined": 0}
+    finally:
+        webhook.request_log.removeHandler(handler)
+    assert messages(log, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
+    first, second = stream.getvalue().splitlines()
+    assert first.endswith(": 1 events not stored: the delivery log is busy or down")
+    assert second.endswith(": 1 events: 1 stored, 0 duplicates, 0 quarantined, 0 unlinked")
 
 
 def test_webhook_remembered_messages_never_move_a_delivery_back(store: Engine) -> None:

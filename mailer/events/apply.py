@@ -99,6 +99,33 @@ def apply(
     try:
         with engine.connect() as connection:
             staged = stage(connection, events, links)
+    except BaseException:
+        if links is not None:
+            links.clear()
+        raise
+    return store_staged(
+        engine, staged, source=source, block_threshold=block_threshold, now=now, quarantined=quarantined, links=links, writer=writer
+    )
+
+
+def store_staged(
+    engine: Engine,
+    staged: Staged,
+    *,
+    source: str,
+    block_threshold: int,
+    now: datetime | None = None,
+    quarantined: Sequence[Quarantined] = (),
+    links: dict[str, message_store.MessageLink] | None = None,
+    writer: AbstractContextManager[object] | None = None,
+) -> Applied:
+    """The second half of ``apply``: store a batch ``stage`` looked up, in one transaction, holding ``writer`` throughout.
+
+    The webhook stages a request's events on the thread that parsed them and stores them on
+    another, so one request's look-ups overlap another's write. ``links`` must be the dict
+    ``stage`` was given; it is cleared if storing fails.
+    """
+    try:
         with writer if writer is not None else nullcontext(), engine.begin() as connection:
             ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now, links=links)
             ingest.write(staged)

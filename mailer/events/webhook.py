@@ -46,6 +46,7 @@ from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import oneclick, signature
+from mailer.events.apply import Staged, stage, store_staged
 from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
@@ -152,12 +153,20 @@ def create_app(
     writer = _WriterLock(engine)
     closing = {"Connection": "close"} if close_connections else None
 
-    def store_batch(batch: events.Batch, stamp: datetime) -> events.Applied:
+    def look_up(batch: events.Batch) -> Staged:
         if len(links) > LINKS_REMEMBERED:
             links.clear()
-        return events.apply(
+        try:
+            with engine.connect() as connection:
+                return stage(connection, batch.events, links)
+        except BaseException:
+            links.clear()
+            raise
+
+    def store_batch(staged: Staged, batch: events.Batch, stamp: datetime) -> events.Applied:
+        return store_staged(
             engine,
-            batch.events,
+            staged,
             source="webhook",
             block_threshold=settings.block_threshold,
             now=stamp,
@@ -185,7 +194,11 @@ def create_app(
         for item in batch.quarantined[:5]:
             log.warning("quarantined %s: %s", item.where, item.reason)
         try:
-            applied = await run_in_threadpool(store_batch, batch, clock())
+            # Looked up here, on the thread that parsed the batch (one statement on SQLite), so only
+            # this thread and the one storing hold Python's GIL in turn: more storing threads staging
+            # at once made the one holding the turn to write wait longer for it after each statement.
+            staged = look_up(batch)
+            applied = await run_in_threadpool(store_batch, staged, batch, clock())
         except SQLAlchemyError as exc:
             log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), exc.__class__.__name__)
             _log_request(request, 503, len(body), started, f"{len(batch.events)} events not stored: the delivery log is busy or down")

@@ -50,7 +50,7 @@ def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
 
 def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
     """Insert events, one tuple of ``COLUMNS`` each, in the order received (SQLite: a statement per
-    512 rows; PostgreSQL: one executemany).
+    up to 2,048 rows; PostgreSQL: one executemany).
 
     A row already stored (by either key) is skipped; returns how many were added. Values go to
     the driver as they are (no SQLAlchemy type processing): the statement is compiled once.
@@ -75,30 +75,38 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     return max(connection.exec_driver_sql(compiled.string, params).rowcount, 0)
 
 
-# Rows per multi-row INSERT on SQLite: at most 512 x 14 = 7,168 bound values (SQLite's limit is
-# 32,766 since 3.32); chunks go 512, 256, ..., 1, so at most ten statement texts, each kept
-# prepared by the driver's statement cache.
-_MOST_ROWS = 512
+# Rows per multi-row INSERT on SQLite: at most 2,048 x 14 = 28,672 bound values (SQLite's limit is
+# 32,766 since 3.32). A statement's rows are a multiple of 256 (the last row repeated, which the
+# unique keys skip), so at most eight statement texts, each kept prepared by the driver's cache.
+_MOST_ROWS = 2048
+_ROWS_STEP = 256
 
 
 def _insert_rows_sqlite(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
     """Insert ``values`` through multi-row ``INSERT ... VALUES (...), (...)`` statements; returns how many were added.
 
-    Not executemany: Python's sqlite3 lets go of the GIL around every row's step, and in the
-    webhook the event loop's thread (reading and parsing the next request) takes it each time;
-    the storing thread then waits up to the interpreter's switch interval (5 ms) per row to get
-    it back, several times slower than the work itself. One statement per 512 rows lets go of it
-    once for all of them, while the database does the work, so parsing and storing overlap.
+    Not executemany, and as few statements as the bound-value limit allows (one for a webhook
+    batch of up to 2,048 events): Python's sqlite3 lets go of the GIL around every statement it
+    steps (and executemany at every row), and in the webhook the event loop's thread (reading and
+    parsing the next request) takes it each time; the storing thread then waits up to the
+    interpreter's switch interval to get it back. One statement lets go of it once for all the
+    rows, while the database does the work, so parsing and storing overlap.
+
+    A statement of 256 x k rows carries the last row again in the slots past the batch's own rows:
+    a row repeated inside one statement is a duplicate of itself (the same ``dedupe_key``), so
+    ``ON CONFLICT DO NOTHING`` skips it and it is not counted.
     """
     added = 0
-    start, total = 0, len(values)
-    while start < total:
-        size = _MOST_ROWS
-        while size > total - start:
-            size //= 2
-        flat = list(chain.from_iterable(values[start : start + size]))
-        added += max(connection.exec_driver_sql(_multi_row_insert(size), tuple(flat)).rowcount, 0)
-        start += size
+    total = len(values)
+    statements = -(-total // _MOST_ROWS)
+    per_statement = -(-total // statements)
+    for start in range(0, total, per_statement):
+        part = values[start : start + per_statement]
+        slots = -(-len(part) // _ROWS_STEP) * _ROWS_STEP
+        flat = list(chain.from_iterable(part))
+        if slots > len(part):
+            flat.extend(tuple(part[-1]) * (slots - len(part)))
+        added += max(connection.exec_driver_sql(_multi_row_insert(slots), tuple(flat)).rowcount, 0)
     return added
 
 
