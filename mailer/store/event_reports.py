@@ -125,9 +125,9 @@ class Engagement:
     roll-up matches them against the ids ``messages.outlets`` lists, with no conversion either side.
     """
 
-    opened: frozenset[str]  # ids of messages with any open
-    opened_human: frozenset[str]  # ids of messages opened by a person (not only Apple's pre-fetch)
-    clicked: frozenset[str]  # ids of messages with a click
+    opened: set[str]  # ids of messages with any open
+    opened_human: set[str]  # ids of messages opened by a person (not only Apple's pre-fetch)
+    clicked: set[str]  # ids of messages with a click
     spam_reports: int  # distinct messages marked as spam
     timeline: Mapping[int, tuple[int, int]]  # FINE_BUCKET start (Unix s) -> (opens by people, clicks)
 
@@ -145,9 +145,9 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
     linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
     return Engagement(
-        opened=frozenset(opened),
-        opened_human=frozenset(human),
-        clicked=frozenset(clicked),
+        opened=opened,  # not copied into frozensets: 4 MB a copy per 100,000 ids
+        opened_human=human,
+        clicked=clicked,
         spam_reports=int(connection.scalar(spam) or 0),
         timeline=timeline,
     )
