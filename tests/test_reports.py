@@ -390,7 +390,8 @@ def test_reports_page_figures_equal_summary_and_outlets(log: Engine) -> None:
 
 @pytest.mark.parametrize("chunk", [1, 2])
 def test_reports_page_figures_read_in_small_chunks_are_the_same(log: Engine, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    """Opens and clicks read a few events at a time (a campaign far larger than a chunk) give the same page figures and timeline."""
+    """Opens and clicks read a few event ids at a time (a campaign far larger than a chunk, with ids of other
+    events between its opens) give the same page figures and timeline."""
     whole = figures.page_figures(log, LIVE)
     monkeypatch.setattr(event_reports, "CHUNK", chunk)
     summary, outlet_table, timeline = figures.page_figures(log, LIVE)

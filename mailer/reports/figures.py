@@ -364,16 +364,16 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         classes = event_store.bounce_tallies(connection, campaign_id)
         together = reach(connection, campaign_id)
         opened, human, clicked = engaged.opened, engaged.opened_human, engaged.clicked
-        # Journalists come grouped by the database with their ids; who opened or clicked is
-        # counted with set intersections, not a test per journalist.
+        # Journalists come grouped by the database with their ids (as text, like the engagement's);
+        # who opened or clicked is counted with set intersections, not a test per journalist.
         groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for after_at, outlet, delivery, language, n, listed in message_store.outlets(connection, campaign_id):
-            ids = set(map(int, listed.split(",")))
+            ids = listed.split(",")
             counts = groups[(after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), delivery, language)]
             counts[0] += n
-            counts[1] += len(ids & opened)
-            counts[2] += len(ids & human)
-            counts[3] += len(ids & clicked)
+            counts[1] += len(opened.intersection(ids))
+            counts[2] += len(human.intersection(ids))
+            counts[3] += len(clicked.intersection(ids))
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     summary = replace(summary, bounce_classes=_classes(classes), reach=together)

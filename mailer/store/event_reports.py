@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Result, String, case, cast, func, null, select
+from sqlalchemy import ColumnElement, Connection, Integer, Result, String, bindparam, case, cast, func, null, select
 
 from mailer.store import messages
 from mailer.store.schema import event
@@ -119,11 +119,15 @@ def _gone_of(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
 
 @dataclass(frozen=True, slots=True)
 class Engagement:
-    """Who opened and clicked one campaign's emails, and when: what the HTML page draws."""
+    """Who opened and clicked one campaign's emails, and when: what the HTML page draws.
 
-    opened: frozenset[int]  # message ids with any open
-    opened_human: frozenset[int]  # message ids opened by a person (not only Apple's pre-fetch)
-    clicked: frozenset[int]  # message ids with a click
+    Message ids are kept as the decimal text the database gives them in (``"12"``): the outlet
+    roll-up matches them against the ids ``messages.outlets`` lists, with no conversion either side.
+    """
+
+    opened: set[str]  # ids of messages with any open
+    opened_human: set[str]  # ids of messages opened by a person (not only Apple's pre-fetch)
+    clicked: set[str]  # ids of messages with a click
     spam_reports: int  # distinct messages marked as spam
     timeline: Mapping[int, tuple[int, int]]  # FINE_BUCKET start (Unix s) -> (opens by people, clicks)
 
@@ -136,45 +140,46 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
     PostgreSQL from ``_grouped`` (a GROUP BY per bucket, which it does by hashing).
     """
     read = _scanned if connection.dialect.name == "sqlite" else _grouped
-    human, machine, clicked, opens_by_person, clicks = read(connection, campaign_id)
-    opened = human | machine  # each open is by a person or by Apple's pre-fetch
+    human, opened, clicked, opens_by_person, clicks = read(connection, campaign_id)
     timeline = {start * FINE_BUCKET: (opens_by_person[start], clicks[start]) for start in opens_by_person.keys() | clicks.keys()}
     linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
     return Engagement(
-        opened=frozenset(map(int, opened)),
-        opened_human=frozenset(map(int, human)),
-        clicked=frozenset(map(int, clicked)),
+        opened=opened,  # not copied into frozensets: 4 MB a copy per 100,000 ids
+        opened_human=human,
+        clicked=clicked,
         spam_reports=int(connection.scalar(spam) or 0),
         timeline=timeline,
     )
 
 
-# (ids opened by people, ids opened by Apple's pre-fetch, ids clicked, opens by people per
-# FINE_BUCKET number, clicks per FINE_BUCKET number); ids as text.
+# (ids opened by people, ids opened at all (by people or by Apple's pre-fetch), ids clicked,
+# opens by people per FINE_BUCKET number, clicks per FINE_BUCKET number); ids as text.
 Read = tuple[set[str], set[str], set[str], Counter[int], Counter[int]]
 PERSON = event.c.machine_open.is_not(True)
 BUCKET = event.c.timestamp // FINE_BUCKET
 
 
 def _scanned(connection: Connection, campaign_id: str) -> Read:
-    """The opens, then the clicks, in id order, ``CHUNK`` events at a time, each chunk as a few
+    """The opens, then the clicks, ``CHUNK`` event ids at a time, each chunk as a few
     comma-separated texts (who as a person, who by Apple's pre-fetch, in which bucket) counted in
     Python: memory bounded by the chunk, whatever the campaign's size."""
     human: set[str] = set()
-    machine: set[str] = set()
+    opened: set[str] = set()
     clicked: set[str] = set()
     opens_by_person: Counter[str] = Counter()
     clicks: Counter[str] = Counter()
     by_person, by_machine = case((PERSON, event.c.message_id)), case((PERSON, null()), else_=event.c.message_id)
     for people, machines, buckets in _concatenated(connection, campaign_id, "open", by_person, by_machine, case((PERSON, BUCKET))):
-        human.update(_split(people))
-        machine.update(_split(machines))
+        who = _split(people)
+        human.update(who)
+        opened.update(who)
+        opened.update(_split(machines))
         opens_by_person.update(_split(buckets))
-    for who, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, BUCKET):
-        clicked.update(_split(who))
+    for people, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, BUCKET):
+        clicked.update(_split(people))
         clicks.update(_split(buckets))
-    return human, machine, clicked, _numbered(opens_by_person), _numbered(clicks)
+    return human, opened, clicked, _numbered(opens_by_person), _numbered(clicks)
 
 
 def _grouped(connection: Connection, campaign_id: str) -> Read:
@@ -185,51 +190,56 @@ def _grouped(connection: Connection, campaign_id: str) -> Read:
     ids = func.aggregate_strings(cast(event.c.message_id, String), ",")
     person = case((PERSON, 1), else_=0).label("person")
     human: set[str] = set()
-    machine: set[str] = set()
+    opened: set[str] = set()
     clicked: set[str] = set()
     opens_by_person: Counter[int] = Counter()
     clicks: Counter[int] = Counter()
     opens = select(bucket, person, func.count(), ids).where(*linked, event.c.event == "open").group_by(bucket, person)
     for number, is_person, count_, listed in connection.execute(opens):
-        (human if is_person else machine).update(listed.split(","))
+        who = listed.split(",")
+        opened.update(who)
         if is_person:
+            human.update(who)
             opens_by_person[int(number)] += int(count_)
     for number, count_, listed in connection.execute(
         select(bucket, func.count(), ids).where(*linked, event.c.event == "click").group_by(bucket)
     ):
         clicked.update(listed.split(","))
         clicks[int(number)] += int(count_)
-    return human, machine, clicked, opens_by_person, clicks
+    return human, opened, clicked, opens_by_person, clicks
 
 
 def _numbered(counts: Counter[str]) -> Counter[int]:
     return Counter({int(key): n for key, n in counts.items()})
 
 
-CHUNK = 50_000  # events read at a time by ``engagement``: bounds its memory; larger chunks save no time
+CHUNK = 50_000  # event ids read at a time by ``engagement`` on SQLite: bounds its memory
 
 
 def _concatenated(connection: Connection, campaign_id: str, kind: str, *columns: ColumnElement[Any]) -> Iterator[list[str | None]]:
-    """The campaign's ``kind`` events linked to a message, ``CHUNK`` at a time in id order: per
+    """The campaign's ``kind`` events linked to a message, ``CHUNK`` event ids at a time: per
     chunk, each column's values as one comma-separated text (None where every value is NULL;
-    NULLs are left out)."""
-    after = 0
-    while True:
-        window = (
-            select(event.c.id, *(column.label(f"c{index}") for index, column in enumerate(columns)))
-            .where(event.c.campaign_id == campaign_id, event.c.event == kind, event.c.message_id.is_not(None), event.c.id > after)
-            .order_by(event.c.id)
-            .limit(CHUNK)
-            .subquery()
-        )
-        texts = (func.aggregate_strings(cast(window.c[f"c{index}"], String), ",") for index in range(len(columns)))
-        count, last, *values = connection.execute(select(func.count(), func.max(window.c.id), *texts)).one()
-        if not count:
-            return
-        yield values
-        if count < CHUNK:
-            return
-        after = last
+    NULLs are left out).
+
+    A chunk is a range of ids, read along the (campaign, event) index, whose entries are in id
+    order already: no sort and no subquery (a LIMIT-ed, ordered subquery per chunk cost half as
+    much again as the reading itself). Ranges with none of these events are skipped: each chunk
+    starts at the next such event's id.
+    """
+    kind_of = (event.c.campaign_id == campaign_id, event.c.event == kind)
+    start = bindparam("start", type_=Integer)
+    # group_concat's default separator is a comma; given as a parameter, it costs a third more.
+    texts = select(*(func.group_concat(column) for column in columns)).where(
+        *kind_of, event.c.message_id.is_not(None), event.c.id >= start, event.c.id < start + CHUNK
+    )
+    # min() alone on an indexed column is one index lookup in SQLite; min(), max() together a scan.
+    following = select(func.min(event.c.id)).where(*kind_of, event.c.id >= start)
+    first = connection.scalar(following, {"start": 0})
+    while first is not None:
+        values = list(connection.execute(texts, {"start": first}).one())
+        if any(value is not None for value in values):
+            yield values
+        first = connection.scalar(following, {"start": first + CHUNK})
 
 
 def _split(text: str | None) -> list[str]:
