@@ -93,6 +93,7 @@ def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) 
             campaign.c.mode != Mode.DRY_RUN.value,
             later.c.delivery.in_([d.value for d in BOUNCED]),
             later.c.email_key.in_(theirs),
+            later.c.skip_reason.is_(None),  # through the address index of rows sent (schema.py); a skipped row is never delivered
         )
         .order_by(campaign.c.created_at.desc(), later.c.id.desc())
     )

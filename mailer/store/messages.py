@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import ColumnElement, Connection, Result, String, bindparam, case, cast, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindparam, case, cast, func, literal_column, or_, select, update
 
 from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState, fields_json
 from mailer.store.bulk import Prepared, chunks, filled, slots
@@ -361,7 +361,9 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
     planned = MessageState.PLANNED.value
     listed: dict[str, set[int]] = {}  # campaign -> the requests its row lists in flight
     for chunk in chunks(addresses):
-        query = select(*columns, message.c.request_no).where(message.c.email_key.in_(chunk), message.c.state.in_((*SENT_STATES, planned)))
+        query = select(*columns, message.c.request_no).where(
+            message.c.email_key.in_(chunk), message.c.skip_reason.is_(None), message.c.state.in_((*SENT_STATES, planned))
+        )
         rows = connection.execute(query).all()
         unread = {row.campaign_id for row in rows if row.state == planned} - listed.keys()
         if unread:
@@ -499,7 +501,7 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
     if language:
         query = query.where(message.c.language == language)
     if email_key:
-        query = query.where(message.c.email_key == email_key)
+        query = query.where(to_address(email_key))
     else:  # a recipient, and not one ``mailer forget`` blanked
         query = query.where(message.c.skip_reason.is_(None), message.c.email_key.not_like("forgotten:%"))
     row = connection.execute(query.limit(1)).mappings().first()
@@ -514,6 +516,18 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
         request_no=row["request_no"],
         skip_reason=row["skip_reason"],
     )
+
+
+def to_address(email_key: str) -> ColumnElement[bool]:
+    """Every message row to one address (``email_key``: lower-cased), skipped or not, as a WHERE
+    condition the database answers from the two address indexes (schema.py, upgrade step 10).
+
+    Both indexes are partial (rows sent / rows skipped), so ``email_key = ?`` alone would read
+    neither: each half of the OR names its index's condition (SQLite's MULTI-INDEX OR,
+    PostgreSQL's BitmapOr).
+    """
+    key = message.c.email_key == email_key
+    return or_(and_(key, message.c.skip_reason.is_(None)), and_(key, message.c.skip_reason.is_not(None)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,7 +554,7 @@ class AddressRow:
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
     """Every message row to one address (``email_key``: lower-cased), in every campaign, oldest first.
 
-    Uses the ``email_key`` index: one address's history costs its own rows, whatever the log's size.
+    Uses the address indexes (``to_address``): one address's history costs its own rows, whatever the log's size.
     """
     query = (
         select(
@@ -561,7 +575,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             message.c.language,
         )
         .join(campaign, campaign.c.id == message.c.campaign_id)
-        .where(message.c.email_key == email_key)
+        .where(to_address(email_key))
         .order_by(campaign.c.created_at, message.c.campaign_id, message.c.id)
     )
     return [
@@ -601,7 +615,7 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
     counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
     """
-    rows = connection.execute(select(message.c.id, message.c.campaign_id).where(message.c.email_key == address)).all()
+    rows = connection.execute(select(message.c.id, message.c.campaign_id).where(to_address(address))).all()
     for chunk in chunks([row.id for row in rows]):
         connection.execute(
             update(message)

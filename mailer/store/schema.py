@@ -80,18 +80,26 @@ message = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 # No (campaign_id, state) index: each state change would rewrite its entries (upgrade step 6).
-Index("ix_message_email_key", message.c.email_key)
 # The dispatcher moves a whole request's messages in one UPDATE (WHERE campaign_id AND request_no AND state).
 Index("ix_message_campaign_request", message.c.campaign_id, message.c.request_no)
-# Promise 2: one live row per address per campaign; skipped rows (duplicates) may repeat it.
-# Keyed on skip_reason, which never changes after planning, so state updates leave it alone.
+# The look-ups by address, and promise 2 (one live row per address per campaign; skipped rows,
+# duplicates among them, may repeat it), in ONE index entry per row (upgrade step 10): a row the
+# plan sends is in the first index, a skipped row in the second. Both are keyed on skip_reason,
+# which never changes after planning, so state updates leave them alone. A look-up of every row
+# of an address asks both (``messages.to_address``); one of sent rows adds skip_reason IS NULL.
 Index(
-    "ux_message_campaign_address",
-    message.c.campaign_id,
+    "ux_message_address_campaign",
     message.c.email_key,
+    message.c.campaign_id,
     unique=True,
     sqlite_where=text("skip_reason IS NULL"),
     postgresql_where=text("skip_reason IS NULL"),
+)
+Index(
+    "ix_message_skipped_address",
+    message.c.email_key,
+    sqlite_where=text("skip_reason IS NOT NULL"),
+    postgresql_where=text("skip_reason IS NOT NULL"),
 )
 
 # A press-mailer from before schema version 9 does not know the campaign's `in_flight` list: on a
