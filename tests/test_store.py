@@ -12,7 +12,7 @@ import pytest
 from send_fixtures import example_rendered
 from sqlalchemy import Connection, Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mailer import contacts
 from mailer.errors import StoreError
@@ -245,3 +245,56 @@ def test_store_plan_written_a_block_of_columns_at_a_time_is_the_plan_written_row
         written["rows"][0][-1]
         == '{"email":"a@x.org","first_name":"Zoë \\"Z\\"","last_name":"","outlet":"","title":"","beat":"","tags":"","country":"","language":"","notes":"back\\\\slash"}'
     )
+
+
+def test_version_9_log_gets_one_address_index_entry_per_row_on_opening(db_url: str) -> None:
+    """Step 10: a log at version 9 (an email_key index beside the unique (campaign_id, email_key) index of
+    rows not skipped) opens with the two address indexes instead; its rows are found by address as
+    before, skipped ones included, and promise 2 still holds for the rows written before and after."""
+    engine = connect(db_url)
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    rows = [
+        Message("k1", "Ana@Example.org", "", {"first_name": "Ana"}, state=MessageState.ACCEPTED, request_no=1),
+        Message("k2", "ana@example.org", "", {}, state=MessageState.SKIPPED, skip_reason="duplicate"),
+        Message("k3", "bo@example.org", "", {}, state=MessageState.ACCEPTED, request_no=1),
+    ]
+    with engine.begin() as connection:
+        create_campaign(connection, "c1", now)
+        messages.insert(connection, "c1", rows, now=now)
+        # Back to version 9's indexes, as that version's schema.py made them.
+        connection.exec_driver_sql("DROP INDEX ux_message_address_campaign")
+        connection.exec_driver_sql("DROP INDEX ix_message_skipped_address")
+        connection.exec_driver_sql("CREATE INDEX ix_message_email_key ON message (email_key)")
+        connection.exec_driver_sql(
+            "CREATE UNIQUE INDEX ux_message_campaign_address ON message (campaign_id, email_key) WHERE skip_reason IS NULL"
+        )
+        connection.exec_driver_sql("UPDATE schema_info SET version = 9")
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        indexes = {index["name"] for index in inspect(connection).get_indexes("message")}
+        history = [(row.message_id, row.state, row.skip_reason) for row in messages.for_address(connection, "ana@example.org")]
+        sent = messages.by_address(connection, ["ana@example.org", "bo@example.org"])
+        shown = messages.shown(connection, "c1", "ana@example.org")
+    assert {"ux_message_address_campaign", "ix_message_skipped_address"} <= indexes
+    assert not {"ix_message_email_key", "ux_message_campaign_address"} & indexes
+    assert [(state, reason) for _, state, reason in history] == [("accepted", None), ("skipped", "duplicate")]
+    assert {key: [link.state for link in links] for key, links in sent.items()} == {
+        "ana@example.org": ["accepted"],
+        "bo@example.org": ["accepted"],
+    }
+    assert shown is not None and shown.message_key == "k1"
+    # Promise 2: a second live row to Ana in c1 is refused; another skipped one, or Ana in another campaign, is not.
+    with pytest.raises(IntegrityError), upgraded.begin() as connection:
+        messages.insert(connection, "c1", [Message("k4", "ana@example.org", "", {}, state=MessageState.PLANNED, request_no=2)], now=now)
+    with upgraded.begin() as connection:
+        create_campaign(connection, "c2", now)
+        messages.insert(
+            connection, "c1", [Message("k5", "ANA@example.org", "", {}, state=MessageState.SKIPPED, skip_reason="duplicate")], now=now
+        )
+        messages.insert(connection, "c2", [Message("k6", "ana@example.org", "", {}, state=MessageState.PLANNED, request_no=1)], now=now)
+    with upgraded.begin() as connection:
+        erased = messages.erase_address(connection, "ana@example.org")
+    upgraded.dispose()
+    assert sorted(campaign_id for _, campaign_id in erased) == ["c1", "c1", "c1", "c2"]  # every row to Ana, skipped ones too
