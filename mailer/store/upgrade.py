@@ -104,7 +104,8 @@ def _version_9(connection: Connection) -> None:
 
 
 def _version_10(connection: Connection) -> None:
-    """Issue 12: one address index entry per message row instead of two (the plan write's costliest part).
+    """Issue 12: one address index entry per message row instead of two (at 100k rows, an eighth
+    fewer instructions for SQLite to write a plan's rows).
 
     The address index (email_key) and the unique (campaign_id, email_key) index of rows not
     skipped become a unique (email_key, campaign_id) index of rows not skipped and an email_key
