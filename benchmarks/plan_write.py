@@ -11,7 +11,7 @@ writing the plan within 2x of the bare write.
 - **bare**: the same message rows (the same columns and values: the fields snapshot as compact
   JSON, the same timestamps), made from the same plan BEFORE the clock starts (so the bare write
   is the database's work alone), written with one DB-API ``executemany`` in one transaction: ``sqlite3`` with the pragmas the log's own connections use
-  (WAL, synchronous=NORMAL, foreign keys, and the 128 MB page cache ``messages.insert`` asks
+  (WAL, synchronous=FULL, foreign keys, and the 128 MB page cache ``messages.insert`` asks
   for), or ``psycopg``. The campaign row is written before the clock starts.
 
 Each write runs in a child process of its own on a fresh database with the log's schema (tables
@@ -89,7 +89,7 @@ def write_bare(url: str, rows: list[tuple[Any, ...]]) -> None:
         import sqlite3
 
         connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-131072"):
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-131072"):
             connection.execute(f"PRAGMA {pragma}")
         marks = ", ".join("?" for _ in INSERT_COLUMNS)
         statement = f"INSERT INTO message ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"

@@ -298,3 +298,13 @@ def test_version_9_log_gets_one_address_index_entry_per_row_on_opening(db_url: s
         erased = messages.erase_address(connection, "ana@example.org")
     upgraded.dispose()
     assert sorted(campaign_id for _, campaign_id in erased) == ["c1", "c1", "c1", "c2"]  # every row to Ana, skipped ones too
+
+
+def test_store_sqlite_commits_are_on_disk_before_they_return(tmp_path: Path) -> None:
+    """A power cut must not take back a commit: a request listed in flight after it left (else a
+    resume would send it again) or events answered 2xx. SQLite in WAL mode with synchronous=FULL
+    (2) syncs each commit; NORMAL (1) would not."""
+    engine = connect(f"sqlite:///{tmp_path / 'mailer.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2

