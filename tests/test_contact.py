@@ -325,3 +325,28 @@ def test_report_tables_show_terminal_control_characters_as_text(office: dict[str
     assert shown.exit_code == 0, shown.output
     assert "\x1b" not in shown.stdout
     assert "\\x1b[31mred" in shown.stdout
+
+
+def test_contact_says_in_flight_for_a_journalist_whose_request_is_out(store: Engine, db_url: str, tmp_path: Path, monkeypatch: Any) -> None:
+    """A journalist of a request listed in flight (sent, SendGrid's answer not logged yet, or a
+    crash left it so) reads "in flight", not "planned"; one of a request not sent yet stays
+    "planned". JSON: the state stays planned, "in_flight" says which."""
+    from sqlalchemy import update
+
+    from mailer.store.schema import campaign
+
+    monkeypatch.chdir(tmp_path)
+    Path("mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    campaign_id = add_campaign(store, "2026-02-19-out")
+    for number, address in ((1, "sent@example.org"), (2, "next@example.org")):
+        key = add_message(store, campaign_id, address, state="planned", sg_message_id=None)
+        with store.begin() as connection:
+            connection.execute(update(message).where(message.c.message_key == key).values(request_no=number))
+    with store.begin() as connection:
+        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(in_flight=[1]))
+    out = mailer("contact", "sent@example.org")
+    assert out.exit_code == 0, out.output
+    assert "  Outcome:  in flight (sent; SendGrid's answer not logged yet); opens by people: 0; clicks: 0" in out.stdout
+    assert "  Outcome:  planned; " in mailer("contact", "next@example.org").stdout
+    sent, waiting = history("sent@example.org")["campaigns"][0], history("next@example.org")["campaigns"][0]
+    assert (sent["state"], sent["in_flight"], waiting["state"], waiting["in_flight"]) == ("planned", True, "planned", False)

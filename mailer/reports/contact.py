@@ -73,6 +73,7 @@ class Sending:
     outlet: str
     source: str | None  # "lists/press.csv:12", the list file and row
     language: str | None = None  # the release version it got (en, fr, ...); None when skipped
+    in_flight: bool = False  # planned, but its request is listed in flight: sent, SendGrid's answer not logged
 
     @property
     def delivered(self) -> bool:
@@ -87,6 +88,8 @@ class Sending:
             return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
         if self.state == MessageState.ACCEPTED.value:
             return self.delivery or "accepted"
+        if self.in_flight:
+            return "in flight (sent; SendGrid's answer not logged yet)"
         return self.state
 
 
@@ -238,6 +241,7 @@ def _sending(row: AddressRow, events: event_reports.MessageEvents | None) -> Sen
         outlet=str(fields.get("outlet") or "").strip(),
         source=row.source,
         language=row.language,
+        in_flight=row.in_flight,
     )
 
 
@@ -249,6 +253,7 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "sent_at": _iso(s.sent_at),
         "campaign_status": s.campaign_status,
         "state": s.state,
+        "in_flight": s.in_flight,
         "skip_reason": s.skip_reason,
         "error": s.error,
         "delivery": s.delivery,

@@ -549,6 +549,7 @@ class AddressRow:
     error: str | None
     delivery: str | None
     language: str | None = None  # the release version it got (issue 14); None when skipped or logged before 0.3
+    in_flight: bool = False  # planned, its request listed in flight: it may have reached SendGrid, its answer is not logged
 
 
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
@@ -573,6 +574,8 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             message.c.error,
             message.c.delivery,
             message.c.language,
+            message.c.request_no,
+            campaign.c.in_flight,
         )
         .join(campaign, campaign.c.id == message.c.campaign_id)
         .where(to_address(email_key))
@@ -595,6 +598,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             error=row.error,
             delivery=row.delivery,
             language=row.language,
+            in_flight=row.state == MessageState.PLANNED.value and row.request_no in (row.in_flight or ()),
         )
         for row in connection.execute(query)
     ]
