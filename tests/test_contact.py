@@ -57,6 +57,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "sent_at": first["sent_at"],
         "campaign_status": "done",
         "state": "accepted",
+        "in_flight": False,
         "skip_reason": None,
         "error": None,
         "delivery": "delivered",
