@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mailer import contacts
 from mailer.errors import StoreError
-from mailer.models import Message, MessageState, Mode, SuppressionReason
+from mailer.models import LogColumns, Message, MessageState, Mode, SuppressionReason
 from mailer.send import lease, plan
 from mailer.store import campaigns, connect, messages, suppressions
 from mailer.store.schema import campaign, message
@@ -245,6 +245,99 @@ def test_store_plan_written_a_block_of_columns_at_a_time_is_the_plan_written_row
         written["rows"][0][-1]
         == '{"email":"a@x.org","first_name":"Zoë \\"Z\\"","last_name":"","outlet":"","title":"","beat":"","tags":"","country":"","language":"","notes":"back\\\\slash"}'
     )
+
+
+@pytest.mark.parametrize("bound_values", [None, 130], ids=["default-limit", "130-bound-values"])
+def test_store_plan_blocks_of_any_size_are_written_whole_and_in_order(store: Engine, bound_values: int | None) -> None:
+    """Blocks longer than one multi-row INSERT (2,048 rows on SQLite), with a remainder, a block of
+    one row, and a database that binds only 130 values per statement (10 rows of 13): every row is
+    written once, in order, each value in its own column."""
+    if bound_values is not None and store.dialect.name != "sqlite":
+        pytest.skip("a limit on bound values per statement is SQLite's")
+
+    def block(start: int, count: int) -> LogColumns:
+        numbers = range(start, start + count)
+        return LogColumns.of(
+            [
+                (
+                    f"key{n:06d}",
+                    f"j{n}@x.org",
+                    {"email": f"j{n}@x.org", "first_name": f"N{n}"},
+                    f"press.csv:{n + 2}",
+                    "skipped" if n % 7 == 3 else "planned",
+                    "duplicate" if n % 7 == 3 else None,
+                    None if n % 7 == 3 else n // 1000,
+                    "the same address is already a recipient" if n % 7 == 3 else None,
+                    None if n % 7 == 3 else "en",
+                )
+                for n in numbers
+            ]
+        )
+
+    sizes = [4_100, 1, 2_048, 37]
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    with store.begin() as connection:
+        if bound_values is not None:
+            connection.connection.dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, bound_values)  # type: ignore[union-attr]
+        create_campaign(connection, "blocks", now)
+        messages.insert_columns(connection, "blocks", (block(start, size) for start, size in zip(starts, sizes, strict=True)), now=now)
+    query = select(
+        message.c.message_key,
+        message.c.email,
+        message.c.email_key,
+        message.c.source,
+        message.c.state,
+        message.c.skip_reason,
+        message.c.request_no,
+        message.c.error,
+        message.c.language,
+        message.c.fields,
+    ).order_by(message.c.id)
+    with store.connect() as connection:
+        written = [tuple(row) for row in connection.execute(query.where(message.c.campaign_id == "blocks"))]
+    expected = []
+    for n in range(sum(sizes)):
+        skipped = n % 7 == 3
+        expected.append(
+            (
+                f"key{n:06d}",
+                f"j{n}@x.org",
+                f"j{n}@x.org",
+                f"press.csv:{n + 2}",
+                "skipped" if skipped else "planned",
+                "duplicate" if skipped else None,
+                None if skipped else n // 1000,
+                "the same address is already a recipient" if skipped else None,
+                None if skipped else "en",
+                {"email": f"j{n}@x.org", "first_name": f"N{n}"},
+            )
+        )
+    assert written == expected
+
+
+def test_store_tally_is_counts_and_errors_in_one_pass(store: Engine) -> None:
+    """``tally`` (what a send's end and ``mailer status`` read) gives ``counts`` and ``errors``:
+    failed and unknown rows grouped by their error, most frequent first; a skipped row's detail
+    (kept in the same column) is no error."""
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    states = ["accepted"] * 3 + ["failed"] * 2 + ["failed"] + ["unknown"] + ["planned"] + ["skipped"] * 2
+    errors = (
+        [None] * 3 + ["400 bad address"] * 2 + ["413 too large"] + ["timed out"] + [None] + ["the same address is already a recipient"] * 2
+    )
+    rows = [
+        (f"k{n}", f"j{n}@x.org", {}, f"press.csv:{n}", state, "duplicate" if state == "skipped" else None, None, error, None)
+        for n, (state, error) in enumerate(zip(states, errors, strict=True))
+    ]
+    with store.begin() as connection:
+        create_campaign(connection, "tally", now)
+        messages.insert_rows(connection, "tally", rows, now=now)
+    with store.connect() as connection:
+        counts, found = messages.tally(connection, "tally")
+        assert (counts, found) == (messages.counts(connection, "tally"), messages.errors(connection, "tally"))
+    assert counts == {"planned": 1, "sending": 0, "accepted": 3, "failed": 3, "unknown": 1, "skipped": 2}
+    assert found[0] == ("failed", "400 bad address", 2)
+    assert sorted(found[1:]) == [("failed", "413 too large", 1), ("unknown", "timed out", 1)]
 
 
 def test_version_9_log_gets_one_address_index_entry_per_row_on_opening(db_url: str) -> None:

@@ -278,11 +278,14 @@ def _send(
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
-        counts = messages.counts(connection, campaign_id)
         found = campaigns.get(connection, campaign_id)
-    total = counts[MessageState.PLANNED.value]
-    total += counts[MessageState.UNKNOWN.value] if resend_unknown else 0
-    total += counts[MessageState.FAILED.value] if retry_failed else 0
+        if plan is not None:  # the plan just written: every recipient is planned
+            total = len(plan.recipients)
+        else:
+            counts = messages.counts(connection, campaign_id)
+            total = counts[MessageState.PLANNED.value]
+            total += counts[MessageState.UNKNOWN.value] if resend_unknown else 0
+            total += counts[MessageState.FAILED.value] if retry_failed else 0
     dry = isinstance(transport, DryRunTransport)
     skipped_file = None
     if isinstance(transport, DryRunTransport) and found is not None:

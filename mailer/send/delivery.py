@@ -179,7 +179,9 @@ def run(
     """
     with engine.begin() as connection:
         held = lease.acquire(connection, campaign_id, now=utcnow())
-        recovered = messages.recover_interrupted(connection, campaign_id, campaigns.in_flight(connection, campaign_id), now=utcnow())
+        # A campaign ``record`` just wrote (``plan``) has no row from an older version's run.
+        in_flight = campaigns.in_flight(connection, campaign_id)
+        recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=plan is None)
         lease.in_flight(connection, held, ())
         if resend_unknown:
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
@@ -249,7 +251,7 @@ def _collector_skips_what_exists() -> Iterator[None]:
 def outcome(engine: Engine, campaign_id: str) -> Outcome:
     """Counts and errors of a campaign as the log has them now."""
     with engine.connect() as connection:
-        return Outcome(campaign_id, messages.counts(connection, campaign_id), messages.errors(connection, campaign_id))
+        return Outcome(campaign_id, *messages.tally(connection, campaign_id))
 
 
 def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int, in_flight: Sequence[int] | None = None) -> Outcome:
@@ -257,8 +259,7 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
     ``in_flight`` (the requests that left without their answer logged), list exactly those."""
     campaign_id = held.campaign_id
     with engine.begin() as connection:
-        counts = messages.counts(connection, campaign_id)
-        errors = messages.errors(connection, campaign_id)
+        counts, errors = messages.tally(connection, campaign_id)
         if counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
             status = CampaignStatus.PAUSED
         elif not counts[MessageState.ACCEPTED.value] and counts[MessageState.FAILED.value] and not counts[MessageState.UNKNOWN.value]:

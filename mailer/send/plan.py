@@ -407,7 +407,7 @@ class PlanMessages(Sequence[Message]):
 
     @cached_property
     def _length(self) -> int:
-        planned = sum(1 for number in self._plan.request_of if number != SKIPPED)
+        planned = len(self._plan.request_of) - len(self._plan.skips)  # a row is SKIPPED exactly when it has a skip reason
         return planned if self._planned_only else len(self._plan.request_of) + len(self._plan.contact_list.rejected)
 
     @cached_property

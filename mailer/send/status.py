@@ -49,9 +49,8 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now."""
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
-        counts = messages.counts(connection, campaign_id)
+        counts, errors = messages.tally(connection, campaign_id)
         skipped = messages.skipped_by_reason(connection, campaign_id)
-        errors = messages.errors(connection, campaign_id)
     steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status)
     now = now or utcnow()
     scheduled = campaign.scheduled_at

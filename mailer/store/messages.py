@@ -9,6 +9,7 @@ few hundred statements, not 100k.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import re
@@ -74,11 +75,13 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
     dialect = connection.dialect
     compiled = message.insert().compile(dialect=dialect, column_keys=list(INSERT_COLUMNS))
     stamp = _driver_time(connection, now)
+    statement, names = compiled.string, list(compiled.positiontup or [])
+    many_rows = 0  # rows per multi-row INSERT (SQLite), or 0: executemany
     if dialect.name == "sqlite":
         # A large plan touches pages of several B-trees at random (addresses); SQLite's default
         # 2 MB page cache makes it re-read them. 128 MB at most, for this connection.
         connection.exec_driver_sql("PRAGMA cache_size=-131072")
-    statement, names = compiled.string, list(compiled.positiontup or [])
+        many_rows = _rows_per_statement(connection, len(names))
     if not compiled.positional and dialect.paramstyle == "pyformat":
         # psycopg takes "%s" as well as "%(name)s": plain tuples, no dict per row.
         names = _NAMED.findall(statement)
@@ -101,7 +104,9 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
             "updated_at": itertools.repeat(stamp),
             "language": block.languages,
         }
-        if names:
+        if many_rows:
+            _insert_many_rows(connection, statement, [columns[name] for name in names], len(block), many_rows)
+        elif names:
             # The cycle collector off while a block's tuples are made (they hold text and numbers
             # only): a tenth of this function's own time at 100k rows, otherwise.
             collecting = gc.isenabled()
@@ -118,6 +123,44 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
+
+# Rows per multi-row INSERT of the plan on SQLite: LOG_BLOCK (8,192) is four of them.
+_MANY_ROWS = 2048
+
+
+def _rows_per_statement(connection: Connection, width: int) -> int:
+    """How many rows of ``width`` values one SQLite statement may bind: _MANY_ROWS, or fewer
+    under a lower limit on bound values (32,766 since SQLite 3.32, 999 before); 0 if one row
+    would not fit."""
+    import sqlite3
+
+    driver = connection.connection.dbapi_connection
+    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if isinstance(driver, sqlite3.Connection) else 999
+    return min(_MANY_ROWS, limit // width) if width else 0
+
+
+def _insert_many_rows(connection: Connection, statement: str, columns: list[Iterable[Any]], count: int, per_statement: int) -> None:
+    """Insert ``count`` rows given as ``columns`` (in ``statement``'s parameter order) through
+    ``INSERT ... VALUES (...), (...)`` statements of up to ``per_statement`` rows.
+
+    Bare sqlite3 writes a 100k-row plan a fifth faster this way than through executemany, which
+    steps the statement (and lets go of the GIL) once per row. The values go into one flat list
+    a column at a time (no tuple per row).
+    """
+    width = len(columns)
+    flat: list[Any] = [None] * (count * width)
+    for place, column in enumerate(columns):
+        flat[place::width] = itertools.islice(column, count) if isinstance(column, itertools.repeat) else column
+    for start in range(0, count, per_statement):
+        rows = min(per_statement, count - start)
+        connection.exec_driver_sql(_many_rows_statement(statement, rows), tuple(flat[start * width : (start + rows) * width]))
+
+
+@functools.cache
+def _many_rows_statement(statement: str, rows: int) -> str:
+    """``statement`` (a one-row ``INSERT ... VALUES (?, ...)``) for ``rows`` rows."""
+    head, values, one = statement.rpartition(" VALUES ")
+    return head + values + ", ".join([one] * rows)
 
 
 INSERT_CHUNK = 20_000
@@ -136,15 +179,19 @@ def _driver_time(connection: Connection, moment: datetime) -> Any:
     return processor(moment) if processor else moment
 
 
-def recover_interrupted(connection: Connection, campaign_id: str, in_flight: Collection[int], *, now: datetime) -> int:
+def recover_interrupted(
+    connection: Connection, campaign_id: str, in_flight: Collection[int], *, now: datetime, older_runs: bool = True
+) -> int:
     """Rows whose request was in flight when a run stopped become `unknown`; returns how many.
 
     ``in_flight`` are the request numbers the campaign row lists (``campaigns.in_flight``): their
-    rows still `planned` left without an answer logged. Rows a log from before version 9 left in
-    `sending` are moved too.
+    rows still `planned` left without an answer logged. With ``older_runs``, rows a log from
+    before version 9 left in `sending` are moved too: a pass over every row of the campaign (no
+    index has the state), needless for a campaign this version wrote, as nothing since puts a row
+    in `sending`.
     """
     error = "The send stopped while this request was in flight; SendGrid may have accepted it."
-    moved = _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now, error=error)
+    moved = _move(connection, campaign_id, MessageState.SENDING, MessageState.UNKNOWN, now=now, error=error) if older_runs else 0
     for number in sorted(set(in_flight)):
         moved += mark_request(connection, campaign_id, number, old=MessageState.PLANNED, new=MessageState.UNKNOWN, now=now, error=error)
     return moved
@@ -273,6 +320,22 @@ def errors(
         .order_by(func.count().desc())
     )
     return [(state, error or "", int(n)) for state, error, n in connection.execute(query)]
+
+
+def tally(connection: Connection, campaign_id: str) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
+    """``counts`` and ``errors`` of a campaign in one pass over its rows (no index has the state,
+    so each of them alone reads every row: 0.4 s at a million)."""
+    erring = [MessageState.FAILED.value, MessageState.UNKNOWN.value]
+    error = case((message.c.state.in_(erring), message.c.error), else_=None).label("error")
+    query = select(message.c.state, error, func.count()).where(message.c.campaign_id == campaign_id).group_by(message.c.state, error)
+    found: dict[str, int] = dict.fromkeys((state.value for state in MessageState), 0)
+    errors: list[tuple[str, str, int]] = []
+    for state, text, n in connection.execute(query):
+        found[state] = found.get(state, 0) + int(n)
+        if state in erring:
+            errors.append((state, text or "", int(n)))
+    errors.sort(key=lambda entry: entry[2], reverse=True)
+    return found, errors
 
 
 def addresses(connection: Connection, campaign_id: str, *, state: MessageState) -> list[str]:
