@@ -316,10 +316,10 @@ def test_store_plan_blocks_of_any_size_are_written_whole_and_in_order(store: Eng
     assert written == expected
 
 
-def test_store_tally_is_counts_and_errors_in_one_pass(store: Engine) -> None:
+def test_store_tally_is_counts_and_errors(store: Engine) -> None:
     """``tally`` (what a send's end and ``mailer status`` read) gives ``counts`` and ``errors``:
     failed and unknown rows grouped by their error, most frequent first; a skipped row's detail
-    (kept in the same column) is no error."""
+    (kept in the same column) is no error; a campaign where nothing failed has no errors."""
     now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
     states = ["accepted"] * 3 + ["failed"] * 2 + ["failed"] + ["unknown"] + ["planned"] + ["skipped"] * 2
     errors = (
@@ -338,6 +338,13 @@ def test_store_tally_is_counts_and_errors_in_one_pass(store: Engine) -> None:
     assert counts == {"planned": 1, "sending": 0, "accepted": 3, "failed": 3, "unknown": 1, "skipped": 2}
     assert found[0] == ("failed", "400 bad address", 2)
     assert sorted(found[1:]) == [("failed", "413 too large", 1), ("unknown", "timed out", 1)]
+    with store.begin() as connection:
+        connection.execute(
+            message.update().where(message.c.state.in_(["failed", "unknown", "planned"])).values(state="accepted", error=None)
+        )
+    with store.connect() as connection:
+        counts, found = messages.tally(connection, "tally")
+    assert counts["accepted"] == 8 and counts["skipped"] == 2 and found == []
 
 
 def test_version_9_log_gets_one_address_index_entry_per_row_on_opening(db_url: str) -> None:

@@ -323,19 +323,16 @@ def errors(
 
 
 def tally(connection: Connection, campaign_id: str) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
-    """``counts`` and ``errors`` of a campaign in one pass over its rows (no index has the state,
-    so each of them alone reads every row: 0.4 s at a million)."""
-    erring = [MessageState.FAILED.value, MessageState.UNKNOWN.value]
-    error = case((message.c.state.in_(erring), message.c.error), else_=None).label("error")
-    query = select(message.c.state, error, func.count()).where(message.c.campaign_id == campaign_id).group_by(message.c.state, error)
-    found: dict[str, int] = dict.fromkeys((state.value for state in MessageState), 0)
-    errors: list[tuple[str, str, int]] = []
-    for state, text, n in connection.execute(query):
-        found[state] = found.get(state, 0) + int(n)
-        if state in erring:
-            errors.append((state, text or "", int(n)))
-    errors.sort(key=lambda entry: entry[2], reverse=True)
-    return found, errors
+    """``counts`` and ``errors`` of a campaign, errors read only when some row failed or is unknown.
+
+    No index has the state, so each query reads every row of the campaign (``counts`` 0.4 s at a
+    million rows, ``errors`` 0.25 s more); after a send where SendGrid accepted everyone, the
+    second is not needed.
+    """
+    found = counts(connection, campaign_id)
+    if not (found[MessageState.FAILED.value] or found[MessageState.UNKNOWN.value]):
+        return found, []
+    return found, errors(connection, campaign_id)
 
 
 def addresses(connection: Connection, campaign_id: str, *, state: MessageState) -> list[str]:
