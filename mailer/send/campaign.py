@@ -38,7 +38,7 @@ from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, checkpoint, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.mailsend import CommonBodies
@@ -113,6 +113,23 @@ def start(
 
         if isinstance(transport, SendGridTransport):
             batch_id = transport.create_batch_id()
+    with checkpoint.aside(engine):  # the plan's commit returns once durable, not once copied (store/checkpoint.py)
+        return _record_and_send(engine, config, prepared, transport, batch_id, progress=progress, notify=notify, warn=warn, now=now)
+
+
+def _record_and_send(
+    engine: Engine,
+    config: Config,
+    prepared: Prepared,
+    transport: Transport,
+    batch_id: str | None,
+    *,
+    progress: Progress | None,
+    notify: Callable[[str], None] | None,
+    warn: Callable[[str], None] | None,
+    now: datetime | None,
+) -> Sent:
+    """``start`` once the transport is chosen: every row written, then the requests."""
     recorded = delivery.record(
         engine,
         prepared.plan,
