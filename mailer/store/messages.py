@@ -9,7 +9,6 @@ few hundred statements, not 100k.
 
 from __future__ import annotations
 
-import functools
 import gc
 import itertools
 import re
@@ -86,6 +85,7 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
         # psycopg takes "%s" as well as "%(name)s": plain tuples, no dict per row.
         names = _NAMED.findall(statement)
         statement = _NAMED.sub("%s", statement)
+    many = _ManyRows(connection, statement, many_rows, len(names)) if many_rows else None
     for block in blocks:
         if not len(block):
             continue
@@ -104,8 +104,8 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
             "updated_at": itertools.repeat(stamp),
             "language": block.languages,
         }
-        if many_rows:
-            _insert_many_rows(connection, statement, [columns[name] for name in names], len(block), many_rows)
+        if many is not None:
+            many.add([columns[name] for name in names], len(block))
         elif names:
             # The cycle collector off while a block's tuples are made (they hold text and numbers
             # only): a tenth of this function's own time at 100k rows, otherwise.
@@ -120,6 +120,8 @@ def insert_columns(connection: Connection, campaign_id: str, blocks: Iterable[Lo
         else:
             every = zip(*(columns[name] for name in INSERT_COLUMNS))
             connection.exec_driver_sql(statement, [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in every])
+    if many is not None:
+        many.finish()
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")
@@ -139,24 +141,43 @@ def _rows_per_statement(connection: Connection, width: int) -> int:
     return min(_MANY_ROWS, limit // width) if width else 0
 
 
-def _insert_many_rows(connection: Connection, statement: str, columns: list[Iterable[Any]], count: int, per_statement: int) -> None:
-    """Insert ``count`` rows given as ``columns`` (in ``statement``'s parameter order) through
-    ``INSERT ... VALUES (...), (...)`` statements of up to ``per_statement`` rows.
+class _ManyRows:
+    """Rows written through ``INSERT ... VALUES (...), (...)`` statements of exactly ``per_statement``
+    rows each, whatever the blocks' sizes; the last rows of the plan (fewer) through executemany.
 
     Bare sqlite3 writes a 100k-row plan a fifth faster this way than through executemany, which
-    steps the statement (and lets go of the GIL) once per row. The values go into one flat list
-    a column at a time (no tuple per row).
+    steps the statement (and lets go of the GIL) once per row. One statement text only: sqlite3
+    keeps up to 128 prepared statements per connection, and one of 2,048 rows is about 4 MB
+    (a statement per list file's last rows grew a send over 40 files by 180 MB, review 7).
     """
-    width = len(columns)
-    flat: list[Any] = [None] * (count * width)
-    for place, column in enumerate(columns):
-        flat[place::width] = itertools.islice(column, count) if isinstance(column, itertools.repeat) else column
-    for start in range(0, count, per_statement):
-        rows = min(per_statement, count - start)
-        connection.exec_driver_sql(_many_rows_statement(statement, rows), tuple(flat[start * width : (start + rows) * width]))
+
+    def __init__(self, connection: Connection, statement: str, per_statement: int, width: int) -> None:
+        self.connection, self.one_row, self.width = connection, statement, width
+        self.every_row = _many_rows_statement(statement, per_statement)
+        self.size = per_statement * width  # values per statement
+        self.pending: list[Any] = []  # values of rows not written yet, row after row
+
+    def add(self, columns: list[Iterable[Any]], count: int) -> None:
+        """``count`` rows given as ``columns`` (in the statement's parameter order): laid into one
+        flat list a column at a time (no tuple per row), written as whole statements fill up."""
+        width = self.width
+        flat: list[Any] = [None] * (count * width)
+        for place, column in enumerate(columns):
+            flat[place::width] = itertools.islice(column, count) if isinstance(column, itertools.repeat) else column
+        values = self.pending + flat if self.pending else flat
+        whole = len(values) // self.size * self.size
+        for start in range(0, whole, self.size):
+            self.connection.exec_driver_sql(self.every_row, tuple(values[start : start + self.size]))
+        self.pending = values[whole:]
+
+    def finish(self) -> None:
+        """Write the rows left (fewer than one statement's)."""
+        if self.pending:
+            rows = list(zip(*[iter(self.pending)] * self.width, strict=True))
+            self.connection.exec_driver_sql(self.one_row, rows)
+            self.pending = []
 
 
-@functools.cache
 def _many_rows_statement(statement: str, rows: int) -> str:
     """``statement`` (a one-row ``INSERT ... VALUES (?, ...)``) for ``rows`` rows."""
     head, values, one = statement.rpartition(" VALUES ")
