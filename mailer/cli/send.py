@@ -372,18 +372,19 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
     counts = dict(outcome.counts)
     document: dict[str, Any] = {"campaign": sent.campaign_id}
     if prepared is not None:
-        skipped = prepared.plan.skipped()
+        logged = sent.plan or prepared.plan  # as written: record may skip some at the last moment (promise 8)
+        skipped = logged.skipped()
         document |= {
             "mode": prepared.mode.value,
             "subject": prepared.rendered.subject,
             "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
-            "recipients": len(prepared.plan.recipients),
+            "recipients": len(logged.recipients),
             "skipped": dict(sorted(skipped.items())),
         }
-        if prepared.plan.versions:
-            document["languages"] = prepared.plan.version_counts()
+        if logged.versions:
+            document["languages"] = logged.version_counts()
         if prepared.is_test:
-            document["to"] = [m.email for m in prepared.plan.recipients]
+            document["to"] = [m.email for m in logged.recipients]
         if prepared.follow_up_of is not None:
             who = prepared.filters.get("follow_up", {}).get("who")
             document["follow_up"] = {"of": prepared.follow_up_of, "who": who, "plan": prepared.follow_up}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "HEADER_ALIASES",
     "ListFile",
     "canonical_name",
+    "display_name",
     "header_key",
     "map_headers",
     "read",
@@ -75,6 +77,21 @@ class ListFile:
     recognized: Mapping[str, int]
     custom: Mapping[str, int]
     notes: tuple[str, ...] = ()
+
+
+def display_name(path: Path | str) -> str:
+    """``path`` as text any database, file or terminal takes: a byte of the name that is not UTF-8
+    (a list unpacked from an old zip keeps its Latin-1 name) shows as ``\\xNN``.
+
+    Python hands such a byte over as a lone surrogate, which the log's driver refuses (review 7).
+    For showing and logging only: open the file through the ``Path`` itself.
+    """
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
 
 
 def read(path: Path, *, engine: str = "auto") -> ListFile:
@@ -113,7 +130,7 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
-    return ListFile(str(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
 
 
 _SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)

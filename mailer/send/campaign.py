@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +73,7 @@ class Sent:
     outbox: Path | None = None  # the dry run's folder
     eml_written: int | None = None  # dry run: how many .eml files (None: one per recipient)
     skipped_file: Path | None = None  # dry run: skipped.csv, when rows were skipped
+    plan: Plan | None = None  # a start: the plan as logged (with those another send reached meanwhile skipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ def _record_and_send(
         say(f"Campaign {campaign_id}: {len(recorded.plan.messages):,} rows written to the delivery log.")
     if recorded.skipped_now and warn is not None:
         warn(f"{recorded.skipped_now:,} journalist(s) were skipped: another send of this same content reached them first.")
-    return _send(
+    sent = _send(
         engine,
         config,
         campaign_id,
@@ -169,6 +170,7 @@ def _record_and_send(
         warn=warn,
         skipped=recorded.plan.skipped_messages(),
     )
+    return replace(sent, plan=recorded.plan)
 
 
 def resume(
@@ -298,10 +300,13 @@ def _send(
         found = campaigns.get(connection, campaign_id)
         if plan is not None:  # the plan just written: every recipient is planned
             total = len(plan.recipients)
-        else:
+        else:  # what the run will send once it has settled what a stopped run left (delivery.run)
             counts = messages.counts(connection, campaign_id)
             total = counts[MessageState.PLANNED.value]
-            total += counts[MessageState.UNKNOWN.value] if resend_unknown else 0
+            if resend_unknown:  # requests left in flight and rows left `sending` become unknown, then go again
+                total += counts[MessageState.UNKNOWN.value] + counts[MessageState.SENDING.value]
+            else:  # they become unknown and stay so
+                total -= messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
             total += counts[MessageState.FAILED.value] if retry_failed else 0
     dry = isinstance(transport, DryRunTransport)
     skipped_file = None

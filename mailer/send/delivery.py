@@ -179,19 +179,22 @@ def run(
     """
     with engine.begin() as connection:
         held = lease.acquire(connection, campaign_id, now=utcnow())
-        # A campaign ``record`` just wrote (``plan``) has no row from an older version's run.
+        found = campaigns.get(connection, campaign_id)
+        # The plan ``record`` just wrote goes out as it is only if no run has driven the campaign
+        # since (each sets it `sending` under its lease): otherwise a `mailer resume` from another
+        # terminal in between would have everyone mailed twice (review 7). Such a campaign has no
+        # row from an older version's run either.
+        untouched = plan is not None and found is not None and found.status is CampaignStatus.PLANNED
         in_flight = campaigns.in_flight(connection, campaign_id)
-        recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=plan is None)
+        recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=not untouched)
         lease.in_flight(connection, held, ())
         if resend_unknown:
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
-        fresh = plan is not None and not (recovered or resend_unknown or retry_failed)
-        # A fresh start sends the plan just written: no other process has driven it (the lease).
+        fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
-        found = campaigns.get(connection, campaign_id)
         created_at = found.created_at if found is not None else None
         if rows or fresh:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
 from mailer.config import Config
+from mailer.contacts.listfile import display_name
 from mailer.errors import ConfigError, ReleaseError, SendError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
@@ -107,7 +108,7 @@ def prepare_send(
         plan=the_plan,
         mode=mode,
         slug=_slug(release_path),
-        lists=tuple(map(str, list_paths)),
+        lists=tuple(map(display_name, list_paths)),
         filters={"where": list(where), "tag": list(tags)},
         sender=_sender(rendered, config),
         scheduled=scheduled,
@@ -178,7 +179,7 @@ def prepare_follow_up(
         plan=the_plan,
         mode=mode,
         slug=_slug(release_path),
-        lists=(f"{original.id} ({described})", *map(str, list_paths)),
+        lists=(f"{original.id} ({described})", *map(display_name, list_paths)),
         filters={"where": list(where), "tag": list(tags), "follow_up": {"of": original.id, "who": who}},
         sender=_sender(rendered, config),
         scheduled=scheduled,

@@ -310,6 +310,16 @@ def renumber(connection: Connection, campaign_id: str, keys: Collection[str], re
     connection.execute(statement)
 
 
+def planned_in(connection: Connection, campaign_id: str, requests: Collection[int]) -> int:
+    """How many rows of these requests of a campaign are still `planned` (along the campaign/request index)."""
+    if not requests:
+        return 0
+    query = select(func.count()).where(
+        message.c.campaign_id == campaign_id, message.c.request_no.in_(sorted(requests)), message.c.state == MessageState.PLANNED.value
+    )
+    return int(connection.scalar(query) or 0)
+
+
 def max_request_no(connection: Connection, campaign_id: str) -> int:
     return int(connection.scalar(select(func.max(message.c.request_no)).where(message.c.campaign_id == campaign_id)) or 0)
 

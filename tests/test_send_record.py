@@ -1,6 +1,6 @@
-"""Review 7: the plan written by multi-row INSERTs on SQLite, and the counts read in one pass (561d980).
+"""Writing a send's plan into the log and reporting it: multi-row INSERTs on SQLite, the progress total, the --json document, a resume racing the start (review 7).
 
-Each test states a rule a user relies on; those marked xfail(strict) are findings the code breaks.
+Each test states a rule a user relies on; the findings of the review are fixed (each failed before its fix).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _rows(engine: Engine) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("ascii_only", [True, False], ids=["by-columns", "row-by-row"])
 @pytest.mark.parametrize("bound_values", [None, 44, 13], ids=["default", "3-rows", "1-row"])
-def test_review7_multi_row_plan_is_the_executemany_plan(
+def test_send_record_multi_row_plan_is_the_executemany_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ascii_only: bool, bound_values: int | None
 ) -> None:
     """Two list files, three language versions, rejected rows, duplicates, and rows skipped because an
@@ -148,7 +148,7 @@ class _Bar:
         yield advance
 
 
-def test_review7_progress_total_is_what_goes_out_when_record_skips_at_the_last_moment(
+def test_send_record_progress_total_is_what_goes_out_when_record_skips_at_the_last_moment(
     store: Engine, office: Config, standin: Any, tmp_path: Path
 ) -> None:
     """Planned over press.csv and a second list, then another send of the same content reaches
@@ -179,12 +179,7 @@ def test_review7_progress_total_is_what_goes_out_when_record_skips_at_the_last_m
 # -- a second terminal between ``record`` and ``run`` ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pre-existing (aaa147b), kept by 561d980: run(plan=...) sends the plan it was given without "
-    "checking that no other run drove the campaign since record, so a resume in that window mails everyone twice",
-)
-def test_review7_a_resume_between_record_and_run_never_mails_anyone_twice(store: Engine, standin: Any) -> None:
+def test_send_record_a_resume_between_record_and_run_never_mails_anyone_twice(store: Engine, standin: Any) -> None:
     """Promise 2 and 6: ``mailer send`` writes the campaign (``record``); before its ``run`` takes the
     lease, ``mailer resume ID`` in a second terminal (or a script resuming paused campaigns) takes it
     and sends everyone. The first process's run must then find nothing to send."""
@@ -215,7 +210,7 @@ def test_review7_a_resume_between_record_and_run_never_mails_anyone_twice(store:
 # -- Ctrl-C in the middle of the plan's multi-row INSERTs --------------------------------------
 
 
-def test_review7_ctrl_c_between_multi_row_inserts_leaves_nothing_and_the_next_send_works(
+def test_send_record_ctrl_c_between_multi_row_inserts_leaves_nothing_and_the_next_send_works(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Promise 1, one transaction: a KeyboardInterrupt after the plan's first multi-row INSERTs leaves
@@ -255,7 +250,7 @@ def test_review7_ctrl_c_between_multi_row_inserts_leaves_nothing_and_the_next_se
 # -- memory: one prepared statement per distinct row count ----------------------------------------
 
 
-def test_review7_plan_over_many_list_files_prepares_few_insert_statements(tmp_path: Path) -> None:
+def test_send_record_plan_over_many_list_files_prepares_few_insert_statements(tmp_path: Path) -> None:
     """Memory stays flat whatever the number of list files (DESIGN, Scale): a plan over 30 list files
     of different lengths is written through a bounded number of distinct INSERT statements (at most
     12: say the full multi-row one and powers of two for a tail, or one tail), not one per file."""
@@ -284,13 +279,7 @@ def test_review7_plan_over_many_list_files_prepares_few_insert_statements(tmp_pa
 # -- a list file whose name is not UTF-8 ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pre-existing (not 561d980): a list file name with a byte that is not UTF-8 (os.fsdecode gives a lone "
-    "surrogate) reaches the campaign's lists and each row's source as is; the database driver refuses it: "
-    "UnicodeEncodeError traceback after the plan is shown",
-)
-def test_review7_list_file_name_not_in_utf8_is_no_traceback(tmp_path: Path, db_url: str) -> None:
+def test_send_record_list_file_name_not_in_utf8_is_no_traceback(tmp_path: Path, db_url: str) -> None:
     """A list unpacked from a Windows zip keeps its Latin-1 name (b"presse-\\xe9.csv"): its rows are
     fine, so the dry run goes through and the log names the file readably (or the command says what
     to rename); never a traceback."""
@@ -314,12 +303,7 @@ def test_review7_list_file_name_not_in_utf8_is_no_traceback(tmp_path: Path, db_u
 # -- the --json document of a send that record narrowed at the last moment ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pre-existing (not 561d980): the --json document's recipients, skipped and languages come from the plan "
-    "prepared before record; record's last-moment skips (promise 8) are only in counts and in the log",
-)
-def test_review7_json_recipients_and_skipped_are_what_the_log_holds(
+def test_send_record_json_recipients_and_skipped_are_what_the_log_holds(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another send of the same content reaches beat.csv between this send's plan and its log write
@@ -349,7 +333,9 @@ def test_review7_json_recipients_and_skipped_are_what_the_log_holds(
 # -- IntegrityError inside the plan's write ------------------------------------------------------
 
 
-def test_review7_campaign_id_taken_meanwhile_is_retried_and_the_plan_written_once(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_record_campaign_id_taken_meanwhile_is_retried_and_the_plan_written_once(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Another process took the id ``record`` picked (the IntegrityError retry in ``delivery.record``):
     the next attempt writes the campaign under the next id, every row once, in list order."""
     from send_fixtures import contact_list, rendered
@@ -385,7 +371,7 @@ def test_review7_campaign_id_taken_meanwhile_is_retried_and_the_plan_written_onc
     assert keys == [m.message_key for m in built.messages]
 
 
-def test_review7_unique_address_violation_in_a_later_statement_writes_nothing(store: Engine) -> None:
+def test_send_record_unique_address_violation_in_a_later_statement_writes_nothing(store: Engine) -> None:
     """A plan (built by a script) that plans one address twice, 3,000 rows apart (another multi-row
     statement): the unique index refuses it, ``record`` raises IntegrityError as it did through
     executemany, and the log holds no campaign and no row."""
@@ -407,12 +393,7 @@ def test_review7_unique_address_violation_in_a_later_statement_writes_nothing(st
         assert connection.exec_driver_sql("SELECT count(*) FROM message").scalar() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pre-existing (not 561d980): resume counts its bar's total before run marks the requests a crash left "
-    "in flight unknown, so the bar's total counts rows that are never sent (it stops short of its end)",
-)
-def test_review7_resume_bar_total_leaves_out_the_rows_a_crash_left_in_flight(store: Engine, office: Config, standin: Any) -> None:
+def test_send_record_resume_bar_total_leaves_out_the_rows_a_crash_left_in_flight(store: Engine, office: Config, standin: Any) -> None:
     """A send stopped (SendGrid went away) with part of it planned, and a crash left one of its planned requests
     listed in flight: ``mailer resume`` marks that request's 10 rows unknown (never resent) and sends the
     rest; its bar's total is what it sends."""
