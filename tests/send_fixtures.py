@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 from mailer import compose
 from mailer.compose import release
 from mailer.config import Config
-from mailer.models import Contact, ContactList, RejectedRow, RejectReason, Rendered
+from mailer.models import Contact, ContactList, Mode, RejectedRow, RejectReason, Rendered
 from mailer.transport.sendgrid import SendGridTransport
 
 ROOT = Path(__file__).parent.parent
@@ -90,3 +91,20 @@ def states(engine: Any, campaign_id: str) -> Mapping[str, str]:
             select(message.c.email, message.c.state).where(message.c.campaign_id == campaign_id, message.c.state != "skipped")
         )
         return {email.lower(): state for email, state in rows}
+
+
+def create_campaign(connection: Any, campaign_id: str, now: datetime) -> None:
+    """A live campaign row with nothing but its id and time to tell it apart."""
+    from mailer.store import campaigns
+
+    campaigns.create(
+        connection,
+        campaign_id=campaign_id,
+        release_path="r.md",
+        content_hash="h",
+        subject="S",
+        lists=[],
+        filters={},
+        mode=Mode.LIVE,
+        created_at=now,
+    )

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from send_fixtures import example_rendered
-from sqlalchemy import Connection, Engine, Text, cast, inspect, select
+from send_fixtures import create_campaign, example_rendered
+from sqlalchemy import Engine, Text, cast, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -99,21 +99,6 @@ def logged(db_url: str, *, requests: int) -> Engine:
         create_campaign(connection, "c1", now)
         messages.insert(connection, "c1", plan, now=now)
     return engine
-
-
-def create_campaign(connection: Connection, campaign_id: str, now: datetime) -> None:
-    """A live campaign row with nothing but its id and time to tell it apart."""
-    campaigns.create(
-        connection,
-        campaign_id=campaign_id,
-        release_path="r.md",
-        content_hash="h",
-        subject="S",
-        lists=[],
-        filters={},
-        mode=Mode.LIVE,
-        created_at=now,
-    )
 
 
 def test_store_upgrade_renames_0_1_0_columns_on_either_database(db_url: str) -> None:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from send_fixtures import create_campaign
 from sqlalchemy import Engine
 
-from mailer.models import Mode
-from mailer.store import campaigns, checkpoint, connect, messages
+from mailer.store import checkpoint, connect, messages
 
 NOW = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
 ROWS = 20_000  # about 7 MB of log: past SQLite's 1,000-page automatic checkpoint
@@ -35,17 +35,7 @@ def write_plan(engine: Engine, campaign_id: str) -> None:
         for n in range(ROWS)
     ]
     with engine.begin() as connection:
-        campaigns.create(
-            connection,
-            campaign_id=campaign_id,
-            release_path="r.md",
-            content_hash="h",
-            subject="S",
-            lists=[],
-            filters={},
-            mode=Mode.LIVE,
-            created_at=NOW,
-        )
+        create_campaign(connection, campaign_id, NOW)
         messages.insert_rows(connection, campaign_id, rows, now=NOW)
 
 
