@@ -82,6 +82,7 @@ def serve(answers: Any, delay: float) -> None:
     current: ContextVar[Recorded | None] = ContextVar("current", default=None)
     tally: Counter[str] = Counter()
     since = [time.process_time()]
+    first_at: list[float | None] = [None]  # when the first Mail Send since /_reset arrived (time.time())
 
     class Tallying(SendGridStandIn):
         async def _record(self, request: Any) -> Recorded:
@@ -90,6 +91,8 @@ def serve(answers: Any, delay: float) -> None:
             return recorded
 
         async def _mail_send(self, request: Any) -> Any:
+            if first_at[0] is None:
+                first_at[0] = time.time()
             response = await super()._mail_send(request)
             recorded = current.get()
             if recorded is not None and isinstance(recorded.body, dict):
@@ -113,11 +116,13 @@ def serve(answers: Any, delay: float) -> None:
                 "max_per_address": max(tally.values(), default=0),
                 "digest": digest,
                 "cpu": time.process_time() - since[0],
+                "first_at": first_at[0],
             }
         )
 
     async def reset(_: Any) -> JSONResponse:
         tally.clear()
+        first_at[0] = None
         standin.requests.clear()
         since[0] = time.process_time()
         return JSONResponse({})
@@ -231,6 +236,7 @@ class Run:
     peak_mb: float
     returncode: int
     stderr: str
+    started: float = float("nan")  # time.time() when the child was started
 
 
 # Linux keeps the peak RSS of the image a process had before exec (for a fork or vfork: the
@@ -255,6 +261,7 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str], scratch: Path
     result.unlink(missing_ok=True)
     launcher = [sys.executable, "-S", "-c", LAUNCHER, str(result), *command]
     with out.open("wb") as stdout, err.open("wb") as stderr:
+        started = time.time()
         process = subprocess.Popen(
             launcher, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True
         )
@@ -265,9 +272,9 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str], scratch: Path
             process.wait()
     output = err.read_text(encoding="utf-8", errors="replace") + out.read_text(encoding="utf-8", errors="replace")[-2000:]
     if not result.exists():
-        return Run(float("nan"), float("nan"), float("nan"), process.returncode or -9, output)
+        return Run(float("nan"), float("nan"), float("nan"), process.returncode or -9, output, started)
     figures = json.loads(result.read_text(encoding="utf-8"))
-    return Run(figures["wall"], figures["cpu"], figures["maxrss_kb"] / 1024, figures["code"], output)
+    return Run(figures["wall"], figures["cpu"], figures["maxrss_kb"] / 1024, figures["code"], output, started)
 
 
 def write_config(path: Path, *, url: str, concurrency: int, database: Path) -> None:
@@ -420,6 +427,11 @@ def run_baseline(office: Path, list_path: Path, url: str, key: str, concurrency:
     return measure(command, cwd=office, env=child_env(office / "cache"), scratch=office)
 
 
+def first_request(run: Run, seen: dict[str, Any]) -> float:
+    """Seconds from the start of ``run``'s command to the arrival of its first Mail Send (stand-in's clock, same machine)."""
+    return float(seen["first_at"]) - run.started if seen.get("first_at") is not None else float("nan")
+
+
 def verify(url: str, expected: tuple[int, str], who: str) -> tuple[bool, dict[str, Any]]:
     """Did the stand-in accept every address of the list exactly once?"""
     seen = standin_get(url, "/_stats")
@@ -445,6 +457,8 @@ class Pair:
     base_standin_cpu: float
     ok: bool
     delay: float = DELAY
+    ours_first: float = float("nan")  # seconds from the start of the command to its first Mail Send's arrival
+    base_first: float = float("nan")
 
     @property
     def floor(self) -> float:
@@ -492,6 +506,8 @@ def median_pair(pairs: list[Pair]) -> Pair:
         statistics.median(p.base_standin_cpu for p in pairs),
         all(p.ok for p in pairs),
         first.delay,
+        statistics.median(p.ours_first for p in pairs),
+        statistics.median(p.base_first for p in pairs),
     )
 
 
@@ -561,7 +577,19 @@ def main() -> None:
                         if base.returncode != 0:
                             print(f"  ! the baseline exited {base.returncode}:\n{base.stderr[-3000:]}", flush=True)
                         ok = ours_ok and base_ok and ours.returncode == 0 and base.returncode == 0
-                        pair = Pair(recipients, concurrency, requests, ours, base, ours_seen["cpu"], base_seen["cpu"], ok, args.delay)
+                        pair = Pair(
+                            recipients,
+                            concurrency,
+                            requests,
+                            ours,
+                            base,
+                            ours_seen["cpu"],
+                            base_seen["cpu"],
+                            ok,
+                            args.delay,
+                            first_request(ours, ours_seen),
+                            first_request(base, base_seen),
+                        )
                         pairs.append(pair)
                         if args.repeat > 1:
                             print("  run " + fmt_row(pair), flush=True)
@@ -588,6 +616,10 @@ def main() -> None:
             f"{n:>9,} C={p.concurrency:<2}: ours/baseline wall {ratio:.2f}x (target <= {RATIO_TARGET}: {'met' if ratio <= RATIO_TARGET else 'MISSED'}); "
             f"{per:.0f} us CPU per recipient (target < {CPU_TARGET_US:.0f}: {'met' if per < CPU_TARGET_US else 'MISSED'}); {memory}; "
             f"floor {p.floor:.2f} s"
+        )
+        print(
+            f"{'':>9}       first request {p.ours_first:.2f} s after the start (baseline {p.base_first:.2f} s); "
+            f"from it to the end {p.ours.wall - p.ours_first:.2f} s (baseline {p.base.wall - p.base_first:.2f} s)"
         )
     if not all(p.ok for p in results):
         sys.exit(1)
