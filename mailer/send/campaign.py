@@ -114,8 +114,10 @@ def start(
 
         if isinstance(transport, SendGridTransport):
             batch_id = transport.create_batch_id()
-    with checkpoint.aside(engine):  # the plan's commit returns once durable, not once copied (store/checkpoint.py)
-        return _record_and_send(engine, config, prepared, transport, batch_id, progress=progress, notify=notify, warn=warn, now=now)
+    with checkpoint.aside(engine) as copying:  # the plan's commit returns once durable, not once copied (store/checkpoint.py)
+        return _record_and_send(
+            engine, config, prepared, transport, batch_id, copying, progress=progress, notify=notify, warn=warn, now=now
+        )
 
 
 def _record_and_send(
@@ -124,6 +126,7 @@ def _record_and_send(
     prepared: Prepared,
     transport: Transport,
     batch_id: str | None,
+    copying: checkpoint.Copying,
     *,
     progress: Progress | None,
     notify: Callable[[str], None] | None,
@@ -146,6 +149,7 @@ def _record_and_send(
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         now=now,
     )
+    copying.start()
     campaign_id = recorded.campaign_id
     if prepared.follow_up_of is not None:  # before any request: reports link it to its original from the start
         with engine.begin() as connection:

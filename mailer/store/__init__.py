@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from mailer.errors import StoreError
-from mailer.store import failures
+from mailer.store import checkpoint, failures
 from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import upgrade
@@ -44,6 +44,8 @@ def connect(url: str) -> Engine:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            if engine.url.database not in (None, "", ":memory:"):
+                checkpoint.watch(engine)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_session)
         _create_or_upgrade(engine)

@@ -1,81 +1,152 @@
-"""SQLite's write-ahead log copied into the database file by a thread of its own while a send runs.
+"""SQLite's write-ahead log copied into the database file by a thread of its own after a send's plan.
 
 In WAL mode a commit is durable once the log (the ``-wal`` file) is on disk; copying the log's
 pages into the database file (a checkpoint) is housekeeping. By default SQLite does it inside the
 commit that makes the log longer than 1,000 pages (``PRAGMA wal_autocheckpoint``), so the plan's
 commit, about 550 MB of log for a million recipients, also copied all of it before returning:
-about 1 s on this project's 2-core machine before the first request could leave. While a send
-runs, ``aside`` turns that off on the engine's connections and checkpoints every
-``INTERVAL`` seconds from a thread of its own, which waits on nobody (PASSIVE: SQLite
-https://www.sqlite.org/c3ref/wal_checkpoint_v2.html) and lets go of the GIL while SQLite works.
+about 1 s on this project's 2-core machine before the first request could leave.
+
+``aside`` defers that copy: while it is on, connections taken from the engine's pool do not
+checkpoint on their own; once the plan is committed (``Copying.start``), a thread copies the log
+(PASSIVE: it waits on nobody, SQLite https://www.sqlite.org/c3ref/wal_checkpoint_v2.html, and
+lets go of the GIL while SQLite works) and ends the deferral as soon as the plan's part is copied.
+From then on commits checkpoint on their own again, which also lets SQLite start the log over,
+so it stays about the plan's size (review 7b: a thread checkpointing behind a busy send never
+found the log wholly copied, and the log kept growing).
+
+The pool listeners are added once per engine (``watch``, from ``store.connect``) and never
+removed: SQLAlchemy runs them from a list other threads may be walking (review 7b).
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import SQLAlchemyError
 
-INTERVAL = 0.25  # seconds between two checkpoints while a send runs
-DEFAULT_AUTOCHECKPOINT = 1000  # pages: SQLite's own default, given back when a connection is returned
+INTERVAL = 0.25  # seconds between two attempts of the copy, while other commits keep it from finishing
+AUTOCHECKPOINT = 1000  # pages: SQLite's own default, what a connection gets back
+_DEFERRED = "mailer_checkpoint_deferred"  # a pool entry's info key: this connection's automatic checkpoint is off
+
+
+class _Deferrals:
+    """How many sends on one engine defer the copy now, and the pool listeners that apply it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def on_checkout(self, dbapi_connection: Any, entry: Any, _proxy: Any) -> None:
+        if self.count:
+            _pragma(dbapi_connection, "PRAGMA wal_autocheckpoint=0")
+            entry.info[_DEFERRED] = True
+
+    def on_checkin(self, dbapi_connection: Any, entry: Any) -> None:
+        if entry is not None and entry.info.pop(_DEFERRED, False) and dbapi_connection is not None:
+            _pragma(dbapi_connection, f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT}")
+
+    def add(self) -> None:
+        with self.lock:
+            self.count += 1
+
+    def remove(self) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+_ENGINES: weakref.WeakKeyDictionary[Engine, _Deferrals] = weakref.WeakKeyDictionary()
+
+
+def watch(engine: Engine) -> None:
+    """Let ``aside`` defer checkpoints on ``engine``, a SQLite file log (``store.connect`` calls it once)."""
+    deferrals = _Deferrals()
+    event.listen(engine, "checkout", deferrals.on_checkout)
+    event.listen(engine, "checkin", deferrals.on_checkin)
+    _ENGINES[engine] = deferrals
+
+
+class Copying:
+    """The copy of one send's plan, started once the plan is committed."""
+
+    def __init__(self, engine: Engine, deferrals: _Deferrals | None) -> None:
+        self._engine, self._deferrals = engine, deferrals
+        self._stop = threading.Event()
+        self._ended = threading.Lock()  # held by whoever ends the deferral, once
+        self._worker: threading.Thread | None = None
+
+    def start(self) -> None:
+        """The plan is committed: copy it into the database file on a thread of its own."""
+        if self._deferrals is not None and self._worker is None:
+            self._worker = threading.Thread(target=self._copy, name="log-checkpoint", daemon=True)
+            self._worker.start()
+
+    def end(self) -> None:
+        """Commits checkpoint on their own again (once, whoever calls it first)."""
+        if self._deferrals is not None and self._ended.acquire(blocking=False):
+            self._deferrals.remove()
+
+    def stop(self) -> None:
+        """End the deferral and the thread; waits for a checkpoint under way."""
+        self.end()
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join()
+
+    def _copy(self) -> None:
+        """Checkpoint until the log as it stood after the plan's commit is copied, then end the deferral.
+
+        Any failure (another process's checkpoint in the way, a full disk) only ends the deferral
+        early: what the log promises rests on the commits, not on this copy.
+        """
+        target = None
+        try:
+            while not self._stop.is_set():
+                busy, frames, copied = self._checkpoint()
+                target = frames if target is None else target
+                if not busy and (copied >= target or frames == copied or frames < target):
+                    return
+                self._stop.wait(INTERVAL)
+        except Exception:  # noqa: BLE001 - housekeeping: SQLite checkpoints on its own again
+            return
+        finally:
+            self.end()
+
+    def _checkpoint(self) -> tuple[int, int, int]:
+        """One PASSIVE checkpoint on a connection of the pool: (busy, frames in the log, frames copied)."""
+        dbapi_connection = self._engine.raw_connection()
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                busy, frames, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                cursor.close()
+        finally:
+            dbapi_connection.close()
+        return int(busy), int(frames), int(copied)
 
 
 @contextmanager
-def aside(engine: Engine) -> Iterator[None]:
-    """Within the block, no commit on ``engine`` copies the log into the database file; a thread does.
+def aside(engine: Engine) -> Iterator[Copying]:
+    """Within the block, no commit on ``engine`` copies the log into the database file, until the
+    copy the block starts (``Copying.start``, after the plan's commit) is done.
 
-    For a SQLite file only (anything else: nothing changes). Connections taken from the engine's pool
-    inside the block checkpoint on their own again once returned. The thread's last checkpoint
-    runs as the block ends; what a crash leaves in the log, SQLite replays when it next opens it.
+    Only for an engine ``watch`` was given (a SQLite file log); for any other, nothing changes.
+    Connections taken inside the block checkpoint on their own again once returned to the pool.
+    Leaving the block ends the deferral first, then the thread (a Ctrl-C while it waits for a
+    checkpoint under way leaves the engine as it was).
     """
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        yield
-        return
-    stop = threading.Event()
-
-    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        _pragma(dbapi_connection, "PRAGMA wal_autocheckpoint=0")
-
-    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
-        if dbapi_connection is not None:
-            _pragma(dbapi_connection, f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT}")
-
-    event.listen(engine, "checkout", on_checkout)
-    event.listen(engine, "checkin", on_checkin)
-    worker = threading.Thread(target=_checkpoint_until, args=(engine, stop), name="log-checkpoint", daemon=True)
-    worker.start()
+    deferrals = _ENGINES.get(engine)
+    copying = Copying(engine, deferrals)
+    if deferrals is not None:
+        deferrals.add()
     try:
-        yield
+        yield copying
     finally:
-        stop.set()
-        worker.join()
-        event.remove(engine, "checkout", on_checkout)
-        event.remove(engine, "checkin", on_checkin)
-
-
-def _checkpoint_until(engine: Engine, stop: threading.Event) -> None:
-    """Checkpoint every INTERVAL seconds until ``stop``, then once more. A checkpoint that fails
-    (another process's in the way, a full disk) is left to the next turn: what the log promises
-    rests on the commits, not on this copy."""
-    try:
-        dbapi_connection = engine.raw_connection()
-    except SQLAlchemyError:
-        return
-    try:
-        while True:
-            stopping = stop.wait(INTERVAL)
-            with contextlib.suppress(sqlite3.Error):
-                _pragma(dbapi_connection, "PRAGMA wal_checkpoint(PASSIVE)")
-            if stopping:
-                return
-    finally:
-        dbapi_connection.close()
+        copying.stop()
 
 
 def _pragma(dbapi_connection: Any, statement: str) -> None:
