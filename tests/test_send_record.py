@@ -298,6 +298,36 @@ def test_send_record_list_file_name_not_in_utf8_is_no_traceback(tmp_path: Path, 
     result = CliRunner().invoke(main, ["send", "releases/example.md", "--list", name, "--dry-run"])
     assert not isinstance(result.exception, UnicodeError), result.exception
     assert result.exit_code == 0, result.output
+    engine = connect(db_url)
+    with engine.connect() as connection:
+        sources = list(connection.execute(select(message.c.source)).scalars())
+    engine.dispose()
+    assert sources == ["presse-\\xe9.csv:2"]
+
+
+def test_send_record_release_file_name_not_in_utf8_is_refused_in_plain_words(tmp_path: Path, db_url: str) -> None:
+    """A release whose file name is not UTF-8 cannot be kept in the log by its name (a resume reads
+    it again by that name): the command says so and what to do, exit 1, no traceback, nothing written."""
+    import os
+
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    for folder in ("releases", "templates", "lists"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    shutil.copy(tmp_path / "releases" / "example.md", os.fsencode(tmp_path) + b"/releases/nouvelle-\xe9.md")
+    name = os.fsdecode(b"releases/nouvelle-\xe9.md")
+    result = CliRunner().invoke(main, ["send", name, "--list", "lists/press.csv", "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, UnicodeError), result.exception
+    assert "releases/nouvelle-\\xe9.md: the file's name (or a folder's) is not UTF-8 text" in result.output
+    assert "Rename the file or folder" in result.output
+    engine = connect(db_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM campaign").scalar() == 0
+    engine.dispose()
 
 
 # -- the --json document of a send that record narrowed at the last moment ---------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import mimetypes
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -125,6 +126,7 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
     from mailer.compose import versions
 
     path = Path(path)
+    _check_name(path)
     raw = frontmatter.read(path)
     front, body, body_line = frontmatter.split(path, raw)
     data, lines = frontmatter.parse(path, front)
@@ -132,6 +134,21 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
     check_keys(data, KNOWN_KEYS, where)
     main = build(path, data, lines, Text(body, body_line), where, today=today, language=versions.main_language(data, where))
     return versions.attach(main, data, lines, today=today)
+
+
+def _check_name(path: Path) -> None:
+    """The release's full path must be text the log can keep (a resume reads the file again by it):
+    a folder or file name with a byte that is not UTF-8 (kept from an old zip) is refused, shown
+    with ``\\xNN`` for that byte (review 7: the log's driver refused it with a traceback)."""
+    full = str(path.resolve())
+    try:
+        full.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(full).decode("utf-8", "backslashreplace")
+        raise ReleaseError(
+            f"{shown}: the file's name (or a folder's) is not UTF-8 text, so the delivery log cannot keep it.",
+            hint="Rename the file or folder (type its name again in plain letters), then run the command again.",
+        ) from None
 
 
 def check_keys(data: Mapping[str, Any], known: tuple[str, ...], where: frontmatter.Where) -> None:
