@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,14 @@ def serve(queue: Any, delay: float) -> None:
         time.sleep(3600)
 
 
-def padded(found: tuple[Contact, ...], count: int) -> tuple[Contact, ...]:
-    """The list's valid contacts, topped up with made-up ones to reach ``count`` recipients."""
+def padded(found: Sequence[Contact], count: int) -> tuple[Contact, ...]:
+    """The list's valid contacts (a tuple, or the column-wise table ``contacts.load`` gives), topped
+    up with made-up ones to reach ``count`` recipients."""
     extra = tuple(
         Contact(f"extra{i}@example.net", {**found[i % len(found)].fields, "email": f"extra{i}@example.net"}, "made-up", i)
         for i in range(max(0, count - len(found)))
     )
-    return (found + extra)[:count]
+    return (tuple(found[: min(count, len(found))]) + extra)[:count]
 
 
 def stats(url: str) -> dict[str, int]:
