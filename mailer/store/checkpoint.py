@@ -106,9 +106,10 @@ class Copying:
         try:
             while not self._stop.is_set():
                 busy, frames, copied = self._checkpoint()
-                target = frames if target is None else target
-                if not busy and (copied >= target or frames == copied or frames < target):
-                    return
+                if not busy:  # a busy answer (another process's checkpoint under way) says nothing of the log
+                    target = frames if target is None else target
+                    if copied >= target or frames == copied or frames < target:
+                        return
                 self._stop.wait(INTERVAL)
         except Exception:  # noqa: BLE001 - housekeeping: SQLite checkpoints on its own again
             return
