@@ -302,7 +302,7 @@ def _send(
     """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
     with engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
-        if plan is not None:  # the plan just written: every recipient is planned
+        if plan is not None and found is not None and found.status is CampaignStatus.PLANNED:  # the plan just written, untouched
             total = len(plan.recipients)
         else:  # what the run will send once it has settled what a stopped run left (delivery.run)
             counts = messages.counts(connection, campaign_id)

@@ -180,6 +180,10 @@ def run(
     with engine.begin() as connection:
         held = lease.acquire(connection, campaign_id, now=utcnow())
         found = campaigns.get(connection, campaign_id)
+        if found is not None and found.status is CampaignStatus.CANCELLED:
+            # `mailer cancel` in another terminal since this send wrote its plan, or since a resume
+            # checked (review 7c): raising undoes the lease with the rest of this transaction.
+            raise SendError(f"{campaign_id} was cancelled; nothing was sent.", hint="Start a new send with: mailer send")
         # The plan ``record`` just wrote goes out as it is only if no run has driven the campaign
         # since (each sets it `sending` under its lease): otherwise a `mailer resume` from another
         # terminal in between would have everyone mailed twice (review 7). Such a campaign has no
@@ -263,7 +267,10 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
     campaign_id = held.campaign_id
     with engine.begin() as connection:
         counts, errors = messages.tally(connection, campaign_id)
-        if counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
+        found = campaigns.get(connection, campaign_id)
+        if found is not None and found.status is CampaignStatus.CANCELLED:  # `mailer cancel` while it ran
+            status = CampaignStatus.CANCELLED
+        elif counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
             status = CampaignStatus.PAUSED
         elif not counts[MessageState.ACCEPTED.value] and counts[MessageState.FAILED.value] and not counts[MessageState.UNKNOWN.value]:
             status = CampaignStatus.FAILED

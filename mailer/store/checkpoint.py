@@ -34,28 +34,26 @@ _DEFERRED = "mailer_checkpoint_deferred"  # a pool entry's info key: this connec
 
 
 class _Deferrals:
-    """How many sends on one engine defer the copy now, and the pool listeners that apply it."""
+    """The sends on one engine deferring the copy now, and the pool listeners that apply it.
+
+    A set, not a count: ending a deferral is one ``discard``, done twice or from two threads
+    alike, with no moment where it is marked ended but still counted (review 7c: a Ctrl-C there
+    left automatic checkpoints off for good); the block's end does it before anything else.
+    """
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.count = 0
+        # Weak: a send whose block was left without ending its deferral (a Ctrl-C at the worst
+        # moment) stops deferring once it is gone.
+        self.active: weakref.WeakSet[Copying] = weakref.WeakSet()
 
     def on_checkout(self, dbapi_connection: Any, entry: Any, _proxy: Any) -> None:
-        if self.count:
+        if self.active:
             _pragma(dbapi_connection, "PRAGMA wal_autocheckpoint=0")
             entry.info[_DEFERRED] = True
 
     def on_checkin(self, dbapi_connection: Any, entry: Any) -> None:
         if entry is not None and entry.info.pop(_DEFERRED, False) and dbapi_connection is not None:
             _pragma(dbapi_connection, f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT}")
-
-    def add(self) -> None:
-        with self.lock:
-            self.count += 1
-
-    def remove(self) -> None:
-        with self.lock:
-            self.count -= 1
 
 
 _ENGINES: weakref.WeakKeyDictionary[Engine, _Deferrals] = weakref.WeakKeyDictionary()
@@ -75,19 +73,25 @@ class Copying:
     def __init__(self, engine: Engine, deferrals: _Deferrals | None) -> None:
         self._engine, self._deferrals = engine, deferrals
         self._stop = threading.Event()
-        self._ended = threading.Lock()  # held by whoever ends the deferral, once
         self._worker: threading.Thread | None = None
 
     def start(self) -> None:
-        """The plan is committed: copy it into the database file on a thread of its own."""
-        if self._deferrals is not None and self._worker is None:
-            self._worker = threading.Thread(target=self._copy, name="log-checkpoint", daemon=True)
-            self._worker.start()
+        """The plan is committed: copy it into the database file on a thread of its own (if no
+        thread can be started, commits copy it as they did before)."""
+        if self._deferrals is None or self._worker is not None:
+            return
+        worker = threading.Thread(target=self._copy, name="log-checkpoint", daemon=True)
+        try:
+            worker.start()
+        except RuntimeError:  # "can't start new thread": the send goes on
+            self.end()
+            return
+        self._worker = worker
 
     def end(self) -> None:
-        """Commits checkpoint on their own again (once, whoever calls it first)."""
-        if self._deferrals is not None and self._ended.acquire(blocking=False):
-            self._deferrals.remove()
+        """Commits checkpoint on their own again (any number of times, from any thread)."""
+        if self._deferrals is not None:
+            self._deferrals.active.discard(self)
 
     def stop(self) -> None:
         """End the deferral and the thread; waits for a checkpoint under way."""
@@ -143,10 +147,12 @@ def aside(engine: Engine) -> Iterator[Copying]:
     deferrals = _ENGINES.get(engine)
     copying = Copying(engine, deferrals)
     if deferrals is not None:
-        deferrals.add()
+        deferrals.active.add(copying)
     try:
         yield copying
     finally:
+        if deferrals is not None:
+            deferrals.active.discard(copying)  # first of all, no call before it (review 7c)
         copying.stop()
 
 
