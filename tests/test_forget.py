@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
@@ -125,3 +126,45 @@ def test_forget_erases_the_removal_history(store: Engine) -> None:
     with store.begin() as connection:
         assert suppression_store.removals(connection) == []
     assert suppressions(store)[ADDRESS][0] == "forgotten"
+
+
+def test_forget_a_journalist_of_a_paused_send_is_never_posted_on_resume(store: Engine, tmp_path: Path, standin: Any) -> None:
+    """A send stops (SendGrid unreachable) with the rest planned; the office forgets one journalist
+    still planned. ``mailer resume`` sends everyone else, never a request holding "(forgotten)"
+    (SendGrid would refuse the whole request for it); the forgotten row is skipped (suppressed)."""
+    import shutil
+
+    import pytest
+
+    from mailer.config import Config
+    from mailer.errors import SendError
+    from mailer.send import campaign
+
+    root = Path(__file__).parent.parent
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    office = Config.model_validate(
+        {
+            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
+            "sendgrid": {"api_url": standin.url, "batch_size": 10, "retries": 0, "concurrency": 1},
+        }
+    )
+    environ = {"SENDGRID_API_KEY": standin.api_key}
+    prepared = campaign.prepare_send(store, office, Path("releases/example.md"), [Path("lists/press.csv")])
+    standin.answer(503, match=lambda r: len(standin.mail_sends) >= 2)
+    with pytest.raises(SendError):
+        campaign.start(store, office, prepared, environ=environ)
+    standin.reset()
+    with store.connect() as connection:
+        campaign_id, address = connection.execute(
+            select(message.c.campaign_id, message.c.email).where(message.c.state == "planned").order_by(message.c.id.desc()).limit(1)
+        ).one()
+    forget.forget(store, address)
+    sent = campaign.resume(store, office, campaign_id, environ=environ, resend_unknown=True, retry_failed=True)
+    posted = [to["email"] for request in standin.mail_sends for p in request.body["personalizations"] for to in p["to"]]
+    assert posted and "(forgotten)" not in posted and address not in posted
+    assert all(request.status == 202 for request in standin.mail_sends)
+    assert sent.outcome.counts["planned"] == 0 and sent.outcome.counts["failed"] == 0
+    with store.connect() as connection:
+        state, reason = connection.execute(select(message.c.state, message.c.skip_reason).where(message.c.email == "(forgotten)")).one()
+    assert (state, reason) == ("skipped", "suppressed")

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import msgspec
 from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindparam, case, cast, func, literal_column, or_, select, update
 
-from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState, fields_json
+from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState, RejectReason, fields_json
 from mailer.store.bulk import Prepared, chunks, filled, slots
 from mailer.store.schema import campaign, message
 
@@ -226,12 +226,10 @@ def requeue(connection: Connection, campaign_id: str, state: MessageState, *, no
 
 
 def _move(connection: Connection, campaign_id: str, old: MessageState, new: MessageState, *, now: datetime, error: str | None) -> int:
-    statement = (
-        update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.state == old.value)
-        .values(state=new.value, error=error, updated_at=now)
-    )
-    return connection.execute(statement).rowcount or 0
+    statement = update(message).where(message.c.campaign_id == campaign_id, message.c.state == old.value)
+    if new is MessageState.PLANNED:  # never a row `mailer forget` erased: sent again, it would go to "(forgotten)"
+        statement = statement.where(message.c.email_key.not_like("forgotten:%"))
+    return connection.execute(statement.values(state=new.value, error=error, updated_at=now)).rowcount or 0
 
 
 def pending(connection: Connection, campaign_id: str, *, with_fields: bool = True) -> list[Message]:
@@ -716,6 +714,14 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
             update(message)
             .where(message.c.id.in_(chunk))
             .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
+        )
+        # A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)",
+        # and SendGrid would refuse the whole request for it: it is skipped, as a suppressed
+        # address is at planning.
+        connection.execute(
+            update(message)
+            .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value)
+            .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
 
