@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -108,3 +109,63 @@ def create_campaign(connection: Any, campaign_id: str, now: datetime) -> None:
         mode=Mode.LIVE,
         created_at=now,
     )
+
+
+def example_office(folder: Path, api_url: str, *, batch_size: int, concurrency: int) -> Config:
+    """``folder`` with the project's example release, lists and templates; a config sending
+    requests of ``batch_size``, ``concurrency`` at once, no retries, to ``api_url`` (the stand-in)."""
+    import shutil
+
+    root = Path(__file__).parent.parent
+    for name in ("releases", "lists", "templates"):
+        shutil.copytree(root / name, folder / name)
+    return Config.model_validate(
+        {
+            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
+            "sendgrid": {"api_url": api_url, "batch_size": batch_size, "retries": 0, "concurrency": concurrency},
+        }
+    )
+
+
+class ProgressBar:
+    """A progress bar (``campaign.Progress``) that keeps its totals and what it was advanced by."""
+
+    def __init__(self) -> None:
+        self.totals: list[int | None] = []
+        self.advanced = 0
+
+    @contextmanager
+    def __call__(self, _description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        self.totals.append(total)
+
+        def advance(n: int = 1) -> None:
+            self.advanced += n
+
+        yield advance
+
+
+def stopped_after_one_request(engine: Any, office: Config, standin: Any) -> str:
+    """``campaign.start`` of the example release to the example list, SendGrid unreachable after
+    its first request (503, no retries): the campaign's id, the rest of it left planned."""
+    import pytest
+
+    from mailer.errors import SendError
+    from mailer.send import campaign
+
+    prepared = campaign.prepare_send(engine, office, Path("releases/example.md"), [Path("lists/press.csv")])
+    standin.answer(503, match=lambda r: len(standin.mail_sends) >= 2)
+    with pytest.raises(SendError):
+        campaign.start(engine, office, prepared, environ={"SENDGRID_API_KEY": standin.api_key})
+    standin.reset()
+    return only_campaign_id(engine)
+
+
+def only_campaign_id(engine: Any) -> str:
+    """The id of the only campaign in the log."""
+    from sqlalchemy import select
+
+    from mailer.store.schema import campaign
+
+    with engine.connect() as connection:
+        [campaign_id] = connection.execute(select(campaign.c.id)).scalars()
+    return str(campaign_id)

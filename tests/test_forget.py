@@ -132,29 +132,13 @@ def test_forget_a_journalist_of_a_paused_send_is_never_posted_on_resume(store: E
     """A send stops (SendGrid unreachable) with the rest planned; the office forgets one journalist
     still planned. ``mailer resume`` sends everyone else, never a request holding "(forgotten)"
     (SendGrid would refuse the whole request for it); the forgotten row is skipped (suppressed)."""
-    import shutil
+    from send_fixtures import example_office, stopped_after_one_request
 
-    import pytest
-
-    from mailer.config import Config
-    from mailer.errors import SendError
     from mailer.send import campaign
 
-    root = Path(__file__).parent.parent
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(root / folder, tmp_path / folder)
-    office = Config.model_validate(
-        {
-            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
-            "sendgrid": {"api_url": standin.url, "batch_size": 10, "retries": 0, "concurrency": 1},
-        }
-    )
+    office = example_office(tmp_path, standin.url, batch_size=10, concurrency=1)
     environ = {"SENDGRID_API_KEY": standin.api_key}
-    prepared = campaign.prepare_send(store, office, Path("releases/example.md"), [Path("lists/press.csv")])
-    standin.answer(503, match=lambda r: len(standin.mail_sends) >= 2)
-    with pytest.raises(SendError):
-        campaign.start(store, office, prepared, environ=environ)
-    standin.reset()
+    stopped_after_one_request(store, office, standin)
     with store.connect() as connection:
         campaign_id, address = connection.execute(
             select(message.c.campaign_id, message.c.email).where(message.c.state == "planned").order_by(message.c.id.desc()).limit(1)

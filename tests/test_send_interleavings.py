@@ -5,15 +5,14 @@ checkpoint deferral ends (review 7c; each test failed before its fix)."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from send_fixtures import ProgressBar, example_office
 from sqlalchemy import Engine, select
 
 from mailer.config import Config
@@ -31,15 +30,8 @@ AT = "2026-11-01 09:00 America/New_York"
 @pytest.fixture
 def office(tmp_path: Path, standin: Any) -> Config:
     """The example release and lists (41 journalists); requests of 10, one at a time, no retries."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
     standin.clock = NOW.timestamp
-    return Config.model_validate(
-        {
-            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
-            "sendgrid": {"api_url": standin.url, "batch_size": 10, "retries": 0, "concurrency": 1},
-        }
-    )
+    return example_office(tmp_path, standin.url, batch_size=10, concurrency=1)
 
 
 def _status(engine: Engine, campaign_id: str) -> CampaignStatus:
@@ -121,23 +113,6 @@ def test_interleaving_cancel_while_the_scheduled_send_is_posted_stays_cancelled(
     assert _status(store, campaign_id) is CampaignStatus.CANCELLED
 
 
-class _Bar:
-    """A progress bar that keeps its total and what it was advanced by."""
-
-    def __init__(self) -> None:
-        self.totals: list[int | None] = []
-        self.advanced = 0
-
-    @contextmanager
-    def __call__(self, _description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-        self.totals.append(total)
-
-        def advance(n: int = 1) -> None:
-            self.advanced += n
-
-        yield advance
-
-
 def test_interleaving_bar_total_after_a_resume_between_record_and_run_is_what_goes_out(
     store: Engine, office: Config, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,7 +133,7 @@ def test_interleaving_bar_total_after_a_resume_between_record_and_run_is_what_go
         return recorded
 
     monkeypatch.setattr(delivery, "record", record_then_resume)
-    bar = _Bar()
+    bar = ProgressBar()
     sent = campaign.start(store, office, prepared, environ=environ, progress=bar)
     sent.outcome.check()
     assert sent.outcome.counts["accepted"] == 41

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from send_fixtures import ProgressBar, example_office, stopped_after_one_request
 from sqlalchemy import Engine, Text, cast, select
 
 from mailer import compose, contacts, send
@@ -121,31 +122,7 @@ def test_send_record_multi_row_plan_is_the_executemany_plan(
 @pytest.fixture
 def office(tmp_path: Path, standin: Any) -> Config:
     """The example release and lists; requests of 10; the stand-in as SendGrid."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return Config.model_validate(
-        {
-            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
-            "sendgrid": {"api_url": standin.url, "batch_size": 10, "retries": 0, "concurrency": 2},
-        }
-    )
-
-
-class _Bar:
-    """A progress bar that keeps its total and what it was advanced by."""
-
-    def __init__(self) -> None:
-        self.totals: list[int | None] = []
-        self.advanced = 0
-
-    @contextmanager
-    def __call__(self, _description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-        self.totals.append(total)
-
-        def advance(n: int = 1) -> None:
-            self.advanced += n
-
-        yield advance
+    return example_office(tmp_path, standin.url, batch_size=10, concurrency=2)
 
 
 def test_send_record_progress_total_is_what_goes_out_when_record_skips_at_the_last_moment(
@@ -165,7 +142,7 @@ def test_send_record_progress_total_is_what_goes_out_when_record_skips_at_the_la
     late = campaign.prepare_send(store, office, release_path, [Path("lists/press.csv"), Path("lists/extra.csv")])
     first = campaign.prepare_send(store, office, release_path, [Path("lists/press.csv")])
     campaign.start(store, office, first, environ=environ).outcome.check()
-    bar = _Bar()
+    bar = ProgressBar()
     warned: list[str] = []
     sent = campaign.start(store, office, late, environ=environ, progress=bar, warn=warned.append)
     sent.outcome.check()
@@ -427,24 +404,18 @@ def test_send_record_resume_bar_total_leaves_out_the_rows_a_crash_left_in_flight
     """A send stopped (SendGrid went away) with part of it planned, and a crash left one of its planned requests
     listed in flight: ``mailer resume`` marks that request's 10 rows unknown (never resent) and sends the
     rest; its bar's total is what it sends."""
-    from mailer.errors import SendError
     from mailer.send import campaign
     from mailer.store.schema import campaign as campaign_table
 
     environ = {"SENDGRID_API_KEY": standin.api_key}
-    prepared = campaign.prepare_send(store, office, Path("releases/example.md"), [Path("lists/press.csv")])
-    standin.answer(503, match=lambda r: len(standin.mail_sends) >= 2)
-    with pytest.raises(SendError):
-        campaign.start(store, office, prepared, environ=environ)
-    standin.reset()
+    campaign_id = stopped_after_one_request(store, office, standin)
     with store.begin() as connection:
-        [campaign_id] = connection.execute(select(campaign_table.c.id)).scalars()
         left = connection.execute(
             select(message.c.request_no).where(message.c.state == "planned").order_by(message.c.request_no).limit(1)
         ).scalar_one()
         connection.execute(campaign_table.update().values(in_flight=[left]))  # listed in flight when it crashed
         before = messages.counts(connection, campaign_id)
-    bar = _Bar()
+    bar = ProgressBar()
     sent = campaign.resume(store, office, campaign_id, environ=environ, progress=bar)
     assert sent.outcome.counts["unknown"] == 10 and sent.outcome.counts["planned"] == 0
     went_out = sent.outcome.counts["accepted"] - before["accepted"]

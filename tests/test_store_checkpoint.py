@@ -5,7 +5,6 @@ Ctrl-C)."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from send_fixtures import create_campaign
+from send_fixtures import create_campaign, example_office
 from sqlalchemy import Engine
 
 from mailer.config import Config
@@ -204,14 +203,7 @@ def test_checkpoint_ctrl_c_while_the_copy_runs_leaves_the_engine_as_it_was(
 @pytest.fixture
 def office(tmp_path: Path, standin: Any) -> Config:
     """The example release; requests of 100 recipients, 4 at once; the stand-in as SendGrid."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return Config.model_validate(
-        {
-            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
-            "sendgrid": {"api_url": standin.url, "batch_size": 100, "retries": 0, "concurrency": 4},
-        }
-    )
+    return example_office(tmp_path, standin.url, batch_size=100, concurrency=4)
 
 
 def test_checkpoint_the_log_stays_about_the_plan_s_size_while_a_send_runs(
