@@ -51,3 +51,107 @@ def test_dry_run_skipped_csv_is_spreadsheet_safe(project: Path) -> None:
     rows = list(csv.reader(skipped.open(encoding="utf-8")))[1:]
     assert len(rows) == len(hostile)
     assert [row[0] for row in rows if row[0].startswith(FORMULA_STARTS)] == []
+
+
+# Unicode line breaks that str.splitlines(), email.header and mail clients treat as line ends, and
+# that a CSV cell can carry through the loader (it removes C0 controls but not these).
+UNICODE_BREAKS = ("\u2028", "\u2029", "\x85")
+
+LINE_RELEASE = """---
+subject: "For {{ contact.first_name | default('you') }} at {{ contact.remark | default('your desk') }}"
+headline: "Bees"
+date: 2026-02-19
+contact:
+  name: "Dana"
+  email: "press@example.org"
+---
+Dear {{ contact.first_name | default("colleague") }}, news for {{ contact.remark | default("you") }}.
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="review 8: escape_subject turns CR/LF into spaces but not U+2028/U+2029/U+0085")
+def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_breaks(project: Path) -> None:
+    """Promise 9 and "no line break reaches a header": a journalist whose cells hold a Unicode line
+    separator gets the same subject in every proof (the dry-run .eml, ``compose.personalize``), and
+    that subject is one line. Today ``tokens.escape_subject`` only replaces CR and LF, so
+    ``personalize`` (preview, archive) keeps U+2028 in the subject while the .eml folds the header
+    there and shows another subject; SendGrid is handed a header value with a line separator."""
+    from email import message_from_bytes, policy
+
+    from mailer import compose, contacts
+    from mailer.compose import release
+
+    (project / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
+    write_list(
+        project / "lists" / "lines.csv",
+        [
+            ["Email", "First Name", "Remark"],
+            *[[f"p{i}@example.org", f"Ann{mark}Lee", f"Front{mark}page"] for i, mark in enumerate(UNICODE_BREAKS)],
+        ],
+    )
+    mailer("send", "releases/lines.md", "--list", "lists/lines.csv", "--dry-run")
+    folder = project / "out" / "outbox" / todays_campaign("lines")
+    rendered = compose.render(release.load(project / "releases" / "lines.md"), config=_config(project))
+    people = {c.email: c for c in contacts.load([project / "lists" / "lines.csv"]).contacts}
+    assert len(list(folder.glob("*.eml"))) == len(UNICODE_BREAKS), list(folder.iterdir())
+    for path in sorted(folder.glob("*.eml")):
+        proof = message_from_bytes(path.read_bytes(), policy=policy.default)
+        who = proof["To"].addresses[0].addr_spec
+        personal = compose.personalize(rendered, people[who].fields)
+        assert str(proof["Subject"]) == personal.subject, who
+        assert len(personal.subject.splitlines()) == 1, who
+
+
+def _config(project: Path):  # type: ignore[no-untyped-def]
+    from mailer.config import load
+
+    return load(project / "mailer.toml")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review 8: plan._json_bytes counts 6 bytes per character; json.dumps writes 12 for one outside the BMP"
+)
+def test_plan_requests_stay_under_the_size_limit_with_characters_outside_the_bmp(tmp_path: Path) -> None:
+    """A list read from CSV whose journalists carry long values (under SendGrid's 10,000 bytes of
+    substitutions each, but over the plan's quick bound, so each is measured exactly) of emoji or
+    other characters beyond U+FFFF: every request body, as python_http_client encodes it
+    (``json.dumps``, ASCII escapes: 12 bytes for such a character), stays under the size limit.
+    ``plan._json_bytes`` counts 6 bytes per character, so requests come out 1.8 times the limit."""
+    import json
+
+    from mailer import compose, contacts
+    from mailer.compose import release
+    from mailer.config import Config
+    from mailer.send import plan
+    from mailer.transport.base import Request
+    from mailer.transport.mailsend import build_body, common_body
+
+    (tmp_path / "q.md").write_text(
+        '---\nsubject: "S"\nheadline: "H"\ndate: 2026-02-19\n---\nQuote: {{ contact.quote | default("") }}\n', encoding="utf-8"
+    )
+    config = Config()
+    rendered = compose.render(release.load(tmp_path / "q.md"), config=config)
+    write_list(tmp_path / "q.csv", [["Email", "Quote"], *[[f"j{i}@example.org", "😀" * 1200] for i in range(200)]])
+    limit = 1_000_000
+    built = plan.build(rendered, contacts.load([tmp_path / "q.csv"]), max_request_bytes=limit)
+    assert not built.skipped()  # 2 x 4,800 bytes of substitutions: under SendGrid's 10,000
+    common = common_body(rendered, sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config))
+    sizes = [
+        len(json.dumps(build_body(Request("2026-02-19-q", recipients.request_no or 0, rendered, recipients), common)).encode("utf-8"))
+        for _, recipients in built.requests()
+    ]
+    assert max(sizes) < limit, sizes
+
+
+@pytest.mark.xfail(strict=True, reason="review 8: loader._one_line uses RE2's \\s, which has no Unicode line separators")
+def test_load_canonical_cells_are_one_line_with_unicode_line_breaks(tmp_path: Path) -> None:
+    """The loader makes canonical cells one line ("an Excel line break (Alt+Enter) ... would show
+    up in a greeting"); a line or paragraph separator pasted from Word or a PDF (U+2028, U+2029)
+    or a NEL (U+0085) is a line break too (``str.splitlines``, mail clients), and is left in."""
+    from mailer import contacts
+
+    rows = [[f"p{i}@example.org", f"Ann{mark}Lee", f"Daily{mark}News"] for i, mark in enumerate(UNICODE_BREAKS)]
+    loaded = contacts.load([write_list(tmp_path / "l.csv", [["Email", "First Name", "Outlet"], *rows])])
+    for person in loaded.contacts:
+        assert len(person.fields["first_name"].splitlines()) == 1, person.fields
+        assert len(person.fields["outlet"].splitlines()) == 1, person.fields
