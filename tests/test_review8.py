@@ -155,3 +155,27 @@ def test_load_canonical_cells_are_one_line_with_unicode_line_breaks(tmp_path: Pa
     for person in loaded.contacts:
         assert len(person.fields["first_name"].splitlines()) == 1, person.fields
         assert len(person.fields["outlet"].splitlines()) == 1, person.fields
+
+
+@pytest.mark.xfail(strict=True, reason="review 8: eml.build writes To and Subject unfolded; a long name or value makes a line over 998")
+def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(project: Path) -> None:
+    """A journalist with a very long name or field value (well under SendGrid's 10,000 bytes of
+    substitutions) gets a proof whose every line is at most 998 characters (RFC 5322 §2.1.1: "MUST
+    be no more than 998"); ``eml._address`` and ``_text_header`` (ASCII as it is) write the To and
+    Subject headers on one line whatever their length, and an encoded word past 75 characters."""
+    (project / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
+    write_list(
+        project / "lists" / "long.csv",
+        [
+            ["Email", "First Name", "Last Name", "Remark"],
+            ["ascii@example.org", "A" * 1200, "B" * 200, "R" * 900],
+            ["accents@example.org", "é" * 700, "Ö", "ü" * 300],
+        ],
+    )
+    mailer("send", "releases/lines.md", "--list", "lists/long.csv", "--dry-run")
+    folder = project / "out" / "outbox" / todays_campaign("lines")
+    proofs = sorted(folder.glob("*.eml"))
+    assert len(proofs) == 2
+    for path in proofs:
+        long_lines = [line[:40] for line in path.read_bytes().split(b"\r\n") if len(line) > 998]
+        assert long_lines == [], path.name
