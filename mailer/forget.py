@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
+from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -126,9 +127,9 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
                     continue
                 data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
-                rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8"))) if not r or r[0].strip().lower() != key]
+                rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8"))) if not r or restore_cell(r[0]).strip().lower() != key]
                 out = io.StringIO()
-                csv.writer(out).writerows(rows)
+                csv.writer(out).writerows([list(map(safe_cell, row)) for row in rows])  # as dryrun wrote them
                 data = out.getvalue().encode("utf-8")
             else:
                 left.append(path)

@@ -22,6 +22,11 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def restore_cell(value: str) -> str:
+    """Undo safe_cell on one cell ("'=x" -> "=x")."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
 def restore_cells(cells: pa.Array) -> pa.Array:
     """Undo safe_cell on a column ("'=x" -> "=x"), so lists written by `lists clean` read back unchanged."""
     import pyarrow.compute as pc

@@ -152,3 +152,20 @@ def test_forget_a_journalist_of_a_paused_send_is_never_posted_on_resume(store: E
     with store.connect() as connection:
         state, reason = connection.execute(select(message.c.state, message.c.skip_reason).where(message.c.email == "(forgotten)")).one()
     assert (state, reason) == ("skipped", "suppressed")
+
+
+def test_forget_rewrites_a_dry_runs_skipped_csv_spreadsheet_safe(tmp_path: Path) -> None:
+    """skipped.csv holds formula-like cells escaped (review 8); forgetting an address that itself
+    starts with "-" finds it behind that escape, and the rows kept stay escaped."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    skipped = folder / "skipped.csv"
+    skipped.write_text(
+        "email,reason,detail,source\r\n'-ann@example.org,suppressed,,lists/a.csv:2\r\n'=HYPERLINK(\"x\"),invalid,,lists/a.csv:3\r\n",
+        encoding="utf-8",
+    )
+    erased = forget.erase_files("-ann@example.org", tmp_path / "outbox")
+    assert erased.rewritten == (skipped,) and erased.left == ()
+    text = skipped.read_text(encoding="utf-8")
+    assert "ann@example.org" not in text
+    assert "'=HYPERLINK" in text

@@ -39,7 +39,6 @@ def write_list(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="review 8: dry-run skipped.csv writes list cells without spreadsheet.safe_cell")
 def test_dry_run_skipped_csv_is_spreadsheet_safe(project: Path) -> None:
     """skipped.csv is a file the press officer opens in a spreadsheet (README: "the rows that get
     no email, and why"); a rejected address cell such as ``=HYPERLINK(...)`` must not be written

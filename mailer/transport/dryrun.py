@@ -24,6 +24,7 @@ from pathlib import Path
 from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.models import Message
+from mailer.spreadsheet import safe_cell
 from mailer.transport import eml
 from mailer.transport.base import Ready, Request, RequestResult, Withheld
 from mailer.transport.mailsend import CommonBodies, build_body
@@ -102,8 +103,11 @@ class DryRunTransport:
             return found
 
     def write_skipped(self, campaign_id: str, rows: Iterable[Message]) -> Path | None:
-        """``skipped.csv``: every row that gets no email, and why (None when there are none)."""
-        skipped = [(m.email, m.skip_reason or "", m.detail or "", m.source) for m in rows]
+        """``skipped.csv``: every row that gets no email, and why (None when there are none).
+
+        Spreadsheet-safe (``spreadsheet.safe_cell``): a rejected cell such as ``=HYPERLINK(...)``
+        is written as text, not as a formula (review 8)."""
+        skipped = [tuple(map(safe_cell, (m.email, m.skip_reason or "", m.detail or "", m.source or ""))) for m in rows]
         if not skipped:
             return None
         path = self.folder(campaign_id) / "skipped.csv"
