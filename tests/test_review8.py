@@ -68,7 +68,6 @@ Dear {{ contact.first_name | default("colleague") }}, news for {{ contact.remark
 """
 
 
-@pytest.mark.xfail(strict=True, reason="review 8: escape_subject turns CR/LF into spaces but not U+2028/U+2029/U+0085")
 def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_breaks(project: Path) -> None:
     """Promise 9 and "no line break reaches a header": a journalist whose cells hold a Unicode line
     separator gets the same subject in every proof (the dry-run .eml, ``compose.personalize``), and
@@ -144,7 +143,6 @@ def test_plan_requests_stay_under_the_size_limit_whatever_json_escapes_the_value
     assert max(sizes) < limit, sizes
 
 
-@pytest.mark.xfail(strict=True, reason="review 8: loader._one_line uses RE2's \\s, which has no Unicode line separators")
 def test_load_canonical_cells_are_one_line_with_unicode_line_breaks(tmp_path: Path) -> None:
     """The loader makes canonical cells one line ("an Excel line break (Alt+Enter) ... would show
     up in a greeting"); a line or paragraph separator pasted from Word or a PDF (U+2028, U+2029)

@@ -28,8 +28,10 @@ from typing import Any
 from jinja2 import filters as jinja_filters
 
 from mailer.errors import TemplateError
+from mailer.linebreaks import LINE_BREAKS
 from mailer.models import Token
 
+_SUBJECT_BREAKS = re.compile("\r\n|[" + re.escape(LINE_BREAKS) + "]")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthau]\d*~-")
 UNSUBSCRIBE_PLACEHOLDER = "-~unsubscribe~-"
@@ -55,7 +57,8 @@ def _line_breaks(value: str) -> str:
 
 
 def escape_subject(value: str) -> str:
-    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    """Each line break (CRLF, or any of ``linebreaks.LINE_BREAKS``) made a space: a subject is one line."""
+    return _SUBJECT_BREAKS.sub(" ", value)
 
 
 def escape_text(value: str) -> str:

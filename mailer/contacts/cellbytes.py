@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["bytes_of", "holding", "may_hold_run"]
+__all__ = ["bytes_of", "holding", "may_hold", "may_hold_run"]
 
 
 def bytes_of(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -72,3 +72,14 @@ def may_hold_run(cells: pa.Array, characters: Sequence[str], run: str) -> bool:
         return True
     first, second = (ord(character) for character in run)
     return bool(((data[:-1] == first) & (data[1:] == second)).any())
+
+
+def may_hold(cells: pa.Array, texts: Sequence[str]) -> bool:
+    """False only when no cell holds one of ``texts`` (any characters, compared as UTF-8 bytes).
+
+    A True may be wrong (a text split between two cells): a quick test before an exact one.
+    """
+    data = bytes_of(cells)[0].tobytes()
+    wanted = [text.encode("utf-8") for text in texts if text]
+    present = {code[0]: code[:1] in data for code in wanted}  # one quick pass per first byte
+    return any(present[code[0]] and code in data for code in wanted)

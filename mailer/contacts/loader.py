@@ -26,6 +26,7 @@ from mailer.contacts.filters import apply_filter, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
+from mailer.linebreaks import UNICODE_LINE_BREAKS
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary, RejectedRow, RejectReason
 from mailer.spreadsheet import restore_cells
 
@@ -450,14 +451,21 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
 
 
+_UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}
+_SPACE = rf"[\s{_UNICODE_BREAKS}]"
+_TO_ONE_LINE = rf"{_SPACE}{_SPACE}|[^\S ]|[{_UNICODE_BREAKS}]"
+
+
 def _one_line(cells: pa.Array) -> pa.Array:
     """Runs of spaces, tabs and line breaks inside cells made one space."""
     import pyarrow.compute as pc
 
-    # RE2's \s is [\t\n\f\r ]: a cell to change holds one of \t\n\f\r, or two spaces.
-    if not cellbytes.may_hold_run(cells, "\t\n\f\r", "  ") or not pc.any(pc.match_substring_regex(cells, r"\s\s|[^\S ]")).as_py():
+    # RE2's \s is [\t\n\f\r ]: a cell to change holds one of \t\n\f\r, two spaces, or a Unicode
+    # line break (NEL, U+2028, U+2029: review 8).
+    quick = cellbytes.may_hold_run(cells, "\t\n\f\r", "  ") or cellbytes.may_hold(cells, UNICODE_LINE_BREAKS)
+    if not quick or not pc.any(pc.match_substring_regex(cells, _TO_ONE_LINE)).as_py():
         return cells
-    return pc.replace_substring_regex(cells, r"\s+", " ")
+    return pc.replace_substring_regex(cells, f"{_SPACE}+", " ")
 
 
 def normalize_tags(tags: pa.Array) -> pa.Array:

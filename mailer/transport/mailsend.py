@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from mailer.config import SenderConfig, SendGridConfig
+from mailer.linebreaks import LINE_BREAKS
 from mailer.models import Attachment, Rendered
 from mailer.transport.base import Request
 from mailer.unsubscribe import OneClick
 
 __all__ = ["CommonBodies", "build_body", "common_body", "header_safe", "recipient_name"]
 
-_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
+_LINE_BREAKS = re.compile("[\t" + re.escape(LINE_BREAKS) + "]+")
 _NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
 _SUBSCRIPTION_TAG = "-~unsubscribe_url~-"  # compose.SUBSCRIPTION_TAG, for a Rendered built by hand
 
