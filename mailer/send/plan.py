@@ -55,7 +55,15 @@ MAX_REQUEST_BYTES = 30 * 1024 * 1024
 MAX_SUBSTITUTION_BYTES = 10_000
 # Room left in each request for JSON punctuation, headers we do not count, and rounding.
 REQUEST_SAFETY = 0.9
-PER_PERSONALIZATION_OVERHEAD = 160  # {"to":[{"email":..,"name":..}],"custom_args":{...}} around the values
+# A personalization's JSON around its values, as python_http_client's json.dumps writes it (", "
+# and ": " separators) with the longest campaign id the log holds (120) and a message key (32),
+# and the ", " before the next one: transport/mailsend.py ``build_body``.
+PER_PERSONALIZATION_OVERHEAD = (
+    len(json.dumps({"to": [{"email": "", "name": ""}], "custom_args": {"campaign": "c" * 120, "message": "m" * 32}, "substitutions": {}}))
+    + 2
+)
+# Around each substitution: its key's and value's quotes, ": " and ", ".
+PER_SUBSTITUTION_PUNCTUATION = 8
 
 
 SKIPPED = -1  # the request number of a list row that gets no email
@@ -560,7 +568,7 @@ def build(
     bounders = [compose.bounder(version) for version in every] if substitutions is compose.substitutions else None
     bound_of = bounders[0] if bounders is not None else None
     number, chosen = 0, rendered
-    token_punctuation = 6 * len(rendered.tokens)  # quotes, colon and comma around each pair in JSON
+    token_punctuation = PER_SUBSTITUTION_PUNCTUATION * len(rendered.tokens)
     for index, contact in enumerate(contact_list.contacts):
         email, fields = contact.email, contact.fields
         email_key = email.lower()
@@ -568,7 +576,7 @@ def build(
             number = pick_version(fields.get("language"))
             version_of.append(number)
             chosen = every[number]
-            token_punctuation = 6 * len(chosen.tokens)
+            token_punctuation = PER_SUBSTITUTION_PUNCTUATION * len(chosen.tokens)
             bound_of = bounders[number] if bounders is not None else None
         if email_key in seen:  # contacts.load dedupes already; a hand-built list may not
             request_of.append(SKIPPED)
@@ -652,7 +660,8 @@ def _numbered_by_columns(
     else:  # each journalist's version from the language column, as the loop picks it
         chosen = VersionPicker(every).of_table(table)
     lengths = {name: pc.utf8_length(table.column(name)).to_numpy(zero_copy_only=False).astype(np.int64) for name in names}
-    longest = sum(int(lengths[f].max()) for f in ("email", "first_name", "last_name") if f in names)
+    # In UTF-8 bytes: each becomes 6 JSON bytes at most (a character beyond U+FFFF, 4 bytes, 12).
+    longest = sum(int(pc.max(pc.binary_length(table.column(f))).as_py() or 0) for f in ("email", "first_name", "last_name") if f in names)
     request_of = np.zeros(count, dtype=np.int64)
     offset = 0
     for number, version in enumerate(every):
@@ -667,9 +676,9 @@ def _numbered_by_columns(
         largest = int(bound.max())
         if largest + reserved_substitution > MAX_SUBSTITUTION_BYTES:
             return None
-        # Dearer than any journalist's personalization: address and name at 6 bytes a character
+        # Dearer than any journalist's personalization: address and name at 6 bytes a UTF-8 byte
         # (JSON escapes), the bound's bytes 6 times over, and the punctuation around each substitution.
-        personalization = 6 * (longest + 1) + 4 + 6 * largest + 6 * len(version.tokens)
+        personalization = 6 * (longest + 1) + 4 + 6 * largest + PER_SUBSTITUTION_PUNCTUATION * len(version.tokens)
         if size * (personalization + fixed_cost) > budgets[number]:
             return None
         numbers = np.arange(len(rows), dtype=np.int64) // size + 1 + offset
@@ -721,19 +730,17 @@ def _common_bytes(rendered: Rendered) -> int:
 
 def _sizes(values: Mapping[str, str]) -> tuple[int, int]:
     """A recipient's substitutions as SendGrid measures them (keys' and values' UTF-8 bytes), and
-    an upper bound of their size in the JSON body; one pass over the text when it is all ASCII."""
+    their size in the JSON body (``_json_bytes``, punctuation included)."""
     if not values:
         return 0, 0
     text = "".join(values.keys()) + "".join(values.values())
-    if text.isascii():
-        return len(text), len(text) + 6 * len(values)
-    return sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in values.items()), _json_bytes_map(values)
+    measured = len(text) if text.isascii() else len(text.encode("utf-8"))
+    quoted = sum(_json_bytes(k) + _json_bytes(v) for k, v in values.items())
+    return measured, quoted + 4 * len(values)  # ": " and ", " around each pair
 
 
 def _json_bytes(value: str) -> int:
-    """Upper bound of a string's size in the JSON body (non-ASCII becomes \\uXXXX escapes)."""
-    return len(value) + 2 if value.isascii() else 6 * len(value) + 2
-
-
-def _json_bytes_map(values: Mapping[str, str]) -> int:
-    return sum(_json_bytes(k) + _json_bytes(v) + 2 for k, v in values.items())
+    """A string's bytes in the request body, its quotes included, as python_http_client encodes it
+    (``json.dumps``: ASCII escapes, so 2 bytes for " or \\ or a line break, 6 for another control
+    character or a character up to U+FFFF, 12 beyond it)."""
+    return len(json.dumps(value))
