@@ -250,6 +250,9 @@ class Config(_Section):
     webhook: WebhookConfig = WebhookConfig()
     compose: ComposeConfig = ComposeConfig()
     source: Path | None = Field(None, exclude=True, strict=False)
+    # False when the file has no [database] url (the log is then out/mailer.db beside it): see
+    # store/earlier.py, which will not start that new log silently beside the user's earlier one.
+    log_named: bool = Field(True, exclude=True)
 
     def api_key(self, environ: Mapping[str, str]) -> SecretStr:
         """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
@@ -342,7 +345,8 @@ def load(path: Path | None) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
-    return _resolve_paths(config, path.parent).model_copy(update={"source": path})
+    named = isinstance(data.get("database"), dict) and "url" in data["database"]
+    return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

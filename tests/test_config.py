@@ -122,7 +122,7 @@ def test_config_missing_api_key_says_how_to_set_it() -> None:
 def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     keys = []
     for name, field in model.model_fields.items():
-        if name == "source":
+        if field.exclude:  # not settings: where the file came from, whether it names its log
             continue
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -152,3 +152,42 @@ def test_cli_config_error_exits_1_without_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert 'unknown key "sendgrid.batchsize"; did you mean batch_size?' in result.output
+
+
+def test_adding_a_mailer_toml_never_starts_a_new_log_beside_a_suppressing_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Day one without a mailer.toml (the log in the user's data folder), a journalist asks not to be
+    mailed; day two a mailer.toml without [database] appears. mailer must not start a new, empty
+    log beside it (the suppression would be lost): it stops, names both logs and how to choose;
+    once mailer.toml names the earlier log, the journalist is still suppressed."""
+    office = tmp_path / "office"
+    office.mkdir()
+    monkeypatch.chdir(office)
+    runner = CliRunner()
+    added = runner.invoke(main, ["suppressions", "add", "li.wei@example.org", "--reason", "asked by phone"])
+    assert added.exit_code == 0, added.output
+    earlier = tmp_path / "user-data" / "press-mailer" / "mailer.db"
+    assert earlier.is_file()
+    (office / "mailer.toml").write_text('[sender]\nfrom_email = "press@example.org"\n', encoding="utf-8")
+    refused = runner.invoke(main, ["suppressions", "list"])
+    assert refused.exit_code != 0
+    assert "names no delivery log" in refused.output and str(earlier) in refused.output and "1 suppressed address" in refused.output
+    assert f'url = "sqlite:///{earlier}"' in refused.output
+    assert not (office / "out" / "mailer.db").exists()
+    (office / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{earlier}"\n', encoding="utf-8")
+    kept = runner.invoke(main, ["suppressions", "list", "--json"])
+    assert kept.exit_code == 0, kept.output
+    assert "li.wei@example.org" in kept.output
+    (office / "mailer.toml").write_text('[database]\nurl = "sqlite:///out/mailer.db"\n', encoding="utf-8")
+    fresh = runner.invoke(main, ["suppressions", "list", "--json"])
+    assert fresh.exit_code == 0 and "li.wei@example.org" not in fresh.output
+
+
+def test_a_mailer_toml_without_a_log_starts_one_when_there_was_none_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The usual first day with a mailer.toml: no earlier log, so out/mailer.db beside it, no question."""
+    office = tmp_path / "office"
+    office.mkdir()
+    monkeypatch.chdir(office)
+    (office / "mailer.toml").write_text('[sender]\nfrom_email = "press@example.org"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["campaigns"])
+    assert result.exit_code == 0, result.output
+    assert (office / "out" / "mailer.db").is_file()

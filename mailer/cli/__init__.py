@@ -102,10 +102,12 @@ class AppContext:
         """
         if self._engine is None:
             from mailer import store
+            from mailer.store import earlier
 
             config = self.config
             where = f"config {config.source}" if config.source is not None else "no mailer.toml found: built-in settings"
             output.note(f"Log: {store.display_url(config.database.url)} ({where})")
+            earlier.check(config)
             self._engine = store.connect(config.database.url)
         return self._engine
 

@@ -1,0 +1,56 @@
+"""A mailer.toml that names no delivery log, beside the log mailer kept before it had one.
+
+Without a mailer.toml, mailer keeps the user's one log in their data folder
+(``config.default_log_url``); a mailer.toml without ``[database] url`` puts the log beside it
+(``out/mailer.db``). Adding a mailer.toml would so start a new, empty log, and with it lose the
+suppressions and forgotten journalists of the first: a journalist who asked not to be mailed
+would be mailed again (newcomer review 8). ``check`` refuses to start that new log while the
+earlier one holds anything, until mailer.toml says which log to use.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from mailer.config import Config, default_log_url
+from mailer.errors import ConfigError
+
+__all__ = ["check"]
+
+_SQLITE = "sqlite:///"
+
+
+def check(config: Config) -> None:
+    """Raise ConfigError when ``config``'s file names no log, its default log does not exist yet,
+    and the log mailer used without a mailer.toml holds campaigns or suppressions."""
+    if config.source is None or config.log_named or not config.database.url.startswith(_SQLITE):
+        return
+    new = Path(config.database.url.removeprefix(_SQLITE))
+    earlier = Path(default_log_url().removeprefix(_SQLITE))
+    if new.exists() or not earlier.is_file() or new.resolve() == earlier.resolve():
+        return
+    held = _held(earlier)
+    if held == (0, 0):
+        return
+    what = "" if held is None else f" ({held[0]:,} campaign{'s' * (held[0] != 1)}, {held[1]:,} suppressed address{'es' * (held[1] != 1)})"
+    raise ConfigError(
+        f"{config.source} names no delivery log, so mailer would start a new, empty one at {new}; "
+        f"until now mailer kept its log at {earlier}{what}. A new log would not know who asked not to be mailed.",
+        hint=f'Say which log to use: add to {config.source}\n[database]\nurl = "{_SQLITE}{earlier}"\n'
+        f'to keep the log you have, or url = "{_SQLITE}{new}" to start a new one.',
+    )
+
+
+def _held(path: Path) -> tuple[int, int] | None:
+    """(campaigns, suppressions) in the log at ``path``, read only; None when it cannot be read."""
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            campaigns = connection.execute("SELECT count(*) FROM campaign").fetchone()[0]
+            suppressed = connection.execute("SELECT count(*) FROM suppression").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return int(campaigns), int(suppressed)
