@@ -169,3 +169,30 @@ def test_forget_rewrites_a_dry_runs_skipped_csv_spreadsheet_safe(tmp_path: Path)
     text = skipped.read_text(encoding="utf-8")
     assert "ann@example.org" not in text
     assert "'=HYPERLINK" in text
+
+
+def test_forget_run_from_another_folder_erases_a_dry_run_made_without_a_config(tmp_path: Path, monkeypatch: Any) -> None:
+    """README Quick start: a dry run without a mailer.toml writes its outbox under the folder it ran
+    in (out/outbox), while the log is in the user's data folder. A forget run later from anywhere
+    else must still find and erase that journalist's files there (newcomer review 8)."""
+    import shutil
+
+    from conftest import ROOT
+
+    office, elsewhere = tmp_path / "office", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(ROOT / folder, office / folder)
+    runner = CliRunner()
+    monkeypatch.chdir(office)
+    sent = runner.invoke(main, ["send", "releases/example.md", "--list", "lists/press.csv", "--dry-run"])
+    assert sent.exit_code == 0, sent.output
+    outbox = office / "out" / "outbox"
+    address = "amara.okafor@example.com"
+    assert any(address in p.read_text(encoding="utf-8", errors="replace").lower() for p in outbox.rglob("*") if p.is_file())
+    monkeypatch.chdir(elsewhere)
+    forgotten = runner.invoke(main, ["forget", address, "--yes"])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert str(outbox.resolve()) in forgotten.output
+    assert not [p for p in outbox.rglob("*") if p.is_file() and address in p.read_text(encoding="utf-8", errors="replace").lower()]
+    assert not (elsewhere / "out").exists()

@@ -240,7 +240,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
-    erased = [_erase_files(done.address, folder) for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir)]
+    erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -267,6 +267,20 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "report_files": [str(path) for path in left],
             }
         )
+
+
+def _written_folders(app: AppContext) -> list[Path]:
+    """The outbox and preview folders of this config, and every other folder a dry run or
+    `mailer show` wrote to with this log (a run without a mailer.toml writes under the folder it
+    ran in): each once, those that still exist."""
+    from mailer.store import folders
+
+    with app.engine.connect() as connection:
+        noted = folders.every(connection)
+    found: dict[Path, None] = {}
+    for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir, *noted):
+        found.setdefault(folder.resolve(), None)
+    return [folder for folder in found if folder.is_dir()]
 
 
 def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:

@@ -52,6 +52,12 @@ def show_command(
     campaign_id = app.campaign_id(campaign_id)
     shown = show.show(app.engine, campaign_id, contact=contact, language=language)
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
+    if path is None:  # mailer's own folder: `mailer forget` looks there, wherever it runs
+        from mailer.send.dispatch import utcnow
+        from mailer.store import folders
+
+        with app.engine.begin() as connection:
+            folders.keep(connection, target.parent, now=utcnow())
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(shown.eml)
     email = shown.parsed()

@@ -38,7 +38,7 @@ from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find
-from mailer.store import campaigns, checkpoint, messages
+from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport
 from mailer.transport.mailsend import CommonBodies
@@ -315,6 +315,8 @@ def _send(
     dry = isinstance(transport, DryRunTransport)
     skipped_file = None
     if isinstance(transport, DryRunTransport) and found is not None:
+        with engine.begin() as connection:
+            folders.keep(connection, transport.outbox, now=utcnow())  # for `mailer forget`, run from anywhere
         limit = transport.eml_limit
         sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)

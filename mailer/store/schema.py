@@ -234,3 +234,14 @@ quarantine = Table(
     Column("raw", Text, nullable=False),  # safe text: ASCII JSON, or bytes with \xNN escapes
     Column("received_at", UTCDateTime(), nullable=False),
 )
+
+# Folders mailer wrote journalists' data to on its own (a dry run's outbox, `mailer show`'s preview
+# folder), absolute: `mailer forget` erases in each wherever it runs (without a mailer.toml, those
+# folders are under the folder mailer ran in, while the log is in the user's data folder). A new
+# table, no upgrade step: create_all adds it to an older log, and an older mailer leaves it alone.
+written_folder = Table(
+    "written_folder",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
