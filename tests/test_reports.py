@@ -296,6 +296,23 @@ def test_reports_csv_is_bom_utf8_and_spreadsheet_safe(log: Engine) -> None:
     assert by_email["eve@radio.example"][1] == '\'=HYPERLINK("http://x") <script>alert(1)</script>'
 
 
+def test_reports_file_kind_comes_from_the_output_name(log: Engine) -> None:
+    """-o recip.xlsx without --format writes an XLSX file (it printed a table and wrote nothing;
+    newcomer review 8); a name that says nothing, or that disagrees with --format, is refused
+    before anything is written."""
+    code, out = cli(log, "report", LIVE, "--kind", "recipients", "-o", "recip.xlsx")
+    assert code == 0, out
+    assert out == "Wrote the recipients report (12 rows) to recip.xlsx\n"
+    assert load_workbook("recip.xlsx").active.cell(1, 1).value == "email"
+    code, out = cli(log, "report", LIVE, "-o", "summary.CSV")
+    assert code == 0 and Path("summary.CSV").read_bytes().startswith(b"\xef\xbb\xbf"), out
+    code, out = cli(log, "report", LIVE, "--kind", "recipients", "--format", "csv", "-o", "wrong.xlsx")
+    assert code == 2 and "--format csv does not match wrong.xlsx" in out
+    code, out = cli(log, "report", LIVE, "-o", "report")
+    assert code == 2 and "--format csv, xlsx, json or html" in out
+    assert not Path("wrong.xlsx").exists() and not Path("report").exists()
+
+
 def test_reports_xlsx_has_rows_and_no_formulas(log: Engine) -> None:
     """The XLSX holds the same rows; a formula-like name is text, not a formula."""
     code, out = cli(log, "report", LIVE, "--kind", "outlets", "--format", "xlsx", "-o", "o.xlsx")

@@ -30,7 +30,12 @@ EMPTY = {
 @main.command("report")
 @click.argument("campaign_id", metavar="CAMPAIGN", required=False)
 @click.option("--kind", type=click.Choice(KINDS), default="summary", show_default=True, help="Which report.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="How to write it.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="How to write it (default: a table on the terminal, or what the -o file's name ends in).",
+)
 @click.option(
     "-o",
     "--output",
@@ -50,7 +55,7 @@ def report_command(
     app: AppContext,
     campaign_id: str | None,
     kind: str,
-    fmt: str,
+    fmt: str | None,
     path: Path | None,
     wide: bool,
     everyone: bool,
@@ -79,6 +84,7 @@ def report_command(
     from mailer import reports
     from mailer.reports import formats
 
+    fmt = _format(fmt, path)
     if overview:
         _overview(app, campaign_id, fmt, path, since, until)
         return
@@ -107,6 +113,28 @@ def report_command(
     output.say(f"Wrote the {what} to {target}")
     if written is not None:
         _say_left_out(written.left_out)
+
+
+# What a file's name ends in says how to write it; .htm as well as .html.
+_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _format(fmt: str | None, path: Path | None) -> str:
+    """--format, or the -o file's kind from its name; a UsageError when the two disagree or the
+    name says nothing (newcomer review 8: -o recip.xlsx alone printed a table and wrote no file)."""
+    if path is None:
+        return fmt or "table"
+    named = _SUFFIXES.get(path.suffix.lower())
+    choices = "--format csv, xlsx, json or html"
+    if fmt is None:
+        if named is None:
+            raise click.UsageError(f"-o {path}: say how to write it with {choices}, or end the file's name in .csv, .xlsx, .json or .html.")
+        return named
+    if fmt == "table":
+        raise click.UsageError(f"--format table prints on the terminal; to write {path}, use {choices}.")
+    if named is not None and named != fmt:
+        raise click.UsageError(f"--format {fmt} does not match {path} (a .{named} name): change one so they agree.")
+    return fmt
 
 
 def _overview(
