@@ -302,6 +302,25 @@ def test_send_resume_marks_requests_left_in_flight_unknown_unless_events_settled
         assert campaigns.in_flight(connection, campaign_id) == []
 
 
+def test_status_while_another_process_sends_says_to_let_it_finish(store: Engine) -> None:
+    """A colleague checking a send that runs in another terminal is not told to resume it (resume
+    would be refused: the campaign is leased); once the lease has expired (a crash), they are."""
+    from mailer.send import lease as lease_module
+    from mailer.send import status as status_module
+    from mailer.send.dispatch import utcnow
+
+    campaign_id, _ = started(store, 1200)
+    now = utcnow()
+    with store.begin() as connection:
+        lease_module.acquire(connection, campaign_id, now=now)
+    steps = status_module.status(store, campaign_id, now=now + timedelta(seconds=3)).next_steps
+    assert steps[0].startswith("1,200 recipient(s) are still to be sent by the send running now (pid ")
+    assert "last heard from 3 s ago): let it finish." in steps[0]
+    assert not [step for step in steps if "mailer resume" in step]
+    later = status_module.status(store, campaign_id, now=now + lease_module.TTL + timedelta(seconds=1)).next_steps
+    assert later[0] == f"1,200 recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
+
+
 def test_send_key_never_reaches_the_log(store: Engine, standin: Any, log_text: Any) -> None:
     """Promise 5: the API key is in no row of any table."""
     campaign_id, _ = started(store, 5)

@@ -51,8 +51,13 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
         skipped = messages.skipped_by_reason(connection, campaign_id)
-    steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status)
+        held = campaigns.lease(connection, campaign_id)
     now = now or utcnow()
+    running = None
+    if held is not None and held.expires > now:  # another process is sending it right now
+        heard = max(0, int((now - held.heartbeat).total_seconds()))
+        running = f"pid {held.pid} on {held.host.split('/')[0]}, last heard from {heard} s ago"
+    steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status, running=running)
     scheduled = campaign.scheduled_at
     if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED:
         steps.insert(
@@ -63,26 +68,42 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
     return Status(campaign, counts, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
 
 
-def advice(campaign_id: str, counts: Mapping[str, int], *, mode: Mode = Mode.LIVE, status: CampaignStatus | None = None) -> list[str]:
-    """What the user should do next, in plain words, given a campaign's counts per state."""
+def advice(
+    campaign_id: str,
+    counts: Mapping[str, int],
+    *,
+    mode: Mode = Mode.LIVE,
+    status: CampaignStatus | None = None,
+    running: str | None = None,
+) -> list[str]:
+    """What the user should do next, in plain words, given a campaign's counts per state.
+
+    ``running`` describes the process sending the campaign right now (its lease is live), if one
+    is: then the rows still planned are its to send, not a reason to resume (newcomer review 8).
+    """
     steps: list[str] = []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
     unknown = counts.get(MessageState.UNKNOWN.value, 0)
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:
         return ["This scheduled send was cancelled; nothing more will go out."]
-    if planned:
-        steps.append(f"{planned} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}")
+    if planned and running is not None:
+        steps.append(
+            f"{planned:,} recipient(s) are still to be sent by the send running now ({running}): let it finish. "
+            f"`mailer status {campaign_id}` again shows how far it got."
+        )
+    elif planned:
+        steps.append(f"{planned:,} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}")
     if unknown:
         steps.append(
-            f"{unknown} recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a "
+            f"{unknown:,} recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a "
             "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
             "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
             f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
         )
     if failed:
         steps.append(
-            f"{failed} recipient(s) failed: SendGrid refused them for the reason shown. "
+            f"{failed:,} recipient(s) failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
     if not steps:
