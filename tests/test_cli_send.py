@@ -97,6 +97,16 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     assert [(r["id"], r["mode"], r["status"]) for r in campaign_rows()] == [(campaign_id, "dry-run", "done")]
 
 
+def test_cli_status_of_a_dry_run_says_written_not_accepted(logged: Path) -> None:
+    """ "accepted" is SendGrid's word for a real hand-over: a press officer reading the status of a
+    dry run must not believe the release went out (newcomer review 8)."""
+    assert mailer(*SEND, "--dry-run").exit_code == 0
+    status = mailer("status", "latest")
+    assert status.exit_code == 0, status.output
+    assert f"Recipients: {RECIPIENTS} written (a dry run: nothing was sent)\n" in status.stdout
+    assert "accepted" not in status.stdout
+
+
 def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)

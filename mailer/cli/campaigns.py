@@ -126,9 +126,13 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     output.say(f"Created:   {describe(campaign.created_at)}")
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(campaign.scheduled_at)}")
-    output.say(
-        "Recipients: " + ", ".join(f"{n:,} {state}" for state, n in found.counts.items() if n and state != MessageState.SKIPPED.value)
-    )
+    dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
+    shown = [
+        f"{n:,} " + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)
+        for state, n in found.counts.items()
+        if n and state != MessageState.SKIPPED.value
+    ]
+    output.say("Recipients: " + (", ".join(shown) or "none (every row was skipped)"))
     if found.skipped:
         output.say("Skipped:   " + ", ".join(f"{n:,} {reason}" for reason, n in sorted(found.skipped.items())))
     for state, error, count in found.errors:
