@@ -162,7 +162,17 @@ def test_cli_send_refuses_without_postal_address(project: Path, standin: Any) ->
     result = mailer(*SEND, "--yes")
     assert result.exit_code == 1
     assert "Error: A live send needs the office's postal address in the email footer.\n" in result.stderr
+    assert "config.example.toml" not in result.stderr  # there is a mailer.toml to edit
     assert standin.requests == []
+
+
+@pytest.mark.sqlite_only  # the built-in log is an SQLite file
+def test_cli_send_without_any_config_says_to_make_one(project: Path) -> None:
+    """With no mailer.toml at all, the postal address hint says to make one first (it named a
+    mailer.toml that did not exist; newcomer review 8). Nothing is sent: the check comes first."""
+    result = mailer(*SEND, "--yes")
+    assert result.exit_code == 1
+    assert "No mailer.toml was found: copy config.example.toml to mailer.toml" in result.stderr
 
 
 def test_cli_send_without_api_key_says_how_to_set_it(live: Path, standin: Any) -> None:

@@ -369,7 +369,12 @@ def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, for
     if not config.sender.postal_address:
         return ConfigError(
             "A live send needs the office's postal address in the email footer.",
-            hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).',
+            hint='Add postal_address = "..." under [sender] in mailer.toml (anti-spam laws require it).'
+            + (
+                ""
+                if config.source is not None
+                else " No mailer.toml was found: copy config.example.toml to mailer.toml in your press office's folder first."
+            ),
         )
     return unsubscribe.check(config)
 
