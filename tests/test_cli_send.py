@@ -107,6 +107,28 @@ def test_cli_status_of_a_dry_run_says_written_not_accepted(logged: Path) -> None
     assert "accepted" not in status.stdout
 
 
+def test_cli_send_names_a_misspelt_contact_field(logged: Path) -> None:
+    """{{ contact.firstname }} when the lists have First Name: the error says no list has that
+    column and suggests first_name (it said "empty for N contacts" while every first name was
+    filled in); with a default, a warning says every journalist would get the default (newcomer
+    review 8). Nothing is logged either way before the user fixes it."""
+    text = (logged / "releases" / "example.md").read_text(encoding="utf-8")
+    body = text.index("The Riverbend Beekeepers Association today")
+    (logged / "releases" / "typo.md").write_text(text[:body] + "Dear {{ contact.firstname }},\n\n" + text[body:], encoding="utf-8")
+    refused = mailer("send", "releases/typo.md", "--list", "lists/press.csv", "--dry-run")
+    assert refused.exit_code == 1
+    assert 'no list has a column for: "firstname" (did you mean "first_name"?)' in " ".join(refused.stderr.split())
+    assert "empty for" not in refused.stderr
+    (logged / "releases" / "typo.md").write_text(
+        text[:body] + 'Dear {{ contact.firstname | default("colleague") }},\n\n' + text[body:], encoding="utf-8"
+    )
+    warned = mailer("send", "releases/typo.md", "--list", "lists/press.csv", "--dry-run")
+    assert warned.exit_code == 0, warned.output
+    assert 'Warning: No list has a column for "firstname" (did you mean "first_name"?): every journalist gets' in " ".join(
+        warned.stderr.split()
+    )
+
+
 def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)

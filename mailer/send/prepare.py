@@ -20,9 +20,10 @@ from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
+from mailer.compose import tokens as compose_tokens
 from mailer.config import Config
 from mailer.contacts.listfile import display_name
-from mailer.errors import ConfigError, ReleaseError, SendError
+from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
@@ -218,6 +219,7 @@ def _planned(
     of this release file (a correction: a warning, and a question before a live send)."""
     contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
     never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
+    defaulted = _unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
         versions[0],
@@ -234,7 +236,7 @@ def _planned(
     corrected = [cid for cid, content in earlier if content != content_hash]
     got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *(warning for version in versions for warning in version.warnings)]))
+    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
     questions: list[str] = []
     if got_earlier:
         shown = ", ".join(sorted(set(got_earlier.values())))
@@ -263,6 +265,39 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled before it went out: there is nothing to follow up.")
     return found
+
+
+def _unknown_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> list[str]:
+    """Contact fields the release uses that no list has a column for: a misspelt name, most often.
+
+    Raises TemplateError for one used without a default (it named a field "empty for N contacts"
+    while the list had every first name; newcomer review 8); returns a warning for each used with
+    a default, which every journalist would then get.
+    """
+    if not people:
+        return []
+    if isinstance(people, ContactTable):
+        known = set(people.field_names)
+    else:
+        known = {name for person in people for name in person.fields}
+    required: dict[str, None] = {}
+    defaulted: dict[str, None] = {}
+    for version in versions:
+        for spec in version.tokens.values():
+            if spec.field not in known:
+                (required if compose_tokens.needs_value(spec) else defaulted).setdefault(spec.field, None)
+
+    def named(field: str) -> str:
+        close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
+        return f'"{field}"' + (f' (did you mean "{close[0]}"?)' if close else "")
+
+    if required:
+        raise TemplateError(
+            "The release uses contact fields no list has a column for: " + ", ".join(map(named, required)) + ".",
+            hint="Fix the name in the release ({{ contact.first_name }} for a First Name column), or add the column to the list. "
+            f"The lists' fields: {', '.join(sorted(known))}.",
+        )
+    return [f"No list has a column for {named(field)}: every journalist gets the release's default for it." for field in defaulted]
 
 
 def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> None:
