@@ -129,6 +129,16 @@ def test_cli_send_names_a_misspelt_contact_field(logged: Path) -> None:
     )
 
 
+def test_cli_send_filter_matching_nobody_says_so(logged: Path) -> None:
+    """A --tag nobody has: the error is about the filter, not a pointer to `lists check`, which
+    knows nothing of filters (newcomer review 8)."""
+    result = mailer(*SEND, "--dry-run", "--tag", "nosuchtag")
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert f"Nobody to send to: --where/--tag matched none of the {RECIPIENTS} journalists they were tried on." in said
+    assert "--tag TAG matches one tag of the Tags column" in said
+
+
 def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)

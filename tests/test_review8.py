@@ -177,18 +177,12 @@ def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(project: Path) 
         assert long_lines == [], path.name
 
 
-_FIRST_RECIPIENT_ONLY = "review 8: apply_filter knows only the first recipient's fields beside canonical and custom ones"
-
-
-@pytest.mark.parametrize(
-    "order",
-    [pytest.param("first-names-first", marks=pytest.mark.xfail(strict=True, reason=_FIRST_RECIPIENT_ONLY)), "full-names-first"],
-)
+@pytest.mark.parametrize("order", ["first-names-first", "full-names-first"])
 def test_where_on_a_field_one_list_file_has_does_not_depend_on_the_order_of_the_files(tmp_path: Path, order: str) -> None:
     """Two lists with different columns: one with First Name, one with full names, where "Dr. Jane
     Doe" gives an ``honorific`` field (README, Lists). ``--where honorific=Dr.`` picks Jane whatever
-    order the files are named in; today it is refused ("Unknown field") when the first recipient's
-    file has no honorifics, because ``apply_filter`` takes the known fields from that contact alone."""
+    order the files are named in (it was refused, "Unknown field", when the first recipient's file
+    had no honorifics: ``apply_filter`` took the known fields from that contact alone)."""
     from mailer import contacts
 
     first = write_list(tmp_path / "first.csv", [["Email", "First Name"], ["ann@example.org", "Ann"]])

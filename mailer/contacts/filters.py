@@ -53,8 +53,12 @@ def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
     if flt.is_empty():
         return contact_list
     known = set(CANONICAL_FIELDS) | {name for summary in contact_list.files for name in summary.custom}
-    for contact in contact_list.contacts[:1]:
-        known |= set(contact.fields)
+    # Every file's fields, not the first contact's: "honorific" comes from a full-name column of
+    # one file only (review 8: --where honorific=Dr. depended on the order of the files).
+    if isinstance(contact_list.contacts, ContactTable):
+        known |= set(contact_list.contacts.field_names)
+    else:
+        known |= {name for contact in contact_list.contacts for name in contact.fields}
     unknown = sorted(set(flt.where) - known)
     if unknown:
         raise ListError(

@@ -326,6 +326,13 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError
             f"Nobody to send to: all {skipped[RejectReason.ALREADY_RECEIVED.value]:,} journalists already received this exact release.",
             hint="To send it to them again anyway, add --include-previous.",
         )
+    filtered = skipped.get(RejectReason.FILTERED.value, 0)
+    if filtered:  # `lists check` knows nothing of --where and --tag (newcomer review 8)
+        return SendError(
+            f"Nobody to send to: --where/--tag matched none of the {filtered:,} journalists they were tried on.",
+            hint="Check the values against the list: --tag TAG matches one tag of the Tags column, --where FIELD=VALUE "
+            "a field's whole value, in any case (mailer lists check shows the columns).",
+        )
     return SendError(
         "Nobody to send to: every row of the lists is skipped.",
         hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
