@@ -192,9 +192,6 @@ def test_where_on_a_field_one_list_file_has_does_not_depend_on_the_order_of_the_
     assert [person.email for person in narrowed.contacts] == ["jane@example.org"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review 8: Plan._requests_by_row yields each version's request when the next one opens, not by number"
-)
 def test_plan_requests_of_a_list_of_contacts_in_several_languages_come_in_request_order(tmp_path: Path) -> None:
     """``Plan.requests`` gives "each request's recipients ... in request number order": so it does
     for a list read from CSV (cut from the columns), and so it must for the same journalists as a

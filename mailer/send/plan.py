@@ -184,19 +184,33 @@ class Plan:
     def _requests_by_row(self) -> Iterator[tuple[int, Recipients]]:
         """``requests`` for a list of Contacts: the recipients read one by one, gathered per request.
         A request is whole once a recipient of the same version has a later number (a version's
-        requests are numbered in list order): at most one request per version is open at a time."""
+        requests are numbered in list order): at most one request per version is open at a time.
+        Whole requests wait until every lower number has gone first (review 8: a list whose
+        languages alternate went out 1, 6, 2, 4, ...)."""
+        order = iter(sorted(set(self.request_of) - {SKIPPED}))
+        expected = next(order, None)
+        whole: dict[int, tuple[int, Recipients]] = {}  # request number -> a whole request waiting its turn
         open_requests: dict[int, list[Message]] = {}  # version -> the recipients of its open request
+
+        def ready(version: int, group: list[Message]) -> Iterator[tuple[int, Recipients]]:
+            nonlocal expected
+            whole[group[0].request_no or 0] = (version, Recipients.of(group))
+            while expected is not None and expected in whole:
+                yield whole.pop(expected)
+                expected = next(order, None)
+
         for version, message in self.recipients_by_version():
             group = open_requests.get(version)
             if group and group[0].request_no != message.request_no:
-                yield version, Recipients.of(group)
+                yield from ready(version, group)
                 group = None
             if group is None:
                 group = open_requests[version] = []
             group.append(message)
         for version, group in open_requests.items():
             if group:
-                yield version, Recipients.of(group)
+                yield from ready(version, group)
+        yield from (whole[number] for number in sorted(whole))  # none, unless a number was not in request_of
 
     @cached_property
     def messages(self) -> PlanMessages:
