@@ -78,10 +78,18 @@ def test_forget_resent_event_is_still_a_duplicate(store: Engine) -> None:
     assert again.added == 0
 
 
-def test_forget_cli_says_what_it_did(store: Engine) -> None:
-    """The command asks first, then reports rows erased and the suppression kept."""
+def test_forget_cli_says_what_it_did(store: Engine, monkeypatch: Any) -> None:
+    """The command asks first, then reports rows erased and the suppression kept; with no terminal
+    to ask on (a script), it refuses in words and erases nothing (it printed "Aborted!")."""
+    from mailer.cli import send as send_cli
+
     seed(store)
     Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    unasked = CliRunner().invoke(main, ["forget", ADDRESS])
+    assert unasked.exit_code == 1 and "Aborted" not in unasked.output
+    assert f"Not erasing {ADDRESS}: there is no terminal to confirm on" in unasked.output
+    assert f"mailer forget {ADDRESS} --yes" in unasked.output
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
     refused = CliRunner().invoke(main, ["forget", ADDRESS], input="n\n")
     assert refused.exit_code == 0 and refused.output.endswith("Nothing was erased.\n")
     result = CliRunner().invoke(main, ["forget", ADDRESS], input="y\n")

@@ -256,6 +256,13 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 f"Not erasing {email}: --json asks no questions, and erasing cannot be undone.",
                 hint=f"Add --yes to erase: mailer forget {email} --yes --json",
             )
+    from mailer.cli import send as send_cli
+
+    if not yes and not send_cli.stdin_is_terminal():  # click said "Aborted!", leaving it unclear (newcomer review 8)
+        raise MailerError(
+            f"Not erasing {email}: there is no terminal to confirm on, and erasing cannot be undone.",
+            hint=f"Add --yes to erase without the question: mailer forget {email} --yes",
+        )
     if not yes and not click.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
