@@ -234,6 +234,17 @@ def test_cli_test_then_live_send(live: Path, standin: Any) -> None:
     assert f"Accepted:   {RECIPIENTS}   failed: 0   unknown: 0   not sent yet: 0   skipped: 8\n" in sent.stdout
 
 
+def test_cli_test_names_where_a_missing_staff_list_comes_from(live: Path, standin: Any) -> None:
+    """A staff list named in mailer.toml that does not exist: the error says it comes from
+    [lists] staff in that file (it said "no such file" of a path the user never typed)."""
+    (live / "lists" / "staff.csv").unlink()
+    result = mailer("test", "releases/example.md")
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert f"The staff list {live / 'lists' / 'staff.csv'} ([lists] staff in {live / 'mailer.toml'}) does not exist." in said
+    assert standin.requests == []
+
+
 def test_cli_test_sends_are_not_in_reports(live: Path, standin: Any) -> None:
     """Test campaigns are logged but never counted in reports."""
     assert mailer("test", "releases/example.md", "--to", "me@example.org").exit_code == 0

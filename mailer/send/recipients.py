@@ -38,6 +38,12 @@ def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
             "No staff list to test-send to.",
             hint='Set staff = "lists/staff.csv" under [lists] in mailer.toml, or pass --to EMAIL.',
         )
+    if not config.lists.staff.exists():  # a path the user never typed: say where it comes from (newcomer review 8)
+        where = f"[lists] staff in {config.source}" if config.source is not None else "[lists] staff"
+        raise ConfigError(
+            f"The staff list {config.lists.staff} ({where}) does not exist.",
+            hint="Make that list (a CSV with an Email column, as any press list), set staff = to the list you have, or pass --to EMAIL.",
+        )
     return contacts.load([config.lists.staff])
 
 
