@@ -147,3 +147,12 @@ def test_schedule_send_across_dst_keeps_send_at_through_resume_cancel_and_status
     assert (cancelled.scheduled_at, cancelled.late) == (goes_out, True)
     assert list(standin.scheduled.values()) == ["cancel"]
     assert schedule.describe(prepared.scheduled) == "2026-11-01 14:00 UTC (09:00 America/New_York)"  # as `mailer send` shows it
+
+
+@pytest.mark.parametrize("text", ["2026-11-01 09:00", "2026-11-01T09:00"])
+def test_schedule_parse_at_without_a_zone_says_the_zone_is_missing(text: str) -> None:
+    """A date and time alone: the error names what is missing (it said "not a time mailer
+    understands"; newcomer review 8), as the embargo check does."""
+    with pytest.raises(SendError, match="has no time zone") as caught:
+        schedule.parse_at(text, now=NOW)
+    assert caught.value.hint == f"Add the time zone, for example {schedule.AT_EXAMPLE}."

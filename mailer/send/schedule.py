@@ -43,6 +43,10 @@ def _parse_moment(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
             return moment
+        raise SendError(  # a date and time alone: say what is missing (newcomer review 8)
+            f'--at "{text}" has no time zone, so it could mean several moments.',
+            hint=f"Add the time zone, for example {AT_EXAMPLE}.",
+        )
     except ValueError:
         pass
     when, _, zone = text.rpartition(" ")
