@@ -139,6 +139,20 @@ def test_cli_send_filter_matching_nobody_says_so(logged: Path) -> None:
     assert "--tag TAG matches one tag of the Tags column" in said
 
 
+def test_cli_dry_run_that_cannot_write_its_outbox_logs_nothing(logged: Path, db_url: str) -> None:
+    """An outbox folder that cannot be made (here a file stands where a folder must go; a
+    read-only disk alike): the dry run stops before the campaign is logged, naming the folder and
+    the setting, so no "planned" dry run is left for status to call resumable (newcomer review 8)."""
+    (logged / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    (logged / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n[compose]\noutbox_dir = "blocker/outbox"\n', encoding="utf-8")
+    result = mailer(*SEND, "--dry-run")
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert f"Cannot write the dry run's files in {logged / 'blocker' / 'outbox'} ([compose] outbox_dir)" in said
+    assert "Nothing was logged." in said
+    assert campaign_rows() == []
+
+
 def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     """--where FIELD=A,B and repeated --tag keep only matching journalists; the rest are logged as filtered."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)

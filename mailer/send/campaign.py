@@ -108,6 +108,8 @@ def start(
     """
     prepared.check()
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
+    if isinstance(transport, DryRunTransport):
+        transport.check_writable()
     batch_id = None
     if prepared.scheduled:
         from mailer.transport.sendgrid import SendGridTransport

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tempfile
 import threading
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
+from mailer.errors import ConfigError
 from mailer.models import Message
 from mailer.spreadsheet import safe_cell
 from mailer.transport import eml
@@ -67,6 +69,20 @@ class DryRunTransport:
     def common(self) -> CommonBodies:
         """The common bodies this transport writes (the archive keeps the same one)."""
         return self._common
+
+    def check_writable(self) -> None:
+        """Raise ConfigError when the outbox folder cannot be made or written to: checked before
+        the campaign is logged, so a dry run that cannot write leaves no campaign to resume
+        (newcomer review 8)."""
+        try:
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.outbox, prefix=".mailer-check-"):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot write the dry run's files in {self.outbox} ([compose] outbox_dir): {exc.strerror or exc}. Nothing was logged.",
+                hint="Run mailer from a folder you can write to, or set outbox_dir under [compose] in mailer.toml to one.",
+            ) from exc
 
     def open(self, campaign_id: str, *, created_at: datetime, sample: Collection[str] | None = None) -> Path:
         """Claim a folder for the campaign and say which message keys get an .eml.
