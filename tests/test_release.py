@@ -28,6 +28,14 @@ ERRORS: dict[str, tuple[str, str]] = {
         "{path}, line 1: the release has no front matter, so no subject.",
         'Start the file with ---, a line  subject: "..." , and another ---.',
     ),
+    "unclosed-front-matter.md": (
+        "{path}, line 1: the front matter opened here is never closed: no line of just --- follows it.",
+        'End the front matter (subject: "...", date: ... and the rest) with a line of three dashes: ---',
+    ),
+    "missing-brace.md": (
+        "{path}, line 5: {{{{ contact.first_name }},... is not a valid expression: unexpected '}}'.",
+        'Write it like {{ contact.first_name | default("colleague") }}.',
+    ),
     "bad-yaml.md": (
         "{path}, line 4, column 3: the front matter is not valid YAML (expected <block end>, but found '<block mapping start>').",
         'Each line is  key: value ; put values containing ":" or "#" in double quotes.',

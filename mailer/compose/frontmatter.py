@@ -19,6 +19,7 @@ import yaml
 from mailer.compose import paths
 from mailer.errors import ReleaseError
 
+_OPENING = re.compile(r"\A---[ \t]*\r?\n")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.DOTALL | re.MULTILINE)
 # A release's front matter is at most a list inside a mapping inside the top mapping.
 MAX_NESTING = 8
@@ -64,6 +65,11 @@ def starts_with_front_matter(raw: str) -> bool:
 def split(path: Path, raw: str) -> tuple[str, str, int]:
     """(front matter, body, first body line); a file without front matter has no subject."""
     match = _FRONT_MATTER.match(raw)
+    if not match and _OPENING.match(raw):  # opened, never closed: "--" for "---", most often (newcomer review 8)
+        raise ReleaseError(
+            f"{path}, line 1: the front matter opened here is never closed: no line of just --- follows it.",
+            hint='End the front matter (subject: "...", date: ... and the rest) with a line of three dashes: ---',
+        )
     if not match:
         empty = "is empty" if not raw.strip() else "has no front matter"
         raise ReleaseError(

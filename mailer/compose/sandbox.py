@@ -133,7 +133,7 @@ def check_expression(source: str, where: str) -> None:
         tree = _PARSER.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise ReleaseError(
-            f"{where}: {source} is not a valid expression: {exc.message}.",
+            f"{where}: {_short(source)} is not a valid expression: {exc.message}.",
             hint='Write it like {{ contact.first_name | default("colleague") }}.',
         ) from exc
     except RecursionError as exc:
@@ -206,4 +206,9 @@ def _nesting(source: str) -> int:
 
 
 def _short(source: str) -> str:
-    return source if len(source) <= 80 else source[:77] + "..."
+    """The expression as a message quotes it: its first line, 80 characters at most (a missing
+    "}" runs it on to the next "}}", maybe 30 lines down; newcomer review 8)."""
+    first, newline, _ = source.partition("\n")
+    if len(first) > 80 or newline:
+        return first[:77].rstrip() + "..."
+    return first
