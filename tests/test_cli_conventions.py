@@ -83,7 +83,10 @@ def test_conventions_quiet_keeps_only_the_output_asked_for(office: Path, where: 
     assert result.stdout.startswith("Wrote 41 journalists to pruned.csv; left out 0 suppressed addresses.\n")
     checked = mailer("lists", "check", "lists/press.csv", "-q")
     assert "rows read:" in checked.stdout and "mailer lists clean" not in checked.stdout
-    assert "To get a list without these rows" in mailer("lists", "check", "lists/press.csv").stdout
+    assert (
+        "To get a list without these rows: mailer lists clean lists/press.csv -o lists/press-clean.csv --rejects lists/press-rejects.csv"
+        in mailer("lists", "check", "lists/press.csv").stdout
+    )
 
 
 def test_conventions_verbose_names_config_log_and_time(office: Path) -> None:

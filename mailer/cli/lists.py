@@ -6,7 +6,8 @@ and ``contacts.write_rejects``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -115,7 +116,16 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
             output.say(f"  {where}: {row.email or '(empty)'}: {row.detail}")
-        output.hint("To get a list without these rows: mailer lists clean FILE... -o CLEAN.csv --rejects REJECTS.csv")
+        output.hint("To get a list without these rows: " + _clean_command(files))
+
+
+def _clean_command(files: Sequence[Path]) -> str:
+    """The `lists clean` line for these files, ready to copy (newcomer review 8: it said FILE...):
+    the output beside the first file, named after it."""
+    first = files[0]
+    clean, rejects = first.with_name(f"{first.stem}-clean.csv"), first.with_name(f"{first.stem}-rejects.csv")
+    named = " ".join(shlex.quote(str(path)) for path in files)
+    return f"mailer lists clean {named} -o {shlex.quote(str(clean))} --rejects {shlex.quote(str(rejects))}"
 
 
 @lists_group.command("clean")
