@@ -15,6 +15,7 @@ and ``skipped.csv`` without it, and names any file it could not erase.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -127,10 +128,7 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
                     continue
                 data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
-                rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8"))) if not r or restore_cell(r[0]).strip().lower() != key]
-                out = io.StringIO()
-                csv.writer(out).writerows([list(map(safe_cell, row)) for row in rows])  # as dryrun wrote them
-                data = out.getvalue().encode("utf-8")
+                data = _without_row(data, key)
             else:
                 left.append(path)
                 continue
@@ -139,6 +137,19 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
         except (OSError, ValueError):
             left.append(path)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def _without_row(data: bytes, key: str) -> bytes:
+    """A dry run's skipped.csv without the rows of address ``key``, in the dialect it was written
+    in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    text = data.decode("utf-8-sig")
+    header = text.partition("\n")[0]
+    delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or restore_cell(r[0]).strip().lower() != key]
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows([list(map(safe_cell, row)) for row in rows])
+    return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
 def _without_personalizations(body: dict[str, object], key: str) -> dict[str, object] | None:

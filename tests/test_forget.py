@@ -172,8 +172,14 @@ def test_forget_rewrites_a_dry_runs_skipped_csv_spreadsheet_safe(tmp_path: Path)
         "email,reason,detail,source\r\n'-ann@example.org,suppressed,,lists/a.csv:2\r\n'=HYPERLINK(\"x\"),invalid,,lists/a.csv:3\r\n",
         encoding="utf-8",
     )
+    semicolons = folder.parent / "other" / "skipped.csv"  # a semicolon list's dry run: its dialect kept
+    semicolons.parent.mkdir()
+    semicolons.write_bytes(
+        "email;reason;detail;source\r\n'-ann@example.org;suppressed;;a.csv:2\r\nbé@example.org;invalid;;a.csv:3\r\n".encode("utf-8-sig")
+    )
     erased = forget.erase_files("-ann@example.org", tmp_path / "outbox")
-    assert erased.rewritten == (skipped,) and erased.left == ()
+    assert semicolons.read_bytes() == "email;reason;detail;source\r\nbé@example.org;invalid;;a.csv:3\r\n".encode("utf-8-sig")
+    assert sorted(erased.rewritten) == sorted([skipped, semicolons]) and erased.left == ()
     text = skipped.read_text(encoding="utf-8")
     assert "ann@example.org" not in text
     assert "'=HYPERLINK" in text

@@ -47,7 +47,7 @@ def test_dry_run_skipped_csv_is_spreadsheet_safe(project: Path) -> None:
     write_list(project / "lists" / "hostile.csv", [["Email", "First Name"], ["ana@example.org", "Ana"], *[[cell, "x"] for cell in hostile]])
     mailer("send", "releases/example.md", "--list", "lists/hostile.csv", "--dry-run")
     skipped = project / "out" / "outbox" / todays_campaign() / "skipped.csv"
-    rows = list(csv.reader(skipped.open(encoding="utf-8")))[1:]
+    rows = list(csv.reader(skipped.open(encoding="utf-8-sig")))[1:]
     assert len(rows) == len(hostile)
     assert [row[0] for row in rows if row[0].startswith(FORMULA_STARTS)] == []
 

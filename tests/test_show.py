@@ -119,7 +119,8 @@ def test_dry_run_writes_a_sample_every_request_body_and_skipped_csv(project: Pat
     assert len(list(folder.glob("*.eml"))) == 5
     body = json.loads((folder / "request-0001.json").read_text(encoding="utf-8"))
     assert len(body["personalizations"]) == RECIPIENTS
-    skipped = list(csv.reader((folder / "skipped.csv").open(encoding="utf-8")))
+    assert (folder / "skipped.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel shows accents (lists clean's dialect)
+    skipped = list(csv.reader((folder / "skipped.csv").open(encoding="utf-8-sig")))
     assert skipped[0] == ["email", "reason", "detail", "source"] and len(skipped) == 1 + SKIPPED
     assert {row[1] for row in skipped[1:]} == {"duplicate", "invalid", "missing"}
     assert f"out/outbox/{todays_campaign()} (one .json per request; .eml for the first 5 journalists, --eml all for everyone)" in (
@@ -249,3 +250,14 @@ def test_show_a_campaign_from_before_archives(tmp_path: Path) -> None:
     engine = connect(f"sqlite:///{copy}")
     with pytest.raises(SendError, match="was logged before press-mailer kept an archive"):
         show.show(engine, "2026-11-29-bee-census-2")
+
+
+def test_dry_run_skipped_csv_keeps_a_semicolon_lists_delimiter(project: Path) -> None:
+    """skipped.csv is written as lists clean writes: a semicolon list's rows open in columns in
+    European Excel (it was always comma-separated, without a byte-order mark; newcomer review 8)."""
+    (project / "lists" / "semi.csv").write_text("Email;First Name\nana@example.org;Ana\nnot-an-address;Bo\n", encoding="utf-8")
+    result = mailer("send", "releases/example.md", "--list", "lists/semi.csv", "--dry-run")
+    assert result.exit_code == 0, result.output
+    text = (outbox(project) / "skipped.csv").read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0] == "email;reason;detail;source"
+    assert text.splitlines()[1].startswith("not-an-address;invalid;")

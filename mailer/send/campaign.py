@@ -322,7 +322,8 @@ def _send(
         limit = transport.eml_limit
         sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)
-        skipped_file = transport.write_skipped(campaign_id, skipped)
+        files = plan.contact_list.files if plan is not None else ()
+        skipped_file = transport.write_skipped(campaign_id, skipped, delimiter=files[0].delimiter if files else ",")
     with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(
             engine,

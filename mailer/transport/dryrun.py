@@ -118,8 +118,9 @@ class DryRunTransport:
                 found.mkdir(parents=True, exist_ok=True)
             return found
 
-    def write_skipped(self, campaign_id: str, rows: Iterable[Message]) -> Path | None:
-        """``skipped.csv``: every row that gets no email, and why (None when there are none).
+    def write_skipped(self, campaign_id: str, rows: Iterable[Message], *, delimiter: str = ",") -> Path | None:
+        """``skipped.csv``: every row that gets no email, and why (None when there are none),
+        UTF-8 with a byte-order mark and ``delimiter`` (the first list's, as ``lists clean`` writes).
 
         Spreadsheet-safe (``spreadsheet.safe_cell``): a rejected cell such as ``=HYPERLINK(...)``
         is written as text, not as a formula (review 8)."""
@@ -127,8 +128,10 @@ class DryRunTransport:
         if not skipped:
             return None
         path = self.folder(campaign_id) / "skipped.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+        # The dialect of `lists clean` (README): a byte-order mark so Excel shows accents, the
+        # list's own delimiter so a semicolon list opens in columns in European Excel.
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=delimiter)
             writer.writerow(SKIPPED_COLUMNS)
             writer.writerows(skipped)
         return path
