@@ -145,7 +145,8 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @pass_app
 def cancel_command(app: AppContext, campaign_id: str) -> None:
-    """Cancel a scheduled send (up to 10 minutes before it goes out).
+    """Cancel a scheduled send (up to 10 minutes before it goes out), or a send that stopped
+    before it mailed anyone (so a new send of the release may reach its journalists).
 
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
     (the one before it), and so on.
@@ -158,10 +159,13 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
 
     campaign_id = app.campaign_id(campaign_id)
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
-    when = describe(cancelled.scheduled_at)
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         return
+    if cancelled.scheduled_at is None:
+        output.say(f"Cancelled {campaign_id}: none of its {cancelled.unsent:,} journalists was sent anything, and none will be.")
+        return
+    when = describe(cancelled.scheduled_at)
     if cancelled.late:
         output.warn("Less than 10 minutes before the send: SendGrid does not guarantee the cancellation.")
     output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {when}.")

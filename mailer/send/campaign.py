@@ -78,12 +78,14 @@ class Sent:
 
 @dataclass(frozen=True, slots=True)
 class Cancelled:
-    """A scheduled send called off (or found cancelled already)."""
+    """A send called off (or found cancelled already): a scheduled one through SendGrid, or one
+    that stopped before it mailed anyone (``unsent`` journalists left planned)."""
 
     campaign_id: str
-    scheduled_at: datetime
+    scheduled_at: datetime | None
     already: bool = False
     late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
+    unsent: int = 0
 
 
 def start(
@@ -151,6 +153,34 @@ def _record_and_send(
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         now=now,
     )
+    try:
+        return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the requests (the dispatcher stops those itself, and says so): the campaign
+        # is in the log now, and the user must hear of it (review 8: only "Stopped." was said, and
+        # the next send called its journalists "already received").
+        (warn or _ignore)(
+            f"Stopped: {recorded.campaign_id} is in the delivery log. `mailer status {recorded.campaign_id}` shows whom it "
+            f"reached; `mailer resume {recorded.campaign_id}` sends the rest; if it reached nobody, "
+            f"`mailer cancel {recorded.campaign_id}` calls it off."
+        )
+        raise
+
+
+def _after_record(
+    engine: Engine,
+    config: Config,
+    prepared: Prepared,
+    transport: Transport,
+    batch_id: str | None,
+    copying: checkpoint.Copying,
+    recorded: delivery.Recorded,
+    *,
+    progress: Progress | None,
+    notify: Callable[[str], None] | None,
+    warn: Callable[[str], None] | None,
+) -> Sent:
+    """``_record_and_send`` once the campaign is in the log: the copy of the log started, then the requests."""
     copying.start()
     campaign_id = recorded.campaign_id
     if prepared.follow_up_of is not None:  # before any request: reports link it to its original from the start
@@ -214,6 +244,8 @@ def resume(
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
     transport = transport or transport_for(config, found.mode, environ)
+    if found.mode is Mode.LIVE:
+        _skip_reached_later(engine, found, warn)
     return _send(
         engine,
         config,
@@ -230,6 +262,48 @@ def resume(
     )
 
 
+def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Cancelled:
+    """Cancel a campaign that has not mailed anyone: a send stopped (Ctrl-C, a crash) before its
+    first request, which would otherwise keep its journalists from a new send of the same release
+    (promise 8) and wait to be resumed (review 8). One that has reached anyone cannot be called
+    off: promise 8 must go on counting whom it reached."""
+    with engine.begin() as connection:
+        held = campaigns.lease(connection, found.id)
+        if held is not None and held.expires > now:
+            raise SendError(
+                f"{found.id} is being sent right now (pid {held.pid} on {held.host.split('/')[0]}).",
+                hint="Stop it with Ctrl-C in its terminal first; then, if it sent nobody, cancel it.",
+            )
+        counts = messages.counts(connection, found.id)
+        reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+        if reached or campaigns.in_flight(connection, found.id):
+            raise SendError(
+                f"{found.id} has already sent to {reached:,} journalist(s), so it cannot be called off.",
+                hint=f"SendGrid cannot take back what it accepted. Send it to the rest with: mailer resume {found.id}, or leave it.",
+            )
+        unsent = counts[MessageState.PLANNED.value]
+        if not unsent:
+            raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
+        campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
+    return Cancelled(found.id, None, unsent=unsent)
+
+
+def _skip_reached_later(engine: Engine, found: campaigns.Campaign, warn: Callable[[str], None] | None) -> None:
+    """Before a resume: skip the journalists a later send of the same content has reached since
+    (promise 8; review 8: a send stopped before its first request, the release sent again with
+    --include-previous, then the first resumed, mailed everyone twice). Not while another process
+    drives the campaign: its run is refused at the lease anyway."""
+    now = utcnow()
+    with engine.begin() as connection:
+        held = campaigns.lease(connection, found.id)
+        if held is not None and held.expires > now:
+            return
+        skipped = messages.skip_reached_later(connection, found.id, content_hash=found.content_hash, created_at=found.created_at, now=now)
+    for other, count in skipped.items():
+        if warn is not None:
+            warn(f"{count:,} journalist(s) skipped: {other}, a later send of this same release, has reached them since.")
+
+
 def cancel(
     engine: Engine,
     config: Config,
@@ -239,15 +313,14 @@ def cancel(
     transport: SendGridTransport | None = None,
     now: datetime | None = None,
 ) -> Cancelled:
-    """Call off a scheduled send through SendGrid (up to 10 minutes before it goes out)."""
+    """Call off a send: a scheduled one through SendGrid (up to 10 minutes before it goes out), or
+    one that stopped before it mailed anyone (``_call_off``). Raises SendError otherwise."""
     with engine.connect() as connection:
         found = find(connection, campaign_id)
-    if not found.sendgrid_batch_id or found.scheduled_at is None:
-        raise SendError(
-            f"{campaign_id} was not a scheduled send, so there is nothing to cancel.", hint="Only sends made with --at can be cancelled."
-        )
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
+    if not found.sendgrid_batch_id or found.scheduled_at is None:
+        return _call_off(engine, found, now=now or utcnow())
     now = now or utcnow()
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")

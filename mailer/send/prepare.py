@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,7 +102,7 @@ def prepare_send(
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
-        problem = _nobody(the_plan, list_paths)
+        problem = _nobody(the_plan, list_paths, planned.waiting)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
         questions.insert(0, f"Send this release to {len(the_plan.recipients):,} journalists?")
@@ -200,6 +201,7 @@ class _Planned:
     warnings: list[str]  # suppression overrides, every version's warnings (each once), an earlier version's reach
     questions: list[str]  # to confirm before a live send (the correction question)
     never_test_sent: bool
+    waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
 
 
 def _planned(
@@ -231,8 +233,11 @@ def _planned(
     content_hash = the_plan.content_hash
     earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
     same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
+    waiting: dict[str, int] = {}
     if same and not include_previous:
-        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, set(the_plan.email_keys())))
+        keys = set(the_plan.email_keys())
+        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys))
+        waiting = dict(Counter(messages.waiting(connection, _stopped(connection, same), keys).values()))
     corrected = [cid for cid, content in earlier if content != content_hash]
     got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     # Every version's warnings (pre-flight reads them all), each once.
@@ -243,7 +248,30 @@ def _planned(
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
             questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
-    return _Planned(the_plan, warnings, questions, never_test_sent)
+    for cid, count in waiting.items():
+        if the_plan.recipients:  # someone is left to send to: a warning; nobody is `_nobody`'s refusal
+            warnings.append(_waiting_words(cid, count) + f" `mailer resume {cid}` sends to them; `mailer cancel {cid}` calls it off.")
+    return _Planned(the_plan, warnings, questions, never_test_sent, waiting)
+
+
+def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
+    """Those of these campaigns no process is sending right now (stopped, or never started)."""
+    now = utcnow()
+    stopped = []
+    for campaign_id in campaign_ids:
+        held = campaigns.lease(connection, campaign_id)
+        if held is None or held.expires <= now:
+            stopped.append(campaign_id)
+    return stopped
+
+
+def _waiting_words(campaign_id: str, count: int) -> str:
+    """Journalists skipped because an unsent campaign of the same release holds them (review 8:
+    they were called "already received", and the way out offered was --include-previous)."""
+    return (
+        f"{count:,} journalist(s) are skipped: they are waiting in {campaign_id}, a send of this same release "
+        "that stopped before it mailed them."
+    )
 
 
 def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
@@ -318,9 +346,16 @@ def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> No
         compose.check_fields(version, (person for person in people if pick_version(person.fields.get("language")) == number))
 
 
-def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path]) -> SendError:
-    """Why nobody is left: everyone already received it, or every row is skipped for list reasons."""
+def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Mapping[str, int]) -> SendError:
+    """Why nobody is left: everyone is waiting in a stopped send of the same release, or already
+    received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
+    if waiting and sum(waiting.values()) == skipped.get(RejectReason.ALREADY_RECEIVED.value, 0):
+        first = next(iter(waiting))
+        return SendError(
+            f"Nobody to send to: {' '.join(_waiting_words(cid, count) for cid, count in waiting.items())}",
+            hint=f"Finish that send with: mailer resume {first}; or call it off with: mailer cancel {first}, then send again.",
+        )
     if skipped.get(RejectReason.ALREADY_RECEIVED.value):
         return SendError(
             f"Nobody to send to: all {skipped[RejectReason.ALREADY_RECEIVED.value]:,} journalists already received this exact release.",

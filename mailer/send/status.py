@@ -86,7 +86,7 @@ def advice(
     unknown = counts.get(MessageState.UNKNOWN.value, 0)
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:
-        return ["This scheduled send was cancelled; nothing more will go out."]
+        return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
             f"{planned:,} recipient(s) are still to be sent by the send running now ({running}): let it finish. "

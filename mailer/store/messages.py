@@ -20,7 +20,18 @@ from typing import Any, NamedTuple
 import msgspec
 from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindparam, case, cast, func, literal_column, or_, select, update
 
-from mailer.models import DELIVERY_RANK, Delivery, LogColumns, LogRow, Message, MessageState, RejectReason, fields_json
+from mailer.models import (
+    DELIVERY_RANK,
+    CampaignStatus,
+    Delivery,
+    LogColumns,
+    LogRow,
+    Message,
+    MessageState,
+    Mode,
+    RejectReason,
+    fields_json,
+)
 from mailer.store.bulk import Prepared, chunks, filled, slots
 from mailer.store.schema import campaign, message
 
@@ -744,3 +755,63 @@ def received(connection: Connection, campaign_ids: Collection[str], email_keys: 
     )
     wanted = None if email_keys is None else set(email_keys)
     return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
+
+
+def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:
+    """Addresses (lower-cased) still ``planned`` in these campaigns -> the campaign: journalists a
+    send has planned and not mailed yet (``received`` counts them too: that send may go on)."""
+    if not campaign_ids:
+        return {}
+    query = select(message.c.email_key, message.c.campaign_id).where(
+        message.c.campaign_id.in_(list(campaign_ids)), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+    )
+    wanted = None if email_keys is None else set(email_keys)
+    return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
+
+
+def skip_reached_later(
+    connection: Connection, campaign_id: str, *, content_hash: str, created_at: datetime, now: datetime
+) -> dict[str, int]:
+    """Rows of ``campaign_id`` still planned whose address a later live campaign of the same content
+    has reached since (accepted, unknown or in flight there): skipped, "already received in"
+    that campaign (promise 8, on resume). Returns how many per later campaign.
+
+    A send stopped before it mailed its journalists, then the same release sent again (with
+    --include-previous): resuming the first must not mail them twice (review 8).
+    """
+    later = select(campaign.c.id).where(
+        campaign.c.mode == Mode.LIVE.value,
+        campaign.c.status != CampaignStatus.CANCELLED.value,
+        campaign.c.content_hash == content_hash,
+        campaign.c.id != campaign_id,
+        campaign.c.created_at > created_at,
+    )
+    sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)  # planned there does not count
+    query = select(message.c.email_key, message.c.campaign_id).where(
+        message.c.campaign_id.in_(later), message.c.state.in_(sent), message.c.skip_reason.is_(None)
+    )
+    reached = dict(connection.execute(query).tuples().all())
+    if not reached:
+        return {}
+    mine = select(message.c.id, message.c.email_key).where(
+        message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+    )
+    by_campaign: dict[str, list[int]] = {}
+    for row_id, key in connection.execute(mine):
+        other = reached.get(key)
+        if other is not None and other != campaign_id:
+            by_campaign.setdefault(other, []).append(row_id)
+    for other, ids in by_campaign.items():
+        for start in range(0, len(ids), 500):
+            connection.execute(
+                update(message)
+                .where(message.c.id.in_(ids[start : start + 500]), message.c.state == MessageState.PLANNED.value)
+                .values(
+                    state=MessageState.SKIPPED.value,
+                    skip_reason=RejectReason.ALREADY_RECEIVED.value,
+                    error=f"already received in {other}",
+                    request_no=None,
+                    updated_at=now,
+                )
+            )
+    return {other: len(ids) for other, ids in by_campaign.items()}
