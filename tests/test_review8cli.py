@@ -282,3 +282,29 @@ def test_review8cli_an_unsent_campaign_can_be_called_off(interrupted: Result) ->
     assert result.exit_code == 0, result.output
     again = mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
     assert again.exit_code == 0, again.output
+
+
+# --- two commands at once on one log ----------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="status of a campaign another process is sending right now says 'Continue with: mailer resume'")
+def test_review8cli_status_during_a_send_does_not_say_resume(interrupted: Result, db_url: str) -> None:
+    """While a send runs in another terminal (it holds the campaign's lease), `mailer status` says it is being sent
+    now, by whom, instead of telling the user to resume it (which resume then refuses)."""
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import connect
+
+    campaign_id = todays_campaign()
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            lease.acquire(connection, campaign_id, now=utcnow())  # as the running `mailer send` holds it
+        result = mailer("status", campaign_id)
+        document = mailer("status", campaign_id, "--json")
+    finally:
+        engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "mailer resume" not in result.stdout
+    assert "being sent" in result.stdout
+    assert "mailer resume" not in document.stdout
