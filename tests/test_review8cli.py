@@ -308,3 +308,23 @@ def test_review8cli_status_during_a_send_does_not_say_resume(interrupted: Result
     assert "mailer resume" not in result.stdout
     assert "being sent" in result.stdout
     assert "mailer resume" not in document.stdout
+
+
+@pytest.mark.xfail(
+    strict=True, reason="report -o opens the file in place: Ctrl-C while writing leaves an empty or cut report, the old one gone"
+)
+def test_review8cli_report_interrupted_keeps_the_old_file(live: Path, sent: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while `mailer report --format xlsx -o FILE` writes: last week's FILE is still whole (seen: 0 bytes left)."""
+    from mailer.reports import xlsx
+
+    first = mailer("report", sent, "--kind", "recipients", "--format", "xlsx", "-o", "recipients.xlsx")
+    assert first.exit_code == 0, first.output
+    before = (live / "recipients.xlsx").read_bytes()
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xlsx, "write", interrupted)
+    again = mailer("report", sent, "--kind", "recipients", "--format", "xlsx", "-o", "recipients.xlsx")
+    assert again.exit_code == 130
+    assert (live / "recipients.xlsx").read_bytes() == before
