@@ -328,3 +328,32 @@ def test_review8cli_report_interrupted_keeps_the_old_file(live: Path, sent: str,
     again = mailer("report", sent, "--kind", "recipients", "--format", "xlsx", "-o", "recipients.xlsx")
     assert again.exit_code == 130
     assert (live / "recipients.xlsx").read_bytes() == before
+
+
+# --- arguments that are not UTF-8 --------------------------------------------------------------
+
+LATIN1 = "jos\udce9@example.org"  # "josé@example.org" typed in a Latin-1 terminal: Python's argv holds the byte as \udce9
+
+
+@pytest.mark.xfail(strict=True, reason="a campaign id or address that is not UTF-8 ends in a UnicodeEncodeError traceback from the driver")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", LATIN1],
+        ["report", LATIN1],
+        ["show", LATIN1],
+        ["resume", LATIN1],
+        ["cancel", LATIN1],
+        ["contact", LATIN1],
+        ["forget", LATIN1, "--yes"],
+        ["suppressions", "add", LATIN1, "--reason", "asked"],
+        ["suppressions", "remove", LATIN1, "--reason", "asked"],
+    ],
+    ids=lambda args: " ".join(a for a in args if a != LATIN1),
+)
+def test_review8cli_argument_not_utf8_is_a_message(logged: Path, args: list[str]) -> None:
+    """An argument with a byte that is not UTF-8: a message naming it (\\xe9), exit 1 or 2, no traceback."""
+    result = mailer(*args)
+    no_traceback(result)
+    assert result.exit_code in (1, 2)
+    assert "\\xe9" in result.stderr
