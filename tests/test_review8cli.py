@@ -357,3 +357,25 @@ def test_review8cli_argument_not_utf8_is_a_message(logged: Path, args: list[str]
     no_traceback(result)
     assert result.exit_code in (1, 2)
     assert "\\xe9" in result.stderr
+
+
+# --- forget and contact with a wrong address ---------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="forget asks 'Erase everything ... about not an email?' before checking it is an address")
+@pytest.mark.parametrize("address", ["not an email", ""])
+def test_review8cli_forget_checks_the_address_before_asking(logged: Path, address: str) -> None:
+    """A typo in the address is reported at once; the irreversible question is only asked about a real address."""
+    result = mailer("forget", address, input="y\n")
+    assert result.exit_code == 1
+    assert f'"{address}" is not an email address.' in result.stderr
+    assert "Erase everything" not in result.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="contact '' shows a history: the list rows whose address was missing")
+def test_review8cli_contact_empty_address_is_refused(live: Path, sent: str) -> None:
+    """`mailer contact ""` (an empty shell variable) is an error, not the history of the rows that had no address."""
+    result = mailer("contact", "")
+    assert result.exit_code in (1, 2)
+    assert "not an email address" in result.stderr
+    assert sent not in result.stdout
