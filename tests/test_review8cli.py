@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -379,3 +380,33 @@ def test_review8cli_contact_empty_address_is_refused(live: Path, sent: str) -> N
     assert result.exit_code in (1, 2)
     assert "not an email address" in result.stderr
     assert sent not in result.stdout
+
+
+# --- webhook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="webhook on a port in use: 'Receiving events at ...', then uvicorn's 'ERROR: [Errno 98] ...', exit 3"
+)
+def test_review8cli_webhook_port_in_use_is_a_message(logged: Path) -> None:
+    """Another program (an earlier `mailer webhook`) holds the port: a plain error naming the port and --port, exit 1
+    (3 means a send with failed recipients), and no claim that events are being received."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-m", "mailer", "webhook", "--port", str(port)],
+            cwd=logged,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"Error: Port {port}" in done.stderr or f"port {port}" in done.stderr
+    assert "--port" in done.stderr
+    assert "[Errno" not in done.stderr
+    assert "Receiving SendGrid events" not in done.stdout
