@@ -410,3 +410,20 @@ def test_review8cli_webhook_port_in_use_is_a_message(logged: Path) -> None:
     assert "--port" in done.stderr
     assert "[Errno" not in done.stderr
     assert "Receiving SendGrid events" not in done.stdout
+
+
+# --- events import of the wrong file ------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="events import of a press list (CSV) exits 0 and copies all 50 rows, addresses included, into the quarantine"
+)
+def test_review8cli_events_import_of_a_press_list_is_refused(logged: Path) -> None:
+    """`mailer events import lists/press.csv` (the wrong file): like a binary file, an error that no line holds an
+    event (exit 1), and the journalists' rows are not copied into the log's quarantine."""
+    result = mailer("events", "import", "lists/press.csv")
+    assert result.exit_code == 1, result.output
+    assert "lists/press.csv" in result.stderr and "no line holds an event" in result.stderr
+    quarantine = mailer("events", "quarantine")
+    assert "amara.okafor@example.com" not in quarantine.stdout
+    assert "lists/press.csv line" not in quarantine.stdout
