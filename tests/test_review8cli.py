@@ -427,3 +427,21 @@ def test_review8cli_events_import_of_a_press_list_is_refused(logged: Path) -> No
     quarantine = mailer("events", "quarantine")
     assert "amara.okafor@example.com" not in quarantine.stdout
     assert "lists/press.csv line" not in quarantine.stdout
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason='the error for api_key_env = "SG.…" prints the API key itself (got "SG.…") to the terminal or CI log'
+)
+def test_review8cli_key_pasted_into_api_key_env_is_not_echoed(logged: Path) -> None:
+    """A press officer pastes the key itself as api_key_env (the hint for `api_key` says "did you mean api_key_env?").
+    The error explains the mistake without repeating the key, as the SENDGRID_API_KEY checks do ("the key is not shown")."""
+    secret = "SG.pasted-key.0123456789abcdefghijklmnopqrstuvwxyz"
+    toml = (logged / "mailer.toml").read_text(encoding="utf-8")
+    (logged / "mailer.toml").write_text(toml + f'\n[sendgrid]\napi_key_env = "{secret}"\n', encoding="utf-8")
+    result = mailer("campaigns")
+    assert result.exit_code == 1
+    assert "api_key_env" in result.stderr
+    assert "pasted-key" not in result.stderr
