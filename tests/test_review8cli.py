@@ -445,3 +445,15 @@ def test_review8cli_key_pasted_into_api_key_env_is_not_echoed(logged: Path) -> N
     assert result.exit_code == 1
     assert "api_key_env" in result.stderr
     assert "pasted-key" not in result.stderr
+
+
+@pytest.mark.xfail(
+    strict=True, reason='a postgres:// URL (as Heroku and many guides write it) gets "Can\'t load plugin: sqlalchemy.dialects:postgres"'
+)
+def test_review8cli_postgres_scheme_gets_the_right_spelling(project: Path) -> None:
+    """url = "postgres://..." is checked when mailer.toml is read, with the spelling to use instead; no SQLAlchemy words."""
+    (project / "mailer.toml").write_text('[database]\nurl = "postgres://press@127.0.0.1:1/mailer"\n', encoding="utf-8")
+    result = mailer("campaigns")
+    assert result.exit_code == 1
+    assert "postgresql+psycopg://" in result.stderr
+    assert "plugin" not in result.stderr and "sqlalchemy" not in result.stderr
