@@ -476,3 +476,32 @@ def test_review8cli_json_send_stopped_by_ctrl_c_still_prints_a_document(live: Pa
     result = mailer(*SEND, "--yes", "--no-test-ok", "--json", key=KEY)
     document = json.loads(result.stdout)
     assert document.get("interrupted") is True or "error" in document
+
+
+# --- --open where no browser can be opened -----------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="--open without a browser (an SSH session): exit 0, no word; xdg-open's errors appear later, after the prompt"
+)
+def test_review8cli_open_without_a_browser_says_so(project: Path) -> None:
+    """`mailer preview --open` where nothing can open the page: mailer says it could not open it and names the file to open."""
+    bin_folder = project / "fake-bin"
+    bin_folder.mkdir()
+    fake = bin_folder / "xdg-open"
+    fake.write_text("#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
+    env.update(PYTHONPATH=str(ROOT), PATH=f"{bin_folder}{os.pathsep}{env.get('PATH', '')}")
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "preview", "releases/example.md", "--open"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    ours = [line for line in done.stderr.splitlines() if not line.startswith("xdg-open")]
+    assert any("browser" in line.lower() and "example.html" in line for line in ours), done.stderr
