@@ -505,3 +505,18 @@ def test_review8cli_open_without_a_browser_says_so(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     ours = [line for line in done.stderr.splitlines() if not line.startswith("xdg-open")]
     assert any("browser" in line.lower() and "example.html" in line for line in ours), done.stderr
+
+
+# --- the live-send question ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason='Ctrl-C or Ctrl-D at "Send this release to 41 journalists? [y/N]" prints Click\'s bare "Aborted!"')
+def test_review8cli_ctrl_d_at_the_question_says_nothing_was_sent(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leaving the question with Ctrl-D (or Ctrl-C, seen on a real terminal) is a no: "Nothing was sent.", as for "n"."""
+    from mailer.cli import send as send_cli
+
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    result = mailer(*SEND, key=KEY, input="")
+    assert standin.mail_sends == []
+    assert "Aborted!" not in result.output
+    assert "Nothing was sent." in result.output
