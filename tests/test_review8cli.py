@@ -540,3 +540,21 @@ def test_review8cli_output_under_a_file_says_it_is_a_file(live: Path, sent: str,
     assert result.exit_code == 1
     assert "File exists" not in result.stderr
     assert "lists/press.csv is a file" in result.stderr
+
+
+# --- the staff list named in mailer.toml --------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a misspelt [lists] staff path says only '.../lists/staf.csv: no such file', not where that name came from"
+)
+def test_review8cli_missing_staff_list_names_the_setting(live: Path, standin: Any) -> None:
+    """`mailer test` with [lists] staff naming a file that is not there: the error says the path comes from mailer.toml's
+    [lists] staff (the user never typed it), so they know what to fix."""
+    toml = live / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("lists/staff.csv", "lists/staf.csv"), encoding="utf-8")
+    result = mailer("test", "releases/example.md", key=KEY)
+    assert result.exit_code == 1
+    assert "staf.csv" in result.stderr
+    assert "[lists] staff" in result.stderr or "lists.staff" in result.stderr
+    assert standin.mail_sends == []
