@@ -558,3 +558,32 @@ def test_review8cli_missing_staff_list_names_the_setting(live: Path, standin: An
     assert "staf.csv" in result.stderr
     assert "[lists] staff" in result.stderr or "lists.staff" in result.stderr
     assert standin.mail_sends == []
+
+
+# --- --json on errors --------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="these --json commands print nothing on stdout when they fail (contact --json prints the error document)"
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lists", "check", "nope.csv", "--json"],
+        ["campaigns", "--json"],
+        ["status", "nope", "--json"],
+        ["suppressions", "list", "--json"],
+        ["report", "nope", "--format", "json"],
+    ],
+    ids=" ".join,
+)
+def test_review8cli_json_commands_print_the_error_document(project: Path, args: list[str]) -> None:
+    """A script using --json reads one JSON document on stdout even on failure, as `contact --json` and the send
+    commands do: {"error", "hint", "exit_code", "warnings"} (here: the log's server is down, or the name is wrong)."""
+    (project / "mailer.toml").write_text('[database]\nurl = "postgresql+psycopg://mailer@127.0.0.1:1/x"\n', encoding="utf-8")
+    if args[0] in ("status", "report", "lists"):
+        (project / "mailer.toml").unlink()  # a healthy built-in log; the campaign or file name is what is wrong
+    result = mailer(*args)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 1 and document["error"]
