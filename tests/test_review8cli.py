@@ -602,3 +602,18 @@ def test_review8cli_filter_typo_names_the_filter(logged: Path) -> None:
     assert "beat=helth" in result.stderr
     assert "health" in result.stderr.replace("helth", "")
     assert "mailer lists check" not in result.stderr
+
+
+@pytest.mark.xfail(
+    strict=True, reason='url = "sqlite:///~/press/log.db" makes a folder named "~" and a new, empty log (no suppressions) there'
+)
+def test_review8cli_tilde_in_the_log_path_is_the_home_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ~ in [database] url means the home folder, as everywhere else on the machine (or is refused with the full path
+    to write): a fresh log in a folder literally named "~" would lose every suppression without a word."""
+    home = project / "home"
+    (home / "press").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    (project / "mailer.toml").write_text('[database]\nurl = "sqlite:///~/press/log.db"\n', encoding="utf-8")
+    result = mailer("campaigns")
+    assert not (project / "~").exists()
+    assert result.exit_code == 1 or (home / "press" / "log.db").exists(), result.output
