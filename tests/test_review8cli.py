@@ -617,3 +617,19 @@ def test_review8cli_tilde_in_the_log_path_is_the_home_folder(project: Path, monk
     result = mailer("campaigns")
     assert not (project / "~").exists()
     assert result.exit_code == 1 or (home / "press" / "log.db").exists(), result.output
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs /sys/kernel (Linux): a folder nobody may write in, even root")
+@pytest.mark.xfail(
+    strict=True, reason="a dry run into an unwritable outbox_dir logs its campaign first, then fails without naming the setting"
+)
+def test_review8cli_unwritable_outbox_is_found_before_the_log_is_written(logged: Path) -> None:
+    """[compose] outbox_dir where nothing may be written: the dry run stops before it logs a campaign, and the message
+    says the folder comes from [compose] outbox_dir."""
+    toml = logged / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[compose]\noutbox_dir = "/sys/kernel/outbox"\n', encoding="utf-8")
+    result = mailer(*SEND, "--dry-run")
+    assert result.exit_code == 1
+    assert "outbox_dir" in result.stderr
+    assert "rows written to the delivery log" not in result.stdout
+    assert mailer("campaigns", "--json").stdout == "[]\n"
