@@ -633,3 +633,18 @@ def test_review8cli_unwritable_outbox_is_found_before_the_log_is_written(logged:
     assert "outbox_dir" in result.stderr
     assert "rows written to the delivery log" not in result.stdout
     assert mailer("campaigns", "--json").stdout == "[]\n"
+
+
+# --- SENDGRID_API_KEY set but blank ----------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason='SENDGRID_API_KEY="  " (set, but only spaces) is reported as "is not set"')
+def test_review8cli_blank_key_is_called_blank(live: Path, standin: Any) -> None:
+    """A key variable that is set but empty or blank (export SENDGRID_API_KEY=" $KEY" with KEY unset) is called
+    empty, so the user looks at what they exported rather than whether they exported it."""
+    result = mailer("test", "releases/example.md", key="   ")
+    assert result.exit_code == 1
+    assert "SENDGRID_API_KEY" in result.stderr
+    assert "is not set" not in result.stderr
+    assert "empty" in result.stderr or "blank" in result.stderr
+    assert standin.mail_sends == []
