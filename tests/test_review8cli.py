@@ -648,3 +648,20 @@ def test_review8cli_blank_key_is_called_blank(live: Path, standin: Any) -> None:
     assert "is not set" not in result.stderr
     assert "empty" in result.stderr or "blank" in result.stderr
     assert standin.mail_sends == []
+
+
+# --- a forgotten journalist stays forgotten ------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="suppressions remove lifts a 'forgotten' record (an erasure request) like any other, without a question"
+)
+def test_review8cli_removing_a_forgotten_suppression_is_not_casual(live: Path, sent: str) -> None:
+    """README: forget keeps a record "so this address is never mailed again". A routine `suppressions remove` (say, a
+    batch of addresses after a bounce clean-up) does not undo that without an explicit, separate confirmation."""
+    assert mailer("forget", "li.wei@example.org", "--yes").exit_code == 0
+    result = mailer("suppressions", "remove", "li.wei@example.org", "--reason", "bounce clean-up")
+    assert result.exit_code == 1
+    assert "forgotten" in result.stderr
+    listed = json.loads(mailer("suppressions", "list", "--json").stdout)
+    assert "li.wei@example.org" in json.dumps(listed)
