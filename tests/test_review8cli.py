@@ -665,3 +665,18 @@ def test_review8cli_removing_a_forgotten_suppression_is_not_casual(live: Path, s
     assert "forgotten" in result.stderr
     listed = json.loads(mailer("suppressions", "list", "--json").stdout)
     assert "li.wei@example.org" in json.dumps(listed)
+
+
+# --- resume is a live send too -------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="mailer resume sends live at once: no plan, no question, even from a script with no terminal (it has no --yes)"
+)
+def test_review8cli_resume_asks_before_a_live_send(interrupted: Result, standin: Any) -> None:
+    """`mailer resume latest` (latest may not be the campaign the user thinks) mails journalists: like `mailer send`, it
+    says which campaign, how many journalists and the subject, and asks; with no terminal it needs --yes."""
+    result = mailer("resume", "latest", key=KEY)
+    assert standin.mail_sends == []
+    assert result.exit_code == 1
+    assert "--yes" in result.stderr
