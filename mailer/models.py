@@ -43,6 +43,9 @@ class RejectReason(StrEnum):
     SUPPRESSED = "suppressed"
     FILTERED = "filtered"
     ALREADY_RECEIVED = "already received"  # the same content went to this address in an earlier live campaign
+    # The address waits in an earlier live campaign of the same content that stopped before it
+    # mailed it (Ctrl-C, a crash): that campaign may still be resumed (review 8). At most 20 characters.
+    WAITING = "waiting elsewhere"
 
 
 @dataclass(frozen=True, slots=True)

@@ -314,7 +314,7 @@ def test_status_while_another_process_sends_says_to_let_it_finish(store: Engine)
     with store.begin() as connection:
         lease_module.acquire(connection, campaign_id, now=now)
     steps = status_module.status(store, campaign_id, now=now + timedelta(seconds=3)).next_steps
-    assert steps[0].startswith("1,200 recipient(s) are still to be sent by the send running now (pid ")
+    assert steps[0].startswith("1,200 recipient(s) are being sent right now by another process (pid ")
     assert "last heard from 3 s ago): let it finish." in steps[0]
     assert not [step for step in steps if "mailer resume" in step]
     later = status_module.status(store, campaign_id, now=now + lease_module.TTL + timedelta(seconds=1)).next_steps

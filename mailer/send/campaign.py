@@ -138,7 +138,37 @@ def _record_and_send(
     now: datetime | None,
 ) -> Sent:
     """``start`` once the transport is chosen: every row written, then the requests."""
-    recorded = delivery.record(
+    moment = now or utcnow()
+    try:
+        recorded = _record(engine, config, prepared, transport, batch_id, moment)
+    except KeyboardInterrupt:  # the plan may be committed already: say so if it is
+        with engine.connect() as connection:
+            written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
+        if written is not None:
+            _stopped_after_record(written, warn)
+        raise
+    try:
+        return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
+    except KeyboardInterrupt:
+        _stopped_after_record(recorded.campaign_id, warn)
+        raise
+
+
+def _stopped_after_record(campaign_id: str, warn: Callable[[str], None] | None) -> None:
+    """Ctrl-C outside the requests (the dispatcher stops those itself, and says so) once the campaign
+    is in the log: the user must hear of it (review 8: only "Stopped." was said, and the next send
+    called its journalists "already received")."""
+    (warn or _ignore)(
+        f"Stopped: {campaign_id} is in the delivery log. `mailer status {campaign_id}` shows whom it reached; "
+        f"`mailer resume {campaign_id}` sends the rest; if it reached nobody, `mailer cancel {campaign_id}` calls it off."
+    )
+
+
+def _record(
+    engine: Engine, config: Config, prepared: Prepared, transport: Transport, batch_id: str | None, moment: datetime
+) -> delivery.Recorded:
+    """The campaign and every row of the plan, written in one transaction (``delivery.record``)."""
+    return delivery.record(
         engine,
         prepared.plan,
         mode=prepared.mode,
@@ -151,20 +181,8 @@ def _record_and_send(
         include_previous=prepared.include_previous,
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
-        now=now,
+        now=moment,
     )
-    try:
-        return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
-    except KeyboardInterrupt:
-        # Ctrl-C outside the requests (the dispatcher stops those itself, and says so): the campaign
-        # is in the log now, and the user must hear of it (review 8: only "Stopped." was said, and
-        # the next send called its journalists "already received").
-        (warn or _ignore)(
-            f"Stopped: {recorded.campaign_id} is in the delivery log. `mailer status {recorded.campaign_id}` shows whom it "
-            f"reached; `mailer resume {recorded.campaign_id}` sends the rest; if it reached nobody, "
-            f"`mailer cancel {recorded.campaign_id}` calls it off."
-        )
-        raise
 
 
 def _after_record(

@@ -25,7 +25,7 @@ import json
 import secrets
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, overload
@@ -709,9 +709,11 @@ def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
     return replace(plan, names={**plan.names, **names})
 
 
-def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
+def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[str] = ()) -> tuple[Plan, int]:
     """Skip the recipients in ``received`` (address -> the campaign that already reached them) (promise 8).
 
+    Those in ``waiting`` (addresses) are only planned in that campaign, which stopped before it
+    mailed them: skipped as "waiting elsewhere" (it may still be resumed), not "already received".
     Returns the new plan and how many were skipped now.
     """
     if not received:
@@ -722,7 +724,10 @@ def skip_received(plan: Plan, received: Mapping[str, str]) -> tuple[Plan, int]:
         campaign_id = received.get(key) if request_of[index] != SKIPPED else None
         if campaign_id is not None:
             request_of[index] = SKIPPED
-            skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
+            if key in waiting:
+                skips[index] = (RejectReason.WAITING.value, f"waiting in {campaign_id}, which stopped before it mailed them")
+            else:
+                skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
     skipped = len(skips) - len(plan.skips)
     return (replace(plan, request_of=request_of, skips=skips) if skipped else plan), skipped
 

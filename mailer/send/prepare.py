@@ -236,8 +236,10 @@ def _planned(
     waiting: dict[str, int] = {}
     if same and not include_previous:
         keys = set(the_plan.email_keys())
-        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys))
-        waiting = dict(Counter(messages.waiting(connection, _stopped(connection, same), keys).values()))
+        sent = messages.received(connection, same, keys, sent_only=True)
+        held = {key: cid for key, cid in messages.waiting(connection, _stopped(connection, same), keys).items() if key not in sent}
+        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys), waiting=held.keys())
+        waiting = dict(Counter(held.values()))
     corrected = [cid for cid, content in earlier if content != content_hash]
     got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     # Every version's warnings (pre-flight reads them all), each once.
@@ -350,7 +352,11 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Map
     """Why nobody is left: everyone is waiting in a stopped send of the same release, or already
     received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
-    if waiting and sum(waiting.values()) == skipped.get(RejectReason.ALREADY_RECEIVED.value, 0):
+    if (
+        waiting
+        and not skipped.get(RejectReason.ALREADY_RECEIVED.value)
+        and sum(waiting.values()) == skipped.get(RejectReason.WAITING.value)
+    ):
         first = next(iter(waiting))
         return SendError(
             f"Nobody to send to: {' '.join(_waiting_words(cid, count) for cid, count in waiting.items())}",

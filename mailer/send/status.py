@@ -89,7 +89,7 @@ def advice(
         return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
-            f"{planned:,} recipient(s) are still to be sent by the send running now ({running}): let it finish. "
+            f"{planned:,} recipient(s) are being sent right now by another process ({running}): let it finish. "
             f"`mailer status {campaign_id}` again shows how far it got."
         )
     elif planned:

@@ -344,6 +344,13 @@ def live_with(connection: Connection, *, content_hash: str | None = None, releas
     return [(row.id, row.content_hash) for row in connection.execute(query.order_by(campaign.c.created_at, campaign.c.id))]
 
 
+def made_at(connection: Connection, *, content_hash: str, created_at: datetime) -> str | None:
+    """The id of the campaign of this content created at exactly ``created_at``, if any: which one
+    a send interrupted around its plan's commit wrote, if it wrote one."""
+    query = select(campaign.c.id).where(campaign.c.content_hash == content_hash, campaign.c.created_at == created_at)
+    return connection.scalars(query).first()
+
+
 def lock_new_campaigns(connection: Connection) -> None:
     """Hold every other process's new campaign until this transaction ends (a write on one shared row).
 

@@ -741,16 +741,20 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
 _RECEIVED_STATES = (MessageState.PLANNED.value, MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
 
 
-def received(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:
+def received(
+    connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None, *, sent_only: bool = False
+) -> dict[str, str]:
     """Addresses (lower-cased) that got, or are about to get, a message of these campaigns -> the earliest campaign.
 
-    Failed and skipped rows do not count. ``email_keys`` narrows the look-up (None: every address).
+    Failed and skipped rows do not count; with ``sent_only``, planned ones neither (only what went
+    to SendGrid). ``email_keys`` narrows the look-up (None: every address).
     """
     if not campaign_ids:
         return {}
+    states = _RECEIVED_STATES[1:] if sent_only else _RECEIVED_STATES
     query = (
         select(message.c.email_key, message.c.campaign_id)
-        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
+        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(states), message.c.skip_reason.is_(None))
         .order_by(message.c.id.desc())
     )
     wanted = None if email_keys is None else set(email_keys)
