@@ -321,6 +321,26 @@ def test_status_while_another_process_sends_says_to_let_it_finish(store: Engine)
     assert later[0] == f"1,200 recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
 
 
+def test_cancel_calls_off_only_a_send_that_reached_nobody(store: Engine) -> None:
+    """A campaign stopped before its first request can be cancelled (its journalists stop counting
+    for promise 8); one SendGrid accepted anyone of cannot (promise 8 must go on counting them)."""
+    from mailer.config import Config
+    from mailer.send import campaign as campaign_module
+    from mailer.send.dispatch import utcnow
+
+    unsent, _ = started(store, 30)
+    cancelled = campaign_module.cancel(store, Config(), unsent, environ={})
+    assert (cancelled.scheduled_at, cancelled.unsent) == (None, 30)
+    with store.connect() as connection:
+        assert campaigns.get(connection, unsent).status is CampaignStatus.CANCELLED  # type: ignore[union-attr]
+    assert campaign_module.cancel(store, Config(), unsent, environ={}).already
+    partly, _ = started(store, 30, domain="example.net")
+    with store.begin() as connection:
+        messages.mark_request(connection, partly, 1, old=MessageState.PLANNED, new=MessageState.ACCEPTED, now=utcnow(), sg_message_id="x")
+    with pytest.raises(SendError, match="has already sent to 10 journalist"):
+        campaign_module.cancel(store, Config(), partly, environ={})
+
+
 def test_send_key_never_reaches_the_log(store: Engine, standin: Any, log_text: Any) -> None:
     """Promise 5: the API key is in no row of any table."""
     campaign_id, _ = started(store, 5)
