@@ -60,9 +60,14 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _env_name(value: str) -> str:
-    if not _ENV_NAME.fullmatch(value):
-        raise ValueError(f'must be the name of an environment variable, such as SENDGRID_API_KEY (got "{value}")')
-    return value
+    if _ENV_NAME.fullmatch(value):
+        return value
+    if value.startswith("SG.") or len(value) > 40:  # the key itself, pasted here: never repeat it (review 8)
+        raise ValueError(
+            "must be the name of an environment variable, such as SENDGRID_API_KEY, not the key itself "
+            "(it is not shown here): keep the key out of files, and set it with: export SENDGRID_API_KEY=\"SG....\""
+        )
+    raise ValueError(f'must be the name of an environment variable, such as SENDGRID_API_KEY (got "{value}")')
 
 
 def _folder(value: Path | None) -> Path | None:

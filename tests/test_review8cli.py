@@ -424,9 +424,6 @@ def test_review8cli_events_import_of_a_press_list_is_refused(logged: Path) -> No
 # --- configuration ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason='the error for api_key_env = "SG.…" prints the API key itself (got "SG.…") to the terminal or CI log'
-)
 def test_review8cli_key_pasted_into_api_key_env_is_not_echoed(logged: Path) -> None:
     """A press officer pastes the key itself as api_key_env (the hint for `api_key` says "did you mean api_key_env?").
     The error explains the mistake without repeating the key, as the SENDGRID_API_KEY checks do ("the key is not shown")."""
