@@ -65,7 +65,7 @@ def _env_name(value: str) -> str:
     if value.startswith("SG.") or len(value) > 40:  # the key itself, pasted here: never repeat it (review 8)
         raise ValueError(
             "must be the name of an environment variable, such as SENDGRID_API_KEY, not the key itself "
-            "(it is not shown here): keep the key out of files, and set it with: export SENDGRID_API_KEY=\"SG....\""
+            '(it is not shown here): keep the key out of files, and set it with: export SENDGRID_API_KEY="SG...."'
         )
     raise ValueError(f'must be the name of an environment variable, such as SENDGRID_API_KEY (got "{value}")')
 

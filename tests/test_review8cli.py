@@ -328,7 +328,6 @@ def test_review8cli_report_interrupted_keeps_the_old_file(live: Path, sent: str,
 LATIN1 = "jos\udce9@example.org"  # "josé@example.org" typed in a Latin-1 terminal: Python's argv holds the byte as \udce9
 
 
-@pytest.mark.xfail(strict=True, reason="a campaign id or address that is not UTF-8 ends in a UnicodeEncodeError traceback from the driver")
 @pytest.mark.parametrize(
     "args",
     [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import re
 import sys
 import time
@@ -235,6 +236,10 @@ class MainGroup(MailerGroup):
 
     _whole_process = False  # main() runs for the process's own command line, which ends with it
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGUMENTS] = list(args)  # the command line as given, for ``_check_text`` in ``invoke``
+        return super().parse_args(ctx, args)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         output.start()  # each run starts at the default level, with consoles of its own
         # The command line itself (no arguments given, as the `mailer` command and `python -m
@@ -251,6 +256,7 @@ class MainGroup(MailerGroup):
     def invoke(self, ctx: click.Context) -> Any:
         started, cpu = time.perf_counter(), time.process_time()
         try:
+            _check_text(ctx.meta.get(_ARGUMENTS, []))
             return super().invoke(ctx)
         except MailerError as exc:
             output.error(exc)
@@ -303,6 +309,27 @@ def _before_exit() -> None:
     import gc
 
     gc.freeze()
+
+
+_ARGUMENTS = "mailer.arguments"
+
+
+def _check_text(arguments: list[str]) -> None:
+    """Refuse an argument holding a byte that is not UTF-8 (Python hands it over as a lone
+    surrogate, which the log's driver and the terminal refuse with a traceback; review 8), unless it
+    names a file that exists: a list or release whose name came from an old zip is read as it is."""
+    for argument in arguments:
+        value = argument.partition("=")[2] if argument.startswith("--") and "=" in argument else argument
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            if os.path.lexists(value):
+                continue
+            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise MailerError(
+                f'"{shown}" holds a byte that is not UTF-8 text (shown as \\xNN), so mailer cannot use it.',
+                hint="Type it again (a campaign id from `mailer campaigns`, an address, a value), or rename the file it names.",
+            ) from None
 
 
 def _foreseen(exc: Exception, app: AppContext | None) -> MailerError | None:
