@@ -73,7 +73,6 @@ def no_traceback(result: Result) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux): a disk that is always full")
-@pytest.mark.xfail(strict=True, reason="lists clean on a full disk ends in an OSError traceback (ENOSPC on write, no filename)")
 @pytest.mark.parametrize("which", ["-o", "--rejects"])
 def test_review8cli_lists_clean_full_disk_is_a_message(project: Path, which: str) -> None:
     """`lists clean -o FILE` (or --rejects FILE) on a full disk: the file and "disk is full", exit 1, no traceback."""
@@ -84,9 +83,6 @@ def test_review8cli_lists_clean_full_disk_is_a_message(project: Path, which: str
     assert "/dev/full" in result.stderr and "No space left on device" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lists clean opens -o with 'wb' in place: a Ctrl-C while writing leaves a cut file, the old copy gone"
-)
 def test_review8cli_lists_clean_interrupted_keeps_the_old_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while `lists clean` writes: the clean copy from the last run is still whole (write aside, then rename)."""
     from mailer.contacts import writing
@@ -303,9 +299,6 @@ def test_review8cli_status_during_a_send_does_not_say_resume(interrupted: Result
     assert "mailer resume" not in document.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="report -o opens the file in place: Ctrl-C while writing leaves an empty or cut report, the old one gone"
-)
 def test_review8cli_report_interrupted_keeps_the_old_file(live: Path, sent: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while `mailer report --format xlsx -o FILE` writes: last week's FILE is still whole (seen: 0 bytes left)."""
     from mailer.reports import xlsx

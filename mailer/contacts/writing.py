@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
 
+from mailer import safefile
 from mailer.contacts import cellbytes
 from mailer.contacts.loader import in_order
 from mailer.errors import ListError
@@ -200,18 +202,21 @@ def _writer(handle: TextIO, delimiter: str) -> Any:
     return csv.writer(handle, delimiter=delimiter, lineterminator="\n")
 
 
-def _open_for_writing(path: Path | str) -> BinaryIO:
-    """The file opened for writing bytes, its UTF-8 byte-order mark written (OUTPUT_ENCODING)."""
+@contextmanager
+def _open_for_writing(path: Path | str) -> Iterator[BinaryIO]:
+    """The file opened for writing bytes, its UTF-8 byte-order mark written (OUTPUT_ENCODING); it
+    replaces ``path`` only once whole (``safefile.replacing``). ListError, naming the file, when it
+    cannot be written (a full disk ended in a traceback; review 8)."""
     target = Path(path)
+    if target.is_dir():
+        raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = target.open("wb")
-    except IsADirectoryError:
-        raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv") from None
+        with safefile.replacing(target) as handle:
+            handle.write("".encode(OUTPUT_ENCODING))  # the byte-order mark
+            yield cast(BinaryIO, handle)
     except OSError as exc:
         raise ListError(
-            f"{target}: cannot write this file ({exc.strerror}).",
-            hint="Check the folder exists and you may write there.",
+            f"{target}: cannot write this file ({exc.strerror or exc}).",
+            hint="Check the folder exists, that you may write there and that the disk has room.",
         ) from exc
-    handle.write("".encode(OUTPUT_ENCODING))  # the byte-order mark
-    return handle

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from mailer import safefile
 from mailer.errors import ReportError
 from mailer.reports import xlsx
 from mailer.reports.figures import Summary, Table, cell_text
@@ -90,16 +91,12 @@ def _prepare(path: Path) -> Path:
 
 @contextmanager
 def _open(path: Path, encoding: str | None) -> Iterator[IO[Any]]:
-    """``path`` open for writing, as text in ``encoding`` (None: bytes); any failure while opening
-    or writing (a full disk) is a ReportError, and the half-written file is removed rather than
-    left looking like a report."""
+    """``path`` open for writing, as text in ``encoding`` (None: bytes), replaced only once whole
+    (``safefile.replacing``: a Ctrl-C or a full disk leaves the previous report as it was; review 8);
+    any failure while opening or writing is a ReportError."""
     target = _prepare(path)
-    opened = False
     try:
-        with target.open("wb") if encoding is None else target.open("w", encoding=encoding, newline="") as handle:
-            opened = True
+        with safefile.replacing(target, encoding=encoding) as handle:  # the old report stays until the new one is whole
             yield handle
     except OSError as exc:
-        if opened and target.is_file():  # a regular file this call began (never a device like /dev/full)
-            target.unlink(missing_ok=True)
         raise ReportError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc

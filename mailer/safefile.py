@@ -1,0 +1,43 @@
+"""Files mailer writes for the user (cleaned lists, reports), put in place only once whole.
+
+A Ctrl-C or a full disk half-way through a write used to leave the file cut short, last week's
+copy already gone (review 8). ``replacing`` writes to a temporary file beside the target and
+renames it over the target at the end (``os.replace``: atomic on one file system, POSIX and
+Windows alike); a target that is not a regular file (``/dev/stdout``, a pipe, ``/dev/full``) is
+written in place, never renamed over.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["replacing"]
+
+
+@contextmanager
+def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
+    """A file to write ``path``'s new content to: bytes, or text in ``encoding`` (newlines as
+    written). ``path`` changes only when the block ends without an exception. Raises OSError."""
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with path.open("wb") if encoding is None else path.open("w", encoding=encoding, newline="") as handle:
+            yield handle
+        return
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") if encoding is None else os.fdopen(descriptor, "w", encoding=encoding, newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
