@@ -627,9 +627,6 @@ def test_review8cli_blank_key_is_called_blank(live: Path, standin: Any) -> None:
 # --- a forgotten journalist stays forgotten ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="suppressions remove lifts a 'forgotten' record (an erasure request) like any other, without a question"
-)
 def test_review8cli_removing_a_forgotten_suppression_is_not_casual(live: Path, sent: str) -> None:
     """README: forget keeps a record "so this address is never mailed again". A routine `suppressions remove` (say, a
     batch of addresses after a bounce clean-up) does not undo that without an explicit, separate confirmation."""

@@ -172,3 +172,12 @@ def test_suppressions_list_shows_every_address_whole() -> None:
     assert code == 0, out
     [row] = [line for line in out.splitlines() if long in line]
     assert "asked by phone" in row
+
+
+def test_suppressions_remove_lifts_a_forgotten_record_only_when_asked() -> None:
+    """--forgotten is the deliberate way to let an erased journalist be mailed again."""
+    with engine().begin() as connection:
+        suppression_store.add(connection, [("gone@example.org", SuppressionReason.FORGOTTEN, None)], source="forget")
+    code, out = run("suppressions", "remove", "gone@example.org", "--reason", "asked back in", "--forgotten")
+    assert code == 0, out
+    assert "gone@example.org may be mailed again (was: forgotten" in out

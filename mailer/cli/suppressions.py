@@ -155,18 +155,34 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
 @suppressions_group.command("remove")
 @click.argument("emails", nargs=-1, required=True)
 @click.option("--reason", "note", required=True, help="Why the address may be mailed again.")
+@click.option(
+    "--forgotten", "lift_forgotten", is_flag=True, help="Also lift the record of a journalist who asked to be forgotten (mailer forget)."
+)
 @pass_app
-def remove_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
+def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_forgotten: bool) -> None:
     """Allow these addresses to be mailed again (for example after a journalist asks back in).
+
+    A journalist erased with `mailer forget` stays suppressed unless --forgotten is given too:
+    their record is what keeps them from ever being mailed again.
 
     \b
     Example:
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
+    from mailer.models import SuppressionReason
     from mailer.store import suppressions as suppression_store
 
     addresses = list(dict.fromkeys(e.strip().lower() for e in emails))
     with app.engine.begin() as connection:
+        if not lift_forgotten:  # a bounce clean-up must not undo an erasure request (review 8)
+            current = suppression_store.reasons(connection)
+            forgotten = [address for address in addresses if current.get(address) == SuppressionReason.FORGOTTEN.value]
+            if forgotten:
+                raise MailerError(
+                    f"{', '.join(forgotten)} asked to be forgotten (mailer forget): that record keeps them from ever "
+                    "being mailed again. Nothing was removed.",
+                    hint=f'Only if they asked to be mailed again: mailer suppressions remove {forgotten[0]} --reason "..." --forgotten',
+                )
         lifted = {entry.email_key: entry for entry in suppression_store.remove(connection, addresses, note=note)}
     for address in addresses:
         entry = lifted.get(address)
