@@ -399,9 +399,6 @@ def test_review8cli_webhook_port_in_use_is_a_message(logged: Path) -> None:
 # --- events import of the wrong file ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="events import of a press list (CSV) exits 0 and copies all 50 rows, addresses included, into the quarantine"
-)
 def test_review8cli_events_import_of_a_press_list_is_refused(logged: Path) -> None:
     """`mailer events import lists/press.csv` (the wrong file): like a binary file, an error that no line holds an
     event (exit 1), and the journalists' rows are not copied into the log's quarantine."""

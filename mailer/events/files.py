@@ -44,6 +44,7 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _BIG_DECODER = json.JSONDecoder(parse_int=bounded_int)
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _BOM = b"\xef\xbb\xbf"
+_OBJECT_LINE = re.compile(rb"\n[ \t\r]*\{")
 
 
 def read_file(path: Path) -> Batch:
@@ -66,6 +67,8 @@ def check(path: Path) -> None:
         first = _start(path, file)
         decoder = codecs.getincrementaldecoder("utf-8")()
         fed = 0
+        objects = first in (b"[", b"{")  # a line that starts an object: an event, or a broken one to quarantine
+        tail = b"\n"
         while True:
             chunk = file.read(_READ)
             pending = len(decoder.getstate()[0])
@@ -75,13 +78,36 @@ def check(path: Path) -> None:
                 offset = fed - pending + exc.start
                 break
             if not chunk:
+                if (
+                    not objects and first and not _json_first_line(file)
+                ):  # a press list given by mistake: its rows must not fill the quarantine (review 8)
+                    raise EventError(
+                        f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
+                        hint=FILE_HINT,
+                    )
                 return
+            objects = objects or _OBJECT_LINE.search(tail + chunk) is not None
+            tail = chunk[-1:]
             fed += len(chunk)
     if first == b"[":
         raise _not_utf8(path, offset)
     for batch in stream(path):  # lines in another encoding are quarantined; with no event at all, stream raises
         if batch.events:
             return
+
+
+def _json_first_line(file: BinaryIO) -> bool:
+    """Whether the file's first line that is not blank is a JSON value (a file of JSON that holds
+    no event is quarantined line by line; a CSV list is not JSON at all)."""
+    file.seek(0)
+    for line in file:
+        if line.strip():
+            try:
+                json.loads(line.decode("utf-8-sig"))
+            except (ValueError, RecursionError):
+                return False
+            return True
+    return False
 
 
 def stream(path: Path, *, size: int = BATCH) -> Iterator[Batch]:
