@@ -358,9 +358,14 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     """Relative paths in the file are relative to the file, not to wherever mailer runs."""
 
     def resolve(value: Path | None) -> Path | None:
-        return value if value is None or value.is_absolute() else base / value
+        if value is None:
+            return None
+        value = value.expanduser()  # ~ is the home folder, as everywhere on the machine (review 8)
+        return value if value.is_absolute() else base / value
 
     url = config.database.url
+    if url.startswith("sqlite:///~"):  # a folder literally named "~" would be a new, empty log (review 8)
+        url = "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).expanduser())
     if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///file:")) and ":memory:" not in url:
         url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
     compose = config.compose

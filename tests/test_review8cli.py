@@ -578,9 +578,6 @@ def test_review8cli_filter_typo_names_the_filter(logged: Path) -> None:
     assert "mailer lists check" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason='url = "sqlite:///~/press/log.db" makes a folder named "~" and a new, empty log (no suppressions) there'
-)
 def test_review8cli_tilde_in_the_log_path_is_the_home_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ~ in [database] url means the home folder, as everywhere else on the machine (or is refused with the full path
     to write): a fresh log in a folder literally named "~" would lose every suppression without a word."""
