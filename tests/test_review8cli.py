@@ -369,9 +369,6 @@ def test_review8cli_contact_empty_address_is_refused(live: Path, sent: str) -> N
 # --- webhook ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="webhook on a port in use: 'Receiving events at ...', then uvicorn's 'ERROR: [Errno 98] ...', exit 3"
-)
 def test_review8cli_webhook_port_in_use_is_a_message(logged: Path) -> None:
     """Another program (an earlier `mailer webhook`) holds the port: a plain error naming the port and --port, exit 1
     (3 means a send with failed recipients), and no claim that events are being received."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.errors import MailerError
 
 if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
     from starlette.applications import Starlette
@@ -44,6 +45,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure)
     if insecure and not config.webhook.verification_key and not webhook.is_loopback(host):
         output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
+    _check_port(host, port)
     engine = app.engine
     webhook.tune_for_ingest(engine)
     secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
@@ -62,6 +64,31 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     if config.source is not None:
         os.environ[config_module.CONFIG_ENV_VAR] = str(config.source.resolve())
     uvicorn.run("mailer.cli.events:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in words, an address this machine cannot listen on: a port another program holds
+    (an earlier `mailer webhook`), a host name that is not this machine's (review 8: uvicorn's own
+    "[Errno 98]" came after "Receiving SendGrid events at ...", and exit code 3)."""
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise MailerError(
+            f"Cannot listen on {host}: {exc.strerror}.", hint="Give --host 127.0.0.1 (this machine) or 0.0.0.0 (every network)."
+        ) from None
+    family, kind, protocol, _, address = found[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise MailerError(
+                f"Port {port} on {host} is in use or not allowed ({exc.strerror}): another program, perhaps an earlier "
+                "`mailer webhook`, listens there.",
+                hint=f"Stop that program, or choose another port: mailer webhook --port {port + 1}",
+            ) from None
 
 
 def worker_app() -> Starlette:
