@@ -172,7 +172,6 @@ def locked(logged: Path, db_url: str) -> Iterator[Path]:
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(strict=True, reason="a locked log: the error's hint says to check the URL and that the folder is writable")
 def test_review8cli_locked_log_hint_says_what_to_do(locked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """When another program holds the log too long, the hint says so: close it or wait, then run again (not 'folder writable')."""
     from mailer import store
@@ -192,7 +191,6 @@ def test_review8cli_locked_log_hint_says_what_to_do(locked: Path, monkeypatch: p
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(strict=True, reason="a locked log: mailer campaigns waits 2.5 minutes without a word (5 attempts x 30 s busy_timeout)")
 def test_review8cli_locked_log_says_it_is_waiting(locked: Path) -> None:
     """Within a few seconds of finding the log locked, the command says it is waiting for it (and for how long at most)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -208,7 +206,6 @@ def test_review8cli_locked_log_says_it_is_waiting(locked: Path) -> None:
     assert any("lock" in line.lower() or "wait" in line.lower() for line in lines), err
 
 
-@pytest.mark.xfail(strict=True, reason="PostgreSQL server down: the hint says to check that the folder is writable")
 def test_review8cli_database_server_down_hint(project: Path) -> None:
     """A PostgreSQL URL whose server is not running: the hint names the server (start it, host and port), not a folder."""
     (project / "mailer.toml").write_text('[database]\nurl = "postgresql+psycopg://mailer@127.0.0.1:1/x"\n', encoding="utf-8")

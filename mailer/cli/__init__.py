@@ -15,6 +15,7 @@ import importlib
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,7 +110,17 @@ class AppContext:
             where = f"config {config.source}" if config.source is not None else "no mailer.toml found: built-in settings"
             output.note(f"Log: {store.display_url(config.database.url)} ({where})")
             earlier.check(config)
-            self._engine = store.connect(config.database.url)
+            # A log another program holds makes the open wait (up to minutes): say so, once, after
+            # a moment, instead of a silence (review 8).
+            waiting = threading.Timer(
+                2.0, lambda: output.note("Waiting for the delivery log: another program is using it (Ctrl+C stops)...")
+            )
+            waiting.daemon = True
+            waiting.start()
+            try:
+                self._engine = store.connect(config.database.url)
+            finally:
+                waiting.cancel()
         return self._engine
 
 

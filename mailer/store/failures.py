@@ -70,6 +70,10 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
         hint = "Restore the log from a backup, or set [database] url to a new file; mailer does not touch this one."
     elif "read-only" in why:
         hint = "Make the file (and its folder) writable for you, or set [database] url to a copy you may write."
+    elif "locked" in why:  # review 8: the hint said to check the folder
+        hint = "Another mailer command (a send, an import, the webhook) or a program holding the file keeps it busy: wait for it to finish, or close that program, then run this again."
+    elif "database server" in why:
+        hint = "Start the database server, or check the host and port in [database] url in mailer.toml."
     return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
 
 
