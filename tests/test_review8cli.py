@@ -111,7 +111,6 @@ def sent(live: Path) -> str:
     return todays_campaign()
 
 
-@pytest.mark.xfail(strict=True, reason="mailer show -o writes the .eml over any existing file, the release itself included")
 def test_review8cli_show_does_not_write_over_the_release(live: Path, sent: str) -> None:
     """`mailer show CAMPAIGN -o releases/example.md` (a slip of tab completion) leaves the release alone and says why."""
     release = live / "releases" / "example.md"
@@ -122,7 +121,6 @@ def test_review8cli_show_does_not_write_over_the_release(live: Path, sent: str) 
     assert "releases/example.md" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="report -o and lists clean/prune -o write over an existing press list without a word")
 @pytest.mark.parametrize("command", ["report", "clean", "prune"])
 def test_review8cli_outputs_do_not_write_over_the_staff_list(live: Path, sent: str, command: str) -> None:
     """-o naming the staff list of mailer.toml (an existing list, not an earlier output) does not destroy it."""

@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,26 @@ class AppContext:
             source = self._config.source
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
+
+    def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffix: str | None = None) -> None:
+        """Refuse to write ``path`` over mailer's own input (review 8: `show -o releases/example.md`
+        replaced the release, `report -o lists/staff.csv` the staff list): mailer.toml, the staff
+        list it names, a file this command reads (``reads``), or, with ``suffix``, an existing file
+        whose name ends otherwise. MailerError (exit 1), before anything is written."""
+        target = path.resolve()
+        config = self.config
+        mine = {
+            **({config.source.resolve(): "mailer.toml"} if config.source is not None else {}),
+            **({config.lists.staff.resolve(): "the staff list ([lists] staff in mailer.toml)"} if config.lists.staff else {}),
+            **{read.resolve(): "a file this command reads" for read in reads},
+        }
+        if target in mine:
+            raise MailerError(f"{path} is {mine[target]}: mailer will not write over it.", hint="Give -o another file name.")
+        if suffix is not None and target.is_file() and target.suffix.lower() != suffix:
+            raise MailerError(
+                f"{path} exists and is not a {suffix} file: mailer will not write over it.",
+                hint=f"Give -o a new file name ending in {suffix}.",
+            )
 
     def campaign_id(self, typed: str) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.

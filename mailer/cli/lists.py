@@ -163,6 +163,9 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
 
     _ = app.config  # a mistake in mailer.toml is reported whatever the command
     _refuse_overwriting(files, out, rejects)
+    for target in (out, rejects):
+        if target is not None:
+            app.never_over(target)
     with output.progress("Reading lists", total=len(files)) as advance:
         contact_list = contacts.load(files, on_file=lambda _path: advance())
     chosen = DELIMITER_CHOICES[delimiter] if delimiter else None

@@ -52,6 +52,8 @@ def show_command(
     campaign_id = app.campaign_id(campaign_id)
     shown = show.show(app.engine, campaign_id, contact=contact, language=language)
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
+    if path is not None:
+        app.never_over(path, suffix=".eml")
     if path is None:  # mailer's own folder: `mailer forget` looks there, wherever it runs
         from mailer.send.dispatch import utcnow
         from mailer.store import folders
