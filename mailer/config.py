@@ -178,6 +178,9 @@ class DatabaseConfig(_Section):
     def _url(cls, value: str) -> str:
         if "://" not in value or any(ord(c) < 32 for c in value):
             raise ValueError('must be a database URL such as "sqlite:///out/mailer.db" or "postgresql+psycopg://user@host/dbname"')
+        scheme = value.partition("://")[0].lower()
+        if scheme in ("postgres", "postgresql", "postgresql+psycopg2"):  # as Heroku and many guides write it (review 8)
+            raise ValueError(f"starts with {scheme}://; write postgresql+psycopg:// instead (the driver mailer uses), keeping the rest")
         return value
 
 
@@ -263,6 +266,11 @@ class Config(_Section):
         """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
         name = self.sendgrid.api_key_env
         value = environ.get(name, "").strip()
+        if not value and name in environ:  # set, but to nothing but spaces (review 8): look at what was exported
+            raise ConfigError(
+                f"No SendGrid API key: the environment variable {name} is set but empty (or only spaces).",
+                hint=f'Set it to the key itself, for example: export {name}="SG.xxxx" (is the variable you copied it from empty?).',
+            )
         if not value:
             raise ConfigError(
                 f"No SendGrid API key: the environment variable {name} is not set.",

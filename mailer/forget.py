@@ -33,7 +33,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["ErasedFiles", "Forgotten", "erase_files", "exports_mentioning", "forget"]
+__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "exports_mentioning", "forget"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,17 @@ class Forgotten:
     previous_suppression: str | None  # the reason it was suppressed for before, if it was
 
 
-def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forgotten:
-    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten"."""
+def check_address(address: str) -> str:
+    """The address as the log keys it (lower-cased); MailerError when it is not one at all."""
     key = address.strip().lower()
     if "@" not in key:
         raise MailerError(f'"{address}" is not an email address.', hint="Give the full address, for example jane@example.org")
+    return key
+
+
+def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forgotten:
+    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten"."""
+    key = check_address(address)
     with engine.begin() as connection:
         before = suppression_store.find(connection, key)
         erased = message_store.erase_address(connection, key)

@@ -40,6 +40,8 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
         output.start_json()  # an error becomes a JSON document too
     key, why = typed_key(email)
     raw = email.strip().lower()
+    if not raw:  # it would match the list rows that had no address (review 8)
+        raise MailerError('"" is not an email address: it is empty.', hint="Give the full address, for example jane@example.org")
     found = contact.history(app.engine, key, also=(raw,) if raw != key else ())
     if why is not None and not found.sendings and found.suppression is None:
         raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")

@@ -260,6 +260,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             )
     from mailer.cli import send as send_cli
 
+    forget_module.check_address(email)  # before the irreversible question (review 8)
     if not yes and not send_cli.stdin_is_terminal():  # click said "Aborted!", leaving it unclear (newcomer review 8)
         raise MailerError(
             f"Not erasing {email}: there is no terminal to confirm on, and erasing cannot be undone.",
