@@ -286,7 +286,7 @@ def one_round(
         result.in_flight = office.in_flight(campaign_id)
         # `mailer resume` until nothing is planned (at least once: the rows of requests left in flight become unknown).
         while result.resumes < RESUME_ATTEMPTS:
-            code, _, err = office.run("resume", campaign_id)
+            code, _, err = office.run("resume", campaign_id, "--yes")
             result.resumes += 1
             if code not in (0, 1, 3):
                 result.problems.append(f"resume exited {code}: {err.strip()[-200:]}")
@@ -306,7 +306,7 @@ def one_round(
         still_unknown = office.counts(campaign_id)["unknown"]
         result.settled_by_events = result.unknown_after_resume - still_unknown
         if still_unknown:
-            code, _, err = office.run("resume", campaign_id, "--resend-unknown")
+            code, _, err = office.run("resume", campaign_id, "--resend-unknown", "--yes")
             result.resent = still_unknown
             if code != 0:
                 result.problems.append(f"resume --resend-unknown exited {code}: {err.strip()[-200:]}")

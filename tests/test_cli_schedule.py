@@ -55,7 +55,7 @@ def test_cli_schedule_in_a_zone_survives_resume_status_and_cancel(live: Path, st
     assert stored is not None and stored.scheduled_at == goes_out
     assert mailer("status", campaign_id).stdout.startswith(f"Campaign:  {campaign_id} (live, paused)\n")
 
-    resumed = mailer("resume", campaign_id)
+    resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code == 0, resumed.output
     send_ats = [r.body["send_at"] for r in standin.mail_sends]
     assert len(send_ats) == 6 and set(send_ats) == {send_ats[0]} == {int(goes_out.timestamp())}

@@ -424,7 +424,7 @@ def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> 
         f"{RECIPIENTS} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
         in mailer("status", campaign_id).stdout
     )
-    resumed = mailer("resume", campaign_id)
+    resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code == 0, resumed.output
     accepted = standin.accepted_addresses()
     assert len(accepted) == RECIPIENTS and max(accepted.values()) == 1
@@ -538,7 +538,7 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
     assert (counts["accepted"], counts["sending"]) == (10 * len(standin.mail_sends), 0)
     assert counts["planned"] > 0
     assert f"Campaign:  {campaign_id} (live, paused)" in mailer("status", campaign_id).stdout
-    assert mailer("resume", campaign_id).exit_code == 0
+    assert mailer("resume", campaign_id, "--yes").exit_code == 0
     accepted = standin.accepted_addresses()
     assert len(accepted) == RECIPIENTS and max(accepted.values()) == 1
 
@@ -559,9 +559,9 @@ def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any)
     assert first.exit_code == 3
     campaign_id = todays_campaign()
     assert standin.accepted_addresses().total() == RECIPIENTS - 10
-    plain = mailer("resume", campaign_id)  # a plain resume leaves failed recipients alone
+    plain = mailer("resume", campaign_id, "--yes")  # a plain resume leaves failed recipients alone
     assert plain.exit_code == 3 and len(standin.mail_sends) == 5
-    again = mailer("resume", campaign_id, "--retry-failed")
+    again = mailer("resume", campaign_id, "--retry-failed", "--yes")
     assert again.exit_code == 0, again.output
     assert "Sending again to 10 recipient(s) that failed with: personalizations: Invalid personalizations\n" in again.stdout
     assert len(standin.mail_sends) == 6 and len(standin.mail_sends[-1].body["personalizations"]) == 10

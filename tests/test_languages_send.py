@@ -173,7 +173,7 @@ def test_cli_send_dry_run_and_resume_keep_versions(project: Path, standin: Any) 
     stopped = mailer(*SEND, "--yes")
     assert stopped.exit_code != 0
     standin.reset()
-    resumed = mailer("resume", "latest")
+    resumed = mailer("resume", "latest", "--yes")
     assert resumed.exit_code == 0, resumed.output
     got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
     assert got == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}

@@ -76,7 +76,7 @@ def test_race_resume_while_the_send_runs_is_refused(office: Path, standin: Any) 
     sending = start(office, standin, *SEND)
     wait_for_requests(standin, 1)
     campaign_id = f"{datetime.now(UTC):%Y-%m-%d}-example"
-    code, _, err = run(office, standin, "resume", campaign_id)
+    code, _, err = run(office, standin, "resume", campaign_id, "--yes")
     assert sending.poll() is None, "the send finished before the resume ran: the test proves nothing"
     assert code == 1
     assert f"Error: {campaign_id} is being sent by another process (pid {sending.pid} on " in err
@@ -96,7 +96,7 @@ def test_race_resume_after_kill_takes_over_at_once(office: Path, standin: Any) -
     sending.communicate(timeout=30)
     campaign_id = json.loads(run(office, standin, "campaigns", "--json")[1])[0]["id"]
     standin.reset()
-    code, _, err = run(office, standin, "resume", campaign_id, "--resend-unknown")
+    code, _, err = run(office, standin, "resume", campaign_id, "--resend-unknown", "--yes")
     assert code == 0, err
     states = json.loads(run(office, standin, "status", campaign_id, "--json")[1])["counts"]
     assert (states["accepted"], states["unknown"], states["planned"]) == (RECIPIENTS, 0, 0)

@@ -292,11 +292,14 @@ def test_command(
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @click.option("--resend-unknown", is_flag=True, help="Also resend recipients whose fate is unknown (they may get it twice).")
 @click.option("--retry-failed", is_flag=True, help="Also send again to the recipients SendGrid refused (after you fixed why).")
+@click.option("--yes", is_flag=True, help="Do not ask before sending (a live or test campaign).")
 @output.json_option
 @pass_app
-def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retry_failed: bool, as_json: bool) -> None:
+def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retry_failed: bool, yes: bool, as_json: bool) -> None:
     """Continue an interrupted send: the recipients not sent yet, never the ones already accepted.
 
+    It says which campaign and how many journalists, and asks before a live or test send, as
+    `mailer send` does (--yes skips the question; with no terminal or with --json it is needed).
     --retry-failed first shows why SendGrid refused recipients, then sends to them again.
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
     (the one before it), and so on.
@@ -306,13 +309,24 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     Example:
         mailer resume 2026-02-19-example
         mailer resume 2026-02-19-example --retry-failed
-        mailer resume 2026-02-19-example --resend-unknown --json
+        mailer resume 2026-02-19-example --resend-unknown --yes --json
     """
     from mailer.send import campaign, status
 
     if as_json:
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
+    where = status.status(app.engine, campaign_id)
+    if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
+        counts = where.counts
+        left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
+        left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
+        left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0
+        output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
+        output.say(f"Subject:    {where.campaign.subject}")
+        output.say(f"Left:       {left:,} journalist(s) to send to")
+        if left:
+            _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
         if not failed:
