@@ -474,7 +474,6 @@ def test_review8cli_open_without_a_browser_says_so(project: Path) -> None:
 # --- the live-send question ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason='Ctrl-C or Ctrl-D at "Send this release to 41 journalists? [y/N]" prints Click\'s bare "Aborted!"')
 def test_review8cli_ctrl_d_at_the_question_says_nothing_was_sent(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Leaving the question with Ctrl-D (or Ctrl-C, seen on a real terminal) is a no: "Nothing was sent.", as for "n"."""
     from mailer.cli import send as send_cli

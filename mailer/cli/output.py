@@ -159,6 +159,18 @@ def print_json(data: Any) -> None:
         state["printed"] = True
 
 
+def confirm(question: str) -> bool:
+    """Ask a yes/no question, no by default; leaving it with Ctrl-D or Ctrl-C is a no too (click
+    would print a bare "Aborted!"; review 8), so the caller says what was not done."""
+    import click
+
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:
+        click.echo()  # the prompt's line ends here
+        return False
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A Rich table; the title and cells are plain Text, so contact data (a subject, a name) cannot inject markup."""
     from rich.table import Table

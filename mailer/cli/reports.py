@@ -266,7 +266,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"Not erasing {email}: there is no terminal to confirm on, and erasing cannot be undone.",
             hint=f"Add --yes to erase without the question: mailer forget {email} --yes",
         )
-    if not yes and not click.confirm(f"Erase everything the delivery log holds about {email}?"):
+    if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
     engine = app.engine

@@ -429,7 +429,7 @@ def _confirm(question: str, *, yes: bool) -> None:
         )
     if not stdin_is_terminal():
         raise SendError("Not sending: there is no terminal to confirm on.", hint="Add --yes to send without the question.")
-    if not click.confirm(question, default=False):
+    if not output.confirm(question):
         output.say("Nothing was sent.")
         click.get_current_context().exit(0)
 
