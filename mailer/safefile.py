@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["replacing"]
+__all__ = ["file_in_the_way", "replacing"]
 
 
 @contextmanager
@@ -41,3 +41,12 @@ def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The file that stands where one of ``path``'s folders should be (``-o lists/press.csv/x.csv``),
+    if any: its folder cannot be made, and "File exists" would not say why (review 8)."""
+    for folder in path.parents:
+        if folder.exists():
+            return folder if not folder.is_dir() else None
+    return None

@@ -488,9 +488,6 @@ def test_review8cli_ctrl_d_at_the_question_says_nothing_was_sent(live: Path, sta
 # --- an output path through a file -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason='-o lists/press.csv/x.csv says "cannot create this folder (File exists)": it is a file, not a folder'
-)
 @pytest.mark.parametrize("command", ["report", "show", "clean"])
 def test_review8cli_output_under_a_file_says_it_is_a_file(live: Path, sent: str, command: str) -> None:
     """-o with a file where a folder should be: the message says lists/press.csv is a file (what to change), exit 1."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.errors import MailerError
 from mailer.send.schedule import describe
 
 
@@ -54,6 +55,11 @@ def show_command(
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
     if path is not None:
         app.never_over(path, suffix=".eml")
+        from mailer import safefile
+
+        blocking = safefile.file_in_the_way(path)
+        if blocking is not None:
+            raise MailerError(f"{blocking} is a file, not a folder: {path} cannot be written there.", hint="Give -o a path in a folder.")
     if path is None:  # mailer's own folder: `mailer forget` looks there, wherever it runs
         from mailer.send.dispatch import utcnow
         from mailer.store import folders

@@ -210,6 +210,9 @@ def _open_for_writing(path: Path | str) -> Iterator[BinaryIO]:
     target = Path(path)
     if target.is_dir():
         raise ListError(f"{target}: this is a folder; give a file name to write.", hint="For example: -o out/clean.csv")
+    blocking = safefile.file_in_the_way(target)
+    if blocking is not None:
+        raise ListError(f"{blocking} is a file, not a folder: {target} cannot be written there.", hint="For example: -o out/clean.csv")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with safefile.replacing(target) as handle:

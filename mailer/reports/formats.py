@@ -82,6 +82,9 @@ def write_text(text: str, path: Path) -> None:
 def _prepare(path: Path) -> Path:
     if path.is_dir():
         raise ReportError(f"{path}: this is a folder; give a file name to write.", hint="For example: -o out/report.csv")
+    blocking = safefile.file_in_the_way(path)
+    if blocking is not None:
+        raise ReportError(f"{blocking} is a file, not a folder: {path} cannot be written there.", hint="Give -o a path in a folder.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
