@@ -135,7 +135,11 @@ def test_cli_send_filter_matching_nobody_says_so(logged: Path) -> None:
     result = mailer(*SEND, "--dry-run", "--tag", "nosuchtag")
     assert result.exit_code == 1
     said = " ".join(result.stderr.split())
-    assert f"Nobody to send to: --where/--tag matched none of the {RECIPIENTS} journalists they were tried on." in said
+    assert (
+        f"Nobody to send to: --where/--tag matched none of the {RECIPIENTS} journalists they were tried on: --tag nosuchtag (the lists' tags:"
+        in said
+    )
+    assert "health" in said  # a tag the list does have
     assert "--tag TAG matches one tag of the Tags column" in said
 
 

@@ -549,9 +549,6 @@ def test_review8cli_json_commands_print_the_error_document(project: Path, args: 
 # --- a filter that matches nobody ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="--where beat=helth (a typo) says 'every row is skipped; see why with mailer lists check', which knows no filter"
-)
 def test_review8cli_filter_typo_names_the_filter(logged: Path) -> None:
     """A --where value nobody has: the error says the filter matched nobody and shows values the field does have."""
     result = mailer(*SEND, "--dry-run", "--where", "beat=helth")

@@ -25,7 +25,7 @@ from mailer.compose import tokens as compose_tokens
 from mailer.config import Config
 from mailer.contacts.listfile import display_name
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
-from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
 from mailer.send import follow_up, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -91,7 +91,9 @@ def prepare_send(
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
-    contact_list = contacts.apply_filter(contacts.load(list_paths), contacts.parse_filter(where, tags))
+    loaded = contacts.load(list_paths)
+    chosen = contacts.parse_filter(where, tags)
+    contact_list = contacts.apply_filter(loaded, chosen)
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
         planned = _planned(
@@ -102,7 +104,7 @@ def prepare_send(
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
-        problem = _nobody(the_plan, list_paths, planned.waiting)
+        problem = _nobody(the_plan, list_paths, planned.waiting, filtered_on=_values_held(loaded.contacts, chosen))
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
         questions.insert(0, f"Send this release to {len(the_plan.recipients):,} journalists?")
@@ -348,7 +350,28 @@ def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> No
         compose.check_fields(version, (person for person in people if pick_version(person.fields.get("language")) == number))
 
 
-def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Mapping[str, int]) -> SendError:
+def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -> list[str]:
+    """For each field a filter looks at, the values the lists hold (a few, sorted): what the user
+    can compare a --where or --tag that matched nobody with (review 8)."""
+    words = []
+    for name, wanted in [*chosen.where.items(), *([("tags", chosen.tags)] if chosen.tags else [])]:
+        seen: set[str] = set()
+        for person in people:
+            value = person.fields.get(name, "")
+            parts = value.split(";") if name == "tags" else [value]
+            seen.update(part.strip() for part in parts if part.strip())
+            if len(seen) > 200:  # enough to show a few
+                break
+        values = sorted(seen, key=str.casefold)
+        listed = ", ".join(values[:shown]) + (", ..." if len(values) > shown else "") if values else "nothing"
+        asked = ", ".join(sorted(wanted))
+        words.append(f"{'--tag ' + asked if name == 'tags' else f'--where {name}={asked}'} (the lists' {name}: {listed})")
+    return words
+
+
+def _nobody(
+    the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Mapping[str, int], *, filtered_on: Sequence[str] = ()
+) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, or already
     received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
@@ -370,9 +393,10 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Map
     filtered = skipped.get(RejectReason.FILTERED.value, 0)
     if filtered:  # `lists check` knows nothing of --where and --tag (newcomer review 8)
         return SendError(
-            f"Nobody to send to: --where/--tag matched none of the {filtered:,} journalists they were tried on.",
+            f"Nobody to send to: --where/--tag matched none of the {filtered:,} journalists they were tried on"
+            + (f": {'; '.join(filtered_on)}." if filtered_on else "."),
             hint="Check the values against the list: --tag TAG matches one tag of the Tags column, --where FIELD=VALUE "
-            "a field's whole value, in any case (mailer lists check shows the columns).",
+            "a field's whole value, in any case.",
         )
     return SendError(
         "Nobody to send to: every row of the lists is skipped.",
