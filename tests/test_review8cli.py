@@ -520,9 +520,6 @@ def test_review8cli_missing_staff_list_names_the_setting(live: Path, standin: An
 # --- --json on errors --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="these --json commands print nothing on stdout when they fail (contact --json prints the error document)"
-)
 @pytest.mark.parametrize(
     "args",
     [

@@ -47,6 +47,8 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     from mailer import reports
     from mailer.store import campaigns
 
+    if as_json:
+        output.start_json()  # an error becomes the JSON error document too (review 8)
     shown = (None if as_json else DEFAULT_LIMIT) if limit is None else (limit or None)
     rows = reports.overview(app.engine, limit=shown)
     if as_json:
@@ -100,6 +102,8 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     """
     from mailer.send import status
 
+    if as_json:
+        output.start_json()  # an error becomes the JSON error document too (review 8)
     campaign_id = app.campaign_id(campaign_id)
     found = status.status(app.engine, campaign_id)
     campaign, steps = found.campaign, list(found.next_steps)

@@ -97,6 +97,8 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
     """
     from mailer import contacts
 
+    if as_json:
+        output.start_json()  # an error becomes the JSON error document too (review 8)
     _ = app.config  # a mistake in mailer.toml is reported whatever the command
     with output.progress("Checking lists", total=len(files)) as advance:
         result = contacts.check(files, on_file=lambda _path: advance())

@@ -85,6 +85,8 @@ def report_command(
     from mailer.reports import formats
 
     fmt = _format(fmt, path)
+    if fmt == "json" and path is None:
+        output.start_json()  # an error becomes the JSON error document too (review 8)
     if overview:
         _overview(app, campaign_id, fmt, path, since, until)
         return

@@ -92,6 +92,8 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
     """
     from mailer.store import suppressions as suppression_store
 
+    if as_json:
+        output.start_json()  # an error becomes the JSON error document too (review 8)
     with app.engine.connect() as connection:
         lifted = suppression_store.removals(connection) if removed else []
         everyone = [] if removed else suppression_store.every(connection)
