@@ -445,9 +445,6 @@ def test_review8cli_json_send_stopped_by_ctrl_c_still_prints_a_document(live: Pa
 # --- --open where no browser can be opened -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="--open without a browser (an SSH session): exit 0, no word; xdg-open's errors appear later, after the prompt"
-)
 def test_review8cli_open_without_a_browser_says_so(project: Path) -> None:
     """`mailer preview --open` where nothing can open the page: mailer says it could not open it and names the file to open."""
     bin_folder = project / "fake-bin"

@@ -24,6 +24,7 @@ import json
 import sys
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import click
@@ -157,6 +158,19 @@ def print_json(data: Any) -> None:
     state = _json_state()
     if state is not None:
         state["printed"] = True
+
+
+def open_in_browser(path: Path) -> None:
+    """Open ``path`` in the browser; when nothing can (an SSH session, no browser), say so and
+    name the file (the launcher's own errors came after the prompt, mailer said nothing; review 8)."""
+    import click
+
+    try:
+        code = click.launch(str(path.resolve()), wait=True)
+    except OSError:
+        code = 1
+    if code != 0:
+        warn(f"Could not open a browser here: open {path} yourself.")
 
 
 def confirm(question: str) -> bool:

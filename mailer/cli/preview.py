@@ -98,7 +98,7 @@ def preview(
         if not fresh:
             output.say("No warnings." if not shown.warnings else "No other warnings.")
     if open_browser:
-        click.launch(str(shown_all[0].html_path.resolve()))
+        output.open_in_browser(shown_all[0].html_path)
 
 
 def _candidates(language: str) -> tuple[str, ...]:

@@ -84,4 +84,4 @@ def show_command(
             page = target.with_suffix(".html")
             page.write_text(html, encoding="utf-8")
             output.say(f"HTML:      {page}")
-            click.launch(str(page.resolve()))
+            output.open_in_browser(page)
