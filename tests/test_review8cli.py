@@ -424,7 +424,6 @@ def test_review8cli_postgres_scheme_gets_the_right_spelling(project: Path) -> No
     assert "plugin" not in result.stderr and "sqlalchemy" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="send --json stopped by Ctrl-C outside the requests prints no JSON at all (stdout empty, exit 130)")
 def test_review8cli_json_send_stopped_by_ctrl_c_still_prints_a_document(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A script reading `mailer send --json` gets one JSON document even when Ctrl-C lands just after the plan is written:
     the outcome with "interrupted": true, or the error document ({"error", "hint", "exit_code", "warnings"})."""

@@ -294,6 +294,7 @@ class MainGroup(MailerGroup):
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             output.err_console.print("Stopped.")
+            output.stopped_document()  # a --json run still prints one document (review 8)
             ctx.exit(130)
         except Exception as exc:
             foreseen = _foreseen(exc, ctx.obj)

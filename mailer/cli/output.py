@@ -151,6 +151,14 @@ def error(exc: MailerError) -> None:
         print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
 
 
+def stopped_document() -> None:
+    """Under --json, when Ctrl-C stopped the command before its document: the error document,
+    exit code 130, the warnings said so far (a campaign left in the log among them)."""
+    state = _json_state()
+    if state is not None and not state["printed"]:
+        print_document({"error": "Stopped at your request.", "hint": None, "exit_code": 130, "interrupted": True})
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output on standard output, nothing else mixed in."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
