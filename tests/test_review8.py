@@ -153,7 +153,6 @@ def test_load_canonical_cells_are_one_line_with_unicode_line_breaks(tmp_path: Pa
         assert len(person.fields["outlet"].splitlines()) == 1, person.fields
 
 
-@pytest.mark.xfail(strict=True, reason="review 8: eml.build writes To and Subject unfolded; a long name or value makes a line over 998")
 def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(project: Path) -> None:
     """A journalist with a very long name or field value (well under SendGrid's 10,000 bytes of
     substitutions) gets a proof whose every line is at most 998 characters (RFC 5322 §2.1.1: "MUST

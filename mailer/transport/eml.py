@@ -188,17 +188,30 @@ def _parameter(name: str, value: str) -> str:
     return f"{name}*={encode_rfc2231(value, 'utf-8')}"
 
 
+# A header line longer than this (the value, beside its name) is folded into encoded words of at
+# most 76 characters a line: RFC 5322 §2.1.1 allows 998 at most (review 8: a 1,200-character name
+# made a To line of 3,241).
+_LONGEST_VALUE = 900
+
+
 def _text_header(value: str) -> str:
-    """ASCII as it is; other text as RFC 2047 encoded words."""
-    if value.isascii():
+    """ASCII as it is; other text as RFC 2047 encoded words; either, when too long for one line,
+    as encoded words folded over several lines."""
+    if value.isascii() and len(value) <= _LONGEST_VALUE:
         return value
-    return Header(value, "utf-8", maxlinelen=998).encode(linesep="\r\n")
+    encoded = Header(value, "utf-8", maxlinelen=998).encode(linesep="\r\n")
+    if len(encoded) <= _LONGEST_VALUE:
+        return encoded
+    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
 
 
 def _address(entry: Mapping[str, str]) -> str:
     """``Name <address>``, the name quoted or RFC 2047-encoded as needed; an internationalized
     address (RFC 6532) stays UTF-8, as SendGrid sends it."""
     name, email = entry.get("name") or "", entry["email"]
+    if len(name) > _LONGEST_VALUE // 4:  # a name that may not fit a line: encoded words, folded
+        folded = Header(name, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+        return f"{folded} <{email}>"
     if email.isascii():
         return formataddr((name, email), charset="utf-8")
     return f"{formataddr((name, 'x@x'), charset='utf-8').rsplit(' <', 1)[0]} <{email}>" if name else email
