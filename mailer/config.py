@@ -394,4 +394,14 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 def from_environment(explicit: Path | None = None) -> Config:
     """Find and load the configuration the way the command line does."""
-    return load(find(explicit, os.environ, Path.cwd()))
+    path = find(explicit, os.environ, Path.cwd())
+    try:
+        return load(path)
+    except ConfigError as exc:
+        if explicit is None and path is not None and os.environ.get(CONFIG_ENV_VAR) and not path.exists():
+            # set in a profile and forgotten, the variable is a mystery (newcomer review 8)
+            raise ConfigError(
+                f"{exc.message.rstrip('.')} (named by the environment variable {CONFIG_ENV_VAR}).",
+                hint=f"Unset {CONFIG_ENV_VAR} to use the mailer.toml of this folder, or point it at the right file.",
+            ) from exc
+        raise

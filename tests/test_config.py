@@ -191,3 +191,13 @@ def test_a_mailer_toml_without_a_log_starts_one_when_there_was_none_before(tmp_p
     result = CliRunner().invoke(main, ["campaigns"])
     assert result.exit_code == 0, result.output
     assert (office / "out" / "mailer.db").is_file()
+
+
+def test_a_missing_config_named_by_the_environment_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$MAILER_CONFIG set in a profile and forgotten: the error says the name came from it (newcomer review 8)."""
+    monkeypatch.setenv("MAILER_CONFIG", str(tmp_path / "nope.toml"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["campaigns"])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope.toml'}: no such configuration file (named by the environment variable MAILER_CONFIG)." in result.output
+    assert "Unset MAILER_CONFIG" in result.output

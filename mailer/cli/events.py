@@ -159,7 +159,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     output.say(f"Read {totals.received} events from {len(files)} {noun}.")
     output.say(f"Added {added}, skipped {duplicates} already in the log, {unlinked} could not be linked to a message.")
     if suppressed:
-        output.say(f"{suppressed} addresses are now suppressed (bounced, complained or unsubscribed).")
+        output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
     if unlinked:
         output.say("Events that cannot be linked are about addresses this log never mailed; they are kept but not counted.")
     if imported.quarantined:

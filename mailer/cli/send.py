@@ -361,7 +361,8 @@ def _counts(sent: campaign.Sent) -> None:
     """Say how the send ended (accepted, failed, ...)."""
     counts = sent.outcome.counts
     if sent.outbox is not None:
-        output.say(f"Written:    {counts[MessageState.ACCEPTED.value]:,} emails, as SendGrid would have received them")
+        written = counts[MessageState.ACCEPTED.value]
+        output.say(f"Written:    {written:,} email{'s' if written != 1 else ''}, as SendGrid would have received them")
     else:
         output.say(
             f"Accepted:   {counts[MessageState.ACCEPTED.value]:,}   failed: {counts[MessageState.FAILED.value]:,}   "
