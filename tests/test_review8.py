@@ -1,7 +1,7 @@
 """Hostile review 8: the column-wise fast paths against the reference row paths, with hostile list data.
 
-Each finding is a failing test marked ``xfail(strict=True)``, so the branch stays green until the
-fix lands (then the marker goes). What held is listed in the review report, not here.
+Each test is one finding, written failing before its fix (session 8 fixed them all); the
+docstrings say what went wrong. The review found no difference between the two paths themselves.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Hostile review 8 of the command line: a press officer who is not a programmer, making every foreseeable mistake.
 
-Each test is one finding, marked xfail (strict) until it is fixed; the reason says what goes wrong.
+Each test is one finding, written failing before its fix (session 8 fixed them all); the docstring
+says what went wrong and what a user must see instead.
 The standard: bad input gets a clear error and loses nothing (what is wrong, where, what to do;
 no traceback for anything foreseeable); plain words, confirmation before a live send, which config
 and log are in use always clear.
