@@ -10,6 +10,7 @@ SQLite itself (files, WAL, query plans, 0.1.0 logs) are marked ``sqlite_only``.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -191,3 +192,32 @@ def log_text(database: str, db_url: str) -> Callable[[], str]:
             engine.dispose()
 
     return read
+
+
+# A press office's folder for command-line tests (test_cli_send.py, test_review8cli.py); a module
+# that needs another kind (a mailer.toml from the start) defines its own `project`.
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A press office's folder: the example release, lists and templates, no mailer.toml."""
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture
+def logged(project: Path, db_url: str) -> Path:
+    """The same folder with a mailer.toml that names only the test's delivery log (SQLite or PostgreSQL)."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def live(project: Path, standin: Any, db_url: str) -> Path:
+    """mailer.toml pointing at the stand-in and the test's delivery log, with a postal address and a staff list."""
+    (project / "mailer.toml").write_text(
+        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n\n'
+        f'[database]\nurl = "{db_url}"\n',
+        encoding="utf-8",
+    )
+    return project

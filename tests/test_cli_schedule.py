@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import test_cli_send
 from test_cli_send import RECIPIENTS, SEND, db, mailer, one_at_a_time
 
 from mailer.config import Config
@@ -24,8 +23,7 @@ from mailer.send import campaign
 from mailer.store import campaigns
 
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata"]
-# test_cli_send.py's fixtures: the press office's folder, and its mailer.toml pointing at the stand-in.
-project, live = test_cli_send.project, test_cli_send.live
+# The press office's folder and its mailer.toml pointing at the stand-in: `project` and `live` in conftest.py.
 
 
 def two_hours_ahead(zone: str) -> tuple[datetime, str]:

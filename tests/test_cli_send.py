@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,33 +30,6 @@ ROOT = Path(__file__).parent.parent
 KEY = "SG.standin-key.secret"
 RECIPIENTS = 41  # valid, distinct rows of lists/press.csv
 STAFF = ["press@example.org", "dana.fields@example.org", "raj.patel@example.org", "alex.moreau@example.org"]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A press office's folder: the example release, lists and templates, no mailer.toml."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-@pytest.fixture
-def logged(project: Path, db_url: str) -> Path:
-    """The same folder with a mailer.toml that names only the test's delivery log (SQLite or PostgreSQL)."""
-    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
-    return project
-
-
-@pytest.fixture
-def live(project: Path, standin: Any, db_url: str) -> Path:
-    """mailer.toml pointing at the stand-in and the test's delivery log, with a postal address and a staff list."""
-    (project / "mailer.toml").write_text(
-        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n\n'
-        f'[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
-    )
-    return project
 
 
 def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:

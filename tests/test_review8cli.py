@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -35,33 +34,6 @@ SEND = ("send", "releases/example.md", "--list", "lists/press.csv")
 def mailer(*args: str, key: str | None = None, input: str | None = None) -> Result:
     env = {"SENDGRID_API_KEY": key} if key else {}
     return CliRunner().invoke(main, list(args), env=env, input=input)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A press office's folder: the example release, lists and templates, no mailer.toml."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-@pytest.fixture
-def logged(project: Path, db_url: str) -> Path:
-    """The folder with a mailer.toml naming only the test's delivery log."""
-    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
-    return project
-
-
-@pytest.fixture
-def live(project: Path, standin: Any, db_url: str) -> Path:
-    """mailer.toml pointing at the stand-in and the test's delivery log, with a postal address and a staff list."""
-    (project / "mailer.toml").write_text(
-        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n\n[lists]\nstaff = "lists/staff.csv"\n\n'
-        f'[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
-    )
-    return project
 
 
 def no_traceback(result: Result) -> None:
