@@ -7,6 +7,7 @@ Each test is one finding, marked xfail (strict) until it is fixed; the reason sa
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,43 @@ def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: s
     assert fired and standin.accepted_addresses()
     mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
     assert twice(standin) == []
+
+
+# --- -o over mailer's own files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["clean", "prune", "rejects"])
+@pytest.mark.xfail(strict=True, reason="never_over does not know the delivery log: -o (or --rejects) mailer.db replaces the log with a CSV")
+def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standin: Any, db_url: str, command: str) -> None:  # noqa: F811
+    """`lists clean/prune -o out/mailer.db` (tab completion in out/) must not replace the delivery log, and with it every
+    campaign, suppression and forgotten journalist: refused, the log intact."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL log is no file")
+    assert mailer(*SEND, "--yes", "--no-test-ok", key=KEY).exit_code == 0
+    assert mailer("suppressions", "add", "li.wei@example.org", "--reason", "asked").exit_code == 0
+    log = Path(db_url.removeprefix("sqlite:///"))
+    before = log.read_bytes()
+    args = {
+        "clean": ["lists", "clean", "lists/press.csv", "-o", str(log)],
+        "prune": ["lists", "prune", "lists/press.csv", "-o", str(log)],
+        "rejects": ["lists", "clean", "lists/press.csv", "-o", "clean.csv", "--rejects", str(log)],
+    }[command]
+    result = mailer(*args)
+    assert result.exit_code in (1, 2), result.output
+    assert log.read_bytes()[:16] == before[:16] == b"SQLite format 3\x00"
+    listed = mailer("suppressions", "list", "--json")
+    assert "li.wei@example.org" in listed.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lists clean -o over the release (or any existing non-CSV file) replaces it; show -o got a suffix check, clean did not",
+)
+def test_review8b_lists_clean_does_not_write_over_the_release(live: Path) -> None:  # noqa: F811
+    """`lists clean lists/press.csv -o releases/example.md` (the same slip as `show -o releases/example.md`, review 8)
+    leaves the release alone."""
+    release = live / "releases" / "example.md"
+    before = release.read_bytes()
+    result = mailer("lists", "clean", "lists/press.csv", "-o", "releases/example.md")
+    assert release.read_bytes() == before
+    assert result.exit_code in (1, 2)
