@@ -173,3 +173,42 @@ def test_review8b_lists_clean_does_not_write_over_the_release(live: Path) -> Non
     result = mailer("lists", "clean", "lists/press.csv", "-o", "releases/example.md")
     assert release.read_bytes() == before
     assert result.exit_code in (1, 2)
+
+
+# --- files written aside, then put in place --------------------------------------------------------
+
+
+@pytest.mark.usefixtures("project")
+@pytest.mark.xfail(
+    strict=True, reason="safefile.replacing writes through mkstemp: every cleaned list and report is now mode 0600, not the umask's 0644"
+)
+def test_review8b_cleaned_list_is_readable_like_any_new_file() -> None:
+    """A file mailer writes gets the permissions any new file gets (umask 022: rw-r--r--), as before review 8's
+    write-aside: a report in a shared folder was readable by colleagues, now only by its writer."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        result = mailer("lists", "clean", "lists/press.csv", "-o", "clean.csv")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert oct(Path("clean.csv").stat().st_mode & 0o777) == oct(0o644)
+
+
+@pytest.mark.usefixtures("project")
+@pytest.mark.xfail(
+    strict=True, reason="safefile.replacing renames over a symlink: the link becomes a local file, the shared file it pointed to stays old"
+)
+def test_review8b_cleaned_list_through_a_symlink_updates_the_file_it_points_to(tmp_path: Path) -> None:
+    """-o names a link to the shared drive's copy (lists/shared.csv -> /shared/press-clean.csv): the shared copy is the
+    one updated, and the link stays a link."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "press-clean.csv").write_text("old\n", encoding="utf-8")
+    link = Path("lists/shared.csv")
+    link.symlink_to(shared / "press-clean.csv")
+    result = mailer("lists", "clean", "lists/press.csv", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert (shared / "press-clean.csv").read_text(encoding="utf-8-sig").startswith("email,")
