@@ -212,3 +212,30 @@ def test_review8b_cleaned_list_through_a_symlink_updates_the_file_it_points_to(t
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert (shared / "press-clean.csv").read_text(encoding="utf-8-sig").startswith("email,")
+
+
+@pytest.mark.usefixtures("live")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a send while another terminal resumes the stopped send calls its unsent journalists 'already received' and hints --include-previous",
+)
+def test_review8b_send_while_a_resume_runs_does_not_say_already_received(standin: Any, db_url: str) -> None:
+    """A stopped send is being resumed in another terminal (it holds the lease; nobody mailed yet) and the user runs the
+    send again: the journalists have not received it, so the answer must not say they did, nor point at
+    --include-previous (following that hint mails everyone twice, the review 8 path)."""
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+
+    send_stopped_after_plan()
+    first = todays_campaign()
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            lease.acquire(connection, first, now=utcnow())  # as the running `mailer resume` holds it
+        again = mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
+    finally:
+        engine.dispose()
+    assert standin.mail_sends == []
+    said = again.stdout + again.stderr
+    assert "already received" not in said
+    assert "--include-previous" not in said
