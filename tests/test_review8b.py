@@ -138,7 +138,7 @@ def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: s
 # --- -o over mailer's own files ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["clean", "prune", "rejects"])
+@pytest.mark.parametrize("command", ["clean", "prune", "rejects", "report"])
 @pytest.mark.xfail(strict=True, reason="never_over does not know the delivery log: -o (or --rejects) mailer.db replaces the log with a CSV")
 def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standin: Any, db_url: str, command: str) -> None:  # noqa: F811
     """`lists clean/prune -o out/mailer.db` (tab completion in out/) must not replace the delivery log, and with it every
@@ -153,6 +153,7 @@ def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standi
         "clean": ["lists", "clean", "lists/press.csv", "-o", str(log)],
         "prune": ["lists", "prune", "lists/press.csv", "-o", str(log)],
         "rejects": ["lists", "clean", "lists/press.csv", "-o", "clean.csv", "--rejects", str(log)],
+        "report": ["report", todays_campaign(), "--kind", "recipients", "--format", "csv", "-o", str(log)],
     }[command]
     result = mailer(*args)
     assert result.exit_code in (1, 2), result.output
