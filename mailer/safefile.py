@@ -23,11 +23,17 @@ __all__ = ["file_in_the_way", "replacing"]
 @contextmanager
 def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     """A file to write ``path``'s new content to: bytes, or text in ``encoding`` (newlines as
-    written). ``path`` changes only when the block ends without an exception. Raises OSError."""
+    written). ``path`` changes only when the block ends without an exception; it keeps its
+    permissions (a new file gets the usual ones, as the umask allows), and a symbolic link stays
+    one, the file it points to replaced (review 8b). Raises OSError."""
+    path = path.resolve() if path.is_symlink() else path
     try:
-        special = not stat.S_ISREG(path.stat().st_mode)
+        found = path.stat()
+        special = not stat.S_ISREG(found.st_mode)
+        mode = stat.S_IMODE(found.st_mode)
     except FileNotFoundError:
         special = False
+        mode = 0o666 & ~_umask()
     if special:
         with path.open("wb") if encoding is None else path.open("w", encoding=encoding, newline="") as handle:
             yield handle
@@ -37,6 +43,7 @@ def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     try:
         with os.fdopen(descriptor, "wb") if encoding is None else os.fdopen(descriptor, "w", encoding=encoding, newline="") as handle:
             yield handle
+        os.chmod(temporary, mode)  # mkstemp makes it 0600: colleagues sharing the folder could not read it
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -50,3 +57,10 @@ def file_in_the_way(path: Path) -> Path | None:
         if folder.exists():
             return folder if not folder.is_dir() else None
     return None
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: POSIX has no other way)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -295,21 +295,24 @@ def test_events_link_messages_whose_keys_and_campaigns_hold_any_text(store: Engi
     assert sorted(linked) == [(f"r{n}@example.org", odd_campaign) for n in range(len(keys))]
 
 
-def test_events_delivery_change_stamps_the_message_in_utc_as_every_other_instant(store: Engine) -> None:
-    """A message moved by an event gets the apply time as updated_at, written as the log writes every instant (UTC)."""
+def test_events_delivery_change_leaves_the_state_change_time(store: Engine) -> None:
+    """A delivery event moves a message's delivery, not its updated_at: that stays the time of its
+    last state change, which a resume reads to tell whom another send reached since (review 8b)."""
     seed(store)
-    when = datetime(2026, 2, 19, 12, 30, 15, tzinfo=timezone(timedelta(hours=2)))  # no microseconds: written out all the same
+    with store.connect() as connection:
+        before = connection.scalar(select(message_table.c.updated_at).where(message_table.c.message_key == "m-ana"))
+    when = datetime(2026, 2, 19, 12, 30, 15, tzinfo=timezone(timedelta(hours=2)))
     batch = [sg_event("delivered", "ana@example.org", key="m-ana", campaign_id=CAMPAIGN, at=T0 + 60)]
     events.apply(store, events.parse_body(json.dumps(batch).encode()).events, source="webhook", block_threshold=3, now=when)
     with store.connect() as connection:
-        stamp = connection.scalar(select(message_table.c.updated_at).where(message_table.c.message_key == "m-ana"))
-        created = connection.scalar(select(message_table.c.created_at).where(message_table.c.message_key == "m-ana"))
-        if store.dialect.name == "sqlite":  # the text itself, as SQLAlchemy writes it for every other column
-            raw, raw_created = connection.exec_driver_sql("SELECT updated_at, created_at FROM message WHERE message_key = 'm-ana'").one()
-            assert raw == "2026-02-19 10:30:15.000000"
-            assert len(raw) == len(raw_created)
-    assert stamp == when
-    assert created.tzinfo is not None
+        row = connection.execute(
+            select(message_table.c.updated_at, message_table.c.delivery, message_table.c.created_at).where(
+                message_table.c.message_key == "m-ana"
+            )
+        ).one()
+    assert row.delivery == "delivered"
+    assert row.updated_at == before
+    assert row.created_at.tzinfo is not None
 
 
 def test_events_apply_twice_changes_nothing(store: Engine) -> None:

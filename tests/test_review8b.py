@@ -1,19 +1,23 @@
 """Hostile review 8b of today's fixes (resume skipping journalists a later send reached, cancel of an
 unsent send, waiting elsewhere, no -o over inputs, safe files, the earlier log, ...).
 
-Each test is one finding, marked xfail (strict) until it is fixed; the reason says what goes wrong.
+Each test is one finding, written failing before its fix (session 8 fixed them all).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import todays_campaign
-from test_review8cli import KEY, SEND, live, logged, mailer, project  # noqa: F401  (fixtures)
+from conftest import ROOT, todays_campaign
+from test_review8cli import KEY, SEND, mailer
 
 from mailer.config import Config
 from mailer.errors import SendError
@@ -42,9 +46,6 @@ def twice(standin: Any) -> list[str]:
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(
-    strict=True, reason="resume of a later stopped send does not look at an EARLIER send resumed since: everyone mailed twice"
-)
 def test_review8b_two_stopped_sends_resumed_in_turn_mail_nobody_twice(standin: Any) -> None:
     """Ctrl-C a send; send again with --include-previous and Ctrl-C that too (both reached nobody); resume the first,
     then the second: promise 8, nobody gets the same release twice (the second's journalists were reached by the
@@ -61,9 +62,6 @@ def test_review8b_two_stopped_sends_resumed_in_turn_mail_nobody_twice(standin: A
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(
-    strict=True, reason="resume --retry-failed requeues failed rows after the later-send check: a later send's journalists mailed twice"
-)
 def test_review8b_retry_failed_after_a_later_send_mails_nobody_twice(standin: Any) -> None:
     """A send SendGrid refused (400 for every request: nobody got it) is sent again as a new send, which reaches
     everyone; then `mailer resume FIRST --retry-failed` (what status of the first suggests) must not mail them again."""
@@ -79,7 +77,6 @@ def test_review8b_retry_failed_after_a_later_send_mails_nobody_twice(standin: An
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(strict=True, reason="cancel of an unsent scheduled send past its time says 'it has gone out already' (nothing was sent)")
 def test_review8b_unsent_scheduled_send_past_its_time_can_be_called_off(standin: Any, db_url: str) -> None:
     """`mailer send --at` stopped by Ctrl-C before its requests, found the next day: nothing went to SendGrid, so
     `mailer cancel` (which the next send's warning and the Ctrl-C message both suggest) calls it off; it must not
@@ -100,9 +97,6 @@ def test_review8b_unsent_scheduled_send_past_its_time_can_be_called_off(standin:
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(
-    strict=True, reason="cancel checks 'reached nobody' without taking the lease: a resume in between is cancelled after it mailed everyone"
-)
 def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: `mailer cancel` of a stopped send reads that it reached nobody; a colleague's `mailer resume` mails
     everyone before cancel writes "cancelled". The campaign must not end cancelled (promise 8 then forgets whom it
@@ -114,23 +108,28 @@ def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: s
     real = campaigns.set_status
     fired: list[int] = []
 
+    started: list[subprocess.Popen[str]] = []
+
     def resume_meanwhile(connection: Any, campaign_id: str, status: Any) -> None:
-        if not fired:
+        if not fired:  # a colleague's resume, in a process of its own, between cancel's count and its write
             fired.append(1)
-            assert mailer("resume", first, "--yes", key=KEY).exit_code == 0
+            env = {**os.environ, "PYTHONPATH": str(ROOT), "SENDGRID_API_KEY": KEY}
+            command = [sys.executable, "-m", "mailer", "resume", first, "--yes"]
+            started.append(subprocess.Popen(command, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            time.sleep(3)  # long enough to reach the campaign's row, which cancel holds
         real(connection, campaign_id, status)
 
     engine = connect(db_url)
     try:
         with monkeypatch.context() as patch:
             patch.setattr(campaigns, "set_status", resume_meanwhile)
-            try:
-                campaign.cancel(engine, Config(), first, environ={})
-            except SendError:
-                pass  # refusing is right: it has mailed everyone
+            campaign.cancel(engine, Config(), first, environ={})
     finally:
         engine.dispose()
-    assert fired and standin.accepted_addresses()
+    assert fired
+    _out, err = started[0].communicate(timeout=120)
+    assert started[0].returncode != 0 and "cancelled" in err, err  # it waited for cancel, then found it cancelled
+    assert standin.accepted_addresses() == {}
     mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
     assert twice(standin) == []
 
@@ -139,8 +138,7 @@ def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: s
 
 
 @pytest.mark.parametrize("command", ["clean", "prune", "rejects", "report"])
-@pytest.mark.xfail(strict=True, reason="never_over does not know the delivery log: -o (or --rejects) mailer.db replaces the log with a CSV")
-def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standin: Any, db_url: str, command: str) -> None:  # noqa: F811
+def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standin: Any, db_url: str, command: str) -> None:
     """`lists clean/prune -o out/mailer.db` (tab completion in out/) must not replace the delivery log, and with it every
     campaign, suppression and forgotten journalist: refused, the log intact."""
     if not db_url.startswith("sqlite"):
@@ -162,11 +160,7 @@ def test_review8b_output_does_not_write_over_the_delivery_log(live: Path, standi
     assert "li.wei@example.org" in listed.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lists clean -o over the release (or any existing non-CSV file) replaces it; show -o got a suffix check, clean did not",
-)
-def test_review8b_lists_clean_does_not_write_over_the_release(live: Path) -> None:  # noqa: F811
+def test_review8b_lists_clean_does_not_write_over_the_release(live: Path) -> None:
     """`lists clean lists/press.csv -o releases/example.md` (the same slip as `show -o releases/example.md`, review 8)
     leaves the release alone."""
     release = live / "releases" / "example.md"
@@ -180,9 +174,6 @@ def test_review8b_lists_clean_does_not_write_over_the_release(live: Path) -> Non
 
 
 @pytest.mark.usefixtures("project")
-@pytest.mark.xfail(
-    strict=True, reason="safefile.replacing writes through mkstemp: every cleaned list and report is now mode 0600, not the umask's 0644"
-)
 def test_review8b_cleaned_list_is_readable_like_any_new_file() -> None:
     """A file mailer writes gets the permissions any new file gets (umask 022: rw-r--r--), as before review 8's
     write-aside: a report in a shared folder was readable by colleagues, now only by its writer."""
@@ -198,9 +189,6 @@ def test_review8b_cleaned_list_is_readable_like_any_new_file() -> None:
 
 
 @pytest.mark.usefixtures("project")
-@pytest.mark.xfail(
-    strict=True, reason="safefile.replacing renames over a symlink: the link becomes a local file, the shared file it pointed to stays old"
-)
 def test_review8b_cleaned_list_through_a_symlink_updates_the_file_it_points_to(tmp_path: Path) -> None:
     """-o names a link to the shared drive's copy (lists/shared.csv -> /shared/press-clean.csv): the shared copy is the
     one updated, and the link stays a link."""
@@ -216,10 +204,6 @@ def test_review8b_cleaned_list_through_a_symlink_updates_the_file_it_points_to(t
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(
-    strict=True,
-    reason="a send while another terminal resumes the stopped send calls its unsent journalists 'already received' and hints --include-previous",
-)
 def test_review8b_send_while_a_resume_runs_does_not_say_already_received(standin: Any, db_url: str) -> None:
     """A stopped send is being resumed in another terminal (it holds the lease; nobody mailed yet) and the user runs the
     send again: the journalists have not received it, so the answer must not say they did, nor point at
@@ -245,10 +229,7 @@ def test_review8b_send_while_a_resume_runs_does_not_say_already_received(standin
 # --- events import of the wrong file ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a one-column list with quoted cells passes the 'is it JSON' first-line test: exit 0, addresses quarantined"
-)
-def test_review8b_events_import_of_a_quoted_one_column_list_is_refused(logged: Path) -> None:  # noqa: F811
+def test_review8b_events_import_of_a_quoted_one_column_list_is_refused(logged: Path) -> None:
     """A list of addresses exported with every cell quoted ("Email" / "jane.doe@example.org") given to `events import` by
     mistake: refused like any press list (no line holds an event), and no address copied into the quarantine."""
     Path("addresses.csv").write_bytes(b'"Email"\r\n"jane.doe@example.org"\r\n"john.smith@example.com"\r\n')
@@ -261,11 +242,7 @@ def test_review8b_events_import_of_a_quoted_one_column_list_is_refused(logged: P
 # --- a mailer.toml that names no log ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="earlier.check returns as soon as out/mailer.db exists: an empty log an older mailer made hides the earlier one for good",
-)
-def test_review8b_empty_new_log_beside_the_earlier_one_is_not_used_silently(project: Path) -> None:  # noqa: F811
+def test_review8b_empty_new_log_beside_the_earlier_one_is_not_used_silently(project: Path) -> None:
     """The office kept its log in the user-data folder (a suppression in it), then added a mailer.toml without [database]
     url, and an older mailer (the one newcomer review 8 caught) already made an empty out/mailer.db there. The
     suppression must not silently vanish: mailer stops and names both logs, as it does when out/mailer.db is missing."""
@@ -276,11 +253,7 @@ def test_review8b_empty_new_log_beside_the_earlier_one_is_not_used_silently(proj
     assert listed.exit_code == 1 or "jane.doe@example.org" in listed.stdout, listed.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a send stopped half-way: the next send says 'all N already received' (N = the half it reached) and hints only --include-previous",
-)
-def test_review8b_send_again_after_a_send_stopped_half_way_points_at_resume(live: Path, standin: Any) -> None:  # noqa: F811
+def test_review8b_send_again_after_a_send_stopped_half_way_points_at_resume(live: Path, standin: Any) -> None:
     """The usual stop: SendGrid goes away (or Ctrl-C) after the first request, 10 of 41 journalists mailed. Running the same
     send again must point at `mailer resume` for the 31 waiting, not call them "already received" and offer only
     --include-previous (which mails the 10 again)."""
@@ -297,9 +270,6 @@ def test_review8b_send_again_after_a_send_stopped_half_way_points_at_resume(live
 
 
 @pytest.mark.usefixtures("live")
-@pytest.mark.xfail(
-    strict=True, reason="resume counts 'Left' before skipping the journalists a later send reached: it asks to send to 41 and sends to none"
-)
 def test_review8b_resume_question_counts_only_those_it_will_mail(standin: Any) -> None:
     """After a stopped send and a new send (--include-previous) that reached everyone, `mailer resume FIRST` must not say
     "Left: 41 journalist(s) to send to" and ask "Send ... to those 41 journalists?": it will mail nobody."""

@@ -57,11 +57,12 @@ class AppContext:
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
 
-    def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffix: str | None = None) -> None:
+    def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffixes: Sequence[str] = ()) -> None:
         """Refuse to write ``path`` over mailer's own input (review 8: `show -o releases/example.md`
-        replaced the release, `report -o lists/staff.csv` the staff list): mailer.toml, the staff
-        list it names, a file this command reads (``reads``), or, with ``suffix``, an existing file
-        whose name ends otherwise. MailerError (exit 1), before anything is written."""
+        replaced the release, `report -o lists/staff.csv` the staff list; 8b: `lists clean -o` the
+        delivery log): mailer.toml, the staff list it names, the SQLite log and its -wal and -shm
+        files, a file this command reads (``reads``), or, with ``suffixes``, an existing file whose
+        name ends otherwise. MailerError (exit 1), before anything is written."""
         target = path.resolve()
         config = self.config
         mine = {
@@ -69,12 +70,16 @@ class AppContext:
             **({config.lists.staff.resolve(): "the staff list ([lists] staff in mailer.toml)"} if config.lists.staff else {}),
             **{read.resolve(): "a file this command reads" for read in reads},
         }
+        url = config.database.url
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            log = Path(url.removeprefix("sqlite:///").split("?")[0].removeprefix("file:")).resolve()
+            mine.update({Path(f"{log}{end}"): "the delivery log" for end in ("", "-wal", "-shm", "-journal")})
         if target in mine:
             raise MailerError(f"{path} is {mine[target]}: mailer will not write over it.", hint="Give -o another file name.")
-        if suffix is not None and target.is_file() and target.suffix.lower() != suffix:
+        if suffixes and target.is_file() and target.suffix.lower() not in suffixes:
             raise MailerError(
-                f"{path} exists and is not a {suffix} file: mailer will not write over it.",
-                hint=f"Give -o a new file name ending in {suffix}.",
+                f"{path} exists and is not a {' or '.join(suffixes)} file: mailer will not write over it.",
+                hint=f"Give -o a new file name ending in {suffixes[0]}.",
             )
 
     def campaign_id(self, typed: str) -> str:

@@ -121,6 +121,11 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         output.hint("To get a list without these rows: " + _clean_command(files))
 
 
+# What an existing file written over by lists clean / prune may be called (review 8b: `-o
+# releases/example.md` replaced the release with a CSV).
+LIST_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
 def _clean_command(files: Sequence[Path]) -> str:
     """The `lists clean` line for these files, ready to copy (newcomer review 8: it said FILE...):
     the output beside the first file, named after it."""
@@ -167,7 +172,7 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     _refuse_overwriting(files, out, rejects)
     for target in (out, rejects):
         if target is not None:
-            app.never_over(target)
+            app.never_over(target, suffixes=LIST_SUFFIXES)
     with output.progress("Reading lists", total=len(files)) as advance:
         contact_list = contacts.load(files, on_file=lambda _path: advance())
     chosen = DELIMITER_CHOICES[delimiter] if delimiter else None

@@ -322,9 +322,15 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
         left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
         left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0
+        elsewhere = campaign.skip_reached_elsewhere(
+            app.engine, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, dry=True
+        )
+        left -= elsewhere  # the question counts only those it will mail (review 8b)
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to")
+        if elsewhere:
+            output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since")
         if left:
             _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:

@@ -218,7 +218,9 @@ def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None)
 
     if out.resolve() == file.resolve():
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    app.never_over(out)
+    from mailer.cli.lists import LIST_SUFFIXES
+
+    app.never_over(out, suffixes=LIST_SUFFIXES)
     loaded = contacts.load([file])
     with app.engine.connect() as connection:
         pruned = contacts.suppress(loaded, suppression_store.reasons(connection))

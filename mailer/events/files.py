@@ -103,10 +103,10 @@ def _json_first_line(file: BinaryIO) -> bool:
     for line in file:
         if line.strip():
             try:
-                json.loads(line.decode("utf-8-sig"))
+                value = json.loads(line.decode("utf-8-sig"))
             except (ValueError, RecursionError):
                 return False
-            return True
+            return isinstance(value, dict | list) or not isinstance(value, str)  # a quoted CSV cell is a JSON string (review 8b)
     return False
 
 

@@ -33,6 +33,7 @@ from mailer.config import Config
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import delivery, schedule
+from mailer.send import lease as lease_module
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
@@ -262,8 +263,7 @@ def resume(
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
     transport = transport or transport_for(config, found.mode, environ)
-    if found.mode is Mode.LIVE:
-        _skip_reached_later(engine, found, warn)
+    skip_reached_elsewhere(engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn)
     return _send(
         engine,
         config,
@@ -286,12 +286,12 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
     (promise 8) and wait to be resumed (review 8). One that has reached anyone cannot be called
     off: promise 8 must go on counting whom it reached."""
     with engine.begin() as connection:
-        held = campaigns.lease(connection, found.id)
-        if held is not None and held.expires > now:
-            raise SendError(
-                f"{found.id} is being sent right now (pid {held.pid} on {held.host.split('/')[0]}).",
-                hint="Stop it with Ctrl-C in its terminal first; then, if it sent nobody, cancel it.",
-            )
+        # The lease first (review 8b: on PostgreSQL a resume could mail everyone between this
+        # count and the status change): a run holding it refuses us; one after us finds cancelled.
+        try:
+            taken = lease_module.acquire(connection, found.id, now=now)
+        except SendError as exc:
+            raise SendError(exc.message, hint="Stop it with Ctrl-C in its terminal first; then, if it sent nobody, cancel it.") from None
         counts = messages.counts(connection, found.id)
         reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
         if reached or campaigns.in_flight(connection, found.id):
@@ -303,23 +303,41 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         if not unsent:
             raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
         campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
+        lease_module.release(connection, taken)
     return Cancelled(found.id, None, unsent=unsent)
 
 
-def _skip_reached_later(engine: Engine, found: campaigns.Campaign, warn: Callable[[str], None] | None) -> None:
-    """Before a resume: skip the journalists a later send of the same content has reached since
-    (promise 8; review 8: a send stopped before its first request, the release sent again with
-    --include-previous, then the first resumed, mailed everyone twice). Not while another process
-    drives the campaign: its run is refused at the lease anyway."""
+def skip_reached_elsewhere(
+    engine: Engine,
+    found: campaigns.Campaign,
+    *,
+    resend_unknown: bool = False,
+    retry_failed: bool = False,
+    warn: Callable[[str], None] | None = None,
+    dry: bool = False,
+) -> int:
+    """Before a resume of a live campaign: skip the journalists another send of the same content
+    reached since this one was made (``messages.skip_reached_since``; promise 8), among the rows
+    this resume would send (planned, and unknown or failed with those flags); returns how many.
+    ``dry`` only counts (the question before the resume). Nothing while another process drives
+    the campaign: its run is refused at the lease anyway."""
+    if found.mode is not Mode.LIVE:
+        return 0
+    states = [MessageState.PLANNED]
+    states += [MessageState.UNKNOWN, MessageState.SENDING] if resend_unknown else []
+    states += [MessageState.FAILED] if retry_failed else []
     now = utcnow()
     with engine.begin() as connection:
         held = campaigns.lease(connection, found.id)
         if held is not None and held.expires > now:
-            return
-        skipped = messages.skip_reached_later(connection, found.id, content_hash=found.content_hash, created_at=found.created_at, now=now)
-    for other, count in skipped.items():
-        if warn is not None:
-            warn(f"{count:,} journalist(s) skipped: {other}, a later send of this same release, has reached them since.")
+            return 0
+        skipped = messages.skip_reached_since(
+            connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry
+        )
+    if warn is not None and not dry:
+        for other, count in skipped.items():
+            warn(f"{count:,} journalist(s) skipped: {other}, another send of this same release, has reached them since.")
+    return sum(skipped.values())
 
 
 def cancel(
@@ -335,9 +353,12 @@ def cancel(
     one that stopped before it mailed anyone (``_call_off``). Raises SendError otherwise."""
     with engine.connect() as connection:
         found = find(connection, campaign_id)
+        counts = messages.counts(connection, campaign_id)
+        handed = any(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+        handed = handed or bool(campaigns.in_flight(connection, campaign_id))
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
-    if not found.sendgrid_batch_id or found.scheduled_at is None:
+    if not found.sendgrid_batch_id or found.scheduled_at is None or not handed:  # SendGrid holds nothing of it (review 8b)
         return _call_off(engine, found, now=now or utcnow())
     now = now or utcnow()
     if found.scheduled_at <= now:

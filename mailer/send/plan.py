@@ -725,7 +725,7 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
         if campaign_id is not None:
             request_of[index] = SKIPPED
             if key in waiting:
-                skips[index] = (RejectReason.WAITING.value, f"waiting in {campaign_id}, which stopped before it mailed them")
+                skips[index] = (RejectReason.WAITING.value, f"waiting in {campaign_id}, which has not mailed them yet")
             else:
                 skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
     skipped = len(skips) - len(plan.skips)

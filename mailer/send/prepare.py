@@ -104,7 +104,7 @@ def prepare_send(
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
-        problem = _nobody(the_plan, list_paths, planned.waiting, filtered_on=_values_held(loaded.contacts, chosen))
+        problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
         questions.insert(0, f"Send this release to {len(the_plan.recipients):,} journalists?")
@@ -204,6 +204,7 @@ class _Planned:
     questions: list[str]  # to confirm before a live send (the correction question)
     never_test_sent: bool
     waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
+    sending: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped: it is sending to them now
 
 
 def _planned(
@@ -236,12 +237,15 @@ def _planned(
     earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
     same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
     waiting: dict[str, int] = {}
+    sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
     if same and not include_previous:
         keys = set(the_plan.email_keys())
         sent = messages.received(connection, same, keys, sent_only=True)
-        held = {key: cid for key, cid in messages.waiting(connection, _stopped(connection, same), keys).items() if key not in sent}
-        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys), waiting=held.keys())
-        waiting = dict(Counter(held.values()))
+        planned_there = {key: cid for key, cid in messages.waiting(connection, same, keys).items() if key not in sent}
+        stopped = set(_stopped(connection, same))
+        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys), waiting=planned_there.keys())
+        waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
+        sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
     corrected = [cid for cid, content in earlier if content != content_hash]
     got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
     # Every version's warnings (pre-flight reads them all), each once.
@@ -255,7 +259,10 @@ def _planned(
     for cid, count in waiting.items():
         if the_plan.recipients:  # someone is left to send to: a warning; nobody is `_nobody`'s refusal
             warnings.append(_waiting_words(cid, count) + f" `mailer resume {cid}` sends to them; `mailer cancel {cid}` calls it off.")
-    return _Planned(the_plan, warnings, questions, never_test_sent, waiting)
+    for cid, count in sending.items():
+        if the_plan.recipients:
+            warnings.append(_sending_words(cid, count))
+    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending)
 
 
 def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
@@ -267,6 +274,15 @@ def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
         if held is None or held.expires <= now:
             stopped.append(campaign_id)
     return stopped
+
+
+def _sending_words(campaign_id: str, count: int) -> str:
+    """Journalists skipped because another process is sending them this release right now (review
+    8b: they were called "already received", with --include-previous as the way out)."""
+    return (
+        f"{count:,} journalist(s) are skipped: {campaign_id}, a send of this same release, is mailing them right now "
+        f"(another terminal or computer; `mailer status {campaign_id}` shows how far it got)."
+    )
 
 
 def _waiting_words(campaign_id: str, count: int) -> str:
@@ -369,25 +385,28 @@ def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -
     return words
 
 
-def _nobody(
-    the_plan: plan_module.Plan, list_paths: Sequence[Path], waiting: Mapping[str, int], *, filtered_on: Sequence[str] = ()
-) -> SendError:
-    """Why nobody is left: everyone is waiting in a stopped send of the same release, or already
-    received it, or every row is skipped for list reasons."""
+def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Planned, *, filtered_on: Sequence[str] = ()) -> SendError:
+    """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
+    right now, or already received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
-    if (
-        waiting
-        and not skipped.get(RejectReason.ALREADY_RECEIVED.value)
-        and sum(waiting.values()) == skipped.get(RejectReason.WAITING.value)
-    ):
-        first = next(iter(waiting))
+    received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0)
+    lead = f"{received:,} journalist(s) already received this exact release; " if received else ""
+    if planned.waiting:  # review 8b: also when some already received it (a send stopped half-way)
+        first = next(iter(planned.waiting))
         return SendError(
-            f"Nobody to send to: {' '.join(_waiting_words(cid, count) for cid, count in waiting.items())}",
-            hint=f"Finish that send with: mailer resume {first}; or call it off with: mailer cancel {first}, then send again.",
+            f"Nobody to send to: {lead}{' '.join(_waiting_words(cid, count) for cid, count in planned.waiting.items())}",
+            hint=f"Finish that send with: mailer resume {first}; or, if it mailed nobody yet, call it off with: "
+            f"mailer cancel {first}, then send again.",
         )
-    if skipped.get(RejectReason.ALREADY_RECEIVED.value):
+    if planned.sending:
+        first = next(iter(planned.sending))
         return SendError(
-            f"Nobody to send to: all {skipped[RejectReason.ALREADY_RECEIVED.value]:,} journalists already received this exact release.",
+            f"Nobody to send to: {lead}{' '.join(_sending_words(cid, count) for cid, count in planned.sending.items())}",
+            hint=f"Let it finish; `mailer status {first}` shows how far it got.",
+        )
+    if received:
+        return SendError(
+            f"Nobody to send to: all {received:,} journalists already received this exact release.",
             hint="To send it to them again anyway, add --include-previous.",
         )
     filtered = skipped.get(RejectReason.FILTERED.value, 0)

@@ -22,15 +22,17 @@ _SQLITE = "sqlite:///"
 
 
 def check(config: Config) -> None:
-    """Raise ConfigError when ``config``'s file names no log, its default log does not exist yet,
-    and the log mailer used without a mailer.toml holds campaigns or suppressions."""
+    """Raise ConfigError when ``config``'s file names no log, its default log does not exist yet
+    (or holds nothing), and the log mailer used without a mailer.toml holds campaigns or suppressions."""
     if config.source is None or config.log_named or not config.database.url.startswith(_SQLITE):
         return
     new = Path(config.database.url.removeprefix(_SQLITE))
     earlier = Path(default_log_url().removeprefix(_SQLITE))
-    if new.exists() or not earlier.is_file() or new.resolve() == earlier.resolve():
+    if not earlier.is_file() or new.resolve() == earlier.resolve():
         return
-    held = _held(earlier)
+    if new.exists() and _held(new) != (0, 0):  # the new log is in use (or cannot be read: it is not ours to judge)
+        return
+    held = _held(earlier)  # review 8b: an older mailer already made the new log, empty: still refused
     if held == (0, 0):
         return
     what = "" if held is None else f" ({held[0]:,} campaign{'s' * (held[0] != 1)}, {held[1]:,} suppressed address{'es' * (held[1] != 1)})"

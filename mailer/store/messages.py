@@ -513,12 +513,13 @@ _RANK = case(
 _ADVANCE = Prepared(
     update(message)
     .where(message.c.id.in_(slots("i")), _RANK < bindparam("rank"))
-    .values(delivery=bindparam("delivery"), updated_at=bindparam("now", type_=message.c.updated_at.type))
+    .values(delivery=bindparam("delivery"))  # updated_at is the last state change (skip_reached_since reads it)
 )
 
 
 def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *, now: datetime) -> None:
-    """Set each message's delivery, but only where that moves it to a later rank.
+    """Set each message's delivery, but only where that moves it to a later rank (``updated_at``
+    stays the time of the last state change; ``now`` is kept for callers).
 
     Set-based: one UPDATE per delivery value and chunk of ids (a few statements per thousand
     messages), not one per message.
@@ -528,10 +529,9 @@ def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *
     by_delivery: dict[Delivery, list[int]] = {}
     for message_id, delivery in furthest.items():
         by_delivery.setdefault(delivery, []).append(message_id)
-    stamp = _ADVANCE.bind(connection, "now", now)
     for delivery, ids in by_delivery.items():
         for chunk in chunks(ids):
-            _ADVANCE.execute(connection, {"rank": DELIVERY_RANK[delivery], "delivery": delivery.value, "now": stamp, **filled("i", chunk)})
+            _ADVANCE.execute(connection, {"rank": DELIVERY_RANK[delivery], "delivery": delivery.value, **filled("i", chunk)})
 
 
 # Reports: grouped figures and the per-journalist listing.
@@ -773,43 +773,58 @@ def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: C
     return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
 
 
-def skip_reached_later(
-    connection: Connection, campaign_id: str, *, content_hash: str, created_at: datetime, now: datetime
+def skip_reached_since(
+    connection: Connection,
+    campaign_id: str,
+    *,
+    content_hash: str,
+    since: datetime,
+    now: datetime,
+    states: Collection[MessageState] = (MessageState.PLANNED,),
+    dry: bool = False,
 ) -> dict[str, int]:
-    """Rows of ``campaign_id`` still planned whose address a later live campaign of the same content
-    has reached since (accepted, unknown or in flight there): skipped, "already received in"
-    that campaign (promise 8, on resume). Returns how many per later campaign.
+    """Rows of ``campaign_id`` in ``states`` (planned; and failed or unknown when a resume is about
+    to send those again) whose address another live campaign of the same content reached after
+    ``since`` (this campaign's creation): accepted, unknown or in flight there, by a state change
+    logged after it. They become skipped, "already received in" that campaign (promise 8, on
+    resume). Returns how many per other campaign; ``dry`` only counts.
 
-    A send stopped before it mailed its journalists, then the same release sent again (with
-    --include-previous): resuming the first must not mail them twice (review 8).
+    Reached before ``since``, a journalist was either skipped when this campaign was planned or
+    included on purpose (--include-previous). Reached after it, by a campaign planned later or
+    one resumed first (review 8 and 8b: two stopped sends of one release, resumed in turn, mailed
+    everyone twice), they must not get it again. ``updated_at`` is the time of a row's last state
+    change: delivery events do not move it.
     """
-    later = select(campaign.c.id).where(
+    others = select(campaign.c.id).where(
         campaign.c.mode == Mode.LIVE.value,
         campaign.c.status != CampaignStatus.CANCELLED.value,
         campaign.c.content_hash == content_hash,
         campaign.c.id != campaign_id,
-        campaign.c.created_at > created_at,
     )
     sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)  # planned there does not count
     query = select(message.c.email_key, message.c.campaign_id).where(
-        message.c.campaign_id.in_(later), message.c.state.in_(sent), message.c.skip_reason.is_(None)
+        message.c.campaign_id.in_(others),
+        message.c.state.in_(sent),
+        message.c.skip_reason.is_(None),
+        message.c.updated_at > since,
     )
-    reached = dict(connection.execute(query).tuples().all())
+    reached: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
     if not reached:
         return {}
+    wanted = [state.value for state in states]
     mine = select(message.c.id, message.c.email_key).where(
-        message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+        message.c.campaign_id == campaign_id, message.c.state.in_(wanted), message.c.skip_reason.is_(None)
     )
     by_campaign: dict[str, list[int]] = {}
     for row_id, key in connection.execute(mine):
         other = reached.get(key)
-        if other is not None and other != campaign_id:
+        if other is not None:
             by_campaign.setdefault(other, []).append(row_id)
-    for other, ids in by_campaign.items():
+    for other, ids in by_campaign.items() if not dry else ():
         for start in range(0, len(ids), 500):
             connection.execute(
                 update(message)
-                .where(message.c.id.in_(ids[start : start + 500]), message.c.state == MessageState.PLANNED.value)
+                .where(message.c.id.in_(ids[start : start + 500]), message.c.state.in_(wanted))
                 .values(
                     state=MessageState.SKIPPED.value,
                     skip_reason=RejectReason.ALREADY_RECEIVED.value,
