@@ -328,8 +328,7 @@ def skip_reached_elsewhere(
     states += [MessageState.FAILED] if retry_failed else []
     now = utcnow()
     with engine.begin() as connection:
-        held = campaigns.lease(connection, found.id)
-        if held is not None and held.expires > now:
+        if lease_module.driving(connection, found.id, now=now) is not None:
             return 0
         skipped = messages.skip_reached_since(
             connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry

@@ -60,6 +60,12 @@ def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
     return Lease(campaign_id, holder)
 
 
+def driving(connection: Connection, campaign_id: str, *, now: datetime) -> LeaseRow | None:
+    """The lease of the process driving the campaign right now (not expired), or None."""
+    current = campaigns.lease(connection, campaign_id)
+    return current if current is not None and current.expires > now else None
+
+
 def renew(connection: Connection, lease: Lease, *, now: datetime, in_flight: Sequence[int] | None = None) -> bool:
     """Keep the lease (and, given ``in_flight``, list those requests as in flight); False when
     another process has taken it over (this one must stop sending)."""

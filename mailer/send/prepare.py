@@ -26,7 +26,7 @@ from mailer.config import Config
 from mailer.contacts.listfile import display_name
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
-from mailer.send import follow_up, recipients, schedule
+from mailer.send import follow_up, lease, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups, messages
@@ -270,8 +270,7 @@ def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
     now = utcnow()
     stopped = []
     for campaign_id in campaign_ids:
-        held = campaigns.lease(connection, campaign_id)
-        if held is None or held.expires <= now:
+        if lease.driving(connection, campaign_id, now=now) is None:
             stopped.append(campaign_id)
     return stopped
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, MessageState, Mode, shown_status
-from mailer.send import schedule
+from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
@@ -51,10 +51,10 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
         skipped = messages.skipped_by_reason(connection, campaign_id)
-        held = campaigns.lease(connection, campaign_id)
-    now = now or utcnow()
+        now = now or utcnow()
+        held = lease.driving(connection, campaign_id, now=now)
     running = None
-    if held is not None and held.expires > now:  # another process is sending it right now
+    if held is not None:  # another process is sending it right now
         heard = max(0, int((now - held.heartbeat).total_seconds()))
         running = f"pid {held.pid} on {held.host.split('/')[0]}, last heard from {heard} s ago"
     steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status, running=running)
