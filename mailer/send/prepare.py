@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -371,8 +371,11 @@ def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -
     words = []
     for name, wanted in [*chosen.where.items(), *([("tags", chosen.tags)] if chosen.tags else [])]:
         seen: set[str] = set()
-        for person in people:
-            value = person.fields.get(name, "")
+        if isinstance(people, ContactTable):  # a column's distinct values, not a Contact per row
+            cells: Iterable[str] = people.column(name).unique().to_pylist() if name in people.field_names else []
+        else:
+            cells = (person.fields.get(name, "") for person in people)
+        for value in cells:
             parts = value.split(";") if name == "tags" else [value]
             seen.update(part.strip() for part in parts if part.strip())
             if len(seen) > 200:  # enough to show a few
