@@ -116,8 +116,12 @@ def test_store_time_message_rows_go_through_the_type(store: Engine) -> None:
         [link] = messages.by_address(connection, ["jo@example.org"])["jo@example.org"]
     assert created.isoformat() == updated.isoformat() == "2026-11-30T03:30:00+00:00"
     assert link.created_at == int(kolkata.timestamp())
-    with store.begin() as connection:
+    with store.begin() as connection:  # a delivery event: updated_at stays the time of the last state change
         messages.advance_delivery(connection, {message_id: Delivery.DELIVERED}, now=berlin)
+    with store.connect() as connection:
+        assert connection.scalar(select(message.c.updated_at)).isoformat() == "2026-11-30T03:30:00+00:00"
+    with store.begin() as connection:  # a state change stamps it, in UTC
+        messages.mark_request(connection, "c", 1, old=MessageState.ACCEPTED, new=MessageState.UNKNOWN, now=berlin, error="x")
     with store.connect() as connection:
         assert connection.scalar(select(message.c.updated_at)).isoformat() == "2026-11-30T08:00:00+00:00"
 

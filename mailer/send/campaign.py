@@ -357,10 +357,12 @@ def cancel(
         handed = handed or bool(campaigns.in_flight(connection, campaign_id))
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
-    if not found.sendgrid_batch_id or found.scheduled_at is None or not handed:  # SendGrid holds nothing of it (review 8b)
-        return _call_off(engine, found, now=now or utcnow())
     now = now or utcnow()
+    if not found.sendgrid_batch_id or found.scheduled_at is None:
+        return _call_off(engine, found, now=now)
     if found.scheduled_at <= now:
+        if not handed:  # its time has passed, but it never reached SendGrid (review 8b)
+            return _call_off(engine, found, now=now)
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     late = (found.scheduled_at - now).total_seconds() < 600
     sendgrid = transport or _sendgrid(config, environ, sending=False)
