@@ -106,7 +106,7 @@ def _json_first_line(file: BinaryIO) -> bool:
                 value = json.loads(line.decode("utf-8-sig"))
             except (ValueError, RecursionError):
                 return False
-            return isinstance(value, dict | list) or not isinstance(value, str)  # a quoted CSV cell is a JSON string (review 8b)
+            return not isinstance(value, str)  # a quoted CSV cell is a JSON string (review 8b)
     return False
 
 

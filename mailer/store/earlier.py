@@ -30,7 +30,7 @@ def check(config: Config) -> None:
     earlier = Path(default_log_url().removeprefix(_SQLITE))
     if not earlier.is_file() or new.resolve() == earlier.resolve():
         return
-    if new.exists() and _held(new) != (0, 0):  # the new log is in use (or cannot be read: it is not ours to judge)
+    if new.exists() and _in_use(new):  # or cannot be read: it is not ours to judge
         return
     held = _held(earlier)  # review 8b: an older mailer already made the new log, empty: still refused
     if held == (0, 0):
@@ -42,6 +42,20 @@ def check(config: Config) -> None:
         hint=f'Say which log to use: add to {config.source}\n[database]\nurl = "{_SQLITE}{earlier}"\n'
         f'to keep the log you have, or url = "{_SQLITE}{new}" to start a new one.',
     )
+
+
+def _in_use(path: Path) -> bool:
+    """Whether the log at ``path`` holds a campaign or a suppression (True when it cannot be read).
+    Asked on every command of such an office: two look-ups of one row, not two counts."""
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            query = "SELECT EXISTS (SELECT 1 FROM campaign) OR EXISTS (SELECT 1 FROM suppression)"
+            return bool(connection.execute(query).fetchone()[0])
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return True
 
 
 def _held(path: Path) -> tuple[int, int] | None:
