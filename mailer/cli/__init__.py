@@ -362,7 +362,9 @@ def _check_text(arguments: list[str]) -> None:
         except UnicodeEncodeError:
             if os.path.lexists(value):
                 continue
-            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            from mailer.contacts.listfile import display_name  # how a list's name not in UTF-8 is shown too
+
+            shown = display_name(argument)
             raise MailerError(
                 f'"{shown}" holds a byte that is not UTF-8 text (shown as \\xNN), so mailer cannot use it.',
                 hint="Type it again (a campaign id from `mailer campaigns`, an address, a value), or rename the file it names.",
