@@ -67,12 +67,15 @@ CHILD_TIMEOUT_S = 1800
 # -- the stand-in, in its own process -------------------------------------------------------------
 
 
-def serve(answers: Any, delay: float) -> None:
+def serve(answers: Any, delay: float, handshake: float = 0.0) -> None:
     """The stand-in in a child process: each Mail Send answered after ``delay`` s; /_stats and /_reset.
 
     It tallies the accepted addresses and then forgets each body, so its memory stays small at 1M.
+    The first request on each new connection waits ``handshake`` s more: what a real network
+    charges to open one (a TCP round trip and a TLS handshake to api.sendgrid.com).
     """
     sys.path.insert(0, str(ROOT / "tests"))
+    import asyncio
     from collections import Counter
     from contextvars import ContextVar
 
@@ -83,6 +86,7 @@ def serve(answers: Any, delay: float) -> None:
     tally: Counter[str] = Counter()
     since = [time.process_time()]
     first_at: list[float | None] = [None]  # when the first Mail Send since /_reset arrived (time.time())
+    peers: set[Any] = set()  # the connections Mail Sends came over since /_reset
 
     class Tallying(SendGridStandIn):
         async def _record(self, request: Any) -> Recorded:
@@ -93,6 +97,11 @@ def serve(answers: Any, delay: float) -> None:
         async def _mail_send(self, request: Any) -> Any:
             if first_at[0] is None:
                 first_at[0] = time.time()
+            peer = request.client
+            if peer not in peers:
+                peers.add(peer)
+                if handshake:
+                    await asyncio.sleep(handshake)
             response = await super()._mail_send(request)
             recorded = current.get()
             if recorded is not None and isinstance(recorded.body, dict):
@@ -117,11 +126,13 @@ def serve(answers: Any, delay: float) -> None:
                 "digest": digest,
                 "cpu": time.process_time() - since[0],
                 "first_at": first_at[0],
+                "connections": len(peers),
             }
         )
 
     async def reset(_: Any) -> JSONResponse:
         tally.clear()
+        peers.clear()
         first_at[0] = None
         standin.requests.clear()
         since[0] = time.process_time()
@@ -459,6 +470,8 @@ class Pair:
     delay: float = DELAY
     ours_first: float = float("nan")  # seconds from the start of the command to its first Mail Send's arrival
     base_first: float = float("nan")
+    ours_connections: int = 0  # connections the Mail Sends came over
+    base_connections: int = 0
 
     @property
     def floor(self) -> float:
@@ -508,6 +521,8 @@ def median_pair(pairs: list[Pair]) -> Pair:
         first.delay,
         statistics.median(p.ours_first for p in pairs),
         statistics.median(p.base_first for p in pairs),
+        max(p.ours_connections for p in pairs),
+        max(p.base_connections for p in pairs),
     )
 
 
@@ -517,6 +532,12 @@ def main() -> None:
     parser.add_argument("--concurrency", default="4", help="[sendgrid] concurrency, comma-separated for the curve: 1,4,8,16")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each pair (medians are printed; peak is the largest)")
     parser.add_argument("--delay", type=float, default=DELAY, help="seconds the stand-in waits before answering (default 0.1)")
+    parser.add_argument(
+        "--handshake",
+        type=float,
+        default=0.0,
+        help="seconds more for the first request on each new connection, as a real network charges to open one (e.g. 0.05)",
+    )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="run ours once more under cProfile and write its statistics to FILE")
     parser.add_argument("--baseline-child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -530,7 +551,7 @@ def main() -> None:
 
     context = multiprocessing.get_context("spawn")
     answers: Any = context.Queue()
-    server = context.Process(target=serve, args=(answers, args.delay), daemon=True)
+    server = context.Process(target=serve, args=(answers, args.delay, args.handshake), daemon=True)
     server.start()
     url, key = answers.get(timeout=60)
     results: list[Pair] = []
@@ -546,7 +567,8 @@ def main() -> None:
                 lists = {recipients: pool.apply(list_for, (recipients,)) for recipients in sizes}
                 digests = {recipients: pool.apply(expected_digest, (lists[recipients],)) for recipients in sizes}
             print(
-                f"stand-in answering each Mail Send after {args.delay * 1000:.0f} ms; batch_size {BATCH}; "
+                f"stand-in answering each Mail Send after {args.delay * 1000:.0f} ms"
+                f"{f' (+{args.handshake * 1000:.0f} ms on a new connection)' if args.handshake else ''}; batch_size {BATCH}; "
                 f"{os.cpu_count()} cores; wall and CPU in seconds, us/rc = CPU microseconds per recipient, MB = peak RSS",
                 flush=True,
             )
@@ -589,6 +611,8 @@ def main() -> None:
                             args.delay,
                             first_request(ours, ours_seen),
                             first_request(base, base_seen),
+                            ours_seen.get("connections", 0),
+                            base_seen.get("connections", 0),
                         )
                         pairs.append(pair)
                         if args.repeat > 1:
@@ -619,7 +643,8 @@ def main() -> None:
         )
         print(
             f"{'':>9}       first request {p.ours_first:.2f} s after the start (baseline {p.base_first:.2f} s); "
-            f"from it to the end {p.ours.wall - p.ours_first:.2f} s (baseline {p.base.wall - p.base_first:.2f} s)"
+            f"from it to the end {p.ours.wall - p.ours_first:.2f} s (baseline {p.base.wall - p.base_first:.2f} s); "
+            f"connections {p.ours_connections} (baseline {p.base_connections})"
         )
     if not all(p.ok for p in results):
         sys.exit(1)

@@ -49,6 +49,8 @@ class Recorded:
     body: Any
     raw: bytes
     status: int | None = None
+    peer: tuple[str, int] | None = None  # the client's address and port: one per connection
+    closing: bool = False  # answered with Connection: close
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Script:
     drop: bool = False
     match: Callable[[Recorded], bool] | None = None
     path: str = "/v3/mail/send"
+    close: bool = False
 
 
 def _validator() -> jsonschema.protocols.Validator:
@@ -105,12 +108,26 @@ class SendGridStandIn:
         self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self) -> SendGridStandIn:
+    def start(self, *, keep_alive: float = 5.0, tls: tuple[Path, Path] | None = None) -> SendGridStandIn:
+        """Serve on a free port of 127.0.0.1; idle connections are closed after ``keep_alive`` s.
+
+        ``tls`` (certificate file, key file) serves https instead of http.
+        """
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", backlog=512)
+        certificate, key = tls if tls else (None, None)
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            backlog=512,
+            timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # uvicorn takes seconds as a float too
+            ssl_certfile=certificate,
+            ssl_keyfile=key,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
@@ -119,7 +136,7 @@ class SendGridStandIn:
             if time.time() > deadline:
                 raise RuntimeError("SendGrid stand-in did not start")
             time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         return self
 
     def reset(self) -> None:
@@ -161,6 +178,14 @@ class SendGridStandIn:
         """Wait ``delay`` seconds before answering (then answer normally)."""
         self.scripts.append(Script(times=times, delay=delay, match=match))
 
+    def close_after(self, *, times: int = 1) -> None:
+        """Answer the next ``times`` Mail Sends normally, with ``Connection: close`` (then close the connection)."""
+        self.scripts.append(Script(times=times, close=True))
+
+    def connections(self) -> int:
+        """How many connections the Mail Sends so far came over (distinct client ports)."""
+        return len({r.peer for r in self.mail_sends})
+
     def drop(self, *, times: int = 1, match: Callable[[Recorded], bool] | None = None) -> None:
         """Read the request, then close the connection without any answer."""
         self.scripts.append(Script(times=times, drop=True, match=match))
@@ -199,7 +224,8 @@ class SendGridStandIn:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        recorded = Recorded(request.method, request.url.path, dict(request.headers), body, raw)
+        peer = (request.client.host, request.client.port) if request.client else None
+        recorded = Recorded(request.method, request.url.path, dict(request.headers), body, raw, peer=peer)
         with self._lock:
             self.requests.append(recorded)
         return recorded
@@ -219,6 +245,9 @@ class SendGridStandIn:
             return None
         if script.delay:
             await asyncio.sleep(script.delay)
+            return None
+        if script.close:
+            recorded.closing = True
             return None
         if script.drop:
             # uvicorn exposes no public way to drop a connection; its receive() is a bound method of
@@ -259,7 +288,10 @@ class SendGridStandIn:
             return JSONResponse({"errors": errors}, status_code=400)
         sandbox = recorded.body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable") is True
         recorded.status = 200 if sandbox else 202
-        return Response(status_code=recorded.status, headers={"X-Message-Id": secrets.token_urlsafe(16)})
+        headers = {"X-Message-Id": secrets.token_urlsafe(16)}
+        if recorded.closing:
+            headers["Connection"] = "close"
+        return Response(status_code=recorded.status, headers=headers)
 
     def problems(self, body: Any) -> list[dict[str, Any]]:
         """What SendGrid would refuse in this body, in its error shape (empty when valid)."""
