@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 from email_validator import EmailNotValidError, validate_email
@@ -92,6 +93,17 @@ def address_problem(address: str) -> str | None:
     return None
 
 
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org", "example")  # RFC 2606 §2-3: never anyone's
+
+
+def reserved_for_examples(address: str) -> bool:
+    """True when ``address`` is at a domain reserved for examples (RFC 2606): nobody's, so SendGrid
+    can never verify it as a sender (it refuses Mail Send from an unverified From with 403,
+    SENDGRID.md §1.4)."""
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == reserved or domain.endswith("." + reserved) for reserved in EXAMPLE_DOMAINS)
+
+
 class SenderConfig(_Section):
     """Who the release comes from; the postal address is required for a live send."""
 
@@ -137,6 +149,12 @@ class SendGridConfig(_Section):
     asm_group_id: int | None = Field(None, ge=1)
     tracking: TrackingConfig = TrackingConfig()
     sandbox: bool = False
+
+    @property
+    def is_sendgrid(self) -> bool:
+        """``api_url`` is SendGrid's own (api.sendgrid.com, api.eu.sendgrid.com), not a stand-in or a gateway."""
+        host = urlsplit(self.api_url).hostname or ""
+        return host == "sendgrid.com" or host.endswith(".sendgrid.com")
 
     @field_validator("api_url")
     @classmethod

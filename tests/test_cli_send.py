@@ -420,7 +420,10 @@ def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog:
     standin.answer(401)
     refused = mailer(*SEND, "--yes", "--no-test-ok", "--include-previous")
     assert refused.exit_code == 1
-    assert "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission\n" in refused.stderr
+    assert (
+        "Error: SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission (SendGrid said: scripted 401)\n"
+        in refused.stderr
+    )
     dry = mailer(*SEND, "--dry-run", "--include-previous")
     files = [p for p in (live / "out").rglob("*") if p.is_file()]
     assert files

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
 from mailer.compose import tokens as compose_tokens
-from mailer.config import Config
+from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
@@ -484,7 +484,7 @@ def prepare_test(
         sender=_sender(rendered, config),
         is_test=True,
         warnings=(*notes, *version.notes),  # a version lacking the main file's texts (README, Languages)
-        problem=None if dry_run else unsubscribe.check(config),  # a test send is a real email too
+        problem=None if dry_run else (_sender_problem(rendered, config) or unsubscribe.check(config)),  # a test send is a real email too
     )
 
 
@@ -504,7 +504,27 @@ def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, for
                 else " No mailer.toml was found: copy config.example.toml to mailer.toml in your press office's folder first."
             ),
         )
-    return unsubscribe.check(config)
+    return _sender_problem(rendered, config) or unsubscribe.check(config)
+
+
+def _sender_problem(rendered: Rendered, config: Config) -> ConfigError | None:
+    """A From address SendGrid will refuse for certain: one at a domain kept for examples
+    (the built-in press@example.org), when the requests go to SendGrid itself."""
+    from_email = str(_sender(rendered, config)["from_email"])
+    if not (config.sendgrid.is_sendgrid and reserved_for_examples(from_email)):
+        return None
+    in_release = from_email != config.sender.from_email
+    where = "from: in the release's front matter" if in_release else _setting("from_email under [sender] in", config)
+    return ConfigError(
+        f"The email would come from {from_email}, an address at a domain kept for examples: SendGrid refuses to send "
+        "from an address it has not verified, and it can never verify this one. Nothing was logged or sent.",
+        hint=f"Set {where} to your office's address, verified in SendGrid (Settings > Sender Authentication).",
+    )
+
+
+def _setting(key: str, config: Config) -> str:
+    """``key`` followed by the config file's name, or by mailer.toml when none was found."""
+    return f"{key} {config.source}" if config.source is not None else f"{key} mailer.toml (copy config.example.toml to make one)"
 
 
 def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | None, now: datetime, *, force: bool) -> list[str]:

@@ -160,7 +160,7 @@ class SendGridTransport:
         headers = getattr(exc, "headers", None)
         errors = _errors(getattr(exc, "body", b""))
         if status in (401, 403):
-            return AuthError(AUTH_MESSAGE, status=status, hint="Create a key under Settings > API Keys in SendGrid and set it again.")
+            return _refused(status, errors)
         if status == 400:
             text = "; ".join(_error_text(e) for e in errors) or "SendGrid refused the request."
             return Rejected(text, errors=errors, hint="Fix what SendGrid names, then send to these recipients again.")
@@ -214,6 +214,22 @@ class _MailSend(Client):  # type: ignore[misc]  # python_http_client has no type
         if self.kept is not None:
             return self.kept.open(request, timeout or self.timeout)
         return super()._make_request(opener, request, timeout=timeout)
+
+
+def _refused(status: int, errors: list[dict[str, str | None]]) -> AuthError:
+    """401/403: the key, its permissions, or (403) a From address SendGrid has not verified (SENDGRID.md §1.4)."""
+    said = "; ".join(_error_text(e) for e in errors)
+    if status == 403 and any(e.get("field") == "from" or "sender identity" in str(e.get("message")).lower() for e in errors):
+        return AuthError(
+            f"SendGrid refused the From address: {said} Verify that address in SendGrid (Settings > Sender Authentication).",
+            status=status,
+            hint="Verify the From address in SendGrid, then send again.",
+        )
+    return AuthError(
+        AUTH_MESSAGE + (f" (SendGrid said: {said})" if said else ""),
+        status=status,
+        hint="Create a key under Settings > API Keys in SendGrid and set it again.",
+    )
 
 
 _RESUME_HINT = "Nothing was accepted for this request; it stays planned and `mailer resume` sends it later."
