@@ -85,8 +85,32 @@ def test_campaign_ids_latest_too_far_back_names_the_oldest(logged: Engine) -> No
     add(logged, MADE)
     result = mailer("report", "latest~3")
     assert result.exit_code == 1
-    assert 'Error: "latest~3" goes back further than the delivery log: it holds 3 campaigns, so the oldest is latest~2.\n' in result.stderr
+    assert 'Error: "latest~3" goes back further than the delivery log: it holds 3 live sends, so the oldest is latest~2.\n' in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_campaign_ids_latest_for_a_report_is_the_newest_live_send(logged: Engine) -> None:
+    """A test send and a dry run made after the live send: `report latest` still reports the live send
+    (reports cover live sends only), while `status latest` is the newest campaign of any kind."""
+    add(logged, MADE)
+    add(logged, ["2026-03-02-moth-survey-test"], mode=Mode.TEST, first=3)
+    add(logged, ["2026-03-02-moth-survey-2"], mode=Mode.DRY_RUN, first=4)
+    report = mailer("report", "latest")
+    assert f"latest is {MADE[2]} (live, created" in report.stderr
+    assert "reports cover live sends only" not in report.output
+    assert f"latest~1 is {MADE[1]} (live," in mailer("report", "latest~1").stderr
+    status = mailer("status", "latest")
+    assert "latest is 2026-03-02-moth-survey-2 (dry-run, created" in status.stderr
+
+
+def test_campaign_ids_latest_report_with_no_live_send_says_so(logged: Engine) -> None:
+    """Only a test send in the log: `report latest` says there is no live send yet (not "a test send")."""
+    add(logged, ["2026-03-02-bees-test"], mode=Mode.TEST)
+    result = mailer("report", "latest")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        'Error: The delivery log holds no live sends yet, so "latest" names none.\nLive sends are made by mailer send without --dry-run.\n'
+    )
 
 
 def test_campaign_ids_malformed_latest_says_what_is_accepted(logged: Engine) -> None:

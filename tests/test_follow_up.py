@@ -238,11 +238,13 @@ def test_follow_up_refuses_dry_runs_test_sends_and_unclear_options(office: str) 
     """A dry run or test send cannot be followed up; --who and --follow-up go together; nobody left is said plainly."""
     dry = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--include-previous", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    result = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "opened", "--dry-run")
+    result = mailer("send", "releases/reminder.md", "--follow-up", f"{todays_campaign()}-2", "--who", "opened", "--dry-run")
     assert result.exit_code == 1
     assert (
         f"Error: {todays_campaign()}-2 is a dry run (nothing was sent): a follow-up follows a live send to journalists.\n" in result.output
     )
+    latest = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "opened", "--dry-run")  # the newest live send
+    assert "(live, created" in latest.output.split("latest is ", 1)[1] and "is a dry run" not in latest.output
     test = mailer("test", "releases/example.md", "--to", "press@example.org")
     assert test.exit_code == 0, test.output
     result = mailer("send", "releases/reminder.md", "--follow-up", f"{todays_campaign()}-test", "--who", "opened", "--dry-run")

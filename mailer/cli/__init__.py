@@ -82,12 +82,13 @@ class AppContext:
                 hint=f"Give -o a new file name ending in {suffixes[0]}.",
             )
 
-    def campaign_id(self, typed: str) -> str:
+    def campaign_id(self, typed: str, *, live_only: bool = False) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
 
-        ``latest`` is the most recently created campaign in the log (live, test or dry run),
-        ``latest~1`` the one before it, and so on; which id that is goes to standard error.
-        Raises MailerError when the log holds no campaign that far back or the word is malformed.
+        ``latest`` is the most recently created campaign in the log (live, test or dry run; with
+        ``live_only``, for reports and follow-ups, the most recent live send), ``latest~1`` the one
+        before it, and so on; which id that is goes to standard error. Raises MailerError when the
+        log holds no campaign that far back or the word is malformed.
         """
         if not typed.strip().lower().startswith("latest"):
             return typed
@@ -99,21 +100,26 @@ class AppContext:
                 "(N campaigns before it: latest~1 is the one before the latest).",
             )
         skip = 0 if match.group(1) is None else int(match.group(1) or 1)  # latest~ is latest~1, as in git
+        from mailer.models import Mode
         from mailer.send.schedule import describe
         from mailer.store import campaigns
 
+        mode = Mode.LIVE if live_only else None
+        kind = "live send" if live_only else "campaign"
         with self.engine.connect() as connection:
-            found = campaigns.newest(connection, skip=skip)
-            total = campaigns.count(connection) if found is None else 0
+            found = campaigns.newest(connection, skip=skip, mode=mode)
+            total = campaigns.count(connection, mode=mode) if found is None else 0
         if found is None and total == 0:
             raise MailerError(
-                f'The delivery log holds no campaigns yet, so "{typed}" names none.',
-                hint="Campaigns are made by mailer send (--dry-run too) and mailer test.",
+                f'The delivery log holds no {kind}s yet, so "{typed}" names none.',
+                hint="Live sends are made by mailer send without --dry-run."
+                if live_only
+                else "Campaigns are made by mailer send (--dry-run too) and mailer test.",
             )
         if found is None:
             oldest = "latest" if total == 1 else f"latest~{total - 1}"
             raise MailerError(
-                f'"{typed}" goes back further than the delivery log: it holds {total} campaign{"s" if total != 1 else ""}, '
+                f'"{typed}" goes back further than the delivery log: it holds {total} {kind}{"s" if total != 1 else ""}, '
                 f"so the oldest is {oldest}.",
                 hint="`mailer campaigns --limit 0` lists them all.",
             )

@@ -95,7 +95,7 @@ def report_command(
     if since or until:
         raise click.UsageError("--since and --until go with --overview.")
     engine = app.engine
-    campaign_id = app.campaign_id(campaign_id)
+    campaign_id = app.campaign_id(campaign_id, live_only=True)
     if fmt == "table":
         _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
         return

@@ -138,16 +138,22 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
-def newest(connection: Connection, *, skip: int = 0) -> Campaign | None:
-    """The most recently created campaign after skipping ``skip`` newer ones (``latest~skip``); None past the oldest."""
+def newest(connection: Connection, *, skip: int = 0, mode: Mode | None = None) -> Campaign | None:
+    """The most recently created campaign (of ``mode``, if given) after skipping ``skip`` newer ones
+    (``latest~skip``); None past the oldest."""
     query = select(campaign.c.id).order_by(campaign.c.created_at.desc(), campaign.c.id.desc()).offset(skip).limit(1)
+    if mode is not None:
+        query = query.where(campaign.c.mode == mode.value)
     found = connection.scalar(query)
     return None if found is None else get(connection, found)
 
 
-def count(connection: Connection) -> int:
-    """How many campaigns the log holds (live, test and dry runs)."""
-    return int(connection.scalar(select(func.count()).select_from(campaign)) or 0)
+def count(connection: Connection, *, mode: Mode | None = None) -> int:
+    """How many campaigns the log holds (live, test and dry runs; or only those of ``mode``)."""
+    query = select(func.count()).select_from(campaign)
+    if mode is not None:
+        query = query.where(campaign.c.mode == mode.value)
+    return int(connection.scalar(query) or 0)
 
 
 def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
