@@ -167,3 +167,18 @@ def test_campaigns_default_limit_is_twenty(logged: Engine) -> None:
     assert result.stdout.endswith("3 older campaigns not shown: --limit 23 (or 0) shows all.\n")
     assert len(json.loads(mailer("campaigns", "--json").stdout)) == 23
     assert [c["id"] for c in json.loads(mailer("campaigns", "--json", "--limit", "2").stdout)] == [ids[22], ids[21]]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("März-Bienen.md", "marz-bienen"), ("Пресс-релиз.md", "press-reliz"), ("Straße Öl.md", "strasse-ol"), ("🐝.md", "release")],
+)
+def test_campaign_ids_spell_out_release_names_in_any_script(project: Path, name: str, slug: str) -> None:
+    """A release named in German, Russian or with only an emoji gets a readable id a press officer can type
+    (not "m-rz" for März), from its dry run's outbox folder to `mailer campaigns`."""
+    (project / "releases" / name).write_text((project / "releases" / "example.md").read_text(encoding="utf-8"), encoding="utf-8")
+    result = mailer("send", f"releases/{name}", "--list", "lists/press.csv", "--dry-run")
+    assert result.exit_code == 0, result.output
+    campaign_id = f"{datetime.now(UTC).date().isoformat()}-{slug}"
+    assert campaign_id in result.stdout
+    assert (project / "out" / "outbox" / campaign_id).is_dir()

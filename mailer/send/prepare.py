@@ -9,7 +9,6 @@ address for a live send.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -550,4 +549,8 @@ def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:
 
 
 def _slug(path: Path) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "release"
+    """The campaign id's part from the release's file name: ASCII letters, digits and hyphens, at most
+    60 characters, other scripts spelt out (python-slugify: März -> marz, Пресс-релиз -> press-reliz)."""
+    from slugify import slugify
+
+    return slugify(path.stem, max_length=60) or "release"
