@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,46 @@ def test_contacts_bad_file_is_refused_with_what_to_do(name: str, message: str, h
         'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.' if hint == "SAVE" else hint
     )
     assert caught.value.hint == expected_hint
+
+
+def _zipped(path: Path, parts: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "parts", "what", "from_document"),
+    [
+        ("press.docx", {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}, "a Word document", True),
+        ("press.xlsx", {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<wb/>"}, "an Excel workbook", False),
+        ("press.ods", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<c/>"}, "an OpenDocument", False),
+        ("press.odt", {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<c/>"}, "an OpenDocument text", True),
+        ("lists.csv", {"press.csv": "email\na@example.org\n"}, "a ZIP archive", False),
+    ],
+)
+def test_contacts_office_files_are_named_for_what_they_are(
+    tmp_path: Path, name: str, parts: dict[str, str], what: str, from_document: bool
+) -> None:
+    """A Word document given as the list is not called an Excel workbook: the message names what it is, and the
+    hint what to do with it (a document's table goes into a spreadsheet first; a ZIP is unpacked)."""
+    path = _zipped(tmp_path / name, parts)
+    with pytest.raises(ListError) as caught:
+        contacts.load([path])
+    assert caught.value.message.startswith(f"{path}: this is {what}") and caught.value.message.endswith(", not a CSV file.")
+    assert ("Copy the table of journalists into a spreadsheet" in (caught.value.hint or "")) is from_document
+    if what == "a ZIP archive":
+        assert caught.value.hint == "Unpack it and give the CSV file inside."
+
+
+def test_contacts_old_word_document_is_named(tmp_path: Path) -> None:
+    """A Word 97-2003 .doc (an OLE2 file whose directory names a WordDocument stream), even named .csv."""
+    path = tmp_path / "press.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "WordDocument".encode("utf-16-le") + b"\0" * 64)
+    with pytest.raises(ListError) as caught:
+        contacts.load([path])
+    assert caught.value.message == f"{path}: this is a Word document, not a CSV file."
 
 
 def test_contacts_missing_file_and_folder_are_refused(tmp_path: Path) -> None:

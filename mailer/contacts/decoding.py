@@ -15,7 +15,9 @@ otherwise crash the XLSX report (openpyxl's IllegalCharacterError). A file full 
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import zipfile
 from pathlib import Path
 
 from mailer.errors import ListError
@@ -66,7 +68,8 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     if not has_text(data.removeprefix(codecs.BOM_UTF8)):
         raise empty_file(path)
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ListError(f"{path}: this is an Excel workbook, not a CSV file.", hint=SAVE_AS_CSV)
+        what, hint = _packed_kind(path, data)
+        raise ListError(f"{path}: this is {what}, not a CSV file.", hint=hint)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise ListError(f"{path}: the file is in UTF-32, which mailer does not read.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -100,6 +103,45 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
         )
     # Not UTF-8: Excel's "CSV" export, Windows-1252 on Windows, Mac Roman in Excel for Mac.
     return _eight_bit(path, data)
+
+
+_FROM_DOCUMENT = (
+    "Copy the table of journalists into a spreadsheet (Excel, LibreOffice Calc, Google Sheets), then use "
+    '"Save As" and choose "CSV UTF-8 (Comma delimited)", and try again.'
+)
+_DOCUMENT, _WORKBOOK = ("a Word document", _FROM_DOCUMENT), ("an Excel workbook", SAVE_AS_CSV)
+_BY_SUFFIX = {
+    **dict.fromkeys((".doc", ".docx", ".docm", ".rtf"), _DOCUMENT),
+    **dict.fromkeys((".odt",), ("an OpenDocument text document", _FROM_DOCUMENT)),
+    **dict.fromkeys((".ods",), ("an OpenDocument (LibreOffice) spreadsheet", SAVE_AS_CSV)),
+    **dict.fromkeys((".zip",), ("a ZIP archive", "Unpack it and give the CSV file inside.")),
+}
+
+
+def _packed_kind(path: Path, data: bytes) -> tuple[str, str]:
+    """What a ZIP (Office Open XML, OpenDocument) or OLE2 (Office 97-2003) file holds, and what to do
+    with it: judged by its parts' names, else by the file name; an Excel workbook when unsure."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+            return _BY_SUFFIX.get(path.suffix.lower(), _WORKBOOK)
+        if any(name.startswith("word/") for name in names) or mimetype.endswith(".text"):
+            return _DOCUMENT if not mimetype else _BY_SUFFIX[".odt"]
+        if mimetype.endswith(".spreadsheet"):
+            return _BY_SUFFIX[".ods"]
+        if any(name.startswith("ppt/") for name in names):
+            return "a PowerPoint presentation", _FROM_DOCUMENT
+        if not any(name.startswith("xl/") for name in names) and "[Content_Types].xml" not in names:
+            return _BY_SUFFIX[".zip"]
+        return _WORKBOOK
+    if "WordDocument".encode("utf-16-le") in data:  # the stream names of an OLE2 file's directory
+        return _DOCUMENT
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return _WORKBOOK
+    return _BY_SUFFIX.get(path.suffix.lower(), _WORKBOOK)
 
 
 def _eight_bit(path: Path, data: bytes) -> tuple[bytes, str]:
