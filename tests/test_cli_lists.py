@@ -177,3 +177,43 @@ def test_lists_clean_output_checks_clean(tmp_path: Path) -> None:
     code, stdout, _ = run("lists", "check", "--json", str(out))
     data = json.loads(stdout)
     assert (code, data["rows"], data["valid"], data["rejected"]) == (0, 41, 41, [])
+
+
+def test_lists_check_of_several_files_checks_each_even_when_one_cannot_be_read(tmp_path: Path) -> None:
+    """`lists check lists/*` with a workbook and a file without addresses among the lists: the readable lists
+    are still reported, each bad file gets its own error, the exit code is 1, and the clean command offered
+    names only the readable files."""
+    workbook = tmp_path / "old.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    names = tmp_path / "names.csv"
+    names.write_text("name\nJane\n", encoding="utf-8")
+    code, out, err = run("lists", "check", PRESS, str(workbook), str(names), STAFF)
+    assert code == 1
+    assert f"{PRESS} (UTF-8, comma-separated)" in out and f"{STAFF} (UTF-8, comma-separated)" in out
+    assert f"Error: {workbook}: this is an Excel workbook, not a CSV file.\n" in err
+    assert f'Error: {names}: no email address column. Columns found: "name".\n' in err
+    assert f"Error: 2 of the 4 files could not be read: {workbook}, {names}.\n" in err
+    clean = next(line for line in out.splitlines() if line.startswith("To get a list without these rows:"))
+    assert str(workbook) not in clean and str(names) not in clean and PRESS in clean
+
+    code, out, err = run("lists", "check", PRESS, str(workbook), "--json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["valid"] == 41
+    assert document["unreadable"] == [
+        {
+            "file": str(workbook),
+            "error": f"{workbook}: this is an Excel workbook, not a CSV file.",
+            "hint": 'In your spreadsheet, use "Save As" and choose "CSV UTF-8 (Comma delimited)", then try again.',
+        }
+    ]
+    assert f"Error: {workbook} could not be read.\n" in err
+
+
+def test_lists_check_of_one_unreadable_file_is_its_error_alone(tmp_path: Path) -> None:
+    """One file: its own error, exit 1, nothing more (as before)."""
+    names = tmp_path / "names.csv"
+    names.write_text("name\nJane\n", encoding="utf-8")
+    code, out, err = run("lists", "check", str(names))
+    assert code == 1 and out == ""
+    assert err.count("Error:") == 1 and "no email address column" in err

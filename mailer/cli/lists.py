@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.contacts.listfile import DELIMITER_NAMES
+from mailer.contacts.listfile import DELIMITER_NAMES, display_name
 from mailer.errors import ListError
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
@@ -101,9 +101,11 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         output.start_json()  # an error becomes the JSON error document too (review 8)
     _ = app.config  # a mistake in mailer.toml is reported whatever the command
     with output.progress("Checking lists", total=len(files)) as advance:
-        result = contacts.check(files, on_file=lambda _path: advance())
+        # Several files: each is checked even when one cannot be read (review: it stopped at the first).
+        result = contacts.check(files, on_file=lambda _path: advance(), keep_going=len(files) > 1)
     if as_json:
         output.print_json(_check_json(result))
+        _refuse_unreadable(result, len(files))
         return
     for file in result.files:
         _print_file(file.summary, file.valid, file.rejected)
@@ -118,7 +120,25 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
             output.say(f"  {where}: {row.email or '(empty)'}: {row.detail}")
-        output.hint("To get a list without these rows: " + _clean_command(files))
+        unread = {name for name, _ in result.unreadable}
+        output.hint("To get a list without these rows: " + _clean_command([path for path in files if display_name(path) not in unread]))
+    for _, problem in result.unreadable:
+        output.error(problem)
+    _refuse_unreadable(result, len(files))
+
+
+def _refuse_unreadable(result: ListCheck, given: int) -> None:
+    """Exit 1 when some of the files given could not be read (each was named with its own error)."""
+    if not result.unreadable:
+        return
+    names = ", ".join(name for name, _ in result.unreadable)
+    count = len(result.unreadable)
+    if count == given:
+        raise ListError(f"None of the {given} files could be read: {names}.", hint="Fix them (each error says how) and check again.")
+    raise ListError(
+        f"{count} of the {given} files could not be read: {names}." if count > 1 else f"{names} could not be read.",
+        hint="The other files were checked: see above. Fix the files named (each error says how) and check again.",
+    )
 
 
 # What an existing file written over by lists clean / prune may be called (review 8b: `-o
@@ -253,6 +273,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
             for file in result.files
         ],
         "rejected": [_rejected_json(row) for row in result.rejected],
+        "unreadable": [{"file": name, "error": problem.message, "hint": problem.hint} for name, problem in result.unreadable],
     }
 
 

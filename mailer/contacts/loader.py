@@ -65,6 +65,7 @@ class ListCheck:
 
     files: tuple[FileCheck, ...]
     rejected: tuple[RejectedRow, ...]
+    unreadable: tuple[tuple[str, ListError], ...] = ()  # with keep_going: each file that could not be used, and why
 
     @property
     def rows(self) -> int:
@@ -132,9 +133,23 @@ class _Examined:
         return f"{self.files[int(self.file_of[index])].path} row {self.row(index)}"
 
 
-def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ListCheck:
-    """Read and check lists, counting recipients and rejected rows per file, without building Contacts."""
-    examined = _examine(paths, on_file=on_file)
+def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None, keep_going: bool = False) -> ListCheck:
+    """Read and check lists, counting recipients and rejected rows per file, without building Contacts.
+
+    Raises ListError for the first file that cannot be used; with ``keep_going``, such files are
+    left out and listed in ``unreadable`` instead (ListError still when no file was given).
+    """
+    unreadable: list[tuple[str, ListError]] = []
+
+    def left_out(path: Path, error: ListError) -> None:
+        unreadable.append((listfile.display_name(path), error))
+        if on_file:
+            on_file(str(path))
+
+    files_read = _read_lists(paths, on_file=on_file, on_error=left_out if keep_going else None)
+    if not files_read:
+        return ListCheck((), (), tuple(unreadable))
+    examined = _examine(files_read)
     import numpy as np
 
     files = []
@@ -142,7 +157,11 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
-    return ListCheck(tuple(files), _rejected_rows(examined, headers=None))
+    return ListCheck(tuple(files), _rejected_rows(examined, headers=None), tuple(unreadable))
+
+
+def _no_file() -> ListError:
+    return ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
 
 
 def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ContactList:
@@ -156,7 +175,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     import numpy as np
     import pyarrow as pa
 
-    examined = _examine(paths, on_file=on_file)
+    examined = _examine(_read_lists(paths, on_file=on_file))
     rejected_cells = _rejected_cells(examined)
     headers = _shared_headers(examined.files)
     summaries = tuple(_summary(file) for file in examined.files)
@@ -205,31 +224,49 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
     return stacked
 
 
-def _examine(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None) -> _Examined:
-    """Read every file and give every row a verdict (email-validator sees each doubtful address once)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _readable_list(path: Path) -> listfile.ListFile:
+    """The file read, with a column of addresses; ListError when it cannot be used as a list."""
+    file = listfile.read(path)
+    if "email" not in file.recognized:
+        found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
+        accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
+        # A pasted column of addresses has no header row: its first address is taken for one.
+        no_header_row = any("@" in header for header in file.headers)
+        raise ListError(
+            f"{file.path}: no email address column. Columns found: {found}.",
+            hint="The first row holds addresses: insert a header row above it, naming that column Email."
+            if no_header_row
+            else f"Name the column of addresses one of: {accepted} (any case).",
+        )
+    return file
 
+
+def _read_lists(
+    paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None, on_error: Callable[[Path, ListError], None] | None = None
+) -> list[listfile.ListFile]:
+    """Every file read; ListError for the first that cannot be used, or, given ``on_error``, it is told and left out."""
     if not paths:
-        raise ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
+        raise _no_file()
     files = []
     for path in paths:
-        file = listfile.read(Path(path))
-        if "email" not in file.recognized:
-            found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
-            accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
-            # A pasted column of addresses has no header row: its first address is taken for one.
-            no_header_row = any("@" in header for header in file.headers)
-            raise ListError(
-                f"{file.path}: no email address column. Columns found: {found}.",
-                hint="The first row holds addresses: insert a header row above it, naming that column Email."
-                if no_header_row
-                else f"Name the column of addresses one of: {accepted} (any case).",
-            )
+        try:
+            file = _readable_list(Path(path))
+        except ListError as exc:
+            if on_error is None:
+                raise
+            on_error(Path(path), exc)
+            continue
         files.append(file)
         if on_file:
             on_file(file.path)
+    return files
+
+
+def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
+    """Give every row of the files read a verdict (email-validator sees each doubtful address once)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     # Each intermediate column is let go as soon as the next one is made: a million-row list
     # must not hold half a dozen copies of its address column at once.
