@@ -41,7 +41,7 @@ from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepa
 from mailer.send.status import find
 from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.transport.base import Transport
-from mailer.transport.dryrun import DryRunTransport
+from mailer.transport.dryrun import DryRunTransport, file_size
 from mailer.transport.mailsend import CommonBodies
 
 if TYPE_CHECKING:  # the sendgrid library loads only for a live or test send
@@ -89,6 +89,9 @@ class Cancelled:
     unsent: int = 0
 
 
+LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
+
+
 def start(
     engine: Engine,
     config: Config,
@@ -112,7 +115,9 @@ def start(
     prepared.check()
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     if isinstance(transport, DryRunTransport):
-        transport.check_writable()
+        needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
+        if transport.eml_limit is None and needed >= LARGE_OUTBOX and notify is not None:
+            notify(f"Writing an .eml for each of the {len(prepared.plan.recipients):,} journalists: about {file_size(needed)}.")
     batch_id = None
     if prepared.scheduled:
         from mailer.transport.sendgrid import SendGridTransport

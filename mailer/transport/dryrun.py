@@ -16,27 +16,43 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import tempfile
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.errors import ConfigError
-from mailer.models import Message
+from mailer.models import Message, Rendered
 from mailer.spreadsheet import safe_cell
 from mailer.transport import eml
 from mailer.transport.base import Ready, Request, RequestResult, Withheld
 from mailer.transport.mailsend import CommonBodies, build_body
 from mailer.unsubscribe import OneClick
 
-__all__ = ["MARKER", "DryRunTransport", "eml_name"]
+__all__ = ["MARKER", "DryRunTransport", "eml_name", "estimate", "file_size"]
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9@._+-]")
 MARKER = ".campaign"  # which campaign (id and creation time) a folder belongs to
 SKIPPED_COLUMNS = ("email", "reason", "detail", "source")
+
+
+def estimate(rendered: Rendered) -> int:
+    """About how many bytes one journalist's .eml takes: the text and HTML parts and the
+    attachments, as MIME encodes them (base64 and quoted-printable: about 4/3), and the headers."""
+    parts = len(rendered.text.encode()) + len(rendered.html.encode()) + sum(len(a.content) for a in rendered.attachments)
+    return parts * 4 // 3 + 2048
+
+
+def file_size(size: int) -> str:
+    """``size`` bytes in words: 850 KB, 1.2 GB (decimal units, as file managers show)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}" if size < 10 * scale else f"{size // scale:,} {unit}"
+    return f"{size} bytes"
 
 
 def eml_name(number: int, position: int, email: str) -> str:
@@ -70,19 +86,31 @@ class DryRunTransport:
         """The common bodies this transport writes (the archive keeps the same one)."""
         return self._common
 
-    def check_writable(self) -> None:
-        """Raise ConfigError when the outbox folder cannot be made or written to: checked before
-        the campaign is logged, so a dry run that cannot write leaves no campaign to resume
-        (newcomer review 8)."""
+    def check_writable(self, versions: Sequence[Rendered] = (), recipients: int = 0) -> int:
+        """Raise ConfigError when the outbox folder cannot be made or written to, or has no room for
+        the .eml files of ``recipients`` journalists of the largest of ``versions`` (``estimate``):
+        checked before the campaign is logged, so a dry run that cannot write leaves no campaign to
+        resume (newcomer review 8). Returns the estimate, in bytes."""
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.outbox, prefix=".mailer-check-"):
                 pass
+            free = shutil.disk_usage(self.outbox).free
         except OSError as exc:
             raise ConfigError(
                 f"Cannot write the dry run's files in {self.outbox} ([compose] outbox_dir): {exc.strerror or exc}. Nothing was logged.",
                 hint="Run mailer from a folder you can write to, or set outbox_dir under [compose] in mailer.toml to one.",
             ) from exc
+        written = recipients if self.eml_limit is None else min(recipients, self.eml_limit)
+        needed = max((estimate(version) for version in versions), default=0) * written
+        if needed > free:
+            raise ConfigError(
+                f"The dry run would write about {file_size(needed)} of .eml files ({written:,} journalists) in {self.outbox}, "
+                f"but only {file_size(free)} are free there. Nothing was logged.",
+                hint="Free some space, or set outbox_dir under [compose] in mailer.toml to a larger disk"
+                + (", or leave out --eml all (an .eml is then written for a sample only)." if self.eml_limit is None else "."),
+            )
+        return needed
 
     def open(self, campaign_id: str, *, created_at: datetime, sample: Collection[str] | None = None) -> Path:
         """Claim a folder for the campaign and say which message keys get an .eml.
