@@ -63,3 +63,18 @@ def test_file_sizes_read_plainly() -> None:
         "45 MB",
         "1.2 GB",
     ]
+
+
+def test_a_stopped_dry_run_says_so_in_its_own_words() -> None:
+    """Ctrl-C during a dry run: nothing was "in flight" or "answered"; the files written so far are in the outbox."""
+    from mailer.errors import SendError
+    from mailer.send.delivery import Outcome
+
+    stopped = Outcome("2026-11-24-example", {}, (), interrupted=True)
+    with pytest.raises(SendError) as caught:
+        stopped.check(dry_run=True)
+    assert caught.value.message == "Stopped at your request; the requests written so far are in the outbox."
+    assert caught.value.hint == "Continue later with: mailer resume 2026-11-24-example"
+    with pytest.raises(SendError) as live:
+        stopped.check()
+    assert live.value.message == "Stopped at your request after the requests in flight were answered."

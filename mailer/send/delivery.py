@@ -61,11 +61,15 @@ class Outcome:
         """Some recipients failed or their fate is unknown (the command exits 3)."""
         return bool(self.counts.get(MessageState.FAILED.value) or self.counts.get(MessageState.UNKNOWN.value))
 
-    def check(self) -> None:
-        """Raise SendError when the run was stopped, IncompleteSend (exit 3) when recipients need attention."""
+    def check(self, *, dry_run: bool = False) -> None:
+        """Raise SendError when the run was stopped, IncompleteSend (exit 3) when recipients need attention.
+
+        ``dry_run``: the run wrote files instead of sending (the words for a stop differ)."""
         if self.interrupted:
             raise SendError(
-                "Stopped at your request after the requests in flight were answered.",
+                "Stopped at your request; the requests written so far are in the outbox."
+                if dry_run
+                else "Stopped at your request after the requests in flight were answered.",
                 hint=f"Continue later with: mailer resume {self.campaign_id}",
             )
         if self.needs_attention:
