@@ -11,12 +11,24 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Connection, bindparam
+from sqlalchemy import BindParameter, Connection, Dialect, Table, bindparam
 
 # SQLite accepts at most 32,766 bound values per statement (999 before 3.32); stay well under.
 CHUNK = 500
 
 T = TypeVar("T")
+
+
+def insert_or_skip(dialect: Dialect, table: Table) -> Any:
+    """``INSERT`` into ``table`` for the log's database, with ``on_conflict_do_nothing`` to call on it
+    (SQLite's and PostgreSQL's own ``ON CONFLICT`` statements; each table module used to choose)."""
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:

@@ -13,10 +13,8 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from mailer.store.bulk import chunks
+from mailer.store.bulk import chunks, insert_or_skip
 from mailer.store.schema import event
 
 # PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
@@ -124,8 +122,7 @@ def _compiled_insert(dialect: Any) -> Any:
     key = f"{dialect.name}+{dialect.driver}:{dialect.paramstyle}"
     compiled = _COMPILED.get(key)
     if compiled is None:
-        dialect_insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
-        statement = dialect_insert(event).values({name: bindparam(name) for name in COLUMNS}).on_conflict_do_nothing()
+        statement = insert_or_skip(dialect, event).values({name: bindparam(name) for name in COLUMNS}).on_conflict_do_nothing()
         compiled = _COMPILED[key] = statement.compile(dialect=dialect)
     return compiled
 

@@ -11,9 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import written_folder
 
 __all__ = ["every", "keep"]
@@ -21,9 +20,8 @@ __all__ = ["every", "keep"]
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
     """Note ``folder`` (made absolute) once."""
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     row = {"path": str(folder.resolve()), "created_at": now}
-    connection.execute(dialect_insert(written_folder).values(row).on_conflict_do_nothing())
+    connection.execute(insert_or_skip(connection.dialect, written_folder).values(row).on_conflict_do_nothing())
 
 
 def every(connection: Connection) -> list[Path]:

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from mailer.store.bulk import executemany
+from mailer.store.bulk import executemany, insert_or_skip
 from mailer.store.schema import quarantine
 
 __all__ = ["Entry", "count", "insert", "latest"]
@@ -47,9 +45,8 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
         }
         for e in entries
     ]
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     names = ("digest", "source", "origin", "reason", "raw", "received_at")
-    statement = dialect_insert(quarantine).values({name: bindparam(name) for name in names}).on_conflict_do_nothing()
+    statement = insert_or_skip(connection.dialect, quarantine).values({name: bindparam(name) for name in names}).on_conflict_do_nothing()
     return max(executemany(connection, statement, rows), 0)
 
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.models import SuppressionReason
+from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import suppression, suppression_removal
 
 
@@ -60,10 +59,13 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
             }
     if not rows:
         return 0
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # SQLAlchemy reports an executemany INSERT's rowcount only when asked to (psycopg then gives
     # -1); the count is what tells a caller how many addresses were new.
-    statement = dialect_insert(suppression).on_conflict_do_nothing(index_elements=["email_key"]).execution_options(preserve_rowcount=True)
+    statement = (
+        insert_or_skip(connection.dialect, suppression)
+        .on_conflict_do_nothing(index_elements=["email_key"])
+        .execution_options(preserve_rowcount=True)
+    )
     result = connection.execute(statement, list(rows.values()))
     return max(result.rowcount, 0)
 

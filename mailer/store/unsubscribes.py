@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mailer.models import SuppressionReason
 from mailer.store import suppressions
+from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import event, message
 
 SOURCE = "one-click"
@@ -71,9 +70,8 @@ def record(connection: Connection, found: Recipient, message_key: str, *, now: d
         "timestamp": timestamp,
         "raw": json.dumps(raw, sort_keys=True),
     }
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # RETURNING says whether the row went in (rowcount is not reliable for this on every driver).
-    added = connection.execute(dialect_insert(event).values(row).on_conflict_do_nothing().returning(event.c.id)).first()
+    added = connection.execute(insert_or_skip(connection.dialect, event).values(row).on_conflict_do_nothing().returning(event.c.id)).first()
     if added is None:
         return False
     entry = suppressions.Suppression(found.email_key, SuppressionReason.UNSUBSCRIBE, SOURCE, NOTE, now)
