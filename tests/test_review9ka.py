@@ -1,0 +1,100 @@
+"""Review 9ka: kept-alive Mail Send connections (transport/keepalive.py, commit dc5a0a4).
+
+Each test states a finding as the behaviour a user would want; each fails today, so it is
+marked ``xfail(strict=True)``: when the finding is fixed the test passes and the mark must go.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from send_fixtures import config_for, transport_for
+from test_transport_sendgrid import request
+
+from mailer.errors import OutcomeUnknown, TransportError
+
+_KEY_HOLDER = type("KeyHolder", (), {"api_key": "SG.k.k"})()
+
+
+def _read_request(client: socket.socket) -> tuple[bytes, bytes] | None:
+    """One whole HTTP request from ``client`` (head, body), or None when the peer closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = client.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return head, body
+
+
+class _RawServer:
+    """A raw HTTP server on 127.0.0.1: ``handle(client, url)`` serves each connection in its own thread."""
+
+    def __init__(self, handle: Callable[[socket.socket, str], None]) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self.complete_requests: list[bytes] = []  # the request line of every request read whole
+        self._handle = handle
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._one, args=(client,), daemon=True).start()
+
+    def _one(self, client: socket.socket) -> None:
+        with client:
+            try:
+                self._handle(client, self.url)
+            except OSError:
+                pass
+
+    def read(self, client: socket.socket) -> tuple[bytes, bytes] | None:
+        got = _read_request(client)
+        if got is not None:
+            self.complete_requests.append(got[0].split(b"\r\n")[0])
+        return got
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# -- 1. a redirect (or any 1xx/3xx) is taken for "accepted" ----------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review 9ka: Kept.open treats any status below 400 as success; urllib raised for every non-2xx")
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "307 Temporary Redirect", "308 Permanent Redirect"])
+def test_a_redirect_answer_to_mail_send_is_not_taken_for_acceptance(status: str) -> None:
+    """A gateway or an http:// api_url answering the POST with a redirect accepted nothing: the
+    request must not come back as a RequestResult (which marks its journalists "accepted"). The
+    urllib path raised for it (307/308: "SendGrid answered 307", rows planned)."""
+    server: _RawServer
+
+    def handle(client: socket.socket, url: str) -> None:
+        while server.read(client) is not None:
+            client.sendall(f"HTTP/1.1 {status}\r\nLocation: https://api.sendgrid.com/v3/mail/send\r\nContent-Length: 0\r\n\r\n".encode())
+
+    server = _RawServer(handle)
+    try:
+        transport = transport_for(_KEY_HOLDER, config_for(server.url, timeout=5.0))
+        with pytest.raises(TransportError):
+            transport.send(request(2))
+    finally:
+        server.close()
