@@ -208,7 +208,7 @@ class _Latency:
 )
 def test_a_request_written_into_a_connection_the_server_already_closed_is_not_unknown() -> None:
     """The server closes an idle kept connection (a reload, a load balancer draining, its idle
-    timeout) 0.1 s after answering; its FIN needs 0.3 s to arrive. The next request, sent as soon
+    timeout) 0.5 s after answering; its FIN needs 1 s to arrive. The next request, sent as soon
     as the answer came, is written into the closed connection: the server never reads it, yet its
     journalists are marked "unknown" and will not be mailed without the user's word. Before dc5a0a4
     every request had its own new connection, so this could not happen; the commit says a
@@ -218,10 +218,10 @@ def test_a_request_written_into_a_connection_the_server_already_closed_is_not_un
     def handle(client: socket.socket, url: str) -> None:
         if server.read(client) is not None:
             client.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nX-Message-Id: m1\r\n\r\n")
-            time.sleep(0.1)  # then closes it (leaving ``with client``), as an idle connection
+            time.sleep(0.5)  # then closes it (leaving ``with client``), as an idle connection
 
     server = _RawServer(handle)
-    relay = _Latency(server.sock.getsockname(), delay=0.3)
+    relay = _Latency(server.sock.getsockname(), delay=1.0)
     try:
         transport = transport_for(_KEY_HOLDER, config_for(relay.url, timeout=5.0))
         assert transport.send(request(1)).status == 202
@@ -269,7 +269,7 @@ class _Forgetful:
         try:
             while chunk := client.recv(65536):
                 if gone.is_set():  # a connection the other end has forgotten: reset, a round trip later
-                    time.sleep(0.05)
+                    time.sleep(0.5)  # (long: the client writes head and body in two calls)
                     client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                     client.close()
                     return
