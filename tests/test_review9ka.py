@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from send_fixtures import config_for, transport_for
@@ -19,6 +20,7 @@ from test_transport_sendgrid import request
 
 from mailer.errors import OutcomeUnknown, Rejected, TransportError
 from mailer.models import MessageState
+from mailer.transport import keepalive
 
 _KEY_HOLDER = type("KeyHolder", (), {"api_key": "SG.k.k"})()
 
@@ -202,6 +204,40 @@ class _Latency:
         self.sock.close()
 
 
+def _two_requests(relay: Callable[[tuple[str, int]], Any], *, closes_after: float, pause: float) -> tuple[str, int]:
+    """Two one-journalist requests ``pause`` s apart through ``relay`` to a server that answers the
+    first on a connection and closes that connection ``closes_after`` s later. Returns the second
+    request's fate ("sent", "unknown" or "stays planned") and how many requests the server read whole."""
+    server: _RawServer
+
+    def handle(client: socket.socket, url: str) -> None:
+        if server.read(client) is not None:
+            client.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nX-Message-Id: m1\r\n\r\n")
+            time.sleep(closes_after)  # then closes it (leaving ``with client``), as an idle connection
+
+    server = _RawServer(handle)
+    between = relay(server.sock.getsockname())
+    try:
+        transport = transport_for(_KEY_HOLDER, config_for(between.url, timeout=5.0))
+        assert transport.send(request(1)).status == 202
+        time.sleep(pause)
+        try:
+            transport.send(request(1))
+            outcome = "sent"
+        except OutcomeUnknown:
+            outcome = "unknown"
+        except TransportError:
+            outcome = "stays planned"
+        return outcome, len(server.complete_requests)
+    finally:
+        between.close()
+        server.close()
+
+
+def _late_fin(upstream: tuple[str, int]) -> _Latency:
+    return _Latency(upstream, delay=1.0)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="review 9ka: a kept connection the server closed (FIN still on its way) takes the next request, which is then unknown",
@@ -213,29 +249,16 @@ def test_a_request_written_into_a_connection_the_server_already_closed_is_not_un
     journalists are marked "unknown" and will not be mailed without the user's word. Before dc5a0a4
     every request had its own new connection, so this could not happen; the commit says a
     connection is "reused only while it cannot put a request in doubt"."""
-    server: _RawServer
+    outcome, read_whole = _two_requests(_late_fin, closes_after=0.5, pause=0)
+    assert read_whole == 1  # the server never had the second request
+    assert outcome != "unknown"
 
-    def handle(client: socket.socket, url: str) -> None:
-        if server.read(client) is not None:
-            client.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nX-Message-Id: m1\r\n\r\n")
-            time.sleep(0.5)  # then closes it (leaving ``with client``), as an idle connection
 
-    server = _RawServer(handle)
-    relay = _Latency(server.sock.getsockname(), delay=1.0)
-    try:
-        transport = transport_for(_KEY_HOLDER, config_for(relay.url, timeout=5.0))
-        assert transport.send(request(1)).status == 202
-        try:
-            transport.send(request(1))
-            outcome = "sent"
-        except OutcomeUnknown:
-            outcome = "unknown"
-        except TransportError:
-            outcome = "stays planned"
-        assert len(server.complete_requests) == 2 or outcome == "stays planned"
-    finally:
-        relay.close()
-        server.close()
+def test_control_over_urllib_a_request_after_a_server_close_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same network over the urllib path (as through a proxy, or before dc5a0a4): a new
+    connection for the second request, which is sent and accepted."""
+    monkeypatch.setattr(keepalive, "direct", lambda url: False)
+    assert _two_requests(_late_fin, closes_after=0.5, pause=0) == ("sent", 2)
 
 
 # -- 3. a kept connection that died without a FIN reaching us --------------------------------
@@ -296,27 +319,12 @@ def test_a_request_on_a_kept_connection_that_died_silently_is_not_unknown() -> N
     a laptop's sleep at all) the server dropped the connection and its FIN never arrived. The next
     request goes into the dead connection, never reaches the server, and its journalists are
     marked "unknown"; each new connection of the urllib path could not meet a dead one."""
-    server: _RawServer
+    outcome, read_whole = _two_requests(_Forgetful, closes_after=0.05, pause=0.3)
+    assert read_whole == 1
+    assert outcome != "unknown"
 
-    def handle(client: socket.socket, url: str) -> None:
-        if server.read(client) is not None:
-            client.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nX-Message-Id: m1\r\n\r\n")
-            time.sleep(0.05)
 
-    server = _RawServer(handle)
-    relay = _Forgetful(server.sock.getsockname())
-    try:
-        transport = transport_for(_KEY_HOLDER, config_for(relay.url, timeout=5.0))
-        assert transport.send(request(1)).status == 202
-        time.sleep(0.3)
-        try:
-            transport.send(request(1))
-            outcome = "sent"
-        except OutcomeUnknown:
-            outcome = "unknown"
-        except TransportError:
-            outcome = "stays planned"
-        assert len(server.complete_requests) == 2 or outcome == "stays planned"
-    finally:
-        relay.close()
-        server.close()
+def test_control_over_urllib_a_request_after_a_silent_death_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same network over the urllib path: a new connection, sent and accepted."""
+    monkeypatch.setattr(keepalive, "direct", lambda url: False)
+    assert _two_requests(_Forgetful, closes_after=0.05, pause=0.3) == ("sent", 2)
