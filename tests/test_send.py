@@ -192,7 +192,9 @@ def test_send_auth_error_stops_at_once(store: Engine, standin: Any) -> None:
     standin.answer(401)
     with pytest.raises(AuthError) as caught:
         run(store, standin, campaign_id)
-    assert caught.value.message == "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission"
+    assert caught.value.message == (
+        "SendGrid refused the API key: check SENDGRID_API_KEY and that the key has Mail Send permission (SendGrid said: scripted 401)"
+    )
     assert caught.value.hint == f"Nothing more was sent. When it is fixed, run: mailer resume {campaign_id}"
     assert len(standin.mail_sends) == 1
     assert set(states(store, campaign_id).values()) == {"planned"}
