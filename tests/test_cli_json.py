@@ -62,6 +62,7 @@ def test_json_live_send_document(office: Path, standin: Any, db_url: str) -> Non
         "scheduled": None,
         "recipients": 5,
         "skipped": {"duplicate": 1},
+        "requests": 1,
         "counts": {**ZERO, "accepted": 5, "skipped": 1},
         "errors": [],
         "complete": True,

@@ -602,3 +602,33 @@ def test_cli_corrected_release_says_who_got_the_earlier_version_and_asks(live: P
     corrected = mailer(*SEND, "--yes", "--no-test-ok")
     assert corrected.exit_code == 0, corrected.output
     assert standin.accepted_addresses().total() == 2 * RECIPIENTS and "1.3 million" in standin.mail_sends[-1].body["subject"]
+
+
+def test_cli_resend_to_the_same_lists_counts_only_the_requests_that_leave(live: Path, standin: Any) -> None:
+    """The plan a press officer confirms counts the requests that will actually leave, after the
+    journalists who already received this exact release are skipped (nc9 #1: "Requests: 16" for 2).
+    The others keep their request numbers (the log holds them), so 2 new journalists at both ends
+    of the lists are 2 requests, not the 5 the whole list would take; nobody left is 0 requests."""
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    assert len(standin.mail_sends) == 5  # 41 journalists, 10 a request
+    (live / "lists" / "first.csv").write_text("Email\nnew.first@example.org\n", encoding="utf-8")
+    (live / "lists" / "last.csv").write_text("Email\nnew.last@example.org\n", encoding="utf-8")
+    lists = ("--list", "lists/first.csv", "--list", "lists/press.csv", "--list", "lists/last.csv")
+    dry = mailer("send", "releases/example.md", *lists, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert "Recipients: 2\n" in dry.stderr and "Requests:   2 (up to 10 recipients each)\n" in dry.stderr
+    found = json.loads(dry.stdout)
+    assert (found["recipients"], found["requests"]) == (2, 2)
+    assert len(list(Path(found["outbox"]).glob("request-*.json"))) == 2
+    sent = mailer("send", "releases/example.md", *lists, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert "Requests:   2 (up to 10 recipients each)\n" in sent.stdout
+    assert len(standin.mail_sends) == 5 + 2
+    assert {p["to"][0]["email"] for r in standin.mail_sends[5:] for p in r.body["personalizations"]} == {
+        "new.first@example.org",
+        "new.last@example.org",
+    }
+    nobody = mailer("send", "releases/example.md", *lists, "--dry-run")
+    assert nobody.exit_code == 1
+    assert "Recipients: 0\n" in nobody.stdout and "Requests:   0 (up to 10 recipients each)\n" in nobody.stdout
+    assert "Nobody to send to: all 43 journalists already received this exact release." in nobody.output

@@ -390,3 +390,31 @@ def test_plan_numbered_from_columns_counts_every_journalists_fixed_cost(tmp_path
         by_columns = plan.build(release, loaded, max_request_bytes=max_bytes, reserve=reserve)
         by_rows = plan.build(release, by_rows_list, max_request_bytes=max_bytes, reserve=reserve)
         assert list(by_columns.request_of) == list(by_rows.request_of), max_bytes
+
+
+def test_plan_skip_received_counts_only_the_requests_left(tmp_path: Path) -> None:
+    """After journalists who already received the release are skipped, ``request_count`` is the
+    number of requests that still hold someone, and the others keep their numbers (the log holds
+    them; a resume reads them): 2 new journalists of 45, at both ends, are 2 requests, not 5."""
+    path = tmp_path / "press.csv"
+    path.write_text("Email\n" + "".join(f"p{i}@example.org\n" for i in range(45)), encoding="utf-8")
+    built = plan.build(example_rendered(), contacts.load([path]), batch_size=10)
+    assert built.request_count == 5
+    received = {f"p{i}@example.org": "earlier" for i in range(1, 44)}
+    left, skipped = plan.skip_received(built, received)
+    assert (skipped, left.request_count) == (43, 2)
+    assert [(m.email, m.request_no) for m in left.recipients] == [("p0@example.org", 1), ("p44@example.org", 5)]
+    assert [(version, r.request_no) for version, r in left.requests()] == [(0, 1), (0, 5)]
+    nobody, _ = plan.skip_received(built, {**received, "p0@example.org": "earlier", "p44@example.org": "earlier"})
+    assert nobody.request_count == 0
+
+
+def test_plan_skip_received_counts_requests_per_language_version(tmp_path: Path) -> None:
+    """With language versions (a request per version), the requests left are counted across versions."""
+    versions = _language_versions(tmp_path)
+    path = tmp_path / "press.csv"
+    path.write_text("Email,Language\n" + "".join(f"p{i}@example.org,{['fr', ''][i % 2]}\n" for i in range(40)), encoding="utf-8")
+    built = plan.build(versions[0], contacts.load([path]), versions=versions[1:], batch_size=10)
+    assert built.request_count == 4
+    left, _ = plan.skip_received(built, {f"p{i}@example.org": "earlier" for i in range(2, 40)})
+    assert left.request_count == 2 and left.version_counts() == {"en": 1, "de": 0, "fr": 1}

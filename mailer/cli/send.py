@@ -401,6 +401,7 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
             "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
             "recipients": len(logged.recipients),
             "skipped": dict(sorted(skipped.items())),
+            "requests": logged.request_count,  # the requests that leave (or, for a dry run, are written)
         }
         if logged.versions:
             document["languages"] = logged.version_counts()

@@ -88,7 +88,10 @@ class Plan:
     contact_list: ContactList
     request_of: Sequence[int]  # per contact, in list order: its request number, or SKIPPED
     skips: Mapping[int, tuple[str, str]]  # contact index -> (reason, detail) for the rows skipped here
-    request_count: int  # how many requests (they are numbered from 1; the last one's number)
+    # How many requests will leave. They are numbered from 1 when built; once ``skip_received``
+    # has taken journalists out, some numbers may have nobody left (the others keep theirs: the
+    # log holds them, and resume reads them), so this counts the numbers still in use.
+    request_count: int
     request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
     key_prefix: str = ""  # the message keys' random part (message_key_prefix)
     names: Mapping[str, str] = field(default_factory=dict)  # To name by address (test proofs), else the contact's
@@ -714,7 +717,8 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
 
     Those in ``waiting`` (addresses) are only planned in that campaign, which stopped before it
     mailed them: skipped as "waiting elsewhere" (it may still be resumed), not "already received".
-    Returns the new plan and how many were skipped now.
+    The others keep their request numbers; ``request_count`` becomes the number of requests
+    that still hold someone. Returns the new plan and how many were skipped now.
     """
     if not received:
         return plan, 0
@@ -729,7 +733,19 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
             else:
                 skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
     skipped = len(skips) - len(plan.skips)
-    return (replace(plan, request_of=request_of, skips=skips) if skipped else plan), skipped
+    if not skipped:
+        return plan, 0
+    return replace(plan, request_of=request_of, skips=skips, request_count=requests_in_use(request_of)), skipped
+
+
+def requests_in_use(request_of: array[int]) -> int:
+    """How many distinct request numbers ``request_of`` (a plan's, ``SKIPPED`` for nobody) still
+    holds: the requests that will leave (nc9 #1: a resend to the same lists announced "Requests: 16"
+    for 2 journalists). Counted on the numbers' buffer, without a Python int per journalist."""
+    import numpy as np
+
+    numbers = np.frombuffer(request_of, dtype=np.int64) if len(request_of) else np.zeros(0, dtype=np.int64)
+    return int(np.unique(numbers[numbers != SKIPPED]).size)
 
 
 def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
