@@ -153,6 +153,18 @@ def test_languages_embargo_time_follows_the_language() -> None:
         ("", "en"),
         (None, "en"),
         ("not a language", "en"),
+        # A language's name in English or in itself, any case, with or without accents (nc9 #20).
+        ("Français", "fr"),
+        ("french", "fr"),
+        ("FRANCAIS", "fr"),
+        (" français ", "fr"),
+        ("Canadian French", "fr"),
+        ("Deutsch", "de"),
+        ("german", "de"),
+        ("Österreichisches Deutsch", "de"),
+        ("fra", "fr"),  # a three-letter code
+        ("Español", "en"),  # a known language, but the release has no Spanish version
+        ("française", "en"),  # an adjective, not a name: the plan warns (test_languages_send.py)
     ],
 )
 def test_languages_version_for_a_journalist(tmp_path: Path, language: str | None, gets: str) -> None:
@@ -415,3 +427,47 @@ def test_languages_a_backup_file_beside_the_release_is_no_version(tmp_path: Path
     shutil.copy(path.with_name("launch.fr.md"), path.with_name("launch.fra.md"))
     loaded = release.load(path)
     assert sorted(loaded.all_versions()) == ["de", "en", "fr"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "tag"),
+    [
+        ("fr", "fr"),
+        ("pt_br", "pt-BR"),
+        ("Français", "fr"),
+        ("french", "fr"),
+        ("Deutsch", "de"),
+        ("GERMAN", "de"),
+        ("Español", "es"),
+        ("espanol", "es"),
+        ("Spanish", "es"),
+        ("Nederlands", "nl"),
+        ("polski", "pl"),  # in itself only: read from every language's own name
+        ("العربية", "ar"),
+        ("עברית", "he"),
+        ("Brazilian Portuguese", "pt-BR"),
+        ("ger", "de"),
+        ("iw", "he"),  # Hebrew's old code
+        ("française", None),
+        ("n/a", None),
+        ("fr, en", None),
+        ("xx", None),
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_languages_a_cell_names_a_language_by_tag_or_name(cell: str, tag: str | None) -> None:
+    """A list's language cell is read as a tag, or as a language's name in English or in itself (CLDR, through Babel)."""
+    from mailer.compose import language_names
+
+    assert language_names.tag_of(cell) == tag
+
+
+def test_languages_a_name_in_the_releases_own_language() -> None:
+    """A French export names languages in French: "Anglais", "Allemand" read as en and de when the
+    release has a French version (the release's languages' names for the others)."""
+    from mailer.compose import language_names
+
+    assert language_names.tag_of("Allemand", ["en", "fr"]) == "de"
+    assert language_names.tag_of("Anglais", ["fr"]) == "en"
+    assert labels.pick(["en", "de", "fr"], "Allemand") == "de"

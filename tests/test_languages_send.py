@@ -263,3 +263,91 @@ def test_languages_each_version_checks_the_fields_of_its_own_journalists(tmp_pat
         with pytest.raises(TemplateError) as caught:
             prepare._check_fields(versions, people)
         assert caught.value.message.endswith('"first_name" is empty for 1 contact(s): fr@x.org')
+
+
+# A French media database's export (nc9 #20): UTF-8 with BOM, ";", French headers, and the
+# language written out in words as often as a tag.
+LANGUES = (
+    "\ufeffCourriel;Prénom;Nom;Langue\n"
+    "marie@example.fr;Marie;Durand;Français\n"
+    "luc@example.fr;Luc;Petit;FR\n"
+    "hans@example.de;Hans;Weber;Deutsch\n"
+    "anne@example.fr;Anne;Dupont;french\n"
+    "jean@example.ca;Jean;Roy;fr_CA\n"
+    "paul@example.fr;Paul;Martin;française\n"
+    "zoe@example.fr;Zoé;Blanc;française\n"
+    "rita@example.es;Rita;Gil;Español\n"
+    "ned@example.com;Ned;Ray;n/a\n"
+    "pat@example.com;Pat;Lee;\n"
+)
+
+
+def test_cli_send_reads_language_names_and_warns_of_the_others(project: Path, standin: Any) -> None:
+    """A Language column that names the language ("Français", "french", "Deutsch") picks that
+    version; cells that name no language ("française", "n/a") get the main version, and the plan
+    says which cells, how many journalists, and which version (nc9 #20: silently English)."""
+    (project / "langues.csv").write_bytes(LANGUES.encode("utf-8"))
+    sent = mailer("send", "releases/launch.md", "--list", "langues.csv", "--force-embargo", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 10\nLanguages:  5 en (main version: no or other language), 1 de, 4 fr\n" in sent.stdout
+    assert (
+        'Warning: 3 journalist(s) have a language mailer does not know ("française" 2, "n/a" 1): they get the main version (en). '
+        "Write a language tag (fr, de, fr-CA) or a language's name (French, Français) in the list's language column."
+    ) in " ".join(sent.stderr.split())
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert got == {
+        "marie@example.fr": SUBJECTS["fr"],
+        "luc@example.fr": SUBJECTS["fr"],
+        "hans@example.de": SUBJECTS["de"],
+        "anne@example.fr": SUBJECTS["fr"],
+        "jean@example.ca": SUBJECTS["fr"],
+        "paul@example.fr": SUBJECTS["en"],
+        "zoe@example.fr": SUBJECTS["en"],
+        "rita@example.es": SUBJECTS["en"],  # a known language the release has no version for: no warning
+        "ned@example.com": SUBJECTS["en"],
+        "pat@example.com": SUBJECTS["en"],  # no language: no warning
+    }
+    with connect(config.from_environment().database.url).connect() as connection:
+        logged = dict(connection.execute(select(message.c.email, message.c.language)).all())
+    assert {email: logged[email] for email in ("marie@example.fr", "anne@example.fr", "hans@example.de", "paul@example.fr")} == {
+        "marie@example.fr": "fr",
+        "anne@example.fr": "fr",
+        "hans@example.de": "de",
+        "paul@example.fr": "en",
+    }
+
+
+def test_cli_resume_gives_a_named_language_its_version(project: Path, standin: Any) -> None:
+    """A send stopped before its requests resumes from the log's rows with the same versions the
+    plan picked from language names."""
+    (project / "langues.csv").write_bytes(LANGUES.encode("utf-8"))
+    toml = project / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0"), encoding="utf-8")
+    standin.answer(503, times=100)
+    stopped = mailer("send", "releases/launch.md", "--list", "langues.csv", "--force-embargo", "--yes")
+    assert stopped.exit_code != 0
+    standin.reset()
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert (got["marie@example.fr"], got["hans@example.de"], got["paul@example.fr"]) == (SUBJECTS["fr"], SUBJECTS["de"], SUBJECTS["en"])
+
+
+def test_plan_unknown_languages_counted_from_columns_as_from_rows(tmp_path: Path) -> None:
+    """The cells that name no language are counted on the list's distinct cells (a list read column
+    by column) as on its rows, and only among the journalists the plan mails."""
+    english, german, french = _versions(tmp_path)
+    path = tmp_path / "press.csv"
+    cells = ["Français", "n/a", "", "german", "française", "??", "fr"]
+    path.write_text("Email,Language\n" + "".join(f"p{i}@example.org,{cells[i % 7]}\n" for i in range(700)), encoding="utf-8")
+    from mailer import contacts
+
+    loaded = contacts.load([path])
+    by_columns = plan.build(english, loaded, versions=[german, french])
+    rows = ContactList(tuple(loaded.contacts), (), ())
+    by_rows = plan.build(english, rows, versions=[german, french])
+    assert list(by_columns.version_of) == list(by_rows.version_of)
+    assert plan.unknown_languages(by_columns) == plan.unknown_languages(by_rows) == {"??": 100, "française": 100, "n/a": 100}
+    fewer, _ = plan.skip_received(by_columns, {f"p{i}@example.org": "earlier" for i in range(1, 700, 7)})  # the n/a ones
+    assert plan.unknown_languages(fewer) == {"??": 100, "française": 100}
+    assert plan.unknown_languages(plan.build(english, loaded)) == {}  # one language: the column picks nothing

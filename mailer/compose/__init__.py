@@ -8,6 +8,7 @@ goes through.
     release.py    release.md -> Release: front matter checked, line and column on mistakes
     versions.py   a release's language versions (NAME.LANG.md beside it, or a translations: block)
     labels.py     the words a template adds and the dates, per language (built-in + labels.toml), Babel
+    language_names.py  a list's language cell -> a tag: "fr", "fr_CA", or a name ("Français", "german")
     frontmatter.py  the file's bytes -> front matter (YAML, safely) and body
     sandbox.py    what a {{ ... }} may reach (contact fields, documented filters); the sandboxed Jinja
     paths.py      every file a release names stays inside its folder

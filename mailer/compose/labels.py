@@ -19,6 +19,8 @@ Persian, Urdu: CLDR's ``character_order``) is marked ``rtl``.
 
 A language tag is what a list's ``language`` column holds: ``fr``, ``fr-CA``, ``pt_BR``
 (``normalize`` makes it ``pt-BR``); ``candidates`` gives its fallbacks (``fr-CA`` -> ``fr``).
+The column may also name the language in words ("Français", "german"): ``pick`` reads those
+through language_names.py.
 """
 
 from __future__ import annotations
@@ -181,8 +183,11 @@ def candidates(tag: str) -> tuple[str, ...]:
 def pick(available: Collection[str], wanted: str | None) -> str | None:
     """Which of ``available`` (a release's version languages) a journalist whose language column
     says ``wanted`` gets: ``fr-CA`` itself, else ``fr``; None (the main version) for an empty,
-    unknown or unmatched language."""
-    tag = normalize(wanted) if wanted else None
+    unknown or unmatched language. ``wanted`` is a tag or a language's name ("Français",
+    "german": language_names.tag_of)."""
+    from mailer.compose import language_names  # it reads tags with this module's normalize
+
+    tag = language_names.tag_of(wanted, available) if wanted else None
     if tag:
         for candidate in candidates(tag):
             if candidate in available:

@@ -31,7 +31,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, overload
 
 from mailer import compose
-from mailer.compose import labels
+from mailer.compose import labels, language_names
 from mailer.errors import SendError
 from mailer.models import (
     Contact,
@@ -47,8 +47,9 @@ from mailer.models import (
     full_name,
 )
 
-if TYPE_CHECKING:  # numpy is imported where the columns are read
+if TYPE_CHECKING:  # numpy and pyarrow are imported where the columns are read
     import numpy as np
+    import pyarrow as pa
 
 MAX_PERSONALIZATIONS = 1000
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -496,8 +497,9 @@ def content_hash(versions: Sequence[Rendered]) -> str:
 
 class VersionPicker:
     """Which of a release's versions (``every``, the main one first) a journalist's ``language``
-    cell picks, as an index into ``every``: ``labels.pick``, the main version when none fits.
-    A list holds few distinct language cells, so each is looked up once."""
+    cell picks, as an index into ``every``: ``labels.pick`` (a tag such as ``fr-CA``, or a
+    language's name such as "Français"), the main version when none fits. A list holds few
+    distinct language cells, so each is looked up once."""
 
     def __init__(self, every: Sequence[Rendered]) -> None:
         self._languages = {version.language: number for number, version in enumerate(every)}
@@ -511,11 +513,58 @@ class VersionPicker:
         return found
 
     def of_table(self, table: ContactTable) -> np.ndarray:
-        """Each row's version (numpy int64), from the table's language column ("" where none)."""
+        """Each row's version (numpy int64), from the table's language column ("" where none):
+        each distinct cell looked up once, the rows mapped a column at a time."""
         import numpy as np
 
-        cells = table.column("language").to_pylist() if "language" in table.field_names else [""] * len(table)
-        return np.fromiter(map(self, cells), dtype=np.int64, count=len(cells))
+        if "language" not in table.field_names:
+            return np.zeros(len(table), dtype=np.int64)
+        cells, rows = _distinct_cells(table.column("language"))
+        picked = np.fromiter(map(self, cells), dtype=np.int64, count=len(cells))
+        return np.take(picked, rows)
+
+    def unknown(self, cells: Mapping[str, int]) -> dict[str, int]:
+        """Of ``cells`` (a language cell -> how many journalists have it), those that name no
+        language (neither a tag nor a language's name: ``language_names.tag_of``), not blank."""
+        languages = tuple(self._languages)
+        return {cell: n for cell, n in cells.items() if n and cell.strip() and language_names.tag_of(cell, languages) is None}
+
+
+def _distinct_cells(column: pa.Array | pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """A text column as its distinct values and, per row, the index of its value (numpy int64)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def unknown_languages(plan: Plan) -> dict[str, int]:
+    """The language cells of the plan's recipients that name no language mailer knows (nc9 #20:
+    "française", "n/a"), each with how many recipients have it, most first; those journalists get
+    the main version. Empty for a release in one language. Counted on distinct cells: no Python
+    object per journalist for a list read column by column."""
+    if not plan.versions:
+        return {}
+    import numpy as np
+
+    picker = VersionPicker(plan.versions)
+    table = plan.contact_list.contacts
+    planned = np.asarray(plan.request_of, dtype=np.int64) != SKIPPED
+    if isinstance(table, ContactTable):
+        if "language" not in table.field_names:
+            return {}
+        cells, rows = _distinct_cells(table.column("language"))
+        counts = np.bincount(rows[planned], minlength=len(cells)).tolist()
+        found = picker.unknown(dict(zip(cells, counts, strict=True)))
+    else:
+        found = picker.unknown(
+            Counter(contact.fields.get("language", "") for contact, sent in zip(table, planned.tolist(), strict=True) if sent)
+        )
+    return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 def message_key_prefix() -> str:

@@ -9,6 +9,7 @@ address for a live send.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -255,6 +256,9 @@ def _planned(
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
             questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
+    unknown = plan_module.unknown_languages(the_plan)
+    if unknown:
+        warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
     for cid, count in waiting.items():
         if the_plan.recipients:  # someone is left to send to: a warning; nobody is `_nobody`'s refusal
             warnings.append(_waiting_words(cid, count) + f" `mailer resume {cid}` sends to them; `mailer cancel {cid}` calls it off.")
@@ -262,6 +266,21 @@ def _planned(
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
     return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending)
+
+
+def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, shown: int = 8) -> str:
+    """Journalists whose language cell names no language (nc9 #20: "Français" and "french" silently
+    got the English version; those are read now, but "française" or "n/a" still are not): which
+    cells, how many journalists each, and the version they get."""
+    total = sum(unknown.values())
+    cells = [f'"{cell}" {count:,}' for cell, count in itertools.islice(unknown.items(), shown)]
+    if len(unknown) > shown:
+        cells.append(f"{len(unknown) - shown:,} more")
+    return (
+        f"{total:,} journalist(s) have a language mailer does not know ({', '.join(cells)}): they get the main version "
+        f"({main_language}). Write a language tag (fr, de, fr-CA) or a language's name (French, Français) in the list's "
+        "language column."
+    )
 
 
 def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
