@@ -161,6 +161,7 @@ def test_json_events_import_counts(office: Path, standin: Any) -> None:
         "suppressed": 1,
         "quarantined": 1,
         "quarantine": quarantine,
+        "unknown_types": {},
         "warnings": [],
     }
     assert "Read 6 events from 1 file.\n" in first.stderr

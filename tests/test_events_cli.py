@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import without_log_line
-from eventlog import DATA, add_campaign, add_message, event_count, messages
+from eventlog import DATA, add_campaign, add_message, event_count, messages, suppressions
 from sqlalchemy import Engine, select
 
 from mailer import events
@@ -97,3 +97,81 @@ def test_events_dedupe_key_ignores_only_the_event_id() -> None:
     same = events.from_object(dict(base, sg_event_id="y2"), where="x").dedupe_key
     assert events.from_object(base, where="x").dedupe_key == same
     assert events.from_object(dict(base, useragent="Other"), where="x").dedupe_key != same
+
+
+TYPO_WARNING = (
+    'Warning: 2 event(s) of a type SendGrid does not send ("opened" 1 (SendGrid\'s name: open), "unsubscribed" 1 '
+    "(SendGrid's name: unsubscribe)) are kept in the log but change nothing: no delivery, open, click, bounce or suppression. "
+    'SendGrid\'s types are processed, dropped, delivered, deferred, bounce (a block is "event": "bounce" with "type": "blocked"), '
+    "open, click, spamreport, unsubscribe, group_unsubscribe, group_resubscribe (and account_status_change, about the account). "
+    "Nobody was suppressed by them: to stop mailing someone, run `mailer suppressions add ADDRESS`, or import the corrected "
+    "events under new sg_event_id values (an id already in the log is skipped)."
+)
+
+
+def test_events_cli_unknown_types_are_kept_and_named_as_changing_nothing(store: Engine, tmp_path: Path) -> None:
+    """Events written by hand in the README's words ("opened", "unsubscribed") are kept, but the
+    import says they change nothing and gives SendGrid's names; nobody is suppressed, nothing is
+    counted as opened (nc9 #12: "Added 2", then silence). A second import stores nothing new and
+    says so again; the same events under SendGrid's names do what they say."""
+    seed(store)
+    typo = tmp_path / "typo.ndjson"
+    written = [
+        {
+            "event": "opened",
+            "email": "ana@example.org",
+            "timestamp": 1771495300,
+            "sg_event_id": "typo-1",
+            "campaign": CAMPAIGN,
+            "message": "m-ana",
+        },
+        {
+            "event": "unsubscribed",
+            "email": "ana@example.org",
+            "timestamp": 1771495400,
+            "sg_event_id": "typo-2",
+            "campaign": CAMPAIGN,
+            "message": "m-ana",
+        },
+    ]
+    typo.write_text("".join(json.dumps(e) + "\n" for e in written), encoding="utf-8")
+    code, out = run(store, "events", "import", str(typo))
+    assert code == 0, out
+    assert TYPO_WARNING in " ".join(out.split())
+    assert "Added 2, skipped 0 already in the log, 0 could not be linked to a message." in out
+    assert "now suppressed" not in out
+    assert (event_count(store), suppressions(store), messages(store, CAMPAIGN)["ana@example.org"]) == (2, {}, ("accepted", None))
+    again = CliRunner().invoke(main, ["events", "import", str(typo), "--json"])  # mailer.toml written by run()
+    found = json.loads(again.stdout)
+    assert (found["added"], found["duplicates"], found["unknown_types"]) == (0, 2, {"opened": 1, "unsubscribed": 1})
+    assert found["warnings"] == [TYPO_WARNING.removeprefix("Warning: ")]
+    assert event_count(store) == 2
+    fixed = tmp_path / "fixed.ndjson"
+    names = {"opened": "open", "unsubscribed": "unsubscribe"}
+    fixed.write_text(
+        "".join(json.dumps(e | {"event": names[e["event"]], "sg_event_id": e["sg_event_id"] + "b"}) + "\n" for e in written),
+        encoding="utf-8",
+    )
+    code, out = run(store, "events", "import", str(fixed))
+    assert code == 0, out
+    assert "Warning" not in out and "1 address is now suppressed" in out
+    assert suppressions(store) == {"ana@example.org": ("unsubscribe", "import")}
+
+
+def test_events_cli_blocked_by_name_is_not_a_block(store: Engine, tmp_path: Path) -> None:
+    """ "blocked" is not an event SendGrid sends (a block is a bounce of type "blocked"): three of them
+    change nothing, and the warning names the real form; a SendGrid account event is no such type."""
+    seed(store)
+    path = tmp_path / "blocked.json"
+    blocked = [
+        {"event": "blocked", "email": "ben@paper.example", "timestamp": 1771495300 + i, "campaign": CAMPAIGN, "message": "m-ben"}
+        for i in range(3)
+    ]
+    account = {"event": "account_status_change", "type": "compliance_suspend", "timestamp": 1771495300, "sg_event_id": "acct-1"}
+    path.write_text(json.dumps([*blocked, account]), encoding="utf-8")
+    code, out = run(store, "events", "import", str(path))
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert 'Warning: 3 event(s) of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"))' in said
+    assert "account_status_change" not in said.split("SendGrid's types are")[0]
+    assert (suppressions(store), messages(store, CAMPAIGN)["ben@paper.example"]) == ({}, ("accepted", None))

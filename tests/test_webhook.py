@@ -368,3 +368,33 @@ def test_webhook_two_workers_staging_the_same_bounce_store_it_once(store: Engine
     assert event_count(store) == 1
     assert suppressions(store) == {"ana@example.org": ("bounce", "webhook")}
     assert messages(store, CAMPAIGN) == {"ana@example.org": ("accepted", "bounced")}
+
+
+def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged(store: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """Three "blocked" events (SendGrid's form is a bounce of type "blocked") are stored but change
+    nothing: the answer names the type, the log warns with SendGrid's names, and nobody is suppressed
+    (nc9 #12: "142 stored", and a report of 0 blocks). A type that is not a word is never shown as written."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    payload = body(
+        [sg_event("blocked", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + i, reason="554 blocked") for i in range(3)]
+        + [sg_event("jane@example.org", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 9)]
+    )
+    with caplog.at_level("WARNING", logger="mailer.events.webhook"):
+        response = client(store, block_threshold=3).post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200
+    assert response.json() == {
+        "received": 4,
+        "added": 4,
+        "duplicates": 0,
+        "unlinked": 0,
+        "quarantined": 0,
+        "unknown_types": {"(other)": 1, "blocked": 3},
+    }
+    assert (suppressions(store), messages(store, CAMPAIGN)) == ({}, {"ana@example.org": ("accepted", None)})
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "mailer.events.webhook"]
+    assert warning.startswith(
+        '4 event(s) of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"), "(other)" 1) '
+        "are kept in the log but change nothing"
+    )
+    assert "jane@" not in warning and "jane@" not in response.text

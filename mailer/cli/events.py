@@ -126,21 +126,24 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     nothing; each file is then stored whole or not at all, in one transaction, read a few
     thousand events at a time (a million events take under 300 MB). Events that cannot be
     stored (broken JSON, wrong types) are kept in the quarantine and named by file and line;
-    the good ones are added. Events already in the log are skipped, so importing a file twice
-    is harmless. --json prints the counts as one JSON document.
+    the good ones are added. An event whose type SendGrid does not send ("opened" for open) is
+    kept but changes nothing, and a warning names such types. Events already in the log are
+    skipped, so importing a file twice is harmless. --json prints the counts as one JSON document.
 
     \b
     Example:
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
         mailer events import events-2026-02-19.json --json
     """
-    from mailer.events import imports
+    from mailer.events import imports, kinds
 
     if as_json:
         output.start_json()
     with output.progress("Importing events", total=None) as advance:
         imported = imports.import_files(app.engine, files, block_threshold=app.config.webhook.block_threshold, on_progress=advance)
     totals = imported.totals
+    if totals.unknown_types:  # stored, but they change nothing (nc9 #12): say so before the counts
+        output.warn(kinds.words(totals.unknown_types))
     if as_json:
         output.print_document(
             {
@@ -152,6 +155,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
                 "suppressed": totals.suppressed,
                 "quarantined": len(imported.quarantined),
                 "quarantine": [{"where": item.where, "reason": item.reason} for item in imported.quarantined],
+                "unknown_types": dict(sorted(totals.unknown_types.items())),
             }
         )
     added, duplicates, unlinked, suppressed = totals.added, totals.duplicates, totals.unlinked, totals.suppressed

@@ -3,6 +3,7 @@
     parse.py   webhook bodies -> Batch of Event (raw JSON kept, content hash for duplicates)
                and Quarantined (what cannot be read, raw, with the reason)
     files.py   JSON / NDJSON files -> Batches, streamed, each bad event named by file and line
+    kinds.py   SendGrid's event types; what to say of events of another type (stored, no effect)
     apply.py   Event -> event rows, forward-only delivery, settled unknowns, suppressions
                (``apply`` for one batch; ``Ingest`` for many chunks in one transaction)
     imports.py events files -> Ingest, one transaction per file (``mailer events import``)

@@ -14,14 +14,17 @@ carry neither (§0.2).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
+from mailer.events.kinds import KNOWN_TYPES, SENDGRID_TYPES, SUPPRESSING  # anything else is stored raw and changes nothing
 from mailer.events.parse import DELIVERY_OF, Event, Quarantined
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
@@ -36,22 +39,6 @@ DROPPED_REASONS: Mapping[str, SuppressionReason] = {
     "spam reporting address": SuppressionReason.SPAM_REPORT,
     "invalid": SuppressionReason.INVALID,
 }
-# Event types SendGrid documents; anything else is stored raw and changes nothing.
-KNOWN_TYPES = frozenset(
-    {
-        "processed",
-        "dropped",
-        "delivered",
-        "deferred",
-        "bounce",
-        "open",
-        "click",
-        "spamreport",
-        "unsubscribe",
-        "group_unsubscribe",
-        "group_resubscribe",
-    }
-)
 GROUP_NOTE = "group unsubscribe"
 # A late bounce without custom_args is matched to mail sent at most this long before it.
 LATE_EVENT_WINDOW = 7 * 24 * 3600
@@ -67,6 +54,23 @@ class Applied:
     unlinked: int  # added events that match no message
     suppressed: int  # addresses newly suppressed
     quarantined: int = 0  # events (or whole bodies) that could not be read, kept in the quarantine
+    # Events of a type SendGrid does not send ("opened", "unsubscribed"), per type: stored, but
+    # they change nothing (kinds.py; nc9 #12). Counted among the events received, stored before or not.
+    unknown_types: Mapping[str, int] = field(default_factory=dict)
+
+    def plus(self, other: Applied) -> Applied:
+        """The totals of two batches (or files) together."""
+        unknown = Counter(self.unknown_types)
+        unknown.update(other.unknown_types)
+        return Applied(
+            received=self.received + other.received,
+            added=self.added + other.added,
+            duplicates=self.duplicates + other.duplicates,
+            unlinked=self.unlinked + other.unlinked,
+            suppressed=self.suppressed + other.suppressed,
+            quarantined=self.quarantined + other.quarantined,
+            unknown_types=dict(unknown),
+        )
 
 
 def apply(
@@ -240,6 +244,7 @@ class Ingest:
         self._reported: set[int] = set()  # unknown or sending messages SendGrid reported on
         self._furthest: dict[int, Delivery] = {}  # message id -> furthest delivery seen, past its stored one
         self._received = self._added = self._unlinked = self._suppressed = self._quarantined = 0
+        self._unknown: Counter[str] = Counter()  # events per type SendGrid does not send
 
     def add(self, events: Sequence[Event]) -> None:
         """Store a chunk's new events (and the suppressions they cause); message changes wait for ``finish``."""
@@ -252,6 +257,8 @@ class Ingest:
             return
         connection = self.connection
         batch, linked = staged.events, staged.linked
+        if not SENDGRID_TYPES.issuperset(map(_KIND, batch)):  # rare: the types of the chunk, compared in C
+            self._unknown.update(e.event for e in batch if e.event not in SENDGRID_TYPES)
         # Only these need to know whether they were stored before: a cheap look-up, as they are few.
         special = [e for e, link in zip(batch, linked, strict=True) if link is None or e.event in SUPPRESSING]
         stored_before = _stored_before(connection, special)
@@ -297,6 +304,7 @@ class Ingest:
             unlinked=self._unlinked,
             suppressed=self._suppressed,
             quarantined=self._quarantined,
+            unknown_types=dict(self._unknown),
         )
 
     def _merge(self, notes: Notes) -> None:
@@ -345,6 +353,7 @@ def _note(
 
 
 _TEXT: Mapping[Delivery, str] = {delivery: delivery.value for delivery in Delivery}
+_KIND = itemgetter(0)  # Event.event
 # A stored delivery's rank by its text; 0 for none (or a value this version does not know).
 _VALUE_RANK: Mapping[str, int] = {delivery.value: rank for delivery, rank in DELIVERY_RANK.items()}
 # The order of the rows ``Ingest.add`` writes: store.events.COLUMNS must match (tests/test_events.py).
@@ -367,10 +376,6 @@ ROW_COLUMNS = (
 # A message SendGrid reports on was accepted, whatever the log says: unknown, left `sending` by a
 # log from before version 9, or `planned` (its request in flight, or left in flight by a crash).
 _UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value, MessageState.PLANNED.value})
-
-
-# Events whose effects are not idempotent on their own (they add or lift suppressions).
-SUPPRESSING = frozenset({"bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"})
 
 
 def _unique(events: Sequence[Event]) -> list[Event]:

@@ -69,12 +69,5 @@ def import_files(
                 if on_progress is not None:
                     on_progress(len(batch.events) + len(batch.quarantined))
             applied = ingest.finish()
-        totals = Applied(
-            received=totals.received + applied.received,
-            added=totals.added + applied.added,
-            duplicates=totals.duplicates + applied.duplicates,
-            unlinked=totals.unlinked + applied.unlinked,
-            suppressed=totals.suppressed + applied.suppressed,
-            quarantined=totals.quarantined + applied.quarantined,
-        )
+        totals = totals.plus(applied)
     return Imported(totals, bad)

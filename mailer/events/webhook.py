@@ -3,7 +3,9 @@
 Order matters: cap the body, verify the signature over the raw bytes, then parse and apply in
 one transaction. Answers are quick and precise, because SendGrid retries any non-2xx for 24
 hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 503 when the
-delivery log is busy or down (a retry will succeed), 200 with counts otherwise.
+delivery log is busy or down (a retry will succeed), 200 with counts otherwise (and, for events
+of a type SendGrid does not send, which are stored but change nothing, those types and a warning
+in the log: events/kinds.py).
 
 Never 400 or 500 for what a body holds (issue 11): an event that cannot be read is kept in the
 quarantine with the reason and the rest of the batch is stored; a body that is not JSON events
@@ -45,7 +47,7 @@ from starlette.routing import Route
 from mailer import events
 from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
-from mailer.events import oneclick, signature
+from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
 from mailer.store.messages import MessageLink
 
@@ -203,24 +205,28 @@ def create_app(
             log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), exc.__class__.__name__)
             _log_request(request, 503, len(body), started, f"{len(batch.events)} events not stored: the delivery log is busy or down")
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
+        unknown = applied.unknown_types
+        if unknown:  # SendGrid sends none; a tool or a hand-written test does (nc9 #12)
+            log.warning("%s", kinds.words(unknown))
         _log_request(
             request,
             200,
             len(body),
             started,
             f"{applied.received} events: {applied.added} stored, {applied.duplicates} duplicates, "
-            f"{applied.quarantined} quarantined, {applied.unlinked} unlinked",
+            f"{applied.quarantined} quarantined, {applied.unlinked} unlinked"
+            + (f", {sum(unknown.values())} of a type SendGrid does not send (changing nothing)" if unknown else ""),
         )
-        return JSONResponse(
-            {
-                "received": applied.received,
-                "added": applied.added,
-                "duplicates": applied.duplicates,
-                "unlinked": applied.unlinked,
-                "quarantined": applied.quarantined,
-            },
-            headers=closing,
-        )
+        answer: dict[str, Any] = {
+            "received": applied.received,
+            "added": applied.added,
+            "duplicates": applied.duplicates,
+            "unlinked": applied.unlinked,
+            "quarantined": applied.quarantined,
+        }
+        if unknown:  # type -> events: kept, but they change nothing
+            answer["unknown_types"] = {kinds.shown(kind): count for kind, count in sorted(unknown.items())}
+        return JSONResponse(answer, headers=closing)
 
     async def health(_request: Request) -> JSONResponse:
         try:
