@@ -330,11 +330,11 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
         if not left:  # what a resume could still do, with a flag (nc9: "Left: 0" and totals, nothing said)
-            unknown, failed = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
-            if unknown and not resend_unknown:
-                output.hint(f"{unknown:,} recipient(s) are unknown: --resend-unknown sends to them again (they may get it twice).")
-            if failed and not retry_failed:
-                output.hint(f"{failed:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
+            unknown_left, failed_left = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
+            if unknown_left and not resend_unknown:
+                output.hint(f"{unknown_left:,} recipient(s) are unknown: --resend-unknown sends to them again (they may get it twice).")
+            if failed_left and not retry_failed:
+                output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
         if elsewhere:
             output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since")
         if left:
