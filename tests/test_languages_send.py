@@ -185,6 +185,8 @@ def test_cli_test_send_sends_staff_every_version(project: Path, standin: Any) ->
     assert tested.exit_code == 0, tested.output
     assert [r.body["subject"] for r in standin.mail_sends] == [f"[TEST] {SUBJECTS[k]}" for k in ("en", "de", "fr")]
     assert "Language:   en (main version)\n" in tested.stdout and "\nLanguage:   fr\n" in tested.stdout
+    warnings = [line for line in tested.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == len(set(warnings))  # a version's note, said once (nc9: twice)
     standin.reset()
     one = mailer("test", "releases/launch.md", "--language", "fr-CA")
     assert one.exit_code == 0, one.output

@@ -250,6 +250,7 @@ def test_command(
         if versions and as_json:
             raise click.UsageError("--json reports one test campaign: add --language LANG (this release has several versions).")
     sent_all = []
+    warned: set[str] = set()
     for number, chosen in enumerate(languages):
         if len(languages) > 1:
             output.say(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
@@ -265,7 +266,9 @@ def test_command(
             language=chosen,
         )
         for warning in prepared.warnings:
-            output.warn(warning)
+            if warning not in warned:  # a version's note is the main file's too: said once (nc9)
+                output.warn(warning)
+                warned.add(warning)
         for skipped in prepared.plan.skipped_messages():
             if skipped.skip_reason:
                 output.warn(
