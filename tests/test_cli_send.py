@@ -540,6 +540,8 @@ def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any)
     assert standin.accepted_addresses().total() == RECIPIENTS - 10
     plain = mailer("resume", campaign_id, "--yes")  # a plain resume leaves failed recipients alone
     assert plain.exit_code == 3 and len(standin.mail_sends) == 5
+    assert "Left:       nobody: there is nothing more to send\n" in plain.stdout  # not "Left: 0" (nc9)
+    assert "10 recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.\n" in plain.stdout
     again = mailer("resume", campaign_id, "--retry-failed", "--yes")
     assert again.exit_code == 0, again.output
     assert "Sending again to 10 recipient(s) that failed with: personalizations: Invalid personalizations\n" in again.stdout

@@ -75,6 +75,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "name": "Ana Lima",
         "outlet": "Daily News",
         "list": "lists/beat.csv:2",
+        "follow_up_of": None,
     }
     assert datetime.fromisoformat(first["sent_at"]).tzinfo is not None
     assert (second["subject"], second["delivery"], second["opens"], second["human_opens"], second["clicks"]) == (
@@ -351,3 +352,48 @@ def test_contact_says_in_flight_for_a_journalist_whose_request_is_out(store: Eng
     assert "  Outcome:  planned; " in mailer("contact", "next@example.org").stdout
     sent, waiting = history("sent@example.org")["campaigns"][0], history("next@example.org")["campaigns"][0]
     assert (sent["state"], sent["in_flight"], waiting["state"], waiting["in_flight"]) == ("planned", True, "planned", False)
+
+
+def test_contact_shows_the_row_that_decided_and_where_a_follow_up_came_from(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """nc9: a journalist on two lists (the second time in capitals) and filtered out read "skipped:
+    duplicate" under the capitals, as if reached through the other row; a follow-up's row read
+    "From: CAMPAIGN, row 428" (a log id) and the campaign was listed among the lists."""
+    from press_office import folder
+
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "more.csv").write_text(
+        "Email,First Name,Last Name,Outlet,Beat\nEVA.KRAUSE@WIRE.EXAMPLE,Eva,Krause,Wire,science\n", encoding="utf-8"
+    )
+    (tmp_path / "lists" / "first.csv").write_text(
+        "Email,First Name,Last Name,Outlet,Beat\nnick.ross@wire.example,Nick,Ross,Wire,health\neva.krause@wire.example,Eva,Krause,Wire,science\n",
+        encoding="utf-8",
+    )
+    filtered = mailer(
+        "send",
+        "releases/example.md",
+        "--list",
+        "lists/first.csv",
+        "--list",
+        "lists/more.csv",
+        "--where",
+        "beat=health",
+        "--yes",
+        "--no-test-ok",
+    )
+    assert filtered.exit_code == 0, filtered.output
+    found = history("eva.krause@wire.example")
+    [only] = found["campaigns"]
+    assert (only["state"], only["skip_reason"], only["list"]) == ("skipped", "filtered", "lists/first.csv:3")
+    printed = mailer("contact", "EVA.KRAUSE@wire.example").stdout
+    assert printed.startswith("eva.krause@wire.example: Eva Krause, Wire\n")
+    assert "Outcome:  skipped: filtered;" in printed and "duplicate" not in printed
+
+    second = mailer("send", "releases/second.md", "--follow-up", "latest", "--who", "not-opened", "--yes", "--no-test-ok")
+    assert second.exit_code == 0, second.output
+    found = history("nick.ross@wire.example")
+    follow_up, original = found["campaigns"]
+    assert follow_up["follow_up_of"] == original["campaign"] and follow_up["list"] == "lists/first.csv:2"
+    assert found["lists"] == ["lists/first.csv"]
+    printed = mailer("contact", "nick.ross@wire.example").stdout
+    assert f"  From:     follow-up of {original['campaign']} (lists/first.csv, row 2)\n" in printed
+    assert "Lists:      lists/first.csv\n" in printed

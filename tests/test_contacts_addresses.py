@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -232,3 +233,21 @@ def test_spreadsheet_safe_cell_never_starts_a_formula_and_round_trips(value: str
     ambiguous = value.startswith("'") and value[1:].startswith(("=", "+", "-", "@", "\t", "\r"))
     [read_back] = restore_cells(pa.array([written], type=pa.large_string())).to_pylist()
     assert read_back == value or ambiguous
+
+
+def test_an_invisible_character_pasted_around_an_address_is_dropped(tmp_path: Path) -> None:
+    """nc9: a cell pasted from a web page, "zw.space@city-paper.com" plus a zero-width space, was rejected
+    ("unsafe characters: ZERO WIDTH SPACE"); the address is fine without it, and is sent without it.
+    Inside an address such a character still refuses the row."""
+    from mailer import contacts
+
+    path = tmp_path / "pasted.csv"
+    path.write_text(
+        "Email,First Name\nzw.space@city-paper.com\u200b,Zoe\n\u2060word.joiner@city-paper.com,Wim\nin\u200bside@city-paper.com,Ian\n"
+        "zw.space@city-paper.com,Zoe again\n",
+        encoding="utf-8",
+    )
+    loaded = contacts.load([path])
+    assert [c.email for c in loaded.contacts] == ["zw.space@city-paper.com", "word.joiner@city-paper.com"]
+    reasons = {(r.row, str(r.reason)) for r in loaded.rejected}
+    assert (4, "invalid") in reasons and (5, "duplicate") in reasons

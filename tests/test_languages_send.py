@@ -265,6 +265,21 @@ def test_languages_each_version_checks_the_fields_of_its_own_journalists(tmp_pat
         assert caught.value.message.endswith('"first_name" is empty for 1 contact(s): fr@x.org')
 
 
+def test_cli_test_send_says_a_versions_note_once(project: Path) -> None:
+    """nc9: a version without texts of its own (it borrows the main file's) was noted under the main
+    version's test campaign and again under its own: once is enough."""
+    (project / "releases" / "bees.md").write_text(
+        '---\nsubject: "Bee census"\nsubheadline: "Up 18%"\n---\nThe census counted 1.2 million bees.\n', encoding="utf-8"
+    )
+    (project / "releases" / "bees.fr.md").write_text(
+        '---\nsubject: "Recensement des abeilles"\n---\nLe recensement a compté 1,2 million d’abeilles.\n', encoding="utf-8"
+    )
+    tested = mailer("test", "releases/bees.md", "--dry-run", "--to", "desk@example.org")
+    assert tested.exit_code == 0, tested.output
+    notes = [line for line in tested.stderr.splitlines() if "has no subheadline" in line]
+    assert len(notes) == 1, tested.stderr
+
+
 # A French media database's export (nc9 #20): UTF-8 with BOM, ";", French headers, and the
 # language written out in words as often as a tag.
 LANGUES = (

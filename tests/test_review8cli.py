@@ -587,3 +587,31 @@ def test_review8cli_resume_asks_before_a_live_send(interrupted: Result, standin:
     assert standin.mail_sends == []
     assert result.exit_code == 1
     assert "--yes" in result.stderr
+
+
+def test_webhook_port_in_use_suggests_a_port_that_is_free(logged: Path) -> None:
+    """nc9: the hint named the next port, which was taken too. Now it names one free at the time."""
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        first.listen()
+        port = first.getsockname()[1]
+        try:
+            second.bind(("127.0.0.1", port + 1))
+            second.listen()
+        except OSError:
+            pytest.skip("the next port is not free to take for this test")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-m", "mailer", "webhook", "--port", str(port)],
+            cwd=logged,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    suggested = int(done.stderr.split("mailer webhook --port ", 1)[1].split()[0])
+    assert suggested not in (port, port + 1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", suggested))  # free indeed (nobody took it since)

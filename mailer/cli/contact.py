@@ -58,7 +58,7 @@ def _say(line: str) -> None:
 
 
 def _print(found: History) -> None:
-    shown = found.sendings[0].email if found.sendings else found.address
+    shown = found.address  # normalized: a duplicate row's capitals are not the address (nc9)
     who = ", ".join(part for part in (found.name, found.outlet) if part)
     _say(f"{shown}: {who}" if who else shown)
     if not found.sendings:
@@ -100,7 +100,9 @@ def _print(found: History) -> None:
             _say(
                 "  Then:     " + " and ".join(w for w, on in (("unsubscribed", s.unsubscribed), ("marked it as spam", s.spam_report)) if on)
             )
-        if s.source:
+        if s.follow_up_of:
+            _say(f"  From:     follow-up of {s.follow_up_of}" + (f" ({_row(s.source)})" if s.source else ""))
+        elif s.source:
             _say(f"  From:     {_row(s.source)}")
 
 

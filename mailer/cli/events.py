@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -79,16 +79,36 @@ def _check_port(host: str, port: int) -> None:
             f"Cannot listen on {host}: {exc.strerror}.", hint="Give --host 127.0.0.1 (this machine) or 0.0.0.0 (every network)."
         ) from None
     family, kind, protocol, _, address = found[0]
+    problem = _bind_problem(family, kind, protocol, address)
+    if problem is None:
+        return
+    free = next(
+        (p for p in range(port + 1, min(port + 50, 65536)) if _bind_problem(family, kind, protocol, (address[0], p, *address[2:])) is None),
+        None,
+    )
+    raise MailerError(
+        f"Port {port} on {host} is in use or not allowed ({problem.strerror}): another program, perhaps an earlier "
+        "`mailer webhook`, listens there.",
+        hint="Stop that program"
+        + (
+            f", or choose another port: mailer webhook --port {free} (free now)"
+            if free is not None
+            else ", or choose another port with --port"
+        ),
+    )
+
+
+def _bind_problem(family: int, kind: int, protocol: int, address: tuple[Any, ...]) -> OSError | None:
+    """Why this machine cannot listen on ``address`` now, as uvicorn would bind it; None when it can."""
+    import socket
+
     with socket.socket(family, kind, protocol) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
             probe.bind(address)
         except OSError as exc:
-            raise MailerError(
-                f"Port {port} on {host} is in use or not allowed ({exc.strerror}): another program, perhaps an earlier "
-                "`mailer webhook`, listens there.",
-                hint=f"Stop that program, or choose another port: mailer webhook --port {port + 1}",
-            ) from None
+            return exc
+    return None
 
 
 def worker_app() -> Starlette:

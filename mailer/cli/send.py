@@ -250,6 +250,7 @@ def test_command(
         if versions and as_json:
             raise click.UsageError("--json reports one test campaign: add --language LANG (this release has several versions).")
     sent_all = []
+    warned: set[str] = set()
     for number, chosen in enumerate(languages):
         if len(languages) > 1:
             output.say(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
@@ -265,7 +266,9 @@ def test_command(
             language=chosen,
         )
         for warning in prepared.warnings:
-            output.warn(warning)
+            if warning not in warned:  # a version's note is the main file's too: said once (nc9)
+                output.warn(warning)
+                warned.add(warning)
         for skipped in prepared.plan.skipped_messages():
             if skipped.skip_reason:
                 output.warn(
@@ -328,7 +331,13 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         left -= elsewhere  # the question counts only those it will mail (review 8b)
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
-        output.say(f"Left:       {left:,} journalist(s) to send to")
+        output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
+        if not left:  # what a resume could still do, with a flag (nc9: "Left: 0" and totals, nothing said)
+            unknown_left, failed_left = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
+            if unknown_left and not resend_unknown:
+                output.hint(f"{unknown_left:,} recipient(s) are unknown: --resend-unknown sends to them again (they may get it twice).")
+            if failed_left and not retry_failed:
+                output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
         if elsewhere:
             output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since")
         if left:

@@ -136,8 +136,17 @@ def check(addresses: pa.Array) -> Verdict:
     return Verdict(normalized=normalized, errors=errors, fast=int(fast.sum()))
 
 
+# Invisible characters a cell pasted from a web page or a word processor carries around an address
+# (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def validate(address: str) -> tuple[str | None, str | None]:
-    """(normalized address, None) when valid, else (None, why) in email-validator's words."""
+    """(normalized address, None) when valid, else (None, why) in email-validator's words.
+
+    Invisible characters (``INVISIBLE``) before or after the address are dropped first (nc9: a
+    zero-width space pasted with an address refused the journalist); inside it they still refuse it."""
+    address = address.strip(INVISIBLE + " \t")
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer.models import MessageState, Mode
+from mailer.models import MessageState, Mode, RejectReason
 from mailer.store import event_reports
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -74,6 +74,7 @@ class Sending:
     source: str | None  # "lists/press.csv:12", the list file and row
     language: str | None = None  # the release version it got (en, fr, ...); None when skipped
     in_flight: bool = False  # planned, but its request is listed in flight: sent, SendGrid's answer not logged
+    follow_up_of: str | None = None  # a follow-up: the campaign it followed (``source`` is then that campaign's list row)
 
     @property
     def delivered(self) -> bool:
@@ -185,13 +186,15 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = ()) -> Hi
     its history is empty.
     """
     with engine.connect() as connection:
-        rows = [r for r in message_store.for_address(connection, email_key) if r.mode != Mode.DRY_RUN.value]
+        every = message_store.for_address(connection, email_key)
+        rows = [r for r in every if r.mode != Mode.DRY_RUN.value]
         chosen = _one_per_campaign(rows)
         activity = event_reports.by_message(connection, [r.message_id for r in chosen])
         entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
         lifted = suppression_store.removals(connection, email_key)
+    origins = _origins(every)
     sendings = sorted(
-        (_sending(row, activity.get(row.message_id)) for row in chosen), key=lambda s: (s.sent_at, s.campaign_id), reverse=True
+        (_sending(row, activity.get(row.message_id), origins) for row in chosen), key=lambda s: (s.sent_at, s.campaign_id), reverse=True
     )
     return History(
         address=email_key,
@@ -202,16 +205,38 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = ()) -> Hi
 
 
 def _one_per_campaign(rows: list[AddressRow]) -> list[AddressRow]:
-    """Per campaign the recipient row, or (when the campaign skipped the address) its first skipped row."""
+    """Per campaign the recipient row, or (when the campaign skipped the address) the skipped row
+    that decided: not a "duplicate" row when the address's first row was skipped for a reason of
+    its own (nc9: a filtered journalist read "skipped: duplicate", as if reached another way)."""
     chosen: dict[str, AddressRow] = {}
     for row in rows:
         held = chosen.get(row.campaign_id)
-        if held is None or (held.skip_reason is not None and row.skip_reason is None):
+        if held is None or _rank(row) < _rank(held):
             chosen[row.campaign_id] = row
     return list(chosen.values())
 
 
-def _sending(row: AddressRow, events: event_reports.MessageEvents | None) -> Sending:
+def _rank(row: AddressRow) -> int:
+    """Which row of a campaign speaks for the address: the recipient's, then a skip of its own, then a duplicate."""
+    if row.skip_reason is None:
+        return 0
+    return 2 if row.skip_reason == RejectReason.DUPLICATE.value else 1
+
+
+def _origins(rows: list[AddressRow]) -> dict[str, tuple[str, str | None]]:
+    """A follow-up's rows name their origin as "<campaign>:<message id>": each such source -> (that
+    campaign, the list row the original message came from, when the log still has it)."""
+    campaign_ids = {row.campaign_id for row in rows}
+    by_id = {str(row.message_id): row.source for row in rows}
+    found: dict[str, tuple[str, str | None]] = {}
+    for row in rows:
+        head, sep, tail = (row.source or "").rpartition(":")
+        if sep and head in campaign_ids and tail.isdigit():
+            found[row.source or ""] = (head, by_id.get(tail))
+    return found
+
+
+def _sending(row: AddressRow, events: event_reports.MessageEvents | None, origins: dict[str, tuple[str, str | None]]) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
     bounce = None
@@ -239,9 +264,10 @@ def _sending(row: AddressRow, events: event_reports.MessageEvents | None) -> Sen
         email=row.email,
         name=" ".join(name.split()),
         outlet=str(fields.get("outlet") or "").strip(),
-        source=row.source,
+        source=origins[row.source][1] if row.source in origins else row.source,
         language=row.language,
         in_flight=row.in_flight,
+        follow_up_of=origins[row.source][0] if row.source in origins else None,
     )
 
 
@@ -273,6 +299,7 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "name": s.name,
         "outlet": s.outlet,
         "list": s.source,
+        "follow_up_of": s.follow_up_of,
     }
 
 
