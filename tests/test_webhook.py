@@ -374,14 +374,26 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
     """Three "blocked" events (SendGrid's form is a bounce of type "blocked") are stored but change
     nothing: the answer names the type, the log warns with SendGrid's names, and nobody is suppressed
     (nc9 #12: "142 stored", and a report of 0 blocks). A type that is not a word is never shown as written."""
+    import io
+
     add_campaign(store, CAMPAIGN)
     key = add_message(store, CAMPAIGN, "ana@example.org")
     payload = body(
         [sg_event("blocked", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + i, reason="554 blocked") for i in range(3)]
         + [sg_event("jane@example.org", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 9)]
     )
-    with caplog.at_level("WARNING", logger="mailer.events.webhook"):
-        response = client(store, block_threshold=3).post(PATH, content=payload, headers=signed_headers(payload))
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        with caplog.at_level("WARNING", logger="mailer.events.webhook"):
+            response = client(store, block_threshold=3).post(PATH, content=payload, headers=signed_headers(payload))
+    finally:
+        webhook.request_log.removeHandler(handler)
+    assert (
+        stream.getvalue()
+        .rstrip()
+        .endswith(": 4 events: 4 stored, 0 duplicates, 0 quarantined, 0 unlinked, 4 of a type SendGrid does not send (changing nothing)")
+    )
     assert response.status_code == 200
     assert response.json() == {
         "received": 4,
