@@ -737,6 +737,32 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
+    """(address, campaign id, scheduled time) for each of these addresses (lower-cased) that SendGrid
+    holds in a scheduled send still ahead of ``now``: its message accepted (or unknown: it may have
+    reached SendGrid) in a campaign not cancelled, whose ``scheduled_at`` is later. Soonest first.
+
+    A suppression (or ``mailer forget``) cannot stop those: only ``mailer cancel`` can (newcomer review 9).
+    Reads the sent-rows address index (``skip_reason IS NULL``): the cost of these addresses' rows only.
+    """
+    if not email_keys:
+        return []
+    query = (
+        select(message.c.email_key, campaign.c.id, campaign.c.scheduled_at)
+        .join(campaign, campaign.c.id == message.c.campaign_id)
+        .where(
+            message.c.email_key.in_(sorted(set(email_keys))),
+            message.c.skip_reason.is_(None),
+            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            campaign.c.mode != Mode.DRY_RUN.value,
+            campaign.c.status != CampaignStatus.CANCELLED.value,
+            campaign.c.scheduled_at > now,
+        )
+        .order_by(campaign.c.scheduled_at, campaign.c.id, message.c.email_key)
+    )
+    return [(key, campaign_id, scheduled_at) for key, campaign_id, scheduled_at in connection.execute(query)]
+
+
 # States in which a live message may have reached (or is about to reach) its journalist.
 _RECEIVED_STATES = (MessageState.PLANNED.value, MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
 
