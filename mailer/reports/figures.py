@@ -193,7 +193,8 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
     """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
 
-    Campaigns without recipients are left out; test sends and dry runs never count.
+    Campaigns without recipients are left out; test sends and dry runs never count. Cancelled
+    campaigns are in, marked by ``Summary.is_cancelled``: the overview page lists them apart.
     """
     with engine.connect() as connection:
         infos = {info.id: info for info in campaign_store.live_between(connection, since=since, until=until)}
@@ -491,7 +492,9 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
-    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled".
+    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled". Counts per
+    message state include "cancelled": a cancelled send's messages that never went out, which
+    then count as neither accepted nor planned (``models.shown_counts``).
     """
     with engine.connect() as connection:
         rows = campaign_store.rows(connection, limit=limit)
