@@ -51,7 +51,7 @@ def test_status_of_a_scheduled_send_is_not_all_sent(live: Path, standin: Any) ->
     until then, and never "All sent" (a colleague reads that as "the embargoed release is out")."""
     campaign_id, _, shown = scheduled_send()
     text = mailer("status", campaign_id).stdout
-    assert "All sent" not in text
+    assert "All sent" not in text and "suppressed" not in text
     assert text.endswith(
         f"Recipients: {RECIPIENTS} accepted\nSkipped:   2 duplicate, 5 invalid, 1 missing\n"
         f"SendGrid holds these emails until {shown}. To call the send off (up to 10 minutes before): mailer cancel {campaign_id}\n"
@@ -162,6 +162,11 @@ def test_suppressing_an_address_a_scheduled_send_holds_warns(live: Path, standin
         f"not stop what SendGrid already holds. To stop it: mailer cancel {campaign_id} (up to 10 minutes before), then send the "
         "release again; this address is skipped then."
     )
+    # And `mailer status` of that send says so, next to the way to call it off.
+    assert (
+        "1 of these journalists was suppressed or erased since: SendGrid mails them all the same at "
+        f"{shown} unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them.\n"
+    ) in mailer("status", campaign_id).stdout
     # The look-up both commands share: soonest first, grouped per campaign; nothing once the time has passed.
     [held] = status.held_at_sendgrid(db(), [OTHER.upper(), JOURNALIST, "nobody@example.net"])
     assert (held.campaign_id, held.scheduled_at, held.addresses) == (campaign_id, at, (JOURNALIST, OTHER))
@@ -181,3 +186,15 @@ def test_forgetting_an_address_a_scheduled_send_holds_warns(live: Path, standin:
     [warning] = json.loads(result.stdout)["warnings"]
     assert warning.startswith(f"SendGrid still holds an email for {JOURNALIST} in {campaign_id}, scheduled for {shown}")
     assert f"mailer cancel {campaign_id}" in warning
+    assert "1 of these journalists was suppressed or erased since" in mailer("status", campaign_id).stdout
+
+
+def test_status_does_not_count_an_address_let_through_on_purpose(live: Path, standin: Any) -> None:
+    """A journalist suppressed before the send and let through by name (--override-suppression) was
+    mailed on purpose: status of the scheduled send does not count them as suppressed since."""
+    assert mailer("suppressions", "add", JOURNALIST, "--reason", "bounced once").exit_code == 0
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--yes", "--no-test-ok", "--override-suppression", JOURNALIST, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code == 0, sent.output
+    assert f"Recipients: {RECIPIENTS} accepted\n" in (text := mailer("status", "latest").stdout)
+    assert "suppressed or erased since" not in text

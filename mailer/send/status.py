@@ -54,12 +54,15 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
+        scheduled = campaign.scheduled_at
+        held_until = scheduled if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED else None
+        suppressed = messages.suppressed_after_handing(connection, campaign_id) if held_until is not None else 0
     running = None
     if held is not None:  # another process is sending it right now
         heard = max(0, int((now - held.heartbeat).total_seconds()))
         running = f"pid {held.pid} on {held.host.split('/')[0]}, last heard from {heard} s ago"
-    scheduled = campaign.scheduled_at
-    held_until = scheduled if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED else None
+    if campaign.status is CampaignStatus.CANCELLED:  # its unknown rows are "cancelled" now: no error to explain
+        errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
     steps = advice(campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until)
     if held_until is not None:
@@ -67,6 +70,13 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
             0,
             f"SendGrid holds these emails until {schedule.describe(held_until)}. "
             f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}",
+        )
+    if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
+        steps.insert(
+            1,
+            f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
+            f"mails them all the same at {schedule.describe(held_until)} unless you cancel "
+            f"the send (mailer cancel {campaign_id}) and send the release again, which skips them.",
         )
     return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
 

@@ -33,7 +33,7 @@ from mailer.models import (
     fields_json,
 )
 from mailer.store.bulk import Prepared, chunks, filled, slots
-from mailer.store.schema import campaign, message
+from mailer.store.schema import campaign, message, suppression
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -761,6 +761,30 @@ def held_for_later(connection: Connection, email_keys: Collection[str], *, now: 
         .order_by(campaign.c.scheduled_at, campaign.c.id, message.c.email_key)
     )
     return [(key, campaign_id, scheduled_at) for key, campaign_id, scheduled_at in connection.execute(query)]
+
+
+def suppressed_after_handing(connection: Connection, campaign_id: str) -> int:
+    """How many of a campaign's messages SendGrid took (accepted, or unknown) went to an address
+    suppressed after the campaign planned it, or erased since (``mailer forget``).
+
+    For ``mailer status`` of a scheduled send SendGrid still holds: those journalists are mailed at
+    its time all the same, unless the send is cancelled. An address let through on purpose
+    (``--override-suppression``) was suppressed before and does not count.
+    """
+    later = select(suppression.c.email_key).where(
+        suppression.c.email_key == message.c.email_key, suppression.c.created_at > message.c.created_at
+    )
+    query = (
+        select(func.count())
+        .select_from(message)
+        .where(
+            message.c.campaign_id == campaign_id,
+            message.c.skip_reason.is_(None),
+            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            or_(later.exists(), message.c.email_key.like("forgotten:%")),
+        )
+    )
+    return int(connection.scalar(query) or 0)
 
 
 # States in which a live message may have reached (or is about to reach) its journalist.
