@@ -23,7 +23,7 @@ from test_reports_readable import RIVER, build, cli
 
 from mailer.send import status
 from mailer.store import campaigns
-from mailer.store.schema import campaign
+from mailer.store.schema import campaign, message
 
 JOURNALIST = "amara.okafor@example.com"  # row 1 of lists/press.csv
 OTHER = "li.wei@example.org"  # row 2
@@ -198,3 +198,18 @@ def test_status_does_not_count_an_address_let_through_on_purpose(live: Path, sta
     assert sent.exit_code == 0, sent.output
     assert f"Recipients: {RECIPIENTS} accepted\n" in (text := mailer("status", "latest").stdout)
     assert "suppressed or erased since" not in text
+
+
+def test_status_of_a_cancelled_send_shows_no_unknown_errors(store: Engine) -> None:
+    """A cancel given while the send was still handing requests to SendGrid can leave rows unknown (a
+    timeout): SendGrid discards the whole batch, so they count as cancelled, with no error to explain."""
+    from eventlog import add_campaign, add_message
+
+    add_campaign(store, "c-1")
+    add_message(store, "c-1", "a@x.example")
+    add_message(store, "c-1", "b@x.example", state="unknown")
+    with store.begin() as connection:
+        connection.execute(update(message).where(message.c.state == "unknown").values(error="no answer within 30 s"))
+        connection.execute(update(campaign).where(campaign.c.id == "c-1").values(status="cancelled"))
+    found = status.status(store, "c-1")
+    assert (found.counts["cancelled"], found.counts["unknown"], found.counts["accepted"], list(found.errors)) == (2, 0, 0, [])
