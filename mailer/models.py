@@ -533,6 +533,38 @@ class MessageState(StrEnum):
     SKIPPED = "skipped"
 
 
+# Shown, never stored: a message of a cancelled campaign that did not go out (newcomer review 9).
+CANCELLED = "cancelled"
+# The states whose messages a cancelled campaign never sent: SendGrid discards what its batch
+# held (accepted, or unknown: it may have reached SendGrid), and nobody sends what was planned.
+_NOT_SENT_WHEN_CANCELLED = ("planned", "sending", "accepted", "unknown")
+
+
+def shown_state(state: str, status: CampaignStatus | str) -> str:
+    """A message's state as a person reads it: "cancelled" for one a cancelled campaign never sent.
+
+    The log keeps such rows as they were (accepted, planned): promise 8 already leaves cancelled
+    campaigns out, and events that still arrive can settle them. Failed and skipped stay as they are.
+    """
+    if status == CampaignStatus.CANCELLED.value and state in _NOT_SENT_WHEN_CANCELLED:
+        return CANCELLED
+    return state
+
+
+def shown_counts(counts: Mapping[str, int], status: CampaignStatus | str) -> dict[str, int]:
+    """Recipients per state as a person reads them: the log's states plus "cancelled" (always present,
+    after "accepted"); a cancelled campaign's unsent messages move there (``shown_state``)."""
+    shown: dict[str, int] = {}
+    for state in counts:
+        shown[state] = 0
+        if state == MessageState.ACCEPTED.value:
+            shown[CANCELLED] = 0
+    shown.setdefault(CANCELLED, 0)
+    for state, n in counts.items():
+        shown[shown_state(state, status)] += n
+    return shown
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One recipient's email in a campaign, from the plan through the request to the log's row.

@@ -345,7 +345,9 @@ def test_cli_schedule_then_cancel(live: Path, standin: Any) -> None:
     assert cancelled.stdout == f"Cancelled {campaign_id}: SendGrid will discard its messages at {at:%Y-%m-%d %H:%M} UTC.\n"
     assert standin.scheduled == {batch_id: "cancel"}
     assert campaign_rows()[0]["status"] == "cancelled"
-    assert mailer("status", campaign_id).stdout.endswith("This send was cancelled; nothing more will go out.\n")
+    assert mailer("status", campaign_id).stdout.endswith(
+        "This send was cancelled: none of its emails went out. To send the release after all, run mailer send again.\n"
+    )
 
 
 def test_cli_at_too_far_ahead_is_refused(live: Path, standin: Any) -> None:

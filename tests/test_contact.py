@@ -48,7 +48,16 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
     assert (found["address"], found["name"], found["outlet"], found["mailed"]) == ("ana@daily.example", "Ana Lima", "Daily News", True)
     assert (found["suppressed"], found["suppression"], found["suppression_lifted"]) == (False, None, [])
     assert found["lists"] == ["lists/beat.csv"]
-    assert found["totals"] == {"campaigns": 2, "delivered": 2, "opened": 2, "clicked": 1, "bounced": 0, "skipped": 0, "test_sends": 1}
+    assert found["totals"] == {
+        "campaigns": 2,
+        "delivered": 2,
+        "opened": 2,
+        "clicked": 1,
+        "bounced": 0,
+        "skipped": 0,
+        "cancelled": 0,
+        "test_sends": 1,
+    }
     tested, second, first = found["campaigns"]
     assert first == {
         "campaign": a,
@@ -152,11 +161,20 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "reason": "550 5.1.1 no such user",
         "at": iso(t + 20),
     }
-    assert cleo["totals"] == {"campaigns": 1, "delivered": 0, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 1, "test_sends": 0}
+    assert cleo["totals"] == {
+        "campaigns": 1,
+        "delivered": 0,
+        "opened": 0,
+        "clicked": 0,
+        "bounced": 1,
+        "skipped": 1,
+        "cancelled": 0,
+        "test_sends": 0,
+    }
     ben = history("ben.okafor@daily.example")
     assert (ben["suppressed"], ben["totals"]) == (
         False,
-        {"campaigns": 2, "delivered": 1, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 0, "test_sends": 0},
+        {"campaigns": 2, "delivered": 1, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 0, "cancelled": 0, "test_sends": 0},
     )
     assert ben["campaigns"][0]["bounce"] == {
         "type": "blocked",

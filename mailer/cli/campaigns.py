@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.models import SCHEDULED, MessageState, Mode
+from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode
 from mailer.send.schedule import describe
 
 DEFAULT_LIMIT = 20  # campaigns in the table without --limit
@@ -74,9 +74,10 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
 def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     """One campaign as the table shows it: counts in words, live figures, the hold of a scheduled send."""
     done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
-    counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}" + "".join(
-        f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state]
-    )
+    counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}"
+    if r.get(CANCELLED):  # a cancelled send: SendGrid discarded what it held, nothing went out (newcomer review 9)
+        counts = f"{r[CANCELLED]:,}/{r['recipients']:,} cancelled, none sent"
+    counts += "".join(f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state])
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
@@ -131,8 +132,11 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(campaign.scheduled_at)}")
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
+    now = datetime.now(UTC)
     shown = [
-        f"{n:,} " + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)
+        status.cancelled_words(n, campaign, now=now)  # not "accepted": SendGrid discards them (newcomer review 9)
+        if state == CANCELLED
+        else f"{n:,} " + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)
         for state, n in found.counts.items()
         if n and state != MessageState.SKIPPED.value
     ]

@@ -80,7 +80,14 @@ def _print(found: History) -> None:
     _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
     count = len(found.sendings)
     skipped = sum(s.state == "skipped" for s in found.sendings)
-    left_out = f" ({skipped} of them left this address out)" if skipped else ""
+    cancelled = sum(s.state == "cancelled" for s in found.sendings)  # cancelled before its email went out
+    notes = [f"{skipped} of them left this address out"] if skipped else []
+    notes += (
+        [f"{cancelled} {'was' if cancelled == 1 else 'were'} cancelled before {'it' if cancelled == 1 else 'they'} went out"]
+        if cancelled
+        else []
+    )
+    left_out = f" ({'; '.join(notes)})" if notes else ""
     _say(f"{count} campaign{'s' if count != 1 else ''}, newest first{left_out}:")
     for s in found.sendings:
         _say("")

@@ -156,11 +156,12 @@ def _overview(
         raise click.UsageError("--until is before --since.")
     target = path or REPORTS_FOLDER / "overview.html"
     app.never_over(target)
-    shown = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
-    output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label} to {target}")
+    apart = f" ({cancelled} cancelled before {'it' if cancelled == 1 else 'they'} went out, listed apart)" if cancelled else ""
+    output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label}{apart} to {target}")
 
 
 def _say_left_out(left_out: int) -> None:
@@ -205,6 +206,8 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
+        if summary.cancelled_note:
+            output.say(summary.cancelled_note)
         return
     report = reports.table(engine, campaign_id, kind, everyone=everyone)
     campaign = report.campaign
@@ -272,6 +275,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         output.say("Nothing was erased.")
         return
     engine = app.engine
+    from mailer.send import status
+
+    held = status.held_at_sendgrid(engine, [email])  # before the erasure blanks the rows that say so
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -280,6 +286,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
+    for scheduled in held:
+        output.warn(scheduled.warning())
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:

@@ -152,6 +152,10 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
         f"Suppressed {added} address{'es' if added != 1 else ''}"
         + (f"; {already} already {'was' if already == 1 else 'were'}." if already else ".")
     )
+    from mailer.send import status
+
+    for held in status.held_at_sendgrid(app.engine, emails):  # a scheduled send SendGrid holds still mails them
+        output.warn(held.warning())
 
 
 @suppressions_group.command("remove")

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer.models import MessageState, Mode, RejectReason
+from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state
 from mailer.store import event_reports
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -56,7 +56,7 @@ class Sending:
     mode: str  # "live" or "test"
     sent_at: datetime  # the scheduled time of a scheduled send, else when the campaign was created (UTC)
     campaign_status: str
-    state: str  # models.MessageState: accepted, failed, unknown, planned, sending, skipped
+    state: str  # models.MessageState (accepted, failed, unknown, planned, sending, skipped), or "cancelled" (models.shown_state)
     skip_reason: str | None
     error: str | None  # SendGrid's refusal, for failed and unknown messages
     delivery: str | None  # furthest delivery reached: processed, deferred, delivered, bounced, blocked, dropped
@@ -85,6 +85,8 @@ class Sending:
         """What happened, in a word or three: "delivered", "hard bounce", "skipped: suppressed", "failed"."""
         if self.state == MessageState.SKIPPED.value:
             return f"skipped: {self.skip_reason or 'other'}"
+        if self.state == CANCELLED:  # the campaign was cancelled before this message went out
+            return "cancelled: never sent"
         if self.bounce is not None:
             return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
         if self.state == MessageState.ACCEPTED.value:
@@ -124,8 +126,8 @@ class History:
 
     @property
     def mailed(self) -> bool:
-        """Whether a campaign (live or test) went to the address: one that did not skip it."""
-        return any(s.state != MessageState.SKIPPED.value for s in self.sendings)
+        """Whether a campaign (live or test) went to the address: one that did not skip it, nor was cancelled."""
+        return any(s.state not in (MessageState.SKIPPED.value, CANCELLED) for s in self.sendings)
 
     @property
     def name(self) -> str:
@@ -145,10 +147,12 @@ class History:
         """The ``mailer contact --json`` document (times: UTC, ISO 8601).
 
         ``totals`` count the live campaigns that went to the address; ``skipped`` the campaigns
-        that left it out (suppressed, filtered, already received), ``test_sends`` the test sends.
+        that left it out (suppressed, filtered, already received), ``cancelled`` those cancelled
+        before its email went out, ``test_sends`` the test sends.
         """
-        live = [s for s in self.sendings if s.mode == Mode.LIVE.value and s.state != MessageState.SKIPPED.value]
         skipped = [s for s in self.sendings if s.state == MessageState.SKIPPED.value]
+        cancelled = [s for s in self.sendings if s.state == CANCELLED]
+        live = [s for s in self.sendings if s.mode == Mode.LIVE.value and s.state not in (MessageState.SKIPPED.value, CANCELLED)]
         return {
             "address": self.address,
             "name": self.name,
@@ -172,7 +176,8 @@ class History:
                 "clicked": sum(s.clicks > 0 for s in live),
                 "bounced": sum(s.bounce is not None for s in live),
                 "skipped": len(skipped),
-                "test_sends": len(self.sendings) - len(live) - len(skipped),
+                "cancelled": len(cancelled),
+                "test_sends": len(self.sendings) - len(live) - len(skipped) - len(cancelled),
             },
             "campaigns": [_sending_dict(s) for s in self.sendings],
         }
@@ -249,7 +254,7 @@ def _sending(row: AddressRow, events: event_reports.MessageEvents | None, origin
         mode=row.mode,
         sent_at=row.scheduled_at or row.created_at,
         campaign_status=row.campaign_status,
-        state=row.state,
+        state=shown_state(row.state, row.campaign_status),
         skip_reason=row.skip_reason,
         error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
         delivery=row.delivery,

@@ -36,11 +36,15 @@ def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path,
     return report
 
 
-def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> int:
-    """Write the campaigns overview page of [since, until) (UTC) to ``path``; returns how many campaigns it shows."""
+def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> tuple[int, int]:
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``.
+
+    Returns (campaigns in its totals, cancelled campaigns it lists apart).
+    """
     summaries = period(engine, since=since, until=until)
     formats.write_text(page.render_overview(summaries, period=period_label(since, until)), path)
-    return len(summaries)
+    cancelled = sum(s.is_cancelled for s in summaries)
+    return len(summaries) - cancelled, cancelled
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from mailer import models
 from mailer.errors import ReportError
-from mailer.models import CampaignStatus, Delivery, MessageState, Mode, RejectReason, shown_status
+from mailer.models import CANCELLED, CampaignStatus, Delivery, MessageState, Mode, RejectReason, shown_counts, shown_state, shown_status
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
@@ -55,6 +55,25 @@ class Summary:
     spam_reports: int
     unsubscribed: int
     reach: Reach | None = None  # with its follow-ups, or its original and theirs (reports/reach.py)
+    # A cancelled campaign's messages that never went out (SendGrid discarded what it held, or they
+    # were still planned); then ``accepted`` and ``unknown`` are 0 (models.shown_counts).
+    cancelled: int = 0
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.campaign.status is CampaignStatus.CANCELLED
+
+    @property
+    def cancelled_note(self) -> str | None:
+        """The sentence under a cancelled campaign's report that says nothing went out; None for any other."""
+        if not self.is_cancelled:
+            return None
+        info = self.campaign
+        emails = f"{self.cancelled:,} email{'s' if self.cancelled != 1 else ''}"
+        if info.sendgrid_batch_id and info.scheduled_at is not None:
+            when = f"{info.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            return f"Cancelled before it went out: SendGrid discarded the {emails} it held for {when}, so no journalist received it."
+        return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
     @property
     def bounced_all(self) -> int:
@@ -70,6 +89,8 @@ class Summary:
         """(key, label, count, rate) rows in reading order, for tables and exports."""
         rows: list[tuple[str, str, int, float | None]] = [("planned", "Planned recipients", self.planned, None)]
         rows += [(f"skipped_{reason}", f"Skipped: {reason}", n, None) for reason, n in sorted(self.skipped.items())]
+        if self.is_cancelled:  # not "accepted": SendGrid discarded them (newcomer review 9)
+            rows.append(("cancelled", "Cancelled (never sent)", self.cancelled, None))
         rows += [
             ("accepted", "Accepted by SendGrid", self.accepted, None),
             ("failed", "Failed (refused by SendGrid)", self.failed, None),
@@ -172,7 +193,8 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
     """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
 
-    Campaigns without recipients are left out; test sends and dry runs never count.
+    Campaigns without recipients are left out; test sends and dry runs never count. Cancelled
+    campaigns are in, marked by ``Summary.is_cancelled``: the overview page lists them apart.
     """
     with engine.connect() as connection:
         infos = {info.id: info for info in campaign_store.live_between(connection, since=since, until=until)}
@@ -200,13 +222,15 @@ def _summaries(
     result = {}
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
+        shown = shown_counts({state.value: s[state.value] for state in MessageState}, info.status)
         result[cid] = Summary(
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
             skipped=dict(skipped[cid]),
-            accepted=s[MessageState.ACCEPTED.value],
-            failed=s[MessageState.FAILED.value],
-            unknown=s[MessageState.UNKNOWN.value],
+            accepted=shown[MessageState.ACCEPTED.value],
+            failed=shown[MessageState.FAILED.value],
+            unknown=shown[MessageState.UNKNOWN.value],
+            cancelled=shown[CANCELLED],
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],
@@ -326,6 +350,8 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
     if len({a.language for a in activity if a.language}) > 1:  # a release in several languages: which one each got
         columns = (*columns[: len(PERSON)], LANGUAGE, *columns[len(PERSON) :])
     keep = KEEP[kind]
+    if info.status is CampaignStatus.CANCELLED:  # its unsent messages read "cancelled", not "accepted"
+        activity = [replace(a, state=shown_state(a.state, info.status)) for a in activity]
     rows = [tuple(get(a) for _key, _label, get in columns) for a in activity if keep(a)]
     return Table(kind, info, tuple(c[0] for c in columns), tuple(c[1] for c in columns), rows)
 
@@ -466,13 +492,20 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
-    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled".
+    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled". Counts per
+    message state include "cancelled": a cancelled send's messages that never went out, which
+    then count as neither accepted nor planned (``models.shown_counts``).
     """
     with engine.connect() as connection:
         rows = campaign_store.rows(connection, limit=limit)
     extra = headline_figures(engine, [r["id"] for r in rows])
     moment = now or datetime.now(UTC)
-    return [{**row, "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]
+    return [{**row, **_state_counts(row), "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]
+
+
+def _state_counts(row: Mapping[str, Any]) -> dict[str, int]:
+    """The row's counts per state as a person reads them: a cancelled send's unsent messages are "cancelled"."""
+    return shown_counts({state.value: row[state.value] for state in MessageState}, row["status"])
 
 
 def _shown(row: Mapping[str, Any], now: datetime) -> str:

@@ -63,6 +63,8 @@ def to_json(table: Table, summary: Summary | None = None) -> str:
     if summary is not None:
         document["figures"] = {key: {"count": count, "rate": rate} for key, _label, count, rate in summary.figures()}
         document["bounce_classes"] = dict(summary.bounce_classes)
+        if summary.cancelled_note:
+            document["cancelled"] = summary.cancelled_note
         if summary.reach is not None:
             document["follow_up"] = summary.reach.as_json()
     else:

@@ -60,7 +60,8 @@ TEMPLATE = """<!DOCTYPE html>
 <main>
 <h1>{{ summary.campaign.subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · sent {{ sent }} · report made {{ made }} · times in UTC</p>
-{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
+{% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
+{% endif %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -94,7 +95,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -104,6 +105,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ render(table) }}
 <p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
+{% if cancelled %}<h2>Cancelled before they went out</h2>
+<p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
+{{ render(cancelled_table) }}{% endif %}
 </main>
 </body>
 </html>
@@ -204,7 +208,11 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     """The campaigns overview page: totals, a trend chart of rates per campaign, and a row per campaign.
 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
+    Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
+    (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered).
     """
+    cancelled = [s for s in summaries if s.is_cancelled]
+    summaries = [s for s in summaries if not s.is_cancelled]
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
@@ -229,8 +237,26 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
         cards=cards,
         chart=trend_charts(summaries) if summaries else Markup(""),
         table=overview_table(summaries) if summaries else None,
+        cancelled=cancelled,
+        cancelled_table=cancelled_table(cancelled) if cancelled else None,
         render=_render_table,
     )
+
+
+def cancelled_table(summaries: Sequence[Summary]) -> Table:
+    """The overview's cancelled campaigns, newest first: when they were to go out, subject, emails not sent, id."""
+    rows = [
+        (
+            (s.campaign.scheduled_at or s.campaign.created_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            s.campaign.subject,
+            s.cancelled,
+            s.campaign.id,
+        )
+        for s in reversed(summaries)
+    ]
+    keys = ("due", "subject", "cancelled", "campaign")
+    labels = ("was due (UTC)", "subject", "emails not sent", "campaign")
+    return Table("cancelled", summaries[-1].campaign, keys, labels, rows)
 
 
 WRAPPED = frozenset(

@@ -2,25 +2,26 @@
 
 ``find`` turns a campaign id into the stored campaign (or an error naming near ids);
 ``status`` gathers counts per state, skipped rows by reason, the distinct errors and the next
-steps; ``advice`` writes those steps.
+steps; ``advice`` writes those steps. ``held_at_sendgrid`` finds the scheduled sends SendGrid
+still holds an email of for some addresses: what ``suppressions add`` and ``forget`` must warn of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, MessageState, Mode, shown_status
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_counts, shown_status
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Status", "advice", "find", "status"]
+__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class Status:
     """One campaign as ``mailer status`` shows it."""
 
     campaign: Campaign
-    counts: Mapping[str, int]  # message state -> recipients
+    counts: Mapping[str, int]  # message state -> recipients, as shown (models.shown_counts: "cancelled" too)
     skipped: Mapping[str, int]  # skip reason -> rows
     errors: Sequence[tuple[str, str, int]]  # (state, error text, recipients)
     next_steps: Sequence[str]
@@ -53,19 +54,41 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
+        scheduled = campaign.scheduled_at
+        held_until = scheduled if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED else None
+        suppressed = messages.suppressed_after_handing(connection, campaign_id) if held_until is not None else 0
     running = None
     if held is not None:  # another process is sending it right now
         heard = max(0, int((now - held.heartbeat).total_seconds()))
         running = f"pid {held.pid} on {held.host.split('/')[0]}, last heard from {heard} s ago"
-    steps = advice(campaign_id, counts, mode=campaign.mode, status=campaign.status, running=running)
-    scheduled = campaign.scheduled_at
-    if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED:
+    if campaign.status is CampaignStatus.CANCELLED:  # its unknown rows are "cancelled" now: no error to explain
+        errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
+    shown = shown_counts(counts, campaign.status)
+    steps = advice(campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until)
+    if held_until is not None:
         steps.insert(
             0,
-            f"SendGrid holds these emails until {schedule.describe(scheduled)}. "
+            f"SendGrid holds these emails until {schedule.describe(held_until)}. "
             f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}",
         )
-    return Status(campaign, counts, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
+    if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
+        steps.insert(
+            1,
+            f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
+            f"mails them all the same at {schedule.describe(held_until)} unless you cancel "
+            f"the send (mailer cancel {campaign_id}) and send the release again, which skips them.",
+        )
+    return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
+
+
+def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
+    """ "42 cancelled: SendGrid discarded them; none went out": what became of a cancelled campaign's
+    unsent messages (``count``), for the recipients line of ``mailer status``."""
+    if campaign.sendgrid_batch_id is None or campaign.scheduled_at is None:
+        return f"{count:,} cancelled before they were sent"
+    if campaign.scheduled_at > now:
+        return f"{count:,} cancelled: SendGrid discards them instead of sending them at {schedule.describe(campaign.scheduled_at)}"
+    return f"{count:,} cancelled: SendGrid discarded them; none went out"
 
 
 def advice(
@@ -75,17 +98,22 @@ def advice(
     mode: Mode = Mode.LIVE,
     status: CampaignStatus | None = None,
     running: str | None = None,
+    held_until: datetime | None = None,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
     ``running`` describes the process sending the campaign right now (its lease is live), if one
     is: then the rows still planned are its to send, not a reason to resume (newcomer review 8).
+    ``held_until``: the scheduled time of a send SendGrid still holds; until then nothing has gone
+    out, so the advice never says "All sent" (newcomer review 9).
     """
     steps: list[str] = []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
     unknown = counts.get(MessageState.UNKNOWN.value, 0)
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:
+        if counts.get(CANCELLED):
+            return ["This send was cancelled: none of its emails went out. To send the release after all, run mailer send again."]
         return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
@@ -106,8 +134,49 @@ def advice(
             f"{failed:,} recipient(s) failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
+    if not steps and mode is Mode.LIVE and held_until is not None:
+        steps.append(
+            f"Every email is with SendGrid; none has gone out yet. "
+            f"Read opens and bounces after {schedule.describe(held_until)} with: mailer report {campaign_id}"
+        )
     if not steps:
         steps.append(
             "Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}"
         )
     return steps
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A scheduled send whose time is still ahead, and the addresses asked about that SendGrid holds an email for in it."""
+
+    campaign_id: str
+    scheduled_at: datetime
+    addresses: tuple[str, ...]  # lower-cased
+
+    def warning(self) -> str:
+        """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out."""
+        who = self.addresses[0] if len(self.addresses) == 1 else f"{len(self.addresses)} of them ({', '.join(self.addresses)})"
+        emails = "an email" if len(self.addresses) == 1 else "emails"
+        return (
+            f"SendGrid still holds {emails} for {who} in {self.campaign_id}, scheduled for {schedule.describe(self.scheduled_at)}: "
+            "the suppression does not stop what SendGrid already holds. To stop it: "
+            f"mailer cancel {self.campaign_id} (up to 10 minutes before), then send the release again; "
+            f"{'this address is' if len(self.addresses) == 1 else 'these addresses are'} skipped then."
+        )
+
+
+def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
+    """The scheduled sends, still ahead of ``now``, whose emails to any of ``addresses`` SendGrid already holds; soonest first.
+
+    ``mailer suppressions add`` and ``mailer forget`` call it: a suppression keeps an address out
+    of every later send, but what a scheduled send handed to SendGrid goes out at its time unless
+    the send is cancelled (newcomer review 9). ``forget`` must ask before it erases the address.
+    """
+    keys = {address.strip().lower() for address in addresses} - {""}
+    with engine.connect() as connection:
+        found = messages.held_for_later(connection, keys, now=now or utcnow())
+    grouped: dict[tuple[str, datetime], list[str]] = {}
+    for key, campaign_id, scheduled_at in found:
+        grouped.setdefault((campaign_id, scheduled_at), []).append(key)
+    return [Held(campaign_id, scheduled_at, tuple(held)) for (campaign_id, scheduled_at), held in grouped.items()]

@@ -33,7 +33,7 @@ from mailer.models import (
     fields_json,
 )
 from mailer.store.bulk import Prepared, chunks, filled, slots
-from mailer.store.schema import campaign, message
+from mailer.store.schema import campaign, message, suppression
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -735,6 +735,56 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
+    """(address, campaign id, scheduled time) for each of these addresses (lower-cased) that SendGrid
+    holds in a scheduled send still ahead of ``now``: its message accepted (or unknown: it may have
+    reached SendGrid) in a campaign not cancelled, whose ``scheduled_at`` is later. Soonest first.
+
+    A suppression (or ``mailer forget``) cannot stop those: only ``mailer cancel`` can (newcomer review 9).
+    Reads the sent-rows address index (``skip_reason IS NULL``): the cost of these addresses' rows only.
+    """
+    if not email_keys:
+        return []
+    query = (
+        select(message.c.email_key, campaign.c.id, campaign.c.scheduled_at)
+        .join(campaign, campaign.c.id == message.c.campaign_id)
+        .where(
+            message.c.email_key.in_(sorted(set(email_keys))),
+            message.c.skip_reason.is_(None),
+            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            campaign.c.mode != Mode.DRY_RUN.value,
+            campaign.c.status != CampaignStatus.CANCELLED.value,
+            campaign.c.scheduled_at > now,
+        )
+        .order_by(campaign.c.scheduled_at, campaign.c.id, message.c.email_key)
+    )
+    return [(key, campaign_id, scheduled_at) for key, campaign_id, scheduled_at in connection.execute(query)]
+
+
+def suppressed_after_handing(connection: Connection, campaign_id: str) -> int:
+    """How many of a campaign's messages SendGrid took (accepted, or unknown) went to an address
+    suppressed after the campaign planned it, or erased since (``mailer forget``).
+
+    For ``mailer status`` of a scheduled send SendGrid still holds: those journalists are mailed at
+    its time all the same, unless the send is cancelled. An address let through on purpose
+    (``--override-suppression``) was suppressed before and does not count.
+    """
+    later = select(suppression.c.email_key).where(
+        suppression.c.email_key == message.c.email_key, suppression.c.created_at > message.c.created_at
+    )
+    query = (
+        select(func.count())
+        .select_from(message)
+        .where(
+            message.c.campaign_id == campaign_id,
+            message.c.skip_reason.is_(None),
+            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            or_(later.exists(), message.c.email_key.like("forgotten:%")),
+        )
+    )
+    return int(connection.scalar(query) or 0)
 
 
 # States in which a live message may have reached (or is about to reach) its journalist.
