@@ -636,3 +636,28 @@ def test_cli_resend_to_the_same_lists_counts_only_the_requests_that_leave(live: 
     assert nobody.exit_code == 1
     assert "Recipients: 0\n" in nobody.stdout and "Requests:   0 (up to 10 recipients each)\n" in nobody.stdout
     assert "Nobody to send to: all 43 journalists already received this exact release." in nobody.output
+
+
+def test_cli_resume_skips_journalists_suppressed_while_the_send_waited(live: Path, standin: Any) -> None:
+    """Promise 3 (nc9): a send stopped half-way; while it waits, one journalist unsubscribes (an
+    earlier campaign's event) and another is added by hand. The resume counts and mails neither,
+    and says so; a journalist let through with --override-suppression at planning stays planned."""
+    (live / "mailer.toml").write_text(
+        (live / "mailer.toml").read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8"
+    )
+    assert mailer("suppressions", "add", "mateo.silva@example.com", "--reason", "manual").exit_code == 0
+    standin.answer(503, times=1)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok", "--override-suppression", "mateo.silva@example.com")
+    assert stopped.exit_code == 1
+    campaign_id = todays_campaign()
+    assert mailer("suppressions", "add", "li.wei@example.org", "--reason", "manual").exit_code == 0
+    unsubscribe = {"email": "sofia.garcia@example.net", "event": "unsubscribe", "timestamp": 1_800_000_000, "sg_event_id": "u-1"}
+    (live / "events.ndjson").write_text(json.dumps(unsubscribe) + "\n", encoding="utf-8")
+    assert mailer("events", "import", "events.ndjson").exit_code == 0
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Left:       {RECIPIENTS - 2} journalist(s) to send to\n" in resumed.stdout
+    assert "2 journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned." in resumed.stderr
+    accepted = standin.accepted_addresses()
+    assert "li.wei@example.org" not in accepted and "sofia.garcia@example.net" not in accepted
+    assert accepted["mateo.silva@example.com"] == 1 and len(accepted) == RECIPIENTS - 2

@@ -329,6 +329,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             app.engine, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, dry=True
         )
         left -= elsewhere  # the question counts only those it will mail (review 8b)
+        left -= status.suppressed_since_planned(app.engine, where.campaign)  # skipped by the resume (promise 3)
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")

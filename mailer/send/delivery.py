@@ -200,12 +200,19 @@ def run(
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
+        suppressed = 0
+        if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited
+            suppressed = messages.skip_suppressed_since(connection, campaign_id, since=found.created_at, now=utcnow())
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         created_at = found.created_at if found is not None else None
         if rows or fresh:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
+    if suppressed and on_warning is not None:
+        on_warning(
+            f"{suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
+        )
     dispatcher = Dispatcher(
         engine,
         campaign_id,

@@ -737,6 +737,37 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def skip_suppressed_since(connection: Connection, campaign_id: str, *, since: datetime, now: datetime, dry: bool = False) -> int:
+    """Skip this campaign's planned rows whose address was suppressed after ``since`` (the campaign's
+    creation): an unsubscribe, a bounce or ``mailer suppressions add`` while the campaign waited to
+    be resumed (promise 3; newcomer review 9). Returns how many. An address a send let through on
+    purpose (``--override-suppression``) was suppressed before ``since``, so it stays planned.
+    Looks up only the suppressions made since, through the address index: cheap on any campaign.
+    ``dry`` only counts.
+    """
+    later = select(suppression.c.email_key).where(suppression.c.created_at > since)
+    these = (
+        message.c.campaign_id == campaign_id,
+        message.c.email_key.in_(later),
+        message.c.skip_reason.is_(None),
+        message.c.state == MessageState.PLANNED.value,
+    )
+    if dry:  # only count (the question before a resume)
+        return int(connection.scalar(select(func.count()).select_from(message).where(*these)) or 0)
+    result = connection.execute(
+        update(message)
+        .where(*these)
+        .values(
+            state=MessageState.SKIPPED.value,
+            skip_reason=RejectReason.SUPPRESSED.value,
+            error="suppressed since the campaign was planned",
+            request_no=None,
+            updated_at=now,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
     """(address, campaign id, scheduled time) for each of these addresses (lower-cased) that SendGrid
     holds in a scheduled send still ahead of ``now``: its message accepted (or unknown: it may have
