@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "exports_mentioning", "forget"]
+__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,34 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
         except (OSError, ValueError):
             left.append(path)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
+    """Delete those of ``files`` (what ``mailer show -o`` wrote where the user chose) that still
+    name ``address``, and the HTML page ``--open`` wrote beside such an .eml (it holds the
+    journalist's name and fields, if not always the address); a file changed since, or gone, is
+    left alone. The rest of their folders is the user's, so nothing else there is touched."""
+    needle = address.strip().lower().encode("utf-8")
+    noted = list(dict.fromkeys(files))
+    deleted: list[Path] = []
+    left: list[Path] = []
+    for path in noted:
+        try:
+            if not path.is_file() or needle not in path.read_bytes().lower():
+                continue
+            path.unlink()
+            deleted.append(path)
+        except OSError:
+            left.append(path)
+    for path in [p for p in deleted if p.suffix == ".eml"]:
+        page = path.with_suffix(".html")
+        if page in noted and page not in deleted and page.is_file():
+            try:
+                page.unlink()
+                deleted.append(page)
+            except OSError:
+                left.append(page)
+    return ErasedFiles(tuple(deleted), (), tuple(left))
 
 
 def _without_row(data: bytes, key: str) -> bytes:

@@ -281,6 +281,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
+    erased.append(_erase_written(app, done.address))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -321,6 +322,26 @@ def _written_folders(app: AppContext) -> list[Path]:
     for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir, *noted):
         found.setdefault(folder.resolve(), None)
     return [folder for folder in found if folder.is_dir()]
+
+
+def _erase_written(app: AppContext, address: str) -> forget_module.ErasedFiles:
+    """Delete the files `mailer show -o` wrote elsewhere that name ``address``; name what stays."""
+    from mailer import forget as forget_module
+    from mailer.store import folders
+
+    with app.engine.connect() as connection:
+        noted = folders.every_file(connection)
+    erased = forget_module.erase_written(address, noted)
+    if erased.deleted:
+        count = len(erased.deleted)
+        listed = ", ".join(str(path) for path in erased.deleted)
+        output.say(f"Deleted {count} file{'s' if count != 1 else ''} `mailer show -o` wrote that named the address: {listed}")
+    if erased.left:
+        listed = ", ".join(str(path) for path in erased.left)
+        output.warn(
+            f"{len(erased.left)} file(s) `mailer show -o` wrote still hold the address and could not be deleted; delete them: {listed}"
+        )
+    return erased
 
 
 def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:
