@@ -210,3 +210,32 @@ def test_forget_run_from_another_folder_erases_a_dry_run_made_without_a_config(t
     assert str(outbox.resolve()) in forgotten.output
     assert not [p for p in outbox.rglob("*") if p.is_file() and address in p.read_text(encoding="utf-8", errors="replace").lower()]
     assert not (elsewhere / "out").exists()
+
+
+def test_forget_a_later_send_logs_the_forgotten_journalists_rows_without_their_data(logged: Path, store: Engine) -> None:
+    """A list still naming an erased journalist (twice: the second is a duplicate) goes out again:
+    both rows are logged as skipped, with file, row and reason, but no address, name or field
+    (newcomer review 9: each later send logged the whole list row again). The dry run's
+    skipped.csv names no one either."""
+    from conftest import todays_campaign
+
+    runner = CliRunner()
+    address = "amara.okafor@example.com"
+    assert runner.invoke(main, ["forget", address, "--yes"]).exit_code == 0
+    sent = runner.invoke(main, ["send", "releases/example.md", "--list", "lists/press.csv", "--dry-run"])
+    assert sent.exit_code == 0, sent.output
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(message.c.email, message.c.email_key, message.c.fields, message.c.source, message.c.skip_reason, message.c.error).where(
+                message.c.source.in_(["lists/press.csv:2", "lists/press.csv:43"])
+            )
+        ).all()
+        everything = [json.dumps([str(v) for v in row]) for row in connection.execute(select(message))]
+    assert sorted((r.source, r.email, r.email_key, r.fields, r.skip_reason) for r in rows) == [
+        ("lists/press.csv:2", "(forgotten)", "(forgotten)", {}, "suppressed"),
+        ("lists/press.csv:43", "(forgotten)", "(forgotten)", {}, "duplicate"),
+    ]
+    assert not [t for t in everything if "amara" in t.lower() or "okafor" in t.lower()]
+    skipped = (logged / "out" / "outbox" / todays_campaign() / "skipped.csv").read_text(encoding="utf-8-sig").lower()
+    assert "amara" not in skipped and "okafor" not in skipped
+    assert "(forgotten)" in skipped

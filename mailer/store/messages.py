@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindpara
 
 from mailer.models import (
     DELIVERY_RANK,
+    FORGOTTEN_ADDRESS,
     CampaignStatus,
     Delivery,
     LogColumns,
@@ -724,7 +725,7 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk))
-            .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
+            .values(email=FORGOTTEN_ADDRESS, email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
         )
         # A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)",
         # and SendGrid would refuse the whole request for it: it is skipped, as a suppressed
