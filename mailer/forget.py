@@ -60,6 +60,8 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forg
     """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten"."""
     key = check_address(address)
     with engine.begin() as connection:
+        # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
+        event_store.hold_ingest_lock(connection)
         before = suppression_store.find(connection, key)
         erased = message_store.erase_address(connection, key)
         events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])

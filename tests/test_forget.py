@@ -239,3 +239,41 @@ def test_forget_a_later_send_logs_the_forgotten_journalists_rows_without_their_d
     skipped = (logged / "out" / "outbox" / todays_campaign() / "skipped.csv").read_text(encoding="utf-8-sig").lower()
     assert "amara" not in skipped and "okafor" not in skipped
     assert "(forgotten)" in skipped
+
+
+def test_forget_late_events_about_a_forgotten_journalist_are_stored_without_their_data(store: Engine) -> None:
+    """After an erasure SendGrid still posts the journalist's opens, clicks, bounces (newcomer review
+    9: the log held their address, IP and clicked link again). Each is stored as forget leaves one:
+    type, time and message kept, so reports count it and an unknown message is settled; no address,
+    IP, user agent, link or reason. Posted again they add nothing, and the suppression stays "forgotten"."""
+    add_campaign(store, "c1")
+    key = add_message(store, "c1", ADDRESS, state="unknown", first_name="Jane", outlet="The Paper")
+    other = add_message(store, "c1", "tom@example.org")
+    forget.forget(store, ADDRESS)
+    late = [
+        sg_event("open", ADDRESS, key=key, campaign_id="c1", at=T0 + 10, ip="203.0.113.9", useragent="Mozilla/5.0 Jane"),
+        sg_event(
+            "click", "Jane.Doe@Paper.example", key=key, campaign_id="c1", at=T0 + 11, url="https://example.org/?who=jane.doe@paper.example"
+        ),
+        sg_event("bounce", ADDRESS, key=None, campaign_id=None, at=T0 + 12, type="bounce", reason="550 jane.doe@paper.example unknown"),
+        {**sg_event("delivered", ADDRESS, key=key, campaign_id="c1", at=T0 + 13, ip="203.0.113.9"), "email": None},
+        sg_event("open", "tom@example.org", key=other, campaign_id="c1", at=T0 + 14, ip="198.51.100.7"),
+    ]
+    parsed = [events.from_object(e, where="x") for e in late]
+    applied = events.apply(store, parsed, source="webhook", block_threshold=3)
+    assert (applied.added, applied.suppressed) == (5, 0)
+    with store.connect() as connection:
+        erased_id, state = connection.execute(select(message.c.id, message.c.state).where(message.c.email == "(forgotten)")).one()
+        rows = connection.execute(select(event).order_by(event.c.timestamp)).all()
+    assert state == "accepted"  # the open settled the unknown row
+    assert [(r.event, r.message_id == erased_id, r.email, r.url, r.reason, r.raw) for r in rows[:4]] == [
+        ("open", True, None, None, None, "{}"),
+        ("click", True, None, None, None, "{}"),
+        ("bounce", False, None, None, None, "{}"),
+        ("delivered", True, None, None, None, "{}"),
+    ]
+    assert rows[4].email == "tom@example.org" and "198.51.100.7" in rows[4].raw
+    texts = [json.dumps([str(v) for v in row]) for row in rows]
+    assert not [t for t in texts if "jane" in t.lower() or "203.0.113.9" in t]
+    assert events.apply(store, parsed, source="webhook", block_threshold=3).added == 0
+    assert suppressions(store) == {ADDRESS: ("forgotten", "forget")}

@@ -738,6 +738,18 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def forgotten_among(connection: Connection, message_ids: Collection[int]) -> set[int]:
+    """Those of ``message_ids`` whose address ``mailer forget`` erased."""
+    found: set[int] = set()
+    for chunk in chunks(message_ids):
+        query = select(message.c.id).where(message.c.id.in_(chunk), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%"))
+        found.update(connection.scalars(query))
+    return found
+
+
+FORGOTTEN_KEY_PREFIX = "forgotten:"  # ``erase_address`` gives each erased row the email_key "forgotten:<id>"
+
+
 # States in which a live message may have reached (or is about to reach) its journalist.
 _RECEIVED_STATES = (MessageState.PLANNED.value, MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from mailer.models import SuppressionReason
-from mailer.store.bulk import insert_or_skip
+from mailer.store.bulk import chunks, insert_or_skip
 from mailer.store.schema import suppression, suppression_removal
 
 
@@ -139,6 +139,18 @@ def erase_removals(connection: Connection, address: str) -> int:
 def reasons(connection: Connection) -> dict[str, str]:
     """Every suppressed address (lower-cased) mapped to its reason, for contacts.suppress."""
     return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
+
+
+def forgotten_among(connection: Connection, addresses: Collection[str]) -> set[str]:
+    """Those of ``addresses`` (lower-cased) erased with ``mailer forget``: suppressed as "forgotten"."""
+    found: set[str] = set()
+    for chunk in chunks(addresses):
+        query = select(suppression.c.email_key).where(suppression.c.email_key.in_(chunk), suppression.c.reason == _FORGOTTEN)
+        found.update(connection.scalars(query))
+    return found
+
+
+_FORGOTTEN = SuppressionReason.FORGOTTEN.value
 
 
 def every(connection: Connection) -> list[Suppression]:
