@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
+from mailer.store import checkpoint
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -46,6 +47,12 @@ class Forgotten:
     campaigns: tuple[str, ...]
     events: int
     previous_suppression: str | None  # the reason it was suppressed for before, if it was
+    # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
+    # another process kept the write-ahead file from being folded back. None: PostgreSQL.
+    log_files: bool | None = None
+
+
+FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
 
 
 def check_address(address: str) -> str:
@@ -56,26 +63,35 @@ def check_address(address: str) -> str:
     return key
 
 
-def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forgotten:
-    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten"."""
+def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
+    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
+
+    On an SQLite log the erased bytes are overwritten with zeros, and the write-ahead file is then
+    folded back into the database file (waiting at most ``wait`` seconds for other connections), so
+    neither file keeps a readable copy (newcomer review 9); ``Forgotten.log_files`` says whether
+    that completed. ``wait`` defaults to ``FOLD_BACK_WAIT``.
+    """
     key = check_address(address)
-    with engine.begin() as connection:
-        # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
-        event_store.hold_ingest_lock(connection)
-        before = suppression_store.find(connection, key)
-        erased = message_store.erase_address(connection, key)
-        events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
-        suppression_store.erase_removals(connection, key)
-        suppression_store.replace(
-            connection,
-            suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
-        )
+    with engine.connect() as connection, checkpoint.zeroing(connection):
+        with connection.begin():
+            # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
+            event_store.hold_ingest_lock(connection)
+            before = suppression_store.find(connection, key)
+            erased = message_store.erase_address(connection, key)
+            events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
+            suppression_store.erase_removals(connection, key)
+            suppression_store.replace(
+                connection,
+                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
+            )
+        folded = checkpoint.fold_back(connection, wait=FOLD_BACK_WAIT if wait is None else wait)
     return Forgotten(
         address=key,
         messages=len(erased),
         campaigns=tuple(sorted({campaign for _, campaign in erased})),
         events=events,
         previous_suppression=str(before.reason) if before else None,
+        log_files=folded,
     )
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from sqlalchemy import Engine, select
@@ -277,3 +278,55 @@ def test_forget_late_events_about_a_forgotten_journalist_are_stored_without_thei
     assert not [t for t in texts if "jane" in t.lower() or "203.0.113.9" in t]
     assert events.apply(store, parsed, source="webhook", block_threshold=3).added == 0
     assert suppressions(store) == {ADDRESS: ("forgotten", "forget")}
+
+
+def _log_bytes(db_url: str) -> bytes:
+    """The SQLite log's files as they are on disk (the database, its -wal and -shm), lower-cased."""
+    path = Path(db_url.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))).lower()
+
+
+@pytest.mark.sqlite_only
+def test_forget_leaves_no_readable_copy_in_the_log_files(live: Path, standin: Any, db_url: str, store: Engine, monkeypatch: Any) -> None:
+    """README "mailer forget": after a live send and its events, the erased journalist's address
+    and name are nowhere in the log's files, free space and write-ahead file included (newcomer
+    review 9: they stayed readable while the webhook kept the log open). While another process
+    reads the log, forget cannot fold the write-ahead file back: it says so and what to do; run
+    again once that process let go, it completes."""
+    import sqlite3
+
+    monkeypatch.setattr(forget, "FOLD_BACK_WAIT", 0.2, raising=False)
+    runner = CliRunner()
+    sent = runner.invoke(
+        main, ["send", "releases/example.md", "--list", "lists/press.csv", "--yes"], env={"SENDGRID_API_KEY": standin.api_key}
+    )
+    assert sent.exit_code == 0, sent.output
+    address = "amara.okafor@example.com"
+    with store.connect() as connection:
+        keys = connection.execute(select(message.c.message_key, message.c.campaign_id).where(message.c.email_key == address)).all()
+    batch = [
+        sg_event(kind, address, key=key, campaign_id=campaign_id, at=T0 + n, ip="203.0.113.9", useragent="Mozilla/5.0 (Amara)")
+        for n, (kind, (key, campaign_id)) in enumerate(zip(["delivered", "open"], keys * 2))
+    ]
+    events.apply(store, [events.from_object(e, where="x") for e in batch], source="webhook", block_threshold=3)
+    assert address.encode() in _log_bytes(db_url)
+    webhook = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    webhook.execute("BEGIN")
+    webhook.execute("SELECT count(*) FROM message").fetchone()  # a read under way, as the webhook's
+    held = runner.invoke(main, ["forget", address, "--yes"])
+    assert held.exit_code == 0, held.output
+    assert (
+        "Warning: Another program (mailer webhook, a report) is using the delivery log, so the erased rows are still "
+        "readable in its files until it lets go." in held.output
+    )
+    assert f"Stop mailer webhook for a moment and run mailer forget {address} --yes again." in held.output
+    webhook.rollback()
+    webhook.close()
+    again = runner.invoke(main, ["forget", address, "--yes"])
+    assert again.exit_code == 0, again.output
+    assert "Warning" not in again.output
+    on_disk = _log_bytes(db_url)
+    # What stays is the suppression record: its row and its primary-key entry. No name, no IP.
+    assert on_disk.count(address.encode()) == 2 and on_disk.count(b"amara") == 2
+    assert b"@amaraokafor" not in on_disk and b"203.0.113.9" not in on_disk
+    assert b"li.wei@example.org" in on_disk  # the others' rows are still there

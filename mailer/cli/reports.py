@@ -280,6 +280,12 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
+    if done.log_files is False:  # newcomer review 9: the erased rows stayed readable in the log file
+        output.warn(
+            "Another program (mailer webhook, a report) is using the delivery log, so the erased rows are still "
+            "readable in its files until it lets go. "
+            f"Stop mailer webhook for a moment and run mailer forget {email} --yes again."
+        )
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
     erased.append(_erase_written(app, done.address))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
@@ -300,6 +306,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "campaigns": list(done.campaigns),
                 "events": done.events,
                 "previous_suppression": done.previous_suppression,
+                "log_files_erased": done.log_files,
                 "files": {
                     "deleted": [str(p) for e in erased for p in e.deleted],
                     "rewritten": [str(p) for e in erased for p in e.rewritten],
