@@ -35,7 +35,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget"]
+__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget", "lists_naming"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,27 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
         except (OSError, zipfile.BadZipFile):
             continue
         if hit:
+            found.append(path)
+    return found
+
+
+def lists_naming(address: str, names: Iterable[str]) -> list[Path]:
+    """Those of the list files ``names`` (as the log recorded them: relative to the folder a send
+    ran in) found from here that still hold ``address``, in UTF-8 (or any ASCII-compatible
+    encoding) or UTF-16. Every later send from them skips the journalist (logged without their
+    data), but the office may want them out of its lists too. Files not found are passed over."""
+    key = address.strip().lower()
+    needles = [key.encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
+    found: list[Path] = []
+    for name in names:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                continue
+            data = path.read_bytes().lower()
+        except OSError:
+            continue
+        if any(needle in data for needle in needles):
             found.append(path)
     return found
 

@@ -286,6 +286,17 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "readable in its files until it lets go. "
             f"Stop mailer webhook for a moment and run mailer forget {email} --yes again."
         )
+    from mailer.store import campaigns as campaign_store
+
+    with engine.connect() as connection:
+        named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
+    if named:  # newcomer review 9: the office's lists still named the journalist, and nothing said so
+        listed = ", ".join(str(path) for path in named)
+        verb, them = ("holds", "it") if len(named) == 1 else ("hold", "them")
+        output.warn(
+            f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
+            "Remove it there if you can."
+        )
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
     erased.append(_erase_written(app, done.address))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
@@ -313,6 +324,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                     "left": [str(p) for e in erased for p in e.left],
                 },
                 "report_files": [str(path) for path in left],
+                "list_files": [str(path) for path in named],
             }
         )
 
