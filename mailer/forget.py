@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
-from mailer.store import checkpoint
+from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -80,6 +80,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             erased = message_store.erase_address(connection, key)
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)
+            folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,
                 suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),

@@ -272,6 +272,10 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         output.say("Nothing was erased.")
         return
     engine = app.engine
+    from mailer.store import folders
+
+    with engine.connect() as connection:
+        shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -298,7 +302,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "Remove it there if you can."
         )
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
-    erased.append(_erase_written(app, done.address))
+    erased.append(_erase_written(done.address, shown_files))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -343,13 +347,10 @@ def _written_folders(app: AppContext) -> list[Path]:
     return [folder for folder in found if folder.is_dir()]
 
 
-def _erase_written(app: AppContext, address: str) -> forget_module.ErasedFiles:
-    """Delete the files `mailer show -o` wrote elsewhere that name ``address``; name what stays."""
+def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles:
+    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address``; name what stays."""
     from mailer import forget as forget_module
-    from mailer.store import folders
 
-    with app.engine.connect() as connection:
-        noted = folders.every_file(connection)
     erased = forget_module.erase_written(address, noted)
     if erased.deleted:
         count = len(erased.deleted)

@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 
 from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import written_file, written_folder
 
-__all__ = ["every", "every_file", "keep", "keep_file"]
+__all__ = ["erase_files_naming", "every", "every_file", "keep", "keep_file"]
 
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
@@ -43,3 +43,10 @@ def every_file(connection: Connection) -> list[Path]:
     """Every file noted, in the order they were first written."""
     query = select(written_file.c.path).order_by(written_file.c.created_at, written_file.c.path)
     return [Path(path) for path in connection.scalars(query)]
+
+
+def erase_files_naming(connection: Connection, address: str) -> int:
+    """Forget the noted files whose path names ``address`` (``-o jane.doe@example.org.eml``): part
+    of ``mailer forget``, which reads ``every_file`` first. Returns how many were forgotten."""
+    named = func.lower(written_file.c.path).contains(address.strip().lower(), autoescape=True)
+    return connection.execute(delete(written_file).where(named)).rowcount
