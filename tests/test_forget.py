@@ -232,6 +232,10 @@ def test_forget_a_later_send_logs_the_forgotten_journalists_rows_without_their_d
     )
     sent = runner.invoke(main, send)
     assert sent.exit_code == 0, sent.output
+    assert (
+        "Warning: List rows naming a journalist erased with `mailer forget`: lists/press.csv row 2, lists/press.csv row 43. "
+        "They are skipped, and logged without their data; remove them from the lists." in sent.output
+    )
     with store.connect() as connection:
         rows = connection.execute(
             select(message.c.email, message.c.email_key, message.c.fields, message.c.source, message.c.skip_reason, message.c.error).where(

@@ -37,19 +37,36 @@ def suppress(
             warnings.append(f"{address} is suppressed but will be mailed, as you asked.")
     suppressed = contacts.suppress(contact_list, remaining)
     if erase_forgotten:
-        suppressed = _forgotten_erased(suppressed, {key for key, why in remaining.items() if why == SuppressionReason.FORGOTTEN.value})
+        forgotten = {key for key, why in remaining.items() if why == SuppressionReason.FORGOTTEN.value}
+        suppressed, rows = _forgotten_erased(suppressed, forgotten)
+        if rows:
+            named = [f"{source} row {number}" for source, number in sorted(rows)]
+            shown = ", ".join(named[:_ROWS_NAMED]) + (f" and {len(named) - _ROWS_NAMED:,} more" if len(named) > _ROWS_NAMED else "")
+            warnings.append(
+                f"List rows naming a journalist erased with `mailer forget`: {shown}. "
+                "They are skipped, and logged without their data; remove them from the lists."
+            )
     return suppressed, warnings
 
 
-def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> ContactList:
+_ROWS_NAMED = 5  # rows a warning names before "and N more"
+
+
+def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> tuple[ContactList, list[tuple[str, int]]]:
     """``contact_list`` with the rejected rows of ``forgotten`` addresses (lower-cased) blanked:
-    skipped as suppressed or as a duplicate alike, they keep their file, row, reason and detail."""
+    skipped as suppressed or as a duplicate alike, they keep their file, row, reason and detail.
+    Also where those rows are (file, row)."""
     if not forgotten or not contact_list.rejected:
-        return contact_list
-    rejected = tuple(
-        replace(row, email=FORGOTTEN_ADDRESS, cells={}) if row.email.strip().lower() in forgotten else row for row in contact_list.rejected
-    )
-    return ContactList(contact_list.contacts, rejected, contact_list.files)
+        return contact_list, []
+    rejected = []
+    where = []
+    for row in contact_list.rejected:
+        if row.email.strip().lower() in forgotten:
+            rejected.append(replace(row, email=FORGOTTEN_ADDRESS, cells={}))
+            where.append((row.source, row.row))
+        else:
+            rejected.append(row)
+    return ContactList(contact_list.contacts, tuple(rejected), contact_list.files), where
 
 
 def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
