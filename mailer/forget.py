@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +30,12 @@ from sqlalchemy import Engine
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
+from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "exports_mentioning", "forget"]
+__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget", "lists_naming"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,12 @@ class Forgotten:
     campaigns: tuple[str, ...]
     events: int
     previous_suppression: str | None  # the reason it was suppressed for before, if it was
+    # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
+    # another process kept the write-ahead file from being folded back. None: PostgreSQL.
+    log_files: bool | None = None
+
+
+FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
 
 
 def check_address(address: str) -> str:
@@ -55,24 +63,36 @@ def check_address(address: str) -> str:
     return key
 
 
-def forget(engine: Engine, address: str, *, now: datetime | None = None) -> Forgotten:
-    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten"."""
+def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
+    """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
+
+    On an SQLite log the erased bytes are overwritten with zeros, and the write-ahead file is then
+    folded back into the database file (waiting at most ``wait`` seconds for other connections), so
+    neither file keeps a readable copy (newcomer review 9); ``Forgotten.log_files`` says whether
+    that completed. ``wait`` defaults to ``FOLD_BACK_WAIT``.
+    """
     key = check_address(address)
-    with engine.begin() as connection:
-        before = suppression_store.find(connection, key)
-        erased = message_store.erase_address(connection, key)
-        events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
-        suppression_store.erase_removals(connection, key)
-        suppression_store.replace(
-            connection,
-            suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
-        )
+    with engine.connect() as connection, checkpoint.zeroing(connection):
+        with connection.begin():
+            # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
+            event_store.hold_ingest_lock(connection)
+            before = suppression_store.find(connection, key)
+            erased = message_store.erase_address(connection, key)
+            events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
+            suppression_store.erase_removals(connection, key)
+            folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
+            suppression_store.replace(
+                connection,
+                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
+            )
+        folded = checkpoint.fold_back(connection, wait=FOLD_BACK_WAIT if wait is None else wait)
     return Forgotten(
         address=key,
         messages=len(erased),
         campaigns=tuple(sorted({campaign for _, campaign in erased})),
         events=events,
         previous_suppression=str(before.reason) if before else None,
+        log_files=folded,
     )
 
 
@@ -94,6 +114,27 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
         except (OSError, zipfile.BadZipFile):
             continue
         if hit:
+            found.append(path)
+    return found
+
+
+def lists_naming(address: str, names: Iterable[str]) -> list[Path]:
+    """Those of the list files ``names`` (as the log recorded them: relative to the folder a send
+    ran in) found from here that still hold ``address``, in UTF-8 (or any ASCII-compatible
+    encoding) or UTF-16. Every later send from them skips the journalist (logged without their
+    data), but the office may want them out of its lists too. Files not found are passed over."""
+    key = address.strip().lower()
+    needles = [key.encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
+    found: list[Path] = []
+    for name in names:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                continue
+            data = path.read_bytes().lower()
+        except OSError:
+            continue
+        if any(needle in data for needle in needles):
             found.append(path)
     return found
 
@@ -143,6 +184,34 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
         except (OSError, ValueError):
             left.append(path)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
+    """Delete those of ``files`` (what ``mailer show -o`` wrote where the user chose) that still
+    name ``address``, and the HTML page ``--open`` wrote beside such an .eml (it holds the
+    journalist's name and fields, if not always the address); a file changed since, or gone, is
+    left alone. The rest of their folders is the user's, so nothing else there is touched."""
+    needle = address.strip().lower().encode("utf-8")
+    noted = list(dict.fromkeys(files))
+    deleted: list[Path] = []
+    left: list[Path] = []
+    for path in noted:
+        try:
+            if not path.is_file() or needle not in path.read_bytes().lower():
+                continue
+            path.unlink()
+            deleted.append(path)
+        except OSError:
+            left.append(path)
+    for path in [p for p in deleted if p.suffix == ".eml"]:
+        page = path.with_suffix(".html")
+        if page in noted and page not in deleted and page.is_file():
+            try:
+                page.unlink()
+                deleted.append(page)
+            except OSError:
+                left.append(page)
+    return ErasedFiles(tuple(deleted), (), tuple(left))
 
 
 def _without_row(data: bytes, key: str) -> bytes:

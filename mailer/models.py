@@ -724,6 +724,11 @@ DELIVERY_RANK: Mapping[Delivery, int] = {
 BOUNCED: tuple[Delivery, ...] = (Delivery.BOUNCED, Delivery.BLOCKED, Delivery.DROPPED)
 
 
+# What the log holds instead of the address of a journalist erased with `mailer forget` (their
+# erased rows, and the rows later sends skip for them).
+FORGOTTEN_ADDRESS = "(forgotten)"
+
+
 class SuppressionReason(StrEnum):
     """Why an address is never mailed again."""
 

@@ -26,7 +26,7 @@ from mailer.models import ContactList
 from mailer.send import campaign, show
 from mailer.send.plan import build
 from mailer.store import connect
-from mailer.store.schema import archive, attachment
+from mailer.store.schema import archive, attachment, written_file
 from mailer.transport import eml
 from mailer.transport.base import Request
 from mailer.transport.dryrun import DryRunTransport
@@ -223,6 +223,31 @@ def test_forget_leaves_no_outbox_or_preview_file_with_the_address(project: Path)
     body = json.loads((outbox(project) / "request-0001.json").read_text(encoding="utf-8"))
     assert len(body["personalizations"]) == RECIPIENTS - 1
     assert len(list(outbox(project).glob("*.eml"))) == RECIPIENTS - 1
+
+
+def test_forget_deletes_the_eml_show_wrote_elsewhere_and_nothing_else_there(
+    project: Path, tmp_path: Path, store: Engine, monkeypatch: Any
+) -> None:
+    """README "mailer forget": the .eml `mailer show -o` wrote to a folder of its own (and the HTML
+    page --open wrote beside it) are deleted, from a forget run anywhere (newcomer review 9); another
+    journalist's file there stays, and so does a note of the user's naming the address."""
+    mailer(*SEND)
+    elsewhere = tmp_path / "complaints"
+    elsewhere.mkdir()
+    mine, page = elsewhere / "amara.okafor@example.com.eml", elsewhere / "amara.okafor@example.com.html"
+    monkeypatch.setattr("click.launch", lambda url, **_: 0)
+    mailer("show", todays_campaign(), "--contact", "amara.okafor@example.com", "-o", str(mine), "--open")
+    assert page.is_file()
+    theirs = elsewhere / "other.eml"
+    mailer("show", todays_campaign(), "--contact", "li.wei@example.org", "-o", str(theirs))
+    note = elsewhere / "notes.txt"
+    note.write_text("amara.okafor@example.com complained on 1 Dec", encoding="utf-8")
+    result = mailer("forget", "amara.okafor@example.com", "--yes")
+    assert not mine.exists() and not page.exists()
+    assert f"Deleted 2 files `mailer show -o` wrote that named the address: {mine.resolve()}, {page.resolve()}" in result.output
+    assert theirs.is_file() and note.is_file()
+    with store.connect() as connection:  # the log's note of the files named the address too
+        assert [path for path in connection.scalars(select(written_file.c.path)) if "amara" in path] == []
 
 
 def test_forget_names_a_file_it_cannot_erase(project: Path) -> None:

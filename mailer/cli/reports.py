@@ -276,8 +276,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         return
     engine = app.engine
     from mailer.send import status
+    from mailer.store import folders
 
     held = status.held_at_sendgrid(engine, [email])  # before the erasure blanks the rows that say so
+    with engine.connect() as connection:
+        shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -288,7 +291,25 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
         output.warn(scheduled.warning())
+    if done.log_files is False:  # newcomer review 9: the erased rows stayed readable in the log file
+        output.warn(
+            "Another program (mailer webhook, a report) is using the delivery log, so the erased rows are still "
+            "readable in its files until it lets go. "
+            f"Stop mailer webhook for a moment and run mailer forget {email} --yes again."
+        )
+    from mailer.store import campaigns as campaign_store
+
+    with engine.connect() as connection:
+        named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
+    if named:  # newcomer review 9: the office's lists still named the journalist, and nothing said so
+        listed = ", ".join(str(path) for path in named)
+        verb, them = ("holds", "it") if len(named) == 1 else ("hold", "them")
+        output.warn(
+            f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
+            "Remove it there if you can."
+        )
     erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
+    erased.append(_erase_written(done.address, shown_files))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -307,12 +328,14 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "campaigns": list(done.campaigns),
                 "events": done.events,
                 "previous_suppression": done.previous_suppression,
+                "log_files_erased": done.log_files,
                 "files": {
                     "deleted": [str(p) for e in erased for p in e.deleted],
                     "rewritten": [str(p) for e in erased for p in e.rewritten],
                     "left": [str(p) for e in erased for p in e.left],
                 },
                 "report_files": [str(path) for path in left],
+                "list_files": [str(path) for path in named],
             }
         )
 
@@ -329,6 +352,23 @@ def _written_folders(app: AppContext) -> list[Path]:
     for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir, *noted):
         found.setdefault(folder.resolve(), None)
     return [folder for folder in found if folder.is_dir()]
+
+
+def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles:
+    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address``; name what stays."""
+    from mailer import forget as forget_module
+
+    erased = forget_module.erase_written(address, noted)
+    if erased.deleted:
+        count = len(erased.deleted)
+        listed = ", ".join(str(path) for path in erased.deleted)
+        output.say(f"Deleted {count} file{'s' if count != 1 else ''} `mailer show -o` wrote that named the address: {listed}")
+    if erased.left:
+        listed = ", ".join(str(path) for path in erased.left)
+        output.warn(
+            f"{len(erased.left)} file(s) `mailer show -o` wrote still hold the address and could not be deleted; delete them: {listed}"
+        )
+    return erased
 
 
 def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:

@@ -60,12 +60,17 @@ def show_command(
         blocking = safefile.file_in_the_way(path)
         if blocking is not None:
             raise MailerError(f"{blocking} is a file, not a folder: {path} cannot be written there.", hint="Give -o a path in a folder.")
-    if path is None:  # mailer's own folder: `mailer forget` looks there, wherever it runs
-        from mailer.send.dispatch import utcnow
-        from mailer.store import folders
+    from mailer.send.dispatch import utcnow
+    from mailer.store import folders
 
-        with app.engine.begin() as connection:
+    page = target.with_suffix(".html")
+    with app.engine.begin() as connection:  # noted before writing: `mailer forget` looks there, wherever it runs
+        if path is None:  # mailer's own folder: forget erases the journalist's files in it
             folders.keep(connection, target.parent, now=utcnow())
+        else:  # a folder of the user's: forget erases this file (and its page) only (newcomer review 9)
+            folders.keep_file(connection, target, now=utcnow())
+            if open_browser:
+                folders.keep_file(connection, page, now=utcnow())
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(shown.eml)
     email = shown.parsed()
@@ -81,7 +86,6 @@ def show_command(
     if open_browser:
         html = shown.html_page()
         if html is not None:
-            page = target.with_suffix(".html")
             page.write_text(html, encoding="utf-8")
             output.say(f"HTML:      {page}")
             output.open_in_browser(page)

@@ -262,8 +262,18 @@ class Ingest:
         # Only these need to know whether they were stored before: a cheap look-up, as they are few.
         special = [e for e, link in zip(batch, linked, strict=True) if link is None or e.event in SUPPRESSING]
         stored_before = _stored_before(connection, special)
-        new_suppressing = [e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before]
-        self._added += event_store.insert_values(connection, staged.rows)
+        rows = staged.rows
+        forgotten = _forgotten(connection, batch, linked)
+        if forgotten:  # stored as `mailer forget` leaves them: counted, linked, nothing personal
+            rows = [_erased_row(row) if index in forgotten else row for index, row in enumerate(rows)]
+            erased = {batch[index].dedupe_key for index in forgotten}
+        else:
+            erased = set()
+        # A forgotten journalist's events suppress no one: the address is suppressed as "forgotten" already.
+        new_suppressing = [
+            e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before and e.dedupe_key not in erased
+        ]
+        self._added += event_store.insert_values(connection, rows)
         self._merge(staged.notes)
         self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
         self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
@@ -373,6 +383,9 @@ ROW_COLUMNS = (
     "url",
     "raw",
 )
+# What ``mailer forget`` blanks in an event row (store.events.erase_address): positions in ROW_COLUMNS.
+_PERSONAL = tuple(ROW_COLUMNS.index(name) for name in ("email", "reason", "url"))
+_RAW = ROW_COLUMNS.index("raw")
 # A message SendGrid reports on was accepted, whatever the log says: unknown, left `sending` by a
 # log from before version 9, or `planned` (its request in flight, or left in flight by a crash).
 _UNSETTLED = frozenset({MessageState.UNKNOWN.value, MessageState.SENDING.value, MessageState.PLANNED.value})
@@ -417,6 +430,37 @@ def _link(
         for index in orphans:
             linked[index] = _best_candidate(events[index], candidates.get(events[index].email or "", []))
     return linked
+
+
+def _forgotten(connection: Connection, events: Sequence[Event], linked: Sequence[message_store.MessageLink | None]) -> set[int]:
+    """The positions of ``events`` about a journalist erased with ``mailer forget`` (newcomer
+    review 9: late opens and clicks stored their address, IP and link again): by the address,
+    suppressed as "forgotten", or, for an event without one, by the erased message it links to.
+
+    Looked up inside the batch's transaction; on PostgreSQL holding the ingest lock, which forget
+    takes too, so an erasure is never missed between this look-up and the insert.
+    """
+    event_store.hold_ingest_lock(connection)
+    addresses = {e.email for e in events if e.email}
+    erased = suppression_store.forgotten_among(connection, addresses) if addresses else set()
+    bare = {link.message_id for e, link in zip(events, linked, strict=True) if not e.email and link is not None}
+    erased_messages = message_store.forgotten_among(connection, bare) if bare else set()
+    if not erased and not erased_messages:
+        return set()
+    return {
+        index
+        for index, (e, link) in enumerate(zip(events, linked, strict=True))
+        if (e.email in erased if e.email else link is not None and link.message_id in erased_messages)
+    }
+
+
+def _erased_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An event row (``ROW_COLUMNS``) as ``store.events.erase_address`` leaves it: no address, reason, link or raw JSON."""
+    values = list(row)
+    for position in _PERSONAL:
+        values[position] = None
+    values[_RAW] = "{}"
+    return tuple(values)
 
 
 def _stored_before(connection: Connection, events: Sequence[Event]) -> set[str]:

@@ -222,7 +222,7 @@ def _planned(
     overrides), each version's fields checked, the plan, journalists the same content already
     reached skipped (promise 8) unless ``include_previous``, and how many got an earlier version
     of this release file (a correction: a warning, and a question before a live send)."""
-    contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides)
+    contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides, erase_forgotten=True)
     never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
     defaulted = _unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)

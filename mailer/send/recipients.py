@@ -7,18 +7,27 @@ each proof filled in with a journalist's fields (``--as``) or ``[field]`` stand-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from mailer import compose, contacts
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError, TemplateError
-from mailer.models import Contact, ContactList, Rendered
+from mailer.models import FORGOTTEN_ADDRESS, Contact, ContactList, Rendered, SuppressionReason
 
 __all__ = ["staff", "staff_lists", "staff_names", "suppress", "test_recipients"]
 
 
-def suppress(contact_list: ContactList, reasons: Mapping[str, str], overrides: Sequence[str]) -> tuple[ContactList, list[str]]:
-    """Skip suppressed addresses except those named in ``overrides``; returns the list and warnings."""
+def suppress(
+    contact_list: ContactList, reasons: Mapping[str, str], overrides: Sequence[str], *, erase_forgotten: bool = False
+) -> tuple[ContactList, list[str]]:
+    """Skip suppressed addresses except those named in ``overrides``; returns the list and warnings.
+
+    With ``erase_forgotten`` (what a send logs), every skipped row of an address erased with
+    ``mailer forget`` (suppressed as "forgotten") keeps only where it was and why it was skipped:
+    the address becomes "(forgotten)" and its cells go (newcomer review 9: each later send from a
+    list still naming the journalist logged their name, outlet and fields again).
+    """
     remaining = dict(reasons)
     warnings = []
     for address in overrides:
@@ -26,7 +35,38 @@ def suppress(contact_list: ContactList, reasons: Mapping[str, str], overrides: S
             warnings.append(f"--override-suppression {address}: that address is not suppressed.")
         else:
             warnings.append(f"{address} is suppressed but will be mailed, as you asked.")
-    return contacts.suppress(contact_list, remaining), warnings
+    suppressed = contacts.suppress(contact_list, remaining)
+    if erase_forgotten:
+        forgotten = {key for key, why in remaining.items() if why == SuppressionReason.FORGOTTEN.value}
+        suppressed, rows = _forgotten_erased(suppressed, forgotten)
+        if rows:
+            named = [f"{source} row {number}" for source, number in sorted(rows)]
+            shown = ", ".join(named[:_ROWS_NAMED]) + (f" and {len(named) - _ROWS_NAMED:,} more" if len(named) > _ROWS_NAMED else "")
+            warnings.append(
+                f"List rows naming a journalist erased with `mailer forget`: {shown}. "
+                "They are skipped, and logged without their data; remove them from the lists."
+            )
+    return suppressed, warnings
+
+
+_ROWS_NAMED = 5  # rows a warning names before "and N more"
+
+
+def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> tuple[ContactList, list[tuple[str, int]]]:
+    """``contact_list`` with the rejected rows of ``forgotten`` addresses (lower-cased) blanked:
+    skipped as suppressed or as a duplicate alike, they keep their file, row, reason and detail.
+    Also where those rows are (file, row)."""
+    if not forgotten or not contact_list.rejected:
+        return contact_list, []
+    rejected = []
+    where = []
+    for row in contact_list.rejected:
+        if row.email.strip().lower() in forgotten:
+            rejected.append(replace(row, email=FORGOTTEN_ADDRESS, cells={}))
+            where.append((row.source, row.row))
+        else:
+            rejected.append(row)
+    return ContactList(contact_list.contacts, tuple(rejected), contact_list.files), where
 
 
 def staff(config: Config, to: Sequence[str] = ()) -> ContactList:

@@ -138,6 +138,14 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
+def list_names(connection: Connection) -> list[str]:
+    """Every list a campaign was sent from, as the log names it (the path as given to the send), each once, oldest first."""
+    names: dict[str, None] = {}
+    for lists in connection.scalars(select(campaign.c.lists).order_by(campaign.c.created_at)):
+        names.update(dict.fromkeys(str(name) for name in lists or ()))
+    return list(names)
+
+
 def newest(connection: Connection, *, skip: int = 0, mode: Mode | None = None) -> Campaign | None:
     """The most recently created campaign (of ``mode``, if given) after skipping ``skip`` newer ones
     (``latest~skip``); None past the oldest."""

@@ -16,6 +16,10 @@ found the log wholly copied, and the log kept growing).
 
 The pool listeners are added once per engine (``watch``, from ``store.connect``) and never
 removed: SQLAlchemy runs them from a list other threads may be walking (review 7b).
+
+``zeroing`` and ``fold_back`` serve ``mailer forget`` (newcomer review 9): what it erases is
+overwritten with zeros, and the write-ahead file folded back into the database file, so neither
+file keeps a readable copy of the erased rows.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 
 INTERVAL = 0.25  # seconds between two attempts of the copy, while other commits keep it from finishing
 AUTOCHECKPOINT = 1000  # pages: SQLite's own default, what a connection gets back
@@ -163,3 +168,52 @@ def _pragma(dbapi_connection: Any, statement: str) -> None:
         cursor.fetchall()
     finally:
         cursor.close()
+
+
+# Erasure (``mailer forget``): the erased rows leave the log's files, not only its tables.
+
+
+@contextmanager
+def zeroing(connection: Connection) -> Iterator[None]:
+    """Within the block, what ``connection`` deletes or overwrites in an SQLite log is overwritten
+    with zeros in the file (``PRAGMA secure_delete``, https://www.sqlite.org/pragma.html#pragma_secure_delete),
+    not left readable in free space; the connection's setting is put back afterwards. Nothing
+    changes on other databases. Call it outside a transaction; begin one inside.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA secure_delete").scalar()
+    connection.exec_driver_sql("PRAGMA secure_delete=ON").fetchall()
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}").fetchall()
+        connection.commit()
+
+
+def fold_back(connection: Connection, *, wait: float) -> bool | None:
+    """Copy an SQLite log's write-ahead file into the database file and empty it (``PRAGMA
+    wal_checkpoint(TRUNCATE)``), waiting at most ``wait`` seconds for other connections.
+
+    True when done: the old versions of the pages just written are gone from both files. False
+    when another connection (``mailer webhook``, a report) is in the middle of reading or writing
+    and kept it from completing: the database file still holds the pages as they were before, and
+    the write-ahead file the new ones, until a later checkpoint. None on PostgreSQL (no such file
+    of ours) or an SQLite log in memory.
+    """
+    if connection.dialect.name != "sqlite" or connection.engine.url.database in (None, "", ":memory:"):
+        return None
+    connection.commit()  # no transaction of our own in the way
+    timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={max(int(wait * 1000), 0)}").fetchall()
+    try:
+        busy, frames, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    except SQLAlchemyError:  # a lock SQLite would not wait for: the same as busy
+        connection.rollback()
+        return False
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout or 0)}").fetchall()
+        connection.commit()
+    return not busy and frames == copied  # (0, -1, -1): not in WAL mode, nothing to fold back

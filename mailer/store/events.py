@@ -62,8 +62,7 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     dialect = connection.dialect
     if dialect.name == "sqlite":
         return _insert_rows_sqlite(connection, values)
-    if dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
+    hold_ingest_lock(connection)
     compiled = _compiled_insert(dialect)
     if compiled.positional:
         order = [COLUMNS.index(name) for name in compiled.positiontup or []]
@@ -71,6 +70,17 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     else:
         params = [dict(zip(COLUMNS, row, strict=True)) for row in values]
     return max(connection.exec_driver_sql(compiled.string, params).rowcount, 0)
+
+
+def hold_ingest_lock(connection: Connection) -> None:
+    """On PostgreSQL, take the log's ingest lock until the caller's transaction ends (again: a no-op).
+
+    Event batches hold it while they store, and ``mailer forget`` while it erases, so a batch
+    either is wholly stored before an erasure (which then blanks it) or looks the erasure up
+    after it. SQLite has one writer at a time already: nothing to do there.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
 
 
 # Rows per multi-row INSERT on SQLite: at most 2,048 x 14 = 28,672 bound values (SQLite's limit is

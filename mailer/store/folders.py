@@ -1,8 +1,11 @@
-"""The folders mailer wrote files holding journalists' data to (``schema.written_folder``).
+"""The folders and files mailer wrote journalists' data to (``schema.written_folder``, ``schema.written_file``).
 
 ``keep`` notes a folder as a dry run or ``mailer show`` writes into it; ``every`` lists them for
 ``mailer forget``, which erases the journalist's files in each (newcomer review 8: a dry run
 without a mailer.toml writes under the folder it ran in, and a forget run elsewhere missed it).
+``keep_file`` notes one file written into a folder of the user's choosing (``mailer show -o``);
+``every_file`` lists them: forget erases those files only, not the rest of that folder
+(newcomer review 9: the .eml `show -o` wrote elsewhere outlived the erasure).
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 
 from mailer.store.bulk import insert_or_skip
-from mailer.store.schema import written_folder
+from mailer.store.schema import written_file, written_folder
 
-__all__ = ["every", "keep"]
+__all__ = ["erase_files_naming", "every", "every_file", "keep", "keep_file"]
 
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
@@ -28,3 +31,22 @@ def every(connection: Connection) -> list[Path]:
     """Every folder noted, in the order they were first written to."""
     query = select(written_folder.c.path).order_by(written_folder.c.created_at, written_folder.c.path)
     return [Path(path) for path in connection.scalars(query)]
+
+
+def keep_file(connection: Connection, path: Path, *, now: datetime) -> None:
+    """Note the file ``path`` (made absolute) once."""
+    row = {"path": str(path.resolve()), "created_at": now}
+    connection.execute(insert_or_skip(connection.dialect, written_file).values(row).on_conflict_do_nothing())
+
+
+def every_file(connection: Connection) -> list[Path]:
+    """Every file noted, in the order they were first written."""
+    query = select(written_file.c.path).order_by(written_file.c.created_at, written_file.c.path)
+    return [Path(path) for path in connection.scalars(query)]
+
+
+def erase_files_naming(connection: Connection, address: str) -> int:
+    """Forget the noted files whose path names ``address`` (``-o jane.doe@example.org.eml``): part
+    of ``mailer forget``, which reads ``every_file`` first. Returns how many were forgotten."""
+    named = func.lower(written_file.c.path).contains(address.strip().lower(), autoescape=True)
+    return connection.execute(delete(written_file).where(named)).rowcount

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindpara
 
 from mailer.models import (
     DELIVERY_RANK,
+    FORGOTTEN_ADDRESS,
     CampaignStatus,
     Delivery,
     LogColumns,
@@ -724,7 +725,7 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk))
-            .values(email="(forgotten)", email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
+            .values(email=FORGOTTEN_ADDRESS, email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
         )
         # A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)",
         # and SendGrid would refuse the whole request for it: it is skipped, as a suppressed
@@ -816,6 +817,18 @@ def suppressed_after_handing(connection: Connection, campaign_id: str) -> int:
         )
     )
     return int(connection.scalar(query) or 0)
+
+
+def forgotten_among(connection: Connection, message_ids: Collection[int]) -> set[int]:
+    """Those of ``message_ids`` whose address ``mailer forget`` erased."""
+    found: set[int] = set()
+    for chunk in chunks(message_ids):
+        query = select(message.c.id).where(message.c.id.in_(chunk), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%"))
+        found.update(connection.scalars(query))
+    return found
+
+
+FORGOTTEN_KEY_PREFIX = "forgotten:"  # ``erase_address`` gives each erased row the email_key "forgotten:<id>"
 
 
 # States in which a live message may have reached (or is about to reach) its journalist.

@@ -245,3 +245,14 @@ written_folder = Table(
     Column("path", Text, primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Files `mailer show -o FILE` wrote (and the HTML page `--open` wrote beside one), absolute: the
+# folder is the user's own, so `mailer forget` erases those files and nothing else there (walking a
+# home folder and deleting every page or note naming the address would go past what it promises).
+# A new table, no upgrade step, as written_folder.
+written_file = Table(
+    "written_file",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
