@@ -585,6 +585,7 @@ class Message:
     request_no: int | None = None
     skip_reason: str | None = None
     detail: str | None = None
+    language: str | None = None  # read back from the log: the version its plan chose (None: not known)
 
     @property
     def email_key(self) -> str:

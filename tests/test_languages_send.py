@@ -366,3 +366,30 @@ def test_plan_unknown_languages_counted_from_columns_as_from_rows(tmp_path: Path
     fewer, _ = plan.skip_received(by_columns, {f"p{i}@example.org": "earlier" for i in range(1, 700, 7)})  # the n/a ones
     assert plan.unknown_languages(fewer) == {"??": 100, "française": 100}
     assert plan.unknown_languages(plan.build(english, loaded)) == {}  # one language: the column picks nothing
+
+
+def test_cli_resume_sends_the_version_the_log_recorded(project: Path, standin: Any, db_url: str) -> None:
+    """A resume sends each journalist the version its plan chose, as the log records it, even where
+    the Language cell would now be read otherwise (a campaign planned by an older press-mailer, which
+    gave "Français" the main version): a stopped campaign never changes version half-way."""
+    toml = project / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0"), encoding="utf-8")
+    standin.answer(503, times=100)
+    assert mailer(*SEND, "--yes").exit_code != 0
+    from sqlalchemy import update
+
+    from mailer.store import connect
+    from mailer.store.schema import message
+
+    engine = connect(db_url)
+    with engine.begin() as connection:  # as an older version logged it: claire's plan chose English
+        connection.execute(update(message).where(message.c.email_key == "claire@example.fr").values(language="en"))
+    engine.dispose()
+    standin.reset()
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert got["claire@example.fr"] == SUBJECTS["en"]
+    assert {email: subject for email, subject in got.items() if email != "claire@example.fr"} == {
+        email: SUBJECTS[language] for email, language in WHO_GETS.items() if email != "claire@example.fr"
+    }

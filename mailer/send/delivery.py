@@ -316,8 +316,12 @@ class _Requests:
         grouped: dict[tuple[int, int], list[Message]] = {}
         every = (self.rendered, *self.versions)
         pick_version = VersionPicker(every)
+        logged = {rendered.language: number for number, rendered in reversed(list(enumerate(every)))}
         for row in rows:
-            version = pick_version(row.fields.get("language")) if self.versions else 0
+            # The version the plan chose, as the log has it; read from the Language cell only for a
+            # row logged without one (fix9c: a cell the planning read otherwise must not change it).
+            chosen = logged.get(row.language) if row.language is not None else None
+            version = (chosen if chosen is not None else pick_version(row.fields.get("language"))) if self.versions else 0
             outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
             grouped.setdefault((row.request_no or 0, version), []).append(outgoing)
         return [self._request(number, tuple(group), every[version]) for (number, version), group in sorted(grouped.items())]

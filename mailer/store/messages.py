@@ -245,19 +245,20 @@ def _move(connection: Connection, campaign_id: str, old: MessageState, new: Mess
 
 
 def pending(connection: Connection, campaign_id: str, *, with_fields: bool = True) -> list[Message]:
-    """Planned rows in request order (without the contact fields when the caller has them already).
+    """Planned rows in request order (without the contact fields when the caller has them already),
+    each with the language version its plan chose.
 
     Name and substitutions are left empty: the sender fills them in from the fields.
     """
     fields_column = message.c.fields if with_fields else literal_column("NULL")
     query = (
-        select(message.c.message_key, message.c.email, fields_column, message.c.request_no)
+        select(message.c.message_key, message.c.email, fields_column, message.c.request_no, message.c.language)
         .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value)
         .order_by(message.c.request_no, message.c.id)
     )
     return [
-        Message(message_key, email, "", dict(fields or {}), request_no=request_no or 0)
-        for message_key, email, fields, request_no in connection.execute(query)
+        Message(message_key, email, "", dict(fields or {}), request_no=request_no or 0, language=language)
+        for message_key, email, fields, request_no, language in connection.execute(query)
     ]
 
 
