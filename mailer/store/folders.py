@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 
 from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import written_file, written_folder
@@ -23,25 +23,31 @@ __all__ = ["erase_files_naming", "every", "every_file", "keep", "keep_file"]
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
     """Note ``folder`` (made absolute) once."""
-    row = {"path": str(folder.resolve()), "created_at": now}
-    connection.execute(insert_or_skip(connection.dialect, written_folder).values(row).on_conflict_do_nothing())
+    _note(connection, written_folder, folder, now)
 
 
 def every(connection: Connection) -> list[Path]:
     """Every folder noted, in the order they were first written to."""
-    query = select(written_folder.c.path).order_by(written_folder.c.created_at, written_folder.c.path)
-    return [Path(path) for path in connection.scalars(query)]
+    return _noted(connection, written_folder)
 
 
 def keep_file(connection: Connection, path: Path, *, now: datetime) -> None:
     """Note the file ``path`` (made absolute) once."""
-    row = {"path": str(path.resolve()), "created_at": now}
-    connection.execute(insert_or_skip(connection.dialect, written_file).values(row).on_conflict_do_nothing())
+    _note(connection, written_file, path, now)
 
 
 def every_file(connection: Connection) -> list[Path]:
     """Every file noted, in the order they were first written."""
-    query = select(written_file.c.path).order_by(written_file.c.created_at, written_file.c.path)
+    return _noted(connection, written_file)
+
+
+def _note(connection: Connection, table: Table, path: Path, now: datetime) -> None:
+    row = {"path": str(path.resolve()), "created_at": now}
+    connection.execute(insert_or_skip(connection.dialect, table).values(row).on_conflict_do_nothing())
+
+
+def _noted(connection: Connection, table: Table) -> list[Path]:
+    query = select(table.c.path).order_by(table.c.created_at, table.c.path)
     return [Path(path) for path in connection.scalars(query)]
 
 
