@@ -81,3 +81,47 @@ def test_resume_skips_an_overridden_journalist_who_unsubscribes_while_the_send_w
     resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code == 0, resumed.output
     assert "mateo.silva@example.com" not in standin.accepted_addresses()
+
+
+# -- 1. forget -------------------------------------------------------------------------------
+
+FORGOTTEN = "jane.doe@paper.example"
+
+
+def _unreadable_event(address: str, at: str) -> dict[str, Any]:
+    """An event SendGrid's form almost has (its timestamp as text): parse.py quarantines it raw."""
+    return {"email": address, "event": "open", "timestamp": at, "ip": "203.0.113.9", "useragent": "Mozilla/5.0 (Jane)", "sg_event_id": at}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review 9b: forget erases messages, events, removals and files, but not the quarantine, whose raw text "
+    "keeps the journalist's address, IP and user agent",
+)
+def test_forget_erases_the_quarantined_events_that_name_the_journalist(logged: Path, log_text: Any) -> None:
+    """An events file with a malformed line about Jane was imported (quarantined raw); then Jane
+    asks to be erased. Nothing in the log may still hold her IP or user agent (the address stays, as the suppression)."""
+    (logged / "bad.ndjson").write_text(json.dumps(_unreadable_event(FORGOTTEN, "yesterday")) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "bad.ndjson")
+    assert "Quarantined 1 event" in imported.output, imported.output
+    assert "203.0.113.9" in log_text()
+    forgotten = mailer("forget", FORGOTTEN, "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    text = log_text().lower()
+    assert "203.0.113.9" not in text and "mozilla/5.0 (jane)" not in text  # the address stays, in the suppression
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review 9b: events about a forgotten journalist are stored blank (apply._forgotten), but one that cannot "
+    "be read goes to the quarantine raw, address, IP and all, after the erasure",
+)
+def test_forget_a_late_unreadable_event_about_a_forgotten_journalist_keeps_no_data(logged: Path, log_text: Any) -> None:
+    """After the erasure SendGrid (or a hand-made file) brings a malformed event about Jane: the
+    quarantine must not become the place her address and IP come back in."""
+    assert mailer("forget", FORGOTTEN, "--yes").exit_code == 0
+    (logged / "late.ndjson").write_text(json.dumps(_unreadable_event(FORGOTTEN, "tomorrow")) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "late.ndjson")
+    assert imported.exit_code == 0, imported.output
+    text = log_text().lower()
+    assert "203.0.113.9" not in text and "mozilla/5.0 (jane)" not in text
