@@ -228,3 +228,19 @@ def test_language_und_gets_the_main_version_not_english() -> None:
 
     assert tag_of("und", ("fr", "en")) is None
     assert labels.pick(["fr", "en"], "und") is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review 9b: --override-suppression treats a 'forgotten' suppression like any other: the erased journalist "
+    "is mailed and their whole list row (and its duplicate's) is logged again, with only 'is suppressed but will be "
+    "mailed, as you asked' (nothing says this person asked to be erased)",
+)
+def test_override_suppression_of_a_forgotten_journalist_is_refused_or_named(live: Path, standin: Any) -> None:
+    """An erasure request is not an unsubscribe the office may overrule by habit: overriding it
+    must at least say the address was erased with `mailer forget` (or be refused)."""
+    assert mailer("forget", JOURNALIST, "--yes").exit_code == 0
+    sent = mailer(*SEND, "--dry-run", "--override-suppression", JOURNALIST)
+    if sent.exit_code == 0:
+        [override] = [line for line in sent.output.splitlines() if JOURNALIST in line and "will be mailed" in line]
+        assert "forget" in override or "erase" in override, override
