@@ -312,3 +312,26 @@ def test_a_journalist_suppressed_while_the_send_question_waits_is_not_mailed(sto
         suppressions.add(connection, [("li.wei@example.org", SuppressionReason.MANUAL, "phoned")], source="manual", now=utcnow())
     campaign.start(store, office, prepared, environ={"SENDGRID_API_KEY": standin.api_key})
     assert "li.wei@example.org" not in standin.accepted_addresses()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review 9b: forget walks the whole preview_dir/outbox_dir tree (erase_files: rglob) and deletes every "
+    ".eml/.html/.txt naming the address; with preview_dir = '.' (previews beside the releases) that is the office's "
+    "own folder: a tab-separated list saved as .txt, or a note, is deleted",
+)
+def test_forget_never_deletes_the_offices_own_files_under_the_preview_folder(logged: Path) -> None:
+    """mailer.toml sets preview_dir = "." (config.example.toml: "Where `mailer preview` writes the
+    rendered email"). The office's Meltwater export lists/meltwater.txt and its notes/amara.txt name
+    the journalist; forget must name the list (as it does for lists it knows), never delete them."""
+    toml = logged / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[compose]\npreview_dir = "."\n', encoding="utf-8")
+    exported = logged / "lists" / "meltwater.txt"
+    exported.write_text("E-Mail\tVorname\namara.okafor@example.com\tAmara\nli.wei@example.org\tLi\n", encoding="utf-8")
+    (logged / "notes").mkdir()
+    note = logged / "notes" / "amara.txt"
+    note.write_text("amara.okafor@example.com asked for the embargoed figures.\n", encoding="utf-8")
+    assert mailer("send", "releases/example.md", "--list", "lists/meltwater.txt", "--dry-run").exit_code == 0
+    forgotten = mailer("forget", JOURNALIST, "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert exported.is_file() and note.is_file(), forgotten.output
