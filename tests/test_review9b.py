@@ -40,12 +40,6 @@ def _import(live: Path, events: list[dict[str, Any]], name: str = "events.ndjson
 # -- 4. Resume after suppressions ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: skip_suppressed_since compares the suppression's created_at (for an event: the event's own "
-    "timestamp) with the campaign's creation, so an unsubscribe that happened before planning but reached the log "
-    "after it (webhook batch, SendGrid's 24 h retries, events import) is never skipped: the resume mails them",
-)
 def test_resume_skips_an_unsubscribe_that_arrived_after_planning_but_happened_before(live: Path, standin: Any) -> None:
     """Promise 3 (nc9 fix 32586c7 tested it only with an event dated in 2027): a journalist
     unsubscribes at 09:00 from an earlier release; the office plans a new send at 09:05, which
@@ -64,11 +58,6 @@ def test_resume_skips_an_unsubscribe_that_arrived_after_planning_but_happened_be
     assert "sofia.garcia@example.net" not in standin.accepted_addresses()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: a journalist let through with --override-suppression at planning who unsubscribes while the "
-    "send waits keeps the old suppression's created_at (insert ... on conflict do nothing), so the resume mails them",
-)
 def test_resume_skips_an_overridden_journalist_who_unsubscribes_while_the_send_waits(live: Path, standin: Any) -> None:
     """The override was for the suppression the office knew of (an old bounce, the address since
     fixed); a fresh unsubscribe, clicked after planning, is new: the resume must honour it."""

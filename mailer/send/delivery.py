@@ -202,7 +202,7 @@ def run(
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
         suppressed = 0
         if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited
-            suppressed = messages.skip_suppressed_since(connection, campaign_id, since=found.created_at, now=utcnow())
+            suppressed = messages.skip_suppressed(connection, campaign_id, since=found.created_at, overrides=found.overrides, now=utcnow())
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1

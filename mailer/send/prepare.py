@@ -113,7 +113,7 @@ def prepare_send(
         mode=mode,
         slug=_slug(release_path),
         lists=tuple(map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags)},
+        filters={"where": list(where), "tag": list(tags), **_overrides(overrides)},
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -184,7 +184,7 @@ def prepare_follow_up(
         mode=mode,
         slug=_slug(release_path),
         lists=(f"{original.id} ({described})", *map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags), "follow_up": {"of": original.id, "who": who}},
+        filters={"where": list(where), "tag": list(tags), "follow_up": {"of": original.id, "who": who}, **_overrides(overrides)},
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -498,7 +498,7 @@ def prepare_test(
         mode=Mode.DRY_RUN if dry_run else Mode.TEST,
         slug=_slug(release_path) + ("-test" if version is loaded else f"-{version.language.lower()}-test"),
         lists=tuple(recipients.staff_lists(config, to)),
-        filters={"as": as_email} if as_email else {},
+        filters={**({"as": as_email} if as_email else {}), **_overrides(overrides)},
         sender=_sender(rendered, config),
         is_test=True,
         warnings=(*notes, *version.notes),  # a version lacking the main file's texts (README, Languages)
@@ -565,6 +565,11 @@ def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:
         "from_name": rendered.from_name or config.sender.from_name,
         "reply_to": rendered.reply_to or config.sender.reply_to,
     }
+
+
+def _overrides(overrides: Sequence[str]) -> dict[str, list[str]]:
+    """The addresses let through by name, recorded with the campaign: a resume keeps them in (promise 3)."""
+    return {"override_suppression": sorted({address.strip().lower() for address in overrides})} if overrides else {}
 
 
 def _slug(path: Path) -> str:

@@ -32,6 +32,11 @@ class Campaign:
     sender: dict[str, Any]
     follow_up_of: str | None = None  # the campaign this one follows up (mailer send --follow-up)
 
+    @property
+    def overrides(self) -> list[str]:
+        """The addresses its plan let through by name (``--override-suppression``), lower-cased."""
+        return [str(address) for address in self.filters.get("override_suppression") or ()]
+
 
 def new_id(connection: Connection, *, day: date, slug: str) -> str:
     """`2026-02-19-<slug>`, or the same with -2, -3 ... when that id is taken."""

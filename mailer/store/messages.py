@@ -34,7 +34,7 @@ from mailer.models import (
     fields_json,
 )
 from mailer.store.bulk import Prepared, chunks, filled, slots
-from mailer.store.schema import campaign, message, suppression
+from mailer.store.schema import campaign, event, message, suppression
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -739,18 +739,29 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
-def skip_suppressed_since(connection: Connection, campaign_id: str, *, since: datetime, now: datetime, dry: bool = False) -> int:
-    """Skip this campaign's planned rows whose address was suppressed after ``since`` (the campaign's
-    creation): an unsubscribe, a bounce or ``mailer suppressions add`` while the campaign waited to
-    be resumed (promise 3; newcomer review 9). Returns how many. An address a send let through on
-    purpose (``--override-suppression``) was suppressed before ``since``, so it stays planned.
-    Looks up only the suppressions made since, through the address index: cheap on any campaign.
-    ``dry`` only counts.
+# Events after which an address is suppressed (events/apply.py ``_suppress``): one of them about an
+# address let through by name at planning means the journalist said no again since.
+_SAYING_NO = ("bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe")
+
+
+def skip_suppressed(
+    connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = (), now: datetime, dry: bool = False
+) -> int:
+    """Before a resume sends: skip this campaign's planned rows whose address is suppressed now
+    (promise 3; review 9 and 9b): an unsubscribe, a bounce or ``mailer suppressions add`` while
+    the campaign waited, or one that happened before its planning but reached the log after (an
+    events file, SendGrid's retries). An address in ``overrides`` (let through by name with
+    ``--override-suppression`` when it was planned) stays planned, unless an event saying no
+    again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
+    Returns how many; ``dry`` only counts. Reads the suppressions through the address index.
     """
-    later = select(suppression.c.email_key).where(suppression.c.created_at > since)
+    condition: ColumnElement[bool] = message.c.email_key.in_(select(suppression.c.email_key))
+    if overrides:
+        again = select(func.lower(event.c.email)).where(event.c.event.in_(_SAYING_NO), event.c.timestamp > int(since.timestamp()))
+        condition = and_(condition, or_(message.c.email_key.not_in(sorted(overrides)), message.c.email_key.in_(again)))
     these = (
         message.c.campaign_id == campaign_id,
-        message.c.email_key.in_(later),
+        condition,
         message.c.skip_reason.is_(None),
         message.c.state == MessageState.PLANNED.value,
     )
