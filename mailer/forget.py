@@ -34,6 +34,7 @@ from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
+from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
 __all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget", "lists_naming"]
 
@@ -151,6 +152,19 @@ class ErasedFiles:
 _DELETED_KINDS = (".eml", ".html", ".txt")
 
 
+def _written_here(folder: Path) -> list[Path]:
+    """The files under ``folder`` press-mailer may have written: those directly in it (previews,
+    `mailer show`), and everything in a dry run's campaign folder (marked by its ``.campaign``
+    file). Never the rest of a folder tree: with ``preview_dir = "."`` that is the office's own
+    lists and notes (review 9b: forget deleted lists/meltwater.txt)."""
+    if not folder.is_dir():
+        return []
+    found = [path for path in folder.iterdir() if path.is_file()]
+    for marker in sorted(folder.glob(f"*/{CAMPAIGN_MARKER}")):
+        found.extend(path for path in marker.parent.rglob("*") if path.is_file())
+    return sorted(set(found))
+
+
 def erase_files(address: str, folder: Path) -> ErasedFiles:
     """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews)."""
     key = address.strip().lower()
@@ -158,7 +172,7 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
     deleted: list[Path] = []
     rewritten: list[Path] = []
     left: list[Path] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+    for path in _written_here(folder):
         try:
             data = path.read_bytes()
             if needle not in data.lower() and key not in path.name.lower():

@@ -168,6 +168,7 @@ def test_forget_rewrites_a_dry_runs_skipped_csv_spreadsheet_safe(tmp_path: Path)
     starts with "-" finds it behind that escape, and the rows kept stay escaped."""
     folder = tmp_path / "outbox" / "2026-11-30-example"
     folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")  # a dry run's folder
     skipped = folder / "skipped.csv"
     skipped.write_text(
         "email,reason,detail,source\r\n'-ann@example.org,suppressed,,lists/a.csv:2\r\n'=HYPERLINK(\"x\"),invalid,,lists/a.csv:3\r\n",
@@ -175,6 +176,7 @@ def test_forget_rewrites_a_dry_runs_skipped_csv_spreadsheet_safe(tmp_path: Path)
     )
     semicolons = folder.parent / "other" / "skipped.csv"  # a semicolon list's dry run: its dialect kept
     semicolons.parent.mkdir()
+    (semicolons.parent / ".campaign").write_text("other 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
     semicolons.write_bytes(
         "email;reason;detail;source\r\n'-ann@example.org;suppressed;;a.csv:2\r\nbé@example.org;invalid;;a.csv:3\r\n".encode("utf-8-sig")
     )

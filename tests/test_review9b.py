@@ -303,12 +303,6 @@ def test_a_journalist_suppressed_while_the_send_question_waits_is_not_mailed(sto
     assert "li.wei@example.org" not in standin.accepted_addresses()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: forget walks the whole preview_dir/outbox_dir tree (erase_files: rglob) and deletes every "
-    ".eml/.html/.txt naming the address; with preview_dir = '.' (previews beside the releases) that is the office's "
-    "own folder: a tab-separated list saved as .txt, or a note, is deleted",
-)
 def test_forget_never_deletes_the_offices_own_files_under_the_preview_folder(logged: Path) -> None:
     """mailer.toml sets preview_dir = "." (config.example.toml: "Where `mailer preview` writes the
     rendered email"). The office's Meltwater export lists/meltwater.txt and its notes/amara.txt name
