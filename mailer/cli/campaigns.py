@@ -175,5 +175,10 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
         return
     when = describe(cancelled.scheduled_at)
     if cancelled.late:
-        output.warn("Less than 10 minutes before the send: SendGrid does not guarantee the cancellation.")
+        output.warn(
+            f"SendGrid was asked to cancel {campaign_id}, but less than 10 minutes before its time ({when}), when it no longer "
+            "promises to: it may still go out. mailer counts its journalists as reached, so a later send of this release "
+            "skips them (--include-previous mails them anyway); the events show whether it went out."
+        )
+        return
     output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {when}.")
