@@ -31,6 +31,10 @@ from mailer.compose.labels import locale, normalize
 __all__ = ["tag_of"]
 
 
+# ISO 639 codes that name no language: undetermined, multiple, no linguistic content, uncoded.
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
+
+
 def tag_of(cell: str, among: Collection[str] = ()) -> str | None:
     """The language tag a list's language cell names (``"Français"`` -> ``"fr"``), or None.
 
@@ -42,6 +46,8 @@ def tag_of(cell: str, among: Collection[str] = ()) -> str | None:
     if not text:
         return None
     tag = normalize(text)
+    if tag is not None and tag.split("-")[0].lower() in _NO_LANGUAGE:
+        return None  # Babel would read "und" (undetermined) as English (review 9b)
     if tag is not None:
         found = locale(tag)
         if found is not None:

@@ -31,6 +31,11 @@ def suppress(
     remaining = dict(reasons)
     warnings = []
     for address in overrides:
+        if remaining.get(address.strip().lower()) == SuppressionReason.FORGOTTEN.value:
+            raise SendError(  # an erasure request is not a suppression to overrule (review 9b)
+                f"{address} was erased with `mailer forget` at their request: --override-suppression cannot mail it.",
+                hint=f"If they asked to be mailed again, first: mailer suppressions remove {address} --forgotten",
+            )
         if remaining.pop(address.strip().lower(), None) is None:
             warnings.append(f"--override-suppression {address}: that address is not suppressed.")
         else:
