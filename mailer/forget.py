@@ -33,6 +33,7 @@ from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
+from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
 from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
@@ -81,6 +82,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             erased = message_store.erase_address(connection, key)
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)
+            quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,

@@ -84,11 +84,6 @@ def _unreadable_event(address: str, at: str) -> dict[str, Any]:
     return {"email": address, "event": "open", "timestamp": at, "ip": "203.0.113.9", "useragent": "Mozilla/5.0 (Jane)", "sg_event_id": at}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: forget erases messages, events, removals and files, but not the quarantine, whose raw text "
-    "keeps the journalist's address, IP and user agent",
-)
 def test_forget_erases_the_quarantined_events_that_name_the_journalist(logged: Path, log_text: Any) -> None:
     """An events file with a malformed line about Jane was imported (quarantined raw); then Jane
     asks to be erased. Nothing in the log may still hold her IP or user agent (the address stays, as the suppression)."""
@@ -102,11 +97,6 @@ def test_forget_erases_the_quarantined_events_that_name_the_journalist(logged: P
     assert "203.0.113.9" not in text and "mozilla/5.0 (jane)" not in text  # the address stays, in the suppression
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: events about a forgotten journalist are stored blank (apply._forgotten), but one that cannot "
-    "be read goes to the quarantine raw, address, IP and all, after the erasure",
-)
 def test_forget_a_late_unreadable_event_about_a_forgotten_journalist_keeps_no_data(logged: Path, log_text: Any) -> None:
     """After the erasure SendGrid (or a hand-made file) brings a malformed event about Jane: the
     quarantine must not become the place her address and IP come back in."""

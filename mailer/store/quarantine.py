@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, update
 
+from mailer.models import SuppressionReason
 from mailer.store.bulk import executemany, insert_or_skip
-from mailer.store.schema import quarantine
+from mailer.store.schema import quarantine, suppression
 
-__all__ = ["Entry", "count", "insert", "latest"]
+__all__ = ["ERASED", "Entry", "count", "erase_address", "insert", "latest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +31,24 @@ class Entry:
     received_at: datetime
 
 
+ERASED = "(erased: it named a journalist erased with mailer forget)"
+
+
 def insert(connection: Connection, entries: Sequence[Entry]) -> int:
-    """Store entries not stored before; returns how many were new."""
+    """Store entries not stored before; returns how many were new.
+
+    The raw text of an entry naming a journalist erased with ``mailer forget`` is not kept
+    (``ERASED`` instead; review 9b: a late unreadable event brought the address and IP back)."""
     if not entries:
         return 0
+    forgotten = _forgotten(connection)
     rows = [
         {
             "digest": hashlib.sha256(f"{e.origin}\0{e.reason}\0{e.raw}".encode()).hexdigest(),
             "source": e.source,
             "origin": e.origin,
             "reason": e.reason,
-            "raw": e.raw,
+            "raw": ERASED if any(key in e.raw.lower() for key in forgotten) else e.raw,
             "received_at": e.received_at,
         }
         for e in entries
@@ -48,6 +56,19 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
     names = ("digest", "source", "origin", "reason", "raw", "received_at")
     statement = insert_or_skip(connection.dialect, quarantine).values({name: bindparam(name) for name in names}).on_conflict_do_nothing()
     return max(executemany(connection, statement, rows), 0)
+
+
+def erase_address(connection: Connection, key: str) -> int:
+    """Blank the raw text of the entries that name ``key`` (a lower-cased address): part of
+    ``mailer forget``. The entry stays (where it came from, why), so a re-import adds nothing."""
+    named = func.lower(quarantine.c.raw).contains(key, autoescape=True)
+    return int(connection.execute(update(quarantine).where(named).values(raw=ERASED)).rowcount or 0)
+
+
+def _forgotten(connection: Connection) -> list[str]:
+    """The addresses erased with ``mailer forget`` (their suppressions say so)."""
+    query = select(suppression.c.email_key).where(suppression.c.reason == SuppressionReason.FORGOTTEN.value)
+    return [key for key in connection.scalars(query) if key]
 
 
 def count(connection: Connection) -> int:
