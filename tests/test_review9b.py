@@ -204,12 +204,6 @@ def test_override_suppression_of_a_forgotten_journalist_is_refused_or_named(live
     assert f"mailer suppressions remove {JOURNALIST} --forgotten" in sent.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: recipients._forgotten_erased compares a skipped row's raw cell with the address, so a duplicate "
-    "written 'Name <ADDRESS>', with 'mailto:' or an invisible character (which the loader read as that very address) "
-    "is logged with the erased journalist's name and fields",
-)
 def test_forget_a_later_send_blanks_duplicates_written_another_way(logged: Path, log_text: Any) -> None:
     """DESIGN "Lists": media-database exports write "Jane Doe <jane@x.org>" cells and paste
     invisible characters. The loader knows these rows are the erased journalist (it skips them
