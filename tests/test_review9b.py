@@ -240,12 +240,6 @@ def test_language_names_in_cldr_display_form_pick_their_version() -> None:
     assert labels.pick(available, "Deutsch (Schweiz)") == "de"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: suppressions are read once, when the plan is made (prepare.py); campaign.start records and sends "
-    "it after the question 'Send this release to N journalists? [y/N]' without looking again, and the resume's "
-    "check (created_at > the campaign's) misses a suppression made before the campaign row: promise 3 broken",
-)
 def test_a_journalist_suppressed_while_the_send_question_waits_is_not_mailed(store: Any, tmp_path: Path, standin: Any) -> None:
     """The plan is shown, the officer goes for coffee before answering y; meanwhile a journalist
     unsubscribes (the webhook) or a colleague runs `mailer suppressions add`. The send that

@@ -185,6 +185,7 @@ def _record(
         scheduled_at=prepared.scheduled,
         sendgrid_batch_id=batch_id,
         include_previous=prepared.include_previous,
+        suppressions_seen=prepared.suppressions_seen,
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         now=moment,
@@ -217,6 +218,10 @@ def _after_record(
         say(f"Campaign {campaign_id}: {len(recorded.plan.messages):,} rows written to the delivery log.")
     if recorded.skipped_now and warn is not None:
         warn(f"{recorded.skipped_now:,} journalist(s) were skipped: another send of this same content reached them first.")
+    if recorded.suppressed_now and warn is not None:
+        warn(
+            f"{recorded.suppressed_now:,} journalist(s) were skipped: suppressed (unsubscribed, bounced or added by hand) after the send was planned."
+        )
     sent = _send(
         engine,
         config,

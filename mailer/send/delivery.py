@@ -16,7 +16,7 @@ import contextlib
 import gc
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,8 +30,8 @@ from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
-from mailer.send.plan import Plan, VersionPicker, skip_received
-from mailer.store import campaigns, failures, messages
+from mailer.send.plan import Plan, VersionPicker, skip_received, skip_suppressed
+from mailer.store import campaigns, failures, messages, suppressions
 from mailer.transport.base import Request, Transport
 
 __all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "record", "run", "utcnow"]
@@ -92,6 +92,7 @@ def record(
     scheduled_at: datetime | None = None,
     sendgrid_batch_id: str | None = None,
     include_previous: bool = False,
+    suppressions_seen: Collection[str] | None = None,
     common_body: Mapping[str, Any] | None = None,
     version_bodies: Sequence[Mapping[str, Any]] = (),
     now: datetime | None = None,
@@ -111,11 +112,14 @@ def record(
         try:
             with engine.begin() as connection:
                 campaigns.lock_new_campaigns(connection)
-                final, skipped = plan, 0
+                final, skipped, suppressed = plan, 0, 0
+                if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
+                    now_suppressed = suppressions.reasons(connection)
+                    final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
                     earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.content_hash)]
                     if earlier:
-                        final, skipped = skip_received(plan, messages.received(connection, earlier, set(plan.email_keys())))
+                        final, skipped = skip_received(final, messages.received(connection, earlier, set(final.email_keys())))
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -135,7 +139,7 @@ def record(
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
                 messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
-            return Recorded(campaign_id, final, skipped)
+            return Recorded(campaign_id, final, skipped, suppressed)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
@@ -149,6 +153,7 @@ class Recorded:
     campaign_id: str
     plan: Plan
     skipped_now: int  # recipients another send of the same content reached between planning and logging
+    suppressed_now: int = 0  # recipients suppressed between planning and logging (while the question waited)
 
 
 def run(

@@ -761,6 +761,25 @@ def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
     return replace(plan, names={**plan.names, **names})
 
 
+def skip_suppressed(plan: Plan, suppressed: Mapping[str, str]) -> tuple[Plan, int]:
+    """Skip the recipients whose address (lower-cased) is in ``suppressed`` (address -> reason):
+    suppressed after the plan was made, while its question waited (promise 3; review 9b). Their
+    request numbers go, as ``skip_received`` does; returns the new plan and how many were skipped."""
+    if not suppressed:
+        return plan, 0
+    request_of = array("q", plan.request_of)
+    skips = dict(plan.skips)
+    for index, key in enumerate(plan._lowered_addresses()):
+        why = suppressed.get(key) if request_of[index] != SKIPPED else None
+        if why is not None:
+            request_of[index] = SKIPPED
+            skips[index] = (RejectReason.SUPPRESSED.value, f"suppressed ({why}) after the send was planned")
+    skipped = len(skips) - len(plan.skips)
+    if not skipped:
+        return plan, 0
+    return replace(plan, request_of=request_of, skips=skips, request_count=requests_in_use(request_of)), skipped
+
+
 def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[str] = ()) -> tuple[Plan, int]:
     """Skip the recipients in ``received`` (address -> the campaign that already reached them) (promise 8).
 

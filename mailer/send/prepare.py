@@ -54,6 +54,9 @@ class Prepared:
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
     problem: SendError | ConfigError | None = field(default=None, repr=False)
+    # The suppressed addresses the plan knew of: those suppressed later (while the question waited)
+    # are skipped when the campaign is written (delivery.record; review 9b). None: not checked again.
+    suppressions_seen: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def rendered(self) -> Rendered:
@@ -119,6 +122,7 @@ def prepare_send(
         warnings=tuple(warnings),
         questions=tuple(questions),
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
     )
@@ -190,6 +194,7 @@ def prepare_follow_up(
         warnings=tuple(warnings),
         questions=tuple(questions),
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         follow_up_of=original.id,
         follow_up=follow_up.describe(selection, len(the_plan.recipients), the_plan.skipped()),
@@ -205,6 +210,7 @@ class _Planned:
     never_test_sent: bool
     waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
     sending: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped: it is sending to them now
+    suppressions_seen: frozenset[str] = frozenset()  # the suppressed addresses when it was planned
 
 
 def _planned(
@@ -222,7 +228,8 @@ def _planned(
     overrides), each version's fields checked, the plan, journalists the same content already
     reached skipped (promise 8) unless ``include_previous``, and how many got an earlier version
     of this release file (a correction: a warning, and a question before a live send)."""
-    contact_list, notes = recipients.suppress(contact_list, suppression_store.reasons(connection), overrides, erase_forgotten=True)
+    reasons = suppression_store.reasons(connection)
+    contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
     never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
     defaulted = _unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
@@ -265,7 +272,7 @@ def _planned(
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
-    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending)
+    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons))
 
 
 def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, shown: int = 8) -> str:
