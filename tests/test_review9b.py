@@ -224,12 +224,6 @@ def test_forget_a_later_send_blanks_duplicates_written_another_way(logged: Path,
     assert "Quillfeather" not in text and "Zebra Gazette" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: language_names reads 'Canadian French' but not CLDR's own display form 'Français (Canada)' / "
-    "'French (Canada)' / 'Deutsch (Schweiz)' (what Babel's display_name and many media databases write): those "
-    "journalists get the main version (with a warning) though the release has their version",
-)
 def test_language_names_in_cldr_display_form_pick_their_version() -> None:
     """A release in en (main), fr and fr-CA, de: "Français (Canada)" is fr-CA, "Deutsch (Schweiz)" de."""
     from mailer.compose import labels

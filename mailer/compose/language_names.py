@@ -22,6 +22,7 @@ runs only for a cell the first two did not read. Anything else (an empty cell, "
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from functools import lru_cache
@@ -55,7 +56,29 @@ def tag_of(cell: str, among: Collection[str] = ()) -> str | None:
             # Babel reads "fra" or "iw" as an alias ("fr_FR", "he_IL"): keep its language only.
             return tag if found.language == first else "-".join([found.language, *rest])
     key = _key(text)
-    return _names(tuple(sorted(set(among)))).get(key) or _own_names().get(key)
+    named = _names(tuple(sorted(set(among)))).get(key) or _own_names().get(key)
+    if named is None and (shown := _DISPLAY_FORM.fullmatch(text)) is not None:
+        named = _with_region(shown.group("name"), shown.group("region"), among)
+    return named
+
+
+# CLDR's display form of a regional language: "Français (Canada)", "German (Switzerland)".
+_DISPLAY_FORM = re.compile(r"(?P<name>[^()]+?)\s*\((?P<region>[^()]+)\)")
+
+
+def _with_region(name: str, region: str, among: Collection[str]) -> str | None:
+    """``name (region)`` as a tag: the language as ``tag_of`` reads it, the region by its name in
+    English or in that language ("Canada", "Schweiz" -> CH); the language alone when the region is
+    not known (review 9b: CLDR's own display form was not read)."""
+    language = tag_of(name, among)
+    if language is None or "-" in language:
+        return language
+    territories: dict[str, str] = {}
+    for names in (locale("en"), locale(language)):
+        if names is not None:
+            territories.update({_key(label): code for code, label in names.territories.items()})
+    code = territories.get(_key(region))
+    return f"{language}-{code}" if code is not None and code.isalpha() else language
 
 
 def _key(name: str) -> str:
