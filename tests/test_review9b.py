@@ -162,11 +162,6 @@ def test_resend_after_a_late_cancel_that_went_out_skips_those_who_received_it(li
     assert f"{RECIPIENTS} already received" in again.stdout, again.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 9b: erase_written deletes any noted path whose bytes hold the address; its docstring promises "
-    "'a file changed since ... is left alone', but nothing records what mailer wrote there (no hash, size or time)",
-)
 def test_forget_leaves_a_users_own_file_saved_where_show_once_wrote(logged: Path) -> None:
     """`mailer show -o letter.eml` once wrote Li Wei's proof; later the press officer saved her own
     file under that name (Amara's complaint, kept as evidence). Forgetting Amara must not delete

@@ -42,9 +42,12 @@ POLICY = policy.SMTP.clone(max_line_length=998)
 _OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version", "content-type"})
 
 
+PROOF_DOMAIN = "@press-mailer.invalid>"  # every proof's Message-ID ends so: a file mailer wrote
+
+
 def message_id(message_key: str) -> str:
     """The Message-ID of a proof: from the message key, so ``mailer show`` gives the same one."""
-    return f"<{message_key}@press-mailer.invalid>"
+    return f"<{message_key}{PROOF_DOMAIN}"
 
 
 def substitute(text: str, substitutions: Mapping[str, str]) -> str:
