@@ -1,8 +1,7 @@
 """Review 9b: today's changes (forget, cancelled and scheduled sends, language names, resume).
 
-Each test states a finding as the behaviour a press officer would expect; they fail on main
-today, so each is marked ``xfail(strict=True)`` and turns red when the finding is fixed (then
-drop the mark).
+Each test states a finding as the behaviour a press officer would expect; each failed on the
+code it was written against, and passes since its fix.
 """
 
 from __future__ import annotations
