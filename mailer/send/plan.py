@@ -765,19 +765,12 @@ def skip_suppressed(plan: Plan, suppressed: Mapping[str, str]) -> tuple[Plan, in
     """Skip the recipients whose address (lower-cased) is in ``suppressed`` (address -> reason):
     suppressed after the plan was made, while its question waited (promise 3; review 9b). Their
     request numbers go, as ``skip_received`` does; returns the new plan and how many were skipped."""
-    if not suppressed:
-        return plan, 0
-    request_of = array("q", plan.request_of)
-    skips = dict(plan.skips)
-    for index, key in enumerate(plan._lowered_addresses()):
-        why = suppressed.get(key) if request_of[index] != SKIPPED else None
-        if why is not None:
-            request_of[index] = SKIPPED
-            skips[index] = (RejectReason.SUPPRESSED.value, f"suppressed ({why}) after the send was planned")
-    skipped = len(skips) - len(plan.skips)
-    if not skipped:
-        return plan, 0
-    return replace(plan, request_of=request_of, skips=skips, request_count=requests_in_use(request_of)), skipped
+
+    def reason(key: str) -> tuple[str, str] | None:
+        why = suppressed.get(key)
+        return None if why is None else (RejectReason.SUPPRESSED.value, f"suppressed ({why}) after the send was planned")
+
+    return _skip(plan, reason) if suppressed else (plan, 0)
 
 
 def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[str] = ()) -> tuple[Plan, int]:
@@ -788,18 +781,28 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
     The others keep their request numbers; ``request_count`` becomes the number of requests
     that still hold someone. Returns the new plan and how many were skipped now.
     """
-    if not received:
-        return plan, 0
+
+    def reason(key: str) -> tuple[str, str] | None:
+        campaign_id = received.get(key)
+        if campaign_id is None:
+            return None
+        if key in waiting:
+            return RejectReason.WAITING.value, f"waiting in {campaign_id}, which has not mailed them yet"
+        return RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}"
+
+    return _skip(plan, reason) if received else (plan, 0)
+
+
+def _skip(plan: Plan, reason_of: Callable[[str], tuple[str, str] | None]) -> tuple[Plan, int]:
+    """Skip the recipients for whose address (lower-cased) ``reason_of`` gives (skip reason,
+    detail); the others keep their request numbers. Returns the new plan and how many were skipped now."""
     request_of = array("q", plan.request_of)
     skips = dict(plan.skips)
     for index, key in enumerate(plan._lowered_addresses()):
-        campaign_id = received.get(key) if request_of[index] != SKIPPED else None
-        if campaign_id is not None:
+        reason = reason_of(key) if request_of[index] != SKIPPED else None
+        if reason is not None:
             request_of[index] = SKIPPED
-            if key in waiting:
-                skips[index] = (RejectReason.WAITING.value, f"waiting in {campaign_id}, which has not mailed them yet")
-            else:
-                skips[index] = (RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}")
+            skips[index] = reason
     skipped = len(skips) - len(plan.skips)
     if not skipped:
         return plan, 0
