@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import todays_campaign
 from sqlalchemy import update
 from test_cli_send import RECIPIENTS, SEND, db, mailer
