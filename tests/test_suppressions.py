@@ -98,10 +98,22 @@ def test_suppressions_list_filters_by_reason() -> None:
 
 
 def test_suppressions_add_refuses_a_non_address() -> None:
-    """A typo instead of an address is refused with an example."""
-    code, out = run("suppressions", "add", "jane.example.org", "--reason", "x")
+    """A typo instead of an address is refused with an example; nothing is added."""
+    code, out = run("suppressions", "add", "jane.example.org", "ok@example.org", "--reason", "x")
     assert code == 1
-    assert 'Error: "jane.example.org" is not an email address.' in out
+    assert 'Error: Not an email address: "jane.example.org" (An email address must have an @-sign.). Nothing was changed.' in out
+    assert "ok@example.org" not in run("suppressions", "list")[1]
+
+
+def test_suppressions_add_and_remove_read_addresses_as_lists_do() -> None:
+    """nc9 (#10): "Name <ADDRESS>", mailto: and capitals were refused; they are read as a list cell is."""
+    code, out = run("suppressions", "add", "Nina Moreau <NINA.MOREAU3@example.fr>", "mailto:louise@example.org", "--reason", "asked")
+    assert code == 0, out
+    assert "Suppressed 2 addresses." in out
+    listed = run("suppressions", "list")[1]
+    assert "nina.moreau3@example.fr" in listed and "louise@example.org" in listed
+    code, out = run("suppressions", "remove", "NINA.MOREAU3@example.fr", "--reason", "back")
+    assert code == 0 and "nina.moreau3@example.fr may be mailed again" in out
 
 
 def test_suppressions_remove_needs_a_reason() -> None:

@@ -144,10 +144,10 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     """
     from mailer.store import suppressions as suppression_store
 
-    _check_addresses(emails)
+    emails = _typed(emails)
     with app.engine.begin() as connection:
         added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
-    already = len({e.strip().lower() for e in emails}) - added
+    already = len(set(emails)) - added
     output.say(
         f"Suppressed {added} address{'es' if added != 1 else ''}"
         + (f"; {already} already {'was' if already == 1 else 'were'}." if already else ".")
@@ -178,7 +178,7 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
     from mailer.models import SuppressionReason
     from mailer.store import suppressions as suppression_store
 
-    addresses = list(dict.fromkeys(e.strip().lower() for e in emails))
+    addresses = list(dict.fromkeys(_typed(emails)))
     with app.engine.begin() as connection:
         if not lift_forgotten:  # a bounce clean-up must not undo an erasure request (review 8)
             current = suppression_store.reasons(connection)
@@ -240,7 +240,18 @@ def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None)
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
 
 
-def _check_addresses(emails: tuple[str, ...]) -> None:
-    bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
+def _typed(emails: tuple[str, ...]) -> tuple[str, ...]:
+    """The addresses as typed, read as list cells are ("Jane Doe <Jane@Example.org>", mailto:,
+    spaces; newcomer review 9: a name with the address was refused) and lower-cased as the log
+    keeps them; MailerError naming every one that is no address (nothing is then changed)."""
+    from mailer.contacts.addresses import typed_key
+
+    read = [(text, *typed_key(text)) for text in emails]
+    bad = [(text, why) for text, _, why in read if why is not None]
     if bad:
-        raise MailerError(f'"{bad[0]}" is not an email address.', hint="Give full addresses, for example jane@example.org")
+        named = "; ".join(f'"{text}" ({why})' for text, why in bad)
+        raise MailerError(
+            f"Not an email address: {named}. Nothing was changed.",
+            hint='Give each address on its own, for example jane@example.org or "Jane Doe <jane@example.org>".',
+        )
+    return tuple(key for _, key, _ in read)
