@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -193,3 +195,22 @@ def test_suppressions_remove_lifts_a_forgotten_record_only_when_asked() -> None:
     code, out = run("suppressions", "remove", "gone@example.org", "--reason", "asked back in", "--forgotten")
     assert code == 0, out
     assert "gone@example.org may be mailed again (was: forgotten" in out
+
+
+def test_suppressions_list_writes_a_csv_a_spreadsheet_opens(tmp_path: Path) -> None:
+    """nc9 (#11): the do-not-contact list for a colleague's spreadsheet: UTF-8 with a BOM, one row per
+    address, and a note that starts like a formula stays text."""
+    assert run("suppressions", "add", "ana@example.org", "--reason", '=HYPERLINK("http://x")')[0] == 0
+    assert run("suppressions", "add", "José <jose@example.org>", "--reason", "asked by phone")[0] == 0
+    target = tmp_path / "do-not-contact.csv"
+    code, out = run("suppressions", "list", "-o", str(target))
+    assert code == 0, out
+    assert f"Wrote 2 suppressed addresses to {target}" in out
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["email", "reason", "source", "since (UTC)", "note"]
+    notes = {row[0]: row[4] for row in rows[1:]}
+    assert notes == {"ana@example.org": '\'=HYPERLINK("http://x")', "jose@example.org": "asked by phone"}
+    code, out = run("suppressions", "list", "-o", str(tmp_path / "list.xlsx"))
+    assert code == 1 and "the suppression list is written as CSV" in out

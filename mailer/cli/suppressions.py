@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,15 +82,24 @@ def sync_command(app: AppContext, as_json: bool) -> None:
 @click.option("--reason", "reason_filter", type=click.Choice([r.value for r in SuppressionReason]), help="Only this reason.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--removed", is_flag=True, help="Show the addresses taken off the list instead, and why.")
+@click.option(
+    "-o",
+    "--output",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the list to a CSV file a spreadsheet opens (email, reason, source, since, note).",
+)
 @pass_app
-def list_command(app: AppContext, reason_filter: str | None, as_json: bool, removed: bool) -> None:
+def list_command(app: AppContext, reason_filter: str | None, as_json: bool, removed: bool, path: Path | None) -> None:
     """Show every suppressed address, newest first, with why and since when.
 
     --removed shows instead who was taken off the list, when, and the reason given.
+    -o FILE.csv writes the list for a spreadsheet or another tool (UTF-8, spreadsheet-safe).
 
     \b
     Example:
         mailer suppressions list --reason bounce
+        mailer suppressions list -o do-not-contact.csv
     """
     from mailer.store import suppressions as suppression_store
 
@@ -112,6 +123,10 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
         )
         return
     entries = [s for s in everyone if reason_filter is None or s.reason == reason_filter]
+    if path is not None:
+        _write_csv(app, path, entries)
+        output.say(f"Wrote {len(entries)} suppressed address{'es' * (len(entries) != 1)} to {path}")
+        return
     if as_json:
         output.print_json(
             [
@@ -238,6 +253,34 @@ def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None)
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
+
+
+def _write_csv(app: AppContext, path: Path, entries: Sequence[Any]) -> None:
+    """The suppressions as CSV (UTF-8 with a BOM, every text cell spreadsheet-safe), replaced whole."""
+    import csv
+
+    from mailer import safefile
+    from mailer.spreadsheet import safe_cell
+
+    if path.suffix.lower() != ".csv":
+        raise MailerError(f"{path}: the suppression list is written as CSV.", hint="Give a file name ending in .csv.")
+    app.never_over(path, suffixes=(".csv",))
+    try:
+        with safefile.replacing(path, encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(["email", "reason", "source", "since (UTC)", "note"])
+            writer.writerows(
+                [
+                    safe_cell(s.email_key),
+                    safe_cell(str(s.reason)),
+                    s.source,
+                    s.created_at.strftime("%Y-%m-%d %H:%M"),
+                    safe_cell(s.note or ""),
+                ]
+                for s in entries
+            )
+    except OSError as exc:
+        raise MailerError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc
 
 
 def _typed(emails: tuple[str, ...]) -> tuple[str, ...]:
