@@ -18,9 +18,10 @@ ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"
 
 
 def reference(address: str) -> str | None:
-    """email-validator's verdict: the normalized address, or None when it is not valid."""
+    """email-validator's verdict: the normalized address, or None when it is not valid (invisible
+    characters around the address dropped first, as README says mailer does)."""
     try:
-        return validate_email(address, check_deliverability=False).normalized
+        return validate_email(address.strip(addresses.INVISIBLE), check_deliverability=False).normalized
     except EmailNotValidError:
         return None
 

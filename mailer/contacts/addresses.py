@@ -146,7 +146,7 @@ def validate(address: str) -> tuple[str | None, str | None]:
 
     Invisible characters (``INVISIBLE``) before or after the address are dropped first (nc9: a
     zero-width space pasted with an address refused the journalist); inside it they still refuse it."""
-    address = address.strip(INVISIBLE + " \t")
+    address = address.strip(INVISIBLE)
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
