@@ -180,6 +180,9 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
             data = path.read_bytes()
             if needle not in data.lower() and key not in path.name.lower():
                 continue
+            if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
+                left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
+                continue
             if path.suffix in _DELETED_KINDS:
                 path.unlink()
                 deleted.append(path)

@@ -343,3 +343,17 @@ def test_forget_leaves_no_readable_copy_in_the_log_files(live: Path, standin: An
     assert on_disk.count(address.encode()) == 2 and on_disk.count(b"amara") == 2
     assert b"@amaraokafor" not in on_disk and b"203.0.113.9" not in on_disk
     assert b"li.wei@example.org" in on_disk  # the others' rows are still there
+
+
+def test_forget_leaves_an_eml_mailer_did_not_write_in_the_preview_folder(tmp_path: Path) -> None:
+    """An .eml the office saved in the preview folder (a journalist's complaint) names the address but is
+    not a proof mailer wrote (no press-mailer Message-ID): it is named as left, never deleted."""
+    folder = tmp_path / "preview"
+    folder.mkdir()
+    own = folder / "complaint.eml"
+    own.write_text("From: ann@example.org\nSubject: stop\n\nPlease stop.\n", encoding="utf-8")
+    proof = folder / "2026-11-30-example.eml"
+    proof.write_text("To: ann@example.org\nMessage-ID: <k1@press-mailer.invalid>\n\nHello\n", encoding="utf-8")
+    erased = forget.erase_files("ann@example.org", folder)
+    assert own.is_file() and erased.left == (own,)
+    assert not proof.exists() and erased.deleted == (proof,)
