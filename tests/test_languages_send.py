@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from mailer import compose, config
 from mailer.cli import main
+from mailer.cli import send as send_cli
 from mailer.compose import release
 from mailer.config import Config, SenderConfig
 from mailer.models import ContactList, Rendered
@@ -127,8 +128,8 @@ def project(tmp_path: Path, db_url: str, standin: Any) -> Path:
     return tmp_path
 
 
-def mailer(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": KEY})
+def mailer(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": KEY}, input=input)
 
 
 SEND = ("send", "releases/launch.md", "--list", "press.csv", "--force-embargo")
@@ -393,3 +394,83 @@ def test_cli_resume_sends_the_version_the_log_recorded(project: Path, standin: A
     assert {email: subject for email, subject in got.items() if email != "claire@example.fr"} == {
         email: SUBJECTS[language] for email, language in WHO_GETS.items() if email != "claire@example.fr"
     }
+
+
+def test_cli_correcting_one_version_resends_that_version_only(project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """nc9 #17: a figure corrected in the English text only. The French and German journalists
+    already received exactly what they would get: skipped as already received, not mailed twice;
+    the question names the corrected version and counts only its journalists."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    main_file = project / "releases" / "launch.md"
+    main_file.write_text(main_file.read_text(encoding="utf-8").replace("412 volunteers", "413 volunteers"), encoding="utf-8")
+    standin.reset()
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    asked = mailer(*SEND, input="y\nn\n")  # yes to the send, no to the correction: nothing goes out
+    assert asked.exit_code == 0
+    said = " ".join(asked.output.split())
+    assert "3 of these journalists already received an earlier version of this release" in said
+    assert "Send the corrected English version to those 3 journalists too?" in said
+    assert "Recipients: 3" in said and "Languages: 3 en" in said
+    assert standin.mail_sends == []
+    corrected = mailer(*SEND, "--yes")
+    assert corrected.exit_code == 0, corrected.output
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert got == {email: SUBJECTS["en"] for email, language in WHO_GETS.items() if language == "en"}
+    assert "413 volunteers" in standin.mail_sends[0].body["content"][0]["value"]
+    with connect(config.from_environment().database.url).connect() as connection:
+        latest = connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())).first()
+        skipped = dict(
+            connection.execute(
+                select(message.c.email, message.c.error).where(message.c.campaign_id == latest, message.c.skip_reason.is_not(None))
+            ).all()
+        )
+    assert set(skipped) == {email for email, language in WHO_GETS.items() if language != "en"}
+    assert all(detail.startswith("already received in ") for detail in skipped.values())
+
+
+def test_cli_correction_of_a_campaign_logged_before_version_hashes_compares_it_whole(
+    project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign in several languages archived before each version's hash was kept: which version
+    changed cannot be told, so every journalist who got it counts as having got an earlier version."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    from sqlalchemy import update
+
+    from mailer.store.schema import archive
+
+    engine = connect(db_url)
+    with engine.begin() as connection:
+        body = connection.scalars(select(archive.c.body)).one()
+        del body["press-mailer:content"]
+        connection.execute(update(archive).values(body=body))
+    engine.dispose()
+    main_file = project / "releases" / "launch.md"
+    main_file.write_text(main_file.read_text(encoding="utf-8").replace("412 volunteers", "413 volunteers"), encoding="utf-8")
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    asked = mailer(*SEND, input="y\nn\n")
+    said = " ".join(asked.output.split())
+    assert asked.exit_code == 0
+    assert "6 of these journalists already received an earlier version of this release" in said
+    assert "Send the corrected version to those 6 journalists too?" in said
+
+
+def test_cli_translations_added_after_a_send_in_one_language_skip_who_got_the_same_english(project: Path, standin: Any) -> None:
+    """The release went out in English only; its translations are added and it is sent again: the
+    journalists whose (English) version is unchanged already received it; the others get theirs."""
+    main_file = project / "releases" / "launch.md"
+    full = main_file.read_text(encoding="utf-8")
+    head, _, rest = full.partition("translations:\n")
+    english_only = head + "---\n" + rest.split("\n---\n", 1)[1]
+    main_file.write_text(english_only, encoding="utf-8")
+    french = project / "releases" / "launch.fr.md"
+    french.rename(project / "launch.fr.md.later")
+    first = mailer(*SEND, "--yes")
+    assert first.exit_code == 0, first.output
+    assert standin.accepted_addresses().total() == 6
+    main_file.write_text(full, encoding="utf-8")
+    (project / "launch.fr.md.later").rename(french)
+    standin.reset()
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert got == {email: SUBJECTS[language] for email, language in WHO_GETS.items() if language != "en"}

@@ -31,6 +31,7 @@ from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered,
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import Plan, VersionPicker, skip_received, skip_suppressed
+from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
 from mailer.transport.base import Request, Transport
 
@@ -117,9 +118,7 @@ def record(
                     now_suppressed = suppressions.reasons(connection)
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
-                    earlier = [cid for cid, _ in campaigns.live_with(connection, content_hash=plan.content_hash)]
-                    if earlier:
-                        final, skipped = skip_received(final, messages.received(connection, earlier, set(final.email_keys())))
+                    final, skipped = skip_received(final, reached(connection, final).received)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,

@@ -329,6 +329,12 @@ class Plan:
             if self.request_of[index] != SKIPPED:
                 yield key
 
+    def recipient_versions(self) -> Iterator[tuple[str, int]]:
+        """Each recipient's address (lower-cased) with the version they get (an index into ``all_versions``)."""
+        for index, key in enumerate(self._lowered_addresses()):
+            if self.request_of[index] != SKIPPED:
+                yield key, (self.version_of[index] if self.versions else 0)
+
     def _lowered_addresses(self) -> Iterator[str]:
         """Every contact's address, lower-cased, in list order (a column at a time for a ContactTable)."""
         table = self.contact_list.contacts

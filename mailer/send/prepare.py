@@ -22,14 +22,15 @@ from sqlalchemy import Connection, Engine
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
 from mailer.compose import tokens as compose_tokens
+from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
-from mailer.send import follow_up, lease, recipients, schedule
+from mailer.send import follow_up, lease, reached, recipients, schedule
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, follow_ups, messages
+from mailer.store import campaigns, follow_ups
 from mailer.store import suppressions as suppression_store
 
 __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
@@ -240,21 +241,16 @@ def _planned(
         reserve=unsubscribe.reserved_bytes(config),
         versions=versions[1:],  # each journalist gets the version of their language
     )
-    content_hash = the_plan.content_hash
-    earlier = campaigns.live_with(connection, release_path=str(release_path.resolve()))
-    same = [cid for cid, content in campaigns.live_with(connection, content_hash=content_hash)]
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
-    if same and not include_previous:
-        keys = set(the_plan.email_keys())
-        sent = messages.received(connection, same, keys, sent_only=True)
-        planned_there = {key: cid for key, cid in messages.waiting(connection, same, keys).items() if key not in sent}
-        stopped = set(_stopped(connection, same))
-        the_plan, _ = plan_module.skip_received(the_plan, messages.received(connection, same, keys), waiting=planned_there.keys())
+    found = reached.reached(connection, the_plan, release_path=release_path)
+    if found.received and not include_previous:
+        planned_there = found.planned_only()
+        the_plan, _ = plan_module.skip_received(the_plan, found.received, waiting=planned_there.keys())
+        stopped = set(_stopped(connection, sorted(set(planned_there.values()))))
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
-    corrected = [cid for cid, content in earlier if content != content_hash]
-    got_earlier = messages.received(connection, corrected, set(the_plan.email_keys())) if corrected else {}
+    got_earlier = found.earlier_version  # journalists of a changed version only (nc9 #17)
     # Every version's warnings (pre-flight reads them all), each once.
     warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
     questions: list[str] = []
@@ -262,7 +258,9 @@ def _planned(
         shown = ", ".join(sorted(set(got_earlier.values())))
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
-            questions.append(f"Send the corrected version to those {len(got_earlier):,} journalists too?")
+            questions.append(
+                f"Send the corrected {_versions_named(found.changed, the_plan)} to those {len(got_earlier):,} journalists too?"
+            )
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
@@ -273,6 +271,16 @@ def _planned(
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
     return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons))
+
+
+def _versions_named(languages: Sequence[str], the_plan: plan_module.Plan) -> str:
+    """ "version" for a release in one language; "English version", "English and French versions"
+    for the changed versions of one in several (nc9 #17)."""
+    if len(the_plan.all_versions) < 2 or not languages:
+        return "version"
+    names = [language_name(language) for language in languages]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed} version{'s' * (len(names) > 1)}"
 
 
 def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, shown: int = 8) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -865,6 +865,24 @@ def received(
     )
     wanted = None if email_keys is None else set(email_keys)
     return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
+
+
+def reached(
+    connection: Connection, campaign_ids: Collection[str], email_keys: Container[str]
+) -> Iterator[tuple[str, str, str | None, str]]:
+    """(address lower-cased, campaign, language of the version it got, state) of each row of these
+    campaigns that got, or is about to get, a message (``received``'s rows), newest first, for the
+    addresses in ``email_keys``."""
+    if not campaign_ids:
+        return
+    query = (
+        select(message.c.email_key, message.c.campaign_id, message.c.language, message.c.state)
+        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
+        .order_by(message.c.id.desc())
+    )
+    for key, campaign_id, language, state in connection.execute(query):
+        if key in email_keys:
+            yield key, campaign_id, language, state
 
 
 def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:

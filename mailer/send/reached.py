@@ -1,0 +1,109 @@
+"""Who an earlier live campaign already reached with this content, version by version (promise 8).
+
+A release in several languages is one campaign, but each journalist gets one version. When
+the office corrects one version and sends again (nc9 #17: a figure fixed in English only),
+the journalists of the unchanged versions already received exactly what they would get: they
+are skipped as "already received", and only those whose version changed count as having got
+an earlier version (the correction question). A campaign compares as a whole when it was
+logged before each version's hash was archived with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from mailer.models import MessageState
+from mailer.send import archive
+from mailer.send.plan import Plan
+from mailer.store import campaigns, messages
+
+__all__ = ["Reached", "reached"]
+
+
+@dataclass(frozen=True)
+class Reached:
+    """What earlier live campaigns did for this plan's recipients (addresses lower-cased)."""
+
+    received: dict[str, str] = field(default_factory=dict)  # got, or are planned to get, this same content -> the earliest campaign
+    sent: dict[str, str] = field(default_factory=dict)  # of those, the ones it went out to (sending, accepted, unknown)
+    earlier_version: dict[str, str] = field(default_factory=dict)  # got another version of this release file -> the campaign
+    # The languages of the versions those journalists would now get, the plan's order; () when an
+    # earlier campaign could only be compared as a whole.
+    changed: tuple[str, ...] = ()
+
+    def planned_only(self) -> dict[str, str]:
+        """Those only planned in a campaign of this content that has not mailed them yet (address -> it)."""
+        return {key: campaign_id for key, campaign_id in self.received.items() if key not in self.sent}
+
+
+def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None) -> Reached:
+    """Look up which of ``plan``'s recipients earlier live campaigns (not cancelled) reached.
+
+    Compared: live campaigns with the plan's content, those with one of its versions' content
+    (a release sent in one language before its translations existed), and those sent from the
+    same release file (``release_path``, resolved: corrections). A journalist "received" this
+    content when the version they got there is, byte for byte, the version this plan gives them.
+    """
+    whole = plan.content_hash
+    found = dict(campaigns.live_with(connection, content_hash=whole))
+    versions = plan.all_versions
+    if len(versions) > 1:
+        for version in versions:
+            found.update(campaigns.live_with(connection, content_hash=version.content_hash))
+    same_file: set[str] = set()
+    if release_path is not None:
+        from_file = campaigns.live_with(connection, release_path=str(Path(release_path).resolve()))
+        found.update(from_file)
+        same_file = {campaign_id for campaign_id, _ in from_file}
+    if not found:
+        return Reached()
+    version_of = _version_of(plan)
+    per_version = {
+        campaign_id: archive.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
+    }
+    hash_in = {campaign_id: _hashes(content, whole, per_version.get(campaign_id)) for campaign_id, content in found.items()}
+    per_version = {campaign_id: hashes for campaign_id, hashes in per_version.items() if hashes is not None}
+    received: dict[str, str] = {}
+    sent: dict[str, str] = {}
+    earlier: dict[str, str] = {}
+    changed: set[int] = set()
+    whole_only = False  # an earlier version compared as a whole: which versions changed is not known
+    # Newest row first: the earliest campaign is the one each address keeps.
+    for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
+        number = version_of[key]
+        theirs = hash_in[campaign_id](language)
+        if theirs is not None and theirs in (whole, versions[number].content_hash):
+            received[key] = campaign_id
+            if state != MessageState.PLANNED.value:
+                sent[key] = campaign_id
+        elif campaign_id in same_file:
+            earlier[key] = campaign_id
+            changed.add(number)
+            whole_only = whole_only or campaign_id not in per_version
+    earlier = {key: campaign_id for key, campaign_id in earlier.items() if key not in received}
+    languages = tuple(version.language for number, version in enumerate(versions) if number in changed)
+    return Reached(received, sent, earlier, languages if earlier and not whole_only else ())
+
+
+def _version_of(plan: Plan) -> dict[str, int]:
+    """Each recipient's address (lower-cased) -> the index of the version they get."""
+    return dict(plan.recipient_versions())
+
+
+def _hashes(content: str, whole: str, per_version: dict[str, str] | None) -> Callable[[str | None], str | None]:
+    """A campaign's recipient's version language -> that version's content hash (None: unknown).
+
+    The whole campaign's hash when it sent this plan's content, or one version only; each
+    version's own when its archive lists them (``per_version``); the whole campaign's for the
+    versions of an older campaign in several languages that does not (it then compares as a
+    whole, as before).
+    """
+    if content == whole:
+        return lambda _language: whole
+    if per_version is None:
+        return lambda _language: content
+    return lambda language: per_version.get(language or "")
