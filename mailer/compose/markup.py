@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import traceback
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,17 @@ MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linki
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# The dateline opens the first paragraph of text, not a paragraph holding only a logo or photo.
-_FIRST_TEXT_PARAGRAPH = re.compile(r"<p>(?!(?:\s*<img[^>]*>)+\s*</p>)")
+
+DATELINE = "press-mailer:dateline"  # the key in a paragraph token's meta and in the render's env
+
+
+def _paragraph_open(renderer: Any, tokens: Sequence[MarkdownToken], index: int, options: Any, env: dict[str, Any]) -> str:
+    """``<p>``, followed by the dateline in the paragraph ``plaintext.dateline_at`` chose."""
+    opening = str(renderer.renderToken(tokens, index, options, env))
+    return opening + env[DATELINE] if tokens[index].meta.get(DATELINE) else opening
+
+
+MARKDOWN.add_render_rule("paragraph_open", _paragraph_open)
 
 
 class TokenMode:
@@ -132,9 +141,13 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     found: list[Attachment] = []
     body_tokens = _markdown(release.body, marks, release.path, config.compose.base_url, warnings, found)
     about_tokens = _markdown(release.about, marks, release.path, config.compose.base_url, warnings, found) if release.about else []
-    body_html = MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {})
-    opening = f'<p><span class="dateline">{escape(lead)}</span> '
-    body_html = _FIRST_TEXT_PARAGRAPH.sub(lambda _: opening, body_html, count=1)
+    opening = f'<span class="dateline">{escape(lead)}</span> '
+    lead_at = plaintext.dateline_at(body_tokens)
+    if lead_at is not None:
+        body_tokens[lead_at - 1].meta[DATELINE] = True
+    body_html = MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {DATELINE: opening})
+    if lead_at is None:  # no paragraph of text: the dateline stands alone first
+        body_html = f"<p>{opening.rstrip()}</p>\n{body_html}"
     shared = {
         "release_line": words.release_line(release.embargo),
         "dateline": lead,
@@ -160,7 +173,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
-    body_text = plaintext.render(body_tokens, notes=notes, lead=lead)
+    body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at)
     about_text = plaintext.render(about_tokens, notes=notes)
     text = _render_template(
         text_env,

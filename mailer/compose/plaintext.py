@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 WIDTH = 72
+SALUTATION_WORDS = 8  # at most, in a greeting the dateline passes over
 
 
 @dataclass
@@ -51,9 +52,10 @@ def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = 
     return "\n".join(out)
 
 
-def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "") -> str:
-    """Markdown block tokens -> wrapped plain text. ``lead`` opens the first paragraph (dateline)."""
-    blocks: list[str] = []
+def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None) -> str:
+    """Markdown block tokens -> wrapped plain text. ``lead`` (the dateline) opens the paragraph
+    whose inline token is ``tokens[lead_at]`` (``dateline_at``), or stands alone first when None."""
+    blocks: list[str] = [wrap(lead)] if lead and lead_at is None else []
     tight: set[int] = set()  # indexes of blocks that follow the previous one without a blank line
     quote = 0
     lists: list[list[int]] = []  # one [counter] per open list; counter 0 = bullet list
@@ -79,8 +81,8 @@ def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "") -> str:
                 counter[0] += 1
         elif kind == "inline":
             text = inline(token.children or [], notes=notes)
-            if lead and not only_images(token.children or []):
-                text, lead = f"{lead} {text}", ""
+            if lead and index == lead_at:
+                text = f"{lead} {text}"
             indent = "    " * quote + "   " * len(lists)
             if pending_item is not None:
                 first = "    " * quote + "   " * (len(lists) - 1) + pending_item
@@ -124,6 +126,37 @@ def inline(children: Sequence[Token], *, notes: Footnotes) -> str:
             alt = child.content or "image"
             parts.append(f"[Image: {alt}]")
     return "".join(parts)
+
+
+def dateline_at(tokens: Sequence[Token]) -> int | None:
+    """The index of the inline token of the paragraph the dateline opens, or None (no paragraph).
+
+    The first paragraph of text: one holding only images (a logo, a photo) is passed over, and so
+    is a salutation that opens the release ("Dear {{ contact.first_name }},": nc9 #2, the dateline
+    was glued in front of the greeting), unless nothing follows it.
+    """
+    greeting: int | None = None
+    for index, token in enumerate(tokens):
+        opening = tokens[index - 1] if index else None
+        if token.type != "inline" or opening is None or opening.type != "paragraph_open" or opening.hidden:
+            continue
+        children = token.children or []
+        if only_images(children):
+            continue
+        if greeting is None and salutation(children):
+            greeting = index
+            continue
+        return index
+    return greeting
+
+
+def salutation(children: Sequence[Token]) -> bool:
+    """A paragraph that is a greeting: one short line ending in a comma ("Dear Jane,", "Bonjour
+    Madame, Monsieur,", "Hallo {{ contact.first_name }},")."""
+    if any(child.type in ("softbreak", "hardbreak", "image") for child in children):
+        return False
+    words = "".join(child.content for child in children if child.type in ("text", "code_inline")).split()
+    return 0 < len(words) <= SALUTATION_WORDS and words[-1].endswith(",")
 
 
 def only_images(children: Sequence[Token]) -> bool:
