@@ -47,6 +47,7 @@ def test_dateline_opens_the_first_paragraph_that_is_not_a_greeting(tmp_path: Pat
     opening = "The Riverbend Beekeepers Association, founded in 1987 by six beekeepers and now six hundred strong,"
     paragraphs, text = _rendered(tmp_path, f"{opening}\n\nSecond paragraph.")
     assert paragraphs[0] == f"{LEAD} {opening}"
+    assert f"{LEAD} The Riverbend" in text
     paragraphs, _ = _rendered(tmp_path, "Dear all,\nthe census is out.\n\nSecond paragraph.")
     assert paragraphs[0].startswith(LEAD)
 
