@@ -409,14 +409,14 @@ def test_cli_correcting_one_version_resends_that_version_only(project: Path, sta
     assert asked.exit_code == 0
     said = " ".join(asked.output.split())
     assert "3 of these journalists already received an earlier version of this release" in said
-    assert "Send the corrected English version to those 3 journalists too?" in said
+    assert "Send the current English version to those 3 journalists too?" in said
     assert "Recipients: 3" in said and "Languages: 3 en" in said
     assert standin.mail_sends == []
     corrected = mailer(*SEND, "--yes")
     assert corrected.exit_code == 0, corrected.output
     got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
     assert got == {email: SUBJECTS["en"] for email, language in WHO_GETS.items() if language == "en"}
-    assert "413 volunteers" in standin.mail_sends[0].body["content"][0]["value"]
+    assert "413 volunteers" in " ".join(standin.mail_sends[0].body["content"][0]["value"].split())
     with connect(config.from_environment().database.url).connect() as connection:
         latest = connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())).first()
         skipped = dict(
@@ -472,5 +472,23 @@ def test_cli_translations_added_after_a_send_in_one_language_skip_who_got_the_sa
     standin.reset()
     again = mailer(*SEND, "--yes")
     assert again.exit_code == 0, again.output
+    assert "3 of these journalists already received an earlier version of this release" in " ".join(again.output.split())
     got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
     assert got == {email: SUBJECTS[language] for email, language in WHO_GETS.items() if language != "en"}
+
+
+def test_cli_a_journalist_whose_language_changed_is_not_sent_the_unchanged_release_again(project: Path, standin: Any) -> None:
+    """Claire got the French version; her Language cell now says German. Nothing changed in the
+    release: she already has this news, in a version it still sends (as a whole-release comparison
+    said before versions were compared one by one)."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    press = project / "press.csv"
+    press.write_text(
+        press.read_text(encoding="utf-8").replace("claire@example.fr,Claire,Le Monde,fr", "claire@example.fr,Claire,Le Monde,de"),
+        encoding="utf-8",
+    )
+    standin.reset()
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 1
+    assert "all 6 journalists already received this exact release" in again.output
+    assert standin.mail_sends == []

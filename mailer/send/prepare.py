@@ -258,9 +258,7 @@ def _planned(
         shown = ", ".join(sorted(set(got_earlier.values())))
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
-            questions.append(
-                f"Send the corrected {_versions_named(found.changed, the_plan)} to those {len(got_earlier):,} journalists too?"
-            )
+            questions.append(f"Send the {_versions_named(found.changed, the_plan)} to those {len(got_earlier):,} journalists too?")
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
@@ -274,13 +272,15 @@ def _planned(
 
 
 def _versions_named(languages: Sequence[str], the_plan: plan_module.Plan) -> str:
-    """ "version" for a release in one language; "English version", "English and French versions"
-    for the changed versions of one in several (nc9 #17)."""
+    """The versions a correction question offers: "corrected version" for a release in one
+    language; "current English version", "current English and French versions" for one in several
+    (the versions those journalists would get now: corrected, or in another language than the one
+    they got, a translation added since; nc9 #17)."""
     if len(the_plan.all_versions) < 2 or not languages:
-        return "version"
+        return "corrected version"
     names = [language_name(language) for language in languages]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{listed} version{'s' * (len(names) > 1)}"
+    return f"current {listed} version{'s' * (len(names) > 1)}"
 
 
 def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, shown: int = 8) -> str:

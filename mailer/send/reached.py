@@ -46,7 +46,10 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     Compared: live campaigns with the plan's content, those with one of its versions' content
     (a release sent in one language before its translations existed), and those sent from the
     same release file (``release_path``, resolved: corrections). A journalist "received" this
-    content when the version they got there is, byte for byte, the version this plan gives them.
+    content when the version they got there is, byte for byte, the version this plan gives them
+    (or when that campaign sent this plan's content as a whole). One who got another version of
+    this release file (corrected since, or another language: a translation added, their language
+    cell changed) counts in ``earlier_version``, for the question.
     """
     whole = plan.content_hash
     found = dict(campaigns.live_with(connection, content_hash=whole))
@@ -75,8 +78,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     # Newest row first: the earliest campaign is the one each address keeps.
     for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
         number = version_of[key]
-        theirs = hash_in[campaign_id](language)
-        if theirs is not None and theirs in (whole, versions[number].content_hash):
+        if hash_in[campaign_id](language) in (whole, versions[number].content_hash):
             received[key] = campaign_id
             if state != MessageState.PLANNED.value:
                 sent[key] = campaign_id
