@@ -80,7 +80,8 @@ def test_plan_each_journalist_gets_their_version(tmp_path: Path) -> None:
     assert built.version_counts() == {"en": 3, "de": 1, "fr": 2}
     jean = next(m for m in built.recipients if m.email == "jean@example.ca")
     filled = compose.personalize(french, jean.fields)
-    assert filled.text.split("\n\n")[3].startswith("Riverbend – 19 février 2026 – Bonjour Jean,")
+    greeting, first = filled.text.split("\n\n")[3:5]
+    assert greeting == "Bonjour Jean," and first.startswith("Riverbend – 19 février 2026 – ")
 
 
 def test_plan_requests_never_mix_versions(tmp_path: Path) -> None:
