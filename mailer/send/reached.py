@@ -64,7 +64,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
         same_file = {campaign_id for campaign_id, _ in from_file}
     if not found:
         return Reached()
-    version_of = _version_of(plan)
+    version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
     per_version = {
         campaign_id: archive.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
     }
@@ -73,27 +73,20 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     received: dict[str, str] = {}
     sent: dict[str, str] = {}
     earlier: dict[str, str] = {}
-    changed: set[int] = set()
-    whole_only = False  # an earlier version compared as a whole: which versions changed is not known
     # Newest row first: the earliest campaign is the one each address keeps.
     for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
-        number = version_of[key]
-        if hash_in[campaign_id](language) in (whole, versions[number].content_hash):
+        if hash_in[campaign_id](language) in (whole, versions[version_of[key]].content_hash):
             received[key] = campaign_id
             if state != MessageState.PLANNED.value:
                 sent[key] = campaign_id
         elif campaign_id in same_file:
             earlier[key] = campaign_id
-            changed.add(number)
-            whole_only = whole_only or campaign_id not in per_version
     earlier = {key: campaign_id for key, campaign_id in earlier.items() if key not in received}
+    changed = {version_of[key] for key in earlier}
+    # An earlier campaign compared as a whole: which versions changed is not known.
+    named = not any(campaign_id not in per_version for campaign_id in set(earlier.values()))
     languages = tuple(version.language for number, version in enumerate(versions) if number in changed)
-    return Reached(received, sent, earlier, languages if earlier and not whole_only else ())
-
-
-def _version_of(plan: Plan) -> dict[str, int]:
-    """Each recipient's address (lower-cased) -> the index of the version they get."""
-    return dict(plan.recipient_versions())
+    return Reached(received, sent, earlier, languages if named else ())
 
 
 def _hashes(content: str, whole: str, per_version: dict[str, str] | None) -> Callable[[str | None], str | None]:
