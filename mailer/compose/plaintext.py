@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 WIDTH = 72
-SALUTATION_WORDS = 8  # at most, in a greeting the dateline passes over
 
 
 @dataclass
@@ -54,7 +53,7 @@ def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = 
 
 def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None) -> str:
     """Markdown block tokens -> wrapped plain text. ``lead`` (the dateline) opens the paragraph
-    whose inline token is ``tokens[lead_at]`` (``dateline_at``), or stands alone first when None."""
+    whose inline token is ``tokens[lead_at]`` (``dateline.at``), or stands alone first when None."""
     blocks: list[str] = [wrap(lead)] if lead and lead_at is None else []
     tight: set[int] = set()  # indexes of blocks that follow the previous one without a blank line
     quote = 0
@@ -126,43 +125,6 @@ def inline(children: Sequence[Token], *, notes: Footnotes) -> str:
             alt = child.content or "image"
             parts.append(f"[Image: {alt}]")
     return "".join(parts)
-
-
-def dateline_at(tokens: Sequence[Token]) -> int | None:
-    """The index of the inline token of the paragraph the dateline opens, or None (no paragraph).
-
-    The first paragraph of text: one holding only images (a logo, a photo) is passed over, and so
-    is a salutation that opens the release ("Dear {{ contact.first_name }},": nc9 #2, the dateline
-    was glued in front of the greeting), unless nothing follows it.
-    """
-    greeting: int | None = None
-    for index, token in enumerate(tokens):
-        opening = tokens[index - 1] if index else None
-        if token.type != "inline" or opening is None or opening.type != "paragraph_open" or opening.hidden:
-            continue
-        children = token.children or []
-        if only_images(children):
-            continue
-        if greeting is None and salutation(children):
-            greeting = index
-            continue
-        return index
-    return greeting
-
-
-def salutation(children: Sequence[Token]) -> bool:
-    """A paragraph that is a greeting: one short line ending in a comma ("Dear Jane,", "Bonjour
-    Madame, Monsieur,", "Hallo {{ contact.first_name }},")."""
-    if any(child.type in ("softbreak", "hardbreak", "image") for child in children):
-        return False
-    words = "".join(child.content for child in children if child.type in ("text", "code_inline")).split()
-    return 0 < len(words) <= SALUTATION_WORDS and words[-1].endswith(",")
-
-
-def only_images(children: Sequence[Token]) -> bool:
-    """A paragraph holding nothing but images (a logo, a photo): the dateline goes to the next one."""
-    kinds = {child.type for child in children if not (child.type == "text" and not child.content.strip())}
-    return bool(kinds) and kinds <= {"image", "softbreak", "hardbreak"}
 
 
 def _join(blocks: list[str], tight: set[int]) -> str:

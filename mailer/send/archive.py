@@ -22,13 +22,12 @@ from mailer.models import Rendered, Token
 from mailer.store import archives, attachments
 from mailer.store.campaigns import Campaign
 
-__all__ = ["keep", "languages", "load", "version_hashes"]
+__all__ = ["keep", "languages", "load"]
 
 _PARTS = {"text/plain": "text", "text/html": "html"}
 _PROOF_KEY = "press-mailer:unsubscribe-proof"  # kept beside the body, never part of a request
 _VERSIONS_KEY = "press-mailer:versions"  # language -> {"parts": ..., "body": ...} of the other versions
 _LANGUAGE_KEY = "press-mailer:language"  # the main version's language (with versions only)
-_HASHES_KEY = "press-mailer:content"  # language -> each version's content hash (with versions only; nc9 #17)
 
 
 def keep(
@@ -52,7 +51,6 @@ def keep(
             for version, version_common in versions
         }
         body[_LANGUAGE_KEY] = rendered.language
-        body[_HASHES_KEY] = {version.language: version.content_hash for version in (rendered, *(v for v, _ in versions))}
     archives.insert(connection, archives.Archive(campaign_id=campaign_id, body=body, created_at=now, **parts))
 
 
@@ -62,15 +60,6 @@ def languages(connection: Connection, campaign: Campaign) -> tuple[str, ...]:
     if kept is None or _VERSIONS_KEY not in kept.body:
         return ()
     return (str(kept.body.get(_LANGUAGE_KEY, "")), *kept.body[_VERSIONS_KEY])
-
-
-def version_hashes(connection: Connection, campaign_id: str) -> dict[str, str] | None:
-    """Language -> the content hash of each version a campaign in several languages sent; None for a
-    campaign in one language, without an archive, or archived before these were kept."""
-    kept = archives.get(connection, campaign_id)
-    if kept is None or _HASHES_KEY not in kept.body:
-        return None
-    return {str(language): str(content) for language, content in kept.body[_HASHES_KEY].items()}
 
 
 def _kept(connection: Connection, rendered: Rendered, common: Mapping[str, Any], *, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -131,7 +120,7 @@ def load(connection: Connection, campaign: Campaign, *, language: str | None = N
         name: Token(field=field, context=context, steps=tuple((s, a) for s, a in steps))
         for name, (field, context, steps) in parts["tokens"].items()
     }
-    body = {key: value for key, value in stored.items() if key not in (_VERSIONS_KEY, _LANGUAGE_KEY, _HASHES_KEY)}
+    body = {key: value for key, value in stored.items() if key not in (_VERSIONS_KEY, _LANGUAGE_KEY)}
     tag, proof = body.pop(_PROOF_KEY, None) or ("", "")
     rendered = Rendered(
         release_path=campaign.release_path,

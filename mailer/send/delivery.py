@@ -118,7 +118,7 @@ def record(
                     now_suppressed = suppressions.reasons(connection)
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
-                    final, skipped = skip_received(final, reached(connection, final).received)
+                    final, skipped = skip_received(final, reached(connection, final, release_path=release_path).received)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -133,6 +133,7 @@ def record(
                     scheduled_at=scheduled_at,
                     sendgrid_batch_id=sendgrid_batch_id,
                     sender=sender,
+                    versions={version.language: version.content_hash for version in plan.all_versions},
                 )
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from mailer.models import MessageState
-from mailer.send import archive
+from mailer.send import lease
+from mailer.send.dispatch import utcnow
 from mailer.send.plan import Plan
 from mailer.store import campaigns, messages
 
@@ -43,20 +44,19 @@ class Reached:
 def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None) -> Reached:
     """Look up which of ``plan``'s recipients earlier live campaigns (not cancelled) reached.
 
-    Compared: live campaigns with the plan's content, those with one of its versions' content
+    Rows a campaign of other content only planned count only while a process sends it. Compared:
+    live campaigns with the plan's content, those with one of its versions' content
     (a release sent in one language before its translations existed), and those sent from the
     same release file (``release_path``, resolved: corrections). A journalist "received" this
     content when the version they got there is, byte for byte, the version this plan gives them
-    (or when that campaign sent this plan's content as a whole). One who got another version of
-    this release file (corrected since, or another language: a translation added, their language
-    cell changed) counts in ``earlier_version``, for the question.
+    (or when that campaign sent this plan's content as a whole), or another version this plan
+    still sends while that campaign also had the one they get now (their language cell changed).
+    One who got another version of this release file (corrected since, or a translation added
+    since) counts in ``earlier_version``, for the question.
     """
     whole = plan.content_hash
-    found = dict(campaigns.live_with(connection, content_hash=whole))
     versions = plan.all_versions
-    if len(versions) > 1:
-        for version in versions:
-            found.update(campaigns.live_with(connection, content_hash=version.content_hash))
+    found = dict(campaigns.live_with(connection, version_of={whole, *(version.content_hash for version in versions)}))
     same_file: set[str] = set()
     if release_path is not None:
         from_file = campaigns.live_with(connection, release_path=str(Path(release_path).resolve()))
@@ -65,17 +65,30 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     if not found:
         return Reached()
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
-    per_version = {
-        campaign_id: archive.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
+    archived = {
+        campaign_id: campaigns.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
     }
-    hash_in = {campaign_id: _hashes(content, whole, per_version.get(campaign_id)) for campaign_id, content in found.items()}
-    per_version = {campaign_id: hashes for campaign_id, hashes in per_version.items() if hashes is not None}
+    hash_in = {campaign_id: _hashes(content, whole, archived.get(campaign_id)) for campaign_id, content in found.items()}
+    per_version = {campaign_id: hashes for campaign_id, hashes in archived.items() if hashes is not None}
+    current = {version.content_hash for version in versions}
     received: dict[str, str] = {}
     sent: dict[str, str] = {}
     earlier: dict[str, str] = {}
+    going_on: dict[str, bool] = {}  # campaign -> whether it can still mail those it only planned
     # Newest row first: the earliest campaign is the one each address keeps.
     for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
-        if hash_in[campaign_id](language) in (whole, versions[version_of[key]].content_hash):
+        if state == MessageState.PLANNED.value and found[campaign_id] != whole:
+            # Only planned in a campaign of other content: it reaches them only if a process is
+            # sending it now (a stopped one cannot be resumed once its release file changed:
+            # counting them would strand them; review 10 #3).
+            if campaign_id not in going_on:
+                going_on[campaign_id] = lease.driving(connection, campaign_id, now=utcnow()) is not None
+            if not going_on[campaign_id]:
+                continue
+        theirs, mine = hash_in[campaign_id](language), versions[version_of[key]]
+        # The version they got; or another version this plan still sends, when that campaign had
+        # theirs too (their language cell changed since: they have this news; review 10 #5).
+        if theirs in (whole, mine.content_hash) or (theirs in current and mine.language in per_version.get(campaign_id, ())):
             received[key] = campaign_id
             if state != MessageState.PLANNED.value:
                 sent[key] = campaign_id
@@ -93,8 +106,8 @@ def _hashes(content: str, whole: str, per_version: dict[str, str] | None) -> Cal
     """A campaign's recipient's version language -> that version's content hash (None: unknown).
 
     The whole campaign's hash when it sent this plan's content, or one version only; each
-    version's own when its archive lists them (``per_version``); the whole campaign's for the
-    versions of an older campaign in several languages that does not (it then compares as a
+    version's own when the log lists them (``per_version``); the whole campaign's for the
+    versions of an older campaign in several languages that it does not (it then compares as a
     whole, as before).
     """
     if content == whole:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, or_, select, text, update
 
 from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.store.bulk import Prepared
-from mailer.store.schema import campaign, message
+from mailer.store.schema import campaign, campaign_version, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +64,10 @@ def create(
     scheduled_at: datetime | None = None,
     sendgrid_batch_id: str | None = None,
     sender: Mapping[str, Any] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> None:
-    """Insert a campaign in status planned (inside the caller's transaction)."""
+    """Insert a campaign in status planned (inside the caller's transaction); ``versions``: the
+    language -> content hash of each version it sends (``version_hashes``)."""
     connection.execute(
         campaign.insert().values(
             id=campaign_id,
@@ -82,6 +84,17 @@ def create(
             sender=dict(sender or {}),
         )
     )
+    if versions:
+        rows = [{"campaign_id": campaign_id, "language": language, "content_hash": hashed} for language, hashed in versions.items()]
+        connection.execute(campaign_version.insert(), rows)
+
+
+def version_hashes(connection: Connection, campaign_id: str) -> dict[str, str] | None:
+    """Language -> content hash of each version the campaign sent; None for a campaign logged before
+    these were kept."""
+    query = select(campaign_version.c.language, campaign_version.c.content_hash).where(campaign_version.c.campaign_id == campaign_id)
+    found = {language: hashed for language, hashed in connection.execute(query)}
+    return found or None
 
 
 def get(connection: Connection, campaign_id: str) -> Campaign | None:
@@ -351,8 +364,11 @@ def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> N
     connection.execute(statement)
 
 
-def live_with(connection: Connection, *, content_hash: str | None = None, release_path: str | None = None) -> list[tuple[str, str]]:
-    """(id, content_hash) of live campaigns, not cancelled, with this content or from this release file; oldest first."""
+def live_with(
+    connection: Connection, *, content_hash: str | None = None, release_path: str | None = None, version_of: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """(id, content_hash) of live campaigns, not cancelled, with this content, from this release
+    file, or with a version of one of the contents in ``version_of``; oldest first."""
     query = select(campaign.c.id, campaign.c.content_hash).where(
         campaign.c.mode == Mode.LIVE.value, campaign.c.status != CampaignStatus.CANCELLED.value
     )
@@ -360,6 +376,9 @@ def live_with(connection: Connection, *, content_hash: str | None = None, releas
         query = query.where(campaign.c.content_hash == content_hash)
     if release_path is not None:
         query = query.where(campaign.c.release_path == release_path)
+    if version_of:
+        holding = select(campaign_version.c.campaign_id).where(campaign_version.c.content_hash.in_(list(version_of)))
+        query = query.where(or_(campaign.c.id.in_(holding), campaign.c.content_hash.in_(list(version_of))))
     return [(row.id, row.content_hash) for row in connection.execute(query.order_by(campaign.c.created_at, campaign.c.id))]
 
 

@@ -59,6 +59,19 @@ campaign = Table(
     Column("in_flight", JSON),
 )
 
+# Each language version a campaign sent, with its content hash (nc9 #17, review 10): "already
+# received" is decided version by version, and a corrected copy of a release under another file
+# name still finds the campaigns that sent its unchanged versions. Added without a schema version
+# (a table create_all makes; a campaign logged without rows here compares as a whole).
+campaign_version = Table(
+    "campaign_version",
+    metadata,
+    Column("campaign_id", String(120), ForeignKey("campaign.id"), primary_key=True),
+    Column("language", String(35), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+)
+Index("ix_campaign_version_content", campaign_version.c.content_hash)
+
 message = Table(
     "message",
     metadata,
