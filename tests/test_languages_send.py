@@ -490,3 +490,13 @@ def test_cli_a_journalist_whose_language_changed_is_not_sent_the_unchanged_relea
     assert again.exit_code == 1
     assert "all 6 journalists already received this exact release" in again.output
     assert standin.mail_sends == []
+
+
+def test_cli_a_correction_for_one_journalist_asks_in_the_singular(project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The German version corrected: Hans alone got it; the question speaks of him, not "those 1 journalists"."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    main_file = project / "releases" / "launch.md"
+    main_file.write_text(main_file.read_text(encoding="utf-8").replace("Guten Tag", "Hallo"), encoding="utf-8")
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    asked = mailer(*SEND, input="y\nn\n")
+    assert "Send the current German version to that journalist too?" in " ".join(asked.output.split())

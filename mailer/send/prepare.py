@@ -258,7 +258,8 @@ def _planned(
         shown = ", ".join(sorted(set(got_earlier.values())))
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
-            questions.append(f"Send the {_versions_named(found.changed, the_plan)} to those {len(got_earlier):,} journalists too?")
+            them = "that journalist" if len(got_earlier) == 1 else f"those {len(got_earlier):,} journalists"
+            questions.append(f"Send the {_versions_named(found.changed, the_plan)} to {them} too?")
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
