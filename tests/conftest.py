@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -221,3 +222,14 @@ def live(project: Path, standin: Any, db_url: str) -> Path:
         encoding="utf-8",
     )
     return project
+
+
+@pytest.fixture
+def sigint_default() -> Iterator[None]:
+    """Python's own Ctrl-C handler for the test: a shell that starts the suite in the background
+    (`pytest ... &`) starts it with SIGINT ignored, and a real SIGINT would then do nothing."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

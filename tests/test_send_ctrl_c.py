@@ -19,6 +19,8 @@ from send_fixtures import states
 from sqlalchemy import Engine
 from test_send import run, started
 
+pytestmark = pytest.mark.usefixtures("sigint_default")
+
 from mailer.send import dispatch
 from mailer.store import campaigns
 

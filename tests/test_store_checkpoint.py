@@ -173,6 +173,7 @@ def test_checkpoint_a_connection_taken_during_a_send_checkpoints_again_once_retu
     assert seen == [1000]
 
 
+@pytest.mark.usefixtures("sigint_default")
 def test_checkpoint_ctrl_c_while_the_copy_runs_leaves_the_engine_as_it_was(
     log: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
