@@ -273,7 +273,8 @@ def resume(
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
     transport = transport or transport_for(config, found.mode, environ)
-    skip_reached_elsewhere(engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn)
+    # Journalists another send of this release reached since, or is sending right now, are skipped
+    # by delivery.run under the campaign's lease (delivery.skip_sent_elsewhere; fix 10).
     return _send(
         engine,
         config,
@@ -327,10 +328,11 @@ def skip_reached_elsewhere(
     dry: bool = False,
 ) -> int:
     """Before a resume of a live campaign: skip the journalists another send of the same content
-    reached since this one was made (``messages.skip_reached_since``; promise 8), among the rows
-    this resume would send (planned, and unknown or failed with those flags); returns how many.
-    ``dry`` only counts (the question before the resume). Nothing while another process drives
-    the campaign: its run is refused at the lease anyway."""
+    reached since this one was made, or is sending right now (``delivery.skip_sent_elsewhere``;
+    promises 2 and 8), among the rows this resume would send (planned, and unknown or failed with
+    those flags); returns how many. ``dry`` only counts (the question before the resume; the
+    resume itself skips them again under its lease). Nothing while another process drives the
+    campaign: its run is refused at the lease anyway."""
     if found.mode is not Mode.LIVE:
         return 0
     states = [MessageState.PLANNED]
@@ -340,13 +342,11 @@ def skip_reached_elsewhere(
     with engine.begin() as connection:
         if lease_module.driving(connection, found.id, now=now) is not None:
             return 0
-        skipped = messages.skip_reached_since(
-            connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry
-        )
+        since, driven = delivery.skip_sent_elsewhere(connection, found, now=now, states=states, dry=dry)
     if warn is not None and not dry:
-        for other, count in skipped.items():
-            warn(f"{count:,} journalist(s) skipped: {other}, another send of this same release, has reached them since.")
-    return sum(skipped.values())
+        for words in delivery.elsewhere_words(since, driven):
+            warn(words)
+    return sum(since.values()) + sum(driven.values())
 
 
 def cancel(

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailer import compose
@@ -35,7 +35,18 @@ from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
 from mailer.transport.base import Request, Transport
 
-__all__ = ["IncompleteSend", "Outcome", "Pacing", "Recorded", "outcome", "record", "run", "utcnow"]
+__all__ = [
+    "IncompleteSend",
+    "Outcome",
+    "Pacing",
+    "Recorded",
+    "elsewhere_words",
+    "outcome",
+    "record",
+    "run",
+    "skip_sent_elsewhere",
+    "utcnow",
+]
 
 DEFAULT_PACING = Pacing()
 ID_ATTEMPTS = 5
@@ -208,12 +219,18 @@ def run(
         suppressed = 0
         if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited
             suppressed = messages.skip_suppressed(connection, campaign_id, since=found.created_at, overrides=found.overrides, now=utcnow())
+        elsewhere: list[str] = []
+        if not untouched and found is not None and found.mode is Mode.LIVE:  # a resume: who another send mails (fix 10)
+            elsewhere = elsewhere_words(*skip_sent_elsewhere(connection, found, now=utcnow()))
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         created_at = found.created_at if found is not None else None
         if rows or fresh:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
+    if on_warning is not None:
+        for warning in elsewhere:
+            on_warning(warning)
     if suppressed and on_warning is not None:
         on_warning(
             f"{suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
@@ -253,6 +270,46 @@ def run(
     if dispatcher.stop_error is not None:
         raise dispatcher.stop_error
     return outcome
+
+
+def skip_sent_elsewhere(
+    connection: Connection,
+    found: campaigns.Campaign,
+    *,
+    now: datetime,
+    states: Collection[MessageState] = (MessageState.PLANNED,),
+    dry: bool = False,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Before a resume of a live campaign sends: skip its planned journalists that another send of
+        the same content reached since this one was made (``messages.skip_reached_since``), and those
+        another is sending right now (its lease is held: ``messages.skip_driven_elsewhere``); promises
+        2 and 8. Returns how many of each, per other campaign; ``dry`` only counts (the question, which
+    counts before --resend-unknown and --retry-failed put rows of those ``states`` back to planned).
+
+        Not dry, it takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
+        campaign's lease: of two resumes of two campaigns that planned the same journalists, started
+        at once, the second to get here sees the first's lease and its planned rows (fix 10).
+    """
+    if not dry:
+        campaigns.lock_new_campaigns(connection)
+    since = messages.skip_reached_since(
+        connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry
+    )
+    others = [cid for cid, _ in campaigns.live_with(connection, content_hash=found.content_hash) if cid != found.id]
+    driven = [cid for cid in others if lease.driving(connection, cid, now=now) is not None]
+    return since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states, dry=dry)
+
+
+def elsewhere_words(reached_since: Mapping[str, int], driven: Mapping[str, int]) -> list[str]:
+    """What a resume says of the journalists ``skip_sent_elsewhere`` skipped: one line per other campaign."""
+    said = [
+        f"{n:,} journalist(s) skipped: {other}, another send of this same release, has reached them since."
+        for other, n in reached_since.items()
+    ]
+    return said + [
+        f"{n:,} journalist(s) skipped: {other}, another send of this same release, is sending to them right now."
+        for other, n in driven.items()
+    ]
 
 
 @contextlib.contextmanager

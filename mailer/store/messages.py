@@ -933,7 +933,64 @@ def skip_reached_since(
         message.c.updated_at > since,
     )
     reached: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
-    if not reached:
+    return _skip_found_elsewhere(
+        connection,
+        campaign_id,
+        reached,
+        states=states,
+        reason=RejectReason.ALREADY_RECEIVED,
+        error="already received in {}",
+        now=now,
+        dry=dry,
+    )
+
+
+def skip_driven_elsewhere(
+    connection: Connection,
+    campaign_id: str,
+    driven: Collection[str],
+    *,
+    now: datetime,
+    states: Collection[MessageState] = (MessageState.PLANNED,),
+    dry: bool = False,
+) -> dict[str, int]:
+    """Rows of ``campaign_id`` in ``states`` whose address is planned in one of ``driven``: the other
+    live campaigns of the same content a process is sending right now (their lease is held), which
+    mail those journalists themselves. They become skipped, "waiting elsewhere", "being sent by"
+    that campaign; should it stop first, its own resume mails them (they stay planned there).
+    Returns how many per other campaign; ``dry`` only counts.
+
+    Two stopped sends of one release that both planned a journalist (the second made with
+    --include-previous, or both planned at the same moment), resumed at once in two terminals,
+    mailed everyone twice (fix 10): the resume that starts second skips them, checked under
+    ``campaigns.lock_new_campaigns`` as it takes its lease, so one of the two always sees the other.
+    """
+    if not driven:
+        return {}
+    query = select(message.c.email_key, message.c.campaign_id).where(
+        message.c.campaign_id.in_(sorted(driven)), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+    )
+    waiting_there: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
+    return _skip_found_elsewhere(
+        connection, campaign_id, waiting_there, states=states, reason=RejectReason.WAITING, error="being sent by {}", now=now, dry=dry
+    )
+
+
+def _skip_found_elsewhere(
+    connection: Connection,
+    campaign_id: str,
+    elsewhere: Mapping[str, str],
+    *,
+    states: Collection[MessageState],
+    reason: RejectReason,
+    error: str,
+    now: datetime,
+    dry: bool,
+) -> dict[str, int]:
+    """Skip the rows of ``campaign_id`` in ``states`` whose address is in ``elsewhere`` (address ->
+    the other campaign), with ``reason`` and ``error`` (``{}`` for the other campaign); how many
+    per other campaign. ``dry`` only counts."""
+    if not elsewhere:
         return {}
     wanted = [state.value for state in states]
     mine = select(message.c.id, message.c.email_key).where(
@@ -941,7 +998,7 @@ def skip_reached_since(
     )
     by_campaign: dict[str, list[int]] = {}
     for row_id, key in connection.execute(mine):
-        other = reached.get(key)
+        other = elsewhere.get(key)
         if other is not None:
             by_campaign.setdefault(other, []).append(row_id)
     for other, ids in by_campaign.items() if not dry else ():
@@ -951,8 +1008,8 @@ def skip_reached_since(
                 .where(message.c.id.in_(ids[start : start + 500]), message.c.state.in_(wanted))
                 .values(
                     state=MessageState.SKIPPED.value,
-                    skip_reason=RejectReason.ALREADY_RECEIVED.value,
-                    error=f"already received in {other}",
+                    skip_reason=reason.value,
+                    error=error.format(other),
                     request_no=None,
                     updated_at=now,
                 )
