@@ -340,7 +340,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             if failed_left and not retry_failed:
                 output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
         if elsewhere:
-            output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since")
+            output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since, or is sending to right now")
         if left:
             _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:
