@@ -6,13 +6,34 @@ Each test is one finding, written failing before its fix.
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import todays_campaign
+from test_cli_send import SEND, mailer
 from test_review8b import send_stopped_after_plan, twice
 from test_send_races import RECIPIENTS, finish, start
+
+JOURNALIST = "amara.okafor@example.com"  # row 1 of lists/press.csv
+
+
+def scheduled_send(*extra: str) -> tuple[str, str]:
+    """`mailer send` of lists/press.csv scheduled two hours ahead; (campaign id, its time as the commands show it)."""
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC", *extra)
+    assert sent.exit_code == 0, sent.output
+    return todays_campaign(), f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def import_events(folder: Path, events: list[dict[str, Any]], name: str = "events.ndjson") -> None:
+    """`mailer events import` of a file holding these events, one JSON object a line."""
+    (folder / name).write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    result = mailer("events", "import", name)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.slow
@@ -40,3 +61,27 @@ def test_fix10_two_stopped_sends_resumed_at_once_mail_nobody_twice(project: Path
         assert code == 0, err
     assert twice(standin) == []
     assert len(standin.accepted_addresses()) == RECIPIENTS
+
+
+def test_fix10_status_of_a_held_send_counts_an_unsubscribe_logged_late(live: Path, standin: Any) -> None:
+    """A journalist unsubscribed five minutes before a scheduled send was planned, but the events file
+    saying so was imported only after (SendGrid's retries, a file read late): planning could not skip
+    them, and SendGrid mails them at the send's time. `mailer status` of the held send must count them
+    as suppressed since, as a resume would skip them (messages.skip_suppressed): the way out is named."""
+    campaign_id, shown = scheduled_send()
+    clicked = int(time.time()) - 300
+    import_events(live, [{"email": JOURNALIST, "event": "unsubscribe", "timestamp": clicked, "sg_event_id": "u-late"}])
+    assert (
+        "1 of these journalists was suppressed or erased since: SendGrid mails them all the same at "
+        f"{shown} unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them.\n"
+    ) in mailer("status", campaign_id).stdout
+
+
+def test_fix10_status_of_a_held_send_counts_a_journalist_let_through_who_says_no_again(live: Path, standin: Any) -> None:
+    """Let through on purpose (--override-suppression), a journalist is not "suppressed since"; one who
+    unsubscribes after the send was planned is, as a resume would skip them."""
+    assert mailer("suppressions", "add", JOURNALIST, "--reason", "bounced once").exit_code == 0
+    campaign_id, _ = scheduled_send("--override-suppression", JOURNALIST)
+    assert "suppressed or erased since" not in mailer("status", campaign_id).stdout
+    import_events(live, [{"email": JOURNALIST, "event": "unsubscribe", "timestamp": int(time.time()) + 1, "sg_event_id": "u-again"}])
+    assert "1 of these journalists was suppressed or erased since" in mailer("status", campaign_id).stdout

@@ -56,7 +56,9 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         held = lease.driving(connection, campaign_id, now=now)
         scheduled = campaign.scheduled_at
         held_until = scheduled if scheduled and scheduled > now and campaign.status is not CampaignStatus.CANCELLED else None
-        suppressed = messages.suppressed_after_handing(connection, campaign_id) if held_until is not None else 0
+        suppressed = 0
+        if held_until is not None:  # the rule a resume skips by (messages.skip_suppressed; fix 10)
+            suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
     running = None
     if held is not None:  # another process is sending it right now
         heard = max(0, int((now - held.heartbeat).total_seconds()))

@@ -755,13 +755,9 @@ def skip_suppressed(
     again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
     Returns how many; ``dry`` only counts. Reads the suppressions through the address index.
     """
-    condition: ColumnElement[bool] = message.c.email_key.in_(select(suppression.c.email_key))
-    if overrides:
-        again = select(func.lower(event.c.email)).where(event.c.event.in_(_SAYING_NO), event.c.timestamp > int(since.timestamp()))
-        condition = and_(condition, or_(message.c.email_key.not_in(sorted(overrides)), message.c.email_key.in_(again)))
     these = (
         message.c.campaign_id == campaign_id,
-        condition,
+        _suppressed_since(since, overrides),
         message.c.skip_reason.is_(None),
         message.c.state == MessageState.PLANNED.value,
     )
@@ -779,6 +775,23 @@ def skip_suppressed(
         )
     )
     return int(result.rowcount or 0)
+
+
+def _suppressed_since(since: datetime, overrides: Collection[str]) -> ColumnElement[bool]:
+    """A message's address is suppressed now, and was not let through on purpose: not in ``overrides``
+    (``--override-suppression`` when the campaign was planned at ``since``), or in it but said no
+    again (bounce, unsubscribe, complaint) by an event after ``since``. The rule of a resume
+    (``skip_suppressed``) and of ``mailer status`` of a held send (``suppressed_after_handing``).
+
+    The suppression's own time is not compared with the plan's: an unsubscribe dated before the plan
+    may reach the log after it (an events file, SendGrid's retries; review 9b), and the plan could not
+    skip it. Any suppression the plan saw kept the address out of it, unless let through by name.
+    """
+    condition: ColumnElement[bool] = message.c.email_key.in_(select(suppression.c.email_key))
+    if overrides:
+        again = select(func.lower(event.c.email)).where(event.c.event.in_(_SAYING_NO), event.c.timestamp > int(since.timestamp()))
+        condition = and_(condition, or_(message.c.email_key.not_in(sorted(overrides)), message.c.email_key.in_(again)))
+    return condition
 
 
 def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
@@ -807,17 +820,17 @@ def held_for_later(connection: Connection, email_keys: Collection[str], *, now: 
     return [(key, campaign_id, scheduled_at) for key, campaign_id, scheduled_at in connection.execute(query)]
 
 
-def suppressed_after_handing(connection: Connection, campaign_id: str) -> int:
+def suppressed_after_handing(connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = ()) -> int:
     """How many of a campaign's messages SendGrid took (accepted, or unknown) went to an address
-    suppressed after the campaign planned it, or erased since (``mailer forget``).
+    suppressed since the campaign (planned at ``since``) could have skipped it, or erased since
+    (``mailer forget``): the rule a resume skips by (``skip_suppressed``; fix 10), so what status
+    says matches what a resume would skip.
 
     For ``mailer status`` of a scheduled send SendGrid still holds: those journalists are mailed at
     its time all the same, unless the send is cancelled. An address let through on purpose
-    (``--override-suppression``) was suppressed before and does not count.
+    (``overrides``: ``--override-suppression``) was suppressed before and does not count, unless an
+    event after ``since`` said no again.
     """
-    later = select(suppression.c.email_key).where(
-        suppression.c.email_key == message.c.email_key, suppression.c.created_at > message.c.created_at
-    )
     query = (
         select(func.count())
         .select_from(message)
@@ -825,7 +838,7 @@ def suppressed_after_handing(connection: Connection, campaign_id: str) -> int:
             message.c.campaign_id == campaign_id,
             message.c.skip_reason.is_(None),
             message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
-            or_(later.exists(), message.c.email_key.like("forgotten:%")),
+            or_(_suppressed_since(since, overrides), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%")),
         )
     )
     return int(connection.scalar(query) or 0)
