@@ -85,3 +85,20 @@ def test_fix10_status_of_a_held_send_counts_a_journalist_let_through_who_says_no
     assert "suppressed or erased since" not in mailer("status", campaign_id).stdout
     import_events(live, [{"email": JOURNALIST, "event": "unsubscribe", "timestamp": int(time.time()) + 1, "sg_event_id": "u-again"}])
     assert "1 of these journalists was suppressed or erased since" in mailer("status", campaign_id).stdout
+
+
+def test_fix10_contact_names_the_staff_list_once(live: Path, standin: Any) -> None:
+    """A colleague on the staff list got the test send (the list from mailer.toml's [lists] staff,
+    logged with its full path) and the live send (`--list lists/staff.csv`, as typed): `mailer
+    contact` names that list once, as the press officer knows it (relative to the office folder),
+    in the Lists line, each campaign's From line and --json alike."""
+    assert mailer("test", "releases/example.md").exit_code == 0
+    sent = mailer("send", "releases/example.md", "--list", "lists/staff.csv", "--yes")
+    assert sent.exit_code == 0, sent.output
+    text = mailer("contact", "dana.fields@example.org").stdout
+    assert "Lists:      lists/staff.csv\n" in text
+    assert text.count("  From:     lists/staff.csv, row ") == 2
+    assert str(live) not in text
+    document = json.loads(mailer("contact", "dana.fields@example.org", "--json").stdout)
+    assert document["lists"] == ["lists/staff.csv"]
+    assert {c["list"].rpartition(":")[0] for c in document["campaigns"]} == {"lists/staff.csv"}

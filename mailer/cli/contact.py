@@ -6,6 +6,7 @@ In Python: ``reports.contact.history`` (the address keyed by ``contacts.addresse
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -42,7 +43,9 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     raw = email.strip().lower()
     if not raw:  # it would match the list rows that had no address (review 8)
         raise MailerError('"" is not an email address: it is empty.', hint="Give the full address, for example jane@example.org")
-    found = contact.history(app.engine, key, also=(raw,) if raw != key else ())
+    source = app.config.source  # the office folder: mailer.toml's, else the current one
+    folder = (source.parent if source is not None else Path.cwd()).absolute()
+    found = contact.history(app.engine, key, also=(raw,) if raw != key else (), folder=folder)
     if why is not None and not found.sendings and found.suppression is None:
         raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")
     if as_json:

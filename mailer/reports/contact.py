@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import Engine
@@ -183,12 +184,14 @@ class History:
         }
 
 
-def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = ()) -> History:
+def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None) -> History:
     """The history of the address whose log key is ``email_key`` (normalized, lower-cased).
 
     ``also`` names other spellings to try for the suppression entry (a suppression synced from
-    SendGrid holds the address as SendGrid spelled it). Never raises for an unknown address:
-    its history is empty.
+    SendGrid holds the address as SendGrid spelled it). ``folder`` is the press office's folder
+    (mailer.toml's): a list file logged with its full path inside it (the staff list of
+    ``[lists] staff``) is shown relative to it, as a list given to ``send --list`` is logged, so
+    one list reads one way (fix 10). Never raises for an unknown address: its history is empty.
     """
     with engine.connect() as connection:
         every = message_store.for_address(connection, email_key)
@@ -199,7 +202,9 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = ()) -> Hi
         lifted = suppression_store.removals(connection, email_key)
     origins = _origins(every)
     sendings = sorted(
-        (_sending(row, activity.get(row.message_id), origins) for row in chosen), key=lambda s: (s.sent_at, s.campaign_id), reverse=True
+        (_sending(row, activity.get(row.message_id), origins, folder) for row in chosen),
+        key=lambda s: (s.sent_at, s.campaign_id),
+        reverse=True,
     )
     return History(
         address=email_key,
@@ -241,7 +246,9 @@ def _origins(rows: list[AddressRow]) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-def _sending(row: AddressRow, events: event_reports.MessageEvents | None, origins: dict[str, tuple[str, str | None]]) -> Sending:
+def _sending(
+    row: AddressRow, events: event_reports.MessageEvents | None, origins: dict[str, tuple[str, str | None]], folder: Path | None
+) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
     bounce = None
@@ -269,7 +276,7 @@ def _sending(row: AddressRow, events: event_reports.MessageEvents | None, origin
         email=row.email,
         name=" ".join(name.split()),
         outlet=str(fields.get("outlet") or "").strip(),
-        source=origins[row.source][1] if row.source in origins else row.source,
+        source=_shown_source(origins[row.source][1] if row.source in origins else row.source, folder),
         language=row.language,
         in_flight=row.in_flight,
         follow_up_of=origins[row.source][0] if row.source in origins else None,
@@ -306,6 +313,23 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "list": s.source,
         "follow_up_of": s.follow_up_of,
     }
+
+
+def _shown_source(source: str | None, folder: Path | None) -> str | None:
+    """ "/office/lists/staff.csv:3" -> "lists/staff.csv:3" when /office is ``folder``; "./lists/x.csv:3"
+    -> "lists/x.csv:3". A path outside the folder stays whole; "--to" and the like stay as they are."""
+    if not source or source.startswith("--"):
+        return source
+    head, sep, tail = source.rpartition(":")
+    if not (sep and tail.isdigit()):
+        return source
+    path = PurePath(head)
+    if path.is_absolute():
+        inside = [base for base in ((folder, folder.resolve()) if folder is not None else ()) if path.is_relative_to(base)]
+        if not inside:
+            return source
+        path = path.relative_to(inside[0])
+    return f"{path}:{tail}"
 
 
 def _list_file(source: str) -> str:
