@@ -18,6 +18,8 @@ from test_cli_send import SEND, mailer
 from test_review8b import send_stopped_after_plan, twice
 from test_send_races import RECIPIENTS, finish, start
 
+from mailer.cli import send as send_cli
+
 JOURNALIST = "amara.okafor@example.com"  # row 1 of lists/press.csv
 
 
@@ -102,3 +104,64 @@ def test_fix10_contact_names_the_staff_list_once(live: Path, standin: Any) -> No
     document = json.loads(mailer("contact", "dana.fields@example.org", "--json").stdout)
     assert document["lists"] == ["lists/staff.csv"]
     assert {c["list"].rpartition(":")[0] for c in document["campaigns"]} == {"lists/staff.csv"}
+
+
+def write_lines(folder: Path, name: str, lines: list[str]) -> None:
+    (folder / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+GOOD = '{"email": "ana@example.org", "event": "open", "timestamp": 1764000000, "sg_event_id": "e1"}'
+BROKEN = '{"email": "ana@example.org", "event": "open",'  # cut short: no sg_event_id to go by
+FIXED = '{"email": "ana@example.org", "event": "open", "timestamp": 1764000060, "sg_event_id": "e2"}'
+INFINITE = '{"email": "ana@example.org", "event": "click", "timestamp": Infinity, "sg_event_id": "e3"}'
+REPAIRED = '{"email": "ana@example.org", "event": "click", "timestamp": 1764000120, "sg_event_id": "e3"}'
+
+
+def test_fix10_quarantine_drops_an_entry_once_its_line_is_repaired(logged: Path) -> None:
+    """An events file with two unreadable lines is imported (both quarantined); the lines are fixed
+    and the file imported again: those entries are repaired, so `mailer events quarantine` no
+    longer lists them (the import says so). An entry of another file, still unreadable, stays."""
+    write_lines(logged, "hand-edited.ndjson", [GOOD, BROKEN, INFINITE])
+    write_lines(logged, "other.ndjson", [BROKEN.replace("ana@", "ben@")])
+    for name in ("hand-edited.ndjson", "other.ndjson"):
+        assert "Quarantined" in mailer("events", "import", name).stdout
+    assert mailer("events", "quarantine").stdout.startswith("3 entries in the quarantine")
+    write_lines(logged, "hand-edited.ndjson", [GOOD, FIXED, REPAIRED])
+    again = mailer("events", "import", "hand-edited.ndjson")
+    assert again.exit_code == 0, again.output
+    assert "Added 2, skipped 1 already in the log" in again.stdout
+    assert "2 entries of the quarantine from this file were repaired: taken off the quarantine.\n" in again.stdout
+    listed = mailer("events", "quarantine").stdout
+    assert listed.startswith("1 entry in the quarantine; the newest 1:\n")
+    assert "other.ndjson line 1" in listed and "hand-edited" not in listed
+
+
+def test_fix10_quarantine_keeps_a_line_still_unreadable(logged: Path) -> None:
+    """Imported again unchanged, or changed but still unreadable, a line stays in the quarantine once (its newest text)."""
+    write_lines(logged, "hand-edited.ndjson", [GOOD, BROKEN])
+    mailer("events", "import", "hand-edited.ndjson")
+    mailer("events", "import", "hand-edited.ndjson")
+    assert mailer("events", "quarantine").stdout.startswith("1 entry in the quarantine")
+    write_lines(logged, "hand-edited.ndjson", [GOOD, BROKEN.replace("open", "click")])
+    assert "repaired" not in mailer("events", "import", "hand-edited.ndjson").stdout
+    listed = mailer("events", "quarantine", "--raw").stdout
+    assert listed.startswith("1 entry in the quarantine") and '"click"' in listed
+
+
+def test_fix10_quarantine_clear_asks_first(logged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mailer events quarantine --clear` asks before it empties the quarantine; "no" keeps every
+    entry; with no terminal to ask on it needs --yes."""
+    write_lines(logged, "hand-edited.ndjson", [GOOD, BROKEN, INFINITE])
+    mailer("events", "import", "hand-edited.ndjson")
+    refused = mailer("events", "quarantine", "--clear")
+    assert refused.exit_code == 1
+    assert "Error: Not clearing the quarantine: there is no terminal to confirm on." in refused.stderr
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    kept = mailer("events", "quarantine", "--clear", input="n\n")
+    assert kept.exit_code == 0, kept.output
+    assert "Remove the 2 entries of the quarantine? [y/N]: n\nNothing was removed.\n" in kept.stdout
+    assert mailer("events", "quarantine").stdout.startswith("2 entries in the quarantine")
+    cleared = mailer("events", "quarantine", "--clear", "--yes")
+    assert cleared.exit_code == 0, cleared.output
+    assert cleared.stdout.endswith("Removed 2 entries from the quarantine.\n")
+    assert mailer("events", "quarantine").stdout.endswith("The quarantine is empty: every event received could be read.\n")

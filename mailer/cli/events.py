@@ -186,6 +186,12 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
     if unlinked:
         output.say("Events that cannot be linked are about addresses this log never mailed; they are kept but not counted.")
+    if imported.repaired:
+        output.say(
+            f"{imported.repaired} {'entry' if imported.repaired == 1 else 'entries'} of the quarantine from "
+            f"{'this file' if len(files) == 1 else 'these files'} {'was' if imported.repaired == 1 else 'were'} repaired: "
+            "taken off the quarantine."
+        )
     if imported.quarantined:
         count = len(imported.quarantined)
         output.say(f"Quarantined {count} {'event' if count == 1 else 'events'} that could not be read (the others were stored):")
@@ -205,19 +211,26 @@ SHOWN = 20
 @events_group.command("quarantine")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many entries to show, newest first.")
 @click.option("--raw", "show_raw", is_flag=True, help="Also print each entry's raw text (cut at 500 characters).")
+@click.option("--clear", is_flag=True, help="Remove every entry, after asking (the files and the events in the log stay).")
+@click.option("--yes", is_flag=True, help="With --clear: do not ask (needed when not run from a terminal).")
 @pass_app
-def quarantine_command(app: AppContext, limit: int, show_raw: bool) -> None:
+def quarantine_command(app: AppContext, limit: int, show_raw: bool, clear: bool, yes: bool) -> None:
     """List events that could not be read, newest first: where they came from and why.
 
     The webhook and `mailer events import` keep such events (broken JSON, wrong types,
-    impossible timestamps) here, raw, instead of failing the whole batch.
+    impossible timestamps) here, raw, instead of failing the whole batch. Importing a file
+    again once its lines are fixed takes their entries off; --clear removes every entry.
 
     \b
     Example:
         mailer events quarantine --limit 10 --raw
+        mailer events quarantine --clear
     """
     from mailer.store import quarantine
 
+    if clear:
+        _clear(app, yes=yes)
+        return
     with app.engine.connect() as connection:
         total = quarantine.count(connection)
         entries = quarantine.latest(connection, limit)
@@ -231,3 +244,27 @@ def quarantine_command(app: AppContext, limit: int, show_raw: bool) -> None:
         if show_raw:
             shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in entry.raw[:500])
             output.say(f"    {shown}{'...' if len(entry.raw) > 500 else ''}")
+
+
+def _clear(app: AppContext, *, yes: bool) -> None:
+    """``--clear``: empty the quarantine once the user said yes (fix 10: there was no way to)."""
+    from mailer.cli import send as send_cli
+    from mailer.store import quarantine
+
+    with app.engine.connect() as connection:
+        total = quarantine.count(connection)
+    if not total:
+        output.say("The quarantine is empty: there is nothing to remove.")
+        return
+    entries = f"{total} {'entry' if total == 1 else 'entries'}"
+    if not yes and not send_cli.stdin_is_terminal():
+        raise MailerError(
+            "Not clearing the quarantine: there is no terminal to confirm on.",
+            hint="Add --yes to remove every entry without the question: mailer events quarantine --clear --yes",
+        )
+    if not yes and not output.confirm(f"Remove the {entries} of the quarantine?"):
+        output.say("Nothing was removed.")
+        return
+    with app.engine.begin() as connection:
+        removed = quarantine.clear(connection)
+    output.say(f"Removed {removed} {'entry' if removed == 1 else 'entries'} from the quarantine.")

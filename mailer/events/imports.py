@@ -6,6 +6,8 @@ Every file is checked before anything is stored, so a file that cannot be read a
 and memory stays flat however long the file (issue 12: a million events in under 300 MB).
 Inside a readable file, events that cannot be stored are quarantined (files.py) and the good
 ones stored. Applying is idempotent: importing a file twice adds nothing, not even to the quarantine.
+A file imported again after its unreadable lines were fixed takes their entries off the
+quarantine (``quarantine.drop_repaired``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Engine
 from mailer.events import files
 from mailer.events.apply import Applied, Ingest
 from mailer.events.parse import Quarantined
+from mailer.store import quarantine
 
 __all__ = ["CHUNK", "Imported", "import_files"]
 
@@ -36,6 +39,7 @@ class Imported:
 
     totals: Applied
     quarantined: list[Quarantined]
+    repaired: int = 0  # entries of the quarantine from these files whose lines now read (taken off it)
 
 
 def import_files(
@@ -57,7 +61,10 @@ def import_files(
     stamp = now or datetime.now(UTC)
     totals = Applied(received=0, added=0, duplicates=0, unlinked=0, suppressed=0, quarantined=0)
     bad: list[Quarantined] = []
+    repaired = 0
     for path in paths:
+        set_aside: set[str] = set()  # digests of what this import quarantined: those entries stay
+        again: set[str] = set()  # where it quarantined them: an older text there is replaced
         with engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
@@ -65,9 +72,12 @@ def import_files(
             for batch in files.stream(path, size=chunk):
                 ingest.add(batch.events)
                 ingest.quarantine(batch.quarantined)
+                set_aside.update(quarantine.digest(item.where, item.reason, item.raw) for item in batch.quarantined)
+                again.update(item.where for item in batch.quarantined)
                 bad.extend(replace(item, raw="") for item in batch.quarantined)
                 if on_progress is not None:
                     on_progress(len(batch.events) + len(batch.quarantined))
             applied = ingest.finish()
+            repaired += quarantine.drop_repaired(connection, f"{path} line ", set_aside, again)
         totals = totals.plus(applied)
-    return Imported(totals, bad)
+    return Imported(totals, bad, repaired)

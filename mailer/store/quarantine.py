@@ -7,17 +7,19 @@ webhook batch or a re-imported file adds nothing twice (unique ``digest``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from mailer.models import SuppressionReason
-from mailer.store.bulk import executemany, insert_or_skip
-from mailer.store.schema import quarantine, suppression
+from mailer.store.bulk import chunks, executemany, insert_or_skip
+from mailer.store.schema import event, quarantine, suppression
 
-__all__ = ["ERASED", "Entry", "count", "erase_address", "insert", "latest"]
+__all__ = ["ERASED", "Entry", "clear", "count", "digest", "drop_repaired", "erase_address", "insert", "latest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
     forgotten = _forgotten(connection)
     rows = [
         {
-            "digest": hashlib.sha256(f"{e.origin}\0{e.reason}\0{e.raw}".encode()).hexdigest(),
+            "digest": digest(e.origin, e.reason, e.raw),
             "source": e.source,
             "origin": e.origin,
             "reason": e.reason,
@@ -56,6 +58,67 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
     names = ("digest", "source", "origin", "reason", "raw", "received_at")
     statement = insert_or_skip(connection.dialect, quarantine).values({name: bindparam(name) for name in names}).on_conflict_do_nothing()
     return max(executemany(connection, statement, rows), 0)
+
+
+def digest(origin: str, reason: str, raw: str) -> str:
+    """What makes an entry the same entry (SHA-256, hex): where it came from, why, and its raw text."""
+    return hashlib.sha256(f"{origin}\0{reason}\0{raw}".encode()).hexdigest()
+
+
+# An sg_event_id in an entry's raw text (safe text: JSON escapes, no raw quotes inside the value).
+_EVENT_ID = re.compile(r'"sg_event_id"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def drop_repaired(connection: Connection, prefix: str, set_aside: Collection[str], again: Collection[str] = ()) -> int:
+    """After a file was imported again: take off the quarantine the entries of its lines (``origin``
+    starting with ``prefix``, "events.ndjson line ") that this import repaired; returns how many.
+
+    ``set_aside`` holds the digests of what this import quarantined again: those stay. ``again``
+    holds the origins it quarantined: an older text of such a line is replaced by the newer one
+    (not repaired, not counted). Of the others, an entry whose raw text names an ``sg_event_id``
+    is repaired once that event is in the log (the line was fixed and read); one naming none (JSON
+    cut short before it) once its line is no longer set aside (fixed, or taken out of the file).
+    Fix 10: a repaired line stayed listed for ever.
+    """
+    query = select(quarantine.c.id, quarantine.c.origin, quarantine.c.digest, quarantine.c.raw).where(
+        quarantine.c.origin.startswith(prefix, autoescape=True)
+    )
+    repaired: list[int] = []
+    replaced: list[int] = []
+    waiting: dict[str, list[int]] = {}  # sg_event_id -> entries naming it
+    for entry_id, origin, entry_digest, raw in connection.execute(query):
+        if entry_digest in set_aside:
+            continue
+        named = _event_id(raw)
+        if origin in again:
+            replaced.append(entry_id)
+        elif named is None:
+            repaired.append(entry_id)
+        else:
+            waiting.setdefault(named, []).append(entry_id)
+    for names in chunks(list(waiting)):
+        for found in connection.scalars(select(event.c.sg_event_id).where(event.c.sg_event_id.in_(names))):
+            repaired.extend(waiting.get(found, ()))
+    for ids in chunks([*repaired, *replaced]):
+        connection.execute(delete(quarantine).where(quarantine.c.id.in_(ids)))
+    return len(repaired)
+
+
+def _event_id(raw: str) -> str | None:
+    """The sg_event_id an entry's raw text names, if it names one that reads as text."""
+    match = _EVENT_ID.search(raw)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def clear(connection: Connection) -> int:
+    """Empty the quarantine (``mailer events quarantine --clear``); returns how many entries it held."""
+    return int(connection.execute(delete(quarantine)).rowcount or 0)
 
 
 def erase_address(connection: Connection, key: str) -> int:
