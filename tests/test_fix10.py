@@ -165,3 +165,15 @@ def test_fix10_quarantine_clear_asks_first(logged: Path, monkeypatch: pytest.Mon
     assert cleared.exit_code == 0, cleared.output
     assert cleared.stdout.endswith("Removed 2 entries from the quarantine.\n")
     assert mailer("events", "quarantine").stdout.endswith("The quarantine is empty: every event received could be read.\n")
+
+
+def test_fix10_resume_with_nobody_left_says_so(live: Path, standin: Any) -> None:
+    """`mailer resume` of a send that reached everyone says there is nothing to resume, and nothing
+    else: no question, no totals of a send that did not happen, exit 0, no request."""
+    assert mailer(*SEND, "--yes", "--no-test-ok").exit_code == 0
+    campaign_id = todays_campaign()
+    requests = len(standin.mail_sends)
+    result = mailer("resume", campaign_id)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Nothing to resume: every journalist of {campaign_id} was sent to.\n"
+    assert len(standin.mail_sends) == requests

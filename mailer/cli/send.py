@@ -16,10 +16,12 @@ import click
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
 from mailer.errors import SendError
-from mailer.models import MessageState, Mode
+from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
+    from collections.abc import Mapping
+
     from mailer.send import campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
@@ -322,6 +324,10 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     where = status.status(app.engine, campaign_id)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
+        if not as_json and where.campaign.status is not CampaignStatus.CANCELLED and not _resumable(counts):
+            # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
+            output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
+            return
         left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
         left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
         left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0
@@ -365,6 +371,13 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _resumable(counts: Mapping[str, int]) -> bool:
+    """Whether a campaign with these counts per state has anyone a resume could send to: planned,
+    in flight, or unknown or failed (sent again with a flag)."""
+    states = (MessageState.PLANNED, MessageState.SENDING, MessageState.UNKNOWN, MessageState.FAILED)
+    return any(counts.get(state.value, 0) for state in states)
 
 
 def _finish(sent: campaign.Sent) -> None:
