@@ -177,3 +177,20 @@ def test_fix10_resume_with_nobody_left_says_so(live: Path, standin: Any) -> None
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Nothing to resume: every journalist of {campaign_id} was sent to.\n"
     assert len(standin.mail_sends) == requests
+
+
+def test_fix10_resume_of_a_send_that_skipped_everyone_says_so(live: Path, standin: Any) -> None:
+    """Two stopped sends of one release: the first resumed reaches everyone, so the second's resume
+    skips them all. Resumed once more, the second has nobody to send to, and says so (it sent to
+    nobody: "every journalist was sent to" would be wrong)."""
+    send_stopped_after_plan()
+    first = todays_campaign()
+    send_stopped_after_plan("--include-previous")
+    second = f"{first}-2"
+    assert mailer("resume", first, "--yes").exit_code == 0
+    assert mailer("resume", second, "--yes").exit_code == 0
+    requests = len(standin.mail_sends)
+    result = mailer("resume", second)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Nothing to resume: {second} has nobody to send to.\n"
+    assert len(standin.mail_sends) == requests

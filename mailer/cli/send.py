@@ -326,7 +326,10 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         counts = where.counts
         if not as_json and where.campaign.status is not CampaignStatus.CANCELLED and not _resumable(counts):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
-            output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
+            if counts.get(MessageState.ACCEPTED.value, 0):
+                output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
+            else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
+                output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
             return
         left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
         left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
