@@ -198,3 +198,33 @@ def test_fix10_resume_of_a_send_that_skipped_everyone_says_so(live: Path, standi
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Nothing to resume: {second} has nobody to send to.\n"
     assert len(standin.mail_sends) == requests
+
+
+@pytest.mark.usefixtures("live")
+def test_fix10_send_with_include_previous_leaves_whom_another_send_is_mailing_now(standin: Any, db_url: str) -> None:
+    """A send stopped before its first request is being resumed in another terminal (its lease is
+    held) when a colleague sends the same release again with --include-previous: the new send
+    leaves out the journalists that resume is mailing right now ("waiting elsewhere"), as a resume
+    would (fix 10 #1): --include-previous mails again those who had the release, never two copies
+    at once. The resume then mails each of them once."""
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import connect
+
+    send_stopped_after_plan()
+    first = todays_campaign()
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            held = lease.acquire(connection, first, now=utcnow())  # the other terminal's resume, sending right now
+        again = mailer(*SEND, "--yes", "--include-previous")
+        assert again.exit_code == 0, again.output
+        assert standin.mail_sends == []
+        assert "41 journalist(s) were skipped" in again.stderr
+        with engine.begin() as connection:
+            lease.release(connection, held)
+    finally:
+        engine.dispose()
+    assert mailer("resume", first, "--yes").exit_code == 0
+    accepted = standin.accepted_addresses()
+    assert len(accepted) == RECIPIENTS and set(accepted.values()) == {1}

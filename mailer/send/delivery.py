@@ -114,6 +114,9 @@ def record(
     Unless ``include_previous``, a live send or dry run skips recipients another live campaign
     with the same content already reached or is sending (promise 8), checked while holding a
     lock on new campaigns, so two identical sends started at once never both mail someone.
+    With it, a live send still skips those another campaign of the same content is mailing right
+    now (its lease is held; "waiting elsewhere"): it mails again who had the release, not two
+    copies at once (fix 10).
     ``common_body`` (the Mail Send body every request shares) is archived with the campaign
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it.
@@ -130,6 +133,9 @@ def record(
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
                     final, skipped = skip_received(final, reached(connection, final, release_path=release_path).received)
+                elif mode is Mode.LIVE:  # --include-previous: never two copies at once (fix 10)
+                    being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
+                    final, skipped = skip_received(final, being_sent, being_sent.keys())
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -295,9 +301,14 @@ def skip_sent_elsewhere(
     since = messages.skip_reached_since(
         connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry
     )
-    others = [cid for cid, _ in campaigns.live_with(connection, content_hash=found.content_hash) if cid != found.id]
-    driven = [cid for cid in others if lease.driving(connection, cid, now=now) is not None]
+    driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
     return since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states, dry=dry)
+
+
+def driving(connection: Connection, content_hash: str, *, now: datetime) -> list[str]:
+    """The live campaigns of this content (not cancelled) a process is sending right now: their lease is held."""
+    found = campaigns.live_with(connection, content_hash=content_hash)
+    return [cid for cid, _ in found if lease.driving(connection, cid, now=now) is not None]
 
 
 def elsewhere_words(reached_since: Mapping[str, int], driven: Mapping[str, int]) -> list[str]:
