@@ -287,14 +287,14 @@ def skip_sent_elsewhere(
     dry: bool = False,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Before a resume of a live campaign sends: skip its planned journalists that another send of
-        the same content reached since this one was made (``messages.skip_reached_since``), and those
-        another is sending right now (its lease is held: ``messages.skip_driven_elsewhere``); promises
-        2 and 8. Returns how many of each, per other campaign; ``dry`` only counts (the question, which
+    the same content reached since this one was made (``messages.skip_reached_since``), and those
+    another is sending right now (its lease is held: ``messages.skip_driven_elsewhere``); promises
+    2 and 8. Returns how many of each, per other campaign; ``dry`` only counts (the question, which
     counts before --resend-unknown and --retry-failed put rows of those ``states`` back to planned).
 
-        Not dry, it takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
-        campaign's lease: of two resumes of two campaigns that planned the same journalists, started
-        at once, the second to get here sees the first's lease and its planned rows (fix 10).
+    Not dry, it takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
+    campaign's lease: of two resumes of two campaigns that planned the same journalists, started
+    at once, the second to get here sees the first's lease and its planned rows (fix 10).
     """
     if not dry:
         campaigns.lock_new_campaigns(connection)
