@@ -273,8 +273,9 @@ def resume(
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
     transport = transport or transport_for(config, found.mode, environ)
-    # Journalists another send of this release reached since, or is sending right now, are skipped
-    # by delivery.run under the campaign's lease (delivery.skip_sent_elsewhere; fix 10).
+    # Skipped before the progress bar counts what is left; delivery.run checks again under the
+    # campaign's lease, for a send that started in between (fix 10).
+    skip_reached_elsewhere(engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn)
     return _send(
         engine,
         config,
