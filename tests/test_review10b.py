@@ -1,8 +1,7 @@
 # ruff: noqa: F811  (the `project` fixture, imported from test_languages_send, is each test's argument)
 """Review 10b: attacks on 4b8e5e5 / 356bdb1 ("already received" version by version through the
 campaign_version table; a journalist only planned in a stopped campaign of other content is mailed
-now). Each test says what the press office should see; the xfail(strict) ones are what main gets
-wrong today."""
+now). Each test says what the press office should see; each failed before its fix."""
 
 from __future__ import annotations
 
@@ -54,12 +53,6 @@ def _corrected_copy(project: Path) -> str:
 # --- 1. Planned rows of a stopped campaign of other content no longer count -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() no longer counts rows only planned in a stopped campaign of other content, but "
-    "`mailer resume` (messages.skip_reached_since) re-checks only campaigns with its own whole content "
-    "hash: the corrected copy mails the French and German versions, then the resume mails them again",
-)
 def test_resuming_a_stopped_send_after_a_corrected_copy_went_out_does_not_mail_unchanged_versions_twice(
     project: Path, standin: Any
 ) -> None:
@@ -77,11 +70,6 @@ def test_resuming_a_stopped_send_after_a_corrected_copy_went_out_does_not_mail_u
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="as above, with the same file: the correction is sent, the file restored (git checkout), "
-    "and resume re-checks only campaigns of the stopped one's whole content hash",
-)
 def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_unchanged_versions_twice(project: Path, standin: Any) -> None:
     """The same story with one file: corrected in place and sent, then the correction undone (the
     office restores launch.md from its backup to look at it) and the stopped campaign resumed."""
@@ -98,12 +86,6 @@ def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_uncha
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the plan's commit (delivery.record) and the lease (delivery.run) are two steps: between them the "
-    "new campaign's rows are planned with no process driving it, so a send of the correction in that moment "
-    "mails its French and German journalists, and then the first send mails them too",
-)
 def test_a_correction_sent_while_the_first_send_is_between_its_plan_and_its_lease_mails_unchanged_versions_once(
     project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -138,12 +120,6 @@ def test_a_correction_sent_while_the_first_send_is_between_its_plan_and_its_leas
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() treats a campaign whose lease has expired as stopped, but the process holding it is "
-    "still alive: renew_lease() extends an expired lease its holder still names, so after a stall (Ctrl-Z, a "
-    "laptop asleep, a long 429 wait) it goes on mailing the rows the correction has just mailed",
-)
 def test_a_correction_sent_while_the_first_send_is_stalled_mails_unchanged_versions_once(
     project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,12 +165,6 @@ def test_a_correction_sent_while_the_first_send_is_stalled_mails_unchanged_versi
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lease.driving() counts any unexpired lease, also one whose process is gone (killed, its terminal "
-    "closed), which acquire() would replace at once: for two minutes after such a crash the correction counts "
-    "the stopped campaign's planned rows as waiting there, and resume refuses that campaign (its file changed)",
-)
 def test_journalists_waiting_in_a_send_whose_process_died_are_not_stranded_by_a_correction(project: Path, standin: Any) -> None:
     """The send's process dies mid-way (its terminal window closed, kill -9): its lease stays in the log
     until it expires, two minutes later. The office fixes the English figure and sends again at once.
@@ -248,12 +218,6 @@ def _english_only_copy(project: Path) -> str:
     return "releases/launch-en.md"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reached() finds the earlier campaign of a copy by its unchanged versions' hashes, but counts "
-    "`earlier_version` only for campaigns of the same file: the journalists whose version differs are "
-    "mailed with no warning and no question",
-)
 @pytest.mark.parametrize(
     ("copy", "others"),
     [

@@ -22,11 +22,12 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from mailer.errors import SendError
+from mailer.models import CampaignStatus
 from mailer.store import campaigns
 from mailer.store.campaigns import LeaseRow
 from mailer.store.schema import LEASE_HOLDER_MARK
 
-__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "in_flight", "release", "renew"]
+__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "may_still_send", "release", "renew"]
 
 TTL = timedelta(minutes=2)
 HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
@@ -61,9 +62,21 @@ def acquire(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
 
 
 def driving(connection: Connection, campaign_id: str, *, now: datetime) -> LeaseRow | None:
-    """The lease of the process driving the campaign right now (not expired), or None."""
+    """The lease of the process driving the campaign right now (not expired, its process not
+    known to be gone: one on this machine that died drives nothing), or None."""
     current = campaigns.lease(connection, campaign_id)
-    return current if current is not None and current.expires > now else None
+    return current if current is not None and current.expires > now and not _is_gone(current) else None
+
+
+def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
+    """Whether a process may still send the rows ``found`` has planned without anyone resuming it:
+    its lease is held by a process not known to be gone (sending, or stalled past the lease's
+    expiry: a laptop asleep carries on when it wakes), or its plan was written less than ``TTL``
+    ago and no run has taken it yet (the moment between a send's plan and its lease)."""
+    current = campaigns.lease(connection, found.id)
+    if current is not None:
+        return not _is_gone(current)
+    return found.status is CampaignStatus.PLANNED and now - found.created_at < TTL
 
 
 def renew(connection: Connection, lease: Lease, *, now: datetime, in_flight: Sequence[int] | None = None) -> bool:

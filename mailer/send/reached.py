@@ -44,24 +44,22 @@ class Reached:
 def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None) -> Reached:
     """Look up which of ``plan``'s recipients earlier live campaigns (not cancelled) reached.
 
-    Rows a campaign of other content only planned count only while a process sends it. Compared:
-    live campaigns with the plan's content, those with one of its versions' content
-    (a release sent in one language before its translations existed), and those sent from the
-    same release file (``release_path``, resolved: corrections). A journalist "received" this
-    content when the version they got there is, byte for byte, the version this plan gives them
-    (or when that campaign sent this plan's content as a whole), or another version this plan
-    still sends while that campaign also had the one they get now (their language cell changed).
-    One who got another version of this release file (corrected since, or a translation added
-    since) counts in ``earlier_version``, for the question.
+    Compared, as this same release: live campaigns with the plan's content, those with one of
+    its versions' content (sent in one language before the translations existed, a corrected
+    copy under another file name), and those sent from the same release file (``release_path``,
+    resolved: corrections). A journalist "received" this content when the version they got
+    there is, byte for byte, the version this plan gives them (or that campaign sent this plan's
+    content as a whole), or another version this plan still sends while that campaign also had
+    the one they get now (their language cell changed). One who got another version counts in
+    ``earlier_version``, for the question. Rows a campaign of other content only planned count
+    only while a process may still send them (``lease.may_still_send``): a stopped one cannot be
+    resumed once its file changed (review 10 #3), and its resume skips whom others reached since.
     """
     whole = plan.content_hash
     versions = plan.all_versions
     found = dict(campaigns.live_with(connection, version_of={whole, *(version.content_hash for version in versions)}))
-    same_file: set[str] = set()
     if release_path is not None:
-        from_file = campaigns.live_with(connection, release_path=str(Path(release_path).resolve()))
-        found.update(from_file)
-        same_file = {campaign_id for campaign_id, _ in from_file}
+        found.update(campaigns.live_with(connection, release_path=str(Path(release_path).resolve())))
     if not found:
         return Reached()
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
@@ -82,7 +80,8 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
             # sending it now (a stopped one cannot be resumed once its release file changed:
             # counting them would strand them; review 10 #3).
             if campaign_id not in going_on:
-                going_on[campaign_id] = lease.driving(connection, campaign_id, now=utcnow()) is not None
+                other = campaigns.get(connection, campaign_id)
+                going_on[campaign_id] = other is not None and lease.may_still_send(connection, other, now=utcnow())
             if not going_on[campaign_id]:
                 continue
         theirs, mine = hash_in[campaign_id](language), versions[version_of[key]]
@@ -92,7 +91,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
             received[key] = campaign_id
             if state != MessageState.PLANNED.value:
                 sent[key] = campaign_id
-        elif campaign_id in same_file:
+        else:  # a campaign of this file, or one sharing a version with it (a copy): the same release
             earlier[key] = campaign_id
     earlier = {key: campaign_id for key, campaign_id in earlier.items() if key not in received}
     changed = {version_of[key] for key in earlier}

@@ -34,7 +34,7 @@ from mailer.models import (
     fields_json,
 )
 from mailer.store.bulk import Prepared, chunks, filled, slots
-from mailer.store.schema import campaign, event, message, suppression
+from mailer.store.schema import campaign, campaign_version, event, message, suppression
 
 # States in which a message may have reached SendGrid, so an event can be about it.
 SENT_STATES = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
@@ -946,6 +946,9 @@ def skip_reached_since(
         message.c.updated_at > since,
     )
     reached: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
+    reached.update(
+        (key, cid) for key, cid in _reached_same_version_since(connection, campaign_id, since=since, states=states) if key not in reached
+    )
     return _skip_found_elsewhere(
         connection,
         campaign_id,
@@ -956,6 +959,41 @@ def skip_reached_since(
         now=now,
         dry=dry,
     )
+
+
+def _reached_same_version_since(
+    connection: Connection, campaign_id: str, *, since: datetime, states: Collection[MessageState]
+) -> list[tuple[str, str]]:
+    """(address, other campaign) of this campaign's rows in ``states`` that another live campaign
+    reached after ``since`` with the very version the row would get (the same content hash in
+    ``campaign_version``): a release and its correction, or a copy under another file name, send
+    the unchanged versions byte for byte (review 10b: a resume after the correction went out
+    mailed the French journalists the same French email twice). Nothing for campaigns logged
+    before versions were kept."""
+    mine, theirs = message.alias("mine"), message.alias("theirs")
+    my_version, their_version = campaign_version.alias("my_version"), campaign_version.alias("their_version")
+    sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
+    others = select(campaign.c.id).where(
+        campaign.c.mode == Mode.LIVE.value, campaign.c.status != CampaignStatus.CANCELLED.value, campaign.c.id != campaign_id
+    )
+    query = (
+        select(theirs.c.email_key, theirs.c.campaign_id)
+        .join(their_version, and_(their_version.c.campaign_id == theirs.c.campaign_id, their_version.c.language == theirs.c.language))
+        .join(my_version, and_(my_version.c.campaign_id == campaign_id, my_version.c.content_hash == their_version.c.content_hash))
+        .join(
+            mine,
+            and_(mine.c.campaign_id == campaign_id, mine.c.email_key == theirs.c.email_key, mine.c.language == my_version.c.language),
+        )
+        .where(
+            theirs.c.campaign_id.in_(others),
+            theirs.c.state.in_(sent),
+            theirs.c.skip_reason.is_(None),
+            theirs.c.updated_at > since,
+            mine.c.state.in_([state.value for state in states]),
+            mine.c.skip_reason.is_(None),
+        )
+    )
+    return [(key, cid) for key, cid in connection.execute(query)]
 
 
 def skip_driven_elsewhere(
