@@ -12,19 +12,7 @@ from typing import Any
 
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
-
-FRENCH_AND_GERMAN = {email for email, language in WHO_GETS.items() if language != "en"}
-
-
-def _sent_to(standin: Any) -> dict[str, str]:
-    """Address -> the subject it was mailed, over every request the stand-in took."""
-    return {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+from test_review10 import FRENCH_AND_GERMAN, _edit, _sent_to
 
 
 def _stopped_send(project: Path, standin: Any) -> str:
