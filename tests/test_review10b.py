@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
-from test_review10 import FRENCH_AND_GERMAN, _edit, _sent_to
+from test_review10 import FRENCH_AND_GERMAN, _correct_english, _edit, _sent_to
 
 
 def _stopped_send(project: Path, standin: Any) -> str:
@@ -231,3 +231,27 @@ def test_a_copy_under_another_name_asks_before_mailing_who_got_another_version(
     said = " ".join(asked.output.split())
     assert "3 of these journalists already received an earlier version of this release" in said, said
     assert _sent_to(standin) == {}
+
+
+def test_a_send_stopped_by_ctrl_c_after_its_plan_does_not_strand_its_journalists_from_a_correction(project: Path, standin: Any) -> None:
+    """Ctrl-C the moment the plan is written, then correct the English text and send at once: the
+    stopped send is marked paused (a plan still `planned` might be about to go out, and would keep its
+    journalists waiting in it), so the French and German journalists get their version from the
+    correction instead of waiting in a send that can no longer be resumed (its file changed)."""
+    from mailer.send import delivery
+
+    record = delivery.record
+
+    def then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        record(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(delivery, "record", then_ctrl_c)
+        assert mailer(*SEND, "--yes").exit_code != 0
+    _correct_english(project)
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    assert _sent_to(standin) == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
+    english = next(r.body for r in standin.mail_sends if r.body["subject"] == SUBJECTS["en"])
+    assert "413 volunteers" in " ".join(english["content"][0]["value"].split())

@@ -151,19 +151,23 @@ def _record_and_send(
         with engine.connect() as connection:
             written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
         if written is not None:
-            _stopped_after_record(written, warn)
+            _stopped_after_record(engine, written, warn)
         raise
     try:
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
     except KeyboardInterrupt:
-        _stopped_after_record(recorded.campaign_id, warn)
+        _stopped_after_record(engine, recorded.campaign_id, warn)
         raise
 
 
-def _stopped_after_record(campaign_id: str, warn: Callable[[str], None] | None) -> None:
+def _stopped_after_record(engine: Engine, campaign_id: str, warn: Callable[[str], None] | None) -> None:
     """Ctrl-C outside the requests (the dispatcher stops those itself, and says so) once the campaign
     is in the log: the user must hear of it (review 8: only "Stopped." was said, and the next send
-    called its journalists "already received")."""
+    called its journalists "already received"). A campaign no run has taken yet is marked paused:
+    a plan still `planned` a moment ago may be about to go out (``lease.may_still_send``), a
+    stopped one is not."""
+    with engine.begin() as connection:
+        campaigns.pause_if_planned(connection, campaign_id)
     (warn or _ignore)(
         f"Stopped: {campaign_id} is in the delivery log. `mailer status {campaign_id}` shows whom it reached; "
         f"`mailer resume {campaign_id}` sends the rest; if it reached nobody, `mailer cancel {campaign_id}` calls it off."

@@ -306,9 +306,11 @@ def skip_sent_elsewhere(
 
 
 def driving(connection: Connection, content_hash: str, *, now: datetime) -> list[str]:
-    """The live campaigns of this content (not cancelled) a process is sending right now: their lease is held."""
-    found = campaigns.live_with(connection, content_hash=content_hash)
-    return [cid for cid, _ in found if lease.driving(connection, cid, now=now) is not None]
+    """The live campaigns of this content (not cancelled) a process is sending, or about to:
+    ``lease.may_still_send`` (their lease is held, or their plan was just written and its run has
+    not taken the lease yet: fix 10 left that moment open to a resume)."""
+    found = (campaigns.get(connection, cid) for cid, _ in campaigns.live_with(connection, content_hash=content_hash))
+    return [other.id for other in found if other is not None and lease.may_still_send(connection, other, now=now)]
 
 
 def elsewhere_words(reached_since: Mapping[str, int], driven: Mapping[str, int]) -> list[str]:

@@ -187,6 +187,17 @@ def set_status(connection: Connection, campaign_id: str, status: CampaignStatus)
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
 
 
+def pause_if_planned(connection: Connection, campaign_id: str) -> None:
+    """Mark the campaign paused if no run has taken it yet (its status still planned): its send
+    stopped between writing the plan and its first request."""
+    statement = (
+        update(campaign)
+        .where(campaign.c.id == campaign_id, campaign.c.status == CampaignStatus.PLANNED.value)
+        .values(status=CampaignStatus.PAUSED.value)
+    )
+    connection.execute(statement)
+
+
 def was_test_sent(connection: Connection, content_hash: str) -> bool:
     """True when a finished test campaign carried exactly this content."""
     query = (
