@@ -31,6 +31,9 @@ __all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "may_
 
 TTL = timedelta(minutes=2)
 HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
+# A lease expired longer ago than this is left by a process that will not come back (one that died
+# on another machine sharing the log, or before a reboot): its planned rows are nobody's to send.
+STALLED = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +74,11 @@ def driving(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
 def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
     """Whether a process may still send the rows ``found`` has planned without anyone resuming it:
     its lease is held by a process not known to be gone (sending, or stalled past the lease's
-    expiry: a laptop asleep carries on when it wakes), or its plan was written less than ``TTL``
+    expiry, by less than ``STALLED``: a laptop asleep carries on when it wakes), or its plan was written less than ``TTL``
     ago and no run has taken it yet (the moment between a send's plan and its lease)."""
     current = campaigns.lease(connection, found.id)
     if current is not None:
-        return not _is_gone(current)
+        return not _is_gone(current) and now - current.expires < STALLED
     return found.status is CampaignStatus.PLANNED and now - found.created_at < TTL
 
 

@@ -882,20 +882,20 @@ def received(
 
 def reached(
     connection: Connection, campaign_ids: Collection[str], email_keys: Container[str]
-) -> Iterator[tuple[str, str, str | None, str]]:
-    """(address lower-cased, campaign, language of the version it got, state) of each row of these
-    campaigns that got, or is about to get, a message (``received``'s rows), newest first, for the
-    addresses in ``email_keys``."""
+) -> Iterator[tuple[str, str, str | None, str, int | None]]:
+    """(address lower-cased, campaign, language of the version it got, state, request number) of
+    each row of these campaigns that got, or is about to get, a message (``received``'s rows),
+    newest first, for the addresses in ``email_keys``."""
     if not campaign_ids:
         return
     query = (
-        select(message.c.email_key, message.c.campaign_id, message.c.language, message.c.state)
+        select(message.c.email_key, message.c.campaign_id, message.c.language, message.c.state, message.c.request_no)
         .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
         .order_by(message.c.id.desc())
     )
-    for key, campaign_id, language, state in connection.execute(query):
+    for key, campaign_id, language, state, request_no in connection.execute(query):
         if key in email_keys:
-            yield key, campaign_id, language, state
+            yield key, campaign_id, language, state, request_no
 
 
 def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:
@@ -946,6 +946,9 @@ def skip_reached_since(
         message.c.updated_at > since,
     )
     reached: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
+    for other in connection.scalars(others):  # in flight there: they may have it (a run killed mid-request; review 10c)
+        for key in listed_in_flight(connection, other):
+            reached.setdefault(key, other)
     reached.update(
         (key, cid) for key, cid in _reached_same_version_since(connection, campaign_id, since=since, states=states) if key not in reached
     )
@@ -959,6 +962,23 @@ def skip_reached_since(
         now=now,
         dry=dry,
     )
+
+
+def listed_in_flight(connection: Connection, campaign_id: str) -> list[str]:
+    """Addresses (lower-cased) of the rows still planned in the campaign's requests listed in flight:
+    requests that left (or may have) before their run stopped without logging the answer. They
+    count as reached: unknown, never sent again unless asked (promise 2)."""
+    found = connection.scalar(select(campaign.c.in_flight).where(campaign.c.id == campaign_id))
+    numbers = [int(number) for number in found or ()]
+    if not numbers:
+        return []
+    query = select(message.c.email_key).where(
+        message.c.campaign_id == campaign_id,
+        message.c.request_no.in_(numbers),
+        message.c.state == MessageState.PLANNED.value,
+        message.c.skip_reason.is_(None),
+    )
+    return list(connection.scalars(query))
 
 
 def _reached_same_version_since(
