@@ -1,0 +1,122 @@
+# ruff: noqa: F811  (the `project` fixture, imported from test_languages_send, is each test's argument)
+"""Review 10c: attacks on ee4eafd (``lease.may_still_send``: a campaign's planned rows are "still
+going out" while its lease is held by a process not known to be gone, or while its plan is under two
+minutes old with status planned; ``campaigns.pause_if_planned`` on Ctrl-C). Each test says what the
+press office should see; each is xfail (strict) until its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
+from test_review10 import _correct_english, _sent_to
+from test_review10b import _stopped_send
+
+# A `mailer send` whose process is killed (kill -9; likewise a closed terminal's SIGHUP, an OOM kill,
+# a power cut) the moment its plan is committed: no KeyboardInterrupt, so no pause_if_planned.
+KILLED_AFTER_PLAN = """
+import os, signal, sys
+from mailer.send import delivery
+record = delivery.record
+def then_killed(*args, **kwargs):
+    done = record(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return done
+delivery.record = then_killed
+from mailer.cli import main
+sys.argv = ["mailer", *sys.argv[1:]]
+main()
+"""
+
+
+def _killed_after_plan(project: Path) -> None:
+    env = {**os.environ, "SENDGRID_API_KEY": KEY}
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_PLAN, *SEND, "--yes"],
+        check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == -9, done.stderr
+
+
+def _everyone_their_version() -> dict[str, str]:
+    return {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
+
+
+# --- 1. A plan under two minutes old whose process is dead ----------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="may_still_send takes a plan still `planned` and under TTL old for one about to go out, whether "
+    "its process lives or not: a send killed after its plan strands its French and German journalists "
+    "from a correction sent within two minutes (its resume is refused: the file changed)",
+)
+def test_a_send_killed_after_its_plan_does_not_strand_its_journalists_from_a_correction(project: Path, standin: Any) -> None:
+    """The office's send dies the moment its plan is written (the terminal window closed: SIGHUP, not
+    Ctrl-C; here kill -9). It fixes the English figure and sends again at once, as it would after
+    Ctrl-C (test_review10b covers that one). The French and German journalists, only planned in the
+    dead send, must get their unchanged version: main calls them "already received" there (the plan
+    "may still send"), and `mailer resume` of the dead send is refused, since launch.md changed."""
+    _killed_after_plan(project)
+    _correct_english(project)
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    dead = mailer("campaigns", "--json")
+    for listed in json.loads(dead.stdout):  # as the office would then: resume the dead send (refused on main)
+        mailer("resume", listed["id"], "--yes")
+    assert _sent_to(standin) == _everyone_their_version()
+
+
+# --- 2. A lease left by a process on another host, or before a reboot ------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="may_still_send holds any lease row whose holder is not known gone, expired or not: one left "
+    "by a process on another host (or on this machine before a reboot: another boot id) counts forever, "
+    "and a correction hours later strands the journalists it had only planned",
+)
+@pytest.mark.parametrize("host", ["press-laptop-2/0badb007", "this machine before its reboot"])
+def test_a_lease_left_hours_ago_by_a_dead_process_elsewhere_does_not_strand_its_journalists(project: Path, standin: Any, host: str) -> None:
+    """The send stopped with every row planned, its lease still in the log: its process died on the
+    colleague's laptop sharing the PostgreSQL log (DESIGN: "sends started from any host sharing that
+    database"), or the office's own machine lost power mid-send and rebooted (the lease's host then
+    carries the old boot id). Three hours later the office corrects the English figure and sends the
+    release: the French and German journalists must get their version. Main counts them "already
+    received" in the dead send for ever (its lease's holder is "not known to be gone"), and refuses to
+    resume the dead send (launch.md changed)."""
+    from mailer import config
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import campaigns, connect
+    from mailer.store.schema import LEASE_HOLDER_MARK
+
+    stopped = _stopped_send(project, standin)
+    if host == "this machine before its reboot":
+        name, _, boot = lease._host().partition("/")
+        host = f"{name}/{'0' * 8 if boot != '0' * 8 else '1' * 8}"
+    engine = connect(config.from_environment().database.url)
+    with engine.begin() as connection:  # as the dead process left it, three hours ago
+        then = utcnow() - timedelta(hours=3)
+        taken = campaigns.take_lease(
+            connection, stopped, holder=LEASE_HOLDER_MARK + "0" * 32, host=host, pid=4242, now=then, expires=then + lease.TTL
+        )
+        assert taken
+    engine.dispose()
+    _correct_english(project)
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    mailer("resume", stopped, "--yes")  # refused on main: launch.md changed
+    assert _sent_to(standin) == _everyone_their_version()
