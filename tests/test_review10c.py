@@ -232,3 +232,34 @@ def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_ver
     assert colleague, "the colleague's send never ran"
     accepted = standin.accepted_addresses()
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
+
+
+# --- 5. Resuming the uncorrected send once its file is restored --------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a resume skips only those another send reached since with the very version they would get "
+    "(_reached_same_version_since): the English journalists who got the correction are mailed the uncorrected "
+    "English version after it, without a question",
+)
+def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_the_uncorrected_version_after_the_correction(
+    project: Path, standin: Any
+) -> None:
+    """test_review10b's restored-file story, for the English journalists: the send stopped before mailing
+    anyone; the corrected launch.md went to everyone (413 volunteers); the office restores launch.md to
+    look at it and resumes the stopped send, as the refusal's hint says ("Undo the change to finish this
+    campaign"). The English journalists, who have the correction, must not then get the uncorrected
+    English email (412 volunteers) on top of it; main mails it to all three without a word."""
+    stopped = _stopped_send(project, standin)
+    main_file = project / "releases" / "launch.md"
+    original = main_file.read_text(encoding="utf-8")
+    _correct_english(project)
+    corrected = mailer(*SEND, "--yes")
+    assert corrected.exit_code == 0, corrected.output
+    main_file.write_text(original, encoding="utf-8")
+    resumed = mailer("resume", stopped, "--yes")
+    assert resumed.exit_code in (0, 1), resumed.output
+    english = [r.body for r in standin.mail_sends if r.body["subject"] == SUBJECTS["en"]]
+    uncorrected = [b for b in english if "412 volunteers" in " ".join(b["content"][0]["value"].split())]
+    assert uncorrected == [], [p["to"][0]["email"] for b in uncorrected for p in b["personalizations"]]
