@@ -263,3 +263,55 @@ def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_the_u
     english = [r.body for r in standin.mail_sends if r.body["subject"] == SUBJECTS["en"]]
     uncorrected = [b for b in english if "412 volunteers" in " ".join(b["content"][0]["value"].split())]
     assert uncorrected == [], [p["to"][0]["email"] for b in uncorrected for p in b["personalizations"]]
+
+
+# --- 6. "Being sent by" a campaign that is then called off -------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a resume's 'being sent by' skip is final, but what it relied on (another process sending them) is "
+    "not: once that campaign stops and is cancelled, as its hint offers, the skipped journalists are mailed by "
+    "nobody, and the resume says it has 'nobody to send to'",
+)
+def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_mailed_by_the_resume(project: Path, standin: Any) -> None:
+    """Two stopped sends of the release plan the same six journalists (the second made with
+    --include-previous). The first is resumed in one terminal (a live process holds its lease); the
+    second, resumed in another meanwhile, leaves the six to it ("is sending to them right now"). The
+    first is then stopped with Ctrl-C before its first request and, as its message offers ("if it
+    reached nobody, `mailer cancel` calls it off"), cancelled. Resuming the second must now mail the six:
+    main says "Nothing to resume: ... has nobody to send to", and nobody ever mails them."""
+    from mailer import config
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import campaigns, connect
+    from mailer.store.schema import LEASE_HOLDER_MARK
+
+    first = _stopped_send(project, standin)
+    standin.answer(503, times=100)
+    second_send = mailer(*SEND, "--include-previous", "--yes")
+    standin.reset()
+    [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
+    assert "6 planned" in mailer("status", second).stdout, second_send.output
+    resuming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the first one's resume
+    try:
+        engine = connect(config.from_environment().database.url)
+        with engine.begin() as connection:
+            now = utcnow()
+            holder = LEASE_HOLDER_MARK + "1" * 32
+            taken = campaigns.take_lease(
+                connection, first, holder=holder, host=lease._host(), pid=resuming.pid, now=now, expires=now + lease.TTL
+            )
+            assert taken
+        resumed = mailer("resume", second, "--yes")
+        assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
+        with engine.begin() as connection:  # Ctrl-C in the first terminal: its lease released, nobody mailed
+            campaigns.release_lease(connection, first, holder=holder)
+        engine.dispose()
+    finally:
+        resuming.kill()
+        resuming.wait()
+    cancelled = mailer("cancel", first)
+    assert cancelled.exit_code == 0, cancelled.output
+    mailer("resume", second, "--yes")  # main: "Nothing to resume: ... has nobody to send to."
+    assert _sent_to(standin) == _everyone_their_version()
