@@ -348,3 +348,27 @@ def test_importing_another_file_under_the_same_name_does_not_take_an_unrepaired_
     assert again.exit_code == 0, again.output
     assert "repaired" not in again.stdout, again.stdout
     assert mailer("events", "quarantine").stdout.startswith("1 entry in the quarantine")
+
+
+# --- 8. A list's name in `mailer contact` -------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a list given to send as a relative path is logged as typed, relative to the folder the send ran "
+    "in, and _shown_source only rewrites absolute paths: run from releases/, press.csv reads '../press.csv' "
+    "from the office folder, a file that is not there",
+)
+def test_contact_names_a_list_given_from_a_subfolder_relative_to_the_office_folder(
+    project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office sends from its releases/ folder (mailer.toml is found in the folder above, as git finds
+    its repository): `mailer send launch.md --list ../press.csv`. `mailer contact` in the office folder
+    must name that list press.csv (fix 10 #3: one list reads one way, relative to the office folder), not
+    "../press.csv", which names a file outside the office."""
+    monkeypatch.chdir(project / "releases")
+    sent = mailer("send", "launch.md", "--list", "../press.csv", "--force-embargo", "--yes")
+    assert sent.exit_code == 0, sent.output
+    monkeypatch.chdir(project)
+    shown = mailer("contact", "claire@example.fr").stdout
+    assert "Lists:      press.csv\n" in shown, shown
