@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
-from test_review10 import FRENCH_AND_GERMAN, _correct_english, _sent_to
+from test_review10 import ENGLISH, FRENCH_AND_GERMAN, _correct_english, _sent_to
 from test_review10b import _corrected_copy, _stopped_send
 
 # A `mailer send` whose process is killed (kill -9; likewise a closed terminal's SIGHUP, an OOM kill,
@@ -420,6 +420,7 @@ def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_fli
     )
     assert died.returncode == -9, died.stderr
     assert sum(standin.accepted_addresses().values()) == 1
+    assert set(standin.accepted_addresses()) <= ENGLISH  # the main version's request goes first
     _correct_english(project)
     again = mailer(*SEND, "--yes")
     assert again.exit_code == 0, again.output
