@@ -57,12 +57,6 @@ def _everyone_their_version() -> dict[str, str]:
 # --- 1. A plan under two minutes old whose process is dead ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="may_still_send takes a plan still `planned` and under TTL old for one about to go out, whether "
-    "its process lives or not: a send killed after its plan strands its French and German journalists "
-    "from a correction sent within two minutes (its resume is refused: the file changed)",
-)
 def test_a_send_killed_after_its_plan_does_not_strand_its_journalists_from_a_correction(project: Path, standin: Any) -> None:
     """The office's send dies the moment its plan is written (the terminal window closed: SIGHUP, not
     Ctrl-C; here kill -9). It fixes the English figure and sends again at once, as it would after
@@ -85,12 +79,6 @@ def test_a_send_killed_after_its_plan_does_not_strand_its_journalists_from_a_cor
 # --- 2. A lease left by a process on another host, or before a reboot ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="may_still_send holds any lease row whose holder is not known gone, expired or not: one left "
-    "by a process on another host (or on this machine before a reboot: another boot id) counts forever, "
-    "and a correction hours later strands the journalists it had only planned",
-)
 @pytest.mark.parametrize("host", ["press-laptop-2/0badb007", "this machine before its reboot"])
 def test_a_lease_left_hours_ago_by_a_dead_process_elsewhere_does_not_strand_its_journalists(project: Path, standin: Any, host: str) -> None:
     """The send stopped with every row planned, its lease still in the log: its process died on the
@@ -144,12 +132,6 @@ def _ctrl_c_after_plan(*args: str) -> None:
         assert mailer(*args).exit_code != 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cancel of a scheduled send inside its last 10 minutes takes it for one SendGrid holds, though "
-    "nothing was ever handed to SendGrid (the `handed` check is only made once its time has passed): "
-    "'it may still go out', not cancelled, and its journalists stay kept from a new send",
-)
 def test_cancelling_a_scheduled_send_stopped_before_its_run_calls_it_off_even_near_its_time(project: Path, standin: Any) -> None:
     """`mailer send --at` five minutes ahead, Ctrl-C the moment its plan is written: the office is told
     "if it reached nobody, `mailer cancel` calls it off", and does. Nothing reached SendGrid, so it is
@@ -168,12 +150,6 @@ def test_cancelling_a_scheduled_send_stopped_before_its_run_calls_it_off_even_ne
     assert _sent_to(standin) == _everyone_their_version()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="status takes any send scheduled ahead and not cancelled for one SendGrid holds (held_until reads "
-    "only the clock), so a scheduled send stopped before its run reads 'SendGrid holds these emails' with "
-    "none handed to it",
-)
 def test_status_of_a_scheduled_send_stopped_before_its_run_does_not_say_sendgrid_holds_its_emails(project: Path, standin: Any) -> None:
     """`mailer send --at` two hours ahead, Ctrl-C the moment its plan is written: SendGrid has nothing
     of it. `mailer status` must say it is paused with 6 not sent yet, and not, as main does, that
@@ -193,12 +169,6 @@ def test_status_of_a_scheduled_send_stopped_before_its_run_does_not_say_sendgrid
 # --- 4. A plan that took over two minutes to write ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="may_still_send times the plan from created_at, the moment its writing began, not its commit: a plan "
-    "that took over TTL to write (a large list, a slow PostgreSQL) is 'stopped' the moment it commits, and a "
-    "correction sent before its lease is taken mails its unchanged versions a second time",
-)
 def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_versions_once(
     project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,12 +207,6 @@ def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_ver
 # --- 5. Resuming the uncorrected send once its file is restored --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a resume skips only those another send reached since with the very version they would get "
-    "(_reached_same_version_since): the English journalists who got the correction are mailed the uncorrected "
-    "English version after it, without a question",
-)
 def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_the_uncorrected_version_after_the_correction(
     project: Path, standin: Any
 ) -> None:
@@ -268,12 +232,6 @@ def test_resuming_a_stopped_send_after_its_file_was_restored_does_not_mail_the_u
 # --- 6. "Being sent by" a campaign that is then called off -------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a resume's 'being sent by' skip is final, but what it relied on (another process sending them) is "
-    "not: once that campaign stops and is cancelled, as its hint offers, the skipped journalists are mailed by "
-    "nobody, and the resume says it has 'nobody to send to'",
-)
 def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_mailed_by_the_resume(project: Path, standin: Any) -> None:
     """Two stopped sends of the release plan the same six journalists (the second made with
     --include-previous). The first is resumed in one terminal (a live process holds its lease); the
@@ -320,12 +278,6 @@ def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_
 # --- 7. The quarantine's repair, by file name --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drop_repaired takes an entry naming no sg_event_id as repaired once a file of the same name "
-    "imports without quarantining that line number: another file saved under the name (the next export) "
-    "erases an unreadable event never repaired, the only trace of it",
-)
 def test_importing_another_file_under_the_same_name_does_not_take_an_unrepaired_entry_off_the_quarantine(
     logged: Path,
 ) -> None:
@@ -353,12 +305,6 @@ def test_importing_another_file_under_the_same_name_does_not_take_an_unrepaired_
 # --- 8. A list's name in `mailer contact` -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a list given to send as a relative path is logged as typed, relative to the folder the send ran "
-    "in, and _shown_source only rewrites absolute paths: run from releases/, press.csv reads '../press.csv' "
-    "from the office folder, a file that is not there",
-)
 def test_contact_names_a_list_given_from_a_subfolder_relative_to_the_office_folder(
     project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -393,12 +339,6 @@ main()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a holder on this machine known dead 'may not still send' (may_still_send: False), and its rows in "
-    "flight are still `planned`, so reached() drops them: the journalist SendGrid took the first send's "
-    "request for is mailed the correction as one never reached, without the earlier-version warning",
-)
 def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_flight_as_reached(project: Path, standin: Any) -> None:
     """The send's process dies (kill -9) the moment SendGrid accepted its first request, to one English
     journalist, before the answer was logged. The office corrects the English figure and sends at once.
@@ -428,12 +368,6 @@ def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_fli
     assert "1 of these journalists already received an earlier version of this release" in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a resume skips those another send reached since by their row's state (accepted, unknown, sending): "
-    "a row in flight when that send's process died is still `planned` (listed in flight under its lease), and a "
-    "holder known dead 'may not still send', so the journalist SendGrid took it for is mailed the same email again",
-)
 def test_resuming_a_send_after_another_died_mid_request_does_not_mail_the_journalist_in_flight_twice(project: Path, standin: Any) -> None:
     """Two stopped sends of the release plan the same six journalists (the second made with
     --include-previous, both stopped by SendGrid answering 503). The first is resumed and its process dies

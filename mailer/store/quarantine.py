@@ -77,8 +77,7 @@ def drop_repaired(connection: Connection, prefix: str, set_aside: Collection[str
     holds the origins it quarantined: an older text of such a line is replaced by the newer one
     (not repaired, not counted). Of the others, an entry whose raw text names an ``sg_event_id``
     is repaired once that event is in the log (the line was fixed and read); one naming none (JSON
-    cut short before it) once its line is no longer set aside (fixed, or taken out of the file).
-    Fix 10: a repaired line stayed listed for ever.
+    cut short before it) stays until ``clear``. Fix 10: a repaired line stayed listed for ever.
     """
     query = select(quarantine.c.id, quarantine.c.origin, quarantine.c.digest, quarantine.c.raw).where(
         quarantine.c.origin.startswith(prefix, autoescape=True)
@@ -92,10 +91,10 @@ def drop_repaired(connection: Connection, prefix: str, set_aside: Collection[str
         named = _event_id(raw)
         if origin in again:
             replaced.append(entry_id)
-        elif named is None:
-            repaired.append(entry_id)
-        else:
+        elif named is not None:
             waiting.setdefault(named, []).append(entry_id)
+        # One naming no event stays: another file under the same name (the next day's export)
+        # could read at that line, and its raw text is the only trace of the event (review 10c).
     for names in chunks(list(waiting)):
         for found in connection.scalars(select(event.c.sg_event_id).where(event.c.sg_event_id.in_(names))):
             repaired.extend(waiting.get(found, ()))
