@@ -373,11 +373,11 @@ def cancel(
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
-    if not found.sendgrid_batch_id or found.scheduled_at is None:
+    if not found.sendgrid_batch_id or found.scheduled_at is None or not handed:
+        # Nothing reached SendGrid (a scheduled send stopped before its first request, whatever its
+        # time: review 8b, 10c): nothing can go out, so it is called off here.
         return _call_off(engine, found, now=now)
     if found.scheduled_at <= now:
-        if not handed:  # its time has passed, but it never reached SendGrid (review 8b)
-            return _call_off(engine, found, now=now)
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     late = (found.scheduled_at - now).total_seconds() < 600
     sendgrid = transport or _sendgrid(config, environ, sending=False)
