@@ -392,10 +392,12 @@ def test_resuming_a_send_after_another_died_mid_request_does_not_mail_the_journa
         timeout=120,
     )
     assert died.returncode == -9, died.stderr
-    in_flight = set(standin.accepted_addresses())  # its requests out at once (concurrency): here all six
+    in_flight = set(standin.accepted_addresses())  # its requests out at once (concurrency): often all six
     assert in_flight
     mailer("resume", second, "--yes")  # main: "Accepted: 6"
     mailer("resume", first, "--yes")  # main: its rows in flight become "skipped: already received in" the second
     accepted = standin.accepted_addresses()
-    assert set(accepted) == set(WHO_GETS)
+    # A request still on its way when the process died may never have reached SendGrid: its rows are
+    # unknown (promise 2: sent again only with --resend-unknown), so not everyone need be mailed yet.
+    assert in_flight <= set(accepted) <= set(WHO_GETS)
     assert max(accepted.values()) == 1, accepted
