@@ -70,3 +70,10 @@ def test_a_greeting_alone_still_gets_the_dateline(tmp_path: Path) -> None:
     paragraphs, text = _rendered(tmp_path, "Dear {{ contact.first_name }},")
     assert paragraphs[0] == f"{LEAD} Dear Jürgen,"
     assert f"{LEAD} Dear Jürgen," in text
+
+
+def test_dateline_stands_alone_before_a_body_of_quotations_and_lists(tmp_path: Path) -> None:
+    """Newcomer 10: a body holding only a quotation and a list put the dateline inside the quote."""
+    paragraphs, text = _rendered(tmp_path, "> “A great day for bees,” said Maria Okafor.\n\n- 412 volunteers\n- 1.2 million bees")
+    assert paragraphs[0] == LEAD
+    assert text.index(LEAD) < text.index("A great day") and f"{LEAD} “A great" not in text

@@ -4,7 +4,7 @@ release's own text, chosen once from the Markdown tokens for the HTML and the pl
 Passed over: a paragraph holding only pictures (a logo), a greeting that opens the release
 ("Dear {{ contact.first_name }},", "Bonjour Madame, Monsieur,", a salutation column from the
 list: nc9 #2, the dateline was glued in front of it), and quotations or list items (someone
-else's words, a bullet point) while a paragraph of the release's own follows.
+else's words, a bullet point).
 """
 
 from __future__ import annotations
@@ -24,23 +24,20 @@ def at(tokens: Sequence[Token], *, field: re.Pattern[str]) -> int | None:
     """The index of the inline token of the paragraph the dateline opens, or None (no paragraph).
 
     ``field`` matches the placeholder a contact field stands as in the tokens: a paragraph of
-    fields alone, short, is taken for a greeting from the list. Top-level paragraphs are
-    preferred; a greeting with nothing after it still gets the dateline.
+    fields alone, short, is taken for a greeting from the list. Only top-level paragraphs count
+    (a body of quotations and lists alone gets the dateline standing alone first); a greeting with
+    nothing after it still gets it.
     """
-    for top_level_only in (True, False):
-        found = _first(tokens, field=field, top_level_only=top_level_only)
-        if found is not None:
-            return found
-    return None
+    return _first(tokens, field=field)
 
 
-def _first(tokens: Sequence[Token], *, field: re.Pattern[str], top_level_only: bool) -> int | None:
+def _first(tokens: Sequence[Token], *, field: re.Pattern[str]) -> int | None:
     greeting: int | None = None
     for index, token in enumerate(tokens):
         opening = tokens[index - 1] if index else None
         if token.type != "inline" or opening is None or opening.type != "paragraph_open" or opening.hidden:
             continue
-        if top_level_only and opening.level:
+        if opening.level:  # inside a quotation or a list item: someone else's words, a bullet point
             continue
         children = token.children or []
         if only_images(children):
