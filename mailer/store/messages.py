@@ -921,10 +921,15 @@ def skip_reached_since(
     dry: bool = False,
 ) -> dict[str, int]:
     """Rows of ``campaign_id`` in ``states`` (planned; and failed or unknown when a resume is about
-    to send those again) whose address another live campaign of the same content reached after
+    to send those again) whose address another live campaign of the same release reached after
     ``since`` (this campaign's creation): accepted, unknown or in flight there, by a state change
     logged after it. They become skipped, "already received in" that campaign (promise 8, on
     resume). Returns how many per other campaign; ``dry`` only counts.
+
+    The same release: the same content, the same release file (a correction: review 10c and
+    newcomer 10, resuming the old send after restoring its file mailed the uncorrected text to
+    those who had the correction), or a campaign sharing a version with it (a corrected copy
+    under another name; review 10b).
 
     Reached before ``since``, a journalist was either skipped when this campaign was planned or
     included on purpose (--include-previous). Reached after it, by a campaign planned later or
@@ -932,10 +937,15 @@ def skip_reached_since(
     everyone twice), they must not get it again. ``updated_at`` is the time of a row's last state
     change: delivery events do not move it.
     """
+    mine, theirs = campaign_version.alias("mine"), campaign_version.alias("theirs")
+    sharing = select(theirs.c.campaign_id).where(
+        theirs.c.content_hash.in_(select(mine.c.content_hash).where(mine.c.campaign_id == campaign_id))
+    )
+    same_file = select(campaign.c.release_path).where(campaign.c.id == campaign_id).scalar_subquery()
     others = select(campaign.c.id).where(
         campaign.c.mode == Mode.LIVE.value,
         campaign.c.status != CampaignStatus.CANCELLED.value,
-        campaign.c.content_hash == content_hash,
+        or_(campaign.c.content_hash == content_hash, campaign.c.release_path == same_file, campaign.c.id.in_(sharing)),
         campaign.c.id != campaign_id,
     )
     sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)  # planned there does not count
@@ -949,9 +959,6 @@ def skip_reached_since(
     for other in connection.scalars(others):  # in flight there: they may have it (a run killed mid-request; review 10c)
         for key in listed_in_flight(connection, other):
             reached.setdefault(key, other)
-    reached.update(
-        (key, cid) for key, cid in _reached_same_version_since(connection, campaign_id, since=since, states=states) if key not in reached
-    )
     return _skip_found_elsewhere(
         connection,
         campaign_id,
@@ -979,41 +986,6 @@ def listed_in_flight(connection: Connection, campaign_id: str) -> list[str]:
         message.c.skip_reason.is_(None),
     )
     return list(connection.scalars(query))
-
-
-def _reached_same_version_since(
-    connection: Connection, campaign_id: str, *, since: datetime, states: Collection[MessageState]
-) -> list[tuple[str, str]]:
-    """(address, other campaign) of this campaign's rows in ``states`` that another live campaign
-    reached after ``since`` with the very version the row would get (the same content hash in
-    ``campaign_version``): a release and its correction, or a copy under another file name, send
-    the unchanged versions byte for byte (review 10b: a resume after the correction went out
-    mailed the French journalists the same French email twice). Nothing for campaigns logged
-    before versions were kept."""
-    mine, theirs = message.alias("mine"), message.alias("theirs")
-    my_version, their_version = campaign_version.alias("my_version"), campaign_version.alias("their_version")
-    sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)
-    others = select(campaign.c.id).where(
-        campaign.c.mode == Mode.LIVE.value, campaign.c.status != CampaignStatus.CANCELLED.value, campaign.c.id != campaign_id
-    )
-    query = (
-        select(theirs.c.email_key, theirs.c.campaign_id)
-        .join(their_version, and_(their_version.c.campaign_id == theirs.c.campaign_id, their_version.c.language == theirs.c.language))
-        .join(my_version, and_(my_version.c.campaign_id == campaign_id, my_version.c.content_hash == their_version.c.content_hash))
-        .join(
-            mine,
-            and_(mine.c.campaign_id == campaign_id, mine.c.email_key == theirs.c.email_key, mine.c.language == my_version.c.language),
-        )
-        .where(
-            theirs.c.campaign_id.in_(others),
-            theirs.c.state.in_(sent),
-            theirs.c.skip_reason.is_(None),
-            theirs.c.updated_at > since,
-            mine.c.state.in_([state.value for state in states]),
-            mine.c.skip_reason.is_(None),
-        )
-    )
-    return [(key, cid) for key, cid in connection.execute(query)]
 
 
 def skip_driven_elsewhere(
