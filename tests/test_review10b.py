@@ -238,20 +238,25 @@ def test_a_send_stopped_by_ctrl_c_after_its_plan_does_not_strand_its_journalists
     stopped send is marked paused (a plan still `planned` might be about to go out, and would keep its
     journalists waiting in it), so the French and German journalists get their version from the
     correction instead of waiting in a send that can no longer be resumed (its file changed)."""
-    from mailer.send import delivery
-
-    record = delivery.record
-
-    def then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
-        record(*args, **kwargs)
-        raise KeyboardInterrupt
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "record", then_ctrl_c)
-        assert mailer(*SEND, "--yes").exit_code != 0
+    _ctrl_c_after_plan(*SEND, "--yes")
     _correct_english(project)
     again = mailer(*SEND, "--yes")
     assert again.exit_code == 0, again.output
     assert _sent_to(standin) == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
     english = next(r.body for r in standin.mail_sends if r.body["subject"] == SUBJECTS["en"])
     assert "413 volunteers" in " ".join(english["content"][0]["value"].split())
+
+
+def _ctrl_c_after_plan(*args: str) -> None:
+    """``mailer`` with these arguments, Ctrl-C the moment its plan is committed (as test_review10c needs)."""
+    from mailer.send import delivery
+
+    record = delivery.record
+
+    def then_ctrl_c(*a: Any, **kw: Any) -> Any:
+        record(*a, **kw)
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(delivery, "record", then_ctrl_c)
+        assert mailer(*args).exit_code != 0

@@ -17,39 +17,11 @@ from typing import Any
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
 from test_review10 import ENGLISH, _correct_english, _sent_to
-from test_review10b import _stopped_send
+from test_review10b import _ctrl_c_after_plan, _stopped_send
+
 
 # A `mailer send` whose process is killed (kill -9; likewise a closed terminal's SIGHUP, an OOM kill,
 # a power cut) the moment its plan is committed: no KeyboardInterrupt, so no pause_if_planned.
-KILLED_AFTER_PLAN = """
-import os, signal, sys
-from mailer.send import delivery
-record = delivery.record
-def then_killed(*args, **kwargs):
-    done = record(*args, **kwargs)
-    os.kill(os.getpid(), signal.SIGKILL)
-    return done
-delivery.record = then_killed
-from mailer.cli import main
-sys.argv = ["mailer", *sys.argv[1:]]
-main()
-"""
-
-
-def _killed_after_plan(project: Path) -> None:
-    env = {**os.environ, "SENDGRID_API_KEY": KEY}
-    done = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_PLAN, *SEND, "--yes"],
-        check=False,
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == -9, done.stderr
-
-
 def _everyone_their_version() -> dict[str, str]:
     return {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
 
@@ -96,21 +68,6 @@ def test_a_lease_left_hours_ago_by_a_dead_process_elsewhere_does_not_strand_its_
 
 
 # --- 3. A scheduled send stopped between its plan and its run ---------------------------------
-
-
-def _ctrl_c_after_plan(*args: str) -> None:
-    """``mailer`` with these arguments, Ctrl-C the moment its plan is committed (as test_review10b)."""
-    from mailer.send import delivery
-
-    record = delivery.record
-
-    def then_ctrl_c(*a: Any, **kw: Any) -> Any:
-        record(*a, **kw)
-        raise KeyboardInterrupt
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "record", then_ctrl_c)
-        assert mailer(*args).exit_code != 0
 
 
 def test_cancelling_a_scheduled_send_stopped_before_its_run_calls_it_off_even_near_its_time(project: Path, standin: Any) -> None:
@@ -227,6 +184,21 @@ main()
 """
 
 
+def _killed_after_first_request(project: Path, *args: str) -> None:
+    """``mailer ARGS`` in a process of its own, killed (SIGKILL) the moment SendGrid accepted its first request."""
+    env = {**os.environ, "SENDGRID_API_KEY": KEY}
+    died = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_FIRST_REQUEST, *args],
+        check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert died.returncode == -9, died.stderr
+
+
 def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_flight_as_reached(project: Path, standin: Any) -> None:
     """The send's process dies (kill -9) the moment SendGrid accepted its first request, to one English
     journalist, before the answer was logged. The office corrects the English figure and sends at once.
@@ -236,17 +208,7 @@ def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_fli
     and `mailer status` of the dead send says "6 recipient(s) have not been sent yet"."""
     toml = project / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 1\nconcurrency = 1"), encoding="utf-8")
-    env = {**os.environ, "SENDGRID_API_KEY": KEY}
-    died = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_FIRST_REQUEST, *SEND, "--yes"],
-        check=False,
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert died.returncode == -9, died.stderr
+    _killed_after_first_request(project, *SEND, "--yes")
     assert sum(standin.accepted_addresses().values()) == 1
     assert set(standin.accepted_addresses()) <= ENGLISH  # the main version's request goes first
     _correct_english(project)
@@ -269,17 +231,7 @@ def test_resuming_a_send_after_another_died_mid_request_does_not_mail_the_journa
     standin.reset()
     [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
     assert "6 planned" in mailer("status", second).stdout
-    env = {**os.environ, "SENDGRID_API_KEY": KEY}
-    died = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_FIRST_REQUEST, "resume", first, "--yes"],
-        check=False,
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert died.returncode == -9, died.stderr
+    _killed_after_first_request(project, "resume", first, "--yes")
     in_flight = set(standin.accepted_addresses())  # its requests out at once (concurrency): often all six
     assert in_flight
     mailer("resume", second, "--yes")  # main: "Accepted: 6"
