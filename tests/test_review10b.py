@@ -248,7 +248,7 @@ def test_a_send_stopped_by_ctrl_c_after_its_plan_does_not_strand_its_journalists
 
 
 def _ctrl_c_after_plan(*args: str) -> None:
-    """``mailer`` with these arguments, Ctrl-C the moment its plan is committed (as test_review10c needs)."""
+    """``mailer`` with these arguments, stopped by Ctrl-C the moment its plan is committed."""
     from mailer.send import delivery
 
     record = delivery.record
