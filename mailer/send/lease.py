@@ -74,8 +74,9 @@ def driving(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
 def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
     """Whether a process may still send the rows ``found`` has planned without anyone resuming it:
     its lease is held by a process not known to be gone (sending, or stalled past the lease's
-    expiry, by less than ``STALLED``: a laptop asleep carries on when it wakes), or its plan was written less than ``TTL``
-    ago and no run has taken it yet (the moment between a send's plan and its lease)."""
+    expiry by less than ``STALLED``: a laptop asleep carries on when it wakes), or its plan was
+    written less than ``TTL`` ago and no run has taken it yet (the moment between a send's plan
+    and its lease; a send stopped there by Ctrl-C is marked paused instead)."""
     current = campaigns.lease(connection, found.id)
     if current is not None:
         return not _is_gone(current) and now - current.expires < STALLED

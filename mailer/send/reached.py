@@ -4,8 +4,9 @@ A release in several languages is one campaign, but each journalist gets one ver
 the office corrects one version and sends again (nc9 #17: a figure fixed in English only),
 the journalists of the unchanged versions already received exactly what they would get: they
 are skipped as "already received", and only those whose version changed count as having got
-an earlier version (the correction question). A campaign compares as a whole when it was
-logged before each version's hash was archived with it.
+an earlier version (the correction question). Each campaign's versions and their content
+hashes are in the log's ``campaign_version`` table; a campaign logged before it existed
+compares as a whole.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Reached:
 
     received: dict[str, str] = field(default_factory=dict)  # got, or are planned to get, this same content -> the earliest campaign
     sent: dict[str, str] = field(default_factory=dict)  # of those, the ones it went out to (sending, accepted, unknown)
-    earlier_version: dict[str, str] = field(default_factory=dict)  # got another version of this release file -> the campaign
+    earlier_version: dict[str, str] = field(default_factory=dict)  # got another version of this release -> the campaign
     # The languages of the versions those journalists would now get, the plan's order; () when an
     # earlier campaign could only be compared as a whole.
     changed: tuple[str, ...] = ()
