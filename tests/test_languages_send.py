@@ -500,3 +500,25 @@ def test_cli_a_correction_for_one_journalist_asks_in_the_singular(project: Path,
     monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
     asked = mailer(*SEND, input="y\nn\n")
     assert "Send the current German version to that journalist too?" in " ".join(asked.output.split())
+
+
+def test_cli_no_to_the_correction_sends_to_the_others_only(project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newcomer 10 #3: "Send the current English version to those 3 journalists too?" answered no
+    sent nobody, not even the journalists new to the list. Now "no" leaves out only those 3."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    press = project / "press.csv"
+    press.write_text(press.read_text(encoding="utf-8") + "new@example.com,Nia,Gazette,\n", encoding="utf-8")
+    main_file = project / "releases" / "launch.md"
+    main_file.write_text(main_file.read_text(encoding="utf-8").replace("412 volunteers", "413 volunteers"), encoding="utf-8")
+    standin.reset()
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    answered = mailer(*SEND, "--no-test-ok", input="y\nn\n")
+    said = " ".join(answered.output.split())
+    assert answered.exit_code == 0, answered.output
+    assert "Send the current English version to those 3 journalists too? [y/N]: n Sending to the other 1 journalist(s) only." in said
+    assert set(standin.accepted_addresses()) == {"new@example.com"}, answered.output
+    with connect(config.from_environment().database.url).connect() as connection:
+        latest = connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())).first()
+        details = connection.execute(select(message.c.email, message.c.error).where(message.c.campaign_id == latest)).all()
+    left_out = {email for email, detail in details if detail and "not sent the correction" in detail}
+    assert left_out == {email for email, language in WHO_GETS.items() if language == "en"}

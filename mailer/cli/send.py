@@ -172,6 +172,8 @@ def send_command(
     prepared.check()
     for question in prepared.questions:
         _confirm(question, yes=yes)
+    if prepared.correction is not None:
+        prepared = _correction(prepared, yes=yes)
     if prepared.never_test_sent and not no_test_ok:
         output.warn("This exact content was never test-sent to staff (mailer test). Typos are easier to fix before.")
         _confirm("Send it anyway, without a test send?", yes=yes)
@@ -452,8 +454,9 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
     output.print_document(document)
 
 
-def _confirm(question: str, *, yes: bool) -> None:
-    """Ask before sending; "no" is a choice, not an error: "Nothing was sent." and exit 0."""
+def _confirm(question: str, *, yes: bool, asking_only: bool = False) -> None:
+    """Ask before sending; "no" is a choice, not an error: "Nothing was sent." and exit 0.
+    ``asking_only``: only check that the question can be asked (the caller asks it)."""
     if yes:
         return
     if output.in_json():
@@ -463,9 +466,26 @@ def _confirm(question: str, *, yes: bool) -> None:
         )
     if not stdin_is_terminal():
         raise SendError("Not sending: there is no terminal to confirm on.", hint="Add --yes to send without the question.")
+    if asking_only:
+        return
     if not output.confirm(question):
         output.say("Nothing was sent.")
         click.get_current_context().exit(0)
+
+
+def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
+    """Ask whether the journalists an earlier version reached get the corrected one too; "no"
+    sends to the others only, or nothing when nobody is left (newcomer 10: "no" sent nobody)."""
+    question = prepared.correction or ""
+    _confirm(question, yes=yes, asking_only=True)
+    if yes or output.confirm(question):
+        return prepared
+    fewer = prepared.without_correction()
+    if not fewer.plan.recipients:
+        output.say("Nothing was sent.")
+        click.get_current_context().exit(0)
+    output.say(f"Sending to the other {len(fewer.plan.recipients):,} journalist(s) only.")
+    return fewer
 
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...]) -> None:

@@ -6,6 +6,8 @@ The command line and a script do the same thing with the same calls::
     prepared.check()                      # raises SendError / ConfigError when it must not go
     for question in prepared.questions:   # ask a person, or pass yes=True on the command line
         ...
+    if prepared.correction and not wanted:  # "no" to the correction: the others only
+        prepared = prepared.without_correction()
     sent = campaign.start(engine, config, prepared, environ={"SENDGRID_API_KEY": key})
     sent.outcome.check()                  # raises when recipients failed or are unknown
 

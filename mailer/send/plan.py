@@ -776,7 +776,7 @@ def skip_suppressed(plan: Plan, suppressed: Mapping[str, str]) -> tuple[Plan, in
         why = suppressed.get(key)
         return None if why is None else (RejectReason.SUPPRESSED.value, f"suppressed ({why}) after the send was planned")
 
-    return _skip(plan, reason) if suppressed else (plan, 0)
+    return skip_for(plan, reason) if suppressed else (plan, 0)
 
 
 def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[str] = ()) -> tuple[Plan, int]:
@@ -796,10 +796,10 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
             return RejectReason.WAITING.value, f"waiting in {campaign_id}, which has not mailed them yet"
         return RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}"
 
-    return _skip(plan, reason) if received else (plan, 0)
+    return skip_for(plan, reason) if received else (plan, 0)
 
 
-def _skip(plan: Plan, reason_of: Callable[[str], tuple[str, str] | None]) -> tuple[Plan, int]:
+def skip_for(plan: Plan, reason_of: Callable[[str], tuple[str, str] | None]) -> tuple[Plan, int]:
     """Skip the recipients for whose address (lower-cased) ``reason_of`` gives (skip reason,
     detail); the others keep their request numbers. Returns the new plan and how many were skipped now."""
     request_of = array("q", plan.request_of)

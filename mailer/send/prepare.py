@@ -12,7 +12,7 @@ import difflib
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,10 @@ class Prepared:
     is_test: bool = False
     warnings: tuple[str, ...] = ()  # suppression overrides and the release's own warnings
     questions: tuple[str, ...] = ()  # to confirm before a live send, in order
+    # A correction: "Send the corrected version to those N journalists too?", asked after the
+    # questions; "no" sends to the others only (``without_correction``; newcomer 10 #3).
+    correction: str | None = None
+    earlier_version: Mapping[str, str] = field(default_factory=dict, repr=False)  # address -> the campaign that reached them
     never_test_sent: bool = False  # this exact content was never test-sent to staff
     include_previous: bool = False  # send even to journalists who already received this content
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
@@ -67,6 +71,19 @@ class Prepared:
         """Raise the reason this send must not start, if there is one."""
         if self.problem is not None:
             raise self.problem
+
+    def without_correction(self) -> Prepared:
+        """This send without the journalists an earlier version of the release reached (the answer
+        "no" to ``correction``): skipped as already received, the others still sent to."""
+
+        def reason(key: str) -> tuple[str, str] | None:
+            campaign_id = self.earlier_version.get(key)
+            if campaign_id is None:
+                return None
+            return RejectReason.ALREADY_RECEIVED.value, f"received an earlier version in {campaign_id}; not sent the correction"
+
+        fewer, _ = plan_module.skip_for(self.plan, reason)
+        return replace(self, plan=fewer, correction=None, earlier_version={})
 
 
 def prepare_send(
@@ -122,6 +139,8 @@ def prepare_send(
         scheduled=scheduled,
         warnings=tuple(warnings),
         questions=tuple(questions),
+        correction=planned.correction,
+        earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
@@ -194,6 +213,8 @@ def prepare_follow_up(
         scheduled=scheduled,
         warnings=tuple(warnings),
         questions=tuple(questions),
+        correction=planned.correction,
+        earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
@@ -207,11 +228,13 @@ def prepare_follow_up(
 class _Planned:
     plan: plan_module.Plan
     warnings: list[str]  # suppression overrides, every version's warnings (each once), an earlier version's reach
-    questions: list[str]  # to confirm before a live send (the correction question)
+    questions: list[str]  # to confirm before a live send
     never_test_sent: bool
     waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
     sending: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped: it is sending to them now
     suppressions_seen: frozenset[str] = frozenset()  # the suppressed addresses when it was planned
+    correction: str | None = None  # the correction question (Prepared.correction)
+    earlier_version: Mapping[str, str] = field(default_factory=dict)  # who got an earlier version -> where
 
 
 def _planned(
@@ -254,12 +277,13 @@ def _planned(
     # Every version's warnings (pre-flight reads them all), each once.
     warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
     questions: list[str] = []
+    correction: str | None = None
     if got_earlier:
         shown = ", ".join(sorted(set(got_earlier.values())))
         warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
         if mode is Mode.LIVE:
             them = "that journalist" if len(got_earlier) == 1 else f"those {len(got_earlier):,} journalists"
-            questions.append(f"Send the {_versions_named(found.changed, the_plan)} to {them} too?")
+            correction = f"Send the {_versions_named(found.changed, the_plan)} to {them} too?"
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
@@ -269,7 +293,7 @@ def _planned(
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
-    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons))
+    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons), correction, got_earlier)
 
 
 def _versions_named(languages: Sequence[str], the_plan: plan_module.Plan) -> str:
