@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
 from test_review10 import ENGLISH, _correct_english, _sent_to
-from test_review10b import _ctrl_c_after_plan, _stopped_send
+from test_review10b import FRENCH_AND_GERMAN, _corrected_copy, _ctrl_c_after_plan, _stopped_send
 
 
 # A `mailer send` whose process is killed (kill -9; likewise a closed terminal's SIGHUP, an OOM kill,
@@ -184,17 +184,26 @@ main()
 """
 
 
-def _killed_after_first_request(project: Path, *args: str) -> None:
-    """``mailer ARGS`` in a process of its own, killed (SIGKILL) the moment SendGrid accepted its first request."""
+KILLED_AFTER_PLAN = """
+import os, signal, sys
+from mailer.send import delivery
+record = delivery.record
+def then_killed(*args, **kwargs):
+    done = record(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return done
+delivery.record = then_killed
+from mailer.cli import main
+sys.argv = ["mailer", *sys.argv[1:]]
+main()
+"""
+
+
+def _killed(project: Path, script: str, *args: str) -> None:
+    """``mailer ARGS`` in a process of its own, made to kill itself (SIGKILL) by ``script``."""
     env = {**os.environ, "SENDGRID_API_KEY": KEY}
     died = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_FIRST_REQUEST, *args],
-        check=False,
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-c", script, *args], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=120
     )
     assert died.returncode == -9, died.stderr
 
@@ -208,7 +217,7 @@ def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_fli
     and `mailer status` of the dead send says "6 recipient(s) have not been sent yet"."""
     toml = project / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 1\nconcurrency = 1"), encoding="utf-8")
-    _killed_after_first_request(project, *SEND, "--yes")
+    _killed(project, KILLED_AFTER_FIRST_REQUEST, *SEND, "--yes")
     assert sum(standin.accepted_addresses().values()) == 1
     assert set(standin.accepted_addresses()) <= ENGLISH  # the main version's request goes first
     _correct_english(project)
@@ -231,7 +240,7 @@ def test_resuming_a_send_after_another_died_mid_request_does_not_mail_the_journa
     standin.reset()
     [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
     assert "6 planned" in mailer("status", second).stdout
-    _killed_after_first_request(project, "resume", first, "--yes")
+    _killed(project, KILLED_AFTER_FIRST_REQUEST, "resume", first, "--yes")
     in_flight = set(standin.accepted_addresses())  # its requests out at once (concurrency): often all six
     assert in_flight
     mailer("resume", second, "--yes")  # main: "Accepted: 6"
@@ -241,3 +250,57 @@ def test_resuming_a_send_after_another_died_mid_request_does_not_mail_the_journa
     # unknown (promise 2: sent again only with --resend-unknown), so not everyone need be mailed yet.
     assert in_flight <= set(accepted) <= set(WHO_GETS)
     assert max(accepted.values()) == 1, accepted
+
+
+def test_a_send_killed_after_its_plan_does_not_strand_its_journalists_from_a_correction(project: Path, standin: Any) -> None:
+    """The office's send dies the moment its plan is written (the terminal window closed: SIGHUP, not
+    Ctrl-C; here kill -9). It fixes the English figure and sends again at once, as it would after
+    Ctrl-C (test_review10b covers that one). The French and German journalists, only planned in the
+    dead send, must get their unchanged version (the send took its lease with its plan: its holder
+    is gone). Before, they were "already received" there for two minutes (the plan "may still send"),
+    `mailer resume` of the dead send was refused (launch.md changed), and a new send skipped them again."""
+    _killed(project, KILLED_AFTER_PLAN, *SEND, "--yes")
+    _correct_english(project)
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    dead = mailer("campaigns", "--json")
+    for listed in json.loads(dead.stdout):  # as the office would then: resume the dead send
+        mailer("resume", listed["id"], "--yes")
+    mailer(*SEND, "--yes")  # the refusal's hint: "or start a new one with: mailer send"
+    assert _sent_to(standin) == _everyone_their_version()
+
+
+def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_versions_once(
+    project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As test_review10b's plan-and-lease race, but the first send's plan took two and a half minutes to
+    write (hundreds of thousands of rows; DESIGN's scale): its campaign's created_at is the moment the
+    writing began. A colleague's correction in the moment between its commit and its lease must still
+    leave the French and German journalists to it (promises 2, 6, 8): the send holds its lease from
+    the plan's own transaction, however long the plan took."""
+    from mailer import config
+    from mailer.send import campaign, delivery, prepare
+    from mailer.send.dispatch import utcnow
+    from mailer.store import connect
+
+    cfg = config.from_environment()
+    engine = connect(cfg.database.url)
+    lists = [project / "press.csv"]
+    first = prepare.prepare_send(engine, cfg, project / "releases" / "launch.md", lists, force_embargo=True)
+    run = delivery.run
+    colleague: list[Any] = []
+
+    def between_plan_and_lease(*args: Any, **kwargs: Any) -> Any:
+        if not colleague:  # the first send's rows are in the log (just committed); its lease not taken yet
+            monkeypatch.setattr(delivery, "run", run)  # the colleague's own send runs as usual
+            second = prepare.prepare_send(engine, cfg, project / _corrected_copy(project), lists, force_embargo=True)
+            colleague.append(campaign.start(engine, cfg, second, environ={"SENDGRID_API_KEY": KEY}))
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "run", between_plan_and_lease)
+    began = utcnow() - timedelta(seconds=150)  # when the plan's writing began: it commits now
+    campaign.start(engine, cfg, first, environ={"SENDGRID_API_KEY": KEY}, now=began)
+    engine.dispose()
+    assert colleague, "the colleague's send never ran"
+    accepted = standin.accepted_addresses()
+    assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)

@@ -116,10 +116,10 @@ def test_interleaving_cancel_while_the_scheduled_send_is_posted_stays_cancelled(
 def test_interleaving_bar_total_after_a_resume_between_record_and_run_is_what_goes_out(
     store: Engine, office: Config, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A ``mailer resume`` in a second terminal takes the campaign between ``record`` and ``run`` and
-    is stopped after two requests (SendGrid went away for it). The first process's run then sends
-    the rest from the log, once each (24fc2f2), and its progress bar's total is what it sends, as
-    a resume's is (the bar ends at 21 of 21, not 21 of 41)."""
+    """A ``mailer resume`` in a second terminal between ``record`` and ``run``: the send took the
+    campaign's lease with its plan (review 10c), so the resume is refused before it sends anything,
+    and the first process's run sends everyone once; its progress bar's total is what it sends.
+    (Before, the resume took the campaign there and sent two requests; the run sent the rest.)"""
     environ = {"SENDGRID_API_KEY": standin.api_key}
     prepared = campaign.prepare_send(store, office, Path("releases/example.md"), [Path("lists/press.csv")])
     real = delivery.record
@@ -138,8 +138,9 @@ def test_interleaving_bar_total_after_a_resume_between_record_and_run_is_what_go
     sent.outcome.check()
     assert sent.outcome.counts["accepted"] == 41
     went_out = sum(len(r.body["personalizations"]) for r in standin.mail_sends)
-    assert went_out == bar.advanced == 21
+    assert went_out == bar.advanced == 41
     assert bar.totals == [went_out]
+    assert max(standin.accepted_addresses().values()) == 1
 
 
 # -- 8bd8391: the deferral is never left on, whatever fails -------------------------------------

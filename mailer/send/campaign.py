@@ -149,16 +149,22 @@ def _record_and_send(
     moment = now or utcnow()
     try:
         recorded = _record(engine, config, prepared, transport, batch_id, moment)
-    except KeyboardInterrupt:  # the plan may be committed already: say so if it is
-        with engine.connect() as connection:
+    except KeyboardInterrupt:  # the plan may be committed already (with its lease): say so if it is
+        with engine.begin() as connection:
             written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
+            if written is not None:
+                lease_module.release_own(connection, written)
         if written is not None:
             _stopped_after_record(engine, written, warn)
         raise
     try:
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
-    except KeyboardInterrupt:
-        _stopped_after_record(engine, recorded.campaign_id, warn)
+    except BaseException as stopped:
+        if recorded.held is not None:  # still held if the run never started (a run gives it up itself)
+            with engine.begin() as connection:
+                lease_module.release(connection, recorded.held)
+        if isinstance(stopped, KeyboardInterrupt):
+            _stopped_after_record(engine, recorded.campaign_id, warn)
         raise
 
 
@@ -195,6 +201,7 @@ def _record(
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         now=moment,
+        lease_for_run=True,
     )
 
 
@@ -240,6 +247,7 @@ def _after_record(
         progress=progress,
         warn=warn,
         skipped=recorded.plan.skipped_messages(),
+        held=recorded.held,
     )
     return replace(sent, plan=recorded.plan)
 
@@ -375,13 +383,18 @@ def cancel(
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
-    if not found.sendgrid_batch_id or found.scheduled_at is None or not handed:
-        # Nothing reached SendGrid (a scheduled send stopped before its first request, whatever its
-        # time: review 8b, 10c): nothing can go out, so it is called off here.
+    if not found.sendgrid_batch_id or found.scheduled_at is None:
+        return _call_off(engine, found, now=now)
+    late = (found.scheduled_at - now).total_seconds() < 600
+    if not handed and late:
+        # Nothing reached SendGrid and its time is near or past (a scheduled send stopped before its
+        # first request: review 8b, 10c): called off here, whatever the time. SendGrid is still
+        # asked to drop the batch while its time is ahead, for a run starting in another terminal.
+        if found.scheduled_at > now:
+            (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
         return _call_off(engine, found, now=now)
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
-    late = (found.scheduled_at - now).total_seconds() < 600
     sendgrid = transport or _sendgrid(config, environ, sending=False)
     sendgrid.cancel_scheduled(found.sendgrid_batch_id)
     if late:
@@ -436,8 +449,10 @@ def _send(
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
     skipped: Iterable[Message] = (),
+    held: lease_module.Lease | None = None,
 ) -> Sent:
-    """Send every planned row of a campaign with a progress bar; warn about recovered rows."""
+    """Send every planned row of a campaign with a progress bar; warn about recovered rows.
+    ``held``: the lease the plan was written with (``delivery.run``)."""
     with engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
         if plan is not None and found is not None and found.status is CampaignStatus.PLANNED:  # the plan just written, untouched
@@ -475,6 +490,7 @@ def _send(
             retry_failed=retry_failed,
             on_request=advance,
             on_warning=warn,
+            held=held,
         )
     if outcome.recovered_unknown and warn is not None:
         warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")

@@ -108,8 +108,14 @@ def record(
     common_body: Mapping[str, Any] | None = None,
     version_bodies: Sequence[Mapping[str, Any]] = (),
     now: datetime | None = None,
+    lease_for_run: bool = False,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
+
+    ``lease_for_run``: take the campaign's lease in that same transaction, for the ``run`` that
+    follows (``Recorded.held``, given to it): no moment passes where the plan is in
+    the log and no process holds it, which another send would read as a stopped campaign
+    (review 10c: a plan slower than two minutes, or a process killed right after it).
 
     Unless ``include_previous``, a live send or dry run skips recipients another live campaign
     with the same content already reached or is sending (promise 8), checked while holding a
@@ -156,7 +162,8 @@ def record(
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
                 messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
-            return Recorded(campaign_id, final, skipped, suppressed)
+                held = lease.acquire(connection, campaign_id, now=moment) if lease_for_run else None
+            return Recorded(campaign_id, final, skipped, suppressed, held)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
@@ -171,6 +178,7 @@ class Recorded:
     plan: Plan
     skipped_now: int  # recipients another send of the same content reached between planning and logging
     suppressed_now: int = 0  # recipients suppressed between planning and logging (while the question waited)
+    held: lease.Lease | None = None  # taken with the plan (``lease_for_run``), for the run that follows
 
 
 def run(
@@ -190,8 +198,11 @@ def run(
     jitter: Callable[[], float] = random.random,
     on_request: Callable[[int], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    held: lease.Lease | None = None,
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
+
+    ``held``: the lease ``record`` took with the plan (``lease_for_run``; ``Recorded.held``), kept instead of taken.
 
     ``plan`` is the plan ``record`` just wrote, when this run starts the campaign: its requests
     are cut from it as they go out, instead of read back from the log. Takes the campaign's
@@ -204,7 +215,10 @@ def run(
     the one its ``language`` field picks, as the plan chose it.
     """
     with engine.begin() as connection:
-        held = lease.acquire(connection, campaign_id, now=utcnow())
+        if held is None:
+            held = lease.acquire(connection, campaign_id, now=utcnow())
+        elif not lease.renew(connection, held, now=utcnow()):
+            raise SendError(f"Another process has taken over {campaign_id}; this one sent nothing.", hint=f"mailer status {campaign_id}")
         found = campaigns.get(connection, campaign_id)
         if found is not None and found.status is CampaignStatus.CANCELLED:
             # `mailer cancel` in another terminal since this send wrote its plan, or since a resume

@@ -22,12 +22,11 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from mailer.errors import SendError
-from mailer.models import CampaignStatus
 from mailer.store import campaigns
 from mailer.store.campaigns import LeaseRow
 from mailer.store.schema import LEASE_HOLDER_MARK
 
-__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "may_still_send", "release", "renew"]
+__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "may_still_send", "release", "release_own", "renew"]
 
 TTL = timedelta(minutes=2)
 HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
@@ -74,13 +73,10 @@ def driving(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
 def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
     """Whether a process may still send the rows ``found`` has planned without anyone resuming it:
     its lease is held by a process not known to be gone (sending, or stalled past the lease's
-    expiry by less than ``STALLED``: a laptop asleep carries on when it wakes), or its plan was
-    written less than ``TTL`` ago and no run has taken it yet (the moment between a send's plan
-    and its lease; a send stopped there by Ctrl-C is marked paused instead)."""
+    expiry by less than ``STALLED``: a laptop asleep carries on when it wakes). A send takes its
+    lease with its plan (``delivery.record``), so a plan no process holds is a stopped one."""
     current = campaigns.lease(connection, found.id)
-    if current is not None:
-        return not _is_gone(current) and now - current.expires < STALLED
-    return found.status is CampaignStatus.PLANNED and now - found.created_at < TTL
+    return current is not None and not _is_gone(current) and now - current.expires < STALLED
 
 
 def renew(connection: Connection, lease: Lease, *, now: datetime, in_flight: Sequence[int] | None = None) -> bool:
@@ -101,6 +97,14 @@ def in_flight(connection: Connection, lease: Lease, requests: Sequence[int]) -> 
 def release(connection: Connection, lease: Lease) -> None:
     """Let the next ``mailer resume`` take over at once."""
     campaigns.release_lease(connection, lease.campaign_id, holder=lease.holder)
+
+
+def release_own(connection: Connection, campaign_id: str) -> None:
+    """Give up the campaign's lease if this process holds it (its token unknown: a Ctrl-C landed
+    inside the transaction that wrote the plan with its lease)."""
+    current = campaigns.lease(connection, campaign_id)
+    if current is not None and current.host == _host() and current.pid == os.getpid():
+        campaigns.release_lease(connection, campaign_id, holder=current.holder)
 
 
 def _is_gone(current: LeaseRow) -> bool:
