@@ -304,3 +304,18 @@ def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_ver
     assert colleague, "the colleague's send never ran"
     accepted = standin.accepted_addresses()
     assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)
+
+
+def test_resume_of_a_send_whose_file_changed_refuses_before_its_question(
+    project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Newcomer 10 #2: `mailer resume` asked "Send ... to those N journalists?" and only then said the
+    release file had changed since; it refuses first now, and asks nothing."""
+    from mailer.cli import send as send_cli
+
+    first = _stopped_send(project, standin)
+    _correct_english(project)
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    refused = mailer("resume", first, input="y\n")
+    assert refused.exit_code == 1
+    assert "has changed since" in refused.output and "journalists?" not in refused.output

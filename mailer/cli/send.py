@@ -333,6 +333,8 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
             return
+        if where.campaign.status is not CampaignStatus.CANCELLED:
+            campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
         left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
         left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
         left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0

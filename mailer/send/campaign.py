@@ -59,6 +59,7 @@ __all__ = [
     "prepare_send",
     "prepare_test",
     "resume",
+    "sent_versions",
     "start",
     "transport_for",
 ]
@@ -252,6 +253,23 @@ def _after_record(
     return replace(sent, plan=recorded.plan)
 
 
+def sent_versions(config: Config, found: campaigns.Campaign) -> list[Rendered]:
+    """The release's versions as the campaign sends them, rendered from its file now; raises
+    SendError when the file has changed since (a resume would send a different email). The
+    command line asks this before its question (newcomer 10: it asked, then refused)."""
+    versions = list(compose.render_versions(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST).values())
+    # A campaign sent every version (one hash over them all) or one (a test send per version).
+    alone = [version for version in versions if version.content_hash == found.content_hash]
+    if alone:
+        versions = alone
+    if plan_module.content_hash(versions) != found.content_hash:
+        raise SendError(
+            f"{found.release_path} has changed since {found.id} started; resuming would send a different email.",
+            hint="Undo the change to finish this campaign, or start a new one with: mailer send",
+        )
+    return versions
+
+
 def resume(
     engine: Engine,
     config: Config,
@@ -275,17 +293,8 @@ def resume(
         found = find(connection, campaign_id)
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
-    versions = list(compose.render_versions(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST).values())
-    # A campaign sent every version (one hash over them all) or one (a test send per version).
-    alone = [version for version in versions if version.content_hash == found.content_hash]
-    if alone:
-        versions = alone
+    versions = sent_versions(config, found)
     rendered = versions[0]
-    if plan_module.content_hash(versions) != found.content_hash:
-        raise SendError(
-            f"{found.release_path} has changed since {campaign_id} started; resuming would send a different email.",
-            hint="Undo the change to finish this campaign, or start a new one with: mailer send",
-        )
     transport = transport or transport_for(config, found.mode, environ)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
     # campaign's lease, for a send that started in between (fix 10).
