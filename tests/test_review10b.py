@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,14 @@ def test_a_correction_sent_while_the_first_send_is_between_its_plan_and_its_leas
     lease (a moment, longer on a busy PostgreSQL or a large plan's checkpoint). A colleague sends the
     English correction from another terminal in that moment. Each French and German journalist must
     get their (unchanged) version once (promises 2, 6, 8)."""
+    _correction_between_plan_and_run(project, standin, monkeypatch)
+
+
+def _correction_between_plan_and_run(
+    project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch, *, began: datetime | None = None
+) -> None:
+    """The release sent (its plan written at ``began``, else now) while a colleague's corrected copy
+    is sent between its plan and its run: each French and German journalist gets their version once."""
     from mailer import config
     from mailer.send import campaign, delivery, prepare
     from mailer.store import connect
@@ -93,19 +102,18 @@ def test_a_correction_sent_while_the_first_send_is_between_its_plan_and_its_leas
     colleague: list[Any] = []
 
     def between_plan_and_lease(*args: Any, **kwargs: Any) -> Any:
-        if not colleague:  # the first send's rows are in the log; its lease not taken yet
+        if not colleague:  # the first send's rows are in the log
             monkeypatch.setattr(delivery, "run", run)  # the colleague's own send runs as usual
-            corrected = project / _corrected_copy(project)
-            second = prepare.prepare_send(engine, cfg, corrected, lists, force_embargo=True)
+            second = prepare.prepare_send(engine, cfg, project / _corrected_copy(project), lists, force_embargo=True)
             colleague.append(campaign.start(engine, cfg, second, environ={"SENDGRID_API_KEY": KEY}))
         return run(*args, **kwargs)
 
     monkeypatch.setattr(delivery, "run", between_plan_and_lease)
-    campaign.start(engine, cfg, first, environ={"SENDGRID_API_KEY": KEY})
+    campaign.start(engine, cfg, first, environ={"SENDGRID_API_KEY": KEY}, now=began)
     engine.dispose()
     assert colleague, "the colleague's send never ran"
     accepted = standin.accepted_addresses()
-    assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)  # main: 2 each
+    assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)
 
 
 def test_a_correction_sent_while_the_first_send_is_stalled_mails_unchanged_versions_once(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from test_languages_send import KEY, SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
 from test_review10 import ENGLISH, _correct_english, _sent_to
-from test_review10b import FRENCH_AND_GERMAN, _corrected_copy, _ctrl_c_after_plan, _stopped_send
+from test_review10b import _correction_between_plan_and_run, _ctrl_c_after_plan, _stopped_send
 
 
 # A `mailer send` whose process is killed (kill -9; likewise a closed terminal's SIGHUP, an OOM kill,
@@ -278,32 +278,9 @@ def test_a_correction_sent_between_a_slow_plan_and_its_lease_mails_unchanged_ver
     writing began. A colleague's correction in the moment between its commit and its lease must still
     leave the French and German journalists to it (promises 2, 6, 8): the send holds its lease from
     the plan's own transaction, however long the plan took."""
-    from mailer import config
-    from mailer.send import campaign, delivery, prepare
     from mailer.send.dispatch import utcnow
-    from mailer.store import connect
 
-    cfg = config.from_environment()
-    engine = connect(cfg.database.url)
-    lists = [project / "press.csv"]
-    first = prepare.prepare_send(engine, cfg, project / "releases" / "launch.md", lists, force_embargo=True)
-    run = delivery.run
-    colleague: list[Any] = []
-
-    def between_plan_and_lease(*args: Any, **kwargs: Any) -> Any:
-        if not colleague:  # the first send's rows are in the log (just committed); its lease not taken yet
-            monkeypatch.setattr(delivery, "run", run)  # the colleague's own send runs as usual
-            second = prepare.prepare_send(engine, cfg, project / _corrected_copy(project), lists, force_embargo=True)
-            colleague.append(campaign.start(engine, cfg, second, environ={"SENDGRID_API_KEY": KEY}))
-        return run(*args, **kwargs)
-
-    monkeypatch.setattr(delivery, "run", between_plan_and_lease)
-    began = utcnow() - timedelta(seconds=150)  # when the plan's writing began: it commits now
-    campaign.start(engine, cfg, first, environ={"SENDGRID_API_KEY": KEY}, now=began)
-    engine.dispose()
-    assert colleague, "the colleague's send never ran"
-    accepted = standin.accepted_addresses()
-    assert {email: accepted[email] for email in FRENCH_AND_GERMAN} == dict.fromkeys(FRENCH_AND_GERMAN, 1)
+    _correction_between_plan_and_run(project, standin, monkeypatch, began=utcnow() - timedelta(seconds=150))
 
 
 def test_resume_of_a_send_whose_file_changed_refuses_before_its_question(
