@@ -19,6 +19,7 @@ SendGrid API key is read from (only when a request must be made); it is never st
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer import compose, unsubscribe
 from mailer.compose import release
@@ -162,7 +164,7 @@ def _record_and_send(
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
     except BaseException as stopped:
         if recorded.held is not None:  # still held if the run never started (a run gives it up itself)
-            with engine.begin() as connection:
+            with contextlib.suppress(SQLAlchemyError), engine.begin() as connection:  # the first error is the one to say
                 lease_module.release(connection, recorded.held)
         if isinstance(stopped, KeyboardInterrupt):
             _stopped_after_record(engine, recorded.campaign_id, warn)
