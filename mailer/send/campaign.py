@@ -389,8 +389,7 @@ def cancel(
     with engine.connect() as connection:
         found = find(connection, campaign_id)
         counts = messages.counts(connection, campaign_id)
-        handed = any(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
-        handed = handed or bool(campaigns.in_flight(connection, campaign_id))
+        handed = messages.handed_over(connection, campaign_id, counts)
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()

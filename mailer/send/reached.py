@@ -74,14 +74,9 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     sent: dict[str, str] = {}
     earlier: dict[str, str] = {}
     going_on: dict[str, bool] = {}  # campaign -> whether it can still mail those it only planned
-    flying: dict[str, set[int]] = {}  # campaign -> its requests listed in flight (they left, or may have)
-    # Newest row first: the earliest campaign is the one each address keeps.
-    for key, campaign_id, language, state, request_no in messages.reached(connection, list(found), version_of):
-        if state == MessageState.PLANNED.value:
-            if campaign_id not in flying:
-                flying[campaign_id] = set(campaigns.in_flight(connection, campaign_id))
-            if request_no in flying[campaign_id]:  # a run that stopped (or died) mid-request: unknown, as sent
-                state = MessageState.UNKNOWN.value
+    # Newest row first: the earliest campaign is the one each address keeps. A row in a request
+    # listed in flight reads `sending` (it may have reached SendGrid).
+    for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
         if state == MessageState.PLANNED.value and found[campaign_id] != whole:
             # Only planned in a campaign of other content: it reaches them only if a process is
             # sending it now (a stopped one cannot be resumed once its release file changed:

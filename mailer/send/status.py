@@ -57,8 +57,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
         scheduled = campaign.scheduled_at
         # SendGrid holds emails only if some went to it (review 10c: a scheduled send stopped before
         # its first request read "SendGrid holds these emails").
-        handed = any(counts.get(state.value, 0) for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
-        handed = handed or bool(campaigns.in_flight(connection, campaign_id))
+        handed = messages.handed_over(connection, campaign_id, counts)
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
         suppressed = 0
         if held_until is not None:  # the rule a resume skips by (messages.skip_suppressed; fix 10)

@@ -33,6 +33,7 @@ from mailer.models import (
     RejectReason,
     fields_json,
 )
+from mailer.store import campaigns
 from mailer.store.bulk import Prepared, chunks, filled, slots
 from mailer.store.schema import campaign, campaign_version, event, message, suppression
 
@@ -319,6 +320,12 @@ def renumber(connection: Connection, campaign_id: str, keys: Collection[str], re
         .values(request_no=request_no, updated_at=now)
     )
     connection.execute(statement)
+
+
+def handed_over(connection: Connection, campaign_id: str, counts: Mapping[str, int]) -> bool:
+    """Whether any of the campaign's requests reached SendGrid, or may have: a row accepted,
+    unknown or sending (``counts``: rows per state), or a request listed in flight."""
+    return any(counts.get(state, 0) for state in SENT_STATES) or bool(campaigns.in_flight(connection, campaign_id))
 
 
 def planned_in(connection: Connection, campaign_id: str, requests: Collection[int]) -> int:
@@ -860,34 +867,21 @@ FORGOTTEN_KEY_PREFIX = "forgotten:"  # ``erase_address`` gives each erased row t
 _RECEIVED_STATES = (MessageState.PLANNED.value, MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
 
 
-def received(
-    connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None, *, sent_only: bool = False
-) -> dict[str, str]:
-    """Addresses (lower-cased) that got, or are about to get, a message of these campaigns -> the earliest campaign.
-
-    Failed and skipped rows do not count; with ``sent_only``, planned ones neither (only what went
-    to SendGrid). ``email_keys`` narrows the look-up (None: every address).
-    """
-    if not campaign_ids:
-        return {}
-    states = _RECEIVED_STATES[1:] if sent_only else _RECEIVED_STATES
-    query = (
-        select(message.c.email_key, message.c.campaign_id)
-        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(states), message.c.skip_reason.is_(None))
-        .order_by(message.c.id.desc())
-    )
-    wanted = None if email_keys is None else set(email_keys)
-    return {key: cid for key, cid in connection.execute(query) if wanted is None or key in wanted}
-
-
 def reached(
     connection: Connection, campaign_ids: Collection[str], email_keys: Container[str]
-) -> Iterator[tuple[str, str, str | None, str, int | None]]:
-    """(address lower-cased, campaign, language of the version it got, state, request number) of
-    each row of these campaigns that got, or is about to get, a message (``received``'s rows),
-    newest first, for the addresses in ``email_keys``."""
+) -> Iterator[tuple[str, str, str | None, str]]:
+    """(address lower-cased, campaign, language of the version it got, state) of each row of these
+    campaigns that got, or is about to get, a message (planned, sending, accepted or unknown; not
+    skipped), newest first, for the addresses in ``email_keys``. A `planned` row whose request its
+    campaign lists in flight reads `sending`: it may have reached SendGrid (a run that stopped or
+    died mid-request; review 10c), as ``by_address`` reads it for events."""
     if not campaign_ids:
         return
+    listed = {
+        cid: {int(n) for n in numbers or ()}
+        for cid, numbers in connection.execute(select(campaign.c.id, campaign.c.in_flight).where(campaign.c.id.in_(list(campaign_ids))))
+    }
+    planned = MessageState.PLANNED.value
     query = (
         select(message.c.email_key, message.c.campaign_id, message.c.language, message.c.state, message.c.request_no)
         .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
@@ -895,12 +889,13 @@ def reached(
     )
     for key, campaign_id, language, state, request_no in connection.execute(query):
         if key in email_keys:
-            yield key, campaign_id, language, state, request_no
+            in_flight = state == planned and request_no in listed.get(campaign_id, ())
+            yield key, campaign_id, language, MessageState.SENDING.value if in_flight else state
 
 
 def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: Collection[str] | None = None) -> dict[str, str]:
     """Addresses (lower-cased) still ``planned`` in these campaigns -> the campaign: journalists a
-    send has planned and not mailed yet (``received`` counts them too: that send may go on)."""
+    send has planned and not mailed yet (``reached`` counts them too: that send may go on)."""
     if not campaign_ids:
         return {}
     query = select(message.c.email_key, message.c.campaign_id).where(
@@ -948,10 +943,9 @@ def skip_reached_since(
         or_(campaign.c.content_hash == content_hash, campaign.c.release_path == same_file, campaign.c.id.in_(sharing)),
         campaign.c.id != campaign_id,
     )
-    sent = (MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value)  # planned there does not count
     query = select(message.c.email_key, message.c.campaign_id).where(
         message.c.campaign_id.in_(others),
-        message.c.state.in_(sent),
+        message.c.state.in_(SENT_STATES),  # planned there does not count
         message.c.skip_reason.is_(None),
         message.c.updated_at > since,
     )
@@ -975,8 +969,7 @@ def listed_in_flight(connection: Connection, campaign_id: str) -> list[str]:
     """Addresses (lower-cased) of the rows still planned in the campaign's requests listed in flight:
     requests that left (or may have) before their run stopped without logging the answer. They
     count as reached: unknown, never sent again unless asked (promise 2)."""
-    found = connection.scalar(select(campaign.c.in_flight).where(campaign.c.id == campaign_id))
-    numbers = [int(number) for number in found or ()]
+    numbers = campaigns.in_flight(connection, campaign_id)
     if not numbers:
         return []
     query = select(message.c.email_key).where(
