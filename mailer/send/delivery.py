@@ -162,7 +162,7 @@ def record(
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
                 messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
-                held = lease.acquire(connection, campaign_id, now=moment) if lease_for_run else None
+                held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
             return Recorded(campaign_id, final, skipped, suppressed, held)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing

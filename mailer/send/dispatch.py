@@ -335,10 +335,7 @@ class Dispatcher:
         else:
             return True
         if not held and self.stop_error is None:
-            self.stop_error = SendError(
-                f"Another process has taken over {self.campaign_id}; this one stopped sending.",
-                hint=f"See where it stands with: mailer status {self.campaign_id}",
-            )
+            self.stop_error = _lost(self.campaign_id, stalled=lease_module.lapsed(connection, self.lease))
         return held
 
     def _deliver(self, request: Request, gate: _Gate | None) -> _Attempt:
@@ -469,4 +466,20 @@ def _stop_error(error: BaseException | None, campaign_id: str) -> TransportError
     return SendError(
         f"SendGrid could not be reached after several tries: {text}",
         hint=f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}",
+    )
+
+
+def _lost(campaign_id: str, *, stalled: bool) -> SendError:
+    """Why a run that lost its lease stopped sending (``Dispatcher._hold``)."""
+    if stalled:
+        minutes = int(lease_module.STALLED.total_seconds() // 60)
+        return SendError(
+            f"{campaign_id} stopped: this send was paused for more than {minutes} minutes (the computer asleep, or the "
+            "process stopped), and meanwhile another send of this release may have mailed its journalists. "
+            "Nothing more was sent.",
+            hint=f"Send to the rest with: mailer resume {campaign_id} (it skips whoever was reached in the meantime)",
+        )
+    return SendError(
+        f"Another process has taken over {campaign_id}; this one stopped sending.",
+        hint=f"See where it stands with: mailer status {campaign_id}",
     )

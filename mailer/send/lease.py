@@ -26,7 +26,7 @@ from mailer.store import campaigns
 from mailer.store.campaigns import LeaseRow
 from mailer.store.schema import LEASE_HOLDER_MARK
 
-__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "may_still_send", "release", "release_own", "renew"]
+__all__ = ["HEARTBEAT", "TTL", "Lease", "acquire", "driving", "in_flight", "lapsed", "may_still_send", "release", "release_own", "renew"]
 
 TTL = timedelta(minutes=2)
 HEARTBEAT = 15.0  # seconds between renewals at most, well inside TTL
@@ -81,8 +81,20 @@ def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: da
 
 def renew(connection: Connection, lease: Lease, *, now: datetime, in_flight: Sequence[int] | None = None) -> bool:
     """Keep the lease (and, given ``in_flight``, list those requests as in flight); False when
-    another process has taken it over (this one must stop sending)."""
-    return campaigns.renew_lease(connection, lease.campaign_id, holder=lease.holder, now=now, expires=now + TTL, in_flight=in_flight)
+    another process has taken it over, or when it expired ``STALLED`` ago or more (this process
+    was stopped or the computer asleep that long: from then on ``may_still_send`` told other
+    sends its journalists were nobody's, and they may have mailed them). Either way this one must
+    stop sending; ``lapsed`` tells which."""
+    return campaigns.renew_lease(
+        connection, lease.campaign_id, holder=lease.holder, now=now, expires=now + TTL, lapsed=now - STALLED, in_flight=in_flight
+    )
+
+
+def lapsed(connection: Connection, lease: Lease) -> bool:
+    """Whether this process still holds ``lease`` in the log (a failed ``renew`` then means it
+    stalled past ``STALLED``, not that another process took the campaign over)."""
+    current = campaigns.lease(connection, lease.campaign_id)
+    return current is not None and current.holder == lease.holder
 
 
 def in_flight(connection: Connection, lease: Lease, requests: Sequence[int]) -> bool:

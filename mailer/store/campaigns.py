@@ -313,10 +313,18 @@ def take_lease(
 
 
 def renew_lease(
-    connection: Connection, campaign_id: str, *, holder: str, now: datetime, expires: datetime, in_flight: Sequence[int] | None = None
+    connection: Connection,
+    campaign_id: str,
+    *,
+    holder: str,
+    now: datetime,
+    expires: datetime,
+    lapsed: datetime,
+    in_flight: Sequence[int] | None = None,
 ) -> bool:
     """Push the expiry on (and, given ``in_flight``, list those requests as in flight); False when
-    ``holder`` no longer holds the lease (another process took over) and nothing was written."""
+    ``holder`` no longer holds the lease (another process took over), or its lease expired before
+    ``lapsed`` (others may have sent its rows since), and nothing was written."""
     if in_flight is None:
         statement, params = _RENEW, {}
     else:
@@ -326,6 +334,7 @@ def renew_lease(
         "holder": holder,
         "now": statement.bind(connection, "now", now),
         "expires": statement.bind(connection, "expires", expires),
+        "lapsed": statement.bind(connection, "lapsed", lapsed),
     }
     return (statement.execute(connection, params).rowcount or 0) == 1
 
@@ -348,16 +357,18 @@ def in_flight(connection: Connection, campaign_id: str) -> list[int]:
     return [int(number) for number in found or ()]
 
 
-def _held_by_holder(**values: Any) -> Prepared:
+def _held_by_holder(*also: Any, **values: Any) -> Prepared:
     return Prepared(
-        update(campaign).where(campaign.c.id == bindparam("id"), campaign.c.lease_holder == bindparam("holder")).values(**values)
+        update(campaign).where(campaign.c.id == bindparam("id"), campaign.c.lease_holder == bindparam("holder"), *also).values(**values)
     )
 
 
 _STAMP = campaign.c.lease_heartbeat.type
+_NOT_LAPSED = campaign.c.lease_expires > bindparam("lapsed", type_=_STAMP)
 # Compiled once (bulk.Prepared): the dispatcher runs one of these each round of a send.
-_RENEW = _held_by_holder(lease_heartbeat=bindparam("now", type_=_STAMP), lease_expires=bindparam("expires", type_=_STAMP))
+_RENEW = _held_by_holder(_NOT_LAPSED, lease_heartbeat=bindparam("now", type_=_STAMP), lease_expires=bindparam("expires", type_=_STAMP))
 _RENEW_IN_FLIGHT = _held_by_holder(
+    _NOT_LAPSED,
     lease_heartbeat=bindparam("now", type_=_STAMP),
     lease_expires=bindparam("expires", type_=_STAMP),
     in_flight=bindparam("in_flight", type_=campaign.c.in_flight.type),
