@@ -1,18 +1,29 @@
+# ruff: noqa: F811  (the `project` fixture, imported from test_languages_send, is each test's argument)
 """Session 11: sends that stalled or stopped must neither mail anyone twice nor strand anyone.
 
 - A send paused (computer asleep, process stopped) for longer than ``lease.STALLED`` may no longer
   send: from then on other sends were told its journalists were nobody's.
+- Journalists a resume left to another send "sending to them right now" are mailed by the next
+  resume when that send stopped, or was cancelled, without them (review 10c #7).
+- A send stopped, then completed by a correction, ends "done" on resume instead of staying paused (newcomer 10 #2).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from send_fixtures import states
 from sqlalchemy import Engine
+from test_languages_send import SEND, SUBJECTS, WHO_GETS, mailer, project  # noqa: F401
+from test_review10 import _sent_to
+from test_review10b import _stopped_send
 from test_send import run, started
 
 from mailer.errors import SendError
@@ -46,3 +57,120 @@ def test_a_send_asleep_past_the_stalled_limit_stops_and_its_resume_sends_the_res
     assert Counter(states(store, campaign_id).values()) == Counter({"accepted": 10, "planned": 10})
     assert run(store, standin, campaign_id).counts["accepted"] == 20
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def _everyone_their_version() -> dict[str, str]:
+    return {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
+
+
+def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_mailed_by_the_resume(project: Path, standin: Any) -> None:
+    """Two stopped sends of the release plan the same six journalists (the second made with
+    --include-previous). The first is resumed in one terminal (a live process holds its lease); the
+    second, resumed in another meanwhile, leaves the six to it ("is sending to them right now"). The
+    first is then stopped with Ctrl-C before its first request and, as its message offers ("if it
+    reached nobody, `mailer cancel` calls it off"), cancelled. Resuming the second must now mail the
+    six, once each (it said "Nothing to resume: ... has nobody to send to", and nobody ever mailed them)."""
+    from mailer import config
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import campaigns, connect
+    from mailer.store.schema import LEASE_HOLDER_MARK
+
+    first = _stopped_send(project, standin)
+    standin.answer(503, times=100)
+    second_send = mailer(*SEND, "--include-previous", "--yes")
+    standin.reset()
+    [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
+    assert "6 planned" in mailer("status", second).stdout, second_send.output
+    resuming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the first one's resume
+    try:
+        engine = connect(config.from_environment().database.url)
+        with engine.begin() as connection:
+            now = utcnow()
+            holder = LEASE_HOLDER_MARK + "1" * 32
+            taken = campaigns.take_lease(
+                connection, first, holder=holder, host=lease._host(), pid=resuming.pid, now=now, expires=now + lease.TTL
+            )
+            assert taken
+        resumed = mailer("resume", second, "--yes")
+        assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
+        with engine.begin() as connection:  # Ctrl-C in the first terminal: its lease released, nobody mailed
+            campaigns.release_lease(connection, first, holder=holder)
+        engine.dispose()
+    finally:
+        resuming.kill()
+        resuming.wait()
+    cancelled = mailer("cancel", first)
+    assert cancelled.exit_code == 0, cancelled.output
+    again = mailer("resume", second, "--yes")
+    assert again.exit_code == 0, again.output
+    assert "Left:       6 journalist(s) to send to" in again.output, again.output
+    assert _sent_to(standin) == _everyone_their_version()
+    assert "Nothing to resume" in mailer("resume", second, "--yes").output
+
+
+def test_a_journalist_left_to_a_send_that_then_mailed_them_is_not_taken_back(project: Path, standin: Any) -> None:
+    """The other side: the first send, resumed in its terminal, mails the six it was left after all,
+    then stops. Resuming the second must not take them back: nobody gets the release twice."""
+    from mailer import config
+    from mailer.send import lease
+    from mailer.send.dispatch import utcnow
+    from mailer.store import campaigns, connect
+    from mailer.store.schema import LEASE_HOLDER_MARK
+
+    first = _stopped_send(project, standin)
+    standin.answer(503, times=100)
+    mailer(*SEND, "--include-previous", "--yes")
+    standin.reset()
+    [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
+    resuming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        engine = connect(config.from_environment().database.url)
+        with engine.begin() as connection:
+            now = utcnow()
+            holder = LEASE_HOLDER_MARK + "2" * 32
+            assert campaigns.take_lease(
+                connection, first, holder=holder, host=lease._host(), pid=resuming.pid, now=now, expires=now + lease.TTL
+            )
+        resumed = mailer("resume", second, "--yes")
+        assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
+        with engine.begin() as connection:
+            campaigns.release_lease(connection, first, holder=holder)
+        engine.dispose()
+    finally:
+        resuming.kill()
+        resuming.wait()
+    assert mailer("resume", first, "--yes").exit_code == 0  # the first send mails them after all
+    again = mailer("resume", second, "--yes")
+    assert "Nothing to resume" in again.output, again.output
+    assert _sent_to(standin) == _everyone_their_version()
+    assert max(standin.accepted_addresses().values()) == 1
+
+
+def test_a_stopped_send_that_a_correction_completed_ends_done_on_resume(project: Path, standin: Any) -> None:
+    """The send stops after its first request (SendGrid unreachable); the office corrects the English
+    figure and sends again, which mails everyone the first send had not (newcomer 10 #2). The first
+    send stayed "paused" for ever: `mailer resume` refused (its file changed) and `mailer cancel`
+    refused (it had reached some). Its resume now says nobody is left and why, and marks it done;
+    nothing is sent."""
+    from test_review10 import _correct_english
+
+    toml = project / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0"), encoding="utf-8")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)  # every request after the first
+    stopped = mailer(*SEND, "--yes")
+    assert stopped.exit_code != 0, stopped.output
+    standin.reset()
+    [first] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
+    assert "paused" in mailer("status", first).stdout
+    _correct_english(project)
+    corrected = mailer(*SEND, "--yes")
+    assert corrected.exit_code == 0, corrected.output
+    posted = len(standin.mail_sends)
+    resumed = mailer("resume", first, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    said = " ".join(resumed.output.split())
+    assert f"Nothing to resume: nobody is left to send {first} to." in said, said
+    assert "has reached them since" in said and f"{first} is now marked done." in said, said
+    assert len(standin.mail_sends) == posted, "a resume with nobody left sent a request"
+    assert [c["status"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] == first] == ["done"]

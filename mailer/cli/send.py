@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads insid
     from collections.abc import Mapping
 
     from mailer.send import campaign
+    from mailer.send.delivery import Elsewhere
+    from mailer.store.campaigns import Campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
 override_option = click.option(
@@ -326,23 +328,28 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     where = status.status(app.engine, campaign_id)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
-        if not as_json and where.campaign.status is not CampaignStatus.CANCELLED and not _resumable(counts):
+        cancelled = where.campaign.status is CampaignStatus.CANCELLED
+        elsewhere = campaign.skip_reached_elsewhere(
+            app.engine, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, dry=True
+        )
+        if not as_json and not cancelled and not (_resumable(counts) or elsewhere.taken_back):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
             if counts.get(MessageState.ACCEPTED.value, 0):
                 output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
             else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
             return
-        if where.campaign.status is not CampaignStatus.CANCELLED:
-            campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
-        left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
+        left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0) + elsewhere.taken_back
         left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
         left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0
-        elsewhere = campaign.skip_reached_elsewhere(
-            app.engine, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, dry=True
-        )
-        left -= elsewhere  # the question counts only those it will mail (review 8b)
+        left -= elsewhere.skipped  # the question counts only those it will mail (review 8b)
         left -= status.suppressed_since_planned(app.engine, where.campaign)  # skipped by the resume (promise 3)
+        planned_left = counts.get(MessageState.PLANNED.value, 0) and not counts.get(MessageState.SENDING.value, 0)
+        if not as_json and not cancelled and planned_left and left <= 0:  # each planned one skipped now
+            _settle(app, where.campaign, elsewhere, suppressed=status.suppressed_since_planned(app.engine, where.campaign))
+            return
+        if not cancelled:
+            campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
@@ -352,8 +359,16 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 output.hint(f"{unknown_left:,} recipient(s) are unknown: --resend-unknown sends to them again (they may get it twice).")
             if failed_left and not retry_failed:
                 output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
-        if elsewhere:
-            output.say(f"Skipped:    {elsewhere:,} another send of this same release has reached since, or is sending to right now")
+        if elsewhere.skipped:
+            output.say(
+                f"Skipped:    {elsewhere.skipped:,} journalist(s) another send of this same release has reached since, "
+                "or is sending to right now"
+            )
+        if elsewhere.taken_back:
+            output.say(
+                f"Taken back: {elsewhere.taken_back:,} journalist(s) left to another send of this release, "
+                "which stopped without mailing them"
+            )
         if left:
             _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:
@@ -378,6 +393,24 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _settle(app: AppContext, found: Campaign, elsewhere: Elsewhere, *, suppressed: int) -> None:
+    """A resume that finds nobody left to mail (each had the release from another send since, or
+    was suppressed meanwhile): the campaign ends, saying why, instead of staying paused for ever
+    (newcomer 10 #2). Its file may have changed since: nothing is sent, so that does not matter."""
+    from mailer.send import delivery
+
+    output.say(f"Nothing to resume: nobody is left to send {found.id} to.")
+    for words in elsewhere.words():
+        output.say(words)
+    if suppressed:
+        output.say(f"{suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned.")
+    ended = delivery.settle(app.engine, found)
+    if ended is CampaignStatus.PAUSED:  # planned again meanwhile (another send stopped without them)
+        output.say(f"Someone is left to send to after all: run `mailer resume {found.id}` again.")
+    else:
+        output.say(f"{found.id} is now marked {ended.value}.")
 
 
 def _resumable(counts: Mapping[str, int]) -> bool:

@@ -352,27 +352,27 @@ def skip_reached_elsewhere(
     retry_failed: bool = False,
     warn: Callable[[str], None] | None = None,
     dry: bool = False,
-) -> int:
-    """Before a resume of a live campaign: skip the journalists another send of the same content
-    reached since this one was made, or is sending right now (``delivery.skip_sent_elsewhere``;
-    promises 2 and 8), among the rows this resume would send (planned, and unknown or failed with
-    those flags); returns how many. ``dry`` only counts (the question before the resume; the
-    resume itself skips them again under its lease). Nothing while another process drives the
-    campaign: its run is refused at the lease anyway."""
+) -> delivery.Elsewhere:
+    """Before a resume of a live campaign: take back the journalists it left to another send that
+    stopped without them, and skip those another send of the same content reached since this one
+    was made, or is sending right now (``delivery.skip_sent_elsewhere``; promises 2 and 8), among
+    the rows this resume would send (planned, and unknown or failed with those flags). ``dry``
+    only counts (the question before the resume; the resume itself does it again under its
+    lease). Nothing while another process drives the campaign: its run is refused at the lease anyway."""
     if found.mode is not Mode.LIVE:
-        return 0
+        return delivery.Elsewhere({}, {})
     states = [MessageState.PLANNED]
     states += [MessageState.UNKNOWN, MessageState.SENDING] if resend_unknown else []
     states += [MessageState.FAILED] if retry_failed else []
     now = utcnow()
     with engine.begin() as connection:
         if lease_module.driving(connection, found.id, now=now) is not None:
-            return 0
-        since, driven = delivery.skip_sent_elsewhere(connection, found, now=now, states=states, dry=dry)
+            return delivery.Elsewhere({}, {})
+        elsewhere = delivery.skip_sent_elsewhere(connection, found, now=now, states=states, dry=dry)
     if warn is not None and not dry:
-        for words in delivery.elsewhere_words(since, driven):
+        for words in elsewhere.words():
             warn(words)
-    return sum(since.values()) + sum(driven.values())
+    return elsewhere
 
 
 def cancel(

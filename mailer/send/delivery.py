@@ -30,20 +30,21 @@ from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
-from mailer.send.plan import Plan, VersionPicker, skip_received, skip_suppressed
+from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
 from mailer.transport.base import Request, Transport
 
 __all__ = [
+    "Elsewhere",
     "IncompleteSend",
     "Outcome",
     "Pacing",
     "Recorded",
-    "elsewhere_words",
     "outcome",
     "record",
     "run",
+    "settle",
     "skip_sent_elsewhere",
     "utcnow",
 ]
@@ -236,12 +237,12 @@ def run(
             messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
         if retry_failed:
             messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
-        suppressed = 0
-        if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited
-            suppressed = messages.skip_suppressed(connection, campaign_id, since=found.created_at, overrides=found.overrides, now=utcnow())
         elsewhere: list[str] = []
         if not untouched and found is not None and found.mode is Mode.LIVE:  # a resume: who another send mails (fix 10)
-            elsewhere = elsewhere_words(*skip_sent_elsewhere(connection, found, now=utcnow()))
+            elsewhere = skip_sent_elsewhere(connection, found, now=utcnow()).words()
+        suppressed = 0
+        if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited (taken back ones too)
+            suppressed = messages.skip_suppressed(connection, campaign_id, since=found.created_at, overrides=found.overrides, now=utcnow())
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
@@ -299,12 +300,15 @@ def skip_sent_elsewhere(
     now: datetime,
     states: Collection[MessageState] = (MessageState.PLANNED,),
     dry: bool = False,
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Before a resume of a live campaign sends: skip its planned journalists that another send of
-    the same content reached since this one was made (``messages.skip_reached_since``), and those
-    another is sending right now (its lease is held: ``messages.skip_driven_elsewhere``); promises
-    2 and 8. Returns how many of each, per other campaign; ``dry`` only counts (the question, which
-    counts before --resend-unknown and --retry-failed put rows of those ``states`` back to planned).
+) -> Elsewhere:
+    """Before a resume of a live campaign sends: take back its journalists it left to another send
+    that has since stopped without them, unless another reached them (``messages.take_back_waiting``;
+    review 10c #7), then skip
+    its planned journalists that another send of the same content reached since this one was made
+    (``messages.skip_reached_since``), and those another is sending right now (its lease is held:
+    ``messages.skip_driven_elsewhere``); promises 2 and 8. ``dry`` only counts (the question, which
+    counts before --resend-unknown and --retry-failed put rows of those ``states`` back to planned;
+    the journalists taken back are not counted again among those skipped).
 
     Not dry, it takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
     campaign's lease: of two resumes of two campaigns that planned the same journalists, started
@@ -312,11 +316,62 @@ def skip_sent_elsewhere(
     """
     if not dry:
         campaigns.lock_new_campaigns(connection)
-    since = messages.skip_reached_since(
-        connection, found.id, content_hash=found.content_hash, since=found.created_at, now=now, states=states, dry=dry
-    )
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
-    return since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states, dry=dry)
+    reached = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=found.created_at)
+    kept = messages.waiting(connection, driven).keys() | reached.keys()
+    taken_back = messages.take_back_waiting(connection, found.id, kept, request_size=MAX_PERSONALIZATIONS, now=now, dry=dry)
+    since = messages.skip_reached_since(connection, found.id, reached, now=now, states=states, dry=dry)
+    return Elsewhere(since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states, dry=dry), taken_back)
+
+
+def settle(engine: Engine, found: campaigns.Campaign) -> CampaignStatus:
+    """End a campaign a resume finds nothing left to send in: its last journalists had the release
+    from another send since, or were suppressed meanwhile (skipped here as a run would skip them,
+    under its lease), so it gets the status its rows say, as at a run's end. Without it, a send
+    stopped and then completed by a correction stayed "paused" for ever, and `mailer cancel`
+    refused it (newcomer 10 #2). Returns its status now (paused if someone was planned again in
+    between); raises SendError while another process drives it."""
+    with engine.begin() as connection:
+        held = lease.acquire(connection, found.id, now=utcnow())
+        if found.mode is Mode.LIVE:
+            skip_sent_elsewhere(connection, found, now=utcnow())
+        messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=utcnow())
+    _finish(engine, held, interrupted=False, recovered=0)
+    with engine.connect() as connection:
+        ended = campaigns.get(connection, found.id)
+    return ended.status if ended is not None else found.status
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """What ``skip_sent_elsewhere`` did: journalists skipped per other campaign of the same release,
+    as reached by it since (``reached_since``) or being sent by it (``driven``), and how many left
+    to a send that stopped without them were taken back (``taken_back``)."""
+
+    reached_since: dict[str, int]
+    driven: dict[str, int]
+    taken_back: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.reached_since.values()) + sum(self.driven.values())
+
+    def words(self) -> list[str]:
+        """What a resume says of them: one line per other campaign."""
+        said = [
+            f"{n:,} journalist(s) skipped: {other}, another send of this same release, has reached them since."
+            for other, n in self.reached_since.items()
+        ]
+        said += [
+            f"{n:,} journalist(s) skipped: {other}, another send of this same release, is sending to them right now."
+            for other, n in self.driven.items()
+        ]
+        if self.taken_back:
+            said.append(
+                f"{self.taken_back:,} journalist(s) this campaign had left to another send of this release, which stopped "
+                "without mailing them, are sent to now."
+            )
+        return said
 
 
 def driving(connection: Connection, content_hash: str, *, now: datetime) -> list[str]:
@@ -325,18 +380,6 @@ def driving(connection: Connection, content_hash: str, *, now: datetime) -> list
     not taken the lease yet: fix 10 left that moment open to a resume)."""
     found = (campaigns.get(connection, cid) for cid, _ in campaigns.live_with(connection, content_hash=content_hash))
     return [other.id for other in found if other is not None and lease.may_still_send(connection, other, now=now)]
-
-
-def elsewhere_words(reached_since: Mapping[str, int], driven: Mapping[str, int]) -> list[str]:
-    """What a resume says of the journalists ``skip_sent_elsewhere`` skipped: one line per other campaign."""
-    said = [
-        f"{n:,} journalist(s) skipped: {other}, another send of this same release, has reached them since."
-        for other, n in reached_since.items()
-    ]
-    return said + [
-        f"{n:,} journalist(s) skipped: {other}, another send of this same release, is sending to them right now."
-        for other, n in driven.items()
-    ]
 
 
 @contextlib.contextmanager

@@ -908,18 +908,32 @@ def waiting(connection: Connection, campaign_ids: Collection[str], email_keys: C
 def skip_reached_since(
     connection: Connection,
     campaign_id: str,
+    reached: Mapping[str, str],
     *,
-    content_hash: str,
-    since: datetime,
     now: datetime,
     states: Collection[MessageState] = (MessageState.PLANNED,),
     dry: bool = False,
 ) -> dict[str, int]:
     """Rows of ``campaign_id`` in ``states`` (planned; and failed or unknown when a resume is about
-    to send those again) whose address another live campaign of the same release reached after
-    ``since`` (this campaign's creation): accepted, unknown or in flight there, by a state change
-    logged after it. They become skipped, "already received in" that campaign (promise 8, on
-    resume). Returns how many per other campaign; ``dry`` only counts.
+    to send those again) whose address is in ``reached`` (``reached_since``: address -> the other
+    campaign). They become skipped, "already received in" that campaign (promise 8, on resume).
+    Returns how many per other campaign; ``dry`` only counts."""
+    return _skip_found_elsewhere(
+        connection,
+        campaign_id,
+        reached,
+        states=states,
+        reason=RejectReason.ALREADY_RECEIVED,
+        error="already received in {}",
+        now=now,
+        dry=dry,
+    )
+
+
+def reached_since(connection: Connection, campaign_id: str, *, content_hash: str, since: datetime) -> dict[str, str]:
+    """Addresses (lower-cased) another live campaign of the same release reached after ``since``
+    (``campaign_id``'s creation) -> that campaign: accepted, unknown or in flight there, by a
+    state change logged after it.
 
     The same release: the same content, the same release file (a correction: review 10c and
     newcomer 10, resuming the old send after restoring its file mailed the uncorrected text to
@@ -953,16 +967,7 @@ def skip_reached_since(
     for other in connection.scalars(others):  # in flight there: they may have it (a run killed mid-request; review 10c)
         for key in listed_in_flight(connection, other):
             reached.setdefault(key, other)
-    return _skip_found_elsewhere(
-        connection,
-        campaign_id,
-        reached,
-        states=states,
-        reason=RejectReason.ALREADY_RECEIVED,
-        error="already received in {}",
-        now=now,
-        dry=dry,
-    )
+    return reached
 
 
 def listed_in_flight(connection: Connection, campaign_id: str) -> list[str]:
@@ -1010,6 +1015,42 @@ def skip_driven_elsewhere(
     return _skip_found_elsewhere(
         connection, campaign_id, waiting_there, states=states, reason=RejectReason.WAITING, error="being sent by {}", now=now, dry=dry
     )
+
+
+def take_back_waiting(
+    connection: Connection, campaign_id: str, still_waiting: Container[str], *, request_size: int, now: datetime, dry: bool = False
+) -> int:
+    """Rows of ``campaign_id`` skipped as "waiting elsewhere" (``skip_driven_elsewhere``, or a send
+    with --include-previous) whose address is not in ``still_waiting`` (lower-cased addresses a
+    process is sending in another campaign right now, or another campaign reached since): that send
+    stopped, or was cancelled, without them, and nobody would ever mail them (review 10c #7). They go back to planned, in new requests
+    after the campaign's last, at most ``request_size`` rows each (the campaign's largest request,
+    or SendGrid's 1,000), for the resume about to send to take; rows ``mailer forget`` erased stay.
+    Returns how many; ``dry`` only counts."""
+    query = (
+        select(message.c.id, message.c.email_key)
+        .where(
+            message.c.campaign_id == campaign_id,
+            message.c.state == MessageState.SKIPPED.value,
+            message.c.skip_reason == RejectReason.WAITING.value,
+        )
+        .order_by(message.c.id)
+    )
+    ids = [row_id for row_id, key in connection.execute(query) if key not in still_waiting and not key.startswith("forgotten:")]
+    if dry or not ids:
+        return len(ids)
+    sizes = select(func.count().label("n")).where(message.c.campaign_id == campaign_id, message.c.request_no.is_not(None))
+    largest = connection.scalar(select(func.max(sizes.group_by(message.c.request_no).subquery().c.n)))
+    size = max(1, min(request_size, int(largest or request_size)))
+    first = max_request_no(connection, campaign_id) + 1
+    for number, group in enumerate(chunks(ids, size), start=first):
+        for part in chunks(group):
+            connection.execute(
+                update(message)
+                .where(message.c.id.in_(part))
+                .values(state=MessageState.PLANNED.value, skip_reason=None, error=None, request_no=number, updated_at=now)
+            )
+    return len(ids)
 
 
 def _skip_found_elsewhere(
