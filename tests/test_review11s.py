@@ -175,3 +175,20 @@ def test_rejects_file_cells_starting_like_a_formula_after_spaces_are_escaped(log
     assert cells, rows
     risky = [cell for cell in cells if cell.lstrip(" \u00a0").startswith(("=", "+", "-", "@"))]
     assert risky == [], risky
+
+
+@pytest.mark.xfail(strict=True, reason="review 11s #5b: a default() for a link address bypasses the release's own link check")
+def test_release_default_for_a_link_address_cannot_be_a_script_link(logged: Path) -> None:
+    """[x](javascript:...) written in a release is refused, but the same address as a field's
+    default, [x]({{ contact.website | default("javascript:...") }}), reaches every journalist
+    whose list has no website."""
+    Path("lists/beat.csv").write_text("Email,First Name,Website\nana@daily.example,Ana,\n", encoding="utf-8")
+    Path("releases/site.md").write_text(
+        '---\nsubject: "News"\ndate: 2026-02-19\n---\n'
+        'Hello, see [your page]({{ contact.website | default("javascript:alert(document.domain)") }}).\n',
+        encoding="utf-8",
+    )
+    result = mailer("preview", "releases/site.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 0:  # refusing the release is a fine answer too
+        assert 'href="javascript:' not in Path("out/preview/site.html").read_text(encoding="utf-8").lower()
