@@ -192,3 +192,26 @@ def test_release_default_for_a_link_address_cannot_be_a_script_link(logged: Path
     assert result.exit_code in (0, 1), result.output
     if result.exit_code == 0:  # refusing the release is a fine answer too
         assert 'href="javascript:' not in Path("out/preview/site.html").read_text(encoding="utf-8").lower()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review 11s #7: an unsubscribe on an address already suppressed (bounce) is lost when the bounce is lifted"
+)
+def test_unsubscribe_survives_lifting_an_earlier_bounce(store: Engine) -> None:
+    """Bo bounced once (mailbox full: suppressed as a bounce), then used the one-click link in an
+    earlier email (the page says "You are unsubscribed"). The office, told Bo's mailbox works
+    again, lifts the bounce: Bo must stay unsubscribed. SendGrid knows nothing of our own
+    one-click unsubscribes, so nothing else would stop the next send."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "bo@example.org")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    bounce = {"email": "bo@example.org", "event": "bounce", "type": "bounce", "reason": "552 mailbox full", "timestamp": 1771495300}
+    Path("bounce.json").write_text(json.dumps([{**bounce, "sg_event_id": "b-1", "message": key, "campaign": CAMPAIGN}]), encoding="utf-8")
+    assert mailer("events", "import", "bounce.json").exit_code == 0
+    config = Config(sender=SenderConfig(from_name="Press Office"), webhook=WebhookConfig(public_url="https://press.example.org"))
+    app = webhook.create_app(config=config, engine=store, unsubscribe_secret=SECRET)
+    response = TestClient(app).post(unsubscribe.PATH + unsubscribe.sign(SECRET, key), data={"List-Unsubscribe": "One-Click"})
+    assert "You are unsubscribed" in response.text
+    lifted = mailer("suppressions", "remove", "bo@example.org", "--reason", "mailbox works again")
+    assert lifted.exit_code == 0, lifted.output
+    assert suppressions(store).get("bo@example.org", ("", ""))[0] == "unsubscribe"
