@@ -6,6 +6,7 @@ file, an incoming webhook request or an event file, and reads what a user or a j
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from starlette.testclient import TestClient
 from mailer import unsubscribe
 from mailer.cli import main
 from mailer.config import Config, SenderConfig, WebhookConfig
-from mailer.errors import ConfigError
+from mailer.errors import ConfigError, MailerError
 from mailer.events import webhook
 
 KEY = "SG.standin-key.secret"  # the stand-in's key (tests/sendgrid_standin.py)
@@ -215,3 +216,35 @@ def test_unsubscribe_survives_lifting_an_earlier_bounce(store: Engine) -> None:
     lifted = mailer("suppressions", "remove", "bo@example.org", "--reason", "mailbox works again")
     assert lifted.exit_code == 0, lifted.output
     assert suppressions(store).get("bo@example.org", ("", ""))[0] == "unsubscribe"
+
+
+@pytest.mark.xfail(strict=True, reason="review 11s #8: urllib follows a redirect to another host with the Authorization header")
+def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: Engine) -> None:
+    """`mailer suppressions sync` (and the scheduled-send batch calls) go through urllib, which
+    follows a redirect and copies every header, Authorization included, to wherever it points:
+    another host, or plain http. An answer that redirects (a gateway, a misconfigured api_url)
+    must never hand the key to a third party."""
+    from sendgrid_standin import SendGridStandIn
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, RedirectResponse
+
+    from mailer.events import suppression_sync
+
+    elsewhere = SendGridStandIn().start()
+    seen: list[str] = []
+
+    async def collect(request: Request) -> JSONResponse:
+        seen.append(request.headers.get("authorization", ""))
+        return JSONResponse([])
+
+    async def redirect(_request: Request) -> RedirectResponse:
+        return RedirectResponse(elsewhere.url + "/collect", status_code=302)
+
+    try:
+        elsewhere.add_route("/collect", collect)
+        standin.add_route("/v3/suppression/bounces", redirect)
+        with contextlib.suppress(MailerError):  # refusing the redirect, in words, is the fix
+            suppression_sync.sync(store, api_key=SecretStr(KEY), api_url=standin.url, timeout=5)
+    finally:
+        elsewhere.stop()
+    assert all(KEY not in header for header in seen), seen
