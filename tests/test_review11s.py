@@ -248,3 +248,25 @@ def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: E
     finally:
         elsewhere.stop()
     assert all(KEY not in header for header in seen), seen
+
+
+# A SubjectPublicKeyInfo on the binary curve sect163k1 (openssl ecparam -name sect163k1): the
+# cryptography build here does not support it, and says so with UnsupportedAlgorithm.
+SECT163K1_KEY = "MEAwEAYHKoZIzj0CAQYFK4EEAAEDLAAEA0gY3f9/SAEfrG6VhwE063pyjVf5AxL6ZjoB/qD5DiM8TydK+06wlCSH"
+
+
+@pytest.mark.xfail(strict=True, reason="review 11s #9: a key on a curve cryptography cannot load is a traceback, not a ConfigError")
+def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) -> None:
+    """A wrong key pasted into [webhook] verification_key stops `mailer webhook` with the same
+    clear message as any other wrong key, never a traceback."""
+    Path("mailer.toml").write_text(
+        f'[webhook]\nverification_key = "{SECT163K1_KEY}"\n\n[database]\nurl = "sqlite:///{tmp_path}/log.db"\n', encoding="utf-8"
+    )
+    import socket
+
+    with socket.socket() as probe:  # a port free now, so the key is what stops the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = mailer("webhook", "--port", str(port))
+    assert result.exit_code == 1, result.output
+    assert "[webhook] verification_key is not" in result.output
