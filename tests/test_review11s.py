@@ -270,3 +270,29 @@ def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) ->
     result = mailer("webhook", "--port", str(port))
     assert result.exit_code == 1, result.output
     assert "[webhook] verification_key is not" in result.output
+
+
+@pytest.mark.xfail(strict=True, reason="review 11s #2b: any web page the officer opens can post events to the unsigned loopback webhook")
+def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Engine) -> None:
+    """`mailer webhook` without a key listens on 127.0.0.1 and takes unsigned events. A web page
+    open in the press officer's browser can POST there too (a "simple" request: text/plain, no
+    preflight), faking spam reports that suppress journalists, or a group_resubscribe that lifts a
+    journalist's unsubscribe. SendGrid's own POSTs carry no Origin and no Sec-Fetch-Site: a request
+    from a browser page is refused."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    app = TestClient(webhook.create_app(config=Config(), engine=store))
+    fake = [
+        {
+            "email": "ana@example.org",
+            "event": "spamreport",
+            "timestamp": 1771495300,
+            "sg_event_id": "x-1",
+            "message": key,
+            "campaign": CAMPAIGN,
+        }
+    ]
+    browser = {"Content-Type": "text/plain", "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"}
+    response = app.post("/sendgrid/events", content=body(fake), headers=browser)
+    assert response.status_code == 403
+    assert suppressions(store) == {}
