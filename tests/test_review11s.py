@@ -37,7 +37,6 @@ def mailer(*args: str, env: dict[str, str] | None = None) -> Result:
 # -- 1. Promise 5: the API key never reaches a log line, a file or an error message ---------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #1: SendGrid's error text is echoed verbatim, the key it quotes too")
 @pytest.mark.parametrize("status", [400, 401])
 def test_sendgrid_error_quoting_the_key_is_neither_printed_nor_logged(
     live: Path, standin: Any, log_text: Callable[[], str], status: int
@@ -218,7 +217,6 @@ def test_unsubscribe_survives_lifting_an_earlier_bounce(store: Engine) -> None:
     assert suppressions(store).get("bo@example.org", ("", ""))[0] == "unsubscribe"
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #8: urllib follows a redirect to another host with the Authorization header")
 def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: Engine) -> None:
     """`mailer suppressions sync` (and the scheduled-send batch calls) go through urllib, which
     follows a redirect and copies every header, Authorization included, to wherever it points:
