@@ -174,3 +174,24 @@ def test_a_stopped_send_that_a_correction_completed_ends_done_on_resume(project:
     assert "has reached them since" in said and f"{first} is now marked done." in said, said
     assert len(standin.mail_sends) == posted, "a resume with nobody left sent a request"
     assert [c["status"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] == first] == ["done"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "link"),
+    [
+        ("https://daily.example/ana?x=1&y=2", "https://daily.example/ana?x=1&amp;y=2"),
+        ("mailto:ana@daily.example", "mailto:ana@daily.example"),
+        ("tel:+4930123", "tel:+4930123"),
+        ("www.daily.example/ana", "www.daily.example/ana"),  # no scheme: left as it is
+        ("JavaScript:alert(1)", "#"),
+        ("vbscript:msgbox", "#"),
+        ("data:text/html,<b>x</b>", "#"),
+        (" javascript:alert(1)", "%20javascript:alert(1)"),  # a browser reads a path, not a scheme
+    ],
+)
+def test_a_contact_field_as_a_whole_link_address_keeps_web_mail_and_phone_links_only(cell: str, link: str) -> None:
+    """[your page]({{ contact.website }}): a list cell becomes the link as it is when it is a web,
+    mail or phone address; any other scheme (a script) becomes "#" (review 11s)."""
+    from mailer.compose import tokens
+
+    assert tokens.ESCAPES["link"](cell) == link

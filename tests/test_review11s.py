@@ -135,7 +135,6 @@ def test_imported_event_cannot_block_a_journalists_one_click_unsubscribe(store: 
 # -- 5. Contact data in links -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #5: a contact field as a whole link address gives javascript:/data: links")
 @pytest.mark.parametrize("website", ["javascript:alert(document.domain)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="])
 def test_contact_field_as_link_address_cannot_be_a_script_link(logged: Path, website: str) -> None:
     """The release refuses [x](javascript:...) from its author (markdown-it's link check), but
@@ -177,7 +176,6 @@ def test_rejects_file_cells_starting_like_a_formula_after_spaces_are_escaped(log
     assert risky == [], risky
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #5b: a default() for a link address bypasses the release's own link check")
 def test_release_default_for_a_link_address_cannot_be_a_script_link(logged: Path) -> None:
     """[x](javascript:...) written in a release is refused, but the same address as a field's
     default, [x]({{ contact.website | default("javascript:...") }}), reaches every journalist
