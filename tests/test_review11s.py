@@ -156,7 +156,6 @@ def test_contact_field_as_link_address_cannot_be_a_script_link(logged: Path, web
 # -- 6. Spreadsheet-safe CSV -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #6: safe_cell looks at the first character only; ' =cmd' passes")
 def test_rejects_file_cells_starting_like_a_formula_after_spaces_are_escaped(logged: Path) -> None:
     """`lists clean --rejects` writes rejected rows' cells as they were, spaces included. A cell
     " =HYPERLINK(...)" or " @SUM(...)" runs as a formula in a spreadsheet that trims spaces on
