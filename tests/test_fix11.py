@@ -195,3 +195,25 @@ def test_a_contact_field_as_a_whole_link_address_keeps_web_mail_and_phone_links_
     from mailer.compose import tokens
 
     assert tokens.ESCAPES["link"](cell) == link
+
+
+def test_the_recipients_report_says_why_each_journalist_was_skipped_and_which_list_row(project: Path, standin: Any) -> None:
+    """After a live send, every list row is accounted for in the recipients report: a skipped
+    journalist's reason in words (which row it repeats, why suppressed) and the list file and row
+    it came from (newcomer 11: only a dry run's skipped.csv said so)."""
+    import csv
+
+    (project / "beat.csv").write_text(
+        "Email,First Name,Outlet\nana@daily.example,Ana,Daily\nANA@daily.example,Ana,Daily\nbo@radio.example,Bo,Radio\n", encoding="utf-8"
+    )
+    assert mailer("suppressions", "add", "bo@radio.example", "--reason", "asked by phone").exit_code == 0
+    sent = mailer("send", "releases/launch.md", "--list", "beat.csv", "--force-embargo", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert mailer("report", "latest", "--kind", "recipients", "--all", "--format", "csv", "-o", "r.csv").exit_code == 0
+    with open(project / "r.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = {(row["email"], row["list and row"]): row for row in csv.DictReader(handle)}
+    assert rows[("ana@daily.example", "beat.csv:2")]["why skipped or failed"] == ""
+    duplicate = rows[("ANA@daily.example", "beat.csv:3")]
+    assert duplicate["state"] == "skipped: duplicate" and "row 2" in duplicate["why skipped or failed"], duplicate
+    suppressed = rows[("bo@radio.example", "beat.csv:4")]
+    assert suppressed["state"] == "skipped: suppressed" and suppressed["why skipped or failed"], suppressed

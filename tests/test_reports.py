@@ -183,6 +183,8 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
         "bounce": "",
         "bounce_classification": "",
         "bounce_reason": "",
+        "detail": "",
+        "list": "lists/press.csv:2",
     }
     assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
     assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"

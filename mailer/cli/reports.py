@@ -13,6 +13,8 @@ from mailer.errors import MailerError
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Engine
 
     from mailer import forget as forget_module
@@ -173,24 +175,32 @@ def _say_left_out(left_out: int) -> None:
 # Terminal columns, least needed first: they are left out in this order until the table fits.
 DROP_ORDER = {
     "recipients": (
+        "list",
         "last_event",
         "first_event",
         "bounce_reason",
         "bounce_classification",
         "opens",
+        "detail",
         "name",
-        "state",
         "outlet",
         "bounce",
         "clicks",
         "human_opens",
         "delivery",
+        "state",  # last: without it a skipped journalist reads like one mailed (newcomer 11)
     ),
     "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens"),
     "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links"),
     "bounces": ("bounce_time", "bounce_classification", "name", "outlet", "bounce_reason", "bounce"),
     "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_human", "by", "note", "recipients", "bounced"),
 }
+
+
+def _empty_first(keys: Sequence[str], rows: Sequence[Sequence[str]], order: Sequence[str]) -> tuple[str, ...]:
+    """``order`` (columns left out first to fit a terminal), columns empty in every row ahead of it."""
+    empty = [key for index, key in enumerate(keys) if key in order and not any(row[index] for row in rows)]
+    return (*empty, *(key for key in order if key not in empty))
 
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
@@ -224,7 +234,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         labels=report.labels,
         rows=rows,
         keep_whole=("email",) if kind != "outlets" else ("name",),
-        drop_order=() if wide else DROP_ORDER.get(kind, ()),
+        drop_order=() if wide else _empty_first(report.keys, rows, DROP_ORDER.get(kind, ())),
         wide=wide,
     )
     if left:

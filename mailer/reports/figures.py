@@ -269,6 +269,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", "bounce", lambda a: a.bounce_type or ""),
         ("bounce_classification", "bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "bounce reason", lambda a: a.bounce_reason or ""),
+        ("detail", "why skipped or failed", lambda a: a.detail or ""),
+        ("list", "list and row", lambda a: a.source or ""),
     ),
     "opens": PERSON
     + (
