@@ -280,8 +280,9 @@ class Config(_Section):
     # store/earlier.py, which will not start that new log silently beside the user's earlier one.
     log_named: bool = Field(True, exclude=True)
 
-    def api_key(self, environ: Mapping[str, str]) -> SecretStr:
-        """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
+    def api_key(self, environ: Mapping[str, str], *, permission: str = "Mail Send") -> SecretStr:
+        """The SendGrid API key from the environment, or a ConfigError saying how to set it (a key
+        with ``permission``, as SendGrid's API key settings name it)."""
         name = self.sendgrid.api_key_env
         value = environ.get(name, "").strip()
         if not value and name in environ:  # set, but to nothing but spaces (review 8): look at what was exported
@@ -293,7 +294,7 @@ class Config(_Section):
             raise ConfigError(
                 f"No SendGrid API key: the environment variable {name} is not set.",
                 hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
-                "(create the key in SendGrid under Settings > API Keys, with Mail Send permission).",
+                f"(create the key in SendGrid under Settings > API Keys, with {permission} permission).",
             )
         if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in value):
             raise ConfigError(

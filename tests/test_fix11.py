@@ -217,3 +217,17 @@ def test_the_recipients_report_says_why_each_journalist_was_skipped_and_which_li
     assert duplicate["state"] == "skipped: duplicate" and "row 2" in duplicate["why skipped or failed"], duplicate
     suppressed = rows[("bo@radio.example", "beat.csv:4")]
     assert suppressed["state"] == "skipped: suppressed" and suppressed["why skipped or failed"], suppressed
+
+
+def test_a_missing_api_key_is_said_before_the_question(project: Path, standin: Any) -> None:
+    """With SENDGRID_API_KEY unset, `mailer send` stops with the key's message before it asks
+    "Send this release to N journalists?" (newcomer 11: it asked twice, then said the key was missing)."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    result = CliRunner().invoke(main, [*SEND], env={"SENDGRID_API_KEY": None}, input="y\ny\n")
+    assert result.exit_code == 1, result.output
+    assert "No SendGrid API key" in result.output
+    assert "Send this release to" not in result.output
+    assert standin.mail_sends == []

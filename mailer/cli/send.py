@@ -172,6 +172,8 @@ def send_command(
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()
+    if prepared.mode is not Mode.DRY_RUN:
+        app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
     for question in prepared.questions:
         _confirm(question, yes=yes)
     if prepared.correction is not None:
@@ -370,6 +372,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 "which stopped without mailing them"
             )
         if left:
+            app.config.api_key(os.environ)  # before the question (newcomer 11)
             _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]

@@ -50,7 +50,7 @@ def sync_command(app: AppContext, as_json: bool) -> None:
     from mailer.store import suppressions as suppression_store
 
     config = app.config
-    api_key = config.api_key(os.environ)
+    api_key = config.api_key(os.environ, permission="Suppressions read")
     engine = app.engine
     with output.progress("Reading SendGrid's lists", total=None) as advance:
         result = suppression_sync.sync(
