@@ -231,3 +231,13 @@ def test_a_missing_api_key_is_said_before_the_question(project: Path, standin: A
     assert "No SendGrid API key" in result.output
     assert "Send this release to" not in result.output
     assert standin.mail_sends == []
+
+
+def test_a_help_examples_campaign_id_suggests_the_real_one(project: Path, standin: Any) -> None:
+    """`mailer status 2026-02-19-launch`, pasted from --help with another day's date, names the
+    campaign meant, in status, report and follow-up alike (newcomer 11)."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    [sent] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
+    for command in (["status", "2026-02-19-launch"], ["report", "2026-02-19-launch"]):
+        said = " ".join(mailer(*command).output.split())
+        assert 'No campaign "2026-02-19-launch"' in said and f"Did you mean {sent}?" in said, said

@@ -136,7 +136,7 @@ def send_command(
     \b
     Example:
         mailer send releases/example.md --list lists/press.csv --dry-run
-        mailer send releases/reminder.md --follow-up latest --who not-opened --dry-run
+        mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --yes --json
@@ -237,8 +237,8 @@ def test_command(
     \b
     Example:
         mailer test releases/example.md
-        mailer test releases/example.md --to me@example.org --as jane@example.com --list lists/press.csv
-        mailer test releases/example.md --language fr
+        mailer test releases/example.md --to me@example.org --as amara.okafor@example.com --list lists/press.csv
+        mailer test releases/launch.md --language fr    # launch.fr.md beside launch.md
         mailer test releases/example.md --json
     """
     if as_json:
