@@ -241,3 +241,33 @@ def test_a_help_examples_campaign_id_suggests_the_real_one(project: Path, standi
     for command in (["status", "2026-02-19-launch"], ["report", "2026-02-19-launch"]):
         said = " ".join(mailer(*command).output.split())
         assert 'No campaign "2026-02-19-launch"' in said and f"Did you mean {sent}?" in said, said
+
+
+def test_suppressions_import_reads_a_do_not_contact_list_and_an_export_with_its_reasons(project: Path, standin: Any) -> None:
+    """`mailer suppressions import FILE --reason ...` (newcomer 11: nothing read such a file back):
+    an office's own do-not-contact list, exported from Excel (semicolons, Windows-1252, a name
+    with the address), is suppressed, a row without an address is named with its file and row;
+    a file `suppressions list -o` wrote keeps each address's own reason; the next send skips them."""
+    (project / "dnc.csv").write_bytes(
+        "Nom;Courriel\r\nHélène Dubois;Helene Dubois <claire@example.fr>\r\nPas d'adresse;n/a\r\n".encode("cp1252")
+    )
+    imported = mailer("suppressions", "import", "dnc.csv", "--reason", "agency opt-out list")
+    assert imported.exit_code == 0, imported.output
+    said = " ".join(imported.output.split())
+    assert "Suppressed 1 address from dnc.csv." in said, said
+    assert "Not imported: dnc.csv row 3" in said, said
+    assert mailer("suppressions", "add", "bo@radio.example", "--reason", "asked by phone").exit_code == 0
+    assert mailer("suppressions", "list", "-o", "kept.csv").exit_code == 0
+    for entry in ("claire@example.fr", "bo@radio.example"):
+        assert mailer("suppressions", "remove", entry, "--reason", "moving logs").exit_code == 0
+    (project / "unsub.csv").write_text("email,reason,note\nana@daily.example,unsubscribe,one-click link\n", encoding="utf-8")
+    again = mailer("suppressions", "import", "kept.csv", "unsub.csv", "--reason", "from the old laptop")
+    assert again.exit_code == 0, again.output
+    listed = json.loads(mailer("suppressions", "list", "--json").stdout)
+    reasons = {entry["email"]: (entry["reason"], entry["note"]) for entry in listed}
+    assert reasons["ana@daily.example"] == ("unsubscribe", "one-click link")
+    assert reasons["claire@example.fr"] == ("manual", "agency opt-out list")
+    assert reasons["bo@radio.example"] == ("manual", "asked by phone")
+    sent = mailer(*SEND, "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "claire@example.fr" not in standin.accepted_addresses()
