@@ -199,6 +199,9 @@ class DatabaseConfig(_Section):
         scheme = value.partition("://")[0].lower()
         if scheme in ("postgres", "postgresql", "postgresql+psycopg2"):  # as Heroku and many guides write it (review 8)
             raise ValueError(f"starts with {scheme}://; write postgresql+psycopg:// instead (the driver mailer uses), keeping the rest")
+        if scheme == "sqlite" and not value.startswith("sqlite:///"):  # newcomer 11: "Invalid SQLite URL" said nothing more
+            rest = value.partition("://")[2]
+            raise ValueError(f'an SQLite file takes three slashes: "sqlite:///{rest}" (a path beside mailer.toml), or four for a full path')
         return value
 
 
@@ -372,13 +375,21 @@ def load(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Compare with config.example.toml.") from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc)) from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
     named = isinstance(data.get("database"), dict) and "url" in data["database"]
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
+
+
+def _toml_hint(exc: tomllib.TOMLDecodeError) -> str:
+    """What to change: an unquoted text value is the usual mistake (newcomer 11: `from_name = Press
+    Office` said only "Invalid value")."""
+    if "Invalid value" in str(exc):
+        return 'Text values go in double quotes, for example from_name = "Press Office". Compare with config.example.toml.'
+    return "Compare with config.example.toml."
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -271,3 +271,25 @@ def test_suppressions_import_reads_a_do_not_contact_list_and_an_export_with_its_
     sent = mailer(*SEND, "--yes")
     assert sent.exit_code == 0, sent.output
     assert "claire@example.fr" not in standin.accepted_addresses()
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("[sender]\nfrom_name = Press Office\n", 'Text values go in double quotes, for example from_name = "Press Office"'),
+        ('[database]\nurl = "sqlite://x.db"\n', 'an SQLite file takes three slashes: "sqlite:///x.db"'),
+    ],
+)
+def test_config_mistakes_a_newcomer_makes_say_how_to_fix_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, hint: str
+) -> None:
+    """An unquoted text value and an SQLite URL with two slashes say what to write instead (newcomer 11)."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mailer.toml").write_text(line, encoding="utf-8")
+    result = CliRunner().invoke(main, ["campaigns"])
+    assert result.exit_code != 0
+    assert hint in " ".join(result.output.split()), result.output
