@@ -293,3 +293,20 @@ def test_config_mistakes_a_newcomer_makes_say_how_to_fix_them(
     result = CliRunner().invoke(main, ["campaigns"])
     assert result.exit_code != 0
     assert hint in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("cecile@presse.example, cecile.lefevre@autre.example", "two addresses in one cell: give each journalist's address its own row"),
+        ("anna@example.org (Radio Ouest)", "text in brackets beside the address: keep only the address"),
+        ("bob@example.org;", '";" at the end: remove it'),
+        ("mailto:bob@example.org?subject=hi", '"?subject=hi" after the address'),
+    ],
+)
+def test_lists_check_says_what_to_do_with_the_usual_bad_cells(project: Path, cell: str, said: str) -> None:
+    """`mailer lists check` names the usual mistakes of a press list in plain words, with the file
+    and row, before the validator's own explanation (newcomer 11)."""
+    (project / "bad.csv").write_text(f'Email,First Name\n"{cell}",Ana\n', encoding="utf-8")
+    checked = " ".join(mailer("lists", "check", "bad.csv").output.split())
+    assert "row 2" in checked and said in checked, checked
