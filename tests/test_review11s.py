@@ -255,7 +255,6 @@ def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: E
 SECT163K1_KEY = "MEAwEAYHKoZIzj0CAQYFK4EEAAEDLAAEA0gY3f9/SAEfrG6VhwE063pyjVf5AxL6ZjoB/qD5DiM8TydK+06wlCSH"
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #9: a key on a curve cryptography cannot load is a traceback, not a ConfigError")
 def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) -> None:
     """A wrong key pasted into [webhook] verification_key stops `mailer webhook` with the same
     clear message as any other wrong key, never a traceback."""
