@@ -297,7 +297,6 @@ def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Eng
     assert suppressions(store) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #10: a client that goes away mid-body is an 'Exception in ASGI application' traceback")
 def test_webhook_client_gone_mid_body_is_not_a_traceback(store: Engine) -> None:
     """A sender that disconnects before its body is whole (a slow client given up on, a
     scanner) is logged in one line or not at all, never as an application error with a traceback

@@ -40,8 +40,8 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mailer import events
@@ -241,7 +241,18 @@ def create_app(
     ]
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone})
+
+
+async def _client_gone(request: Request, _exc: Exception) -> Response:
+    """A sender that went away before its body was whole (a client giving up, a scanner): one log line, no traceback.
+
+    Starlette raises ClientDisconnect from the body read; left alone, it reaches uvicorn, which
+    prints "Exception in ASGI application" and a traceback (review 11s #10). Nothing was stored,
+    and nobody is left to read the answer.
+    """
+    _log_request(request, None, None, None, "the sender went away before its body was whole: nothing stored")
+    return Response(status_code=400)
 
 
 class _WriterLock:
@@ -306,16 +317,18 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _log_request(request: Request, status: int, size: int | None, started: float, outcome: str) -> None:
+def _log_request(request: Request, status: int | None, size: int | None, started: float | None, outcome: str) -> None:
     """One line per request on the ``mailer.events.webhook.requests`` logger: status, size, time taken, counts.
 
-    Never an address or any other content of the events (issue 13): counts only.
+    Never an address or any other content of the events (issue 13): counts only. ``status`` None:
+    no answer was sent (shown as "-"); ``started`` None: the time taken is not known (left out).
     """
     if not request_log.isEnabledFor(logging.INFO):
         return
     shown = "? bytes" if size is None else f"{size} bytes"
-    took = (time.perf_counter() - started) * 1000
-    request_log.info("%s %s %d %s %.0f ms: %s", request.method, request.url.path, status, shown, took, outcome)
+    took = "" if started is None else f" {(time.perf_counter() - started) * 1000:.0f} ms"
+    code = "-" if status is None else str(status)
+    request_log.info("%s %s %s %s%s: %s", request.method, request.url.path, code, shown, took, outcome)
 
 
 def log_requests(stream: TextIO | None = None) -> logging.Handler:
