@@ -55,7 +55,6 @@ def test_sendgrid_error_quoting_the_key_is_neither_printed_nor_logged(
 # -- 2. Never "accept unsigned" where the internet can reach the webhook ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2: public_url set (journalists reach the app) but events are accepted unsigned")
 def test_webhook_reachable_from_the_internet_never_accepts_unsigned_events(store: Engine) -> None:
     """With [webhook] public_url the app is reachable from the internet (journalists click its
     unsubscribe links, through the office's proxy to 127.0.0.1). Without a verification key, anyone

@@ -456,3 +456,43 @@ def test_webhook_sender_gone_mid_body_is_one_log_line(store: Engine) -> None:
         r"\S+ \[\d+\] POST /sendgrid/events - \? bytes: the sender went away before its body was whole: nothing stored", line
     )
     assert event_count(store) == 0
+
+
+PUBLIC_URL = "https://press.example.org"
+UNSUBSCRIBE_SECRET = "s3cret-for-tests-0123456789abcdefghij"
+
+
+def test_webhook_cli_with_public_url_refuses_to_start_without_key(tmp_path: Path) -> None:
+    """[webhook] public_url means the internet reaches the app (through a proxy to 127.0.0.1): with
+    no verification key `mailer webhook` stops before listening and says what to set."""
+    Path("mailer.toml").write_text(
+        f'[webhook]\npublic_url = "{PUBLIC_URL}"\n\n[database]\nurl = "sqlite:///{tmp_path}/log.db"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["webhook"], env={"MAILER_UNSUBSCRIBE_SECRET": UNSUBSCRIBE_SECRET})
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Error: [webhook] public_url is set ({PUBLIC_URL}), so the internet reaches this webhook through your proxy, "
+        "but no verification key is set" in result.output
+    )
+    assert "put its public key in [webhook] verification_key in mailer.toml, or pass --insecure" in result.output
+    assert "Receiving SendGrid events" not in result.output
+
+
+def test_webhook_with_public_url_and_no_key_takes_events_only_when_told_insecure(store: Engine) -> None:
+    """Used from Python, the app with public_url and no key refuses events (403) unless insecure=True."""
+    config = Config(webhook=WebhookConfig(public_url=PUBLIC_URL))
+    payload = body([sg_event("spamreport", "ana@example.org", key=None, campaign_id=None, at=T0)])
+    headers = {"Content-Type": "application/json"}
+    refused = TestClient(webhook.create_app(config=config, engine=store)).post(PATH, content=payload, headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"].startswith(
+        "This webhook is reachable from the internet ([webhook] public_url) but has no verification key"
+    )
+    assert event_count(store) == 0
+    taken = TestClient(webhook.create_app(config=config, engine=store, insecure=True)).post(PATH, content=payload, headers=headers)
+    assert taken.status_code == 200
+    assert event_count(store) == 1
+    with pytest.raises(ConfigError, match=r"public_url is set"):
+        webhook.check_exposure("127.0.0.1", has_key=False, insecure=False, public_url=PUBLIC_URL)
+    webhook.check_exposure("127.0.0.1", has_key=True, insecure=False, public_url=PUBLIC_URL)
+    webhook.check_exposure("127.0.0.1", has_key=False, insecure=True, public_url=PUBLIC_URL)

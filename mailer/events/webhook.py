@@ -75,9 +75,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(host: str, *, has_key: bool, insecure: bool) -> None:
-    """Refuse to listen beyond this machine without a verification key, unless told --insecure."""
-    if has_key or insecure or is_loopback(host):
+def check_exposure(host: str, *, has_key: bool, insecure: bool, public_url: str | None = None) -> None:
+    """Refuse to run without a verification key where others can reach the webhook, unless told --insecure.
+
+    Others reach it when it listens beyond this machine (``host``), and when [webhook]
+    ``public_url`` is set: journalists reach the app from the internet, usually through a proxy
+    to 127.0.0.1, so the loopback address says nothing (review 11s #2). Raises ConfigError.
+    """
+    if has_key or insecure:
+        return
+    if public_url:
+        raise ConfigError(
+            f"[webhook] public_url is set ({public_url}), so the internet reaches this webhook through your proxy, "
+            "but no verification key is set: anyone could post fake events (fake bounces and spam reports "
+            "would suppress real journalists).",
+            hint="Turn on SendGrid's Signed Event Webhook and put its public key in [webhook] verification_key "
+            "in mailer.toml, or pass --insecure if you accept the risk.",
+        )
+    if is_loopback(host):
         return
     raise ConfigError(
         f"No verification key is set, so anyone who can reach {host} could post fake events "
@@ -131,8 +146,13 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     unsubscribe_secret: SecretStr | None = None,
     close_connections: bool = False,
+    insecure: bool = False,
 ) -> Starlette:
     """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz.
+
+    Without [webhook] verification_key but with ``public_url`` (the internet reaches the app),
+    events are refused with 403 unless ``insecure`` (``mailer webhook --insecure``): the command
+    refuses to start in that case (``check_exposure``), and the app, used from Python, holds to it.
 
     With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
     endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
@@ -154,6 +174,9 @@ def create_app(
     # look-ups before it (events.apply's staging) need no turn.
     writer = _WriterLock(engine)
     closing = {"Connection": "close"} if close_connections else None
+    # Reachable from the internet (journalists' links come through the proxy) but nothing to check
+    # a signature with: nobody's events are taken (review 11s #2).
+    unsigned_from_internet = public_key is None and bool(settings.public_url) and not insecure
 
     def look_up(batch: events.Batch) -> Staged:
         if len(links) > LINKS_REMEMBERED:
@@ -179,6 +202,13 @@ def create_app(
 
     async def receive_events(request: Request) -> JSONResponse:
         started = time.perf_counter()
+        if unsigned_from_internet:
+            _log_request(request, 403, None, started, "refused: public_url is set but there is no verification key")
+            return _answer(
+                403,
+                "This webhook is reachable from the internet ([webhook] public_url) but has no verification key, "
+                "so it takes no events: set [webhook] verification_key (SendGrid's Signed Event Webhook).",
+            )
         try:
             body = await _read_capped(request, settings.max_body_bytes)
         except BodyTooLarge:
