@@ -270,7 +270,6 @@ def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) ->
     assert "[webhook] verification_key is not" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2b: any web page the officer opens can post events to the unsigned loopback webhook")
 def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Engine) -> None:
     """`mailer webhook` without a key listens on 127.0.0.1 and takes unsigned events. A web page
     open in the press officer's browser can POST there too (a "simple" request: text/plain, no

@@ -156,9 +156,10 @@ def test_webhook_path_is_configurable_and_healthz_answers(store: Engine) -> None
 
 
 def test_webhook_without_key_accepts_unsigned_on_loopback(store: Engine) -> None:
-    """With no key configured the app stores unsigned batches (the CLI decides where it may listen)."""
-    app = TestClient(webhook.create_app(config=Config(), engine=store))
-    response = app.post(PATH, content=body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)]))
+    """With no key configured the app stores unsigned batches posted as SendGrid posts them (the CLI decides where it may listen)."""
+    app = TestClient(webhook.create_app(config=Config(), engine=store), base_url="http://127.0.0.1:8080")
+    payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+    response = app.post(PATH, content=payload, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert response.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 1, "quarantined": 0}
     assert event_count(store) == 1
@@ -496,3 +497,47 @@ def test_webhook_with_public_url_and_no_key_takes_events_only_when_told_insecure
         webhook.check_exposure("127.0.0.1", has_key=False, insecure=False, public_url=PUBLIC_URL)
     webhook.check_exposure("127.0.0.1", has_key=True, insecure=False, public_url=PUBLIC_URL)
     webhook.check_exposure("127.0.0.1", has_key=False, insecure=True, public_url=PUBLIC_URL)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Type": "text/plain"}, 415),  # a browser's "simple" request needs no preflight
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({}, 415),
+        ({"Content-Type": "application/json", "Origin": "http://127.0.0.1:8080"}, 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}, 403),
+        ({"Content-Type": "application/json", "Host": "evil.example:8080"}, 421),  # a name rebound to 127.0.0.1
+        ({"Content-Type": "application/json", "Host": "127.0.0.1:9999"}, 421),
+        ({"Content-Type": "application/json", "Host": "localhost:8080"}, 200),
+        ({"Content-Type": "application/json", "Host": "[::1]:8080"}, 200),
+        ({"Content-Type": "application/json", "Host": "127.0.0.1"}, 200),
+        ({"Content-Type": "application/json; charset=utf-8", "Host": "127.0.0.1:8080"}, 200),
+    ],
+)
+def test_webhook_without_key_takes_only_what_sendgrid_posts(store: Engine, headers: dict[str, str], status: int) -> None:
+    """Without a key, on 127.0.0.1:8080, the webhook takes JSON addressed to this machine and refuses
+    what a web page in the officer's browser can send: Origin or Sec-Fetch-Site (403), another
+    Host (421, DNS rebinding), a body that is not application/json (415). Refused requests store nothing."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    app = TestClient(webhook.create_app(config=Config(), engine=store), base_url="http://127.0.0.1:8080")
+    payload = body([sg_event("spamreport", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0)])
+    response = app.post(PATH, content=payload, headers=headers)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert suppressions(store) == {"ana@example.org": ("spamreport", "webhook")}
+    else:
+        assert (event_count(store), suppressions(store)) == (0, {})
+        assert response.json()["error"]
+
+
+def test_webhook_with_key_checks_only_the_signature(store: Engine) -> None:
+    """With a key, the signature decides: a signed batch through a proxy that names the public host is stored."""
+    payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+    app = TestClient(
+        webhook.create_app(config=Config(webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY)), engine=store),
+        base_url="http://127.0.0.1:8080",
+    )
+    response = app.post(PATH, content=payload, headers={**signed_headers(payload), "Host": "press.example.org"})
+    assert response.status_code == 200

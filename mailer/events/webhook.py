@@ -209,6 +209,11 @@ def create_app(
                 "This webhook is reachable from the internet ([webhook] public_url) but has no verification key, "
                 "so it takes no events: set [webhook] verification_key (SendGrid's Signed Event Webhook).",
             )
+        refusal = None if public_key is not None else _unsigned_refusal(request, check_host=not insecure)
+        if refusal is not None:
+            status, message, outcome = refusal
+            _log_request(request, status, None, started, outcome)
+            return _answer(status, message)
         try:
             body = await _read_capped(request, settings.max_body_bytes)
         except BodyTooLarge:
@@ -321,6 +326,62 @@ class _WriterLock:
                 fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
         finally:
             self.threads.release()
+
+
+def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, str] | None:
+    """Why an unsigned webhook (no verification key) refuses this request: (status, answer, log outcome); None to take it.
+
+    Without a key, a web page open in the press officer's browser could post to 127.0.0.1 too: a
+    "simple" cross-site request (text/plain, no preflight) faking spam reports or lifting an
+    unsubscribe, or a page whose name was rebound to 127.0.0.1 (DNS rebinding). SendGrid's
+    servers send neither Origin nor Sec-Fetch-Site, post application/json, and reach a loopback
+    listener only through a proxy that names it (review 11s #2b). So: refuse what a browser
+    marks as coming from a page (403), a Host header that is not this machine's name and port when
+    listening on loopback (421; skipped with ``check_host`` False, ``--insecure``), and any
+    other content type (415).
+    """
+    headers = request.headers
+    if "origin" in headers or "sec-fetch-site" in headers:
+        return (
+            403,
+            "Requests from a web page are refused: this webhook has no verification key, and SendGrid never sends Origin or Sec-Fetch-Site.",
+            "refused: sent from a web page (Origin or Sec-Fetch-Site)",
+        )
+    server = request.scope.get("server")
+    if check_host and server and isinstance(server[0], str) and is_loopback(server[0]):
+        port = server[1]
+        if not _names_this_machine(headers.get("host", ""), port):
+            message = (
+                "This webhook has no verification key, so it answers only requests addressed to this machine "
+                f"(127.0.0.1:{port} or localhost:{port}); set [webhook] verification_key to take them from elsewhere."
+            )
+            return 421, message, "refused: addressed to another host (Host header)"
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        return (
+            415,
+            "Events must be posted as Content-Type: application/json, as SendGrid posts them.",
+            "refused: not application/json",
+        )
+    return None
+
+
+def _names_this_machine(host: str, port: object) -> bool:
+    """True when a Host header names this machine: localhost, 127.0.0.1 (127.x.x.x) or [::1], with ``port`` or no port."""
+    value = host.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return False
+        name, rest = value[1:end], value[end + 1 :]
+        if rest and not rest.startswith(":"):
+            return False
+        given = rest[1:]
+    else:
+        name, _, given = value.partition(":")
+    if not name or not is_loopback(name):
+        return False
+    return given == "" or given == str(port)
 
 
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:
