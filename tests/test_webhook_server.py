@@ -37,8 +37,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.db") -> Path:
-    lines = ["[database]", f'url = "{db_url}"', "[webhook]"]
+def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.db", webhook: tuple[str, ...] = ()) -> Path:
+    lines = ["[database]", f'url = "{db_url}"', "[webhook]", *webhook]
     if key:
         lines.append(f'verification_key = "{key}"')
     path = folder / "mailer.toml"
@@ -131,3 +131,45 @@ def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "Error: No verification key is set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None:
+    """A sender that trickles its body in a byte at a time is answered 408 once [webhook]
+    body_timeout has passed and its connection is closed; the webhook keeps taking batches, and
+    its log has one line for it, no traceback."""
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=("body_timeout = 0.5",))
+    process, url = start(config)
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(
+                f"POST /sendgrid/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                "Content-Length: 1000\r\n\r\n[".encode()
+            )
+            began = time.monotonic()
+            slow.settimeout(0.1)
+            received = b""
+            while time.monotonic() - began < 10:
+                try:
+                    slow.sendall(b" ")  # one byte at a time, never the whole body
+                except OSError:
+                    break  # closed by the server
+                try:
+                    chunk = slow.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    break
+                received += chunk
+            took = time.monotonic() - began
+        assert received.startswith(b"HTTP/1.1 408 "), received
+        assert b"[webhook] body_timeout" in received
+        assert took < 5, took  # cut off after about 0.5 s, not left open
+        payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+        assert httpx.post(url + "/sendgrid/events", content=payload, headers=signed_headers(payload)).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    log = process.stdout.read() if process.stdout else ""
+    assert "POST /sendgrid/events 408 ? bytes" in log and "refused: body not received within 0.5 s" in log, log
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log

@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
 
 
 INSECURE_ENV_VAR = "MAILER_WEBHOOK_INSECURE"  # how `mailer webhook --insecure --workers N` tells its workers
+# Per worker: with each request's body cut off after [webhook] body_timeout, slow senders can hold
+# at most this many connections, and a flood is answered 503 instead of exhausting memory.
+LIMIT_CONCURRENCY = 100
+TIMEOUT_KEEP_ALIVE = 5
 
 
 @main.command("webhook")
@@ -67,7 +71,17 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     if secret is not None:
         output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
     output.say("Each request is logged here: time (UTC), status, size, time taken, and how many events were stored.")
-    common = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True, "access_log": False}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": True,
+        "access_log": False,
+        # Connections and requests a worker serves at once; more are answered 503 (SendGrid retries).
+        "limit_concurrency": LIMIT_CONCURRENCY,
+        # Seconds an idle kept-alive connection stays open (uvicorn's default, said here on purpose).
+        "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+    }
     if workers == 1:
         webhook.log_requests()
         uvicorn.run(application, **common)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ In one-click mode the same app serves journalists' unsubscribe links (oneclick.p
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import ipaddress
 import logging
@@ -215,7 +216,17 @@ def create_app(
             _log_request(request, status, None, started, outcome)
             return _answer(status, message)
         try:
-            body = await _read_capped(request, settings.max_body_bytes)
+            # The whole body within [webhook] body_timeout: without a limit a sender trickling a byte
+            # a second holds its connection (and a slot of uvicorn's limit_concurrency) for ever.
+            async with asyncio.timeout(settings.body_timeout):
+                body = await _read_capped(request, settings.max_body_bytes)
+        except TimeoutError:
+            _log_request(request, 408, None, started, f"refused: body not received within {settings.body_timeout:g} s")
+            return _answer(
+                408,
+                f"The request body did not arrive within {settings.body_timeout:g} seconds ([webhook] body_timeout).",
+                headers={"Connection": "close"},
+            )
         except BodyTooLarge:
             declared = request.headers.get("content-length", "")
             _log_request(request, 413, int(declared) if declared.isdigit() else None, started, "refused: body too large")
@@ -438,8 +449,8 @@ def log_requests(stream: TextIO | None = None) -> logging.Handler:
     return handler
 
 
-def _answer(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _answer(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _ping(engine: Engine) -> None:
