@@ -237,14 +237,16 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
         too_big = b"[" + b" " * 1_000_000 + b"]"
         assert app.post(PATH, content=too_big, headers=signed_headers(b"[]")).status_code == 413
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     lines = stream.getvalue().splitlines()
     stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
     took = r"\d+ ms"
     expected = [
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 2 stored, 0 duplicates, 0 quarantined, 1 unlinked",
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 0 stored, 2 duplicates, 0 quarantined, 0 unlinked",
+        rf'{stamp} quarantined event 1: "timestamp" should be Unix seconds between 1970 and 9999, found Infinity\.',
         rf"{stamp} POST {PATH} 200 {len(broken)} bytes {took}: 1 events: 0 stored, 0 duplicates, 1 quarantined, 0 unlinked",
+        rf"{stamp} refused a webhook request: The request's signature does not match: .+",
         rf"{stamp} POST {PATH} 403 {len(payload)} bytes {took}: refused: bad or missing signature",
         rf"{stamp} POST {PATH} 413 1000002 bytes {took}: refused: body too large",
     ]
@@ -280,9 +282,9 @@ def test_webhook_log_out_of_reach_is_503_and_the_retry_is_stored(tmp_path: Path)
         retried = app.post(PATH, content=payload, headers=signed_headers(payload))
         assert retried.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 0, "quarantined": 0}
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     assert messages(log, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
-    first, second = stream.getvalue().splitlines()
+    first, second = [line for line in stream.getvalue().splitlines() if " POST " in line]
     assert first.endswith(": 1 events not stored: the delivery log is busy or down")
     assert second.endswith(": 1 events: 1 stored, 0 duplicates, 0 quarantined, 0 unlinked")
 
@@ -389,7 +391,7 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
         with caplog.at_level("WARNING", logger="mailer.events.webhook"):
             response = client(store, block_threshold=3).post(PATH, content=payload, headers=signed_headers(payload))
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     assert (
         stream.getvalue()
         .rstrip()
@@ -418,7 +420,6 @@ def test_webhook_sender_gone_mid_body_is_one_log_line(store: Engine) -> None:
     nothing, and no exception leaves the app (uvicorn would print a traceback for it)."""
     import asyncio
     import io
-    import logging
     import re
     from typing import Any
 
@@ -450,8 +451,7 @@ def test_webhook_sender_gone_mid_body_is_one_log_line(store: Engine) -> None:
     try:
         asyncio.run(app(scope, receive, send))
     finally:
-        logging.getLogger("mailer.events").removeHandler(handler)
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     [line] = stream.getvalue().splitlines()
     assert re.fullmatch(
         r"\S+ \[\d+\] POST /sendgrid/events - \? bytes: the sender went away before its body was whole: nothing stored", line
@@ -541,3 +541,23 @@ def test_webhook_with_key_checks_only_the_signature(store: Engine) -> None:
     )
     response = app.post(PATH, content=payload, headers={**signed_headers(payload), "Host": "press.example.org"})
     assert response.status_code == 200
+
+
+def test_webhook_log_lines_all_carry_the_time_and_worker(store: Engine) -> None:
+    """The "quarantined event N: ..." warning carries the same UTC time and process id as the
+    request lines around it (newcomer 11: it reached the terminal bare)."""
+    import io
+    import os
+    import re
+
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        broken = b'[{"event": "open", "email": "cleo@example.net", "timestamp": 1e400}]'
+        assert client(store).post(PATH, content=broken, headers=signed_headers(broken)).status_code == 200
+    finally:
+        webhook.events_log.removeHandler(handler)
+    stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
+    quarantined, request = stream.getvalue().splitlines()
+    assert re.fullmatch(rf"{stamp} quarantined event 1: .+", quarantined), quarantined
+    assert re.fullmatch(rf"{stamp} POST {PATH} 200 .+", request), request

@@ -54,6 +54,7 @@ from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
 
+events_log = logging.getLogger("mailer.events")  # the parent of this module's loggers and oneclick's (log_requests)
 log = logging.getLogger("mailer.events.webhook")
 WAL_PAGES = 50_000  # SQLite pages (4 KB) the WAL holds before a checkpoint: about 200 MB (tune_for_ingest)
 SWITCH_INTERVAL = 0.001  # seconds a thread may keep the GIL while another waits for it (tune_for_ingest)
@@ -438,14 +439,17 @@ def log_requests(stream: TextIO | None = None) -> logging.Handler:
 
     ``mailer webhook`` calls it in every worker process. The line reads (12345: the worker's process id):
     ``2026-11-29T17:02:03Z [12345] POST /sendgrid/events 200 786204 bytes 41 ms: 1812 events: 1800 stored, 12 duplicates, 0 quarantined, 0 unlinked``
+
+    The handler sits on the ``mailer.events`` logger, so the webhook's warnings ("quarantined
+    event 3: ...", refused signatures, unsubscribe links) carry the same stamp instead of
+    reaching stderr bare through Python's last-resort handler. Remove it from there when done.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     formatter = logging.Formatter("%(asctime)s [%(process)d] %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
-    request_log.addHandler(handler)
+    events_log.addHandler(handler)
     request_log.setLevel(logging.INFO)
-    request_log.propagate = False
     return handler
 
 
