@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -46,13 +47,14 @@ def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.
     return path
 
 
-def start(config: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def start(config: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=None if env is None else {**os.environ, **env},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -173,3 +175,22 @@ def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None
     log = process.stdout.read() if process.stdout else ""
     assert "POST /sendgrid/events 408 ? bytes" in log and "refused: body not received within 0.5 s" in log, log
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+
+
+def test_webhook_server_on_all_interfaces_names_the_public_address_not_0_0_0_0(tmp_path: Path) -> None:
+    """Listening on 0.0.0.0, the start-up line says "all interfaces" rather than offering
+    http://0.0.0.0:PORT/... as an address, and names public_url's as the one to give SendGrid."""
+    config = write_config(
+        tmp_path, key=TEST_PUBLIC_KEY, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=('public_url = "https://press.example.org"',)
+    )
+    process, url = start(config, "--host", "0.0.0.0", env={"MAILER_UNSUBSCRIBE_SECRET": "s3cret-for-tests-0123456789abcdefghij"})
+    port = url.rsplit(":", 1)[1]
+    process.terminate()
+    process.wait(timeout=10)
+    said = process.stdout.read() if process.stdout else ""
+    assert (
+        f"Receiving SendGrid events on all interfaces of this machine, port {port}, path /sendgrid/events (signed requests only); Ctrl+C stops."
+        in said
+    ), said
+    assert "Give SendGrid's Event Webhook this address (through your proxy): https://press.example.org/sendgrid/events" in said
+    assert "0.0.0.0" not in said

@@ -66,8 +66,8 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     webhook.tune_for_ingest(engine)
     # checks the key before listening
     application = webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, insecure=insecure)
-    signed = "signed requests only" if config.webhook.verification_key else "WITHOUT signature checks"
-    output.say(f"Receiving SendGrid events at http://{host}:{port}{config.webhook.path} ({signed}); Ctrl+C stops.")
+    for line in _listening_lines(host, port, path=config.webhook.path, signed=bool(config.webhook.verification_key), public_url=public_url):
+        output.say(line)
     if secret is not None:
         output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
     output.say("Each request is logged here: time (UTC), status, size, time taken, and how many events were stored.")
@@ -92,6 +92,24 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     if insecure:
         os.environ[INSECURE_ENV_VAR] = "1"  # --insecure, for the workers' create_app
     uvicorn.run("mailer.cli.events:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+
+
+def _listening_lines(host: str, port: int, *, path: str, signed: bool, public_url: str | None) -> list[str]:
+    """What `mailer webhook` says it listens on, and, with [webhook] public_url, the address to give SendGrid.
+
+    0.0.0.0 or :: is not an address anyone can post to: it means every network interface of
+    this machine, and is said so (newcomer 11: "http://0.0.0.0:8080/..." read as the URL for SendGrid).
+    """
+    checks = "signed requests only" if signed else "WITHOUT signature checks"
+    if host.strip("[]") in ("0.0.0.0", "::", ""):
+        where = f"on all interfaces of this machine, port {port}, path {path}"
+    else:
+        shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        where = f"at http://{shown}:{port}{path}"
+    lines = [f"Receiving SendGrid events {where} ({checks}); Ctrl+C stops."]
+    if public_url:
+        lines.append(f"Give SendGrid's Event Webhook this address (through your proxy): {public_url}{path}")
+    return lines
 
 
 def _check_port(host: str, port: int) -> None:
