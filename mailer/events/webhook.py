@@ -100,7 +100,7 @@ def check_exposure(host: str, *, has_key: bool, insecure: bool, public_url: str 
         f"No verification key is set, so anyone who can reach {host} could post fake events "
         "(fake bounces would suppress real journalists).",
         hint="Turn on SendGrid's Signed Event Webhook and put its public key in [webhook] "
-        "verification_key in mailer.toml, or listen on 127.0.0.1 behind your own proxy, "
+        "verification_key in mailer.toml, or listen on 127.0.0.1 (this machine only), "
         "or pass --insecure if you accept the risk.",
     )
 
