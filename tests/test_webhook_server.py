@@ -137,8 +137,8 @@ def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> No
 
 def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None:
     """A sender that trickles its body in a byte at a time is answered 408 once [webhook]
-    body_timeout has passed and its connection is closed; the webhook keeps taking batches, and
-    its log has one line for it, no traceback."""
+    body_timeout has passed and its connection is closed; one that gives up half way is one log
+    line too. The webhook keeps taking batches, and its log holds no traceback."""
     config = write_config(tmp_path, key=TEST_PUBLIC_KEY, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=("body_timeout = 0.5",))
     process, url = start(config)
     try:
@@ -170,6 +170,12 @@ def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None
         assert received.startswith(b"HTTP/1.1 408 "), received
         assert b"[webhook] body_timeout" in received
         assert took < 5, took  # cut off after about 0.5 s, not left open
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as gone:  # gives up half way
+            gone.sendall(
+                f"POST /sendgrid/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                'Content-Length: 1000\r\n\r\n[{"event": "open"'.encode()
+            )
+            time.sleep(0.1)
         payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
         assert httpx.post(url + "/sendgrid/events", content=payload, headers=signed_headers(payload)).status_code == 200
     finally:
@@ -177,6 +183,7 @@ def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None
         process.wait(timeout=10)
     log = process.stdout.read() if process.stdout else ""
     assert "POST /sendgrid/events 408 ? bytes" in log and "refused: body not received within 0.5 s" in log, log
+    assert "POST /sendgrid/events - ? bytes: the sender went away before its body was whole: nothing stored" in log, log
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log
 
 
