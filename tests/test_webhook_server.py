@@ -204,3 +204,22 @@ def test_webhook_server_on_all_interfaces_names_the_public_address_not_0_0_0_0(t
     ), said
     assert "Give SendGrid's Event Webhook this address (through your proxy): https://press.example.org/sendgrid/events" in said
     assert "0.0.0.0" not in said
+
+
+def test_webhook_server_insecure_with_public_url_reaches_every_worker(tmp_path: Path) -> None:
+    """`--insecure` is the one way to take unsigned events with [webhook] public_url set; with
+    --workers 2 each worker process takes them too (a worker refusing them would 403 half the batches)."""
+    config = write_config(
+        tmp_path, key=None, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=('public_url = "https://press.example.org"',)
+    )
+    secret = {"MAILER_UNSUBSCRIBE_SECRET": "s3cret-for-tests-0123456789abcdefghij"}
+    process, url = start(config, "--insecure", "--workers", "2", env=secret)
+    try:
+        batches = [body([sg_event("open", f"p{b}@example.org", key=None, campaign_id=None, at=T0 + b)]) for b in range(8)]
+        answers = [httpx.post(url + "/sendgrid/events", content=p, headers={"Content-Type": "application/json"}) for p in batches]
+        assert [a.status_code for a in answers] == [200] * 8
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    said = process.stdout.read() if process.stdout else ""
+    assert "Warning: Taking events without signature checks although https://press.example.org reaches this webhook" in said, said

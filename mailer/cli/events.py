@@ -89,8 +89,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     engine.dispose()
     if config.source is not None:
         os.environ[config_module.CONFIG_ENV_VAR] = str(config.source.resolve())
-    if insecure:
-        os.environ[INSECURE_ENV_VAR] = "1"  # --insecure, for the workers' create_app
+    os.environ[INSECURE_ENV_VAR] = "1" if insecure else "0"  # --insecure or not, for the workers' create_app
     uvicorn.run("mailer.cli.events:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
