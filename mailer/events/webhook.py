@@ -2,10 +2,12 @@
 
 Order matters: cap the body, verify the signature over the raw bytes, then parse and apply in
 one transaction. Answers are quick and precise, because SendGrid retries any non-2xx for 24
-hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 503 when the
-delivery log is busy or down (a retry will succeed), 200 with counts otherwise (and, for events
-of a type SendGrid does not send, which are stored but change nothing, those types and a warning
-in the log: events/kinds.py).
+hours (SENDGRID.md §2.1): 413 body too large, 408 body slower than [webhook] body_timeout, 403
+bad or missing signature, 503 when the delivery log is busy or down (a retry will succeed), 200
+with counts otherwise (and, for events of a type SendGrid does not send, which are stored but
+change nothing, those types and a warning in the log: events/kinds.py). Without a verification
+key, what a browser page could send is refused before the body is read (403, 421, 415:
+``_unsigned_refusal``), and with [webhook] public_url set nothing is taken at all (403).
 
 Never 400 or 500 for what a body holds (issue 11): an event that cannot be read is kept in the
 quarantine with the reason and the rest of the batch is stored; a body that is not JSON events
