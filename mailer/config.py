@@ -213,6 +213,8 @@ class WebhookConfig(_Section):
     path: str = "/sendgrid/events"
     verification_key: str | None = None
     max_body_bytes: int = Field(10_000_000, ge=1_000_000)
+    # Seconds a sender may take to send one request's body (a slow sender holds a connection).
+    body_timeout: float = Field(30.0, gt=0)
     block_threshold: int = Field(3, ge=1)
     # Where journalists reach `mailer webhook` from the internet; with neither a SendGrid
     # unsubscribe group nor subscription tracking, unsubscribe links point here.

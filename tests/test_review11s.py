@@ -54,7 +54,6 @@ def test_sendgrid_error_quoting_the_key_is_neither_printed_nor_logged(
 # -- 2. Never "accept unsigned" where the internet can reach the webhook ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2: public_url set (journalists reach the app) but events are accepted unsigned")
 def test_webhook_reachable_from_the_internet_never_accepts_unsigned_events(store: Engine) -> None:
     """With [webhook] public_url the app is reachable from the internet (journalists click its
     unsubscribe links, through the office's proxy to 127.0.0.1). Without a verification key, anyone
@@ -250,7 +249,6 @@ def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: E
 SECT163K1_KEY = "MEAwEAYHKoZIzj0CAQYFK4EEAAEDLAAEA0gY3f9/SAEfrG6VhwE063pyjVf5AxL6ZjoB/qD5DiM8TydK+06wlCSH"
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #9: a key on a curve cryptography cannot load is a traceback, not a ConfigError")
 def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) -> None:
     """A wrong key pasted into [webhook] verification_key stops `mailer webhook` with the same
     clear message as any other wrong key, never a traceback."""
@@ -267,7 +265,6 @@ def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) ->
     assert "[webhook] verification_key is not" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2b: any web page the officer opens can post events to the unsigned loopback webhook")
 def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Engine) -> None:
     """`mailer webhook` without a key listens on 127.0.0.1 and takes unsigned events. A web page
     open in the press officer's browser can POST there too (a "simple" request: text/plain, no
@@ -293,7 +290,6 @@ def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Eng
     assert suppressions(store) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #10: a client that goes away mid-body is an 'Exception in ASGI application' traceback")
 def test_webhook_client_gone_mid_body_is_not_a_traceback(store: Engine) -> None:
     """A sender that disconnects before its body is whole (a slow client given up on, a
     scanner) is logged in one line or not at all, never as an application error with a traceback
