@@ -44,7 +44,8 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
 
     \b
     Example:
-        mailer webhook --host 0.0.0.0 --port 8080
+        mailer webhook --port 8080                   # this machine only, until a key is set
+        mailer webhook --host 0.0.0.0 --port 8080    # with [webhook] verification_key set
     """
     import uvicorn
 
