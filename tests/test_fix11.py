@@ -310,3 +310,15 @@ def test_lists_check_says_what_to_do_with_the_usual_bad_cells(project: Path, cel
     (project / "bad.csv").write_text(f'Email,First Name\n"{cell}",Ana\n', encoding="utf-8")
     checked = " ".join(mailer("lists", "check", "bad.csv").output.split())
     assert "row 2" in checked and said in checked, checked
+
+
+def test_a_report_to_standard_output_with_dash(project: Path, standin: Any) -> None:
+    """`mailer report latest --format csv -o -` writes the CSV to standard output, as a pipe
+    expects, not to a file named "-" (newcomer 11); xlsx to "-" is refused in words."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    piped = mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.lstrip("\ufeff").startswith("email,name,outlet,"), piped.stdout[:200]
+    assert not (project / "-").exists()
+    refused = mailer("report", "latest", "--format", "xlsx", "-o", "-")
+    assert refused.exit_code == 2 and "--format csv or --format json" in refused.output

@@ -86,6 +86,13 @@ def report_command(
     from mailer import reports
     from mailer.reports import formats
 
+    to_stdout = path is not None and str(path) == "-"  # newcomer 11: "-o -" wrote a file named "-"
+    if to_stdout:
+        if fmt not in ("csv", "json") or overview:
+            raise click.UsageError(
+                "-o - writes to the terminal or a pipe: add --format csv or --format json (xlsx and html need a file name)."
+            )
+        path = None
     fmt = _format(fmt, path)
     if fmt == "json" and path is None:
         output.start_json()  # an error becomes the JSON error document too (review 8)
@@ -109,6 +116,9 @@ def report_command(
         click.echo(formats.to_json(report, summary), nl=False)
         _say_left_out(report.left_out)
         return
+    if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
+        _csv_to_stdout(engine, campaign_id, kind, everyone=everyone)
+        return
     target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target)
     written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
@@ -118,6 +128,22 @@ def report_command(
     output.say(f"Wrote the {what} to {target}")
     if written is not None:
         _say_left_out(written.left_out)
+
+
+def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool) -> None:
+    """The CSV report on standard output (``-o -``), byte for byte the file -o would write."""
+    import sys
+    import tempfile
+
+    from mailer import reports
+
+    with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
+        written = Path(scratch) / "report.csv"
+        exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone)
+        sys.stdout.buffer.write(written.read_bytes())
+        sys.stdout.flush()
+    if exported is not None:
+        _say_left_out(exported.left_out)
 
 
 # What a file's name ends in says how to write it; .htm as well as .html.
