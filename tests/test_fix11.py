@@ -322,3 +322,12 @@ def test_a_report_to_standard_output_with_dash(project: Path, standin: Any) -> N
     assert not (project / "-").exists()
     refused = mailer("report", "latest", "--format", "xlsx", "-o", "-")
     assert refused.exit_code == 2 and "--format csv or --format json" in refused.output
+
+
+def test_lists_check_notes_a_second_address_column(project: Path) -> None:
+    """A list with "E-mail" and "Courriel" columns reads only the first; `lists check` says so and
+    what it means for a row whose address is only in the second (newcomer 11: it said nothing)."""
+    (project / "two.csv").write_text("E-mail,Courriel,Nom\nana@daily.example,,Ana\n,bo@radio.example,Bo\n", encoding="utf-8")
+    checked = " ".join(mailer("lists", "check", "two.csv").output.split())
+    assert '"Courriel" also looks like an address column, but only "E-mail" is read' in checked, checked
+    assert "row 3" in checked, checked

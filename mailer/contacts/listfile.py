@@ -130,7 +130,19 @@ def read(path: Path, *, engine: str = "auto") -> ListFile:
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
+    if "email" in recognized:  # newcomer 11: "E-mail" and "Courriel", the second read as a custom column, said nothing
+        notes = (*notes, *_other_address_columns(headers, recognized["email"], custom))
     return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+
+
+def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int]) -> list[str]:
+    """A note for each further column whose header also names the address: only the first is read."""
+    return [
+        f'"{headers[position]}" also looks like an address column, but only "{headers[used]}" is read: a row whose '
+        f'address is only under "{headers[position]}" is rejected as having none. Put each address in one column.'
+        for position in sorted(custom.values())
+        if canonical_name(headers[position]) == "email"
+    ]
 
 
 _SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
