@@ -232,7 +232,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     if suppressed:
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
     if unlinked:
-        output.say("Events that cannot be linked are about addresses this log never mailed; they are kept but not counted.")
+        output.say(
+            "Events that cannot be linked name no message of this log (an address it never mailed, or a type SendGrid does not send); they are kept but not counted."
+        )
     if imported.repaired:
         output.say(
             f"{imported.repaired} {'entry' if imported.repaired == 1 else 'entries'} of the quarantine from "
