@@ -331,3 +331,15 @@ def test_lists_check_notes_a_second_address_column(project: Path) -> None:
     checked = " ".join(mailer("lists", "check", "two.csv").output.split())
     assert '"Courriel" also looks like an address column, but only "E-mail" is read' in checked, checked
     assert "row 3" in checked, checked
+
+
+def test_the_clean_command_lists_check_suggests_keeps_a_tab_lists_file_ending(project: Path) -> None:
+    """A UTF-16 tab-separated "Unicode text" export (.txt) is cleaned tab-separated, so the command
+    `lists check` suggests names .txt files, not .csv ones a spreadsheet would misread (newcomer 11);
+    pasted, it works."""
+    (project / "export.txt").write_bytes("E-mail\tFirst Name\nana@daily.example\tAna\nnot-an-address\tBo\n".encode("utf-16"))
+    checked = mailer("lists", "check", "export.txt").output
+    assert "mailer lists clean export.txt -o export-clean.txt --rejects export-rejects.txt" in checked, checked
+    cleaned = mailer("lists", "clean", "export.txt", "-o", "export-clean.txt", "--rejects", "export-rejects.txt")
+    assert cleaned.exit_code == 0, cleaned.output
+    assert (project / "export-clean.txt").read_text(encoding="utf-8-sig").splitlines()[1].startswith("ana@daily.example\t")

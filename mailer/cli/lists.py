@@ -148,9 +148,11 @@ LIST_SUFFIXES = (".csv", ".tsv", ".txt")
 
 def _clean_command(files: Sequence[Path]) -> str:
     """The `lists clean` line for these files, ready to copy (newcomer review 8: it said FILE...):
-    the output beside the first file, named after it."""
+    the output beside the first file, named after it, ending as it does (a tab-separated .txt
+    list is written tab-separated: not under a .csv name; newcomer 11)."""
     first = files[0]
-    clean, rejects = first.with_name(f"{first.stem}-clean.csv"), first.with_name(f"{first.stem}-rejects.csv")
+    suffix = first.suffix.lower() if first.suffix.lower() in LIST_SUFFIXES else ".csv"
+    clean, rejects = first.with_name(f"{first.stem}-clean{suffix}"), first.with_name(f"{first.stem}-rejects{suffix}")
     named = " ".join(shlex.quote(str(path)) for path in files)
     return f"mailer lists clean {named} -o {shlex.quote(str(clean))} --rejects {shlex.quote(str(rejects))}"
 
