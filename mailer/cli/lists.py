@@ -15,6 +15,7 @@ import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.contacts.listfile import DELIMITER_NAMES, display_name
+from mailer.counting import counted
 from mailer.errors import ListError
 from mailer.models import ListSummary, RejectedRow, RejectReason
 
@@ -202,9 +203,9 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     output.say(f"Wrote {written} recipients to {out}.")
     if rejects is not None:
         count = contacts.write_rejects(contact_list, rejects, delimiter=chosen)
-        output.say(f"Wrote {count} rejected rows to {rejects}.")
+        output.say(f"Wrote {counted(count, 'rejected row')} to {rejects}.")
     elif contact_list.rejected:
-        output.say(f"Left out {len(contact_list.rejected)} rejected rows (add --rejects FILE to keep them for fixing).")
+        output.say(f"Left out {counted(len(contact_list.rejected), 'rejected row')} (add --rejects FILE to keep them for fixing).")
 
 
 def _refuse_overwriting(files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:

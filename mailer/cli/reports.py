@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.counting import counted
 from mailer.errors import MailerError
 from mailer.reports.kinds import FORMATS, KINDS
 
@@ -124,7 +125,7 @@ def report_command(
     written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
-    what = "report page" if fmt == "html" else f"{kind} report ({len(written.rows) if written else 0} rows)"
+    what = "report page" if fmt == "html" else f"{kind} report ({counted(len(written.rows) if written else 0, 'row')})"
     output.say(f"Wrote the {what} to {target}")
     if written is not None:
         _say_left_out(written.left_out)

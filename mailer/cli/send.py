@@ -373,7 +373,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             )
         if left:
             app.config.api_key(os.environ)  # before the question (newcomer 11)
-            _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
+            _confirm(f"Send {campaign_id} to {'that journalist' if left == 1 else f'those {left:,} journalists'}?", yes=yes)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
         if not failed:

@@ -25,6 +25,7 @@ from mailer.compose import tokens as compose_tokens
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
+from mailer.counting import counted
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
 from mailer.send import follow_up, lease, reached, recipients, schedule
@@ -128,7 +129,7 @@ def prepare_send(
         problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
-        questions.insert(0, f"Send this release to {len(the_plan.recipients):,} journalists?")
+        questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,
         mode=mode,
@@ -202,7 +203,7 @@ def prepare_follow_up(
         )
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
-        questions.insert(0, f"Send this follow-up to {len(the_plan.recipients):,} journalists?")
+        questions.insert(0, f"Send this follow-up to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,
         mode=mode,
