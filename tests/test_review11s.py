@@ -86,7 +86,6 @@ def test_webhook_reachable_from_the_internet_never_accepts_unsigned_events(store
 # -- 3. An unsubscribe is honoured by every later send ----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #3: suppressions from events keep the event's spelling (punycode, trailing dot, name)")
 @pytest.mark.parametrize(
     ("listed", "in_event"),
     [

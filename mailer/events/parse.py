@@ -20,6 +20,7 @@ from typing import NamedTuple
 import msgspec
 
 from mailer.errors import EventError
+from mailer.mailbox import key as mailbox_key
 from mailer.models import Delivery
 
 # SendGrid's event ids are URL-safe base64: such a value needs no JSON escaping.
@@ -88,7 +89,7 @@ class Event(NamedTuple):
 
     event: str
     timestamp: int
-    email: str | None  # lower-cased, as compared with message.email_key
+    email: str | None  # keyed as message.email_key is (mailbox.key: "Ben <BEN@xn--bcher-kva.example.>" is ben@bücher.example)
     sg_event_id: str | None
     sg_message_id: str | None
     campaign_id: str | None  # custom_args["campaign"]
@@ -215,7 +216,7 @@ def from_object(data: object, *, where: str, plain: bool = False) -> Event:
         raise EventError(f"{where}: contains a NUL character (\\u0000), which the delivery log cannot store.", hint=_EVENT_HINT)
     # The identity fields are text or null (checked above); the others may be anything.
     kind = (kind_value.strip() if kind_value else "") or "unknown"
-    email = email_value.strip().lower() if email_value else None
+    email = mailbox_key(email_value) if email_value else None
     reason_value, url_value, key_value = get("reason"), get("url"), get("message")
     reason = (reason_value.strip() or None) if type(reason_value) is str else _text(reason_value)
     bounce_type: str | None = None

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
+from mailer import mailbox
 from mailer.models import SuppressionReason
 from mailer.store.bulk import chunks, insert_or_skip
 from mailer.store.schema import suppression, suppression_removal
@@ -49,7 +50,7 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
     """
     rows: dict[str, dict[str, object]] = {}
     for record in records:
-        key = record.email_key.strip().lower() if record.email_key else ""
+        key = mailbox.key(record.email_key) if record.email_key else ""
         if key and key not in rows:
             rows[key] = {
                 "email_key": key,
@@ -74,7 +75,7 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
 def lift(connection: Connection, address: str, *, reason: SuppressionReason, note_prefix: str) -> int:
     """Remove one automatic suppression (a group resubscribe undoing a group unsubscribe)."""
     statement = delete(suppression).where(
-        suppression.c.email_key == address.strip().lower(),
+        suppression.c.email_key == mailbox.key(address),
         suppression.c.reason == str(reason),
         suppression.c.note.startswith(note_prefix, autoescape=True),
     )
@@ -83,7 +84,7 @@ def lift(connection: Connection, address: str, *, reason: SuppressionReason, not
 
 def replace(connection: Connection, record: Suppression) -> bool:
     """Make ``record`` the address's only suppression; True if one existed before."""
-    key = record.email_key.strip().lower()
+    key = mailbox.key(record.email_key)
     existed = connection.execute(delete(suppression).where(suppression.c.email_key == key)).rowcount > 0
     insert(connection, [record])
     return existed
@@ -91,7 +92,7 @@ def replace(connection: Connection, record: Suppression) -> bool:
 
 def find(connection: Connection, address: str) -> Suppression | None:
     """The suppression of one address, if any."""
-    row = connection.execute(select(suppression).where(suppression.c.email_key == address.strip().lower())).first()
+    row = connection.execute(select(suppression).where(suppression.c.email_key == mailbox.key(address))).first()
     return None if row is None else _from_row(row)
 
 
@@ -100,7 +101,7 @@ def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", 
 
     Returns the suppressions lifted (addresses that were not suppressed are not in it).
     """
-    keys = [address.strip().lower() for address in addresses]
+    keys = [mailbox.key(address) for address in addresses]
     stamp = now or datetime.now(UTC)
     lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
     if lifted:
@@ -126,14 +127,14 @@ def removals(connection: Connection, address: str | None = None) -> list[Removal
     """Every lifted suppression (of one address, when given), newest first."""
     query = select(suppression_removal).order_by(suppression_removal.c.removed_at.desc(), suppression_removal.c.id.desc())
     if address is not None:
-        query = query.where(suppression_removal.c.email_key == address.strip().lower())
+        query = query.where(suppression_removal.c.email_key == mailbox.key(address))
     rows = connection.execute(query)
     return [Removal(r.email_key, r.previous_reason, r.note, r.removed_at) for r in rows]
 
 
 def erase_removals(connection: Connection, address: str) -> int:
     """Forget the removal history of one address (part of `mailer forget`)."""
-    result = connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key == address.strip().lower()))
+    result = connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key == mailbox.key(address)))
     return result.rowcount
 
 
