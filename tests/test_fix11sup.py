@@ -4,17 +4,43 @@ office lifts."""
 
 from __future__ import annotations
 
+import json
 import string
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
-from eventlog import suppressions
+from click.testing import CliRunner, Result
+from eventlog import add_campaign, add_message, suppressions
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 
 from mailer import events, mailbox
+from mailer.cli import main
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
+from mailer.store.schema import message, suppression, suppression_removal
+
+KEY = "SG.standin-key.secret"  # the stand-in's key (tests/sendgrid_standin.py)
+
+
+def mailer(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": KEY})
+
+
+def use_log(store: Engine) -> None:
+    """A mailer.toml in the test's folder naming only the test's delivery log."""
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+
+
+def log_rows(store: Engine) -> str:
+    """The message, suppression and removal rows as text, for "never kept" checks."""
+    with store.connect() as connection:
+        rows = [row for table in (message, suppression, suppression_removal) for row in connection.execute(select(table))]
+    return json.dumps([[str(value) for value in row] for row in rows]).lower()
+
 
 ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~.@<>\": "
 
@@ -74,3 +100,111 @@ def test_suppression_store_keys_every_spelling_alike(store: Engine) -> None:
         assert [s.email_key for s in suppression_store.remove(connection, ["Ben <ben@bücher.example>"], note="back")] == [
             "ben@bücher.example"
         ]
+
+
+# -- newcomer 11 #1: `mailer forget` reads an address as `suppressions add` does ----------------------
+
+
+def test_forget_name_and_address_erases_the_journalist_and_the_next_send_skips_her(live: Path, standin: Any) -> None:
+    """`mailer forget "Jane Doe <jane@example.org>"` (copied from a mail program) erases Jane's
+    rows, keeps "jane@example.org" suppressed (never her name), and the next live send skips her.
+    Before, it kept the text as typed on the list, name and all, erased 0 rows, and Jane was mailed."""
+    Path("lists/beat.csv").write_text("Email,First Name\njane@example.org,Jane\nother@daily.example,Otto\n", encoding="utf-8")
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    result = mailer("forget", "Jane Doe <jane@example.org>", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Erased jane@example.org from 1 message row in 1 campaign" in result.output
+    assert "Erased from 0 rows" not in result.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert set(standin.accepted_addresses()) == {"other@daily.example"}
+
+
+@pytest.mark.parametrize("typed", ["mailto:Jane@Example.org", "\u200bjane@example.org", "jane@example.org.", "  JANE@EXAMPLE.ORG  "])
+def test_forget_reads_every_spelling_of_the_address(store: Engine, typed: str) -> None:
+    """A mailto: link, a zero-width space pasted with it, a sentence's final dot, capitals: each
+    erases the journalist's rows, and the one suppression kept is her address as the list spells it."""
+    add_campaign(store, "c1")
+    add_message(store, "c1", "jane@example.org", first_name="Jane", last_name="Doe")
+    use_log(store)
+    result = mailer("forget", typed, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Erased jane@example.org from 1 message row in 1 campaign" in result.output
+    assert suppressions(store) == {"jane@example.org": ("forgotten", "forget")}
+    assert "jane" not in log_rows(store).replace("jane@example.org", "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("a@b@c", "The part after the @-sign contains invalid characters: '@'."),
+        ("x@example", "The part after the @-sign is not valid. It should have a period."),
+        ("Jane Doe", "An email address must have an @-sign."),
+        ("Jane Doe <jane@>", "There must be something after the @-sign."),
+    ],
+)
+def test_forget_refuses_what_is_not_an_address_and_changes_nothing(store: Engine, typed: str, why: str) -> None:
+    """Text that is no address is refused, saying why and how to give one, before any question;
+    nothing is erased or suppressed (before, "x@example" was suppressed as typed)."""
+    add_campaign(store, "c1")
+    add_message(store, "c1", "jane@example.org", first_name="Jane")
+    use_log(store)
+    result = mailer("forget", typed, "--yes")
+    assert result.exit_code == 1
+    assert f'Error: "{typed}" is not an email address. {why}' in result.output
+    assert 'for example jane@example.org or "Jane Doe <jane@example.org>"' in result.output
+    assert suppressions(store) == {}
+    assert "jane" in log_rows(store)
+
+
+def test_forget_an_address_found_nowhere_says_to_check_the_spelling(store: Engine) -> None:
+    """A typo ("exmaple") erases nothing: the command says so instead of a quiet "0 rows"."""
+    add_campaign(store, "c1")
+    add_message(store, "c1", "jane@example.org", first_name="Jane")
+    use_log(store)
+    result = mailer("forget", "jane@exmaple.org", "--yes")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: Erased from 0 rows: jane@exmaple.org is nowhere in the delivery log or in the lists it sent from. Check the spelling"
+        in " ".join(result.output.split())
+    )
+
+
+def plant_old_entry(store: Engine, typed: str) -> None:
+    """The suppression an older `mailer forget TYPED` left: the text as typed, lower-cased."""
+    with store.begin() as connection:
+        connection.execute(
+            insert(suppression).values(
+                email_key=typed.strip().lower(), reason="forgotten", source="forget", note=None, created_at=datetime.now(UTC)
+            )
+        )
+
+
+def test_suppressions_remove_finds_an_entry_an_older_forget_kept_with_the_name(store: Engine) -> None:
+    """An older `mailer forget "Jane Doe <jane@example.org>"` kept "jane doe <jane@example.org>".
+    `suppressions remove` typed the same way (or as the bare address) finds that entry: refused
+    without --forgotten, as any erasure is, and lifted with it, saying which entry it was."""
+    plant_old_entry(store, "Jane Doe <jane@example.org>")
+    use_log(store)
+    refused = mailer("suppressions", "remove", "jane doe <jane@example.org>", "--reason", "asked back in")
+    assert refused.exit_code == 1
+    assert "jane@example.org asked to be forgotten (mailer forget)" in refused.output
+    assert "mailer suppressions remove jane@example.org --reason" in refused.output
+    lifted = mailer("suppressions", "remove", "jane doe <jane@example.org>", "--reason", "asked back in", "--forgotten")
+    assert lifted.exit_code == 0, lifted.output
+    assert (
+        'jane@example.org may be mailed again (kept as "jane doe <jane@example.org>" by an older version) (was: forgotten' in lifted.output
+    )
+    assert suppressions(store) == {}
+
+
+def test_forget_erases_an_entry_an_older_forget_kept_with_the_name(store: Engine) -> None:
+    """Forgetting Jane again removes the name an older version kept on the suppression list."""
+    plant_old_entry(store, "Jane Doe <jane@example.org>")
+    use_log(store)
+    result = mailer("forget", "jane@example.org", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "(it was suppressed before: forgotten)" in result.output
+    assert suppressions(store) == {"jane@example.org": ("forgotten", "forget")}
+    assert "jane doe" not in log_rows(store)

@@ -99,18 +99,35 @@ def find(connection: Connection, address: str) -> Suppression | None:
 def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> list[Suppression]:
     """Lift suppressions, recording for each lifted address what it was and why it was lifted.
 
-    Returns the suppressions lifted (addresses that were not suppressed are not in it).
+    Entries an older version stored under another spelling of the same mailbox (``spellings``)
+    are lifted with it. Returns the suppressions lifted (addresses that were not suppressed are
+    not in it); ``mailbox.key(s.email_key)`` is the address each was lifted for.
     """
-    keys = [mailbox.key(address) for address in addresses]
+    lifted = [entry for address in dict.fromkeys(addresses) for entry in spellings(connection, address)]
     stamp = now or datetime.now(UTC)
-    lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
     if lifted:
         connection.execute(
             suppression_removal.insert(),
             [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
         )
-    connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
+        for chunk in chunks([s.email_key for s in lifted]):
+            connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk)))
     return lifted
+
+
+def spellings(connection: Connection, address: str) -> list[Suppression]:
+    """The suppression of ``address``, and any an older version stored under another spelling of
+    the same mailbox: before mailer.mailbox, `mailer forget "Jane Doe <jane@example.org>"` kept
+    the text as typed, name and all, and events kept "ben@xn--bcher-kva.example" as SendGrid
+    spelt it (newcomer 11, review 11s). Such entries matched no list row, so they held a name and
+    suppressed nobody. The exact entry comes first."""
+    key = mailbox.key(address)
+    local = key.rpartition("@")[0]
+    # Every other spelling holds the local part and an "@" (the address is inside a "Name <...>").
+    nearby = select(suppression).where(suppression.c.email_key.contains(f"{local}@", autoescape=True), suppression.c.email_key != key)
+    exact = connection.execute(select(suppression).where(suppression.c.email_key == key)).first()
+    others = [_from_row(row) for row in connection.execute(nearby) if mailbox.key(row.email_key) == key]
+    return ([_from_row(exact)] if exact is not None else []) + sorted(others, key=lambda s: s.email_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +150,18 @@ def removals(connection: Connection, address: str | None = None) -> list[Removal
 
 
 def erase_removals(connection: Connection, address: str) -> int:
-    """Forget the removal history of one address (part of `mailer forget`)."""
-    result = connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key == mailbox.key(address)))
-    return result.rowcount
+    """Forget the removal history of one address (part of `mailer forget`), and every entry
+    stored under another spelling of it (``spellings``), on the list or in its history."""
+    key = mailbox.key(address)
+    local = key.rpartition("@")[0]
+    misspelt = [entry.email_key for entry in spellings(connection, key) if entry.email_key != key]
+    history = select(suppression_removal.c.email_key).where(suppression_removal.c.email_key.contains(f"{local}@", autoescape=True))
+    misspelt += [found for found in set(connection.scalars(history)) if found != key and mailbox.key(found) == key]
+    erased = 0
+    for chunk in chunks([key, *misspelt]):
+        erased += connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key.in_(chunk))).rowcount
+        connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk), suppression.c.email_key != key))
+    return erased
 
 
 def reasons(connection: Connection) -> dict[str, str]:
