@@ -15,13 +15,17 @@ from click.testing import CliRunner, Result
 from eventlog import add_campaign, add_message, suppressions
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 from sqlalchemy import Engine, insert, select
+from starlette.testclient import TestClient
 
-from mailer import events, mailbox
+from mailer import events, mailbox, unsubscribe
 from mailer.cli import main
+from mailer.config import Config, SenderConfig, WebhookConfig
+from mailer.events import webhook
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
-from mailer.store.schema import message, suppression, suppression_removal
+from mailer.store.schema import event, message, suppression, suppression_removal
 
 KEY = "SG.standin-key.secret"  # the stand-in's key (tests/sendgrid_standin.py)
 
@@ -208,3 +212,48 @@ def test_forget_erases_an_entry_an_older_forget_kept_with_the_name(store: Engine
     assert "(it was suppressed before: forgotten)" in result.output
     assert suppressions(store) == {"jane@example.org": ("forgotten", "forget")}
     assert "jane doe" not in log_rows(store)
+
+
+# -- review 11s #4: the one-click ids are the links' own -----------------------------------------------
+
+SECRET = SecretStr("s3cret-for-tests-0123456789abcdefghij")
+
+
+def oneclick_client(store: Engine) -> TestClient:
+    config = Config(sender=SenderConfig(from_name="Press Office"), webhook=WebhookConfig(public_url="https://press.example.org"))
+    return TestClient(webhook.create_app(config=config, engine=store, unsubscribe_secret=SECRET))
+
+
+def test_event_with_a_one_click_id_is_quarantined_saying_why(store: Engine) -> None:
+    """An events file holding an event whose sg_event_id is a link's ("one-click.<key>") stores the
+    rest and keeps that one in the quarantine, with the reason."""
+    add_campaign(store, "c1")
+    key = add_message(store, "c1", "bo@example.org")
+    use_log(store)
+    planted = {"email": "bo@example.org", "event": "open", "timestamp": 1771495300, "sg_event_id": f" one-click.{key}", "message": key}
+    fine = {"email": "bo@example.org", "event": "delivered", "timestamp": 1771495200, "sg_event_id": "d-1", "message": key}
+    Path("events.json").write_text(json.dumps([fine, planted]), encoding="utf-8")
+    result = mailer("events", "import", "events.json")
+    assert result.exit_code == 0, result.output
+    assert "Added 1," in result.output
+    assert "Quarantined 1 event that could not be read" in result.output
+    assert '"sg_event_id" starts with "one-click.", which only the one-click unsubscribe links of mailer webhook use.' in result.output
+
+
+def test_one_click_still_unsubscribes_when_an_older_import_took_its_id(store: Engine) -> None:
+    """A log where an older version stored an imported event under a link's id (before such events
+    were quarantined): the journalist's POST still unsubscribes them, once; a second use changes nothing."""
+    add_campaign(store, "c1")
+    key = add_message(store, "c1", "bo@example.org")
+    squatter = {"email": "bo@example.org", "event": "open", "timestamp": 1771495300, "sg_event_id": "x", "message": key, "campaign": "c1"}
+    parsed = events.from_object(squatter, where="x")._replace(sg_event_id=f"one-click.{key}")
+    events.apply(store, [parsed], source="import", block_threshold=3)
+    one_click = oneclick_client(store)
+    first = one_click.post(unsubscribe.PATH + unsubscribe.sign(SECRET, key), data={"List-Unsubscribe": "One-Click"})
+    assert first.status_code == 200 and "You are unsubscribed" in first.text
+    assert suppressions(store) == {"bo@example.org": ("unsubscribe", "one-click")}
+    again = one_click.post(unsubscribe.PATH + unsubscribe.sign(SECRET, key), data={"List-Unsubscribe": "One-Click"})
+    assert "You already unsubscribed with this link" in again.text
+    with store.connect() as connection:
+        kinds = sorted(connection.scalars(select(event.c.event).where(event.c.message_id.is_not(None))))
+    assert kinds == ["open", "unsubscribe"]

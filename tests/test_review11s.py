@@ -107,7 +107,6 @@ def test_unsubscribe_event_is_honoured_whatever_the_address_spelling(live: Path,
     assert set(standin.accepted_addresses()) == {"other@daily.example"}
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #4: an imported event can take a link's one-click event id and block its unsubscribe")
 def test_imported_event_cannot_block_a_journalists_one_click_unsubscribe(store: Engine) -> None:
     """An event file (or an unsigned webhook on loopback) holding an event whose sg_event_id is
     "one-click.<message key>" (keys are in every event's custom_args) must not turn the journalist's
