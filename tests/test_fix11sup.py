@@ -257,3 +257,78 @@ def test_one_click_still_unsubscribes_when_an_older_import_took_its_id(store: En
     with store.connect() as connection:
         kinds = sorted(connection.scalars(select(event.c.event).where(event.c.message_id.is_not(None))))
     assert kinds == ["open", "unsubscribe"]
+
+
+# -- review 11s #7: the journalist's own unsubscribe outranks what the office lifts ------------------
+
+
+def imported(store: Engine, *raw: dict[str, Any]) -> None:
+    """Events as `mailer events import` stores them."""
+    events.apply(store, [events.from_object(dict(e), where="x") for e in raw], source="import", block_threshold=3)
+
+
+def test_lifting_a_bounce_keeps_a_later_unsubscribe_and_says_so(store: Engine) -> None:
+    """Bo bounced, then unsubscribed (SendGrid's link). `suppressions remove bo --reason ...` lifts
+    the bounce but Bo stays suppressed as "unsubscribe", and the command says why and what to type
+    if Bo did ask to be mailed again; typing it lifts the unsubscribe."""
+    add_campaign(store, "c1")
+    key = add_message(store, "c1", "bo@example.org")
+    imported(
+        store,
+        {
+            "email": "bo@example.org",
+            "event": "bounce",
+            "type": "bounce",
+            "reason": "552 full",
+            "timestamp": 1771495300,
+            "sg_event_id": "b1",
+        },
+        {"email": "BO@example.org", "event": "unsubscribe", "timestamp": 1771581700, "sg_event_id": "u1", "message": key},
+    )
+    assert suppressions(store) == {"bo@example.org": ("bounce", "import")}
+    use_log(store)
+    lifted = mailer("suppressions", "remove", "bo@example.org", "--reason", "mailbox works again")
+    assert lifted.exit_code == 0, lifted.output
+    said = " ".join(lifted.output.split())
+    assert "bo@example.org: lifted the bounce (since 2026-02-19); reason: mailbox works again" in said
+    assert (
+        "Warning: bo@example.org stays suppressed (unsubscribe): unsubscribed from all mail on 2026-02-20. "
+        "Lifting it does not undo the journalist's own unsubscribe. Only if they asked to be mailed again: "
+        'mailer suppressions remove bo@example.org --reason "..."'
+    ) in said
+    assert "may be mailed again" not in said
+    assert suppressions(store) == {"bo@example.org": ("unsubscribe", "event")}
+    again = mailer("suppressions", "remove", "bo@example.org", "--reason", "asked back in on 3 March")
+    assert again.exit_code == 0, again.output
+    assert "bo@example.org may be mailed again (was: unsubscribe, since 2026-02-20); reason: asked back in on 3 March" in again.output
+    assert suppressions(store) == {}
+
+
+def test_lifting_a_manual_entry_keeps_a_spam_report(store: Engine) -> None:
+    """The office's own note lifted, a spam report made since still keeps the address off every send."""
+    with store.begin() as connection:
+        suppression_store.add(connection, [("cy@example.org", SuppressionReason.MANUAL, "phone")], source="manual")
+    imported(store, {"email": "cy@example.org", "event": "spamreport", "timestamp": 1771495300, "sg_event_id": "s1"})
+    with store.begin() as connection:
+        suppression_store.remove(connection, ["cy@example.org"], note="wrong person")
+    assert suppressions(store) == {"cy@example.org": ("spamreport", "event")}
+
+
+def test_lifting_a_bounce_ignores_an_unsubscribe_the_office_lifted_before(store: Engine) -> None:
+    """Dee unsubscribed, asked back in (the office lifted it), then bounced: lifting the bounce lets
+    Dee be mailed again; the old unsubscribe does not come back. A group unsubscribe undone by a
+    group resubscribe does not come back either."""
+    imported(store, {"email": "dee@example.org", "event": "unsubscribe", "timestamp": 1771495300, "sg_event_id": "u1"})
+    with store.begin() as connection:
+        suppression_store.remove(connection, ["dee@example.org"], note="asked back in")
+    imported(
+        store,
+        {"email": "dee@example.org", "event": "bounce", "type": "bounce", "timestamp": 1771581700, "sg_event_id": "b1"},
+        {"email": "eve@example.org", "event": "group_unsubscribe", "asm_group_id": 7, "timestamp": 1771495300, "sg_event_id": "g1"},
+        {"email": "eve@example.org", "event": "group_resubscribe", "asm_group_id": 7, "timestamp": 1771495400, "sg_event_id": "g2"},
+        {"email": "eve@example.org", "event": "bounce", "type": "bounce", "timestamp": 1771581700, "sg_event_id": "b2"},
+    )
+    assert suppressions(store) == {"dee@example.org": ("bounce", "import"), "eve@example.org": ("bounce", "import")}
+    with store.begin() as connection:
+        suppression_store.remove(connection, ["dee@example.org", "eve@example.org"], note="mailbox works again")
+    assert suppressions(store) == {}

@@ -212,13 +212,26 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
         lifted: dict[str, list[Any]] = {}
         for entry in suppression_store.remove(connection, addresses, note=note):
             lifted.setdefault(mailbox.key(entry.email_key), []).append(entry)
+        # Lifting a bounce leaves the journalist's own unsubscribe standing (review 11s #7).
+        kept = {address: suppression_store.find(connection, address) for address in lifted}
     for address in addresses:
         entries = lifted.get(address, [])
         if not entries:
             output.say(f"{address} was not suppressed.")
+        still = kept.get(address)
         for entry in entries:
             spelt = "" if entry.email_key == address else f' (kept as "{entry.email_key}" by an older version)'
-            output.say(f"{address} may be mailed again{spelt} (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
+            if still is None:
+                output.say(f"{address} may be mailed again{spelt} (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
+            else:
+                output.say(f"{address}: lifted the {entry.reason}{spelt} (since {entry.created_at:%Y-%m-%d}); reason: {note}")
+        if still is not None:
+            own = "spam report" if still.reason == SuppressionReason.SPAM_REPORT else "unsubscribe"
+            output.warn(
+                f"{address} stays suppressed ({still.reason}): {still.note}. Lifting {'it' if len(entries) == 1 else 'them'} "
+                f"does not undo the journalist's own {own}. Only if they asked to be mailed again: "
+                f'mailer suppressions remove {address} --reason "..."'
+            )
     if any(e.reason in ("bounce", "spamreport", "unsubscribe") for entries in lifted.values() for e in entries):
         output.warn("SendGrid keeps its own suppression lists: remove the address there too, or SendGrid will still drop the mail.")
 

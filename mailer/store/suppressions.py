@@ -12,8 +12,10 @@ from sqlalchemy import Connection, delete, select
 
 from mailer import mailbox
 from mailer.models import SuppressionReason
+from mailer.store import events as event_store
 from mailer.store.bulk import chunks, insert_or_skip
-from mailer.store.schema import suppression, suppression_removal
+from mailer.store.messages import to_address
+from mailer.store.schema import event, message, suppression, suppression_removal
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +108,50 @@ def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", 
     lifted = [entry for address in dict.fromkeys(addresses) for entry in spellings(connection, address)]
     stamp = now or datetime.now(UTC)
     if lifted:
+        standing = {key: _standing_opt_out(connection, key) for key in {mailbox.key(s.email_key) for s in lifted if s.reason in OUTRANKED}}
         connection.execute(
             suppression_removal.insert(),
             [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
         )
         for chunk in chunks([s.email_key for s in lifted]):
             connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk)))
+        insert(connection, [kept for kept in standing.values() if kept is not None])
     return lifted
+
+
+# Suppressions the office may lift for a mailbox that works again, or a note it made itself;
+# lifting one never lifts the journalist's own unsubscribe or spam report (review 11s #7).
+OUTRANKED = frozenset({SuppressionReason.BOUNCE, SuppressionReason.BLOCK, SuppressionReason.INVALID, SuppressionReason.MANUAL})
+_OPTED_OUT = (SuppressionReason.UNSUBSCRIBE.value, SuppressionReason.SPAM_REPORT.value)
+GROUP_NOTE = "group unsubscribe"  # events/apply.py notes group unsubscribes so; a group resubscribe lifts them by it
+
+
+def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
+    """The suppression a journalist's own opt-out still standing calls for, or None.
+
+    An address already suppressed (a bounce) stays so when the journalist then unsubscribes (by
+    our one-click link, or SendGrid's), so the suppression list keeps its first reason and the
+    unsubscribe is only in the events. When the office lifts that first reason, the unsubscribe
+    must take its place (Bo unsubscribed: the mailbox working again does not undo that). An
+    opt-out from before the office last lifted an unsubscribe or spam report on purpose does
+    not count: the journalist asked back in since (the rule a re-sent event follows too).
+    """
+    sent_to = event.c.message_id.in_(select(message.c.id).where(to_address(key)))
+    found = event_store.latest_opt_out(connection, key, sent_to)
+    if found is None:
+        return None
+    lifted_before = [r.removed_at for r in removals(connection, key) if r.previous_reason in _OPTED_OUT]
+    when = datetime.fromtimestamp(found.timestamp, UTC)
+    if lifted_before and when <= max(lifted_before):
+        return None
+    one_click = (found.sg_event_id or "").startswith("one-click.")  # unsubscribes.ID_PREFIX (that module imports this one)
+    day = f"{when:%Y-%m-%d}"
+    if found.event == "spamreport":
+        return Suppression(key, SuppressionReason.SPAM_REPORT, "event", f"marked a release as spam on {day}", when)
+    if found.event == "group_unsubscribe":
+        return Suppression(key, SuppressionReason.UNSUBSCRIBE, "event", f"{GROUP_NOTE} on {day}", when)
+    how = "with the one-click link" if one_click else "from all mail"
+    return Suppression(key, SuppressionReason.UNSUBSCRIBE, "one-click" if one_click else "event", f"unsubscribed {how} on {day}", when)
 
 
 def spellings(connection: Connection, address: str) -> list[Suppression]:
