@@ -199,6 +199,9 @@ class DatabaseConfig(_Section):
         scheme = value.partition("://")[0].lower()
         if scheme in ("postgres", "postgresql", "postgresql+psycopg2"):  # as Heroku and many guides write it (review 8)
             raise ValueError(f"starts with {scheme}://; write postgresql+psycopg:// instead (the driver mailer uses), keeping the rest")
+        if scheme == "sqlite" and not value.startswith("sqlite:///"):  # newcomer 11: "Invalid SQLite URL" said nothing more
+            rest = value.partition("://")[2]
+            raise ValueError(f'an SQLite file takes three slashes: "sqlite:///{rest}" (a path beside mailer.toml), or four for a full path')
         return value
 
 
@@ -210,6 +213,8 @@ class WebhookConfig(_Section):
     path: str = "/sendgrid/events"
     verification_key: str | None = None
     max_body_bytes: int = Field(10_000_000, ge=1_000_000)
+    # Seconds a sender may take to send one request's body (a slow sender holds a connection).
+    body_timeout: float = Field(30.0, gt=0)
     block_threshold: int = Field(3, ge=1)
     # Where journalists reach `mailer webhook` from the internet; with neither a SendGrid
     # unsubscribe group nor subscription tracking, unsubscribe links point here.
@@ -280,8 +285,9 @@ class Config(_Section):
     # store/earlier.py, which will not start that new log silently beside the user's earlier one.
     log_named: bool = Field(True, exclude=True)
 
-    def api_key(self, environ: Mapping[str, str]) -> SecretStr:
-        """The SendGrid API key from the environment, or a ConfigError saying how to set it."""
+    def api_key(self, environ: Mapping[str, str], *, permission: str = "Mail Send") -> SecretStr:
+        """The SendGrid API key from the environment, or a ConfigError saying how to set it (a key
+        with ``permission``, as SendGrid's API key settings name it)."""
         name = self.sendgrid.api_key_env
         value = environ.get(name, "").strip()
         if not value and name in environ:  # set, but to nothing but spaces (review 8): look at what was exported
@@ -293,7 +299,7 @@ class Config(_Section):
             raise ConfigError(
                 f"No SendGrid API key: the environment variable {name} is not set.",
                 hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
-                "(create the key in SendGrid under Settings > API Keys, with Mail Send permission).",
+                f"(create the key in SendGrid under Settings > API Keys, with {permission} permission).",
             )
         if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in value):
             raise ConfigError(
@@ -371,13 +377,21 @@ def load(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="Compare with config.example.toml.") from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc)) from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
     named = isinstance(data.get("database"), dict) and "url" in data["database"]
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
+
+
+def _toml_hint(exc: tomllib.TOMLDecodeError) -> str:
+    """What to change: an unquoted text value is the usual mistake (newcomer 11: `from_name = Press
+    Office` said only "Invalid value")."""
+    if "Invalid value" in str(exc):
+        return 'Text values go in double quotes, for example from_name = "Press Office". Compare with config.example.toml.'
+    return "Compare with config.example.toml."
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -45,8 +45,28 @@ def validate(address: str) -> tuple[str | None, str | None]:
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
-        return None, str(exc)
+        return None, _what_to_do(address, str(exc))
     return result.normalized, None
+
+
+_TWO_ADDRESSES = re.compile(r"@.*[,;/\s].*@")
+_BRACKETED = re.compile(r"\(.*\)|\[.*\]")
+_TRAILING = re.compile(r"[,;:.]+$")
+
+
+def _what_to_do(address: str, why: str) -> str:
+    """email-validator's explanation, after what to do in plain words for the mistakes press lists
+    are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
+    if _TWO_ADDRESSES.search(address):
+        return f"two addresses in one cell: give each journalist's address its own row ({why})"
+    if _BRACKETED.search(address):
+        return f"text in brackets beside the address: keep only the address ({why})"
+    if "?" in address and "@" in address.split("?", 1)[0]:
+        return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'
+    trailing = _TRAILING.search(address)
+    if trailing is not None and "@" in address:
+        return f'"{trailing.group(0)}" at the end: remove it ({why})'
+    return why
 
 
 def read(text: str) -> tuple[str, str | None]:

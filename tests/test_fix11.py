@@ -174,3 +174,151 @@ def test_a_stopped_send_that_a_correction_completed_ends_done_on_resume(project:
     assert "has reached them since" in said and f"{first} is now marked done." in said, said
     assert len(standin.mail_sends) == posted, "a resume with nobody left sent a request"
     assert [c["status"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] == first] == ["done"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "link"),
+    [
+        ("https://daily.example/ana?x=1&y=2", "https://daily.example/ana?x=1&amp;y=2"),
+        ("mailto:ana@daily.example", "mailto:ana@daily.example"),
+        ("tel:+4930123", "tel:+4930123"),
+        ("www.daily.example/ana", "www.daily.example/ana"),  # no scheme: left as it is
+        ("JavaScript:alert(1)", "#"),
+        ("vbscript:msgbox", "#"),
+        ("data:text/html,<b>x</b>", "#"),
+        (" javascript:alert(1)", "%20javascript:alert(1)"),  # a browser reads a path, not a scheme
+    ],
+)
+def test_a_contact_field_as_a_whole_link_address_keeps_web_mail_and_phone_links_only(cell: str, link: str) -> None:
+    """[your page]({{ contact.website }}): a list cell becomes the link as it is when it is a web,
+    mail or phone address; any other scheme (a script) becomes "#" (review 11s)."""
+    from mailer.compose import tokens
+
+    assert tokens.ESCAPES["link"](cell) == link
+
+
+def test_the_recipients_report_says_why_each_journalist_was_skipped_and_which_list_row(project: Path, standin: Any) -> None:
+    """After a live send, every list row is accounted for in the recipients report: a skipped
+    journalist's reason in words (which row it repeats, why suppressed) and the list file and row
+    it came from (newcomer 11: only a dry run's skipped.csv said so)."""
+    import csv
+
+    (project / "beat.csv").write_text(
+        "Email,First Name,Outlet\nana@daily.example,Ana,Daily\nANA@daily.example,Ana,Daily\nbo@radio.example,Bo,Radio\n", encoding="utf-8"
+    )
+    assert mailer("suppressions", "add", "bo@radio.example", "--reason", "asked by phone").exit_code == 0
+    sent = mailer("send", "releases/launch.md", "--list", "beat.csv", "--force-embargo", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert mailer("report", "latest", "--kind", "recipients", "--all", "--format", "csv", "-o", "r.csv").exit_code == 0
+    with open(project / "r.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = {(row["email"], row["list and row"]): row for row in csv.DictReader(handle)}
+    assert rows[("ana@daily.example", "beat.csv:2")]["why skipped or failed"] == ""
+    duplicate = rows[("ANA@daily.example", "beat.csv:3")]
+    assert duplicate["state"] == "skipped: duplicate" and "row 2" in duplicate["why skipped or failed"], duplicate
+    suppressed = rows[("bo@radio.example", "beat.csv:4")]
+    assert suppressed["state"] == "skipped: suppressed" and suppressed["why skipped or failed"], suppressed
+
+
+def test_a_missing_api_key_is_said_before_the_question(project: Path, standin: Any) -> None:
+    """With SENDGRID_API_KEY unset, `mailer send` stops with the key's message before it asks
+    "Send this release to N journalists?" (newcomer 11: it asked twice, then said the key was missing)."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    result = CliRunner().invoke(main, [*SEND], env={"SENDGRID_API_KEY": None}, input="y\ny\n")
+    assert result.exit_code == 1, result.output
+    assert "No SendGrid API key" in result.output
+    assert "Send this release to" not in result.output
+    assert standin.mail_sends == []
+
+
+def test_a_help_examples_campaign_id_suggests_the_real_one(project: Path, standin: Any) -> None:
+    """`mailer status 2026-02-19-launch`, pasted from --help with another day's date, names the
+    campaign meant, in status, report and follow-up alike (newcomer 11)."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    [sent] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
+    for command in (["status", "2026-02-19-launch"], ["report", "2026-02-19-launch"]):
+        said = " ".join(mailer(*command).output.split())
+        assert 'No campaign "2026-02-19-launch"' in said and f"Did you mean {sent}?" in said, said
+
+
+def test_suppressions_import_reads_a_do_not_contact_list_and_an_export_with_its_reasons(project: Path, standin: Any) -> None:
+    """`mailer suppressions import FILE --reason ...` (newcomer 11: nothing read such a file back):
+    an office's own do-not-contact list, exported from Excel (semicolons, Windows-1252, a name
+    with the address), is suppressed, a row without an address is named with its file and row;
+    a file `suppressions list -o` wrote keeps each address's own reason; the next send skips them."""
+    (project / "dnc.csv").write_bytes(
+        "Nom;Courriel\r\nHélène Dubois;Helene Dubois <claire@example.fr>\r\nPas d'adresse;n/a\r\n".encode("cp1252")
+    )
+    imported = mailer("suppressions", "import", "dnc.csv", "--reason", "agency opt-out list")
+    assert imported.exit_code == 0, imported.output
+    said = " ".join(imported.output.split())
+    assert "Suppressed 1 address from dnc.csv." in said, said
+    assert "Not imported: dnc.csv row 3" in said, said
+    assert mailer("suppressions", "add", "bo@radio.example", "--reason", "asked by phone").exit_code == 0
+    assert mailer("suppressions", "list", "-o", "kept.csv").exit_code == 0
+    for entry in ("claire@example.fr", "bo@radio.example"):
+        assert mailer("suppressions", "remove", entry, "--reason", "moving logs").exit_code == 0
+    (project / "unsub.csv").write_text("email,reason,note\nana@daily.example,unsubscribe,one-click link\n", encoding="utf-8")
+    again = mailer("suppressions", "import", "kept.csv", "unsub.csv", "--reason", "from the old laptop")
+    assert again.exit_code == 0, again.output
+    listed = json.loads(mailer("suppressions", "list", "--json").stdout)
+    reasons = {entry["email"]: (entry["reason"], entry["note"]) for entry in listed}
+    assert reasons["ana@daily.example"] == ("unsubscribe", "one-click link")
+    assert reasons["claire@example.fr"] == ("manual", "agency opt-out list")
+    assert reasons["bo@radio.example"] == ("manual", "asked by phone")
+    sent = mailer(*SEND, "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "claire@example.fr" not in standin.accepted_addresses()
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("[sender]\nfrom_name = Press Office\n", 'Text values go in double quotes, for example from_name = "Press Office"'),
+        ('[database]\nurl = "sqlite://x.db"\n', 'an SQLite file takes three slashes: "sqlite:///x.db"'),
+    ],
+)
+def test_config_mistakes_a_newcomer_makes_say_how_to_fix_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, hint: str
+) -> None:
+    """An unquoted text value and an SQLite URL with two slashes say what to write instead (newcomer 11)."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mailer.toml").write_text(line, encoding="utf-8")
+    result = CliRunner().invoke(main, ["campaigns"])
+    assert result.exit_code != 0
+    assert hint in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("cecile@presse.example, cecile.lefevre@autre.example", "two addresses in one cell: give each journalist's address its own row"),
+        ("anna@example.org (Radio Ouest)", "text in brackets beside the address: keep only the address"),
+        ("bob@example.org;", '";" at the end: remove it'),
+        ("mailto:bob@example.org?subject=hi", '"?subject=hi" after the address'),
+    ],
+)
+def test_lists_check_says_what_to_do_with_the_usual_bad_cells(project: Path, cell: str, said: str) -> None:
+    """`mailer lists check` names the usual mistakes of a press list in plain words, with the file
+    and row, before the validator's own explanation (newcomer 11)."""
+    (project / "bad.csv").write_text(f'Email,First Name\n"{cell}",Ana\n', encoding="utf-8")
+    checked = " ".join(mailer("lists", "check", "bad.csv").output.split())
+    assert "row 2" in checked and said in checked, checked
+
+
+def test_a_report_to_standard_output_with_dash(project: Path, standin: Any) -> None:
+    """`mailer report latest --format csv -o -` writes the CSV to standard output, as a pipe
+    expects, not to a file named "-" (newcomer 11); xlsx to "-" is refused in words."""
+    assert mailer(*SEND, "--yes").exit_code == 0
+    piped = mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.lstrip("\ufeff").startswith("email,name,outlet,"), piped.stdout[:200]
+    assert not (project / "-").exists()
+    refused = mailer("report", "latest", "--format", "xlsx", "-o", "-")
+    assert refused.exit_code == 2 and "--format csv or --format json" in refused.output

@@ -183,6 +183,8 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
         "bounce": "",
         "bounce_classification": "",
         "bounce_reason": "",
+        "detail": "",
+        "list": "lists/press.csv:2",
     }
     assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
     assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"
@@ -244,7 +246,7 @@ def test_reports_unknown_campaign_suggests_a_near_name(log: Engine) -> None:
     with pytest.raises(ReportError) as caught:
         reports.table(log, "2026-02-19-wetland", "summary")
     assert caught.value.message == 'No campaign "2026-02-19-wetland" in the delivery log.'
-    assert caught.value.hint == f"Did you mean {LIVE}? `mailer campaigns` lists them."
+    assert caught.value.hint.startswith(f"Did you mean {LIVE}")
 
 
 def test_reports_timeline_puts_each_event_in_the_bucket_it_falls_in(store: Engine) -> None:
@@ -369,7 +371,7 @@ def test_reports_cli_unknown_campaign_exits_1(log: Engine) -> None:
     """An unknown campaign exits 1 with the message and hint, no traceback."""
     code, out = cli(log, "report", "nope")
     assert code == 1
-    assert out == 'Error: No campaign "nope" in the delivery log.\n`mailer campaigns` lists them.\n'
+    assert out == 'Error: No campaign "nope" in the delivery log.\n`mailer campaigns` lists them (`latest` is the newest).\n'
 
 
 def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:

@@ -37,7 +37,6 @@ def mailer(*args: str, env: dict[str, str] | None = None) -> Result:
 # -- 1. Promise 5: the API key never reaches a log line, a file or an error message ---------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #1: SendGrid's error text is echoed verbatim, the key it quotes too")
 @pytest.mark.parametrize("status", [400, 401])
 def test_sendgrid_error_quoting_the_key_is_neither_printed_nor_logged(
     live: Path, standin: Any, log_text: Callable[[], str], status: int
@@ -55,7 +54,6 @@ def test_sendgrid_error_quoting_the_key_is_neither_printed_nor_logged(
 # -- 2. Never "accept unsigned" where the internet can reach the webhook ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2: public_url set (journalists reach the app) but events are accepted unsigned")
 def test_webhook_reachable_from_the_internet_never_accepts_unsigned_events(store: Engine) -> None:
     """With [webhook] public_url the app is reachable from the internet (journalists click its
     unsubscribe links, through the office's proxy to 127.0.0.1). Without a verification key, anyone
@@ -134,7 +132,6 @@ def test_imported_event_cannot_block_a_journalists_one_click_unsubscribe(store: 
 # -- 5. Contact data in links -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #5: a contact field as a whole link address gives javascript:/data: links")
 @pytest.mark.parametrize("website", ["javascript:alert(document.domain)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="])
 def test_contact_field_as_link_address_cannot_be_a_script_link(logged: Path, website: str) -> None:
     """The release refuses [x](javascript:...) from its author (markdown-it's link check), but
@@ -156,7 +153,6 @@ def test_contact_field_as_link_address_cannot_be_a_script_link(logged: Path, web
 # -- 6. Spreadsheet-safe CSV -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #6: safe_cell looks at the first character only; ' =cmd' passes")
 def test_rejects_file_cells_starting_like_a_formula_after_spaces_are_escaped(logged: Path) -> None:
     """`lists clean --rejects` writes rejected rows' cells as they were, spaces included. A cell
     " =HYPERLINK(...)" or " @SUM(...)" runs as a formula in a spreadsheet that trims spaces on
@@ -176,7 +172,6 @@ def test_rejects_file_cells_starting_like_a_formula_after_spaces_are_escaped(log
     assert risky == [], risky
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #5b: a default() for a link address bypasses the release's own link check")
 def test_release_default_for_a_link_address_cannot_be_a_script_link(logged: Path) -> None:
     """[x](javascript:...) written in a release is refused, but the same address as a field's
     default, [x]({{ contact.website | default("javascript:...") }}), reaches every journalist
@@ -220,7 +215,6 @@ def test_unsubscribe_survives_lifting_an_earlier_bounce(store: Engine) -> None:
     assert suppressions(store).get("bo@example.org", ("", ""))[0] == "unsubscribe"
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #8: urllib follows a redirect to another host with the Authorization header")
 def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: Engine) -> None:
     """`mailer suppressions sync` (and the scheduled-send batch calls) go through urllib, which
     follows a redirect and copies every header, Authorization included, to wherever it points:
@@ -257,7 +251,6 @@ def test_a_redirect_never_carries_the_key_to_another_host(standin: Any, store: E
 SECT163K1_KEY = "MEAwEAYHKoZIzj0CAQYFK4EEAAEDLAAEA0gY3f9/SAEfrG6VhwE063pyjVf5AxL6ZjoB/qD5DiM8TydK+06wlCSH"
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #9: a key on a curve cryptography cannot load is a traceback, not a ConfigError")
 def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) -> None:
     """A wrong key pasted into [webhook] verification_key stops `mailer webhook` with the same
     clear message as any other wrong key, never a traceback."""
@@ -274,7 +267,6 @@ def test_webhook_key_on_an_unsupported_curve_is_a_clear_error(tmp_path: Path) ->
     assert "[webhook] verification_key is not" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #2b: any web page the officer opens can post events to the unsigned loopback webhook")
 def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Engine) -> None:
     """`mailer webhook` without a key listens on 127.0.0.1 and takes unsigned events. A web page
     open in the press officer's browser can POST there too (a "simple" request: text/plain, no
@@ -300,7 +292,6 @@ def test_unsigned_loopback_webhook_refuses_a_browsers_cross_site_post(store: Eng
     assert suppressions(store) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="review 11s #10: a client that goes away mid-body is an 'Exception in ASGI application' traceback")
 def test_webhook_client_gone_mid_body_is_not_a_traceback(store: Engine) -> None:
     """A sender that disconnects before its body is whole (a slow client given up on, a
     scanner) is logged in one line or not at all, never as an application error with a traceback

@@ -121,7 +121,7 @@ def test_a_send_answered_307_marks_nobody_accepted(store: Engine) -> None:
     server = _RawServer(handle)
     try:
         campaign_id, _ = started(store, 20, batch_size=10)
-        with pytest.raises(SendError, match="SendGrid answered 307"):  # not SendGrid: stopped, the rest stays planned
+        with pytest.raises(SendError, match="answered 307, a redirect"):  # not SendGrid: stopped, the rest stays planned
             run(store, type("At", (), {"url": server.url, "api_key": "SG.k.k"})(), campaign_id, retries=0)
         with store.connect() as connection:
             counts = messages.counts(connection, campaign_id)

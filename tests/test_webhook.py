@@ -156,9 +156,10 @@ def test_webhook_path_is_configurable_and_healthz_answers(store: Engine) -> None
 
 
 def test_webhook_without_key_accepts_unsigned_on_loopback(store: Engine) -> None:
-    """With no key configured the app stores unsigned batches (the CLI decides where it may listen)."""
-    app = TestClient(webhook.create_app(config=Config(), engine=store))
-    response = app.post(PATH, content=body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)]))
+    """With no key configured the app stores unsigned batches posted as SendGrid posts them (the CLI decides where it may listen)."""
+    app = TestClient(webhook.create_app(config=Config(), engine=store), base_url="http://127.0.0.1:8080")
+    payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+    response = app.post(PATH, content=payload, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert response.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 1, "quarantined": 0}
     assert event_count(store) == 1
@@ -236,14 +237,16 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
         too_big = b"[" + b" " * 1_000_000 + b"]"
         assert app.post(PATH, content=too_big, headers=signed_headers(b"[]")).status_code == 413
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     lines = stream.getvalue().splitlines()
     stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
     took = r"\d+ ms"
     expected = [
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 2 stored, 0 duplicates, 0 quarantined, 1 unlinked",
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 0 stored, 2 duplicates, 0 quarantined, 0 unlinked",
+        rf'{stamp} quarantined event 1: "timestamp" should be Unix seconds between 1970 and 9999, found Infinity\.',
         rf"{stamp} POST {PATH} 200 {len(broken)} bytes {took}: 1 events: 0 stored, 0 duplicates, 1 quarantined, 0 unlinked",
+        rf"{stamp} refused a webhook request: The request's signature does not match: .+",
         rf"{stamp} POST {PATH} 403 {len(payload)} bytes {took}: refused: bad or missing signature",
         rf"{stamp} POST {PATH} 413 1000002 bytes {took}: refused: body too large",
     ]
@@ -279,9 +282,9 @@ def test_webhook_log_out_of_reach_is_503_and_the_retry_is_stored(tmp_path: Path)
         retried = app.post(PATH, content=payload, headers=signed_headers(payload))
         assert retried.json() == {"received": 1, "added": 1, "duplicates": 0, "unlinked": 0, "quarantined": 0}
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     assert messages(log, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
-    first, second = stream.getvalue().splitlines()
+    first, second = [line for line in stream.getvalue().splitlines() if " POST " in line]
     assert first.endswith(": 1 events not stored: the delivery log is busy or down")
     assert second.endswith(": 1 events: 1 stored, 0 duplicates, 0 quarantined, 0 unlinked")
 
@@ -388,7 +391,7 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
         with caplog.at_level("WARNING", logger="mailer.events.webhook"):
             response = client(store, block_threshold=3).post(PATH, content=payload, headers=signed_headers(payload))
     finally:
-        webhook.request_log.removeHandler(handler)
+        webhook.events_log.removeHandler(handler)
     assert (
         stream.getvalue()
         .rstrip()
@@ -410,3 +413,151 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
         "are kept in the log but change nothing"
     )
     assert "jane@" not in warning and "jane@" not in response.text
+
+
+def test_webhook_sender_gone_mid_body_is_one_log_line(store: Engine) -> None:
+    """A sender that goes away before its body is whole gets one line in the request log, stores
+    nothing, and no exception leaves the app (uvicorn would print a traceback for it)."""
+    import asyncio
+    import io
+    import re
+    from typing import Any
+
+    app = webhook.create_app(config=Config(), engine=store)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8080"), (b"content-type", b"application/json"), (b"content-length", b"1000")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    messages = [{"type": "http.request", "body": b'[{"event": "open"', "more_body": True}, {"type": "http.disconnect"}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        asyncio.run(app(scope, receive, send))
+    finally:
+        webhook.events_log.removeHandler(handler)
+    [line] = stream.getvalue().splitlines()
+    assert re.fullmatch(
+        r"\S+ \[\d+\] POST /sendgrid/events - \? bytes: the sender went away before its body was whole: nothing stored", line
+    )
+    assert event_count(store) == 0
+
+
+PUBLIC_URL = "https://press.example.org"
+UNSUBSCRIBE_SECRET = "s3cret-for-tests-0123456789abcdefghij"
+
+
+def test_webhook_cli_with_public_url_refuses_to_start_without_key(tmp_path: Path) -> None:
+    """[webhook] public_url means the internet reaches the app (through a proxy to 127.0.0.1): with
+    no verification key `mailer webhook` stops before listening and says what to set."""
+    Path("mailer.toml").write_text(
+        f'[webhook]\npublic_url = "{PUBLIC_URL}"\n\n[database]\nurl = "sqlite:///{tmp_path}/log.db"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["webhook"], env={"MAILER_UNSUBSCRIBE_SECRET": UNSUBSCRIBE_SECRET})
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Error: [webhook] public_url is set ({PUBLIC_URL}), so the internet reaches this webhook through your proxy, "
+        "but no verification key is set" in result.output
+    )
+    assert "put its public key in [webhook] verification_key in mailer.toml, or pass --insecure" in result.output
+    assert "Receiving SendGrid events" not in result.output
+
+
+def test_webhook_with_public_url_and_no_key_takes_events_only_when_told_insecure(store: Engine) -> None:
+    """Used from Python, the app with public_url and no key refuses events (403) unless insecure=True."""
+    config = Config(webhook=WebhookConfig(public_url=PUBLIC_URL))
+    payload = body([sg_event("spamreport", "ana@example.org", key=None, campaign_id=None, at=T0)])
+    headers = {"Content-Type": "application/json"}
+    refused = TestClient(webhook.create_app(config=config, engine=store)).post(PATH, content=payload, headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"].startswith(
+        "This webhook is reachable from the internet ([webhook] public_url) but has no verification key"
+    )
+    assert event_count(store) == 0
+    taken = TestClient(webhook.create_app(config=config, engine=store, insecure=True)).post(PATH, content=payload, headers=headers)
+    assert taken.status_code == 200
+    assert event_count(store) == 1
+    with pytest.raises(ConfigError, match=r"public_url is set"):
+        webhook.check_exposure("127.0.0.1", has_key=False, insecure=False, public_url=PUBLIC_URL)
+    webhook.check_exposure("127.0.0.1", has_key=True, insecure=False, public_url=PUBLIC_URL)
+    webhook.check_exposure("127.0.0.1", has_key=False, insecure=True, public_url=PUBLIC_URL)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Type": "text/plain"}, 415),  # a browser's "simple" request needs no preflight
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({}, 415),
+        ({"Content-Type": "application/json", "Origin": "http://127.0.0.1:8080"}, 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}, 403),
+        ({"Content-Type": "application/json", "Host": "evil.example:8080"}, 421),  # a name rebound to 127.0.0.1
+        ({"Content-Type": "application/json", "Host": "127.0.0.1:9999"}, 421),
+        ({"Content-Type": "application/json", "Host": "localhost:8080"}, 200),
+        ({"Content-Type": "application/json", "Host": "[::1]:8080"}, 200),
+        ({"Content-Type": "application/json", "Host": "127.0.0.1"}, 200),
+        ({"Content-Type": "application/json; charset=utf-8", "Host": "127.0.0.1:8080"}, 200),
+    ],
+)
+def test_webhook_without_key_takes_only_what_sendgrid_posts(store: Engine, headers: dict[str, str], status: int) -> None:
+    """Without a key, on 127.0.0.1:8080, the webhook takes JSON addressed to this machine and refuses
+    what a web page in the officer's browser can send: Origin or Sec-Fetch-Site (403), another
+    Host (421, DNS rebinding), a body that is not application/json (415). Refused requests store nothing."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    app = TestClient(webhook.create_app(config=Config(), engine=store), base_url="http://127.0.0.1:8080")
+    payload = body([sg_event("spamreport", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0)])
+    response = app.post(PATH, content=payload, headers=headers)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert suppressions(store) == {"ana@example.org": ("spamreport", "webhook")}
+    else:
+        assert (event_count(store), suppressions(store)) == (0, {})
+        assert response.json()["error"]
+
+
+def test_webhook_with_key_checks_only_the_signature(store: Engine) -> None:
+    """With a key, the signature decides: a signed batch through a proxy that names the public host is stored."""
+    payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+    app = TestClient(
+        webhook.create_app(config=Config(webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY)), engine=store),
+        base_url="http://127.0.0.1:8080",
+    )
+    response = app.post(PATH, content=payload, headers={**signed_headers(payload), "Host": "press.example.org"})
+    assert response.status_code == 200
+
+
+def test_webhook_log_lines_all_carry_the_time_and_worker(store: Engine) -> None:
+    """The "quarantined event N: ..." warning carries the same UTC time and process id as the
+    request lines around it (newcomer 11: it reached the terminal bare)."""
+    import io
+    import os
+    import re
+
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        broken = b'[{"event": "open", "email": "cleo@example.net", "timestamp": 1e400}]'
+        assert client(store).post(PATH, content=broken, headers=signed_headers(broken)).status_code == 200
+    finally:
+        webhook.events_log.removeHandler(handler)
+    stamp = rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[{os.getpid()}\]"
+    quarantined, request = stream.getvalue().splitlines()
+    assert re.fullmatch(rf"{stamp} quarantined event 1: .+", quarantined), quarantined
+    assert re.fullmatch(rf"{stamp} POST {PATH} 200 .+", request), request

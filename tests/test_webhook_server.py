@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -37,8 +38,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.db") -> Path:
-    lines = ["[database]", f'url = "{db_url}"', "[webhook]"]
+def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.db", webhook: tuple[str, ...] = ()) -> Path:
+    lines = ["[database]", f'url = "{db_url}"', "[webhook]", *webhook]
     if key:
         lines.append(f'verification_key = "{key}"')
     path = folder / "mailer.toml"
@@ -46,13 +47,14 @@ def write_config(folder: Path, *, key: str | None, db_url: str = "sqlite:///log.
     return path
 
 
-def start(config: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def start(config: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mailer", "--config", str(config), "webhook", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=None if env is None else {**os.environ, **env},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -131,3 +133,93 @@ def test_webhook_server_refuses_public_address_without_key(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "Error: No verification key is set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_webhook_server_cuts_off_a_body_that_trickles_in(tmp_path: Path) -> None:
+    """A sender that trickles its body in a byte at a time is answered 408 once [webhook]
+    body_timeout has passed and its connection is closed; one that gives up half way is one log
+    line too. The webhook keeps taking batches, and its log holds no traceback."""
+    config = write_config(tmp_path, key=TEST_PUBLIC_KEY, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=("body_timeout = 0.5",))
+    process, url = start(config)
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(
+                f"POST /sendgrid/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                "Content-Length: 1000\r\n\r\n[".encode()
+            )
+            began = time.monotonic()
+            slow.settimeout(0.1)
+            received = b""
+            while time.monotonic() - began < 10:
+                if not received:  # one byte every 0.1 s, never the whole body, until an answer comes
+                    try:
+                        slow.sendall(b" ")
+                    except OSError:
+                        break  # closed by the server
+                try:
+                    chunk = slow.recv(65536)
+                except TimeoutError:
+                    continue
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break  # closed by the server
+                received += chunk
+            took = time.monotonic() - began
+        assert received.startswith(b"HTTP/1.1 408 "), received
+        assert b"[webhook] body_timeout" in received
+        assert took < 5, took  # cut off after about 0.5 s, not left open
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as gone:  # gives up half way
+            gone.sendall(
+                f"POST /sendgrid/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                'Content-Length: 1000\r\n\r\n[{"event": "open"'.encode()
+            )
+            time.sleep(0.1)
+        payload = body([sg_event("open", "a@example.org", key=None, campaign_id=None, at=T0)])
+        assert httpx.post(url + "/sendgrid/events", content=payload, headers=signed_headers(payload)).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    log = process.stdout.read() if process.stdout else ""
+    assert "POST /sendgrid/events 408 ? bytes" in log and "refused: body not received within 0.5 s" in log, log
+    assert "POST /sendgrid/events - ? bytes: the sender went away before its body was whole: nothing stored" in log, log
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+
+
+def test_webhook_server_on_all_interfaces_names_the_public_address_not_0_0_0_0(tmp_path: Path) -> None:
+    """Listening on 0.0.0.0, the start-up line says "all interfaces" rather than offering
+    http://0.0.0.0:PORT/... as an address, and names public_url's as the one to give SendGrid."""
+    config = write_config(
+        tmp_path, key=TEST_PUBLIC_KEY, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=('public_url = "https://press.example.org"',)
+    )
+    process, url = start(config, "--host", "0.0.0.0", env={"MAILER_UNSUBSCRIBE_SECRET": "s3cret-for-tests-0123456789abcdefghij"})
+    port = url.rsplit(":", 1)[1]
+    process.terminate()
+    process.wait(timeout=10)
+    said = process.stdout.read() if process.stdout else ""
+    assert (
+        f"Receiving SendGrid events on all interfaces of this machine, port {port}, path /sendgrid/events (signed requests only); Ctrl+C stops."
+        in said
+    ), said
+    assert "Give SendGrid's Event Webhook this address (through your proxy): https://press.example.org/sendgrid/events" in said
+    assert "0.0.0.0" not in said
+
+
+def test_webhook_server_insecure_with_public_url_reaches_every_worker(tmp_path: Path) -> None:
+    """`--insecure` is the one way to take unsigned events with [webhook] public_url set; with
+    --workers 2 each worker process takes them too (a worker refusing them would 403 half the batches)."""
+    config = write_config(
+        tmp_path, key=None, db_url=f"sqlite:///{tmp_path / 'log.db'}", webhook=('public_url = "https://press.example.org"',)
+    )
+    secret = {"MAILER_UNSUBSCRIBE_SECRET": "s3cret-for-tests-0123456789abcdefghij"}
+    process, url = start(config, "--insecure", "--workers", "2", env=secret)
+    try:
+        batches = [body([sg_event("open", f"p{b}@example.org", key=None, campaign_id=None, at=T0 + b)]) for b in range(8)]
+        answers = [httpx.post(url + "/sendgrid/events", content=p, headers={"Content-Type": "application/json"}) for p in batches]
+        assert [a.status_code for a in answers] == [200] * 8
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    said = process.stdout.read() if process.stdout else ""
+    assert "Warning: Taking events without signature checks although https://press.example.org reaches this webhook" in said, said

@@ -15,11 +15,22 @@ if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
     from starlette.applications import Starlette
 
 
+INSECURE_ENV_VAR = "MAILER_WEBHOOK_INSECURE"  # how `mailer webhook --insecure --workers N` tells its workers
+# Per worker: with each request's body cut off after [webhook] body_timeout, slow senders can hold
+# at most this many connections, and a flood is answered 503 instead of exhausting memory.
+LIMIT_CONCURRENCY = 100
+TIMEOUT_KEEP_ALIVE = 5
+
+
 @main.command("webhook")
 @click.option("--host", help="Address to listen on (default: [webhook] host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: [webhook] port, 8080).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes sharing the database.")
-@click.option("--insecure", is_flag=True, help="Listen beyond this machine without a verification key (not advised).")
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Take unsigned events where others can reach the webhook: beyond this machine, or with public_url (not advised).",
+)
 @pass_app
 def webhook_command(app: AppContext, host: str | None, port: int | None, workers: int, insecure: bool) -> None:
     """Receive SendGrid's event webhook: deliveries, opens, clicks, bounces, unsubscribes.
@@ -28,11 +39,13 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     http(s)://YOUR-SERVER/sendgrid/events and turn on the Signed Event Webhook; put its
     public key in [webhook] verification_key. Without a key the server only listens on
     this machine (127.0.0.1) unless you pass --insecure. With [webhook] public_url set, it
-    also answers journalists' one-click unsubscribe links at /unsubscribe/.
+    also answers journalists' one-click unsubscribe links at /unsubscribe/, and needs the
+    key (the internet reaches it) unless you pass --insecure.
 
     \b
     Example:
-        mailer webhook --host 0.0.0.0 --port 8080
+        mailer webhook --port 8080                   # this machine only, until a key is set
+        mailer webhook --host 0.0.0.0 --port 8080    # with [webhook] verification_key set
     """
     import uvicorn
 
@@ -42,20 +55,34 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     config = app.config
     host = host or config.webhook.host
     port = port or config.webhook.port
-    webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure)
-    if insecure and not config.webhook.verification_key and not webhook.is_loopback(host):
+    public_url = config.webhook.public_url
+    secret = config.unsubscribe_secret(os.environ) if public_url else None
+    webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure, public_url=public_url)
+    if insecure and not config.webhook.verification_key and public_url:
+        output.warn(f"Taking events without signature checks although {public_url} reaches this webhook: anyone can post fake events.")
+    elif insecure and not config.webhook.verification_key and not webhook.is_loopback(host):
         output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
     _check_port(host, port)
     engine = app.engine
     webhook.tune_for_ingest(engine)
-    secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
-    application = webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret)  # checks the key before listening
-    signed = "signed requests only" if config.webhook.verification_key else "WITHOUT signature checks"
-    output.say(f"Receiving SendGrid events at http://{host}:{port}{config.webhook.path} ({signed}); Ctrl+C stops.")
+    # checks the key before listening
+    application = webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, insecure=insecure)
+    for line in _listening_lines(host, port, path=config.webhook.path, signed=bool(config.webhook.verification_key), public_url=public_url):
+        output.say(line)
     if secret is not None:
         output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
     output.say("Each request is logged here: time (UTC), status, size, time taken, and how many events were stored.")
-    common = {"host": host, "port": port, "log_level": "warning", "proxy_headers": True, "access_log": False}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": True,
+        "access_log": False,
+        # Connections and requests a worker serves at once; more are answered 503 (SendGrid retries).
+        "limit_concurrency": LIMIT_CONCURRENCY,
+        # Seconds an idle kept-alive connection stays open (uvicorn's default, said here on purpose).
+        "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+    }
     if workers == 1:
         webhook.log_requests()
         uvicorn.run(application, **common)  # type: ignore[arg-type]
@@ -63,7 +90,26 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     engine.dispose()
     if config.source is not None:
         os.environ[config_module.CONFIG_ENV_VAR] = str(config.source.resolve())
+    os.environ[INSECURE_ENV_VAR] = "1" if insecure else "0"  # --insecure or not, for the workers' create_app
     uvicorn.run("mailer.cli.events:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+
+
+def _listening_lines(host: str, port: int, *, path: str, signed: bool, public_url: str | None) -> list[str]:
+    """What `mailer webhook` says it listens on, and, with [webhook] public_url, the address to give SendGrid.
+
+    0.0.0.0 or :: is not an address anyone can post to: it means every network interface of
+    this machine, and is said so (newcomer 11: "http://0.0.0.0:8080/..." read as the URL for SendGrid).
+    """
+    checks = "signed requests only" if signed else "WITHOUT signature checks"
+    if host.strip("[]") in ("0.0.0.0", "::", ""):
+        where = f"on all interfaces of this machine, port {port}, path {path}"
+    else:
+        shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        where = f"at http://{shown}:{port}{path}"
+    lines = [f"Receiving SendGrid events {where} ({checks}); Ctrl+C stops."]
+    if public_url:
+        lines.append(f"Give SendGrid's Event Webhook this address (through your proxy): {public_url}{path}")
+    return lines
 
 
 def _check_port(host: str, port: int) -> None:
@@ -122,7 +168,8 @@ def worker_app() -> Starlette:
     webhook.tune_for_ingest(engine)
     webhook.log_requests()
     secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
-    return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, close_connections=True)
+    insecure = os.environ.get(INSECURE_ENV_VAR) == "1"
+    return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, close_connections=True, insecure=insecure)
 
 
 @main.group("events")

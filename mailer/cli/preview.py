@@ -54,8 +54,8 @@ def preview(
     \b
     Example:
         mailer preview releases/example.md
-        mailer preview releases/example.md --language fr
-        mailer preview releases/example.md --contact jane@example.org --list lists/press.csv --open
+        mailer preview releases/launch.md --language fr    # launch.fr.md beside launch.md
+        mailer preview releases/example.md --contact amara.okafor@example.com --list lists/press.csv --open
     """
     if contact_email and not list_paths:
         raise click.UsageError("--contact needs --list FILE to find the journalist in.")

@@ -13,6 +13,8 @@ from mailer.errors import MailerError
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Engine
 
     from mailer import forget as forget_module
@@ -84,6 +86,13 @@ def report_command(
     from mailer import reports
     from mailer.reports import formats
 
+    to_stdout = path is not None and str(path) == "-"  # newcomer 11: "-o -" wrote a file named "-"
+    if to_stdout:
+        if fmt not in ("csv", "json") or overview:
+            raise click.UsageError(
+                "-o - writes to the terminal or a pipe: add --format csv or --format json (xlsx and html need a file name)."
+            )
+        path = None
     fmt = _format(fmt, path)
     if fmt == "json" and path is None:
         output.start_json()  # an error becomes the JSON error document too (review 8)
@@ -107,6 +116,9 @@ def report_command(
         click.echo(formats.to_json(report, summary), nl=False)
         _say_left_out(report.left_out)
         return
+    if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
+        _csv_to_stdout(engine, campaign_id, kind, everyone=everyone)
+        return
     target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target)
     written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
@@ -116,6 +128,22 @@ def report_command(
     output.say(f"Wrote the {what} to {target}")
     if written is not None:
         _say_left_out(written.left_out)
+
+
+def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool) -> None:
+    """The CSV report on standard output (``-o -``), byte for byte the file -o would write."""
+    import sys
+    import tempfile
+
+    from mailer import reports
+
+    with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
+        written = Path(scratch) / "report.csv"
+        exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone)
+        sys.stdout.buffer.write(written.read_bytes())
+        sys.stdout.flush()
+    if exported is not None:
+        _say_left_out(exported.left_out)
 
 
 # What a file's name ends in says how to write it; .htm as well as .html.
@@ -173,24 +201,32 @@ def _say_left_out(left_out: int) -> None:
 # Terminal columns, least needed first: they are left out in this order until the table fits.
 DROP_ORDER = {
     "recipients": (
+        "list",
         "last_event",
         "first_event",
         "bounce_reason",
         "bounce_classification",
         "opens",
+        "detail",
         "name",
-        "state",
         "outlet",
         "bounce",
         "clicks",
         "human_opens",
         "delivery",
+        "state",  # last: without it a skipped journalist reads like one mailed (newcomer 11)
     ),
     "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens"),
     "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links"),
     "bounces": ("bounce_time", "bounce_classification", "name", "outlet", "bounce_reason", "bounce"),
     "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_human", "by", "note", "recipients", "bounced"),
 }
+
+
+def _empty_first(keys: Sequence[str], rows: Sequence[Sequence[str]], order: Sequence[str]) -> tuple[str, ...]:
+    """``order`` (columns left out first to fit a terminal), columns empty in every row ahead of it."""
+    empty = [key for index, key in enumerate(keys) if key in order and not any(row[index] for row in rows)]
+    return (*empty, *(key for key in order if key not in empty))
 
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
@@ -224,7 +260,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         labels=report.labels,
         rows=rows,
         keep_whole=("email",) if kind != "outlets" else ("name",),
-        drop_order=() if wide else DROP_ORDER.get(kind, ()),
+        drop_order=() if wide else _empty_first(report.keys, rows, DROP_ORDER.get(kind, ())),
         wide=wide,
     )
     if left:

@@ -136,7 +136,7 @@ def send_command(
     \b
     Example:
         mailer send releases/example.md --list lists/press.csv --dry-run
-        mailer send releases/reminder.md --follow-up latest --who not-opened --dry-run
+        mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --yes --json
@@ -172,6 +172,8 @@ def send_command(
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
     _show_plan(prepared, where=where, tag=tag)
     prepared.check()
+    if prepared.mode is not Mode.DRY_RUN:
+        app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
     for question in prepared.questions:
         _confirm(question, yes=yes)
     if prepared.correction is not None:
@@ -235,8 +237,8 @@ def test_command(
     \b
     Example:
         mailer test releases/example.md
-        mailer test releases/example.md --to me@example.org --as jane@example.com --list lists/press.csv
-        mailer test releases/example.md --language fr
+        mailer test releases/example.md --to me@example.org --as amara.okafor@example.com --list lists/press.csv
+        mailer test releases/launch.md --language fr    # launch.fr.md beside launch.md
         mailer test releases/example.md --json
     """
     if as_json:
@@ -370,6 +372,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 "which stopped without mailing them"
             )
         if left:
+            app.config.api_key(os.environ)  # before the question (newcomer 11)
             _confirm(f"Send {campaign_id} to those {left:,} journalists?", yes=yes)
     if retry_failed:
         failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]

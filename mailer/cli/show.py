@@ -45,8 +45,8 @@ def show_command(
     \b
     Example:
         mailer show 2026-02-19-example
-        mailer show 2026-02-19-example --contact jane@example.com -o jane.eml --open
-        mailer show latest --language fr
+        mailer show 2026-02-19-example --contact amara.okafor@example.com -o amara.eml --open
+        mailer show latest --language fr    # a campaign of a release with a French version
     """
     from mailer.send import show
 

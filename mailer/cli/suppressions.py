@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def sync_command(app: AppContext, as_json: bool) -> None:
     from mailer.store import suppressions as suppression_store
 
     config = app.config
-    api_key = config.api_key(os.environ)
+    api_key = config.api_key(os.environ, permission="Suppressions read")
     engine = app.engine
     with output.progress("Reading SendGrid's lists", total=None) as advance:
         result = suppression_sync.sync(
@@ -171,6 +171,57 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
 
     for held in status.held_at_sendgrid(app.engine, emails):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
+
+
+@suppressions_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--reason", "note", required=True, help="Why, in your words (kept with each entry).")
+@pass_app
+def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
+    """Never mail the addresses in these files again: a do-not-contact list, an old tool's
+    bounces or unsubscribes, a colleague's opt-outs.
+
+    Each file is read as a press list is (any spreadsheet's CSV or text export; the address
+    column found by its header). A file written by `mailer suppressions list -o` keeps each
+    address's own reason and note. Rows without a valid address are listed with their file and
+    row and not imported; the others are.
+
+    \b
+    Example:
+        mailer suppressions import do-not-contact.csv --reason "the agency's opt-out list, March 2026"
+    """
+    from mailer import contacts
+    from mailer.store import suppressions as suppression_store
+
+    loaded = contacts.load(list(files))
+    entries = [(c.email_key, *_imported_reason(c.fields, note)) for c in loaded.contacts]
+    with app.engine.begin() as connection:
+        added = suppression_store.add(connection, entries, source="import")
+    addresses = len({key for key, _, _ in entries})
+    output.say(
+        f"Suppressed {added} address{'es' if added != 1 else ''} from {', '.join(map(str, files))}"
+        + (f"; {addresses - added} already {'was' if addresses - added == 1 else 'were'}." if addresses - added else ".")
+    )
+    unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
+    for row in unreadable[:20]:
+        output.warn(f"Not imported: {row.source} row {row.row}: {row.detail}")
+    if len(unreadable) > 20:
+        output.warn(f"... and {len(unreadable) - 20} more rows without a valid address: `mailer lists check FILE` lists them all.")
+    from mailer.send import status
+
+    for held in status.held_at_sendgrid(app.engine, [key for key, _, _ in entries]):  # a scheduled send SendGrid holds still mails them
+        output.warn(held.warning())
+
+
+def _imported_reason(fields: Mapping[str, str], note: str) -> tuple[SuppressionReason, str]:
+    """An imported row's reason and note: its own "reason" and "note" cells when the file is a
+    suppression list as `suppressions list -o` writes it, else manual with the note given."""
+    reason = fields.get("reason", "").strip().lower()
+    own_note = fields.get("note", "").strip()
+    known = {r.value for r in SuppressionReason}
+    if reason in known:
+        return SuppressionReason(reason), own_note or note
+    return SuppressionReason.MANUAL, note
 
 
 @suppressions_group.command("remove")

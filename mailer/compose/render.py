@@ -390,7 +390,8 @@ def _absolute_links(html: str, *, base_url: str | None, template: str) -> str:
 
 
 def _context_at(html: str, position: int) -> str | None:
-    """html, attribute or url for a position in lxml-written HTML; None inside style/script/CSS."""
+    """html, attribute, url or link (a URL attribute's start) for a position in lxml-written HTML;
+    None inside style/script/CSS."""
     opened = html.rfind("<", 0, position)
     closed = html.rfind(">", 0, position)
     if opened > closed:  # inside a tag: which attribute?
@@ -398,7 +399,9 @@ def _context_at(html: str, position: int) -> str | None:
         name = tag[: max(tag.rfind('="'), tag.rfind("='"))].rsplit(" ", 1)[-1].lower()
         if name == "style":
             return None
-        return "url" if name in ("href", "src", "action", "background") else "attribute"
+        if name not in ("href", "src", "action", "background"):
+            return "attribute"
+        return "link" if html[position - 2 : position] in ('="', "='") else "url"  # the field is the whole address, or starts it
     element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
     return None if element in ("style", "script") else "html"
 

@@ -26,7 +26,7 @@ from mailer.contacts import cellbytes
 from mailer.contacts.loader import in_order
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable
-from mailer.spreadsheet import FORMULA_STARTS, safe_cell
+from mailer.spreadsheet import FORMULA_STARTS, LEADING_FORMULA, safe_cell
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -128,6 +128,9 @@ def _safe(cells: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     risky = cellbytes.holding(cells, FORMULA_STARTS, first=True)
+    if pc.any(pc.or_(pc.starts_with(cells, " "), pc.starts_with(cells, "\u00a0"))).as_py():  # rare: lists are trimmed
+        spaced = pc.match_substring_regex(cells, LEADING_FORMULA)
+        risky = spaced if risky is None else pc.or_(risky, spaced)
     if risky is None:
         return cells
     return pc.if_else(risky, pc.binary_join_element_wise(_text("'"), cells, _text("")), cells)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -23,11 +23,15 @@ __all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "load_public_key", "sign", "v
 
 
 def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
-    """The verification key from its base64 DER form (PEM armour is tolerated)."""
+    """The verification key from its base64 DER form (PEM armour is tolerated).
+
+    Raises ConfigError for anything that is not an ECDSA P-256 public key, including a key on a
+    curve the cryptography library cannot load (it raises UnsupportedAlgorithm, not ValueError).
+    """
     body = "".join(line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----"))
     try:
         key = serialization.load_der_public_key(base64.b64decode(body, validate=True))
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
         raise ConfigError(
             "[webhook] verification_key is not a SendGrid public key.",
             hint="Copy the key from SendGrid (Settings > Mail Settings > Event Webhook > Signed Event "

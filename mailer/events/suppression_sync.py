@@ -20,13 +20,13 @@ from urllib.error import URLError
 
 from pydantic import SecretStr
 from python_http_client.exceptions import HTTPError
-from sendgrid import SendGridAPIClient
 from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
+from mailer.transport import api
 
 __all__ = ["LISTS", "SyncResult", "sync"]
 
@@ -61,13 +61,12 @@ def sync(
 ) -> SyncResult:
     """Copy every address on SendGrid's five suppression lists into the suppression table."""
     logging.getLogger("python_http_client").setLevel(logging.WARNING)
-    client = SendGridAPIClient(api_key=api_key.get_secret_value(), host=api_url.rstrip("/"))
-    client.client.timeout = timeout
     found: dict[str, int] = {}
     added: dict[str, int] = {}
     for name, reason in LISTS.items():
         records: list[suppression_store.Suppression] = []
-        for page in _pages(client, name, api_url=api_url, page_size=page_size):
+        listing = api.endpoint(api_key, api_url, ("suppression", name), timeout=timeout)  # never follows a redirect
+        for page in _pages(listing, name, api_url=api_url, page_size=page_size):
             records.extend(_suppression(item, reason) for item in page if isinstance(item, dict) and item.get("email"))
             if on_page:
                 on_page(name, len(page))
@@ -77,9 +76,8 @@ def sync(
     return SyncResult(found=found, added=added)
 
 
-def _pages(client: SendGridAPIClient, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:
+def _pages(endpoint: api.Endpoint, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:
     """Every page of one list, until a short page says there is no more."""
-    endpoint = client.client.suppression._(name)
     for page_number in range(MAX_PAGES):
         try:
             response = endpoint.get(query_params={"limit": page_size, "offset": page_number * page_size})
@@ -108,6 +106,13 @@ def _transport_error(exc: HTTPError, name: str) -> TransportError:
         return AuthError(
             f"SendGrid refused to show the {name} list ({status}).",
             hint="The API key needs the Suppressions permission (Settings > API Keys > Edit > Suppressions: Read Access).",
+            status=status,
+        )
+    if 300 <= status < 400:
+        return TransportError(
+            f"SendGrid's address answered {status}, a redirect elsewhere, for the {name} list. press-mailer never follows "
+            "one: it would carry the API key there.",
+            hint="Check [sendgrid] api_url (SendGrid's is https://api.sendgrid.com).",
             status=status,
         )
     if status == 429 or status >= 500:

@@ -2,10 +2,12 @@
 
 Order matters: cap the body, verify the signature over the raw bytes, then parse and apply in
 one transaction. Answers are quick and precise, because SendGrid retries any non-2xx for 24
-hours (SENDGRID.md §2.1): 413 body too large, 403 bad or missing signature, 503 when the
-delivery log is busy or down (a retry will succeed), 200 with counts otherwise (and, for events
-of a type SendGrid does not send, which are stored but change nothing, those types and a warning
-in the log: events/kinds.py).
+hours (SENDGRID.md §2.1): 413 body too large, 408 body slower than [webhook] body_timeout, 403
+bad or missing signature, 503 when the delivery log is busy or down (a retry will succeed), 200
+with counts otherwise (and, for events of a type SendGrid does not send, which are stored but
+change nothing, those types and a warning in the log: events/kinds.py). Without a verification
+key, what a browser page could send is refused before the body is read (403, 421, 415:
+``_unsigned_refusal``), and with [webhook] public_url set nothing is taken at all (403).
 
 Never 400 or 500 for what a body holds (issue 11): an event that cannot be read is kept in the
 quarantine with the reason and the rest of the batch is stored; a body that is not JSON events
@@ -18,6 +20,7 @@ In one-click mode the same app serves journalists' unsubscribe links (oneclick.p
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import ipaddress
 import logging
@@ -40,8 +43,8 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mailer import events
@@ -53,6 +56,7 @@ from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
 
+events_log = logging.getLogger("mailer.events")  # the parent of this module's loggers and oneclick's (log_requests)
 log = logging.getLogger("mailer.events.webhook")
 WAL_PAGES = 50_000  # SQLite pages (4 KB) the WAL holds before a checkpoint: about 200 MB (tune_for_ingest)
 SWITCH_INTERVAL = 0.001  # seconds a thread may keep the GIL while another waits for it (tune_for_ingest)
@@ -75,15 +79,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(host: str, *, has_key: bool, insecure: bool) -> None:
-    """Refuse to listen beyond this machine without a verification key, unless told --insecure."""
-    if has_key or insecure or is_loopback(host):
+def check_exposure(host: str, *, has_key: bool, insecure: bool, public_url: str | None = None) -> None:
+    """Refuse to run without a verification key where others can reach the webhook, unless told --insecure.
+
+    Others reach it when it listens beyond this machine (``host``), and when [webhook]
+    ``public_url`` is set: journalists reach the app from the internet, usually through a proxy
+    to 127.0.0.1, so the loopback address says nothing (review 11s #2). Raises ConfigError.
+    """
+    if has_key or insecure:
+        return
+    if public_url:
+        raise ConfigError(
+            f"[webhook] public_url is set ({public_url}), so the internet reaches this webhook through your proxy, "
+            "but no verification key is set: anyone could post fake events (fake bounces and spam reports "
+            "would suppress real journalists).",
+            hint="Turn on SendGrid's Signed Event Webhook and put its public key in [webhook] verification_key "
+            "in mailer.toml, or pass --insecure if you accept the risk.",
+        )
+    if is_loopback(host):
         return
     raise ConfigError(
         f"No verification key is set, so anyone who can reach {host} could post fake events "
         "(fake bounces would suppress real journalists).",
         hint="Turn on SendGrid's Signed Event Webhook and put its public key in [webhook] "
-        "verification_key in mailer.toml, or listen on 127.0.0.1 behind your own proxy, "
+        "verification_key in mailer.toml, or listen on 127.0.0.1 (this machine only), "
         "or pass --insecure if you accept the risk.",
     )
 
@@ -131,8 +150,13 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     unsubscribe_secret: SecretStr | None = None,
     close_connections: bool = False,
+    insecure: bool = False,
 ) -> Starlette:
     """The ASGI app: POST [webhook] path (default /sendgrid/events) and GET /healthz.
+
+    Without [webhook] verification_key but with ``public_url`` (the internet reaches the app),
+    events are refused with 403 unless ``insecure`` (``mailer webhook --insecure``): the command
+    refuses to start in that case (``check_exposure``), and the app, used from Python, holds to it.
 
     With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
     endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
@@ -154,6 +178,9 @@ def create_app(
     # look-ups before it (events.apply's staging) need no turn.
     writer = _WriterLock(engine)
     closing = {"Connection": "close"} if close_connections else None
+    # Reachable from the internet (journalists' links come through the proxy) but nothing to check
+    # a signature with: nobody's events are taken (review 11s #2).
+    unsigned_from_internet = public_key is None and bool(settings.public_url) and not insecure
 
     def look_up(batch: events.Batch) -> Staged:
         if len(links) > LINKS_REMEMBERED:
@@ -179,8 +206,30 @@ def create_app(
 
     async def receive_events(request: Request) -> JSONResponse:
         started = time.perf_counter()
+        if unsigned_from_internet:
+            _log_request(request, 403, None, started, "refused: public_url is set but there is no verification key")
+            return _answer(
+                403,
+                "This webhook is reachable from the internet ([webhook] public_url) but has no verification key, "
+                "so it takes no events: set [webhook] verification_key (SendGrid's Signed Event Webhook).",
+            )
+        refusal = None if public_key is not None else _unsigned_refusal(request, check_host=not insecure)
+        if refusal is not None:
+            status, message, outcome = refusal
+            _log_request(request, status, None, started, outcome)
+            return _answer(status, message)
         try:
-            body = await _read_capped(request, settings.max_body_bytes)
+            # The whole body within [webhook] body_timeout: without a limit a sender trickling a byte
+            # a second holds its connection (and a slot of uvicorn's limit_concurrency) for ever.
+            async with asyncio.timeout(settings.body_timeout):
+                body = await _read_capped(request, settings.max_body_bytes)
+        except TimeoutError:
+            _log_request(request, 408, None, started, f"refused: body not received within {settings.body_timeout:g} s")
+            return _answer(
+                408,
+                f"The request body did not arrive within {settings.body_timeout:g} seconds ([webhook] body_timeout).",
+                headers={"Connection": "close"},
+            )
         except BodyTooLarge:
             declared = request.headers.get("content-length", "")
             _log_request(request, 413, int(declared) if declared.isdigit() else None, started, "refused: body too large")
@@ -241,7 +290,18 @@ def create_app(
     ]
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone})
+
+
+async def _client_gone(request: Request, _exc: Exception) -> Response:
+    """A sender that went away before its body was whole (a client giving up, a scanner): one log line, no traceback.
+
+    Starlette raises ClientDisconnect from the body read; left alone, it reaches uvicorn, which
+    prints "Exception in ASGI application" and a traceback (review 11s #10). Nothing was stored,
+    and nobody is left to read the answer.
+    """
+    _log_request(request, None, None, None, "the sender went away before its body was whole: nothing stored")
+    return Response(status_code=400)
 
 
 class _WriterLock:
@@ -282,6 +342,62 @@ class _WriterLock:
             self.threads.release()
 
 
+def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, str] | None:
+    """Why an unsigned webhook (no verification key) refuses this request: (status, answer, log outcome); None to take it.
+
+    Without a key, a web page open in the press officer's browser could post to 127.0.0.1 too: a
+    "simple" cross-site request (text/plain, no preflight) faking spam reports or lifting an
+    unsubscribe, or a page whose name was rebound to 127.0.0.1 (DNS rebinding). SendGrid's
+    servers send neither Origin nor Sec-Fetch-Site, post application/json, and reach a loopback
+    listener only through a proxy that names it (review 11s #2b). So: refuse what a browser
+    marks as coming from a page (403), a Host header that is not this machine's name and port when
+    listening on loopback (421; skipped with ``check_host`` False, ``--insecure``), and any
+    other content type (415).
+    """
+    headers = request.headers
+    if "origin" in headers or "sec-fetch-site" in headers:
+        return (
+            403,
+            "Requests from a web page are refused: this webhook has no verification key, and SendGrid never sends Origin or Sec-Fetch-Site.",
+            "refused: sent from a web page (Origin or Sec-Fetch-Site)",
+        )
+    server = request.scope.get("server")
+    if check_host and server and isinstance(server[0], str) and is_loopback(server[0]):
+        port = server[1]
+        if not _names_this_machine(headers.get("host", ""), port):
+            message = (
+                "This webhook has no verification key, so it answers only requests addressed to this machine "
+                f"(127.0.0.1:{port} or localhost:{port}); set [webhook] verification_key to take them from elsewhere."
+            )
+            return 421, message, "refused: addressed to another host (Host header)"
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        return (
+            415,
+            "Events must be posted as Content-Type: application/json, as SendGrid posts them.",
+            "refused: not application/json",
+        )
+    return None
+
+
+def _names_this_machine(host: str, port: object) -> bool:
+    """True when a Host header names this machine: localhost, 127.0.0.1 (127.x.x.x) or [::1], with ``port`` or no port."""
+    value = host.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return False
+        name, rest = value[1:end], value[end + 1 :]
+        if rest and not rest.startswith(":"):
+            return False
+        given = rest[1:]
+    else:
+        name, _, given = value.partition(":")
+    if not name or not is_loopback(name):
+        return False
+    return given == "" or given == str(port)
+
+
 def _verify(public_key: ec.EllipticCurvePublicKey, request: Request, body: bytes) -> None:
     signature.verify(
         public_key,
@@ -306,16 +422,18 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _log_request(request: Request, status: int, size: int | None, started: float, outcome: str) -> None:
+def _log_request(request: Request, status: int | None, size: int | None, started: float | None, outcome: str) -> None:
     """One line per request on the ``mailer.events.webhook.requests`` logger: status, size, time taken, counts.
 
-    Never an address or any other content of the events (issue 13): counts only.
+    Never an address or any other content of the events (issue 13): counts only. ``status`` None:
+    no answer was sent (shown as "-"); ``started`` None: the time taken is not known (left out).
     """
     if not request_log.isEnabledFor(logging.INFO):
         return
     shown = "? bytes" if size is None else f"{size} bytes"
-    took = (time.perf_counter() - started) * 1000
-    request_log.info("%s %s %d %s %.0f ms: %s", request.method, request.url.path, status, shown, took, outcome)
+    took = "" if started is None else f" {(time.perf_counter() - started) * 1000:.0f} ms"
+    code = "-" if status is None else str(status)
+    request_log.info("%s %s %s %s%s: %s", request.method, request.url.path, code, shown, took, outcome)
 
 
 def log_requests(stream: TextIO | None = None) -> logging.Handler:
@@ -323,19 +441,22 @@ def log_requests(stream: TextIO | None = None) -> logging.Handler:
 
     ``mailer webhook`` calls it in every worker process. The line reads (12345: the worker's process id):
     ``2026-11-29T17:02:03Z [12345] POST /sendgrid/events 200 786204 bytes 41 ms: 1812 events: 1800 stored, 12 duplicates, 0 quarantined, 0 unlinked``
+
+    The handler sits on the ``mailer.events`` logger, so the webhook's warnings ("quarantined
+    event 3: ...", refused signatures, unsubscribe links) carry the same stamp instead of
+    reaching stderr bare through Python's last-resort handler. Remove it from there when done.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     formatter = logging.Formatter("%(asctime)s [%(process)d] %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
-    request_log.addHandler(handler)
+    events_log.addHandler(handler)
     request_log.setLevel(logging.INFO)
-    request_log.propagate = False
     return handler
 
 
-def _answer(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _answer(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def _ping(engine: Engine) -> None:

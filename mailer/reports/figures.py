@@ -9,7 +9,6 @@ bounce rate is over messages SendGrid accepted. Test sends and dry runs are neve
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -146,11 +145,9 @@ def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     """The campaign, or a ReportError that suggests near names; test sends and dry runs refused."""
     with engine.connect() as connection:
         info = campaign_store.get(connection, campaign_id)
-        known = campaign_store.ids(connection) if info is None else []
+        hint = campaign_store.unknown_id_hint(connection, campaign_id) if info is None else ""
     if info is None:
-        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
-        hint = f"Did you mean {close[0]}? " if close else ""
-        raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint + "`mailer campaigns` lists them.")
+        raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint)
     if info.mode != Mode.LIVE:
         what = "a test send to staff" if info.mode == Mode.TEST else "a dry run (nothing was sent)"
         raise ReportError(f"{campaign_id} is {what}; reports cover live sends only.", hint="`mailer campaigns` lists the live ones.")
@@ -269,6 +266,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", "bounce", lambda a: a.bounce_type or ""),
         ("bounce_classification", "bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce_reason", "bounce reason", lambda a: a.bounce_reason or ""),
+        ("detail", "why skipped or failed", lambda a: a.detail or ""),
+        ("list", "list and row", lambda a: a.source or ""),
     ),
     "opens": PERSON
     + (

@@ -20,12 +20,12 @@ from mailer import safefile
 from mailer.errors import ReportError
 from mailer.reports import xlsx
 from mailer.reports.figures import Summary, Table, cell_text
-from mailer.spreadsheet import FORMULA_STARTS, safe_cell
+from mailer.spreadsheet import CHECKED_STARTS, safe_cell
 
 
 def write_csv(table: Table, path: Path) -> None:
     """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%"."""
-    risky = FORMULA_STARTS
+    risky = CHECKED_STARTS
     with _open(path, "utf-8-sig") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.labels)

@@ -355,11 +355,8 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
     """The campaign a follow-up follows: in the log, live, and not cancelled."""
     found = campaigns.get(connection, campaign_id)
     if found is None:
-        known = campaigns.ids(connection)
-        close = difflib.get_close_matches(campaign_id, known, n=1, cutoff=0.6)
         raise SendError(
-            f'No campaign "{campaign_id}" in the delivery log to follow up.',
-            hint=(f"Did you mean {close[0]}? " if close else "") + "`mailer campaigns` lists them.",
+            f'No campaign "{campaign_id}" in the delivery log to follow up.', hint=campaigns.unknown_id_hint(connection, campaign_id)
         )
     if found.mode is not Mode.LIVE:
         what = "a test send to staff" if found.mode is Mode.TEST else "a dry run (nothing was sent)"

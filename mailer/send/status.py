@@ -40,9 +40,7 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     """The campaign, or an error naming near ids: a mistyped id is the usual mistake."""
     found = campaigns.get(connection, campaign_id)
     if found is None:
-        near = [c for c in campaigns.ids(connection) if campaign_id in c][:3]
-        hint = (f"Did you mean {', '.join(near)}? " if near else "") + "`mailer campaigns` lists them."
-        raise SendError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint)
+        raise SendError(f'No campaign "{campaign_id}" in the delivery log.', hint=campaigns.unknown_id_hint(connection, campaign_id))
     return found
 
 

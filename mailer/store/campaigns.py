@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -154,6 +155,15 @@ def follow_up_family(connection: Connection, campaign_id: str) -> list[str]:
 def ids(connection: Connection) -> list[str]:
     """Every campaign id, newest first (for suggestions)."""
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
+
+
+def unknown_id_hint(connection: Connection, campaign_id: str) -> str:
+    """What to say when ``campaign_id`` names no campaign: the ids it is part of or reads close to
+    (a mistyped id, or a help example's with another date), and where to find them all."""
+    known = ids(connection)
+    holding = [cid for cid in known if campaign_id and campaign_id in cid]
+    near = list(dict.fromkeys(holding + difflib.get_close_matches(campaign_id, known, n=3, cutoff=0.6)))[:3]
+    return (f"Did you mean {', '.join(near)}? " if near else "") + "`mailer campaigns` lists them (`latest` is the newest)."
 
 
 def list_names(connection: Connection) -> list[str]:

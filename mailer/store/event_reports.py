@@ -50,6 +50,8 @@ class MessageActivity:
     bounce_reason: str | None
     bounce_time: int | None
     language: str | None = None  # the release version it got (issue 14); None when skipped
+    detail: str | None = None  # why it was skipped ("already received in ...") or failed (SendGrid's words)
+    source: str | None = None  # its list file and row ("lists/beat.csv:4")
 
 
 def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -309,7 +311,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
     none4: tuple[Any, ...] = (None, None, None, None)
     result = []
     for row in _rows(messages.recipients(connection, campaign_id)):
-        mid, email, first, last, outlet, state, skip_reason, delivery, language = row
+        mid, email, first, last, outlet, state, skip_reason, delivery, language, detail, source = row
         first_event, last_event, open_count, human_count, click_count = overall.get(mid, (None, None, 0, 0, 0))
         o = opens.get(mid, none4)
         c = clicks.get(mid, none4)
@@ -337,6 +339,8 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
                 bounce_reason=bounce[2],
                 bounce_time=bounce[3],
                 language=language,
+                detail=detail if state in ("skipped", "failed", "unknown") else None,
+                source=source,
             )
         )
     return result

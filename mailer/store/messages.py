@@ -560,7 +560,8 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     """A campaign's message rows in id order, as the per-journalist reports list them.
 
     Each row is (id, email, first name, last name, outlet, state, skip_reason, delivery,
-    language), the names and outlet read from the contact snapshot. The result streams from the cursor: a
+    language, error, source), the names and outlet read from the contact snapshot; ``error`` is
+    why a row was skipped or failed, ``source`` its list file and row. The result streams from the cursor: a
     100k-row export never holds a second copy of it.
     """
     fields = message.c.fields
@@ -575,6 +576,8 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
             message.c.skip_reason,
             message.c.delivery,
             message.c.language,
+            message.c.error,
+            message.c.source,
         )
         .where(message.c.campaign_id == campaign_id)
         .order_by(message.c.id)
