@@ -71,7 +71,7 @@ def check_address(address: str) -> str:
     key, why = mailbox.read(address)
     if why is not None:
         raise MailerError(
-            f'"{address.strip()}" is not an email address. {why}',
+            f'"{address.strip()}" is not an email address. {why[:1].upper()}{why[1:]}',
             hint='Give the journalist\'s full address, for example jane@example.org or "Jane Doe <jane@example.org>".',
         )
     return key
