@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from mailer import mailbox
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
@@ -59,10 +60,20 @@ FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and wri
 
 
 def check_address(address: str) -> str:
-    """The address as the log keys it (lower-cased); MailerError when it is not one at all."""
-    key = address.strip().lower()
-    if "@" not in key:
-        raise MailerError(f'"{address}" is not an email address.', hint="Give the full address, for example jane@example.org")
+    """The address as the log keys it, read as `suppressions add` reads a typed address
+    (mailbox.read: "Jane Doe <jane@example.org>", "mailto:", capitals, a final dot, invisible
+    characters around it); MailerError, with email-validator's reason, when it is not one.
+
+    Newcomer 11: only lower-cased, "Jane Doe <jane@example.org>" was kept as typed on the
+    suppression list (the name kept for good, by an erasure), erased nothing, and the next send
+    mailed Jane all the same.
+    """
+    key, why = mailbox.read(address)
+    if why is not None:
+        raise MailerError(
+            f'"{address.strip()}" is not an email address. {why[:1].upper()}{why[1:]}',
+            hint='Give the journalist\'s full address, for example jane@example.org or "Jane Doe <jane@example.org>".',
+        )
     return key
 
 
@@ -79,10 +90,10 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         with connection.begin():
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
             event_store.hold_ingest_lock(connection)
-            before = suppression_store.find(connection, key)
+            before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             erased = message_store.erase_address(connection, key)
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
-            suppression_store.erase_removals(connection, key)
+            suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(

@@ -34,6 +34,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Shared by compose, the transports and the webhook, so it may know none of them.
     "mailer.unsubscribe": (*_LATER["contacts"], "mailer.contacts", "sendgrid", "jinja2", "sqlalchemy"),
     "mailer.models": ("mailer.",),
+    # How an address is keyed, shared by the list loader, the store and the events.
+    "mailer.mailbox": ("mailer.",),
     "mailer.errors": ("mailer.",),
 }
 

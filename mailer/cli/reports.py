@@ -295,14 +295,16 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
 
     if as_json:
         output.start_json()
-        if not yes:
-            raise MailerError(
-                f"Not erasing {email}: --json asks no questions, and erasing cannot be undone.",
-                hint=f"Add --yes to erase: mailer forget {email} --yes --json",
-            )
+    # Read as `suppressions add` reads it, before the irreversible question (review 8): "Jane Doe
+    # <jane@example.org>" is jane@example.org, never a name kept on the list (newcomer 11 #1).
+    email = forget_module.check_address(email)
+    if as_json and not yes:
+        raise MailerError(
+            f"Not erasing {email}: --json asks no questions, and erasing cannot be undone.",
+            hint=f"Add --yes to erase: mailer forget {email} --yes --json",
+        )
     from mailer.cli import send as send_cli
 
-    forget_module.check_address(email)  # before the irreversible question (review 8)
     if not yes and not send_cli.stdin_is_terminal():  # click said "Aborted!", leaving it unclear (newcomer review 8)
         raise MailerError(
             f"Not erasing {email}: there is no terminal to confirm on, and erasing cannot be undone.",
@@ -338,6 +340,12 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
 
     with engine.connect() as connection:
         named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
+    if not (done.messages or done.events or done.previous_suppression or named):  # newcomer 11: a typo erased nothing, silently
+        output.warn(
+            f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
+            "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
+            "this one is kept from being mailed all the same."
+        )
     if named:  # newcomer review 9: the office's lists still named the journalist, and nothing said so
         listed = ", ".join(str(path) for path in named)
         verb, them = ("holds", "it") if len(named) == 1 else ("hold", "them")

@@ -241,28 +241,49 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
     Example:
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
+    from mailer import mailbox
     from mailer.models import SuppressionReason
     from mailer.store import suppressions as suppression_store
 
     addresses = list(dict.fromkeys(_typed(emails)))
     with app.engine.begin() as connection:
         if not lift_forgotten:  # a bounce clean-up must not undo an erasure request (review 8)
-            current = suppression_store.reasons(connection)
-            forgotten = [address for address in addresses if current.get(address) == SuppressionReason.FORGOTTEN.value]
+            # Entries an older version kept under another spelling count too ("jane doe <jane@example.org>").
+            forgotten = [
+                address
+                for address in addresses
+                if any(entry.reason == SuppressionReason.FORGOTTEN for entry in suppression_store.spellings(connection, address))
+            ]
             if forgotten:
                 raise MailerError(
                     f"{', '.join(forgotten)} asked to be forgotten (mailer forget): that record keeps them from ever "
                     "being mailed again. Nothing was removed.",
                     hint=f'Only if they asked to be mailed again: mailer suppressions remove {forgotten[0]} --reason "..." --forgotten',
                 )
-        lifted = {entry.email_key: entry for entry in suppression_store.remove(connection, addresses, note=note)}
+        lifted: dict[str, list[Any]] = {}
+        for entry in suppression_store.remove(connection, addresses, note=note):
+            lifted.setdefault(mailbox.key(entry.email_key), []).append(entry)
+        # Lifting a bounce leaves the journalist's own unsubscribe standing (review 11s #7).
+        kept = {address: suppression_store.find(connection, address) for address in lifted}
     for address in addresses:
-        entry = lifted.get(address)
-        if entry is None:
+        entries = lifted.get(address, [])
+        if not entries:
             output.say(f"{address} was not suppressed.")
-        else:
-            output.say(f"{address} may be mailed again (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
-    if any(e.reason in ("bounce", "spamreport", "unsubscribe") for e in lifted.values()):
+        still = kept.get(address)
+        for entry in entries:
+            spelt = "" if entry.email_key == address else f' (kept as "{entry.email_key}" by an older version)'
+            if still is None:
+                output.say(f"{address} may be mailed again{spelt} (was: {entry.reason}, since {entry.created_at:%Y-%m-%d}); reason: {note}")
+            else:
+                output.say(f"{address}: lifted the {entry.reason}{spelt} (since {entry.created_at:%Y-%m-%d}); reason: {note}")
+        if still is not None:
+            own = "spam report" if still.reason == SuppressionReason.SPAM_REPORT else "unsubscribe"
+            output.warn(
+                f"{address} stays suppressed ({still.reason}): {still.note}. Lifting {'it' if len(entries) == 1 else 'them'} "
+                f"does not undo the journalist's own {own}. Only if they asked to be mailed again: "
+                f'mailer suppressions remove {address} --reason "..."'
+            )
+    if any(e.reason in ("bounce", "spamreport", "unsubscribe") for entries in lifted.values() for e in entries):
         output.warn("SendGrid keeps its own suppression lists: remove the address there too, or SendGrid will still drop the mail.")
 
 

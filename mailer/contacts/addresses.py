@@ -10,11 +10,10 @@ proves with hypothesis that the result is exactly email-validator's, address by 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
+from mailer.mailbox import ANGLE_CELL, INVISIBLE, MAILTO, read, validate
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -28,9 +27,20 @@ FAST_ADDRESS = rf"^[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@(?:{_LABEL}\.)+[a-z](?:[a-z0-9-
 _DOUBTFUL = r"[@.][a-z0-9][a-z0-9-]--|\.(?:arpa|invalid|local|localhost|onion|test)$|^(?i:info|marketing|sales|support|abuse|noc|security|postmaster|hostmaster|usenet|news|webmaster|www|uucp|ftp)@"
 MAX_ADDRESS_LENGTH = 254  # RFC 5321 4.5.3.1.3, as email-validator counts it
 
-# "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>"
-_ANGLE_CELL = r"^\s*(?P<name>.*?)\s*<\s*(?P<address>[^<>]*?)\s*>\s*$"
-_MAILTO = r"^(?i:mailto):\s*"
+_ANGLE_CELL = ANGLE_CELL  # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>"
+_MAILTO = MAILTO
+__all__ = [
+    "FAST_ADDRESS",
+    "INVISIBLE",
+    "MAX_ADDRESS_LENGTH",
+    "Verdict",
+    "check",
+    "fast_accepts",
+    "parse_cell",
+    "split_cells",
+    "typed_key",
+    "validate",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,62 +146,7 @@ def check(addresses: pa.Array) -> Verdict:
     return Verdict(normalized=normalized, errors=errors, fast=int(fast.sum()))
 
 
-# Invisible characters a cell pasted from a web page or a word processor carries around an address
-# (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
-def validate(address: str) -> tuple[str | None, str | None]:
-    """(normalized address, None) when valid, else (None, why) in email-validator's words.
-
-    Invisible characters (``INVISIBLE``) before or after the address are dropped first (nc9: a
-    zero-width space pasted with an address refused the journalist); inside it they still refuse it."""
-    address = address.strip(INVISIBLE)
-    try:
-        result = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return None, _what_to_do(address, str(exc))
-    return result.normalized, None
-
-
-_TWO_ADDRESSES = re.compile(r"@.*[,;/\s].*@")
-_BRACKETED = re.compile(r"\(.*\)|\[.*\]")
-_TRAILING = re.compile(r"[,;:.]+$")
-
-
-def _what_to_do(address: str, why: str) -> str:
-    """email-validator's explanation, after what to do in plain words for the mistakes press lists
-    are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
-    if _TWO_ADDRESSES.search(address):
-        return f"two addresses in one cell: give each journalist's address its own row ({why})"
-    if _BRACKETED.search(address):
-        return f"text in brackets beside the address: keep only the address ({why})"
-    if "?" in address and "@" in address.split("?", 1)[0]:
-        return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'
-    trailing = _TRAILING.search(address)
-    if trailing is not None and "@" in address:
-        return f'"{trailing.group(0)}" at the end: remove it ({why})'
-    return why
-
-
-_TYPED_ANGLE = re.compile(_ANGLE_CELL, re.DOTALL)
-_TYPED_MAILTO = re.compile(_MAILTO)
-
-
 def typed_key(text: str) -> tuple[str, str | None]:
-    """The log's ``email_key`` for an address a person typed, and why it is not an address.
-
-    Reads the address the way list cells are read ("Jane Doe <Jane@Example.org>", "mailto:",
-    spaces), normalizes it as email-validator does for list rows (domain lower-cased and
-    IDNA-decoded, Unicode NFC) and lower-cases it, as ``Contact.email_key`` does: so
-    "JANE@EXAMPLE.ORG" and "jane@xn--bcher-kva.de" find the rows "jane@example.org" and
-    "jane@bücher.de". Returns (key, None) for an address; (the text trimmed and lower-cased,
-    email-validator's explanation) for anything else.
-    """
-    cell = _TYPED_MAILTO.sub("", text.strip())
-    angled = _TYPED_ANGLE.match(cell)
-    address = _TYPED_MAILTO.sub("", angled.group("address")) if angled else cell
-    normalized, why = validate(address)
-    if normalized is None:
-        return address.strip().lower(), why
-    return normalized.lower(), None
+    """The log's ``email_key`` for an address a person typed, and why it is not an address
+    (``mailer.mailbox.read``: the one reading the events, the store and the list loader share)."""
+    return read(text)

@@ -39,7 +39,7 @@ DROPPED_REASONS: Mapping[str, SuppressionReason] = {
     "spam reporting address": SuppressionReason.SPAM_REPORT,
     "invalid": SuppressionReason.INVALID,
 }
-GROUP_NOTE = "group unsubscribe"
+GROUP_NOTE = suppression_store.GROUP_NOTE
 # A late bounce without custom_args is matched to mail sent at most this long before it.
 LATE_EVENT_WINDOW = 7 * 24 * 3600
 

@@ -53,7 +53,7 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
             if post and unsubscribes.record(connection, found, message_key, now=now()):
                 log.info("one-click unsubscribe recorded for a message of %s", found.campaign_id)
                 return _page(200, "Unsubscribed", f"<p>You are unsubscribed. You will not receive press releases from {who} any more.</p>")
-            used = unsubscribes.used_at(connection, message_key)
+            used = unsubscribes.used_at(connection, found)
             if used is None:
                 return _page(200, "Unsubscribe", _form(who))
             day = used.strftime("%d %B %Y")

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from python_http_client.exceptions import HTTPError
 from sqlalchemy import Engine
 
+from mailer import mailbox
 from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
@@ -126,7 +127,7 @@ def _suppression(item: Mapping[str, object], reason: SuppressionReason) -> suppr
     when = datetime.fromtimestamp(created, UTC) if isinstance(created, (int, float)) else datetime.now(UTC)
     detail = " ".join(str(item[k]) for k in ("status", "reason") if item.get(k))
     return suppression_store.Suppression(
-        email_key=str(item["email"]).strip().lower(),
+        email_key=mailbox.key(str(item["email"])),  # as the list row's key, however SendGrid spells it
         reason=reason,
         source="sync",
         note=f"SendGrid: {detail}" if detail else "SendGrid list",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, text, update
 
 from mailer.store.bulk import chunks, insert_or_skip
 from mailer.store.schema import event
@@ -167,6 +167,33 @@ def latest_group_events(connection: Connection, addresses: Collection[str]) -> d
             if current is None or rank > (current[1], current[0] == "group_unsubscribe"):
                 latest[row.email] = (row.event, row.timestamp)
     return latest
+
+
+class OptOut(NamedTuple):
+    """A journalist's own "no more": an unsubscribe, a spam report or a group unsubscribe."""
+
+    event: str  # "unsubscribe", "spamreport" or "group_unsubscribe"
+    timestamp: int  # Unix seconds
+    sg_event_id: str | None  # "one-click.<key>..." for our own one-click link
+    campaign_id: str | None
+
+
+_OPTING = ("unsubscribe", "spamreport", "group_unsubscribe", "group_resubscribe")
+
+
+def latest_opt_out(connection: Connection, address: str, message_ids: ColumnElement[bool] | None = None) -> OptOut | None:
+    """The address's latest opt-out still standing (a group unsubscribe stands until a later group
+    resubscribe), by the event's address or, when given, by a message the event is linked to
+    (``message_ids``: a condition on ``event.c.message_id``, as one-click rows keep the message's
+    spelling). None when it never opted out. Reads every such event of the address: few."""
+    condition = event.c.email == address
+    if message_ids is not None:
+        condition = or_(condition, message_ids)
+    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id).where(event.c.event.in_(_OPTING), condition)
+    found = sorted((OptOut(*row) for row in connection.execute(query)), key=lambda o: (o.timestamp, o.event != "group_resubscribe"))
+    group = next((o for o in reversed(found) if o.event.startswith("group_")), None)
+    standing = [o for o in found if not o.event.startswith("group_") or (o is group and o.event == "group_unsubscribe")]
+    return standing[-1] if standing else None
 
 
 def erase_address(connection: Connection, address: str, message_ids: Collection[int]) -> int:

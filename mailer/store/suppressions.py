@@ -10,9 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
+from mailer import mailbox
 from mailer.models import SuppressionReason
+from mailer.store import events as event_store
 from mailer.store.bulk import chunks, insert_or_skip
-from mailer.store.schema import suppression, suppression_removal
+from mailer.store.messages import to_address
+from mailer.store.schema import event, message, suppression, suppression_removal
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,7 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
     """
     rows: dict[str, dict[str, object]] = {}
     for record in records:
-        key = record.email_key.strip().lower() if record.email_key else ""
+        key = mailbox.key(record.email_key) if record.email_key else ""
         if key and key not in rows:
             rows[key] = {
                 "email_key": key,
@@ -74,7 +77,7 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
 def lift(connection: Connection, address: str, *, reason: SuppressionReason, note_prefix: str) -> int:
     """Remove one automatic suppression (a group resubscribe undoing a group unsubscribe)."""
     statement = delete(suppression).where(
-        suppression.c.email_key == address.strip().lower(),
+        suppression.c.email_key == mailbox.key(address),
         suppression.c.reason == str(reason),
         suppression.c.note.startswith(note_prefix, autoescape=True),
     )
@@ -83,7 +86,7 @@ def lift(connection: Connection, address: str, *, reason: SuppressionReason, not
 
 def replace(connection: Connection, record: Suppression) -> bool:
     """Make ``record`` the address's only suppression; True if one existed before."""
-    key = record.email_key.strip().lower()
+    key = mailbox.key(record.email_key)
     existed = connection.execute(delete(suppression).where(suppression.c.email_key == key)).rowcount > 0
     insert(connection, [record])
     return existed
@@ -91,25 +94,79 @@ def replace(connection: Connection, record: Suppression) -> bool:
 
 def find(connection: Connection, address: str) -> Suppression | None:
     """The suppression of one address, if any."""
-    row = connection.execute(select(suppression).where(suppression.c.email_key == address.strip().lower())).first()
+    row = connection.execute(select(suppression).where(suppression.c.email_key == mailbox.key(address))).first()
     return None if row is None else _from_row(row)
 
 
 def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", now: datetime | None = None) -> list[Suppression]:
     """Lift suppressions, recording for each lifted address what it was and why it was lifted.
 
-    Returns the suppressions lifted (addresses that were not suppressed are not in it).
+    Entries an older version stored under another spelling of the same mailbox (``spellings``)
+    are lifted with it. Returns the suppressions lifted (addresses that were not suppressed are
+    not in it); ``mailbox.key(s.email_key)`` is the address each was lifted for.
     """
-    keys = [address.strip().lower() for address in addresses]
+    lifted = [entry for address in dict.fromkeys(addresses) for entry in spellings(connection, address)]
     stamp = now or datetime.now(UTC)
-    lifted = [_from_row(row) for row in connection.execute(select(suppression).where(suppression.c.email_key.in_(keys)))]
     if lifted:
+        standing = {key: _standing_opt_out(connection, key) for key in {mailbox.key(s.email_key) for s in lifted if s.reason in OUTRANKED}}
         connection.execute(
             suppression_removal.insert(),
             [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],
         )
-    connection.execute(delete(suppression).where(suppression.c.email_key.in_(keys)))
+        for chunk in chunks([s.email_key for s in lifted]):
+            connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk)))
+        insert(connection, [kept for kept in standing.values() if kept is not None])
     return lifted
+
+
+# Suppressions the office may lift for a mailbox that works again, or a note it made itself;
+# lifting one never lifts the journalist's own unsubscribe or spam report (review 11s #7).
+OUTRANKED = frozenset({SuppressionReason.BOUNCE, SuppressionReason.BLOCK, SuppressionReason.INVALID, SuppressionReason.MANUAL})
+_OPTED_OUT = (SuppressionReason.UNSUBSCRIBE.value, SuppressionReason.SPAM_REPORT.value)
+GROUP_NOTE = "group unsubscribe"  # events/apply.py notes group unsubscribes so; a group resubscribe lifts them by it
+
+
+def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
+    """The suppression a journalist's own opt-out still standing calls for, or None.
+
+    An address already suppressed (a bounce) stays so when the journalist then unsubscribes (by
+    our one-click link, or SendGrid's), so the suppression list keeps its first reason and the
+    unsubscribe is only in the events. When the office lifts that first reason, the unsubscribe
+    must take its place (Bo unsubscribed: the mailbox working again does not undo that). An
+    opt-out from before the office last lifted an unsubscribe or spam report on purpose does
+    not count: the journalist asked back in since (the rule a re-sent event follows too).
+    """
+    sent_to = event.c.message_id.in_(select(message.c.id).where(to_address(key)))
+    found = event_store.latest_opt_out(connection, key, sent_to)
+    if found is None:
+        return None
+    lifted_before = [r.removed_at for r in removals(connection, key) if r.previous_reason in _OPTED_OUT]
+    when = datetime.fromtimestamp(found.timestamp, UTC)
+    if lifted_before and when <= max(lifted_before):
+        return None
+    one_click = (found.sg_event_id or "").startswith("one-click.")  # unsubscribes.ID_PREFIX (that module imports this one)
+    day = f"{when:%Y-%m-%d}"
+    if found.event == "spamreport":
+        return Suppression(key, SuppressionReason.SPAM_REPORT, "event", f"marked a release as spam on {day}", when)
+    if found.event == "group_unsubscribe":
+        return Suppression(key, SuppressionReason.UNSUBSCRIBE, "event", f"{GROUP_NOTE} on {day}", when)
+    how = "with the one-click link" if one_click else "from all mail"
+    return Suppression(key, SuppressionReason.UNSUBSCRIBE, "one-click" if one_click else "event", f"unsubscribed {how} on {day}", when)
+
+
+def spellings(connection: Connection, address: str) -> list[Suppression]:
+    """The suppression of ``address``, and any an older version stored under another spelling of
+    the same mailbox: before mailer.mailbox, `mailer forget "Jane Doe <jane@example.org>"` kept
+    the text as typed, name and all, and events kept "ben@xn--bcher-kva.example" as SendGrid
+    spelt it (newcomer 11, review 11s). Such entries matched no list row, so they held a name and
+    suppressed nobody. The exact entry comes first."""
+    key = mailbox.key(address)
+    local = key.rpartition("@")[0]
+    # Every other spelling holds the local part and an "@" (the address is inside a "Name <...>").
+    nearby = select(suppression).where(suppression.c.email_key.contains(f"{local}@", autoescape=True), suppression.c.email_key != key)
+    exact = connection.execute(select(suppression).where(suppression.c.email_key == key)).first()
+    others = [_from_row(row) for row in connection.execute(nearby) if mailbox.key(row.email_key) == key]
+    return ([_from_row(exact)] if exact is not None else []) + sorted(others, key=lambda s: s.email_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +183,24 @@ def removals(connection: Connection, address: str | None = None) -> list[Removal
     """Every lifted suppression (of one address, when given), newest first."""
     query = select(suppression_removal).order_by(suppression_removal.c.removed_at.desc(), suppression_removal.c.id.desc())
     if address is not None:
-        query = query.where(suppression_removal.c.email_key == address.strip().lower())
+        query = query.where(suppression_removal.c.email_key == mailbox.key(address))
     rows = connection.execute(query)
     return [Removal(r.email_key, r.previous_reason, r.note, r.removed_at) for r in rows]
 
 
 def erase_removals(connection: Connection, address: str) -> int:
-    """Forget the removal history of one address (part of `mailer forget`)."""
-    result = connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key == address.strip().lower()))
-    return result.rowcount
+    """Forget the removal history of one address (part of `mailer forget`), and every entry
+    stored under another spelling of it (``spellings``), on the list or in its history."""
+    key = mailbox.key(address)
+    local = key.rpartition("@")[0]
+    misspelt = [entry.email_key for entry in spellings(connection, key) if entry.email_key != key]
+    history = select(suppression_removal.c.email_key).where(suppression_removal.c.email_key.contains(f"{local}@", autoescape=True))
+    misspelt += [found for found in set(connection.scalars(history)) if found != key and mailbox.key(found) == key]
+    erased = 0
+    for chunk in chunks([key, *misspelt]):
+        erased += connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key.in_(chunk))).rowcount
+        connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk), suppression.c.email_key != key))
+    return erased
 
 
 def reasons(connection: Connection) -> dict[str, str]:

@@ -1,9 +1,17 @@
 """One-click unsubscribes (mailer/unsubscribe.py): the message a link names, and the record of its use.
 
-A used link is an ``unsubscribe`` row in the event table, like SendGrid's own, whose
-``sg_event_id`` is ``one-click.<message key>``. That key is unique, so a second use of the same
-link stores nothing and suppresses nothing, even after the office lifted the suppression on
-purpose (the rule events follow too: a re-sent event never undoes a lifted suppression).
+A used link is an ``unsubscribe`` row in the event table, like SendGrid's own, linked to its
+message, whose ``sg_event_id`` is ``one-click.<message key>``. A second use of the same link
+finds that row, and stores nothing and suppresses nothing, even after the office lifted the
+suppression on purpose (the rule events follow too: a re-sent event never undoes a lifted
+suppression).
+
+The ``one-click.`` ids are ours alone: events/parse.py quarantines an event (a file, a webhook
+body) that carries one. Before it did, an imported event could take a link's id ahead of the
+journalist (message keys are in every event's custom_args), and the id's unique key then turned
+their POST into "already used" that suppressed nobody (review 11s #4). So a use is found by its
+message, not by the id's conflict, and a link whose id another row took is stored under
+another ``one-click.`` id.
 """
 
 from __future__ import annotations
@@ -35,9 +43,12 @@ class Recipient:
     email_key: str
 
 
+ID_PREFIX = f"{SOURCE}."  # every one-click id starts so; parsed events may not (events/parse.py)
+
+
 def event_id(message_key: str) -> str:
     """The ``sg_event_id`` of the one use a link gets."""
-    return f"{SOURCE}.{message_key}"
+    return f"{ID_PREFIX}{message_key}"
 
 
 def recipient(connection: Connection, message_key: str) -> Recipient | None:
@@ -50,29 +61,43 @@ def recipient(connection: Connection, message_key: str) -> Recipient | None:
     return Recipient(row.id, row.campaign_id, row.email, row.email_key)
 
 
-def used_at(connection: Connection, message_key: str) -> datetime | None:
-    """When this message's link was used, or None if never."""
-    stamp = connection.scalar(select(event.c.timestamp).where(event.c.sg_event_id == event_id(message_key)))
+def used_at(connection: Connection, found: Recipient) -> datetime | None:
+    """When this message's link was used, or None if never: its one-click ``unsubscribe`` row,
+    found through the message (ix_event_message), whatever else holds the id ``event_id`` names."""
+    query = select(event.c.timestamp).where(
+        event.c.message_id == found.message_id,
+        event.c.event == "unsubscribe",
+        event.c.sg_event_id.startswith(ID_PREFIX, autoescape=True),
+    )
+    stamp = connection.scalar(query.order_by(event.c.timestamp).limit(1))
     return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
 
 def record(connection: Connection, found: Recipient, message_key: str, *, now: datetime) -> bool:
     """Store the use of a link and suppress its address; False (and no change) when it was used before."""
+    if used_at(connection, found) is not None:
+        return False
     timestamp = int(now.timestamp())
     raw = {"event": "unsubscribe", "source": SOURCE, "timestamp": timestamp, "campaign": found.campaign_id, "message": message_key}
-    row = {
-        "sg_event_id": event_id(message_key),
-        "dedupe_key": hashlib.sha256(event_id(message_key).encode("ascii")).hexdigest(),
-        "campaign_id": found.campaign_id,
-        "message_id": found.message_id,
-        "event": "unsubscribe",
-        "email": found.email,
-        "timestamp": timestamp,
-        "raw": json.dumps(raw, sort_keys=True),
-    }
-    # RETURNING says whether the row went in (rowcount is not reliable for this on every driver).
-    added = connection.execute(insert_or_skip(connection.dialect, event).values(row).on_conflict_do_nothing().returning(event.c.id)).first()
-    if added is None:
+    # The link's own id, else (another row took it before parse.py kept such ids out) one made from the time.
+    for identifier in (event_id(message_key), f"{event_id(message_key)}.{now.timestamp():.6f}"):
+        row = {
+            "sg_event_id": identifier,
+            "dedupe_key": hashlib.sha256(identifier.encode("ascii")).hexdigest(),
+            "campaign_id": found.campaign_id,
+            "message_id": found.message_id,
+            "event": "unsubscribe",
+            "email": found.email,
+            "timestamp": timestamp,
+            "raw": json.dumps(raw, sort_keys=True),
+        }
+        # RETURNING says whether the row went in (rowcount is not reliable for this on every driver).
+        statement = insert_or_skip(connection.dialect, event).values(row).on_conflict_do_nothing().returning(event.c.id)
+        if connection.execute(statement).first() is not None:
+            break
+        if used_at(connection, found) is not None:  # the same link, used at the same moment by another request
+            return False
+    else:
         return False
     entry = suppressions.Suppression(found.email_key, SuppressionReason.UNSUBSCRIBE, SOURCE, NOTE, now)
     suppressions.insert(connection, [entry])
