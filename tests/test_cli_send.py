@@ -412,7 +412,10 @@ def test_cli_resume_unknown_campaign(live: Path) -> None:
     """An id not in the log says so and points to `mailer campaigns`."""
     result = mailer("resume", "2026-02-19-nope")
     assert result.exit_code == 1
-    assert without_log_line(result.stderr) == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them (`latest` is the newest).\n'
+    assert (
+        without_log_line(result.stderr)
+        == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them (`latest` is the newest).\n'
+    )
 
 
 def test_cli_key_never_in_output_log_or_outbox(live: Path, standin: Any, caplog: pytest.LogCaptureFixture, log_text: Any) -> None:

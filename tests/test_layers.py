@@ -36,6 +36,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "mailer.models": ("mailer.",),
     # How an address is keyed, shared by the list loader, the store and the events.
     "mailer.mailbox": ("mailer.",),
+    # SendGrid's API without redirects, shared by the transport and the suppression sync.
+    "mailer.sendgrid_api": ("mailer.",),
     "mailer.errors": ("mailer.",),
 }
 

@@ -23,10 +23,10 @@ from python_http_client.exceptions import HTTPError
 from sqlalchemy import Engine
 
 from mailer import mailbox
+from mailer import sendgrid_api as api
 from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
-from mailer.transport import api
 
 __all__ = ["LISTS", "SyncResult", "sync"]
 

@@ -7,6 +7,9 @@ goes through ``Endpoint``, whose ``_make_request`` (the seam python_http_client'
 opens the request with an opener that refuses redirects, or over a kept-alive connection
 (transport/keepalive.py), which never follows one either. A refused redirect raises the library's
 HTTPError with its 3xx status, for the caller to map like any other error answer.
+
+Shared by the transport (Mail Send, scheduled sends) and the events stage (suppression sync), so
+it imports no stage of press-mailer.
 """
 
 from __future__ import annotations
@@ -14,13 +17,10 @@ from __future__ import annotations
 import re
 import urllib.request
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar, overload
 
 from pydantic import SecretStr
 from python_http_client import Client
-
-from mailer.transport import keepalive
-from mailer.transport.base import Ready, Withheld
 
 # What a SendGrid API key looks like (SG.<id>.<secret>): removed from any text SendGrid, or a
 # gateway in front of it, sends back before it reaches an error message (promise 5).
@@ -33,30 +33,39 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError with the 3xx status
 
 
+class Opens(Protocol):
+    """A connection that sends a urllib request itself (transport/keepalive.py's Kept)."""
+
+    def open(self, request: Any, timeout: float | None) -> Any: ...
+
+
 class Endpoint(Client):  # type: ignore[misc]  # python_http_client has no type hints
     """One endpoint of the API (``.post(request_body=...)``, ``.get(query_params=...)``, as the
     library's Client). With ``kept``, requests go over that kept-alive connection; otherwise over
-    urllib, redirects refused. With ``ready``, it is asked once the request is built, before it
-    leaves; Withheld when it says no."""
+    urllib, redirects refused."""
 
-    ready: Ready | None = None
-    kept: keepalive.Kept | None = None
+    kept: Opens | None = None
 
     def _make_request(self, opener: Any, request: Any, timeout: float | None = None) -> Any:
-        if self.ready is not None and not self.ready():
-            raise Withheld
         if self.kept is not None:
             return self.kept.open(request, timeout or self.timeout)
         return super()._make_request(urllib.request.build_opener(_RefuseRedirects()), request, timeout=timeout)
 
 
-def endpoint(api_key: SecretStr, api_url: str, path: Sequence[str], *, timeout: float) -> Endpoint:
+E = TypeVar("E", bound=Endpoint)
+
+
+@overload
+def endpoint(api_key: SecretStr, api_url: str, path: Sequence[str], *, timeout: float) -> Endpoint: ...
+@overload
+def endpoint(api_key: SecretStr, api_url: str, path: Sequence[str], *, timeout: float, kind: type[E]) -> E: ...
+def endpoint(api_key: SecretStr, api_url: str, path: Sequence[str], *, timeout: float, kind: type[Endpoint] = Endpoint) -> Endpoint:
     """The endpoint at ``api_url``/v3/``path`` (its segments, e.g. ("mail", "batch")), carrying
-    the sendgrid library's request headers (the key, its user agent)."""
+    the sendgrid library's request headers (the key, its user agent); ``kind``: an Endpoint subclass."""
     from sendgrid import SendGridAPIClient
 
     library = SendGridAPIClient(api_key.get_secret_value(), host=api_url.rstrip("/")).client
-    return Endpoint(host=library.host, request_headers=dict(library.request_headers), version=3, url_path=list(path), timeout=timeout)
+    return kind(host=library.host, request_headers=dict(library.request_headers), version=3, url_path=list(path), timeout=timeout)
 
 
 def without_key(text: str, api_key: SecretStr | None = None) -> str:
