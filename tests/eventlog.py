@@ -133,3 +133,33 @@ def suppressions(engine: Engine) -> dict[str, tuple[str, str]]:
 def event_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return len(connection.execute(select(event.c.id)).all())
+
+
+def post_and_go_away(app: Any, path: str, *, host: bytes, first_bytes: bytes) -> None:
+    """Run ``app`` (ASGI) on a POST to ``path`` whose sender sends ``first_bytes`` of a 1000-byte
+    body and disconnects, as a slow client given up on or a scanner does."""
+    import asyncio
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", host), (b"content-type", b"application/json"), (b"content-length", b"1000")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    messages = [{"type": "http.request", "body": first_bytes, "more_body": True}, {"type": "http.disconnect"}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    asyncio.run(app(scope, receive, send))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from eventlog import add_campaign, add_message, body, suppressions
+from eventlog import add_campaign, add_message, body, post_and_go_away, suppressions
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
@@ -296,29 +296,6 @@ def test_webhook_client_gone_mid_body_is_not_a_traceback(store: Engine) -> None:
     """A sender that disconnects before its body is whole (a slow client given up on, a
     scanner) is logged in one line or not at all, never as an application error with a traceback
     in the webhook's log (uvicorn prints one for any exception that leaves the app)."""
-    import asyncio
 
     app = webhook.create_app(config=Config(), engine=store)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/sendgrid/events",
-        "raw_path": b"/sendgrid/events",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), (b"content-length", b"1000")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8080),
-    }
-    messages = [{"type": "http.request", "body": b"[", "more_body": True}, {"type": "http.disconnect"}]
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(_message: dict[str, Any]) -> None:
-        return None
-
-    asyncio.run(app(scope, receive, send))  # raises starlette.requests.ClientDisconnect today
+    post_and_go_away(app, "/sendgrid/events", host=b"127.0.0.1", first_bytes=b"[")  # raised ClientDisconnect

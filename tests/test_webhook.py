@@ -17,6 +17,7 @@ from eventlog import (
     body,
     event_count,
     messages,
+    post_and_go_away,
     sg_event,
     signed_headers,
     suppressions,
@@ -418,38 +419,14 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
 def test_webhook_sender_gone_mid_body_is_one_log_line(store: Engine) -> None:
     """A sender that goes away before its body is whole gets one line in the request log, stores
     nothing, and no exception leaves the app (uvicorn would print a traceback for it)."""
-    import asyncio
     import io
     import re
-    from typing import Any
 
     app = webhook.create_app(config=Config(), engine=store)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8080"), (b"content-type", b"application/json"), (b"content-length", b"1000")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8080),
-    }
-    messages = [{"type": "http.request", "body": b'[{"event": "open"', "more_body": True}, {"type": "http.disconnect"}]
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(_message: dict[str, Any]) -> None:
-        return None
-
     stream = io.StringIO()
     handler = webhook.log_requests(stream)
     try:
-        asyncio.run(app(scope, receive, send))
+        post_and_go_away(app, PATH, host=b"127.0.0.1:8080", first_bytes=b'[{"event": "open"')
     finally:
         webhook.events_log.removeHandler(handler)
     [line] = stream.getvalue().splitlines()
