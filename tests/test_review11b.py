@@ -34,11 +34,6 @@ def _no_retries(project: Path) -> None:
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0"), encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="take-back compares with the campaign's created_at, taken after the question: a journalist "
-    "the other send mailed while the question waited is taken back and mailed twice",
-)
 def test_a_journalist_the_other_send_mails_while_the_question_waits_is_not_taken_back(
     project: Path, standin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -75,11 +70,6 @@ def test_a_journalist_the_other_send_mails_while_the_question_waits_is_not_taken
     assert "hans@example.de" not in standin.accepted_addresses(), resumed.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the resume question counts a journalist both as reached elsewhere and as suppressed since: "
-    "with someone still left it says 'nobody is left' and mails nobody",
-)
 def test_a_resume_with_someone_left_mails_them_even_if_others_were_both_reached_and_suppressed(project: Path, standin: Any) -> None:
     """A send stops before mailing anyone. A colleague sends the release again with --include-previous
     to five of the six; all five bounce (suppressed). Resuming the first send: the five are skipped
@@ -142,12 +132,6 @@ def _six_left_to_a_cancelled_send(project: Path, standin: Any, *, batch_size: in
     return second
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="take_back_waiting numbers rows in id order across languages: one request number for three "
-    "versions; the English request's 202 marks the French and German rows accepted too (mark_request "
-    "goes by request number), and they are never mailed",
-)
 def test_taken_back_journalists_of_other_languages_are_not_logged_accepted_by_the_english_request(project: Path, standin: Any) -> None:
     """The six taken back are English, French and German. SendGrid accepts the English request and
     is down for the rest: the French and German journalists must stay planned for the next resume,
@@ -168,10 +152,6 @@ def test_taken_back_journalists_of_other_languages_are_not_logged_accepted_by_th
     assert set(standin.accepted_addresses()) == {"claire@example.fr", "jean@example.ca", "hans@example.de"}, again.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suppressions import drops the list reader's notes: a second address column is ignored without a word",
-)
 def test_suppressions_import_says_when_a_second_address_column_is_not_imported(logged: Path) -> None:
     """An agency's opt-out export has a work and a personal address per person ("Email", "E-mail").
     Only the first column is read; `mailer lists check` says so (newcomer 11), `mailer suppressions
@@ -187,11 +167,6 @@ def test_suppressions_import_says_when_a_second_address_column_is_not_imported(l
     assert "ana.diaz@home.example" in listed or '"E-mail"' in said, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="take_back_waiting sizes requests by the campaign's largest request, or 1,000 when every row "
-    "had been skipped (their request numbers cleared): [sendgrid] batch_size is not read",
-)
 def test_taken_back_journalists_go_in_requests_no_larger_than_the_batch_size(project: Path, standin: Any) -> None:
     """[sendgrid] batch_size = 2 (a small account, or a colleague's advice). The six taken back by the
     resume must go two at a time, as every other request of the office's sends."""
@@ -203,10 +178,6 @@ def test_taken_back_journalists_go_in_requests_no_larger_than_the_batch_size(pro
     assert sum(sizes) == 6 and max(sizes) <= 2, sizes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the resume question adds every journalist it will take back, suppressed ones too: it asks to send to six and sends to five",
-)
 def test_the_resume_question_does_not_count_a_taken_back_journalist_who_unsubscribed(project: Path, standin: Any) -> None:
     """Of the six a cancelled send left, Claire unsubscribed meanwhile. The resume takes the six back
     and skips Claire (promise 3); its question must count the five it will mail (review 8b)."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads insid
     from collections.abc import Mapping
 
     from mailer.send import campaign
-    from mailer.send.delivery import Elsewhere
+    from mailer.send.delivery import Rehearsal
     from mailer.store.campaigns import Campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
@@ -331,9 +331,11 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
         cancelled = where.campaign.status is CampaignStatus.CANCELLED
-        elsewhere = campaign.skip_reached_elsewhere(
-            app.engine, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, dry=True
+        # The resume's own steps, rolled back: the question counts exactly whom it will mail (review 8b, 11b).
+        rehearsal = campaign.rehearse_resume(
+            app.engine, app.config, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed
         )
+        elsewhere, left = rehearsal.elsewhere, rehearsal.left
         if not as_json and not cancelled and not (_resumable(counts) or elsewhere.taken_back):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
             if counts.get(MessageState.ACCEPTED.value, 0):
@@ -341,14 +343,9 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
             return
-        left = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0) + elsewhere.taken_back
-        left += counts.get(MessageState.UNKNOWN.value, 0) if resend_unknown else 0
-        left += counts.get(MessageState.FAILED.value, 0) if retry_failed else 0
-        left -= elsewhere.skipped  # the question counts only those it will mail (review 8b)
-        left -= status.suppressed_since_planned(app.engine, where.campaign)  # skipped by the resume (promise 3)
         planned_left = counts.get(MessageState.PLANNED.value, 0) and not counts.get(MessageState.SENDING.value, 0)
-        if not as_json and not cancelled and planned_left and left <= 0:  # each planned one skipped now
-            _settle(app, where.campaign, elsewhere, suppressed=status.suppressed_since_planned(app.engine, where.campaign))
+        if not as_json and not cancelled and planned_left and not left:  # each planned one would be skipped now
+            _settle(app, where.campaign, rehearsal)
             return
         if not cancelled:
             campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
@@ -398,18 +395,20 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _settle(app: AppContext, found: Campaign, elsewhere: Elsewhere, *, suppressed: int) -> None:
+def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
     """A resume that finds nobody left to mail (each had the release from another send since, or
     was suppressed meanwhile): the campaign ends, saying why, instead of staying paused for ever
     (newcomer 10 #2). Its file may have changed since: nothing is sent, so that does not matter."""
-    from mailer.send import delivery
+    from mailer.send import campaign
 
     output.say(f"Nothing to resume: nobody is left to send {found.id} to.")
-    for words in elsewhere.words():
+    for words in rehearsal.elsewhere.words():
         output.say(words)
-    if suppressed:
-        output.say(f"{suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned.")
-    ended = delivery.settle(app.engine, found)
+    if rehearsal.suppressed:
+        output.say(
+            f"{rehearsal.suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned."
+        )
+    ended = campaign.settle(app.engine, app.config, found)
     if ended is CampaignStatus.PAUSED:  # planned again meanwhile (another send stopped without them)
         output.say(f"Someone is left to send to after all: run `mailer resume {found.id}` again.")
     else:

@@ -202,6 +202,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         f"Suppressed {added} address{'es' if added != 1 else ''} from {', '.join(map(str, files))}"
         + (f"; {addresses - added} already {'was' if addresses - added == 1 else 'were'}." if addresses - added else ".")
     )
+    for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
+        for said in summary.notes:
+            output.warn(f"{summary.path}: {said}")
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
     for row in unreadable[:20]:
         output.warn(f"Not imported: {row.source} row {row.row}: {row.detail}")

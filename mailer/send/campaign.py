@@ -300,7 +300,9 @@ def resume(
     transport = transport or transport_for(config, found.mode, environ)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
     # campaign's lease, for a send that started in between (fix 10).
-    skip_reached_elsewhere(engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn)
+    skip_reached_elsewhere(
+        engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn, batch_size=config.sendgrid.batch_size
+    )
     return _send(
         engine,
         config,
@@ -351,14 +353,14 @@ def skip_reached_elsewhere(
     resend_unknown: bool = False,
     retry_failed: bool = False,
     warn: Callable[[str], None] | None = None,
-    dry: bool = False,
+    batch_size: int = plan_module.MAX_PERSONALIZATIONS,
 ) -> delivery.Elsewhere:
     """Before a resume of a live campaign: take back the journalists it left to another send that
     stopped without them, and skip those another send of the same content reached since this one
     was made, or is sending right now (``delivery.skip_sent_elsewhere``; promises 2 and 8), among
-    the rows this resume would send (planned, and unknown or failed with those flags). ``dry``
-    only counts (the question before the resume; the resume itself does it again under its
-    lease). Nothing while another process drives the campaign: its run is refused at the lease anyway."""
+    the rows this resume would send (planned, and unknown or failed with those flags), so its
+    progress bar counts what is left; the run does it again under its lease. Nothing while
+    another process drives the campaign: its run is refused at the lease anyway."""
     if found.mode is not Mode.LIVE:
         return delivery.Elsewhere({}, {})
     states = [MessageState.PLANNED]
@@ -368,11 +370,26 @@ def skip_reached_elsewhere(
     with engine.begin() as connection:
         if lease_module.driving(connection, found.id, now=now) is not None:
             return delivery.Elsewhere({}, {})
-        elsewhere = delivery.skip_sent_elsewhere(connection, found, now=now, states=states, dry=dry)
-    if warn is not None and not dry:
+        elsewhere = delivery.skip_sent_elsewhere(connection, found, now=now, states=states, batch_size=batch_size)
+    if warn is not None:
         for words in elsewhere.words():
             warn(words)
     return elsewhere
+
+
+def rehearse_resume(
+    engine: Engine, config: Config, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool
+) -> delivery.Rehearsal:
+    """What ``resume`` would do now, without doing it (``delivery.rehearse_resume``): whom it would
+    mail, and whom it would skip or take back first, for the question before it."""
+    return delivery.rehearse_resume(
+        engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=config.sendgrid.batch_size
+    )
+
+
+def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> CampaignStatus:
+    """End a campaign its resume finds nobody left to mail in (``delivery.settle``)."""
+    return delivery.settle(engine, found, batch_size=config.sendgrid.batch_size)
 
 
 def cancel(
@@ -501,6 +518,7 @@ def _send(
             on_request=advance,
             on_warning=warn,
             held=held,
+            batch_size=config.sendgrid.batch_size,
         )
     if outcome.recovered_unknown and warn is not None:
         warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")

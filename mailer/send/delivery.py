@@ -41,8 +41,10 @@ __all__ = [
     "Outcome",
     "Pacing",
     "Recorded",
+    "Rehearsal",
     "outcome",
     "record",
+    "rehearse_resume",
     "run",
     "settle",
     "skip_sent_elsewhere",
@@ -200,8 +202,12 @@ def run(
     on_request: Callable[[int], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     held: lease.Lease | None = None,
+    batch_size: int = MAX_PERSONALIZATIONS,
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
+
+    ``batch_size``: at most this many journalists in a request of those a resume takes back (the
+    ``[sendgrid] batch_size``; the plan's requests have theirs).
 
     ``held``: the lease ``record`` took with the plan (``lease_for_run``; ``Recorded.held``), kept instead of taken.
 
@@ -233,16 +239,16 @@ def run(
         in_flight = campaigns.in_flight(connection, campaign_id)
         recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=not untouched)
         lease.in_flight(connection, held, ())
-        if resend_unknown:
-            messages.requeue(connection, campaign_id, MessageState.UNKNOWN, now=utcnow())
-        if retry_failed:
-            messages.requeue(connection, campaign_id, MessageState.FAILED, now=utcnow())
         elsewhere: list[str] = []
-        if not untouched and found is not None and found.mode is Mode.LIVE:  # a resume: who another send mails (fix 10)
-            elsewhere = skip_sent_elsewhere(connection, found, now=utcnow()).words()
         suppressed = 0
-        if not untouched and found is not None:  # a resume: who unsubscribed or bounced while it waited (taken back ones too)
-            suppressed = messages.skip_suppressed(connection, campaign_id, since=found.created_at, overrides=found.overrides, now=utcnow())
+        if not untouched and found is not None:  # a resume: who another send mails (fix 10), who unsubscribed or bounced
+            did, suppressed = _before_resending(
+                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=utcnow()
+            )
+            elsewhere = did.words()
+        elif resend_unknown or retry_failed:  # a campaign whose plan was just written has no such rows: kept as asked
+            for state in [MessageState.UNKNOWN] * resend_unknown + [MessageState.FAILED] * retry_failed:
+                messages.requeue(connection, campaign_id, state, now=utcnow())
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
@@ -299,32 +305,80 @@ def skip_sent_elsewhere(
     *,
     now: datetime,
     states: Collection[MessageState] = (MessageState.PLANNED,),
-    dry: bool = False,
+    batch_size: int = MAX_PERSONALIZATIONS,
 ) -> Elsewhere:
     """Before a resume of a live campaign sends: take back its journalists it left to another send
-    that has since stopped without them, unless another reached them (``messages.take_back_waiting``;
-    review 10c #7), then skip
-    its planned journalists that another send of the same content reached since this one was made
-    (``messages.skip_reached_since``), and those another is sending right now (its lease is held:
-    ``messages.skip_driven_elsewhere``); promises 2 and 8. ``dry`` only counts (the question, which
-    counts before --resend-unknown and --retry-failed put rows of those ``states`` back to planned;
-    the journalists taken back are not counted again among those skipped).
+    that has since stopped without them, unless a send of this release ever reached them
+    (``messages.take_back_waiting``, in requests of at most ``batch_size``; review 10c #7), then
+    skip its rows in ``states`` that another send of the same content reached since this one was
+    made (``messages.skip_reached_since``), and those another is sending right now (its lease is
+    held: ``messages.skip_driven_elsewhere``); promises 2 and 8.
 
-    Not dry, it takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
+    It takes ``campaigns.lock_new_campaigns`` first, in the transaction that takes this
     campaign's lease: of two resumes of two campaigns that planned the same journalists, started
     at once, the second to get here sees the first's lease and its planned rows (fix 10).
     """
-    if not dry:
-        campaigns.lock_new_campaigns(connection)
+    campaigns.lock_new_campaigns(connection)
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
+    # Reached at any time, not only since this campaign was made: a journalist the other send
+    # mailed while this one's question waited is dated before it (review 11b).
+    ever = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=None)
+    kept = messages.waiting(connection, driven).keys() | ever.keys()
+    taken_back = messages.take_back_waiting(connection, found.id, kept, request_size=batch_size, now=now)
     reached = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=found.created_at)
-    kept = messages.waiting(connection, driven).keys() | reached.keys()
-    taken_back = messages.take_back_waiting(connection, found.id, kept, request_size=MAX_PERSONALIZATIONS, now=now, dry=dry)
-    since = messages.skip_reached_since(connection, found.id, reached, now=now, states=states, dry=dry)
-    return Elsewhere(since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states, dry=dry), taken_back)
+    since = messages.skip_reached_since(connection, found.id, reached, now=now, states=states)
+    return Elsewhere(since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states), taken_back)
 
 
-def settle(engine: Engine, found: campaigns.Campaign) -> CampaignStatus:
+def _before_resending(
+    connection: Connection, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, batch_size: int, now: datetime
+) -> tuple[Elsewhere, int]:
+    """What a resume does to a campaign's rows before it sends, after the rows of requests a
+    stopped run left in flight became unknown: unknown and failed rows put back to planned when
+    asked, journalists another send has or is mailing skipped, or taken back (a live campaign),
+    then those suppressed since it was planned skipped (promise 3; taken-back ones too). Returns
+    what ``skip_sent_elsewhere`` did and how many were suppressed."""
+    if resend_unknown:
+        messages.requeue(connection, found.id, MessageState.UNKNOWN, now=now)
+    if retry_failed:
+        messages.requeue(connection, found.id, MessageState.FAILED, now=now)
+    elsewhere = skip_sent_elsewhere(connection, found, now=now, batch_size=batch_size) if found.mode is Mode.LIVE else Elsewhere({}, {})
+    suppressed = messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=now)
+    return elsewhere, suppressed
+
+
+@dataclass(frozen=True, slots=True)
+class Rehearsal:
+    """What a resume would do now (``rehearse_resume``): how many journalists it would mail, and
+    what it would skip or take back first."""
+
+    left: int
+    elsewhere: Elsewhere
+    suppressed: int
+
+
+def rehearse_resume(
+    engine: Engine, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, batch_size: int = MAX_PERSONALIZATIONS
+) -> Rehearsal:
+    """The resume's own steps before it sends (``_before_resending``), done in a transaction that is
+    then rolled back: the question before a resume counts exactly whom it will mail (review 11b:
+    counts made apart counted a journalist both reached elsewhere and suppressed twice, and one
+    taken back but suppressed once too often). Nothing changes in the log."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            now = utcnow()
+            messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
+            elsewhere, suppressed = _before_resending(
+                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
+            )
+            counts = messages.counts(connection, found.id)
+        finally:
+            transaction.rollback()
+    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed)
+
+
+def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_PERSONALIZATIONS) -> CampaignStatus:
     """End a campaign a resume finds nothing left to send in: its last journalists had the release
     from another send since, or were suppressed meanwhile (skipped here as a run would skip them,
     under its lease), so it gets the status its rows say, as at a run's end. Without it, a send
@@ -333,9 +387,7 @@ def settle(engine: Engine, found: campaigns.Campaign) -> CampaignStatus:
     between); raises SendError while another process drives it."""
     with engine.begin() as connection:
         held = lease.acquire(connection, found.id, now=utcnow())
-        if found.mode is Mode.LIVE:
-            skip_sent_elsewhere(connection, found, now=utcnow())
-        messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=utcnow())
+        _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow())
     _finish(engine, held, interrupted=False, recovered=0)
     with engine.connect() as connection:
         ended = campaigns.get(connection, found.id)

@@ -68,6 +68,7 @@ PER_SUBSTITUTION_PUNCTUATION = 8
 
 
 SKIPPED = -1  # the request number of a list row that gets no email
+WAITING = RejectReason.WAITING.value  # skipped while another send mails them (messages.take_back_waiting)
 LOG_BLOCK = 8192  # rows per block of ``Plan.log_columns``
 
 
@@ -252,7 +253,8 @@ class Plan:
             key = f"{prefix}{index:012x}"
             if request_no == SKIPPED:
                 reason, detail = skips[index]
-                yield key, email, fields, source, skipped, reason, None, detail, None
+                kept = reason == WAITING and (languages[version_of[index]] if version_of else main_language)
+                yield key, email, fields, source, skipped, reason, None, detail, kept or None
             else:
                 language = languages[version_of[index]] if version_of else main_language
                 yield key, email, fields, source, planned, None, request_no, None, language
@@ -296,7 +298,9 @@ class Plan:
         for index in skipped[bisect.bisect_left(skipped, start) : bisect.bisect_left(skipped, end)]:
             at = index - start
             reasons[at], details[at] = self.skips[index]
-            states[at], numbers[at], languages[at] = MessageState.SKIPPED.value, None, None
+            states[at], numbers[at] = MessageState.SKIPPED.value, None
+            if reasons[at] != WAITING:  # one waiting elsewhere keeps the version it would get, should it be taken back
+                languages[at] = None
         key = (self.key_prefix.replace("%", "%%") + "%012x").__mod__  # as f"{prefix}{index:012x}", a third faster
         where = f"{table.sources[source]}:".__add__
         return LogColumns(

@@ -169,13 +169,6 @@ class Held:
         )
 
 
-def suppressed_since_planned(engine: Engine, found: campaigns.Campaign) -> int:
-    """How many of a campaign's planned journalists were suppressed since it was planned: a resume
-    skips them (``delivery.run``; promise 3), so the question before it does not count them."""
-    with engine.connect() as connection:
-        return messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=utcnow(), dry=True)
-
-
 def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
     """The scheduled sends, still ahead of ``now``, whose emails to any of ``addresses`` SendGrid already holds; soonest first.
 

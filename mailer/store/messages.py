@@ -754,16 +754,14 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
 _SAYING_NO = ("bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe")
 
 
-def skip_suppressed(
-    connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = (), now: datetime, dry: bool = False
-) -> int:
+def skip_suppressed(connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = (), now: datetime) -> int:
     """Before a resume sends: skip this campaign's planned rows whose address is suppressed now
     (promise 3; review 9 and 9b): an unsubscribe, a bounce or ``mailer suppressions add`` while
     the campaign waited, or one that happened before its planning but reached the log after (an
     events file, SendGrid's retries). An address in ``overrides`` (let through by name with
     ``--override-suppression`` when it was planned) stays planned, unless an event saying no
     again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
-    Returns how many; ``dry`` only counts. Reads the suppressions through the address index.
+    Returns how many. Reads the suppressions through the address index.
     """
     these = (
         message.c.campaign_id == campaign_id,
@@ -771,8 +769,6 @@ def skip_suppressed(
         message.c.skip_reason.is_(None),
         message.c.state == MessageState.PLANNED.value,
     )
-    if dry:  # only count (the question before a resume)
-        return int(connection.scalar(select(func.count()).select_from(message).where(*these)) or 0)
     result = connection.execute(
         update(message)
         .where(*these)
@@ -915,28 +911,20 @@ def skip_reached_since(
     *,
     now: datetime,
     states: Collection[MessageState] = (MessageState.PLANNED,),
-    dry: bool = False,
 ) -> dict[str, int]:
     """Rows of ``campaign_id`` in ``states`` (planned; and failed or unknown when a resume is about
     to send those again) whose address is in ``reached`` (``reached_since``: address -> the other
     campaign). They become skipped, "already received in" that campaign (promise 8, on resume).
-    Returns how many per other campaign; ``dry`` only counts."""
+    Returns how many per other campaign."""
     return _skip_found_elsewhere(
-        connection,
-        campaign_id,
-        reached,
-        states=states,
-        reason=RejectReason.ALREADY_RECEIVED,
-        error="already received in {}",
-        now=now,
-        dry=dry,
+        connection, campaign_id, reached, states=states, reason=RejectReason.ALREADY_RECEIVED, error="already received in {}", now=now
     )
 
 
-def reached_since(connection: Connection, campaign_id: str, *, content_hash: str, since: datetime) -> dict[str, str]:
+def reached_since(connection: Connection, campaign_id: str, *, content_hash: str, since: datetime | None) -> dict[str, str]:
     """Addresses (lower-cased) another live campaign of the same release reached after ``since``
-    (``campaign_id``'s creation) -> that campaign: accepted, unknown or in flight there, by a
-    state change logged after it.
+    (``campaign_id``'s creation; None: at any time) -> that campaign: accepted, unknown or in
+    flight there, by a state change logged after it.
 
     The same release: the same content, the same release file (a correction: review 10c and
     newcomer 10, resuming the old send after restoring its file mailed the uncorrected text to
@@ -964,7 +952,7 @@ def reached_since(connection: Connection, campaign_id: str, *, content_hash: str
         message.c.campaign_id.in_(others),
         message.c.state.in_(SENT_STATES),  # planned there does not count
         message.c.skip_reason.is_(None),
-        message.c.updated_at > since,
+        *([message.c.updated_at > since] if since is not None else []),
     )
     reached: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
     for other in connection.scalars(others):  # in flight there: they may have it (a run killed mid-request; review 10c)
@@ -996,13 +984,12 @@ def skip_driven_elsewhere(
     *,
     now: datetime,
     states: Collection[MessageState] = (MessageState.PLANNED,),
-    dry: bool = False,
 ) -> dict[str, int]:
     """Rows of ``campaign_id`` in ``states`` whose address is planned in one of ``driven``: the other
     live campaigns of the same content a process is sending right now (their lease is held), which
     mail those journalists themselves. They become skipped, "waiting elsewhere", "being sent by"
     that campaign; should it stop first, its own resume mails them (they stay planned there).
-    Returns how many per other campaign; ``dry`` only counts.
+    Returns how many per other campaign.
 
     Two stopped sends of one release that both planned a journalist (the second made with
     --include-previous, or both planned at the same moment), resumed at once in two terminals,
@@ -1016,22 +1003,21 @@ def skip_driven_elsewhere(
     )
     waiting_there: dict[str, str] = {key: cid for key, cid in connection.execute(query)}
     return _skip_found_elsewhere(
-        connection, campaign_id, waiting_there, states=states, reason=RejectReason.WAITING, error="being sent by {}", now=now, dry=dry
+        connection, campaign_id, waiting_there, states=states, reason=RejectReason.WAITING, error="being sent by {}", now=now
     )
 
 
-def take_back_waiting(
-    connection: Connection, campaign_id: str, still_waiting: Container[str], *, request_size: int, now: datetime, dry: bool = False
-) -> int:
+def take_back_waiting(connection: Connection, campaign_id: str, still_waiting: Container[str], *, request_size: int, now: datetime) -> int:
     """Rows of ``campaign_id`` skipped as "waiting elsewhere" (``skip_driven_elsewhere``, or a send
     with --include-previous) whose address is not in ``still_waiting`` (lower-cased addresses a
-    process is sending in another campaign right now, or another campaign reached since): that send
+    process is sending in another campaign right now, or another campaign reached): that send
     stopped, or was cancelled, without them, and nobody would ever mail them (review 10c #7). They go back to planned, in new requests
-    after the campaign's last, at most ``request_size`` rows each (the campaign's largest request,
-    or SendGrid's 1,000), for the resume about to send to take; rows ``mailer forget`` erased stay.
-    Returns how many; ``dry`` only counts."""
+    after the campaign's last, at most ``request_size`` rows each (nor more than its largest
+    request), one language version to a request (review 11b: a request number shared by versions
+    was marked accepted by the first version's answer), for the resume about to send to take; rows
+    ``mailer forget`` erased stay. Returns how many."""
     query = (
-        select(message.c.id, message.c.email_key)
+        select(message.c.id, message.c.email_key, message.c.language)
         .where(
             message.c.campaign_id == campaign_id,
             message.c.state == MessageState.SKIPPED.value,
@@ -1039,21 +1025,26 @@ def take_back_waiting(
         )
         .order_by(message.c.id)
     )
-    ids = [row_id for row_id, key in connection.execute(query) if key not in still_waiting and not key.startswith("forgotten:")]
-    if dry or not ids:
-        return len(ids)
+    by_language: dict[str | None, list[int]] = {}
+    for row_id, key, language in connection.execute(query):
+        if key not in still_waiting and not key.startswith("forgotten:"):
+            by_language.setdefault(language, []).append(row_id)
+    if not by_language:
+        return 0
     sizes = select(func.count().label("n")).where(message.c.campaign_id == campaign_id, message.c.request_no.is_not(None))
     largest = connection.scalar(select(func.max(sizes.group_by(message.c.request_no).subquery().c.n)))
     size = max(1, min(request_size, int(largest or request_size)))
-    first = max_request_no(connection, campaign_id) + 1
-    for number, group in enumerate(chunks(ids, size), start=first):
-        for part in chunks(group):
-            connection.execute(
-                update(message)
-                .where(message.c.id.in_(part))
-                .values(state=MessageState.PLANNED.value, skip_reason=None, error=None, request_no=number, updated_at=now)
-            )
-    return len(ids)
+    number = max_request_no(connection, campaign_id)
+    for ids in by_language.values():
+        for group in chunks(ids, size):
+            number += 1
+            for part in chunks(group):
+                connection.execute(
+                    update(message)
+                    .where(message.c.id.in_(part))
+                    .values(state=MessageState.PLANNED.value, skip_reason=None, error=None, request_no=number, updated_at=now)
+                )
+    return sum(map(len, by_language.values()))
 
 
 def _skip_found_elsewhere(
@@ -1065,11 +1056,10 @@ def _skip_found_elsewhere(
     reason: RejectReason,
     error: str,
     now: datetime,
-    dry: bool,
 ) -> dict[str, int]:
     """Skip the rows of ``campaign_id`` in ``states`` whose address is in ``elsewhere`` (address ->
     the other campaign), with ``reason`` and ``error`` (``{}`` for the other campaign); how many
-    per other campaign. ``dry`` only counts."""
+    per other campaign."""
     if not elsewhere:
         return {}
     wanted = [state.value for state in states]
@@ -1081,7 +1071,7 @@ def _skip_found_elsewhere(
         other = elsewhere.get(key)
         if other is not None:
             by_campaign.setdefault(other, []).append(row_id)
-    for other, ids in by_campaign.items() if not dry else ():
+    for other, ids in by_campaign.items():
         for start in range(0, len(ids), 500):
             connection.execute(
                 update(message)
