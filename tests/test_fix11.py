@@ -94,6 +94,8 @@ def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_
             assert taken
         resumed = mailer("resume", second, "--yes")
         assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
+        waiting = [s for s in json.loads(mailer("contact", "claire@example.fr", "--json").stdout)["campaigns"] if s["campaign"] == second]
+        assert [(s["state"], s["language"]) for s in waiting] == [("skipped", None)]  # no version shown as got (second read)
         with engine.begin() as connection:  # Ctrl-C in the first terminal: its lease released, nobody mailed
             campaigns.release_lease(connection, first, holder=holder)
         engine.dispose()
@@ -235,7 +237,7 @@ def test_a_missing_api_key_is_said_before_the_question(project: Path, standin: A
 
 def test_a_help_examples_campaign_id_suggests_the_real_one(project: Path, standin: Any) -> None:
     """`mailer status 2026-02-19-launch`, pasted from --help with another day's date, names the
-    campaign meant, in status, report and follow-up alike (newcomer 11)."""
+    campaign meant, in status and report alike (newcomer 11)."""
     assert mailer(*SEND, "--yes").exit_code == 0
     [sent] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
     for command in (["status", "2026-02-19-launch"], ["report", "2026-02-19-launch"]):

@@ -1,6 +1,6 @@
 # ruff: noqa: F811  (the `project` fixture, imported from test_languages_send, is each test's argument)
 """Review 11b: hostile review of the take-back of journalists left to another send, settle, the
-stalled lease, Endpoint, the link token and safe_cell. Each finding is an xfail(strict) test."""
+stalled lease, Endpoint, the link token and safe_cell. Each test failed before its fix."""
 
 from __future__ import annotations
 

@@ -277,7 +277,7 @@ def _sending(
         name=" ".join(name.split()),
         outlet=str(fields.get("outlet") or "").strip(),
         source=_shown_source(origins[row.source][1] if row.source in origins else row.source, folder),
-        language=row.language,
+        language=row.language if row.state != "skipped" else None,  # one waiting elsewhere keeps its version, not got
         in_flight=row.in_flight,
         follow_up_of=origins[row.source][0] if row.source in origins else None,
     )

@@ -320,11 +320,13 @@ def skip_sent_elsewhere(
     """
     campaigns.lock_new_campaigns(connection)
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
-    # Reached at any time, not only since this campaign was made: a journalist the other send
-    # mailed while this one's question waited is dated before it (review 11b).
-    ever = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=None)
-    kept = messages.waiting(connection, driven).keys() | ever.keys()
-    taken_back = messages.take_back_waiting(connection, found.id, kept, request_size=batch_size, now=now)
+    taken_back = 0
+    if left_waiting := messages.left_waiting(connection, found.id):
+        # Reached at any time, not only since this campaign was made: a journalist the other send
+        # mailed while this one's question waited is dated before it (review 11b).
+        ever = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=None)
+        kept = messages.waiting(connection, driven, left_waiting).keys() | ever.keys()
+        taken_back = messages.take_back_waiting(connection, found.id, kept, request_size=batch_size, now=now)
     reached = messages.reached_since(connection, found.id, content_hash=found.content_hash, since=found.created_at)
     since = messages.skip_reached_since(connection, found.id, reached, now=now, states=states)
     return Elsewhere(since, messages.skip_driven_elsewhere(connection, found.id, driven, now=now, states=states), taken_back)

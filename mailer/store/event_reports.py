@@ -338,7 +338,7 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
                 bounce_classification=bounce[1],
                 bounce_reason=bounce[2],
                 bounce_time=bounce[3],
-                language=language,
+                language=language if state != "skipped" else None,  # one waiting elsewhere keeps its version, not got
                 detail=detail if state in ("skipped", "failed", "unknown") else None,
                 source=source,
             )

@@ -1007,6 +1007,17 @@ def skip_driven_elsewhere(
     )
 
 
+def left_waiting(connection: Connection, campaign_id: str) -> set[str]:
+    """Addresses (lower-cased) of the campaign's rows skipped as "waiting elsewhere": those it left
+    to another send of the release (``take_back_waiting``); usually none."""
+    query = select(message.c.email_key).where(
+        message.c.campaign_id == campaign_id,
+        message.c.state == MessageState.SKIPPED.value,
+        message.c.skip_reason == RejectReason.WAITING.value,
+    )
+    return set(connection.scalars(query))
+
+
 def take_back_waiting(connection: Connection, campaign_id: str, still_waiting: Container[str], *, request_size: int, now: datetime) -> int:
     """Rows of ``campaign_id`` skipped as "waiting elsewhere" (``skip_driven_elsewhere``, or a send
     with --include-previous) whose address is not in ``still_waiting`` (lower-cased addresses a

@@ -108,7 +108,10 @@ def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", 
     lifted = [entry for address in dict.fromkeys(addresses) for entry in spellings(connection, address)]
     stamp = now or datetime.now(UTC)
     if lifted:
-        standing = {key: _standing_opt_out(connection, key) for key in {mailbox.key(s.email_key) for s in lifted if s.reason in OUTRANKED}}
+        # An opt-out lifted along (on purpose, under another spelling) is not brought back (second read).
+        opted_out = {mailbox.key(s.email_key) for s in lifted if s.reason in _OPTED_OUT}
+        outranked = {mailbox.key(s.email_key) for s in lifted if s.reason in OUTRANKED} - opted_out
+        standing = {key: _standing_opt_out(connection, key) for key in outranked}
         connection.execute(
             suppression_removal.insert(),
             [{"email_key": s.email_key, "previous_reason": str(s.reason), "note": note, "removed_at": stamp} for s in lifted],

@@ -159,8 +159,8 @@ class SendGridTransport:
         status = int(getattr(exc, "status_code", 0) or 0)
         headers = getattr(exc, "headers", None)
         errors = _errors(getattr(exc, "body", b""), self._api_key)
-        if 300 <= status < 400:
-            return Unavailable(
+        if 300 <= status < 400:  # a wrong api_url or a gateway: no retry will change it
+            return TransportError(
                 f"{self._config.api_url} answered {status}, a redirect to another address. press-mailer never follows "
                 "one: it would carry the API key there.",
                 status=status,
