@@ -393,3 +393,46 @@ def test_store_sqlite_commits_are_on_disk_before_they_return(tmp_path: Path) -> 
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+
+
+def test_version_10_log_keys_its_suppressions_and_event_addresses_as_lists_are_keyed_on_opening(db_url: str) -> None:
+    """Step 11: suppressions and events written before one way of reading an address kept it as it
+    came: "ben@xn--bcher-kva.example" from an event, "jane doe <jane@example.org>" from an older
+    `mailer forget` (her name kept for good). Opened, the log keys them as a list row is keyed, so
+    they suppress the list's "ben@bücher.example" and "jane@example.org"; two entries for one
+    mailbox become the one that says most (forgotten before a bounce); plain entries are unchanged."""
+    from sqlalchemy import text
+
+    from mailer.store.schema import event, suppression
+
+    engine = connect(db_url)
+    now = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        for email_key, reason, created in [
+            ("ben@xn--bcher-kva.example", "unsubscribe", now),
+            ("jane doe <jane@example.org>", "forgotten", now),
+            ("jane@example.org", "bounce", now - timedelta(days=1)),
+            ("ana@daily.example.", "spamreport", now),
+            ("cy@radio.example", "manual", now),
+        ]:
+            connection.execute(
+                suppression.insert().values(email_key=email_key, reason=reason, source="event", note=None, created_at=created)
+            )
+        connection.execute(
+            event.insert().values(dedupe_key="d1", event="unsubscribe", email="ben@xn--bcher-kva.example", timestamp=1771495200, raw="{}")
+        )
+        connection.execute(text("UPDATE schema_info SET version = 10"))
+    engine.dispose()
+    upgraded = connect(db_url)
+    with upgraded.connect() as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        reasons = suppressions.reasons(connection)
+        emails = list(connection.scalars(select(event.c.email)))
+    upgraded.dispose()
+    assert reasons == {
+        "ben@bücher.example": "unsubscribe",
+        "jane@example.org": "forgotten",
+        "ana@daily.example": "spamreport",
+        "cy@radio.example": "manual",
+    }
+    assert emails == ["ben@bücher.example"]

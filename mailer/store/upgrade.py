@@ -10,8 +10,9 @@ later) and PostgreSQL both accept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select, text
 
 from mailer.errors import StoreError
 from mailer.store.schema import OLDER_REFUSED_DDL
@@ -118,6 +119,37 @@ def _version_10(connection: Connection) -> None:
     connection.exec_driver_sql("DROP INDEX IF EXISTS ux_message_campaign_address")
 
 
+def _version_11(connection: Connection) -> None:
+    """One way of reading an address (mailer/mailbox.py): suppressions and events written before
+    it keep their addresses as they came ("ben@xn--bcher-kva.example" from an event, "jane doe
+    <jane@example.org>" from an older ``mailer forget``, the journalist's name kept for good), and
+    those matched no list row, so the journalist could still be mailed (review 11s, fix 11). Each
+    is keyed as the list loader keys it; two entries for one mailbox become the one that says most
+    (forgotten, then an unsubscribe or spam report, then the earliest)."""
+    from mailer import mailbox
+
+    entries = connection.execute(text("SELECT email_key, reason, created_at FROM suppression")).all()
+    kept: dict[str, tuple[int, str, Any]] = {}
+    for email_key, reason, created_at in entries:
+        found = kept.get(key := mailbox.key(email_key))
+        candidate = (_RANK.get(reason, 2), email_key, created_at)
+        if found is None or (candidate[0], str(candidate[2])) < (found[0], str(found[2])):
+            kept[key] = candidate
+    for email_key, _, _ in entries:
+        key = mailbox.key(email_key)
+        if kept[key][1] != email_key:
+            connection.execute(text("DELETE FROM suppression WHERE email_key = :k"), {"k": email_key})
+    for key, (_, email_key, _) in kept.items():
+        if key != email_key:
+            connection.execute(text("UPDATE suppression SET email_key = :key WHERE email_key = :old"), {"key": key, "old": email_key})
+    for row_id, email in connection.execute(text("SELECT id, email FROM event WHERE email IS NOT NULL")).all():
+        if (key := mailbox.key(email)) != email:
+            connection.execute(text("UPDATE event SET email = :key WHERE id = :id"), {"key": key, "id": row_id})
+
+
+_RANK = {"forgotten": 0, "unsubscribe": 1, "spamreport": 1}  # which of two entries for one mailbox stays
+
+
 # As schema.py declares them (create_all() adds no index to a table that exists).
 _ADDRESS_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS ux_message_address_campaign ON message (email_key, campaign_id) WHERE skip_reason IS NULL",
@@ -144,6 +176,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     8: _version_8,
     9: _version_9,
     10: _version_10,
+    11: _version_11,
 }
 SCHEMA_VERSION = max(STEPS)
 
