@@ -12,6 +12,7 @@ import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, lists_group
+from mailer.counting import counted
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
 
@@ -162,11 +163,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     emails = _typed(emails)
     with app.engine.begin() as connection:
         added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
-    already = len(set(emails)) - added
-    output.say(
-        f"Suppressed {added} address{'es' if added != 1 else ''}"
-        + (f"; {already} already {'was' if already == 1 else 'were'}." if already else ".")
-    )
+    _say_suppressed(added, len(set(emails)))
     from mailer.send import status
 
     for held in status.held_at_sendgrid(app.engine, emails):  # a scheduled send SendGrid holds still mails them
@@ -197,11 +194,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     entries = [(c.email_key, *_imported_reason(c.fields, note)) for c in loaded.contacts]
     with app.engine.begin() as connection:
         added = suppression_store.add(connection, entries, source="import")
-    addresses = len({key for key, _, _ in entries})
-    output.say(
-        f"Suppressed {added} address{'es' if added != 1 else ''} from {', '.join(map(str, files))}"
-        + (f"; {addresses - added} already {'was' if addresses - added == 1 else 'were'}." if addresses - added else ".")
-    )
+    _say_suppressed(added, len({key for key, _, _ in entries}), source=f" from {', '.join(map(str, files))}")
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
@@ -214,6 +207,15 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
 
     for held in status.held_at_sendgrid(app.engine, [key for key, _, _ in entries]):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
+
+
+def _say_suppressed(added: int, given: int, *, source: str = "") -> None:
+    """ "Suppressed 2 addresses from dnc.csv; 1 already was." """
+    already = given - added
+    output.say(
+        f"Suppressed {counted(added, 'address', 'addresses')}{source}"
+        + (f"; {already:,} already {'was' if already == 1 else 'were'}." if already else ".")
+    )
 
 
 def _imported_reason(fields: Mapping[str, str], note: str) -> tuple[SuppressionReason, str]:

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailer import compose
+from mailer.counting import counted
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
 from mailer.send import archive, lease
@@ -413,19 +414,23 @@ class Elsewhere:
     def words(self) -> list[str]:
         """What a resume says of them: one line per other campaign."""
         said = [
-            f"{n:,} journalist(s) skipped: {other}, another send of this same release, has reached them since."
+            f"{counted(n, 'journalist')} skipped: {other}, another send of this same release, has reached {_them(n)} since."
             for other, n in self.reached_since.items()
         ]
         said += [
-            f"{n:,} journalist(s) skipped: {other}, another send of this same release, is sending to them right now."
+            f"{counted(n, 'journalist')} skipped: {other}, another send of this same release, is sending to {_them(n)} right now."
             for other, n in self.driven.items()
         ]
         if self.taken_back:
             said.append(
-                f"{self.taken_back:,} journalist(s) this campaign had left to another send of this release, which stopped "
-                "without mailing them, are sent to now."
+                f"{counted(self.taken_back, 'journalist')} this campaign had left to another send of this release, which stopped "
+                f"without mailing {_them(self.taken_back)}, {'is' if self.taken_back == 1 else 'are'} sent to now."
             )
         return said
+
+
+def _them(count: int) -> str:
+    return "them" if count != 1 else "that journalist"
 
 
 def driving(connection: Connection, content_hash: str, *, now: datetime) -> list[str]:
