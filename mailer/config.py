@@ -377,7 +377,7 @@ def load(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc)) from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc, text)) from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -386,11 +386,20 @@ def load(path: Path | None) -> Config:
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
 
 
-def _toml_hint(exc: tomllib.TOMLDecodeError) -> str:
-    """What to change: an unquoted text value is the usual mistake (newcomer 11: `from_name = Press
-    Office` said only "Invalid value")."""
-    if "Invalid value" in str(exc):
-        return 'Text values go in double quotes, for example from_name = "Press Office". Compare with config.example.toml.'
+def _toml_hint(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """What to change on the line at fault, named by its key: an unquoted value is the usual
+    mistake (newcomer 11: `from_name = Press Office` said only "Invalid value"; nc11b: the hint
+    then named from_name for any key, and said nothing after "Expected newline")."""
+    where = re.search(r"\(at line (\d+), column \d+\)", str(exc))  # tomllib's own words (no lineno before 3.14)
+    lines = text.splitlines()
+    number = int(where.group(1)) if where else 0
+    key, equals, value = (lines[number - 1] if 0 < number <= len(lines) else "").partition("=")
+    if equals and ("Invalid value" in str(exc) or "Expected newline" in str(exc)):
+        key, value = key.strip(), value.strip()
+        return (
+            f'Line {number}: the value of {key} is not valid. Text goes in double quotes ({key} = "{value}"); '
+            "numbers and true/false go without. Compare with config.example.toml."
+        )
     return "Compare with config.example.toml."
 
 

@@ -59,7 +59,7 @@ def _what_to_do(address: str, why: str) -> str:
     are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
     if _TWO_ADDRESSES.search(address):
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
-    if _BRACKETED.search(address):
+    if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)
         return f"text in brackets beside the address: keep only the address ({why})"
     if "?" in address and "@" in address.split("?", 1)[0]:
         return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'

@@ -278,7 +278,15 @@ def test_suppressions_import_reads_a_do_not_contact_list_and_an_export_with_its_
 @pytest.mark.parametrize(
     ("line", "hint"),
     [
-        ("[sender]\nfrom_name = Press Office\n", 'Text values go in double quotes, for example from_name = "Press Office"'),
+        (
+            "[sender]\nfrom_name = Press Office\n",
+            'Line 2: the value of from_name is not valid. Text goes in double quotes (from_name = "Press Office")',
+        ),
+        ("[sender]\npostal_address = 1 Hive Lane, Riverbend\n", "the value of postal_address is not valid. Text goes in double quotes"),
+        (
+            "[sendgrid]\nbatch_size = five\n",
+            'the value of batch_size is not valid. Text goes in double quotes (batch_size = "five"); numbers',
+        ),
         ('[database]\nurl = "sqlite://x.db"\n', 'an SQLite file takes three slashes: "sqlite:///x.db"'),
     ],
 )
@@ -320,7 +328,7 @@ def test_a_report_to_standard_output_with_dash(project: Path, standin: Any) -> N
     assert mailer(*SEND, "--yes").exit_code == 0
     piped = mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "-")
     assert piped.exit_code == 0, piped.output
-    assert piped.stdout.lstrip("\ufeff").startswith("email,name,outlet,"), piped.stdout[:200]
+    assert piped.stdout.startswith("email,name,outlet,"), piped.stdout[:200]  # no byte-order mark in a pipe
     assert not (project / "-").exists()
     refused = mailer("report", "latest", "--format", "xlsx", "-o", "-")
     assert refused.exit_code == 2 and "--format csv or --format json" in refused.output
@@ -345,3 +353,10 @@ def test_the_clean_command_lists_check_suggests_keeps_a_tab_lists_file_ending(pr
     cleaned = mailer("lists", "clean", "export.txt", "-o", "export-clean.txt", "--rejects", "export-rejects.txt")
     assert cleaned.exit_code == 0, cleaned.output
     assert (project / "export-clean.txt").read_text(encoding="utf-8-sig").splitlines()[1].startswith("ana@daily.example\t")
+
+
+def test_a_formula_cell_is_not_called_text_in_brackets(project: Path) -> None:
+    """=HYPERLINK("...") has brackets but no address: only the validator's own words (nc11b)."""
+    (project / "bad.csv").write_text('Email,First Name\n"=HYPERLINK(""http://example.com"")",Ana\n', encoding="utf-8")
+    checked = " ".join(mailer("lists", "check", "bad.csv").output.split())
+    assert "An email address must have an @-sign." in checked and "text in brackets" not in checked, checked

@@ -132,7 +132,7 @@ def report_command(
 
 
 def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool) -> None:
-    """The CSV report on standard output (``-o -``), byte for byte the file -o would write."""
+    """The CSV report on standard output (``-o -``): the file -o would write, without its byte-order mark."""
     import sys
     import tempfile
 
@@ -141,7 +141,7 @@ def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: boo
     with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
         written = Path(scratch) / "report.csv"
         exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone)
-        sys.stdout.buffer.write(written.read_bytes())
+        sys.stdout.buffer.write(written.read_bytes().removeprefix("\ufeff".encode()))  # no BOM in a pipe (nc11b): awk, cut
         sys.stdout.flush()
     if exported is not None:
         _say_left_out(exported.left_out)

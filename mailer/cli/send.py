@@ -328,15 +328,16 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     where = status.status(app.engine, campaign_id)
+    if where.campaign.status is CampaignStatus.CANCELLED:  # said first, not after a plan it will not follow (nc11b)
+        raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
-        cancelled = where.campaign.status is CampaignStatus.CANCELLED
         # The resume's own steps, rolled back: the question counts exactly whom it will mail (review 8b, 11b).
         rehearsal = campaign.rehearse_resume(
             app.engine, app.config, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed
         )
         elsewhere, left = rehearsal.elsewhere, rehearsal.left
-        if not as_json and not cancelled and not (_resumable(counts) or elsewhere.taken_back):
+        if not as_json and not (_resumable(counts) or elsewhere.taken_back):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
             if counts.get(MessageState.ACCEPTED.value, 0):
                 output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
@@ -344,11 +345,10 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
             return
         planned_left = counts.get(MessageState.PLANNED.value, 0) and not counts.get(MessageState.SENDING.value, 0)
-        if not as_json and not cancelled and planned_left and not left:  # each planned one would be skipped now
+        if not as_json and planned_left and not left:  # each planned one would be skipped now
             _settle(app, where.campaign, rehearsal)
             return
-        if not cancelled:
-            campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
+        campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
