@@ -360,3 +360,32 @@ def test_a_formula_cell_is_not_called_text_in_brackets(project: Path) -> None:
     (project / "bad.csv").write_text('Email,First Name\n"=HYPERLINK(""http://example.com"")",Ana\n', encoding="utf-8")
     checked = " ".join(mailer("lists", "check", "bad.csv").output.split())
     assert "An email address must have an @-sign." in checked and "text in brackets" not in checked, checked
+
+
+def test_suppressions_import_reads_other_tools_reasons_and_keeps_dates(project: Path) -> None:
+    """Another tool's export says "Unsubscribed", "Spam Report", "hard bounce": each becomes that
+    reason (an unsubscribe kept as manual could be lifted like a bounce); a reason it does not know
+    is suppressed as manual with its words kept in the note, and said so; a `list -o` file's date
+    comes back with it (nc11b: all but "Bounce" became manual, notes dropped, dates today)."""
+    (project / "other.csv").write_text(
+        "Email,Reason,Note\nana@daily.example,Unsubscribed,form\nbo@radio.example,Spam Report,\n"
+        "cy@tv.example,hard bounce,550\ndi@web.example,holiday,back in May\n",
+        encoding="utf-8",
+    )
+    imported = mailer("suppressions", "import", "other.csv", "--reason", "old tool")
+    assert imported.exit_code == 0, imported.output
+    said = " ".join(imported.output.split())
+    assert '1 row gave a reason press-mailer does not know ("holiday" 1)' in said, said
+    listed = {e["email"]: (e["reason"], e["note"]) for e in json.loads(mailer("suppressions", "list", "--json").stdout)}
+    assert listed == {
+        "ana@daily.example": ("unsubscribe", "form"),
+        "bo@radio.example": ("spamreport", "old tool"),
+        "cy@tv.example": ("bounce", "550"),
+        "di@web.example": ("manual", "holiday; back in May"),
+    }
+    (project / "kept.csv").write_text(
+        "email,reason,source,since (UTC),note\nev@x.example,bounce,event,2026-02-19 10:00,550\n", encoding="utf-8"
+    )
+    assert mailer("suppressions", "import", "kept.csv", "--reason", "moved").exit_code == 0
+    since = {e["email"]: e["since"] for e in json.loads(mailer("suppressions", "list", "--json").stdout)}
+    assert since["ev@x.example"].startswith("2026-02-19T10:00"), since

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +16,9 @@ from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, lists_group
 from mailer.counting import counted
 from mailer.errors import MailerError
 from mailer.models import RejectReason, SuppressionReason
+
+if TYPE_CHECKING:
+    from mailer.store.suppressions import Suppression
 
 # `mailer lists ...` imports this module on every run (it registers `lists prune`), so the
 # store, SQLAlchemy, the sendgrid library and the list reader load inside the commands.
@@ -191,10 +195,18 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     from mailer.store import suppressions as suppression_store
 
     loaded = contacts.load(list(files))
-    entries = [(c.email_key, *_imported_reason(c.fields, note)) for c in loaded.contacts]
+    now = datetime.now(UTC)
+    unknown: Counter[str] = Counter()
+    records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts]
     with app.engine.begin() as connection:
-        added = suppression_store.add(connection, entries, source="import")
-    _say_suppressed(added, len({key for key, _, _ in entries}), source=f" from {', '.join(map(str, files))}")
+        added = suppression_store.insert(connection, records)
+    _say_suppressed(added, len({record.email_key for record in records}), source=f" from {', '.join(map(str, files))}")
+    if unknown:
+        named = ", ".join(f'"{reason}" {count}' for reason, count in unknown.most_common(8))
+        output.warn(
+            f"{counted(sum(unknown.values()), 'row')} gave a reason press-mailer does not know ({named}): suppressed as "
+            "manual, their reason kept in the note. An unsubscribe or spam report named otherwise is not protected as one."
+        )
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
@@ -205,7 +217,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(f"... and {len(unreadable) - 20} more rows without a valid address: `mailer lists check FILE` lists them all.")
     from mailer.send import status
 
-    for held in status.held_at_sendgrid(app.engine, [key for key, _, _ in entries]):  # a scheduled send SendGrid holds still mails them
+    for held in status.held_at_sendgrid(
+        app.engine, [record.email_key for record in records]
+    ):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
 
 
@@ -218,15 +232,32 @@ def _say_suppressed(added: int, given: int, *, source: str = "") -> None:
     )
 
 
-def _imported_reason(fields: Mapping[str, str], note: str) -> tuple[SuppressionReason, str]:
-    """An imported row's reason and note: its own "reason" and "note" cells when the file is a
-    suppression list as `suppressions list -o` writes it, else manual with the note given."""
-    reason = fields.get("reason", "").strip().lower()
-    own_note = fields.get("note", "").strip()
-    known = {r.value for r in SuppressionReason}
-    if reason in known:
-        return SuppressionReason(reason), own_note or note
-    return SuppressionReason.MANUAL, note
+def _imported(email_key: str, fields: Mapping[str, str], note: str, now: datetime, unknown: Counter[str]) -> Suppression:
+    """One imported row as a suppression: its own "reason" cell when it names one
+    (``suppressions.reason_named``: a `list -o` file, another tool's export), its own "note" and
+    date ("since (UTC)" as `list -o` writes it, or SendGrid's unix "created"); else manual with
+    the --reason given. A reason it does not know is counted in ``unknown`` and kept in the note."""
+    from mailer.store import suppressions as suppression_store
+
+    said, own_note = fields.get("reason", "").strip(), fields.get("note", "").strip()
+    reason = suppression_store.reason_named(said) if said else None
+    if said and reason is None:
+        unknown[said] += 1
+    kept_note = own_note if reason is not None else "; ".join(filter(None, (said, own_note))) or note
+    return suppression_store.Suppression(email_key, reason or SuppressionReason.MANUAL, "import", kept_note or note, _since(fields) or now)
+
+
+def _since(fields: Mapping[str, str]) -> datetime | None:
+    """When the address was suppressed, as the file says: "2026-02-19 10:00" (UTC, `list -o`) or
+    a unix time (SendGrid's "created"); None when it says nothing readable."""
+    text = fields.get("since_utc", "").strip()
+    for shape in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, shape).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    created = fields.get("created", "").strip()
+    return datetime.fromtimestamp(int(created), UTC) if created.isdigit() else None
 
 
 @suppressions_group.command("remove")

@@ -122,6 +122,35 @@ def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", 
     return lifted
 
 
+# What other tools, and SendGrid's own list names, call each reason (``reason_named``).
+_NAMED = {
+    SuppressionReason.BOUNCE: ("bounce", "bounces", "bounced", "hard bounce", "hard bounced", "hardbounce"),
+    SuppressionReason.BLOCK: ("block", "blocks", "blocked"),
+    SuppressionReason.SPAM_REPORT: ("spamreport", "spam report", "spam reports", "spam", "complaint", "spam complaint", "marked as spam"),
+    SuppressionReason.UNSUBSCRIBE: (
+        "unsubscribe",
+        "unsubscribes",
+        "unsubscribed",
+        "global unsubscribe",
+        "opt out",
+        "opted out",
+        "optout",
+        "group unsubscribe",
+    ),
+    SuppressionReason.INVALID: ("invalid", "invalid email", "invalid emails", "invalid address"),
+    SuppressionReason.MANUAL: ("manual",),
+    SuppressionReason.FORGOTTEN: ("forgotten",),
+}
+_BY_NAME = {name: reason for reason, names in _NAMED.items() for name in names}
+
+
+def reason_named(text: str) -> SuppressionReason | None:
+    """The reason a cell of another tool's export names ("Unsubscribed", "Spam Report", "hard
+    bounce", SendGrid's "spam_reports"), or None for words it does not know (nc11b: those became
+    "manual" silently, a journalist's own unsubscribe among them)."""
+    return _BY_NAME.get(" ".join(text.lower().replace("_", " ").replace("-", " ").split()))
+
+
 # Suppressions the office may lift for a mailbox that works again, or a note it made itself;
 # lifting one never lifts the journalist's own unsubscribe or spam report (review 11s #7).
 OUTRANKED = frozenset({SuppressionReason.BOUNCE, SuppressionReason.BLOCK, SuppressionReason.INVALID, SuppressionReason.MANUAL})
