@@ -389,3 +389,20 @@ def test_suppressions_import_reads_other_tools_reasons_and_keeps_dates(project: 
     assert mailer("suppressions", "import", "kept.csv", "--reason", "moved").exit_code == 0
     since = {e["email"]: e["since"] for e in json.loads(mailer("suppressions", "list", "--json").stdout)}
     assert since["ev@x.example"].startswith("2026-02-19T10:00"), since
+
+
+def test_the_recipients_table_on_a_terminal_keeps_why_before_zero_counts(project: Path, standin: Any) -> None:
+    """A just-sent campaign with a duplicate row, at 100 columns: the columns empty in every row (event
+    times, bounces) are left out and said so, and "why skipped or failed" stays while zero counts go
+    first (nc11b: the reasons were among the first left out, empty columns kept)."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+
+    (project / "beat.csv").write_text("Email,First Name\nana@daily.example,Ana\nANA@daily.example,Ana\n", encoding="utf-8")
+    assert mailer("send", "releases/launch.md", "--list", "beat.csv", "--force-embargo", "--yes").exit_code == 0
+    shown = CliRunner().invoke(main, ["report", "latest", "--kind", "recipients"], env={"COLUMNS": "100"}, terminal_width=100).output
+    header = shown.split("┡")[0]
+    assert "why skipped" in header and "state" in header, shown
+    said = " ".join(shown.split())
+    assert "first event" not in header and "Empty in every row, so left out: " in said and "first event (UTC)" in said, shown

@@ -208,13 +208,13 @@ DROP_ORDER = {
         "bounce_reason",
         "bounce_classification",
         "opens",
-        "detail",
+        "clicks",
         "name",
         "outlet",
-        "bounce",
-        "clicks",
         "human_opens",
+        "bounce",
         "delivery",
+        "detail",  # why skipped or failed: kept longer than counts that are 0 on a fresh send (nc11b)
         "state",  # last: without it a skipped journalist reads like one mailed (newcomer 11)
     ),
     "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens"),
@@ -224,10 +224,20 @@ DROP_ORDER = {
 }
 
 
-def _empty_first(keys: Sequence[str], rows: Sequence[Sequence[str]], order: Sequence[str]) -> tuple[str, ...]:
-    """``order`` (columns left out first to fit a terminal), columns empty in every row ahead of it."""
-    empty = [key for index, key in enumerate(keys) if key in order and not any(row[index] for row in rows)]
-    return (*empty, *(key for key in order if key not in empty))
+def _without_empty(
+    keys: Sequence[str], labels: Sequence[str], rows: Sequence[Sequence[str]], droppable: Sequence[str]
+) -> tuple[list[str], list[str], list[tuple[str, ...]], list[str]]:
+    """The table without the ``droppable`` columns that are empty in every row (a just-sent
+    campaign's event times and bounces: nc11b saw five such columns squeeze the reasons), and the
+    labels of those left out."""
+    empty = {i for i, key in enumerate(keys) if key in droppable and not any(row[i] for row in rows)}
+    kept = [i for i in range(len(keys)) if i not in empty]
+    return (
+        [keys[i] for i in kept],
+        [labels[i] for i in kept],
+        [tuple(row[i] for i in kept) for row in rows],
+        [labels[i] for i in sorted(empty)],
+    )
 
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
@@ -255,19 +265,22 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
     rows = [tuple(map(cell_text, row)) for row in report.rows]
     if kind == "outlets":
         rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in rows]
+    keys, labels, empty = list(report.keys), list(report.labels), list[str]()
+    if not wide:
+        keys, labels, rows, empty = _without_empty(keys, labels, rows, DROP_ORDER.get(kind, ()))
     left = output.fitted_table(
         f"{campaign.id}: {kind} ({len(report.rows)})",
-        keys=report.keys,
-        labels=report.labels,
+        keys=keys,
+        labels=labels,
         rows=rows,
         keep_whole=("email",) if kind != "outlets" else ("name",),
-        drop_order=() if wide else _empty_first(report.keys, rows, DROP_ORDER.get(kind, ())),
+        drop_order=() if wide else DROP_ORDER.get(kind, ()),
         wide=wide,
     )
-    if left:
-        output.note(
-            f"Left out to fit the terminal: {', '.join(left)}. --wide shows every column; --format csv or xlsx keeps them all.", wrap=True
-        )
+    if left or empty:
+        said = [f"Left out to fit the terminal: {', '.join(left)}."] if left else []
+        said += [f"Empty in every row, so left out: {', '.join(empty)}."] if empty else []
+        output.note(" ".join([*said, "--wide shows every column; --format csv or xlsx keeps them all."]), wrap=True)
     _say_left_out(report.left_out)
 
 
