@@ -464,7 +464,7 @@ def _stop_error(error: BaseException | None, campaign_id: str) -> TransportError
         return AuthError(error.message, status=error.status, hint=resume)
     text = error.message if isinstance(error, TransportError) else str(error)
     return SendError(
-        f"SendGrid could not be reached after several tries: {text}",
+        f"SendGrid did not take the requests, after several tries: {text}",  # "could not be reached: it answered 503" (nc11b)
         hint=f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}",
     )
 
