@@ -406,3 +406,25 @@ def test_the_recipients_table_on_a_terminal_keeps_why_before_zero_counts(project
     assert "why skipped" in header and "state" in header, shown
     said = " ".join(shown.split())
     assert "first event" not in header and "Empty in every row, so left out: " in said and "first event (UTC)" in said, shown
+
+
+def test_a_corrected_copy_of_a_stopped_one_language_send_is_warned_about(project: Path, standin: Any) -> None:
+    """A one-language send stops half-way; the office saves a corrected copy under another name and
+    sends it. Nothing links the two (other content, other file), so the plan warns: resuming the
+    stopped send afterwards would mail its journalists the old text too (nc11b: everyone got both)."""
+    releases = project / "releases"
+    solo = '---\nsubject: "Pollen map"\ndate: 2026-02-19\n---\nThe map shows 1.2 million flowers.\n'
+    (releases / "pollen.md").write_text(solo, encoding="utf-8")
+    toml = project / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 2\nretries = 0"), encoding="utf-8")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    assert mailer("send", "releases/pollen.md", "--list", "press.csv", "--yes").exit_code != 0
+    standin.reset()
+    [first] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
+    (releases / "pollen-fixed.md").write_text(solo.replace("1.2 million", "1.25 million"), encoding="utf-8")
+    planned = mailer("send", "releases/pollen-fixed.md", "--list", "press.csv", "--dry-run")
+    said = " ".join(planned.output.split())
+    assert f"{first}, a send with this same subject from pollen.md, stopped with 4 journalists not yet mailed" in said, said
+    assert f"do not resume {first} after this send" in said, said
+    again = " ".join(mailer("send", "releases/pollen.md", "--list", "press.csv", "--dry-run").output.split())
+    assert "a send with this same subject" not in again, again  # the same file: compared, not warned about

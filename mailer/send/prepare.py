@@ -285,6 +285,14 @@ def _planned(
         if mode is Mode.LIVE:
             them = "that journalist" if len(got_earlier) == 1 else f"those {len(got_earlier):,} journalists"
             correction = f"Send the {_versions_named(found.changed, the_plan)} to {them} too?"
+    if not got_earlier:  # a corrected copy under another name of a one-language send that stopped (nc11b)
+        path = str(release_path.resolve())
+        hashes = [version.content_hash for version in the_plan.all_versions]
+        linked = {cid for cid, _ in campaigns.live_with(connection, content_hash=the_plan.content_hash)}
+        linked |= {cid for cid, _ in campaigns.live_with(connection, version_of=hashes)}  # a copy sharing a version: compared
+        for cid, earlier, left in campaigns.paused_with_subject(connection, versions[0].subject, other_than=path):
+            if cid not in linked:
+                warnings.append(_same_subject_words(cid, earlier, left, release_path))
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
@@ -295,6 +303,17 @@ def _planned(
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
     return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons), correction, got_earlier)
+
+
+def _same_subject_words(campaign_id: str, earlier: str, left: int, release_path: Path) -> str:
+    """A stopped send with this subject from another file: if this is its corrected copy, nothing
+    links the two, and resuming it would mail the old text after this one (nc11b: everyone twice)."""
+    return (
+        f"{campaign_id}, a send with this same subject from {Path(earlier).name}, stopped with {counted(left, 'journalist')} "
+        f"not yet mailed. If {release_path.name} is its corrected copy, press-mailer cannot tell: do not resume "
+        f"{campaign_id} after this send (its journalists would get the old text too), or send the correction from "
+        f"{Path(earlier).name} itself, which press-mailer compares with what went out."
+    )
 
 
 def _versions_named(languages: Sequence[str], the_plan: plan_module.Plan) -> str:

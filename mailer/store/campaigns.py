@@ -157,6 +157,30 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
+def paused_with_subject(connection: Connection, subject: str, *, other_than: str) -> list[tuple[str, str, int]]:
+    """(id, release file, journalists still planned) of live campaigns with this subject from
+    another release file, stopped with journalists not yet mailed (paused or planned): perhaps
+    the original of a corrected copy saved under another name, which nothing else links."""
+    planned = (
+        select(message.c.campaign_id, func.count().label("left"))
+        .where(message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None))
+        .group_by(message.c.campaign_id)
+        .subquery()
+    )
+    query = (
+        select(campaign.c.id, campaign.c.release_path, planned.c.left)
+        .join(planned, planned.c.campaign_id == campaign.c.id)
+        .where(
+            campaign.c.mode == Mode.LIVE.value,
+            campaign.c.status.in_([CampaignStatus.PAUSED.value, CampaignStatus.PLANNED.value]),
+            campaign.c.subject == subject,
+            campaign.c.release_path != other_than,
+        )
+        .order_by(campaign.c.created_at)
+    )
+    return [(cid, path, int(left)) for cid, path, left in connection.execute(query)]
+
+
 def unknown_id_hint(connection: Connection, campaign_id: str) -> str:
     """What to say when ``campaign_id`` names no campaign: the ids it is part of or reads close to
     (a mistyped id, or a help example's with another date), and where to find them all."""
