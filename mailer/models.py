@@ -46,6 +46,8 @@ class RejectReason(StrEnum):
     # The address waits in an earlier live campaign of the same content that stopped before it
     # mailed it (Ctrl-C, a crash): that campaign may still be resumed (review 8). At most 20 characters.
     WAITING = "waiting elsewhere"
+    # Left unmailed when `mailer cancel` called off the rest of a send that had reached some (nc11b).
+    CALLED_OFF = "called off"
 
 
 @dataclass(frozen=True, slots=True)

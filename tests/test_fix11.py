@@ -428,3 +428,23 @@ def test_a_corrected_copy_of_a_stopped_one_language_send_is_warned_about(project
     assert f"do not resume {first} after this send" in said, said
     again = " ".join(mailer("send", "releases/pollen.md", "--list", "press.csv", "--dry-run").output.split())
     assert "a send with this same subject" not in again, again  # the same file: compared, not warned about
+
+
+def test_cancel_calls_off_the_rest_of_a_send_that_reached_some_and_a_new_send_reaches_them(project: Path, standin: Any) -> None:
+    """A send stopped after its first request (SendGrid unreachable): `mailer cancel` calls off the
+    rest instead of refusing (nc11b: resume or stay paused for ever, its journalists waiting in it);
+    a new send of the release then mails exactly those, nobody twice."""
+    toml = project / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 2\nretries = 0"), encoding="utf-8")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    assert mailer(*SEND, "--yes").exit_code != 0
+    standin.reset()
+    [first] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout)]
+    called_off = mailer("cancel", first)
+    assert called_off.exit_code == 0, called_off.output
+    said = " ".join(called_off.output.split())
+    assert f"Called off the rest of {first}: 4 journalists it had not mailed yet will not be (2 journalists had it" in said, said
+    again = mailer(*SEND, "--yes")
+    assert again.exit_code == 0, again.output
+    assert "2 already received" in " ".join(again.output.split()), again.output
+    assert max(standin.accepted_addresses().values()) == 1 and len(standin.accepted_addresses()) == 4  # 6 in all: 2, then 4

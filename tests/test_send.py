@@ -323,9 +323,10 @@ def test_status_while_another_process_sends_says_to_let_it_finish(store: Engine)
     assert later[0] == f"1,200 recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
 
 
-def test_cancel_calls_off_only_a_send_that_reached_nobody(store: Engine) -> None:
-    """A campaign stopped before its first request can be cancelled (its journalists stop counting
-    for promise 8); one SendGrid accepted anyone of cannot (promise 8 must go on counting them)."""
+def test_cancel_calls_off_a_send_that_reached_nobody_and_the_rest_of_one_that_reached_some(store: Engine) -> None:
+    """A campaign stopped before its first request is cancelled (its journalists stop counting for
+    promise 8); of one SendGrid accepted anyone of, only the rest is called off: it stays done, its
+    accepted journalists still counted (promise 8), the others skipped as "called off" (nc11b)."""
     from mailer.config import Config
     from mailer.send import campaign as campaign_module
     from mailer.send.dispatch import utcnow
@@ -339,7 +340,13 @@ def test_cancel_calls_off_only_a_send_that_reached_nobody(store: Engine) -> None
     partly, _ = started(store, 30, domain="example.net")
     with store.begin() as connection:
         messages.mark_request(connection, partly, 1, old=MessageState.PLANNED, new=MessageState.ACCEPTED, now=utcnow(), sg_message_id="x")
-    with pytest.raises(SendError, match="has already sent to 10 journalist"):
+    rest = campaign_module.cancel(store, Config(), partly, environ={})
+    assert (rest.unsent, rest.reached) == (20, 10)
+    with store.connect() as connection:
+        assert campaigns.get(connection, partly).status is CampaignStatus.DONE  # type: ignore[union-attr]
+        counts = messages.counts(connection, partly)
+    assert (counts["accepted"], counts["planned"], counts["skipped"]) == (10, 0, 20)
+    with pytest.raises(SendError, match="nobody left to send to"):
         campaign_module.cancel(store, Config(), partly, environ={})
 
 

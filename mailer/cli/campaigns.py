@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.counting import counted
 from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode
 from mailer.send.schedule import describe
 
@@ -153,8 +154,9 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @pass_app
 def cancel_command(app: AppContext, campaign_id: str) -> None:
-    """Cancel a scheduled send (up to 10 minutes before it goes out), or a send that stopped
-    before it mailed anyone (so a new send of the release may reach its journalists).
+    """Cancel a scheduled send (up to 10 minutes before it goes out), or call off a send that
+    stopped: one that mailed nobody is cancelled; of one that reached some, the journalists not
+    mailed yet are called off (a new send of the release may reach them).
 
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest campaign), latest~1
     (the one before it), and so on.
@@ -169,6 +171,12 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
+        return
+    if cancelled.scheduled_at is None and cancelled.reached:
+        output.say(
+            f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not mailed yet will not be "
+            f"({counted(cancelled.reached, 'journalist')} had it before it stopped). A new send of this release reaches them."
+        )
         return
     if cancelled.scheduled_at is None:
         output.say(f"Cancelled {campaign_id}: none of its {cancelled.unsent:,} journalists was sent anything, and none will be.")

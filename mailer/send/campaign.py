@@ -92,6 +92,7 @@ class Cancelled:
     already: bool = False
     late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
     unsent: int = 0
+    reached: int = 0  # journalists it had mailed before it stopped: it stays done with them, the rest called off
 
 
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
@@ -320,30 +321,33 @@ def resume(
 
 
 def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Cancelled:
-    """Cancel a campaign that has not mailed anyone: a send stopped (Ctrl-C, a crash) before its
-    first request, which would otherwise keep its journalists from a new send of the same release
-    (promise 8) and wait to be resumed (review 8). One that has reached anyone cannot be called
-    off: promise 8 must go on counting whom it reached."""
+    """Call off a send that stopped (Ctrl-C, a crash): one that mailed nobody is cancelled, which
+    would otherwise keep its journalists from a new send of the same release (promise 8) and wait
+    to be resumed (review 8). One that reached some is not: promise 8 goes on counting whom it
+    reached, so it is marked done and only the rest is called off (skipped, "called off"; nc11b:
+    a campaign partly sent could only be resumed or kept paused for ever, its journalists waiting
+    in it). Journalists of requests a crashed run left in flight become unknown, never called off."""
     with engine.begin() as connection:
         # The lease first (review 8b: on PostgreSQL a resume could mail everyone between this
         # count and the status change): a run holding it refuses us; one after us finds cancelled.
         try:
             taken = lease_module.acquire(connection, found.id, now=now)
         except SendError as exc:
-            raise SendError(exc.message, hint="Stop it with Ctrl-C in its terminal first; then, if it sent nobody, cancel it.") from None
+            raise SendError(exc.message, hint="Stop it with Ctrl-C in its terminal first; then cancel it.") from None
+        messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
+        lease_module.in_flight(connection, taken, ())
         counts = messages.counts(connection, found.id)
         reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
-        if reached or campaigns.in_flight(connection, found.id):
-            raise SendError(
-                f"{found.id} has already sent to {reached:,} journalist(s), so it cannot be called off.",
-                hint=f"SendGrid cannot take back what it accepted. Send it to the rest with: mailer resume {found.id}, or leave it.",
-            )
         unsent = counts[MessageState.PLANNED.value]
         if not unsent:
             raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
-        campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
+        if reached:
+            messages.call_off(connection, found.id, now=now)
+            campaigns.set_status(connection, found.id, CampaignStatus.DONE)
+        else:
+            campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
         lease_module.release(connection, taken)
-    return Cancelled(found.id, None, unsent=unsent)
+    return Cancelled(found.id, None, unsent=unsent, reached=reached)
 
 
 def skip_reached_elsewhere(

@@ -1007,6 +1007,23 @@ def skip_driven_elsewhere(
     )
 
 
+def call_off(connection: Connection, campaign_id: str, *, now: datetime) -> int:
+    """The campaign's planned rows, skipped as "called off" (``mailer cancel`` of a send that
+    reached some): no run sends them, and a new send of the release may reach them. How many."""
+    result = connection.execute(
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None))
+        .values(
+            state=MessageState.SKIPPED.value,
+            skip_reason=RejectReason.CALLED_OFF.value,
+            error="called off with mailer cancel",
+            request_no=None,
+            updated_at=now,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 def left_waiting(connection: Connection, campaign_id: str) -> set[str]:
     """Addresses (lower-cased) of the campaign's rows skipped as "waiting elsewhere": those it left
     to another send of the release (``take_back_waiting``); usually none."""
