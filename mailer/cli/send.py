@@ -327,7 +327,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     if as_json:
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
-    where = status.status(app.engine, campaign_id)
+    where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
     if where.campaign.status is CampaignStatus.CANCELLED:  # said first, not after a plan it will not follow (nc11b)
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
@@ -372,7 +372,11 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             app.config.api_key(os.environ)  # before the question (newcomer 11)
             _confirm(f"Send {campaign_id} to {'that journalist' if left == 1 else f'those {left:,} journalists'}?", yes=yes)
     if retry_failed:
-        failed = [(error, count) for state, error, count in status.status(app.engine, campaign_id).errors if state == MessageState.FAILED]
+        failed = [
+            (error, count)
+            for state, error, count in status.status(app.engine, campaign_id, rehearse=False).errors
+            if state == MessageState.FAILED
+        ]
         if not failed:
             output.say(f"No failed recipients in {campaign_id}.")
         for error, count in failed:

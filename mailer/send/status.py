@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from mailer.counting import counted
 from mailer.errors import SendError
 from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_counts, shown_status
 from mailer.send import lease, schedule
@@ -44,8 +45,9 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     return found
 
 
-def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> Status:
-    """Counts, skipped rows, errors and next steps of one campaign, as the log has them now."""
+def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True) -> Status:
+    """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
+    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``)."""
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
@@ -81,7 +83,32 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None) -> 
             f"mails them all the same at {schedule.describe(held_until)} unless you cancel "
             f"the send (mailer cancel {campaign_id}) and send the release again, which skips them.",
         )
+    if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
+        steps.extend(_what_a_resume_skips(engine, campaign, shown))
     return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
+
+
+_STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED)
+
+
+def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str, int]) -> list[str]:
+    """For a stopped live send, whom a resume now would skip of those not sent yet, rehearsed as
+    the resume does it (nc11b: status said "21 not sent yet", and the resume then found nobody)."""
+    from mailer.send import delivery
+
+    planned = shown.get(MessageState.PLANNED.value, 0)
+    if not planned:
+        return []
+    rehearsal = delivery.rehearse_resume(engine, campaign, resend_unknown=False, retry_failed=False)
+    if rehearsal.left >= planned:
+        return []
+    why = [
+        *rehearsal.elsewhere.words(),
+        *([f"{counted(rehearsal.suppressed, 'journalist')} suppressed since it was planned."] if rehearsal.suppressed else []),
+    ]
+    if not rehearsal.left:
+        return [f"A resume now would mail nobody ({' '.join(why)}): mailer resume {campaign.id} marks it done."]
+    return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
 
 
 def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
