@@ -469,3 +469,23 @@ def test_status_of_a_stopped_send_says_whom_a_resume_would_skip(project: Path, s
     said = " ".join(mailer("status", first).output.split())
     assert "A resume now would mail nobody (" in said and f"mailer resume {first} marks it done." in said, said
     assert "has reached them since" in said, said
+
+
+def test_webhook_asks_no_unsubscribe_secret_when_the_emails_carry_sendgrids_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """public_url set, subscription tracking on (SendGrid's own unsubscribe link in the emails): the
+    webhook starts without MAILER_UNSUBSCRIBE_SECRET, which nothing uses (nc11b: it refused); in
+    one-click mode it still requires it."""
+    from mailer.cli import events as events_cli
+    from mailer.config import CONFIG_ENV_VAR
+    from mailer.errors import ConfigError
+
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/log.db"\n\n[webhook]\npublic_url = "https://press.example.org"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv(CONFIG_ENV_VAR, str(toml))
+    monkeypatch.delenv("MAILER_UNSUBSCRIBE_SECRET", raising=False)
+    assert events_cli.worker_app() is not None
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[sendgrid.tracking]\nsubscription_tracking = false\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="No unsubscribe secret"):
+        events_cli.worker_app()

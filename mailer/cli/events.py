@@ -12,7 +12,10 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.errors import MailerError
 
 if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
+    from pydantic import SecretStr
     from starlette.applications import Starlette
+
+    from mailer.config import Config
 
 
 INSECURE_ENV_VAR = "MAILER_WEBHOOK_INSECURE"  # how `mailer webhook --insecure --workers N` tells its workers
@@ -56,7 +59,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     host = host or config.webhook.host
     port = port or config.webhook.port
     public_url = config.webhook.public_url
-    secret = config.unsubscribe_secret(os.environ) if public_url else None
+    secret = _unsubscribe_secret(config)
     webhook.check_exposure(host, has_key=bool(config.webhook.verification_key), insecure=insecure, public_url=public_url)
     if insecure and not config.webhook.verification_key and public_url:
         output.warn(f"Taking events without signature checks although {public_url} reaches this webhook: anyone can post fake events.")
@@ -157,6 +160,20 @@ def _bind_problem(family: int, kind: int, protocol: int, address: tuple[Any, ...
     return None
 
 
+def _unsubscribe_secret(config: Config) -> SecretStr | None:
+    """The key of the one-click unsubscribe links this webhook answers: required when the emails
+    carry them (public_url, and neither an unsubscribe group nor subscription tracking); otherwise
+    used if set, for links in emails sent before the settings changed, and not asked for (nc11b:
+    with subscription tracking on, the webhook demanded a secret nothing used)."""
+    from mailer import unsubscribe
+
+    if not config.webhook.public_url:
+        return None
+    if unsubscribe.mode(config) is unsubscribe.Mode.ONE_CLICK:
+        return config.unsubscribe_secret(os.environ)
+    return config.unsubscribe_secret(os.environ) if os.environ.get(config.webhook.unsubscribe_secret_env, "").strip() else None
+
+
 def worker_app() -> Starlette:
     """The app each uvicorn worker process builds for itself (``--workers`` above 1)."""
     from mailer import config as config_module
@@ -167,7 +184,7 @@ def worker_app() -> Starlette:
     engine = store.connect(config.database.url)
     webhook.tune_for_ingest(engine)
     webhook.log_requests()
-    secret = config.unsubscribe_secret(os.environ) if config.webhook.public_url else None
+    secret = _unsubscribe_secret(config)
     insecure = os.environ.get(INSECURE_ENV_VAR) == "1"
     return webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, close_connections=True, insecure=insecure)
 
