@@ -63,13 +63,11 @@ def _everyone_their_version() -> dict[str, str]:
     return {email: SUBJECTS[language] for email, language in WHO_GETS.items()}
 
 
-def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_mailed_by_the_resume(project: Path, standin: Any) -> None:
+def left_to_another_terminal(project: Path, standin: Any) -> tuple[str, str]:
     """Two stopped sends of the release plan the same six journalists (the second made with
     --include-previous). The first is resumed in one terminal (a live process holds its lease); the
-    second, resumed in another meanwhile, leaves the six to it ("is sending to them right now"). The
-    first is then stopped with Ctrl-C before its first request and, as its message offers ("if it
-    reached nobody, `mailer cancel` calls it off"), cancelled. Resuming the second must now mail the
-    six, once each (it said "Nothing to resume: ... has nobody to send to", and nobody ever mailed them)."""
+    second, resumed in another meanwhile, leaves the six to it ("is sending to them right now");
+    then the first's process stops without mailing anyone (its lease released). Returns both ids."""
     from mailer import config
     from mailer.send import lease
     from mailer.send.dispatch import utcnow
@@ -94,14 +92,23 @@ def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_
             assert taken
         resumed = mailer("resume", second, "--yes")
         assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
-        waiting = [s for s in json.loads(mailer("contact", "claire@example.fr", "--json").stdout)["campaigns"] if s["campaign"] == second]
-        assert [(s["state"], s["language"]) for s in waiting] == [("skipped", None)]  # no version shown as got (second read)
         with engine.begin() as connection:  # Ctrl-C in the first terminal: its lease released, nobody mailed
             campaigns.release_lease(connection, first, holder=holder)
         engine.dispose()
     finally:
         resuming.kill()
         resuming.wait()
+    return first, second
+
+
+def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_mailed_by_the_resume(project: Path, standin: Any) -> None:
+    """The first send of ``left_to_another_terminal``, stopped before its first request, is then
+    cancelled, as its message offers ("if it reached nobody, `mailer cancel` calls it off").
+    Resuming the second must now mail the six, once each (it said "Nothing to resume: ... has
+    nobody to send to", and nobody ever mailed them). Meanwhile they show no version as got."""
+    first, second = left_to_another_terminal(project, standin)
+    waiting = [s for s in json.loads(mailer("contact", "claire@example.fr", "--json").stdout)["campaigns"] if s["campaign"] == second]
+    assert [(s["state"], s["language"]) for s in waiting] == [("skipped", None)]  # no version shown as got (second read)
     cancelled = mailer("cancel", first)
     assert cancelled.exit_code == 0, cancelled.output
     again = mailer("resume", second, "--yes")
@@ -112,36 +119,9 @@ def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_
 
 
 def test_a_journalist_left_to_a_send_that_then_mailed_them_is_not_taken_back(project: Path, standin: Any) -> None:
-    """The other side: the first send, resumed in its terminal, mails the six it was left after all,
-    then stops. Resuming the second must not take them back: nobody gets the release twice."""
-    from mailer import config
-    from mailer.send import lease
-    from mailer.send.dispatch import utcnow
-    from mailer.store import campaigns, connect
-    from mailer.store.schema import LEASE_HOLDER_MARK
-
-    first = _stopped_send(project, standin)
-    standin.answer(503, times=100)
-    mailer(*SEND, "--include-previous", "--yes")
-    standin.reset()
-    [second] = [c["id"] for c in json.loads(mailer("campaigns", "--json").stdout) if c["id"] != first]
-    resuming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        engine = connect(config.from_environment().database.url)
-        with engine.begin() as connection:
-            now = utcnow()
-            holder = LEASE_HOLDER_MARK + "2" * 32
-            assert campaigns.take_lease(
-                connection, first, holder=holder, host=lease._host(), pid=resuming.pid, now=now, expires=now + lease.TTL
-            )
-        resumed = mailer("resume", second, "--yes")
-        assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
-        with engine.begin() as connection:
-            campaigns.release_lease(connection, first, holder=holder)
-        engine.dispose()
-    finally:
-        resuming.kill()
-        resuming.wait()
+    """The other side: the first send, resumed in its terminal, mails the six it was left after all.
+    Resuming the second must not take them back: nobody gets the release twice."""
+    first, second = left_to_another_terminal(project, standin)
     assert mailer("resume", first, "--yes").exit_code == 0  # the first send mails them after all
     again = mailer("resume", second, "--yes")
     assert "Nothing to resume" in again.output, again.output

@@ -93,41 +93,13 @@ def test_a_resume_with_someone_left_mails_them_even_if_others_were_both_reached_
 
 
 def _six_left_to_a_cancelled_send(project: Path, standin: Any, *, batch_size: int = 10) -> str:
-    """test_fix11's story: two stopped sends plan the same six journalists (the second with
-    --include-previous); the second's resume leaves them to the first, being resumed in another
-    terminal; that one is stopped before mailing anyone and cancelled. Returns the second's id."""
-    from test_review10b import _stopped_send
-
-    from mailer import config
-    from mailer.send import lease
-    from mailer.send.dispatch import utcnow
-    from mailer.store import campaigns, connect
-    from mailer.store.schema import LEASE_HOLDER_MARK
+    """test_fix11's story (``left_to_another_terminal``), the first send then cancelled. Returns the
+    second's id."""
+    from test_fix11 import left_to_another_terminal
 
     toml = project / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", f"batch_size = {batch_size}"), encoding="utf-8")
-    first = _stopped_send(project, standin)
-    standin.answer(503, times=100)
-    mailer(*SEND, "--include-previous", "--yes")
-    standin.reset()
-    [second] = [cid for cid in _ids() if cid != first]
-    resuming = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        engine = connect(config.from_environment().database.url)
-        with engine.begin() as connection:
-            now = utcnow()
-            holder = LEASE_HOLDER_MARK + "3" * 32
-            assert campaigns.take_lease(
-                connection, first, holder=holder, host=lease._host(), pid=resuming.pid, now=now, expires=now + lease.TTL
-            )
-        resumed = mailer("resume", second, "--yes")
-        assert "is sending to them right now" in " ".join(resumed.output.split()), resumed.output
-        with engine.begin() as connection:
-            campaigns.release_lease(connection, first, holder=holder)
-        engine.dispose()
-    finally:
-        resuming.kill()
-        resuming.wait()
+    first, second = left_to_another_terminal(project, standin)
     assert mailer("cancel", first).exit_code == 0
     return second
 

@@ -763,22 +763,21 @@ def skip_suppressed(connection: Connection, campaign_id: str, *, since: datetime
     again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
     Returns how many. Reads the suppressions through the address index.
     """
-    these = (
-        message.c.campaign_id == campaign_id,
-        _suppressed_since(since, overrides),
-        message.c.skip_reason.is_(None),
-        message.c.state == MessageState.PLANNED.value,
+    suppressed = _suppressed_since(since, overrides)
+    return _skip_planned(
+        connection, campaign_id, suppressed, reason=RejectReason.SUPPRESSED, error="suppressed since the campaign was planned", now=now
     )
+
+
+def _skip_planned(
+    connection: Connection, campaign_id: str, *also: ColumnElement[bool], reason: RejectReason, error: str, now: datetime
+) -> int:
+    """The campaign's planned rows (that meet ``also``) skipped with ``reason`` and ``error``: no run
+    sends them any more. How many."""
     result = connection.execute(
         update(message)
-        .where(*these)
-        .values(
-            state=MessageState.SKIPPED.value,
-            skip_reason=RejectReason.SUPPRESSED.value,
-            error="suppressed since the campaign was planned",
-            request_no=None,
-            updated_at=now,
-        )
+        .where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_(None), message.c.state == MessageState.PLANNED.value, *also)
+        .values(state=MessageState.SKIPPED.value, skip_reason=reason.value, error=error, request_no=None, updated_at=now)
     )
     return int(result.rowcount or 0)
 
@@ -1010,18 +1009,7 @@ def skip_driven_elsewhere(
 def call_off(connection: Connection, campaign_id: str, *, now: datetime) -> int:
     """The campaign's planned rows, skipped as "called off" (``mailer cancel`` of a send that
     reached some): no run sends them, and a new send of the release may reach them. How many."""
-    result = connection.execute(
-        update(message)
-        .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None))
-        .values(
-            state=MessageState.SKIPPED.value,
-            skip_reason=RejectReason.CALLED_OFF.value,
-            error="called off with mailer cancel",
-            request_no=None,
-            updated_at=now,
-        )
-    )
-    return int(result.rowcount or 0)
+    return _skip_planned(connection, campaign_id, reason=RejectReason.CALLED_OFF, error="called off with mailer cancel", now=now)
 
 
 def left_waiting(connection: Connection, campaign_id: str) -> set[str]:
