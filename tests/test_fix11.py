@@ -469,3 +469,17 @@ def test_webhook_asks_no_unsubscribe_secret_when_the_emails_carry_sendgrids_link
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[sendgrid.tracking]\nsubscription_tracking = false\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="No unsubscribe secret"):
         events_cli.worker_app()
+
+
+def test_resuming_a_cancelled_campaign_refuses_before_showing_a_plan(project: Path, standin: Any) -> None:
+    """A cancelled send's resume says it was cancelled, without first printing "Campaign:/Left:/
+    Skipped:" lines of a plan it will not follow (nc11b); and a send SendGrid keeps answering 503
+    says SendGrid did not take the requests, not that it could not be reached."""
+    first = _stopped_send(project, standin)
+    assert mailer("cancel", first).exit_code == 0
+    resumed = mailer("resume", first, "--yes")
+    assert resumed.exit_code == 1 and "was cancelled; it cannot be resumed" in resumed.output, resumed.output
+    assert "Left:" not in resumed.output and "Campaign:" not in resumed.output, resumed.output
+    standin.answer(503, times=100)
+    stopped = " ".join(mailer(*SEND, "--yes").output.split())
+    assert "SendGrid did not take the requests, after several tries: SendGrid answered 503" in stopped, stopped
