@@ -22,6 +22,10 @@ import msgspec
 from mailer.errors import EventError
 from mailer.mailbox import key as mailbox_key
 from mailer.models import Delivery
+
+# Our one-click unsubscribes are stored as events with such ids (store/unsubscribes.py). SendGrid's ids
+# are URL-safe base64 (SENDGRID.md §2.1); an event carrying one could take a journalist's link's id
+# before they use it (review 11s #4), so it is quarantined.
 from mailer.store.unsubscribes import ID_PREFIX as ONE_CLICK_PREFIX
 
 # SendGrid's event ids are URL-safe base64: such a value needs no JSON escaping.
@@ -179,9 +183,9 @@ def from_object(data: object, *, where: str, plain: bool = False) -> Event:
         _refuse_types(data, where)
     if type(request_value) not in _TEXT_OR_NULL:
         _refuse_types(data, where)
-    if id_value and _ONE_CLICK in id_value and id_value.strip().startswith(_ONE_CLICK):
+    if id_value and id_value.strip().startswith(ONE_CLICK_PREFIX):
         raise EventError(
-            f'{where}: "sg_event_id" starts with "{_ONE_CLICK}", which only the one-click unsubscribe links of mailer webhook use.',
+            f'{where}: "sg_event_id" starts with "{ONE_CLICK_PREFIX}", which only the one-click unsubscribe links of mailer webhook use.',
             hint=_EVENT_HINT,
         )
     campaign_value = get("campaign")
@@ -251,10 +255,6 @@ def from_object(data: object, *, where: str, plain: bool = False) -> Event:
     )
 
 
-# Our one-click unsubscribes are stored as events with such ids (store/unsubscribes.py). SendGrid's ids
-# are URL-safe base64 (SENDGRID.md §2.1); an event carrying one could take a journalist's link's id
-# before they use it (review 11s #4), so it is quarantined.
-_ONE_CLICK = ONE_CLICK_PREFIX
 _EVENT_HINT = "The event is kept in the quarantine (mailer events quarantine); the other events were stored."
 _TEXT_OR_NULL = frozenset({str, type(None)})
 

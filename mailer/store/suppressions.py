@@ -176,14 +176,16 @@ def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
     when = datetime.fromtimestamp(found.timestamp, UTC)
     if lifted_before and when <= max(lifted_before):
         return None
-    one_click = (found.sg_event_id or "").startswith("one-click.")  # unsubscribes.ID_PREFIX (that module imports this one)
+    from mailer.store.unsubscribes import ID_PREFIX, SOURCE  # here: that module imports this one
+
+    one_click = (found.sg_event_id or "").startswith(ID_PREFIX)
     day = f"{when:%Y-%m-%d}"
     if found.event == "spamreport":
         return Suppression(key, SuppressionReason.SPAM_REPORT, "event", f"marked a release as spam on {day}", when)
     if found.event == "group_unsubscribe":
         return Suppression(key, SuppressionReason.UNSUBSCRIBE, "event", f"{GROUP_NOTE} on {day}", when)
     how = "with the one-click link" if one_click else "from all mail"
-    return Suppression(key, SuppressionReason.UNSUBSCRIBE, "one-click" if one_click else "event", f"unsubscribed {how} on {day}", when)
+    return Suppression(key, SuppressionReason.UNSUBSCRIBE, SOURCE if one_click else "event", f"unsubscribed {how} on {day}", when)
 
 
 def spellings(connection: Connection, address: str) -> list[Suppression]:
