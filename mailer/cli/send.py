@@ -49,6 +49,13 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
     return tuple(valid)
 
 
+def logged_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
+    folder) becomes its whole path, so the log's name means the same file from any folder, and
+    `mailer contact` shows it relative to the office folder (review 10c #9). Others stay as typed."""
+    return tuple(Path(os.path.abspath(path)) if ".." in path.parts else path for path in paths)
+
+
 def stdin_is_terminal() -> bool:
     """Whether someone can answer a question (a seam the tests replace)."""
     return sys.stdin.isatty()
@@ -151,6 +158,7 @@ def send_command(
         raise click.UsageError("Say whom to follow up: add --who not-opened, opened, clicked, not-clicked or delivered.")
     if follow_up_of is None and not list_paths:
         raise click.UsageError("Missing option '--list': give a press list (or --follow-up CAMPAIGN --who ...).")
+    list_paths = logged_paths(list_paths)
     from mailer.send import campaign
     from mailer.store import display_url
 
@@ -268,7 +276,7 @@ def test_command(
             release_path,
             to=to,
             as_email=as_email,
-            list_paths=list_paths,
+            list_paths=logged_paths(list_paths),
             dry_run=dry_run,
             overrides=overrides,
             language=chosen,
