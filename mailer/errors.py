@@ -26,6 +26,8 @@ Each error keeps the actionable part in ``hint`` so tests can assert it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class MailerError(Exception):
     """Top-level error of press-mailer: a message, an optional hint, an exit code."""
@@ -36,6 +38,9 @@ class MailerError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # A send that stopped on this error: its recipients per state ("accepted": 10, ...) when it
+        # stopped, for the totals line a finished send prints too (newcomer 11b). None otherwise.
+        self.counts: Mapping[str, int] | None = None
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n{self.hint}"

@@ -27,3 +27,31 @@ def test_a_list_named_from_a_subfolder_is_logged_as_the_same_file(
     assert found["lists"] == ["lists/beat.csv"]
     printed = mailer("contact", "dan@gazette.example").stdout
     assert "../" not in printed and "lists/beat.csv" in printed
+
+
+def _beat_of(count: int) -> str:
+    return "Email,First Name,Last Name,Outlet\n" + "".join(f"j{n}@paper{n}.example,Jo{n},Doe,Paper {n}\n" for n in range(count))
+
+
+def test_a_send_that_stops_says_how_far_it_got(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 11b: a send that stopped (SendGrid down after the first request) printed the error and
+    the resume command, but not how far it got: the officer could not tell whether anyone was mailed.
+    It now ends with the same totals line as a finished send."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "beat.csv").write_text(_beat_of(25), encoding="utf-8")
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8"
+    )
+    standin.answer(503, times=1000, match=lambda request: len(standin.mail_sends) >= 2)
+    stopped = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1
+    totals = "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0\n"
+    assert totals + "Error: SendGrid did not take the requests" in stopped.output
+    assert "after several tries" not in stopped.output  # retries = 0: it tried once
+
+    standin.reset()
+    standin.answer(401, times=1000, match=lambda request: len(standin.mail_sends) >= 1)
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 1
+    assert "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0\n" in resumed.output, resumed.output

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,13 +17,11 @@ import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
-from mailer.errors import SendError
+from mailer.errors import MailerError, SendError
 from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
-    from collections.abc import Mapping
-
     from mailer.send import campaign
     from mailer.send.delivery import Rehearsal
     from mailer.store.campaigns import Campaign
@@ -189,16 +189,17 @@ def send_command(
     if prepared.never_test_sent and not no_test_ok:
         output.warn("This exact content was never test-sent to staff (mailer test). Typos are easier to fix before.")
         _confirm("Send it anyway, without a test send?", yes=yes)
-    sent = campaign.start(
-        engine,
-        app.config,
-        prepared,
-        environ=os.environ,
-        progress=output.progress,
-        notify=output.say,
-        warn=output.warn,
-        every_eml=eml == "all",
-    )
+    with _totals_when_stopped():
+        sent = campaign.start(
+            engine,
+            app.config,
+            prepared,
+            environ=os.environ,
+            progress=output.progress,
+            notify=output.say,
+            warn=output.warn,
+            every_eml=eml == "all",
+        )
     if as_json:
         _document(sent, app, prepared)
     _finish(sent)
@@ -389,16 +390,17 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             output.say(f"No failed recipients in {campaign_id}.")
         for error, count in failed:
             output.say(f"Sending again to {count:,} recipient(s) that failed with: {error}")
-    sent = campaign.resume(
-        app.engine,
-        app.config,
-        campaign_id,
-        environ=os.environ,
-        resend_unknown=resend_unknown,
-        retry_failed=retry_failed,
-        progress=output.progress,
-        warn=output.warn,
-    )
+    with _totals_when_stopped():
+        sent = campaign.resume(
+            app.engine,
+            app.config,
+            campaign_id,
+            environ=os.environ,
+            resend_unknown=resend_unknown,
+            retry_failed=retry_failed,
+            progress=output.progress,
+            warn=output.warn,
+        )
     if as_json:
         _document(sent, app, None)
     _finish(sent)
@@ -447,11 +449,28 @@ def _counts(sent: campaign.Sent) -> None:
         written = counts[MessageState.ACCEPTED.value]
         output.say(f"Written:    {written:,} email{'s' if written != 1 else ''}, as SendGrid would have received them")
     else:
-        output.say(
-            f"Accepted:   {counts[MessageState.ACCEPTED.value]:,}   failed: {counts[MessageState.FAILED.value]:,}   "
-            f"unknown: {counts[MessageState.UNKNOWN.value]:,}   not sent yet: {counts[MessageState.PLANNED.value]:,}   "
-            f"skipped: {counts[MessageState.SKIPPED.value]:,}"
-        )
+        output.say(_totals(counts))
+
+
+def _totals(counts: Mapping[str, int]) -> str:
+    """ "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0" """
+    return (
+        f"Accepted:   {counts.get(MessageState.ACCEPTED.value, 0):,}   failed: {counts.get(MessageState.FAILED.value, 0):,}   "
+        f"unknown: {counts.get(MessageState.UNKNOWN.value, 0):,}   not sent yet: {counts.get(MessageState.PLANNED.value, 0):,}   "
+        f"skipped: {counts.get(MessageState.SKIPPED.value, 0):,}"
+    )
+
+
+@contextmanager
+def _totals_when_stopped() -> Iterator[None]:
+    """A send or resume that stops on an error (SendGrid down, the key refused) says how far it got
+    before the error, with the totals line of a finished send (newcomer 11b)."""
+    try:
+        yield
+    except MailerError as error:
+        if error.counts is not None:
+            output.say(_totals(error.counts))
+        raise
 
 
 def _outbox_contents(sent: campaign.Sent) -> str:

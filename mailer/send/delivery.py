@@ -296,6 +296,7 @@ def run(
     # left, and listed it would be marked unknown by the next run.
     outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, in_flight=sorted(dispatcher.handed))
     if dispatcher.stop_error is not None:
+        dispatcher.stop_error.counts = outcome.counts
         raise dispatcher.stop_error
     return outcome
 

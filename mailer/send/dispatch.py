@@ -303,7 +303,7 @@ class Dispatcher:
                 and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown)
                 and self.stop_error is None
             ):
-                self.stop_error = _stop_error(attempt.error, self.campaign_id)
+                self.stop_error = _stop_error(attempt.error, self.campaign_id, retries=self.pacing.retries)
 
     def _take(self, free: int, taken: list[Request]) -> None:
         """Move up to ``free`` requests from the queue (cutting fresh ones as needed) to ``taken``."""
@@ -416,7 +416,7 @@ class Dispatcher:
             ]
         # AuthError, or SendGrid unreachable after every retry: nothing was accepted; the rows stay planned.
         if self.stop_error is None:
-            self.stop_error = _stop_error(error, self.campaign_id)
+            self.stop_error = _stop_error(error, self.campaign_id, retries=self.pacing.retries)
         return []
 
     def _split(self, connection: Connection, request: Request) -> tuple[Request, Request]:
@@ -458,13 +458,14 @@ def _rejection_text(error: Rejected, request: Request) -> str:
     return "; ".join(parts)
 
 
-def _stop_error(error: BaseException | None, campaign_id: str) -> TransportError | SendError:
+def _stop_error(error: BaseException | None, campaign_id: str, *, retries: int) -> TransportError | SendError:
+    """Why a send stopped: the key refused, or SendGrid not taking a request after ``retries`` more tries."""
     resume = f"Nothing more was sent. When it is fixed, run: mailer resume {campaign_id}"
     if isinstance(error, AuthError):
         return AuthError(error.message, status=error.status, hint=resume)
     text = error.message if isinstance(error, TransportError) else str(error)
     return SendError(
-        f"SendGrid did not take the requests, after several tries: {text}",  # "could not be reached: it answered 503" (nc11b)
+        f"SendGrid did not take the requests{', after several tries' if retries else ''}: {text}",  # "could not be reached: it answered 503" (nc11b)
         hint=f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}",
     )
 
