@@ -55,3 +55,26 @@ def test_a_send_that_stops_says_how_far_it_got(tmp_path: Path, standin: Any, db_
     resumed = mailer("resume", "latest", "--yes")
     assert resumed.exit_code == 1
     assert "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0\n" in resumed.output, resumed.output
+
+
+def test_a_send_names_every_list_it_cannot_use_at_once(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 11: `mailer send` given three lists stopped at the first unusable one; fixed, the next
+    run stopped at the second. Every unusable list is named in one error, each with what to do, and
+    nothing is logged."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "names.csv").write_text("Name\nAna\n", encoding="utf-8")
+    (tmp_path / "lists" / "empty.csv").write_text("", encoding="utf-8")
+    lists = ["--list", "lists/missing.csv", "--list", "lists/beat.csv", "--list", "lists/names.csv", "--list", "lists/empty.csv"]
+    refused = mailer("send", "releases/example.md", *lists, "--dry-run")
+    assert refused.exit_code == 1
+    assert "Error: 3 of the lists cannot be used:\n" in refused.output, refused.output
+    for line in (
+        "  lists/missing.csv: no such file. Check the file name",
+        '  lists/names.csv: no email address column. Columns found: "Name". Name the column',
+        "  lists/empty.csv: the file is empty. Export the list again",
+    ):
+        assert line in refused.output
+    assert "Fix them (each line says how), then run the command again.\n" in refused.output
+    assert "Traceback" not in refused.output and "rows written" not in refused.output
+    one = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/empty.csv", "--dry-run")
+    assert "Error: lists/empty.csv: the file is empty.\n" in one.output  # one unusable list: its own error, as before

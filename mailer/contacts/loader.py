@@ -160,6 +160,17 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
     return ListCheck(tuple(files), _rejected_rows(examined, headers=None), tuple(unreadable))
 
 
+def _every_unusable(errors: Sequence[ListError]) -> ListError:
+    """One error naming every list that cannot be used, each with what to do, so a send given
+    three lists does not stop at the first and again at the next (newcomer 11)."""
+    if len(errors) == 1:
+        return errors[0]
+    return ListError(
+        f"{len(errors)} of the lists cannot be used:\n" + "\n".join(f"  {error}".replace("\n", " ") for error in errors),
+        hint="Fix them (each line says how), then run the command again.",
+    )
+
+
 def _no_file() -> ListError:
     return ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
 
@@ -175,7 +186,11 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     import numpy as np
     import pyarrow as pa
 
-    examined = _examine(_read_lists(paths, on_file=on_file))
+    unusable: list[ListError] = []
+    files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error))
+    if unusable:
+        raise _every_unusable(unusable)
+    examined = _examine(files_read)
     rejected_cells = _rejected_cells(examined)
     headers = _shared_headers(examined.files)
     summaries = tuple(_summary(file) for file in examined.files)
