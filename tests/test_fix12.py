@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from press_office import folder, mailer
 
 
@@ -78,3 +80,88 @@ def test_a_send_names_every_list_it_cannot_use_at_once(tmp_path: Path, standin: 
     assert "Traceback" not in refused.output and "rows written" not in refused.output
     one = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/empty.csv", "--dry-run")
     assert "Error: lists/empty.csv: the file is empty.\n" in one.output  # one unusable list: its own error, as before
+
+
+def test_a_journalist_on_two_lists_is_chosen_by_the_row_that_matches_the_filter(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 11 #9: Eva is on the science list (beat science) and on the health list (beat health).
+    `--where beat=health` over both skipped her as "filtered", from her first row, although the health
+    list says she covers health. The first row the filter keeps now wins: she gets the email with the
+    health list's fields, and her science row is the duplicate. Without any matching row, the first
+    row still decides (Nick: filtered)."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "science.csv").write_text(
+        "Email,First Name,Last Name,Outlet,Beat\n"
+        "eva.krause@wire.example,Eva,Krause,Science Wire,science\n"
+        "nick.ross@wire.example,Nick,Ross,Wire,science\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "lists" / "health.csv").write_text(
+        "Email,First Name,Last Name,Outlet,Beat\n"
+        "ana@daily.example,Ana,Lima,Daily News,health\n"
+        "EVA.KRAUSE@wire.example,Eva,Krause,Health Wire,Health\n"
+        "nick.ross@wire.example,Nick,Ross,Wire,sports\n",
+        encoding="utf-8",
+    )
+    lists = ("--list", "lists/science.csv", "--list", "lists/health.csv")
+    sent = mailer("send", "releases/example.md", *lists, "--where", "beat=health", "--yes", "--no-test-ok", "--json")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 2\n" in sent.stderr and "Skipped:    3 (2 duplicate, 1 filtered)" in sent.stderr, sent.stderr
+    posted = {p["to"][0]["email"]: p for request in standin.mail_sends for p in request.body["personalizations"]}
+    assert sorted(posted) == ["EVA.KRAUSE@wire.example", "ana@daily.example"]
+    assert "Health Wire" in json.dumps(posted["EVA.KRAUSE@wire.example"]["substitutions"])
+
+    eva = json.loads(mailer("contact", "eva.krause@wire.example", "--json").stdout)
+    [campaign] = eva["campaigns"]
+    assert (campaign["state"], campaign["list"]) == ("accepted", "lists/health.csv:3")
+    nick = json.loads(mailer("contact", "nick.ross@wire.example", "--json").stdout)
+    [campaign] = nick["campaigns"]
+    assert (campaign["state"], campaign["skip_reason"], campaign["list"]) == ("skipped", "filtered", "lists/science.csv:3")
+
+    skipped = mailer("send", "releases/second.md", *lists, "--where", "beat=health", "--dry-run")
+    assert skipped.exit_code == 0, skipped.output
+    [outbox] = (tmp_path / "out" / "outbox").glob("*second*")
+    rows = (outbox / "skipped.csv").read_text(encoding="utf-8-sig")
+    assert "eva.krause@wire.example,duplicate,duplicate of lists/health.csv row 3,lists/science.csv:2" in rows, rows
+    assert "nick.ross@wire.example,duplicate,duplicate of lists/science.csv row 3,lists/health.csv:4" in rows, rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["health", "science", "Health "]), st.booleans()), min_size=1, max_size=14))
+def test_the_first_row_the_filter_keeps_wins_and_every_row_is_accounted_for(tmp_path: Path, rows: list[tuple[int, str, bool]]) -> None:
+    """For any two lists: each address goes to its first row with beat health (file order) if it has
+    one, else its first row decides (filtered); every other row of it is a duplicate of the winner;
+    recipients and rejected rows add up to the rows read."""
+    from mailer import contacts
+
+    files: dict[bool, list[tuple[int, str]]] = {False: [], True: []}
+    for who, beat, second in rows:
+        files[second].append((who, beat))
+    paths = []
+    for second, entries in files.items():
+        path = tmp_path / f"list{int(second)}.csv"
+        path.write_text(
+            "Email,Outlet,Beat\n" + "".join(f"J{who}@Paper.example,o{n},{beat}\n" for n, (who, beat) in enumerate(entries)),
+            encoding="utf-8",
+        )
+        paths.append(path)
+    ordered = [
+        (path.name, n + 2, who, beat)
+        for path, second in zip(paths, (False, True), strict=True)
+        for n, (who, beat) in enumerate(files[second])
+    ]
+    chosen = contacts.parse_filter(["beat=health"], [])
+    result = contacts.apply_filter(contacts.load(paths, prefer=chosen), chosen)
+
+    expected: dict[str, tuple[str, int]] = {}
+    for name, row, who, beat in ordered:
+        if beat.strip().lower() == "health":
+            expected.setdefault(f"j{who}@paper.example", (name, row))
+    got = {contact.email.lower(): (Path(contact.source).name, contact.row) for contact in result.contacts}
+    assert got == expected
+    assert len(result.contacts) + len(result.rejected) == len(ordered)
+    for rejected in result.rejected:
+        key = rejected.email.lower()
+        if rejected.reason.value == "duplicate" and key in expected:  # "duplicate of [OTHER FILE ]row N", N the winner's
+            name, row = expected[key]
+            assert rejected.detail.endswith(f" row {row}")
+            assert name in rejected.detail or Path(rejected.source).name == name

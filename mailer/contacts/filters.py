@@ -128,6 +128,20 @@ def _email_keys(emails: pa.Array) -> pa.Array:
 
 def _filter_table(contact_list: ContactList, table: ContactTable, flt: Filter) -> ContactList:
     """apply_filter() on recipients held column by column: each distinct value compared once."""
+    why, details = _turned_away_by(table, flt)
+    turned_away = why >= 0
+    if not turned_away.any():
+        return contact_list
+    return _split(contact_list, table, turned_away, RejectReason.FILTERED, [details[code] for code in why[turned_away].tolist()])
+
+
+def matching(table: ContactTable, flt: Filter) -> np.ndarray:
+    """Which rows of ``table`` the filter keeps (numpy bools, one per row), by apply_filter's rules."""
+    return _turned_away_by(table, flt)[0] < 0
+
+
+def _turned_away_by(table: ContactTable, flt: Filter) -> tuple[np.ndarray, list[str]]:
+    """(per row, the index into the details of the reason that turns it away, or -1 when kept; the details)."""
     import numpy as np
 
     why = np.full(len(table), -1, dtype=np.int64)  # which reason turns the row away (-1: kept)
@@ -141,10 +155,7 @@ def _filter_table(contact_list: ContactList, table: ContactTable, flt: Filter) -
         matches = _matching(table, "tags", lambda value: bool(tags & {_comparable(tag) for tag in _tags_of(value)}))
         why[(why < 0) & ~matches] = len(details)
         details.append(f"not tagged {' or '.join(sorted(flt.tags))}")
-    turned_away = why >= 0
-    if not turned_away.any():
-        return contact_list
-    return _split(contact_list, table, turned_away, RejectReason.FILTERED, [details[code] for code in why[turned_away].tolist()])
+    return why, details
 
 
 def _one_of(values: frozenset[str]) -> Callable[[str], bool]:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer.contacts import addresses, cellbytes, listfile
-from mailer.contacts.filters import apply_filter, parse_filter, suppress
+from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
 from mailer.linebreaks import UNICODE_LINE_BREAKS
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, ListSummary, RejectedRow, RejectReason
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, ListSummary, RejectedRow, RejectReason
 from mailer.spreadsheet import restore_cells
 
 if TYPE_CHECKING:
@@ -175,13 +175,18 @@ def _no_file() -> ListError:
     return ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
 
 
-def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None) -> ContactList:
+def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None, prefer: Filter | None = None) -> ContactList:
     """Read lists into recipients and rejected rows (duplicates across files count).
 
     ``Contact.fields`` holds every canonical column as text (``email`` included, tags joined
     with "; ") and every custom column under its safe identifier; a column one file lacks is "".
     The recipients come as a ``ContactTable`` (models.py): a sequence of Contacts held column
     by column, whose ``to_arrow()`` and ``chunks()`` give them without a Python object per row.
+
+    Of the rows of one address the first wins; with ``prefer`` (the send's --where/--tag), the
+    first row the filter keeps wins, so a journalist whose first list says beat "science" and
+    whose second says "health" is a recipient of ``--where beat=health``, with the second row's
+    fields (newcomer 11). The filter itself is applied afterwards (``apply_filter``).
     """
     import numpy as np
     import pyarrow as pa
@@ -191,6 +196,8 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     if unusable:
         raise _every_unusable(unusable)
     examined = _examine(files_read)
+    if prefer is not None and not prefer.is_empty() and examined.first_of:
+        examined = _first_kept_wins(examined, prefer)
     rejected_cells = _rejected_cells(examined)
     headers = _shared_headers(examined.files)
     summaries = tuple(_summary(file) for file in examined.files)
@@ -322,6 +329,60 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
     return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of)
+
+
+def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:
+    """``examined`` with each repeated address won by its first row ``flt`` keeps, when its first
+    row is not kept and a later one is (the rows of repeated addresses only are made into fields)."""
+    import numpy as np
+    import pyarrow as pa
+
+    repeats: dict[int, list[int]] = {}
+    for repeat, first in examined.first_of.items():
+        repeats.setdefault(first, []).append(repeat)
+    contested = np.array(sorted({*repeats, *examined.first_of}), dtype=np.int64)
+    kept: set[int] = set()
+    for number, file in enumerate(examined.files):
+        mine = contested[examined.file_of[contested] == number]
+        if not len(mine):
+            continue
+        columns = _contact_columns(file, list(file.columns), examined, mine)
+        columns["email"] = examined.emails.take(mine)
+        table = ContactTable(
+            _stacked([columns], list(columns), [len(mine)]),
+            sources=[file.path],
+            source_of=np.zeros(len(mine), dtype=np.int32),
+            rows=file.rows[examined.position[mine]].astype(np.int64, copy=False),
+            names_of_source=[list(columns)],
+        )
+        kept.update(mine[matching(table, flt)].tolist())
+    verdict, first_of = examined.verdict.copy(), dict(examined.first_of)
+    for first, later in repeats.items():
+        winner = next((row for row in sorted(later) if row in kept), None) if first not in kept else None
+        if winner is None:
+            continue
+        verdict[winner], verdict[first] = _OK, _DUPLICATE
+        del first_of[winner]
+        first_of.update({row: winner for row in (first, *later) if row != winner})
+    if first_of == examined.first_of:
+        return examined
+    # The address cells of rejected rows follow the verdicts: a first row now repeated joins them.
+    before, after = np.flatnonzero(examined.verdict), np.flatnonzero(verdict)
+    joined = np.setdiff1d(after, before)
+    written = pa.array([_address_cell(examined, row) for row in joined.tolist()], type=pa.large_string())
+    cells = _address_cells(written, names=False)[1].cast(examined.rejected_emails.type)
+    pool = pa.concat_arrays([examined.rejected_emails, cells])
+    at = np.searchsorted(before, after)
+    new_at = len(before) + np.searchsorted(joined, after)
+    was_rejected = np.isin(after, before)
+    rejected_emails = pool.take(pa.array(np.where(was_rejected, at, new_at)))
+    return replace(examined, verdict=verdict, first_of=first_of, rejected_emails=rejected_emails)
+
+
+def _address_cell(examined: _Examined, row: int) -> str:
+    """The address cell of one row as the file has it."""
+    file = examined.files[int(examined.file_of[row])]
+    return str(file.columns[file.recognized["email"]][int(examined.position[row])].as_py() or "")
 
 
 def _address_cells(raw: pa.Array, *, names: bool = True) -> tuple[pa.Array, pa.Array]:

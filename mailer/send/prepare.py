@@ -113,8 +113,8 @@ def prepare_send(
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
-    loaded = contacts.load(list_paths)
     chosen = contacts.parse_filter(where, tags)
+    loaded = contacts.load(list_paths, prefer=chosen)
     contact_list = contacts.apply_filter(loaded, chosen)
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
