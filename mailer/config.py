@@ -23,6 +23,7 @@ from mailer.config_problems import describe
 from mailer.errors import ConfigError
 
 CONFIG_FILE_NAME = "mailer.toml"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})  # [sendgrid] api_url may be http:// only here
 CONFIG_ENV_VAR = "MAILER_CONFIG"
 APP_NAME = "press-mailer"
 
@@ -160,9 +161,18 @@ class SendGridConfig(_Section):
     @classmethod
     def _api_url(cls, value: str) -> str:
         try:
-            return check_url(value, https_only=False)
+            checked = check_url(value, https_only=False)
         except ValueError:
             raise ValueError(f'must be a full web address such as https://api.sendgrid.com (got "{value}")') from None
+        parts = urlsplit(checked)
+        if parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK_HOSTS:
+            # Every request carries "Authorization: Bearer <key>": over http it would cross the
+            # network readable by anyone on the way, before any redirect to https (review 12a #7).
+            raise ValueError(
+                f'must start with https:// (got "{value}"): over http:// the API key would travel unencrypted. '
+                "Only a stand-in on this computer (127.0.0.1, localhost) may use http://"
+            )
+        return checked
 
     @field_validator("api_key_env")
     @classmethod
@@ -305,6 +315,14 @@ class Config(_Section):
             raise ConfigError(
                 f"The SendGrid API key in {name} contains a line break, space or other control character, so it cannot be sent.",
                 hint=f"Copy the key again from SendGrid and set {name} to exactly that one line (the key is not shown here).",
+            )
+        if not value.isascii():
+            # An HTTP header cannot carry it: every request would fail inside the HTTP library after
+            # the connection opened, and its journalists be logged unknown (review 12a #4).
+            raise ConfigError(
+                f"The SendGrid API key in {name} contains a character no key has (“curly quotes” or a dash from a word "
+                "processor?), so it cannot be sent.",
+                hint=f'Copy the key again from SendGrid and set it with straight quotes: export {name}="SG.xxxx" (the key is not shown here).',
             )
         return SecretStr(value)
 

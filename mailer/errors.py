@@ -19,6 +19,7 @@ Our exception hierarchy::
         ├── RateLimited      429: wait ``retry_after`` seconds
         ├── Unavailable      5xx or refused connection: nothing was accepted, retry later
         └── OutcomeUnknown   the request left and no answer came: the request is ``unknown``
+            └── ForeignAnswer    a 2xx that is not SendGrid's (a proxy's page): ``unknown``, and the send stops
 
 Library code raises these; only the command line prints them and exits with ``exit_code``.
 Each error keeps the actionable part in ``hint`` so tests can assert it.
@@ -127,3 +128,9 @@ class Unavailable(TransportError):
 
 class OutcomeUnknown(TransportError):
     """The request left but no answer came: SendGrid may or may not have accepted it."""
+
+
+class ForeignAnswer(OutcomeUnknown):
+    """A 2xx answer that is not SendGrid's acceptance of a Mail Send (202 with an X-Message-Id; 200
+    in sandbox mode): a proxy's or gateway's page. Whether the request reached SendGrid is not
+    known, so its recipients are unknown; the send stops, as every request would get the same."""

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine
 from mailer.config import SendGridConfig
 from mailer.errors import (
     AuthError,
+    ForeignAnswer,
     OutcomeUnknown,
     RateLimited,
     Rejected,
@@ -298,9 +299,10 @@ class Dispatcher:
     def _notice_stop(self, answered: Sequence[tuple[Request, _Attempt]]) -> None:
         """A refused key or an unreachable SendGrid stops new requests before any is started."""
         for _, attempt in answered:
+            error = attempt.error
             if (
-                attempt.error is not None
-                and not isinstance(attempt.error, Rejected | TooLarge | OutcomeUnknown)
+                error is not None
+                and (isinstance(error, ForeignAnswer) or not isinstance(error, Rejected | TooLarge | OutcomeUnknown))
                 and self.stop_error is None
             ):
                 self.stop_error = _stop_error(attempt.error, self.campaign_id, retries=self.pacing.retries)
@@ -463,6 +465,12 @@ def _stop_error(error: BaseException | None, campaign_id: str, *, retries: int) 
     resume = f"Nothing more was sent. When it is fixed, run: mailer resume {campaign_id}"
     if isinstance(error, AuthError):
         return AuthError(error.message, status=error.status, hint=resume)
+    if isinstance(error, ForeignAnswer):
+        return SendError(
+            error.message,
+            hint="Nothing more was sent. Check [sendgrid] api_url and the office's proxy, then run: mailer resume "
+            f"{campaign_id} (the journalists of the request it answered are unknown: see mailer status {campaign_id})",
+        )
     text = error.message if isinstance(error, TransportError) else str(error)
     return SendError(
         f"SendGrid did not take the requests{', after several tries' if retries else ''}: {text}",  # "could not be reached: it answered 503" (nc11b)

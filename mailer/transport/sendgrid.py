@@ -27,6 +27,7 @@ from mailer import sendgrid_api as api
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.errors import (
     AuthError,
+    ForeignAnswer,
     OutcomeUnknown,
     RateLimited,
     Rejected,
@@ -126,7 +127,17 @@ class SendGridTransport:
             response = self._call(lambda: mail_send.post(request_body=body))
         finally:
             mail_send.ready = None
-        return RequestResult(status=response.status_code, message_id=_header(response.headers, "X-Message-Id"))
+        message_id = _header(response.headers, "X-Message-Id")
+        expected = 200 if self._config.sandbox else 202  # SENDGRID.md, "Status codes"
+        if response.status_code != expected or (not self._config.sandbox and not message_id):
+            # A filtering proxy's "click to continue" page is a 200 too (review 12a #9).
+            raise ForeignAnswer(
+                f"{self._config.api_url} answered {response.status_code}"
+                f"{'' if message_id else ' without an X-Message-Id'}, which is not SendGrid's answer to a send "
+                f"({expected}{'' if self._config.sandbox else ' with an X-Message-Id'}): a proxy or gateway on the way?",
+                hint="Whether these emails reached SendGrid is not known: they are marked unknown. Nothing more was sent.",
+            )
+        return RequestResult(status=response.status_code, message_id=message_id)
 
     def create_batch_id(self) -> str:
         """POST /v3/mail/batch: a batch id that lets a scheduled send be cancelled."""
