@@ -163,3 +163,22 @@ def test_contact_of_a_release_in_one_language_names_no_version(tmp_path: Path, s
     assert shown.exit_code == 0, shown.output
     assert "Subject:  Riverbend Beekeepers count record 1.2 million bees in first city-wide census\n" in shown.output
     assert "(fr version)" not in shown.output
+
+
+@pytest.mark.xfail(strict=True, reason="newcomer12 #6: report CSVs are comma-separated even for an office whose lists are semicolon lists")
+def test_report_csv_of_a_semicolon_list_opens_in_columns_in_european_excel(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A French office's press list is Excel's semicolon CSV; `lists clean`, `lists prune` and the
+    dry run's skipped.csv keep the semicolon "so a semicolon list opens in one column per field in
+    European Excel" (README). The recipients report of the same send is written with commas and
+    has no --delimiter: in French or German Excel every row of it lands in column A."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "\ufeffEmail;Prénom;Nom;Média\r\nana@daily.example;Ana;Lima;Le Quotidien\r\neve@radio.example;Ève;Roy;Radio Un\r\n",
+        encoding="utf-8",
+    )
+    sent = mailer(*SEND, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    written = mailer("report", "latest", "--kind", "recipients", "--format", "csv", "-o", "recipients.csv")
+    assert written.exit_code == 0, written.output
+    header = (tmp_path / "recipients.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("email;name;outlet;"), header
