@@ -182,3 +182,22 @@ def test_report_csv_of_a_semicolon_list_opens_in_columns_in_european_excel(tmp_p
     assert written.exit_code == 0, written.output
     header = (tmp_path / "recipients.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("email;name;outlet;"), header
+
+
+@pytest.mark.xfail(strict=True, reason="newcomer12 #7: report -o replaces the very press list the campaign was sent from")
+def test_report_will_not_write_over_the_press_list_the_campaign_was_sent_from(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """After the send, the press officer exports the bounces for a colleague and types the list's
+    name after -o (`mailer report latest --kind bounces -o lists/beat.csv`). The report replaces
+    the office's press list without a question: the list every row of the campaign's report points
+    back to ("list and row": lists/beat.csv:4), and the one the next send would read. Review 8
+    made -o refuse the staff list, mailer.toml and the log; the campaign's own lists are mailer's
+    input just as much (the log names them). `suppressions list -o lists/beat.csv` does the same."""
+    folder(tmp_path, standin, db_url)
+    sent = mailer(*SEND, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    press_list = tmp_path / "lists" / "beat.csv"
+    before = press_list.read_bytes()
+    written = mailer("report", "latest", "--kind", "bounces", "-o", "lists/beat.csv")
+    assert press_list.read_bytes() == before
+    assert written.exit_code == 1, written.output
+    assert "mailer will not write over it" in written.output
