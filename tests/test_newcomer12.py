@@ -201,3 +201,32 @@ def test_report_will_not_write_over_the_press_list_the_campaign_was_sent_from(tm
     assert press_list.read_bytes() == before
     assert written.exit_code == 1, written.output
     assert "mailer will not write over it" in written.output
+
+
+@pytest.mark.xfail(
+    strict=True, reason="newcomer12 #8: a personalized subject shows SendGrid's raw token (-~c.outlet.s~-) in the plan and the listings"
+)
+def test_personalized_subject_reads_as_the_preview_shows_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A subject naming the journalist's outlet (`subject: "For {{ contact.outlet }}: ..."`).
+    `mailer preview` shows "Subject: For [outlet]: ...". The plan the press officer confirms before
+    the live send shows "Subject: For -~c.outlet.s~-: ...", an internal substitution token, and so
+    do `mailer campaigns`, `mailer status`, the report's title and `mailer contact`."""
+    folder(tmp_path, standin, db_url)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    subject = 'subject: "Riverbend Beekeepers count record 1.2 million bees in first city-wide census"'
+    assert subject in text
+    release.write_text(text.replace(subject, 'subject: "For {{ contact.outlet }}: a record bee census"'), encoding="utf-8")
+    preview = mailer("preview", "releases/example.md")
+    assert "Subject:   For [outlet]: a record bee census\n" in preview.output
+    sent = mailer(*SEND, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert standin.mail_sends  # the journalists got their outlet's name: SendGrid fills the token in
+    said = {
+        "send": sent.output,
+        "campaigns": mailer("campaigns").output,
+        "status": mailer("status", "latest").output,
+        "report": mailer("report", "latest").output,
+        "contact": mailer("contact", "ana@daily.example").output,
+    }
+    assert {name: "-~" in text for name, text in said.items()} == dict.fromkeys(said, False), said
