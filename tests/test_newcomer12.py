@@ -61,7 +61,6 @@ def first_send_with_ben_blocked(office: Path, standin: Any, db_url: str) -> str:
     return campaign
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #1: a journalist whose email was blocked counts as 'already received' on the next send")
 def test_send_again_reaches_the_journalist_whose_email_was_blocked(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The bounces report says Ben's newsroom blocked the release (`mailer contact` says
     "blocked"; he never got it). The office sorts it out with the newsroom and runs the same
@@ -76,7 +75,6 @@ def test_send_again_reaches_the_journalist_whose_email_was_blocked(tmp_path: Pat
     assert mailed(standin) == [BEN]
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #1: a correction counts a blocked journalist as having the earlier version")
 def test_correction_answered_no_still_reaches_the_journalist_whose_email_was_blocked(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

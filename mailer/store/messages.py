@@ -21,6 +21,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindparam, case, cast, func, literal_column, or_, select, update
 
 from mailer.models import (
+    BOUNCED,
     DELIVERY_RANK,
     FORGOTTEN_ADDRESS,
     CampaignStatus,
@@ -870,7 +871,7 @@ def reached(
 ) -> Iterator[tuple[str, str, str | None, str]]:
     """(address lower-cased, campaign, language of the version it got, state) of each row of these
     campaigns that got, or is about to get, a message (planned, sending, accepted or unknown; not
-    skipped), newest first, for the addresses in ``email_keys``. A `planned` row whose request its
+    skipped; not blocked, bounced or dropped by the events), newest first, for the addresses in ``email_keys``. A `planned` row whose request its
     campaign lists in flight reads `sending`: it may have reached SendGrid (a run that stopped or
     died mid-request; review 10c), as ``by_address`` reads it for events."""
     if not campaign_ids:
@@ -882,7 +883,14 @@ def reached(
     planned = MessageState.PLANNED.value
     query = (
         select(message.c.email_key, message.c.campaign_id, message.c.language, message.c.state, message.c.request_no)
-        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.state.in_(_RECEIVED_STATES), message.c.skip_reason.is_(None))
+        .where(
+            message.c.campaign_id.in_(list(campaign_ids)),
+            message.c.state.in_(_RECEIVED_STATES),
+            message.c.skip_reason.is_(None),
+            # SendGrid's events say it never arrived (blocked, bounced, dropped): not received, so
+            # the next send of the release reaches them (newcomer 12 #1); a hard bounce is suppressed.
+            or_(message.c.delivery.is_(None), message.c.delivery.not_in([delivery.value for delivery in BOUNCED])),
+        )
         .order_by(message.c.id.desc())
     )
     for key, campaign_id, language, state, request_no in connection.execute(query):
