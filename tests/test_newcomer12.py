@@ -182,7 +182,6 @@ def test_report_csv_of_a_semicolon_list_opens_in_columns_in_european_excel(tmp_p
     assert header.startswith("email;name;outlet;"), header
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #7: report -o replaces the very press list the campaign was sent from")
 def test_report_will_not_write_over_the_press_list_the_campaign_was_sent_from(tmp_path: Path, standin: Any, db_url: str) -> None:
     """After the send, the press officer exports the bounces for a colleague and types the list's
     name after -o (`mailer report latest --kind bounces -o lists/beat.csv`). The report replaces

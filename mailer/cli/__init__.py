@@ -57,12 +57,14 @@ class AppContext:
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
 
-    def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffixes: Sequence[str] = ()) -> None:
+    def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffixes: Sequence[str] = (), logged_lists: bool = False) -> None:
         """Refuse to write ``path`` over mailer's own input (review 8: `show -o releases/example.md`
         replaced the release, `report -o lists/staff.csv` the staff list; 8b: `lists clean -o` the
         delivery log): mailer.toml, the staff list it names, the SQLite log and its -wal and -shm
-        files, a file this command reads (``reads``), or, with ``suffixes``, an existing file whose
-        name ends otherwise. MailerError (exit 1), before anything is written."""
+        files, a file this command reads (``reads``), with ``logged_lists`` (commands that open the
+        log anyway) every press list a campaign in the log was sent from (newcomer 12 #7), or, with
+        ``suffixes``, an existing file whose name ends otherwise. MailerError (exit 1), before
+        anything is written."""
         target = path.resolve()
         config = self.config
         mine = {
@@ -70,6 +72,8 @@ class AppContext:
             **({config.lists.staff.resolve(): "the staff list ([lists] staff in mailer.toml)"} if config.lists.staff else {}),
             **{read.resolve(): "a file this command reads" for read in reads},
         }
+        if logged_lists and target.is_file():
+            mine.update(dict.fromkeys(self._logged_lists(), "a press list campaigns in the log were sent from"))
         url = config.database.url
         if url.startswith("sqlite:///") and ":memory:" not in url:
             log = Path(url.removeprefix("sqlite:///").split("?")[0].removeprefix("file:")).resolve()
@@ -81,6 +85,16 @@ class AppContext:
                 f"{path} exists and is not a {' or '.join(suffixes)} file: mailer will not write over it.",
                 hint=f"Give -o a new file name ending in {suffixes[0]}.",
             )
+
+    def _logged_lists(self) -> set[Path]:
+        """The press lists the log names (as typed to a send: relative to the folder it ran in,
+        taken as the office folder or the current one), resolved."""
+        from mailer.store import campaigns
+
+        office = self.config.source.parent if self.config.source is not None else Path.cwd()
+        with self.engine.connect() as connection:
+            names = campaigns.list_names(connection)
+        return {(base / name).resolve() for name in names for base in (office, Path.cwd())}
 
     def campaign_id(self, typed: str, *, live_only: bool = False) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.

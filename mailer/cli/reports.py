@@ -121,7 +121,7 @@ def report_command(
         _csv_to_stdout(engine, campaign_id, kind, everyone=everyone)
         return
     target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
-    app.never_over(target)
+    app.never_over(target, logged_lists=True)
     written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
@@ -184,7 +184,7 @@ def _overview(
     if start and end and end <= start:
         raise click.UsageError("--until is before --since.")
     target = path or REPORTS_FOLDER / "overview.html"
-    app.never_over(target)
+    app.never_over(target, logged_lists=True)
     shown, cancelled = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:

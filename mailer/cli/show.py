@@ -54,7 +54,7 @@ def show_command(
     shown = show.show(app.engine, campaign_id, contact=contact, language=language)
     target = path or app.config.compose.preview_dir / f"{campaign_id}.eml"
     if path is not None:
-        app.never_over(path, suffixes=(".eml",))
+        app.never_over(path, suffixes=(".eml",), logged_lists=True)
         from mailer import safefile
 
         blocking = safefile.file_in_the_way(path)

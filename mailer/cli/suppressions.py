@@ -372,7 +372,7 @@ def _write_csv(app: AppContext, path: Path, entries: Sequence[Any]) -> None:
 
     if path.suffix.lower() != ".csv":
         raise MailerError(f"{path}: the suppression list is written as CSV.", hint="Give a file name ending in .csv.")
-    app.never_over(path, suffixes=(".csv",))
+    app.never_over(path, suffixes=(".csv",), logged_lists=True)
     try:
         with safefile.replacing(path, encoding="utf-8-sig") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
