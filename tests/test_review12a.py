@@ -1,0 +1,142 @@
+"""Review 12a: the send path, broken as a press office and an attacker would. Each xfail is a finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import ROOT
+
+from mailer.cli import main
+
+KEY = "SG.standin-key.secret"
+SECRET = "unsubscribe-secret-for-review-12a-0123456789"
+BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
+
+
+def mailer(*args: str, key: str | None = KEY, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    environ = {"SENDGRID_API_KEY": key} if key else {}
+    return CliRunner().invoke(main, list(args), env={**environ, **(env or {})}, input=input)
+
+
+def office(
+    project: Path, standin: Any, db_url: str, *, sendgrid: str = "", webhook: str = "", sender: str = "", batch_size: int = 10
+) -> Path:
+    """The example release and templates, a two-journalist beat list, mailer.toml for the stand-in."""
+    import shutil
+
+    for name in ("releases", "templates", "lists"):
+        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
+    (project / "lists" / "beat.csv").write_text(BEAT, encoding="utf-8")
+    write_config(project, standin, db_url, sendgrid=sendgrid, webhook=webhook, sender=sender, batch_size=batch_size)
+    return project
+
+
+def write_config(
+    project: Path, standin: Any, db_url: str, *, sendgrid: str = "", webhook: str = "", sender: str = "", batch_size: int = 10
+) -> None:
+    (project / "mailer.toml").write_text(
+        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n{sender}\n'
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = {batch_size}\n{sendgrid}\n'
+        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n' + (f"\n[webhook]\n{webhook}\n" if webhook else ""),
+        encoding="utf-8",
+    )
+
+
+def mailed(standin: Any) -> list[str]:
+    """Every address the stand-in was asked to mail, in order (with repeats)."""
+    return [p["to"][0]["email"] for request in standin.mail_sends for p in request.body["personalizations"]]
+
+
+def campaign_of(result: Result) -> str:
+    import re
+
+    match = re.search(r"^(?:Test campaign|Campaign) (\S+):", result.output, re.MULTILINE)
+    assert match, result.output
+    return match.group(1)
+
+
+# -- 1. sandbox mode: "accepted" for journalists SendGrid never delivered to ----------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #1: a sandbox-mode send counts as received; the real send then skips everyone")
+def test_a_real_send_after_a_sandbox_send_mails_the_journalists(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office tries its setup with `sandbox = true` (SendGrid validates and delivers nothing),
+    then turns it off and sends for real: every journalist must get the release. Today the
+    sandbox run logged them "accepted", and the real send skips them all as already received."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true")
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"]
+    standin.reset()
+    write_config(tmp_path, standin, db_url)
+    second = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], second.output
+
+
+# -- 2. a resume after the release's From or Reply-To changed ------------------------------------
+
+
+def stopped_after_first_request(project: Path, standin: Any) -> str:
+    """`mailer send` of the example release to the beat list, one journalist a request; SendGrid
+    answers 503 to every request after the first, so ana is mailed and ben left planned."""
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 1 and "SendGrid did not take the requests" in sent.output, sent.output
+    assert mailed(standin) == ["ana@daily.example", "ben@gazette.example"]
+    campaign_id = campaign_of(sent)
+    standin.reset()
+    return campaign_id
+
+
+ONE_A_REQUEST = "concurrency = 1\nretries = 0\n"
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #2: resume sends a changed reply_to/from; mailer show keeps the old one")
+def test_a_resume_after_the_reply_to_was_edited_sends_the_email_the_campaign_archived(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send stops half way; someone fixes `reply_to:` in the release; `mailer resume` goes on.
+    A resume refuses a changed release ("would send a different email"), yet this change
+    passes: ben gets a Reply-To that ana did not, and `mailer show` for ben shows the old one,
+    which is not what he received (promise 9)."""
+    office(tmp_path, standin, db_url, sendgrid=ONE_A_REQUEST, batch_size=1)
+    campaign_id = stopped_after_first_request(tmp_path, standin)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("---\n", '---\nreply_to: "newsdesk@example.net"\n', 1), encoding="utf-8")
+    resumed = mailer("resume", campaign_id, "--yes")
+    sent = [request.body for request in standin.mail_sends]
+    if resumed.exit_code != 0:  # refused as a changed release: nothing went out, fine
+        assert sent == [], resumed.output
+        return
+    assert [p["to"][0]["email"] for body in sent for p in body["personalizations"]] == ["ben@gazette.example"]
+    shown = mailer("show", campaign_id, "--contact", "ben@gazette.example", "-o", "ben.eml")
+    assert shown.exit_code == 0, shown.output
+    received_reply_to = sent[0].get("reply_to", {}).get("email")
+    assert f"Reply-To: {received_reply_to}" in (tmp_path / "ben.eml").read_text(encoding="utf-8")
+
+
+# -- 3. one-click mode with a mailto: `mailer show` drops the mailto the real email carries -------
+
+ONE_CLICK = 'public_url = "https://press.example.org"\nunsubscribe_mailto = "unsubscribe@example.org"\n'
+NO_TRACKING = "[sendgrid.tracking]\nsubscription_tracking = false\n"
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #3: mailer show leaves out the mailto of List-Unsubscribe the real email has")
+def test_show_of_a_one_click_send_has_the_list_unsubscribe_targets_the_journalist_got(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """With our own one-click link and `unsubscribe_mailto`, each journalist's List-Unsubscribe
+    names the link and the mailto. `mailer show` (and a dry run's .eml, which has the mailto)
+    must show both, the link as the proof page: today show drops the mailto, so show and the
+    dry run differ and neither reviewer sees what mail clients offer."""
+    office(tmp_path, standin, db_url, sendgrid=NO_TRACKING, webhook=ONE_CLICK)
+    env = {"MAILER_UNSUBSCRIBE_SECRET": SECRET}
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", env=env)
+    assert sent.exit_code == 0, sent.output
+    real = standin.mail_sends[0].body["personalizations"][0]["headers"]["List-Unsubscribe"]
+    assert real.endswith(", <mailto:unsubscribe@example.org?subject=unsubscribe>"), real
+    shown = mailer("show", campaign_of(sent), "-o", "shown.eml", env=env)
+    assert shown.exit_code == 0, shown.output
+    text = (tmp_path / "shown.eml").read_text(encoding="utf-8")
+    assert (
+        "List-Unsubscribe: <https://press.example.org/unsubscribe/preview>, <mailto:unsubscribe@example.org?subject=unsubscribe>" in text
+    ), [line for line in text.splitlines() if line.startswith("List-")]
