@@ -184,3 +184,22 @@ def test_forget_erases_a_journalist_from_the_test_sends_made_as_her(
     text = log_text()
     assert "Quixtanova" not in text and "Quill Quarterly" not in text
     assert text.count("zq.private@quill.example") <= 1  # the one minimal suppression
+
+
+# -- 6. `mailer show` of a test send made --as a journalist names the wrong person in To ----------
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #6: show of a test --as send puts the journalist's name on the staff address")
+def test_show_of_a_test_send_as_a_journalist_has_the_to_line_the_staff_got(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer test --as ana` sends each colleague the proof addressed to the colleague by name
+    ("Press Office <press@example.org>"). `mailer show` of that test campaign must show the To
+    line that went out; today it shows "Ana Lima <press@example.org>", a name the email never had."""
+    office(tmp_path, standin, db_url)
+    tested = mailer("test", "releases/example.md", "--as", "ana@daily.example", "--list", "lists/beat.csv")
+    assert tested.exit_code == 0, tested.output
+    sent = {p["to"][0]["email"]: p["to"][0].get("name") for request in standin.mail_sends for p in request.body["personalizations"]}
+    assert sent["press@example.org"] == "Press Office"
+    shown = mailer("show", campaign_of(tested), "--contact", "press@example.org", "-o", "proof.eml")
+    assert shown.exit_code == 0, shown.output
+    to_line = next(line for line in (tmp_path / "proof.eml").read_text(encoding="utf-8").splitlines() if line.startswith("To: "))
+    assert to_line == "To: Press Office <press@example.org>"
