@@ -203,3 +203,19 @@ def test_show_of_a_test_send_as_a_journalist_has_the_to_line_the_staff_got(tmp_p
     assert shown.exit_code == 0, shown.output
     to_line = next(line for line in (tmp_path / "proof.eml").read_text(encoding="utf-8").splitlines() if line.startswith("To: "))
     assert to_line == "To: Press Office <press@example.org>"
+
+
+# -- 7. the API key sent in clear text to an http:// SendGrid address -----------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #7: api_url = http://api.sendgrid.com is accepted; the key would travel unencrypted")
+def test_an_http_address_for_sendgrid_itself_is_refused_before_the_key_travels(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A typo in mailer.toml, `api_url = "http://api.sendgrid.com"`, must be refused before any
+    request: every request would carry `Authorization: Bearer <key>` unencrypted over the
+    internet (SendGrid's redirect to https comes after the key left). Today the address is
+    accepted (only [webhook] public_url insists on https); loopback stand-ins stay allowed."""
+    office(tmp_path, standin, db_url)
+    config = (tmp_path / "mailer.toml").read_text(encoding="utf-8")
+    (tmp_path / "mailer.toml").write_text(config.replace(standin.url, "http://api.sendgrid.com"), encoding="utf-8")
+    result = mailer("campaigns")
+    assert result.exit_code == 1 and "https://" in result.output, result.output
