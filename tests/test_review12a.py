@@ -219,3 +219,45 @@ def test_an_http_address_for_sendgrid_itself_is_refused_before_the_key_travels(t
     (tmp_path / "mailer.toml").write_text(config.replace(standin.url, "http://api.sendgrid.com"), encoding="utf-8")
     result = mailer("campaigns")
     assert result.exit_code == 1 and "https://" in result.output, result.output
+
+
+# -- 8. a template in the release's folder reads the API key out of the environment (Jinja < 3.1.6) --
+
+# A template an agency ships beside its release (``template: kit``; the release's folder is searched
+# for templates): str.format reached through |attr walks from a contact field to os.environ.
+EXPLOIT = '<p>{{ ("{0.first_name.then.__globals__[jinja_filters].random._os.environ[SENDGRID_API_KEY]}"|attr("format"))(contact) }}</p>\n'
+
+
+def agency_release(project: Path) -> Path:
+    """An agency's folder: its release naming its own template, kit.html.j2, which holds EXPLOIT."""
+    folder = project / "agency"
+    folder.mkdir()
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
+    (folder / "kit.html.j2").write_text(f"<html><body>{EXPLOIT}</body></html>\n", encoding="utf-8")
+    (folder / "kit.txt.j2").write_text((ROOT / "templates" / "release.txt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder / "pitch.md"
+
+
+def test_a_template_in_the_release_folder_cannot_read_the_api_key_with_the_installed_jinja(tmp_path: Path) -> None:
+    """Held with the Jinja2 installed here (3.1.6): the template is refused, no key in any file."""
+    release = agency_release(tmp_path)
+    result = mailer("preview", str(release), "-o", "out", key="SG.the-real-key-never-shown")
+    assert result.exit_code == 1 and "is unsafe" in result.output, result.output
+    assert not any("SG.the-real-key-never-shown" in p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*") if p.is_file())
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #8: jinja2>=3.1 allows 3.1.0-3.1.5, whose sandbox a release folder's template escapes")
+def test_press_mailer_refuses_a_jinja_whose_sandbox_a_release_template_can_escape() -> None:
+    """A release is data (promise 10), and an agency's release may bring its own template from its
+    folder. With Jinja2 3.1.5 (CVE-2025-27516), which pyproject's `jinja2>=3.1` accepts (Debian 12
+    ships 3.1.2), EXPLOIT renders the SendGrid API key into every journalist's email (checked
+    by hand: `mailer preview` of agency_release wrote the key into pitch.html). The requirement
+    must exclude the versions with known sandbox escapes (3.1.6 fixed the last one)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    jinja = next(Requirement(d) for d in dependencies if Requirement(d).name.lower() == "jinja2")
+    assert not any(jinja.specifier.contains(version) for version in ("3.1.2", "3.1.4", "3.1.5"))
