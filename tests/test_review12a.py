@@ -261,3 +261,22 @@ def test_press_mailer_refuses_a_jinja_whose_sandbox_a_release_template_can_escap
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     jinja = next(Requirement(d) for d in dependencies if Requirement(d).name.lower() == "jinja2")
     assert not any(jinja.specifier.contains(version) for version in ("3.1.2", "3.1.4", "3.1.5"))
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #6: a resumed test send --as addresses colleagues by the journalist's name")
+def test_a_resumed_test_send_as_a_journalist_addresses_each_colleague_by_their_own_name(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The same test send, stopped after its first request (SendGrid unavailable) and resumed:
+    the colleagues the resume mails must be addressed by their own names, as the first request
+    did. Today the resume names them after the journalist ("Ana Lima <dana.fields@...>")."""
+    office(tmp_path, standin, db_url, sendgrid=ONE_A_REQUEST, batch_size=1)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    tested = mailer("test", "releases/example.md", "--as", "ana@daily.example", "--list", "lists/beat.csv")
+    assert tested.exit_code == 1, tested.output
+    first = standin.mail_sends[0].body["personalizations"][0]["to"][0]
+    assert first == {"email": "press@example.org", "name": "Press Office"}
+    standin.reset()
+    resumed = mailer("resume", campaign_of(tested), "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert [p["to"][0] for p in standin.mail_sends[0].body["personalizations"]] == [
+        {"email": "dana.fields@example.org", "name": "Dana Fields"}
+    ]
