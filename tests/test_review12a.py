@@ -355,3 +355,17 @@ def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
     assert log_text().count("ben@gazette.example") <= 1  # the one minimal suppression
     status = mailer("status", campaign_of(sent))
     assert "ben@gazette.example" not in status.output, status.output
+
+
+# -- 12. a category SendGrid refuses is accepted in mailer.toml ----------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #12: a non-ASCII [sendgrid] category is accepted; SendGrid refuses every request")
+def test_a_category_sendgrid_refuses_is_refused_in_mailer_toml(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid takes ASCII categories only (SENDGRID.md §1.1), and every request carries the
+    configured one: `category = "communiqués"` would have SendGrid refuse every request of a
+    send (each journalist "failed"). The setting must be refused when mailer.toml is read, as
+    its other SendGrid limits are (length, line breaks)."""
+    office(tmp_path, standin, db_url, sendgrid='category = "communiqués"\n')
+    result = mailer("campaigns")
+    assert result.exit_code == 1 and "category" in result.output, result.output
