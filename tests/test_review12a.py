@@ -390,3 +390,42 @@ def test_a_send_now_does_not_say_already_received_of_journalists_only_scheduled(
     assert scheduled.exit_code == 0, scheduled.output
     now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert "already received" not in now.output and "scheduled" in now.output.lower(), now.output
+
+
+# -- 14. a release folder's stylesheet fetches URLs and reads files outside the folder ------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review12a #14: cssutils follows @import in a template's CSS: network requests, files outside the folder"
+)
+def test_a_release_folders_stylesheet_reaches_neither_the_network_nor_files_outside_it(tmp_path: Path, standin: Any) -> None:
+    """An agency's release brings its template and stylesheet (kit.css). Rendering it (`mailer
+    preview`, and every send) must not fetch anything nor read outside the folder (promise 10;
+    premailer is told allow_network=False). Today cssutils follows `@import`: the office's
+    computer requests the agency's URL (or any internal address) as the release renders, and
+    reads a local file outside the folder, whose text comes back in the warnings."""
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    hits: list[str] = []
+
+    async def beacon(request: Request) -> Response:
+        hits.append(request.url.path)
+        return Response("h1 { color: #abcdef }", media_type="text/css")
+
+    standin.add_route("/beacon.css", beacon)
+    secret = tmp_path / "outside" / "notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("private-note-ZX81 {\n", encoding="utf-8")
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
+    for suffix in ("html.j2", "txt.j2"):
+        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "kit.css").write_text(
+        f'@import url("{standin.url}/beacon.css");\n@import url("{secret.as_uri()}");\np {{ color: #123456 }}\n', encoding="utf-8"
+    )
+    result = mailer("preview", "agency/pitch.md", "-o", "out")
+    assert hits == [], result.output
+    assert "ZX81" not in result.output, result.output
