@@ -470,3 +470,29 @@ def test_a_journalist_forgotten_while_the_send_runs_is_not_mailed(tmp_path: Path
             process.wait()
     report = mailer("report", "latest", "--kind", "recipients", "--format", "json", "-o", "-")
     assert "ben@gazette.example" not in mailed(standin), (out, err, report.output)
+
+
+# -- 16. a send stopped on one computer cannot be resumed from a colleague's copy of the folder ----
+
+
+@pytest.mark.xfail(strict=True, reason="review12a #16: resume reads the release at the absolute path of the computer that started it")
+def test_a_colleague_sharing_the_log_can_resume_a_send_from_their_copy_of_the_folder(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A team shares one delivery log (PostgreSQL, "sends started from any host"). Ana's send
+    stops half way (SendGrid unavailable) and she leaves; Ben, in his copy of the same press
+    folder, runs `mailer resume`. It must find the release in his folder (the same file, the
+    same content); today it looks only at Ana's absolute path and fails, and a new send from
+    Ben skips the stranded journalists as planned in Ana's campaign."""
+    import shutil
+
+    ana = tmp_path / "ana" / "press"
+    ana.mkdir(parents=True)
+    office(ana, standin, db_url, sendgrid=ONE_A_REQUEST, batch_size=1)
+    monkeypatch.chdir(ana)
+    campaign_id = stopped_after_first_request(ana, standin)
+    ben = tmp_path / "ben" / "press"
+    shutil.copytree(ana, ben)
+    shutil.rmtree(ana)  # Ana's computer is not Ben's
+    monkeypatch.chdir(ben)
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ben@gazette.example"]
