@@ -476,7 +476,9 @@ def test_a_journalist_forgotten_while_the_send_runs_is_not_mailed(tmp_path: Path
 
 
 @pytest.mark.xfail(strict=True, reason="review12a #16: resume reads the release at the absolute path of the computer that started it")
-def test_a_colleague_sharing_the_log_can_resume_a_send_from_their_copy_of_the_folder(tmp_path: Path, standin: Any, db_url: str) -> None:
+def test_a_colleague_sharing_the_log_can_resume_a_send_from_their_copy_of_the_folder(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A team shares one delivery log (PostgreSQL, "sends started from any host"). Ana's send
     stops half way (SendGrid unavailable) and she leaves; Ben, in his copy of the same press
     folder, runs `mailer resume`. It must find the release in his folder (the same file, the
