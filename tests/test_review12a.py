@@ -391,9 +391,6 @@ def test_a_send_now_does_not_say_already_received_of_journalists_only_scheduled(
 # -- 14. a release folder's stylesheet fetches URLs and reads files outside the folder ------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review12a #14: cssutils follows @import in a template's CSS: network requests, files outside the folder"
-)
 def test_a_release_folders_stylesheet_reaches_neither_the_network_nor_files_outside_it(tmp_path: Path, standin: Any) -> None:
     """An agency's release brings its template and stylesheet (kit.css). Rendering it (`mailer
     preview`, and every send) must not fetch anything nor read outside the folder (promise 10;

@@ -114,12 +114,25 @@ def _write_entry(entry: Path, result: tuple[str, list[str]]) -> None:
 
 def _inline(html: str, *, css: str, css_name: str, base_url: str | None) -> tuple[str, list[str]]:
     import cssutils  # with premailer, about 0.2 s of CPU to import: only when HTML is inlined
+    import cssutils.util
     import premailer
 
     collector = _Collect()
     css_log = logging.getLogger("CSSUTILS")
     saved = css_log.handlers[:], css_log.propagate
     css_log.handlers, css_log.propagate = [], False
+    # cssutils follows every @import it parses, whatever premailer's allow_network says: over the
+    # network, or from a file anywhere on this computer (review 12a #14). A release is data: its
+    # CSS is its template's .css and <style> only. cssutils fetches through the module-level
+    # default fetcher when the parser premailer makes has none of its own; while inlining, that
+    # fetcher refuses and notes what was asked for.
+    refused: list[str] = []
+    fetcher = cssutils.util._defaultFetcher
+
+    def refuse(url: str) -> None:
+        refused.append(url)
+
+    cssutils.util._defaultFetcher = refuse
     try:
         transformer = premailer.Premailer(
             html,
@@ -142,10 +155,13 @@ def _inline(html: str, *, css: str, css_name: str, base_url: str | None) -> tupl
             hint="Keep all CSS in the template's .css file (no <link> to other files) and check the HTML.",
         ) from exc
     finally:
+        cssutils.util._defaultFetcher = fetcher
         css_log.removeHandler(collector)
         css_log.handlers, css_log.propagate = saved
         cssutils.log.setLevel(logging.WARNING)
-    return _keep_media_classes(out), _readable(collector.messages, css_name)
+    imports = [f"{css_name}: @import of {url} was not followed: put that CSS in the template's .css file" for url in dict.fromkeys(refused)]
+    messages = [message for message in collector.messages if not message.startswith("CSSImportRule: While processing imported")]
+    return _keep_media_classes(out), imports + _readable(messages, css_name)
 
 
 def absolute(url: str, *, base_url: str | None) -> str | None:
