@@ -165,3 +165,19 @@ def test_the_first_row_the_filter_keeps_wins_and_every_row_is_accounted_for(tmp_
             name, row = expected[key]
             assert rejected.detail.endswith(f" row {row}")
             assert name in rejected.detail or Path(rejected.source).name == name
+
+
+def test_a_sandbox_send_is_listed_as_one(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 12a #1, what the office reads: a live send with `[sendgrid] sandbox = true` reached
+    nobody; `mailer campaigns` lists it as "sandbox" and `mailer status` says SendGrid delivered it
+    to nobody, so nobody reads "accepted" as "they have it"."""
+    folder(tmp_path, standin, db_url)
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nsandbox = true"), encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    listed = mailer("campaigns").output
+    assert " sandbox " in listed and " live " not in listed, listed
+    status = mailer("status", "latest").output
+    assert "(live in SendGrid's sandbox: validated, delivered to nobody, done)" in status, status
+    assert json.loads(mailer("status", "latest", "--json").stdout)["sandbox"] is True

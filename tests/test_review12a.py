@@ -63,7 +63,6 @@ def campaign_of(result: Result) -> str:
 # -- 1. sandbox mode: "accepted" for journalists SendGrid never delivered to ----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #1: a sandbox-mode send counts as received; the real send then skips everyone")
 def test_a_real_send_after_a_sandbox_send_mails_the_journalists(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office tries its setup with `sandbox = true` (SendGrid validates and delivers nothing),
     then turns it off and sends for real: every journalist must get the release. Today the

@@ -84,7 +84,8 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
     figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
-    return [r["id"], r["mode"], status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, r["subject"]]
+    mode = "sandbox" if r.get("sandbox") else r["mode"]  # SendGrid validated it and delivered nothing
+    return [r["id"], mode, status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, r["subject"]]
 
 
 @main.command("status")
@@ -114,6 +115,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
             {
                 "id": campaign_id,
                 "mode": campaign.mode.value,
+                "sandbox": campaign.sandboxed,
                 "status": found.shown_status,
                 "subject": campaign.subject,
                 "content_hash": campaign.content_hash,
@@ -126,7 +128,8 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
             }
         )
         return
-    output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}, {found.shown_status})")
+    sandbox = " in SendGrid's sandbox: validated, delivered to nobody" if campaign.sandboxed else ""
+    output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}{sandbox}, {found.shown_status})")
     output.say(f"Subject:   {campaign.subject}")
     output.say(f"Content:   {campaign.content_hash[:12]} (mailer show {campaign_id} rebuilds what went out)")
     output.say(f"Created:   {describe(campaign.created_at)}")

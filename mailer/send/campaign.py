@@ -196,7 +196,8 @@ def _record(
         mode=prepared.mode,
         slug=prepared.slug,
         lists=prepared.lists,
-        filters=prepared.filters,
+        # SendGrid's sandbox validates and delivers nothing: such a campaign reached nobody (review 12a #1).
+        filters={**prepared.filters, **({campaigns.SANDBOX: True} if config.sendgrid.sandbox and prepared.mode is Mode.LIVE else {})},
         sender=prepared.sender,
         scheduled_at=prepared.scheduled,
         sendgrid_batch_id=batch_id,

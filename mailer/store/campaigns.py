@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text, update
 
 from mailer.models import CampaignStatus, MessageState, Mode
 from mailer.store.bulk import Prepared
 from mailer.store.schema import campaign, campaign_version, message
+
+SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,11 @@ class Campaign:
     def overrides(self) -> list[str]:
         """The addresses its plan let through by name (``--override-suppression``), lower-cased."""
         return [str(address) for address in self.filters.get("override_suppression") or ()]
+
+    @property
+    def sandboxed(self) -> bool:
+        """Sent to SendGrid's sandbox ([sendgrid] sandbox = true): validated, delivered to nobody."""
+        return bool(self.filters.get(SANDBOX))
 
 
 def new_id(connection: Connection, *, day: date, slug: str) -> str:
@@ -270,6 +277,7 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
             {
                 "id": row["id"],
                 "mode": row["mode"],
+                SANDBOX: bool((row["filters"] or {}).get(SANDBOX)),
                 "status": row["status"],
                 "created": row["created_at"].isoformat(timespec="seconds"),
                 "scheduled": row["scheduled_at"].isoformat(timespec="seconds") if row["scheduled_at"] else None,
@@ -420,14 +428,24 @@ def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> N
     connection.execute(statement)
 
 
+def delivering() -> ColumnElement[bool]:
+    """Live campaigns that can have reached journalists: not cancelled, not sent to SendGrid's
+    sandbox (``filters[SANDBOX]``: validated, nothing delivered; review 12a #1)."""
+    sandboxed = campaign.c.filters[SANDBOX].as_boolean()
+    return and_(
+        campaign.c.mode == Mode.LIVE.value,
+        campaign.c.status != CampaignStatus.CANCELLED.value,
+        or_(sandboxed.is_(None), sandboxed.is_(False)),
+    )
+
+
 def live_with(
     connection: Connection, *, content_hash: str | None = None, release_path: str | None = None, version_of: Collection[str] = ()
 ) -> list[tuple[str, str]]:
-    """(id, content_hash) of live campaigns, not cancelled, with this content, from this release
-    file, or with a version of one of the contents in ``version_of``; oldest first."""
-    query = select(campaign.c.id, campaign.c.content_hash).where(
-        campaign.c.mode == Mode.LIVE.value, campaign.c.status != CampaignStatus.CANCELLED.value
-    )
+    """(id, content_hash) of live campaigns that can have reached journalists (``delivering``), with
+    this content, from this release file, or with a version of one of the contents in
+    ``version_of``; oldest first."""
+    query = select(campaign.c.id, campaign.c.content_hash).where(delivering())
     if content_hash is not None:
         query = query.where(campaign.c.content_hash == content_hash)
     if release_path is not None:

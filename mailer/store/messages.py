@@ -950,8 +950,7 @@ def reached_since(connection: Connection, campaign_id: str, *, content_hash: str
     )
     same_file = select(campaign.c.release_path).where(campaign.c.id == campaign_id).scalar_subquery()
     others = select(campaign.c.id).where(
-        campaign.c.mode == Mode.LIVE.value,
-        campaign.c.status != CampaignStatus.CANCELLED.value,
+        campaigns.delivering(),
         or_(campaign.c.content_hash == content_hash, campaign.c.release_path == same_file, campaign.c.id.in_(sharing)),
         campaign.c.id != campaign_id,
     )
