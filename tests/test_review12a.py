@@ -426,7 +426,6 @@ def test_a_release_folders_stylesheet_reaches_neither_the_network_nor_files_outs
 # -- 15. a journalist forgotten (or suppressed) while a send runs is mailed all the same -----------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #15: a running send mails an address forgotten meanwhile; the log says skipped")
 def test_a_journalist_forgotten_while_the_send_runs_is_not_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A long send is under way; a journalist phones to be removed and the office runs `mailer
     forget` for her (or `suppressions add`). Her row is marked skipped at once, so the log says

@@ -43,7 +43,7 @@ from mailer.errors import (
 from mailer.models import MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
-from mailer.store import messages
+from mailer.store import campaigns, messages
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
 RATE_LIMIT_ATTEMPTS = 20
@@ -144,6 +144,8 @@ class Dispatcher:
     # The next request, being prepared by a spare worker while the ones out are answered. It is
     # still the head of ``queue`` and not listed in flight: its gate opens only once it is.
     prepared: _Prepared | None = None
+    # When the campaign was planned and whom it lets through by name (``_still_planned``), read once.
+    suppression_rule: tuple[datetime, tuple[str, ...]] | None = None
 
     @property
     def stopping(self) -> bool:
@@ -230,6 +232,7 @@ class Dispatcher:
         try:
             with self.engine.begin() as connection:
                 self._take(free, taken)
+                taken[:] = self._still_planned(connection, taken)
                 held = self._hold(connection, self.handed | {request.number for request in taken}, changed=True)
         except BaseException:
             self.queue.extendleft(reversed(taken))  # rolled back: they never left
@@ -238,6 +241,35 @@ class Dispatcher:
             self.queue.extendleft(reversed(taken))  # another process drives the campaign now: they stay planned
             return []
         return taken
+
+    def _still_planned(self, connection: Connection, taken: list[Request]) -> list[Request]:
+        """``taken`` less the journalists no run may mail any more: suppressed since the plan (an
+        unsubscribe, `mailer suppressions add`), forgotten (`mailer forget`) or called off while
+        this run went on (review 12a #15; promise 3). Their rows are skipped in the log, and a
+        request left with nobody does not leave. Checked in the transaction that lists the
+        requests in flight: a change committed after it meets a request already on its way."""
+        if not taken:
+            return taken
+        if self.suppression_rule is None:
+            found = campaigns.get(connection, self.campaign_id)
+            self.suppression_rule = (found.created_at, tuple(found.overrides)) if found is not None else (utcnow(), ())
+        since, overrides = self.suppression_rule
+        numbers = {request.number for request in taken}
+        messages.skip_suppressed(connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(), requests=numbers)
+        if messages.planned_in(connection, self.campaign_id, numbers) == sum(len(request.messages) for request in taken):
+            return taken
+        planned = messages.planned_keys(connection, self.campaign_id, numbers)
+        kept = []
+        for request in taken:
+            left = [m for m in request.messages if m.message_key in planned]
+            if len(left) == len(request.messages):
+                kept.append(request)
+                continue
+            if self.prepared is not None and self.prepared.request is request:
+                self._withdraw()  # its body, built already, names them: it must not leave
+            if left:
+                kept.append(_with(request, Recipients.of(left), request.number))
+        return kept
 
     def _log(self, answered: Sequence[tuple[Request, _Attempt]]) -> list[Callable[[], None]]:
         """One transaction: record ``answered`` and take them off the list in flight; commit.

@@ -755,19 +755,43 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
 _SAYING_NO = ("bounce", "dropped", "spamreport", "unsubscribe", "group_unsubscribe")
 
 
-def skip_suppressed(connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = (), now: datetime) -> int:
+def skip_suppressed(
+    connection: Connection,
+    campaign_id: str,
+    *,
+    since: datetime,
+    overrides: Collection[str] = (),
+    now: datetime,
+    requests: Collection[int] | None = None,
+) -> int:
     """Before a resume sends: skip this campaign's planned rows whose address is suppressed now
     (promise 3; review 9 and 9b): an unsubscribe, a bounce or ``mailer suppressions add`` while
     the campaign waited, or one that happened before its planning but reached the log after (an
     events file, SendGrid's retries). An address in ``overrides`` (let through by name with
     ``--override-suppression`` when it was planned) stays planned, unless an event saying no
     again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
+    With ``requests``, only the rows of those request numbers (a run, before they leave).
     Returns how many. Reads the suppressions through the address index.
     """
     suppressed = _suppressed_since(since, overrides)
+    only = [message.c.request_no.in_(sorted(requests))] if requests is not None else []
     return _skip_planned(
-        connection, campaign_id, suppressed, reason=RejectReason.SUPPRESSED, error="suppressed since the campaign was planned", now=now
+        connection,
+        campaign_id,
+        suppressed,
+        *only,
+        reason=RejectReason.SUPPRESSED,
+        error="suppressed since the campaign was planned",
+        now=now,
     )
+
+
+def planned_keys(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:
+    """The message keys of the rows of these request numbers of the campaign still planned."""
+    query = select(message.c.message_key).where(
+        message.c.campaign_id == campaign_id, message.c.request_no.in_(sorted(requests)), message.c.state == MessageState.PLANNED.value
+    )
+    return set(connection.scalars(query))
 
 
 def _skip_planned(
