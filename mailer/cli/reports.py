@@ -37,7 +37,7 @@ EMPTY = {
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="How to write it (default: a table on the terminal, or what the -o file's name ends in).",
+    help="How to write it (default: a table on the terminal, what the -o file's name ends in, or csv for -o -).",
 )
 @click.option(
     "-o",
@@ -89,9 +89,11 @@ def report_command(
 
     to_stdout = path is not None and str(path) == "-"  # newcomer 11: "-o -" wrote a file named "-"
     if to_stdout:
+        fmt = fmt or "csv"  # a pipe takes CSV unless told otherwise (fix12r: it was refused without --format)
         if fmt not in ("csv", "json") or overview:
             raise click.UsageError(
-                "-o - writes to the terminal or a pipe: add --format csv or --format json (xlsx and html need a file name)."
+                "-o - writes to the terminal or a pipe: standard output takes csv (the default) or json "
+                "(xlsx and html need a file name; --overview is an HTML page)."
             )
         path = None
     fmt = _format(fmt, path)

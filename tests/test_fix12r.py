@@ -1,0 +1,41 @@
+"""Session 12: smaller problems in reports, suppressions and `lists prune` (fix12r).
+
+Each test names the item it holds to; each failed before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from press_office import campaign_of, folder, mailer
+
+
+@pytest.fixture
+def office(tmp_path: Path, standin: Any, db_url: str) -> Path:
+    """The press office of press_office.py (a beat list with one duplicate row), no send yet."""
+    return folder(tmp_path, standin, db_url)
+
+
+def send(*lists: str) -> str:
+    """A live send of the example release to ``lists`` (default: the beat list); its campaign id."""
+    named = [arg for path in lists or ("lists/beat.csv",) for arg in ("--list", path)]
+    sent = mailer("send", "releases/example.md", *named, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    return campaign_of(sent)
+
+
+def test_report_to_standard_output_without_format_is_csv(office: Path) -> None:
+    """Item 4: `mailer report ID -o -` writes CSV to standard output (it was refused for want of
+    --format); xlsx and html to "-" are refused, saying which formats standard output takes."""
+    campaign = send()
+    piped = mailer("report", campaign, "--kind", "recipients", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.startswith("email,name,outlet,"), piped.stdout[:200]
+    assert not (office / "-").exists()
+    summary = mailer("report", campaign, "-o", "-")
+    assert summary.exit_code == 0 and summary.stdout.startswith("figure,count,rate"), summary.output
+    refused = mailer("report", campaign, "--format", "html", "-o", "-")
+    assert refused.exit_code == 2
+    assert "standard output takes csv (the default) or json" in " ".join(refused.output.split()), refused.output
