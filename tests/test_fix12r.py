@@ -39,3 +39,15 @@ def test_report_to_standard_output_without_format_is_csv(office: Path) -> None:
     refused = mailer("report", campaign, "--format", "html", "-o", "-")
     assert refused.exit_code == 2
     assert "standard output takes csv (the default) or json" in " ".join(refused.output.split()), refused.output
+
+
+def test_suppressions_import_with_a_missing_file_imports_nothing_and_says_so(office: Path) -> None:
+    """Item 7: `mailer suppressions import A.csv MISSING.csv` names the missing file and says
+    plainly that nothing was imported, with no traceback; A's addresses are not suppressed."""
+    (office / "dnc.csv").write_text("Email\nzoe@paper.example\n", encoding="utf-8")
+    imported = mailer("suppressions", "import", "dnc.csv", "gone.csv", "--reason", "agency opt-outs")
+    said = " ".join(imported.output.split())
+    assert imported.exit_code == 1, imported.output
+    assert "gone.csv: no such file. Nothing was imported, from any of the 2 files." in said, said
+    assert "Traceback" not in said and imported.exc_info[0] is SystemExit
+    assert "zoe@paper.example" not in mailer("suppressions", "list").output

@@ -14,7 +14,7 @@ import click
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, lists_group
 from mailer.counting import counted
-from mailer.errors import MailerError
+from mailer.errors import ListError, MailerError
 from mailer.models import RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
@@ -194,7 +194,11 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     from mailer import contacts
     from mailer.store import suppressions as suppression_store
 
-    loaded = contacts.load(list(files))
+    try:
+        loaded = contacts.load(list(files))
+    except ListError as exc:  # one file missing or unreadable: none of them goes in, and the message says so (fix12r)
+        others = f", from any of the {len(files)} files" if len(files) > 1 else ""
+        raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc
     now = datetime.now(UTC)
     unknown: Counter[str] = Counter()
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts]
