@@ -51,3 +51,20 @@ def test_suppressions_import_with_a_missing_file_imports_nothing_and_says_so(off
     assert "gone.csv: no such file. Nothing was imported, from any of the 2 files." in said, said
     assert "Traceback" not in said and imported.exc_info[0] is SystemExit
     assert "zoe@paper.example" not in mailer("suppressions", "list").output
+
+
+def test_lists_prune_takes_several_files(office: Path) -> None:
+    """Item 8: `mailer lists prune A.csv B.csv -o OUT` prunes both lists into one copy, as
+    `lists check` and `lists clean` take several files (it took one only); writing over
+    either list is refused."""
+    (office / "lists" / "more.csv").write_text("Email,Name\nzoe@paper.example,Zoe Paper\nyan@paper.example,Yan Li\n", encoding="utf-8")
+    assert mailer("suppressions", "add", "eve@radio.example", "yan@paper.example", "--reason", "asked by phone").exit_code == 0
+    pruned = mailer("lists", "prune", "lists/beat.csv", "lists/more.csv", "-o", "pruned.csv")
+    assert pruned.exit_code == 0, pruned.output
+    assert "Wrote 5 journalists to pruned.csv; left out 2 suppressed addresses." in pruned.output, pruned.output
+    assert "mailer lists check lists/beat.csv lists/more.csv" in pruned.output, pruned.output
+    kept = (office / "pruned.csv").read_text(encoding="utf-8-sig")
+    assert "zoe@paper.example" in kept and "ana@daily.example" in kept
+    assert "eve@radio.example" not in kept and "yan@paper.example" not in kept
+    over = mailer("lists", "prune", "lists/beat.csv", "lists/more.csv", "-o", "lists/more.csv")
+    assert over.exit_code == 1 and "would overwrite the list being pruned" in over.output, over.output
