@@ -68,3 +68,22 @@ def test_lists_prune_takes_several_files(office: Path) -> None:
     assert "eve@radio.example" not in kept and "yan@paper.example" not in kept
     over = mailer("lists", "prune", "lists/beat.csv", "lists/more.csv", "-o", "lists/more.csv")
     assert over.exit_code == 1 and "would overwrite the list being pruned" in over.output, over.output
+
+
+def recipients_report(campaign: str) -> dict[str, dict[str, str]]:
+    """The recipients report as CSV on standard output, by list row ("lists/beat.csv:7" -> the row by label)."""
+    import csv
+
+    piped = mailer("report", campaign, "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    return {row["list and row"]: row for row in csv.DictReader(piped.stdout.splitlines())}
+
+
+def test_report_shows_the_suppression_note_of_a_suppressed_row(office: Path) -> None:
+    """Item 1: a journalist skipped as suppressed reads, under "why skipped or failed", the
+    suppression's reason and its note ("unsubscribe (asked by phone, 3 March)"), not the reason only."""
+    (office / "dnc.csv").write_text('email,reason,note\neve@radio.example,unsubscribe,"asked by phone, 3 March"\n', encoding="utf-8")
+    assert mailer("suppressions", "import", "dnc.csv", "--reason", "old tool").exit_code == 0
+    eve = recipients_report(send())["lists/beat.csv:6"]
+    assert (eve["email"], eve["state"]) == ("eve@radio.example", "skipped: suppressed")
+    assert eve["why skipped or failed"] == "unsubscribe (asked by phone, 3 March)"
