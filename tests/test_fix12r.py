@@ -87,3 +87,17 @@ def test_report_shows_the_suppression_note_of_a_suppressed_row(office: Path) -> 
     eve = recipients_report(send())["lists/beat.csv:6"]
     assert (eve["email"], eve["state"]) == ("eve@radio.example", "skipped: suppressed")
     assert eve["why skipped or failed"] == "unsubscribe (asked by phone, 3 March)"
+
+
+def test_report_names_the_journalist_of_a_skipped_duplicate_row(office: Path) -> None:
+    """Item 2: a row skipped as a duplicate shows the name and outlet its own cells hold, read as
+    a recipient's are (a "Full Name" split, "Media Outlet" recognized), not empty columns; the
+    row keeps its original cells in the log too."""
+    (office / "lists" / "desk.csv").write_text(
+        "E-mail Address;Full Name;Media Outlet\nana@daily.example;Ana M. Lima;Daily News Online\nzed@x.example;Zed Zee;X Mag\n",
+        encoding="utf-8",
+    )
+    rows = recipients_report(send("lists/beat.csv", "lists/desk.csv"))
+    beat, desk = rows["lists/beat.csv:7"], rows["lists/desk.csv:2"]
+    assert (beat["state"], beat["name"], beat["outlet"]) == ("skipped: duplicate", "Ana Lima", "Daily News")
+    assert (desk["state"], desk["name"], desk["outlet"]) == ("skipped: duplicate", "Ana M. Lima", "Daily News Online")
