@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from press_office import campaign_of, folder, mailer
+from sqlalchemy import Engine
+from test_reports import LIVE, log  # noqa: F401  (the hand-counted campaign of test_reports.py)
+
+from mailer import reports
 
 
 @pytest.fixture
@@ -101,3 +106,27 @@ def test_report_names_the_journalist_of_a_skipped_duplicate_row(office: Path) ->
     beat, desk = rows["lists/beat.csv:7"], rows["lists/desk.csv:2"]
     assert (beat["state"], beat["name"], beat["outlet"]) == ("skipped: duplicate", "Ana Lima", "Daily News")
     assert (desk["state"], desk["name"], desk["outlet"]) == ("skipped: duplicate", "Ana M. Lima", "Daily News Online")
+
+
+COUNTS = {
+    "summary": ("count",),
+    "recipients": ("opens", "opens by people", "clicks"),
+    "opens": ("opens", "opens by people"),
+    "clicks": ("clicks",),
+    "outlets": ("recipients", "delivered", "bounced", "opened", "opened by people", "clicked"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COUNTS))
+def test_xlsx_counts_are_whole_numbers_in_every_sheet(log: Engine, tmp_path: Path, kind: str) -> None:  # noqa: F811
+    """Item 5: every count in an XLSX report reads back as an integer (openpyxl), not a float:
+    the sheets written through rustpy-xlsxwriter stored 3 as 3.0. Rates stay fractions."""
+    path = tmp_path / f"{kind}.xlsx"
+    reports.export(log, LIVE, kind=kind, fmt="xlsx", path=path)
+    sheet = load_workbook(path).active
+    labels = [cell.value for cell in sheet[1]]
+    counts = [[row[labels.index(label)].value for row in sheet.iter_rows(min_row=2)] for label in COUNTS[kind]]
+    assert counts and all(column for column in counts)
+    assert {type(value) for column in counts for value in column} == {int}, counts
+    if "rate" in labels:  # the summary's rates: 0.5 stays 0.5 (a rate of exactly 0 or 1 is whole either way)
+        assert 0.5 in [row[labels.index("rate")].value for row in sheet.iter_rows(min_row=2)]
