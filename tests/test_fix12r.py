@@ -130,3 +130,22 @@ def test_xlsx_counts_are_whole_numbers_in_every_sheet(log: Engine, tmp_path: Pat
     assert {type(value) for column in counts for value in column} == {int}, counts
     if "rate" in labels:  # the summary's rates: 0.5 stays 0.5 (a rate of exactly 0 or 1 is whole either way)
         assert 0.5 in [row[labels.index("rate")].value for row in sheet.iter_rows(min_row=2)]
+
+
+@pytest.mark.parametrize("kind", ["recipients", "opens", "clicks", "bounces", "outlets"])
+def test_json_report_keys_are_the_column_labels(log: Engine, tmp_path: Path, kind: str) -> None:  # noqa: F811
+    """Item 3: a JSON report's rows are keyed by the column labels, written one way: lower case,
+    words joined by "_", "(UTC)" left out ("why skipped or failed" -> why_skipped_or_failed,
+    "list and row" -> list_and_row; they were `detail` and `list`)."""
+    import json
+    import re
+
+    path = tmp_path / f"{kind}.json"
+    table = reports.export(log, LIVE, kind=kind, fmt="json", path=path)
+    assert table is not None
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    expected = ["_".join(re.sub(r"[^a-z0-9]+", " ", label.replace("(UTC)", "").lower()).split()) for label in table.labels]
+    assert rows and all(list(row) == expected for row in rows), (list(rows[0]), expected)
+    if kind == "recipients":
+        assert {"why_skipped_or_failed", "list_and_row", "opens_by_people"} <= set(rows[0])
+        assert not {"detail", "list", "human_opens"} & set(rows[0])

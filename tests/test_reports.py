@@ -178,13 +178,13 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
         "first_event": "2026-02-19 10:00:01",
         "last_event": "2026-02-19 12:00:00",
         "opens": 3,
-        "human_opens": 2,
+        "opens_by_people": 2,
         "clicks": 1,
         "bounce": "",
         "bounce_classification": "",
         "bounce_reason": "",
-        "detail": "",
-        "list": "lists/press.csv:2",
+        "why_skipped_or_failed": "",
+        "list_and_row": "lists/press.csv:2",
     }
     assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
     assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"

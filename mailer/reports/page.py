@@ -260,7 +260,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
 
 
 WRAPPED = frozenset(
-    {"bounce_reason", "links", "subject", "bounce_classification"}
+    {"bounce_reason", "reason", "links_clicked", "subject", "bounce_classification", "classification"}
 )  # long free text: wraps in its column; the rest stays on one line
 
 
