@@ -149,3 +149,20 @@ def test_json_report_keys_are_the_column_labels(log: Engine, tmp_path: Path, kin
     if kind == "recipients":
         assert {"why_skipped_or_failed", "list_and_row", "opens_by_people"} <= set(rows[0])
         assert not {"detail", "list", "human_opens"} & set(rows[0])
+
+
+def test_html_chart_of_opens_by_people_counts_journalists(log: Engine) -> None:  # noqa: F811
+    """Item 6: the HTML page's chart counts journalists who opened (by people), each once at their
+    first open, not open events: ana's two opens and eve's one are 2, as the "opened by people"
+    card says; its legend and bar titles say journalists. Clicks stay clicks (3)."""
+    import re
+
+    from mailer.reports import page
+
+    summary, _outlets, timeline = reports.figures.page_figures(log, LIVE)
+    assert sum(opens for opens, _ in timeline.values()) == summary.opened_human == 2
+    assert sum(clicks for _, clicks in timeline.values()) == 3
+    html = page.render(log, LIVE, "summary")
+    assert "opened by people (journalists, each at their first open)" in html
+    titles = re.findall(r"<title>[^<]*: (\d+) journalists? first opened</title>", html)
+    assert sum(map(int, titles)) == 2 * 2, titles  # drawn twice: the wide chart and the narrow one
