@@ -89,7 +89,9 @@ class RejectedRow:
     """A list row that is not a recipient, with where it came from and why.
 
     ``row`` is the spreadsheet row number (the header is row 1). ``cells`` are the row's
-    original cells under their original headers, so a colleague can fix them.
+    original cells under their original headers, so a colleague can fix them. ``fields`` are
+    the name and outlet the loader read from a row it turned away (first_name, last_name,
+    outlet, as a recipient's), so the log and the reports can say whom a duplicate row names.
     """
 
     source: str
@@ -98,6 +100,7 @@ class RejectedRow:
     reason: RejectReason
     detail: str
     cells: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

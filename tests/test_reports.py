@@ -178,13 +178,13 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
         "first_event": "2026-02-19 10:00:01",
         "last_event": "2026-02-19 12:00:00",
         "opens": 3,
-        "human_opens": 2,
+        "opens_by_people": 2,
         "clicks": 1,
         "bounce": "",
         "bounce_classification": "",
         "bounce_reason": "",
-        "detail": "",
-        "list": "lists/press.csv:2",
+        "why_skipped_or_failed": "",
+        "list_and_row": "lists/press.csv:2",
     }
     assert rows["kim@daily.example"]["state"] == "skipped: duplicate"
     assert rows["cleo@gazette.example"]["bounce_reason"] == "550 5.1.1 no such user"
@@ -250,11 +250,19 @@ def test_reports_unknown_campaign_suggests_a_near_name(log: Engine) -> None:
 
 
 def test_reports_timeline_puts_each_event_in_the_bucket_it_falls_in(store: Engine) -> None:
-    """A bucket runs from a multiple of its size up to the next: an open 45 minutes into the hour is that hour's."""
+    """A bucket runs from a multiple of its size up to the next: an open 45 minutes into the hour is that hour's.
+    (Each open is another journalist's: the chart counts a journalist once, at their first open.)"""
     add_campaign(store, LIVE)
-    key = add_message(store, LIVE, "ana@daily.example")
-    happenings = [("open", 10), ("open", 2700), ("click", 3599), ("open", 3600), ("click", 5399), ("click", 5400)]
-    batch = [sg_event(kind, "ana@daily.example", key=key, campaign_id=LIVE, at=T0 + at, sg_machine_open=False) for kind, at in happenings]
+    keys = {email: add_message(store, LIVE, email) for email in ("ana@daily.example", "ben@daily.example", "cleo@gazette.example")}
+    happenings = [
+        ("open", 10, "ana@daily.example"),
+        ("open", 2700, "ben@daily.example"),
+        ("click", 3599, "ana@daily.example"),
+        ("open", 3600, "cleo@gazette.example"),
+        ("click", 5399, "ana@daily.example"),
+        ("click", 5400, "ana@daily.example"),
+    ]
+    batch = [sg_event(kind, email, key=keys[email], campaign_id=LIVE, at=T0 + at, sg_machine_open=False) for kind, at, email in happenings]
     events.apply(store, [events.from_object(e, where="x") for e in batch], source="import", block_threshold=3)
     with store.connect() as connection:
         fine = event_reports.engagement(connection, LIVE).timeline
@@ -397,13 +405,14 @@ def test_reports_xlsx_survives_control_characters_in_contact_data(store: Engine)
 
 
 def test_reports_page_figures_equal_summary_and_outlets(log: Engine) -> None:
-    """The HTML page's single-pass figures are the summary's and the outlet table's, and its timeline holds every open and click."""
+    """The HTML page's single-pass figures are the summary's and the outlet table's, and its timeline holds every
+    journalist who opened (by a person, once) and every click."""
     summary, outlet_table, timeline = figures.page_figures(log, LIVE)
     assert summary == reports.summarize(log, LIVE)
     expected = reports.table(log, LIVE, "outlets")
     assert (outlet_table.rows, outlet_table.flagged) == (expected.rows, expected.flagged)
-    # People's opens: ana 2 (the third was Apple's), eve 1; clicks: ana 1, eve 2.
-    assert sum(opens for opens, _ in timeline.values()) == 3
+    # Journalists who opened, by people: ana (2 opens; the third was Apple's) and eve (1), each once; clicks: ana 1, eve 2.
+    assert sum(opens for opens, _ in timeline.values()) == 2
     assert sum(clicks for _, clicks in timeline.values()) == 3
 
 

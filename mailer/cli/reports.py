@@ -37,7 +37,7 @@ EMPTY = {
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="How to write it (default: a table on the terminal, or what the -o file's name ends in).",
+    help="How to write it (default: a table on the terminal, what the -o file's name ends in, or csv for -o -).",
 )
 @click.option(
     "-o",
@@ -89,9 +89,11 @@ def report_command(
 
     to_stdout = path is not None and str(path) == "-"  # newcomer 11: "-o -" wrote a file named "-"
     if to_stdout:
+        fmt = fmt or "csv"  # a pipe takes CSV unless told otherwise (fix12r: it was refused without --format)
         if fmt not in ("csv", "json") or overview:
             raise click.UsageError(
-                "-o - writes to the terminal or a pipe: add --format csv or --format json (xlsx and html need a file name)."
+                "-o - writes to the terminal or a pipe: standard output takes csv (the default) or json "
+                "(xlsx and html need a file name; --overview is an HTML page)."
             )
         path = None
     fmt = _format(fmt, path)
@@ -202,7 +204,7 @@ def _say_left_out(left_out: int) -> None:
 # Terminal columns, least needed first: they are left out in this order until the table fits.
 DROP_ORDER = {
     "recipients": (
-        "list",
+        "list_and_row",
         "last_event",
         "first_event",
         "bounce_reason",
@@ -211,16 +213,16 @@ DROP_ORDER = {
         "clicks",
         "name",
         "outlet",
-        "human_opens",
+        "opens_by_people",
         "bounce",
         "delivery",
-        "detail",  # why skipped or failed: kept longer than counts that are 0 on a fresh send (nc11b)
+        "why_skipped_or_failed",  # kept longer than counts that are 0 on a fresh send (nc11b)
         "state",  # last: without it a skipped journalist reads like one mailed (newcomer 11)
     ),
-    "opens": ("last_open", "first_open", "opens", "name", "outlet", "machine_only", "human_opens"),
-    "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links"),
-    "bounces": ("bounce_time", "bounce_classification", "name", "outlet", "bounce_reason", "bounce"),
-    "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_human", "by", "note", "recipients", "bounced"),
+    "opens": ("last_open", "first_open", "opens", "name", "outlet", "apple_pre_fetch_only", "opens_by_people"),
+    "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links_clicked"),
+    "bounces": ("when", "classification", "name", "outlet", "reason", "bounce"),
+    "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_by_people", "by", "note", "recipients", "bounced"),
 }
 
 
@@ -273,7 +275,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         keys=keys,
         labels=labels,
         rows=rows,
-        keep_whole=("email",) if kind != "outlets" else ("name",),
+        keep_whole=("email",) if kind != "outlets" else ("outlet_or_domain",),
         drop_order=() if wide else DROP_ORDER.get(kind, ()),
         wide=wide,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -12,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
-from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, lists_group
+from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
-from mailer.errors import MailerError
+from mailer.errors import ListError, MailerError
 from mailer.models import RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
@@ -194,7 +195,11 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     from mailer import contacts
     from mailer.store import suppressions as suppression_store
 
-    loaded = contacts.load(list(files))
+    try:
+        loaded = contacts.load(list(files))
+    except ListError as exc:  # one file missing or unreadable: none of them goes in, and the message says so (fix12r)
+        others = f", from any of the {len(files)} files" if len(files) > 1 else ""
+        raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc
     now = datetime.now(UTC)
     unknown: Counter[str] = Counter()
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts]
@@ -324,31 +329,34 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
 
 
 @lists_group.command("prune")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@list_files
 @click.option(
     "-o", "--output", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="Where to write the pruned list."
 )
 @delimiter_option
 @pass_app
-def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None) -> None:
-    """Write a copy of a list without its suppressed addresses, and say how many and why.
+def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter: str | None) -> None:
+    """Write a copy of press lists without their suppressed addresses, and say how many and why.
 
-    The copy is written like `lists clean` writes: UTF-8 with a byte-order mark, the list's
-    own delimiter unless --delimiter says otherwise.
+    The journalists of all FILEs go to one copy, each address once (as `lists clean` does).
+    The copy is written like `lists clean` writes: UTF-8 with a byte-order mark, the first
+    list's delimiter unless --delimiter says otherwise.
 
     \b
     Example:
         mailer lists prune lists/press.csv -o lists/press-pruned.csv
+        mailer lists prune lists/press.csv lists/agency.csv -o lists/all-pruned.csv
     """
     from mailer import contacts
     from mailer.store import suppressions as suppression_store
 
-    if out.resolve() == file.resolve():
+    if out.resolve() in {file.resolve() for file in files}:
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
     from mailer.cli.lists import LIST_SUFFIXES
 
     app.never_over(out, suffixes=LIST_SUFFIXES)
-    loaded = contacts.load([file])
+    with output.progress("Reading lists", total=len(files)) as advance:
+        loaded = contacts.load(files, on_file=lambda _path: advance())
     with app.engine.connect() as connection:
         pruned = contacts.suppress(loaded, suppression_store.reasons(connection))
     written = contacts.write_clean(pruned, out, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else None)
@@ -360,7 +368,8 @@ def prune_command(app: AppContext, file: Path, out: Path, delimiter: str | None)
     other = Counter(str(r.reason) for r in loaded.rejected)
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
-        output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {file}` shows them.")
+        named = " ".join(shlex.quote(str(file)) for file in files)
+        output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {named}` shows them.")
 
 
 def _write_csv(app: AppContext, path: Path, entries: Sequence[Any]) -> None:

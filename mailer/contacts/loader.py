@@ -450,6 +450,7 @@ def _rejected_rows(
     positions = examined.position[indices]
     rows = np.zeros(len(indices), dtype=np.int64)
     row_cells: list[dict[str, str]] = [{} for _ in indices]
+    row_fields: list[dict[str, str]] = [{} for _ in indices]
     for number, file in enumerate(examined.files):
         mine = np.flatnonzero(file_of == number)
         rows[mine] = file.rows[positions[mine]]
@@ -458,6 +459,9 @@ def _rejected_rows(
         columns = [column.to_pylist() for column in cells[number]]
         for at, values in zip(mine.tolist(), zip(*columns, strict=True), strict=True):
             row_cells[at] = dict(zip(headers[number], values, strict=True))
+        named = _rejected_fields(file, cells[number])
+        for index, at in enumerate(mine.tolist()):
+            row_fields[at] = {name: values[index] for name, values in named.items() if values[index]}
     details = _details(examined, indices)
     return tuple(
         RejectedRow(
@@ -467,11 +471,33 @@ def _rejected_rows(
             reason=_REASONS[verdict],
             detail=detail,
             cells=these_cells,
+            fields=these_fields,
         )
-        for number, row, email, verdict, detail, these_cells in zip(
-            file_of.tolist(), rows.tolist(), emails, examined.verdict[indices].tolist(), details, row_cells, strict=True
+        for number, row, email, verdict, detail, these_cells, these_fields in zip(
+            file_of.tolist(), rows.tolist(), emails, examined.verdict[indices].tolist(), details, row_cells, row_fields, strict=True
         )
     )
+
+
+_NAMED = ("first_name", "last_name", "outlet", "name")  # what a turned-away row's fields hold
+
+
+def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, list[str]]:
+    """The first and last names and the outlet of a file's rejected rows (``columns``, the file's
+    columns taken at them), read as a recipient's are: cleaned to one line, a full-name column
+    split when the file has no first- or last-name column. The log keeps them with a duplicate
+    row, so a report names whom it skipped (fix12r: its name and outlet were empty)."""
+    import pyarrow.compute as pc
+
+    read = {
+        name: _one_line(restore_cells(pc.utf8_trim_whitespace(columns[position])))
+        for name, position in file.recognized.items()
+        if name in _NAMED
+    }
+    full = read.pop("name", None)
+    if full is not None and "first_name" not in read and "last_name" not in read:
+        read["first_name"], read["last_name"], _ = split_names(full)
+    return {name: values.fill_null("").to_pylist() for name, values in read.items()}
 
 
 def _details(examined: _Examined, indices: np.ndarray) -> list[str]:

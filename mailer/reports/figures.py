@@ -126,7 +126,7 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Rows of one report kind; ``keys`` name the columns in JSON, ``labels`` everywhere else.
+    """Rows of one report kind; ``keys`` name the columns in JSON (``key_of`` their labels), ``labels`` everywhere else.
 
     Cells are typed: str, int, float for a rate (0.125 is 12.5%), an aware UTC ``datetime``
     for an instant, or None. ``cell_text`` shows any of them as text (CSV, JSON, terminal).
@@ -245,51 +245,63 @@ def _summaries(
 
 # ---- per-journalist and per-outlet rows -------------------------------------------------------
 
-Column = tuple[str, str, Callable[[MessageActivity], Any]]
+
+def key_of(label: str) -> str:
+    """A column's JSON key: its label in lower case, words joined by "_", "(UTC)" left out
+    ("first event (UTC)" -> first_event, "why skipped or failed" -> why_skipped_or_failed).
+    One naming for every report kind (fix12r: ``detail`` and ``list`` named columns labelled otherwise)."""
+    return _slug(label.replace("(UTC)", ""))
+
+
+def _slug(text: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+Column = tuple[str, Callable[[MessageActivity], Any]]  # (label, cell); the JSON key is key_of(label)
 
 PERSON: tuple[Column, ...] = (
-    ("email", "email", lambda a: a.email),
-    ("name", "name", lambda a: a.name),
-    ("outlet", "outlet", lambda a: a.outlet),
+    ("email", lambda a: a.email),
+    ("name", lambda a: a.name),
+    ("outlet", lambda a: a.outlet),
 )
-LANGUAGE: Column = ("language", "language", lambda a: a.language or "")
+LANGUAGE: Column = ("language", lambda a: a.language or "")
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "recipients": PERSON
     + (
-        ("state", "state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
-        ("delivery", "delivery", lambda a: a.delivery or ""),
-        ("first_event", "first event (UTC)", lambda a: instant(a.first_event)),
-        ("last_event", "last event (UTC)", lambda a: instant(a.last_event)),
-        ("opens", "opens", lambda a: a.opens),
-        ("human_opens", "opens by people", lambda a: a.human_opens),
-        ("clicks", "clicks", lambda a: a.clicks),
-        ("bounce", "bounce", lambda a: a.bounce_type or ""),
-        ("bounce_classification", "bounce classification", lambda a: a.bounce_classification or ""),
-        ("bounce_reason", "bounce reason", lambda a: a.bounce_reason or ""),
-        ("detail", "why skipped or failed", lambda a: a.detail or ""),
-        ("list", "list and row", lambda a: a.source or ""),
+        ("state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
+        ("delivery", lambda a: a.delivery or ""),
+        ("first event (UTC)", lambda a: instant(a.first_event)),
+        ("last event (UTC)", lambda a: instant(a.last_event)),
+        ("opens", lambda a: a.opens),
+        ("opens by people", lambda a: a.human_opens),
+        ("clicks", lambda a: a.clicks),
+        ("bounce", lambda a: a.bounce_type or ""),
+        ("bounce classification", lambda a: a.bounce_classification or ""),
+        ("bounce reason", lambda a: a.bounce_reason or ""),
+        ("why skipped or failed", lambda a: a.detail or ""),
+        ("list and row", lambda a: a.source or ""),
     ),
     "opens": PERSON
     + (
-        ("first_open", "first open (UTC)", lambda a: instant(a.first_open)),
-        ("last_open", "last open (UTC)", lambda a: instant(a.last_open)),
-        ("opens", "opens", lambda a: a.opens),
-        ("human_opens", "opens by people", lambda a: a.human_opens),
-        ("machine_only", "Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
+        ("first open (UTC)", lambda a: instant(a.first_open)),
+        ("last open (UTC)", lambda a: instant(a.last_open)),
+        ("opens", lambda a: a.opens),
+        ("opens by people", lambda a: a.human_opens),
+        ("Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
     ),
     "clicks": PERSON
     + (
-        ("first_click", "first click (UTC)", lambda a: instant(a.first_click)),
-        ("last_click", "last click (UTC)", lambda a: instant(a.last_click)),
-        ("clicks", "clicks", lambda a: a.clicks),
-        ("links", "links clicked", lambda a: " ".join(a.urls)),
+        ("first click (UTC)", lambda a: instant(a.first_click)),
+        ("last click (UTC)", lambda a: instant(a.last_click)),
+        ("clicks", lambda a: a.clicks),
+        ("links clicked", lambda a: " ".join(a.urls)),
     ),
     "bounces": PERSON
     + (
-        ("bounce", "bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
-        ("bounce_classification", "classification", lambda a: a.bounce_classification or ""),
-        ("bounce_reason", "reason", lambda a: a.bounce_reason or ""),
-        ("bounce_time", "when (UTC)", lambda a: instant(a.bounce_time)),
+        ("bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
+        ("classification", lambda a: a.bounce_classification or ""),
+        ("reason", lambda a: a.bounce_reason or ""),
+        ("when (UTC)", lambda a: instant(a.bounce_time)),
     ),
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
@@ -298,7 +310,6 @@ KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
     "clicks": lambda a: a.clicks > 0,
     "bounces": lambda a: a.delivery in BOUNCED,
 }
-OUTLET_KEYS = ("by", "name", "recipients", "delivered", "bounced", "opened", "opened_human", "clicked", "bounce_rate", "note")
 OUTLET_LABELS = (
     "by",
     "outlet or domain",
@@ -311,6 +322,7 @@ OUTLET_LABELS = (
     "bounce rate",
     "note",
 )
+OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
 
 
@@ -351,8 +363,8 @@ def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> T
     keep = KEEP[kind]
     if info.status is CampaignStatus.CANCELLED:  # its unsent messages read "cancelled", not "accepted"
         activity = [replace(a, state=shown_state(a.state, info.status)) for a in activity]
-    rows = [tuple(get(a) for _key, _label, get in columns) for a in activity if keep(a)]
-    return Table(kind, info, tuple(c[0] for c in columns), tuple(c[1] for c in columns), rows)
+    rows = [tuple(get(a) for _label, get in columns) for a in activity if keep(a)]
+    return Table(kind, info, tuple(key_of(label) for label, _get in columns), tuple(label for label, _get in columns), rows)
 
 
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
@@ -481,10 +493,6 @@ def percent(rate: float | None) -> str:
 
 def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:
     return (not item[0].startswith("hard"), item[0])
-
-
-def _slug(text: str) -> str:
-    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def overview(engine: Engine, *, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:

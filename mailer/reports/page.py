@@ -14,6 +14,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
+from mailer.counting import counted
 from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -67,7 +68,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</div>
 <h2>Opens and clicks over time</h2>
 {{ chart }}
-<p class="note">Opens by people leave out the automatic opens of Apple Mail Privacy Protection, which loads every email's images whether or not it is read.</p>
+<p class="note">The chart counts journalists, not opens: each journalist who opened is counted once, when they first opened, so the blue bars add up to "opened by people". Opens by people leave out the automatic opens of Apple Mail Privacy Protection, which loads every email's images whether or not it is read. Clicks are every click.</p>
 <h2>Summary</h2>
 <table>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
@@ -260,7 +261,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
 
 
 WRAPPED = frozenset(
-    {"bounce_reason", "links", "subject", "bounce_classification"}
+    {"bounce_reason", "reason", "links_clicked", "subject", "bounce_classification", "classification"}
 )  # long free text: wraps in its column; the rest stays on one line
 
 
@@ -310,7 +311,7 @@ def merge_timeline(fine: Mapping[int, tuple[int, int]], bucket: int | None = Non
     """15-minute buckets merged into bars ``bucket`` seconds wide (a multiple of 900; default:
     the narrowest of BUCKETS that keeps the chart under MAX_BARS bars).
 
-    Returns (bar width in seconds, [(bar start, opens by people, clicks), ...] oldest first).
+    Returns (bar width in seconds, [(bar start, journalists who first opened, by a person, then; clicks), ...] oldest first).
     A bar runs from a multiple of its width up to the next.
     """
     if not fine:
@@ -339,7 +340,7 @@ def charts(points: Sequence[tuple[int, int, int]], bucket: int) -> Markup:
     if not points:
         return Markup('<p class="note">No opens or clicks recorded yet.</p>')
     legend = (
-        '<p class="legend"><span><i class="sw" style="background:#2f6fde"></i>opens by people</span>'
+        '<p class="legend"><span><i class="sw" style="background:#2f6fde"></i>opened by people (journalists, each at their first open)</span>'
         f'<span><i class="sw" style="background:#e8833a"></i>clicks</span><span class="note">one pair of bars per {_bucket_label(bucket)}</span></p>'
     )
     wide = chart(points, bucket, width=880, height=260, font=13, variant="wide")
@@ -350,7 +351,7 @@ def charts(points: Sequence[tuple[int, int, int]], bucket: int) -> Markup:
 def chart(
     points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 880, height: int = 260, font: int = 11, variant: str = "wide"
 ) -> Markup:
-    """An inline SVG bar chart: opens by people and clicks per time bucket (``width`` x ``height`` units)."""
+    """An inline SVG bar chart: journalists opening (by people, each once: their first open) and clicks per time bucket (``width`` x ``height`` units)."""
     if not points:
         return Markup('<p class="note">No opens or clicks recorded yet.</p>')
     by_bucket = {start: (opens, clicks) for start, opens, clicks in points}
@@ -365,7 +366,7 @@ def chart(
     parts = [
         (
             f'<svg class="chart {variant}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" role="img" '
-            f'aria-label="Opens by people and clicks per {_bucket_label(bucket)}">'
+            f'aria-label="Journalists who opened (by people, at their first open) and clicks per {_bucket_label(bucket)}">'
         ),
         f'<line x1="{left}" y1="{upper + plot_h}" x2="{width - right}" y2="{upper + plot_h}" stroke="#9aa5b1"/>',
     ]
@@ -378,12 +379,13 @@ def chart(
     for index, start in enumerate(starts):
         opens, clicks = by_bucket.get(start, (0, 0))
         x = left + index * slot + (slot - 2 * bar) / 2
-        for offset, value, colour, name in ((0.0, opens, "#2f6fde", "opens"), (bar, clicks, "#e8833a", "clicks")):
+        opened = f"{counted(opens, 'journalist')} first opened"
+        for offset, value, colour, said in ((0.0, opens, "#2f6fde", opened), (bar, clicks, "#e8833a", counted(clicks, "click"))):
             if value:
                 h = plot_h * value / top
                 parts.append(
                     f'<rect x="{x + offset:.1f}" y="{upper + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}">'
-                    f"<title>{escape(_label(start, bucket))}: {value} {name}</title></rect>"
+                    f"<title>{escape(_label(start, bucket))}: {said}</title></rect>"
                 )
     last = len(starts) - 1
     for index in sorted({0, last // 2, last} if width > 600 else {0, last}):

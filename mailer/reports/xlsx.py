@@ -8,7 +8,8 @@ One sheet:
   told so: ``strings_to_formulas``, ``strings_to_urls``, ``strings_to_numbers`` off), so a
   contact's ``=HYPERLINK(...)`` stays text with no leading apostrophe (the CSV keeps its
   escaping); every text is an inline string, which a spreadsheet never evaluates;
-- whole numbers as numbers, rates (floats from 0 to 1) as numbers shown as ``12.5%``;
+- whole numbers as whole numbers (rust_xlsxwriter's ``3.0`` rewritten ``3``, so a reader sees an
+  integer: ``_whole_numbers``), rates (floats from 0 to 1) as numbers shown as ``12.5%``;
 - instants (``datetime``, UTC) as real date-time cells shown as ``2026-02-19 10:00:05``;
   the column's label says UTC;
 - flagged rows (every address bounced) filled light red, every cell of them.
@@ -81,7 +82,9 @@ def write(
         if marked or not rows:
             _write_styled(made, sheet=sheet, header=header, rows=rows, flagged=marked, widths=sized)
         else:
-            _write_plain(made, sheet=sheet, header=header, rows=rows, widths=sized)
+            plain = Path(folder) / "plain.xlsx"
+            _write_plain(plain, sheet=sheet, header=header, rows=rows, widths=sized)
+            _whole_numbers(plain, made)
         with made.open("rb") as workbook:
             if isinstance(path, Path):
                 with path.open("wb") as target:
@@ -108,6 +111,33 @@ def _write_plain(made: Path, *, sheet: str, header: Sequence[str], rows: Sequenc
         )
     except OSError as exc:  # its message says what failed, but it carries no errno or strerror
         raise OSError(errno.EIO, f"the workbook could not be made in the temporary folder: {exc}") from exc
+
+
+def _whole_numbers(plain: Path, made: Path) -> None:
+    """``plain`` (rustpy-xlsxwriter's workbook) copied to ``made`` with its whole numbers written
+    as such: rust_xlsxwriter writes a count of 3 as ``<v>3.0</v>``, which a spreadsheet reader
+    (openpyxl, pandas) reads back as a float (fix12r: the counts of four sheets were floats).
+
+    A number is written in its shortest form, which ends in ".0" only when it is whole, and text
+    never holds "</v>" (its "<" is escaped; inline strings sit in ``<t>``): cutting ".0" before
+    each "</v>" changes whole numbers only (a 100% rate, 1.0, is then 1, as XlsxWriter writes it).
+    Each sheet is streamed in chunks cut after a ">" (no "</v>" is split); the other parts are copied.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(made, "w") as target:
+        for info in source.infolist():
+            with source.open(info) as reading, target.open(info, "w") as writing:
+                if not info.filename.startswith("xl/worksheets/"):
+                    shutil.copyfileobj(reading, writing)
+                    continue
+                rest = b""
+                while chunk := reading.read(1 << 20):
+                    text = rest + chunk
+                    cut = text.rfind(b">") + 1
+                    writing.write(text[:cut].replace(b".0</v>", b"</v>"))
+                    rest = text[cut:]
+                writing.write(rest)
 
 
 def _records(labels: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:

@@ -393,7 +393,7 @@ class Plan:
                 f"{self.key_prefix}{number:012x}",
                 row.email,
                 "",
-                dict(row.cells),
+                {**row.cells, **row.fields},  # the original cells, and the name and outlet read from them
                 source=f"{row.source}:{row.row}",
                 state=MessageState.SKIPPED,
                 skip_reason=row.reason.value,

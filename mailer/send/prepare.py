@@ -253,7 +253,7 @@ def _planned(
     overrides), each version's fields checked, the plan, journalists the same content already
     reached skipped (promise 8) unless ``include_previous``, and how many got an earlier version
     of this release file (a correction: a warning, and a question before a live send)."""
-    reasons = suppression_store.reasons(connection)
+    reasons = suppression_store.reasons(connection, noted=True)  # a skipped row's log says the note too (fix12r)
     contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
     never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
     defaulted = _unknown_fields(versions, contact_list.contacts)

@@ -70,7 +70,7 @@ def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> 
         # parser only for a cell that holds a forgotten address at all (a list's duplicates are many).
         low = row.email.lower()
         if low.strip() in forgotten or (any(key in low for key in forgotten) and contacts.addresses.typed_key(row.email)[0] in forgotten):
-            rejected.append(replace(row, email=FORGOTTEN_ADDRESS, cells={}))
+            rejected.append(replace(row, email=FORGOTTEN_ADDRESS, cells={}, fields={}))
             where.append((row.source, row.row))
         else:
             rejected.append(row)

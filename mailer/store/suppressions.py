@@ -237,9 +237,20 @@ def erase_removals(connection: Connection, address: str) -> int:
     return erased
 
 
-def reasons(connection: Connection) -> dict[str, str]:
-    """Every suppressed address (lower-cased) mapped to its reason, for contacts.suppress."""
-    return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
+def reasons(connection: Connection, *, noted: bool = False) -> dict[str, str]:
+    """Every suppressed address (lower-cased) mapped to its reason, for contacts.suppress.
+
+    ``noted``: the reason followed by the entry's note when it has one, on one line ("unsubscribe
+    (asked by phone, 3 March)"), as a send logs why it skipped the address (fix12r); never for
+    "forgotten", whose record says nothing more (and is compared by its reason alone).
+    """
+    if not noted:
+        return {row.email_key: row.reason for row in connection.execute(select(suppression.c.email_key, suppression.c.reason))}
+    found: dict[str, str] = {}
+    for key, reason, note in connection.execute(select(suppression.c.email_key, suppression.c.reason, suppression.c.note)):
+        said = " ".join(note.split()) if note and reason != _FORGOTTEN else ""
+        found[key] = f"{reason} ({said})" if said else reason
+    return found
 
 
 def forgotten_among(connection: Connection, addresses: Collection[str]) -> set[str]:
