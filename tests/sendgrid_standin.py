@@ -99,6 +99,7 @@ class SendGridStandIn:
                 Route("/v3/mail/send", self._mail_send, methods=["POST"]),
                 Route("/v3/mail/batch", self._create_batch, methods=["POST"]),
                 Route("/v3/user/scheduled_sends", self._scheduled_sends, methods=["GET", "POST"]),
+                Route("/v3/user/scheduled_sends/{batch_id}", self._scheduled_send, methods=["PATCH"]),
             ]
         )
         self._routes = list(self.app.router.routes)
@@ -431,6 +432,23 @@ class SendGridStandIn:
         self.scheduled[batch_id] = status
         recorded.status = 201
         return JSONResponse({"batch_id": batch_id, "status": status}, status_code=201)
+
+    async def _scheduled_send(self, request: Request) -> Response:
+        """PATCH /v3/user/scheduled_sends/{batch_id} {"status": "pause"|"cancel"}: 204, or 404 for a batch without a status."""
+        recorded, refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
+        batch_id = request.path_params["batch_id"]
+        status = recorded.body.get("status") if isinstance(recorded.body, dict) else None
+        if batch_id not in self.scheduled:
+            recorded.status = 404
+            return JSONResponse({"errors": [{"field": None, "message": "batch id not found"}]}, status_code=404)
+        if status not in ("pause", "cancel"):
+            recorded.status = 400
+            return JSONResponse({"errors": [{"field": "status", "message": "invalid status"}]}, status_code=400)
+        self.scheduled[batch_id] = status
+        recorded.status = 204
+        return Response(status_code=204)
 
 
 def _bytes(values: dict[str, Any]) -> int:

@@ -299,7 +299,6 @@ def test_a_200_page_from_something_other_than_sendgrid_is_not_logged_accepted(tm
 # -- 10. a cancel whose answer was lost can never be finished ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #10: a cancel SendGrid took but whose answer was lost cannot be completed")
 def test_a_cancel_whose_answer_was_lost_can_be_finished_and_a_new_send_reaches_everyone(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office schedules a release for later, then cancels it; SendGrid takes the cancel but
     its answer is lost (a timeout). Running `mailer cancel` again must finish the job: SendGrid

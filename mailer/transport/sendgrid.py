@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import urllib.error
+import urllib.parse
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -148,8 +149,17 @@ class SendGridTransport:
             raise Unavailable("SendGrid did not return a batch id for the scheduled send.", hint="Try again in a few minutes.") from exc
 
     def cancel_scheduled(self, batch_id: str) -> None:
-        """POST /v3/user/scheduled_sends: cancel every message sent under ``batch_id``."""
-        self._call(lambda: self._endpoint("user", "scheduled_sends").post(request_body={"batch_id": batch_id, "status": "cancel"}))
+        """POST /v3/user/scheduled_sends: cancel every message sent under ``batch_id``.
+
+        SendGrid keeps one status per batch and answers a second POST with 400 ("use PATCH",
+        SENDGRID.md): an earlier cancel whose answer was lost, or a pause. The status is then set
+        with PATCH /v3/user/scheduled_sends/{batch_id} (204), so a cancel can always be finished
+        (review 12a #10)."""
+        try:
+            self._call(lambda: self._endpoint("user", "scheduled_sends").post(request_body={"batch_id": batch_id, "status": "cancel"}))
+        except Rejected:
+            batch = urllib.parse.quote(batch_id, safe="")
+            self._call(lambda: self._endpoint("user", "scheduled_sends", batch).patch(request_body={"status": "cancel"}))
 
     def _call(self, request: Callable[[], Any]) -> Any:
         """Run one HTTP request and map every failure onto the TransportError tree."""
