@@ -48,6 +48,9 @@ class RejectReason(StrEnum):
     WAITING = "waiting elsewhere"
     # Left unmailed when `mailer cancel` called off the rest of a send that had reached some (nc11b).
     CALLED_OFF = "called off"
+    # A scheduled live campaign of the same content holds their email at SendGrid for later: nobody
+    # has it yet, and this send would mail them twice (review 12a #13).
+    SCHEDULED = "scheduled elsewhere"
 
 
 @dataclass(frozen=True, slots=True)

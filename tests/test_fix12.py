@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,50 @@ def test_a_journalist_suppressed_while_the_send_runs_is_not_mailed(tmp_path: Pat
     dan = json.loads(mailer("contact", "dan@gazette.example", "--json").stdout)
     [campaign] = dan["campaigns"]
     assert (campaign["state"], campaign["skip_reason"]) == ("skipped", "suppressed"), campaign
+
+
+def test_a_send_now_beside_a_scheduled_one_mails_only_the_new_journalists_and_says_why(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 12a #13: the release is scheduled for later; two journalists join the list and the
+    office sends now. The new two are mailed; the scheduled five are skipped as "scheduled
+    elsewhere" (not "already received": nobody has it yet), with a warning saying when and how to
+    send to them now instead; after `mailer cancel` of the scheduled send, a send reaches them."""
+    from datetime import UTC, datetime, timedelta
+
+    folder(tmp_path, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    held = re.search(r"Campaign (\S+):", scheduled.output)
+    assert held is not None
+    beat = tmp_path / "lists" / "beat.csv"
+    beat.write_text(beat.read_text(encoding="utf-8") + "fay@news.example,Fay,Lin,News\ngus@news.example,Gus,Ray,News\n", encoding="utf-8")
+    before = len(standin.mail_sends)
+    now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert now.exit_code == 0, now.output
+    said = " ".join(now.output.split())
+    assert "Skipped: 6 (1 duplicate, 5 scheduled elsewhere)" in said, said
+    assert f"5 journalists are scheduled to get this exact release at {at:%Y-%m-%d %H:%M} UTC in {held.group(1)}" in said
+    assert f"cancel that send first: mailer cancel {held.group(1)}" in said
+    mailed = sorted(p["to"][0]["email"] for r in standin.mail_sends[before:] for p in r.body["personalizations"])
+    assert mailed == ["fay@news.example", "gus@news.example"]
+    cancelled = mailer("cancel", held.group(1))
+    assert cancelled.exit_code == 0, cancelled.output
+    standin.reset()
+    again = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert again.exit_code == 0, again.output
+    assert len({p["to"][0]["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"]}) == 5
+
+
+def test_a_cancel_sendgrid_knows_nothing_of_says_what_sendgrid_said(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The PATCH that finishes a cancel whose answer was lost (review 12a #10) is tried only where
+    SendGrid holds a status: for a batch it does not know, the error is SendGrid's first answer."""
+    from datetime import UTC, datetime, timedelta
+
+    folder(tmp_path, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0).isoformat()
+    scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
+    assert scheduled.exit_code == 0, scheduled.output
+    standin.reset()  # the stand-in forgets the batch ids it made
+    refused = mailer("cancel", "latest")
+    assert refused.exit_code == 1
+    assert "invalid batch id" in refused.output and "404" not in refused.output, refused.output

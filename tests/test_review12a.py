@@ -368,7 +368,6 @@ def test_a_category_sendgrid_refuses_is_refused_in_mailer_toml(tmp_path: Path, s
 # -- 13. "already received" said of journalists a scheduled send has not mailed yet ---------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #13: journalists of a send scheduled for later are said to have 'already received' it")
 def test_a_send_now_does_not_say_already_received_of_journalists_only_scheduled(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release is scheduled for two hours from now; the embargo lifts early and the office
     runs `mailer send` to go now. It refuses: "all 2 journalists already received this exact

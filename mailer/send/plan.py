@@ -783,13 +783,17 @@ def skip_suppressed(plan: Plan, suppressed: Mapping[str, str]) -> tuple[Plan, in
     return skip_for(plan, reason) if suppressed else (plan, 0)
 
 
-def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[str] = ()) -> tuple[Plan, int]:
+def skip_received(
+    plan: Plan, received: Mapping[str, str], waiting: Collection[str] = (), scheduled: Mapping[str, str] | None = None
+) -> tuple[Plan, int]:
     """Skip the recipients in ``received`` (address -> the campaign that already reached them) (promise 8).
 
     Those in ``waiting`` (addresses) are only planned in that campaign, which stopped before it
     mailed them: skipped as "waiting elsewhere" (it may still be resumed), not "already received".
-    The others keep their request numbers; ``request_count`` becomes the number of requests
-    that still hold someone. Returns the new plan and how many were skipped now.
+    Those of a campaign in ``scheduled`` (campaign -> when it goes, as words) are held by SendGrid
+    for later: "scheduled elsewhere". The others keep their request numbers; ``request_count``
+    becomes the number of requests that still hold someone. Returns the new plan and how many
+    were skipped now.
     """
 
     def reason(key: str) -> tuple[str, str] | None:
@@ -798,6 +802,8 @@ def skip_received(plan: Plan, received: Mapping[str, str], waiting: Collection[s
             return None
         if key in waiting:
             return RejectReason.WAITING.value, f"waiting in {campaign_id}, which has not mailed them yet"
+        if scheduled and campaign_id in scheduled:
+            return RejectReason.SCHEDULED.value, f"scheduled in {campaign_id} for {scheduled[campaign_id]}"
         return RejectReason.ALREADY_RECEIVED.value, f"already received in {campaign_id}"
 
     return skip_for(plan, reason) if received else (plan, 0)

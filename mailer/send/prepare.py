@@ -236,6 +236,8 @@ class _Planned:
     suppressions_seen: frozenset[str] = frozenset()  # the suppressed addresses when it was planned
     correction: str | None = None  # the correction question (Prepared.correction)
     earlier_version: Mapping[str, str] = field(default_factory=dict)  # who got an earlier version -> where
+    # campaign -> (journalists skipped: SendGrid holds this release for them until, the time)
+    scheduled: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 def _planned(
@@ -267,10 +269,13 @@ def _planned(
     )
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
+    scheduled: dict[str, tuple[int, datetime]] = {}
     found = reached.reached(connection, the_plan, release_path=release_path)
     if found.received and not include_previous:
         planned_there = found.planned_only()
-        the_plan, _ = plan_module.skip_received(the_plan, found.received, waiting=planned_there.keys())
+        scheduled = _held_for_later(connection, {key: cid for key, cid in found.received.items() if key not in planned_there})
+        later = {cid: schedule.describe(at) for cid, (_, at) in scheduled.items()}
+        the_plan, _ = plan_module.skip_received(the_plan, found.received, waiting=planned_there.keys(), scheduled=later)
         stopped = set(_stopped(connection, sorted(set(planned_there.values()))))
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
@@ -302,7 +307,34 @@ def _planned(
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
-    return _Planned(the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons), correction, got_earlier)
+    for cid, (count, at) in scheduled.items():
+        if the_plan.recipients:
+            warnings.append(
+                f"{_scheduled_words(cid, count, at)} To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            )
+    return _Planned(
+        the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons), correction, got_earlier, scheduled
+    )
+
+
+def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict[str, tuple[int, datetime]]:
+    """Of the journalists "already received" (address -> campaign), those of a scheduled send whose
+    time has not come: SendGrid holds their email, nobody has it yet (review 12a #13).
+    Campaign -> (how many, when it goes)."""
+    now = utcnow()
+    held: dict[str, tuple[int, datetime]] = {}
+    for cid, count in Counter(received.values()).items():
+        found = campaigns.get(connection, cid)
+        if found is not None and found.scheduled_at is not None and found.scheduled_at > now:
+            held[cid] = (count, found.scheduled_at)
+    return held
+
+
+def _scheduled_words(campaign_id: str, count: int, at: datetime) -> str:
+    return (
+        f"{counted(count, 'journalist')} {'is' if count == 1 else 'are'} scheduled to get this exact release at "
+        f"{schedule.describe(at)} in {campaign_id} (SendGrid holds it until then), so they are skipped."
+    )
 
 
 def _same_subject_words(campaign_id: str, earlier: str, left: int, release_path: Path) -> str:
@@ -467,6 +499,13 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
     right now, or already received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
     received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0)
+    if planned.scheduled and not received and not planned.waiting and not planned.sending:
+        first = next(iter(planned.scheduled))
+        return SendError(
+            "Nobody to send to: " + " ".join(_scheduled_words(cid, count, at) for cid, (count, at) in planned.scheduled.items()),
+            hint=f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again. "
+            "--include-previous would mail them twice: now, and again at that time.",
+        )
     lead = f"{received:,} journalist(s) already received this exact release; " if received else ""
     if planned.waiting:  # review 8b: also when some already received it (a send stopped half-way)
         first = next(iter(planned.waiting))

@@ -157,9 +157,14 @@ class SendGridTransport:
         (review 12a #10)."""
         try:
             self._call(lambda: self._endpoint("user", "scheduled_sends").post(request_body={"batch_id": batch_id, "status": "cancel"}))
-        except Rejected:
+        except Rejected as refused:
             batch = urllib.parse.quote(batch_id, safe="")
-            self._call(lambda: self._endpoint("user", "scheduled_sends", batch).patch(request_body={"status": "cancel"}))
+            try:
+                self._call(lambda: self._endpoint("user", "scheduled_sends", batch).patch(request_body={"status": "cancel"}))
+            except TransportError as exc:
+                if exc.status == 404:  # the batch has no status to change: SendGrid's first answer says why
+                    raise refused from None
+                raise
 
     def _call(self, request: Callable[[], Any]) -> Any:
         """Run one HTTP request and map every failure onto the TransportError tree."""
