@@ -182,6 +182,10 @@ class SendGridConfig(_Section):
     @field_validator("category")
     @classmethod
     def _category(cls, value: str) -> str:
+        if not value.isascii():  # SENDGRID.md: categories are ASCII; any other refuses every request (review 12a #12)
+            raise ValueError(
+                f'must be plain ASCII letters, digits and punctuation, as SendGrid requires (got "{value}"): for example "press-release"'
+            )
         return _plain_text(value)
 
 

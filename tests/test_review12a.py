@@ -354,7 +354,6 @@ def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
 # -- 12. a category SendGrid refuses is accepted in mailer.toml ----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #12: a non-ASCII [sendgrid] category is accepted; SendGrid refuses every request")
 def test_a_category_sendgrid_refuses_is_refused_in_mailer_toml(tmp_path: Path, standin: Any, db_url: str) -> None:
     """SendGrid takes ASCII categories only (SENDGRID.md §1.1), and every request carries the
     configured one: `category = "communiqués"` would have SendGrid refuse every request of a
