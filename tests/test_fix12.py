@@ -266,3 +266,28 @@ def test_a_cancel_sendgrid_knows_nothing_of_says_what_sendgrid_said(tmp_path: Pa
     refused = mailer("cancel", "latest")
     assert refused.exit_code == 1
     assert "invalid batch id" in refused.output and "404" not in refused.output, refused.output
+
+
+def test_a_resume_after_the_sender_changed_in_mailer_toml_is_refused_before_its_question(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 12a #2: a send stops after its first request; a colleague sets `[sender] reply_to`
+    in mailer.toml. `mailer resume` would send the rest with another Reply-To: it is refused, before
+    anyone is asked or mailed, naming what changed; undone, the resume goes on."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "beat.csv").write_text(_beat_of(25), encoding="utf-8")
+    toml = tmp_path / "mailer.toml"
+    original = toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1")
+    toml.write_text(original, encoding="utf-8")
+    standin.answer(503, times=1000, match=lambda request: len(standin.mail_sends) >= 2)
+    stopped = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1, stopped.output
+    standin.reset()
+    toml.write_text(original.replace("[sender]\n", '[sender]\nreply_to = "desk@example.org"\n'), encoding="utf-8")
+    refused = mailer("resume", "latest", "--yes")
+    assert refused.exit_code == 1 and standin.mail_sends == [], refused.output
+    said = " ".join(refused.output.split())
+    assert "The Reply-To (reply_to: in the release, or [sender] in mailer.toml) changed since" in said, said
+    assert "mailer show" in said
+    toml.write_text(original, encoding="utf-8")
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert sum(len(r.body["personalizations"]) for r in standin.mail_sends) == 15

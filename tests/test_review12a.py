@@ -95,7 +95,6 @@ def stopped_after_first_request(project: Path, standin: Any) -> str:
 ONE_A_REQUEST = "concurrency = 1\nretries = 0\n"
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #2: resume sends a changed reply_to/from; mailer show keeps the old one")
 def test_a_resume_after_the_reply_to_was_edited_sends_the_email_the_campaign_archived(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A send stops half way; someone fixes `reply_to:` in the release; `mailer resume` goes on.
     A resume refuses a changed release ("would send a different email"), yet this change

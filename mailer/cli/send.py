@@ -357,7 +357,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         if not as_json and planned_left and not left:  # each planned one would be skipped now
             _settle(app, where.campaign, rehearsal)
             return
-        campaign.sent_versions(app.config, where.campaign)  # a changed file: refused before the question
+        campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.say(f"Subject:    {where.campaign.subject}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")

@@ -36,7 +36,7 @@ from mailer.compose import release
 from mailer.config import Config
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
-from mailer.send import delivery, schedule
+from mailer.send import archive, delivery, schedule
 from mailer.send import lease as lease_module
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import Pacing, utcnow
@@ -257,9 +257,12 @@ def _after_record(
     return replace(sent, plan=recorded.plan)
 
 
-def sent_versions(config: Config, found: campaigns.Campaign) -> list[Rendered]:
+def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | None = None) -> list[Rendered]:
     """The release's versions as the campaign sends them, rendered from its file now; raises
-    SendError when the file has changed since (a resume would send a different email). The
+    SendError when the file has changed since (a resume would send a different email), or, given
+    the log's ``engine``, when the From, Reply-To, category, tracking, sandbox or unsubscribe
+    group now differ from what the campaign's archive says it sent (review 12a #2: a `reply_to:`
+    edited in the release, or [sender] in mailer.toml, changes none of its content). The
     command line asks this before its question (newcomer 10: it asked, then refused)."""
     versions = list(compose.render_versions(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST).values())
     # A campaign sent every version (one hash over them all) or one (a test send per version).
@@ -271,7 +274,42 @@ def sent_versions(config: Config, found: campaigns.Campaign) -> list[Rendered]:
             f"{found.release_path} has changed since {found.id} started; resuming would send a different email.",
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
+    if engine is not None:
+        _same_envelope(engine, config, found, versions)
     return versions
+
+
+# The parts of a request body outside the release's content that a resume must send as the
+# campaign did, and how the refusal names them.
+_ENVELOPE = {
+    "from": "From (from: in the release, or [sender] in mailer.toml)",
+    "reply_to": "Reply-To (reply_to: in the release, or [sender] in mailer.toml)",
+    "subject": "subject",
+    "categories": "category ([sendgrid] category)",
+    "tracking_settings": "tracking ([sendgrid.tracking] in mailer.toml)",
+    "mail_settings": "sandbox setting ([sendgrid] sandbox)",
+    "asm": "unsubscribe group ([sendgrid] asm_group_id)",
+}
+
+
+def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, versions: Sequence[Rendered]) -> None:
+    """SendError when building a request now would give another From, Reply-To, ... than the
+    campaign's archive kept (a campaign logged before archives existed is not compared)."""
+    bodies = _bodies(None, config)
+    with engine.connect() as connection:
+        for version in versions:
+            kept = archive.load(connection, found, language=version.language)
+            if kept is None:
+                return
+            now = bodies.build(version)
+            changed = [words for key, words in _ENVELOPE.items() if now.get(key) != kept[1].get(key)]
+            if changed:
+                raise SendError(
+                    f"The {', '.join(changed)} changed since {found.id} started; resuming would send the rest of its "
+                    "journalists a different email than the others got.",
+                    hint=f"Undo the change to finish this campaign (mailer show {found.id} shows what went out), "
+                    "or start a new one with: mailer send",
+                )
 
 
 def resume(
@@ -297,7 +335,7 @@ def resume(
         found = find(connection, campaign_id)
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
-    versions = sent_versions(config, found)
+    versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
@@ -454,7 +492,7 @@ def transport_for(config: Config, mode: Mode, environ: Mapping[str, str], *, eve
     return _sendgrid(config, environ)
 
 
-def _bodies(transport: Transport, config: Config) -> CommonBodies:
+def _bodies(transport: Transport | None, config: Config) -> CommonBodies:
     """The transport's own common-body builder, so the archive keeps what it sends (a stand-in transport: the config's)."""
     own = getattr(transport, "common", None)
     if isinstance(own, CommonBodies):
