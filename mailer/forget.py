@@ -5,6 +5,8 @@ suppression list rather than deleting every trace (SENDGRID.md §4.4). So the ad
 snapshot and list source leave every message row, and the address, bounce texts, links and raw
 JSON leave every event row, while one minimal suppression (reason "forgotten", no note) keeps
 the address from being mailed again. Counts in reports do not change: rows stay, blanked.
+Where another row's text quotes the address (a refused request's error is logged on every row of
+the request, a bounce or a note may name it), the address alone becomes "(forgotten)".
 Event ids stay too, so a copy SendGrid re-sends later is still recognised as already seen.
 
 The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
@@ -29,7 +31,7 @@ from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import MailerError
-from mailer.models import SuppressionReason
+from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
@@ -51,6 +53,8 @@ class Forgotten:
     campaigns: tuple[str, ...]
     events: int
     previous_suppression: str | None  # the reason it was suppressed for before, if it was
+    # Other rows whose texts named the address (an error, a note, an event of another journalist), now "(forgotten)".
+    mentions: int = 0
     # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
     # another process kept the write-ahead file from being folded back. None: PostgreSQL.
     log_files: bool | None = None
@@ -95,6 +99,10 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
+            # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
+            mentions = message_store.erase_mentions(connection, key)
+            mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
+            mentions += suppression_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,
@@ -107,6 +115,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         campaigns=tuple(sorted({campaign for _, campaign in erased})),
         events=events,
         previous_suppression=str(before.reason) if before else None,
+        mentions=mentions,
         log_files=folded,
     )
 
@@ -252,15 +261,18 @@ def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
 
 
 def _without_row(data: bytes, key: str) -> bytes:
-    """A dry run's skipped.csv without the rows of address ``key``, in the dialect it was written
-    in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
+    """A dry run's skipped.csv without the rows of address ``key`` (and without the address in the
+    others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
     header = text.partition("\n")[0]
     delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or restore_cell(r[0]).strip().lower() != key]
     out = io.StringIO()
-    csv.writer(out, delimiter=delimiter).writerows([list(map(safe_cell, row)) for row in rows])
+    # Another row's detail may quote the address (a suppression's note): only the address goes there.
+    csv.writer(out, delimiter=delimiter).writerows(
+        [[safe_cell(mailbox.scrub(cell, key, FORGOTTEN_ADDRESS)) for cell in row] for row in rows]
+    )
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 

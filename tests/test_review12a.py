@@ -52,6 +52,12 @@ def mailed(standin: Any) -> list[str]:
     return [p["to"][0]["email"] for request in standin.mail_sends for p in request.body["personalizations"]]
 
 
+def suppression_copies(database: str) -> int:
+    """How many times the log's text holds an address kept only as one suppression: its row, and on
+    SQLite the entry of the suppression table's primary key index (a copy of the key) too."""
+    return 2 if database == "sqlite" else 1
+
+
 def campaign_of(result: Result) -> str:
     import re
 
@@ -333,9 +339,8 @@ def test_a_cancel_whose_answer_was_lost_can_be_finished_and_a_new_send_reaches_e
 # -- 11. a refused request's error names a journalist in every row: `mailer forget` leaves it ------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #11: forget leaves an address quoted in the error text of other journalists' rows")
 def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
-    tmp_path: Path, standin: Any, db_url: str, log_text: Callable[[], str]
+    tmp_path: Path, standin: Any, db_url: str, database: str, log_text: Callable[[], str]
 ) -> None:
     """SendGrid refuses a request for one address (`personalizations.1...`); mailer logs that
     error, naming the address, on every journalist of the request. When that journalist asks
@@ -348,7 +353,7 @@ def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
     assert sent.exit_code == 3 and "(ben@gazette.example)" in sent.output, sent.output
     forgot = mailer("forget", "ben@gazette.example", "--yes")
     assert forgot.exit_code == 0, forgot.output
-    assert log_text().count("ben@gazette.example") <= 1  # the one minimal suppression
+    assert log_text().count("ben@gazette.example") <= suppression_copies(database)  # the one minimal suppression
     status = mailer("status", campaign_of(sent))
     assert "ben@gazette.example" not in status.output, status.output
 

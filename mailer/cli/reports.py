@@ -339,6 +339,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         f"Erased {done.address} from {done.messages} message row{'s' if done.messages != 1 else ''} "
         f"in {campaigns} campaign{'s' if campaigns != 1 else ''} and from {done.events} event{'s' if done.events != 1 else ''}."
     )
+    if done.mentions:  # review 12a #11: a refused request's error quoted the address on other journalists' rows
+        output.say(
+            f'Replaced the address with "(forgotten)" where {done.mentions} other row{"s" if done.mentions != 1 else ""} '
+            "quoted it (errors of requests SendGrid refused, notes, other journalists' events)."
+        )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
@@ -353,7 +358,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
 
     with engine.connect() as connection:
         named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
-    if not (done.messages or done.events or done.previous_suppression or named):  # newcomer 11: a typo erased nothing, silently
+    if not (
+        done.messages or done.events or done.mentions or done.previous_suppression or named
+    ):  # newcomer 11: a typo erased nothing, silently
         output.warn(
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
@@ -386,6 +393,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "campaigns": list(done.campaigns),
                 "events": done.events,
                 "previous_suppression": done.previous_suppression,
+                "mentions": done.mentions,
                 "log_files_erased": done.log_files,
                 "files": {
                     "deleted": [str(p) for e in erased for p in e.deleted],
