@@ -440,3 +440,55 @@ def test_forget_scrub_replaces_the_address_and_nothing_longer(text: str, scrubbe
 
     address = "ben@bücher.example" if "xn--" in text else ADDRESS
     assert mailbox.scrub(text, address, "(forgotten)") == scrubbed
+
+
+def test_forget_erases_the_files_of_a_test_send_made_as_the_journalist(logged: Path, store: Engine, log_text: Any) -> None:
+    """A dry-run test send `--as` a journalist (typed in capitals), then `mailer show` of it in the
+    preview folder and with -o: none of these files names her, yet each colleague's proof holds
+    her name and outlet (review 12a #5). Forget deletes them, counts the colleagues' rows as
+    erased, and leaves neither her name nor her outlet in the log."""
+    config = logged / "mailer.toml"
+    config.write_text('[lists]\nstaff = "lists/staff.csv"\n\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    runner = CliRunner()
+    tested = runner.invoke(
+        main, ["test", "releases/example.md", "--as", "AMARA.OKAFOR@example.com", "--list", "lists/press.csv", "--dry-run"]
+    )
+    assert tested.exit_code == 0, tested.output
+    campaign_id = tested.output.split("Test campaign ", 1)[1].split(":", 1)[0]
+    assert runner.invoke(main, ["show", campaign_id]).exit_code == 0
+    (logged / "mine").mkdir()
+    assert runner.invoke(main, ["show", campaign_id, "--contact", "dana.fields@example.org", "-o", "mine/dana.eml"]).exit_code == 0
+
+    def holding_her() -> list[Path]:
+        written = [p for folder in ("out", "mine") for p in (logged / folder).rglob("*") if p.is_file()]
+        return [p for p in written if b"Daily Example" in p.read_bytes() or b"Amara" in p.read_bytes()]
+
+    assert len(holding_her()) == 7  # 4 proofs and the request body in the outbox, show's 2 .eml
+    forgotten = runner.invoke(main, ["forget", "amara.okafor@example.com", "--yes", "--json"])
+    assert forgotten.exit_code == 0, forgotten.output
+    done = json.loads(forgotten.stdout)
+    assert (done["messages"], done["campaigns"], len(done["files"]["deleted"]), done["files"]["left"]) == (4, [campaign_id], 7, [])
+    assert holding_her() == []
+    text = log_text()
+    assert "Daily Example" not in text and "Amara" not in text
+
+
+def test_forget_takes_the_address_out_of_the_filters_of_campaigns(logged: Path, store: Engine) -> None:
+    """A send let the journalist through by name (--override-suppression) and chose her with
+    --where: the campaign keeps its filters, without her address ("(forgotten)" in the --where,
+    gone from the overrides); another campaign's filters stay as they were."""
+    from mailer.store import campaigns as campaign_store
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["suppressions", "add", "li.wei@example.org", "--reason", "asked by phone"]).exit_code == 0
+    send = ["send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", "--include-previous"]
+    her = runner.invoke(main, [*send, "--where", "email=Li.Wei@example.org", "--override-suppression", "li.wei@example.org"])
+    other = runner.invoke(main, [*send, "--where", "outlet=The Daily Example"])
+    assert her.exit_code == 0 and other.exit_code == 0, (her.output, other.output)
+    with store.connect() as connection:
+        first, second = sorted(campaign_store.ids(connection))
+        before = campaign_store.get(connection, second)
+    assert runner.invoke(main, ["forget", "li.wei@example.org", "--yes"]).exit_code == 0
+    with store.connect() as connection:
+        assert campaign_store.get(connection, first).filters == {"where": ["email=(forgotten)"], "tag": [], "override_suppression": []}
+        assert campaign_store.get(connection, second) == before

@@ -292,8 +292,10 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
 def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
     """Erase a journalist's personal data, keeping a minimal record so they are never mailed again.
 
-    Their address, name, outlet and other fields leave every campaign's message rows, and the
-    address, bounce texts and links leave every event. Campaign counts stay the same. The
+    Their address, name, outlet and other fields leave every campaign's message rows (and the
+    colleagues' rows of test sends made --as them), and the address, bounce texts and links leave
+    every event; where another row quotes the address (an error, a note), "(forgotten)" takes its
+    place. Campaign counts stay the same. The
     address stays on the suppression list (reason "forgotten") so no later send reaches it.
     Dry-run and `mailer show` files naming them are deleted (request bodies and skipped.csv
     are rewritten without them); any file that cannot be is named. --json (with --yes) prints
@@ -373,8 +375,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
-    erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
-    erased.append(_erase_written(done.address, shown_files))
+    erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
+    erased.append(_erase_written(done.address, shown_files, done.proofs))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -420,11 +422,12 @@ def _written_folders(app: AppContext) -> list[Path]:
     return [folder for folder in found if folder.is_dir()]
 
 
-def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles:
-    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address``; name what stays."""
+def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address`` (or hold
+    a test proof made as them, ``proofs``); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_written(address, noted)
+    erased = forget_module.erase_written(address, noted, proofs=proofs)
     if erased.deleted:
         count = len(erased.deleted)
         listed = ", ".join(str(path) for path in erased.deleted)
@@ -437,11 +440,12 @@ def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles
     return erased
 
 
-def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:
-    """Delete or rewrite the outbox and preview files naming ``address``; name what stays."""
+def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+    """Delete or rewrite the outbox and preview files naming ``address`` (or holding a test proof
+    made as them, ``proofs``); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_files(address, folder)
+    erased = forget_module.erase_files(address, folder, proofs=proofs)
     if erased.deleted or erased.rewritten:
         output.say(
             f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "

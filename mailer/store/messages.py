@@ -766,6 +766,19 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def erase_proofs(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[int, str, str]]:
+    """Blank the contact snapshot of every row of these campaigns: test sends made ``--as`` a
+    journalist being forgotten, whose rows (the staff's) each carry that journalist's fields
+    (review 12a #5). Returns (message id, campaign id, message key) of the rows blanked; the keys
+    name the proofs' files (their Message-ID, the request bodies' custom_args)."""
+    found: list[tuple[int, str, str]] = []
+    for chunk in chunks(sorted(campaign_ids)):
+        query = select(message.c.id, message.c.campaign_id, message.c.message_key).where(message.c.campaign_id.in_(chunk))
+        found.extend((row.id, row.campaign_id, row.message_key) for row in connection.execute(query))
+        connection.execute(update(message).where(message.c.campaign_id.in_(chunk)).values(fields={}))
+    return found
+
+
 def erase_mentions(connection: Connection, address: str) -> int:
     """Replace ``address`` with FORGOTTEN_ADDRESS in the error text and the fields of every other
     row that quotes it (part of ``mailer forget``, after ``erase_address``): SendGrid's refusal of a
