@@ -28,6 +28,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -229,7 +230,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
                     path.unlink()
                     deleted.append(path)
                     continue
-                data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
+                data = json.dumps(_scrubbed(kept, key), ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
                 data = _without_row(data, key)
             else:
@@ -304,6 +305,18 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
             except OSError:
                 left.append(page)
     return ErasedFiles(tuple(deleted), (), tuple(left))
+
+
+def _scrubbed(value: Any, key: str) -> Any:
+    """A request body (JSON) with the address ``key`` replaced by FORGOTTEN_ADDRESS wherever another
+    journalist's values quote it (a list column naming a colleague), as in the log."""
+    if isinstance(value, str):
+        return mailbox.scrub(value, key, FORGOTTEN_ADDRESS)
+    if isinstance(value, list):
+        return [_scrubbed(item, key) for item in value]
+    if isinstance(value, dict):
+        return {name: _scrubbed(item, key) for name, item in value.items()}
+    return value
 
 
 def _without_row(data: bytes, key: str) -> bytes:

@@ -492,3 +492,50 @@ def test_forget_takes_the_address_out_of_the_filters_of_campaigns(logged: Path, 
     with store.connect() as connection:
         assert campaign_store.get(connection, first).filters == {"where": ["email=(forgotten)"], "tag": [], "override_suppression": []}
         assert campaign_store.get(connection, second) == before
+
+
+def test_forget_takes_the_address_out_of_another_journalists_row(logged: Path, store: Engine, log_text: Any) -> None:
+    """A list column of another journalist names the forgotten one ("Desk": a colleague's address).
+    After a send and forget, the log no longer holds the address: the other journalist's value
+    reads "(forgotten)", the rest of their row unchanged."""
+    (logged / "lists" / "desk.csv").write_text(
+        "Email,First Name,Desk\njane.doe@paper.example,Jane,\ntom@paper.example,Tom,with Jane.Doe@paper.example\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    assert runner.invoke(main, ["send", "releases/example.md", "--list", "lists/desk.csv", "--dry-run"]).exit_code == 0
+    forgotten = runner.invoke(main, ["forget", ADDRESS, "--yes"])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert 'Replaced the address with "(forgotten)" where 1 other row quoted it' in forgotten.output
+    with store.connect() as connection:
+        fields = connection.execute(select(message.c.fields).where(message.c.email == "tom@paper.example")).scalar_one()
+    assert "with (forgotten)" in fields.values() and fields["first_name"] == "Tom", fields
+    assert "jane.doe@paper" not in log_text().lower().replace(ADDRESS, "", 2)
+
+
+def test_forget_takes_the_address_out_of_another_journalists_personalization_in_a_request_body(tmp_path: Path) -> None:
+    """A dry run's request body: the journalist's personalization goes, and another's substitution
+    quoting the address keeps its text with "(forgotten)" in its place; the file no longer holds it."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
+    body = {
+        "personalizations": [
+            {"to": [{"email": "Jane.Doe@paper.example"}], "substitutions": {"-~desk~-": ""}, "custom_args": {"message": "k1"}},
+            {
+                "to": [{"email": "tom@paper.example"}],
+                "substitutions": {"-~desk~-": "with jane.doe@paper.example"},
+                "custom_args": {"message": "k2"},
+            },
+        ],
+        "subject": "Hello",
+    }
+    request = folder / "request-0001.json"
+    request.write_text(json.dumps(body), encoding="utf-8")
+    erased = forget.erase_files(ADDRESS, tmp_path / "outbox")
+    assert erased.rewritten == (request,) and erased.left == ()
+    assert json.loads(request.read_text(encoding="utf-8")) == {
+        "personalizations": [
+            {"to": [{"email": "tom@paper.example"}], "substitutions": {"-~desk~-": "with (forgotten)"}, "custom_args": {"message": "k2"}},
+        ],
+        "subject": "Hello",
+    }
