@@ -213,6 +213,19 @@ class Removal:
     removed_at: datetime
 
 
+def erase_mentions(connection: Connection, address: str, instead: str) -> int:
+    """Replace ``address`` with ``instead`` in the notes of other addresses' suppressions and removals
+    that name it ("asked by phone, with ben@gazette.example"): part of ``mailer forget``, after
+    ``erase_removals``. Returns how many notes changed."""
+    changed = 0
+    for table, column in ((suppression, suppression.c.note), (suppression_removal, suppression_removal.c.note)):
+        for text in list(connection.scalars(select(column).where(column.is_not(None), naming(column, address)).distinct())):
+            scrubbed = mailbox.scrub(text, address, instead)
+            if scrubbed != text:
+                changed += int(connection.execute(update(table).where(column == text).values({column.key: scrubbed})).rowcount or 0)
+    return changed
+
+
 def removals(connection: Connection, address: str | None = None) -> list[Removal]:
     """Every lifted suppression (of one address, when given), newest first."""
     query = select(suppression_removal).order_by(suppression_removal.c.removed_at.desc(), suppression_removal.c.id.desc())
@@ -235,19 +248,6 @@ def erase_removals(connection: Connection, address: str) -> int:
         erased += connection.execute(delete(suppression_removal).where(suppression_removal.c.email_key.in_(chunk))).rowcount
         connection.execute(delete(suppression).where(suppression.c.email_key.in_(chunk), suppression.c.email_key != key))
     return erased
-
-
-def erase_mentions(connection: Connection, address: str, instead: str) -> int:
-    """Replace ``address`` with ``instead`` in the notes of other addresses' suppressions and removals
-    that name it ("asked by phone, with ben@gazette.example"): part of ``mailer forget``, after
-    ``erase_removals``. Returns how many notes changed."""
-    changed = 0
-    for table, column in ((suppression, suppression.c.note), (suppression_removal, suppression_removal.c.note)):
-        for text in list(connection.scalars(select(column).where(column.is_not(None), naming(column, address)).distinct())):
-            scrubbed = mailbox.scrub(text, address, instead)
-            if scrubbed != text:
-                changed += int(connection.execute(update(table).where(column == text).values({column.key: scrubbed})).rowcount or 0)
-    return changed
 
 
 def reasons(connection: Connection) -> dict[str, str]:
