@@ -5,12 +5,16 @@ suppression list rather than deleting every trace (SENDGRID.md §4.4). So the ad
 snapshot and list source leave every message row, and the address, bounce texts, links and raw
 JSON leave every event row, while one minimal suppression (reason "forgotten", no note) keeps
 the address from being mailed again. Counts in reports do not change: rows stay, blanked.
+Where another row's text quotes the address (a refused request's error is logged on every row of
+the request, a bounce or a note may name it), the address alone becomes "(forgotten)". A test
+send made ``--as`` the journalist gave every colleague's row her fields: those are blanked, and the
+campaign's filters name her no more.
 Event ids stay too, so a copy SendGrid re-sends later is still recognised as already seen.
 
 The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
 erasing. The files press-mailer wrote itself do: ``erase_files`` deletes the dry runs' and
-``mailer show``'s ``.eml`` files (and previews) naming the address, rewrites request bodies
-and ``skipped.csv`` without it, and names any file it could not erase.
+``mailer show``'s ``.eml`` files (and previews) naming the address or holding a proof made as
+her, rewrites request bodies and ``skipped.csv`` without it, and names any file it could not erase.
 """
 
 from __future__ import annotations
@@ -20,17 +24,19 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import MailerError
-from mailer.models import SuppressionReason
+from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.spreadsheet import restore_cell, safe_cell
+from mailer.store import campaigns as campaign_store
 from mailer.store import checkpoint, folders
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
@@ -47,10 +53,15 @@ class Forgotten:
     """What ``forget`` erased."""
 
     address: str
-    messages: int
+    messages: int  # rows that held their data: their own, and colleagues' rows of test sends made `--as` them
     campaigns: tuple[str, ...]
     events: int
     previous_suppression: str | None  # the reason it was suppressed for before, if it was
+    # Other rows whose texts named the address (an error, a note, an event of another journalist), now "(forgotten)".
+    mentions: int = 0
+    # The message keys of the colleagues' rows of test sends made `--as` them (blanked): their proofs'
+    # files hold the journalist's fields, if not the address, and are found by these (``erase_files``).
+    proofs: tuple[str, ...] = ()
     # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
     # another process kept the write-ahead file from being folded back. None: PostgreSQL.
     log_files: bool | None = None
@@ -95,18 +106,27 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
+            # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
+            proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
+            # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
+            mentions = message_store.erase_mentions(connection, key)
+            mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
+            mentions += suppression_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,
                 suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
             )
         folded = checkpoint.fold_back(connection, wait=FOLD_BACK_WAIT if wait is None else wait)
+    rows = {message_id: campaign for message_id, campaign in erased} | {message_id: campaign for message_id, campaign, _ in proofs}
     return Forgotten(
         address=key,
-        messages=len(erased),
-        campaigns=tuple(sorted({campaign for _, campaign in erased})),
+        messages=len(rows),
+        campaigns=tuple(sorted(set(rows.values()))),
         events=events,
         previous_suppression=str(before.reason) if before else None,
+        mentions=mentions,
+        proofs=tuple(message_key for _, _, message_key in proofs),
         log_files=folded,
     )
 
@@ -179,17 +199,23 @@ def _written_here(folder: Path) -> list[Path]:
     return sorted(set(found))
 
 
-def erase_files(address: str, folder: Path) -> ErasedFiles:
-    """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews)."""
+def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> ErasedFiles:
+    """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews).
+
+    ``proofs`` (``Forgotten.proofs``): the message keys of test proofs made ``--as`` the journalist.
+    Their files hold her fields, if not her address: an ``.eml`` with such a Message-ID is deleted
+    (with the page ``mailer show --open`` wrote beside it), a request body loses those personalizations.
+    """
     key = address.strip().lower()
     needle = key.encode("utf-8")
+    marks = _proof_marks(proofs)
     deleted: list[Path] = []
     rewritten: list[Path] = []
     left: list[Path] = []
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if needle not in data.lower() and key not in path.name.lower():
+            if needle not in data.lower() and key not in path.name.lower() and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -199,12 +225,12 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
                 deleted.append(path)
                 continue
             if path.suffix == ".json" and path.name.startswith("request-"):
-                kept = _without_personalizations(json.loads(data), key)
+                kept = _without_personalizations(json.loads(data), key, frozenset(proofs))
                 if kept is None:
                     path.unlink()
                     deleted.append(path)
                     continue
-                data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
+                data = json.dumps(_scrubbed(kept, key), ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
                 data = _without_row(data, key)
             else:
@@ -214,15 +240,45 @@ def erase_files(address: str, folder: Path) -> ErasedFiles:
             (rewritten if needle not in data.lower() else left).append(path)
         except (OSError, ValueError):
             left.append(path)
+    deleted += _pages_beside(deleted)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
 
 
-def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
+def _proof_marks(proofs: Collection[str]) -> list[bytes]:
+    """What names a proof in a file: its Message-ID's key (an .eml), its custom_args value (a request body)."""
+    return [f"{message_key}{eml.PROOF_DOMAIN}".encode() for message_key in proofs] + [
+        json.dumps(message_key).encode() for message_key in proofs
+    ]
+
+
+def _names_proof(data: bytes, marks: list[bytes]) -> bool:
+    return any(mark in data for mark in marks)
+
+
+def _pages_beside(deleted: list[Path]) -> list[Path]:
+    """The HTML pages `mailer show --open` wrote beside the deleted .eml files (``CAMPAIGN.html``
+    beside ``CAMPAIGN.eml``, mailer's own): they show the journalist's fields, if not the address
+    (a proof made as her never does), and never a Message-ID."""
+    gone: list[Path] = []
+    for path in [p for p in deleted if p.suffix == ".eml"]:
+        page = path.with_suffix(".html")
+        try:
+            if page.is_file() and page not in deleted:
+                page.unlink()
+                gone.append(page)
+        except OSError:
+            continue
+    return gone
+
+
+def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str] = ()) -> ErasedFiles:
     """Delete those of ``files`` (what ``mailer show -o`` wrote where the user chose) that still
-    name ``address``, and the HTML page ``--open`` wrote beside such an .eml (it holds the
-    journalist's name and fields, if not always the address); a file changed since, or gone, is
-    left alone. The rest of their folders is the user's, so nothing else there is touched."""
+    name ``address`` or one of ``proofs`` (as ``erase_files``), and the HTML page ``--open`` wrote
+    beside such an .eml (it holds the journalist's name and fields, if not always the address); a
+    file changed since, or gone, is left alone. The rest of their folders is the user's, so nothing
+    else there is touched."""
     needle = address.strip().lower().encode("utf-8")
+    marks = _proof_marks(proofs)
     noted = list(dict.fromkeys(files))
     deleted: list[Path] = []
     left: list[Path] = []
@@ -231,7 +287,7 @@ def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            if needle not in data.lower():
+            if needle not in data.lower() and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # saved there since, by someone else: not mailer's to delete (review 9b)
@@ -251,25 +307,42 @@ def erase_written(address: str, files: Iterable[Path]) -> ErasedFiles:
     return ErasedFiles(tuple(deleted), (), tuple(left))
 
 
+def _scrubbed(value: Any, key: str) -> Any:
+    """A request body (JSON) with the address ``key`` replaced by FORGOTTEN_ADDRESS wherever another
+    journalist's values quote it (a list column naming a colleague), as in the log."""
+    if isinstance(value, str):
+        return mailbox.scrub(value, key, FORGOTTEN_ADDRESS)
+    if isinstance(value, list):
+        return [_scrubbed(item, key) for item in value]
+    if isinstance(value, dict):
+        return {name: _scrubbed(item, key) for name, item in value.items()}
+    return value
+
+
 def _without_row(data: bytes, key: str) -> bytes:
-    """A dry run's skipped.csv without the rows of address ``key``, in the dialect it was written
-    in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
+    """A dry run's skipped.csv without the rows of address ``key`` (and without the address in the
+    others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
     header = text.partition("\n")[0]
     delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or restore_cell(r[0]).strip().lower() != key]
     out = io.StringIO()
-    csv.writer(out, delimiter=delimiter).writerows([list(map(safe_cell, row)) for row in rows])
+    # Another row's detail may quote the address (a suppression's note): only the address goes there.
+    csv.writer(out, delimiter=delimiter).writerows(
+        [[safe_cell(mailbox.scrub(cell, key, FORGOTTEN_ADDRESS)) for cell in row] for row in rows]
+    )
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
-def _without_personalizations(body: dict[str, object], key: str) -> dict[str, object] | None:
-    """A request body without the personalizations addressed to ``key``; None when none are left."""
+def _without_personalizations(body: dict[str, object], key: str, proofs: frozenset[str] = frozenset()) -> dict[str, object] | None:
+    """A request body without the personalizations addressed to ``key``, or carrying the message
+    key of one of ``proofs`` (a test proof made as that journalist); None when none are left."""
     found = body.get("personalizations")
     kept = [
         p
         for p in (found if isinstance(found, list) else [])
         if not any(str(r.get("email", "")).lower() == key for part in ("to", "cc", "bcc") for r in p.get(part) or [])
+        and (p.get("custom_args") or {}).get("message") not in proofs
     ]
     return {**body, "personalizations": kept} if kept else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "read", "validate"]
+__all__ = ["INVISIBLE", "key", "mentions", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
@@ -109,3 +109,40 @@ def key(text: str) -> str:
 def _spelt_otherwise(text: str) -> str:
     found, why = read(text)
     return text.strip().lower() if why is not None else found
+
+
+def mentions(address_key: str) -> tuple[str, ...]:
+    """The lower-cased spellings of the address ``address_key`` (a ``key``) that a text may hold:
+    as keyed, with the @ percent-encoded (a link's query: ``?who=ben%40gazette.example``), and with
+    the domain's ASCII form when it has another (``ben@xn--bcher-kva.example``). What a database
+    looks for (``LIKE``) before ``scrub`` reads each text it found."""
+    return tuple(dict.fromkeys(f"{local}{at}{domain}" for local, domain in _parts(address_key) for at in ("@", "%40")))
+
+
+def scrub(text: str, address_key: str, instead: str) -> str:
+    """``text`` with each mention of the address ``address_key`` (a ``key``; in any case, in the
+    spellings ``mentions`` gives) replaced by ``instead``; one in brackets, "(ben@gazette.example)",
+    as a whole, so no "((forgotten))". Never part of a longer address: reuben@gazette.example and
+    ben@gazette.example.com stay. Part of ``mailer forget`` (review 12a: a refused request's error,
+    naming one journalist, is logged on every journalist of the request)."""
+    return _mention(address_key).sub(instead, text) if text else text
+
+
+def _parts(address_key: str) -> list[tuple[str, str]]:
+    """(local part, domain) of the address, the domain as keyed and in its ASCII (IDNA) form."""
+    local, _, domain = address_key.rpartition("@")
+    found = [(local, domain)]
+    if not domain.isascii():
+        try:
+            found.append((local, domain.encode("idna").decode("ascii").lower()))
+        except UnicodeError:
+            pass
+    return found
+
+
+@lru_cache(maxsize=64)
+def _mention(address_key: str) -> re.Pattern[str]:
+    spelt = "|".join(f"{re.escape(local)}(?:@|%40){re.escape(domain)}" for local, domain in _parts(address_key))
+    # Not after a character of a local part, nor before one of a domain (a longer address).
+    bare = rf"(?<![\w.+-])(?:{spelt})(?![\w-]|\.[\w-])"
+    return re.compile(rf"\({bare}\)|{bare}", re.IGNORECASE)

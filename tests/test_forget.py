@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from mailer import events, forget, reports
 from mailer.cli import main
+from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event, message
 
@@ -357,3 +358,184 @@ def test_forget_leaves_an_eml_mailer_did_not_write_in_the_preview_folder(tmp_pat
     erased = forget.erase_files("ann@example.org", folder)
     assert own.is_file() and erased.left == (own,)
     assert not proof.exists() and erased.deleted == (proof,)
+
+
+def test_forget_takes_the_address_out_of_other_rows_that_quote_it(store: Engine) -> None:
+    """Other rows may quote the address: a refused request's error logged on every row of the
+    request (review 12a #11), another journalist's list column, a bounce or a link of another
+    journalist, a note the office typed. Only the address goes, "(forgotten)" in its place (one in
+    brackets as a whole); a longer address holding it stays, and so does the rest of the text."""
+    add_campaign(store, "c1")
+    add_message(store, "c1", ADDRESS, first_name="Jane")
+    tom = add_message(store, "c1", "tom@example.org", first_name="Tom")
+    refused = "personalizations.1.to.0.email: Does not contain a valid address. (Jane.Doe@Paper.example)"
+    with store.begin() as connection:
+        connection.execute(
+            update(message)
+            .where(message.c.message_key == tom)
+            .values(error=refused, fields={"email": "tom@example.org", "first_name": "Tom", "assistant": "jane.doe@paper.example"})
+        )
+        note = "asked by phone, cc jane.doe@paper.example; not mary.jane.doe@paper.example"
+        suppression_store.add(connection, [("ann@example.org", SuppressionReason.MANUAL, note)], source="manual")
+    batch = [
+        sg_event(
+            "bounce", "tom@example.org", key=tom, campaign_id="c1", at=T0 + 1, type="bounce", reason="550 moved: jane.doe@paper.example"
+        ),
+        sg_event("click", "tom@example.org", key=tom, campaign_id="c1", at=T0 + 2, url="https://example.org/?cc=jane.doe%40paper.example"),
+    ]
+    events.apply(store, [events.from_object(e, where="x") for e in batch], source="webhook", block_threshold=3)
+    done = forget.forget(store, ADDRESS)
+    assert done.mentions == 6  # tom's error and fields, his two events, the notes of ann's and of tom's suppression (the bounce)
+    with store.connect() as connection:
+        row = connection.execute(select(message.c.error, message.c.fields).where(message.c.message_key == tom)).one()
+        events_of_tom = connection.execute(select(event.c.reason, event.c.url, event.c.raw).where(event.c.email == "tom@example.org")).all()
+        ann = suppression_store.find(connection, "ann@example.org")
+        bounced = suppression_store.find(connection, "tom@example.org")
+        texts = [json.dumps([str(v) for v in r]) for table in (message, event) for r in connection.execute(select(table))]
+    assert row.error == "personalizations.1.to.0.email: Does not contain a valid address. (forgotten)"
+    assert row.fields == {"email": "tom@example.org", "first_name": "Tom", "assistant": "(forgotten)"}
+    assert sorted((r.reason or "", r.url or "") for r in events_of_tom) == [
+        ("", "https://example.org/?cc=(forgotten)"),
+        ("550 moved: (forgotten)", ""),
+    ]
+    assert all(json.loads(r.raw)["email"] == "tom@example.org" for r in events_of_tom)  # still JSON, still Tom's
+    assert ann is not None and ann.note == "asked by phone, cc (forgotten); not mary.jane.doe@paper.example"
+    assert bounced is not None and bounced.note == "550 moved: (forgotten)"
+    assert not [t for t in texts if "jane.doe@paper" in t.lower() or "jane.doe%40paper" in t.lower()]
+
+
+def test_forget_takes_the_address_out_of_other_rows_of_a_dry_runs_skipped_csv(tmp_path: Path) -> None:
+    """A row of skipped.csv kept (another journalist's) whose detail quotes the address keeps its
+    detail, the address replaced by "(forgotten)": the file no longer holds it."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
+    skipped = folder / "skipped.csv"
+    skipped.write_text(
+        f"email,reason,detail,source\r\n{ADDRESS},duplicate,,lists/a.csv:3\r\n"
+        f"tom@example.org,suppressed,manual (same desk as {ADDRESS}),lists/a.csv:2\r\n",
+        encoding="utf-8",
+    )
+    erased = forget.erase_files(ADDRESS, tmp_path / "outbox")
+    assert erased.rewritten == (skipped,) and erased.left == ()
+    assert skipped.read_bytes().decode("utf-8") == (
+        "email,reason,detail,source\r\ntom@example.org,suppressed,manual (same desk as (forgotten)),lists/a.csv:2\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("refused (Jane.Doe@Paper.Example); retry", "refused (forgotten); retry"),
+        ("550 jane.doe@paper.example.", "550 (forgotten)."),
+        ("https://example.org/?who=jane.doe%40paper.example&x=1", "https://example.org/?who=(forgotten)&x=1"),
+        ('{"email":"jane.doe@paper.example"}', '{"email":"(forgotten)"}'),
+        ("mary.jane.doe@paper.example, jane.doe@paper.example.com", "mary.jane.doe@paper.example, jane.doe@paper.example.com"),
+        ("to ben@xn--bcher-kva.example", "to (forgotten)"),
+    ],
+)
+def test_forget_scrub_replaces_the_address_and_nothing_longer(text: str, scrubbed: str) -> None:
+    """mailbox.scrub: any case, a link's percent-encoded @, the domain's ASCII form; never part of a longer address."""
+    from mailer import mailbox
+
+    address = "ben@bücher.example" if "xn--" in text else ADDRESS
+    assert mailbox.scrub(text, address, "(forgotten)") == scrubbed
+
+
+def test_forget_erases_the_files_of_a_test_send_made_as_the_journalist(logged: Path, store: Engine, log_text: Any) -> None:
+    """A dry-run test send `--as` a journalist (typed in capitals), then `mailer show` of it in the
+    preview folder and with -o: none of these files names her, yet each colleague's proof holds
+    her name and outlet (review 12a #5). Forget deletes them, counts the colleagues' rows as
+    erased, and leaves neither her name nor her outlet in the log."""
+    config = logged / "mailer.toml"
+    config.write_text('[lists]\nstaff = "lists/staff.csv"\n\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    runner = CliRunner()
+    tested = runner.invoke(
+        main, ["test", "releases/example.md", "--as", "AMARA.OKAFOR@example.com", "--list", "lists/press.csv", "--dry-run"]
+    )
+    assert tested.exit_code == 0, tested.output
+    campaign_id = tested.output.split("Test campaign ", 1)[1].split(":", 1)[0]
+    assert runner.invoke(main, ["show", campaign_id]).exit_code == 0
+    (logged / "mine").mkdir()
+    assert runner.invoke(main, ["show", campaign_id, "--contact", "dana.fields@example.org", "-o", "mine/dana.eml"]).exit_code == 0
+
+    def holding_her() -> list[Path]:
+        written = [p for folder in ("out", "mine") for p in (logged / folder).rglob("*") if p.is_file()]
+        return [p for p in written if b"Daily Example" in p.read_bytes() or b"Amara" in p.read_bytes()]
+
+    assert len(holding_her()) == 7  # 4 proofs and the request body in the outbox, show's 2 .eml
+    forgotten = runner.invoke(main, ["forget", "amara.okafor@example.com", "--yes", "--json"])
+    assert forgotten.exit_code == 0, forgotten.output
+    done = json.loads(forgotten.stdout)
+    assert (done["messages"], done["campaigns"], len(done["files"]["deleted"]), done["files"]["left"]) == (4, [campaign_id], 7, [])
+    assert holding_her() == []
+    text = log_text()
+    assert "Daily Example" not in text and "Amara" not in text
+
+
+def test_forget_takes_the_address_out_of_the_filters_of_campaigns(logged: Path, store: Engine) -> None:
+    """A send let the journalist through by name (--override-suppression) and chose her with
+    --where: the campaign keeps its filters, without her address ("(forgotten)" in the --where,
+    gone from the overrides); another campaign's filters stay as they were."""
+    from mailer.store import campaigns as campaign_store
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["suppressions", "add", "li.wei@example.org", "--reason", "asked by phone"]).exit_code == 0
+    send = ["send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", "--include-previous"]
+    her = runner.invoke(main, [*send, "--where", "email=Li.Wei@example.org", "--override-suppression", "li.wei@example.org"])
+    other = runner.invoke(main, [*send, "--where", "outlet=The Daily Example"])
+    assert her.exit_code == 0 and other.exit_code == 0, (her.output, other.output)
+    with store.connect() as connection:
+        first, second = sorted(campaign_store.ids(connection))
+        before = campaign_store.get(connection, second)
+    assert runner.invoke(main, ["forget", "li.wei@example.org", "--yes"]).exit_code == 0
+    with store.connect() as connection:
+        assert campaign_store.get(connection, first).filters == {"where": ["email=(forgotten)"], "tag": [], "override_suppression": []}
+        assert campaign_store.get(connection, second) == before
+
+
+def test_forget_takes_the_address_out_of_another_journalists_row(logged: Path, store: Engine, log_text: Any) -> None:
+    """A list column of another journalist names the forgotten one ("Desk": a colleague's address).
+    After a send and forget, the log no longer holds the address: the other journalist's value
+    reads "(forgotten)", the rest of their row unchanged."""
+    (logged / "lists" / "desk.csv").write_text(
+        "Email,First Name,Desk\njane.doe@paper.example,Jane,\ntom@paper.example,Tom,with Jane.Doe@paper.example\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    assert runner.invoke(main, ["send", "releases/example.md", "--list", "lists/desk.csv", "--dry-run"]).exit_code == 0
+    forgotten = runner.invoke(main, ["forget", ADDRESS, "--yes"])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert 'Replaced the address with "(forgotten)" where 1 other row quoted it' in forgotten.output
+    with store.connect() as connection:
+        fields = connection.execute(select(message.c.fields).where(message.c.email == "tom@paper.example")).scalar_one()
+    assert "with (forgotten)" in fields.values() and fields["first_name"] == "Tom", fields
+    assert "jane.doe@paper" not in log_text().lower().replace(ADDRESS, "", 2)
+
+
+def test_forget_takes_the_address_out_of_another_journalists_personalization_in_a_request_body(tmp_path: Path) -> None:
+    """A dry run's request body: the journalist's personalization goes, and another's substitution
+    quoting the address keeps its text with "(forgotten)" in its place; the file no longer holds it."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
+    body = {
+        "personalizations": [
+            {"to": [{"email": "Jane.Doe@paper.example"}], "substitutions": {"-~desk~-": ""}, "custom_args": {"message": "k1"}},
+            {
+                "to": [{"email": "tom@paper.example"}],
+                "substitutions": {"-~desk~-": "with jane.doe@paper.example"},
+                "custom_args": {"message": "k2"},
+            },
+        ],
+        "subject": "Hello",
+    }
+    request = folder / "request-0001.json"
+    request.write_text(json.dumps(body), encoding="utf-8")
+    erased = forget.erase_files(ADDRESS, tmp_path / "outbox")
+    assert erased.rewritten == (request,) and erased.left == ()
+    assert json.loads(request.read_text(encoding="utf-8")) == {
+        "personalizations": [
+            {"to": [{"email": "tom@paper.example"}], "substitutions": {"-~desk~-": "with (forgotten)"}, "custom_args": {"message": "k2"}},
+        ],
+        "subject": "Hello",
+    }

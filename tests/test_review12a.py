@@ -52,6 +52,12 @@ def mailed(standin: Any) -> list[str]:
     return [p["to"][0]["email"] for request in standin.mail_sends for p in request.body["personalizations"]]
 
 
+def suppression_copies(database: str) -> int:
+    """How many times the log's text holds an address kept only as one suppression: its row, and on
+    SQLite the entry of the suppression table's primary key index (a copy of the key) too."""
+    return 2 if database == "sqlite" else 1
+
+
 def campaign_of(result: Result) -> str:
     import re
 
@@ -163,9 +169,8 @@ def test_a_key_pasted_with_curly_quotes_is_refused_before_anyone_is_marked_unkno
 UNIQUE = "Zebulonia,Quixtanova,Quill Quarterly"
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #5: forget leaves the journalist's address and fields in test sends made --as her")
 def test_forget_erases_a_journalist_from_the_test_sends_made_as_her(
-    tmp_path: Path, standin: Any, db_url: str, log_text: Callable[[], str]
+    tmp_path: Path, standin: Any, db_url: str, database: str, log_text: Callable[[], str]
 ) -> None:
     """The office proofs the release as a journalist (`mailer test --as`), later she asks to be
     forgotten. Afterwards the log must hold neither her address nor her name or outlet. Today
@@ -181,7 +186,7 @@ def test_forget_erases_a_journalist_from_the_test_sends_made_as_her(
     assert forgot.exit_code == 0, forgot.output
     text = log_text()
     assert "Quixtanova" not in text and "Quill Quarterly" not in text
-    assert text.count("zq.private@quill.example") <= 1  # the one minimal suppression
+    assert text.count("zq.private@quill.example") <= suppression_copies(database)  # the one minimal suppression
 
 
 # -- 6. `mailer show` of a test send made --as a journalist names the wrong person in To ----------
@@ -330,9 +335,8 @@ def test_a_cancel_whose_answer_was_lost_can_be_finished_and_a_new_send_reaches_e
 # -- 11. a refused request's error names a journalist in every row: `mailer forget` leaves it ------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #11: forget leaves an address quoted in the error text of other journalists' rows")
 def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
-    tmp_path: Path, standin: Any, db_url: str, log_text: Callable[[], str]
+    tmp_path: Path, standin: Any, db_url: str, database: str, log_text: Callable[[], str]
 ) -> None:
     """SendGrid refuses a request for one address (`personalizations.1...`); mailer logs that
     error, naming the address, on every journalist of the request. When that journalist asks
@@ -345,7 +349,7 @@ def test_forget_erases_an_address_quoted_in_the_error_of_a_refused_request(
     assert sent.exit_code == 3 and "(ben@gazette.example)" in sent.output, sent.output
     forgot = mailer("forget", "ben@gazette.example", "--yes")
     assert forgot.exit_code == 0, forgot.output
-    assert log_text().count("ben@gazette.example") <= 1  # the one minimal suppression
+    assert log_text().count("ben@gazette.example") <= suppression_copies(database)  # the one minimal suppression
     status = mailer("status", campaign_of(sent))
     assert "ben@gazette.example" not in status.output, status.output
 

@@ -294,8 +294,10 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
 def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> None:
     """Erase a journalist's personal data, keeping a minimal record so they are never mailed again.
 
-    Their address, name, outlet and other fields leave every campaign's message rows, and the
-    address, bounce texts and links leave every event. Campaign counts stay the same. The
+    Their address, name, outlet and other fields leave every campaign's message rows (and the
+    colleagues' rows of test sends made --as them), and the address, bounce texts and links leave
+    every event; where another row quotes the address (an error, a note), "(forgotten)" takes its
+    place. Campaign counts stay the same. The
     address stays on the suppression list (reason "forgotten") so no later send reaches it.
     Dry-run and `mailer show` files naming them are deleted (request bodies and skipped.csv
     are rewritten without them); any file that cannot be is named. --json (with --yes) prints
@@ -341,6 +343,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         f"Erased {done.address} from {done.messages} message row{'s' if done.messages != 1 else ''} "
         f"in {campaigns} campaign{'s' if campaigns != 1 else ''} and from {done.events} event{'s' if done.events != 1 else ''}."
     )
+    if done.mentions:  # review 12a #11: a refused request's error quoted the address on other journalists' rows
+        output.say(
+            f'Replaced the address with "(forgotten)" where {done.mentions} other row{"s" if done.mentions != 1 else ""} '
+            "quoted it (errors of requests SendGrid refused, notes, other journalists' events)."
+        )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
@@ -355,7 +362,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
 
     with engine.connect() as connection:
         named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
-    if not (done.messages or done.events or done.previous_suppression or named):  # newcomer 11: a typo erased nothing, silently
+    if not (
+        done.messages or done.events or done.mentions or done.previous_suppression or named
+    ):  # newcomer 11: a typo erased nothing, silently
         output.warn(
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
@@ -368,8 +377,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
-    erased = [_erase_files(done.address, folder) for folder in _written_folders(app)]
-    erased.append(_erase_written(done.address, shown_files))
+    erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
+    erased.append(_erase_written(done.address, shown_files, done.proofs))
     left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
@@ -388,6 +397,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "campaigns": list(done.campaigns),
                 "events": done.events,
                 "previous_suppression": done.previous_suppression,
+                "mentions": done.mentions,
                 "log_files_erased": done.log_files,
                 "files": {
                     "deleted": [str(p) for e in erased for p in e.deleted],
@@ -414,11 +424,12 @@ def _written_folders(app: AppContext) -> list[Path]:
     return [folder for folder in found if folder.is_dir()]
 
 
-def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles:
-    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address``; name what stays."""
+def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address`` (or hold
+    a test proof made as them, ``proofs``); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_written(address, noted)
+    erased = forget_module.erase_written(address, noted, proofs=proofs)
     if erased.deleted:
         count = len(erased.deleted)
         listed = ", ".join(str(path) for path in erased.deleted)
@@ -431,11 +442,12 @@ def _erase_written(address: str, noted: list[Path]) -> forget_module.ErasedFiles
     return erased
 
 
-def _erase_files(address: str, folder: Path) -> forget_module.ErasedFiles:
-    """Delete or rewrite the outbox and preview files naming ``address``; name what stays."""
+def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+    """Delete or rewrite the outbox and preview files naming ``address`` (or holding a test proof
+    made as them, ``proofs``); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_files(address, folder)
+    erased = forget_module.erase_files(address, folder, proofs=proofs)
     if erased.deleted or erased.rewritten:
         output.say(
             f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "

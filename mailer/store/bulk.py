@@ -11,7 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Connection, Dialect, Table, bindparam
+from sqlalchemy import BindParameter, ColumnElement, Connection, Dialect, Table, bindparam, func, or_
+
+from mailer import mailbox
 
 # SQLite accepts at most 32,766 bound values per statement (999 before 3.32); stay well under.
 CHUNK = 500
@@ -59,6 +61,12 @@ def executemany(connection: Connection, statement: Any, rows: Sequence[Mapping[s
     else:
         params = [{**compiled.params, **row} for row in rows]
     return connection.exec_driver_sql(str(compiled), params).rowcount
+
+
+def naming(column: ColumnElement[Any], address_key: str) -> ColumnElement[bool]:
+    """The text ``column`` holds the address ``address_key``, in any case and any spelling
+    ``mailbox.mentions`` gives: the rows whose text ``mailbox.scrub`` rewrites for ``mailer forget``."""
+    return or_(*(func.lower(column).contains(spelling, autoescape=True) for spelling in mailbox.mentions(address_key)))
 
 
 def slots(prefix: str, size: int = CHUNK) -> list[BindParameter[Any]]:

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text, update
 
-from mailer.models import CampaignStatus, MessageState, Mode
+from mailer import mailbox
+from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode
 from mailer.store.bulk import Prepared
 from mailer.store.schema import campaign, campaign_version, message
 
@@ -125,6 +126,36 @@ def get(connection: Connection, campaign_id: str) -> Campaign | None:
         sender=dict(row["sender"] or {}),
         follow_up_of=row["follow_up_of"],
     )
+
+
+def erase_address(connection: Connection, address: str) -> list[str]:
+    """Take the address ``address`` (a ``mailbox.key``) out of every campaign's lists and filters:
+    part of ``mailer forget`` (review 12a #5). A test send made ``--as`` the journalist keeps
+    ``"as": "(forgotten)"``; an address let through by name (``--override-suppression``) leaves
+    that list; a ``--where`` naming it keeps the rest of its text. Returns the ids of the test
+    sends made as that journalist, whose every row carries her fields (``messages.erase_proofs``).
+    """
+    made_as: list[str] = []
+    for campaign_id, lists, filters in list(connection.execute(select(campaign.c.id, campaign.c.lists, campaign.c.filters))):
+        named_as = (filters or {}).get("as")
+        if isinstance(named_as, str) and mailbox.key(named_as) == address:
+            made_as.append(campaign_id)
+        kept_lists, kept_filters = _without(lists, address), _without(filters, address)
+        if (kept_lists, kept_filters) != (lists, filters):
+            connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(lists=kept_lists, filters=kept_filters))
+    return made_as
+
+
+def _without(value: Any, address: str) -> Any:
+    """A campaign's stored lists or filters (JSON) without ``address``: a text that is the address
+    becomes FORGOTTEN_ADDRESS (dropped from a list), one that quotes it keeps the rest."""
+    if isinstance(value, str):
+        return FORGOTTEN_ADDRESS if mailbox.key(value) == address else mailbox.scrub(value, address, FORGOTTEN_ADDRESS)
+    if isinstance(value, list):
+        return [_without(item, address) for item in value if not (isinstance(item, str) and mailbox.key(item) == address)]
+    if isinstance(value, dict):
+        return {name: _without(item, address) for name, item in value.items()}
+    return value
 
 
 def set_follow_up_of(connection: Connection, campaign_id: str, original_id: str) -> None:

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, text, update
 
-from mailer.store.bulk import chunks, insert_or_skip
+from mailer import mailbox
+from mailer.store.bulk import chunks, insert_or_skip, naming
 from mailer.store.schema import event
 
 # PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
@@ -207,3 +208,19 @@ def erase_address(connection: Connection, address: str, message_ids: Collection[
         condition = condition | event.c.message_id.in_(list(message_ids))
     statement = update(event).where(condition).values(email=None, reason=None, url=None, raw="{}")
     return connection.execute(statement).rowcount
+
+
+def erase_mentions(connection: Connection, address: str, instead: str) -> int:
+    """Replace ``address`` with ``instead`` in the reason, link and raw JSON of the other events
+    that name it (part of ``mailer forget``, after ``erase_address``): a bounce of one journalist
+    quoting another's address, a link carrying it in its query. Returns how many events changed."""
+    columns = (event.c.reason, event.c.url, event.c.raw)
+    named = select(event.c.id, *columns).where(or_(*(naming(column, address) for column in columns)))
+    changed = 0
+    for row in list(connection.execute(named)):
+        was = dict(zip((column.key for column in columns), row[1:], strict=True))
+        values = {key: scrubbed for key, text in was.items() if text and (scrubbed := mailbox.scrub(text, address, instead)) != text}
+        if values:
+            connection.execute(update(event).where(event.c.id == row.id).values(values))
+            changed += 1
+    return changed

@@ -18,8 +18,24 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import ColumnElement, Connection, Result, String, and_, bindparam, case, cast, func, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Result,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
+from mailer import mailbox
 from mailer.models import (
     BOUNCED,
     DELIVERY_RANK,
@@ -35,7 +51,7 @@ from mailer.models import (
     fields_json,
 )
 from mailer.store import campaigns
-from mailer.store.bulk import Prepared, chunks, filled, slots
+from mailer.store.bulk import Prepared, chunks, filled, naming, slots
 from mailer.store.schema import campaign, campaign_version, event, message, suppression
 
 # States in which a message may have reached SendGrid, so an event can be about it.
@@ -748,6 +764,46 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+def erase_proofs(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[int, str, str]]:
+    """Blank the contact snapshot of every row of these campaigns: test sends made ``--as`` a
+    journalist being forgotten, whose rows (the staff's) each carry that journalist's fields
+    (review 12a #5). Returns (message id, campaign id, message key) of the rows blanked; the keys
+    name the proofs' files (their Message-ID, the request bodies' custom_args)."""
+    found: list[tuple[int, str, str]] = []
+    for chunk in chunks(sorted(campaign_ids)):
+        query = select(message.c.id, message.c.campaign_id, message.c.message_key).where(message.c.campaign_id.in_(chunk))
+        found.extend((row.id, row.campaign_id, row.message_key) for row in connection.execute(query))
+        connection.execute(update(message).where(message.c.campaign_id.in_(chunk)).values(fields={}))
+    return found
+
+
+def erase_mentions(connection: Connection, address: str) -> int:
+    """Replace ``address`` with FORGOTTEN_ADDRESS in the error text and the fields of every other
+    row that quotes it (part of ``mailer forget``, after ``erase_address``): SendGrid's refusal of a
+    request for one address ("personalizations.1.to.0.email: ... (ben@gazette.example)") is logged
+    on every row of the request (review 12a #11). Returns how many rows changed (a row changed in
+    both counts twice). The error texts are few (one per request and outcome), so each distinct one
+    is rewritten in one statement.
+    """
+    named = select(message.c.error).where(message.c.error.is_not(None), naming(message.c.error, address)).distinct()
+    changed = 0
+    for text in list(connection.scalars(named)):
+        scrubbed = mailbox.scrub(text, address, FORGOTTEN_ADDRESS)
+        if scrubbed != text:
+            changed += int(connection.execute(update(message).where(message.c.error == text).values(error=scrubbed)).rowcount or 0)
+    # Another journalist's fields may name the address too (a list's "assistant" or "notes" column).
+    for row_id, fields in list(
+        connection.execute(select(message.c.id, message.c.fields).where(naming(cast(message.c.fields, Text), address)))
+    ):
+        kept = {
+            name: mailbox.scrub(value, address, FORGOTTEN_ADDRESS) if isinstance(value, str) else value for name, value in fields.items()
+        }
+        if kept != fields:
+            connection.execute(update(message).where(message.c.id == row_id).values(fields=kept))
+            changed += 1
+    return changed
 
 
 # Events after which an address is suppressed (events/apply.py ``_suppress``): one of them about an

@@ -15,8 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
-from mailer.models import SuppressionReason
-from mailer.store.bulk import chunks, executemany, insert_or_skip
+from mailer import mailbox
+from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
+from mailer.store.bulk import chunks, executemany, insert_or_skip, naming
 from mailer.store.schema import event, quarantine, suppression
 
 __all__ = ["ERASED", "Entry", "clear", "count", "digest", "drop_repaired", "erase_address", "insert", "latest"]
@@ -121,10 +122,15 @@ def clear(connection: Connection) -> int:
 
 
 def erase_address(connection: Connection, key: str) -> int:
-    """Blank the raw text of the entries that name ``key`` (a lower-cased address): part of
-    ``mailer forget``. The entry stays (where it came from, why), so a re-import adds nothing."""
-    named = func.lower(quarantine.c.raw).contains(key, autoescape=True)
-    return int(connection.execute(update(quarantine).where(named).values(raw=ERASED)).rowcount or 0)
+    """Blank the raw text of the entries that name ``key`` (a lower-cased address), and take it out of
+    their reasons: part of ``mailer forget``. The entry stays (where it came from, why), so a
+    re-import adds nothing."""
+    erased = int(connection.execute(update(quarantine).where(naming(quarantine.c.raw, key)).values(raw=ERASED)).rowcount or 0)
+    for entry_id, reason in list(connection.execute(select(quarantine.c.id, quarantine.c.reason).where(naming(quarantine.c.reason, key)))):
+        connection.execute(
+            update(quarantine).where(quarantine.c.id == entry_id).values(reason=mailbox.scrub(reason, key, FORGOTTEN_ADDRESS))
+        )
+    return erased
 
 
 def _forgotten(connection: Connection) -> list[str]:

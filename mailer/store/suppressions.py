@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, update
 
 from mailer import mailbox
 from mailer.models import SuppressionReason
 from mailer.store import events as event_store
-from mailer.store.bulk import chunks, insert_or_skip
+from mailer.store.bulk import chunks, insert_or_skip, naming
 from mailer.store.messages import to_address
 from mailer.store.schema import event, message, suppression, suppression_removal
 
@@ -211,6 +211,19 @@ class Removal:
     previous_reason: str
     note: str
     removed_at: datetime
+
+
+def erase_mentions(connection: Connection, address: str, instead: str) -> int:
+    """Replace ``address`` with ``instead`` in the notes of other addresses' suppressions and removals
+    that name it ("asked by phone, with ben@gazette.example"): part of ``mailer forget``, after
+    ``erase_removals``. Returns how many notes changed."""
+    changed = 0
+    for table, column in ((suppression, suppression.c.note), (suppression_removal, suppression_removal.c.note)):
+        for text in list(connection.scalars(select(column).where(column.is_not(None), naming(column, address)).distinct())):
+            scrubbed = mailbox.scrub(text, address, instead)
+            if scrubbed != text:
+                changed += int(connection.execute(update(table).where(column == text).values({column.key: scrubbed})).rowcount or 0)
+    return changed
 
 
 def removals(connection: Connection, address: str | None = None) -> list[Removal]:
