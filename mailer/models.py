@@ -87,6 +87,19 @@ def full_name(fields: Mapping[str, str]) -> str:
     return f"{first} {last}" if first and last else first or last
 
 
+# A test proof made ``--as`` a journalist carries her fields but goes to a colleague, named in
+# its To header by their own name: kept under this key of the fields (no list column can have it:
+# contacts.headers.safe_identifier makes [0-9a-z_] names), so the log's snapshot holds it too.
+TO_NAME = "(to name)"
+
+
+def to_name(fields: Mapping[str, str]) -> str:
+    """The To name of a message with these fields: the one way the first send, a resume and
+    ``mailer show`` name the recipient (a test proof's own ``TO_NAME``, else ``full_name``)."""
+    named = fields.get(TO_NAME)
+    return full_name(fields) if named is None else named
+
+
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
     """A list row that is not a recipient, with where it came from and why.

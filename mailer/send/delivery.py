@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
+from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, to_name
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
@@ -514,7 +514,7 @@ class _Requests:
             # row logged without one (fix9c: a cell the planning read otherwise must not change it).
             chosen = logged.get(row.language) if row.language is not None else None
             version = (chosen if chosen is not None else pick_version(row.fields.get("language"))) if self.versions else 0
-            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
+            outgoing = replace(row, name=to_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
             grouped.setdefault((row.request_no or 0, version), []).append(outgoing)
         return [self._request(number, tuple(group), every[version]) for (number, version), group in sorted(grouped.items())]
 
