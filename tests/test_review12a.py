@@ -123,7 +123,6 @@ ONE_CLICK = 'public_url = "https://press.example.org"\nunsubscribe_mailto = "uns
 NO_TRACKING = "[sendgrid.tracking]\nsubscription_tracking = false\n"
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #3: mailer show leaves out the mailto of List-Unsubscribe the real email has")
 def test_show_of_a_one_click_send_has_the_list_unsubscribe_targets_the_journalist_got(tmp_path: Path, standin: Any, db_url: str) -> None:
     """With our own one-click link and `unsubscribe_mailto`, each journalist's List-Unsubscribe
     names the link and the mailto. `mailer show` (and a dry run's .eml, which has the mailto)
