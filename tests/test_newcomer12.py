@@ -145,7 +145,6 @@ def test_standin_script_says_how_to_start_it() -> None:
     assert "usage" in result.stdout.lower() and "api_url" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #5: mailer contact tags every French-only campaign '(fr version)'")
 def test_contact_of_a_release_in_one_language_names_no_version(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A French office writes its releases in French (`language: fr`, one version only). Every
     campaign in `mailer contact` then reads "Subject: ...  (fr version)", where an English
