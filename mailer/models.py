@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,43 @@ def full_name(fields: Mapping[str, str]) -> str:
     """First and last name as a To header shows them ("" when the list has neither)."""
     first, last = fields.get("first_name", ""), fields.get("last_name", "")
     return f"{first} {last}" if first and last else first or last
+
+
+# A test proof made ``--as`` a journalist carries her fields but goes to a colleague, named in
+# its To header by their own name: kept under this key of the fields (no list column can have it:
+# contacts.headers.safe_identifier makes [0-9a-z_] names), so the log's snapshot holds it too.
+TO_NAME = "(to name)"
+
+
+def stand_in(field: str) -> str:
+    """What a proof for nobody in particular shows where a journalist's value of ``field`` goes."""
+    return f"[{field}]"
+
+
+# A contact field's token in a subject (compose/tokens.py: -~c.<field>.s<n>~-).
+_SUBJECT_TOKEN = re.compile(r"-~c\.([A-Za-z0-9_]+)\.s\d*~-")
+
+
+def shown_subject(subject: str, values: Mapping[str, str] | None = None) -> str:
+    """A subject as `mailer preview` shows it, from the subject with SendGrid's tokens that a
+    campaign sends and the log keeps ("For -~c.outlet.s~-: ..." -> "For [outlet]: ...").
+
+    ``values`` (token -> text): what the preview puts in each token (``compose.preview.subject``
+    gives them, defaults included, when the release is at hand); any other shows the field's
+    ``stand_in``. The one way the plan, `mailer campaigns`, `status`, `contact` and the reports
+    show a subject: the log keeps the subject SendGrid got.
+    """
+    if "-~c." not in subject:
+        return subject
+    known = values or {}
+    return _SUBJECT_TOKEN.sub(lambda match: known.get(match.group(0), stand_in(match.group(1))), subject)
+
+
+def to_name(fields: Mapping[str, str]) -> str:
+    """The To name of a message with these fields: the one way the first send, a resume and
+    ``mailer show`` name the recipient (a test proof's own ``TO_NAME``, else ``full_name``)."""
+    named = fields.get(TO_NAME)
+    return full_name(fields) if named is None else named
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,7 +145,6 @@ def test_standin_script_says_how_to_start_it() -> None:
     assert "usage" in result.stdout.lower() and "api_url" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #5: mailer contact tags every French-only campaign '(fr version)'")
 def test_contact_of_a_release_in_one_language_names_no_version(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A French office writes its releases in French (`language: fr`, one version only). Every
     campaign in `mailer contact` then reads "Subject: ...  (fr version)", where an English
@@ -200,9 +199,6 @@ def test_report_will_not_write_over_the_press_list_the_campaign_was_sent_from(tm
     assert "mailer will not write over it" in written.output
 
 
-@pytest.mark.xfail(
-    strict=True, reason="newcomer12 #8: a personalized subject shows SendGrid's raw token (-~c.outlet.s~-) in the plan and the listings"
-)
 def test_personalized_subject_reads_as_the_preview_shows_it(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A subject naming the journalist's outlet (`subject: "For {{ contact.outlet }}: ..."`).
     `mailer preview` shows "Subject: For [outlet]: ...". The plan the press officer confirms before

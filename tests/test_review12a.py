@@ -128,7 +128,6 @@ ONE_CLICK = 'public_url = "https://press.example.org"\nunsubscribe_mailto = "uns
 NO_TRACKING = "[sendgrid.tracking]\nsubscription_tracking = false\n"
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #3: mailer show leaves out the mailto of List-Unsubscribe the real email has")
 def test_show_of_a_one_click_send_has_the_list_unsubscribe_targets_the_journalist_got(tmp_path: Path, standin: Any, db_url: str) -> None:
     """With our own one-click link and `unsubscribe_mailto`, each journalist's List-Unsubscribe
     names the link and the mailto. `mailer show` (and a dry run's .eml, which has the mailto)
@@ -192,7 +191,6 @@ def test_forget_erases_a_journalist_from_the_test_sends_made_as_her(
 # -- 6. `mailer show` of a test send made --as a journalist names the wrong person in To ----------
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #6: show of a test --as send puts the journalist's name on the staff address")
 def test_show_of_a_test_send_as_a_journalist_has_the_to_line_the_staff_got(tmp_path: Path, standin: Any, db_url: str) -> None:
     """`mailer test --as ana` sends each colleague the proof addressed to the colleague by name
     ("Press Office <press@example.org>"). `mailer show` of that test campaign must show the To
@@ -264,7 +262,6 @@ def test_press_mailer_refuses_a_jinja_whose_sandbox_a_release_template_can_escap
     assert not any(jinja.specifier.contains(version) for version in ("3.1.2", "3.1.4", "3.1.5"))
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #6: a resumed test send --as addresses colleagues by the journalist's name")
 def test_a_resumed_test_send_as_a_journalist_addresses_each_colleague_by_their_own_name(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The same test send, stopped after its first request (SendGrid unavailable) and resumed:
     the colleagues the resume mails must be addressed by their own names, as the first request

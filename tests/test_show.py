@@ -286,3 +286,25 @@ def test_dry_run_skipped_csv_keeps_a_semicolon_lists_delimiter(project: Path) ->
     text = (outbox(project) / "skipped.csv").read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0] == "email;reason;detail;source"
     assert text.splitlines()[1].startswith("not-an-address;invalid;")
+
+
+def test_show_of_a_one_click_dry_run_is_its_eml_with_the_mailto(project: Path, store: Engine) -> None:
+    """Our own one-click link with `unsubscribe_mailto`: `mailer show` builds each journalist's
+    List-Unsubscribe as the send did (the proof link, then the mailto), from the settings the
+    archive kept, so it is the dry run's .eml byte for byte (review 12a #3: it dropped the mailto)."""
+    config = project / "mailer.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\n[sendgrid.tracking]\nsubscription_tracking = false\n\n"
+        '[webhook]\npublic_url = "https://press.example.org"\nunsubscribe_mailto = "unsubscribe@example.org"\n',
+        encoding="utf-8",
+    )
+    mailer(*SEND)
+    first = min(outbox(project).glob("*.eml"))
+    assert "List-Unsubscribe: <https://press.example.org/unsubscribe/preview>, <mailto:unsubscribe@example.org?subject=unsubscribe>" in (
+        first.read_text(encoding="utf-8")
+    )
+    mailer("show", todays_campaign(), "-o", "first.eml")
+    assert (project / "first.eml").read_bytes() == first.read_bytes()
+    config.write_text(config.read_text(encoding="utf-8").replace("unsubscribe@example.org", "changed@example.org"), encoding="utf-8")
+    mailer("show", todays_campaign(), "-o", "later.eml")  # what went out, whatever mailer.toml says now
+    assert (project / "later.eml").read_bytes() == first.read_bytes()

@@ -15,7 +15,7 @@ import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.counting import counted
-from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode
+from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode, shown_subject
 from mailer.send.schedule import describe
 
 DEFAULT_LIMIT = 20  # campaigns in the table without --limit
@@ -85,7 +85,7 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
     figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
     mode = "sandbox" if r.get("sandbox") else r["mode"]  # SendGrid validated it and delivered nothing
-    return [r["id"], mode, status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, r["subject"]]
+    return [r["id"], mode, status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, shown_subject(r["subject"])]
 
 
 @main.command("status")
@@ -130,7 +130,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
         return
     sandbox = " in SendGrid's sandbox: validated, delivered to nobody" if campaign.sandboxed else ""
     output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}{sandbox}, {found.shown_status})")
-    output.say(f"Subject:   {campaign.subject}")
+    output.say(f"Subject:   {shown_subject(campaign.subject)}")
     output.say(f"Content:   {campaign.content_hash[:12]} (mailer show {campaign_id} rebuilds what went out)")
     output.say(f"Created:   {describe(campaign.created_at)}")
     if campaign.scheduled_at:

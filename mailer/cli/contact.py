@@ -14,6 +14,7 @@ import click
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.contacts.addresses import typed_key
 from mailer.errors import MailerError
+from mailer.models import shown_subject
 
 if TYPE_CHECKING:
     from mailer.reports.contact import History
@@ -95,8 +96,8 @@ def _print(found: History) -> None:
     for s in found.sendings:
         _say("")
         _say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
-        # The version, when it is not the default English one (JSON always has "language").
-        _say(f"  Subject:  {s.subject}" + (f"  ({s.language} version)" if s.language and s.language != "en" else ""))
+        # The version, for a campaign that sent several (JSON always has "language").
+        _say(f"  Subject:  {shown_subject(s.subject)}" + (f"  ({s.version_named} version)" if s.version_named else ""))
         opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
         _say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
         if s.bounce is not None:

@@ -11,6 +11,7 @@ import click
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.counting import counted
 from mailer.errors import MailerError
+from mailer.models import shown_subject
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
@@ -250,7 +251,9 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         summary = reports.summarize(engine, campaign_id)
         report = summary_table(summary)
         output.table(
-            f"{summary.campaign.id}: {summary.campaign.subject}", report.labels, [tuple(map(cell_text, row)) for row in report.rows]
+            f"{summary.campaign.id}: {shown_subject(summary.campaign.subject)}",
+            report.labels,
+            [tuple(map(cell_text, row)) for row in report.rows],
         )
         together = summary.reach
         for line in together.lines() if together is not None else ():

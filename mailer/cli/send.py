@@ -18,7 +18,7 @@ import click
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
 from mailer.errors import MailerError, SendError
-from mailer.models import CampaignStatus, MessageState, Mode
+from mailer.models import CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
@@ -359,7 +359,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             return
         campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
         output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
-        output.say(f"Subject:    {where.campaign.subject}")
+        output.say(f"Subject:    {shown_subject(where.campaign.subject)}")
         output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
         if not left:  # what a resume could still do, with a flag (nc9: "Left: 0" and totals, nothing said)
             unknown_left, failed_left = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
@@ -557,10 +557,12 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
 
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...]) -> None:
+    from mailer.compose import preview
+
     the_plan, sender = prepared.plan, prepared.sender
     skipped = the_plan.skipped()
     output.say(f"Mode:       {'DRY RUN (nothing will be sent)' if prepared.mode is Mode.DRY_RUN else 'live send'}")
-    output.say(f"Subject:    {prepared.rendered.subject}")
+    output.say(f"Subject:    {preview.subject(prepared.rendered)}")  # as the preview showed it, no SendGrid token
     output.say(
         f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
     )

@@ -14,11 +14,11 @@ from pathlib import Path
 from mailer import unsubscribe
 from mailer.compose import images, release, tokens
 from mailer.compose.release import Release
-from mailer.compose.render import personalize, preheader_for, render
+from mailer.compose.render import personalize, preheader_for, render, substitutions
 from mailer.config import Config
-from mailer.models import Attachment, Rendered
+from mailer.models import Attachment, Rendered, shown_subject, stand_in
 
-__all__ = ["Preview", "stand_ins", "write", "write_versions"]
+__all__ = ["Preview", "stand_ins", "subject", "write", "write_versions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,4 +88,10 @@ def _write(
 def stand_ins(rendered: Rendered) -> dict[str, str]:
     """``[field]`` for every contact field the release uses without a default."""
     needed = {spec.field for spec in rendered.tokens.values() if tokens.needs_value(spec)}
-    return {field: f"[{field}]" for field in rendered.fields if field in needed}
+    return {field: stand_in(field) for field in rendered.fields if field in needed}
+
+
+def subject(rendered: Rendered) -> str:
+    """The subject as the preview shows it for nobody in particular (``models.shown_subject``
+    with this release's stand-ins and defaults): what the plan of a send shows."""
+    return shown_subject(rendered.subject, substitutions(rendered, stand_ins(rendered)))

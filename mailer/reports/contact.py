@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state
+from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
@@ -76,6 +77,17 @@ class Sending:
     language: str | None = None  # the release version it got (en, fr, ...); None when skipped
     in_flight: bool = False  # planned, but its request is listed in flight: sent, SendGrid's answer not logged
     follow_up_of: str | None = None  # a follow-up: the campaign it followed (``source`` is then that campaign's list row)
+    versions: int = 0  # how many language versions the campaign sent; 0 when the log does not say (logged before it kept them)
+
+    @property
+    def version_named(self) -> str | None:
+        """The version to name beside the subject: the one it got when the campaign sent several
+        (for a campaign logged before its versions were kept, any but English); None otherwise
+        (newcomer 12 #5: a French office's every campaign read "(fr version)")."""
+        if not self.language:
+            return None
+        several = self.versions > 1 if self.versions else self.language != "en"
+        return self.language if several else None
 
     @property
     def delivered(self) -> bool:
@@ -198,11 +210,12 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folde
         rows = [r for r in every if r.mode != Mode.DRY_RUN.value]
         chosen = _one_per_campaign(rows)
         activity = event_reports.by_message(connection, [r.message_id for r in chosen])
+        versions = campaign_store.version_counts(connection, {r.campaign_id for r in chosen})
         entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
         lifted = suppression_store.removals(connection, email_key)
     origins = _origins(every)
     sendings = sorted(
-        (_sending(row, activity.get(row.message_id), origins, folder) for row in chosen),
+        (_sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0)) for row in chosen),
         key=lambda s: (s.sent_at, s.campaign_id),
         reverse=True,
     )
@@ -247,7 +260,11 @@ def _origins(rows: list[AddressRow]) -> dict[str, tuple[str, str | None]]:
 
 
 def _sending(
-    row: AddressRow, events: event_reports.MessageEvents | None, origins: dict[str, tuple[str, str | None]], folder: Path | None
+    row: AddressRow,
+    events: event_reports.MessageEvents | None,
+    origins: dict[str, tuple[str, str | None]],
+    folder: Path | None,
+    versions: int = 0,
 ) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
@@ -280,6 +297,7 @@ def _sending(
         language=row.language if row.state != "skipped" else None,  # one waiting elsewhere keeps its version, not got
         in_flight=row.in_flight,
         follow_up_of=origins[row.source][0] if row.source in origins else None,
+        versions=versions,
     )
 
 

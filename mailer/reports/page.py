@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from mailer.counting import counted
+from mailer.models import shown_subject
 from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -54,12 +55,12 @@ TEMPLATE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Report: {{ summary.campaign.subject }}</title>
+<title>Report: {{ subject }}</title>
 <style>{{ style }}</style>
 </head>
 <body>
 <main>
-<h1>{{ summary.campaign.subject }}</h1>
+<h1>{{ subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · sent {{ sent }} · report made {{ made }} · times in UTC</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
 {% endif %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
@@ -132,6 +133,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
+        subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
         sent=summary.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
@@ -188,7 +190,7 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
         rows.append(
             (
                 s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-                s.campaign.subject,
+                shown_subject(s.campaign.subject),
                 s.delivered,
                 s.rate(s.delivered, over=s.accepted),
                 s.opened_human,
@@ -249,7 +251,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
     rows = [
         (
             (s.campaign.scheduled_at or s.campaign.created_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            s.campaign.subject,
+            shown_subject(s.campaign.subject),
             s.cancelled,
             s.campaign.id,
         )

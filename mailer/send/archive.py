@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -21,13 +21,27 @@ from mailer.compose import labels
 from mailer.models import Rendered, Token
 from mailer.store import archives, attachments
 from mailer.store.campaigns import Campaign
+from mailer.unsubscribe import OneClick
 
-__all__ = ["keep", "languages", "load"]
+__all__ = ["Kept", "keep", "languages", "load"]
 
 _PARTS = {"text/plain": "text", "text/html": "html"}
 _PROOF_KEY = "press-mailer:unsubscribe-proof"  # kept beside the body, never part of a request
 _VERSIONS_KEY = "press-mailer:versions"  # language -> {"parts": ..., "body": ...} of the other versions
 _LANGUAGE_KEY = "press-mailer:language"  # the main version's language (with versions only)
+# Our own one-click link's settings (public URL, mailto, proof link; never the secret): each
+# personalization's List-Unsubscribe is made from them (mailsend.build_body), so show makes the same.
+_ONE_CLICK_KEY = "press-mailer:one-click"
+
+
+class Kept(NamedTuple):
+    """A campaign's archive read back: the version's Rendered, its common request body, and the
+    one-click settings the send built each personalization's unsubscribe headers with (None in
+    the other modes, or for a campaign archived before they were kept)."""
+
+    rendered: Rendered
+    common: dict[str, Any]
+    one_click: OneClick | None
 
 
 def keep(
@@ -38,13 +52,17 @@ def keep(
     *,
     now: datetime,
     versions: Sequence[tuple[Rendered, Mapping[str, Any]]] = (),
+    one_click: OneClick | None = None,
 ) -> None:
     """Archive ``rendered`` and the common request body ``common`` with the campaign (same transaction).
 
     ``versions`` are the other language versions the campaign sends, each with its own common
     body; they are kept in the same archive row (``load(..., language=...)`` reads one back).
+    ``one_click``: the settings of our own unsubscribe link the send uses (its secret is not kept).
     """
     parts, body = _kept(connection, rendered, common, now=now)
+    if one_click is not None:
+        body[_ONE_CLICK_KEY] = {"public_url": one_click.public_url, "mailto": one_click.mailto, "proof": one_click.proof}
     if versions:
         body[_VERSIONS_KEY] = {
             version.language: dict(zip(("parts", "body"), _kept(connection, version, version_common, now=now), strict=True))
@@ -94,8 +112,8 @@ def _kept(connection: Connection, rendered: Rendered, common: Mapping[str, Any],
     return parts, body
 
 
-def load(connection: Connection, campaign: Campaign, *, language: str | None = None) -> tuple[Rendered, dict[str, Any]] | None:
-    """The campaign's Rendered and common request body as they were sent; None without an archive.
+def load(connection: Connection, campaign: Campaign, *, language: str | None = None) -> Kept | None:
+    """The campaign's Rendered, common request body and one-click settings as they were sent; None without an archive.
 
     ``language``: the version a journalist with that language column received (the main one
     when the campaign had no such version, or only one language).
@@ -120,7 +138,10 @@ def load(connection: Connection, campaign: Campaign, *, language: str | None = N
         name: Token(field=field, context=context, steps=tuple((s, a) for s, a in steps))
         for name, (field, context, steps) in parts["tokens"].items()
     }
-    body = {key: value for key, value in stored.items() if key not in (_VERSIONS_KEY, _LANGUAGE_KEY)}
+    body = {key: value for key, value in stored.items() if key not in (_VERSIONS_KEY, _LANGUAGE_KEY, _ONE_CLICK_KEY)}
+    settings = kept.body.get(_ONE_CLICK_KEY)  # the same for every version
+    # Without a secret, as in a dry run: each link is the proof link (OneClick.url).
+    one_click = OneClick(settings["public_url"], None, settings["mailto"], proof=settings["proof"]) if settings else None
     tag, proof = body.pop(_PROOF_KEY, None) or ("", "")
     rendered = Rendered(
         release_path=campaign.release_path,
@@ -148,4 +169,4 @@ def load(connection: Connection, campaign: Campaign, *, language: str | None = N
             }
             for item in stored["attachments"]
         ]
-    return rendered, body
+    return Kept(rendered, body, one_click)

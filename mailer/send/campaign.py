@@ -205,6 +205,7 @@ def _record(
         suppressions_seen=prepared.suppressions_seen,
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
+        one_click=_bodies(transport, config).one_click,
         now=moment,
         lease_for_run=True,
     )

@@ -28,13 +28,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, full_name
+from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, to_name
 from mailer.send import archive, lease
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
 from mailer.transport.base import Request, Transport
+from mailer.unsubscribe import OneClick
 
 __all__ = [
     "Elsewhere",
@@ -111,6 +112,7 @@ def record(
     suppressions_seen: Collection[str] | None = None,
     common_body: Mapping[str, Any] | None = None,
     version_bodies: Sequence[Mapping[str, Any]] = (),
+    one_click: OneClick | None = None,
     now: datetime | None = None,
     lease_for_run: bool = False,
 ) -> Recorded:
@@ -129,7 +131,8 @@ def record(
     copies at once (fix 10).
     ``common_body`` (the Mail Send body every request shares) is archived with the campaign
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
-    are those of the plan's other language versions (``plan.versions[1:]``), archived with it.
+    are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
+    and ``one_click`` the settings the transport makes each journalist's unsubscribe headers with.
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
@@ -164,7 +167,7 @@ def record(
                 )
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
-                    archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions)
+                    archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
                 messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
             return Recorded(campaign_id, final, skipped, suppressed, held)
@@ -514,7 +517,7 @@ class _Requests:
             # row logged without one (fix9c: a cell the planning read otherwise must not change it).
             chosen = logged.get(row.language) if row.language is not None else None
             version = (chosen if chosen is not None else pick_version(row.fields.get("language"))) if self.versions else 0
-            outgoing = replace(row, name=full_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
+            outgoing = replace(row, name=to_name(row.fields), substitutions=compose.substitutions(every[version], row.fields))
             grouped.setdefault((row.request_no or 0, version), []).append(outgoing)
         return [self._request(number, tuple(group), every[version]) for (number, version), group in sorted(grouped.items())]
 

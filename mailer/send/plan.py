@@ -26,7 +26,7 @@ import secrets
 from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, overload
 
@@ -44,7 +44,7 @@ from mailer.models import (
     Recipients,
     RejectReason,
     Rendered,
-    full_name,
+    to_name,
 )
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported where the columns are read
@@ -96,7 +96,6 @@ class Plan:
     request_count: int
     request_size: int = MAX_PERSONALIZATIONS  # recipients per request at most
     key_prefix: str = ""  # the message keys' random part (message_key_prefix)
-    names: Mapping[str, str] = field(default_factory=dict)  # To name by address (test proofs), else the contact's
     substitutions: Callable[[Rendered, Mapping[str, str]], dict[str, str]] = compose.substitutions
     # Language versions: ``versions[0]`` is ``rendered`` (the main one), ``version_of`` each
     # contact's index into it; both empty for a release in one language.
@@ -150,7 +149,7 @@ class Plan:
         names and substitutions as reading ``recipients`` would give (tests/test_plan.py).
         """
         table = self.contact_list.contacts
-        if not isinstance(table, ContactTable) or self.names or self.substitutions is not compose.substitutions:
+        if not isinstance(table, ContactTable) or self.substitutions is not compose.substitutions:
             yield from self._requests_by_row()
             return
         import numpy as np
@@ -179,7 +178,7 @@ class Plan:
                 columns = {name: table.column(name).take(taken).to_pylist() for name in wanted}
                 keys = [f"{prefix}{index:012x}" for index in rows.tolist()]
             blank = [""] * count
-            names = [  # models.full_name, a column at a time
+            names = [  # models.full_name, a column at a time (no list column is models.TO_NAME)
                 f"{given} {family}" if given and family else given or family
                 for given, family in zip(columns.get("first_name", blank), columns.get("last_name", blank), strict=True)
             ]
@@ -374,11 +373,10 @@ class Plan:
                 key, contact.email, "", dict(contact.fields), source=source, state=MessageState.SKIPPED, skip_reason=reason, detail=detail
             )
         fields = contact.fields
-        name = self.names.get(contact.email.lower()) if self.names else None
         return Message(
             key,
             contact.email,
-            full_name(fields) if name is None else name,
+            to_name(fields),
             fields,
             self._substitute_versions[self.version_of[index]](fields) if self.versions else self._substitute(fields),
             "",
@@ -672,7 +670,7 @@ def build(
             )
             continue
         seen.add(email_key)
-        cost = fixed_cost + _json_bytes(email + full_name(fields)) + 2 + value_json  # the address and the name
+        cost = fixed_cost + _json_bytes(email + to_name(fields)) + 2 + value_json  # the address and the name
         if versions:
             state = open_requests[number]
             if state[1] >= size or state[2] + cost > budgets[number]:
@@ -763,12 +761,6 @@ def _numbered_by_columns(
     numbered = array("q")
     numbered.frombytes(request_of.tobytes())  # array("q") is a native 64-bit int
     return numbered, offset, array("h", chosen.tolist())
-
-
-def with_names(plan: Plan, names: Mapping[str, str]) -> Plan:
-    """The plan with each recipient's To name taken from ``names`` (address -> name): a test proof
-    borrows a journalist's fields but is addressed to the staff member by their own name."""
-    return replace(plan, names={**plan.names, **names})
 
 
 def skip_suppressed(plan: Plan, suppressed: Mapping[str, str]) -> tuple[Plan, int]:

@@ -576,10 +576,7 @@ def prepare_test(
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
-    the_plan = plan_module.with_names(
-        plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config)),
-        recipients.staff_names(people),
-    )
+    the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
         if suppressed:

@@ -13,9 +13,9 @@ from dataclasses import replace
 from mailer import compose, contacts
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError, TemplateError
-from mailer.models import FORGOTTEN_ADDRESS, Contact, ContactList, Rendered, SuppressionReason
+from mailer.models import FORGOTTEN_ADDRESS, TO_NAME, Contact, ContactList, Rendered, SuppressionReason
 
-__all__ = ["staff", "staff_lists", "staff_names", "suppress", "test_recipients"]
+__all__ = ["staff", "staff_lists", "suppress", "test_recipients"]
 
 
 def suppress(
@@ -98,13 +98,14 @@ def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
 def test_recipients(rendered: Rendered, people: ContactList, *, journalist: Contact | None = None) -> ContactList:
     """The staff, each proof filled in as a journalist would get it.
 
-    With ``journalist`` (``--as``), every proof carries that journalist's fields. Without, each
+    With ``journalist`` (``--as``), every proof carries that journalist's fields, and the staff
+    member's own name for its To header (``models.TO_NAME``; ``models.to_name``). Without, each
     staff member's own fields stand in, and a field they lack shows the release's default, the
     same value the preview and a journalist without that field get; never a "[field]" mark.
     Raises SendError when the release needs a field (no default) that the staff rows lack.
     """
     if journalist is not None:
-        proofs = tuple(Contact(c.email, {**journalist.fields, "email": c.email}, c.source, c.row) for c in people.contacts)
+        proofs = tuple(Contact(c.email, {**journalist.fields, "email": c.email, TO_NAME: c.name}, c.source, c.row) for c in people.contacts)
         return ContactList(proofs, people.rejected, people.files)
     try:
         compose.check_fields(rendered, people.contacts)
@@ -114,11 +115,6 @@ def test_recipients(rendered: Rendered, people: ContactList, *, journalist: Cont
             hint="Test as a real journalist: add --as EMAIL --list FILE (or give the field a default in the release).",
         ) from None
     return people
-
-
-def staff_names(people: ContactList) -> dict[str, str]:
-    """Each test recipient's own name (address -> name), for the To header of their proof."""
-    return {c.email_key: c.name for c in people.contacts}
 
 
 def staff_lists(config: Config, to: Sequence[str]) -> list[str]:

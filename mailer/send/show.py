@@ -22,7 +22,7 @@ from mailer import compose
 from mailer.compose import labels
 from mailer.compose.preview import stand_ins
 from mailer.errors import SendError
-from mailer.models import Message, MessageState, full_name
+from mailer.models import Message, MessageState, to_name
 from mailer.send import archive
 from mailer.send.status import find
 from mailer.store import messages
@@ -97,7 +97,7 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
             f"{campaign_id} was logged before press-mailer kept an archive of what went out, so it cannot be shown.",
             hint="Campaigns sent from now on can be: mailer campaigns lists them.",
         )
-    rendered, common = kept
+    rendered, common, one_click = kept
     if contact and row is None:
         raise SendError(
             f"{contact} is not a recipient of {campaign_id}.", hint=f"See who is: mailer report {campaign_id} --kind recipients"
@@ -107,9 +107,9 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
     shown_fields: Mapping[str, str] = row.fields if row is not None else stand_ins(rendered)
     key = row.message_key if row is not None else "stand-in"
     email = row.email if row is not None else STAND_IN_ADDRESS
-    message = Message(key, email, full_name(shown_fields), shown_fields, substitutions=compose.substitutions(rendered, shown_fields))
+    message = Message(key, email, to_name(shown_fields), shown_fields, substitutions=compose.substitutions(rendered, shown_fields))
     request = Request(campaign_id, (row.request_no if row else None) or 1, rendered, (message,), created_at=campaign.created_at)
-    body = build_body(request, common)
+    body = build_body(request, common, one_click=one_click)  # the unsubscribe headers as the send made them, with the proof link
     data = eml.build(body, 0, date=campaign.created_at, message_id=eml.message_id(key), proof_links=eml.proof_links(rendered))
     return Shown(
         campaign_id=campaign_id,

@@ -106,6 +106,19 @@ def version_hashes(connection: Connection, campaign_id: str) -> dict[str, str] |
     return found or None
 
 
+def version_counts(connection: Connection, campaign_ids: Collection[str]) -> dict[str, int]:
+    """Campaign id -> how many language versions it sent (1 for a release in one language); a
+    campaign logged before these were kept is not in it."""
+    if not campaign_ids:
+        return {}
+    query = (
+        select(campaign_version.c.campaign_id, func.count())
+        .where(campaign_version.c.campaign_id.in_(sorted(campaign_ids)))
+        .group_by(campaign_version.c.campaign_id)
+    )
+    return {campaign_id: int(count) for campaign_id, count in connection.execute(query)}
+
+
 def get(connection: Connection, campaign_id: str) -> Campaign | None:
     """The campaign, or None when the id is not in the log."""
     row = connection.execute(select(campaign).where(campaign.c.id == campaign_id)).mappings().first()
