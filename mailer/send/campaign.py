@@ -303,7 +303,7 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
             if kept is None:
                 return
             now = bodies.build(version)
-            changed = [words for key, words in _ENVELOPE.items() if now.get(key) != kept[1].get(key)]
+            changed = [words for key, words in _ENVELOPE.items() if now.get(key) != kept.common.get(key)]
             if changed:
                 raise SendError(
                     f"The {', '.join(changed)} changed since {found.id} started; resuming would send the rest of its "
