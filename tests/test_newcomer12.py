@@ -115,7 +115,6 @@ def test_test_send_to_the_example_staff_list_says_nobody_would_read_the_proof(tm
 
 
 @pytest.mark.sqlite_only  # the log of an office without mailer.toml is an SQLite file in the user's data folder
-@pytest.mark.xfail(strict=True, reason="newcomer12 #3: the README's own first dry run blocks every command once mailer.toml exists")
 def test_mailer_toml_after_the_quick_start_dry_run_starts_its_log(project: Path) -> None:
     """The README's Quick start runs one dry run (nothing sent) with no mailer.toml, so its log
     goes to the user's data folder. Its next step, "Copy config.example.toml to mailer.toml",

@@ -5,7 +5,7 @@ Without a mailer.toml, mailer keeps the user's one log in their data folder
 (``out/mailer.db``). Adding a mailer.toml would so start a new, empty log, and with it lose the
 suppressions and forgotten journalists of the first: a journalist who asked not to be mailed
 would be mailed again (newcomer review 8). ``check`` refuses to start that new log while the
-earlier one holds anything, until mailer.toml says which log to use.
+earlier one holds a live or test send or a suppression, until mailer.toml says which log to use.
 """
 
 from __future__ import annotations
@@ -59,11 +59,14 @@ def _in_use(path: Path) -> bool:
 
 
 def _held(path: Path) -> tuple[int, int] | None:
-    """(campaigns, suppressions) in the log at ``path``, read only; None when it cannot be read."""
+    """(live and test campaigns, suppressions) in the log at ``path``, read only; None when it cannot
+    be read. Dry runs do not count: they mailed nobody and no journalist asked anything of them
+    (newcomer 12 #3: the README's own first command, a dry run, blocked every command once the
+    office copied config.example.toml to mailer.toml)."""
     try:
         connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            campaigns = connection.execute("SELECT count(*) FROM campaign").fetchone()[0]
+            campaigns = connection.execute("SELECT count(*) FROM campaign WHERE mode <> 'dry-run'").fetchone()[0]
             suppressed = connection.execute("SELECT count(*) FROM suppression").fetchone()[0]
         finally:
             connection.close()
