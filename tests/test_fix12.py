@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,24 @@ def test_a_resume_after_the_sender_changed_in_mailer_toml_is_refused_before_its_
     resumed = mailer("resume", "latest", "--yes")
     assert resumed.exit_code == 0, resumed.output
     assert sum(len(r.body["personalizations"]) for r in standin.mail_sends) == 15
+
+
+def test_a_test_send_to_some_example_addresses_warns(tmp_path: Path) -> None:
+    """Newcomer 12 #2, the half case: a staff list with one colleague and one example.org address
+    left from config.example.toml still goes out (to SendGrid itself), with a warning naming the
+    address nobody reads; every address at an example domain is refused before any request."""
+    root = Path(__file__).parent.parent
+    for name in ("releases", "templates"):
+        shutil.copytree(root / name, tmp_path / name)
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "staff.csv").write_text("Email,Name\nana@riverbend-bees.org,Ana\nmaria@example.org,Maria\n", encoding="utf-8")
+    toml = (root / "config.example.toml").read_text(encoding="utf-8")
+    toml = toml.replace('from_email = "press@example.org"', 'from_email = "press@riverbend-bees.org"')
+    toml = toml.replace('# url = "sqlite:///out/mailer.db"', 'url = "sqlite:///out/mailer.db"')
+    (tmp_path / "mailer.toml").write_text(toml, encoding="utf-8")
+    tried = mailer("test", "releases/example.md", key=None)  # no key: stops at the key, after the plan
+    said = " ".join(tried.output.split())
+    assert "Warning: 1 address of the staff list" in said and "(maria@example.org) is at a domain kept for examples" in said, said
+    refused = mailer("test", "releases/example.md", "--to", "a@example.org", "--to", "b@example.com", key=None)
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and "2 addresses of --to (a@example.org, b@example.com) are at a domain kept" in said, said

@@ -93,7 +93,6 @@ def test_correction_answered_no_still_reaches_the_journalist_whose_email_was_blo
     assert mailed(standin) == [BEN]
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #2: mailer test proofs to config.example.toml's example.org staff list without a word")
 def test_test_send_to_the_example_staff_list_says_nobody_would_read_the_proof(tmp_path: Path) -> None:
     """The press officer copies config.example.toml to mailer.toml and sets the From address,
     the postal address and the log, but leaves `[lists] staff = "lists/staff.csv"`: the example

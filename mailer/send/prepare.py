@@ -594,8 +594,45 @@ def prepare_test(
         filters={**({"as": as_email} if as_email else {}), **_overrides(overrides)},
         sender=_sender(rendered, config),
         is_test=True,
-        warnings=(*notes, *version.notes),  # a version lacking the main file's texts (README, Languages)
-        problem=None if dry_run else (_sender_problem(rendered, config) or unsubscribe.check(config)),  # a test send is a real email too
+        warnings=(
+            *notes,
+            *version.notes,
+            *_staff_at_examples(the_plan, config, to, every=False),
+        ),  # a version lacking the main file's texts
+        problem=None
+        if dry_run
+        else (_sender_problem(rendered, config) or _staff_problem(the_plan, config, to) or unsubscribe.check(config)),  # a real email too
+    )
+
+
+def _staff_at_examples(the_plan: plan_module.Plan, config: Config, to: Sequence[str], *, every: bool) -> list[str]:
+    """Words for a test send's addresses at domains kept for examples (nobody's: config.example.toml's
+    staff list is four of them), when the requests go to SendGrid itself: with ``every``, only when
+    all of them are (then nobody would read the proof), else only when some are."""
+    if not config.sendgrid.is_sendgrid:
+        return []
+    addresses = [message.email for message in the_plan.recipients]
+    nobodys = [address for address in addresses if reserved_for_examples(address)]
+    if not nobodys or (len(nobodys) == len(addresses)) != every:
+        return []
+    where = "--to" if to else f"the staff list {config.lists.staff}"
+    shown = ", ".join(nobodys[:3]) + (", ..." if len(nobodys) > 3 else "")
+    verb = "is" if len(nobodys) == 1 else "are"
+    return [
+        f"{counted(len(nobodys), 'address', 'addresses')} of {where} ({shown}) {verb} at a domain kept for examples: nobody can read the proof there."
+    ]
+
+
+def _staff_problem(the_plan: plan_module.Plan, config: Config, to: Sequence[str]) -> ConfigError | None:
+    """A test send whose every address is at a domain kept for examples (newcomer 12 #2: SendGrid
+    takes them, nobody proofreads, and the live send no longer asks whether it was test-sent)."""
+    found = _staff_at_examples(the_plan, config, to, every=True)
+    if not found:
+        return None
+    return ConfigError(
+        f"{found[0]} Nothing was logged or sent.",
+        hint="Put your colleagues' addresses in the staff list ([lists] staff in mailer.toml), or send the test to "
+        "yourself: mailer test RELEASE --to you@your-office.org",
     )
 
 
