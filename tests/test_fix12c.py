@@ -1,4 +1,5 @@
-"""Session 12: report and suppression CSVs in the office's own delimiter (fix12c, newcomer 12 #6).
+"""Session 12, fix12c: report and suppression CSVs in the office's own delimiter (newcomer 12 #6),
+and the SendGrid stand-in run as a script (newcomer 12 #4).
 
 A French or German office's lists are semicolon CSVs, which Excel there opens in columns; a
 comma CSV lands whole in column A. `lists clean`, `lists prune` and skipped.csv already keep the
@@ -7,7 +8,11 @@ list's delimiter; `mailer report` and `mailer suppressions list -o` now do too, 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +23,8 @@ from mailer import config, contacts
 from mailer.contacts.listfile import delimiter_of
 from mailer.store import campaigns, connect
 from mailer.store.schema import campaign as campaign_table
+
+STANDIN = Path(__file__).parent / "sendgrid_standin.py"
 
 SEMICOLON_LIST = "\ufeffEmail;Prénom;Nom;Média\r\nana@daily.example;Ana;Lima;Le Quotidien\r\neve@radio.example;Ève;Roy;Radio Un\r\n"
 
@@ -117,3 +124,31 @@ def test_delimiter_of_reads_the_head_of_a_list_as_the_loader_does(tmp_path: Path
         (tmp_path / name).write_bytes(data)
         assert delimiter_of(tmp_path / name) == expected, name
     assert delimiter_of(tmp_path / "missing.csv") is None
+
+
+@pytest.mark.slow
+def test_standin_script_serves_a_live_send_until_stopped(tmp_path: Path, db_url: str) -> None:
+    """`python tests/sendgrid_standin.py` prints the api_url and the key, answers `mailer send` as
+    SendGrid would, prints a line per request, and stops cleanly (here on SIGTERM, as on Ctrl-C)."""
+    script = subprocess.Popen(
+        [sys.executable, "-u", str(STANDIN), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert script.stdout is not None
+        said = [script.stdout.readline() for _ in range(7)]
+        assert said[-1] == "Ctrl-C stops it.\n", said
+        [url] = [line.split('"')[1] for line in said if "api_url = " in line]
+        assert said[0] == f"SendGrid stand-in listening on {url}\n"
+        assert "  export SENDGRID_API_KEY=SG.standin-key.secret\n" in said
+        folder(tmp_path, SimpleNamespace(url=url), db_url)
+        sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", key="SG.standin-key.secret")
+        assert sent.exit_code == 0, sent.output
+        assert script.stdout.readline() == "POST /v3/mail/send -> 202 (5 recipients)\n"
+        script.send_signal(signal.SIGTERM)
+        rest, _ = script.communicate(timeout=20)
+    finally:
+        if script.poll() is None:
+            script.kill()
+            script.wait()
+    assert script.returncode == 0
+    assert rest.strip() == "Stopped after 1 request(s), 5 recipient(s) accepted."

@@ -132,7 +132,6 @@ def test_mailer_toml_after_the_quick_start_dry_run_starts_its_log(project: Path)
     assert (project / "out" / "mailer.db").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12 #4: python tests/sendgrid_standin.py --help prints nothing and starts nothing")
 def test_standin_script_says_how_to_start_it() -> None:
     """To try a live send without SendGrid, the newcomer is pointed at the stand-in the README's
     outputs come from. `python tests/sendgrid_standin.py --help` exits 0 and prints nothing (and
