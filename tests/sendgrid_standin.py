@@ -6,15 +6,22 @@ against the limits the description does not encode (SENDGRID.md §1.1), and answ
 SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with {"errors": [...]}.
 Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay,
 or a dropped connection, for the next N requests or for requests matching a predicate.
+
+Run as a script, it serves until Ctrl-C, for trying `mailer send` without SendGrid (newcomer 12
+#4): `python tests/sendgrid_standin.py --help`. It needs the development install
+(`pip install -e '.[dev]'`: jsonschema checks the bodies).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import copy
 import json
 import secrets
+import signal
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -23,9 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import uvicorn
-from referencing import Registry, Resource
+
+try:
+    import jsonschema
+    from referencing import Registry, Resource
+except ModuleNotFoundError as missing:  # `pip install -e .` alone: the script says what to install
+    if __name__ != "__main__":
+        raise
+    MISSING: str | None = missing.name
+else:
+    MISSING = None
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -109,14 +124,21 @@ class SendGridStandIn:
         self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self, *, keep_alive: float = 5.0, tls: tuple[Path, Path] | None = None) -> SendGridStandIn:
-        """Serve on a free port of 127.0.0.1; idle connections are closed after ``keep_alive`` s.
+    def start(
+        self, *, keep_alive: float = 5.0, tls: tuple[Path, Path] | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> SendGridStandIn:
+        """Serve on ``port`` of ``host`` (by default a free port of 127.0.0.1); idle connections are
+        closed after ``keep_alive`` s.
 
         ``tls`` (certificate file, key file) serves https instead of http.
         """
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
         port = sock.getsockname()[1]
         certificate, key = tls if tls else (None, None)
         config = uvicorn.Config(
@@ -137,7 +159,7 @@ class SendGridStandIn:
             if time.time() > deadline:
                 raise RuntimeError("SendGrid stand-in did not start")
             time.sleep(0.01)
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://{f'[{host}]' if ':' in host else host}:{port}"
         return self
 
     def reset(self) -> None:
@@ -453,3 +475,80 @@ class SendGridStandIn:
 
 def _bytes(values: dict[str, Any]) -> int:
     return sum(len(str(k).encode()) + len(str(v).encode()) for k, v in values.items())
+
+
+# -- as a script: `python tests/sendgrid_standin.py` -------------------------------------------
+EXAMPLE = """\
+example, from a fresh clone (after pip install -e '.[dev]'):
+  python tests/sendgrid_standin.py --port 3025
+  # in another terminal, in your office folder: put the api_url it prints in mailer.toml,
+  #   [sendgrid]
+  #   api_url = "http://127.0.0.1:3025"
+  # export the made-up key it prints, then send as for real:
+  export SENDGRID_API_KEY=SG.standin-key.secret
+  mailer send releases/example.md --list lists/press.csv
+
+Nothing leaves this computer: the stand-in checks each request as SendGrid would and answers
+202 Accepted, and prints one line per request. Ctrl-C stops it."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the stand-in, say what to put in mailer.toml and which key to export, serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="python tests/sendgrid_standin.py",
+        description="A local stand-in for SendGrid's v3 API, to try `mailer send` without SendGrid.\n"
+        "It prints the api_url to put in mailer.toml ([sendgrid] api_url) and a made-up\n"
+        "SENDGRID_API_KEY to export, then serves until Ctrl-C.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; mailer takes http:// only there)")
+    parser.add_argument("--port", type=int, default=3025, help="port to listen on (default: 3025; 0 for any free port)")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering each Mail Send (default: 0)")
+    args = parser.parse_args(argv)
+    if MISSING is not None:
+        print(f"The SendGrid stand-in needs the development install ({MISSING} is missing): pip install -e '.[dev]'", file=sys.stderr)
+        return 1
+    standin = SendGridStandIn()
+    try:
+        standin.start(host=args.host, port=args.port)
+    except OSError as exc:
+        print(f"Cannot listen on {args.host} port {args.port} ({exc.strerror}): give another with --port.", file=sys.stderr)
+        return 1
+    if args.delay > 0:
+        standin.slow(args.delay)
+    print(f"SendGrid stand-in listening on {standin.url}")
+    print("Put this in mailer.toml:")
+    print(f'  [sendgrid]\n  api_url = "{standin.url}"')
+    print("and give mailer this made-up key (the stand-in takes no other):")
+    print(f"  export SENDGRID_API_KEY={standin.api_key}")
+    print("Ctrl-C stops it.", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill PID` stops it as Ctrl-C does
+    shown = 0
+    try:
+        while True:
+            time.sleep(0.2)
+            for recorded in list(standin.requests[shown:]):
+                if recorded.status is None:  # still being answered
+                    break
+                print(_line(recorded), flush=True)
+                shown += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin.stop()
+    print(f"\nStopped after {len(standin.requests)} request(s), {sum(standin.accepted_addresses().values())} recipient(s) accepted.")
+    return 0
+
+
+def _line(recorded: Recorded) -> str:
+    """One request as the script prints it: method, path, answer, and for a Mail Send how many recipients."""
+    line = f"{recorded.method} {recorded.path} -> {recorded.status}"
+    if recorded.path == "/v3/mail/send" and isinstance(recorded.body, dict):
+        count = len(recorded.body.get("personalizations") or [])
+        line += f" ({count} recipient{'s' if count != 1 else ''})"
+    return line
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -96,6 +96,35 @@ class AppContext:
             names = campaigns.list_names(connection)
         return {(base / name).resolve() for name in names for base in (office, Path.cwd())}
 
+    def list_delimiter(self, chosen: str | None, campaign_id: str | None = None) -> str:
+        """The delimiter of a CSV written for the office: ``chosen`` (--delimiter: comma, semicolon,
+        tab), else the one the press lists of ``campaign_id`` share (None: of the newest live
+        campaign) as the log records it, or as the files still say for a campaign logged before
+        the log kept it; else comma. A semicolon office's reports then open in columns in
+        European Excel, as its cleaned lists do (newcomer 12 #6)."""
+        from mailer.cli.lists import DELIMITER_CHOICES
+
+        if chosen is not None:
+            return DELIMITER_CHOICES[chosen]
+        from mailer.contacts.listfile import delimiter_of
+        from mailer.models import Mode
+        from mailer.store import campaigns
+
+        with self.engine.connect() as connection:
+            found = campaigns.get(connection, campaign_id) if campaign_id is not None else campaigns.newest(connection, mode=Mode.LIVE)
+        if found is None:
+            return ","
+        if campaigns.DELIMITER in found.filters:
+            return found.delimiter or ","
+        office = self.config.source.parent if self.config.source is not None else Path.cwd()
+        told = set()
+        for name in found.lists:
+            path = next((base / name for base in (office, Path.cwd()) if (base / name).is_file()), None)
+            delimiter = delimiter_of(path) if path is not None else None
+            if delimiter is not None:
+                told.add(delimiter)
+        return told.pop() if len(told) == 1 else ","
+
     def campaign_id(self, typed: str, *, live_only: bool = False) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli.lists import DELIMITER_CHOICES
 from mailer.counting import counted
 from mailer.errors import MailerError
 from mailer.models import shown_subject
@@ -51,6 +52,13 @@ EMPTY = {
     "--wide", is_flag=True, help="Terminal table: show every column, however wide (otherwise columns that do not fit are left out)."
 )
 @click.option("--all", "everyone", is_flag=True, help="Recipients report: list the journalists the send's --where excluded too.")
+@click.option(
+    "--delimiter",
+    type=click.Choice(sorted(DELIMITER_CHOICES)),
+    default=None,
+    help="CSV: the delimiter (default: that of the campaign's press lists when they share one, else comma; "
+    "comma for -o -). Semicolon lists give semicolon reports, which open in columns in French or German Excel.",
+)
 @click.option("--overview", is_flag=True, help="An HTML page of every campaign of a period (--since, --until) instead of one campaign.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or after this day (UTC), YYYY-MM-DD.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or before this day (UTC), YYYY-MM-DD.")
@@ -63,6 +71,7 @@ def report_command(
     path: Path | None,
     wide: bool,
     everyone: bool,
+    delimiter: str | None,
     overview: bool,
     since: datetime | None,
     until: datetime | None,
@@ -72,7 +81,8 @@ def report_command(
     --kind summary gives the headline figures; recipients, opens, clicks and bounces give one
     row per journalist; outlets rolls them up by outlet and by address domain. --format html
     writes one page to email to your boss (summary, chart, outlets); csv and xlsx open in a
-    spreadsheet. On a terminal the email column is never cut: other columns wrap, and those
+    spreadsheet; a CSV is written with the delimiter of the campaign's press lists (a
+    semicolon list gives a semicolon report) unless --delimiter says otherwise. On a terminal the email column is never cut: other columns wrap, and those
     that do not fit are left out (--wide shows them all). The recipients report leaves out the
     journalists the send's --where excluded unless --all. --overview writes one HTML page of
     every campaign sent in a period (--since, --until), with a trend chart. Test sends are
@@ -98,6 +108,8 @@ def report_command(
             )
         path = None
     fmt = _format(fmt, path)
+    if delimiter is not None and (fmt != "csv" or overview):
+        raise click.UsageError(f"--delimiter {delimiter} is for CSV files: use it with --format csv (or an -o name ending in .csv).")
     if fmt == "json" and path is None:
         output.start_json()  # an error becomes the JSON error document too (review 8)
     if overview:
@@ -121,11 +133,13 @@ def report_command(
         _say_left_out(report.left_out)
         return
     if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
-        _csv_to_stdout(engine, campaign_id, kind, everyone=everyone)
+        # A pipe feeds a program (awk, cut, a script), which expects commas unless told otherwise.
+        _csv_to_stdout(engine, campaign_id, kind, everyone=everyone, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else ",")
         return
     target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target, logged_lists=True)
-    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone)
+    separator = app.list_delimiter(delimiter, campaign_id) if fmt == "csv" else ","
+    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator)
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
     what = "report page" if fmt == "html" else f"{kind} report ({counted(len(written.rows) if written else 0, 'row')})"
@@ -134,7 +148,7 @@ def report_command(
         _say_left_out(written.left_out)
 
 
-def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool) -> None:
+def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool, delimiter: str) -> None:
     """The CSV report on standard output (``-o -``): the file -o would write, without its byte-order mark."""
     import sys
     import tempfile
@@ -143,7 +157,7 @@ def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: boo
 
     with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
         written = Path(scratch) / "report.csv"
-        exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone)
+        exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone, delimiter=delimiter)
         sys.stdout.buffer.write(written.read_bytes().removeprefix("\ufeff".encode()))  # no BOM in a pipe (nc11b): awk, cut
         sys.stdout.flush()
     if exported is not None:

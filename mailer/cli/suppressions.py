@@ -95,12 +95,22 @@ def sync_command(app: AppContext, as_json: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the list to a CSV file a spreadsheet opens (email, reason, source, since, note).",
 )
+@click.option(
+    "--delimiter",
+    type=click.Choice(sorted(DELIMITER_CHOICES)),
+    default=None,
+    help="With -o: the CSV's delimiter (default: that of the newest campaign's press lists when they share one, else comma).",
+)
 @pass_app
-def list_command(app: AppContext, reason_filter: str | None, as_json: bool, removed: bool, path: Path | None) -> None:
+def list_command(
+    app: AppContext, reason_filter: str | None, as_json: bool, removed: bool, path: Path | None, delimiter: str | None
+) -> None:
     """Show every suppressed address, newest first, with why and since when.
 
     --removed shows instead who was taken off the list, when, and the reason given.
-    -o FILE.csv writes the list for a spreadsheet or another tool (UTF-8, spreadsheet-safe).
+    -o FILE.csv writes the list for a spreadsheet or another tool (UTF-8, spreadsheet-safe),
+    with the delimiter of the office's press lists (those of the newest campaign: a semicolon
+    list gives a semicolon file) unless --delimiter says otherwise.
 
     \b
     Example:
@@ -111,6 +121,8 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
 
     if as_json:
         output.start_json()  # an error becomes the JSON error document too (review 8)
+    if delimiter is not None and path is None:
+        raise click.UsageError(f"--delimiter {delimiter} is for the CSV file -o writes: add -o FILE.csv.")
     with app.engine.connect() as connection:
         lifted = suppression_store.removals(connection) if removed else []
         everyone = [] if removed else suppression_store.every(connection)
@@ -130,7 +142,7 @@ def list_command(app: AppContext, reason_filter: str | None, as_json: bool, remo
         return
     entries = [s for s in everyone if reason_filter is None or s.reason == reason_filter]
     if path is not None:
-        _write_csv(app, path, entries)
+        _write_csv(app, path, entries, delimiter=app.list_delimiter(delimiter))
         output.say(f"Wrote {len(entries)} suppressed address{'es' * (len(entries) != 1)} to {path}")
         return
     if as_json:
@@ -372,8 +384,8 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {named}` shows them.")
 
 
-def _write_csv(app: AppContext, path: Path, entries: Sequence[Any]) -> None:
-    """The suppressions as CSV (UTF-8 with a BOM, every text cell spreadsheet-safe), replaced whole."""
+def _write_csv(app: AppContext, path: Path, entries: Sequence[Any], *, delimiter: str) -> None:
+    """The suppressions as CSV (UTF-8 with a BOM, ``delimiter``, every text cell spreadsheet-safe), replaced whole."""
     import csv
 
     from mailer import safefile
@@ -384,7 +396,7 @@ def _write_csv(app: AppContext, path: Path, entries: Sequence[Any]) -> None:
     app.never_over(path, suffixes=(".csv",), logged_lists=True)
     try:
         with safefile.replacing(path, encoding="utf-8-sig") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
             writer.writerow(["email", "reason", "source", "since (UTC)", "note"])
             writer.writerows(
                 [

@@ -3,7 +3,7 @@
 In: paths of CSV files as spreadsheets and media databases export them, filters (``--where``,
 ``--tag``) and a set of suppressed addresses. Out: ``ContactList`` (models.py): recipients as
 ``Contact``, and each other row as a ``RejectedRow`` with file, row and reason; ``write_clean``
-and ``write_rejects`` write them back as CSV.
+and ``write_rejects`` write them back as CSV, ``shared_delimiter`` names the lists' delimiter.
 
     decoding.py   bytes -> text: which encoding a file is in, refusing to guess
     listfile.py   text -> columns: delimiter, sep= line, quotes, blank rows
@@ -26,9 +26,21 @@ from mailer import lazy
 if TYPE_CHECKING:
     from mailer.contacts.filters import apply_filter, parse_filter, suppress
     from mailer.contacts.loader import FileCheck, ListCheck, check, find, load
-    from mailer.contacts.writing import write_clean, write_rejects
+    from mailer.contacts.writing import shared_delimiter, write_clean, write_rejects
 
-__all__ = ["FileCheck", "ListCheck", "apply_filter", "check", "find", "load", "parse_filter", "suppress", "write_clean", "write_rejects"]
+__all__ = [
+    "FileCheck",
+    "ListCheck",
+    "apply_filter",
+    "check",
+    "find",
+    "load",
+    "parse_filter",
+    "shared_delimiter",
+    "suppress",
+    "write_clean",
+    "write_rejects",
+]
 
 # Imported on first use: the list reader loads email-validator (and, as it runs, numpy and Arrow).
 __getattr__ = lazy.exports(
@@ -36,6 +48,6 @@ __getattr__ = lazy.exports(
     {
         **dict.fromkeys(("apply_filter", "parse_filter", "suppress"), "mailer.contacts.filters"),
         **dict.fromkeys(("FileCheck", "ListCheck", "check", "find", "load"), "mailer.contacts.loader"),
-        **dict.fromkeys(("write_clean", "write_rejects"), "mailer.contacts.writing"),
+        **dict.fromkeys(("shared_delimiter", "write_clean", "write_rejects"), "mailer.contacts.writing"),
     },
 )

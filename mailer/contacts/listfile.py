@@ -45,6 +45,7 @@ __all__ = [
     "HEADER_ALIASES",
     "ListFile",
     "canonical_name",
+    "delimiter_of",
     "display_name",
     "header_key",
     "map_headers",
@@ -146,6 +147,29 @@ def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[
 
 
 _SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+
+
+def delimiter_of(path: Path) -> str | None:
+    """The delimiter of the list file at ``path``, from its first 64 KB as ``read`` finds it;
+    None when the file cannot be read or has a single column (no delimiter to tell).
+
+    For files written later in the list's dialect (`mailer report`, `suppressions list -o`)
+    when the delivery log does not say (campaigns logged before it kept the delimiter)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SAMPLE_BYTES)
+        whole = len(head) < SAMPLE_BYTES
+        if not whole:  # whole characters only: UTF-16 in pairs of bytes, others up to the last line end
+            head = head[: len(head) // 2 * 2] if head.startswith((b"\xff\xfe", b"\xfe\xff")) else head[: head.rfind(b"\n") + 1] or head
+        text, _, _ = decoding.to_utf8(path, head)
+        text, declared = _excel_separator_line(path, text)
+    except (OSError, ListError):
+        return None
+    if declared is not None:
+        return declared if declared in DELIMITERS else None
+    body = text.lstrip(b"\r\n")[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
+    delimiter, width = sniff_delimiter(body, complete=whole)
+    return delimiter if width > 1 else None
 
 
 def _excel_separator_line(path: Path, data: bytes) -> tuple[bytes, str | None]:

@@ -31,7 +31,7 @@ from mailer.spreadsheet import FORMULA_STARTS, LEADING_FORMULA, safe_cell
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["OUTPUT_ENCODING", "output_delimiter", "write_clean", "write_rejects"]
+__all__ = ["OUTPUT_ENCODING", "output_delimiter", "shared_delimiter", "write_clean", "write_rejects"]
 
 OUTPUT_ENCODING = "utf-8-sig"
 _WRITABLE_DELIMITERS = (",", ";", "\t")
@@ -45,6 +45,14 @@ def output_delimiter(contact_list: ContactList, delimiter: str | None = None) ->
         return delimiter
     found = contact_list.files[0].delimiter if contact_list.files else ","
     return found if found in _WRITABLE_DELIMITERS else ","
+
+
+def shared_delimiter(contact_list: ContactList) -> str | None:
+    """The delimiter every list file of more than one column uses (comma, semicolon or tab); None
+    when they differ or none tells. The send logs it, so the campaign's report CSVs are written
+    with it (newcomer 12 #6: a semicolon office's report opened in one column in European Excel)."""
+    found = {file.delimiter for file in contact_list.files if len(file.recognized) + len(file.custom) > 1}
+    return found.pop() if len(found) == 1 and found <= set(_WRITABLE_DELIMITERS) else None
 
 
 def write_clean(contact_list: ContactList, path: Path | str, *, delimiter: str | None = None) -> int:

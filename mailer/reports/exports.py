@@ -14,10 +14,13 @@ from mailer.reports.figures import Table, period, summarize, summary_table, tabl
 from mailer.reports.kinds import FORMATS
 
 
-def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path, everyone: bool = False) -> Table | None:
+def export(
+    engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path, everyone: bool = False, delimiter: str = ","
+) -> Table | None:
     """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any.
 
     ``everyone``: the recipients report lists the journalists the send's --where excluded too.
+    ``delimiter``: the CSV's (comma, semicolon or tab).
     Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
     """
     if fmt == "html":
@@ -26,7 +29,7 @@ def export(engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path,
     summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
     report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
     if fmt == "csv":
-        formats.write_csv(report, path)
+        formats.write_csv(report, path, delimiter=delimiter)
     elif fmt == "xlsx":
         formats.write_xlsx(report, path)
     elif fmt == "json":

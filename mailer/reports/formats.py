@@ -1,6 +1,7 @@
 """Report tables written as CSV, XLSX or JSON files a press officer opens in a spreadsheet.
 
-CSV is UTF-8 with a BOM so Excel shows accents, and every text cell goes through
+CSV is UTF-8 with a BOM so Excel shows accents, with the delimiter asked for (the campaign's
+press lists', so a semicolon office's report opens in columns in European Excel), and every text cell goes through
 ``spreadsheet.safe_cell`` so a contact's data can never run as a formula. XLSX needs no such
 escaping: xlsx.py writes it through rustpy-xlsxwriter (XlsxWriter for a table with flagged
 rows) with every text cell a string cell (never a formula), and keeps instants and rates as
@@ -23,11 +24,15 @@ from mailer.reports.figures import Summary, Table, cell_text
 from mailer.spreadsheet import CHECKED_STARTS, safe_cell
 
 
-def write_csv(table: Table, path: Path) -> None:
-    """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%"."""
+def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
+    """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%".
+
+    ``delimiter``: the campaign's press lists' (a semicolon for French or German Excel, whose
+    lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it.
+    """
     risky = CHECKED_STARTS
     with _open(path, "utf-8-sig") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(table.labels)
         # Inline tests first: a function call for each of a million cells costs a second.
         # Most cells are plain text or counts and go through untouched.

@@ -135,7 +135,7 @@ def prepare_send(
         mode=mode,
         slug=_slug(release_path),
         lists=tuple(map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags), **_overrides(overrides)},
+        filters={"where": list(where), "tag": list(tags), **_overrides(overrides), **_delimiter(contacts.shared_delimiter(loaded))},
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -179,7 +179,8 @@ def prepare_follow_up(
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
-    on_lists = {c.email_key for c in contacts.load(list_paths).contacts} if list_paths else None
+    narrowing = contacts.load(list_paths) if list_paths else None
+    on_lists = {c.email_key for c in narrowing.contacts} if narrowing is not None else None
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
         original = _original(connection, original_id)
@@ -209,7 +210,14 @@ def prepare_follow_up(
         mode=mode,
         slug=_slug(release_path),
         lists=(f"{original.id} ({described})", *map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags), "follow_up": {"of": original.id, "who": who}, **_overrides(overrides)},
+        filters={
+            "where": list(where),
+            "tag": list(tags),
+            "follow_up": {"of": original.id, "who": who},
+            **_overrides(overrides),
+            # The lists it is narrowed to, else the original's: its journalists came from those.
+            **_delimiter(contacts.shared_delimiter(narrowing) if narrowing is not None else original.delimiter),
+        },
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -700,6 +708,12 @@ def _sender(rendered: Rendered, config: Config) -> dict[str, Any]:
 def _overrides(overrides: Sequence[str]) -> dict[str, list[str]]:
     """The addresses let through by name, recorded with the campaign: a resume keeps them in (promise 3)."""
     return {"override_suppression": sorted({address.strip().lower() for address in overrides})} if overrides else {}
+
+
+def _delimiter(delimiter: str | None) -> dict[str, str]:
+    """The delimiter the press lists share, recorded with the campaign: its report CSVs are written
+    with it, so a semicolon office's reports open in columns in European Excel (newcomer 12 #6)."""
+    return {campaigns.DELIMITER: delimiter} if delimiter is not None else {}
 
 
 def _slug(path: Path) -> str:

@@ -16,6 +16,7 @@ from mailer.store.bulk import Prepared
 from mailer.store.schema import campaign, campaign_version, message
 
 SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
+DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists share (comma, semicolon or tab), if they do
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,12 @@ class Campaign:
     def sandboxed(self) -> bool:
         """Sent to SendGrid's sandbox ([sendgrid] sandbox = true): validated, delivered to nobody."""
         return bool(self.filters.get(SANDBOX))
+
+    @property
+    def delimiter(self) -> str | None:
+        """The delimiter its press lists share, as the send logged it (None: they differ, or logged before it was kept)."""
+        found = self.filters.get(DELIMITER)
+        return found if found in (",", ";", "\t") else None
 
 
 def new_id(connection: Connection, *, day: date, slug: str) -> str:
