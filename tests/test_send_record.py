@@ -330,7 +330,7 @@ def test_send_record_json_recipients_and_skipped_are_what_the_log_holds(
     assert first.exit_code == 0, first.output
     # The plan of the second send does not see the first (it was made before the first was logged);
     # record, which looks again under the lock on new campaigns, does.
-    monkeypatch.setattr(plan_module, "skip_received", lambda the_plan, received, waiting=(): (the_plan, 0))
+    monkeypatch.setattr(plan_module, "skip_received", lambda the_plan, received, waiting=(), scheduled=None: (the_plan, 0))
     second = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/extra.csv", "--yes", "--json")
     assert second.exit_code == 0, second.output
     document = json.loads(second.stdout)
