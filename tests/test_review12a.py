@@ -463,7 +463,6 @@ def test_a_journalist_forgotten_while_the_send_runs_is_not_mailed(tmp_path: Path
 # -- 16. a send stopped on one computer cannot be resumed from a colleague's copy of the folder ----
 
 
-@pytest.mark.xfail(strict=True, reason="review12a #16: resume reads the release at the absolute path of the computer that started it")
 def test_a_colleague_sharing_the_log_can_resume_a_send_from_their_copy_of_the_folder(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

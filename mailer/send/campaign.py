@@ -265,19 +265,38 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
     group now differ from what the campaign's archive says it sent (review 12a #2: a `reply_to:`
     edited in the release, or [sender] in mailer.toml, changes none of its content). The
     command line asks this before its question (newcomer 10: it asked, then refused)."""
-    versions = list(compose.render_versions(release.load(Path(found.release_path)), config=config, test=found.mode is Mode.TEST).values())
+    path = release_file(config, found)
+    versions = list(compose.render_versions(release.load(path), config=config, test=found.mode is Mode.TEST).values())
     # A campaign sent every version (one hash over them all) or one (a test send per version).
     alone = [version for version in versions if version.content_hash == found.content_hash]
     if alone:
         versions = alone
     if plan_module.content_hash(versions) != found.content_hash:
         raise SendError(
-            f"{found.release_path} has changed since {found.id} started; resuming would send a different email.",
+            f"{path} has changed since {found.id} started; resuming would send a different email.",
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
         )
     if engine is not None:
         _same_envelope(engine, config, found, versions)
     return versions
+
+
+def release_file(config: Config, found: campaigns.Campaign) -> Path:
+    """The campaign's release file: where the log says it was, or, when that path is not on this
+    computer (a colleague's copy of the press folder, sharing a PostgreSQL log; review 12a #16),
+    the same file under this office's folder (mailer.toml's, else the current one): the longest
+    end of the logged path found there. The caller compares its content with the campaign's."""
+    logged = Path(found.release_path)
+    if logged.is_file():
+        return logged
+    office = config.source.parent if config.source is not None else Path.cwd()
+    parts = logged.parts[1:] if logged.is_absolute() else logged.parts
+    for start in range(len(parts)):
+        for base in dict.fromkeys((office, Path.cwd())):
+            candidate = base.joinpath(*parts[start:])
+            if candidate.is_file():
+                return candidate
+    return logged  # not found: release.load says so, naming the logged path
 
 
 # The parts of a request body outside the release's content that a resume must send as the
