@@ -169,3 +169,36 @@ def only_campaign_id(engine: Any) -> str:
     with engine.connect() as connection:
         [campaign_id] = connection.execute(select(campaign.c.id)).scalars()
     return str(campaign_id)
+
+
+SEND_BEAT = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+
+
+@contextmanager
+def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = SEND_BEAT) -> Iterator[Any]:
+    """``python -m mailer ARGS`` in ``folder``, a process of its own (the API key in its
+    environment), handed over once the stand-in has its first request: a send under way, for
+    another terminal's command to meet. Killed on the way out if still running."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", *args],
+        cwd=folder,
+        env={**os.environ, "SENDGRID_API_KEY": key},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while not standin.mail_sends:
+            assert time.time() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

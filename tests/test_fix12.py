@@ -189,31 +189,16 @@ def test_a_journalist_suppressed_while_the_send_runs_is_not_mailed(tmp_path: Pat
     """Review 12a #15, the suppression half: while a long send runs (here its first request is
     slow), Dan phones to say no more emails and the office runs `mailer suppressions add` in another
     terminal. The running send skips him before his request leaves (promise 3); the log says so."""
-    import os
-    import subprocess
-    import sys
-    import time
+    from send_fixtures import send_running
 
     folder(tmp_path, standin, db_url)
     toml = tmp_path / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 1\nconcurrency = 1"), encoding="utf-8")
     standin.slow(2.0, times=1)
-    command = [sys.executable, "-m", "mailer", "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, env={**os.environ, "SENDGRID_API_KEY": KEY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        deadline = time.time() + 30
-        while not standin.mail_sends:
-            assert time.time() < deadline and process.poll() is None, process.communicate()
-            time.sleep(0.02)
+    with send_running(tmp_path, standin, KEY) as process:
         added = mailer("suppressions", "add", "dan@gazette.example", "--reason", "unsubscribe")
         assert added.exit_code == 0, added.output
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 0, (out, err)
     mailed = [p["to"][0]["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"]]
     assert "dan@gazette.example" not in mailed and len(mailed) == 4, mailed

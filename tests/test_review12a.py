@@ -428,34 +428,14 @@ def test_a_journalist_forgotten_while_the_send_runs_is_not_mailed(tmp_path: Path
     forget` for her (or `suppressions add`). Her row is marked skipped at once, so the log says
     she got nothing, but the running send still posts her request from its plan in memory:
     she is mailed after being erased, and the log says otherwise (promise 3)."""
-    import os
-    import subprocess
-    import sys
-    import time
+    from send_fixtures import send_running
 
     office(tmp_path, standin, db_url, sendgrid="concurrency = 1\n", batch_size=1)
     standin.slow(2.0, times=1)  # the first request (ana) takes two seconds
-    env = {**os.environ, "SENDGRID_API_KEY": standin.api_key}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 30
-        while not standin.mail_sends:
-            assert time.time() < deadline and process.poll() is None, process.communicate()
-            time.sleep(0.02)
+    with send_running(tmp_path, standin, standin.api_key) as process:
         forgot = mailer("forget", "ben@gazette.example", "--yes")
         assert forgot.exit_code == 0, forgot.output
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     report = mailer("report", "latest", "--kind", "recipients", "--format", "json", "-o", "-")
     assert "ben@gazette.example" not in mailed(standin), (out, err, report.output)
 
