@@ -269,6 +269,7 @@ class Dispatcher:
                 self._withdraw()  # its body, built already, names them: it must not leave
             if left:
                 kept.append(_with(request, Recipients.of(left), request.number))
+            self.on_request(len(request.messages) - len(left))  # done with them: the progress bar counts them
         return kept
 
     def _log(self, answered: Sequence[tuple[Request, _Attempt]]) -> list[Callable[[], None]]:
