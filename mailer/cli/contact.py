@@ -95,7 +95,8 @@ def _print(found: History) -> None:
     _say(f"{count} campaign{'s' if count != 1 else ''}, newest first{left_out}:")
     for s in found.sendings:
         _say("")
-        _say(f"{_when(s.sent_at)}  {s.campaign_id}" + ("  (test send)" if s.mode == "test" else ""))
+        kind = {"test": "  (test send)", "sandbox": "  (SendGrid's sandbox: delivered to nobody)"}.get(s.mode, "")
+        _say(f"{_when(s.sent_at)}  {s.campaign_id}{kind}")
         # The version, for a campaign that sent several (JSON always has "language").
         _say(f"  Subject:  {shown_subject(s.subject)}" + (f"  ({s.version_named} version)" if s.version_named else ""))
         opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")

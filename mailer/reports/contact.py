@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state
+
+SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports
 from mailer.store import messages as message_store
@@ -55,7 +57,7 @@ class Sending:
 
     campaign_id: str
     subject: str
-    mode: str  # "live" or "test"
+    mode: str  # "live" or "test"; "sandbox" for either sent to SendGrid's sandbox (delivered to nobody; review 12b #7)
     sent_at: datetime  # the scheduled time of a scheduled send, else when the campaign was created (UTC)
     campaign_status: str
     state: str  # models.MessageState (accepted, failed, unknown, planned, sending, skipped), or "cancelled" (models.shown_state)
@@ -139,8 +141,9 @@ class History:
 
     @property
     def mailed(self) -> bool:
-        """Whether a campaign (live or test) went to the address: one that did not skip it, nor was cancelled."""
-        return any(s.state not in (MessageState.SKIPPED.value, CANCELLED) for s in self.sendings)
+        """Whether a campaign (live or test) went to the address: one that did not skip it, nor was cancelled
+        (nor sent to SendGrid's sandbox, which delivers nothing)."""
+        return any(s.state not in (MessageState.SKIPPED.value, CANCELLED) and s.mode != SANDBOX for s in self.sendings)
 
     @property
     def name(self) -> str:
@@ -161,7 +164,8 @@ class History:
 
         ``totals`` count the live campaigns that went to the address; ``skipped`` the campaigns
         that left it out (suppressed, filtered, already received), ``cancelled`` those cancelled
-        before its email went out, ``test_sends`` the test sends.
+        before its email went out, ``test_sends`` the test sends, ``sandbox`` those sent to
+        SendGrid's sandbox (delivered to nobody).
         """
         skipped = [s for s in self.sendings if s.state == MessageState.SKIPPED.value]
         cancelled = [s for s in self.sendings if s.state == CANCELLED]
@@ -190,7 +194,10 @@ class History:
                 "bounced": sum(s.bounce is not None for s in live),
                 "skipped": len(skipped),
                 "cancelled": len(cancelled),
-                "test_sends": len(self.sendings) - len(live) - len(skipped) - len(cancelled),
+                "test_sends": sum(
+                    s.mode == Mode.TEST.value and s.state not in (MessageState.SKIPPED.value, CANCELLED) for s in self.sendings
+                ),
+                SANDBOX: sum(s.mode == SANDBOX for s in self.sendings),
             },
             "campaigns": [_sending_dict(s) for s in self.sendings],
         }
@@ -275,7 +282,7 @@ def _sending(
     return Sending(
         campaign_id=row.campaign_id,
         subject=row.subject,
-        mode=row.mode,
+        mode=SANDBOX if row.sandbox else row.mode,
         sent_at=row.scheduled_at or row.created_at,
         campaign_status=row.campaign_status,
         state=shown_state(row.state, row.campaign_status),

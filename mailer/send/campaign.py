@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -197,7 +198,10 @@ def _record(
         slug=prepared.slug,
         lists=prepared.lists,
         # SendGrid's sandbox validates and delivers nothing: such a campaign reached nobody (review 12a #1).
-        filters={**prepared.filters, **({campaigns.SANDBOX: True} if config.sendgrid.sandbox and prepared.mode is Mode.LIVE else {})},
+        filters={
+            **prepared.filters,
+            **({campaigns.SANDBOX: True} if config.sendgrid.sandbox and prepared.mode is not Mode.DRY_RUN else {}),
+        },
         sender=prepared.sender,
         scheduled_at=prepared.scheduled,
         sendgrid_batch_id=batch_id,
@@ -290,7 +294,10 @@ def release_file(config: Config, found: campaigns.Campaign) -> Path:
     if logged.is_file():
         return logged
     office = config.source.parent if config.source is not None else Path.cwd()
-    parts = logged.parts[1:] if logged.is_absolute() else logged.parts
+    # Logged on another system: C:\Users\ana\press\releases\x.md splits by Windows rules (review 12b #5).
+    windows = "\\" in found.release_path or re.match(r"[A-Za-z]:", found.release_path) is not None
+    pure = PureWindowsPath(found.release_path) if windows else PurePosixPath(found.release_path)
+    parts = pure.parts[1:] if pure.anchor else pure.parts
     for start in range(len(parts)):
         for base in dict.fromkeys((office, Path.cwd())):
             candidate = base.joinpath(*parts[start:])

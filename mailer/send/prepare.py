@@ -426,6 +426,12 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
         )
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(f"{campaign_id} was cancelled before it went out: there is nothing to follow up.")
+    if found.sandboxed:
+        raise SendError(
+            f"{campaign_id} went to SendGrid's sandbox ([sendgrid] sandbox = true): SendGrid checked it and delivered it to "
+            "nobody, so there is nothing to follow up.",
+            hint="Send the release itself first: mailer send RELEASE --list LIST",
+        )
     return found
 
 

@@ -291,13 +291,14 @@ def pause_if_planned(connection: Connection, campaign_id: str) -> None:
 
 
 def was_test_sent(connection: Connection, content_hash: str) -> bool:
-    """True when a finished test campaign carried exactly this content."""
+    """True when a finished test campaign carried exactly this content to someone (not one sent to
+    SendGrid's sandbox, which delivers nothing: review 12b #3)."""
     query = (
         select(func.count())
         .select_from(campaign)
         .where(
             campaign.c.content_hash == content_hash,
-            campaign.c.mode == Mode.TEST.value,
+            delivering(Mode.TEST),
             campaign.c.status == CampaignStatus.DONE.value,
         )
     )
@@ -479,12 +480,12 @@ def release_lease(connection: Connection, campaign_id: str, *, holder: str) -> N
     connection.execute(statement)
 
 
-def delivering() -> ColumnElement[bool]:
-    """Live campaigns that can have reached journalists: not cancelled, not sent to SendGrid's
+def delivering(mode: Mode = Mode.LIVE) -> ColumnElement[bool]:
+    """Campaigns of ``mode`` that can have reached someone: not cancelled, not sent to SendGrid's
     sandbox (``filters[SANDBOX]``: validated, nothing delivered; review 12a #1)."""
     sandboxed = campaign.c.filters[SANDBOX].as_boolean()
     return and_(
-        campaign.c.mode == Mode.LIVE.value,
+        campaign.c.mode == mode.value,
         campaign.c.status != CampaignStatus.CANCELLED.value,
         or_(sandboxed.is_(None), sandboxed.is_(False)),
     )

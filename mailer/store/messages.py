@@ -679,6 +679,7 @@ class AddressRow:
     delivery: str | None
     language: str | None = None  # the release version it got (issue 14); None when skipped or logged before 0.3
     in_flight: bool = False  # planned, its request listed in flight: it may have reached SendGrid, its answer is not logged
+    sandbox: bool = False  # its campaign went to SendGrid's sandbox: validated, delivered to nobody
 
 
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
@@ -705,6 +706,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             message.c.language,
             message.c.request_no,
             campaign.c.in_flight,
+            campaign.c.filters,
         )
         .join(campaign, campaign.c.id == message.c.campaign_id)
         .where(to_address(email_key))
@@ -728,6 +730,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             delivery=row.delivery,
             language=row.language,
             in_flight=row.state == MessageState.PLANNED.value and row.request_no in (row.in_flight or ()),
+            sandbox=bool((row.filters or {}).get(campaigns.SANDBOX)),
         )
         for row in connection.execute(query)
     ]
