@@ -57,6 +57,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "skipped": 0,
         "cancelled": 0,
         "test_sends": 1,
+        "sandbox": 0,
     }
     tested, second, first = found["campaigns"]
     assert first == {
@@ -170,11 +171,22 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "skipped": 1,
         "cancelled": 0,
         "test_sends": 0,
+        "sandbox": 0,
     }
     ben = history("ben.okafor@daily.example")
     assert (ben["suppressed"], ben["totals"]) == (
         False,
-        {"campaigns": 2, "delivered": 1, "opened": 0, "clicked": 0, "bounced": 1, "skipped": 0, "cancelled": 0, "test_sends": 0},
+        {
+            "campaigns": 2,
+            "delivered": 1,
+            "opened": 0,
+            "clicked": 0,
+            "bounced": 1,
+            "skipped": 0,
+            "cancelled": 0,
+            "test_sends": 0,
+            "sandbox": 0,
+        },
     )
     assert ben["campaigns"][0]["bounce"] == {
         "type": "blocked",
