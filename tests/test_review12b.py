@@ -150,3 +150,27 @@ def test_forget_leaves_a_longer_address_with_an_apostrophe_alone(
     assert report.exit_code == 0, report.output
     assert "o'brien@paper.example>: mailbox unavailable" in report.output, report.output
     assert "(forgotten)" not in report.output, report.output
+
+
+# -- 3. a test send in SendGrid's sandbox counts as test-sent: nobody proofread it ----------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12b #3: a sandbox test send (delivered to nobody) counts as test-sent for the live send")
+def test_a_test_send_to_the_sandbox_does_not_count_as_test_sent(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office tries the tool with [sendgrid] sandbox = true: `mailer test` "sends" the proof,
+    SendGrid validates it and delivers it to nobody. Sandbox off, the live send no longer warns
+    "This exact content was never test-sent to staff": nobody proofread the release. Review 12a #1
+    marked live sandbox campaigns (campaigns.SANDBOX, campaign.py line 200 sets it for Mode.LIVE
+    only), but campaigns.was_test_sent counts a sandboxed test campaign as a proof."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
+    monkeypatch.chdir(tmp_path)
+    proof = mailer("test", "releases/example.md")
+    assert proof.exit_code == 0, proof.output
+    assert standin.mail_sends and standin.mail_sends[-1].status == 200  # SendGrid's sandbox answer: delivered to nobody
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("sandbox = true\n", ""), encoding="utf-8")
+    live = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes")
+    assert live.exit_code == 0, live.output
+    assert "never test-sent" in live.output, live.output
