@@ -204,3 +204,38 @@ def test_forget_while_her_request_is_in_flight_leaves_the_log_saying_she_was_mai
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], (out, err)
     status = json.loads(mailer("status", "latest", "--json").stdout)
     assert status["counts"]["accepted"] == 2, (status, forgot.output)
+
+
+# -- 5. a colleague on Windows: resume cannot find the release in this copy of the folder ---------
+
+
+@pytest.mark.xfail(strict=True, reason="review12b #5: resume from a Mac/Linux copy cannot find a release logged with a Windows path")
+def test_a_send_stopped_on_a_windows_computer_can_be_resumed_from_a_colleagues_copy(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team shares one PostgreSQL log; Ana works on Windows, Ben on a Mac. Ana's send stops
+    half way (SendGrid unavailable), logged with her path C:\\Users\\ana\\Documents\\press\\releases\\example.md.
+    Ben, in his copy of the press folder, runs `mailer resume`: it should find releases/example.md
+    there (7d521d7, review 12a #16). campaign.release_file splits the logged path with this
+    computer's rules: on macOS or Linux a Windows path is one name, no tail of it is found, and
+    the resume stops with "not found": Ana's journalists stay unmailed until she is back."""
+    from sqlalchemy import update
+
+    from mailer.store import connect
+    from mailer.store.schema import campaign
+
+    office(tmp_path, standin, db_url, sendgrid="concurrency = 1\nretries = 0\n", batch_size=1)
+    monkeypatch.chdir(tmp_path)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 1 and "SendGrid did not take the requests" in sent.output, sent.output
+    standin.reset()
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(campaign).values(release_path="C:\\Users\\ana\\Documents\\press\\releases\\example.md"))
+    finally:
+        engine.dispose()
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ben@gazette.example"], resumed.output
