@@ -271,3 +271,24 @@ def test_a_personalized_subject_reads_as_the_preview_shows_it_in_json_and_report
     assert page.exit_code == 0, page.output
     said["report html"] = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert {name: "-~" in text for name, text in said.items()} == dict.fromkeys(said, False), said
+
+
+# -- 7. mailer contact counts a sandbox campaign as one that reached the journalist ---------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12b #7: mailer contact counts a sandbox send (delivered to nobody) as a campaign sent to her")
+def test_contact_does_not_count_a_sandbox_send_as_mailed(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journalist asks "what have you sent me?". The office's only live campaign went to
+    SendGrid's sandbox ([sendgrid] sandbox = true): validated, delivered to nobody; review 12a #1
+    lists it as sandbox in `mailer campaigns`. `mailer contact` counts it as a live campaign that
+    went to her (reports/contact.py: totals and lines take every Mode.LIVE row; the SANDBOX flag
+    is never read), and does not say it was the sandbox."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
+    monkeypatch.chdir(tmp_path)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    document = json.loads(mailer("contact", "ana@daily.example", "--json").stdout)
+    text = mailer("contact", "ana@daily.example").output
+    assert document["totals"]["campaigns"] == 0 or "sandbox" in text.lower(), (document, text)
