@@ -292,3 +292,25 @@ def test_contact_does_not_count_a_sandbox_send_as_mailed(
     document = json.loads(mailer("contact", "ana@daily.example", "--json").stdout)
     text = mailer("contact", "ana@daily.example").output
     assert document["totals"]["campaigns"] == 0 or "sandbox" in text.lower(), (document, text)
+
+
+@pytest.mark.xfail(strict=True, reason="review12b #7: a follow-up of a sandbox campaign mails journalists who never got the release")
+def test_a_follow_up_of_a_sandbox_campaign_is_refused(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live campaign went to SendGrid's sandbox (delivered to nobody). A week later the office
+    follows it up: `mailer send follow-up.md --follow-up latest --who not-opened`. Every journalist
+    "did not open" it, so each gets "Following up on our release..." about an email they never
+    received. prepare._original refuses test sends, dry runs and cancelled campaigns, but not a
+    sandboxed one (campaigns.SANDBOX): it should say the campaign reached nobody."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
+    monkeypatch.chdir(tmp_path)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("sandbox = true\n", ""), encoding="utf-8")
+    release = tmp_path / "releases" / "example.md"
+    follow = tmp_path / "releases" / "follow-up.md"
+    follow.write_text(release.read_text(encoding="utf-8").replace('subject: "', 'subject: "Following up: ', 1), encoding="utf-8")
+    standin.reset()
+    followed = mailer("send", "releases/follow-up.md", "--follow-up", "latest", "--who", "not-opened", "--yes", "--no-test-ok")
+    assert mailed(standin) == [], followed.output
+    assert followed.exit_code == 1 and "sandbox" in followed.output.lower(), followed.output
