@@ -378,3 +378,34 @@ def test_forget_erases_an_accented_address_from_quarantined_events(
     finally:
         engine.dispose()
     assert kept and not any("anna@" in raw for raw in kept), kept
+
+
+# -- 10. some already received, some scheduled: the refusal forgets the scheduled, its hint mails them twice
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review12b #10: nobody-to-send with received + scheduled says 'all already received', hints --include-previous"
+)
+def test_nobody_to_send_names_the_journalists_a_scheduled_send_holds_beside_those_who_received(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana got the release this morning; Ben is in this afternoon's scheduled send of it (--at).
+    The office, wanting Ben to have it now, runs the send again. The plan says "1 already received,
+    1 scheduled elsewhere", then: "Nobody to send to: all 1 journalists already received this exact
+    release. To send it to them again anyway, add --include-previous." Ben's scheduled send and
+    `mailer cancel` are not named (prepare._nobody speaks of them only when nobody 'received'),
+    and the hint mails Ana a second time and Ben twice: now, and again at the scheduled time."""
+    from datetime import UTC, datetime, timedelta
+
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lists" / "ana.csv").write_text("Email,First Name\nana@daily.example,Ana\n", encoding="utf-8")
+    morning = mailer("send", "releases/example.md", "--list", "lists/ana.csv", "--yes", "--no-test-ok")
+    assert morning.exit_code == 0, morning.output
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0).isoformat()
+    later = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
+    assert later.exit_code == 0 and "Recipients: 1\n" in later.output, later.output
+    again = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert again.exit_code == 1, again.output
+    refusal = again.output[again.output.index("Error:") :]
+    assert "scheduled" in refusal and "mailer cancel" in refusal, refusal
