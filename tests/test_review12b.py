@@ -409,3 +409,26 @@ def test_nobody_to_send_names_the_journalists_a_scheduled_send_holds_beside_thos
     assert again.exit_code == 1, again.output
     refusal = again.output[again.output.index("Error:") :]
     assert "scheduled" in refusal and "mailer cancel" in refusal, refusal
+
+
+# -- 11. report -o writes over a press list sent from inside its own folder ----------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review12b #11: report -o overwrites a press list the log names relative to the lists folder")
+def test_report_does_not_write_over_a_press_list_sent_from_its_own_folder(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press officer keeps a terminal open in lists/ and sends from there:
+    `mailer send ../releases/example.md --list beat.csv` (mailer.toml is found in the parent). The
+    log names the list "beat.csv", as typed. Back in the office folder, `mailer report latest -o
+    lists/beat.csv` (meaning lists/beat-report.csv) replaces the press list with the report:
+    never_over resolves the logged names against the office folder and the current one only
+    (cli/__init__.py _logged_lists), never the folder the send ran in (newcomer 12 #7)."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path / "lists")
+    sent = mailer("send", "../releases/example.md", "--list", "beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    monkeypatch.chdir(tmp_path)
+    written = mailer("report", "latest", "--kind", "recipients", "-o", "lists/beat.csv")
+    assert (tmp_path / "lists" / "beat.csv").read_text(encoding="utf-8") == BEAT, written.output
+    assert written.exit_code == 1, written.output
