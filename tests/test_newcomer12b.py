@@ -128,7 +128,6 @@ def sandbox_test_then_live(tmp_path: Path, standin: Any, db_url: str) -> tuple[R
     return tested, live
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #3: a sandbox test send (no colleague got it) counts as test-sent")
 def test_a_sandbox_test_send_does_not_count_as_the_staff_proof(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office tries `sandbox = true` first, as config.example.toml suggests, and test-sends
     the release to Julia: SendGrid validates it and delivers nothing, so Julia never sees a proof.
@@ -179,7 +178,6 @@ def test_the_report_and_contact_of_a_sandbox_send_say_it_reached_nobody(tmp_path
     assert "sandbox" in without_log_line(contact.output).lower(), contact.output
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #4: a follow-up of a sandbox send (delivered to nobody) is accepted")
 def test_a_follow_up_of_a_sandbox_send_is_refused(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The sandbox rehearsal stays in the log as the latest live send. A week later the office
     sends a reminder `--follow-up <that campaign> --who not-opened`: "Follow-up: 2 of 2 journalists
