@@ -298,3 +298,31 @@ def test_a_test_send_to_some_example_addresses_warns(tmp_path: Path) -> None:
     refused = mailer("test", "releases/example.md", "--to", "a@example.org", "--to", "b@example.com", key=None)
     said = " ".join(refused.output.split())
     assert refused.exit_code == 1 and "2 addresses of --to (a@example.org, b@example.com) are at a domain kept" in said, said
+
+
+def test_a_correction_while_the_earlier_version_is_scheduled_is_refused_until_that_send_is_cancelled(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Newcomer 12b #1: the release is scheduled for tomorrow; a figure is corrected and sent now.
+    Refused (before any question) naming the scheduled send, since SendGrid would deliver the old
+    version at its time too; a dry run says the same as a warning. Once it is cancelled, the
+    corrected version reaches every journalist, once."""
+    from datetime import UTC, datetime, timedelta
+
+    folder(tmp_path, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=20)).replace(microsecond=0).isoformat()
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at).exit_code == 0
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("1.2 million", "1.3 million"), encoding="utf-8")
+    before = len(standin.mail_sends)
+    refused = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and len(standin.mail_sends) == before, said
+    assert "5 of these journalists are scheduled to get an earlier version of this release at" in said and "mailer cancel" in said, said
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 0 and "scheduled to get an earlier version" in " ".join(dry.output.split()), dry.output
+    assert mailer("cancel", "latest~1").exit_code == 0
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    now = [p["to"][0]["email"].lower() for r in standin.mail_sends[before:] for p in r.body["personalizations"]]
+    assert len(now) == len(set(now)) == 5, now

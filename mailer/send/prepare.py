@@ -127,6 +127,8 @@ def prepare_send(
     problem: SendError | ConfigError | None = None
     if not the_plan.recipients:
         problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
+    elif mode is Mode.LIVE and planned.held_earlier:
+        problem = _held_earlier_problem(planned.held_earlier)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
@@ -246,6 +248,8 @@ class _Planned:
     earlier_version: Mapping[str, str] = field(default_factory=dict)  # who got an earlier version -> where
     # campaign -> (journalists skipped: SendGrid holds this release for them until, the time)
     scheduled: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    # campaign -> (journalists it holds an earlier version for, until): a live send now would mail them twice
+    held_earlier: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 def _planned(
@@ -288,6 +292,10 @@ def _planned(
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
     got_earlier = found.earlier_version  # journalists of a changed version only (nc9 #17)
+    # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
+    # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
+    held_earlier = _held_for_later(connection, got_earlier)
+    got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
     warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
     questions: list[str] = []
@@ -320,8 +328,39 @@ def _planned(
             warnings.append(
                 f"{_scheduled_words(cid, count, at)} To send it to them now instead, cancel that send first: mailer cancel {cid}."
             )
+    if held_earlier and mode is not Mode.LIVE:
+        warnings.append(_held_earlier_words(held_earlier))
     return _Planned(
-        the_plan, warnings, questions, never_test_sent, waiting, sending, frozenset(reasons), correction, got_earlier, scheduled
+        the_plan,
+        warnings,
+        questions,
+        never_test_sent,
+        waiting,
+        sending,
+        frozenset(reasons),
+        correction,
+        got_earlier,
+        scheduled,
+        held_earlier,
+    )
+
+
+def _held_earlier_words(held: Mapping[str, tuple[int, datetime]]) -> str:
+    cid, (count, at) = next(iter(held.items()))
+    return (
+        f"{count:,} of these journalists {'is' if count == 1 else 'are'} scheduled to get an earlier version of this "
+        f"release at {schedule.describe(at)} in {cid} (SendGrid holds it until then): sending this version now would mail "
+        "them twice."
+    )
+
+
+def _held_earlier_problem(held: Mapping[str, tuple[int, datetime]]) -> SendError:
+    """A live send of a corrected release while a scheduled send holds its earlier version."""
+    first = next(iter(held))
+    return SendError(
+        f"{_held_earlier_words(held)} Nothing was logged or sent.",
+        hint=f"Cancel that send first: mailer cancel {first} (up to 10 minutes before its time), then send again: "
+        "everyone gets this version, once.",
     )
 
 
