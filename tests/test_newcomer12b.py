@@ -94,7 +94,6 @@ def test_a_correction_sent_now_does_not_leave_the_scheduled_version_to_go_out_as
 # -- 2. journalists whose request's fate is unknown are "already received", with --include-previous -
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #2: unknown journalists count as 'already received'; the hint mails the others twice")
 def test_the_same_send_after_an_unknown_request_points_at_resend_unknown_not_include_previous(
     tmp_path: Path, standin: Any, db_url: str
 ) -> None:

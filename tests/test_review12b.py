@@ -379,9 +379,6 @@ def test_forget_erases_an_accented_address_from_quarantined_events(
 # -- 10. some already received, some scheduled: the refusal forgets the scheduled, its hint mails them twice
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review12b #10: nobody-to-send with received + scheduled says 'all already received', hints --include-previous"
-)
 def test_nobody_to_send_names_the_journalists_a_scheduled_send_holds_beside_those_who_received(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -250,6 +250,7 @@ class _Planned:
     scheduled: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     # campaign -> (journalists it holds an earlier version for, until): a live send now would mail them twice
     held_earlier: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    unknown: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped whose request's fate is unknown there
 
 
 def _planned(
@@ -323,6 +324,9 @@ def _planned(
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
+    for cid, count in Counter(found.unknown.values()).items():
+        if the_plan.recipients and not include_previous:
+            warnings.append(f"{_unknown_words(cid, count)} They are skipped; `mailer resume {cid} --resend-unknown` sends to them.")
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
             warnings.append(
@@ -342,6 +346,7 @@ def _planned(
         got_earlier,
         scheduled,
         held_earlier,
+        dict(Counter(found.unknown.values())) if not include_previous else {},
     )
 
 
@@ -375,6 +380,13 @@ def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict
         if found is not None and found.scheduled_at is not None and found.scheduled_at > now:
             held[cid] = (count, found.scheduled_at)
     return held
+
+
+def _unknown_words(campaign_id: str, count: int) -> str:
+    return (
+        f"{counted(count, 'journalist')} {'was' if count == 1 else 'were'} in a request of {campaign_id} whose answer never "
+        "came (unknown): SendGrid may or may not have taken it."
+    )
 
 
 def _scheduled_words(campaign_id: str, count: int, at: datetime) -> str:
@@ -551,14 +563,25 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
     right now, or already received it, or every row is skipped for list reasons."""
     skipped = the_plan.skipped()
-    received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0)
-    if planned.scheduled and not received and not planned.waiting and not planned.sending:
-        first = next(iter(planned.scheduled))
+    unknown = sum(planned.unknown.values())
+    received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0) - unknown  # those known to have it
+    # Those a scheduled send holds and those whose request's fate is unknown are named with what to
+    # do for them: --include-previous would mail them twice (review 12b #10, newcomer 12b #2).
+    held = [_scheduled_words(cid, count, at) for cid, (count, at) in planned.scheduled.items()]
+    maybe = [_unknown_words(cid, count) for cid, count in planned.unknown.items()]
+    if (held or maybe) and not planned.waiting and not planned.sending:
+        got = [f"{counted(received, 'journalist')} already received this exact release."] if received else []
+        if held:
+            first = next(iter(planned.scheduled))
+            hint = f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
+        else:
+            first = next(iter(planned.unknown))
+            hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
         return SendError(
-            "Nobody to send to: " + " ".join(_scheduled_words(cid, count, at) for cid, (count, at) in planned.scheduled.items()),
-            hint=f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again. "
-            "--include-previous would mail them twice: now, and again at that time.",
+            "Nobody to send to: " + " ".join([*got, *maybe, *held]),
+            hint=hint + " --include-previous would mail everyone again.",
         )
+    received += unknown
     lead = f"{received:,} journalist(s) already received this exact release; " if received else ""
     if planned.waiting:  # review 8b: also when some already received it (a send stopped half-way)
         first = next(iter(planned.waiting))

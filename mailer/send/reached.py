@@ -36,6 +36,9 @@ class Reached:
     # The languages of the versions those journalists would now get, the plan's order; () when an
     # earlier campaign could only be compared as a whole.
     changed: tuple[str, ...] = ()
+    # Of ``received``, the ones no campaign knows it reached: their request's answer never came (unknown)
+    # -> that campaign, whose `mailer resume --resend-unknown` would mail them (newcomer 12b #2).
+    unknown: dict[str, str] = field(default_factory=dict)
 
     def planned_only(self) -> dict[str, str]:
         """Those only planned in a campaign of this content that has not mailed them yet (address -> it)."""
@@ -73,6 +76,8 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     received: dict[str, str] = {}
     sent: dict[str, str] = {}
     earlier: dict[str, str] = {}
+    unknown: dict[str, str] = {}  # of received: in a request whose answer never came
+    known: set[str] = set()  # of received: planned, sending or accepted somewhere
     going_on: dict[str, bool] = {}  # campaign -> whether it can still mail those it only planned
     # Newest row first: the earliest campaign is the one each address keeps. A row in a request
     # listed in flight reads `sending` (it may have reached SendGrid).
@@ -93,14 +98,19 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
             received[key] = campaign_id
             if state != MessageState.PLANNED.value:
                 sent[key] = campaign_id
+            if state == MessageState.UNKNOWN.value:
+                unknown.setdefault(key, campaign_id)
+            else:
+                known.add(key)
         else:  # a campaign of this file, or one sharing a version with it (a copy): the same release
             earlier[key] = campaign_id
     earlier = {key: campaign_id for key, campaign_id in earlier.items() if key not in received}
+    unknown = {key: campaign_id for key, campaign_id in unknown.items() if key not in known}
     changed = {version_of[key] for key in earlier}
     # An earlier campaign compared as a whole: which versions changed is not known.
     named = not any(campaign_id not in per_version for campaign_id in set(earlier.values()))
     languages = tuple(version.language for number, version in enumerate(versions) if number in changed)
-    return Reached(received, sent, earlier, languages if named else ())
+    return Reached(received, sent, earlier, languages if named else (), unknown=unknown)
 
 
 def _hashes(content: str, whole: str, per_version: dict[str, str] | None) -> Callable[[str | None], str | None]:
