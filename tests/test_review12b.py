@@ -76,7 +76,6 @@ def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
 # -- 1. a journalist forgotten while her request waits to be retried (429) is mailed --------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #1: a request retried after 429/5xx mails a journalist forgotten during the wait")
 @pytest.mark.parametrize("erase", ["forget", "suppress"])
 def test_a_journalist_forgotten_while_her_request_waits_for_a_retry_is_not_mailed(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch, erase: str

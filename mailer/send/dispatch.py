@@ -242,7 +242,7 @@ class Dispatcher:
             return []
         return taken
 
-    def _still_planned(self, connection: Connection, taken: list[Request]) -> list[Request]:
+    def _still_planned(self, connection: Connection, taken: list[Request], *, count: bool = True) -> list[Request]:
         """``taken`` less the journalists no run may mail any more: suppressed since the plan (an
         unsubscribe, `mailer suppressions add`), forgotten (`mailer forget`) or called off while
         this run went on (review 12a #15; promise 3). Their rows are skipped in the log, and a
@@ -265,12 +265,20 @@ class Dispatcher:
             if len(left) == len(request.messages):
                 kept.append(request)
                 continue
-            if self.prepared is not None and self.prepared.request is request:
+            if count and self.prepared is not None and self.prepared.request is request:
                 self._withdraw()  # its body, built already, names them: it must not leave
             if left:
                 kept.append(_with(request, Recipients.of(left), request.number))
-            self.on_request(len(request.messages) - len(left))  # done with them: the progress bar counts them
+            if count:  # on the main thread: done with them, the progress bar counts them
+                self.on_request(len(request.messages) - len(left))
         return kept
+
+    def _recheck(self, request: Request) -> Request | None:
+        """``request`` as it may leave again after a wait (``_still_planned``, from a worker); None
+        when nobody is left in it."""
+        with self.engine.begin() as connection:
+            left = self._still_planned(connection, [request], count=False)
+        return left[0] if left else None
 
     def _log(self, answered: Sequence[tuple[Request, _Attempt]]) -> list[Callable[[], None]]:
         """One transaction: record ``answered`` and take them off the list in flight; commit.
@@ -403,6 +411,12 @@ class Dispatcher:
                 return _Attempt(error=exc)
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
+            # Tried again after a wait: whoever was suppressed, forgotten or called off meanwhile is
+            # left out of it too (review 12b #1); nobody left, it does not leave.
+            again = self._recheck(request)
+            if again is None:
+                return _Attempt()
+            request = again
 
     def _wait_to_retry(self, seconds: float) -> bool:
         """Wait ``seconds`` before trying a request again; False (do not) once the run is stopping."""
