@@ -326,3 +326,29 @@ def test_a_correction_while_the_earlier_version_is_scheduled_is_refused_until_th
     assert sent.exit_code == 0, sent.output
     now = [p["to"][0]["email"].lower() for r in standin.mail_sends[before:] for p in r.body["personalizations"]]
     assert len(now) == len(set(now)) == 5, now
+
+
+def test_suppressing_again_an_address_a_stopped_send_lets_through_by_name_takes_it_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 12b #8: Dan was suppressed; a send lets him through by name (--override-suppression)
+    and stops before his request (SendGrid down). He phones again: not now. `suppressions add`
+    says it took him out of that send, and its resume does not mail him."""
+    folder(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "beat.csv").write_text(_beat_of(12) + "dan@gazette.example,Dan,Wu,The Gazette\n", encoding="utf-8")
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8"
+    )
+    assert mailer("suppressions", "add", "dan@gazette.example", "--reason", "on leave").exit_code == 0
+    standin.answer(503, times=1000, match=lambda request: len(standin.mail_sends) >= 2)
+    stopped = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--override-suppression", "dan@gazette.example"
+    )
+    assert stopped.exit_code == 1, stopped.output
+    standin.reset()
+    again = mailer("suppressions", "add", "dan@gazette.example", "--reason", "not now after all")
+    said = " ".join(again.output.split())
+    assert again.exit_code == 0 and "Also taken out of" in said and "1 journalist skipped" in said, said
+    resumed = mailer("resume", "latest", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    mailed = [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]]
+    assert len(mailed) == 2 and "dan@gazette.example" not in mailed, mailed

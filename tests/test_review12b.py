@@ -314,7 +314,6 @@ def test_a_follow_up_of_a_sandbox_campaign_is_refused(tmp_path: Path, standin: A
 # -- 8. let through by name, then suppressed again while the send runs: mailed all the same ---------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #8: suppressions add during a send that overrides the address by name does not stop it")
 def test_suppressing_again_an_address_a_running_send_lets_through_by_name_stops_it(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
+from collections import Counter
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -851,6 +852,35 @@ def planned_keys(connection: Connection, campaign_id: str, requests: Collection[
         message.c.campaign_id == campaign_id, message.c.request_no.in_(sorted(requests)), message.c.state == MessageState.PLANNED.value
     )
     return set(connection.scalars(query))
+
+
+def skip_let_through(connection: Connection, email_keys: Collection[str], *, now: datetime) -> dict[str, int]:
+    """`mailer suppressions add` of addresses a send lets through by name (``--override-suppression``):
+    the office's newer word wins (review 12b #8). Their planned rows, in any campaign, are skipped
+    as suppressed, except in a request listed in flight (it may be with SendGrid already: its answer
+    decides). Returns campaign -> rows skipped."""
+    keys = sorted({mailbox.key(key) for key in email_keys if key})
+    if not keys:
+        return {}
+    query = select(message.c.id, message.c.campaign_id, message.c.request_no).where(
+        message.c.email_key.in_(keys), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+    )
+    rows = connection.execute(query).all()
+    flying = {cid: set(campaigns.in_flight(connection, cid)) for cid in {row.campaign_id for row in rows}}
+    chosen = [row for row in rows if row.request_no not in flying[row.campaign_id]]
+    for chunk in chunks([row.id for row in chosen]):
+        connection.execute(
+            update(message)
+            .where(message.c.id.in_(chunk))
+            .values(
+                state=MessageState.SKIPPED.value,
+                skip_reason=RejectReason.SUPPRESSED.value,
+                error="suppressed again with mailer suppressions add",
+                request_no=None,
+                updated_at=now,
+            )
+        )
+    return dict(Counter(row.campaign_id for row in chosen))
 
 
 def _skip_planned(
