@@ -121,6 +121,7 @@ def report_command(
         raise click.UsageError("--since and --until go with --overview.")
     engine = app.engine
     campaign_id = app.campaign_id(campaign_id, live_only=True)
+    _say_if_sandboxed(engine, campaign_id)
     if fmt == "table":
         _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
         return
@@ -255,6 +256,19 @@ def _without_empty(
         [tuple(row[i] for i in kept) for row in rows],
         [labels[i] for i in sorted(empty)],
     )
+
+
+def _say_if_sandboxed(engine: Engine, campaign_id: str) -> None:
+    """A campaign sent to SendGrid's sandbox reads like a send nobody opened: say what it was (nc12b #4)."""
+    from mailer.store import campaigns
+
+    with engine.connect() as connection:
+        found = campaigns.get(connection, campaign_id)
+    if found is not None and found.sandboxed:
+        output.warn(
+            f"{campaign_id} went to SendGrid's sandbox ([sendgrid] sandbox = true): SendGrid checked it and delivered it to "
+            "nobody. Its figures are those of a rehearsal."
+        )
 
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:

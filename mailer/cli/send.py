@@ -178,7 +178,7 @@ def send_command(
         )
     else:
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
-    _show_plan(prepared, where=where, tag=tag)
+    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox)
     prepared.check()
     if prepared.mode is not Mode.DRY_RUN:
         app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
@@ -291,6 +291,8 @@ def test_command(
                 output.warn(
                     f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
                 )
+        if app.config.sendgrid.sandbox and not dry_run:  # nc12b #3: the colleagues waited for a proof
+            output.warn("[sendgrid] sandbox = true: SendGrid checks this test send and delivers it to nobody; no colleague receives it.")
         sent = campaign.start(
             engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn
         )
@@ -556,12 +558,15 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
     return fewer
 
 
-def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...]) -> None:
+def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
     from mailer.compose import preview
 
     the_plan, sender = prepared.plan, prepared.sender
     skipped = the_plan.skipped()
-    output.say(f"Mode:       {'DRY RUN (nothing will be sent)' if prepared.mode is Mode.DRY_RUN else 'live send'}")
+    mode = "DRY RUN (nothing will be sent)" if prepared.mode is Mode.DRY_RUN else "live send"
+    if sandbox and prepared.mode is not Mode.DRY_RUN:  # nc12b #4: it read like a real send
+        mode = "live send to SendGrid's sandbox ([sendgrid] sandbox = true): checked by SendGrid, delivered to nobody"
+    output.say(f"Mode:       {mode}")
     output.say(f"Subject:    {preview.subject(prepared.rendered)}")  # as the preview showed it, no SendGrid token
     output.say(
         f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
