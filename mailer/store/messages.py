@@ -862,12 +862,15 @@ def skip_let_through(connection: Connection, email_keys: Collection[str], *, now
     keys = sorted({mailbox.key(key) for key in email_keys if key})
     if not keys:
         return {}
-    query = select(message.c.id, message.c.campaign_id, message.c.request_no).where(
+    query = select(message.c.id, message.c.campaign_id, message.c.request_no, message.c.email_key).where(
         message.c.email_key.in_(keys), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
     )
     rows = connection.execute(query).all()
-    flying = {cid: set(campaigns.in_flight(connection, cid)) for cid in {row.campaign_id for row in rows}}
-    chosen = [row for row in rows if row.request_no not in flying[row.campaign_id]]
+    found = {cid: campaigns.get(connection, cid) for cid in {row.campaign_id for row in rows}}
+    # Only where a send let them through by name: elsewhere the send skips them itself (a resume, a run).
+    named = {cid: {mailbox.key(a) for a in one.overrides} for cid, one in found.items() if one is not None}
+    flying = {cid: set(campaigns.in_flight(connection, cid)) for cid in found}
+    chosen = [row for row in rows if row.email_key in named.get(row.campaign_id, ()) and row.request_no not in flying[row.campaign_id]]
     for chunk in chunks([row.id for row in chosen]):
         connection.execute(
             update(message)
