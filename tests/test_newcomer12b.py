@@ -266,7 +266,6 @@ def test_where_with_the_lists_own_header_names_it_in_the_reason(tmp_path: Path, 
 # -- 8. the stand-in started with a Python that lacks the project's libraries: a traceback ---------
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #8: python tests/sendgrid_standin.py outside the venv: ModuleNotFoundError traceback")
 def test_standin_started_without_the_projects_libraries_says_which_python_to_use() -> None:
     """The README says `python tests/sendgrid_standin.py`. In a terminal where the project's
     environment is not activated, `python` is the system's, and the script stops with a traceback
