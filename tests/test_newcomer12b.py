@@ -251,7 +251,6 @@ def test_a_semicolon_report_writes_rates_with_a_decimal_comma(tmp_path: Path, st
 # -- 7. --where with the list's own header: the reason names another field, the value lower-cased --
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #7: --where Ressort=Umwelt reports 'beat is not umwelt'")
 def test_where_with_the_lists_own_header_names_it_in_the_reason(tmp_path: Path, standin: Any, db_url: str) -> None:
     """`--where Ressort=Umwelt` works on the German list (Ressort is read as the beat), but the
     journalists left out are "filtered: beat is not umwelt": a field the press officer never
