@@ -227,7 +227,6 @@ def test_ctrl_c_after_the_last_request_left_does_not_ask_for_a_resume(tmp_path: 
 # -- 6. a semicolon report's rates are written with a decimal point: text in German Excel ----------
 
 
-@pytest.mark.xfail(strict=True, reason="newcomer12b #6: a semicolon report CSV writes rates as '50.0%', text in German Excel")
 def test_a_semicolon_report_writes_rates_with_a_decimal_comma(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The report CSV of a semicolon office opens in columns in German Excel (newcomer 12 #6), but
     its rates read "50.0%": with a decimal comma, Excel takes that cell as text, not a number

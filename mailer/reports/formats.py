@@ -28,9 +28,12 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
     """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%".
 
     ``delimiter``: the campaign's press lists' (a semicolon for French or German Excel, whose
-    lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it.
+    lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it. With a
+    semicolon, rates get a decimal comma ("12,5%"): the semicolon is that Excel's list separator
+    because its decimal separator is the comma, and it reads "12.5%" as text (newcomer 12b #6).
     """
     risky = CHECKED_STARTS
+    as_text = _decimal_comma_text if delimiter == ";" else cell_text
     with _open(path, "utf-8-sig") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(table.labels)
@@ -43,11 +46,17 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
                     if type(cell) is str
                     else cell
                     if type(cell) is int
-                    else cell_text(cell)
+                    else as_text(cell)
                     for cell in row
                 ]
                 for row in table.rows[start : start + 5000]
             )
+
+
+def _decimal_comma_text(value: Any) -> str:
+    """cell_text with a decimal comma in a rate ("12,5%"), as European Excel reads a number."""
+    text = cell_text(value)
+    return text.replace(".", ",") if type(value) is float else text
 
 
 def write_xlsx(table: Table, path: Path) -> None:
