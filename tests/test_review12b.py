@@ -242,7 +242,6 @@ def test_a_send_stopped_on_a_windows_computer_can_be_resumed_from_a_colleagues_c
 # -- 6. a personalized subject is still SendGrid's raw token in every --json and report file -------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #6: JSON output and report files show a personalized subject as -~c.outlet.s~-")
 def test_a_personalized_subject_reads_as_the_preview_shows_it_in_json_and_report_files(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

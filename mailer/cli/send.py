@@ -483,6 +483,7 @@ def _outbox_contents(sent: campaign.Sent) -> str:
 
 def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared | None) -> None:
     """The --json document of a send, test or resume (keys in the README, "--json")."""
+    from mailer.compose import preview
     from mailer.store import display_url as store_display_url
 
     outcome = sent.outcome
@@ -493,7 +494,7 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
         skipped = logged.skipped()
         document |= {
             "mode": prepared.mode.value,
-            "subject": prepared.rendered.subject,
+            "subject": preview.subject(prepared.rendered),  # as the plan shows it, no SendGrid token (review 12b #6)
             "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
             "recipients": len(logged.recipients),
             "skipped": dict(sorted(skipped.items())),

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from mailer import safefile
 from mailer.errors import ReportError
+from mailer.models import shown_subject
 from mailer.reports import xlsx
 from mailer.reports.figures import Summary, Table, cell_text
 from mailer.spreadsheet import CHECKED_STARTS, safe_cell
@@ -73,7 +74,8 @@ def write_xlsx(table: Table, path: Path) -> None:
 
 def to_json(table: Table, summary: Summary | None = None) -> str:
     """A JSON document: the campaign, then the rows as objects keyed by column name (cells as in the CSV)."""
-    document: dict[str, Any] = {"campaign": table.campaign.id, "subject": table.campaign.subject, "report": table.kind}
+    subject = shown_subject(table.campaign.subject)  # as the terminal shows it, no SendGrid token (review 12b #6)
+    document: dict[str, Any] = {"campaign": table.campaign.id, "subject": subject, "report": table.kind}
     if summary is not None:
         document["figures"] = {key: {"count": count, "rate": rate} for key, _label, count, rate in summary.figures()}
         document["bounce_classes"] = dict(summary.bounce_classes)
