@@ -409,7 +409,6 @@ def test_nobody_to_send_names_the_journalists_a_scheduled_send_holds_beside_thos
 # -- 11. report -o writes over a press list sent from inside its own folder ----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #11: report -o overwrites a press list the log names relative to the lists folder")
 def test_report_does_not_write_over_a_press_list_sent_from_its_own_folder(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
