@@ -153,9 +153,9 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
     return found
 
 
-def lists_naming(address: str, names: Iterable[str]) -> list[Path]:
-    """Those of the list files ``names`` (as the log recorded them: relative to the folder a send
-    ran in) found from here that still hold ``address``, in UTF-8 (or any ASCII-compatible
+def lists_naming(address: str, names: Iterable[str | Path]) -> list[Path]:
+    """Those of the list files ``names`` (as the command line found the log's names from the
+    office folder and from here) that still hold ``address``, in UTF-8 (or any ASCII-compatible
     encoding) or UTF-16. Every later send from them skips the journalist (logged without their
     data), but the office may want them out of its lists too. Files not found are passed over."""
     key = address.strip().lower()

@@ -452,10 +452,14 @@ class Filter:
     """Narrow a list: every ``where`` field must match one of its values; any ``tags`` matches.
 
     Field names are canonical or custom identifiers; comparisons ignore case and spaces.
+    ``names`` and ``spellings`` keep how the user typed a field ("Ressort" for beat) and each
+    value ("Umwelt" for umwelt), so a reason reads as the option was written.
     """
 
     where: Mapping[str, frozenset[str]] = field(default_factory=dict)
     tags: frozenset[str] = frozenset()
+    names: Mapping[str, str] = field(default_factory=dict)
+    spellings: Mapping[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not self.where and not self.tags

@@ -30,21 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 try:
     import jsonschema
+    import uvicorn
     from referencing import Registry, Resource
-except ModuleNotFoundError as missing:  # `pip install -e .` alone: the script says what to install
-    if __name__ != "__main__":
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+except ModuleNotFoundError as missing:  # `pip install -e .` alone, or a Python outside the project's
+    if __name__ != "__main__":  # environment (newcomer 12b #8): the script says which to use
         raise
     MISSING: str | None = missing.name
 else:
     MISSING = None
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 SPEC = Path(__file__).parent / "data" / "sendgrid" / "tsg_mail_v3.json"
 SPEC_URI = "urn:sendgrid:tsg_mail_v3"
@@ -507,7 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering each Mail Send (default: 0)")
     args = parser.parse_args(argv)
     if MISSING is not None:
-        print(f"The SendGrid stand-in needs the development install ({MISSING} is missing): pip install -e '.[dev]'", file=sys.stderr)
+        print(
+            f"The SendGrid stand-in needs the project's development install ({MISSING} is missing from {sys.executable}).\n"
+            "Run it with the project's Python, .venv/bin/python tests/sendgrid_standin.py (.venv\\Scripts\\python on Windows),\n"
+            "after .venv/bin/pip install -e '.[dev]' in the project folder.",
+            file=sys.stderr,
+        )
         return 1
     standin = SendGridStandIn()
     try:

@@ -241,7 +241,6 @@ def test_a_send_stopped_on_a_windows_computer_can_be_resumed_from_a_colleagues_c
 # -- 6. a personalized subject is still SendGrid's raw token in every --json and report file -------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #6: JSON output and report files show a personalized subject as -~c.outlet.s~-")
 def test_a_personalized_subject_reads_as_the_preview_shows_it_in_json_and_report_files(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -405,7 +404,6 @@ def test_nobody_to_send_names_the_journalists_a_scheduled_send_holds_beside_thos
 # -- 11. report -o writes over a press list sent from inside its own folder ----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #11: report -o overwrites a press list the log names relative to the lists folder")
 def test_report_does_not_write_over_a_press_list_sent_from_its_own_folder(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

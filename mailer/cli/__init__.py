@@ -57,6 +57,11 @@ class AppContext:
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config
 
+    @property
+    def office(self) -> Path | None:
+        """The office folder: the one mailer.toml is in (None without one)."""
+        return self.config.source.resolve().parent if self.config.source is not None else None
+
     def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffixes: Sequence[str] = (), logged_lists: bool = False) -> None:
         """Refuse to write ``path`` over mailer's own input (review 8: `show -o releases/example.md`
         replaced the release, `report -o lists/staff.csv` the staff list; 8b: `lists clean -o` the
@@ -73,7 +78,7 @@ class AppContext:
             **{read.resolve(): "a file this command reads" for read in reads},
         }
         if logged_lists and target.is_file():
-            mine.update(dict.fromkeys(self._logged_lists(), "a press list campaigns in the log were sent from"))
+            mine.update(dict.fromkeys(self.logged_lists(), "a press list campaigns in the log were sent from"))
         url = config.database.url
         if url.startswith("sqlite:///") and ":memory:" not in url:
             log = Path(url.removeprefix("sqlite:///").split("?")[0].removeprefix("file:")).resolve()
@@ -86,15 +91,18 @@ class AppContext:
                 hint=f"Give -o a new file name ending in {suffixes[0]}.",
             )
 
-    def _logged_lists(self) -> set[Path]:
-        """The press lists the log names (as typed to a send: relative to the folder it ran in,
-        taken as the office folder or the current one), resolved."""
+    def logged_lists(self) -> list[Path]:
+        """The press lists the log names, resolved, each once, oldest first. A send logs a list
+        typed in another folder than the office's (or with "..") by its whole path, so the name
+        means the same file from any folder (cli.send.logged_paths, review 12b #11); a relative
+        name (typed in the office folder, or with no mailer.toml) is taken from the office folder
+        and from the current one."""
         from mailer.store import campaigns
 
-        office = self.config.source.parent if self.config.source is not None else Path.cwd()
+        office = self.office or Path.cwd()
         with self.engine.connect() as connection:
             names = campaigns.list_names(connection)
-        return {(base / name).resolve() for name in names for base in (office, Path.cwd())}
+        return list(dict.fromkeys((base / name).resolve() for name in names for base in (office, Path.cwd())))
 
     def list_delimiter(self, chosen: str | None, campaign_id: str | None = None) -> str:
         """The delimiter of a CSV written for the office: ``chosen`` (--delimiter: comma, semicolon,

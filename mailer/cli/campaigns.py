@@ -117,7 +117,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
                 "mode": campaign.mode.value,
                 "sandbox": campaign.sandboxed,
                 "status": found.shown_status,
-                "subject": campaign.subject,
+                "subject": shown_subject(campaign.subject),  # as the terminal shows it, no SendGrid token (review 12b #6)
                 "content_hash": campaign.content_hash,
                 "created": campaign.created_at.isoformat(timespec="seconds"),
                 "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,

@@ -389,10 +389,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "readable in its files until it lets go. "
             f"Stop mailer webhook for a moment and run mailer forget {email} --yes again."
         )
-    from mailer.store import campaigns as campaign_store
-
-    with engine.connect() as connection:
-        named = forget_module.lists_naming(done.address, campaign_store.list_names(connection))
+    # every list the log names, found from any folder (review 12b #11), named from here when inside it
+    named = forget_module.lists_naming(done.address, [_from_here(path) for path in app.logged_lists()])
     if not (
         done.messages or done.events or done.mentions or done.previous_suppression or named
     ):  # newcomer 11: a typo erased nothing, silently
@@ -439,6 +437,12 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "list_files": [str(path) for path in named],
             }
         )
+
+
+def _from_here(path: Path) -> Path:
+    """``path`` (whole) relative to the current folder when inside it ("lists/press.csv"), else whole."""
+    here = Path.cwd().resolve()
+    return path.relative_to(here) if path.is_relative_to(here) else path
 
 
 def _written_folders(app: AppContext) -> list[Path]:

@@ -49,11 +49,14 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
     return tuple(valid)
 
 
-def logged_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+def logged_paths(paths: tuple[Path, ...], office: Path | None = None) -> tuple[Path, ...]:
     """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
-    folder) becomes its whole path, so the log's name means the same file from any folder, and
-    `mailer contact` shows it relative to the office folder (review 10c #9). Others stay as typed."""
-    return tuple(Path(os.path.abspath(path)) if ".." in path.parts else path for path in paths)
+    folder), or typed in another folder than ``office`` (the folder of mailer.toml: "beat.csv" from
+    lists/, review 12b #11), becomes its whole path, so the log's name means the same file from any
+    folder, and `mailer contact` shows it relative to the office folder (review 10c #9). Others
+    (typed in the office folder, or with no mailer.toml) stay as typed."""
+    elsewhere = office is not None and Path.cwd().resolve() != office.resolve()
+    return tuple(Path(os.path.abspath(path)) if ".." in path.parts or elsewhere else path for path in paths)
 
 
 def stdin_is_terminal() -> bool:
@@ -158,7 +161,7 @@ def send_command(
         raise click.UsageError("Say whom to follow up: add --who not-opened, opened, clicked, not-clicked or delivered.")
     if follow_up_of is None and not list_paths:
         raise click.UsageError("Missing option '--list': give a press list (or --follow-up CAMPAIGN --who ...).")
-    list_paths = logged_paths(list_paths)
+    list_paths = logged_paths(list_paths, app.office)
     from mailer.send import campaign
     from mailer.store import display_url
 
@@ -277,7 +280,7 @@ def test_command(
             release_path,
             to=to,
             as_email=as_email,
-            list_paths=logged_paths(list_paths),
+            list_paths=logged_paths(list_paths, app.office),
             dry_run=dry_run,
             overrides=overrides,
             language=chosen,
@@ -485,6 +488,7 @@ def _outbox_contents(sent: campaign.Sent) -> str:
 
 def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared | None) -> None:
     """The --json document of a send, test or resume (keys in the README, "--json")."""
+    from mailer.compose import preview
     from mailer.store import display_url as store_display_url
 
     outcome = sent.outcome
@@ -495,7 +499,7 @@ def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared 
         skipped = logged.skipped()
         document |= {
             "mode": prepared.mode.value,
-            "subject": prepared.rendered.subject,
+            "subject": preview.subject(prepared.rendered),  # as the plan shows it, no SendGrid token (review 12b #6)
             "scheduled": prepared.scheduled.astimezone(UTC).isoformat(timespec="seconds") if prepared.scheduled else None,
             "recipients": len(logged.recipients),
             "skipped": dict(sorted(skipped.items())),

@@ -31,11 +31,13 @@ def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
     fields must all match. A --where on "tags" is the same as --tag.
     """
     fields: dict[str, set[str]] = {}
-    wanted_tags = {_comparable(tag) for tag in tags if tag.strip()}
+    names: dict[str, str] = {}
+    spellings: dict[str, str] = {}  # a reason names the value as typed, not case-folded (newcomer 12b #7)
+    wanted_tags = {_spelled(tag, spellings) for tag in tags if tag.strip()}
     for expression in where:
         name, equals, values = expression.partition("=")
         field = _field_name(name)
-        chosen = {_comparable(value) for value in values.split(",") if value.strip()}
+        chosen = {_spelled(value, spellings) for value in values.split(",") if value.strip()}
         if not equals or not field or not chosen:
             raise ListError(
                 f'--where "{expression}" is not a filter.',
@@ -45,7 +47,31 @@ def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
             wanted_tags |= chosen
         else:
             fields.setdefault(field, set()).update(chosen)
-    return Filter(where={field: frozenset(values) for field, values in fields.items()}, tags=frozenset(wanted_tags))
+            names.setdefault(field, " ".join(name.split()))  # --where Ressort=Umwelt: "Ressort is not ...", not "beat"
+    return Filter(
+        where={field: frozenset(values) for field, values in fields.items()},
+        tags=frozenset(wanted_tags),
+        names=names,
+        spellings=spellings,
+    )
+
+
+def _spelled(value: str, spellings: dict[str, str]) -> str:
+    """The comparable form of ``value``; its first spelling as typed is kept in ``spellings``."""
+    comparable = _comparable(value)
+    spellings.setdefault(comparable, " ".join(value.split()))
+    return comparable
+
+
+def _reason(flt: Filter, field: str) -> str:
+    """Why a contact does not match ``field`` of the filter, in the words of the option."""
+    if field == "tags":
+        return f"not tagged {_any_of(flt, flt.tags)}"
+    return f"{flt.names.get(field, field)} is not {_any_of(flt, flt.where[field])}"
+
+
+def _any_of(flt: Filter, values: frozenset[str]) -> str:
+    return " or ".join(sorted(flt.spellings.get(value, value) for value in values))
 
 
 def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
@@ -149,12 +175,12 @@ def _turned_away_by(table: ContactTable, flt: Filter) -> tuple[np.ndarray, list[
     for field, values in flt.where.items():
         matches = _matching(table, field, _one_of(values))
         why[(why < 0) & ~matches] = len(details)
-        details.append(f"{field} is not {' or '.join(sorted(values))}")
+        details.append(_reason(flt, field))
     if flt.tags:
         tags = flt.tags
         matches = _matching(table, "tags", lambda value: bool(tags & {_comparable(tag) for tag in _tags_of(value)}))
         why[(why < 0) & ~matches] = len(details)
-        details.append(f"not tagged {' or '.join(sorted(flt.tags))}")
+        details.append(_reason(flt, "tags"))
     return why, details
 
 
@@ -194,9 +220,9 @@ def _mismatch(contact: Contact, flt: Filter) -> str | None:
     """Why a contact does not match the filter, or None when it does."""
     for field, values in flt.where.items():
         if _comparable(contact.fields.get(field, "")) not in values:
-            return f"{field} is not {' or '.join(sorted(values))}"
+            return _reason(flt, field)
     if flt.tags and not flt.tags & {_comparable(tag) for tag in contact.tags}:
-        return f"not tagged {' or '.join(sorted(flt.tags))}"
+        return _reason(flt, "tags")
     return None
 
 

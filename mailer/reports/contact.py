@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state
+from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state, shown_subject
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.store import campaigns as campaign_store
@@ -311,7 +311,7 @@ def _sending(
 def _sending_dict(s: Sending) -> dict[str, Any]:
     return {
         "campaign": s.campaign_id,
-        "subject": s.subject,
+        "subject": shown_subject(s.subject),  # as the terminal shows it, no SendGrid token (review 12b #6)
         "mode": s.mode,
         "sent_at": _iso(s.sent_at),
         "campaign_status": s.campaign_status,

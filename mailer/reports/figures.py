@@ -19,7 +19,18 @@ from sqlalchemy import Connection, Engine
 
 from mailer import models
 from mailer.errors import ReportError
-from mailer.models import CANCELLED, CampaignStatus, Delivery, MessageState, Mode, RejectReason, shown_counts, shown_state, shown_status
+from mailer.models import (
+    CANCELLED,
+    CampaignStatus,
+    Delivery,
+    MessageState,
+    Mode,
+    RejectReason,
+    shown_counts,
+    shown_state,
+    shown_status,
+    shown_subject,
+)
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
@@ -499,7 +510,8 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
-    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled". Counts per
+    send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled"; a subject
+    reads as the terminal shows it (``models.shown_subject``, no SendGrid token). Counts per
     message state include "cancelled": a cancelled send's messages that never went out, which
     then count as neither accepted nor planned (``models.shown_counts``).
     """
@@ -507,7 +519,10 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
         rows = campaign_store.rows(connection, limit=limit)
     extra = headline_figures(engine, [r["id"] for r in rows])
     moment = now or datetime.now(UTC)
-    return [{**row, **_state_counts(row), "status": _shown(row, moment), **extra.get(row["id"], {})} for row in rows]
+    return [
+        {**row, **_state_counts(row), "status": _shown(row, moment), "subject": shown_subject(row["subject"]), **extra.get(row["id"], {})}
+        for row in rows
+    ]
 
 
 def _state_counts(row: Mapping[str, Any]) -> dict[str, int]:

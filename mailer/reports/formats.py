@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from mailer import safefile
 from mailer.errors import ReportError
+from mailer.models import shown_subject
 from mailer.reports import xlsx
 from mailer.reports.figures import Summary, Table, cell_text
 from mailer.spreadsheet import CHECKED_STARTS, safe_cell
@@ -28,9 +29,12 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
     """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%".
 
     ``delimiter``: the campaign's press lists' (a semicolon for French or German Excel, whose
-    lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it.
+    lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it. With a
+    semicolon, rates get a decimal comma ("12,5%"): the semicolon is that Excel's list separator
+    because its decimal separator is the comma, and it reads "12.5%" as text (newcomer 12b #6).
     """
     risky = CHECKED_STARTS
+    as_text = _decimal_comma_text if delimiter == ";" else cell_text
     with _open(path, "utf-8-sig") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(table.labels)
@@ -43,11 +47,17 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
                     if type(cell) is str
                     else cell
                     if type(cell) is int
-                    else cell_text(cell)
+                    else as_text(cell)
                     for cell in row
                 ]
                 for row in table.rows[start : start + 5000]
             )
+
+
+def _decimal_comma_text(value: Any) -> str:
+    """cell_text with a decimal comma in a rate ("12,5%"), as European Excel reads a number."""
+    text = cell_text(value)
+    return text.replace(".", ",") if type(value) is float else text
 
 
 def write_xlsx(table: Table, path: Path) -> None:
@@ -64,7 +74,8 @@ def write_xlsx(table: Table, path: Path) -> None:
 
 def to_json(table: Table, summary: Summary | None = None) -> str:
     """A JSON document: the campaign, then the rows as objects keyed by column name (cells as in the CSV)."""
-    document: dict[str, Any] = {"campaign": table.campaign.id, "subject": table.campaign.subject, "report": table.kind}
+    subject = shown_subject(table.campaign.subject)  # as the terminal shows it, no SendGrid token (review 12b #6)
+    document: dict[str, Any] = {"campaign": table.campaign.id, "subject": subject, "report": table.kind}
     if summary is not None:
         document["figures"] = {key: {"count": count, "rate": rate} for key, _label, count, rate in summary.figures()}
         document["bounce_classes"] = dict(summary.bounce_classes)
