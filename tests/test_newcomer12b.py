@@ -190,9 +190,6 @@ def test_a_follow_up_of_a_sandbox_send_is_refused(tmp_path: Path, standin: Any, 
 # -- 5. a Ctrl-C that came after the last request left: "Continue later with: mailer resume" -------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="newcomer12b #5: Ctrl-C after every request left says 'Stopped ... mailer resume' though all were sent"
-)
 def test_ctrl_c_after_the_last_request_left_does_not_ask_for_a_resume(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A small send: its one request is on its way when the press officer presses Ctrl-C. SendGrid
     accepts it; mailer prints "Accepted: 2 ... not sent yet: 0", then "Error: Stopped at your

@@ -82,7 +82,8 @@ class Outcome:
         """Raise SendError when the run was stopped, IncompleteSend (exit 3) when recipients need attention.
 
         ``dry_run``: the run wrote files instead of sending (the words for a stop differ)."""
-        if self.interrupted:
+        left = self.counts.get(MessageState.PLANNED.value, 0) + self.counts.get(MessageState.SENDING.value, 0)
+        if self.interrupted and left:  # a Ctrl-C after the last request left stopped nothing (nc12b #5)
             raise SendError(
                 "Stopped at your request; the requests written so far are in the outbox."
                 if dry_run
