@@ -207,7 +207,6 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     (with the page ``mailer show --open`` wrote beside it), a request body loses those personalizations.
     """
     key = address.strip().lower()
-    needle = key.encode("utf-8")
     marks = _proof_marks(proofs)
     deleted: list[Path] = []
     rewritten: list[Path] = []
@@ -215,7 +214,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if needle not in data.lower() and key not in path.name.lower() and not _names_proof(data, marks):
+            if not _names(data, key) and key not in path.name.lower() and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -237,7 +236,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
                 left.append(path)
                 continue
             path.write_bytes(data)
-            (rewritten if needle not in data.lower() else left).append(path)
+            (left if _names(data, key) else rewritten).append(path)
         except (OSError, ValueError):
             left.append(path)
     deleted += _pages_beside(deleted)
@@ -249,6 +248,12 @@ def _proof_marks(proofs: Collection[str]) -> list[bytes]:
     return [f"{message_key}{eml.PROOF_DOMAIN}".encode() for message_key in proofs] + [
         json.dumps(message_key).encode() for message_key in proofs
     ]
+
+
+def _names(data: bytes, key: str) -> bool:
+    """Whether a file's bytes name the address ``key`` itself, not a longer one (forgetting
+    brien@paper.example leaves o'brien@paper.example's files alone; review 12b #2)."""
+    return mailbox.names(data.decode("utf-8", "replace"), key)
 
 
 def _names_proof(data: bytes, marks: list[bytes]) -> bool:
@@ -277,7 +282,7 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
     beside such an .eml (it holds the journalist's name and fields, if not always the address); a
     file changed since, or gone, is left alone. The rest of their folders is the user's, so nothing
     else there is touched."""
-    needle = address.strip().lower().encode("utf-8")
+    key = address.strip().lower()
     marks = _proof_marks(proofs)
     noted = list(dict.fromkeys(files))
     deleted: list[Path] = []
@@ -287,7 +292,7 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            if needle not in data.lower() and not _names_proof(data, marks):
+            if not _names(data, key) and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # saved there since, by someone else: not mailer's to delete (review 9b)

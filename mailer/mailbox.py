@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "mentions", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "key", "mentions", "names", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
@@ -122,10 +122,17 @@ def mentions(address_key: str) -> tuple[str, ...]:
 def scrub(text: str, address_key: str, instead: str) -> str:
     """``text`` with each mention of the address ``address_key`` (a ``key``; in any case, in the
     spellings ``mentions`` gives) replaced by ``instead``; one in brackets, "(ben@gazette.example)",
-    as a whole, so no "((forgotten))". Never part of a longer address: reuben@gazette.example and
-    ben@gazette.example.com stay. Part of ``mailer forget`` (review 12a: a refused request's error,
-    naming one journalist, is logged on every journalist of the request)."""
+    as a whole, so no "((forgotten))". Never part of a longer address: reuben@gazette.example,
+    o'ben@gazette.example (review 12b #2: "o'(forgotten)") and ben@gazette.example.com stay. Part of
+    ``mailer forget`` (review 12a: a refused request's error, naming one journalist, is logged on
+    every journalist of the request)."""
     return _mention(address_key).sub(instead, text) if text else text
+
+
+def names(text: str, address_key: str) -> bool:
+    """Whether ``text`` mentions the address ``address_key`` as ``scrub`` finds it: not as part of a
+    longer address (forgetting brien@paper.example leaves o'brien@paper.example's texts alone)."""
+    return bool(text) and _mention(address_key).search(text) is not None
 
 
 def _parts(address_key: str) -> list[tuple[str, str]]:
@@ -140,9 +147,16 @@ def _parts(address_key: str) -> list[tuple[str, str]]:
     return found
 
 
+# RFC 5322 lets a local part hold these too ("o'brien", "r&d", "jo{s}"): one that follows a character
+# of a local part continues a longer address. Before an address they are only punctuation ('quoted').
+# "/", "=" and "?" are left out: in a link they end the path or the query's name ("?who=ben%40...").
+_ATEXT_SYMBOLS = "!#$%&'*^`{|}~"
+
+
 @lru_cache(maxsize=64)
 def _mention(address_key: str) -> re.Pattern[str]:
     spelt = "|".join(f"{re.escape(local)}(?:@|%40){re.escape(domain)}" for local, domain in _parts(address_key))
+    symbols = re.escape(_ATEXT_SYMBOLS)
     # Not after a character of a local part, nor before one of a domain (a longer address).
-    bare = rf"(?<![\w.+-])(?:{spelt})(?![\w-]|\.[\w-])"
+    bare = rf"(?<![\w.+-])(?<![\w.+\-/=?{symbols}][{symbols}])(?:{spelt})(?![\w-]|\.[\w-])"
     return re.compile(rf"\({bare}\)|{bare}", re.IGNORECASE)

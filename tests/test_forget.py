@@ -432,6 +432,10 @@ def test_forget_takes_the_address_out_of_other_rows_of_a_dry_runs_skipped_csv(tm
         ('{"email":"jane.doe@paper.example"}', '{"email":"(forgotten)"}'),
         ("mary.jane.doe@paper.example, jane.doe@paper.example.com", "mary.jane.doe@paper.example, jane.doe@paper.example.com"),
         ("to ben@xn--bcher-kva.example", "to (forgotten)"),
+        # review 12b #2: ' and RFC 5322's other symbols inside a local part continue a longer address
+        ("<o'jane.doe@paper.example>, r&jane.doe@paper.example", "<o'jane.doe@paper.example>, r&jane.doe@paper.example"),
+        ("'jane.doe@paper.example', {jane.doe@paper.example}", "'(forgotten)', {(forgotten)}"),
+        ("https://example.org/u/jane.doe@paper.example?x=1", "https://example.org/u/(forgotten)?x=1"),
     ],
 )
 def test_forget_scrub_replaces_the_address_and_nothing_longer(text: str, scrubbed: str) -> None:

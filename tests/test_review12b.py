@@ -107,7 +107,6 @@ def test_a_journalist_forgotten_while_her_request_waits_for_a_retry_is_not_maile
 # -- 2. forget of brien@ rewrites o'brien@'s bounce: another journalist's data damaged ------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #2: forget of brien@x rewrites o'brien@x's events and notes to o'(forgotten)")
 def test_forget_leaves_a_longer_address_with_an_apostrophe_alone(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

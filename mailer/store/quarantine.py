@@ -125,7 +125,12 @@ def erase_address(connection: Connection, key: str) -> int:
     """Blank the raw text of the entries that name ``key`` (a lower-cased address), and take it out of
     their reasons: part of ``mailer forget``. The entry stays (where it came from, why), so a
     re-import adds nothing."""
-    erased = int(connection.execute(update(quarantine).where(naming(quarantine.c.raw, key)).values(raw=ERASED)).rowcount or 0)
+    # Those the look-up finds and that name the address itself, not a longer one (o'brien@ for brien@; review 12b #2).
+    found = connection.execute(select(quarantine.c.id, quarantine.c.raw).where(naming(quarantine.c.raw, key))).all()
+    named = [entry_id for entry_id, raw in found if mailbox.names(raw, key)]
+    erased = 0
+    for chunk in chunks(named):
+        erased += int(connection.execute(update(quarantine).where(quarantine.c.id.in_(chunk)).values(raw=ERASED)).rowcount or 0)
     for entry_id, reason in list(connection.execute(select(quarantine.c.id, quarantine.c.reason).where(naming(quarantine.c.reason, key)))):
         connection.execute(
             update(quarantine).where(quarantine.c.id == entry_id).values(reason=mailbox.scrub(reason, key, FORGOTTEN_ADDRESS))
