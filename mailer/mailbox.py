@@ -18,6 +18,7 @@ for text a person typed, and says why it is not an address.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
@@ -113,9 +114,11 @@ def _spelt_otherwise(text: str) -> str:
 
 def mentions(address_key: str) -> tuple[str, ...]:
     """The lower-cased spellings of the address ``address_key`` (a ``key``) that a text may hold:
-    as keyed, with the @ percent-encoded (a link's query: ``?who=ben%40gazette.example``), and with
-    the domain's ASCII form when it has another (``ben@xn--bcher-kva.example``). What a database
-    looks for (``LIKE``) before ``scrub`` reads each text it found."""
+    as keyed, with the @ percent-encoded (a link's query: ``?who=ben%40gazette.example``), with
+    the domain's ASCII form when it has another (``ben@xn--bcher-kva.example``), and with its
+    letters beyond ASCII escaped as ASCII JSON and Python keep them (``ben@b\\u00fccher.example``,
+    ``ben@b\\xfccher.example``: the quarantine's raw text; review 12b #9). What a database looks
+    for (``LIKE``) before ``scrub`` reads each text it found."""
     return tuple(dict.fromkeys(f"{local}{at}{domain}" for local, domain in _parts(address_key) for at in ("@", "%40")))
 
 
@@ -136,7 +139,9 @@ def names(text: str, address_key: str) -> bool:
 
 
 def _parts(address_key: str) -> list[tuple[str, str]]:
-    """(local part, domain) of the address, the domain as keyed and in its ASCII (IDNA) form."""
+    """(local part, domain) of the address, the domain as keyed and in its ASCII (IDNA) form; and,
+    for one that is not ASCII, as escaped ASCII text keeps it: JSON's "b\\u00fccher" (the quarantine
+    keeps unreadable events as ASCII JSON; review 12b #9) and Python's "b\\xfccher"."""
     local, _, domain = address_key.rpartition("@")
     found = [(local, domain)]
     if not domain.isascii():
@@ -144,8 +149,21 @@ def _parts(address_key: str) -> list[tuple[str, str]]:
             found.append((local, domain.encode("idna").decode("ascii").lower()))
         except UnicodeError:
             pass
-    return found
+    for spelt_local, spelt_domain in list(found):
+        if not (spelt_local + spelt_domain).isascii():
+            found.extend((escape(spelt_local), escape(spelt_domain)) for escape in _ESCAPES)
+    return list(dict.fromkeys(found))
 
+
+def _json_escaped(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)[1:-1]
+
+
+def _python_escaped(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+_ESCAPES = (_json_escaped, _python_escaped)
 
 # RFC 5322 lets a local part hold these too ("o'brien", "r&d", "jo{s}"): one that follows a character
 # of a local part continues a longer address. Before an address they are only punctuation ('quoted').

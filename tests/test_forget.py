@@ -404,6 +404,30 @@ def test_forget_takes_the_address_out_of_other_rows_that_quote_it(store: Engine)
     assert not [t for t in texts if "jane.doe@paper" in t.lower() or "jane.doe%40paper" in t.lower()]
 
 
+def test_forget_finds_an_accented_address_however_the_json_escaped_it(store: Engine) -> None:
+    """Review 12b #9: SendGrid's JSON may spell anna@bücher.example as "anna@b\\u00fccher.example",
+    and the quarantine keeps unreadable events as ASCII JSON. Another journalist's bounce quoting
+    her, and her unreadable events (one arriving after), keep no form of her address once she is forgotten."""
+    from mailer.store.schema import quarantine
+
+    add_campaign(store, "c1")
+    tom = add_message(store, "c1", "tom@example.org", first_name="Tom")
+    bounce = sg_event("bounce", "tom@example.org", key=tom, campaign_id="c1", at=T0 + 1, type="bounce", reason="550 cc anna@bücher.example")
+    unreadable = {"email": "anna@bücher.example", "event": "open", "timestamp": "soon", "sg_event_id": "q-1"}
+    batch = events.parse_body(json.dumps([bounce, unreadable]).encode("ascii"))  # ASCII JSON, as many senders write it
+    assert len(batch.events) == 1 and len(batch.quarantined) == 1
+    events.apply(store, batch.events, source="webhook", block_threshold=3, quarantined=batch.quarantined)
+    done = forget.forget(store, "anna@bücher.example")
+    assert done.mentions == 2  # tom's bounce event, and the note of tom's suppression (the bounce)
+    late = events.parse_body(json.dumps([{**unreadable, "sg_event_id": "q-2"}]).encode("ascii"))  # after: quarantined without it
+    events.apply(store, late.events, source="webhook", block_threshold=3, quarantined=late.quarantined)
+    with store.connect() as connection:
+        texts = [json.dumps([str(v) for v in r]) for table in (event, quarantine) for r in connection.execute(select(table))]
+        raw = connection.scalar(select(event.c.raw).where(event.c.email == "tom@example.org"))
+    assert json.loads(raw)["reason"] == "550 cc (forgotten)"
+    assert not [t for t in texts if "anna@" in t or "anna%40" in t], texts
+
+
 def test_forget_takes_the_address_out_of_other_rows_of_a_dry_runs_skipped_csv(tmp_path: Path) -> None:
     """A row of skipped.csv kept (another journalist's) whose detail quotes the address keeps its
     detail, the address replaced by "(forgotten)": the file no longer holds it."""

@@ -344,7 +344,6 @@ def test_suppressing_again_an_address_a_running_send_lets_through_by_name_stops_
 # -- 9. forget misses an address with accents in the quarantine (kept as ASCII JSON) --------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #9: forget leaves an accented address in quarantined events (stored as \\u escapes)")
 def test_forget_erases_an_accented_address_from_quarantined_events(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

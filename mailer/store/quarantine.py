@@ -51,7 +51,7 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
             "source": e.source,
             "origin": e.origin,
             "reason": e.reason,
-            "raw": ERASED if any(key in e.raw.lower() for key in forgotten) else e.raw,
+            "raw": ERASED if any(_names(e.raw, key) for key in forgotten) else e.raw,
             "received_at": e.received_at,
         }
         for e in entries
@@ -136,6 +136,13 @@ def erase_address(connection: Connection, key: str) -> int:
             update(quarantine).where(quarantine.c.id == entry_id).values(reason=mailbox.scrub(reason, key, FORGOTTEN_ADDRESS))
         )
     return erased
+
+
+def _names(raw: str, key: str) -> bool:
+    """Whether an entry's raw text names the address ``key`` in any spelling ``mailbox.mentions``
+    gives: ASCII JSON spells anna@bücher.example "anna@b\\u00fccher.example" (review 12b #9)."""
+    low = raw.lower()
+    return any(spelling in low for spelling in mailbox.mentions(key)) and mailbox.names(raw, key)
 
 
 def _forgotten(connection: Connection) -> list[str]:
