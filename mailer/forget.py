@@ -8,7 +8,8 @@ the address from being mailed again. Counts in reports do not change: rows stay,
 Where another row's text quotes the address (a refused request's error is logged on every row of
 the request, a bounce or a note may name it), the address alone becomes "(forgotten)". A test
 send made ``--as`` the journalist gave every colleague's row her fields: those are blanked, and the
-campaign's filters name her no more.
+campaign's filters name her no more. An email to her already on its way (its request in flight)
+cannot be called back: its row, blanked, stays planned so that SendGrid's answer marks it sent.
 Event ids stay too, so a copy SendGrid re-sends later is still recognised as already seen.
 
 The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
@@ -65,6 +66,9 @@ class Forgotten:
     # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
     # another process kept the write-ahead file from being folded back. None: PostgreSQL.
     log_files: bool | None = None
+    # Campaigns with a request to them in flight (it has left, SendGrid's answer not logged yet): that
+    # email cannot be called back; its row, blanked, stays planned for the answer (review 12b #4).
+    on_its_way: tuple[str, ...] = ()
 
 
 FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
@@ -103,6 +107,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             erased = message_store.erase_address(connection, key)
+            on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
@@ -128,6 +133,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         mentions=mentions,
         proofs=tuple(message_key for _, _, message_key in proofs),
         log_files=folded,
+        on_its_way=tuple(on_its_way),
     )
 
 

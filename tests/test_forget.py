@@ -501,6 +501,40 @@ def test_forget_erases_the_files_of_a_test_send_made_as_the_journalist(logged: P
     assert "Daily Example" not in text and "Amara" not in text
 
 
+def test_forget_while_her_request_is_in_flight_keeps_her_row_for_the_answer_and_says_so(logged: Path, store: Engine) -> None:
+    """Review 12b #4: her request has left (listed in flight), SendGrid's answer not logged yet.
+    Her row is blanked but stays planned, so the answer marks it accepted; forget warns that the
+    email cannot be called back. Should the request come back to a run (split, withdrawn), it
+    leaves without her; a paused campaign's row not in flight is skipped as before."""
+    from datetime import UTC, datetime
+
+    from mailer.models import MessageState
+    from mailer.store import messages as message_store
+    from mailer.store.schema import campaign
+
+    add_campaign(store, "c1")
+    add_campaign(store, "c2")
+    her = add_message(store, "c1", ADDRESS, state="planned", sg_message_id=None)
+    paused = add_message(store, "c2", ADDRESS, state="planned", sg_message_id=None)
+    with store.begin() as connection:
+        connection.execute(update(message).values(request_no=1))
+        connection.execute(update(campaign).where(campaign.c.id == "c1").values(in_flight=[1]))
+    result = CliRunner().invoke(main, ["forget", ADDRESS, "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["on_its_way"] == ["c1"]
+    assert f"The email to {ADDRESS} in c1 had already left for SendGrid: it cannot be called back." in result.stderr
+    with store.connect() as connection:
+        rows = dict(connection.execute(select(message.c.message_key, message.c.state).where(message.c.email == "(forgotten)")).all())
+    assert rows == {her: "planned", paused: "skipped"}
+    now = datetime.now(UTC)
+    with store.begin() as connection:  # the request comes back to the run: she is skipped, not sent
+        assert message_store.skip_suppressed(connection, "c1", since=now, now=now, requests={1}) == 1
+        assert message_store.planned_keys(connection, "c1", {1}) == set()
+        # The answer to the request that left marks her row accepted (before the above, in a run).
+        connection.execute(update(message).where(message.c.message_key == her).values(state="planned", skip_reason=None, request_no=1))
+        assert message_store.mark_request(connection, "c1", 1, old=MessageState.PLANNED, new=MessageState.ACCEPTED, now=now) == 1
+
+
 def test_forget_takes_the_address_out_of_the_filters_of_campaigns(logged: Path, store: Engine) -> None:
     """A send let the journalist through by name (--override-suppression) and chose her with
     --where: the campaign keeps its filters, without her address ("(forgotten)" in the --where,

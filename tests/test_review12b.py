@@ -177,9 +177,6 @@ def test_a_test_send_to_the_sandbox_does_not_count_as_test_sent(
 # -- 4. forget while her request is on its way: SendGrid took it, the log says skipped ------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review12b #4: a journalist forgotten while her request is in flight is mailed; the log says skipped"
-)
 def test_forget_while_her_request_is_in_flight_leaves_the_log_saying_she_was_mailed(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
