@@ -8,7 +8,8 @@ the address from being mailed again. Counts in reports do not change: rows stay,
 Where another row's text quotes the address (a refused request's error is logged on every row of
 the request, a bounce or a note may name it), the address alone becomes "(forgotten)". A test
 send made ``--as`` the journalist gave every colleague's row her fields: those are blanked, and the
-campaign's filters name her no more.
+campaign's filters name her no more. An email to her already on its way (its request in flight)
+cannot be called back: its row, blanked, stays planned so that SendGrid's answer marks it sent.
 Event ids stay too, so a copy SendGrid re-sends later is still recognised as already seen.
 
 The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
@@ -65,6 +66,9 @@ class Forgotten:
     # SQLite: True when the log's files hold no readable copy of the erased rows any more; False when
     # another process kept the write-ahead file from being folded back. None: PostgreSQL.
     log_files: bool | None = None
+    # Campaigns with a request to them in flight (it has left, SendGrid's answer not logged yet): that
+    # email cannot be called back; its row, blanked, stays planned for the answer (review 12b #4).
+    on_its_way: tuple[str, ...] = ()
 
 
 FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
@@ -103,6 +107,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             erased = message_store.erase_address(connection, key)
+            on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
@@ -128,6 +133,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         mentions=mentions,
         proofs=tuple(message_key for _, _, message_key in proofs),
         log_files=folded,
+        on_its_way=tuple(on_its_way),
     )
 
 
@@ -207,7 +213,6 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     (with the page ``mailer show --open`` wrote beside it), a request body loses those personalizations.
     """
     key = address.strip().lower()
-    needle = key.encode("utf-8")
     marks = _proof_marks(proofs)
     deleted: list[Path] = []
     rewritten: list[Path] = []
@@ -215,7 +220,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if needle not in data.lower() and key not in path.name.lower() and not _names_proof(data, marks):
+            if not _names(data, key) and key not in path.name.lower() and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -237,7 +242,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
                 left.append(path)
                 continue
             path.write_bytes(data)
-            (rewritten if needle not in data.lower() else left).append(path)
+            (left if _names(data, key) else rewritten).append(path)
         except (OSError, ValueError):
             left.append(path)
     deleted += _pages_beside(deleted)
@@ -249,6 +254,12 @@ def _proof_marks(proofs: Collection[str]) -> list[bytes]:
     return [f"{message_key}{eml.PROOF_DOMAIN}".encode() for message_key in proofs] + [
         json.dumps(message_key).encode() for message_key in proofs
     ]
+
+
+def _names(data: bytes, key: str) -> bool:
+    """Whether a file's bytes name the address ``key`` itself, not a longer one (forgetting
+    brien@paper.example leaves o'brien@paper.example's files alone; review 12b #2)."""
+    return mailbox.names(data.decode("utf-8", "replace"), key)
 
 
 def _names_proof(data: bytes, marks: list[bytes]) -> bool:
@@ -277,7 +288,7 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
     beside such an .eml (it holds the journalist's name and fields, if not always the address); a
     file changed since, or gone, is left alone. The rest of their folders is the user's, so nothing
     else there is touched."""
-    needle = address.strip().lower().encode("utf-8")
+    key = address.strip().lower()
     marks = _proof_marks(proofs)
     noted = list(dict.fromkeys(files))
     deleted: list[Path] = []
@@ -287,7 +298,7 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            if needle not in data.lower() and not _names_proof(data, marks):
+            if not _names(data, key) and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # saved there since, by someone else: not mailer's to delete (review 9b)

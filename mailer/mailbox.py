@@ -18,10 +18,11 @@ for text a person typed, and says why it is not an address.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "mentions", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "key", "mentions", "names", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
@@ -113,23 +114,34 @@ def _spelt_otherwise(text: str) -> str:
 
 def mentions(address_key: str) -> tuple[str, ...]:
     """The lower-cased spellings of the address ``address_key`` (a ``key``) that a text may hold:
-    as keyed, with the @ percent-encoded (a link's query: ``?who=ben%40gazette.example``), and with
-    the domain's ASCII form when it has another (``ben@xn--bcher-kva.example``). What a database
-    looks for (``LIKE``) before ``scrub`` reads each text it found."""
+    as keyed, with the @ percent-encoded (a link's query: ``?who=ben%40gazette.example``), with
+    the domain's ASCII form when it has another (``ben@xn--bcher-kva.example``), and with its
+    letters beyond ASCII escaped as ASCII JSON and Python keep them (``ben@b\\u00fccher.example``,
+    ``ben@b\\xfccher.example``: the quarantine's raw text; review 12b #9). What a database looks
+    for (``LIKE``) before ``scrub`` reads each text it found."""
     return tuple(dict.fromkeys(f"{local}{at}{domain}" for local, domain in _parts(address_key) for at in ("@", "%40")))
 
 
 def scrub(text: str, address_key: str, instead: str) -> str:
     """``text`` with each mention of the address ``address_key`` (a ``key``; in any case, in the
     spellings ``mentions`` gives) replaced by ``instead``; one in brackets, "(ben@gazette.example)",
-    as a whole, so no "((forgotten))". Never part of a longer address: reuben@gazette.example and
-    ben@gazette.example.com stay. Part of ``mailer forget`` (review 12a: a refused request's error,
-    naming one journalist, is logged on every journalist of the request)."""
+    as a whole, so no "((forgotten))". Never part of a longer address: reuben@gazette.example,
+    o'ben@gazette.example (review 12b #2: "o'(forgotten)") and ben@gazette.example.com stay. Part of
+    ``mailer forget`` (review 12a: a refused request's error, naming one journalist, is logged on
+    every journalist of the request)."""
     return _mention(address_key).sub(instead, text) if text else text
 
 
+def names(text: str, address_key: str) -> bool:
+    """Whether ``text`` mentions the address ``address_key`` as ``scrub`` finds it: not as part of a
+    longer address (forgetting brien@paper.example leaves o'brien@paper.example's texts alone)."""
+    return bool(text) and _mention(address_key).search(text) is not None
+
+
 def _parts(address_key: str) -> list[tuple[str, str]]:
-    """(local part, domain) of the address, the domain as keyed and in its ASCII (IDNA) form."""
+    """(local part, domain) of the address, the domain as keyed and in its ASCII (IDNA) form; and,
+    for one that is not ASCII, as escaped ASCII text keeps it: JSON's "b\\u00fccher" (the quarantine
+    keeps unreadable events as ASCII JSON; review 12b #9) and Python's "b\\xfccher"."""
     local, _, domain = address_key.rpartition("@")
     found = [(local, domain)]
     if not domain.isascii():
@@ -137,12 +149,32 @@ def _parts(address_key: str) -> list[tuple[str, str]]:
             found.append((local, domain.encode("idna").decode("ascii").lower()))
         except UnicodeError:
             pass
-    return found
+    for spelt_local, spelt_domain in list(found):
+        if not (spelt_local + spelt_domain).isascii():
+            found.extend((escape(spelt_local), escape(spelt_domain)) for escape in _ESCAPES)
+    return list(dict.fromkeys(found))
+
+
+def _json_escaped(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)[1:-1]
+
+
+def _python_escaped(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+_ESCAPES = (_json_escaped, _python_escaped)
+
+# RFC 5322 lets a local part hold these too ("o'brien", "r&d", "jo{s}"): one that follows a character
+# of a local part continues a longer address. Before an address they are only punctuation ('quoted').
+# "/", "=" and "?" are left out: in a link they end the path or the query's name ("?who=ben%40...").
+_ATEXT_SYMBOLS = "!#$%&'*^`{|}~"
 
 
 @lru_cache(maxsize=64)
 def _mention(address_key: str) -> re.Pattern[str]:
     spelt = "|".join(f"{re.escape(local)}(?:@|%40){re.escape(domain)}" for local, domain in _parts(address_key))
+    symbols = re.escape(_ATEXT_SYMBOLS)
     # Not after a character of a local part, nor before one of a domain (a longer address).
-    bare = rf"(?<![\w.+-])(?:{spelt})(?![\w-]|\.[\w-])"
+    bare = rf"(?<![\w.+-])(?<![\w.+\-/=?{symbols}][{symbols}])(?:{spelt})(?![\w-]|\.[\w-])"
     return re.compile(rf"\({bare}\)|{bare}", re.IGNORECASE)

@@ -404,6 +404,30 @@ def test_forget_takes_the_address_out_of_other_rows_that_quote_it(store: Engine)
     assert not [t for t in texts if "jane.doe@paper" in t.lower() or "jane.doe%40paper" in t.lower()]
 
 
+def test_forget_finds_an_accented_address_however_the_json_escaped_it(store: Engine) -> None:
+    """Review 12b #9: SendGrid's JSON may spell anna@bücher.example as "anna@b\\u00fccher.example",
+    and the quarantine keeps unreadable events as ASCII JSON. Another journalist's bounce quoting
+    her, and her unreadable events (one arriving after), keep no form of her address once she is forgotten."""
+    from mailer.store.schema import quarantine
+
+    add_campaign(store, "c1")
+    tom = add_message(store, "c1", "tom@example.org", first_name="Tom")
+    bounce = sg_event("bounce", "tom@example.org", key=tom, campaign_id="c1", at=T0 + 1, type="bounce", reason="550 cc anna@bücher.example")
+    unreadable = {"email": "anna@bücher.example", "event": "open", "timestamp": "soon", "sg_event_id": "q-1"}
+    batch = events.parse_body(json.dumps([bounce, unreadable]).encode("ascii"))  # ASCII JSON, as many senders write it
+    assert len(batch.events) == 1 and len(batch.quarantined) == 1
+    events.apply(store, batch.events, source="webhook", block_threshold=3, quarantined=batch.quarantined)
+    done = forget.forget(store, "anna@bücher.example")
+    assert done.mentions == 2  # tom's bounce event, and the note of tom's suppression (the bounce)
+    late = events.parse_body(json.dumps([{**unreadable, "sg_event_id": "q-2"}]).encode("ascii"))  # after: quarantined without it
+    events.apply(store, late.events, source="webhook", block_threshold=3, quarantined=late.quarantined)
+    with store.connect() as connection:
+        texts = [json.dumps([str(v) for v in r]) for table in (event, quarantine) for r in connection.execute(select(table))]
+        raw = connection.scalar(select(event.c.raw).where(event.c.email == "tom@example.org"))
+    assert json.loads(raw)["reason"] == "550 cc (forgotten)"
+    assert not [t for t in texts if "anna@" in t or "anna%40" in t], texts
+
+
 def test_forget_takes_the_address_out_of_other_rows_of_a_dry_runs_skipped_csv(tmp_path: Path) -> None:
     """A row of skipped.csv kept (another journalist's) whose detail quotes the address keeps its
     detail, the address replaced by "(forgotten)": the file no longer holds it."""
@@ -432,6 +456,10 @@ def test_forget_takes_the_address_out_of_other_rows_of_a_dry_runs_skipped_csv(tm
         ('{"email":"jane.doe@paper.example"}', '{"email":"(forgotten)"}'),
         ("mary.jane.doe@paper.example, jane.doe@paper.example.com", "mary.jane.doe@paper.example, jane.doe@paper.example.com"),
         ("to ben@xn--bcher-kva.example", "to (forgotten)"),
+        # review 12b #2: ' and RFC 5322's other symbols inside a local part continue a longer address
+        ("<o'jane.doe@paper.example>, r&jane.doe@paper.example", "<o'jane.doe@paper.example>, r&jane.doe@paper.example"),
+        ("'jane.doe@paper.example', {jane.doe@paper.example}", "'(forgotten)', {(forgotten)}"),
+        ("https://example.org/u/jane.doe@paper.example?x=1", "https://example.org/u/(forgotten)?x=1"),
     ],
 )
 def test_forget_scrub_replaces_the_address_and_nothing_longer(text: str, scrubbed: str) -> None:
@@ -471,6 +499,40 @@ def test_forget_erases_the_files_of_a_test_send_made_as_the_journalist(logged: P
     assert holding_her() == []
     text = log_text()
     assert "Daily Example" not in text and "Amara" not in text
+
+
+def test_forget_while_her_request_is_in_flight_keeps_her_row_for_the_answer_and_says_so(logged: Path, store: Engine) -> None:
+    """Review 12b #4: her request has left (listed in flight), SendGrid's answer not logged yet.
+    Her row is blanked but stays planned, so the answer marks it accepted; forget warns that the
+    email cannot be called back. Should the request come back to a run (split, withdrawn), it
+    leaves without her; a paused campaign's row not in flight is skipped as before."""
+    from datetime import UTC, datetime
+
+    from mailer.models import MessageState
+    from mailer.store import messages as message_store
+    from mailer.store.schema import campaign
+
+    add_campaign(store, "c1")
+    add_campaign(store, "c2")
+    her = add_message(store, "c1", ADDRESS, state="planned", sg_message_id=None)
+    paused = add_message(store, "c2", ADDRESS, state="planned", sg_message_id=None)
+    with store.begin() as connection:
+        connection.execute(update(message).values(request_no=1))
+        connection.execute(update(campaign).where(campaign.c.id == "c1").values(in_flight=[1]))
+    result = CliRunner().invoke(main, ["forget", ADDRESS, "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["on_its_way"] == ["c1"]
+    assert f"The email to {ADDRESS} in c1 had already left for SendGrid: it cannot be called back." in result.stderr
+    with store.connect() as connection:
+        rows = dict(connection.execute(select(message.c.message_key, message.c.state).where(message.c.email == "(forgotten)")).all())
+    assert rows == {her: "planned", paused: "skipped"}
+    now = datetime.now(UTC)
+    with store.begin() as connection:  # the request comes back to the run: she is skipped, not sent
+        assert message_store.skip_suppressed(connection, "c1", since=now, now=now, requests={1}) == 1
+        assert message_store.planned_keys(connection, "c1", {1}) == set()
+        # The answer to the request that left marks her row accepted (before the above, in a run).
+        connection.execute(update(message).where(message.c.message_key == her).values(state="planned", skip_reason=None, request_no=1))
+        assert message_store.mark_request(connection, "c1", 1, old=MessageState.PLANNED, new=MessageState.ACCEPTED, now=now) == 1
 
 
 def test_forget_takes_the_address_out_of_the_filters_of_campaigns(logged: Path, store: Engine) -> None:

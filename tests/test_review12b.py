@@ -106,7 +106,6 @@ def test_a_journalist_forgotten_while_her_request_waits_for_a_retry_is_not_maile
 # -- 2. forget of brien@ rewrites o'brien@'s bounce: another journalist's data damaged ------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #2: forget of brien@x rewrites o'brien@x's events and notes to o'(forgotten)")
 def test_forget_leaves_a_longer_address_with_an_apostrophe_alone(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,9 +176,6 @@ def test_a_test_send_to_the_sandbox_does_not_count_as_test_sent(
 # -- 4. forget while her request is on its way: SendGrid took it, the log says skipped ------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review12b #4: a journalist forgotten while her request is in flight is mailed; the log says skipped"
-)
 def test_forget_while_her_request_is_in_flight_leaves_the_log_saying_she_was_mailed(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,7 +338,6 @@ def test_suppressing_again_an_address_a_running_send_lets_through_by_name_stops_
 # -- 9. forget misses an address with accents in the quarantine (kept as ASCII JSON) --------------
 
 
-@pytest.mark.xfail(strict=True, reason="review12b #9: forget leaves an accented address in quarantined events (stored as \\u escapes)")
 def test_forget_erases_an_accented_address_from_quarantined_events(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -331,8 +331,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     place. Campaign counts stay the same. The
     address stays on the suppression list (reason "forgotten") so no later send reaches it.
     Dry-run and `mailer show` files naming them are deleted (request bodies and skipped.csv
-    are rewritten without them); any file that cannot be is named. --json (with --yes) prints
-    what was erased as one JSON document.
+    are rewritten without them); any file that cannot be is named. An email to them a running send
+    had already handed to SendGrid cannot be called back: forget says so, and the log shows it sent.
+    --json (with --yes) prints what was erased as one JSON document.
 
     \b
     Example:
@@ -383,6 +384,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
         output.warn(scheduled.warning())
+    for campaign_id in done.on_its_way:  # review 12b #4: a send was mailing them as forget ran
+        output.warn(
+            f"The email to {done.address} in {campaign_id} had already left for SendGrid: it cannot be called back. "
+            "The log shows it as sent (without the address) once SendGrid answers; no later send reaches this address."
+        )
     if done.log_files is False:  # newcomer review 9: the erased rows stayed readable in the log file
         output.warn(
             "Another program (mailer webhook, a report) is using the delivery log, so the erased rows are still "
@@ -428,6 +434,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "previous_suppression": done.previous_suppression,
                 "mentions": done.mentions,
                 "log_files_erased": done.log_files,
+                "on_its_way": list(done.on_its_way),
                 "files": {
                     "deleted": [str(p) for e in erased for p in e.deleted],
                     "rewritten": [str(p) for e in erased for p in e.rewritten],

@@ -29,8 +29,10 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    false,
     func,
     literal_column,
+    not_,
     or_,
     select,
     update,
@@ -751,23 +753,57 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
 
     Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
     counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
+
+    A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)", and
+    SendGrid would refuse the whole request for it: it is skipped, as a suppressed address is at
+    planning. Not one whose request its campaign lists in flight (``in_flight_among``): that request
+    has left, and its answer marks the `planned` rows accepted (review 12b #4: the log said skipped
+    though SendGrid took her email); no run sends it again (``skip_suppressed``).
     """
     rows = connection.execute(select(message.c.id, message.c.campaign_id).where(to_address(address))).all()
+    flying = _flying(connection, {row.campaign_id for row in rows})
     for chunk in chunks([row.id for row in rows]):
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk))
             .values(email=FORGOTTEN_ADDRESS, email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
         )
-        # A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)",
-        # and SendGrid would refuse the whole request for it: it is skipped, as a suppressed
-        # address is at planning.
         connection.execute(
             update(message)
-            .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value)
+            .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, not_(flying))
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+def in_flight_among(connection: Connection, message_ids: Collection[int]) -> list[str]:
+    """The campaigns (sorted) in which one of ``message_ids`` is `planned` in a request listed in
+    flight: its email has left, or is about to, and cannot be called back (``mailer forget`` says so)."""
+    found: set[str] = set()
+    for chunk in chunks(message_ids):
+        query = select(message.c.campaign_id, message.c.request_no).where(
+            message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+        )
+        rows = connection.execute(query).all()
+        listed = _listed(connection, {row.campaign_id for row in rows})
+        found.update(row.campaign_id for row in rows if row.request_no in listed.get(row.campaign_id, set()))
+    return sorted(found)
+
+
+def _listed(connection: Connection, campaign_ids: Collection[str]) -> dict[str, set[int]]:
+    """Campaign -> the request numbers its row lists in flight (``campaigns.in_flight``), for those listing any."""
+    found: dict[str, set[int]] = {}
+    for chunk in chunks(sorted(campaign_ids)):
+        for cid, numbers in connection.execute(select(campaign.c.id, campaign.c.in_flight).where(campaign.c.id.in_(chunk))):
+            if numbers:
+                found[cid] = {int(n) for n in numbers}
+    return found
+
+
+def _flying(connection: Connection, campaign_ids: Collection[str]) -> ColumnElement[bool]:
+    """A message row is in a request its campaign lists in flight (one of ``campaign_ids``)."""
+    listed = _listed(connection, campaign_ids)
+    return or_(false(), *(and_(message.c.campaign_id == cid, message.c.request_no.in_(sorted(numbers))) for cid, numbers in listed.items()))
 
 
 def erase_proofs(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[int, str, str]]:
@@ -833,7 +869,10 @@ def skip_suppressed(
     With ``requests``, only the rows of those request numbers (a run, before they leave).
     Returns how many. Reads the suppressions through the address index.
     """
-    suppressed = _suppressed_since(since, overrides)
+    # A row `mailer forget` erased while its request was in flight stays planned for that request's
+    # answer (``erase_address``); should the request come back to a run (split, withdrawn, stopped),
+    # it is skipped here: its address is gone, and she is forgotten.
+    suppressed = or_(_suppressed_since(since, overrides), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%"))
     only = [message.c.request_no.in_(sorted(requests))] if requests is not None else []
     return _skip_planned(
         connection,

@@ -51,7 +51,7 @@ def insert(connection: Connection, entries: Sequence[Entry]) -> int:
             "source": e.source,
             "origin": e.origin,
             "reason": e.reason,
-            "raw": ERASED if any(key in e.raw.lower() for key in forgotten) else e.raw,
+            "raw": ERASED if any(_names(e.raw, key) for key in forgotten) else e.raw,
             "received_at": e.received_at,
         }
         for e in entries
@@ -125,12 +125,24 @@ def erase_address(connection: Connection, key: str) -> int:
     """Blank the raw text of the entries that name ``key`` (a lower-cased address), and take it out of
     their reasons: part of ``mailer forget``. The entry stays (where it came from, why), so a
     re-import adds nothing."""
-    erased = int(connection.execute(update(quarantine).where(naming(quarantine.c.raw, key)).values(raw=ERASED)).rowcount or 0)
+    # Those the look-up finds and that name the address itself, not a longer one (o'brien@ for brien@; review 12b #2).
+    found = connection.execute(select(quarantine.c.id, quarantine.c.raw).where(naming(quarantine.c.raw, key))).all()
+    named = [entry_id for entry_id, raw in found if mailbox.names(raw, key)]
+    erased = 0
+    for chunk in chunks(named):
+        erased += int(connection.execute(update(quarantine).where(quarantine.c.id.in_(chunk)).values(raw=ERASED)).rowcount or 0)
     for entry_id, reason in list(connection.execute(select(quarantine.c.id, quarantine.c.reason).where(naming(quarantine.c.reason, key)))):
         connection.execute(
             update(quarantine).where(quarantine.c.id == entry_id).values(reason=mailbox.scrub(reason, key, FORGOTTEN_ADDRESS))
         )
     return erased
+
+
+def _names(raw: str, key: str) -> bool:
+    """Whether an entry's raw text names the address ``key`` in any spelling ``mailbox.mentions``
+    gives: ASCII JSON spells anna@bücher.example "anna@b\\u00fccher.example" (review 12b #9)."""
+    low = raw.lower()
+    return any(spelling in low for spelling in mailbox.mentions(key)) and mailbox.names(raw, key)
 
 
 def _forgotten(connection: Connection) -> list[str]:
