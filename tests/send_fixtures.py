@@ -202,3 +202,29 @@ def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = S
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def ctrl_c_after_first_request(folder: Path, standin: Any, key: str, args: tuple[str, ...]) -> tuple[int, str, str]:
+    """``python -m mailer ARGS`` in ``folder``, sent SIGINT (Ctrl-C) once the stand-in has its first
+    request: (exit code, standard output, standard error)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", *args],
+        cwd=folder,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SENDGRID_API_KEY": key},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    deadline = time.monotonic() + 30
+    while not standin.mail_sends and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from conftest import todays_campaign, without_log_line
+from send_fixtures import ctrl_c_after_first_request
 from sqlalchemy import select
 
 from mailer import config
@@ -497,22 +493,9 @@ def test_cli_ctrl_c_stops_cleanly_and_resume_finishes(live: Path, standin: Any) 
     """Ctrl-C during `mailer send`: a plain message, no traceback, nothing left in flight; resume sends the rest once."""
     one_at_a_time(live)
     standin.slow(0.3)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", *SEND, "--yes", "--no-test-ok"],
-        cwd=live,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
-    )
-    deadline = time.monotonic() + 30
-    while not standin.mail_sends and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    code, _, err = ctrl_c_after_first_request(live, standin, KEY, (*SEND, "--yes", "--no-test-ok"))
     campaign_id = todays_campaign()
-    assert process.returncode == 1
+    assert code == 1
     assert err.endswith(
         f"Error: Stopped at your request after the requests in flight were answered.\nContinue later with: mailer resume {campaign_id}\n"
     )

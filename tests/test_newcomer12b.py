@@ -8,10 +8,8 @@ Each test is a finding: it asserts what the press officer should get and fails t
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from conftest import ROOT, without_log_line
 from press_office import event, keys
+from send_fixtures import ctrl_c_after_first_request
 
 from mailer.cli import main
 
@@ -197,20 +196,7 @@ def test_ctrl_c_after_the_last_request_left_does_not_ask_for_a_resume(tmp_path: 
     should say everyone was sent."""
     office(tmp_path, standin, db_url, batch_size=50)
     standin.slow(1.5)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", *SEND, "--yes", "--no-test-ok"],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
-    )
-    deadline = time.monotonic() + 30
-    while not standin.mail_sends and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    _, out, err = ctrl_c_after_first_request(tmp_path, standin, KEY, (*SEND, "--yes", "--no-test-ok"))
     assert sorted(standin.accepted_addresses()) == EVERYONE, (out, err)
     assert "mailer resume" not in err, (out, err)
 
