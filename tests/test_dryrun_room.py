@@ -70,7 +70,7 @@ def test_a_stopped_dry_run_says_so_in_its_own_words() -> None:
     from mailer.errors import SendError
     from mailer.send.delivery import Outcome
 
-    stopped = Outcome("2026-11-24-example", {}, (), interrupted=True)
+    stopped = Outcome("2026-11-24-example", {"planned": 3}, (), interrupted=True)
     with pytest.raises(SendError) as caught:
         stopped.check(dry_run=True)
     assert caught.value.message == "Stopped at your request; the requests written so far are in the outbox."
@@ -78,3 +78,4 @@ def test_a_stopped_dry_run_says_so_in_its_own_words() -> None:
     with pytest.raises(SendError) as live:
         stopped.check()
     assert live.value.message == "Stopped at your request after the requests in flight were answered."
+    Outcome("2026-11-24-example", {"accepted": 3}, (), interrupted=True).check()  # after the last request: nothing stopped (nc12b #5)
