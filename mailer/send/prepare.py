@@ -324,8 +324,9 @@ def _planned(
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
-    for cid, count in Counter(found.unknown.values()).items():
-        if the_plan.recipients and not include_previous:
+    unknown = dict(Counter(found.unknown.values())) if not include_previous else {}
+    for cid, count in unknown.items():
+        if the_plan.recipients:
             warnings.append(f"{_unknown_words(cid, count)} They are skipped; `mailer resume {cid} --resend-unknown` sends to them.")
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
@@ -346,7 +347,7 @@ def _planned(
         got_earlier,
         scheduled,
         held_earlier,
-        dict(Counter(found.unknown.values())) if not include_previous else {},
+        unknown,
     )
 
 
