@@ -908,8 +908,10 @@ def skip_let_through(connection: Connection, email_keys: Collection[str], *, now
     found = {cid: campaigns.get(connection, cid) for cid in {row.campaign_id for row in rows}}
     # Only where a send let them through by name: elsewhere the send skips them itself (a resume, a run).
     named = {cid: {mailbox.key(a) for a in one.overrides} for cid, one in found.items() if one is not None}
-    flying = {cid: set(campaigns.in_flight(connection, cid)) for cid in found}
-    chosen = [row for row in rows if row.email_key in named.get(row.campaign_id, ()) and row.request_no not in flying[row.campaign_id]]
+    flying = _listed(connection, found)
+    chosen = [
+        row for row in rows if row.email_key in named.get(row.campaign_id, ()) and row.request_no not in flying.get(row.campaign_id, ())
+    ]
     for chunk in chunks([row.id for row in chosen]):
         connection.execute(
             update(message)
