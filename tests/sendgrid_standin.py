@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import copy
 import json
+import math
 import secrets
 import signal
 import socket
@@ -80,6 +81,7 @@ class Script:
     match: Callable[[Recorded], bool] | None = None
     path: str = "/v3/mail/send"
     close: bool = False
+    reset_in: float | None = None  # a 429's X-RateLimit-Reset, this many seconds after the answer (rounded up)
 
 
 def _validator() -> jsonschema.protocols.Validator:
@@ -192,9 +194,10 @@ class SendGridStandIn:
         self.scripts.append(Script(times=times, status=status, headers=headers or {}, body=body, match=match, path=path))
 
     def rate_limit(self, *, times: int = 1, reset_in: float = 1.0) -> None:
-        """Answer 429 with SendGrid's rate-limit headers, resetting ``reset_in`` seconds from now."""
-        headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(self.clock() + reset_in))}
+        """Answer 429 with SendGrid's rate-limit headers, resetting at least ``reset_in`` seconds after each answer."""
+        headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0"}
         self.answer(429, times=times, headers=headers, body={"errors": [{"field": None, "message": "too many requests"}]})
+        self.scripts[-1].reset_in = reset_in
 
     def slow(self, delay: float, *, times: int = 1_000_000, match: Callable[[Recorded], bool] | None = None) -> None:
         """Wait ``delay`` seconds before answering (then answer normally)."""
@@ -283,7 +286,10 @@ class SendGridStandIn:
             return Response(status_code=500)
         body = script.body if script.body is not None else {"errors": [{"field": None, "message": f"scripted {script.status}"}]}
         recorded.status = script.status
-        return JSONResponse(body, status_code=script.status or 500, headers=script.headers)
+        headers = dict(script.headers)
+        if script.reset_in is not None:  # from the answer's moment: a slow client start must not use up the wait
+            headers["X-RateLimit-Reset"] = str(math.ceil(self.clock() + script.reset_in))
+        return JSONResponse(body, status_code=script.status or 500, headers=headers)
 
     async def _admit(self, request: Request) -> tuple[Recorded, Response | None]:
         """Record a request, then answer it as scripted or refuse a wrong key; None lets it through."""
