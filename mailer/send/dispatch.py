@@ -231,6 +231,7 @@ class Dispatcher:
             return taken
         try:
             with self.engine.begin() as connection:
+                campaigns.lock(connection, [self.campaign_id])  # before the checks: a forget either waits or is seen
                 self._take(free, taken)
                 taken[:] = self._still_planned(connection, taken)
                 held = self._hold(connection, self.handed | {request.number for request in taken}, changed=True)
@@ -277,6 +278,7 @@ class Dispatcher:
         """``request`` as it may leave again after a wait (``_still_planned``, from a worker); None
         when nobody is left in it."""
         with self.engine.begin() as connection:
+            campaigns.lock(connection, [self.campaign_id])
             left = self._still_planned(connection, [request], count=False)
         return left[0] if left else None
 

@@ -515,6 +515,26 @@ def made_at(connection: Connection, *, content_hash: str, created_at: datetime) 
     return connection.scalars(query).first()
 
 
+def lock(connection: Connection, campaign_ids: Collection[str]) -> None:
+    """Hold these campaigns' rows until this transaction ends (PostgreSQL: ``FOR UPDATE``, in id
+    order; SQLite: the log's one write lock, taken by a write that changes nothing, since the
+    driver begins a transaction only at the first write and reads before it see older data).
+
+    A run lists its requests in flight on the campaign row, and ``mailer forget`` and
+    ``suppressions add`` read that list before leaving a journalist's row planned or skipping it:
+    whichever locks the row first finishes first, so the run never sends a request to an address
+    erased after its check, and forget never takes a row out of a request already on its way.
+    Lock order: the campaign row, then its message rows (as the answers' log and a takeover).
+    """
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(update(campaign).where(campaign.c.id.in_(ids)).values(status=campaign.c.status))
+    else:
+        connection.execute(select(campaign.c.id).where(campaign.c.id.in_(ids)).order_by(campaign.c.id).with_for_update())
+
+
 def lock_new_campaigns(connection: Connection) -> None:
     """Hold every other process's new campaign until this transaction ends (a write on one shared row).
 

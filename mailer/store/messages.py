@@ -791,8 +791,12 @@ def in_flight_among(connection: Connection, message_ids: Collection[int]) -> lis
 
 
 def _listed(connection: Connection, campaign_ids: Collection[str]) -> dict[str, set[int]]:
-    """Campaign -> the request numbers its row lists in flight (``campaigns.in_flight``), for those listing any."""
+    """Campaign -> the request numbers its row lists in flight (``campaigns.in_flight``), for those listing any.
+
+    The campaign rows stay locked until the caller's transaction ends (``campaigns.lock``): a run
+    listing another request waits, and sees what this transaction did to its rows."""
     found: dict[str, set[int]] = {}
+    campaigns.lock(connection, campaign_ids)
     for chunk in chunks(sorted(campaign_ids)):
         for cid, numbers in connection.execute(select(campaign.c.id, campaign.c.in_flight).where(campaign.c.id.in_(chunk))):
             if numbers:
