@@ -32,7 +32,7 @@ class Reached:
 
     received: dict[str, str] = field(default_factory=dict)  # got, or are planned to get, this same content -> the earliest campaign
     sent: dict[str, str] = field(default_factory=dict)  # of those, the ones it went out to (sending, accepted, unknown)
-    earlier_version: dict[str, str] = field(default_factory=dict)  # got another version of this release -> the campaign
+    earlier_version: dict[str, str] = field(default_factory=dict)  # got another version of this release -> the latest campaign
     # The languages of the versions those journalists would now get, the plan's order; () when an
     # earlier campaign could only be compared as a whole.
     changed: tuple[str, ...] = ()
@@ -79,7 +79,8 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     unknown: dict[str, str] = {}  # of received: in a request whose answer never came
     known: set[str] = set()  # of received: planned, sending or accepted somewhere
     going_on: dict[str, bool] = {}  # campaign -> whether it can still mail those it only planned
-    # Newest row first: the earliest campaign is the one each address keeps. A row in a request
+    # Newest row first: the earliest campaign is the one each address keeps as "received", the
+    # latest as "earlier version" (the one a correction corrects; fix 13n #1). A row in a request
     # listed in flight reads `sending` (it may have reached SendGrid).
     for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
         if state == MessageState.PLANNED.value and found[campaign_id] != whole:
@@ -103,7 +104,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
             else:
                 known.add(key)
         else:  # a campaign of this file, or one sharing a version with it (a copy): the same release
-            earlier[key] = campaign_id
+            earlier.setdefault(key, campaign_id)
     earlier = {key: campaign_id for key, campaign_id in earlier.items() if key not in received}
     unknown = {key: campaign_id for key, campaign_id in unknown.items() if key not in known}
     changed = {version_of[key] for key in earlier}
