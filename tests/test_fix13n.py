@@ -68,3 +68,29 @@ def test_a_second_correction_names_the_correction_it_follows(tmp_path: Path, sta
     correct(tmp_path, "412 volunteers", "421 volunteers")
     third = mailer(*SEND, "--dry-run")
     assert f"earlier version of this release ({campaign_of(second)})" in said(third), third.output
+
+
+# -- 2. counts of one read "1 journalist", never "1 journalists" ----------------------------------
+
+ONE = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\n"
+WRONG_PLURAL = re.compile(r"(?<![\d,.])1 (journalists|recipients|rows|addresses|suppressed addresses)\b")
+
+
+def test_a_one_journalist_list_is_counted_in_the_singular(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A one-journalist list through check, clean, a send, the same send again, a follow-up and a
+    prune: every count of one reads "1 journalist" ("the 1 journalist"), never "1 journalists"."""
+    office(tmp_path, standin, db_url, beat=ONE)
+    outputs = [
+        mailer("lists", "check", "lists/beat.csv"),
+        mailer("lists", "clean", "lists/beat.csv", "-o", "lists/clean.csv"),
+        mailer(*SEND, "--dry-run", "--eml", "all"),
+    ]
+    sent = mailer(*SEND, "--yes", "--no-test-ok")
+    again = mailer(*SEND, "--yes", "--no-test-ok")
+    follow = mailer("send", "releases/example.md", "--follow-up", campaign_of(sent), "--who", "delivered", "--dry-run")
+    pruned = mailer("lists", "prune", "lists/beat.csv", "-o", "lists/pruned.csv")
+    outputs += [sent, again, follow, pruned]
+    assert "Nobody to send to: the 1 journalist already received this exact release." in said(again), again.output
+    for result in outputs:
+        assert result.exit_code in (0, 1) and "Usage:" not in result.output, result.output
+        assert not WRONG_PLURAL.search(result.output), result.output

@@ -264,7 +264,7 @@ def test_rejects_of_lists_with_different_address_headers_read_back(tmp_path: Pat
     out, rejects = tmp_path / "clean.csv", tmp_path / "rejects.csv"
     files = [str(HOSTILE / "rejects_email_dash.csv"), str(HOSTILE / "rejects_email_plain.csv")]
     result = invoke("lists", "clean", *files, "-o", str(out), "--rejects", str(rejects))
-    assert result.stdout == f"Wrote 1 recipients to {out}.\nWrote 3 rejected rows to {rejects}.\n"
+    assert result.stdout == f"Wrote 1 recipient to {out}.\nWrote 3 rejected rows to {rejects}.\n"
     assert rejects.read_bytes().startswith(b"\xef\xbb\xbf")
     with rejects.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))

@@ -182,7 +182,7 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
         )
         return
     if cancelled.scheduled_at is None:
-        output.say(f"Cancelled {campaign_id}: none of its {cancelled.unsent:,} journalists was sent anything, and none will be.")
+        output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
     when = describe(cancelled.scheduled_at)
     if cancelled.late:

@@ -112,7 +112,7 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         _print_file(file.summary, file.valid, file.rejected)
     if len(result.files) > 1:
         totals = {reason: result.count(reason) for reason in REASON_WORDS}
-        output.say(f"Total: {result.rows} rows read, {result.valid} recipients, rejected: {_rejected_words(totals)}.")
+        output.say(f"Total: {counted(result.rows, 'row')} read, {counted(result.valid, 'recipient')}, rejected: {_rejected_words(totals)}.")
     if result.rejected:
         shown = result.rejected[:SHOWN_REJECTED]
         several = len(result.files) > 1
@@ -200,7 +200,7 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
         contact_list = contacts.load(files, on_file=lambda _path: advance())
     chosen = DELIMITER_CHOICES[delimiter] if delimiter else None
     written = contacts.write_clean(contact_list, out, delimiter=chosen)
-    output.say(f"Wrote {written} recipients to {out}.")
+    output.say(f"Wrote {counted(written, 'recipient')} to {out}.")
     if rejects is not None:
         count = contacts.write_rejects(contact_list, rejects, delimiter=chosen)
         output.say(f"Wrote {counted(count, 'rejected row')} to {rejects}.")

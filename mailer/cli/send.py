@@ -17,6 +17,7 @@ import click
 
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
+from mailer.counting import counted
 from mailer.errors import MailerError, SendError
 from mailer.models import CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send import schedule
@@ -483,7 +484,7 @@ def _outbox_contents(sent: campaign.Sent) -> str:
     recipients = sent.outcome.counts[MessageState.ACCEPTED.value]
     if sent.eml_written is None or sent.eml_written >= recipients:
         return "one .json per request, one .eml per journalist"
-    return f"one .json per request; .eml for the first {sent.eml_written:,} journalists, --eml all for everyone"
+    return f"one .json per request; .eml for the first {counted(sent.eml_written, 'journalist')}, --eml all for everyone"
 
 
 def _document(sent: campaign.Sent, app: AppContext, prepared: campaign.Prepared | None) -> None:
@@ -596,7 +597,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         f"Skipped:    {sum(skipped.values()):,}"
         + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
-    output.say(f"Requests:   {the_plan.request_count:,} (up to {the_plan.request_size:,} recipients each)")
+    output.say(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.say(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)

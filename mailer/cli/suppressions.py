@@ -81,7 +81,8 @@ def sync_command(app: AppContext, as_json: bool) -> None:
         ["list", "on SendGrid", "new here"],
         [(name.replace("_", " "), result.found[name], result.added[name]) for name in result.found],
     )
-    output.say(f"{sum(result.added.values())} addresses newly suppressed; {total} suppressed in all.")
+    added = sum(result.added.values())
+    output.say(f"{added} address{'es' if added != 1 else ''} newly suppressed; {total} suppressed in all.")
 
 
 @suppressions_group.command("list")
@@ -380,7 +381,9 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     written = contacts.write_clean(pruned, out, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else None)
     by_reason = Counter(r.detail for r in pruned.rejected if r.reason == RejectReason.SUPPRESSED)
     left_out = sum(by_reason.values())
-    output.say(f"Wrote {written} journalists to {out}; left out {left_out} suppressed address{'es' if left_out != 1 else ''}.")
+    output.say(
+        f"Wrote {counted(written, 'journalist')} to {out}; left out {counted(left_out, 'suppressed address', 'suppressed addresses')}."
+    )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
     other = Counter(str(r.reason) for r in loaded.rejected)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailer.counting import counted
 from mailer.store import campaigns as campaign_store
 from mailer.store import follow_ups
 
@@ -41,7 +42,7 @@ class Reach:
             else f"Follow-up of {self.original}" + (f"; all follow-ups: {', '.join(said)}." if count > 1 else ".")
         )
         together = f"{self.original} and its {count} follow-up{'s' if count != 1 else ''}"
-        combined = f"Combined reach of {together}: {self.delivered:,} journalists delivered to, {self.opened:,} opened by people"
+        combined = f"Combined reach of {together}: {counted(self.delivered, 'journalist')} delivered to, {self.opened:,} opened by people"
         return [link, combined + " (each journalist counted once)."]
 
     def as_json(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
+from mailer.counting import counted
 from mailer.errors import SendError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import archive, delivery, schedule
@@ -124,7 +125,7 @@ def start(
     if isinstance(transport, DryRunTransport):
         needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
         if transport.eml_limit is None and needed >= LARGE_OUTBOX and notify is not None:
-            notify(f"Writing an .eml for each of the {len(prepared.plan.recipients):,} journalists: about {file_size(needed)}.")
+            notify(f"Writing an .eml for each of the {counted(len(prepared.plan.recipients), 'journalist')}: about {file_size(needed)}.")
     batch_id = None
     if prepared.scheduled:
         from mailer.transport.sendgrid import SendGridTransport
@@ -238,7 +239,7 @@ def _after_record(
     if prepared.is_test:
         say(f"Test campaign {campaign_id}: to {', '.join(m.email for m in recorded.plan.recipients)}")
     else:
-        say(f"Campaign {campaign_id}: {len(recorded.plan.messages):,} rows written to the delivery log.")
+        say(f"Campaign {campaign_id}: {counted(len(recorded.plan.messages), 'row')} written to the delivery log.")
     if recorded.skipped_now and warn is not None:
         warn(f"{recorded.skipped_now:,} journalist(s) were skipped: another send of this same content reached them first.")
     if recorded.suppressed_now and warn is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from mailer.counting import counted
 from mailer.models import BOUNCED, Contact, ContactList, Delivery, MessageState
 from mailer.store.follow_ups import Journalist
 
@@ -111,5 +112,5 @@ def describe(selection: Selection, recipients: int, skipped: Mapping[str, int]) 
     for reason, count in sorted(skipped.items()):
         reasons[reason] = reasons.get(reason, 0) + count
     described, _ = WHO[selection.who]
-    line = f"{recipients:,} of {selection.total:,} journalists of {selection.original} ({described})"
+    line = f"{recipients:,} of {counted(selection.total, 'journalist')} of {selection.original} ({described})"
     return line + (": " + ", ".join(f"{n:,} {reason}" for reason, n in reasons.items() if n) if any(reasons.values()) else "")

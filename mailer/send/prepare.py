@@ -25,7 +25,7 @@ from mailer.compose import tokens as compose_tokens
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
-from mailer.counting import counted
+from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
 from mailer.send import follow_up, lease, reached, recipients, schedule
@@ -201,7 +201,7 @@ def prepare_follow_up(
     described, _ = follow_up.WHO[who]
     if not the_plan.recipients:
         problem = SendError(
-            f"Nobody to follow up: none of the {selection.total:,} journalists of {original.id} is left ({described}).",
+            f"Nobody to follow up: none of the {counted(selection.total, 'journalist')} of {original.id} is left ({described}).",
             hint=f"`mailer report {original.id}` shows who opened, clicked and bounced.",
         )
     elif mode is Mode.LIVE:
@@ -599,13 +599,13 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
         )
     if received:
         return SendError(
-            f"Nobody to send to: all {received:,} journalists already received this exact release.",
+            f"Nobody to send to: {all_of(received, 'journalist')} already received this exact release.",
             hint="To send it to them again anyway, add --include-previous.",
         )
     filtered = skipped.get(RejectReason.FILTERED.value, 0)
     if filtered:  # `lists check` knows nothing of --where and --tag (newcomer review 8)
         return SendError(
-            f"Nobody to send to: --where/--tag matched none of the {filtered:,} journalists they were tried on"
+            f"Nobody to send to: --where/--tag matched none of the {counted(filtered, 'journalist')} they were tried on"
             + (f": {'; '.join(filtered_on)}." if filtered_on else "."),
             hint="Check the values against the list: --tag TAG matches one tag of the Tags column, --where FIELD=VALUE "
             "a field's whole value, in any case.",

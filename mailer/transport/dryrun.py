@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mailer import unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
+from mailer.counting import counted
 from mailer.errors import ConfigError
 from mailer.models import Message, Rendered
 from mailer.spreadsheet import safe_cell
@@ -105,7 +106,7 @@ class DryRunTransport:
         needed = max((estimate(version) for version in versions), default=0) * written
         if needed > free:
             raise ConfigError(
-                f"The dry run would write about {file_size(needed)} of .eml files ({written:,} journalists) in {self.outbox}, "
+                f"The dry run would write about {file_size(needed)} of .eml files ({counted(written, 'journalist')}) in {self.outbox}, "
                 f"but only {file_size(free)} are free there. Nothing was logged.",
                 hint="Free some space, or set outbox_dir under [compose] in mailer.toml to a larger disk"
                 + (", or leave out --eml all (an .eml is then written for a sample only)." if self.eml_limit is None else "."),
