@@ -94,3 +94,28 @@ def test_a_one_journalist_list_is_counted_in_the_singular(tmp_path: Path, standi
     for result in outputs:
         assert result.exit_code in (0, 1) and "Usage:" not in result.output, result.output
         assert not WRONG_PLURAL.search(result.output), result.output
+
+
+# -- 3. `latest` in a report or follow-up is the latest send that went out (or is scheduled) -------
+
+
+def test_report_latest_skips_a_cancelled_send(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Sent this morning; a second send scheduled for tomorrow, then cancelled. `mailer report
+    latest` and `--follow-up latest` are about this morning's send, which went out: they say so
+    and use it, not the cancelled one that reached nobody."""
+    from datetime import UTC, datetime, timedelta
+
+    office(tmp_path, standin, db_url)
+    sent = campaign_of(mailer(*SEND, "--yes", "--no-test-ok"))
+    at = (datetime.now(UTC) + timedelta(hours=20)).replace(microsecond=0).isoformat()
+    (tmp_path / "lists" / "more.csv").write_text("Email,First Name\ncleo@weekly.example,Cleo\n", encoding="utf-8")
+    later = mailer("send", "releases/example.md", "--list", "lists/more.csv", "--yes", "--no-test-ok", "--at", at)
+    cancelled = campaign_of(later)
+    assert mailer("cancel", cancelled).exit_code == 0
+    report = mailer("report", "latest")
+    assert report.exit_code == 0, report.output
+    assert f"latest is {sent} (live, created" in report.output, report.output
+    follow = mailer("send", "releases/example.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert f"latest is {sent} (live, created" in follow.output, follow.output
+    status = mailer("status", "latest")
+    assert f"latest is {cancelled} (live, cancelled, created" in status.output, status.output

@@ -137,7 +137,8 @@ class AppContext:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
 
         ``latest`` is the most recently created campaign in the log (live, test or dry run; with
-        ``live_only``, for reports and follow-ups, the most recent live send), ``latest~1`` the one
+        ``live_only``, for reports and follow-ups, the most recent live send that was not cancelled:
+        one that went out, or is scheduled to; fix 13n #3), ``latest~1`` the one
         before it, and so on; which id that is goes to standard error. Raises MailerError when the
         log holds no campaign that far back or the word is malformed.
         """
@@ -151,18 +152,19 @@ class AppContext:
                 "(N campaigns before it: latest~1 is the one before the latest).",
             )
         skip = 0 if match.group(1) is None else int(match.group(1) or 1)  # latest~ is latest~1, as in git
-        from mailer.models import Mode
+        from mailer.models import CampaignStatus, Mode
         from mailer.send.schedule import describe
         from mailer.store import campaigns
 
         mode = Mode.LIVE if live_only else None
         kind = "live send" if live_only else "campaign"
         with self.engine.connect() as connection:
-            found = campaigns.newest(connection, skip=skip, mode=mode)
-            total = campaigns.count(connection, mode=mode) if found is None else 0
+            found = campaigns.newest(connection, skip=skip, mode=mode, cancelled=not live_only)
+            total = campaigns.count(connection, mode=mode, cancelled=not live_only) if found is None else 0
+            cancelled = campaigns.count(connection, mode=mode) - total if found is None and live_only else 0
         if found is None and total == 0:
             raise MailerError(
-                f'The delivery log holds no {kind}s yet, so "{typed}" names none.',
+                f'The delivery log holds no {kind}s yet{" (only cancelled ones)" if cancelled else ""}, so "{typed}" names none.',
                 hint="Live sends are made by mailer send without --dry-run."
                 if live_only
                 else "Campaigns are made by mailer send (--dry-run too) and mailer test.",
@@ -170,11 +172,12 @@ class AppContext:
         if found is None:
             oldest = "latest" if total == 1 else f"latest~{total - 1}"
             raise MailerError(
-                f'"{typed}" goes back further than the delivery log: it holds {total} {kind}{"s" if total != 1 else ""}, '
-                f"so the oldest is {oldest}.",
+                f'"{typed}" goes back further than the delivery log: it holds {total} {kind}{"s" if total != 1 else ""}'
+                f"{' (not counting cancelled ones)' if cancelled else ''}, so the oldest is {oldest}.",
                 hint="`mailer campaigns --limit 0` lists them all.",
             )
-        output.note(f"{typed} is {found.id} ({found.mode.value}, created {describe(found.created_at)}).")
+        state = ", cancelled" if found.status is CampaignStatus.CANCELLED else ""
+        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(found.created_at)}).")
         return found.id
 
     @property

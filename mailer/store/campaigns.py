@@ -256,22 +256,29 @@ def list_names(connection: Connection) -> list[str]:
     return list(names)
 
 
-def newest(connection: Connection, *, skip: int = 0, mode: Mode | None = None) -> Campaign | None:
-    """The most recently created campaign (of ``mode``, if given) after skipping ``skip`` newer ones
-    (``latest~skip``); None past the oldest."""
+def newest(connection: Connection, *, skip: int = 0, mode: Mode | None = None, cancelled: bool = True) -> Campaign | None:
+    """The most recently created campaign (of ``mode``, if given; not a cancelled one, with
+    ``cancelled=False``) after skipping ``skip`` newer ones (``latest~skip``); None past the oldest."""
     query = select(campaign.c.id).order_by(campaign.c.created_at.desc(), campaign.c.id.desc()).offset(skip).limit(1)
-    if mode is not None:
-        query = query.where(campaign.c.mode == mode.value)
-    found = connection.scalar(query)
+    found = connection.scalar(query.where(*_kind(mode, cancelled=cancelled)))
     return None if found is None else get(connection, found)
 
 
-def count(connection: Connection, *, mode: Mode | None = None) -> int:
-    """How many campaigns the log holds (live, test and dry runs; or only those of ``mode``)."""
-    query = select(func.count()).select_from(campaign)
-    if mode is not None:
-        query = query.where(campaign.c.mode == mode.value)
+def count(connection: Connection, *, mode: Mode | None = None, cancelled: bool = True) -> int:
+    """How many campaigns the log holds (live, test and dry runs; or only those of ``mode``; without
+    the cancelled ones, with ``cancelled=False``)."""
+    query = select(func.count()).select_from(campaign).where(*_kind(mode, cancelled=cancelled))
     return int(connection.scalar(query) or 0)
+
+
+def _kind(mode: Mode | None, *, cancelled: bool) -> list[ColumnElement[bool]]:
+    """The conditions ``newest`` and ``count`` share."""
+    conditions: list[ColumnElement[bool]] = []
+    if mode is not None:
+        conditions.append(campaign.c.mode == mode.value)
+    if not cancelled:
+        conditions.append(campaign.c.status != CampaignStatus.CANCELLED.value)
+    return conditions
 
 
 def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
