@@ -119,3 +119,22 @@ def test_report_latest_skips_a_cancelled_send(tmp_path: Path, standin: Any, db_u
     assert f"latest is {sent} (live, created" in follow.output, follow.output
     status = mailer("status", "latest")
     assert f"latest is {cancelled} (live, cancelled, created" in status.output, status.output
+
+
+# -- 6. the sandbox warning of a test send in several languages is said once ----------------------
+
+
+def test_a_sandbox_test_send_in_two_languages_warns_once(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer test` of a release with a French version, with `[sendgrid] sandbox = true`: one
+    test campaign per version, but the sandbox warning once."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
+    (tmp_path / "releases" / "bees.md").write_text(
+        '---\nsubject: "Bee census"\n---\nThe census counted 1.2 million bees.\n', encoding="utf-8"
+    )
+    (tmp_path / "releases" / "bees.fr.md").write_text(
+        '---\nsubject: "Recensement des abeilles"\n---\nLe recensement a compté 1,2 million d’abeilles.\n', encoding="utf-8"
+    )
+    tested = mailer("test", "releases/bees.md", "--to", "desk@example.org")
+    assert tested.exit_code == 0, tested.output
+    assert said(tested).count("sandbox = true") == 1, tested.output
+    assert "SendGrid checks these test sends (every language version) and delivers them to nobody" in said(tested), tested.output

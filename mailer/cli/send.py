@@ -295,8 +295,11 @@ def test_command(
                 output.warn(
                     f"Not sending the test to {skipped.email}: {skipped.skip_reason}" + (f" ({skipped.detail})" if skipped.detail else "")
                 )
-        if app.config.sendgrid.sandbox and not dry_run:  # nc12b #3: the colleagues waited for a proof
-            output.warn("[sendgrid] sandbox = true: SendGrid checks this test send and delivers it to nobody; no colleague receives it.")
+        if app.config.sendgrid.sandbox and not dry_run and number == 0:  # nc12b #3: the colleagues waited for a proof
+            which = (
+                "these test sends (every language version) and delivers them" if len(languages) > 1 else "this test send and delivers it"
+            )
+            output.warn(f"[sendgrid] sandbox = true: SendGrid checks {which} to nobody; no colleague receives it.")  # once (fix13n #6)
         sent = campaign.start(
             engine, app.config, prepared, environ=os.environ, progress=output.progress, notify=output.say, warn=output.warn
         )
