@@ -138,3 +138,44 @@ def test_a_sandbox_test_send_in_two_languages_warns_once(tmp_path: Path, standin
     assert tested.exit_code == 0, tested.output
     assert said(tested).count("sandbox = true") == 1, tested.output
     assert "SendGrid checks these test sends (every language version) and delivers them to nobody" in said(tested), tested.output
+
+
+# -- 4. a staff row named for an office is greeted with the release's default -------------------
+
+
+def text_of(body: dict[str, Any], personalization: dict[str, Any]) -> str:
+    """The plain-text part one recipient reads: the request's text with their substitutions made."""
+    text = next(part["value"] for part in body["content"] if part["type"] == "text/plain")
+    for key, value in personalization.get("substitutions", {}).items():
+        text = text.replace(key, value)
+    return text
+
+
+def test_a_test_send_to_the_press_office_row_uses_the_greetings_default(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The staff list's "Press Office" row (an office, not a person) was greeted "Dear Press,":
+    like a row without a first name, it gets the release's default ("Dear colleague,"); Dana
+    Fields is still "Dear Dana,"."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "releases" / "greet.md").write_text(
+        '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n',
+        encoding="utf-8",
+    )
+    tested = mailer("test", "releases/greet.md")
+    assert tested.exit_code == 0, tested.output
+    bodies = {p["to"][0]["email"]: text_of(r.body, p) for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert "Dear Press," not in bodies["press@example.org"], bodies["press@example.org"]
+    assert "Dear colleague," in bodies["press@example.org"], bodies["press@example.org"]
+    assert "Dear Dana," in bodies["dana.fields@example.org"], bodies["dana.fields@example.org"]
+
+
+def test_names_of_teams_and_offices_give_no_first_name() -> None:
+    """A full-name cell naming a team or an office has no first name (its whole text stays the
+    last name, so reports still name the row); a person's name still splits."""
+    import pyarrow as pa
+
+    from mailer.contacts.names import split_names
+
+    cells = ["Press Office", "Newsroom", "Rédaction Paris", "Pressestelle", "Dana Fields", "Media Relations Team", "Raj Patel"]
+    first, last, _ = split_names(pa.array(cells, type=pa.large_string()))
+    assert first.to_pylist() == ["", "", "", "", "Dana", "", "Raj"]
+    assert last.to_pylist() == ["Press Office", "Newsroom", "Rédaction Paris", "Pressestelle", "Fields", "Media Relations Team", "Patel"]

@@ -6,7 +6,10 @@ rule that is right for almost every cell of a press list. Cells that open with a
 King Jr.") go to nameparser (a well-kept name parser), which knows titles, particles and
 suffixes; the honorific is kept apart so that "Dear Jane" never becomes "Dear Dr.". A cell that
 looks like a spreadsheet formula (``=HYPERLINK("http://x.example","click")``) is never split
-at its comma: it stays whole, and is written back spreadsheet-safe.
+at its comma: it stays whole, and is written back spreadsheet-safe. A cell naming a team or an
+office ("Press Office", "Newsroom", "Pressestelle") has no first name: the whole cell is its last
+name, so "Dear {{ contact.first_name | default("colleague") }}" greets it with the default, never
+"Dear Press," (fix 13n #4).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["HONORIFICS", "split_names"]
+__all__ = ["HONORIFICS", "TEAM_WORDS", "split_names"]
 
 # Honorifics that open a name cell in English, French, German, Spanish, Italian, Portuguese
 # (compared lower-case, without the dot). nameparser knows hundreds of titles ("Dean", "Major"),
@@ -56,7 +59,53 @@ HONORIFICS = frozenset(
         "dª",
     ]
 )
+# Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
+# words), in the languages HONORIFICS covers: a staff list's "Press Office" row, a media
+# database's "Newsdesk" or "Rédaction Paris".
+TEAM_WORDS = frozenset(
+    [
+        "office",
+        "team",
+        "desk",
+        "newsdesk",
+        "newsroom",
+        "department",
+        "dept",
+        "bureau",
+        "editorial",
+        "editors",
+        "staff",
+        "service",
+        "services",
+        "communications",
+        "comms",
+        "relations",
+        "press",
+        "media",
+        "info",
+        "secretariat",
+        "presse",
+        "pressestelle",
+        "pressebüro",
+        "presseabteilung",
+        "redaktion",
+        "abteilung",
+        "sekretariat",
+        "rédaction",
+        "équipe",
+        "agence",
+        "prensa",
+        "redacción",
+        "oficina",
+        "stampa",
+        "redazione",
+        "ufficio",
+        "imprensa",
+        "redação",
+    ]
+)
 _FORMULA = r"^[=+\-@]"
+_TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
 
 
 def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -78,13 +127,18 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         first = pc.if_else(formula, pc.cast(names, pa.large_string()), first)
         last = pc.if_else(formula, "", last)
 
+    team = pc.and_(pc.fill_null(pc.match_substring_regex(names, _TEAM), False), pc.invert(formula))
+    if pc.any(team).as_py():
+        last = pc.if_else(team, pc.cast(names, pa.large_string()), last)
+        first = pc.if_else(team, "", first)
+
     opening = pc.utf8_lower(pc.extract_regex(names, r"^(?P<word>[^\s,.]+)").field("word"))
     closing = pc.utf8_lower(pc.extract_regex(names, r"(?P<word>[^\s,.]+)\.?$").field("word"))
     from nameparser.config import CONSTANTS
 
     suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
     hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
-    hard = pc.and_(pc.fill_null(hard, False), pc.invert(formula))
+    hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
     if not pc.any(hard).as_py():
         return first, last, honorific
     return _parsed(names, hard, first, last, honorific)
