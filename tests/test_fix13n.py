@@ -179,3 +179,39 @@ def test_names_of_teams_and_offices_give_no_first_name() -> None:
     first, last, _ = split_names(pa.array(cells, type=pa.large_string()))
     assert first.to_pylist() == ["", "", "", "", "Dana", "", "Raj"]
     assert last.to_pylist() == ["Press Office", "Newsroom", "Rédaction Paris", "Pressestelle", "Fields", "Media Relations Team", "Patel"]
+
+
+# -- 5. --quiet: a send says its totals and what went wrong, not its whole plan -------------------
+
+PLAN_LINES = ("Mode:", "Subject:", "From:", "Lists:", "Recipients:", "Skipped:", "Requests:", "Scheduled:", "Left:")
+
+
+def test_a_quiet_send_prints_its_totals_not_its_plan(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`-q` promises only errors, warnings and the output asked for: a quiet send prints the
+    campaign it made and its totals line, not the plan; a quiet live send without a terminal still
+    needs --yes."""
+    office(tmp_path, standin, db_url)
+    refused = mailer(*SEND, "-q", "--no-test-ok")
+    assert refused.exit_code == 1, refused.output
+    assert "Add --yes" in refused.output and not standin.mail_sends, refused.output
+    sent = mailer(*SEND, "-q", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    lines = sent.output.splitlines()
+    assert [line for line in lines if line.startswith(PLAN_LINES)] == [], sent.output
+    assert lines[-1] == "Accepted:   2   failed: 0   unknown: 0   not sent yet: 0   skipped: 0", sent.output
+    (tmp_path / "lists" / "more.csv").write_text("Email,First Name\ncleo@weekly.example,Cleo\n", encoding="utf-8")
+    dry = mailer("send", "releases/example.md", "--list", "lists/more.csv", "-q", "--dry-run")
+    assert [line for line in dry.output.splitlines() if line.startswith((*PLAN_LINES, "Log:"))] == [], dry.output
+
+
+def test_a_quiet_resume_prints_its_totals_not_its_plan(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A quiet resume of a send SendGrid stopped (a 401) prints the totals, not "Campaign: ... Left: ..."."""
+    office(tmp_path, standin, db_url)
+    standin.answer(401, times=1)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok")
+    assert stopped.exit_code != 0, stopped.output
+    resumed = mailer("-q", "resume", campaign_of(stopped), "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    lines = resumed.output.splitlines()
+    assert [line for line in lines if line.startswith((*PLAN_LINES, "Campaign:"))] == [], resumed.output
+    assert lines[-1] == "Accepted:   2   failed: 0   unknown: 0   not sent yet: 0   skipped: 0", resumed.output

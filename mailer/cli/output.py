@@ -5,7 +5,7 @@ standard error as "Error: <what>" followed by the hint on its own line.
 
 How much is said follows ``-q/--quiet`` and ``-v/--verbose`` (``set_level``): quiet keeps
 errors, warnings and the output asked for (``say``, tables, JSON) and drops notes about how
-the command runs, hints and progress bars; verbose adds ``detail`` lines (which config, which
+the command runs, a send's plan (``step``), hints and progress bars; verbose adds ``detail`` lines (which config, which
 log, how long it took). Rich is imported on first output, so ``--help`` never loads it.
 
 A command run with ``--json`` (``json_option``) calls ``start_json()`` first: from then on every
@@ -105,6 +105,14 @@ def say(message: str) -> None:
 
     On standard error under --json."""
     _out().print(_text(message))
+
+
+def step(message: str) -> None:
+    """A line of a command's plan (what a send or resume will do: mode, subject, recipients, ...),
+    taken literally, where ``say`` prints; left out with --quiet, which keeps the outcome (the
+    totals line), warnings and errors (fix13n #5)."""
+    if level() > QUIET:
+        _out().print(_text(message))
 
 
 def hint(message: str) -> None:

@@ -210,9 +210,9 @@ def send_command(
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
         if sent.skipped_file is not None:
-            output.say(f"Skipped:    {sent.skipped_file} (the rows that get no email, and why)")
-        output.say(f"Log:        {display_url(app.config.database.url)}")
-        output.say("This was a dry run: nothing was sent. To send, run the same command without --dry-run.")
+            output.step(f"Skipped:    {sent.skipped_file} (the rows that get no email, and why)")
+        output.step(f"Log:        {display_url(app.config.database.url)}")
+        output.step("This was a dry run: nothing was sent. To send, run the same command without --dry-run.")
 
 
 @main.command("test")
@@ -274,7 +274,7 @@ def test_command(
     warned: set[str] = set()
     for number, chosen in enumerate(languages):
         if len(languages) > 1:
-            output.say(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
+            output.step(("" if number == 0 else "\n") + f"Language:   {chosen or main_language + ' (main version)'}")
         prepared = campaign.prepare_test(
             engine,
             app.config,
@@ -367,9 +367,9 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             _settle(app, where.campaign, rehearsal)
             return
         campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
-        output.say(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
-        output.say(f"Subject:    {shown_subject(where.campaign.subject)}")
-        output.say(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
+        output.step(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
+        output.step(f"Subject:    {shown_subject(where.campaign.subject)}")
+        output.step(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
         if not left:  # what a resume could still do, with a flag (nc9: "Left: 0" and totals, nothing said)
             unknown_left, failed_left = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
             if unknown_left and not resend_unknown:
@@ -377,12 +377,12 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             if failed_left and not retry_failed:
                 output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
         if elsewhere.skipped:
-            output.say(
+            output.step(
                 f"Skipped:    {elsewhere.skipped:,} journalist(s) another send of this same release has reached since, "
                 "or is sending to right now"
             )
         if elsewhere.taken_back:
-            output.say(
+            output.step(
                 f"Taken back: {elsewhere.taken_back:,} journalist(s) left to another send of this release, "
                 "which stopped without mailing them"
             )
@@ -398,7 +398,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         if not failed:
             output.say(f"No failed recipients in {campaign_id}.")
         for error, count in failed:
-            output.say(f"Sending again to {count:,} recipient(s) that failed with: {error}")
+            output.step(f"Sending again to {count:,} recipient(s) that failed with: {error}")
     with _totals_when_stopped():
         sent = campaign.resume(
             app.engine,
@@ -574,33 +574,33 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     mode = "DRY RUN (nothing will be sent)" if prepared.mode is Mode.DRY_RUN else "live send"
     if sandbox and prepared.mode is not Mode.DRY_RUN:  # nc12b #4: it read like a real send
         mode = "live send to SendGrid's sandbox ([sendgrid] sandbox = true): checked by SendGrid, delivered to nobody"
-    output.say(f"Mode:       {mode}")
-    output.say(f"Subject:    {preview.subject(prepared.rendered)}")  # as the preview showed it, no SendGrid token
-    output.say(
+    output.step(f"Mode:       {mode}")
+    output.step(f"Subject:    {preview.subject(prepared.rendered)}")  # as the preview showed it, no SendGrid token
+    output.step(
         f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
     )
-    output.say(
+    output.step(
         f"Lists:      {', '.join(prepared.lists)}"
         + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else "")
     )
     if prepared.follow_up:
-        output.say(f"Follow-up:  {prepared.follow_up}")
-    output.say(f"Recipients: {len(the_plan.recipients):,}")
+        output.step(f"Follow-up:  {prepared.follow_up}")
+    output.step(f"Recipients: {len(the_plan.recipients):,}")
     if the_plan.versions:  # which language version how many journalists get (their language column)
         counts = the_plan.version_counts()
         main_language = the_plan.rendered.language
-        output.say(
+        output.step(
             "Languages:  "
             + ", ".join(
                 f"{n:,} {language}" + (" (main version: no or other language)" if language == main_language else "")
                 for language, n in counts.items()
             )
         )
-    output.say(
+    output.step(
         f"Skipped:    {sum(skipped.values()):,}"
         + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
-    output.say(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
-    output.say(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
+    output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
+    output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)
