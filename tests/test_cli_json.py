@@ -93,7 +93,7 @@ def test_json_send_with_failures_prints_the_document_then_exits_3(office: Path, 
     resumed = document(again)
     assert resumed["campaign"] == found["campaign"]
     assert (resumed["counts"], resumed["errors"], resumed["complete"]) == ({**ZERO, "accepted": 5, "skipped": 1}, [], True)
-    assert "Sending again to 5 recipient(s) that failed with: personalizations: Invalid personalizations\n" in again.stderr
+    assert "Sending again to 5 recipients that failed with: personalizations: Invalid personalizations\n" in again.stderr
     assert standin.accepted_addresses().total() == 5
 
 

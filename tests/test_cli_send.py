@@ -373,7 +373,7 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     assert f"Recipients: {RECIPIENTS} failed\n" in status.stdout
     assert f"  {RECIPIENTS} failed: from: The from address does not match a verified Sender Identity.\n" in status.stdout
     assert status.stdout.endswith(
-        f"{RECIPIENTS} recipient(s) failed: SendGrid refused them for the reason shown. "
+        f"{RECIPIENTS} recipients failed: SendGrid refused them for the reason shown. "
         f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed\n"
     )
     data = json.loads(mailer("status", campaign_id, "--json").stdout)
@@ -395,7 +395,7 @@ def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> 
     assert stopped.exit_code == 1
     assert f"Unsent recipients stay planned. Try later with: mailer resume {campaign_id}\n" in stopped.stderr
     assert (
-        f"{RECIPIENTS} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
+        f"{RECIPIENTS} recipients have not been sent yet. Continue with: mailer resume {campaign_id}"
         in mailer("status", campaign_id).stdout
     )
     resumed = mailer("resume", campaign_id, "--yes")
@@ -482,8 +482,7 @@ def test_cli_gateway_502_is_unknown_never_retried_and_status_explains(live: Path
     assert f"Recipients: {RECIPIENTS - 10} accepted, 10 unknown\n" in status
     assert f"  10 unknown: {gateway}\n" in status
     assert (
-        "10 recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a 502/504 from its gateway)"
-        in status
+        "10 recipients are unknown: their request left but SendGrid never confirmed it (no answer, or a 502/504 from its gateway)" in status
     )
     assert status.endswith(f"run: mailer resume {campaign_id} --resend-unknown\n")
 
@@ -529,10 +528,10 @@ def test_cli_resume_retry_failed_sends_only_the_failed(live: Path, standin: Any)
     plain = mailer("resume", campaign_id, "--yes")  # a plain resume leaves failed recipients alone
     assert plain.exit_code == 3 and len(standin.mail_sends) == 5
     assert "Left:       nobody: there is nothing more to send\n" in plain.stdout  # not "Left: 0" (nc9)
-    assert "10 recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.\n" in plain.stdout
+    assert "10 recipients failed: --retry-failed sends to them again, once the cause is fixed.\n" in plain.stdout
     again = mailer("resume", campaign_id, "--retry-failed", "--yes")
     assert again.exit_code == 0, again.output
-    assert "Sending again to 10 recipient(s) that failed with: personalizations: Invalid personalizations\n" in again.stdout
+    assert "Sending again to 10 recipients that failed with: personalizations: Invalid personalizations\n" in again.stdout
     assert len(standin.mail_sends) == 6 and len(standin.mail_sends[-1].body["personalizations"]) == 10
     accepted = standin.accepted_addresses()
     assert len(accepted) == RECIPIENTS and set(accepted.values()) == {1}
@@ -642,8 +641,8 @@ def test_cli_resume_skips_journalists_suppressed_while_the_send_waited(live: Pat
     assert mailer("events", "import", "events.ndjson").exit_code == 0
     resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code == 0, resumed.output
-    assert f"Left:       {RECIPIENTS - 2} journalist(s) to send to\n" in resumed.stdout
-    assert "2 journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned." in resumed.stderr
+    assert f"Left:       {RECIPIENTS - 2} journalists to send to\n" in resumed.stdout
+    assert "2 journalists skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned." in resumed.stderr
     accepted = standin.accepted_addresses()
     assert "li.wei@example.org" not in accepted and "sofia.garcia@example.net" not in accepted
     assert accepted["mateo.silva@example.com"] == 1 and len(accepted) == RECIPIENTS - 2

@@ -220,7 +220,7 @@ def test_fix10_send_with_include_previous_leaves_whom_another_send_is_mailing_no
         again = mailer(*SEND, "--yes", "--include-previous")
         assert again.exit_code == 0, again.output
         assert standin.mail_sends == []
-        assert "41 journalist(s) were skipped" in again.stderr
+        assert "41 journalists were skipped" in again.stderr
         with engine.begin() as connection:
             lease.release(connection, held)
     finally:

@@ -113,7 +113,7 @@ def test_journalists_skipped_as_being_sent_by_a_send_that_is_then_cancelled_are_
     assert cancelled.exit_code == 0, cancelled.output
     again = mailer("resume", second, "--yes")
     assert again.exit_code == 0, again.output
-    assert "Left:       6 journalist(s) to send to" in again.output, again.output
+    assert "Left:       6 journalists to send to" in again.output, again.output
     assert _sent_to(standin) == _everyone_their_version()
     assert "Nothing to resume" in mailer("resume", second, "--yes").output
 

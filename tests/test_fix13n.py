@@ -215,3 +215,18 @@ def test_a_quiet_resume_prints_its_totals_not_its_plan(tmp_path: Path, standin: 
     lines = resumed.output.splitlines()
     assert [line for line in lines if line.startswith((*PLAN_LINES, "Campaign:"))] == [], resumed.output
     assert lines[-1] == "Accepted:   2   failed: 0   unknown: 0   not sent yet: 0   skipped: 0", resumed.output
+
+
+def test_a_stopped_one_journalist_send_is_counted_in_the_singular(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A one-journalist send stopped by SendGrid (a 401): its status and its resume read "1
+    recipient has not been sent yet" and "1 journalist to send to", not "1 recipient(s) have"."""
+    office(tmp_path, standin, db_url, beat=ONE)
+    standin.answer(401, times=1)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok")
+    campaign = campaign_of(stopped)
+    status = mailer("status", campaign)
+    assert "1 recipient has not been sent yet." in said(status), status.output
+    resumed = mailer("resume", campaign, "--yes")
+    assert "Left: 1 journalist to send to" in said(resumed), resumed.output
+    for result in (stopped, status, resumed):
+        assert "(s)" not in result.output, result.output

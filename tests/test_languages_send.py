@@ -308,7 +308,7 @@ def test_cli_send_reads_language_names_and_warns_of_the_others(project: Path, st
     assert sent.exit_code == 0, sent.output
     assert "Recipients: 10\nLanguages:  5 en (main version: no or other language), 1 de, 4 fr\n" in sent.stdout
     assert (
-        'Warning: 3 journalist(s) have a language mailer does not know ("française" 2, "n/a" 1): they get the main version (en). '
+        'Warning: 3 journalists have a language mailer does not know ("française" 2, "n/a" 1): they get the main version (en). '
         "Write a language tag (fr, de, fr-CA) or a language's name (French, Français) in the list's language column."
     ) in " ".join(sent.stderr.split())
     got = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
@@ -515,7 +515,7 @@ def test_cli_no_to_the_correction_sends_to_the_others_only(project: Path, standi
     answered = mailer(*SEND, "--no-test-ok", input="y\nn\n")
     said = " ".join(answered.output.split())
     assert answered.exit_code == 0, answered.output
-    assert "Send the current English version to those 3 journalists too? [y/N]: n Sending to the other 1 journalist(s) only." in said
+    assert "Send the current English version to those 3 journalists too? [y/N]: n Sending to the other 1 journalist only." in said
     assert set(standin.accepted_addresses()) == {"new@example.com"}, answered.output
     with connect(config.from_environment().database.url).connect() as connection:
         latest = connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())).first()

@@ -169,7 +169,7 @@ def test_journalists_waiting_in_a_stopped_send_of_an_earlier_version_are_not_str
     again = mailer(*SEND, "--yes")
     assert again.exit_code == 0, again.output
     held = re.search(r"`mailer resume (\S+?)`", again.output)
-    if held is not None:  # main: "3 journalist(s) are skipped: they are waiting in ... `mailer resume ...` sends to them"
+    if held is not None:  # main: "3 journalists are skipped: they are waiting in ... `mailer resume ...` sends to them"
         resumed = mailer("resume", held.group(1), "--yes")
         assert resumed.exit_code == 0, resumed.output  # main: "... has changed since ...; resuming would send a different email."
     assert _sent_to(standin) == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}

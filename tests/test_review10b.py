@@ -196,7 +196,7 @@ def test_journalists_waiting_in_a_send_whose_process_died_are_not_stranded_by_a_
     _edit(project / "releases" / "launch.md", "412 volunteers", "413 volunteers")
     again = mailer(*SEND, "--yes")
     assert again.exit_code == 0, again.output
-    # main: "3 journalist(s) are skipped: 2026-..-launch, a send of this same release, is mailing them right
+    # main: "3 journalists are skipped: 2026-..-launch, a send of this same release, is mailing them right
     # now" (its process is gone); resuming it, as the office then would, is refused: launch.md changed since.
     mailer("resume", stopped, "--yes")
     assert _sent_to(standin) == {email: SUBJECTS[language] for email, language in WHO_GETS.items()}

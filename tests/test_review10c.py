@@ -100,7 +100,7 @@ def test_status_of_a_scheduled_send_stopped_before_its_run_does_not_say_sendgrid
     [listed] = json.loads(mailer("campaigns", "--json").stdout)
     shown = mailer("status", listed["id"]).stdout
     assert f"Campaign:  {listed['id']} (live, paused)" in shown
-    assert "6 recipient(s) have not been sent yet" in shown
+    assert "6 recipients have not been sent yet" in shown
     assert "SendGrid holds" not in shown, shown
 
 
@@ -214,7 +214,7 @@ def test_a_correction_after_a_send_died_mid_request_counts_the_journalist_in_fli
     That journalist got the uncorrected English email: the correction must say "1 of these journalists
     already received an earlier version of this release" (and ask), as it would had the answer been
     logged. Main says nothing of it (the row in flight reads `planned` in a send whose process is gone),
-    and `mailer status` of the dead send says "6 recipient(s) have not been sent yet"."""
+    and `mailer status` of the dead send says "6 recipients have not been sent yet"."""
     toml = project / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("batch_size = 10", "batch_size = 1\nconcurrency = 1"), encoding="utf-8")
     _killed(project, KILLED_AFTER_FIRST_REQUEST, *SEND, "--yes")

@@ -160,4 +160,4 @@ def test_the_resume_question_does_not_count_a_taken_back_journalist_who_unsubscr
     resumed = mailer("resume", second, "--yes")
     assert resumed.exit_code == 0, resumed.output
     assert "claire@example.fr" not in standin.accepted_addresses()
-    assert "Left:       5 journalist(s) to send to" in resumed.output, resumed.output
+    assert "Left:       5 journalists to send to" in resumed.output, resumed.output

@@ -272,11 +272,11 @@ def test_review8b_send_again_after_a_send_stopped_half_way_points_at_resume(live
 @pytest.mark.usefixtures("live")
 def test_review8b_resume_question_counts_only_those_it_will_mail(standin: Any) -> None:
     """After a stopped send and a new send (--include-previous) that reached everyone, `mailer resume FIRST` must not say
-    "Left: 41 journalist(s) to send to" and ask "Send ... to those 41 journalists?": it will mail nobody."""
+    "Left: 41 journalists to send to" and ask "Send ... to those 41 journalists?": it will mail nobody."""
     send_stopped_after_plan()
     first = todays_campaign()
     assert mailer(*SEND, "--yes", "--no-test-ok", "--include-previous", key=KEY).exit_code == 0
     requests = len(standin.mail_sends)
     resumed = mailer("resume", first, "--yes", key=KEY)
     assert len(standin.mail_sends) == requests  # nobody mailed twice (the fix holds)
-    assert "Left:       41 journalist(s)" not in resumed.stdout, resumed.stdout
+    assert "Left:       41 journalists" not in resumed.stdout, resumed.stdout

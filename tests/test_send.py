@@ -316,11 +316,11 @@ def test_status_while_another_process_sends_says_to_let_it_finish(store: Engine)
     with store.begin() as connection:
         lease_module.acquire(connection, campaign_id, now=now)
     steps = status_module.status(store, campaign_id, now=now + timedelta(seconds=3)).next_steps
-    assert steps[0].startswith("1,200 recipient(s) are being sent right now by another process (pid ")
+    assert steps[0].startswith("1,200 recipients are being sent right now by another process (pid ")
     assert "last heard from 3 s ago): let it finish." in steps[0]
     assert not [step for step in steps if "mailer resume" in step]
     later = status_module.status(store, campaign_id, now=now + lease_module.TTL + timedelta(seconds=1)).next_steps
-    assert later[0] == f"1,200 recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}"
+    assert later[0] == f"1,200 recipients have not been sent yet. Continue with: mailer resume {campaign_id}"
 
 
 def test_cancel_calls_off_a_send_that_reached_nobody_and_the_rest_of_one_that_reached_some(store: Engine) -> None:
@@ -365,9 +365,9 @@ def test_send_key_never_reaches_the_log(store: Engine, standin: Any, log_text: A
 def test_send_advice_says_what_to_do() -> None:
     """status advice names the commands for planned, unknown and failed recipients."""
     steps = send.advice("c-1", {"planned": 2, "unknown": 3, "failed": 1})
-    assert steps[0] == "2 recipient(s) have not been sent yet. Continue with: mailer resume c-1"
+    assert steps[0] == "2 recipients have not been sent yet. Continue with: mailer resume c-1"
     assert steps[1].endswith("only if you are sure they did not get it, run: mailer resume c-1 --resend-unknown")
-    assert steps[2].startswith("1 recipient(s) failed")
+    assert steps[2].startswith("1 recipient failed")
     assert send.advice("c-1", {"accepted": 5}) == ["All sent. Read opens and bounces later with: mailer report c-1"]
 
 

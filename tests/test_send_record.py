@@ -146,7 +146,7 @@ def test_send_record_progress_total_is_what_goes_out_when_record_skips_at_the_la
     warned: list[str] = []
     sent = campaign.start(store, office, late, environ=environ, progress=bar, warn=warned.append)
     sent.outcome.check()
-    assert warned == ["41 journalist(s) were skipped: another send of this same content reached them first."]
+    assert warned == ["41 journalists were skipped: another send of this same content reached them first."]
     assert bar.totals == [7] and bar.advanced == 7
     assert sent.outcome.counts["accepted"] == 7
     seen = status(store, sent.campaign_id)

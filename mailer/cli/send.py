@@ -369,21 +369,25 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
         output.step(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
         output.step(f"Subject:    {shown_subject(where.campaign.subject)}")
-        output.step(f"Left:       {left:,} journalist(s) to send to" if left else "Left:       nobody: there is nothing more to send")
+        output.step(
+            f"Left:       {counted(left, 'journalist')} to send to" if left else "Left:       nobody: there is nothing more to send"
+        )
         if not left:  # what a resume could still do, with a flag (nc9: "Left: 0" and totals, nothing said)
             unknown_left, failed_left = counts.get(MessageState.UNKNOWN.value, 0), counts.get(MessageState.FAILED.value, 0)
             if unknown_left and not resend_unknown:
-                output.hint(f"{unknown_left:,} recipient(s) are unknown: --resend-unknown sends to them again (they may get it twice).")
+                output.hint(
+                    f"{counted(unknown_left, 'recipient')} {'is' if unknown_left == 1 else 'are'} unknown: --resend-unknown sends to them again (they may get it twice)."
+                )
             if failed_left and not retry_failed:
-                output.hint(f"{failed_left:,} recipient(s) failed: --retry-failed sends to them again, once the cause is fixed.")
+                output.hint(f"{counted(failed_left, 'recipient')} failed: --retry-failed sends to them again, once the cause is fixed.")
         if elsewhere.skipped:
             output.step(
-                f"Skipped:    {elsewhere.skipped:,} journalist(s) another send of this same release has reached since, "
+                f"Skipped:    {counted(elsewhere.skipped, 'journalist')} another send of this same release has reached since, "
                 "or is sending to right now"
             )
         if elsewhere.taken_back:
             output.step(
-                f"Taken back: {elsewhere.taken_back:,} journalist(s) left to another send of this release, "
+                f"Taken back: {counted(elsewhere.taken_back, 'journalist')} left to another send of this release, "
                 "which stopped without mailing them"
             )
         if left:
@@ -398,7 +402,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         if not failed:
             output.say(f"No failed recipients in {campaign_id}.")
         for error, count in failed:
-            output.step(f"Sending again to {count:,} recipient(s) that failed with: {error}")
+            output.step(f"Sending again to {counted(count, 'recipient')} that failed with: {error}")
     with _totals_when_stopped():
         sent = campaign.resume(
             app.engine,
@@ -429,7 +433,7 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
         output.say(words)
     if rehearsal.suppressed:
         output.say(
-            f"{rehearsal.suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned."
+            f"{counted(rehearsal.suppressed, 'journalist')} skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned."
         )
     ended = campaign.settle(app.engine, app.config, found)
     if ended is CampaignStatus.PAUSED:  # planned again meanwhile (another send stopped without them)
@@ -562,7 +566,7 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
     if not fewer.plan.recipients:
         output.say("Nothing was sent.")
         click.get_current_context().exit(0)
-    output.say(f"Sending to the other {len(fewer.plan.recipients):,} journalist(s) only.")
+    output.say(f"Sending to the other {counted(len(fewer.plan.recipients), 'journalist')} only.")
     return fewer
 
 

@@ -241,10 +241,12 @@ def _after_record(
     else:
         say(f"Campaign {campaign_id}: {counted(len(recorded.plan.messages), 'row')} written to the delivery log.")
     if recorded.skipped_now and warn is not None:
-        warn(f"{recorded.skipped_now:,} journalist(s) were skipped: another send of this same content reached them first.")
+        warn(
+            f"{counted(recorded.skipped_now, 'journalist')} {'was' if recorded.skipped_now == 1 else 'were'} skipped: another send of this same content reached them first."
+        )
     if recorded.suppressed_now and warn is not None:
         warn(
-            f"{recorded.suppressed_now:,} journalist(s) were skipped: suppressed (unsubscribed, bounced or added by hand) after the send was planned."
+            f"{counted(recorded.suppressed_now, 'journalist')} {'was' if recorded.suppressed_now == 1 else 'were'} skipped: suppressed (unsubscribed, bounced or added by hand) after the send was planned."
         )
     sent = _send(
         engine,
@@ -592,7 +594,10 @@ def _send(
             batch_size=config.sendgrid.batch_size,
         )
     if outcome.recovered_unknown and warn is not None:
-        warn(f"{outcome.recovered_unknown} recipient(s) were in flight when the last run stopped; they are now unknown.")
+        warn(
+            f"{counted(outcome.recovered_unknown, 'recipient')} {'was' if outcome.recovered_unknown == 1 else 'were'} in flight when the "
+            "last run stopped; they are now unknown."
+        )
     if isinstance(transport, DryRunTransport):
         folder = transport.folder(campaign_id)
         written = None if transport.eml_limit is None else sum(1 for _ in folder.glob("*.eml"))

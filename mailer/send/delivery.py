@@ -265,7 +265,7 @@ def run(
             on_warning(warning)
     if suppressed and on_warning is not None:
         on_warning(
-            f"{suppressed:,} journalist(s) skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
+            f"{counted(suppressed, 'journalist')} skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
         )
     dispatcher = Dispatcher(
         engine,

@@ -429,7 +429,7 @@ def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, s
     if len(unknown) > shown:
         cells.append(f"{len(unknown) - shown:,} more")
     return (
-        f"{total:,} journalist(s) have a language mailer does not know ({', '.join(cells)}): they get the main version "
+        f"{counted(total, 'journalist')} {'has' if total == 1 else 'have'} a language mailer does not know ({', '.join(cells)}): they get the main version "
         f"({main_language}). Write a language tag (fr, de, fr-CA) or a language's name (French, Français) in the list's "
         "language column."
     )
@@ -449,7 +449,7 @@ def _sending_words(campaign_id: str, count: int) -> str:
     """Journalists skipped because another process is sending them this release right now (review
     8b: they were called "already received", with --include-previous as the way out)."""
     return (
-        f"{count:,} journalist(s) are skipped: {campaign_id}, a send of this same release, is mailing them right now "
+        f"{counted(count, 'journalist')} {'is' if count == 1 else 'are'} skipped: {campaign_id}, a send of this same release, is mailing them right now "
         f"(another terminal or computer; `mailer status {campaign_id}` shows how far it got)."
     )
 
@@ -458,7 +458,7 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     """Journalists skipped because an unsent campaign of the same release holds them (review 8:
     they were called "already received", and the way out offered was --include-previous)."""
     return (
-        f"{count:,} journalist(s) are skipped: they are waiting in {campaign_id}, a send of this same release "
+        f"{counted(count, 'journalist')} {'is' if count == 1 else 'are'} skipped: they are waiting in {campaign_id}, a send of this same release "
         "that stopped before it mailed them."
     )
 
@@ -583,7 +583,7 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
             hint=hint + " --include-previous would mail everyone again.",
         )
     received += unknown
-    lead = f"{received:,} journalist(s) already received this exact release; " if received else ""
+    lead = f"{counted(received, 'journalist')} already received this exact release; " if received else ""
     if planned.waiting:  # review 8b: also when some already received it (a send stopped half-way)
         first = next(iter(planned.waiting))
         return SendError(

@@ -151,21 +151,23 @@ def advice(
         return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
-            f"{planned:,} recipient(s) are being sent right now by another process ({running}): let it finish. "
+            f"{counted(planned, 'recipient')} {'is' if planned == 1 else 'are'} being sent right now by another process ({running}): let it finish. "
             f"`mailer status {campaign_id}` again shows how far it got."
         )
     elif planned:
-        steps.append(f"{planned:,} recipient(s) have not been sent yet. Continue with: mailer resume {campaign_id}")
+        steps.append(
+            f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet. Continue with: mailer resume {campaign_id}"
+        )
     if unknown:
         steps.append(
-            f"{unknown:,} recipient(s) are unknown: their request left but SendGrid never confirmed it (no answer, or a "
+            f"{counted(unknown, 'recipient')} {'is' if unknown == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
             "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
             "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
             f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
         )
     if failed:
         steps.append(
-            f"{failed:,} recipient(s) failed: SendGrid refused them for the reason shown. "
+            f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
     if not steps and mode is Mode.LIVE and held_until is not None:
