@@ -208,3 +208,39 @@ def test_forget_and_suppressions_add_of_the_same_journalist_at_once_both_finish(
         holder.dispose()
         watcher.dispose()
     assert (forget.returncode, add.returncode) == (0, 0), (forgot, added)
+
+
+# -- 3. forget during a 429 wait says her email "already left" though she is never mailed --------
+
+
+@pytest.mark.xfail(strict=True, reason="finding 3: forget says the email already left though SendGrid refused it (429) and it never goes")
+def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid answers Ben's request "too many requests" (429); the send waits to try again. Ben
+    asks to be erased and the office runs `mailer forget`. The retry leaves without him (review
+    12b #1), so he is never mailed and the log says skipped. But forget told the office "The email
+    to ben@... had already left for SendGrid: it cannot be called back. The log shows it as sent":
+    the press officer apologises to Ben for an email he never got, and the log contradicts her.
+    forget.py takes "planned in a request listed in flight" (messages.in_flight_among) for "sent",
+    though a request waiting to be retried is listed too."""
+    import time
+
+    office(tmp_path, standin, db_url, sendgrid="concurrency = 1\n", batch_size=1)
+    standin.rate_limit(times=1, reset_in=4.0)
+    standin.scripts[-1].match = lambda recorded: "ben@gazette.example" in json.dumps(recorded.body).lower()
+    process = started(tmp_path, "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    try:
+        deadline = time.time() + 30
+        while not any(r.status == 429 for r in standin.mail_sends):
+            assert time.time() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        forgot = mailer("forget", "ben@gazette.example", "--yes")
+        assert forgot.exit_code == 0, forgot.output
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "ben@gazette.example" not in mailed(standin), (out, err)
+    status = json.loads(mailer("status", "latest", "--json").stdout)
+    assert status["counts"].get("accepted") == 1, status
+    assert "already left for SendGrid" not in forgot.output, forgot.output
