@@ -244,3 +244,34 @@ def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_pat
     status = json.loads(mailer("status", "latest", "--json").stdout)
     assert status["counts"].get("accepted") == 1, status
     assert "already left for SendGrid" not in forgot.output, forgot.output
+
+
+# -- 4. forget does not name a list that holds her in another spelling --------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 4: forget does not name a list holding the address in Windows-1252 or its ASCII (IDNA) form"
+)
+@pytest.mark.parametrize(
+    ("cell", "encoding"),
+    [("anna@bücher.example", "cp1252"), ("anna@xn--bcher-kva.example", "utf-8")],
+)
+def test_forget_names_the_list_that_still_holds_her_in_any_spelling(
+    tmp_path: Path, standin: Any, db_url: str, cell: str, encoding: str
+) -> None:
+    """Anna Richter writes for a German magazine whose domain has an umlaut. The office's list came
+    from Excel (Windows-1252), or from a media database that spells the domain in its ASCII form
+    (xn--...): the loader reads both as
+    anna@bücher.example, and the send mails her. She asks to be erased; forget promises to name
+    "the list files of earlier sends that still hold the address", but it searches the files for the
+    lower-cased UTF-8 / UTF-16 bytes of "anna@bücher.example" only (forget.lists_naming), so it says
+    nothing: the office keeps her in its list, and in every copy it hands to colleagues."""
+    beat = f"Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\n{cell},Anna,Richter,Bücher Magazin\n"
+    office(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "beat.csv").write_bytes(beat.encode(encoding))
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert len(mailed(standin)) == 2, sent.output
+    forgot = mailer("forget", "anna@bücher.example", "--yes", "--json")
+    assert forgot.exit_code == 0, forgot.output
+    assert json.loads(forgot.stdout)["list_files"] == ["lists/beat.csv"], forgot.output
