@@ -418,3 +418,31 @@ def test_forget_does_not_change_the_combined_reach_of_a_follow_up(tmp_path: Path
     forgot = mailer("forget", "ben@gazette.example", "--yes")
     assert forgot.exit_code == 0, forgot.output
     assert combined() == 2
+
+
+# -- 9. preview_dir = ".": forget deletes the office's press list kept beside mailer.toml ---------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 9: with preview_dir = '.', forget deletes the office's own .txt/.html files beside mailer.toml"
+)
+def test_forget_never_deletes_a_press_list_kept_beside_mailer_toml(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """mailer.toml sets preview_dir = "." (as review 9b's office did), and this office keeps its
+    Meltwater export meltwater.txt (every journalist of the beat, tab-separated) and a note
+    beside mailer.toml, not in a lists/ folder. It sends from that list. Ben asks to be erased:
+    forget deletes meltwater.txt (the whole press list, every other journalist with it) and the
+    note, and reports "Deleted 2 files ... that named the address". Review 9b's fix spares the
+    folders below preview_dir only; erase_files deletes any .txt or .html file directly in it that
+    names the address (forget.py _DELETED_KINDS), whoever wrote it."""
+    office(tmp_path, standin, db_url)
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[compose]\npreview_dir = "."\n', encoding="utf-8")
+    press_list = tmp_path / "meltwater.txt"
+    press_list.write_text("E-Mail\tVorname\nana@daily.example\tAna\nben@gazette.example\tBen\n", encoding="utf-8")
+    note = tmp_path / "calls.html"
+    note.write_text("<p>ben@gazette.example phoned about the embargo; Ana too.</p>\n", encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "meltwater.txt", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    forgot = mailer("forget", "ben@gazette.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert press_list.is_file() and note.is_file(), forgot.output
