@@ -516,3 +516,23 @@ def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Pat
     assert "ben@gazette.example" not in mailed(standin), (out, err)
     log = whole_log(db_url).lower()
     assert "quistgaard" not in log, [line for line in log.splitlines() if "quistgaard" in line]
+
+
+# -- 11. forgetting ben@ deletes reuben@'s dry-run email ----------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="finding 11: forget deletes the dry-run .eml of a longer address whose file name holds hers")
+def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The Gazette has Ben (ben@gazette.example) and Reuben (reuben@gazette.example). A dry run
+    writes an .eml for each, named after the address (0001-0003-reuben@gazette.example.eml). Ben
+    asks to be erased: forget also deletes Reuben's email, and counts it among the files "that named
+    the address". erase_files reads the content with mailbox.names (a longer address is not hers;
+    review 12b #2) but tests the file's name with a bare substring (`key in path.name.lower()`)."""
+    beat = BEAT + "reuben@gazette.example,Reuben,Marsh,The Gazette\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--eml", "all")
+    assert dry.exit_code == 0, dry.output
+    [reuben] = list((tmp_path / "out" / "outbox").rglob("*reuben@gazette.example.eml"))
+    forgot = mailer("forget", "ben@gazette.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert reuben.is_file(), forgot.output
