@@ -536,3 +536,51 @@ def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Pat
     forgot = mailer("forget", "ben@gazette.example", "--yes")
     assert forgot.exit_code == 0, forgot.output
     assert reuben.is_file(), forgot.output
+
+
+# -- 12. SendGrid's refusal, answered after forget, writes her address back into the log ----------
+
+
+@pytest.mark.xfail(strict=True, reason="finding 12: a refusal answered after forget logs her address again on every row of the request")
+def test_a_refusal_answered_after_forget_does_not_bring_her_address_back(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request holding Ana and Ben has left; SendGrid is slow to answer. Ben asks to be erased
+    and forget runs (it warns his email "had already left"). SendGrid then refuses the request
+    because of Ben's address ("personalizations.1.to.0.email: Does not contain a valid address.").
+    The run logs that error, with "(ben@gazette.example)" appended, on every row of the request,
+    Ana's and Ben's erased row alike (dispatch._record): the address forget has just erased is back
+    in the log, and in `mailer status`, and nothing will erase it (forget already ran)."""
+    import asyncio
+    import time
+
+    office(tmp_path, standin, db_url)
+    refusal = {"errors": [{"field": "personalizations.1.to.0.email", "message": "Does not contain a valid address.", "help": None}]}
+    standin.answer(400, body=refusal)
+    refuse = standin._scripted
+
+    async def slowly(request: Any, recorded: Any) -> Any:  # the stand-in's delay answers normally: wait, then refuse
+        await asyncio.sleep(3.0)
+        return await refuse(request, recorded)
+
+    monkeypatch.setattr(standin, "_scripted", slowly)
+    process = started(tmp_path, "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    try:
+        deadline = time.time() + 30
+        while not standin.requests:
+            assert time.time() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        forgot = mailer("forget", "ben@gazette.example", "--yes")
+        assert forgot.exit_code == 0, forgot.output
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 3, (out, err)
+    named = [
+        line for line in whole_log(db_url).lower().splitlines() if "ben@gazette.example" in line and '"forgotten", "forget"' not in line
+    ]
+    assert named == [], named
+    status = mailer("status", "latest")
+    assert "ben@gazette.example" not in status.output, status.output
