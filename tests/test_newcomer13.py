@@ -288,7 +288,7 @@ def test_the_report_page_of_a_scheduled_send_gives_the_time_it_goes_out(
     assert sent.exit_code == 0, sent.output
     page = mailer("report", campaign_of(sent), "--format", "html", "-o", "honey.html")
     assert page.exit_code == 0, page.output
-    meta = re.search(r'<p class="meta">(.*?)</p>', (maria / "honey.html").read_text(encoding="utf-8"), re.S)
+    meta = re.search(r'<p class="meta">(.*?)</p>', (maria / "honey.html").read_text(encoding="utf-8"), re.DOTALL)
     assert meta, "no meta line"
     assert f"{embargo:%Y-%m-%d %H:%M}" in meta.group(1), meta.group(1)
 
