@@ -148,7 +148,6 @@ def started(project: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: PostgreSQL deadlock between mailer forget and suppressions add of the same address")
 def test_forget_and_suppressions_add_of_the_same_journalist_at_once_both_finish(
     tmp_path: Path, standin: Any, db_url: str, database: str
 ) -> None:

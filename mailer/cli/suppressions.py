@@ -176,11 +176,15 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     Example:
         mailer suppressions add jane@example.org --reason "asked by phone to stop"
     """
+    from mailer.store import events as event_store
     from mailer.store import messages
     from mailer.store import suppressions as suppression_store
 
     emails = _typed(emails)
     with app.engine.begin() as connection:
+        # mailer forget's order (the ingest lock, the campaign rows, then the suppression): the two
+        # never wait for each other on PostgreSQL (review 13 #2: a deadlock killed one of them).
+        event_store.hold_ingest_lock(connection)
         added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
         taken_out = messages.skip_let_through(connection, emails, now=datetime.now(UTC))
     _say_suppressed(added, len(set(emails)))
