@@ -329,7 +329,6 @@ def delivered_to_all(standin: Any, tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: report --overview counts a sandbox send as a campaign that went out")
 def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office sent one release for real (delivered to both journalists), and rehearsed another
     with [sendgrid] sandbox = true: SendGrid checked it and delivered it to nobody (`mailer report`

@@ -39,15 +39,16 @@ def export(
     return report
 
 
-def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> tuple[int, int]:
+def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> tuple[int, int, int]:
     """Write the campaigns overview page of [since, until) (UTC) to ``path``.
 
-    Returns (campaigns in its totals, cancelled campaigns it lists apart).
+    Returns (campaigns in its totals, cancelled campaigns and sandbox rehearsals it lists apart).
     """
     summaries = period(engine, since=since, until=until)
     formats.write_text(page.render_overview(summaries, period=period_label(since, until)), path)
     cancelled = sum(s.is_cancelled for s in summaries)
-    return len(summaries) - cancelled, cancelled
+    rehearsed = sum(s.is_rehearsal for s in summaries)
+    return len(summaries) - cancelled - rehearsed, cancelled, rehearsed
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

@@ -74,6 +74,11 @@ class Summary:
         return self.campaign.status is CampaignStatus.CANCELLED
 
     @property
+    def is_rehearsal(self) -> bool:
+        """Sent to SendGrid's sandbox ([sendgrid] sandbox = true) and not cancelled: delivered to nobody."""
+        return self.campaign.sandboxed and not self.is_cancelled
+
+    @property
     def cancelled_note(self) -> str | None:
         """The sentence under a cancelled campaign's report that says nothing went out; None for any other."""
         if not self.is_cancelled:

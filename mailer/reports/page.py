@@ -97,7 +97,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -110,6 +110,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
+{% if rehearsed %}<h2>Sandbox rehearsals</h2>
+<p class="note">Sent with [sendgrid] sandbox = true: SendGrid checked these emails and delivered them to nobody. They count in no figure above.</p>
+{{ render(rehearsed_table) }}{% endif %}
 </main>
 </body>
 </html>
@@ -212,10 +215,12 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
     Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
-    (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered).
+    (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
+    so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6).
     """
     cancelled = [s for s in summaries if s.is_cancelled]
-    summaries = [s for s in summaries if not s.is_cancelled]
+    rehearsed = [s for s in summaries if s.is_rehearsal]
+    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal]
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
@@ -242,6 +247,8 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
         table=overview_table(summaries) if summaries else None,
         cancelled=cancelled,
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
+        rehearsed=rehearsed,
+        rehearsed_table=rehearsal_table(rehearsed) if rehearsed else None,
         render=_render_table,
     )
 
@@ -260,6 +267,17 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
     keys = ("due", "subject", "cancelled", "campaign")
     labels = ("was due (UTC)", "subject", "emails not sent", "campaign")
     return Table("cancelled", summaries[-1].campaign, keys, labels, rows)
+
+
+def rehearsal_table(summaries: Sequence[Summary]) -> Table:
+    """The overview's sandbox rehearsals, newest first: when, subject, emails SendGrid checked, id."""
+    rows = [
+        (s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), shown_subject(s.campaign.subject), s.accepted, s.campaign.id)
+        for s in reversed(summaries)
+    ]
+    keys = ("sent", "subject", "checked", "campaign")
+    labels = ("sent (UTC)", "subject", "emails checked, none delivered", "campaign")
+    return Table("rehearsals", summaries[-1].campaign, keys, labels, rows)
 
 
 WRAPPED = frozenset(
