@@ -61,7 +61,7 @@ HONORIFICS = frozenset(
 )
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
 # words), in the languages HONORIFICS covers: a staff list's "Press Office" row, a media
-# database's "Newsdesk" or "Rédaction Paris".
+# database's "Newsdesk" or "Rédaction Paris". Not words that are also surnames ("Bureau", "Service").
 TEAM_WORDS = frozenset(
     [
         "office",
@@ -71,11 +71,9 @@ TEAM_WORDS = frozenset(
         "newsroom",
         "department",
         "dept",
-        "bureau",
         "editorial",
         "editors",
         "staff",
-        "service",
         "services",
         "communications",
         "comms",
