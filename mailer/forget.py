@@ -193,13 +193,16 @@ _DELETED_KINDS = (".eml", ".html", ".txt")
 
 
 def _written_here(folder: Path) -> list[Path]:
-    """The files under ``folder`` press-mailer may have written: those directly in it (previews,
-    `mailer show`), and everything in a dry run's campaign folder (marked by its ``.campaign``
-    file). Never the rest of a folder tree: with ``preview_dir = "."`` that is the office's own
-    lists and notes (review 9b: forget deleted lists/meltwater.txt)."""
+    """The files under ``folder`` press-mailer wrote: the ``.eml`` files directly in it (``mailer
+    show``; ``erase_files`` checks each is mailer's and deletes the page ``--open`` wrote beside it),
+    and everything in a dry run's campaign folder (marked by its ``.campaign`` file). Never the rest
+    of a folder tree, nor another file directly in it: with ``preview_dir = "."`` those are the
+    office's own lists and notes (review 9b: forget deleted lists/meltwater.txt; review 13 #9: and
+    meltwater.txt beside mailer.toml). ``mailer preview --contact`` notes the pages it writes, which
+    forget deletes as it deletes ``mailer show -o``'s files (``erase_written``)."""
     if not folder.is_dir():
         return []
-    found = [path for path in folder.iterdir() if path.is_file()]
+    found = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".eml"]
     for marker in sorted(folder.glob(f"*/{CAMPAIGN_MARKER}")):
         found.extend(path for path in marker.parent.rglob("*") if path.is_file())
     return sorted(set(found))

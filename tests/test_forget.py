@@ -607,3 +607,24 @@ def test_forget_takes_the_address_out_of_another_journalists_personalization_in_
         ],
         "subject": "Hello",
     }
+
+
+def test_forget_deletes_the_pages_preview_wrote_as_the_journalist_and_nothing_beside_them(logged: Path) -> None:
+    """Review 13 #9: `mailer preview --contact` notes the two pages it writes (here they show her
+    address), so forget deletes them; with preview_dir = ".", the office's own .txt file beside
+    them that names her stays (forget deletes only what mailer wrote)."""
+    toml = logged / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[compose]\npreview_dir = "."\n', encoding="utf-8")
+    note = logged / "calls.txt"
+    note.write_text("amara.okafor@example.com phoned.\n", encoding="utf-8")
+    release = logged / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8") + "\nWritten for {{ contact.email }}.\n", encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["preview", "releases/example.md", "--contact", "amara.okafor@example.com", "--list", "lists/press.csv"])
+    assert shown.exit_code == 0, shown.output
+    pages = [logged / "example.html", logged / "example.txt"]
+    assert all(page.is_file() for page in pages)
+    forgotten = runner.invoke(main, ["forget", "amara.okafor@example.com", "--yes", "--json"])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert not any(page.exists() for page in pages), forgotten.output
+    assert note.is_file()

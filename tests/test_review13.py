@@ -423,9 +423,6 @@ def test_forget_does_not_change_the_combined_reach_of_a_follow_up(tmp_path: Path
 # -- 9. preview_dir = ".": forget deletes the office's press list kept beside mailer.toml ---------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 9: with preview_dir = '.', forget deletes the office's own .txt/.html files beside mailer.toml"
-)
 def test_forget_never_deletes_a_press_list_kept_beside_mailer_toml(tmp_path: Path, standin: Any, db_url: str) -> None:
     """mailer.toml sets preview_dir = "." (as review 9b's office did), and this office keeps its
     Meltwater export meltwater.txt (every journalist of the beat, tab-separated) and a note
