@@ -249,9 +249,6 @@ def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_pat
 # -- 4. forget does not name a list that holds her in another spelling --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 4: forget does not name a list holding the address in Windows-1252 or its ASCII (IDNA) form"
-)
 @pytest.mark.parametrize(
     ("cell", "encoding"),
     [("anna@bücher.example", "cp1252"), ("anna@xn--bcher-kva.example", "utf-8")],
@@ -518,7 +515,6 @@ def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Pat
 # -- 11. forgetting ben@ deletes reuben@'s dry-run email ----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: forget deletes the dry-run .eml of a longer address whose file name holds hers")
 def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The Gazette has Ben (ben@gazette.example) and Reuben (reuben@gazette.example). A dry run
     writes an .eml for each, named after the address (0001-0003-reuben@gazette.example.eml). Ben
