@@ -81,7 +81,6 @@ def whole_log(db_url: str) -> str:
 # -- 1. forget while a send's question waits: her row is logged with her name and address ---------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a journalist forgotten while a send's question waits is logged with her data")
 def test_a_journalist_forgotten_while_the_send_asks_is_logged_without_her_data(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -445,7 +444,6 @@ def test_forget_never_deletes_a_press_list_kept_beside_mailer_toml(tmp_path: Pat
 # -- 10. PostgreSQL: forget committed while a send writes its plan leaves her row whole ------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: forget committed while a send writes its plan: her new row keeps her data (PostgreSQL)")
 def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Path, standin: Any, db_url: str, database: str) -> None:
     """A send of a long list is writing its plan (one transaction: the suppressions read first, then
     every row inserted; a second for 100k journalists). Meanwhile Ben asks to be erased and the

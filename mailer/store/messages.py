@@ -51,6 +51,7 @@ from mailer.models import (
     MessageState,
     Mode,
     RejectReason,
+    SuppressionReason,
     fields_json,
 )
 from mailer.store import campaigns
@@ -763,17 +764,34 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     rows = connection.execute(select(message.c.id, message.c.campaign_id).where(to_address(address))).all()
     flying = _flying(connection, {row.campaign_id for row in rows})
     for chunk in chunks([row.id for row in rows]):
-        connection.execute(
-            update(message)
-            .where(message.c.id.in_(chunk))
-            .values(email=FORGOTTEN_ADDRESS, email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
-        )
+        connection.execute(update(message).where(message.c.id.in_(chunk)).values(**_erased(), error=None))
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, not_(flying))
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+def _erased() -> dict[str, Any]:
+    """What an erased row keeps of the journalist: nothing. The address becomes FORGOTTEN_ADDRESS,
+    the key "forgotten:<id>", the contact snapshot and list source go. The one rule of
+    ``erase_address`` (``mailer forget``) and ``blank_forgotten`` (a run skipping her afterwards)."""
+    return {"email": FORGOTTEN_ADDRESS, "email_key": FORGOTTEN_KEY_PREFIX + message.c.id.cast(String), "fields": {}, "source": None}
+
+
+def blank_forgotten(connection: Connection, campaign_id: str) -> int:
+    """Blank, as ``erase_address`` does, the campaign's skipped rows whose address is suppressed as
+    "forgotten": `mailer forget` ran while the send's question waited, or while its plan was being
+    written (it found no row of it to erase), and the send skipped her after (review 13 #1, #10:
+    the log kept her address, name and outlet). Returns how many rows were blanked."""
+    forgotten = select(suppression.c.email_key).where(suppression.c.reason == SuppressionReason.FORGOTTEN.value)
+    result = connection.execute(
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_not(None), message.c.email_key.in_(forgotten))
+        .values(**_erased())
+    )
+    return int(result.rowcount or 0)
 
 
 def in_flight_among(connection: Connection, message_ids: Collection[int]) -> list[str]:
@@ -878,7 +896,7 @@ def skip_suppressed(
     # it is skipped here: its address is gone, and she is forgotten.
     suppressed = or_(_suppressed_since(since, overrides), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%"))
     only = [message.c.request_no.in_(sorted(requests))] if requests is not None else []
-    return _skip_planned(
+    skipped = _skip_planned(
         connection,
         campaign_id,
         suppressed,
@@ -887,6 +905,9 @@ def skip_suppressed(
         error="suppressed since the campaign was planned",
         now=now,
     )
+    if skipped:  # forgotten while the plan was written: forget found no row of it to erase (review 13 #10)
+        blank_forgotten(connection, campaign_id)
+    return skipped
 
 
 def planned_keys(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:
