@@ -532,7 +532,6 @@ def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Pat
 # -- 12. SendGrid's refusal, answered after forget, writes her address back into the log ----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: a refusal answered after forget logs her address again on every row of the request")
 def test_a_refusal_answered_after_forget_does_not_bring_her_address_back(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
