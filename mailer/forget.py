@@ -344,13 +344,14 @@ def _scrubbed(value: Any, key: str) -> Any:
 
 
 def _without_row(data: bytes, key: str) -> bytes:
-    """A dry run's skipped.csv without the rows of address ``key`` (and without the address in the
+    """A dry run's skipped.csv without the rows of address ``key``, however the cell spells it
+    ("Jane Doe <Jane@...>", "mailto:"; review 13 #7) (and without the address in the
     others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
     header = text.partition("\n")[0]
     delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or restore_cell(r[0]).strip().lower() != key]
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or mailbox.key(restore_cell(r[0])) != key]
     out = io.StringIO()
     # Another row's detail may quote the address (a suppression's note): only the address goes there.
     csv.writer(out, delimiter=delimiter).writerows(

@@ -628,3 +628,23 @@ def test_forget_deletes_the_pages_preview_wrote_as_the_journalist_and_nothing_be
     assert forgotten.exit_code == 0, forgotten.output
     assert not any(page.exists() for page in pages), forgotten.output
     assert note.is_file()
+
+
+def test_forget_takes_her_rows_spelt_otherwise_out_of_a_dry_runs_skipped_csv(tmp_path: Path) -> None:
+    """Review 13 #7: a list's duplicate row of hers, spelt "Name <address>" or "mailto:", or refused
+    for its final dot, is a row of hers in skipped.csv too: it goes, another journalist's stays."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
+    skipped = folder / "skipped.csv"
+    skipped.write_text(
+        "email,reason,detail,source\r\n"
+        "Ben Quistgaard <Ben@Gazette.example>,duplicate,,lists/a.csv:3\r\n"
+        "mailto:ben@gazette.example,duplicate,,lists/a.csv:4\r\n"
+        "BEN@GAZETTE.EXAMPLE.,invalid,,lists/a.csv:5\r\n"
+        "reuben@gazette.example,duplicate,,lists/a.csv:6\r\n",
+        encoding="utf-8",
+    )
+    erased = forget.erase_files("ben@gazette.example", tmp_path / "outbox")
+    assert erased.rewritten == (skipped,)
+    assert skipped.read_bytes() == b"email,reason,detail,source\r\nreuben@gazette.example,duplicate,,lists/a.csv:6\r\n"

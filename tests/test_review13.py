@@ -356,9 +356,6 @@ def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Pat
 # -- 7. forget leaves a duplicate row of hers, spelt "Name <address>", whole in the log ------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 7: forget leaves her duplicate list rows spelt otherwise (Name <addr>, mailto:, a final dot) in the log"
-)
 @pytest.mark.parametrize("spelling", ["Ben Quistgaard <Ben@Gazette.example>", "mailto:ben@gazette.example", "BEN@GAZETTE.EXAMPLE."])
 def test_forget_erases_her_duplicate_rows_however_they_are_spelt(tmp_path: Path, standin: Any, db_url: str, spelling: str) -> None:
     """The beat list names Ben twice, as lists merged from a media database and a colleague's
