@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
+import secrets
 from collections import Counter
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -753,7 +754,12 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     """Blank the address, contact snapshot and source of every message row to ``address``.
 
     Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
-    counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
+    counts do not change; its ``email_key`` becomes "forgotten:<token>", one random token for all the
+    rows of this erasure: a journalist reached by a release and its follow-up still counts once in
+    their combined reach (review 13 #8: "forgotten:<id>" counted her once per row). Random, not a
+    hash of the address, which anyone holding the address could recompute to find her rows. Her
+    rows of one campaign include one not skipped at most (``ux_message_address_campaign``), so the
+    shared key keeps that index's promise.
 
     A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)", and
     SendGrid would refuse the whole request for it: it is skipped, as a suppressed address is at
@@ -766,8 +772,9 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
         *_spelt_otherwise(connection, address),
     ]
     flying = _flying(connection, {row.campaign_id for row in rows})
+    token = secrets.token_hex(12)
     for chunk in chunks([row.id for row in rows]):
-        connection.execute(update(message).where(message.c.id.in_(chunk)).values(**_erased(), error=None))
+        connection.execute(update(message).where(message.c.id.in_(chunk)).values(**_erased(FORGOTTEN_KEY_PREFIX + token), error=None))
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, not_(flying))
@@ -787,11 +794,12 @@ def _spelt_otherwise(connection: Connection, address: str) -> list[Any]:
     return [row for row in connection.execute(query).all() if mailbox.key(row.email) == address]
 
 
-def _erased() -> dict[str, Any]:
+def _erased(email_key: Any = None) -> dict[str, Any]:
     """What an erased row keeps of the journalist: nothing. The address becomes FORGOTTEN_ADDRESS,
-    the key "forgotten:<id>", the contact snapshot and list source go. The one rule of
-    ``erase_address`` (``mailer forget``) and ``blank_forgotten`` (a run skipping her afterwards)."""
-    return {"email": FORGOTTEN_ADDRESS, "email_key": FORGOTTEN_KEY_PREFIX + message.c.id.cast(String), "fields": {}, "source": None}
+    the key ``email_key`` (default "forgotten:<id>"), the contact snapshot and list source go. The
+    one rule of ``erase_address`` (``mailer forget``) and ``blank_forgotten`` (a run skipping her afterwards)."""
+    key = FORGOTTEN_KEY_PREFIX + message.c.id.cast(String) if email_key is None else email_key
+    return {"email": FORGOTTEN_ADDRESS, "email_key": key, "fields": {}, "source": None}
 
 
 def blank_forgotten(connection: Connection, campaign_id: str) -> int:
@@ -1055,7 +1063,7 @@ def forgotten_among(connection: Connection, message_ids: Collection[int]) -> set
     return found
 
 
-FORGOTTEN_KEY_PREFIX = "forgotten:"  # ``erase_address`` gives each erased row the email_key "forgotten:<id>"
+FORGOTTEN_KEY_PREFIX = "forgotten:"  # an erased row's email_key: "forgotten:<token>" (``erase_address``) or "forgotten:<id>"
 
 
 # States in which a live message may have reached (or is about to reach) its journalist.
