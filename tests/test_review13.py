@@ -276,7 +276,6 @@ def test_forget_names_the_list_that_still_holds_her_in_any_spelling(
 # -- 5. forget run from another folder of the office misses the reports in out/reports -----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: forget looks for report files in out/reports under the current folder, not the office's")
 def test_forget_from_a_subfolder_names_the_report_files_that_hold_her(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

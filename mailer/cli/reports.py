@@ -414,7 +414,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
     erased.append(_erase_written(done.address, shown_files, done.proofs))
-    left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
+    # `report` writes under the folder it ran in: the office's, or here (review 13 #5: forget run in lists/ missed them).
+    bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
+    left = [_from_here(path) for folder in bases for path in forget_module.exports_mentioning(done.address, folder)]
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
         verb, them = ("holds", "it") if len(left) == 1 else ("hold", "them")
