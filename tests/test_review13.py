@@ -212,7 +212,6 @@ def test_forget_and_suppressions_add_of_the_same_journalist_at_once_both_finish(
 # -- 3. forget during a 429 wait says her email "already left" though she is never mailed --------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: forget says the email already left though SendGrid refused it (429) and it never goes")
 def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_path: Path, standin: Any, db_url: str) -> None:
     """SendGrid answers Ben's request "too many requests" (429); the send waits to try again. Ben
     asks to be erased and the office runs `mailer forget`. The retry leaves without him (review
