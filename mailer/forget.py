@@ -143,15 +143,15 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
     The log cannot erase copies it handed out, but it can point at the ones in its own
     export folder. XLSX files are zip archives, so their text parts are searched inside.
     """
-    needle = address.strip().lower().encode("utf-8")
+    key = mailbox.key(address)
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
         try:
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as archive:
-                    hit = any(needle in archive.read(name).lower() for name in archive.namelist() if name.endswith(".xml"))
+                    hit = any(_holds(archive.read(name), key) for name in archive.namelist() if name.endswith(".xml"))
             else:
-                hit = needle in path.read_bytes().lower()
+                hit = _holds(path.read_bytes(), key)
         except (OSError, zipfile.BadZipFile):
             continue
         if hit:
@@ -159,23 +159,33 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
     return found
 
 
+def _holds(data: bytes, key: str) -> bool:
+    """Whether a file's bytes (a report, a list) name the address ``key`` as ``mailbox.names`` finds
+    it, not a longer address (review 13 #11): read as UTF-8, as Windows-1252 (a list saved by Excel;
+    review 13 #4) and, when it has NUL bytes, as UTF-16. ``names`` finds the domain's ASCII (IDNA)
+    spelling too."""
+    if not data:
+        return False
+    encodings = ["utf-8", "cp1252"] + (["utf-16-le", "utf-16-be"] if b"\0" in data else [])
+    return any(mailbox.names(data.decode(encoding, "replace"), key) for encoding in encodings)
+
+
 def lists_naming(address: str, names: Iterable[str | Path]) -> list[Path]:
     """Those of the list files ``names`` (as the command line found the log's names from the
     office folder and from here) that still hold ``address``, in UTF-8 (or any ASCII-compatible
     encoding) or UTF-16. Every later send from them skips the journalist (logged without their
     data), but the office may want them out of its lists too. Files not found are passed over."""
-    key = address.strip().lower()
-    needles = [key.encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
+    key = mailbox.key(address)
     found: list[Path] = []
     for name in names:
         path = Path(name)
         try:
             if not path.is_file():
                 continue
-            data = path.read_bytes().lower()
+            data = path.read_bytes()
         except OSError:
             continue
-        if any(needle in data for needle in needles):
+        if _holds(data, key):
             found.append(path)
     return found
 
@@ -193,13 +203,16 @@ _DELETED_KINDS = (".eml", ".html", ".txt")
 
 
 def _written_here(folder: Path) -> list[Path]:
-    """The files under ``folder`` press-mailer may have written: those directly in it (previews,
-    `mailer show`), and everything in a dry run's campaign folder (marked by its ``.campaign``
-    file). Never the rest of a folder tree: with ``preview_dir = "."`` that is the office's own
-    lists and notes (review 9b: forget deleted lists/meltwater.txt)."""
+    """The files under ``folder`` press-mailer wrote: the ``.eml`` files directly in it (``mailer
+    show``; ``erase_files`` checks each is mailer's and deletes the page ``--open`` wrote beside it),
+    and everything in a dry run's campaign folder (marked by its ``.campaign`` file). Never the rest
+    of a folder tree, nor another file directly in it: with ``preview_dir = "."`` those are the
+    office's own lists and notes (review 9b: forget deleted lists/meltwater.txt; review 13 #9: and
+    meltwater.txt beside mailer.toml). ``mailer preview --contact`` notes the pages it writes, which
+    forget deletes as it deletes ``mailer show -o``'s files (``erase_written``)."""
     if not folder.is_dir():
         return []
-    found = [path for path in folder.iterdir() if path.is_file()]
+    found = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".eml"]
     for marker in sorted(folder.glob(f"*/{CAMPAIGN_MARKER}")):
         found.extend(path for path in marker.parent.rglob("*") if path.is_file())
     return sorted(set(found))
@@ -220,7 +233,7 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if not _names(data, key) and key not in path.name.lower() and not _names_proof(data, marks):
+            if not _names(data, key) and not mailbox.names_file(path.name, key) and not _names_proof(data, marks):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -331,13 +344,14 @@ def _scrubbed(value: Any, key: str) -> Any:
 
 
 def _without_row(data: bytes, key: str) -> bytes:
-    """A dry run's skipped.csv without the rows of address ``key`` (and without the address in the
+    """A dry run's skipped.csv without the rows of address ``key``, however the cell spells it
+    ("Jane Doe <Jane@...>", "mailto:"; review 13 #7) (and without the address in the
     others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
     header = text.partition("\n")[0]
     delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or restore_cell(r[0]).strip().lower() != key]
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or mailbox.key(restore_cell(r[0])) != key]
     out = io.StringIO()
     # Another row's detail may quote the address (a suppression's note): only the address goes there.
     csv.writer(out, delimiter=delimiter).writerows(

@@ -22,7 +22,7 @@ import json
 import re
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "mentions", "names", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "key", "mentions", "names", "names_file", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
@@ -136,6 +136,18 @@ def names(text: str, address_key: str) -> bool:
     """Whether ``text`` mentions the address ``address_key`` as ``scrub`` finds it: not as part of a
     longer address (forgetting brien@paper.example leaves o'brien@paper.example's texts alone)."""
     return bool(text) and _mention(address_key).search(text) is not None
+
+
+# What a file name holds around an address: a dry run's "0001-0002-" (request, position) before it,
+# a suffix after it ("jane@example.org.eml").
+_FILE_NAME_AROUND = re.compile(r"^\d{4}-\d{4}-|\.(?:eml|html|txt|json|csv)$", re.IGNORECASE)
+
+
+def names_file(path: str, address_key: str) -> bool:
+    """Whether one of the parts of the file path ``path`` names the address ``address_key`` as
+    ``names`` finds it: 0001-0003-ben@gazette.example.eml does, 0001-0003-reuben@gazette.example.eml
+    does not (review 13 #11: forgetting ben@ deleted reuben@'s dry-run email)."""
+    return any(names(_FILE_NAME_AROUND.sub("", part), address_key) for part in re.split(r"[/\\]", path))
 
 
 def _parts(address_key: str) -> list[tuple[str, str]]:

@@ -522,7 +522,7 @@ def test_forget_while_her_request_is_in_flight_keeps_her_row_for_the_answer_and_
     result = CliRunner().invoke(main, ["forget", ADDRESS, "--yes", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["on_its_way"] == ["c1"]
-    assert f"The email to {ADDRESS} in c1 had already left for SendGrid: it cannot be called back." in result.stderr
+    assert f"The email to {ADDRESS} in c1 may have left for SendGrid already (its request was on its way" in result.stderr
     with store.connect() as connection:
         rows = dict(connection.execute(select(message.c.message_key, message.c.state).where(message.c.email == "(forgotten)")).all())
     assert rows == {her: "planned", paused: "skipped"}
@@ -607,3 +607,44 @@ def test_forget_takes_the_address_out_of_another_journalists_personalization_in_
         ],
         "subject": "Hello",
     }
+
+
+def test_forget_deletes_the_pages_preview_wrote_as_the_journalist_and_nothing_beside_them(logged: Path) -> None:
+    """Review 13 #9: `mailer preview --contact` notes the two pages it writes (here they show her
+    address), so forget deletes them; with preview_dir = ".", the office's own .txt file beside
+    them that names her stays (forget deletes only what mailer wrote)."""
+    toml = logged / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[compose]\npreview_dir = "."\n', encoding="utf-8")
+    note = logged / "calls.txt"
+    note.write_text("amara.okafor@example.com phoned.\n", encoding="utf-8")
+    release = logged / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8") + "\nWritten for {{ contact.email }}.\n", encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["preview", "releases/example.md", "--contact", "amara.okafor@example.com", "--list", "lists/press.csv"])
+    assert shown.exit_code == 0, shown.output
+    pages = [logged / "example.html", logged / "example.txt"]
+    assert all(page.is_file() for page in pages)
+    forgotten = runner.invoke(main, ["forget", "amara.okafor@example.com", "--yes", "--json"])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert not any(page.exists() for page in pages), forgotten.output
+    assert note.is_file()
+
+
+def test_forget_takes_her_rows_spelt_otherwise_out_of_a_dry_runs_skipped_csv(tmp_path: Path) -> None:
+    """Review 13 #7: a list's duplicate row of hers, spelt "Name <address>" or "mailto:", or refused
+    for its final dot, is a row of hers in skipped.csv too: it goes, another journalist's stays."""
+    folder = tmp_path / "outbox" / "2026-11-30-example"
+    folder.mkdir(parents=True)
+    (folder / ".campaign").write_text("2026-11-30-example 2026-11-30T09:00:00+00:00\n", encoding="utf-8")
+    skipped = folder / "skipped.csv"
+    skipped.write_text(
+        "email,reason,detail,source\r\n"
+        "Ben Quistgaard <Ben@Gazette.example>,duplicate,,lists/a.csv:3\r\n"
+        "mailto:ben@gazette.example,duplicate,,lists/a.csv:4\r\n"
+        "BEN@GAZETTE.EXAMPLE.,invalid,,lists/a.csv:5\r\n"
+        "reuben@gazette.example,duplicate,,lists/a.csv:6\r\n",
+        encoding="utf-8",
+    )
+    erased = forget.erase_files("ben@gazette.example", tmp_path / "outbox")
+    assert erased.rewritten == (skipped,)
+    assert skipped.read_bytes() == b"email,reason,detail,source\r\nreuben@gazette.example,duplicate,,lists/a.csv:6\r\n"

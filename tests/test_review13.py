@@ -81,7 +81,6 @@ def whole_log(db_url: str) -> str:
 # -- 1. forget while a send's question waits: her row is logged with her name and address ---------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a journalist forgotten while a send's question waits is logged with her data")
 def test_a_journalist_forgotten_while_the_send_asks_is_logged_without_her_data(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,7 +211,6 @@ def test_forget_and_suppressions_add_of_the_same_journalist_at_once_both_finish(
 # -- 3. forget during a 429 wait says her email "already left" though she is never mailed --------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: forget says the email already left though SendGrid refused it (429) and it never goes")
 def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_path: Path, standin: Any, db_url: str) -> None:
     """SendGrid answers Ben's request "too many requests" (429); the send waits to try again. Ben
     asks to be erased and the office runs `mailer forget`. The retry leaves without him (review
@@ -248,9 +246,6 @@ def test_forget_while_her_request_waits_for_a_retry_does_not_say_it_left(tmp_pat
 # -- 4. forget does not name a list that holds her in another spelling --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 4: forget does not name a list holding the address in Windows-1252 or its ASCII (IDNA) form"
-)
 @pytest.mark.parametrize(
     ("cell", "encoding"),
     [("anna@bücher.example", "cp1252"), ("anna@xn--bcher-kva.example", "utf-8")],
@@ -279,7 +274,6 @@ def test_forget_names_the_list_that_still_holds_her_in_any_spelling(
 # -- 5. forget run from another folder of the office misses the reports in out/reports -----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: forget looks for report files in out/reports under the current folder, not the office's")
 def test_forget_from_a_subfolder_names_the_report_files_that_hold_her(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -358,9 +352,6 @@ def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Pat
 # -- 7. forget leaves a duplicate row of hers, spelt "Name <address>", whole in the log ------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 7: forget leaves her duplicate list rows spelt otherwise (Name <addr>, mailto:, a final dot) in the log"
-)
 @pytest.mark.parametrize("spelling", ["Ben Quistgaard <Ben@Gazette.example>", "mailto:ben@gazette.example", "BEN@GAZETTE.EXAMPLE."])
 def test_forget_erases_her_duplicate_rows_however_they_are_spelt(tmp_path: Path, standin: Any, db_url: str, spelling: str) -> None:
     """The beat list names Ben twice, as lists merged from a media database and a colleague's
@@ -385,7 +376,6 @@ def test_forget_erases_her_duplicate_rows_however_they_are_spelt(tmp_path: Path,
 # -- 8. forgetting a journalist raises a follow-up's combined reach ----------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 8: after forget, the combined reach of a release and its follow-up counts her twice")
 def test_forget_does_not_change_the_combined_reach_of_a_follow_up(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release reached Ana and Ben; nobody opened it, so a reminder went to both (--follow-up
     latest --who not-opened) and reached them too. The report says "Combined reach ...: 2
@@ -421,9 +411,6 @@ def test_forget_does_not_change_the_combined_reach_of_a_follow_up(tmp_path: Path
 # -- 9. preview_dir = ".": forget deletes the office's press list kept beside mailer.toml ---------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 9: with preview_dir = '.', forget deletes the office's own .txt/.html files beside mailer.toml"
-)
 def test_forget_never_deletes_a_press_list_kept_beside_mailer_toml(tmp_path: Path, standin: Any, db_url: str) -> None:
     """mailer.toml sets preview_dir = "." (as review 9b's office did), and this office keeps its
     Meltwater export meltwater.txt (every journalist of the beat, tab-separated) and a note
@@ -449,7 +436,6 @@ def test_forget_never_deletes_a_press_list_kept_beside_mailer_toml(tmp_path: Pat
 # -- 10. PostgreSQL: forget committed while a send writes its plan leaves her row whole ------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: forget committed while a send writes its plan: her new row keeps her data (PostgreSQL)")
 def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Path, standin: Any, db_url: str, database: str) -> None:
     """A send of a long list is writing its plan (one transaction: the suppressions read first, then
     every row inserted; a second for 100k journalists). Meanwhile Ben asks to be erased and the
@@ -519,7 +505,6 @@ def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Pat
 # -- 11. forgetting ben@ deletes reuben@'s dry-run email ----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: forget deletes the dry-run .eml of a longer address whose file name holds hers")
 def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The Gazette has Ben (ben@gazette.example) and Reuben (reuben@gazette.example). A dry run
     writes an .eml for each, named after the address (0001-0003-reuben@gazette.example.eml). Ben
@@ -539,7 +524,6 @@ def test_forget_leaves_the_dry_run_email_of_a_longer_address_alone(tmp_path: Pat
 # -- 12. SendGrid's refusal, answered after forget, writes her address back into the log ----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: a refusal answered after forget logs her address again on every row of the request")
 def test_a_refusal_answered_after_forget_does_not_bring_her_address_back(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

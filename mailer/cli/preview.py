@@ -79,6 +79,14 @@ def preview(
         shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields)]
     else:
         shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields)
+    if fields is not None:  # pages holding a journalist's fields: noted, so `mailer forget` deletes them (review 13 #9)
+        from mailer.send.dispatch import utcnow
+        from mailer.store import folders
+
+        with app.engine.begin() as connection:
+            for shown in shown_all:
+                folders.keep_file(connection, shown.html_path, now=utcnow())
+                folders.keep_file(connection, shown.text_path, now=utcnow())
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:

@@ -388,8 +388,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         output.warn(scheduled.warning())
     for campaign_id in done.on_its_way:  # review 12b #4: a send was mailing them as forget ran
         output.warn(
-            f"The email to {done.address} in {campaign_id} had already left for SendGrid: it cannot be called back. "
-            "The log shows it as sent (without the address) once SendGrid answers; no later send reaches this address."
+            # Review 13 #3: a request waiting to be tried again (SendGrid said "too many requests") is
+            # listed in flight too, and its retry leaves without them: "had already left" was untrue there.
+            f"The email to {done.address} in {campaign_id} may have left for SendGrid already (its request was on its way, "
+            "or waiting to be tried again): if SendGrid took it, it cannot be called back, and the log shows it as sent "
+            "(without the address); if not, it goes without them. No later send reaches this address."
         )
     if done.log_files is False:  # newcomer review 9: the erased rows stayed readable in the log file
         output.warn(
@@ -416,7 +419,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
     erased.append(_erase_written(done.address, shown_files, done.proofs))
-    left = forget_module.exports_mentioning(done.address, REPORTS_FOLDER)
+    # `report` writes under the folder it ran in: the office's, or here (review 13 #5: forget run in lists/ missed them).
+    bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
+    left = [_from_here(path) for folder in bases for path in forget_module.exports_mentioning(done.address, folder)]
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
         verb, them = ("holds", "it") if len(left) == 1 else ("hold", "them")

@@ -170,6 +170,8 @@ def record(
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
                 messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
+                if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1)
+                    messages.blank_forgotten(connection, campaign_id)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
             return Recorded(campaign_id, final, skipped, suppressed, held)
         except IntegrityError:

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from mailer import mailbox
 from mailer.config import SendGridConfig
 from mailer.errors import (
     AuthError,
@@ -40,10 +41,10 @@ from mailer.errors import (
     TransportError,
     Unavailable,
 )
-from mailer.models import MessageState, Recipients
+from mailer.models import FORGOTTEN_ADDRESS, MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
 RATE_LIMIT_ATTEMPTS = 20
@@ -442,7 +443,7 @@ class Dispatcher:
             )
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
-            text = _rejection_text(error, request)
+            text = _without_forgotten(connection, request, _rejection_text(error, request))
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
             return [
                 lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"),
@@ -457,7 +458,7 @@ class Dispatcher:
             )
             return [lambda: self.on_request(size)]
         if isinstance(error, OutcomeUnknown):
-            message = error.message
+            message = _without_forgotten(connection, request, error.message)
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.UNKNOWN, error=message)
             return [
                 lambda: self.on_warning(
@@ -507,6 +508,18 @@ def _rejection_text(error: Rejected, request: Request) -> str:
             text += f" ({request.messages[int(pieces[1])].email})"
         parts.append(text)
     return "; ".join(parts)
+
+
+def _without_forgotten(connection: Connection, request: Request, text: str) -> str:
+    """``text`` (SendGrid's answer to ``request``, logged on each of its rows) without the addresses
+    of its journalists erased with `mailer forget` while it was out: "(forgotten)" in their place,
+    as forget leaves the log (review 13 #12: a refusal answered after forget wrote her address back
+    on every row of the request, where nothing erases it any more)."""
+    if not text:
+        return text
+    for key in suppressions.forgotten_among(connection, {mailbox.key(m.email) for m in request.messages}):
+        text = mailbox.scrub(text, key, FORGOTTEN_ADDRESS)
+    return text
 
 
 def _stop_error(error: BaseException | None, campaign_id: str, *, retries: int) -> TransportError | SendError:

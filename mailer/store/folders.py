@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, or_, select
 
+from mailer import mailbox
 from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import written_file, written_folder
 
@@ -54,5 +55,10 @@ def _noted(connection: Connection, table: Table) -> list[Path]:
 def erase_files_naming(connection: Connection, address: str) -> int:
     """Forget the noted files whose path names ``address`` (``-o jane.doe@example.org.eml``): part
     of ``mailer forget``, which reads ``every_file`` first. Returns how many were forgotten."""
-    named = func.lower(written_file.c.path).contains(address.strip().lower(), autoescape=True)
-    return connection.execute(delete(written_file).where(named)).rowcount
+    key = mailbox.key(address)
+    found = or_(*(func.lower(written_file.c.path).contains(spelt, autoescape=True) for spelt in mailbox.mentions(key)))
+    # Only a path naming that address, not a longer one (reuben@ for ben@; review 13 #11).
+    named = [path for path in connection.scalars(select(written_file.c.path).where(found)) if mailbox.names_file(path, key)]
+    if not named:
+        return 0
+    return connection.execute(delete(written_file).where(written_file.c.path.in_(named))).rowcount

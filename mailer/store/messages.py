@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
+import secrets
 from collections import Counter
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from mailer.models import (
     MessageState,
     Mode,
     RejectReason,
+    SuppressionReason,
     fields_json,
 )
 from mailer.store import campaigns
@@ -752,7 +754,12 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     """Blank the address, contact snapshot and source of every message row to ``address``.
 
     Returns (message id, campaign id) of the rows erased. The row itself stays, so campaign
-    counts do not change; its ``email_key`` becomes "forgotten:<id>", unique per row.
+    counts do not change; its ``email_key`` becomes "forgotten:<token>", one random token for all the
+    rows of this erasure: a journalist reached by a release and its follow-up still counts once in
+    their combined reach (review 13 #8: "forgotten:<id>" counted her once per row). Random, not a
+    hash of the address, which anyone holding the address could recompute to find her rows. Her
+    rows of one campaign include one not skipped at most (``ux_message_address_campaign``), so the
+    shared key keeps that index's promise.
 
     A row not sent yet (a paused campaign) would go out on `mailer resume` to "(forgotten)", and
     SendGrid would refuse the whole request for it: it is skipped, as a suppressed address is at
@@ -760,20 +767,53 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     has left, and its answer marks the `planned` rows accepted (review 12b #4: the log said skipped
     though SendGrid took her email); no run sends it again (``skip_suppressed``).
     """
-    rows = connection.execute(select(message.c.id, message.c.campaign_id).where(to_address(address))).all()
+    rows = [
+        *connection.execute(select(message.c.id, message.c.campaign_id).where(to_address(address))),
+        *_spelt_otherwise(connection, address),
+    ]
     flying = _flying(connection, {row.campaign_id for row in rows})
+    token = secrets.token_hex(12)
     for chunk in chunks([row.id for row in rows]):
-        connection.execute(
-            update(message)
-            .where(message.c.id.in_(chunk))
-            .values(email=FORGOTTEN_ADDRESS, email_key="forgotten:" + message.c.id.cast(String), fields={}, source=None, error=None)
-        )
+        connection.execute(update(message).where(message.c.id.in_(chunk)).values(**_erased(FORGOTTEN_KEY_PREFIX + token), error=None))
         connection.execute(
             update(message)
             .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, not_(flying))
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
     return [(row.id, row.campaign_id) for row in rows]
+
+
+def _spelt_otherwise(connection: Connection, address: str) -> list[Any]:
+    """(id, campaign id) of the skipped rows whose address cell spells ``address`` another way: a
+    list's duplicate or invalid row is logged keyed by its cell as typed ("Ben Quistgaard
+    <Ben@Gazette.example>", "mailto:ben@...", "BEN@GAZETTE.EXAMPLE."), so ``to_address`` misses
+    it (review 13 #7: forget left his name and outlet on it). Read as ``mailbox.key`` reads a cell."""
+    query = select(message.c.id, message.c.campaign_id, message.c.email).where(
+        message.c.skip_reason.is_not(None), message.c.email_key != address, naming(message.c.email_key, address)
+    )
+    return [row for row in connection.execute(query).all() if mailbox.key(row.email) == address]
+
+
+def _erased(email_key: Any = None) -> dict[str, Any]:
+    """What an erased row keeps of the journalist: nothing. The address becomes FORGOTTEN_ADDRESS,
+    the key ``email_key`` (default "forgotten:<id>"), the contact snapshot and list source go. The
+    one rule of ``erase_address`` (``mailer forget``) and ``blank_forgotten`` (a run skipping her afterwards)."""
+    key = FORGOTTEN_KEY_PREFIX + message.c.id.cast(String) if email_key is None else email_key
+    return {"email": FORGOTTEN_ADDRESS, "email_key": key, "fields": {}, "source": None}
+
+
+def blank_forgotten(connection: Connection, campaign_id: str) -> int:
+    """Blank, as ``erase_address`` does, the campaign's skipped rows whose address is suppressed as
+    "forgotten": `mailer forget` ran while the send's question waited, or while its plan was being
+    written (it found no row of it to erase), and the send skipped her after (review 13 #1, #10:
+    the log kept her address, name and outlet). Returns how many rows were blanked."""
+    forgotten = select(suppression.c.email_key).where(suppression.c.reason == SuppressionReason.FORGOTTEN.value)
+    result = connection.execute(
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.skip_reason.is_not(None), message.c.email_key.in_(forgotten))
+        .values(**_erased())
+    )
+    return int(result.rowcount or 0)
 
 
 def in_flight_among(connection: Connection, message_ids: Collection[int]) -> list[str]:
@@ -878,7 +918,7 @@ def skip_suppressed(
     # it is skipped here: its address is gone, and she is forgotten.
     suppressed = or_(_suppressed_since(since, overrides), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%"))
     only = [message.c.request_no.in_(sorted(requests))] if requests is not None else []
-    return _skip_planned(
+    skipped = _skip_planned(
         connection,
         campaign_id,
         suppressed,
@@ -887,6 +927,9 @@ def skip_suppressed(
         error="suppressed since the campaign was planned",
         now=now,
     )
+    if skipped:  # forgotten while the plan was written: forget found no row of it to erase (review 13 #10)
+        blank_forgotten(connection, campaign_id)
+    return skipped
 
 
 def planned_keys(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:
@@ -1020,7 +1063,7 @@ def forgotten_among(connection: Connection, message_ids: Collection[int]) -> set
     return found
 
 
-FORGOTTEN_KEY_PREFIX = "forgotten:"  # ``erase_address`` gives each erased row the email_key "forgotten:<id>"
+FORGOTTEN_KEY_PREFIX = "forgotten:"  # an erased row's email_key: "forgotten:<token>" (``erase_address``) or "forgotten:<id>"
 
 
 # States in which a live message may have reached (or is about to reach) its journalist.
