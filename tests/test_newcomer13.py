@@ -86,12 +86,6 @@ def said(result: Result) -> str:
 # -- 1. a colleague's copy of the release is not "this release": both versions go out -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a release is recognised by its absolute path (campaigns.live_with, reached.py:66), so a "
-    "colleague's copy of the same release under the office folder is a new release: no 'scheduled to get an "
-    "earlier version' refusal",
-)
 def test_tom_sending_his_old_copy_is_refused_while_marias_corrected_version_is_scheduled(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,11 +122,6 @@ def test_tom_sending_his_old_copy_is_refused_while_marias_corrected_version_is_s
     assert again.exit_code == 1 and len(standin.mail_sends) == 2, "every journalist gets both versions at the embargo"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a correction sent from a colleague's copy of the release is not compared with the "
-    "earlier version (release identity is the absolute path: campaigns.live_with, reached.py:66)",
-)
 def test_a_correction_sent_from_toms_copy_asks_about_the_journalists_who_had_marias_version(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

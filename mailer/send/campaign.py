@@ -291,12 +291,16 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
 def release_file(config: Config, found: campaigns.Campaign) -> Path:
     """The campaign's release file: where the log says it was, or, when that path is not on this
     computer (a colleague's copy of the press folder, sharing a PostgreSQL log; review 12a #16),
-    the same file under this office's folder (mailer.toml's, else the current one): the longest
-    end of the logged path found there. The caller compares its content with the campaign's."""
+    the same file under this office's folder (mailer.toml's, else the current one): at the path
+    inside the office folder the campaign kept (``campaigns.RELEASE``), else the longest end of
+    the logged path found there. The caller compares its content with the campaign's."""
     logged = Path(found.release_path)
     if logged.is_file():
         return logged
     office = config.source.parent if config.source is not None else Path.cwd()
+    inside = found.filters.get(campaigns.RELEASE)  # its path inside the office folder (newcomer 13 #1)
+    if isinstance(inside, str) and config.source is not None and (office / inside).is_file():
+        return office / inside
     # Logged on another system: C:\Users\ana\press\releases\x.md splits by Windows rules (review 12b #5).
     windows = "\\" in found.release_path or re.match(r"[A-Za-z]:", found.release_path) is not None
     pure = PureWindowsPath(found.release_path) if windows else PurePosixPath(found.release_path)

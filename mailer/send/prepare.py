@@ -137,7 +137,13 @@ def prepare_send(
         mode=mode,
         slug=_slug(release_path),
         lists=tuple(map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags), **_overrides(overrides), **_delimiter(contacts.shared_delimiter(loaded))},
+        filters={
+            "where": list(where),
+            "tag": list(tags),
+            **_overrides(overrides),
+            **_delimiter(contacts.shared_delimiter(loaded)),
+            **_office_path(config, release_path),
+        },
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -219,6 +225,7 @@ def prepare_follow_up(
             **_overrides(overrides),
             # The lists it is narrowed to, else the original's: its journalists came from those.
             **_delimiter(contacts.shared_delimiter(narrowing) if narrowing is not None else original.delimiter),
+            **_office_path(config, release_path),
         },
         sender=_sender(rendered, config),
         scheduled=scheduled,
@@ -283,7 +290,8 @@ def _planned(
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
     scheduled: dict[str, tuple[int, datetime]] = {}
-    found = reached.reached(connection, the_plan, release_path=release_path)
+    key = reached.office_path(config, release_path)
+    found = reached.reached(connection, the_plan, release_path=release_path, release_key=key)
     if found.received and not include_previous:
         planned_there = found.planned_only()
         scheduled = _held_for_later(connection, {key: cid for key, cid in found.received.items() if key not in planned_there})
@@ -312,7 +320,7 @@ def _planned(
         hashes = [version.content_hash for version in the_plan.all_versions]
         linked = {cid for cid, _ in campaigns.live_with(connection, content_hash=the_plan.content_hash)}
         linked |= {cid for cid, _ in campaigns.live_with(connection, version_of=hashes)}  # a copy sharing a version: compared
-        for cid, earlier, left in campaigns.paused_with_subject(connection, versions[0].subject, other_than=path):
+        for cid, earlier, left in campaigns.paused_with_subject(connection, versions[0].subject, other_than=path, other_than_key=key):
             if cid not in linked:
                 warnings.append(_same_subject_words(cid, earlier, left, release_path))
     unknown = plan_module.unknown_languages(the_plan)
@@ -783,6 +791,13 @@ def _delimiter(delimiter: str | None) -> dict[str, str]:
     """The delimiter the press lists share, recorded with the campaign: its report CSVs are written
     with it, so a semicolon office's reports open in columns in European Excel (newcomer 12 #6)."""
     return {campaigns.DELIMITER: delimiter} if delimiter is not None else {}
+
+
+def _office_path(config: Config, release_path: Path) -> dict[str, str]:
+    """The release file's path inside the office folder, recorded with the campaign: a colleague's
+    copy of the release is the same release (newcomer 13 #1)."""
+    key = reached.office_path(config, release_path)
+    return {campaigns.RELEASE: key} if key is not None else {}
 
 
 def _slug(path: Path) -> str:

@@ -17,6 +17,11 @@ from mailer.store.schema import campaign, campaign_version, message
 
 SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
 DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists share (comma, semicolon or tab), if they do
+# filters key: the release file's path inside the office folder (the folder holding mailer.toml),
+# "releases/honey.md": a colleague's copy of the press folder holds the same release under
+# another absolute path (newcomer 13 #1). Absent for a campaign logged before it was kept, or
+# sent from a file outside that folder: such a campaign is its release by absolute path only.
+RELEASE = "release"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +220,11 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
-def paused_with_subject(connection: Connection, subject: str, *, other_than: str) -> list[tuple[str, str, int]]:
+def paused_with_subject(
+    connection: Connection, subject: str, *, other_than: str, other_than_key: str | None = None
+) -> list[tuple[str, str, int]]:
     """(id, release file, journalists still planned) of live campaigns with this subject from
-    another release file, stopped with journalists not yet mailed (paused or planned): perhaps
+    another release file (not ``same_release(other_than, other_than_key)``), stopped with journalists not yet mailed (paused or planned): perhaps
     the original of a corrected copy saved under another name, which nothing else links."""
     planned = (
         select(message.c.campaign_id, func.count().label("left"))
@@ -232,7 +239,7 @@ def paused_with_subject(connection: Connection, subject: str, *, other_than: str
             campaign.c.mode == Mode.LIVE.value,
             campaign.c.status.in_([CampaignStatus.PAUSED.value, CampaignStatus.PLANNED.value]),
             campaign.c.subject == subject,
-            campaign.c.release_path != other_than,
+            ~same_release(other_than, other_than_key),
         )
         .order_by(campaign.c.created_at)
     )
@@ -498,17 +505,31 @@ def delivering(mode: Mode = Mode.LIVE) -> ColumnElement[bool]:
     )
 
 
+def same_release(release_path: str, release_key: str | None) -> ColumnElement[bool]:
+    """Campaigns sent from this release: logged with this absolute path, or with this path inside
+    the office folder (``RELEASE``: a colleague's copy of it). Never NULL, so it can be negated."""
+    same_path = campaign.c.release_path == release_path
+    if release_key is None:
+        return same_path
+    return or_(same_path, func.coalesce(campaign.c.filters[RELEASE].as_string(), "") == release_key)
+
+
 def live_with(
-    connection: Connection, *, content_hash: str | None = None, release_path: str | None = None, version_of: Collection[str] = ()
+    connection: Connection,
+    *,
+    content_hash: str | None = None,
+    release_path: str | None = None,
+    release_key: str | None = None,
+    version_of: Collection[str] = (),
 ) -> list[tuple[str, str]]:
     """(id, content_hash) of live campaigns that can have reached journalists (``delivering``), with
-    this content, from this release file, or with a version of one of the contents in
-    ``version_of``; oldest first."""
+    this content, from this release (``release_path`` and ``release_key``: ``same_release``), or
+    with a version of one of the contents in ``version_of``; oldest first."""
     query = select(campaign.c.id, campaign.c.content_hash).where(delivering())
     if content_hash is not None:
         query = query.where(campaign.c.content_hash == content_hash)
     if release_path is not None:
-        query = query.where(campaign.c.release_path == release_path)
+        query = query.where(same_release(release_path, release_key))
     if version_of:
         holding = select(campaign_version.c.campaign_id).where(campaign_version.c.content_hash.in_(list(version_of)))
         query = query.where(or_(campaign.c.id.in_(holding), campaign.c.content_hash.in_(list(version_of))))
