@@ -325,12 +325,6 @@ def test_contact_says_the_embargoed_email_is_still_held_by_sendgrid(
 # -- 7. after a late cancel, status and the correction keep advising the cancel that was just made ---
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: after a cancel less than 10 minutes before its time, status still says 'To call the send off "
-    "(up to 10 minutes before): mailer cancel' (send/status.py:78) and the correction is refused with 'Cancel that "
-    "send first' (send/prepare.py:368): the log keeps no trace of the cancel",
-)
 def test_after_a_late_cancel_nobody_is_told_to_cancel_again(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

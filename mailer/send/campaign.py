@@ -506,6 +506,10 @@ def cancel(
         # out all the same, so the log does not call it cancelled. Its journalists count as
         # reached (promise 8: a later send of this release skips them) and events tell what happened
         # (review 9b: marked cancelled, it read "none went out" and a re-send mailed everyone twice).
+        # The log notes the cancel was asked, so status and a correction say to wait for the time
+        # instead of advising the same cancel again (newcomer 13 #7).
+        with engine.begin() as connection:
+            campaigns.note_late_cancel(connection, campaign_id, at=now)
         return Cancelled(campaign_id, found.scheduled_at, late=True)
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)

@@ -23,7 +23,7 @@ from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "status"]
+__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +71,27 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
     steps = advice(campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until)
+    late = late_cancel_words(campaign) if held_until is not None else None
     if held_until is not None:
         steps.insert(
             0,
             f"SendGrid holds these emails until {schedule.describe(held_until)}. "
-            f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}",
+            + (
+                f"{late} A corrected release sent after that time asks before mailing those who had this version."
+                if late
+                else f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}"
+            ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
+        way_out = (
+            "unless the late cancel takes effect"
+            if late
+            else f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
+        )
         steps.insert(
             1,
             f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
-            f"mails them all the same at {schedule.describe(held_until)} unless you cancel "
-            f"the send (mailer cancel {campaign_id}) and send the release again, which skips them.",
+            f"mails them all the same at {schedule.describe(held_until)} {way_out}.",
         )
     if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
         steps.extend(_what_a_resume_skips(engine, campaign, shown))
@@ -113,6 +122,20 @@ def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str,
     if not rehearsal.left:
         return [f"A resume now would mail nobody ({' '.join(why)}): mailer resume {campaign.id} marks it done."]
     return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
+
+
+def late_cancel_words(campaign: Campaign) -> str | None:
+    """What to do about a scheduled send whose cancel was asked less than 10 minutes before its time
+    (``Campaign.late_cancel``): nothing more can call it off, so wait for its time instead of
+    running the same cancel again (newcomer 13 #7). None when no such cancel was asked."""
+    if campaign.late_cancel is None or campaign.scheduled_at is None:
+        return None
+    return (
+        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
+        "its time, when SendGrid no longer promises to cancel: it may still go out, and asking again changes nothing. "
+        f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
+        "whether it went out."
+    )
 
 
 def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:

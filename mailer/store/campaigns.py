@@ -22,6 +22,10 @@ DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists
 # another absolute path (newcomer 13 #1). Absent for a campaign logged before it was kept, or
 # sent from a file outside that folder: such a campaign is its release by absolute path only.
 RELEASE = "release"
+# filters key: when a cancel was asked less than 10 minutes before the send's time (ISO 8601, UTC):
+# SendGrid may or may not honour it, so the campaign is not marked cancelled, and nobody should be
+# told to cancel it again (newcomer 13 #7).
+LATE_CANCEL = "late_cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,15 @@ class Campaign:
     def sandboxed(self) -> bool:
         """Sent to SendGrid's sandbox ([sendgrid] sandbox = true): validated, delivered to nobody."""
         return bool(self.filters.get(SANDBOX))
+
+    @property
+    def late_cancel(self) -> datetime | None:
+        """When a cancel was asked too close to its time for SendGrid to promise it (None: never)."""
+        found = self.filters.get(LATE_CANCEL)
+        try:
+            return datetime.fromisoformat(found) if isinstance(found, str) else None
+        except ValueError:
+            return None
 
     @property
     def delimiter(self) -> str | None:
@@ -291,6 +304,13 @@ def _kind(mode: Mode | None, *, cancelled: bool) -> list[ColumnElement[bool]]:
 def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
     """Record where a campaign stands now."""
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
+
+
+def note_late_cancel(connection: Connection, campaign_id: str, *, at: datetime) -> None:
+    """Record that a cancel was asked at ``at``, too late for SendGrid to promise it (``LATE_CANCEL``)."""
+    filters = connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id))
+    noted = {**(filters or {}), LATE_CANCEL: at.isoformat()}
+    connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=noted))
 
 
 def pause_if_planned(connection: Connection, campaign_id: str) -> None:
