@@ -146,11 +146,6 @@ def test_a_correction_sent_from_toms_copy_asks_about_the_journalists_who_had_mar
 # -- 2. a cancel SendGrid refuses: "send to these recipients again" ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a cancel SendGrid refuses (400) ends with the send's hint 'Fix what SendGrid names, then "
-    "send to these recipients again.' (transport/sendgrid.py:199) and never says the send still goes out at its time",
-)
 def test_a_cancel_sendgrid_refuses_says_the_send_still_goes_out(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,6 +167,30 @@ def test_a_cancel_sendgrid_refuses_says_the_send_still_goes_out(
     text = said(cancel)
     assert "send to these recipients again" not in text, cancel.output
     assert "not cancelled" in text or "still go" in text, cancel.output
+
+
+def test_a_cancel_refused_for_the_keys_permission_names_it_and_the_time(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with a key that lacks the Scheduled Sends permission (403): the send is not
+    cancelled, goes out at its time, the key's permission is the cause, and the cancel is to be
+    run again; the campaign stays scheduled in the log."""
+    maria = office(tmp_path / "maria", standin, db_url)
+    embargoed_release(maria, quote=WRONG_QUOTE)
+    at = embargo_of(maria / "releases" / "honey.md")
+    monkeypatch.chdir(maria)
+    sent = mailer("send", "releases/honey.md", "--list", "lists/presse.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    standin.answer(403, path="/v3/user/scheduled_sends", body={"errors": [{"field": None, "message": "access forbidden"}]})
+    cancel = mailer("cancel", campaign)
+    assert cancel.exit_code == 1
+    text = said(cancel)
+    assert "NOT cancelled" in text and f"still goes out at {at}" in text, cancel.output
+    assert "Scheduled Sends permission" in text and f"mailer cancel {campaign} again" in text, cancel.output
+    assert "send to these recipients again" not in text and "Traceback" not in text, cancel.output
+    status = mailer("status", campaign, "--json")
+    assert '"status": "scheduled"' in status.output, status.output
 
 
 # -- 3. status of a send killed with a request on its way --------------------------------------------
