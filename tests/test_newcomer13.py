@@ -197,11 +197,6 @@ def test_a_cancel_refused_for_the_keys_permission_names_it_and_the_time(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: status of a killed send counts the journalists of its request in flight as 'have not been "
-    "sent yet' (send/status.py:158 adds planned rows; the in_flight list is not read for a crashed run)",
-)
 def test_status_of_a_killed_send_does_not_say_the_request_in_flight_was_not_sent(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
