@@ -262,11 +262,6 @@ def test_forget_names_the_log_before_asking_to_erase(tmp_path: Path, standin: An
 # -- 5. the report page of a scheduled send says it was sent when it was planned ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: the report page's 'sent' is the campaign's creation time even for a scheduled send "
-    "(reports/page.py:137 uses created_at; the overview at :253 uses scheduled_at)",
-)
 def test_the_report_page_of_a_scheduled_send_gives_the_time_it_goes_out(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
