@@ -294,11 +294,6 @@ def test_the_report_page_of_a_scheduled_send_gives_the_time_it_goes_out(
 # -- 6. mailer contact: an email SendGrid holds until tomorrow reads "accepted", campaign "done" -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: mailer contact shows a journalist's email in a scheduled send SendGrid still holds as "
-    "'accepted', campaign_status 'done' (reports/contact.py:287 passes the stored status; status/campaigns say 'scheduled')",
-)
 def test_contact_says_the_embargoed_email_is_still_held_by_sendgrid(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
