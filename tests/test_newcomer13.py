@@ -235,11 +235,6 @@ def test_status_of_a_killed_send_does_not_say_the_request_in_flight_was_not_sent
 # -- 4. forget asks before it names the log it erases from -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: forget asks 'Erase everything the delivery log holds ...?' before opening the log, so the "
-    "'Log: ...' line comes after the answer (cli/reports.py:362 asks, :364 opens app.engine)",
-)
 def test_forget_names_the_log_before_asking_to_erase(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command that reads or writes the log says which one on its first line (README,
     Configuration). `mailer forget`, the one command that cannot be undone, asks "Erase everything
