@@ -67,8 +67,8 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     Compared, as this same release: live campaigns with the plan's content, those with one of
     its versions' content (sent in one language before the translations existed, a corrected
     copy under another file name), and those sent from the same release file (``release_path``,
-    resolved, or ``release_key``, its ``office_path``: a colleague's copy of it; corrections). A journalist "received" this content when the version they got
-    there is, byte for byte, the version this plan gives them (or that campaign sent this plan's
+    resolved, or ``release_key``, its ``office_path``: a colleague's copy; corrections). A
+    journalist "received" this content when the version they got there is, byte for byte, the version this plan gives them (or that campaign sent this plan's
     content as a whole), or another version this plan still sends while that campaign also had
     the one they get now (their language cell changed). One who got another version counts in
     ``earlier_version``, for the question. Rows a campaign of other content only planned count

@@ -182,8 +182,8 @@ def advice(
         steps.append(
             f"{counted(in_flight, 'recipient')} {'was' if in_flight == 1 else 'were'} on their way to SendGrid when the send "
             "stopped (their request was in flight and no answer was logged): they may already have the email. A resume "
-            "does not send to them "
-            "again; it marks them unknown, and SendGrid's events (mailer webhook, or mailer events import) settle them."
+            "does not send to them again; it marks them unknown, and SendGrid's events (mailer webhook, or mailer events "
+            "import) settle them."
         )
     unknown = counts.get(MessageState.UNKNOWN.value, 0)
     failed = counts.get(MessageState.FAILED.value, 0)

@@ -237,8 +237,9 @@ def paused_with_subject(
     connection: Connection, subject: str, *, other_than: str, other_than_key: str | None = None
 ) -> list[tuple[str, str, int]]:
     """(id, release file, journalists still planned) of live campaigns with this subject from
-    another release file (not ``same_release(other_than, other_than_key)``), stopped with journalists not yet mailed (paused or planned): perhaps
-    the original of a corrected copy saved under another name, which nothing else links."""
+    another release file (not ``same_release(other_than, other_than_key)``), stopped with
+    journalists not yet mailed (paused or planned): perhaps the original of a corrected copy saved
+    under another name, which nothing else links."""
     planned = (
         select(message.c.campaign_id, func.count().label("left"))
         .where(message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None))
