@@ -86,12 +86,6 @@ def said(result: Result) -> str:
 # -- 1. a colleague's copy of the release is not "this release": both versions go out -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a release is recognised by its absolute path (campaigns.live_with, reached.py:66), so a "
-    "colleague's copy of the same release under the office folder is a new release: no 'scheduled to get an "
-    "earlier version' refusal",
-)
 def test_tom_sending_his_old_copy_is_refused_while_marias_corrected_version_is_scheduled(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,11 +122,6 @@ def test_tom_sending_his_old_copy_is_refused_while_marias_corrected_version_is_s
     assert again.exit_code == 1 and len(standin.mail_sends) == 2, "every journalist gets both versions at the embargo"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a correction sent from a colleague's copy of the release is not compared with the "
-    "earlier version (release identity is the absolute path: campaigns.live_with, reached.py:66)",
-)
 def test_a_correction_sent_from_toms_copy_asks_about_the_journalists_who_had_marias_version(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,11 +146,6 @@ def test_a_correction_sent_from_toms_copy_asks_about_the_journalists_who_had_mar
 # -- 2. a cancel SendGrid refuses: "send to these recipients again" ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a cancel SendGrid refuses (400) ends with the send's hint 'Fix what SendGrid names, then "
-    "send to these recipients again.' (transport/sendgrid.py:199) and never says the send still goes out at its time",
-)
 def test_a_cancel_sendgrid_refuses_says_the_send_still_goes_out(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -185,15 +169,34 @@ def test_a_cancel_sendgrid_refuses_says_the_send_still_goes_out(
     assert "not cancelled" in text or "still go" in text, cancel.output
 
 
+def test_a_cancel_refused_for_the_keys_permission_names_it_and_the_time(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with a key that lacks the Scheduled Sends permission (403): the send is not
+    cancelled, goes out at its time, the key's permission is the cause, and the cancel is to be
+    run again; the campaign stays scheduled in the log."""
+    maria = office(tmp_path / "maria", standin, db_url)
+    embargoed_release(maria, quote=WRONG_QUOTE)
+    at = embargo_of(maria / "releases" / "honey.md")
+    monkeypatch.chdir(maria)
+    sent = mailer("send", "releases/honey.md", "--list", "lists/presse.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    standin.answer(403, path="/v3/user/scheduled_sends", body={"errors": [{"field": None, "message": "access forbidden"}]})
+    cancel = mailer("cancel", campaign)
+    assert cancel.exit_code == 1
+    text = said(cancel)
+    assert "NOT cancelled" in text and f"still goes out at {at}" in text, cancel.output
+    assert "Scheduled Sends permission" in text and f"mailer cancel {campaign} again" in text, cancel.output
+    assert "send to these recipients again" not in text and "Traceback" not in text, cancel.output
+    status = mailer("status", campaign, "--json")
+    assert '"status": "scheduled"' in status.output, status.output
+
+
 # -- 3. status of a send killed with a request on its way --------------------------------------------
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: status of a killed send counts the journalists of its request in flight as 'have not been "
-    "sent yet' (send/status.py:158 adds planned rows; the in_flight list is not read for a crashed run)",
-)
 def test_status_of_a_killed_send_does_not_say_the_request_in_flight_was_not_sent(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -232,11 +235,6 @@ def test_status_of_a_killed_send_does_not_say_the_request_in_flight_was_not_sent
 # -- 4. forget asks before it names the log it erases from -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: forget asks 'Erase everything the delivery log holds ...?' before opening the log, so the "
-    "'Log: ...' line comes after the answer (cli/reports.py:362 asks, :364 opens app.engine)",
-)
 def test_forget_names_the_log_before_asking_to_erase(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command that reads or writes the log says which one on its first line (README,
     Configuration). `mailer forget`, the one command that cannot be undone, asks "Erase everything
@@ -259,11 +257,6 @@ def test_forget_names_the_log_before_asking_to_erase(tmp_path: Path, standin: An
 # -- 5. the report page of a scheduled send says it was sent when it was planned ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: the report page's 'sent' is the campaign's creation time even for a scheduled send "
-    "(reports/page.py:137 uses created_at; the overview at :253 uses scheduled_at)",
-)
 def test_the_report_page_of_a_scheduled_send_gives_the_time_it_goes_out(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -296,11 +289,6 @@ def test_the_report_page_of_a_scheduled_send_gives_the_time_it_goes_out(
 # -- 6. mailer contact: an email SendGrid holds until tomorrow reads "accepted", campaign "done" -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: mailer contact shows a journalist's email in a scheduled send SendGrid still holds as "
-    "'accepted', campaign_status 'done' (reports/contact.py:287 passes the stored status; status/campaigns say 'scheduled')",
-)
 def test_contact_says_the_embargoed_email_is_still_held_by_sendgrid(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -336,12 +324,6 @@ def test_contact_says_the_embargoed_email_is_still_held_by_sendgrid(
 # -- 7. after a late cancel, status and the correction keep advising the cancel that was just made ---
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: after a cancel less than 10 minutes before its time, status still says 'To call the send off "
-    "(up to 10 minutes before): mailer cancel' (send/status.py:78) and the correction is refused with 'Cancel that "
-    "send first' (send/prepare.py:368): the log keeps no trace of the cancel",
-)
 def test_after_a_late_cancel_nobody_is_told_to_cancel_again(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

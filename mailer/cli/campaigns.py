@@ -122,6 +122,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
                 "created": campaign.created_at.isoformat(timespec="seconds"),
                 "scheduled": campaign.scheduled_at.isoformat(timespec="seconds") if campaign.scheduled_at else None,
                 "counts": dict(found.counts),
+                "in_flight": found.in_flight,  # of counts' planned: on their way to SendGrid when the send stopped
                 "skipped": dict(found.skipped),
                 "errors": [{"state": s, "error": e, "recipients": n} for s, e, n in found.errors],
                 "next": steps,
@@ -140,7 +141,13 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     shown = [
         status.cancelled_words(n, campaign, now=now)  # not "accepted": SendGrid discards them (newcomer review 9)
         if state == CANCELLED
-        else f"{n:,} " + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)
+        else f"{n:,} "
+        + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)
+        + (
+            f" ({found.in_flight:,} of them in flight when the send stopped)"
+            if state == MessageState.PLANNED.value and found.in_flight
+            else ""
+        )
         for state, n in found.counts.items()
         if n and state != MessageState.SKIPPED.value
     ]

@@ -361,10 +361,12 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"Not erasing {email}: there is no terminal to confirm on, and erasing cannot be undone.",
             hint=f"Add --yes to erase without the question: mailer forget {email} --yes",
         )
+    # Opened before the question, so its "Log: ..." line says which log the answer erases from
+    # (newcomer 13 #4: a second press folder's log is another log).
+    engine = app.engine
     if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
-    engine = app.engine
     from mailer.send import status
     from mailer.store import folders
 

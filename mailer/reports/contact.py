@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mailer.models import CANCELLED, MessageState, Mode, RejectReason, shown_state, shown_subject
+from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, RejectReason, shown_state, shown_status, shown_subject
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.store import campaigns as campaign_store
@@ -59,7 +59,7 @@ class Sending:
     subject: str
     mode: str  # "live" or "test"; "sandbox" for either sent to SendGrid's sandbox (delivered to nobody; review 12b #7)
     sent_at: datetime  # the scheduled time of a scheduled send, else when the campaign was created (UTC)
-    campaign_status: str
+    campaign_status: str  # as `mailer status` shows it: "scheduled" while SendGrid holds a scheduled send (models.shown_status)
     state: str  # models.MessageState (accepted, failed, unknown, planned, sending, skipped), or "cancelled" (models.shown_state)
     skip_reason: str | None
     error: str | None  # SendGrid's refusal, for failed and unknown messages
@@ -104,6 +104,9 @@ class Sending:
             return "cancelled: never sent"
         if self.bounce is not None:
             return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
+        if self.state == MessageState.ACCEPTED.value and self.campaign_status == SCHEDULED and not self.delivery:
+            # SendGrid holds it until the scheduled time: nothing has reached the journalist yet (newcomer 13 #6)
+            return f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
         if self.state == MessageState.ACCEPTED.value:
             return self.delivery or "accepted"
         if self.in_flight:
@@ -203,7 +206,9 @@ class History:
         }
 
 
-def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None) -> History:
+def history(
+    engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None, now: datetime | None = None
+) -> History:
     """The history of the address whose log key is ``email_key`` (normalized, lower-cased).
 
     ``also`` names other spellings to try for the suppression entry (a suppression synced from
@@ -211,7 +216,9 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folde
     (mailer.toml's): a list file logged with its full path inside it (the staff list of
     ``[lists] staff``) is shown relative to it, as a list given to ``send --list`` is logged, so
     one list reads one way (fix 10). Never raises for an unknown address: its history is empty.
+    ``now`` decides which scheduled sends SendGrid still holds (``Sending.campaign_status``).
     """
+    now = now or datetime.now(UTC)
     with engine.connect() as connection:
         every = message_store.for_address(connection, email_key)
         rows = [r for r in every if r.mode != Mode.DRY_RUN.value]
@@ -222,7 +229,7 @@ def history(engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folde
         lifted = suppression_store.removals(connection, email_key)
     origins = _origins(every)
     sendings = sorted(
-        (_sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0)) for row in chosen),
+        (_sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0), now=now) for row in chosen),
         key=lambda s: (s.sent_at, s.campaign_id),
         reverse=True,
     )
@@ -272,6 +279,8 @@ def _sending(
     origins: dict[str, tuple[str, str | None]],
     folder: Path | None,
     versions: int = 0,
+    *,
+    now: datetime,
 ) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
@@ -284,7 +293,7 @@ def _sending(
         subject=row.subject,
         mode=SANDBOX if row.sandbox else row.mode,
         sent_at=row.scheduled_at or row.created_at,
-        campaign_status=row.campaign_status,
+        campaign_status=_shown_status(row.campaign_status, row.scheduled_at, now),
         state=shown_state(row.state, row.campaign_status),
         skip_reason=row.skip_reason,
         error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
@@ -306,6 +315,15 @@ def _sending(
         follow_up_of=origins[row.source][0] if row.source in origins else None,
         versions=versions,
     )
+
+
+def _shown_status(stored: str, scheduled_at: datetime | None, now: datetime) -> str:
+    """The campaign's status as `mailer status` and `mailer campaigns` show it: "scheduled" while
+    SendGrid holds a finished scheduled send (newcomer 13 #6: contact read "done")."""
+    try:
+        return shown_status(CampaignStatus(stored), scheduled_at, now=now)
+    except ValueError:  # a status this press-mailer does not know: as stored
+        return stored
 
 
 def _sending_dict(s: Sending) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from mailer.counting import counted
-from mailer.models import shown_subject
+from mailer.models import CampaignStatus, shown_subject
 from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
+from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
 MAX_BARS = 60
@@ -61,7 +62,7 @@ TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>{{ subject }}</h1>
-<p class="meta">Campaign {{ summary.campaign.id }} · sent {{ sent }} · report made {{ made }} · times in UTC</p>
+<p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in UTC</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
 {% endif %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
@@ -137,7 +138,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         style=Markup(STYLE),
         summary=summary,
         subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
-        sent=summary.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        sent=_sent(summary.campaign, now or datetime.now(UTC)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
         chart=charts(points, bucket),
@@ -148,6 +149,21 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         depth=_depth,
         pct=percent,
     )
+
+
+def _sent(campaign: Campaign, now: datetime) -> str:
+    """When the campaign went out, for the page's meta line: a scheduled send at its scheduled time
+    (SendGrid holds it until then), not when it was planned (newcomer 13 #5: "sent 22:46" for an
+    embargoed release that went out at 09:00 read as a broken embargo)."""
+    at = campaign.scheduled_at
+    if at is None:
+        return f"sent {campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    if campaign.status is CampaignStatus.CANCELLED:
+        return f"was due {due}, cancelled"
+    if at > now:
+        return f"scheduled for {due} (SendGrid holds it until then; nothing has gone out yet)"
+    return f"sent {due} (scheduled)"
 
 
 OVERVIEW_KEYS = (

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.counting import counted
-from mailer.errors import SendError
+from mailer.errors import AuthError, OutcomeUnknown, Rejected, SendError, TransportError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import archive, delivery, schedule
 from mailer.send import lease as lease_module
@@ -291,12 +291,16 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
 def release_file(config: Config, found: campaigns.Campaign) -> Path:
     """The campaign's release file: where the log says it was, or, when that path is not on this
     computer (a colleague's copy of the press folder, sharing a PostgreSQL log; review 12a #16),
-    the same file under this office's folder (mailer.toml's, else the current one): the longest
-    end of the logged path found there. The caller compares its content with the campaign's."""
+    the same file under this office's folder (mailer.toml's, else the current one): at the path
+    inside the office folder the campaign kept (``campaigns.RELEASE``), else the longest end of
+    the logged path found there. The caller compares its content with the campaign's."""
     logged = Path(found.release_path)
     if logged.is_file():
         return logged
     office = config.source.parent if config.source is not None else Path.cwd()
+    inside = found.filters.get(campaigns.RELEASE)  # its path inside the office folder (newcomer 13 #1)
+    if isinstance(inside, str) and config.source is not None and (office / inside).is_file():
+        return office / inside
     # Logged on another system: C:\Users\ana\press\releases\x.md splits by Windows rules (review 12b #5).
     windows = "\\" in found.release_path or re.match(r"[A-Za-z]:", found.release_path) is not None
     pure = PureWindowsPath(found.release_path) if windows else PurePosixPath(found.release_path)
@@ -496,16 +500,53 @@ def cancel(
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     sendgrid = transport or _sendgrid(config, environ, sending=False)
-    sendgrid.cancel_scheduled(found.sendgrid_batch_id)
+    try:
+        sendgrid.cancel_scheduled(found.sendgrid_batch_id)
+    except TransportError as refused:
+        raise _cancel_refused(found, refused, late=late) from None
     if late:
         # SendGrid does not guarantee a cancel this close to the time (SENDGRID.md §1.3): it may go
         # out all the same, so the log does not call it cancelled. Its journalists count as
         # reached (promise 8: a later send of this release skips them) and events tell what happened
         # (review 9b: marked cancelled, it read "none went out" and a re-send mailed everyone twice).
+        # The log notes the cancel was asked, so status and a correction say to wait for the time
+        # instead of advising the same cancel again (newcomer 13 #7).
+        with engine.begin() as connection:
+            campaigns.note_late_cancel(connection, campaign_id, at=now)
         return Cancelled(campaign_id, found.scheduled_at, late=True)
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
     return Cancelled(campaign_id, found.scheduled_at)
+
+
+def _cancel_refused(found: campaigns.Campaign, refused: TransportError, *, late: bool) -> SendError:
+    """A cancel SendGrid refused or never answered, in the words a press officer needs: the send is
+    not cancelled and goes out at its time, why, and to run the cancel again (newcomer 13 #2: the
+    transport's own hint, "send to these recipients again", read as advice to send it twice)."""
+    assert found.scheduled_at is not None
+    at = schedule.describe(found.scheduled_at)
+    again = f"then run mailer cancel {found.id} again" + (
+        "" if late else f" before {schedule.describe(found.scheduled_at - timedelta(minutes=10))} (10 minutes before its time)"
+    )
+    if isinstance(refused, OutcomeUnknown):
+        return SendError(
+            f"{found.id} may not be cancelled: no answer came from SendGrid ({refused.message}), so unless it took the "
+            f"cancel, the send still goes out at {at}.",
+            hint=f"Run mailer cancel {found.id} again now: a second cancel is safe.",
+        )
+    if isinstance(refused, AuthError):
+        cause = f"SendGrid refused this API key the cancel ({refused.status}): the key is wrong, or it lacks the Scheduled Sends permission"
+        fix = f"Set SENDGRID_API_KEY to a key with the Scheduled Sends permission (Settings > API Keys in SendGrid), {again}."
+    elif isinstance(refused, Rejected):
+        cause = (
+            f"SendGrid refused the cancel ({refused.message}): usually the API key belongs to another SendGrid account "
+            "or subuser than the one the send was scheduled with, which alone can cancel it"
+        )
+        fix = f"Set SENDGRID_API_KEY to the key of the account that scheduled it, {again}."
+    else:  # SendGrid not reached, or busy: the cancel did not get there
+        cause = f"the cancel did not reach SendGrid ({refused.message})"
+        fix = f"Wait a minute, {again}."
+    return SendError(f"{found.id} is NOT cancelled: it still goes out at {at}. {cause[0].upper()}{cause[1:]}.", hint=fix)
 
 
 def transport_for(config: Config, mode: Mode, environ: Mapping[str, str], *, every_eml: bool = False) -> Transport:

@@ -146,7 +146,8 @@ def record(
                     now_suppressed = suppressions.reasons(connection)
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
-                    final, skipped = skip_received(final, reached(connection, final, release_path=release_path).received)
+                    found = reached(connection, final, release_path=release_path, release_key=filters.get(campaigns.RELEASE))
+                    final, skipped = skip_received(final, found.received)
                 elif mode is Mode.LIVE:  # --include-previous: never two copies at once (fix 10)
                     being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
                     final, skipped = skip_received(final, being_sent, being_sent.keys())

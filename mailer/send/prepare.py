@@ -28,7 +28,7 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
-from mailer.send import follow_up, lease, reached, recipients, schedule
+from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups
@@ -128,7 +128,7 @@ def prepare_send(
     if not the_plan.recipients:
         problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
     elif mode is Mode.LIVE and planned.held_earlier:
-        problem = _held_earlier_problem(planned.held_earlier)
+        problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
@@ -137,7 +137,13 @@ def prepare_send(
         mode=mode,
         slug=_slug(release_path),
         lists=tuple(map(display_name, list_paths)),
-        filters={"where": list(where), "tag": list(tags), **_overrides(overrides), **_delimiter(contacts.shared_delimiter(loaded))},
+        filters={
+            "where": list(where),
+            "tag": list(tags),
+            **_overrides(overrides),
+            **_delimiter(contacts.shared_delimiter(loaded)),
+            **_office_path(config, release_path),
+        },
         sender=_sender(rendered, config),
         scheduled=scheduled,
         warnings=tuple(warnings),
@@ -219,6 +225,7 @@ def prepare_follow_up(
             **_overrides(overrides),
             # The lists it is narrowed to, else the original's: its journalists came from those.
             **_delimiter(contacts.shared_delimiter(narrowing) if narrowing is not None else original.delimiter),
+            **_office_path(config, release_path),
         },
         sender=_sender(rendered, config),
         scheduled=scheduled,
@@ -251,6 +258,9 @@ class _Planned:
     # campaign -> (journalists it holds an earlier version for, until): a live send now would mail them twice
     held_earlier: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     unknown: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped whose request's fate is unknown there
+    # campaign of ``scheduled`` or ``held_earlier`` -> what to do after its late cancel (status.late_cancel_words):
+    # waiting for its time, not the same cancel again (newcomer 13 #7)
+    late_cancelled: dict[str, str] = field(default_factory=dict)
 
 
 def _planned(
@@ -283,7 +293,8 @@ def _planned(
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
     scheduled: dict[str, tuple[int, datetime]] = {}
-    found = reached.reached(connection, the_plan, release_path=release_path)
+    key = reached.office_path(config, release_path)
+    found = reached.reached(connection, the_plan, release_path=release_path, release_key=key)
     if found.received and not include_previous:
         planned_there = found.planned_only()
         scheduled = _held_for_later(connection, {key: cid for key, cid in found.received.items() if key not in planned_there})
@@ -312,7 +323,7 @@ def _planned(
         hashes = [version.content_hash for version in the_plan.all_versions]
         linked = {cid for cid, _ in campaigns.live_with(connection, content_hash=the_plan.content_hash)}
         linked |= {cid for cid, _ in campaigns.live_with(connection, version_of=hashes)}  # a copy sharing a version: compared
-        for cid, earlier, left in campaigns.paused_with_subject(connection, versions[0].subject, other_than=path):
+        for cid, earlier, left in campaigns.paused_with_subject(connection, versions[0].subject, other_than=path, other_than_key=key):
             if cid not in linked:
                 warnings.append(_same_subject_words(cid, earlier, left, release_path))
     unknown = plan_module.unknown_languages(the_plan)
@@ -328,11 +339,11 @@ def _planned(
     for cid, count in unknown.items():
         if the_plan.recipients:
             warnings.append(f"{_unknown_words(cid, count)} They are skipped; `mailer resume {cid} --resend-unknown` sends to them.")
+    late_cancelled = _late_cancelled(connection, [*scheduled, *held_earlier])
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
-            warnings.append(
-                f"{_scheduled_words(cid, count, at)} To send it to them now instead, cancel that send first: mailer cancel {cid}."
-            )
+            way_out = late_cancelled.get(cid) or f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
         warnings.append(_held_earlier_words(held_earlier))
     return _Planned(
@@ -348,6 +359,7 @@ def _planned(
         scheduled,
         held_earlier,
         unknown,
+        late_cancelled,
     )
 
 
@@ -360,14 +372,27 @@ def _held_earlier_words(held: Mapping[str, tuple[int, datetime]]) -> str:
     )
 
 
-def _held_earlier_problem(held: Mapping[str, tuple[int, datetime]]) -> SendError:
-    """A live send of a corrected release while a scheduled send holds its earlier version."""
+def _held_earlier_problem(held: Mapping[str, tuple[int, datetime]], late_cancelled: Mapping[str, str]) -> SendError:
+    """A live send of a corrected release while a scheduled send holds its earlier version (after
+    a late cancel of it: wait for its time, newcomer 13 #7)."""
     first = next(iter(held))
+    if first in late_cancelled:
+        return SendError(
+            f"{_held_earlier_words(held)} Nothing was logged or sent.",
+            hint=f"{late_cancelled[first]} Then send this version again: it asks before mailing those who had the earlier one.",
+        )
     return SendError(
         f"{_held_earlier_words(held)} Nothing was logged or sent.",
         hint=f"Cancel that send first: mailer cancel {first} (up to 10 minutes before its time), then send again: "
         "everyone gets this version, once.",
     )
+
+
+def _late_cancelled(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
+    """Of these campaigns, those a cancel was asked of too late to be sure (campaign -> what to do instead)."""
+    found = {cid: campaigns.get(connection, cid) for cid in dict.fromkeys(campaign_ids)}
+    words = {cid: status.late_cancel_words(info) for cid, info in found.items() if info is not None}
+    return {cid: said for cid, said in words.items() if said is not None}
 
 
 def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict[str, tuple[int, datetime]]:
@@ -574,7 +599,9 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
         got = [f"{counted(received, 'journalist')} already received this exact release."] if received else []
         if held:
             first = next(iter(planned.scheduled))
-            hint = f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
+            hint = planned.late_cancelled.get(first) or (
+                f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
+            )
         else:
             first = next(iter(planned.unknown))
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
@@ -783,6 +810,13 @@ def _delimiter(delimiter: str | None) -> dict[str, str]:
     """The delimiter the press lists share, recorded with the campaign: its report CSVs are written
     with it, so a semicolon office's reports open in columns in European Excel (newcomer 12 #6)."""
     return {campaigns.DELIMITER: delimiter} if delimiter is not None else {}
+
+
+def _office_path(config: Config, release_path: Path) -> dict[str, str]:
+    """The release file's path inside the office folder, recorded with the campaign: a colleague's
+    copy of the release is the same release (newcomer 13 #1)."""
+    key = reached.office_path(config, release_path)
+    return {campaigns.RELEASE: key} if key is not None else {}
 
 
 def _slug(path: Path) -> str:

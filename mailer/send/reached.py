@@ -17,13 +17,29 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from mailer.config import Config
 from mailer.models import MessageState
 from mailer.send import lease
 from mailer.send.dispatch import utcnow
 from mailer.send.plan import Plan
 from mailer.store import campaigns, messages
 
-__all__ = ["Reached", "reached"]
+__all__ = ["Reached", "office_path", "reached"]
+
+
+def office_path(config: Config, release_path: Path | str) -> str | None:
+    """The release file's path inside the office folder (the folder holding mailer.toml), with
+    forward slashes: "releases/honey.md". Each colleague keeps a copy of the press folder, so
+    this, not the absolute path, says which release a file is (newcomer 13 #1; the campaign keeps
+    it as ``campaigns.RELEASE``). None without a mailer.toml (the log then serves every folder
+    on the computer) or for a file outside that folder: the absolute path alone names it."""
+    if config.source is None:
+        return None
+    try:
+        inside = Path(release_path).resolve().relative_to(config.source.parent.resolve())
+    except ValueError:
+        return None
+    return inside.as_posix()
 
 
 @dataclass(frozen=True)
@@ -45,14 +61,14 @@ class Reached:
         return {key: campaign_id for key, campaign_id in self.received.items() if key not in self.sent}
 
 
-def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None) -> Reached:
+def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None, release_key: str | None = None) -> Reached:
     """Look up which of ``plan``'s recipients earlier live campaigns (not cancelled) reached.
 
     Compared, as this same release: live campaigns with the plan's content, those with one of
     its versions' content (sent in one language before the translations existed, a corrected
     copy under another file name), and those sent from the same release file (``release_path``,
-    resolved: corrections). A journalist "received" this content when the version they got
-    there is, byte for byte, the version this plan gives them (or that campaign sent this plan's
+    resolved, or ``release_key``, its ``office_path``: a colleague's copy; corrections). A
+    journalist "received" this content when the version they got there is, byte for byte, the version this plan gives them (or that campaign sent this plan's
     content as a whole), or another version this plan still sends while that campaign also had
     the one they get now (their language cell changed). One who got another version counts in
     ``earlier_version``, for the question. Rows a campaign of other content only planned count
@@ -63,7 +79,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     versions = plan.all_versions
     found = dict(campaigns.live_with(connection, version_of={whole, *(version.content_hash for version in versions)}))
     if release_path is not None:
-        found.update(campaigns.live_with(connection, release_path=str(Path(release_path).resolve())))
+        found.update(campaigns.live_with(connection, release_path=str(Path(release_path).resolve()), release_key=release_key))
     if not found:
         return Reached()
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get

@@ -23,7 +23,7 @@ from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "status"]
+__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,9 @@ class Status:
     errors: Sequence[tuple[str, str, int]]  # (state, error text, recipients)
     next_steps: Sequence[str]
     shown_status: str  # the stored status, or "scheduled" while SendGrid holds it (models.shown_status)
+    # Of the rows counted planned, those in requests listed in flight when their run stopped: the
+    # request left (or may have) and no answer was logged, so they may have the email (newcomer 13 #3).
+    in_flight: int = 0
 
 
 def find(connection: Connection, campaign_id: str) -> Campaign:
@@ -55,6 +58,8 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
+        # A stopped run's requests in flight (a process driving it now keeps its own list).
+        in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id)) if held is None else 0
         scheduled = campaign.scheduled_at
         # SendGrid holds emails only if some went to it (review 10c: a scheduled send stopped before
         # its first request read "SendGrid holds these emails").
@@ -70,23 +75,35 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if campaign.status is CampaignStatus.CANCELLED:  # its unknown rows are "cancelled" now: no error to explain
         errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
-    steps = advice(campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until)
+    steps = advice(
+        campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until, in_flight=in_flight
+    )
+    late = late_cancel_words(campaign) if held_until is not None else None
     if held_until is not None:
         steps.insert(
             0,
             f"SendGrid holds these emails until {schedule.describe(held_until)}. "
-            f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}",
+            + (
+                f"{late} A corrected release sent after that time asks before mailing those who had this version."
+                if late
+                else f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}"
+            ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
+        way_out = (
+            "unless the late cancel takes effect"
+            if late
+            else f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
+        )
         steps.insert(
             1,
             f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
-            f"mails them all the same at {schedule.describe(held_until)} unless you cancel "
-            f"the send (mailer cancel {campaign_id}) and send the release again, which skips them.",
+            f"mails them all the same at {schedule.describe(held_until)} {way_out}.",
         )
     if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
-        steps.extend(_what_a_resume_skips(engine, campaign, shown))
-    return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now))
+        not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
+        steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
+    return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now), in_flight)
 
 
 _STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED)
@@ -115,6 +132,20 @@ def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str,
     return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
 
 
+def late_cancel_words(campaign: Campaign) -> str | None:
+    """What to do about a scheduled send whose cancel was asked less than 10 minutes before its time
+    (``Campaign.late_cancel``): nothing more can call it off, so wait for its time instead of
+    running the same cancel again (newcomer 13 #7). None when no such cancel was asked."""
+    if campaign.late_cancel is None or campaign.scheduled_at is None:
+        return None
+    return (
+        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
+        "its time, when SendGrid no longer promises to cancel: it may still go out, and asking again changes nothing. "
+        f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
+        "whether it went out."
+    )
+
+
 def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
     """ "42 cancelled: SendGrid discarded them; none went out": what became of a cancelled campaign's
     unsent messages (``count``), for the recipients line of ``mailer status``."""
@@ -133,6 +164,7 @@ def advice(
     status: CampaignStatus | None = None,
     running: str | None = None,
     held_until: datetime | None = None,
+    in_flight: int = 0,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -140,9 +172,19 @@ def advice(
     is: then the rows still planned are its to send, not a reason to resume (newcomer review 8).
     ``held_until``: the scheduled time of a send SendGrid still holds; until then nothing has gone
     out, so the advice never says "All sent" (newcomer review 9).
+    ``in_flight``: of the planned rows, those in requests on their way to SendGrid when the send
+    stopped: they may have the email, so they are not "not sent yet" (newcomer 13 #3).
     """
     steps: list[str] = []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
+    if running is None and in_flight:
+        planned -= in_flight
+        steps.append(
+            f"{counted(in_flight, 'recipient')} {'was' if in_flight == 1 else 'were'} on their way to SendGrid when the send "
+            "stopped (their request was in flight and no answer was logged): they may already have the email. A resume "
+            "does not send to them again; it marks them unknown, and SendGrid's events (mailer webhook, or mailer events "
+            "import) settle them."
+        )
     unknown = counts.get(MessageState.UNKNOWN.value, 0)
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:

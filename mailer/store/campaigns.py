@@ -17,6 +17,15 @@ from mailer.store.schema import campaign, campaign_version, message
 
 SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
 DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists share (comma, semicolon or tab), if they do
+# filters key: the release file's path inside the office folder (the folder holding mailer.toml),
+# "releases/honey.md": a colleague's copy of the press folder holds the same release under
+# another absolute path (newcomer 13 #1). Absent for a campaign logged before it was kept, or
+# sent from a file outside that folder: such a campaign is its release by absolute path only.
+RELEASE = "release"
+# filters key: when a cancel was asked less than 10 minutes before the send's time (ISO 8601, UTC):
+# SendGrid may or may not honour it, so the campaign is not marked cancelled, and nobody should be
+# told to cancel it again (newcomer 13 #7).
+LATE_CANCEL = "late_cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,15 @@ class Campaign:
     def sandboxed(self) -> bool:
         """Sent to SendGrid's sandbox ([sendgrid] sandbox = true): validated, delivered to nobody."""
         return bool(self.filters.get(SANDBOX))
+
+    @property
+    def late_cancel(self) -> datetime | None:
+        """When a cancel was asked too close to its time for SendGrid to promise it (None: never)."""
+        found = self.filters.get(LATE_CANCEL)
+        try:
+            return datetime.fromisoformat(found) if isinstance(found, str) else None
+        except ValueError:
+            return None
 
     @property
     def delimiter(self) -> str | None:
@@ -215,10 +233,13 @@ def ids(connection: Connection) -> list[str]:
     return list(connection.scalars(select(campaign.c.id).order_by(campaign.c.created_at.desc())))
 
 
-def paused_with_subject(connection: Connection, subject: str, *, other_than: str) -> list[tuple[str, str, int]]:
+def paused_with_subject(
+    connection: Connection, subject: str, *, other_than: str, other_than_key: str | None = None
+) -> list[tuple[str, str, int]]:
     """(id, release file, journalists still planned) of live campaigns with this subject from
-    another release file, stopped with journalists not yet mailed (paused or planned): perhaps
-    the original of a corrected copy saved under another name, which nothing else links."""
+    another release file (not ``same_release(other_than, other_than_key)``), stopped with
+    journalists not yet mailed (paused or planned): perhaps the original of a corrected copy saved
+    under another name, which nothing else links."""
     planned = (
         select(message.c.campaign_id, func.count().label("left"))
         .where(message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None))
@@ -232,7 +253,7 @@ def paused_with_subject(connection: Connection, subject: str, *, other_than: str
             campaign.c.mode == Mode.LIVE.value,
             campaign.c.status.in_([CampaignStatus.PAUSED.value, CampaignStatus.PLANNED.value]),
             campaign.c.subject == subject,
-            campaign.c.release_path != other_than,
+            ~same_release(other_than, other_than_key),
         )
         .order_by(campaign.c.created_at)
     )
@@ -284,6 +305,13 @@ def _kind(mode: Mode | None, *, cancelled: bool) -> list[ColumnElement[bool]]:
 def set_status(connection: Connection, campaign_id: str, status: CampaignStatus) -> None:
     """Record where a campaign stands now."""
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
+
+
+def note_late_cancel(connection: Connection, campaign_id: str, *, at: datetime) -> None:
+    """Record that a cancel was asked at ``at``, too late for SendGrid to promise it (``LATE_CANCEL``)."""
+    filters = connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id))
+    noted = {**(filters or {}), LATE_CANCEL: at.isoformat()}
+    connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=noted))
 
 
 def pause_if_planned(connection: Connection, campaign_id: str) -> None:
@@ -498,17 +526,31 @@ def delivering(mode: Mode = Mode.LIVE) -> ColumnElement[bool]:
     )
 
 
+def same_release(release_path: str, release_key: str | None) -> ColumnElement[bool]:
+    """Campaigns sent from this release: logged with this absolute path, or with this path inside
+    the office folder (``RELEASE``: a colleague's copy of it). Never NULL, so it can be negated."""
+    same_path = campaign.c.release_path == release_path
+    if release_key is None:
+        return same_path
+    return or_(same_path, func.coalesce(campaign.c.filters[RELEASE].as_string(), "") == release_key)
+
+
 def live_with(
-    connection: Connection, *, content_hash: str | None = None, release_path: str | None = None, version_of: Collection[str] = ()
+    connection: Connection,
+    *,
+    content_hash: str | None = None,
+    release_path: str | None = None,
+    release_key: str | None = None,
+    version_of: Collection[str] = (),
 ) -> list[tuple[str, str]]:
     """(id, content_hash) of live campaigns that can have reached journalists (``delivering``), with
-    this content, from this release file, or with a version of one of the contents in
-    ``version_of``; oldest first."""
+    this content, from this release (``release_path`` and ``release_key``: ``same_release``), or
+    with a version of one of the contents in ``version_of``; oldest first."""
     query = select(campaign.c.id, campaign.c.content_hash).where(delivering())
     if content_hash is not None:
         query = query.where(campaign.c.content_hash == content_hash)
     if release_path is not None:
-        query = query.where(campaign.c.release_path == release_path)
+        query = query.where(same_release(release_path, release_key))
     if version_of:
         holding = select(campaign_version.c.campaign_id).where(campaign_version.c.content_hash.in_(list(version_of)))
         query = query.where(or_(campaign.c.id.in_(holding), campaign.c.content_hash.in_(list(version_of))))

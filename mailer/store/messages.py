@@ -1139,7 +1139,7 @@ def reached_since(connection: Connection, campaign_id: str, *, content_hash: str
 
     The same release: the same content, the same release file (a correction: review 10c and
     newcomer 10, resuming the old send after restoring its file mailed the uncorrected text to
-    those who had the correction), or a campaign sharing a version with it (a corrected copy
+    those who had the correction) or a colleague's copy of it (``campaigns.RELEASE``), or a campaign sharing a version with it (a corrected copy
     under another name; review 10b).
 
     Reached before ``since``, a journalist was either skipped when this campaign was planned or
@@ -1153,9 +1153,17 @@ def reached_since(connection: Connection, campaign_id: str, *, content_hash: str
         theirs.c.content_hash.in_(select(mine.c.content_hash).where(mine.c.campaign_id == campaign_id))
     )
     same_file = select(campaign.c.release_path).where(campaign.c.id == campaign_id).scalar_subquery()
+    # A colleague's copy of the release file: the same path inside the office folder (newcomer 13 #1).
+    office_path = campaign.c.filters[campaigns.RELEASE].as_string()
+    same_copy = select(office_path).where(campaign.c.id == campaign_id).scalar_subquery()
     others = select(campaign.c.id).where(
         campaigns.delivering(),
-        or_(campaign.c.content_hash == content_hash, campaign.c.release_path == same_file, campaign.c.id.in_(sharing)),
+        or_(
+            campaign.c.content_hash == content_hash,
+            campaign.c.release_path == same_file,
+            office_path == same_copy,
+            campaign.c.id.in_(sharing),
+        ),
         campaign.c.id != campaign_id,
     )
     query = select(message.c.email_key, message.c.campaign_id).where(
