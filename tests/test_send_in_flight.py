@@ -355,3 +355,49 @@ def test_in_flight_ctrl_c_while_a_429_retry_waits_stops_without_trying_again(sto
         lease.release(connection, held)
     assert run(store, standin, campaign_id).counts["accepted"] == 20
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_in_flight_the_stalled_holders_late_acceptance_settles_the_rows_a_takeover_left_unknown(store: Engine, standin: Any) -> None:
+    """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) took
+    the campaign over, marked request 1's journalists unknown (their fate was not known) and mailed
+    the rest. A then wakes to SendGrid's 202 for request 1: those ten were accepted, and the log
+    says so, with A's message id (newcomer 13: they stayed "unknown", and `mailer status` told the
+    office to check whether ten journalists got the release that SendGrid had said it took)."""
+    from datetime import timedelta
+
+    from mailer.send import delivery, lease
+    from mailer.send.dispatch import _Attempt, utcnow
+
+    campaign_id, built = started(store, 20)
+    with store.begin() as connection:
+        held_a = lease.acquire(connection, campaign_id, now=utcnow() - timedelta(minutes=3))
+        lease.in_flight(connection, held_a, [1])
+    cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
+    first = next(iter(cut.from_plan(built)))
+    transport = transport_for(standin, config_for(standin.url))
+    answer = transport.send(first)  # SendGrid accepted request 1 while A slept
+    taken_over = run(store, standin, campaign_id)  # B
+    assert (taken_over.counts["unknown"], taken_over.counts["accepted"]) == (10, 10)
+
+    a = Dispatcher(
+        store,
+        campaign_id,
+        transport=transport,
+        pacing=send.Pacing(concurrency=1),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+        on_request=lambda n: None,
+        on_warning=lambda text: None,
+        next_no=3,
+        lease=held_a,
+        handed={1},
+    )
+    a._log([(first, _Attempt(result=answer))])
+
+    assert Counter(states(store, campaign_id).values()) == {"accepted": 20}
+    with store.connect() as connection:
+        ids = connection.execute(
+            select(message.c.sg_message_id, message.c.error).where(message.c.campaign_id == campaign_id, message.c.request_no == 1)
+        ).all()
+    assert {row.sg_message_id for row in ids} == {answer.message_id} and {row.error for row in ids} == {None}
+    assert set(standin.accepted_addresses().values()) == {1}

@@ -438,9 +438,11 @@ class Dispatcher:
             return []
         size = len(request.messages)
         if attempt.result is not None:
-            self._mark(
-                connection, request.number, MessageState.PLANNED, MessageState.ACCEPTED, sg_message_id=attempt.result.message_id or ""
-            )
+            accepted = {"sg_message_id": attempt.result.message_id or ""}
+            if self._mark(connection, request.number, MessageState.PLANNED, MessageState.ACCEPTED, **accepted) < size:
+                # Its rows became unknown meanwhile: another process took the campaign over while this
+                # one slept with the request out (newcomer 13). SendGrid's 202 settles them.
+                self._mark(connection, request.number, MessageState.UNKNOWN, MessageState.ACCEPTED, **accepted)
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
             text = _without_forgotten(connection, request, _rejection_text(error, request))
@@ -480,8 +482,9 @@ class Dispatcher:
         messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow())
         return _with(request, first, request.number), _with(request, second, second_no)
 
-    def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> None:
-        messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
+    def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> int:
+        """Move the rows of request ``request_no`` from ``old`` to ``new``; returns how many moved."""
+        return messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
 
 
 def _asks_ready(transport: Transport) -> bool:
