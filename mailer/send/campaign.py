@@ -279,6 +279,13 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
     if alone:
         versions = alone
     if plan_module.content_hash(versions) != found.content_hash:
+        if path != Path(found.release_path):  # this computer's copy of a release sent from another (newcomer 13)
+            raise SendError(
+                f"{path}, this office folder's copy of {found.release_path}, differs from the release {found.id} "
+                "started with; resuming from here would send a different email.",
+                hint=f"Resume on the computer that started it, or make this copy the same as that one (mailer show "
+                f"{found.id} shows what went out); to send this version instead, start a new send with: mailer send",
+            )
         raise SendError(
             f"{path} has changed since {found.id} started; resuming would send a different email.",
             hint="Undo the change to finish this campaign, or start a new one with: mailer send",
