@@ -3,46 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
-from conftest import ROOT
+from office_cli import campaign_of, mailer, office, said
 
-from mailer.cli import main
-
-KEY = "SG.standin-key.secret"
-BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv")
-
-
-def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": key} if key else {}, input=input)
-
-
-def office(project: Path, standin: Any, db_url: str, *, sendgrid: str = "", beat: str = BEAT) -> Path:
-    """The example release and templates, a beat list, mailer.toml for the stand-in."""
-    for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
-    (project / "lists" / "beat.csv").write_text(beat, encoding="utf-8")
-    (project / "mailer.toml").write_text(
-        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 10\n{sendgrid}\n'
-        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
-    )
-    return project
-
-
-def campaign_of(result: Result) -> str:
-    match = re.search(r"^(?:Test campaign|Campaign) (\S+):", result.output, re.MULTILINE)
-    assert match, result.output
-    return match.group(1)
-
-
-def said(result: Result) -> str:
-    return " ".join(result.output.split())
 
 
 def correct(project: Path, old: str, new: str) -> None:

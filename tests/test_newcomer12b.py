@@ -8,8 +8,6 @@ Each test is a finding: it asserts what the press officer should get and fails t
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -17,49 +15,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import ROOT, without_log_line
+from office_cli import KEY, campaign_of, mailer, said
+from office_cli import office as _office
+from office_cli import write_config as _write_config
 from press_office import event, keys
 from send_fixtures import ctrl_c_after_first_request
 
-from mailer.cli import main
-
-KEY = "SG.standin-key.secret"
 # Exported from German Excel: semicolons, a German header.
 PRESSE = "E-Mail;Vorname;Nachname;Redaktion;Ressort\nana@daily.example;Ana;Lima;Daily News;Umwelt\nben@gazette.example;Ben;Okafor;The Gazette;Lokales\n"
 EVERYONE = ["ana@daily.example", "ben@gazette.example"]
-
-
-def mailer(*args: str, key: str | None = KEY) -> Result:
-    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": key} if key else {})
+GERMAN_SENDER = 'from_email = "presse@imkerverband-rheinland.de"\npostal_address = "Bienenstraße 5, 50667 Köln"'
 
 
 def office(project: Path, standin: Any, db_url: str, *, sendgrid: str = "", batch_size: int = 10) -> Path:
     """The example release and templates, the German beat list (lists/presse.csv), mailer.toml for the stand-in."""
-    for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
-    (project / "lists" / "presse.csv").write_text(PRESSE, encoding="utf-8")
-    write_config(project, standin, db_url, sendgrid=sendgrid, batch_size=batch_size)
-    return project
-
-
-def write_config(project: Path, standin: Any, db_url: str, *, sendgrid: str = "", batch_size: int = 10) -> None:
-    (project / "mailer.toml").write_text(
-        f'[sender]\nfrom_email = "presse@imkerverband-rheinland.de"\npostal_address = "Bienenstraße 5, 50667 Köln"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = {batch_size}\n{sendgrid}\n'
-        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
+    return _office(
+        project, standin, db_url, beat=PRESSE, list_name="presse.csv", batch_size=batch_size, sendgrid=sendgrid, sender=GERMAN_SENDER
     )
 
 
-def campaign_of(result: Result) -> str:
-    match = re.search(r"^(?:Test campaign|Campaign) (\S+):", result.output, re.MULTILINE)
-    assert match, result.output
-    return match.group(1)
-
-
-def said(result: Result) -> str:
-    return " ".join(result.output.split())
+def write_config(project: Path, standin: Any, db_url: str) -> None:
+    _write_config(project, standin, db_url, sender=GERMAN_SENDER)
 
 
 SEND = ("send", "releases/example.md", "--list", "lists/presse.csv")

@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from conftest import ROOT
+from office_cli import KEY, SENDER, campaign_of, mailer, said
+from office_cli import office as _office
 
-from mailer.cli import main
-
-KEY = "SG.standin-key.secret"
 # Maria's beat list, exported from German Excel: semicolons, a German header.
 PRESSE = (
     "E-Mail;Vorname;Nachname;Zeitung\n"
@@ -35,22 +33,12 @@ QUOTE = "said Maria Okafor"
 WRONG_QUOTE = "said Maria Okafur"
 
 
-def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": key} if key else {}, input=input)
-
-
 def office(folder: Path, standin: Any, db_url: str, *, batch_size: int = 10) -> Path:
     """One colleague's copy of the press folder: releases, templates, lists, a mailer.toml on the shared log."""
-    for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, folder / name, dirs_exist_ok=True)
-    (folder / "lists" / "presse.csv").write_text(PRESSE, encoding="utf-8")
-    (folder / "mailer.toml").write_text(
-        f'[sender]\nfrom_email = "press@riverbend-bees.org"\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = {batch_size}\nconcurrency = 1\n\n'
-        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
+    sender = f'from_email = "press@riverbend-bees.org"\n{SENDER}'
+    return _office(
+        folder, standin, db_url, beat=PRESSE, list_name="presse.csv", batch_size=batch_size, sendgrid="concurrency = 1\n", sender=sender
     )
-    return folder
 
 
 def embargoed_release(folder: Path, *, quote: str, embargo: datetime | None = None) -> Path:
@@ -71,16 +59,6 @@ def embargo_of(path: Path) -> str:
     match = re.search(r'embargo: "([^"]+)"', path.read_text(encoding="utf-8"))
     assert match
     return match.group(1)
-
-
-def campaign_of(result: Result) -> str:
-    match = re.search(r"^(?:Test campaign|Campaign) (\S+):", result.output, re.MULTILINE)
-    assert match, result.output
-    return match.group(1)
-
-
-def said(result: Result) -> str:
-    return " ".join(result.output.split())
 
 
 # -- 1. a colleague's copy of the release is not "this release": both versions go out -------------

@@ -12,38 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ROOT
+from office_cli import KEY, mailed, mailer
+from office_cli import office as _office
 
-from mailer.cli import main
-
-KEY = "SG.standin-key.secret"
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Quistgaard,The Gazette\n"
 
 
-def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": key} if key else {}, input=input)
-
-
-def office(project: Path, standin: Any, db_url: str, *, beat: str = BEAT, batch_size: int = 10, sendgrid: str = "") -> Path:
-    """The example release and templates, a two-journalist beat list, mailer.toml for the stand-in."""
-    import shutil
-
-    for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
-    (project / "lists" / "beat.csv").write_text(beat, encoding="utf-8")
-    (project / "mailer.toml").write_text(
-        f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
-        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = {batch_size}\n{sendgrid}\n'
-        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n',
-        encoding="utf-8",
-    )
-    return project
-
-
-def mailed(standin: Any) -> list[str]:
-    """Every address the stand-in accepted a request for, in order (with repeats)."""
-    return [p["to"][0]["email"].lower() for r in standin.mail_sends if r.status in (200, 202) for p in r.body["personalizations"]]
+def office(project: Path, standin: Any, db_url: str, *, beat: str = BEAT, **settings: Any) -> Path:
+    """The shared office (office_cli.office), its beat list with Ben Quistgaard."""
+    return _office(project, standin, db_url, beat=beat, **settings)
 
 
 def in_another_terminal(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,71 @@
+"""A press office as the command-line tests drive it: a folder holding the example release, its
+templates, the lists and a beat list, with a mailer.toml pointing at the SendGrid stand-in and a
+delivery log; ``mailer`` runs one command in it through click's CliRunner."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from conftest import ROOT
+
+from mailer.cli import main
+
+KEY = "SG.standin-key.secret"
+BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
+SENDER = 'postal_address = "1 Hive Road, Riverbend, ST 00000"'
+
+
+def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
+    """``mailer ARGS`` in the current folder, the API key (``key``) in the environment."""
+    return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": key} if key else {}, input=input)
+
+
+def office(
+    project: Path,
+    standin: Any,
+    db_url: str,
+    *,
+    beat: str = BEAT,
+    list_name: str = "beat.csv",
+    batch_size: int = 10,
+    sendgrid: str = "",
+    sender: str = SENDER,
+) -> Path:
+    """``project`` made an office folder: releases, templates and lists copied, ``beat`` written to
+    lists/``list_name``, mailer.toml for the stand-in (``sendgrid``: more lines of its section)."""
+    for name in ("releases", "templates", "lists"):
+        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
+    (project / "lists" / list_name).write_text(beat, encoding="utf-8")
+    write_config(project, standin, db_url, sender=sender, sendgrid=sendgrid, batch_size=batch_size)
+    return project
+
+
+def write_config(project: Path, standin: Any, db_url: str, *, sender: str = SENDER, sendgrid: str = "", batch_size: int = 10) -> None:
+    """``project``/mailer.toml: [sender] ``sender``, [sendgrid] at the stand-in, the staff list, the log at ``db_url``."""
+    (project / "mailer.toml").write_text(
+        f"[sender]\n{sender}\n\n"
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = {batch_size}\n{sendgrid}\n'
+        f'[lists]\nstaff = "lists/staff.csv"\n\n[database]\nurl = "{db_url}"\n',
+        encoding="utf-8",
+    )
+
+
+def mailed(standin: Any) -> list[str]:
+    """Every address the stand-in accepted a request for, in order (with repeats)."""
+    return [p["to"][0]["email"].lower() for r in standin.mail_sends if r.status in (200, 202) for p in r.body["personalizations"]]
+
+
+def campaign_of(result: Result) -> str:
+    """The campaign id a send's output names."""
+    match = re.search(r"^(?:Test campaign|Campaign) (\S+):", result.output, re.MULTILINE)
+    assert match, result.output
+    return match.group(1)
+
+
+def said(result: Result) -> str:
+    """A command's output on one line, as a reader takes it in."""
+    return " ".join(result.output.split())
