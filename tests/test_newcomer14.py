@@ -272,3 +272,20 @@ def test_two_addresses_in_one_cell_are_not_silently_merged(tmp_path: Path, monke
     # Either both journalists, or the row rejected for fixing: never Bob greeted as "Bob Anna Müller <anna@...>".
     assert "<anna@zeitung.example>" not in clean, clean
     assert "anna@zeitung.example" in clean or "anna@zeitung.example" in rejects, clean + rejects
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 9: a send scheduled less than 10 minutes ahead gives no word that it can no longer be cancelled"
+)
+def test_schedule_inside_the_cancel_window_says_so(offices: tuple[Path, Path]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    acme, _ = offices
+    office = acme.parent
+    # "In a few minutes, so I can still call it off": the officer schedules 6 minutes ahead.
+    at = (datetime.now(UTC) + timedelta(minutes=6)).strftime("%Y-%m-%d %H:%M UTC")
+    sent = mailer(
+        "send", str(office / "releases" / "launch.md"), "--list", str(office / "lists" / "press.csv"), "--at", at, "--config", str(acme), "--yes",
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert "10 minutes" in sent.output, sent.output
