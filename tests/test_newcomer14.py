@@ -289,3 +289,18 @@ def test_schedule_inside_the_cancel_window_says_so(offices: tuple[Path, Path]) -
     )  # fmt: skip
     assert sent.exit_code == 0, sent.output
     assert "10 minutes" in sent.output, sent.output
+
+
+@pytest.mark.xfail(strict=True, reason="finding 2: forget, run from the office folder, does not name a report written from a subfolder")
+def test_forget_names_a_report_written_from_a_subfolder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    acme, _ = offices
+    campaign = campaign_of(send_live(acme))
+    monkeypatch.chdir(acme.parent / "releases")
+    assert mailer("report", campaign, "--kind", "recipients", "--format", "csv").exit_code == 0
+    written = [p for p in acme.parent.rglob(f"{campaign}-recipients.csv")]
+    assert len(written) == 1 and "zoe@mag.example" in written[0].read_text(encoding="utf-8-sig")
+    monkeypatch.chdir(acme.parent)
+    forgot = mailer("forget", "zoe@mag.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    # The file still holds her address: forget must delete it or at least name it.
+    assert written[0].exists() is False or written[0].name in forgot.output, forgot.output
