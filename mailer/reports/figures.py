@@ -204,7 +204,8 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 
 
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
-    """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
+    """Summaries of the live campaigns that went out in [since, until) (UTC; either open), oldest
+    first: a scheduled send by its scheduled time, not by when it was planned (``Campaign.goes_out``).
 
     Campaigns without recipients are left out; test sends and dry runs never count. Cancelled
     campaigns are in, marked by ``Summary.is_cancelled``: the overview page lists them apart.

@@ -199,7 +199,8 @@ OVERVIEW_LABELS = (
 
 
 def overview_table(summaries: Sequence[Summary]) -> Table:
-    """One row per campaign, newest first: the headline figures with their rates (floats).
+    """One row per campaign, newest first: when it went out (a scheduled send at its time), the
+    headline figures with their rates (floats).
 
     ``summaries`` oldest first and not empty (the table's campaign is the newest). The
     figures come right after the subject, so a phone shows them before it has to scroll.
@@ -208,7 +209,7 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
     for s in reversed(summaries):
         rows.append(
             (
-                s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
                 shown_subject(s.campaign.subject),
                 s.delivered,
                 s.rate(s.delivered, over=s.accepted),
@@ -273,7 +274,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
     """The overview's cancelled campaigns, newest first: when they were to go out, subject, emails not sent, id."""
     rows = [
         (
-            (s.campaign.scheduled_at or s.campaign.created_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             shown_subject(s.campaign.subject),
             s.cancelled,
             s.campaign.id,
@@ -288,7 +289,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
 def rehearsal_table(summaries: Sequence[Summary]) -> Table:
     """The overview's sandbox rehearsals, newest first: when, subject, emails SendGrid checked, id."""
     rows = [
-        (s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), shown_subject(s.campaign.subject), s.accepted, s.campaign.id)
+        (s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), shown_subject(s.campaign.subject), s.accepted, s.campaign.id)
         for s in reversed(summaries)
     ]
     keys = ("sent", "subject", "checked", "campaign")
@@ -446,7 +447,7 @@ def trend_charts(summaries: Sequence[Summary]) -> Markup:
         [s.rate(s.clicked) or 0.0 for s in summaries],
         [s.rate(s.bounced_all, over=s.accepted) or 0.0 for s in summaries],
     ]
-    dates = [s.campaign.created_at.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
+    dates = [s.campaign.goes_out.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
     names = [s.campaign.id for s in summaries]
     legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
     wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")
