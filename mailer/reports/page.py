@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from mailer.counting import counted
-from mailer.models import CampaignStatus, shown_subject
+from mailer.models import CampaignStatus, shown_status, shown_subject
 from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
 from mailer.store.campaigns import Campaign
 
@@ -98,7 +98,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -108,6 +108,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ render(table) }}
 <p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
+{% if held %}<h2>Scheduled for later</h2>
+<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
+{{ render(held_table) }}{% endif %}
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
@@ -233,11 +236,15 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
     Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
     (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
-    so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6).
+    so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6), and sends whose
+    scheduled time is still ahead at ``now``, which SendGrid holds (review 14 #2: a held send
+    counted as a campaign that went out, halving the delivered rate).
     """
+    moment = now or datetime.now(UTC)
     cancelled = [s for s in summaries if s.is_cancelled]
     rehearsed = [s for s in summaries if s.is_rehearsal]
-    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal]
+    held = [s for s in summaries if s.is_held(moment)]
+    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment)]
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
@@ -257,17 +264,39 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     return _environment.from_string(OVERVIEW_TEMPLATE).render(
         style=Markup(STYLE),
         period=period,
-        made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
+        made=moment.strftime("%Y-%m-%d %H:%M"),
         campaigns=summaries,
         cards=cards,
         chart=trend_charts(summaries) if summaries else Markup(""),
         table=overview_table(summaries) if summaries else None,
+        held=held,
+        held_table=held_table(held, now=moment) if held else None,
         cancelled=cancelled,
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
         rehearsed=rehearsed,
         rehearsed_table=rehearsal_table(rehearsed) if rehearsed else None,
         render=_render_table,
     )
+
+
+def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
+    """The overview's sends still held for later, soonest last (newest first, as the other tables):
+    when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
+    shows it ("paused": some still to hand over, ``mailer status`` says how), id."""
+    rows = [
+        (
+            s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            shown_subject(s.campaign.subject),
+            s.planned,
+            s.accepted,
+            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now),
+            s.campaign.id,
+        )
+        for s in reversed(summaries)
+    ]
+    keys = ("goes_out", "subject", "recipients", "held", "status", "campaign")
+    labels = ("goes out (UTC)", "subject", "recipients", "emails SendGrid holds", "status", "campaign")
+    return Table("held", summaries[-1].campaign, keys, labels, rows)
 
 
 def cancelled_table(summaries: Sequence[Summary]) -> Table:
