@@ -489,7 +489,8 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
     if erased.left:
         listed = ", ".join(str(path) for path in erased.left)
         output.warn(
-            f"{len(erased.left)} file(s) `mailer show -o` wrote still hold the address and could not be deleted; delete them: {listed}"
+            f"{counted(len(erased.left), 'file')} `mailer show -o` wrote still {_holds(len(erased.left))} the address and could not be "
+            f"deleted; delete {_them(len(erased.left))}: {listed}"
         )
     return erased
 
@@ -507,5 +508,17 @@ def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_
         )
     if erased.left:
         listed = ", ".join(str(path) for path in erased.left)
-        output.warn(f"{len(erased.left)} file(s) in {folder} still hold the address and could not be erased; delete or edit them: {listed}")
+        left = len(erased.left)
+        output.warn(
+            f"{counted(left, 'file')} in {folder} still {_holds(left)} the address and could not be erased; "
+            f"delete or edit {_them(left)}: {listed}"
+        )
     return erased
+
+
+def _holds(count: int) -> str:
+    return "holds" if count == 1 else "hold"
+
+
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"

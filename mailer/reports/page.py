@@ -78,7 +78,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
-{% if outlet_table.flagged %}<p><span class="badge">Attention</span> Every address bounced at {{ outlet_table.flagged|length }} outlet(s) or domain(s), highlighted below. Check those addresses before the next release.</p>{% endif %}
+{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length) }}</p>{% endif %}
 {{ render(outlet_table) }}
 {% if detail %}<h2>{{ detail_title }}</h2>
 {{ render(detail) }}{% endif %}
@@ -149,9 +149,16 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         detail=detail,
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
+        all_bounced_note=all_bounced_note,
         depth=_depth,
         pct=percent,
     )
+
+
+def all_bounced_note(flagged: int) -> str:
+    """The warning above an outlet table with ``flagged`` outlets or domains where every address bounced."""
+    where = counted(flagged, "outlet or domain", "outlets or domains")
+    return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
 
 
 def _sent(campaign: Campaign, now: datetime) -> str:
