@@ -31,6 +31,9 @@ def test_the_overview_lists_a_send_held_for_later_apart_with_its_time(tmp_path: 
     assert "1 live campaign · 1 scheduled for later, not gone out yet, listed apart" in page
     cards, apart = page.split("<h2>Scheduled for later</h2>")
     assert "100.0% of accepted" in cards and "Beekeepers map" not in cards
+    # each card says what its rate is a share of, and "1 campaign" (not "1 campaigns")
+    assert '<div class="n">1</div><div class="l">campaign</div>' in cards
+    assert '<div class="l">opened by people</div><div class="r">0.0% of delivered</div>' in cards
     assert f"{at:%Y-%m-%d %H:%M}" in apart and "Beekeepers map" in apart and "scheduled" in apart
 
 

@@ -255,18 +255,18 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
-    def share(count: int, over: int) -> str:
-        return f"{percent(count / over)} of {'accepted' if over is accepted else 'delivered'}" if over else ""
+    def share(count: int, over: int, of: str) -> str:
+        return f"{percent(count / over)} of {of}" if over else ""
 
     opened = sum(s.opened_human for s in summaries)
     clicked = sum(s.clicked for s in summaries)
     bounced = sum(s.bounced_all for s in summaries)
     cards = [
-        ("campaigns", len(summaries), ""),
-        ("delivered", delivered, share(delivered, accepted)),
-        ("opened by people", opened, share(opened, delivered)),
-        ("clicked", clicked, share(clicked, delivered)),
-        ("bounced (not delivered)", bounced, share(bounced, accepted)),
+        ("campaign" if len(summaries) == 1 else "campaigns", len(summaries), ""),
+        ("delivered", delivered, share(delivered, accepted, "accepted")),
+        ("opened by people", opened, share(opened, delivered, "delivered")),
+        ("clicked", clicked, share(clicked, delivered, "delivered")),
+        ("bounced (not delivered)", bounced, share(bounced, accepted, "accepted")),
     ]
     return _environment.from_string(OVERVIEW_TEMPLATE).render(
         style=Markup(STYLE),
