@@ -547,7 +547,10 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         standin.stop()
-    print(f"\nStopped after {len(standin.requests)} request(s), {sum(standin.accepted_addresses().values())} recipient(s) accepted.")
+    from mailer.counting import counted
+
+    accepted = sum(standin.accepted_addresses().values())
+    print(f"\nStopped after {counted(len(standin.requests), 'request')}, {counted(accepted, 'recipient')} accepted.")
     return 0
 
 

@@ -87,7 +87,7 @@ def test_json_send_with_failures_prints_the_document_then_exits_3(office: Path, 
     found = document(result)
     assert (found["counts"], found["complete"]) == ({**ZERO, "failed": 5, "skipped": 1}, False)
     assert found["errors"] == [{"state": "failed", "error": "personalizations: Invalid personalizations", "recipients": 5}]
-    assert "Error: The send ended with 5 failed and 0 unknown recipient(s)." in result.stderr
+    assert "Error: The send ended with 5 failed recipients and 0 unknown." in result.stderr
     again = mailer("resume", found["campaign"], "--retry-failed", "--yes", "--json")
     assert again.exit_code == 0, again.output
     resumed = document(again)

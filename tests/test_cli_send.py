@@ -366,7 +366,7 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     assert result.exit_code == 3
     campaign_id = todays_campaign()
     assert result.stderr.endswith(
-        f"Error: The send ended with {RECIPIENTS} failed and 0 unknown recipient(s).\n"
+        f"Error: The send ended with {RECIPIENTS} failed recipients and 0 unknown.\n"
         f"See what happened with: mailer status {campaign_id}   (then, if needed: mailer resume {campaign_id})\n"
     )
     status = mailer("status", campaign_id)

@@ -194,7 +194,7 @@ def test_compose_check_fields_names_field_and_contacts() -> None:
         compose.check_fields(rendered, people)
     assert caught.value.message == (
         "The release uses contact fields that some journalists lack:\n"
-        '  "first_name" is empty for 5 contact(s): j1@example.org, j3@example.org, j5@example.org and 2 more'
+        '  "first_name" is empty for 5 contacts: j1@example.org, j3@example.org, j5@example.org and 2 more'
     )
     compose.check_fields(rendered, [p for p in people if p.fields["first_name"]])
 
@@ -216,8 +216,8 @@ def test_compose_check_fields_of_a_loaded_list_says_the_same(tmp_path: Path) -> 
     loaded = contacts.load([first, second])
     expected = (
         "The release uses contact fields that some journalists lack:\n"
-        '  "beat" is empty for 1 contact(s): k0@example.org\n'
-        '  "first_name" is empty for 5 contact(s): j1@example.org, j3@example.org, j5@example.org and 2 more'
+        '  "beat" is empty for 1 contact: k0@example.org\n'
+        '  "first_name" is empty for 5 contacts: j1@example.org, j3@example.org, j5@example.org and 2 more'
     )
     for people in (loaded.contacts, tuple(loaded.contacts)):
         with pytest.raises(TemplateError) as caught:

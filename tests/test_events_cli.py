@@ -100,7 +100,7 @@ def test_events_dedupe_key_ignores_only_the_event_id() -> None:
 
 
 TYPO_WARNING = (
-    'Warning: 2 event(s) of a type SendGrid does not send ("opened" 1 (SendGrid\'s name: open), "unsubscribed" 1 '
+    'Warning: 2 events of a type SendGrid does not send ("opened" 1 (SendGrid\'s name: open), "unsubscribed" 1 '
     "(SendGrid's name: unsubscribe)) are kept in the log but change nothing: no delivery, open, click, bounce or suppression. "
     'SendGrid\'s types are processed, dropped, delivered, deferred, bounce (a block is "event": "bounce" with "type": "blocked"), '
     "open, click, spamreport, unsubscribe, group_unsubscribe, group_resubscribe (and account_status_change, about the account). "
@@ -172,6 +172,6 @@ def test_events_cli_blocked_by_name_is_not_a_block(store: Engine, tmp_path: Path
     code, out = run(store, "events", "import", str(path))
     assert code == 0, out
     said = " ".join(out.split())
-    assert 'Warning: 3 event(s) of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"))' in said
+    assert 'Warning: 3 events of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"))' in said
     assert "account_status_change" not in said.split("SendGrid's types are")[0]
     assert (suppressions(store), messages(store, CAMPAIGN)["ben@paper.example"]) == ({}, ("accepted", None))

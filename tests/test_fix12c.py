@@ -151,4 +151,4 @@ def test_standin_script_serves_a_live_send_until_stopped(tmp_path: Path, db_url:
             script.kill()
             script.wait()
     assert script.returncode == 0
-    assert rest.strip() == "Stopped after 1 request(s), 5 recipient(s) accepted."
+    assert rest.strip() == "Stopped after 1 request, 5 recipients accepted."

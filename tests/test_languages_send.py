@@ -264,7 +264,7 @@ def test_languages_each_version_checks_the_fields_of_its_own_journalists(tmp_pat
     for people in (loaded.contacts, tuple(loaded.contacts)):
         with pytest.raises(TemplateError) as caught:
             prepare._check_fields(versions, people)
-        assert caught.value.message.endswith('"first_name" is empty for 1 contact(s): fr@x.org')
+        assert caught.value.message.endswith('"first_name" is empty for 1 contact: fr@x.org')
 
 
 def test_cli_test_send_says_a_versions_note_once(project: Path) -> None:

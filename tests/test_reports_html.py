@@ -46,7 +46,7 @@ def test_reports_html_flags_the_outlet_that_bounced(log: Engine) -> None:  # noq
     """The all-bounced outlet and domain rows are highlighted, with a warning above the table."""
     page = write_page(log)
     assert page.count('<tr class="alert">') == 2
-    assert "Every address bounced at 2 outlet(s) or domain(s)" in page
+    assert "Every address bounced at 2 outlets or domains" in page
 
 
 @pytest.mark.browser

@@ -410,7 +410,7 @@ def test_webhook_events_of_a_type_sendgrid_does_not_send_are_answered_and_logged
     assert (suppressions(store), messages(store, CAMPAIGN)) == ({}, {"ana@example.org": ("accepted", None)})
     [warning] = [r.getMessage() for r in caplog.records if r.name == "mailer.events.webhook"]
     assert warning.startswith(
-        '4 event(s) of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"), "(other)" 1) '
+        '4 events of a type SendGrid does not send ("blocked" 3 (SendGrid\'s name: "bounce" with "type": "blocked"), "(other)" 1) '
         "are kept in the log but change nothing"
     )
     assert "jane@" not in warning and "jane@" not in response.text

@@ -203,11 +203,12 @@ def _overview(
         raise click.UsageError("--until is before --since.")
     target = path or REPORTS_FOLDER / "overview.html"
     app.never_over(target, logged_lists=True)
-    shown, cancelled, rehearsed = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled, rehearsed, held = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
-    parts = [f"{cancelled} cancelled before {'it' if cancelled == 1 else 'they'} went out"] if cancelled else []
+    parts = [f"{counted(held, 'send')} scheduled for later, not gone out yet"] if held else []
+    parts += [f"{cancelled} cancelled before {'it' if cancelled == 1 else 'they'} went out"] if cancelled else []
     parts += [counted(rehearsed, "sandbox rehearsal")] if rehearsed else []
     apart = f" ({' and '.join(parts)}, listed apart)" if parts else ""
     output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label}{apart} to {target}")
@@ -488,7 +489,8 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
     if erased.left:
         listed = ", ".join(str(path) for path in erased.left)
         output.warn(
-            f"{len(erased.left)} file(s) `mailer show -o` wrote still hold the address and could not be deleted; delete them: {listed}"
+            f"{counted(len(erased.left), 'file')} `mailer show -o` wrote still {_holds(len(erased.left))} the address and could not be "
+            f"deleted; delete {_them(len(erased.left))}: {listed}"
         )
     return erased
 
@@ -506,5 +508,17 @@ def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_
         )
     if erased.left:
         listed = ", ".join(str(path) for path in erased.left)
-        output.warn(f"{len(erased.left)} file(s) in {folder} still hold the address and could not be erased; delete or edit them: {listed}")
+        left = len(erased.left)
+        output.warn(
+            f"{counted(left, 'file')} in {folder} still {_holds(left)} the address and could not be erased; "
+            f"delete or edit {_them(left)}: {listed}"
+        )
     return erased
+
+
+def _holds(count: int) -> str:
+    return "holds" if count == 1 else "hold"
+
+
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"

@@ -26,6 +26,7 @@ from mailer.compose import markup, tokens
 from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
+from mailer.counting import counted
 from mailer.errors import TemplateError
 from mailer.models import Attachment, Contact, ContactTable, Personalized, Rendered, Token
 
@@ -254,7 +255,7 @@ def check_fields(rendered: Rendered, contacts: Iterable[Contact]) -> None:
     for field, (count, first) in lacking.items():
         if count:
             shown = ", ".join(first) + (f" and {count - 3} more" if count > 3 else "")
-            problems.append(f'"{field}" is empty for {count} contact(s): {shown}')
+            problems.append(f'"{field}" is empty for {counted(count, "contact")}: {shown}')
     if problems:
         raise TemplateError(
             "The release uses contact fields that some journalists lack:\n  " + "\n  ".join(problems),

@@ -14,6 +14,8 @@ import difflib
 import re
 from collections.abc import Mapping
 
+from mailer.counting import counted
+
 __all__ = ["ACCOUNT_TYPES", "KNOWN_TYPES", "SENDGRID_TYPES", "SUPPRESSING", "meant", "shown", "words"]
 
 # The `event` values SendGrid sends (SENDGRID.md §2.2), in the order a message meets them.
@@ -108,7 +110,8 @@ def words(counts: Mapping[str, int], *, listed: int = 8) -> str:
         parts.append(f"{len(ordered) - listed:,} more types")
     total = sum(merged.values())
     text = (
-        f"{total:,} event(s) of a type SendGrid does not send ({', '.join(parts)}) are kept in the log but change nothing: "
+        f"{counted(total, 'event')} of a type SendGrid does not send ({', '.join(parts)}) "
+        f"{'is kept in the log but changes' if total == 1 else 'are kept in the log but change'} nothing: "
         f"no delivery, open, click, bounce or suppression. SendGrid's types are {_LISTED}."
     )
     if any(meant(kind) in _MEANT_SUPPRESSING for kind, _ in ordered if kind != "(other)"):

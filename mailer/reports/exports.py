@@ -3,7 +3,7 @@ and the campaigns overview page of a period (``mailer report --overview``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -39,16 +39,21 @@ def export(
     return report
 
 
-def export_overview(engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None) -> tuple[int, int, int]:
+def export_overview(
+    engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+) -> tuple[int, int, int, int]:
     """Write the campaigns overview page of [since, until) (UTC) to ``path``.
 
-    Returns (campaigns in its totals, cancelled campaigns and sandbox rehearsals it lists apart).
+    Returns (campaigns in its totals, then those it lists apart: cancelled campaigns, sandbox
+    rehearsals, and sends scheduled for later whose time is still ahead at ``now``).
     """
+    moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
-    formats.write_text(page.render_overview(summaries, period=period_label(since, until)), path)
+    formats.write_text(page.render_overview(summaries, period=period_label(since, until), now=moment), path)
     cancelled = sum(s.is_cancelled for s in summaries)
     rehearsed = sum(s.is_rehearsal for s in summaries)
-    return len(summaries) - cancelled - rehearsed, cancelled, rehearsed
+    held = sum(s.is_held(moment) for s in summaries)
+    return len(summaries) - cancelled - rehearsed - held, cancelled, rehearsed, held
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

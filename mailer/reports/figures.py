@@ -78,6 +78,12 @@ class Summary:
         """Sent to SendGrid's sandbox ([sendgrid] sandbox = true) and not cancelled: delivered to nobody."""
         return self.campaign.sandboxed and not self.is_cancelled
 
+    def is_held(self, now: datetime) -> bool:
+        """Scheduled for later and its time still ahead at ``now`` (not cancelled, not a rehearsal):
+        SendGrid holds what it was handed until then, and nothing has gone out yet."""
+        at = self.campaign.scheduled_at
+        return at is not None and at > now and not self.is_cancelled and not self.is_rehearsal
+
     @property
     def cancelled_note(self) -> str | None:
         """The sentence under a cancelled campaign's report that says nothing went out; None for any other."""
@@ -204,7 +210,8 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
 
 
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
-    """Summaries of the live campaigns created in [since, until) (UTC; either open), oldest first.
+    """Summaries of the live campaigns that went out in [since, until) (UTC; either open), oldest
+    first: a scheduled send by its scheduled time, not by when it was planned (``Campaign.goes_out``).
 
     Campaigns without recipients are left out; test sends and dry runs never count. Cancelled
     campaigns are in, marked by ``Summary.is_cancelled``: the overview page lists them apart.

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
 from mailer.counting import counted
-from mailer.models import CampaignStatus, shown_subject
+from mailer.models import CampaignStatus, shown_status, shown_subject
 from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
 from mailer.store.campaigns import Campaign
 
@@ -78,7 +78,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
-{% if outlet_table.flagged %}<p><span class="badge">Attention</span> Every address bounced at {{ outlet_table.flagged|length }} outlet(s) or domain(s), highlighted below. Check those addresses before the next release.</p>{% endif %}
+{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length) }}</p>{% endif %}
 {{ render(outlet_table) }}
 {% if detail %}<h2>{{ detail_title }}</h2>
 {{ render(detail) }}{% endif %}
@@ -98,7 +98,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -108,6 +108,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ render(table) }}
 <p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
+{% if held %}<h2>Scheduled for later</h2>
+<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
+{{ render(held_table) }}{% endif %}
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
@@ -146,9 +149,16 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         detail=detail,
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
+        all_bounced_note=all_bounced_note,
         depth=_depth,
         pct=percent,
     )
+
+
+def all_bounced_note(flagged: int) -> str:
+    """The warning above an outlet table with ``flagged`` outlets or domains where every address bounced."""
+    where = counted(flagged, "outlet or domain", "outlets or domains")
+    return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
 
 
 def _sent(campaign: Campaign, now: datetime) -> str:
@@ -199,7 +209,8 @@ OVERVIEW_LABELS = (
 
 
 def overview_table(summaries: Sequence[Summary]) -> Table:
-    """One row per campaign, newest first: the headline figures with their rates (floats).
+    """One row per campaign, newest first: when it went out (a scheduled send at its time), the
+    headline figures with their rates (floats).
 
     ``summaries`` oldest first and not empty (the table's campaign is the newest). The
     figures come right after the subject, so a phone shows them before it has to scroll.
@@ -208,7 +219,7 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
     for s in reversed(summaries):
         rows.append(
             (
-                s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
                 shown_subject(s.campaign.subject),
                 s.delivered,
                 s.rate(s.delivered, over=s.accepted),
@@ -232,35 +243,41 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
     Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
     (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
-    so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6).
+    so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6), and sends whose
+    scheduled time is still ahead at ``now``, which SendGrid holds (review 14 #2: a held send
+    counted as a campaign that went out, halving the delivered rate).
     """
+    moment = now or datetime.now(UTC)
     cancelled = [s for s in summaries if s.is_cancelled]
     rehearsed = [s for s in summaries if s.is_rehearsal]
-    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal]
+    held = [s for s in summaries if s.is_held(moment)]
+    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment)]
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
-    def share(count: int, over: int) -> str:
-        return f"{percent(count / over)} of {'accepted' if over is accepted else 'delivered'}" if over else ""
+    def share(count: int, over: int, of: str) -> str:
+        return f"{percent(count / over)} of {of}" if over else ""
 
     opened = sum(s.opened_human for s in summaries)
     clicked = sum(s.clicked for s in summaries)
     bounced = sum(s.bounced_all for s in summaries)
     cards = [
-        ("campaigns", len(summaries), ""),
-        ("delivered", delivered, share(delivered, accepted)),
-        ("opened by people", opened, share(opened, delivered)),
-        ("clicked", clicked, share(clicked, delivered)),
-        ("bounced (not delivered)", bounced, share(bounced, accepted)),
+        ("campaign" if len(summaries) == 1 else "campaigns", len(summaries), ""),
+        ("delivered", delivered, share(delivered, accepted, "accepted")),
+        ("opened by people", opened, share(opened, delivered, "delivered")),
+        ("clicked", clicked, share(clicked, delivered, "delivered")),
+        ("bounced (not delivered)", bounced, share(bounced, accepted, "accepted")),
     ]
     return _environment.from_string(OVERVIEW_TEMPLATE).render(
         style=Markup(STYLE),
         period=period,
-        made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
+        made=moment.strftime("%Y-%m-%d %H:%M"),
         campaigns=summaries,
         cards=cards,
         chart=trend_charts(summaries) if summaries else Markup(""),
         table=overview_table(summaries) if summaries else None,
+        held=held,
+        held_table=held_table(held, now=moment) if held else None,
         cancelled=cancelled,
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
         rehearsed=rehearsed,
@@ -269,11 +286,31 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     )
 
 
+def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
+    """The overview's sends still held for later, soonest last (newest first, as the other tables):
+    when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
+    shows it ("paused": some still to hand over, ``mailer status`` says how), id."""
+    rows = [
+        (
+            s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            shown_subject(s.campaign.subject),
+            s.planned,
+            s.accepted,
+            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now),
+            s.campaign.id,
+        )
+        for s in reversed(summaries)
+    ]
+    keys = ("goes_out", "subject", "recipients", "held", "status", "campaign")
+    labels = ("goes out (UTC)", "subject", "recipients", "emails SendGrid holds", "status", "campaign")
+    return Table("held", summaries[-1].campaign, keys, labels, rows)
+
+
 def cancelled_table(summaries: Sequence[Summary]) -> Table:
     """The overview's cancelled campaigns, newest first: when they were to go out, subject, emails not sent, id."""
     rows = [
         (
-            (s.campaign.scheduled_at or s.campaign.created_at).astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             shown_subject(s.campaign.subject),
             s.cancelled,
             s.campaign.id,
@@ -288,7 +325,7 @@ def cancelled_table(summaries: Sequence[Summary]) -> Table:
 def rehearsal_table(summaries: Sequence[Summary]) -> Table:
     """The overview's sandbox rehearsals, newest first: when, subject, emails SendGrid checked, id."""
     rows = [
-        (s.campaign.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), shown_subject(s.campaign.subject), s.accepted, s.campaign.id)
+        (s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), shown_subject(s.campaign.subject), s.accepted, s.campaign.id)
         for s in reversed(summaries)
     ]
     keys = ("sent", "subject", "checked", "campaign")
@@ -446,7 +483,7 @@ def trend_charts(summaries: Sequence[Summary]) -> Markup:
         [s.rate(s.clicked) or 0.0 for s in summaries],
         [s.rate(s.bounced_all, over=s.accepted) or 0.0 for s in summaries],
     ]
-    dates = [s.campaign.created_at.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
+    dates = [s.campaign.goes_out.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
     names = [s.campaign.id for s in summaries]
     legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
     wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")

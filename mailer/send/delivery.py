@@ -93,7 +93,7 @@ class Outcome:
         if self.needs_attention:
             failed, unknown = self.counts[MessageState.FAILED.value], self.counts[MessageState.UNKNOWN.value]
             raise IncompleteSend(
-                f"The send ended with {failed:,} failed and {unknown:,} unknown recipient(s).",
+                f"The send ended with {counted(failed, 'failed recipient')} and {unknown:,} unknown.",
                 hint=f"See what happened with: mailer status {self.campaign_id}   (then, if needed: mailer resume {self.campaign_id})",
             )
 

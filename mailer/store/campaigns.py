@@ -57,6 +57,12 @@ class Campaign:
         return bool(self.filters.get(SANDBOX))
 
     @property
+    def goes_out(self) -> datetime:
+        """When it went out (or goes out): a scheduled send at its scheduled time, which SendGrid holds
+        it until, not when it was planned; any other when it was created (``going_out`` in SQL)."""
+        return self.scheduled_at or self.created_at
+
+    @property
     def late_cancel(self) -> datetime | None:
         """When a cancel was asked too close to its time for SendGrid to promise it (None: never)."""
         found = self.filters.get(LATE_CANCEL)
@@ -594,12 +600,20 @@ def lock_new_campaigns(connection: Connection) -> None:
     connection.execute(text("UPDATE schema_info SET version = version"))
 
 
+def going_out() -> ColumnElement[datetime]:
+    """When a campaign went out (or goes out), in SQL: its scheduled time, else its creation (``Campaign.goes_out``)."""
+    return func.coalesce(campaign.c.scheduled_at, campaign.c.created_at)
+
+
 def live_between(connection: Connection, *, since: datetime | None, until: datetime | None) -> list[Campaign]:
-    """Live campaigns created at or after ``since`` and before ``until`` (either open), oldest first."""
-    query = select(campaign.c.id).where(campaign.c.mode == Mode.LIVE.value).order_by(campaign.c.created_at, campaign.c.id)
+    """Live campaigns that went out (or go out) at or after ``since`` and before ``until`` (either
+    open), oldest first: a scheduled send by its scheduled time, not by when it was planned
+    (review 14 #9: the quarter it goes out in lists it, not the one it was planned in)."""
+    when = going_out()
+    query = select(campaign.c.id).where(campaign.c.mode == Mode.LIVE.value).order_by(when, campaign.c.id)
     if since is not None:
-        query = query.where(campaign.c.created_at >= since)
+        query = query.where(when >= since)
     if until is not None:
-        query = query.where(campaign.c.created_at < until)
+        query = query.where(when < until)
     found = [get(connection, campaign_id) for campaign_id in connection.scalars(query)]
     return [info for info in found if info is not None]
