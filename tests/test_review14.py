@@ -94,9 +94,6 @@ def scheduled_then_killed_with_ben_in_flight(project: Path, standin: Any, db_url
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: suppressions add says nothing of a scheduled send holding her email in a request left in flight"
-)
 def test_suppressing_a_journalist_whose_scheduled_request_was_in_flight_warns(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Ben phones: no more embargoed material. `mailer suppressions add ben@gazette.example` says
     "Suppressed 1 address." and nothing else: the warning that SendGrid still holds an email for
@@ -111,9 +108,6 @@ def test_suppressing_a_journalist_whose_scheduled_request_was_in_flight_warns(tm
     assert f"mailer cancel {campaign_id}" in said, added.output
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: forget says an email in a scheduled send's request in flight cannot be called back; mailer cancel can"
-)
 def test_forgetting_a_journalist_whose_scheduled_request_was_in_flight_names_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Same stopped scheduled send; Ben asks to be erased. forget says the email "may have left for
     SendGrid already ... if SendGrid took it, it cannot be called back": the send is held until

@@ -388,7 +388,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
         output.warn(scheduled.warning())
-    for campaign_id in done.on_its_way:  # review 12b #4: a send was mailing them as forget ran
+    # review 12b #4: a send was mailing them as forget ran. One scheduled for later is warned of
+    # above, with its way out (mailer cancel): it can be called back (review 14 #3).
+    for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in held}]:
         output.warn(
             # Review 13 #3: a request waiting to be tried again (SendGrid said "too many requests") is
             # listed in flight too, and its retry leaves without them: "had already left" was untrue there.
