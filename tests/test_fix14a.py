@@ -1,0 +1,37 @@
+"""Fix 14a: what `suppressions add` and `forget` advise about a scheduled send SendGrid still holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from press_office import campaign_of
+from test_review13 import mailer, office
+
+
+def said(result: Any) -> str:
+    return " ".join(result.output.split())
+
+
+def test_suppressing_after_a_late_cancel_says_to_wait_not_to_cancel_again(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled a few minutes ahead is cancelled too late (mailer warns it may still go out).
+    Ben then phones to be taken off: `suppressions add` (and `forget`) must not advise "mailer cancel
+    ... then send the release again", which the late cancel already tried: they say the cancel was
+    asked too late, and to wait for its time, as `mailer status` does."""
+    office(tmp_path, standin, db_url)
+    at = f"{datetime.now(UTC) + timedelta(minutes=7):%Y-%m-%d %H:%M} UTC"
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    cancel = mailer("cancel", campaign_id)
+    assert "it may still go out" in said(cancel), cancel.output
+    added = mailer("suppressions", "add", "ben@gazette.example", "--reason", "phoned")
+    assert added.exit_code == 0, added.output
+    assert f"SendGrid still holds an email for ben@gazette.example in {campaign_id}" in said(added), added.output
+    assert f"mailer cancel {campaign_id}" not in said(added), added.output
+    assert "asking again changes nothing" in said(added), added.output
+    forgot = mailer("forget", "ana@daily.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert f"mailer cancel {campaign_id}" not in said(forgot), forgot.output
+    assert "asking again changes nothing" in said(forgot), forgot.output
