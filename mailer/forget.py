@@ -106,6 +106,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
+            named_by = message_store.field_values(connection, key)  # before her rows are blanked
             erased = message_store.erase_address(connection, key)
             on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
@@ -113,6 +114,8 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
+            # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.
+            campaign_store.erase_values(connection, named_by)
             # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
             mentions = message_store.erase_mentions(connection, key)
             mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)

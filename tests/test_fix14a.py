@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from press_office import campaign_of
-from test_review13 import mailer, office
+from test_review13 import mailer, office, whole_log
 
 
 def said(result: Any) -> str:
@@ -35,3 +35,27 @@ def test_suppressing_after_a_late_cancel_says_to_wait_not_to_cancel_again(tmp_pa
     assert forgot.exit_code == 0, forgot.output
     assert f"mailer cancel {campaign_id}" not in said(forgot), forgot.output
     assert "asking again changes nothing" in said(forgot), forgot.output
+
+
+def test_forget_keeps_a_filter_value_she_shared_with_others(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`--where outlet=The Gazette` chose Ben and Cleo: forgetting Ben takes his surname out of the
+    other filter that chose him alone, but "The Gazette" stays, in the filter and in the reason Ana
+    was skipped: it names Cleo as much as him, and the office still reads whom that send chose."""
+    beat = (
+        "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\n"
+        "ben@gazette.example,Ben,Quistgaard,The Gazette\ncleo@gazette.example,Cleo,Lind,The Gazette\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    chosen = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--where", "outlet=The Gazette", "--yes", "--no-test-ok")
+    assert chosen.exit_code == 0, chosen.output
+    alone = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--where", "last_name=Quistgaard,Lima", "--yes", "--no-test-ok"
+    )
+    assert alone.exit_code == 0, alone.output
+    forgot = mailer("forget", "ben@gazette.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    log = whole_log(db_url)
+    assert "quistgaard" not in log.lower(), [line for line in log.splitlines() if "quistgaard" in line.lower()]
+    assert "outlet is not The Gazette" in log, log
+    assert "outlet=The Gazette" in log, log
+    assert "last_name=(forgotten),Lima" in log, log

@@ -308,7 +308,6 @@ def test_the_overview_of_the_day_a_scheduled_send_goes_out_lists_it(tmp_path: Pa
 # -- 10. forget leaves her name in the filter of a send that chose her by name -----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: forget keeps the journalist's name in a campaign's --where filter")
 def test_forget_erases_her_name_from_a_where_filter(tmp_path: Path, standin: Any, db_url: str) -> None:
     """An exclusive for one reporter, chosen by name: `mailer send ... --where "last_name=Quistgaard"`
     (the README: `--where twitter_handle=@liwei_sci`, any field). Ben asks to be erased. forget

@@ -783,6 +783,23 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def field_values(connection: Connection, address: str) -> set[str]:
+    """The values of the contact fields on the rows to ``address`` (a ``mailbox.key``), each as a
+    filter compares it (spaces run together, case-folded; a tags cell split at ";"): what a
+    campaign's ``--where``/``--tag`` may have named her by. ``mailer forget`` reads them before the
+    erasure blanks the rows (``campaigns.erase_values``; review 14 #10)."""
+    found: set[str] = set()
+    for fields in connection.scalars(select(message.c.fields).where(to_address(address))):
+        for name, value in (fields or {}).items():
+            if not isinstance(value, str):
+                continue
+            for part in value.split(";") if name == "tags" else [value]:
+                comparable = " ".join(part.split()).casefold()
+                if comparable:
+                    found.add(comparable)
+    return found
+
+
 def _spelt_otherwise(connection: Connection, address: str) -> list[Any]:
     """(id, campaign id) of the skipped rows whose address cell spells ``address`` another way: a
     list's duplicate or invalid row is logged keyed by its cell as typed ("Ben Quistgaard
