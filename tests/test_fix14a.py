@@ -59,3 +59,18 @@ def test_forget_keeps_a_filter_value_she_shared_with_others(tmp_path: Path, stan
     assert "outlet is not The Gazette" in log, log
     assert "outlet=The Gazette" in log, log
     assert "last_name=(forgotten),Lima" in log, log
+
+
+def test_forget_leaves_a_preview_page_written_since_for_a_colleague(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The page previewed as Ben, then previewed again as Ana (same file), is Ana's now: forgetting
+    Ben leaves it, and the log no longer notes any page made for him."""
+    office(tmp_path, standin, db_url)
+    for address in ("ben@gazette.example", "ana@daily.example"):
+        shown = mailer("preview", "releases/example.md", "--contact", address, "--list", "lists/beat.csv")
+        assert shown.exit_code == 0, shown.output
+    pages = [tmp_path / "out" / "preview" / name for name in ("example.html", "example.txt")]
+    assert all("Daily News" in p.read_text(encoding="utf-8") for p in pages), pages
+    forgot = mailer("forget", "ben@gazette.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert all(p.exists() for p in pages), forgot.output
+    assert "ben@gazette.example" not in whole_log(db_url).replace('"ben@gazette.example", "forgotten"', "")

@@ -19,7 +19,6 @@ __all__ = ["KEY"]
 # -- 1. forget leaves her preview page (name and outlet) in place -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: forget keeps the preview --contact pages that show her outlet but not her address")
 def test_forget_deletes_the_preview_page_made_for_her(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The press officer previews the release as Ben gets it: `mailer preview releases/example.md
     --contact ben@gazette.example --list lists/beat.csv`. The page says "... arranged for The

@@ -373,6 +373,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     held = status.held_at_sendgrid(engine, [email])  # before the erasure blanks the rows that say so
     with engine.connect() as connection:
         shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
+        pages = folders.pages_of(connection, email)  # and the notes of the preview pages made for them
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -422,6 +423,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "Remove it there if you can."
         )
     erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
+    erased.append(_erase_pages(pages))  # first: a page made for them is deleted whatever it holds
     erased.append(_erase_written(done.address, shown_files, done.proofs))
     # `report` writes under the folder it ran in: the office's, or here (review 13 #5: forget run in lists/ missed them).
     bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
@@ -492,6 +494,22 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
         output.warn(
             f"{len(erased.left)} file(s) `mailer show -o` wrote still hold the address and could not be deleted; delete them: {listed}"
         )
+    return erased
+
+
+def _erase_pages(pages: list[tuple[Path, str]]) -> forget_module.ErasedFiles:
+    """Delete the pages `mailer preview --contact` made for them (``pages``: noted with what was
+    written), still as written, whatever they hold (review 14 #1); name what stays."""
+    from mailer import forget as forget_module
+
+    erased = forget_module.erase_pages(pages)
+    if erased.deleted:
+        count = len(erased.deleted)
+        listed = ", ".join(str(_from_here(path)) for path in erased.deleted)
+        output.say(f"Deleted {count} page{'s' if count != 1 else ''} `mailer preview --contact` made for them: {listed}")
+    if erased.left:
+        listed = ", ".join(str(_from_here(path)) for path in erased.left)
+        output.warn(f"{len(erased.left)} page(s) `mailer preview --contact` made for them could not be deleted; delete them: {listed}")
     return erased
 
 
