@@ -15,13 +15,15 @@ Event ids stay too, so a copy SendGrid re-sends later is still recognised as alr
 The archive of what each campaign sent holds nothing personal (send/archive.py), so it needs no
 erasing. The files press-mailer wrote itself do: ``erase_files`` deletes the dry runs' and
 ``mailer show``'s ``.eml`` files (and previews) naming the address or holding a proof made as
-her, rewrites request bodies and ``skipped.csv`` without it, and names any file it could not erase.
+her, rewrites request bodies and ``skipped.csv`` without it, and names any file it could not erase;
+``erase_pages`` deletes the pages ``mailer preview --contact`` made for her, whatever they hold.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -46,7 +48,17 @@ from mailer.store import suppressions as suppression_store
 from mailer.transport import eml
 from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
-__all__ = ["ErasedFiles", "Forgotten", "check_address", "erase_files", "erase_written", "exports_mentioning", "forget", "lists_naming"]
+__all__ = [
+    "ErasedFiles",
+    "Forgotten",
+    "check_address",
+    "erase_files",
+    "erase_pages",
+    "erase_written",
+    "exports_mentioning",
+    "forget",
+    "lists_naming",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
+            named_by = message_store.field_values(connection, key)  # before her rows are blanked
             erased = message_store.erase_address(connection, key)
             on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
@@ -113,11 +126,14 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
+            # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.
+            campaign_store.erase_values(connection, named_by)
             # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
             mentions = message_store.erase_mentions(connection, key)
             mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             mentions += suppression_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
+            folders.erase_pages(connection, key)  # the preview pages made for them: the caller read them first (erase_pages)
             suppression_store.replace(
                 connection,
                 suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
@@ -328,6 +344,25 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
                 deleted.append(page)
             except OSError:
                 left.append(page)
+    return ErasedFiles(tuple(deleted), (), tuple(left))
+
+
+def erase_pages(pages: Iterable[tuple[Path, str]]) -> ErasedFiles:
+    """Delete the pages ``mailer preview --contact`` made for the journalist (``folders.pages_of``:
+    path and SHA-256 as written), whatever they hold: they show her name and outlet, seldom her
+    address (review 14 #1). Only a page still as mailer wrote it: one written again since (a
+    preview for another journalist, or without --contact) or edited is not hers to delete, and
+    stays; one gone already is passed over. A page that cannot be deleted is named in ``left``."""
+    deleted: list[Path] = []
+    left: list[Path] = []
+    for path, sha256 in dict(pages).items():
+        try:
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+                continue
+            path.unlink()
+            deleted.append(path)
+        except OSError:
+            left.append(path)
     return ErasedFiles(tuple(deleted), (), tuple(left))
 
 

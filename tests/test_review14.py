@@ -19,7 +19,6 @@ __all__ = ["KEY"]
 # -- 1. forget leaves her preview page (name and outlet) in place -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: forget keeps the preview --contact pages that show her outlet but not her address")
 def test_forget_deletes_the_preview_page_made_for_her(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The press officer previews the release as Ben gets it: `mailer preview releases/example.md
     --contact ben@gazette.example --list lists/beat.csv`. The page says "... arranged for The
@@ -93,9 +92,6 @@ def scheduled_then_killed_with_ben_in_flight(project: Path, standin: Any, db_url
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: suppressions add says nothing of a scheduled send holding her email in a request left in flight"
-)
 def test_suppressing_a_journalist_whose_scheduled_request_was_in_flight_warns(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Ben phones: no more embargoed material. `mailer suppressions add ben@gazette.example` says
     "Suppressed 1 address." and nothing else: the warning that SendGrid still holds an email for
@@ -110,9 +106,6 @@ def test_suppressing_a_journalist_whose_scheduled_request_was_in_flight_warns(tm
     assert f"mailer cancel {campaign_id}" in said, added.output
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: forget says an email in a scheduled send's request in flight cannot be called back; mailer cancel can"
-)
 def test_forgetting_a_journalist_whose_scheduled_request_was_in_flight_names_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Same stopped scheduled send; Ben asks to be erased. forget says the email "may have left for
     SendGrid already ... if SendGrid took it, it cannot be called back": the send is held until
@@ -328,7 +321,6 @@ def test_the_overview_of_the_day_a_scheduled_send_goes_out_lists_it(tmp_path: Pa
 # -- 10. forget leaves her name in the filter of a send that chose her by name -----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: forget keeps the journalist's name in a campaign's --where filter")
 def test_forget_erases_her_name_from_a_where_filter(tmp_path: Path, standin: Any, db_url: str) -> None:
     """An exclusive for one reporter, chosen by name: `mailer send ... --where "last_name=Quistgaard"`
     (the README: `--where twitter_handle=@liwei_sci`, any field). Ben asks to be erased. forget

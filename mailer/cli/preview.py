@@ -64,7 +64,8 @@ def preview(
     from mailer.compose import release as release_module
 
     config = app.config
-    fields = dict(contacts.find(list_paths, contact_email).fields) if contact_email else None
+    contact = contacts.find(list_paths, contact_email) if contact_email else None
+    fields = dict(contact.fields) if contact is not None else None
     folder = out_dir or config.compose.preview_dir
     if language is not None:
         versions = release_module.load(release_path).all_versions()
@@ -79,14 +80,19 @@ def preview(
         shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields)]
     else:
         shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields)
-    if fields is not None:  # pages holding a journalist's fields: noted, so `mailer forget` deletes them (review 13 #9)
+    if contact is not None:  # pages holding a journalist's fields: noted, so `mailer forget` deletes them (review 13 #9)
+        import hashlib
+
         from mailer.send.dispatch import utcnow
         from mailer.store import folders
 
         with app.engine.begin() as connection:
             for shown in shown_all:
-                folders.keep_file(connection, shown.html_path, now=utcnow())
-                folders.keep_file(connection, shown.text_path, now=utcnow())
+                for page in (shown.html_path, shown.text_path):
+                    folders.keep_file(connection, page, now=utcnow())
+                    # with whom they were made for: they show her name and outlet, seldom her address (review 14 #1)
+                    digest = hashlib.sha256(page.read_bytes()).hexdigest()
+                    folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:

@@ -374,6 +374,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     held = status.held_at_sendgrid(engine, [email])  # before the erasure blanks the rows that say so
     with engine.connect() as connection:
         shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
+        pages = folders.pages_of(connection, email)  # and the notes of the preview pages made for them
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -389,7 +390,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in held:
         output.warn(scheduled.warning())
-    for campaign_id in done.on_its_way:  # review 12b #4: a send was mailing them as forget ran
+    # review 12b #4: a send was mailing them as forget ran. One scheduled for later is warned of
+    # above, with its way out (mailer cancel): it can be called back (review 14 #3).
+    for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in held}]:
         output.warn(
             # Review 13 #3: a request waiting to be tried again (SendGrid said "too many requests") is
             # listed in flight too, and its retry leaves without them: "had already left" was untrue there.
@@ -421,6 +424,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "Remove it there if you can."
         )
     erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
+    erased.append(_erase_pages(pages))  # first: a page made for them is deleted whatever it holds
     erased.append(_erase_written(done.address, shown_files, done.proofs))
     # `report` writes under the folder it ran in: the office's, or here (review 13 #5: forget run in lists/ missed them).
     bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
@@ -492,6 +496,22 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
             f"{counted(len(erased.left), 'file')} `mailer show -o` wrote still {_holds(len(erased.left))} the address and could not be "
             f"deleted; delete {_them(len(erased.left))}: {listed}"
         )
+    return erased
+
+
+def _erase_pages(pages: list[tuple[Path, str]]) -> forget_module.ErasedFiles:
+    """Delete the pages `mailer preview --contact` made for them (``pages``: noted with what was
+    written), still as written, whatever they hold (review 14 #1); name what stays."""
+    from mailer import forget as forget_module
+
+    erased = forget_module.erase_pages(pages)
+    if erased.deleted:
+        count = len(erased.deleted)
+        listed = ", ".join(str(_from_here(path)) for path in erased.deleted)
+        output.say(f"Deleted {count} page{'s' if count != 1 else ''} `mailer preview --contact` made for them: {listed}")
+    if erased.left:
+        listed = ", ".join(str(_from_here(path)) for path in erased.left)
+        output.warn(f"{len(erased.left)} page(s) `mailer preview --contact` made for them could not be deleted; delete them: {listed}")
     return erased
 
 

@@ -231,15 +231,22 @@ class Held:
     campaign_id: str
     scheduled_at: datetime
     addresses: tuple[str, ...]  # lower-cased
+    # When a cancel of it was asked too late (``Campaign.late_cancel``): ``late_cancel_words``. None: a cancel can still stop it.
+    late: str | None = None
 
     def warning(self) -> str:
-        """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out."""
+        """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out
+        (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells."""
         who = self.addresses[0] if len(self.addresses) == 1 else f"{len(self.addresses)} of them ({', '.join(self.addresses)})"
         emails = "an email" if len(self.addresses) == 1 else "emails"
-        return (
+        held = (
             f"SendGrid still holds {emails} for {who} in {self.campaign_id}, scheduled for {schedule.describe(self.scheduled_at)}: "
-            "the suppression does not stop what SendGrid already holds. To stop it: "
-            f"mailer cancel {self.campaign_id} (up to 10 minutes before), then send the release again; "
+            "the suppression does not stop what SendGrid already holds."
+        )
+        if self.late is not None:  # "mailer cancel ... then send again" cannot help any more
+            return f"{held} {self.late}"
+        return (
+            f"{held} To stop it: mailer cancel {self.campaign_id} (up to 10 minutes before), then send the release again; "
             f"{'this address is' if len(self.addresses) == 1 else 'these addresses are'} skipped then."
         )
 
@@ -250,11 +257,18 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
     ``mailer suppressions add`` and ``mailer forget`` call it: a suppression keeps an address out
     of every later send, but what a scheduled send handed to SendGrid goes out at its time unless
     the send is cancelled (newcomer review 9). ``forget`` must ask before it erases the address.
+    A send whose cancel was asked too late says so (``late_cancel_words``) instead of the way out.
     """
     keys = {address.strip().lower() for address in addresses} - {""}
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
-    grouped: dict[tuple[str, datetime], list[str]] = {}
-    for key, campaign_id, scheduled_at in found:
-        grouped.setdefault((campaign_id, scheduled_at), []).append(key)
-    return [Held(campaign_id, scheduled_at, tuple(held)) for (campaign_id, scheduled_at), held in grouped.items()]
+        grouped: dict[tuple[str, datetime], list[str]] = {}
+        for key, campaign_id, scheduled_at in found:
+            grouped.setdefault((campaign_id, scheduled_at), []).append(key)
+        late = {campaign_id: _late_words(connection, campaign_id) for campaign_id, _ in grouped}
+    return [Held(campaign_id, scheduled_at, tuple(held), late[campaign_id]) for (campaign_id, scheduled_at), held in grouped.items()]
+
+
+def _late_words(connection: Connection, campaign_id: str) -> str | None:
+    found = campaigns.get(connection, campaign_id)
+    return late_cancel_words(found) if found is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -200,6 +201,82 @@ def _without(value: Any, address: str) -> Any:
     if isinstance(value, dict):
         return {name: _without(item, address) for name, item in value.items()}
     return value
+
+
+def erase_values(connection: Connection, values: Collection[str]) -> int:
+    """Take a forgotten journalist's field values (``values``: ``messages.field_values``, read before
+    her rows were blanked) out of every campaign's ``--where`` and ``--tag`` filters and out of the
+    reasons its skipped rows give ("last_name is not Quistgaard"): part of ``mailer forget``
+    (review 14 #10: an exclusive chosen ``--where last_name=Quistgaard`` kept her name for good).
+
+    A value is taken out only where it names her: it is one of her own values, and no other row of
+    that campaign holds it (``--where beat=health`` chose her among others: it stays, as the others'
+    texts do). Each such value becomes FORGOTTEN_ADDRESS. Returns how many campaigns changed.
+    """
+    wanted = {value for value in values if value}
+    if not wanted:
+        return 0
+    changed = 0
+    for campaign_id, filters in list(connection.execute(select(campaign.c.id, campaign.c.filters))):
+        named = {value for value in _filter_values(filters) if _comparable(value) in wanted}
+        if not named:
+            continue
+        others: set[str] = set()
+        for fields in connection.scalars(select(message.c.fields).where(message.c.campaign_id == campaign_id)):
+            for name, value in (fields or {}).items():
+                if isinstance(value, str):
+                    others.update(_comparable(part) for part in (value.split(";") if name == "tags" else [value]))
+        gone = {value for value in named if _comparable(value) not in others}
+        if not gone:
+            continue
+        kept = {
+            **filters,
+            **{key: [_without_values(item, gone, split=key == "where") for item in filters[key]] for key in _FILTER_KEYS if key in filters},
+        }
+        connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=kept))
+        pattern = re.compile(
+            "|".join(rf"(?<!\w){re.escape(' '.join(value.split()))}(?!\w)" for value in sorted(gone, key=len, reverse=True)), re.IGNORECASE
+        )
+        skipped = select(message.c.id, message.c.error).where(
+            message.c.campaign_id == campaign_id, message.c.skip_reason.is_not(None), message.c.error.is_not(None)
+        )
+        for message_id, error in list(connection.execute(skipped)):
+            scrubbed = pattern.sub(FORGOTTEN_ADDRESS, error)
+            if scrubbed != error:
+                connection.execute(update(message).where(message.c.id == message_id).values(error=scrubbed))
+        changed += 1
+    return changed
+
+
+_FILTER_KEYS = ("where", "tag")  # the filters keys holding --where FIELD=VALUE[,VALUE] and --tag TAG texts
+
+
+def _filter_values(filters: Any) -> list[str]:
+    """The values a campaign's ``--where`` and ``--tag`` texts name, as typed."""
+    found: list[str] = []
+    for key in _FILTER_KEYS:
+        items = (filters or {}).get(key) if isinstance(filters, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, str):
+                found.extend(item.partition("=")[2].split(",") if key == "where" else [item])
+    return [value for value in found if value.strip()]
+
+
+def _without_values(item: Any, gone: Collection[str], *, split: bool) -> Any:
+    """A ``--where`` (``split``) or ``--tag`` text with the values ``gone`` replaced by FORGOTTEN_ADDRESS."""
+    if not isinstance(item, str):
+        return item
+    if not split:
+        return FORGOTTEN_ADDRESS if item in gone else item
+    name, equals, values = item.partition("=")
+    if not equals:
+        return item
+    return name + equals + ",".join(FORGOTTEN_ADDRESS if value in gone else value for value in values.split(","))
+
+
+def _comparable(value: str) -> str:
+    """A value as a filter compares it (contacts/filters.py): spaces run together, case-folded."""
+    return " ".join(value.split()).casefold()
 
 
 def set_follow_up_of(connection: Connection, campaign_id: str, original_id: str) -> None:

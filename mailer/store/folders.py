@@ -6,6 +6,8 @@ without a mailer.toml writes under the folder it ran in, and a forget run elsewh
 ``keep_file`` notes one file written into a folder of the user's choosing (``mailer show -o``);
 ``every_file`` lists them: forget erases those files only, not the rest of that folder
 (newcomer review 9: the .eml `show -o` wrote elsewhere outlived the erasure).
+``keep_page`` notes a page ``mailer preview --contact`` wrote for one journalist, with its
+fingerprint; ``pages_of`` lists them and ``erase_pages`` drops them for ``mailer forget`` (review 14 #1).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from sqlalchemy import Connection, Table, delete, func, or_, select
 
 from mailer import mailbox
 from mailer.store.bulk import insert_or_skip
-from mailer.store.schema import written_file, written_folder
+from mailer.store.schema import contact_page, written_file, written_folder
 
-__all__ = ["erase_files_naming", "every", "every_file", "keep", "keep_file"]
+__all__ = ["erase_files_naming", "erase_pages", "every", "every_file", "keep", "keep_file", "keep_page", "pages_of"]
 
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
@@ -62,3 +64,27 @@ def erase_files_naming(connection: Connection, address: str) -> int:
     if not named:
         return 0
     return connection.execute(delete(written_file).where(written_file.c.path.in_(named))).rowcount
+
+
+def keep_page(connection: Connection, path: Path, email_key: str, *, sha256: str, now: datetime) -> None:
+    """Note that ``path`` (made absolute) was written for the journalist ``email_key``, holding what
+    ``sha256`` fingerprints; written for her again, the newer fingerprint replaces the older."""
+    where = (contact_page.c.path == str(path.resolve()), contact_page.c.email_key == email_key)
+    connection.execute(delete(contact_page).where(*where))
+    connection.execute(contact_page.insert().values(path=str(path.resolve()), email_key=email_key, sha256=sha256, created_at=now))
+
+
+def pages_of(connection: Connection, email_key: str) -> list[tuple[Path, str]]:
+    """(path, SHA-256 as written) of every page noted for the journalist ``email_key``, oldest first."""
+    query = (
+        select(contact_page.c.path, contact_page.c.sha256)
+        .where(contact_page.c.email_key == email_key)
+        .order_by(contact_page.c.created_at, contact_page.c.path)
+    )
+    return [(Path(path), sha256) for path, sha256 in connection.execute(query)]
+
+
+def erase_pages(connection: Connection, email_key: str) -> int:
+    """Drop the notes of the pages written for ``email_key`` (they name her address): part of ``mailer
+    forget``, which reads ``pages_of`` first and deletes the files. Returns how many were dropped."""
+    return connection.execute(delete(contact_page).where(contact_page.c.email_key == email_key)).rowcount

@@ -783,6 +783,23 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
+def field_values(connection: Connection, address: str) -> set[str]:
+    """The values of the contact fields on the rows to ``address`` (a ``mailbox.key``), each as a
+    filter compares it (spaces run together, case-folded; a tags cell split at ";"): what a
+    campaign's ``--where``/``--tag`` may have named her by. ``mailer forget`` reads them before the
+    erasure blanks the rows (``campaigns.erase_values``; review 14 #10)."""
+    found: set[str] = set()
+    for fields in connection.scalars(select(message.c.fields).where(to_address(address))):
+        for name, value in (fields or {}).items():
+            if not isinstance(value, str):
+                continue
+            for part in value.split(";") if name == "tags" else [value]:
+                comparable = " ".join(part.split()).casefold()
+                if comparable:
+                    found.add(comparable)
+    return found
+
+
 def _spelt_otherwise(connection: Connection, address: str) -> list[Any]:
     """(id, campaign id) of the skipped rows whose address cell spells ``address`` another way: a
     list's duplicate or invalid row is logged keyed by its cell as typed ("Ben Quistgaard
@@ -1006,32 +1023,41 @@ def _suppressed_since(since: datetime, overrides: Collection[str]) -> ColumnElem
 
 def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
     """(address, campaign id, scheduled time) for each of these addresses (lower-cased) that SendGrid
-    holds in a scheduled send still ahead of ``now``: its message accepted (or unknown: it may have
-    reached SendGrid) in a campaign not cancelled, whose ``scheduled_at`` is later. Soonest first.
+    holds in a scheduled send still ahead of ``now``: its message accepted (or unknown, or still planned
+    in a request the campaign lists in flight: it may have reached SendGrid) in a campaign not
+    cancelled, whose ``scheduled_at`` is later. Soonest first.
 
     A suppression (or ``mailer forget``) cannot stop those: only ``mailer cancel`` can (newcomer review 9).
     Reads the sent-rows address index (``skip_reason IS NULL``): the cost of these addresses' rows only.
     """
     if not email_keys:
         return []
+    handed = [MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]
     query = (
-        select(message.c.email_key, campaign.c.id, campaign.c.scheduled_at)
+        select(message.c.email_key, campaign.c.id, campaign.c.scheduled_at, message.c.state, message.c.request_no, campaign.c.in_flight)
         .join(campaign, campaign.c.id == message.c.campaign_id)
         .where(
             message.c.email_key.in_(sorted(set(email_keys))),
             message.c.skip_reason.is_(None),
-            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            message.c.state.in_([*handed, MessageState.PLANNED.value]),
             campaign.c.mode != Mode.DRY_RUN.value,
             campaign.c.status != CampaignStatus.CANCELLED.value,
             campaign.c.scheduled_at > now,
         )
         .order_by(campaign.c.scheduled_at, campaign.c.id, message.c.email_key)
     )
-    return [(key, campaign_id, scheduled_at) for key, campaign_id, scheduled_at in connection.execute(query)]
+    # A row still planned counts when its request is listed in flight: a stopped run handed it to
+    # SendGrid (or may have) without logging the answer, and SendGrid holds it (review 14 #3).
+    return [
+        (key, campaign_id, scheduled_at)
+        for key, campaign_id, scheduled_at, state, request_no, listed in connection.execute(query)
+        if state in handed or request_no in {int(n) for n in listed or ()}
+    ]
 
 
 def suppressed_after_handing(connection: Connection, campaign_id: str, *, since: datetime, overrides: Collection[str] = ()) -> int:
-    """How many of a campaign's messages SendGrid took (accepted, or unknown) went to an address
+    """How many of a campaign's messages SendGrid took (accepted, unknown, or planned in a request
+    listed in flight) went to an address
     suppressed since the campaign (planned at ``since``) could have skipped it, or erased since
     (``mailer forget``): the rule a resume skips by (``skip_suppressed``; fix 10), so what status
     says matches what a resume would skip.
@@ -1041,13 +1067,17 @@ def suppressed_after_handing(connection: Connection, campaign_id: str, *, since:
     (``overrides``: ``--override-suppression``) was suppressed before and does not count, unless an
     event after ``since`` said no again.
     """
+    handed: ColumnElement[bool] = message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value])
+    listed = campaigns.in_flight(connection, campaign_id)
+    if listed:  # still planned in a request a stopped run left in flight: SendGrid may hold it too (review 14 #3)
+        handed = or_(handed, and_(message.c.state == MessageState.PLANNED.value, message.c.request_no.in_(sorted(listed))))
     query = (
         select(func.count())
         .select_from(message)
         .where(
             message.c.campaign_id == campaign_id,
             message.c.skip_reason.is_(None),
-            message.c.state.in_([MessageState.ACCEPTED.value, MessageState.UNKNOWN.value, MessageState.SENDING.value]),
+            handed,
             or_(_suppressed_since(since, overrides), message.c.email_key.like(FORGOTTEN_KEY_PREFIX + "%")),
         )
     )

@@ -269,3 +269,17 @@ written_file = Table(
     Column("path", Text, primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# The pages `mailer preview --contact` wrote for one journalist (absolute path, her address as the
+# log keys it, the SHA-256 of what was written): they show her name and outlet, seldom her address,
+# so `mailer forget` deletes each one still as written, whatever it holds, and drops her rows here
+# (review 14 #1). A page written again since (another journalist's preview) is no longer hers, and
+# stays. A new table, no upgrade step, as written_folder.
+contact_page = Table(
+    "contact_page",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("email_key", Text, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
