@@ -311,7 +311,7 @@ def _sending(
         outlet=str(fields.get("outlet") or "").strip(),
         source=_shown_source(origins[row.source][1] if row.source in origins else row.source, folder),
         language=row.language if row.state != "skipped" else None,  # one waiting elsewhere keeps its version, not got
-        in_flight=row.in_flight,
+        in_flight=row.in_flight and row.campaign_status != CampaignStatus.CANCELLED.value,  # shown "cancelled", not planned (review 14 #6)
         follow_up_of=origins[row.source][0] if row.source in origins else None,
         versions=versions,
     )

@@ -58,8 +58,11 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
-        # A stopped run's requests in flight (a process driving it now keeps its own list).
-        in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id)) if held is None else 0
+        # A stopped run's requests in flight (a process driving it now keeps its own list), of the
+        # rows shown planned: none of a cancelled send, whose planned rows read "cancelled" (review 14 #6).
+        in_flight = 0
+        if held is None and campaign.status is not CampaignStatus.CANCELLED:
+            in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
         scheduled = campaign.scheduled_at
         # SendGrid holds emails only if some went to it (review 10c: a scheduled send stopped before
         # its first request read "SendGrid holds these emails").
