@@ -215,9 +215,6 @@ def test_status_json_of_a_cancelled_send_counts_nobody_in_flight(tmp_path: Path,
 # -- 7. cancel, SendGrid down, of a scheduled send that handed nothing: the transport's resume advice --
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 7: cancel of a near scheduled send that handed nothing fails on SendGrid's outage with resume advice"
-)
 def test_cancel_of_a_near_scheduled_send_that_handed_nothing_while_sendgrid_is_down(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A send scheduled 5 minutes ahead stopped before its first request got through (SendGrid
     answered 503). Nothing reached SendGrid, so nothing can go out; the press officer runs

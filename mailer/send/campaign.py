@@ -36,7 +36,7 @@ from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.counting import counted
-from mailer.errors import AuthError, OutcomeUnknown, Rejected, SendError, TransportError
+from mailer.errors import AuthError, MailerError, OutcomeUnknown, Rejected, SendError, TransportError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import archive, delivery, schedule
 from mailer.send import lease as lease_module
@@ -493,9 +493,12 @@ def cancel(
     if not handed and late:
         # Nothing reached SendGrid and its time is near or past (a scheduled send stopped before its
         # first request: review 8b, 10c): called off here, whatever the time. SendGrid is still
-        # asked to drop the batch while its time is ahead, for a run starting in another terminal.
+        # asked to drop the batch while its time is ahead, for a run starting in another terminal;
+        # nothing can go out, so a SendGrid down or refusing does not stop the call-off (review 14 #7:
+        # its outage ended the cancel with the send's advice to resume).
         if found.scheduled_at > now:
-            (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
+            with contextlib.suppress(MailerError):  # a key missing or refused too
+                (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
         return _call_off(engine, found, now=now)
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
