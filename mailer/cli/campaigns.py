@@ -182,13 +182,22 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         return
-    if cancelled.scheduled_at is None and cancelled.reached:
+    if cancelled.unsent and cancelled.reached and cancelled.scheduled_at is not None:  # a scheduled send stopped half-way, after its time
+        output.say(
+            f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid "
+            f"will not be mailed. The {'email' if cancelled.reached == 1 else 'emails'} of {counted(cancelled.reached, 'journalist')} "
+            f"{'was' if cancelled.reached == 1 else 'were'} with SendGrid for {describe(cancelled.scheduled_at)} and went out "
+            f"then (mailer report {campaign_id} shows who got {'it' if cancelled.reached == 1 else 'them'}). "
+            "A new send of this release reaches the others."
+        )
+        return
+    if cancelled.unsent and cancelled.reached:
         output.say(
             f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not mailed yet will not be "
             f"({counted(cancelled.reached, 'journalist')} had it before it stopped). A new send of this release reaches them."
         )
         return
-    if cancelled.scheduled_at is None:
+    if cancelled.unsent or cancelled.scheduled_at is None:
         output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
     when = describe(cancelled.scheduled_at)

@@ -479,11 +479,16 @@ def cancel(
     now: datetime | None = None,
 ) -> Cancelled:
     """Call off a send: a scheduled one through SendGrid (up to 10 minutes before it goes out), or
-    one that stopped before it mailed anyone (``_call_off``). Raises SendError otherwise."""
+    one that stopped (``_call_off``): of a scheduled send stopped half-way, after its time, the
+    journalists never handed to SendGrid. Raises SendError otherwise."""
     with engine.connect() as connection:
         found = find(connection, campaign_id)
         counts = messages.counts(connection, campaign_id)
         handed = messages.handed_over(connection, campaign_id, counts)
+        # Not handed to SendGrid: planned, outside the requests a stopped run left in flight.
+        waiting = counts[MessageState.PLANNED.value] - messages.planned_in(
+            connection, campaign_id, campaigns.in_flight(connection, campaign_id)
+        )
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
@@ -500,6 +505,11 @@ def cancel(
             with contextlib.suppress(MailerError):  # a key missing or refused too
                 (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
         return _call_off(engine, found, now=now)
+    if found.scheduled_at <= now and waiting:
+        # Its time has passed with journalists never handed to SendGrid (the send stopped half-way):
+        # what SendGrid held went out; the rest waits for a resume, so it is called off as for any
+        # stopped send (review 14 #4: "it has gone out already" left them waiting in it for ever).
+        return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     sendgrid = transport or _sendgrid(config, environ, sending=False)
