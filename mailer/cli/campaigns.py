@@ -182,6 +182,18 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         return
+    if cancelled.late and cancelled.scheduled_at is not None:
+        output.warn(
+            f"SendGrid was asked to cancel {campaign_id}, but less than 10 minutes before its time ({describe(cancelled.scheduled_at)}), when it no longer "
+            "promises to: it may still go out. mailer counts its journalists as reached, so a later send of this release "
+            "skips them (--include-previous mails them anyway); the events show whether it went out."
+        )
+        if cancelled.unsent:
+            output.say(
+                f"Called off the rest: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid will not be mailed, "
+                f"and mailer resume {campaign_id} is refused. A new send of this release reaches them."
+            )
+        return
     if cancelled.unsent and cancelled.reached and cancelled.scheduled_at is not None:  # a scheduled send stopped half-way, after its time
         output.say(
             f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid "
@@ -200,12 +212,4 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     if cancelled.unsent or cancelled.scheduled_at is None:
         output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
-    when = describe(cancelled.scheduled_at)
-    if cancelled.late:
-        output.warn(
-            f"SendGrid was asked to cancel {campaign_id}, but less than 10 minutes before its time ({when}), when it no longer "
-            "promises to: it may still go out. mailer counts its journalists as reached, so a later send of this release "
-            "skips them (--include-previous mails them anyway); the events show whether it went out."
-        )
-        return
-    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {when}.")
+    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {describe(cancelled.scheduled_at)}.")

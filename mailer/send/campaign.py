@@ -346,6 +346,22 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                 )
 
 
+def check_resumable(found: campaigns.Campaign) -> None:
+    """SendError for a campaign a resume must not send more of: one cancelled, or one whose
+    cancel was asked too late for SendGrid to promise it (``Campaign.late_cancel``): what a resume
+    hands over goes under the batch SendGrid was asked to cancel, to journalists the office meant
+    to spare (review 14 #5)."""
+    if found.status is CampaignStatus.CANCELLED:
+        raise SendError(f"{found.id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+    if found.late_cancel is not None:
+        raise SendError(
+            f"{found.id} cannot be resumed: a cancel of it was asked at {schedule.describe(found.late_cancel)}, so mailer "
+            "sends no more of it (whatever it hands SendGrid now goes under the send you asked SendGrid to cancel).",
+            hint="To mail the journalists it did not reach after all, send the release again (mailer send): "
+            "it skips those this send reached.",
+        )
+
+
 def resume(
     engine: Engine,
     config: Config,
@@ -362,13 +378,12 @@ def resume(
 
     ``resend_unknown`` also sends the recipients whose fate is unknown (they may get it twice);
     ``retry_failed`` sends again to those SendGrid refused (fix the cause first). Raises
-    SendError for a cancelled campaign, a release file changed since it started, or a
+    SendError for a cancelled campaign (or one whose cancel was asked late), a release file changed since it started, or a
     campaign another process is sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
-    if found.status is CampaignStatus.CANCELLED:
-        raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+    check_resumable(found)
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
@@ -526,7 +541,14 @@ def cancel(
         # instead of advising the same cancel again (newcomer 13 #7).
         with engine.begin() as connection:
             campaigns.note_late_cancel(connection, campaign_id, at=now)
-        return Cancelled(campaign_id, found.scheduled_at, late=True)
+        # Journalists never handed to SendGrid (a send stopped half-way) are called off here: a
+        # resume would hand them over under the batch SendGrid was asked to cancel (review 14 #5).
+        # While another process sends it, its run keeps them; a resume is refused all the same.
+        rest = Cancelled(campaign_id, None)
+        if waiting:
+            with contextlib.suppress(SendError):
+                rest = _call_off(engine, found, now=now)
+        return Cancelled(campaign_id, found.scheduled_at, late=True, unsent=rest.unsent, reached=rest.reached)
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
     return Cancelled(campaign_id, found.scheduled_at)
