@@ -371,6 +371,17 @@ def counts(connection: Connection, campaign_id: str) -> dict[str, int]:
     return {state.value: int(found.get(state.value, 0)) for state in MessageState}
 
 
+# What an event says of a message SendGrid tried to deliver: it went out (a ``dropped`` may be a discard).
+WENT_OUT = (Delivery.PROCESSED, Delivery.DEFERRED, Delivery.DELIVERED, Delivery.BOUNCED, Delivery.BLOCKED)
+
+
+def went_out(connection: Connection, campaign_id: str) -> int:
+    """The campaign's messages SendGrid's events show it sent (``WENT_OUT``): of a scheduled send
+    whose cancel came late, proof that it went out all the same."""
+    query = select(func.count()).where(message.c.campaign_id == campaign_id, message.c.delivery.in_([d.value for d in WENT_OUT]))
+    return int(connection.scalar(query) or 0)
+
+
 def skipped_by_reason(connection: Connection, campaign_id: str) -> dict[str, int]:
     query = (
         select(message.c.skip_reason, func.count())
