@@ -282,6 +282,12 @@ def test_status_after_the_time_of_a_late_cancelled_send_still_names_the_cancel(t
     assert "cancel" in shown.output.split("Recipients:")[1], shown.output
     said = " ".join(shown.output.split())
     assert "no event from SendGrid says it went out" in said and "--include-previous" in said, shown.output
+    listed = mailer("campaigns")
+    assert "cancel asked late" in listed.output, listed.output
+    looked = mailer("contact", "ana@daily.example")
+    assert "a cancel was asked less than 10 minutes before its time, and no event says it went out" in " ".join(looked.output.split()), (
+        looked.output
+    )
     delivered_to_all(standin, tmp_path)  # SendGrid sent it all the same
     shown = mailer("status", newest.id)
     said = " ".join(shown.output.split())

@@ -82,6 +82,8 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
+    if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
+        status += ", cancel asked late"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
     figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
     mode = "sandbox" if r.get("sandbox") else r["mode"]  # SendGrid validated it and delivered nothing

@@ -696,6 +696,7 @@ class AddressRow:
     language: str | None = None  # the release version it got (issue 14); None when skipped or logged before 0.3
     in_flight: bool = False  # planned, its request listed in flight: it may have reached SendGrid, its answer is not logged
     sandbox: bool = False  # its campaign went to SendGrid's sandbox: validated, delivered to nobody
+    late_cancel: bool = False  # a cancel of its (scheduled) campaign was asked too late for SendGrid to promise it
 
 
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
@@ -747,6 +748,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             language=row.language,
             in_flight=row.state == MessageState.PLANNED.value and row.request_no in (row.in_flight or ()),
             sandbox=bool((row.filters or {}).get(campaigns.SANDBOX)),
+            late_cancel=bool((row.filters or {}).get(campaigns.LATE_CANCEL)),
         )
         for row in connection.execute(query)
     ]
