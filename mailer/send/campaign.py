@@ -59,6 +59,7 @@ __all__ = [
     "Progress",
     "Sent",
     "cancel",
+    "check_resumable",
     "prepare_follow_up",
     "prepare_send",
     "prepare_test",
