@@ -68,6 +68,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "campaign_status": "done",
         "state": "accepted",
         "in_flight": False,
+        "late_cancel": False,
         "skip_reason": None,
         "error": None,
         "delivery": "delivered",

@@ -82,6 +82,8 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
+    if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
+        status += ", cancel asked late"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
     figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
     mode = "sandbox" if r.get("sandbox") else r["mode"]  # SendGrid validated it and delivered nothing
@@ -182,21 +184,34 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         return
-    if cancelled.scheduled_at is None and cancelled.reached:
+    if cancelled.late and cancelled.scheduled_at is not None:
+        output.warn(
+            f"SendGrid was asked to cancel {campaign_id}, but less than 10 minutes before its time ({describe(cancelled.scheduled_at)}), when it no longer "
+            "promises to: it may still go out. mailer counts its journalists as reached, so a later send of this release "
+            "skips them (--include-previous mails them anyway); the events show whether it went out."
+        )
+        if cancelled.unsent:
+            output.say(
+                f"Called off the rest: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid will not be mailed, "
+                f"and mailer resume {campaign_id} is refused. A new send of this release reaches them."
+            )
+        return
+    if cancelled.unsent and cancelled.reached and cancelled.scheduled_at is not None:  # a scheduled send stopped half-way, after its time
+        output.say(
+            f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid "
+            f"will not be mailed. The {'email' if cancelled.reached == 1 else 'emails'} of {counted(cancelled.reached, 'journalist')} "
+            f"{'was' if cancelled.reached == 1 else 'were'} with SendGrid for {describe(cancelled.scheduled_at)} and went out "
+            f"then (mailer report {campaign_id} shows who got {'it' if cancelled.reached == 1 else 'them'}). "
+            "A new send of this release reaches the others."
+        )
+        return
+    if cancelled.unsent and cancelled.reached:
         output.say(
             f"Called off the rest of {campaign_id}: {counted(cancelled.unsent, 'journalist')} it had not mailed yet will not be "
             f"({counted(cancelled.reached, 'journalist')} had it before it stopped). A new send of this release reaches them."
         )
         return
-    if cancelled.scheduled_at is None:
+    if cancelled.unsent or cancelled.scheduled_at is None:
         output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
-    when = describe(cancelled.scheduled_at)
-    if cancelled.late:
-        output.warn(
-            f"SendGrid was asked to cancel {campaign_id}, but less than 10 minutes before its time ({when}), when it no longer "
-            "promises to: it may still go out. mailer counts its journalists as reached, so a later send of this release "
-            "skips them (--include-previous mails them anyway); the events show whether it went out."
-        )
-        return
-    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {when}.")
+    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {describe(cancelled.scheduled_at)}.")

@@ -80,6 +80,7 @@ class Sending:
     in_flight: bool = False  # planned, but its request is listed in flight: sent, SendGrid's answer not logged
     follow_up_of: str | None = None  # a follow-up: the campaign it followed (``source`` is then that campaign's list row)
     versions: int = 0  # how many language versions the campaign sent; 0 when the log does not say (logged before it kept them)
+    late_cancel: bool = False  # a cancel of its scheduled send was asked less than 10 minutes before its time (review 14 #8)
 
     @property
     def version_named(self) -> str | None:
@@ -106,7 +107,14 @@ class Sending:
             return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
         if self.state == MessageState.ACCEPTED.value and self.campaign_status == SCHEDULED and not self.delivery:
             # SendGrid holds it until the scheduled time: nothing has reached the journalist yet (newcomer 13 #6)
-            return f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
+            held = f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
+            return held + ("; a cancel was asked less than 10 minutes before, so it may not go out" if self.late_cancel else "")
+        if self.state == MessageState.ACCEPTED.value and self.late_cancel and self.delivery in (None, "dropped"):
+            # its time has passed: a late cancel SendGrid may have honoured, and no event says it went out (review 14 #8)
+            return (
+                f"{self.delivery or 'accepted'}; a cancel was asked less than 10 minutes before its time, and no event "
+                "says it went out: most likely it did not"
+            )
         if self.state == MessageState.ACCEPTED.value:
             return self.delivery or "accepted"
         if self.in_flight:
@@ -311,9 +319,10 @@ def _sending(
         outlet=str(fields.get("outlet") or "").strip(),
         source=_shown_source(origins[row.source][1] if row.source in origins else row.source, folder),
         language=row.language if row.state != "skipped" else None,  # one waiting elsewhere keeps its version, not got
-        in_flight=row.in_flight,
+        in_flight=row.in_flight and row.campaign_status != CampaignStatus.CANCELLED.value,  # shown "cancelled", not planned (review 14 #6)
         follow_up_of=origins[row.source][0] if row.source in origins else None,
         versions=versions,
+        late_cancel=row.late_cancel,
     )
 
 
@@ -335,6 +344,7 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "campaign_status": s.campaign_status,
         "state": s.state,
         "in_flight": s.in_flight,
+        "late_cancel": s.late_cancel,
         "skip_reason": s.skip_reason,
         "error": s.error,
         "delivery": s.delivery,

@@ -36,7 +36,7 @@ from mailer import compose, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.counting import counted
-from mailer.errors import AuthError, OutcomeUnknown, Rejected, SendError, TransportError
+from mailer.errors import AuthError, MailerError, OutcomeUnknown, Rejected, SendError, TransportError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
 from mailer.send import archive, delivery, schedule
 from mailer.send import lease as lease_module
@@ -59,6 +59,7 @@ __all__ = [
     "Progress",
     "Sent",
     "cancel",
+    "check_resumable",
     "prepare_follow_up",
     "prepare_send",
     "prepare_test",
@@ -353,6 +354,22 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                 )
 
 
+def check_resumable(found: campaigns.Campaign) -> None:
+    """SendError for a campaign a resume must not send more of: one cancelled, or one whose
+    cancel was asked too late for SendGrid to promise it (``Campaign.late_cancel``): what a resume
+    hands over goes under the batch SendGrid was asked to cancel, to journalists the office meant
+    to spare (review 14 #5)."""
+    if found.status is CampaignStatus.CANCELLED:
+        raise SendError(f"{found.id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+    if found.late_cancel is not None:
+        raise SendError(
+            f"{found.id} cannot be resumed: a cancel of it was asked at {schedule.describe(found.late_cancel)}, so mailer "
+            "sends no more of it (whatever it hands SendGrid now goes under the send you asked SendGrid to cancel).",
+            hint="To mail the journalists it did not reach after all, send the release again (mailer send): "
+            "it skips those this send reached.",
+        )
+
+
 def resume(
     engine: Engine,
     config: Config,
@@ -369,13 +386,12 @@ def resume(
 
     ``resend_unknown`` also sends the recipients whose fate is unknown (they may get it twice);
     ``retry_failed`` sends again to those SendGrid refused (fix the cause first). Raises
-    SendError for a cancelled campaign, a release file changed since it started, or a
+    SendError for a cancelled campaign (or one whose cancel was asked late), a release file changed since it started, or a
     campaign another process is sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
-    if found.status is CampaignStatus.CANCELLED:
-        raise SendError(f"{campaign_id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+    check_resumable(found)
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
@@ -486,11 +502,16 @@ def cancel(
     now: datetime | None = None,
 ) -> Cancelled:
     """Call off a send: a scheduled one through SendGrid (up to 10 minutes before it goes out), or
-    one that stopped before it mailed anyone (``_call_off``). Raises SendError otherwise."""
+    one that stopped (``_call_off``): of a scheduled send stopped half-way, after its time, the
+    journalists never handed to SendGrid. Raises SendError otherwise."""
     with engine.connect() as connection:
         found = find(connection, campaign_id)
         counts = messages.counts(connection, campaign_id)
         handed = messages.handed_over(connection, campaign_id, counts)
+        # Not handed to SendGrid: planned, outside the requests a stopped run left in flight.
+        waiting = counts[MessageState.PLANNED.value] - messages.planned_in(
+            connection, campaign_id, campaigns.in_flight(connection, campaign_id)
+        )
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True)
     now = now or utcnow()
@@ -500,10 +521,18 @@ def cancel(
     if not handed and late:
         # Nothing reached SendGrid and its time is near or past (a scheduled send stopped before its
         # first request: review 8b, 10c): called off here, whatever the time. SendGrid is still
-        # asked to drop the batch while its time is ahead, for a run starting in another terminal.
+        # asked to drop the batch while its time is ahead, for a run starting in another terminal;
+        # nothing can go out, so a SendGrid down or refusing does not stop the call-off (review 14 #7:
+        # its outage ended the cancel with the send's advice to resume).
         if found.scheduled_at > now:
-            (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
+            with contextlib.suppress(MailerError):  # a key missing or refused too
+                (transport or _sendgrid(config, environ, sending=False)).cancel_scheduled(found.sendgrid_batch_id)
         return _call_off(engine, found, now=now)
+    if found.scheduled_at <= now and waiting:
+        # Its time has passed with journalists never handed to SendGrid (the send stopped half-way):
+        # what SendGrid held went out; the rest waits for a resume, so it is called off as for any
+        # stopped send (review 14 #4: "it has gone out already" left them waiting in it for ever).
+        return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     sendgrid = transport or _sendgrid(config, environ, sending=False)
@@ -520,7 +549,14 @@ def cancel(
         # instead of advising the same cancel again (newcomer 13 #7).
         with engine.begin() as connection:
             campaigns.note_late_cancel(connection, campaign_id, at=now)
-        return Cancelled(campaign_id, found.scheduled_at, late=True)
+        # Journalists never handed to SendGrid (a send stopped half-way) are called off here: a
+        # resume would hand them over under the batch SendGrid was asked to cancel (review 14 #5).
+        # While another process sends it, its run keeps them; a resume is refused all the same.
+        rest = Cancelled(campaign_id, None)
+        if waiting:
+            with contextlib.suppress(SendError):
+                rest = _call_off(engine, found, now=now)
+        return Cancelled(campaign_id, found.scheduled_at, late=True, unsent=rest.unsent, reached=rest.reached)
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
     return Cancelled(campaign_id, found.scheduled_at)

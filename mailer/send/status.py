@@ -58,13 +58,18 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
-        # A stopped run's requests in flight (a process driving it now keeps its own list).
-        in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id)) if held is None else 0
+        # A stopped run's requests in flight (a process driving it now keeps its own list), of the
+        # rows shown planned: none of a cancelled send, whose planned rows read "cancelled" (review 14 #6).
+        in_flight = 0
+        if held is None and campaign.status is not CampaignStatus.CANCELLED:
+            in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
         scheduled = campaign.scheduled_at
         # SendGrid holds emails only if some went to it (review 10c: a scheduled send stopped before
         # its first request read "SendGrid holds these emails").
         handed = messages.handed_over(connection, campaign_id, counts)
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
+        # A late cancel after its time: whether SendGrid's events show it went out (review 14 #8).
+        sent_out = messages.went_out(connection, campaign_id) if campaign.late_cancel and scheduled and scheduled <= now else 0
         suppressed = 0
         if held_until is not None:  # the rule a resume skips by (messages.skip_suppressed; fix 10)
             suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
@@ -75,10 +80,17 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if campaign.status is CampaignStatus.CANCELLED:  # its unknown rows are "cancelled" now: no error to explain
         errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
+    late = late_cancel_words(campaign, now=now, went_out=sent_out)
     steps = advice(
-        campaign_id, shown, mode=campaign.mode, status=campaign.status, running=running, held_until=held_until, in_flight=in_flight
+        campaign_id,
+        shown,
+        mode=campaign.mode,
+        status=campaign.status,
+        running=running,
+        held_until=held_until,
+        in_flight=in_flight,
+        late_cancel=late if held_until is None else None,
     )
-    late = late_cancel_words(campaign) if held_until is not None else None
     if held_until is not None:
         steps.insert(
             0,
@@ -132,17 +144,35 @@ def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str,
     return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
 
 
-def late_cancel_words(campaign: Campaign) -> str | None:
+def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_out: int = 0) -> str | None:
     """What to do about a scheduled send whose cancel was asked less than 10 minutes before its time
-    (``Campaign.late_cancel``): nothing more can call it off, so wait for its time instead of
-    running the same cancel again (newcomer 13 #7). None when no such cancel was asked."""
+    (``Campaign.late_cancel``): before its time, nothing more can call it off, so wait for it instead
+    of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
+    events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
+    the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
+    None when no such cancel was asked."""
     if campaign.late_cancel is None or campaign.scheduled_at is None:
         return None
-    return (
+    asked = (
         f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
-        "its time, when SendGrid no longer promises to cancel: it may still go out, and asking again changes nothing. "
-        f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
-        "whether it went out."
+        f"its time{'' if campaign.scheduled_at > (now or utcnow()) else f' ({schedule.describe(campaign.scheduled_at)})'}, "
+        "when SendGrid no longer promises to cancel"
+    )
+    if campaign.scheduled_at > (now or utcnow()):
+        return (
+            f"{asked}: it may still go out, and asking again changes nothing. "
+            f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
+            "whether it went out."
+        )
+    if went_out:
+        return (
+            f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it). "
+            f"Read opens and bounces with: mailer report {campaign.id}"
+        )
+    return (
+        f"{asked}, and no event from SendGrid says it went out: most likely the cancel held and nobody got it "
+        f"(events can take a while; mailer report {campaign.id} shows any that come). mailer counts its journalists as "
+        "reached, so a new send of this release skips them unless it is sent with --include-previous."
     )
 
 
@@ -165,6 +195,7 @@ def advice(
     running: str | None = None,
     held_until: datetime | None = None,
     in_flight: int = 0,
+    late_cancel: str | None = None,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -174,8 +205,10 @@ def advice(
     out, so the advice never says "All sent" (newcomer review 9).
     ``in_flight``: of the planned rows, those in requests on their way to SendGrid when the send
     stopped: they may have the email, so they are not "not sent yet" (newcomer 13 #3).
+    ``late_cancel``: what became of a send whose cancel came late, once its time has passed
+    (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
     """
-    steps: list[str] = []
+    steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
     if running is None and in_flight:
         planned -= in_flight

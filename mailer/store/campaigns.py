@@ -448,6 +448,7 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
                 "id": row["id"],
                 "mode": row["mode"],
                 SANDBOX: bool((row["filters"] or {}).get(SANDBOX)),
+                LATE_CANCEL: (row["filters"] or {}).get(LATE_CANCEL),  # when a cancel was asked too late to be promised, or None
                 "status": row["status"],
                 "created": row["created_at"].isoformat(timespec="seconds"),
                 "scheduled": row["scheduled_at"].isoformat(timespec="seconds") if row["scheduled_at"] else None,

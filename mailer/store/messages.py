@@ -371,6 +371,17 @@ def counts(connection: Connection, campaign_id: str) -> dict[str, int]:
     return {state.value: int(found.get(state.value, 0)) for state in MessageState}
 
 
+# What an event says of a message SendGrid tried to deliver: it went out (a ``dropped`` may be a discard).
+WENT_OUT = (Delivery.PROCESSED, Delivery.DEFERRED, Delivery.DELIVERED, Delivery.BOUNCED, Delivery.BLOCKED)
+
+
+def went_out(connection: Connection, campaign_id: str) -> int:
+    """The campaign's messages SendGrid's events show it sent (``WENT_OUT``): of a scheduled send
+    whose cancel came late, proof that it went out all the same."""
+    query = select(func.count()).where(message.c.campaign_id == campaign_id, message.c.delivery.in_([d.value for d in WENT_OUT]))
+    return int(connection.scalar(query) or 0)
+
+
 def skipped_by_reason(connection: Connection, campaign_id: str) -> dict[str, int]:
     query = (
         select(message.c.skip_reason, func.count())
@@ -685,6 +696,7 @@ class AddressRow:
     language: str | None = None  # the release version it got (issue 14); None when skipped or logged before 0.3
     in_flight: bool = False  # planned, its request listed in flight: it may have reached SendGrid, its answer is not logged
     sandbox: bool = False  # its campaign went to SendGrid's sandbox: validated, delivered to nobody
+    late_cancel: bool = False  # a cancel of its (scheduled) campaign was asked too late for SendGrid to promise it
 
 
 def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
@@ -736,6 +748,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             language=row.language,
             in_flight=row.state == MessageState.PLANNED.value and row.request_no in (row.in_flight or ()),
             sandbox=bool((row.filters or {}).get(campaigns.SANDBOX)),
+            late_cancel=bool((row.filters or {}).get(campaigns.LATE_CANCEL)),
         )
         for row in connection.execute(query)
     ]
