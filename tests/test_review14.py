@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from test_review13 import KEY, delivered_to_all, mailed, mailer, office, whole_log
 
 __all__ = ["KEY"]
