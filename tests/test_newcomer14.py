@@ -255,10 +255,6 @@ def test_follow_up_without_any_events_warns(offices: tuple[Path, Path]) -> None:
     assert "event" in follow.output.lower(), follow.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: a cell with two 'Name <addr>' entries keeps only the last journalist, the first address becoming her last name",
-)
 def test_two_addresses_in_one_cell_are_not_silently_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     # Outlook pastes several recipients into one cell, comma-separated.
