@@ -133,10 +133,6 @@ def send_live(config: Path) -> Result:
     return result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: report without -o writes a new out/reports folder wherever the command is run, and forget does not look there",
-)
 def test_report_from_a_subfolder_goes_to_the_office_reports_folder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, _ = offices
     campaign = campaign_of(send_live(acme))
@@ -287,7 +283,6 @@ def test_schedule_inside_the_cancel_window_says_so(offices: tuple[Path, Path]) -
     assert "10 minutes" in sent.output, sent.output
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: forget, run from the office folder, does not name a report written from a subfolder")
 def test_forget_names_a_report_written_from_a_subfolder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, _ = offices
     campaign = campaign_of(send_live(acme))
