@@ -145,9 +145,6 @@ def test_report_from_a_subfolder_goes_to_the_office_reports_folder(offices: tupl
     assert (acme.parent / "out" / "reports" / f"{campaign}-recipients.csv").exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: $MAILER_CONFIG silently wins over the mailer.toml of the client folder the officer is in"
-)
 def test_mailer_config_does_not_silently_override_the_client_folder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, bolt = offices
     # Set once for acme (say in ~/.bashrc); today the officer works in bolt's folder.
