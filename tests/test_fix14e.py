@@ -46,3 +46,40 @@ def test_mailer_config_naming_the_folders_own_file_says_nothing(offices: tuple[P
     result = CliRunner().invoke(main, ["send", "launch.md", "--list", "../lists/press.csv", "--dry-run"], env=env)
     assert result.exit_code == 0, result.output
     assert "MAILER_CONFIG" not in result.output, result.output
+
+
+def test_report_file_progress_counts_to_the_end_as_rows_are_written(tmp_path: Path) -> None:
+    """The bar of a report file reaches its total: half once the rows are read, the rest as they are written."""
+    from mailer.reports import exports, formats
+    from mailer.reports.figures import Table
+
+    steps: list[int] = []
+    rows = [(f"j{i}@outlet.example", i) for i in range(12_000)]
+    table = Table("recipients", "c", ("email", "opens"), ("email", "opens"), rows)
+    share = exports._RowShare(steps.append, len(rows), 50)
+    formats.write_csv(table, tmp_path / "r.csv", on_rows=share)
+    assert sum(steps) == 50 and len(steps) == 3, steps  # 5,000 + 5,000 + 2,000 rows
+    steps.clear()
+    share = exports._RowShare(steps.append, len(rows), 50)
+    formats.write_xlsx(table, tmp_path / "r.xlsx", on_rows=share)
+    share.finish()
+    assert sum(steps) == 50 and len(steps) >= 2, steps
+
+
+def test_report_file_bar_reaches_its_total(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mailer report -o FILE` shows one bar, named after the file, that ends full."""
+    from test_newcomer14 import Bars, campaign_of, send_live
+
+    from mailer.cli import output
+
+    acme, _ = offices
+    campaign = campaign_of(send_live(acme))
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    for name in ("r.csv", "r.xlsx", "r.json", "r.html"):
+        report = CliRunner().invoke(
+            main, ["report", campaign, "--kind", "recipients", "-o", str(acme.parent / name), "--config", str(acme)]
+        )
+        assert report.exit_code == 0, report.output
+        description, total, steps = bars.bars[-1]
+        assert (description, total, sum(steps)) == (f"Writing {name}", 100, 100)

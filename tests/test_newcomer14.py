@@ -179,7 +179,6 @@ class Bars:
         return bar()
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: writing a report file (tens of thousands of rows, seconds long) shows no progress bar")
 def test_report_file_shows_progress(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     from mailer.cli import output
 

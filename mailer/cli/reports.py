@@ -150,7 +150,9 @@ def report_command(
     target = path or reports_folder(app) / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target, logged_lists=True)
     separator = app.list_delimiter(delimiter, campaign_id) if fmt == "csv" else ","
-    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator)
+    written = reports.export(
+        engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator, progress=output.progress
+    )
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
     what = "report page" if fmt == "html" else f"{kind} report ({counted(len(written.rows) if written else 0, 'row')})"
