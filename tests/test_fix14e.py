@@ -83,3 +83,25 @@ def test_report_file_bar_reaches_its_total(offices: tuple[Path, Path], monkeypat
         assert report.exit_code == 0, report.output
         description, total, steps = bars.bars[-1]
         assert (description, total, sum(steps)) == (f"Writing {name}", 100, 100)
+
+
+@pytest.mark.parametrize("command", [("lists", "check"), ("lists", "clean", "-o", "clean.csv")])
+def test_lists_bar_moves_through_files_by_their_size_and_ends_full(
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lists check` and `lists clean` count the share of the work done, not files: a big and a small
+    list move the bar in several steps, most of them for the big one, and it ends at its total."""
+    from test_newcomer14 import Bars
+
+    from mailer.cli import output
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.csv").write_text("Email\n" + "".join(f"j{i}@outlet.example\n" for i in range(20000)), encoding="utf-8")
+    (tmp_path / "small.csv").write_text("Email\nann@paper.example\n", encoding="utf-8")
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    result = CliRunner().invoke(main, [*command, "big.csv", "small.csv"])
+    assert result.exit_code == 0, result.output
+    [(_description, total, steps)] = bars.bars
+    assert total == 100 and sum(steps) == 100, steps
+    assert len(steps) >= 4 and steps[0] + steps[1] >= 70, steps  # big.csv: decoded, then parsed, most of reading

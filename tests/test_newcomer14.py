@@ -193,9 +193,6 @@ def test_report_file_shows_progress(offices: tuple[Path, Path], monkeypatch: pyt
     assert bars.bars, "no progress bar: a 60,000-row recipients report takes about 6 s in silence"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 5: lists check of one big spreadsheet shows a bar frozen at 0/1 (it counts files, not rows)"
-)
 def test_lists_check_progress_moves_through_one_big_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mailer.cli import output
 
