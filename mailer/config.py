@@ -363,6 +363,24 @@ def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path |
     return None
 
 
+def shadowed(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """The mailer.toml of ``cwd`` (or the nearest folder above) that $MAILER_CONFIG wins over, when
+    the two are different files; None with --config, without the variable, or with no such file.
+    Newcomer 14 #3: set once for one client, the variable made a command run in another client's
+    folder use the first client's sender, delivery log and suppressions, without a word."""
+    if explicit is not None or not environ.get(CONFIG_ENV_VAR):
+        return None
+    here = find(None, {}, cwd)
+    if here is None:
+        return None
+    named = Path(environ[CONFIG_ENV_VAR])
+    try:
+        same = here.samefile(named)
+    except OSError:  # the named file is missing: load() says so
+        same = here.resolve() == named.resolve()
+    return None if same else here
+
+
 def default_log_url() -> str:
     """Without a mailer.toml, the one delivery log of this user: in their data folder
     (``~/.local/share/press-mailer`` on Linux, through platformdirs), whatever folder mailer runs in."""

@@ -28,8 +28,10 @@ __all__ = ["INVISIBLE", "key", "mentions", "names", "names_file", "read", "scrub
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
-# "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>"
-ANGLE_CELL = r"^\s*(?P<name>.*?)\s*<\s*(?P<address>[^<>]*?)\s*>\s*$"
+# "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>". No "<" or ">"
+# in the name: "Anna <anna@x.org>, Bob <bob@y.org>" is two addresses, not Bob named "Anna <anna@x.org>,"
+# (newcomer 14 #8: Anna was dropped without a word); left whole, the validator refuses it.
+ANGLE_CELL = r"^\s*(?P<name>[^<>]*?)\s*<\s*(?P<address>[^<>]*?)\s*>\s*$"
 MAILTO = r"^(?i:mailto):\s*"
 _ANGLE = re.compile(ANGLE_CELL, re.DOTALL)
 _MAILTO = re.compile(MAILTO)
@@ -51,6 +53,7 @@ def validate(address: str) -> tuple[str | None, str | None]:
 
 
 _TWO_ADDRESSES = re.compile(r"@.*[,;/\s].*@")
+_ANGLED = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+)\s*>")
 _BRACKETED = re.compile(r"\(.*\)|\[.*\]")
 _TRAILING = re.compile(r"[,;:.]+$")
 
@@ -58,6 +61,9 @@ _TRAILING = re.compile(r"[,;:.]+$")
 def _what_to_do(address: str, why: str) -> str:
     """email-validator's explanation, after what to do in plain words for the mistakes press lists
     are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
+    angled = _ANGLED.findall(address)
+    if len(angled) > 1:  # "Anna <anna@x.org>, Bob <bob@y.org>": email-validator's words would be about the names
+        return f"two addresses in one cell ({', '.join(angled)}): give each journalist's address its own row"
     if _TWO_ADDRESSES.search(address):
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
     if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)

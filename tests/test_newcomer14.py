@@ -133,10 +133,6 @@ def send_live(config: Path) -> Result:
     return result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: report without -o writes a new out/reports folder wherever the command is run, and forget does not look there",
-)
 def test_report_from_a_subfolder_goes_to_the_office_reports_folder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, _ = offices
     campaign = campaign_of(send_live(acme))
@@ -149,9 +145,6 @@ def test_report_from_a_subfolder_goes_to_the_office_reports_folder(offices: tupl
     assert (acme.parent / "out" / "reports" / f"{campaign}-recipients.csv").exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: $MAILER_CONFIG silently wins over the mailer.toml of the client folder the officer is in"
-)
 def test_mailer_config_does_not_silently_override_the_client_folder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, bolt = offices
     # Set once for acme (say in ~/.bashrc); today the officer works in bolt's folder.
@@ -186,7 +179,6 @@ class Bars:
         return bar()
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: writing a report file (tens of thousands of rows, seconds long) shows no progress bar")
 def test_report_file_shows_progress(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     from mailer.cli import output
 
@@ -201,9 +193,6 @@ def test_report_file_shows_progress(offices: tuple[Path, Path], monkeypatch: pyt
     assert bars.bars, "no progress bar: a 60,000-row recipients report takes about 6 s in silence"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 5: lists check of one big spreadsheet shows a bar frozen at 0/1 (it counts files, not rows)"
-)
 def test_lists_check_progress_moves_through_one_big_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mailer.cli import output
 
@@ -255,10 +244,6 @@ def test_follow_up_without_any_events_warns(offices: tuple[Path, Path]) -> None:
     assert "event" in follow.output.lower(), follow.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: a cell with two 'Name <addr>' entries keeps only the last journalist, the first address becoming her last name",
-)
 def test_two_addresses_in_one_cell_are_not_silently_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     # Outlook pastes several recipients into one cell, comma-separated.
@@ -291,7 +276,6 @@ def test_schedule_inside_the_cancel_window_says_so(offices: tuple[Path, Path]) -
     assert "10 minutes" in sent.output, sent.output
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: forget, run from the office folder, does not name a report written from a subfolder")
 def test_forget_names_a_report_written_from_a_subfolder(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     acme, _ = offices
     campaign = campaign_of(send_live(acme))

@@ -33,6 +33,30 @@ if TYPE_CHECKING:
     from mailer.config import Config
 
 
+def _say_if_shadowed(here: Path | None, named: Path | None, *, sends: bool) -> None:
+    """Warn when $MAILER_CONFIG wins over the mailer.toml of the folder the command runs in
+    (``here``), naming both files; stop a command that sends email, since it would go out with
+    the other file's sender, and be logged and checked against the other file's log and
+    suppressions (newcomer 14 #3). A ConfigError for that: mailer send --dry-run, reports and
+    the rest go on, after the warning."""
+    if here is None or named is None:
+        return
+    from mailer.errors import ConfigError
+
+    if sends:
+        raise ConfigError(
+            f"The environment variable MAILER_CONFIG names {named}, but this folder has its own mailer.toml, {here}: "
+            "nothing was sent, since the email would go out with the sender, delivery log and suppressions of the other file.",
+            hint=f"Add --config {here} to use this folder's (or --config {named} to use the other on purpose), "
+            "or unset MAILER_CONFIG (in a shell: unset MAILER_CONFIG).",
+        )
+    output.warn(
+        f"Using {named}, named by the environment variable MAILER_CONFIG, not {here} of this folder: "
+        f"sender, delivery log and suppressions are those of {named}. "
+        f"To use this folder's, add --config {here}, or unset MAILER_CONFIG."
+    )
+
+
 @dataclass
 class AppContext:
     """What every command may need: the configuration, loaded on first use, and how much to say.
@@ -43,6 +67,7 @@ class AppContext:
 
     config_path: Path | None = None
     level: int = output.NORMAL
+    sends: bool = False  # the command sends email: a mailer.toml $MAILER_CONFIG overrides stops it (see config)
     _config: Config | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -52,7 +77,9 @@ class AppContext:
         if self._config is None:
             from mailer import config as config_module  # pydantic and email-validator: not for --help
 
-            self._config = config_module.from_environment(self.config_path)
+            loaded = config_module.from_environment(self.config_path)
+            _say_if_shadowed(config_module.shadowed(self.config_path, os.environ, Path.cwd()), loaded.source, sends=self.sends)
+            self._config = loaded
             source = self._config.source
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")
         return self._config

@@ -22,7 +22,17 @@ if TYPE_CHECKING:
 
     from mailer import forget as forget_module
 
-REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o
+REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o, in the office folder
+
+
+def reports_folder(app: AppContext) -> Path:
+    """Where `report` writes without -o: out/reports of the office folder (where mailer.toml is),
+    as the outbox and previews, whichever of its folders the command runs in (newcomer 14 #2: run
+    from releases/, it made releases/out/reports, which forget did not look in); without a
+    mailer.toml, of the current folder. Always a full path, so the message says where it is."""
+    return (app.office or Path.cwd().resolve()) / REPORTS_FOLDER
+
+
 EMPTY = {
     "opens": "No opens recorded",
     "clicks": "No clicks recorded",
@@ -46,7 +56,7 @@ EMPTY = {
     "--output",
     "path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="File to write (default for files: out/reports/CAMPAIGN-KIND.EXT).",
+    help="File to write (default for files: out/reports/CAMPAIGN-KIND.EXT in the folder of mailer.toml).",
 )
 @click.option(
     "--wide", is_flag=True, help="Terminal table: show every column, however wide (otherwise columns that do not fit are left out)."
@@ -137,10 +147,12 @@ def report_command(
         # A pipe feeds a program (awk, cut, a script), which expects commas unless told otherwise.
         _csv_to_stdout(engine, campaign_id, kind, everyone=everyone, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else ",")
         return
-    target = path or REPORTS_FOLDER / f"{campaign_id}-{kind}.{fmt}"
+    target = path or reports_folder(app) / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target, logged_lists=True)
     separator = app.list_delimiter(delimiter, campaign_id) if fmt == "csv" else ","
-    written = reports.export(engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator)
+    written = reports.export(
+        engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator, progress=output.progress
+    )
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
     what = "report page" if fmt == "html" else f"{kind} report ({counted(len(written.rows) if written else 0, 'row')})"
@@ -201,7 +213,7 @@ def _overview(
     end = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
     if start and end and end <= start:
         raise click.UsageError("--until is before --since.")
-    target = path or REPORTS_FOLDER / "overview.html"
+    target = path or reports_folder(app) / "overview.html"
     app.never_over(target, logged_lists=True)
     shown, cancelled, rehearsed, held = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
@@ -426,7 +438,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
     erased.append(_erase_pages(pages))  # first: a page made for them is deleted whatever it holds
     erased.append(_erase_written(done.address, shown_files, done.proofs))
-    # `report` writes under the folder it ran in: the office's, or here (review 13 #5: forget run in lists/ missed them).
+    # `report` writes in the office's out/reports; older versions wrote where they ran (review 13 #5), so here too.
     bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
     left = [_from_here(path) for folder in bases for path in forget_module.exports_mentioning(done.address, folder)]
     if left:

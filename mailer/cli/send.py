@@ -152,6 +152,7 @@ def send_command(
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --yes --json
     """
+    app.sends = not dry_run  # before the config is read
     if as_json:
         output.start_json()
     if eml == "all" and not dry_run:
@@ -254,6 +255,7 @@ def test_command(
         mailer test releases/launch.md --language fr    # launch.fr.md beside launch.md
         mailer test releases/example.md --json
     """
+    app.sends = not dry_run  # before the config is read
     if as_json:
         output.start_json()
     if as_email and not list_paths:
@@ -342,6 +344,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     """
     from mailer.send import campaign, status
 
+    app.sends = True  # before the config is read
     if as_json:
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)

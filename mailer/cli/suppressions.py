@@ -375,11 +375,11 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
 
     if out.resolve() in {file.resolve() for file in files}:
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    from mailer.cli.lists import LIST_SUFFIXES
+    from mailer.cli.lists import BAR_STEPS, LIST_SUFFIXES, bar_share
 
     app.never_over(out, suffixes=LIST_SUFFIXES)
-    with output.progress("Reading lists", total=len(files)) as advance:
-        loaded = contacts.load(files, on_file=lambda _path: advance())
+    with output.progress("Reading lists", total=BAR_STEPS) as advance:
+        loaded = contacts.load(files, on_progress=bar_share(advance))
     with app.engine.connect() as connection:
         pruned = contacts.suppress(loaded, suppression_store.reasons(connection))
     written = contacts.write_clean(pruned, out, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else None)

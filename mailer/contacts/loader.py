@@ -133,12 +133,20 @@ class _Examined:
         return f"{self.files[int(self.file_of[index])].path} row {self.row(index)}"
 
 
-def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None, keep_going: bool = False) -> ListCheck:
+def check(
+    paths: Sequence[Path | str],
+    *,
+    on_file: Callable[[str], None] | None = None,
+    keep_going: bool = False,
+    on_progress: Callable[[float], None] | None = None,
+) -> ListCheck:
     """Read and check lists, counting recipients and rejected rows per file, without building Contacts.
 
     Raises ListError for the first file that cannot be used; with ``keep_going``, such files are
     left out and listed in ``unreadable`` instead (ListError still when no file was given).
+    ``on_progress`` is told the share of the work done so far (0 to 1; see ``Share``).
     """
+    share = Share(paths, on_progress)
     unreadable: list[tuple[str, ListError]] = []
 
     def left_out(path: Path, error: ListError) -> None:
@@ -146,10 +154,12 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         if on_file:
             on_file(str(path))
 
-    files_read = _read_lists(paths, on_file=on_file, on_error=left_out if keep_going else None)
+    files_read = _read_lists(paths, on_file=on_file, on_error=left_out if keep_going else None, share=share)
     if not files_read:
+        share.done(1.0)
         return ListCheck((), (), tuple(unreadable))
     examined = _examine(files_read)
+    share.done(Share.EXAMINED)
     import numpy as np
 
     files = []
@@ -157,7 +167,9 @@ def check(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None 
         verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
-    return ListCheck(tuple(files), _rejected_rows(examined, headers=None), tuple(unreadable))
+    rows = _rejected_rows(examined, headers=None)
+    share.done(1.0)
+    return ListCheck(tuple(files), rows, tuple(unreadable))
 
 
 def _every_unusable(errors: Sequence[ListError]) -> ListError:
@@ -175,7 +187,13 @@ def _no_file() -> ListError:
     return ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
 
 
-def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None = None, prefer: Filter | None = None) -> ContactList:
+def load(
+    paths: Sequence[Path | str],
+    *,
+    on_file: Callable[[str], None] | None = None,
+    prefer: Filter | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> ContactList:
     """Read lists into recipients and rejected rows (duplicates across files count).
 
     ``Contact.fields`` holds every canonical column as text (``email`` included, tags joined
@@ -187,15 +205,18 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     first row the filter keeps wins, so a journalist whose first list says beat "science" and
     whose second says "health" is a recipient of ``--where beat=health``, with the second row's
     fields (newcomer 11). The filter itself is applied afterwards (``apply_filter``).
+    ``on_progress`` is told the share of the work done so far (0 to 1; see ``Share``).
     """
     import numpy as np
     import pyarrow as pa
 
+    share = Share(paths, on_progress)
     unusable: list[ListError] = []
-    files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error))
+    files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share)
     if unusable:
         raise _every_unusable(unusable)
     examined = _examine(files_read)
+    share.done(Share.EXAMINED)
     if prefer is not None and not prefer.is_empty() and examined.first_of:
         examined = _first_kept_wins(examined, prefer)
     rejected_cells = _rejected_cells(examined)
@@ -229,6 +250,7 @@ def load(paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None =
     )
     pa.default_memory_pool().release_unused()  # the file's columns, back to the system before the rejected rows are made
     rejected = _rejected_rows(examined, headers=headers, cells=rejected_cells)
+    share.done(1.0)
     return ContactList(table, rejected, summaries)
 
 
@@ -246,9 +268,9 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
     return stacked
 
 
-def _readable_list(path: Path) -> listfile.ListFile:
+def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None) -> listfile.ListFile:
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
-    file = listfile.read(path)
+    file = listfile.read(path, on_step=on_step)
     if "email" not in file.recognized:
         found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
         accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
@@ -263,16 +285,59 @@ def _readable_list(path: Path) -> listfile.ListFile:
     return file
 
 
+class Share:
+    """The share of reading and checking lists done, told to ``on_progress`` (0 to 1) as it grows,
+    so a progress bar moves through one big file as through many (newcomer 14 #5: it counted
+    files, and stood at 0/1 for the whole of a big spreadsheet). Reading the files is READ of the
+    work, each file's part its share of their bytes, in two steps (``listfile.read``'s
+    ``on_step``: decoded, parsed); checking every address is the next part, up to EXAMINED."""
+
+    READ = 0.8
+    EXAMINED = 0.95
+
+    def __init__(self, paths: Sequence[Path | str], on_progress: Callable[[float], None] | None) -> None:
+        self.on_progress = on_progress
+        self.sizes = [_size(Path(path)) for path in paths] if on_progress is not None else []
+        self.told = 0.0
+
+    def done(self, share: float) -> None:
+        if self.on_progress is not None and share > self.told:
+            self.told = share
+            self.on_progress(share)
+
+    def file(self, number: int) -> Callable[[float], None] | None:
+        """``listfile.read``'s ``on_step`` for the file at ``number``."""
+        if self.on_progress is None:
+            return None
+        total = sum(self.sizes)
+        if total:
+            before, mine = self.READ * sum(self.sizes[:number]) / total, self.READ * self.sizes[number] / total
+        else:  # empty or missing files: each its equal part
+            before, mine = self.READ * number / len(self.sizes), self.READ / len(self.sizes)
+        return lambda step: self.done(before + mine * step)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # a missing file: its error comes when it is read
+        return 0
+
+
 def _read_lists(
-    paths: Sequence[Path | str], *, on_file: Callable[[str], None] | None, on_error: Callable[[Path, ListError], None] | None = None
+    paths: Sequence[Path | str],
+    *,
+    on_file: Callable[[str], None] | None,
+    on_error: Callable[[Path, ListError], None] | None = None,
+    share: Share | None = None,
 ) -> list[listfile.ListFile]:
     """Every file read; ListError for the first that cannot be used, or, given ``on_error``, it is told and left out."""
     if not paths:
         raise _no_file()
     files = []
-    for path in paths:
+    for number, path in enumerate(paths):
         try:
-            file = _readable_list(Path(path))
+            file = _readable_list(Path(path), on_step=share.file(number) if share is not None else None)
         except ListError as exc:
             if on_error is None:
                 raise

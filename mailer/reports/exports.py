@@ -3,6 +3,8 @@ and the campaigns overview page of a period (``mailer report --overview``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,30 +15,81 @@ from mailer.reports import formats, page
 from mailer.reports.figures import Table, period, summarize, summary_table, table
 from mailer.reports.kinds import FORMATS
 
+# A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
+# The bar of a report file counts to 100: half for reading the log into rows, half for writing them.
+STEPS = 100
+READ = STEPS // 2
+
 
 def export(
-    engine: Engine, campaign_id: str, *, kind: str, fmt: str, path: Path, everyone: bool = False, delimiter: str = ","
+    engine: Engine,
+    campaign_id: str,
+    *,
+    kind: str,
+    fmt: str,
+    path: Path,
+    everyone: bool = False,
+    delimiter: str = ",",
+    progress: Progress | None = None,
 ) -> Table | None:
     """Write one report to ``path`` in ``fmt`` (csv, xlsx, json, html); returns its table, if any.
 
     ``everyone``: the recipients report lists the journalists the send's --where excluded too.
     ``delimiter``: the CSV's (comma, semicolon or tab).
+    ``progress``: a bar to show, counting to STEPS: half once the log is read into rows, the rest
+    as they are written (newcomer 14 #4: a 60,000-row report took 6 s in silence).
     Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
     """
-    if fmt == "html":
-        formats.write_text(page.render(engine, campaign_id, kind, everyone=everyone), path)
-        return None
-    summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
-    report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
-    if fmt == "csv":
-        formats.write_csv(report, path, delimiter=delimiter)
-    elif fmt == "xlsx":
-        formats.write_xlsx(report, path)
-    elif fmt == "json":
-        formats.write_text(formats.to_json(report, summary), path)
-    else:
+    if fmt not in ("csv", "xlsx", "json", "html"):
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
+    with (progress or _no_progress)(f"Writing {path.name}", STEPS) as advance:
+        if fmt == "html":
+            text = page.render(engine, campaign_id, kind, everyone=everyone)
+            advance(READ)
+            formats.write_text(text, path)
+            advance(STEPS - READ)
+            return None
+        summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
+        report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
+        advance(READ)
+        on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
+        if fmt == "csv":
+            formats.write_csv(report, path, delimiter=delimiter, on_rows=on_rows)
+        elif fmt == "xlsx":
+            formats.write_xlsx(report, path, on_rows=on_rows)
+        else:
+            formats.write_text(formats.to_json(report, summary), path)
+        on_rows.finish()
     return report
+
+
+class _RowShare:
+    """Advance ``advance`` by ``steps`` in all as ``rows`` rows are written (called with rows written)."""
+
+    def __init__(self, advance: Callable[[int], None], rows: int, steps: int) -> None:
+        self.advance, self.rows, self.steps, self.written, self.done = advance, max(rows, 1), steps, 0, 0
+
+    def __call__(self, rows: int) -> None:
+        self.written += rows
+        due = min(self.steps, self.written * self.steps // self.rows)
+        if due > self.done:
+            self.advance(due - self.done)
+            self.done = due
+
+    def finish(self) -> None:
+        if self.done < self.steps:
+            self.advance(self.steps - self.done)
+            self.done = self.steps
+
+
+def _ignore(_amount: int = 1) -> None:
+    return None
+
+
+@contextmanager
+def _no_progress(_description: str, _total: int | None) -> Iterator[Callable[[int], None]]:
+    yield _ignore
 
 
 def export_overview(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -25,13 +25,14 @@ from mailer.reports.figures import Summary, Table, cell_text
 from mailer.spreadsheet import CHECKED_STARTS, safe_cell
 
 
-def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
+def write_csv(table: Table, path: Path, *, delimiter: str = ",", on_rows: Callable[[int], None] | None = None) -> None:
     """UTF-8 with BOM, spreadsheet-safe cells; instants as "2026-02-19 10:00:05" (UTC), rates as "12.5%".
 
     ``delimiter``: the campaign's press lists' (a semicolon for French or German Excel, whose
     lists use it, newcomer 12 #6), as `lists clean` writes; the command line chooses it. With a
     semicolon, rates get a decimal comma ("12,5%"): the semicolon is that Excel's list separator
     because its decimal separator is the comma, and it reads "12.5%" as text (newcomer 12b #6).
+    ``on_rows`` is told how many rows were written, every few thousand (a progress bar).
     """
     risky = CHECKED_STARTS
     as_text = _decimal_comma_text if delimiter == ";" else cell_text
@@ -52,6 +53,8 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",") -> None:
                 ]
                 for row in table.rows[start : start + 5000]
             )
+            if on_rows is not None:
+                on_rows(min(5000, len(table.rows) - start))
 
 
 def _decimal_comma_text(value: Any) -> str:
@@ -60,7 +63,7 @@ def _decimal_comma_text(value: Any) -> str:
     return text.replace(".", ",") if type(value) is float else text
 
 
-def write_xlsx(table: Table, path: Path) -> None:
+def write_xlsx(table: Table, path: Path, *, on_rows: Callable[[int], None] | None = None) -> None:
     """One sheet named after the report: bold frozen header with an autofilter, typed cells (see xlsx.py).
 
     A table longer than a sheet holds is a ReportError before anything is written.
@@ -69,7 +72,7 @@ def write_xlsx(table: Table, path: Path) -> None:
         too_long = f"{len(table.rows):,} rows do not fit in a spreadsheet (at most {xlsx.MAX_ROWS - 1:,} under the header)."
         raise ReportError(f"{path}: {too_long}", hint="Use --format csv for a report this long.")
     with _open(path, None) as handle:
-        xlsx.write(handle, sheet=table.kind, labels=table.labels, rows=table.rows, flagged=table.flagged)
+        xlsx.write(handle, sheet=table.kind, labels=table.labels, rows=table.rows, flagged=table.flagged, on_rows=on_rows)
 
 
 def to_json(table: Table, summary: Summary | None = None) -> str:

@@ -36,7 +36,7 @@ import errno
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -57,13 +57,15 @@ def write(
     rows: Sequence[Sequence[Any]],
     flagged: Iterable[int] = (),
     widths: Sequence[int] = (),
+    on_rows: Callable[[int], None] | None = None,
 ) -> None:
     """Write ``rows`` under ``labels`` as a one-sheet workbook at ``path`` (a file name or a binary file open for writing).
 
     Cells may be str, int, bool, float (a rate from 0 to 1, shown as a percent), datetime (aware,
     in UTC, as ``figures.instant`` makes them; one in another zone is shown in UTC) or None
     (empty). ``labels`` are distinct. ``flagged`` are row indexes to fill red; ``widths`` column
-    widths in characters (default: fitted to the first 200 rows). Raises ValueError when the
+    widths in characters (default: fitted to the first 200 rows). ``on_rows`` is told how many
+    rows were written, every few thousand (a progress bar). Raises ValueError when the
     rows do not fit in a sheet (1,048,575 rows) or two labels are the same, OSError when the
     file cannot be written.
     """
@@ -80,10 +82,10 @@ def write(
     with tempfile.TemporaryDirectory(prefix="mailer-xlsx-") as folder:
         made = Path(folder) / "report.xlsx"
         if marked or not rows:
-            _write_styled(made, sheet=sheet, header=header, rows=rows, flagged=marked, widths=sized)
+            _write_styled(made, sheet=sheet, header=header, rows=rows, flagged=marked, widths=sized, on_rows=on_rows)
         else:
             plain = Path(folder) / "plain.xlsx"
-            _write_plain(plain, sheet=sheet, header=header, rows=rows, widths=sized)
+            _write_plain(plain, sheet=sheet, header=header, rows=rows, widths=sized, on_rows=on_rows)
             _whole_numbers(plain, made)
         with made.open("rb") as workbook:
             if isinstance(path, Path):
@@ -93,13 +95,21 @@ def write(
                 shutil.copyfileobj(workbook, path)
 
 
-def _write_plain(made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int]) -> None:
+def _write_plain(
+    made: Path,
+    *,
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[int],
+    on_rows: Callable[[int], None] | None = None,
+) -> None:
     """A table without flagged rows, through rustpy-xlsxwriter: each row a dict keyed by its label, streamed."""
     import rustpy_xlsxwriter
 
     try:
         rustpy_xlsxwriter.write_worksheet(
-            _records(header, rows),
+            _records(header, rows, on_rows),
             str(made),
             sheet_name=_sheet_name(sheet),
             freeze_row=1,
@@ -140,20 +150,27 @@ def _whole_numbers(plain: Path, made: Path) -> None:
                 writing.write(rest)
 
 
-def _records(labels: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+def _records(
+    labels: Sequence[str], rows: Iterable[Sequence[Any]], on_rows: Callable[[int], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """The rows as dicts keyed by label, as rustpy-xlsxwriter takes them."""
-    for row in _cleaned(rows):
+    for row in _cleaned(rows, on_rows):
         yield dict(zip(labels, row))
 
 
-def _cleaned(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    """The rows, each cleaned (``_clean``) only if it needs it."""
+ROWS_PER_STEP = 5000  # rows between two calls of ``on_rows``
+
+
+def _cleaned(rows: Iterable[Sequence[Any]], on_rows: Callable[[int], None] | None = None) -> Iterator[Sequence[Any]]:
+    """The rows, each cleaned (``_clean``) only if it needs it; ``on_rows`` told of each ROWS_PER_STEP taken."""
     # A row's texts are joined into one to look for what needs cleaning: a control character,
     # or a text near the cell limit (rustpy-xlsxwriter refuses a text longer than a cell holds,
     # XlsxWriter cuts it and stops writing the rest of the row).
     long_row = CELL_LIMIT // 2
     search = _ILLEGAL.search
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if on_rows is not None and number % ROWS_PER_STEP == 0:
+            on_rows(ROWS_PER_STEP)
         texts = "".join([value for value in row if type(value) is str])
         if len(texts) > long_row or search(texts) or [value for value in row if type(value) is datetime and value.tzinfo is not UTC]:
             yield _clean(row)
@@ -179,7 +196,14 @@ def _sheet_name(sheet: str) -> str:
 
 
 def _write_styled(
-    made: Path, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
+    made: Path,
+    *,
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    flagged: frozenset[int],
+    widths: Sequence[int],
+    on_rows: Callable[[int], None] | None = None,
 ) -> None:
     """A table with flagged rows (or none at all), through XlsxWriter, which fills a flagged row cell by cell."""
     import xlsxwriter
@@ -195,12 +219,19 @@ def _write_styled(
             "remove_timezone": True,  # the instants are UTC: their clock time is what the cell shows
         },
     )
-    _fill(workbook, sheet=sheet, header=header, rows=rows, flagged=flagged, widths=widths)
+    _fill(workbook, sheet=sheet, header=header, rows=rows, flagged=flagged, widths=widths, on_rows=on_rows)
     workbook.close()  # assembles the file and removes the temporary one
 
 
 def _fill(
-    workbook: Any, *, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], flagged: frozenset[int], widths: Sequence[int]
+    workbook: Any,
+    *,
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    flagged: frozenset[int],
+    widths: Sequence[int],
+    on_rows: Callable[[int], None] | None = None,
 ) -> None:
     worksheet = workbook.add_worksheet(_sheet_name(sheet))
     for index, width in enumerate(widths):
@@ -219,7 +250,7 @@ def _fill(
     worksheet.add_write_handler(float, rate)
     worksheet.write_row(0, 0, header, bold)
     write_row = worksheet.write_row
-    for index, row in enumerate(_cleaned(rows)):
+    for index, row in enumerate(_cleaned(rows, on_rows)):
         if index in flagged:
             _write_alert(worksheet, index + 1, row, alert, alert_percent, alert_datetime)
         else:
