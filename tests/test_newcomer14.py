@@ -220,7 +220,6 @@ def test_lists_check_progress_moves_through_one_big_file(tmp_path: Path, monkeyp
     assert len(steps) > 1, f"{description}: total {total}, advanced {steps} for one file of 20,000 rows"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: the --at errors suggest an example time that is itself in the past")
 def test_at_in_the_past_suggests_a_time_that_works(offices: tuple[Path, Path]) -> None:
     from datetime import UTC, datetime
 
