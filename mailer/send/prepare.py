@@ -131,6 +131,7 @@ def prepare_send(
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,
@@ -155,6 +156,12 @@ def prepare_send(
         include_previous=include_previous,
         problem=problem,
     )
+
+
+def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
+    """The warning of a live send scheduled inside SendGrid's 10-minute cancel window (newcomer 14 #9)."""
+    note = schedule.cancel_window_note(scheduled, now=now) if scheduled is not None else None
+    return [note] if note else []
 
 
 def _no_events_warning(original_id: str, described: str) -> str:
@@ -227,6 +234,7 @@ def prepare_follow_up(
         )
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this follow-up to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,

@@ -13,9 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailer.errors import SendError
 from mailer.models import Rendered
 
-__all__ = ["MAX_SCHEDULE_AHEAD", "at_example", "check_embargo", "describe", "parse_at"]
+__all__ = ["CANCEL_WINDOW", "MAX_SCHEDULE_AHEAD", "at_example", "cancel_window_note", "check_embargo", "describe", "parse_at"]
 
 MAX_SCHEDULE_AHEAD = timedelta(hours=72)
+# SendGrid pauses or cancels a scheduled send "up to 10 minutes before the scheduled send time";
+# later is "not guaranteed" (SENDGRID.md §1.3, OAI:css).
+CANCEL_WINDOW = timedelta(minutes=10)
 
 
 def at_example(now: datetime, zone: str | None = None) -> str:
@@ -54,6 +57,20 @@ def parse_at(text: str, *, now: datetime) -> datetime:
             hint="Run the command again closer to the time, or send now.",
         )
     return moment
+
+
+def cancel_window_note(scheduled: datetime, *, now: datetime) -> str | None:
+    """The plan's warning for a send scheduled less than 10 minutes ahead (newcomer 14 #9): SendGrid
+    no longer promises to cancel it, so "schedule it, then call it off if needed" does not hold."""
+    ahead = scheduled - now
+    if ahead >= CANCEL_WINDOW:
+        return None
+    minutes = max(1, int(ahead.total_seconds() // 60))
+    return (
+        f"This send is scheduled {minutes} minute{'s' if minutes != 1 else ''} ahead. SendGrid promises to cancel or "
+        "pause a scheduled send only up to 10 minutes before its time, so mailer cancel may no longer stop it. "
+        "If you may want to call it off, schedule it at least 10 minutes ahead."
+    )
 
 
 def _parse_moment(text: str, *, now: datetime) -> datetime:
