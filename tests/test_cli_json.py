@@ -158,6 +158,7 @@ def test_json_events_import_counts(office: Path, standin: Any) -> None:
         "added": 5,
         "duplicates": 0,
         "unlinked": 1,
+        "foreign": 0,
         "suppressed": 1,
         "quarantined": 1,
         "quarantine": quarantine,

@@ -448,6 +448,34 @@ def test_events_other_softwares_mail_is_not_linked(store: Engine) -> None:
     assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", None)
 
 
+def test_events_with_a_message_key_this_log_does_not_know_are_another_logs(store: Engine) -> None:
+    """An event whose message key is unknown here is another log's mail (another client's folder),
+    even with our campaign id and address: kept unlinked, counted as foreign, and it suppresses only
+    when it says the mailbox does not exist (newcomer 14 #1). Applied twice, it counts once."""
+    seed(store)
+    theirs = [
+        sg_event("open", "ana@example.org", key="theirs-ana", campaign_id=CAMPAIGN, at=T0 + 10, sg_message_id=""),
+        sg_event("unsubscribe", "ana@example.org", key="theirs-ana", campaign_id=CAMPAIGN, at=T0 + 20, sg_message_id=""),
+        sg_event("spamreport", "cleo@example.net", key="theirs-cleo", campaign_id=CAMPAIGN, at=T0 + 20, sg_message_id=""),
+        sg_event("group_unsubscribe", "dan@example.com", key="theirs-dan", campaign_id=CAMPAIGN, at=T0 + 20, asm_group_id=7),
+        sg_event(
+            "bounce", "ben@paper.example", key="theirs-ben", campaign_id=CAMPAIGN, at=T0 + 30, type="bounce", reason="550 no such user"
+        ),
+    ]
+    parsed = [events.from_object(e, where="x") for e in theirs]
+    result = apply(store, parsed)
+    assert (result.added, result.unlinked, result.foreign, result.suppressed) == (5, 5, 5, 1)
+    assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", None)
+    assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", None)
+    assert suppressions(store) == {"ben@paper.example": ("bounce", "webhook")}
+    again = apply(store, parsed)
+    assert (again.added, again.foreign, again.suppressed) == (0, 0, 0)
+    # A late bounce that carries no key at all still finds our message by address and time.
+    late = {"email": "eve@example.com", "event": "bounce", "type": "bounce", "timestamp": T0 + 3600, "sg_event_id": "b-late"}
+    assert apply(store, [events.from_object(late, where="x")]).foreign == 0
+    assert messages(store, CAMPAIGN)["eve@example.com"] == ("accepted", "bounced")
+
+
 def test_events_late_bounce_older_than_a_week_after_the_send_is_not_linked(store: Engine) -> None:
     """A bounce without custom_args more than a week after the last send to the address is not pinned on it."""
     add_campaign(store, CAMPAIGN)

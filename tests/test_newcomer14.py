@@ -68,7 +68,6 @@ def offices(tmp_path: Path, standin: Any) -> tuple[Path, Path]:
     return client_office(tmp_path / "acme", "acme", standin), client_office(tmp_path / "bolt", "bolt", standin)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: another client's events, imported by mistake, count as opens of this client's campaign")
 def test_other_clients_opens_do_not_count_in_this_clients_campaign(offices: tuple[Path, Path], tmp_path: Path) -> None:
     acme, bolt = offices
     # Both clients launch on the same day: both campaigns get the id <today>-launch.
@@ -119,9 +118,10 @@ def test_other_clients_opens_do_not_count_in_this_clients_campaign(offices: tupl
     reminder.write_text(RELEASE.format(client="acme").replace("launches", "reminds of"), encoding="utf-8")
     follow = mailer("send", str(reminder), "--follow-up", campaign, "--who", "not-opened", "--dry-run", "--config", str(acme))
     assert follow.exit_code == 0, follow.output
-    assert re.search(r"Recipients:\s+3\b", follow.output) and "opened" not in follow.output.split("Follow-up:")[1].splitlines()[0], (
-        follow.output
-    )
+    # (The line always reads "(not opened)"; what must not be there is "1 opened" among those left out.)
+    follow_up_line = follow.output.split("Follow-up:")[1].splitlines()[0]
+    assert re.search(r"Recipients:\s+3\b", follow.output) and not re.search(r"\d opened", follow_up_line), follow.output
+    assert "another delivery log" in imported.output or "never sent" in imported.output, imported.output
 
 
 def send_live(config: Path) -> Result:
@@ -209,7 +209,6 @@ def test_lists_check_progress_moves_through_one_big_file(tmp_path: Path, monkeyp
     assert len(steps) > 1, f"{description}: total {total}, advanced {steps} for one file of 20,000 rows"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: the --at errors suggest an example time that is itself in the past")
 def test_at_in_the_past_suggests_a_time_that_works(offices: tuple[Path, Path]) -> None:
     from datetime import UTC, datetime
 
@@ -228,9 +227,6 @@ def test_at_in_the_past_suggests_a_time_that_works(offices: tuple[Path, Path]) -
     parse_at(match.group(1), now=datetime.now(UTC))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 7: a not-opened follow-up of a campaign with no events in the log mails everyone without a word"
-)
 def test_follow_up_without_any_events_warns(offices: tuple[Path, Path]) -> None:
     acme, _ = offices
     campaign = campaign_of(send_live(acme))
@@ -259,9 +255,6 @@ def test_two_addresses_in_one_cell_are_not_silently_merged(tmp_path: Path, monke
     assert "anna@zeitung.example" in clean or "anna@zeitung.example" in rejects, clean + rejects
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 9: a send scheduled less than 10 minutes ahead gives no word that it can no longer be cancelled"
-)
 def test_schedule_inside_the_cancel_window_says_so(offices: tuple[Path, Path]) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -155,4 +155,23 @@ def test_schedule_parse_at_without_a_zone_says_the_zone_is_missing(text: str) ->
     understands"; newcomer review 8), as the embargo check does."""
     with pytest.raises(SendError, match="has no time zone") as caught:
         schedule.parse_at(text, now=NOW)
-    assert caught.value.hint == f"Add the time zone, for example {schedule.AT_EXAMPLE}."
+    assert caught.value.hint == 'Add the time zone (a name such as Europe/Paris, or UTC), for example --at "2026-11-01 09:00 UTC".'
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("2026-10-30 09:00 Europe/London", '--at "2026-11-01 09:00 Europe/London"'),
+        ("2026-10-31 09:00 America/New_York", '--at "2026-11-01 09:00 America/New_York"'),
+        ("2026-10-30 09:00 UTC", '--at "2026-11-01 09:00 UTC"'),
+        ("2026-10-30T09:00+02:00", '--at "2026-11-01 09:00 UTC"'),
+    ],
+)
+def test_schedule_parse_at_in_the_past_suggests_tomorrow_nine_in_the_zone_given(text: str, example: str) -> None:
+    """The example in the "is in the past" hint is tomorrow 09:00 in the zone the user wrote (UTC
+    for an offset), so copying it works (it was a fixed date, itself in the past; newcomer 14 #6)."""
+    with pytest.raises(SendError, match="is in the past") as caught:
+        schedule.parse_at(text, now=NOW)
+    assert caught.value.hint == f"Give a time in the next 72 hours, for example {example}."
+    copied = example.removeprefix('--at "').removesuffix('"')
+    assert NOW < schedule.parse_at(copied, now=NOW) <= NOW + schedule.MAX_SCHEDULE_AHEAD

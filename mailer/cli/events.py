@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.counting import counted
 from mailer.errors import MailerError
 
 if TYPE_CHECKING:  # Starlette, uvicorn and the store load inside the commands
@@ -211,8 +212,11 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     thousand events at a time (a million events take under 300 MB). Events that cannot be
     stored (broken JSON, wrong types) are kept in the quarantine and named by file and line;
     the good ones are added. An event whose type SendGrid does not send ("opened" for open) is
-    kept but changes nothing, and a warning names such types. Events already in the log are
-    skipped, so importing a file twice is harmless. --json prints the counts as one JSON document.
+    kept but changes nothing, and a warning names such types. An event naming a message this
+    log never sent (another client's folder's events, say) is kept but counts for nothing here,
+    and a warning says how many; of those, only a hard bounce suppresses the address. Events
+    already in the log are skipped, so importing a file twice is harmless. --json prints the
+    counts as one JSON document.
 
     \b
     Example:
@@ -236,6 +240,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
                 "added": totals.added,
                 "duplicates": totals.duplicates,
                 "unlinked": totals.unlinked,
+                "foreign": totals.foreign,
                 "suppressed": totals.suppressed,
                 "quarantined": len(imported.quarantined),
                 "quarantine": [{"where": item.where, "reason": item.reason} for item in imported.quarantined],
@@ -251,6 +256,14 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     if unlinked:
         output.say(
             "Events that cannot be linked name no message of this log (an address it never mailed, or a type SendGrid does not send); they are kept but not counted."
+        )
+    if totals.foreign:
+        output.warn(
+            f"{counted(totals.foreign, 'event')} {'names' if totals.foreign == 1 else 'name'} a message this delivery log never "
+            "sent (a message key it does not know): "
+            "mail sent with another log, such as another client's folder. They are kept but count for nothing "
+            "here (no opens, no unsubscribes; only a hard bounce suppresses the address). Check that the file belongs to this "
+            "folder's log; if not, import it from the right folder with --config."
         )
     if imported.repaired:
         output.say(

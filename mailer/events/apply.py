@@ -9,7 +9,13 @@ the office lifted on purpose.
 
 Events link to their message through ``custom_args`` (``{"campaign": id, "message": key}``),
 falling back to the request id, then to the address and the time, for late bounces that
-carry neither (§0.2).
+carry neither (§0.2). An event whose message key this log does not know is another log's
+(another client's office folder sending from the same SendGrid account, or its file imported
+here by mistake): it is kept, unlinked and counted as ``foreign``, and never matched by
+address, even when its campaign id is spelt like one of ours (newcomer 14 #1). Of what it
+says, only a hard bounce counts here (``_FOREIGN_SUPPRESSING``): a mailbox that does not exist
+does not exist for this office either; an unsubscribe or spam report is the journalist's word
+to the other sender, not to this one.
 """
 
 from __future__ import annotations
@@ -51,12 +57,14 @@ class Applied:
     received: int  # events in the batch, quarantined ones included
     added: int
     duplicates: int
-    unlinked: int  # added events that match no message
+    unlinked: int  # added events that match no message (the foreign ones included)
     suppressed: int  # addresses newly suppressed
     quarantined: int = 0  # events (or whole bodies) that could not be read, kept in the quarantine
     # Events of a type SendGrid does not send ("opened", "unsubscribed"), per type: stored, but
     # they change nothing (kinds.py; nc9 #12). Counted among the events received, stored before or not.
     unknown_types: Mapping[str, int] = field(default_factory=dict)
+    # Added events carrying a message key this log does not know: another log's mail (newcomer 14 #1).
+    foreign: int = 0
 
     def plus(self, other: Applied) -> Applied:
         """The totals of two batches (or files) together."""
@@ -70,6 +78,7 @@ class Applied:
             suppressed=self.suppressed + other.suppressed,
             quarantined=self.quarantined + other.quarantined,
             unknown_types=dict(unknown),
+            foreign=self.foreign + other.foreign,
         )
 
 
@@ -243,7 +252,7 @@ class Ingest:
         self._used: dict[str, message_store.MessageLink] = {}  # remembered links whose message changed
         self._reported: set[int] = set()  # unknown or sending messages SendGrid reported on
         self._furthest: dict[int, Delivery] = {}  # message id -> furthest delivery seen, past its stored one
-        self._received = self._added = self._unlinked = self._suppressed = self._quarantined = 0
+        self._received = self._added = self._unlinked = self._suppressed = self._quarantined = self._foreign = 0
         self._unknown: Counter[str] = Counter()  # events per type SendGrid does not send
 
     def add(self, events: Sequence[Event]) -> None:
@@ -270,13 +279,21 @@ class Ingest:
         else:
             erased = set()
         # A forgotten journalist's events suppress no one: the address is suppressed as "forgotten" already.
+        # Another log's event suppresses only when it is a fact about the mailbox (a hard bounce).
+        foreign = {e.dedupe_key for e, link in zip(batch, linked, strict=True) if link is None and e.message_key is not None}
         new_suppressing = [
-            e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before and e.dedupe_key not in erased
+            e
+            for e in special
+            if e.event in SUPPRESSING
+            and e.dedupe_key not in stored_before
+            and e.dedupe_key not in erased
+            and (e.dedupe_key not in foreign or _suppresses_anywhere(e))
         ]
         self._added += event_store.insert_values(connection, rows)
         self._merge(staged.notes)
         self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
         self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
+        self._foreign += sum(1 for key in foreign if key not in stored_before)
 
     def quarantine(self, items: Sequence[Quarantined]) -> None:
         """Keep what could not be read, raw with the reason (a copy already kept adds nothing)."""
@@ -315,6 +332,7 @@ class Ingest:
             suppressed=self._suppressed,
             quarantined=self._quarantined,
             unknown_types=dict(self._unknown),
+            foreign=self._foreign,
         )
 
     def _merge(self, notes: Notes) -> None:
@@ -412,7 +430,12 @@ def _unique(events: Sequence[Event]) -> list[Event]:
 def _link(
     connection: Connection, events: Sequence[Event], known: dict[str, message_store.MessageLink] | None
 ) -> list[message_store.MessageLink | None]:
-    """The message each of ``events`` is about (None: none found), by custom_args key, else address and time."""
+    """The message each of ``events`` is about (None: none found), by custom_args key, else address and time.
+
+    Only events without a message key are matched by address: one whose key this log does not
+    know is another log's, even when its address and campaign id match one of ours (two clients'
+    logs both hold a ``<day>-launch``; newcomer 14 #1).
+    """
     keys = [e.message_key for e in events]
     wanted = set(keys)
     wanted.discard(None)
@@ -424,7 +447,7 @@ def _link(
             known.update(message_store.by_message_key(connection, missing))  # type: ignore[arg-type]
         by_key = known
     linked: list[message_store.MessageLink | None] = list(map(by_key.get, keys))  # type: ignore[arg-type]
-    orphans = [i for i, link in enumerate(linked) if link is None and events[i].email]
+    orphans = [i for i, link in enumerate(linked) if link is None and events[i].email and events[i].message_key is None]
     if orphans:
         candidates = message_store.by_address(connection, {events[i].email for i in orphans})  # type: ignore[misc]
         for index in orphans:
@@ -473,7 +496,7 @@ def _stored_before(connection: Connection, events: Sequence[Event]) -> set[str]:
 
 
 def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink]) -> message_store.MessageLink | None:
-    """The message an event without custom_args is about, or None when it is not ours.
+    """The message an event without a message key is about, or None when it is not ours.
 
     An event naming a request (``sg_message_id``) belongs to the message of that request; one
     naming a request we never made is mail sent by other software on the same account. An
@@ -516,6 +539,18 @@ def _suppress(connection: Connection, events: Iterable[Event], *, source: str, b
             when = datetime.fromtimestamp(timestamp, UTC)
             entries.append(suppression_store.Suppression(email, SuppressionReason.UNSUBSCRIBE, source, GROUP_NOTE, when))
     return suppression_store.insert(connection, entries)
+
+
+# What another log's event may still suppress: SendGrid's word that the mailbox does not exist.
+_FOREIGN_SUPPRESSING = frozenset({SuppressionReason.BOUNCE, SuppressionReason.INVALID})
+
+
+def _suppresses_anywhere(event: Event) -> bool:
+    """Whether an event of another log suppresses here too: a hard bounce, or a drop for a bounced
+    or invalid address, is a fact about the mailbox; an unsubscribe, a spam report or a block is
+    about the other sender's mail (newcomer 14 #1)."""
+    reason, _ = _suppression_for(event)
+    return reason in _FOREIGN_SUPPRESSING
 
 
 def _suppression_for(event: Event) -> tuple[SuppressionReason | None, str | None]:

@@ -264,6 +264,7 @@ def create_app(
             started,
             f"{applied.received} events: {applied.added} stored, {applied.duplicates} duplicates, "
             f"{applied.quarantined} quarantined, {applied.unlinked} unlinked"
+            + (f" ({applied.foreign} of another delivery log)" if applied.foreign else "")
             + (f", {sum(unknown.values())} of a type SendGrid does not send (changing nothing)" if unknown else ""),
         )
         answer: dict[str, Any] = {
@@ -273,6 +274,8 @@ def create_app(
             "unlinked": applied.unlinked,
             "quarantined": applied.quarantined,
         }
+        if applied.foreign:  # events of another delivery log's mail: kept, unlinked, suppressing only hard bounces
+            answer["foreign"] = applied.foreign
         if unknown:  # type -> events: kept, but they change nothing
             answer["unknown_types"] = {kinds.shown(kind): count for kind, count in sorted(unknown.items())}
         return JSONResponse(answer, headers=closing)

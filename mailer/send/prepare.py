@@ -131,6 +131,7 @@ def prepare_send(
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,
@@ -154,6 +155,24 @@ def prepare_send(
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
+    )
+
+
+def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
+    """The warning of a live send scheduled inside SendGrid's 10-minute cancel window (newcomer 14 #9)."""
+    note = schedule.cancel_window_note(scheduled, now=now) if scheduled is not None else None
+    return [note] if note else []
+
+
+def _no_events_warning(original_id: str, described: str) -> str:
+    """The plan's word when the log holds no event of the original (newcomer 14 #7): opens, clicks
+    and deliveries are known only from SendGrid's events, so "not opened" would be everyone and
+    "opened" no one."""
+    return (
+        f"The delivery log holds no SendGrid event of {original_id} (opens, clicks, deliveries): none was imported "
+        f'and the webhook received none. So nobody is known to have opened, clicked or received it, and "{described}" '
+        "is decided as if nothing happened. Bring SendGrid's events in first (mailer events import FILE, or run "
+        "mailer webhook), then plan the follow-up again."
     )
 
 
@@ -193,6 +212,7 @@ def prepare_follow_up(
     with engine.connect() as connection:
         original = _original(connection, original_id)
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
+        without_events = not follow_ups.has_events(connection, original.id)
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id), original=original.id, who=who, bounced_later=bounced_later, on_lists=on_lists
         )
@@ -201,10 +221,12 @@ def prepare_follow_up(
             connection, config, versions, contact_list, release_path, mode, overrides=overrides, include_previous=include_previous
         )
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
+    described, _ = follow_up.WHO[who]
+    if without_events:
+        warnings.insert(0, _no_events_warning(original.id, described))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
-    described, _ = follow_up.WHO[who]
     if not the_plan.recipients:
         problem = SendError(
             f"Nobody to follow up: none of the {counted(selection.total, 'journalist')} of {original.id} is left ({described}).",
@@ -212,6 +234,7 @@ def prepare_follow_up(
         )
     elif mode is Mode.LIVE:
         problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this follow-up to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
         plan=the_plan,

@@ -7,16 +7,39 @@ compared as an aware instant and shown with its zone: UTC, plus the zone the use
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.errors import SendError
 from mailer.models import Rendered
 
-__all__ = ["AT_EXAMPLE", "MAX_SCHEDULE_AHEAD", "check_embargo", "describe", "parse_at"]
+__all__ = ["CANCEL_WINDOW", "MAX_SCHEDULE_AHEAD", "at_example", "cancel_window_note", "check_embargo", "describe", "parse_at"]
 
 MAX_SCHEDULE_AHEAD = timedelta(hours=72)
-AT_EXAMPLE = '--at "2026-03-01 09:00 America/New_York"'
+# SendGrid pauses or cancels a scheduled send "up to 10 minutes before the scheduled send time";
+# later is "not guaranteed" (SENDGRID.md §1.3, OAI:css).
+CANCEL_WINDOW = timedelta(minutes=10)
+
+
+def at_example(now: datetime, zone: str | None = None) -> str:
+    """An --at the user can copy: tomorrow 09:00 in ``zone`` (the one they wrote), else UTC.
+
+    Built from ``now``, so it is always ahead and inside SendGrid's 72 hours (9 to 33 hours
+    away); a fixed date in the examples went into the past (newcomer 14 #6).
+    """
+    tz: tzinfo = UTC
+    name = "UTC"
+    if zone and zone.upper() not in ("UTC", "Z", "GMT"):
+        try:
+            tz, name = ZoneInfo(zone), zone
+        except (ValueError, ZoneInfoNotFoundError, OSError):
+            pass
+    naive = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(9, 0))
+    try:
+        _on_the_clock(naive, tz, text="", zone=name)
+    except SendError:  # a zone whose clocks change at 09:00: say it in UTC
+        naive, name = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(9, 0)), "UTC"
+    return f'--at "{naive:%Y-%m-%d %H:%M} {name}"'
 
 
 def parse_at(text: str, *, now: datetime) -> datetime:
@@ -24,9 +47,10 @@ def parse_at(text: str, *, now: datetime) -> datetime:
 
     Refused when it is in the past or more than 72 hours ahead (SendGrid's limit for send_at).
     """
-    moment = _parse_moment(text.strip())
+    moment = _parse_moment(text.strip(), now=now)
     if moment <= now:
-        raise SendError(f'--at "{text}" is in the past.', hint=f"Give a time in the next 72 hours, for example {AT_EXAMPLE}.")
+        example = at_example(now, getattr(moment.tzinfo, "key", None))
+        raise SendError(f'--at "{text}" is in the past.', hint=f"Give a time in the next 72 hours, for example {example}.")
     if moment - now > MAX_SCHEDULE_AHEAD:
         raise SendError(
             f'--at "{text}" is more than 72 hours ahead; SendGrid cannot schedule that far.',
@@ -35,9 +59,24 @@ def parse_at(text: str, *, now: datetime) -> datetime:
     return moment
 
 
-def _parse_moment(text: str) -> datetime:
+def cancel_window_note(scheduled: datetime, *, now: datetime) -> str | None:
+    """The plan's warning for a send scheduled less than 10 minutes ahead (newcomer 14 #9): SendGrid
+    no longer promises to cancel it, so "schedule it, then call it off if needed" does not hold."""
+    ahead = scheduled - now
+    if ahead >= CANCEL_WINDOW:
+        return None
+    minutes = max(1, int(ahead.total_seconds() // 60))
+    return (
+        f"This send is scheduled {minutes} minute{'s' if minutes != 1 else ''} ahead. SendGrid promises to cancel or "
+        "pause a scheduled send only up to 10 minutes before its time, so mailer cancel may no longer stop it. "
+        "If you may want to call it off, schedule it at least 10 minutes ahead."
+    )
+
+
+def _parse_moment(text: str, *, now: datetime) -> datetime:
     bad = SendError(
-        f'--at "{text}" is not a time mailer understands.', hint=f"Write the date, the time and the time zone, for example {AT_EXAMPLE}."
+        f'--at "{text}" is not a time mailer understands.',
+        hint=f"Write the date, the time and the time zone, for example {at_example(now, 'America/New_York')}.",
     )
     try:
         moment = datetime.fromisoformat(text)
@@ -45,7 +84,7 @@ def _parse_moment(text: str) -> datetime:
             return moment
         raise SendError(  # a date and time alone: say what is missing (newcomer review 8)
             f'--at "{text}" has no time zone, so it could mean several moments.',
-            hint=f"Add the time zone, for example {AT_EXAMPLE}.",
+            hint=f"Add the time zone (a name such as Europe/Paris, or UTC), for example {at_example(now)}.",
         )
     except ValueError:
         pass

@@ -19,7 +19,7 @@ from mailer.models import BOUNCED, Delivery, Mode
 from mailer.store import event_reports
 from mailer.store.schema import campaign, event, message
 
-__all__ = ["Journalist", "bounced_since", "journalists", "reach"]
+__all__ = ["Journalist", "bounced_since", "has_events", "journalists", "reach"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,14 @@ def _fields(text: str | None) -> dict[str, str]:
     except msgspec.DecodeError:
         value = json.loads(text)
     return value if isinstance(value, dict) else {}
+
+
+def has_events(connection: Connection, campaign_id: str) -> bool:
+    """Whether any SendGrid event linked to a message of ``campaign_id`` is in the log (through the
+    (campaign, event) index: one look-up). Without one, nobody is known to have opened, clicked or
+    been delivered to, so a follow-up's ``--who`` cannot tell anyone apart (newcomer 14 #7)."""
+    query = select(event.c.id).where(event.c.campaign_id == campaign_id, event.c.message_id.is_not(None)).limit(1)
+    return connection.scalar(query) is not None
 
 
 def bounced_since(connection: Connection, campaign_id: str, *, since: datetime) -> dict[str, str]:
