@@ -450,8 +450,9 @@ def test_events_other_softwares_mail_is_not_linked(store: Engine) -> None:
 
 def test_events_with_a_message_key_this_log_does_not_know_are_another_logs(store: Engine) -> None:
     """An event whose message key is unknown here is another log's mail (another client's folder),
-    even with our campaign id and address: kept unlinked, counted as foreign, and it suppresses only
-    when it says the mailbox does not exist (newcomer 14 #1). Applied twice, it counts once."""
+    even with our campaign id and address: kept unlinked, counted as foreign, no open here
+    (newcomer 14 #1); its bounce, unsubscribes and spam report still suppress, as an unsubscribe
+    that reached this office's account must be honoured. Applied twice, it counts once."""
     seed(store)
     theirs = [
         sg_event("open", "ana@example.org", key="theirs-ana", campaign_id=CAMPAIGN, at=T0 + 10, sg_message_id=""),
@@ -464,10 +465,15 @@ def test_events_with_a_message_key_this_log_does_not_know_are_another_logs(store
     ]
     parsed = [events.from_object(e, where="x") for e in theirs]
     result = apply(store, parsed)
-    assert (result.added, result.unlinked, result.foreign, result.suppressed) == (5, 5, 5, 1)
+    assert (result.added, result.unlinked, result.foreign, result.suppressed) == (5, 5, 5, 4)
     assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", None)
     assert messages(store, CAMPAIGN)["ben@paper.example"] == ("accepted", None)
-    assert suppressions(store) == {"ben@paper.example": ("bounce", "webhook")}
+    assert suppressions(store) == {
+        "ana@example.org": ("unsubscribe", "webhook"),
+        "cleo@example.net": ("spamreport", "webhook"),
+        "dan@example.com": ("unsubscribe", "webhook"),
+        "ben@paper.example": ("bounce", "webhook"),
+    }
     again = apply(store, parsed)
     assert (again.added, again.foreign, again.suppressed) == (0, 0, 0)
     # A late bounce that carries no key at all still finds our message by address and time.

@@ -213,8 +213,8 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     stored (broken JSON, wrong types) are kept in the quarantine and named by file and line;
     the good ones are added. An event whose type SendGrid does not send ("opened" for open) is
     kept but changes nothing, and a warning names such types. An event naming a message this
-    log never sent (another client's folder's events, say) is kept but counts for nothing here,
-    and a warning says how many; of those, only a hard bounce suppresses the address. Events
+    log never sent (another client's folder's events, say) counts as no open or click here, and a
+    warning says how many; its bounces and unsubscribes still suppress the address. Events
     already in the log are skipped, so importing a file twice is harmless. --json prints the
     counts as one JSON document.
 
@@ -262,8 +262,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
             f"{counted(totals.foreign, 'event')} {'names' if totals.foreign == 1 else 'name'} a message this delivery log never "
             "sent (a message key it does not know): "
             "mail sent with another log, such as another client's folder. They are kept but count for nothing "
-            "here (no opens, no unsubscribes; only a hard bounce suppresses the address). Check that the file belongs to this "
-            "folder's log; if not, import it from the right folder with --config."
+            "here (no opens, no clicks), but their bounces, unsubscribes and spam reports still suppress the address. Check "
+            "that the file belongs to this folder's log; if not, import it from the right folder with --config, and lift "
+            "a suppression it made by mistake with: mailer suppressions remove EMAIL"
         )
     if imported.repaired:
         output.say(

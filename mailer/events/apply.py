@@ -12,10 +12,11 @@ falling back to the request id, then to the address and the time, for late bounc
 carry neither (§0.2). An event whose message key this log does not know is another log's
 (another client's office folder sending from the same SendGrid account, or its file imported
 here by mistake): it is kept, unlinked and counted as ``foreign``, and never matched by
-address, even when its campaign id is spelt like one of ours (newcomer 14 #1). Of what it
-says, only a hard bounce counts here (``_FOREIGN_SUPPRESSING``): a mailbox that does not exist
-does not exist for this office either; an unsubscribe or spam report is the journalist's word
-to the other sender, not to this one.
+address, even when its campaign id is spelt like one of ours (newcomer 14 #1): it counts as
+no open, click or delivery here. It still suppresses as any event does (a bounce, an
+unsubscribe, a spam report): it came through this office's SendGrid account or its files, and a
+journalist kept from mail by mistake is put right with `mailer suppressions remove`, while one
+mailed after saying stop cannot be (the bulk-sender rules, SENDGRID.md).
 """
 
 from __future__ import annotations
@@ -279,15 +280,10 @@ class Ingest:
         else:
             erased = set()
         # A forgotten journalist's events suppress no one: the address is suppressed as "forgotten" already.
-        # Another log's event suppresses only when it is a fact about the mailbox (a hard bounce).
+        # Another log's events (a message key this log does not know) are counted apart; they suppress as any event does.
         foreign = {e.dedupe_key for e, link in zip(batch, linked, strict=True) if link is None and e.message_key is not None}
         new_suppressing = [
-            e
-            for e in special
-            if e.event in SUPPRESSING
-            and e.dedupe_key not in stored_before
-            and e.dedupe_key not in erased
-            and (e.dedupe_key not in foreign or _suppresses_anywhere(e))
+            e for e in special if e.event in SUPPRESSING and e.dedupe_key not in stored_before and e.dedupe_key not in erased
         ]
         self._added += event_store.insert_values(connection, rows)
         self._merge(staged.notes)
@@ -539,18 +535,6 @@ def _suppress(connection: Connection, events: Iterable[Event], *, source: str, b
             when = datetime.fromtimestamp(timestamp, UTC)
             entries.append(suppression_store.Suppression(email, SuppressionReason.UNSUBSCRIBE, source, GROUP_NOTE, when))
     return suppression_store.insert(connection, entries)
-
-
-# What another log's event may still suppress: SendGrid's word that the mailbox does not exist.
-_FOREIGN_SUPPRESSING = frozenset({SuppressionReason.BOUNCE, SuppressionReason.INVALID})
-
-
-def _suppresses_anywhere(event: Event) -> bool:
-    """Whether an event of another log suppresses here too: a hard bounce, or a drop for a bounced
-    or invalid address, is a fact about the mailbox; an unsubscribe, a spam report or a block is
-    about the other sender's mail (newcomer 14 #1)."""
-    reason, _ = _suppression_for(event)
-    return reason in _FOREIGN_SUPPRESSING
 
 
 def _suppression_for(event: Event) -> tuple[SuppressionReason | None, str | None]:

@@ -274,7 +274,7 @@ def create_app(
             "unlinked": applied.unlinked,
             "quarantined": applied.quarantined,
         }
-        if applied.foreign:  # events of another delivery log's mail: kept, unlinked, suppressing only hard bounces
+        if applied.foreign:  # events of another delivery log's mail: kept, unlinked (they still suppress)
             answer["foreign"] = applied.foreign
         if unknown:  # type -> events: kept, but they change nothing
             answer["unknown_types"] = {kinds.shown(kind): count for kind, count in sorted(unknown.items())}
