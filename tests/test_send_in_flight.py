@@ -166,20 +166,14 @@ def test_in_flight_ctrl_c_while_an_answer_is_collected_keeps_its_request_in_flig
     assert set(standin.accepted_addresses().values()) == {1}
 
 
-def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_deadlock(store: Engine, standin: Any) -> None:
-    """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) takes
-    the campaign over. A wakes while B's first transaction is open: A logs request 1's answer (a row
-    lock on each of its ten rows), then its renewal waits for the campaign row B holds; B's recovery
-    then waits for request 1's rows A holds. On PostgreSQL that is a deadlock: one of the two dies
-    with "deadlock detected" (A's user reads "the delivery log stopped working", or B's resume
-    fails). SQLite serialises the two writers and passes. Neither should fail."""
-    import threading
+def stalled_holder(store: Engine, standin: Any) -> tuple[str, Dispatcher, Any, Any]:
+    """A campaign of 20 (requests of 10) whose run A slept past its lease (three minutes ago) with
+    request 1 listed in flight, which SendGrid accepted: the campaign id, A's dispatcher, request 1
+    and SendGrid's answer, which A has not logged yet."""
     from datetime import timedelta
 
-    from sqlalchemy import event as sa_event
-
     from mailer.send import delivery, lease
-    from mailer.send.dispatch import _Attempt, utcnow
+    from mailer.send.dispatch import utcnow
 
     campaign_id, built = started(store, 20)
     with store.begin() as connection:
@@ -188,7 +182,7 @@ def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_dea
     cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
     first = next(iter(cut.from_plan(built)))
     transport = transport_for(standin, config_for(standin.url))
-    answer = transport.send(first)  # SendGrid accepted request 1; A has not logged it yet
+    answer = transport.send(first)
     a = Dispatcher(
         store,
         campaign_id,
@@ -202,6 +196,23 @@ def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_dea
         lease=held_a,
         handed={1},
     )
+    return campaign_id, a, first, answer
+
+
+def test_in_flight_takeover_while_the_stalled_holder_logs_an_answer_is_not_a_deadlock(store: Engine, standin: Any) -> None:
+    """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) takes
+    the campaign over. A wakes while B's first transaction is open: A logs request 1's answer (a row
+    lock on each of its ten rows), then its renewal waits for the campaign row B holds; B's recovery
+    then waits for request 1's rows A holds. On PostgreSQL that is a deadlock: one of the two dies
+    with "deadlock detected" (A's user reads "the delivery log stopped working", or B's resume
+    fails). SQLite serialises the two writers and passes. Neither should fail."""
+    import threading
+
+    from sqlalchemy import event as sa_event
+
+    from mailer.send.dispatch import _Attempt
+
+    campaign_id, a, first, answer = stalled_holder(store, standin)  # SendGrid accepted request 1; A has not logged it yet
     errors: list[tuple[str, BaseException]] = []
 
     def a_wakes() -> None:
@@ -363,35 +374,12 @@ def test_in_flight_the_stalled_holders_late_acceptance_settles_the_rows_a_takeov
     the rest. A then wakes to SendGrid's 202 for request 1: those ten were accepted, and the log
     says so, with A's message id (newcomer 13: they stayed "unknown", and `mailer status` told the
     office to check whether ten journalists got the release that SendGrid had said it took)."""
-    from datetime import timedelta
+    from mailer.send.dispatch import _Attempt
 
-    from mailer.send import delivery, lease
-    from mailer.send.dispatch import _Attempt, utcnow
-
-    campaign_id, built = started(store, 20)
-    with store.begin() as connection:
-        held_a = lease.acquire(connection, campaign_id, now=utcnow() - timedelta(minutes=3))
-        lease.in_flight(connection, held_a, [1])
-    cut = delivery._Requests(campaign_id, RELEASE, send_at=None, sendgrid_batch_id=None, created_at=None)
-    first = next(iter(cut.from_plan(built)))
-    transport = transport_for(standin, config_for(standin.url))
-    answer = transport.send(first)  # SendGrid accepted request 1 while A slept
+    campaign_id, a, first, answer = stalled_holder(store, standin)  # SendGrid accepted request 1 while A slept
     taken_over = run(store, standin, campaign_id)  # B
     assert (taken_over.counts["unknown"], taken_over.counts["accepted"]) == (10, 10)
 
-    a = Dispatcher(
-        store,
-        campaign_id,
-        transport=transport,
-        pacing=send.Pacing(concurrency=1),
-        sleep=FakeSleep(),
-        jitter=lambda: 0.5,
-        on_request=lambda n: None,
-        on_warning=lambda text: None,
-        next_no=3,
-        lease=held_a,
-        handed={1},
-    )
     a._log([(first, _Attempt(result=answer))])
 
     assert Counter(states(store, campaign_id).values()) == {"accepted": 20}
