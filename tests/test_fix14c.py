@@ -6,21 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from test_review13 import delivered_to_all, mailer, office
+from test_review13 import delivered_and_a_second_release, mailer
 
 
 def test_the_overview_lists_a_send_held_for_later_apart_with_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A send scheduled for tomorrow is on the overview under "Scheduled for later", with the time it
     goes out and its recipients, and counts in no card: the delivered card is the sent campaign's
     alone (2 of 2 accepted), and the command says it is listed apart."""
-    office(tmp_path, standin, db_url)
-    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-    assert sent.exit_code == 0, sent.output
-    delivered_to_all(standin, tmp_path)
-    release = (tmp_path / "releases" / "example.md").read_text(encoding="utf-8")
-    (tmp_path / "releases" / "second.md").write_text(
-        release.replace("Riverbend Beekeepers count", "Riverbend Beekeepers map"), encoding="utf-8"
-    )
+    delivered_and_a_second_release(tmp_path, standin, db_url)
     at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
     held = mailer("send", "releases/second.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
     assert held.exit_code == 0, held.output

@@ -300,13 +300,9 @@ def delivered_to_all(standin: Any, tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
 
 
-def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Path, standin: Any, db_url: str) -> None:
-    """The office sent one release for real (delivered to both journalists), and rehearsed another
-    with [sendgrid] sandbox = true: SendGrid checked it and delivered it to nobody (`mailer report`
-    on it says "Its figures are those of a rehearsal"). The quarter's overview for the boss counts
-    the rehearsal as a second campaign that went out: "2 campaigns", delivered 2 = 50% of
-    accepted, as if half the emails of the quarter never arrived (figures.period / page.render_overview
-    know cancelled campaigns, not sandboxed ones)."""
+def delivered_and_a_second_release(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An office whose live send to the beat list was delivered to all, and a second release
+    (releases/second.md, another headline) ready to send."""
     office(tmp_path, standin, db_url)
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
@@ -315,6 +311,16 @@ def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Pat
     (tmp_path / "releases" / "second.md").write_text(
         release.replace("Riverbend Beekeepers count", "Riverbend Beekeepers map"), encoding="utf-8"
     )
+
+
+def test_the_overview_leaves_a_sandbox_rehearsal_out_of_its_totals(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office sent one release for real (delivered to both journalists), and rehearsed another
+    with [sendgrid] sandbox = true: SendGrid checked it and delivered it to nobody (`mailer report`
+    on it says "Its figures are those of a rehearsal"). The quarter's overview for the boss counts
+    the rehearsal as a second campaign that went out: "2 campaigns", delivered 2 = 50% of
+    accepted, as if half the emails of the quarter never arrived (figures.period / page.render_overview
+    know cancelled campaigns, not sandboxed ones)."""
+    delivered_and_a_second_release(tmp_path, standin, db_url)
     toml = tmp_path / "mailer.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("[sendgrid]\n", "[sendgrid]\nsandbox = true\n"), encoding="utf-8")
     rehearsed = mailer("send", "releases/second.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")

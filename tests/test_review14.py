@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from test_review13 import KEY, delivered_to_all, mailed, mailer, office, whole_log
+from test_review13 import KEY, delivered_and_a_second_release, delivered_to_all, mailed, mailer, office, whole_log
 
 __all__ = ["KEY"]
 
@@ -45,14 +45,7 @@ def test_the_overview_leaves_a_send_still_held_for_later_out_of_its_totals(tmp_p
     boss gets today counts the held send as a second campaign that went out: "2 campaigns",
     delivered 2 = 50.0% of accepted, as if half the quarter's emails never arrived. Cancelled
     sends and sandbox rehearsals are listed apart; a send not yet gone out is not."""
-    office(tmp_path, standin, db_url)
-    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-    assert sent.exit_code == 0, sent.output
-    delivered_to_all(standin, tmp_path)
-    release = (tmp_path / "releases" / "example.md").read_text(encoding="utf-8")
-    (tmp_path / "releases" / "second.md").write_text(
-        release.replace("Riverbend Beekeepers count", "Riverbend Beekeepers map"), encoding="utf-8"
-    )
+    delivered_and_a_second_release(tmp_path, standin, db_url)
     at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
     held = mailer("send", "releases/second.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
     assert held.exit_code == 0, held.output
