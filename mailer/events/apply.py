@@ -22,7 +22,7 @@ mailed after saying stop cannot be (the bulk-sender rules, SENDGRID.md).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -196,6 +196,7 @@ def stage(connection: Connection, events: Sequence[Event], links: dict[str, mess
             machine_open,
             url,
             raw,
+            link is None and key is not None,  # other_log: a message key this log never gave out
         )
         for (
             kind,
@@ -204,7 +205,7 @@ def stage(connection: Connection, events: Sequence[Event], links: dict[str, mess
             sg_event_id,
             sg_message_id,
             campaign_id,
-            _key,
+            key,
             reason,
             bounce_type,
             classification,
@@ -287,7 +288,9 @@ class Ingest:
         ]
         self._added += event_store.insert_values(connection, rows)
         self._merge(staged.notes)
-        self._suppressed += _suppress(connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now)
+        self._suppressed += _suppress(
+            connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now, foreign=foreign
+        )
         self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
         self._foreign += sum(1 for key in foreign if key not in stored_before)
 
@@ -396,6 +399,7 @@ ROW_COLUMNS = (
     "machine_open",
     "url",
     "raw",
+    "other_log",
 )
 # What ``mailer forget`` blanks in an event row (store.events.erase_address): positions in ROW_COLUMNS.
 _PERSONAL = tuple(ROW_COLUMNS.index(name) for name in ("email", "reason", "url"))
@@ -508,18 +512,31 @@ def _best_candidate(event: Event, candidates: Sequence[message_store.MessageLink
     return max(earlier, key=lambda c: c.created_at) if earlier else None
 
 
-def _suppress(connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime) -> int:
-    """Suppress addresses that bounced hard, were blocked too often, complained or unsubscribed."""
+def _suppress(
+    connection: Connection, events: Iterable[Event], *, source: str, block_threshold: int, now: datetime, foreign: Container[str] = ()
+) -> int:
+    """Suppress addresses that bounced hard, were blocked too often, complained or unsubscribed.
+
+    ``foreign``: the dedupe keys of events about another log's mail (``Applied.foreign``). Their
+    bounces, unsubscribes, spam reports and group unsubscribes suppress as this log's do, noted as
+    such; their blocks do not count towards ``block_threshold``, and their group resubscribes undo
+    only their own log's group unsubscribes (store.events: ``blocked_counts``, ``standing_group``;
+    fix 15b).
+    """
     entries: list[suppression_store.Suppression] = []
     blocked: set[str] = set()
     group_changes: set[str] = set()
     for event in events:
         if not event.email:
             continue
+        other_log = event.dedupe_key in foreign
         when = datetime.fromtimestamp(event.timestamp, UTC)
         reason, note = _suppression_for(event)
         if reason is not None:
+            note = _in_other_log(note) if other_log else note
             entries.append(suppression_store.Suppression(event.email, reason, source, note, when))
+        elif other_log and event.event == "bounce":
+            continue  # a block in another log's mail: it judges that sender's mail (store.events.blocked_counts)
         elif event.event == "bounce" and event.bounce_type == "blocked":
             blocked.add(event.email)
         elif event.event in ("group_unsubscribe", "group_resubscribe"):
@@ -528,13 +545,26 @@ def _suppress(connection: Connection, events: Iterable[Event], *, source: str, b
         if count >= block_threshold:
             note = f"blocked {count} times; last: {last}" if last else f"blocked {count} times"
             entries.append(suppression_store.Suppression(email, SuppressionReason.BLOCK, source, note, now))
-    for email, (latest, timestamp) in event_store.latest_group_events(connection, group_changes).items():
-        if latest == "group_resubscribe":
+    for email, streams in event_store.latest_group_events(connection, group_changes).items():
+        standing = event_store.standing_group(streams)  # another log's resubscribe never undoes this log's unsubscribe
+        if standing is None:
             suppression_store.lift(connection, email, reason=SuppressionReason.UNSUBSCRIBE, note_prefix=GROUP_NOTE)
         else:
+            timestamp, other_log = standing
             when = datetime.fromtimestamp(timestamp, UTC)
-            entries.append(suppression_store.Suppression(email, SuppressionReason.UNSUBSCRIBE, source, GROUP_NOTE, when))
+            note = _in_other_log(GROUP_NOTE) if other_log else GROUP_NOTE  # still starts GROUP_NOTE: a resubscribe lifts it
+            entries.append(suppression_store.Suppression(email, SuppressionReason.UNSUBSCRIBE, source, note, when))
     return suppression_store.insert(connection, entries)
+
+
+OTHER_LOG_NOTE = suppression_store.OTHER_LOG_NOTE
+
+
+def _in_other_log(note: str | None) -> str:
+    """A suppression's note, saying the event came in mail another delivery log sent (``mailer
+    suppressions list`` and ``mailer contact`` show it, so the office can tell a file imported by
+    mistake from its own journalists' word)."""
+    return f"{note} ({OTHER_LOG_NOTE})" if note else OTHER_LOG_NOTE
 
 
 def _suppression_for(event: Event) -> tuple[SuppressionReason | None, str | None]:

@@ -43,8 +43,10 @@ COLUMNS = tuple(c.name for c in event.columns if c.name != "id")
 
 
 def insert(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert event rows (mappings by column name); see ``insert_values``."""
-    return insert_values(connection, [tuple(row[name] for name in COLUMNS) for row in rows])
+    """Insert event rows (mappings by column name; ``other_log`` False unless given); see ``insert_values``."""
+    return insert_values(
+        connection, [tuple(row.get(name, False) if name == "other_log" else row[name] for name in COLUMNS) for row in rows]
+    )
 
 
 def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> int:
@@ -84,7 +86,7 @@ def hold_ingest_lock(connection: Connection) -> None:
         connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
 
 
-# Rows per multi-row INSERT on SQLite: at most 2,048 x 14 = 28,672 bound values (SQLite's limit is
+# Rows per multi-row INSERT on SQLite: at most 2,048 x 15 = 30,720 bound values (SQLite's limit is
 # 32,766 since 3.32). A statement's rows are a multiple of 256 (the last row repeated, which the
 # unique keys skip), so at most eight statement texts, each kept prepared by the driver's cache.
 _MOST_ROWS = 2048
@@ -138,13 +140,21 @@ def _compiled_insert(dialect: Any) -> Any:
     return compiled
 
 
+# This log's own mail: not an event of mail another delivery log sent (schema.py ``other_log``).
+OWN_MAIL = event.c.other_log.is_(False)
+
+
 def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[str, tuple[int, str | None]]:
-    """For each address: how many "blocked" bounces are stored, and the latest reason."""
+    """For each address: how many "blocked" bounces of this log's own mail are stored, and the latest reason.
+
+    A block is a mail server refusing one sender's mail (its content, its reputation), not a fact
+    about the mailbox: another log's blocked mail (another client's release) says nothing about
+    whether this office's releases get through, so it does not count (fix 15b)."""
     counts: dict[str, tuple[int, str | None]] = {}
     for chunk in chunks(addresses):
         query = (
             select(event.c.email, event.c.timestamp, event.c.reason)
-            .where(event.c.email.in_(chunk), event.c.event == "bounce", event.c.bounce_type == "blocked")
+            .where(event.c.email.in_(chunk), event.c.event == "bounce", event.c.bounce_type == "blocked", OWN_MAIL)
             .order_by(event.c.timestamp)
         )
         for row in connection.execute(query):
@@ -157,17 +167,38 @@ def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[s
 _GROUP_EVENTS = text("event.event IN ('group_unsubscribe', 'group_resubscribe')")
 
 
-def latest_group_events(connection: Connection, addresses: Collection[str]) -> dict[str, tuple[str, int]]:
-    """For each address, its latest group_unsubscribe / group_resubscribe and when (ties: unsubscribe)."""
-    latest: dict[str, tuple[str, int]] = {}
+def latest_group_events(connection: Connection, addresses: Collection[str]) -> dict[str, dict[bool, tuple[str, int]]]:
+    """For each address, its latest group_unsubscribe / group_resubscribe and when (ties:
+    unsubscribe), in this log's own mail (key False) and in mail other delivery logs sent (key True).
+
+    Read apart, as ``standing_group`` weighs them (fix 15b).
+    """
+    latest: dict[str, dict[bool, tuple[str, int]]] = {}
     for chunk in chunks(addresses):
-        query = select(event.c.email, event.c.event, event.c.timestamp).where(event.c.email.in_(chunk), _GROUP_EVENTS)
+        query = select(event.c.email, event.c.event, event.c.timestamp, event.c.other_log).where(event.c.email.in_(chunk), _GROUP_EVENTS)
         for row in connection.execute(query):
-            current = latest.get(row.email)
+            streams = latest.setdefault(row.email, {})
+            current = streams.get(bool(row.other_log))
             rank = (row.timestamp, row.event == "group_unsubscribe")
             if current is None or rank > (current[1], current[0] == "group_unsubscribe"):
-                latest[row.email] = (row.event, row.timestamp)
+                streams[bool(row.other_log)] = (row.event, row.timestamp)
     return latest
+
+
+def standing_group(streams: Mapping[bool, tuple[str, int]]) -> tuple[int, bool] | None:
+    """The group unsubscribe still standing among an address's latest group events per origin
+    (``latest_group_events``): its time and whether it came in another log's mail; None when none stands.
+
+    A group resubscribe in this log's mail undoes every group unsubscribe before it: the journalist
+    asks for this office's mail again. One in another log's mail (to another client's unsubscribe
+    group) undoes only that log's, never a stop said here (fix 15b). This log's own stands first.
+    """
+    own, other = streams.get(False), streams.get(True)
+    if own is not None and own[0] == "group_unsubscribe":
+        return own[1], False
+    if other is not None and other[0] == "group_unsubscribe" and (own is None or own[1] < other[1]):
+        return other[1], True
+    return None
 
 
 class OptOut(NamedTuple):
@@ -177,6 +208,7 @@ class OptOut(NamedTuple):
     timestamp: int  # Unix seconds
     sg_event_id: str | None  # "one-click.<key>..." for our own one-click link
     campaign_id: str | None
+    other_log: bool  # said about mail another delivery log sent (schema.py): honoured all the same
 
 
 _OPTING = ("unsubscribe", "spamreport", "group_unsubscribe", "group_resubscribe")
@@ -186,14 +218,27 @@ def latest_opt_out(connection: Connection, address: str, message_ids: ColumnElem
     """The address's latest opt-out still standing (a group unsubscribe stands until a later group
     resubscribe), by the event's address or, when given, by a message the event is linked to
     (``message_ids``: a condition on ``event.c.message_id``, as one-click rows keep the message's
-    spelling). None when it never opted out. Reads every such event of the address: few."""
+    spelling). None when it never opted out. Reads every such event of the address: few.
+
+    An opt-out in mail another delivery log sent counts (a stop request that reached this office's
+    SendGrid account is honoured, as when it came in); group (re)subscriptions are read per log, as
+    ``latest_group_events`` reads them: another log's resubscribe never undoes one said here (fix 15b)."""
     condition = event.c.email == address
     if message_ids is not None:
         condition = or_(condition, message_ids)
-    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id).where(event.c.event.in_(_OPTING), condition)
-    found = sorted((OptOut(*row) for row in connection.execute(query)), key=lambda o: (o.timestamp, o.event != "group_resubscribe"))
-    group = next((o for o in reversed(found) if o.event.startswith("group_")), None)
-    standing = [o for o in found if not o.event.startswith("group_") or (o is group and o.event == "group_unsubscribe")]
+    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id, event.c.other_log).where(
+        event.c.event.in_(_OPTING), condition
+    )
+    found = sorted(
+        (
+            OptOut(kind, stamp, sg_event_id, campaign_id, bool(other))
+            for kind, stamp, sg_event_id, campaign_id, other in connection.execute(query)
+        ),
+        key=lambda o: (o.timestamp, o.event != "group_resubscribe"),
+    )
+    latest = {o.other_log: o for o in found if o.event.startswith("group_")}  # sorted: the last of each origin wins
+    group = standing_group({log: (o.event, o.timestamp) for log, o in latest.items()})
+    standing = [o for o in found if not o.event.startswith("group_") or (group is not None and o is latest[group[1]])]
     return standing[-1] if standing else None
 
 

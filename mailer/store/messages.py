@@ -1029,7 +1029,12 @@ def _suppressed_since(since: datetime, overrides: Collection[str]) -> ColumnElem
     """
     condition: ColumnElement[bool] = message.c.email_key.in_(select(suppression.c.email_key))
     if overrides:
-        again = select(func.lower(event.c.email)).where(event.c.event.in_(_SAYING_NO), event.c.timestamp > int(since.timestamp()))
+        # Another log's mail says no as this log's does (its stop requests and bounces suppress too),
+        # except a block, which judges that sender's mail, not this office's (fix 15b).
+        not_another_logs_block = or_(event.c.other_log.is_(False), event.c.bounce_type.is_(None), event.c.bounce_type != "blocked")
+        again = select(func.lower(event.c.email)).where(
+            event.c.event.in_(_SAYING_NO), event.c.timestamp > int(since.timestamp()), not_another_logs_block
+        )
         condition = and_(condition, or_(message.c.email_key.not_in(sorted(overrides)), message.c.email_key.in_(again)))
     return condition
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 from sqlalchemy import event as sqlalchemy_event
@@ -169,6 +170,10 @@ event = Table(
     Column("machine_open", Boolean),
     Column("url", Text),
     Column("raw", Text, nullable=False),  # the event JSON as received
+    # The event names a message key this log never gave out: mail sent with another delivery log
+    # (another client's folder on the same SendGrid account, or its file imported here by mistake).
+    # Kept unlinked; the look-ups by address that weigh this log's own mail leave it out (fix 15b).
+    Column("other_log", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_event_campaign_event", event.c.campaign_id, event.c.event)
 Index("ix_event_message", event.c.message_id)

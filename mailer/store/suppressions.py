@@ -156,6 +156,8 @@ def reason_named(text: str) -> SuppressionReason | None:
 OUTRANKED = frozenset({SuppressionReason.BOUNCE, SuppressionReason.BLOCK, SuppressionReason.INVALID, SuppressionReason.MANUAL})
 _OPTED_OUT = (SuppressionReason.UNSUBSCRIBE.value, SuppressionReason.SPAM_REPORT.value)
 GROUP_NOTE = "group unsubscribe"  # events/apply.py notes group unsubscribes so; a group resubscribe lifts them by it
+# Said after the note of a suppression an event about another delivery log's mail caused (fix 15b).
+OTHER_LOG_NOTE = "in mail sent with another delivery log"
 
 
 def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
@@ -167,6 +169,10 @@ def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
     must take its place (Bo unsubscribed: the mailbox working again does not undo that). An
     opt-out from before the office last lifted an unsubscribe or spam report on purpose does
     not count: the journalist asked back in since (the rule a re-sent event follows too).
+
+    An opt-out in mail another delivery log sent stands too (its stop request reached this office's
+    SendGrid account; the note says where it came from), but that log's group resubscribe does not
+    undo one said here (``events.latest_opt_out``; fix 15b).
     """
     sent_to = event.c.message_id.in_(select(message.c.id).where(to_address(key)))
     found = event_store.latest_opt_out(connection, key, sent_to)
@@ -179,7 +185,7 @@ def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
     from mailer.store.unsubscribes import ID_PREFIX, SOURCE  # here: that module imports this one
 
     one_click = (found.sg_event_id or "").startswith(ID_PREFIX)
-    day = f"{when:%Y-%m-%d}"
+    day = f"{when:%Y-%m-%d}" + (f" ({OTHER_LOG_NOTE})" if found.other_log else "")
     if found.event == "spamreport":
         return Suppression(key, SuppressionReason.SPAM_REPORT, "event", f"marked a release as spam on {day}", when)
     if found.event == "group_unsubscribe":

@@ -9,10 +9,11 @@ later) and PostgreSQL both accept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, select, text
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, inspect, select, text
 
 from mailer.errors import StoreError
 from mailer.store.schema import OLDER_REFUSED_DDL
@@ -147,6 +148,53 @@ def _version_11(connection: Connection) -> None:
             connection.execute(text("UPDATE event SET email = :key WHERE id = :id"), {"key": key, "id": row_id})
 
 
+def _version_12(connection: Connection) -> None:
+    """Events about mail another delivery log sent (a message key this log never gave out: another
+    client's folder on the same SendGrid account, or its events file imported here by mistake) are
+    marked ``other_log``, so the look-ups by address that weigh this log's own mail (the block count,
+    group resubscribes) leave them out (fix 15b). Those an older version linked to one of this log's
+    messages by address and campaign id (before newcomer 14 #1) are unlinked as well: they are no
+    open, click or unsubscribe of this log's journalists. Read a chunk of events at a time."""
+    if "other_log" not in {column["name"] for column in inspect(connection).get_columns("event")}:
+        connection.exec_driver_sql("ALTER TABLE event ADD COLUMN other_log BOOLEAN NOT NULL DEFAULT FALSE")
+    last = 0
+    while True:
+        rows = connection.execute(_EVENTS_AFTER, {"last": last, "size": _CHUNK}).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        keyed = {row_id: key for row_id, raw in rows if (key := _message_key(raw)) is not None}
+        wanted = sorted(set(keyed.values()))
+        known: set[str] = set()
+        for start in range(0, len(wanted), _IN):
+            known.update(connection.execute(_KNOWN_KEYS, {"keys": wanted[start : start + _IN]}).scalars())
+        others = [row_id for row_id, key in keyed.items() if key not in known]
+        for start in range(0, len(others), _IN):
+            connection.execute(_MARK_OTHER_LOG, {"ids": others[start : start + _IN]})
+
+
+_CHUNK = 10_000  # events read at a time by step 12
+_IN = 500  # values in one IN (...) of step 12
+_EVENTS_AFTER = text("SELECT id, raw FROM event WHERE id > :last ORDER BY id LIMIT :size")
+_KNOWN_KEYS = text("SELECT message_key FROM message WHERE message_key IN :keys").bindparams(bindparam("keys", expanding=True))
+_MARK_OTHER_LOG = text("UPDATE event SET other_log = TRUE, message_id = NULL WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+
+
+def _message_key(raw: str | None) -> str | None:
+    """The message key (``custom_args["message"]``) of a stored event's JSON, read as events/parse.py
+    reads it; None when it carries none (a late bounce, an event ``mailer forget`` blanked)."""
+    try:
+        data = json.loads(raw or "")
+    except ValueError:
+        return None
+    value = data.get("message") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        return None
+    return str(value).strip() or None
+
+
 _RANK = {"forgotten": 0, "unsubscribe": 1, "spamreport": 1}  # which of two entries for one mailbox stays
 
 
@@ -177,6 +225,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     9: _version_9,
     10: _version_10,
     11: _version_11,
+    12: _version_12,
 }
 SCHEMA_VERSION = max(STEPS)
 
