@@ -4,8 +4,16 @@ send still handing its requests over stops at a cancel given elsewhere (item 2).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from sqlalchemy import Engine, select, text
 
@@ -234,3 +242,131 @@ def test_fix15b_opening_a_version_11_log_marks_and_unlinks_another_logs_events(d
     apply(upgraded, blocked("cleo", T0 + 60))  # this log's second block of Cleo: two, not three
     assert "cleo@example.org" not in suppressions(upgraded)
     upgraded.dispose()
+
+
+# Item 2: a cancel given while another process still hands the send over ---------------------------
+
+ROOT = Path(__file__).parent.parent
+RECIPIENTS = 41  # valid, distinct rows of lists/press.csv
+REQUESTS = 9  # of 5 journalists each
+
+
+@pytest.fixture
+def office(tmp_path: Path, standin: Any, db_url: str) -> Path:
+    """The example release and list; requests of 5, one at a time, so a send takes a while."""
+    for folder in ("releases", "lists", "templates"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "mailer.toml").write_text(
+        '[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
+        f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 5\nconcurrency = 1\n\n'
+        f'[database]\nurl = "{db_url}"\n',
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def start(office: Path, standin: Any, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "SENDGRID_API_KEY": standin.api_key}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailer", *args], cwd=office, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    return process.returncode, " ".join(out.split()), " ".join(err.split())
+
+
+def scheduled_send(office: Path, standin: Any, minutes: int) -> tuple[subprocess.Popen[str], str]:
+    """`mailer send --at` (``minutes`` ahead) in one terminal, once it has handed SendGrid two requests: the process and the campaign id."""
+    at = f"{datetime.now(UTC) + timedelta(minutes=minutes):%Y-%m-%d %H:%M} UTC"
+    sending = start(office, standin, "send", "releases/example.md", "--list", "lists/press.csv", "--at", at, "--yes", "--no-test-ok")
+    deadline = time.time() + 60
+    while len(standin.mail_sends) < 2:
+        assert sending.poll() is None, finish(sending)
+        assert time.time() < deadline, "the send never got going"
+        time.sleep(0.02)
+    listed = json.loads(finish(start(office, standin, "campaigns", "--json"))[1])
+    return sending, listed[0]["id"]
+
+
+def log_states(store: Engine, campaign_id: str) -> dict[str, tuple[str, str | None]]:
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(message.c.email_key, message.c.state, message.c.skip_reason).where(
+                message.c.campaign_id == campaign_id, message.c.email_key.like("%@%")
+            )
+        )
+        return {row.email_key: (row.state, row.skip_reason) for row in rows if row.skip_reason in (None, "called off")}
+
+
+def assert_only_what_it_moved_went_out(store: Engine, standin: Any, campaign_id: str) -> set[str]:
+    """Promises 2 and 6: nobody reached SendGrid twice, and SendGrid got exactly the journalists the
+    log holds accepted (every request answered was logged; none went out for rows not sent)."""
+    accepted = standin.accepted_addresses()
+    assert set(accepted.values()) <= {1}, f"doubled: {[a for a, n in accepted.items() if n > 1]}"
+    states = log_states(store, campaign_id)
+    logged = {address for address, (state, _) in states.items() if state == "accepted"}
+    assert {a.lower() for a in accepted} == logged
+    assert len(standin.mail_sends) < REQUESTS, "the send handed everyone over: it never noticed the cancel"
+    return logged
+
+
+@pytest.mark.slow
+def test_fix15b_a_late_cancel_stops_a_send_still_handing_it_over_in_another_terminal(office: Path, standin: Any, store: Engine) -> None:
+    """`mailer send --at` (seven minutes ahead) is handing its requests to SendGrid in one terminal
+    when `mailer cancel` runs in another, too late for SendGrid to promise it. The running send sees
+    the cancel at its next round: the request out is answered and logged, no new one leaves, the
+    journalists it never handed over are called off (not left planned for a resume that is refused),
+    and it says in plain words that the send was cancelled from elsewhere."""
+    standin.slow(1.0)  # nine requests one after the other: about nine seconds
+    sending, campaign_id = scheduled_send(office, standin, 7)
+    code, out, err = finish(start(office, standin, "cancel", campaign_id))
+    assert sending.poll() is None, "the send finished before the cancel ran: the test proves nothing"
+    assert code == 0, err
+    assert "it may still go out" in err
+    assert f"{campaign_id} is still being handed to SendGrid by another process" in out, out
+    assert "calls off the journalists it has not handed over" in out, out
+    code, out, err = finish(sending)
+    assert code == 1, (out, err)
+    assert f"Error: A cancel of {campaign_id} was asked from elsewhere (mailer cancel, in another terminal or on another computer)" in err
+    assert "less than 10 minutes before its time, so this send stopped handing it to SendGrid" in err, err
+    reached = assert_only_what_it_moved_went_out(store, standin, campaign_id)
+    states = log_states(store, campaign_id)
+    called_off = {address for address, (state, reason) in states.items() if reason == "called off"}
+    assert len(reached) + len(called_off) == RECIPIENTS == len(states)
+    assert f"the {len(called_off)} journalists it had not handed over are called off and will not be mailed" in err, err
+    assert f"SendGrid may still send the emails of the {len(reached)} journalists it holds" in err, err
+    code, _, err = finish(start(office, standin, "resume", campaign_id, "--yes"))
+    assert code == 1 and "cannot be resumed" in err, err
+    assert len(standin.accepted_addresses()) == len(reached)
+
+
+@pytest.mark.slow
+def test_fix15b_a_cancel_in_time_stops_a_send_still_handing_it_over_in_another_terminal(office: Path, standin: Any, store: Engine) -> None:
+    """The same with a send scheduled half an hour ahead, cancelled in time: SendGrid discards all it
+    holds, and the running send hands it nothing more (it used to go on handing everyone over under
+    the cancelled batch). The campaign ends cancelled, its journalists never handed over left as the
+    cancel leaves them, and the send says it was cancelled from elsewhere."""
+    standin.slow(1.0)
+    sending, campaign_id = scheduled_send(office, standin, 30)
+    code, out, err = finish(start(office, standin, "cancel", campaign_id))
+    assert sending.poll() is None, "the send finished before the cancel ran: the test proves nothing"
+    assert code == 0, err
+    assert f"Cancelled {campaign_id}: SendGrid will discard its messages at" in out, out
+    assert "is still being handed to SendGrid by another process (another terminal or computer): it stops at its next request" in out
+    code, out, err = finish(sending)
+    assert code == 1, (out, err)
+    assert (
+        f"Error: {campaign_id} was cancelled from elsewhere (mailer cancel, in another terminal or on another computer) "
+        "while this send was handing it to SendGrid, so it stopped" in err
+    ), err
+    reached = assert_only_what_it_moved_went_out(store, standin, campaign_id)
+    states = log_states(store, campaign_id)
+    assert {state for address, (state, _) in states.items() if address not in reached} == {"planned"}
+    assert f"Accepted: 0 failed: 0 unknown: 0 not sent yet: 0 skipped: 8 cancelled: {RECIPIENTS}" in out, out
+    assert f"SendGrid discards the emails of the {len(reached)} journalists it holds" in err, err
+    assert f"the {RECIPIENTS - len(reached)} journalists not handed over will not be mailed" in err, err
+    shown = json.loads(finish(start(office, standin, "status", campaign_id, "--json"))[1])
+    assert shown["status"] == "cancelled" and shown["counts"]["accepted"] == 0, shown

@@ -195,6 +195,12 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
                 f"Called off the rest: {counted(cancelled.unsent, 'journalist')} it had not handed to SendGrid will not be mailed, "
                 f"and mailer resume {campaign_id} is refused. A new send of this release reaches them."
             )
+        elif cancelled.sending_elsewhere:
+            output.say(
+                f"{campaign_id} is still being handed to SendGrid by another process (another terminal or computer): it stops at "
+                "its next request and calls off the journalists it has not handed over; mailer resume is refused for them. "
+                "A new send of this release reaches them."
+            )
         return
     if cancelled.unsent and cancelled.reached and cancelled.scheduled_at is not None:  # a scheduled send stopped half-way, after its time
         output.say(
@@ -215,3 +221,8 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
         output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
     output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {describe(cancelled.scheduled_at)}.")
+    if cancelled.sending_elsewhere:
+        output.say(
+            f"{campaign_id} is still being handed to SendGrid by another process (another terminal or computer): it stops at "
+            "its next request and hands over nothing more."
+        )

@@ -19,7 +19,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
-from mailer.models import CampaignStatus, MessageState, Mode, shown_subject
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
@@ -468,11 +468,13 @@ def _counts(sent: campaign.Sent) -> None:
 
 
 def _totals(counts: Mapping[str, int]) -> str:
-    """ "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0" """
+    """ "Accepted:   10   failed: 0   unknown: 0   not sent yet: 15   skipped: 0" (then "   cancelled: 25"
+    when a cancel given elsewhere stopped the send: models.shown_counts)."""
+    cancelled = counts.get(CANCELLED, 0)
     return (
         f"Accepted:   {counts.get(MessageState.ACCEPTED.value, 0):,}   failed: {counts.get(MessageState.FAILED.value, 0):,}   "
         f"unknown: {counts.get(MessageState.UNKNOWN.value, 0):,}   not sent yet: {counts.get(MessageState.PLANNED.value, 0):,}   "
-        f"skipped: {counts.get(MessageState.SKIPPED.value, 0):,}"
+        f"skipped: {counts.get(MessageState.SKIPPED.value, 0):,}" + (f"   cancelled: {cancelled:,}" if cancelled else "")
     )
 
 

@@ -96,6 +96,9 @@ class Cancelled:
     late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
     unsent: int = 0
     reached: int = 0  # journalists it had mailed before it stopped: it stays done with them, the rest called off
+    # A process was still handing the send to SendGrid (another terminal, another computer): it stops
+    # at its next request and hands over nothing more, calling off the rest of a late cancel (fix 15b).
+    sending_elsewhere: bool = False
 
 
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
@@ -552,14 +555,29 @@ def cancel(
         # Journalists never handed to SendGrid (a send stopped half-way) are called off here: a
         # resume would hand them over under the batch SendGrid was asked to cancel (review 14 #5).
         # While another process sends it, its run keeps them; a resume is refused all the same.
+        # While another process sends it, its run calls them off itself at its next round (fix 15b).
         rest = Cancelled(campaign_id, None)
         if waiting:
             with contextlib.suppress(SendError):
                 rest = _call_off(engine, found, now=now)
-        return Cancelled(campaign_id, found.scheduled_at, late=True, unsent=rest.unsent, reached=rest.reached)
+        return Cancelled(
+            campaign_id,
+            found.scheduled_at,
+            late=True,
+            unsent=rest.unsent,
+            reached=rest.reached,
+            sending_elsewhere=_driven(engine, found.id),
+        )
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
-    return Cancelled(campaign_id, found.scheduled_at)
+    return Cancelled(campaign_id, found.scheduled_at, sending_elsewhere=_driven(engine, found.id))
+
+
+def _driven(engine: Engine, campaign_id: str) -> bool:
+    """Whether a process is handing the campaign to SendGrid right now (its lease held): it sees the
+    cancel at its next round and stops (dispatch.Dispatcher._cancel_seen)."""
+    with engine.connect() as connection:
+        return lease_module.driving(connection, campaign_id, now=utcnow()) is not None
 
 
 def _cancel_refused(found: campaigns.Campaign, refused: TransportError, *, late: bool) -> SendError:

@@ -28,8 +28,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, to_name
-from mailer.send import archive, lease
+from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, shown_counts, to_name
+from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
@@ -72,6 +72,7 @@ class Outcome:
     errors: Sequence[tuple[str, str, int]]
     interrupted: bool = False
     recovered_unknown: int = 0
+    called_off: int = 0  # rows a late cancel given elsewhere called off at the run's end (fix 15b)
 
     @property
     def needs_attention(self) -> bool:
@@ -261,6 +262,7 @@ def run(
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
         created_at = found.created_at if found is not None else None
+        scheduled_at = found.scheduled_at if found is not None else None
         if rows or fresh:
             campaigns.set_status(connection, campaign_id, CampaignStatus.SENDING)
     if on_warning is not None:
@@ -293,17 +295,28 @@ def run(
         # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
         # and their rows become `unknown` on resume; the rest stay planned. Try to record that much.
         with contextlib.suppress(SQLAlchemyError):
-            _finish(engine, held, interrupted=False, recovered=recovered)
+            _finish(engine, held, interrupted=False, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
     except BaseException:
-        _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered)
+        _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise
     # Only requests handed to a worker whose answer was never logged stay listed in flight: one
     # listed by a round but never handed over (Ctrl-C between the commit and the hand-over) never
     # left, and listed it would be marked unknown by the next run.
-    outcome = _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, in_flight=sorted(dispatcher.handed))
+    outcome = _finish(
+        engine,
+        held,
+        interrupted=dispatcher.interrupted,
+        recovered=recovered,
+        in_flight=sorted(dispatcher.handed),
+        cancel=dispatcher.cancelled_elsewhere,
+    )
+    if dispatcher.stop_error is None and dispatcher.cancelled_elsewhere is not None:
+        dispatcher.stop_error = _cancelled_elsewhere(campaign_id, dispatcher.cancelled_elsewhere, outcome, scheduled_at=scheduled_at)
     if dispatcher.stop_error is not None:
-        dispatcher.stop_error.counts = outcome.counts
+        cancelled = dispatcher.cancelled_elsewhere is not None and dispatcher.cancelled_elsewhere.cancelled
+        # A cancelled send's emails read "cancelled", never accepted (as every command shows them).
+        dispatcher.stop_error.counts = shown_counts(outcome.counts, CampaignStatus.CANCELLED) if cancelled else outcome.counts
         raise dispatcher.stop_error
     return outcome
 
@@ -471,14 +484,33 @@ def outcome(engine: Engine, campaign_id: str) -> Outcome:
         return Outcome(campaign_id, *messages.tally(connection, campaign_id))
 
 
-def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: int, in_flight: Sequence[int] | None = None) -> Outcome:
+def _finish(
+    engine: Engine,
+    held: lease.Lease,
+    *,
+    interrupted: bool,
+    recovered: int,
+    in_flight: Sequence[int] | None = None,
+    cancel: campaigns.CancelAsked | None = None,
+) -> Outcome:
     """Set the campaign's status from its rows and give the lease up, in one transaction; given
-    ``in_flight`` (the requests that left without their answer logged), list exactly those."""
+    ``in_flight`` (the requests that left without their answer logged), list exactly those.
+
+    ``cancel``: a `mailer cancel` the run saw while it sent (``Dispatcher.cancelled_elsewhere``). A
+    late one calls off the rows it never handed over, as the cancel does for a send no process
+    drives (campaign._call_off), but not those of a request listed in flight (their fate is unknown)."""
     campaign_id = held.campaign_id
     with engine.begin() as connection:
+        called_off = 0
+        if cancel is not None and cancel.late is not None and not cancel.cancelled:
+            keeping = in_flight if in_flight is not None else campaigns.in_flight(connection, campaign_id)
+            called_off = messages.call_off(connection, campaign_id, now=utcnow(), keeping=keeping)
         counts, errors = messages.tally(connection, campaign_id)
         found = campaigns.get(connection, campaign_id)
-        if found is not None and found.status is CampaignStatus.CANCELLED:  # `mailer cancel` while it ran
+        reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+        # `mailer cancel` while it ran; or a late one, of a send that mailed nobody (as campaign._call_off)
+        nobody = bool(called_off) and not reached and not counts[MessageState.PLANNED.value]
+        if nobody or (found is not None and found.status is CampaignStatus.CANCELLED):
             status = CampaignStatus.CANCELLED
         elif counts[MessageState.PLANNED.value] or counts[MessageState.SENDING.value]:
             status = CampaignStatus.PAUSED
@@ -490,7 +522,33 @@ def _finish(engine: Engine, held: lease.Lease, *, interrupted: bool, recovered: 
         if in_flight is not None:
             lease.in_flight(connection, held, in_flight)
         lease.release(connection, held)
-    return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered)
+    return Outcome(campaign_id, counts, errors, interrupted=interrupted, recovered_unknown=recovered, called_off=called_off)
+
+
+def _cancelled_elsewhere(campaign_id: str, cancel: campaigns.CancelAsked, outcome: Outcome, *, scheduled_at: datetime | None) -> SendError:
+    """Why a run stopped handing its requests over: `mailer cancel` of its campaign, given in another
+    terminal or on another computer while it sent (``Dispatcher.cancelled_elsewhere``; fix 15b)."""
+    counts = outcome.counts
+    held = counts.get(MessageState.ACCEPTED.value, 0) + counts.get(MessageState.UNKNOWN.value, 0)
+    at = f" at {schedule.describe(scheduled_at)}" if scheduled_at is not None else ""
+    where = "from elsewhere (mailer cancel, in another terminal or on another computer)"
+    status = f"See where it stands with: mailer status {campaign_id}"
+    if cancel.cancelled:
+        unsent = counts.get(MessageState.PLANNED.value, 0)
+        return SendError(
+            f"{campaign_id} was cancelled {where} while this send was handing it to SendGrid, so it stopped: "
+            + (f"SendGrid discards the emails of the {counted(held, 'journalist')} it holds{at}, and " if held else "")
+            + f"{'the ' if held else ''}{counted(unsent, 'journalist')} not handed over will not be mailed.",
+            hint=status,
+        )
+    asked = f" at {schedule.describe(cancel.late)}" if cancel.late is not None else ""
+    return SendError(
+        f"A cancel of {campaign_id} was asked {where}{asked}, less than 10 minutes before its time, so this send "
+        f"stopped handing it to SendGrid: the {counted(outcome.called_off, 'journalist')} it had not handed over are "
+        f"called off and will not be mailed. SendGrid may still send the emails of the {counted(held, 'journalist')} "
+        f"it holds{at}, as the cancel may come too late for them.",
+        hint=f"{status}   (a new send of this release reaches those called off)",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,10 +147,13 @@ class Dispatcher:
     prepared: _Prepared | None = None
     # When the campaign was planned and whom it lets through by name (``_still_planned``), read once.
     suppression_rule: tuple[datetime, tuple[str, ...]] | None = None
+    # `mailer cancel` of this campaign, given elsewhere while this run sends it (another terminal, another
+    # computer sharing the log): seen at a round, it stops the run handing requests over (fix 15b).
+    cancelled_elsewhere: campaigns.CancelAsked | None = None
 
     @property
     def stopping(self) -> bool:
-        return self.interrupted or self.stop_error is not None
+        return self.interrupted or self.stop_error is not None or self.cancelled_elsewhere is not None
 
     def dispatch(self, requests: Iterable[Request]) -> None:
         """Keep ``concurrency`` requests in flight; a request is listed in flight only when it is next.
@@ -233,6 +236,8 @@ class Dispatcher:
         try:
             with self.engine.begin() as connection:
                 campaigns.lock(connection, [self.campaign_id])  # before the checks: a forget either waits or is seen
+                if self._cancel_seen(connection):
+                    return taken  # none: the requests out are answered and logged, no new one leaves
                 self._take(free, taken)
                 taken[:] = self._still_planned(connection, taken)
                 held = self._hold(connection, self.handed | {request.number for request in taken}, changed=True)
@@ -277,11 +282,23 @@ class Dispatcher:
 
     def _recheck(self, request: Request) -> Request | None:
         """``request`` as it may leave again after a wait (``_still_planned``, from a worker); None
-        when nobody is left in it."""
+        when nobody is left in it, or the campaign was cancelled meanwhile."""
         with self.engine.begin() as connection:
             campaigns.lock(connection, [self.campaign_id])
+            if self._cancel_seen(connection):
+                return None
             left = self._still_planned(connection, [request], count=False)
         return left[0] if left else None
+
+    def _cancel_seen(self, connection: Connection) -> bool:
+        """Whether `mailer cancel` of this campaign is on record (read under the campaign row's lock, so
+        a cancel committed later meets requests already listed in flight): then this run hands SendGrid
+        no more of it (``cancelled_elsewhere``). A scheduled send cancelled in time is discarded whole by
+        SendGrid; one cancelled late would hand SendGrid more under the batch it was asked to cancel,
+        which ``mailer resume`` is refused for the same reason (review 14 #5)."""
+        if self.cancelled_elsewhere is None:
+            self.cancelled_elsewhere = campaigns.cancel_asked(connection, self.campaign_id)
+        return self.cancelled_elsewhere is not None
 
     def _log(self, answered: Sequence[tuple[Request, _Attempt]]) -> list[Callable[[], None]]:
         """One transaction: record ``answered`` and take them off the list in flight; commit.

@@ -390,6 +390,30 @@ def set_status(connection: Connection, campaign_id: str, status: CampaignStatus)
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(status=status.value))
 
 
+@dataclass(frozen=True, slots=True)
+class CancelAsked:
+    """A `mailer cancel` on record for a campaign (``cancel_asked``)."""
+
+    cancelled: bool  # the campaign is cancelled (a scheduled send cancelled in time: SendGrid discards it all)
+    late: datetime | None  # when a cancel was asked too late for SendGrid to promise it (``LATE_CANCEL``)
+
+
+def cancel_asked(connection: Connection, campaign_id: str) -> CancelAsked | None:
+    """The cancel on record for the campaign, or None: what a run still sending it reads each round
+    (``dispatch.Dispatcher._list``), under the campaign row's lock, to stop handing it over (fix 15b).
+    One read of the row by its key."""
+    row = connection.execute(select(campaign.c.status, campaign.c.filters).where(campaign.c.id == campaign_id)).first()
+    if row is None:
+        return None
+    found = (row.filters or {}).get(LATE_CANCEL)
+    try:
+        late = datetime.fromisoformat(found) if isinstance(found, str) else None
+    except ValueError:
+        late = None
+    cancelled = row.status == CampaignStatus.CANCELLED.value
+    return CancelAsked(cancelled, late) if cancelled or late is not None else None
+
+
 def note_late_cancel(connection: Connection, campaign_id: str, *, at: datetime) -> None:
     """Record that a cancel was asked at ``at``, too late for SendGrid to promise it (``LATE_CANCEL``)."""
     filters = connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id))

@@ -1273,10 +1273,12 @@ def skip_driven_elsewhere(
     )
 
 
-def call_off(connection: Connection, campaign_id: str, *, now: datetime) -> int:
+def call_off(connection: Connection, campaign_id: str, *, now: datetime, keeping: Collection[int] = ()) -> int:
     """The campaign's planned rows, skipped as "called off" (``mailer cancel`` of a send that
-    reached some): no run sends them, and a new send of the release may reach them. How many."""
-    return _skip_planned(connection, campaign_id, reason=RejectReason.CALLED_OFF, error="called off with mailer cancel", now=now)
+    reached some): no run sends them, and a new send of the release may reach them. How many.
+    ``keeping``: request numbers whose rows stay (listed in flight: they may be with SendGrid)."""
+    kept = [or_(message.c.request_no.is_(None), message.c.request_no.not_in(sorted(keeping)))] if keeping else []
+    return _skip_planned(connection, campaign_id, *kept, reason=RejectReason.CALLED_OFF, error="called off with mailer cancel", now=now)
 
 
 def left_waiting(connection: Connection, campaign_id: str) -> set[str]:
