@@ -307,3 +307,39 @@ def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, st
     reports.export_overview(engine, page, now=goes_out + timedelta(hours=1))
     overview = page.read_text(encoding="utf-8").lower()
     assert "cancel" in report.stdout.lower() and "cancel" in overview, report.output
+
+
+# -- 11. after a late cancel that most likely held, a correction says they "already received" it --
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 11: a correction after a late cancel says the journalists 'already received' the earlier version"
+)
+def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embargo moved five minutes before the send's time; she cancelled late. After the time,
+    `mailer status` says "most likely the cancel held and nobody got it". She fixes the date in the
+    release and plans the new send: "Warning: 2 of these journalists already received an earlier
+    version of this release (...)", then, live, "Send the corrected version to those 2
+    journalists too?". Nobody is known to have received it; the words should say a cancel was
+    asked late and no event shows it went out (as status does), not that they received it."""
+    from mailer.send import prepare
+
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    engine, config = engine_and_config(tmp_path)
+    late = campaign.cancel(engine, config, campaign_id, environ={"SENDGRID_API_KEY": KEY}, now=goes_out - timedelta(minutes=5))
+    assert late.late, late
+    after = goes_out + timedelta(hours=1)
+    assert "most likely the cancel held and nobody got it" in " ".join(status.status(engine, campaign_id, now=after).next_steps)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "413 volunteers"), encoding="utf-8")
+    monkeypatch.setattr(prepare, "utcnow", lambda: after)  # an hour after the send's time
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    assert campaign_id in planned.output, planned.output
+    assert "already received an earlier version" not in said(planned), planned.output
