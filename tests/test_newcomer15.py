@@ -46,7 +46,7 @@ def crashed(tmp_path: Path, standin: Any, db_url: str) -> Iterator[str]:
     """A live send of six journalists killed with SIGKILL while its first four requests were out
     (SendGrid slow to answer): the campaign's id. Four journalists are in flight, two not sent."""
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1)
-    standin.slow(30.0, times=4)
+    standin.slow(10.0, times=4)
     with send_running(tmp_path, standin, KEY) as process:
         deadline = time.time() + 30
         while len(standin.mail_sends) < 4 and time.time() < deadline:
