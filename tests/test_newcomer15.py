@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -343,3 +343,70 @@ def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
     assert planned.exit_code == 0, planned.output
     assert campaign_id in planned.output, planned.output
     assert "already received an earlier version" not in said(planned), planned.output
+
+
+# -- 12. killed while waiting to try again after a 5xx: journalists nobody mailed count as in flight --
+
+
+def killed(tmp_path: Path, standin: Any, until: Callable[[], bool]) -> str:
+    """``mailer send`` of the beat list (two journalists, one request) in a process of its own,
+    killed with SIGKILL once ``until()`` holds: the campaign's id."""
+    with send_running(tmp_path, standin, KEY) as process:
+        deadline = time.time() + 30
+        while not until() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    standin.reset()
+    listed = mailer("campaigns")
+    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
+    assert match, listed.output
+    return match.group(1)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True, reason="finding 12: a request waiting to be retried after a 503 stays listed in flight; a crash makes it unknown"
+)
+def test_a_crash_while_waiting_to_retry_does_not_count_the_request_in_flight(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid is down (503 to every try). mailer waits to try again, as it should (retries = 4),
+    and during the wait the laptop's battery dies (SIGKILL). SendGrid refused the only try, so
+    nobody has the email. Yet `mailer status` says "2 recipients were on their way to SendGrid
+    when the send stopped ...: they may already have the email. A resume does not send to them
+    again; it marks them unknown": from then on only waiting for events (none will ever come) or
+    --resend-unknown "only if you are sure" would reach them. A request whose every try was
+    refused should leave the in-flight list while it waits, and stay planned."""
+    office(tmp_path, standin, db_url, sendgrid="retries = 4\nmax_retry_wait = 30.0\n")
+    standin.answer(503, times=1_000)
+    campaign_id = killed(tmp_path, standin, lambda: bool(standin.mail_sends) and standin.mail_sends[-1].status == 503)
+    shown = mailer("status", campaign_id)
+    assert "Recipients: 2 planned" in shown.output, shown.output
+    assert "in flight" not in shown.output and "on their way" not in shown.output, shown.output
+
+
+# -- 13. resume after a crash in the last request loops: "run `mailer resume` again" -------------
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 13: resume of a send killed during its last request says 'nothing to resume' and 'run resume again', for ever",
+)
+def test_resume_after_a_crash_in_the_last_request_does_not_loop(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A small send: one request for both journalists; SendGrid is slow to answer and the process
+    is killed meanwhile. `mailer status`: "2 recipients were on their way ...: A resume does not
+    send to them again; it marks them unknown". She runs the resume: "Nothing to resume: nobody is
+    left to send ... to. Someone is left to send to after all: run `mailer resume ...` again." She
+    does: the same two lines, every time; the campaign stays paused with both journalists planned
+    and never becomes unknown, so the README's way to settle them (events, --resend-unknown) is
+    never offered. (`mailer cancel` answers "has nobody left to send to, so there is nothing to
+    cancel".) The resume should mark them unknown, as status promised, and say so."""
+    office(tmp_path, standin, db_url)
+    standin.slow(10.0, times=1)
+    campaign_id = killed(tmp_path, standin, lambda: bool(standin.mail_sends))
+    assert "2 recipients were on their way" in said(mailer("status", campaign_id))
+    first = mailer("resume", campaign_id, "--yes")
+    second = mailer("resume", campaign_id, "--yes")
+    assert "run `mailer resume" not in second.output, (first.output, second.output)
+    assert "2 unknown" in said(mailer("status", campaign_id)), mailer("status", campaign_id).output
