@@ -207,3 +207,31 @@ def test_forget_names_the_xlsx_report_of_an_address_with_an_ampersand(tmp_path: 
     named = json.loads(forgot.stdout)["report_files"]
     assert any(name.endswith("-recipients.csv") for name in named), named
     assert any(name.endswith("-recipients.xlsx") for name in named), named
+
+
+# -- 8. a value two journalists shared becomes "(forgotten)" once both are forgotten ---------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding 8: after two forgets, a shared --where value (beat=health) reads '(forgotten)' in the reasons"
+)
+def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release went to the health beat (--where beat=health): Ben and Cleo. Cleo is forgotten,
+    then Ben. At Ben's erasure "health" is held by no other row of the campaign any more (Cleo's
+    row is blank), so erase_values takes it for Ben's own value: the campaign's filter becomes
+    beat=(forgotten) and every other journalist's reason reads "beat is not (forgotten)", as if
+    the health beat had been a person. The recipients report no longer says which beat it went to."""
+    beat = (
+        "Email,First Name,Last Name,Outlet,Beat\nana@daily.example,Ana,Lima,Daily News,environment\n"
+        "ben@gazette.example,Ben,Quistgaard,The Gazette,health\ncleo@post.example,Cleo,Ng,The Post,health\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--where", "beat=health", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    for address in ("cleo@post.example", "ben@gazette.example"):
+        forgot = mailer("forget", address, "--yes")
+        assert forgot.exit_code == 0, forgot.output
+    report = mailer("report", "latest", "--kind", "recipients", "--all", "--format", "json", "-o", "-")
+    assert report.exit_code == 0, report.output
+    [ana] = [row for row in json.loads(report.stdout)["rows"] if row["email"] == "ana@daily.example"]
+    assert ana["why_skipped_or_failed"] == "beat is not health", ana
