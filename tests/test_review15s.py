@@ -235,3 +235,30 @@ def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: P
     assert report.exit_code == 0, report.output
     [ana] = [row for row in json.loads(report.stdout)["rows"] if row["email"] == "ana@daily.example"]
     assert ana["why_skipped_or_failed"] == "beat is not health", ana
+
+
+# -- 9. a cell refused for holding two addresses keeps her address and name after forget ----------
+
+
+@pytest.mark.xfail(strict=True, reason="finding 9: forget leaves her address and name on a row refused as 'two addresses in one cell'")
+def test_forget_erases_her_from_a_cell_refused_for_two_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague pasted Anna and Bob into one cell: "Anna Müller <anna@daily.example>, Bob Stone
+    <bob@gazette.example>". Since newcomer 14 #8 the row is refused ("two addresses in one cell")
+    and logged skipped, keyed by the whole cell. Anna asks to be erased. forget finds no row of hers
+    (the cell does not key to her address), replaces the address in the row's texts, and leaves the
+    row's email and email_key columns holding "Anna Müller <anna@daily.example>, ..." and its
+    fields her name and outlet: the recipients report still lists her address and name."""
+    beat = (
+        "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\n"
+        '"Anna Müller <anna@daily.example>, Bob Stone <bob@gazette.example>",Anna,Müller,Müller Weekly\n'
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    forgot = mailer("forget", "anna@daily.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    report = mailer("report", "latest", "--kind", "recipients", "--all", "--format", "json", "-o", "-")
+    assert report.exit_code == 0, report.output
+    assert "two addresses in one cell" in report.stdout, report.stdout  # the refused row is there ...
+    assert "anna@daily.example" not in report.stdout.lower(), report.stdout  # ... without her address
+    assert "Müller" not in report.stdout, report.stdout  # ... or her name
