@@ -45,10 +45,6 @@ def log_text(db_url: str) -> str:
 # -- 1. another log's group_resubscribe lifts this office's unsubscribe ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: an event of another delivery log (group_resubscribe to another client's group) lifts her unsubscribe here",
-)
 def test_another_logs_group_resubscribe_does_not_lift_her_unsubscribe_here(store: Engine) -> None:
     """Ana unsubscribed from this office's releases through SendGrid's group link (group 7):
     suppressed. Later she resubscribes to another client's newsletter sent from the same SendGrid
