@@ -183,6 +183,8 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
+        if cancelled.again:
+            output.hint(f"To send it after all, start a new send: {cancelled.again}")
         return
     if cancelled.late and cancelled.scheduled_at is not None:
         output.warn(

@@ -1,0 +1,38 @@
+"""Fixes of the newcomer's trust findings (helper fix15a): what a refusal tells the press officer to do next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from office_cli import campaign_of, mailer, office, said
+
+TAGGED = "Email,First Name,Outlet,Tags\nana@daily.example,Ana,Daily News,science\nben@gazette.example,Ben,The Gazette,science\n"
+
+
+def _tomorrow() -> str:
+    at = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_again(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer resume` (and `mailer cancel` again) of a cancelled send names the command that sends
+    its release to its lists with its filters, as the campaign row records them, ready to paste:
+    not a bare "mailer send"."""
+    office(tmp_path, standin, db_url, beat=TAGGED)
+    held = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--where", "outlet=Daily News", "--tag", "science",
+        "--yes", "--no-test-ok", "--at", _tomorrow(),
+    )  # fmt: skip
+    assert held.exit_code == 0, held.output
+    campaign = campaign_of(held)
+    assert mailer("cancel", campaign).exit_code == 0
+    again = "mailer send releases/example.md --list lists/beat.csv --where 'outlet=Daily News' --tag science"
+    resumed = mailer("resume", campaign, "--yes")
+    assert resumed.exit_code == 1, resumed.output
+    assert f"{campaign} was cancelled; it cannot be resumed." in said(resumed), resumed.output
+    assert again in said(resumed), resumed.output
+    cancelled_twice = mailer("cancel", campaign)
+    assert cancelled_twice.exit_code == 0, cancelled_twice.output
+    assert f"{campaign} is already cancelled." in said(cancelled_twice) and again in said(cancelled_twice), cancelled_twice.output
