@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import campaign_of, mailer, office, said
+import pytest
+from office_cli import BEAT, campaign_of, mailer, office, said
 
 TAGGED = "Email,First Name,Outlet,Tags\nana@daily.example,Ana,Daily News,science\nben@gazette.example,Ben,The Gazette,science\n"
 
@@ -36,3 +37,26 @@ def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_aga
     cancelled_twice = mailer("cancel", campaign)
     assert cancelled_twice.exit_code == 0, cancelled_twice.output
     assert f"{campaign} is already cancelled." in said(cancelled_twice) and again in said(cancelled_twice), cancelled_twice.output
+
+
+def test_status_says_who_was_not_sent_the_correction_in_plain_words(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrected release sent with "no" to the correction question: the journalists who had the
+    earlier version were not sent it. `mailer status` says that, not "already received" (they
+    never received this version)."""
+    from mailer.cli import send as send_cli
+
+    office(tmp_path, standin, db_url)
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok").exit_code == 0
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("1.2 million", "1.3 million"), encoding="utf-8")
+    (tmp_path / "lists" / "beat.csv").write_text(BEAT + "cleo@wire.example,Cleo,Silva,The Wire\n", encoding="utf-8")
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    corrected = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--no-test-ok", input="y\nn\n")
+    assert corrected.exit_code == 0, corrected.output
+    assert "Sending to the other 1 journalist only." in corrected.output, corrected.output
+    shown = mailer("status", "latest")
+    assert shown.exit_code == 0, shown.output
+    assert "already received" not in shown.output, shown.output
+    assert "Skipped:   2 not sent the correction (they had an earlier version)" in shown.output, shown.output

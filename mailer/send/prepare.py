@@ -75,13 +75,13 @@ class Prepared:
 
     def without_correction(self) -> Prepared:
         """This send without the journalists an earlier version of the release reached (the answer
-        "no" to ``correction``): skipped as already received, the others still sent to."""
+        "no" to ``correction``): skipped as not sent the correction, the others still sent to."""
 
         def reason(key: str) -> tuple[str, str] | None:
             campaign_id = self.earlier_version.get(key)
             if campaign_id is None:
                 return None
-            return RejectReason.ALREADY_RECEIVED.value, f"received an earlier version in {campaign_id}; not sent the correction"
+            return RejectReason.NOT_CORRECTED.value, f"received an earlier version in {campaign_id}; not sent the correction"
 
         fewer, _ = plan_module.skip_for(self.plan, reason)
         return replace(self, plan=fewer, correction=None, earlier_version={})

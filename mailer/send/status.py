@@ -17,13 +17,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_counts, shown_status
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "status"]
+__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "skipped_words", "status"]
+
+# What a skip reason means, where the log's word for it (at most 20 characters) says too little.
+_SKIPPED_WORDS = {RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)"}
+
+
+def skipped_words(reason: str) -> str:
+    """A skip reason as ``mailer status`` says it: "not sent the correction (they had an earlier version)"."""
+    return _SKIPPED_WORDS.get(reason, reason)
 
 
 @dataclass(frozen=True, slots=True)
