@@ -60,3 +60,52 @@ def test_status_says_who_was_not_sent_the_correction_in_plain_words(
     assert shown.exit_code == 0, shown.output
     assert "already received" not in shown.output, shown.output
     assert "Skipped:   2 not sent the correction (they had an earlier version)" in shown.output, shown.output
+
+
+@pytest.mark.parametrize(
+    ("greeting", "stops"),
+    [("Dear {{ contact.frist_name }},", True), ('Dear {{ contact.frist_name | default("colleague") }},', False)],
+)
+def test_preview_checks_contact_fields_against_the_list_as_send_does(
+    greeting: str, stops: bool, tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Promise 9: a release greeting `{{ contact.frist_name }}` (no list has that column) is refused
+    by `mailer send`; `mailer preview --list` says the same words (stops without a default, warns
+    with one), never "No warnings."."""
+    office(tmp_path, standin, db_url)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    release.write_text(f"---\n{head}---\n{greeting}\n\n{body}", encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
+    alone = mailer("preview", "releases/example.md", "--list", "lists/beat.csv")
+    if stops:
+        words = 'The release uses contact fields no list has a column for: "frist_name" (did you mean "first_name"?).'
+        assert sent.exit_code == 1 and words in sent.output, sent.output
+        for shown in (previewed, alone):
+            assert shown.exit_code == 1 and words in shown.output, shown.output
+    else:
+        words = 'No list has a column for "frist_name" (did you mean "first_name"?): every journalist gets the release\'s default for it.'
+        assert sent.exit_code == 0 and words in said(sent), sent.output
+        for shown in (previewed, alone):
+            assert shown.exit_code == 0 and words in said(shown) and "No warnings." not in shown.output, shown.output
+
+
+def test_preview_without_a_list_warns_of_a_field_close_to_a_standard_column(logged: Path) -> None:
+    """With no list to check against, `mailer preview` warns of `{{ contact.frist_name }}` (close
+    to first_name), which a send to lists without such a column refuses; a field of the office's own
+    ("region") is no warning."""
+    from office_cli import mailer as run
+
+    release = logged / "releases" / "example.md"
+    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
+    for greeting, warned in (("Dear {{ contact.frist_name }},", True), ("From {{ contact.region }}:", False)):
+        release.write_text(f"---\n{head}---\n{greeting}\n\n{body}", encoding="utf-8")
+        shown = run("preview", "releases/example.md", key=None)
+        assert shown.exit_code == 0, shown.output
+        words = (
+            'The release uses the contact field "frist_name" (did you mean "first_name"?): unless your lists have a column '
+            "of that name, mailer send refuses the release. Check with: mailer preview RELEASE --list FILE"
+        )
+        assert (words in said(shown)) is warned and ("contact field" in shown.output) is warned, shown.output
