@@ -109,3 +109,23 @@ def test_preview_without_a_list_warns_of_a_field_close_to_a_standard_column(logg
             "of that name, mailer send refuses the release. Check with: mailer preview RELEASE --list FILE"
         )
         assert (words in said(shown)) is warned and ("contact field" in shown.output) is warned, shown.output
+
+
+def test_resume_of_another_logs_campaign_names_this_log_and_how_to_reach_the_other(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer resume` of an id from another client's log (same day, another release) suggests none
+    of this log's ids as if near: it says this log, by its path, has no such send, and how to point
+    at the other office's log (--config, $MAILER_CONFIG). A mistyped id of this log is still suggested."""
+    from mailer.store import display_url
+
+    office(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    campaign = campaign_of(sent)
+    day = campaign[:10]
+    other = mailer("resume", f"{day}-honey")
+    assert other.exit_code == 1, other.output
+    words = said(other)
+    assert "Did you mean" not in words and campaign not in words, words
+    assert f'No campaign "{day}-honey" in the delivery log. This delivery log ({display_url(db_url)}) holds no send of that id.' in words
+    assert "--config" in words and "MAILER_CONFIG" in words, words
+    typo = mailer("resume", campaign.replace("example", "exmaple"))
+    assert typo.exit_code == 1 and f"Did you mean {campaign}?" in said(typo), typo.output
