@@ -17,6 +17,15 @@ def _tomorrow() -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
+def _tomorrow_shown(sent: Any) -> str:
+    """The scheduled time as a send's plan shows it ("Scheduled:  2026-12-02 06:09 UTC")."""
+    import re
+
+    match = re.search(r"^Scheduled:\s+(.+)$", sent.output, re.MULTILINE)
+    assert match, sent.output
+    return match.group(1).strip()
+
+
 def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_again(tmp_path: Path, standin: Any, db_url: str) -> None:
     """`mailer resume` (and `mailer cancel` again) of a cancelled send names the command that sends
     its release to its lists with its filters, as the campaign row records them, ready to paste:
@@ -129,3 +138,37 @@ def test_resume_of_another_logs_campaign_names_this_log_and_how_to_reach_the_oth
     assert "--config" in words and "MAILER_CONFIG" in words, words
     typo = mailer("resume", campaign.replace("example", "exmaple"))
     assert typo.exit_code == 1 and f"Did you mean {campaign}?" in said(typo), typo.output
+
+
+def test_held_warning_says_may_still_hold_where_sendgrid_never_answered(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`suppressions add` of two journalists a scheduled send handed to SendGrid: for the one whose
+    request SendGrid accepted, it "still holds" the email; for the one whose request got no answer
+    (unknown), it "may still hold" it, never "still holds"."""
+    from sqlalchemy import update
+
+    from mailer import store
+    from mailer.store.schema import message
+
+    office(tmp_path, standin, db_url)
+    held = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", _tomorrow())
+    assert held.exit_code == 0, held.output
+    campaign = campaign_of(held)
+    engine = store.connect(db_url)
+    with engine.begin() as connection:  # Ana's request left and no answer came (a timeout): SendGrid may or may not have it
+        connection.execute(update(message).where(message.c.email == "ana@daily.example").values(state="unknown"))
+    engine.dispose()
+    at = _tomorrow_shown(held)
+    one = mailer("suppressions", "add", "ana@daily.example", "--reason", "phoned")
+    assert one.exit_code == 0, one.output
+    assert (
+        f"Warning: SendGrid may still hold an email for ana@daily.example in {campaign}, scheduled for {at} (its request got "
+        "no answer, so SendGrid may or may not have taken it): the suppression does not stop what SendGrid already holds."
+    ) in said(one), one.output
+    assert "still holds" not in one.output, one.output
+    both = mailer("suppressions", "add", "ana@daily.example", "ben@gazette.example", "--reason", "phoned")
+    assert both.exit_code == 0, both.output
+    assert (
+        f"Warning: SendGrid still holds an email for ben@gazette.example in {campaign}, and may still hold one for "
+        f"ana@daily.example (its request got no answer, so SendGrid may or may not have taken it), scheduled for {at}: "
+        "the suppression does not stop what SendGrid already holds."
+    ) in said(both), both.output

@@ -274,22 +274,47 @@ class Held:
     addresses: tuple[str, ...]  # lower-cased
     # When a cancel of it was asked too late (``Campaign.late_cancel``): ``late_cancel_words``. None: a cancel can still stop it.
     late: str | None = None
+    # Of ``addresses``, those whose request got no answer (unknown, or in flight when a run stopped):
+    # SendGrid may or may not hold their email (newcomer 15 #5: it read "still holds").
+    unanswered: tuple[str, ...] = ()
 
     def warning(self) -> str:
         """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out
-        (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells."""
-        who = self.addresses[0] if len(self.addresses) == 1 else f"{len(self.addresses)} of them ({', '.join(self.addresses)})"
-        emails = "an email" if len(self.addresses) == 1 else "emails"
-        held = (
-            f"SendGrid still holds {emails} for {who} in {self.campaign_id}, scheduled for {schedule.describe(self.scheduled_at)}: "
-            "the suppression does not stop what SendGrid already holds."
+        (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells. SendGrid
+        "still holds" an email it accepted, and "may still hold" one whose request got no answer."""
+        answered = [address for address in self.addresses if address not in self.unanswered]
+        unanswered = [address for address in self.addresses if address in self.unanswered]
+        when = f"scheduled for {schedule.describe(self.scheduled_at)}"
+        unknown = (
+            f"({'its request' if len(unanswered) == 1 else 'their requests'} got no answer, so SendGrid may or may not have taken "
+            f"{'it' if len(unanswered) == 1 else 'them'})"
         )
+        if not unanswered:
+            held = f"SendGrid still holds {_emails(answered)} in {self.campaign_id}, {when}"
+        elif not answered:
+            held = f"SendGrid may still hold {_emails(unanswered)} in {self.campaign_id}, {when} {unknown}"
+        else:
+            one = "one" if len(unanswered) == 1 else "emails"
+            held = (
+                f"SendGrid still holds {_emails(answered)} in {self.campaign_id}, and may still hold {one} for "
+                f"{', '.join(unanswered)} {unknown}, {when}"
+            )
+        held += ": the suppression does not stop what SendGrid already holds."
         if self.late is not None:  # "mailer cancel ... then send again" cannot help any more
             return f"{held} {self.late}"
         return (
             f"{held} To stop it: mailer cancel {self.campaign_id} (up to 10 minutes before), then send the release again; "
             f"{'this address is' if len(self.addresses) == 1 else 'these addresses are'} skipped then."
         )
+
+
+def _emails(addresses: Sequence[str]) -> str:
+    """ "an email for jane@x.org", "emails for 2 of them (jane@x.org, li@y.org)"."""
+    return f"{'an email' if len(addresses) == 1 else 'emails'} for {_whom(addresses)}"
+
+
+def _whom(addresses: Sequence[str]) -> str:
+    return addresses[0] if len(addresses) == 1 else f"{len(addresses)} of them ({', '.join(addresses)})"
 
 
 def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
@@ -304,10 +329,16 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
         grouped: dict[tuple[str, datetime], list[str]] = {}
-        for key, campaign_id, scheduled_at in found:
+        unanswered: dict[tuple[str, datetime], list[str]] = {}
+        for key, campaign_id, scheduled_at, answered in found:
             grouped.setdefault((campaign_id, scheduled_at), []).append(key)
+            if not answered:
+                unanswered.setdefault((campaign_id, scheduled_at), []).append(key)
         late = {campaign_id: _late_words(connection, campaign_id) for campaign_id, _ in grouped}
-    return [Held(campaign_id, scheduled_at, tuple(held), late[campaign_id]) for (campaign_id, scheduled_at), held in grouped.items()]
+    return [
+        Held(campaign_id, scheduled_at, tuple(held), late[campaign_id], tuple(unanswered.get((campaign_id, scheduled_at), ())))
+        for (campaign_id, scheduled_at), held in grouped.items()
+    ]
 
 
 def _late_words(connection: Connection, campaign_id: str) -> str | None:
