@@ -48,6 +48,48 @@ def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_aga
     assert f"{campaign} is already cancelled." in said(cancelled_twice) and again in said(cancelled_twice), cancelled_twice.output
 
 
+def test_the_command_that_sends_again_keeps_a_follow_ups_choice_and_quotes_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command named for a cancelled dry run of a follow-up: its release, --follow-up and --who,
+    the lists it was narrowed to (a name with a space quoted for the shell), its filters, the
+    addresses let through by name and --dry-run; files from the current folder, else whole."""
+    from mailer.config import Config
+    from mailer.models import CampaignStatus, Mode
+    from mailer.send import again
+    from mailer.store.campaigns import Campaign
+
+    folder = tmp_path / "press office"
+    (folder / "releases").mkdir(parents=True)
+    (folder / "releases" / "honey.md").write_text("---\nsubject: Honey\n---\nHoney.\n", encoding="utf-8")
+    (folder / "lists").mkdir()
+    (folder / "lists" / "beat list.csv").write_text("Email\n", encoding="utf-8")
+    found = Campaign(
+        id="2026-02-20-honey",
+        release_path=str(folder / "releases" / "honey.md"),
+        content_hash="0" * 64,
+        subject="Honey",
+        lists=["2026-02-19-honey (not opened)", "lists/beat list.csv"],
+        filters={
+            "where": ["beat=food"],
+            "tag": [],
+            "follow_up": {"of": "2026-02-19-honey", "who": "not-opened"},
+            "override_suppression": ["jane@x.org"],
+        },
+        mode=Mode.DRY_RUN,
+        status=CampaignStatus.CANCELLED,
+        created_at=datetime(2026, 2, 20, 9, 0, tzinfo=UTC),
+        scheduled_at=None,
+        sendgrid_batch_id=None,
+        sender={},
+    )
+    monkeypatch.chdir(folder)
+    assert again.command(Config(), found) == (
+        "mailer send releases/honey.md --follow-up 2026-02-19-honey --who not-opened --list 'lists/beat list.csv' "
+        "--where beat=food --override-suppression jane@x.org --dry-run"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert again.command(Config(), found).startswith("mailer send 'press office/releases/honey.md' --follow-up")
+
+
 def test_status_says_who_was_not_sent_the_correction_in_plain_words(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
