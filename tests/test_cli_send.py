@@ -342,7 +342,8 @@ def test_cli_schedule_then_cancel(live: Path, standin: Any) -> None:
     assert standin.scheduled == {batch_id: "cancel"}
     assert campaign_rows()[0]["status"] == "cancelled"
     assert mailer("status", campaign_id).stdout.endswith(
-        "This send was cancelled: none of its emails went out. To send the release after all, run mailer send again.\n"
+        "This send was cancelled: none of its emails went out. To send the release after all: "
+        "mailer send releases/example.md --list lists/press.csv\n"
     )
 
 

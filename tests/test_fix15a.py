@@ -48,6 +48,20 @@ def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_aga
     assert f"{campaign} is already cancelled." in said(cancelled_twice) and again in said(cancelled_twice), cancelled_twice.output
 
 
+def test_status_of_a_cancelled_send_gives_the_command_that_sends_its_release_again(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer status` of a cancelled send names the same command as its refused resume, not "run mailer send again"."""
+    office(tmp_path, standin, db_url)
+    held = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", _tomorrow())
+    campaign = campaign_of(held)
+    assert mailer("cancel", campaign).exit_code == 0
+    shown = mailer("status", campaign)
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "This send was cancelled: none of its emails went out. To send the release after all: "
+        "mailer send releases/example.md --list lists/beat.csv\n"
+    ) in shown.output, shown.output
+
+
 def test_the_command_that_sends_again_keeps_a_follow_ups_choice_and_quotes_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command named for a cancelled dry run of a follow-up: its release, --follow-up and --who,
     the lists it was narrowed to (a name with a space quoted for the shell), its filters, the

@@ -110,7 +110,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     if as_json:
         output.start_json()  # an error becomes the JSON error document too (review 8)
     campaign_id = app.campaign_id(campaign_id)
-    found = status.status(app.engine, campaign_id)
+    found = status.status(app.engine, campaign_id, config=app.config)
     campaign, steps = found.campaign, list(found.next_steps)
     if as_json:
         output.print_json(

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
 from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status
@@ -57,9 +58,10 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     return found
 
 
-def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True) -> Status:
+def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
-    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``)."""
+    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
+    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py)."""
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
@@ -98,6 +100,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until=held_until,
         in_flight=in_flight,
         late_cancel=late if held_until is None else None,
+        again=_again(config, campaign),
     )
     if held_until is not None:
         steps.insert(
@@ -204,6 +207,7 @@ def advice(
     held_until: datetime | None = None,
     in_flight: int = 0,
     late_cancel: str | None = None,
+    again: str | None = None,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -215,6 +219,7 @@ def advice(
     stopped: they may have the email, so they are not "not sent yet" (newcomer 13 #3).
     ``late_cancel``: what became of a send whose cancel came late, once its time has passed
     (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
+    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), if known.
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -230,7 +235,8 @@ def advice(
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:
         if counts.get(CANCELLED):
-            return ["This send was cancelled: none of its emails went out. To send the release after all, run mailer send again."]
+            after_all = f": {again}" if again else ", run mailer send again."  # no full stop after a command to paste
+            return [f"This send was cancelled: none of its emails went out. To send the release after all{after_all}"]
         return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
@@ -339,6 +345,15 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
         Held(campaign_id, scheduled_at, tuple(held), late[campaign_id], tuple(unanswered.get((campaign_id, scheduled_at), ())))
         for (campaign_id, scheduled_at), held in grouped.items()
     ]
+
+
+def _again(config: Config | None, found: Campaign) -> str | None:
+    """The command that sends a cancelled campaign's release again (None: not cancelled, or no config to find its files by)."""
+    if config is None or found.status is not CampaignStatus.CANCELLED:
+        return None
+    from mailer.send import again  # the composer: for a cancelled send only
+
+    return again.command(config, found)
 
 
 def _late_words(connection: Connection, campaign_id: str) -> str | None:
