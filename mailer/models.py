@@ -52,6 +52,9 @@ class RejectReason(StrEnum):
     # A scheduled live campaign of the same content holds their email at SendGrid for later: nobody
     # has it yet, and this send would mail them twice (review 12a #13).
     SCHEDULED = "scheduled elsewhere"
+    # Had an earlier version of this release (a correction), and the office answered no to sending
+    # them the correction: they never received this version (newcomer 15 #2: "already received").
+    NOT_CORRECTED = "not sent correction"
 
 
 @dataclass(frozen=True, slots=True)

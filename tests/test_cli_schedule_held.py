@@ -76,7 +76,8 @@ def test_cancelled_scheduled_send_reads_cancelled_everywhere(live: Path, standin
     assert text.endswith(
         f"Recipients: {RECIPIENTS} cancelled: SendGrid discards them instead of sending them at {shown}\n"
         "Skipped:   2 duplicate, 5 invalid, 1 missing\n"
-        "This send was cancelled: none of its emails went out. To send the release after all, run mailer send again.\n"
+        "This send was cancelled: none of its emails went out. To send the release after all: "
+        "mailer send releases/example.md --list lists/press.csv\n"
     )
     assert "accepted" not in text
     document = json.loads(mailer("status", campaign_id, "--json").stdout)

@@ -342,7 +342,8 @@ def test_cli_schedule_then_cancel(live: Path, standin: Any) -> None:
     assert standin.scheduled == {batch_id: "cancel"}
     assert campaign_rows()[0]["status"] == "cancelled"
     assert mailer("status", campaign_id).stdout.endswith(
-        "This send was cancelled: none of its emails went out. To send the release after all, run mailer send again.\n"
+        "This send was cancelled: none of its emails went out. To send the release after all: "
+        "mailer send releases/example.md --list lists/press.csv\n"
     )
 
 
@@ -405,12 +406,16 @@ def test_cli_resume_after_sendgrid_was_unreachable(live: Path, standin: Any) -> 
 
 
 def test_cli_resume_unknown_campaign(live: Path) -> None:
-    """An id not in the log says so and points to `mailer campaigns`."""
+    """An id not in the log says so, names the log, and points to `mailer campaigns` and to another office's log."""
+    from mailer.store import display_url
+
     result = mailer("resume", "2026-02-19-nope")
     assert result.exit_code == 1
-    assert (
-        without_log_line(result.stderr)
-        == 'Error: No campaign "2026-02-19-nope" in the delivery log.\n`mailer campaigns` lists them (`latest` is the newest).\n'
+    log = display_url(config.load(live / "mailer.toml").database.url)
+    assert without_log_line(result.stderr) == (
+        f'Error: No campaign "2026-02-19-nope" in the delivery log.\nThis delivery log ({log}) holds no send of that id. '
+        "A send made with another office's or client's mailer.toml is in that office's log: add --config with that "
+        "mailer.toml, or set MAILER_CONFIG to it. `mailer campaigns` lists the campaigns of this log.\n"
     )
 
 

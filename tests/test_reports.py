@@ -379,7 +379,11 @@ def test_reports_cli_unknown_campaign_exits_1(log: Engine) -> None:
     """An unknown campaign exits 1 with the message and hint, no traceback."""
     code, out = cli(log, "report", "nope")
     assert code == 1
-    assert out == 'Error: No campaign "nope" in the delivery log.\n`mailer campaigns` lists them (`latest` is the newest).\n'
+    assert out.startswith('Error: No campaign "nope" in the delivery log.\nThis delivery log (')
+    assert out.endswith(
+        ") holds no send of that id. A send made with another office's or client's mailer.toml is in that office's log: "
+        "add --config with that mailer.toml, or set MAILER_CONFIG to it. `mailer campaigns` lists the campaigns of this log.\n"
+    )
 
 
 def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:

@@ -110,7 +110,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     if as_json:
         output.start_json()  # an error becomes the JSON error document too (review 8)
     campaign_id = app.campaign_id(campaign_id)
-    found = status.status(app.engine, campaign_id)
+    found = status.status(app.engine, campaign_id, config=app.config)
     campaign, steps = found.campaign, list(found.next_steps)
     if as_json:
         output.print_json(
@@ -155,7 +155,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     ]
     output.say("Recipients: " + (", ".join(shown) or "none (every row was skipped)"))
     if found.skipped:
-        output.say("Skipped:   " + ", ".join(f"{n:,} {reason}" for reason, n in sorted(found.skipped.items())))
+        output.say("Skipped:   " + ", ".join(f"{n:,} {status.skipped_words(reason)}" for reason, n in sorted(found.skipped.items())))
     for state, error, count in found.errors:
         output.say(f"  {count:,} {state}: {error}")
     for step in steps:
@@ -183,6 +183,8 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
+        if cancelled.again:
+            output.hint(f"To send it after all, start a new send: {cancelled.again}")
         return
     if cancelled.late and cancelled.scheduled_at is not None:
         output.warn(

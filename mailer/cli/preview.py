@@ -20,7 +20,7 @@ from mailer.errors import ReleaseError
     metavar="FILE",
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The list holding --contact (repeatable).",
+    help="The list holding --contact (repeatable); the release's contact fields are checked against its columns, as a send does.",
 )
 @click.option(
     "--language",
@@ -65,6 +65,8 @@ def preview(
 
     config = app.config
     contact = contacts.find(list_paths, contact_email) if contact_email else None
+    # The release's contact fields checked against the lists' columns, as a send checks them (promise 9).
+    people = contacts.load(list_paths).contacts if list_paths else None
     fields = dict(contact.fields) if contact is not None else None
     folder = out_dir or config.compose.preview_dir
     if language is not None:
@@ -75,11 +77,11 @@ def preview(
                 hint=f"Its versions: {', '.join(versions)}. A version is a file such as "
                 f"{release_path.stem}.{language}{release_path.suffix} beside it (README, Languages).",
             )
-        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, language=language)]
+        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, language=language, people=people)]
     elif contact_email:
-        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields)]
+        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, people=people)]
     else:
-        shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields)
+        shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields, people=people)
     if contact is not None:  # pages holding a journalist's fields: noted, so `mailer forget` deletes them (review 13 #9)
         import hashlib
 

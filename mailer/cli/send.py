@@ -349,7 +349,9 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
-    campaign.check_resumable(where.campaign)  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
+    campaign.check_resumable(
+        app.config, where.campaign
+    )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
         # The resume's own steps, rolled back: the question counts exactly whom it will mail (review 8b, 11b).

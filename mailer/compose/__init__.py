@@ -41,6 +41,7 @@ from mailer.compose.render import (
     substituter,
     substitutions,
     substitutions_of_columns,
+    unknown_fields,
     unsubscribe_tag,
 )
 
@@ -61,5 +62,6 @@ __all__ = [
     "substituter",
     "substitutions",
     "substitutions_of_columns",
+    "unknown_fields",
     "unsubscribe_tag",
 ]

@@ -7,16 +7,16 @@ link opens ``unsubscribe-preview.html`` beside the preview (or the configured pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from mailer import unsubscribe
 from mailer.compose import images, release, tokens
 from mailer.compose.release import Release
-from mailer.compose.render import personalize, preheader_for, render, substitutions
+from mailer.compose.render import misspelt_fields, personalize, preheader_for, render, substitutions, unknown_fields
 from mailer.config import Config
-from mailer.models import Attachment, Rendered, shown_subject, stand_in
+from mailer.models import Attachment, Contact, Rendered, shown_subject, stand_in
 
 __all__ = ["Preview", "stand_ins", "subject", "write", "write_versions"]
 
@@ -36,32 +36,53 @@ class Preview:
 
 
 def write(
-    release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None, language: str | None = None
+    release_path: Path,
+    *,
+    config: Config,
+    folder: Path,
+    fields: Mapping[str, str] | None = None,
+    language: str | None = None,
+    people: Sequence[Contact] | None = None,
 ) -> Preview:
     """Render the release for ``fields`` (a journalist's) or stand-ins; write ``<stem>.html`` and ``<stem>.txt``
     (and the release's inline images in ``<stem>.images/``, which the HTML file shows).
 
     ``language`` picks a version (README, Languages): ``fr`` writes ``<stem>.fr.html``; without
     it, the version the journalist's ``language`` field names (the main one for stand-ins).
+    ``people``: the journalists of the lists given, whose columns the release's contact fields
+    are checked against as a send checks them (``render.unknown_fields``): TemplateError, or a
+    warning. Without them, a field close to a standard column's name is warned of (``misspelt_fields``).
     """
     loaded = release.load(release_path)
     wanted = language if language is not None else (fields or {}).get("language")
-    return _write(loaded, loaded.version(wanted), release_path=release_path, config=config, folder=folder, fields=fields)
+    return _write(loaded, loaded.version(wanted), release_path=release_path, config=config, folder=folder, fields=fields, people=people)
 
 
-def write_versions(release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None) -> list[Preview]:
+def write_versions(
+    release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None, people: Sequence[Contact] | None = None
+) -> list[Preview]:
     """``write`` for every language version, the main one first (one file pair each)."""
     loaded = release.load(release_path)
     return [
-        _write(loaded, version, release_path=release_path, config=config, folder=folder, fields=fields)
+        _write(loaded, version, release_path=release_path, config=config, folder=folder, fields=fields, people=people)
         for version in loaded.all_versions().values()
     ]
 
 
 def _write(
-    main: Release, version: Release, *, release_path: Path, config: Config, folder: Path, fields: Mapping[str, str] | None
+    main: Release,
+    version: Release,
+    *,
+    release_path: Path,
+    config: Config,
+    folder: Path,
+    fields: Mapping[str, str] | None,
+    people: Sequence[Contact] | None,
 ) -> Preview:
     rendered = render(version, config=config)
+    # Checked as a send checks them (newcomer 15 #3: "No warnings." for {{ contact.frist_name }}):
+    # against the lists given (raises as a send would), else against the standard columns.
+    unknown = unknown_fields([rendered], people) if people is not None else misspelt_fields([rendered])
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,7 +101,7 @@ def _write(
         text_path=text_path,
         stand_ins={} if fields is not None else shown,
         attachments=tuple(rendered.attachments),
-        warnings=tuple(rendered.warnings),
+        warnings=(*rendered.warnings, *unknown),
         language=version.language,
     )
 

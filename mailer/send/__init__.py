@@ -7,6 +7,7 @@ failed or unknown as SendGrid answers.
     campaign.py    the workflow the commands run: start, resume, cancel (prepare.py: before a send)
     prepare.py     release + lists -> Prepared: the plan, what to confirm, why it must not go
     status.py      where a campaign stands and what to do next
+    again.py       a logged campaign's release file, and the command that sends it again
     plan.py        Rendered + ContactList -> Plan: one message per row, requests within SendGrid's limits
     recipients.py  suppressions with their overrides, test recipients
     schedule.py    --at times and the embargo rule

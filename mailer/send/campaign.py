@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -38,9 +37,10 @@ from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import AuthError, MailerError, OutcomeUnknown, Rejected, SendError, TransportError
 from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered
-from mailer.send import archive, delivery, schedule
+from mailer.send import again, archive, delivery, schedule
 from mailer.send import lease as lease_module
 from mailer.send import plan as plan_module
+from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
@@ -99,6 +99,7 @@ class Cancelled:
     # A process was still handing the send to SendGrid (another terminal, another computer): it stops
     # at its next request and hands over nothing more, calling off the rest of a late cancel (fix 15b).
     sending_elsewhere: bool = False
+    again: str | None = None  # found cancelled already: the command that sends its release again (again.command)
 
 
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
@@ -288,40 +289,15 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
                 f"{path}, this office folder's copy of {found.release_path}, differs from the release {found.id} "
                 "started with; resuming from here would send a different email.",
                 hint=f"Resume on the computer that started it, or make this copy the same as that one (mailer show "
-                f"{found.id} shows what went out); to send this version instead, start a new send with: mailer send",
+                f"{found.id} shows what went out); to send this version instead, start a new send with: {again.command(config, found)}",
             )
         raise SendError(
             f"{path} has changed since {found.id} started; resuming would send a different email.",
-            hint="Undo the change to finish this campaign, or start a new one with: mailer send",
+            hint=f"Undo the change to finish this campaign, or start a new one with: {again.command(config, found)}",
         )
     if engine is not None:
         _same_envelope(engine, config, found, versions)
     return versions
-
-
-def release_file(config: Config, found: campaigns.Campaign) -> Path:
-    """The campaign's release file: where the log says it was, or, when that path is not on this
-    computer (a colleague's copy of the press folder, sharing a PostgreSQL log; review 12a #16),
-    the same file under this office's folder (mailer.toml's, else the current one): at the path
-    inside the office folder the campaign kept (``campaigns.RELEASE``), else the longest end of
-    the logged path found there. The caller compares its content with the campaign's."""
-    logged = Path(found.release_path)
-    if logged.is_file():
-        return logged
-    office = config.source.parent if config.source is not None else Path.cwd()
-    inside = found.filters.get(campaigns.RELEASE)  # its path inside the office folder (newcomer 13 #1)
-    if isinstance(inside, str) and config.source is not None and (office / inside).is_file():
-        return office / inside
-    # Logged on another system: C:\Users\ana\press\releases\x.md splits by Windows rules (review 12b #5).
-    windows = "\\" in found.release_path or re.match(r"[A-Za-z]:", found.release_path) is not None
-    pure = PureWindowsPath(found.release_path) if windows else PurePosixPath(found.release_path)
-    parts = pure.parts[1:] if pure.anchor else pure.parts
-    for start in range(len(parts)):
-        for base in dict.fromkeys((office, Path.cwd())):
-            candidate = base.joinpath(*parts[start:])
-            if candidate.is_file():
-                return candidate
-    return logged  # not found: release.load says so, naming the logged path
 
 
 # The parts of a request body outside the release's content that a resume must send as the
@@ -353,22 +329,25 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                     f"The {', '.join(changed)} changed since {found.id} started; resuming would send the rest of its "
                     "journalists a different email than the others got.",
                     hint=f"Undo the change to finish this campaign (mailer show {found.id} shows what went out), "
-                    "or start a new one with: mailer send",
+                    f"or start a new one with: {again.command(config, found)}",
                 )
 
 
-def check_resumable(found: campaigns.Campaign) -> None:
+def check_resumable(config: Config, found: campaigns.Campaign) -> None:
     """SendError for a campaign a resume must not send more of: one cancelled, or one whose
     cancel was asked too late for SendGrid to promise it (``Campaign.late_cancel``): what a resume
     hands over goes under the batch SendGrid was asked to cancel, to journalists the office meant
     to spare (review 14 #5)."""
     if found.status is CampaignStatus.CANCELLED:
-        raise SendError(f"{found.id} was cancelled; it cannot be resumed.", hint="Start a new send with: mailer send")
+        raise SendError(
+            f"{found.id} was cancelled; it cannot be resumed.",
+            hint=f"To send it after all, start a new send: {again.command(config, found)}",
+        )
     if found.late_cancel is not None:
         raise SendError(
             f"{found.id} cannot be resumed: a cancel of it was asked at {schedule.describe(found.late_cancel)}, so mailer "
             "sends no more of it (whatever it hands SendGrid now goes under the send you asked SendGrid to cancel).",
-            hint="To mail the journalists it did not reach after all, send the release again (mailer send): "
+            hint=f"To mail the journalists it did not reach after all, send the release again ({again.command(config, found)}): "
             "it skips those this send reached.",
         )
 
@@ -394,7 +373,7 @@ def resume(
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
-    check_resumable(found)
+    check_resumable(config, found)
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
@@ -516,7 +495,7 @@ def cancel(
             connection, campaign_id, campaigns.in_flight(connection, campaign_id)
         )
     if found.status is CampaignStatus.CANCELLED:
-        return Cancelled(campaign_id, found.scheduled_at, already=True)
+        return Cancelled(campaign_id, found.scheduled_at, already=True, again=again.command(config, found))
     now = now or utcnow()
     if not found.sendgrid_batch_id or found.scheduled_at is None:
         return _call_off(engine, found, now=now)
@@ -694,6 +673,7 @@ def _send(
             on_warning=warn,
             held=held,
             batch_size=config.sendgrid.batch_size,
+            again=again.command(config, found) if found is not None else None,
         )
     if outcome.recovered_unknown and warn is not None:
         warn(

@@ -212,8 +212,12 @@ def run(
     on_warning: Callable[[str], None] | None = None,
     held: lease.Lease | None = None,
     batch_size: int = MAX_PERSONALIZATIONS,
+    again: str | None = None,
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
+
+    ``again``: the command that sends the campaign's release again (send/again.py), named when it
+    turns out cancelled.
 
     ``batch_size``: at most this many journalists in a request of those a resume takes back (the
     ``[sendgrid] batch_size``; the plan's requests have theirs).
@@ -239,7 +243,9 @@ def run(
         if found is not None and found.status is CampaignStatus.CANCELLED:
             # `mailer cancel` in another terminal since this send wrote its plan, or since a resume
             # checked (review 7c): raising undoes the lease with the rest of this transaction.
-            raise SendError(f"{campaign_id} was cancelled; nothing was sent.", hint="Start a new send with: mailer send")
+            raise SendError(
+                f"{campaign_id} was cancelled; nothing was sent.", hint=f"To send it after all, start a new send: {again or 'mailer send'}"
+            )
         # The plan ``record`` just wrote goes out as it is only if no run has driven the campaign
         # since (each sets it `sending` under its lease): otherwise a `mailer resume` from another
         # terminal in between would have everyone mailed twice (review 7). Such a campaign has no

@@ -8,7 +8,6 @@ address for a live send.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,12 +20,11 @@ from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
 from mailer.compose import labels, release
-from mailer.compose import tokens as compose_tokens
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
-from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
+from mailer.errors import ConfigError, ReleaseError, SendError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
@@ -75,13 +73,13 @@ class Prepared:
 
     def without_correction(self) -> Prepared:
         """This send without the journalists an earlier version of the release reached (the answer
-        "no" to ``correction``): skipped as already received, the others still sent to."""
+        "no" to ``correction``): skipped as not sent the correction, the others still sent to."""
 
         def reason(key: str) -> tuple[str, str] | None:
             campaign_id = self.earlier_version.get(key)
             if campaign_id is None:
                 return None
-            return RejectReason.ALREADY_RECEIVED.value, f"received an earlier version in {campaign_id}; not sent the correction"
+            return RejectReason.NOT_CORRECTED.value, f"received an earlier version in {campaign_id}; not sent the correction"
 
         fewer, _ = plan_module.skip_for(self.plan, reason)
         return replace(self, plan=fewer, correction=None, earlier_version={})
@@ -304,7 +302,7 @@ def _planned(
     reasons = suppression_store.reasons(connection, noted=True)  # a skipped row's log says the note too (fix12r)
     contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
     never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
-    defaulted = _unknown_fields(versions, contact_list.contacts)
+    defaulted = compose.unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
         versions[0],
@@ -533,39 +531,6 @@ def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
             hint="Send the release itself first: mailer send RELEASE --list LIST",
         )
     return found
-
-
-def _unknown_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> list[str]:
-    """Contact fields the release uses that no list has a column for: a misspelt name, most often.
-
-    Raises TemplateError for one used without a default (it named a field "empty for N contacts"
-    while the list had every first name; newcomer review 8); returns a warning for each used with
-    a default, which every journalist would then get.
-    """
-    if not people:
-        return []
-    if isinstance(people, ContactTable):
-        known = set(people.field_names)
-    else:
-        known = {name for person in people for name in person.fields}
-    required: dict[str, None] = {}
-    defaulted: dict[str, None] = {}
-    for version in versions:
-        for spec in version.tokens.values():
-            if spec.field not in known:
-                (required if compose_tokens.needs_value(spec) else defaulted).setdefault(spec.field, None)
-
-    def named(field: str) -> str:
-        close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
-        return f'"{field}"' + (f' (did you mean "{close[0]}"?)' if close else "")
-
-    if required:
-        raise TemplateError(
-            "The release uses contact fields no list has a column for: " + ", ".join(map(named, required)) + ".",
-            hint="Fix the name in the release ({{ contact.first_name }} for a First Name column), or add the column to the list. "
-            f"The lists' fields: {', '.join(sorted(known))}.",
-        )
-    return [f"No list has a column for {named(field)}: every journalist gets the release's default for it." for field in defaulted]
 
 
 def _check_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> None:

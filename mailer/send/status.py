@@ -15,15 +15,24 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_counts, shown_status
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "status"]
+__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "skipped_words", "status"]
+
+# What a skip reason means, where the log's word for it (at most 20 characters) says too little.
+_SKIPPED_WORDS = {RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)"}
+
+
+def skipped_words(reason: str) -> str:
+    """A skip reason as ``mailer status`` says it: "not sent the correction (they had an earlier version)"."""
+    return _SKIPPED_WORDS.get(reason, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +58,10 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     return found
 
 
-def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True) -> Status:
+def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
-    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``)."""
+    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
+    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py)."""
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
@@ -90,6 +100,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until=held_until,
         in_flight=in_flight,
         late_cancel=late if held_until is None else None,
+        again=_again(config, campaign),
     )
     if held_until is not None:
         steps.insert(
@@ -196,6 +207,7 @@ def advice(
     held_until: datetime | None = None,
     in_flight: int = 0,
     late_cancel: str | None = None,
+    again: str | None = None,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -207,6 +219,7 @@ def advice(
     stopped: they may have the email, so they are not "not sent yet" (newcomer 13 #3).
     ``late_cancel``: what became of a send whose cancel came late, once its time has passed
     (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
+    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), if known.
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -222,7 +235,8 @@ def advice(
     failed = counts.get(MessageState.FAILED.value, 0)
     if status is CampaignStatus.CANCELLED:
         if counts.get(CANCELLED):
-            return ["This send was cancelled: none of its emails went out. To send the release after all, run mailer send again."]
+            after_all = f": {again}" if again else ", run mailer send again."  # no full stop after a command to paste
+            return [f"This send was cancelled: none of its emails went out. To send the release after all{after_all}"]
         return ["This send was cancelled; nothing more will go out."]
     if planned and running is not None:
         steps.append(
@@ -266,22 +280,47 @@ class Held:
     addresses: tuple[str, ...]  # lower-cased
     # When a cancel of it was asked too late (``Campaign.late_cancel``): ``late_cancel_words``. None: a cancel can still stop it.
     late: str | None = None
+    # Of ``addresses``, those whose request got no answer (unknown, or in flight when a run stopped):
+    # SendGrid may or may not hold their email (newcomer 15 #5: it read "still holds").
+    unanswered: tuple[str, ...] = ()
 
     def warning(self) -> str:
         """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out
-        (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells."""
-        who = self.addresses[0] if len(self.addresses) == 1 else f"{len(self.addresses)} of them ({', '.join(self.addresses)})"
-        emails = "an email" if len(self.addresses) == 1 else "emails"
-        held = (
-            f"SendGrid still holds {emails} for {who} in {self.campaign_id}, scheduled for {schedule.describe(self.scheduled_at)}: "
-            "the suppression does not stop what SendGrid already holds."
+        (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells. SendGrid
+        "still holds" an email it accepted, and "may still hold" one whose request got no answer."""
+        answered = [address for address in self.addresses if address not in self.unanswered]
+        unanswered = [address for address in self.addresses if address in self.unanswered]
+        when = f"scheduled for {schedule.describe(self.scheduled_at)}"
+        unknown = (
+            f"({'its request' if len(unanswered) == 1 else 'their requests'} got no answer, so SendGrid may or may not have taken "
+            f"{'it' if len(unanswered) == 1 else 'them'})"
         )
+        if not unanswered:
+            held = f"SendGrid still holds {_emails(answered)} in {self.campaign_id}, {when}"
+        elif not answered:
+            held = f"SendGrid may still hold {_emails(unanswered)} in {self.campaign_id}, {when} {unknown}"
+        else:
+            one = "one" if len(unanswered) == 1 else "emails"
+            held = (
+                f"SendGrid still holds {_emails(answered)} in {self.campaign_id}, and may still hold {one} for "
+                f"{', '.join(unanswered)} {unknown}, {when}"
+            )
+        held += ": the suppression does not stop what SendGrid already holds."
         if self.late is not None:  # "mailer cancel ... then send again" cannot help any more
             return f"{held} {self.late}"
         return (
             f"{held} To stop it: mailer cancel {self.campaign_id} (up to 10 minutes before), then send the release again; "
             f"{'this address is' if len(self.addresses) == 1 else 'these addresses are'} skipped then."
         )
+
+
+def _emails(addresses: Sequence[str]) -> str:
+    """ "an email for jane@x.org", "emails for 2 of them (jane@x.org, li@y.org)"."""
+    return f"{'an email' if len(addresses) == 1 else 'emails'} for {_whom(addresses)}"
+
+
+def _whom(addresses: Sequence[str]) -> str:
+    return addresses[0] if len(addresses) == 1 else f"{len(addresses)} of them ({', '.join(addresses)})"
 
 
 def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
@@ -296,10 +335,25 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
         grouped: dict[tuple[str, datetime], list[str]] = {}
-        for key, campaign_id, scheduled_at in found:
+        unanswered: dict[tuple[str, datetime], list[str]] = {}
+        for key, campaign_id, scheduled_at, answered in found:
             grouped.setdefault((campaign_id, scheduled_at), []).append(key)
+            if not answered:
+                unanswered.setdefault((campaign_id, scheduled_at), []).append(key)
         late = {campaign_id: _late_words(connection, campaign_id) for campaign_id, _ in grouped}
-    return [Held(campaign_id, scheduled_at, tuple(held), late[campaign_id]) for (campaign_id, scheduled_at), held in grouped.items()]
+    return [
+        Held(campaign_id, scheduled_at, tuple(held), late[campaign_id], tuple(unanswered.get((campaign_id, scheduled_at), ())))
+        for (campaign_id, scheduled_at), held in grouped.items()
+    ]
+
+
+def _again(config: Config | None, found: Campaign) -> str | None:
+    """The command that sends a cancelled campaign's release again (None: not cancelled, or no config to find its files by)."""
+    if config is None or found.status is not CampaignStatus.CANCELLED:
+        return None
+    from mailer.send import again  # the composer: for a cancelled send only
+
+    return again.command(config, found)
 
 
 def _late_words(connection: Connection, campaign_id: str) -> str | None:

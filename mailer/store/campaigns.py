@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, se
 from mailer import mailbox
 from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode
 from mailer.store.bulk import Prepared
+from mailer.store.failures import display_url
 from mailer.store.schema import campaign, campaign_version, message
 
 SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
@@ -345,11 +346,35 @@ def paused_with_subject(
 
 def unknown_id_hint(connection: Connection, campaign_id: str) -> str:
     """What to say when ``campaign_id`` names no campaign: the ids it is part of or reads close to
-    (a mistyped id, or a help example's with another date), and where to find them all."""
+    (a mistyped id, or a help example's with another date), and where to find them all. With none
+    close, the id is most likely another office's (a client's log, another mailer.toml): the hint
+    names this log and how to reach another (newcomer 15 #4: the other client's id suggested this
+    log's ids of the same day, every id reading close through its date)."""
     known = ids(connection)
-    holding = [cid for cid in known if campaign_id and campaign_id in cid]
-    near = list(dict.fromkeys(holding + difflib.get_close_matches(campaign_id, known, n=3, cutoff=0.6)))[:3]
-    return (f"Did you mean {', '.join(near)}? " if near else "") + "`mailer campaigns` lists them (`latest` is the newest)."
+    typed = campaign_id.strip()
+    holding = [cid for cid in known if typed and typed in cid]
+    by_slug: dict[str, list[str]] = {}
+    for cid in known:  # newest first
+        by_slug.setdefault(_without_day(cid), []).append(cid)
+    close = difflib.get_close_matches(_without_day(typed), list(by_slug), n=3, cutoff=0.8)
+    near = list(dict.fromkeys(holding + [cid for slug in close for cid in by_slug[slug]]))[:3]
+    if near:
+        return f"Did you mean {', '.join(near)}? `mailer campaigns` lists them (`latest` is the newest)."
+    log = display_url(connection.engine.url.render_as_string(hide_password=False))
+    return (
+        f"This delivery log ({log}) holds no send of that id. A send made with another office's or client's "
+        "mailer.toml is in that office's log: add --config with that mailer.toml, or set MAILER_CONFIG to it. "
+        "`mailer campaigns` lists the campaigns of this log."
+    )
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}-")  # the date a campaign id starts with (new_id)
+
+
+def _without_day(campaign_id: str) -> str:
+    """A campaign id without its date, "example-2" of "2026-02-19-example-2": every id of a day
+    reads close to every other through the date alone."""
+    return _DAY.sub("", campaign_id, count=1) if _DAY.match(campaign_id) else campaign_id
 
 
 def list_names(connection: Connection) -> list[str]:

@@ -1039,11 +1039,12 @@ def _suppressed_since(since: datetime, overrides: Collection[str]) -> ColumnElem
     return condition
 
 
-def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime]]:
-    """(address, campaign id, scheduled time) for each of these addresses (lower-cased) that SendGrid
-    holds in a scheduled send still ahead of ``now``: its message accepted (or unknown, or still planned
-    in a request the campaign lists in flight: it may have reached SendGrid) in a campaign not
-    cancelled, whose ``scheduled_at`` is later. Soonest first.
+def held_for_later(connection: Connection, email_keys: Collection[str], *, now: datetime) -> list[tuple[str, str, datetime, bool]]:
+    """(address, campaign id, scheduled time, answered) for each of these addresses (lower-cased)
+    that SendGrid holds in a scheduled send still ahead of ``now``: its message accepted (or unknown,
+    or still planned in a request the campaign lists in flight: it may have reached SendGrid) in a
+    campaign not cancelled, whose ``scheduled_at`` is later. ``answered``: SendGrid accepted it (it
+    holds it); False where its request got no answer (it may or may not; newcomer 15 #5). Soonest first.
 
     A suppression (or ``mailer forget``) cannot stop those: only ``mailer cancel`` can (newcomer review 9).
     Reads the sent-rows address index (``skip_reason IS NULL``): the cost of these addresses' rows only.
@@ -1067,7 +1068,7 @@ def held_for_later(connection: Connection, email_keys: Collection[str], *, now: 
     # A row still planned counts when its request is listed in flight: a stopped run handed it to
     # SendGrid (or may have) without logging the answer, and SendGrid holds it (review 14 #3).
     return [
-        (key, campaign_id, scheduled_at)
+        (key, campaign_id, scheduled_at, state == MessageState.ACCEPTED.value)
         for key, campaign_id, scheduled_at, state, request_no, listed in connection.execute(query)
         if state in handed or request_no in {int(n) for n in listed or ()}
     ]
