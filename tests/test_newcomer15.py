@@ -388,10 +388,6 @@ def test_a_crash_while_waiting_to_retry_does_not_count_the_request_in_flight(tmp
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 13: resume of a send killed during its last request says 'nothing to resume' and 'run resume again', for ever",
-)
 def test_resume_after_a_crash_in_the_last_request_does_not_loop(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A small send: one request for both journalists; SendGrid is slow to answer and the process
     is killed meanwhile. `mailer status`: "2 recipients were on their way ...: A resume does not

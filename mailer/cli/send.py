@@ -430,9 +430,15 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
     """A resume that finds nobody left to mail (each had the release from another send since, or
     was suppressed meanwhile): the campaign ends, saying why, instead of staying paused for ever
     (newcomer 10 #2). Its file may have changed since: nothing is sent, so that does not matter."""
-    from mailer.send import campaign
+    from mailer.send import campaign, delivery
 
     output.say(f"Nothing to resume: nobody is left to send {found.id} to.")
+    if rehearsal.recovered:  # as the run marks them (delivery.settle): never sent again by itself (newcomer 15 #13)
+        output.say(
+            f"{counted(rehearsal.recovered, 'journalist')} {'was' if rehearsal.recovered == 1 else 'were'} on their way to "
+            "SendGrid when the send stopped (their request was in flight and no answer was logged): they may already have "
+            "the email, so they are marked unknown and not sent again."
+        )
     for words in rehearsal.elsewhere.words():
         output.say(words)
     if rehearsal.suppressed:
@@ -444,6 +450,8 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
         output.say(f"Someone is left to send to after all: run `mailer resume {found.id}` again.")
     else:
         output.say(f"{found.id} is now marked {ended.value}.")
+        if rehearsal.recovered:  # the unknown ones need her: exit 3 and what settles them, as at a run's end
+            delivery.outcome(app.engine, found.id).check()
 
 
 def _resumable(counts: Mapping[str, int]) -> bool:

@@ -385,6 +385,9 @@ class Rehearsal:
     left: int
     elsewhere: Elsewhere
     suppressed: int
+    # Journalists of requests a stopped run left in flight: the resume marks them unknown first
+    # (``messages.recover_interrupted``), never sends them (newcomer 15 #13).
+    recovered: int = 0
 
 
 def rehearse_resume(
@@ -398,25 +401,31 @@ def rehearse_resume(
         transaction = connection.begin()
         try:
             now = utcnow()
-            messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
+            recovered = messages.recover_interrupted(
+                connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True
+            )
             elsewhere, suppressed = _before_resending(
                 connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
             )
             counts = messages.counts(connection, found.id)
         finally:
             transaction.rollback()
-    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed)
+    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered)
 
 
 def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_PERSONALIZATIONS) -> CampaignStatus:
     """End a campaign a resume finds nothing left to send in: its last journalists had the release
     from another send since, or were suppressed meanwhile (skipped here as a run would skip them,
-    under its lease), so it gets the status its rows say, as at a run's end. Without it, a send
-    stopped and then completed by a correction stayed "paused" for ever, and `mailer cancel`
-    refused it (newcomer 10 #2). Returns its status now (paused if someone was planned again in
-    between); raises SendError while another process drives it."""
+    under its lease), or their request was in flight when the send stopped (they become unknown,
+    as a run makes them: newcomer 15 #13, a resume that skipped this step left them planned and
+    said "run mailer resume again" for ever), so it gets the status its rows say, as at a run's
+    end. Without it, a send stopped and then completed by a correction stayed "paused" for ever,
+    and `mailer cancel` refused it (newcomer 10 #2). Returns its status now (paused if someone was
+    planned again in between); raises SendError while another process drives it."""
     with engine.begin() as connection:
         held = lease.acquire(connection, found.id, now=utcnow())
+        messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=utcnow(), older_runs=True)
+        lease.in_flight(connection, held, ())
         _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow())
     _finish(engine, held, interrupted=False, recovered=0)
     with engine.connect() as connection:
