@@ -365,9 +365,6 @@ def killed(tmp_path: Path, standin: Any, until: Callable[[], bool]) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True, reason="finding 12: a request waiting to be retried after a 503 stays listed in flight; a crash makes it unknown"
-)
 def test_a_crash_while_waiting_to_retry_does_not_count_the_request_in_flight(tmp_path: Path, standin: Any, db_url: str) -> None:
     """SendGrid is down (503 to every try). mailer waits to try again, as it should (retries = 4),
     and during the wait the laptop's battery dies (SIGKILL). SendGrid refused the only try, so
