@@ -65,7 +65,6 @@ def crashed(tmp_path: Path, standin: Any, db_url: str) -> Iterator[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="finding 1: campaigns and status call a killed send 'sending'")
 def test_a_killed_send_is_not_shown_as_still_sending(crashed: str) -> None:
     """The laptop's send was killed half-way. `mailer campaigns`, the first thing she reads, says
     `sending`, and so does the first line of `mailer status` ("(live, sending)"): she waits for it
