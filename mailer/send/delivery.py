@@ -95,8 +95,20 @@ class Outcome:
             failed, unknown = self.counts[MessageState.FAILED.value], self.counts[MessageState.UNKNOWN.value]
             raise IncompleteSend(
                 f"The send ended with {counted(failed, 'failed recipient')} and {unknown:,} unknown.",
-                hint=f"See what happened with: mailer status {self.campaign_id}   (then, if needed: mailer resume {self.campaign_id})",
+                hint=f"See what happened with: mailer status {self.campaign_id}   ({self._next(failed=failed, unknown=unknown)})",
             )
+
+    def _next(self, *, failed: int, unknown: int) -> str:
+        """What acts on failed and unknown recipients: a plain `mailer resume` sends neither, so the
+        hint names the flag that does (newcomer 15 #3: it named a plain resume, which ended the same way)."""
+        retry = f"once the cause is fixed: mailer resume {self.campaign_id} --retry-failed"
+        resend = (
+            "SendGrid's events settle the unknown ones; "
+            f"only if you are sure they did not get it: mailer resume {self.campaign_id} --resend-unknown"
+        )
+        if failed and unknown:
+            return f"then, {retry}; {resend}"
+        return f"then, {retry}" if failed else resend
 
 
 def record(
