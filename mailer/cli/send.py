@@ -349,6 +349,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
+    left = 0
     campaign.check_resumable(
         app.config, where.campaign
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
@@ -420,6 +421,15 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         )
     if as_json:
         _document(sent, app, None)
+    elif left and sent.outcome.found_nobody:
+        # Sent meanwhile by another process (a colleague's resume) while the question waited: not
+        # the totals of a send this resume made (newcomer 15 #9: "Accepted: 6", as if it had mailed them).
+        output.say(
+            f"Nothing sent: {'that journalist was' if left == 1 else f'those {left:,} journalists were'} mailed by another "
+            "process (a colleague's resume, or another terminal) while the question waited, so this resume mailed nobody."
+        )
+        output.hint(f"See where it stands with: mailer status {campaign_id}")
+        return
     _finish(sent)
 
 

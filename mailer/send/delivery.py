@@ -73,6 +73,9 @@ class Outcome:
     interrupted: bool = False
     recovered_unknown: int = 0
     called_off: int = 0  # rows a late cancel given elsewhere called off at the run's end (fix 15b)
+    # A resume that found nobody planned when it took the lease: another process (a colleague's
+    # resume) sent them since its question counted them, and this run mailed nobody (newcomer 15 #9).
+    found_nobody: bool = False
 
     @property
     def needs_attention(self) -> bool:
@@ -329,6 +332,8 @@ def run(
         in_flight=sorted(dispatcher.handed),
         cancel=dispatcher.cancelled_elsewhere,
     )
+    if not fresh and not rows:
+        outcome = replace(outcome, found_nobody=True)
     if dispatcher.stop_error is None and dispatcher.cancelled_elsewhere is not None:
         dispatcher.stop_error = _cancelled_elsewhere(campaign_id, dispatcher.cancelled_elsewhere, outcome, scheduled_at=scheduled_at)
     if dispatcher.stop_error is not None:
