@@ -105,6 +105,11 @@ class _Gate:
             self._decided.set()
             return not self._go
 
+    def opened(self) -> bool:
+        """Whether the gate has opened (the request is listed in flight, and may have left)."""
+        with self._lock:
+            return self._go
+
     def wait(self) -> bool:
         """Block until decided: True to go."""
         self._decided.wait()
@@ -287,34 +292,37 @@ class Dispatcher:
                 self.on_request(len(request.messages) - len(left))
         return kept
 
-    def _recheck(self, request: Request) -> Request | None:
-        """``request`` as it may leave again after a wait (``_still_planned``, from a worker), listed
-        in flight again (committed, under the lease) in the same transaction; None when nobody is
-        left in it, the campaign was cancelled meanwhile, or another process has taken it over
-        (then it stays off the list, its rows planned: it does not leave)."""
+    def _recheck(self, request: Request, *, relist: bool = True) -> Request | None:
+        """``request`` as it may leave again after a wait (``_still_planned``, from a worker), with
+        ``relist`` listed in flight again (committed, under the lease) in the same transaction; None
+        when nobody is left in it, the campaign was cancelled meanwhile, or another process has
+        taken it over (then it stays off the list, its rows planned: it does not leave)."""
         with self.listing, self.engine.begin() as connection:
             campaigns.lock(connection, [self.campaign_id])
             if self._cancel_seen(connection):
                 return None
             left = self._still_planned(connection, [request], count=False)
-            if not left:
-                return None
+            if not left or not relist:
+                return left[0] if left else None
             listed = {*campaigns.in_flight(connection, self.campaign_id), request.number}
             if not lease_module.in_flight(connection, self.lease, sorted(listed)):
                 return None
             self.waiting.discard(request.number)  # the lock is held until after the commit
         return left[0]
 
-    def _set_aside(self, request: Request) -> None:
+    def _set_aside(self, request: Request) -> bool:
         """Take ``request``, which SendGrid refused (nothing of it was accepted), off the list in
         flight while it waits to be tried again (from a worker): a crash during the wait leaves its
         rows planned, for a resume to send, instead of unknown (newcomer 15 #12). ``_recheck`` puts
-        it back on before it leaves again (promise 2)."""
+        it back on before it leaves again (promise 2). False when another process has taken the
+        campaign over: the request must not leave again."""
         with self.listing, self.engine.begin() as connection:
             campaigns.lock(connection, [self.campaign_id])
             listed = [number for number in campaigns.in_flight(connection, self.campaign_id) if number != request.number]
-            if lease_module.in_flight(connection, self.lease, listed):
-                self.waiting.add(request.number)  # the lock is held until after the commit
+            if not lease_module.in_flight(connection, self.lease, listed):
+                return False
+            self.waiting.add(request.number)  # the lock is held until after the commit
+        return True
 
     def _cancel_seen(self, connection: Connection) -> bool:
         """Whether `mailer cancel` of this campaign is on record (read under the campaign row's lock, so
@@ -456,12 +464,16 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
             # Refused: nothing of it is at SendGrid, so it is off the list in flight while it waits.
-            self._set_aside(request)
+            # (A prepared request refused before its gate opened was never listed: the gate still
+            # governs it, and the main thread lists it before opening it.)
+            listed = gate is None or gate.opened()
+            if listed and not self._set_aside(request):
+                return _Attempt()  # another process drives the campaign now: its rows stay planned
             if not self._wait_to_retry(wait_for):
                 return _Attempt()  # its rows stay planned (a Ctrl-C, or the run stopping meanwhile)
             # Tried again after a wait: whoever was suppressed, forgotten or called off meanwhile is
             # left out of it too (review 12b #1); nobody left, it does not leave. Listed in flight again first.
-            again = self._recheck(request)
+            again = self._recheck(request, relist=listed)
             if again is None:
                 return _Attempt()
             request = again
