@@ -560,13 +560,19 @@ class CampaignStatus(StrEnum):
 SCHEDULED = "scheduled"
 
 
-def shown_status(status: CampaignStatus, scheduled_at: datetime | None, *, now: datetime) -> str:
+def shown_status(status: CampaignStatus, scheduled_at: datetime | None, *, now: datetime, driven: bool = True) -> str:
     """The status a person sees: "scheduled" while SendGrid holds a finished send, else the stored one.
 
     A paused send keeps "paused" even when scheduled: part of it still needs ``mailer resume``.
+    ``driven``: whether a process holds the campaign's lease (``store.campaigns.driven``). A send
+    stored as "sending" that none drives was stopped (its process killed, the computer crashed) and
+    reads "paused", as one stopped by Ctrl-C or a SendGrid outage does: it waits for ``mailer
+    resume`` (newcomer 15 #1: it read "sending", and she waited for it to finish).
     """
     if status is CampaignStatus.DONE and scheduled_at is not None and scheduled_at > now:
         return SCHEDULED
+    if status is CampaignStatus.SENDING and not driven:
+        return CampaignStatus.PAUSED.value
     return status.value
 
 

@@ -368,7 +368,7 @@ def test_cli_failed_recipients_exit_3_and_status_explains(live: Path, standin: A
     campaign_id = todays_campaign()
     assert result.stderr.endswith(
         f"Error: The send ended with {RECIPIENTS} failed recipients and 0 unknown.\n"
-        f"See what happened with: mailer status {campaign_id}   (then, if needed: mailer resume {campaign_id})\n"
+        f"See what happened with: mailer status {campaign_id}   (then, once the cause is fixed: mailer resume {campaign_id} --retry-failed)\n"
     )
     status = mailer("status", campaign_id)
     assert f"Recipients: {RECIPIENTS} failed\n" in status.stdout

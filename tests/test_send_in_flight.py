@@ -368,6 +368,55 @@ def test_in_flight_ctrl_c_while_a_429_retry_waits_stops_without_trying_again(sto
     assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
 
 
+def test_in_flight_a_refused_request_is_off_the_list_while_it_waits_and_back_on_before_it_leaves_again(store: Engine, standin: Any) -> None:
+    """SendGrid answers 503 twice: nothing of the request is at SendGrid, so while it waits to be
+    tried again it is off the list in flight (a crash then leaves its journalists planned, not
+    unknown: newcomer 15 #12); each try reaches SendGrid only once it is listed again (promise 2),
+    and everyone is accepted once."""
+    campaign_id, built = started(store, 10)
+
+    def listed() -> list[int]:
+        with store.connect() as connection:
+            return campaigns.in_flight(connection, campaign_id)
+
+    arrivals: list[list[int]] = []
+
+    def refuse_the_first_two(recorded: Any) -> bool:
+        arrivals.append(listed())
+        return len(arrivals) <= 2
+
+    waits: list[list[int]] = []
+    standin.answer(503, times=1_000, match=refuse_the_first_two)
+    outcome = run(store, standin, campaign_id, sleep=lambda seconds: waits.append(listed()))
+    assert (outcome.counts["accepted"], [r.status for r in standin.mail_sends]) == (10, [503, 503, 202])
+    assert (arrivals, waits) == ([[1], [1], [1]], [[], []])
+    assert listed() == [] and standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
+def test_in_flight_refused_requests_waiting_beside_others_out_each_leave_listed(store: Engine, standin: Any) -> None:
+    """Three requests out at a time, every other try refused with a 503: workers taking their
+    requests off the list and back on while the main thread lists the next ones and logs answers
+    never undo each other. Each try reaches SendGrid listed in flight, and everyone is accepted once."""
+    campaign_id, built = started(store, 80)
+    arrivals: list[tuple[set[int], list[int]]] = []
+
+    def every_other_refused(recorded: Any) -> bool:
+        keys = [p["custom_args"]["message"] for p in recorded.body["personalizations"]]
+        with store.connect() as connection:
+            numbers = set(connection.scalars(select(message.c.request_no).where(message.c.message_key.in_(keys))))
+            arrivals.append((numbers, campaigns.in_flight(connection, campaign_id)))
+        return len(arrivals) % 2 == 1
+
+    standin.answer(503, times=1_000, match=every_other_refused)
+    outcome = run(store, standin, campaign_id, concurrency=3, retries=8, sleep=lambda seconds: time.sleep(0.01))
+    assert outcome.counts["accepted"] == 80 and len(arrivals) == 16
+    for numbers, listed in arrivals:
+        assert len(numbers) == 1 and numbers <= set(listed), (numbers, listed)
+    with store.connect() as connection:
+        assert campaigns.in_flight(connection, campaign_id) == []
+    assert standin.accepted_addresses() == {m.email: 1 for m in built.recipients}
+
+
 def test_in_flight_the_stalled_holders_late_acceptance_settles_the_rows_a_takeover_left_unknown(store: Engine, standin: Any) -> None:
     """A laptop (A) slept past its lease with request 1 out; a colleague's `mailer resume` (B) took
     the campaign over, marked request 1's journalists unknown (their fate was not known) and mailed

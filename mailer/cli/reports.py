@@ -406,10 +406,10 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     # above, with its way out (mailer cancel): it can be called back (review 14 #3).
     for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in held}]:
         output.warn(
-            # Review 13 #3: a request waiting to be tried again (SendGrid said "too many requests") is
-            # listed in flight too, and its retry leaves without them: "had already left" was untrue there.
-            f"The email to {done.address} in {campaign_id} may have left for SendGrid already (its request was on its way, "
-            "or waiting to be tried again): if SendGrid took it, it cannot be called back, and the log shows it as sent "
+            # Review 13 #3: "had already left" was untrue of a request waiting to be tried again. Such a
+            # request is no longer listed in flight (newcomer 15 #12): forget skips them and the retry leaves without them.
+            f"The email to {done.address} in {campaign_id} may have left for SendGrid already (its request was on its way): "
+            "if SendGrid took it, it cannot be called back, and the log shows it as sent "
             "(without the address); if not, it goes without them. No later send reaches this address."
         )
     if done.log_files is False:  # newcomer review 9: the erased rows stayed readable in the log file

@@ -349,6 +349,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
+    left = 0
     campaign.check_resumable(
         app.config, where.campaign
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
@@ -420,6 +421,15 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         )
     if as_json:
         _document(sent, app, None)
+    elif left and sent.outcome.found_nobody:
+        # Sent meanwhile by another process (a colleague's resume) while the question waited: not
+        # the totals of a send this resume made (newcomer 15 #9: "Accepted: 6", as if it had mailed them).
+        output.say(
+            f"Nothing sent: {'that journalist was' if left == 1 else f'those {left:,} journalists were'} mailed by another "
+            "process (a colleague's resume, or another terminal) while the question waited, so this resume mailed nobody."
+        )
+        output.hint(f"See where it stands with: mailer status {campaign_id}")
+        return
     _finish(sent)
 
 
@@ -430,9 +440,15 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
     """A resume that finds nobody left to mail (each had the release from another send since, or
     was suppressed meanwhile): the campaign ends, saying why, instead of staying paused for ever
     (newcomer 10 #2). Its file may have changed since: nothing is sent, so that does not matter."""
-    from mailer.send import campaign
+    from mailer.send import campaign, delivery
 
     output.say(f"Nothing to resume: nobody is left to send {found.id} to.")
+    if rehearsal.recovered:  # as the run marks them (delivery.settle): never sent again by itself (newcomer 15 #13)
+        output.say(
+            f"{counted(rehearsal.recovered, 'journalist')} {'was' if rehearsal.recovered == 1 else 'were'} on their way to "
+            "SendGrid when the send stopped (their request was in flight and no answer was logged): they may already have "
+            "the email, so they are marked unknown and not sent again."
+        )
     for words in rehearsal.elsewhere.words():
         output.say(words)
     if rehearsal.suppressed:
@@ -444,6 +460,8 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
         output.say(f"Someone is left to send to after all: run `mailer resume {found.id}` again.")
     else:
         output.say(f"{found.id} is now marked {ended.value}.")
+        if rehearsal.recovered:  # the unknown ones need her: exit 3 and what settles them, as at a run's end
+            delivery.outcome(app.engine, found.id).check()
 
 
 def _resumable(counts: Mapping[str, int]) -> bool:

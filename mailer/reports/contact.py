@@ -16,6 +16,7 @@ recipient row stands for it and the duplicate is not shown; a campaign that skip
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -233,11 +234,16 @@ def history(
         chosen = _one_per_campaign(rows)
         activity = event_reports.by_message(connection, [r.message_id for r in chosen])
         versions = campaign_store.version_counts(connection, {r.campaign_id for r in chosen})
+        sending = {r.campaign_id for r in chosen if r.campaign_status == CampaignStatus.SENDING.value}
+        driven = campaign_store.driven(connection, sending, now=now) if sending else set()
         entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
         lifted = suppression_store.removals(connection, email_key)
     origins = _origins(every)
     sendings = sorted(
-        (_sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0), now=now) for row in chosen),
+        (
+            _sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0), now=now, driven=driven)
+            for row in chosen
+        ),
         key=lambda s: (s.sent_at, s.campaign_id),
         reverse=True,
     )
@@ -289,6 +295,7 @@ def _sending(
     versions: int = 0,
     *,
     now: datetime,
+    driven: Collection[str] = (),
 ) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
@@ -301,7 +308,7 @@ def _sending(
         subject=row.subject,
         mode=SANDBOX if row.sandbox else row.mode,
         sent_at=row.scheduled_at or row.created_at,
-        campaign_status=_shown_status(row.campaign_status, row.scheduled_at, now),
+        campaign_status=_shown_status(row.campaign_status, row.scheduled_at, now, driven=row.campaign_id in driven),
         state=shown_state(row.state, row.campaign_status),
         skip_reason=row.skip_reason,
         error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
@@ -326,11 +333,12 @@ def _sending(
     )
 
 
-def _shown_status(stored: str, scheduled_at: datetime | None, now: datetime) -> str:
+def _shown_status(stored: str, scheduled_at: datetime | None, now: datetime, *, driven: bool) -> str:
     """The campaign's status as `mailer status` and `mailer campaigns` show it: "scheduled" while
-    SendGrid holds a finished scheduled send (newcomer 13 #6: contact read "done")."""
+    SendGrid holds a finished scheduled send (newcomer 13 #6: contact read "done"), "paused" for a
+    send no process drives (``driven``; newcomer 15 #1)."""
     try:
-        return shown_status(CampaignStatus(stored), scheduled_at, now=now)
+        return shown_status(CampaignStatus(stored), scheduled_at, now=now, driven=driven)
     except ValueError:  # a status this press-mailer does not know: as stored
         return stored
 

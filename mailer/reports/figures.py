@@ -523,16 +523,25 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
 
     Plain dicts (as ``mailer campaigns --json`` prints them); times in UTC ISO 8601. A finished
     send whose ``scheduled`` time is still ahead (at ``now``) has status "scheduled"; a subject
-    reads as the terminal shows it (``models.shown_subject``, no SendGrid token). Counts per
+    reads as the terminal shows it (``models.shown_subject``, no SendGrid token). A send stored as
+    "sending" that no process drives any more (killed, crashed) has status "paused". Counts per
     message state include "cancelled": a cancelled send's messages that never went out, which
     then count as neither accepted nor planned (``models.shown_counts``).
     """
+    moment = now or datetime.now(UTC)
     with engine.connect() as connection:
         rows = campaign_store.rows(connection, limit=limit)
+        sending = [row["id"] for row in rows if row["status"] == CampaignStatus.SENDING.value]
+        driven = campaign_store.driven(connection, sending, now=moment) if sending else set()
     extra = headline_figures(engine, [r["id"] for r in rows])
-    moment = now or datetime.now(UTC)
     return [
-        {**row, **_state_counts(row), "status": _shown(row, moment), "subject": shown_subject(row["subject"]), **extra.get(row["id"], {})}
+        {
+            **row,
+            **_state_counts(row),
+            "status": _shown(row, moment, driven=row["id"] in driven),
+            "subject": shown_subject(row["subject"]),
+            **extra.get(row["id"], {}),
+        }
         for row in rows
     ]
 
@@ -542,6 +551,7 @@ def _state_counts(row: Mapping[str, Any]) -> dict[str, int]:
     return shown_counts({state.value: row[state.value] for state in MessageState}, row["status"])
 
 
-def _shown(row: Mapping[str, Any], now: datetime) -> str:
+def _shown(row: Mapping[str, Any], now: datetime, *, driven: bool) -> str:
+    """The row's status as `mailer status` shows it: "scheduled", or "paused" for a send no process drives."""
     scheduled = datetime.fromisoformat(row["scheduled"]) if row["scheduled"] else None
-    return shown_status(CampaignStatus(row["status"]), scheduled, now=now)
+    return shown_status(CampaignStatus(row["status"]), scheduled, now=now, driven=driven)

@@ -73,6 +73,9 @@ class Outcome:
     interrupted: bool = False
     recovered_unknown: int = 0
     called_off: int = 0  # rows a late cancel given elsewhere called off at the run's end (fix 15b)
+    # A resume that found nobody planned when it took the lease: another process (a colleague's
+    # resume) sent them since its question counted them, and this run mailed nobody (newcomer 15 #9).
+    found_nobody: bool = False
 
     @property
     def needs_attention(self) -> bool:
@@ -95,8 +98,20 @@ class Outcome:
             failed, unknown = self.counts[MessageState.FAILED.value], self.counts[MessageState.UNKNOWN.value]
             raise IncompleteSend(
                 f"The send ended with {counted(failed, 'failed recipient')} and {unknown:,} unknown.",
-                hint=f"See what happened with: mailer status {self.campaign_id}   (then, if needed: mailer resume {self.campaign_id})",
+                hint=f"See what happened with: mailer status {self.campaign_id}   ({self._next(failed=failed, unknown=unknown)})",
             )
+
+    def _next(self, *, failed: int, unknown: int) -> str:
+        """What acts on failed and unknown recipients: a plain `mailer resume` sends neither, so the
+        hint names the flag that does (newcomer 15 #3: it named a plain resume, which ended the same way)."""
+        retry = f"once the cause is fixed: mailer resume {self.campaign_id} --retry-failed"
+        resend = (
+            "SendGrid's events settle the unknown ones; "
+            f"only if you are sure they did not get it: mailer resume {self.campaign_id} --resend-unknown"
+        )
+        if failed and unknown:
+            return f"then, {retry}; {resend}"
+        return f"then, {retry}" if failed else resend
 
 
 def record(
@@ -317,6 +332,8 @@ def run(
         in_flight=sorted(dispatcher.handed),
         cancel=dispatcher.cancelled_elsewhere,
     )
+    if not fresh and not rows:
+        outcome = replace(outcome, found_nobody=True)
     if dispatcher.stop_error is None and dispatcher.cancelled_elsewhere is not None:
         dispatcher.stop_error = _cancelled_elsewhere(campaign_id, dispatcher.cancelled_elsewhere, outcome, scheduled_at=scheduled_at)
     if dispatcher.stop_error is not None:
@@ -385,6 +402,9 @@ class Rehearsal:
     left: int
     elsewhere: Elsewhere
     suppressed: int
+    # Journalists of requests a stopped run left in flight: the resume marks them unknown first
+    # (``messages.recover_interrupted``), never sends them (newcomer 15 #13).
+    recovered: int = 0
 
 
 def rehearse_resume(
@@ -398,25 +418,31 @@ def rehearse_resume(
         transaction = connection.begin()
         try:
             now = utcnow()
-            messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
+            recovered = messages.recover_interrupted(
+                connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True
+            )
             elsewhere, suppressed = _before_resending(
                 connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
             )
             counts = messages.counts(connection, found.id)
         finally:
             transaction.rollback()
-    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed)
+    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered)
 
 
 def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_PERSONALIZATIONS) -> CampaignStatus:
     """End a campaign a resume finds nothing left to send in: its last journalists had the release
     from another send since, or were suppressed meanwhile (skipped here as a run would skip them,
-    under its lease), so it gets the status its rows say, as at a run's end. Without it, a send
-    stopped and then completed by a correction stayed "paused" for ever, and `mailer cancel`
-    refused it (newcomer 10 #2). Returns its status now (paused if someone was planned again in
-    between); raises SendError while another process drives it."""
+    under its lease), or their request was in flight when the send stopped (they become unknown,
+    as a run makes them: newcomer 15 #13, a resume that skipped this step left them planned and
+    said "run mailer resume again" for ever), so it gets the status its rows say, as at a run's
+    end. Without it, a send stopped and then completed by a correction stayed "paused" for ever,
+    and `mailer cancel` refused it (newcomer 10 #2). Returns its status now (paused if someone was
+    planned again in between); raises SendError while another process drives it."""
     with engine.begin() as connection:
         held = lease.acquire(connection, found.id, now=utcnow())
+        messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=utcnow(), older_runs=True)
+        lease.in_flight(connection, held, ())
         _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow())
     _finish(engine, held, interrupted=False, recovered=0)
     with engine.connect() as connection:

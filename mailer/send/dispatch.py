@@ -4,9 +4,10 @@ A request leaves only once the campaign row lists it in flight (committed, under
 its rows go from ``planned`` to ``accepted``, ``failed`` or ``unknown`` after it, or stay
 ``planned``: one UPDATE per request, every write on the calling thread. A run that finds requests
 listed in flight (its predecessor crashed) marks their rows ``unknown``. 429, 5xx and refused
-connections are retried here, with waits through an injectable ``sleep`` so tests never wait; a
-refused key or an unreachable SendGrid stops new requests, and Ctrl-C stops cleanly after the
-requests in flight are answered and logged.
+connections are retried here, with waits through an injectable ``sleep`` so tests never wait; while
+a refused request waits, it is off the list (nothing of it is at SendGrid) and goes back on,
+committed, before it is tried again. A refused key or an unreachable SendGrid stops new requests,
+and Ctrl-C stops cleanly after the requests in flight are answered and logged.
 
 While the requests out are answered, a spare worker builds and encodes the next one and waits at
 its gate; the gate opens once the campaign row lists the request in flight, so its turn costs no
@@ -104,6 +105,11 @@ class _Gate:
             self._decided.set()
             return not self._go
 
+    def opened(self) -> bool:
+        """Whether the gate has opened (the request is listed in flight, and may have left)."""
+        with self._lock:
+            return self._go
+
     def wait(self) -> bool:
         """Block until decided: True to go."""
         self._decided.wait()
@@ -150,6 +156,12 @@ class Dispatcher:
     # `mailer cancel` of this campaign, given elsewhere while this run sends it (another terminal, another
     # computer sharing the log): seen at a round, it stops the run handing requests over (fix 15b).
     cancelled_elsewhere: campaigns.CancelAsked | None = None
+    # The requests SendGrid refused (429, 5xx, no connection) that wait to be tried again: off the
+    # list in flight meanwhile (``_set_aside``), so a crash during the wait leaves their rows planned,
+    # not unknown (newcomer 15 #12). Every write of that list holds ``listing``, and reads it
+    # under it: a worker's and the main thread's changes never undo each other.
+    waiting: set[int] = field(default_factory=set)
+    listing: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def stopping(self) -> bool:
@@ -234,7 +246,7 @@ class Dispatcher:
         if free <= 0 or self.stopping or not self._pending():
             return taken
         try:
-            with self.engine.begin() as connection:
+            with self.listing, self.engine.begin() as connection:
                 campaigns.lock(connection, [self.campaign_id])  # before the checks: a forget either waits or is seen
                 if self._cancel_seen(connection):
                     return taken  # none: the requests out are answered and logged, no new one leaves
@@ -280,15 +292,37 @@ class Dispatcher:
                 self.on_request(len(request.messages) - len(left))
         return kept
 
-    def _recheck(self, request: Request) -> Request | None:
-        """``request`` as it may leave again after a wait (``_still_planned``, from a worker); None
-        when nobody is left in it, or the campaign was cancelled meanwhile."""
-        with self.engine.begin() as connection:
+    def _recheck(self, request: Request, *, relist: bool = True) -> Request | None:
+        """``request`` as it may leave again after a wait (``_still_planned``, from a worker), with
+        ``relist`` listed in flight again (committed, under the lease) in the same transaction; None
+        when nobody is left in it, the campaign was cancelled meanwhile, or another process has
+        taken it over (then it stays off the list, its rows planned: it does not leave)."""
+        with self.listing, self.engine.begin() as connection:
             campaigns.lock(connection, [self.campaign_id])
             if self._cancel_seen(connection):
                 return None
             left = self._still_planned(connection, [request], count=False)
-        return left[0] if left else None
+            if not left or not relist:
+                return left[0] if left else None
+            listed = {*campaigns.in_flight(connection, self.campaign_id), request.number}
+            if not lease_module.in_flight(connection, self.lease, sorted(listed)):
+                return None
+            self.waiting.discard(request.number)  # the lock is held until after the commit
+        return left[0]
+
+    def _set_aside(self, request: Request) -> bool:
+        """Take ``request``, which SendGrid refused (nothing of it was accepted), off the list in
+        flight while it waits to be tried again (from a worker): a crash during the wait leaves its
+        rows planned, for a resume to send, instead of unknown (newcomer 15 #12). ``_recheck`` puts
+        it back on before it leaves again (promise 2). False when another process has taken the
+        campaign over: the request must not leave again."""
+        with self.listing, self.engine.begin() as connection:
+            campaigns.lock(connection, [self.campaign_id])
+            listed = [number for number in campaigns.in_flight(connection, self.campaign_id) if number != request.number]
+            if not lease_module.in_flight(connection, self.lease, listed):
+                return False
+            self.waiting.add(request.number)  # the lock is held until after the commit
+        return True
 
     def _cancel_seen(self, connection: Connection) -> bool:
         """Whether `mailer cancel` of this campaign is on record (read under the campaign row's lock, so
@@ -312,9 +346,10 @@ class Dispatcher:
         halves: list[Request] = []
         answered_numbers = {request.number for request, _ in answered}
         try:
-            with self.engine.begin() as connection:
+            with self.listing, self.engine.begin() as connection:
                 # The campaign row first, then the answered requests' rows: the order a taking-over
                 # run locks them in (lease, then recovery), so on PostgreSQL the two never deadlock.
+                self.waiting -= answered_numbers
                 self._hold(connection, self.handed - answered_numbers, changed=bool(answered))
                 for request, attempt in answered:
                     notes.extend(self._record(connection, request, attempt, halves))
@@ -388,7 +423,7 @@ class Dispatcher:
         ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
         process has taken the campaign over."""
         moment = utcnow()
-        listed = sorted(flying) if changed else None
+        listed = sorted(flying - self.waiting) if changed else None  # under ``listing``
         if self.renewed_at is None or not timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:
             held = lease_module.renew(connection, self.lease, now=moment, in_flight=listed)
             if held:
@@ -418,22 +453,27 @@ class Dispatcher:
                 rate_limited += 1
                 if rate_limited > RATE_LIMIT_ATTEMPTS:
                     return _Attempt(error=Unavailable("SendGrid kept answering 429 (too many requests)."))
-                if not self._wait_to_retry(min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter())):
-                    return _Attempt()
+                wait_for = min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter())
             except Unavailable as exc:
                 failures += 1
                 if failures > self.pacing.retries:
                     return _Attempt(error=exc)
-                wait_for = min(BACKOFF_BASE * 2 ** (failures - 1), self.pacing.max_retry_wait)
-                if not self._wait_to_retry(wait_for * (0.5 + 0.5 * self.jitter())):
-                    return _Attempt()
+                wait_for = min(BACKOFF_BASE * 2 ** (failures - 1), self.pacing.max_retry_wait) * (0.5 + 0.5 * self.jitter())
             except TransportError as exc:
                 return _Attempt(error=exc)
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
                 return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
+            # Refused: nothing of it is at SendGrid, so it is off the list in flight while it waits.
+            # (A prepared request refused before its gate opened was never listed: the gate still
+            # governs it, and the main thread lists it before opening it.)
+            listed = gate is None or gate.opened()
+            if listed and not self._set_aside(request):
+                return _Attempt()  # another process drives the campaign now: its rows stay planned
+            if not self._wait_to_retry(wait_for):
+                return _Attempt()  # its rows stay planned (a Ctrl-C, or the run stopping meanwhile)
             # Tried again after a wait: whoever was suppressed, forgotten or called off meanwhile is
-            # left out of it too (review 12b #1); nobody left, it does not leave.
-            again = self._recheck(request)
+            # left out of it too (review 12b #1); nobody left, it does not leave. Listed in flight again first.
+            again = self._recheck(request, relist=listed)
             if again is None:
                 return _Attempt()
             request = again

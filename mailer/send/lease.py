@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Connection
 
@@ -67,7 +65,7 @@ def driving(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
     """The lease of the process driving the campaign right now (not expired, its process not
     known to be gone: one on this machine that died drives nothing), or None."""
     current = campaigns.lease(connection, campaign_id)
-    return current if current is not None and current.expires > now and not _is_gone(current) else None
+    return current if current is not None and current.driving(now) else None
 
 
 def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
@@ -121,27 +119,12 @@ def release_own(connection: Connection, campaign_id: str) -> None:
 
 def _is_gone(current: LeaseRow) -> bool:
     """The holder ran on this machine and its process no longer exists."""
-    if current.host != _host() or current.pid <= 0:
-        return False
-    if current.pid == os.getpid():
-        return False  # this very process holds it through another run: not gone
-    try:
-        os.kill(current.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # it exists, under another user
-    return False
+    return current.gone()
 
 
 def _host() -> str:
-    """This machine: its name and, where Linux tells it, its boot id, so two machines (VMs) that
-    share a host name are never taken for one when deciding whether a holder's process is gone."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()[:8]
-    except OSError:
-        return socket.gethostname()
-    return f"{socket.gethostname()}/{boot}"
+    """This machine, as a lease names it (``campaigns.this_host``)."""
+    return campaigns.this_host()
 
 
 def _held(campaign_id: str, current: LeaseRow | None, now: datetime) -> SendError:

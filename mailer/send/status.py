@@ -126,10 +126,13 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
         not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
         steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
-    return Status(campaign, shown, skipped, errors, steps, shown_status(campaign.status, scheduled, now=now), in_flight)
+    shown_as = shown_status(campaign.status, scheduled, now=now, driven=held is not None)
+    return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight)
 
 
-_STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED)
+# With no process driving it (its lease free, expired, or its holder's process gone): "sending" is
+# a run that was killed or crashed (newcomer 15 #1).
+_STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED, CampaignStatus.SENDING)
 
 
 def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str, int]) -> list[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import socket
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text, update
@@ -522,6 +525,47 @@ class LeaseRow:
     since: datetime
     heartbeat: datetime
     expires: datetime
+
+    def gone(self) -> bool:
+        """The holder ran on this machine and its process no longer exists."""
+        if self.host != this_host() or self.pid <= 0:
+            return False
+        if self.pid == os.getpid():
+            return False  # this very process holds it through another run: not gone
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # it exists, under another user
+        return False
+
+    def driving(self, now: datetime) -> bool:
+        """Whether a process drives the campaign on this lease at ``now``: not expired, and not a
+        holder on this machine whose process is gone (killed, crashed)."""
+        return self.expires > now and not self.gone()
+
+
+def this_host() -> str:
+    """This machine, as a lease names it: its name and, where Linux tells it, its boot id, so two
+    machines (VMs) that share a host name are never taken for one when deciding whether a
+    holder's process is gone."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()[:8]
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}/{boot}"
+
+
+def driven(connection: Connection, campaign_ids: Collection[str], *, now: datetime) -> set[str]:
+    """Of ``campaign_ids``, those a process drives at ``now`` (``LeaseRow.driving``): a campaign
+    stored as `sending` that none drives was stopped (its process killed, the computer crashed)."""
+    found: set[str] = set()
+    for campaign_id in sorted(set(campaign_ids)):
+        held = lease(connection, campaign_id)
+        if held is not None and held.driving(now):
+            found.add(campaign_id)
+    return found
 
 
 def lease(connection: Connection, campaign_id: str) -> LeaseRow | None:
