@@ -120,7 +120,6 @@ def test_the_hint_after_unknown_journalists_names_a_command_that_does_something(
 # -- 4. status, five minutes before a scheduled send, still offers the cancel ------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: status inside the last 10 minutes still advises mailer cancel")
 def test_status_inside_the_last_ten_minutes_does_not_offer_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release is scheduled; five minutes before its time she reads `mailer status`: "To call
     the send off (up to 10 minutes before): mailer cancel ...". It is already too late for that

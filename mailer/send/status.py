@@ -109,15 +109,16 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
             + (
                 f"{late} A corrected release sent after that time asks before mailing those who had this version."
                 if late
-                else f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}"
+                else schedule.cancel_words(campaign_id, held_until, now=now)
             ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
-        way_out = (
-            "unless the late cancel takes effect"
-            if late
-            else f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
-        )
+        if late:
+            way_out = "unless the late cancel takes effect"
+        elif held_until - now < schedule.CANCEL_WINDOW:  # too late for SendGrid to promise a cancel (newcomer 15 #4)
+            way_out = f"unless a cancel still takes effect (mailer cancel {campaign_id}; SendGrid no longer promises it)"
+        else:
+            way_out = f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
         steps.insert(
             1,
             f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
