@@ -139,7 +139,6 @@ def test_status_inside_the_last_ten_minutes_does_not_offer_the_cancel(tmp_path: 
 # -- 5. cancel after the time of a late-cancelled send says it "has gone out already" -----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: cancel says 'gone out already' where status says the late cancel most likely held")
 def test_cancel_after_a_late_cancel_does_not_say_it_went_out(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The embargo moved: five minutes before the send's time she cancels ("it may still go out").
     After the time she tries `mailer cancel` once more, and it answers "... it has gone out

@@ -44,7 +44,7 @@ from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
-from mailer.send.status import find
+from mailer.send.status import find, late_cancel_words
 from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
@@ -515,6 +515,13 @@ def cancel(
         # what SendGrid held went out; the rest waits for a resume, so it is called off as for any
         # stopped send (review 14 #4: "it has gone out already" left them waiting in it for ever).
         return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
+    if found.scheduled_at <= now and found.late_cancel is not None:
+        # A cancel was asked late and its time has passed: what status knows of it, from its events
+        # (newcomer 15 #5: "it has gone out already" where status said most likely nobody got it).
+        with engine.connect() as connection:
+            went_out = messages.went_out(connection, campaign_id)
+        late_words = late_cancel_words(found, now=now, went_out=went_out)
+        raise SendError(f"{campaign_id} has nothing left to cancel: its time has passed. {late_words}")
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     sendgrid = transport or _sendgrid(config, environ, sending=False)
