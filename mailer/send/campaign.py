@@ -96,6 +96,8 @@ class Cancelled:
     late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
     unsent: int = 0
     reached: int = 0  # journalists it had mailed before it stopped: it stays done with them, the rest called off
+    # Of ``reached``, those whose request got no answer (unknown): they may have the email, or not (newcomer 15 #2).
+    unknown: int = 0
     # A process was still handing the send to SendGrid (another terminal, another computer): it stops
     # at its next request and hands over nothing more, calling off the rest of a late cancel (fix 15b).
     sending_elsewhere: bool = False
@@ -415,7 +417,8 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
         lease_module.in_flight(connection, taken, ())
         counts = messages.counts(connection, found.id)
-        reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+        unknown = counts[MessageState.UNKNOWN.value] + counts[MessageState.SENDING.value]
+        reached = counts[MessageState.ACCEPTED.value] + unknown
         unsent = counts[MessageState.PLANNED.value]
         if not unsent:
             raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
@@ -425,7 +428,7 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         else:
             campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
         lease_module.release(connection, taken)
-    return Cancelled(found.id, None, unsent=unsent, reached=reached)
+    return Cancelled(found.id, None, unsent=unsent, reached=reached, unknown=unknown)
 
 
 def skip_reached_elsewhere(
@@ -552,6 +555,7 @@ def cancel(
             late=True,
             unsent=rest.unsent,
             reached=rest.reached,
+            unknown=rest.unknown,
             sending_elsewhere=_driven(engine, found.id),
         )
     with engine.begin() as connection:

@@ -24,7 +24,18 @@ from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "skipped_words", "status"]
+__all__ = [
+    "Held",
+    "Status",
+    "advice",
+    "cancelled_words",
+    "find",
+    "held_at_sendgrid",
+    "late_cancel_words",
+    "skipped_words",
+    "status",
+    "unknown_words",
+]
 
 # What a skip reason means, where the log's word for it (at most 20 characters) says too little.
 _SKIPPED_WORDS = {RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)"}
@@ -188,6 +199,17 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     )
 
 
+def unknown_words(count: int, campaign_id: str) -> str:
+    """What ``count`` recipients of unknown fate means and what to do about them: status's step,
+    and what a cancel of a stopped send says of them (newcomer 15 #2: it said they "had it")."""
+    return (
+        f"{counted(count, 'recipient')} {'is' if count == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
+        "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
+        "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
+        f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
+    )
+
+
 def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
     """ "42 cancelled: SendGrid discarded them; none went out": what became of a cancelled campaign's
     unsent messages (``count``), for the recipients line of ``mailer status``."""
@@ -249,12 +271,7 @@ def advice(
             f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet. Continue with: mailer resume {campaign_id}"
         )
     if unknown:
-        steps.append(
-            f"{counted(unknown, 'recipient')} {'is' if unknown == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
-            "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
-            "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
-            f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
-        )
+        steps.append(unknown_words(unknown, campaign_id))
     if failed:
         steps.append(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
