@@ -308,9 +308,6 @@ def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, st
 # -- 11. after a late cancel that most likely held, a correction says they "already received" it --
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 11: a correction after a late cancel says the journalists 'already received' the earlier version"
-)
 def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "cancelled_words",
     "find",
     "held_at_sendgrid",
+    "late_cancel_fact",
     "late_cancel_words",
     "skipped_words",
     "status",
@@ -173,29 +174,44 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
     events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
     the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
-    None when no such cancel was asked."""
-    if campaign.late_cancel is None or campaign.scheduled_at is None:
+    None when no such cancel was asked. It opens with ``late_cancel_fact``."""
+    fact = late_cancel_fact(campaign, now=now, went_out=went_out)
+    if fact is None or campaign.scheduled_at is None:
         return None
-    asked = (
-        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
-        f"its time{'' if campaign.scheduled_at > (now or utcnow()) else f' ({schedule.describe(campaign.scheduled_at)})'}, "
-        "when SendGrid no longer promises to cancel"
-    )
     if campaign.scheduled_at > (now or utcnow()):
         return (
-            f"{asked}: it may still go out, and asking again changes nothing. "
+            f"{fact}, and asking again changes nothing. "
             f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
             "whether it went out."
         )
     if went_out:
-        return (
-            f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it). "
-            f"Read opens and bounces with: mailer report {campaign.id}"
-        )
+        return f"{fact}. Read opens and bounces with: mailer report {campaign.id}"
+    return (
+        f"{fact}. mailer counts its journalists as reached, so a new send of this release skips them unless it is sent "
+        "with --include-previous."
+    )
+
+
+def late_cancel_fact(campaign: Campaign, *, now: datetime | None = None, went_out: int = 0) -> str | None:
+    """What is known of a scheduled send whose cancel was asked late, without what to do about it
+    (no full stop): that it may still go out; after its time, by its events (``went_out``), that it
+    went out all the same, or that most likely nobody got it. The report, a correction and a
+    second cancel say it as status does (newcomer 15 #5, #10, #11). None when no such cancel was asked."""
+    if campaign.late_cancel is None or campaign.scheduled_at is None:
+        return None
+    ahead = campaign.scheduled_at > (now or utcnow())
+    asked = (
+        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
+        f"its time{'' if ahead else f' ({schedule.describe(campaign.scheduled_at)})'}, "
+        "when SendGrid no longer promises to cancel"
+    )
+    if ahead:
+        return f"{asked}: it may still go out"
+    if went_out:
+        return f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it)"
     return (
         f"{asked}, and no event from SendGrid says it went out: most likely the cancel held and nobody got it "
-        f"(events can take a while; mailer report {campaign.id} shows any that come). mailer counts its journalists as "
-        "reached, so a new send of this release skips them unless it is sent with --include-previous."
+        f"(events can take a while; mailer report {campaign.id} shows any that come)"
     )
 
 
