@@ -301,8 +301,8 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
-        if summary.cancelled_note:
-            output.say(summary.cancelled_note)
+        for note in summary.notes():
+            output.say(note)
         return
     report = reports.table(engine, campaign_id, kind, everyone=everyone)
     campaign = report.campaign

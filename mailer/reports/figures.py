@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer import models
+from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
@@ -68,6 +69,11 @@ class Summary:
     # A cancelled campaign's messages that never went out (SendGrid discarded what it held, or they
     # were still planned); then ``accepted`` and ``unknown`` are 0 (models.shown_counts).
     cancelled: int = 0
+    # Of a send not finished (stopped, or still going), the journalists no request has gone to yet,
+    # and those of requests listed in flight, whose answer is not logged (newcomer 15 #7: a stopped
+    # send's report left them out of every line).
+    not_sent: int = 0
+    in_flight: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -97,6 +103,23 @@ class Summary:
         return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
     @property
+    def stopped_note(self) -> str | None:
+        """The sentence under the report of a send that has not finished: how many are not sent yet
+        (or in flight), and where to see what to do; None when everyone was dealt with."""
+        waiting = self.not_sent + self.in_flight
+        if not waiting or self.is_cancelled:
+            return None
+        return (
+            f"This send has not finished: {counted(waiting, 'recipient')} {'has' if waiting == 1 else 'have'} not been sent yet"
+            + (f" ({self.in_flight:,} of them in flight, SendGrid's answer not logged)" if self.in_flight else "")
+            + f". mailer status {self.campaign.id} says whether it is still going and how to finish it."
+        )
+
+    def notes(self) -> list[str]:
+        """The sentences under the figures, in reading order: what the figures alone do not say."""
+        return [note for note in (self.cancelled_note, self.stopped_note) if note]
+
+    @property
     def bounced_all(self) -> int:
         """Bounced in the report's one sense: hard bounces, blocks and drops (not delivered)."""
         return self.bounced + self.blocked + self.dropped
@@ -116,6 +139,12 @@ class Summary:
             ("accepted", "Accepted by SendGrid", self.accepted, None),
             ("failed", "Failed (refused by SendGrid)", self.failed, None),
             ("unknown", "Fate unknown (see mailer status)", self.unknown, None),
+        ]
+        if self.in_flight:  # a send not finished: those of requests whose answer is not logged
+            rows.append(("in_flight", "In flight, SendGrid's answer not logged (see mailer status)", self.in_flight, None))
+        if self.not_sent:  # and those no request has gone to yet
+            rows.append(("not_sent", "Not sent yet (see mailer status)", self.not_sent, None))
+        rows += [
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
         ]
@@ -243,6 +272,10 @@ def _summaries(
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
         shown = shown_counts({state.value: s[state.value] for state in MessageState}, info.status)
+        waiting = shown[MessageState.PLANNED.value] + shown[MessageState.SENDING.value]
+        # Of those not sent, the rows of requests listed in flight (messages.planned_in; a cancelled
+        # campaign's read "cancelled", so none are left here).
+        in_flight = message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid)) if waiting else 0
         result[cid] = Summary(
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
@@ -251,6 +284,8 @@ def _summaries(
             failed=shown[MessageState.FAILED.value],
             unknown=shown[MessageState.UNKNOWN.value],
             cancelled=shown[CANCELLED],
+            not_sent=waiting - in_flight,
+            in_flight=in_flight,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],

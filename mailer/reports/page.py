@@ -64,7 +64,8 @@ TEMPLATE = """<!DOCTYPE html>
 <h1>{{ subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in UTC</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
-{% endif %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
+{% endif %}{% for note in summary.notes() if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
+{% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
