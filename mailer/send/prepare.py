@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
+from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
@@ -429,14 +430,14 @@ def _late_cancelled(connection: Connection, campaign_ids: Iterable[str]) -> dict
 
 def _late_cancel_facts(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
     """Of these campaigns, those whose time has passed after a cancel asked late: campaign -> what
-    its events say of it (``status.late_cancel_fact``: most likely nobody got it, or it went out)."""
+    its events say of it (``scheduled.late_cancel``: most likely nobody got it, or it went out)."""
     now = utcnow()
     facts: dict[str, str] = {}
     for cid in sorted(set(campaign_ids)):
         found = campaigns.get(connection, cid)
         if found is None or found.late_cancel is None or found.scheduled_at is None or found.scheduled_at > now:
             continue
-        fact = status.late_cancel_fact(found, now=now, went_out=messages.went_out(connection, cid))
+        fact = scheduled_words.late_cancel(found, now=now, went_out=messages.went_out(connection, cid))
         if fact is not None:
             facts[cid] = fact
     return facts

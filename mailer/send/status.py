@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer import scheduled as scheduled_words
 from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
@@ -31,7 +32,6 @@ __all__ = [
     "cancelled_words",
     "find",
     "held_at_sendgrid",
-    "late_cancel_fact",
     "late_cancel_words",
     "skipped_words",
     "status",
@@ -117,7 +117,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if held_until is not None:
         steps.insert(
             0,
-            f"SendGrid holds these emails until {schedule.describe(held_until)}. "
+            f"{scheduled_words.held(held_until)}. "
             + (
                 f"{late} A corrected release sent after that time asks before mailing those who had this version."
                 if late
@@ -174,8 +174,8 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
     events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
     the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
-    None when no such cancel was asked. It opens with ``late_cancel_fact``."""
-    fact = late_cancel_fact(campaign, now=now, went_out=went_out)
+    None when no such cancel was asked. It opens with ``scheduled.late_cancel``, the fact every command says."""
+    fact = scheduled_words.late_cancel(campaign, now=now or utcnow(), went_out=went_out)
     if fact is None or campaign.scheduled_at is None:
         return None
     if campaign.scheduled_at > (now or utcnow()):
@@ -189,29 +189,6 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     return (
         f"{fact}. mailer counts its journalists as reached, so a new send of this release skips them unless it is sent "
         "with --include-previous."
-    )
-
-
-def late_cancel_fact(campaign: Campaign, *, now: datetime | None = None, went_out: int = 0) -> str | None:
-    """What is known of a scheduled send whose cancel was asked late, without what to do about it
-    (no full stop): that it may still go out; after its time, by its events (``went_out``), that it
-    went out all the same, or that most likely nobody got it. The report, a correction and a
-    second cancel say it as status does (newcomer 15 #5, #10, #11). None when no such cancel was asked."""
-    if campaign.late_cancel is None or campaign.scheduled_at is None:
-        return None
-    ahead = campaign.scheduled_at > (now or utcnow())
-    asked = (
-        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
-        f"its time{'' if ahead else f' ({schedule.describe(campaign.scheduled_at)})'}, "
-        "when SendGrid no longer promises to cancel"
-    )
-    if ahead:
-        return f"{asked}: it may still go out"
-    if went_out:
-        return f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it)"
-    return (
-        f"{asked}, and no event from SendGrid says it went out: most likely the cancel held and nobody got it "
-        f"(events can take a while; mailer report {campaign.id} shows any that come)"
     )
 
 
