@@ -301,7 +301,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
-        for note in summary.notes():
+        for note in summary.notes(datetime.now(UTC)):
             output.say(note)
         return
     report = reports.table(engine, campaign_id, kind, everyone=everyone)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer import models
+from mailer import models, scheduled
 from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
@@ -115,9 +115,19 @@ class Summary:
             + f". mailer status {self.campaign.id} says whether it is still going and how to finish it."
         )
 
-    def notes(self) -> list[str]:
+    def held_note(self, now: datetime) -> str | None:
+        """Of a send SendGrid still holds (``is_held``), that nothing has gone out yet, in status's
+        words (newcomer 15 #8: its report read as a send that reached nobody); None for any other."""
+        at = self.campaign.scheduled_at
+        if at is None or not self.is_held(now):
+            return None
+        return f"{scheduled.held(at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
+
+    def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
-        return [note for note in (self.cancelled_note, self.stopped_note) if note]
+        moment = now or datetime.now(UTC)
+        found = (self.cancelled_note, self.held_note(moment), self.stopped_note)
+        return [note for note in found if note]
 
     @property
     def bounced_all(self) -> int:

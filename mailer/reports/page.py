@@ -64,7 +64,7 @@ TEMPLATE = """<!DOCTYPE html>
 <h1>{{ subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in UTC</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
-{% endif %}{% for note in summary.notes() if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
+{% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
 {% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
@@ -141,6 +141,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
+        notes=summary.notes(now or datetime.now(UTC)),
         subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
         sent=_sent(summary.campaign, now or datetime.now(UTC)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
