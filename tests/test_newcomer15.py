@@ -276,7 +276,6 @@ def test_a_resume_beaten_by_a_colleague_says_it_sent_nothing(
 # -- 10. reports never mention a late cancel ---------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: report and overview count a late-cancelled send as an ordinary one, without a word")
 def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The embargo moved five minutes before the send's time; she cancelled ("it may still go
     out"). After the time, `mailer status` says "no event from SendGrid says it went out: most

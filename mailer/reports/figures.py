@@ -74,6 +74,9 @@ class Summary:
     # send's report left them out of every line).
     not_sent: int = 0
     in_flight: int = 0
+    # Of its emails, those SendGrid's events show it sent (messages.WENT_OUT): of a send whose
+    # cancel was asked late, whether it went out all the same (newcomer 15 #10).
+    went_out: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -123,10 +126,31 @@ class Summary:
             return None
         return f"{scheduled.held(at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
 
+    def late_cancel_note(self, now: datetime) -> str | None:
+        """Of a send whose cancel was asked late, what status says of it, by its events
+        (``scheduled.late_cancel``; newcomer 15 #10); None for any other."""
+        if self.is_cancelled:
+            return None
+        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out)
+        return f"{fact}." if fact else None
+
+    def is_late_cancelled(self, now: datetime) -> bool:
+        """Its time has passed after a cancel asked late, and no event says it went out: most likely
+        nobody got it, so the overview lists it apart, in no total (newcomer 15 #10)."""
+        at = self.campaign.scheduled_at
+        return (
+            self.campaign.late_cancel is not None
+            and at is not None
+            and at <= now
+            and not self.went_out
+            and not self.is_cancelled
+            and not self.is_rehearsal
+        )
+
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
         moment = now or datetime.now(UTC)
-        found = (self.cancelled_note, self.held_note(moment), self.stopped_note)
+        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note)
         return [note for note in found if note]
 
     @property
@@ -295,6 +319,7 @@ def _summaries(
             unknown=shown[MessageState.UNKNOWN.value],
             cancelled=shown[CANCELLED],
             not_sent=waiting - in_flight,
+            went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
