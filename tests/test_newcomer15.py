@@ -82,7 +82,6 @@ def test_a_killed_send_is_not_shown_as_still_sending(crashed: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="finding 2: cancel counts journalists of unknown fate as having had the email")
 def test_cancel_of_a_crashed_send_does_not_say_unknown_journalists_had_it(crashed: str) -> None:
     """She calls the crashed send off: "Called off the rest of ...: 2 journalists it had not mailed
     yet will not be (4 journalists had it before it stopped)." Nobody knows that the four had it:
@@ -119,7 +118,6 @@ def test_the_hint_after_unknown_journalists_names_a_command_that_does_something(
 # -- 4. status, five minutes before a scheduled send, still offers the cancel ------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: status inside the last 10 minutes still advises mailer cancel")
 def test_status_inside_the_last_ten_minutes_does_not_offer_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release is scheduled; five minutes before its time she reads `mailer status`: "To call
     the send off (up to 10 minutes before): mailer cancel ...". It is already too late for that
@@ -139,7 +137,6 @@ def test_status_inside_the_last_ten_minutes_does_not_offer_the_cancel(tmp_path: 
 # -- 5. cancel after the time of a late-cancelled send says it "has gone out already" -----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: cancel says 'gone out already' where status says the late cancel most likely held")
 def test_cancel_after_a_late_cancel_does_not_say_it_went_out(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The embargo moved: five minutes before the send's time she cancels ("it may still go out").
     After the time she tries `mailer cancel` once more, and it answers "... it has gone out
@@ -190,7 +187,6 @@ def test_a_scheduled_send_cancelled_while_it_runs_says_so_in_its_own_terminal(tm
 # -- 7. the report of a send that stopped half-way loses the journalists not sent yet -----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: the report of a stopped send has no line for the journalists not sent yet")
 def test_the_report_of_a_stopped_send_accounts_for_those_not_sent_yet(tmp_path: Path, standin: Any, db_url: str) -> None:
     """SendGrid went away after two requests; the other four journalists wait for `mailer resume`.
     `mailer status` says "4 planned, 2 accepted ... 4 recipients have not been sent yet". The report
@@ -214,7 +210,6 @@ def test_the_report_of_a_stopped_send_accounts_for_those_not_sent_yet(tmp_path: 
 # -- 8. the report of a send SendGrid still holds reads like a send that reached nobody ---------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 8: the terminal report of a scheduled send not yet out shows 0.0% rates and no word of it")
 def test_the_report_of_a_send_still_held_says_it_has_not_gone_out(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release goes out tomorrow morning. Her director asks how it is doing; `mailer report`
     answers "Accepted by SendGrid 2, Delivered 0 (0.0%), Bounced 0 (0.0%) ..." and nothing else:
@@ -280,7 +275,6 @@ def test_a_resume_beaten_by_a_colleague_says_it_sent_nothing(
 # -- 10. reports never mention a late cancel ---------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: report and overview count a late-cancelled send as an ordinary one, without a word")
 def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The embargo moved five minutes before the send's time; she cancelled ("it may still go
     out"). After the time, `mailer status` says "no event from SendGrid says it went out: most
@@ -310,9 +304,6 @@ def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, st
 # -- 11. after a late cancel that most likely held, a correction says they "already received" it --
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 11: a correction after a late cancel says the journalists 'already received' the earlier version"
-)
 def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

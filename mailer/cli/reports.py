@@ -215,13 +215,14 @@ def _overview(
         raise click.UsageError("--until is before --since.")
     target = path or reports_folder(app) / "overview.html"
     app.never_over(target, logged_lists=True)
-    shown, cancelled, rehearsed, held = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled, rehearsed, held, late = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
     parts = [f"{counted(held, 'send')} scheduled for later, not gone out yet"] if held else []
     parts += [f"{cancelled} cancelled before {'it' if cancelled == 1 else 'they'} went out"] if cancelled else []
     parts += [counted(rehearsed, "sandbox rehearsal")] if rehearsed else []
+    parts += [f"{late} cancelled late, with no event saying {'it' if late == 1 else 'they'} went out"] if late else []
     apart = f" ({' and '.join(parts)}, listed apart)" if parts else ""
     output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label}{apart} to {target}")
 
@@ -301,8 +302,8 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
-        if summary.cancelled_note:
-            output.say(summary.cancelled_note)
+        for note in summary.notes(datetime.now(UTC)):
+            output.say(note)
         return
     report = reports.table(engine, campaign_id, kind, everyone=everyone)
     campaign = report.campaign

@@ -94,11 +94,12 @@ def _no_progress(_description: str, _total: int | None) -> Iterator[Callable[[in
 
 def export_overview(
     engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """Write the campaigns overview page of [since, until) (UTC) to ``path``.
 
     Returns (campaigns in its totals, then those it lists apart: cancelled campaigns, sandbox
-    rehearsals, and sends scheduled for later whose time is still ahead at ``now``).
+    rehearsals, sends scheduled for later whose time is still ahead at ``now``, and sends whose
+    cancel was asked late and whose events show none went out).
     """
     moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
@@ -106,7 +107,8 @@ def export_overview(
     cancelled = sum(s.is_cancelled for s in summaries)
     rehearsed = sum(s.is_rehearsal for s in summaries)
     held = sum(s.is_held(moment) for s in summaries)
-    return len(summaries) - cancelled - rehearsed - held, cancelled, rehearsed, held
+    late = sum(s.is_late_cancelled(moment) for s in summaries)
+    return len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

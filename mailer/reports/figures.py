@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer import models
+from mailer import models, scheduled
+from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
@@ -68,6 +69,14 @@ class Summary:
     # A cancelled campaign's messages that never went out (SendGrid discarded what it held, or they
     # were still planned); then ``accepted`` and ``unknown`` are 0 (models.shown_counts).
     cancelled: int = 0
+    # Of a send not finished (stopped, or still going), the journalists no request has gone to yet,
+    # and those of requests listed in flight, whose answer is not logged (newcomer 15 #7: a stopped
+    # send's report left them out of every line).
+    not_sent: int = 0
+    in_flight: int = 0
+    # Of its emails, those SendGrid's events show it sent (messages.WENT_OUT): of a send whose
+    # cancel was asked late, whether it went out all the same (newcomer 15 #10).
+    went_out: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -97,6 +106,54 @@ class Summary:
         return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
     @property
+    def stopped_note(self) -> str | None:
+        """The sentence under the report of a send that has not finished: how many are not sent yet
+        (or in flight), and where to see what to do; None when everyone was dealt with."""
+        waiting = self.not_sent + self.in_flight
+        if not waiting or self.is_cancelled:
+            return None
+        return (
+            f"This send has not finished: {counted(waiting, 'recipient')} {'has' if waiting == 1 else 'have'} not been sent yet"
+            + (f" ({self.in_flight:,} of them in flight, SendGrid's answer not logged)" if self.in_flight else "")
+            + f". mailer status {self.campaign.id} says whether it is still going and how to finish it."
+        )
+
+    def held_note(self, now: datetime) -> str | None:
+        """Of a send SendGrid still holds (``is_held``), that nothing has gone out yet, in status's
+        words (newcomer 15 #8: its report read as a send that reached nobody); None for any other."""
+        at = self.campaign.scheduled_at
+        if at is None or not self.is_held(now):
+            return None
+        return f"{scheduled.held(at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
+
+    def late_cancel_note(self, now: datetime) -> str | None:
+        """Of a send whose cancel was asked late, what status says of it, by its events
+        (``scheduled.late_cancel``; newcomer 15 #10); None for any other."""
+        if self.is_cancelled:
+            return None
+        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out)
+        return f"{fact}." if fact else None
+
+    def is_late_cancelled(self, now: datetime) -> bool:
+        """Its time has passed after a cancel asked late, and no event says it went out: most likely
+        nobody got it, so the overview lists it apart, in no total (newcomer 15 #10)."""
+        at = self.campaign.scheduled_at
+        return (
+            self.campaign.late_cancel is not None
+            and at is not None
+            and at <= now
+            and not self.went_out
+            and not self.is_cancelled
+            and not self.is_rehearsal
+        )
+
+    def notes(self, now: datetime | None = None) -> list[str]:
+        """The sentences under the figures, in reading order: what the figures alone do not say."""
+        moment = now or datetime.now(UTC)
+        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note)
+        return [note for note in found if note]
+
+    @property
     def bounced_all(self) -> int:
         """Bounced in the report's one sense: hard bounces, blocks and drops (not delivered)."""
         return self.bounced + self.blocked + self.dropped
@@ -116,6 +173,12 @@ class Summary:
             ("accepted", "Accepted by SendGrid", self.accepted, None),
             ("failed", "Failed (refused by SendGrid)", self.failed, None),
             ("unknown", "Fate unknown (see mailer status)", self.unknown, None),
+        ]
+        if self.in_flight:  # a send not finished: those of requests whose answer is not logged
+            rows.append(("in_flight", "In flight, SendGrid's answer not logged (see mailer status)", self.in_flight, None))
+        if self.not_sent:  # and those no request has gone to yet
+            rows.append(("not_sent", "Not sent yet (see mailer status)", self.not_sent, None))
+        rows += [
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
         ]
@@ -243,6 +306,10 @@ def _summaries(
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
         shown = shown_counts({state.value: s[state.value] for state in MessageState}, info.status)
+        waiting = shown[MessageState.PLANNED.value] + shown[MessageState.SENDING.value]
+        # Of those not sent, the rows of requests listed in flight (messages.planned_in; a cancelled
+        # campaign's read "cancelled", so none are left here).
+        in_flight = message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid)) if waiting else 0
         result[cid] = Summary(
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
@@ -251,6 +318,9 @@ def _summaries(
             failed=shown[MessageState.FAILED.value],
             unknown=shown[MessageState.UNKNOWN.value],
             cancelled=shown[CANCELLED],
+            not_sent=waiting - in_flight,
+            went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
+            in_flight=in_flight,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],

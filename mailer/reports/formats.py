@@ -84,6 +84,8 @@ def to_json(table: Table, summary: Summary | None = None) -> str:
         document["bounce_classes"] = dict(summary.bounce_classes)
         if summary.cancelled_note:
             document["cancelled"] = summary.cancelled_note
+        if summary.notes():  # every sentence under the figures, as the terminal and the page say them
+            document["notes"] = summary.notes()
         if summary.reach is not None:
             document["follow_up"] = summary.reach.as_json()
     else:

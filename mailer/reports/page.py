@@ -64,7 +64,8 @@ TEMPLATE = """<!DOCTYPE html>
 <h1>{{ subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in UTC</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
-{% endif %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
+{% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
+{% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -98,7 +99,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if late %} · {{ late|length }} cancelled late, no event says it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -114,6 +115,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
+{% if late %}<h2>Cancel asked late</h2>
+<p class="note">What is known of each is what mailer status says of it. They count in no figure above; a later overview counts one whose events show it went out.</p>
+{{ render(late_table) }}{% endif %}
 {% if rehearsed %}<h2>Sandbox rehearsals</h2>
 <p class="note">Sent with [sendgrid] sandbox = true: SendGrid checked these emails and delivered them to nobody. They count in no figure above.</p>
 {{ render(rehearsed_table) }}{% endif %}
@@ -140,6 +144,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
+        notes=summary.notes(now or datetime.now(UTC)),
         subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
         sent=_sent(summary.campaign, now or datetime.now(UTC)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
@@ -173,6 +178,8 @@ def _sent(campaign: Campaign, now: datetime) -> str:
         return f"was due {due}, cancelled"
     if at > now:
         return f"scheduled for {due} (SendGrid holds it until then; nothing has gone out yet)"
+    if campaign.late_cancel is not None:  # whether it went out: the note under the title says (newcomer 15 #10)
+        return f"was due {due}, cancel asked late"
     return f"sent {due} (scheduled)"
 
 
@@ -251,7 +258,10 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     cancelled = [s for s in summaries if s.is_cancelled]
     rehearsed = [s for s in summaries if s.is_rehearsal]
     held = [s for s in summaries if s.is_held(moment)]
-    summaries = [s for s in summaries if not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment)]
+    late = [s for s in summaries if s.is_late_cancelled(moment)]  # most likely nobody got it (newcomer 15 #10)
+    summaries = [
+        s for s in summaries if not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment) and not s.is_late_cancelled(moment)
+    ]
     accepted = sum(s.accepted for s in summaries)
     delivered = sum(s.delivered for s in summaries)
 
@@ -282,6 +292,8 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
         rehearsed=rehearsed,
         rehearsed_table=rehearsal_table(rehearsed) if rehearsed else None,
+        late=late,
+        late_table=late_cancel_table(late, now=moment) if late else None,
         render=_render_table,
     )
 
@@ -296,7 +308,8 @@ def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
             shown_subject(s.campaign.subject),
             s.planned,
             s.accepted,
-            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now),
+            # as `mailer campaigns` shows it, with a late cancel named (newcomer 15 #10)
+            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now) + (", cancel asked late" if s.campaign.late_cancel else ""),
             s.campaign.id,
         )
         for s in reversed(summaries)
@@ -304,6 +317,24 @@ def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
     keys = ("goes_out", "subject", "recipients", "held", "status", "campaign")
     labels = ("goes out (UTC)", "subject", "recipients", "emails SendGrid holds", "status", "campaign")
     return Table("held", summaries[-1].campaign, keys, labels, rows)
+
+
+def late_cancel_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
+    """The overview's sends whose cancel came late and whose events show none went out, newest
+    first: when they were due, subject, recipients, what is known (``Summary.late_cancel_note``), id."""
+    rows = [
+        (
+            s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            shown_subject(s.campaign.subject),
+            s.planned,
+            s.late_cancel_note(now) or "",
+            s.campaign.id,
+        )
+        for s in reversed(summaries)
+    ]
+    keys = ("due", "subject", "recipients", "known", "campaign")
+    labels = ("was due (UTC)", "subject", "recipients", "what is known", "campaign")
+    return Table("late_cancel", summaries[-1].campaign, keys, labels, rows)
 
 
 def cancelled_table(summaries: Sequence[Summary]) -> Table:
@@ -334,7 +365,7 @@ def rehearsal_table(summaries: Sequence[Summary]) -> Table:
 
 
 WRAPPED = frozenset(
-    {"bounce_reason", "reason", "links_clicked", "subject", "bounce_classification", "classification"}
+    {"bounce_reason", "reason", "links_clicked", "subject", "bounce_classification", "classification", "known"}
 )  # long free text: wraps in its column; the rest stays on one line
 
 

@@ -44,7 +44,7 @@ from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
-from mailer.send.status import find
+from mailer.send.status import find, late_cancel_words
 from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
@@ -96,6 +96,8 @@ class Cancelled:
     late: bool = False  # less than 10 minutes before: SendGrid does not guarantee it
     unsent: int = 0
     reached: int = 0  # journalists it had mailed before it stopped: it stays done with them, the rest called off
+    # Of ``reached``, those whose request got no answer (unknown): they may have the email, or not (newcomer 15 #2).
+    unknown: int = 0
     # A process was still handing the send to SendGrid (another terminal, another computer): it stops
     # at its next request and hands over nothing more, calling off the rest of a late cancel (fix 15b).
     sending_elsewhere: bool = False
@@ -415,7 +417,8 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
         lease_module.in_flight(connection, taken, ())
         counts = messages.counts(connection, found.id)
-        reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+        unknown = counts[MessageState.UNKNOWN.value] + counts[MessageState.SENDING.value]
+        reached = counts[MessageState.ACCEPTED.value] + unknown
         unsent = counts[MessageState.PLANNED.value]
         if not unsent:
             raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
@@ -425,7 +428,7 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         else:
             campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
         lease_module.release(connection, taken)
-    return Cancelled(found.id, None, unsent=unsent, reached=reached)
+    return Cancelled(found.id, None, unsent=unsent, reached=reached, unknown=unknown)
 
 
 def skip_reached_elsewhere(
@@ -515,6 +518,13 @@ def cancel(
         # what SendGrid held went out; the rest waits for a resume, so it is called off as for any
         # stopped send (review 14 #4: "it has gone out already" left them waiting in it for ever).
         return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
+    if found.scheduled_at <= now and found.late_cancel is not None:
+        # A cancel was asked late and its time has passed: what status knows of it, from its events
+        # (newcomer 15 #5: "it has gone out already" where status said most likely nobody got it).
+        with engine.connect() as connection:
+            went_out = messages.went_out(connection, campaign_id)
+        late_words = late_cancel_words(found, now=now, went_out=went_out)
+        raise SendError(f"{campaign_id} has nothing left to cancel: its time has passed. {late_words}")
     if found.scheduled_at <= now:
         raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
     sendgrid = transport or _sendgrid(config, environ, sending=False)
@@ -545,6 +555,7 @@ def cancel(
             late=True,
             unsent=rest.unsent,
             reached=rest.reached,
+            unknown=rest.unknown,
             sending_elsewhere=_driven(engine, found.id),
         )
     with engine.begin() as connection:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from mailer import compose, contacts, unsubscribe
+from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
@@ -29,7 +30,7 @@ from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Fi
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, follow_ups
+from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 
 __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
@@ -334,8 +335,19 @@ def _planned(
     questions: list[str] = []
     correction: str | None = None
     if got_earlier:
-        shown = ", ".join(sorted(set(got_earlier.values())))
-        warnings.append(f"{len(got_earlier):,} of these journalists already received an earlier version of this release ({shown}).")
+        # Of a send whose cancel was asked late, nobody is known to have received it: say what
+        # status says of it, by its events (newcomer 15 #11: "already received" where status said
+        # most likely nobody got it).
+        late = _late_cancel_facts(connection, set(got_earlier.values()))
+        received = [cid for cid in got_earlier.values() if cid not in late]
+        if received:
+            shown = ", ".join(sorted(set(received)))
+            warnings.append(f"{len(received):,} of these journalists already received an earlier version of this release ({shown}).")
+        for cid, count in sorted(Counter(cid for cid in got_earlier.values() if cid in late).items()):
+            warnings.append(
+                f"{count:,} of these journalists {'was' if count == 1 else 'were'} to get an earlier version of this "
+                f"release in {cid}. {late[cid]}."
+            )
         if mode is Mode.LIVE:
             them = "that journalist" if len(got_earlier) == 1 else f"those {len(got_earlier):,} journalists"
             correction = f"Send the {_versions_named(found.changed, the_plan)} to {them} too?"
@@ -414,6 +426,21 @@ def _late_cancelled(connection: Connection, campaign_ids: Iterable[str]) -> dict
     found = {cid: campaigns.get(connection, cid) for cid in dict.fromkeys(campaign_ids)}
     words = {cid: status.late_cancel_words(info) for cid, info in found.items() if info is not None}
     return {cid: said for cid, said in words.items() if said is not None}
+
+
+def _late_cancel_facts(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
+    """Of these campaigns, those whose time has passed after a cancel asked late: campaign -> what
+    its events say of it (``scheduled.late_cancel``: most likely nobody got it, or it went out)."""
+    now = utcnow()
+    facts: dict[str, str] = {}
+    for cid in sorted(set(campaign_ids)):
+        found = campaigns.get(connection, cid)
+        if found is None or found.late_cancel is None or found.scheduled_at is None or found.scheduled_at > now:
+            continue
+        fact = scheduled_words.late_cancel(found, now=now, went_out=messages.went_out(connection, cid))
+        if fact is not None:
+            facts[cid] = fact
+    return facts
 
 
 def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict[str, tuple[int, datetime]]:

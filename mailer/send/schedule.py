@@ -13,12 +13,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailer.errors import SendError
 from mailer.models import Rendered
 
-__all__ = ["CANCEL_WINDOW", "MAX_SCHEDULE_AHEAD", "at_example", "cancel_window_note", "check_embargo", "describe", "parse_at"]
+__all__ = [
+    "CANCEL_WINDOW",
+    "MAX_SCHEDULE_AHEAD",
+    "at_example",
+    "cancel_window_note",
+    "cancel_words",
+    "check_embargo",
+    "describe",
+    "parse_at",
+]
 
 MAX_SCHEDULE_AHEAD = timedelta(hours=72)
 # SendGrid pauses or cancels a scheduled send "up to 10 minutes before the scheduled send time";
 # later is "not guaranteed" (SENDGRID.md §1.3, OAI:css).
 CANCEL_WINDOW = timedelta(minutes=10)
+PROMISE = "SendGrid promises to cancel or pause a scheduled send only up to 10 minutes before its time"
 
 
 def at_example(now: datetime, zone: str | None = None) -> str:
@@ -67,9 +77,20 @@ def cancel_window_note(scheduled: datetime, *, now: datetime) -> str | None:
         return None
     minutes = max(1, int(ahead.total_seconds() // 60))
     return (
-        f"This send is scheduled {minutes} minute{'s' if minutes != 1 else ''} ahead. SendGrid promises to cancel or "
-        "pause a scheduled send only up to 10 minutes before its time, so mailer cancel may no longer stop it. "
-        "If you may want to call it off, schedule it at least 10 minutes ahead."
+        f"This send is scheduled {minutes} minute{'s' if minutes != 1 else ''} ahead. {PROMISE}, so mailer cancel may "
+        "no longer stop it. If you may want to call it off, schedule it at least 10 minutes ahead."
+    )
+
+
+def cancel_words(campaign_id: str, scheduled: datetime, *, now: datetime) -> str:
+    """How to call off a send SendGrid holds until ``scheduled``, as ``mailer status`` says it:
+    ``mailer cancel`` up to 10 minutes before its time; inside those 10 minutes, that SendGrid no
+    longer promises to (newcomer 15 #4: status offered the cancel five minutes before the time)."""
+    if scheduled - now >= CANCEL_WINDOW:
+        return f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}"
+    return (
+        f"It is less than 10 minutes before that time, too late to be sure of calling it off: {PROMISE}. "
+        f"mailer cancel {campaign_id} can still ask SendGrid to, but the send may go out all the same."
     )
 
 

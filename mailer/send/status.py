@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer import scheduled as scheduled_words
 from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
@@ -24,7 +25,18 @@ from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
 
-__all__ = ["Held", "Status", "advice", "cancelled_words", "find", "held_at_sendgrid", "late_cancel_words", "skipped_words", "status"]
+__all__ = [
+    "Held",
+    "Status",
+    "advice",
+    "cancelled_words",
+    "find",
+    "held_at_sendgrid",
+    "late_cancel_words",
+    "skipped_words",
+    "status",
+    "unknown_words",
+]
 
 # What a skip reason means, where the log's word for it (at most 20 characters) says too little.
 _SKIPPED_WORDS = {RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)"}
@@ -105,19 +117,20 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if held_until is not None:
         steps.insert(
             0,
-            f"SendGrid holds these emails until {schedule.describe(held_until)}. "
+            f"{scheduled_words.held(held_until)}. "
             + (
                 f"{late} A corrected release sent after that time asks before mailing those who had this version."
                 if late
-                else f"To call the send off (up to 10 minutes before): mailer cancel {campaign_id}"
+                else schedule.cancel_words(campaign_id, held_until, now=now)
             ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
-        way_out = (
-            "unless the late cancel takes effect"
-            if late
-            else f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
-        )
+        if late:
+            way_out = "unless the late cancel takes effect"
+        elif held_until - now < schedule.CANCEL_WINDOW:  # too late for SendGrid to promise a cancel (newcomer 15 #4)
+            way_out = f"unless a cancel still takes effect (mailer cancel {campaign_id}; SendGrid no longer promises it)"
+        else:
+            way_out = f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
         steps.insert(
             1,
             f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
@@ -164,29 +177,32 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
     events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
     the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
-    None when no such cancel was asked."""
-    if campaign.late_cancel is None or campaign.scheduled_at is None:
+    None when no such cancel was asked. It opens with ``scheduled.late_cancel``, the fact every command says."""
+    fact = scheduled_words.late_cancel(campaign, now=now or utcnow(), went_out=went_out)
+    if fact is None or campaign.scheduled_at is None:
         return None
-    asked = (
-        f"A cancel of {campaign.id} was asked at {schedule.describe(campaign.late_cancel)}, less than 10 minutes before "
-        f"its time{'' if campaign.scheduled_at > (now or utcnow()) else f' ({schedule.describe(campaign.scheduled_at)})'}, "
-        "when SendGrid no longer promises to cancel"
-    )
     if campaign.scheduled_at > (now or utcnow()):
         return (
-            f"{asked}: it may still go out, and asking again changes nothing. "
+            f"{fact}, and asking again changes nothing. "
             f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
             "whether it went out."
         )
     if went_out:
-        return (
-            f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it). "
-            f"Read opens and bounces with: mailer report {campaign.id}"
-        )
+        return f"{fact}. Read opens and bounces with: mailer report {campaign.id}"
     return (
-        f"{asked}, and no event from SendGrid says it went out: most likely the cancel held and nobody got it "
-        f"(events can take a while; mailer report {campaign.id} shows any that come). mailer counts its journalists as "
-        "reached, so a new send of this release skips them unless it is sent with --include-previous."
+        f"{fact}. mailer counts its journalists as reached, so a new send of this release skips them unless it is sent "
+        "with --include-previous."
+    )
+
+
+def unknown_words(count: int, campaign_id: str) -> str:
+    """What ``count`` recipients of unknown fate means and what to do about them: status's step,
+    and what a cancel of a stopped send says of them (newcomer 15 #2: it said they "had it")."""
+    return (
+        f"{counted(count, 'recipient')} {'is' if count == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
+        "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
+        "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
+        f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
     )
 
 
@@ -251,12 +267,7 @@ def advice(
             f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet. Continue with: mailer resume {campaign_id}"
         )
     if unknown:
-        steps.append(
-            f"{counted(unknown, 'recipient')} {'is' if unknown == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
-            "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
-            "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
-            f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
-        )
+        steps.append(unknown_words(unknown, campaign_id))
     if failed:
         steps.append(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "

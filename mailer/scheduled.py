@@ -1,0 +1,53 @@
+"""A scheduled send in words, the same in every command: SendGrid holding it until its time, and
+what is known of a cancel asked too late for SendGrid to promise it.
+
+``mailer status``, ``cancel``, a corrected send and the reports (terminal, page, overview) say
+these facts through here, so they never disagree (newcomer 15: cancel said "gone out already"
+and the report said nothing where status said most likely nobody got it). The send stage and
+the reports both use it, so it imports neither. Times are the log's, shown in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from mailer.counting import counted
+
+if TYPE_CHECKING:
+    from mailer.store.campaigns import Campaign
+
+__all__ = ["held", "late_cancel", "utc"]
+
+
+def utc(moment: datetime) -> str:
+    """An instant of the log as "2026-11-24 18:00 UTC" (as ``send.schedule.describe`` shows a UTC time)."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def held(at: datetime) -> str:
+    """ "SendGrid holds these emails until ...": a scheduled send whose time is still ahead (no full stop)."""
+    return f"SendGrid holds these emails until {utc(at)}"
+
+
+def late_cancel(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:
+    """What is known of a scheduled send whose cancel was asked less than 10 minutes before its
+    time (``Campaign.late_cancel``), without what to do about it (no full stop): before its time,
+    that it may still go out; after, by its events (``went_out``: of its emails SendGrid reports
+    sending, ``messages.went_out``), that it went out all the same, or that most likely the cancel
+    held and nobody got it. None when no such cancel was asked."""
+    if campaign.late_cancel is None or campaign.scheduled_at is None:
+        return None
+    ahead = campaign.scheduled_at > now
+    asked = (
+        f"A cancel of {campaign.id} was asked at {utc(campaign.late_cancel)}, less than 10 minutes before "
+        f"its time{'' if ahead else f' ({utc(campaign.scheduled_at)})'}, when SendGrid no longer promises to cancel"
+    )
+    if ahead:
+        return f"{asked}: it may still go out"
+    if went_out:
+        return f"{asked}: it went out all the same (SendGrid reports sending {counted(went_out, 'email')} of it)"
+    return (
+        f"{asked}, and no event from SendGrid says it went out: most likely the cancel held and nobody got it "
+        f"(events can take a while; mailer report {campaign.id} shows any that come)"
+    )
