@@ -64,7 +64,6 @@ def test_another_logs_group_resubscribe_does_not_lift_her_unsubscribe_here(store
 # -- 2. "anna@..., Bob <bob@...>": Bob is named after Anna's address, Anna is lost -----------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a cell 'anna@x, Bob <bob@y>' mails Bob under Anna's address as his name; Anna lost")
 def test_a_cell_with_a_bare_address_then_a_named_one_is_rejected(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A colleague pasted two journalists into one cell: "anna@daily.example, Bob Stone
     <bob@gazette.example>". The fix for two "Name <address>" entries (newcomer 14 #8) only refuses
