@@ -27,8 +27,8 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,9 @@ class Forgotten:
     # Campaigns with a request to them in flight (it has left, SendGrid's answer not logged yet): that
     # email cannot be called back; its row, blanked, stays planned for the answer (review 12b #4).
     on_its_way: tuple[str, ...] = ()
+    # Per campaign, her filter values taken out of its --where/--tag and skip reasons (her surname in
+    # "last_name is not Quistgaard"): a dry run's skipped.csv loses them too (``erase_files``).
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
@@ -119,6 +122,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             named_by = message_store.field_values(connection, key)  # before her rows are blanked
+            names = message_store.field_values(connection, key, only=message_store.NAME_FIELDS)
             erased = message_store.erase_address(connection, key)
             on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
@@ -127,7 +131,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
             # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.
-            campaign_store.erase_values(connection, named_by)
+            values = campaign_store.erase_values(connection, named_by, names=names)
             # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
             mentions = message_store.erase_mentions(connection, key)
             mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
@@ -150,6 +154,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         proofs=tuple(message_key for _, _, message_key in proofs),
         log_files=folded,
         on_its_way=tuple(on_its_way),
+        values=values,
     )
 
 
@@ -234,12 +239,16 @@ def _written_here(folder: Path) -> list[Path]:
     return sorted(set(found))
 
 
-def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> ErasedFiles:
+def erase_files(
+    address: str, folder: Path, *, proofs: Collection[str] = (), values: Mapping[str, Collection[str]] | None = None
+) -> ErasedFiles:
     """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews).
 
     ``proofs`` (``Forgotten.proofs``): the message keys of test proofs made ``--as`` the journalist.
     Their files hold her fields, if not her address: an ``.eml`` with such a Message-ID is deleted
     (with the page ``mailer show --open`` wrote beside it), a request body loses those personalizations.
+    ``values`` (``Forgotten.values``): per campaign, her filter values the log's skip reasons lost;
+    that dry run's ``skipped.csv`` loses them too (review 15s #3: "last_name is not Quistgaard").
     """
     key = address.strip().lower()
     marks = _proof_marks(proofs)
@@ -249,7 +258,13 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if not _names(data, key) and not mailbox.names_file(path.name, key) and not _names_proof(data, marks):
+            gone = _values_of(path, values or {}) if path.name == "skipped.csv" else ()
+            if (
+                not _names(data, key)
+                and not mailbox.names_file(path.name, key)
+                and not _names_proof(data, marks)
+                and not _names_values(data, gone)
+            ):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -266,16 +281,35 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
                     continue
                 data = json.dumps(_scrubbed(kept, key), ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
-                data = _without_row(data, key)
+                data = _without_row(data, key, gone)
             else:
                 left.append(path)
                 continue
             path.write_bytes(data)
-            (left if _names(data, key) else rewritten).append(path)
+            (left if _names(data, key) or _names_values(data, gone) else rewritten).append(path)
         except (OSError, ValueError):
             left.append(path)
     deleted += _pages_beside(deleted)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def _values_of(path: Path, values: Mapping[str, Collection[str]]) -> Collection[str]:
+    """The values taken out of the skip reasons of the campaign whose dry-run folder holds ``path``
+    (its ``.campaign`` file names it: "<id> <created>")."""
+    try:
+        campaign_id = (path.parent / CAMPAIGN_MARKER).read_text(encoding="utf-8").split(" ", 1)[0].strip()
+    except OSError:
+        return ()
+    return values.get(campaign_id, ())
+
+
+def _names_values(data: bytes, values: Collection[str]) -> bool:
+    """Whether a skipped.csv's reasons still quote one of ``values``."""
+    if not values:
+        return False
+    text = data.decode("utf-8-sig", "replace")
+    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    return any(campaign_store.scrub_values(cell, values) != cell for row in rows for cell in row[_REASONS])
 
 
 def _proof_marks(proofs: Collection[str]) -> list[bytes]:
@@ -378,21 +412,41 @@ def _scrubbed(value: Any, key: str) -> Any:
     return value
 
 
-def _without_row(data: bytes, key: str) -> bytes:
+# The columns of skipped.csv that give a reason (transport/dryrun.py: email, reason, detail, source):
+# a forgotten journalist's filter value is taken out there only, never out of another's address.
+_REASONS = slice(1, 3)
+_REASON_COLUMNS = range(1, 3)
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter a skipped.csv was written with (the list's: comma, semicolon or tab)."""
+    header = text.partition("\n")[0]
+    return header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
+
+
+def _without_row(data: bytes, key: str, values: Collection[str] = ()) -> bytes:
     """A dry run's skipped.csv without the rows of address ``key``, however the cell spells it
     ("Jane Doe <Jane@...>", "mailto:"; review 13 #7) (and without the address in the
-    others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
+    others' cells, nor her filter ``values`` in their reasons: review 15s #3), in the dialect it was
+    written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
-    header = text.partition("\n")[0]
-    delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
+    delimiter = _delimiter(text)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or mailbox.key(restore_cell(r[0])) != key]
     out = io.StringIO()
     # Another row's detail may quote the address (a suppression's note): only the address goes there.
     csv.writer(out, delimiter=delimiter).writerows(
-        [[safe_cell(mailbox.scrub(cell, key, FORGOTTEN_ADDRESS)) for cell in row] for row in rows]
+        [
+            [safe_cell(_scrubbed_cell(cell, key, values if column in _REASON_COLUMNS else ())) for column, cell in enumerate(row)]
+            for row in rows
+        ]
     )
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def _scrubbed_cell(cell: str, key: str, values: Collection[str]) -> str:
+    """A skipped.csv cell without the address ``key`` and, in a reason, without her filter ``values``."""
+    return campaign_store.scrub_values(mailbox.scrub(restore_cell(cell), key, FORGOTTEN_ADDRESS), values)
 
 
 def _without_personalizations(body: dict[str, object], key: str, proofs: frozenset[str] = frozenset()) -> dict[str, object] | None:

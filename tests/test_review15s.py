@@ -79,7 +79,6 @@ def test_a_cell_with_a_bare_address_then_a_named_one_is_rejected(tmp_path: Path,
 # -- 3. forget leaves her surname in the dry run's skipped.csv -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: forget leaves 'last_name is not Quistgaard' in a dry run's skipped.csv")
 def test_forget_takes_her_name_out_of_the_dry_runs_skipped_rows(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A dry run chose Ben by his surname (--where last_name=Quistgaard). Its skipped.csv gives
     every other journalist's reason: "last_name is not Quistgaard". forget takes the value out of
@@ -207,9 +206,6 @@ def test_forget_names_the_xlsx_report_of_an_address_with_an_ampersand(tmp_path: 
 # -- 8. a value two journalists shared becomes "(forgotten)" once both are forgotten ---------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 8: after two forgets, a shared --where value (beat=health) reads '(forgotten)' in the reasons"
-)
 def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release went to the health beat (--where beat=health): Ben and Cleo. Cleo is forgotten,
     then Ben. At Ben's erasure "health" is held by no other row of the campaign any more (Cleo's

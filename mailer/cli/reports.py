@@ -16,7 +16,7 @@ from mailer.models import shown_subject
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy import Engine
 
@@ -435,7 +435,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
-    erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
+    erased = [_erase_files(done.address, folder, done.proofs, done.values) for folder in _written_folders(app)]
     erased.append(_erase_pages(pages))  # first: a page made for them is deleted whatever it holds
     erased.append(_erase_written(done.address, shown_files, done.proofs))
     # `report` writes in the office's out/reports; older versions wrote where they ran (review 13 #5), so here too.
@@ -527,12 +527,14 @@ def _erase_pages(pages: list[tuple[Path, str]]) -> forget_module.ErasedFiles:
     return erased
 
 
-def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+def _erase_files(
+    address: str, folder: Path, proofs: tuple[str, ...], values: Mapping[str, tuple[str, ...]] | None = None
+) -> forget_module.ErasedFiles:
     """Delete or rewrite the outbox and preview files naming ``address`` (or holding a test proof
-    made as them, ``proofs``); name what stays."""
+    made as them, ``proofs``, or their filter ``values`` in a dry run's skip reasons); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_files(address, folder, proofs=proofs)
+    erased = forget_module.erase_files(address, folder, proofs=proofs, values=values)
     if erased.deleted or erased.rewritten:
         output.say(
             f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "

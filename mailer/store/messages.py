@@ -796,15 +796,19 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
     return [(row.id, row.campaign_id) for row in rows]
 
 
-def field_values(connection: Connection, address: str) -> set[str]:
-    """The values of the contact fields on the rows to ``address`` (a ``mailbox.key``), each as a
-    filter compares it (spaces run together, case-folded; a tags cell split at ";"): what a
-    campaign's ``--where``/``--tag`` may have named her by. ``mailer forget`` reads them before the
-    erasure blanks the rows (``campaigns.erase_values``; review 14 #10)."""
+NAME_FIELDS = ("email", "first_name", "last_name", "honorific")  # the contact fields that name a journalist
+
+
+def field_values(connection: Connection, address: str, *, only: Collection[str] | None = None) -> set[str]:
+    """The values of the contact fields (those named ``only``, when given) on the rows to
+    ``address`` (a ``mailbox.key``), each as a filter compares it (spaces run together, case-folded;
+    a tags cell split at ";"): what a campaign's ``--where``/``--tag`` may have named her by.
+    ``mailer forget`` reads them before the erasure blanks the rows (``campaigns.erase_values``;
+    review 14 #10)."""
     found: set[str] = set()
     for fields in connection.scalars(select(message.c.fields).where(to_address(address))):
         for name, value in (fields or {}).items():
-            if not isinstance(value, str):
+            if not isinstance(value, str) or (only is not None and name not in only):
                 continue
             for part in value.split(";") if name == "tags" else [value]:
                 comparable = " ".join(part.split()).casefold()
