@@ -16,7 +16,8 @@ The archive of what each campaign sent holds nothing personal (send/archive.py),
 erasing. The files press-mailer wrote itself do: ``erase_files`` deletes the dry runs' and
 ``mailer show``'s ``.eml`` files (and previews) naming the address or holding a proof made as
 her, rewrites request bodies and ``skipped.csv`` without it, and names any file it could not erase;
-``erase_pages`` deletes the pages ``mailer preview --contact`` made for her, whatever they hold.
+``erase_pages`` deletes the pages ``mailer preview --contact`` made for her, whatever they hold,
+and ``forget_pages`` drops the log's notes of those it deleted (and only those: review 15s #4).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ __all__ = [
     "erase_written",
     "exports_mentioning",
     "forget",
+    "forget_pages",
     "lists_naming",
 ]
 
@@ -137,7 +139,6 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             mentions += suppression_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
-            folders.erase_pages(connection, key)  # the preview pages made for them: the caller read them first (erase_pages)
             suppression_store.replace(
                 connection,
                 suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
@@ -218,6 +219,14 @@ class ErasedFiles:
     deleted: tuple[Path, ...]  # .eml files and previews naming the address
     rewritten: tuple[Path, ...]  # request bodies and skipped.csv, now without it
     left: tuple[Path, ...]  # files that still hold it (unknown kinds, or unreadable)
+    # Pages made for her (``erase_pages``) not found where they were written (another computer, a
+    # drive not connected, or deleted already), and pages changed since (edited, or written again):
+    # not deleted, they may still hold her data (review 15s #4).
+    not_found: tuple[Path, ...] = ()
+    changed: tuple[Path, ...] = ()
+    # Pages made for her that mailer wrote again since for another journalist (the log notes that
+    # page for them): not hers any more, left alone, and her note of them dropped.
+    replaced: tuple[Path, ...] = ()
 
 
 _DELETED_KINDS = (".eml", ".html", ".txt")
@@ -381,23 +390,47 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
     return ErasedFiles(tuple(deleted), (), tuple(left))
 
 
-def erase_pages(pages: Iterable[tuple[Path, str]]) -> ErasedFiles:
+def erase_pages(pages: Iterable[tuple[Path, str]], *, others: Mapping[Path, Collection[str]] | None = None) -> ErasedFiles:
     """Delete the pages ``mailer preview --contact`` made for the journalist (``folders.pages_of``:
     path and SHA-256 as written), whatever they hold: they show her name and outlet, seldom her
     address (review 14 #1). Only a page still as mailer wrote it: one written again since (a
-    preview for another journalist, or without --contact) or edited is not hers to delete, and
-    stays; one gone already is passed over. A page that cannot be deleted is named in ``left``."""
+    preview for another journalist, or without --contact) or edited is not hers to delete, and is
+    named in ``changed``; one not found where it was written (the log is shared, the page on a
+    colleague's computer) in ``not_found``: either may still hold her data, and their notes stay
+    in the log so a forget run where they are deletes them (``forget_pages``; review 15s #4). A
+    page now as mailer wrote it for another journalist (``others``: the SHA-256 noted for each path
+    for anyone else, ``folders.page_hashes``) is theirs: ``replaced``. A page that cannot be deleted
+    is named in ``left``."""
     deleted: list[Path] = []
     left: list[Path] = []
+    not_found: list[Path] = []
+    changed: list[Path] = []
+    replaced: list[Path] = []
     for path, sha256 in dict(pages).items():
         try:
-            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            if not path.is_file():
+                not_found.append(path)
+                continue
+            now = hashlib.sha256(path.read_bytes()).hexdigest()
+            if now != sha256:
+                (replaced if now in (others or {}).get(path, ()) else changed).append(path)
                 continue
             path.unlink()
             deleted.append(path)
         except OSError:
             left.append(path)
-    return ErasedFiles(tuple(deleted), (), tuple(left))
+    return ErasedFiles(tuple(deleted), (), tuple(left), tuple(not_found), tuple(changed), tuple(replaced))
+
+
+def forget_pages(engine: Engine, address: str, erased: ErasedFiles) -> int:
+    """Drop the log's notes of the pages ``erase_pages`` deleted for ``address`` (a ``mailbox.key``),
+    or found written since for another journalist; the notes of pages it did not reach or found
+    changed stay, so a later forget deletes or names them again. Returns how many were dropped."""
+    done = (*erased.deleted, *erased.replaced)
+    if not done:
+        return 0
+    with engine.begin() as connection:
+        return folders.erase_pages(connection, address, done)
 
 
 def _scrubbed(value: Any, key: str) -> Any:
