@@ -162,9 +162,6 @@ def test_forget_under_another_folders_mailer_config_does_not_erase_the_wrong_log
 # -- 6. "nowhere in the delivery log ... check the spelling", then her pages are deleted -----------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 6: forget says the address is nowhere in the log, then deletes the pages the log noted for her"
-)
 def test_forget_of_a_journalist_only_previewed_does_not_say_check_the_spelling(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Ben was only previewed (`mailer preview --contact`), never mailed. forget warns "Erased from 0
     rows: ben@gazette.example is nowhere in the delivery log ... Check the spelling", and on the

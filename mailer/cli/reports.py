@@ -421,9 +421,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     # every list the log names, found from any folder (review 12b #11), named from here when inside it
     named = forget_module.lists_naming(done.address, [_from_here(path) for path in app.logged_lists()])
-    if not (
-        done.messages or done.events or done.mentions or done.previous_suppression or named
-    ):  # newcomer 11: a typo erased nothing, silently
+    # newcomer 11: a typo erased nothing, silently; review 15s #6: but pages noted for them mean the spelling is right.
+    if not (done.messages or done.events or done.mentions or done.previous_suppression or named or pages):
         output.warn(
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
