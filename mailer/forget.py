@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import io
 import json
 import zipfile
@@ -171,9 +172,9 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
         try:
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as archive:
-                    hit = any(_holds(archive.read(name), key) for name in archive.namelist() if name.endswith(".xml"))
+                    hit = any(_holds(archive.read(name), key, markup=True) for name in archive.namelist() if name.endswith(".xml"))
             else:
-                hit = _holds(path.read_bytes(), key)
+                hit = _holds(path.read_bytes(), key, markup=path.suffix.lower() in _MARKUP)
         except (OSError, zipfile.BadZipFile):
             continue
         if hit:
@@ -181,15 +182,21 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
     return found
 
 
-def _holds(data: bytes, key: str) -> bool:
+_MARKUP = (".html", ".htm", ".xml")  # report files whose text is escaped markup
+
+
+def _holds(data: bytes, key: str, *, markup: bool = False) -> bool:
     """Whether a file's bytes (a report, a list) name the address ``key`` as ``mailbox.names`` finds
     it, not a longer address (review 13 #11): read as UTF-8, as Windows-1252 (a list saved by Excel;
     review 13 #4) and, when it has NUL bytes, as UTF-16. ``names`` finds the domain's ASCII (IDNA)
-    spelling too."""
+    spelling too. XML and HTML (``markup``: an XLSX's parts, an HTML report) escape characters an
+    address may hold: "r&d@lab.example" is "r&amp;d@lab.example" there, so those are read unescaped
+    (review 15s #7; and "d@lab.example" is not found in it)."""
     if not data:
         return False
     encodings = ["utf-8", "cp1252"] + (["utf-16-le", "utf-16-be"] if b"\0" in data else [])
-    return any(mailbox.names(data.decode(encoding, "replace"), key) for encoding in encodings)
+    texts = [data.decode(encoding, "replace") for encoding in encodings]
+    return any(mailbox.names(html.unescape(text) if markup else text, key) for text in texts)
 
 
 def lists_naming(address: str, names: Iterable[str | Path]) -> list[Path]:
