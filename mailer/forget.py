@@ -473,6 +473,9 @@ def _without_row(data: bytes, key: str, values: Collection[str] = ()) -> bytes:
     text = data.decode("utf-8-sig")
     delimiter = _delimiter(text)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or mailbox.key(restore_cell(r[0])) != key]
+    # A cell refused for naming her with another journalist ("Anna Müller <anna@...>, Bob Stone <bob@...>")
+    # becomes "(forgotten)", as its row in the log (review 15s #9); its reason stays.
+    rows = [[FORGOTTEN_ADDRESS, *r[1:]] if r and _shared_cell(restore_cell(r[0]), key) else r for r in rows]
     out = io.StringIO()
     # Another row's detail may quote the address (a suppression's note): only the address goes there.
     csv.writer(out, delimiter=delimiter).writerows(
@@ -482,6 +485,11 @@ def _without_row(data: bytes, key: str, values: Collection[str] = ()) -> bytes:
         ]
     )
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def _shared_cell(cell: str, key: str) -> bool:
+    """Whether an address cell is no address but names ``key`` among others ("two addresses in one cell")."""
+    return mailbox.names(cell, key) and mailbox.read(cell)[1] is not None
 
 
 def _scrubbed_cell(cell: str, key: str, values: Collection[str]) -> str:

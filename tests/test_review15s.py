@@ -225,7 +225,6 @@ def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: P
 # -- 9. a cell refused for holding two addresses keeps her address and name after forget ----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: forget leaves her address and name on a row refused as 'two addresses in one cell'")
 def test_forget_erases_her_from_a_cell_refused_for_two_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A colleague pasted Anna and Bob into one cell: "Anna Müller <anna@daily.example>, Bob Stone
     <bob@gazette.example>". Since newcomer 14 #8 the row is refused ("two addresses in one cell")
