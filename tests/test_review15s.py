@@ -137,7 +137,6 @@ def test_forget_names_a_preview_page_made_for_her_that_changed_since(tmp_path: P
 # -- 5. $MAILER_CONFIG over this folder's mailer.toml: forget erases the other client's log ---------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: forget under $MAILER_CONFIG erases another client's log, this folder's keeps her")
 def test_forget_under_another_folders_mailer_config_does_not_erase_the_wrong_log(
     tmp_path: Path, standin: Any, new_db_url: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -355,6 +355,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         mailer forget jane.doe@example.org --yes
         mailer forget jane.doe@example.org --yes --json
     """
+    app.changes = "nothing was erased, since it would be erased (and suppressed) in the other file's delivery log, and stay in this folder's."  # before the config is read (review 15s #5)
     from mailer import forget as forget_module
 
     if as_json:
