@@ -16,7 +16,8 @@ The archive of what each campaign sent holds nothing personal (send/archive.py),
 erasing. The files press-mailer wrote itself do: ``erase_files`` deletes the dry runs' and
 ``mailer show``'s ``.eml`` files (and previews) naming the address or holding a proof made as
 her, rewrites request bodies and ``skipped.csv`` without it, and names any file it could not erase;
-``erase_pages`` deletes the pages ``mailer preview --contact`` made for her, whatever they hold.
+``erase_pages`` deletes the pages ``mailer preview --contact`` made for her, whatever they hold,
+and ``forget_pages`` drops the log's notes of those it deleted (and only those: review 15s #4).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import html
 import io
 import json
 import zipfile
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,7 @@ __all__ = [
     "erase_written",
     "exports_mentioning",
     "forget",
+    "forget_pages",
     "lists_naming",
 ]
 
@@ -81,6 +84,9 @@ class Forgotten:
     # Campaigns with a request to them in flight (it has left, SendGrid's answer not logged yet): that
     # email cannot be called back; its row, blanked, stays planned for the answer (review 12b #4).
     on_its_way: tuple[str, ...] = ()
+    # Per campaign, her filter values taken out of its --where/--tag and skip reasons (her surname in
+    # "last_name is not Quistgaard"): a dry run's skipped.csv loses them too (``erase_files``).
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
@@ -119,6 +125,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             event_store.hold_ingest_lock(connection)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             named_by = message_store.field_values(connection, key)  # before her rows are blanked
+            names = message_store.field_values(connection, key, only=message_store.NAME_FIELDS)
             erased = message_store.erase_address(connection, key)
             on_its_way = message_store.in_flight_among(connection, [message_id for message_id, _ in erased])
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
@@ -127,13 +134,12 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
             # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.
-            campaign_store.erase_values(connection, named_by)
+            values = campaign_store.erase_values(connection, named_by, names=names)
             # Other journalists' rows quoting the address (a refused request's error names it on every row; review 12a #11).
             mentions = message_store.erase_mentions(connection, key)
             mentions += event_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             mentions += suppression_store.erase_mentions(connection, key, FORGOTTEN_ADDRESS)
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
-            folders.erase_pages(connection, key)  # the preview pages made for them: the caller read them first (erase_pages)
             suppression_store.replace(
                 connection,
                 suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
@@ -150,6 +156,7 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         proofs=tuple(message_key for _, _, message_key in proofs),
         log_files=folded,
         on_its_way=tuple(on_its_way),
+        values=values,
     )
 
 
@@ -165,9 +172,9 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
         try:
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as archive:
-                    hit = any(_holds(archive.read(name), key) for name in archive.namelist() if name.endswith(".xml"))
+                    hit = any(_holds(archive.read(name), key, markup=True) for name in archive.namelist() if name.endswith(".xml"))
             else:
-                hit = _holds(path.read_bytes(), key)
+                hit = _holds(path.read_bytes(), key, markup=path.suffix.lower() in _MARKUP)
         except (OSError, zipfile.BadZipFile):
             continue
         if hit:
@@ -175,15 +182,21 @@ def exports_mentioning(address: str, folder: Path) -> list[Path]:
     return found
 
 
-def _holds(data: bytes, key: str) -> bool:
+_MARKUP = (".html", ".htm", ".xml")  # report files whose text is escaped markup
+
+
+def _holds(data: bytes, key: str, *, markup: bool = False) -> bool:
     """Whether a file's bytes (a report, a list) name the address ``key`` as ``mailbox.names`` finds
     it, not a longer address (review 13 #11): read as UTF-8, as Windows-1252 (a list saved by Excel;
     review 13 #4) and, when it has NUL bytes, as UTF-16. ``names`` finds the domain's ASCII (IDNA)
-    spelling too."""
+    spelling too. XML and HTML (``markup``: an XLSX's parts, an HTML report) escape characters an
+    address may hold: "r&d@lab.example" is "r&amp;d@lab.example" there, so those are read unescaped
+    (review 15s #7; and "d@lab.example" is not found in it)."""
     if not data:
         return False
     encodings = ["utf-8", "cp1252"] + (["utf-16-le", "utf-16-be"] if b"\0" in data else [])
-    return any(mailbox.names(data.decode(encoding, "replace"), key) for encoding in encodings)
+    texts = [data.decode(encoding, "replace") for encoding in encodings]
+    return any(mailbox.names(html.unescape(text) if markup else text, key) for text in texts)
 
 
 def lists_naming(address: str, names: Iterable[str | Path]) -> list[Path]:
@@ -213,6 +226,14 @@ class ErasedFiles:
     deleted: tuple[Path, ...]  # .eml files and previews naming the address
     rewritten: tuple[Path, ...]  # request bodies and skipped.csv, now without it
     left: tuple[Path, ...]  # files that still hold it (unknown kinds, or unreadable)
+    # Pages made for her (``erase_pages``) not found where they were written (another computer, a
+    # drive not connected, or deleted already), and pages changed since (edited, or written again):
+    # not deleted, they may still hold her data (review 15s #4).
+    not_found: tuple[Path, ...] = ()
+    changed: tuple[Path, ...] = ()
+    # Pages made for her that mailer wrote again since for another journalist (the log notes that
+    # page for them): not hers any more, left alone, and her note of them dropped.
+    replaced: tuple[Path, ...] = ()
 
 
 _DELETED_KINDS = (".eml", ".html", ".txt")
@@ -234,12 +255,16 @@ def _written_here(folder: Path) -> list[Path]:
     return sorted(set(found))
 
 
-def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> ErasedFiles:
+def erase_files(
+    address: str, folder: Path, *, proofs: Collection[str] = (), values: Mapping[str, Collection[str]] | None = None
+) -> ErasedFiles:
     """Erase ``address`` from the files press-mailer wrote under ``folder`` (the outbox, the previews).
 
     ``proofs`` (``Forgotten.proofs``): the message keys of test proofs made ``--as`` the journalist.
     Their files hold her fields, if not her address: an ``.eml`` with such a Message-ID is deleted
     (with the page ``mailer show --open`` wrote beside it), a request body loses those personalizations.
+    ``values`` (``Forgotten.values``): per campaign, her filter values the log's skip reasons lost;
+    that dry run's ``skipped.csv`` loses them too (review 15s #3: "last_name is not Quistgaard").
     """
     key = address.strip().lower()
     marks = _proof_marks(proofs)
@@ -249,7 +274,13 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
     for path in _written_here(folder):
         try:
             data = path.read_bytes()
-            if not _names(data, key) and not mailbox.names_file(path.name, key) and not _names_proof(data, marks):
+            gone = _values_of(path, values or {}) if path.name == "skipped.csv" else ()
+            if (
+                not _names(data, key)
+                and not mailbox.names_file(path.name, key)
+                and not _names_proof(data, marks)
+                and not _names_values(data, gone)
+            ):
                 continue
             if path.suffix == ".eml" and eml.PROOF_DOMAIN.encode() not in data:
                 left.append(path)  # an .eml mailer did not write (no proof Message-ID): not its to delete
@@ -266,16 +297,35 @@ def erase_files(address: str, folder: Path, *, proofs: Collection[str] = ()) -> 
                     continue
                 data = json.dumps(_scrubbed(kept, key), ensure_ascii=False).encode("utf-8")
             elif path.name == "skipped.csv":
-                data = _without_row(data, key)
+                data = _without_row(data, key, gone)
             else:
                 left.append(path)
                 continue
             path.write_bytes(data)
-            (left if _names(data, key) else rewritten).append(path)
+            (left if _names(data, key) or _names_values(data, gone) else rewritten).append(path)
         except (OSError, ValueError):
             left.append(path)
     deleted += _pages_beside(deleted)
     return ErasedFiles(tuple(deleted), tuple(rewritten), tuple(left))
+
+
+def _values_of(path: Path, values: Mapping[str, Collection[str]]) -> Collection[str]:
+    """The values taken out of the skip reasons of the campaign whose dry-run folder holds ``path``
+    (its ``.campaign`` file names it: "<id> <created>")."""
+    try:
+        campaign_id = (path.parent / CAMPAIGN_MARKER).read_text(encoding="utf-8").split(" ", 1)[0].strip()
+    except OSError:
+        return ()
+    return values.get(campaign_id, ())
+
+
+def _names_values(data: bytes, values: Collection[str]) -> bool:
+    """Whether a skipped.csv's reasons still quote one of ``values``."""
+    if not values:
+        return False
+    text = data.decode("utf-8-sig", "replace")
+    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    return any(campaign_store.scrub_values(cell, values) != cell for row in rows for cell in row[_REASONS])
 
 
 def _proof_marks(proofs: Collection[str]) -> list[bytes]:
@@ -347,23 +397,47 @@ def erase_written(address: str, files: Iterable[Path], *, proofs: Collection[str
     return ErasedFiles(tuple(deleted), (), tuple(left))
 
 
-def erase_pages(pages: Iterable[tuple[Path, str]]) -> ErasedFiles:
+def erase_pages(pages: Iterable[tuple[Path, str]], *, others: Mapping[Path, Collection[str]] | None = None) -> ErasedFiles:
     """Delete the pages ``mailer preview --contact`` made for the journalist (``folders.pages_of``:
     path and SHA-256 as written), whatever they hold: they show her name and outlet, seldom her
     address (review 14 #1). Only a page still as mailer wrote it: one written again since (a
-    preview for another journalist, or without --contact) or edited is not hers to delete, and
-    stays; one gone already is passed over. A page that cannot be deleted is named in ``left``."""
+    preview for another journalist, or without --contact) or edited is not hers to delete, and is
+    named in ``changed``; one not found where it was written (the log is shared, the page on a
+    colleague's computer) in ``not_found``: either may still hold her data, and their notes stay
+    in the log so a forget run where they are deletes them (``forget_pages``; review 15s #4). A
+    page now as mailer wrote it for another journalist (``others``: the SHA-256 noted for each path
+    for anyone else, ``folders.page_hashes``) is theirs: ``replaced``. A page that cannot be deleted
+    is named in ``left``."""
     deleted: list[Path] = []
     left: list[Path] = []
+    not_found: list[Path] = []
+    changed: list[Path] = []
+    replaced: list[Path] = []
     for path, sha256 in dict(pages).items():
         try:
-            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            if not path.is_file():
+                not_found.append(path)
+                continue
+            now = hashlib.sha256(path.read_bytes()).hexdigest()
+            if now != sha256:
+                (replaced if now in (others or {}).get(path, ()) else changed).append(path)
                 continue
             path.unlink()
             deleted.append(path)
         except OSError:
             left.append(path)
-    return ErasedFiles(tuple(deleted), (), tuple(left))
+    return ErasedFiles(tuple(deleted), (), tuple(left), tuple(not_found), tuple(changed), tuple(replaced))
+
+
+def forget_pages(engine: Engine, address: str, erased: ErasedFiles) -> int:
+    """Drop the log's notes of the pages ``erase_pages`` deleted for ``address`` (a ``mailbox.key``),
+    or found written since for another journalist; the notes of pages it did not reach or found
+    changed stay, so a later forget deletes or names them again. Returns how many were dropped."""
+    done = (*erased.deleted, *erased.replaced)
+    if not done:
+        return 0
+    with engine.begin() as connection:
+        return folders.erase_pages(connection, address, done)
 
 
 def _scrubbed(value: Any, key: str) -> Any:
@@ -378,21 +452,49 @@ def _scrubbed(value: Any, key: str) -> Any:
     return value
 
 
-def _without_row(data: bytes, key: str) -> bytes:
+# The columns of skipped.csv that give a reason (transport/dryrun.py: email, reason, detail, source):
+# a forgotten journalist's filter value is taken out there only, never out of another's address.
+_REASONS = slice(1, 3)
+_REASON_COLUMNS = range(1, 3)
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter a skipped.csv was written with (the list's: comma, semicolon or tab)."""
+    header = text.partition("\n")[0]
+    return header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
+
+
+def _without_row(data: bytes, key: str, values: Collection[str] = ()) -> bytes:
     """A dry run's skipped.csv without the rows of address ``key``, however the cell spells it
     ("Jane Doe <Jane@...>", "mailto:"; review 13 #7) (and without the address in the
-    others' cells), in the dialect it was written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
+    others' cells, nor her filter ``values`` in their reasons: review 15s #3), in the dialect it was
+    written in (transport/dryrun.py: a byte-order mark, the list's delimiter, formula-like cells escaped)."""
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
-    header = text.partition("\n")[0]
-    delimiter = header[len("email")] if header.startswith("email") and len(header) > len("email") else ","
+    delimiter = _delimiter(text)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not r or mailbox.key(restore_cell(r[0])) != key]
+    # A cell refused for naming her with another journalist ("Anna Müller <anna@...>, Bob Stone <bob@...>")
+    # becomes "(forgotten)", as its row in the log (review 15s #9); its reason stays.
+    rows = [[FORGOTTEN_ADDRESS, *r[1:]] if r and _shared_cell(restore_cell(r[0]), key) else r for r in rows]
     out = io.StringIO()
     # Another row's detail may quote the address (a suppression's note): only the address goes there.
     csv.writer(out, delimiter=delimiter).writerows(
-        [[safe_cell(mailbox.scrub(cell, key, FORGOTTEN_ADDRESS)) for cell in row] for row in rows]
+        [
+            [safe_cell(_scrubbed_cell(cell, key, values if column in _REASON_COLUMNS else ())) for column, cell in enumerate(row)]
+            for row in rows
+        ]
     )
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def _shared_cell(cell: str, key: str) -> bool:
+    """Whether an address cell is no address but names ``key`` among others ("two addresses in one cell")."""
+    return mailbox.names(cell, key) and mailbox.read(cell)[1] is not None
+
+
+def _scrubbed_cell(cell: str, key: str, values: Collection[str]) -> str:
+    """A skipped.csv cell without the address ``key`` and, in a reason, without her filter ``values``."""
+    return campaign_store.scrub_values(mailbox.scrub(restore_cell(cell), key, FORGOTTEN_ADDRESS), values)
 
 
 def _without_personalizations(body: dict[str, object], key: str, proofs: frozenset[str] = frozenset()) -> dict[str, object] | None:

@@ -22,7 +22,7 @@ import json
 import re
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "mentions", "names", "names_file", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
@@ -30,7 +30,9 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>". No "<" or ">"
 # in the name: "Anna <anna@x.org>, Bob <bob@y.org>" is two addresses, not Bob named "Anna <anna@x.org>,"
-# (newcomer 14 #8: Anna was dropped without a word); left whole, the validator refuses it.
+# (newcomer 14 #8: Anna was dropped without a word); left whole, the validator refuses it. Nor another
+# address in the name: "anna@x.org, Bob <bob@y.org>" is two addresses too (review 15s #2; see
+# ``names_another``), though Outlook's "jane@x.org <jane@x.org>" is one.
 ANGLE_CELL = r"^\s*(?P<name>[^<>]*?)\s*<\s*(?P<address>[^<>]*?)\s*>\s*$"
 MAILTO = r"^(?i:mailto):\s*"
 _ANGLE = re.compile(ANGLE_CELL, re.DOTALL)
@@ -54,6 +56,21 @@ def validate(address: str) -> tuple[str | None, str | None]:
 
 _TWO_ADDRESSES = re.compile(r"@.*[,;/\s].*@")
 _ANGLED = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+)\s*>")
+# Something shaped like an address in a display name (no spaces, brackets, quotes or separators).
+_ADDRESS_LIKE = re.compile(r"(?:mailto:)?([^\s<>,;:\"'()\[\]@]+@[^\s<>,;:\"'()\[\]@]+)", re.IGNORECASE)
+
+
+def names_another(name: str, address: str) -> bool:
+    """Whether the display name ``name`` of a "name <address>" cell holds an address other than
+    ``address``: "anna@daily.example, Bob Stone" before "<bob@gazette.example>" is two journalists
+    in one cell, not Bob named after Anna's address (review 15s #2: Anna was dropped without a
+    word). A name that is the address itself (Outlook's "jane@x.org <jane@x.org>") is not."""
+    if "@" not in name:
+        return False
+    own = address.strip().strip(INVISIBLE).rstrip(".").lower()
+    return any(found.rstrip(".").lower() != own for found in _ADDRESS_LIKE.findall(name))
+
+
 _BRACKETED = re.compile(r"\(.*\)|\[.*\]")
 _TRAILING = re.compile(r"[,;:.]+$")
 
@@ -62,8 +79,10 @@ def _what_to_do(address: str, why: str) -> str:
     """email-validator's explanation, after what to do in plain words for the mistakes press lists
     are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
     angled = _ANGLED.findall(address)
-    if len(angled) > 1:  # "Anna <anna@x.org>, Bob <bob@y.org>": email-validator's words would be about the names
-        return f"two addresses in one cell ({', '.join(angled)}): give each journalist's address its own row"
+    named = list(dict.fromkeys([*_ADDRESS_LIKE.findall(_ANGLED.sub(" ", address)), *angled])) if angled else []
+    if len(named) > 1:  # "Anna <anna@x.org>, Bob <bob@y.org>": email-validator's words would be about the names
+        ordered = sorted(named, key=address.find)
+        return f"two addresses in one cell ({', '.join(ordered)}): give each journalist's address its own row"
     if _TWO_ADDRESSES.search(address):
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
     if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)
@@ -88,6 +107,8 @@ def read(text: str) -> tuple[str, str | None]:
     """
     cell = _MAILTO.sub("", text.strip().strip(INVISIBLE).strip())
     angled = _ANGLE.match(cell)
+    if angled and names_another(angled.group("name"), _MAILTO.sub("", angled.group("address"))):
+        angled = None  # two addresses: left whole, the validator refuses it
     address = _MAILTO.sub("", angled.group("address")) if angled else cell
     address = address.strip().strip(INVISIBLE)
     local, at, domain = address.rpartition("@")

@@ -178,10 +178,14 @@ def test_addresses_parse_cell_splits_name_and_address(name: str, address: str, p
         ("Jane <MAILTO:jane@example.org>", ("Jane", "jane@example.org")),
         ("Jane <jane@example.org", ("", "Jane <jane@example.org")),
         ("  jane@example.org  ", ("", "jane@example.org")),
+        ("jane@example.org <jane@example.org>", ("jane@example.org", "jane@example.org")),  # Outlook, no name
+        ("'Jane@Example.org' <jane@example.org>", ("'Jane@Example.org'", "jane@example.org")),
+        ("anna@x.org, Bob <bob@y.org>", ("", "anna@x.org, Bob <bob@y.org>")),  # two addresses (review 15s #2)
     ],
 )
 def test_addresses_parse_cell_handles_quoted_names_and_mailto(cell: str, expected: tuple[str, str]) -> None:
-    """Quoted display names lose their quotes, mailto: is dropped, a broken cell stays whole."""
+    """Quoted display names lose their quotes, mailto: is dropped, a broken cell stays whole, and so
+    does one whose name holds another address than its own."""
     assert addresses.parse_cell(cell) == expected
 
 

@@ -64,7 +64,6 @@ def test_another_logs_group_resubscribe_does_not_lift_her_unsubscribe_here(store
 # -- 2. "anna@..., Bob <bob@...>": Bob is named after Anna's address, Anna is lost -----------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a cell 'anna@x, Bob <bob@y>' mails Bob under Anna's address as his name; Anna lost")
 def test_a_cell_with_a_bare_address_then_a_named_one_is_rejected(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A colleague pasted two journalists into one cell: "anna@daily.example, Bob Stone
     <bob@gazette.example>". The fix for two "Name <address>" entries (newcomer 14 #8) only refuses
@@ -80,7 +79,6 @@ def test_a_cell_with_a_bare_address_then_a_named_one_is_rejected(tmp_path: Path,
 # -- 3. forget leaves her surname in the dry run's skipped.csv -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: forget leaves 'last_name is not Quistgaard' in a dry run's skipped.csv")
 def test_forget_takes_her_name_out_of_the_dry_runs_skipped_rows(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A dry run chose Ben by his surname (--where last_name=Quistgaard). Its skipped.csv gives
     every other journalist's reason: "last_name is not Quistgaard". forget takes the value out of
@@ -101,7 +99,6 @@ def test_forget_takes_her_name_out_of_the_dry_runs_skipped_rows(tmp_path: Path, 
 # -- 4. forget drops the notes of preview pages it did not delete, without a word -----------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: forget drops the note of a preview page it could not reach, and never deletes it")
 def test_forget_keeps_track_of_a_preview_page_it_could_not_reach(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The log is shared (PostgreSQL for a team, or an office folder on a drive not always there).
     A colleague previewed the release as Ben (`mailer preview --contact`): the page with his
@@ -122,7 +119,6 @@ def test_forget_keeps_track_of_a_preview_page_it_could_not_reach(tmp_path: Path,
     assert not page.exists() or "example.html" in first.output + again.output, (first.output, again.output)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: forget leaves a preview page made for her that was saved again since, without a word")
 def test_forget_names_a_preview_page_made_for_her_that_changed_since(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The press officer previewed the release as Ana and opened the page in an editor, which saved
     it again (one byte changed). forget compares the page's SHA-256 with the one noted, finds it
@@ -141,7 +137,6 @@ def test_forget_names_a_preview_page_made_for_her_that_changed_since(tmp_path: P
 # -- 5. $MAILER_CONFIG over this folder's mailer.toml: forget erases the other client's log ---------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: forget under $MAILER_CONFIG erases another client's log, this folder's keeps her")
 def test_forget_under_another_folders_mailer_config_does_not_erase_the_wrong_log(
     tmp_path: Path, standin: Any, new_db_url: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -166,9 +161,6 @@ def test_forget_under_another_folders_mailer_config_does_not_erase_the_wrong_log
 # -- 6. "nowhere in the delivery log ... check the spelling", then her pages are deleted -----------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 6: forget says the address is nowhere in the log, then deletes the pages the log noted for her"
-)
 def test_forget_of_a_journalist_only_previewed_does_not_say_check_the_spelling(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Ben was only previewed (`mailer preview --contact`), never mailed. forget warns "Erased from 0
     rows: ben@gazette.example is nowhere in the delivery log ... Check the spelling", and on the
@@ -186,7 +178,6 @@ def test_forget_of_a_journalist_only_previewed_does_not_say_check_the_spelling(t
 # -- 7. an XLSX report holding an address with "&" is not named -----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: forget does not name an XLSX report holding r&d@... (XML writes r&amp;d@)")
 def test_forget_names_the_xlsx_report_of_an_address_with_an_ampersand(tmp_path: Path, standin: Any, db_url: str) -> None:
     """ "r&d@lab.example" is a valid address (RFC 5322 allows & in the local part). The recipients
     report in out/reports as CSV and as XLSX both hold it; forget names the CSV only: inside the
@@ -208,9 +199,6 @@ def test_forget_names_the_xlsx_report_of_an_address_with_an_ampersand(tmp_path: 
 # -- 8. a value two journalists shared becomes "(forgotten)" once both are forgotten ---------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 8: after two forgets, a shared --where value (beat=health) reads '(forgotten)' in the reasons"
-)
 def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The release went to the health beat (--where beat=health): Ben and Cleo. Cleo is forgotten,
     then Ben. At Ben's erasure "health" is held by no other row of the campaign any more (Cleo's
@@ -236,7 +224,6 @@ def test_forget_keeps_a_where_value_other_journalists_were_chosen_by(tmp_path: P
 # -- 9. a cell refused for holding two addresses keeps her address and name after forget ----------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: forget leaves her address and name on a row refused as 'two addresses in one cell'")
 def test_forget_erases_her_from_a_cell_refused_for_two_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A colleague pasted Anna and Bob into one cell: "Anna Müller <anna@daily.example>, Bob Stone
     <bob@gazette.example>". Since newcomer 14 #8 the row is refused ("two addresses in one cell")

@@ -33,20 +33,23 @@ if TYPE_CHECKING:
     from mailer.config import Config
 
 
-def _say_if_shadowed(here: Path | None, named: Path | None, *, sends: bool) -> None:
+def _say_if_shadowed(here: Path | None, named: Path | None, *, sends: bool, changes: str | None = None) -> None:
     """Warn when $MAILER_CONFIG wins over the mailer.toml of the folder the command runs in
     (``here``), naming both files; stop a command that sends email, since it would go out with
     the other file's sender, and be logged and checked against the other file's log and
-    suppressions (newcomer 14 #3). A ConfigError for that: mailer send --dry-run, reports and
-    the rest go on, after the warning."""
+    suppressions (newcomer 14 #3), and one that changes the other file's log for good
+    (``changes``: what it would have done there, "nothing was erased, since ..."): forget,
+    suppressions add, remove and import, the webhook and events import (review 15s #5: forget
+    erased and suppressed a journalist in another client's log, and left this folder's holding
+    him). A ConfigError for that: mailer send --dry-run, reports and the rest go on, after the warning."""
     if here is None or named is None:
         return
     from mailer.errors import ConfigError
 
-    if sends:
+    if sends or changes:
+        why = changes or "nothing was sent, since the email would go out with the sender, delivery log and suppressions of the other file."
         raise ConfigError(
-            f"The environment variable MAILER_CONFIG names {named}, but this folder has its own mailer.toml, {here}: "
-            "nothing was sent, since the email would go out with the sender, delivery log and suppressions of the other file.",
+            f"The environment variable MAILER_CONFIG names {named}, but this folder has its own mailer.toml, {here}: {why}",
             hint=f"Add --config {here} to use this folder's (or --config {named} to use the other on purpose), "
             "or unset MAILER_CONFIG (in a shell: unset MAILER_CONFIG).",
         )
@@ -68,6 +71,9 @@ class AppContext:
     config_path: Path | None = None
     level: int = output.NORMAL
     sends: bool = False  # the command sends email: a mailer.toml $MAILER_CONFIG overrides stops it (see config)
+    # The command changes the log for good (forget, suppressions, events): what it would have done to
+    # the other file's log, when $MAILER_CONFIG overrides this folder's mailer.toml; it stops too.
+    changes: str | None = None
     _config: Config | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -78,7 +84,9 @@ class AppContext:
             from mailer import config as config_module  # pydantic and email-validator: not for --help
 
             loaded = config_module.from_environment(self.config_path)
-            _say_if_shadowed(config_module.shadowed(self.config_path, os.environ, Path.cwd()), loaded.source, sends=self.sends)
+            _say_if_shadowed(
+                config_module.shadowed(self.config_path, os.environ, Path.cwd()), loaded.source, sends=self.sends, changes=self.changes
+            )
             self._config = loaded
             source = self._config.source
             output.detail(f"Config: {source}" if source is not None else "Config: no mailer.toml found, built-in settings")

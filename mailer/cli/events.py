@@ -51,6 +51,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         mailer webhook --port 8080                   # this machine only, until a key is set
         mailer webhook --host 0.0.0.0 --port 8080    # with [webhook] verification_key set
     """
+    app.changes = "the webhook did not start, since SendGrid's events would be stored in the other file's delivery log, and suppress addresses there, not in this folder's."  # before the config is read (review 15s #5)
     import uvicorn
 
     from mailer import config as config_module
@@ -223,6 +224,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
         mailer events import events-2026-02-19.json events-2026-02-20.ndjson
         mailer events import events-2026-02-19.json --json
     """
+    app.changes = "nothing was imported, since the events would be stored in the other file's delivery log, and suppress addresses there, not in this folder's."  # before the config is read (review 15s #5)
     from mailer.events import imports, kinds
 
     if as_json:

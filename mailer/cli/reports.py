@@ -16,7 +16,7 @@ from mailer.models import shown_subject
 from mailer.reports.kinds import FORMATS, KINDS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy import Engine
 
@@ -356,6 +356,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         mailer forget jane.doe@example.org --yes
         mailer forget jane.doe@example.org --yes --json
     """
+    app.changes = "nothing was erased, since it would be erased (and suppressed) in the other file's delivery log, and stay in this folder's."  # before the config is read (review 15s #5)
     from mailer import forget as forget_module
 
     if as_json:
@@ -388,6 +389,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     with engine.connect() as connection:
         shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
         pages = folders.pages_of(connection, email)  # and the notes of the preview pages made for them
+        others = folders.page_hashes(connection, [path for path, _ in pages], other_than=email)  # written since for another?
     done = forget_module.forget(engine, email)
     campaigns = len(done.campaigns)
     output.say(
@@ -421,9 +423,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     # every list the log names, found from any folder (review 12b #11), named from here when inside it
     named = forget_module.lists_naming(done.address, [_from_here(path) for path in app.logged_lists()])
-    if not (
-        done.messages or done.events or done.mentions or done.previous_suppression or named
-    ):  # newcomer 11: a typo erased nothing, silently
+    # newcomer 11: a typo erased nothing, silently; review 15s #6: but pages noted for them mean the spelling is right.
+    if not (done.messages or done.events or done.mentions or done.previous_suppression or named or pages):
         output.warn(
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
@@ -436,8 +437,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
-    erased = [_erase_files(done.address, folder, done.proofs) for folder in _written_folders(app)]
-    erased.append(_erase_pages(pages))  # first: a page made for them is deleted whatever it holds
+    erased = [_erase_files(done.address, folder, done.proofs, done.values) for folder in _written_folders(app)]
+    erased.append(_erase_pages(pages, done.address, others))  # a page made for them is deleted whatever it holds
+    forget_module.forget_pages(engine, done.address, erased[-1])  # and its note dropped: only those deleted (review 15s #4)
     erased.append(_erase_written(done.address, shown_files, done.proofs))
     # `report` writes in the office's out/reports; older versions wrote where they ran (review 13 #5), so here too.
     bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
@@ -466,6 +468,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                     "deleted": [str(p) for e in erased for p in e.deleted],
                     "rewritten": [str(p) for e in erased for p in e.rewritten],
                     "left": [str(p) for e in erased for p in e.left],
+                    "not_found": [str(p) for e in erased for p in e.not_found],
+                    "changed": [str(p) for e in erased for p in e.changed],
                 },
                 "report_files": [str(path) for path in left],
                 "list_files": [str(path) for path in named],
@@ -512,12 +516,13 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
     return erased
 
 
-def _erase_pages(pages: list[tuple[Path, str]]) -> forget_module.ErasedFiles:
-    """Delete the pages `mailer preview --contact` made for them (``pages``: noted with what was
-    written), still as written, whatever they hold (review 14 #1); name what stays."""
+def _erase_pages(pages: list[tuple[Path, str]], address: str, others: dict[Path, set[str]]) -> forget_module.ErasedFiles:
+    """Delete the pages `mailer preview --contact` made for ``address`` (``pages``: noted with what
+    was written), still as written, whatever they hold (review 14 #1); name what stays, and those
+    not found here or changed since, which may still hold their data (review 15s #4)."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_pages(pages)
+    erased = forget_module.erase_pages(pages, others=others)
     if erased.deleted:
         count = len(erased.deleted)
         listed = ", ".join(str(_from_here(path)) for path in erased.deleted)
@@ -525,15 +530,34 @@ def _erase_pages(pages: list[tuple[Path, str]]) -> forget_module.ErasedFiles:
     if erased.left:
         listed = ", ".join(str(_from_here(path)) for path in erased.left)
         output.warn(f"{len(erased.left)} page(s) `mailer preview --contact` made for them could not be deleted; delete them: {listed}")
+    if erased.not_found:  # review 15s #4: the log is shared, the page on a colleague's computer
+        count = len(erased.not_found)
+        listed = ", ".join(str(_from_here(path)) for path in erased.not_found)
+        output.warn(
+            f"{counted(count, 'page')} `mailer preview --contact` made for them {'was' if count == 1 else 'were'} not found here "
+            f"and may still hold their data (on another computer, or a drive not connected now): {listed}. "
+            f"Delete {_them(count)} there, or run mailer forget {address} --yes again where "
+            f"{'it is' if count == 1 else 'they are'}: the log keeps track of {_them(count)} until then."
+        )
+    if erased.changed:  # review 15s #4: edited, or written again since; not deleted, not forgotten
+        count = len(erased.changed)
+        listed = ", ".join(str(_from_here(path)) for path in erased.changed)
+        output.warn(
+            f"{counted(count, 'page')} `mailer preview --contact` made for them {'has' if count == 1 else 'have'} changed since "
+            f"(edited, or written again) and {'was' if count == 1 else 'were'} left in place: "
+            f"{'it' if count == 1 else 'they'} may still hold their data. Check and delete {_them(count)}: {listed}"
+        )
     return erased
 
 
-def _erase_files(address: str, folder: Path, proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
+def _erase_files(
+    address: str, folder: Path, proofs: tuple[str, ...], values: Mapping[str, tuple[str, ...]] | None = None
+) -> forget_module.ErasedFiles:
     """Delete or rewrite the outbox and preview files naming ``address`` (or holding a test proof
-    made as them, ``proofs``); name what stays."""
+    made as them, ``proofs``, or their filter ``values`` in a dry run's skip reasons); name what stays."""
     from mailer import forget as forget_module
 
-    erased = forget_module.erase_files(address, folder, proofs=proofs)
+    erased = forget_module.erase_files(address, folder, proofs=proofs, values=values)
     if erased.deleted or erased.rewritten:
         output.say(
             f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "

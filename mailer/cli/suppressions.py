@@ -176,6 +176,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     Example:
         mailer suppressions add jane@example.org --reason "asked by phone to stop"
     """
+    app.changes = "nothing was suppressed, since it would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer.store import events as event_store
     from mailer.store import messages
     from mailer.store import suppressions as suppression_store
@@ -215,6 +216,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     Example:
         mailer suppressions import do-not-contact.csv --reason "the agency's opt-out list, March 2026"
     """
+    app.changes = "nothing was imported, since the addresses would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer import contacts
     from mailer.store import suppressions as suppression_store
 
@@ -305,6 +307,7 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
     Example:
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
+    app.changes = "nothing was removed, since it would come off the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer import mailbox
     from mailer.models import SuppressionReason
     from mailer.store import suppressions as suppression_store

@@ -31,6 +31,10 @@ RELEASE = "release"
 # SendGrid may or may not honour it, so the campaign is not marked cancelled, and nobody should be
 # told to cancel it again (newcomer 13 #7).
 LATE_CANCEL = "late_cancel"
+# filters key: the --where/--tag values (compared case-folded) that `mailer forget` found held by
+# several journalists of the campaign: a group's value (a beat), which a later forget of the last of
+# them does not take for that journalist's own (review 15s #8).
+SHARED = "shared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +211,7 @@ def _without(value: Any, address: str) -> Any:
     return value
 
 
-def erase_values(connection: Connection, values: Collection[str]) -> int:
+def erase_values(connection: Connection, values: Collection[str], *, names: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
     """Take a forgotten journalist's field values (``values``: ``messages.field_values``, read before
     her rows were blanked) out of every campaign's ``--where`` and ``--tag`` filters and out of the
     reasons its skipped rows give ("last_name is not Quistgaard"): part of ``mailer forget``
@@ -215,41 +219,62 @@ def erase_values(connection: Connection, values: Collection[str]) -> int:
 
     A value is taken out only where it names her: it is one of her own values, and no other row of
     that campaign holds it (``--where beat=health`` chose her among others: it stays, as the others'
-    texts do). Each such value becomes FORGOTTEN_ADDRESS. Returns how many campaigns changed.
+    texts do). Each such value becomes FORGOTTEN_ADDRESS. A value found held by others is noted on
+    the campaign (``SHARED``) unless it is one of her ``names`` (first or last name, address): once
+    those others are forgotten too, the health beat stays what the campaign was sent to, not a
+    person's value (review 15s #8: "beat is not (forgotten)"). Returns, per campaign changed, the
+    values taken out as typed (``scrub_values`` takes them out of the dry run's files).
     """
     wanted = {value for value in values if value}
     if not wanted:
-        return 0
-    changed = 0
+        return {}
+    personal = {value for value in names if value}
+    changed: dict[str, tuple[str, ...]] = {}
     for campaign_id, filters in list(connection.execute(select(campaign.c.id, campaign.c.filters))):
         named = {value for value in _filter_values(filters) if _comparable(value) in wanted}
         if not named:
             continue
+        shared = {value for value in filters.get(SHARED) or [] if isinstance(value, str)}
         others: set[str] = set()
         for fields in connection.scalars(select(message.c.fields).where(message.c.campaign_id == campaign_id)):
             for name, value in (fields or {}).items():
                 if isinstance(value, str):
                     others.update(_comparable(part) for part in (value.split(";") if name == "tags" else [value]))
-        gone = {value for value in named if _comparable(value) not in others}
+        held = {_comparable(value) for value in named if _comparable(value) in others and _comparable(value) not in personal}
+        gone = {value for value in named if _comparable(value) not in others | shared}
         if not gone:
+            if held - shared:
+                connection.execute(
+                    update(campaign).where(campaign.c.id == campaign_id).values(filters={**filters, SHARED: sorted(shared | held)})
+                )
             continue
         kept = {
             **filters,
             **{key: [_without_values(item, gone, split=key == "where") for item in filters[key]] for key in _FILTER_KEYS if key in filters},
+            **({SHARED: sorted(shared | held)} if held - shared else {}),
         }
         connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=kept))
-        pattern = re.compile(
-            "|".join(rf"(?<!\w){re.escape(' '.join(value.split()))}(?!\w)" for value in sorted(gone, key=len, reverse=True)), re.IGNORECASE
-        )
         skipped = select(message.c.id, message.c.error).where(
             message.c.campaign_id == campaign_id, message.c.skip_reason.is_not(None), message.c.error.is_not(None)
         )
         for message_id, error in list(connection.execute(skipped)):
-            scrubbed = pattern.sub(FORGOTTEN_ADDRESS, error)
+            scrubbed = scrub_values(error, gone)
             if scrubbed != error:
                 connection.execute(update(message).where(message.c.id == message_id).values(error=scrubbed))
-        changed += 1
+        changed[campaign_id] = tuple(sorted(gone))
     return changed
+
+
+def scrub_values(text: str, values: Collection[str]) -> str:
+    """``text`` (a skipped row's reason, "last_name is not Quistgaard") with each of a forgotten
+    journalist's filter ``values`` (as ``erase_values`` returns them) replaced by FORGOTTEN_ADDRESS,
+    whole words only, whatever their case or spacing."""
+    if not text or not values:
+        return text
+    pattern = re.compile(
+        "|".join(rf"(?<!\w){re.escape(' '.join(value.split()))}(?!\w)" for value in sorted(values, key=len, reverse=True)), re.IGNORECASE
+    )
+    return pattern.sub(FORGOTTEN_ADDRESS, text)
 
 
 _FILTER_KEYS = ("where", "tag")  # the filters keys holding --where FIELD=VALUE[,VALUE] and --tag TAG texts

@@ -7,11 +7,12 @@ without a mailer.toml writes under the folder it ran in, and a forget run elsewh
 ``every_file`` lists them: forget erases those files only, not the rest of that folder
 (newcomer review 9: the .eml `show -o` wrote elsewhere outlived the erasure).
 ``keep_page`` notes a page ``mailer preview --contact`` wrote for one journalist, with its
-fingerprint; ``pages_of`` lists them and ``erase_pages`` drops them for ``mailer forget`` (review 14 #1).
+fingerprint; ``pages_of`` lists them and ``erase_pages`` drops those forget deleted (review 14 #1, 15s #4).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from mailer import mailbox
 from mailer.store.bulk import insert_or_skip
 from mailer.store.schema import contact_page, written_file, written_folder
 
-__all__ = ["erase_files_naming", "erase_pages", "every", "every_file", "keep", "keep_file", "keep_page", "pages_of"]
+__all__ = ["erase_files_naming", "erase_pages", "every", "every_file", "keep", "keep_file", "keep_page", "page_hashes", "pages_of"]
 
 
 def keep(connection: Connection, folder: Path, *, now: datetime) -> None:
@@ -84,7 +85,27 @@ def pages_of(connection: Connection, email_key: str) -> list[tuple[Path, str]]:
     return [(Path(path), sha256) for path, sha256 in connection.execute(query)]
 
 
-def erase_pages(connection: Connection, email_key: str) -> int:
-    """Drop the notes of the pages written for ``email_key`` (they name her address): part of ``mailer
-    forget``, which reads ``pages_of`` first and deletes the files. Returns how many were dropped."""
-    return connection.execute(delete(contact_page).where(contact_page.c.email_key == email_key)).rowcount
+def page_hashes(connection: Connection, paths: Iterable[Path], *, other_than: str) -> dict[Path, set[str]]:
+    """The SHA-256 noted for each of ``paths`` for journalists other than ``other_than``: a page
+    mailer wrote again since for one of them holds one of these (``forget.erase_pages``)."""
+    wanted = [str(path) for path in paths]
+    found: dict[Path, set[str]] = {}
+    if not wanted:
+        return found
+    query = select(contact_page.c.path, contact_page.c.sha256).where(
+        contact_page.c.path.in_(wanted), contact_page.c.email_key != other_than
+    )
+    for path, sha256 in connection.execute(query):
+        found.setdefault(Path(path), set()).add(sha256)
+    return found
+
+
+def erase_pages(connection: Connection, email_key: str, paths: Iterable[Path] | None = None) -> int:
+    """Drop the notes of the pages written for ``email_key`` (they name her address), those of
+    ``paths`` only when given: part of ``mailer forget``, which reads ``pages_of`` first, deletes
+    the files and drops the notes of those it deleted (review 15s #4: a page on a colleague's
+    computer, dropped unseen, stayed for good). Returns how many were dropped."""
+    where = [contact_page.c.email_key == email_key]
+    if paths is not None:
+        where.append(contact_page.c.path.in_([str(path) for path in paths]))
+    return connection.execute(delete(contact_page).where(*where)).rowcount

@@ -793,18 +793,28 @@ def erase_address(connection: Connection, address: str) -> list[tuple[int, str]]
             .where(message.c.id.in_(chunk), message.c.state == MessageState.PLANNED.value, not_(flying))
             .values(state=MessageState.SKIPPED.value, skip_reason=RejectReason.SUPPRESSED.value, request_no=None, language=None)
         )
-    return [(row.id, row.campaign_id) for row in rows]
+    # A row refused for a cell naming her with another journalist: blanked too, keyed "forgotten:<id>"
+    # (the other journalist's row as much as hers); its reason stays, her address in it replaced
+    # (``erase_mentions``), so the report still says why that row got no email.
+    shared = _shared_cells(connection, address)
+    for chunk in chunks([row.id for row in shared]):
+        connection.execute(update(message).where(message.c.id.in_(chunk)).values(**_erased()))
+    return [(row.id, row.campaign_id) for row in [*rows, *shared]]
 
 
-def field_values(connection: Connection, address: str) -> set[str]:
-    """The values of the contact fields on the rows to ``address`` (a ``mailbox.key``), each as a
-    filter compares it (spaces run together, case-folded; a tags cell split at ";"): what a
-    campaign's ``--where``/``--tag`` may have named her by. ``mailer forget`` reads them before the
-    erasure blanks the rows (``campaigns.erase_values``; review 14 #10)."""
+NAME_FIELDS = ("email", "first_name", "last_name", "honorific")  # the contact fields that name a journalist
+
+
+def field_values(connection: Connection, address: str, *, only: Collection[str] | None = None) -> set[str]:
+    """The values of the contact fields (those named ``only``, when given) on the rows to
+    ``address`` (a ``mailbox.key``), each as a filter compares it (spaces run together, case-folded;
+    a tags cell split at ";"): what a campaign's ``--where``/``--tag`` may have named her by.
+    ``mailer forget`` reads them before the erasure blanks the rows (``campaigns.erase_values``;
+    review 14 #10)."""
     found: set[str] = set()
     for fields in connection.scalars(select(message.c.fields).where(to_address(address))):
         for name, value in (fields or {}).items():
-            if not isinstance(value, str):
+            if not isinstance(value, str) or (only is not None and name not in only):
                 continue
             for part in value.split(";") if name == "tags" else [value]:
                 comparable = " ".join(part.split()).casefold()
@@ -818,10 +828,27 @@ def _spelt_otherwise(connection: Connection, address: str) -> list[Any]:
     list's duplicate or invalid row is logged keyed by its cell as typed ("Ben Quistgaard
     <Ben@Gazette.example>", "mailto:ben@...", "BEN@GAZETTE.EXAMPLE."), so ``to_address`` misses
     it (review 13 #7: forget left his name and outlet on it). Read as ``mailbox.key`` reads a cell."""
+    return [row for row in _cells_naming(connection, address) if mailbox.key(row.email) == address]
+
+
+def _shared_cells(connection: Connection, address: str) -> list[Any]:
+    """(id, campaign id) of the skipped rows refused for a cell that is no address but names
+    ``address`` among others ("Anna Müller <anna@daily.example>, Bob Stone <bob@gazette.example>":
+    "two addresses in one cell"): keyed by the whole cell, they hold her address, and the row's
+    fields are hers as much as anyone's (review 15s #9: forget left her name and outlet there)."""
+    return [
+        row
+        for row in _cells_naming(connection, address)
+        if mailbox.key(row.email) != address and mailbox.read(row.email)[1] is not None and mailbox.names(row.email, address)
+    ]
+
+
+def _cells_naming(connection: Connection, address: str) -> list[Any]:
+    """The skipped rows keyed otherwise whose key holds the text of ``address``."""
     query = select(message.c.id, message.c.campaign_id, message.c.email).where(
         message.c.skip_reason.is_not(None), message.c.email_key != address, naming(message.c.email_key, address)
     )
-    return [row for row in connection.execute(query).all() if mailbox.key(row.email) == address]
+    return list(connection.execute(query).all())
 
 
 def _erased(email_key: Any = None) -> dict[str, Any]:
