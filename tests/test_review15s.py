@@ -1,7 +1,7 @@
 """Review 15s: forget and the preview pages it deletes, report files, another log's events,
 $MAILER_CONFIG and address cells, broken as an attacker and a careless colleague would.
 
-Each xfail (strict) is a finding; the reason names it."""
+Each test is a finding (it failed before its fix, session 15)."""
 
 from __future__ import annotations
 

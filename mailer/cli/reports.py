@@ -529,7 +529,9 @@ def _erase_pages(pages: list[tuple[Path, str]], address: str, others: dict[Path,
         output.say(f"Deleted {count} page{'s' if count != 1 else ''} `mailer preview --contact` made for them: {listed}")
     if erased.left:
         listed = ", ".join(str(_from_here(path)) for path in erased.left)
-        output.warn(f"{len(erased.left)} page(s) `mailer preview --contact` made for them could not be deleted; delete them: {listed}")
+        output.warn(
+            f"{counted(len(erased.left), 'page')} `mailer preview --contact` made for them could not be deleted; delete {_them(len(erased.left))}: {listed}"
+        )
     if erased.not_found:  # review 15s #4: the log is shared, the page on a colleague's computer
         count = len(erased.not_found)
         listed = ", ".join(str(_from_here(path)) for path in erased.not_found)
