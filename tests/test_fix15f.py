@@ -12,14 +12,19 @@ import re
 import signal
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, mailer, office, said
+from office_cli import KEY, campaign_of, mailer, office, said
 from send_fixtures import send_running
 
+from mailer.send import schedule
+
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+# Six journalists, one request each.
+SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
 
 
 def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[str, ...] = SEND) -> str:
@@ -65,3 +70,62 @@ def test_cancel_of_a_send_killed_in_its_last_request_settles_it(tmp_path: Path, 
     [row] = [line for line in mailer("campaigns").output.splitlines() if line.startswith(campaign_id)]
     assert re.split(r" {2,}", row)[2] == "done", row
     assert len(standin.mail_sends) == 0, "nobody mailed again"
+
+
+# -- 2. resume of a scheduled send after its time: it sends at once without a word --------------
+
+
+def test_resume_after_the_time_of_a_scheduled_send_says_it_goes_out_now(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release was scheduled for 09:00; SendGrid went away after two requests. She resumes at
+    11:00: the rest goes out at once (SendGrid sends a past send_at straight away), and nothing
+    said so. Before the question, the resume says the time has passed and the rest goes out now,
+    not at that time; --yes still goes ahead."""
+    from mailer.send import status
+
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND, "--at", goes_out.isoformat())
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    standin.scripts.clear()  # SendGrid is back (its batch id kept)
+    before = len(standin.mail_sends)
+    monkeypatch.setattr(status, "utcnow", lambda: goes_out + timedelta(hours=2))
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(standin.mail_sends) - before == 4, resumed.output
+    words = said(resumed)
+    passed = f"{campaign_id} was scheduled for {schedule.describe(goes_out)}; that time has passed"
+    assert passed in words, resumed.output
+    assert "the rest goes out now, not at that time" in words, resumed.output
+    assert words.index(passed) < words.index("Accepted:"), resumed.output
+
+
+def test_resume_after_the_time_of_a_scheduled_send_says_so_before_the_question(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --yes, the words come before the question, so a "no" keeps the rest unsent."""
+    from mailer.cli import output
+    from mailer.cli import send as cli_send
+    from mailer.send import status
+
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND, "--at", goes_out.isoformat())
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    standin.scripts.clear()
+    before = len(standin.mail_sends)
+    said_first: list[str] = []
+    warn = output.warn
+    monkeypatch.setattr(status, "utcnow", lambda: goes_out + timedelta(minutes=5))
+    monkeypatch.setattr(cli_send, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "warn", lambda message: said_first.append(message) or warn(message))
+    monkeypatch.setattr(output, "confirm", lambda question: said_first.append(f"question: {question}") and False)
+    refused = mailer("resume", campaign_id)
+    assert refused.exit_code == 0 and len(standin.mail_sends) == before, refused.output
+    assert said_first[-1].startswith("question: Send"), said_first
+    assert any("that time has passed, so the rest goes out now" in message for message in said_first[:-1]), said_first

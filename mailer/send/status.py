@@ -35,6 +35,7 @@ __all__ = [
     "late_cancel_words",
     "skipped_words",
     "status",
+    "time_passed_words",
     "unknown_words",
 ]
 
@@ -193,6 +194,16 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
         f"{fact}. mailer counts its journalists as reached, so a new send of this release skips them unless it is sent "
         "with --include-previous."
     )
+
+
+def time_passed_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
+    """What a resume of a scheduled send says before its question once the send's time has passed:
+    SendGrid sends a ``send_at`` in the past at once (SENDGRID.md §1.1), so the rest goes out now,
+    not at that time (it went without a word). None for a send not scheduled, or whose time is ahead."""
+    at = campaign.scheduled_at
+    if at is None or at > (now or utcnow()):
+        return None
+    return f"{campaign.id} was scheduled for {schedule.describe(at)}; that time has passed, so the rest goes out now, not at that time."
 
 
 def unknown_words(count: int, campaign_id: str) -> str:
