@@ -37,7 +37,8 @@ def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[
         time.sleep(0.5)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    standin.reset()
+    standin.scripts.clear()  # SendGrid answers again, the batch id of a scheduled send kept
+    standin.requests.clear()
     listed = mailer("campaigns")
     match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
     assert match, listed.output
@@ -129,3 +130,32 @@ def test_resume_after_the_time_of_a_scheduled_send_says_so_before_the_question(
     assert refused.exit_code == 0 and len(standin.mail_sends) == before, refused.output
     assert said_first[-1].startswith("question: Send"), said_first
     assert any("that time has passed, so the rest goes out now" in message for message in said_first[:-1]), said_first
+
+
+# -- 3. status of a killed scheduled send: "may already have the email" beside "SendGrid holds" ---
+
+
+@pytest.mark.slow
+def test_status_of_a_killed_scheduled_send_says_in_flight_ones_are_held(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled for tomorrow morning, six journalists, one request each: two accepted,
+    then the process is killed while the next requests wait for SendGrid. `mailer status` said
+    "SendGrid holds these emails until ..." and, of those in flight, "they may already have the
+    email": nobody has it before that time. It says they may already be with SendGrid, held until
+    then; so does the step on unknown recipients once a resume has marked them so."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    standin.slow(10.0, times=1, match=lambda r: len(standin.mail_sends) >= 3)
+    campaign_id = killed(tmp_path, standin, lambda: len(standin.mail_sends) >= 3, (*SEND, "--at", goes_out.isoformat()))
+    shown = mailer("status", campaign_id)
+    words = said(shown)
+    assert "SendGrid holds these emails until" in words, shown.output
+    assert "1 recipient was on their way to SendGrid" in words, shown.output
+    assert "may already have the email" not in words, shown.output
+    assert f"they may already be with SendGrid, held until {goes_out:%Y-%m-%d %H:%M} UTC" in words, shown.output
+    resumed = mailer("resume", campaign_id, "--yes")  # the rest handed over; the one in flight becomes unknown
+    assert resumed.exit_code == 3 and "Accepted:   5" in resumed.output, resumed.output
+    shown = mailer("status", campaign_id)
+    words = said(shown)
+    assert "SendGrid holds these emails until" in words and "1 recipient is unknown" in words, shown.output
+    assert "may already have the email" not in words, shown.output
+    assert f"so they may already be with SendGrid, held until {goes_out:%Y-%m-%d %H:%M} UTC" in words, shown.output
