@@ -159,3 +159,23 @@ def test_status_of_a_killed_scheduled_send_says_in_flight_ones_are_held(tmp_path
     assert "SendGrid holds these emails until" in words and "1 recipient is unknown" in words, shown.output
     assert "may already have the email" not in words, shown.output
     assert f"so they may already be with SendGrid, held until {goes_out:%Y-%m-%d %H:%M} UTC" in words, shown.output
+
+
+# -- 4. the HTML report of a send SendGrid still holds says "nothing has gone out yet" twice ----
+
+
+def test_the_page_of_a_held_send_says_nothing_has_gone_out_once(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The page's first line said "scheduled for ... (SendGrid holds it until then; nothing has
+    gone out yet)" and the note under it "SendGrid holds these emails until ...: nothing has gone
+    out yet, so ...". Once is enough."""
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    page = tmp_path / "report.html"
+    made = mailer("report", campaign_of(scheduled), "--format", "html", "-o", str(page))
+    assert made.exit_code == 0, made.output
+    html = page.read_text(encoding="utf-8")
+    assert html.count("nothing has gone out yet") == 1, html
+    assert f"scheduled for {goes_out:%Y-%m-%d %H:%M}" in html, html
+    assert f"SendGrid holds these emails until {goes_out:%Y-%m-%d %H:%M} UTC" in html, html
