@@ -17,7 +17,7 @@ from mailer.counting import counted
 if TYPE_CHECKING:
     from mailer.store.campaigns import Campaign
 
-__all__ = ["held", "late_cancel", "utc"]
+__all__ = ["held", "late_cancel", "maybe_held", "utc"]
 
 
 def utc(moment: datetime) -> str:
@@ -28,6 +28,13 @@ def utc(moment: datetime) -> str:
 def held(at: datetime) -> str:
     """ "SendGrid holds these emails until ...": a scheduled send whose time is still ahead (no full stop)."""
     return f"SendGrid holds these emails until {utc(at)}"
+
+
+def maybe_held(at: datetime) -> str:
+    """ "they may already be with SendGrid, held until ...": of journalists whose request got no
+    answer (in flight when a send stopped, or unknown), in a send whose time is still ahead; not
+    "they may already have the email", which nobody has before that time (no full stop)."""
+    return f"they may already be with SendGrid, held until {utc(at)}"
 
 
 def late_cancel(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:

@@ -207,6 +207,9 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
                 "A new send of this release reaches them."
             )
         return
+    if cancelled.settled:
+        _say_settled(campaign_id, cancelled)
+        return
     if cancelled.unsent and cancelled.reached:
         _say_called_off(campaign_id, cancelled)
         return
@@ -219,6 +222,22 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
             f"{campaign_id} is still being handed to SendGrid by another process (another terminal or computer): it stops at "
             "its next request and hands over nothing more."
         )
+
+
+def _say_settled(campaign_id: str, cancelled: Cancelled) -> None:
+    """A send killed while its last request waited for SendGrid: nobody left to call off; that
+    request's journalists are unknown now and the campaign done, as a resume leaves it (it said
+    "nothing to cancel" and stayed paused). Who may have the email and what settles them: status's words."""
+    from mailer.send import status
+
+    one = cancelled.settled == 1
+    output.say(
+        f"Nothing to call off: {campaign_id} had nobody left waiting to be sent to. The last "
+        f"{counted(cancelled.settled, 'journalist')} {'was' if one else 'were'} on their way to SendGrid when the send "
+        f"stopped (their request was in flight and no answer was logged): {'that journalist is' if one else 'they are'} "
+        f"now marked unknown, and {campaign_id} is marked done."
+    )
+    output.say(status.unknown_words(cancelled.unknown, campaign_id))
 
 
 def _say_called_off(campaign_id: str, cancelled: Cancelled) -> None:

@@ -397,6 +397,9 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             )
         if left:
             app.config.api_key(os.environ)  # before the question (newcomer 11)
+            passed = status.time_passed_words(where.campaign)
+            if passed:  # a scheduled send resumed late goes out at once
+                output.warn(passed)
             _confirm(f"Send {campaign_id} to {'that journalist' if left == 1 else f'those {left:,} journalists'}?", yes=yes)
     if retry_failed:
         failed = [

@@ -176,8 +176,8 @@ def _sent(campaign: Campaign, now: datetime) -> str:
     due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
     if campaign.status is CampaignStatus.CANCELLED:
         return f"was due {due}, cancelled"
-    if at > now:
-        return f"scheduled for {due} (SendGrid holds it until then; nothing has gone out yet)"
+    if at > now:  # that nothing has gone out yet, the note under the title says (Summary.held_note): once is enough
+        return f"scheduled for {due}"
     if campaign.late_cancel is not None:  # whether it went out: the note under the title says (newcomer 15 #10)
         return f"was due {due}, cancel asked late"
     return f"sent {due} (scheduled)"

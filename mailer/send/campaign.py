@@ -102,6 +102,9 @@ class Cancelled:
     # at its next request and hands over nothing more, calling off the rest of a late cancel (fix 15b).
     sending_elsewhere: bool = False
     again: str | None = None  # found cancelled already: the command that sends its release again (again.command)
+    # Nobody left to call off, but journalists of a request a killed run left in flight, marked
+    # unknown now as a resume marks them (delivery.settle), the campaign ended: how many.
+    settled: int = 0
 
 
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
@@ -406,7 +409,9 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
     to be resumed (review 8). One that reached some is not: promise 8 goes on counting whom it
     reached, so it is marked done and only the rest is called off (skipped, "called off"; nc11b:
     a campaign partly sent could only be resumed or kept paused for ever, its journalists waiting
-    in it). Journalists of requests a crashed run left in flight become unknown, never called off."""
+    in it). Journalists of requests a crashed run left in flight become unknown, never called off;
+    when they were the last ones (killed in its last request), the campaign ends as a resume ends it
+    (``delivery.settle``), ``settled`` naming them, instead of staying paused with them in flight."""
     with engine.begin() as connection:
         # The lease first (review 8b: on PostgreSQL a resume could mail everyone between this
         # count and the status change): a run holding it refuses us; one after us finds cancelled.
@@ -414,21 +419,26 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
             taken = lease_module.acquire(connection, found.id, now=now)
         except SendError as exc:
             raise SendError(exc.message, hint="Stop it with Ctrl-C in its terminal first; then cancel it.") from None
-        messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
+        recovered = messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
         lease_module.in_flight(connection, taken, ())
         counts = messages.counts(connection, found.id)
         unknown = counts[MessageState.UNKNOWN.value] + counts[MessageState.SENDING.value]
         reached = counts[MessageState.ACCEPTED.value] + unknown
         unsent = counts[MessageState.PLANNED.value]
-        if not unsent:
+        if not unsent and not recovered:
             raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
-        if reached:
+        if not unsent:
+            # Killed while its last request waited for SendGrid: nothing to call off, but it no longer
+            # stays paused with those journalists in flight (it answered "nothing to cancel"): they may
+            # have the email, so they become unknown and it is done, as after a resume (delivery.settle).
+            campaigns.set_status(connection, found.id, CampaignStatus.DONE)
+        elif reached:
             messages.call_off(connection, found.id, now=now)
             campaigns.set_status(connection, found.id, CampaignStatus.DONE)
         else:
             campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
         lease_module.release(connection, taken)
-    return Cancelled(found.id, None, unsent=unsent, reached=reached, unknown=unknown)
+    return Cancelled(found.id, None, unsent=unsent, reached=reached, unknown=unknown, settled=0 if unsent else recovered)
 
 
 def skip_reached_elsewhere(

@@ -35,6 +35,7 @@ __all__ = [
     "late_cancel_words",
     "skipped_words",
     "status",
+    "time_passed_words",
     "unknown_words",
 ]
 
@@ -195,15 +196,33 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     )
 
 
-def unknown_words(count: int, campaign_id: str) -> str:
+def time_passed_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
+    """What a resume of a scheduled send says before its question once the send's time has passed:
+    SendGrid sends a ``send_at`` in the past at once (SENDGRID.md §1.1), so the rest goes out now,
+    not at that time (it went without a word). None for a send not scheduled, or whose time is ahead."""
+    at = campaign.scheduled_at
+    if at is None or at > (now or utcnow()):
+        return None
+    return f"{campaign.id} was scheduled for {schedule.describe(at)}; that time has passed, so the rest goes out now, not at that time."
+
+
+def unknown_words(count: int, campaign_id: str, *, held_until: datetime | None = None) -> str:
     """What ``count`` recipients of unknown fate means and what to do about them: status's step,
-    and what a cancel of a stopped send says of them (newcomer 15 #2: it said they "had it")."""
+    and what a cancel of a stopped send says of them (newcomer 15 #2: it said they "had it").
+    ``held_until``: the time of a scheduled send still ahead, before which nobody has the email."""
     return (
         f"{counted(count, 'recipient')} {'is' if count == 1 else 'are'} unknown: their request left but SendGrid never confirmed it (no answer, or a "
-        "502/504 from its gateway), so they may already have the email. mailer does not resend them by itself. "
+        f"502/504 from its gateway), so {_may_have(held_until)}. mailer does not resend them by itself. "
         "Wait for SendGrid's events (mailer webhook, or mailer events import) to settle them; "
         f"only if you are sure they did not get it, run: mailer resume {campaign_id} --resend-unknown"
     )
+
+
+def _may_have(held_until: datetime | None) -> str:
+    """Of journalists whose request got no answer: they may have the email; of a scheduled send
+    whose time (``held_until``) is ahead, nobody has it yet, SendGrid may hold it (fix15f: status
+    said "may already have the email" beside "SendGrid holds these emails until ...")."""
+    return scheduled_words.maybe_held(held_until) if held_until is not None else "they may already have the email"
 
 
 def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
@@ -235,7 +254,8 @@ def advice(
     ``held_until``: the scheduled time of a send SendGrid still holds; until then nothing has gone
     out, so the advice never says "All sent" (newcomer review 9).
     ``in_flight``: of the planned rows, those in requests on their way to SendGrid when the send
-    stopped: they may have the email, so they are not "not sent yet" (newcomer 13 #3).
+    stopped: they may have the email (or, while ``held_until`` is ahead, SendGrid may hold it), so
+    they are not "not sent yet" (newcomer 13 #3).
     ``late_cancel``: what became of a send whose cancel came late, once its time has passed
     (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
     ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), if known.
@@ -246,7 +266,7 @@ def advice(
         planned -= in_flight
         steps.append(
             f"{counted(in_flight, 'recipient')} {'was' if in_flight == 1 else 'were'} on their way to SendGrid when the send "
-            "stopped (their request was in flight and no answer was logged): they may already have the email. A resume "
+            f"stopped (their request was in flight and no answer was logged): {_may_have(held_until)}. A resume "
             "does not send to them again; it marks them unknown, and SendGrid's events (mailer webhook, or mailer events "
             "import) settle them."
         )
@@ -267,7 +287,7 @@ def advice(
             f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet. Continue with: mailer resume {campaign_id}"
         )
     if unknown:
-        steps.append(unknown_words(unknown, campaign_id))
+        steps.append(unknown_words(unknown, campaign_id, held_until=held_until))
     if failed:
         steps.append(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
