@@ -69,3 +69,24 @@ def campaign_of(result: Result) -> str:
 def said(result: Result) -> str:
     """A command's output on one line, as a reader takes it in."""
     return " ".join(result.output.split())
+
+
+def whole_log(db_url: str) -> str:
+    """Every row of every table of the delivery log, as text (what anyone reading the log can see)."""
+    import json
+
+    from sqlalchemy import select
+
+    from mailer.store import connect
+    from mailer.store.schema import metadata
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            return "\n".join(
+                json.dumps([str(value) for value in row], ensure_ascii=False)
+                for table in metadata.sorted_tables
+                for row in connection.execute(select(table))
+            )
+    finally:
+        engine.dispose()

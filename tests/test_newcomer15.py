@@ -41,6 +41,27 @@ def engine_and_config(folder: Path) -> tuple[Any, Any]:
     return connect(config.database.url), config
 
 
+def scheduled_send(tmp_path: Path, standin: Any, db_url: str) -> tuple[str, datetime]:
+    """The office's beat list sent with `--at` two hours from now: the campaign's id and its time."""
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    return campaign_of(scheduled), goes_out
+
+
+def late_cancelled(tmp_path: Path, standin: Any, db_url: str) -> tuple[str, datetime]:
+    """A ``scheduled_send`` cancelled five minutes before its time (a late cancel): its id and time."""
+    campaign_id, goes_out = scheduled_send(tmp_path, standin, db_url)
+    engine, config = engine_and_config(tmp_path)
+    try:
+        late = campaign.cancel(engine, config, campaign_id, environ={"SENDGRID_API_KEY": KEY}, now=goes_out - timedelta(minutes=5))
+    finally:
+        engine.dispose()
+    assert late.late, late
+    return campaign_id, goes_out
+
+
 @pytest.fixture
 def crashed(tmp_path: Path, standin: Any, db_url: str) -> Iterator[str]:
     """A live send of six journalists killed with SIGKILL while its first four requests were out
@@ -113,12 +134,9 @@ def test_status_inside_the_last_ten_minutes_does_not_offer_the_cancel(tmp_path: 
     the send off (up to 10 minutes before): mailer cancel ...". It is already too late for that
     promise: the cancel she runs is only a late request SendGrid may ignore ("it may still go
     out"). Inside the last ten minutes status should say the cancel window has closed."""
-    office(tmp_path, standin, db_url)
-    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id, goes_out = scheduled_send(tmp_path, standin, db_url)
     engine, _ = engine_and_config(tmp_path)
-    five_before = status.status(engine, campaign_of(scheduled), now=goes_out - timedelta(minutes=5))
+    five_before = status.status(engine, campaign_id, now=goes_out - timedelta(minutes=5))
     steps = " ".join(five_before.next_steps)
     assert "SendGrid holds these emails until" in steps, steps
     assert "To call the send off (up to 10 minutes before)" not in steps, steps
@@ -133,15 +151,9 @@ def test_cancel_after_a_late_cancel_does_not_say_it_went_out(tmp_path: Path, sta
     already.", while `mailer status` says "no event from SendGrid says it went out: most likely the
     cancel held and nobody got it". The two disagree on whether the journalists got it; cancel
     should repeat what status knows (the late cancel, and what the events say)."""
-    office(tmp_path, standin, db_url)
-    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign_id = campaign_of(scheduled)
+    campaign_id, goes_out = late_cancelled(tmp_path, standin, db_url)
     engine, config = engine_and_config(tmp_path)
     environ = {"SENDGRID_API_KEY": KEY}
-    late = campaign.cancel(engine, config, campaign_id, environ=environ, now=goes_out - timedelta(minutes=5))
-    assert late.late, late
     after = status.status(engine, campaign_id, now=goes_out + timedelta(minutes=5))
     assert "most likely the cancel held and nobody got it" in " ".join(after.next_steps), after.next_steps
     with pytest.raises(SendError) as again:
@@ -274,14 +286,8 @@ def test_the_report_of_a_late_cancelled_send_names_the_cancel(tmp_path: Path, st
     delivered rate down. Both should name the late cancel (as status, campaigns and contact do)."""
     from mailer import reports
 
-    office(tmp_path, standin, db_url)
-    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign_id = campaign_of(scheduled)
-    engine, config = engine_and_config(tmp_path)
-    late = campaign.cancel(engine, config, campaign_id, environ={"SENDGRID_API_KEY": KEY}, now=goes_out - timedelta(minutes=5))
-    assert late.late, late
+    campaign_id, goes_out = late_cancelled(tmp_path, standin, db_url)
+    engine, _ = engine_and_config(tmp_path)
     assert "cancel asked late" in mailer("campaigns").stdout
     report = mailer("report", campaign_id)
     assert "Accepted by SendGrid │ 2" in " ".join(report.stdout.split()), report.output
@@ -305,14 +311,8 @@ def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
     asked late and no event shows it went out (as status does), not that they received it."""
     from mailer.send import prepare
 
-    office(tmp_path, standin, db_url)
-    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign_id = campaign_of(scheduled)
-    engine, config = engine_and_config(tmp_path)
-    late = campaign.cancel(engine, config, campaign_id, environ={"SENDGRID_API_KEY": KEY}, now=goes_out - timedelta(minutes=5))
-    assert late.late, late
+    campaign_id, goes_out = late_cancelled(tmp_path, standin, db_url)
+    engine, _ = engine_and_config(tmp_path)
     after = goes_out + timedelta(hours=1)
     assert "most likely the cancel held and nobody got it" in " ".join(status.status(engine, campaign_id, now=after).next_steps)
     release = tmp_path / "releases" / "example.md"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, mailed, mailer
+from office_cli import KEY, mailed, mailer, whole_log
 from office_cli import office as _office
 
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Quistgaard,The Gazette\n"
@@ -34,25 +34,6 @@ def in_another_terminal(project: Path, *args: str) -> subprocess.CompletedProces
         timeout=120,
         check=False,
     )
-
-
-def whole_log(db_url: str) -> str:
-    """Every row of every table of the delivery log, as text (what anyone reading the log can see)."""
-    from sqlalchemy import select
-
-    from mailer.store import connect
-    from mailer.store.schema import metadata
-
-    engine = connect(db_url)
-    try:
-        with engine.connect() as connection:
-            return "\n".join(
-                json.dumps([str(value) for value in row], ensure_ascii=False)
-                for table in metadata.sorted_tables
-                for row in connection.execute(select(table))
-            )
-    finally:
-        engine.dispose()
 
 
 # -- 1. forget while a send's question waits: her row is logged with her name and address ---------

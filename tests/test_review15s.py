@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
-from office_cli import mailer, office
+from office_cli import mailer, office, whole_log
 from sqlalchemy import Engine
 
 from mailer import events
@@ -21,25 +21,6 @@ BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News
 
 def apply(engine: Engine, batch: list[dict[str, Any]]) -> events.Applied:
     return events.apply(engine, [events.from_object(e, where="x") for e in batch], source="webhook", block_threshold=3)
-
-
-def log_text(db_url: str) -> str:
-    """Every row of every table of the delivery log, as text."""
-    from sqlalchemy import select
-
-    from mailer.store import connect
-    from mailer.store.schema import metadata
-
-    engine = connect(db_url)
-    try:
-        with engine.connect() as connection:
-            return "\n".join(
-                json.dumps([str(value) for value in row], ensure_ascii=False)
-                for table in metadata.sorted_tables
-                for row in connection.execute(select(table))
-            )
-    finally:
-        engine.dispose()
 
 
 # -- 1. another log's group_resubscribe lifts this office's unsubscribe ----------------------------
@@ -92,7 +73,7 @@ def test_forget_takes_her_name_out_of_the_dry_runs_skipped_rows(tmp_path: Path, 
     assert "Quistgaard" in skipped.read_text(encoding="utf-8-sig")
     forgot = mailer("forget", "ben@gazette.example", "--yes")
     assert forgot.exit_code == 0, forgot.output
-    assert "Quistgaard" not in log_text(db_url)  # the log is clean ...
+    assert "Quistgaard" not in whole_log(db_url)  # the log is clean ...
     assert "Quistgaard" not in skipped.read_text(encoding="utf-8-sig"), forgot.output  # ... the outbox is not
 
 
@@ -155,7 +136,7 @@ def test_forget_under_another_folders_mailer_config_does_not_erase_the_wrong_log
     b_log = (client_b / "mailer.toml").read_text(encoding="utf-8").split('url = "')[-1].split('"')[0]
     monkeypatch.setenv("MAILER_CONFIG", str(client_a / "mailer.toml"))
     forgot = mailer("forget", "ben@gazette.example", "--yes")
-    assert forgot.exit_code != 0 or "Quistgaard" not in log_text(b_log), forgot.output
+    assert forgot.exit_code != 0 or "Quistgaard" not in whole_log(b_log), forgot.output
 
 
 # -- 6. "nowhere in the delivery log ... check the spelling", then her pages are deleted -----------
