@@ -123,6 +123,9 @@ def test_ctrl_c_while_the_spare_worker_is_handed_the_next_request_does_not_hang(
         monkeypatch.setattr(ThreadPoolExecutor, "submit", submit_then_ctrl_c)
     else:
         monkeypatch.setattr(threading.Thread, "start", start_then_ctrl_c)
+    # Request 1 answered after a while: its worker is busy when the spare is handed request 2, so the
+    # pool starts the spare thread there (a worker already idle would take it, and no Ctrl-C would land).
+    standin.slow(0.5, times=1)
     hung, outcome = run_watched(store, standin, campaign_id, gates)
     monkeypatch.undo()
     left = spare_workers_alive()
