@@ -231,11 +231,20 @@ def _say_settled(campaign_id: str, cancelled: Cancelled) -> None:
     from mailer.send import status
 
     one = cancelled.settled == 1
+    said = f"Nothing to call off: {campaign_id} had nobody left waiting to be sent to."
+    if cancelled.scheduled_at is not None:  # a scheduled send, after its time (fix 16: "it has gone out already")
+        at = describe(cancelled.scheduled_at)
+        said = f"Nothing to call off: {campaign_id} was scheduled for {at}, which has passed, and had nobody left waiting to be sent to."
+        accepted = cancelled.reached - cancelled.unknown
+        if accepted:
+            said += (
+                f" The {'email' if accepted == 1 else 'emails'} of {counted(accepted, 'journalist')} {'was' if accepted == 1 else 'were'} "
+                f"with SendGrid for {at} and went out then (mailer report {campaign_id} shows who got {'it' if accepted == 1 else 'them'})."
+            )
+    last = "The last journalist was" if one else f"The last {counted(cancelled.settled, 'journalist')} were"
     output.say(
-        f"Nothing to call off: {campaign_id} had nobody left waiting to be sent to. The last "
-        f"{counted(cancelled.settled, 'journalist')} {'was' if one else 'were'} on their way to SendGrid when the send "
-        f"stopped (their request was in flight and no answer was logged): {'that journalist is' if one else 'they are'} "
-        f"now marked unknown, and {campaign_id} is marked done."
+        f"{said} {last} on their way to SendGrid when the send stopped (their request was in flight and no answer was "
+        f"logged): {'that journalist is' if one else 'they are'} now marked unknown, and {campaign_id} is marked done."
     )
     output.say(status.unknown_words(cancelled.unknown, campaign_id))
 

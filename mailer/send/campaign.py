@@ -44,7 +44,7 @@ from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
-from mailer.send.status import find, late_cancel_words
+from mailer.send.status import find, late_cancel_words, unknown_words
 from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
@@ -503,10 +503,11 @@ def cancel(
         found = find(connection, campaign_id)
         counts = messages.counts(connection, campaign_id)
         handed = messages.handed_over(connection, campaign_id, counts)
+        in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
         # Not handed to SendGrid: planned, outside the requests a stopped run left in flight.
-        waiting = counts[MessageState.PLANNED.value] - messages.planned_in(
-            connection, campaign_id, campaigns.in_flight(connection, campaign_id)
-        )
+        waiting = counts[MessageState.PLANNED.value] - in_flight
+        # Whose request got no answer before its run stopped (`sending`: a log from before version 9).
+        unanswered = in_flight + counts[MessageState.SENDING.value]
     if found.status is CampaignStatus.CANCELLED:
         return Cancelled(campaign_id, found.scheduled_at, already=True, again=again.command(config, found))
     now = now or utcnow()
@@ -535,8 +536,13 @@ def cancel(
             went_out = messages.went_out(connection, campaign_id)
         late_words = late_cancel_words(found, now=now, went_out=went_out)
         raise SendError(f"{campaign_id} has nothing left to cancel: its time has passed. {late_words}")
+    if found.scheduled_at <= now and unanswered:
+        # Its time has passed and the send was killed while its last request waited for SendGrid's
+        # answer: nobody knows whether SendGrid took those journalists (fix 16: "it has gone out
+        # already", where status said they may have it). Settled as for any send killed so.
+        return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
     if found.scheduled_at <= now:
-        raise SendError(f"{campaign_id} was scheduled for {schedule.describe(found.scheduled_at)}; it has gone out already.")
+        raise _time_passed(found, counts)
     sendgrid = transport or _sendgrid(config, environ, sending=False)
     try:
         sendgrid.cancel_scheduled(found.sendgrid_batch_id)
@@ -571,6 +577,29 @@ def cancel(
     with engine.begin() as connection:
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
     return Cancelled(campaign_id, found.scheduled_at, sending_elsewhere=_driven(engine, found.id))
+
+
+def _time_passed(found: campaigns.Campaign, counts: Mapping[str, int]) -> SendError:
+    """Nothing left to cancel of a scheduled send whose time has passed: what SendGrid accepted went
+    out then; of journalists whose request got no answer (unknown), what ``mailer status`` says
+    (fix 16: "it has gone out already" of them too)."""
+    assert found.scheduled_at is not None
+    at = schedule.describe(found.scheduled_at)
+    unknown = counts[MessageState.UNKNOWN.value]
+    if not unknown:
+        return SendError(f"{found.id} was scheduled for {at}; it has gone out already.")
+    accepted = counts[MessageState.ACCEPTED.value]
+    went = ""
+    if accepted:
+        one = accepted == 1
+        went = (
+            f" The {'email' if one else 'emails'} of {counted(accepted, 'journalist')} {'was' if one else 'were'} with SendGrid "
+            f"for {at} and went out then."
+        )
+    return SendError(
+        f"{found.id} has nothing left to cancel: it was scheduled for {at}, and that time has passed.{went} "
+        f"{unknown_words(unknown, found.id)}"
+    )
 
 
 def _driven(engine: Engine, campaign_id: str) -> bool:
