@@ -8,6 +8,8 @@ local stand-in; a crash is a real process killed.
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
 import signal
@@ -112,3 +114,180 @@ def test_cancel_after_its_time_of_a_scheduled_send_with_unknown_journalists(
     assert "1 recipient is unknown" in words and "they may already have the email" in words, cancelled.output
     assert f"mailer resume {campaign_id} --resend-unknown" in words, cancelled.output
     assert "1 recipient is unknown" in said(mailer("status", campaign_id))
+
+
+# -- 2. opening a large log of an earlier version: minutes of silence -------------------------------
+
+CAMPAIGN = "2026-02-19-wetlands"
+
+
+def version_11_log(db_url: str, raws: list[str], *, linked: tuple[int, ...] = ()) -> None:
+    """A delivery log as version 11 left it (no ``other_log`` column): this log's journalists ana
+    and ben (message keys ``m-ana``, ``m-ben``) and one event per JSON text of ``raws``, those at
+    the places in ``linked`` linked to ana's message (as an older version linked by address)."""
+    from eventlog import T0, add_campaign, add_message
+    from sqlalchemy import text
+
+    from mailer.store import connect
+    from mailer.store import events as event_store
+
+    engine = connect(db_url)
+    add_campaign(engine, CAMPAIGN)
+    ana = add_message(engine, CAMPAIGN, "ana@example.org", key="m-ana")
+    add_message(engine, CAMPAIGN, "ben@example.org", key="m-ben")
+    with engine.connect() as connection:
+        ana_id = connection.execute(text("SELECT id FROM message WHERE message_key = :k"), {"k": "m-ana"}).scalar_one()
+    assert ana
+    rows = [
+        {
+            "sg_event_id": f"old-{n}",
+            "dedupe_key": f"{T0 + n:011d}-old{n}",
+            "campaign_id": CAMPAIGN,
+            "message_id": ana_id if n in linked else None,
+            "event": "open",
+            "email": "ana@example.org",
+            "timestamp": T0 + n,
+            "sg_message_id": None,
+            "reason": None,
+            "bounce_type": None,
+            "bounce_classification": None,
+            "machine_open": False,
+            "url": None,
+            "raw": raw,
+        }
+        for n, raw in enumerate(raws)
+    ]
+    with engine.begin() as connection:
+        event_store.insert(connection, rows)
+        connection.exec_driver_sql("ALTER TABLE event DROP COLUMN other_log")
+        connection.execute(text("UPDATE schema_info SET version = 11"))
+    engine.dispose()
+
+
+def marked(db_url: str) -> list[tuple[bool, bool]]:
+    """(marked of another log, still linked to a message) of each event, in order; the log opened (upgraded) first."""
+    from sqlalchemy import select
+
+    from mailer.store import connect
+    from mailer.store.schema import event
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(event.c.other_log, event.c.message_id).order_by(event.c.id)).all()
+    finally:
+        engine.dispose()
+    return [(bool(other), linked is not None) for other, linked in rows]
+
+
+class Bars:
+    """Records the progress bars a command asks for (CliRunner is no terminal, so none is drawn)."""
+
+    def __init__(self) -> None:
+        self.bars: list[tuple[str, int | None, list[int]]] = []
+
+    def __call__(self, description: str, total: int | None) -> Any:
+        from contextlib import contextmanager
+
+        steps: list[int] = []
+        self.bars.append((description, total, steps))
+
+        @contextmanager
+        def bar() -> Any:
+            yield lambda amount=1: steps.append(amount)
+
+        return bar()
+
+
+def test_opening_a_large_log_of_an_earlier_version_shows_the_upgrade(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press officer updates press-mailer and runs `mailer campaigns` on her office's log: the
+    upgrade reads every stored event (about 12 s per million) and the terminal shows nothing, then
+    after 2 s "Waiting for the delivery log: another program is using it", which is not so. The
+    command says it is upgrading that log, shows a bar of the events checked, and never blames
+    another program; the next command opens the log at once, without a word of it."""
+    import threading
+
+    from mailer.cli import output
+    from mailer.store import display_url
+
+    upgrade = importlib.import_module("mailer.store.upgrade")  # the module (mailer.store.upgrade is also its function's name)
+
+    office(tmp_path, standin, db_url)
+    version_11_log(db_url, [json.dumps({"event": "open", "message": f"theirs-{n}"}) for n in range(30)])
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    timer = threading.Timer
+    monkeypatch.setattr(threading, "Timer", lambda _interval, function: timer(0.5, function))  # "after a moment", sooner
+    step = upgrade.STEPS[12]
+
+    def slow_step(connection: Any, advance: Any) -> None:
+        time.sleep(1.0)  # the upgrade under way, as on a large log
+        step(connection, advance)
+
+    monkeypatch.setitem(upgrade.STEPS, 12, slow_step)
+    monkeypatch.setattr(upgrade, "_CHUNK", 7)
+    listed = mailer("campaigns")
+    assert listed.exit_code == 0, listed.output
+    words = said(listed)
+    assert f"Upgrading the delivery log {display_url(db_url)} for this version of press-mailer" in words, listed.output
+    assert "another program is using it" not in words, listed.output
+    assert [(description, total, sum(steps)) for description, total, steps in bars.bars] == [
+        ("Upgrading the delivery log: events checked", 30, 30)
+    ]
+    assert len(bars.bars[0][2]) == 5, "the bar moves once per chunk of events"
+    again = mailer("campaigns")
+    assert "Upgrading" not in again.output and len(bars.bars) == 1, again.output
+
+
+# Stored event JSON an earlier version may have left, and whether step 12 marks it another log's
+# (read as Python reads it: the last of two labels, spaces stripped, a number as its text).
+ODD_EVENTS = [
+    ('{"message":"m-ana"}', False),  # this log's
+    ('{"message":"theirs-1"}', True),  # another log's
+    ('{"message":"theirs-2"', False),  # broken JSON: no key can be read
+    ('{"message":"theirs-3","x":NaN}', True),  # Python reads NaN
+    ('["theirs-4"]', False),  # not an object
+    ('{"message":5}', True),  # "5": no such key here
+    ('{"message":true}', True),  # "True"
+    ('{"message":" m-ana "}', False),  # stripped: this log's
+    ('{"message":"\u00a0m-ben\u2003"}', False),  # stripped of Unicode spaces too: this log's
+    ('{"m\\u0065ssage":"theirs-5"}', True),  # an escaped label
+    ('{"message":"m-ana","message":"theirs-6"}', True),  # the last label counts
+    ('{"message":"theirs-7","message":"m-ana"}', False),
+    ('{"message":""}', False),
+    ('{"message":null}', False),
+    ('{"message":{"k":"theirs-8"}}', False),
+    ("{}", False),  # blanked by mailer forget
+    ("{'message':'theirs-9'}", False),  # not JSON (JSON5 at most)
+    ('{"message":"theirs-10\t"}', False),  # a raw tab: not JSON for Python
+    ('{"message":"theirs\\u0000"}', True),  # a NUL escape (PostgreSQL cannot read it as text)
+    ("[" * 100_000 + "]" * 100_000, False),  # nested too deep to read
+    ('{"message":"m-ben","event":"message"}', False),
+    ('{"event":"open","message":"theirs-11","reason":"\\"message\\""}', True),
+]
+
+
+@pytest.mark.parametrize("chunk", [4, 20_000])
+def test_the_upgrade_reads_odd_event_json_as_python_does(db_url: str, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Step 12 reads the events' JSON faster now (msgspec; on PostgreSQL, PostgreSQL itself):
+    whatever an earlier version left in the log (broken JSON, a key with spaces, "message" twice,
+    JSON nested a hundred thousand deep), it marks exactly the events the Python reading marked,
+    and none stops the upgrade (the deep one did: Python's RecursionError; on PostgreSQL so did a
+    key holding NUL). Linked ones of another log are unlinked. In chunks of 4 some chunks hold only
+    JSON PostgreSQL reads, others JSON it refuses."""
+    upgrade = importlib.import_module("mailer.store.upgrade")
+    monkeypatch.setattr(upgrade, "_CHUNK", chunk)
+    read_here = upgrade._others_read_here
+    in_python: list[str | None] = []
+
+    def reading_here(connection: Any, rows: Any) -> list[int]:
+        in_python.extend(raw for _, raw in rows)
+        return read_here(connection, rows)
+
+    monkeypatch.setattr(upgrade, "_others_read_here", reading_here)
+    version_11_log(db_url, [raw for raw, _ in ODD_EVENTS], linked=(0, 1, 2))
+    assert marked(db_url) == [(other, n in (0, 2)) for n, (_, other) in enumerate(ODD_EVENTS)]
+    if chunk == 4 and db_url.startswith("postgresql"):  # the last chunk holds JSON PostgreSQL reads: Python reads none of it
+        assert ODD_EVENTS[-1][0] not in in_python, in_python

@@ -17,7 +17,8 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from mailer.config import Config
+    from mailer.store.upgrade import Progress
 
 
 def _say_if_shadowed(here: Path | None, named: Path | None, *, sends: bool, changes: str | None = None) -> None:
@@ -238,10 +240,28 @@ class AppContext:
             waiting.daemon = True
             waiting.start()
             try:
-                self._engine = store.connect(config.database.url)
+                self._engine = store.connect(config.database.url, progress=_upgrading(config.database.url, waiting))
             finally:
                 waiting.cancel()
         return self._engine
+
+
+def _upgrading(url: str, waiting: threading.Timer) -> Progress:
+    """The progress of upgrading the log at ``url`` for this version (store.upgrade): said once with
+    which log, then a bar on a terminal, instead of minutes of silence on a large log (fix 16). The
+    log is ours by then, so the note on waiting for another program is not due."""
+    from mailer import store
+
+    @contextmanager
+    def upgrading(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        waiting.cancel()
+        output.note(
+            f"Upgrading the delivery log {store.display_url(url)} for this version of press-mailer (once; a large log takes a while)."
+        )
+        with output.progress(description, total) as advance:
+            yield advance
+
+    return upgrading
 
 
 LATEST = re.compile(r"latest(?:~(\d*))?")  # latest, latest~1, latest~ (= latest~1)

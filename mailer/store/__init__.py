@@ -27,13 +27,15 @@ from mailer.errors import StoreError
 from mailer.store import checkpoint, failures
 from mailer.store.failures import display_url
 from mailer.store.schema import metadata
-from mailer.store.upgrade import upgrade
+from mailer.store.upgrade import Progress, upgrade
 
 __all__ = ["connect", "display_url"]
 
 
-def connect(url: str) -> Engine:
-    """Open (and create if needed) the delivery log at ``url``."""
+def connect(url: str, *, progress: Progress | None = None) -> Engine:
+    """Open (and create if needed) the delivery log at ``url``. Upgrading a log an earlier version
+    wrote takes a while on a large one (seconds per million events): ``progress`` shows that work
+    (``upgrade.upgrade``)."""
     if url.startswith("sqlite:///") and ":memory:" not in url and not url.startswith("sqlite:///file:"):  # file: URIs name their own
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
@@ -48,7 +50,7 @@ def connect(url: str) -> Engine:
                 checkpoint.watch(engine)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_session)
-        _create_or_upgrade(engine)
+        _create_or_upgrade(engine, progress=progress)
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url) from exc
     except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
@@ -59,7 +61,7 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
+def _create_or_upgrade(engine: Engine, *, progress: Progress | None = None, attempts: int = 5) -> None:
     """Bring the log's tables to this version. Two processes creating a new log at the same
     moment collide ("table already exists", a duplicate key in PostgreSQL's catalog); the one
     that loses tries again and finds the tables made."""
@@ -70,7 +72,7 @@ def _create_or_upgrade(engine: Engine, *, attempts: int = 5) -> None:
                     # pysqlite runs DDL outside a transaction unless told: one transaction for the
                     # whole upgrade (never half-upgraded), and one creator at a time.
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
-                upgrade(connection)
+                upgrade(connection, progress=progress)
                 metadata.create_all(connection)
                 connection.commit()
             return
