@@ -291,3 +291,48 @@ def test_the_upgrade_reads_odd_event_json_as_python_does(db_url: str, monkeypatc
     assert marked(db_url) == [(other, n in (0, 2)) for n, (_, other) in enumerate(ODD_EVENTS)]
     if chunk == 4 and db_url.startswith("postgresql"):  # the last chunk holds JSON PostgreSQL reads: Python reads none of it
         assert ODD_EVENTS[-1][0] not in in_python, in_python
+
+
+# -- 3. `mailer preview` without --list: "did you mean" of a press office's own column ----------------
+
+
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [
+        ("firm_name", None),  # a law firm's name, not a misspelt first_name
+        ("first_names", None),  # several in one cell, as beats, outlets, languages
+        ("outlet_name", None),
+        ("outlet_type", None),
+        ("job_title", "title"),  # the loader reads a Job Title column as title
+        ("surname", "last_name"),  # and a Surname column as last_name (it said "did you mean first_name" of family_name)
+        ("family_name", "last_name"),
+        ("state", None),  # it said: did you mean "title"?
+        ("twitter", None),  # the same
+        ("note", None),  # did you mean "outlet"?
+        ("email_2", None),  # the loader's name for a second Email column
+        ("county", None),
+        ("frist_name", "first_name"),  # typos are still warned of
+        ("firstname", "first_name"),
+        ("last_nmae", "last_name"),
+        ("contry", "country"),
+        ("langauge", "language"),
+        ("titel", "title"),
+    ],
+)
+def test_preview_without_a_list_warns_only_of_a_likely_typo(tmp_path: Path, standin: Any, field: str, meant: str | None) -> None:
+    """`mailer preview` without --list warned of {{ contact.firm_name }} "(did you mean "first_name"?)"
+    and so of outlet_name, state ("title"), note ("outlet"), email_2: columns a press office's lists
+    have, which a send to them mails as they are. It warns of a typo of a standard column, and of a
+    name the list loader reads as one (a Job Title column is title), naming that column."""
+    office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")  # no log is opened
+    release = tmp_path / "releases" / "example.md"
+    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
+    release.write_text(f"---\n{head}---\nFor {{{{ contact.{field} }}}}:\n\n{body}", encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", key=None)
+    assert shown.exit_code == 0, shown.output
+    words = said(shown)
+    if meant is None:
+        assert "contact field" not in words and "did you mean" not in words, shown.output
+    else:
+        assert f'The release uses the contact field "{field}" (did you mean "{meant}"?' in words, shown.output
+        assert "mailer send refuses the release" in words, shown.output

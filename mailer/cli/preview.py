@@ -68,6 +68,10 @@ def preview(
     # The release's contact fields checked against the lists' columns, as a send checks them (promise 9).
     people = contacts.load(list_paths).contacts if list_paths else None
     fields = dict(contact.fields) if contact is not None else None
+    # Without lists, the release's fields are checked against the standard columns and the names the
+    # loader reads as them ({{ contact.surname }}: a Surname column is last_name).
+    from mailer.contacts.headers import canonical_name as read_as
+
     folder = out_dir or config.compose.preview_dir
     if language is not None:
         versions = release_module.load(release_path).all_versions()
@@ -77,11 +81,15 @@ def preview(
                 hint=f"Its versions: {', '.join(versions)}. A version is a file such as "
                 f"{release_path.stem}.{language}{release_path.suffix} beside it (README, Languages).",
             )
-        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, language=language, people=people)]
+        shown_all = [
+            preview_module.write(
+                release_path, config=config, folder=folder, fields=fields, language=language, people=people, read_as=read_as
+            )
+        ]
     elif contact_email:
-        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, people=people)]
+        shown_all = [preview_module.write(release_path, config=config, folder=folder, fields=fields, people=people, read_as=read_as)]
     else:
-        shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields, people=people)
+        shown_all = preview_module.write_versions(release_path, config=config, folder=folder, fields=fields, people=people, read_as=read_as)
     if contact is not None:  # pages holding a journalist's fields: noted, so `mailer forget` deletes them (review 13 #9)
         import hashlib
 

@@ -7,7 +7,7 @@ link opens ``unsubscribe-preview.html`` beside the preview (or the configured pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ def write(
     fields: Mapping[str, str] | None = None,
     language: str | None = None,
     people: Sequence[Contact] | None = None,
+    read_as: Callable[[str], str | None] | None = None,
 ) -> Preview:
     """Render the release for ``fields`` (a journalist's) or stand-ins; write ``<stem>.html`` and ``<stem>.txt``
     (and the release's inline images in ``<stem>.images/``, which the HTML file shows).
@@ -51,20 +52,37 @@ def write(
     it, the version the journalist's ``language`` field names (the main one for stand-ins).
     ``people``: the journalists of the lists given, whose columns the release's contact fields
     are checked against as a send checks them (``render.unknown_fields``): TemplateError, or a
-    warning. Without them, a field close to a standard column's name is warned of (``misspelt_fields``).
+    warning. Without them, a field that is a typo of a standard column's name is warned of, or
+    one the lists' loader reads as a standard column (``read_as``: contacts' header variants;
+    ``misspelt_fields``).
     """
     loaded = release.load(release_path)
     wanted = language if language is not None else (fields or {}).get("language")
-    return _write(loaded, loaded.version(wanted), release_path=release_path, config=config, folder=folder, fields=fields, people=people)
+    return _write(
+        loaded,
+        loaded.version(wanted),
+        release_path=release_path,
+        config=config,
+        folder=folder,
+        fields=fields,
+        people=people,
+        read_as=read_as,
+    )
 
 
 def write_versions(
-    release_path: Path, *, config: Config, folder: Path, fields: Mapping[str, str] | None = None, people: Sequence[Contact] | None = None
+    release_path: Path,
+    *,
+    config: Config,
+    folder: Path,
+    fields: Mapping[str, str] | None = None,
+    people: Sequence[Contact] | None = None,
+    read_as: Callable[[str], str | None] | None = None,
 ) -> list[Preview]:
     """``write`` for every language version, the main one first (one file pair each)."""
     loaded = release.load(release_path)
     return [
-        _write(loaded, version, release_path=release_path, config=config, folder=folder, fields=fields, people=people)
+        _write(loaded, version, release_path=release_path, config=config, folder=folder, fields=fields, people=people, read_as=read_as)
         for version in loaded.all_versions().values()
     ]
 
@@ -78,11 +96,12 @@ def _write(
     folder: Path,
     fields: Mapping[str, str] | None,
     people: Sequence[Contact] | None,
+    read_as: Callable[[str], str | None] | None = None,
 ) -> Preview:
     rendered = render(version, config=config)
     # Checked as a send checks them (newcomer 15 #3: "No warnings." for {{ contact.frist_name }}):
     # against the lists given (raises as a send would), else against the standard columns.
-    unknown = unknown_fields([rendered], people) if people is not None else misspelt_fields([rendered])
+    unknown = unknown_fields([rendered], people) if people is not None else misspelt_fields([rendered], read_as=read_as)
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
     folder.mkdir(parents=True, exist_ok=True)

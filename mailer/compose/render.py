@@ -289,24 +289,69 @@ def unknown_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> l
     return [f"No list has a column for {_named(field, known)}: every journalist gets the release's default for it." for field in defaulted]
 
 
-def misspelt_fields(versions: Sequence[Rendered]) -> list[str]:
+def misspelt_fields(versions: Sequence[Rendered], *, read_as: Callable[[str], str | None] | None = None) -> list[str]:
     """Without lists to check against (``mailer preview`` with no --list): a warning for each
-    contact field the release uses that is no standard column but close to one ("frist_name"),
-    the misspelling ``unknown_fields`` stops a send for. A field of the office's own columns
-    ("region") is not close to one and is left to that check."""
+    contact field the release uses that is no standard column but a typo of one ("frist_name",
+    ``_typo_of``), or a name the list loader reads as one (``read_as``, contacts' header variants:
+    a "Surname" column is last_name), which ``unknown_fields`` stops a send for. A field of the
+    office's own columns ("region", "firm_name", "outlet_name", "email_2") is left to that check."""
     known = set(CANONICAL_FIELDS)
     required, defaulted = _outside(versions, known)
     warnings = []
     for field in [*required, *defaulted]:
-        named = _named(field, known)
-        if named == f'"{field}"':
-            continue
         outcome = "mailer send refuses the release" if field in required else "every journalist gets the release's default for it"
+        column = read_as(field) if read_as is not None else None
+        if column in known and column != field:
+            warnings.append(
+                f'The release uses the contact field "{field}" (did you mean "{column}"? mailer reads a list column of that name '
+                f"as {column}): unless your lists have such a column besides {column}, {outcome}. "
+                "Check with: mailer preview RELEASE --list FILE"
+            )
+            continue
+        meant = _typo_of(field, known)
+        if meant is None:
+            continue
         warnings.append(
-            f"The release uses the contact field {named}: unless your lists have a column of that name, {outcome}. "
-            "Check with: mailer preview RELEASE --list FILE"
+            f'The release uses the contact field "{field}" (did you mean "{meant}"?): unless your lists have a column of that '
+            f"name, {outcome}. Check with: mailer preview RELEASE --list FILE"
         )
     return warnings
+
+
+def _typo_of(field: str, known: Collection[str]) -> str | None:
+    """The standard column ``field`` is a typo of: one letter or underscore added, left out, changed,
+    or two swapped ("frist_name", "firstname", "last_nmae", "contry"); None for a name a list's own
+    column may well have. By likeness alone (difflib) it warned of names a press office's lists
+    carry, "did you mean" something else (fix 16): "firm_name" (first_name), "outlet_name" and
+    "outlet_type" (outlet), "state" and "twitter" (title), "note" (outlet), "alt_email" and "email_2"
+    (email). Still not a typo: a plural ("first_names", "beats", "languages": several
+    in one cell), a numbered column ("email_2", as the list loader names a second Email column), and
+    "county", a column of many US press lists, not a misspelt country."""
+    if field in _LIKE_A_STANDARD_NAME or re.fullmatch(r"[a-z_]+?_?\d+", field):
+        return None
+    for name in sorted(known):
+        if field == f"{name}s":
+            return None
+    for name in sorted(known):
+        if _one_edit_apart(field, name):
+            return name
+    return None
+
+
+_LIKE_A_STANDARD_NAME = frozenset({"county"})  # one letter from a standard column, and a column of its own
+
+
+def _one_edit_apart(one: str, other: str) -> bool:
+    """Whether two different names are one edit apart: a character added, left out or changed, or two neighbours swapped."""
+    if one == other or abs(len(one) - len(other)) > 1:
+        return False
+    if len(one) == len(other):
+        differ = [i for i, (a, b) in enumerate(zip(one, other, strict=True)) if a != b]
+        if len(differ) == 1:
+            return True
+        return len(differ) == 2 and differ[1] == differ[0] + 1 and one[differ[0]] == other[differ[1]] and one[differ[1]] == other[differ[0]]
+    shorter, longer = sorted((one, other), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def _outside(versions: Sequence[Rendered], known: Collection[str]) -> tuple[list[str], list[str]]:
