@@ -7,7 +7,7 @@ log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from jinja2 import Environment
@@ -244,10 +244,14 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
     return Table("overview", summaries[-1].campaign, OVERVIEW_KEYS, OVERVIEW_LABELS, rows)
 
 
-def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime | None = None) -> str:
+def render_overview(
+    summaries: Sequence[Summary], *, period: str, now: datetime | None = None, driven: Collection[str] = frozenset()
+) -> str:
     """The campaigns overview page: totals, a trend chart of rates per campaign, and a row per campaign.
 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
+    ``driven``: the ids of campaigns a process is sending right now (``store.campaigns.driven``);
+    a held send stored as "sending" that none drives reads "paused", as ``mailer campaigns`` says.
     Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
     (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
     so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6), and sends whose
@@ -287,7 +291,7 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
         chart=trend_charts(summaries) if summaries else Markup(""),
         table=overview_table(summaries) if summaries else None,
         held=held,
-        held_table=held_table(held, now=moment) if held else None,
+        held_table=held_table(held, now=moment, driven=driven) if held else None,
         cancelled=cancelled,
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
         rehearsed=rehearsed,
@@ -298,10 +302,11 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     )
 
 
-def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
+def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collection[str] = frozenset()) -> Table:
     """The overview's sends still held for later, soonest last (newest first, as the other tables):
     when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
-    shows it ("paused": some still to hand over, ``mailer status`` says how), id."""
+    shows it ("paused": some still to hand over, ``mailer status`` says how; a send stored as
+    "sending" whose process was killed is paused too unless its id is in ``driven``: newcomer 16 #1), id."""
     rows = [
         (
             s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
@@ -309,7 +314,8 @@ def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
             s.planned,
             s.accepted,
             # as `mailer campaigns` shows it, with a late cancel named (newcomer 15 #10)
-            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now) + (", cancel asked late" if s.campaign.late_cancel else ""),
+            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now, driven=s.campaign.id in driven)
+            + (", cancel asked late" if s.campaign.late_cancel else ""),
             s.campaign.id,
         )
         for s in reversed(summaries)

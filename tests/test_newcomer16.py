@@ -1,0 +1,77 @@
+"""Newcomer trial 16: a press officer's week of reports after things went wrong.
+
+A send killed half-way, one stopped by SendGrid going away, one scheduled and still held by
+SendGrid, one cancelled late, bounces and unsubscribes imported from an events file, a follow-up:
+she reads `mailer status`, `mailer campaigns`, `mailer report` (terminal, CSV, XLSX, the page) and
+the overview page, and asks of each line whether it is true, and the same in every format.
+SendGrid is the local stand-in. Each test is a finding: it asserts what the press officer should
+get (each failed before its fix, session 16).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import KEY, mailer, office
+from send_fixtures import send_running
+
+SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+# Six journalists, one request each.
+SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
+
+
+def killed(tmp_path: Path, standin: Any, args: tuple[str, ...], until: Callable[[], bool], *, wait: float = 0.5) -> str:
+    """``mailer ARGS`` in a process of its own, killed with SIGKILL ``wait`` seconds after
+    ``until()`` holds: the campaign's id (the only live one in the log)."""
+    with send_running(tmp_path, standin, KEY, args) as process:
+        deadline = time.time() + 30
+        while not until() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(wait)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    listed = mailer("campaigns")
+    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
+    assert match, listed.output
+    return match.group(1)
+
+
+def page_text(path: Path) -> str:
+    """An HTML page's words as a reader sees them, cells separated by " | "."""
+    import html
+
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    text = re.sub(r"</t[dh]>", " | ", text)
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
+
+
+# -- 1. the overview's "Scheduled for later" table shows a killed send as "sending" ---------------
+
+
+@pytest.mark.slow
+def test_overview_shows_a_killed_scheduled_send_as_paused_not_sending(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release is scheduled for two hours from now; SendGrid is slow, and the laptop dies while
+    it hands the third request over. `mailer campaigns` and `mailer status` say "paused" (status:
+    "3 recipients have not been sent yet. Continue with: mailer resume"). The overview page she
+    makes for the director lists it under "Scheduled for later" with status "sending", as if a
+    process were still handing it over: nobody resumes it, and half the list never gets it."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    standin.slow(10.0, match=lambda r: len(standin.mail_sends) >= 3)
+    campaign_id = killed(tmp_path, standin, (*SEND, "--at", goes_out.isoformat()), lambda: len(standin.mail_sends) >= 3)
+    [row] = [line for line in mailer("campaigns").output.splitlines() if line.startswith(campaign_id)]
+    assert re.split(r" {2,}", row)[2] == "paused", row
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    seen = page_text(tmp_path / "overview.html")
+    assert "Scheduled for later" in seen, seen
+    assert f"| paused | {campaign_id} |" in seen, seen
+    assert "| sending |" not in seen, seen
