@@ -10,6 +10,8 @@ get (each failed before its fix, session 16).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import signal
@@ -20,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, mailer, office
+from office_cli import KEY, campaign_of, mailer, office
+from openpyxl import load_workbook
 from send_fixtures import send_running
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
@@ -75,3 +78,32 @@ def test_overview_shows_a_killed_scheduled_send_as_paused_not_sending(tmp_path: 
     assert "Scheduled for later" in seen, seen
     assert f"| paused | {campaign_id} |" in seen, seen
     assert "| sending |" not in seen, seen
+
+
+# -- 2. the summary as CSV or XLSX drops the sentences under the figures -------------------------
+
+
+def test_summary_spreadsheets_say_what_the_terminal_says_under_the_figures(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release goes out tomorrow morning; SendGrid holds it. `mailer report` on the terminal,
+    its JSON and its page say under the figures "SendGrid holds these emails until ...: nothing has
+    gone out yet, so delivered, opens and bounces stay at 0 until then." The XLSX she mails to the
+    director (and the CSV) holds the figures only: "Accepted by SendGrid 2, Delivered 0 (0%),
+    Bounced 0 (0%)", a send that reached nobody. The spreadsheets should carry the same note."""
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    on_screen = " ".join(mailer("report", campaign_id).stdout.split())
+    held = f"SendGrid holds these emails until {goes_out:%Y-%m-%d %H:%M} UTC: nothing has gone out yet"
+    assert held in on_screen, on_screen
+    piped = mailer("report", campaign_id, "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    cells = [cell for row in csv.reader(io.StringIO(piped.stdout)) for cell in row]
+    assert any(held in cell for cell in cells), piped.stdout
+    written = mailer("report", campaign_id, "-o", "summary.xlsx")
+    assert written.exit_code == 0, written.output
+    sheet = load_workbook(tmp_path / "summary.xlsx").active
+    assert sheet is not None
+    texts = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+    assert any(held in text for text in texts), texts

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus
 from mailer.reports import formats, page
-from mailer.reports.figures import Table, period, summarize, summary_table, table
+from mailer.reports.figures import Table, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
 
@@ -53,7 +53,10 @@ def export(
             advance(STEPS - READ)
             return None
         summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
-        report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
+        if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
+            report = summary_table(summary, sentences=summary_sentences(summary) if fmt in ("csv", "xlsx") else ())
+        else:
+            report = table(engine, campaign_id, kind, everyone=everyone)
         advance(READ)
         on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
         if fmt == "csv":

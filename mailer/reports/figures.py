@@ -440,10 +440,20 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
 
 
-def summary_table(summary: Summary) -> Table:
-    """The summary's figures as the rows of the "summary" report: (label, count, rate or None)."""
-    rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:
+    """The summary's figures as the rows of the "summary" report: (label, count, rate or None);
+    then each of ``sentences`` as a row of its own, count and rate empty."""
+    rows: list[tuple[Any, ...]] = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    rows += [(sentence, None, None) for sentence in sentences]
     return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
+
+
+def summary_sentences(summary: Summary, now: datetime | None = None) -> list[str]:
+    """What the report says under the figures, in the terminal's order: the follow-up lines, then
+    the notes (held by SendGrid, not finished, cancelled, cancel asked late). A CSV or XLSX summary
+    ends with them (newcomer 16 #2: the spreadsheet of a send SendGrid still held read "Delivered 0
+    (0.0%)" and nothing else, a send that reached nobody)."""
+    return [*(summary.reach.lines() if summary.reach is not None else ()), *summary.notes(now)]
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:
