@@ -107,3 +107,28 @@ def test_summary_spreadsheets_say_what_the_terminal_says_under_the_figures(tmp_p
     assert sheet is not None
     texts = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
     assert any(held in text for text in texts), texts
+
+
+# -- 3. status of a send called off half-way says "All sent." ------------------------------------
+
+
+def test_status_of_a_send_called_off_half_way_does_not_say_all_sent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests; the embargo moved, so she calls the rest off:
+    "Called off the rest of ...: 4 journalists it had not mailed yet will not be ... A new send of
+    this release reaches them." A week later `mailer status` reads "Skipped: 4 called off", then
+    "All sent. Read opens and bounces later with: mailer report ...": two thirds of the list never
+    got the release, and nothing says how to reach them. Status should say they were called off
+    and name the send that reaches them."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    called_off = mailer("cancel", campaign_id)
+    assert called_off.exit_code == 0 and "4 journalists it had not mailed yet" in called_off.output, called_off.output
+    shown = mailer("status", campaign_id)
+    said_ = " ".join(shown.output.split())
+    assert "Skipped: 4 called off" in said_, shown.output
+    assert "All sent." not in said_, shown.output
+    assert "4 journalists were called off" in said_, shown.output
+    assert "mailer send releases/example.md --list lists/beat.csv" in said_, shown.output

@@ -113,7 +113,8 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until=held_until,
         in_flight=in_flight,
         late_cancel=late if held_until is None else None,
-        again=_again(config, campaign),
+        again=_again(config, campaign, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
+        called_off=skipped.get(RejectReason.CALLED_OFF.value, 0),
     )
     if held_until is not None:
         steps.insert(
@@ -246,6 +247,7 @@ def advice(
     in_flight: int = 0,
     late_cancel: str | None = None,
     again: str | None = None,
+    called_off: int = 0,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -258,7 +260,11 @@ def advice(
     they are not "not sent yet" (newcomer 13 #3).
     ``late_cancel``: what became of a send whose cancel came late, once its time has passed
     (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
-    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), if known.
+    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), or the
+    release of one whose rest was called off, if known.
+    ``called_off``: journalists of a send stopped half-way that ``mailer cancel`` called off: never
+    mailed, so the advice names them and the send that reaches them, never a bare "All sent"
+    (newcomer 16 #3).
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -293,6 +299,19 @@ def advice(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
+    if called_off and mode is Mode.LIVE:
+        reach = f": {again}" if again else " (mailer send, with its lists)."  # no full stop after a command to paste
+        steps.append(
+            f"{counted(called_off, 'journalist')} {'was' if called_off == 1 else 'were'} called off (mailer cancel) and "
+            f"never mailed. A new send of this release reaches them, skipping those who had it{reach}"
+        )
+        if len(steps) == 1:  # everyone else was dealt with
+            steps.append(
+                f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
+                if held_until is None
+                else f"Everyone else's email is with SendGrid; none has gone out yet. Read opens and bounces after "
+                f"{schedule.describe(held_until)} with: mailer report {campaign_id}"
+            )
     if not steps and mode is Mode.LIVE and held_until is not None:
         steps.append(
             f"Every email is with SendGrid; none has gone out yet. "
@@ -381,9 +400,10 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
     ]
 
 
-def _again(config: Config | None, found: Campaign) -> str | None:
-    """The command that sends a cancelled campaign's release again (None: not cancelled, or no config to find its files by)."""
-    if config is None or found.status is not CampaignStatus.CANCELLED:
+def _again(config: Config | None, found: Campaign, *, called_off: int = 0) -> str | None:
+    """The command that sends a cancelled campaign's release again, or one whose rest was called
+    off (None: neither, or no config to find its files by)."""
+    if config is None or (found.status is not CampaignStatus.CANCELLED and not called_off):
         return None
     from mailer.send import again  # the composer: for a cancelled send only
 
