@@ -132,3 +132,24 @@ def test_status_of_a_send_called_off_half_way_does_not_say_all_sent(tmp_path: Pa
     assert "All sent." not in said_, shown.output
     assert "4 journalists were called off" in said_, shown.output
     assert "mailer send releases/example.md --list lists/beat.csv" in said_, shown.output
+
+
+# -- 4. the overview counts a send stopped half-way as a campaign that went out ------------------
+
+
+def test_overview_says_which_campaign_has_not_finished(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests; four journalists wait for `mailer resume`. The
+    report of that send says "This send has not finished: 4 recipients have not been sent yet",
+    `mailer campaigns` "2/6 accepted, 4 planned". The quarter's overview page, made for the
+    director, shows the campaign's row with "recipients 6" and its rates, and nothing anywhere
+    on the page says that four of the six were never mailed. It should say so, as the report does."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    seen = page_text(tmp_path / "overview.html")
+    assert f"| 6 | {campaign_id} |" in seen, seen  # its row, as before
+    assert f"{campaign_id}: This send has not finished: 4 recipients have not been sent yet" in seen, seen

@@ -107,7 +107,8 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ chart }}
 <h2>Every campaign</h2>
 {{ render(table) }}
-<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
+{% for s in campaigns if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
+{% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
 <p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
@@ -256,7 +257,9 @@ def render_overview(
     (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
     so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6), and sends whose
     scheduled time is still ahead at ``now``, which SendGrid holds (review 14 #2: a held send
-    counted as a campaign that went out, halving the delivered rate).
+    counted as a campaign that went out, halving the delivered rate). A send that has not
+    finished (stopped half-way) keeps its row, and its report's note stands under the table
+    (newcomer 16 #4: the page never said some of its journalists were not mailed).
     """
     moment = now or datetime.now(UTC)
     cancelled = [s for s in summaries if s.is_cancelled]
