@@ -153,3 +153,26 @@ def test_overview_says_which_campaign_has_not_finished(tmp_path: Path, standin: 
     seen = page_text(tmp_path / "overview.html")
     assert f"| 6 | {campaign_id} |" in seen, seen  # its row, as before
     assert f"{campaign_id}: This send has not finished: 4 recipients have not been sent yet" in seen, seen
+
+
+# -- 5. `mailer contact` says "accepted" for an email SendGrid still holds, when the send stopped --
+
+
+def test_contact_of_a_stopped_scheduled_send_says_sendgrid_holds_the_email(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release is scheduled for tomorrow morning; SendGrid went away after handing over two
+    journalists' emails, so the send is paused. An editor calls: did we send it to her? `mailer
+    contact` answers "Outcome: accepted", which reads as sent; `mailer status` says "SendGrid holds
+    these emails until ...". Of a finished scheduled send contact says "scheduled: SendGrid holds it
+    until ...; not sent yet"; a stopped one's held emails should read the same."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND, "--at", goes_out.isoformat())
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert f"({'live'}, paused)" in shown and "SendGrid holds these emails until" in shown, shown
+    told = mailer("contact", "j0@paper0.example")
+    assert told.exit_code == 0, told.output
+    outcome = " ".join(told.output.split())
+    assert f"Outcome: scheduled: SendGrid holds it until {goes_out:%Y-%m-%d %H:%M} UTC; not sent yet" in outcome, told.output
