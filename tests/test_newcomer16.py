@@ -176,3 +176,32 @@ def test_contact_of_a_stopped_scheduled_send_says_sendgrid_holds_the_email(tmp_p
     assert told.exit_code == 0, told.output
     outcome = " ".join(told.output.split())
     assert f"Outcome: scheduled: SendGrid holds it until {goes_out:%Y-%m-%d %H:%M} UTC; not sent yet" in outcome, told.output
+
+
+# -- 6. a follow-up's recipients report gives a database number as the "list and row" -----------
+
+
+def test_follow_up_recipients_report_names_the_list_row_not_a_log_number(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She followed up the journalists who did not open. The follow-up's recipients report (table,
+    CSV, XLSX, page) gives each journalist's "list and row" as "2026-12-01-example:2", "...:4":
+    numbers of the delivery log's own, read as rows of a list that does not exist (Jo1 is row 3 of
+    lists/beat.csv). `mailer contact` says "follow-up of 2026-12-01-example (lists/beat.csv, row
+    3)"; the report should name the same list row."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=10)
+    first = mailer(*SEND)
+    assert first.exit_code == 0, first.output
+    original = campaign_of(first)
+    release = tmp_path / "releases" / "example.md"
+    (tmp_path / "releases" / "reminder.md").write_text(
+        release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Reminder: Riverbend'), encoding="utf-8"
+    )
+    follow = mailer("send", "releases/reminder.md", "--follow-up", original, "--who", "not-opened", "--yes", "--no-test-ok")
+    assert follow.exit_code == 0, follow.output
+    follow_up = campaign_of(follow)
+    told = " ".join(mailer("contact", "j1@paper1.example").output.split())
+    assert f"From: follow-up of {original} (lists/beat.csv, row 3)" in told, told
+    piped = mailer("report", follow_up, "--kind", "recipients", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(piped.stdout))}
+    assert rows["j1@paper1.example"]["list and row"] == f"lists/beat.csv:3 (follow-up of {original})", rows["j1@paper1.example"]
+    assert rows["j5@paper5.example"]["list and row"] == f"lists/beat.csv:7 (follow-up of {original})", rows["j5@paper5.example"]

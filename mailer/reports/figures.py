@@ -432,12 +432,34 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
+        if kind == "recipients":
+            activity = _follow_up_rows(connection, info, activity)
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
         return rows_of(info, activity, kind)
     listed = [a for a in activity if a.skip_reason != RejectReason.FILTERED.value]
     return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
+
+
+def _follow_up_rows(connection: Connection, info: Campaign, activity: list[MessageActivity]) -> list[MessageActivity]:
+    """A follow-up's rows with the list row each journalist came from: "lists/beat.csv:3 (follow-up
+    of CAMPAIGN)", as `mailer contact` says it, not the "CAMPAIGN:<message id>" the log keeps
+    (newcomer 16 #6: a number of the log's own read as row 2 of a list). Any other campaign's as they are."""
+    follow_up = info.filters.get("follow_up")
+    original = follow_up.get("of") if isinstance(follow_up, dict) else None
+    if not isinstance(original, str):
+        return activity
+    prefix = f"{original}:"
+    rows = message_store.sources(connection, original)
+    shown = []
+    for a in activity:
+        key = (a.source or "").removeprefix(prefix)
+        if a.source and a.source.startswith(prefix) and key.isdigit():
+            came_from = rows.get(key)
+            a = replace(a, source=f"{came_from} (follow-up of {original})" if came_from else f"follow-up of {original}")
+        shown.append(a)
+    return shown
 
 
 def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:

@@ -618,6 +618,13 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     return connection.execute(query)
 
 
+def sources(connection: Connection, campaign_id: str) -> dict[str, str | None]:
+    """Each message of a campaign by its id (as text) -> the list file and row it came from
+    ("lists/beat.csv:3"): what a follow-up's rows, whose source is "<campaign>:<message id>", came from."""
+    query = select(message.c.id, message.c.source).where(message.c.campaign_id == campaign_id)
+    return {str(mid): source for mid, source in connection.execute(query)}
+
+
 def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, str | None, str | None, int, str]]:
     """A campaign's recipients (skipped rows left out) grouped as the outlet roll-up needs them.
 
