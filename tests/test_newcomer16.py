@@ -205,3 +205,25 @@ def test_follow_up_recipients_report_names_the_list_row_not_a_log_number(tmp_pat
     rows = {row["email"]: row for row in csv.DictReader(io.StringIO(piped.stdout))}
     assert rows["j1@paper1.example"]["list and row"] == f"lists/beat.csv:3 (follow-up of {original})", rows["j1@paper1.example"]
     assert rows["j5@paper5.example"]["list and row"] == f"lists/beat.csv:7 (follow-up of {original})", rows["j5@paper5.example"]
+
+
+# -- 7. the recipients report lists the journalists of a request in flight as "planned" ----------
+
+
+@pytest.mark.slow
+def test_recipients_report_names_the_journalists_in_flight(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The laptop died while four requests waited for SendGrid's answer. The summary says "In
+    flight, SendGrid's answer not logged 4 ... Not sent yet 2", `mailer contact` says of one of
+    them "in flight (sent; SendGrid's answer not logged yet)". The recipients report she exports to
+    see who may have it lists all six as "planned": the four who may already have the email cannot
+    be told from the two who surely do not. Their state should say they were in flight."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1)
+    standin.slow(10.0, times=4)
+    campaign_id = killed(tmp_path, standin, SEND, lambda: len(standin.mail_sends) >= 4)
+    summary = " ".join(mailer("report", campaign_id).stdout.split())
+    assert "In flight, SendGrid's answer not logged (see mailer status) │ 4" in summary, summary
+    assert "Not sent yet (see mailer status) │ 2" in summary, summary
+    piped = mailer("report", campaign_id, "--kind", "recipients", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    states = [row["state"] for row in csv.DictReader(io.StringIO(piped.stdout))]
+    assert sorted(states) == ["in flight (SendGrid's answer not logged)"] * 4 + ["planned"] * 2, states
