@@ -227,3 +227,24 @@ def test_recipients_report_names_the_journalists_in_flight(tmp_path: Path, stand
     assert piped.exit_code == 0, piped.output
     states = [row["state"] for row in csv.DictReader(io.StringIO(piped.stdout))]
     assert sorted(states) == ["in flight (SendGrid's answer not logged)"] * 4 + ["planned"] * 2, states
+
+
+# -- 8. the report page of a send that mailed nobody opens with "sent <date>" --------------------
+
+
+def test_report_page_of_a_stopped_send_does_not_say_sent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid was down from the first request: nobody got the release, and `mailer status` says
+    "6 recipients have not been sent yet. Continue with: mailer resume". The report page she
+    forwards opens with "Campaign ... · sent 2026-12-01 10:29": the director reads that it went
+    out. The first line of a send that has not finished should say it was started, not sent."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    made = mailer("report", campaign_id, "--format", "html", "-o", "report.html")
+    assert made.exit_code == 0, made.output
+    seen = page_text(tmp_path / "report.html")
+    meta = seen.split("report made", 1)[0]
+    assert " · sent " not in meta, meta
+    assert re.search(rf"Campaign {campaign_id} · started \d{{4}}-\d\d-\d\d \d\d:\d\d, not finished ·", meta), meta

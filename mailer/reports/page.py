@@ -147,7 +147,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         summary=summary,
         notes=summary.notes(now or datetime.now(UTC)),
         subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
-        sent=_sent(summary.campaign, now or datetime.now(UTC)),
+        sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
         chart=charts(points, bucket),
@@ -167,18 +167,23 @@ def all_bounced_note(flagged: int) -> str:
     return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
 
 
-def _sent(campaign: Campaign, now: datetime) -> str:
+def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
     """When the campaign went out, for the page's meta line: a scheduled send at its scheduled time
     (SendGrid holds it until then), not when it was planned (newcomer 13 #5: "sent 22:46" for an
-    embargoed release that went out at 09:00 read as a broken embargo)."""
+    embargoed release that went out at 09:00 read as a broken embargo). A send not ``finished``
+    (stopped half-way, or still going) was started, not sent (newcomer 16 #8: "sent" over a send
+    that had mailed nobody); its note under the title says how many are left."""
     at = campaign.scheduled_at
     if at is None:
-        return f"sent {campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        started = f"{campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        return f"sent {started}" if finished else f"started {started}, not finished"
     due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
     if campaign.status is CampaignStatus.CANCELLED:
         return f"was due {due}, cancelled"
     if at > now:  # that nothing has gone out yet, the note under the title says (Summary.held_note): once is enough
         return f"scheduled for {due}"
+    if not finished:
+        return f"was due {due}, not finished"
     if campaign.late_cancel is not None:  # whether it went out: the note under the title says (newcomer 15 #10)
         return f"was due {due}, cancel asked late"
     return f"sent {due} (scheduled)"
