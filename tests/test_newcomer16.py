@@ -248,3 +248,29 @@ def test_report_page_of_a_stopped_send_does_not_say_sent(tmp_path: Path, standin
     meta = seen.split("report made", 1)[0]
     assert " · sent " not in meta, meta
     assert re.search(rf"Campaign {campaign_id} · started \d{{4}}-\d\d-\d\d \d\d:\d\d, not finished ·", meta), meta
+
+
+# -- 9. a follow-up of a send that has not finished leaves its unsent journalists without a word --
+
+
+def test_follow_up_of_an_unfinished_send_says_to_finish_it_first(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests; four journalists never got the release. Two days
+    later, from her notes, she follows up those who did not open. The plan reads "Follow-up: 1 of
+    6 journalists ... (not opened): 4 not sent, 1 opened": four of the six never had the release at
+    all, and the follow-up ("did you see our release?") skips them without a word on how to reach
+    them. It should warn that the original has not finished and name the resume that sends it."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    original = campaign_of(stopped)
+    release = tmp_path / "releases" / "example.md"
+    (tmp_path / "releases" / "reminder.md").write_text(
+        release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Reminder: Riverbend'), encoding="utf-8"
+    )
+    planned = mailer("send", "releases/reminder.md", "--follow-up", original, "--who", "not-opened", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    words = " ".join(planned.output.split())
+    assert "4 not sent" in words, planned.output
+    assert f"4 journalists of {original} have not been sent the release yet" in words, planned.output
+    assert f"mailer resume {original}" in words, planned.output
