@@ -274,3 +274,43 @@ def test_follow_up_of_an_unfinished_send_says_to_finish_it_first(tmp_path: Path,
     assert "4 not sent" in words, planned.output
     assert f"4 journalists of {original} have not been sent the release yet" in words, planned.output
     assert f"mailer resume {original}" in words, planned.output
+
+
+# -- 10. the overview's trend plots "0%" for a campaign whose rates are not known ----------------
+
+
+def test_overview_trend_leaves_out_rates_nobody_can_know(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Two releases this month: the first was delivered to both journalists and one opened it; the
+    second stopped at once, SendGrid down, and mailed nobody. The overview's table leaves the
+    second's rates empty (nothing delivered, nothing to divide by), but its trend chart draws a
+    point at 0% opened, 0% clicked and 0% bounced for it, and a line falling to it: the director
+    reads a release nobody opened. A campaign without delivered (or accepted) emails has no rate
+    to plot."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    first = mailer(*SEND)
+    assert first.exit_code == 0, first.output
+    sent = campaign_of(first)
+    keys = {p["to"][0]["email"].lower(): p["custom_args"]["message"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    at = int(time.time())
+    events = [
+        {"email": email, "event": kind, "timestamp": at + n, "sg_event_id": f"{email}-{kind}", "campaign": sent, "message": key}
+        for n, (email, key) in enumerate(sorted(keys.items()))
+        for kind in ("delivered", *(("open",) if email.startswith("ana") else ()))
+    ]
+    (tmp_path / "events.json").write_text(json.dumps(events), encoding="utf-8")
+    assert mailer("events", "import", "events.json").exit_code == 0
+    release = tmp_path / "releases" / "example.md"
+    (tmp_path / "releases" / "second.md").write_text(
+        release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Second: Riverbend'), encoding="utf-8"
+    )
+    standin.answer(503, times=1_000)
+    stopped = mailer("send", "releases/second.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1, stopped.output
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    html = (tmp_path / "overview.html").read_text(encoding="utf-8")
+    points = re.findall(r"<title>([^<]*)</title></circle>", html)
+    assert any(title.startswith(f"{sent}: 50.0% opened by people") for title in points), points
+    assert not [title for title in points if title.startswith(campaign_of(stopped))], points

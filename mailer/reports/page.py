@@ -522,24 +522,40 @@ TREND = (("opened by people", "#2f6fde"), ("clicked", "#e8833a"), ("bounced", "#
 
 
 def trend_charts(summaries: Sequence[Summary]) -> Markup:
-    """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow)."""
+    """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow).
+
+    A rate with nothing to divide by (no email delivered, or none accepted: a send that mailed
+    nobody, or whose events are not in yet) is no point at all, and the line breaks there, as the
+    table leaves its cell empty (newcomer 16 #10: it was drawn at 0%, a release nobody opened).
+    """
     series = [
-        [s.rate(s.opened_human) or 0.0 for s in summaries],
-        [s.rate(s.clicked) or 0.0 for s in summaries],
-        [s.rate(s.bounced_all, over=s.accepted) or 0.0 for s in summaries],
+        [s.rate(s.opened_human) for s in summaries],
+        [s.rate(s.clicked) for s in summaries],
+        [s.rate(s.bounced_all, over=s.accepted) for s in summaries],
     ]
     dates = [s.campaign.goes_out.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
     names = [s.campaign.id for s in summaries]
     legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
     wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")
     narrow = _trend(series, dates, names, width=360, height=220, font=12, variant="narrow")
-    return Markup(wide + narrow + f'<p class="legend">{legend}<span class="note">one point per campaign, oldest on the left</span></p>')
+    return Markup(
+        wide
+        + narrow
+        + f'<p class="legend">{legend}<span class="note">one point per campaign, oldest on the left; none where nothing was delivered to count by</span></p>'
+    )
 
 
 def _trend(
-    series: Sequence[Sequence[float]], dates: Sequence[str], names: Sequence[str], *, width: int, height: int, font: int, variant: str
+    series: Sequence[Sequence[float | None]],
+    dates: Sequence[str],
+    names: Sequence[str],
+    *,
+    width: int,
+    height: int,
+    font: int,
+    variant: str,
 ) -> str:
-    peak = max((value for line in series for value in line), default=0.0)
+    peak = max((value for line in series for value in line if value is not None), default=0.0)
     top = next((step for step in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0) if peak <= step), 1.0)
     left, right, upper, lower = font * 3 + 8, 16, 12, 40
     plot_w, plot_h = width - left - right, height - upper - lower
@@ -563,11 +579,20 @@ def _trend(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{font}" fill="#616e7c">{top * fraction * 100:.0f}%</text>'
         )
     for line, (label, colour) in zip(series, TREND):
-        points = [(x_of(i), upper + plot_h * (1 - value / top)) for i, value in enumerate(line)]
-        if len(points) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for (x, y), value, name in zip(points, line, names):
+        points = [None if value is None else (x_of(i), upper + plot_h * (1 - value / top)) for i, value in enumerate(line)]
+        run: list[tuple[float, float]] = []
+        for point in [*points, None]:  # a line through each run of known rates; an unknown one breaks it
+            if point is not None:
+                run.append(point)
+                continue
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            run = []
+        for point, value, name in zip(points, line, names):
+            if point is None or value is None:
+                continue
+            x, y = point
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(name)}: {percent(value)} {label}</title></circle>'
             )
