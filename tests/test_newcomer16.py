@@ -314,3 +314,29 @@ def test_overview_trend_leaves_out_rates_nobody_can_know(tmp_path: Path, standin
     points = re.findall(r"<title>([^<]*)</title></circle>", html)
     assert any(title.startswith(f"{sent}: 50.0% opened by people") for title in points), points
     assert not [title for title in points if title.startswith(campaign_of(stopped))], points
+
+
+# -- 11. a scheduled send cancelled after it stopped half-way: "SendGrid discarded the 6 it held" --
+
+
+def test_cancelled_half_handed_send_says_how_many_sendgrid_held(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release was scheduled for tomorrow; SendGrid went away after taking two journalists'
+    emails, so the send stopped with four never handed over. The embargo moves and she cancels.
+    The report says "Cancelled before it went out: SendGrid discarded the 6 emails it held for
+    ...", and `mailer status` "6 cancelled: SendGrid discards them instead of sending them at
+    ...": SendGrid held two. Both should say two were held and four never handed over."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND, "--at", goes_out.isoformat())
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    cancelled = mailer("cancel", campaign_id)  # the stand-in's 503s are for mail sends only
+    assert cancelled.exit_code == 0, cancelled.output
+    when = f"{goes_out:%Y-%m-%d %H:%M} UTC"
+    report = " ".join(mailer("report", campaign_id).stdout.split())
+    assert "Cancelled (never sent) │ 6" in report, report
+    assert f"SendGrid discarded the 2 emails it held for {when}, and the other 4 were never handed to it" in report, report
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert f"Recipients: 6 cancelled: SendGrid discards the 2 it holds instead of sending them at {when}" in shown, shown
+    assert "the other 4 were never handed to it" in shown, shown

@@ -144,7 +144,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
     now = datetime.now(UTC)
     shown = [
-        status.cancelled_words(n, campaign, now=now)  # not "accepted": SendGrid discards them (newcomer review 9)
+        status.cancelled_words(n, campaign, now=now, held=found.cancelled_held)  # not "accepted": SendGrid discards them (review 9)
         if state == CANCELLED
         else f"{n:,} "
         + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)

@@ -77,6 +77,10 @@ class Summary:
     # Of its emails, those SendGrid's events show it sent (messages.WENT_OUT): of a send whose
     # cancel was asked late, whether it went out all the same (newcomer 15 #10).
     went_out: int = 0
+    # Of a cancelled campaign's emails, those it had handed to SendGrid (accepted, unknown, or in a
+    # request in flight when it stopped): what SendGrid held and discarded; the rest never left
+    # (newcomer 16 #11: a send stopped half-way, then cancelled, read "discarded the 6 it held").
+    handed: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -100,8 +104,15 @@ class Summary:
             return None
         info = self.campaign
         emails = f"{self.cancelled:,} email{'s' if self.cancelled != 1 else ''}"
-        if info.sendgrid_batch_id and info.scheduled_at is not None:
+        held = min(self.handed, self.cancelled)
+        if info.sendgrid_batch_id and info.scheduled_at is not None and held:
             when = f"{info.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            if held < self.cancelled:
+                rest = self.cancelled - held
+                return (
+                    f"Cancelled before it went out: SendGrid discarded the {held:,} email{'s' if held != 1 else ''} it held for "
+                    f"{when}, and the other {rest:,} {'was' if rest == 1 else 'were'} never handed to it, so no journalist received it."
+                )
             return f"Cancelled before it went out: SendGrid discarded the {emails} it held for {when}, so no journalist received it."
         return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
@@ -310,6 +321,10 @@ def _summaries(
         # Of those not sent, the rows of requests listed in flight (messages.planned_in; a cancelled
         # campaign's read "cancelled", so none are left here).
         in_flight = message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid)) if waiting else 0
+        handed = 0
+        if shown[CANCELLED]:  # the log keeps a cancelled send's rows as they were: which SendGrid held
+            handed = s[MessageState.ACCEPTED.value] + s[MessageState.UNKNOWN.value] + s[MessageState.SENDING.value]
+            handed += message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid))
         result[cid] = Summary(
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
@@ -321,6 +336,7 @@ def _summaries(
             not_sent=waiting - in_flight,
             went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
+            handed=handed,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],

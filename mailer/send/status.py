@@ -61,6 +61,9 @@ class Status:
     # Of the rows counted planned, those in requests listed in flight when their run stopped: the
     # request left (or may have) and no answer was logged, so they may have the email (newcomer 13 #3).
     in_flight: int = 0
+    # Of a cancelled send's emails, those handed to SendGrid before the cancel (which it holds, or
+    # held, and discards); None for any other send (newcomer 16 #11).
+    cancelled_held: int | None = None
 
 
 def find(connection: Connection, campaign_id: str) -> Campaign:
@@ -93,6 +96,12 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
         # A late cancel after its time: whether SendGrid's events show it went out (review 14 #8).
         sent_out = messages.went_out(connection, campaign_id) if campaign.late_cancel and scheduled and scheduled <= now else 0
+        cancelled_held = None
+        if campaign.status is CampaignStatus.CANCELLED:  # its rows as they were: which SendGrid took (newcomer 16 #11)
+            cancelled_held = sum(
+                counts.get(state.value, 0) for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING)
+            )
+            cancelled_held += messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
         suppressed = 0
         if held_until is not None:  # the rule a resume skips by (messages.skip_suppressed; fix 10)
             suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
@@ -142,7 +151,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
         steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
     shown_as = shown_status(campaign.status, scheduled, now=now, driven=held is not None)
-    return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight)
+    return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight, cancelled_held)
 
 
 # With no process driving it (its lease free, expired, or its holder's process gone): "sending" is
@@ -226,14 +235,23 @@ def _may_have(held_until: datetime | None) -> str:
     return scheduled_words.maybe_held(held_until) if held_until is not None else "they may already have the email"
 
 
-def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
+def cancelled_words(count: int, campaign: Campaign, *, now: datetime, held: int | None = None) -> str:
     """ "42 cancelled: SendGrid discarded them; none went out": what became of a cancelled campaign's
-    unsent messages (``count``), for the recipients line of ``mailer status``."""
-    if campaign.sendgrid_batch_id is None or campaign.scheduled_at is None:
+    unsent messages (``count``), for the recipients line of ``mailer status``. ``held``: how many of
+    them SendGrid had been handed (``Status.cancelled_held``; None: all of them); the others never
+    left, and the words say so (newcomer 16 #11)."""
+    held = count if held is None else min(held, count)
+    if campaign.sendgrid_batch_id is None or campaign.scheduled_at is None or not held:
         return f"{count:,} cancelled before they were sent"
+    rest = count - held
+    others = f", and the other {rest:,} {'was' if rest == 1 else 'were'} never handed to it" if rest else ""
     if campaign.scheduled_at > now:
-        return f"{count:,} cancelled: SendGrid discards them instead of sending them at {schedule.describe(campaign.scheduled_at)}"
-    return f"{count:,} cancelled: SendGrid discarded them; none went out"
+        them = f"the {held:,} it holds" if rest else "them"
+        return (
+            f"{count:,} cancelled: SendGrid discards {them} instead of sending them at {schedule.describe(campaign.scheduled_at)}{others}"
+        )
+    them = f"the {held:,} it held" if rest else "them"
+    return f"{count:,} cancelled: SendGrid discarded {them}{others}; none went out"
 
 
 def advice(
