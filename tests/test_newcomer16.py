@@ -340,3 +340,25 @@ def test_cancelled_half_handed_send_says_how_many_sendgrid_held(tmp_path: Path, 
     shown = " ".join(mailer("status", campaign_id).output.split())
     assert f"Recipients: 6 cancelled: SendGrid discards the 2 it holds instead of sending them at {when}" in shown, shown
     assert "the other 4 were never handed to it" in shown, shown
+
+
+# -- 12. `mailer campaigns` shows a send whose rest was called off as complete --------------------
+
+
+def test_campaigns_shows_the_journalists_called_off(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests and she called the rest off. `mailer campaigns`, the
+    list she scans every morning, shows the send "done" with "2/2 accepted": a complete send to two
+    journalists, though four of the six on the list were never mailed (`mailer status` says
+    "Skipped: 4 called off"). The recipients column should name them."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    assert mailer("cancel", campaign_id).exit_code == 0
+    [row] = [line for line in mailer("campaigns").output.splitlines() if line.startswith(campaign_id)]
+    assert "2/2 accepted, 4 called off" in row, row
+    import json
+
+    [listed] = json.loads(mailer("campaigns", "--json").stdout)
+    assert (listed["accepted"], listed["skipped"], listed["called_off"]) == (2, 4, 4), listed

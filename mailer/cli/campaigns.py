@@ -82,6 +82,8 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     if r.get(CANCELLED):  # a cancelled send: SendGrid discarded what it held, nothing went out (newcomer review 9)
         counts = f"{r[CANCELLED]:,}/{r['recipients']:,} cancelled, none sent"
     counts += "".join(f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state])
+    if r.get("called_off"):  # never mailed: `mailer cancel` called them off (newcomer 16 #12: it read "2/2 accepted")
+        counts += f", {r['called_off']:,} called off"
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
