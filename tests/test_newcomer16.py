@@ -362,3 +362,25 @@ def test_campaigns_shows_the_journalists_called_off(tmp_path: Path, standin: Any
 
     [listed] = json.loads(mailer("campaigns", "--json").stdout)
     assert (listed["accepted"], listed["skipped"], listed["called_off"]) == (2, 4, 4), listed
+
+
+# -- 13. the recipients report of a send SendGrid still holds lists everyone as "accepted" --------
+
+
+def test_recipients_report_of_a_held_send_says_sendgrid_holds_them(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release goes out tomorrow at 06:00; her director wants the list of who gets it. The
+    recipients report (CSV, XLSX) lists each journalist as "accepted", which reads as sent,
+    while `mailer contact` says of each "scheduled: SendGrid holds it until ...; not sent yet" and
+    the summary "nothing has gone out yet". Each row's state should say SendGrid holds it."""
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    told = " ".join(mailer("contact", "ana@daily.example").output.split())
+    assert f"scheduled: SendGrid holds it until {goes_out:%Y-%m-%d %H:%M} UTC; not sent yet" in told, told
+    piped = mailer("report", campaign_id, "--kind", "recipients", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    states = {row["email"]: row["state"] for row in csv.DictReader(io.StringIO(piped.stdout))}
+    held = f"scheduled: SendGrid holds it until {goes_out:%Y-%m-%d %H:%M} UTC"
+    assert states == {"ana@daily.example": held, "ben@gazette.example": held}, states

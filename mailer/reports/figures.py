@@ -435,7 +435,7 @@ OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
 
 
-def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False) -> Table:
+def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
     """The rows of one report kind ("summary" gives the figures as rows).
 
     The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
@@ -450,6 +450,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
         if kind == "recipients":
             activity = _in_flight_rows(connection, info, _follow_up_rows(connection, info, activity))
+            activity = _held_rows(info, activity, now or datetime.now(UTC))
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -459,6 +460,20 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
 
 
 IN_FLIGHT = "in flight (SendGrid's answer not logged)"
+
+
+def _held_rows(info: Campaign, activity: list[MessageActivity], now: datetime) -> list[MessageActivity]:
+    """Of a scheduled send whose time is still ahead at ``now`` (not cancelled, not a rehearsal),
+    the accepted rows read "scheduled: SendGrid holds it until ...", as `mailer contact` says it,
+    not "accepted", which reads as sent (newcomer 16 #13)."""
+    at = info.scheduled_at
+    if at is None or at <= now or info.status is CampaignStatus.CANCELLED or info.sandboxed:
+        return activity
+    held = f"scheduled: SendGrid holds it until {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if info.late_cancel is not None:  # as contact says it (review 14 #8)
+        held += "; a cancel was asked less than 10 minutes before, so it may not go out"
+    accepted = MessageState.ACCEPTED.value
+    return [replace(a, state=held) if a.state == accepted and not a.delivery else a for a in activity]
 
 
 def _in_flight_rows(connection: Connection, info: Campaign, activity: list[MessageActivity]) -> list[MessageActivity]:

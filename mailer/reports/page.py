@@ -140,7 +140,7 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     summary, outlet_table, fine = page_figures(engine, campaign_id)
     detail = None
     if kind in DETAIL_TITLES:
-        detail = table(engine, campaign_id, kind, everyone=everyone)
+        detail = table(engine, campaign_id, kind, everyone=everyone, now=now)
     bucket, points = merge_timeline(fine)
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
