@@ -384,3 +384,23 @@ def test_recipients_report_of_a_held_send_says_sendgrid_holds_them(tmp_path: Pat
     states = {row["email"]: row["state"] for row in csv.DictReader(io.StringIO(piped.stdout))}
     held = f"scheduled: SendGrid holds it until {goes_out:%Y-%m-%d %H:%M} UTC"
     assert states == {"ana@daily.example": held, "ben@gazette.example": held}, states
+
+
+# -- 14. `mailer contact` says "planned" for a journalist a stopped send never mailed -------------
+
+
+def test_contact_of_a_journalist_a_stopped_send_never_mailed_says_not_sent_yet(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests. An editor whose address was further down the list
+    calls: did we send it? `mailer contact` answers "Outcome: planned", a word of the log's own:
+    planned for when? The report counts her under "Not sent yet" and status says "Continue with:
+    mailer resume". Contact should say she has not been sent it yet, and how to go on."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    told = mailer("contact", "j5@paper5.example")
+    assert told.exit_code == 0, told.output
+    outcome = " ".join(told.output.split())
+    assert "Outcome: planned" not in outcome, told.output
+    assert f"Outcome: not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in outcome, told.output

@@ -123,6 +123,9 @@ class Sending:
             return self.delivery or "accepted"
         if self.in_flight:
             return "in flight (sent; SendGrid's answer not logged yet)"
+        if self.state == MessageState.PLANNED.value and self.campaign_status == CampaignStatus.PAUSED.value:
+            # a send that stopped: not "planned", a word of the log's own (newcomer 16 #14)
+            return f"not sent yet (the send stopped; mailer resume {self.campaign_id} sends it)"
         return self.state
 
 
