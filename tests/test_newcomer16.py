@@ -404,3 +404,23 @@ def test_contact_of_a_journalist_a_stopped_send_never_mailed_says_not_sent_yet(t
     outcome = " ".join(told.output.split())
     assert "Outcome: planned" not in outcome, told.output
     assert f"Outcome: not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in outcome, told.output
+
+
+# -- 15. `mailer report --kind bounces` of a held send: "No bounces recorded yet", and no why ------
+
+
+def test_report_kinds_on_the_terminal_say_the_notes_under_the_summary(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release goes out tomorrow. She checks the bounces: "No bounces recorded for ... yet."
+    and nothing else, as for a send that went out cleanly; the HTML page of the same report says
+    "SendGrid holds these emails until ...: nothing has gone out yet" whatever its --kind, and so
+    does the summary on the terminal. Every kind on the terminal should say it too."""
+    office(tmp_path, standin, db_url)
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", goes_out.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    held = f"SendGrid holds these emails until {goes_out:%Y-%m-%d %H:%M} UTC: nothing has gone out yet"
+    for kind in ("bounces", "recipients"):
+        shown = mailer("report", campaign_id, "--kind", kind)
+        assert shown.exit_code == 0, shown.output
+        assert held in " ".join(shown.stdout.split()), (kind, shown.output)
