@@ -82,6 +82,8 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     if r.get(CANCELLED):  # a cancelled send: SendGrid discarded what it held, nothing went out (newcomer review 9)
         counts = f"{r[CANCELLED]:,}/{r['recipients']:,} cancelled, none sent"
     counts += "".join(f", {r[state]:,} {state}" for state in ("failed", "unknown", "planned") if r[state])
+    if r.get("called_off"):  # never mailed: `mailer cancel` called them off (newcomer 16 #12: it read "2/2 accepted")
+        counts += f", {r['called_off']:,} called off"
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
@@ -144,7 +146,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
     now = datetime.now(UTC)
     shown = [
-        status.cancelled_words(n, campaign, now=now)  # not "accepted": SendGrid discards them (newcomer review 9)
+        status.cancelled_words(n, campaign, now=now, held=found.cancelled_held)  # not "accepted": SendGrid discards them (review 9)
         if state == CANCELLED
         else f"{n:,} "
         + ("written (a dry run: nothing was sent)" if dry and state == MessageState.ACCEPTED.value else state)

@@ -310,6 +310,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
         _say_left_out(report.left_out)
+        _say_notes(engine, campaign_id)
         return
     rows = [tuple(map(cell_text, row)) for row in report.rows]
     if kind == "outlets":
@@ -331,6 +332,17 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         said += [f"Empty in every row, so left out: {', '.join(empty)}."] if empty else []
         output.note(" ".join([*said, "--wide shows every column; --format csv or xlsx keeps them all."]), wrap=True)
     _say_left_out(report.left_out)
+    _say_notes(engine, campaign_id)
+
+
+def _say_notes(engine: Engine, campaign_id: str) -> None:
+    """Under a per-journalist or outlet table, the sentences the summary says under its figures (held
+    by SendGrid, not finished, cancelled, cancel asked late), as the page says them with every kind
+    (newcomer 16 #15: "No bounces recorded yet" of a send SendGrid still held said nothing more)."""
+    from mailer import reports
+
+    for note in reports.summarize(engine, campaign_id).notes(datetime.now(UTC)):
+        output.say(note)
 
 
 @main.command("forget")

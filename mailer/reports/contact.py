@@ -82,6 +82,9 @@ class Sending:
     follow_up_of: str | None = None  # a follow-up: the campaign it followed (``source`` is then that campaign's list row)
     versions: int = 0  # how many language versions the campaign sent; 0 when the log does not say (logged before it kept them)
     late_cancel: bool = False  # a cancel of its scheduled send was asked less than 10 minutes before its time (review 14 #8)
+    # Its scheduled time still ahead (not cancelled): SendGrid holds what it took until then, though
+    # the send itself stopped half-way and reads "paused" (newcomer 16 #5: contact said "accepted").
+    held: bool = False
 
     @property
     def version_named(self) -> str | None:
@@ -106,7 +109,7 @@ class Sending:
             return "cancelled: never sent"
         if self.bounce is not None:
             return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
-        if self.state == MessageState.ACCEPTED.value and self.campaign_status == SCHEDULED and not self.delivery:
+        if self.state == MessageState.ACCEPTED.value and (self.campaign_status == SCHEDULED or self.held) and not self.delivery:
             # SendGrid holds it until the scheduled time: nothing has reached the journalist yet (newcomer 13 #6)
             held = f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
             return held + ("; a cancel was asked less than 10 minutes before, so it may not go out" if self.late_cancel else "")
@@ -120,6 +123,9 @@ class Sending:
             return self.delivery or "accepted"
         if self.in_flight:
             return "in flight (sent; SendGrid's answer not logged yet)"
+        if self.state == MessageState.PLANNED.value and self.campaign_status == CampaignStatus.PAUSED.value:
+            # a send that stopped: not "planned", a word of the log's own (newcomer 16 #14)
+            return f"not sent yet (the send stopped; mailer resume {self.campaign_id} sends it)"
         return self.state
 
 
@@ -330,6 +336,7 @@ def _sending(
         follow_up_of=origins[row.source][0] if row.source in origins else None,
         versions=versions,
         late_cancel=row.late_cancel,
+        held=row.scheduled_at is not None and row.scheduled_at > now and row.campaign_status != CampaignStatus.CANCELLED.value,
     )
 
 

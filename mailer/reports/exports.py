@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from mailer.errors import ReportError
+from mailer.models import CampaignStatus
 from mailer.reports import formats, page
-from mailer.reports.figures import Table, period, summarize, summary_table, table
+from mailer.reports.figures import Table, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
+from mailer.store import campaigns as campaign_store
 
 # A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
@@ -51,7 +53,10 @@ def export(
             advance(STEPS - READ)
             return None
         summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
-        report = summary_table(summary) if summary is not None else table(engine, campaign_id, kind, everyone=everyone)
+        if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
+            report = summary_table(summary, sentences=summary_sentences(summary) if fmt in ("csv", "xlsx") else ())
+        else:
+            report = table(engine, campaign_id, kind, everyone=everyone)
         advance(READ)
         on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
         if fmt == "csv":
@@ -103,7 +108,10 @@ def export_overview(
     """
     moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
-    formats.write_text(page.render_overview(summaries, period=period_label(since, until), now=moment), path)
+    sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
+    with engine.connect() as connection:  # a send whose process was killed reads "paused" (newcomer 16 #1)
+        driven = campaign_store.driven(connection, sending, now=moment) if sending else set()
+    formats.write_text(page.render_overview(summaries, period=period_label(since, until), now=moment, driven=driven), path)
     cancelled = sum(s.is_cancelled for s in summaries)
     rehearsed = sum(s.is_rehearsal for s in summaries)
     held = sum(s.is_held(moment) for s in summaries)

@@ -77,6 +77,10 @@ class Summary:
     # Of its emails, those SendGrid's events show it sent (messages.WENT_OUT): of a send whose
     # cancel was asked late, whether it went out all the same (newcomer 15 #10).
     went_out: int = 0
+    # Of a cancelled campaign's emails, those it had handed to SendGrid (accepted, unknown, or in a
+    # request in flight when it stopped): what SendGrid held and discarded; the rest never left
+    # (newcomer 16 #11: a send stopped half-way, then cancelled, read "discarded the 6 it held").
+    handed: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -100,8 +104,15 @@ class Summary:
             return None
         info = self.campaign
         emails = f"{self.cancelled:,} email{'s' if self.cancelled != 1 else ''}"
-        if info.sendgrid_batch_id and info.scheduled_at is not None:
+        held = min(self.handed, self.cancelled)
+        if info.sendgrid_batch_id and info.scheduled_at is not None and held:
             when = f"{info.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            if held < self.cancelled:
+                rest = self.cancelled - held
+                return (
+                    f"Cancelled before it went out: SendGrid discarded the {held:,} email{'s' if held != 1 else ''} it held for "
+                    f"{when}, and the other {rest:,} {'was' if rest == 1 else 'were'} never handed to it, so no journalist received it."
+                )
             return f"Cancelled before it went out: SendGrid discarded the {emails} it held for {when}, so no journalist received it."
         return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
@@ -310,6 +321,10 @@ def _summaries(
         # Of those not sent, the rows of requests listed in flight (messages.planned_in; a cancelled
         # campaign's read "cancelled", so none are left here).
         in_flight = message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid)) if waiting else 0
+        handed = 0
+        if shown[CANCELLED]:  # the log keeps a cancelled send's rows as they were: which SendGrid held
+            handed = s[MessageState.ACCEPTED.value] + s[MessageState.UNKNOWN.value] + s[MessageState.SENDING.value]
+            handed += message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid))
         result[cid] = Summary(
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
@@ -321,6 +336,7 @@ def _summaries(
             not_sent=waiting - in_flight,
             went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
+            handed=handed,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],
@@ -419,7 +435,7 @@ OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
 
 
-def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False) -> Table:
+def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
     """The rows of one report kind ("summary" gives the figures as rows).
 
     The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
@@ -432,6 +448,9 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
+        if kind == "recipients":
+            activity = _in_flight_rows(connection, info, _follow_up_rows(connection, info, activity))
+            activity = _held_rows(info, activity, now or datetime.now(UTC))
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -440,10 +459,72 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     return replace(rows_of(info, listed, kind), left_out=len(activity) - len(listed))
 
 
-def summary_table(summary: Summary) -> Table:
-    """The summary's figures as the rows of the "summary" report: (label, count, rate or None)."""
-    rows = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+IN_FLIGHT = "in flight (SendGrid's answer not logged)"
+
+
+def _held_rows(info: Campaign, activity: list[MessageActivity], now: datetime) -> list[MessageActivity]:
+    """Of a scheduled send whose time is still ahead at ``now`` (not cancelled, not a rehearsal),
+    the accepted rows read "scheduled: SendGrid holds it until ...", as `mailer contact` says it,
+    not "accepted", which reads as sent (newcomer 16 #13)."""
+    at = info.scheduled_at
+    if at is None or at <= now or info.status is CampaignStatus.CANCELLED or info.sandboxed:
+        return activity
+    held = f"scheduled: SendGrid holds it until {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if info.late_cancel is not None:  # as contact says it (review 14 #8)
+        held += "; a cancel was asked less than 10 minutes before, so it may not go out"
+    accepted = MessageState.ACCEPTED.value
+    return [replace(a, state=held) if a.state == accepted and not a.delivery else a for a in activity]
+
+
+def _in_flight_rows(connection: Connection, info: Campaign, activity: list[MessageActivity]) -> list[MessageActivity]:
+    """The rows of the requests listed in flight (a send that stopped while they waited for
+    SendGrid's answer) with the state IN_FLIGHT, not "planned": they may have the email, those
+    still planned surely do not (newcomer 16 #7: the summary counted them apart, the table did not).
+    A cancelled campaign's read "cancelled" (``rows_of``), so none are changed there."""
+    if info.status is CampaignStatus.CANCELLED:
+        return activity
+    requests = campaign_store.in_flight(connection, info.id)
+    flying = message_store.emails_planned_in(connection, info.id, requests) if requests else set()
+    if not flying:
+        return activity
+    planned = MessageState.PLANNED.value
+    return [replace(a, state=IN_FLIGHT) if a.state == planned and a.email.lower() in flying else a for a in activity]
+
+
+def _follow_up_rows(connection: Connection, info: Campaign, activity: list[MessageActivity]) -> list[MessageActivity]:
+    """A follow-up's rows with the list row each journalist came from: "lists/beat.csv:3 (follow-up
+    of CAMPAIGN)", as `mailer contact` says it, not the "CAMPAIGN:<message id>" the log keeps
+    (newcomer 16 #6: a number of the log's own read as row 2 of a list). Any other campaign's as they are."""
+    follow_up = info.filters.get("follow_up")
+    original = follow_up.get("of") if isinstance(follow_up, dict) else None
+    if not isinstance(original, str):
+        return activity
+    prefix = f"{original}:"
+    rows = message_store.sources(connection, original)
+    shown = []
+    for a in activity:
+        key = (a.source or "").removeprefix(prefix)
+        if a.source and a.source.startswith(prefix) and key.isdigit():
+            came_from = rows.get(key)
+            a = replace(a, source=f"{came_from} (follow-up of {original})" if came_from else f"follow-up of {original}")
+        shown.append(a)
+    return shown
+
+
+def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:
+    """The summary's figures as the rows of the "summary" report: (label, count, rate or None);
+    then each of ``sentences`` as a row of its own, count and rate empty."""
+    rows: list[tuple[Any, ...]] = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    rows += [(sentence, None, None) for sentence in sentences]
     return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
+
+
+def summary_sentences(summary: Summary, now: datetime | None = None) -> list[str]:
+    """What the report says under the figures, in the terminal's order: the follow-up lines, then
+    the notes (held by SendGrid, not finished, cancelled, cancel asked late). A CSV or XLSX summary
+    ends with them (newcomer 16 #2: the spreadsheet of a send SendGrid still held read "Delivered 0
+    (0.0%)" and nothing else, a send that reached nobody)."""
+    return [*(summary.reach.lines() if summary.reach is not None else ()), *summary.notes(now)]
 
 
 def rows_of(info: Campaign, activity: Sequence[MessageActivity], kind: str) -> Table:

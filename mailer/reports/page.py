@@ -7,7 +7,7 @@ log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from jinja2 import Environment
@@ -107,7 +107,8 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ chart }}
 <h2>Every campaign</h2>
 {{ render(table) }}
-<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
+{% for s in campaigns if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
+{% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
 <p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
@@ -139,14 +140,14 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
     summary, outlet_table, fine = page_figures(engine, campaign_id)
     detail = None
     if kind in DETAIL_TITLES:
-        detail = table(engine, campaign_id, kind, everyone=everyone)
+        detail = table(engine, campaign_id, kind, everyone=everyone, now=now)
     bucket, points = merge_timeline(fine)
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
         notes=summary.notes(now or datetime.now(UTC)),
         subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
-        sent=_sent(summary.campaign, now or datetime.now(UTC)),
+        sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),
         chart=charts(points, bucket),
@@ -166,18 +167,23 @@ def all_bounced_note(flagged: int) -> str:
     return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
 
 
-def _sent(campaign: Campaign, now: datetime) -> str:
+def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
     """When the campaign went out, for the page's meta line: a scheduled send at its scheduled time
     (SendGrid holds it until then), not when it was planned (newcomer 13 #5: "sent 22:46" for an
-    embargoed release that went out at 09:00 read as a broken embargo)."""
+    embargoed release that went out at 09:00 read as a broken embargo). A send not ``finished``
+    (stopped half-way, or still going) was started, not sent (newcomer 16 #8: "sent" over a send
+    that had mailed nobody); its note under the title says how many are left."""
     at = campaign.scheduled_at
     if at is None:
-        return f"sent {campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        started = f"{campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        return f"sent {started}" if finished else f"started {started}, not finished"
     due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
     if campaign.status is CampaignStatus.CANCELLED:
         return f"was due {due}, cancelled"
     if at > now:  # that nothing has gone out yet, the note under the title says (Summary.held_note): once is enough
         return f"scheduled for {due}"
+    if not finished:
+        return f"was due {due}, not finished"
     if campaign.late_cancel is not None:  # whether it went out: the note under the title says (newcomer 15 #10)
         return f"was due {due}, cancel asked late"
     return f"sent {due} (scheduled)"
@@ -244,15 +250,21 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
     return Table("overview", summaries[-1].campaign, OVERVIEW_KEYS, OVERVIEW_LABELS, rows)
 
 
-def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime | None = None) -> str:
+def render_overview(
+    summaries: Sequence[Summary], *, period: str, now: datetime | None = None, driven: Collection[str] = frozenset()
+) -> str:
     """The campaigns overview page: totals, a trend chart of rates per campaign, and a row per campaign.
 
     ``summaries`` oldest first (as ``figures.period`` gives them); ``period`` is shown in the title.
+    ``driven``: the ids of campaigns a process is sending right now (``store.campaigns.driven``);
+    a held send stored as "sending" that none drives reads "paused", as ``mailer campaigns`` says.
     Cancelled campaigns count in no total, trend or row: a table of their own lists them apart
     (newcomer review 9: a cancelled send counted as a campaign that went out, with 0 delivered);
     so do sandbox rehearsals, which SendGrid delivered to nobody (review 13 #6), and sends whose
     scheduled time is still ahead at ``now``, which SendGrid holds (review 14 #2: a held send
-    counted as a campaign that went out, halving the delivered rate).
+    counted as a campaign that went out, halving the delivered rate). A send that has not
+    finished (stopped half-way) keeps its row, and its report's note stands under the table
+    (newcomer 16 #4: the page never said some of its journalists were not mailed).
     """
     moment = now or datetime.now(UTC)
     cancelled = [s for s in summaries if s.is_cancelled]
@@ -287,7 +299,7 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
         chart=trend_charts(summaries) if summaries else Markup(""),
         table=overview_table(summaries) if summaries else None,
         held=held,
-        held_table=held_table(held, now=moment) if held else None,
+        held_table=held_table(held, now=moment, driven=driven) if held else None,
         cancelled=cancelled,
         cancelled_table=cancelled_table(cancelled) if cancelled else None,
         rehearsed=rehearsed,
@@ -298,10 +310,11 @@ def render_overview(summaries: Sequence[Summary], *, period: str, now: datetime 
     )
 
 
-def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
+def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collection[str] = frozenset()) -> Table:
     """The overview's sends still held for later, soonest last (newest first, as the other tables):
     when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
-    shows it ("paused": some still to hand over, ``mailer status`` says how), id."""
+    shows it ("paused": some still to hand over, ``mailer status`` says how; a send stored as
+    "sending" whose process was killed is paused too unless its id is in ``driven``: newcomer 16 #1), id."""
     rows = [
         (
             s.campaign.goes_out.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
@@ -309,7 +322,8 @@ def held_table(summaries: Sequence[Summary], *, now: datetime) -> Table:
             s.planned,
             s.accepted,
             # as `mailer campaigns` shows it, with a late cancel named (newcomer 15 #10)
-            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now) + (", cancel asked late" if s.campaign.late_cancel else ""),
+            shown_status(s.campaign.status, s.campaign.scheduled_at, now=now, driven=s.campaign.id in driven)
+            + (", cancel asked late" if s.campaign.late_cancel else ""),
             s.campaign.id,
         )
         for s in reversed(summaries)
@@ -508,24 +522,40 @@ TREND = (("opened by people", "#2f6fde"), ("clicked", "#e8833a"), ("bounced", "#
 
 
 def trend_charts(summaries: Sequence[Summary]) -> Markup:
-    """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow)."""
+    """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow).
+
+    A rate with nothing to divide by (no email delivered, or none accepted: a send that mailed
+    nobody, or whose events are not in yet) is no point at all, and the line breaks there, as the
+    table leaves its cell empty (newcomer 16 #10: it was drawn at 0%, a release nobody opened).
+    """
     series = [
-        [s.rate(s.opened_human) or 0.0 for s in summaries],
-        [s.rate(s.clicked) or 0.0 for s in summaries],
-        [s.rate(s.bounced_all, over=s.accepted) or 0.0 for s in summaries],
+        [s.rate(s.opened_human) for s in summaries],
+        [s.rate(s.clicked) for s in summaries],
+        [s.rate(s.bounced_all, over=s.accepted) for s in summaries],
     ]
     dates = [s.campaign.goes_out.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
     names = [s.campaign.id for s in summaries]
     legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
     wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")
     narrow = _trend(series, dates, names, width=360, height=220, font=12, variant="narrow")
-    return Markup(wide + narrow + f'<p class="legend">{legend}<span class="note">one point per campaign, oldest on the left</span></p>')
+    return Markup(
+        wide
+        + narrow
+        + f'<p class="legend">{legend}<span class="note">one point per campaign, oldest on the left; none where nothing was delivered to count by</span></p>'
+    )
 
 
 def _trend(
-    series: Sequence[Sequence[float]], dates: Sequence[str], names: Sequence[str], *, width: int, height: int, font: int, variant: str
+    series: Sequence[Sequence[float | None]],
+    dates: Sequence[str],
+    names: Sequence[str],
+    *,
+    width: int,
+    height: int,
+    font: int,
+    variant: str,
 ) -> str:
-    peak = max((value for line in series for value in line), default=0.0)
+    peak = max((value for line in series for value in line if value is not None), default=0.0)
     top = next((step for step in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0) if peak <= step), 1.0)
     left, right, upper, lower = font * 3 + 8, 16, 12, 40
     plot_w, plot_h = width - left - right, height - upper - lower
@@ -549,11 +579,20 @@ def _trend(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{font}" fill="#616e7c">{top * fraction * 100:.0f}%</text>'
         )
     for line, (label, colour) in zip(series, TREND):
-        points = [(x_of(i), upper + plot_h * (1 - value / top)) for i, value in enumerate(line)]
-        if len(points) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for (x, y), value, name in zip(points, line, names):
+        points = [None if value is None else (x_of(i), upper + plot_h * (1 - value / top)) for i, value in enumerate(line)]
+        run: list[tuple[float, float]] = []
+        for point in [*points, None]:  # a line through each run of known rates; an unknown one breaks it
+            if point is not None:
+                run.append(point)
+                continue
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            run = []
+        for point, value, name in zip(points, line, names):
+            if point is None or value is None:
+                continue
+            x, y = point
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(name)}: {percent(value)} {label}</title></circle>'
             )

@@ -26,7 +26,7 @@ from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError
-from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, MessageState, Mode, RejectReason, Rendered
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -163,6 +163,16 @@ def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
     return [note] if note else []
 
 
+def _unfinished_warning(original_id: str, unsent: int) -> str:
+    """The plan's word when the original has not finished (newcomer 16 #9): its journalists not sent
+    yet never had the release, so no follow-up is for them (they count as "not sent"); the resume
+    of the original is what reaches them. Those of a request in flight when it stopped may have it: not counted."""
+    return (
+        f"{counted(unsent, 'journalist')} of {original_id} {'has' if unsent == 1 else 'have'} not been sent the release yet: "
+        f"that send has not finished, and a follow-up leaves them out. Send it to them with: mailer resume {original_id}"
+    )
+
+
 def _no_events_warning(original_id: str, described: str) -> str:
     """The plan's word when the log holds no event of the original (newcomer 14 #7): opens, clicks
     and deliveries are known only from SendGrid's events, so "not opened" would be everyone and
@@ -210,6 +220,9 @@ def prepare_follow_up(
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
         original = _original(connection, original_id)
+        waiting = messages.counts(connection, original.id)
+        unsent = waiting[MessageState.PLANNED.value] + waiting[MessageState.SENDING.value]
+        unsent -= messages.planned_in(connection, original.id, campaigns.in_flight(connection, original.id)) if unsent else 0
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
         selection = follow_up.select(
@@ -223,6 +236,8 @@ def prepare_follow_up(
     described, _ = follow_up.WHO[who]
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
+    if unsent:
+        warnings.insert(0, _unfinished_warning(original.id, unsent))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None

@@ -61,6 +61,9 @@ class Status:
     # Of the rows counted planned, those in requests listed in flight when their run stopped: the
     # request left (or may have) and no answer was logged, so they may have the email (newcomer 13 #3).
     in_flight: int = 0
+    # Of a cancelled send's emails, those handed to SendGrid before the cancel (which it holds, or
+    # held, and discards); None for any other send (newcomer 16 #11).
+    cancelled_held: int | None = None
 
 
 def find(connection: Connection, campaign_id: str) -> Campaign:
@@ -93,6 +96,12 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
         # A late cancel after its time: whether SendGrid's events show it went out (review 14 #8).
         sent_out = messages.went_out(connection, campaign_id) if campaign.late_cancel and scheduled and scheduled <= now else 0
+        cancelled_held = None
+        if campaign.status is CampaignStatus.CANCELLED:  # its rows as they were: which SendGrid took (newcomer 16 #11)
+            cancelled_held = sum(
+                counts.get(state.value, 0) for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING)
+            )
+            cancelled_held += messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
         suppressed = 0
         if held_until is not None:  # the rule a resume skips by (messages.skip_suppressed; fix 10)
             suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
@@ -113,7 +122,8 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until=held_until,
         in_flight=in_flight,
         late_cancel=late if held_until is None else None,
-        again=_again(config, campaign),
+        again=_again(config, campaign, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
+        called_off=skipped.get(RejectReason.CALLED_OFF.value, 0),
     )
     if held_until is not None:
         steps.insert(
@@ -141,7 +151,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
         steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
     shown_as = shown_status(campaign.status, scheduled, now=now, driven=held is not None)
-    return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight)
+    return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight, cancelled_held)
 
 
 # With no process driving it (its lease free, expired, or its holder's process gone): "sending" is
@@ -225,14 +235,23 @@ def _may_have(held_until: datetime | None) -> str:
     return scheduled_words.maybe_held(held_until) if held_until is not None else "they may already have the email"
 
 
-def cancelled_words(count: int, campaign: Campaign, *, now: datetime) -> str:
+def cancelled_words(count: int, campaign: Campaign, *, now: datetime, held: int | None = None) -> str:
     """ "42 cancelled: SendGrid discarded them; none went out": what became of a cancelled campaign's
-    unsent messages (``count``), for the recipients line of ``mailer status``."""
-    if campaign.sendgrid_batch_id is None or campaign.scheduled_at is None:
+    unsent messages (``count``), for the recipients line of ``mailer status``. ``held``: how many of
+    them SendGrid had been handed (``Status.cancelled_held``; None: all of them); the others never
+    left, and the words say so (newcomer 16 #11)."""
+    held = count if held is None else min(held, count)
+    if campaign.sendgrid_batch_id is None or campaign.scheduled_at is None or not held:
         return f"{count:,} cancelled before they were sent"
+    rest = count - held
+    others = f", and the other {rest:,} {'was' if rest == 1 else 'were'} never handed to it" if rest else ""
     if campaign.scheduled_at > now:
-        return f"{count:,} cancelled: SendGrid discards them instead of sending them at {schedule.describe(campaign.scheduled_at)}"
-    return f"{count:,} cancelled: SendGrid discarded them; none went out"
+        them = f"the {held:,} it holds" if rest else "them"
+        return (
+            f"{count:,} cancelled: SendGrid discards {them} instead of sending them at {schedule.describe(campaign.scheduled_at)}{others}"
+        )
+    them = f"the {held:,} it held" if rest else "them"
+    return f"{count:,} cancelled: SendGrid discarded {them}{others}; none went out"
 
 
 def advice(
@@ -246,6 +265,7 @@ def advice(
     in_flight: int = 0,
     late_cancel: str | None = None,
     again: str | None = None,
+    called_off: int = 0,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -258,7 +278,11 @@ def advice(
     they are not "not sent yet" (newcomer 13 #3).
     ``late_cancel``: what became of a send whose cancel came late, once its time has passed
     (``late_cancel_words``): said first, and never "All sent" (review 14 #8).
-    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), if known.
+    ``again``: the command that sends a cancelled send's release again (newcomer 15 #1), or the
+    release of one whose rest was called off, if known.
+    ``called_off``: journalists of a send stopped half-way that ``mailer cancel`` called off: never
+    mailed, so the advice names them and the send that reaches them, never a bare "All sent"
+    (newcomer 16 #3).
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -293,6 +317,19 @@ def advice(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
+    if called_off and mode is Mode.LIVE:
+        reach = f": {again}" if again else " (mailer send, with its lists)."  # no full stop after a command to paste
+        steps.append(
+            f"{counted(called_off, 'journalist')} {'was' if called_off == 1 else 'were'} called off (mailer cancel) and "
+            f"never mailed. A new send of this release reaches them, skipping those who had it{reach}"
+        )
+        if len(steps) == 1:  # everyone else was dealt with
+            steps.append(
+                f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
+                if held_until is None
+                else f"Everyone else's email is with SendGrid; none has gone out yet. Read opens and bounces after "
+                f"{schedule.describe(held_until)} with: mailer report {campaign_id}"
+            )
     if not steps and mode is Mode.LIVE and held_until is not None:
         steps.append(
             f"Every email is with SendGrid; none has gone out yet. "
@@ -381,9 +418,10 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime 
     ]
 
 
-def _again(config: Config | None, found: Campaign) -> str | None:
-    """The command that sends a cancelled campaign's release again (None: not cancelled, or no config to find its files by)."""
-    if config is None or found.status is not CampaignStatus.CANCELLED:
+def _again(config: Config | None, found: Campaign, *, called_off: int = 0) -> str | None:
+    """The command that sends a cancelled campaign's release again, or one whose rest was called
+    off (None: neither, or no config to find its files by)."""
+    if config is None or (found.status is not CampaignStatus.CANCELLED and not called_off):
         return None
     from mailer.send import again  # the composer: for a cancelled send only
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text, update
 
 from mailer import mailbox
-from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode
+from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode, RejectReason
 from mailer.store.bulk import Prepared
 from mailer.store.failures import display_url
 from mailer.store.schema import campaign, campaign_version, message
@@ -517,6 +517,13 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
     tallies: dict[str, dict[str, int]] = {}
     for campaign_id, state, count in connection.execute(counts):
         tallies.setdefault(campaign_id, {})[state] = count
+    # Journalists `mailer cancel` called off: never mailed, though the send was meant for them (newcomer 16 #12).
+    off = select(message.c.campaign_id, func.count()).where(
+        message.c.state == MessageState.SKIPPED.value, message.c.skip_reason == RejectReason.CALLED_OFF.value
+    )
+    if limit is not None:
+        off = off.where(message.c.campaign_id.in_([row["id"] for row in found]))
+    called_off = {campaign_id: int(count) for campaign_id, count in connection.execute(off.group_by(message.c.campaign_id))}
     result = []
     for row in found:
         states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}
@@ -535,6 +542,7 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
                 "lists": list(row["lists"] or []),
                 "recipients": sum(n for s, n in states.items() if s != MessageState.SKIPPED.value),
                 **states,
+                "called_off": called_off.get(row["id"], 0),  # of the skipped
             }
         )
     return result

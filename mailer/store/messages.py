@@ -360,6 +360,17 @@ def planned_in(connection: Connection, campaign_id: str, requests: Collection[in
     return int(connection.scalar(query) or 0)
 
 
+def emails_planned_in(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:
+    """The addresses (lower case) of the rows of these requests of a campaign still `planned`: of
+    requests listed in flight, the journalists who may have the email (``planned_in`` counts them)."""
+    if not requests:
+        return set()
+    query = select(message.c.email).where(
+        message.c.campaign_id == campaign_id, message.c.request_no.in_(sorted(requests)), message.c.state == MessageState.PLANNED.value
+    )
+    return {str(email).lower() for email in connection.execute(query).scalars()}
+
+
 def max_request_no(connection: Connection, campaign_id: str) -> int:
     return int(connection.scalar(select(func.max(message.c.request_no)).where(message.c.campaign_id == campaign_id)) or 0)
 
@@ -616,6 +627,13 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
         .order_by(message.c.id)
     )
     return connection.execute(query)
+
+
+def sources(connection: Connection, campaign_id: str) -> dict[str, str | None]:
+    """Each message of a campaign by its id (as text) -> the list file and row it came from
+    ("lists/beat.csv:3"): what a follow-up's rows, whose source is "<campaign>:<message id>", came from."""
+    query = select(message.c.id, message.c.source).where(message.c.campaign_id == campaign_id)
+    return {str(mid): source for mid, source in connection.execute(query)}
 
 
 def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, str | None, str | None, int, str]]:
