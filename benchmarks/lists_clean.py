@@ -81,12 +81,13 @@ def commands(path: Path, folder: Path) -> dict[str, list[str]]:
 def accounted(check: Run, clean: Run, load: Run) -> str:
     """Every row read is a recipient or a rejected row, in `lists clean` and in contacts.load alike."""
     rows = json.loads(check.stdout)["rows"]
-    written = re.search(r"Wrote (\d+) recipients", clean.stdout)
-    rejected = re.search(r"Wrote (\d+) rejected rows", clean.stdout)
+    written = re.search(r"Wrote ([\d,]+) recipients", clean.stdout)
+    rejected = re.search(r"Wrote ([\d,]+) rejected rows", clean.stdout)
     if not written or not rejected:
         raise SystemExit(f"lists clean said something unexpected:\n{clean.stdout}")
     loaded, loaded_rejected = (int(n) for n in load.stdout.split())
-    total, load_total = int(written.group(1)) + int(rejected.group(1)), loaded + loaded_rejected
+    written_rows, rejected_rows = (int(found.group(1).replace(",", "")) for found in (written, rejected))  # "950,324"
+    total, load_total = written_rows + rejected_rows, loaded + loaded_rejected
     if total != rows or load_total != rows:
         raise SystemExit(f"rows lost: {rows} read, lists clean accounts for {total}, contacts.load for {load_total}")
     return f"every row accounted for: {rows:,} read = {written.group(1)} recipients + {rejected.group(1)} rejected"

@@ -159,6 +159,7 @@ def check(
         share.done(1.0)
         return ListCheck((), (), tuple(unreadable))
     examined = _examine(files_read)
+    del files_read  # the files' columns are let go one by one below, as each is taken: nothing else may hold them
     share.done(Share.EXAMINED)
     import numpy as np
 
@@ -216,6 +217,7 @@ def load(
     if unusable:
         raise _every_unusable(unusable)
     examined = _examine(files_read)
+    del files_read  # the files' columns are let go one by one below, as each is taken: nothing else may hold them
     share.done(Share.EXAMINED)
     if prefer is not None and not prefer.is_empty() and examined.first_of:
         examined = _first_kept_wins(examined, prefer)
