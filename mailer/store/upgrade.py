@@ -203,8 +203,9 @@ def _others_read_there(connection: Connection, bounds: dict[str, int]) -> list[i
 def _others_read_here(connection: Connection, rows: Sequence[tuple[int, str | None]]) -> list[int]:
     """Of these (id, raw JSON) events, those whose message key this log never gave out."""
     keyed = {row_id: key for row_id, raw in rows if (key := _message_key(raw)) is not None}
-    # A key holding NUL ("\u0000" in the JSON) is none this log gave out (PostgreSQL text cannot even hold it).
-    wanted = sorted({key for key in keyed.values() if "\x00" not in key})
+    # A key holding NUL ("\u0000" in the JSON) or a lone surrogate ("\ud800": no UTF-8, review 16 #1:
+    # looked up, it stopped the upgrade) is none this log gave out (no database text can even hold it).
+    wanted = sorted({key for key in keyed.values() if _storable(key)})
     known: set[str] = set()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(wanted), _IN):
@@ -213,6 +214,17 @@ def _others_read_here(connection: Connection, rows: Sequence[tuple[int, str | No
         found = connection.exec_driver_sql(f"SELECT message_key FROM message WHERE message_key IN ({', '.join([mark] * len(part))})", part)
         known.update(key for (key,) in found.fetchall())
     return [row_id for row_id, key in keyed.items() if key not in known]
+
+
+def _storable(key: str) -> bool:
+    """Whether ``key`` can be a message key of the log: text without NUL that UTF-8 can encode."""
+    if "\x00" in key:
+        return False
+    try:
+        key.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _CHUNK = 20_000  # events read at a time by step 12

@@ -1,0 +1,27 @@
+"""Review 16: a hostile look at fix 16 (a late cancel of a scheduled send killed in its last
+request; step 12 of the delivery log's upgrade read with msgspec or PostgreSQL; `mailer preview`'s
+warning of a column name close to a standard one). SendGrid is the local stand-in; the logs are real
+SQLite files and PostgreSQL schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import mailer, office, said
+from test_fix16 import marked, version_11_log
+
+# -- 1. the upgrade (step 12) and an old event whose key holds a lone surrogate ----------------------
+
+
+def test_an_old_event_whose_key_is_a_lone_surrogate_does_not_stop_the_upgrade(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An earlier version stored the JSON of an event a stranger posted, its message key "\\ud800"
+    (valid JSON; Python reads it as a lone surrogate, which no database text can hold). After
+    updating press-mailer, every command on the log stopped with a crash: the upgrade sent that
+    key to the database to look it up. It is no key this log gave out, so the event is marked as
+    another log's, as one whose key holds NUL is, and the upgrade goes on."""
+    office(tmp_path, standin, db_url)
+    version_11_log(db_url, ['{"message":"m-ana"}', '{"event":"open","message":"\\ud800"}', '{"message":"theirs\\udfff"}'])
+    listed = mailer("campaigns")
+    assert listed.exit_code == 0, said(listed) + repr(listed.exception)
+    assert marked(db_url) == [(False, False), (True, False), (True, False)]
