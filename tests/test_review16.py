@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import mailer, office, said
 from test_fix16 import marked, version_11_log
 
@@ -25,3 +26,24 @@ def test_an_old_event_whose_key_is_a_lone_surrogate_does_not_stop_the_upgrade(tm
     listed = mailer("campaigns")
     assert listed.exit_code == 0, said(listed) + repr(listed.exception)
     assert marked(db_url) == [(False, False), (True, False), (True, False)]
+
+
+# -- 2. the upgrade's line names the log: with the password given as ?password= -----------------------
+
+
+def test_the_upgrade_line_never_shows_a_password_given_in_the_url_query(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office's log is on PostgreSQL, its URL giving the password as libpq allows
+    (postgresql+psycopg://press@db/mailer?password=...). After updating press-mailer, the first
+    command said "Upgrading the delivery log postgresql+psycopg://...?password=Hive-s3cret ..." on
+    the screen (and "Log: ..." on every command): the password, for anyone looking at the screen
+    or a shared terminal log. It is shown as *** like a password before the @."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a password is for PostgreSQL")
+    version_11_log(db_url, ['{"message":"m-ana"}'])
+    url = f"{db_url}&password=Hive-s3cret&sslpassword=Key-s3cret"
+    office(tmp_path, standin, url)
+    listed = mailer("campaigns")
+    assert listed.exit_code == 0, said(listed)
+    assert "Upgrading the delivery log" in said(listed), said(listed)
+    assert "s3cret" not in listed.output, listed.output
+    assert "password=***" in listed.output, listed.output
