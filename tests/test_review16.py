@@ -5,6 +5,7 @@ SQLite files and PostgreSQL schemas."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,26 @@ def test_the_upgrade_line_never_shows_a_password_given_in_the_url_query(tmp_path
     assert "Upgrading the delivery log" in said(listed), said(listed)
     assert "s3cret" not in listed.output, listed.output
     assert "password=***" in listed.output, listed.output
+
+
+# -- 3. the upgrade (step 12) and an event whose text is no UTF-8 (SQLite) --------------------------------
+
+
+def test_an_old_event_whose_text_is_no_utf8_does_not_stop_the_upgrade(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An SQLite log holds an event whose stored text is not UTF-8 (SQLite keeps whatever bytes a
+    program or a damaged copy put there). After updating press-mailer, every command said "Cannot
+    open the delivery log ...: Could not decode to UTF-8 column 'raw' ... Check [database] url in
+    mailer.toml and that the folder is writable": nothing wrong with either, and no way on. Bad
+    JSON never stops the upgrade: no key can be read from it, so it is left as it is, as broken
+    JSON is, and the others are marked as before."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL text is always UTF-8")
+    office(tmp_path, standin, db_url)
+    version_11_log(db_url, ['{"message":"m-ana"}', "bad", '{"message":"theirs"}'])
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as connection:
+        connection.execute("UPDATE event SET raw = CAST(X'7b226d657373616765223a22ff227d' AS TEXT) WHERE raw = 'bad'")
+    connection.close()
+    listed = mailer("campaigns")
+    assert listed.exit_code == 0, said(listed)
+    assert "Upgrading the delivery log" in said(listed) and "2026-02-19-wetlands" in listed.output, said(listed)
+    assert marked(db_url) == [(False, False), (False, False), (True, False)]
