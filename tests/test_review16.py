@@ -5,12 +5,16 @@ SQLite files and PostgreSQL schemas."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import mailer, office, said
+from office_cli import KEY, mailer, office, said
+from send_fixtures import send_running
 from test_fix16 import marked, version_11_log
 
 # -- 1. the upgrade (step 12) and an old event whose key holds a lone surrogate ----------------------
@@ -71,3 +75,45 @@ def test_an_old_event_whose_text_is_no_utf8_does_not_stop_the_upgrade(tmp_path: 
     assert listed.exit_code == 0, said(listed)
     assert "Upgrading the delivery log" in said(listed) and "2026-02-19-wetlands" in listed.output, said(listed)
     assert marked(db_url) == [(False, False), (False, False), (True, False)]
+
+
+# -- 4. mailer cancel, after its time, while another process hands over the last request -------------
+
+SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
+
+
+@pytest.mark.slow
+def test_cancel_after_its_time_while_another_process_hands_over_the_last_request(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A scheduled send runs past its time in another terminal (a long list, SendGrid slow): its
+    last request is with SendGrid, nobody is left waiting. The press officer runs `mailer cancel`.
+    It said the campaign "is being sent by another process ... Stop it with Ctrl-C in its terminal
+    first; then cancel it": as if a cancel could then stop something, where its time has passed and
+    the last journalists are being handed over now. It says there is nothing left to cancel, the
+    other process is handing the last journalists to SendGrid now and they go out at once; nothing
+    is marked, and the send ends done with everyone accepted."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    goes_out = datetime.now(UTC) + timedelta(seconds=4)
+    standin.slow(8.0, times=1, match=lambda r: len(standin.mail_sends) >= 6)
+    args = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", goes_out.isoformat())
+    with send_running(tmp_path, standin, KEY, args) as process:
+        deadline = time.time() + 30
+        while len(standin.mail_sends) < 6 and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(max(0.5, (goes_out - datetime.now(UTC)).total_seconds() + 0.5))
+        campaign_id = _campaign(mailer("campaigns").output)
+        cancelled = mailer("cancel", campaign_id)
+        shown = said(mailer("status", campaign_id))
+        out, err = process.communicate(timeout=30)
+    words = said(cancelled)
+    assert process.returncode == 0, out + err
+    assert "Ctrl-C" not in words, words
+    assert "nothing left to cancel" in words and "another process" in words, words
+    assert "unknown" not in shown, shown
+    final = mailer("status", campaign_id).output
+    assert "Recipients: 6 accepted" in final and "(live, done)" in final, final
+
+
+def _campaign(listed: str) -> str:
+    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed, re.MULTILINE)
+    assert match, listed
+    return match.group(1)
