@@ -117,3 +117,37 @@ def _campaign(listed: str) -> str:
     match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed, re.MULTILINE)
     assert match, listed
     return match.group(1)
+
+
+# -- 5. `mailer preview` without --list: a field no list column can ever be -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [
+        ("name", '"first_name" or "last_name"'),  # "Dear {{ contact.name }}": the loader splits a Name column in two
+        ("full_name", '"first_name" or "last_name"'),
+        ("nom", '"first_name" or "last_name"'),  # a French office: Nom beside Prénom is last_name
+        ("Name", '"first_name" or "last_name"'),
+        ("Frist_Name", '"first_name"'),  # a typo with the spreadsheet's capitals
+        ("Emial", '"email"'),
+        ("Outlet_Name", '"outlet_name"'),  # the header copied as it looks: the column is outlet_name
+    ],
+)
+def test_preview_without_a_list_warns_of_a_field_no_list_column_can_be(tmp_path: Path, standin: Any, field: str, meant: str) -> None:
+    """The press officer writes "Dear {{ contact.name }}," (or copies the spreadsheet's header as
+    {{ contact.Outlet_Name }}) and previews without --list: "No warnings.". No list column is ever
+    so named (a Name column is read as the full name and split into first_name and last_name; a
+    column's name is in lower case), so `mailer send` refuses the release whatever the lists. The
+    preview warns, naming what to write instead (it did for "name" before fix 16)."""
+    office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")  # no log is opened
+    release = tmp_path / "releases" / "example.md"
+    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
+    release.write_text(f"---\n{head}---\nDear {{{{ contact.{field} }}}},\n\n{body}", encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", key=None)
+    assert shown.exit_code == 0, shown.output
+    words = said(shown)
+    assert f'The release uses the contact field "{field}" (did you mean {meant}?' in words, shown.output
+    assert "mailer send refuses the release" in words, shown.output
+    listed = mailer("preview", "releases/example.md", "--list", "lists/beat.csv", key=None)
+    assert listed.exit_code != 0 and "no list has a column for" in said(listed), listed.output
