@@ -69,8 +69,8 @@ def preview(
     people = contacts.load(list_paths).contacts if list_paths else None
     fields = dict(contact.fields) if contact is not None else None
     # Without lists, the release's fields are checked against the standard columns and the names the
-    # loader reads as them ({{ contact.surname }}: a Surname column is last_name).
-    from mailer.contacts.headers import canonical_name as read_as
+    # loader reads as them ({{ contact.surname }}: a Surname column is last_name; {{ contact.name }}: the full name).
+    from mailer.contacts.headers import read_as
 
     folder = out_dir or config.compose.preview_dir
     if language is not None:

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -301,6 +302,21 @@ def misspelt_fields(versions: Sequence[Rendered], *, read_as: Callable[[str], st
     for field in [*required, *defaulted]:
         outcome = "mailer send refuses the release" if field in required else "every journalist gets the release's default for it"
         column = read_as(field) if read_as is not None else None
+        if column == "name":  # a Name column: the full name, read into first_name and last_name (review 16 #5)
+            warnings.append(
+                f'The release uses the contact field "{field}" (did you mean "first_name" or "last_name"? mailer reads a list '
+                f"column of that name as the journalist's name, into first_name and last_name): {outcome}. "
+                "Check with: mailer preview RELEASE --list FILE"
+            )
+            continue
+        written = _as_column(field)
+        if written is not None:  # capitals, accents, spaces: no list column is named so (review 16 #5)
+            instead = column if column is not None and column in known else _typo_of(written, known) or written
+            warnings.append(
+                f'The release uses the contact field "{field}" (did you mean "{instead}"?): the name of a list\'s column is in '
+                f"lower case (letters, digits and _), so {outcome}. Check with: mailer preview RELEASE --list FILE"
+            )
+            continue
         if column in known and column != field:
             warnings.append(
                 f'The release uses the contact field "{field}" (did you mean "{column}"? mailer reads a list column of that name '
@@ -316,6 +332,16 @@ def misspelt_fields(versions: Sequence[Rendered], *, read_as: Callable[[str], st
             f"name, {outcome}. Check with: mailer preview RELEASE --list FILE"
         )
     return warnings
+
+
+def _as_column(field: str) -> str | None:
+    """The name a list gives a column headed ``field`` (contacts.headers.safe_identifier: lower-case
+    ASCII letters, digits and _), when ``field`` is not such a name itself: "Outlet_Name" ->
+    "outlet_name". No list has a column ``field`` then."""
+    if re.fullmatch(r"[a-z][a-z0-9_]*", field):
+        return None
+    folded = unicodedata.normalize("NFKD", field).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9a-z]+", "_", folded.lower()).strip("_") or field.lower()
 
 
 def _typo_of(field: str, known: Collection[str]) -> str | None:

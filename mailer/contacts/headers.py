@@ -114,6 +114,13 @@ def canonical_name(header: str) -> str | None:
     return _CANONICAL_BY_KEY.get(header_key(header))
 
 
+def read_as(header: str) -> str | None:
+    """The column the list loader makes of a header: ``canonical_name``, or "name" for a bare
+    Name, Nom, Nome or Nombre (``map_headers``: the full name, split into first_name and
+    last_name, or beside the other half that half); None for a column of the list's own."""
+    return "name" if header_key(header) in _NAME_WORDS else canonical_name(header)
+
+
 def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
     """Split headers into recognized canonical columns and custom ones under safe identifiers.
 

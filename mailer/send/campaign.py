@@ -536,6 +536,15 @@ def cancel(
             went_out = messages.went_out(connection, campaign_id)
         late_words = late_cancel_words(found, now=now, went_out=went_out)
         raise SendError(f"{campaign_id} has nothing left to cancel: its time has passed. {late_words}")
+    if found.scheduled_at <= now and unanswered and _driven(engine, found.id):
+        # Its last request is with SendGrid from a process running now (review 16 #4: "Stop it with
+        # Ctrl-C first; then cancel it", where a cancel then finds nothing to call off).
+        raise SendError(
+            f"{campaign_id} has nothing left to cancel: it was scheduled for {schedule.describe(found.scheduled_at)}, which has "
+            "passed, and another process (another terminal or computer) is handing its last journalists to SendGrid right "
+            "now; they go out at once.",
+            hint=f"mailer status {campaign_id} shows who got it once that process has finished.",
+        )
     if found.scheduled_at <= now and unanswered:
         # Its time has passed and the send was killed while its last request waited for SendGrid's
         # answer: nobody knows whether SendGrid took those journalists (fix 16: "it has gone out

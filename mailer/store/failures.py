@@ -51,7 +51,12 @@ def display_url(url: str) -> str:
     if url.startswith("sqlite:///") and ":memory:" not in url:
         return url.removeprefix("sqlite:///")
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        # libpq takes a password in the query as well (?password=..., ?sslpassword=...: the key of
+        # a client certificate): hidden as the one before the @ is (review 16 #2: the upgrade's
+        # line and "Log: ..." showed it).
+        hidden = {name: "***" for name in parsed.query if "password" in name.lower()}
+        return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
     except Exception:  # noqa: BLE001 - a malformed URL is not shown at all
         return "the configured database URL"
 

@@ -181,7 +181,7 @@ def _version_12(connection: Connection, advance: Callable[[int], None]) -> None:
         bounds = {"low": last, "high": high}
         others = _others_read_there(connection, bounds) if there else None
         if others is None:  # read every event of the chunk here
-            others = _others_read_here(connection, connection.execute(_EVENTS_BETWEEN, bounds).all())
+            others = _others_read_here(connection, connection.execute(_EVENTS_BETWEEN if there else _SQLITE_EVENTS_BETWEEN, bounds).all())
         for start in range(0, len(others), _IN):
             connection.execute(_MARK_OTHER_LOG, {"ids": others[start : start + _IN]})
         advance(int(size))
@@ -200,11 +200,12 @@ def _others_read_there(connection: Connection, bounds: dict[str, int]) -> list[i
     return others + _others_read_here(connection, [(row_id, raw) for row_id, raw, plain in rows if not plain])
 
 
-def _others_read_here(connection: Connection, rows: Sequence[tuple[int, str | None]]) -> list[int]:
+def _others_read_here(connection: Connection, rows: Sequence[tuple[int, str | bytes | None]]) -> list[int]:
     """Of these (id, raw JSON) events, those whose message key this log never gave out."""
     keyed = {row_id: key for row_id, raw in rows if (key := _message_key(raw)) is not None}
-    # A key holding NUL ("\u0000" in the JSON) is none this log gave out (PostgreSQL text cannot even hold it).
-    wanted = sorted({key for key in keyed.values() if "\x00" not in key})
+    # A key holding NUL ("\u0000" in the JSON) or a lone surrogate ("\ud800": no UTF-8, review 16 #1:
+    # looked up, it stopped the upgrade) is none this log gave out (no database text can even hold it).
+    wanted = sorted({key for key in keyed.values() if _storable(key)})
     known: set[str] = set()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(wanted), _IN):
@@ -215,10 +216,24 @@ def _others_read_here(connection: Connection, rows: Sequence[tuple[int, str | No
     return [row_id for row_id, key in keyed.items() if key not in known]
 
 
+def _storable(key: str) -> bool:
+    """Whether ``key`` can be a message key of the log: text without NUL that UTF-8 can encode."""
+    if "\x00" in key:
+        return False
+    try:
+        key.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 _CHUNK = 20_000  # events read at a time by step 12
 _IN = 500  # values in one IN (...) of step 12
 _NEXT_CHUNK = text("SELECT count(*), max(id) FROM (SELECT id FROM event WHERE id > :last ORDER BY id LIMIT :size) AS chunk")
 _EVENTS_BETWEEN = text("SELECT id, raw FROM event WHERE id > :low AND id <= :high")
+# SQLite keeps whatever bytes were put in a text (review 16 #3: one not UTF-8 stopped the upgrade, the
+# driver refusing to read it): read as bytes, and as text by ``_message_key``.
+_SQLITE_EVENTS_BETWEEN = text("SELECT id, CAST(raw AS BLOB) FROM event WHERE id > :low AND id <= :high")
 _MARK_OTHER_LOG = text("UPDATE event SET other_log = TRUE, message_id = NULL WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
 
 # Step 12 on PostgreSQL: the events of a chunk it marks (id, NULL, true), and those it leaves to
@@ -246,14 +261,20 @@ _POSTGRESQL_READING = text(
 )
 
 
-def _message_key(raw: str | None) -> str | None:
+def _message_key(raw: str | bytes | None) -> str | None:
     """The message key (``custom_args["message"]``) of a stored event's JSON, read as events/parse.py
     reads it; None when it carries none (a late bounce, an event ``mailer forget`` blanked) or its
     JSON cannot be read (broken, or nested too deep for Python).
 
     msgspec reads only the key, about ten times faster than ``json.loads`` reads every field; it
     refuses whatever JSON it would read otherwise (NaN, a lone surrogate, a number out of range,
-    not an object), which ``json.loads`` then reads."""
+    not an object), which ``json.loads`` then reads. Bytes (SQLite's) are read as UTF-8 text: none
+    can be read from those that are not UTF-8."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode()
+        except UnicodeDecodeError:
+            return None
     try:
         value = _READ_KEY.decode(raw or "").message
     except (msgspec.DecodeError, RecursionError):
