@@ -17,7 +17,7 @@ from mailer.counting import counted
 if TYPE_CHECKING:
     from mailer.store.campaigns import Campaign
 
-__all__ = ["held", "late_cancel", "maybe_held", "utc"]
+__all__ = ["handed_over", "held", "late_cancel", "maybe_held", "utc"]
 
 
 def utc(moment: datetime) -> str:
@@ -35,6 +35,18 @@ def maybe_held(at: datetime) -> str:
     answer (in flight when a send stopped, or unknown), in a send whose time is still ahead; not
     "they may already have the email", which nobody has before that time (no full stop)."""
     return f"they may already be with SendGrid, held until {utc(at)}"
+
+
+def handed_over(accepted: int, at: str) -> str:
+    """ "The emails of 5 journalists were handed to SendGrid and have gone out (at <at>, or at once
+    for any handed over after that time)": of a scheduled send whose time has passed (no full
+    stop). Not "went out then" of them all: a resume after the time hands the rest over to go at
+    once (review 16 #6), and the log keeps no time of each hand-over apart from later changes."""
+    one = accepted == 1
+    return (
+        f"The {'email' if one else 'emails'} of {counted(accepted, 'journalist')} {'was' if one else 'were'} handed to SendGrid "
+        f"and {'has' if one else 'have'} gone out (at {at}, or at once for any handed over after that time)"
+    )
 
 
 def late_cancel(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:

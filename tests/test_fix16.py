@@ -83,7 +83,7 @@ def test_cancel_after_its_time_of_a_scheduled_send_killed_in_its_last_request(
     assert cancelled.exit_code == 0, cancelled.output
     assert "gone out already" not in words, cancelled.output
     at = schedule.describe(goes_out)
-    assert f"The emails of 5 journalists were with SendGrid for {at} and went out then" in words, cancelled.output
+    assert f"The emails of 5 journalists were handed to SendGrid and have gone out (at {at}, or at once" in words, cancelled.output
     assert "The last journalist was on their way to SendGrid when the send stopped" in words, cancelled.output
     assert "1 recipient is unknown" in words and "they may already have the email" in words, cancelled.output
     assert f"mailer resume {campaign_id} --resend-unknown" in words, cancelled.output

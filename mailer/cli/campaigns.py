@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mailer import scheduled
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.counting import counted
 from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode, shown_subject
@@ -240,8 +241,7 @@ def _say_settled(campaign_id: str, cancelled: Cancelled) -> None:
         accepted = cancelled.reached - cancelled.unknown
         if accepted:
             said += (
-                f" The {'email' if accepted == 1 else 'emails'} of {counted(accepted, 'journalist')} {'was' if accepted == 1 else 'were'} "
-                f"with SendGrid for {at} and went out then (mailer report {campaign_id} shows who got {'it' if accepted == 1 else 'them'})."
+                f" {scheduled.handed_over(accepted, at)}: mailer report {campaign_id} shows who got {'it' if accepted == 1 else 'them'}."
             )
     last = "The last journalist was" if one else f"The last {counted(cancelled.settled, 'journalist')} were"
     output.say(
@@ -263,11 +263,7 @@ def _say_called_off(campaign_id: str, cancelled: Cancelled) -> None:
         said = f"Called off the rest of {campaign_id}: {rest} it had not handed to SendGrid will not be mailed."
         if accepted:
             one = accepted == 1
-            said += (
-                f" The {'email' if one else 'emails'} of {counted(accepted, 'journalist')} {'was' if one else 'were'} with SendGrid "
-                f"for {describe(cancelled.scheduled_at)} and went out then (mailer report {campaign_id} shows who got "
-                f"{'it' if one else 'them'})."
-            )
+            said += f" {scheduled.handed_over(accepted, describe(cancelled.scheduled_at))}: mailer report {campaign_id} shows who got {'it' if one else 'them'}."
         said += " A new send of this release reaches those called off."
     else:
         had = f" ({counted(accepted, 'journalist')} had it before it stopped)" if accepted else ""

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer import compose, unsubscribe
+from mailer import compose, scheduled, unsubscribe
 from mailer.compose import release
 from mailer.config import Config
 from mailer.counting import counted
@@ -598,13 +598,7 @@ def _time_passed(found: campaigns.Campaign, counts: Mapping[str, int]) -> SendEr
     if not unknown:
         return SendError(f"{found.id} was scheduled for {at}; it has gone out already.")
     accepted = counts[MessageState.ACCEPTED.value]
-    went = ""
-    if accepted:
-        one = accepted == 1
-        went = (
-            f" The {'email' if one else 'emails'} of {counted(accepted, 'journalist')} {'was' if one else 'were'} with SendGrid "
-            f"for {at} and went out then."
-        )
+    went = f" {scheduled.handed_over(accepted, at)}." if accepted else ""
     return SendError(
         f"{found.id} has nothing left to cancel: it was scheduled for {at}, and that time has passed.{went} "
         f"{unknown_words(unknown, found.id)}"
