@@ -314,7 +314,11 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         return
     rows = [tuple(map(cell_text, row)) for row in report.rows]
     if kind == "outlets":
-        rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in rows]
+        flagged = report.flagged  # not a row whose note only says some were not mailed
+        rows = [
+            tuple(f"{cell}  ⚠" if i == len(row) - 1 and index in flagged else cell for i, cell in enumerate(row))
+            for index, row in enumerate(rows)
+        ]
     keys, labels, empty = list(report.keys), list(report.labels), list[str]()
     if not wide:
         keys, labels, rows, empty = _without_empty(keys, labels, rows, DROP_ORDER.get(kind, ()))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
-from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
+from mailer.reports.figures import ALL_BOUNCED, Summary, Table, cell_text, page_figures, percent, table
 from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -79,7 +79,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
-{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length) }}</p>{% endif %}
+{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length, partly=outlet_partly_mailed(outlet_table)) }}</p>{% endif %}
 {{ render(outlet_table) }}
 {% if detail %}<h2>{{ detail_title }}</h2>
 {{ render(detail) }}{% endif %}
@@ -156,15 +156,24 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
         all_bounced_note=all_bounced_note,
+        outlet_partly_mailed=outlet_partly_mailed,
         depth=_depth,
         pct=percent,
     )
 
 
-def all_bounced_note(flagged: int) -> str:
-    """The warning above an outlet table with ``flagged`` outlets or domains where every address bounced."""
+def all_bounced_note(flagged: int, *, partly: bool = False) -> str:
+    """The warning above an outlet table with ``flagged`` outlets or domains where every address
+    bounced; ``partly``: at some of them not every address was mailed (every one mailed bounced)."""
     where = counted(flagged, "outlet or domain", "outlets or domains")
-    return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
+    bounced = "Every address mailed bounced" if partly else "Every address bounced"
+    return f"{bounced} at {where}, highlighted below. Check those addresses before the next release."
+
+
+def outlet_partly_mailed(outlets: Table) -> bool:
+    """Whether a flagged row of the outlet table had addresses that were never mailed."""
+    note = outlets.keys.index("note")
+    return any(outlets.rows[index][note] != ALL_BOUNCED for index in outlets.flagged)
 
 
 def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
