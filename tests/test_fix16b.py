@@ -47,6 +47,27 @@ def stopped_scheduled(tmp_path: Path, standin: Any, db_url: str, *, unknown: boo
     return campaign_of(stopped), goes_out
 
 
+# -- 1. the overview's "emails SendGrid holds" leaves out those SendGrid may hold -----------------
+
+
+def test_overview_says_which_emails_sendgrid_may_also_hold(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release is scheduled for tomorrow; SendGrid took two emails, its gateway answered 502 to
+    the third, then it went away. `mailer status` says "SendGrid holds these emails until ..." and
+    "1 recipient is unknown: ... they may already be with SendGrid". The overview's "Scheduled for
+    later" table said "emails SendGrid holds 2" and nothing of the third, which may go out with them.
+    It should say the two it holds and the one it may hold, in status's words."""
+    campaign_id, goes_out = stopped_scheduled(tmp_path, standin, db_url, unknown=True)
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert f"SendGrid holds these emails until {goes_out:%Y-%m-%d %H:%M} UTC" in shown, shown
+    assert "2 accepted" in shown and "1 unknown" in shown and "they may already be with SendGrid" in shown, shown
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    seen = page_text(tmp_path / "overview.html")
+    assert "| emails SendGrid holds | may already be with SendGrid (no answer logged) | status |" in seen, seen
+    assert f"| 6 | 2 | 1 | paused | {campaign_id} |" in seen, seen
+    assert "may already be with SendGrid, held until the time shown" in seen, seen
+
+
 # -- 2. an outlet whose only mailed address bounced reads 50%, unflagged ---------------------------
 
 

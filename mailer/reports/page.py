@@ -111,7 +111,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
-<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
+<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>
 {{ render(held_table) }}{% endif %}
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
@@ -321,7 +321,9 @@ def render_overview(
 
 def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collection[str] = frozenset()) -> Table:
     """The overview's sends still held for later, soonest last (newest first, as the other tables):
-    when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
+    when each goes out, subject, recipients, emails SendGrid holds (it accepted them), those it may
+    hold too (their request got no answer: unknown, or in flight when the send stopped; fix16b #1:
+    they were left out, though they may go out at that time), status as ``mailer campaigns``
     shows it ("paused": some still to hand over, ``mailer status`` says how; a send stored as
     "sending" whose process was killed is paused too unless its id is in ``driven``: newcomer 16 #1), id."""
     rows = [
@@ -330,6 +332,8 @@ def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collectio
             shown_subject(s.campaign.subject),
             s.planned,
             s.accepted,
+            # their request got no answer: SendGrid may hold them too, as `mailer status` says (fix16b #1)
+            s.unknown + s.in_flight,
             # as `mailer campaigns` shows it, with a late cancel named (newcomer 15 #10)
             shown_status(s.campaign.status, s.campaign.scheduled_at, now=now, driven=s.campaign.id in driven)
             + (", cancel asked late" if s.campaign.late_cancel else ""),
@@ -337,8 +341,16 @@ def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collectio
         )
         for s in reversed(summaries)
     ]
-    keys = ("goes_out", "subject", "recipients", "held", "status", "campaign")
-    labels = ("goes out (UTC)", "subject", "recipients", "emails SendGrid holds", "status", "campaign")
+    keys = ("goes_out", "subject", "recipients", "held", "maybe_held", "status", "campaign")
+    labels = (
+        "goes out (UTC)",
+        "subject",
+        "recipients",
+        "emails SendGrid holds",
+        "may already be with SendGrid (no answer logged)",
+        "status",
+        "campaign",
+    )
     return Table("held", summaries[-1].campaign, keys, labels, rows)
 
 
