@@ -134,3 +134,20 @@ def test_outlets_bounce_rate_is_of_the_addresses_mailed(tmp_path: Path, standin:
     assert "Every address mailed bounced at 2 outlets or domains, highlighted below." in seen, seen
     raw = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<tr class="alert"><td>(?:outlet|domain)</td><td[^>]*>(?:The Gazette|gazette\.example)</td>', raw)) == 2, raw
+
+
+# -- 3. `mailer campaigns` shows a paused scheduled send as plain "paused" -------------------------
+
+
+def test_campaigns_shows_when_a_paused_send_was_scheduled_for(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release is scheduled for tomorrow morning; SendGrid went away after two requests, so the
+    send is paused. `mailer status` says "(live, paused)" and "Scheduled: <time>"; the morning list,
+    `mailer campaigns`, said "paused" and nothing else, like any send stopped half-way that goes
+    out the moment it is resumed. It should say it is scheduled, and for when."""
+    campaign_id, goes_out = stopped_scheduled(tmp_path, standin, db_url)
+    when = f"{goes_out:%Y-%m-%d %H:%M} UTC"
+    assert f"Scheduled: {when}" in mailer("status", campaign_id).output
+    listed = mailer("campaigns", "--limit", "1")
+    assert listed.exit_code == 0, listed.output
+    words = " ".join(listed.output.split())
+    assert f"paused, scheduled for {when}" in words, listed.output
