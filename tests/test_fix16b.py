@@ -151,3 +151,39 @@ def test_campaigns_shows_when_a_paused_send_was_scheduled_for(tmp_path: Path, st
     assert listed.exit_code == 0, listed.output
     words = " ".join(listed.output.split())
     assert f"paused, scheduled for {when}" in words, listed.output
+
+
+# -- 4. the terminal says nothing of campaigns not finished, which the overview page names --------
+
+
+def test_overview_on_the_terminal_names_the_campaigns_not_finished(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests; four journalists wait for `mailer resume`. She makes
+    the quarter's overview: the page has a "Not finished" line for that send, but the terminal said
+    only "Wrote the overview of 1 campaign (all time) to ...", so she mails it on without resuming.
+    The terminal should say it too, and what to do."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    said = " ".join(made.output.split())
+    line = (
+        f"Not finished: {campaign_id}: This send has not finished: 4 recipients have not been sent yet. "
+        f"mailer status {campaign_id} says whether it is still going and how to finish it."
+    )
+    assert line in said, made.output
+    assert line.removeprefix("Not finished: ") in page_text(tmp_path / "overview.html")
+
+
+def test_overview_names_a_scheduled_send_not_finished_too(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A scheduled send that stopped half-way is listed under "Scheduled for later", as paused; the
+    terminal and the page name it as not finished, as they do a send in the totals."""
+    campaign_id, _ = stopped_scheduled(tmp_path, standin, db_url)
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    said = " ".join(made.output.split())
+    assert f"Not finished: {campaign_id}: This send has not finished: 4 recipients have not been sent yet." in said, made.output
+    seen = page_text(tmp_path / "overview.html")
+    assert f"Not finished {campaign_id}: This send has not finished: 4 recipients" in seen, seen

@@ -112,7 +112,9 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
 <p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>
-{{ render(held_table) }}{% endif %}
+{{ render(held_table) }}
+{% for s in held if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
+{% endfor %}{% endif %}
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
