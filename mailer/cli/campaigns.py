@@ -16,13 +16,15 @@ import click
 from mailer import scheduled
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.counting import counted
-from mailer.models import CANCELLED, SCHEDULED, MessageState, Mode, shown_subject
+from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send.schedule import describe
 
 if TYPE_CHECKING:
     from mailer.send.campaign import Cancelled
 
 DEFAULT_LIMIT = 20  # campaigns in the table without --limit
+# Statuses of a send not finished: of a scheduled one, the row says for when, as `mailer status` does.
+UNFINISHED = frozenset({CampaignStatus.PAUSED.value, CampaignStatus.SENDING.value, CampaignStatus.PLANNED.value})
 
 
 @main.command("campaigns")
@@ -88,6 +90,9 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     status = r["status"]
     if status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
+    elif r["scheduled"] and status in UNFINISHED:  # a scheduled send stopped (or still going): for when (fix16b #3)
+        at = datetime.fromisoformat(r["scheduled"])
+        status += f", scheduled for {describe(at)}" if at > datetime.now(UTC) else f", was due {describe(at)}"
     if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
         status += ", cancel asked late"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)

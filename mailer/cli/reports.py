@@ -215,7 +215,7 @@ def _overview(
         raise click.UsageError("--until is before --since.")
     target = path or reports_folder(app) / "overview.html"
     app.never_over(target, logged_lists=True)
-    shown, cancelled, rehearsed, held, late = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled, rehearsed, held, late, unfinished = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
@@ -225,6 +225,8 @@ def _overview(
     parts += [f"{late} cancelled late, with no event saying {'it' if late == 1 else 'they'} went out"] if late else []
     apart = f" ({' and '.join(parts)}, listed apart)" if parts else ""
     output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label}{apart} to {target}")
+    for stopped_id, note in unfinished:  # the page's "Not finished" lines, with what to do (fix16b #4)
+        output.say(f"Not finished: {stopped_id}: {note}")
 
 
 def _say_left_out(left_out: int) -> None:
@@ -314,7 +316,11 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         return
     rows = [tuple(map(cell_text, row)) for row in report.rows]
     if kind == "outlets":
-        rows = [tuple(f"{cell}  ⚠" if i == len(row) - 1 and cell else cell for i, cell in enumerate(row)) for row in rows]
+        flagged = report.flagged  # not a row whose note only says some were not mailed
+        rows = [
+            tuple(f"{cell}  ⚠" if i == len(row) - 1 and index in flagged else cell for i, cell in enumerate(row))
+            for index, row in enumerate(rows)
+        ]
     keys, labels, empty = list(report.keys), list(report.labels), list[str]()
     if not wide:
         keys, labels, rows, empty = _without_empty(keys, labels, rows, DROP_ORDER.get(kind, ()))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 
@@ -97,15 +98,25 @@ def _no_progress(_description: str, _total: int | None) -> Iterator[Callable[[in
     yield _ignore
 
 
+class Overview(NamedTuple):
+    """What ``export_overview`` put on the page: campaigns in its totals, then those it lists apart
+    (cancelled campaigns, sandbox rehearsals, sends scheduled for later whose time is still ahead,
+    sends whose cancel was asked late and whose events show none went out), and of the campaigns in
+    its totals or scheduled for later those that have not finished: (campaign id, its report's note
+    ``Summary.stopped_note``), as the page's "Not finished" lines give them."""
+
+    shown: int
+    cancelled: int
+    rehearsed: int
+    held: int
+    late: int
+    unfinished: tuple[tuple[str, str], ...] = ()
+
+
 def export_overview(
     engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
-) -> tuple[int, int, int, int, int]:
-    """Write the campaigns overview page of [since, until) (UTC) to ``path``.
-
-    Returns (campaigns in its totals, then those it lists apart: cancelled campaigns, sandbox
-    rehearsals, sends scheduled for later whose time is still ahead at ``now``, and sends whose
-    cancel was asked late and whose events show none went out).
-    """
+) -> Overview:
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``)."""
     moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
@@ -116,7 +127,12 @@ def export_overview(
     rehearsed = sum(s.is_rehearsal for s in summaries)
     held = sum(s.is_held(moment) for s in summaries)
     late = sum(s.is_late_cancelled(moment) for s in summaries)
-    return len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late
+    unfinished = tuple(
+        (s.campaign.id, s.stopped_note)
+        for s in summaries  # oldest first, as the page gives them
+        if s.stopped_note and not s.is_rehearsal and not s.is_late_cancelled(moment)
+    )
+    return Overview(len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late, unfinished)
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

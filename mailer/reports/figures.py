@@ -547,7 +547,7 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     skipped = MessageState.SKIPPED.value
     for a in activity:
         if a.state != skipped:
-            counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language)]
+            counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language, _mailed(info, a.state))]
             counts[0] += 1
             counts[1] += a.opens > 0
             counts[2] += a.human_opens > 0
@@ -578,9 +578,9 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         # Journalists come grouped by the database with their ids (as text, like the engagement's);
         # who opened or clicked is counted with set intersections, not a test per journalist.
         groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for after_at, outlet, delivery, language, n, listed in message_store.outlets(connection, campaign_id):
+        for after_at, outlet, delivery, language, state, n, listed in message_store.outlets(connection, campaign_id):
             ids = listed.split(",")
-            counts = groups[(after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), delivery, language)]
+            counts = groups[(after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), delivery, language, _mailed(info, state))]
             counts[0] += n
             counts[1] += len(opened.intersection(ids))
             counts[2] += len(human.intersection(ids))
@@ -595,19 +595,41 @@ def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:
     return {f"{'hard bounce' if kind == 'bounce' else kind}: {name or 'unclassified'}": n for kind, name, n in tallies}
 
 
-Group = tuple[str, str | None, str | None, str | None]
+Group = tuple[str, str | None, str | None, str | None, bool]
+
+
+def _mailed(info: Campaign, state: str) -> bool:
+    """Whether a journalist of ``info`` counts as mailed in the outlet roll-up: SendGrid accepted
+    their email (any event about it settles it so), as the summary's bounce rate counts them; of a
+    cancelled campaign none (SendGrid discarded what it held)."""
+    return state == MessageState.ACCEPTED.value and info.status is not CampaignStatus.CANCELLED
+
+
+def outlet_note(recipients: int, mailed: int, bounced: int) -> str:
+    """The outlet table's note on a row: "every address bounced" when every address was mailed
+    (SendGrid accepted it) and bounced; when some are not known to be mailed (not sent yet, called
+    off, refused by SendGrid, or of unknown fate), that the rate is of those mailed: "every address
+    mailed bounced; 1 of 2 not known to be mailed", "1 of 3 not known to be mailed" (fix16b #2: an
+    outlet whose only mailed address bounced read 50%, unflagged)."""
+    unmailed = recipients - mailed
+    rest = f"{unmailed:,} of {recipients:,} not known to be mailed" if unmailed else ""
+    if mailed and bounced == mailed:
+        return f"every address mailed bounced; {rest}" if rest else ALL_BOUNCED
+    return rest
 
 
 def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]]) -> Table:
-    """((domain, outlet, delivery, language), (journalists, opened, opened by a person, clicked)) -> the outlets table.
+    """((domain, outlet, delivery, language, mailed), (journalists, opened, opened by a person, clicked))
+    -> the outlets table.
 
     Rows by outlet, then by address domain, and, for a release sent in several languages, by the
-    language version the journalists got."""
-    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    language version the journalists got. The bounce rate is of the addresses mailed (SendGrid
+    accepted them), as the summary's; a row is flagged when every one of them bounced."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
     delivered_value = Delivery.DELIVERED.value
     people = list(people)
     by_language = len({group[3] for group, _ in people if group[3]}) > 1
-    for (domain, outlet, delivery, language), (n, did_open, did_open_human, did_click) in people:
+    for (domain, outlet, delivery, language, was_mailed), (n, did_open, did_open_human, did_click) in people:
         was_delivered = delivery == delivered_value
         was_bounced = delivery in BOUNCED
         split = (("language", language or "?"),) if by_language else ()
@@ -619,13 +641,15 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
             counts[3] += did_open
             counts[4] += did_open_human
             counts[5] += did_click
+            counts[6] += n * was_mailed
     kinds = {"outlet": 0, "domain": 1, "language": 2}
-    ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], item[1][2] != item[1][0], -item[1][0], item[0][1]))
+    ordered = sorted(
+        groups.items(), key=lambda item: (kinds[item[0][0]], not (item[1][6] and item[1][2] == item[1][6]), -item[1][0], item[0][1])
+    )
     rows = []
     flagged = set()
-    for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked)) in enumerate(ordered):
-        all_bounced = bounced == recipients
-        if all_bounced:
+    for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked, mailed)) in enumerate(ordered):
+        if mailed and bounced == mailed:
             flagged.add(index)
         rows.append(
             (
@@ -637,8 +661,8 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
                 opened,
                 human,
                 clicked,
-                bounced / recipients,
-                ALL_BOUNCED if all_bounced else "",
+                bounced / mailed if mailed else None,
+                outlet_note(recipients, mailed, bounced),
             )
         )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
-from mailer.reports.figures import Summary, Table, cell_text, page_figures, percent, table
+from mailer.reports.figures import ALL_BOUNCED, Summary, Table, cell_text, page_figures, percent, table
 from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -79,7 +79,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
-{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length) }}</p>{% endif %}
+{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length, partly=outlet_partly_mailed(outlet_table)) }}</p>{% endif %}
 {{ render(outlet_table) }}
 {% if detail %}<h2>{{ detail_title }}</h2>
 {{ render(detail) }}{% endif %}
@@ -111,8 +111,10 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
-<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.</p>
-{{ render(held_table) }}{% endif %}
+<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>
+{{ render(held_table) }}
+{% for s in held if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
+{% endfor %}{% endif %}
 {% if cancelled %}<h2>Cancelled before they went out</h2>
 <p class="note">SendGrid discarded these emails (or they were never sent): no journalist received them, and they count in no figure above.</p>
 {{ render(cancelled_table) }}{% endif %}
@@ -156,15 +158,24 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
         all_bounced_note=all_bounced_note,
+        outlet_partly_mailed=outlet_partly_mailed,
         depth=_depth,
         pct=percent,
     )
 
 
-def all_bounced_note(flagged: int) -> str:
-    """The warning above an outlet table with ``flagged`` outlets or domains where every address bounced."""
+def all_bounced_note(flagged: int, *, partly: bool = False) -> str:
+    """The warning above an outlet table with ``flagged`` outlets or domains where every address
+    bounced; ``partly``: at some of them not every address was mailed (every one mailed bounced)."""
     where = counted(flagged, "outlet or domain", "outlets or domains")
-    return f"Every address bounced at {where}, highlighted below. Check those addresses before the next release."
+    bounced = "Every address mailed bounced" if partly else "Every address bounced"
+    return f"{bounced} at {where}, highlighted below. Check those addresses before the next release."
+
+
+def outlet_partly_mailed(outlets: Table) -> bool:
+    """Whether a flagged row of the outlet table had addresses that were never mailed."""
+    note = outlets.keys.index("note")
+    return any(outlets.rows[index][note] != ALL_BOUNCED for index in outlets.flagged)
 
 
 def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
@@ -312,7 +323,9 @@ def render_overview(
 
 def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collection[str] = frozenset()) -> Table:
     """The overview's sends still held for later, soonest last (newest first, as the other tables):
-    when each goes out, subject, recipients, emails SendGrid holds, status as ``mailer campaigns``
+    when each goes out, subject, recipients, emails SendGrid holds (it accepted them), those it may
+    hold too (their request got no answer: unknown, or in flight when the send stopped; fix16b #1:
+    they were left out, though they may go out at that time), status as ``mailer campaigns``
     shows it ("paused": some still to hand over, ``mailer status`` says how; a send stored as
     "sending" whose process was killed is paused too unless its id is in ``driven``: newcomer 16 #1), id."""
     rows = [
@@ -321,6 +334,8 @@ def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collectio
             shown_subject(s.campaign.subject),
             s.planned,
             s.accepted,
+            # their request got no answer: SendGrid may hold them too, as `mailer status` says (fix16b #1)
+            s.unknown + s.in_flight,
             # as `mailer campaigns` shows it, with a late cancel named (newcomer 15 #10)
             shown_status(s.campaign.status, s.campaign.scheduled_at, now=now, driven=s.campaign.id in driven)
             + (", cancel asked late" if s.campaign.late_cancel else ""),
@@ -328,8 +343,16 @@ def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collectio
         )
         for s in reversed(summaries)
     ]
-    keys = ("goes_out", "subject", "recipients", "held", "status", "campaign")
-    labels = ("goes out (UTC)", "subject", "recipients", "emails SendGrid holds", "status", "campaign")
+    keys = ("goes_out", "subject", "recipients", "held", "maybe_held", "status", "campaign")
+    labels = (
+        "goes out (UTC)",
+        "subject",
+        "recipients",
+        "emails SendGrid holds",
+        "may already be with SendGrid (no answer logged)",
+        "status",
+        "campaign",
+    )
     return Table("held", summaries[-1].campaign, keys, labels, rows)
 
 

@@ -636,11 +636,11 @@ def sources(connection: Connection, campaign_id: str) -> dict[str, str | None]:
     return {str(mid): source for mid, source in connection.execute(query)}
 
 
-def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, str | None, str | None, int, str]]:
+def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, str | None, str | None, str, int, str]]:
     """A campaign's recipients (skipped rows left out) grouped as the outlet roll-up needs them.
 
-    Each row is (address after its first "@", outlet, delivery, language, journalists, their
-    message ids as "12,13,..."). Grouped in the database: 100,000 journalists come back as a
+    Each row is (address after its first "@", outlet, delivery, language, state, journalists,
+    their message ids as "12,13,..."). Grouped in the database: 100,000 journalists come back as a
     few thousand rows. The caller takes the domain after the last "@" and folds its case.
     """
     email = message.c.email
@@ -649,10 +649,16 @@ def outlets(connection: Connection, campaign_id: str) -> list[tuple[str, str | N
     outlet = message.c.fields["outlet"].as_string()
     query = (
         select(
-            domain, outlet, message.c.delivery, message.c.language, func.count(), func.aggregate_strings(cast(message.c.id, String), ",")
+            domain,
+            outlet,
+            message.c.delivery,
+            message.c.language,
+            message.c.state,
+            func.count(),
+            func.aggregate_strings(cast(message.c.id, String), ","),
         )
         .where(message.c.campaign_id == campaign_id, message.c.state != MessageState.SKIPPED.value)
-        .group_by(domain, outlet, message.c.delivery, message.c.language)
+        .group_by(domain, outlet, message.c.delivery, message.c.language, message.c.state)
     )
     return [tuple(row) for row in connection.execute(query)]
 
