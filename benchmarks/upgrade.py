@@ -14,7 +14,7 @@ one of the log's message keys, 2 % late bounces without one, 1 % another log's k
 - **database** (PostgreSQL): step 12 as it is there: PostgreSQL reads the events' JSON, Python
   only what it cannot read exactly as Python does.
 - **ours** (SQLite): step 12 as it is (msgspec).
-- **as is**: run with an older checkout first on the path (``PYTHONPATH=/work/main``), its own
+- **as is**: run with an older checkout first on the path (``PYTHONPATH=OLD_CHECKOUT``), its own
   step 12; before fix 16 that read every event with ``json.loads``.
 
 Each prints the upgrade's wall time (the whole ``upgrade()``, commit included), this process's
