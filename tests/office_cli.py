@@ -4,19 +4,27 @@ delivery log; ``mailer`` runs one command in it through click's CliRunner."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 from conftest import ROOT
+from send_fixtures import send_running
 
 from mailer.cli import main
 
 KEY = "SG.standin-key.secret"
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
 SENDER = 'postal_address = "1 Hive Road, Riverbend, ST 00000"'
+SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+# Six journalists, one request each (with batch_size=1).
+SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
 
 
 def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Result:
@@ -90,3 +98,21 @@ def whole_log(db_url: str) -> str:
             )
     finally:
         engine.dispose()
+
+
+def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[str, ...] = SEND) -> str:
+    """``mailer ARGS`` in a process of its own, killed with SIGKILL once ``until()`` holds (and a
+    moment more, for its request to be listed in flight): the campaign's id."""
+    with send_running(tmp_path, standin, KEY, args) as process:
+        deadline = time.time() + 30
+        while not until() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    standin.scripts.clear()  # SendGrid answers again, the batch id of a scheduled send kept
+    standin.requests.clear()
+    listed = mailer("campaigns")
+    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
+    assert match, listed.output
+    return match.group(1)

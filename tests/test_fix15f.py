@@ -7,43 +7,15 @@ SendGrid still holds. SendGrid is the local stand-in; a crash is a real process 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, campaign_of, mailer, office, said
-from send_fixtures import send_running
+from office_cli import SEND, SIX, campaign_of, killed, mailer, office, said
 
 from mailer.send import schedule
-
-SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-# Six journalists, one request each.
-SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
-
-
-def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[str, ...] = SEND) -> str:
-    """``mailer ARGS`` in a process of its own, killed with SIGKILL once ``until()`` holds (and a
-    moment more, for its request to be listed in flight): the campaign's id."""
-    with send_running(tmp_path, standin, KEY, args) as process:
-        deadline = time.time() + 30
-        while not until() and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.5)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    standin.scripts.clear()  # SendGrid answers again, the batch id of a scheduled send kept
-    standin.requests.clear()
-    listed = mailer("campaigns")
-    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
-    assert match, listed.output
-    return match.group(1)
-
 
 # -- 1. cancel of a send killed in its last request: "nothing to cancel", left paused ----------
 
