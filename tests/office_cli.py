@@ -116,3 +116,23 @@ def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[
     match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
     assert match, listed.output
     return match.group(1)
+
+
+class Bars:
+    """Records the progress bars a command asks for (CliRunner is no terminal, so none is drawn):
+    stand in for ``mailer.cli.output.progress`` with monkeypatch."""
+
+    def __init__(self) -> None:
+        self.bars: list[tuple[str, int | None, list[int]]] = []
+
+    def __call__(self, description: str, total: int | None) -> Any:
+        from contextlib import contextmanager
+
+        steps: list[int] = []
+        self.bars.append((description, total, steps))
+
+        @contextmanager
+        def bar() -> Any:
+            yield lambda amount=1: steps.append(amount)
+
+        return bar()

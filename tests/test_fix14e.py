@@ -68,7 +68,8 @@ def test_report_file_progress_counts_to_the_end_as_rows_are_written(tmp_path: Pa
 
 def test_report_file_bar_reaches_its_total(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """`mailer report -o FILE` shows one bar, named after the file, that ends full."""
-    from test_newcomer14 import Bars, campaign_of, send_live
+    from office_cli import Bars
+    from test_newcomer14 import campaign_of, send_live
 
     from mailer.cli import output
 
@@ -91,7 +92,7 @@ def test_lists_bar_moves_through_files_by_their_size_and_ends_full(
 ) -> None:
     """`lists check` and `lists clean` count the share of the work done, not files: a big and a small
     list move the bar in several steps, most of them for the big one, and it ends at its total."""
-    from test_newcomer14 import Bars
+    from office_cli import Bars
 
     from mailer.cli import output
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, SIX, campaign_of, killed, mailer, office, said
+from office_cli import SEND, SIX, Bars, campaign_of, killed, mailer, office, said
 
 from mailer.send import campaign as campaign_module
 from mailer.send import schedule
@@ -151,25 +151,6 @@ def marked(db_url: str) -> list[tuple[bool, bool]]:
     finally:
         engine.dispose()
     return [(bool(other), linked is not None) for other, linked in rows]
-
-
-class Bars:
-    """Records the progress bars a command asks for (CliRunner is no terminal, so none is drawn)."""
-
-    def __init__(self) -> None:
-        self.bars: list[tuple[str, int | None, list[int]]] = []
-
-    def __call__(self, description: str, total: int | None) -> Any:
-        from contextlib import contextmanager
-
-        steps: list[int] = []
-        self.bars.append((description, total, steps))
-
-        @contextmanager
-        def bar() -> Any:
-            yield lambda amount=1: steps.append(amount)
-
-        return bar()
 
 
 def test_opening_a_large_log_of_an_earlier_version_shows_the_upgrade(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from office_cli import Bars
 
 from mailer.cli import main
 
@@ -158,25 +159,6 @@ def test_mailer_config_does_not_silently_override_the_client_folder(offices: tup
     uses_bolt = "press@bolt-pr.co.uk" in result.output
     warns = str(bolt) in result.output and "MAILER_CONFIG" in result.output
     assert uses_bolt or warns, result.output
-
-
-class Bars:
-    """Records the progress bars a command asks for (a bar is drawn only on a terminal, which CliRunner is not)."""
-
-    def __init__(self) -> None:
-        self.bars: list[tuple[str, int | None, list[int]]] = []
-
-    def __call__(self, description: str, total: int | None) -> Any:
-        from contextlib import contextmanager
-
-        steps: list[int] = []
-        self.bars.append((description, total, steps))
-
-        @contextmanager
-        def bar() -> Any:
-            yield lambda amount=1: steps.append(amount)
-
-        return bar()
 
 
 def test_report_file_shows_progress(offices: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
