@@ -23,6 +23,7 @@ KEY = "SG.standin-key.secret"
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
 SENDER = 'postal_address = "1 Hive Road, Riverbend, ST 00000"'
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+ONE_BY_ONE = "retries = 0\nconcurrency = 1\n"  # [sendgrid]: one request at a time, none tried again
 # Six journalists, one request each (with batch_size=1).
 SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
 
@@ -136,3 +137,14 @@ class Bars:
             yield lambda amount=1: steps.append(amount)
 
         return bar()
+
+
+def stopped_after(tmp_path: Path, standin: Any, db_url: str, *args: str, accepted: int = 2, beat: str = SIX) -> str:
+    """``mailer send ... ARGS`` of ``beat`` (six journalists), one request each, SendGrid answering
+    503 from request ``accepted + 1`` on, nothing tried again: the send stops with ``accepted``
+    journalists accepted and the rest planned (exit 1). The campaign's id."""
+    office(tmp_path, standin, db_url, beat=beat, batch_size=1, sendgrid=ONE_BY_ONE)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= accepted + 1)
+    stopped = mailer(*SEND, *args)
+    assert stopped.exit_code == 1, stopped.output
+    return campaign_of(stopped)

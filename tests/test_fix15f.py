@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, SIX, campaign_of, killed, mailer, office, said
+from office_cli import SEND, SIX, campaign_of, killed, mailer, office, said, stopped_after
 
 from mailer.send import schedule
 
@@ -57,12 +57,8 @@ def test_resume_after_the_time_of_a_scheduled_send_says_it_goes_out_now(
     not at that time; --yes still goes ahead."""
     from mailer.send import status
 
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
     goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND, "--at", goes_out.isoformat())
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
     standin.scripts.clear()  # SendGrid is back (its batch id kept)
     before = len(standin.mail_sends)
     monkeypatch.setattr(status, "utcnow", lambda: goes_out + timedelta(hours=2))
@@ -84,12 +80,8 @@ def test_resume_after_the_time_of_a_scheduled_send_says_so_before_the_question(
     from mailer.cli import send as cli_send
     from mailer.send import status
 
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
     goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND, "--at", goes_out.isoformat())
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
     standin.scripts.clear()
     before = len(standin.mail_sends)
     said_first: list[str] = []

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import campaign_of, mailer, office
+from office_cli import campaign_of, mailer, office, stopped_after
 from openpyxl import load_workbook
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
@@ -83,11 +83,7 @@ def test_outlets_bounce_rate_is_of_the_addresses_mailed(tmp_path: Path, standin:
         "ben@daily.example,Ben,Okafor,Daily News\n"
         "cy@gazette.example,Cy,Ray,The Gazette\n"
     )
-    office(tmp_path, standin, db_url, beat=beat, batch_size=1, sendgrid=ONE_BY_ONE)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, beat=beat)
     keys = {
         p["to"][0]["email"].lower(): p["custom_args"]["message"]
         for r in standin.mail_sends
@@ -161,11 +157,7 @@ def test_overview_on_the_terminal_names_the_campaigns_not_finished(tmp_path: Pat
     the quarter's overview: the page has a "Not finished" line for that send, but the terminal said
     only "Wrote the overview of 1 campaign (all time) to ...", so she mails it on without resuming.
     The terminal should say it too, and what to do."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     made = mailer("report", "--overview", "-o", "overview.html")
     assert made.exit_code == 0, made.output
     said = " ".join(made.output.split())

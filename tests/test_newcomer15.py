@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, campaign_of, mailer, office, said
+from office_cli import KEY, campaign_of, mailer, office, said, stopped_after
 from send_fixtures import send_running
 
 from mailer.config import load as load_config
@@ -196,11 +196,7 @@ def test_the_report_of_a_stopped_send_accounts_for_those_not_sent_yet(tmp_path: 
     Fate unknown 0" and nothing else: four journalists are in no line, and nothing says the send
     has not finished. The report should count them ("Not sent yet 4", as the send's own totals line
     does) or say the send stopped."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     assert "4 recipients have not been sent yet" in said(mailer("status", campaign_id))
     report = mailer("report", campaign_id)
     assert report.exit_code == 0, report.output
@@ -245,11 +241,7 @@ def test_a_resume_beaten_by_a_colleague_says_it_sent_nothing(
     from mailer.cli import output
     from mailer.cli import send as cli_send
 
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     standin.reset()
 
     def maria_resumes_while_tom_reads(question: str) -> bool:

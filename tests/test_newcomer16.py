@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, campaign_of, mailer, office
+from office_cli import KEY, campaign_of, mailer, office, stopped_after
 from openpyxl import load_workbook
 from send_fixtures import send_running
 
@@ -119,11 +119,7 @@ def test_status_of_a_send_called_off_half_way_does_not_say_all_sent(tmp_path: Pa
     "All sent. Read opens and bounces later with: mailer report ...": two thirds of the list never
     got the release, and nothing says how to reach them. Status should say they were called off
     and name the send that reaches them."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     called_off = mailer("cancel", campaign_id)
     assert called_off.exit_code == 0 and "4 journalists it had not mailed yet" in called_off.output, called_off.output
     shown = mailer("status", campaign_id)
@@ -143,11 +139,7 @@ def test_overview_says_which_campaign_has_not_finished(tmp_path: Path, standin: 
     `mailer campaigns` "2/6 accepted, 4 planned". The quarter's overview page, made for the
     director, shows the campaign's row with "recipients 6" and its rates, and nothing anywhere
     on the page says that four of the six were never mailed. It should say so, as the report does."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     made = mailer("report", "--overview", "-o", "overview.html")
     assert made.exit_code == 0, made.output
     seen = page_text(tmp_path / "overview.html")
@@ -164,12 +156,8 @@ def test_contact_of_a_stopped_scheduled_send_says_sendgrid_holds_the_email(tmp_p
     contact` answers "Outcome: accepted", which reads as sent; `mailer status` says "SendGrid holds
     these emails until ...". Of a finished scheduled send contact says "scheduled: SendGrid holds it
     until ...; not sent yet"; a stopped one's held emails should read the same."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
     goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND, "--at", goes_out.isoformat())
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
     shown = " ".join(mailer("status", campaign_id).output.split())
     assert f"({'live'}, paused)" in shown and "SendGrid holds these emails until" in shown, shown
     told = mailer("contact", "j0@paper0.example")
@@ -259,11 +247,7 @@ def test_follow_up_of_an_unfinished_send_says_to_finish_it_first(tmp_path: Path,
     6 journalists ... (not opened): 4 not sent, 1 opened": four of the six never had the release at
     all, and the follow-up ("did you see our release?") skips them without a word on how to reach
     them. It should warn that the original has not finished and name the resume that sends it."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    original = campaign_of(stopped)
+    original = stopped_after(tmp_path, standin, db_url)
     release = tmp_path / "releases" / "example.md"
     (tmp_path / "releases" / "reminder.md").write_text(
         release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Reminder: Riverbend'), encoding="utf-8"
@@ -325,12 +309,8 @@ def test_cancelled_half_handed_send_says_how_many_sendgrid_held(tmp_path: Path, 
     The report says "Cancelled before it went out: SendGrid discarded the 6 emails it held for
     ...", and `mailer status` "6 cancelled: SendGrid discards them instead of sending them at
     ...": SendGrid held two. Both should say two were held and four never handed over."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
     goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND, "--at", goes_out.isoformat())
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
     cancelled = mailer("cancel", campaign_id)  # the stand-in's 503s are for mail sends only
     assert cancelled.exit_code == 0, cancelled.output
     when = f"{goes_out:%Y-%m-%d %H:%M} UTC"
@@ -350,11 +330,7 @@ def test_campaigns_shows_the_journalists_called_off(tmp_path: Path, standin: Any
     list she scans every morning, shows the send "done" with "2/2 accepted": a complete send to two
     journalists, though four of the six on the list were never mailed (`mailer status` says
     "Skipped: 4 called off"). The recipients column should name them."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     assert mailer("cancel", campaign_id).exit_code == 0
     [row] = [line for line in mailer("campaigns").output.splitlines() if line.startswith(campaign_id)]
     assert "2/2 accepted, 4 called off" in row, row
@@ -394,11 +370,7 @@ def test_contact_of_a_journalist_a_stopped_send_never_mailed_says_not_sent_yet(t
     calls: did we send it? `mailer contact` answers "Outcome: planned", a word of the log's own:
     planned for when? The report counts her under "Not sent yet" and status says "Continue with:
     mailer resume". Contact should say she has not been sent it yet, and how to go on."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     told = mailer("contact", "j5@paper5.example")
     assert told.exit_code == 0, told.output
     outcome = " ".join(told.output.split())
