@@ -12,39 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import signal
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, campaign_of, mailer, office, stopped_after
+from office_cli import SEND, SIX, campaign_of, killed, mailer, office, stopped_after
 from openpyxl import load_workbook
-from send_fixtures import send_running
-
-SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-# Six journalists, one request each.
-SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
-
-
-def killed(tmp_path: Path, standin: Any, args: tuple[str, ...], until: Callable[[], bool], *, wait: float = 0.5) -> str:
-    """``mailer ARGS`` in a process of its own, killed with SIGKILL ``wait`` seconds after
-    ``until()`` holds: the campaign's id (the only live one in the log)."""
-    with send_running(tmp_path, standin, KEY, args) as process:
-        deadline = time.time() + 30
-        while not until() and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(wait)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    listed = mailer("campaigns")
-    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
-    assert match, listed.output
-    return match.group(1)
 
 
 def page_text(path: Path) -> str:
@@ -69,7 +45,7 @@ def test_overview_shows_a_killed_scheduled_send_as_paused_not_sending(tmp_path: 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
     goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
     standin.slow(10.0, match=lambda r: len(standin.mail_sends) >= 3)
-    campaign_id = killed(tmp_path, standin, (*SEND, "--at", goes_out.isoformat()), lambda: len(standin.mail_sends) >= 3)
+    campaign_id = killed(tmp_path, standin, lambda: len(standin.mail_sends) >= 3, (*SEND, "--at", goes_out.isoformat()))
     [row] = [line for line in mailer("campaigns").output.splitlines() if line.startswith(campaign_id)]
     assert re.split(r" {2,}", row)[2].startswith("paused"), row  # "paused, scheduled for ..." (fix16b #3)
     made = mailer("report", "--overview", "-o", "overview.html")
@@ -207,7 +183,7 @@ def test_recipients_report_names_the_journalists_in_flight(tmp_path: Path, stand
     be told from the two who surely do not. Their state should say they were in flight."""
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1)
     standin.slow(10.0, times=4)
-    campaign_id = killed(tmp_path, standin, SEND, lambda: len(standin.mail_sends) >= 4)
+    campaign_id = killed(tmp_path, standin, lambda: len(standin.mail_sends) >= 4)
     summary = " ".join(mailer("report", campaign_id).stdout.split())
     assert "In flight, SendGrid's answer not logged (see mailer status) │ 4" in summary, summary
     assert "Not sent yet (see mailer status) │ 2" in summary, summary
