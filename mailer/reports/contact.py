@@ -289,7 +289,13 @@ def _origins(rows: list[AddressRow]) -> dict[str, tuple[str, str | None]]:
     for row in rows:
         head, sep, tail = (row.source or "").rpartition(":")
         if sep and head in campaign_ids and tail.isdigit():
-            found[row.source or ""] = (head, by_id.get(tail))
+            came_from = by_id.get(tail)
+            for _ in range(len(rows)):  # a follow-up of a follow-up: up to the list row (review 16r #1)
+                up, sep, number = (came_from or "").rpartition(":")
+                if not (sep and up in campaign_ids and number.isdigit()):
+                    break
+                came_from = by_id.get(number)
+            found[row.source or ""] = (head, came_from)
     return found
 
 

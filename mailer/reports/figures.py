@@ -500,7 +500,7 @@ def _follow_up_rows(connection: Connection, info: Campaign, activity: list[Messa
     if not isinstance(original, str):
         return activity
     prefix = f"{original}:"
-    rows = message_store.sources(connection, original)
+    rows = _list_rows(connection, original)
     shown = []
     for a in activity:
         key = (a.source or "").removeprefix(prefix)
@@ -509,6 +509,29 @@ def _follow_up_rows(connection: Connection, info: Campaign, activity: list[Messa
             a = replace(a, source=f"{came_from} (follow-up of {original})" if came_from else f"follow-up of {original}")
         shown.append(a)
     return shown
+
+
+def _list_rows(connection: Connection, campaign_id: str, depth: int = 0) -> dict[str, str | None]:
+    """Each message of a campaign by its id (as text) -> the list file and row it came from. Of a
+    follow-up, whose rows name "<campaign it followed>:<message id>", that campaign's list row, up
+    the chain (review 16r #1: a follow-up of a follow-up read "2026-12-01-example:2", a log number,
+    as row 2 of a list named after the first campaign)."""
+    rows = message_store.sources(connection, campaign_id)
+    found = campaign_store.get(connection, campaign_id) if depth < 50 else None  # a chain, never a loop
+    follow_up = found.filters.get("follow_up") if found is not None else None
+    parent = follow_up.get("of") if isinstance(follow_up, dict) else None
+    if not isinstance(parent, str):
+        return rows
+    prefix = f"{parent}:"
+    if not any(source and source.startswith(prefix) for source in rows.values()):
+        return rows
+    above = _list_rows(connection, parent, depth + 1)
+    return {
+        key: above.get(source.removeprefix(prefix))
+        if source and source.startswith(prefix) and source.removeprefix(prefix).isdigit()
+        else source
+        for key, source in rows.items()
+    }
 
 
 def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:

@@ -1,0 +1,57 @@
+"""Review 16r: a hostile read of the day's report changes (newcomer 16, fix16b).
+
+Each test is a finding: what a press officer (or a stranger whose data lands in a report) would
+notice, asserted as it should be; each failed before its fix (session 16).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from office_cli import campaign_of, mailer, office
+
+SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+# Six journalists, one request each (batch_size=1) or one request for all.
+SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
+
+
+def release_named(project: Path, name: str) -> str:
+    """A copy of the example release as releases/NAME.md, its subject marked with NAME."""
+    release = project / "releases" / "example.md"
+    (project / "releases" / f"{name}.md").write_text(
+        release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
+    )
+    return f"releases/{name}.md"
+
+
+# -- 1. a follow-up of a follow-up names a log number as the list row ---------------------------
+
+
+def test_follow_up_of_a_follow_up_names_the_list_row(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She sends the release, follows up those who did not open, then follows up the follow-up.
+    The second follow-up's recipients report gives Jo1's "list and row" as
+    "2026-12-01-example:2 (follow-up of 2026-12-01-reminder)": a number of the log's own, read as
+    row 2 of a list named after the first campaign (Jo1 is row 3 of lists/beat.csv), the very
+    thing newcomer 16 #6 fixed for a first follow-up; `mailer contact` says "follow-up of
+    2026-12-01-reminder (2026-12-01-example, row 2)". Both should name lists/beat.csv, row 3."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=10)
+    first = mailer(*SEND)
+    assert first.exit_code == 0, first.output
+    original = campaign_of(first)
+    once = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", original, "--who", "not-opened", "--yes", "--no-test-ok")
+    assert once.exit_code == 0, once.output
+    reminder = campaign_of(once)
+    twice = mailer("send", release_named(tmp_path, "last"), "--follow-up", reminder, "--who", "not-opened", "--yes", "--no-test-ok")
+    assert twice.exit_code == 0, twice.output
+    last = campaign_of(twice)
+    piped = mailer("report", last, "--kind", "recipients", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(piped.stdout))}
+    assert rows["j1@paper1.example"]["list and row"] == f"lists/beat.csv:3 (follow-up of {reminder})", rows["j1@paper1.example"]
+    assert rows["j5@paper5.example"]["list and row"] == f"lists/beat.csv:7 (follow-up of {reminder})", rows["j5@paper5.example"]
+    told = " ".join(mailer("contact", "j1@paper1.example").output.split())
+    assert f"From: follow-up of {reminder} (lists/beat.csv, row 3)" in told, told
+    assert f"From: follow-up of {original} (lists/beat.csv, row 3)" in told, told
