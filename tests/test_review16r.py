@@ -7,7 +7,9 @@ notice, asserted as it should be; each failed before its fix (session 16).
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,13 @@ def release_named(project: Path, name: str) -> str:
         release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
     )
     return f"releases/{name}.md"
+
+
+def page_text(path: Path) -> str:
+    """An HTML page's words as a reader sees them, cells separated by " | "."""
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    text = re.sub(r"</t[dh]>", " | ", text)
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
 
 
 # -- 1. a follow-up of a follow-up names a log number as the list row ---------------------------
@@ -55,3 +64,27 @@ def test_follow_up_of_a_follow_up_names_the_list_row(tmp_path: Path, standin: An
     told = " ".join(mailer("contact", "j1@paper1.example").output.split())
     assert f"From: follow-up of {reminder} (lists/beat.csv, row 3)" in told, told
     assert f"From: follow-up of {original} (lists/beat.csv, row 3)" in told, told
+
+
+# -- 2. the page of a send cancelled before anything went out opens with "sent <time>" -----------
+
+
+def test_report_page_of_a_cancelled_send_does_not_say_sent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid was down from the first request; she cancels the send (`Cancelled ...: none of its
+    6 journalists was sent anything`). The report page she forwards opens with "Campaign ... · sent
+    2026-12-01 10:29": the director reads that it went out, though the note under it says nobody
+    received it. A stopped send now reads "started ..., not finished" (newcomer 16 #8), a
+    cancelled scheduled one "was due ..., cancelled"; a cancelled one should not read "sent"."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    cancelled = mailer("cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.output
+    made = mailer("report", campaign_id, "--format", "html", "-o", "report.html")
+    assert made.exit_code == 0, made.output
+    seen = page_text(tmp_path / "report.html")
+    meta = seen.split("report made", 1)[0]
+    assert " · sent " not in meta, meta
+    assert re.search(rf"Campaign {campaign_id} · started \d{{4}}-\d\d-\d\d \d\d:\d\d, cancelled ·", meta), meta

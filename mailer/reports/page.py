@@ -183,10 +183,13 @@ def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
     (SendGrid holds it until then), not when it was planned (newcomer 13 #5: "sent 22:46" for an
     embargoed release that went out at 09:00 read as a broken embargo). A send not ``finished``
     (stopped half-way, or still going) was started, not sent (newcomer 16 #8: "sent" over a send
-    that had mailed nobody); its note under the title says how many are left."""
+    that had mailed nobody); its note under the title says how many are left. A cancelled send
+    was started and cancelled, its note says none went out (review 16r #2)."""
     at = campaign.scheduled_at
     if at is None:
         started = f"{campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        if campaign.status is CampaignStatus.CANCELLED:  # nothing went out (review 16r #2: it read "sent")
+            return f"started {started}, cancelled"
         return f"sent {started}" if finished else f"started {started}, not finished"
     due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
     if campaign.status is CampaignStatus.CANCELLED:
