@@ -88,3 +88,31 @@ def test_report_page_of_a_cancelled_send_does_not_say_sent(tmp_path: Path, stand
     meta = seen.split("report made", 1)[0]
     assert " · sent " not in meta, meta
     assert re.search(rf"Campaign {campaign_id} · started \d{{4}}-\d\d-\d\d \d\d:\d\d, cancelled ·", meta), meta
+
+
+# -- 3. the overview says nothing of the journalists a cancel called off -------------------------
+
+
+def test_overview_says_which_journalists_were_called_off(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests; she called the rest off (`mailer cancel`: "4
+    journalists it had not mailed yet will not be"). `mailer campaigns` reads "2/2 accepted, 4
+    called off" and `mailer status` "4 journalists were called off (mailer cancel) and never
+    mailed" (newcomer 16 #3, #12). The quarter's overview page for the director shows the row with
+    "recipients 2" and its rates, and the command "Wrote the overview of 1 campaign": nothing on
+    the page or the terminal says four journalists of the list never got the release, where a
+    send stopped half-way gets a "Not finished" line on both (newcomer 16 #4, fix16b #4)."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    called_off = mailer("cancel", campaign_id)
+    assert called_off.exit_code == 0 and "4 journalists it had not mailed yet" in called_off.output, called_off.output
+    made = mailer("report", "--overview", "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    said = " ".join(made.output.split())
+    line = f"{campaign_id}: 4 journalists were called off (mailer cancel) and never mailed."
+    assert f"Called off: {line}" in said, said
+    seen = page_text(tmp_path / "overview.html")
+    assert f"| 2 | {campaign_id} |" in seen, seen  # its row, as before
+    assert f"Called off {line}" in seen, seen

@@ -215,7 +215,7 @@ def _overview(
         raise click.UsageError("--until is before --since.")
     target = path or reports_folder(app) / "overview.html"
     app.never_over(target, logged_lists=True)
-    shown, cancelled, rehearsed, held, late, unfinished = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled, rehearsed, held, late, unfinished, called_off = reports.export_overview(app.engine, target, since=start, until=end)
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
@@ -227,6 +227,8 @@ def _overview(
     output.say(f"Wrote the overview of {shown} campaign{'s' if shown != 1 else ''} {label}{apart} to {target}")
     for stopped_id, note in unfinished:  # the page's "Not finished" lines, with what to do (fix16b #4)
         output.say(f"Not finished: {stopped_id}: {note}")
+    for off_id, note in called_off:  # the page's "Called off" lines (review 16r #3)
+        output.say(f"Called off: {off_id}: {note}")
 
 
 def _say_left_out(left_out: int) -> None:

@@ -111,6 +111,9 @@ class Overview(NamedTuple):
     held: int
     late: int
     unfinished: tuple[tuple[str, str], ...] = ()
+    # Of the campaigns in its totals, those whose rest ``mailer cancel`` called off: (campaign id,
+    # ``Summary.called_off_note``), as the page's "Called off" lines give them (review 16r #3).
+    called_off: tuple[tuple[str, str], ...] = ()
 
 
 def export_overview(
@@ -132,7 +135,12 @@ def export_overview(
         for s in summaries  # oldest first, as the page gives them
         if s.stopped_note and not s.is_rehearsal and not s.is_late_cancelled(moment)
     )
-    return Overview(len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late, unfinished)
+    called_off = tuple(
+        (s.campaign.id, s.called_off_note)
+        for s in summaries
+        if s.called_off_note and not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment) and not s.is_late_cancelled(moment)
+    )
+    return Overview(len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late, unfinished, called_off)
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

@@ -117,6 +117,18 @@ class Summary:
         return f"Cancelled before it went out: none of its {emails} was sent, so no journalist received it."
 
     @property
+    def called_off_note(self) -> str | None:
+        """Of a send whose rest ``mailer cancel`` called off, that those journalists never got it, in
+        ``mailer status``'s words; None for any other (review 16r #3: the overview said nothing of them)."""
+        off = self.skipped.get(RejectReason.CALLED_OFF.value, 0)
+        if not off:
+            return None
+        return (
+            f"{counted(off, 'journalist')} {'was' if off == 1 else 'were'} called off (mailer cancel) and never mailed. "
+            f"mailer status {self.campaign.id} says how to reach them."
+        )
+
+    @property
     def stopped_note(self) -> str | None:
         """The sentence under the report of a send that has not finished: how many are not sent yet
         (or in flight), and where to see what to do; None when everyone was dealt with."""

@@ -108,6 +108,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <h2>Every campaign</h2>
 {{ render(table) }}
 {% for s in campaigns if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
+{% endfor %}{% for s in campaigns if s.called_off_note %}<p><span class="badge">Called off</span> {{ s.campaign.id }}: {{ s.called_off_note }}</p>
 {% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
