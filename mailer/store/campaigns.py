@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select, text, update
 
 from mailer import mailbox
 from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode, RejectReason
@@ -511,19 +511,19 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
     if limit is not None:
         query = query.limit(limit)
     found = list(connection.execute(query).mappings())
-    counts = select(message.c.campaign_id, message.c.state, func.count()).group_by(message.c.campaign_id, message.c.state)
+    # With each state's count, of the skipped those `mailer cancel` called off: never mailed, though
+    # the send was meant for them (newcomer 16 #12); in the same pass over the rows, not a second
+    # one (review 16r #4: a second query cost `mailer campaigns` 0.13 s more per million rows).
+    off = func.sum(case((message.c.skip_reason == RejectReason.CALLED_OFF.value, 1), else_=0))
+    counts = select(message.c.campaign_id, message.c.state, func.count(), off).group_by(message.c.campaign_id, message.c.state)
     if limit is not None:
         counts = counts.where(message.c.campaign_id.in_([row["id"] for row in found]))
     tallies: dict[str, dict[str, int]] = {}
-    for campaign_id, state, count in connection.execute(counts):
+    called_off: dict[str, int] = {}
+    for campaign_id, state, count, called in connection.execute(counts):
         tallies.setdefault(campaign_id, {})[state] = count
-    # Journalists `mailer cancel` called off: never mailed, though the send was meant for them (newcomer 16 #12).
-    off = select(message.c.campaign_id, func.count()).where(
-        message.c.state == MessageState.SKIPPED.value, message.c.skip_reason == RejectReason.CALLED_OFF.value
-    )
-    if limit is not None:
-        off = off.where(message.c.campaign_id.in_([row["id"] for row in found]))
-    called_off = {campaign_id: int(count) for campaign_id, count in connection.execute(off.group_by(message.c.campaign_id))}
+        if state == MessageState.SKIPPED.value and called:
+            called_off[campaign_id] = int(called)
     result = []
     for row in found:
         states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}
