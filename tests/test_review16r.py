@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,24 @@ def test_overview_says_which_journalists_were_called_off(tmp_path: Path, standin
     seen = page_text(tmp_path / "overview.html")
     assert f"| 2 | {campaign_id} |" in seen, seen  # its row, as before
     assert f"Called off {line}" in seen, seen
+
+
+# -- 6. status of a dry run scheduled for later says SendGrid holds its emails -------------------
+
+
+def test_status_of_a_scheduled_dry_run_does_not_say_sendgrid_holds_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She rehearses tomorrow's embargoed send with --dry-run --at; the command says "This was a
+    dry run: nothing was sent". `mailer status` then reads "SendGrid holds these emails until
+    2026-12-02 07:00 UTC. To call the send off (up to 10 minutes before): mailer cancel ...": she
+    believes the release is queued at SendGrid (and may skip the real send), or cancels a send that
+    never existed. A dry run's emails were written to files; SendGrid holds nothing."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=10)
+    goes_out = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    rehearsed = mailer(*SEND, "--dry-run", "--at", goes_out.isoformat())
+    assert rehearsed.exit_code == 0 and "nothing was sent" in rehearsed.output, rehearsed.output
+    campaign_id = campaign_of(rehearsed)
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert "6 written (a dry run: nothing was sent)" in shown, shown
+    assert "SendGrid holds" not in shown, shown
+    assert "mailer cancel" not in shown, shown
+    assert not standin.mail_sends

@@ -92,7 +92,9 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         scheduled = campaign.scheduled_at
         # SendGrid holds emails only if some went to it (review 10c: a scheduled send stopped before
         # its first request read "SendGrid holds these emails").
-        handed = messages.handed_over(connection, campaign_id, counts)
+        # A dry run's emails were written to files, never handed over (review 16r #6: "SendGrid holds
+        # these emails ... mailer cancel" of a rehearsal).
+        handed = campaign.mode is not Mode.DRY_RUN and messages.handed_over(connection, campaign_id, counts)
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
         # A late cancel after its time: whether SendGrid's events show it went out (review 14 #8).
         sent_out = messages.went_out(connection, campaign_id) if campaign.late_cancel and scheduled and scheduled <= now else 0
