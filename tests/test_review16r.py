@@ -138,3 +138,27 @@ def test_status_of_a_scheduled_dry_run_does_not_say_sendgrid_holds_it(tmp_path: 
     assert "SendGrid holds" not in shown, shown
     assert "mailer cancel" not in shown, shown
     assert not standin.mail_sends
+
+
+# -- 7. status of a sandbox rehearsal called off half-way says the others were sent to -----------
+
+
+def test_status_of_a_sandbox_rehearsal_called_off_does_not_say_the_others_had_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A rehearsal in SendGrid's sandbox (delivered to nobody) stopped after two requests; she
+    calls the rest off. `mailer status` reads "4 journalists were called off (mailer cancel) and
+    never mailed. A new send of this release reaches them, skipping those who had it: ..." then
+    "Everyone else was sent to.": she reads that two journalists have the release, while nobody
+    has it and a new send mails all six (it skips nobody)."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\nsandbox = true\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    called_off = mailer("cancel", campaign_id)
+    assert called_off.exit_code == 0, called_off.output
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert "Everyone else was sent to" not in shown, shown
+    assert "skipping those who had it" not in shown, shown
+    assert "All sent" not in shown, shown
+    assert "4 journalists were called off (mailer cancel)." in shown, shown
+    assert "delivered to nobody: a new send of this release reaches every journalist on the list" in shown, shown

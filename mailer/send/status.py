@@ -126,6 +126,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         late_cancel=late if held_until is None else None,
         again=_again(config, campaign, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
         called_off=skipped.get(RejectReason.CALLED_OFF.value, 0),
+        sandboxed=campaign.sandboxed,
     )
     if held_until is not None:
         steps.insert(
@@ -268,6 +269,7 @@ def advice(
     late_cancel: str | None = None,
     again: str | None = None,
     called_off: int = 0,
+    sandboxed: bool = False,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -284,7 +286,8 @@ def advice(
     release of one whose rest was called off, if known.
     ``called_off``: journalists of a send stopped half-way that ``mailer cancel`` called off: never
     mailed, so the advice names them and the send that reaches them, never a bare "All sent"
-    (newcomer 16 #3).
+    (newcomer 16 #3). ``sandboxed``: a rehearsal in SendGrid's sandbox, which delivered to nobody:
+    a new send reaches everyone, those it "sent" to as well (review 16r #7).
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -319,7 +322,13 @@ def advice(
             f"{counted(failed, 'recipient')} failed: SendGrid refused them for the reason shown. "
             f"Fix the cause, then send to them again with: mailer resume {campaign_id} --retry-failed"
         )
-    if called_off and mode is Mode.LIVE:
+    if called_off and mode is Mode.LIVE and sandboxed:
+        reach = f": {again}" if again else " (mailer send, with its lists)."
+        steps.append(
+            f"{counted(called_off, 'journalist')} {'was' if called_off == 1 else 'were'} called off (mailer cancel). This was a "
+            f"rehearsal in SendGrid's sandbox, delivered to nobody: a new send of this release reaches every journalist on the list{reach}"
+        )
+    elif called_off and mode is Mode.LIVE:
         reach = f": {again}" if again else " (mailer send, with its lists)."  # no full stop after a command to paste
         steps.append(
             f"{counted(called_off, 'journalist')} {'was' if called_off == 1 else 'were'} called off (mailer cancel) and "
