@@ -162,3 +162,26 @@ def test_status_of_a_sandbox_rehearsal_called_off_does_not_say_the_others_had_it
     assert "All sent" not in shown, shown
     assert "4 journalists were called off (mailer cancel)." in shown, shown
     assert "delivered to nobody: a new send of this release reaches every journalist on the list" in shown, shown
+
+
+# -- 8. the outlets report of a cancelled send says each address is "not known to be mailed" -----
+
+
+def test_outlets_report_of_a_cancelled_send_does_not_doubt_who_was_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid was down from the first request and she cancelled the send: nobody was mailed, as
+    the report's note says ("none of its 6 emails was sent, so no journalist received it"). The
+    outlets report (terminal, CSV, XLSX, page) gives every outlet the note "1 of 1 not known to
+    be mailed", as if some might have been: it is known that none was."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    assert mailer("cancel", campaign_id).exit_code == 0
+    piped = mailer("report", campaign_id, "--kind", "outlets", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    rows = list(csv.DictReader(io.StringIO(piped.stdout)))
+    assert len(rows) == 12 and all(row["note"] == "" for row in rows), rows
+    made = mailer("report", campaign_id, "-o", "report.html")
+    assert made.exit_code == 0, made.output
+    assert "not known to be mailed" not in page_text(tmp_path / "report.html")

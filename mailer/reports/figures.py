@@ -710,7 +710,8 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
                 human,
                 clicked,
                 bounced / mailed if mailed else None,
-                outlet_note(recipients, mailed, bounced),
+                # of a cancelled send none was mailed, as its note says: no doubt to cast (review 16r #8)
+                "" if info.status is CampaignStatus.CANCELLED else outlet_note(recipients, mailed, bounced),
             )
         )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
