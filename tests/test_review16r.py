@@ -185,3 +185,27 @@ def test_outlets_report_of_a_cancelled_send_does_not_doubt_who_was_mailed(tmp_pa
     made = mailer("report", campaign_id, "-o", "report.html")
     assert made.exit_code == 0, made.output
     assert "not known to be mailed" not in page_text(tmp_path / "report.html")
+
+
+# -- 9. contact promises a resume mails a journalist who unsubscribed since ----------------------
+
+
+def test_contact_does_not_promise_a_resume_mails_a_journalist_suppressed_since(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid went away after two requests. Jo4 phones: she wants no more releases, and the
+    press officer adds her to the suppressions. Asked later whether Jo4 will get this one, `mailer
+    contact` says "Outcome: not sent yet (the send stopped; mailer resume CAMPAIGN sends it)",
+    while `mailer status` says "A resume now would mail 3 journalists of them: 1 journalist
+    suppressed since it was planned" (and a resume does skip her). Contact should say the same."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    assert mailer("suppressions", "add", "j4@paper4.example", "--reason", "unsubscribe").exit_code == 0
+    status = " ".join(mailer("status", campaign_id).output.split())
+    assert "1 journalist suppressed since it was planned" in status, status
+    told = " ".join(mailer("contact", "j4@paper4.example").output.split())
+    assert f"mailer resume {campaign_id} sends it" not in told, told
+    assert f"Outcome: not sent yet (the send stopped; suppressed since it was planned, so mailer resume {campaign_id} skips it)" in told
+    other = " ".join(mailer("contact", "j5@paper5.example").output.split())  # not suppressed: as before
+    assert f"Outcome: not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in other, other

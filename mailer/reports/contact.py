@@ -85,6 +85,9 @@ class Sending:
     # Its scheduled time still ahead (not cancelled): SendGrid holds what it took until then, though
     # the send itself stopped half-way and reads "paused" (newcomer 16 #5: contact said "accepted").
     held: bool = False
+    # Planned, and its address suppressed since the campaign was planned: a resume skips it, as
+    # `mailer status` says (review 16r #9: contact said "mailer resume ... sends it").
+    resume_skips: bool = False
 
     @property
     def version_named(self) -> str | None:
@@ -125,6 +128,8 @@ class Sending:
             return "in flight (sent; SendGrid's answer not logged yet)"
         if self.state == MessageState.PLANNED.value and self.campaign_status == CampaignStatus.PAUSED.value:
             # a send that stopped: not "planned", a word of the log's own (newcomer 16 #14)
+            if self.resume_skips:
+                return f"not sent yet (the send stopped; suppressed since it was planned, so mailer resume {self.campaign_id} skips it)"
             return f"not sent yet (the send stopped; mailer resume {self.campaign_id} sends it)"
         return self.state
 
@@ -244,10 +249,28 @@ def history(
         driven = campaign_store.driven(connection, sending, now=now) if sending else set()
         entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
         lifted = suppression_store.removals(connection, email_key)
+        skips = set()
+        if entry is not None:  # of its sends that stopped before mailing it, those a resume skips (review 16r #9)
+            for row in chosen:
+                if row.state == MessageState.PLANNED.value and row.campaign_status != CampaignStatus.CANCELLED.value:
+                    sent_by = campaign_store.get(connection, row.campaign_id)
+                    if sent_by is not None and message_store.suppressed_for_resume(
+                        connection, row.message_id, since=sent_by.created_at, overrides=sent_by.overrides
+                    ):
+                        skips.add(row.campaign_id)
     origins = _origins(every)
     sendings = sorted(
         (
-            _sending(row, activity.get(row.message_id), origins, folder, versions.get(row.campaign_id, 0), now=now, driven=driven)
+            _sending(
+                row,
+                activity.get(row.message_id),
+                origins,
+                folder,
+                versions.get(row.campaign_id, 0),
+                now=now,
+                driven=driven,
+                resume_skips=row.campaign_id in skips,
+            )
             for row in chosen
         ),
         key=lambda s: (s.sent_at, s.campaign_id),
@@ -308,6 +331,7 @@ def _sending(
     *,
     now: datetime,
     driven: Collection[str] = (),
+    resume_skips: bool = False,
 ) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
@@ -343,6 +367,7 @@ def _sending(
         versions=versions,
         late_cancel=row.late_cancel,
         held=row.scheduled_at is not None and row.scheduled_at > now and row.campaign_status != CampaignStatus.CANCELLED.value,
+        resume_skips=resume_skips,
     )
 
 

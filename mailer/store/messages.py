@@ -1068,6 +1068,13 @@ def _skip_planned(
     return int(result.rowcount or 0)
 
 
+def suppressed_for_resume(connection: Connection, message_id: int, *, since: datetime, overrides: Collection[str] = ()) -> bool:
+    """Whether a resume would skip this planned message as suppressed since its campaign was
+    planned at ``since`` (``skip_suppressed``'s rule, ``_suppressed_since``), for `mailer contact`."""
+    query = select(message.c.id).where(message.c.id == message_id, _suppressed_since(since, overrides))
+    return connection.execute(query).first() is not None
+
+
 def _suppressed_since(since: datetime, overrides: Collection[str]) -> ColumnElement[bool]:
     """A message's address is suppressed now, and was not let through on purpose: not in ``overrides``
     (``--override-suppression`` when the campaign was planned at ``since``), or in it but said no
