@@ -163,13 +163,25 @@ def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
     return [note] if note else []
 
 
-def _unfinished_warning(original_id: str, unsent: int) -> str:
+def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0) -> str:
     """The plan's word when the original has not finished (newcomer 16 #9): its journalists not sent
     yet never had the release, so no follow-up is for them (they count as "not sent"); the resume
-    of the original is what reaches them. Those of a request in flight when it stopped may have it: not counted."""
+    of the original is what reaches them. Those of a request in flight when it stopped may have
+    it: named apart, in `mailer status`'s words, so the plan's "6 not sent" adds up (review 16r #10:
+    it read "6 not sent" beside "2 journalists ... have not been sent")."""
+    were = "was" if in_flight == 1 else "were"
+    settle = f"they may already have it; mailer status {original_id} says how to settle them"
+    if not unsent:
+        return (
+            f"{counted(in_flight, 'journalist')} of {original_id} {were} on their way to SendGrid when that send stopped (no "
+            f"answer logged): {settle}. A follow-up leaves them out."
+        )
+    have = "has" if unsent == 1 else "have"
+    flying = f", and {in_flight:,} more {were} on their way to SendGrid when it stopped (no answer logged: {settle})" if in_flight else ""
     return (
-        f"{counted(unsent, 'journalist')} of {original_id} {'has' if unsent == 1 else 'have'} not been sent the release yet: "
-        f"that send has not finished, and a follow-up leaves them out. Send it to them with: mailer resume {original_id}"
+        f"{counted(unsent, 'journalist')} of {original_id} {have} not been sent the release yet{flying}: that send has not "
+        f"finished, and a follow-up leaves them out. Send it to {'those not sent yet' if in_flight else 'them'} with: "
+        f"mailer resume {original_id}"
     )
 
 
@@ -222,7 +234,8 @@ def prepare_follow_up(
         original = _original(connection, original_id)
         waiting = messages.counts(connection, original.id)
         unsent = waiting[MessageState.PLANNED.value] + waiting[MessageState.SENDING.value]
-        unsent -= messages.planned_in(connection, original.id, campaigns.in_flight(connection, original.id)) if unsent else 0
+        flying = messages.planned_in(connection, original.id, campaigns.in_flight(connection, original.id)) if unsent else 0
+        unsent -= flying
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
         selection = follow_up.select(
@@ -236,8 +249,8 @@ def prepare_follow_up(
     described, _ = follow_up.WHO[who]
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
-    if unsent:
-        warnings.insert(0, _unfinished_warning(original.id, unsent))
+    if unsent or flying:
+        warnings.insert(0, _unfinished_warning(original.id, unsent, flying))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
