@@ -254,3 +254,23 @@ def test_follow_up_plan_of_a_killed_send_accounts_for_the_journalists_in_flight(
     assert f"2 journalists of {campaign_id} have not been sent the release yet" in said, said
     assert "4 more were on their way to SendGrid when it stopped" in said, said
     assert f"mailer status {campaign_id}" in said, said
+
+
+# -- 11. contact of a journalist a send still under way has not reached reads "planned" ----------
+
+
+@pytest.mark.slow
+def test_contact_of_a_journalist_a_running_send_has_not_reached_yet(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send is under way in another terminal (SendGrid slow today). An editor phones: has Jo5
+    had it? `mailer contact` says "Outcome: planned", the log's own word, which newcomer 16 #14
+    replaced for a stopped send ("not sent yet (the send stopped; ...)"): she cannot tell a send
+    still going from one waiting for her. It should say not sent yet, the send is going on now."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    standin.slow(3.0, match=lambda r: len(standin.mail_sends) >= 2)
+    with send_running(tmp_path, standin, KEY, SEND):
+        deadline = time.time() + 30
+        while len(standin.mail_sends) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        told = " ".join(mailer("contact", "j5@paper5.example").output.split())
+    assert "Outcome: planned" not in told, told
+    assert "Outcome: not sent yet (the send is going on now; mailer status" in told, told

@@ -131,6 +131,9 @@ class Sending:
             if self.resume_skips:
                 return f"not sent yet (the send stopped; suppressed since it was planned, so mailer resume {self.campaign_id} skips it)"
             return f"not sent yet (the send stopped; mailer resume {self.campaign_id} sends it)"
+        if self.state == MessageState.PLANNED.value and self.campaign_status == CampaignStatus.SENDING.value:
+            # a process is sending it right now: not "planned" either (review 16r #11)
+            return f"not sent yet (the send is going on now; mailer status {self.campaign_id} shows how far it got)"
         return self.state
 
 
