@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import os
 import re
 import signal
@@ -274,3 +275,28 @@ def test_contact_of_a_journalist_a_running_send_has_not_reached_yet(tmp_path: Pa
         told = " ".join(mailer("contact", "j5@paper5.example").output.split())
     assert "Outcome: planned" not in told, told
     assert "Outcome: not sent yet (the send is going on now; mailer status" in told, told
+
+
+# -- 12. the report of a send whose rest was called off says nothing of it under the figures -----
+
+
+def test_report_of_a_send_called_off_half_way_says_so_under_the_figures(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """After calling off the rest of a send that stopped half-way, she exports the report for the
+    director: "Planned recipients 2", "Skipped: called off 4", and nothing under the figures,
+    where the overview, `mailer campaigns` and `mailer status` all say four journalists never got
+    the release and how to reach them. The report (terminal, CSV, JSON, page) should say it too."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    assert mailer("cancel", campaign_id).exit_code == 0
+    note = f"4 journalists were called off (mailer cancel) and never mailed. mailer status {campaign_id} says how to reach them."
+    on_screen = " ".join(mailer("report", campaign_id).stdout.split())
+    assert note in on_screen, on_screen
+    piped = mailer("report", campaign_id, "-o", "-")
+    assert [note, "", ""] in list(csv.reader(io.StringIO(piped.stdout))), piped.stdout
+    as_json = mailer("report", campaign_id, "--format", "json", "-o", "-")
+    assert note in json.loads(as_json.stdout)["notes"], as_json.stdout
+    assert mailer("report", campaign_id, "-o", "report.html").exit_code == 0
+    assert note in page_text(tmp_path / "report.html")

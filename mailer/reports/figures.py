@@ -173,7 +173,7 @@ class Summary:
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
         moment = now or datetime.now(UTC)
-        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note)
+        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note, self.called_off_note)
         return [note for note in found if note]
 
     @property
