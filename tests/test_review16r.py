@@ -10,22 +10,15 @@ import csv
 import html
 import io
 import json
-import os
 import re
-import signal
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, campaign_of, mailer, office
+from office_cli import KEY, ONE_BY_ONE, SEND, SIX, campaign_of, killed, mailer, office, stopped_after
 from send_fixtures import send_running
-
-SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-# Six journalists, one request each (batch_size=1) or one request for all.
-SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
 
 
 def release_named(project: Path, name: str) -> str:
@@ -35,22 +28,6 @@ def release_named(project: Path, name: str) -> str:
         release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
     )
     return f"releases/{name}.md"
-
-
-def killed(tmp_path: Path, standin: Any, args: tuple[str, ...], until: Callable[[], bool], *, wait: float = 0.5) -> str:
-    """``mailer ARGS`` in a process of its own, killed with SIGKILL ``wait`` seconds after
-    ``until()`` holds: the campaign's id (the only live one in the log), as newcomer 16's."""
-    with send_running(tmp_path, standin, KEY, args) as process:
-        deadline = time.time() + 30
-        while not until() and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(wait)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    listed = mailer("campaigns")
-    match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)
-    assert match, listed.output
-    return match.group(1)
 
 
 def page_text(path: Path) -> str:
@@ -99,11 +76,7 @@ def test_report_page_of_a_cancelled_send_does_not_say_sent(tmp_path: Path, stand
     2026-12-01 10:29": the director reads that it went out, though the note under it says nobody
     received it. A stopped send now reads "started ..., not finished" (newcomer 16 #8), a
     cancelled scheduled one "was due ..., cancelled"; a cancelled one should not read "sent"."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, accepted=0)
     cancelled = mailer("cancel", campaign_id)
     assert cancelled.exit_code == 0, cancelled.output
     made = mailer("report", campaign_id, "--format", "html", "-o", "report.html")
@@ -125,11 +98,7 @@ def test_overview_says_which_journalists_were_called_off(tmp_path: Path, standin
     "recipients 2" and its rates, and the command "Wrote the overview of 1 campaign": nothing on
     the page or the terminal says four journalists of the list never got the release, where a
     send stopped half-way gets a "Not finished" line on both (newcomer 16 #4, fix16b #4)."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     called_off = mailer("cancel", campaign_id)
     assert called_off.exit_code == 0 and "4 journalists it had not mailed yet" in called_off.output, called_off.output
     made = mailer("report", "--overview", "-o", "overview.html")
@@ -172,7 +141,7 @@ def test_status_of_a_sandbox_rehearsal_called_off_does_not_say_the_others_had_it
     never mailed. A new send of this release reaches them, skipping those who had it: ..." then
     "Everyone else was sent to.": she reads that two journalists have the release, while nobody
     has it and a new send mails all six (it skips nobody)."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\nsandbox = true\n")
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE + "sandbox = true\n")
     standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
     stopped = mailer(*SEND)
     assert stopped.exit_code == 1, stopped.output
@@ -195,11 +164,7 @@ def test_outlets_report_of_a_cancelled_send_does_not_doubt_who_was_mailed(tmp_pa
     the report's note says ("none of its 6 emails was sent, so no journalist received it"). The
     outlets report (terminal, CSV, XLSX, page) gives every outlet the note "1 of 1 not known to
     be mailed", as if some might have been: it is known that none was."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, accepted=0)
     assert mailer("cancel", campaign_id).exit_code == 0
     piped = mailer("report", campaign_id, "--kind", "outlets", "-o", "-")
     assert piped.exit_code == 0, piped.output
@@ -219,11 +184,7 @@ def test_contact_does_not_promise_a_resume_mails_a_journalist_suppressed_since(t
     contact` says "Outcome: not sent yet (the send stopped; mailer resume CAMPAIGN sends it)",
     while `mailer status` says "A resume now would mail 3 journalists of them: 1 journalist
     suppressed since it was planned" (and a resume does skip her). Contact should say the same."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     assert mailer("suppressions", "add", "j4@paper4.example", "--reason", "unsubscribe").exit_code == 0
     status = " ".join(mailer("status", campaign_id).output.split())
     assert "1 journalist suppressed since it was planned" in status, status
@@ -247,7 +208,7 @@ def test_follow_up_plan_of_a_killed_send_accounts_for_the_journalists_in_flight(
     The warning should name them, in status's words."""
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1)
     standin.slow(10.0, times=4)
-    campaign_id = killed(tmp_path, standin, SEND, lambda: len(standin.mail_sends) >= 4)
+    campaign_id = killed(tmp_path, standin, lambda: len(standin.mail_sends) >= 4)
     status = " ".join(mailer("status", campaign_id).output.split())
     assert "4 recipients were on their way to SendGrid" in status and "2 recipients have not been sent yet" in status, status
     planned = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", campaign_id, "--who", "not-opened", "--dry-run")
@@ -285,11 +246,7 @@ def test_report_of_a_send_called_off_half_way_says_so_under_the_figures(tmp_path
     director: "Planned recipients 2", "Skipped: called off 4", and nothing under the figures,
     where the overview, `mailer campaigns` and `mailer status` all say four journalists never got
     the release and how to reach them. The report (terminal, CSV, JSON, page) should say it too."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url)
     assert mailer("cancel", campaign_id).exit_code == 0
     note = f"4 journalists were called off (mailer cancel) and never mailed. mailer status {campaign_id} says how to reach them."
     on_screen = " ".join(mailer("report", campaign_id).stdout.split())
