@@ -1,0 +1,65 @@
+"""Newcomer trial 16py: a programmer at a press office drives mailer from their own scripts.
+
+With README's "Using it from Python" and the docstrings in hand she loads and filters lists,
+previews, plans and runs dry-run, test and live sends (SendGrid is the local stand-in), reads
+status and reports, imports events and edits suppressions, and asks of each call whether it works
+as documented and fails with one of mailer's own errors. Each test is a finding (each failed
+before its fix, session 16).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from mailer import config, errors
+from mailer.send import campaign
+
+KEY = "SG.newcomer16py-key.secret"
+
+
+def office_config(standin: Any, db_url: str) -> config.Config:
+    """config.example.toml pointed at the stand-in and the test's log, as README's live-send block does."""
+    base = config.load(Path(__file__).parent.parent / "config.example.toml")
+    return base.model_copy(
+        update={
+            "sendgrid": base.sendgrid.model_copy(update={"api_url": standin.url}),
+            "database": base.database.model_copy(update={"url": db_url}),
+            "lists": base.lists.model_copy(update={"staff": Path("lists/staff.csv")}),
+        }
+    )
+
+
+def live_send(engine: Engine, cfg: config.Config) -> str:
+    """README's live send of the example release to lists/press.csv: the campaign id."""
+    prepared = campaign.prepare_send(engine, cfg, Path("releases/example.md"), [Path("lists/press.csv")])
+    sent = campaign.start(engine, cfg, prepared, environ={"SENDGRID_API_KEY": KEY})
+    sent.outcome.check()
+    return sent.campaign_id
+
+
+# -- 1. README's contact history call fails, and a capitalised address finds no sending -----------
+
+
+def test_contact_history_as_readme_writes_it(project: Path, standin: Any, store: Engine, db_url: str) -> None:
+    """README: `mailer.reports.contact.history(engine, key)`, "with the key from
+    mailer.contacts.addresses.typed_key(text)". typed_key gives (key, why), which history passed to
+    the database (sqlite3.ProgrammingError traceback); an address typed with capitals, as `mailer
+    contact Li.Wei@Example.org` takes it, found the suppression but none of the sends. history
+    takes the address as typed, as the command does, and a wrong type is a ReportError."""
+    from mailer.reports import contact
+
+    standin.api_key = KEY
+    campaign_id = live_send(store, office_config(standin, db_url))
+    found = contact.history(store, "Li.Wei@Example.org")
+    assert found.address == "li.wei@example.org"
+    assert [s.campaign_id for s in found.sendings] == [campaign_id]
+    assert contact.history(store, " Li Wei <LI.WEI@example.org> ").sendings == found.sendings
+    from mailer.contacts.addresses import typed_key
+
+    with pytest.raises(errors.ReportError) as caught:
+        contact.history(store, typed_key("li.wei@example.org"))  # type: ignore[arg-type]
+    assert "address as text" in str(caught.value)
