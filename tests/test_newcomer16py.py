@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from mailer import config, errors
+from mailer import config, contacts, errors
 from mailer.send import campaign
 
 KEY = "SG.newcomer16py-key.secret"
@@ -63,3 +63,28 @@ def test_contact_history_as_readme_writes_it(project: Path, standin: Any, store:
     with pytest.raises(errors.ReportError) as caught:
         contact.history(store, typed_key("li.wei@example.org"))  # type: ignore[arg-type]
     assert "address as text" in str(caught.value)
+
+
+# -- 2. one list given as a path alone, not in a list ---------------------------------------------
+
+
+def test_one_list_path_alone_is_that_list(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """`contacts.load("lists/press.csv")` (the README's call without its brackets) said "15 of the
+    lists cannot be used: l: no such file ... i: no such file ...", one line per letter, and
+    `contacts.load(Path(...))` or `prepare_send(..., Path("lists/press.csv"))` stopped with
+    TypeError: 'PosixPath' object is not iterable. One path alone is that one list; anything
+    that is no path is a ListError saying what to give."""
+    expected = len(contacts.load(["lists/press.csv"]).contacts)
+    assert len(contacts.load("lists/press.csv").contacts) == expected
+    assert len(contacts.load(Path("lists/press.csv")).contacts) == expected
+    assert contacts.check(Path("lists/press.csv")).files[0].valid == expected
+    assert contacts.find("lists/press.csv", "LI.WEI@example.org").email == "li.wei@example.org"
+    prepared = campaign.prepare_send(
+        store, office_config(standin, db_url), Path("releases/example.md"), Path("lists/press.csv"), dry_run=True
+    )
+    assert len(prepared.plan.recipients) == expected
+    for wrong in ([3], 3, [None]):
+        with pytest.raises(errors.ListError) as caught:
+            contacts.load(wrong)  # type: ignore[arg-type]
+        assert "is not a list file name" in caught.value.message
+        assert 'for example ["lists/press.csv"]' in str(caught.value.hint)

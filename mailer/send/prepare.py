@@ -90,7 +90,7 @@ def prepare_send(
     engine: Engine,
     config: Config,
     release_path: Path,
-    list_paths: Sequence[Path],
+    list_paths: Sequence[Path | str] | Path | str,
     *,
     where: Sequence[str] = (),
     tags: Sequence[str] = (),
@@ -108,6 +108,9 @@ def prepare_send(
     the same release file with other content (a correction), a question says how many of these
     journalists got that earlier version.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -192,7 +195,7 @@ def prepare_follow_up(
     original_id: str,
     *,
     who: str,
-    list_paths: Sequence[Path] = (),
+    list_paths: Sequence[Path | str] | Path | str = (),
     where: Sequence[str] = (),
     tags: Sequence[str] = (),
     dry_run: bool = False,
@@ -211,6 +214,9 @@ def prepare_follow_up(
     send/follow_up.py for the order reasons are counted in. Raises SendError when the original
     is not in the log, or is a dry run, a test send or a cancelled send.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    list_paths = named_lists(list_paths)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -680,7 +686,7 @@ def prepare_test(
     *,
     to: Sequence[str] = (),
     as_email: str | None = None,
-    list_paths: Sequence[Path] = (),
+    list_paths: Sequence[Path | str] | Path | str = (),
     dry_run: bool = False,
     overrides: Sequence[str] = (),
     language: str | None = None,
@@ -692,6 +698,9 @@ def prepare_test(
     default): a test send is one campaign per version, since staff get every version. Raises
     SendError when nobody is left to send to, ReleaseError for a language the release lacks.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    list_paths = named_lists(list_paths)
     loaded = release.load(release_path)
     version = loaded
     if language is not None:
