@@ -9,6 +9,8 @@ before its fix, session 16).
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,32 @@ def test_one_list_path_alone_is_that_list(project: Path, store: Engine, db_url: 
             contacts.load(wrong)  # type: ignore[arg-type]
         assert "is not a list file name" in caught.value.message
         assert 'for example ["lists/press.csv"]' in str(caught.value.hint)
+
+
+# -- 3. a file named as text, as README's own contacts.load and release.load take it ---------------
+
+
+def test_paths_as_text_work_everywhere(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """README passes paths as text to contacts.load and release.load, so a script does the same
+    elsewhere: config.load("config.example.toml") stopped with AttributeError: 'str' object has no
+    attribute 'is_dir', campaign.prepare_send(engine, cfg, "releases/example.md", ...) and
+    prepare_test with "... has no attribute 'resolve'", events.read_file("events.json") with
+    "... 'open'", reports.export(..., path="out/opens.csv") with "... 'name'" and
+    reports.export_overview(engine, "out/overview.html") with "... 'is_dir'". Each takes text too."""
+    from mailer import events, reports
+
+    root = Path(__file__).parent.parent
+    assert config.load(str(root / "config.example.toml")).sender.from_email
+    standin.api_key = KEY
+    cfg = office_config(standin, db_url)
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", ["lists/press.csv"])
+    campaign_id = campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": KEY}).campaign_id
+    assert campaign.prepare_test(store, cfg, "releases/example.md", dry_run=True).plan.recipients
+    bounce = {"email": "li.wei@example.org", "event": "bounce", "timestamp": int(time.time()) + 5, "sg_event_id": "e1", "type": "bounce"}
+    Path("events.json").write_text(json.dumps([bounce]), encoding="utf-8")
+    batch = events.read_file("events.json")
+    assert events.apply(store, batch.events, source="import", block_threshold=3).suppressed == 1
+    reports.export(store, campaign_id, kind="bounces", fmt="csv", path="out/bounces.csv")
+    assert "li.wei@example.org" in Path("out/bounces.csv").read_text(encoding="utf-8")
+    assert reports.export_overview(store, "out/overview.html").shown == 1
+    assert Path("out/overview.html").is_file()

@@ -31,7 +31,7 @@ def export(
     *,
     kind: str,
     fmt: str,
-    path: Path,
+    path: Path | str,
     everyone: bool = False,
     delimiter: str = ",",
     progress: Progress | None = None,
@@ -44,6 +44,7 @@ def export(
     as they are written (newcomer 14 #4: a 60,000-row report took 6 s in silence).
     Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
     """
+    path = Path(path)
     if fmt not in ("csv", "xlsx", "json", "html"):
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
     with (progress or _no_progress)(f"Writing {path.name}", STEPS) as advance:
@@ -114,9 +115,12 @@ class Overview(NamedTuple):
 
 
 def export_overview(
-    engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+    engine: Engine, path: Path | str, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
 ) -> Overview:
-    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``)."""
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``).
+
+    Raises ReportError for a file that cannot be written."""
+    path = Path(path)
     moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]

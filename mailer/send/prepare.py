@@ -89,7 +89,7 @@ class Prepared:
 def prepare_send(
     engine: Engine,
     config: Config,
-    release_path: Path,
+    release_path: Path | str,
     list_paths: Sequence[Path | str] | Path | str,
     *,
     where: Sequence[str] = (),
@@ -111,6 +111,7 @@ def prepare_send(
     from mailer.contacts.loader import list_paths as named_lists
 
     list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
+    release_path = Path(release_path)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -191,7 +192,7 @@ def _no_events_warning(original_id: str, described: str) -> str:
 def prepare_follow_up(
     engine: Engine,
     config: Config,
-    release_path: Path,
+    release_path: Path | str,
     original_id: str,
     *,
     who: str,
@@ -217,6 +218,7 @@ def prepare_follow_up(
     from mailer.contacts.loader import list_paths as named_lists
 
     list_paths = named_lists(list_paths)
+    release_path = Path(release_path)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -682,7 +684,7 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
 def prepare_test(
     engine: Engine,
     config: Config,
-    release_path: Path,
+    release_path: Path | str,
     *,
     to: Sequence[str] = (),
     as_email: str | None = None,
@@ -701,6 +703,7 @@ def prepare_test(
     from mailer.contacts.loader import list_paths as named_lists
 
     list_paths = named_lists(list_paths)
+    release_path = Path(release_path)
     loaded = release.load(release_path)
     version = loaded
     if language is not None:
