@@ -119,3 +119,41 @@ def test_paths_as_text_work_everywhere(project: Path, store: Engine, db_url: str
     assert "li.wei@example.org" in Path("out/bounces.csv").read_text(encoding="utf-8")
     assert reports.export_overview(store, "out/overview.html").shown == 1
     assert Path("out/overview.html").is_file()
+
+
+# -- 4. README: mailer.send.show.show "returns the .eml bytes" ------------------------------------
+
+
+def test_show_returns_what_readme_says(live: Path, standin: Any, store: Engine) -> None:
+    """README said `mailer.send.show.show(engine, campaign_id, contact=...)` "returns the .eml
+    bytes"; it returns a Shown, so `Path("x.eml").write_bytes(show(...))` raised TypeError.
+    README names the Shown and its parts, and `.eml` is byte for byte what `mailer show -o` writes."""
+    from click.testing import CliRunner
+
+    from mailer.cli import main
+    from mailer.send import show
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    said = readme[readme.index("In Python: `mailer.send.show.show(") :].split("\n\n")[0]
+    ran = CliRunner().invoke(
+        main,
+        ["send", "releases/example.md", "--list", "lists/press.csv", "--yes", "--no-test-ok"],
+        env={"SENDGRID_API_KEY": standin.api_key},
+    )
+    assert ran.exit_code == 0, ran.output
+    campaign_id = reports_campaign(store)
+    shown = show.show(store, campaign_id, contact="li.wei@example.org")
+    assert f"returns a `{type(shown).__name__}`" in said
+    for part in ("`.eml`", "`.parsed()`", "`.html_page()`"):
+        assert part in said
+    written = CliRunner().invoke(main, ["show", campaign_id, "--contact", "li.wei@example.org", "-o", "out/li.eml"])
+    assert written.exit_code == 0, written.output
+    assert Path("out/li.eml").read_bytes() == shown.eml
+
+
+def reports_campaign(engine: Engine) -> str:
+    """The id of the only campaign in the log, as `mailer campaigns` lists it."""
+    from mailer import reports
+
+    (only,) = reports.overview(engine)
+    return str(only["id"])
