@@ -157,3 +157,43 @@ def reports_campaign(engine: Engine) -> str:
 
     (only,) = reports.overview(engine)
     return str(only["id"])
+
+
+# -- 5. suppressions added and lifted from a script ----------------------------------------------
+
+
+def test_suppressions_add_and_remove_from_python_keep_the_commands_rules(tmp_path: Path, store: Engine, standin: Any) -> None:
+    """README: "a script can do exactly what the command line does, with the same rules
+    (suppressions ...)", but `mailer suppressions add` and `remove` had no library call: their rules
+    lived in the command, so a script writing store.suppressions.add itself left the journalist in
+    a stopped send that let her through by name (a resume mailed her after she said no), and
+    store.suppressions.remove lifted a `mailer forget` record. mailer.events.suppressions.add and
+    .remove keep the commands' rules and give what the commands print."""
+    from send_fixtures import example_office, only_campaign_id
+
+    from mailer.events import suppressions
+    from mailer.send import status
+
+    office = example_office(tmp_path, standin.url, batch_size=10, concurrency=1)
+    suppressions.add(store, ["li.wei@example.org"], note="bounced last spring")
+    prepared = campaign.prepare_send(store, office, "releases/example.md", "lists/press.csv", overrides=["li.wei@example.org"])
+    standin.answer(503, times=1_000)  # SendGrid away: the send stops with everyone planned
+    with pytest.raises(errors.SendError):
+        campaign.start(store, office, prepared, environ={"SENDGRID_API_KEY": standin.api_key})
+    standin.reset()
+    campaign_id = only_campaign_id(store)
+    done = suppressions.add(store, ["Li Wei <LI.WEI@example.org>", "new@example.org"], note="phoned: no more")
+    assert (done.added, done.already, dict(done.taken_out)) == (1, 1, {campaign_id: 1})
+    assert status.status(store, campaign_id).counts["planned"] == 40  # she is no longer among those a resume mails
+
+    (lifted,) = suppressions.remove(store, ["LI.WEI@example.org"], note="asked back in")
+    assert (lifted.address, [str(s.reason) for s in lifted.lifted], lifted.still) == ("li.wei@example.org", ["manual"], None)
+    from mailer import forget
+
+    forget.forget(store, "new@example.org")
+    with pytest.raises(errors.MailerError) as caught:
+        suppressions.remove(store, ["new@example.org"], note="cleaning up")
+    assert "asked to be forgotten" in caught.value.message
+    with pytest.raises(errors.MailerError) as caught:
+        suppressions.add(store, ["not an address", 3], note="x")  # type: ignore[list-item]
+    assert "Not an email address" in caught.value.message
