@@ -197,3 +197,27 @@ def test_suppressions_add_and_remove_from_python_keep_the_commands_rules(tmp_pat
     with pytest.raises(errors.MailerError) as caught:
         suppressions.add(store, ["not an address", 3], note="x")  # type: ignore[list-item]
     assert "Not an email address" in caught.value.message
+
+
+# -- 6. a test send's `to` unchecked by the library ----------------------------------------------
+
+
+def test_test_send_to_is_checked_as_the_command_checks_it(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """`mailer test --to "not an address"` is refused, but campaign.prepare_test(..., to=["not an
+    address"]) planned a proof to it and prepared.check() passed (SendGrid's 400 came at the send),
+    and to="boss@example.org" (one address, no brackets) planned 13 one-letter "addresses"
+    b, o, s, @, ... Each `to` is checked as the command checks it (SendError naming it, nothing
+    sent), and one address alone is that address."""
+    standin.api_key = KEY
+    cfg = office_config(standin, db_url)
+    prepared = campaign.prepare_test(store, cfg, "releases/example.md", to="Boss@Example.org")
+    assert [m.email for m in prepared.plan.recipients] == ["Boss@example.org"]
+    sent = campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": KEY})
+    assert sent.outcome.counts["accepted"] == 1
+    before = len(standin.mail_sends)
+    for wrong in (["not an address"], ["boss@example.org", "jane@@example.org"]):
+        with pytest.raises(errors.SendError) as caught:
+            campaign.prepare_test(store, cfg, "releases/example.md", to=wrong)
+        assert caught.value.message.startswith("Not an email address to test-send to: '")
+        assert "Nothing was sent." in caught.value.message
+    assert len(standin.mail_sends) == before

@@ -686,7 +686,7 @@ def prepare_test(
     config: Config,
     release_path: Path | str,
     *,
-    to: Sequence[str] = (),
+    to: Sequence[str] | str = (),
     as_email: str | None = None,
     list_paths: Sequence[Path | str] | Path | str = (),
     dry_run: bool = False,
@@ -698,7 +698,10 @@ def prepare_test(
     ``to`` replaces the staff list; ``as_email`` fills in the fields of that journalist from
     ``list_paths``. ``language`` picks a language version (README, Languages; the main one by
     default): a test send is one campaign per version, since staff get every version. Raises
-    SendError when nobody is left to send to, ReleaseError for a language the release lacks.
+    SendError when nobody is left to send to or a ``to`` is not an email address (checked as
+    strictly as list rows; one address alone may be given as text), ConfigError when there is no
+    ``to`` and no staff list, ReleaseError for a language the release lacks, ListError for a list
+    that cannot be used.
     """
     from mailer.contacts.loader import list_paths as named_lists
 
