@@ -221,3 +221,32 @@ def test_test_send_to_is_checked_as_the_command_checks_it(project: Path, store: 
         assert caught.value.message.startswith("Not an email address to test-send to: '")
         assert "Nothing was sent." in caught.value.message
     assert len(standin.mail_sends) == before
+
+
+# -- 7. one --where, --tag or override given as text, not in a list -------------------------------
+
+
+def test_one_filter_or_override_as_text_is_not_its_letters(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """contacts.parse_filter(where, tags) and prepare_send(where=..., tags=..., overrides=...) take
+    sequences; given one as text, as a script writes it, tags="health" became the tags h, e, a, l,
+    t and the dry run planned nobody, silently ("Nobody to send to: --where/--tag matched none");
+    where="beat=health" said '--where "b" is not a filter'; overrides="li.wei@example.org" let
+    nobody through. One expression, tag or address alone is itself, and the log names it whole."""
+    from mailer.send import status
+
+    press = contacts.load("lists/press.csv")
+    by_list = contacts.apply_filter(press, contacts.parse_filter(["beat=health"], ["health"]))
+    alone = contacts.apply_filter(press, contacts.parse_filter("beat=health", "health"))
+    assert [c.email for c in alone.contacts] == [c.email for c in by_list.contacts] != []
+    assert len(contacts.apply_filter(press, contacts.parse_filter(tags="science")).contacts) > 0
+    cfg = office_config(standin, db_url)
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", tags="health", dry_run=True)
+    assert len(prepared.plan.recipients) == len(contacts.apply_filter(press, contacts.parse_filter([], ["health"])).contacts) > 0
+    sent = campaign.start(store, cfg, prepared, environ={})
+    assert status.status(store, sent.campaign_id).campaign.filters["tag"] == ["health"]
+
+    from mailer.events import suppressions
+
+    suppressions.add(store, ["li.wei@example.org"], note="bounced")
+    let_through = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", overrides="li.wei@example.org", dry_run=True)
+    assert "li.wei@example.org" in [m.email for m in let_through.plan.recipients]

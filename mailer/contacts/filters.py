@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
+def parse_filter(where: Sequence[str] | str = (), tags: Sequence[str] | str = ()) -> Filter:
     """--where FIELD=VALUE[,VALUE...] and --tag TAG options -> Filter.
 
     Several --where for one field, or several values after "=", mean "any of"; different
-    fields must all match. A --where on "tags" is the same as --tag.
+    fields must all match. A --where on "tags" is the same as --tag. One expression or tag alone
+    may be given as text (``where="beat=health"``, ``tags="science"``), not read as its letters.
+    Raises ListError for an expression that is not FIELD=VALUE; a FIELD no list has is refused
+    by ``apply_filter``, which knows the lists.
     """
+    where = (where,) if isinstance(where, str) else where
+    tags = (tags,) if isinstance(tags, str) else tags
     fields: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}  # a reason names the value as typed, not case-folded (newcomer 12b #7)

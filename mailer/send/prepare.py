@@ -92,11 +92,11 @@ def prepare_send(
     release_path: Path | str,
     list_paths: Sequence[Path | str] | Path | str,
     *,
-    where: Sequence[str] = (),
-    tags: Sequence[str] = (),
+    where: Sequence[str] | str = (),
+    tags: Sequence[str] | str = (),
     dry_run: bool = False,
     at: str | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str] | str = (),
     force_embargo: bool = False,
     include_previous: bool = False,
     now: datetime | None = None,
@@ -112,6 +112,8 @@ def prepare_send(
 
     list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
     release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides  # one address alone, not its letters
+    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -197,11 +199,11 @@ def prepare_follow_up(
     *,
     who: str,
     list_paths: Sequence[Path | str] | Path | str = (),
-    where: Sequence[str] = (),
-    tags: Sequence[str] = (),
+    where: Sequence[str] | str = (),
+    tags: Sequence[str] | str = (),
     dry_run: bool = False,
     at: str | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str] | str = (),
     force_embargo: bool = False,
     include_previous: bool = False,
     now: datetime | None = None,
@@ -219,6 +221,8 @@ def prepare_follow_up(
 
     list_paths = named_lists(list_paths)
     release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides
+    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -690,7 +694,7 @@ def prepare_test(
     as_email: str | None = None,
     list_paths: Sequence[Path | str] | Path | str = (),
     dry_run: bool = False,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str] | str = (),
     language: str | None = None,
 ) -> Prepared:
     """Plan a test send to staff: the same email with a [TEST] subject and a banner.
@@ -707,6 +711,7 @@ def prepare_test(
 
     list_paths = named_lists(list_paths)
     release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides
     loaded = release.load(release_path)
     version = loaded
     if language is not None:
