@@ -47,6 +47,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 from mailer.transport import eml
 from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
@@ -110,6 +111,7 @@ def check_address(address: str) -> str:
     return key
 
 
+@in_words
 def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
     """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from mailer import config, contacts, errors
 from mailer.send import campaign
+from mailer.store import connect as open_log
 
 KEY = "SG.newcomer16py-key.secret"
 
@@ -250,3 +251,64 @@ def test_one_filter_or_override_as_text_is_not_its_letters(project: Path, store:
     suppressions.add(store, ["li.wei@example.org"], note="bounced")
     let_through = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", overrides="li.wei@example.org", dry_run=True)
     assert "li.wei@example.org" in [m.email for m in let_through.plan.recipients]
+
+
+# -- 8. the log failing under a script: SQLAlchemy's traceback, not mailer's words ---------------
+
+
+def test_log_failing_under_a_library_call_is_a_store_error(
+    database: str, project: Path, db_url: str, standin: Any, postgres_admin_if_any: Any
+) -> None:
+    """A script keeps its engine open for a day; the PostgreSQL server restarts (or, on SQLite, a
+    sync tool puts another file in the log's place). `mailer status` then says "The delivery log
+    ... failed: the connection to the database server was lost. ...", but status.status(engine, id),
+    reports.summarize, reports.overview and campaign.prepare_send raised psycopg's (or sqlite3's)
+    OperationalError with its SQL. They raise StoreError with the command's words, the password never shown."""
+    from sqlalchemy import text
+
+    from mailer import reports
+    from mailer.send import status
+
+    engine = open_log(db_url)
+    try:
+        standin.api_key = KEY
+        cfg = office_config(standin, db_url)
+        campaign_id = live_send(engine, cfg)
+        assert status.status(engine, campaign_id).counts["accepted"] == 41
+        if database == "postgresql":
+            name = engine.url.query["application_name"]
+            with postgres_admin_if_any.connect() as connection:
+                connection.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"), {"name": name}
+                )
+        else:
+            engine.dispose()
+            Path(engine.url.database or "").write_bytes(b"not a database " * 1000)
+        calls = (
+            lambda: status.status(engine, campaign_id),
+            lambda: reports.summarize(engine, campaign_id),
+            lambda: reports.overview(engine),
+            lambda: campaign.prepare_send(engine, cfg, "releases/example.md", "lists/press.csv", dry_run=True),
+        )
+        failed: list[errors.StoreError] = []
+        for call in calls:
+            try:
+                call()
+            except errors.StoreError as exc:
+                failed.append(exc)
+            else:
+                assert database == "postgresql"  # the first call after the loss finds it; the pool then reconnects
+        assert len(failed) == (1 if database == "postgresql" else len(calls))
+        for exc in failed:
+            assert exc.message.startswith("The delivery log ")
+            assert " failed: " in exc.message
+            assert "SELECT" not in str(exc)
+            assert "Fix the cause" in str(exc.hint)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_admin_if_any(database: str, request: pytest.FixtureRequest) -> Any:
+    """The session's PostgreSQL admin engine when the test runs on PostgreSQL, else None."""
+    return request.getfixturevalue("postgres_admin") if database == "postgresql" else None

@@ -38,6 +38,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 
 # What SendGrid's `dropped` reasons mean for the suppression table (DOCS event.md).
 DROPPED_REASONS: Mapping[str, SuppressionReason] = {
@@ -83,6 +84,7 @@ class Applied:
         )
 
 
+@in_words
 def apply(
     engine: Engine,
     events: Sequence[Event],

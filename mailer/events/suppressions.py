@@ -29,6 +29,7 @@ from mailer.models import SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import messages
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 from mailer.store.suppressions import Suppression
 
 __all__ = ["Added", "Lifted", "add", "addresses_typed", "remove"]
@@ -90,6 +91,7 @@ def addresses_typed(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(key for _, key, _ in read)
 
 
+@in_words
 def add(engine: Engine, addresses: Iterable[str], *, note: str, now: datetime | None = None) -> Added:
     """Never mail these addresses again (``mailer suppressions add``): reason "manual", source
     "manual", ``note`` (why, in the office's words) kept with each; an address already suppressed
@@ -108,6 +110,7 @@ def add(engine: Engine, addresses: Iterable[str], *, note: str, now: datetime | 
     return Added(added, len(set(keys)), taken_out)
 
 
+@in_words
 def remove(engine: Engine, addresses: Iterable[str], *, note: str, forgotten: bool = False, now: datetime | None = None) -> list[Lifted]:
     """Allow these addresses to be mailed again (``mailer suppressions remove``), recording
     ``note`` with what each was. One ``Lifted`` per distinct address, in the order given.

@@ -33,6 +33,7 @@ from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 from mailer.store.messages import AddressRow
 
 __all__ = ["Bounce", "History", "Sending", "history"]
@@ -223,6 +224,7 @@ class History:
         }
 
 
+@in_words
 def history(
     engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None, now: datetime | None = None
 ) -> History:

@@ -17,6 +17,7 @@ from mailer.reports import formats, page
 from mailer.reports.figures import Table, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
+from mailer.store.failures import in_words
 
 # A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
@@ -25,6 +26,7 @@ STEPS = 100
 READ = STEPS // 2
 
 
+@in_words
 def export(
     engine: Engine,
     campaign_id: str,
@@ -114,6 +116,7 @@ class Overview(NamedTuple):
     unfinished: tuple[tuple[str, str], ...] = ()
 
 
+@in_words
 def export_overview(
     engine: Engine, path: Path | str, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
 ) -> Overview:

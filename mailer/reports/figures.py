@@ -39,6 +39,7 @@ from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
+from mailer.store.failures import in_words
 
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 NO_OUTLET = "(no outlet)"
@@ -250,6 +251,7 @@ def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     return info
 
 
+@in_words
 def summarize(engine: Engine, campaign_id: str) -> Summary:
     """The summary figures of one live campaign."""
     info = find_campaign(engine, campaign_id)
@@ -262,6 +264,7 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
     return replace(summary, bounce_classes=_classes(classes), reach=together)
 
 
+@in_words
 def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
     """Delivered, opened (people), clicked, bounced, unsubscribed per live campaign, for `mailer campaigns`.
 
@@ -283,6 +286,7 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
     }
 
 
+@in_words
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
     """Summaries of the live campaigns that went out in [since, until) (UTC; either open), oldest
     first: a scheduled send by its scheduled time, not by when it was planned (``Campaign.goes_out``).
@@ -435,6 +439,7 @@ OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
 
 
+@in_words
 def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
     """The rows of one report kind ("summary" gives the figures as rows).
 
@@ -693,6 +698,7 @@ def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:
     return (not item[0].startswith("hard"), item[0])
 
 
+@in_words
 def overview(engine: Engine, *, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 

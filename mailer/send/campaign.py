@@ -46,6 +46,7 @@ from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find, late_cancel_words, unknown_words
 from mailer.store import campaigns, checkpoint, folders, messages
+from mailer.store.failures import in_words
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
 from mailer.transport.mailsend import CommonBodies
@@ -110,6 +111,7 @@ class Cancelled:
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
 
 
+@in_words
 def start(
     engine: Engine,
     config: Config,
@@ -357,6 +359,7 @@ def check_resumable(config: Config, found: campaigns.Campaign) -> None:
         )
 
 
+@in_words
 def resume(
     engine: Engine,
     config: Config,
@@ -487,6 +490,7 @@ def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> Campaig
     return delivery.settle(engine, found, batch_size=config.sendgrid.batch_size)
 
 
+@in_words
 def cancel(
     engine: Engine,
     config: Config,

@@ -32,6 +32,7 @@ from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 
 __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
 
@@ -86,6 +87,7 @@ class Prepared:
         return replace(self, plan=fewer, correction=None, earlier_version={})
 
 
+@in_words
 def prepare_send(
     engine: Engine,
     config: Config,
@@ -191,6 +193,7 @@ def _no_events_warning(original_id: str, described: str) -> str:
     )
 
 
+@in_words
 def prepare_follow_up(
     engine: Engine,
     config: Config,
@@ -685,6 +688,7 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
     )
 
 
+@in_words
 def prepare_test(
     engine: Engine,
     config: Config,

@@ -27,6 +27,7 @@ from mailer.send import archive
 from mailer.send.status import find
 from mailer.store import messages
 from mailer.store.campaigns import Campaign
+from mailer.store.failures import in_words
 from mailer.transport import eml
 from mailer.transport.base import Request
 from mailer.transport.eml import POLICY
@@ -71,6 +72,7 @@ class Shown:
         return parsed
 
 
+@in_words
 def show(engine: Engine, campaign_id: str, *, contact: str | None = None, language: str | None = None) -> Shown:
     """The email ``contact`` (default: the campaign's first recipient) received in ``campaign_id``.
 

@@ -24,6 +24,7 @@ from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
+from mailer.store.failures import in_words
 
 __all__ = [
     "Held",
@@ -74,6 +75,7 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     return found
 
 
+@in_words
 def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
     ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
@@ -394,6 +396,7 @@ def _whom(addresses: Sequence[str]) -> str:
     return addresses[0] if len(addresses) == 1 else f"{len(addresses)} of them ({', '.join(addresses)})"
 
 
+@in_words
 def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
     """The scheduled sends, still ahead of ``now``, whose emails to any of ``addresses`` SendGrid already holds; soonest first.
 

@@ -8,12 +8,20 @@ StoreError naming the log and the next step, and never show SQL or a password.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.errors import StoreError
 
-__all__ = ["display_url", "during_send", "opening", "reason"]
+__all__ = ["display_url", "during_send", "failed", "in_words", "opening", "reason"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # What the drivers say -> what happened, in plain words.
 _REASONS = (
@@ -91,3 +99,29 @@ def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
             f"Fix the cause, then run: mailer resume {campaign_id}"
         ),
     )
+
+
+def failed(exc: BaseException, url: str | None) -> StoreError:
+    """The log failed under a command or a library call (a lost server connection, a full disk, a
+    file damaged since it was opened): what the command line says of it, for scripts too."""
+    where = f" {display_url(url)}" if url else ""
+    return StoreError(
+        f"The delivery log{where} failed: {reason(exc)}.",
+        hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",
+    )
+
+
+def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A library call whose database failures reach its caller as ``failed``'s StoreError, naming
+    the log of the Engine it was given, never as SQLAlchemy's traceback (newcomer 16py: a script's
+    `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return function(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            engine = next((value for value in (*args, *kwargs.values()) if isinstance(value, Engine)), None)
+            raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
+
+    return wrapper
