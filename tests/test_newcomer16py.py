@@ -312,3 +312,34 @@ def test_log_failing_under_a_library_call_is_a_store_error(
 def postgres_admin_if_any(database: str, request: pytest.FixtureRequest) -> Any:
     """The session's PostgreSQL admin engine when the test runs on PostgreSQL, else None."""
     return request.getfixturevalue("postgres_admin") if database == "postgresql" else None
+
+
+# -- 9. the wrong kind of argument: AttributeError from deep inside ------------------------------
+
+
+def test_wrong_kind_of_argument_says_what_to_give(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """The log's URL given for the engine (prepare_send("sqlite:///out/mailer.db", ...)) stopped
+    with AttributeError: 'str' object has no attribute 'connect'; config=None with "'NoneType'
+    object has no attribute 'compose'"; campaign.start(..., environ=None) with "... has no
+    attribute 'get'"; status.status(engine, None) with "... 'strip'". Each is a MailerError naming
+    the argument and what to give, and a URL given for the engine is never shown (it may hold a
+    password)."""
+    from mailer import reports
+    from mailer.send import status
+
+    cfg = office_config(standin, db_url)
+    url = "postgresql+psycopg://press:s3cret-pw@db.example.org/mailer"
+    with pytest.raises(errors.StoreError) as caught:
+        campaign.prepare_send(url, cfg, "releases/example.md", "lists/press.csv")  # type: ignore[arg-type]
+    assert caught.value.message == "prepare_send(): engine must be the delivery log's Engine, not a str."
+    assert "store.connect(" in str(caught.value.hint) and "s3cret" not in str(caught.value)
+    with pytest.raises(errors.ConfigError, match=r"^prepare_send\(\): config must be a mailer.config.Config"):
+        campaign.prepare_send(store, None, "releases/example.md", "lists/press.csv")  # type: ignore[arg-type]
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", dry_run=True)
+    with pytest.raises(errors.ConfigError, match=r"^start\(\): environ must be a mapping"):
+        campaign.start(store, cfg, prepared, environ=None)  # type: ignore[arg-type]
+    with pytest.raises(errors.MailerError, match=r"^status\(\): campaign_id must be text"):
+        status.status(store, None)  # type: ignore[arg-type]
+    with pytest.raises(errors.StoreError, match=r"^summarize\(\): engine must be"):
+        reports.summarize("sqlite:///out/mailer.db", "2026-12-01-example")  # type: ignore[arg-type]
+    assert reports.overview(store) == []  # nothing was written by the refused calls

@@ -9,14 +9,15 @@ StoreError naming the log and the next step, and never show SQL or a password.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.errors import StoreError
+from mailer.errors import ConfigError, MailerError, StoreError
 
 __all__ = ["display_url", "during_send", "failed", "in_words", "opening", "reason"]
 
@@ -114,10 +115,22 @@ def failed(exc: BaseException, url: str | None) -> StoreError:
 def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """A library call whose database failures reach its caller as ``failed``'s StoreError, naming
     the log of the Engine it was given, never as SQLAlchemy's traceback (newcomer 16py: a script's
-    `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError)."""
+    `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError).
+    Its ``engine``, ``config``, ``environ`` and ``campaign_id`` arguments are checked first, so a
+    URL given for the engine or None for the environment is a MailerError saying what to give,
+    not an AttributeError from deep inside."""
+    parameters = inspect.signature(function).parameters
+    checked = [name for name in _EXPECTED if name in parameters]
+    positions = {name: list(parameters).index(name) for name in checked}
+    optional = {name for name in checked if parameters[name].default is None}
 
     @functools.wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        for name in checked:
+            if name in kwargs:
+                _check(function.__name__, name, kwargs[name], optional=name in optional)
+            elif positions[name] < len(args):
+                _check(function.__name__, name, args[positions[name]], optional=name in optional)
         try:
             return function(*args, **kwargs)
         except SQLAlchemyError as exc:
@@ -125,3 +138,43 @@ def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
             raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
 
     return wrapper
+
+
+# argument -> (what it must be, how to get one); the value itself is never shown (a URL may hold a password).
+_EXPECTED = {
+    "engine": (
+        "the delivery log's Engine",
+        'Open the log with mailer.store.connect(url), for example engine = store.connect("sqlite:///out/mailer.db").',
+    ),
+    "config": (
+        "a mailer.config.Config (the configuration)",
+        'Load it with mailer.config.load(path), for example cfg = config.load("mailer.toml").',
+    ),
+    "environ": (
+        "a mapping (the environment)",
+        "Pass the process environment, as README's live send does (the SendGrid API key is read from it), or {} for a dry run.",
+    ),
+    "campaign_id": (
+        "text (a campaign id)",
+        'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
+    ),
+}
+
+
+def _check(function: str, name: str, value: object, *, optional: bool) -> None:
+    """MailerError (ConfigError, StoreError) when ``value`` is not what argument ``name`` takes."""
+    if value is None and optional:
+        return
+    from mailer.config import Config
+
+    fits = {
+        "engine": lambda: isinstance(value, Engine),
+        "config": lambda: isinstance(value, Config),
+        "environ": lambda: isinstance(value, Mapping),
+        "campaign_id": lambda: isinstance(value, str),
+    }[name]()
+    if fits:
+        return
+    what, example = _EXPECTED[name]
+    kind = {"engine": StoreError, "config": ConfigError, "environ": ConfigError}.get(name, MailerError)
+    raise kind(f"{function}(): {name} must be {what}, not a {type(value).__name__}.", hint=example)
