@@ -343,3 +343,35 @@ def test_wrong_kind_of_argument_says_what_to_give(project: Path, store: Engine, 
     with pytest.raises(errors.StoreError, match=r"^summarize\(\): engine must be"):
         reports.summarize("sqlite:///out/mailer.db", "2026-12-01-example")  # type: ignore[arg-type]
     assert reports.overview(store) == []  # nothing was written by the refused calls
+
+
+# -- 10. docstrings of README's calls that do not say what they raise ---------------------------
+
+
+def test_readme_calls_docstrings_name_the_errors_they_raise(project: Path, store: Engine) -> None:
+    """STYLE: public docstrings give errors. help(contacts.apply_filter), release.load,
+    compose.render, status.status, reports.summarize and reports.table named none, and
+    campaign.prepare_send said only "raises for unreadable input"; a script author could not tell
+    what to catch. Each raises one of mailer's errors for a foreseeable mistake, and its docstring
+    names that error."""
+    from mailer import compose, reports
+    from mailer.compose import release
+    from mailer.send import status
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    Path("releases/no-template.md").write_text("---\nsubject: Hi\nheadline: Hi\ntemplate: nope\n---\nHello\n", encoding="utf-8")
+    press = contacts.load("lists/press.csv")
+    cases: list[tuple[Any, Any, type[errors.MailerError]]] = [
+        (contacts.apply_filter, lambda: contacts.apply_filter(press, contacts.parse_filter("beet=health")), errors.ListError),
+        (release.load, lambda: release.load("releases/nope.md"), errors.ReleaseError),
+        (compose.render, lambda: compose.render(release.load("releases/no-template.md"), config=cfg), errors.TemplateError),
+        (campaign.prepare_send, lambda: campaign.prepare_send(store, cfg, "releases/example.md", "lists/nope.csv"), errors.ListError),
+        (campaign.prepare_send, lambda: campaign.prepare_send(store, cfg, "releases/nope.md", "lists/press.csv"), errors.ReleaseError),
+        (status.status, lambda: status.status(store, "2026-01-01-nope"), errors.SendError),
+        (reports.summarize, lambda: reports.summarize(store, "2026-01-01-nope"), errors.ReportError),
+        (reports.table, lambda: reports.table(store, "2026-01-01-nope", "opens"), errors.ReportError),
+    ]
+    for function, call, error in cases:
+        with pytest.raises(error):
+            call()
+        assert error.__name__ in (function.__doc__ or ""), f"{function.__qualname__}'s docstring does not name {error.__name__}"

@@ -66,6 +66,8 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
 
     ``test=True`` adds "[TEST] " to the subject and a visible banner; ``content_hash`` is the
     same either way, so a live send can tell whether this exact content was test-sent.
+    ``release`` is what ``release.load(path)`` returns. Raises TemplateError for a template
+    that is missing or fails (file and line), ReleaseError for what the release itself gets wrong.
     """
     found: dict[str, Token] = {}
     mode = markup.TokenMode(found)

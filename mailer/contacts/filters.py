@@ -80,7 +80,10 @@ def _any_of(flt: Filter, values: frozenset[str]) -> str:
 
 
 def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
-    """Keep the contacts that match; the others move to rejected as FILTERED, saying why."""
+    """Keep the contacts that match; the others move to rejected as FILTERED, saying why.
+
+    Returns a new ContactList (recipients a ContactTable still). Raises ListError for a --where
+    FIELD that no list has, naming the fields it could be."""
     if flt.is_empty():
         return contact_list
     known = set(CANONICAL_FIELDS) | {name for summary in contact_list.files for name in summary.custom}

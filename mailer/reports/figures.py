@@ -253,7 +253,11 @@ def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
 
 @in_words
 def summarize(engine: Engine, campaign_id: str) -> Summary:
-    """The summary figures of one live campaign."""
+    """The summary figures of one live campaign: journalists per state and per event (counts of
+    people; ``Summary.rate`` and ``table(..., "summary")`` give rates, shares from 0 to 1).
+
+    Raises ReportError for an id not in the log, a dry run or a test send, or a campaign without
+    recipients."""
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         summary = _summaries(connection, {campaign_id: info})[campaign_id]
@@ -441,7 +445,9 @@ ALL_BOUNCED = "every address bounced"
 
 @in_words
 def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
-    """The rows of one report kind ("summary" gives the figures as rows).
+    """The rows of one report kind ("summary" gives the figures as rows): ``kind`` is one of
+    KINDS; cells typed (times UTC ``datetime``, rates floats from 0 to 1). Raises ReportError for an
+    unknown kind, and as ``summarize`` does for the campaign.
 
     The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
     reason "filtered"; counted in ``left_out``) unless ``everyone``.

@@ -103,7 +103,12 @@ def prepare_send(
     include_previous: bool = False,
     now: datetime | None = None,
 ) -> Prepared:
-    """Plan a send of a release to press lists; raises for unreadable input, never writes.
+    """Plan a send of a release to press lists; never writes. ``prepared.check()`` then raises
+    when it must not go (nobody to send to, the embargo, no postal address).
+
+    Raises ReleaseError or TemplateError for a release that cannot be rendered, ListError for a
+    list that cannot be used or a --where that is not a filter, SendError for an ``at`` time
+    mailer cannot read, StoreError when the log fails.
 
     Journalists an earlier live campaign already sent this exact content are skipped ("already
     received in CAMPAIGN") unless ``include_previous``. When an earlier live campaign came from

@@ -79,7 +79,12 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
 def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
     ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
-    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py)."""
+    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py).
+
+    ``Status.counts``: journalists per message state (planned, sending, accepted, cancelled, failed,
+    unknown, skipped); ``skipped``: per reason; ``next_steps``: what `mailer status` prints last.
+    Raises SendError for an id not in this log (the hint says where else it may be).
+    """
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
