@@ -375,3 +375,28 @@ def test_readme_calls_docstrings_name_the_errors_they_raise(project: Path, store
         with pytest.raises(error):
             call()
         assert error.__name__ in (function.__doc__ or ""), f"{function.__qualname__}'s docstring does not name {error.__name__}"
+
+
+# -- 11. template: named by its file ------------------------------------------------------------
+
+
+def test_template_named_by_its_file_is_that_template(project: Path) -> None:
+    """The templates folder shows release.html.j2, release.txt.j2 and release.css, so a release
+    said `template: release.html.j2`; compose.render (and mailer preview) refused it: 'template
+    "release.html.j2" not found (looked for release.html.j2.html.j2 ...)'. A file name with the
+    template's suffix names that template."""
+    from mailer import compose
+    from mailer.compose import release
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    body = "---\nsubject: Hives\nheadline: Hives\ntemplate: {}\n---\nHello\n"
+    plain = Path("releases/plain.md")
+    plain.write_text(body.format("release"), encoding="utf-8")
+    expected = compose.render(release.load(plain), config=cfg).html
+    for written in ("release.html.j2", "release.txt.j2", "release.css", "release.html"):
+        named = Path("releases/named.md")
+        named.write_text(body.format(written), encoding="utf-8")
+        assert compose.render(release.load(named), config=cfg).html == expected, written
+    Path("releases/missing.md").write_text(body.format("mine.html.j2"), encoding="utf-8")
+    with pytest.raises(errors.TemplateError, match=r'template "mine" not found \(looked for mine.html.j2 in '):
+        compose.render(release.load("releases/missing.md"), config=cfg)
