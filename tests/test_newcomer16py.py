@@ -400,3 +400,28 @@ def test_template_named_by_its_file_is_that_template(project: Path) -> None:
     Path("releases/missing.md").write_text(body.format("mine.html.j2"), encoding="utf-8")
     with pytest.raises(errors.TemplateError, match=r'template "mine" not found \(looked for mine.html.j2 in '):
         compose.render(release.load("releases/missing.md"), config=cfg)
+
+
+# -- 12. one address or campaign id as text, read as its letters: an empty answer ---------------
+
+
+def test_one_address_or_id_alone_is_not_its_letters(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """README: `held_at_sendgrid(engine, addresses)` lists the scheduled sends SendGrid holds for
+    them, `headline_figures(engine, ids)` gives `mailer campaigns`' figures. Given one address or
+    id as text they went through its letters and answered [] and {}: "SendGrid holds nothing for
+    her", while it held her email for tomorrow. One alone is itself; an address is read as typed."""
+    from datetime import UTC, datetime, timedelta
+
+    from mailer import reports
+    from mailer.send import status
+
+    standin.api_key = KEY
+    cfg = office_config(standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", at=f"{at:%Y-%m-%d %H:%M} UTC")
+    campaign_id = campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": KEY}).campaign_id
+    listed = [held.campaign_id for held in status.held_at_sendgrid(store, ["li.wei@example.org"])]
+    assert listed == [campaign_id]
+    assert [held.campaign_id for held in status.held_at_sendgrid(store, "li.wei@example.org")] == listed
+    assert [held.campaign_id for held in status.held_at_sendgrid(store, ["Li Wei <LI.WEI@example.org>"])] == listed
+    assert reports.headline_figures(store, campaign_id) == reports.headline_figures(store, [campaign_id]) != {}

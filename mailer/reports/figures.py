@@ -269,13 +269,14 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
 
 
 @in_words
-def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
+def headline_figures(engine: Engine, campaign_ids: Collection[str] | str) -> dict[str, dict[str, int]]:
     """Delivered, opened (people), clicked, bounced, unsubscribed per live campaign, for `mailer campaigns`.
 
-    Test sends and dry runs are left out; so are ids not in the log.
+    Test sends and dry runs are left out; so are ids not in the log. One id alone may be given as text.
     """
+    ids = {campaign_ids} if isinstance(campaign_ids, str) else set(campaign_ids)  # not its letters
     with engine.connect() as connection:
-        found = {cid: campaign_store.get(connection, cid) for cid in set(campaign_ids)}
+        found = {cid: campaign_store.get(connection, cid) for cid in ids}
         infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}
         summaries = _summaries(connection, infos)
     return {

@@ -402,15 +402,19 @@ def _whom(addresses: Sequence[str]) -> str:
 
 
 @in_words
-def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
+def held_at_sendgrid(engine: Engine, addresses: Iterable[str] | str, *, now: datetime | None = None) -> list[Held]:
     """The scheduled sends, still ahead of ``now``, whose emails to any of ``addresses`` SendGrid already holds; soonest first.
 
     ``mailer suppressions add`` and ``mailer forget`` call it: a suppression keeps an address out
     of every later send, but what a scheduled send handed to SendGrid goes out at its time unless
     the send is cancelled (newcomer review 9). ``forget`` must ask before it erases the address.
     A send whose cancel was asked too late says so (``late_cancel_words``) instead of the way out.
+    ``addresses``: as typed ("Li Wei <Li.Wei@example.org>"), or one address alone as text.
     """
-    keys = {address.strip().lower() for address in addresses} - {""}
+    from mailer import mailbox
+
+    given = (addresses,) if isinstance(addresses, str) else addresses  # not its letters
+    keys = {mailbox.key(address) for address in given} - {""}
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
         grouped: dict[tuple[str, datetime], list[str]] = {}
