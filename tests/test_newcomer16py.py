@@ -425,3 +425,31 @@ def test_one_address_or_id_alone_is_not_its_letters(project: Path, store: Engine
     assert [held.campaign_id for held in status.held_at_sendgrid(store, "li.wei@example.org")] == listed
     assert [held.campaign_id for held in status.held_at_sendgrid(store, ["Li Wei <LI.WEI@example.org>"])] == listed
     assert reports.headline_figures(store, campaign_id) == reports.headline_figures(store, [campaign_id]) != {}
+
+
+# -- 13. README's own objects passed whole -------------------------------------------------------
+
+
+def test_readme_objects_passed_whole(project: Path, store: Engine) -> None:
+    """A script passes what the previous call returned: compose.personalize(rendered,
+    press.contacts[0]) (the Contact, not its .fields) stopped with AttributeError: 'Contact' object
+    has no attribute 'get'; events.apply(engine, events.read_file(path), ...) (the Batch, not its
+    .events) with TypeError: object of type 'Batch' has no len(); compose.render("releases/x.md",
+    ...) with "'str' object has no attribute 'template'". The Contact and the Batch are taken whole;
+    a path for render is a ReleaseError saying to load it first."""
+    from mailer import compose, events
+    from mailer.compose import release
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    press = contacts.load("lists/press.csv")
+    rendered = compose.render(release.load("releases/example.md"), config=cfg)
+    assert compose.personalize(rendered, press.contacts[1]) == compose.personalize(rendered, press.contacts[1].fields)
+    Path("events.ndjson").write_text(
+        '{"email": "li.wei@example.org", "event": "bounce", "timestamp": 1764590000, "sg_event_id": "b1", "type": "bounce"}\nnot json\n',
+        encoding="utf-8",
+    )
+    applied = events.apply(store, events.read_file("events.ndjson"), source="import", block_threshold=3)
+    assert (applied.added, applied.suppressed, applied.quarantined) == (1, 1, 1)
+    with pytest.raises(errors.ReleaseError) as caught:
+        compose.render("releases/example.md", config=cfg)  # type: ignore[arg-type]
+    assert "release.load(" in str(caught.value.hint)
