@@ -423,7 +423,10 @@ def load(path: Path | str | None) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
+        # Not chained: pydantic's text quotes every value it refused (input_value='SG....'), and a
+        # script that does not catch the error prints the chain: an API key pasted into the file
+        # would be on the screen and in the script's log (newcomer 16py). describe() says it all.
+        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from None
     named = isinstance(data.get("database"), dict) and "url" in data["database"]
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
 

@@ -453,3 +453,27 @@ def test_readme_objects_passed_whole(project: Path, store: Engine) -> None:
     with pytest.raises(errors.ReleaseError) as caught:
         compose.render("releases/example.md", config=cfg)  # type: ignore[arg-type]
     assert "release.load(" in str(caught.value.hint)
+
+
+# -- 14. an API key pasted into mailer.toml, shown by a script's traceback ------------------------
+
+
+def test_key_in_config_file_is_not_in_the_traceback(tmp_path: Path) -> None:
+    """Someone pastes the key itself as api_key_env. The ConfigError says "(it is not shown here)",
+    but it was raised from pydantic's ValidationError, whose text quotes input_value='SG....': a
+    script that does not catch it (or logs it with logging.exception) printed the key under "The
+    above exception was the direct cause". The traceback holds no key now."""
+    import logging
+    import traceback
+
+    secret = "SG.pasted-by-mistake.abcdefghijklmnop"
+    path = tmp_path / "mailer.toml"
+    path.write_text(f'[sendgrid]\napi_key_env = "{secret}"\n', encoding="utf-8")
+    with pytest.raises(errors.ConfigError) as caught:
+        config.load(path)
+    assert "not the key itself (it is not shown here)" in caught.value.message
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "SG.pasted" not in printed
+    assert "pydantic" not in printed
+    logged = logging.Formatter().formatException((type(caught.value), caught.value, caught.value.__traceback__))
+    assert "input_value" not in logged
