@@ -119,6 +119,12 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
     folded back into the database file (waiting at most ``wait`` seconds for other connections), so
     neither file keeps a readable copy (newcomer review 9); ``Forgotten.log_files`` says whether
     that completed. ``wait`` defaults to ``FOLD_BACK_WAIT``.
+
+    The log only: files press-mailer wrote that hold the journalist (dry-run outboxes and their
+    skipped.csv, `mailer show` and preview files) stay until ``erase_files``, ``erase_written`` and
+    ``erase_pages`` erase them, as `mailer forget` does after this call; a script wanting the whole
+    erasure runs that command (``--yes --json``). Raises MailerError for text that is not an
+    address, StoreError when the log fails.
     """
     key = check_address(address)
     with engine.connect() as connection, checkpoint.zeroing(connection):

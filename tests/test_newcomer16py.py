@@ -477,3 +477,28 @@ def test_key_in_config_file_is_not_in_the_traceback(tmp_path: Path) -> None:
     assert "pydantic" not in printed
     logged = logging.Formatter().formatException((type(caught.value), caught.value, caught.value.__traceback__))
     assert "input_value" not in logged
+
+
+# -- 15. mailer.forget is exported, undocumented, and erases less than the command --------------
+
+
+def test_forget_from_python_says_it_erases_the_log_only(tmp_path: Path, store: Engine) -> None:
+    """`mailer.forget` is in mailer.__all__, but README's Python section never named it, and
+    help(forget.forget) said "Erase address from messages and events": a script erasing a
+    journalist on request with it left her in the dry runs' .eml files and skipped.csv, which
+    `mailer forget` erases too. README and the docstring say the call erases the log only and
+    what to run for the whole erasure; the .eml the dry run wrote is indeed still there after it."""
+    from send_fixtures import example_office
+
+    from mailer import forget
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    said = readme[readme.index("In Python: `mailer.forget.forget(") :].split("\n\n")[0]
+    assert "erases the log only" in said and "mailer forget ADDRESS --yes --json" in said
+    assert "The log only" in (forget.forget.__doc__ or "") and "mailer forget" in (forget.forget.__doc__ or "")
+    office = example_office(tmp_path, "http://127.0.0.1:9", batch_size=10, concurrency=1)
+    prepared = campaign.prepare_send(store, office, "releases/example.md", "lists/press.csv", dry_run=True)
+    sent = campaign.start(store, office, prepared, environ={})
+    assert sent.outbox is not None
+    forget.forget(store, "li.wei@example.org")
+    assert any("li.wei@example.org" in path.name for path in sent.outbox.iterdir())  # what the docs now warn of
