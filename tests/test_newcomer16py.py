@@ -502,3 +502,21 @@ def test_forget_from_python_says_it_erases_the_log_only(tmp_path: Path, store: E
     assert sent.outbox is not None
     forget.forget(store, "li.wei@example.org")
     assert any("li.wei@example.org" in path.name for path in sent.outbox.iterdir())  # what the docs now warn of
+
+
+# -- 16. contacts.suppress with the office's own spelling of an address --------------------------
+
+
+def test_suppress_compares_addresses_as_the_log_does(project: Path) -> None:
+    """README: `contacts.suppress(contact_list, {address: reason})`. A script feeding it the office's
+    do-not-contact sheet ("Li.Wei@Example.org", "Amara Okafor <amara.okafor@example.com>") kept
+    both journalists as recipients (only a lower-cased bare address matched), and a set of
+    addresses stopped with TypeError: 'set' object is not subscriptable. Each is suppressed."""
+    press = contacts.load("lists/press.csv")
+    pruned = contacts.suppress(press, {"Li.Wei@Example.org": "asked by phone", "Amara Okafor <amara.okafor@example.com>": "bounce"})
+    assert len(pruned.contacts) == len(press.contacts) - 2
+    taken = {row.email: row.detail for row in pruned.rejected if row.reason == "suppressed"}
+    assert taken == {"li.wei@example.org": "asked by phone", "amara.okafor@example.com": "bounce"}
+    as_set = contacts.suppress(press, {"LI.WEI@example.org"})
+    assert [(row.email, row.detail) for row in as_set.rejected if row.reason == "suppressed"] == [("li.wei@example.org", "suppressed")]
+    assert contacts.suppress(press, {"li.wei@example.org": "bounce"}).contacts[1].email != "li.wei@example.org"
