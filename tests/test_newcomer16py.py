@@ -520,3 +520,30 @@ def test_suppress_compares_addresses_as_the_log_does(project: Path) -> None:
     as_set = contacts.suppress(press, {"LI.WEI@example.org"})
     assert [(row.email, row.detail) for row in as_set.rejected if row.reason == "suppressed"] == [("li.wei@example.org", "suppressed")]
     assert contacts.suppress(press, {"li.wei@example.org": "bounce"}).contacts[1].email != "li.wei@example.org"
+
+
+# -- 17. one Prepared started twice (a notebook cell run again) -----------------------------------
+
+
+def test_prepared_started_twice_says_it_went_out_already(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """A script author runs the cell with campaign.start(engine, cfg, prepared, ...) a second time.
+    Nothing was sent twice, but the answer was SQLAlchemy's IntegrityError "UNIQUE constraint
+    failed: message.message_key" (since fix 16py #8: "The delivery log failed ... Fix the cause
+    (disk space, permissions, the database server)"), neither of which is so. It is a SendError
+    naming the campaign it went out as and how to send again; no request is made."""
+    standin.api_key = KEY
+    cfg = office_config(standin, db_url)
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv")
+    campaign_id = campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": KEY}).campaign_id
+    requests = len(standin.mail_sends)
+    with pytest.raises(errors.SendError) as caught:
+        campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": KEY})
+    assert caught.value.message == (
+        f"This prepared send was started already: it is {campaign_id} in the delivery log, and a prepared send goes out once."
+    )
+    assert f"mailer status {campaign_id}" in str(caught.value.hint) and "prepare it again" in str(caught.value.hint)
+    assert len(standin.mail_sends) == requests
+    dry = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", dry_run=True, include_previous=True)
+    dry_id = campaign.start(store, cfg, dry, environ={}).campaign_id
+    with pytest.raises(errors.SendError, match=f"it is {dry_id} in the delivery log"):
+        campaign.start(store, cfg, dry, environ={})

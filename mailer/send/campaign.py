@@ -130,9 +130,17 @@ def start(
     A dry run writes every request body and an .eml for the first ``[compose] dry_run_eml``
     recipients, or for everyone with ``every_eml``. Raises what ``prepared.check()`` raises,
     AuthError on a refused key, SendError when SendGrid stays unreachable (the rest stays
-    planned for ``resume``).
+    planned for ``resume``) or when this ``prepared`` was started already (it goes out once).
     """
     prepared.check()
+    with engine.connect() as connection:
+        started = messages.campaign_of_keys(connection, prepared.plan.key_prefix)
+    if started is not None:  # a script's second start of one Prepared met the log's unique keys (newcomer 16py)
+        raise SendError(
+            f"This prepared send was started already: it is {started} in the delivery log, and a prepared send goes out once.",
+            hint=f"mailer status {started} says whom it reached. To send the release again, prepare it again "
+            "(campaign.prepare_send), which skips the journalists who received it.",
+        )
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     if isinstance(transport, DryRunTransport):
         needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
