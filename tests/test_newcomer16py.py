@@ -547,3 +547,26 @@ def test_prepared_started_twice_says_it_went_out_already(project: Path, store: E
     dry_id = campaign.start(store, cfg, dry, environ={}).campaign_id
     with pytest.raises(errors.SendError, match=f"it is {dry_id} in the delivery log"):
         campaign.start(store, cfg, dry, environ={})
+
+
+# -- 18. store.connect given the log's file, not its URL --------------------------------------------
+
+
+def test_connect_given_a_file_says_the_url_to_write(tmp_path: Path) -> None:
+    """store.connect("out/mailer.db") said "Cannot open the delivery log the configured database
+    URL: Could not parse SQLAlchemy URL ... Check [database] url in mailer.toml" (a script has no
+    mailer.toml to check), and store.connect(Path("out/mailer.db")) stopped with AttributeError:
+    'PosixPath' object has no attribute 'startswith'. A Path is that SQLite file; text that is
+    no URL is a StoreError giving the URL to write."""
+    from sqlalchemy import inspect as sql_inspect
+
+    engine = open_log(Path("out/mailer.db"))
+    try:
+        assert "campaign" in sql_inspect(engine).get_table_names()
+        assert Path("out/mailer.db").is_file()
+    finally:
+        engine.dispose()
+    with pytest.raises(errors.StoreError) as caught:
+        open_log("out/mailer.db")
+    assert caught.value.message == '"out/mailer.db" is not a database URL.'
+    assert 'store.connect("sqlite:///out/mailer.db")' in str(caught.value.hint)
