@@ -570,3 +570,21 @@ def test_connect_given_a_file_says_the_url_to_write(tmp_path: Path) -> None:
         open_log("out/mailer.db")
     assert caught.value.message == '"out/mailer.db" is not a database URL.'
     assert 'store.connect("sqlite:///out/mailer.db")' in str(caught.value.hint)
+
+
+# -- 19. reports.export's own list of formats -------------------------------------------------------
+
+
+def test_export_format_error_lists_only_what_it_writes(store: Engine) -> None:
+    """reports.export(..., fmt="table") said 'Unknown format "table". Choose one of: table, csv,
+    xlsx, json, html.', naming the format it had just refused (FORMATS holds the terminal's
+    "table"). It says table is the terminal's, lists the file formats, and names reports.table."""
+    from mailer import reports
+
+    with pytest.raises(errors.ReportError) as caught:
+        reports.export(store, "2026-12-01-example", kind="opens", fmt="table", path="out/opens.txt")
+    assert caught.value.message == 'The format "table" is what the terminal shows; a file is one of: csv, xlsx, json, html.'
+    assert 'reports.table(engine, "2026-12-01-example", "opens")' in str(caught.value.hint)
+    with pytest.raises(errors.ReportError) as caught:
+        reports.export(store, "2026-12-01-example", kind="opens", fmt="pdf", path="out/opens.pdf")
+    assert caught.value.hint == "Choose one of: csv, xlsx, json, html."

@@ -48,7 +48,13 @@ def export(
     """
     path = Path(path)
     if fmt not in ("csv", "xlsx", "json", "html"):
-        raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
+        written = [name for name in FORMATS if name != "table"]  # "table" is the terminal's, no file
+        if fmt == "table":
+            raise ReportError(
+                'The format "table" is what the terminal shows; a file is one of: ' + ", ".join(written) + ".",
+                hint=f'For the rows themselves: reports.table(engine, "{campaign_id}", "{kind}").',
+            )
+        raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(written)}.")
     with (progress or _no_progress)(f"Writing {path.name}", STEPS) as advance:
         if fmt == "html":
             text = page.render(engine, campaign_id, kind, everyone=everyone)
