@@ -588,3 +588,22 @@ def test_export_format_error_lists_only_what_it_writes(store: Engine) -> None:
     with pytest.raises(errors.ReportError) as caught:
         reports.export(store, "2026-12-01-example", kind="opens", fmt="pdf", path="out/opens.pdf")
     assert caught.value.hint == "Choose one of: csv, xlsx, json, html."
+
+
+# -- 20. a follow-up's `who` misspelt: a bare KeyError ----------------------------------------------
+
+
+def test_follow_up_who_misspelt_says_the_choices(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """campaign.prepare_follow_up(..., who="unopened") stopped with KeyError: 'unopened' (the
+    command line offers only the right words, the library checked nothing), and original_id=None
+    with "'NoneType' object has no attribute 'strip'". Both are SendError/MailerError saying what to give."""
+    standin.api_key = KEY
+    cfg = office_config(standin, db_url)
+    original = live_send(store, cfg)
+    with pytest.raises(errors.SendError) as caught:
+        campaign.prepare_follow_up(store, cfg, "releases/example.md", original, who="unopened", dry_run=True)
+    assert caught.value.message == 'Follow-up: "unopened" is not a group of journalists mailer knows.'
+    assert "not-opened, opened, clicked, not-clicked, delivered" in str(caught.value.hint)
+    with pytest.raises(errors.MailerError, match=r"^prepare_follow_up\(\): original_id must be text"):
+        campaign.prepare_follow_up(store, cfg, "releases/example.md", None, who="not-opened", dry_run=True)  # type: ignore[arg-type]
+    assert campaign.prepare_follow_up(store, cfg, "releases/example.md", original, who="not-opened", dry_run=True).plan is not None

@@ -222,11 +222,17 @@ def prepare_follow_up(
     The recipients are the original's journalists that match, with the original's contact
     fields, less those who bounced since, suppressed addresses, and (when ``list_paths`` are
     given) anyone not on those lists; ``where`` / ``tags`` narrow them as in any send. See
-    send/follow_up.py for the order reasons are counted in. Raises SendError when the original
-    is not in the log, or is a dry run, a test send or a cancelled send.
+    send/follow_up.py for the order reasons are counted in. Raises SendError for a ``who`` that
+    is not one of those, or when the original is not in the log, or is a dry run, a test send or
+    a cancelled send.
     """
     from mailer.contacts.loader import list_paths as named_lists
 
+    if who not in follow_up.WHO:  # was a bare KeyError from deep inside (newcomer 16py)
+        raise SendError(
+            f'Follow-up: "{who}" is not a group of journalists mailer knows.',
+            hint=f"Choose who= one of: {', '.join(follow_up.WHO)} (as mailer send --follow-up ... --who offers).",
+        )
     list_paths = named_lists(list_paths)
     release_path = Path(release_path)
     overrides = (overrides,) if isinstance(overrides, str) else overrides

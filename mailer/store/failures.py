@@ -116,7 +116,7 @@ def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """A library call whose database failures reach its caller as ``failed``'s StoreError, naming
     the log of the Engine it was given, never as SQLAlchemy's traceback (newcomer 16py: a script's
     `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError).
-    Its ``engine``, ``config``, ``environ`` and ``campaign_id`` arguments are checked first, so a
+    Its ``engine``, ``config``, ``environ`` and ``campaign_id`` (``original_id``) arguments are checked first, so a
     URL given for the engine or None for the environment is a MailerError saying what to give,
     not an AttributeError from deep inside."""
     parameters = inspect.signature(function).parameters
@@ -158,6 +158,10 @@ _EXPECTED = {
         "text (a campaign id)",
         'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
     ),
+    "original_id": (
+        "text (a campaign id)",
+        'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
+    ),
 }
 
 
@@ -172,6 +176,7 @@ def _check(function: str, name: str, value: object, *, optional: bool) -> None:
         "config": lambda: isinstance(value, Config),
         "environ": lambda: isinstance(value, Mapping),
         "campaign_id": lambda: isinstance(value, str),
+        "original_id": lambda: isinstance(value, str),
     }[name]()
     if fits:
         return
