@@ -607,3 +607,32 @@ def test_follow_up_who_misspelt_says_the_choices(project: Path, store: Engine, d
     with pytest.raises(errors.MailerError, match=r"^prepare_follow_up\(\): original_id must be text"):
         campaign.prepare_follow_up(store, cfg, "releases/example.md", None, who="not-opened", dry_run=True)  # type: ignore[arg-type]
     assert campaign.prepare_follow_up(store, cfg, "releases/example.md", original, who="not-opened", dry_run=True).plan is not None
+
+
+# -- 21. a send time given as a datetime ------------------------------------------------------------
+
+
+def test_send_time_as_a_datetime(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """A programmer schedules with a datetime: prepare_send(..., at=datetime(..., tzinfo=...))
+    stopped with AttributeError: 'datetime.datetime' object has no attribute 'strip'. An aware
+    time is taken (kept in UTC, as a typed --at is); a naive one is refused as text without a
+    zone is, saying how to give the zone."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from mailer.send import status
+
+    cfg = office_config(standin, db_url)
+    paris = (datetime.now(UTC) + timedelta(hours=5)).replace(second=0, microsecond=0).astimezone(ZoneInfo("Europe/Paris"))
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", at=paris, dry_run=True)
+    assert prepared.scheduled == paris
+    typed = campaign.prepare_send(
+        store, cfg, "releases/example.md", "lists/press.csv", at=f"{paris:%Y-%m-%d %H:%M} Europe/Paris", dry_run=True
+    )
+    assert typed.scheduled == paris
+    sent = campaign.start(store, cfg, prepared, environ={})
+    scheduled_at = status.status(store, sent.campaign_id).campaign.scheduled_at
+    assert scheduled_at == paris and scheduled_at is not None and scheduled_at.utcoffset() == timedelta(0)
+    with pytest.raises(errors.SendError) as caught:
+        campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", at=paris.replace(tzinfo=None), dry_run=True)
+    assert "has no time zone" in caught.value.message and "tzinfo=" in str(caught.value.hint)
