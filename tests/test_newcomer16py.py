@@ -636,3 +636,23 @@ def test_send_time_as_a_datetime(project: Path, store: Engine, db_url: str, stan
     with pytest.raises(errors.SendError) as caught:
         campaign.prepare_send(store, cfg, "releases/example.md", "lists/press.csv", at=paris.replace(tzinfo=None), dry_run=True)
     assert "has no time zone" in caught.value.message and "tzinfo=" in str(caught.value.hint)
+
+
+# -- 22. a wrong value reported as the log failing --------------------------------------------------
+
+
+def test_wrong_time_value_is_not_called_a_log_failure(store: Engine) -> None:
+    """reports.period(engine, since="2026-01-01") (or a date, or a naive datetime) raised
+    SQLAlchemy's StatementError (since fix #8 "The delivery log ... failed: ... Fix the cause (disk
+    space, permissions, the database server)"), blaming the log for the caller's value. It is a
+    MailerError saying which value and what a time must be; not a StoreError."""
+    from datetime import date, datetime
+
+    from mailer import reports
+
+    for since in ("2026-01-01", date(2026, 1, 1), datetime(2026, 1, 1)):
+        with pytest.raises(errors.MailerError) as caught:
+            reports.period(store, since=since)  # type: ignore[arg-type]
+        assert not isinstance(caught.value, errors.StoreError)
+        assert caught.value.message.startswith("period(): a value given cannot be used: UTCDateTime ")
+        assert "aware datetimes" in str(caught.value.hint)

@@ -15,7 +15,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from mailer.errors import ConfigError, MailerError, StoreError
 
@@ -133,6 +133,15 @@ def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
                 _check(function.__name__, name, args[positions[name]], optional=name in optional)
         try:
             return function(*args, **kwargs)
+        except StatementError as exc:
+            if isinstance(exc, DBAPIError) or not isinstance(exc.orig, (TypeError, ValueError)):
+                engine = next((value for value in (*args, *kwargs.values()) if isinstance(value, Engine)), None)
+                raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
+            # A value the caller gave that the log's types refuse (a naive or text time): their mistake, not the log's.
+            raise MailerError(
+                f"{function.__name__}(): a value given cannot be used: {exc.orig}",
+                hint="Check the arguments: times are aware datetimes, for example datetime(2026, 1, 1, tzinfo=UTC).",
+            ) from None
         except SQLAlchemyError as exc:
             engine = next((value for value in (*args, *kwargs.values()) if isinstance(value, Engine)), None)
             raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
