@@ -656,3 +656,20 @@ def test_wrong_time_value_is_not_called_a_log_failure(store: Engine) -> None:
         assert not isinstance(caught.value, errors.StoreError)
         assert caught.value.message.startswith("period(): a value given cannot be used: UTCDateTime ")
         assert "aware datetimes" in str(caught.value.hint)
+
+
+# -- 23. the webhook app from Python given the log's URL --------------------------------------------
+
+
+def test_webhook_app_checks_its_arguments(store: Engine) -> None:
+    """README: `mailer.events.webhook.create_app(config=..., engine=...)` gives the ASGI app.
+    Given the log's URL for the engine it stopped with AttributeError: 'str' object has no
+    attribute 'url', and config=None with "... has no attribute 'webhook'". Both say what to give."""
+    from mailer.events import webhook
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    assert webhook.create_app(config=cfg, engine=store) is not None
+    with pytest.raises(errors.StoreError, match=r"^create_app\(\): engine must be the delivery log's Engine, not a str\."):
+        webhook.create_app(config=cfg, engine="sqlite:///out/mailer.db")  # type: ignore[arg-type]
+    with pytest.raises(errors.ConfigError, match=r"^create_app\(\): config must be a mailer.config.Config"):
+        webhook.create_app(config=None, engine=store)  # type: ignore[arg-type]

@@ -52,6 +52,7 @@ from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
+from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
@@ -143,6 +144,7 @@ def tune_for_ingest(engine: Engine) -> None:
     engine.dispose()  # connections opened before now did not get the pragmas
 
 
+@in_words
 def create_app(
     *,
     config: Config,
