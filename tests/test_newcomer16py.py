@@ -673,3 +673,22 @@ def test_webhook_app_checks_its_arguments(store: Engine) -> None:
         webhook.create_app(config=cfg, engine="sqlite:///out/mailer.db")  # type: ignore[arg-type]
     with pytest.raises(errors.ConfigError, match=r"^create_app\(\): config must be a mailer.config.Config"):
         webhook.create_app(config=None, engine=store)  # type: ignore[arg-type]
+
+
+# -- 24. "what mailer send asks" is more than prepared.questions ---------------------------------
+
+
+def test_readme_names_every_question_mailer_send_asks(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """README's live send says `print(*prepared.questions)  # what mailer send asks before a live
+    send`; mailer send also asks "Send it anyway, without a test send?" when the content was never
+    test-sent (prepared.never_test_sent) and the correction question (prepared.correction), so a
+    script following README never asked either. README's block and help(Prepared) name both."""
+    from mailer.send.prepare import Prepared
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("print(*prepared.questions)") :].split("```")[0]
+    assert "prepared.never_test_sent" in block and "prepared.correction" in block
+    doc = " ".join((Prepared.__doc__ or "").split())
+    assert "never_test_sent" in doc and "Send it anyway, without a test send?" in doc
+    prepared = campaign.prepare_send(store, office_config(standin, db_url), "releases/example.md", "lists/press.csv")
+    assert prepared.never_test_sent and not any("test" in q for q in prepared.questions)  # asked apart, as the docs now say

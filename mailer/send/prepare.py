@@ -39,7 +39,13 @@ __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A send ready to start: its plan, and what a person must see or confirm first."""
+    """A send ready to start: its plan, and what a person must see or confirm first.
+
+    `mailer send` asks, in order: each of ``questions``; ``correction`` when set (a "no" sends
+    ``without_correction()``); and, when ``never_test_sent``, "Send it anyway, without a test
+    send?" (unless --no-test-ok). A script that asks its own person asks the same. ``check()``
+    raises ``problem`` (SendError or ConfigError) when the send must not go at all.
+    """
 
     plan: plan_module.Plan
     mode: Mode
@@ -69,7 +75,8 @@ class Prepared:
         return self.plan.rendered
 
     def check(self) -> None:
-        """Raise the reason this send must not start, if there is one."""
+        """Raise the reason this send must not start, if there is one: SendError (nobody to send to,
+        the embargo, a time too close) or ConfigError (no postal address, an example sender)."""
         if self.problem is not None:
             raise self.problem
 
