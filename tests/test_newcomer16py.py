@@ -692,3 +692,25 @@ def test_readme_names_every_question_mailer_send_asks(project: Path, store: Engi
     assert "never_test_sent" in doc and "Send it anyway, without a test send?" in doc
     prepared = campaign.prepare_send(store, office_config(standin, db_url), "releases/example.md", "lists/press.csv")
     assert prepared.never_test_sent and not any("test" in q for q in prepared.questions)  # asked apart, as the docs now say
+
+
+# -- 25. a naive `now` -------------------------------------------------------------------------------
+
+
+def test_naive_now_is_refused_where_it_would_be_misread(store: Engine) -> None:
+    """`now` (documented on status, overview, table, held_at_sendgrid, prepare_send) taken from
+    datetime.now() has no zone: held_at_sendgrid said "The delivery log failed ..." (before fix #22)
+    or a value error, the others took it silently, comparing it with UTC times only when a
+    scheduled send was there to compare (TypeError then). Every call refuses it the same way."""
+    from datetime import datetime
+
+    from mailer import reports
+    from mailer.send import status
+
+    for call in (
+        lambda: status.held_at_sendgrid(store, ["li.wei@example.org"], now=datetime.now()),
+        lambda: reports.overview(store, now=datetime.now()),
+        lambda: status.status(store, "2026-12-01-example", now=datetime.now()),
+    ):
+        with pytest.raises(errors.MailerError, match=r"now must be an aware datetime .*, not a naive datetime \(no time zone\)\."):
+            call()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
@@ -116,7 +117,7 @@ def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """A library call whose database failures reach its caller as ``failed``'s StoreError, naming
     the log of the Engine it was given, never as SQLAlchemy's traceback (newcomer 16py: a script's
     `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError).
-    Its ``engine``, ``config``, ``environ`` and ``campaign_id`` (``original_id``) arguments are checked first, so a
+    Its ``engine``, ``config``, ``environ``, ``campaign_id`` (``original_id``) and ``now`` arguments are checked first, so a
     URL given for the engine or None for the environment is a MailerError saying what to give,
     not an AttributeError from deep inside."""
     parameters = inspect.signature(function).parameters
@@ -167,6 +168,7 @@ _EXPECTED = {
         "text (a campaign id)",
         'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
     ),
+    "now": ("an aware datetime (the moment the call takes as now)", "Give it a zone, for example datetime.now(UTC), or leave it out."),
     "original_id": (
         "text (a campaign id)",
         'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
@@ -186,9 +188,11 @@ def _check(function: str, name: str, value: object, *, optional: bool) -> None:
         "environ": lambda: isinstance(value, Mapping),
         "campaign_id": lambda: isinstance(value, str),
         "original_id": lambda: isinstance(value, str),
+        "now": lambda: isinstance(value, datetime) and value.utcoffset() is not None,
     }[name]()
     if fits:
         return
     what, example = _EXPECTED[name]
     kind = {"engine": StoreError, "config": ConfigError, "environ": ConfigError}.get(name, MailerError)
-    raise kind(f"{function}(): {name} must be {what}, not a {type(value).__name__}.", hint=example)
+    given = "naive datetime (no time zone)" if isinstance(value, datetime) else type(value).__name__
+    raise kind(f"{function}(): {name} must be {what}, not a {given}.", hint=example)
