@@ -714,3 +714,20 @@ def test_naive_now_is_refused_where_it_would_be_misread(store: Engine) -> None:
     ):
         with pytest.raises(errors.MailerError, match=r"now must be an aware datetime .*, not a naive datetime \(no time zone\)\."):
             call()
+
+
+# -- 26. an address as typed, for show and find -----------------------------------------------------
+
+
+def test_show_and_find_read_an_address_as_typed(project: Path, store: Engine, db_url: str, standin: Any) -> None:
+    """`mailer contact` and `mailer suppressions add` read "Li Wei <li.wei@example.org>" or
+    "mailto:li.wei@example.org" as her address, but show.show(engine, id, contact=...) (and
+    `mailer show --contact`) and contacts.find (and `mailer test --as`) said she "is not a
+    recipient". They read it as typed too."""
+    from mailer.send import show
+
+    standin.api_key = KEY
+    campaign_id = live_send(store, office_config(standin, db_url))
+    for typed in ("Li Wei <li.wei@example.org>", "mailto:Li.Wei@example.org"):
+        assert show.show(store, campaign_id, contact=typed).email == "li.wei@example.org"
+        assert contacts.find("lists/press.csv", typed).email == "li.wei@example.org"

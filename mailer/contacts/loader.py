@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
@@ -716,7 +717,7 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
 def find(paths: Sequence[Path | str] | Path | str, address: str) -> Contact:
     """The recipient with this address in these lists (compared without case), or a ListError."""
     paths = list_paths(paths)
-    wanted = address.strip().lower()
+    wanted = mailbox.key(address)  # as typed: "Li Wei <Li.Wei@example.org>", mailto:
     recipients = load(paths).contacts
     # Compared as Contact.email_key compares (str.lower), without making every Contact.
     emails = recipients.chunks() if isinstance(recipients, ContactTable) else [(0, {"email": [c.email for c in recipients]})]

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Connection, Engine
 
-from mailer import compose
+from mailer import compose, mailbox
 from mailer.compose import labels
 from mailer.compose.preview import stand_ins
 from mailer.errors import SendError
@@ -84,7 +84,7 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
         campaign = find(connection, campaign_id)
         version = _version(connection, campaign, language) if language else None
         # A named journalist is looked up whatever the version; --language alone picks the first of that version.
-        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None, language=None if contact else version)
+        row = messages.shown(connection, campaign_id, mailbox.key(contact) if contact else None, language=None if contact else version)
         if contact and version and row is not None and row.state is not MessageState.SKIPPED:
             got = messages.language_of(connection, campaign_id, row.message_key)
             if got and got != version:
