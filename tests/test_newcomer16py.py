@@ -731,3 +731,23 @@ def test_show_and_find_read_an_address_as_typed(project: Path, store: Engine, db
     for typed in ("Li Wei <li.wei@example.org>", "mailto:Li.Wei@example.org"):
         assert show.show(store, campaign_id, contact=typed).email == "li.wei@example.org"
         assert contacts.find("lists/press.csv", typed).email == "li.wei@example.org"
+
+
+# -- 27. events.read_file of a press list -------------------------------------------------------------
+
+
+def test_read_file_refuses_a_file_with_no_event_as_the_command_does(project: Path, store: Engine) -> None:
+    """`mailer events import lists/press.csv` refuses the file ("no line holds an event ... is this
+    the right file?"); events.read_file("lists/press.csv") gave a Batch of 50 quarantined "events",
+    each a journalist's row, which README's events.apply(..., quarantined=batch.quarantined) then
+    stored in the log's quarantine. read_file refuses it with the command's EventError."""
+    from mailer import events
+
+    with pytest.raises(errors.EventError) as caught:
+        events.read_file("lists/press.csv")
+    assert "no line holds an event" in caught.value.message and "is this the right file?" in caught.value.message
+    Path("mixed.ndjson").write_text(
+        '{"email": "li.wei@example.org", "event": "open", "timestamp": 1764590000, "sg_event_id": "o1"}\nnot json\n', encoding="utf-8"
+    )
+    batch = events.read_file("mixed.ndjson")
+    assert (len(batch.events), len(batch.quarantined)) == (1, 1)  # a bad line among events is still quarantined
