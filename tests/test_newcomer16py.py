@@ -751,3 +751,14 @@ def test_read_file_refuses_a_file_with_no_event_as_the_command_does(project: Pat
     )
     batch = events.read_file("mixed.ndjson")
     assert (len(batch.events), len(batch.quarantined)) == (1, 1)  # a bad line among events is still quarantined
+
+
+def test_webhook_app_takes_a_clock_for_now(store: Engine) -> None:
+    """create_app's `now` is a clock (a callable), not a moment: #25's check of `now` refused it
+    ("now must be an aware datetime ..., not a function"). A clock is taken."""
+    from datetime import UTC, datetime
+
+    from mailer.events import webhook
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    assert webhook.create_app(config=cfg, engine=store, now=lambda: datetime.now(UTC)) is not None
