@@ -762,3 +762,25 @@ def test_webhook_app_takes_a_clock_for_now(store: Engine) -> None:
 
     cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
     assert webhook.create_app(config=cfg, engine=store, now=lambda: datetime.now(UTC)) is not None
+
+
+def test_webhook_app_refuses_a_plain_text_unsubscribe_secret(store: Engine) -> None:
+    """create_app(..., unsubscribe_secret=os.environ["MAILER_UNSUBSCRIBE_SECRET"]) (text, not what
+    config.unsubscribe_secret returns) started, and every journalist's unsubscribe click then got
+    500 Internal Server Error ('str' object has no attribute 'get_secret_value'); "short" was never
+    refused. It is a ConfigError at start, naming the call to use."""
+    from pydantic import SecretStr
+    from starlette.testclient import TestClient
+
+    from mailer import unsubscribe
+    from mailer.events import webhook
+
+    cfg = config.load(Path(__file__).parent.parent / "config.example.toml")
+    with pytest.raises(errors.ConfigError) as caught:
+        webhook.create_app(config=cfg, engine=store, unsubscribe_secret="x" * 40)  # type: ignore[arg-type]
+    assert "config.unsubscribe_secret(environ)" in str(caught.value.hint)
+    secret = cfg.unsubscribe_secret({"MAILER_UNSUBSCRIBE_SECRET": "x" * 40})
+    assert isinstance(secret, SecretStr)
+    app = webhook.create_app(config=cfg, engine=store, unsubscribe_secret=secret)
+    token = unsubscribe.sign(secret, "0123456789abcdef0123456789abcdef")
+    assert TestClient(app, raise_server_exceptions=False).get("/unsubscribe/" + token).status_code != 500
