@@ -387,10 +387,12 @@ def default_log_url() -> str:
     return f"sqlite:///{platformdirs.user_data_path(APP_NAME, appauthor=False) / 'mailer.db'}"
 
 
-def load(path: Path | None) -> Config:
-    """Read and validate a config file; None gives the built-in defaults, with the log in the user's data folder."""
+def load(path: Path | str | None) -> Config:
+    """Read and validate a config file (a path, as text or Path); None gives the built-in defaults,
+    with the log in the user's data folder. Raises ConfigError naming the file and key at fault."""
     if path is None:
         return Config(database=DatabaseConfig(url=default_log_url()))
+    path = Path(path)
     if path.is_dir():
         raise ConfigError(
             f"{path}: is a folder, not a configuration file.", hint=f"Pass the file itself, such as {path / CONFIG_FILE_NAME}."
@@ -421,7 +423,10 @@ def load(path: Path | None) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from exc
+        # Not chained: pydantic's text quotes every value it refused (input_value='SG....'), and a
+        # script that does not catch the error prints the chain: an API key pasted into the file
+        # would be on the screen and in the script's log (newcomer 16py). describe() says it all.
+        raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from None
     named = isinstance(data.get("database"), dict) and "url" in data["database"]
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
 

@@ -47,6 +47,7 @@ from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 from mailer.transport import eml
 from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
@@ -110,6 +111,7 @@ def check_address(address: str) -> str:
     return key
 
 
+@in_words
 def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
     """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
 
@@ -117,6 +119,12 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
     folded back into the database file (waiting at most ``wait`` seconds for other connections), so
     neither file keeps a readable copy (newcomer review 9); ``Forgotten.log_files`` says whether
     that completed. ``wait`` defaults to ``FOLD_BACK_WAIT``.
+
+    The log only: files press-mailer wrote that hold the journalist (dry-run outboxes and their
+    skipped.csv, `mailer show` and preview files) stay until ``erase_files``, ``erase_written`` and
+    ``erase_pages`` erase them, as `mailer forget` does after this call; a script wanting the whole
+    erasure runs that command (``--yes --json``). Raises MailerError for text that is not an
+    address, StoreError when the log fails.
     """
     key = check_address(address)
     with engine.connect() as connection, checkpoint.zeroing(connection):

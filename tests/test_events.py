@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from mailer import events
+from mailer.errors import EventError
 from mailer.store import connect
 from mailer.store import suppressions as suppression_store
 from mailer.store.schema import event as event_table
@@ -132,12 +133,12 @@ def test_events_ndjson_first_line_not_json_reads_on_line_by_line(tmp_path: Path)
     assert [(q.where, q.raw) for q in batch.quarantined] == [(f"{path} line 1", "exported by the events tool")]
 
 
-def test_events_file_that_holds_no_events_is_quarantined() -> None:
-    """A JSON file holding a string is not taken for events."""
+def test_events_file_that_holds_no_events_is_refused() -> None:
+    """A JSON file holding a string is not taken for events: read_file refuses it, as `mailer
+    events import` does (it was quarantined whole until newcomer 16py #27)."""
     path = DATA / "not-events.json"
-    batch = events.read_file(path)
-    assert batch.events == []
-    assert [(q.where, q.reason) for q in batch.quarantined] == [(f"{path} line 1", "holds a string, not events.")]
+    with pytest.raises(EventError, match="no line holds an event"):
+        events.read_file(path)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import output
-from mailer.errors import MailerError, StoreError
+from mailer.errors import MailerError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -492,11 +492,7 @@ def _foreseen(exc: Exception, app: AppContext | None) -> MailerError | None:
     if database_errors is not None and isinstance(exc, database_errors.SQLAlchemyError):
         from mailer.store import failures
 
-        url = app.config.database.url if app is not None and app._config is not None else "the delivery log"
-        return StoreError(
-            f"The delivery log {failures.display_url(url)} failed: {failures.reason(exc)}.",
-            hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",
-        )
+        return failures.failed(exc, app.config.database.url if app is not None and app._config is not None else None)
     if isinstance(exc, OSError) and exc.filename:
         return MailerError(
             f"{exc.filename}: {exc.strerror or exc}.",

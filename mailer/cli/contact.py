@@ -1,6 +1,6 @@
 """``mailer contact EMAIL``: what was sent to one journalist, what they did with it, and whether they may be mailed.
 
-In Python: ``reports.contact.history`` (the address keyed by ``contacts.addresses.typed_key``).
+In Python: ``reports.contact.history(engine, address)``, the address as typed.
 """
 
 from __future__ import annotations

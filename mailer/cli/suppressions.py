@@ -177,25 +177,19 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
         mailer suppressions add jane@example.org --reason "asked by phone to stop"
     """
     app.changes = "nothing was suppressed, since it would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
-    from mailer.store import events as event_store
-    from mailer.store import messages
-    from mailer.store import suppressions as suppression_store
+    from mailer.events import suppressions
 
-    emails = _typed(emails)
-    with app.engine.begin() as connection:
-        # mailer forget's order (the ingest lock, the campaign rows, then the suppression): the two
-        # never wait for each other on PostgreSQL (review 13 #2: a deadlock killed one of them).
-        event_store.hold_ingest_lock(connection)
-        added = suppression_store.add(connection, [(e, SuppressionReason.MANUAL, note) for e in emails], source="manual")
-        taken_out = messages.skip_let_through(connection, emails, now=datetime.now(UTC))
-    _say_suppressed(added, len(set(emails)))
-    for campaign_id, count in taken_out.items():  # let through by name there: the newer word wins (review 12b #8)
+    done = suppressions.add(app.engine, emails, note=note)
+    _say_suppressed(done.added, done.given)
+    for campaign_id, count in done.taken_out.items():  # let through by name there: the newer word wins (review 12b #8)
         output.say(
             f"Also taken out of {campaign_id}, which let them through by name (--override-suppression): {counted(count, 'journalist')} skipped."
         )
     from mailer.send import status
 
-    for held in status.held_at_sendgrid(app.engine, emails):  # a scheduled send SendGrid holds still mails them
+    for held in status.held_at_sendgrid(
+        app.engine, suppressions.addresses_typed(emails)
+    ):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
 
 
@@ -308,32 +302,13 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
     app.changes = "nothing was removed, since it would come off the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
-    from mailer import mailbox
-    from mailer.models import SuppressionReason
-    from mailer.store import suppressions as suppression_store
+    from mailer.events import suppressions
 
-    addresses = list(dict.fromkeys(_typed(emails)))
-    with app.engine.begin() as connection:
-        if not lift_forgotten:  # a bounce clean-up must not undo an erasure request (review 8)
-            # Entries an older version kept under another spelling count too ("jane doe <jane@example.org>").
-            forgotten = [
-                address
-                for address in addresses
-                if any(entry.reason == SuppressionReason.FORGOTTEN for entry in suppression_store.spellings(connection, address))
-            ]
-            if forgotten:
-                raise MailerError(
-                    f"{', '.join(forgotten)} asked to be forgotten (mailer forget): that record keeps them from ever "
-                    "being mailed again. Nothing was removed.",
-                    hint=f'Only if they asked to be mailed again: mailer suppressions remove {forgotten[0]} --reason "..." --forgotten',
-                )
-        lifted: dict[str, list[Any]] = {}
-        for entry in suppression_store.remove(connection, addresses, note=note):
-            lifted.setdefault(mailbox.key(entry.email_key), []).append(entry)
-        # Lifting a bounce leaves the journalist's own unsubscribe standing (review 11s #7).
-        kept = {address: suppression_store.find(connection, address) for address in lifted}
+    lifted = {done.address: done for done in suppressions.remove(app.engine, emails, note=note, forgotten=lift_forgotten)}
+    addresses = list(lifted)
+    kept = {address: done.still for address, done in lifted.items() if done.lifted}
     for address in addresses:
-        entries = lifted.get(address, [])
+        entries = lifted[address].lifted
         if not entries:
             output.say(f"{address} was not suppressed.")
         still = kept.get(address)
@@ -350,7 +325,7 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
                 f"does not undo the journalist's own {own}. Only if they asked to be mailed again: "
                 f'mailer suppressions remove {address} --reason "..."'
             )
-    if any(e.reason in ("bounce", "spamreport", "unsubscribe") for entries in lifted.values() for e in entries):
+    if any(e.reason in ("bounce", "spamreport", "unsubscribe") for done in lifted.values() for e in done.lifted):
         output.warn("SendGrid keeps its own suppression lists: remove the address there too, or SendGrid will still drop the mail.")
 
 
@@ -426,20 +401,3 @@ def _write_csv(app: AppContext, path: Path, entries: Sequence[Any], *, delimiter
             )
     except OSError as exc:
         raise MailerError(f"{path}: cannot be written ({exc.strerror}).", hint="Check the folder exists and is writable.") from exc
-
-
-def _typed(emails: tuple[str, ...]) -> tuple[str, ...]:
-    """The addresses as typed, read as list cells are ("Jane Doe <Jane@Example.org>", mailto:,
-    spaces; newcomer review 9: a name with the address was refused) and lower-cased as the log
-    keeps them; MailerError naming every one that is no address (nothing is then changed)."""
-    from mailer.contacts.addresses import typed_key
-
-    read = [(text, *typed_key(text)) for text in emails]
-    bad = [(text, why) for text, _, why in read if why is not None]
-    if bad:
-        named = "; ".join(f'"{text}" ({why})' for text, why in bad)
-        raise MailerError(
-            f"Not an email address: {named}. Nothing was changed.",
-            hint='Give each address on its own, for example jane@example.org or "Jane Doe <jane@example.org>".',
-        )
-    return tuple(key for _, key, _ in read)

@@ -199,8 +199,13 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
 
 def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]:
     """(HTML, text, CSS) files of the release's template: the templates folder, the release's
-    folder, then the built-in templates."""
+    folder, then the built-in templates. ``template: release.html.j2`` (the file's name as the
+    folder shows it) names the template ``release``, not a file release.html.j2.html.j2."""
     name = release.template
+    for suffix in (".html.j2", ".txt.j2", ".html", ".txt", ".css", ".j2"):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
     folders = list(dict.fromkeys([config.compose.templates, release.path.parent, BUILTIN_TEMPLATES]))
     where = f"{release.path}, line {release.template_line}" if release.template_line else str(release.path)
     for folder in folders:

@@ -122,6 +122,8 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
 
     Versions are ``NAME.LANG.md`` files beside ``NAME.md`` and the ``translations:`` block
     (mailer/compose/versions.py); each is checked like the main file and lands in ``versions``.
+    Raises ReleaseError, naming the file and line, for a file that is missing or wrong (front
+    matter, Markdown, an expression a release cannot use, an attachment outside its folder).
     """
     from mailer.compose import versions
 

@@ -29,7 +29,7 @@ from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
 from mailer.counting import counted
-from mailer.errors import TemplateError
+from mailer.errors import ReleaseError, TemplateError
 from mailer.models import CANONICAL_FIELDS, Attachment, Contact, ContactTable, Personalized, Rendered, Token
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
@@ -66,7 +66,15 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
 
     ``test=True`` adds "[TEST] " to the subject and a visible banner; ``content_hash`` is the
     same either way, so a live send can tell whether this exact content was test-sent.
+    ``release`` is what ``release.load(path)`` returns. Raises TemplateError for a template
+    that is missing or fails (file and line), ReleaseError for what the release itself gets wrong,
+    or for a ``release`` that is not a loaded release (its file's path, say).
     """
+    if not isinstance(release, Release):
+        raise ReleaseError(
+            f"compose.render takes a release loaded from its file, not a {type(release).__name__}.",
+            hint='Load it first: compose.render(release.load("releases/example.md"), config=cfg).',
+        )
     found: dict[str, Token] = {}
     mode = markup.TokenMode(found)
     parts = markup.build(release, config=config, mode=mode, unsubscribe_url=tokens.UNSUBSCRIBE_PLACEHOLDER)
@@ -225,13 +233,18 @@ def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def personalize(rendered: Rendered, fields: Mapping[str, str]) -> Personalized:
+def personalize(rendered: Rendered, fields: Mapping[str, str] | Contact) -> Personalized:
     """The exact subject, HTML and text one journalist receives (substitutions applied locally).
+
+    ``fields``: the journalist's ``Contact.fields`` (field -> text), or the Contact itself.
+    Raises TemplateError when they lack a field the release uses without a default.
 
     This is the proof path (preview, dry run, archive): the unsubscribe tag becomes the proof
     link (``Rendered.unsubscribe_proof``), never a raw tag nor a link that would unsubscribe
     anyone; the live request keeps the tag for SendGrid (or our one-click substitution).
     """
+    if isinstance(fields, Contact):
+        fields = fields.fields
     prepared = _prepared(rendered)
     values = _values(prepared, fields)
     if rendered.unsubscribe_tag:

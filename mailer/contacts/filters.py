@@ -12,7 +12,7 @@ made into Python objects. A tuple of Contacts is filtered contact by contact, wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mailer.contacts import listfile
@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def parse_filter(where: Sequence[str], tags: Sequence[str]) -> Filter:
+def parse_filter(where: Sequence[str] | str = (), tags: Sequence[str] | str = ()) -> Filter:
     """--where FIELD=VALUE[,VALUE...] and --tag TAG options -> Filter.
 
     Several --where for one field, or several values after "=", mean "any of"; different
-    fields must all match. A --where on "tags" is the same as --tag.
+    fields must all match. A --where on "tags" is the same as --tag. One expression or tag alone
+    may be given as text (``where="beat=health"``, ``tags="science"``), not read as its letters.
+    Raises ListError for an expression that is not FIELD=VALUE; a FIELD no list has is refused
+    by ``apply_filter``, which knows the lists.
     """
+    where = (where,) if isinstance(where, str) else where
+    tags = (tags,) if isinstance(tags, str) else tags
     fields: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}  # a reason names the value as typed, not case-folded (newcomer 12b #7)
@@ -75,7 +80,10 @@ def _any_of(flt: Filter, values: frozenset[str]) -> str:
 
 
 def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
-    """Keep the contacts that match; the others move to rejected as FILTERED, saying why."""
+    """Keep the contacts that match; the others move to rejected as FILTERED, saying why.
+
+    Returns a new ContactList (recipients a ContactTable still). Raises ListError for a --where
+    FIELD that no list has, naming the fields it could be."""
     if flt.is_empty():
         return contact_list
     known = set(CANONICAL_FIELDS) | {name for summary in contact_list.files for name in summary.custom}
@@ -104,8 +112,12 @@ def apply_filter(contact_list: ContactList, flt: Filter) -> ContactList:
     return ContactList(tuple(kept), tuple(rejected), contact_list.files)
 
 
-def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> ContactList:
-    """Move suppressed addresses (lower-cased address -> reason) to rejected as SUPPRESSED."""
+def suppress(contact_list: ContactList, suppressed: Mapping[str, str] | Iterable[str]) -> ContactList:
+    """Move suppressed addresses (address -> reason) to rejected as SUPPRESSED, the reason as the
+    row's detail. Addresses are compared as the log keys them, whatever their case or spelling
+    ("Li.Wei@Example.org", "Li Wei <li.wei@example.org>"); a plain collection of addresses gives
+    the reason "suppressed". Returns a new ContactList."""
+    suppressed = _keyed(suppressed)
     if isinstance(contact_list.contacts, ContactTable):
         return _suppress_table(contact_list, contact_list.contacts, suppressed)
     kept: list[Contact] = []
@@ -117,6 +129,37 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str]) -> Contac
         else:
             rejected.append(_rejected_contact(contact, RejectReason.SUPPRESSED, str(reason)))
     return ContactList(tuple(kept), tuple(rejected), contact_list.files)
+
+
+def _keyed(suppressed: Mapping[str, str] | Iterable[str]) -> Mapping[str, str]:
+    """The suppressions by the log's key of each address: a script's own mapping may say
+    "Li.Wei@Example.org" (the list's row is li.wei@example.org, which it then did not suppress:
+    newcomer 16py). Only the addresses not written as their own key (``mailbox.key``'s quick test,
+    done for all at once) are read again, so the log's own mapping costs one vectorized pass."""
+    if isinstance(suppressed, str):
+        suppressed = (suppressed,)
+    if not isinstance(suppressed, Mapping):
+        suppressed = dict.fromkeys(suppressed, "suppressed")
+    if not suppressed:
+        return suppressed
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.array(list(suppressed), type=pa.large_string())
+    plain = pc.and_(
+        pc.and_(pc.string_is_ascii(keys), pc.equal(keys, pc.utf8_trim_whitespace(pc.utf8_lower(keys)))),
+        pc.invert(pc.match_substring_regex(keys, r'[<:"]|xn--|\.$')),
+    )
+    others = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(others):
+        return suppressed
+    from mailer import mailbox
+
+    keyed = dict(suppressed)
+    for address in keys.take(pa.array(others)).to_pylist():
+        keyed.setdefault(mailbox.key(address), suppressed[address])
+    return keyed
 
 
 def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str]) -> ContactList:

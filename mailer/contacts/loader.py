@@ -15,12 +15,14 @@ memory than ``check``. benchmarks/lists_clean.py measures both against pandas.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
 from mailer.contacts.listfile import ListFile
@@ -134,7 +136,7 @@ class _Examined:
 
 
 def check(
-    paths: Sequence[Path | str],
+    paths: Sequence[Path | str] | Path | str,
     *,
     on_file: Callable[[str], None] | None = None,
     keep_going: bool = False,
@@ -145,7 +147,9 @@ def check(
     Raises ListError for the first file that cannot be used; with ``keep_going``, such files are
     left out and listed in ``unreadable`` instead (ListError still when no file was given).
     ``on_progress`` is told the share of the work done so far (0 to 1; see ``Share``).
+    ``paths``: the list files, or one path alone.
     """
+    paths = list_paths(paths)
     share = Share(paths, on_progress)
     unreadable: list[tuple[str, ListError]] = []
 
@@ -184,12 +188,35 @@ def _every_unusable(errors: Sequence[ListError]) -> ListError:
     )
 
 
+def list_paths(paths: Sequence[Path | str] | Path | str | None) -> list[Path]:
+    """The list files a caller named: a sequence of paths, or one path alone (``"lists/press.csv"``,
+    which would otherwise be read as 15 one-letter file names). Raises ListError for an item that
+    is not a path (an int, None, a ContactList)."""
+    if paths is None:
+        return []
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    try:
+        items = list(paths)
+    except TypeError:
+        raise ListError(
+            f"{paths!r} is not a list file name.", hint='Give the CSV files as paths, for example ["lists/press.csv"].'
+        ) from None
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise ListError(
+                f"{item!r} is not a list file name (a {type(item).__name__}).",
+                hint='Give the CSV files as paths, for example ["lists/press.csv"].',
+            )
+    return [Path(item) for item in items]
+
+
 def _no_file() -> ListError:
     return ListError("No list file given.", hint="Name one or more CSV files, for example: mailer lists check lists/press.csv")
 
 
 def load(
-    paths: Sequence[Path | str],
+    paths: Sequence[Path | str] | Path | str,
     *,
     on_file: Callable[[str], None] | None = None,
     prefer: Filter | None = None,
@@ -207,10 +234,14 @@ def load(
     whose second says "health" is a recipient of ``--where beat=health``, with the second row's
     fields (newcomer 11). The filter itself is applied afterwards (``apply_filter``).
     ``on_progress`` is told the share of the work done so far (0 to 1; see ``Share``).
+
+    ``paths``: the list files, or one path alone. Raises ListError naming every file that cannot
+    be used (missing, a folder, not a list, unreadable), or when no file is given.
     """
     import numpy as np
     import pyarrow as pa
 
+    paths = list_paths(paths)
     share = Share(paths, on_progress)
     unusable: list[ListError] = []
     files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share)
@@ -683,9 +714,10 @@ def normalize_tags(tags: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
 
 
-def find(paths: Sequence[Path | str], address: str) -> Contact:
+def find(paths: Sequence[Path | str] | Path | str, address: str) -> Contact:
     """The recipient with this address in these lists (compared without case), or a ListError."""
-    wanted = address.strip().lower()
+    paths = list_paths(paths)
+    wanted = mailbox.key(address)  # as typed: "Li Wei <Li.Wei@example.org>", mailto:
     recipients = load(paths).contacts
     # Compared as Contact.email_key compares (str.lower), without making every Contact.
     emails = recipients.chunks() if isinstance(recipients, ContactTable) else [(0, {"email": [c.email for c in recipients]})]

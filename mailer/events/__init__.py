@@ -9,6 +9,7 @@
     imports.py events files -> Ingest, one transaction per file (``mailer events import``)
     webhook.py the signed event webhook (Starlette app), signature.py its ECDSA check
     suppression_sync.py  SendGrid's own suppression lists -> suppressions
+    suppressions.py      suppressions added and lifted by hand (``mailer suppressions add/remove``)
 
 Never imports: contacts, compose, send, transport, reports, cli.
 

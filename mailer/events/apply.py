@@ -32,12 +32,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine
 
 from mailer.events.kinds import KNOWN_TYPES, SENDGRID_TYPES, SUPPRESSING  # anything else is stored raw and changes nothing
-from mailer.events.parse import DELIVERY_OF, Event, Quarantined
+from mailer.events.parse import DELIVERY_OF, Batch, Event, Quarantined
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 
 # What SendGrid's `dropped` reasons mean for the suppression table (DOCS event.md).
 DROPPED_REASONS: Mapping[str, SuppressionReason] = {
@@ -83,9 +84,10 @@ class Applied:
         )
 
 
+@in_words
 def apply(
     engine: Engine,
-    events: Sequence[Event],
+    events: Sequence[Event] | Batch,
     *,
     source: str,
     block_threshold: int,
@@ -109,7 +111,13 @@ def apply(
     held only from the transaction's start to its end, so another request's look-ups and
     parsing go on meanwhile. Whether an event was stored before is decided inside it: the
     log's unique keys stay the judge of duplicates.
+
+    ``events`` may be the whole ``Batch`` that ``read_file`` or ``parse_body`` gave: its events,
+    and its quarantined ones unless ``quarantined`` is given. Returns ``Applied`` (counts of events).
     """
+    if isinstance(events, Batch):
+        quarantined = quarantined or events.quarantined
+        events = events.events
     try:
         with engine.connect() as connection:
             staged = stage(connection, events, links)

@@ -47,8 +47,14 @@ _BOM = b"\xef\xbb\xbf"
 _OBJECT_LINE = re.compile(rb"\n[ \t\r]*\{")
 
 
-def read_file(path: Path) -> Batch:
-    """The events in a file; those that cannot be read are quarantined, named by file and line."""
+def read_file(path: Path | str) -> Batch:
+    """The events in a file (a path, as text or Path); those that cannot be read are quarantined,
+    named by file and line. Raises EventError for a file that cannot be read at all, or in which
+    no line holds an event (a press list given by mistake), as `mailer events import` refuses it:
+    its rows are not quarantined into the log (newcomer 16py: read_file took a CSV list as 50
+    unreadable events, each holding a journalist's row)."""
+    path = Path(path)
+    check(path)
     events: list[Event] = []
     bad: list[Quarantined] = []
     for batch in stream(path):
@@ -57,12 +63,13 @@ def read_file(path: Path) -> Batch:
     return Batch(events, bad)
 
 
-def check(path: Path) -> None:
+def check(path: Path | str) -> None:
     """Raise EventError, naming the file, if it cannot be read at all; the events are not stored.
 
     Reads the file through once to check it is UTF-8 (fast: no JSON is parsed, except for an
     NDJSON file with lines in another encoding, which is refused only if no line holds an event).
     """
+    path = Path(path)
     with _open(path) as file:
         first = _start(path, file)
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -110,12 +117,13 @@ def _json_first_line(file: BinaryIO) -> bool:
     return False
 
 
-def stream(path: Path, *, size: int = BATCH) -> Iterator[Batch]:
+def stream(path: Path | str, *, size: int = BATCH) -> Iterator[Batch]:
     """The file's events in batches of at most ``size`` events, in the order of the file.
 
     Quarantined events come in the batch where they were met. Raises EventError for a file
     that cannot be read at all (the batches before it may have been yielded: see ``check``).
     """
+    path = Path(path)
     with _open(path) as file:
         if _start(path, file) == b"[":
             yield from _stream_array(path, file, size)

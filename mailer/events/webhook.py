@@ -52,6 +52,7 @@ from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
+from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
@@ -143,6 +144,7 @@ def tune_for_ingest(engine: Engine) -> None:
     engine.dispose()  # connections opened before now did not get the pragmas
 
 
+@in_words
 def create_app(
     *,
     config: Config,
@@ -159,13 +161,22 @@ def create_app(
     refuses to start in that case (``check_exposure``), and the app, used from Python, holds to it.
 
     With ``unsubscribe_secret`` (``Config.unsubscribe_secret``), also our one-click unsubscribe
-    endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py).
+    endpoint, GET and POST /unsubscribe/TOKEN (oneclick.py). Raises ConfigError for a secret given
+    as plain text (it must come through ``Config.unsubscribe_secret``, which checks it), StoreError
+    or ConfigError for an engine or config of the wrong kind.
 
     ``close_connections`` (``mailer webhook --workers`` above 1): answer events with
     ``Connection: close``. Workers share one listening socket and a kept-alive connection stays
     with the worker that accepted it, so a few busy senders would all land on one worker; a new
     connection per batch goes to whichever worker is free.
     """
+    if unsubscribe_secret is not None and not isinstance(unsubscribe_secret, SecretStr):
+        # A plain string reached the links' check only when a journalist clicked: 500 for every
+        # unsubscribe, and a short secret was never refused (newcomer 16py).
+        raise ConfigError(
+            f"create_app(): unsubscribe_secret must be what config.unsubscribe_secret(environ) returns, not a {type(unsubscribe_secret).__name__}.",
+            hint="Pass unsubscribe_secret=config.unsubscribe_secret(environ), environ the process environment: it reads MAILER_UNSUBSCRIBE_SECRET and checks it is long enough.",
+        )
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
     clock = now or (lambda: datetime.now(UTC))

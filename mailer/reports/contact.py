@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from mailer import mailbox
+from mailer.errors import ReportError
 from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, RejectReason, shown_state, shown_status, shown_subject
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
@@ -31,6 +33,7 @@ from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 from mailer.store.messages import AddressRow
 
 __all__ = ["Bounce", "History", "Sending", "history"]
@@ -229,10 +232,13 @@ class History:
         }
 
 
+@in_words
 def history(
     engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None, now: datetime | None = None
 ) -> History:
-    """The history of the address whose log key is ``email_key`` (normalized, lower-cased).
+    """The history of one address: ``email_key`` as a person types it ("Li.Wei@Example.org",
+    "Li Wei <li.wei@example.org>") or as the log keys it, read as ``mailer contact`` reads it
+    (``mailbox.key``: normalized, lower-cased). Raises ReportError when it is not text.
 
     ``also`` names other spellings to try for the suppression entry (a suppression synced from
     SendGrid holds the address as SendGrid spelled it). ``folder`` is the press office's folder
@@ -241,6 +247,15 @@ def history(
     one list reads one way (fix 10). Never raises for an unknown address: its history is empty.
     ``now`` decides which scheduled sends SendGrid still holds (``Sending.campaign_status``).
     """
+    if not isinstance(email_key, str):  # README once said to pass typed_key(text), a (key, why) pair
+        raise ReportError(
+            f"contact.history takes the address as text, not {type(email_key).__name__} {email_key!r}.",
+            hint='Pass the address itself, for example contact.history(engine, "jane@example.org").',
+        )
+    typed = email_key.strip().lower()
+    email_key = mailbox.key(email_key)
+    if typed != email_key and typed not in also:
+        also = (*also, typed)  # a suppression synced from SendGrid keeps SendGrid's spelling
     now = now or datetime.now(UTC)
     with engine.connect() as connection:
         every = message_store.for_address(connection, email_key)

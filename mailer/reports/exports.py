@@ -17,6 +17,7 @@ from mailer.reports import formats, page
 from mailer.reports.figures import Table, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
+from mailer.store.failures import in_words
 
 # A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
@@ -25,13 +26,14 @@ STEPS = 100
 READ = STEPS // 2
 
 
+@in_words
 def export(
     engine: Engine,
     campaign_id: str,
     *,
     kind: str,
     fmt: str,
-    path: Path,
+    path: Path | str,
     everyone: bool = False,
     delimiter: str = ",",
     progress: Progress | None = None,
@@ -44,8 +46,15 @@ def export(
     as they are written (newcomer 14 #4: a 60,000-row report took 6 s in silence).
     Raises ReportError for an unknown campaign, kind or format, or a file that cannot be written.
     """
+    path = Path(path)
     if fmt not in ("csv", "xlsx", "json", "html"):
-        raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(FORMATS)}.")
+        written = [name for name in FORMATS if name != "table"]  # "table" is the terminal's, no file
+        if fmt == "table":
+            raise ReportError(
+                'The format "table" is what the terminal shows; a file is one of: ' + ", ".join(written) + ".",
+                hint=f'For the rows themselves: reports.table(engine, "{campaign_id}", "{kind}").',
+            )
+        raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(written)}.")
     with (progress or _no_progress)(f"Writing {path.name}", STEPS) as advance:
         if fmt == "html":
             text = page.render(engine, campaign_id, kind, everyone=everyone)
@@ -116,10 +125,14 @@ class Overview(NamedTuple):
     called_off: tuple[tuple[str, str], ...] = ()
 
 
+@in_words
 def export_overview(
-    engine: Engine, path: Path, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+    engine: Engine, path: Path | str, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
 ) -> Overview:
-    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``)."""
+    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``).
+
+    Raises ReportError for a file that cannot be written."""
+    path = Path(path)
     moment = now or datetime.now(UTC)
     summaries = period(engine, since=since, until=until)
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]

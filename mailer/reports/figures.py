@@ -39,6 +39,7 @@ from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
+from mailer.store.failures import in_words
 
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 NO_OUTLET = "(no outlet)"
@@ -262,8 +263,13 @@ def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     return info
 
 
+@in_words
 def summarize(engine: Engine, campaign_id: str) -> Summary:
-    """The summary figures of one live campaign."""
+    """The summary figures of one live campaign: journalists per state and per event (counts of
+    people; ``Summary.rate`` and ``table(..., "summary")`` give rates, shares from 0 to 1).
+
+    Raises ReportError for an id not in the log, a dry run or a test send, or a campaign without
+    recipients."""
     info = find_campaign(engine, campaign_id)
     with engine.connect() as connection:
         summary = _summaries(connection, {campaign_id: info})[campaign_id]
@@ -274,13 +280,15 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
     return replace(summary, bounce_classes=_classes(classes), reach=together)
 
 
-def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
+@in_words
+def headline_figures(engine: Engine, campaign_ids: Collection[str] | str) -> dict[str, dict[str, int]]:
     """Delivered, opened (people), clicked, bounced, unsubscribed per live campaign, for `mailer campaigns`.
 
-    Test sends and dry runs are left out; so are ids not in the log.
+    Test sends and dry runs are left out; so are ids not in the log. One id alone may be given as text.
     """
+    ids = {campaign_ids} if isinstance(campaign_ids, str) else set(campaign_ids)  # not its letters
     with engine.connect() as connection:
-        found = {cid: campaign_store.get(connection, cid) for cid in set(campaign_ids)}
+        found = {cid: campaign_store.get(connection, cid) for cid in ids}
         infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}
         summaries = _summaries(connection, infos)
     return {
@@ -295,6 +303,7 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str]) -> dict[str,
     }
 
 
+@in_words
 def period(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> list[Summary]:
     """Summaries of the live campaigns that went out in [since, until) (UTC; either open), oldest
     first: a scheduled send by its scheduled time, not by when it was planned (``Campaign.goes_out``).
@@ -447,8 +456,11 @@ OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
 
 
+@in_words
 def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
-    """The rows of one report kind ("summary" gives the figures as rows).
+    """The rows of one report kind ("summary" gives the figures as rows): ``kind`` is one of
+    KINDS; cells typed (times UTC ``datetime``, rates floats from 0 to 1). Raises ReportError for an
+    unknown kind, and as ``summarize`` does for the campaign.
 
     The recipients report leaves out the journalists the send's ``--where`` excluded (skipped,
     reason "filtered"; counted in ``left_out``) unless ``everyone``.
@@ -742,6 +754,7 @@ def _hard_first(item: tuple[str, int]) -> tuple[bool, str]:
     return (not item[0].startswith("hard"), item[0])
 
 
+@in_words
 def overview(engine: Engine, *, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Every campaign (or the newest ``limit``), newest first, with counts per state and, for live ones, delivered, opened, bounced ...
 

@@ -46,6 +46,7 @@ from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find, late_cancel_words, unknown_words
 from mailer.store import campaigns, checkpoint, folders, messages
+from mailer.store.failures import in_words
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
 from mailer.transport.mailsend import CommonBodies
@@ -110,6 +111,7 @@ class Cancelled:
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
 
 
+@in_words
 def start(
     engine: Engine,
     config: Config,
@@ -128,9 +130,17 @@ def start(
     A dry run writes every request body and an .eml for the first ``[compose] dry_run_eml``
     recipients, or for everyone with ``every_eml``. Raises what ``prepared.check()`` raises,
     AuthError on a refused key, SendError when SendGrid stays unreachable (the rest stays
-    planned for ``resume``).
+    planned for ``resume``) or when this ``prepared`` was started already (it goes out once).
     """
     prepared.check()
+    with engine.connect() as connection:
+        started = messages.campaign_of_keys(connection, prepared.plan.key_prefix)
+    if started is not None:  # a script's second start of one Prepared met the log's unique keys (newcomer 16py)
+        raise SendError(
+            f"This prepared send was started already: it is {started} in the delivery log, and a prepared send goes out once.",
+            hint=f"mailer status {started} says whom it reached. To send the release again, prepare it again "
+            "(campaign.prepare_send), which skips the journalists who received it.",
+        )
     transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
     if isinstance(transport, DryRunTransport):
         needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
@@ -357,6 +367,7 @@ def check_resumable(config: Config, found: campaigns.Campaign) -> None:
         )
 
 
+@in_words
 def resume(
     engine: Engine,
     config: Config,
@@ -487,6 +498,7 @@ def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> Campaig
     return delivery.settle(engine, found, batch_size=config.sendgrid.batch_size)
 
 
+@in_words
 def cancel(
     engine: Engine,
     config: Config,

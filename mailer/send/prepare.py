@@ -32,13 +32,20 @@ from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
+from mailer.store.failures import in_words
 
 __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A send ready to start: its plan, and what a person must see or confirm first."""
+    """A send ready to start: its plan, and what a person must see or confirm first.
+
+    `mailer send` asks, in order: each of ``questions``; ``correction`` when set (a "no" sends
+    ``without_correction()``); and, when ``never_test_sent``, "Send it anyway, without a test
+    send?" (unless --no-test-ok). A script that asks its own person asks the same. ``check()``
+    raises ``problem`` (SendError or ConfigError) when the send must not go at all.
+    """
 
     plan: plan_module.Plan
     mode: Mode
@@ -68,7 +75,8 @@ class Prepared:
         return self.plan.rendered
 
     def check(self) -> None:
-        """Raise the reason this send must not start, if there is one."""
+        """Raise the reason this send must not start, if there is one: SendError (nobody to send to,
+        the embargo, a time too close) or ConfigError (no postal address, an example sender)."""
         if self.problem is not None:
             raise self.problem
 
@@ -86,28 +94,40 @@ class Prepared:
         return replace(self, plan=fewer, correction=None, earlier_version={})
 
 
+@in_words
 def prepare_send(
     engine: Engine,
     config: Config,
-    release_path: Path,
-    list_paths: Sequence[Path],
+    release_path: Path | str,
+    list_paths: Sequence[Path | str] | Path | str,
     *,
-    where: Sequence[str] = (),
-    tags: Sequence[str] = (),
+    where: Sequence[str] | str = (),
+    tags: Sequence[str] | str = (),
     dry_run: bool = False,
-    at: str | None = None,
-    overrides: Sequence[str] = (),
+    at: str | datetime | None = None,
+    overrides: Sequence[str] | str = (),
     force_embargo: bool = False,
     include_previous: bool = False,
     now: datetime | None = None,
 ) -> Prepared:
-    """Plan a send of a release to press lists; raises for unreadable input, never writes.
+    """Plan a send of a release to press lists; never writes. ``prepared.check()`` then raises
+    when it must not go (nobody to send to, the embargo, no postal address).
+
+    Raises ReleaseError or TemplateError for a release that cannot be rendered, ListError for a
+    list that cannot be used or a --where that is not a filter, SendError for an ``at`` time
+    mailer cannot read, StoreError when the log fails.
 
     Journalists an earlier live campaign already sent this exact content are skipped ("already
     received in CAMPAIGN") unless ``include_previous``. When an earlier live campaign came from
     the same release file with other content (a correction), a question says how many of these
     journalists got that earlier version.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
+    release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides  # one address alone, not its letters
+    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -197,19 +217,20 @@ def _no_events_warning(original_id: str, described: str) -> str:
     )
 
 
+@in_words
 def prepare_follow_up(
     engine: Engine,
     config: Config,
-    release_path: Path,
+    release_path: Path | str,
     original_id: str,
     *,
     who: str,
-    list_paths: Sequence[Path] = (),
-    where: Sequence[str] = (),
-    tags: Sequence[str] = (),
+    list_paths: Sequence[Path | str] | Path | str = (),
+    where: Sequence[str] | str = (),
+    tags: Sequence[str] | str = (),
     dry_run: bool = False,
-    at: str | None = None,
-    overrides: Sequence[str] = (),
+    at: str | datetime | None = None,
+    overrides: Sequence[str] | str = (),
     force_embargo: bool = False,
     include_previous: bool = False,
     now: datetime | None = None,
@@ -220,9 +241,21 @@ def prepare_follow_up(
     The recipients are the original's journalists that match, with the original's contact
     fields, less those who bounced since, suppressed addresses, and (when ``list_paths`` are
     given) anyone not on those lists; ``where`` / ``tags`` narrow them as in any send. See
-    send/follow_up.py for the order reasons are counted in. Raises SendError when the original
-    is not in the log, or is a dry run, a test send or a cancelled send.
+    send/follow_up.py for the order reasons are counted in. Raises SendError for a ``who`` that
+    is not one of those, or when the original is not in the log, or is a dry run, a test send or
+    a cancelled send.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    if who not in follow_up.WHO:  # was a bare KeyError from deep inside (newcomer 16py)
+        raise SendError(
+            f'Follow-up: "{who}" is not a group of journalists mailer knows.',
+            hint=f"Choose who= one of: {', '.join(follow_up.WHO)} (as mailer send --follow-up ... --who offers).",
+        )
+    list_paths = named_lists(list_paths)
+    release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides
+    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -686,16 +719,17 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
     )
 
 
+@in_words
 def prepare_test(
     engine: Engine,
     config: Config,
-    release_path: Path,
+    release_path: Path | str,
     *,
-    to: Sequence[str] = (),
+    to: Sequence[str] | str = (),
     as_email: str | None = None,
-    list_paths: Sequence[Path] = (),
+    list_paths: Sequence[Path | str] | Path | str = (),
     dry_run: bool = False,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str] | str = (),
     language: str | None = None,
 ) -> Prepared:
     """Plan a test send to staff: the same email with a [TEST] subject and a banner.
@@ -703,8 +737,16 @@ def prepare_test(
     ``to`` replaces the staff list; ``as_email`` fills in the fields of that journalist from
     ``list_paths``. ``language`` picks a language version (README, Languages; the main one by
     default): a test send is one campaign per version, since staff get every version. Raises
-    SendError when nobody is left to send to, ReleaseError for a language the release lacks.
+    SendError when nobody is left to send to or a ``to`` is not an email address (checked as
+    strictly as list rows; one address alone may be given as text), ConfigError when there is no
+    ``to`` and no staff list, ReleaseError for a language the release lacks, ListError for a list
+    that cannot be used.
     """
+    from mailer.contacts.loader import list_paths as named_lists
+
+    list_paths = named_lists(list_paths)
+    release_path = Path(release_path)
+    overrides = (overrides,) if isinstance(overrides, str) else overrides
     loaded = release.load(release_path)
     version = loaded
     if language is not None:

@@ -77,10 +77,13 @@ def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> 
     return ContactList(contact_list.contacts, tuple(rejected), contact_list.files), where
 
 
-def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
-    """Who a test send goes to: ``to`` when given, else the staff list. ConfigError when there is neither."""
+def staff(config: Config, to: Sequence[str] | str = ()) -> ContactList:
+    """Who a test send goes to: ``to`` when given (addresses, or one address alone), else the staff
+    list. ConfigError when there is neither; SendError naming every ``to`` that is not an email
+    address, checked as strictly as list rows (a typo is an error, not a bounce)."""
     if to:
-        return ContactList(tuple(Contact(a, {"email": a}, "--to", i) for i, a in enumerate(to, 1)), (), ())
+        addresses = checked_to(to)
+        return ContactList(tuple(Contact(a, {"email": a}, "--to", i) for i, a in enumerate(addresses, 1)), (), ())
     if config.lists.staff is None:
         raise ConfigError(
             "No staff list to test-send to.",
@@ -93,6 +96,29 @@ def staff(config: Config, to: Sequence[str] = ()) -> ContactList:
             hint="Make that list (a CSV with an Email column, as any press list), set staff = to the list you have, or pass --to EMAIL.",
         )
     return contacts.load([config.lists.staff])
+
+
+def checked_to(to: Sequence[str] | str) -> tuple[str, ...]:
+    """A test send's ``to`` addresses, normalized as list rows are (one address alone is itself, not
+    its letters); SendError naming every one that is not an email address (``mailer test --to``
+    checks the same before it starts)."""
+    from mailer.mailbox import validate
+
+    given = (to,) if isinstance(to, str) else tuple(to)
+    valid: list[str] = []
+    bad: list[str] = []
+    for address in given:
+        normalized, why = validate(address.strip()) if isinstance(address, str) else (None, f"a {type(address).__name__}, not text")
+        if normalized is None:
+            bad.append(f"{address!r} ({why})")
+        else:
+            valid.append(normalized)
+    if bad:
+        raise SendError(
+            f"Not an email address to test-send to: {'; '.join(bad)}. Nothing was sent.",
+            hint='Give each address as text, for example to=["me@example.org"] (mailer test --to me@example.org).',
+        )
+    return tuple(valid)
 
 
 def test_recipients(rendered: Rendered, people: ContactList, *, journalist: Contact | None = None) -> ContactList:

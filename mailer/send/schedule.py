@@ -52,12 +52,28 @@ def at_example(now: datetime, zone: str | None = None) -> str:
     return f'--at "{naive:%Y-%m-%d %H:%M} {name}"'
 
 
-def parse_at(text: str, *, now: datetime) -> datetime:
+def parse_at(text: str | datetime, *, now: datetime) -> datetime:
     """--at "2026-03-01 09:00 America/New_York" (or an ISO time with an offset) -> an aware time.
 
-    Refused when it is in the past or more than 72 hours ahead (SendGrid's limit for send_at).
+    A script may give an aware ``datetime`` instead (any zone); a naive one is refused, as text
+    without a zone is. Raises SendError when the time cannot be read, has no zone, is in the
+    past or is more than 72 hours ahead (SendGrid's limit for send_at).
     """
-    moment = _parse_moment(text.strip(), now=now)
+    if isinstance(text, datetime):
+        if text.tzinfo is None or text.utcoffset() is None:
+            raise SendError(
+                f"The send time {text:%Y-%m-%d %H:%M} has no time zone, so it could mean several moments.",
+                hint='Give an aware time, for example datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris")), '
+                'or text such as "2026-12-02 09:00 Europe/Paris".',
+            )
+        moment, text = text, f"{text:%Y-%m-%d %H:%M %Z}".strip()
+    elif isinstance(text, str):
+        moment = _parse_moment(text.strip(), now=now)
+    else:
+        raise SendError(
+            f"The send time must be text or a datetime, not a {type(text).__name__}.",
+            hint='For example at="2026-12-02 09:00 Europe/Paris".',
+        )
     if moment <= now:
         example = at_example(now, getattr(moment.tzinfo, "key", None))
         raise SendError(f'--at "{text}" is in the past.', hint=f"Give a time in the next 72 hours, for example {example}.")

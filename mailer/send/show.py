@@ -18,7 +18,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import Connection, Engine
 
-from mailer import compose
+from mailer import compose, mailbox
 from mailer.compose import labels
 from mailer.compose.preview import stand_ins
 from mailer.errors import SendError
@@ -27,6 +27,7 @@ from mailer.send import archive
 from mailer.send.status import find
 from mailer.store import messages
 from mailer.store.campaigns import Campaign
+from mailer.store.failures import in_words
 from mailer.transport import eml
 from mailer.transport.base import Request
 from mailer.transport.eml import POLICY
@@ -71,6 +72,7 @@ class Shown:
         return parsed
 
 
+@in_words
 def show(engine: Engine, campaign_id: str, *, contact: str | None = None, language: str | None = None) -> Shown:
     """The email ``contact`` (default: the campaign's first recipient) received in ``campaign_id``.
 
@@ -82,7 +84,7 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
         campaign = find(connection, campaign_id)
         version = _version(connection, campaign, language) if language else None
         # A named journalist is looked up whatever the version; --language alone picks the first of that version.
-        row = messages.shown(connection, campaign_id, contact.strip().lower() if contact else None, language=None if contact else version)
+        row = messages.shown(connection, campaign_id, mailbox.key(contact) if contact else None, language=None if contact else version)
         if contact and version and row is not None and row.state is not MessageState.SKIPPED:
             got = messages.language_of(connection, campaign_id, row.message_key)
             if got and got != version:

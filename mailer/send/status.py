@@ -24,6 +24,7 @@ from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
 from mailer.store.campaigns import Campaign
+from mailer.store.failures import in_words
 
 __all__ = [
     "Held",
@@ -74,10 +75,16 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     return found
 
 
+@in_words
 def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
     ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
-    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py)."""
+    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py).
+
+    ``Status.counts``: journalists per message state (planned, sending, accepted, cancelled, failed,
+    unknown, skipped); ``skipped``: per reason; ``next_steps``: what `mailer status` prints last.
+    Raises SendError for an id not in this log (the hint says where else it may be).
+    """
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
@@ -405,15 +412,20 @@ def _whom(addresses: Sequence[str]) -> str:
     return addresses[0] if len(addresses) == 1 else f"{len(addresses)} of them ({', '.join(addresses)})"
 
 
-def held_at_sendgrid(engine: Engine, addresses: Iterable[str], *, now: datetime | None = None) -> list[Held]:
+@in_words
+def held_at_sendgrid(engine: Engine, addresses: Iterable[str] | str, *, now: datetime | None = None) -> list[Held]:
     """The scheduled sends, still ahead of ``now``, whose emails to any of ``addresses`` SendGrid already holds; soonest first.
 
     ``mailer suppressions add`` and ``mailer forget`` call it: a suppression keeps an address out
     of every later send, but what a scheduled send handed to SendGrid goes out at its time unless
     the send is cancelled (newcomer review 9). ``forget`` must ask before it erases the address.
     A send whose cancel was asked too late says so (``late_cancel_words``) instead of the way out.
+    ``addresses``: as typed ("Li Wei <Li.Wei@example.org>"), or one address alone as text.
     """
-    keys = {address.strip().lower() for address in addresses} - {""}
+    from mailer import mailbox
+
+    given = (addresses,) if isinstance(addresses, str) else addresses  # not its letters
+    keys = {mailbox.key(address) for address in given} - {""}
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
         grouped: dict[tuple[str, datetime], list[str]] = {}

@@ -32,10 +32,28 @@ from mailer.store.upgrade import Progress, upgrade
 __all__ = ["connect", "display_url"]
 
 
-def connect(url: str, *, progress: Progress | None = None) -> Engine:
+def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
     """Open (and create if needed) the delivery log at ``url``. Upgrading a log an earlier version
     wrote takes a while on a large one (seconds per million events): ``progress`` shows that work
-    (``upgrade.upgrade``)."""
+    (``upgrade.upgrade``).
+
+    ``url``: an SQLAlchemy URL ("sqlite:///out/mailer.db", "postgresql+psycopg://..."), or a Path
+    to an SQLite file. Raises StoreError when the log cannot be opened, saying why (a file path
+    given as text is not a URL: the hint gives the URL to write)."""
+    if isinstance(url, Path):
+        url = f"sqlite:///{url}"
+    if not isinstance(url, str):
+        raise StoreError(
+            f"store.connect takes the delivery log's URL as text, not a {type(url).__name__}.",
+            hint='For example: store.connect("sqlite:///out/mailer.db"), or config.load(...).database.url.',
+        )
+    if "://" not in url:
+        shown = url if len(url) < 200 and "@" not in url else "the text given"  # a mangled URL may hold a password
+        raise StoreError(
+            f'"{shown}" is not a database URL.' if url else "No database URL given.",
+            hint=f'An SQLite file is written sqlite:/// then its path: store.connect("sqlite:///{url or "out/mailer.db"}") '
+            "(or pass a Path); PostgreSQL is postgresql+psycopg://USER@HOST/DATABASE.",
+        )
     if url.startswith("sqlite:///") and ":memory:" not in url and not url.startswith("sqlite:///file:"):  # file: URIs name their own
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:

@@ -8,12 +8,22 @@ StoreError naming the log and the next step, and never show SQL or a password.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
-from mailer.errors import StoreError
+from mailer.errors import ConfigError, MailerError, StoreError
 
-__all__ = ["display_url", "during_send", "opening", "reason"]
+__all__ = ["display_url", "during_send", "failed", "in_words", "opening", "reason"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # What the drivers say -> what happened, in plain words.
 _REASONS = (
@@ -91,3 +101,99 @@ def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
             f"Fix the cause, then run: mailer resume {campaign_id}"
         ),
     )
+
+
+def failed(exc: BaseException, url: str | None) -> StoreError:
+    """The log failed under a command or a library call (a lost server connection, a full disk, a
+    file damaged since it was opened): what the command line says of it, for scripts too."""
+    where = f" {display_url(url)}" if url else ""
+    return StoreError(
+        f"The delivery log{where} failed: {reason(exc)}.",
+        hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",
+    )
+
+
+def in_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A library call whose database failures reach its caller as ``failed``'s StoreError, naming
+    the log of the Engine it was given, never as SQLAlchemy's traceback (newcomer 16py: a script's
+    `status(engine, id)` after the PostgreSQL server restarted raised psycopg's OperationalError).
+    Its ``engine``, ``config``, ``environ``, ``campaign_id`` (``original_id``) and ``now`` arguments are checked first, so a
+    URL given for the engine or None for the environment is a MailerError saying what to give,
+    not an AttributeError from deep inside."""
+    parameters = inspect.signature(function).parameters
+    # A `now` that is a clock (Callable), as create_app's, is not a moment: left unchecked.
+    checked = [name for name in _EXPECTED if name in parameters and "Callable" not in str(parameters[name].annotation)]
+    positions = {name: list(parameters).index(name) for name in checked}
+    optional = {name for name in checked if parameters[name].default is None}
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        for name in checked:
+            if name in kwargs:
+                _check(function.__name__, name, kwargs[name], optional=name in optional)
+            elif positions[name] < len(args):
+                _check(function.__name__, name, args[positions[name]], optional=name in optional)
+        try:
+            return function(*args, **kwargs)
+        except StatementError as exc:
+            if isinstance(exc, DBAPIError) or not isinstance(exc.orig, (TypeError, ValueError)):
+                engine = next((value for value in (*args, *kwargs.values()) if isinstance(value, Engine)), None)
+                raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
+            # A value the caller gave that the log's types refuse (a naive or text time): their mistake, not the log's.
+            raise MailerError(
+                f"{function.__name__}(): a value given cannot be used: {exc.orig}",
+                hint="Check the arguments: times are aware datetimes, for example datetime(2026, 1, 1, tzinfo=UTC).",
+            ) from None
+        except SQLAlchemyError as exc:
+            engine = next((value for value in (*args, *kwargs.values()) if isinstance(value, Engine)), None)
+            raise failed(exc, None if engine is None else engine.url.render_as_string(hide_password=False)) from exc
+
+    return wrapper
+
+
+# argument -> (what it must be, how to get one); the value itself is never shown (a URL may hold a password).
+_EXPECTED = {
+    "engine": (
+        "the delivery log's Engine",
+        'Open the log with mailer.store.connect(url), for example engine = store.connect("sqlite:///out/mailer.db").',
+    ),
+    "config": (
+        "a mailer.config.Config (the configuration)",
+        'Load it with mailer.config.load(path), for example cfg = config.load("mailer.toml").',
+    ),
+    "environ": (
+        "a mapping (the environment)",
+        "Pass the process environment, as README's live send does (the SendGrid API key is read from it), or {} for a dry run.",
+    ),
+    "campaign_id": (
+        "text (a campaign id)",
+        'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
+    ),
+    "now": ("an aware datetime (the moment the call takes as now)", "Give it a zone, for example datetime.now(UTC), or leave it out."),
+    "original_id": (
+        "text (a campaign id)",
+        'Give it as text, for example "2026-12-01-example"; mailer.reports.overview(engine) lists them.',
+    ),
+}
+
+
+def _check(function: str, name: str, value: object, *, optional: bool) -> None:
+    """MailerError (ConfigError, StoreError) when ``value`` is not what argument ``name`` takes."""
+    if value is None and optional:
+        return
+    from mailer.config import Config
+
+    fits = {
+        "engine": lambda: isinstance(value, Engine),
+        "config": lambda: isinstance(value, Config),
+        "environ": lambda: isinstance(value, Mapping),
+        "campaign_id": lambda: isinstance(value, str),
+        "original_id": lambda: isinstance(value, str),
+        "now": lambda: isinstance(value, datetime) and value.utcoffset() is not None,
+    }[name]()
+    if fits:
+        return
+    what, example = _EXPECTED[name]
+    kind = {"engine": StoreError, "config": ConfigError, "environ": ConfigError}.get(name, MailerError)
+    given = "naive datetime (no time zone)" if isinstance(value, datetime) else type(value).__name__
+    raise kind(f"{function}(): {name} must be {what}, not a {given}.", hint=example)

@@ -1429,3 +1429,12 @@ def _skip_found_elsewhere(
                 )
             )
     return {other: len(ids) for other, ids in by_campaign.items()}
+
+
+def campaign_of_keys(connection: Connection, prefix: str) -> str | None:
+    """The campaign that recorded the plan whose message keys start with ``prefix`` (its random
+    ``key_prefix``; its first row's key ends in twelve zeros), if one did: a plan is recorded once."""
+    if not prefix:
+        return None
+    query = select(message.c.campaign_id).where(message.c.message_key == f"{prefix}{0:012x}")
+    return connection.execute(query).scalar()
