@@ -264,6 +264,12 @@ def _say_called_off(campaign_id: str, cancelled: Cancelled) -> None:
 
     accepted = cancelled.reached - cancelled.unknown
     rest = counted(cancelled.unsent, "journalist")
+    if cancelled.sandboxed:  # status's words: nobody had it, a new send mails everyone (session 16)
+        output.say(
+            f"Called off the rest of {campaign_id}: {rest} it had not handed over will not be. It was a rehearsal in "
+            "SendGrid's sandbox, delivered to nobody: a new send of this release reaches every journalist on the list."
+        )
+        return
     if cancelled.scheduled_at is not None:  # a scheduled send stopped half-way, after its time
         said = f"Called off the rest of {campaign_id}: {rest} it had not handed to SendGrid will not be mailed."
         if accepted:

@@ -106,6 +106,8 @@ class Cancelled:
     # Nobody left to call off, but journalists of a request a killed run left in flight, marked
     # unknown now as a resume marks them (delivery.settle), the campaign ended: how many.
     settled: int = 0
+    # A rehearsal in SendGrid's sandbox: what it "reached" was validated and delivered to nobody.
+    sandboxed: bool = False
 
 
 LARGE_OUTBOX = 100 * 10**6  # bytes of .eml files (--eml all) worth a word before they are written
@@ -449,7 +451,9 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         else:
             campaigns.set_status(connection, found.id, CampaignStatus.CANCELLED)
         lease_module.release(connection, taken)
-    return Cancelled(found.id, None, unsent=unsent, reached=reached, unknown=unknown, settled=0 if unsent else recovered)
+    return Cancelled(
+        found.id, None, unsent=unsent, reached=reached, unknown=unknown, settled=0 if unsent else recovered, sandboxed=found.sandboxed
+    )
 
 
 def skip_reached_elsewhere(
