@@ -88,7 +88,9 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
     if r.get("called_off"):  # never mailed: `mailer cancel` called them off (newcomer 16 #12: it read "2/2 accepted")
         counts += f", {r['called_off']:,} called off"
     status = r["status"]
-    if status == SCHEDULED:
+    if status == SCHEDULED and r["mode"] == Mode.DRY_RUN.value:  # written to files, held by nobody (session 16)
+        status = f"done, would go out {describe(datetime.fromisoformat(r['scheduled']))}"
+    elif status == SCHEDULED:
         status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
     elif r["scheduled"] and status in UNFINISHED:  # a scheduled send stopped (or still going): for when (fix16b #3)
         at = datetime.fromisoformat(r["scheduled"])
