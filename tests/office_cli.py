@@ -139,11 +139,12 @@ class Bars:
         return bar()
 
 
-def stopped_after(tmp_path: Path, standin: Any, db_url: str, *args: str, accepted: int = 2, beat: str = SIX) -> str:
+def stopped_after(tmp_path: Path, standin: Any, db_url: str, *args: str, accepted: int = 2, beat: str = SIX, sendgrid: str = "") -> str:
     """``mailer send ... ARGS`` of ``beat`` (six journalists), one request each, SendGrid answering
     503 from request ``accepted + 1`` on, nothing tried again: the send stops with ``accepted``
-    journalists accepted and the rest planned (exit 1). The campaign's id."""
-    office(tmp_path, standin, db_url, beat=beat, batch_size=1, sendgrid=ONE_BY_ONE)
+    journalists accepted and the rest planned (exit 1). ``sendgrid``: more [sendgrid] lines
+    ("sandbox = true\n"). The campaign's id."""
+    office(tmp_path, standin, db_url, beat=beat, batch_size=1, sendgrid=ONE_BY_ONE + sendgrid)
     standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= accepted + 1)
     stopped = mailer(*SEND, *args)
     assert stopped.exit_code == 1, stopped.output

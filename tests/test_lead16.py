@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailer, office, said
+from office_cli import SEND, SIX, campaign_of, mailer, office, said, stopped_after
 
 
 def test_cancel_of_a_sandbox_rehearsal_does_not_say_journalists_had_it(tmp_path: Any, standin: Any, db_url: str) -> None:
@@ -12,11 +12,7 @@ def test_cancel_of_a_sandbox_rehearsal_does_not_say_journalists_had_it(tmp_path:
     requests; she calls the rest off. `mailer cancel` said "4 journalists it had not mailed yet
     will not be (2 journalists had it before it stopped)": nobody had it, as status and campaigns
     say ("sandbox", delivered to nobody), and a new send mails all six."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE + "sandbox = true\n")
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
     called_off = mailer("cancel", campaign_id)
     words = said(called_off)
     assert called_off.exit_code == 0, words
