@@ -85,6 +85,13 @@ class Contact:
         return full_name(self.fields)
 
 
+def texts(value: Iterable[str] | str) -> tuple[str, ...]:
+    """A library argument that takes several texts, given one alone as text (``tags="health"``,
+    ``to="boss@example.org"``): that one text, not its letters (newcomer 16py: such a call read
+    "health" as six one-letter tags and planned nobody)."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def full_name(fields: Mapping[str, str]) -> str:
     """First and last name as a To header shows them ("" when the list has neither)."""
     first, last = fields.get("first_name", ""), fields.get("last_name", "")

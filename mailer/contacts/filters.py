@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from mailer.contacts import listfile
 from mailer.errors import ListError
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, RejectedRow, RejectReason
+from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, RejectedRow, RejectReason, texts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,8 +33,7 @@ def parse_filter(where: Sequence[str] | str = (), tags: Sequence[str] | str = ()
     Raises ListError for an expression that is not FIELD=VALUE; a FIELD no list has is refused
     by ``apply_filter``, which knows the lists.
     """
-    where = (where,) if isinstance(where, str) else where
-    tags = (tags,) if isinstance(tags, str) else tags
+    where, tags = texts(where), texts(tags)
     fields: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}  # a reason names the value as typed, not case-folded (newcomer 12b #7)
@@ -136,10 +135,8 @@ def _keyed(suppressed: Mapping[str, str] | Iterable[str]) -> Mapping[str, str]:
     "Li.Wei@Example.org" (the list's row is li.wei@example.org, which it then did not suppress:
     newcomer 16py). Only the addresses not written as their own key (``mailbox.key``'s quick test,
     done for all at once) are read again, so the log's own mapping costs one vectorized pass."""
-    if isinstance(suppressed, str):
-        suppressed = (suppressed,)
     if not isinstance(suppressed, Mapping):
-        suppressed = dict.fromkeys(suppressed, "suppressed")
+        suppressed = dict.fromkeys(texts(suppressed), "suppressed")
     if not suppressed:
         return suppressed
     import numpy as np

@@ -31,6 +31,7 @@ from mailer.models import (
     shown_state,
     shown_status,
     shown_subject,
+    texts,
 )
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
@@ -286,7 +287,7 @@ def headline_figures(engine: Engine, campaign_ids: Collection[str] | str) -> dic
 
     Test sends and dry runs are left out; so are ids not in the log. One id alone may be given as text.
     """
-    ids = {campaign_ids} if isinstance(campaign_ids, str) else set(campaign_ids)  # not its letters
+    ids = set(texts(campaign_ids))
     with engine.connect() as connection:
         found = {cid: campaign_store.get(connection, cid) for cid in ids}
         infos = {cid: info for cid, info in found.items() if info is not None and info.mode == Mode.LIVE}

@@ -26,7 +26,7 @@ from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError
-from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, MessageState, Mode, RejectReason, Rendered
+from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, MessageState, Mode, RejectReason, Rendered, texts
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -126,8 +126,7 @@ def prepare_send(
 
     list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
     release_path = Path(release_path)
-    overrides = (overrides,) if isinstance(overrides, str) else overrides  # one address alone, not its letters
-    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
+    overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -254,8 +253,7 @@ def prepare_follow_up(
         )
     list_paths = named_lists(list_paths)
     release_path = Path(release_path)
-    overrides = (overrides,) if isinstance(overrides, str) else overrides
-    where, tags = ((where,) if isinstance(where, str) else where), ((tags,) if isinstance(tags, str) else tags)
+    overrides, where, tags = texts(overrides), texts(where), texts(tags)
     now = now or utcnow()
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
@@ -746,7 +744,7 @@ def prepare_test(
 
     list_paths = named_lists(list_paths)
     release_path = Path(release_path)
-    overrides = (overrides,) if isinstance(overrides, str) else overrides
+    overrides = texts(overrides)
     loaded = release.load(release_path)
     version = loaded
     if language is not None:

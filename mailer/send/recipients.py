@@ -13,7 +13,7 @@ from dataclasses import replace
 from mailer import compose, contacts
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError, TemplateError
-from mailer.models import FORGOTTEN_ADDRESS, TO_NAME, Contact, ContactList, Rendered, SuppressionReason
+from mailer.models import FORGOTTEN_ADDRESS, TO_NAME, Contact, ContactList, Rendered, SuppressionReason, texts
 
 __all__ = ["staff", "staff_lists", "suppress", "test_recipients"]
 
@@ -104,7 +104,7 @@ def checked_to(to: Sequence[str] | str) -> tuple[str, ...]:
     checks the same before it starts)."""
     from mailer.mailbox import validate
 
-    given = (to,) if isinstance(to, str) else tuple(to)
+    given = texts(to)
     valid: list[str] = []
     bad: list[str] = []
     for address in given:

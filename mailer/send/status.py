@@ -19,7 +19,7 @@ from mailer import scheduled as scheduled_words
 from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status, texts
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages
@@ -424,7 +424,7 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str] | str, *, now: dat
     """
     from mailer import mailbox
 
-    given = (addresses,) if isinstance(addresses, str) else addresses  # not its letters
+    given = texts(addresses)
     keys = {mailbox.key(address) for address in given} - {""}
     with engine.connect() as connection:
         found = messages.held_for_later(connection, keys, now=now or utcnow())
