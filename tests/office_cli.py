@@ -4,6 +4,7 @@ delivery log; ``mailer`` runs one command in it through click's CliRunner."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -149,3 +150,10 @@ def stopped_after(tmp_path: Path, standin: Any, db_url: str, *args: str, accepte
     stopped = mailer(*SEND, *args)
     assert stopped.exit_code == 1, stopped.output
     return campaign_of(stopped)
+
+
+def page_text(path: Path) -> str:
+    """An HTML page's words as a reader sees them, cells separated by " | "."""
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    text = re.sub(r"</t[dh]>", " | ", text)
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))

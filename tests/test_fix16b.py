@@ -9,7 +9,6 @@ the local stand-in; each test failed before its fix.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -18,19 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import campaign_of, mailer, office, stopped_after
+from office_cli import campaign_of, mailer, office, page_text, stopped_after
 from openpyxl import load_workbook
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
 SIX = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i}.example,Jo{i},Doe,Paper {i}\n" for i in range(6))
 ONE_BY_ONE = "retries = 0\nconcurrency = 1\n"
-
-
-def page_text(path: Path) -> str:
-    """An HTML page's words as a reader sees them, cells separated by " | "."""
-    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    text = re.sub(r"</t[dh]>", " | ", text)
-    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
 
 
 def stopped_scheduled(tmp_path: Path, standin: Any, db_url: str, *, unknown: bool = False) -> tuple[str, datetime]:

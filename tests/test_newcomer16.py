@@ -19,18 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, SIX, campaign_of, killed, mailer, office, stopped_after
+from office_cli import SEND, SIX, campaign_of, killed, mailer, office, page_text, stopped_after
 from openpyxl import load_workbook
-
-
-def page_text(path: Path) -> str:
-    """An HTML page's words as a reader sees them, cells separated by " | "."""
-    import html
-
-    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    text = re.sub(r"</t[dh]>", " | ", text)
-    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
-
 
 # -- 1. the overview's "Scheduled for later" table shows a killed send as "sending" ---------------
 
@@ -201,11 +191,7 @@ def test_report_page_of_a_stopped_send_does_not_say_sent(tmp_path: Path, standin
     "6 recipients have not been sent yet. Continue with: mailer resume". The report page she
     forwards opens with "Campaign ... · sent 2026-12-01 10:29": the director reads that it went
     out. The first line of a send that has not finished should say it was started, not sent."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
-    standin.answer(503, times=1_000)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    campaign_id = campaign_of(stopped)
+    campaign_id = stopped_after(tmp_path, standin, db_url, accepted=0)
     made = mailer("report", campaign_id, "--format", "html", "-o", "report.html")
     assert made.exit_code == 0, made.output
     seen = page_text(tmp_path / "report.html")

@@ -7,7 +7,6 @@ notice, asserted as it should be; each failed before its fix (session 16).
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, SEND, SIX, campaign_of, killed, mailer, office, stopped_after
+from office_cli import KEY, SEND, SIX, campaign_of, killed, mailer, office, page_text, stopped_after
 from send_fixtures import send_running
 
 
@@ -28,13 +27,6 @@ def release_named(project: Path, name: str) -> str:
         release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
     )
     return f"releases/{name}.md"
-
-
-def page_text(path: Path) -> str:
-    """An HTML page's words as a reader sees them, cells separated by " | "."""
-    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
-    text = re.sub(r"</t[dh]>", " | ", text)
-    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
 
 
 # -- 1. a follow-up of a follow-up names a log number as the list row ---------------------------
