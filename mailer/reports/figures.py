@@ -485,6 +485,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
 
 
 IN_FLIGHT = "in flight (SendGrid's answer not logged)"
+NOT_SENT_YET = "not sent yet (see mailer status)"  # as the summary's line of the same journalists
 
 
 def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> dict[str, Callable[[MessageActivity], Any]]:
@@ -497,6 +498,9 @@ def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> d
     - a row of a request listed in flight (the send stopped while it waited for SendGrid's
       answer) reads IN_FLIGHT, not "planned": they may have the email, those still planned surely
       do not (newcomer 16 #7); a cancelled campaign's read "cancelled", so none are changed there;
+    - a row no request has gone to yet, of a send that stopped or still goes on, reads
+      NOT_SENT_YET, as the summary counts it and `mailer contact` says it, not the log's "planned"
+      (which read as "still to come" of a send that had stopped: session 16's note);
     - a follow-up's row names the list row the journalist came from, "lists/beat.csv:3 (follow-up
       of CAMPAIGN)", as `mailer contact` says it, not the "CAMPAIGN:<message id>" the log keeps
       (newcomer 16 #6), up the chain for a follow-up of a follow-up (review 16r #1).
@@ -515,15 +519,16 @@ def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> d
     if info.status is not CampaignStatus.CANCELLED:
         requests = campaign_store.in_flight(connection, info.id)
         flying = message_store.emails_planned_in(connection, info.id, requests) if requests else set()
-    if held is not None or flying:
+    unfinished = info.status in (CampaignStatus.PLANNED, CampaignStatus.SENDING, CampaignStatus.PAUSED)
+    if held is not None or flying or unfinished:
         shown_state = base["state"]
         accepted, planned = MessageState.ACCEPTED.value, MessageState.PLANNED.value
 
         def state(a: MessageActivity) -> Any:
             if held is not None and a.state == accepted and not a.delivery:
                 return held
-            if a.state == planned and a.email.lower() in flying:
-                return IN_FLIGHT
+            if a.state == planned:
+                return IN_FLIGHT if a.email.lower() in flying else NOT_SENT_YET
             return shown_state(a)
 
         cells["state"] = state
