@@ -157,3 +157,12 @@ def page_text(path: Path) -> str:
     text = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
     text = re.sub(r"</t[dh]>", " | ", text)
     return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
+
+
+def release_named(project: Path, name: str) -> str:
+    """A copy of the example release as releases/NAME.md, its subject marked with NAME."""
+    release = project / "releases" / "example.md"
+    (project / "releases" / f"{name}.md").write_text(
+        release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
+    )
+    return f"releases/{name}.md"

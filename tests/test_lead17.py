@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import time
 from typing import Any
 
-from office_cli import mailer, stopped_after
+import pytest
+from office_cli import KEY, SEND, SIX, mailer, office, release_named, said, stopped_after
+from send_fixtures import send_running
 
 
 def test_recipients_report_of_a_stopped_send_says_not_sent_yet(tmp_path: Any, standin: Any, db_url: str) -> None:
@@ -21,3 +25,26 @@ def test_recipients_report_of_a_stopped_send_says_not_sent_yet(tmp_path: Any, st
     assert piped.exit_code == 0, piped.output
     states = sorted(row["state"] for row in csv.DictReader(io.StringIO(piped.stdout)))
     assert states == ["accepted"] * 2 + ["not sent yet (see mailer status)"] * 4, states
+
+
+@pytest.mark.slow
+def test_follow_up_of_a_send_still_going_does_not_say_resume(tmp_path: Any, standin: Any, db_url: str) -> None:
+    """A send is under way in another terminal (SendGrid slow today) when a colleague plans the
+    follow-up. The plan warned "4 journalists ... have not been sent the release yet: that send
+    has not finished ... Send it to them with: mailer resume CAMPAIGN", a command that is refused
+    while the other process sends (and nothing had stopped). It should say the send is still
+    going and to plan the follow-up once it has finished."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    standin.slow(5.0, match=lambda r: len(standin.mail_sends) >= 2)
+    with send_running(tmp_path, standin, KEY, SEND):
+        deadline = time.time() + 30
+        while len(standin.mail_sends) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        found = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", mailer("campaigns").output, re.MULTILINE)
+        assert found, "no campaign listed"
+        campaign_id = found.group(1)
+        planned = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", campaign_id, "--who", "not-opened", "--dry-run")
+    words = said(planned)
+    assert f"{campaign_id} is still being sent by another process: 5 journalists of it have not had the release yet" in words, words
+    assert f"mailer status {campaign_id}" in words and "then plan the follow-up again" in words, words
+    assert "mailer resume" not in words, words

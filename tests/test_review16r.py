@@ -16,18 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, SEND, SIX, campaign_of, killed, mailer, office, page_text, stopped_after
+from office_cli import KEY, SEND, SIX, campaign_of, killed, mailer, office, page_text, release_named, stopped_after
 from send_fixtures import send_running
-
-
-def release_named(project: Path, name: str) -> str:
-    """A copy of the example release as releases/NAME.md, its subject marked with NAME."""
-    release = project / "releases" / "example.md"
-    (project / "releases" / f"{name}.md").write_text(
-        release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
-    )
-    return f"releases/{name}.md"
-
 
 # -- 1. a follow-up of a follow-up names a log number as the list row ---------------------------
 

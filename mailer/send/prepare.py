@@ -182,12 +182,21 @@ def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
     return [note] if note else []
 
 
-def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0) -> str:
+def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0, *, running: bool = False) -> str:
     """The plan's word when the original has not finished (newcomer 16 #9): its journalists not sent
     yet never had the release, so no follow-up is for them (they count as "not sent"); the resume
     of the original is what reaches them. Those of a request in flight when it stopped may have
     it: named apart, in `mailer status`'s words, so the plan's "6 not sent" adds up (review 16r #10:
-    it read "6 not sent" beside "2 journalists ... have not been sent")."""
+    it read "6 not sent" beside "2 journalists ... have not been sent"). ``running``: another process
+    drives the original right now, so nothing was stopped and a resume would be refused: it says to
+    let that send finish instead."""
+    if running:
+        waiting = unsent + in_flight
+        return (
+            f"{original_id} is still being sent by another process: {counted(waiting, 'journalist')} of it "
+            f"{'has' if waiting == 1 else 'have'} not had the release yet, and a follow-up leaves them out. Let that "
+            f"send finish (mailer status {original_id} shows how far it got), then plan the follow-up again."
+        )
     were = "was" if in_flight == 1 else "were"
     settle = f"they may already have it; mailer status {original_id} says how to settle them"
     if not unsent:
@@ -267,6 +276,7 @@ def prepare_follow_up(
         unsent = waiting[MessageState.PLANNED.value] + waiting[MessageState.SENDING.value]
         flying = messages.planned_in(connection, original.id, campaigns.in_flight(connection, original.id)) if unsent else 0
         unsent -= flying
+        running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
         selection = follow_up.select(
@@ -281,7 +291,7 @@ def prepare_follow_up(
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
-        warnings.insert(0, _unfinished_warning(original.id, unsent, flying))
+        warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | None = None
