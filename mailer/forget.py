@@ -33,13 +33,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import MailerError
 from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
+from mailer.reports.kinds import REPORTS_FOLDER
 from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import campaigns as campaign_store
 from mailer.store import checkpoint, folders
@@ -51,10 +52,16 @@ from mailer.store.failures import in_words
 from mailer.transport import eml
 from mailer.transport.dryrun import MARKER as CAMPAIGN_MARKER
 
+if TYPE_CHECKING:
+    from mailer.config import Config
+    from mailer.send.status import Held
+
 __all__ = [
     "ErasedFiles",
+    "Erasure",
     "Forgotten",
     "check_address",
+    "erase",
     "erase_files",
     "erase_pages",
     "erase_written",
@@ -122,9 +129,8 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
 
     The log only: files press-mailer wrote that hold the journalist (dry-run outboxes and their
     skipped.csv, `mailer show` and preview files) stay until ``erase_files``, ``erase_written`` and
-    ``erase_pages`` erase them, as `mailer forget` does after this call; a script wanting the whole
-    erasure runs that command (``--yes --json``). Raises MailerError for text that is not an
-    address, StoreError when the log fails.
+    ``erase_pages`` erase them: ``erase`` does it all, as `mailer forget` does. Raises MailerError
+    for text that is not an address, StoreError when the log fails.
     """
     key = check_address(address)
     with engine.connect() as connection, checkpoint.zeroing(connection):
@@ -165,6 +171,77 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
         log_files=folded,
         on_its_way=tuple(on_its_way),
         values=values,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What ``erase`` did: the delivery log's part (``forgotten``) and the files'. Paths are whole."""
+
+    forgotten: Forgotten
+    # Scheduled sends whose email to them SendGrid holds, to go out at their time unless cancelled
+    # (each one's ``warning()`` says what to do), read before the erasure blanked the rows that say so.
+    held: tuple[Held, ...]
+    folders: tuple[tuple[Path, ErasedFiles], ...]  # the outbox and preview folders (dry runs, `mailer show`), each with what it lost
+    pages: ErasedFiles  # the pages `mailer preview --contact` made for them, deleted whatever they hold
+    written: ErasedFiles  # the files `mailer show -o` wrote elsewhere that named them
+    lists: tuple[Path, ...]  # press lists the log names that still hold the address (yours to edit)
+    reports: tuple[Path, ...]  # report files in out/reports that mention it (yours to delete)
+
+    @property
+    def found_nowhere(self) -> bool:
+        """Nothing held the address: not the log, not a list it sent from, not a page made for
+        them (a typo, most likely; the address is suppressed all the same)."""
+        done = self.forgotten
+        pages = self.pages.deleted or self.pages.left or self.pages.not_found or self.pages.changed or self.pages.replaced
+        return not (done.messages or done.events or done.mentions or done.previous_suppression or self.lists or pages)
+
+
+@in_words
+def erase(
+    engine: Engine, address: str, *, config: Config, office: Path | None = None, now: datetime | None = None, wait: float | None = None
+) -> Erasure:
+    """Everything `mailer forget ADDRESS --yes` does, for a script: ``forget`` (the log), then the
+    files press-mailer wrote that hold them (``erase_files`` in the outbox and preview folders of
+    ``config`` and every folder the log noted a dry run or `mailer show` writing to; ``erase_pages``;
+    ``erase_written``), and what is left for a person to do: press lists still naming the address,
+    report files mentioning it. ``office``: the folder list names and out/reports are read from
+    (default: the one ``config`` was read from, else the current folder; the current folder is
+    searched as well, as the command does). Raises MailerError for text that is not an address,
+    StoreError when the log fails; files that cannot be erased are named in the result, never raised.
+    """
+    from mailer.send import status
+
+    key = check_address(address)
+    base = office if office is not None else (config.source.resolve().parent if config.source is not None else Path.cwd())
+    held = status.held_at_sendgrid(engine, [key], now=now)  # before the erasure blanks the rows that say so
+    with engine.connect() as connection:
+        shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
+        pages = folders.pages_of(connection, key)  # and the notes of the preview pages made for them
+        others = folders.page_hashes(connection, [path for path, _ in pages], other_than=key)  # written since for another?
+        noted = folders.every(connection)
+        names = campaign_store.list_names(connection)
+    done = forget(engine, key, now=now, wait=wait)
+    written_folders = dict.fromkeys(folder.resolve() for folder in (config.compose.outbox_dir, config.compose.preview_dir, *noted))
+    erased_folders = tuple(
+        (folder, erase_files(done.address, folder, proofs=done.proofs, values=done.values)) for folder in written_folders if folder.is_dir()
+    )
+    erased_pages = erase_pages(pages, others=others)  # a page made for them is deleted whatever it holds
+    forget_pages(engine, done.address, erased_pages)  # and its note dropped: only those deleted (review 15s #4)
+    erased_written = erase_written(done.address, shown_files, proofs=done.proofs)
+    here = Path.cwd()
+    # A send logs a list typed outside the office folder by its whole path; a relative name is read from both (review 12b #11).
+    logged = dict.fromkeys((where / name).resolve() for name in names for where in (base, here))
+    # `report` writes in the office's out/reports; older versions wrote where they ran (review 13 #5), so there too.
+    report_folders = dict.fromkeys((where / REPORTS_FOLDER).resolve() for where in (base, here))
+    return Erasure(
+        forgotten=done,
+        held=tuple(held),
+        folders=erased_folders,
+        pages=erased_pages,
+        written=erased_written,
+        lists=tuple(lists_naming(done.address, logged)),
+        reports=tuple(path for folder in report_folders for path in exports_mentioning(done.address, folder)),
     )
 
 

@@ -48,3 +48,32 @@ def test_follow_up_of_a_send_still_going_does_not_say_resume(tmp_path: Any, stan
     assert f"{campaign_id} is still being sent by another process: 5 journalists of it have not had the release yet" in words, words
     assert f"mailer status {campaign_id}" in words and "then plan the follow-up again" in words, words
     assert "mailer resume" not in words, words
+
+
+def test_a_script_erases_a_journalist_everywhere_the_command_does(tmp_path: Any, standin: Any, db_url: str) -> None:
+    """A data-protection request handled from a script: `mailer.forget.forget(engine, address)`
+    erased the log only, and the README sent the script to run `mailer forget ADDRESS --yes --json`
+    for the dry run's .eml files, request bodies and preview pages that still named her. One call,
+    `mailer.forget.erase`, does what the command does and says what is left for a person."""
+    from pathlib import Path
+
+    from mailer import config, forget, store
+
+    office(tmp_path, standin, db_url)
+    assert mailer(*SEND, "--dry-run").exit_code == 0
+    assert mailer("preview", "releases/example.md", "--contact", "ben@gazette.example", "--list", "lists/beat.csv").exit_code == 0
+    written = [path for path in Path(tmp_path, "out").rglob("*") if path.is_file() and b"ben@gazette.example" in path.read_bytes()]
+    assert written, "the dry run and the preview wrote nothing naming Ben"
+    engine = store.connect(db_url)
+    try:
+        erasure = forget.erase(engine, "Ben Okafor <Ben@Gazette.example>", config=config.load(tmp_path / "mailer.toml"))
+    finally:
+        engine.dispose()
+    assert erasure.forgotten.address == "ben@gazette.example" and erasure.forgotten.messages == 1, erasure
+    gone = [path for path in written if not path.exists() or b"ben@gazette.example" not in path.read_bytes()]
+    assert gone == written, [path for path in written if path not in gone]
+    assert erasure.pages.deleted, erasure.pages  # the preview page made for him
+    assert erasure.lists == ((tmp_path / "lists" / "beat.csv").resolve(),), erasure.lists  # his row is for the office to remove
+    assert not erasure.found_nowhere
+    contact = " ".join(mailer("contact", "ben@gazette.example").output.split())
+    assert "forgotten" in contact, contact

@@ -13,16 +13,14 @@ from mailer.cli.lists import DELIMITER_CHOICES
 from mailer.counting import counted
 from mailer.errors import MailerError
 from mailer.models import shown_subject
-from mailer.reports.kinds import FORMATS, KINDS
+from mailer.reports.kinds import FORMATS, KINDS, REPORTS_FOLDER
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from sqlalchemy import Engine
 
     from mailer import forget as forget_module
-
-REPORTS_FOLDER = Path("out") / "reports"  # where `report` writes files without -o, in the office folder
 
 
 def reports_folder(app: AppContext) -> Path:
@@ -402,15 +400,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
-    from mailer.send import status
-    from mailer.store import folders
-
-    held = status.held_at_sendgrid(engine, [email])  # before the erasure blanks the rows that say so
-    with engine.connect() as connection:
-        shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
-        pages = folders.pages_of(connection, email)  # and the notes of the preview pages made for them
-        others = folders.page_hashes(connection, [path for path, _ in pages], other_than=email)  # written since for another?
-    done = forget_module.forget(engine, email)
+    erasure = forget_module.erase(engine, email, config=app.config, office=app.office)
+    done = erasure.forgotten
     campaigns = len(done.campaigns)
     output.say(
         f"Erased {done.address} from {done.messages} message row{'s' if done.messages != 1 else ''} "
@@ -423,11 +414,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
-    for scheduled in held:
+    for scheduled in erasure.held:
         output.warn(scheduled.warning())
     # review 12b #4: a send was mailing them as forget ran. One scheduled for later is warned of
     # above, with its way out (mailer cancel): it can be called back (review 14 #3).
-    for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in held}]:
+    for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in erasure.held}]:
         output.warn(
             # Review 13 #3: "had already left" was untrue of a request waiting to be tried again. Such a
             # request is no longer listed in flight (newcomer 15 #12): forget skips them and the retry leaves without them.
@@ -441,10 +432,9 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "readable in its files until it lets go. "
             f"Stop mailer webhook for a moment and run mailer forget {email} --yes again."
         )
-    # every list the log names, found from any folder (review 12b #11), named from here when inside it
-    named = forget_module.lists_naming(done.address, [_from_here(path) for path in app.logged_lists()])
+    named = [_from_here(path) for path in erasure.lists]  # every list the log names, found from any folder (review 12b #11)
     # newcomer 11: a typo erased nothing, silently; review 15s #6: but pages noted for them mean the spelling is right.
-    if not (done.messages or done.events or done.mentions or done.previous_suppression or named or pages):
+    if erasure.found_nowhere:
         output.warn(
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
@@ -457,13 +447,12 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
-    erased = [_erase_files(done.address, folder, done.proofs, done.values) for folder in _written_folders(app)]
-    erased.append(_erase_pages(pages, done.address, others))  # a page made for them is deleted whatever it holds
-    forget_module.forget_pages(engine, done.address, erased[-1])  # and its note dropped: only those deleted (review 15s #4)
-    erased.append(_erase_written(done.address, shown_files, done.proofs))
-    # `report` writes in the office's out/reports; older versions wrote where they ran (review 13 #5), so here too.
-    bases = dict.fromkeys((base / REPORTS_FOLDER).resolve() for base in (app.office or Path.cwd(), Path.cwd()))
-    left = [_from_here(path) for folder in bases for path in forget_module.exports_mentioning(done.address, folder)]
+    for folder, in_folder in erasure.folders:
+        _say_erased_files(folder, in_folder)
+    _say_erased_pages(erasure.pages, done.address)
+    _say_erased_written(erasure.written)
+    erased = [*(in_folder for _, in_folder in erasure.folders), erasure.pages, erasure.written]
+    left = [_from_here(path) for path in erasure.reports]
     if left:
         files = "1 report file" if len(left) == 1 else f"{len(left)} report files"
         verb, them = ("holds", "it") if len(left) == 1 else ("hold", "them")
@@ -503,26 +492,8 @@ def _from_here(path: Path) -> Path:
     return path.relative_to(here) if path.is_relative_to(here) else path
 
 
-def _written_folders(app: AppContext) -> list[Path]:
-    """The outbox and preview folders of this config, and every other folder a dry run or
-    `mailer show` wrote to with this log (a run without a mailer.toml writes under the folder it
-    ran in): each once, those that still exist."""
-    from mailer.store import folders
-
-    with app.engine.connect() as connection:
-        noted = folders.every(connection)
-    found: dict[Path, None] = {}
-    for folder in (app.config.compose.outbox_dir, app.config.compose.preview_dir, *noted):
-        found.setdefault(folder.resolve(), None)
-    return [folder for folder in found if folder.is_dir()]
-
-
-def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> forget_module.ErasedFiles:
-    """Delete the files `mailer show -o` wrote elsewhere (``noted``) that name ``address`` (or hold
-    a test proof made as them, ``proofs``); name what stays."""
-    from mailer import forget as forget_module
-
-    erased = forget_module.erase_written(address, noted, proofs=proofs)
+def _say_erased_written(erased: forget_module.ErasedFiles) -> None:
+    """Name the files `mailer show -o` wrote elsewhere that ``forget.erase`` deleted, and those that stay."""
     if erased.deleted:
         count = len(erased.deleted)
         listed = ", ".join(str(path) for path in erased.deleted)
@@ -533,16 +504,12 @@ def _erase_written(address: str, noted: list[Path], proofs: tuple[str, ...]) -> 
             f"{counted(len(erased.left), 'file')} `mailer show -o` wrote still {_holds(len(erased.left))} the address and could not be "
             f"deleted; delete {_them(len(erased.left))}: {listed}"
         )
-    return erased
 
 
-def _erase_pages(pages: list[tuple[Path, str]], address: str, others: dict[Path, set[str]]) -> forget_module.ErasedFiles:
-    """Delete the pages `mailer preview --contact` made for ``address`` (``pages``: noted with what
-    was written), still as written, whatever they hold (review 14 #1); name what stays, and those
-    not found here or changed since, which may still hold their data (review 15s #4)."""
-    from mailer import forget as forget_module
-
-    erased = forget_module.erase_pages(pages, others=others)
+def _say_erased_pages(erased: forget_module.ErasedFiles, address: str) -> None:
+    """Name the pages `mailer preview --contact` made for ``address`` that ``forget.erase`` deleted
+    (whatever they held: review 14 #1), what stays, and those not found here or changed since,
+    which may still hold their data (review 15s #4)."""
     if erased.deleted:
         count = len(erased.deleted)
         listed = ", ".join(str(_from_here(path)) for path in erased.deleted)
@@ -569,17 +536,10 @@ def _erase_pages(pages: list[tuple[Path, str]], address: str, others: dict[Path,
             f"(edited, or written again) and {'was' if count == 1 else 'were'} left in place: "
             f"{'it' if count == 1 else 'they'} may still hold their data. Check and delete {_them(count)}: {listed}"
         )
-    return erased
 
 
-def _erase_files(
-    address: str, folder: Path, proofs: tuple[str, ...], values: Mapping[str, tuple[str, ...]] | None = None
-) -> forget_module.ErasedFiles:
-    """Delete or rewrite the outbox and preview files naming ``address`` (or holding a test proof
-    made as them, ``proofs``, or their filter ``values`` in a dry run's skip reasons); name what stays."""
-    from mailer import forget as forget_module
-
-    erased = forget_module.erase_files(address, folder, proofs=proofs, values=values)
+def _say_erased_files(folder: Path, erased: forget_module.ErasedFiles) -> None:
+    """Name what ``forget.erase`` deleted or rewrote in an outbox or preview ``folder``, and what stays."""
     if erased.deleted or erased.rewritten:
         output.say(
             f"Deleted {len(erased.deleted)} file{'s' if len(erased.deleted) != 1 else ''} and rewrote "
@@ -592,7 +552,6 @@ def _erase_files(
             f"{counted(left, 'file')} in {folder} still {_holds(left)} the address and could not be erased; "
             f"delete or edit {_them(left)}: {listed}"
         )
-    return erased
 
 
 def _holds(count: int) -> str:

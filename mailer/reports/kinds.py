@@ -5,5 +5,11 @@ The command line offers them as choices in ``--help`` without loading SQLAlchemy
 
 from __future__ import annotations
 
+from pathlib import Path
+
 KINDS = ("summary", "recipients", "opens", "clicks", "bounces", "outlets")
 FORMATS = ("table", "csv", "xlsx", "json", "html")
+
+# Where `mailer report` writes a file without -o, in the office folder (the one mailer.toml is in);
+# `mailer forget` looks there for report files that mention the journalist.
+REPORTS_FOLDER = Path("out") / "reports"
