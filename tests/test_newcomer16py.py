@@ -493,9 +493,9 @@ def test_forget_from_python_says_it_erases_the_log_only(tmp_path: Path, store: E
     from mailer import forget
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    said = readme[readme.index("In Python: `mailer.forget.forget(") :].split("\n\n")[0]
-    assert "erases the log only" in said and "mailer forget ADDRESS --yes --json" in said
-    assert "The log only" in (forget.forget.__doc__ or "") and "mailer forget" in (forget.forget.__doc__ or "")
+    said = readme[readme.index("In Python: `mailer.forget.erase(") :].split("\n\n")[0]  # the whole erasure (session 17)
+    assert "`mailer.forget.forget(engine, address)` erases the log only" in said, said
+    assert "The log only" in (forget.forget.__doc__ or "") and "``erase`` does it all" in (forget.forget.__doc__ or "")
     office = example_office(tmp_path, "http://127.0.0.1:9", batch_size=10, concurrency=1)
     prepared = campaign.prepare_send(store, office, "releases/example.md", "lists/press.csv", dry_run=True)
     sent = campaign.start(store, office, prepared, environ={})
