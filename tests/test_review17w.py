@@ -1,0 +1,121 @@
+"""Review 17w: a hostile read of events, the signed webhook, the one-click unsubscribe and suppressions.
+
+Each test is a finding: what a press officer (or a journalist who said stop) would notice,
+asserted as it should be; each failed before its fix (session 17). Events go through the real
+webhook app (Starlette's TestClient, signed with sendgrid-go's published test key) into a real
+delivery log, SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, sg_event, signed_headers, suppressions
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from mailer import unsubscribe
+from mailer.config import Config, SenderConfig, WebhookConfig
+from mailer.events import webhook
+
+CAMPAIGN = "2026-02-19-wetlands"
+PATH = "/sendgrid/events"
+SECRET = SecretStr("s3cret-for-tests-0123456789abcdefghij")
+PRESS_GROUP = 5  # the office's [sendgrid] asm_group_id
+NEWSLETTER_GROUP = 7  # another unsubscribe group on the same SendGrid account (a newsletter tool's)
+
+
+def client(engine: Engine, key: str = TEST_PUBLIC_KEY) -> TestClient:
+    config = Config(
+        sender=SenderConfig(from_name="Riverbend Beekeepers"),
+        webhook=WebhookConfig(verification_key=key, public_url="https://press.example.org"),
+    )
+    return TestClient(webhook.create_app(config=config, engine=engine, unsubscribe_secret=SECRET))
+
+
+def post(app: TestClient, *events: dict[str, object]) -> None:
+    payload = body(list(events))
+    response = app.post(PATH, content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200, response.text
+    assert response.json()["added"] == len(events), response.json()
+
+
+# -- 1. a group resubscribe lifts the journalist's later "unsubscribe from all" or spam report ---
+
+
+@pytest.mark.xfail(strict=True, reason="a group resubscribe lifted a later spam report, global unsubscribe or one-click unsubscribe")
+@pytest.mark.parametrize("stop", ["spamreport", "unsubscribe", "one-click"])
+def test_group_resubscribe_keeps_a_later_stop_from_all_mail(store: Engine, stop: str) -> None:
+    """Ana unsubscribes from the press-release group (suppressed: "group unsubscribe"). Later she
+    marks a release as spam, or unsubscribes from all mail on SendGrid's preference page, or uses
+    the one-click link of an older email (our own; SendGrid knows nothing of it). Later still she
+    ticks the press-release group again on SendGrid's preference page (group_resubscribe).
+
+    What the office saw: `mailer suppressions list` no longer listed her, and the next send
+    mailed her, although her spam report or her "no more mail at all" still stands: the group
+    resubscribe lifted the one suppression, whose first reason was the group unsubscribe. What
+    should happen: the resubscribe undoes only the group unsubscribe; her later stop keeps her
+    suppressed, as it does when the office lifts a bounce (review 11s #7)."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    app = client(store)
+    post(app, sg_event("group_unsubscribe", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 100, asm_group_id=PRESS_GROUP))
+    assert suppressions(store)["ana@example.org"][0] == "unsubscribe"
+    if stop == "one-click":
+        used = app.post(unsubscribe.PATH + unsubscribe.sign(SECRET, key), data={"List-Unsubscribe": "One-Click"})
+        assert "You are unsubscribed" in used.text
+    else:
+        post(app, sg_event(stop, "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 200))
+    post(app, sg_event("group_resubscribe", "ana@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 300, asm_group_id=PRESS_GROUP))
+    expected = "spamreport" if stop == "spamreport" else "unsubscribe"
+    assert suppressions(store).get("ana@example.org", ("not suppressed",))[0] == expected
+
+
+# -- 2. a resubscribe to another unsubscribe group lifts the press-release group's unsubscribe ---
+
+
+@pytest.mark.xfail(strict=True, reason="a group resubscribe to another SendGrid group lifted the press-release group unsubscribe")
+def test_resubscribe_to_another_group_keeps_the_press_group_unsubscribe(store: Engine) -> None:
+    """The office's SendGrid account also sends a newsletter (another tool, unsubscribe group 7).
+    Bo unsubscribes from press releases (group 5, events from our mail); on the preference page
+    he ticks the newsletter back on (group_resubscribe, asm_group_id 7, in the newsletter's mail).
+
+    What the office saw: Bo's suppression was gone and the next release went to him: a
+    resubscribe to any group lifted the press group's unsubscribe. What should happen: a group
+    resubscribe undoes the unsubscribe from that same group only; a resubscribe to the press
+    group itself still lifts it."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "bo@example.org")
+    app = client(store)
+    post(app, sg_event("group_unsubscribe", "bo@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 100, asm_group_id=PRESS_GROUP))
+    newsletter = sg_event(
+        "group_resubscribe",
+        "bo@example.org",
+        key=None,
+        campaign_id=None,
+        at=T0 + 200,
+        asm_group_id=NEWSLETTER_GROUP,
+        sg_message_id="NEWS1.x",
+    )
+    post(app, newsletter)
+    assert suppressions(store).get("bo@example.org") == ("unsubscribe", "webhook")
+    post(app, sg_event("group_resubscribe", "bo@example.org", key=key, campaign_id=CAMPAIGN, at=T0 + 300, asm_group_id=PRESS_GROUP))
+    assert "bo@example.org" not in suppressions(store)
+
+
+# -- 3. the verification key pasted as an indented PEM block is "not a SendGrid public key" -----
+
+
+@pytest.mark.xfail(strict=True, reason="an indented PEM verification key was refused as not a SendGrid key")
+def test_verification_key_as_an_indented_pem_block_is_read(store: Engine) -> None:
+    """The office pastes the key as a PEM block into a TOML multi-line string, indented like the
+    rest of the file. What it saw: `mailer webhook` would not start: "[webhook] verification_key
+    is not a SendGrid public key. Copy the key from SendGrid ...", for the very key SendGrid shows
+    (the PEM armour is meant to be tolerated). What should happen: the key is read and signed
+    batches are taken."""
+    pem = "\n".join(textwrap.wrap(TEST_PUBLIC_KEY, 64))
+    indented = "\n    -----BEGIN PUBLIC KEY-----\n" + textwrap.indent(pem, "    ") + "\n    -----END PUBLIC KEY-----\n"
+    app = client(store, key=indented)
+    post(app, sg_event("delivered", "cy@example.org", key=None, campaign_id=None, at=T0))
