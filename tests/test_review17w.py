@@ -45,7 +45,6 @@ def post(app: TestClient, *events: dict[str, object]) -> None:
 # -- 1. a group resubscribe lifts the journalist's later "unsubscribe from all" or spam report ---
 
 
-@pytest.mark.xfail(strict=True, reason="a group resubscribe lifted a later spam report, global unsubscribe or one-click unsubscribe")
 @pytest.mark.parametrize("stop", ["spamreport", "unsubscribe", "one-click"])
 def test_group_resubscribe_keeps_a_later_stop_from_all_mail(store: Engine, stop: str) -> None:
     """Ana unsubscribes from the press-release group (suppressed: "group unsubscribe"). Later she

@@ -556,7 +556,7 @@ def _suppress(
     for email, streams in event_store.latest_group_events(connection, group_changes).items():
         standing = event_store.standing_group(streams)  # another log's resubscribe never undoes this log's unsubscribe
         if standing is None:
-            suppression_store.lift(connection, email, reason=SuppressionReason.UNSUBSCRIBE, note_prefix=GROUP_NOTE)
+            suppression_store.lift_group_unsubscribe(connection, email)  # a later stop of hers stands (review 17w #1)
         else:
             timestamp, other_log = standing
             when = datetime.fromtimestamp(timestamp, UTC)
