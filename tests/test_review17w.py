@@ -75,7 +75,6 @@ def test_group_resubscribe_keeps_a_later_stop_from_all_mail(store: Engine, stop:
 # -- 2. a resubscribe to another unsubscribe group lifts the press-release group's unsubscribe ---
 
 
-@pytest.mark.xfail(strict=True, reason="a group resubscribe to another SendGrid group lifted the press-release group unsubscribe")
 def test_resubscribe_to_another_group_keeps_the_press_group_unsubscribe(store: Engine) -> None:
     """The office's SendGrid account also sends a newsletter (another tool, unsubscribe group 7).
     Bo unsubscribes from press releases (group 5, events from our mail); on the preference page

@@ -553,8 +553,8 @@ def _suppress(
         if count >= block_threshold:
             note = f"blocked {count} times; last: {last}" if last else f"blocked {count} times"
             entries.append(suppression_store.Suppression(email, SuppressionReason.BLOCK, source, note, now))
-    for email, streams in event_store.latest_group_events(connection, group_changes).items():
-        standing = event_store.standing_group(streams)  # another log's resubscribe never undoes this log's unsubscribe
+    for email, changes in event_store.latest_group_events(connection, group_changes).items():
+        standing = event_store.standing_group(changes)  # another log's or group's resubscribe never undoes this one's unsubscribe
         if standing is None:
             suppression_store.lift_group_unsubscribe(connection, email)  # a later stop of hers stands (review 17w #1)
         else:
