@@ -106,7 +106,6 @@ def test_resubscribe_to_another_group_keeps_the_press_group_unsubscribe(store: E
 # -- 3. the verification key pasted as an indented PEM block is "not a SendGrid public key" -----
 
 
-@pytest.mark.xfail(strict=True, reason="an indented PEM verification key was refused as not a SendGrid key")
 def test_verification_key_as_an_indented_pem_block_is_read(store: Engine) -> None:
     """The office pastes the key as a PEM block into a TOML multi-line string, indented like the
     rest of the file. What it saw: `mailer webhook` would not start: "[webhook] verification_key
