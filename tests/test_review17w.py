@@ -126,7 +126,6 @@ def test_verification_key_as_an_indented_pem_block_is_read(store: Engine) -> Non
 # -- 4. a late bounce without custom_args is filed under the next release's dry run -------------
 
 
-@pytest.mark.xfail(strict=True, reason="a late bounce without custom_args was linked to a dry run's message, not the live send's")
 def test_late_bounce_is_not_filed_under_a_dry_run(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office sends a release live, then dry-runs the next release to the same list (as it
     does before every send). A day later SendGrid posts an asynchronous bounce for Ana: no
