@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from mailer import unsubscribe
 from mailer.config import Config, SenderConfig, WebhookConfig
 from mailer.events import webhook
+from mailer.store import suppressions as suppression_store
 
 CAMPAIGN = "2026-02-19-wetlands"
 PATH = "/sendgrid/events"
@@ -154,3 +155,35 @@ def test_late_bounce_is_not_filed_under_a_dry_run(tmp_path: Path, standin: Any, 
     assert "│ hard bounce (address refused for good) │ 1 │" in report, report
     contact = " ".join(mailer("contact", "ana@daily.example").output.split())
     assert "Outcome: hard bounce" in contact, contact
+
+
+# -- 5. after the office put her back, her next one-click unsubscribe is ignored ----------------
+
+
+@pytest.mark.xfail(strict=True, reason="a one-click POST of a link used before was ignored once the office had lifted the suppression")
+def test_one_click_after_the_office_put_her_back_unsubscribes_again(store: Engine) -> None:
+    """Ana unsubscribed with the one-click link of the February release, then phoned to be put
+    back (`mailer suppressions remove`). In March she has had enough again: in Gmail she opens the
+    February email and presses its Unsubscribe button, which POSTs that email's link (RFC 8058).
+
+    What she saw: Gmail said she was unsubscribed (the endpoint answered 200, a page saying "This
+    link was already used ... use the link in the latest email", which Gmail never shows), and
+    the releases kept coming: the POST changed nothing. What should happen: a POST is her own
+    act, now; once the suppression was lifted it unsubscribes her again (a second POST while she
+    is still suppressed still changes nothing), and the GET page offers the button again."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    app = client(store)
+    target = unsubscribe.PATH + unsubscribe.sign(SECRET, key)
+    assert "You are unsubscribed" in app.post(target, data={"List-Unsubscribe": "One-Click"}).text
+    with store.begin() as connection:
+        suppression_store.remove(connection, ["ana@example.org"], note="phoned: put me back")
+    assert suppressions(store) == {}
+    shown = app.get(target)
+    assert '<form method="post">' in shown.text, shown.text
+    again = app.post(target, data={"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200
+    assert "You are unsubscribed" in again.text, again.text
+    assert suppressions(store) == {"ana@example.org": ("unsubscribe", "one-click")}
+    once_more = app.post(target, data={"List-Unsubscribe": "One-Click"})
+    assert "You already unsubscribed with this link" in once_more.text
