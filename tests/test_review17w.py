@@ -160,7 +160,6 @@ def test_late_bounce_is_not_filed_under_a_dry_run(tmp_path: Path, standin: Any, 
 # -- 5. after the office put her back, her next one-click unsubscribe is ignored ----------------
 
 
-@pytest.mark.xfail(strict=True, reason="a one-click POST of a link used before was ignored once the office had lifted the suppression")
 def test_one_click_after_the_office_put_her_back_unsubscribes_again(store: Engine) -> None:
     """Ana unsubscribed with the one-click link of the February release, then phoned to be put
     back (`mailer suppressions remove`). In March she has had enough again: in Gmail she opens the
