@@ -186,3 +186,27 @@ def test_one_click_after_the_office_put_her_back_unsubscribes_again(store: Engin
     assert suppressions(store) == {"ana@example.org": ("unsubscribe", "one-click")}
     once_more = app.post(target, data={"List-Unsubscribe": "One-Click"})
     assert "You already unsubscribed with this link" in once_more.text
+
+
+# -- 6. journalists' unsubscribes lost without a word when the webhook runs on another log ------
+
+
+@pytest.mark.xfail(strict=True, reason="a signed unsubscribe link naming a message the log lacks was answered 404 without a log line")
+def test_unsubscribe_link_of_another_log_is_said_in_the_webhook_log(store: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """A colleague sent the release from her laptop, whose mailer.toml had no [database] url (its
+    own SQLite log), while `mailer webhook` on the server uses the office's PostgreSQL log. Every
+    journalist who unsubscribes with her emails' links (the same secret signs them) gets a 404
+    page, or nothing at all from Gmail's button, and stays on the lists.
+
+    What the office saw: nothing. The webhook's terminal, which logs every event batch and every
+    refused link, said not a word, so nobody learnt that unsubscribes were being lost. What should
+    happen: a warning line saying a correctly signed link named a message this log does not have,
+    that the journalist was not unsubscribed, and the likely cause; never the token itself."""
+    app = client(store)
+    token = unsubscribe.sign(SECRET, "0123456789abcdef0123456789abcdef")
+    with caplog.at_level("INFO", logger="mailer.events"):
+        response = app.post(unsubscribe.PATH + token, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404
+    said = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "not unsubscribed" in said and "another delivery log" in said, caplog.text
+    assert token not in caplog.text
