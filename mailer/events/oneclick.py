@@ -50,6 +50,13 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
         with engine.begin() as connection:
             found = unsubscribes.recipient(connection, message_key)
             if found is None:
+                if not unsubscribes.erased(connection, message_key):  # forgotten ones are suppressed already
+                    # Signed with this secret, so sent by this office, but with another log: say so (review 17w #6).
+                    log.warning(
+                        "an unsubscribe link signed with this secret names an email this delivery log does not have: "
+                        "the journalist was not unsubscribed (answered 404). Was the email sent with another delivery log "
+                        "([database] url of the mailer.toml it was sent with)? Run mailer webhook on that log."
+                    )
                 return _page(404, "Link not known", _UNKNOWN)
             if post and unsubscribes.record(connection, found, message_key, now=now()):
                 log.info("one-click unsubscribe recorded for a message of %s", found.campaign_id)

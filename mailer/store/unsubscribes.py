@@ -63,6 +63,11 @@ def recipient(connection: Connection, message_key: str) -> Recipient | None:
     return Recipient(row.id, row.campaign_id, row.email, row.email_key)
 
 
+def erased(connection: Connection, message_key: str) -> bool:
+    """Whether the log has the message with this key, its address forgotten (``recipient`` None for it)."""
+    return connection.scalar(select(message.c.id).where(message.c.message_key == message_key)) is not None
+
+
 def used_at(connection: Connection, found: Recipient) -> datetime | None:
     """When this message's link was last used, or None if never: its one-click ``unsubscribe`` rows,
     found through the message (ix_event_message), whatever else holds the id ``event_id`` names."""
