@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, sg_event, signed_headers, suppressions
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, messages, sg_event, signed_headers, suppressions
 from office_cli import SEND, campaign_of, mailer, office
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -248,3 +248,33 @@ def test_late_bounce_is_not_filed_under_a_send_still_scheduled(tmp_path: Path, s
     assert (
         f"{today} Subject: Riverbend Beekeepers count record 1.2 million bees in first city-wide census Outcome: hard bounce" in contact
     ), contact
+
+
+# -- 8. a request SendGrid dropped for its own header suppresses every journalist as "invalid" ----
+
+
+@pytest.mark.xfail(
+    strict=True, reason="dropped 'Invalid SMTPAPI header' (the request's fault) suppressed each journalist as an invalid address"
+)
+def test_dropped_for_an_invalid_smtpapi_header_suppresses_nobody(store: Engine) -> None:
+    """SendGrid drops a request's emails with reason "Invalid SMTPAPI header" when the request's
+    own header is broken (one of its documented dropped reasons, SENDGRID.md §2.2): nothing about
+    the journalists' addresses.
+
+    What the office saw: every journalist of that send suppressed as "invalid" ("SendGrid
+    dropped: Invalid SMTPAPI header"), and the next release skipped them all: the reason was read
+    as SendGrid's "Invalid" (an invalid address) because it starts with that word. What should
+    happen: the message is reported dropped and nobody is suppressed; SendGrid's plain "Invalid"
+    still suppresses the address."""
+    add_campaign(store, CAMPAIGN)
+    keys = {email: add_message(store, CAMPAIGN, email) for email in ("ana@example.org", "bo@example.org")}
+    app = client(store)
+    post(
+        app,
+        sg_event(
+            "dropped", "ana@example.org", key=keys["ana@example.org"], campaign_id=CAMPAIGN, at=T0 + 5, reason="Invalid SMTPAPI header"
+        ),
+        sg_event("dropped", "bo@example.org", key=keys["bo@example.org"], campaign_id=CAMPAIGN, at=T0 + 5, reason="Invalid"),
+    )
+    assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", "dropped")
+    assert suppressions(store) == {"bo@example.org": ("invalid", "webhook")}
