@@ -253,9 +253,6 @@ def test_late_bounce_is_not_filed_under_a_send_still_scheduled(tmp_path: Path, s
 # -- 8. a request SendGrid dropped for its own header suppresses every journalist as "invalid" ----
 
 
-@pytest.mark.xfail(
-    strict=True, reason="dropped 'Invalid SMTPAPI header' (the request's fault) suppressed each journalist as an invalid address"
-)
 def test_dropped_for_an_invalid_smtpapi_header_suppresses_nobody(store: Engine) -> None:
     """SendGrid drops a request's emails with reason "Invalid SMTPAPI header" when the request's
     own header is broken (one of its documented dropped reasons, SENDGRID.md §2.2): nothing about
