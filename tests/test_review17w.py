@@ -275,3 +275,36 @@ def test_dropped_for_an_invalid_smtpapi_header_suppresses_nobody(store: Engine) 
     )
     assert messages(store, CAMPAIGN)["ana@example.org"] == ("accepted", "dropped")
     assert suppressions(store) == {"bo@example.org": ("invalid", "webhook")}
+
+
+# -- 9. public_url with a path: every unsubscribe and event batch is a silent 404 --------------
+
+
+@pytest.mark.xfail(strict=True, reason="with a path in [webhook] public_url, links and events forwarded unchanged were answered 404")
+def test_public_url_with_a_path_is_served_under_that_path(store: Engine) -> None:
+    """The office's proxy serves mailer webhook under its website's path:
+    public_url = "https://www.example.org/press-mailer", and, as README says, forwards the path
+    unchanged to 127.0.0.1:8080. mailer webhook itself tells it to give SendGrid
+    https://www.example.org/press-mailer/sendgrid/events, and every email's link is
+    https://www.example.org/press-mailer/unsubscribe/TOKEN.
+
+    What the office saw: nothing at all. Every journalist's unsubscribe got "Not Found" (Gmail's
+    button: nothing), every SendGrid batch got 404 (retried for 24 hours, then lost), and the
+    webhook's terminal, which logs each request, stayed silent: the app served only
+    /unsubscribe/... and /sendgrid/events. What should happen: the app answers under the
+    public_url's path too."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@example.org")
+    config = Config(
+        sender=SenderConfig(from_name="Riverbend Beekeepers"),
+        webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY, public_url="https://www.example.org/press-mailer"),
+    )
+    app = TestClient(webhook.create_app(config=config, engine=store, unsubscribe_secret=SECRET))
+    link = unsubscribe.OneClick(config.webhook.public_url, SECRET).url(key)
+    assert link.startswith("https://www.example.org/press-mailer/unsubscribe/")
+    used = app.post(link.removeprefix("https://www.example.org"), data={"List-Unsubscribe": "One-Click"})
+    assert used.status_code == 200 and "You are unsubscribed" in used.text, used.text
+    payload = body([sg_event("delivered", "bo@example.org", key=None, campaign_id=None, at=T0)])
+    posted = app.post("/press-mailer/sendgrid/events", content=payload, headers=signed_headers(payload))
+    assert posted.status_code == 200, posted.text
+    assert app.post(PATH, content=payload, headers=signed_headers(payload)).status_code == 200  # a proxy that strips the path
