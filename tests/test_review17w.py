@@ -280,7 +280,6 @@ def test_dropped_for_an_invalid_smtpapi_header_suppresses_nobody(store: Engine) 
 # -- 9. public_url with a path: every unsubscribe and event batch is a silent 404 --------------
 
 
-@pytest.mark.xfail(strict=True, reason="with a path in [webhook] public_url, links and events forwarded unchanged were answered 404")
 def test_public_url_with_a_path_is_served_under_that_path(store: Engine) -> None:
     """The office's proxy serves mailer webhook under its website's path:
     public_url = "https://www.example.org/press-mailer", and, as README says, forwards the path

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -55,7 +56,7 @@ from mailer.events.apply import Staged, stage, store_staged
 from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
 
-__all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
+__all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "public_path", "tune_for_ingest"]
 
 events_log = logging.getLogger("mailer.events")  # the parent of this module's loggers and oneclick's (log_requests)
 log = logging.getLogger("mailer.events.webhook")
@@ -304,7 +305,20 @@ def create_app(
     ]
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
+    prefix = public_path(settings.public_url)
+    if prefix:
+        # public_url = "https://www.example.org/press-mailer": SendGrid is told .../press-mailer/sendgrid/events
+        # and links read .../press-mailer/unsubscribe/TOKEN. A proxy forwarding the path unchanged (as README
+        # says) reached no route: every unsubscribe and batch a 404, nothing logged (review 17w #9).
+        routes += [Route(prefix + route.path, route.endpoint, methods=route.methods) for route in routes if route.path != "/healthz"]
     return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone})
+
+
+def public_path(public_url: str | None) -> str:
+    """The path of [webhook] public_url ("/press-mailer"), "" when it has none: the app answers under it too."""
+    if not public_url:
+        return ""
+    return urlsplit(public_url).path.rstrip("/")
 
 
 async def _client_gone(request: Request, _exc: Exception) -> Response:
