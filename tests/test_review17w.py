@@ -307,3 +307,30 @@ def test_public_url_with_a_path_is_served_under_that_path(store: Engine) -> None
     posted = app.post("/press-mailer/sendgrid/events", content=payload, headers=signed_headers(payload))
     assert posted.status_code == 200, posted.text
     assert app.post(PATH, content=payload, headers=signed_headers(payload)).status_code == 200  # a proxy that strips the path
+
+
+# -- 10. SendGrid posting to a mistyped path: 404s for a day, and the terminal says nothing ------
+
+
+@pytest.mark.xfail(strict=True, reason="a POST to a path the webhook does not serve was answered 404 without a log line")
+def test_post_to_a_path_not_served_is_logged(store: Engine) -> None:
+    """The office typed https://press.example.org/sendgrid/event (no s) into SendGrid's Event
+    Webhook settings. SendGrid posts every batch there, gets 404, retries for 24 hours, then drops
+    the events.
+
+    What the office saw: `mailer webhook` says "Each request is logged here", and logged nothing,
+    so it looked as if no events had come yet; a day of bounces and unsubscribes was lost. What
+    should happen: a POST to a path the webhook does not serve gets its line, saying the path is
+    not served and which path SendGrid must post to."""
+    import io
+
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        payload = body([sg_event("delivered", "bo@example.org", key=None, campaign_id=None, at=T0)])
+        response = client(store).post("/sendgrid/event", content=payload, headers=signed_headers(payload))
+    finally:
+        webhook.events_log.removeHandler(handler)
+    assert response.status_code == 404
+    said = stream.getvalue()
+    assert "POST /sendgrid/event 404" in said and "/sendgrid/events" in said.split("POST /sendgrid/event 404", 1)[1], said
