@@ -45,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from mailer import events
@@ -311,7 +311,28 @@ def create_app(
         # and links read .../press-mailer/unsubscribe/TOKEN. A proxy forwarding the path unchanged (as README
         # says) reached no route: every unsubscribe and batch a 404, nothing logged (review 17w #9).
         routes += [Route(prefix + route.path, route.endpoint, methods=route.methods) for route in routes if route.path != "/healthz"]
-    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone})
+
+    async def not_served(request: Request, exc: Exception) -> Response:
+        """A path (or method) this app does not serve: Starlette's plain answer, and for a POST a log line.
+
+        SendGrid posting to a mistyped URL got 404 for 24 hours, then dropped the events, while the
+        terminal ("Each request is logged here") said nothing (review 17w #10). GETs (scanners,
+        browsers) are not logged: they are not SendGrid's nor a mail program's one-click.
+        """
+        status = getattr(exc, "status_code", 404)
+        if request.method == "POST":
+            declared = request.headers.get("content-length", "")
+            where = settings.path + (f" (or {prefix}{settings.path})" if prefix else "")
+            _log_request(
+                request,
+                status,
+                int(declared) if declared.isdigit() else None,
+                None,
+                f"refused: this webhook serves no such path; SendGrid's Event Webhook must post to {where}",
+            )
+        return PlainTextResponse(getattr(exc, "detail", "Not Found"), status_code=status, headers=getattr(exc, "headers", None))
+
+    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone, 404: not_served, 405: not_served})
 
 
 def public_path(public_url: str | None) -> str:
