@@ -333,3 +333,23 @@ def test_post_to_a_path_not_served_is_logged(store: Engine) -> None:
     assert response.status_code == 404
     said = stream.getvalue()
     assert "POST /sendgrid/event 404" in said and "/sendgrid/events" in said.split("POST /sendgrid/event 404", 1)[1], said
+
+
+# -- 11. SendGrid's URL with a trailing slash: a redirect SendGrid never follows ----------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a POST to the events path with a trailing slash was redirected (307), which SendGrid does not follow"
+)
+def test_events_path_with_a_trailing_slash_is_taken(store: Engine) -> None:
+    """The office gave SendGrid https://press.example.org/sendgrid/events/ (a trailing slash, as
+    many web addresses are written). SendGrid does not follow redirects (SENDGRID.md §2.1).
+
+    What the office saw: no events, ever, and not a line on the webhook's terminal: each batch
+    was answered "307 Temporary Redirect" to the address without the slash, which SendGrid
+    treats as a failure, retries for 24 hours and drops. What should happen: the batch is taken
+    at either spelling."""
+    payload = body([sg_event("bounce", "gone@example.org", key=None, campaign_id=None, at=T0, type="bounce", reason="550 no such user")])
+    response = TestClient(client(store).app, follow_redirects=False).post(PATH + "/", content=payload, headers=signed_headers(payload))
+    assert response.status_code == 200, (response.status_code, response.headers.get("location"))
+    assert suppressions(store) == {"gone@example.org": ("bounce", "webhook")}
