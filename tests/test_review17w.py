@@ -338,9 +338,6 @@ def test_post_to_a_path_not_served_is_logged(store: Engine) -> None:
 # -- 11. SendGrid's URL with a trailing slash: a redirect SendGrid never follows ----------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a POST to the events path with a trailing slash was redirected (307), which SendGrid does not follow"
-)
 def test_events_path_with_a_trailing_slash_is_taken(store: Engine) -> None:
     """The office gave SendGrid https://press.example.org/sendgrid/events/ (a trailing slash, as
     many web addresses are written). SendGrid does not follow redirects (SENDGRID.md §2.1).
