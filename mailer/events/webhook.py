@@ -333,7 +333,8 @@ def create_app(
                 status,
                 int(declared) if declared.isdigit() else None,
                 None,
-                f"refused: this webhook serves no such path; SendGrid's Event Webhook must post to {where}",
+                ("refused: this path takes no POST" if status == 405 else "refused: this webhook serves no such path")
+                + f"; SendGrid's Event Webhook must post to {where}",
             )
         return PlainTextResponse(getattr(exc, "detail", "Not Found"), status_code=status, headers=getattr(exc, "headers", None))
 
