@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -345,7 +345,7 @@ def public_path(public_url: str | None) -> str:
     """The path of [webhook] public_url ("/press-mailer"), "" when it has none: the app answers under it too."""
     if not public_url:
         return ""
-    return urlsplit(public_url).path.rstrip("/")
+    return unquote(urlsplit(public_url).path).rstrip("/")  # routes match the decoded path ("/press%20room" is "/press room")
 
 
 async def _client_gone(request: Request, _exc: Exception) -> Response:
