@@ -108,8 +108,9 @@ def test_oneclick_unknown_or_forgotten_message_is_404(store: Engine, keys: dict[
 
 
 def test_oneclick_reused_token_has_no_second_effect(store: Engine, keys: dict[str, str]) -> None:
-    """A second use answers 200 "already unsubscribed" and stores nothing; after the office lifts the
-    suppression, an old link does not put it back (it says so, and points to the latest email)."""
+    """A second use answers 200 "already unsubscribed" and stores nothing. After the office lifts the
+    suppression (she asked back in), a new POST of the old link is her new request: it unsubscribes
+    her again (review 17w #5: Gmail's button on an older email POSTs that email's link)."""
     app = client(store)
     target = link(keys["ana@example.org"])
     assert app.post(target, data=ONE_CLICK).status_code == 200
@@ -121,12 +122,12 @@ def test_oneclick_reused_token_has_no_second_effect(store: Engine, keys: dict[st
     assert len(one_click_rows(store)) == 1
     with store.begin() as connection:
         suppression_store.remove(connection, ["ana@example.org"], note="asked to be put back")
+    assert "<form" in app.get(target).text
     replay = app.post(target, data=ONE_CLICK)
     assert replay.status_code == 200
-    assert "This link was already used on 20 February 2026" in replay.text
-    assert "use the link in the latest email" in replay.text
-    assert suppressions(store) == {}
-    assert len(one_click_rows(store)) == 1
+    assert "You are unsubscribed." in replay.text
+    assert suppressions(store) == {"ana@example.org": ("unsubscribe", "one-click")}
+    assert len(one_click_rows(store)) == 2
 
 
 def test_oneclick_preview_link_changes_nothing(store: Engine, keys: dict[str, str]) -> None:

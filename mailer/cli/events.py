@@ -75,7 +75,9 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     for line in _listening_lines(host, port, path=config.webhook.path, signed=bool(config.webhook.verification_key), public_url=public_url):
         output.say(line)
     if secret is not None:
-        output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at /unsubscribe/).")
+        prefix = webhook.public_path(public_url)
+        served = f"/unsubscribe/ and {prefix}/unsubscribe/" if prefix else "/unsubscribe/"
+        output.say(f"One-click unsubscribe links: {config.webhook.public_url}/unsubscribe/... (served here at {served}).")
     output.say("Each request is logged here: time (UTC), status, size, time taken, and how many events were stored.")
     common = {
         "host": host,

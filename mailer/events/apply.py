@@ -47,6 +47,9 @@ DROPPED_REASONS: Mapping[str, SuppressionReason] = {
     "spam reporting address": SuppressionReason.SPAM_REPORT,
     "invalid": SuppressionReason.INVALID,
 }
+# Dropped reasons that start like one above but are about the request, not the address: "Invalid
+# SMTPAPI header" suppressed every journalist of a send as an invalid address (review 17w #8).
+_REQUEST_FAULTS = ("invalid smtpapi",)
 GROUP_NOTE = suppression_store.GROUP_NOTE
 # A late bounce without custom_args is matched to mail sent at most this long before it.
 LATE_EVENT_WINDOW = 7 * 24 * 3600
@@ -553,10 +556,10 @@ def _suppress(
         if count >= block_threshold:
             note = f"blocked {count} times; last: {last}" if last else f"blocked {count} times"
             entries.append(suppression_store.Suppression(email, SuppressionReason.BLOCK, source, note, now))
-    for email, streams in event_store.latest_group_events(connection, group_changes).items():
-        standing = event_store.standing_group(streams)  # another log's resubscribe never undoes this log's unsubscribe
+    for email, changes in event_store.latest_group_events(connection, group_changes).items():
+        standing = event_store.standing_group(changes)  # another log's or group's resubscribe never undoes this one's unsubscribe
         if standing is None:
-            suppression_store.lift(connection, email, reason=SuppressionReason.UNSUBSCRIBE, note_prefix=GROUP_NOTE)
+            suppression_store.lift_group_unsubscribe(connection, email)  # a later stop of hers stands (review 17w #1)
         else:
             timestamp, other_log = standing
             when = datetime.fromtimestamp(timestamp, UTC)
@@ -585,6 +588,8 @@ def _suppression_for(event: Event) -> tuple[SuppressionReason | None, str | None
         return SuppressionReason.UNSUBSCRIBE, "unsubscribed from all mail"
     if event.event == "dropped":
         reason = (event.reason or "").strip().lower()
+        if reason.startswith(_REQUEST_FAULTS):
+            return None, None
         for prefix, suppression_reason in DROPPED_REASONS.items():
             if reason.startswith(prefix):
                 return suppression_reason, f"SendGrid dropped: {event.reason}"

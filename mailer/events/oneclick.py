@@ -9,8 +9,9 @@
                                SENDGRID.md §4.2). No cookie or login is asked for.
     /unsubscribe/preview       where proofs point (unsubscribe.proof_url): explains, changes nothing.
 
-Answers: 200 unsubscribed, or already unsubscribed with this link (a second use changes
-nothing; store/unsubscribes.py); 403 a token this secret did not sign (forged, altered, or
+Answers: 200 unsubscribed, or already unsubscribed with this link (a second use while the
+address is suppressed changes nothing; one after the office put the journalist back
+unsubscribes again: store/unsubscribes.py); 403 a token this secret did not sign (forged, altered, or
 signed with another secret); 404 a message this log does not have, or whose address was
 forgotten; 503 the log is busy (the journalist can try again). Pages never show the address,
 and the token is never logged: it is what unsubscribes someone.
@@ -49,22 +50,23 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
         with engine.begin() as connection:
             found = unsubscribes.recipient(connection, message_key)
             if found is None:
+                if not unsubscribes.erased(connection, message_key):  # forgotten ones are suppressed already
+                    # Signed with this secret, so sent by this office, but with another log: say so (review 17w #6).
+                    log.warning(
+                        "an unsubscribe link signed with this secret names an email this delivery log does not have: "
+                        "the journalist was not unsubscribed (answered 404). Was the email sent with another delivery log "
+                        "([database] url of the mailer.toml it was sent with)? Run mailer webhook on that log."
+                    )
                 return _page(404, "Link not known", _UNKNOWN)
             if post and unsubscribes.record(connection, found, message_key, now=now()):
                 log.info("one-click unsubscribe recorded for a message of %s", found.campaign_id)
                 return _page(200, "Unsubscribed", f"<p>You are unsubscribed. You will not receive press releases from {who} any more.</p>")
             used = unsubscribes.used_at(connection, found)
-            if used is None:
+            if used is None or not unsubscribes.is_suppressed(connection, found):
+                # Never used, or put back on the list since (at her request): the button unsubscribes (again).
                 return _page(200, "Unsubscribe", _form(who))
             day = used.strftime("%d %B %Y")
-            if unsubscribes.is_suppressed(connection, found):
-                return _page(200, "Already unsubscribed", f"<p>You already unsubscribed with this link on {day}. Nothing more to do.</p>")
-            return _page(
-                200,
-                "Link already used",
-                f"<p>This link was already used on {day}; since then {who} has put you back on the list, "
-                "at your request. To unsubscribe again, use the link in the latest email, or reply to it.</p>",
-            )
+            return _page(200, "Already unsubscribed", f"<p>You already unsubscribed with this link on {day}. Nothing more to do.</p>")
 
     async def endpoint(request: Request) -> HTMLResponse:
         token = request.path_params["token"]

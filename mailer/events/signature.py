@@ -28,7 +28,10 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
     Raises ConfigError for anything that is not an ECDSA P-256 public key, including a key on a
     curve the cryptography library cannot load (it raises UnsupportedAlgorithm, not ValueError).
     """
-    body = "".join(line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----"))
+    # Each line trimmed before the armour test: a PEM block indented in a TOML multi-line string
+    # was read with its BEGIN/END lines as key text and refused (review 17w #3).
+    lines = (line.strip() for line in text.strip().splitlines())
+    body = "".join(line for line in lines if line and not line.startswith("-----"))
     try:
         key = serialization.load_der_public_key(base64.b64decode(body, validate=True))
     except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -44,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from mailer import events
@@ -55,7 +56,7 @@ from mailer.events.apply import Staged, stage, store_staged
 from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
 
-__all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "tune_for_ingest"]
+__all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "public_path", "tune_for_ingest"]
 
 events_log = logging.getLogger("mailer.events")  # the parent of this module's loggers and oneclick's (log_requests)
 log = logging.getLogger("mailer.events.webhook")
@@ -302,9 +303,49 @@ def create_app(
         Route(settings.path, receive_events, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
     ]
+    if settings.path.rstrip("/"):
+        # SendGrid given ".../sendgrid/events/" was answered 307 to the address without the slash, a
+        # redirect it never follows: every batch failed, unlogged, for 24 hours (review 17w #11).
+        other = settings.path.rstrip("/") if settings.path.endswith("/") else settings.path + "/"
+        routes.insert(1, Route(other, receive_events, methods=["POST"]))
     if unsubscribe_secret is not None:
         routes += oneclick.routes(engine=engine, secret=unsubscribe_secret, sender=config.sender.from_name, now=clock)
-    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone})
+    prefix = public_path(settings.public_url)
+    if prefix:
+        # public_url = "https://www.example.org/press-mailer": SendGrid is told .../press-mailer/sendgrid/events
+        # and links read .../press-mailer/unsubscribe/TOKEN. A proxy forwarding the path unchanged (as README
+        # says) reached no route: every unsubscribe and batch a 404, nothing logged (review 17w #9).
+        routes += [Route(prefix + route.path, route.endpoint, methods=route.methods) for route in routes if route.path != "/healthz"]
+
+    async def not_served(request: Request, exc: Exception) -> Response:
+        """A path (or method) this app does not serve: Starlette's plain answer, and for a POST a log line.
+
+        SendGrid posting to a mistyped URL got 404 for 24 hours, then dropped the events, while the
+        terminal ("Each request is logged here") said nothing (review 17w #10). GETs (scanners,
+        browsers) are not logged: they are not SendGrid's nor a mail program's one-click.
+        """
+        status = getattr(exc, "status_code", 404)
+        if request.method == "POST":
+            declared = request.headers.get("content-length", "")
+            where = settings.path + (f" (or {prefix}{settings.path})" if prefix else "")
+            _log_request(
+                request,
+                status,
+                int(declared) if declared.isdigit() else None,
+                None,
+                ("refused: this path takes no POST" if status == 405 else "refused: this webhook serves no such path")
+                + f"; SendGrid's Event Webhook must post to {where}",
+            )
+        return PlainTextResponse(getattr(exc, "detail", "Not Found"), status_code=status, headers=getattr(exc, "headers", None))
+
+    return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone, 404: not_served, 405: not_served})
+
+
+def public_path(public_url: str | None) -> str:
+    """The path of [webhook] public_url ("/press-mailer"), "" when it has none: the app answers under it too."""
+    if not public_url:
+        return ""
+    return unquote(urlsplit(public_url).path).rstrip("/")  # routes match the decoded path ("/press%20room" is "/press room")
 
 
 async def _client_gone(request: Request, _exc: Exception) -> Response:

@@ -8,9 +8,10 @@ caller keeps one transaction per webhook POST.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, text, update
 
@@ -167,38 +168,92 @@ def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[s
 _GROUP_EVENTS = text("event.event IN ('group_unsubscribe', 'group_resubscribe')")
 
 
-def latest_group_events(connection: Connection, addresses: Collection[str]) -> dict[str, dict[bool, tuple[str, int]]]:
-    """For each address, its latest group_unsubscribe / group_resubscribe and when (ties:
-    unsubscribe), in this log's own mail (key False) and in mail other delivery logs sent (key True).
+class GroupChange(NamedTuple):
+    """A group_unsubscribe or group_resubscribe (``latest_group_events``)."""
 
-    Read apart, as ``standing_group`` weighs them (fix 15b).
-    """
-    latest: dict[str, dict[bool, tuple[str, int]]] = {}
+    event: str  # "group_unsubscribe" or "group_resubscribe"
+    timestamp: int  # Unix seconds
+    other_log: bool  # in mail another delivery log sent (fix 15b)
+    group: str | None  # the event's asm_group_id, as text; None when it names none
+
+
+def group_of(raw: str | None) -> str | None:
+    """The ``asm_group_id`` an event's raw JSON names, as text ("5"), or None."""
+    if not raw or "asm_group_id" not in raw:
+        return None
+    try:
+        value = json.loads(raw).get("asm_group_id")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None or isinstance(value, (bool, dict, list)):
+        return None
+    return str(value).strip() or None
+
+
+def latest_group_events(connection: Connection, addresses: Collection[str]) -> dict[str, list[GroupChange]]:
+    """For each address, its group_unsubscribe and group_resubscribe events, with their origin
+    (this log's mail or another's) and unsubscribe group, as ``standing_group`` weighs them."""
+    found: dict[str, list[GroupChange]] = {}
     for chunk in chunks(addresses):
-        query = select(event.c.email, event.c.event, event.c.timestamp, event.c.other_log).where(event.c.email.in_(chunk), _GROUP_EVENTS)
+        query = select(event.c.email, event.c.event, event.c.timestamp, event.c.other_log, event.c.raw).where(
+            event.c.email.in_(chunk), _GROUP_EVENTS
+        )
         for row in connection.execute(query):
-            streams = latest.setdefault(row.email, {})
-            current = streams.get(bool(row.other_log))
-            rank = (row.timestamp, row.event == "group_unsubscribe")
-            if current is None or rank > (current[1], current[0] == "group_unsubscribe"):
-                streams[bool(row.other_log)] = (row.event, row.timestamp)
-    return latest
+            found.setdefault(row.email, []).append(GroupChange(row.event, row.timestamp, bool(row.other_log), group_of(row.raw)))
+    return found
 
 
-def standing_group(streams: Mapping[bool, tuple[str, int]]) -> tuple[int, bool] | None:
-    """The group unsubscribe still standing among an address's latest group events per origin
-    (``latest_group_events``): its time and whether it came in another log's mail; None when none stands.
+class _Change(Protocol):
+    @property
+    def event(self) -> str: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def other_log(self) -> bool: ...
+    @property
+    def group(self) -> str | None: ...
 
-    A group resubscribe in this log's mail undoes every group unsubscribe before it: the journalist
-    asks for this office's mail again. One in another log's mail (to another client's unsubscribe
-    group) undoes only that log's, never a stop said here (fix 15b). This log's own stands first.
+
+_C = TypeVar("_C", bound=_Change)
+
+
+def standing_unsubscribes(changes: Iterable[_C]) -> list[_C]:
+    """The group unsubscribes among ``changes`` still standing: this log's own first (when any stands), else another log's.
+
+    A group resubscribe undoes the unsubscribes from the same group before it (an event naming no
+    group matches any): the journalist asks for that group's mail again. A resubscribe to another
+    group (a newsletter another tool sends from the same SendGrid account) does not undo this
+    office's unsubscribe (review 17w #2). One in this log's mail undoes another log's unsubscribe,
+    whatever its group (she asks for this office's mail again); one in another log's mail (to
+    another client's group) undoes only that log's, never a stop said here (fix 15b). At the same
+    second an unsubscribe outlasts a resubscribe of its own origin.
     """
-    own, other = streams.get(False), streams.get(True)
-    if own is not None and own[0] == "group_unsubscribe":
-        return own[1], False
-    if other is not None and other[0] == "group_unsubscribe" and (own is None or own[1] < other[1]):
-        return other[1], True
-    return None
+    items = list(changes)
+    resubscribes = [c for c in items if c.event == "group_resubscribe"]
+
+    def undone(unsubscribe: _C) -> bool:
+        for r in resubscribes:
+            if r.other_log and not unsubscribe.other_log:
+                continue
+            asks_us_again = unsubscribe.other_log and not r.other_log  # another log's stop, then this office's group again
+            if not asks_us_again and r.group is not None and unsubscribe.group is not None and r.group != unsubscribe.group:
+                continue
+            if r.timestamp > unsubscribe.timestamp or (r.timestamp == unsubscribe.timestamp and unsubscribe.other_log and not r.other_log):
+                return True
+        return False
+
+    standing = [c for c in items if c.event == "group_unsubscribe" and not undone(c)]
+    own = [c for c in standing if not c.other_log]
+    return sorted(own or standing, key=lambda c: c.timestamp)
+
+
+def standing_group(changes: Iterable[GroupChange]) -> tuple[int, bool] | None:
+    """The group unsubscribe still standing among an address's group events (``latest_group_events``):
+    its time and whether it came in another log's mail; None when none stands (``standing_unsubscribes``)."""
+    standing = standing_unsubscribes(changes)
+    return (standing[-1].timestamp, standing[-1].other_log) if standing else None
 
 
 class OptOut(NamedTuple):
@@ -209,6 +264,7 @@ class OptOut(NamedTuple):
     sg_event_id: str | None  # "one-click.<key>..." for our own one-click link
     campaign_id: str | None
     other_log: bool  # said about mail another delivery log sent (schema.py): honoured all the same
+    group: str | None = None  # a group (re)subscription's asm_group_id
 
 
 _OPTING = ("unsubscribe", "spamreport", "group_unsubscribe", "group_resubscribe")
@@ -216,29 +272,29 @@ _OPTING = ("unsubscribe", "spamreport", "group_unsubscribe", "group_resubscribe"
 
 def latest_opt_out(connection: Connection, address: str, message_ids: ColumnElement[bool] | None = None) -> OptOut | None:
     """The address's latest opt-out still standing (a group unsubscribe stands until a later group
-    resubscribe), by the event's address or, when given, by a message the event is linked to
+    resubscribe to that group), by the event's address or, when given, by a message the event is linked to
     (``message_ids``: a condition on ``event.c.message_id``, as one-click rows keep the message's
     spelling). None when it never opted out. Reads every such event of the address: few.
 
     An opt-out in mail another delivery log sent counts (a stop request that reached this office's
-    SendGrid account is honoured, as when it came in); group (re)subscriptions are read per log, as
-    ``latest_group_events`` reads them: another log's resubscribe never undoes one said here (fix 15b)."""
+    SendGrid account is honoured, as when it came in); group (re)subscriptions are weighed as
+    ``standing_unsubscribes`` weighs them: another log's resubscribe never undoes one said here (fix 15b)."""
     condition = event.c.email == address
     if message_ids is not None:
         condition = or_(condition, message_ids)
-    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id, event.c.other_log).where(
+    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id, event.c.other_log, event.c.raw).where(
         event.c.event.in_(_OPTING), condition
     )
     found = sorted(
         (
-            OptOut(kind, stamp, sg_event_id, campaign_id, bool(other))
-            for kind, stamp, sg_event_id, campaign_id, other in connection.execute(query)
+            OptOut(kind, stamp, sg_event_id, campaign_id, bool(other), group_of(raw) if kind.startswith("group_") else None)
+            for kind, stamp, sg_event_id, campaign_id, other, raw in connection.execute(query)
         ),
         key=lambda o: (o.timestamp, o.event != "group_resubscribe"),
     )
-    latest = {o.other_log: o for o in found if o.event.startswith("group_")}  # sorted: the last of each origin wins
-    group = standing_group({log: (o.event, o.timestamp) for log, o in latest.items()})
-    standing = [o for o in found if not o.event.startswith("group_") or (group is not None and o is latest[group[1]])]
+    group = standing_unsubscribes(o for o in found if o.event.startswith("group_"))
+    standing = [o for o in found if not o.event.startswith("group_")] + group[-1:]
+    standing.sort(key=lambda o: (o.timestamp, o.event != "group_resubscribe"))
     return standing[-1] if standing else None
 
 

@@ -447,7 +447,7 @@ class MessageLink(NamedTuple):
     message_id: int
     campaign_id: str
     sg_message_id: str | None
-    created_at: int  # unix seconds (0 when looked up by message key: not needed then)
+    created_at: int  # unix seconds the email went out (planned, or its scheduled time); 0 when looked up by message key: not needed then
     state: str
     delivery: str | None
 
@@ -500,7 +500,12 @@ _json_decode = msgspec.json.Decoder(list[list[Any]]).decode
 
 def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, list[MessageLink]]:
     """Messages sent (or possibly sent) to each address, for events without custom_args: those
-    in SENT_STATES, and `planned` ones whose request their campaign lists in flight."""
+    in SENT_STATES, and `planned` ones whose request their campaign lists in flight.
+
+    Never a dry run's or a sandbox send's (nothing reached anyone): a late bounce after the next
+    release's dry run was filed under the dry run, and the live send's report and `mailer contact`
+    showed no bounce (review 17w #4). A scheduled message's ``created_at`` here is its send time,
+    so a bounce before it is not about it (review 17w #7)."""
     found: dict[str, list[MessageLink]] = {}
     columns = (
         message.c.email_key,
@@ -514,8 +519,10 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
     planned = MessageState.PLANNED.value
     listed: dict[str, set[int]] = {}  # campaign -> the requests its row lists in flight
     for chunk in chunks(addresses):
-        query = select(*columns, message.c.request_no).where(
-            message.c.email_key.in_(chunk), message.c.skip_reason.is_(None), message.c.state.in_((*SENT_STATES, planned))
+        query = (
+            select(*columns, message.c.request_no, campaign.c.scheduled_at)
+            .join(campaign, campaign.c.id == message.c.campaign_id)
+            .where(message.c.email_key.in_(chunk), message.c.skip_reason.is_(None), message.c.state.in_((*SENT_STATES, planned)), _reaching)
         )
         rows = connection.execute(query).all()
         unread = {row.campaign_id for row in rows if row.state == planned} - listed.keys()
@@ -526,9 +533,17 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
             # A `planned` row may have reached SendGrid only while its request is listed in flight.
             if row.state == planned and row.request_no not in listed.get(row.campaign_id, set()):
                 continue
-            link = MessageLink(row.id, row.campaign_id, row.sg_message_id, _unix(row.created_at), row.state, row.delivery)
+            # A scheduled message went out at its time, not when it was planned (review 17w #7).
+            sent = max(_unix(row.created_at), _unix(row.scheduled_at))
+            link = MessageLink(row.id, row.campaign_id, row.sg_message_id, sent, row.state, row.delivery)
             found.setdefault(row.email_key, []).append(link)
     return found
+
+
+_sandboxed = campaign.c.filters[campaigns.SANDBOX].as_boolean()
+# Campaigns whose mail can have reached someone: live or test, not sent to SendGrid's sandbox (a
+# cancelled one may have gone out in part).
+_reaching = and_(campaign.c.mode != Mode.DRY_RUN.value, or_(_sandboxed.is_(None), _sandboxed.is_(False)))
 
 
 def _unix(value: datetime | None) -> int:

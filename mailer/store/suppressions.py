@@ -74,14 +74,26 @@ def insert(connection: Connection, records: Iterable[Suppression]) -> int:
     return max(result.rowcount, 0)
 
 
-def lift(connection: Connection, address: str, *, reason: SuppressionReason, note_prefix: str) -> int:
-    """Remove one automatic suppression (a group resubscribe undoing a group unsubscribe)."""
+def lift_group_unsubscribe(connection: Connection, address: str) -> bool:
+    """Undo a group unsubscribe (a later group resubscribe): True when one was lifted.
+
+    The journalist's own stop said since and still standing (an unsubscribe from all mail, a spam
+    report, the one-click link) takes its place, as when the office lifts a bounce: the list
+    keeps an address's first reason, so the group unsubscribe may be all it shows of a later
+    spam report (review 17w #1: the resubscribe lifted it and the next send mailed her).
+    """
+    key = mailbox.key(address)
     statement = delete(suppression).where(
-        suppression.c.email_key == mailbox.key(address),
-        suppression.c.reason == str(reason),
-        suppression.c.note.startswith(note_prefix, autoescape=True),
+        suppression.c.email_key == key,
+        suppression.c.reason == str(SuppressionReason.UNSUBSCRIBE),
+        suppression.c.note.startswith(GROUP_NOTE, autoescape=True),
     )
-    return connection.execute(statement).rowcount
+    if not connection.execute(statement).rowcount:
+        return False
+    standing = _standing_opt_out(connection, key)
+    if standing is not None:
+        insert(connection, [standing])
+    return True
 
 
 def replace(connection: Connection, record: Suppression) -> bool:

@@ -2,9 +2,11 @@
 
 A used link is an ``unsubscribe`` row in the event table, like SendGrid's own, linked to its
 message, whose ``sg_event_id`` is ``one-click.<message key>``. A second use of the same link
-finds that row, and stores nothing and suppresses nothing, even after the office lifted the
-suppression on purpose (the rule events follow too: a re-sent event never undoes a lifted
-suppression).
+while the address is suppressed finds that row, and stores nothing and suppresses nothing. Once
+the office has lifted the suppression (the journalist asked back in), a new use is a new request
+from the journalist, not a re-sent event: it is stored under ``one-click.<message key>.<time>``
+and suppresses again (review 17w #5: Gmail's Unsubscribe button on an older email POSTs that
+email's link, was answered 200, and changed nothing).
 
 The ``one-click.`` ids are ours alone: events/parse.py quarantines an event (a file, a webhook
 body) that carries one. Before it did, an imported event could take a link's id ahead of the
@@ -61,21 +63,27 @@ def recipient(connection: Connection, message_key: str) -> Recipient | None:
     return Recipient(row.id, row.campaign_id, row.email, row.email_key)
 
 
+def erased(connection: Connection, message_key: str) -> bool:
+    """Whether the log has the message with this key, its address forgotten (``recipient`` None for it)."""
+    return connection.scalar(select(message.c.id).where(message.c.message_key == message_key)) is not None
+
+
 def used_at(connection: Connection, found: Recipient) -> datetime | None:
-    """When this message's link was used, or None if never: its one-click ``unsubscribe`` row,
+    """When this message's link was last used, or None if never: its one-click ``unsubscribe`` rows,
     found through the message (ix_event_message), whatever else holds the id ``event_id`` names."""
     query = select(event.c.timestamp).where(
         event.c.message_id == found.message_id,
         event.c.event == "unsubscribe",
         event.c.sg_event_id.startswith(ID_PREFIX, autoescape=True),
     )
-    stamp = connection.scalar(query.order_by(event.c.timestamp).limit(1))
+    stamp = connection.scalar(query.order_by(event.c.timestamp.desc()).limit(1))
     return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
 
 def record(connection: Connection, found: Recipient, message_key: str, *, now: datetime) -> bool:
-    """Store the use of a link and suppress its address; False (and no change) when it was used before."""
-    if used_at(connection, found) is not None:
+    """Store the use of a link and suppress its address; False (and no change) when it was used
+    before and the address is still suppressed."""
+    if _used_and_suppressed(connection, found):
         return False
     timestamp = int(now.timestamp())
     raw = {"event": "unsubscribe", "source": SOURCE, "timestamp": timestamp, "campaign": found.campaign_id, "message": message_key}
@@ -95,13 +103,17 @@ def record(connection: Connection, found: Recipient, message_key: str, *, now: d
         statement = insert_or_skip(connection.dialect, event).values(row).on_conflict_do_nothing().returning(event.c.id)
         if connection.execute(statement).first() is not None:
             break
-        if used_at(connection, found) is not None:  # the same link, used at the same moment by another request
+        if _used_and_suppressed(connection, found):  # the same link, used at the same moment by another request
             return False
     else:
         return False
     entry = suppressions.Suppression(found.email_key, SuppressionReason.UNSUBSCRIBE, SOURCE, NOTE, now)
     suppressions.insert(connection, [entry])
     return True
+
+
+def _used_and_suppressed(connection: Connection, found: Recipient) -> bool:
+    return used_at(connection, found) is not None and is_suppressed(connection, found)
 
 
 def is_suppressed(connection: Connection, found: Recipient) -> bool:
