@@ -1,0 +1,247 @@
+"""Review 17c: the composer and the proofs, broken as a press office and an attacker would. Each xfail is a finding."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mailer.cli import main
+
+
+def mailer(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def release(project: Path, body: str, *, front: str = "", name: str = "x.md") -> Path:
+    """A release in the project's releases folder: a subject, ``front`` lines, then ``body``."""
+    path = project / "releases" / name
+    path.write_text(f'---\nsubject: "Bee census"\ndate: 2026-02-19\n{front}---\n{body}', encoding="utf-8")
+    return path
+
+
+def template(project: Path, html: str, name: str = "mine") -> None:
+    """templates/NAME.*: the built-in template with its headline line replaced by ``html``."""
+    folder = project / "templates"
+    built_in = (folder / "release.html.j2").read_text(encoding="utf-8")
+    line = '<h1 class="headline" id="headline">{{ headline }}</h1>'
+    assert line in built_in
+    (folder / f"{name}.html.j2").write_text(built_in.replace(line, html), encoding="utf-8")
+    (folder / f"{name}.txt.j2").write_text((folder / "release.txt.j2").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / f"{name}.css").write_text((folder / "release.css").read_text(encoding="utf-8"), encoding="utf-8")
+
+
+class _Tags(HTMLParser):
+    """Every start tag of a page with its attributes, as a browser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(html: str, name: str) -> list[dict[str, str | None]]:
+    parser = _Tags()
+    parser.feed(html)
+    return [attrs for tag, attrs in parser.tags if tag == name]
+
+
+def plain_error(result: Result) -> str:
+    """The command's output, after checking it ended as a message (exit 1), not a Python traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output, result.output
+    return " ".join(result.output.split())
+
+
+# -- 1. a journalist's value breaks out of an alt or title attribute written in single quotes -----
+
+ALT_LINE = '![The "Bee Census" poster for {{ contact.outlet | default("you") }}](https://www.example.org/poster.jpg)\n'
+TITLE_LINE = '\n[The report](https://www.example.org/r "The \\"census\\" for {{ contact.outlet | default("you") }}")\n'
+HOSTILE_OUTLET = "Daily' onerror='alert(1)' x='"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a journalist's apostrophe ends an alt or title attribute lxml wrote in single quotes: the text is cut, and a cell can add onerror=",
+)
+@pytest.mark.parametrize("outlet", ["L'Express", HOSTILE_OUTLET])
+def test_a_quote_in_an_outlet_stays_inside_the_alt_and_title_text(project: Path, outlet: str) -> None:
+    """An alt text or a link title with a double quote in it ("Bee Census") is written by lxml
+    between single quotes; an outlet with an apostrophe (L'Express, L'Équipe) must still be part
+    of that text, and a cell from a media database must never add an attribute (onerror=...)
+    to the email, nor to the preview a press officer opens in a browser."""
+    release(project, "Hello.\n\n" + ALT_LINE + TITLE_LINE)
+    cell = outlet.replace('"', '""')
+    (project / "lists" / "q.csv").write_text(f'Email,First Name,Outlet\nx@paper.example,Xan,"{cell}"\n', encoding="utf-8")
+    result = mailer("preview", "releases/x.md", "--contact", "x@paper.example", "--list", "lists/q.csv")
+    assert result.exit_code == 0, result.output
+    page = (project / "out" / "preview" / "x.html").read_text(encoding="utf-8")
+    (image,) = tags(page, "img")
+    assert image["alt"] == f'The "Bee Census" poster for {outlet}'
+    assert "onerror" not in image
+    (link,) = [a for a in tags(page, "a") if a.get("href") == "https://www.example.org/r"]
+    assert link["title"] == f'The "census" for {outlet}'
+    assert "onerror" not in link
+
+
+@pytest.mark.xfail(strict=True, reason="a journalist's apostrophe ends an alt attribute written in single quotes, in the email itself")
+def test_a_quote_in_an_outlet_stays_inside_the_alt_text_of_the_dry_run_email(project: Path, db_url: str) -> None:
+    """The same in the email itself, as the dry run's .eml shows it (what SendGrid would deliver)."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    release(project, "Hello.\n\n" + ALT_LINE)
+    cell = HOSTILE_OUTLET.replace('"', '""')
+    (project / "lists" / "q.csv").write_text(f'Email,First Name,Outlet\nx@paper.example,Xan,"{cell}"\n', encoding="utf-8")
+    result = mailer("send", "releases/x.md", "--list", "lists/q.csv", "--dry-run")
+    assert result.exit_code == 0, result.output
+    (eml,) = (project / "out" / "outbox").glob("*/*.eml")
+    parsed = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    body = parsed.get_body(("html",))
+    assert body is not None
+    (image,) = tags(str(body.get_content()), "img")
+    assert image["alt"] == f'The "Bee Census" poster for {HOSTILE_OUTLET}'
+    assert "onerror" not in image
+
+
+# -- 2. a release's filter with the wrong arguments: a Python traceback ----------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a release filter with arguments it cannot take: a TypeError traceback, or an error without file and line"
+)
+@pytest.mark.parametrize(
+    "expression",
+    [
+        '{{ contact.first_name | default("colleague", "x", "y") }}',
+        '{{ contact.first_name | default("colleague", colour="red") }}',
+        '{{ "colleague" | upper("x") }}',
+        '{{ contact.first_name | title("x") }}',
+    ],
+)
+def test_a_filter_given_arguments_it_cannot_take_is_an_error_with_file_and_line(project: Path, expression: str) -> None:
+    """A release from an agency writes a filter with an argument too many; the press officer
+    gets the file, the line and what a release may write, never a Python traceback."""
+    release(project, f"Dear {expression},\n\nThe census is out.\n")
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert "releases/x.md, line 5:" in said, said
+
+
+# -- 3. a template that fails while rendering: a Python traceback ----------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="a template failing while it renders (TypeError, ValueError): a Python traceback")
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<h1>{{ headline | truncate("60") }}</h1>',
+        "<h1>{{ headline }} ({{ date + 1 }})</h1>",
+        '<h1>{{ headline | replace("x") }}</h1>',
+        "<h1>{{ headline | wordwrap(0) }}</h1>",
+    ],
+)
+def test_a_template_that_fails_while_rendering_names_its_file_and_line(project: Path, html: str) -> None:
+    """An office's own template passes a filter a wrong argument (a number in quotes), or adds a
+    number to a text: the error names the template file and the line, as a syntax error does."""
+    template(project, html)
+    release(project, "The census is out.\n", front="template: mine\n")
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert "mine.html.j2, line 33:" in said, said
+
+
+# -- 4. a template saved in another encoding than UTF-8: a Python traceback ------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="a template that is not UTF-8: a UnicodeDecodeError traceback")
+def test_a_template_not_saved_as_utf8_says_so(project: Path) -> None:
+    """An office edits its template in a Windows editor that saves Windows-1252 ("Médias"):
+    mailer says which file is not UTF-8 and how to save it, as it does for a release."""
+    template(project, "<h1>{{ headline }}</h1>")
+    path = project / "templates" / "mine.html.j2"
+    path.write_bytes(path.read_text(encoding="utf-8").replace("</h1>", " Médias</h1>").encode("cp1252"))
+    release(project, "The census is out.\n", front="template: mine\n")
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert "mine.html.j2" in said and "UTF-8" in said, said
+
+
+# -- 5. an empty template: a message about "getroottree" -----------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="an empty template: 'NoneType' object has no attribute 'getroottree'")
+def test_an_empty_template_says_it_is_empty(project: Path) -> None:
+    """A template file saved empty (an editor's mishap) is named, not reported as
+    "'NoneType' object has no attribute 'getroottree'"."""
+    template(project, "<h1>{{ headline }}</h1>")
+    (project / "templates" / "mine.html.j2").write_text("", encoding="utf-8")
+    release(project, "The census is out.\n", front="template: mine\n")
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert "getroottree" not in said, said
+    assert "mine.html.j2" in said and "empty" in said, said
+
+
+# -- 6. a picture or a link whose path has a space: sent as literal Markdown ------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+@pytest.mark.xfail(strict=True, reason="a picture or link with a space in its path is sent as literal Markdown, with No warnings.")
+@pytest.mark.parametrize(
+    "line",
+    ["![Our logo](kit/our logo.png)", "Read [the full report](https://www.example.org/bee census 2026.pdf)."],
+)
+def test_a_picture_or_link_with_a_space_in_its_path_is_not_sent_as_markdown(project: Path, line: str) -> None:
+    """A file named "our logo.png" (as Windows and macOS name them) written as it is: CommonMark
+    does not read it as a picture or a link, and every journalist would get the Markdown itself,
+    "![Our logo](kit/our logo.png)", while the preview said "No warnings.". It is an error naming
+    the line and the way to write it."""
+    (project / "releases" / "kit").mkdir()
+    (project / "releases" / "kit" / "our logo.png").write_bytes(PNG)
+    release(project, f"The census is out.\n\n{line}\n")
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert "releases/x.md, line 7:" in said, said
+    assert "<" in said and ">" in said, said  # how to write it: ![Our logo](<kit/our logo.png>)
+
+
+def test_a_picture_with_a_space_written_between_angle_brackets_works(project: Path) -> None:
+    """The way the error says to write it works (CommonMark's <...> destination)."""
+    (project / "releases" / "kit").mkdir()
+    (project / "releases" / "kit" / "our logo.png").write_bytes(PNG)
+    release(project, "The census is out.\n\n![Our logo](<kit/our logo.png>)\n")
+    result = mailer("preview", "releases/x.md")
+    assert result.exit_code == 0, result.output
+    assert "![" not in (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
+    assert "[Image: Our logo]" in (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
+
+
+# -- 7. the text part's link list shows a contact field's value raw ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="the text part's link list shows a contact field raw: spaces break the link, javascript: kept")
+def test_the_text_part_lists_a_personal_link_as_the_html_links_it(project: Path) -> None:
+    """A link personalized with a contact field ("?outlet={{ contact.outlet }}") is
+    percent-encoded in the HTML (The%20Daily%20Example); the text part's list of links showed
+    "https://www.example.org/r?outlet=The Daily Example", a link that breaks at the first space
+    in a plain-text mail program. And a whole link from a cell reading javascript:... is "#" in
+    the HTML, but was printed as it is in the text part."""
+    release(
+        project,
+        "See [your report](https://www.example.org/r?outlet={{ contact.outlet }}) and [your page]({{ contact.website }}).\n",
+    )
+    (project / "lists" / "q.csv").write_text(
+        "Email,First Name,Outlet,Website\nx@paper.example,Xan,The Daily Example,javascript:alert(1)\n", encoding="utf-8"
+    )
+    result = mailer("preview", "releases/x.md", "--contact", "x@paper.example", "--list", "lists/q.csv")
+    assert result.exit_code == 0, result.output
+    text = (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
+    html = (project / "out" / "preview" / "x.html").read_text(encoding="utf-8")
+    assert "https://www.example.org/r?outlet=The%20Daily%20Example" in html
+    assert "[1] https://www.example.org/r?outlet=The%20Daily%20Example" in text, text
+    assert "javascript:" not in text, text
