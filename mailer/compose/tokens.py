@@ -10,7 +10,7 @@ each gets its value escaped differently:
     s  subject     raw, line breaks turned into spaces (no CR/LF reaches a header)
     t  text part   raw
     h  HTML text   & < > escaped, as lxml writes text
-    a  attribute   & < > " escaped, as lxml writes attribute values
+    a  attribute   & < > " ' escaped (lxml quotes an attribute holding " with ')
     u  URL (href/src)  also percent-encodes spaces, control and non-ASCII characters, as lxml does
     l  a whole link address (href/src starting with the field)  as u, and only an http, https,
        mailto or tel address, or one without a scheme: any other (javascript:, data:, ...)
@@ -73,7 +73,10 @@ def escape_html(value: str) -> str:
 
 
 def escape_attribute(value: str) -> str:
-    return escape_html(value).replace('"', "&quot;")
+    """Both quotes escaped: lxml writes an attribute whose text holds a double quote (an alt text
+    such as 'The "Bee Census" poster') between single quotes, where a journalist's apostrophe
+    ("L'Express") would end it, and a cell could add an attribute of its own (review 17c #1)."""
+    return escape_html(value).replace('"', "&quot;").replace("'", "&#39;")
 
 
 _URL_UNSAFE = re.compile("[^\x21-\x7e]")  # controls, space and beyond ASCII: [\x00-\x20\x7f-\U0010ffff], 40x quicker to compile
