@@ -187,7 +187,6 @@ PNG = bytes.fromhex(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="a picture or link with a space in its path is sent as literal Markdown, with No warnings.")
 @pytest.mark.parametrize(
     "line",
     ["![Our logo](kit/our logo.png)", "Read [the full report](https://www.example.org/bee census 2026.pdf)."],

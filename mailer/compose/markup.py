@@ -289,6 +289,7 @@ def _markdown(
         if block.type != "inline":
             continue
         line = piece.line + (block.map[0] if block.map else 0)
+        _check_unread_links(block.children or [], path, line)
         for child in block.children or []:
             attribute = {"link_open": "href", "image": "src"}.get(child.type)
             if attribute is None:
@@ -320,6 +321,35 @@ def _markdown(
                 warnings.append(f"{where}: the link {url} was made absolute: {fixed}")
             warnings.extend(_scheme_warning(fixed, where, image=child.type == "image"))
     return parsed
+
+
+# ![alt](path) or [text](address) left as text by CommonMark because the path has a space in it
+# ("kit/our logo.png", as Windows and macOS name files): every journalist would read the Markdown
+# itself (review 17c #6). Only a destination that looks like a file or an address counts, so a
+# "[sic](see below)" stays text.
+_UNREAD_LINK = re.compile(r"(!?)\[([^\]\0]*)\]\(([^()\0]*\s[^()\0]*)\)")
+_LOOKS_LIKE_PATH = re.compile(r"/|\.[A-Za-z0-9]{2,5}\Z|\A[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _check_unread_links(children: Sequence[MarkdownToken], path: Path, line: int) -> None:
+    """A ReleaseError for a picture or link CommonMark did not read because its path has a space."""
+    written = "".join(
+        child.content if child.type == "text" else "\n" if child.type in ("softbreak", "hardbreak") else "\0" for child in children
+    )
+    for match in _UNREAD_LINK.finditer(written):
+        destination = " ".join(match.group(3).split())  # a path an editor wrapped onto the next line, too
+        if not _LOOKS_LIKE_PATH.search(destination) or PLACEHOLDER.search(destination):
+            continue
+        picture = bool(match.group(1))
+        what = "a picture" if picture else "a link"
+        alt = " ".join(match.group(2).split())
+        fixed = f"{match.group(1)}[{alt}](<{destination}>)"
+        raise ReleaseError(
+            f"{path}, line {line + written.count(chr(10), 0, match.start())}: {match.group(1)}[{alt}]({destination}) is not read as {what}, "
+            "because its path has a space in it: every journalist would see it as it is written here.",
+            hint=f"Write the path between < and >: {fixed}, or rename the file without spaces"
+            + (" (on a web address, write %20 for each space)." if not picture else "."),
+        )
 
 
 # Addresses an email may link to without a warning: the web (https), mail, phone, and the
