@@ -256,6 +256,10 @@ def _expression(env: jinja2.Environment, source: str, contact: Any, where: str) 
         raise TemplateError(f"{where}: {source}: {exc.message}.", hint=_FIELD_HINT) from None
     except jinja2.TemplateError as exc:  # the sandbox refused something the check let through
         raise ReleaseError(f"{where}: {source} is not allowed in a release ({exc}).", hint=sandbox.ALLOWED) from None
+    except TemplateError as exc:  # a contact field's own refusal (a filter's argument): say where
+        raise TemplateError(f"{where}: {exc.message}", hint=exc.hint or sandbox.ALLOWED) from None
+    except (TypeError, ValueError) as exc:  # a filter given what it cannot take, if the check let it through
+        raise ReleaseError(f"{where}: {source} cannot be used in a release ({exc}).", hint=sandbox.ALLOWED) from None
 
 
 _FIELD_HINT = 'Fill the field in for every journalist, or give it a default: {{ contact.FIELD | default("...") }}.'
