@@ -127,7 +127,6 @@ def test_a_filter_given_arguments_it_cannot_take_is_an_error_with_file_and_line(
 # -- 3. a template that fails while rendering: a Python traceback ----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a template failing while it renders (TypeError, ValueError): a Python traceback")
 @pytest.mark.parametrize(
     "html",
     [

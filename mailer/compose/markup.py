@@ -428,6 +428,14 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
         raise TemplateError(f"{_template_line(exc, env, name)}: {exc.message}", hint=exc.hint) from None
     except RecursionError:
         raise TemplateError(f"{name}: the template includes itself or nests too deeply.", hint="Check its {% include %} lines.") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        # A line Jinja parses but cannot carry out: a filter given a wrong argument (truncate("60")),
+        # a number added to a text (review 17c #3: a Python traceback).
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: this line cannot be rendered ({exc}).",
+            hint="Check the filters' arguments (numbers without quotes) and what the line adds or compares; "
+            "compare with templates/release.html.j2.",
+        ) from None
 
 
 _LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")
