@@ -148,7 +148,6 @@ def test_a_template_that_fails_while_rendering_names_its_file_and_line(project: 
 # -- 4. a template saved in another encoding than UTF-8: a Python traceback ------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a template that is not UTF-8: a UnicodeDecodeError traceback")
 def test_a_template_not_saved_as_utf8_says_so(project: Path) -> None:
     """An office edits its template in a Windows editor that saves Windows-1252 ("Médias"):
     mailer says which file is not UTF-8 and how to save it, as it does for a release."""

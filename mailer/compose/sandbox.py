@@ -87,7 +87,14 @@ class FolderLoader(jinja2.FileSystemLoader):
         self.folder = folder
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:  # saved as Windows-1252 by an editor (review 17c #4: a traceback)
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise TemplateError(
+                f"{self.folder / template}, line {line}: the template file is not UTF-8 text.",
+                hint="Save it as UTF-8 (in your editor: Save As, Encoding: UTF-8) and try again.",
+            ) from None
         if paths.resolve(filename, base=self.folder, root=self.folder) is None:
             raise TemplateError(
                 f'{filename}: the template "{template}" is outside the templates folder ({self.folder}).',
