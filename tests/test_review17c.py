@@ -213,7 +213,6 @@ def test_a_picture_with_a_space_written_between_angle_brackets_works(project: Pa
 # -- 7. the text part's link list shows a contact field's value raw ------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the text part's link list shows a contact field raw: spaces break the link, javascript: kept")
 def test_the_text_part_lists_a_personal_link_as_the_html_links_it(project: Path) -> None:
     """A link personalized with a contact field ("?outlet={{ contact.outlet }}") is
     percent-encoded in the HTML (The%20Daily%20Example); the text part's list of links showed

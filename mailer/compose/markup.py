@@ -13,6 +13,7 @@ lines break at the same spots whatever their values; a longer value makes its li
 from __future__ import annotations
 
 import re
+import secrets
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +39,10 @@ MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linki
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Where a link of the text part's list goes until the text's own fields are filled in; a random
+# part, as render_for's unsubscribe placeholder, so that no release or template text holds it.
+_LINK_MARK_TEXT = f"-~link.{secrets.token_hex(8)}."
+_LINK_MARK = re.compile(re.escape(_LINK_MARK_TEXT) + r"(\d+)~-")
 
 DATELINE = "press-mailer:dateline"  # the key in a paragraph token's meta and in the render's env
 
@@ -107,13 +112,25 @@ class _Placeholders:
         return EXPRESSION.sub(swap, text.source)
 
     def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
-        def fill(match: re.Match[str]) -> str:
-            if int(match.group(1)) >= len(self.expressions):
-                return match.group(0)  # text that merely looks like a placeholder
-            source, where = self.expressions[int(match.group(1))]
-            return _expression(env, source, contact, where)
+        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
 
-        return PLACEHOLDER.sub(fill, rendered)
+    def fill(self, match: re.Match[str], env: jinja2.Environment, contact: Any) -> str:
+        """One placeholder's expression, rendered."""
+        if int(match.group(1)) >= len(self.expressions):
+            return match.group(0)  # text that merely looks like a placeholder
+        source, where = self.expressions[int(match.group(1))]
+        return _expression(env, source, contact, where)
+
+    def link(self, url: str, env: jinja2.Environment, mode: Mode) -> str:
+        """A link target of the text part's list of links, its contact fields escaped as the HTML's
+        href has them (percent-encoded; a whole address from a field kept to a web, mail or phone
+        address), so a plain-text reader follows the link the HTML reader does (review 17c #7)."""
+
+        def fill(match: re.Match[str]) -> str:
+            context = "text_link" if match.start() == 0 else "text_url"
+            return tokens.ESCAPES[context](self.fill(match, env, mode.contact(context)))
+
+        return PLACEHOLDER.sub(fill, url)
 
 
 def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str) -> Parts:
@@ -174,6 +191,13 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         },
     )
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at)
+    targets: list[str] = []
+
+    def stand_in(url: str) -> str:
+        """A mark where the text part's list of links shows ``url``, its fields filled in (``marks.link``)."""
+        targets.append(marks.link(url, text_env, mode))
+        return f"{_LINK_MARK_TEXT}{len(targets) - 1}~-"
+
     about_text = plaintext.render(about_tokens, notes=notes)
     text = _render_template(
         text_env,
@@ -185,11 +209,14 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "subheadline": _wrapped(release.subheadline, marks),
             "body": body_text,
             "about": about_text,
-            "links": notes.block(),
+            "links": notes.block(stand_in),
             "contact": text_contact,
         },
     )
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
+    # The list's targets go in after the text's own fields, so that a value that looks like a
+    # placeholder ("zqx0xqz") is never filled in a second time (as personalize() never does).
+    text = _LINK_MARK.sub(lambda match: targets[int(match.group(1))], text)
     if words.rtl:
         text = right_to_left(text)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)

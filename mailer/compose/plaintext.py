@@ -8,7 +8,7 @@ Markdown or HTML is left over.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -27,8 +27,9 @@ class Footnotes:
             self.urls.append(url)
         return self.urls.index(url) + 1
 
-    def block(self) -> str:
-        return "\n".join(f"[{n}] {url}" for n, url in enumerate(self.urls, start=1))
+    def block(self, shown: Callable[[str], str] = str) -> str:
+        """The list of links, each target as ``shown`` writes it (its contact fields filled in)."""
+        return "\n".join(f"[{n}] {shown(url)}" for n, url in enumerate(self.urls, start=1))
 
 
 def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = WIDTH) -> str:
