@@ -219,6 +219,12 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     text = _LINK_MARK.sub(lambda match: targets[int(match.group(1))], text)
     if words.rtl:
         text = right_to_left(text)
+    for written, path, part, built_in in ((html, html_path, "HTML", "release.html.j2"), (text, text_path, "plain-text", "release.txt.j2")):
+        if not written.strip():  # a file saved empty: premailer said "'NoneType' object has no attribute 'getroottree'" (review 17c #5)
+            raise TemplateError(
+                f"{path}: the template is empty, so the email would have no {part} part.",
+                hint=f"Copy {BUILTIN_TEMPLATES / built_in} over it (or restore it from a backup), then make your changes again.",
+            )
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = _css(css_path)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
