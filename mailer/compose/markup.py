@@ -17,7 +17,7 @@ import secrets
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -321,7 +321,7 @@ def _markdown(
 ) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
     path = piece.path or release_path
-    parsed = MARKDOWN.parse(marks.protect(piece))
+    parsed = MARKDOWN.parse(marks.protect(replace(piece, source=without_comments(piece.source))))
     for block in parsed:
         if block.type != "inline":
             continue
@@ -358,6 +358,39 @@ def _markdown(
                 warnings.append(f"{where}: the link {url} was made absolute: {fixed}")
             warnings.extend(_scheme_warning(fixed, where, image=child.type == "image"))
     return parsed
+
+
+# Read with HTML on only to find what a Markdown editor would not show: the office's notes to
+# colleagues in HTML comments. The email itself is always rendered with HTML off (MARKDOWN).
+_WITH_HTML = MarkdownIt("commonmark", {"html": True, "typographer": False, "linkify": False})
+
+
+def without_comments(source: str) -> str:
+    """The Markdown without its HTML comments (``<!-- note -->``), which every Markdown editor and
+    viewer hides, so a note to colleagues never reaches a journalist (review 17c #8: HTML off
+    showed it as text). Lines are kept, so messages keep their line numbers; a comment in a code
+    block or a code span is code, and stays."""
+    if "<!--" not in source:
+        return source
+    lines = source.split("\n")
+    for token in _WITH_HTML.parse(source):
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type == "html_block" and token.content.lstrip().startswith("<!--"):
+            lines[start:end] = [""] * (end - start)
+        elif token.type == "inline":
+            comments = [child.content for child in token.children or [] if child.type == "html_inline" and child.content.startswith("<!--")]
+            if comments:
+                chunk = "\n".join(lines[start:end])
+                for comment in comments:
+                    spaced = f" {comment} "  # "the census <!-- note --> is out": one space left, not two
+                    if "\n" not in comment and spaced in chunk:
+                        chunk = chunk.replace(spaced, " ", 1)
+                    else:
+                        chunk = chunk.replace(comment, "\n" * comment.count("\n"), 1)
+                lines[start:end] = chunk.split("\n")
+    return "\n".join(lines)
 
 
 # ![alt](path) or [text](address) left as text by CommonMark because the path has a space in it
