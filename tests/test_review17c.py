@@ -267,7 +267,6 @@ def test_an_html_comment_in_a_code_block_is_kept(project: Path) -> None:
 # -- 9. HTML tags in a release are shown as they are written, without a word -----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="HTML tags in a release (<br>, <u>) reach journalists as written, with No warnings.")
 def test_html_tags_in_a_release_are_warned_of(project: Path) -> None:
     """A release is Markdown, and HTML in it is shown as text (a release is data): a press
     officer who writes <br> or <u> must hear that journalists would read "<br>", and how to

@@ -321,7 +321,9 @@ def _markdown(
 ) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
     path = piece.path or release_path
-    parsed = MARKDOWN.parse(marks.protect(replace(piece, source=without_comments(piece.source))))
+    source = without_comments(piece.source)
+    warnings.extend(_html_warnings(source, path, piece.line))
+    parsed = MARKDOWN.parse(marks.protect(replace(piece, source=source)))
     for block in parsed:
         if block.type != "inline":
             continue
@@ -391,6 +393,40 @@ def without_comments(source: str) -> str:
                         chunk = chunk.replace(comment, "\n" * comment.count("\n"), 1)
                 lines[start:end] = chunk.split("\n")
     return "\n".join(lines)
+
+
+def _html_warnings(source: str, path: Path, first_line: int) -> list[str]:
+    """A warning for each kind of HTML tag the Markdown holds (``<br>``, ``<u>``): a release is
+    data, so HTML in it is shown as it is written, and journalists would read the tag itself
+    (review 17c #9: nothing said so)."""
+    if "<" not in source:
+        return []
+    found: dict[str, str] = {}  # tag name -> the warning for its first use
+
+    def note(tag: str, line: int) -> None:
+        name = re.match(r"</?([A-Za-z][A-Za-z0-9-]*)", tag)
+        key = name.group(1).lower() if name else tag
+        if key in found:
+            return
+        shown = " ".join(tag.split())
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        found[key] = (
+            f"{path}, line {line}: {shown} is HTML, which a release shows as it is written: journalists would read "
+            f'"{shown}". Write Markdown instead: a backslash (\\) at the end of a line for a line break, **bold**, '
+            "*italics*, [words](https://...) for a link; or take the tag out."
+        )
+
+    for token in _WITH_HTML.parse(source):
+        if token.map is None:
+            continue
+        if token.type == "html_block" and not token.content.lstrip().startswith("<!--"):
+            note(token.content.strip().split("\n", 1)[0], first_line + token.map[0])
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type == "html_inline" and not child.content.startswith("<!--"):
+                    offset = token.content.count("\n", 0, max(token.content.find(child.content), 0))
+                    note(child.content, first_line + token.map[0] + offset)
+    return list(found.values())
 
 
 # ![alt](path) or [text](address) left as text by CommonMark because the path has a space in it
