@@ -297,3 +297,19 @@ def test_a_table_in_a_release_is_a_table_in_both_parts(project: Path) -> None:
     lines = [line.rstrip() for line in text.splitlines()]
     assert any(line.startswith("Eastside") and line.endswith("412") for line in lines), text
     assert any(line.startswith("Old Town") and line.endswith("1,968") for line in lines), text
+
+
+# -- 11. a contact field in a heading: the text part shows the composer's placeholder ----------------
+
+
+@pytest.mark.xfail(strict=True, reason="a contact field in a # heading shows as ZQX0QQQQQQQQQXQZ in every journalist's text part")
+def test_a_contact_field_in_a_heading_is_filled_in_in_the_text_part(project: Path) -> None:
+    """The text part writes a top heading in capitals; a contact field in it ("# News for
+    {{ contact.outlet }}") came out as "NEWS FOR ZQX0QQQQQQQQQXQZ" for every journalist."""
+    release(project, '# News for {{ contact.outlet | default("you") }}\n\nThe census is out.\n')
+    (project / "lists" / "q.csv").write_text("Email,First Name,Outlet\nx@paper.example,Xan,The Gazette\n", encoding="utf-8")
+    result = mailer("preview", "releases/x.md", "--contact", "x@paper.example", "--list", "lists/q.csv")
+    assert result.exit_code == 0, result.output
+    text = (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
+    assert "ZQX" not in text.upper(), text
+    assert "NEWS FOR THE GAZETTE" in text, text
