@@ -302,7 +302,6 @@ def test_a_table_in_a_release_is_a_table_in_both_parts(project: Path) -> None:
 # -- 11. a contact field in a heading: the text part shows the composer's placeholder ----------------
 
 
-@pytest.mark.xfail(strict=True, reason="a contact field in a # heading shows as ZQX0QQQQQQQQQXQZ in every journalist's text part")
 def test_a_contact_field_in_a_heading_is_filled_in_in_the_text_part(project: Path) -> None:
     """The text part writes a top heading in capitals; a contact field in it ("# News for
     {{ contact.outlet }}") came out as "NEWS FOR ZQX0QQQQQQQQQXQZ" for every journalist."""

@@ -112,6 +112,26 @@ class _Placeholders:
 
         return EXPRESSION.sub(swap, text.source)
 
+    def upper(self, text: str) -> str:
+        """``text`` in capitals (the text part's top heading), each contact field with it: a
+        placeholder in capitals is no placeholder ("NEWS FOR ZQX0QQQQQQQQQXQZ", review 17c #11),
+        so each becomes one of its expression with ``| upper`` added."""
+        out, position = [], 0
+        for match in PLACEHOLDER.finditer(text):
+            out.append(text[position : match.start()].upper())
+            position = match.end()
+            number = int(match.group(1))
+            if number >= len(self.expressions):
+                out.append(match.group(0).upper())
+                continue
+            source, where = self.expressions[number]
+            if source.startswith("{{"):
+                source = "{{ " + source[2:-2].strip() + " | upper }}"
+            self.expressions.append((source, where))
+            out.append(f"zqx{len(self.expressions) - 1}".ljust(13, "q") + "xqz")
+        out.append(text[position:].upper())
+        return "".join(out)
+
     def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
         return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
 
@@ -191,7 +211,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
-    body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at)
+    body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
     targets: list[str] = []
 
     def stand_in(url: str) -> str:
@@ -199,7 +219,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         targets.append(marks.link(url, text_env, mode))
         return f"{_LINK_MARK_TEXT}{len(targets) - 1}~-"
 
-    about_text = plaintext.render(about_tokens, notes=notes)
+    about_text = plaintext.render(about_tokens, notes=notes, upper=marks.upper)
     text = _render_template(
         text_env,
         text_path.name,

@@ -52,9 +52,12 @@ def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = 
     return "\n".join(out)
 
 
-def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None) -> str:
+def render(
+    tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None, upper: Callable[[str], str] = str.upper
+) -> str:
     """Markdown block tokens -> wrapped plain text. ``lead`` (the dateline) opens the paragraph
-    whose inline token is ``tokens[lead_at]`` (``dateline.at``), or stands alone first when None."""
+    whose inline token is ``tokens[lead_at]`` (``dateline.at``), or stands alone first when None.
+    ``upper`` puts a top heading in capitals (the composer's keeps contact fields working)."""
     blocks: list[str] = [wrap(lead)] if lead and lead_at is None else []
     tight: set[int] = set()  # indexes of blocks that follow the previous one without a blank line
     quote = 0
@@ -104,7 +107,7 @@ def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at
                 after_item = True
                 continue
             heading = index > 0 and tokens[index - 1].type == "heading_open"
-            blocks.append(wrap(text.upper() if heading and tokens[index - 1].tag == "h1" else text, indent=indent))
+            blocks.append(wrap(upper(text) if heading and tokens[index - 1].tag == "h1" else text, indent=indent))
             after_item = False
         elif kind in ("fence", "code_block"):
             blocks.append(textwrap.indent(token.content.rstrip("\n"), "    "))
