@@ -312,3 +312,29 @@ def test_a_contact_field_in_a_heading_is_filled_in_in_the_text_part(project: Pat
     text = (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
     assert "ZQX" not in text.upper(), text
     assert "NEWS FOR THE GAZETTE" in text, text
+
+
+# -- 12. a paragraph indented by a word processor becomes a code block ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="a paragraph pasted with a tab or four spaces in front reaches journalists as a code block")
+@pytest.mark.parametrize("indent", ["\t", "    "])
+def test_an_indented_paragraph_stays_a_paragraph(project: Path, indent: str) -> None:
+    """Text pasted from a word processor keeps its first-line indent (a tab, or spaces); Markdown
+    read such a paragraph as code: journalists got it in a grey monospace box whose lines never
+    wrap (off the side of a phone's screen), and one unwrapped line in the text part."""
+    sentence = "Volunteers counted bees in 14 neighborhoods over two weekends in July, the largest count of its kind."
+    release(project, f"The census is out.\n\n{indent}{sentence}\n")
+    result = mailer("preview", "releases/x.md")
+    assert result.exit_code == 0, result.output
+    page = (project / "out" / "preview" / "x.html").read_text(encoding="utf-8")
+    assert not tags(page, "pre") and not tags(page, "code"), page
+    assert all(len(line) <= 72 for line in (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8").splitlines())
+
+
+def test_a_fenced_code_block_is_still_code(project: Path) -> None:
+    """Text meant to be shown as it is written goes in a fence (```), and stays code."""
+    release(project, "The census is out.\n\n```\n  kept   as   written\n```\n")
+    result = mailer("preview", "releases/x.md")
+    assert result.exit_code == 0, result.output
+    assert "  kept   as   written" in (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
