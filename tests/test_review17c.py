@@ -317,7 +317,6 @@ def test_a_contact_field_in_a_heading_is_filled_in_in_the_text_part(project: Pat
 # -- 12. a paragraph indented by a word processor becomes a code block ------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a paragraph pasted with a tab or four spaces in front reaches journalists as a code block")
 @pytest.mark.parametrize("indent", ["\t", "    "])
 def test_an_indented_paragraph_stays_a_paragraph(project: Path, indent: str) -> None:
     """Text pasted from a word processor keeps its first-line indent (a tab, or spaces); Markdown

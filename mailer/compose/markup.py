@@ -35,8 +35,11 @@ from mailer.errors import ReleaseError, TemplateError
 from mailer.models import Attachment, Token
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-# CommonMark and its tables (GitHub's, which every Markdown editor shows as tables; review 17c #10).
-MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False}).enable("table")
+# CommonMark and its tables (GitHub's, which every Markdown editor shows as tables; review 17c #10),
+# without indented code: a paragraph pasted from a word processor keeps its first-line indent (a
+# tab, four spaces), and was a code block, monospace and never wrapped (review 17c #12). Code is
+# written in a fence (```).
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False}).enable("table").disable("code")
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -385,7 +388,7 @@ def _markdown(
 
 # Read with HTML on only to find what a Markdown editor would not show: the office's notes to
 # colleagues in HTML comments. The email itself is always rendered with HTML off (MARKDOWN).
-_WITH_HTML = MarkdownIt("commonmark", {"html": True, "typographer": False, "linkify": False}).enable("table")
+_WITH_HTML = MarkdownIt("commonmark", {"html": True, "typographer": False, "linkify": False}).enable("table").disable("code")
 
 
 def without_comments(source: str) -> str:
