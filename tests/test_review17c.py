@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -337,3 +338,26 @@ def test_a_fenced_code_block_is_still_code(project: Path) -> None:
     result = mailer("preview", "releases/x.md")
     assert result.exit_code == 0, result.output
     assert "  kept   as   written" in (project / "out" / "preview" / "x.txt").read_text(encoding="utf-8")
+
+
+# -- 13. mailer show --open: the proof's Unsubscribe link leads nowhere ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="mailer show --open writes the page but not the unsubscribe-preview.html its footer links to")
+def test_show_open_writes_the_page_its_unsubscribe_link_opens(project: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README "What proofs show": a proof's Unsubscribe link opens unsubscribe-preview.html, written
+    beside it. `mailer show -o FOLDER/x.eml --open` wrote the HTML page alone, so the link in the
+    page it opened was "File not found"."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    (project / "lists" / "q.csv").write_text("Email,First Name,Outlet\nx@paper.example,Xan,The Gazette\n", encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/q.csv", "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    found = re.search(r"^Campaign (\S+):", sent.output, re.MULTILINE)
+    assert found, sent.output
+    monkeypatch.setattr("click.launch", lambda url, **_: 0)
+    elsewhere = project / "complaints"
+    result = mailer("show", found.group(1), "-o", str(elsewhere / "x.eml"), "--open")
+    assert result.exit_code == 0, result.output
+    page = (elsewhere / "x.html").read_text(encoding="utf-8")
+    (link,) = [a["href"] for a in tags(page, "a") if a.get("href", "").endswith("unsubscribe-preview.html")]
+    assert (elsewhere / str(link)).is_file()
