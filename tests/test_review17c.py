@@ -343,7 +343,6 @@ def test_a_fenced_code_block_is_still_code(project: Path) -> None:
 # -- 13. mailer show --open: the proof's Unsubscribe link leads nowhere ------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="mailer show --open writes the page but not the unsubscribe-preview.html its footer links to")
 def test_show_open_writes_the_page_its_unsubscribe_link_opens(project: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """README "What proofs show": a proof's Unsubscribe link opens unsubscribe-preview.html, written
     beside it. `mailer show -o FOLDER/x.eml --open` wrote the HTML page alone, so the link in the
