@@ -360,3 +360,23 @@ def test_show_open_writes_the_page_its_unsubscribe_link_opens(project: Path, db_
     page = (elsewhere / "x.html").read_text(encoding="utf-8")
     (link,) = [a["href"] for a in tags(page, "a") if a.get("href", "").endswith("unsubscribe-preview.html")]
     assert (elsewhere / str(link)).is_file()
+
+
+# -- 14. {{ ... }} in the dateline or the media contact: sent as it is written -----------------------
+
+
+@pytest.mark.xfail(strict=True, reason="{{ contact.* }} in the dateline or the media contact is sent to every journalist as written")
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [
+        ("dateline: \"{{ contact.city | default('Riverbend') }}, ST\"\n", 4),
+        ('contact:\n  name: "Dana Whitfield"\n  title: "Press officer for {{ contact.outlet }}"\n', 4),
+    ],
+)
+def test_an_expression_where_a_release_does_not_fill_it_in_is_refused(project: Path, front: str, line: int) -> None:
+    """The dateline and the media contact are the same for every journalist, and were printed as
+    written: "{{ contact.city | default('Riverbend') }}, ST – February 19, 2026 –" reached
+    everyone, the preview saying "No warnings.". It is an error naming the line."""
+    release(project, "The census is out.\n", front=front)
+    said = plain_error(mailer("preview", "releases/x.md"))
+    assert f"releases/x.md, line {line}:" in said, said
