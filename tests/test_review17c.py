@@ -369,6 +369,7 @@ def test_show_open_writes_the_page_its_unsubscribe_link_opens(project: Path, db_
     ("front", "line"),
     [
         ("dateline: \"{{ contact.city | default('Riverbend') }}, ST\"\n", 4),
+        ('from: "{{ contact.outlet }} desk <desk@riverbend-bees.org>"\n', 4),
         ('contact:\n  name: "Dana Whitfield"\n  title: "Press officer for {{ contact.outlet }}"\n', 6),
     ],
 )

@@ -226,7 +226,7 @@ def build(
 
 # Texts the same for every journalist, printed as written: a {{ ... }} in them would reach
 # everyone as it is typed (review 17c #14).
-_UNFILLED = ("dateline", "contact.name", "contact.title", "contact.phone", "contact.email")
+_UNFILLED = ("dateline", "from", "contact.name", "contact.title", "contact.phone", "contact.email")
 
 
 def _check_unfilled(data: Mapping[str, Any], where: frontmatter.Where) -> None:
