@@ -385,7 +385,6 @@ def test_an_expression_where_a_release_does_not_fill_it_in_is_refused(project: P
 # -- 15. attachments the send refuses: the preview calls them "close to" the limit -----------------
 
 
-@pytest.mark.xfail(strict=True, reason="the preview says attachments are close to the 30 MB limit when the send refuses them as over it")
 def test_attachments_a_send_refuses_are_called_so_in_the_preview(project: Path, db_url: str) -> None:
     """A 21 MB press kit is 28 MB once encoded for SendGrid: over what one request can carry. The
     preview only warned it was "close to SendGrid's 30 MB limit", then the send refused "The email

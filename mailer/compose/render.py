@@ -30,7 +30,17 @@ from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
 from mailer.counting import counted
 from mailer.errors import ReleaseError, TemplateError
-from mailer.models import CANONICAL_FIELDS, Attachment, Contact, ContactTable, Personalized, Rendered, Token
+from mailer.models import (
+    CANONICAL_FIELDS,
+    Attachment,
+    Contact,
+    ContactTable,
+    Personalized,
+    Rendered,
+    Token,
+    common_request_bytes,
+    too_large_for_a_request,
+)
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 SUBSCRIPTION_TAG = "-~unsubscribe_url~-"
@@ -111,7 +121,7 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         from_name=tokens.escape_subject(release.from_name or config.sender.from_name),
         reply_to=release.reply_to or config.sender.reply_to,
         attachments=attachments,
-        warnings=(*release.notes, *parts.warnings, *css_warnings, *_warnings(release, config, subject, html, attachments, now)),
+        warnings=(*release.notes, *parts.warnings, *css_warnings, *_warnings(release, config, subject, html, attachments, now, text)),
         tokens=used,
         unsubscribe_tag=tag,
         unsubscribe_proof=unsubscribe.proof_url(config),
@@ -561,7 +571,7 @@ def _add_banner(html: str) -> str:
 
 
 def _warnings(
-    release: Release, config: Config, subject: str, html: str, attachments: tuple[Attachment, ...], now: datetime | None
+    release: Release, config: Config, subject: str, html: str, attachments: tuple[Attachment, ...], now: datetime | None, text: str = ""
 ) -> list[str]:
     """What a press officer should fix before sending; none of these stop a preview."""
     now = now or datetime.now(UTC)
@@ -595,7 +605,14 @@ def _warnings(
                 f"with attachments over {limit:g} MB. Put it on your website and link to it "
                 "(or raise [compose] max_attachment_mb in mailer.toml)."
             )
-    if total * 4 / 3 > 25 * MB:
+    common = common_request_bytes(subject, text, html, attachments)
+    if too_large_for_a_request(common):
+        found.append(
+            f"{release.path}: the attachments and images total {total / MB:.1f} MB, {common / MB:.1f} MB once encoded for sending: "
+            "more than one email to SendGrid can carry (30 MB, with room for the request itself), so mailer send and "
+            "mailer test will refuse it. Put large files on your website and link to them instead of attaching them."
+        )
+    elif total * 4 / 3 > 25 * MB:
         found.append(
             f"{release.path}: the attachments and images total {total / MB:.1f} MB, close to SendGrid's 30 MB limit once encoded; "
             "link to large files instead of attaching them."
