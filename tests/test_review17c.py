@@ -7,6 +7,7 @@ import email.policy
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -400,3 +401,55 @@ def test_attachments_a_send_refuses_are_called_so_in_the_preview(project: Path, 
     (project / "lists" / "q.csv").write_text("Email,First Name\nx@paper.example,Xan\n", encoding="utf-8")
     said = plain_error(mailer("send", "releases/x.md", "--list", "lists/q.csv", "--dry-run"))
     assert "21.0 MB" in said and "28.0 MB" in said, said
+
+
+# -- 16. an office's template without the unsubscribe link or the postal address -------------------
+
+FOOTER_LINK = (
+    '<p class="footer-text">{{ labels.footer_reason }} <a class="footer-link" href="{{ unsubscribe_url }}" '
+    'clicktracking="off">{{ labels.unsubscribe }}</a></p>'
+)
+ADDRESS = '{% if sender.postal_address %}<br><span dir="auto">{{ sender.postal_address }}</span>{% endif %}'
+TEXT_FOOTER = "{% if sender.postal_address %}{{ sender.postal_address }}\n{% endif %}{{ labels.unsubscribe }}{{ labels.colon }} {{ unsubscribe_url }}\n"
+
+
+def footless(project: Path) -> None:
+    """templates/mine.*: the built-in template without its unsubscribe link and postal address."""
+    template(project, '<h1 class="headline" id="headline">{{ headline }}</h1>')
+    folder = project / "templates"
+    html = (folder / "mine.html.j2").read_text(encoding="utf-8")
+    text = (folder / "mine.txt.j2").read_text(encoding="utf-8")
+    assert FOOTER_LINK in html and ADDRESS in html and TEXT_FOOTER in text
+    (folder / "mine.html.j2").write_text(html.replace(FOOTER_LINK, "").replace(ADDRESS, ""), encoding="utf-8")
+    (folder / "mine.txt.j2").write_text(text.replace(TEXT_FOOTER, ""), encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a template without the unsubscribe link or the postal address: No warnings., and the live send goes out"
+)
+def test_a_template_without_the_unsubscribe_link_or_postal_address_is_warned_of(project: Path) -> None:
+    """An office's own template left out the footer: journalists would get no visible way to
+    unsubscribe (SendGrid puts its link only where the template has {{ unsubscribe_url }}) and no
+    postal address (anti-spam laws), while the preview said "No warnings."."""
+    (project / "mailer.toml").write_text('[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n', encoding="utf-8")
+    footless(project)
+    release(project, "The census is out.\n", front="template: mine\n")
+    result = mailer("preview", "releases/x.md")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "no unsubscribe link" in said and "{{ unsubscribe_url }}" in said, said
+    assert "1 Hive Road" in said, said
+
+
+@pytest.mark.xfail(strict=True, reason="a template without the unsubscribe link: the live send goes out without one")
+def test_a_live_send_of_a_template_without_the_unsubscribe_link_is_refused(live: Path, standin: Any) -> None:
+    """The live send refuses, before anything is logged or sent, as it does without a postal address."""
+    footless(live)
+    release(live, "The census is out.\n", front="template: mine\n")
+    (live / "lists" / "q.csv").write_text("Email,First Name\nx@paper.example,Xan\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["send", "releases/x.md", "--list", "lists/q.csv", "--yes", "--no-test-ok"], env={"SENDGRID_API_KEY": "SG.standin-key.secret"}
+    )
+    said = plain_error(result)
+    assert "unsubscribe" in said, said
+    assert standin.mail_sends == []
