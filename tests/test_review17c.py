@@ -449,3 +449,57 @@ def test_a_live_send_of_a_template_without_the_unsubscribe_link_is_refused(live:
     said = plain_error(result)
     assert "unsubscribe" in said, said
     assert standin.mail_sends == []
+
+
+# -- the composer's two paths agree on what this review changed -----------------------------------
+
+CHANGED = """---
+subject: "News for {{ contact.outlet }}"
+date: 2026-02-19
+---
+# Figures for {{ contact.outlet }}
+
+The census is out. <!-- a note for colleagues -->
+
+![The "Bee Census" poster for {{ contact.outlet }}](https://www.example.org/poster.jpg)
+
+| Outlet | Hives |
+|---|---:|
+| {{ contact.outlet }} | 412 |
+
+See [your report](https://www.example.org/r?o={{ contact.outlet }}) and [your page]({{ contact.website | default("https://www.example.org") }}).
+"""
+
+
+@pytest.mark.parametrize(
+    "outlet", ["L'Express", "Daily' onerror='alert(1)' x='", "The Daily Example", "zqx0xqz", 'AT&T "Q" <b>', "Zoë 😀 Ng"]
+)
+@pytest.mark.parametrize("website", ["", "javascript:alert(1)", "https://x.example/a b"])
+def test_personalize_equals_the_direct_render_for_what_review_17c_changed(tmp_path: Path, outlet: str, website: str) -> None:
+    """Promise 9: the one personalization path (substitutions of a render made once) gives what a
+    render for this journalist gives, for headings, tables, alt texts, comments and the text
+    part's list of links alike."""
+    import lxml.html
+
+    from mailer import compose
+    from mailer.compose import release as release_module
+    from mailer.config import Config, SenderConfig, SendGridConfig
+
+    config = Config(sender=SenderConfig(postal_address="1 Example Street"), sendgrid=SendGridConfig(asm_group_id=7))
+    path = tmp_path / "r.md"
+    path.write_text(CHANGED, encoding="utf-8")
+    loaded = release_module.load(path)
+    fields = {"email": "j@example.org", "outlet": outlet, "website": website}
+    fast = compose.personalize(compose.render(loaded, config=config), fields)
+    slow = compose.render_for(loaded, fields, config=config)
+    assert fast.subject == slow.subject
+    assert fast.text == slow.text
+
+    def dom(html: str) -> str:
+        return str(lxml.html.tostring(lxml.html.document_fromstring(html), encoding="unicode"))
+
+    if website.startswith("javascript:"):  # the reference render never applied review 11s's rule for whole links
+        assert 'href="#"' in fast.html and "javascript:" not in fast.html + fast.text
+    else:
+        assert dom(fast.html) == dom(slow.html)
+    assert "note for colleagues" not in fast.html + fast.text
