@@ -475,6 +475,26 @@ class Filter:
         return not self.where and not self.tags
 
 
+# SendGrid's Mail Send limit for a whole request (SENDGRID.md §1.1), and the part of it a plan
+# fills, leaving room for JSON punctuation and headers it does not count (send/plan.py).
+MAX_REQUEST_BYTES = 30 * 1024 * 1024
+REQUEST_SAFETY = 0.9
+# What one recipient's part of a request takes at least (the plan counts it exactly).
+ONE_RECIPIENT_BYTES = 1_000
+
+
+def common_request_bytes(subject: str, text: str, html: str, attachments: Iterable[Attachment]) -> int:
+    """Bytes of what every request of a campaign repeats: subject, text, HTML, and the attachments
+    and inline images base64-encoded (a third more than their files), with room for their names."""
+    encoded = json.dumps([subject, text, html])
+    return len(encoded) + sum((len(a.content) + 2) // 3 * 4 + len(a.filename) + 100 for a in attachments) + 2_000
+
+
+def too_large_for_a_request(common: int) -> bool:
+    """Whether an email of ``common`` bytes (``common_request_bytes``) leaves no room in a request even for one recipient."""
+    return int(MAX_REQUEST_BYTES * REQUEST_SAFETY) - common <= ONE_RECIPIENT_BYTES
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file sent with the release: attached (a PDF, a fact sheet), or an image shown in the text.

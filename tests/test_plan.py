@@ -109,8 +109,11 @@ def test_plan_refuses_an_email_too_large_for_any_request() -> None:
     huge = rendered(attachments=(Attachment("report.pdf", b"x" * 24_000_000, "application/pdf"),))
     with pytest.raises(SendError) as caught:
         plan.build(huge, contact_list(1))
-    assert caught.value.message == "The email itself (text, HTML and attachments) is over SendGrid's 30 MB limit per request."
-    assert caught.value.hint == "Link to large files from the release instead of attaching them."
+    assert caught.value.message == (
+        "The email itself (text, HTML, attachments and images: 22.9 MB of files, 30.5 MB once encoded for sending) is more "
+        "than one request to SendGrid can carry (30 MB, with room for the request itself). Nothing was logged or sent."
+    )
+    assert caught.value.hint == "Put large files on your website and link to them from the release instead of attaching them."
 
 
 HOSTILE_TEXT = st.text(

@@ -5,10 +5,12 @@ In Python: ``mailer.send.show.show(engine, campaign_id, contact=...)``.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import click
 
+from mailer import unsubscribe
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.errors import MailerError
 from mailer.send.schedule import describe
@@ -87,5 +89,7 @@ def show_command(
         html = shown.html_page()
         if html is not None:
             page.write_text(html, encoding="utf-8")
+            if f'href="{unsubscribe.PAGE_NAME}"' in html:  # the proof's Unsubscribe link opens it, beside the page (review 17c #13)
+                unsubscribe.write_preview_page(page.parent, sender=parseaddr(str(email["From"] or ""))[0])
             output.say(f"HTML:      {page}")
             output.open_in_browser(page)

@@ -42,6 +42,7 @@ from mailer.compose.render import (
     substitutions,
     substitutions_of_columns,
     unknown_fields,
+    unsubscribe_missing,
     unsubscribe_tag,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "substitutions",
     "substitutions_of_columns",
     "unknown_fields",
+    "unsubscribe_missing",
     "unsubscribe_tag",
 ]

@@ -13,10 +13,11 @@ lines break at the same spots whatever their values; a longer value makes its li
 from __future__ import annotations
 
 import re
+import secrets
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,10 +35,18 @@ from mailer.errors import ReleaseError, TemplateError
 from mailer.models import Attachment, Token
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
+# CommonMark and its tables (GitHub's, which every Markdown editor shows as tables; review 17c #10),
+# without indented code: a paragraph pasted from a word processor keeps its first-line indent (a
+# tab, four spaces), and was a code block, monospace and never wrapped (review 17c #12). Code is
+# written in a fence (```).
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False}).enable("table").disable("code")
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Where a link of the text part's list goes until the text's own fields are filled in; a random
+# part, as render_for's unsubscribe placeholder, so that no release or template text holds it.
+_LINK_MARK_TEXT = f"-~link.{secrets.token_hex(8)}."
+_LINK_MARK = re.compile(re.escape(_LINK_MARK_TEXT) + r"(\d+)~-")
 
 DATELINE = "press-mailer:dateline"  # the key in a paragraph token's meta and in the render's env
 
@@ -106,14 +115,46 @@ class _Placeholders:
 
         return EXPRESSION.sub(swap, text.source)
 
-    def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
-        def fill(match: re.Match[str]) -> str:
-            if int(match.group(1)) >= len(self.expressions):
-                return match.group(0)  # text that merely looks like a placeholder
-            source, where = self.expressions[int(match.group(1))]
-            return _expression(env, source, contact, where)
+    def upper(self, text: str) -> str:
+        """``text`` in capitals (the text part's top heading), each contact field with it: a
+        placeholder in capitals is no placeholder ("NEWS FOR ZQX0QQQQQQQQQXQZ", review 17c #11),
+        so each becomes one of its expression with ``| upper`` added."""
+        out, position = [], 0
+        for match in PLACEHOLDER.finditer(text):
+            out.append(text[position : match.start()].upper())
+            position = match.end()
+            number = int(match.group(1))
+            if number >= len(self.expressions):
+                out.append(match.group(0).upper())
+                continue
+            source, where = self.expressions[number]
+            if source.startswith("{{"):
+                source = "{{ " + source[2:-2].strip() + " | upper }}"
+            self.expressions.append((source, where))
+            out.append(f"zqx{len(self.expressions) - 1}".ljust(13, "q") + "xqz")
+        out.append(text[position:].upper())
+        return "".join(out)
 
-        return PLACEHOLDER.sub(fill, rendered)
+    def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
+        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
+
+    def fill(self, match: re.Match[str], env: jinja2.Environment, contact: Any) -> str:
+        """One placeholder's expression, rendered."""
+        if int(match.group(1)) >= len(self.expressions):
+            return match.group(0)  # text that merely looks like a placeholder
+        source, where = self.expressions[int(match.group(1))]
+        return _expression(env, source, contact, where)
+
+    def link(self, url: str, env: jinja2.Environment, mode: Mode) -> str:
+        """A link target of the text part's list of links, its contact fields escaped as the HTML's
+        href has them (percent-encoded; a whole address from a field kept to a web, mail or phone
+        address), so a plain-text reader follows the link the HTML reader does (review 17c #7)."""
+
+        def fill(match: re.Match[str]) -> str:
+            context = "text_link" if match.start() == 0 else "text_url"
+            return tokens.ESCAPES[context](self.fill(match, env, mode.contact(context)))
+
+        return PLACEHOLDER.sub(fill, url)
 
 
 def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str) -> Parts:
@@ -173,8 +214,15 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
-    body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at)
-    about_text = plaintext.render(about_tokens, notes=notes)
+    body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
+    targets: list[str] = []
+
+    def stand_in(url: str) -> str:
+        """A mark where the text part's list of links shows ``url``, its fields filled in (``marks.link``)."""
+        targets.append(marks.link(url, text_env, mode))
+        return f"{_LINK_MARK_TEXT}{len(targets) - 1}~-"
+
+    about_text = plaintext.render(about_tokens, notes=notes, upper=marks.upper)
     text = _render_template(
         text_env,
         text_path.name,
@@ -185,13 +233,22 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "subheadline": _wrapped(release.subheadline, marks),
             "body": body_text,
             "about": about_text,
-            "links": notes.block(),
+            "links": notes.block(stand_in),
             "contact": text_contact,
         },
     )
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
+    # The list's targets go in after the text's own fields, so that a value that looks like a
+    # placeholder ("zqx0xqz") is never filled in a second time (as personalize() never does).
+    text = _LINK_MARK.sub(lambda match: targets[int(match.group(1))], text)
     if words.rtl:
         text = right_to_left(text)
+    for written, path, part, built_in in ((html, html_path, "HTML", "release.html.j2"), (text, text_path, "plain-text", "release.txt.j2")):
+        if not written.strip():  # a file saved empty: premailer said "'NoneType' object has no attribute 'getroottree'" (review 17c #5)
+            raise TemplateError(
+                f"{path}: the template is empty, so the email would have no {part} part.",
+                hint=f"Copy {BUILTIN_TEMPLATES / built_in} over it (or restore it from a backup), then make your changes again.",
+            )
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = _css(css_path)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
@@ -256,6 +313,10 @@ def _expression(env: jinja2.Environment, source: str, contact: Any, where: str) 
         raise TemplateError(f"{where}: {source}: {exc.message}.", hint=_FIELD_HINT) from None
     except jinja2.TemplateError as exc:  # the sandbox refused something the check let through
         raise ReleaseError(f"{where}: {source} is not allowed in a release ({exc}).", hint=sandbox.ALLOWED) from None
+    except TemplateError as exc:  # a contact field's own refusal (a filter's argument): say where
+        raise TemplateError(f"{where}: {exc.message}", hint=exc.hint or sandbox.ALLOWED) from None
+    except (TypeError, ValueError) as exc:  # a filter given what it cannot take, if the check let it through
+        raise ReleaseError(f"{where}: {source} cannot be used in a release ({exc}).", hint=sandbox.ALLOWED) from None
 
 
 _FIELD_HINT = 'Fill the field in for every journalist, or give it a default: {{ contact.FIELD | default("...") }}.'
@@ -284,11 +345,14 @@ def _markdown(
 ) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
     path = piece.path or release_path
-    parsed = MARKDOWN.parse(marks.protect(piece))
+    source = without_comments(piece.source)
+    warnings.extend(_html_warnings(source, path, piece.line))
+    parsed = MARKDOWN.parse(marks.protect(replace(piece, source=source)))
     for block in parsed:
         if block.type != "inline":
             continue
         line = piece.line + (block.map[0] if block.map else 0)
+        _check_unread_links(block.children or [], path, line)
         for child in block.children or []:
             attribute = {"link_open": "href", "image": "src"}.get(child.type)
             if attribute is None:
@@ -320,6 +384,102 @@ def _markdown(
                 warnings.append(f"{where}: the link {url} was made absolute: {fixed}")
             warnings.extend(_scheme_warning(fixed, where, image=child.type == "image"))
     return parsed
+
+
+# Read with HTML on only to find what a Markdown editor would not show: the office's notes to
+# colleagues in HTML comments. The email itself is always rendered with HTML off (MARKDOWN).
+_WITH_HTML = MarkdownIt("commonmark", {"html": True, "typographer": False, "linkify": False}).enable("table").disable("code")
+
+
+def without_comments(source: str) -> str:
+    """The Markdown without its HTML comments (``<!-- note -->``), which every Markdown editor and
+    viewer hides, so a note to colleagues never reaches a journalist (review 17c #8: HTML off
+    showed it as text). Lines are kept, so messages keep their line numbers; a comment in a code
+    block or a code span is code, and stays."""
+    if "<!--" not in source:
+        return source
+    lines = source.split("\n")
+    for token in _WITH_HTML.parse(source):
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type == "html_block" and token.content.lstrip().startswith("<!--"):
+            lines[start:end] = [""] * (end - start)
+        elif token.type == "inline":
+            comments = [child.content for child in token.children or [] if child.type == "html_inline" and child.content.startswith("<!--")]
+            if comments:
+                chunk = "\n".join(lines[start:end])
+                for comment in comments:
+                    spaced = f" {comment} "  # "the census <!-- note --> is out": one space left, not two
+                    if "\n" not in comment and spaced in chunk:
+                        chunk = chunk.replace(spaced, " ", 1)
+                    else:
+                        chunk = chunk.replace(comment, "\n" * comment.count("\n"), 1)
+                lines[start:end] = chunk.split("\n")
+    return "\n".join(lines)
+
+
+def _html_warnings(source: str, path: Path, first_line: int) -> list[str]:
+    """A warning for each kind of HTML tag the Markdown holds (``<br>``, ``<u>``): a release is
+    data, so HTML in it is shown as it is written, and journalists would read the tag itself
+    (review 17c #9: nothing said so)."""
+    if "<" not in source:
+        return []
+    found: dict[str, str] = {}  # tag name -> the warning for its first use
+
+    def note(tag: str, line: int) -> None:
+        name = re.match(r"</?([A-Za-z][A-Za-z0-9-]*)", tag)
+        key = name.group(1).lower() if name else tag
+        if key in found:
+            return
+        shown = " ".join(tag.split())
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        found[key] = (
+            f"{path}, line {line}: {shown} is HTML, which a release shows as it is written: journalists would read "
+            f'"{shown}". Write Markdown instead: a backslash (\\) at the end of a line for a line break, **bold**, '
+            "*italics*, [words](https://...) for a link; or take the tag out."
+        )
+
+    for token in _WITH_HTML.parse(source):
+        if token.map is None:
+            continue
+        if token.type == "html_block" and not token.content.lstrip().startswith("<!--"):
+            note(token.content.strip().split("\n", 1)[0], first_line + token.map[0])
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type == "html_inline" and not child.content.startswith("<!--"):
+                    offset = token.content.count("\n", 0, max(token.content.find(child.content), 0))
+                    note(child.content, first_line + token.map[0] + offset)
+    return list(found.values())
+
+
+# ![alt](path) or [text](address) left as text by CommonMark because the path has a space in it
+# ("kit/our logo.png", as Windows and macOS name files): every journalist would read the Markdown
+# itself (review 17c #6). Only a destination that looks like a file or an address counts, so a
+# "[sic](see below)" stays text.
+_UNREAD_LINK = re.compile(r"(!?)\[([^\]\0]*)\]\(([^()\0]*\s[^()\0]*)\)")
+_LOOKS_LIKE_PATH = re.compile(r"/|\.[A-Za-z0-9]{2,5}\Z|\A[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _check_unread_links(children: Sequence[MarkdownToken], path: Path, line: int) -> None:
+    """A ReleaseError for a picture or link CommonMark did not read because its path has a space."""
+    written = "".join(
+        child.content if child.type == "text" else "\n" if child.type in ("softbreak", "hardbreak") else "\0" for child in children
+    )
+    for match in _UNREAD_LINK.finditer(written):
+        destination = " ".join(match.group(3).split())  # a path an editor wrapped onto the next line, too
+        if not _LOOKS_LIKE_PATH.search(destination) or PLACEHOLDER.search(destination):
+            continue
+        picture = bool(match.group(1))
+        what = "a picture" if picture else "a link"
+        alt = " ".join(match.group(2).split())
+        fixed = f"{match.group(1)}[{alt}](<{destination}>)"
+        raise ReleaseError(
+            f"{path}, line {line + written.count(chr(10), 0, match.start())}: {match.group(1)}[{alt}]({destination}) is not read as {what}, "
+            "because its path has a space in it: every journalist would see it as it is written here.",
+            hint=f"Write the path between < and >: {fixed}, or rename the file without spaces"
+            + (" (on a web address, write %20 for each space)." if not picture else "."),
+        )
 
 
 # Addresses an email may link to without a warning: the web (https), mail, phone, and the
@@ -394,6 +554,14 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
         raise TemplateError(f"{_template_line(exc, env, name)}: {exc.message}", hint=exc.hint) from None
     except RecursionError:
         raise TemplateError(f"{name}: the template includes itself or nests too deeply.", hint="Check its {% include %} lines.") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        # A line Jinja parses but cannot carry out: a filter given a wrong argument (truncate("60")),
+        # a number added to a text (review 17c #3: a Python traceback).
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: this line cannot be rendered ({exc}).",
+            hint="Check the filters' arguments (numbers without quotes) and what the line adds or compares; "
+            "compare with templates/release.html.j2.",
+        ) from None
 
 
 _LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")

@@ -8,7 +8,7 @@ Markdown or HTML is left over.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -27,8 +27,9 @@ class Footnotes:
             self.urls.append(url)
         return self.urls.index(url) + 1
 
-    def block(self) -> str:
-        return "\n".join(f"[{n}] {url}" for n, url in enumerate(self.urls, start=1))
+    def block(self, shown: Callable[[str], str] = str) -> str:
+        """The list of links, each target as ``shown`` writes it (its contact fields filled in)."""
+        return "\n".join(f"[{n}] {shown(url)}" for n, url in enumerate(self.urls, start=1))
 
 
 def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = WIDTH) -> str:
@@ -51,18 +52,32 @@ def wrap(text: str, *, indent: str = "", first: str | None = None, width: int = 
     return "\n".join(out)
 
 
-def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None) -> str:
+def render(
+    tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at: int | None = None, upper: Callable[[str], str] = str.upper
+) -> str:
     """Markdown block tokens -> wrapped plain text. ``lead`` (the dateline) opens the paragraph
-    whose inline token is ``tokens[lead_at]`` (``dateline.at``), or stands alone first when None."""
+    whose inline token is ``tokens[lead_at]`` (``dateline.at``), or stands alone first when None.
+    ``upper`` puts a top heading in capitals (the composer's keeps contact fields working)."""
     blocks: list[str] = [wrap(lead)] if lead and lead_at is None else []
     tight: set[int] = set()  # indexes of blocks that follow the previous one without a blank line
     quote = 0
     lists: list[list[int]] = []  # one [counter] per open list; counter 0 = bullet list
     pending_item: str | None = None
     after_item = False  # the last block was a list item: the next item follows on the next line
+    table: _Table | None = None
     for index, token in enumerate(tokens):
         kind = token.type
-        if kind == "blockquote_open":
+        if table is not None:  # a table's cells are read into rows, laid out when it closes
+            if kind == "table_close":
+                blocks.append(textwrap.indent(table.text(), "    " * quote))
+                table = None
+            else:
+                table.read(token, notes)
+            continue
+        if kind == "table_open":
+            table = _Table()
+            after_item = False
+        elif kind == "blockquote_open":
             quote += 1
         elif kind == "blockquote_close":
             quote -= 1
@@ -92,13 +107,50 @@ def render(tokens: Sequence[Token], *, notes: Footnotes, lead: str = "", lead_at
                 after_item = True
                 continue
             heading = index > 0 and tokens[index - 1].type == "heading_open"
-            blocks.append(wrap(text.upper() if heading and tokens[index - 1].tag == "h1" else text, indent=indent))
+            blocks.append(wrap(upper(text) if heading and tokens[index - 1].tag == "h1" else text, indent=indent))
             after_item = False
         elif kind in ("fence", "code_block"):
             blocks.append(textwrap.indent(token.content.rstrip("\n"), "    "))
         elif kind == "hr":
             blocks.append("-" * 20)
     return _join(blocks, tight)
+
+
+@dataclass
+class _Table:
+    """A Markdown table's cells, as the text part lays them out: columns padded to their widest
+    cell (numbers kept right-aligned where the table says so), a line of dashes under the header."""
+
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)  # (cell text, alignment) per cell
+    header: int = 0  # how many of the rows are the header's
+    align: str = "left"
+
+    def read(self, token: Token, notes: Footnotes) -> None:
+        kind = token.type
+        if kind == "tr_open":
+            self.rows.append([])
+        elif kind in ("th_open", "td_open"):
+            style = str(token.attrGet("style") or "")
+            self.align = "right" if "right" in style else "center" if "center" in style else "left"
+        elif kind == "inline" and self.rows:
+            self.rows[-1].append((" ".join(inline(token.children or [], notes=notes).split()), self.align))
+        elif kind == "thead_close":
+            self.header = len(self.rows)
+
+    def text(self) -> str:
+        columns = max((len(row) for row in self.rows), default=0)
+        widths = [max((len(row[n][0]) for row in self.rows if n < len(row)), default=0) for n in range(columns)]
+        lines = []
+        for number, row in enumerate(self.rows):
+            cells = []
+            for n, (cell, align) in enumerate(row):
+                cells.append(
+                    cell.rjust(widths[n]) if align == "right" else cell.center(widths[n]) if align == "center" else cell.ljust(widths[n])
+                )
+            lines.append("  ".join(cells).rstrip())
+            if number + 1 == self.header:
+                lines.append("  ".join("-" * width for width in widths))
+        return "\n".join(lines)
 
 
 def inline(children: Sequence[Token], *, notes: Footnotes) -> str:

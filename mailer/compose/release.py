@@ -220,7 +220,31 @@ def build(
     )
     for text in release.texts():
         check_expressions(text, text.path or path)
+    _check_unfilled(data, where)
     return release
+
+
+# Texts the same for every journalist, printed as written: a {{ ... }} in them would reach
+# everyone as it is typed (review 17c #14).
+_UNFILLED = ("dateline", "from", "contact.name", "contact.title", "contact.phone", "contact.email")
+
+
+def _check_unfilled(data: Mapping[str, Any], where: frontmatter.Where) -> None:
+    """A ReleaseError for ``{{ ... }}`` in the dateline or the media contact, which are not personalized."""
+    for key in _UNFILLED:
+        head, _, inner = key.partition(".")
+        value = data.get(head)
+        if inner:
+            value = value.get(inner) if isinstance(value, dict) else None
+        if isinstance(value, str) and EXPRESSION.search(value):
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            label = "the media contact's " + inner if inner else key
+            raise ReleaseError(
+                f"{where(key) if where.lines.get(key) else where(head)}: {label} is the same for every journalist, so it cannot hold "
+                f'{{{{ ... }}}}: "{shown}" would reach them as it is written.',
+                hint="Write it as it reads for everyone; contact fields go in the subject, headline, subheadline, "
+                "preheader, about and the text of the release.",
+            )
 
 
 def _inherited(base: Release | None, name: str) -> Text | None:

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape as unescape_html
 from pathlib import Path
 
 import platformdirs
@@ -30,7 +31,17 @@ from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
 from mailer.counting import counted
 from mailer.errors import ReleaseError, TemplateError
-from mailer.models import CANONICAL_FIELDS, Attachment, Contact, ContactTable, Personalized, Rendered, Token
+from mailer.models import (
+    CANONICAL_FIELDS,
+    Attachment,
+    Contact,
+    ContactTable,
+    Personalized,
+    Rendered,
+    Token,
+    common_request_bytes,
+    too_large_for_a_request,
+)
 
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 SUBSCRIPTION_TAG = "-~unsubscribe_url~-"
@@ -111,12 +122,27 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         from_name=tokens.escape_subject(release.from_name or config.sender.from_name),
         reply_to=release.reply_to or config.sender.reply_to,
         attachments=attachments,
-        warnings=(*release.notes, *parts.warnings, *css_warnings, *_warnings(release, config, subject, html, attachments, now)),
+        warnings=(
+            *release.notes,
+            *parts.warnings,
+            *css_warnings,
+            *_warnings(release, config, subject, html, attachments, now, text, unsubscribe_tag=tag, template=parts.template),
+        ),
         tokens=used,
         unsubscribe_tag=tag,
         unsubscribe_proof=unsubscribe.proof_url(config),
         language=release.language,
     )
+
+
+def unsubscribe_missing(rendered: Rendered) -> str:
+    """Which part of the email lacks its unsubscribe link ("HTML part", "text part", "HTML and text
+    parts"), "" when both have it: an office's template may leave ``{{ unsubscribe_url }}`` out."""
+    tag = rendered.unsubscribe_tag
+    if not tag:
+        return ""
+    missing = [part for part, content in (("HTML", rendered.html), ("text", rendered.text)) if tag not in content]
+    return "" if not missing else f"{' and '.join(missing)} part" + ("s" if len(missing) > 1 else "")
 
 
 def render_versions(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> dict[str, Rendered]:
@@ -561,7 +587,16 @@ def _add_banner(html: str) -> str:
 
 
 def _warnings(
-    release: Release, config: Config, subject: str, html: str, attachments: tuple[Attachment, ...], now: datetime | None
+    release: Release,
+    config: Config,
+    subject: str,
+    html: str,
+    attachments: tuple[Attachment, ...],
+    now: datetime | None,
+    text: str = "",
+    *,
+    unsubscribe_tag: str = "",
+    template: str = "",
 ) -> list[str]:
     """What a press officer should fix before sending; none of these stop a preview."""
     now = now or datetime.now(UTC)
@@ -579,6 +614,22 @@ def _warnings(
         found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
     if not config.sender.postal_address:
         found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
+    else:
+        postal = " ".join(config.sender.postal_address.split())
+        lacking = [part for part, content in (("HTML", unescape_html(html)), ("text", text)) if postal not in " ".join(content.split())]
+        if lacking:  # an office's template without its footer (review 17c #16)
+            found.append(
+                f"{template}: the email's {' and '.join(lacking)} part{'s' if len(lacking) > 1 else ''} do{'es' if len(lacking) == 1 else ''} not show "
+                f'the postal address ("{config.sender.postal_address}"), which anti-spam laws require in every email: put '
+                "{{ sender.postal_address }} in the template's footer, as templates/release.html.j2 and release.txt.j2 do."
+            )
+    missing = [part for part, content in (("HTML", html), ("text", text)) if unsubscribe_tag not in content]
+    if missing:
+        found.append(
+            f"{template}: the email has no unsubscribe link in its {' and '.join(missing)} part{'s' if len(missing) > 1 else ''}, "
+            "so mailer send refuses it: put {{ unsubscribe_url }} in the template's footer, as templates/release.html.j2 "
+            "and release.txt.j2 do."
+        )
     if unsubscribe.mode(config) is unsubscribe.Mode.NONE:
         found.append(
             "No working unsubscribe link, so a live or test send would be refused: set [sendgrid] asm_group_id, "
@@ -595,7 +646,14 @@ def _warnings(
                 f"with attachments over {limit:g} MB. Put it on your website and link to it "
                 "(or raise [compose] max_attachment_mb in mailer.toml)."
             )
-    if total * 4 / 3 > 25 * MB:
+    common = common_request_bytes(subject, text, html, attachments)
+    if too_large_for_a_request(common):
+        found.append(
+            f"{release.path}: the attachments and images total {total / MB:.1f} MB, {common / MB:.1f} MB once encoded for sending: "
+            "more than one email to SendGrid can carry (30 MB, with room for the request itself), so mailer send and "
+            "mailer test will refuse it. Put large files on your website and link to them instead of attaching them."
+        )
+    elif total * 4 / 3 > 25 * MB:
         found.append(
             f"{release.path}: the attachments and images total {total / MB:.1f} MB, close to SendGrid's 30 MB limit once encoded; "
             "link to large files instead of attaching them."

@@ -87,7 +87,14 @@ class FolderLoader(jinja2.FileSystemLoader):
         self.folder = folder
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:  # saved as Windows-1252 by an editor (review 17c #4: a traceback)
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise TemplateError(
+                f"{self.folder / template}, line {line}: the template file is not UTF-8 text.",
+                hint="Save it as UTF-8 (in your editor: Save As, Encoding: UTF-8) and try again.",
+            ) from None
         if paths.resolve(filename, base=self.folder, root=self.folder) is None:
             raise TemplateError(
                 f'{filename}: the template "{template}" is outside the templates folder ({self.folder}).',
@@ -166,6 +173,7 @@ def _check_value(node: nodes.Expr, source: str, where: str) -> None:
         arguments = [*node.args, *(keyword.value for keyword in node.kwargs)]
         if node.dyn_args or node.dyn_kwargs or not all(_is_constant(argument) for argument in arguments):
             raise ReleaseError(f"{where}: {source}: a filter's arguments must be quoted text.", hint=ALLOWED)
+        _check_arguments(node, source, where)
         if node.node is None:
             raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
         node = node.node
@@ -188,6 +196,30 @@ def _check_value(node: nodes.Expr, source: str, where: str) -> None:
         if name.name != "contact":
             _check_value(name, source, where)  # the unknown name is the clearest message
     raise ReleaseError(f"{where}: {_short(source)} is not allowed in a release.", hint=ALLOWED)
+
+
+# What each filter a release may use takes besides the value (review 17c #2: default("a", "b", "c")
+# or "x" | upper("y") stopped the preview with a Python traceback).
+_DEFAULT_KEYWORDS = ("default_value", "boolean")
+
+
+def _check_arguments(node: nodes.Filter, source: str, where: str) -> None:
+    """A filter's arguments are ones it takes: default("text") (and true to use it for an empty
+    value too), and nothing for upper, lower, title, capitalize, trim and urlencode."""
+    if node.name in ("default", "d"):
+        keywords = [keyword.key for keyword in node.kwargs]
+        taken = _DEFAULT_KEYWORDS[: len(node.args)]
+        if len(node.args) <= len(_DEFAULT_KEYWORDS) and all(key in _DEFAULT_KEYWORDS and key not in taken for key in keywords):
+            return
+        raise ReleaseError(
+            f'{where}: {_short(source)}: the filter "{node.name}" takes one quoted text, the value shown when a journalist has none.',
+            hint='Write it like {{ contact.first_name | default("colleague") }}.',
+        )
+    if node.args or node.kwargs:
+        raise ReleaseError(
+            f'{where}: {_short(source)}: the filter "{node.name}" takes no arguments.',
+            hint=f"Write it like {{{{ contact.outlet | {node.name} }}}}. " + ALLOWED,
+        )
 
 
 def _is_constant(node: nodes.Node) -> bool:

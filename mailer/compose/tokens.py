@@ -10,11 +10,14 @@ each gets its value escaped differently:
     s  subject     raw, line breaks turned into spaces (no CR/LF reaches a header)
     t  text part   raw
     h  HTML text   & < > escaped, as lxml writes text
-    a  attribute   & < > " escaped, as lxml writes attribute values
+    a  attribute   & < > " ' escaped (lxml quotes an attribute holding " with ')
     u  URL (href/src)  also percent-encodes spaces, control and non-ASCII characters, as lxml does
     l  a whole link address (href/src starting with the field)  as u, and only an http, https,
        mailto or tel address, or one without a scheme: any other (javascript:, data:, ...)
        becomes "#", so a list cell cannot put a script in a link (review 11s)
+    v  a URL in the text part's list of links  percent-encoded as u, not HTML-escaped: the
+       address a plain-text reader follows is the one the HTML links to (review 17c #7)
+    w  a whole link address in that list  as l, for the text part
 
 ``<n>`` numbers variants of one field (a ``default`` or another filter). Personalizing is a
 single pass over the pre-split text, so the order of substitutions does not matter and a value
@@ -36,7 +39,7 @@ from mailer.models import Token
 
 _SUBJECT_BREAKS = re.compile("\r\n|[" + re.escape(LINE_BREAKS) + "]")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthaul]\d*~-")
+TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthaulvw]\d*~-")
 UNSUBSCRIBE_PLACEHOLDER = "-~unsubscribe~-"
 # Filters that can be applied to each journalist's value after rendering.
 VALUE_FILTERS: dict[str, Callable[[str], str]] = {
@@ -48,7 +51,7 @@ VALUE_FILTERS: dict[str, Callable[[str], str]] = {
     "urlencode": jinja_filters.do_urlencode,
 }
 WHOLE_CONTACT_HINT = 'For example {{ contact.first_name }} or {{ contact.outlet | default("your outlet") }}.'
-CONTEXTS = {"s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url", "l": "link"}
+CONTEXTS = {"s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url", "l": "link", "v": "text_url", "w": "text_link"}
 LETTERS = {name: letter for letter, name in CONTEXTS.items()}
 
 
@@ -73,17 +76,25 @@ def escape_html(value: str) -> str:
 
 
 def escape_attribute(value: str) -> str:
-    return escape_html(value).replace('"', "&quot;")
+    """Both quotes escaped: lxml writes an attribute whose text holds a double quote (an alt text
+    such as 'The "Bee Census" poster') between single quotes, where a journalist's apostrophe
+    ("L'Express") would end it, and a cell could add an attribute of its own (review 17c #1)."""
+    return escape_html(value).replace('"', "&quot;").replace("'", "&#39;")
 
 
 _URL_UNSAFE = re.compile("[^\x21-\x7e]")  # controls, space and beyond ASCII: [\x00-\x20\x7f-\U0010ffff], 40x quicker to compile
 
 
 def escape_url(value: str) -> str:
+    return escape_attribute(escape_text_url(value))
+
+
+def escape_text_url(value: str) -> str:
+    """Spaces, controls and non-ASCII percent-encoded (UTF-8), as lxml writes an href; nothing HTML-escaped."""
     value = _line_breaks(value)
     if _URL_UNSAFE.search(value):
         value = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), value)
-    return escape_attribute(value)
+    return value
 
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # as a browser reads one at an address's start
@@ -94,10 +105,17 @@ def escape_link(value: str) -> str:
     """A whole link address from a contact field: as ``escape_url``, and "#" for any scheme but
     LINK_SCHEMES. Escaping leaves only ASCII letters, digits and ``+.-:`` as they are, so the
     scheme a browser would see is the one this reads (a space or tab before it is encoded)."""
+    return "#" if _bad_scheme(value) else escape_url(value)
+
+
+def escape_text_link(value: str) -> str:
+    """``escape_link`` for the text part's list of links: "#" for a scheme a link may not have."""
+    return "#" if _bad_scheme(value) else escape_text_url(value)
+
+
+def _bad_scheme(value: str) -> bool:
     scheme = _SCHEME.match(value)
-    if scheme is not None and scheme.group(1).lower() not in LINK_SCHEMES:
-        return "#"
-    return escape_url(value)
+    return scheme is not None and scheme.group(1).lower() not in LINK_SCHEMES
 
 
 ESCAPES: dict[str, Callable[[str], str]] = {
@@ -107,6 +125,8 @@ ESCAPES: dict[str, Callable[[str], str]] = {
     "attribute": escape_attribute,
     "url": escape_url,
     "link": escape_link,
+    "text_url": escape_text_url,
+    "text_link": escape_text_link,
 }
 
 

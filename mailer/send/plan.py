@@ -34,6 +34,9 @@ from mailer import compose
 from mailer.compose import labels, language_names
 from mailer.errors import SendError
 from mailer.models import (
+    MAX_REQUEST_BYTES,
+    ONE_RECIPIENT_BYTES,
+    REQUEST_SAFETY,
     Contact,
     ContactList,
     ContactTable,
@@ -44,6 +47,7 @@ from mailer.models import (
     Recipients,
     RejectReason,
     Rendered,
+    common_request_bytes,
     to_name,
 )
 
@@ -52,10 +56,7 @@ if TYPE_CHECKING:  # numpy and pyarrow are imported where the columns are read
     import pyarrow as pa
 
 MAX_PERSONALIZATIONS = 1000
-MAX_REQUEST_BYTES = 30 * 1024 * 1024
 MAX_SUBSTITUTION_BYTES = 10_000
-# Room left in each request for JSON punctuation, headers we do not count, and rounding.
-REQUEST_SAFETY = 0.9
 # A personalization's JSON around its values, as python_http_client's json.dumps writes it (", "
 # and ": " separators) with the longest campaign id the log holds (120) and a message key (32),
 # and the ", " before the next one: transport/mailsend.py ``build_body``.
@@ -609,7 +610,7 @@ def build(
     every = (rendered, *versions)
     budgets = [int(max_request_bytes * REQUEST_SAFETY) - _common_bytes(version) for version in every]
     for version, version_budget in zip(every, budgets, strict=True):
-        if version_budget <= PER_PERSONALIZATION_OVERHEAD:
+        if version_budget <= max(PER_PERSONALIZATION_OVERHEAD, ONE_RECIPIENT_BYTES):
             raise_too_large(version, max_request_bytes)
     budget = budgets[0]
     fixed_cost = PER_PERSONALIZATION_OVERHEAD + reserved_request
@@ -828,18 +829,21 @@ def requests_in_use(request_of: array[int]) -> int:
 
 
 def raise_too_large(rendered: Rendered, max_request_bytes: int) -> None:
-    """Refuse an email that cannot fit in one request even with a single recipient."""
+    """Refuse an email that cannot fit in one request even with a single recipient, with its sizes
+    (review 17c #15: "over SendGrid's 30 MB limit" of a 21 MB press kit, which is 28 MB encoded)."""
+    mb = 1024 * 1024
+    files = sum(len(attachment.content) for attachment in rendered.attachments)
     raise SendError(
-        f"The email itself (text, HTML and attachments) is over SendGrid's {max_request_bytes // (1024 * 1024)} MB limit per request.",
-        hint="Link to large files from the release instead of attaching them.",
+        f"The email itself (text, HTML, attachments and images: {files / mb:.1f} MB of files, {_common_bytes(rendered) / mb:.1f} MB "
+        f"once encoded for sending) is more than one request to SendGrid can carry ({max_request_bytes // mb} MB, with room "
+        "for the request itself). Nothing was logged or sent.",
+        hint="Put large files on your website and link to them from the release instead of attaching them.",
     )
 
 
 def _common_bytes(rendered: Rendered) -> int:
     """Bytes of the parts every request repeats: subject, text, HTML, attachments and inline images (base64)."""
-    text = json.dumps([rendered.subject, rendered.text, rendered.html])
-    attachments = sum((len(a.content) + 2) // 3 * 4 + len(a.filename) + 100 for a in rendered.attachments)
-    return len(text) + attachments + 2_000
+    return common_request_bytes(rendered.subject, rendered.text, rendered.html, rendered.attachments)
 
 
 def _sizes(values: Mapping[str, str]) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
-from mailer.errors import ConfigError, ReleaseError, SendError
+from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, MessageState, Mode, RejectReason, Rendered, texts
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
@@ -65,7 +65,7 @@ class Prepared:
     include_previous: bool = False  # send even to journalists who already received this content
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
-    problem: SendError | ConfigError | None = field(default=None, repr=False)
+    problem: SendError | ConfigError | TemplateError | None = field(default=None, repr=False)
     # The suppressed addresses the plan knew of: those suppressed later (while the question waited)
     # are skipped when the campaign is written (delivery.record; review 9b). None: not checked again.
     suppressions_seen: frozenset[str] | None = field(default=None, repr=False)
@@ -142,13 +142,13 @@ def prepare_send(
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
-    problem: SendError | ConfigError | None = None
+    problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
         problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
-        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo, versions=versions)
         warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
@@ -294,14 +294,14 @@ def prepare_follow_up(
         warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
-    problem: SendError | ConfigError | None = None
+    problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
         problem = SendError(
             f"Nobody to follow up: none of the {counted(selection.total, 'journalist')} of {original.id} is left ({described}).",
             hint=f"`mailer report {original.id}` shows who opened, clicked and bounced.",
         )
     elif mode is Mode.LIVE:
-        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo)
+        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo, versions=versions)
         warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this follow-up to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
@@ -833,12 +833,24 @@ def _staff_problem(the_plan: plan_module.Plan, config: Config, to: Sequence[str]
     )
 
 
-def _live_problem(rendered: Rendered, config: Config, goes_out: datetime, *, force_embargo: bool) -> SendError | ConfigError | None:
-    """Why a live send must not start: before the embargo, or without the office's postal address."""
+def _live_problem(
+    rendered: Rendered, config: Config, goes_out: datetime, *, force_embargo: bool, versions: Sequence[Rendered] = ()
+) -> SendError | ConfigError | TemplateError | None:
+    """Why a live send must not start: before the embargo, without the office's postal address, or
+    with a template that has no unsubscribe link."""
     try:
         schedule.check_embargo(rendered, goes_out, force=force_embargo)
     except SendError as exc:
         return exc
+    for version in versions or (rendered,):
+        missing = compose.unsubscribe_missing(version)
+        if missing:  # review 17c #16: an office's template without its footer went out without a way to unsubscribe
+            return TemplateError(
+                f"The email has no unsubscribe link in its {missing}: journalists would have no way to unsubscribe, "
+                "which anti-spam laws and Gmail and Yahoo require. Nothing was logged or sent.",
+                hint="Put {{ unsubscribe_url }} in the template's footer (.html.j2 and .txt.j2), as templates/release.html.j2 "
+                "and release.txt.j2 do; mailer preview shows the result.",
+            )
     if not config.sender.postal_address:
         return ConfigError(
             "A live send needs the office's postal address in the email footer.",
