@@ -1,0 +1,214 @@
+"""Review 17: press lists as press offices really export them (Cision/Meltwater title lines,
+Google Contacts and CRM address headers, trailing delimiters, a pasted line of addresses,
+IME full-width letters), through the command line: every row accounted for, the message
+short and saying where and what to do, and `lists check`, `lists clean` and a send agreeing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mailer.cli import main
+
+
+def invoke(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def written(path: Path, text: str) -> str:
+    path.write_bytes(text.encode("utf-8"))
+    return str(path)
+
+
+def counts(path: str) -> tuple[int, int, int]:
+    """(rows, recipients, rejected) as `lists check --json` counts them."""
+    result = invoke("lists", "check", path, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    return found["rows"], found["valid"], found["rows"] - found["valid"]
+
+
+CISION = (
+    '"Media List: Health reporters",,,\r\n'
+    '"Created: 11/30/2026",,,\r\n'
+    ",,,\r\n"
+    '"First Name","Last Name","Email","Outlet"\r\n'
+    '"Jane","Doe","jane@daily.example","Daily"\r\n'
+    '"Bad","Row","bad@@daily.example","Daily"\r\n'
+)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="title lines above the header row (Cision, Meltwater): the whole list refused as having no email column"
+)
+def test_title_lines_above_the_header_row_are_skipped_and_said(tmp_path: Path) -> None:
+    """A media database's export with a title and a date above the header row is read from the header
+    row on; `lists check` says which row that is, and row numbers stay the spreadsheet's."""
+    path = written(tmp_path / "cision.csv", CISION)
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  recipients:  1" in lines
+    assert "  rejected:    1 (1 invalid)" in lines
+    assert (
+        '  note:        the header row is row 4: rows 1 to 3 above it ("Media List: Health reporters", "Created: 11/30/2026") '
+        "are not journalists and were not read."
+    ) in lines
+    assert "  row 6: bad@@daily.example: The part after the @-sign contains invalid characters: '@'." in lines
+
+
+@pytest.mark.xfail(strict=True, reason="a one-cell title line above the header: 'row 3 has 3 cells but the header has 1'")
+def test_one_cell_title_line_above_the_header_row(tmp_path: Path) -> None:
+    """A hand-kept list with a title in its first cell only, a blank line, then the header row."""
+    path = written(
+        tmp_path / "kept.csv", "Press contacts - updated November\r\n\r\nEmail,First Name,Last Name\r\njane@x.example,Jane,Doe\r\n"
+    )
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0, result.output
+    assert "  recipients:  1" in result.stdout.splitlines()
+    out = tmp_path / "clean.csv"
+    assert invoke("lists", "clean", path, "-o", str(out)).exit_code == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        assert [(row["email"], row["first_name"], row["last_name"]) for row in csv.DictReader(handle)] == [
+            ("jane@x.example", "Jane", "Doe")
+        ]
+
+
+def test_rows_with_addresses_above_a_header_row_are_not_taken_for_title_lines(tmp_path: Path) -> None:
+    """A list without a header whose fifth row happens to read "Email" is not read from there on:
+    the rows above hold journalists, and the usual message about a missing header row stands."""
+    path = written(tmp_path / "noheader.csv", "ana@x.example,Ana\r\nben@y.example,Ben\r\nEmail,Name\r\ncid@z.example,Cid\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 1
+    assert "The first row holds addresses: insert a header row above it, naming that column Email." in result.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="address headers of Google Contacts, Outlook and CRM exports refused: 'no email address column'")
+@pytest.mark.parametrize(
+    "header",
+    ["E-mail 1 - Value", "Email 1", "Primary Email", "Work Email", "Email Address 1", "Email (Work)", "E-Mail 1", "Business Email"],
+)
+def test_address_headers_of_contact_exports_are_recognized(tmp_path: Path, header: str) -> None:
+    """A list whose address column is headed as Google Contacts, Outlook or a CRM heads it is read."""
+    path = written(tmp_path / "export.csv", f'Name,"{header}"\r\nJane Doe,jane@x.example\r\n')
+    assert counts(path) == (1, 1, 0)
+
+
+@pytest.mark.xfail(strict=True, reason="Google Contacts export: 'E-mail 1 - Value' is not read as the address column")
+def test_google_contacts_export_reads_the_value_column_not_the_type(tmp_path: Path) -> None:
+    """Google's "E-mail 1 - Type" (* Work) comes before "E-mail 1 - Value": the value is the address;
+    the second address column is named in a note only when it holds addresses."""
+    path = written(
+        tmp_path / "google.csv",
+        "Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value\r\n"
+        "Jane Doe,Jane,Doe,* Work,jane@x.example,,\r\n"
+        "Ben Okafor,Ben,Okafor,* Home,ben@y.example,* Work,ben@work.example\r\n",
+    )
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  recipients:  2" in lines
+    assert any(line.startswith("  columns:     ") and "email (E-mail 1 - Value)" in line for line in lines)
+    assert [line for line in lines if line.startswith("  note:")] == [
+        (
+            '  note:        "E-mail 2 - Value" also looks like an address column, but only "E-mail 1 - Value" is read: a row whose '
+            'address is only under "E-mail 2 - Value" is rejected as having none. Put each address in one column.'
+        )
+    ]
+
+
+def test_empty_second_address_column_gives_no_note(tmp_path: Path) -> None:
+    """Outlook exports "E-mail 2 Address" and "E-mail 3 Address", mostly empty: no note unless they hold addresses."""
+    path = written(
+        tmp_path / "outlook.csv",
+        '"First Name","Last Name","E-mail Address","E-mail 2 Address","E-mail 3 Address"\r\n"Jane","Doe","jane@x.example","",""\r\n',
+    )
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0
+    assert "note:" not in result.stdout
+    assert "email (E-mail Address)" in result.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="a trailing delimiter on some rows (an empty extra cell) refuses the whole list")
+def test_rows_with_empty_cells_past_the_header_are_read(tmp_path: Path) -> None:
+    """Rows ending in a stray delimiter ("jane@x.example,Jane,") have only empty cells past the
+    header: they are read, every row counted."""
+    path = written(tmp_path / "trailing.csv", "Email,Name\r\njane@x.example,Jane,\r\nben@y.example,Ben\r\ncid@z.example,Cid,,;\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0, result.output
+    assert counts(path) == (3, 3, 0)
+    one_column = written(tmp_path / "one.csv", "Email\r\njane@x.example\r\nben@y.example,\r\n")
+    assert counts(one_column) == (2, 2, 0)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a ragged list names the first row with an extra cell, even an empty one, not the row whose cell was split"
+)
+def test_a_row_with_text_past_the_header_is_still_refused_by_row(tmp_path: Path) -> None:
+    """An extra cell that holds text is a cell split by an unquoted comma: the row is named."""
+    path = written(tmp_path / "ragged.csv", "Email,Name\r\njane@x.example,Jane,\r\nben@y.example,Okafor, Ben\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path} row 3 has 3 cells but the header has 2.\n")
+
+
+@pytest.mark.xfail(strict=True, reason="a pasted line of 5,000 addresses gives a 120 KB error message listing each as a column")
+def test_a_pasted_line_of_addresses_gives_a_short_message(tmp_path: Path) -> None:
+    """An Outlook To: line saved as a list (every address side by side on one line) is refused in a
+    few lines saying what to do, not with every address as a "column found"."""
+    path = written(tmp_path / "to-line.csv", "; ".join(f"user{i}@paper.example" for i in range(5000)) + "\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 1
+    assert len(result.stderr) < 1000, result.stderr[:300]
+    assert result.stderr.startswith(
+        f'Error: {path}: no email address column. Columns found: "user0@paper.example", "user1@paper.example", '
+        '"user2@paper.example", "user3@paper.example", "user4@paper.example" and 4,995 more.\n'
+    )
+    assert "holds 5,000 addresses side by side: put each journalist's address on a row of its own" in result.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="an address cell of a million characters is printed whole by lists check")
+def test_a_huge_address_cell_is_shown_cut_short(tmp_path: Path) -> None:
+    """A cell of a million characters in the address column is rejected, saying how long it is, and
+    shown cut short: `lists check` does not print a megabyte."""
+    path = written(tmp_path / "huge.csv", "Email,Name\r\n" + "x" * 1_000_000 + "@x.example,Jane\r\nben@y.example,Ben\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0
+    assert len(result.stdout) < 2000
+    assert "  row 2: " + "x" * 60 + "…: 1,000,010 characters: an email address has at most 254." in result.stdout.splitlines()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="an address typed in full-width letters (Japanese IME) is kept and sent to a mailbox that does not exist"
+)
+def test_full_width_address_is_rejected_with_the_address_meant(tmp_path: Path) -> None:
+    """ "ｊａｎｅ@x.example" (full-width letters) is no mailbox anyone has: it is rejected, naming
+    the address meant; the full-width @ likewise."""
+    path = written(tmp_path / "ime.csv", "Email\r\nｊａｎｅ@x.example\r\nben＠y.example\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "  recipients:  0" in lines
+    assert "  row 2: ｊａｎｅ@x.example: typed in full-width characters: retype it as jane@x.example" in lines
+    assert any(line.startswith("  row 3: ben＠y.example: typed in full-width characters: retype it as ben@y.example") for line in lines)
+
+
+@pytest.mark.xfail(strict=True, reason="check, clean and a dry-run send must agree on a Cision export (today all three refuse it)")
+def test_check_clean_and_send_agree_on_an_export_with_title_lines(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same list gives the same recipients and rejected rows in `lists check`, `lists clean` and a dry-run send."""
+    monkeypatch.chdir(project)
+    path = written(project / "lists" / "cision.csv", CISION + '"","","",""\r\n"Jane","Again","JANE@daily.example","Daily"\r\n')
+    assert counts(path) == (3, 1, 2)
+    result = invoke("lists", "clean", path, "-o", "out/clean.csv", "--rejects", "out/rejects.csv")
+    assert result.stdout == "Wrote 1 recipient to out/clean.csv.\nWrote 2 rejected rows to out/rejects.csv.\n"
+    sent = invoke("send", "releases/example.md", "--list", path, "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 1\n" in sent.stdout
+    assert "Skipped:    2 (1 duplicate, 1 invalid)\n" in sent.stdout
