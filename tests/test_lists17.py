@@ -45,9 +45,6 @@ CISION = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="title lines above the header row (Cision, Meltwater): the whole list refused as having no email column"
-)
 def test_title_lines_above_the_header_row_are_skipped_and_said(tmp_path: Path) -> None:
     """A media database's export with a title and a date above the header row is read from the header
     row on; `lists check` says which row that is, and row numbers stay the spreadsheet's."""
@@ -64,7 +61,6 @@ def test_title_lines_above_the_header_row_are_skipped_and_said(tmp_path: Path) -
     assert "  row 6: bad@@daily.example: The part after the @-sign contains invalid characters: '@'." in lines
 
 
-@pytest.mark.xfail(strict=True, reason="a one-cell title line above the header: 'row 3 has 3 cells but the header has 1'")
 def test_one_cell_title_line_above_the_header_row(tmp_path: Path) -> None:
     """A hand-kept list with a title in its first cell only, a blank line, then the header row."""
     path = written(
@@ -200,7 +196,6 @@ def test_full_width_address_is_rejected_with_the_address_meant(tmp_path: Path) -
     assert any(line.startswith("  row 3: ben＠y.example: typed in full-width characters: retype it as ben@y.example") for line in lines)
 
 
-@pytest.mark.xfail(strict=True, reason="check, clean and a dry-run send must agree on a Cision export (today all three refuse it)")
 def test_check_clean_and_send_agree_on_an_export_with_title_lines(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same list gives the same recipients and rejected rows in `lists check`, `lists clean` and a dry-run send."""
     monkeypatch.chdir(project)

@@ -25,10 +25,11 @@ import io
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailer.contacts import decoding
 from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
@@ -117,12 +118,15 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     body = text_bytes.lstrip(b"\r\n")
     if not decoding.has_text(body):
         raise decoding.empty_file(path)
-    delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+    head = body[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
+    delimiter, width = sniff_delimiter(head, complete=len(body) <= SAMPLE_BYTES)
     if declared is not None:
         delimiter = declared
-        sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
-        width = len(sample[0]) if sample else 1
-    columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
+    sample = _sample_rows(head, delimiter)
+    titled = bool(sample) and header_row(sample) > 0
+    if declared is not None:
+        width = len(sample[header_row(sample)]) if sample else 1
+    columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine, titled=titled)
     del data, text_bytes, body  # the file's bytes: its cells are in the columns now
     import numpy as np
     import pyarrow.compute as pc
@@ -132,6 +136,10 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     _refuse_swallowed_rows(path, columns, rows, delimiter)
     if not len(rows):
         raise decoding.empty_file(path)
+    start = header_row([[str(column[at].as_py()) for column in columns] for at in range(min(TITLE_ROWS, len(rows)))])
+    if start:  # a media database's title lines above the header row (review 17 #1)
+        notes = (*notes, _title_lines_note(columns, rows, start))
+        columns, rows = tuple(column.slice(start) for column in columns), rows[start:]
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     rows = rows[1:]
@@ -145,6 +153,44 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     if on_step is not None:
         on_step(1.0)
     return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+
+
+# Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header
+# row: a title, the date of the export, a blank line.
+TITLE_ROWS = 20
+
+
+def header_row(rows: Sequence[Sequence[str]]) -> int:
+    """Where the header row is among a list's first non-blank rows: 0, unless the first row names no
+    address column and a later one (among the first TITLE_ROWS) does, with no "@" in any row above
+    it. Those rows are title lines ("Media List: Health reporters", "Created: 11/30/2026"); a row
+    with an address is a journalist, and a list whose first row holds one has no header row at all."""
+    if not rows or any(canonical_name(cell) == "email" for cell in rows[0]):
+        return 0
+    for at, row in enumerate(rows[:TITLE_ROWS]):
+        if any("@" in cell for cell in row):
+            return 0
+        if at and any(canonical_name(cell) == "email" for cell in row):
+            return at
+    return 0
+
+
+def _title_lines_note(columns: tuple[pa.Array, ...], rows: np.ndarray, start: int) -> str:
+    """The note saying which row is the header row and which rows above it were not read."""
+    texts = []
+    for at in range(min(start, 3)):
+        text = " ".join(cell.strip() for cell in (str(column[at].as_py()) for column in columns) if cell.strip())
+        texts.append(f'"{short(text, 60)}"')
+    header = int(rows[start])
+    shown = ", ".join(texts) + (", ..." if start > 3 else "")
+    if header == 2:
+        return f"the header row is row 2: row 1 above it ({shown}) is not a journalist and was not read."
+    return f"the header row is row {header}: rows 1 to {header - 1} above it ({shown}) are not journalists and were not read."
+
+
+def short(text: str, length: int) -> str:
+    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long."""
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int]) -> list[str]:
@@ -239,10 +285,13 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
     best: tuple[int, int, str] = (0, 1, ",")
     for delimiter in DELIMITERS:
         rows = _sample_rows(sample, delimiter)
-        if not rows or len(rows[0]) < 2:
+        if not rows:
             continue
-        width = len(rows[0])
-        score = (sum(len(row) == width for row in rows[:200]), width, delimiter)
+        start = header_row(rows)  # below title lines, the header row's width is the list's
+        width = len(rows[start])
+        if width < 2:
+            continue
+        score = (sum(len(row) == width for row in rows[start : start + 200]), width, delimiter)
         if score[:2] > best[:2]:
             best = score
     if best[1] == 1:  # single column: the header width still matters for the parser
@@ -260,8 +309,13 @@ def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
         return []
 
 
-def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str) -> tuple[pa.Array, ...]:
-    """Every record as a row of text cells, blank lines included (so row numbers hold)."""
+def _parse(
+    path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str, titled: bool = False
+) -> tuple[pa.Array, ...]:
+    """Every record as a row of text cells, blank lines included (so row numbers hold).
+
+    ``titled``: title lines come before the header row (``header_row``), so the list is ``width``
+    cells wide however narrow its first line is."""
     # Arrow reads a quote that is never closed as one cell running to the end of the file,
     # swallowing the rows after it. Such a file has an odd number of quotes, or a line break in
     # its last cell: pandas' parser then says where the quote opens (and is fine with the rest).
@@ -273,18 +327,25 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
     import pyarrow as pa
 
     # Ragged rows, spaces-only lines: pandas' C parser pads them and counts rows the same way.
+    # It takes the first line's width for the list's, unless told the header row's (below title
+    # lines); index_col=False keeps a wider first line from becoming an index (its cells past the
+    # header's are dropped then, with a warning: they are a title line's).
+    widths: dict[str, Any] = {"names": list(range(width)), "index_col": False} if titled else {}
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=delimiter,
-            header=None,
-            dtype=str,
-            na_filter=False,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-            encoding="utf-8",
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                sep=delimiter,
+                header=None,
+                **widths,
+                dtype=str,
+                na_filter=False,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                engine="c",
+                encoding="utf-8",
+            )
     except pd.errors.ParserError as exc:
         raise _parser_error(path, str(exc), first_row=first_row, delimiter=delimiter) from exc
     except pd.errors.EmptyDataError as exc:
