@@ -86,7 +86,6 @@ def test_rows_with_addresses_above_a_header_row_are_not_taken_for_title_lines(tm
     assert "The first row holds addresses: insert a header row above it, naming that column Email." in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="address headers of Google Contacts, Outlook and CRM exports refused: 'no email address column'")
 @pytest.mark.parametrize(
     "header",
     ["E-mail 1 - Value", "Email 1", "Primary Email", "Work Email", "Email Address 1", "Email (Work)", "E-Mail 1", "Business Email"],
@@ -97,7 +96,6 @@ def test_address_headers_of_contact_exports_are_recognized(tmp_path: Path, heade
     assert counts(path) == (1, 1, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="Google Contacts export: 'E-mail 1 - Value' is not read as the address column")
 def test_google_contacts_export_reads_the_value_column_not_the_type(tmp_path: Path) -> None:
     """Google's "E-mail 1 - Type" (* Work) comes before "E-mail 1 - Value": the value is the address;
     the second address column is named in a note only when it holds addresses."""

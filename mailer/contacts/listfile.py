@@ -149,7 +149,7 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
     if "email" in recognized:  # newcomer 11: "E-mail" and "Courriel", the second read as a custom column, said nothing
-        notes = (*notes, *_other_address_columns(headers, recognized["email"], custom))
+        notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
     if on_step is not None:
         on_step(1.0)
     return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
@@ -193,13 +193,16 @@ def short(text: str, length: int) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int]) -> list[str]:
-    """A note for each further column whose header also names the address: only the first is read."""
+def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int], columns: tuple[pa.Array, ...]) -> list[str]:
+    """A note for each further column whose header also names the address and that holds one:
+    only the first is read. (Outlook's "E-mail 2 Address", empty in most exports, is no news.)"""
+    import pyarrow.compute as pc
+
     return [
         f'"{headers[position]}" also looks like an address column, but only "{headers[used]}" is read: a row whose '
         f'address is only under "{headers[position]}" is rejected as having none. Put each address in one column.'
         for position in sorted(custom.values())
-        if canonical_name(headers[position]) == "email"
+        if canonical_name(headers[position]) == "email" and pc.any(pc.match_substring(columns[position], "@")).as_py()
     ]
 
 
