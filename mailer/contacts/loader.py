@@ -50,6 +50,8 @@ __all__ = [
 _OK, _MISSING, _INVALID, _DUPLICATE = 0, 1, 2, 3
 _REASONS = {_MISSING: RejectReason.MISSING, _INVALID: RejectReason.INVALID, _DUPLICATE: RejectReason.DUPLICATE}
 _TAG_SEPARATORS = ";,|"
+SHOWN_CELL = 100  # characters of a rejected address cell longer than any address, as shown
+_SHOWN_HEADERS = 5  # header cells named in "no email address column"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,16 +307,23 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
     if "email" not in file.recognized:
-        found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
+        named = [header for header in file.headers if header]
+        found = ", ".join(f'"{listfile.short(header, SHOWN_CELL)}"' for header in named[:_SHOWN_HEADERS]) or "none"
+        if len(named) > _SHOWN_HEADERS:  # an Outlook To: line saved as a list: not 5,000 "columns" (review 17 #4)
+            found += f" and {len(named) - _SHOWN_HEADERS:,} more"
         accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
         # A pasted column of addresses has no header row: its first address is taken for one.
-        no_header_row = any("@" in header for header in file.headers)
-        raise ListError(
-            f"{file.path}: no email address column. Columns found: {found}.",
-            hint="The first row holds addresses: insert a header row above it, naming that column Email."
-            if no_header_row
-            else f"Name the column of addresses one of: {accepted} (any case).",
-        )
+        in_header = sum("@" in header for header in file.headers)
+        if in_header > 2:
+            hint = (
+                f"The first line holds {in_header:,} addresses side by side: put each journalist's address on a row of its own, "
+                "under a header row naming that column Email."
+            )
+        elif in_header:
+            hint = "The first row holds addresses: insert a header row above it, naming that column Email."
+        else:
+            hint = f"Name the column of addresses one of: {accepted} (any case)."
+        raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
 
 
@@ -543,7 +552,12 @@ def _rejected_rows(
     if headers is not None and cells is None:
         cells = _rejected_cells(examined)
     indices = np.flatnonzero(examined.verdict)
-    emails = examined.rejected_emails.to_pylist()
+    # A cell far longer than any address (a pasted paragraph, a megabyte of text) is shown cut
+    # short: `lists check`, the log and skipped.csv need not hold it (review 17 #4).
+    emails = [
+        listfile.short(email, SHOWN_CELL) if len(email) > addresses.MAX_ADDRESS_LENGTH else email
+        for email in examined.rejected_emails.to_pylist()
+    ]
     file_of = examined.file_of[indices]
     positions = examined.position[indices]
     rows = np.zeros(len(indices), dtype=np.int64)
