@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import lru_cache
 
 __all__ = ["INVISIBLE", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
@@ -47,6 +48,8 @@ def validate(address: str) -> tuple[str | None, str | None]:
     from email_validator import EmailNotValidError, validate_email
 
     address = address.strip(INVISIBLE)
+    if "\uff20" in address or _FULL_WIDTH.search(address.rpartition("@")[0]):
+        return None, _full_width(address)
     if len(address) > _FAR_TOO_LONG:  # a pasted paragraph: email-validator took 40 s and 3 GB over 200 MB (review 17 #4)
         return None, f"{len(address):,} characters: an email address has at most 254."
     try:
@@ -54,6 +57,20 @@ def validate(address: str) -> tuple[str | None, str | None]:
     except EmailNotValidError as exc:
         return None, _what_to_do(address, str(exc))
     return result.normalized, None
+
+
+# Full-width forms (U+FF01-FF5E), as a Japanese, Chinese or Korean input method types them:
+# "ｊａｎｅ@x.example" is valid to email-validator, but no one's mailbox; jane@x.example is
+# (review 17 #5). In the domain they are harmless: IDNA reads "x．example" as x.example.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
+def _full_width(address: str) -> str:
+    """Why an address typed in full-width characters is refused, and the address meant."""
+    meant = unicodedata.normalize("NFKC", address)
+    if meant.isascii():
+        return f"typed in full-width characters: retype it as {meant}"
+    return "typed in full-width characters: retype it in ordinary (half-width) letters"
 
 
 _FAR_TOO_LONG = 1000  # characters: no address is a quarter as long (RFC 5321: 254)
