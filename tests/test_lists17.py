@@ -196,3 +196,39 @@ def test_check_clean_and_send_agree_on_an_export_with_title_lines(project: Path,
     assert sent.exit_code == 0, sent.output
     assert "Recipients: 1\n" in sent.stdout
     assert "Skipped:    2 (1 duplicate, 1 invalid)\n" in sent.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="an HTML 'Excel' export, an Excel 2003 XML file or a vCard: told to rename a column they do have")
+@pytest.mark.parametrize(
+    ("name", "text", "what", "hint"),
+    [
+        (
+            "export.xls",
+            "<html><head><meta charset='utf-8'></head><body><table>\r\n<tr><td>Email</td></tr>\r\n<tr><td>jane@x.example</td></tr>\r\n</table></body></html>\r\n",
+            "this is a web page (HTML), not a CSV file",
+            'Open it in Excel (or LibreOffice Calc), then use "Save As" and choose "CSV UTF-8 (Comma delimited)", and try again.',
+        ),
+        (
+            "export.xml",
+            '<?xml version="1.0"?>\r\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\r\n</Workbook>\r\n',
+            "this is an Excel XML spreadsheet, not a CSV file",
+            'Open it in Excel (or LibreOffice Calc), then use "Save As" and choose "CSV UTF-8 (Comma delimited)", and try again.',
+        ),
+        (
+            "contacts.csv",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nEMAIL;TYPE=INTERNET:jane@x.example\r\nEND:VCARD\r\n",
+            "this is a vCard file (contact cards), not a CSV file",
+            (
+                "Export the contacts as CSV instead: in Outlook, File > Open & Export > Import/Export > Export to a file > "
+                'Comma Separated Values; in Google Contacts, Export > "Google CSV"; in Apple Contacts, copy them into a spreadsheet.'
+            ),
+        ),
+    ],
+)
+def test_a_web_page_xml_or_vcard_given_as_a_list_is_named(tmp_path: Path, name: str, text: str, what: str, hint: str) -> None:
+    """A file that is text but not a list (a web tool's "Excel" export, which is an HTML table; Excel's
+    2003 XML; a vCard of contacts) is named for what it is, with how to make a CSV of it."""
+    path = written(tmp_path / name, text)
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: {what}.\n{hint}\n"
