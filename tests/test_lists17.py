@@ -198,7 +198,6 @@ def test_check_clean_and_send_agree_on_an_export_with_title_lines(project: Path,
     assert "Skipped:    2 (1 duplicate, 1 invalid)\n" in sent.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="an HTML 'Excel' export, an Excel 2003 XML file or a vCard: told to rename a column they do have")
 @pytest.mark.parametrize(
     ("name", "text", "what", "hint"),
     [
