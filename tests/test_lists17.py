@@ -233,7 +233,6 @@ def test_a_web_page_xml_or_vcard_given_as_a_list_is_named(tmp_path: Path, name: 
     assert result.stderr == f"Error: {path}: {what}.\n{hint}\n"
 
 
-@pytest.mark.xfail(strict=True, reason='two columns both headed Email: the note says \'"Email" ... but only "Email" is read\'')
 def test_two_columns_of_one_name_are_told_apart_by_position(tmp_path: Path) -> None:
     """A list with two columns headed "Email" (a personal and a work address pasted side by side):
     the note says which column is read and which is not, by their letters as the spreadsheet shows them."""

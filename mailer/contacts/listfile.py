@@ -198,12 +198,26 @@ def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[
     only the first is read. (Outlook's "E-mail 2 Address", empty in most exports, is no news.)"""
     import pyarrow.compute as pc
 
+    def named(position: int) -> str:  # two columns of one name are told apart by their letters (review 17)
+        same = headers.count(headers[position]) > 1
+        return f'"{headers[position]}" (column {column_letters(position)})' if same else f'"{headers[position]}"'
+
     return [
-        f'"{headers[position]}" also looks like an address column, but only "{headers[used]}" is read: a row whose '
-        f'address is only under "{headers[position]}" is rejected as having none. Put each address in one column.'
+        f"{named(position)} also looks like an address column, but only {named(used)} is read: a row whose "
+        f"address is only under {named(position)} is rejected as having none. Put each address in one column."
         for position in sorted(custom.values())
         if canonical_name(headers[position]) == "email" and pc.any(pc.match_substring(columns[position], "@")).as_py()
     ]
+
+
+def column_letters(position: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 _SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
