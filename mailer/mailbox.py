@@ -26,8 +26,9 @@ from functools import lru_cache
 __all__ = ["INVISIBLE", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
-# (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# (zero-width space, non-joiner, joiner, word joiner, byte-order mark, and Word's soft hyphen:
+# review 17): never part of an address.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>". No "<" or ">"
 # in the name: "Anna <anna@x.org>, Bob <bob@y.org>" is two addresses, not Bob named "Anna <anna@x.org>,"

@@ -245,7 +245,6 @@ def test_two_columns_of_one_name_are_told_apart_by_position(tmp_path: Path) -> N
     ) in result.stdout.splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="a soft hyphen pasted before or after an address (from Word) rejects the journalist")
 def test_soft_hyphen_around_an_address_is_dropped(tmp_path: Path) -> None:
     """Word and web pages put soft hyphens (invisible) into text; one pasted with an address before or
     after it is dropped like a zero-width space; inside the address it still refuses it."""
