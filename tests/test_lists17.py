@@ -250,3 +250,17 @@ def test_soft_hyphen_around_an_address_is_dropped(tmp_path: Path) -> None:
     after it is dropped like a zero-width space; inside the address it still refuses it."""
     path = written(tmp_path / "soft.csv", "Email\r\n\u00adjane@x.example\r\nben@y.example\u00ad\r\ncid@z\u00adexample.org\r\n")
     assert counts(path) == (3, 2, 1)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a header row repeated inside the list (two exports pasted together) reads 'An email address must have an @-sign.'"
+)
+def test_a_repeated_header_row_is_named_as_such(tmp_path: Path) -> None:
+    """Two exports pasted one below the other repeat the header row: that row is rejected as the
+    header again, with what to do, not as an address without an @-sign."""
+    path = written(tmp_path / "pasted.csv", "Email,Name\r\njane@x.example,Jane\r\nEmail,Name\r\nben@y.example,Ben\r\n")
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "  recipients:  2" in lines
+    assert "  row 3: Email: the header row again (two lists pasted one below the other?): delete this row" in lines
