@@ -575,6 +575,11 @@ def _rejected_rows(
         for index, at in enumerate(mine.tolist()):
             row_fields[at] = {name: values[index] for name, values in named.items() if values[index]}
     details = _details(examined, indices)
+    # Two exports pasted one below the other repeat the header row (review 17): say so, not "no @-sign".
+    headers_of = [file.headers[file.recognized["email"]].casefold() for file in examined.files]
+    for at, (number, email) in enumerate(zip(file_of.tolist(), emails, strict=True)):
+        if email and email.casefold() == headers_of[number] and examined.verdict[indices[at]] == _INVALID:
+            details[at] = "the header row again (two lists pasted one below the other?): delete this row"
     return tuple(
         RejectedRow(
             source=examined.files[number].path,
