@@ -261,3 +261,29 @@ def test_a_repeated_header_row_is_named_as_such(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert "  recipients:  2" in lines
     assert "  row 3: Email: the header row again (two lists pasted one below the other?): delete this row" in lines
+
+
+@pytest.mark.xfail(strict=True, reason="Outlook's Exchange address and a name typed before the address get email-validator's words only")
+def test_exchange_address_and_name_before_address_say_what_to_do(tmp_path: Path) -> None:
+    """A staff list exported from Outlook holds colleagues' Exchange addresses ("/o=ExchangeLabs/..."),
+    and hand-kept lists "Jane Doe jane@x.example": each rejected row says what it is and what to do."""
+    path = written(
+        tmp_path / "outlook.csv",
+        "Name,E-mail Address\r\nJane Doe,/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=jdoe\r\n"
+        "Ben Okafor,Ben Okafor ben@y.example\r\n",
+    )
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("  row 2: /o=ExchangeLabs/")
+        and line.endswith(
+            ": an Outlook (Exchange) address inside your organization, not an email address: "
+            "type the address in the spreadsheet (Outlook shows it in the contact's card)"
+        )
+        for line in lines
+    ), lines
+    assert (
+        "  row 3: Ben Okafor ben@y.example: a name before the address: keep only the address, or write it as "
+        "Ben Okafor <ben@y.example> (The email address contains invalid characters before the @-sign: SPACE.)"
+    ) in lines
