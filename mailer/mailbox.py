@@ -92,6 +92,10 @@ def names_another(name: str, address: str) -> bool:
     return any(found.rstrip(".").lower() != own for found in _ADDRESS_LIKE.findall(name))
 
 
+# Outlook exports a colleague on the same Exchange server by its X.500 address (review 17).
+_EXCHANGE = re.compile(r"/o=[^/]*/ou=", re.IGNORECASE)
+# "Jane Doe jane@x.org": a name typed before the address, without the brackets (review 17).
+_NAME_FIRST = re.compile(r"([^@<>\s][^@<>]*?)\s+([^\s@<>]+@[^\s@<>]+)")
 _BRACKETED = re.compile(r"\(.*\)|\[.*\]")
 _TRAILING = re.compile(r"[,;:.]+$")
 
@@ -99,6 +103,11 @@ _TRAILING = re.compile(r"[,;:.]+$")
 def _what_to_do(address: str, why: str) -> str:
     """email-validator's explanation, after what to do in plain words for the mistakes press lists
     are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
+    if _EXCHANGE.match(address):
+        return (
+            "an Outlook (Exchange) address inside your organization, not an email address: "
+            "type the address in the spreadsheet (Outlook shows it in the contact's card)"
+        )
     angled = _ANGLED.findall(address)
     named = list(dict.fromkeys([*_ADDRESS_LIKE.findall(_ANGLED.sub(" ", address)), *angled])) if angled else []
     if len(named) > 1:  # "Anna <anna@x.org>, Bob <bob@y.org>": email-validator's words would be about the names
@@ -108,6 +117,10 @@ def _what_to_do(address: str, why: str) -> str:
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
     if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)
         return f"text in brackets beside the address: keep only the address ({why})"
+    name_first = _NAME_FIRST.fullmatch(address)
+    if name_first is not None and any(char.isalpha() for char in name_first.group(1)):
+        name, bare = name_first.groups()
+        return f"a name before the address: keep only the address, or write it as {name} <{bare}> ({why})"
     if "?" in address and "@" in address.split("?", 1)[0]:
         return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'
     trailing = _TRAILING.search(address)

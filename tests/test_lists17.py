@@ -263,7 +263,6 @@ def test_a_repeated_header_row_is_named_as_such(tmp_path: Path) -> None:
     assert "  row 3: Email: the header row again (two lists pasted one below the other?): delete this row" in lines
 
 
-@pytest.mark.xfail(strict=True, reason="Outlook's Exchange address and a name typed before the address get email-validator's words only")
 def test_exchange_address_and_name_before_address_say_what_to_do(tmp_path: Path) -> None:
     """A staff list exported from Outlook holds colleagues' Exchange addresses ("/o=ExchangeLabs/..."),
     and hand-kept lists "Jane Doe jane@x.example": each rejected row says what it is and what to do."""
