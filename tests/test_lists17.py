@@ -286,3 +286,13 @@ def test_exchange_address_and_name_before_address_say_what_to_do(tmp_path: Path)
         "  row 3: Ben Okafor ben@y.example: a name before the address: keep only the address, or write it as "
         "Ben Okafor <ben@y.example> (The email address contains invalid characters before the @-sign: SPACE.)"
     ) in lines
+
+
+@pytest.mark.xfail(strict=True, reason="French and Spanish address headers ('Adresse électronique', 'Dirección de email') refused")
+@pytest.mark.parametrize(
+    "header", ["Adresse électronique", "Courrier électronique", "Adresse de courriel", "Dirección de email", "Correo-e"]
+)
+def test_more_french_and_spanish_address_headers_are_recognized(tmp_path: Path, header: str) -> None:
+    """The address column as French administrations and Spanish exports head it is read."""
+    path = written(tmp_path / "liste.csv", f"Nom;{header}\r\nJeanne Dupont;jeanne@x.example\r\n")
+    assert counts(path) == (1, 1, 0)
