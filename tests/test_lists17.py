@@ -288,7 +288,6 @@ def test_exchange_address_and_name_before_address_say_what_to_do(tmp_path: Path)
     ) in lines
 
 
-@pytest.mark.xfail(strict=True, reason="French and Spanish address headers ('Adresse électronique', 'Dirección de email') refused")
 @pytest.mark.parametrize(
     "header", ["Adresse électronique", "Courrier électronique", "Adresse de courriel", "Dirección de email", "Correo-e"]
 )
