@@ -295,3 +295,22 @@ def test_more_french_and_spanish_address_headers_are_recognized(tmp_path: Path, 
     """The address column as French administrations and Spanish exports head it is read."""
     path = written(tmp_path / "liste.csv", f"Nom;{header}\r\nJeanne Dupont;jeanne@x.example\r\n")
     assert counts(path) == (1, 1, 0)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a title line with an address above the header row: told the first row holds addresses and to insert a header row"
+)
+def test_title_line_with_an_address_above_the_header_row_names_both_rows(tmp_path: Path) -> None:
+    """A title that names the agency's own address is not taken for a title (it could be a journalist):
+    the message names the header row and the row above it with the address, and says what to do."""
+    path = written(
+        tmp_path / "agency.csv",
+        "Exported by press@agency.example on 30/11/2026,,\r\nEmail,First Name,Last Name\r\njane@x.example,Jane,Doe\r\n",
+    )
+    result = invoke("lists", "check", path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'Error: {path}: the header row seems to be row 2 ("Email", "First Name", "Last Name"), but row 1 above it '
+        'holds an address ("Exported by press@agency.example on 30/11/2026").\n'
+        "Delete the lines above the header row (or move a journalist's row below it), then try again.\n"
+    )
