@@ -297,9 +297,6 @@ def test_more_french_and_spanish_address_headers_are_recognized(tmp_path: Path, 
     assert counts(path) == (1, 1, 0)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a title line with an address above the header row: told the first row holds addresses and to insert a header row"
-)
 def test_title_line_with_an_address_above_the_header_row_names_both_rows(tmp_path: Path) -> None:
     """A title that names the agency's own address is not taken for a title (it could be a journalist):
     the message names the header row and the row above it with the address, and says what to do."""

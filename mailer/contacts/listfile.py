@@ -79,6 +79,7 @@ class ListFile:
     recognized: Mapping[str, int]
     custom: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    header_at: int = 1  # the header row's row number in the spreadsheet
 
 
 def display_name(path: Path | str) -> str:
@@ -142,7 +143,7 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
         columns, rows = tuple(column.slice(start) for column in columns), rows[start:]
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
-    rows = rows[1:]
+    header_at, rows = int(rows[0]), rows[1:]
     recognized, custom = map_headers(headers)
     # A header cell left empty over an empty column (a trailing delimiter) is no column at all.
     custom = {
@@ -152,7 +153,7 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
         notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
     if on_step is not None:
         on_step(1.0)
-    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at)
 
 
 # Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header

@@ -307,6 +307,7 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
     if "email" not in file.recognized:
+        _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
         found = ", ".join(f'"{listfile.short(header, SHOWN_CELL)}"' for header in named[:_SHOWN_HEADERS]) or "none"
         if len(named) > _SHOWN_HEADERS:  # an Outlook To: line saved as a list: not 5,000 "columns" (review 17 #4)
@@ -325,6 +326,30 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
             hint = f"Name the column of addresses one of: {accepted} (any case)."
         raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+_ADDRESS_ALONE = re.compile(r"\S+@\S+")
+
+
+def _refuse_header_below_an_address(file: listfile.ListFile) -> None:
+    """A ListError when a row among the first (listfile.TITLE_ROWS) names an address column, below
+    a row holding an address: a title naming the agency's address, or a journalist above the
+    header row. Not read as title lines (a journalist would vanish): the rows are named instead."""
+    rows = [list(file.headers)] + [
+        [str(column[at].as_py()) for column in file.columns] for at in range(min(listfile.TITLE_ROWS - 1, len(file.rows)))
+    ]
+    numbers = [file.header_at, *(int(number) for number in file.rows[: len(rows) - 1])]
+    header = next((at for at, row in enumerate(rows) if at and any(listfile.canonical_name(cell) == "email" for cell in row)), None)
+    holding = next((at for at in range(header or 0) if any("@" in cell for cell in rows[at])), None)
+    if header is None or holding is None or any(_ADDRESS_ALONE.fullmatch(cell.strip()) for cell in rows[holding]):
+        return  # a row of a journalist's cells: the list has no header row at the top (the usual message)
+    cells = ", ".join(f'"{listfile.short(cell.strip(), 40)}"' for cell in rows[header][:3] if cell.strip())
+    text = " ".join(cell.strip() for cell in rows[holding] if cell.strip())
+    raise ListError(
+        f"{file.path}: the header row seems to be row {numbers[header]} ({cells}{', ...' if len(rows[header]) > 3 else ''}), "
+        f'but row {numbers[holding]} above it holds an address ("{listfile.short(text, 60)}").',
+        hint="Delete the lines above the header row (or move a journalist's row below it), then try again.",
+    )
 
 
 class Share:
