@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import lru_cache
 
 __all__ = ["INVISIBLE", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
-# (zero-width space, non-joiner, joiner, word joiner, byte-order mark): never part of an address.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# (zero-width space, non-joiner, joiner, word joiner, byte-order mark, and Word's soft hyphen:
+# review 17): never part of an address.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>". No "<" or ">"
 # in the name: "Anna <anna@x.org>, Bob <bob@y.org>" is two addresses, not Bob named "Anna <anna@x.org>,"
@@ -47,6 +49,10 @@ def validate(address: str) -> tuple[str | None, str | None]:
     from email_validator import EmailNotValidError, validate_email
 
     address = address.strip(INVISIBLE)
+    if "\uff20" in address or _FULL_WIDTH.search(address.rpartition("@")[0]):
+        return None, _full_width(address)
+    if len(address) > _FAR_TOO_LONG:  # a pasted paragraph: email-validator took 40 s and 3 GB over 200 MB (review 17 #4)
+        return None, f"{len(address):,} characters: an email address has at most 254."
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -54,6 +60,21 @@ def validate(address: str) -> tuple[str | None, str | None]:
     return result.normalized, None
 
 
+# Full-width forms (U+FF01-FF5E), as a Japanese, Chinese or Korean input method types them:
+# "ｊａｎｅ@x.example" is valid to email-validator, but no one's mailbox; jane@x.example is
+# (review 17 #5). In the domain they are harmless: IDNA reads "x．example" as x.example.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
+def _full_width(address: str) -> str:
+    """Why an address typed in full-width characters is refused, and the address meant."""
+    meant = unicodedata.normalize("NFKC", address)
+    if meant.isascii():
+        return f"typed in full-width characters: retype it as {meant}"
+    return "typed in full-width characters: retype it in ordinary (half-width) letters"
+
+
+_FAR_TOO_LONG = 1000  # characters: no address is a quarter as long (RFC 5321: 254)
 _TWO_ADDRESSES = re.compile(r"@.*[,;/\s].*@")
 _ANGLED = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+)\s*>")
 # Something shaped like an address in a display name (no spaces, brackets, quotes or separators).
@@ -71,6 +92,10 @@ def names_another(name: str, address: str) -> bool:
     return any(found.rstrip(".").lower() != own for found in _ADDRESS_LIKE.findall(name))
 
 
+# Outlook exports a colleague on the same Exchange server by its X.500 address (review 17).
+_EXCHANGE = re.compile(r"/o=[^/]*/ou=", re.IGNORECASE)
+# "Jane Doe jane@x.org": a name typed before the address, without the brackets (review 17).
+_NAME_FIRST = re.compile(r"([^@<>\s][^@<>]*?)\s+([^\s@<>]+@[^\s@<>]+)")
 _BRACKETED = re.compile(r"\(.*\)|\[.*\]")
 _TRAILING = re.compile(r"[,;:.]+$")
 
@@ -78,6 +103,11 @@ _TRAILING = re.compile(r"[,;:.]+$")
 def _what_to_do(address: str, why: str) -> str:
     """email-validator's explanation, after what to do in plain words for the mistakes press lists
     are full of (newcomer 11: "invalid characters: ',', '@', SPACE" for two addresses in a cell)."""
+    if _EXCHANGE.match(address):
+        return (
+            "an Outlook (Exchange) address inside your organization, not an email address: "
+            "type the address in the spreadsheet (Outlook shows it in the contact's card)"
+        )
     angled = _ANGLED.findall(address)
     named = list(dict.fromkeys([*_ADDRESS_LIKE.findall(_ANGLED.sub(" ", address)), *angled])) if angled else []
     if len(named) > 1:  # "Anna <anna@x.org>, Bob <bob@y.org>": email-validator's words would be about the names
@@ -87,6 +117,10 @@ def _what_to_do(address: str, why: str) -> str:
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
     if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)
         return f"text in brackets beside the address: keep only the address ({why})"
+    name_first = _NAME_FIRST.fullmatch(address)
+    if name_first is not None and any(char.isalpha() for char in name_first.group(1)):
+        name, bare = name_first.groups()
+        return f"a name before the address: keep only the address, or write it as {name} <{bare}> ({why})"
     if "?" in address and "@" in address.split("?", 1)[0]:
         return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'
     trailing = _TRAILING.search(address)

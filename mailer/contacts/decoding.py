@@ -60,8 +60,46 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str, tuple[str, ...]]:
     The notes say what was done to the text (control characters removed) for ``lists check`` to show.
     """
     text, encoding = _to_utf8(path, data)
+    _refuse_other_text(path, text)
     text, notes = _without_controls(path, text)
     return text, encoding, notes
+
+
+_VCARD_HINT = (
+    "Export the contacts as CSV instead: in Outlook, File > Open & Export > Import/Export > Export to a file > "
+    'Comma Separated Values; in Google Contacts, Export > "Google CSV"; in Apple Contacts, copy them into a spreadsheet.'
+)
+_OPEN_AND_SAVE = 'Open it in Excel (or LibreOffice Calc), then use "Save As" and choose "CSV UTF-8 (Comma delimited)", and try again.'
+# Text files that are not lists, by how they start (review 17 #6): web tools' "Excel" exports are
+# HTML tables, Excel 2003 saved XML, and address books export vCards. Read as CSV, each gave "no
+# email address column. Columns found: "<html>..."", and the hint to rename a column they have.
+_OTHER_TEXT = (
+    (
+        re.compile(rb"<\?xml[^>]*>\s*(?:<\?mso-application[^>]*>\s*)?<(?:ss:)?Workbook\b", re.IGNORECASE),
+        "an Excel XML spreadsheet",
+        _OPEN_AND_SAVE,
+    ),
+    (
+        re.compile(rb"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|table|head|body|meta)\b", re.IGNORECASE | re.DOTALL),
+        "a web page (HTML)",
+        _OPEN_AND_SAVE,
+    ),
+    (
+        re.compile(rb"BEGIN:VCARD\s", re.IGNORECASE),
+        "a vCard file (contact cards)",
+        _VCARD_HINT,
+    ),
+)
+
+
+def _refuse_other_text(path: Path, text: bytes) -> None:
+    """A ListError when the text is a web page, an Excel XML spreadsheet or a vCard, not a list."""
+    start = text[:4096].lstrip()
+    if not start.startswith((b"<", b"B", b"b")):
+        return
+    for pattern, what, hint in _OTHER_TEXT:
+        if pattern.match(start):
+            raise ListError(f"{path}: this is {what}, not a CSV file.", hint=hint)
 
 
 def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:

@@ -24,6 +24,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "adressecourriel",
         "adresseemail",
         "adressemail",
+        "adresseelectronique",
+        "courrierelectronique",
+        "adressedecourriel",
         "mel",
         "emailadresse",
         "mailadresse",
@@ -31,6 +34,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "correoelectronico",
         "direcciondecorreo",
         "direcciondecorreoelectronico",
+        "direcciondeemail",
+        "direccionemail",
+        "correoe",
         "indirizzoemail",
         "postaelettronica",
         "indirizzodipostaelettronica",
@@ -109,16 +115,34 @@ def header_key(header: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
+# Address columns as contact exports head them (review 17 #2): Google Contacts "E-mail 1 - Value",
+# Outlook "E-mail 2 Address", CRMs "Email 1", "Primary Email", "Work Email", "Email (Work)". Not
+# Google's "E-mail 1 - Type" nor Outlook's "E-mail Display Name": those hold no address.
+_KINDS = (
+    "primary|work|business|main|default|preferred|personal|home|private|other|office|professional|pro|contact|"
+    "principal|professionnel|professionnelle|perso|personnel|geschaftlich|geschaftliche|privat|private|dienstlich|"
+    "trabajo|lavoro|trabalho"
+)
+_ADDRESS_HEADER = re.compile(
+    rf"(?:{_KINDS})?(?:{'|'.join(sorted(HEADER_ALIASES['email'], key=len, reverse=True))})"
+    rf"(?:address|addr|adresse)?\d*(?:value|address|adresse)?(?:{_KINDS})?"
+)
+
+
 def canonical_name(header: str) -> str | None:
-    """The canonical column a header names ("E-mail Address" -> "email"), or None."""
-    return _CANONICAL_BY_KEY.get(header_key(header))
+    """The canonical column a header names ("E-mail Address" -> "email", "E-mail 1 - Value" ->
+    "email"), or None."""
+    key = header_key(header)
+    return _CANONICAL_BY_KEY.get(key) or ("email" if _ADDRESS_HEADER.fullmatch(key) else None)
 
 
 def read_as(header: str) -> str | None:
     """The column the list loader makes of a header: ``canonical_name``, or "name" for a bare
     Name, Nom, Nome or Nombre (``map_headers``: the full name, split into first_name and
-    last_name, or beside the other half that half); None for a column of the list's own."""
-    return "name" if header_key(header) in _NAME_WORDS else canonical_name(header)
+    last_name, or beside the other half that half); None for a column of the list's own. A numbered or qualified address column ("Email 2",
+    "Work Email") is the address only when it is a list's first one: as a field, it is the list's own."""
+    key = header_key(header)
+    return "name" if key in _NAME_WORDS else _CANONICAL_BY_KEY.get(key)
 
 
 def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:

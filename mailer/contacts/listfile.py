@@ -25,10 +25,11 @@ import io
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailer.contacts import decoding
 from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
@@ -78,6 +79,7 @@ class ListFile:
     recognized: Mapping[str, int]
     custom: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    header_at: int = 1  # the header row's row number in the spreadsheet
 
 
 def display_name(path: Path | str) -> str:
@@ -117,12 +119,15 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     body = text_bytes.lstrip(b"\r\n")
     if not decoding.has_text(body):
         raise decoding.empty_file(path)
-    delimiter, width = sniff_delimiter(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), complete=len(body) <= SAMPLE_BYTES)
+    head = body[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
+    delimiter, width = sniff_delimiter(head, complete=len(body) <= SAMPLE_BYTES)
     if declared is not None:
         delimiter = declared
-        sample = _sample_rows(body[:SAMPLE_BYTES].decode("utf-8", errors="ignore"), declared)
-        width = len(sample[0]) if sample else 1
-    columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine)
+    sample = _sample_rows(head, delimiter)
+    titled = bool(sample) and header_row(sample) > 0
+    if declared is not None:
+        width = len(sample[header_row(sample)]) if sample else 1
+    columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine, titled=titled)
     del data, text_bytes, body  # the file's bytes: its cells are in the columns now
     import numpy as np
     import pyarrow.compute as pc
@@ -132,29 +137,88 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     _refuse_swallowed_rows(path, columns, rows, delimiter)
     if not len(rows):
         raise decoding.empty_file(path)
+    start = header_row([[str(column[at].as_py()) for column in columns] for at in range(min(TITLE_ROWS, len(rows)))])
+    if start:  # a media database's title lines above the header row (review 17 #1)
+        notes = (*notes, _title_lines_note(columns, rows, start))
+        columns, rows = tuple(column.slice(start) for column in columns), rows[start:]
     headers = tuple(str(column[0].as_py()).strip() for column in columns)
     columns = tuple(column.slice(1) for column in columns)
-    rows = rows[1:]
+    header_at, rows = int(rows[0]), rows[1:]
     recognized, custom = map_headers(headers)
     # A header cell left empty over an empty column (a trailing delimiter) is no column at all.
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
     if "email" in recognized:  # newcomer 11: "E-mail" and "Courriel", the second read as a custom column, said nothing
-        notes = (*notes, *_other_address_columns(headers, recognized["email"], custom))
+        notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
     if on_step is not None:
         on_step(1.0)
-    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes)
+    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at)
 
 
-def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int]) -> list[str]:
-    """A note for each further column whose header also names the address: only the first is read."""
+# Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header
+# row: a title, the date of the export, a blank line.
+TITLE_ROWS = 20
+
+
+def header_row(rows: Sequence[Sequence[str]]) -> int:
+    """Where the header row is among a list's first non-blank rows: 0, unless the first row names no
+    address column and a later one (among the first TITLE_ROWS) does, with no "@" in any row above
+    it. Those rows are title lines ("Media List: Health reporters", "Created: 11/30/2026"); a row
+    with an address is a journalist, and a list whose first row holds one has no header row at all."""
+    if not rows or any(canonical_name(cell) == "email" for cell in rows[0]):
+        return 0
+    for at, row in enumerate(rows[:TITLE_ROWS]):
+        if any("@" in cell for cell in row):
+            return 0
+        if at and any(canonical_name(cell) == "email" for cell in row):
+            return at
+    return 0
+
+
+def _title_lines_note(columns: tuple[pa.Array, ...], rows: np.ndarray, start: int) -> str:
+    """The note saying which row is the header row and which rows above it were not read."""
+    texts = []
+    for at in range(min(start, 3)):
+        text = " ".join(cell.strip() for cell in (str(column[at].as_py()) for column in columns) if cell.strip())
+        texts.append(f'"{short(text, 60)}"')
+    header = int(rows[start])
+    shown = ", ".join(texts) + (", ..." if start > 3 else "")
+    if header == 2:
+        return f"the header row is row 2: row 1 above it ({shown}) is not a journalist and was not read."
+    return f"the header row is row {header}: rows 1 to {header - 1} above it ({shown}) are not journalists and were not read."
+
+
+def short(text: str, length: int) -> str:
+    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long."""
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[str, int], columns: tuple[pa.Array, ...]) -> list[str]:
+    """A note for each further column whose header also names the address and that holds one:
+    only the first is read. (Outlook's "E-mail 2 Address", empty in most exports, is no news.)"""
+    import pyarrow.compute as pc
+
+    def named(position: int) -> str:  # two columns of one name are told apart by their letters (review 17)
+        same = headers.count(headers[position]) > 1
+        return f'"{headers[position]}" (column {column_letters(position)})' if same else f'"{headers[position]}"'
+
     return [
-        f'"{headers[position]}" also looks like an address column, but only "{headers[used]}" is read: a row whose '
-        f'address is only under "{headers[position]}" is rejected as having none. Put each address in one column.'
+        f"{named(position)} also looks like an address column, but only {named(used)} is read: a row whose "
+        f"address is only under {named(position)} is rejected as having none. Put each address in one column."
         for position in sorted(custom.values())
-        if canonical_name(headers[position]) == "email"
+        if canonical_name(headers[position]) == "email" and pc.any(pc.match_substring(columns[position], "@")).as_py()
     ]
+
+
+def column_letters(position: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 _SEP_LINE = re.compile(rb"\A[ \t]*sep=(.)?[ \t]*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
@@ -239,10 +303,13 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
     best: tuple[int, int, str] = (0, 1, ",")
     for delimiter in DELIMITERS:
         rows = _sample_rows(sample, delimiter)
-        if not rows or len(rows[0]) < 2:
+        if not rows:
             continue
-        width = len(rows[0])
-        score = (sum(len(row) == width for row in rows[:200]), width, delimiter)
+        start = header_row(rows)  # below title lines, the header row's width is the list's
+        width = len(rows[start])
+        if width < 2:
+            continue
+        score = (sum(len(row) == width for row in rows[start : start + 200]), width, delimiter)
         if score[:2] > best[:2]:
             best = score
     if best[1] == 1:  # single column: the header width still matters for the parser
@@ -260,8 +327,13 @@ def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
         return []
 
 
-def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str) -> tuple[pa.Array, ...]:
-    """Every record as a row of text cells, blank lines included (so row numbers hold)."""
+def _parse(
+    path: Path, data: bytes, delimiter: str, width: int, *, first_row: int, engine: str, titled: bool = False
+) -> tuple[pa.Array, ...]:
+    """Every record as a row of text cells, blank lines included (so row numbers hold).
+
+    ``titled``: title lines come before the header row (``header_row``), so the list is ``width``
+    cells wide however narrow its first line is."""
     # Arrow reads a quote that is never closed as one cell running to the end of the file,
     # swallowing the rows after it. Such a file has an odd number of quotes, or a line break in
     # its last cell: pandas' parser then says where the quote opens (and is fine with the rest).
@@ -273,11 +345,59 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
     import pyarrow as pa
 
     # Ragged rows, spaces-only lines: pandas' C parser pads them and counts rows the same way.
-    try:
-        frame = pd.read_csv(
+    # It takes the first line's width for the list's, unless told the header row's (below title
+    # lines); index_col=False keeps a wider first line from becoming an index (its cells past the
+    # header's are dropped then, with a warning: they are a title line's).
+    # A row ending in stray delimiters ("jane@x.org,Jane,") has empty cells past the header's:
+    # read again as wide as the widest such row, and those cells are dropped when all empty
+    # (review 17 #3: the whole list was refused). Text past the header's cells is a cell split by
+    # an unquoted delimiter: that row is named.
+    header_width, read_width = (width, width) if titled else (None, None)
+    frame, error = None, ""
+    for _ in range(_WIDENINGS + 1):
+        try:
+            frame = _frame(pd, data, delimiter, read_width)
+            break
+        except pd.errors.ParserError as exc:
+            error = str(exc)
+            ragged = _RAGGED.search(error)
+            if ragged is None:
+                break
+            expected, line, saw = (int(group) for group in ragged.groups())
+            header_width = header_width or expected
+            error = f"Expected {header_width} fields in line {line}, saw {saw}"
+            if saw <= expected or saw > max(2 * header_width, header_width + _EXTRA_CELLS):
+                break
+            read_width = saw
+        except pd.errors.EmptyDataError as exc:
+            raise decoding.empty_file(path) from exc
+    if frame is None:
+        raise _parser_error(path, error, first_row=first_row, delimiter=delimiter)
+    # As numpy arrays of str: pyarrow may have been told there is no pandas (_arrow_without_pandas).
+    columns = tuple(pa.array(frame[column].fillna("").to_numpy(dtype=object), type=pa.large_string()) for column in frame.columns)
+    if header_width is not None and len(columns) > header_width:
+        columns = _without_empty_cells_past(path, columns, header_width, first_row=first_row, delimiter=delimiter)
+    return columns
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_WIDENINGS = 4  # reads again, each as wide as the next wider row
+_EXTRA_CELLS = 256  # empty cells past the header's a row may end with (Excel writes a formatted column's)
+
+
+def _frame(pd: Any, data: bytes, delimiter: str, width: int | None) -> Any:
+    """pandas' C parser over the list: it takes the first line's width for the list's, unless
+    given ``width`` (the header row's below title lines, or a wider row's); index_col=False
+    keeps a wider first line from becoming an index (its cells past ``width`` are dropped then,
+    with a warning: they are a title line's)."""
+    widths: dict[str, Any] = {"names": list(range(width)), "index_col": False} if width is not None else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(
             io.BytesIO(data),
             sep=delimiter,
             header=None,
+            **widths,
             dtype=str,
             na_filter=False,
             keep_default_na=False,
@@ -285,12 +405,26 @@ def _parse(path: Path, data: bytes, delimiter: str, width: int, *, first_row: in
             engine="c",
             encoding="utf-8",
         )
-    except pd.errors.ParserError as exc:
-        raise _parser_error(path, str(exc), first_row=first_row, delimiter=delimiter) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise decoding.empty_file(path) from exc
-    # As numpy arrays of str: pyarrow may have been told there is no pandas (_arrow_without_pandas).
-    return tuple(pa.array(frame[column].fillna("").to_numpy(dtype=object), type=pa.large_string()) for column in frame.columns)
+
+
+def _without_empty_cells_past(
+    path: Path, columns: tuple[pa.Array, ...], width: int, *, first_row: int, delimiter: str
+) -> tuple[pa.Array, ...]:
+    """The first ``width`` columns, when the rest hold nothing but spaces; else a ListError naming
+    the first row with text past the header's cells."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    filled = [
+        np.asarray(pc.not_equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False), dtype=bool)
+        for column in columns[width:]
+    ]
+    anywhere = np.logical_or.reduce(filled)
+    if not anywhere.any():
+        return columns[:width]
+    at = int(np.flatnonzero(anywhere)[0])
+    cells = width + 1 + max(number for number, mask in enumerate(filled) if mask[at])
+    raise _parser_error(path, f"Expected {width} fields in line {at + 1}, saw {cells}", first_row=first_row, delimiter=delimiter)
 
 
 def _arrow_without_pandas() -> None:

@@ -50,6 +50,8 @@ __all__ = [
 _OK, _MISSING, _INVALID, _DUPLICATE = 0, 1, 2, 3
 _REASONS = {_MISSING: RejectReason.MISSING, _INVALID: RejectReason.INVALID, _DUPLICATE: RejectReason.DUPLICATE}
 _TAG_SEPARATORS = ";,|"
+SHOWN_CELL = 100  # characters of a rejected address cell longer than any address, as shown
+_SHOWN_HEADERS = 5  # header cells named in "no email address column"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,17 +307,49 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
     if "email" not in file.recognized:
-        found = ", ".join(f'"{header}"' for header in file.headers if header) or "none"
+        _refuse_header_below_an_address(file)
+        named = [header for header in file.headers if header]
+        found = ", ".join(f'"{listfile.short(header, SHOWN_CELL)}"' for header in named[:_SHOWN_HEADERS]) or "none"
+        if len(named) > _SHOWN_HEADERS:  # an Outlook To: line saved as a list: not 5,000 "columns" (review 17 #4)
+            found += f" and {len(named) - _SHOWN_HEADERS:,} more"
         accepted = ", ".join(listfile.ACCEPTED_EMAIL_HEADERS)
         # A pasted column of addresses has no header row: its first address is taken for one.
-        no_header_row = any("@" in header for header in file.headers)
-        raise ListError(
-            f"{file.path}: no email address column. Columns found: {found}.",
-            hint="The first row holds addresses: insert a header row above it, naming that column Email."
-            if no_header_row
-            else f"Name the column of addresses one of: {accepted} (any case).",
-        )
+        in_header = sum("@" in header for header in file.headers)
+        if in_header > 2:
+            hint = (
+                f"The first line holds {in_header:,} addresses side by side: put each journalist's address on a row of its own, "
+                "under a header row naming that column Email."
+            )
+        elif in_header:
+            hint = "The first row holds addresses: insert a header row above it, naming that column Email."
+        else:
+            hint = f"Name the column of addresses one of: {accepted} (any case)."
+        raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+_ADDRESS_ALONE = re.compile(r"\S+@\S+")
+
+
+def _refuse_header_below_an_address(file: listfile.ListFile) -> None:
+    """A ListError when a row among the first (listfile.TITLE_ROWS) names an address column, below
+    a row holding an address: a title naming the agency's address, or a journalist above the
+    header row. Not read as title lines (a journalist would vanish): the rows are named instead."""
+    rows = [list(file.headers)] + [
+        [str(column[at].as_py()) for column in file.columns] for at in range(min(listfile.TITLE_ROWS - 1, len(file.rows)))
+    ]
+    numbers = [file.header_at, *(int(number) for number in file.rows[: len(rows) - 1])]
+    header = next((at for at, row in enumerate(rows) if at and any(listfile.canonical_name(cell) == "email" for cell in row)), None)
+    holding = next((at for at in range(header or 0) if any("@" in cell for cell in rows[at])), None)
+    if header is None or holding is None or any(_ADDRESS_ALONE.fullmatch(cell.strip()) for cell in rows[holding]):
+        return  # a row of a journalist's cells: the list has no header row at the top (the usual message)
+    cells = ", ".join(f'"{listfile.short(cell.strip(), 40)}"' for cell in rows[header][:3] if cell.strip())
+    text = " ".join(cell.strip() for cell in rows[holding] if cell.strip())
+    raise ListError(
+        f"{file.path}: the header row seems to be row {numbers[header]} ({cells}{', ...' if len(rows[header]) > 3 else ''}), "
+        f'but row {numbers[holding]} above it holds an address ("{listfile.short(text, 60)}").',
+        hint="Delete the lines above the header row (or move a journalist's row below it), then try again.",
+    )
 
 
 class Share:
@@ -543,7 +577,12 @@ def _rejected_rows(
     if headers is not None and cells is None:
         cells = _rejected_cells(examined)
     indices = np.flatnonzero(examined.verdict)
-    emails = examined.rejected_emails.to_pylist()
+    # A cell far longer than any address (a pasted paragraph, a megabyte of text) is shown cut
+    # short: `lists check`, the log and skipped.csv need not hold it (review 17 #4).
+    emails = [
+        listfile.short(email, SHOWN_CELL) if len(email) > addresses.MAX_ADDRESS_LENGTH else email
+        for email in examined.rejected_emails.to_pylist()
+    ]
     file_of = examined.file_of[indices]
     positions = examined.position[indices]
     rows = np.zeros(len(indices), dtype=np.int64)
@@ -561,6 +600,11 @@ def _rejected_rows(
         for index, at in enumerate(mine.tolist()):
             row_fields[at] = {name: values[index] for name, values in named.items() if values[index]}
     details = _details(examined, indices)
+    # Two exports pasted one below the other repeat the header row (review 17): say so, not "no @-sign".
+    headers_of = [file.headers[file.recognized["email"]].casefold() for file in examined.files]
+    for at, (number, email) in enumerate(zip(file_of.tolist(), emails, strict=True)):
+        if email and email.casefold() == headers_of[number] and examined.verdict[indices[at]] == _INVALID:
+            details[at] = "the header row again (two lists pasted one below the other?): delete this row"
     return tuple(
         RejectedRow(
             source=examined.files[number].path,
