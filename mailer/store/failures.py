@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError, StatementError
 
 from mailer.errors import ConfigError, MailerError, StoreError
 
@@ -79,8 +80,23 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
             f"Cannot create the folder for the delivery log {where}: {exc.strerror or exc}.",
             hint="Create the folder, or set [database] url in mailer.toml to a place you may write to.",
         )
+    if isinstance(exc, NoSuchModuleError):  # "postgres+psycopg://", "mysql://": no such kind of database here
+        kind = url.partition("://")[0]
+        return StoreError(
+            f'Cannot open the delivery log {where}: "{kind}://" is not a kind of database mailer knows.',
+            hint="The log runs on SQLite (sqlite:///out/mailer.db) or PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE): "
+            "correct the start of [database] url in mailer.toml.",
+        )
+    postgresql = url.startswith("postgresql") and _parsed(url) is not None
+    said = _postgresql_opening(exc, url) if postgresql else None
+    if said is not None:
+        return StoreError(f"Cannot open the delivery log {where}: {said[0]}.", hint=said[1])
     why = reason(exc)
-    hint = "Check [database] url in mailer.toml and that the folder is writable."
+    hint = (
+        "Check [database] url in mailer.toml: the user, server, port and database name (the whole team uses the same URL)."
+        if postgresql
+        else "Check [database] url in mailer.toml and that the folder is writable."
+    )
     if "damaged" in why:
         hint = "Restore the log from a backup, or set [database] url to a new file; mailer does not touch this one."
     elif "read-only" in why:
@@ -90,6 +106,62 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
     elif "database server" in why:
         hint = "Start the database server, or check the host and port in [database] url in mailer.toml."
     return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
+
+
+def _parsed(url: str) -> URL | None:
+    """``url`` parsed, or None when it cannot be (it is then not shown at all)."""
+    try:
+        return make_url(url)
+    except Exception:  # noqa: BLE001 - any malformed URL
+        return None
+
+
+def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | None:
+    """What libpq says of a PostgreSQL URL that names nothing or is refused, as (what, what to do);
+    None when it says something else. Newcomer 17 #1: a database name or user name with a typo, a
+    password missing from PGPASSWORD or a wrong one all ended "Check [database] url in mailer.toml
+    and that the folder is writable." (a PostgreSQL URL has no folder) after libpq's own
+    "connection failed: connection to server at ... failed: FATAL: ..."."""
+    text = str(getattr(exc, "orig", None) or exc)
+    parsed = make_url(url)
+    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    user = parsed.username or "(your login name)"
+    same_url = "the whole team uses the same URL: compare it with a colleague's mailer.toml"
+    if found := re.search(r'database "([^"]+)" does not exist', text):
+        return (
+            f'the database server at {server} has no database "{found.group(1)}"',
+            (
+                f"Check the database name at the end of [database] url in mailer.toml ({same_url}), "
+                f"or create the database once: createdb -h {parsed.host or 'localhost'} -p {parsed.port or 5432} -U {user} {found.group(1)}"
+            ),
+        )
+    if found := re.search(r'role "([^"]+)" does not exist', text):
+        return (
+            f'the database server at {server} has no user "{found.group(1)}"',
+            f"Check the user name before the @ in [database] url in mailer.toml ({same_url}).",
+        )
+    if "no password supplied" in text:
+        return (
+            f'the database server at {server} asks for a password for user "{user}", and none was given',
+            (
+                "Set the password in this terminal, export PGPASSWORD='...' (or keep it in ~/.pgpass), as README's "
+                '"Team setup: PostgreSQL" says; every terminal that runs mailer needs it.'
+            ),
+        )
+    if "password authentication failed" in text:
+        in_url = parsed.password is not None or "password" in parsed.query
+        source = "the password in [database] url in mailer.toml" if in_url else "PGPASSWORD (or ~/.pgpass)"
+        named = re.search(r'for user "([^"]+)"', text)
+        return (
+            f'the database server at {server} refused the password of user "{named.group(1) if named else user}"',
+            f"Check the password: it comes from {source}. Set the team's current one, then run this again.",
+        )
+    if found := re.search(r'(?:failed to resolve host|could not translate host name) "?([^"\s:]+)', text):
+        return (
+            f'no database server called "{found.group(1).strip(chr(39))}" can be found (a typo in the name, or this computer is off the office network)',
+            f"Check the server name after the @ in [database] url in mailer.toml ({same_url}).",
+        )
+    return None
 
 
 def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:

@@ -1,0 +1,176 @@
+"""Newcomer trial 17: the press office's IT person sets press-mailer up for a team (three press
+officers, two computers, one PostgreSQL delivery log) and lives the team's day: sends, tests and
+previews at once, the same release sent from two terminals, a stopped send resumed by a colleague,
+status and reports while a send runs, the webhook on the same log, and a colleague whose
+mailer.toml names the database wrongly. Each test is a finding and failed before its fix.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+import pytest
+from conftest import POSTGRES_URL, SKIP_POSTGRES
+from office_cli import mailer
+from sqlalchemy.engine import make_url
+
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_POSTGRES)
+
+
+def _use_log(folder: Path, url: str) -> None:
+    """A colleague's mailer.toml naming the delivery log at ``url`` (nothing else)."""
+    (folder / "mailer.toml").write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- 1. a wrong database URL is blamed on "the folder" -------------------------------------------
+
+
+@needs_postgres
+@pytest.mark.parametrize(
+    ("part", "value", "said", "advice"),
+    [
+        ("database", "nc17_no_such_log", 'has no database "nc17_no_such_log"', "createdb"),
+        ("username", "nc17_no_such_user", 'has no user "nc17_no_such_user"', "user name before the @"),
+    ],
+)
+def test_a_mistyped_postgresql_url_says_which_part_is_wrong(tmp_path: Path, part: str, value: str, said: str, advice: str) -> None:
+    """Ben copies the team's [database] url into his mailer.toml with a typo in the database name
+    (or the user name). `mailer campaigns` said "Cannot open the delivery log ...: connection failed:
+    connection to server at "127.0.0.1", port 55432 failed: FATAL: database "nc71" does not exist.",
+    then "Check [database] url in mailer.toml and that the folder is writable.": there is no folder
+    in a PostgreSQL URL. It should say which part of the URL names nothing, and what to do."""
+    url = make_url(POSTGRES_URL).set(**{part: value}).render_as_string(hide_password=False)
+    _use_log(tmp_path, url)
+    result = mailer("campaigns")
+    assert result.exit_code == 1, result.output
+    error = _words(result.stderr)
+    assert said in error, error
+    assert advice in error, error
+    assert "folder" not in error, error
+    assert "connection failed" not in error and "FATAL" not in error, error
+
+
+class _PasswordServer:
+    """A PostgreSQL server that asks every client for a password (as one set up with
+    scram-sha-256 or password authentication does) and refuses whatever it is given, speaking
+    PostgreSQL's wire protocol: libpq then reports "no password supplied" or "password
+    authentication failed for user ..." exactly as with a real server."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with client:
+                try:
+                    self._session(client)
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _read(client: socket.socket, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = client.recv(size - len(data))
+            if not chunk:
+                raise OSError("closed")
+            data += chunk
+        return data
+
+    def _session(self, client: socket.socket) -> None:
+        while True:  # SSLRequest / GSSENCRequest first: neither offered ("N"), then the startup message
+            length, code = struct.unpack("!ii", self._read(client, 8))
+            body = self._read(client, length - 8)
+            if code in (80877103, 80877104):
+                client.sendall(b"N")
+                continue
+            user = body.split(b"user\x00", 1)[1].split(b"\x00", 1)[0].decode()
+            break
+        client.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+        kind = self._read(client, 1)
+        if kind != b"p":
+            return
+        (length,) = struct.unpack("!i", self._read(client, 4))
+        self._read(client, length - 4)
+        fields = b"".join(
+            key + value.encode() + b"\x00"
+            for key, value in (
+                (b"S", "FATAL"),
+                (b"V", "FATAL"),
+                (b"C", "28P01"),
+                (b"M", f'password authentication failed for user "{user}"'),
+            )
+        )
+        client.sendall(b"E" + struct.pack("!i", len(fields) + 5) + fields + b"\x00")
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def password_server() -> Iterator[_PasswordServer]:
+    with _PasswordServer() as server:
+        yield server
+
+
+def test_a_postgresql_log_without_the_password_says_to_set_pgpassword(tmp_path: Path, password_server: _PasswordServer) -> None:
+    """README's team setup keeps the password out of mailer.toml, in PGPASSWORD. Cleo opens a new
+    terminal and runs `mailer campaigns` without it: "connection failed: connection to server at
+    "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied", then "Check [database] url
+    in mailer.toml and that the folder is writable." She needs to hear that the server wants a
+    password and where it goes."""
+    _use_log(tmp_path, f"postgresql+psycopg://press@127.0.0.1:{password_server.port}/mailer?connect_timeout=5")
+    result = mailer("campaigns")
+    assert result.exit_code == 1, result.output
+    error = _words(result.stderr)
+    assert 'asks for a password for user "press", and none was given' in error, error
+    assert "PGPASSWORD" in error, error
+    assert "folder" not in error and "fe_sendauth" not in error, error
+
+
+def test_a_postgresql_log_with_a_wrong_password_says_where_the_password_comes_from(
+    tmp_path: Path, password_server: _PasswordServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PGPASSWORD holds last month's password: the error said "the database refused the user name
+    or password" and "Check [database] url in mailer.toml and that the folder is writable." The
+    URL is right and there is no folder: the password is wrong, and it came from PGPASSWORD."""
+    monkeypatch.setenv("PGPASSWORD", "last-months-password")
+    _use_log(tmp_path, f"postgresql+psycopg://press@127.0.0.1:{password_server.port}/mailer?connect_timeout=5")
+    result = mailer("campaigns")
+    assert result.exit_code == 1, result.output
+    error = _words(result.stderr)
+    assert 'refused the password of user "press"' in error, error
+    assert "PGPASSWORD" in error, error
+    assert "folder" not in error and "last-months-password" not in result.output, error
+
+
+def test_a_mistyped_kind_of_database_says_which_kinds_there_are(tmp_path: Path) -> None:
+    """`url = "postgres+psycopg://..."` (postgres for postgresql, as some guides write it) said
+    "Cannot open the delivery log ...: Can't load plugin: sqlalchemy.dialects:postgres.psycopg."
+    and "... and that the folder is writable.": SQLAlchemy's words, and the wrong advice."""
+    _use_log(tmp_path, "postgres+psycopg://press@127.0.0.1:9/mailer")
+    result = mailer("campaigns")
+    assert result.exit_code == 1, result.output
+    error = _words(result.stderr)
+    assert '"postgres+psycopg://" is not a kind of database mailer knows' in error, error
+    assert "postgresql+psycopg://USER@HOST/DATABASE" in error, error
+    assert "plugin" not in error and "folder" not in error, error
