@@ -10,13 +10,15 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import pytest
 from conftest import POSTGRES_URL, SKIP_POSTGRES
 from office_cli import mailer
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_POSTGRES)
@@ -174,3 +176,74 @@ def test_a_mistyped_kind_of_database_says_which_kinds_there_are(tmp_path: Path) 
     assert '"postgres+psycopg://" is not a kind of database mailer knows' in error, error
     assert "postgresql+psycopg://USER@HOST/DATABASE" in error, error
     assert "plugin" not in error and "folder" not in error, error
+
+
+# -- 2. a database user without rights on the log is told to check "the folder" ------------------
+
+
+@pytest.fixture
+def other_user(postgres_admin: Any) -> Iterator[tuple[str, str]]:
+    """A schema of its own on the test server and a user ("role") with no rights on it, as a
+    colleague's own PostgreSQL login: (schema, user)."""
+    suffix = uuid.uuid4().hex[:10]
+    schema, user = f"mailer_test_nc17_{suffix}", f"nc17_colleague_{suffix}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        connection.execute(text(f'CREATE ROLE "{user}" LOGIN'))
+        connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{user}"'))
+    try:
+        yield schema, user
+    finally:
+        with postgres_admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"), {"name": schema}
+            )
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            connection.execute(text(f'DROP OWNED BY "{user}"'))
+            connection.execute(text(f'DROP ROLE "{user}"'))
+
+
+def _url_in(schema: str, user: str | None = None) -> str:
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
+    return (url.set(username=user) if user else url).render_as_string(hide_password=False)
+
+
+@needs_postgres
+def test_a_database_user_without_rights_on_the_log_is_told_so_not_to_check_the_folder(
+    tmp_path: Path, other_user: tuple[str, str], postgres_admin: Any
+) -> None:
+    """Ana created the team's log with her own PostgreSQL login; Ben's mailer.toml logs in as
+    himself. Every command said "Cannot open the delivery log ...: permission denied for table
+    schema_info." and "Check [database] url in mailer.toml and that the folder is writable.", and
+    on a new database whose schema he may not create tables in, "permission denied for schema
+    ...": nothing about rights, users or what to ask for. Once given read rights only, his
+    `mailer suppressions add` said "Fix the cause (disk space, permissions, the database server)"."""
+    schema, user = other_user
+    _use_log(tmp_path, _url_in(schema, user))
+    empty = mailer("campaigns")  # nobody made the log yet, and he may not create its tables
+    assert empty.exit_code == 1, empty.output
+    error = _words(empty.stderr)
+    assert f'the database user "{user}" may not create the delivery log\'s tables' in error, error
+    assert f'GRANT CREATE ON SCHEMA "{schema}" TO "{user}"' in error, error
+    assert "folder" not in error, error
+
+    _use_log(tmp_path, _url_in(schema))  # Ana, who owns the schema, starts the log
+    assert mailer("campaigns").exit_code == 0
+    _use_log(tmp_path, _url_in(schema, user))
+    refused = mailer("campaigns")
+    assert refused.exit_code == 1, refused.output
+    error = _words(refused.stderr)
+    assert f'the database user "{user}" may not use the delivery log\'s tables (permission denied for table schema_info)' in error, error
+    assert "the same [database] url as your colleagues" in error, error
+    assert f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"' in error, error
+    assert "folder" not in error, error
+
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"'))
+    assert mailer("campaigns").exit_code == 0  # reading works
+    added = mailer("suppressions", "add", "ex.reporter@example.net", "--reason", "manual")
+    assert added.exit_code == 1, added.output
+    error = _words(added.stderr)
+    assert f'the database user "{user}" may not change the delivery log' in error, error
+    assert f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"' in error, error
+    assert "disk space" not in error, error

@@ -9,6 +9,7 @@ StoreError naming the log and the next step, and never show SQL or a password.
 from __future__ import annotations
 
 import functools
+import getpass
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -156,12 +157,52 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
             f'the database server at {server} refused the password of user "{named.group(1) if named else user}"',
             f"Check the password: it comes from {source}. Set the team's current one, then run this again.",
         )
+    if found := re.search(r"permission denied for schema (\S+)", text):
+        user = _user(parsed)
+        return (
+            (
+                f'the database user "{user}" may not create the delivery log\'s tables in schema "{found.group(1)}" '
+                f"(permission denied for schema {found.group(1)})"
+            ),
+            (
+                f'Ask whoever runs the database server to let this user create them (GRANT CREATE ON SCHEMA "{found.group(1)}" TO "{user}"), '
+                f"or log in as the database's owner in [database] url in mailer.toml; {same_url}."
+            ),
+        )
+    if permission := _permission(text, parsed, doing="use the delivery log's tables"):
+        return permission
     if found := re.search(r'(?:failed to resolve host|could not translate host name) "?([^"\s:]+)', text):
         return (
             f'no database server called "{found.group(1).strip(chr(39))}" can be found (a typo in the name, or this computer is off the office network)',
             f"Check the server name after the @ in [database] url in mailer.toml ({same_url}).",
         )
     return None
+
+
+def _user(parsed: URL) -> str:
+    """The database user a URL logs in as (libpq takes the login name when it names none)."""
+    return parsed.username or getpass.getuser()
+
+
+def _permission(text: str, parsed: URL | None, *, doing: str) -> tuple[str, str] | None:
+    """PostgreSQL's "permission denied for table X" as (what, what to do), naming the user and the
+    GRANT to ask for (newcomer 17 #2: a colleague logging in as themselves, not as the user who
+    created the log, was told to check "the folder", or "disk space, permissions, the database server")."""
+    found = re.search(r"permission denied for (table|sequence|relation) (\S+)", text)
+    if found is None or parsed is None:
+        return None
+    user = _user(parsed)
+    options = str(parsed.query.get("options", ""))
+    path = re.search(r"search_path=([^\s,]+)", options)
+    schema = path.group(1) if path else "public"
+    return (
+        f'the database user "{user}" may not {doing} (permission denied for {found.group(1)} {found.group(2)})',
+        (
+            f"Use the same [database] url as your colleagues in mailer.toml, user included; or ask whoever runs the database "
+            f'server to give "{user}" the rights of the user who created the log: GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" '
+            f'TO "{user}"; GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{user}";'
+        ),
+    )
 
 
 def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
@@ -179,6 +220,9 @@ def failed(exc: BaseException, url: str | None) -> StoreError:
     """The log failed under a command or a library call (a lost server connection, a full disk, a
     file damaged since it was opened): what the command line says of it, for scripts too."""
     where = f" {display_url(url)}" if url else ""
+    permission = _permission(str(getattr(exc, "orig", None) or exc), _parsed(url) if url else None, doing="change the delivery log")
+    if permission is not None:
+        return StoreError(f"The delivery log{where} refused: {permission[0]}.", hint=f"Nothing more was written. {permission[1]}")
     return StoreError(
         f"The delivery log{where} failed: {reason(exc)}.",
         hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",
