@@ -7,8 +7,13 @@ mailer.toml names the database wrongly. Each test is a finding and failed before
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,8 +21,8 @@ from pathlib import Path
 from typing import Any, Self
 
 import pytest
-from conftest import POSTGRES_URL, SKIP_POSTGRES
-from office_cli import mailer
+from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
+from office_cli import KEY, SEND, mailed, mailer, office
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +36,13 @@ def _use_log(folder: Path, url: str) -> None:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def campaign_of_text(output: str) -> str:
+    """The campaign id a send's output names."""
+    match = re.search(r"^Campaign (\S+):", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
 
 
 # -- 1. a wrong database URL is blamed on "the folder" -------------------------------------------
@@ -247,3 +259,55 @@ def test_a_database_user_without_rights_on_the_log_is_told_so_not_to_check_the_f
     assert f'the database user "{user}" may not change the delivery log' in error, error
     assert f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"' in error, error
     assert "disk space" not in error, error
+
+
+# -- 3. a send whose journalists a colleague mailed while its question waited --------------------
+
+
+def _other_terminal(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``mailer ARGS`` in a process of its own (a colleague's terminal), in ``folder``."""
+    env = {**os.environ, "SENDGRID_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "mailer", *args], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.slow
+def test_a_send_whose_journalists_a_colleague_mailed_while_it_asked_logs_no_empty_campaign(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana runs `mailer send` and reads the plan; her question waits. Meanwhile Ben sends the same
+    release to the same list from his terminal. Ana answers yes: nobody is mailed twice, but her
+    command wrote a live campaign of nobody ("Campaign ...-2: 2 rows written", "Accepted: 0 ...
+    skipped: 2", exit 0), which `mailer report latest` then reads instead of Ben's send (every
+    figure 0) and `mailer status` calls "All sent." A fresh `mailer send` at that moment says
+    "Nobody to send to: all 2 journalists already received this exact release." and logs nothing:
+    so should hers, naming the send that reached them."""
+    from mailer.cli import send as send_cli
+
+    office(tmp_path, standin, db_url)
+    real_confirm = send_cli._confirm
+    colleague: list[subprocess.CompletedProcess[str]] = []
+
+    def colleague_sends_while_asked(question: str, **kwargs: Any) -> None:
+        if not colleague:
+            colleague.append(_other_terminal(tmp_path, *SEND))  # Ben, while Ana's question waits
+        real_confirm(question, **kwargs)
+
+    monkeypatch.setattr(send_cli, "_confirm", colleague_sends_while_asked)
+    ana = mailer(*SEND)
+    [ben] = colleague
+    assert ben.returncode == 0, ben.stdout + ben.stderr
+    bens = campaign_of_text(ben.stderr + ben.stdout)
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"]  # once each
+    assert ana.exit_code == 1, ana.output
+    said_to_ana = _words(ana.stderr)
+    assert f"Nothing sent: both journalists of this send were mailed by {bens}, another send of this same release" in said_to_ana, (
+        said_to_ana
+    )
+    assert "Nothing was logged." in said_to_ana, said_to_ana
+    assert f"See where it stands with: mailer status {bens}" in said_to_ana, said_to_ana
+    assert "Accepted:" not in ana.output, ana.output
+    listed = json.loads(mailer("campaigns", "--json").stdout)
+    assert [row["id"] for row in listed] == [bens], listed
+    assert f"latest is {bens}" in mailer("report", "latest").stderr

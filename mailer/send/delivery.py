@@ -158,15 +158,20 @@ def record(
             with engine.begin() as connection:
                 campaigns.lock_new_campaigns(connection)
                 final, skipped, suppressed = plan, 0, 0
+                by: Mapping[str, str] = {}  # address -> the campaign of this content that reached them meanwhile
                 if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
                     now_suppressed = suppressions.reasons(connection)
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
                     found = reached(connection, final, release_path=release_path, release_key=filters.get(campaigns.RELEASE))
                     final, skipped = skip_received(final, found.received)
+                    by = found.received
                 elif mode is Mode.LIVE:  # --include-previous: never two copies at once (fix 10)
                     being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
                     final, skipped = skip_received(final, being_sent, being_sent.keys())
+                    by = being_sent
+                if plan.request_count and not final.request_count:  # nothing written: rolled back
+                    raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -195,6 +200,34 @@ def record(
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
     raise AssertionError("unreachable")
+
+
+def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed: int) -> SendError:
+    """Everyone the plan would mail was reached by another send of the same content, or suppressed,
+    while its question waited (newcomer 17 #3: the answer "yes" logged a live campaign of nobody,
+    "Accepted: 0", which `mailer report latest` then read instead of the colleague's send)."""
+    total = skipped + suppressed
+    who = "the journalist" if total == 1 else "both journalists" if total == 2 else f"all {total:,} journalists"
+    reasons, sends = [], []
+    if skipped:
+        sends = sorted({by[key] for key in plan.email_keys() if key in by})
+        named = ", ".join(sends) or "another send"
+        reasons.append(
+            f"{'' if not suppressed else counted(skipped, 'journalist') + ' '}"
+            f"{'was' if skipped == 1 else 'were'} mailed by {named}, another send of this same release "
+            "(a colleague's, or another terminal's)"
+        )
+    if suppressed:
+        reasons.append(
+            f"{'' if not skipped else counted(suppressed, 'journalist') + ' '}"
+            f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand)"
+        )
+    return SendError(
+        f"Nothing sent: {who} of this send {' and '.join(reasons)} while the question waited. Nothing was logged.",
+        hint=f"See where it stands with: mailer status {sends[0]}"
+        if len(sends) == 1
+        else "mailer campaigns lists the sends of this release.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
