@@ -264,11 +264,11 @@ def test_a_database_user_without_rights_on_the_log_is_told_so_not_to_check_the_f
 # -- 3. a send whose journalists a colleague mailed while its question waited --------------------
 
 
-def _other_terminal(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _other_terminal(folder: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``mailer ARGS`` in a process of its own (a colleague's terminal), in ``folder``."""
     env = {**os.environ, "SENDGRID_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "mailer", *args], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "mailer", *args], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -311,3 +311,36 @@ def test_a_send_whose_journalists_a_colleague_mailed_while_it_asked_logs_no_empt
     listed = json.loads(mailer("campaigns", "--json").stdout)
     assert [row["id"] for row in listed] == [bens], listed
     assert f"latest is {bens}" in mailer("report", "latest").stderr
+
+
+# -- 4. the webhook on a log its database user may only read ---------------------------------------
+
+
+@needs_postgres
+@pytest.mark.slow
+def test_the_webhook_does_not_start_on_a_log_its_database_user_may_not_write(
+    tmp_path: Path, other_user: tuple[str, str], postgres_admin: Any
+) -> None:
+    """The IT person runs `mailer webhook` on the server under a read-only reporting login. It
+    started ("Receiving SendGrid events at ..."), then answered every batch 503 and logged "could not
+    store 1 events: ProgrammingError (SendGrid will retry)" and "the delivery log is busy or down":
+    SendGrid retries for 24 hours, then drops the events, and nothing says the login is the cause.
+    It should refuse to start, naming the user and the rights it lacks."""
+    schema, user = other_user
+    _use_log(tmp_path, _url_in(schema))
+    assert mailer("campaigns").exit_code == 0  # the log exists, made by its owner
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"'))
+    _use_log(tmp_path, _url_in(schema, user))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        started = _other_terminal(tmp_path, "webhook", "--port", str(port), timeout=20)
+    except subprocess.TimeoutExpired as running:
+        pytest.fail(f"mailer webhook started on a log it may not write: {running.stderr!r}")
+    assert started.returncode == 1, started.stderr
+    error = _words(started.stderr)
+    assert f'the database user "{user}" may not change the delivery log' in error, error
+    assert f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"' in error, error
+    assert "Receiving SendGrid events" not in error, error

@@ -29,7 +29,7 @@ from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import Progress, upgrade
 
-__all__ = ["connect", "display_url"]
+__all__ = ["connect", "display_url", "may_write"]
 
 
 def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
@@ -77,6 +77,25 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+def may_write(engine: Engine) -> None:
+    """Raise StoreError when the database user of a PostgreSQL log may not write every table of it
+    (and use its sequences), before a long-running command starts: the webhook under a read-only
+    login answered every batch 503 for SendGrid to retry, for 24 hours (newcomer 17 #4)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        denied = connection.exec_driver_sql(
+            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND ((c.relkind = 'r' AND c.relname = ANY(%(tables)s) "
+            "AND NOT has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')) "
+            "OR (c.relkind = 'S' AND NOT has_sequence_privilege(c.oid, 'USAGE'))) ORDER BY c.relname LIMIT 1",
+            {"tables": sorted(metadata.tables)},
+        ).first()
+    if denied is not None:
+        kind = "sequence" if denied[1] == "S" else "table"
+        raise failures.not_allowed(f"{kind} {denied[0]}", engine.url.render_as_string(hide_password=False))
 
 
 def _create_or_upgrade(engine: Engine, *, progress: Progress | None = None, attempts: int = 5) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError, State
 
 from mailer.errors import ConfigError, MailerError, StoreError
 
-__all__ = ["display_url", "during_send", "failed", "in_words", "opening", "reason"]
+__all__ = ["display_url", "during_send", "failed", "in_words", "not_allowed", "opening", "reason"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -203,6 +203,14 @@ def _permission(text: str, parsed: URL | None, *, doing: str) -> tuple[str, str]
             f'TO "{user}"; GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{user}";'
         ),
     )
+
+
+def not_allowed(what: str, url: str) -> StoreError:
+    """The log's database user may not use ``what`` ("table event", "sequence event_id_seq"): the
+    StoreError a command's write would have met, said before a long-running command starts."""
+    permission = _permission(f"permission denied for {what}", _parsed(url), doing="change the delivery log")
+    assert permission is not None
+    return StoreError(f"The delivery log {display_url(url)} refused: {permission[0]}.", hint=f"Nothing was written. {permission[1]}")
 
 
 def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
