@@ -344,3 +344,31 @@ def test_the_webhook_does_not_start_on_a_log_its_database_user_may_not_write(
     assert f'the database user "{user}" may not change the delivery log' in error, error
     assert f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"' in error, error
     assert "Receiving SendGrid events" not in error, error
+
+
+# -- 5. "pip install -U press-mailer" for a press-mailer installed from the office's checkout ------
+
+
+def test_a_log_a_newer_version_upgraded_says_how_to_update_this_checkout(tmp_path: Path, db_url: str) -> None:
+    """Ben's computer still runs last month's checkout of press-mailer (installed as README's Quick
+    start does, `pip install -e .` in its folder); Ana's newer one has upgraded the team's log. His
+    commands said to run "pip install -U press-mailer": that asks the package index for a
+    press-mailer, not his folder, so it fails (or installs someone else's package of that name)
+    and his checkout stays old. The hint should name his folder and the pip that installs it."""
+    from sqlalchemy import create_engine
+
+    from mailer.store import connect
+    from mailer.store.upgrade import SCHEMA_VERSION
+
+    connect(db_url).dispose()
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE schema_info SET version = :newer"), {"newer": SCHEMA_VERSION + 1})
+    engine.dispose()
+    _use_log(tmp_path, db_url)
+    result = mailer("campaigns")
+    assert result.exit_code == 1, result.output
+    error = _words(result.stderr)
+    assert "upgraded by a newer press-mailer" in error, error
+    assert "pip install -U press-mailer" not in error, error
+    assert f"in {ROOT}" in error and f"{sys.executable} -m pip install -e {ROOT}" in error, error
