@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -372,3 +373,68 @@ def test_a_log_a_newer_version_upgraded_says_how_to_update_this_checkout(tmp_pat
     assert "upgraded by a newer press-mailer" in error, error
     assert "pip install -U press-mailer" not in error, error
     assert f"in {ROOT}" in error and f"{sys.executable} -m pip install -e {ROOT}" in error, error
+
+
+# -- 6. a send that waits, silently, for a colleague's large plan ----------------------------------
+
+
+@pytest.fixture
+def team_schema(postgres_admin: Any) -> Iterator[str]:
+    """An empty schema of its own on the test server, for a log only PostgreSQL can show this with."""
+    schema = f"mailer_test_nc17_{uuid.uuid4().hex[:10]}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with postgres_admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"), {"name": schema}
+            )
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@needs_postgres
+@pytest.mark.slow
+def test_a_send_waiting_for_a_colleagues_plan_says_so(tmp_path: Path, standin: Any, team_schema: str, postgres_admin: Any) -> None:
+    """Ana's send of a 300,000-journalist list writes its plan (tens of seconds on the team's
+    PostgreSQL log). Ben starts `mailer test` (or a send) of another release meanwhile: after its
+    "Log: ..." line it said nothing for 20 seconds, then went on, as if hung. It waits for the lock
+    every new campaign takes, so two sends of one release never both mail someone: it should say
+    what it waits for, as it does when an SQLite log is busy."""
+    url = _url_in(team_schema)
+    office(tmp_path, standin, url)
+    assert mailer("campaigns").exit_code == 0  # the log made
+    from sqlalchemy import create_engine
+
+    colleague = create_engine(url)
+    env = {**os.environ, "SENDGRID_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
+    with colleague.connect() as plan_write:
+        plan_write.execute(text("UPDATE schema_info SET version = version"))  # what a plan being written holds
+        ben = subprocess.Popen(
+            [sys.executable, "-m", "mailer", *SEND], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:  # Ben's send waits for the lock
+                with postgres_admin.connect() as admin:
+                    waiting = admin.scalar(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
+                        {"name": team_schema},
+                    )
+                if waiting:
+                    break
+                assert ben.poll() is None, ben.communicate()
+                time.sleep(0.1)
+            assert waiting, "Ben's send never waited for the plan being written"
+            time.sleep(3.5)
+            plan_write.rollback()  # Ana's plan is written
+        except BaseException:
+            ben.kill()
+            raise
+    colleague.dispose()
+    out, err = ben.communicate(timeout=120)
+    assert ben.returncode == 0, out + err
+    said = _words(out)
+    assert "Waiting for the delivery log: another send is writing its plan" in said, said + err
+    assert said.index("Waiting for the delivery log") < said.index("rows written to the delivery log"), said

@@ -176,7 +176,7 @@ def _record_and_send(
     """``start`` once the transport is chosen: every row written, then the requests."""
     moment = now or utcnow()
     try:
-        recorded = _record(engine, config, prepared, transport, batch_id, moment)
+        recorded = _record(engine, config, prepared, transport, batch_id, moment, waiting=notify)
     except KeyboardInterrupt:  # the plan may be committed already (with its lease): say so if it is
         with engine.begin() as connection:
             written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
@@ -211,7 +211,14 @@ def _stopped_after_record(engine: Engine, campaign_id: str, warn: Callable[[str]
 
 
 def _record(
-    engine: Engine, config: Config, prepared: Prepared, transport: Transport, batch_id: str | None, moment: datetime
+    engine: Engine,
+    config: Config,
+    prepared: Prepared,
+    transport: Transport,
+    batch_id: str | None,
+    moment: datetime,
+    *,
+    waiting: Callable[[str], None] | None = None,
 ) -> delivery.Recorded:
     """The campaign and every row of the plan, written in one transaction (``delivery.record``)."""
     return delivery.record(
@@ -235,6 +242,7 @@ def _record(
         one_click=_bodies(transport, config).one_click,
         now=moment,
         lease_for_run=True,
+        waiting=waiting,
     )
 
 

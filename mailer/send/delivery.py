@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -132,6 +133,7 @@ def record(
     one_click: OneClick | None = None,
     now: datetime | None = None,
     lease_for_run: bool = False,
+    waiting: Callable[[str], None] | None = None,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
 
@@ -150,13 +152,15 @@ def record(
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
     and ``one_click`` the settings the transport makes each journalist's unsubscribe headers with.
+    ``waiting`` is told, once, when the lock on new campaigns is not had within 2 seconds (another
+    send writing a large plan holds it).
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
     for attempt in range(1, ID_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
-                campaigns.lock_new_campaigns(connection)
+                _lock_new_campaigns(connection, waiting)
                 final, skipped, suppressed = plan, 0, 0
                 by: Mapping[str, str] = {}  # address -> the campaign of this content that reached them meanwhile
                 if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
@@ -200,6 +204,31 @@ def record(
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
     raise AssertionError("unreachable")
+
+
+def _lock_new_campaigns(connection: Connection, waiting: Callable[[str], None] | None) -> None:
+    """``campaigns.lock_new_campaigns``, saying after 2 seconds what it waits for: a colleague's plan
+    of 300,000 journalists holds it for tens of seconds, and a send or test meanwhile sat silent
+    after its "Log:" line, as if hung (newcomer 17 #6)."""
+    if waiting is None:
+        campaigns.lock_new_campaigns(connection)
+        return
+    note = threading.Timer(
+        2.0,
+        waiting,
+        args=(
+            (
+                "Waiting for the delivery log: another send is writing its plan there (a colleague's, or another "
+                "terminal's); this one goes on once it is written (Ctrl+C stops)..."
+            ),
+        ),
+    )
+    note.daemon = True
+    note.start()
+    try:
+        campaigns.lock_new_campaigns(connection)
+    finally:
+        note.cancel()
 
 
 def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed: int) -> SendError:
