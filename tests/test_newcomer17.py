@@ -23,7 +23,7 @@ from typing import Any, Self
 
 import pytest
 from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
-from office_cli import KEY, SEND, mailed, mailer, office
+from office_cli import KEY, SEND, SIX, mailed, mailer, office
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -438,3 +438,26 @@ def test_a_send_waiting_for_a_colleagues_plan_says_so(tmp_path: Path, standin: A
     said = _words(out)
     assert "Waiting for the delivery log: another send is writing its plan" in said, said + err
     assert said.index("Waiting for the delivery log") < said.index("rows written to the delivery log"), said
+
+
+# -- 7. a resume of a send another terminal is still sending prints a plan it will not follow ------
+
+
+@pytest.mark.slow
+def test_a_resume_of_a_send_still_going_elsewhere_is_refused_before_any_plan(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana's send is going out in her terminal; Ben, who heard it stopped, runs `mailer resume
+    CAMPAIGN --yes`. It printed "Campaign: ... (live, sending)", "Left: 4 journalists to send to",
+    as a resume about to mail them, then "Error: ... is being sent by another process": the plan
+    of a resume that cannot run. The refusal should come first, alone."""
+    from send_fixtures import send_running
+
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    standin.slow(1.0)
+    with send_running(tmp_path, standin, KEY, SEND) as ana:
+        listed = json.loads(mailer("campaigns", "--json").stdout)
+        [campaign_id] = [row["id"] for row in listed]
+        ben = mailer("resume", campaign_id, "--yes")
+        assert ana.poll() is None, "Ana's send ended before Ben's resume: the test proves nothing"
+    assert ben.exit_code == 1, ben.output
+    assert f"{campaign_id} is being sent by another process" in ben.stderr, ben.output
+    assert "Left:" not in ben.output and "Campaign:" not in ben.output, ben.output

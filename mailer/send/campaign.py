@@ -60,6 +60,7 @@ __all__ = [
     "Progress",
     "Sent",
     "cancel",
+    "check_not_driven",
     "check_resumable",
     "prepare_follow_up",
     "prepare_send",
@@ -356,6 +357,15 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                     hint=f"Undo the change to finish this campaign (mailer show {found.id} shows what went out), "
                     f"or start a new one with: {again.command(config, found)}",
                 )
+
+
+@in_words
+def check_not_driven(engine: Engine, campaign_id: str) -> None:
+    """SendError when another process (another terminal or computer) is sending the campaign right
+    now, naming it, as ``resume`` would raise once it tried: the command line says it before the
+    resume's plan, which would not be followed."""
+    with engine.connect() as connection:
+        lease_module.check_free(connection, campaign_id, now=utcnow())
 
 
 def check_resumable(config: Config, found: campaigns.Campaign) -> None:
