@@ -244,6 +244,7 @@ def _record(
         now=moment,
         lease_for_run=True,
         waiting=waiting,
+        refuse_nobody=True,
     )
 
 

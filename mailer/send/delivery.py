@@ -134,6 +134,7 @@ def record(
     now: datetime | None = None,
     lease_for_run: bool = False,
     waiting: Callable[[str], None] | None = None,
+    refuse_nobody: bool = False,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
 
@@ -154,6 +155,9 @@ def record(
     and ``one_click`` the settings the transport makes each journalist's unsubscribe headers with.
     ``waiting`` is told, once, when the lock on new campaigns is not had within 2 seconds (another
     send writing a large plan holds it).
+    ``refuse_nobody``: raise SendError, writing nothing, when everyone the plan would mail was
+    reached by another send of the same content (or suppressed) since it was made (`mailer send`
+    while its question waited), instead of logging a campaign of nobody.
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
@@ -174,7 +178,7 @@ def record(
                     being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
                     final, skipped = skip_received(final, being_sent, being_sent.keys())
                     by = being_sent
-                if plan.request_count and not final.request_count:  # nothing written: rolled back
+                if refuse_nobody and plan.request_count and not final.request_count:  # nothing written: rolled back
                     raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
