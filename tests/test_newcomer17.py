@@ -461,3 +461,29 @@ def test_a_resume_of_a_send_still_going_elsewhere_is_refused_before_any_plan(tmp
     assert ben.exit_code == 1, ben.output
     assert f"{campaign_id} is being sent by another process" in ben.stderr, ben.output
     assert "Left:" not in ben.output and "Campaign:" not in ben.output, ben.output
+
+
+# -- 8. a large plan is written in silence --------------------------------------------------------
+
+
+def test_a_large_plan_shows_a_bar_while_it_is_written_to_the_log(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana sends to the 300,000-journalist list: after "Scheduled: now" her terminal showed nothing for
+    15 seconds (the plan being written to the team's PostgreSQL log; a minute at a million), then
+    "Campaign ...: 300,000 rows written" and the Sending bar. Every other long step has a bar; a
+    plan of tens of thousands of rows should too, and end full."""
+    from office_cli import Bars
+
+    from mailer.cli import output
+
+    rows = 25_000
+    big = "Email,First Name\n" + "".join(f"j{i}@paper{i % 40}.example,Jo{i}\n" for i in range(rows))
+    office(tmp_path, standin, db_url, beat=big, batch_size=1000)
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    result = mailer(*SEND[:-2], "--dry-run")
+    assert result.exit_code == 0, result.output
+    described = [(description, total, sum(steps)) for description, total, steps in bars.bars]
+    assert described[0] == ("Writing the plan to the delivery log", rows, rows), described
+    assert [description for description, _, _ in described[1:]] == ["Writing the dry run"], described

@@ -177,7 +177,7 @@ def _record_and_send(
     """``start`` once the transport is chosen: every row written, then the requests."""
     moment = now or utcnow()
     try:
-        recorded = _record(engine, config, prepared, transport, batch_id, moment, waiting=notify)
+        recorded = _record(engine, config, prepared, transport, batch_id, moment, waiting=notify, progress=progress)
     except KeyboardInterrupt:  # the plan may be committed already (with its lease): say so if it is
         with engine.begin() as connection:
             written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
@@ -220,6 +220,7 @@ def _record(
     moment: datetime,
     *,
     waiting: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> delivery.Recorded:
     """The campaign and every row of the plan, written in one transaction (``delivery.record``)."""
     return delivery.record(
@@ -244,6 +245,7 @@ def _record(
         now=moment,
         lease_for_run=True,
         waiting=waiting,
+        progress=progress,
         refuse_nobody=True,
     )
 

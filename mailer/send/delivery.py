@@ -29,12 +29,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, shown_counts, to_name
+from mailer.models import CampaignStatus, LogColumns, Message, MessageState, Mode, Rendered, shown_counts, to_name
 from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
+from mailer.store.upgrade import Progress
 from mailer.transport.base import Request, Transport
 from mailer.unsubscribe import OneClick
 
@@ -134,6 +135,7 @@ def record(
     now: datetime | None = None,
     lease_for_run: bool = False,
     waiting: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     refuse_nobody: bool = False,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
@@ -154,7 +156,8 @@ def record(
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
     and ``one_click`` the settings the transport makes each journalist's unsubscribe headers with.
     ``waiting`` is told, once, when the lock on new campaigns is not had within 2 seconds (another
-    send writing a large plan holds it).
+    send writing a large plan holds it). ``progress`` shows the rows written, for a plan of
+    ``PLAN_BAR_ROWS`` rows or more (seconds of work; tens of seconds at 300,000 on PostgreSQL).
     ``refuse_nobody``: raise SendError, writing nothing, when everyone the plan would mail was
     reached by another send of the same content (or suppressed) since it was made (`mailer send`
     while its question waited), instead of logging a campaign of nobody.
@@ -199,7 +202,12 @@ def record(
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
-                messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
+                rows = len(final.messages) if progress is not None else 0
+                if rows >= PLAN_BAR_ROWS and progress is not None:  # newcomer 17 #8: 15 s of silence at 300,000
+                    with progress("Writing the plan to the delivery log", rows) as advance:
+                        messages.insert_columns(connection, campaign_id, _advancing(final.log_columns(), advance), now=moment)
+                else:
+                    messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
                 if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1)
                     messages.blank_forgotten(connection, campaign_id)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
@@ -208,6 +216,17 @@ def record(
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
     raise AssertionError("unreachable")
+
+
+# A plan this large takes seconds to write: it gets a bar (a smaller one is written in a blink).
+PLAN_BAR_ROWS = 20_000
+
+
+def _advancing(blocks: Iterator[LogColumns], advance: Callable[[int], None]) -> Iterator[LogColumns]:
+    """``blocks`` as they are, moving the bar by each one's rows once the next is asked for (it is written then)."""
+    for block in blocks:
+        yield block
+        advance(len(block.message_keys))
 
 
 def _lock_new_campaigns(connection: Connection, waiting: Callable[[str], None] | None) -> None:
