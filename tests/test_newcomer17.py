@@ -487,3 +487,43 @@ def test_a_large_plan_shows_a_bar_while_it_is_written_to_the_log(
     described = [(description, total, sum(steps)) for description, total, steps in bars.bars]
     assert described[0] == ("Writing the plan to the delivery log", rows, rows), described
     assert [description for description, _, _ in described[1:]] == ["Writing the dry run"], described
+
+
+# -- 9. Ctrl-C while the plan is written says only "Stopped." ------------------------------------
+
+
+def test_ctrl_c_while_the_plan_is_written_says_nothing_was_sent_or_logged(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana sees the plan bar crawl through 300,000 journalists and presses Ctrl-C: the command said
+    "Stopped." and nothing more. Did some go out? Is there a campaign to resume or cancel? (Neither:
+    the plan is written in one transaction, undone.) After the plan is in the log it says "Stopped:
+    CAMPAIGN is in the delivery log ..."; before, it should say that nothing was sent or logged."""
+    from mailer.cli import output
+
+    rows = 25_000
+    big = "Email,First Name\n" + "".join(f"j{i}@paper{i % 40}.example,Jo{i}\n" for i in range(rows))
+    office(tmp_path, standin, db_url, beat=big, batch_size=1000)
+    real = output.progress
+
+    def ctrl_c_in_the_plan_bar(description: str, total: int | None) -> Any:
+        if description != "Writing the plan to the delivery log":
+            return real(description, total)
+        from contextlib import contextmanager
+
+        @contextmanager
+        def bar() -> Iterator[Any]:
+            def advance(_amount: int = 1) -> None:
+                raise KeyboardInterrupt
+
+            yield advance
+
+        return bar()
+
+    monkeypatch.setattr(output, "progress", ctrl_c_in_the_plan_bar)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 130, stopped.output
+    said = _words(stopped.stderr)
+    assert "Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged." in said, said
+    assert json.loads(mailer("campaigns", "--json").stdout) == []
+    assert not standin.mail_sends

@@ -185,6 +185,8 @@ def _record_and_send(
                 lease_module.release_own(connection, written)
         if written is not None:
             _stopped_after_record(engine, written, warn)
+        else:  # the plan's transaction was undone: say so, not a bare "Stopped." (newcomer 17 #9)
+            (warn or _ignore)("Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged.")
         raise
     try:
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
