@@ -275,7 +275,7 @@ def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed:
             f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand)"
         )
     return SendError(
-        f"Nothing sent: {who} of this send {' and '.join(reasons)} while the question waited. Nothing was logged.",
+        f"Nothing sent: {who} of this send {' and '.join(reasons)} after this send was planned (while its question waited, or at the same moment). Nothing was logged.",
         hint=f"See where it stands with: mailer status {sends[0]}"
         if len(sends) == 1
         else "mailer campaigns lists the sends of this release.",
