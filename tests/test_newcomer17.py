@@ -527,3 +527,30 @@ def test_ctrl_c_while_the_plan_is_written_says_nothing_was_sent_or_logged(
     assert "Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged." in said, said
     assert json.loads(mailer("campaigns", "--json").stdout) == []
     assert not standin.mail_sends
+
+
+# -- 10. `suppressions add` of a journalist whose email is on its way says only "Suppressed" ----------
+
+
+@pytest.mark.slow
+def test_suppressing_a_journalist_whose_email_is_on_its_way_says_so(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """While Ana's send goes out, a journalist rings Ben: "take me off your list". Ben runs `mailer
+    suppressions add` in his terminal; it said "Suppressed 1 address." and nothing more, and she got
+    the release a moment later: her request had left already. `mailer forget` warns of exactly this
+    ("may have left for SendGrid already"); `suppressions add` should too."""
+    from send_fixtures import send_running
+
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    standin.slow(3.0)
+    with send_running(tmp_path, standin, KEY, SEND) as ana:
+        time.sleep(0.5)  # her request, the first, is with SendGrid: listed in flight, unanswered
+        ben = mailer("suppressions", "add", "j0@paper0.example", "--reason", "asked by phone")
+        assert ana.poll() is None, "the send ended before the suppression: the test proves nothing"
+        standin.slow(0.0)
+        ana.communicate(timeout=60)
+    assert ben.exit_code == 0, ben.output
+    said = _words(ben.output)
+    assert "Suppressed 1 address." in said, said
+    assert "j0@paper0.example may get it from " in said and "all the same" in said, said
+    assert "j0@paper0.example" in mailed(standin)  # she did get it
+    assert mailed(standin).count("j0@paper0.example") == 1
