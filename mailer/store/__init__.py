@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from mailer.errors import StoreError
@@ -61,7 +62,7 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
         except OSError as exc:
             raise failures.opening(exc, url) from exc
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, **_connect_args(url))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             if engine.url.database not in (None, "", ":memory:"):
@@ -77,6 +78,23 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+# Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
+# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
+# takes connections and never answers, held every command for good (newcomer 17 #11).
+CONNECT_TIMEOUT = 20
+
+
+def _connect_args(url: str) -> dict[str, dict[str, int]]:
+    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout, unless given."""
+    if not url.startswith("postgresql"):
+        return {}
+    try:
+        given = "connect_timeout" in make_url(url).query
+    except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
+        return {}
+    return {} if given else {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
 
 
 def may_write(engine: Engine) -> None:

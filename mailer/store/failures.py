@@ -43,6 +43,7 @@ _REASONS = (
     ("connection is closed", "the connection to the database server was lost"),
     ("no space left on device", "the disk is full"),
     ("password authentication failed", "the database refused the user name or password"),
+    ("timeout expired", "the database server did not answer in time"),  # connect_timeout (store.CONNECT_TIMEOUT)
 )
 
 
@@ -171,12 +172,27 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
         )
     if permission := _permission(text, parsed, doing="use the delivery log's tables"):
         return permission
+    if "timeout expired" in text:
+        return (
+            f"the database server at {server} did not answer within {_timeout(parsed)} seconds",
+            (
+                "Check that this computer reaches it (the office network, or the VPN from home) and the host and port in "
+                f"[database] url in mailer.toml ({same_url}); then run this again."
+            ),
+        )
     if found := re.search(r'(?:failed to resolve host|could not translate host name) "?([^"\s:]+)', text):
         return (
             f'no database server called "{found.group(1).strip(chr(39))}" can be found (a typo in the name, or this computer is off the office network)',
             f"Check the server name after the @ in [database] url in mailer.toml ({same_url}).",
         )
     return None
+
+
+def _timeout(parsed: URL) -> str:
+    """The seconds a connection waited: the URL's ?connect_timeout, or the log's default (store.CONNECT_TIMEOUT)."""
+    from mailer.store import CONNECT_TIMEOUT
+
+    return str(parsed.query.get("connect_timeout") or CONNECT_TIMEOUT)
 
 
 def _user(parsed: URL) -> str:
