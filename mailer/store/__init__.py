@@ -108,8 +108,10 @@ def may_write(engine: Engine) -> None:
             "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = current_schema() AND ((c.relkind = 'r' AND c.relname = ANY(%(tables)s) "
             "AND NOT has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')) "
-            "OR (c.relkind = 'S' AND NOT has_sequence_privilege(c.oid, 'USAGE'))) ORDER BY c.relname LIMIT 1",
-            {"tables": sorted(metadata.tables)},
+            "OR (c.relkind = 'S' AND c.relname = ANY(%(sequences)s) AND NOT has_sequence_privilege(c.oid, 'USAGE'))) "
+            "ORDER BY c.relname LIMIT 1",
+            # The log's own only: another program's tables in the same schema are not its business.
+            {"tables": sorted(metadata.tables), "sequences": [f"{table}_id_seq" for table in sorted(metadata.tables)]},
         ).first()
     if denied is not None:
         kind = "sequence" if denied[1] == "S" else "table"
