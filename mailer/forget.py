@@ -29,7 +29,7 @@ import html
 import io
 import json
 import zipfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,7 +112,14 @@ def check_address(address: str) -> str:
 
 
 @in_words
-def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
+def forget(
+    engine: Engine,
+    address: str,
+    *,
+    now: datetime | None = None,
+    wait: float | None = None,
+    waiting: Callable[[str], None] | None = None,
+) -> Forgotten:
     """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
 
     On an SQLite log the erased bytes are overwritten with zeros, and the write-ahead file is then
@@ -124,13 +131,14 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
     skipped.csv, `mailer show` and preview files) stay until ``erase_files``, ``erase_written`` and
     ``erase_pages`` erase them, as `mailer forget` does after this call; a script wanting the whole
     erasure runs that command (``--yes --json``). Raises MailerError for text that is not an
-    address, StoreError when the log fails.
+    address, StoreError when the log fails. ``waiting`` is told when it waits for another command
+    storing events (PostgreSQL).
     """
     key = check_address(address)
     with engine.connect() as connection, checkpoint.zeroing(connection):
         with connection.begin():
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
-            event_store.hold_ingest_lock(connection)
+            event_store.hold_ingest_lock(connection, waiting=waiting)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             named_by = message_store.field_values(connection, key)  # before her rows are blanked
             names = message_store.field_values(connection, key, only=message_store.NAME_FIELDS)

@@ -599,3 +599,63 @@ def test_a_database_server_that_does_not_answer_is_named_and_given_up_on(tmp_pat
     assert f"the database server at 127.0.0.1:{port} did not answer within 20 seconds" in said, said
     assert "network" in said, said
     assert 19 < took < 40, took
+
+
+# -- 12. `suppressions add` waits, silently, for a colleague's events import -----------------------
+
+
+@needs_postgres
+@pytest.mark.slow
+def test_suppressions_add_waiting_for_a_colleagues_events_import_says_so(
+    tmp_path: Path, standin: Any, team_schema: str, postgres_admin: Any
+) -> None:
+    """Ana imports a month of SendGrid's events (300,000: half a minute on the team's log). Ben,
+    on the phone with a journalist who wants off the list, runs `mailer suppressions add`: after
+    its "Log: ..." line it said nothing for 33 seconds, then "Suppressed 1 address.". It waits for
+    the lock every events import, webhook batch and erasure holds while it writes: it should say so."""
+    url = _url_in(team_schema)
+    office(tmp_path, standin, url)
+    assert mailer("campaigns").exit_code == 0
+    from sqlalchemy import create_engine
+
+    colleague = create_engine(url)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with colleague.connect() as importing:
+        importing.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ingest_lock()})  # what a batch of events holds
+        ben = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "suppressions", "add", "ex.reporter@example.net", "--reason", "asked by phone"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.time() + 60
+            waiting = 0
+            while time.time() < deadline and not waiting:
+                with postgres_admin.connect() as admin:
+                    waiting = admin.scalar(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
+                        {"name": team_schema},
+                    )
+                assert ben.poll() is None, ben.communicate()
+                time.sleep(0.1)
+            assert waiting, "Ben's command never waited for the events being stored"
+            time.sleep(3.5)
+            importing.rollback()
+        except BaseException:
+            ben.kill()
+            raise
+    colleague.dispose()
+    out, err = ben.communicate(timeout=60)
+    assert ben.returncode == 0, out + err
+    said = _words(err)
+    assert "Waiting for the delivery log: another mailer command is storing SendGrid's events there" in said, said
+    assert "Suppressed 1 address." in out, out
+
+
+def _ingest_lock() -> int:
+    from mailer.store import events as event_store
+
+    return int(event_store._INGEST_LOCK)

@@ -410,7 +410,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         shown_files = folders.every_file(connection)  # before forget drops those whose name holds the address
         pages = folders.pages_of(connection, email)  # and the notes of the preview pages made for them
         others = folders.page_hashes(connection, [path for path, _ in pages], other_than=email)  # written since for another?
-    done = forget_module.forget(engine, email)
+    done = forget_module.forget(engine, email, waiting=output.note)
     campaigns = len(done.campaigns)
     output.say(
         f"Erased {done.address} from {done.messages} message row{'s' if done.messages != 1 else ''} "

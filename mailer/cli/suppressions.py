@@ -179,7 +179,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     app.changes = "nothing was suppressed, since it would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer.events import suppressions
 
-    done = suppressions.add(app.engine, emails, note=note)
+    done = suppressions.add(app.engine, emails, note=note, waiting=output.note)
     _say_suppressed(done.added, done.given)
     for campaign_id, count in done.taken_out.items():  # let through by name there: the newer word wins (review 12b #8)
         output.say(
