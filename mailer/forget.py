@@ -29,7 +29,7 @@ import html
 import io
 import json
 import zipfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,7 +119,14 @@ def check_address(address: str) -> str:
 
 
 @in_words
-def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: float | None = None) -> Forgotten:
+def forget(
+    engine: Engine,
+    address: str,
+    *,
+    now: datetime | None = None,
+    wait: float | None = None,
+    waiting: Callable[[str], None] | None = None,
+) -> Forgotten:
     """Erase ``address`` from messages and events in one transaction; suppress it as "forgotten".
 
     On an SQLite log the erased bytes are overwritten with zeros, and the write-ahead file is then
@@ -130,13 +137,14 @@ def forget(engine: Engine, address: str, *, now: datetime | None = None, wait: f
     The log only: files press-mailer wrote that hold the journalist (dry-run outboxes and their
     skipped.csv, `mailer show` and preview files) stay until ``erase_files``, ``erase_written`` and
     ``erase_pages`` erase them: ``erase`` does it all, as `mailer forget` does. Raises MailerError
-    for text that is not an address, StoreError when the log fails.
+    for text that is not an address, StoreError when the log fails. ``waiting`` is told when it
+    waits for another command storing events (PostgreSQL).
     """
     key = check_address(address)
     with engine.connect() as connection, checkpoint.zeroing(connection):
         with connection.begin():
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
-            event_store.hold_ingest_lock(connection)
+            event_store.hold_ingest_lock(connection, waiting=waiting)
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             named_by = message_store.field_values(connection, key)  # before her rows are blanked
             names = message_store.field_values(connection, key, only=message_store.NAME_FIELDS)
@@ -199,7 +207,14 @@ class Erasure:
 
 @in_words
 def erase(
-    engine: Engine, address: str, *, config: Config, office: Path | None = None, now: datetime | None = None, wait: float | None = None
+    engine: Engine,
+    address: str,
+    *,
+    config: Config,
+    office: Path | None = None,
+    now: datetime | None = None,
+    wait: float | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> Erasure:
     """Everything `mailer forget ADDRESS --yes` does, for a script: ``forget`` (the log), then the
     files press-mailer wrote that hold them (``erase_files`` in the outbox and preview folders of
@@ -209,6 +224,7 @@ def erase(
     (default: the one ``config`` was read from, else the current folder; the current folder is
     searched as well, as the command does). Raises MailerError for text that is not an address,
     StoreError when the log fails; files that cannot be erased are named in the result, never raised.
+    ``waiting`` is told when it waits for another command storing events (``forget``).
     """
     from mailer.send import status
 
@@ -221,7 +237,7 @@ def erase(
         others = folders.page_hashes(connection, [path for path, _ in pages], other_than=key)  # written since for another?
         noted = folders.every(connection)
         names = campaign_store.list_names(connection)
-    done = forget(engine, key, now=now, wait=wait)
+    done = forget(engine, key, now=now, wait=wait, waiting=waiting)
     written_folders = dict.fromkeys(folder.resolve() for folder in (config.compose.outbox_dir, config.compose.preview_dir, *noted))
     erased_folders = tuple(
         (folder, erase_files(done.address, folder, proofs=done.proofs, values=done.values)) for folder in written_folders if folder.is_dir()

@@ -20,7 +20,7 @@ from mailer.models import LogColumns, Message, MessageState, Mode, SuppressionRe
 from mailer.send import lease, plan
 from mailer.store import campaigns, connect, messages, suppressions
 from mailer.store.schema import campaign, message
-from mailer.store.upgrade import SCHEMA_VERSION, schema_version
+from mailer.store.upgrade import SCHEMA_VERSION, how_to_update, schema_version
 
 DRIVER_HINT = (
     "The log runs on SQLite or PostgreSQL; for PostgreSQL: pip install 'press-mailer[postgres]' and a URL starting postgresql+psycopg://"
@@ -166,7 +166,9 @@ def test_store_refuses_a_log_upgraded_by_a_newer_version(db_url: str) -> None:
         f"This delivery log was upgraded by a newer press-mailer (log version {SCHEMA_VERSION + 1}; this press-mailer knows up to "
         f"{SCHEMA_VERSION}), so this one must not write to it."
     )
-    assert refused.value.hint == "Update press-mailer on this computer (pip install -U press-mailer), then run the command again."
+    assert refused.value.hint == (  # this checkout's folder and pip (newcomer 17 #5)
+        f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again."
+    )
 
 
 def test_version_5_log_loses_the_campaign_state_index_on_opening(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ only package that may import every stage; nothing in the library imports it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import os
@@ -234,9 +235,7 @@ class AppContext:
             earlier.check(config)
             # A log another program holds makes the open wait (up to minutes): say so, once, after
             # a moment, instead of a silence (review 8).
-            waiting = threading.Timer(
-                2.0, lambda: output.note("Waiting for the delivery log: another program is using it (Ctrl+C stops)...")
-            )
+            waiting = threading.Timer(2.0, lambda: output.note(_waiting_words(config.database.url)))
             waiting.daemon = True
             waiting.start()
             try:
@@ -244,6 +243,21 @@ class AppContext:
             finally:
                 waiting.cancel()
         return self._engine
+
+
+def _waiting_words(url: str) -> str:
+    """What a log slow to open waits for: a program holding an SQLite file, or a PostgreSQL server
+    yet to answer (newcomer 17 #11: "another program is using it" while a server behind a dropped
+    VPN never answered)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = None
+    if url.startswith("postgresql"):
+        with contextlib.suppress(Exception):  # a malformed URL: opening it says so
+            parsed = make_url(url)
+    if parsed is not None:
+        return f"Waiting for the database server at {parsed.host or 'localhost'}:{parsed.port or 5432} to answer (Ctrl+C stops)..."
+    return "Waiting for the delivery log: another program is using it (Ctrl+C stops)..."
 
 
 def _upgrading(url: str, waiting: threading.Timer) -> Progress:

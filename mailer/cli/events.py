@@ -69,6 +69,9 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         output.warn(f"Listening on {host} without signature checks: anyone who can reach it can post fake events.")
     _check_port(host, port)
     engine = app.engine
+    from mailer import store
+
+    store.may_write(engine)  # a read-only login would answer every batch 503 (newcomer 17 #4)
     webhook.tune_for_ingest(engine)
     # checks the key before listening
     application = webhook.create_app(config=config, engine=engine, unsubscribe_secret=secret, insecure=insecure)

@@ -400,7 +400,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
-    erasure = forget_module.erase(engine, email, config=app.config, office=app.office)
+    erasure = forget_module.erase(engine, email, config=app.config, office=app.office, waiting=output.note)
     done = erasure.forgotten
     campaigns = len(done.campaigns)
     output.say(

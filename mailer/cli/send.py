@@ -353,6 +353,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     campaign.check_resumable(
         app.config, where.campaign
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
+    campaign.check_not_driven(app.engine, campaign_id)  # sent right now elsewhere: said before a plan it cannot follow
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
         # The resume's own steps, rolled back: the question counts exactly whom it will mail (review 8b, 11b).

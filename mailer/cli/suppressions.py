@@ -179,11 +179,19 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     app.changes = "nothing was suppressed, since it would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer.events import suppressions
 
-    done = suppressions.add(app.engine, emails, note=note)
+    done = suppressions.add(app.engine, emails, note=note, waiting=output.note)
     _say_suppressed(done.added, done.given)
     for campaign_id, count in done.taken_out.items():  # let through by name there: the newer word wins (review 12b #8)
         output.say(
             f"Also taken out of {campaign_id}, which let them through by name (--override-suppression): {counted(count, 'journalist')} skipped."
+        )
+    for campaign_id, keys in done.on_its_way.items():  # a send going out now had their request out (newcomer 17 #10)
+        named = ", ".join(keys)
+        output.warn(
+            f"{named} may get it from {campaign_id} all the same: that send's request to "
+            f"{'them' if len(keys) > 1 else 'this address'} was on its way to SendGrid as the suppression was saved, "
+            "and what SendGrid takes cannot be called back. No later request or send mails "
+            f"{'them' if len(keys) > 1 else 'it'}."
         )
     from mailer.send import status
 

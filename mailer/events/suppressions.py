@@ -17,8 +17,8 @@ before anything is changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -44,6 +44,9 @@ class Added:
     added: int
     given: int
     taken_out: Mapping[str, int]
+    # campaign -> the addresses whose request in it was on its way to SendGrid (listed in flight)
+    # as the suppression was saved: they may get that email all the same (newcomer 17 #10).
+    on_its_way: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def already(self) -> int:
@@ -92,22 +95,31 @@ def addresses_typed(addresses: Iterable[str]) -> tuple[str, ...]:
 
 
 @in_words
-def add(engine: Engine, addresses: Iterable[str], *, note: str, now: datetime | None = None) -> Added:
+def add(
+    engine: Engine, addresses: Iterable[str], *, note: str, now: datetime | None = None, waiting: Callable[[str], None] | None = None
+) -> Added:
     """Never mail these addresses again (``mailer suppressions add``): reason "manual", source
     "manual", ``note`` (why, in the office's words) kept with each; an address already suppressed
     keeps its first record. Their planned rows in any send that let them through by name are
     skipped as suppressed (``Added.taken_out``). A scheduled send SendGrid already holds still
     mails them: ``mailer.send.status.held_at_sendgrid(engine, addresses)`` names those sends.
-    Raises MailerError for an address that is not one (nothing is changed)."""
+    Raises MailerError for an address that is not one (nothing is changed). ``waiting`` is told when
+    it waits for another command storing events or erasing a journalist (PostgreSQL)."""
     keys = addresses_typed(addresses)
     stamp = now or datetime.now(UTC)
     with engine.begin() as connection:
         # mailer forget's order (the ingest lock, the campaign rows, then the suppression): the two
         # never wait for each other on PostgreSQL (review 13 #2: a deadlock killed one of them).
-        event_store.hold_ingest_lock(connection)
+        event_store.hold_ingest_lock(connection, waiting=waiting)
+        # Before the suppression, as forget does: the campaign rows stay locked to the end, so a run
+        # lists no new request meanwhile, and sees the suppression when it does.
+        on_its_way: dict[str, list[str]] = {}
+        for key in dict.fromkeys(keys):
+            for campaign_id in messages.in_flight_among(connection, messages.waiting_ids(connection, key)):
+                on_its_way.setdefault(campaign_id, []).append(key)
         added = suppression_store.add(connection, [(key, SuppressionReason.MANUAL, note) for key in keys], source="manual", now=stamp)
         taken_out = messages.skip_let_through(connection, keys, now=stamp)
-    return Added(added, len(set(keys)), taken_out)
+    return Added(added, len(set(keys)), taken_out, {cid: tuple(found) for cid, found in sorted(on_its_way.items())})
 
 
 @in_words

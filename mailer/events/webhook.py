@@ -53,6 +53,7 @@ from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
+from mailer.store import failures
 from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
 
@@ -263,7 +264,8 @@ def create_app(
             staged = look_up(batch)
             applied = await run_in_threadpool(store_batch, staged, batch, clock())
         except SQLAlchemyError as exc:
-            log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), exc.__class__.__name__)
+            # In words, never the class name alone (newcomer 17 #4: "ProgrammingError" for a login that may not write).
+            log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), failures.reason(exc))
             _log_request(request, 503, len(body), started, f"{len(batch.events)} events not stored: the delivery log is busy or down")
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
         unknown = applied.unknown_types

@@ -60,6 +60,7 @@ __all__ = [
     "Progress",
     "Sent",
     "cancel",
+    "check_not_driven",
     "check_resumable",
     "prepare_follow_up",
     "prepare_send",
@@ -176,7 +177,7 @@ def _record_and_send(
     """``start`` once the transport is chosen: every row written, then the requests."""
     moment = now or utcnow()
     try:
-        recorded = _record(engine, config, prepared, transport, batch_id, moment)
+        recorded = _record(engine, config, prepared, transport, batch_id, moment, waiting=notify, progress=progress)
     except KeyboardInterrupt:  # the plan may be committed already (with its lease): say so if it is
         with engine.begin() as connection:
             written = campaigns.made_at(connection, content_hash=prepared.plan.content_hash, created_at=moment)
@@ -184,6 +185,8 @@ def _record_and_send(
                 lease_module.release_own(connection, written)
         if written is not None:
             _stopped_after_record(engine, written, warn)
+        else:  # the plan's transaction was undone: say so, not a bare "Stopped." (newcomer 17 #9)
+            (warn or _ignore)("Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged.")
         raise
     try:
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
@@ -211,7 +214,15 @@ def _stopped_after_record(engine: Engine, campaign_id: str, warn: Callable[[str]
 
 
 def _record(
-    engine: Engine, config: Config, prepared: Prepared, transport: Transport, batch_id: str | None, moment: datetime
+    engine: Engine,
+    config: Config,
+    prepared: Prepared,
+    transport: Transport,
+    batch_id: str | None,
+    moment: datetime,
+    *,
+    waiting: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> delivery.Recorded:
     """The campaign and every row of the plan, written in one transaction (``delivery.record``)."""
     return delivery.record(
@@ -235,6 +246,9 @@ def _record(
         one_click=_bodies(transport, config).one_click,
         now=moment,
         lease_for_run=True,
+        waiting=waiting,
+        progress=progress,
+        refuse_nobody=True,
     )
 
 
@@ -348,6 +362,15 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                     hint=f"Undo the change to finish this campaign (mailer show {found.id} shows what went out), "
                     f"or start a new one with: {again.command(config, found)}",
                 )
+
+
+@in_words
+def check_not_driven(engine: Engine, campaign_id: str) -> None:
+    """SendError when another process (another terminal or computer) is sending the campaign right
+    now, naming it, as ``resume`` would raise once it tried: the command line says it before the
+    resume's plan, which would not be followed."""
+    with engine.connect() as connection:
+        lease_module.check_free(connection, campaign_id, now=utcnow())
 
 
 def check_resumable(config: Config, found: campaigns.Campaign) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,12 +29,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, Message, MessageState, Mode, Rendered, shown_counts, to_name
+from mailer.models import CampaignStatus, LogColumns, Message, MessageState, Mode, Rendered, shown_counts, to_name
 from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
 from mailer.store import campaigns, failures, messages, suppressions
+from mailer.store.upgrade import Progress
 from mailer.transport.base import Request, Transport
 from mailer.unsubscribe import OneClick
 
@@ -132,6 +134,9 @@ def record(
     one_click: OneClick | None = None,
     now: datetime | None = None,
     lease_for_run: bool = False,
+    waiting: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    refuse_nobody: bool = False,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
 
@@ -150,23 +155,34 @@ def record(
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
     and ``one_click`` the settings the transport makes each journalist's unsubscribe headers with.
+    ``waiting`` is told, once, when the lock on new campaigns is not had within 2 seconds (another
+    send writing a large plan holds it). ``progress`` shows the rows written, for a plan of
+    ``PLAN_BAR_ROWS`` rows or more (seconds of work; tens of seconds at 300,000 on PostgreSQL).
+    ``refuse_nobody``: raise SendError, writing nothing, when everyone the plan would mail was
+    reached by another send of the same content (or suppressed) since it was made (`mailer send`
+    while its question waited), instead of logging a campaign of nobody.
     """
     moment = now or utcnow()
     release_path = str(Path(plan.rendered.release_path).resolve())
     for attempt in range(1, ID_ATTEMPTS + 1):
         try:
             with engine.begin() as connection:
-                campaigns.lock_new_campaigns(connection)
+                _lock_new_campaigns(connection, waiting)
                 final, skipped, suppressed = plan, 0, 0
+                by: Mapping[str, str] = {}  # address -> the campaign of this content that reached them meanwhile
                 if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
                     now_suppressed = suppressions.reasons(connection)
                     final, suppressed = skip_suppressed(final, {k: why for k, why in now_suppressed.items() if k not in suppressions_seen})
                 if mode is not Mode.TEST and not include_previous:
                     found = reached(connection, final, release_path=release_path, release_key=filters.get(campaigns.RELEASE))
                     final, skipped = skip_received(final, found.received)
+                    by = found.received
                 elif mode is Mode.LIVE:  # --include-previous: never two copies at once (fix 10)
                     being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
                     final, skipped = skip_received(final, being_sent, being_sent.keys())
+                    by = being_sent
+                if refuse_nobody and plan.request_count and not final.request_count:  # nothing written: rolled back
+                    raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -186,7 +202,12 @@ def record(
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
-                messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
+                rows = len(final.messages) if progress is not None else 0
+                if rows >= PLAN_BAR_ROWS and progress is not None:  # newcomer 17 #8: 15 s of silence at 300,000
+                    with progress("Writing the plan to the delivery log", rows) as advance:
+                        messages.insert_columns(connection, campaign_id, _advancing(final.log_columns(), advance), now=moment)
+                else:
+                    messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
                 if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1)
                     messages.blank_forgotten(connection, campaign_id)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
@@ -195,6 +216,70 @@ def record(
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
     raise AssertionError("unreachable")
+
+
+# A plan this large takes seconds to write: it gets a bar (a smaller one is written in a blink).
+PLAN_BAR_ROWS = 20_000
+
+
+def _advancing(blocks: Iterator[LogColumns], advance: Callable[[int], None]) -> Iterator[LogColumns]:
+    """``blocks`` as they are, moving the bar by each one's rows once the next is asked for (it is written then)."""
+    for block in blocks:
+        yield block
+        advance(len(block.message_keys))
+
+
+def _lock_new_campaigns(connection: Connection, waiting: Callable[[str], None] | None) -> None:
+    """``campaigns.lock_new_campaigns``, saying after 2 seconds what it waits for: a colleague's plan
+    of 300,000 journalists holds it for tens of seconds, and a send or test meanwhile sat silent
+    after its "Log:" line, as if hung (newcomer 17 #6)."""
+    if waiting is None:
+        campaigns.lock_new_campaigns(connection)
+        return
+    note = threading.Timer(
+        2.0,
+        waiting,
+        args=(
+            (
+                "Waiting for the delivery log: another send is writing its plan there (a colleague's, or another "
+                "terminal's); this one goes on once it is written (Ctrl+C stops)..."
+            ),
+        ),
+    )
+    note.daemon = True
+    note.start()
+    try:
+        campaigns.lock_new_campaigns(connection)
+    finally:
+        note.cancel()
+
+
+def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed: int) -> SendError:
+    """Everyone the plan would mail was reached by another send of the same content, or suppressed,
+    while its question waited (newcomer 17 #3: the answer "yes" logged a live campaign of nobody,
+    "Accepted: 0", which `mailer report latest` then read instead of the colleague's send)."""
+    total = skipped + suppressed
+    who = "the journalist" if total == 1 else "both journalists" if total == 2 else f"all {total:,} journalists"
+    reasons, sends = [], []
+    if skipped:
+        sends = sorted({by[key] for key in plan.email_keys() if key in by})
+        named = ", ".join(sends) or "another send"
+        reasons.append(
+            f"{'' if not suppressed else counted(skipped, 'journalist') + ' '}"
+            f"{'was' if skipped == 1 else 'were'} mailed by {named}, another send of this same release "
+            "(a colleague's, or another terminal's)"
+        )
+    if suppressed:
+        reasons.append(
+            f"{'' if not skipped else counted(suppressed, 'journalist') + ' '}"
+            f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand)"
+        )
+    return SendError(
+        f"Nothing sent: {who} of this send {' and '.join(reasons)} after this send was planned (while its question waited, or at the same moment). Nothing was logged.",
+        hint=f"See where it stands with: mailer status {sends[0]}"
+        if len(sends) == 1
+        else "mailer campaigns lists the sends of this release.",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,15 @@ def driving(connection: Connection, campaign_id: str, *, now: datetime) -> Lease
     return current if current is not None and current.driving(now) else None
 
 
+def check_free(connection: Connection, campaign_id: str, *, now: datetime) -> None:
+    """SendError, as ``acquire`` would raise it, when another process holds the campaign's lease
+    (not expired, its process not known to be gone): said before a resume shows a plan it cannot
+    follow (newcomer 17 #7: "Left: 4 journalists to send to", then the refusal)."""
+    current = campaigns.lease(connection, campaign_id)
+    if current is not None and current.expires > now and not _is_gone(current):
+        raise _held(campaign_id, current, now)
+
+
 def may_still_send(connection: Connection, found: campaigns.Campaign, *, now: datetime) -> bool:
     """Whether a process may still send the rows ``found`` has planned without anyone resuming it:
     its lease is held by a process not known to be gone (sending, or stalled past the lease's

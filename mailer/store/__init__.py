@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from mailer.errors import StoreError
@@ -29,7 +30,7 @@ from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import Progress, upgrade
 
-__all__ = ["connect", "display_url"]
+__all__ = ["connect", "display_url", "may_write"]
 
 
 def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
@@ -61,7 +62,7 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
         except OSError as exc:
             raise failures.opening(exc, url) from exc
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, **_connect_args(url))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             if engine.url.database not in (None, "", ":memory:"):
@@ -77,6 +78,44 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+# Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
+# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
+# takes connections and never answers, held every command for good (newcomer 17 #11).
+CONNECT_TIMEOUT = 20
+
+
+def _connect_args(url: str) -> dict[str, dict[str, int]]:
+    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout, unless given."""
+    if not url.startswith("postgresql"):
+        return {}
+    try:
+        given = "connect_timeout" in make_url(url).query
+    except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
+        return {}
+    return {} if given else {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+
+
+def may_write(engine: Engine) -> None:
+    """Raise StoreError when the database user of a PostgreSQL log may not write every table of it
+    (and use its sequences), before a long-running command starts: the webhook under a read-only
+    login answered every batch 503 for SendGrid to retry, for 24 hours (newcomer 17 #4)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        denied = connection.exec_driver_sql(
+            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND ((c.relkind = 'r' AND c.relname = ANY(%(tables)s) "
+            "AND NOT has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')) "
+            "OR (c.relkind = 'S' AND c.relname = ANY(%(sequences)s) AND NOT has_sequence_privilege(c.oid, 'USAGE'))) "
+            "ORDER BY c.relname LIMIT 1",
+            # The log's own only: another program's tables in the same schema are not its business.
+            {"tables": sorted(metadata.tables), "sequences": [f"{table}_id_seq" for table in sorted(metadata.tables)]},
+        ).first()
+    if denied is not None:
+        kind = "sequence" if denied[1] == "S" else "table"
+        raise failures.not_allowed(f"{kind} {denied[0]}", engine.url.render_as_string(hide_password=False))
 
 
 def _create_or_upgrade(engine: Engine, *, progress: Progress | None = None, attempts: int = 5) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -76,15 +76,29 @@ def insert_values(connection: Connection, values: Sequence[Sequence[Any]]) -> in
     return max(connection.exec_driver_sql(compiled.string, params).rowcount, 0)
 
 
-def hold_ingest_lock(connection: Connection) -> None:
+INGEST_WAIT = (
+    "Waiting for the delivery log: another mailer command is storing SendGrid's events there (a colleague's "
+    "mailer events import, or the webhook) or erasing a journalist (mailer forget); this one goes on once it is done "
+    "(Ctrl+C stops)..."
+)
+
+
+def hold_ingest_lock(connection: Connection, *, waiting: Callable[[str], None] | None = None) -> None:
     """On PostgreSQL, take the log's ingest lock until the caller's transaction ends (again: a no-op).
 
     Event batches hold it while they store, and ``mailer forget`` while it erases, so a batch
     either is wholly stored before an erasure (which then blanks it) or looks the erasure up
-    after it. SQLite has one writer at a time already: nothing to do there.
+    after it. SQLite has one writer at a time already: nothing to do there. ``waiting`` is told
+    ``INGEST_WAIT`` when another holds it (newcomer 17 #12: `suppressions add` sat silent for the
+    half minute of a colleague's events import).
     """
-    if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
+    if connection.dialect.name != "postgresql":
+        return
+    if waiting is not None and connection.scalar(select(func.pg_try_advisory_xact_lock(_INGEST_LOCK))):
+        return
+    if waiting is not None:
+        waiting(INGEST_WAIT)
+    connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
 
 
 # Rows per multi-row INSERT on SQLite: at most 2,048 x 15 = 30,720 bound values (SQLite's limit is

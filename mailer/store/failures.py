@@ -9,18 +9,20 @@ StoreError naming the log and the next step, and never show SQL or a password.
 from __future__ import annotations
 
 import functools
+import getpass
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError, StatementError
 
 from mailer.errors import ConfigError, MailerError, StoreError
 
-__all__ = ["display_url", "during_send", "failed", "in_words", "opening", "reason"]
+__all__ = ["display_url", "during_send", "failed", "in_words", "not_allowed", "opening", "reason"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -41,6 +43,7 @@ _REASONS = (
     ("connection is closed", "the connection to the database server was lost"),
     ("no space left on device", "the disk is full"),
     ("password authentication failed", "the database refused the user name or password"),
+    ("timeout expired", "the database server did not answer in time"),  # connect_timeout (store.CONNECT_TIMEOUT)
 )
 
 
@@ -79,8 +82,23 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
             f"Cannot create the folder for the delivery log {where}: {exc.strerror or exc}.",
             hint="Create the folder, or set [database] url in mailer.toml to a place you may write to.",
         )
+    if isinstance(exc, NoSuchModuleError):  # "postgres+psycopg://", "mysql://": no such kind of database here
+        kind = url.partition("://")[0]
+        return StoreError(
+            f'Cannot open the delivery log {where}: "{kind}://" is not a kind of database mailer knows.',
+            hint="The log runs on SQLite (sqlite:///out/mailer.db) or PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE): "
+            "correct the start of [database] url in mailer.toml.",
+        )
+    postgresql = url.startswith("postgresql") and _parsed(url) is not None
+    said = _postgresql_opening(exc, url) if postgresql else None
+    if said is not None:
+        return StoreError(f"Cannot open the delivery log {where}: {said[0]}.", hint=said[1])
     why = reason(exc)
-    hint = "Check [database] url in mailer.toml and that the folder is writable."
+    hint = (
+        "Check [database] url in mailer.toml: the user, server, port and database name (the whole team uses the same URL)."
+        if postgresql
+        else "Check [database] url in mailer.toml and that the folder is writable."
+    )
     if "damaged" in why:
         hint = "Restore the log from a backup, or set [database] url to a new file; mailer does not touch this one."
     elif "read-only" in why:
@@ -90,6 +108,125 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
     elif "database server" in why:
         hint = "Start the database server, or check the host and port in [database] url in mailer.toml."
     return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
+
+
+def _parsed(url: str) -> URL | None:
+    """``url`` parsed, or None when it cannot be (it is then not shown at all)."""
+    try:
+        return make_url(url)
+    except Exception:  # noqa: BLE001 - any malformed URL
+        return None
+
+
+def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | None:
+    """What libpq says of a PostgreSQL URL that names nothing or is refused, as (what, what to do);
+    None when it says something else. Newcomer 17 #1: a database name or user name with a typo, a
+    password missing from PGPASSWORD or a wrong one all ended "Check [database] url in mailer.toml
+    and that the folder is writable." (a PostgreSQL URL has no folder) after libpq's own
+    "connection failed: connection to server at ... failed: FATAL: ..."."""
+    text = str(getattr(exc, "orig", None) or exc)
+    parsed = make_url(url)
+    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    user = parsed.username or "(your login name)"
+    same_url = "the whole team uses the same URL: compare it with a colleague's mailer.toml"
+    if found := re.search(r'database "([^"]+)" does not exist', text):
+        return (
+            f'the database server at {server} has no database "{found.group(1)}"',
+            (
+                f"Check the database name at the end of [database] url in mailer.toml ({same_url}), "
+                f"or create the database once: createdb -h {parsed.host or 'localhost'} -p {parsed.port or 5432} -U {user} {found.group(1)}"
+            ),
+        )
+    if found := re.search(r'role "([^"]+)" does not exist', text):
+        return (
+            f'the database server at {server} has no user "{found.group(1)}"',
+            f"Check the user name before the @ in [database] url in mailer.toml ({same_url}).",
+        )
+    if "no password supplied" in text:
+        return (
+            f'the database server at {server} asks for a password for user "{user}", and none was given',
+            (
+                "Set the password in this terminal, export PGPASSWORD='...' (or keep it in ~/.pgpass), as README's "
+                '"Team setup: PostgreSQL" says; every terminal that runs mailer needs it.'
+            ),
+        )
+    if "password authentication failed" in text:
+        in_url = parsed.password is not None or "password" in parsed.query
+        source = "the password in [database] url in mailer.toml" if in_url else "PGPASSWORD (or ~/.pgpass)"
+        named = re.search(r'for user "([^"]+)"', text)
+        return (
+            f'the database server at {server} refused the password of user "{named.group(1) if named else user}"',
+            f"Check the password: it comes from {source}. Set the team's current one, then run this again.",
+        )
+    if found := re.search(r"permission denied for schema (\S+)", text):
+        user = _user(parsed)
+        return (
+            (
+                f'the database user "{user}" may not create the delivery log\'s tables in schema "{found.group(1)}" '
+                f"(permission denied for schema {found.group(1)})"
+            ),
+            (
+                f'Ask whoever runs the database server to let this user create them (GRANT CREATE ON SCHEMA "{found.group(1)}" TO "{user}"), '
+                f"or log in as the database's owner in [database] url in mailer.toml; {same_url}."
+            ),
+        )
+    if permission := _permission(text, parsed, doing="use the delivery log's tables"):
+        return permission
+    if "timeout expired" in text:
+        return (
+            f"the database server at {server} did not answer within {_timeout(parsed)} seconds",
+            (
+                "Check that this computer reaches it (the office network, or the VPN from home) and the host and port in "
+                f"[database] url in mailer.toml ({same_url}); then run this again."
+            ),
+        )
+    if found := re.search(r'(?:failed to resolve host|could not translate host name) "?([^"\s:]+)', text):
+        return (
+            f'no database server called "{found.group(1).strip(chr(39))}" can be found (a typo in the name, or this computer is off the office network)',
+            f"Check the server name after the @ in [database] url in mailer.toml ({same_url}).",
+        )
+    return None
+
+
+def _timeout(parsed: URL) -> str:
+    """The seconds a connection waited: the URL's ?connect_timeout, or the log's default (store.CONNECT_TIMEOUT)."""
+    from mailer.store import CONNECT_TIMEOUT
+
+    return str(parsed.query.get("connect_timeout") or CONNECT_TIMEOUT)
+
+
+def _user(parsed: URL) -> str:
+    """The database user a URL logs in as (libpq takes the login name when it names none)."""
+    return parsed.username or getpass.getuser()
+
+
+def _permission(text: str, parsed: URL | None, *, doing: str) -> tuple[str, str] | None:
+    """PostgreSQL's "permission denied for table X" as (what, what to do), naming the user and the
+    GRANT to ask for (newcomer 17 #2: a colleague logging in as themselves, not as the user who
+    created the log, was told to check "the folder", or "disk space, permissions, the database server")."""
+    found = re.search(r"permission denied for (table|sequence|relation) (\S+)", text)
+    if found is None or parsed is None:
+        return None
+    user = _user(parsed)
+    options = str(parsed.query.get("options", ""))
+    path = re.search(r"search_path=([^\s,]+)", options)
+    schema = path.group(1) if path else "public"
+    return (
+        f'the database user "{user}" may not {doing} (permission denied for {found.group(1)} {found.group(2)})',
+        (
+            f"Use the same [database] url as your colleagues in mailer.toml, user included; or ask whoever runs the database "
+            f'server to give "{user}" the rights of the user who created the log: GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" '
+            f'TO "{user}"; GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{user}";'
+        ),
+    )
+
+
+def not_allowed(what: str, url: str) -> StoreError:
+    """The log's database user may not use ``what`` ("table event", "sequence event_id_seq"): the
+    StoreError a command's write would have met, said before a long-running command starts."""
+    permission = _permission(f"permission denied for {what}", _parsed(url), doing="change the delivery log")
+    assert permission is not None
+    return StoreError(f"The delivery log {display_url(url)} refused: {permission[0]}.", hint=f"Nothing was written. {permission[1]}")
 
 
 def during_send(exc: SQLAlchemyError, url: str, campaign_id: str) -> StoreError:
@@ -107,6 +244,9 @@ def failed(exc: BaseException, url: str | None) -> StoreError:
     """The log failed under a command or a library call (a lost server connection, a full disk, a
     file damaged since it was opened): what the command line says of it, for scripts too."""
     where = f" {display_url(url)}" if url else ""
+    permission = _permission(str(getattr(exc, "orig", None) or exc), _parsed(url) if url else None, doing="change the delivery log")
+    if permission is not None:
+        return StoreError(f"The delivery log{where} refused: {permission[0]}.", hint=f"Nothing more was written. {permission[1]}")
     return StoreError(
         f"The delivery log{where} failed: {reason(exc)}.",
         hint="Nothing more was written. Fix the cause (disk space, permissions, the database server), then run the command again.",

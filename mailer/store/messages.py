@@ -912,6 +912,14 @@ def blank_forgotten(connection: Connection, campaign_id: str) -> int:
     return int(result.rowcount or 0)
 
 
+def waiting_ids(connection: Connection, email_key: str) -> list[int]:
+    """The ids of the rows to one address (lower-cased) not sent yet in any campaign: `planned`, not skipped."""
+    query = select(message.c.id).where(
+        to_address(email_key), message.c.state == MessageState.PLANNED.value, message.c.skip_reason.is_(None)
+    )
+    return list(connection.scalars(query))
+
+
 def in_flight_among(connection: Connection, message_ids: Collection[int]) -> list[str]:
     """The campaigns (sorted) in which one of ``message_ids`` is `planned` in a request listed in
     flight: its email has left, or is about to, and cannot be called back (``mailer forget`` says so)."""

@@ -360,7 +360,7 @@ def upgrade(connection: Connection, *, progress: Progress | None = None) -> int:
         raise StoreError(
             f"This delivery log was upgraded by a newer press-mailer (log version {found}; this press-mailer knows up to "
             f"{SCHEMA_VERSION}), so this one must not write to it.",
-            hint="Update press-mailer on this computer (pip install -U press-mailer), then run the command again.",
+            hint=f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again.",
         )
     start = SCHEMA_VERSION if found is None else found
     if start < SCHEMA_VERSION:  # a log an earlier version wrote: shown, since a large one takes a while (fix 16)
@@ -373,6 +373,20 @@ def upgrade(connection: Connection, *, progress: Progress | None = None) -> int:
         connection.execute(schema_info.delete())
         connection.execute(schema_info.insert().values(version=SCHEMA_VERSION))
     return start
+
+
+def how_to_update() -> str:
+    """How this press-mailer is updated: run from a checkout (README's `pip install -e .` in the
+    project folder), the newer code in that folder and pip installing it again; otherwise pip from
+    the package index. Newcomer 17 #5: "pip install -U press-mailer" asked the index, not the
+    office's checkout, which stayed old."""
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2]  # mailer/store/upgrade.py -> the project folder
+    if (folder / "pyproject.toml").is_file() and 'name = "press-mailer"' in (folder / "pyproject.toml").read_text(encoding="utf-8"):
+        return f"in {folder}, get the newer code (git pull, or your colleagues' copy of the folder), then: {sys.executable} -m pip install -e {folder}"
+    return f"{sys.executable} -m pip install -U press-mailer"
 
 
 @contextmanager
