@@ -218,9 +218,14 @@ def test_fix10_send_with_include_previous_leaves_whom_another_send_is_mailing_no
         with engine.begin() as connection:
             held = lease.acquire(connection, first, now=utcnow())  # the other terminal's resume, sending right now
         again = mailer(*SEND, "--yes", "--include-previous")
-        assert again.exit_code == 0, again.output
+        # Everyone is being mailed by the resume: nothing is sent, and no campaign of nobody is logged (newcomer 17 #3).
+        assert again.exit_code == 1, again.output
         assert standin.mail_sends == []
-        assert "41 journalists were skipped" in again.stderr
+        said = " ".join(again.stderr.split())
+        assert f"all 41 journalists of this send are being mailed right now by {first}" in said, said
+        assert "Nothing was logged" in said and "after this send was planned" not in said, said
+        listed = mailer("campaigns").output
+        assert first in listed and f"{first}-2" not in listed, listed  # no second campaign in the log
         with engine.begin() as connection:
             lease.release(connection, held)
     finally:

@@ -182,7 +182,7 @@ def record(
                     final, skipped = skip_received(final, being_sent, being_sent.keys())
                     by = being_sent
                 if refuse_nobody and plan.request_count and not final.request_count:  # nothing written: rolled back
-                    raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
+                    raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed, going=include_previous)
                 campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
                 campaigns.create(
                     connection,
@@ -254,20 +254,34 @@ def _lock_new_campaigns(connection: Connection, waiting: Callable[[str], None] |
         note.cancel()
 
 
-def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed: int) -> SendError:
+def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed: int, going: bool = False) -> SendError:
     """Everyone the plan would mail was reached by another send of the same content, or suppressed,
     while its question waited (newcomer 17 #3: the answer "yes" logged a live campaign of nobody,
-    "Accepted: 0", which `mailer report latest` then read instead of the colleague's send)."""
+    "Accepted: 0", which `mailer report latest` then read instead of the colleague's send).
+    ``going``: a send with --include-previous, whose skipped journalists another send of the same
+    content is mailing right now (fix 10: never two copies at once), not one that mailed them."""
     total = skipped + suppressed
     who = "the journalist" if total == 1 else "both journalists" if total == 2 else f"all {total:,} journalists"
     reasons, sends = [], []
     if skipped:
         sends = sorted({by[key] for key in plan.email_keys() if key in by})
         named = ", ".join(sends) or "another send"
+        done = (
+            ("is" if skipped == 1 else "are") + " being mailed right now by"
+            if going
+            else ("was" if skipped == 1 else "were") + " mailed by"
+        )
         reasons.append(
             f"{'' if not suppressed else counted(skipped, 'journalist') + ' '}"
-            f"{'was' if skipped == 1 else 'were'} mailed by {named}, another send of this same release "
-            "(a colleague's, or another terminal's)"
+            f"{done} {named}, another send of this same release (a colleague's, or another terminal's)"
+        )
+    if going and not suppressed:
+        return SendError(
+            f"Nothing sent: {who} of this send {reasons[0]}, and --include-previous mails again those who had the "
+            "release, never two copies at once. Nothing was logged.",
+            hint=f"Let that send finish, then send again if you want them to have a second copy: mailer status {sends[0]}"
+            if len(sends) == 1
+            else "Let those sends finish (mailer campaigns lists them), then send again if you want them to have a second copy.",
         )
     if suppressed:
         reasons.append(
