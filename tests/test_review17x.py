@@ -49,10 +49,6 @@ def post(app: TestClient, *events: dict[str, object]) -> None:
 # -- 1. a newsletter resubscribe lifts a press-group unsubscribe said in a colleague's log's mail ----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a resubscribe to another SendGrid group (a newsletter's) lifted a press-group unsubscribe said in another log's mail",
-)
 def test_newsletter_resubscribe_keeps_an_unsubscribe_said_in_another_logs_mail(store: Engine) -> None:
     """Cleo unsubscribed from the press releases (group 5) in an email a colleague sent with her own
     delivery log (honoured here: "group unsubscribe (in mail sent with another delivery log)").
