@@ -146,10 +146,6 @@ def raw_post(app: Any, path: str) -> int:
     return int(sent[0]["status"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the log line of a POST to a path not served printed an old unsubscribe link's token and terminal control characters",
-)
 def test_the_log_line_of_a_path_not_served_holds_no_token_and_no_control_characters(
     store: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
