@@ -12,15 +12,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, sg_event, signed_headers, suppressions
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from mailer import unsubscribe
+from mailer.cli import main
 from mailer.config import Config, SenderConfig, WebhookConfig
 from mailer.events import webhook
 from mailer.store import events as event_store
@@ -172,3 +175,58 @@ def test_the_log_line_of_a_path_not_served_holds_no_token_and_no_control_charact
     assert "not unsubscribed" in said[0] and "/newsroom/unsubscribe/" in said[0], said[0]
     assert not any(ord(c) < 32 or ord(c) == 127 for c in said[1]), said[1]
     assert "\\x1b[1A" in said[1], said[1]
+
+
+# -- 4. a note wrapped over two lines in a bullet point or a quotation reaches every journalist ----
+
+
+def release(project: Path, body: str) -> Path:
+    """releases/x.md: a subject and a date, then ``body``."""
+    path = project / "releases" / "x.md"
+    path.write_text(f'---\nsubject: "Bee census"\ndate: 2026-02-19\n---\n{body}', encoding="utf-8")
+    return path
+
+
+def preview(*args: str) -> Result:
+    return CliRunner().invoke(main, ["preview", *args])
+
+
+@pytest.mark.xfail(strict=True, reason="an HTML comment wrapped over two lines in a bullet point or a quotation reached every journalist")
+@pytest.mark.parametrize("container", ["- ", "> ", "1. "])
+def test_a_note_wrapped_in_a_list_item_or_quotation_reaches_no_journalist(project: Path, container: str) -> None:
+    """Review 17c #8 leaves HTML comments (notes to colleagues, hidden by every Markdown editor) out
+    of the email. An editor wrapping at 80 columns puts a note in a bullet point on two lines, the
+    second indented under the first (or, in a quotation, behind "> "): the composer looked for the
+    note as Markdown hands it over, without that indent, did not find it in the file, and left it
+    in. Every journalist read "TODO: check the 18% with Maria, do not mention the lawsuit", the
+    preview saying nothing."""
+    follow = " " * len(container) if container != "> " else "> "
+    release(
+        project,
+        f"The census is out.\n\n{container}Hives grew by 18% <!-- TODO: check the 18% with Maria,\n"
+        f"{follow}do not mention the lawsuit --> since 2024.\n",
+    )
+    result = preview("releases/x.md")
+    assert result.exit_code == 0, result.output
+    for name in ("x.html", "x.txt"):
+        written = (project / "out" / "preview" / name).read_text(encoding="utf-8")
+        assert "lawsuit" not in written and "TODO" not in written, written
+        assert "Hives grew by 18%" in written and "since 2024." in written, written
+
+
+# -- 5. a note never closed (no -->) leaves the rest of the release out, without a word ------------
+
+
+@pytest.mark.xfail(strict=True, reason="an HTML comment never closed left the rest of the release out of the email without a word")
+def test_a_note_never_closed_is_an_error_naming_its_line(project: Path) -> None:
+    """A press officer starts a note to a colleague ("<!-- TODO check the 18% with Maria") and
+    forgets the closing "-->". Markdown hides everything after it up to the end of the file, so the
+    email held the first paragraph only: the quote, the figures and the boilerplate's lead-in were
+    gone, and the preview said nothing but the usual. What should happen: an error naming the line
+    the note opens on, and how to close it."""
+    release(project, "The census is out.\n\n<!-- TODO check the 18% with Maria\n\nHives grew by 18% since 2024.\n\nMore to come.\n")
+    result = preview("releases/x.md")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "releases/x.md, line 7" in said and "-->" in said, said
+    assert "Traceback" not in said
