@@ -345,6 +345,7 @@ def _markdown(
 ) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
     path = piece.path or release_path
+    _check_closed(piece.source, path, piece.line)
     source = without_comments(piece.source)
     warnings.extend(_html_warnings(source, path, piece.line))
     parsed = MARKDOWN.parse(marks.protect(replace(piece, source=source)))
@@ -429,6 +430,28 @@ def _in_file(comment: str) -> re.Pattern[str]:
     over without the indent or "> " of its next lines (review 17x #4: such a note was not found and
     reached every journalist), so each line break may be followed by those."""
     return re.compile(r"\n[ \t>]*".join(re.escape(line.strip(" \t")) for line in comment.split("\n")))
+
+
+def _check_closed(source: str, path: Path, first_line: int) -> None:
+    """A ReleaseError for a comment never closed: Markdown hides everything after ``<!--`` up to the
+    end of the file (or of its quotation or list), so the email lost the rest of the release without a
+    word (review 17x #5)."""
+    if "<!--" not in source:
+        return
+    for token in _WITH_HTML.parse(source):
+        if (
+            token.type == "html_block"
+            and token.map is not None
+            and token.content.lstrip().startswith("<!--")
+            and "-->" not in token.content
+        ):
+            opened = " ".join(token.content.strip().split("\n", 1)[0].split())
+            shown = opened if len(opened) <= 50 else opened[:47] + "..."
+            raise ReleaseError(
+                f"{path}, line {first_line + token.map[0]}: the note {shown} is never closed, so everything after it would be "
+                "left out of the email (Markdown hides it all).",
+                hint="End the note with --> where it ends: <!-- your note -->.",
+            )
 
 
 def _html_warnings(source: str, path: Path, first_line: int) -> list[str]:
