@@ -415,7 +415,7 @@ def without_comments(source: str) -> str:
                     if "\n" not in comment and spaced in chunk:
                         chunk = chunk.replace(spaced, " ", 1)
                     else:
-                        chunk = _in_file(comment).sub("", chunk, count=1)
+                        chunk = _without(chunk, _in_file(comment))
                 kept: list[str | None] = list(chunk.split("\n"))
                 # The lines a note spanned: blank where a blank line follows anyway (messages keep their line
                 # numbers), else dropped, so that the paragraph, its list item or its quotation goes on whole.
@@ -429,7 +429,18 @@ def _in_file(comment: str) -> re.Pattern[str]:
     """A comment as the file holds it: Markdown hands a note wrapped in a bullet point or a quotation
     over without the indent or "> " of its next lines (review 17x #4: such a note was not found and
     reached every journalist), so each line break may be followed by those."""
-    return re.compile(r"\n[ \t>]*".join(re.escape(line.strip(" \t")) for line in comment.split("\n")))
+    return re.compile(r"[ \t]*\n[ \t>]*".join(re.escape(line.strip(" \t")) for line in comment.split("\n")))
+
+
+def _without(chunk: str, note: re.Pattern[str]) -> str:
+    """``chunk`` without the first match of ``note``, and without one of the two spaces around it."""
+    found = note.search(chunk)
+    if found is None:
+        return chunk
+    start, end = found.span()
+    if 0 < start and chunk[start - 1] == " " and chunk[end : end + 1] == " ":
+        start -= 1
+    return chunk[:start] + chunk[end:]
 
 
 def _check_closed(source: str, path: Path, first_line: int) -> None:
