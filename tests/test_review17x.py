@@ -228,3 +228,37 @@ def test_a_note_never_closed_is_an_error_naming_its_line(project: Path) -> None:
     said = " ".join(result.output.split())
     assert "releases/x.md, line 7" in said and "-->" in said, said
     assert "Traceback" not in said
+
+
+# -- 6. an office's template putting the headline in capitals sends "ZQX0QQQQQQQQQXQZ" -------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="an office's template with {{ headline | upper }} sent every journalist ZQX0QQQQQQQQQXQZ for a contact field"
+)
+@pytest.mark.parametrize("part", ["html", "txt"])
+def test_a_template_filter_that_would_mangle_a_contact_field_is_an_error(project: Path, part: str) -> None:
+    """Review 17c #11 filled in a contact field in a heading the text part writes in capitals. An
+    office's own template does the same to the headline ({{ headline | upper }}, as press releases
+    often print it): a headline with a contact field ("Bee census for {{ contact.outlet }}") reached
+    every journalist as "BEE CENSUS FOR ZQX0QQQQQQQQQXQZ" in the text part and "-~C.OUTLET.H~-" in
+    the HTML, the preview saying nothing of it. What should happen: an error naming the template
+    and its line, saying what the filter does and what to write instead."""
+    folder = project / "templates"
+    for suffix in ("html.j2", "txt.j2", "css"):
+        built_in = (folder / f"release.{suffix}").read_text(encoding="utf-8")
+        if suffix == f"{part}.j2":
+            assert "{{ headline }}" in built_in
+            built_in = built_in.replace("{{ headline }}", "{{ headline | upper }}")
+        (folder / f"caps.{suffix}").write_text(built_in, encoding="utf-8")
+    path = project / "releases" / "x.md"
+    path.write_text(
+        '---\nsubject: "Bee census"\ndate: 2026-02-19\ntemplate: caps\nheadline: \'Bee census for {{ contact.outlet | default("you") }}\'\n---\nHello.\n',
+        encoding="utf-8",
+    )
+    result = preview("releases/x.md")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    line = next(n for n, text in enumerate((folder / f"caps.{part}.j2").read_text(encoding="utf-8").splitlines(), 1) if "| upper" in text)
+    assert f"caps.{part}.j2, line {line}" in said and "upper" in said, said
+    assert "Traceback" not in said
