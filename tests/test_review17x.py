@@ -233,9 +233,6 @@ def test_a_note_never_closed_is_an_error_naming_its_line(project: Path) -> None:
 # -- 6. an office's template putting the headline in capitals sends "ZQX0QQQQQQQQQXQZ" -------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an office's template with {{ headline | upper }} sent every journalist ZQX0QQQQQQQQQXQZ for a contact field"
-)
 @pytest.mark.parametrize("part", ["html", "txt"])
 def test_a_template_filter_that_would_mangle_a_contact_field_is_an_error(project: Path, part: str) -> None:
     """Review 17c #11 filled in a contact field in a heading the text part writes in capitals. An

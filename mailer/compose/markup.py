@@ -214,6 +214,8 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
+    if isinstance(mode, TokenMode):  # a journalist's own value may read like anything
+        _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
     targets: list[str] = []
 
@@ -237,6 +239,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": text_contact,
         },
     )
+    _check_fields_kept(text, text_path, PLACEHOLDER)
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
     # The list's targets go in after the text's own fields, so that a value that looks like a
     # placeholder ("zqx0xqz") is never filled in a second time (as personalize() never does).
@@ -611,6 +614,34 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
 
 
 _LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")
+
+
+# A contact field's stand-in (a placeholder of the text part, a token of the HTML) in other letters:
+# a filter of the template changed it, and it would reach every journalist as it is.
+_CHANGED_FIELD = re.compile(f"{PLACEHOLDER.pattern}|{tokens.TOKEN.pattern}", re.IGNORECASE)
+_CASE_FILTER = re.compile(r"\|\s*(upper|title|capitalize|lower|swapcase)\b")
+
+
+def _check_fields_kept(written: str, path: Path, stand_in: re.Pattern[str]) -> None:
+    """A TemplateError when the template changed a contact field's stand-in ({{ headline | upper }} on
+    a headline holding one): every journalist read "BEE CENSUS FOR ZQX0QQQQQQQQQXQZ" (review 17x #6)."""
+    for match in _CHANGED_FIELD.finditer(written):
+        if stand_in.fullmatch(match.group(0)) or PLACEHOLDER.fullmatch(match.group(0)) or tokens.TOKEN.fullmatch(match.group(0)):
+            continue
+        where = str(path)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        found = next((n for n, line in enumerate(lines, 1) if _CASE_FILTER.search(line)), None)
+        if found is not None:
+            where += f", line {found}"
+        raise TemplateError(
+            f'{where}: a filter here changes a contact field the release puts in this place, so every journalist would read "{match.group(0)}" '
+            "instead of their own value (upper, title and the like work on the text before the journalists' values are filled in).",
+            hint="Take the filter off, and write the text in capitals in the release itself "
+            '(headline: "BEE CENSUS FOR {{ contact.outlet | upper }}"), or in the HTML use text-transform: uppercase in the stylesheet.',
+        )
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, name: str) -> str:
