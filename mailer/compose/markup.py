@@ -214,6 +214,8 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
+    if isinstance(mode, TokenMode):  # a journalist's own value may read like anything
+        _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
     targets: list[str] = []
 
@@ -237,6 +239,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": text_contact,
         },
     )
+    _check_fields_kept(text, text_path, PLACEHOLDER)
     text = marks.restore(_BLANK_LINES.sub("\n\n", text), text_env, text_contact)
     # The list's targets go in after the text's own fields, so that a value that looks like a
     # placeholder ("zqx0xqz") is never filled in a second time (as personalize() never does).
@@ -345,6 +348,7 @@ def _markdown(
 ) -> list[MarkdownToken]:
     """Parse Markdown once (for both parts); links made absolute or refused, local images attached, alt text checked."""
     path = piece.path or release_path
+    _check_closed(piece.source, path, piece.line)
     source = without_comments(piece.source)
     warnings.extend(_html_warnings(source, path, piece.line))
     parsed = MARKDOWN.parse(marks.protect(replace(piece, source=source)))
@@ -398,7 +402,7 @@ def without_comments(source: str) -> str:
     block or a code span is code, and stays."""
     if "<!--" not in source:
         return source
-    lines = source.split("\n")
+    lines: list[str | None] = list(source.split("\n"))  # None: a line a note took, dropped at the end
     for token in _WITH_HTML.parse(source):
         if token.map is None:
             continue
@@ -408,15 +412,60 @@ def without_comments(source: str) -> str:
         elif token.type == "inline":
             comments = [child.content for child in token.children or [] if child.type == "html_inline" and child.content.startswith("<!--")]
             if comments:
-                chunk = "\n".join(lines[start:end])
+                chunk = "\n".join(line for line in lines[start:end] if line is not None)
                 for comment in comments:
                     spaced = f" {comment} "  # "the census <!-- note --> is out": one space left, not two
                     if "\n" not in comment and spaced in chunk:
                         chunk = chunk.replace(spaced, " ", 1)
                     else:
-                        chunk = chunk.replace(comment, "\n" * comment.count("\n"), 1)
-                lines[start:end] = chunk.split("\n")
-    return "\n".join(lines)
+                        chunk = _without(chunk, _in_file(comment))
+                kept: list[str | None] = list(chunk.split("\n"))
+                # The lines a note spanned: blank where a blank line follows anyway (messages keep their line
+                # numbers), else dropped, so that the paragraph, its list item or its quotation goes on whole.
+                after = lines[end] if end < len(lines) else ""
+                filler = "" if after is not None and not after.strip() else None
+                lines[start:end] = kept + [filler] * (end - start - len(kept))
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _in_file(comment: str) -> re.Pattern[str]:
+    """A comment as the file holds it: Markdown hands a note wrapped in a bullet point or a quotation
+    over without the indent or "> " of its next lines (review 17x #4: such a note was not found and
+    reached every journalist), so each line break may be followed by those."""
+    return re.compile(r"[ \t]*\n[ \t>]*".join(re.escape(line.strip(" \t")) for line in comment.split("\n")))
+
+
+def _without(chunk: str, note: re.Pattern[str]) -> str:
+    """``chunk`` without the first match of ``note``, and without one of the two spaces around it."""
+    found = note.search(chunk)
+    if found is None:
+        return chunk
+    start, end = found.span()
+    if 0 < start and chunk[start - 1] == " " and chunk[end : end + 1] == " ":
+        start -= 1
+    return chunk[:start] + chunk[end:]
+
+
+def _check_closed(source: str, path: Path, first_line: int) -> None:
+    """A ReleaseError for a comment never closed: Markdown hides everything after ``<!--`` up to the
+    end of the file (or of its quotation or list), so the email lost the rest of the release without a
+    word (review 17x #5)."""
+    if "<!--" not in source:
+        return
+    for token in _WITH_HTML.parse(source):
+        if (
+            token.type == "html_block"
+            and token.map is not None
+            and token.content.lstrip().startswith("<!--")
+            and "-->" not in token.content
+        ):
+            opened = " ".join(token.content.strip().split("\n", 1)[0].split())
+            shown = opened if len(opened) <= 50 else opened[:47] + "..."
+            raise ReleaseError(
+                f"{path}, line {first_line + token.map[0]}: the note {shown} is never closed, so everything after it would be "
+                "left out of the email (Markdown hides it all).",
+                hint="End the note with --> where it ends: <!-- your note -->.",
+            )
 
 
 def _html_warnings(source: str, path: Path, first_line: int) -> list[str]:
@@ -565,6 +614,34 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
 
 
 _LOCATED = re.compile(r"\S+\.(?:j2|html|txt)[,:]")
+
+
+# A contact field's stand-in (a placeholder of the text part, a token of the HTML) in other letters:
+# a filter of the template changed it, and it would reach every journalist as it is.
+_CHANGED_FIELD = re.compile(f"{PLACEHOLDER.pattern}|{tokens.TOKEN.pattern}", re.IGNORECASE)
+_CASE_FILTER = re.compile(r"\|\s*(upper|title|capitalize|lower|swapcase)\b")
+
+
+def _check_fields_kept(written: str, path: Path, stand_in: re.Pattern[str]) -> None:
+    """A TemplateError when the template changed a contact field's stand-in ({{ headline | upper }} on
+    a headline holding one): every journalist read "BEE CENSUS FOR ZQX0QQQQQQQQQXQZ" (review 17x #6)."""
+    for match in _CHANGED_FIELD.finditer(written):
+        if stand_in.fullmatch(match.group(0)) or PLACEHOLDER.fullmatch(match.group(0)) or tokens.TOKEN.fullmatch(match.group(0)):
+            continue
+        where = str(path)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        found = next((n for n, line in enumerate(lines, 1) if _CASE_FILTER.search(line)), None)
+        if found is not None:
+            where += f", line {found}"
+        raise TemplateError(
+            f'{where}: a filter here changes a contact field the release puts in this place, so every journalist would read "{match.group(0)}" '
+            "instead of their own value (upper, title and the like work on the text before the journalists' values are filled in).",
+            hint="Take the filter off, and write the text in capitals in the release itself "
+            '(headline: "BEE CENSUS FOR {{ contact.outlet | upper }}"), or in the HTML use text-transform: uppercase in the stylesheet.',
+        )
 
 
 def _template_line(exc: BaseException, env: jinja2.Environment, name: str) -> str:

@@ -62,7 +62,7 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
                 log.info("one-click unsubscribe recorded for a message of %s", found.campaign_id)
                 return _page(200, "Unsubscribed", f"<p>You are unsubscribed. You will not receive press releases from {who} any more.</p>")
             used = unsubscribes.used_at(connection, found)
-            if used is None or not unsubscribes.is_suppressed(connection, found):
+            if used is None or not unsubscribes.already_stands(connection, found):
                 # Never used, or put back on the list since (at her request): the button unsubscribes (again).
                 return _page(200, "Unsubscribe", _form(who))
             day = used.strftime("%d %B %Y")

@@ -48,7 +48,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from mailer import events
+from mailer import events, unsubscribe
 from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError
 from mailer.events import kinds, oneclick, signature
@@ -329,15 +329,24 @@ def create_app(
         status = getattr(exc, "status_code", 404)
         if request.method == "POST":
             declared = request.headers.get("content-length", "")
-            where = settings.path + (f" (or {prefix}{settings.path})" if prefix else "")
-            _log_request(
-                request,
-                status,
-                int(declared) if declared.isdigit() else None,
-                None,
-                ("refused: this path takes no POST" if status == 405 else "refused: this webhook serves no such path")
-                + f"; SendGrid's Event Webhook must post to {where}",
-            )
+            path, link = _shown_path(request.url.path)
+            if link:
+                # An unsubscribe link of an address not served here (public_url changed since the email
+                # went out): a journalist's stop lost, not SendGrid's settings (review 17x #3).
+                served = (
+                    (f"{unsubscribe.PATH} and {prefix}{unsubscribe.PATH}" if prefix else unsubscribe.PATH) if unsubscribe_secret else ""
+                )
+                said = "refused: a journalist's one-click unsubscribe link at an address this webhook does not serve: the journalist " + (
+                    f"was not unsubscribed. Links are served at {served}: check [webhook] public_url against the emails' links"
+                    if served
+                    else "was not unsubscribed: this webhook serves no unsubscribe links (no unsubscribe secret)"
+                )
+            else:
+                where = settings.path + (f" (or {prefix}{settings.path})" if prefix else "")
+                said = ("refused: this path takes no POST" if status == 405 else "refused: this webhook serves no such path") + (
+                    f"; SendGrid's Event Webhook must post to {where}"
+                )
+            _log_request(request, status, int(declared) if declared.isdigit() else None, None, said, path=path)
         return PlainTextResponse(getattr(exc, "detail", "Not Found"), status_code=status, headers=getattr(exc, "headers", None))
 
     return Starlette(routes=routes, exception_handlers={ClientDisconnect: _client_gone, 404: not_served, 405: not_served})
@@ -479,7 +488,29 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _log_request(request: Request, status: int | None, size: int | None, started: float | None, outcome: str) -> None:
+_SHOWN_PATH = 200  # characters of a path not served that its log line shows
+
+
+def _shown_path(path: str) -> tuple[str, bool]:
+    """A path as the log line of a request not served shows it, and whether it is an unsubscribe link.
+
+    Anybody can POST to a path of their choosing, and the line reaches the office's terminal:
+    control characters are written escaped ("\\x1b[2K" would wipe a line), a long path is cut,
+    and an unsubscribe link's token, which unsubscribes someone, is never shown ("/old/unsubscribe/...",
+    review 17x #3).
+    """
+    start = path.find(unsubscribe.PATH)
+    link = start >= 0 and path[start + len(unsubscribe.PATH) :].strip("/") not in ("", unsubscribe.PREVIEW_TOKEN)
+    if link:
+        path = path[: start + len(unsubscribe.PATH)] + "..."
+    cut = len(path) > _SHOWN_PATH
+    path = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in path[:_SHOWN_PATH])
+    return path + ("..." if cut else ""), link
+
+
+def _log_request(
+    request: Request, status: int | None, size: int | None, started: float | None, outcome: str, *, path: str | None = None
+) -> None:
     """One line per request on the ``mailer.events.webhook.requests`` logger: status, size, time taken, counts.
 
     Never an address or any other content of the events (issue 13): counts only. ``status`` None:
@@ -490,7 +521,7 @@ def _log_request(request: Request, status: int | None, size: int | None, started
     shown = "? bytes" if size is None else f"{size} bytes"
     took = "" if started is None else f" {(time.perf_counter() - started) * 1000:.0f} ms"
     code = "-" if status is None else str(status)
-    request_log.info("%s %s %s %s%s: %s", request.method, request.url.path, code, shown, took, outcome)
+    request_log.info("%s %s %s %s%s: %s", request.method, request.url.path if path is None else path, code, shown, took, outcome)
 
 
 def log_requests(stream: TextIO | None = None) -> logging.Handler:

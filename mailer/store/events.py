@@ -189,6 +189,7 @@ class GroupChange(NamedTuple):
     timestamp: int  # Unix seconds
     other_log: bool  # in mail another delivery log sent (fix 15b)
     group: str | None  # the event's asm_group_id, as text; None when it names none
+    ours: bool = False  # about a message of this log (linked): the journalist answering this office's own mail
 
 
 def group_of(raw: str | None) -> str | None:
@@ -211,11 +212,12 @@ def latest_group_events(connection: Connection, addresses: Collection[str]) -> d
     (this log's mail or another's) and unsubscribe group, as ``standing_group`` weighs them."""
     found: dict[str, list[GroupChange]] = {}
     for chunk in chunks(addresses):
-        query = select(event.c.email, event.c.event, event.c.timestamp, event.c.other_log, event.c.raw).where(
+        query = select(event.c.email, event.c.event, event.c.timestamp, event.c.other_log, event.c.raw, event.c.message_id).where(
             event.c.email.in_(chunk), _GROUP_EVENTS
         )
         for row in connection.execute(query):
-            found.setdefault(row.email, []).append(GroupChange(row.event, row.timestamp, bool(row.other_log), group_of(row.raw)))
+            change = GroupChange(row.event, row.timestamp, bool(row.other_log), group_of(row.raw), row.message_id is not None)
+            found.setdefault(row.email, []).append(change)
     return found
 
 
@@ -228,6 +230,8 @@ class _Change(Protocol):
     def other_log(self) -> bool: ...
     @property
     def group(self) -> str | None: ...
+    @property
+    def ours(self) -> bool: ...
 
 
 _C = TypeVar("_C", bound=_Change)
@@ -239,8 +243,9 @@ def standing_unsubscribes(changes: Iterable[_C]) -> list[_C]:
     A group resubscribe undoes the unsubscribes from the same group before it (an event naming no
     group matches any): the journalist asks for that group's mail again. A resubscribe to another
     group (a newsletter another tool sends from the same SendGrid account) does not undo this
-    office's unsubscribe (review 17w #2). One in this log's mail undoes another log's unsubscribe,
-    whatever its group (she asks for this office's mail again); one in another log's mail (to
+    office's unsubscribe (review 17w #2). One in this log's own mail (linked to its message) undoes
+    another log's unsubscribe, whatever its group (she asks for this office's mail again); one in
+    mail of no log (a newsletter's) only one of its own group (review 17x #1); one in another log's mail (to
     another client's group) undoes only that log's, never a stop said here (fix 15b). At the same
     second an unsubscribe outlasts a resubscribe of its own origin.
     """
@@ -251,7 +256,9 @@ def standing_unsubscribes(changes: Iterable[_C]) -> list[_C]:
         for r in resubscribes:
             if r.other_log and not unsubscribe.other_log:
                 continue
-            asks_us_again = unsubscribe.other_log and not r.other_log  # another log's stop, then this office's group again
+            # Another log's stop, then a resubscribe in this office's own mail: she asks for its mail again. One
+            # in mail of no delivery log (a newsletter tool's, another group) is not that (review 17x #1).
+            asks_us_again = unsubscribe.other_log and r.ours
             if not asks_us_again and r.group is not None and unsubscribe.group is not None and r.group != unsubscribe.group:
                 continue
             if r.timestamp > unsubscribe.timestamp or (r.timestamp == unsubscribe.timestamp and unsubscribe.other_log and not r.other_log):
@@ -279,6 +286,7 @@ class OptOut(NamedTuple):
     campaign_id: str | None
     other_log: bool  # said about mail another delivery log sent (schema.py): honoured all the same
     group: str | None = None  # a group (re)subscription's asm_group_id
+    ours: bool = False  # about a message of this log (linked)
 
 
 _OPTING = ("unsubscribe", "spamreport", "group_unsubscribe", "group_resubscribe")
@@ -296,13 +304,15 @@ def latest_opt_out(connection: Connection, address: str, message_ids: ColumnElem
     condition = event.c.email == address
     if message_ids is not None:
         condition = or_(condition, message_ids)
-    query = select(event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id, event.c.other_log, event.c.raw).where(
-        event.c.event.in_(_OPTING), condition
-    )
+    query = select(
+        event.c.event, event.c.timestamp, event.c.sg_event_id, event.c.campaign_id, event.c.other_log, event.c.raw, event.c.message_id
+    ).where(event.c.event.in_(_OPTING), condition)
     found = sorted(
         (
-            OptOut(kind, stamp, sg_event_id, campaign_id, bool(other), group_of(raw) if kind.startswith("group_") else None)
-            for kind, stamp, sg_event_id, campaign_id, other, raw in connection.execute(query)
+            OptOut(
+                kind, stamp, sg_event_id, campaign_id, bool(other), group_of(raw) if kind.startswith("group_") else None, linked is not None
+            )
+            for kind, stamp, sg_event_id, campaign_id, other, raw, linked in connection.execute(query)
         ),
         key=lambda o: (o.timestamp, o.event != "group_resubscribe"),
     )

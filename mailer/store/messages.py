@@ -541,9 +541,16 @@ def by_address(connection: Connection, addresses: Collection[str]) -> dict[str, 
 
 
 _sandboxed = campaign.c.filters[campaigns.SANDBOX].as_boolean()
-# Campaigns whose mail can have reached someone: live or test, not sent to SendGrid's sandbox (a
-# cancelled one may have gone out in part).
-_reaching = and_(campaign.c.mode != Mode.DRY_RUN.value, or_(_sandboxed.is_(None), _sandboxed.is_(False)))
+# Campaigns whose mail can have reached someone: live or test, not sent to SendGrid's sandbox, not
+# cancelled. A campaign is cancelled only when it reached nobody (a scheduled send SendGrid dropped
+# in time, a stopped send that had mailed nobody; one stopped half-way is done, the rest called off:
+# send.campaign._call_off), and reports read its messages "cancelled" (models.shown_state). A late
+# bounce of Monday's release after Thursday's cancelled one's time went to Thursday's (review 17x #7).
+_reaching = and_(
+    campaign.c.mode != Mode.DRY_RUN.value,
+    campaign.c.status != CampaignStatus.CANCELLED.value,
+    or_(_sandboxed.is_(None), _sandboxed.is_(False)),
+)
 
 
 def _unix(value: datetime | None) -> int:

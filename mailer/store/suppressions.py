@@ -172,6 +172,12 @@ GROUP_NOTE = "group unsubscribe"  # events/apply.py notes group unsubscribes so;
 OTHER_LOG_NOTE = "in mail sent with another delivery log"
 
 
+def opt_out_stands(connection: Connection, address: str) -> bool:
+    """Whether a stop of the journalist's own (an unsubscribe, a spam report, a one-click link) still
+    stands: one said since the office last lifted such a suppression on purpose (``_standing_opt_out``)."""
+    return _standing_opt_out(connection, mailbox.key(address)) is not None
+
+
 def _standing_opt_out(connection: Connection, key: str) -> Suppression | None:
     """The suppression a journalist's own opt-out still standing calls for, or None.
 

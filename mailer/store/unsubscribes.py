@@ -2,8 +2,9 @@
 
 A used link is an ``unsubscribe`` row in the event table, like SendGrid's own, linked to its
 message, whose ``sg_event_id`` is ``one-click.<message key>``. A second use of the same link
-while the address is suppressed finds that row, and stores nothing and suppresses nothing. Once
-the office has lifted the suppression (the journalist asked back in), a new use is a new request
+while her stop stands finds that row, and stores nothing and suppresses nothing. Once
+the office has lifted the suppression (the journalist asked back in), a new use (even while she
+is suppressed for a bounce since) is a new request
 from the journalist, not a re-sent event: it is stored under ``one-click.<message key>.<time>``
 and suppresses again (review 17w #5: Gmail's Unsubscribe button on an older email POSTs that
 email's link, was answered 200, and changed nothing).
@@ -83,7 +84,7 @@ def used_at(connection: Connection, found: Recipient) -> datetime | None:
 def record(connection: Connection, found: Recipient, message_key: str, *, now: datetime) -> bool:
     """Store the use of a link and suppress its address; False (and no change) when it was used
     before and the address is still suppressed."""
-    if _used_and_suppressed(connection, found):
+    if already_stands(connection, found):
         return False
     timestamp = int(now.timestamp())
     raw = {"event": "unsubscribe", "source": SOURCE, "timestamp": timestamp, "campaign": found.campaign_id, "message": message_key}
@@ -103,7 +104,7 @@ def record(connection: Connection, found: Recipient, message_key: str, *, now: d
         statement = insert_or_skip(connection.dialect, event).values(row).on_conflict_do_nothing().returning(event.c.id)
         if connection.execute(statement).first() is not None:
             break
-        if _used_and_suppressed(connection, found):  # the same link, used at the same moment by another request
+        if already_stands(connection, found):  # the same link, used at the same moment by another request
             return False
     else:
         return False
@@ -112,8 +113,19 @@ def record(connection: Connection, found: Recipient, message_key: str, *, now: d
     return True
 
 
-def _used_and_suppressed(connection: Connection, found: Recipient) -> bool:
-    return used_at(connection, found) is not None and is_suppressed(connection, found)
+def already_stands(connection: Connection, found: Recipient) -> bool:
+    """Whether a use of this link now would change nothing: it was used, the address is suppressed,
+    and her stop still stands. Suppressed for another reason (a bounce) after the office put her
+    back, a new use is her stop again, stored so that lifting the bounce leaves her unsubscribed
+    (review 17x #2: "You already unsubscribed", and the releases came once the bounce was lifted)."""
+    if used_at(connection, found) is None:
+        return False
+    entry = suppressions.find(connection, found.email_key)
+    if entry is None:
+        return False
+    return entry.reason in (SuppressionReason.UNSUBSCRIBE, SuppressionReason.SPAM_REPORT) or suppressions.opt_out_stands(
+        connection, found.email_key
+    )
 
 
 def is_suppressed(connection: Connection, found: Recipient) -> bool:
