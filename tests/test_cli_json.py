@@ -17,6 +17,7 @@ from press_office import event, folder, keys, mailer
 from test_cli_schedule import two_hours_ahead
 from test_suppressions_sync import serve_lists
 
+from mailer.send.prepare import NEW_LOG_WARNING
 from mailer.store import display_url
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv")
@@ -44,7 +45,7 @@ def test_json_live_send_without_yes_is_refused_with_a_document(office: Path, sta
         '"Send this release to 5 journalists?").',
         "hint": "Add --yes to send (the plan above went to standard error), or leave out --json to be asked.",
         "exit_code": 1,
-        "warnings": [],
+        "warnings": [NEW_LOG_WARNING],  # the office's first live send: a new log (session 17)
     }
     assert "Recipients: 5\n" in result.stderr and "Error: Not sending: a live send with --json needs --yes" in result.stderr
     assert standin.requests == []
@@ -71,7 +72,7 @@ def test_json_live_send_document(office: Path, standin: Any, db_url: str) -> Non
         "eml_written": None,
         "skipped_file": None,
         "log": display_url(db_url),
-        "warnings": [NEVER_TESTED],
+        "warnings": [NEW_LOG_WARNING, NEVER_TESTED],
     }
     assert found["campaign"].endswith("-example")
     assert result.stderr.startswith("Log: ")

@@ -77,3 +77,39 @@ def test_a_script_erases_a_journalist_everywhere_the_command_does(tmp_path: Any,
     assert not erasure.found_nowhere
     contact = " ".join(mailer("contact", "ben@gazette.example").output.split())
     assert "forgotten" in contact, contact
+
+
+def test_a_live_send_from_a_new_log_says_it_cannot_skip_anyone(tmp_path: Any, standin: Any, db_url: str) -> None:
+    """A colleague's mailer.toml without the team's [database] url starts a new, empty log: a live
+    send from it cannot skip who unsubscribed, bounced or already had the release through the
+    team's log, and only the "Log:" line showed which log it was (newcomer 17's biggest open risk).
+    The plan says so while the log has never sent live and suppresses nobody; a dry run or a test
+    send does not end that, the first live send does."""
+    from mailer.send.prepare import NEW_LOG_WARNING
+
+    office(tmp_path, standin, db_url, beat=SIX)
+    warned = " ".join(NEW_LOG_WARNING.split())
+    assert warned not in said(mailer(*SEND, "--dry-run")), "a dry run sends nobody"
+    assert mailer("test", "releases/example.md", "--to", "staff@example.org").exit_code == 0
+    first = mailer(*SEND)
+    assert first.exit_code == 0, first.output
+    assert warned in said(first), said(first)
+    (tmp_path / "releases" / "other.md").write_text(
+        (tmp_path / "releases" / "example.md").read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Other: Riverbend'),
+        encoding="utf-8",
+    )
+    second = mailer("send", "releases/other.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert second.exit_code == 0, second.output
+    assert warned not in said(second), "the log has sent live before"
+
+
+def test_a_new_log_that_suppresses_someone_is_not_warned_of(tmp_path: Any, standin: Any, db_url: str) -> None:
+    """An office that suppressed addresses (synced from SendGrid, or by hand) before its first send
+    has a log that keeps them out: no warning."""
+    from mailer.send.prepare import NEW_LOG_WARNING
+
+    office(tmp_path, standin, db_url, beat=SIX)
+    assert mailer("suppressions", "add", "j1@paper1.example", "--reason", "asked by phone").exit_code == 0
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert " ".join(NEW_LOG_WARNING.split()) not in said(sent)

@@ -139,7 +139,10 @@ def prepare_send(
         planned = _planned(
             connection, config, versions, contact_list, release_path, mode, overrides=overrides, include_previous=include_previous
         )
+        new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE) and not suppression_store.any_kept(connection)
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
+    if new_log:
+        warnings.insert(0, NEW_LOG_WARNING)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | TemplateError | None = None
@@ -174,6 +177,17 @@ def prepare_send(
         include_previous=include_previous,
         problem=problem,
     )
+
+
+# A live send from a delivery log that has never sent live and suppresses nobody (newcomer 17: a
+# colleague's mailer.toml without the team's [database] url started a new, empty log, and a live
+# send from it would mail every journalist who unsubscribed, bounced or already had the release).
+NEW_LOG_WARNING = (
+    "This delivery log has never sent a live release and suppresses nobody: it cannot keep from mailing journalists "
+    "who unsubscribed, bounced or already had this release through your office's usual log. If your office keeps its "
+    "log elsewhere (your team's shared log on a database server, another folder's out/mailer.db), stop here and set [database] url in "
+    "mailer.toml (the Log: line above says which log this is); if this is your office's first send, go ahead."
+)
 
 
 def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
