@@ -135,25 +135,31 @@ def event_count(engine: Engine) -> int:
         return len(connection.execute(select(event.c.id)).all())
 
 
-def post_and_go_away(app: Any, path: str, *, host: bytes, first_bytes: bytes) -> None:
-    """Run ``app`` (ASGI) on a POST to ``path`` whose sender sends ``first_bytes`` of a 1000-byte
-    body and disconnects, as a slow client given up on or a scanner does."""
-    import asyncio
-
-    scope = {
+def post_scope(path: str, *, host: bytes, length: int, client: tuple[str, int], server: tuple[str, int]) -> dict[str, Any]:
+    """The ASGI scope of a JSON POST to ``path`` as uvicorn hands it over (percent-escapes decoded,
+    nothing tidied; the raw path kept as sent, even bytes that are not UTF-8)."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
         "path": path,
-        "raw_path": path.encode(),
+        "raw_path": path.encode("utf-8", "surrogateescape"),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", host), (b"content-type", b"application/json"), (b"content-length", b"1000")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8080),
+        "headers": [(b"host", host), (b"content-type", b"application/json"), (b"content-length", str(length).encode())],
+        "client": client,
+        "server": server,
     }
+
+
+def post_and_go_away(app: Any, path: str, *, host: bytes, first_bytes: bytes) -> None:
+    """Run ``app`` (ASGI) on a POST to ``path`` whose sender sends ``first_bytes`` of a 1000-byte
+    body and disconnects, as a slow client given up on or a scanner does."""
+    import asyncio
+
+    scope = post_scope(path, host=host, length=1000, client=("127.0.0.1", 50000), server=("127.0.0.1", 8080))
     messages = [{"type": "http.request", "body": first_bytes, "more_body": True}, {"type": "http.disconnect"}]
 
     async def receive() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, messages, sg_event, signed_headers, suppressions
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, messages, post_scope, sg_event, signed_headers, suppressions
 from pydantic import SecretStr
 from sqlalchemy import Engine, update
 from starlette.testclient import TestClient
@@ -132,20 +132,7 @@ def raw_post(app: Any, path: str) -> int:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("utf-8", "surrogateescape"),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"press.example.org"), (b"content-type", b"application/json"), (b"content-length", b"2")],
-        "client": ("203.0.113.9", 50000),
-        "server": ("127.0.0.1", 8025),
-    }
+    scope = post_scope(path, host=b"press.example.org", length=2, client=("203.0.113.9", 50000), server=("127.0.0.1", 8025))
     asyncio.run(app(scope, receive, send))
     return int(sent[0]["status"])
 
