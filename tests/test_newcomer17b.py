@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
+
+from mailer.cli import main
+
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 
@@ -27,3 +32,25 @@ def test_every_readme_table_row_has_the_cells_of_its_header() -> None:
         elif not re.fullmatch(r"\|[-:| ]+\|", line.strip()) and cells != header_cells:
             wrong.append(f"README.md line {number}: {cells} cells, its header {header_cells}")
     assert not wrong, "\n".join(wrong)
+
+
+def _check(*args: str) -> Result:
+    result = CliRunner().invoke(main, ["lists", "check", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+@pytest.mark.parametrize("title", ["Exported by press@agency.example on 30/11/2026", "Exported by press@agency.example"])
+def test_a_title_line_of_one_cell_naming_an_address_is_named_with_the_header_row(tmp_path: Path, title: str) -> None:
+    """A title line typed in a text editor (or one cell wide, as hand-kept lists save it) naming the
+    agency's address gave 'row 2 has 3 cells but the header has 1 ... must be in double quotes',
+    about the header row itself; like a spreadsheet's padded title line, it names both rows."""
+    path = tmp_path / "agency.csv"
+    path.write_text(f"{title}\nEmail,First Name,Last Name\njane@example.org,Jane,Doe\n", encoding="utf-8")
+    result = _check(str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'Error: {path}: the header row seems to be row 2 ("Email", "First Name", "Last Name"), but row 1 above it '
+        f'holds an address ("{title}").\n'
+        "Delete the lines above the header row (or move a journalist's row below it), then try again.\n"
+    )
