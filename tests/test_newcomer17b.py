@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from mailer import contacts
 from mailer.cli import main
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -54,3 +55,22 @@ def test_a_title_line_of_one_cell_naming_an_address_is_named_with_the_header_row
         f'holds an address ("{title}").\n'
         "Delete the lines above the header row (or move a journalist's row below it), then try again.\n"
     )
+
+
+GOOGLE_CSV = (
+    "Name,Given Name,Additional Name,Family Name,E-mail 1 - Type,E-mail 1 - Value\nJane van Doe,Jane,,van Doe,* Work,jane@example.org\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [GOOGLE_CSV, "Name,First Name,Last Name,Email\nJane van Doe,Jane,van Doe,jane@example.org\n"],
+    ids=["google-contacts", "crm"],
+)
+def test_a_full_name_column_beside_first_and_last_name_columns_is_not_the_last_name(tmp_path: Path, text: str) -> None:
+    """Google Contacts' CSV (Name, Given Name, Family Name) gave every journalist the whole name as
+    last name: 'Dear Ms. Jane van Doe', the Family Name column read as a column of the list's own."""
+    path = tmp_path / "google.csv"
+    path.write_text(text, encoding="utf-8")
+    (jane,) = contacts.load([path]).contacts
+    assert (jane.fields["first_name"], jane.fields["last_name"]) == ("Jane", "van Doe")

@@ -150,7 +150,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
 
     The first header naming a canonical column wins; a second one is kept as a custom column.
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
-    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
+    or last-name column (not both): then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
     """
     from mailer.models import CANONICAL_FIELDS
 
@@ -161,7 +161,10 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
         if header_key(header) in _NAME_WORDS:
-            canonical = "last_name" if "first_name" in named else "first_name" if "last_name" in named else "name"
+            # Beside both halves (Google Contacts' Name, Given Name, Family Name) it is the full
+            # name, which they override: not the last name (newcomer 17b #3).
+            halves = {"first_name", "last_name"} & named
+            canonical = "name" if len(halves) != 1 else "last_name" if "first_name" in halves else "first_name"
         if canonical and canonical not in recognized:
             recognized[canonical] = position
             continue
