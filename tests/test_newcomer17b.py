@@ -74,3 +74,18 @@ def test_a_full_name_column_beside_first_and_last_name_columns_is_not_the_last_n
     path.write_text(text, encoding="utf-8")
     (jane,) = contacts.load([path]).contacts
     assert (jane.fields["first_name"], jane.fields["last_name"]) == ("Jane", "van Doe")
+
+
+OUTLOOK_CSV = (
+    "First Name,Middle Name,Last Name,Title,Suffix,Company,Department,Job Title,E-mail Address,E-mail Type\n"
+    "Jane,,Doe,Ms.,,Daily Example,,Health reporter,jane@example.org,SMTP\n"
+)
+
+
+def test_outlooks_title_column_is_the_honorific_beside_its_job_title(tmp_path: Path) -> None:
+    """Outlook's contact export heads the honorific Title and the job Job Title: every journalist's
+    {{ contact.title }} read 'Ms.' and the job title was a column of the list's own (job_title)."""
+    path = tmp_path / "outlook.csv"
+    path.write_text(OUTLOOK_CSV, encoding="utf-8")
+    (jane,) = contacts.load([path]).contacts
+    assert (jane.fields["title"], jane.fields["honorific"]) == ("Health reporter", "Ms.")

@@ -158,8 +158,15 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     custom: dict[str, int] = {}
     taken = set(CANONICAL_FIELDS) | {"name"}
     named = {canonical_name(header) for header in headers}
+    # Outlook's contact export heads the honorific "Title" (Ms., Dr.) and the job "Job Title":
+    # beside a Job Title, a bare Title is the honorific (newcomer 17b #4: every title read "Ms.").
+    honorific = any(header_key(header) == "jobtitle" for header in headers)
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
+        if honorific and header_key(header) == "title" and "honorific" not in taken:
+            taken.add("honorific")
+            custom["honorific"] = position
+            continue
         if header_key(header) in _NAME_WORDS:
             # Beside both halves (Google Contacts' Name, Given Name, Family Name) it is the full
             # name, which they override: not the last name (newcomer 17b #3).
