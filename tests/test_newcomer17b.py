@@ -89,3 +89,29 @@ def test_outlooks_title_column_is_the_honorific_beside_its_job_title(tmp_path: P
     path.write_text(OUTLOOK_CSV, encoding="utf-8")
     (jane,) = contacts.load([path]).contacts
     assert (jane.fields["title"], jane.fields["honorific"]) == ("Health reporter", "Ms.")
+
+
+@pytest.mark.parametrize(
+    ("text", "outlet"),
+    [
+        (OUTLOOK_CSV, "Daily Example"),
+        ("Name,Given Name,Family Name,Organization 1 - Name,E-mail 1 - Value\nJane Doe,Jane,Doe,Gazette,jane@example.org\n", "Gazette"),
+        ("First Name,Last Name,Organization Name,E-mail 1 - Value\nJane,Doe,Gazette,jane@example.org\n", "Gazette"),
+    ],
+    ids=["outlook-company", "google-legacy", "google-2024"],
+)
+def test_contact_exports_name_the_outlet_company_or_organization(tmp_path: Path, text: str, outlet: str) -> None:
+    """Outlook's Company and Google's Organization 1 - Name / Organization Name were columns of the list's
+    own: {{ contact.outlet }} was empty for every journalist of a contact export."""
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    (jane,) = contacts.load([path]).contacts
+    assert jane.fields["outlet"] == outlet
+
+
+def test_a_lists_own_outlet_column_wins_over_company(tmp_path: Path) -> None:
+    """A list with a Company column before its Outlet column still reads the outlet from Outlet."""
+    path = tmp_path / "agency.csv"
+    path.write_text("Email,Company,Outlet\njane@example.org,Acme Media Group,Daily Example\n", encoding="utf-8")
+    (jane,) = contacts.load([path]).contacts
+    assert (jane.fields["outlet"], jane.fields["company"]) == ("Daily Example", "Acme Media Group")
