@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,28 @@ def test_a_lists_own_outlet_column_wins_over_company(tmp_path: Path) -> None:
     path.write_text("Email,Company,Outlet\njane@example.org,Acme Media Group,Daily Example\n", encoding="utf-8")
     (jane,) = contacts.load([path]).contacts
     assert (jane.fields["outlet"], jane.fields["company"]) == ("Daily Example", "Acme Media Group")
+
+
+def test_nobody_to_send_to_because_all_are_suppressed_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list whose every journalist is suppressed (unsubscribed, bounced) ended a send with 'every row
+    of the lists is skipped. See why with: mailer lists check ...', and lists check said 'rejected:
+    none': the plan's 'Skipped: 2 (2 suppressed)' was the only clue. It names why and where to look."""
+    root = Path(__file__).parent.parent
+    for name in ("releases", "templates"):
+        shutil.copytree(root / name, tmp_path / name)
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "two.csv").write_text("Email,First Name\njane@example.org,Jane\nbob@example.org,Bob\n", encoding="utf-8")
+    (tmp_path / "mailer.toml").write_text(
+        '[database]\nurl = "sqlite:///out/mailer.db"\n[sender]\npostal_address = "1 Hive Road, Riverbend"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    added = runner.invoke(main, ["suppressions", "add", "jane@example.org", "bob@example.org", "--reason", "bounced"])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(main, ["send", "releases/example.md", "--list", "lists/two.csv", "--dry-run"])
+    assert result.exit_code == 1
+    assert (
+        "Error: Nobody to send to: all 2 journalists of the lists are suppressed (unsubscribed, bounced or added by hand)." in result.stderr
+    )
+    assert "mailer suppressions list" in result.stderr
+    assert "mailer lists check" not in result.stderr

@@ -735,10 +735,23 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
             hint="Check the values against the list: --tag TAG matches one tag of the Tags column, --where FIELD=VALUE "
             "a field's whole value, in any case.",
         )
-    return SendError(
-        "Nobody to send to: every row of the lists is skipped.",
-        hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
-    )
+    # `lists check` knows nothing of the log's suppressions (newcomer 17b #6: it said 'rejected: none').
+    check = "mailer lists check " + " ".join(map(str, list_paths))
+    suppressed = skipped.get(RejectReason.SUPPRESSED.value, 0)
+    if suppressed and suppressed == sum(skipped.values()):
+        return SendError(
+            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists "
+            f"{'is' if suppressed == 1 else 'are'} suppressed (unsubscribed, bounced or added by hand).",
+            hint="mailer suppressions list shows who and why. Suppressed addresses are never mailed: "
+            'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.',
+        )
+    if suppressed:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
+        return SendError(
+            f"Nobody to send to: every row of the lists is skipped ({reasons}).",
+            hint=f"See the rows the lists turn away with: {check}; the suppressed addresses with: mailer suppressions list",
+        )
+    return SendError("Nobody to send to: every row of the lists is skipped.", hint="See why with: " + check)
 
 
 @in_words
