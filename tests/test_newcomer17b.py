@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -141,3 +142,18 @@ def test_nobody_to_send_to_because_all_are_suppressed_says_so(tmp_path: Path, mo
     )
     assert "mailer suppressions list" in result.stderr
     assert "mailer lists check" not in result.stderr
+
+
+def test_the_new_log_warning_names_the_log_in_quiet_mode(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer send -q --yes` (a script) prints no 'Log:' line, yet the new-log warning said 'the Log:
+    line above says which log this is'; the warning names the log itself."""
+    from office_cli import SEND, SIX, mailer, office
+
+    from mailer.store import display_url
+
+    office(tmp_path, standin, db_url, beat=SIX)
+    sent = mailer(*SEND, "-q")
+    assert sent.exit_code == 0, sent.output
+    assert not any(line.startswith("Log:") for line in sent.stderr.splitlines())
+    assert "line above" not in sent.stderr
+    assert f"This log: {display_url(db_url)}." in " ".join(sent.stderr.split())
