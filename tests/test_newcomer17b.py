@@ -157,3 +157,30 @@ def test_the_new_log_warning_names_the_log_in_quiet_mode(tmp_path: Path, standin
     assert not any(line.startswith("Log:") for line in sent.stderr.splitlines())
     assert "line above" not in sent.stderr
     assert f"This log: {display_url(db_url)}." in " ".join(sent.stderr.split())
+
+
+def test_a_note_in_the_headline_stays_out_of_the_email(tmp_path: Path) -> None:
+    """A note to colleagues in the front matter's headline ('Record bees <!-- check the number -->')
+    reached every journalist, in the HTML and the text part, and the preview said 'No warnings.';
+    the README says notes in HTML comments stay out of the email. They do in the subject, headline,
+    subheadline, preheader and dateline too."""
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config
+
+    path = tmp_path / "n.md"
+    path.write_text(
+        "---\n"
+        'subject: "Bee census <!-- Maria: shorter? -->"\n'
+        'headline: "Record bees <!-- check the number --> in Riverbend"\n'
+        'subheadline: "<!-- TODO -->Volunteers counted"\n'
+        'dateline: "Riverbend <!-- or Rivertown? -->"\n'
+        "---\nText here.\n",
+        encoding="utf-8",
+    )
+    rendered = compose.render(release.load(path), config=Config())
+    said = rendered.subject + rendered.html + rendered.text
+    assert "<!--" not in rendered.subject + rendered.text and "&lt;!--" not in rendered.html  # the template's own <!--[if mso]> stays
+    assert not any(note in said for note in ("Maria", "check the number", "TODO", "Rivertown"))
+    assert rendered.subject == "Bee census"
+    assert "Record bees in Riverbend" in rendered.text and "Volunteers counted" in rendered.text
