@@ -184,3 +184,13 @@ def test_a_note_in_the_headline_stays_out_of_the_email(tmp_path: Path) -> None:
     assert not any(note in said for note in ("Maria", "check the number", "TODO", "Rivertown"))
     assert rendered.subject == "Bee census"
     assert "Record bees in Riverbend" in rendered.text and "Volunteers counted" in rendered.text
+
+
+@pytest.mark.parametrize("header", ["Organization Title", "Organization 1 - Title"])
+def test_google_contacts_job_title_is_the_title(tmp_path: Path, header: str) -> None:
+    """Google Contacts heads the job title Organization Title (Organization 1 - Title in its older
+    Google CSV): {{ contact.title }} was empty for every journalist of such an export."""
+    path = tmp_path / "google.csv"
+    path.write_text(f"First Name,Last Name,{header},E-mail 1 - Value\nJane,Doe,Health reporter,jane@example.org\n", encoding="utf-8")
+    (jane,) = contacts.load([path]).contacts
+    assert jane.fields["title"] == "Health reporter"

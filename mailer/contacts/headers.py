@@ -101,6 +101,8 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "puesto",
         "ruolo",
         "qualifica",
+        "organizationtitle",  # Google Contacts' job title (newcomer 17b)
+        "organization1title",
     ),
     "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
     "tags": ("tags", "tag", "etiquettes", "etiquette", "schlagworter", "etiquetas", "etichette"),
