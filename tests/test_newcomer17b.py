@@ -194,3 +194,38 @@ def test_google_contacts_job_title_is_the_title(tmp_path: Path, header: str) -> 
     path.write_text(f"First Name,Last Name,{header},E-mail 1 - Value\nJane,Doe,Health reporter,jane@example.org\n", encoding="utf-8")
     (jane,) = contacts.load([path]).contacts
     assert jane.fields["title"] == "Health reporter"
+
+
+def test_a_one_click_unsubscribe_shows_on_the_webhooks_terminal(store: Any) -> None:
+    """`mailer webhook` says 'Each request is logged here', and the README 'Each request is logged
+    on the terminal'; a journalist's one-click unsubscribe (POST /unsubscribe/TOKEN, answered 200
+    and stored) printed nothing, so an office watching the terminal never saw one come in. It gets
+    its line, with the campaign and never the address."""
+    import io
+
+    from eventlog import TEST_PUBLIC_KEY, add_campaign, add_message
+    from pydantic import SecretStr
+    from starlette.testclient import TestClient
+
+    from mailer import unsubscribe
+    from mailer.config import Config, SenderConfig, WebhookConfig
+    from mailer.events import webhook
+
+    secret = SecretStr("s3cret-for-tests-0123456789abcdefghij")
+    add_campaign(store, "2026-02-19-wetlands")
+    key = add_message(store, "2026-02-19-wetlands", "ana@example.org")
+    config = Config(
+        sender=SenderConfig(from_name="Riverbend Beekeepers"),
+        webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY, public_url="https://press.example.org"),
+    )
+    app = TestClient(webhook.create_app(config=config, engine=store, unsubscribe_secret=secret))
+    stream = io.StringIO()
+    handler = webhook.log_requests(stream)
+    try:
+        used = app.post(unsubscribe.PATH + unsubscribe.sign(secret, key), data={"List-Unsubscribe": "One-Click"})
+    finally:
+        webhook.events_log.removeHandler(handler)
+    assert used.status_code == 200 and "You are unsubscribed" in used.text
+    said = stream.getvalue()
+    assert "one-click unsubscribe recorded for a message of 2026-02-19-wetlands" in said, said
+    assert "ana@example.org" not in said
