@@ -17,7 +17,7 @@ from press_office import event, folder, keys, mailer
 from test_cli_schedule import two_hours_ahead
 from test_suppressions_sync import serve_lists
 
-from mailer.send.prepare import NEW_LOG_WARNING
+from mailer.send.prepare import new_log_warning
 from mailer.store import display_url
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv")
@@ -36,7 +36,7 @@ def document(result: Any) -> dict[str, Any]:
     return parsed
 
 
-def test_json_live_send_without_yes_is_refused_with_a_document(office: Path, standin: Any) -> None:
+def test_json_live_send_without_yes_is_refused_with_a_document(office: Path, standin: Any, db_url: str) -> None:
     """--json never prompts into a pipe: a live send without --yes sends nothing and says why, on both outputs."""
     result = mailer(*SEND, "--json")
     assert result.exit_code == 1
@@ -45,7 +45,7 @@ def test_json_live_send_without_yes_is_refused_with_a_document(office: Path, sta
         '"Send this release to 5 journalists?").',
         "hint": "Add --yes to send (the plan above went to standard error), or leave out --json to be asked.",
         "exit_code": 1,
-        "warnings": [NEW_LOG_WARNING],  # the office's first live send: a new log (session 17)
+        "warnings": [new_log_warning(db_url)],  # the office's first live send: a new log (session 17)
     }
     assert "Recipients: 5\n" in result.stderr and "Error: Not sending: a live send with --json needs --yes" in result.stderr
     assert standin.requests == []
@@ -72,7 +72,7 @@ def test_json_live_send_document(office: Path, standin: Any, db_url: str) -> Non
         "eml_written": None,
         "skipped_file": None,
         "log": display_url(db_url),
-        "warnings": [NEW_LOG_WARNING, NEVER_TESTED],
+        "warnings": [new_log_warning(db_url), NEVER_TESTED],
     }
     assert found["campaign"].endswith("-example")
     assert result.stderr.startswith("Log: ")

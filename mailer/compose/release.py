@@ -174,6 +174,7 @@ def build(
     base: Release | None = None,
 ) -> Release:
     """A Release from checked front matter; a version (``base`` given) takes what it lacks from ``base``."""
+    data = _without_notes(data, where)
     subject = _string(data, "subject", where)
     if not subject and base is None:
         raise ReleaseError(
@@ -222,6 +223,32 @@ def build(
         check_expressions(text, text.path or path)
     _check_unfilled(data, where)
     return release
+
+
+# One-line texts of the front matter, shown as written: a note to colleagues in one
+# ("Record bees <!-- check the number -->") reached every journalist (newcomer 17b #8).
+_NOTED = ("subject", "headline", "subheadline", "preheader", "dateline")
+_NOTE = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
+
+
+def _without_notes(data: Mapping[str, Any], where: frontmatter.Where) -> Mapping[str, Any]:
+    """``data`` without the HTML comments (notes to colleagues) in its one-line texts, which the
+    text of the release hides too; a note never closed is a ReleaseError, as in the text."""
+    if not any(isinstance(data.get(key), str) and "<!--" in data[key] for key in _NOTED):
+        return data
+    cleaned = dict(data)
+    for key in _NOTED:
+        value = data.get(key)
+        if not isinstance(value, str) or "<!--" not in value:
+            continue
+        kept = _NOTE.sub(" ", value).strip()
+        if "<!--" in kept:
+            raise ReleaseError(
+                f"{where(key)}: the note in {key} ({kept[kept.index('<!--') :][:40]}) is never closed, so journalists would read it.",
+                hint="End the note with --> where it ends: <!-- your note -->, or take it out.",
+            )
+        cleaned[key] = kept
+    return cleaned
 
 
 # Texts the same for every journalist, printed as written: a {{ ... }} in them would reach

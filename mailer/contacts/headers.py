@@ -82,6 +82,11 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "organizacion",
         "organizacao",
         "organizzazione",
+        # Contact exports (newcomer 17b #5): Outlook's Company, Google's Organization 1 - Name
+        # (its Google CSV) and Organization Name (since 2024).
+        "company",
+        "organizationname",
+        "organization1name",
     ),
     "title": (
         "title",
@@ -96,6 +101,8 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "puesto",
         "ruolo",
         "qualifica",
+        "organizationtitle",  # Google Contacts' job title (newcomer 17b)
+        "organization1title",
     ),
     "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
     "tags": ("tags", "tag", "etiquettes", "etiquette", "schlagworter", "etiquetas", "etichette"),
@@ -105,6 +112,7 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # "Name" is the surname beside "Vorname", "Nom" beside "Prénom"; "Nome", "Nombre" are the first
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
+_EXPORT_OUTLETS = ("company", "organizationname", "organization1name")
 _CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
@@ -150,7 +158,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
 
     The first header naming a canonical column wins; a second one is kept as a custom column.
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
-    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
+    or last-name column (not both): then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
     """
     from mailer.models import CANONICAL_FIELDS
 
@@ -158,10 +166,24 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     custom: dict[str, int] = {}
     taken = set(CANONICAL_FIELDS) | {"name"}
     named = {canonical_name(header) for header in headers}
+    # Outlook's contact export heads the honorific "Title" (Ms., Dr.) and the job "Job Title":
+    # beside a Job Title, a bare Title is the honorific (newcomer 17b #4: every title read "Ms.").
+    honorific = any(header_key(header) == "jobtitle" for header in headers)
+    # A list's own Outlet column wins over a contact export's Company or Organization Name.
+    outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
+        if honorific and header_key(header) == "title" and "honorific" not in taken:
+            taken.add("honorific")
+            custom["honorific"] = position
+            continue
         if header_key(header) in _NAME_WORDS:
-            canonical = "last_name" if "first_name" in named else "first_name" if "last_name" in named else "name"
+            # Beside both halves (Google Contacts' Name, Given Name, Family Name) it is the full
+            # name, which they override: not the last name (newcomer 17b #3).
+            halves = {"first_name", "last_name"} & named
+            canonical = "name" if len(halves) != 1 else "last_name" if "first_name" in halves else "first_name"
+        if outlet_named and header_key(header) in _EXPORT_OUTLETS:
+            canonical = None
         if canonical and canonical not in recognized:
             recognized[canonical] = position
             continue

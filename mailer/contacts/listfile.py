@@ -124,9 +124,9 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     if declared is not None:
         delimiter = declared
     sample = _sample_rows(head, delimiter)
-    titled = bool(sample) and header_row(sample) > 0
+    titled = bool(sample) and width_row(sample) > 0
     if declared is not None:
-        width = len(sample[header_row(sample)]) if sample else 1
+        width = len(sample[width_row(sample)]) if sample else 1
     columns = _parse(path, body, delimiter, width, first_row=leading + 1, engine=engine, titled=titled)
     del data, text_bytes, body  # the file's bytes: its cells are in the columns now
     import numpy as np
@@ -166,10 +166,21 @@ def header_row(rows: Sequence[Sequence[str]]) -> int:
     address column and a later one (among the first TITLE_ROWS) does, with no "@" in any row above
     it. Those rows are title lines ("Media List: Health reporters", "Created: 11/30/2026"); a row
     with an address is a journalist, and a list whose first row holds one has no header row at all."""
+    return _header_at(rows, below_addresses=False)
+
+
+def width_row(rows: Sequence[Sequence[str]]) -> int:
+    """The row whose width is the list's: the header row as ``header_row`` finds it, or one below a
+    row holding an address (a title naming the agency's address, which the loader then names with
+    the header row: newcomer 17b #2, a one-cell title line made the header row itself 'ragged')."""
+    return _header_at(rows, below_addresses=True)
+
+
+def _header_at(rows: Sequence[Sequence[str]], *, below_addresses: bool) -> int:
     if not rows or any(canonical_name(cell) == "email" for cell in rows[0]):
         return 0
     for at, row in enumerate(rows[:TITLE_ROWS]):
-        if any("@" in cell for cell in row):
+        if not below_addresses and any("@" in cell for cell in row):
             return 0
         if at and any(canonical_name(cell) == "email" for cell in row):
             return at
@@ -305,7 +316,7 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
         rows = _sample_rows(sample, delimiter)
         if not rows:
             continue
-        start = header_row(rows)  # below title lines, the header row's width is the list's
+        start = width_row(rows)  # below title lines, the header row's width is the list's
         width = len(rows[start])
         if width < 2:
             continue

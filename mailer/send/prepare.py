@@ -32,7 +32,7 @@ from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
-from mailer.store.failures import in_words
+from mailer.store.failures import display_url, in_words
 
 __all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
 
@@ -142,7 +142,7 @@ def prepare_send(
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE) and not suppression_store.any_kept(connection)
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log:
-        warnings.insert(0, NEW_LOG_WARNING)
+        warnings.insert(0, new_log_warning(config.database.url))
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | TemplateError | None = None
@@ -186,8 +186,13 @@ NEW_LOG_WARNING = (
     "This delivery log has never sent a live release and suppresses nobody: it cannot keep from mailing journalists "
     "who unsubscribed, bounced or already had this release through your office's usual log. If your office keeps its "
     "log elsewhere (your team's shared log on a database server, another folder's out/mailer.db), stop here and set [database] url in "
-    "mailer.toml (the Log: line above says which log this is); if this is your office's first send, go ahead."
+    "mailer.toml; if this is your office's first send, go ahead."
 )
+
+
+def new_log_warning(url: str) -> str:
+    """NEW_LOG_WARNING naming the log: `-q` and `--json` print no "Log:" line (newcomer 17b #7)."""
+    return f"{NEW_LOG_WARNING} This log: {display_url(url)}."
 
 
 def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
@@ -735,10 +740,23 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
             hint="Check the values against the list: --tag TAG matches one tag of the Tags column, --where FIELD=VALUE "
             "a field's whole value, in any case.",
         )
-    return SendError(
-        "Nobody to send to: every row of the lists is skipped.",
-        hint="See why with: mailer lists check " + " ".join(map(str, list_paths)),
-    )
+    # `lists check` knows nothing of the log's suppressions (newcomer 17b #6: it said 'rejected: none').
+    check = "mailer lists check " + " ".join(map(str, list_paths))
+    suppressed = skipped.get(RejectReason.SUPPRESSED.value, 0)
+    if suppressed and suppressed == sum(skipped.values()):
+        return SendError(
+            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists "
+            f"{'is' if suppressed == 1 else 'are'} suppressed (unsubscribed, bounced or added by hand).",
+            hint="mailer suppressions list shows who and why. Suppressed addresses are never mailed: "
+            'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.',
+        )
+    if suppressed:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
+        return SendError(
+            f"Nobody to send to: every row of the lists is skipped ({reasons}).",
+            hint=f"See the rows the lists turn away with: {check}; the suppressed addresses with: mailer suppressions list",
+        )
+    return SendError("Nobody to send to: every row of the lists is skipped.", hint="See why with: " + check)
 
 
 @in_words
