@@ -142,7 +142,7 @@ def prepare_send(
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE) and not suppression_store.any_kept(connection)
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log:
-        warnings.insert(0, new_log_warning(config.database.url))
+        warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | TemplateError | None = None
