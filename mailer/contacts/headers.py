@@ -148,7 +148,8 @@ def read_as(header: str) -> str | None:
 def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
     """Split headers into recognized canonical columns and custom ones under safe identifiers.
 
-    The first header naming a canonical column wins; a second one is kept as a custom column.
+    The first header naming a canonical column wins; a second one is kept as a custom column. A
+    plain address header wins over a qualified one ("Email" over "Personal Email", "Email 2").
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
     or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
     """
@@ -158,8 +159,14 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     custom: dict[str, int] = {}
     taken = set(CANONICAL_FIELDS) | {"name"}
     named = {canonical_name(header) for header in headers}
+    # A plain address header ("Email", "E-mail Address") is the address column wherever it stands:
+    # a "Personal Email" or "Work Email" to its left is the list's own (review 17y #1: a colleague's
+    # added column had every journalist mailed at that address, and those without one rejected).
+    plain = next((at for at, header in enumerate(headers) if _CANONICAL_BY_KEY.get(header_key(header)) == "email"), None)
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
+        if canonical == "email" and plain is not None and position != plain:
+            canonical = None
         if header_key(header) in _NAME_WORDS:
             canonical = "last_name" if "first_name" in named else "first_name" if "last_name" in named else "name"
         if canonical and canonical not in recognized:
