@@ -65,7 +65,6 @@ def _office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="a database password holding an @ is partly shown, and the message blames the server name")
 def test_a_password_with_an_at_sign_is_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A password holding "@" (common in generated passwords) written as is: the Log: line and
     the error showed what follows the @ ("mailer:***@Vq9-zz7@127.0.0.1") and said no server

@@ -69,9 +69,28 @@ def display_url(url: str) -> str:
         # a client certificate): hidden as the one before the @ is (review 16 #2: the upgrade's
         # line and "Log: ..." showed it).
         hidden = {name: "***" for name in parsed.query if "password" in name.lower()}
+        if parsed.host and "@" in parsed.host:  # a password holding an unescaped @: its end was taken for the host
+            parsed = parsed.set(password=parsed.password or "***", host=parsed.host.rpartition("@")[2])
         return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
     except Exception:  # noqa: BLE001 - a malformed URL is not shown at all
         return "the configured database URL"
+
+
+def misspelt_url(url: str) -> StoreError | None:
+    """A StoreError for a PostgreSQL URL that cannot be what was meant, before any connection: a
+    password holding an unescaped @ (review 17y #3: the Log: line and the error showed the
+    password's end, taken for the server's name, and said to check that name)."""
+    if not url.startswith("postgresql"):
+        return None
+    parsed = _parsed(url)
+    if parsed is None or not parsed.host or "@" not in parsed.host:
+        return None
+    return StoreError(
+        f"Cannot open the delivery log {display_url(url)}: the URL has more than one @, so part of the password was "
+        "taken for the server's name.",
+        hint="Write each @ inside the password as %40 in [database] url in mailer.toml "
+        "(postgresql+psycopg://USER:PASS%40WORD@HOST/DATABASE), or leave the password out of the URL and set PGPASSWORD.",
+    )
 
 
 def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
