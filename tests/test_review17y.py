@@ -78,7 +78,6 @@ def test_a_password_with_an_at_sign_is_not_shown(tmp_path: Path, monkeypatch: py
     assert "%40" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="a port that is not a number in the database URL gives a traceback")
 def test_a_port_that_is_not_a_number_is_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A URL copied from the README with its placeholder left in (HOST:PORT) or a typo in the port
     ended in a Python traceback ("invalid literal for int()"). It names the port and what to write."""

@@ -82,6 +82,12 @@ def misspelt_url(url: str) -> StoreError | None:
     password's end, taken for the server's name, and said to check that name)."""
     if not url.startswith("postgresql"):
         return None
+    if (port := _port_not_a_number(url)) is not None:  # review 17y #4: SQLAlchemy's ValueError reached the terminal whole
+        return StoreError(
+            f'Cannot open the delivery log: in its URL, the port "{port}" after the server\'s name is not a number.',
+            hint="Write the server's port as a number in [database] url in mailer.toml (PostgreSQL's is 5432: "
+            "postgresql+psycopg://USER@HOST:5432/DATABASE), or leave it out (the whole team uses the same URL).",
+        )
     parsed = _parsed(url)
     if parsed is None or not parsed.host or "@" not in parsed.host:
         return None
@@ -91,6 +97,15 @@ def misspelt_url(url: str) -> StoreError | None:
         hint="Write each @ inside the password as %40 in [database] url in mailer.toml "
         "(postgresql+psycopg://USER:PASS%40WORD@HOST/DATABASE), or leave the password out of the URL and set PGPASSWORD.",
     )
+
+
+def _port_not_a_number(url: str) -> str | None:
+    """The port of ``url`` when it is not a number ("HOST:PORT" left from an example), else None."""
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if authority.startswith("["):  # an IPv6 address: [::1]:5432
+        authority = authority.partition("]")[2]
+    port = authority.partition(":")[2]
+    return port if port and not port.isdigit() else None
 
 
 def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
