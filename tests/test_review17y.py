@@ -47,7 +47,6 @@ def test_a_qualified_address_column_left_of_email_does_not_take_its_place(tmp_pa
     assert check["valid"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="Google's CSV 'Name, Given Name, Family Name' gives every journalist the full name as last name")
 def test_google_csv_full_name_beside_given_and_family_name(tmp_path: Path) -> None:
     """Google Contacts' CSV (read since session 17) has "Name" (the full name) beside "Given Name"
     and "Family Name": the last name is the family name, not "Jane Doe" ("Dear Ms Jane Doe")."""

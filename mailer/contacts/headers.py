@@ -151,7 +151,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     The first header naming a canonical column wins; a second one is kept as a custom column. A
     plain address header wins over a qualified one ("Email" over "Personal Email", "Email 2").
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
-    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
+    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome"); beside
+    both, it is the full name again.
     """
     from mailer.models import CANONICAL_FIELDS
 
@@ -168,7 +169,10 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
         if canonical == "email" and plain is not None and position != plain:
             canonical = None
         if header_key(header) in _NAME_WORDS:
-            canonical = "last_name" if "first_name" in named else "first_name" if "last_name" in named else "name"
+            # Beside both halves (Google's CSV: "Name", "Given Name", "Family Name") it is the full
+            # name, used where both are empty (review 17y #2: it was the last name, "Jane Doe").
+            halves = ("first_name" in named, "last_name" in named)
+            canonical = {(True, False): "last_name", (False, True): "first_name"}.get(halves, "name")
         if canonical and canonical not in recognized:
             recognized[canonical] = position
             continue
