@@ -87,7 +87,6 @@ def test_a_port_that_is_not_a_number_is_said_in_words(tmp_path: Path, monkeypatc
     assert '"PORT"' in result.output and "Sup3rSecret" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="a misspelt password parameter (?passwd=) prints the password in the Log: line and the error")
 def test_a_misspelt_password_parameter_is_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """?passwd= or ?pwd= (other tools' names for libpq's ?password=) printed the password twice."""
     _office(tmp_path, monkeypatch, "postgresql+psycopg://mailer@127.0.0.1:55432/mailer_test?passwd=Sup3rSecret")

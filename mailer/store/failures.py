@@ -57,6 +57,9 @@ def reason(exc: BaseException) -> str:
     return first[:200]
 
 
+_SECRET_WORDS = ("pass", "pwd", "secret")
+
+
 def display_url(url: str) -> str:
     """The log's URL for people: without a password; an SQLite file as its path."""
     if url.startswith("sqlite:///file:"):
@@ -68,7 +71,8 @@ def display_url(url: str) -> str:
         # libpq takes a password in the query as well (?password=..., ?sslpassword=...: the key of
         # a client certificate): hidden as the one before the @ is (review 16 #2: the upgrade's
         # line and "Log: ..." showed it).
-        hidden = {name: "***" for name in parsed.query if "password" in name.lower()}
+        # A misspelt one too (?passwd=, ?pwd=, other tools' names: review 17y #5 showed it twice).
+        hidden = {name: "***" for name in parsed.query if any(word in name.lower() for word in _SECRET_WORDS)}
         if parsed.host and "@" in parsed.host:  # a password holding an unescaped @: its end was taken for the host
             parsed = parsed.set(password=parsed.password or "***", host=parsed.host.rpartition("@")[2])
         return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
