@@ -95,7 +95,6 @@ def test_a_misspelt_password_parameter_is_not_shown(tmp_path: Path, monkeypatch:
     assert "Sup3rSecret" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="--where personal_email=... filters on the address column since session 17, selecting nobody")
 def test_a_filter_on_a_column_of_the_lists_own_named_like_an_address_column(tmp_path: Path) -> None:
     """`--where personal_email=...` (the field `lists check` lists under "your own") filtered on that
     column until session 17; since then it filtered on the address and chose nobody (or others)."""

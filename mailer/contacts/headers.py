@@ -136,6 +136,12 @@ def canonical_name(header: str) -> str | None:
     return _CANONICAL_BY_KEY.get(key) or ("email" if _ADDRESS_HEADER.fullmatch(key) else None)
 
 
+def plain_canonical_name(header: str) -> str | None:
+    """``canonical_name`` without the numbered or qualified address headers ("Work Email", "Email
+    2"): what a field name in a filter means, whichever column a list reads its addresses from."""
+    return _CANONICAL_BY_KEY.get(header_key(header))
+
+
 def read_as(header: str) -> str | None:
     """The column the list loader makes of a header: ``canonical_name``, or "name" for a bare
     Name, Nom, Nome or Nombre (``map_headers``: the full name, split into first_name and
