@@ -110,3 +110,24 @@ def test_a_filter_on_a_column_of_the_lists_own_named_like_an_address_column(tmp_
     for where in ("personal_email=jane.doe@home.example", "Personal Email=jane.doe@home.example"):
         chosen = contacts.apply_filter(loaded, contacts.parse_filter([where], []))
         assert [contact.email for contact in chosen.contacts] == ["jane@daily.example"], where
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a database URL giving its server in ?host=&port= is said to be at localhost:5432, and createdb is told to go there"
+)
+def test_a_server_given_in_the_query_is_the_one_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpq takes the server as ?host=...&port=... too (and a socket folder as ?host=/run/...):
+    the message said "the database server at localhost:5432 has no database", and its hint's
+    createdb line would have made the database on another server, the one on this computer."""
+    from conftest import POSTGRES_URL
+    from sqlalchemy.engine import make_url
+
+    if not POSTGRES_URL:
+        pytest.skip("needs MAILER_TEST_POSTGRES_URL")
+    parsed = make_url(POSTGRES_URL)
+    _office(tmp_path, monkeypatch, f"postgresql+psycopg://{parsed.username}@/review17y_nope?host={parsed.host}&port={parsed.port}")
+    result = invoke("campaigns")
+    assert result.exit_code == 1
+    assert f"the database server at {parsed.host}:{parsed.port} has no database" in result.output, result.output
+    assert f"createdb -h {parsed.host} -p {parsed.port} " in result.output
+    assert "localhost" not in result.output
