@@ -112,9 +112,6 @@ def test_a_filter_on_a_column_of_the_lists_own_named_like_an_address_column(tmp_
         assert [contact.email for contact in chosen.contacts] == ["jane@daily.example"], where
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a database URL giving its server in ?host=&port= is said to be at localhost:5432, and createdb is told to go there"
-)
 def test_a_server_given_in_the_query_is_the_one_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """libpq takes the server as ?host=...&port=... too (and a socket folder as ?host=/run/...):
     the message said "the database server at localhost:5432 has no database", and its hint's

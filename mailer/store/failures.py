@@ -148,6 +148,20 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
     return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
 
 
+def server_of(parsed: URL) -> tuple[str, str]:
+    """The host and port a PostgreSQL URL names, as libpq reads them: before the database name, or
+    in the query (?host=db.example.org&port=6432, ?host=/run/postgresql for a socket folder); else
+    libpq's own localhost and 5432. Review 17y #7: a server given in the query was named
+    "localhost:5432", and createdb was told to go there."""
+
+    def given(name: str) -> str | None:
+        value = parsed.query.get(name)
+        return (value[0] if value else None) if isinstance(value, tuple) else value
+
+    host = (parsed.host or given("host") or "localhost").rpartition("@")[2]  # never a password's end (review 17y #3)
+    return host, str(parsed.port or given("port") or 5432)
+
+
 def _parsed(url: str) -> URL | None:
     """``url`` parsed, or None when it cannot be (it is then not shown at all)."""
     try:
@@ -164,7 +178,8 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
     "connection failed: connection to server at ... failed: FATAL: ..."."""
     text = str(getattr(exc, "orig", None) or exc)
     parsed = make_url(url)
-    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    host, port = server_of(parsed)
+    server = f"{host}:{port}"
     user = parsed.username or "(your login name)"
     same_url = "the whole team uses the same URL: compare it with a colleague's mailer.toml"
     if found := re.search(r'database "([^"]+)" does not exist', text):
@@ -172,7 +187,7 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
             f'the database server at {server} has no database "{found.group(1)}"',
             (
                 f"Check the database name at the end of [database] url in mailer.toml ({same_url}), "
-                f"or create the database once: createdb -h {parsed.host or 'localhost'} -p {parsed.port or 5432} -U {user} {found.group(1)}"
+                f"or create the database once: createdb -h {host} -p {port} -U {user} {found.group(1)}"
             ),
         )
     if found := re.search(r'role "([^"]+)" does not exist', text):
