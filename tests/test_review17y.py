@@ -130,7 +130,6 @@ def test_a_server_given_in_the_query_is_the_one_named(tmp_path: Path, monkeypatc
     assert "localhost" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="a list starting with many HTML comments hangs every command that reads it (regex backtracking)")
 def test_a_file_starting_with_many_comments_is_read_at_once(tmp_path: Path) -> None:
     """The check for a web page given as a list (session 17) backtracked over a file starting with
     HTML comments but no page: 26 of them held `lists check` 9 seconds, 40 for days. A hostile or
