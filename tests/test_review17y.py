@@ -163,10 +163,6 @@ def _other_terminal(folder: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a send refused because one journalist was mailed by a colleague and one suppressed meanwhile says 'all 2 journalists of this send 1 journalist was mailed'",
-)
 @pytest.mark.slow
 def test_nobody_left_some_mailed_some_suppressed_meanwhile(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
