@@ -256,7 +256,10 @@ def _waiting_words(url: str) -> str:
         with contextlib.suppress(Exception):  # a malformed URL: opening it says so
             parsed = make_url(url)
     if parsed is not None:
-        return f"Waiting for the database server at {parsed.host or 'localhost'}:{parsed.port or 5432} to answer (Ctrl+C stops)..."
+        from mailer.store.failures import server_of
+
+        host, port = server_of(parsed)
+        return f"Waiting for the database server at {host}:{port} to answer (Ctrl+C stops)..."
     return "Waiting for the delivery log: another program is using it (Ctrl+C stops)..."
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mailer.contacts import listfile
+from mailer.contacts.headers import plain_canonical_name
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, RejectedRow, RejectReason, texts
 
@@ -276,7 +277,9 @@ def _comparable(value: str) -> str:
 
 
 def _field_name(name: str) -> str:
-    canonical = listfile.canonical_name(name)
+    # Not a numbered or qualified address header: "personal_email" names the list's own column,
+    # not the address (review 17y #6: since session 17 such a filter chose by the address, and nobody).
+    canonical = plain_canonical_name(name)
     if canonical == "name" or not name.strip():
         return name.strip().lower()
     return canonical or listfile.safe_identifier(name.strip())

@@ -144,6 +144,12 @@ def canonical_name(header: str) -> str | None:
     return _CANONICAL_BY_KEY.get(key) or ("email" if _ADDRESS_HEADER.fullmatch(key) else None)
 
 
+def plain_canonical_name(header: str) -> str | None:
+    """``canonical_name`` without the numbered or qualified address headers ("Work Email", "Email
+    2"): what a field name in a filter means, whichever column a list reads its addresses from."""
+    return _CANONICAL_BY_KEY.get(header_key(header))
+
+
 def read_as(header: str) -> str | None:
     """The column the list loader makes of a header: ``canonical_name``, or "name" for a bare
     Name, Nom, Nome or Nombre (``map_headers``: the full name, split into first_name and
@@ -156,9 +162,11 @@ def read_as(header: str) -> str | None:
 def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
     """Split headers into recognized canonical columns and custom ones under safe identifiers.
 
-    The first header naming a canonical column wins; a second one is kept as a custom column.
+    The first header naming a canonical column wins; a second one is kept as a custom column. A
+    plain address header wins over a qualified one ("Email" over "Personal Email", "Email 2").
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
-    or last-name column (not both): then it is the other half ("Vorname" + "Name", "Nome" + "Cognome").
+    or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome"); beside
+    both, it is the full name again.
     """
     from mailer.models import CANONICAL_FIELDS
 
@@ -166,6 +174,10 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     custom: dict[str, int] = {}
     taken = set(CANONICAL_FIELDS) | {"name"}
     named = {canonical_name(header) for header in headers}
+    # A plain address header ("Email", "E-mail Address") is the address column wherever it stands:
+    # a "Personal Email" or "Work Email" to its left is the list's own (review 17y #1: a colleague's
+    # added column had every journalist mailed at that address, and those without one rejected).
+    plain = next((at for at, header in enumerate(headers) if _CANONICAL_BY_KEY.get(header_key(header)) == "email"), None)
     # Outlook's contact export heads the honorific "Title" (Ms., Dr.) and the job "Job Title":
     # beside a Job Title, a bare Title is the honorific (newcomer 17b #4: every title read "Ms.").
     honorific = any(header_key(header) == "jobtitle" for header in headers)
@@ -173,6 +185,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
+        if canonical == "email" and plain is not None and position != plain:
+            canonical = None
         if honorific and header_key(header) == "title" and "honorific" not in taken:
             taken.add("honorific")
             custom["honorific"] = position

@@ -271,10 +271,7 @@ def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed:
             if going
             else ("was" if skipped == 1 else "were") + " mailed by"
         )
-        reasons.append(
-            f"{'' if not suppressed else counted(skipped, 'journalist') + ' '}"
-            f"{done} {named}, another send of this same release (a colleague's, or another terminal's)"
-        )
+        reasons.append(f"{done} {named}, another send of this same release (a colleague's, or another terminal's)")
     if going and not suppressed:
         return SendError(
             f"Nothing sent: {who} of this send {reasons[0]}, and --include-previous mails again those who had the "
@@ -283,11 +280,24 @@ def _nobody_left(plan: Plan, by: Mapping[str, str], *, skipped: int, suppressed:
             if len(sends) == 1
             else "Let those sends finish (mailer campaigns lists them), then send again if you want them to have a second copy.",
         )
-    if suppressed:
-        reasons.append(
-            f"{'' if not skipped else counted(suppressed, 'journalist') + ' '}"
-            f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand)"
+    if skipped and suppressed:  # each part counted out of the whole (review 17y #9: "both journalists of this send 1 journalist was ...")
+        mailed = f"{skipped:,} {done} {named}, another send of this same release (a colleague's, or another terminal's)"
+        if going:
+            mailed += " (--include-previous never sends two copies at once)"
+        return SendError(
+            f"Nothing sent: of the {total:,} journalists of this send, {mailed}, and {suppressed:,} "
+            f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand), after this send was planned "
+            "(while its question waited, or at the same moment). Nothing was logged.",
+            hint=(
+                f"Let that send finish, then send again if you want them to have a second copy: mailer status {sends[0]}"
+                if going
+                else f"See where it stands with: mailer status {sends[0]}"
+            )
+            if len(sends) == 1
+            else "mailer campaigns lists the sends of this release.",
         )
+    if suppressed:
+        reasons.append(f"{'was' if suppressed == 1 else 'were'} suppressed (unsubscribed, bounced or added by hand)")
     return SendError(
         f"Nothing sent: {who} of this send {' and '.join(reasons)} after this send was planned (while its question waited, or at the same moment). Nothing was logged.",
         hint=f"See where it stands with: mailer status {sends[0]}"

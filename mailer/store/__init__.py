@@ -55,6 +55,8 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
             hint=f'An SQLite file is written sqlite:/// then its path: store.connect("sqlite:///{url or "out/mailer.db"}") '
             "(or pass a Path); PostgreSQL is postgresql+psycopg://USER@HOST/DATABASE.",
         )
+    if (misspelt := failures.misspelt_url(url)) is not None:
+        raise misspelt
     if url.startswith("sqlite:///") and ":memory:" not in url and not url.startswith("sqlite:///file:"):  # file: URIs name their own
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:

@@ -57,6 +57,9 @@ def reason(exc: BaseException) -> str:
     return first[:200]
 
 
+_SECRET_WORDS = ("pass", "pwd", "secret")
+
+
 def display_url(url: str) -> str:
     """The log's URL for people: without a password; an SQLite file as its path."""
     if url.startswith("sqlite:///file:"):
@@ -68,10 +71,45 @@ def display_url(url: str) -> str:
         # libpq takes a password in the query as well (?password=..., ?sslpassword=...: the key of
         # a client certificate): hidden as the one before the @ is (review 16 #2: the upgrade's
         # line and "Log: ..." showed it).
-        hidden = {name: "***" for name in parsed.query if "password" in name.lower()}
+        # A misspelt one too (?passwd=, ?pwd=, other tools' names: review 17y #5 showed it twice).
+        hidden = {name: "***" for name in parsed.query if any(word in name.lower() for word in _SECRET_WORDS)}
+        if parsed.host and "@" in parsed.host:  # a password holding an unescaped @: its end was taken for the host
+            parsed = parsed.set(password=parsed.password or "***", host=parsed.host.rpartition("@")[2])
         return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
     except Exception:  # noqa: BLE001 - a malformed URL is not shown at all
         return "the configured database URL"
+
+
+def misspelt_url(url: str) -> StoreError | None:
+    """A StoreError for a PostgreSQL URL that cannot be what was meant, before any connection: a
+    password holding an unescaped @ (review 17y #3: the Log: line and the error showed the
+    password's end, taken for the server's name, and said to check that name)."""
+    if not url.startswith("postgresql"):
+        return None
+    if (port := _port_not_a_number(url)) is not None:  # review 17y #4: SQLAlchemy's ValueError reached the terminal whole
+        return StoreError(
+            f'Cannot open the delivery log: in its URL, the port "{port}" after the server\'s name is not a number.',
+            hint="Write the server's port as a number in [database] url in mailer.toml (PostgreSQL's is 5432: "
+            "postgresql+psycopg://USER@HOST:5432/DATABASE), or leave it out (the whole team uses the same URL).",
+        )
+    parsed = _parsed(url)
+    if parsed is None or not parsed.host or "@" not in parsed.host:
+        return None
+    return StoreError(
+        f"Cannot open the delivery log {display_url(url)}: the URL has more than one @, so part of the password was "
+        "taken for the server's name.",
+        hint="Write each @ inside the password as %40 in [database] url in mailer.toml "
+        "(postgresql+psycopg://USER:PASS%40WORD@HOST/DATABASE), or leave the password out of the URL and set PGPASSWORD.",
+    )
+
+
+def _port_not_a_number(url: str) -> str | None:
+    """The port of ``url`` when it is not a number ("HOST:PORT" left from an example), else None."""
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if authority.startswith("["):  # an IPv6 address: [::1]:5432
+        authority = authority.partition("]")[2]
+    port = authority.partition(":")[2]
+    return port if port and not port.isdigit() else None
 
 
 def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
@@ -110,6 +148,20 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
     return StoreError(f"Cannot open the delivery log {where}: {why}.", hint=hint)
 
 
+def server_of(parsed: URL) -> tuple[str, str]:
+    """The host and port a PostgreSQL URL names, as libpq reads them: before the database name, or
+    in the query (?host=db.example.org&port=6432, ?host=/run/postgresql for a socket folder); else
+    libpq's own localhost and 5432. Review 17y #7: a server given in the query was named
+    "localhost:5432", and createdb was told to go there."""
+
+    def given(name: str) -> str | None:
+        value = parsed.query.get(name)
+        return (value[0] if value else None) if isinstance(value, tuple) else value
+
+    host = (parsed.host or given("host") or "localhost").rpartition("@")[2]  # never a password's end (review 17y #3)
+    return host, str(parsed.port or given("port") or 5432)
+
+
 def _parsed(url: str) -> URL | None:
     """``url`` parsed, or None when it cannot be (it is then not shown at all)."""
     try:
@@ -126,7 +178,8 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
     "connection failed: connection to server at ... failed: FATAL: ..."."""
     text = str(getattr(exc, "orig", None) or exc)
     parsed = make_url(url)
-    server = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    host, port = server_of(parsed)
+    server = f"{host}:{port}"
     user = parsed.username or "(your login name)"
     same_url = "the whole team uses the same URL: compare it with a colleague's mailer.toml"
     if found := re.search(r'database "([^"]+)" does not exist', text):
@@ -134,7 +187,7 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
             f'the database server at {server} has no database "{found.group(1)}"',
             (
                 f"Check the database name at the end of [database] url in mailer.toml ({same_url}), "
-                f"or create the database once: createdb -h {parsed.host or 'localhost'} -p {parsed.port or 5432} -U {user} {found.group(1)}"
+                f"or create the database once: createdb -h {host} -p {port} -U {user} {found.group(1)}"
             ),
         )
     if found := re.search(r'role "([^"]+)" does not exist', text):
