@@ -139,7 +139,8 @@ def prepare_send(
         planned = _planned(
             connection, config, versions, contact_list, release_path, mode, overrides=overrides, include_previous=include_previous
         )
-        new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE) and not suppression_store.any_kept(connection)
+        # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
+        new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log:
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
@@ -179,14 +180,14 @@ def prepare_send(
     )
 
 
-# A live send from a delivery log that has never sent live and suppresses nobody (newcomer 17: a
+# A live send from a delivery log that has never sent live (newcomer 17: a
 # colleague's mailer.toml without the team's [database] url started a new, empty log, and a live
 # send from it would mail every journalist who unsubscribed, bounced or already had the release).
 NEW_LOG_WARNING = (
-    "This delivery log has never sent a live release and suppresses nobody: it cannot keep from mailing journalists "
-    "who unsubscribed, bounced or already had this release through your office's usual log. If your office keeps its "
-    "log elsewhere (your team's shared log on a database server, another folder's out/mailer.db), stop here and set [database] url in "
-    "mailer.toml; if this is your office's first send, go ahead."
+    "This delivery log has never sent a live release: it cannot skip journalists who already had this release, or "
+    "who unsubscribed or bounced, through your office's usual log. If your office keeps its log elsewhere (your "
+    "team's shared log on a database server, another folder's out/mailer.db), stop here and set [database] url in "
+    "mailer.toml; if this is your office's first send from this log, go ahead."
 )
 
 

@@ -310,11 +310,6 @@ _FORGOTTEN = SuppressionReason.FORGOTTEN.value
 _FORGOTTEN_SQLITE = "SELECT email_key FROM suppression WHERE reason = ? AND email_key IN (SELECT value FROM json_each(?))"
 
 
-def any_kept(connection: Connection) -> bool:
-    """Whether the suppression list holds any address at all (one row read)."""
-    return connection.scalar(select(suppression.c.email_key).limit(1)) is not None
-
-
 def every(connection: Connection) -> list[Suppression]:
     """Every suppression, newest first."""
     rows = connection.execute(select(suppression).order_by(suppression.c.created_at.desc()))
