@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, messages, sg_event, signed_headers, suppressions
-from office_cli import SEND, campaign_of, mailer, office
+from office_cli import SEND, campaign_of, mailer, office, release_named
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
@@ -142,9 +142,7 @@ def test_late_bounce_is_not_filed_under_a_dry_run(tmp_path: Path, standin: Any, 
     live = mailer(*SEND)
     assert live.exit_code == 0, live.output
     sent = campaign_of(live)
-    release = tmp_path / "releases" / "example.md"
-    text = release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Next week: Riverbend')
-    (tmp_path / "releases" / "next.md").write_text(text, encoding="utf-8")
+    assert release_named(tmp_path, "next") == "releases/next.md"
     time.sleep(1.1)  # the dry run's rows a second later than the live send's, as a day later would be
     dry = mailer("send", "releases/next.md", "--list", "lists/beat.csv", "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -229,9 +227,7 @@ def test_late_bounce_is_not_filed_under_a_send_still_scheduled(tmp_path: Path, s
     live = mailer(*SEND)
     assert live.exit_code == 0, live.output
     today = campaign_of(live)
-    release = tmp_path / "releases" / "example.md"
-    text = release.read_text(encoding="utf-8").replace('subject: "Riverbend', 'subject: "Next week: Riverbend')
-    (tmp_path / "releases" / "next.md").write_text(text, encoding="utf-8")
+    assert release_named(tmp_path, "next") == "releases/next.md"
     time.sleep(1.1)  # planned a second later than today's send went out
     at = datetime.now(UTC) + timedelta(days=2)
     scheduled = mailer("send", "releases/next.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
@@ -242,7 +238,7 @@ def test_late_bounce_is_not_filed_under_a_send_still_scheduled(tmp_path: Path, s
     assert mailer("events", "import", "late.json").exit_code == 0
     contact = " ".join(mailer("contact", "ana@daily.example").output.split())
     assert (
-        f"{thursday} Subject: Next week: Riverbend Beekeepers count record 1.2 million bees in first city-wide census Outcome: scheduled: SendGrid holds it until"
+        f"{thursday} Subject: next: Riverbend Beekeepers count record 1.2 million bees in first city-wide census Outcome: scheduled: SendGrid holds it until"
         in contact
     ), contact
     assert (
