@@ -17,6 +17,7 @@ compose, send, transport, events, reports, cli, sendgrid.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -83,8 +84,9 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
 
 
 # Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
-# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
-# takes connections and never answers, held every command for good (newcomer 17 #11).
+# (?connect_timeout=N) or the environment (libpq's PGCONNECT_TIMEOUT). libpq's own default is for
+# ever: a server behind a dropped VPN, or one that takes connections and never answers, held every
+# command for good (newcomer 17 #11).
 CONNECT_TIMEOUT = 20
 
 
@@ -93,7 +95,7 @@ def _connect_args(url: str) -> dict[str, dict[str, int]]:
     if not url.startswith("postgresql"):
         return {}
     try:
-        given = "connect_timeout" in make_url(url).query
+        given = "connect_timeout" in make_url(url).query or bool(os.environ.get("PGCONNECT_TIMEOUT", "").strip())
     except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
         return {}
     return {} if given else {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
