@@ -246,7 +246,7 @@ def test_webhook_logs_each_request_with_status_size_and_counts_never_addresses(s
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 2 stored, 0 duplicates, 0 quarantined, 1 unlinked",
         rf"{stamp} POST {PATH} 200 {len(payload)} bytes {took}: 2 events: 0 stored, 2 duplicates, 0 quarantined, 0 unlinked",
         rf'{stamp} quarantined event 1: "timestamp" should be Unix seconds between 1970 and 9999, found Infinity\.',
-        rf"{stamp} POST {PATH} 200 {len(broken)} bytes {took}: 1 events: 0 stored, 0 duplicates, 1 quarantined, 0 unlinked",
+        rf"{stamp} POST {PATH} 200 {len(broken)} bytes {took}: 1 event: 0 stored, 0 duplicates, 1 quarantined, 0 unlinked",
         rf"{stamp} refused a webhook request: The request's signature does not match: .+",
         rf"{stamp} POST {PATH} 403 {len(payload)} bytes {took}: refused: bad or missing signature",
         rf"{stamp} POST {PATH} 413 1000002 bytes {took}: refused: body too large",
@@ -286,8 +286,8 @@ def test_webhook_log_out_of_reach_is_503_and_the_retry_is_stored(tmp_path: Path)
         webhook.events_log.removeHandler(handler)
     assert messages(log, CAMPAIGN) == {"ana@example.org": ("accepted", "delivered")}
     first, second = [line for line in stream.getvalue().splitlines() if " POST " in line]
-    assert first.endswith(": 1 events not stored: the delivery log is busy or down")
-    assert second.endswith(": 1 events: 1 stored, 0 duplicates, 0 quarantined, 0 unlinked")
+    assert first.endswith(": 1 event not stored: the delivery log is busy or down")  # one event, not "1 events"
+    assert second.endswith(": 1 event: 1 stored, 0 duplicates, 0 quarantined, 0 unlinked")
 
 
 def test_webhook_remembered_messages_never_move_a_delivery_back(store: Engine) -> None:

@@ -265,8 +265,8 @@ def create_app(
             applied = await run_in_threadpool(store_batch, staged, batch, clock())
         except SQLAlchemyError as exc:
             # In words, never the class name alone (newcomer 17 #4: "ProgrammingError" for a login that may not write).
-            log.error("could not store %d events: %s (SendGrid will retry)", len(batch.events), failures.reason(exc))
-            _log_request(request, 503, len(body), started, f"{len(batch.events)} events not stored: the delivery log is busy or down")
+            log.error("could not store %s: %s (SendGrid will retry)", _events(len(batch.events)), failures.reason(exc))
+            _log_request(request, 503, len(body), started, f"{_events(len(batch.events))} not stored: the delivery log is busy or down")
             return _answer(503, "The delivery log is busy or unavailable; SendGrid will retry.")
         unknown = applied.unknown_types
         if unknown:  # SendGrid sends none; a tool or a hand-written test does (nc9 #12)
@@ -276,7 +276,7 @@ def create_app(
             200,
             len(body),
             started,
-            f"{applied.received} events: {applied.added} stored, {applied.duplicates} duplicates, "
+            f"{_events(applied.received)}: {applied.added} stored, {applied.duplicates} duplicate{'' if applied.duplicates == 1 else 's'}, "
             f"{applied.quarantined} quarantined, {applied.unlinked} unlinked"
             + (f" ({applied.foreign} of another delivery log)" if applied.foreign else "")
             + (f", {sum(unknown.values())} of a type SendGrid does not send (changing nothing)" if unknown else ""),
@@ -553,3 +553,8 @@ def _answer(status: int, message: str, headers: dict[str, str] | None = None) ->
 def _ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def _events(count: int) -> str:
+    """ "1 event", "1812 events": a batch's size in a log line (digits as they were, no thousands separator)."""
+    return f"{count} event{'' if count == 1 else 's'}"
