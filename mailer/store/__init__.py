@@ -17,7 +17,6 @@ compose, send, transport, events, reports, cli, sendgrid.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -84,9 +83,8 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
 
 
 # Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
-# (?connect_timeout=N) or the environment (libpq's PGCONNECT_TIMEOUT). libpq's own default is for
-# ever: a server behind a dropped VPN, or one that takes connections and never answers, held every
-# command for good (newcomer 17 #11).
+# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
+# takes connections and never answers, held every command for good (newcomer 17 #11).
 CONNECT_TIMEOUT = 20
 
 
@@ -95,7 +93,7 @@ def _connect_args(url: str) -> dict[str, dict[str, int]]:
     if not url.startswith("postgresql"):
         return {}
     try:
-        given = "connect_timeout" in make_url(url).query or bool(os.environ.get("PGCONNECT_TIMEOUT", "").strip())
+        given = "connect_timeout" in make_url(url).query
     except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
         return {}
     return {} if given else {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}

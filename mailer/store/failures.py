@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import getpass
 import inspect
-import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -243,11 +242,10 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
 
 
 def _timeout(parsed: URL) -> str:
-    """The seconds a connection waited: the URL's ?connect_timeout, libpq's PGCONNECT_TIMEOUT, or the
-    log's default (store.CONNECT_TIMEOUT)."""
+    """The seconds a connection waited: the URL's ?connect_timeout, or the log's default (store.CONNECT_TIMEOUT)."""
     from mailer.store import CONNECT_TIMEOUT
 
-    return str(parsed.query.get("connect_timeout") or os.environ.get("PGCONNECT_TIMEOUT", "").strip() or CONNECT_TIMEOUT)
+    return str(parsed.query.get("connect_timeout") or CONNECT_TIMEOUT)
 
 
 def _user(parsed: URL) -> str:
