@@ -10,7 +10,8 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +167,29 @@ def release_named(project: Path, name: str) -> str:
         release.read_text(encoding="utf-8").replace('subject: "Riverbend', f'subject: "{name}: Riverbend'), encoding="utf-8"
     )
     return f"releases/{name}.md"
+
+
+def opening_line(project: Path, line: str) -> None:
+    """releases/example.md of ``project`` with ``line`` as its body's first paragraph (just after the front matter)."""
+    release = project / "releases" / "example.md"
+    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
+    release.write_text(f"---\n{head}---\n{line}\n\n{body}", encoding="utf-8")
+
+
+@contextmanager
+def send_under_way(project: Path, standin: Any, db_url: str, *, slow: float) -> Iterator[None]:
+    """``mailer send`` of six journalists, one request at a time, running in a process of its own
+    with SendGrid answering after ``slow`` seconds from the third request: inside, two requests
+    have gone and the send is still going."""
+    office(project, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    standin.slow(slow, match=lambda r: len(standin.mail_sends) >= 2)
+    with send_running(project, standin, KEY, SEND):
+        deadline = time.time() + 30
+        while len(standin.mail_sends) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        yield
+
+
+def page_heading(path: Path) -> str:
+    """The words of a report page above "report made": its campaign line (sent, started, cancelled)."""
+    return page_text(path).split("report made", 1)[0]

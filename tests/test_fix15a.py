@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import BEAT, campaign_of, mailer, office, said
+from office_cli import BEAT, campaign_of, mailer, office, opening_line, said
 
 TAGGED = "Email,First Name,Outlet,Tags\nana@daily.example,Ana,Daily News,science\nben@gazette.example,Ben,The Gazette,science\n"
 
@@ -138,10 +138,7 @@ def test_preview_checks_contact_fields_against_the_list_as_send_does(
     by `mailer send`; `mailer preview --list` says the same words (stops without a default, warns
     with one), never "No warnings."."""
     office(tmp_path, standin, db_url)
-    release = tmp_path / "releases" / "example.md"
-    text = release.read_text(encoding="utf-8")
-    head, body = text.split("---\n", 2)[1:]
-    release.write_text(f"---\n{head}---\n{greeting}\n\n{body}", encoding="utf-8")
+    opening_line(tmp_path, greeting)
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
     previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
     alone = mailer("preview", "releases/example.md", "--list", "lists/beat.csv")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, SIX, Bars, campaign_of, killed, mailer, office, said
+from office_cli import SEND, SIX, Bars, campaign_of, killed, mailer, office, opening_line, said
 
 from mailer.send import campaign as campaign_module
 from mailer.send import schedule
@@ -279,9 +279,7 @@ def test_preview_without_a_list_warns_only_of_a_likely_typo(tmp_path: Path, stan
     have, which a send to them mails as they are. It warns of a typo of a standard column, and of a
     name the list loader reads as one (a Job Title column is title), naming that column."""
     office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")  # no log is opened
-    release = tmp_path / "releases" / "example.md"
-    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
-    release.write_text(f"---\n{head}---\nFor {{{{ contact.{field} }}}}:\n\n{body}", encoding="utf-8")
+    opening_line(tmp_path, f"For {{{{ contact.{field} }}}}:")
     shown = mailer("preview", "releases/example.md", key=None)
     assert shown.exit_code == 0, shown.output
     words = said(shown)

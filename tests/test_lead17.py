@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from typing import Any
 
 import pytest
-from office_cli import KEY, SEND, SIX, mailer, office, release_named, said, stopped_after
-from send_fixtures import send_running
+from office_cli import SEND, SIX, mailer, office, release_named, said, send_under_way, stopped_after
 
 
 def test_recipients_report_of_a_stopped_send_says_not_sent_yet(tmp_path: Any, standin: Any, db_url: str) -> None:
@@ -34,12 +32,7 @@ def test_follow_up_of_a_send_still_going_does_not_say_resume(tmp_path: Any, stan
     has not finished ... Send it to them with: mailer resume CAMPAIGN", a command that is refused
     while the other process sends (and nothing had stopped). It should say the send is still
     going and to plan the follow-up once it has finished."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    standin.slow(5.0, match=lambda r: len(standin.mail_sends) >= 2)
-    with send_running(tmp_path, standin, KEY, SEND):
-        deadline = time.time() + 30
-        while len(standin.mail_sends) < 2 and time.time() < deadline:
-            time.sleep(0.02)
+    with send_under_way(tmp_path, standin, db_url, slow=5.0):
         found = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", mailer("campaigns").output, re.MULTILINE)
         assert found, "no campaign listed"
         campaign_id = found.group(1)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, mailer, office, said
+from office_cli import KEY, mailer, office, opening_line, said
 from send_fixtures import ctrl_c_after_first_request, send_running
 from test_fix16 import marked, version_11_log
 
@@ -143,9 +143,7 @@ def test_preview_without_a_list_warns_of_a_field_no_list_column_can_be(tmp_path:
     column's name is in lower case), so `mailer send` refuses the release whatever the lists. The
     preview warns, naming what to write instead (it did for "name" before fix 16)."""
     office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")  # no log is opened
-    release = tmp_path / "releases" / "example.md"
-    head, body = release.read_text(encoding="utf-8").split("---\n", 2)[1:]
-    release.write_text(f"---\n{head}---\nDear {{{{ contact.{field} }}}},\n\n{body}", encoding="utf-8")
+    opening_line(tmp_path, f"Dear {{{{ contact.{field} }}}},")
     shown = mailer("preview", "releases/example.md", key=None)
     assert shown.exit_code == 0, shown.output
     words = said(shown)

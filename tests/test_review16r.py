@@ -10,14 +10,24 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, SEND, SIX, campaign_of, killed, mailer, office, page_text, release_named, stopped_after
-from send_fixtures import send_running
+from office_cli import (
+    SEND,
+    SIX,
+    campaign_of,
+    killed,
+    mailer,
+    office,
+    page_heading,
+    page_text,
+    release_named,
+    send_under_way,
+    stopped_after,
+)
 
 # -- 1. a follow-up of a follow-up names a log number as the list row ---------------------------
 
@@ -63,8 +73,7 @@ def test_report_page_of_a_cancelled_send_does_not_say_sent(tmp_path: Path, stand
     assert cancelled.exit_code == 0, cancelled.output
     made = mailer("report", campaign_id, "--format", "html", "-o", "report.html")
     assert made.exit_code == 0, made.output
-    seen = page_text(tmp_path / "report.html")
-    meta = seen.split("report made", 1)[0]
+    meta = page_heading(tmp_path / "report.html")
     assert " · sent " not in meta, meta
     assert re.search(rf"Campaign {campaign_id} · started \d{{4}}-\d\d-\d\d \d\d:\d\d, cancelled ·", meta), meta
 
@@ -205,12 +214,7 @@ def test_contact_of_a_journalist_a_running_send_has_not_reached_yet(tmp_path: Pa
     had it? `mailer contact` says "Outcome: planned", the log's own word, which newcomer 16 #14
     replaced for a stopped send ("not sent yet (the send stopped; ...)"): she cannot tell a send
     still going from one waiting for her. It should say not sent yet, the send is going on now."""
-    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    standin.slow(3.0, match=lambda r: len(standin.mail_sends) >= 2)
-    with send_running(tmp_path, standin, KEY, SEND):
-        deadline = time.time() + 30
-        while len(standin.mail_sends) < 2 and time.time() < deadline:
-            time.sleep(0.02)
+    with send_under_way(tmp_path, standin, db_url, slow=3.0):
         told = " ".join(mailer("contact", "j5@paper5.example").output.split())
     assert "Outcome: planned" not in told, told
     assert "Outcome: not sent yet (the send is going on now; mailer status" in told, told
