@@ -204,6 +204,10 @@ class DatabaseConfig(_Section):
     """The delivery log: an SQLAlchemy URL, an SQLite file by default."""
 
     url: str = "sqlite:///out/mailer.db"  # in a mailer.toml: beside it; without one, see default_log_url()
+    # Seconds to wait for a PostgreSQL server to answer a new connection; 0 waits for ever. The
+    # URL's ?connect_timeout wins; without this key, PGCONNECT_TIMEOUT from the environment (libpq's
+    # own variable) is taken before the default (from_environment).
+    connect_timeout: int = Field(20, ge=0)
 
     @field_validator("url")
     @classmethod
@@ -479,10 +483,12 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
 
 def from_environment(explicit: Path | None = None) -> Config:
-    """Find and load the configuration the way the command line does."""
+    """Find and load the configuration the way the command line does, with PGCONNECT_TIMEOUT
+    from the environment as ``[database] connect_timeout`` when the file does not set that key
+    (libpq's variable; its 20-second default overrode it, review 17y). Raises ConfigError."""
     path = find(explicit, os.environ, Path.cwd())
     try:
-        return load(path)
+        return _with_environment_timeout(load(path), os.environ)
     except ConfigError as exc:
         if explicit is None and path is not None and os.environ.get(CONFIG_ENV_VAR) and not path.exists():
             # set in a profile and forgotten, the variable is a mystery (newcomer review 8)
@@ -491,3 +497,23 @@ def from_environment(explicit: Path | None = None) -> Config:
                 hint=f"Unset {CONFIG_ENV_VAR} to use the mailer.toml of this folder, or point it at the right file.",
             ) from exc
         raise
+
+
+PGCONNECT_TIMEOUT = "PGCONNECT_TIMEOUT"
+
+
+def _with_environment_timeout(config: Config, environ: Mapping[str, str]) -> Config:
+    """``config`` with ``[database] connect_timeout`` from PGCONNECT_TIMEOUT, if set and the file
+    leaves the key out. libpq waits for ever on 0 or less, as the key's 0 does."""
+    given = environ.get(PGCONNECT_TIMEOUT, "").strip()
+    if not given or "connect_timeout" in config.database.model_fields_set:
+        return config
+    try:
+        seconds = int(given)
+    except ValueError:
+        raise ConfigError(
+            f'The environment variable {PGCONNECT_TIMEOUT} is "{given[:40]}": it must be a whole number of seconds.',
+            hint=f"Set it to the seconds to wait for the database server (0 waits for ever), or unset {PGCONNECT_TIMEOUT}.",
+        ) from None
+    database = config.database.model_copy(update={"connect_timeout": max(seconds, 0)})
+    return config.model_copy(update={"database": database})

@@ -239,7 +239,9 @@ class AppContext:
             waiting.daemon = True
             waiting.start()
             try:
-                self._engine = store.connect(config.database.url, progress=_upgrading(config.database.url, waiting))
+                self._engine = store.connect(
+                    config.database.url, progress=_upgrading(config.database.url, waiting), connect_timeout=config.database.connect_timeout
+                )
             finally:
                 waiting.cancel()
         return self._engine

@@ -188,7 +188,7 @@ def worker_app() -> Starlette:
     from mailer.events import webhook
 
     config = config_module.from_environment()
-    engine = store.connect(config.database.url)
+    engine = store.connect(config.database.url, connect_timeout=config.database.connect_timeout)
     webhook.tune_for_ingest(engine)
     webhook.log_requests()
     secret = _unsubscribe_secret(config)

@@ -33,14 +33,22 @@ from mailer.store.upgrade import Progress, upgrade
 __all__ = ["connect", "display_url", "may_write"]
 
 
-def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
+# Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
+# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
+# takes connections and never answers, held every command for good (newcomer 17 #11).
+CONNECT_TIMEOUT = 20
+
+
+def connect(url: str | Path, *, progress: Progress | None = None, connect_timeout: int = CONNECT_TIMEOUT) -> Engine:
     """Open (and create if needed) the delivery log at ``url``. Upgrading a log an earlier version
     wrote takes a while on a large one (seconds per million events): ``progress`` shows that work
     (``upgrade.upgrade``).
 
     ``url``: an SQLAlchemy URL ("sqlite:///out/mailer.db", "postgresql+psycopg://..."), or a Path
-    to an SQLite file. Raises StoreError when the log cannot be opened, saying why (a file path
-    given as text is not a URL: the hint gives the URL to write)."""
+    to an SQLite file. ``connect_timeout``: seconds to wait for a PostgreSQL server to answer (0:
+    for ever; the URL's ?connect_timeout wins; the command line passes ``[database] connect_timeout``).
+    Raises StoreError when the log cannot be opened, saying why (a file path given as text is not a
+    URL: the hint gives the URL to write)."""
     if isinstance(url, Path):
         url = f"sqlite:///{url}"
     if not isinstance(url, str):
@@ -64,7 +72,7 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
         except OSError as exc:
             raise failures.opening(exc, url) from exc
     try:
-        engine = create_engine(url, **_connect_args(url))
+        engine = create_engine(url, **_connect_args(url, connect_timeout))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             if engine.url.database not in (None, "", ":memory:"):
@@ -73,7 +81,7 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
             event.listen(engine, "connect", _postgresql_session)
         _create_or_upgrade(engine, progress=progress)
     except SQLAlchemyError as exc:
-        raise failures.opening(exc, url) from exc
+        raise failures.opening(exc, url, connect_timeout=connect_timeout) from exc
     except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
         raise StoreError(
             f"Cannot open the delivery log {failures.display_url(url)}: its database driver ({exc.name}) is not installed.",
@@ -82,21 +90,16 @@ def connect(url: str | Path, *, progress: Progress | None = None) -> Engine:
     return engine
 
 
-# Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
-# (?connect_timeout=N). libpq's own default is for ever: a server behind a dropped VPN, or one that
-# takes connections and never answers, held every command for good (newcomer 17 #11).
-CONNECT_TIMEOUT = 20
-
-
-def _connect_args(url: str) -> dict[str, dict[str, int]]:
-    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout, unless given."""
-    if not url.startswith("postgresql"):
+def _connect_args(url: str, connect_timeout: int) -> dict[str, dict[str, int]]:
+    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout (0: none, libpq
+    waits for ever), unless the URL gives one."""
+    if not url.startswith("postgresql") or connect_timeout <= 0:
         return {}
     try:
         given = "connect_timeout" in make_url(url).query
     except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
         return {}
-    return {} if given else {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
+    return {} if given else {"connect_args": {"connect_timeout": connect_timeout}}
 
 
 def may_write(engine: Engine) -> None:

@@ -112,8 +112,9 @@ def _port_not_a_number(url: str) -> str | None:
     return port if port and not port.isdigit() else None
 
 
-def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
-    """The log cannot be opened or created."""
+def opening(exc: SQLAlchemyError | OSError, url: str, *, connect_timeout: int | None = None) -> StoreError:
+    """The log cannot be opened or created (``connect_timeout``: the seconds a PostgreSQL connection
+    was given, when the URL does not say; store.CONNECT_TIMEOUT if None)."""
     where = display_url(url)
     if isinstance(exc, OSError):
         return StoreError(
@@ -128,7 +129,7 @@ def opening(exc: SQLAlchemyError | OSError, url: str) -> StoreError:
             "correct the start of [database] url in mailer.toml.",
         )
     postgresql = url.startswith("postgresql") and _parsed(url) is not None
-    said = _postgresql_opening(exc, url) if postgresql else None
+    said = _postgresql_opening(exc, url, connect_timeout) if postgresql else None
     if said is not None:
         return StoreError(f"Cannot open the delivery log {where}: {said[0]}.", hint=said[1])
     why = reason(exc)
@@ -170,7 +171,7 @@ def _parsed(url: str) -> URL | None:
         return None
 
 
-def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | None:
+def _postgresql_opening(exc: SQLAlchemyError, url: str, connect_timeout: int | None) -> tuple[str, str] | None:
     """What libpq says of a PostgreSQL URL that names nothing or is refused, as (what, what to do);
     None when it says something else. Newcomer 17 #1: a database name or user name with a typo, a
     password missing from PGPASSWORD or a wrong one all ended "Check [database] url in mailer.toml
@@ -227,7 +228,7 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
         return permission
     if "timeout expired" in text:
         return (
-            f"the database server at {server} did not answer within {_timeout(parsed)} seconds",
+            f"the database server at {server} did not answer within {_timeout(parsed, connect_timeout)} seconds",
             (
                 "Check that this computer reaches it (the office network, or the VPN from home) and the host and port in "
                 f"[database] url in mailer.toml ({same_url}); then run this again."
@@ -241,11 +242,11 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str) -> tuple[str, str] | Non
     return None
 
 
-def _timeout(parsed: URL) -> str:
-    """The seconds a connection waited: the URL's ?connect_timeout, or the log's default (store.CONNECT_TIMEOUT)."""
+def _timeout(parsed: URL, connect_timeout: int | None) -> str:
+    """The seconds a connection waited: the URL's ?connect_timeout, or the one given (store.CONNECT_TIMEOUT if None)."""
     from mailer.store import CONNECT_TIMEOUT
 
-    return str(parsed.query.get("connect_timeout") or CONNECT_TIMEOUT)
+    return str(parsed.query.get("connect_timeout") or (CONNECT_TIMEOUT if connect_timeout is None else connect_timeout))
 
 
 def _user(parsed: URL) -> str:

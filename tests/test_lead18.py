@@ -1,0 +1,77 @@
+"""Session 18's own findings: each test failed before its fix."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+# -- PGCONNECT_TIMEOUT was overridden by the log's 20-second default (review 17y) -------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A PostgreSQL port that takes connections and never answers (a server behind a dropped VPN)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                taken.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for connection in taken:
+            connection.close()
+
+
+def _campaigns(folder: Path, port: int, *, key: str = "", environ: dict[str, str] | None = None) -> tuple[str, float]:
+    """`mailer campaigns` in ``folder`` on a log at the silent ``port``: what it said, and how long it took."""
+    (folder / "mailer.toml").write_text(f'[database]\nurl = "postgresql+psycopg://press@127.0.0.1:{port}/mailer"\n{key}', encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != "PGCONNECT_TIMEOUT"}
+    env.update({"PYTHONPATH": str(ROOT), **(environ or {})})
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "campaigns"], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return " ".join(result.stderr.split()), time.monotonic() - started
+
+
+def test_pgconnect_timeout_in_the_environment_is_how_long_the_log_waits(tmp_path: Path, silent_server: int) -> None:
+    """The office's IT person sets PGCONNECT_TIMEOUT=3 for every PostgreSQL program on the laptops
+    (libpq's own variable). mailer waited its own 20 seconds regardless, and said so."""
+    said, took = _campaigns(tmp_path, silent_server, environ={"PGCONNECT_TIMEOUT": "3"})
+    assert f"the database server at 127.0.0.1:{silent_server} did not answer within 3 seconds" in said, said
+    assert took < 15, took
+
+
+def test_connect_timeout_in_mailer_toml_comes_before_the_environment(tmp_path: Path, silent_server: int) -> None:
+    """A `[database] connect_timeout` written in mailer.toml is the office's choice for this log: it
+    wins over a PGCONNECT_TIMEOUT set for every program."""
+    said, took = _campaigns(tmp_path, silent_server, key="connect_timeout = 2\n", environ={"PGCONNECT_TIMEOUT": "40"})
+    assert "did not answer within 2 seconds" in said, said
+    assert took < 15, took
+
+
+def test_a_pgconnect_timeout_that_is_not_a_number_is_named(tmp_path: Path, silent_server: int) -> None:
+    """PGCONNECT_TIMEOUT=30s: said in words, naming the variable, before anything waits."""
+    said, took = _campaigns(tmp_path, silent_server, environ={"PGCONNECT_TIMEOUT": "30s"})
+    assert 'The environment variable PGCONNECT_TIMEOUT is "30s": it must be a whole number of seconds' in said, said
+    assert "unset PGCONNECT_TIMEOUT" in said, said
+    assert took < 15, took
