@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from mailer import unsubscribe
 from mailer.cli import AppContext, main, output, pass_app
 from mailer.errors import MailerError
 from mailer.send.schedule import describe
@@ -89,6 +88,8 @@ def show_command(
         html = shown.html_page()
         if html is not None:
             page.write_text(html, encoding="utf-8")
+            from mailer import unsubscribe  # pydantic and the config: not for `mailer --help`
+
             if f'href="{unsubscribe.PAGE_NAME}"' in html:  # the proof's Unsubscribe link opens it, beside the page (review 17c #13)
                 unsubscribe.write_preview_page(page.parent, sender=parseaddr(str(email["From"] or ""))[0])
             output.say(f"HTML:      {page}")
