@@ -398,22 +398,29 @@ def _typo_of(field: str, known: Collection[str]) -> str | None:
         if field == f"{name}s":
             return None
     for name in sorted(known):
-        if _one_edit_apart(field, name):
+        if _one_edit_apart(field, name, change=len(name) > _SHORT_NAME):
             return name
     return None
+
+
+# A standard name this short ("beat", "tags") is one changed letter from everyday words a list's
+# own column may be named ("seat", "best", "tabs", "bags"): for it, only a letter added, left out
+# or two swapped ("bet", "beta", "tgas") is a typo (session 16's leftover).
+_SHORT_NAME = 4
 
 
 _LIKE_A_STANDARD_NAME = frozenset({"county"})  # one letter from a standard column, and a column of its own
 
 
-def _one_edit_apart(one: str, other: str) -> bool:
-    """Whether two different names are one edit apart: a character added, left out or changed, or two neighbours swapped."""
+def _one_edit_apart(one: str, other: str, *, change: bool = True) -> bool:
+    """Whether two different names are one edit apart: a character added, left out or (with
+    ``change``) changed, or two neighbours swapped."""
     if one == other or abs(len(one) - len(other)) > 1:
         return False
     if len(one) == len(other):
         differ = [i for i, (a, b) in enumerate(zip(one, other, strict=True)) if a != b]
         if len(differ) == 1:
-            return True
+            return change
         return len(differ) == 2 and differ[1] == differ[0] + 1 and one[differ[0]] == other[differ[1]] and one[differ[1]] == other[differ[0]]
     shorter, longer = sorted((one, other), key=len)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
