@@ -11,7 +11,7 @@ import functools
 import gc
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -708,6 +708,10 @@ class Recipients(Sequence[Message]):
             [m.substitutions for m in listed],
             listed[0].request_no if listed else None,
         )
+
+    def without(self, positions: Collection[int]) -> Recipients:
+        """These recipients less those at ``positions`` (personalization indexes), in their order."""
+        return self._at([i for i in range(len(self)) if i not in positions])
 
     def _at(self, positions: Sequence[int]) -> Recipients:
         return Recipients(

@@ -10,9 +10,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
+from office_cli import SEND, SIX, campaign_of, mailed, mailer, office, said
 
 # -- PGCONNECT_TIMEOUT was overridden by the log's 20-second default (review 17y) -------------------
 
@@ -75,3 +77,33 @@ def test_a_pgconnect_timeout_that_is_not_a_number_is_named(tmp_path: Path, silen
     assert 'The environment variable PGCONNECT_TIMEOUT is "30s": it must be a whole number of seconds' in said, said
     assert "unset PGCONNECT_TIMEOUT" in said, said
     assert took < 15, took
+
+
+# -- one address SendGrid refuses held back the whole request ---------------------------------------
+
+
+def test_one_address_sendgrid_refuses_fails_alone_and_the_others_are_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid answers 400 for one journalist's address in a request of six (`personalizations.2.to:
+    Does not contain a valid address.`). A refused request mails nobody, and mailer failed all six:
+    five journalists did not get an embargoed release until someone read the warning and ran
+    `mailer resume --retry-failed`. Only she fails, with SendGrid's words; the other five are mailed
+    at once, once each; a later retry sends to her alone."""
+    office(tmp_path, standin, db_url, beat=SIX)
+    refusal = {"errors": [{"field": "personalizations.2.to", "message": "Does not contain a valid address.", "help": None}]}
+    standin.answer(400, body=refusal)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 3, sent.output
+    words = said(sent)
+    assert (
+        "Request 1 (6 recipients) refused by SendGrid because of 1 recipient: personalizations.2.to: Does not contain a valid address"
+        in words
+    )
+    assert "(j2@paper2.example). The other 5 recipients go again as request 2." in words, words
+    assert sorted(mailed(standin)) == [f"j{i}@paper{i}.example" for i in (0, 1, 3, 4, 5)]
+    campaign_id = campaign_of(sent)
+    status = said(mailer("status", campaign_id))
+    assert "Recipients: 5 accepted, 1 failed" in status, status
+    assert "1 failed: personalizations.2.to: Does not contain a valid address. (j2@paper2.example)" in status, status
+    retried = mailer("resume", campaign_id, "--retry-failed", "--yes")
+    assert retried.exit_code == 0, retried.output
+    assert sorted(mailed(standin)) == sorted([f"j{i}@paper{i}.example" for i in (0, 1, 3, 4, 5)] + ["j2@paper2.example"])

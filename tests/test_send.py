@@ -109,7 +109,25 @@ def test_send_unique_address_per_campaign_in_the_log(store: Engine) -> None:
 
 
 def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
-    """A 400 marks its request failed with SendGrid's words (and the address it names); others go on."""
+    """A 400 about the request as a whole marks its request failed with SendGrid's words; others go on."""
+    campaign_id, _ = started(store, 30)
+    standin.answer(
+        400,
+        match=lambda r: r.body["personalizations"][0]["to"][0]["email"] == "j00010@example.org",
+        body={"errors": [{"message": "The from address does not match a verified Sender Identity.", "field": "from", "help": None}]},
+    )
+    warnings: list[str] = []
+    outcome = run(store, standin, campaign_id, on_warning=warnings.append)
+    assert outcome.counts["failed"] == 10 and outcome.counts["accepted"] == 20
+    words = "from: The from address does not match a verified Sender Identity."
+    assert outcome.errors == [("failed", words, 10)]
+    assert warnings == [f"Request 2 (10 recipients) refused by SendGrid: {words}"]
+    assert outcome.needs_attention
+
+
+def test_send_400_naming_one_recipient_fails_her_alone(store: Engine, standin: Any) -> None:
+    """A 400 naming one personalization (an address SendGrid refuses) sent nobody of the request:
+    she fails with SendGrid's words and the address; the other nine go again at once, once each."""
     campaign_id, _ = started(store, 30)
     standin.answer(
         400,
@@ -118,9 +136,15 @@ def test_send_400_fails_only_that_batch(store: Engine, standin: Any) -> None:
     )
     warnings: list[str] = []
     outcome = run(store, standin, campaign_id, on_warning=warnings.append)
-    assert outcome.counts["failed"] == 10 and outcome.counts["accepted"] == 20
-    assert outcome.errors == [("failed", "personalizations.2.to: Invalid email (j00012@example.org)", 10)]
-    assert warnings == ["Request 2 (10 recipients) refused by SendGrid: personalizations.2.to: Invalid email (j00012@example.org)"]
+    assert outcome.counts["failed"] == 1 and outcome.counts["accepted"] == 29
+    assert outcome.errors == [("failed", "personalizations.2.to: Invalid email (j00012@example.org)", 1)]
+    words = (
+        "Request 2 (10 recipients) refused by SendGrid because of 1 recipient: personalizations.2.to: Invalid email "
+        "(j00012@example.org). The other 9 recipients go again as request 4."
+    )
+    assert warnings == [words]
+    accepted = standin.accepted_addresses()
+    assert "j00012@example.org" not in accepted and set(accepted.values()) == {1} and len(accepted) == 29
     assert outcome.needs_attention
 
 

@@ -502,6 +502,9 @@ class Dispatcher:
                 self._mark(connection, request.number, MessageState.UNKNOWN, MessageState.ACCEPTED, **accepted)
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
+            named = _named_recipients(error, request)
+            if named and len(named) < size:  # the others go again: a 400 sends nobody
+                return self._send_the_others(connection, request, error, named, halves)
             text = _without_forgotten(connection, request, _rejection_text(error, request))
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
             return [
@@ -530,6 +533,29 @@ class Dispatcher:
             self.stop_error = _stop_error(error, self.campaign_id, retries=self.pacing.retries)
         return []
 
+    def _send_the_others(
+        self, connection: Connection, request: Request, error: Rejected, named: set[int], again: list[Request]
+    ) -> list[Callable[[], None]]:
+        """SendGrid refused ``request`` (400) for the recipients at the ``named`` personalization
+        indexes alone: they fail with its words; the others, whom a refused request mailed no more
+        than them, go again as a request of their own, added to ``again`` (one address SendGrid
+        refused held back 999 journalists until someone ran ``mailer resume --retry-failed``)."""
+        others = request.recipients.without(named)
+        number = self.next_no
+        self.next_no += 1
+        messages.renumber(connection, self.campaign_id, others.message_keys, number, now=utcnow())
+        text = _without_forgotten(connection, request, _rejection_text(error, request))
+        self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
+        again.append(_with(request, others, number))
+        failed = len(named)
+        return [
+            lambda: self.on_warning(
+                f"Request {request.number} ({len(request.messages)} recipients) refused by SendGrid because of "
+                f"{_recipients(failed)}: {text.rstrip('.')}. {_recipients(len(others), 'The other')} go again as request {number}."
+            ),
+            lambda: self.on_request(failed),
+        ]
+
     def _split(self, connection: Connection, request: Request) -> tuple[Request, Request]:
         """413: send the request again as two halves, each under its own number (first half first)."""
         half = len(request.messages) // 2
@@ -555,6 +581,23 @@ def _asks_ready(transport: Transport) -> bool:
 
 def _with(request: Request, part: Recipients, number: int) -> Request:
     return replace(request, number=number, messages=replace(part, request_no=number))
+
+
+def _named_recipients(error: Rejected, request: Request) -> set[int]:
+    """The personalization indexes SendGrid's errors point at (``personalizations.N...``); empty when
+    any error is about the request as a whole (no field, or another one), as all then fail alike."""
+    named: set[int] = set()
+    for item in error.errors or [{"field": None}]:
+        pieces = str(item.get("field") or "").split(".")
+        if len(pieces) < 2 or pieces[0] != "personalizations" or not pieces[1].isdigit() or int(pieces[1]) >= len(request.messages):
+            return set()
+        named.add(int(pieces[1]))
+    return named
+
+
+def _recipients(count: int, the: str = "") -> str:
+    """ "1 recipient", "The other 999 recipients"."""
+    return f"{the} {count} recipient{'s' if count != 1 else ''}".strip()
 
 
 def _rejection_text(error: Rejected, request: Request) -> str:
