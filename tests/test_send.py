@@ -483,3 +483,22 @@ def test_send_stops_when_taken_over_while_the_machine_slept(store: Engine, stand
     with pytest.raises(SendError, match="Another process has taken over"):
         run(store, standin, campaign_id, on_request=sleep_and_lose_the_lease)
     _assert_stopped_after_two_requests(store, standin, campaign_id)
+
+
+def test_send_400_naming_the_first_recipient_every_time_stops_sending_the_rest_again(store: Engine, standin: Any) -> None:
+    """SendGrid names only the first personalization of an error that holds for all (each answer
+    `personalizations.0...`): the rest goes again three times, then the whole rest fails, instead
+    of one request per journalist of the batch."""
+    campaign_id, _ = started(store, 10)
+    refusal = {"errors": [{"message": "Invalid custom_args", "field": "personalizations.0.custom_args", "help": None}]}
+    standin.answer(400, times=100, body=refusal)
+    warnings: list[str] = []
+    outcome = run(store, standin, campaign_id, on_warning=warnings.append)
+    assert len(standin.mail_sends) == 4, len(standin.mail_sends)
+    assert outcome.counts["failed"] == 10 and not outcome.counts.get("accepted"), outcome.counts
+    assert [w.split(":")[0] for w in warnings] == [
+        "Request 1 (10 recipients) refused by SendGrid because of 1 recipient",
+        "Request 2 (9 recipients) refused by SendGrid because of 1 recipient",
+        "Request 3 (8 recipients) refused by SendGrid because of 1 recipient",
+        "Request 4 (7 recipients) refused by SendGrid",
+    ]

@@ -156,6 +156,9 @@ class Dispatcher:
     # `mailer cancel` of this campaign, given elsewhere while this run sends it (another terminal, another
     # computer sharing the log): seen at a round, it stops the run handing requests over (fix 15b).
     cancelled_elsewhere: campaigns.CancelAsked | None = None
+    # Request number -> how many refusals (a 400 naming some of its journalists) it is the rest of:
+    # the rest goes again AGAIN_AFTER_REFUSAL times at most, not once per journalist of a batch.
+    refusals: dict[int, int] = field(default_factory=dict)
     # The requests SendGrid refused (429, 5xx, no connection) that wait to be tried again: off the
     # list in flight meanwhile (``_set_aside``), so a crash during the wait leaves their rows planned,
     # not unknown (newcomer 15 #12). Every write of that list holds ``listing``, and reads it
@@ -355,6 +358,7 @@ class Dispatcher:
                     notes.extend(self._record(connection, request, attempt, halves))
         except BaseException:
             self.next_no = next_no
+            self.refusals = {number: count for number, count in self.refusals.items() if number < next_no}  # numbers given again
             raise
         self.handed -= answered_numbers
         self.queue.extendleft(reversed(halves))
@@ -503,7 +507,7 @@ class Dispatcher:
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
             named = _named_recipients(error, request)
-            if named and len(named) < size:  # the others go again: a 400 sends nobody
+            if named and len(named) < size and self.refusals.get(request.number, 0) < AGAIN_AFTER_REFUSAL:  # a 400 sends nobody
                 return self._send_the_others(connection, request, error, named, halves)
             text = _without_forgotten(connection, request, _rejection_text(error, request))
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
@@ -547,6 +551,7 @@ class Dispatcher:
         text = _without_forgotten(connection, request, _rejection_text(error, request))
         self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
         again.append(_with(request, others, number))
+        self.refusals[number] = self.refusals.get(request.number, 0) + 1
         failed = len(named)
         return [
             lambda: self.on_warning(
@@ -581,6 +586,12 @@ def _asks_ready(transport: Transport) -> bool:
 
 def _with(request: Request, part: Recipients, number: int) -> Request:
     return replace(request, number=number, messages=replace(part, request_no=number))
+
+
+# How many times the rest of a refused request goes again (each time SendGrid names other journalists
+# of it): an error SendGrid says of the first personalization only, though it holds for all, would
+# otherwise cost a request per journalist.
+AGAIN_AFTER_REFUSAL = 3
 
 
 def _named_recipients(error: Rejected, request: Request) -> set[int]:
