@@ -61,7 +61,10 @@ class Prepared:
     # questions; "no" sends to the others only (``without_correction``; newcomer 10 #3).
     correction: str | None = None
     earlier_version: Mapping[str, str] = field(default_factory=dict, repr=False)  # address -> the campaign that reached them
-    never_test_sent: bool = False  # this exact content was never test-sent to staff
+    never_test_sent: bool = False  # this exact content was never test-sent to staff, or only from another sender
+    # When the content was test-sent, but from another From or Reply-To: what to say instead of
+    # "This exact content was never test-sent" (review 18p #1).
+    untested: str = ""
     include_previous: bool = False  # send even to journalists who already received this content
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
@@ -174,6 +177,7 @@ def prepare_send(
         correction=planned.correction,
         earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        untested=planned.untested,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
@@ -345,6 +349,7 @@ def prepare_follow_up(
         correction=planned.correction,
         earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        untested=planned.untested,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         follow_up_of=original.id,
@@ -360,6 +365,7 @@ class _Planned:
     questions: list[str]  # to confirm before a live send
     never_test_sent: bool
     waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
+    untested: str = ""  # why it counts as never test-sent, when its content was (Prepared.untested)
     sending: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped: it is sending to them now
     suppressions_seen: frozenset[str] = frozenset()  # the suppressed addresses when it was planned
     correction: str | None = None  # the correction question (Prepared.correction)
@@ -391,7 +397,7 @@ def _planned(
     of this release file (a correction: a warning, and a question before a live send)."""
     reasons = suppression_store.reasons(connection, noted=True)  # a skipped row's log says the note too (fix12r)
     contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
-    never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
+    never_test_sent, untested = _untested(connection, config, versions)
     defaulted = compose.unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
@@ -474,6 +480,7 @@ def _planned(
         questions,
         never_test_sent,
         waiting,
+        untested,
         sending,
         frozenset(reasons),
         correction,
@@ -833,6 +840,39 @@ def prepare_test(
         if dry_run
         else (_sender_problem(rendered, config) or _staff_problem(the_plan, config, to) or unsubscribe.check(config)),  # a real email too
     )
+
+
+def _untested(connection: Connection, config: Config, versions: Sequence[Rendered]) -> tuple[bool, str]:
+    """(True when some version was never test-sent as this send sends it, what to say when that
+    version's content was test-sent but from another From or Reply-To). A `from:` or `reply_to:`
+    edited in the release, or [sender] in mailer.toml, changes none of the content, and staff
+    proofread the sender too (review 18p #1)."""
+    for version in versions:
+        tested = campaigns.test_senders(connection, version.content_hash)
+        now = _sender(version, config)
+        if not tested:
+            return True, ""
+        if not any(_same_sender(sender, now) for _, sender in tested):
+            campaign_id, sender = tested[-1]
+            return True, (
+                f"This content was test-sent to staff ({campaign_id}) from {_sender_words(sender)}, but this send comes from "
+                f"{_sender_words(now)}: colleagues have not proofread it from this sender. Test-send it again (mailer test) "
+                "to check it."
+            )
+    return False, ""
+
+
+def _same_sender(tested: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
+    """The same From address and name, and Reply-To, as a test send's (a campaign logged without them: not compared)."""
+    if not tested:
+        return True
+    return all((tested.get(key) or "") == (now.get(key) or "") for key in ("from_email", "from_name", "reply_to"))
+
+
+def _sender_words(sender: Mapping[str, Any]) -> str:
+    """ "Press Office <press@example.org>, replies to desk@example.org", as the plan's From line says it."""
+    name = f"{sender.get('from_name')} <{sender.get('from_email')}>" if sender.get("from_name") else str(sender.get("from_email"))
+    return name + (f", replies to {sender['reply_to']}" if sender.get("reply_to") else "")
 
 
 def _staff_at_examples(the_plan: plan_module.Plan, config: Config, to: Sequence[str], *, every: bool) -> list[str]:

@@ -1,0 +1,49 @@
+"""What staff proof is what journalists get (review 18p): a test send, the live send of the same
+release to the same journalist, and the previews, compared through the command line and the
+SendGrid stand-in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import mailer, office, said
+
+from mailer.cli import send as send_cli
+
+
+def test_send_asks_again_when_the_sender_changed_since_the_test_send(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff proofread an email from "Press Office"; a `from:` and `reply_to:` added to the release
+    afterwards change none of its content, and the live send went out from another sender without
+    a word. It now says the test send came from another sender, and asks as for an untested release."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    tested = mailer("test", "releases/example.md", "--to", "me@office.example")
+    assert tested.exit_code == 0, tested.output
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "date: 2026-02-19\n", 'date: 2026-02-19\nfrom: "Bee Desk <bees@office.example>"\nreply_to: "desk@office.example"\n'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    refused = mailer("send", "releases/example.md", "--list", "lists/beat.csv", input="y\nn\n")
+    assert refused.exit_code == 0, refused.output
+    assert (
+        "Warning: This content was test-sent to staff (" in said(refused)
+        and "from Press Office <press@example.org>, but this send comes from Bee Desk <bees@office.example>, "
+        "replies to desk@office.example: colleagues have not proofread it from this sender."
+        in said(refused)
+    ), refused.output
+    assert "Send it anyway, without a test send?" in refused.output
+    assert "Nothing was sent." in refused.output
+    assert len(standin.mail_sends) == 1  # the test send only
+    # Tested again as it now is: the live send goes without the question.
+    assert mailer("test", "releases/example.md", "--to", "me@office.example").exit_code == 0
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "test-sent" not in sent.output
