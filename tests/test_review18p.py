@@ -4,6 +4,7 @@ SendGrid stand-in, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from office_cli import mailer, office, said
 
 from mailer.cli import send as send_cli
+from mailer.compose.render import TEST_BANNER_HTML
 
 
 def test_send_asks_again_when_the_sender_changed_since_the_test_send(
@@ -47,3 +49,32 @@ def test_send_asks_again_when_the_sender_changed_since_the_test_send(
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes")
     assert sent.exit_code == 0, sent.output
     assert "test-sent" not in sent.output
+
+
+def _first_words(html: str) -> str:
+    """The first words of an HTML email's body, hidden or not: what an inbox shows after the subject."""
+    body = html[html.find(">", html.find("<body")) + 1 :]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
+
+
+def test_test_send_keeps_the_preheader_first_for_the_inbox_line(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preheader is the grey line an inbox shows after the subject, and staff proofread it in
+    their inbox; the test banner came before it, so every proof's inbox line read "TEST SEND: this
+    is a proof for staff..." instead. The banner now follows the hidden preheader: the proof's
+    inbox line is the journalists', the banner still first on the page."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    assert mailer("test", "releases/example.md", "--to", "me@office.example").exit_code == 0
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes").exit_code == 0
+    proof, live = (html_of(request.body) for request in standin.mail_sends)
+    preheader = "Census results, maps and interviews with the volunteers who counted"
+    assert _first_words(live).startswith(preheader)
+    assert _first_words(proof).startswith(preheader + " TEST SEND: this is a proof for staff."), _first_words(proof)
+    assert proof.replace(TEST_BANNER_HTML, "", 1) == live
+
+
+def html_of(body: dict[str, Any]) -> str:
+    """The HTML part of a Mail Send body."""
+    return str(next(part["value"] for part in body["content"] if part["type"] == "text/html"))
