@@ -5,12 +5,14 @@ SendGrid stand-in, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import mailer, office, said
+from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailer, office, said
 
+import mailer.compose.release as release_module
 from mailer.cli import send as send_cli
 from mailer.compose.render import TEST_BANNER_HTML
 
@@ -78,3 +80,36 @@ def test_test_send_keeps_the_preheader_first_for_the_inbox_line(
 def html_of(body: dict[str, Any]) -> str:
     """The HTML part of a Mail Send body."""
     return str(next(part["value"] for part in body["content"] if part["type"] == "text/html"))
+
+
+class _Tomorrow(date):
+    """The date class with tomorrow as today: a send resumed after midnight."""
+
+    @classmethod
+    def today(cls) -> date:
+        return date.fromordinal(date.today().toordinal() + 1)
+
+
+def test_resume_after_midnight_of_a_release_without_a_date(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release without `date:` is dated the day it is rendered. A send of it that stopped (SendGrid
+    unreachable) and was resumed the next day was refused: "releases/example.md has changed since
+    ... started; resuming would send a different email. Undo the change ...", with nothing to undo,
+    and the journalists not yet sent could not get the email the others got. The resume now
+    renders it with the date the send started with, so the rest get the same email."""
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", ""), encoding="utf-8")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    standin.scripts.clear()
+    monkeypatch.setattr(release_module, "date", _Tomorrow)
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    accepted = [r.body for r in standin.mail_sends if r.status == 202]
+    assert len(accepted) == 6
+    assert len({html_of(body) for body in accepted}) == 1  # the same email, dated as the first ones
