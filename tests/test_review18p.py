@@ -5,7 +5,7 @@ SendGrid stand-in, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +113,31 @@ def test_resume_after_midnight_of_a_release_without_a_date(
     accepted = [r.body for r in standin.mail_sends if r.status == 202]
     assert len(accepted) == 6
     assert len({html_of(body) for body in accepted}) == 1  # the same email, dated as the first ones
+
+
+def test_test_send_of_a_release_changed_after_its_scheduled_send_says_which_goes_out(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send scheduled for later hands SendGrid the emails at once. A press officer who then fixed
+    a figure in the release, test-sent the fixed version and read it, was told nothing: the
+    journalists still got the old text at the scheduled time. The test send now says so, and how
+    to send the fixed version instead; a proof of the very content scheduled says nothing."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    scheduled = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC"
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    same = mailer("test", "releases/example.md", "--to", "me@office.example")
+    assert same.exit_code == 0 and "Warning" not in same.output, same.output
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "512 volunteers"), encoding="utf-8")
+    tested = mailer("test", "releases/example.md", "--to", "me@office.example")
+    assert tested.exit_code == 0, tested.output
+    assert (
+        f"Warning: This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this "
+        f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
+        f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
+    ) in said(tested), tested.output

@@ -813,6 +813,7 @@ def prepare_test(
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
+        held = _held_other_version(connection, config, release_path, rendered)
     the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
@@ -835,11 +836,35 @@ def prepare_test(
             *notes,
             *version.notes,
             *_staff_at_examples(the_plan, config, to, every=False),
+            *held,
         ),  # a version lacking the main file's texts
         problem=None
         if dry_run
         else (_sender_problem(rendered, config) or _staff_problem(the_plan, config, to) or unsubscribe.check(config)),  # a real email too
     )
+
+
+def _held_other_version(connection: Connection, config: Config, release_path: Path, rendered: Rendered) -> list[str]:
+    """Words for each live send of this release that SendGrid holds for a later time with other
+    content than this proof's: a scheduled send hands SendGrid the emails at once, so a release
+    fixed afterwards, proofread and found right, is not what journalists get (review 18p #4)."""
+    now = utcnow()
+    found = []
+    key = reached.office_path(config, release_path)
+    for campaign_id, content_hash in campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key):
+        held = campaigns.get(connection, campaign_id)
+        if held is None or held.scheduled_at is None or held.scheduled_at <= now or held.late_cancel is not None:
+            continue
+        if rendered.content_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
+            continue  # this very content: the proof is what they get
+        accepted = campaigns.rows(connection, campaign_ids=[campaign_id])[0][MessageState.ACCEPTED.value]
+        if accepted:
+            found.append(
+                f"This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this release, "
+                f"for {counted(accepted, 'journalist')}, to deliver at {schedule.describe(held.scheduled_at)}. "
+                f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
+            )
+    return found
 
 
 def _untested(connection: Connection, config: Config, versions: Sequence[Rendered]) -> tuple[bool, str]:
