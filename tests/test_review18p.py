@@ -14,7 +14,7 @@ from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailer, office, said
 
 import mailer.compose.release as release_module
 from mailer.cli import send as send_cli
-from mailer.compose.render import TEST_BANNER_HTML
+from mailer.compose.render import TEST_BANNER_HTML, TEST_BANNER_TEXT, TEST_PREFIX
 
 
 def test_send_asks_again_when_the_sender_changed_since_the_test_send(
@@ -141,3 +141,45 @@ def test_test_send_of_a_release_changed_after_its_scheduled_send_says_which_goes
         f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
         f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
     ) in said(tested), tested.output
+
+
+def test_a_proof_differs_from_the_journalists_email_only_as_the_readme_says(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer test --as JOURNALIST` and the live send to that journalist, request body against
+    request body: the [TEST] subject, the banner (HTML) and its line (text), the address (the
+    colleague's) and the campaign's ids are the only differences, as the README lists them; the
+    journalist's fields, From, Reply-To, attachments, pictures, tracking and category are the same."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "The Riverbend Beekeepers Association today", "For {{ contact.outlet }}: the Riverbend Beekeepers Association today"
+        ),
+        encoding="utf-8",
+    )
+    assert (
+        mailer(
+            "test", "releases/example.md", "--to", "me@office.example", "--as", "ana@daily.example", "--list", "lists/beat.csv"
+        ).exit_code
+        == 0
+    )
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--where", "first_name=Ana", "--yes").exit_code == 0
+    proof, live = (dict(request.body) for request in standin.mail_sends)
+    proof_to, live_to = proof.pop("personalizations"), live.pop("personalizations")
+    assert [p["to"] for p in proof_to] == [[{"email": "me@office.example"}]]
+    assert [p["to"] for p in live_to] == [[{"email": "ana@daily.example", "name": "Ana Lima"}]]
+    assert proof_to[0]["substitutions"] == live_to[0]["substitutions"] != {}
+    assert proof["subject"] == TEST_PREFIX + live["subject"]
+    text, html = (part["value"] for part in proof["content"])
+    proof["subject"], proof["content"] = (
+        live["subject"],
+        [
+            {"type": "text/plain", "value": text.removeprefix(TEST_BANNER_TEXT)},
+            {"type": "text/html", "value": html.replace(TEST_BANNER_HTML, "", 1)},
+        ],
+    )
+    assert proof == live
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "What a proof changes, and nothing else:" in readme
