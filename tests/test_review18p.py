@@ -183,3 +183,40 @@ def test_a_proof_differs_from_the_journalists_email_only_as_the_readme_says(
     assert proof == live
     readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
     assert "What a proof changes, and nothing else:" in readme
+
+
+class _Yesterday(date):
+    """The date class with yesterday as today: a test send the evening before."""
+
+    @classmethod
+    def today(cls) -> date:
+        return date.fromordinal(date.today().toordinal() - 1)
+
+
+def test_send_the_day_after_the_test_send_of_an_undated_release_says_only_the_date_changed(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Proofread in the evening, sent the next morning: a release without `date:` is dated the day
+    it is made, so the live send's content differs from the test send's by its date, and it said
+    "This exact content was never test-sent to staff", though staff had read every word. It now
+    says what changed: the date alone (and still asks, since the date is in the email)."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", ""), encoding="utf-8")
+    monkeypatch.setattr(release_module, "date", _Yesterday)
+    assert mailer("test", "releases/example.md", "--to", "me@office.example").exit_code == 0
+    monkeypatch.setattr(release_module, "date", date)
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    refused = mailer("send", "releases/example.md", "--list", "lists/beat.csv", input="y\nn\n")
+    assert refused.exit_code == 0, refused.output
+    yesterday, today = _Yesterday.today(), date.today()
+    assert re.search(
+        r"Warning: The release has no date: line, so each email is dated the day it is made: the test send \d{4}-\d\d-\d\d-example-test ",
+        said(refused),
+    ), refused.output
+    assert f"was dated {yesterday.isoformat()}, this send is dated {today.isoformat()}; nothing else changed since the test send." in said(
+        refused
+    ), refused.output
+    assert "never test-sent" not in refused.output
+    assert "Nothing was sent." in refused.output

@@ -12,7 +12,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -398,6 +398,8 @@ def _planned(
     reasons = suppression_store.reasons(connection, noted=True)  # a skipped row's log says the note too (fix12r)
     contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
     never_test_sent, untested = _untested(connection, config, versions)
+    if never_test_sent and not untested:
+        untested = _dated_differently(connection, config, release_path)
     defaulted = compose.unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
@@ -885,6 +887,31 @@ def _untested(connection: Connection, config: Config, versions: Sequence[Rendere
                 "to check it."
             )
     return False, ""
+
+
+def _dated_differently(connection: Connection, config: Config, release_path: Path) -> str:
+    """What to say when this release has no ``date:`` and a test send of it differs from this send
+    by its date alone (tested in the evening, sent the next morning): "never test-sent" was
+    untrue, since staff had read every word (review 18p #5). "" otherwise."""
+    probe = date(2000, 1, 1)
+    if release.load(release_path, today=probe).date != probe:
+        return ""  # dated in the file, or by its embargo
+    today = release.load(release_path).date
+    key = reached.office_path(config, release_path)
+    for campaign_id, created in campaigns.tests_of_release(connection, str(release_path.resolve()), key):
+        created = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+        days = dict.fromkeys(d + timedelta(days=shift) for d in (created.date(), created.astimezone().date()) for shift in (0, -1, 1))
+        for day in days:
+            if day == today:
+                continue
+            then = compose.render_versions(release.load(release_path, today=day), config=config).values()
+            if all(campaigns.was_test_sent(connection, version.content_hash) for version in then):
+                return (
+                    f"The release has no date: line, so each email is dated the day it is made: the test send {campaign_id} "
+                    f"was dated {day.isoformat()}, this send is dated {today.isoformat()}; nothing else changed since the "
+                    "test send."
+                )
+    return ""
 
 
 def _same_sender(tested: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
