@@ -220,3 +220,25 @@ def test_send_the_day_after_the_test_send_of_an_undated_release_says_only_the_da
     ), refused.output
     assert "never test-sent" not in refused.output
     assert "Nothing was sent." in refused.output
+
+
+def test_preview_shows_who_the_email_comes_from(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview is where a press officer proofreads before any send, and it never said whom the
+    email comes from: a French version's own `from:` or a release's `reply_to:` was seen first in
+    journalists' inboxes. Each version's preview now says it, as the send's plan does."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("date: 2026-02-19\n", 'date: 2026-02-19\nreply_to: "desk@office.example"\n'), encoding="utf-8")
+    (tmp_path / "releases" / "example.fr.md").write_text(
+        '---\nsubject: "Recensement des abeilles"\nfrom: "Bureau de presse <presse@office.example>"\n---\nLes apiculteurs ont compté.\n',
+        encoding="utf-8",
+    )
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    froms = [line for line in previewed.output.splitlines() if line.startswith("From:")]
+    assert froms == [
+        "From:      Press Office <press@example.org>, replies to desk@office.example",
+        "From:      Bureau de presse <presse@office.example>, replies to desk@office.example",
+    ], previewed.output
