@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailer, office, said
+from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailed, mailer, office, said
 
 import mailer.compose.release as release_module
 from mailer.cli import send as send_cli
@@ -242,3 +242,30 @@ def test_preview_shows_who_the_email_comes_from(tmp_path: Path, standin: Any, db
         "From:      Press Office <press@example.org>, replies to desk@office.example",
         "From:      Bureau de presse <presse@office.example>, replies to desk@office.example",
     ], previewed.output
+
+
+def test_send_the_next_day_of_an_undated_release_skips_who_already_received_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release without `date:` sent on Monday, then on Tuesday to the same list and a new one:
+    nothing was edited, but Tuesday's emails carry Tuesday's date, so Monday's journalists counted
+    as having "an earlier version", and with --yes (which answers the correction question) they got
+    the release a second time. They are now skipped as already received, and the plan says why."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", ""), encoding="utf-8")
+    monkeypatch.setattr(release_module, "date", _Yesterday)
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    monkeypatch.setattr(release_module, "date", date)
+    (tmp_path / "lists" / "tv.csv").write_text("Email,First Name,Last Name,Outlet\ncai@tv.example,Cai,Berg,TV One\n", encoding="utf-8")
+    second = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/tv.csv", "--yes", "--no-test-ok")
+    assert second.exit_code == 0, second.output
+    assert mailed(standin) == ["ana@daily.example", "ben@gazette.example", "cai@tv.example"]
+    assert (
+        f"2 journalists already received this release in {campaign_of(first)}, dated {_Yesterday.today().isoformat()}: "
+        "it has no date: line, so each send is dated its own day, and nothing else in it changed. They are skipped; "
+        "--include-previous mails them again." in said(second)
+    ), second.output
+    assert "earlier version" not in second.output

@@ -409,6 +409,7 @@ def _planned(
         reserve=unsubscribe.reserved_bytes(config),
         versions=versions[1:],  # each journalist gets the version of their language
     )
+    dated_notes: list[str] = []  # journalists skipped who had this release on another day
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
     scheduled: dict[str, tuple[int, datetime]] = {}
@@ -423,12 +424,26 @@ def _planned(
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
     got_earlier = found.earlier_version  # journalists of a changed version only (nc9 #17)
+    if got_earlier and not include_previous:
+        # The same release on another day: an undated release is dated the day it is sent, so
+        # Monday's journalists read as having "an earlier version" on Tuesday (review 18p #7).
+        dated = _sent_on_another_day(connection, config, release_path, set(got_earlier.values()))
+        same = {key: cid for key, cid in got_earlier.items() if cid in dated}
+        if same:
+            the_plan, _ = plan_module.skip_received(the_plan, same)
+            got_earlier = {key: cid for key, cid in got_earlier.items() if key not in same}
+            for cid, count in Counter(same.values()).items():
+                dated_notes.append(
+                    f"{counted(count, 'journalist')} already received this release in {cid}, dated {dated[cid].isoformat()}: it has "
+                    "no date: line, so each send is dated its own day, and nothing else in it changed. They are skipped; "
+                    "--include-previous mails them again."
+                )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
+    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes]))
     questions: list[str] = []
     correction: str | None = None
     if got_earlier:
@@ -899,9 +914,7 @@ def _dated_differently(connection: Connection, config: Config, release_path: Pat
     today = release.load(release_path).date
     key = reached.office_path(config, release_path)
     for campaign_id, created in campaigns.tests_of_release(connection, str(release_path.resolve()), key):
-        created = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
-        days = dict.fromkeys(d + timedelta(days=shift) for d in (created.date(), created.astimezone().date()) for shift in (0, -1, 1))
-        for day in days:
+        for day in _days_around(created):
             if day == today:
                 continue
             then = compose.render_versions(release.load(release_path, today=day), config=config).values()
@@ -912,6 +925,34 @@ def _dated_differently(connection: Connection, config: Config, release_path: Pat
                     "test send."
                 )
     return ""
+
+
+def _days_around(moment: datetime) -> list[date]:
+    """The days an undated release made at ``moment`` may carry: its UTC and this computer's, and those either side."""
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return list(dict.fromkeys(d + timedelta(days=shift) for d in (moment.date(), moment.astimezone().date()) for shift in (0, -1, 1)))
+
+
+def _sent_on_another_day(connection: Connection, config: Config, release_path: Path, campaign_ids: Iterable[str]) -> dict[str, date]:
+    """Of these campaigns of the release, those whose content is exactly this release rendered on
+    another day (it has no ``date:``), with that day: it was not changed, only dated again."""
+    probe = date(2000, 1, 1)
+    if release.load(release_path, today=probe).date != probe:
+        return {}  # dated in the file, or by its embargo
+    today = release.load(release_path).date
+    found: dict[str, date] = {}
+    for campaign_id in sorted(campaign_ids):
+        earlier = campaigns.get(connection, campaign_id)
+        if earlier is None:
+            continue
+        for day in _days_around(earlier.created_at):
+            if day == today:
+                continue
+            versions = list(compose.render_versions(release.load(release_path, today=day), config=config).values())
+            if plan_module.content_hash(versions) == earlier.content_hash:
+                found[campaign_id] = day
+                break
+    return found
 
 
 def _same_sender(tested: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
