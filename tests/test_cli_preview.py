@@ -26,10 +26,11 @@ def test_cli_preview_writes_html_and_text(tmp_path: Path) -> None:
     text = tmp_path / "out" / "preview" / "example.txt"
     lines = result.output.splitlines()  # type: ignore[attr-defined]
     assert lines[0] == "Subject:   Riverbend Beekeepers count record 1.2 million bees in first city-wide census"
-    assert lines[1] == "Preheader: Census results, maps and interviews with the volunteers who counted"
-    assert lines[2] == "As:        no particular journalist (defaults shown)"
-    assert lines[3] == f"HTML:      out/preview/example.html ({html.stat().st_size / 1024:.1f} KB)"
-    assert lines[4] == f"Text:      out/preview/example.txt ({text.stat().st_size / 1024:.1f} KB)"
+    assert lines[1] == "From:      Press Office <press@example.org>"  # review 18p #6
+    assert lines[2] == "Preheader: Census results, maps and interviews with the volunteers who counted"
+    assert lines[3] == "As:        no particular journalist (defaults shown)"
+    assert lines[4] == f"HTML:      out/preview/example.html ({html.stat().st_size / 1024:.1f} KB)"
+    assert lines[5] == f"Text:      out/preview/example.txt ({text.stat().st_size / 1024:.1f} KB)"
     assert "arranged for your outlet through" in " ".join(html.read_text(encoding="utf-8").split())
     assert "Warning: No postal address: set [sender] postal_address in mailer.toml" in result.output  # type: ignore[attr-defined]
 
@@ -87,9 +88,9 @@ def test_cli_preview_explains_field_stand_ins(tmp_path: Path) -> None:
     result = _run("preview", "r.md")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     lines = result.output.splitlines()  # type: ignore[attr-defined]
-    assert lines[1] == "Preheader: (none: inboxes show the first words of the email)"
+    assert lines[2] == "Preheader: (none: inboxes show the first words of the email)"
     assert (
-        lines[2]
+        lines[3]
         == "As:        no particular journalist (defaults shown; [first_name] stand for each journalist's own values, see --contact)"
     )
     assert "Dear [first_name]," in (tmp_path / "out" / "preview" / "r.txt").read_text(encoding="utf-8")

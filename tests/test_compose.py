@@ -170,7 +170,9 @@ def test_compose_test_send_banner_and_same_hash() -> None:
     live, test = _render(), _render(test=True)
     assert test.subject == "[TEST] " + live.subject
     assert test.content_hash == live.content_hash
-    banner = lxml.html.document_fromstring(test.html).xpath("//body/div")[0]
+    # The banner is first on the page, after the hidden preheader (the inbox line; review 18p #2).
+    preheader, banner = lxml.html.document_fromstring(test.html).xpath("//body/div")[:2]
+    assert preheader.text_content() == live.preheader
     assert banner.text_content().startswith("TEST SEND")
     assert "display:none" not in (banner.get("style") or "")
     assert test.text.startswith("*** TEST SEND")

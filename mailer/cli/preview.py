@@ -108,6 +108,7 @@ def preview(
         if len(shown_all) > 1:
             output.say(("" if number == 0 else "\n") + f"Language:  {shown.language}{' (main version)' if number == 0 else ''}")
         output.say(f"Subject:   {shown.subject}")
+        output.say(f"From:      {shown.sender}")
         output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
         output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
         output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")

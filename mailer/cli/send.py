@@ -192,7 +192,7 @@ def send_command(
     if prepared.correction is not None:
         prepared = _correction(prepared, yes=yes)
     if prepared.never_test_sent and not no_test_ok:
-        output.warn("This exact content was never test-sent to staff (mailer test). Typos are easier to fix before.")
+        output.warn(prepared.untested or "This exact content was never test-sent to staff (mailer test). Typos are easier to fix before.")
         _confirm("Send it anyway, without a test send?", yes=yes)
     with _totals_when_stopped():
         sent = campaign.start(

@@ -33,6 +33,7 @@ class Preview:
     attachments: tuple[Attachment, ...]
     warnings: tuple[str, ...]
     language: str = "en"  # the version shown
+    sender: str = ""  # "Press Office <press@example.org>, replies to desk@example.org", as the send's plan says it
 
 
 def write(
@@ -122,7 +123,16 @@ def _write(
         attachments=tuple(rendered.attachments),
         warnings=(*rendered.warnings, *unknown),
         language=version.language,
+        sender=_sender_words(version, rendered, config),
     )
+
+
+def _sender_words(version: Release, rendered: Rendered, config: Config) -> str:
+    """Whom the email comes from, and where replies go: a version may set its own (review 18p #6)."""
+    name = version.from_name or config.sender.from_name
+    address = rendered.from_email or config.sender.from_email
+    shown = f"{name} <{address}>" if name else address
+    return shown + (f", replies to {rendered.reply_to}" if rendered.reply_to else "")
 
 
 def stand_ins(rendered: Rendered) -> dict[str, str]:

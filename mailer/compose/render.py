@@ -587,9 +587,18 @@ def _context_at(html: str, position: int) -> str | None:
     return None if element in ("style", "script") else "html"
 
 
+# A hidden element opening the body: the preheader, which inboxes show after the subject.
+_HIDDEN_FIRST = re.compile(r"\s*<(div|span)\b[^>]*\bstyle=\"[^\"]*display\s*:\s*none[^\"]*\"[^>]*>[^<]*</\1>", re.IGNORECASE)
+
+
 def _add_banner(html: str) -> str:
+    """The test banner first on the page, after the hidden preheader if the body opens with one:
+    before it, the banner's words were the proof's inbox line instead of the preheader (review 18p #2)."""
     start = html.find("<body")
     end = html.find(">", start) + 1 if start >= 0 else 0
+    hidden = _HIDDEN_FIRST.match(html, end)
+    if hidden is not None:
+        end = hidden.end()
     return html[:end] + TEST_BANNER_HTML + html[end:]
 
 

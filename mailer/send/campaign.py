@@ -24,7 +24,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -309,11 +309,7 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
     edited in the release, or [sender] in mailer.toml, changes none of its content). The
     command line asks this before its question (newcomer 10: it asked, then refused)."""
     path = release_file(config, found)
-    versions = list(compose.render_versions(release.load(path), config=config, test=found.mode is Mode.TEST).values())
-    # A campaign sent every version (one hash over them all) or one (a test send per version).
-    alone = [version for version in versions if version.content_hash == found.content_hash]
-    if alone:
-        versions = alone
+    versions = _as_sent(config, found, path)
     if plan_module.content_hash(versions) != found.content_hash:
         if path != Path(found.release_path):  # this computer's copy of a release sent from another (newcomer 13)
             raise SendError(
@@ -329,6 +325,31 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
     if engine is not None:
         _same_envelope(engine, config, found, versions)
     return versions
+
+
+def _as_sent(config: Config, found: campaigns.Campaign, path: Path) -> list[Rendered]:
+    """The release's versions rendered now, as the campaign sends them when the file is unchanged.
+
+    A release without ``date:`` is dated the day it is rendered (README: default today): a send
+    started before midnight and resumed after would read as changed, with nothing to undo (review
+    18p #3). So when today's rendering differs, the days around the campaign's start (UTC and this
+    computer's) are tried as the date; only a rendering giving exactly the campaign's content counts.
+    """
+    started = found.created_at if found.created_at.tzinfo is not None else found.created_at.replace(tzinfo=UTC)
+    days = [None, *dict.fromkeys(d + timedelta(days=shift) for d in (started.date(), started.astimezone().date()) for shift in (0, -1, 1))]
+    first: list[Rendered] = []
+    for day in days:
+        loaded = release.load(path, today=day)
+        if day is not None and loaded.date != day:
+            break  # dated in the file (or by its embargo): the day it is rendered changes nothing
+        versions = list(compose.render_versions(loaded, config=config, test=found.mode is Mode.TEST).values())
+        # A campaign sent every version (one hash over them all) or one (a test send per version).
+        alone = [version for version in versions if version.content_hash == found.content_hash]
+        versions = alone or versions
+        if plan_module.content_hash(versions) == found.content_hash:
+            return versions
+        first = first or versions
+    return first
 
 
 # The parts of a request body outside the release's content that a resume must send as the

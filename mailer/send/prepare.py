@@ -12,7 +12,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,10 @@ class Prepared:
     # questions; "no" sends to the others only (``without_correction``; newcomer 10 #3).
     correction: str | None = None
     earlier_version: Mapping[str, str] = field(default_factory=dict, repr=False)  # address -> the campaign that reached them
-    never_test_sent: bool = False  # this exact content was never test-sent to staff
+    never_test_sent: bool = False  # this exact content was never test-sent to staff, or only from another sender
+    # When the content was test-sent, but from another From or Reply-To: what to say instead of
+    # "This exact content was never test-sent" (review 18p #1).
+    untested: str = ""
     include_previous: bool = False  # send even to journalists who already received this content
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
@@ -174,6 +177,7 @@ def prepare_send(
         correction=planned.correction,
         earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        untested=planned.untested,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
@@ -345,6 +349,7 @@ def prepare_follow_up(
         correction=planned.correction,
         earlier_version=planned.earlier_version,
         never_test_sent=planned.never_test_sent and mode is Mode.LIVE,
+        untested=planned.untested,
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         follow_up_of=original.id,
@@ -360,6 +365,7 @@ class _Planned:
     questions: list[str]  # to confirm before a live send
     never_test_sent: bool
     waiting: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped as waiting in it
+    untested: str = ""  # why it counts as never test-sent, when its content was (Prepared.untested)
     sending: dict[str, int] = field(default_factory=dict)  # campaign -> journalists skipped: it is sending to them now
     suppressions_seen: frozenset[str] = frozenset()  # the suppressed addresses when it was planned
     correction: str | None = None  # the correction question (Prepared.correction)
@@ -391,7 +397,9 @@ def _planned(
     of this release file (a correction: a warning, and a question before a live send)."""
     reasons = suppression_store.reasons(connection, noted=True)  # a skipped row's log says the note too (fix12r)
     contact_list, notes = recipients.suppress(contact_list, reasons, overrides, erase_forgotten=True)
-    never_test_sent = any(not campaigns.was_test_sent(connection, version.content_hash) for version in versions)
+    never_test_sent, untested = _untested(connection, config, versions)
+    if never_test_sent and not untested:
+        untested = _dated_differently(connection, config, release_path)
     defaulted = compose.unknown_fields(versions, contact_list.contacts)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
@@ -401,6 +409,7 @@ def _planned(
         reserve=unsubscribe.reserved_bytes(config),
         versions=versions[1:],  # each journalist gets the version of their language
     )
+    dated_notes: list[str] = []  # journalists skipped who had this release on another day
     waiting: dict[str, int] = {}
     sending: dict[str, int] = {}  # campaign -> journalists another process is sending it to right now
     scheduled: dict[str, tuple[int, datetime]] = {}
@@ -415,12 +424,26 @@ def _planned(
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
     got_earlier = found.earlier_version  # journalists of a changed version only (nc9 #17)
+    if got_earlier and not include_previous:
+        # The same release on another day: an undated release is dated the day it is sent, so
+        # Monday's journalists read as having "an earlier version" on Tuesday (review 18p #7).
+        dated = _sent_on_another_day(connection, config, release_path, set(got_earlier.values()))
+        same = {key: cid for key, cid in got_earlier.items() if cid in dated}
+        if same:
+            the_plan, _ = plan_module.skip_received(the_plan, same)
+            got_earlier = {key: cid for key, cid in got_earlier.items() if key not in same}
+            for cid, count in Counter(same.values()).items():
+                dated_notes.append(
+                    f"{counted(count, 'journalist')} already received this release in {cid}, dated {dated[cid].isoformat()}: it has "
+                    "no date: line, so each send is dated its own day, and nothing else in it changed. They are skipped; "
+                    "--include-previous mails them again."
+                )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings)]))
+    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes]))
     questions: list[str] = []
     correction: str | None = None
     if got_earlier:
@@ -474,6 +497,7 @@ def _planned(
         questions,
         never_test_sent,
         waiting,
+        untested,
         sending,
         frozenset(reasons),
         correction,
@@ -806,6 +830,7 @@ def prepare_test(
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
+        held = _held_other_version(connection, config, release_path, rendered)
     the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
@@ -828,11 +853,119 @@ def prepare_test(
             *notes,
             *version.notes,
             *_staff_at_examples(the_plan, config, to, every=False),
+            *held,
         ),  # a version lacking the main file's texts
         problem=None
         if dry_run
         else (_sender_problem(rendered, config) or _staff_problem(the_plan, config, to) or unsubscribe.check(config)),  # a real email too
     )
+
+
+def _held_other_version(connection: Connection, config: Config, release_path: Path, rendered: Rendered) -> list[str]:
+    """Words for each live send of this release that SendGrid holds for a later time with other
+    content than this proof's: a scheduled send hands SendGrid the emails at once, so a release
+    fixed afterwards, proofread and found right, is not what journalists get (review 18p #4)."""
+    now = utcnow()
+    found = []
+    key = reached.office_path(config, release_path)
+    for campaign_id, content_hash in campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key):
+        held = campaigns.get(connection, campaign_id)
+        if held is None or held.scheduled_at is None or held.scheduled_at <= now or held.late_cancel is not None:
+            continue
+        if rendered.content_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
+            continue  # this very content: the proof is what they get
+        accepted = campaigns.rows(connection, campaign_ids=[campaign_id])[0][MessageState.ACCEPTED.value]
+        if accepted:
+            found.append(
+                f"This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this release, "
+                f"for {counted(accepted, 'journalist')}, to deliver at {schedule.describe(held.scheduled_at)}. "
+                f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
+            )
+    return found
+
+
+def _untested(connection: Connection, config: Config, versions: Sequence[Rendered]) -> tuple[bool, str]:
+    """(True when some version was never test-sent as this send sends it, what to say when that
+    version's content was test-sent but from another From or Reply-To). A `from:` or `reply_to:`
+    edited in the release, or [sender] in mailer.toml, changes none of the content, and staff
+    proofread the sender too (review 18p #1)."""
+    for version in versions:
+        tested = campaigns.test_senders(connection, version.content_hash)
+        now = _sender(version, config)
+        if not tested:
+            return True, ""
+        if not any(_same_sender(sender, now) for _, sender in tested):
+            campaign_id, sender = tested[-1]
+            return True, (
+                f"This content was test-sent to staff ({campaign_id}) from {_sender_words(sender)}, but this send comes from "
+                f"{_sender_words(now)}: colleagues have not proofread it from this sender. Test-send it again (mailer test) "
+                "to check it."
+            )
+    return False, ""
+
+
+def _dated_differently(connection: Connection, config: Config, release_path: Path) -> str:
+    """What to say when this release has no ``date:`` and a test send of it differs from this send
+    by its date alone (tested in the evening, sent the next morning): "never test-sent" was
+    untrue, since staff had read every word (review 18p #5). "" otherwise."""
+    probe = date(2000, 1, 1)
+    if release.load(release_path, today=probe).date != probe:
+        return ""  # dated in the file, or by its embargo
+    today = release.load(release_path).date
+    key = reached.office_path(config, release_path)
+    for campaign_id, created in campaigns.tests_of_release(connection, str(release_path.resolve()), key):
+        for day in _days_around(created):
+            if day == today:
+                continue
+            then = compose.render_versions(release.load(release_path, today=day), config=config).values()
+            if all(campaigns.was_test_sent(connection, version.content_hash) for version in then):
+                return (
+                    f"The release has no date: line, so each email is dated the day it is made: the test send {campaign_id} "
+                    f"was dated {day.isoformat()}, this send is dated {today.isoformat()}; nothing else changed since the "
+                    "test send."
+                )
+    return ""
+
+
+def _days_around(moment: datetime) -> list[date]:
+    """The days an undated release made at ``moment`` may carry: its UTC and this computer's, and those either side."""
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return list(dict.fromkeys(d + timedelta(days=shift) for d in (moment.date(), moment.astimezone().date()) for shift in (0, -1, 1)))
+
+
+def _sent_on_another_day(connection: Connection, config: Config, release_path: Path, campaign_ids: Iterable[str]) -> dict[str, date]:
+    """Of these campaigns of the release, those whose content is exactly this release rendered on
+    another day (it has no ``date:``), with that day: it was not changed, only dated again."""
+    probe = date(2000, 1, 1)
+    if release.load(release_path, today=probe).date != probe:
+        return {}  # dated in the file, or by its embargo
+    today = release.load(release_path).date
+    found: dict[str, date] = {}
+    for campaign_id in sorted(campaign_ids):
+        earlier = campaigns.get(connection, campaign_id)
+        if earlier is None:
+            continue
+        for day in _days_around(earlier.created_at):
+            if day == today:
+                continue
+            versions = list(compose.render_versions(release.load(release_path, today=day), config=config).values())
+            if plan_module.content_hash(versions) == earlier.content_hash:
+                found[campaign_id] = day
+                break
+    return found
+
+
+def _same_sender(tested: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
+    """The same From address and name, and Reply-To, as a test send's (a campaign logged without them: not compared)."""
+    if not tested:
+        return True
+    return all((tested.get(key) or "") == (now.get(key) or "") for key in ("from_email", "from_name", "reply_to"))
+
+
+def _sender_words(sender: Mapping[str, Any]) -> str:
+    """ "Press Office <press@example.org>, replies to desk@example.org", as the plan's From line says it."""
+    name = f"{sender.get('from_name')} <{sender.get('from_email')}>" if sender.get("from_name") else str(sender.get("from_email"))
+    return name + (f", replies to {sender['reply_to']}" if sender.get("reply_to") else "")
 
 
 def _staff_at_examples(the_plan: plan_module.Plan, config: Config, to: Sequence[str], *, every: bool) -> list[str]:

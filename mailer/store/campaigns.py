@@ -500,6 +500,29 @@ def was_test_sent(connection: Connection, content_hash: str) -> bool:
     return bool(connection.scalar(query))
 
 
+def test_senders(connection: Connection, content_hash: str) -> list[tuple[str, dict[str, Any]]]:
+    """(id, sender) of each finished test campaign that carried exactly this content to someone
+    (as ``was_test_sent`` counts them), oldest first: the From and Reply-To staff proofread it from."""
+    query = (
+        select(campaign.c.id, campaign.c.sender)
+        .where(campaign.c.content_hash == content_hash, delivering(Mode.TEST), campaign.c.status == CampaignStatus.DONE.value)
+        .order_by(campaign.c.created_at, campaign.c.id)
+    )
+    return [(row.id, dict(row.sender or {})) for row in connection.execute(query)]
+
+
+def tests_of_release(connection: Connection, release_path: str, release_key: str | None, *, limit: int = 5) -> list[tuple[str, datetime]]:
+    """(id, created_at) of the newest finished test campaigns of this release (``same_release``)
+    that carried it to someone (as ``was_test_sent`` counts them), newest first."""
+    query = (
+        select(campaign.c.id, campaign.c.created_at)
+        .where(same_release(release_path, release_key), delivering(Mode.TEST), campaign.c.status == CampaignStatus.DONE.value)
+        .order_by(campaign.c.created_at.desc(), campaign.c.id.desc())
+        .limit(limit)
+    )
+    return [(row.id, row.created_at) for row in connection.execute(query)]
+
+
 def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """One plain dict per campaign, newest first, with message counts per state (the newest ``limit`` only, if given).
 
