@@ -1,0 +1,109 @@
+"""Review 18s: scheduled sends, resume and cancel as a press office (and bad luck) meets them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailed, mailer, office, said
+
+
+def undated(project: Path) -> None:
+    """releases/example.md without its `date:` line: the dateline says the day it is composed ("default today")."""
+    release = project / "releases" / "example.md"
+    release.write_text("".join(line for line in release.read_text(encoding="utf-8").splitlines(True) if not line.startswith("date:")))
+
+
+class Tomorrow(dt.date):
+    """``date`` whose today() is tomorrow: the computer's clock has passed midnight."""
+
+    @classmethod
+    def today(cls) -> Tomorrow:
+        real = dt.date.today() + dt.timedelta(days=1)
+        return cls(real.year, real.month, real.day)
+
+
+def test_resume_after_midnight_of_an_undated_release_is_not_refused_as_changed(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release with no `date:` line (the README: "default today") went out in the evening;
+    SendGrid went away after two journalists. She resumed it after midnight, the file untouched:
+    `mailer resume` refused, "releases/example.md has changed since ... started; resuming would
+    send a different email", and told her to undo a change she never made, or start a new send.
+    The rest of the journalists get the email the first ones got, dated the day it started."""
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
+    undated(tmp_path)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_of(stopped)
+    first = next(r.body for r in standin.mail_sends if r.status == 202)
+    standin.scripts.clear()
+    monkeypatch.setattr("mailer.compose.release.date", Tomorrow)
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, said(resumed)
+    assert "has changed" not in said(resumed)
+    assert sorted(mailed(standin)) == sorted(f"j{i}@paper{i}.example" for i in range(6)), mailed(standin)
+    last = [r.body for r in standin.mail_sends if r.status == 202][-1]
+    assert last["content"] == first["content"]
+
+
+def test_an_undated_release_sent_again_the_next_day_is_the_same_release(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release with no `date:` line went to the beat list one day; the next day she sent the
+    same file, untouched, with --yes (to the beat list again, as for one more list). The plan
+    warned "2 of these journalists already received an earlier version of this release" and both
+    journalists were mailed a second time. The same release is the same content on any day: they
+    are skipped as having received it, and nobody is mailed twice."""
+    office(tmp_path, standin, db_url, beat=SIX)
+    undated(tmp_path)
+    first = mailer(*SEND)
+    assert first.exit_code == 0, first.output
+    standin.requests.clear()
+    monkeypatch.setattr("mailer.compose.release.date", Tomorrow)
+    again = mailer(*SEND)
+    assert "earlier version" not in said(again), said(again)
+    assert "6 journalists already received this exact release" in said(again), said(again)
+    assert mailed(standin) == []
+
+
+def _cancel_stopped_on_its_way(folder: Path, standin: Any, db_url: str, sig: int) -> tuple[str, str]:
+    """A send scheduled two hours ahead, then `mailer cancel` in a process of its own, sent ``sig``
+    while SendGrid takes its time answering the cancel (which it then takes): (campaign, stderr)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sendgrid_standin import Script
+
+    office(folder, standin, db_url, beat=SIX)
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "cancel", campaign_id],
+        cwd=folder,
+        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    deadline = time.time() + 30
+    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
+        assert time.time() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    while not standin.scheduled and time.time() < deadline:  # SendGrid answers the cancel all the same
+        time.sleep(0.05)
+    assert list(standin.scheduled.values()) == ["cancel"]
+    return campaign_id, " ".join(err.split())
