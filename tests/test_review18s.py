@@ -50,6 +50,38 @@ def test_resume_after_midnight_of_an_undated_release_is_not_refused_as_changed(
     assert last["content"] == first["content"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("2026-12-02 09:00\u00a0Europe/London", "2026-12-02 09:00 Europe/London"),  # a no-break space, pasted from an email
+        ("2026-12-02  09:00 Europe/London", "2026-12-02 09:00 Europe/London"),
+        ("2026-12-02 9:00 Europe/London", "2026-12-02 09:00 Europe/London"),
+        ("2026-12-02 09:00 europe/london", "2026-12-02 09:00 Europe/London"),
+        ("2026-12-02 9:30 asia/kolkata", "2026-12-02 09:30 Asia/Kolkata"),
+    ],
+)
+def test_at_as_a_press_officer_types_it(typed: str, meant: str) -> None:
+    """--at "2026-12-02 9:00 Europe/London" (no leading zero), a zone in lower case, or the
+    README's own example pasted from an email with a no-break space were refused: '--at "..." is
+    not a time mailer understands', followed by an example she could not tell from what she had
+    typed. Each is read as the time it plainly means."""
+    from mailer.send.schedule import parse_at
+
+    now = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+    assert parse_at(typed, now=now) == parse_at(meant, now=now)
+
+
+def test_embargo_pasted_with_a_no_break_space_is_read(tmp_path: Path) -> None:
+    """The embargo line copied from the client's email, `embargo: "2026-12-02 09:00\u00a0Europe/London"`,
+    stopped every command with 'is not a date and time I can read', though it reads exactly like
+    the README's example."""
+    from mailer.compose import release
+
+    path = tmp_path / "release.md"
+    path.write_text('---\nsubject: "Hives"\nembargo: "2026-12-02 09:00\u00a0Europe/London"\n---\nText.\n', encoding="utf-8")
+    assert release.load(path).embargo == dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+
+
 def test_an_undated_release_sent_again_the_next_day_is_the_same_release(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

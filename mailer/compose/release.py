@@ -319,7 +319,7 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
-        text = value.strip()
+        text = " ".join(value.split())  # a no-break or double space pasted from an email is a space (review 18s #2)
         head, _, zone = text.rpartition(" ")
         try:
             if head and "/" in zone or zone.upper() == "UTC":

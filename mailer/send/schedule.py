@@ -7,8 +7,9 @@ compared as an aware instant and shown with its zone: UTC, plus the zone the use
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from mailer.errors import SendError
 from mailer.models import Rendered
@@ -68,7 +69,10 @@ def parse_at(text: str | datetime, *, now: datetime) -> datetime:
             )
         moment, text = text, f"{text:%Y-%m-%d %H:%M %Z}".strip()
     elif isinstance(text, str):
-        moment = _parse_moment(text.strip(), now=now)
+        # One space between the parts: a no-break space or a double one pasted from an email
+        # reads as the space it looks like (review 18s #2).
+        text = " ".join(text.split())
+        moment = _parse_moment(text, now=now)
     else:
         raise SendError(
             f"The send time must be text or a datetime, not a {type(text).__name__}.",
@@ -126,14 +130,32 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     except ValueError:
         pass
     when, _, zone = text.rpartition(" ")
+    when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)  # "2026-12-02 9:00": the hour without its leading zero
     try:
         naive = datetime.fromisoformat(when)
+        zone = _zone_name(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
         raise bad from None
     if naive.tzinfo is not None:
         raise bad
     return _on_the_clock(naive, tz, text=text, zone=zone)
+
+
+_ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
+
+
+def _zone_name(zone: str) -> str:
+    """The time zone database's own spelling of ``zone`` written in another case ("europe/london"):
+    the database's files are named in mixed case, and a lower-case name is not found on Linux."""
+    if zone.upper() in ("UTC", "Z", "GMT"):
+        return zone
+    try:
+        ZoneInfo(zone)
+        return zone
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    return next((name for name in sorted(available_timezones()) if name.lower() == zone.lower()), zone)
 
 
 def _on_the_clock(naive: datetime, tz: tzinfo, *, text: str, zone: str) -> datetime:
