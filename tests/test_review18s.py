@@ -102,6 +102,26 @@ def test_an_undated_release_sent_again_the_next_day_is_the_same_release(
     assert mailed(standin) == []
 
 
+def test_at_in_est_on_a_summer_day_says_new_york_is_on_edt() -> None:
+    """A New York press office writes times as "EST" all year. --at "2026-07-02 09:00 EST" was taken
+    as UTC-5, the plan read "Scheduled: 2026-07-02 14:00 UTC (09:00 EST)", and the release reached
+    journalists at 10:00 New York time, an hour after the embargo lifted and the wires ran it.
+    In summer it is refused, saying which hour it would be in New York and what to write."""
+    from mailer.errors import SendError
+    from mailer.send.schedule import parse_at
+
+    now = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+    with pytest.raises(SendError) as refused:
+        parse_at("2026-07-02 09:00 EST", now=now)
+    assert refused.value.message == (
+        '--at "2026-07-02 09:00 EST": EST is UTC-5 all year, but on 2026-07-02 New York\'s clocks show EDT (UTC-4), '
+        "so 09:00 EST is 10:00 in New York."
+    )
+    assert refused.value.hint is not None and '--at "2026-07-02 09:00 America/New_York"' in refused.value.hint
+    winter = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    assert parse_at("2026-12-02 09:00 EST", now=winter) == dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.UTC)
+
+
 def _cancel_stopped_on_its_way(folder: Path, standin: Any, db_url: str, sig: int) -> tuple[str, str]:
     """A send scheduled two hours ahead, then `mailer cancel` in a process of its own, sent ``sig``
     while SendGrid takes its time answering the cancel (which it then takes): (campaign, stderr)."""
