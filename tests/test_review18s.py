@@ -159,3 +159,30 @@ def _cancel_stopped_on_its_way(folder: Path, standin: Any, db_url: str, sig: int
         time.sleep(0.05)
     assert list(standin.scheduled.values()) == ["cancel"]
     return campaign_id, " ".join(err.split())
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_a_cancel_stopped_on_its_way_to_sendgrid_is_not_forgotten(
+    tmp_path: Path, standin: Any, db_url: str, sigint_default: None, sig: str
+) -> None:
+    """SendGrid was slow to answer `mailer cancel`; she pressed Ctrl-C (or the laptop died). The
+    cancel said only "Stopped.", SendGrid had taken it and discards the emails at their time, and
+    `mailer status` went on saying "SendGrid holds these emails until ... Every email is with
+    SendGrid", so she left it; after that time it read as sent, and a new send of the release
+    skipped every journalist as already reached: nobody got the release. The cancel that left is
+    on record: status says it may have been taken and to run the cancel again, which settles it."""
+    import signal
+
+    campaign_id, err = _cancel_stopped_on_its_way(tmp_path, standin, db_url, getattr(signal, sig))
+    asked = f"A cancel of {campaign_id} was sent to SendGrid at "
+    if sig == "SIGINT":
+        assert asked in err and f"To be sure it is cancelled, run mailer cancel {campaign_id} again" in err, err
+    shown = said(mailer("status", campaign_id))
+    assert asked in shown and "but its answer never came back (the cancel was stopped, or SendGrid did not answer)" in shown, shown
+    assert f"To be sure it is cancelled, run mailer cancel {campaign_id} again (up to 10 minutes before its time)." in shown, shown
+    assert "To call the send off" not in shown and "Every email is with SendGrid" not in shown and "All sent" not in shown, shown
+    again = mailer("cancel", campaign_id)
+    assert again.exit_code == 0, again.output
+    assert f"Cancelled {campaign_id}: SendGrid will discard its messages" in said(again)
+    shown = said(mailer("status", campaign_id))
+    assert "cancelled: SendGrid discards them" in shown and asked not in shown, shown

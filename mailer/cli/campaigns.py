@@ -193,7 +193,13 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     from mailer.send import campaign
 
     campaign_id = app.campaign_id(campaign_id)
-    cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
+    try:
+        cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
+    except KeyboardInterrupt:  # on its way to SendGrid, the cancel may have been taken (review 18s #5)
+        words = campaign.stopped_cancel_words(app.engine, campaign_id)
+        if words is not None:
+            output.warn(words)
+        raise
     if cancelled.already:
         output.say(f"{campaign_id} is already cancelled.")
         if cancelled.again:

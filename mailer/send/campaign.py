@@ -44,7 +44,7 @@ from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
-from mailer.send.status import find, late_cancel_words, unknown_words
+from mailer.send.status import find, late_cancel_words, unanswered_cancel_words, unknown_words
 from mailer.store import campaigns, checkpoint, folders, messages
 from mailer.store.failures import in_words
 from mailer.transport.base import Transport
@@ -68,6 +68,7 @@ __all__ = [
     "resume",
     "sent_versions",
     "start",
+    "stopped_cancel_words",
     "transport_for",
 ]
 
@@ -610,12 +611,22 @@ def cancel(
         # answer: nobody knows whether SendGrid took those journalists (fix 16: "it has gone out
         # already", where status said they may have it). Settled as for any send killed so.
         return replace(_call_off(engine, found, now=now), scheduled_at=found.scheduled_at)
+    no_answer = unanswered_cancel_words(found, now=now)
+    if found.scheduled_at <= now and no_answer:  # a cancel sent before its time, with no answer logged
+        raise SendError(f"{campaign_id} has nothing left to cancel: its time has passed. {no_answer}")
     if found.scheduled_at <= now:
         raise _time_passed(found, counts)
     sendgrid = transport or _sendgrid(config, environ, sending=False)
+    # On record before it leaves: a cancel stopped on its way (Ctrl-C, the process killed, no
+    # answer) may have reached SendGrid, and status says so instead of "SendGrid holds these emails".
+    with engine.begin() as connection:
+        campaigns.note_cancel_sent(connection, campaign_id, at=now)
     try:
         sendgrid.cancel_scheduled(found.sendgrid_batch_id)
     except TransportError as refused:
+        if not isinstance(refused, OutcomeUnknown):  # SendGrid answered: it did not take the cancel
+            with engine.begin() as connection:
+                campaigns.note_cancel_sent(connection, campaign_id, at=None)
         raise _cancel_refused(found, refused, late=late) from None
     if late:
         # SendGrid does not guarantee a cancel this close to the time (SENDGRID.md §1.3): it may go
@@ -625,6 +636,7 @@ def cancel(
         # The log notes the cancel was asked, so status and a correction say to wait for the time
         # instead of advising the same cancel again (newcomer 13 #7).
         with engine.begin() as connection:
+            campaigns.note_cancel_sent(connection, campaign_id, at=None)  # answered: the late cancel says the rest
             campaigns.note_late_cancel(connection, campaign_id, at=now)
         # Journalists never handed to SendGrid (a send stopped half-way) are called off here: a
         # resume would hand them over under the batch SendGrid was asked to cancel (review 14 #5).
@@ -644,8 +656,17 @@ def cancel(
             sending_elsewhere=_driven(engine, found.id),
         )
     with engine.begin() as connection:
+        campaigns.note_cancel_sent(connection, campaign_id, at=None)
         campaigns.set_status(connection, campaign_id, CampaignStatus.CANCELLED)
     return Cancelled(campaign_id, found.scheduled_at, sending_elsewhere=_driven(engine, found.id))
+
+
+def stopped_cancel_words(engine: Engine, campaign_id: str) -> str | None:
+    """What a cancel stopped on its way to SendGrid (Ctrl-C) leaves: SendGrid may have taken it
+    (``status.unanswered_cancel_words``); None when it never left or its answer was logged."""
+    with engine.connect() as connection:
+        found = campaigns.get(connection, campaign_id)
+    return None if found is None else unanswered_cancel_words(found)
 
 
 def _time_passed(found: campaigns.Campaign, counts: Mapping[str, int]) -> SendError:

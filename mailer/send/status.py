@@ -122,6 +122,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
     late = late_cancel_words(campaign, now=now, went_out=sent_out)
+    unanswered = unanswered_cancel_words(campaign, now=now)
     steps = advice(
         campaign_id,
         shown,
@@ -130,10 +131,11 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         running=running,
         held_until=held_until,
         in_flight=in_flight,
-        late_cancel=late if held_until is None else None,
+        late_cancel=(late or unanswered) if held_until is None else None,
         again=_again(config, campaign, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
         called_off=skipped.get(RejectReason.CALLED_OFF.value, 0),
         sandboxed=campaign.sandboxed,
+        cancel_unanswered=unanswered is not None,
     )
     if held_until is not None:
         steps.insert(
@@ -142,7 +144,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
             + (
                 f"{late} A corrected release sent after that time asks before mailing those who had this version."
                 if late
-                else schedule.cancel_words(campaign_id, held_until, now=now)
+                else unanswered or schedule.cancel_words(campaign_id, held_until, now=now)
             ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
@@ -216,6 +218,32 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     )
 
 
+def unanswered_cancel_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
+    """A scheduled send whose cancel went to SendGrid with no answer logged (``Campaign.cancel_sent``:
+    the cancel stopped with Ctrl-C or killed on its way, or no answer came): SendGrid may have taken
+    it (review 18s #5: status said "SendGrid holds these emails" of a send SendGrid discarded, and a
+    new send of the release skipped its journalists as reached). Before its time, to cancel again;
+    after, that nobody knows whether it went out. None when there is no such cancel."""
+    sent, at = campaign.cancel_sent, campaign.scheduled_at
+    if sent is None or at is None or campaign.status is CampaignStatus.CANCELLED or campaign.late_cancel is not None:
+        return None
+    asked = (
+        f"A cancel of {campaign.id} was sent to SendGrid at {scheduled_words.utc(sent)}, but its answer never came "
+        "back (the cancel was stopped, or SendGrid did not answer)"
+    )
+    now = now or utcnow()
+    if at > now:
+        before = " (up to 10 minutes before its time)" if at - now >= schedule.CANCEL_WINDOW else ""
+        return (
+            f"{asked}: SendGrid may discard these emails at {schedule.describe(at)}, or send them then. "
+            f"To be sure it is cancelled, run mailer cancel {campaign.id} again{before}."
+        )
+    return (
+        f"{asked}, so whether SendGrid discarded its emails at {schedule.describe(at)} is not known: its events "
+        f"(mailer report {campaign.id}) show any that went out."
+    )
+
+
 def time_passed_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
     """What a resume of a scheduled send says before its question once the send's time has passed:
     SendGrid sends a ``send_at`` in the past at once (SENDGRID.md §1.1), so the rest goes out now,
@@ -277,6 +305,7 @@ def advice(
     again: str | None = None,
     called_off: int = 0,
     sandboxed: bool = False,
+    cancel_unanswered: bool = False,
 ) -> list[str]:
     """What the user should do next, in plain words, given a campaign's counts per state.
 
@@ -294,7 +323,9 @@ def advice(
     ``called_off``: journalists of a send stopped half-way that ``mailer cancel`` called off: never
     mailed, so the advice names them and the send that reaches them, never a bare "All sent"
     (newcomer 16 #3). ``sandboxed``: a rehearsal in SendGrid's sandbox, which delivered to nobody:
-    a new send reaches everyone, those it "sent" to as well (review 16r #7).
+    a new send reaches everyone, those it "sent" to as well (review 16r #7). ``cancel_unanswered``:
+    a cancel of it went to SendGrid and no answer was logged (``unanswered_cancel_words``, said
+    by the caller): not "Every email is with SendGrid", as if it surely went out.
     """
     steps: list[str] = [late_cancel] if late_cancel else []
     planned = counts.get(MessageState.PLANNED.value, 0) + counts.get(MessageState.SENDING.value, 0)
@@ -348,6 +379,8 @@ def advice(
                 else f"Everyone else's email is with SendGrid; none has gone out yet. Read opens and bounces after "
                 f"{schedule.describe(held_until)} with: mailer report {campaign_id}"
             )
+    if cancel_unanswered and held_until is not None:
+        return steps  # the caller's words on the cancel say what comes next
     if not steps and mode is Mode.LIVE and held_until is not None:
         steps.append(
             f"Every email is with SendGrid; none has gone out yet. "

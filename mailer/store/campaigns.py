@@ -31,6 +31,10 @@ RELEASE = "release"
 # SendGrid may or may not honour it, so the campaign is not marked cancelled, and nobody should be
 # told to cancel it again (newcomer 13 #7).
 LATE_CANCEL = "late_cancel"
+# filters key: when `mailer cancel` sent SendGrid the cancel of a scheduled send whose answer is not
+# logged yet (ISO 8601, UTC): written before the request and removed once SendGrid answers, so a
+# cancel stopped on its way (Ctrl-C, the process killed, no answer) is known (review 18s #5).
+CANCEL_SENT = "cancel_sent"
 # filters key: the --where/--tag values (compared case-folded) that `mailer forget` found held by
 # several journalists of the campaign: a group's value (a beat), which a later forget of the last of
 # them does not take for that journalist's own (review 15s #8).
@@ -75,6 +79,15 @@ class Campaign:
     def late_cancel(self) -> datetime | None:
         """When a cancel was asked too close to its time for SendGrid to promise it (None: never)."""
         found = self.filters.get(LATE_CANCEL)
+        try:
+            return datetime.fromisoformat(found) if isinstance(found, str) else None
+        except ValueError:
+            return None
+
+    @property
+    def cancel_sent(self) -> datetime | None:
+        """When a cancel was sent to SendGrid whose answer was never logged (None: none such)."""
+        found = self.filters.get(CANCEL_SENT)
         try:
             return datetime.fromisoformat(found) if isinstance(found, str) else None
         except ValueError:
@@ -472,6 +485,16 @@ def note_late_cancel(connection: Connection, campaign_id: str, *, at: datetime) 
     filters = connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id))
     noted = {**(filters or {}), LATE_CANCEL: at.isoformat()}
     connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=noted))
+
+
+def note_cancel_sent(connection: Connection, campaign_id: str, *, at: datetime | None) -> None:
+    """Record that a cancel is on its way to SendGrid since ``at`` (``CANCEL_SENT``); None: its answer came."""
+    filters = dict(connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id)) or {})
+    if at is None:
+        filters.pop(CANCEL_SENT, None)
+    else:
+        filters[CANCEL_SENT] = at.isoformat()
+    connection.execute(update(campaign).where(campaign.c.id == campaign_id).values(filters=filters))
 
 
 def pause_if_planned(connection: Connection, campaign_id: str) -> None:
