@@ -186,3 +186,30 @@ def test_a_cancel_stopped_on_its_way_to_sendgrid_is_not_forgotten(
     assert f"Cancelled {campaign_id}: SendGrid will discard its messages" in said(again)
     shown = said(mailer("status", campaign_id))
     assert "cancelled: SendGrid discards them" in shown and asked not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("status", "fix"),
+    [
+        (500, "Run the same command again in a few minutes."),
+        (403, "Scheduled Sends"),
+    ],
+)
+def test_a_scheduled_send_whose_batch_id_sendgrid_refuses_says_nothing_was_logged(
+    tmp_path: Path, standin: Any, db_url: str, status: int, fix: str
+) -> None:
+    """A scheduled send asks SendGrid for a batch id first (to be able to cancel it). When SendGrid
+    answered that with a 500, the send ended "Error: SendGrid answered 500 ... Nothing was accepted
+    for this request; it stays planned and `mailer resume` sends it later": she ran mailer resume,
+    and there was no campaign to resume (none was logged). With a 403, it asked only for the Mail
+    Send permission. It now says the scheduling failed, that nothing was sent or logged, and what to do."""
+    office(tmp_path, standin, db_url, beat=SIX)
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    standin.answer(status, path="/v3/mail/batch")
+    sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    words = said(sent)
+    assert sent.exit_code == 1, words
+    assert "SendGrid did not give the batch id a scheduled send needs" in words, words
+    assert "Nothing was sent, and nothing was logged." in words and fix in words, words
+    assert "mailer resume" not in words, words
+    assert mailed(standin) == []

@@ -142,7 +142,19 @@ class SendGridTransport:
 
     def create_batch_id(self) -> str:
         """POST /v3/mail/batch: a batch id that lets a scheduled send be cancelled."""
-        response = self._call(lambda: self._endpoint("mail", "batch").post())
+        try:
+            response = self._call(lambda: self._endpoint("mail", "batch").post())
+        except TransportError as exc:
+            # Asked before the plan is logged: a Mail Send's hint ("it stays planned and mailer
+            # resume sends it later") sent her to resume a campaign never logged (review 18s #6).
+            exc.message = f"SendGrid did not give the batch id a scheduled send needs (to be able to cancel it): {exc.message}"
+            exc.hint = "Nothing was sent, and nothing was logged. " + (
+                "Check that SENDGRID_API_KEY has the Mail Send permission with Scheduled Sends (Settings > API Keys in SendGrid), "
+                "then run the same command again."
+                if isinstance(exc, AuthError)
+                else "Run the same command again in a few minutes."
+            )
+            raise
         try:
             return str(json.loads(response.body)["batch_id"])
         except (ValueError, KeyError, TypeError) as exc:
