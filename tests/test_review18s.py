@@ -213,3 +213,18 @@ def test_a_scheduled_send_whose_batch_id_sendgrid_refuses_says_nothing_was_logge
     assert "Nothing was sent, and nothing was logged." in words and fix in words, words
     assert "mailer resume" not in words, words
     assert mailed(standin) == []
+
+
+@pytest.mark.parametrize(("zone", "region"), [("PST", "America/Los_Angeles"), ("BST", "Europe/London"), ("IST", "Asia/Kolkata")])
+def test_at_with_a_clock_abbreviation_names_the_zone_to_write(zone: str, region: str) -> None:
+    """--at "2026-12-02 9:00 PST", as a West Coast office writes times, was answered '--at "..." is not
+    a time mailer understands. Write the date, the time and the time zone, for example
+    --at "2026-12-02 09:00 America/New_York"': she had written a time zone, and the example was the
+    wrong coast. The answer says PST is an abbreviation and gives the zone name to write."""
+    from mailer.errors import SendError
+    from mailer.send.schedule import parse_at
+
+    with pytest.raises(SendError) as refused:
+        parse_at(f"2026-12-02 9:00 {zone}", now=dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
+    assert refused.value.message == f'--at "2026-12-02 9:00 {zone}": {zone} is an abbreviation, not a time zone name mailer knows.'
+    assert refused.value.hint is not None and f'--at "2026-12-02 09:00 {region}"' in refused.value.hint

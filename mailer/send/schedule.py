@@ -133,6 +133,16 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)  # "2026-12-02 9:00": the hour without its leading zero
     try:
         naive = datetime.fromisoformat(when)
+    except ValueError:
+        raise bad from None
+    if zone.upper() in _ABBREVIATIONS:
+        # "09:00 PST": a clock's abbreviation, no zone name (and some, such as IST, name several)
+        region = _ABBREVIATIONS[zone.upper()]
+        raise SendError(
+            f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.',
+            hint=f'Write the zone of the clocks you mean, which follows their summer time, for example --at "{when} {region}".',
+        )
+    try:
         zone = _zone_name(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
@@ -173,6 +183,25 @@ def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
     )
 
 
+# Clock abbreviations people write after a time that the time zone database has no zone for, and
+# the zone most offices writing them mean (review 18s #7: "not a time mailer understands").
+_ABBREVIATIONS = {
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "MDT": "America/Denver",
+    "BST": "Europe/London",
+    "IST": "Asia/Kolkata",
+    "CEST": "Europe/Paris",
+    "EEST": "Europe/Athens",
+    "JST": "Asia/Tokyo",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland",
+    "NZDT": "Pacific/Auckland",
+}
 _ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
 
 
