@@ -228,3 +228,30 @@ def test_at_with_a_clock_abbreviation_names_the_zone_to_write(zone: str, region:
         parse_at(f"2026-12-02 9:00 {zone}", now=dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
     assert refused.value.message == f'--at "2026-12-02 9:00 {zone}": {zone} is an abbreviation, not a time zone name mailer knows.'
     assert refused.value.hint is not None and f'--at "2026-12-02 09:00 {region}"' in refused.value.hint
+
+
+def test_after_its_time_a_cancel_with_no_answer_is_not_read_as_sent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """After the time of a send whose cancel got no answer (stopped on its way), status read "All
+    sent" and `mailer cancel` "it has gone out already", of a send SendGrid may have discarded;
+    a new send of the release then skipped its journalists without a word. Both now say nobody
+    knows whether it went out, where the events show it, and that a new send skips them."""
+    from mailer.config import load
+    from mailer.errors import SendError
+    from mailer.send import campaign, status
+    from mailer.store import campaigns, connect
+
+    office(tmp_path, standin, db_url, beat=SIX)
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    campaign_id = campaign_of(mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC"))
+    engine = connect(db_url)
+    with engine.begin() as connection:  # as a cancel killed on its way leaves it
+        campaigns.note_cancel_sent(connection, campaign_id, at=dt.datetime.now(dt.UTC))
+    later = at + dt.timedelta(hours=1)
+    steps = " ".join(status.status(engine, campaign_id, now=later).next_steps)
+    assert "but its answer never came back" in steps and "is not known" in steps, steps
+    assert "a new send of this release skips them unless it is sent with --include-previous" in steps, steps
+    assert "All sent" not in steps, steps
+    with pytest.raises(SendError) as refused:
+        campaign.cancel(engine, load(tmp_path / "mailer.toml"), campaign_id, environ={}, now=later)
+    assert "gone out already" not in refused.value.message and "is not known" in refused.value.message
+    engine.dispose()

@@ -240,7 +240,8 @@ def unanswered_cancel_words(campaign: Campaign, *, now: datetime | None = None) 
         )
     return (
         f"{asked}, so whether SendGrid discarded its emails at {schedule.describe(at)} is not known: its events "
-        f"(mailer report {campaign.id}) show any that went out."
+        f"(mailer report {campaign.id}) show any that went out. mailer counts its journalists as reached, so a new "
+        "send of this release skips them unless it is sent with --include-previous."
     )
 
 
