@@ -255,3 +255,24 @@ def test_after_its_time_a_cancel_with_no_answer_is_not_read_as_sent(tmp_path: Pa
         campaign.cancel(engine, load(tmp_path / "mailer.toml"), campaign_id, environ={}, now=later)
     assert "gone out already" not in refused.value.message and "is not known" in refused.value.message
     engine.dispose()
+
+
+def test_a_send_whose_time_passed_while_the_question_waited_says_it_goes_out_now(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She planned --at 09:00 at 08:55, was called away with the question on the screen, and
+    answered yes at 09:20: the send went out at once with no word, and "Scheduled: ... 09:00"
+    was the last time she saw. It now says the time passed and that it goes out now, as a resume
+    after its time does."""
+    from mailer.config import load
+    from mailer.send import campaign
+    from mailer.store import connect
+
+    office(tmp_path, standin, db_url, beat=SIX)
+    config = load(tmp_path / "mailer.toml")
+    engine = connect(db_url)
+    asked = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=25)
+    at = f"{asked + dt.timedelta(minutes=5):%Y-%m-%d %H:%M} UTC"
+    prepared = campaign.prepare_send(engine, config, Path("releases/example.md"), [Path("lists/beat.csv")], at=at, now=asked)
+    warned: list[str] = []
+    campaign.start(engine, config, prepared, environ={"SENDGRID_API_KEY": "SG.standin-key.secret"}, warn=warned.append)
+    assert any("passed while this send waited to start, so it goes out now, not at that time" in w for w in warned), warned
+    engine.dispose()

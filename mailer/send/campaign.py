@@ -281,6 +281,13 @@ def _after_record(
         warn(
             f"{counted(recorded.skipped_now, 'journalist')} {'was' if recorded.skipped_now == 1 else 'were'} skipped: another send of this same content reached them first."
         )
+    if prepared.scheduled is not None and prepared.scheduled <= utcnow() and warn is not None:
+        # The time passed while the question waited (review 18s #8): SendGrid sends a past
+        # send_at at once, as a resume after the time does, and says so (status.time_passed_words).
+        warn(
+            f"The send time {schedule.describe(prepared.scheduled)} passed while this send waited to start, "
+            "so it goes out now, not at that time."
+        )
     if recorded.suppressed_now and warn is not None:
         warn(
             f"{counted(recorded.suppressed_now, 'journalist')} {'was' if recorded.suppressed_now == 1 else 'were'} skipped: suppressed (unsubscribed, bounced or added by hand) after the send was planned."
