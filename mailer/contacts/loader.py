@@ -306,6 +306,7 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
 def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None) -> listfile.ListFile:
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
+    _refuse_opted_out_export(file)
     if "email" not in file.recognized:
         _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
@@ -326,6 +327,30 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
             hint = f"Name the column of addresses one of: {accepted} (any case)."
         raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+# Mailchimp's audience export is a zip of three files with the audience's columns: its subscribed
+# members, its unsubscribed ones (with UNSUB_TIME, UNSUB_REASON, ...) and its cleaned ones (CLEAN_TIME:
+# addresses that bounced for good). Read as a list, the last two mailed everyone who had asked to be
+# left alone, or whose address is dead (review 18h #1): the header row alone says which file it is.
+_OPTED_OUT_EXPORTS = {
+    "unsubtime": ("unsubscribed", "every journalist in it unsubscribed from your Mailchimp mail", "unsubscribed in Mailchimp"),
+    "cleantime": ("cleaned", "Mailchimp took every address in it off your list because mail to it bounced", "bounced in Mailchimp"),
+}
+
+
+def _refuse_opted_out_export(file: listfile.ListFile) -> None:
+    """A ListError when the file is Mailchimp's export of its unsubscribed or cleaned contacts."""
+    for header in file.headers:
+        kind = _OPTED_OUT_EXPORTS.get(listfile.header_key(header))
+        if kind is None:
+            continue
+        what, why, reason = kind
+        raise ListError(
+            f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
+            hint="Send to the subscribed contacts' file of the same export (its name starts subscribed_members_export). To keep "
+            f'these addresses from being mailed from your other lists: mailer suppressions add ADDRESS --reason "{reason}".',
+        )
 
 
 _ADDRESS_ALONE = re.compile(r"\S+@\S+")
