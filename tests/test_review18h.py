@@ -6,6 +6,7 @@ command line; each failed before its fix (session 18)."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,34 @@ def test_mailchimp_unsubscribed_and_cleaned_exports_are_not_mailed(
     check = mailer("lists", "check", f"lists/{name}")
     assert check.exit_code == 1
     assert f"Mailchimp's export of {said} contacts" in " ".join(check.output.split())
+
+
+# -- 2. Google Contacts' cells of several addresses (" ::: ") --------------------------------------
+
+# Google Contacts' export (2024 on; its older "Google CSV" alike) puts the addresses of one kind in
+# one cell, joined with " ::: ", and its labels ("* myContacts ::: Press") the same way.
+GOOGLE = (
+    "First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,Phonetic Last Name,Name Prefix,Name Suffix,"
+    "Nickname,File As,Organization Name,Organization Title,Organization Department,Birthday,Notes,Photo,Labels,"
+    "E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value\r\n"
+    "Jane,,Doe,,,,Dr.,,,,The Daily Example,Health Reporter,,,,,* myContacts ::: Press ::: Health,* Work,"
+    "jane@daily.example ::: jane.doe@daily.example,Home,jane@home.example,Mobile,+1 555 0100\r\n"
+    "Bob,,Stone,,,,Mr.,,,,Gazette,Editor,,,,,* myContacts ::: Press,Work,bob@gazette.example,,,,\r\n"
+)
+
+
+def test_google_contacts_cell_of_several_addresses_sends_to_the_first(tmp_path: Path) -> None:
+    """A journalist with two work addresses in Google Contacts is exported as "jane@daily.example
+    ::: jane.doe@daily.example": she was rejected as "two addresses in one cell: give each
+    journalist's address its own row", though the export has one row per contact and the office
+    cannot change how Google writes it. The first address is the one mailed (one email, never
+    one to each), and `lists check` names the row and the addresses left unmailed."""
+    path = written(tmp_path / "contacts.csv", GOOGLE.encode("utf-8"))
+    check = json.loads(invoke("lists", "check", path, "--json").stdout)
+    assert (check["valid"], check["rejected"]) == (2, [])
+    notes = " ".join(check["files"][0]["notes"])
+    assert "row 2: jane@daily.example is used, not jane.doe@daily.example" in notes, notes
+    said = " ".join(invoke("lists", "check", path).output.split())
+    assert '"E-mail 1 - Value" holds several addresses in 1 row' in said, said
+    rows = cleaned(tmp_path, "contacts.csv", GOOGLE.encode("utf-8"))
+    assert [row["email"] for row in rows] == ["jane@daily.example", "bob@gazette.example"]
