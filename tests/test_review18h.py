@@ -110,3 +110,12 @@ def test_google_contacts_cell_of_several_addresses_sends_to_the_first(tmp_path: 
     assert '"E-mail 1 - Value" holds several addresses in 1 row' in said, said
     rows = cleaned(tmp_path, "contacts.csv", GOOGLE.encode("utf-8"))
     assert [row["email"] for row in rows] == ["jane@daily.example", "bob@gazette.example"]
+
+
+def test_google_contacts_name_prefix_is_the_honorific(tmp_path: Path) -> None:
+    """Google Contacts' "Name Prefix" (Dr., Ms.) was a column of the list's own, name_prefix: a
+    release greeting "Dear {{ contact.honorific }} {{ contact.last_name }}" (the field the README
+    names, as Outlook's Title and "Dr. Jane Doe" give it) read "Dear  Doe". It is the honorific."""
+    rows = cleaned(tmp_path, "contacts.csv", GOOGLE.encode("utf-8"))
+    assert [(row["honorific"], row["last_name"]) for row in rows] == [("Dr.", "Doe"), ("Mr.", "Stone")]
+    assert "name_prefix" not in rows[0]

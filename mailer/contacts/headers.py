@@ -113,6 +113,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
 _EXPORT_OUTLETS = ("company", "organizationname", "organization1name")
+# Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
+# (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
+_HONORIFIC_HEADERS = ("nameprefix",)
 _CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 
@@ -187,7 +190,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
             canonical = None
-        if honorific and header_key(header) == "title" and "honorific" not in taken:
+        if (header_key(header) in _HONORIFIC_HEADERS or (honorific and header_key(header) == "title")) and "honorific" not in taken:
             taken.add("honorific")
             custom["honorific"] = position
             continue
