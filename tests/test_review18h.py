@@ -119,3 +119,36 @@ def test_google_contacts_name_prefix_is_the_honorific(tmp_path: Path) -> None:
     rows = cleaned(tmp_path, "contacts.csv", GOOGLE.encode("utf-8"))
     assert [(row["honorific"], row["last_name"]) for row in rows] == [("Dr.", "Doe"), ("Mr.", "Stone")]
     assert "name_prefix" not in rows[0]
+
+
+def test_tags_of_contact_exports_filter_a_send(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office sends to the journalists it tagged Health, with --tag Health. Google Contacts'
+    labels ("* myContacts ::: Press ::: Health") and Outlook's categories ("Press;Health") were
+    columns of the list's own, and Mailchimp's TAGS ("Press","Health", each in quotes) kept its
+    quotes: every journalist was left out as "not tagged Health", and nothing was sent."""
+    outlook = (
+        '"First Name","Middle Name","Last Name","Title","Suffix","E-mail Address","E-mail 2 Address","Company","Job Title","Categories"\r\n'
+        '"Amara","","Okafor","Ms.","","amara@daily.example","","The Daily Example","Health Correspondent","Press;Health"\r\n'
+        '"Rui","","Costa","Mr.","","rui@gazette.example","","Gazette","Editor","Press"\r\n'
+    )
+    mailchimp = (
+        '"Email Address","First Name","Last Name",MEMBER_RATING,OPTIN_TIME,LAST_CHANGED,LEID,EUID,NOTES,TAGS\n'
+        'li.wei@science.example,Li,Wei,4,,"2025-01-01 00:00:00",124,abd,,"""Press"",""Health"""\n'
+        'ana@radio.example,Ana,Lima,2,,"2025-01-01 00:00:00",125,abe,,"""Press"""\n'
+    )
+    office(tmp_path, standin, db_url, beat=GOOGLE, list_name="google.csv")
+    (tmp_path / "lists" / "outlook.csv").write_bytes(outlook.encode("cp1252"))
+    (tmp_path / "lists" / "subscribed_members_export_3f2a.csv").write_bytes(mailchimp.encode("utf-8"))
+    for name, chosen in (
+        ("google.csv", "jane@daily.example"),
+        ("outlook.csv", "amara@daily.example"),
+        ("subscribed_members_export_3f2a.csv", "li.wei@science.example"),
+    ):
+        result = mailer("send", "releases/example.md", "--list", f"lists/{name}", "--tag", "Health", "--dry-run")
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.output.split())
+        assert "Recipients: 1 " in text, (name, text)
+        outbox = Path(text.split("Outbox: ")[1].split()[0])
+        assert chosen in "".join(path.read_text(encoding="utf-8") for path in outbox.glob("*.json")), name
+    rows = cleaned(tmp_path, "mailchimp.csv", mailchimp.encode("utf-8"))
+    assert [row["tags"] for row in rows] == ["Press; Health", "Press"]

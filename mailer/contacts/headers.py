@@ -105,7 +105,20 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "organization1title",
     ),
     "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
-    "tags": ("tags", "tag", "etiquettes", "etiquette", "schlagworter", "etiquetas", "etichette"),
+    "tags": (
+        "tags",
+        "tag",
+        "etiquettes",
+        "etiquette",
+        "schlagworter",
+        "etiquetas",
+        "etichette",
+        # Contact exports (review 18h #4): Google Contacts' Labels (Group Membership in its older
+        # Google CSV), Outlook's Categories.
+        "labels",
+        "groupmembership",
+        "categories",
+    ),
     "country": ("country", "pays", "land", "pais", "paese", "nazione"),
     "language": ("language", "lang", "langue", "sprache", "idioma", "lingua", "lengua"),
 }

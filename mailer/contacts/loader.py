@@ -775,10 +775,22 @@ def _one_line(cells: pa.Array) -> pa.Array:
 
 
 def normalize_tags(tags: pa.Array) -> pa.Array:
-    """Tags split on ";", "," or "|", trimmed, empty ones dropped, joined with "; "."""
+    """Tags split on ";", "," or "|" (or Google's " ::: "), trimmed, empty ones dropped, joined with "; ".
+
+    As contact exports write them (review 18h #4): Google Contacts' labels "* myContacts ::: Press"
+    (a star marks Google's own groups) give "myContacts; Press"; Mailchimp's TAGS, each in double
+    quotes ("Press","Health"), give "Press; Health".
+    """
     import pyarrow.compute as pc
 
     separators = re.escape(_TAG_SEPARATORS)
+    if cellbytes.may_hold(tags, [listfile.SEVERAL]):
+        tags = pc.replace_substring(tags, listfile.SEVERAL, ";")
+    if cellbytes.may_hold(tags, ['"']):
+        quoted = pc.match_substring_regex(tags, r'^\s*".*"\s*$')
+        tags = pc.if_else(quoted, pc.replace_substring_regex(tags, rf'^\s*"|"\s*$|"\s*([{separators}])\s*"', r"\1"), tags)
+    if cellbytes.may_hold(tags, ["*"]):
+        tags = pc.replace_substring_regex(tags, rf"(^|[{separators}])\s*\*\s+", r"\1")
     tags = pc.replace_substring_regex(tags, rf"^[\s{separators}]+|[\s{separators}]+$", "")
     return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
 
