@@ -152,3 +152,41 @@ def test_tags_of_contact_exports_filter_a_send(tmp_path: Path, standin: Any, db_
         assert chosen in "".join(path.read_text(encoding="utf-8") for path in outbox.glob("*.json")), name
     rows = cleaned(tmp_path, "mailchimp.csv", mailchimp.encode("utf-8"))
     assert [row["tags"] for row in rows] == ["Press; Health", "Press"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "text", "outlet", "beat"),
+    [
+        (
+            "Salesforce contact report",
+            (
+                '"Salutation","First Name","Last Name","Title","Account Name","Email","Phone","Mailing Country"\n'
+                '"Dr.","Jane","Doe","Science Editor","The Daily Example","jane@daily.example","555 0100","United States"\n'
+            ),
+            "The Daily Example",
+            "",
+        ),
+        (
+            "HubSpot contacts export",
+            (
+                '"Record ID","First Name","Last Name","Email","Phone Number","Company Name","Job Title","Lifecycle Stage"\n'
+                '"101","Jane","Doe","jane@daily.example","","The Daily Example","Science Editor","Subscriber"\n'
+            ),
+            "The Daily Example",
+            "",
+        ),
+        (
+            "media database export",
+            "Name,Email,Outlet Name,Job Title,Beats,Country\nJane Doe,jane@daily.example,The Daily Example,Science Editor,Science,US\n",
+            "The Daily Example",
+            "Science",
+        ),
+    ],
+)
+def test_outlet_and_beat_of_crm_and_media_database_exports(tmp_path: Path, tool: str, text: str, outlet: str, beat: str) -> None:
+    """A release saying "for your readers at {{ contact.outlet }}" went out as "for your readers
+    at " to every journalist of a Salesforce report (Account Name), a HubSpot export (Company Name)
+    or a media database's list (Outlet Name), and --where beat=science chose nobody of a list
+    heading its beats "Beats": those were columns of the list's own. They are the outlet and the beat."""
+    rows = cleaned(tmp_path, "export.csv", text.encode("utf-8"))
+    assert [(row["outlet"], row["beat"]) for row in rows] == [(outlet, beat)], tool

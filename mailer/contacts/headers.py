@@ -87,6 +87,10 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "company",
         "organizationname",
         "organization1name",
+        # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name.
+        "accountname",
+        "companyname",
+        "outletname",
     ),
     "title": (
         "title",
@@ -104,7 +108,21 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "organizationtitle",  # Google Contacts' job title (newcomer 17b)
         "organization1title",
     ),
-    "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
+    "beat": (
+        "beat",
+        "beats",
+        "topic",
+        "desk",
+        "topics",
+        "rubrique",
+        "ressort",
+        "seccion",
+        "sezione",
+        "secao",
+        "editoria",
+        "rubrica",
+        "thema",
+    ),
     "tags": (
         "tags",
         "tag",
@@ -125,7 +143,7 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # "Name" is the surname beside "Vorname", "Nom" beside "Prénom"; "Nome", "Nombre" are the first
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
-_EXPORT_OUTLETS = ("company", "organizationname", "organization1name")
+_EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
