@@ -190,3 +190,41 @@ def test_outlet_and_beat_of_crm_and_media_database_exports(tmp_path: Path, tool:
     heading its beats "Beats": those were columns of the list's own. They are the outlet and the beat."""
     rows = cleaned(tmp_path, "export.csv", text.encode("utf-8"))
     assert [(row["outlet"], row["beat"]) for row in rows] == [(outlet, beat)], tool
+
+
+# -- 6. a CRM export's opt-out column ----------------------------------------------------------
+
+HUBSPOT = (
+    '"Record ID","First Name","Last Name","Email","Phone Number","Company Name","Job Title","Marketing contact status",'
+    '"Unsubscribed from all email","Create Date"\n'
+    '"101","Amara","Okafor","amara@daily.example","","The Daily Example","Health Correspondent","Marketing contact","false","2025-01-02 10:00"\n'
+    '"102","Li","Wei","li.wei@science.example","","Science Weekly","Science Editor","Non-marketing contact","true","2025-01-02 10:00"\n'
+)
+SALESFORCE = (
+    '"Salutation","First Name","Last Name","Title","Account Name","Email","Email Opt Out"\n'
+    '"Ms.","Ana","Lima","Editor","Radio Example","ana@radio.example","0"\n'
+    '"Mr.","Rui","Costa","Reporter","Gazette","rui@gazette.example","1"\n'
+    '"Mr.","Li","Wei","Editor","Science Weekly","LI.WEI@science.example","0"\n'
+)
+
+
+def test_crm_exports_opt_out_column_is_honoured(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An office exports its press contacts from HubSpot (or a Salesforce report) and sends to the
+    file. HubSpot's "Unsubscribed from all email" said true for Li Wei, Salesforce's "Email Opt
+    Out" 1 for Rui Costa: both were mailed, the column read as one of the list's own, and `lists
+    check` said "rejected: none". A row whose opt-out cell says so is not mailed, nor any other row
+    of that address (Li, repeated in the second list with "0"), and `lists check` names the row and
+    the column."""
+    office(tmp_path, standin, db_url, beat=HUBSPOT, list_name="hubspot.csv")
+    (tmp_path / "lists" / "salesforce.csv").write_text(SALESFORCE, encoding="utf-8")
+    result = mailer("send", "releases/example.md", "--list", "lists/hubspot.csv", "--list", "lists/salesforce.csv", "--yes", "--no-test-ok")
+    assert result.exit_code == 0, result.output
+    assert sorted(mailed(standin)) == ["amara@daily.example", "ana@radio.example"]
+    check = mailer("lists", "check", "lists/hubspot.csv", "lists/salesforce.csv")
+    text = " ".join(check.output.split())
+    assert "rejected: 1 (1 opted out)" in text, text
+    assert 'lists/hubspot.csv row 3: li.wei@science.example: opted out of email ("Unsubscribed from all email": true)' in text, text
+    assert 'lists/salesforce.csv row 3: rui@gazette.example: opted out of email ("Email Opt Out": 1)' in text, text
+    assert "lists/salesforce.csv row 4: LI.WEI@science.example: opted out of email (lists/hubspot.csv row 3 says so)" in text, text
+    counts = json.loads(mailer("lists", "check", "lists/hubspot.csv", "lists/salesforce.csv", "--json").stdout)
+    assert (counts["valid"], counts["opted_out"], counts["duplicates"]) == (2, 3, 0)

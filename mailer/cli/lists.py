@@ -29,6 +29,7 @@ REASON_WORDS = {
     RejectReason.INVALID: "invalid",
     RejectReason.MISSING: "missing address",
     RejectReason.DUPLICATE: "duplicate",
+    RejectReason.SUPPRESSED: "opted out",  # the list's own opt-out column (a CRM export's) says so
 }
 
 list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -266,6 +267,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
             "invalid": rejected.get(RejectReason.INVALID, 0),
             "missing": rejected.get(RejectReason.MISSING, 0),
             "duplicates": rejected.get(RejectReason.DUPLICATE, 0),
+            "opted_out": rejected.get(RejectReason.SUPPRESSED, 0),
         }
 
     recognized: dict[str, str] = {}

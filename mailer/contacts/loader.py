@@ -18,13 +18,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
+from mailer.contacts.headers import NOT_OPTED_OUT, OPT_OUT_HEADERS
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -47,8 +48,13 @@ __all__ = [
 ]
 
 # Row verdicts, as small integers so a million of them is one numpy array.
-_OK, _MISSING, _INVALID, _DUPLICATE = 0, 1, 2, 3
-_REASONS = {_MISSING: RejectReason.MISSING, _INVALID: RejectReason.INVALID, _DUPLICATE: RejectReason.DUPLICATE}
+_OK, _MISSING, _INVALID, _DUPLICATE, _OPTED_OUT = 0, 1, 2, 3, 4
+_REASONS = {
+    _MISSING: RejectReason.MISSING,
+    _INVALID: RejectReason.INVALID,
+    _DUPLICATE: RejectReason.DUPLICATE,
+    _OPTED_OUT: RejectReason.SUPPRESSED,  # the list's own opt-out column says so: never mailed, as a suppression
+}
 _TAG_SEPARATORS = ";,|"
 SHOWN_CELL = 100  # characters of a rejected address cell longer than any address, as shown
 _SHOWN_HEADERS = 5  # header cells named in "no email address column"
@@ -118,6 +124,7 @@ class _Examined:
     verdict: np.ndarray  # _OK, _MISSING, _INVALID or _DUPLICATE
     errors: _LazyLookup  # row -> why its address is invalid
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
+    opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
@@ -125,6 +132,8 @@ class _Examined:
             return "no email address"
         if verdict == _INVALID:
             return self.errors[index]
+        if verdict == _OPTED_OUT:
+            return self.opted_out[index]
         first = self.first_of[index]
         where = self.where(first) if self.file_of[first] != self.file_of[index] else f"row {self.row(first)}"
         return f"duplicate of {where}"
@@ -171,8 +180,8 @@ def check(
 
     files = []
     for number, file in enumerate(examined.files):
-        verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
-        rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
+        verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=len(_REASONS) + 1)
+        rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE, _OPTED_OUT)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
     rows = _rejected_rows(examined, headers=None)
     share.done(1.0)
@@ -481,11 +490,59 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
+    opted_out = _opted_out(files, verdict, keys[codes])
+    if opted_out:
+        first_of = {row: first for row, first in first_of.items() if row not in opted_out}
     emails = _LazyTake(judged.normalized, codes)
     errors = _LazyLookup(judged.errors, codes)
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out)
+
+
+def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
+    """The rows (of every file, in order) whose address asked not to be mailed, each with why:
+    its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
+    OPT_OUT_HEADERS) says so, or another row of the same address does. ``verdict`` is marked
+    _OPTED_OUT for them. Nothing is computed for lists without such a column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    said: dict[int, str] = {}
+    start = 0
+    for file in files:
+        at = next((at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS), None)
+        if at is not None:
+            cells = pc.utf8_trim_whitespace(file.columns[at])
+            opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+            rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
+            for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
+                said[start + row] = f'opted out of email ("{file.headers[at]}": {listfile.short(value, 40)})'
+        start += len(file.rows)
+    if not said:
+        return {}
+    addressed = (verdict == _OK) | (verdict == _DUPLICATE)
+    own = np.array(sorted(said), dtype=np.int64)
+    own = own[addressed[own]]
+    if not len(own):
+        return {}
+    every = np.flatnonzero(addressed & np.isin(keys, keys[own]))
+    first_saying = {int(key): int(row) for row, key in zip(own[::-1].tolist(), keys[own[::-1]].tolist(), strict=True)}
+    verdict[every] = _OPTED_OUT
+    where = {number: file.path for number, file in enumerate(files)}
+    bounds = np.cumsum([0, *(len(file.rows) for file in files)])
+    opted_out = {}
+    for row in every.tolist():
+        if row in said:
+            opted_out[row] = said[row]
+            continue
+        other = first_saying[int(keys[row])]
+        number = int(np.searchsorted(bounds, other, side="right")) - 1
+        spreadsheet_row = int(files[number].rows[other - bounds[number]])
+        same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
+        opted_out[row] = f"opted out of email ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
+    return opted_out
 
 
 def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:
@@ -678,6 +735,8 @@ def _details(examined: _Examined, indices: np.ndarray) -> list[str]:
             details.append("no email address")
         elif verdict == _INVALID:
             details.append(by_distinct[code])
+        elif verdict == _OPTED_OUT:
+            details.append(examined.opted_out[index])
         else:
             details.append(examined.detail(index))
     return details
