@@ -228,3 +228,14 @@ def test_crm_exports_opt_out_column_is_honoured(tmp_path: Path, standin: Any, db
     assert "lists/salesforce.csv row 4: LI.WEI@science.example: opted out of email (lists/hubspot.csv row 3 says so)" in text, text
     counts = json.loads(mailer("lists", "check", "lists/hubspot.csv", "lists/salesforce.csv", "--json").stdout)
     assert (counts["valid"], counts["opted_out"], counts["duplicates"]) == (2, 3, 0)
+
+
+def test_where_on_the_name_prefix_header_still_chooses(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Since Google's Name Prefix is the honorific (#3), --where "Name Prefix=Dr." (the header as
+    the export heads it, which chose Jane before) said 'Unknown field "name_prefix"'. It filters on
+    the honorific, as --where honorific=Dr. does."""
+    office(tmp_path, standin, db_url, beat=GOOGLE, list_name="google.csv")
+    for where in ("Name Prefix=Dr.", "honorific=Dr."):
+        result = mailer("send", "releases/example.md", "--list", "lists/google.csv", "--where", where, "--dry-run")
+        assert result.exit_code == 0, result.output
+        assert "Recipients: 1 " in " ".join(result.output.split()), result.output

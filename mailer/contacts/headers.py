@@ -185,8 +185,10 @@ def canonical_name(header: str) -> str | None:
 
 def plain_canonical_name(header: str) -> str | None:
     """``canonical_name`` without the numbered or qualified address headers ("Work Email", "Email
-    2"): what a field name in a filter means, whichever column a list reads its addresses from."""
-    return _CANONICAL_BY_KEY.get(header_key(header))
+    2"): what a field name in a filter means, whichever column a list reads its addresses from;
+    "honorific" for Google's "Name Prefix", the column ``map_headers`` reads as the honorific."""
+    key = header_key(header)
+    return "honorific" if key in _HONORIFIC_HEADERS else _CANONICAL_BY_KEY.get(key)
 
 
 def read_as(header: str) -> str | None:
