@@ -239,3 +239,13 @@ def test_where_on_the_name_prefix_header_still_chooses(tmp_path: Path, standin: 
         result = mailer("send", "releases/example.md", "--list", "lists/google.csv", "--where", where, "--dry-run")
         assert result.exit_code == 0, result.output
         assert "Recipients: 1 " in " ".join(result.output.split()), result.output
+
+
+def test_opt_out_column_survives_lists_clean(tmp_path: Path) -> None:
+    """A "Do Not Email" cell holding "-" (no) is written spreadsheet-safe by `lists clean` as "'-";
+    reading the clean list back turned that journalist away as opted out ("'-"). The cell is read
+    as it was written, without the "'"."""
+    rows = cleaned(tmp_path, "list.csv", b"Email,Do Not Email\na@x.example,-\nb@x.example,yes\n")
+    assert [(row["email"], row["do_not_email"]) for row in rows] == [("a@x.example", "'-")]
+    again = json.loads(invoke("lists", "check", str(tmp_path / "clean.csv"), "--json").stdout)
+    assert (again["valid"], again["opted_out"]) == (1, 0)

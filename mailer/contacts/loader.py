@@ -514,7 +514,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     for file in files:
         at = next((at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS), None)
         if at is not None:
-            cells = pc.utf8_trim_whitespace(file.columns[at])
+            cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
             opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
