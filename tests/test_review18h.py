@@ -249,3 +249,22 @@ def test_opt_out_column_survives_lists_clean(tmp_path: Path) -> None:
     assert [(row["email"], row["do_not_email"]) for row in rows] == [("a@x.example", "'-")]
     again = json.loads(invoke("lists", "check", str(tmp_path / "clean.csv"), "--json").stdout)
     assert (again["valid"], again["opted_out"]) == (1, 0)
+
+
+def test_a_carriage_return_inside_a_cell_survives_lists_clean(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone, and a line break
+    typed inside a cell (Notes) is one too. `lists clean` wrote that cell without quotes, so the
+    clean list (and Excel opening it) read the cell's second line as a row of its own: 3 rows,
+    one "invalid", and a note's second line holding an address would have become a recipient.
+    Such a cell is quoted, in the clean list and the rejects file, and reads back whole."""
+    mac = 'Email,Name,Notes\rjose@diario.example,José Muñoz,"Prefers phone\rassistant@diario.example"\rzoe@,Zoë Möller,"a\rb"\r'
+    path = written(tmp_path / "mac.csv", mac.encode("mac_roman"))
+    out, rejects = tmp_path / "clean.csv", tmp_path / "rejects.csv"
+    result = invoke("lists", "clean", path, "-o", str(out), "--rejects", str(rejects))
+    assert result.exit_code == 0, result.output
+    again = json.loads(invoke("lists", "check", str(out), "--json").stdout)
+    assert (again["rows"], again["valid"]) == (1, 1), again
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        assert [row["notes"] for row in csv.DictReader(file)] == ["Prefers phone\rassistant@diario.example"]
+    with rejects.open(encoding="utf-8-sig", newline="") as file:
+        assert [row["Notes"] for row in csv.DictReader(file)] == ["a\rb"]
