@@ -268,3 +268,16 @@ def test_a_carriage_return_inside_a_cell_survives_lists_clean(tmp_path: Path) ->
         assert [row["notes"] for row in csv.DictReader(file)] == ["Prefers phone\rassistant@diario.example"]
     with rejects.open(encoding="utf-8-sig", newline="") as file:
         assert [row["Notes"] for row in csv.DictReader(file)] == ["a\rb"]
+
+
+def test_prune_does_not_count_opted_out_rows_as_the_logs_suppressions(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`lists prune` of a HubSpot export said "left out 1 suppressed address" (the delivery log has
+    none) and then "Also left out rows that are not recipients (1 suppressed)": one row, counted
+    twice, once as the log's. The log's suppressions are counted as such, the export's own opt-outs
+    as opted out."""
+    office(tmp_path, standin, db_url, beat=HUBSPOT, list_name="hubspot.csv")
+    result = mailer("lists", "prune", "lists/hubspot.csv", "-o", "out/pruned.csv")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Wrote 1 journalist to out/pruned.csv; left out 0 suppressed addresses." in text, text
+    assert "Also left out rows that are not recipients (1 opted out)" in text, text
