@@ -125,11 +125,12 @@ class _Examined:
     errors: _LazyLookup  # row -> why its address is invalid
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
+    lone: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> its one filled cell (a report's footer line)
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
         if verdict == _MISSING:
-            return "no email address"
+            return _no_address(self.lone.get(index))
         if verdict == _INVALID:
             return self.errors[index]
         if verdict == _OPTED_OUT:
@@ -497,7 +498,39 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     errors = _LazyLookup(judged.errors, codes)
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out)
+    lone = _lone_cells(files, verdict)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, lone)
+
+
+def _no_address(lone: str | None) -> str:
+    """Why a row without an address is rejected, with what it holds when that is one cell."""
+    return "no email address" if lone is None else f'no email address; the row holds only "{listfile.short(lone, 80)}"'
+
+
+def _lone_cells(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
+    """The one filled cell of each row without an address that has only one (of every file, in
+    order): a line below the list ("Confidential Information - Do Not Distribute", as a Salesforce
+    report ends) reads as a journalist without an address, and is named by what it holds (review 18h
+    #8). Only the rows without an address are looked at, column by column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = np.flatnonzero(verdict == _MISSING)
+    lone: dict[int, str] = {}
+    start = 0
+    for file in files:
+        mine = missing[(missing >= start) & (missing < start + len(file.rows))] - start
+        start += len(file.rows)
+        if not len(mine) or len(file.columns) < 2:
+            continue
+        positions = pa.array(mine)
+        cells = [pc.utf8_trim_whitespace(column.take(positions)) for column in file.columns]
+        filled = np.stack([np.asarray(pc.not_equal(column, "").to_numpy(zero_copy_only=False), dtype=bool) for column in cells])
+        alone = np.flatnonzero(filled.sum(axis=0) == 1)
+        for at, column in zip(alone.tolist(), filled[:, alone].argmax(axis=0).tolist(), strict=True):
+            lone[start - len(file.rows) + int(mine[at])] = str(cells[column][at].as_py())
+    return lone
 
 
 def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
@@ -732,7 +765,7 @@ def _details(examined: _Examined, indices: np.ndarray) -> list[str]:
     details = []
     for index, verdict, code in zip(indices.tolist(), verdicts, codes, strict=True):
         if verdict == _MISSING:
-            details.append("no email address")
+            details.append(_no_address(examined.lone.get(index)))
         elif verdict == _INVALID:
             details.append(by_distinct[code])
         elif verdict == _OPTED_OUT:
