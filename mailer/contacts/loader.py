@@ -358,7 +358,7 @@ def _refuse_opted_out_export(file: listfile.ListFile) -> None:
         what, why, reason = kind
         raise ListError(
             f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
-            hint="Send to the subscribed contacts' file of the same export (its name starts subscribed_members_export). To keep "
+            hint='Send to the subscribed contacts\' file of the same export (its name starts with "subscribed_"). To keep '
             f'these addresses from being mailed from your other lists: mailer suppressions add ADDRESS --reason "{reason}".',
         )
 
