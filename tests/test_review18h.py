@@ -313,3 +313,16 @@ def test_where_matches_accents_however_they_are_encoded(tmp_path: Path, standin:
         result = mailer("send", "releases/example.md", "--list", "lists/beat.csv", *option, "--dry-run")
         assert result.exit_code == 0, result.output
         assert "Recipients: 1 " in " ".join(result.output.split())
+
+
+def test_excel_for_mac_csv_with_curly_apostrophes_only(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" is Mac Roman, and Excel's AutoCorrect types apostrophes and
+    quotes curly. A list whose only non-ASCII characters were those (no accented letter) was read as
+    Windows-1252: "Dear Sean OÕBrien", "Zoe dÕArcy", outlet "ÒThe PostÓ". It is read as Mac Roman."""
+    mac = "Email,First Name,Last Name,Outlet\rsean@times.example,Sean,O’Brien,The Times\rzoe@post.example,Zoe,d’Arcy,“The Post”\r"
+    rows = cleaned(tmp_path, "mac.csv", mac.encode("mac_roman"))
+    assert [(row["last_name"], row["outlet"]) for row in rows] == [("O’Brien", "The Times"), ("d’Arcy", "“The Post”")]
+    one = "Email,Name\rsean@times.example,Sean O’Brien\r"
+    assert [row["last_name"] for row in cleaned(tmp_path, "one.csv", one.encode("mac_roman"))] == ["O’Brien"]
+    said = invoke("lists", "check", str(tmp_path / "mac.csv")).output
+    assert "(Mac Roman, comma-separated)" in said, said
