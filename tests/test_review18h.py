@@ -326,3 +326,12 @@ def test_excel_for_mac_csv_with_curly_apostrophes_only(tmp_path: Path) -> None:
     assert [row["last_name"] for row in cleaned(tmp_path, "one.csv", one.encode("mac_roman"))] == ["O’Brien"]
     said = invoke("lists", "check", str(tmp_path / "mac.csv")).output
     assert "(Mac Roman, comma-separated)" in said, said
+
+
+@pytest.mark.parametrize("header", ["Unsubscribed", "Opt-out", "Opted out", "Do not mail"])
+def test_a_hand_kept_opt_out_column_is_honoured(tmp_path: Path, header: str) -> None:
+    """A colleague's list marks who asked to be left alone in a column of its own ("Unsubscribed:
+    yes", "Opt-out: x"): they were recipients like the others. They are rejected as opted out."""
+    text = f"Email,Name,{header}\nana@radio.example,Ana Lima,\nrui@gazette.example,Rui Costa,yes\nli@science.example,Li Wei,x\n"
+    check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
+    assert (check["valid"], check["opted_out"]) == (1, 2), check

@@ -152,7 +152,18 @@ ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
 # A CRM's column saying a contact asked not to be mailed (review 18h #6): HubSpot's "Unsubscribed
 # from all email" (true / false), Salesforce's "Email Opt Out" (1 / 0; HasOptedOutOfEmail by its
 # API name), and the plain words of a list kept by hand. Any cell but an empty one or a "no" says so.
-OPT_OUT_HEADERS = ("unsubscribedfromallemail", "emailoptout", "hasoptedoutofemail", "optedoutofemail", "donotemail", "donotcontact")
+OPT_OUT_HEADERS = (
+    "unsubscribedfromallemail",
+    "emailoptout",
+    "hasoptedoutofemail",
+    "optedoutofemail",
+    "donotemail",
+    "donotcontact",
+    "donotmail",
+    "unsubscribed",
+    "optout",
+    "optedout",
+)
 NOT_OPTED_OUT = ("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-")
 
 
