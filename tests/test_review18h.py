@@ -335,3 +335,15 @@ def test_a_hand_kept_opt_out_column_is_honoured(tmp_path: Path, header: str) -> 
     text = f"Email,Name,{header}\nana@radio.example,Ana Lima,\nrui@gazette.example,Rui Costa,yes\nli@science.example,Li Wei,x\n"
     check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
     assert (check["valid"], check["opted_out"]) == (1, 2), check
+
+
+def test_a_send_says_which_addresses_of_a_google_cell_it_leaves_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Only `lists check` said that Jane's second address (jane@daily.example ::: jane.doe@daily.example)
+    is not mailed (#2); an office sending straight to its Google export was told nothing. The send's
+    plan says it too, before it asks."""
+    office(tmp_path, standin, db_url, beat=GOOGLE, list_name="google.csv")
+    result = mailer("send", "releases/example.md", "--list", "lists/google.csv", "--dry-run")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert 'Warning: lists/google.csv: "E-mail 1 - Value" holds several addresses in 1 row' in text, text
+    assert "row 2: jane@daily.example is used, not jane.doe@daily.example" in text

@@ -80,6 +80,7 @@ class ListFile:
     custom: Mapping[str, int]
     notes: tuple[str, ...] = ()
     header_at: int = 1  # the header row's row number in the spreadsheet
+    send_notes: tuple[str, ...] = ()  # of the notes, those a send repeats (ListSummary.send_notes)
 
 
 def display_name(path: Path | str) -> str:
@@ -153,9 +154,11 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
         notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
         columns, several = _first_of_several(headers, recognized["email"], columns, rows)
         notes = (*notes, *several)
+    else:
+        several = []
     if on_step is not None:
         on_step(1.0)
-    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at)
+    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at, tuple(several))
 
 
 # Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header

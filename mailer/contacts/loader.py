@@ -661,6 +661,7 @@ def _summary(file: ListFile) -> ListSummary:
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
         notes=file.notes,
+        send_notes=file.send_notes,
     )
 
 
