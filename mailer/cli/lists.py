@@ -198,8 +198,10 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     last_name, outlet, title, beat, tags, country, language, then your own columns (and
     honorific, when full names had one: "Dr. Jane Doe"). Files are written UTF-8 with a
     byte-order mark, with the first list's delimiter unless --delimiter says otherwise.
-    Invalid, missing and duplicate addresses are left out; with --rejects they are written
-    to a second file with their original cells and the row and reason, so they can be fixed.
+    Invalid, missing and duplicate addresses, and rows a list's own opt-out column marks
+    (HubSpot's "Unsubscribed from all email", Salesforce's "Email Opt Out"), are left out; with
+    --rejects they are written to a second file with their original cells and the row and
+    reason, so they can be fixed.
 
     \b
     Example:

@@ -121,7 +121,7 @@ class _Examined:
     rejected_emails: pa.Array  # the address cell as written, trimmed, of each rejected row (np.flatnonzero(verdict))
     names: pa.Array | None  # the display name from "Name <address>" cells (None: no cell has one)
     emails: _LazyTake  # the normalized address (null when invalid or missing)
-    verdict: np.ndarray  # _OK, _MISSING, _INVALID or _DUPLICATE
+    verdict: np.ndarray  # _OK, _MISSING, _INVALID, _DUPLICATE or _OPTED_OUT
     errors: _LazyLookup  # row -> why its address is invalid
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
