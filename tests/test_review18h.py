@@ -154,6 +154,19 @@ def test_tags_of_contact_exports_filter_a_send(tmp_path: Path, standin: Any, db_
     assert [row["tags"] for row in rows] == ["Press; Health", "Press"]
 
 
+def test_plural_outlet_headers_are_the_outlet(tmp_path: Path) -> None:
+    """A media database's list heads a journalist's outlets "Outlets" (or "Publications"), as it
+    heads the beats "Beats" (#5): the outlet was empty ("for your readers at "). The first plural
+    column is the outlet, as a singular one is."""
+    for header in ("Outlets", "Publications"):
+        rows = cleaned(
+            tmp_path,
+            "list.csv",
+            f'Full Name,Email,{header},Beats\nJane Doe,jane@daily.example,"The Daily Example, Health Weekly",Health\n'.encode(),
+        )
+        assert [(row["outlet"], row["beat"]) for row in rows] == [("The Daily Example, Health Weekly", "Health")], header
+
+
 @pytest.mark.parametrize(
     ("tool", "text", "outlet", "beat"),
     [

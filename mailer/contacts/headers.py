@@ -87,10 +87,12 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "company",
         "organizationname",
         "organization1name",
-        # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name.
+        # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name, Outlets.
         "accountname",
         "companyname",
         "outletname",
+        "outlets",
+        "publications",
     ),
     "title": (
         "title",
