@@ -360,3 +360,21 @@ def test_a_send_says_which_addresses_of_a_google_cell_it_leaves_out(tmp_path: Pa
     text = " ".join(result.output.split())
     assert 'Warning: lists/google.csv: "E-mail 1 - Value" holds several addresses in 1 row' in text, text
     assert "row 2: jane@daily.example is used, not jane.doe@daily.example" in text
+
+
+def test_a_row_whose_address_is_in_another_address_column_says_where(tmp_path: Path) -> None:
+    """Outlook's export reads "E-mail Address"; Bob's only address is under "E-mail 2 Address".
+    His row said "no email address", as a row with none at all does, and the office looked for an
+    address Bob has. It names the column that holds it, and what to do."""
+    outlook = (
+        '"First Name","Last Name","E-mail Address","E-mail 2 Address","Company","Job Title"\r\n'
+        '"Jane","Doe","jane@daily.example","","The Daily Example","Health Reporter"\r\n'
+        '"Bob","Stone","","bob@gazette.example","Gazette","Editor"\r\n'
+        '"Ann","Lee","","","Radio","Host"\r\n'
+    )
+    text = invoke("lists", "check", written(tmp_path / "outlook.csv", outlook.encode("cp1252"))).output
+    assert (
+        'row 3: (empty): no email address under "E-mail Address"; "E-mail 2 Address" holds bob@gazette.example: '
+        'move it to "E-mail Address" to mail this journalist' in text
+    ), text
+    assert "row 4: (empty): no email address\n" in text, text

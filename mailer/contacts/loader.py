@@ -125,12 +125,12 @@ class _Examined:
     errors: _LazyLookup  # row -> why its address is invalid
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
-    lone: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> its one filled cell (a report's footer line)
+    missing: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> why, when more than "no email address"
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
         if verdict == _MISSING:
-            return _no_address(self.lone.get(index))
+            return self.missing.get(index, _NO_ADDRESS)
         if verdict == _INVALID:
             return self.errors[index]
         if verdict == _OPTED_OUT:
@@ -498,26 +498,25 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     errors = _LazyLookup(judged.errors, codes)
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
-    lone = _lone_cells(files, verdict)
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, lone)
+    missing = _missing_details(files, verdict)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing)
 
 
-def _no_address(lone: str | None) -> str:
-    """Why a row without an address is rejected, with what it holds when that is one cell."""
-    return "no email address" if lone is None else f'no email address; the row holds only "{listfile.short(lone, 80)}"'
+_NO_ADDRESS = "no email address"
 
 
-def _lone_cells(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
-    """The one filled cell of each row without an address that has only one (of every file, in
-    order): a line below the list ("Confidential Information - Do Not Distribute", as a Salesforce
-    report ends) reads as a journalist without an address, and is named by what it holds (review 18h
-    #8). Only the rows without an address are looked at, column by column."""
+def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
+    """Why rows without an address (of every file, in order) are rejected, where there is more to
+    say than "no email address": another address column holds one (Outlook's "E-mail 2 Address":
+    review 18h #12), or the row holds one cell only (a line below the list, "Confidential Information
+    - Do Not Distribute" as a Salesforce report ends: review 18h #8). Only the rows without an
+    address are looked at, column by column."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     missing = np.flatnonzero(verdict == _MISSING)
-    lone: dict[int, str] = {}
+    details: dict[int, str] = {}
     start = 0
     for file in files:
         mine = missing[(missing >= start) & (missing < start + len(file.rows))] - start
@@ -529,8 +528,20 @@ def _lone_cells(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict
         filled = np.stack([np.asarray(pc.not_equal(column, "").to_numpy(zero_copy_only=False), dtype=bool) for column in cells])
         alone = np.flatnonzero(filled.sum(axis=0) == 1)
         for at, column in zip(alone.tolist(), filled[:, alone].argmax(axis=0).tolist(), strict=True):
-            lone[start - len(file.rows) + int(mine[at])] = str(cells[column][at].as_py())
-    return lone
+            details[start - len(file.rows) + int(mine[at])] = (
+                f'{_NO_ADDRESS}; the row holds only "{listfile.short(str(cells[column][at].as_py()), 80)}"'
+            )
+        read = file.headers[file.recognized["email"]]
+        for position in sorted(file.custom.values(), reverse=True):  # the leftmost other address column wins
+            if listfile.canonical_name(file.headers[position]) != "email":
+                continue
+            held = np.flatnonzero(np.asarray(pc.match_substring(cells[position], "@").to_numpy(zero_copy_only=False), dtype=bool))
+            other = file.headers[position]
+            for at, value in zip(held.tolist(), cells[position].take(pa.array(held)).to_pylist(), strict=True):
+                details[start - len(file.rows) + int(mine[at])] = (
+                    f'{_NO_ADDRESS} under "{read}"; "{other}" holds {listfile.short(value, 80)}: move it to "{read}" to mail this journalist'
+                )
+    return details
 
 
 def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
@@ -766,7 +777,7 @@ def _details(examined: _Examined, indices: np.ndarray) -> list[str]:
     details = []
     for index, verdict, code in zip(indices.tolist(), verdicts, codes, strict=True):
         if verdict == _MISSING:
-            details.append(_no_address(examined.lone.get(index)))
+            details.append(examined.missing.get(index, _NO_ADDRESS))
         elif verdict == _INVALID:
             details.append(by_distinct[code])
         elif verdict == _OPTED_OUT:
