@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailer.contacts import decoding
+from mailer.contacts import cellbytes, decoding
 from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
 from mailer.errors import ListError
 
@@ -150,12 +150,11 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
+    several: list[str] = []  # which address of a cell of several is mailed: a send says it too
     if "email" in recognized:  # newcomer 11: "E-mail" and "Courriel", the second read as a custom column, said nothing
         notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
         columns, several = _first_of_several(headers, recognized["email"], columns, rows)
         notes = (*notes, *several)
-    else:
-        several = []
     if on_step is not None:
         on_step(1.0)
     return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at, tuple(several))
@@ -240,8 +239,6 @@ def _first_of_several(
 ) -> tuple[tuple[pa.Array, ...], list[str]]:
     """The columns with each address cell of several " ::: " values cut to its first, and a note
     naming the rows and the addresses left out. One pass over the column's bytes when none has any."""
-    from mailer.contacts import cellbytes
-
     cells = columns[position]
     if not cellbytes.may_hold(cells, [SEVERAL]):
         return columns, []
