@@ -165,6 +165,8 @@ class ListSummary:
     recognized: Mapping[str, str]  # canonical name -> header as written in the file
     custom: Mapping[str, str]  # safe identifier -> header as written in the file
     notes: tuple[str, ...] = ()  # what was done to the text: control characters taken out, ...
+    # Of the notes, those a send repeats: which address of a cell of several is mailed (review 18h #11).
+    send_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

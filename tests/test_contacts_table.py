@@ -30,13 +30,15 @@ cell = st.text(alphabet=st.sampled_from(list(",;\t\"\r\n =+-@'abcé€😀 \x0c"
 
 
 def reference(contact_list: ContactList, names: list[str], delimiter: str) -> bytes:
-    """What write_clean wrote before it worked column by column: csv.writer, one row per Contact."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(names)
-    for contact in contact_list.contacts:
-        writer.writerow([safe_cell(contact.fields.get(name, "")) for name in names])
-    return buffer.getvalue().encode("utf-8-sig")
+    """What write_clean wrote before it worked column by column: csv.writer, one row per Contact,
+    each row as a writer ending its lines "\\r\\n" writes it (a carriage return in a cell quoted:
+    review 18h #7), ended "\\n"."""
+    lines = []
+    for row in [names, *([safe_cell(contact.fields.get(name, "")) for name in names] for contact in contact_list.contacts)]:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerow(row)
+        lines.append(buffer.getvalue().removesuffix("\r\n") + "\n")
+    return "".join(lines).encode("utf-8-sig")
 
 
 def people(rows: list[tuple[str, str, str]]) -> ContactList:

@@ -29,6 +29,7 @@ REASON_WORDS = {
     RejectReason.INVALID: "invalid",
     RejectReason.MISSING: "missing address",
     RejectReason.DUPLICATE: "duplicate",
+    RejectReason.SUPPRESSED: "opted out",  # the list's own opt-out column (a CRM export's) says so
 }
 
 list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -197,8 +198,10 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
     last_name, outlet, title, beat, tags, country, language, then your own columns (and
     honorific, when full names had one: "Dr. Jane Doe"). Files are written UTF-8 with a
     byte-order mark, with the first list's delimiter unless --delimiter says otherwise.
-    Invalid, missing and duplicate addresses are left out; with --rejects they are written
-    to a second file with their original cells and the row and reason, so they can be fixed.
+    Invalid, missing and duplicate addresses, and rows a list's own opt-out column marks
+    (HubSpot's "Unsubscribed from all email", Salesforce's "Email Opt Out"), are left out; with
+    --rejects they are written to a second file with their original cells and the row and
+    reason, so they can be fixed.
 
     \b
     Example:
@@ -266,6 +269,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
             "invalid": rejected.get(RejectReason.INVALID, 0),
             "missing": rejected.get(RejectReason.MISSING, 0),
             "duplicates": rejected.get(RejectReason.DUPLICATE, 0),
+            "opted_out": rejected.get(RejectReason.SUPPRESSED, 0),
         }
 
     recognized: dict[str, str] = {}

@@ -369,14 +369,15 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     with app.engine.connect() as connection:
         pruned = contacts.suppress(loaded, suppression_store.reasons(connection))
     written = contacts.write_clean(pruned, out, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else None)
-    by_reason = Counter(r.detail for r in pruned.rejected if r.reason == RejectReason.SUPPRESSED)
+    # The log's suppressions only: rows a list's own opt-out column turned away were rejected already.
+    by_reason = Counter(r.detail for r in pruned.rejected[len(loaded.rejected) :] if r.reason == RejectReason.SUPPRESSED)
     left_out = sum(by_reason.values())
     output.say(
         f"Wrote {counted(written, 'journalist')} to {out}; left out {counted(left_out, 'suppressed address', 'suppressed addresses')}."
     )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
-    other = Counter(str(r.reason) for r in loaded.rejected)
+    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else str(r.reason) for r in loaded.rejected)
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         named = " ".join(shlex.quote(str(file)) for file in files)

@@ -211,16 +211,20 @@ def _eight_bit(path: Path, data: bytes) -> tuple[bytes, str]:
 _INSIDE_WORDS = "’‘´·\xa0\xad"
 _BEFORE_WORDS = _INSIDE_WORDS + "«»“”„‚‹›¿¡–—"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Mac Roman needs evidence, not just no contradiction: an accented small letter inside a word ("José").
-_MAC_EVIDENCE = re.compile(r"[a-zA-Z][à-öø-ÿ]|[à-öø-ÿ][a-z]")
+# Mac Roman needs evidence, not just no contradiction: an accented small letter inside a word ("José"),
+# or the curly apostrophe and quotes Excel's AutoCorrect types ("O’Brien", "“The Post”": review 18h #10,
+# a list with no accented letter read as Windows-1252's "OÕBrien" and "ÒThe PostÓ").
+_MAC_EVIDENCE = re.compile(r"[a-zA-Z][à-öø-ÿ]|[à-öø-ÿ][a-z]|[a-zA-Z]’[a-zA-Z]|“[^”\r\n]{1,80}”")
+_GOES_ON_SMALL = re.compile(r"[A-Z]*[a-z]")  # the rest of a word has a small letter
 
 
 def _implausible(text: str) -> int | None:
     """The position of the first character that real text would not have there, or None.
 
-    A capital right after a small letter ("JosŽ"), a small letter right before an ASCII capital
-    ("éRìc"), an accented letter right after a symbol ("£Û"), or a symbol between a letter and
-    a small letter ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
+    A capital right after a small letter ("JosŽ"), or after a letter inside a word that is not all
+    capitals ("OÕBrien"; "JOÃO" is fine), a small letter right before an ASCII capital ("éRìc"), an
+    accented letter right after a symbol ("£Û"), or a symbol between a letter and a small letter
+    ("Mu–oz", "M¸ller"; "Jean–Paul" is fine).
     """
     for match in _NON_ASCII.finditer(text):
         at = match.start()
@@ -230,6 +234,8 @@ def _implausible(text: str) -> int | None:
         if char.isalpha():
             if (char.isupper() and before.islower()) or (char.islower() and after.isascii() and after.isupper()):
                 return at
+            if char.isupper() and before.isalpha() and _GOES_ON_SMALL.match(text, at + 1):
+                return at  # "OÕBrien": a capital inside a word that is not all capitals (Mac Roman's "O’Brien")
             if not before.isascii() and not before.isalnum() and not before.isspace() and before not in _BEFORE_WORDS:
                 return at  # "£Ûdü" (Mac Roman's reading of Polish "Łódź")
         elif char not in _INSIDE_WORDS and before.isalpha() and after.islower():

@@ -12,6 +12,7 @@ made into Python objects. A tuple of Contacts is filtered contact by contact, wi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -273,7 +274,10 @@ def _rejected_contact(contact: Contact, reason: RejectReason, detail: str) -> Re
 
 
 def _comparable(value: str) -> str:
-    return " ".join(value.split()).casefold()
+    """A value as --where and --tag compare it: spaces collapsed, case folded, and accents in one
+    form (NFC): "Süddeutsche" pasted from a Mac's file name or a PDF spells its ü as u and a
+    combining diaeresis, and matched nobody typing it (review 18h #9)."""
+    return unicodedata.normalize("NFC", " ".join(value.split())).casefold()
 
 
 def _field_name(name: str) -> str:

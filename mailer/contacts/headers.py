@@ -87,6 +87,12 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "company",
         "organizationname",
         "organization1name",
+        # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name, Outlets.
+        "accountname",
+        "companyname",
+        "outletname",
+        "outlets",
+        "publications",
     ),
     "title": (
         "title",
@@ -104,17 +110,63 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "organizationtitle",  # Google Contacts' job title (newcomer 17b)
         "organization1title",
     ),
-    "beat": ("beat", "topic", "desk", "topics", "rubrique", "ressort", "seccion", "sezione", "secao", "editoria", "rubrica", "thema"),
-    "tags": ("tags", "tag", "etiquettes", "etiquette", "schlagworter", "etiquetas", "etichette"),
+    "beat": (
+        "beat",
+        "beats",
+        "topic",
+        "desk",
+        "topics",
+        "rubrique",
+        "ressort",
+        "seccion",
+        "sezione",
+        "secao",
+        "editoria",
+        "rubrica",
+        "thema",
+    ),
+    "tags": (
+        "tags",
+        "tag",
+        "etiquettes",
+        "etiquette",
+        "schlagworter",
+        "etiquetas",
+        "etichette",
+        # Contact exports (review 18h #4): Google Contacts' Labels (Group Membership in its older
+        # Google CSV), Outlook's Categories.
+        "labels",
+        "groupmembership",
+        "categories",
+    ),
     "country": ("country", "pays", "land", "pais", "paese", "nazione"),
     "language": ("language", "lang", "langue", "sprache", "idioma", "lingua", "lengua"),
 }
 # "Name" is the surname beside "Vorname", "Nom" beside "Prénom"; "Nome", "Nombre" are the first
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
-_EXPORT_OUTLETS = ("company", "organizationname", "organization1name")
+_EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
+# Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
+# (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
+_HONORIFIC_HEADERS = ("nameprefix",)
 _CANONICAL_BY_KEY = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 ACCEPTED_EMAIL_HEADERS = ("Email", "E-mail", "Email Address", "Mail")
+# A CRM's column saying a contact asked not to be mailed (review 18h #6): HubSpot's "Unsubscribed
+# from all email" (true / false), Salesforce's "Email Opt Out" (1 / 0; HasOptedOutOfEmail by its
+# API name), and the plain words of a list kept by hand. Any cell but an empty one or a "no" says so.
+OPT_OUT_HEADERS = (
+    "unsubscribedfromallemail",
+    "emailoptout",
+    "hasoptedoutofemail",
+    "optedoutofemail",
+    "donotemail",
+    "donotcontact",
+    "donotmail",
+    "unsubscribed",
+    "optout",
+    "optedout",
+)
+NOT_OPTED_OUT = ("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-")
 
 
 def header_key(header: str) -> str:
@@ -146,8 +198,10 @@ def canonical_name(header: str) -> str | None:
 
 def plain_canonical_name(header: str) -> str | None:
     """``canonical_name`` without the numbered or qualified address headers ("Work Email", "Email
-    2"): what a field name in a filter means, whichever column a list reads its addresses from."""
-    return _CANONICAL_BY_KEY.get(header_key(header))
+    2"): what a field name in a filter means, whichever column a list reads its addresses from;
+    "honorific" for Google's "Name Prefix", the column ``map_headers`` reads as the honorific."""
+    key = header_key(header)
+    return "honorific" if key in _HONORIFIC_HEADERS else _CANONICAL_BY_KEY.get(key)
 
 
 def read_as(header: str) -> str | None:
@@ -187,7 +241,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
             canonical = None
-        if honorific and header_key(header) == "title" and "honorific" not in taken:
+        if (header_key(header) in _HONORIFIC_HEADERS or (honorific and header_key(header) == "title")) and "honorific" not in taken:
             taken.add("honorific")
             custom["honorific"] = position
             continue

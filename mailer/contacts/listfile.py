@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailer.contacts import decoding
+from mailer.contacts import cellbytes, decoding
 from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
 from mailer.errors import ListError
 
@@ -80,6 +80,7 @@ class ListFile:
     custom: Mapping[str, int]
     notes: tuple[str, ...] = ()
     header_at: int = 1  # the header row's row number in the spreadsheet
+    send_notes: tuple[str, ...] = ()  # of the notes, those a send repeats (ListSummary.send_notes)
 
 
 def display_name(path: Path | str) -> str:
@@ -149,11 +150,14 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     custom = {
         name: col for name, col in custom.items() if headers[col] or pc.any(pc.not_equal(pc.utf8_trim_whitespace(columns[col]), "")).as_py()
     }
+    several: list[str] = []  # which address of a cell of several is mailed: a send says it too
     if "email" in recognized:  # newcomer 11: "E-mail" and "Courriel", the second read as a custom column, said nothing
         notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
+        columns, several = _first_of_several(headers, recognized["email"], columns, rows)
+        notes = (*notes, *several)
     if on_step is not None:
         on_step(1.0)
-    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at)
+    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at, tuple(several))
 
 
 # Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header
@@ -220,6 +224,49 @@ def _other_address_columns(headers: tuple[str, ...], used: int, custom: Mapping[
         for position in sorted(custom.values())
         if canonical_name(headers[position]) == "email" and pc.any(pc.match_substring(columns[position], "@")).as_py()
     ]
+
+
+# Google Contacts exports the addresses of one kind (two "Work" addresses) in one cell, joined with
+# " ::: " ("jane@daily.example ::: jane.doe@daily.example"). They were rejected as two addresses in
+# one cell, which the office cannot change in an export (review 18h #2): the first is the one
+# Google shows first, and the one mailed; the others are named in a note, never mailed too.
+SEVERAL = ":::"
+_SHOWN_ROWS = 3
+
+
+def _first_of_several(
+    headers: tuple[str, ...], position: int, columns: tuple[pa.Array, ...], rows: np.ndarray
+) -> tuple[tuple[pa.Array, ...], list[str]]:
+    """The columns with each address cell of several " ::: " values cut to its first, and a note
+    naming the rows and the addresses left out. One pass over the column's bytes when none has any."""
+    cells = columns[position]
+    if not cellbytes.may_hold(cells, [SEVERAL]):
+        return columns, []
+    import numpy as np
+    import pyarrow.compute as pc
+
+    joined = pc.match_substring(cells, SEVERAL)
+    if not pc.any(joined).as_py():
+        return columns, []
+    values = pc.split_pattern(pc.replace_substring_regex(cells, rf"^(?:\s*{SEVERAL})+", ""), SEVERAL)
+    first = pc.utf8_trim_whitespace(pc.list_element(values, 0))
+    columns = (*columns[:position], pc.if_else(joined, first, cells), *columns[position + 1 :])
+    several = pc.match_substring_regex(cells, rf"[^\s:]\s*{SEVERAL}[\s:]*[^\s:]")  # another address beside the first, not an empty one
+    at = np.flatnonzero(np.asarray(several.to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(at):
+        return columns, []
+    shown = []
+    for row, parts in zip(rows[at[:_SHOWN_ROWS]].tolist(), values.take(at[:_SHOWN_ROWS]).to_pylist(), strict=True):
+        used, *others = [part.strip() for part in parts if part.strip()]
+        shown.append(f"row {row}: {used} is used, not {' or '.join(others)}")
+    more = ", ..." if len(at) > _SHOWN_ROWS else ""
+    count = f"{len(at):,} row{'s' if len(at) != 1 else ''}"
+    note = (
+        f'"{headers[position]}" holds several addresses in {count}, joined with " ::: " as Google Contacts exports them: '
+        f"only the first of each is mailed ({'; '.join(shown)}{more}). To mail another, put it first in the contact, "
+        "or give it a row of its own."
+    )
+    return columns, [note]
 
 
 def column_letters(position: int) -> str:

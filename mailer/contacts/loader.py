@@ -18,13 +18,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
+from mailer.contacts.headers import NOT_OPTED_OUT, OPT_OUT_HEADERS
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -47,8 +48,13 @@ __all__ = [
 ]
 
 # Row verdicts, as small integers so a million of them is one numpy array.
-_OK, _MISSING, _INVALID, _DUPLICATE = 0, 1, 2, 3
-_REASONS = {_MISSING: RejectReason.MISSING, _INVALID: RejectReason.INVALID, _DUPLICATE: RejectReason.DUPLICATE}
+_OK, _MISSING, _INVALID, _DUPLICATE, _OPTED_OUT = 0, 1, 2, 3, 4
+_REASONS = {
+    _MISSING: RejectReason.MISSING,
+    _INVALID: RejectReason.INVALID,
+    _DUPLICATE: RejectReason.DUPLICATE,
+    _OPTED_OUT: RejectReason.SUPPRESSED,  # the list's own opt-out column says so: never mailed, as a suppression
+}
 _TAG_SEPARATORS = ";,|"
 SHOWN_CELL = 100  # characters of a rejected address cell longer than any address, as shown
 _SHOWN_HEADERS = 5  # header cells named in "no email address column"
@@ -115,16 +121,20 @@ class _Examined:
     rejected_emails: pa.Array  # the address cell as written, trimmed, of each rejected row (np.flatnonzero(verdict))
     names: pa.Array | None  # the display name from "Name <address>" cells (None: no cell has one)
     emails: _LazyTake  # the normalized address (null when invalid or missing)
-    verdict: np.ndarray  # _OK, _MISSING, _INVALID or _DUPLICATE
+    verdict: np.ndarray  # _OK, _MISSING, _INVALID, _DUPLICATE or _OPTED_OUT
     errors: _LazyLookup  # row -> why its address is invalid
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
+    opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
+    missing: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> why, when more than "no email address"
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
         if verdict == _MISSING:
-            return "no email address"
+            return self.missing.get(index, _NO_ADDRESS)
         if verdict == _INVALID:
             return self.errors[index]
+        if verdict == _OPTED_OUT:
+            return self.opted_out[index]
         first = self.first_of[index]
         where = self.where(first) if self.file_of[first] != self.file_of[index] else f"row {self.row(first)}"
         return f"duplicate of {where}"
@@ -171,8 +181,8 @@ def check(
 
     files = []
     for number, file in enumerate(examined.files):
-        verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=4)
-        rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE)}
+        verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=len(_REASONS) + 1)
+        rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE, _OPTED_OUT)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
     rows = _rejected_rows(examined, headers=None)
     share.done(1.0)
@@ -306,6 +316,7 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
 def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None) -> listfile.ListFile:
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
+    _refuse_opted_out_export(file)
     if "email" not in file.recognized:
         _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
@@ -326,6 +337,30 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
             hint = f"Name the column of addresses one of: {accepted} (any case)."
         raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+# Mailchimp's audience export is a zip of three files with the audience's columns: its subscribed
+# members, its unsubscribed ones (with UNSUB_TIME, UNSUB_REASON, ...) and its cleaned ones (CLEAN_TIME:
+# addresses that bounced for good). Read as a list, the last two mailed everyone who had asked to be
+# left alone, or whose address is dead (review 18h #1): the header row alone says which file it is.
+_OPTED_OUT_EXPORTS = {
+    "unsubtime": ("unsubscribed", "every journalist in it unsubscribed from your Mailchimp mail", "unsubscribed in Mailchimp"),
+    "cleantime": ("cleaned", "Mailchimp took every address in it off your list because mail to it bounced", "bounced in Mailchimp"),
+}
+
+
+def _refuse_opted_out_export(file: listfile.ListFile) -> None:
+    """A ListError when the file is Mailchimp's export of its unsubscribed or cleaned contacts."""
+    for header in file.headers:
+        kind = _OPTED_OUT_EXPORTS.get(listfile.header_key(header))
+        if kind is None:
+            continue
+        what, why, reason = kind
+        raise ListError(
+            f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
+            hint='Send to the subscribed contacts\' file of the same export (its name starts with "subscribed_"). To keep '
+            f'these addresses from being mailed from your other lists: mailer suppressions add ADDRESS --reason "{reason}".',
+        )
 
 
 _ADDRESS_ALONE = re.compile(r"\S+@\S+")
@@ -456,11 +491,102 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
+    opted_out = _opted_out(files, verdict, keys[codes])
+    if opted_out:
+        first_of = {row: first for row, first in first_of.items() if row not in opted_out}
     emails = _LazyTake(judged.normalized, codes)
     errors = _LazyLookup(judged.errors, codes)
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of)
+    missing = _missing_details(files, verdict)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing)
+
+
+_NO_ADDRESS = "no email address"
+
+
+def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
+    """Why rows without an address (of every file, in order) are rejected, where there is more to
+    say than "no email address": another address column holds one (Outlook's "E-mail 2 Address":
+    review 18h #12), or the row holds one cell only (a line below the list, "Confidential Information
+    - Do Not Distribute" as a Salesforce report ends: review 18h #8). Only the rows without an
+    address are looked at, column by column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = np.flatnonzero(verdict == _MISSING)
+    details: dict[int, str] = {}
+    start = 0
+    for file in files:
+        mine = missing[(missing >= start) & (missing < start + len(file.rows))] - start
+        start += len(file.rows)
+        if not len(mine) or len(file.columns) < 2:
+            continue
+        positions = pa.array(mine)
+        cells = [pc.utf8_trim_whitespace(column.take(positions)) for column in file.columns]
+        filled = np.stack([np.asarray(pc.not_equal(column, "").to_numpy(zero_copy_only=False), dtype=bool) for column in cells])
+        alone = np.flatnonzero(filled.sum(axis=0) == 1)
+        for at, column in zip(alone.tolist(), filled[:, alone].argmax(axis=0).tolist(), strict=True):
+            details[start - len(file.rows) + int(mine[at])] = (
+                f'{_NO_ADDRESS}; the row holds only "{listfile.short(str(cells[column][at].as_py()), 80)}"'
+            )
+        read = file.headers[file.recognized["email"]]
+        for position in sorted(file.custom.values(), reverse=True):  # the leftmost other address column wins
+            if listfile.canonical_name(file.headers[position]) != "email":
+                continue
+            held = np.flatnonzero(np.asarray(pc.match_substring(cells[position], "@").to_numpy(zero_copy_only=False), dtype=bool))
+            other = file.headers[position]
+            for at, value in zip(held.tolist(), cells[position].take(pa.array(held)).to_pylist(), strict=True):
+                details[start - len(file.rows) + int(mine[at])] = (
+                    f'{_NO_ADDRESS} under "{read}"; "{other}" holds {listfile.short(value, 80)}: move it to "{read}" to mail this journalist'
+                )
+    return details
+
+
+def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
+    """The rows (of every file, in order) whose address asked not to be mailed, each with why:
+    its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
+    OPT_OUT_HEADERS) says so, or another row of the same address does. ``verdict`` is marked
+    _OPTED_OUT for them. Nothing is computed for lists without such a column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    said: dict[int, str] = {}
+    start = 0
+    for file in files:
+        at = next((at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS), None)
+        if at is not None:
+            cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
+            opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+            rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
+            for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
+                said[start + row] = f'opted out of email ("{file.headers[at]}": {listfile.short(value, 40)})'
+        start += len(file.rows)
+    if not said:
+        return {}
+    addressed = (verdict == _OK) | (verdict == _DUPLICATE)
+    own = np.array(sorted(said), dtype=np.int64)
+    own = own[addressed[own]]
+    if not len(own):
+        return {}
+    every = np.flatnonzero(addressed & np.isin(keys, keys[own]))
+    first_saying = {int(key): int(row) for row, key in zip(own[::-1].tolist(), keys[own[::-1]].tolist(), strict=True)}
+    verdict[every] = _OPTED_OUT
+    where = {number: file.path for number, file in enumerate(files)}
+    bounds = np.cumsum([0, *(len(file.rows) for file in files)])
+    opted_out = {}
+    for row in every.tolist():
+        if row in said:
+            opted_out[row] = said[row]
+            continue
+        other = first_saying[int(keys[row])]
+        number = int(np.searchsorted(bounds, other, side="right")) - 1
+        spreadsheet_row = int(files[number].rows[other - bounds[number]])
+        same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
+        opted_out[row] = f"opted out of email ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
+    return opted_out
 
 
 def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:
@@ -546,6 +672,7 @@ def _summary(file: ListFile) -> ListSummary:
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
         notes=file.notes,
+        send_notes=file.send_notes,
     )
 
 
@@ -650,9 +777,11 @@ def _details(examined: _Examined, indices: np.ndarray) -> list[str]:
     details = []
     for index, verdict, code in zip(indices.tolist(), verdicts, codes, strict=True):
         if verdict == _MISSING:
-            details.append("no email address")
+            details.append(examined.missing.get(index, _NO_ADDRESS))
         elif verdict == _INVALID:
             details.append(by_distinct[code])
+        elif verdict == _OPTED_OUT:
+            details.append(examined.opted_out[index])
         else:
             details.append(examined.detail(index))
     return details
@@ -750,10 +879,22 @@ def _one_line(cells: pa.Array) -> pa.Array:
 
 
 def normalize_tags(tags: pa.Array) -> pa.Array:
-    """Tags split on ";", "," or "|", trimmed, empty ones dropped, joined with "; "."""
+    """Tags split on ";", "," or "|" (or Google's " ::: "), trimmed, empty ones dropped, joined with "; ".
+
+    As contact exports write them (review 18h #4): Google Contacts' labels "* myContacts ::: Press"
+    (a star marks Google's own groups) give "myContacts; Press"; Mailchimp's TAGS, each in double
+    quotes ("Press","Health"), give "Press; Health".
+    """
     import pyarrow.compute as pc
 
     separators = re.escape(_TAG_SEPARATORS)
+    if cellbytes.may_hold(tags, [listfile.SEVERAL]):
+        tags = pc.replace_substring(tags, listfile.SEVERAL, ";")
+    if cellbytes.may_hold(tags, ['"']):
+        quoted = pc.match_substring_regex(tags, r'^\s*".*"\s*$')
+        tags = pc.if_else(quoted, pc.replace_substring_regex(tags, rf'^\s*"|"\s*$|"\s*([{separators}])\s*"', r"\1"), tags)
+    if cellbytes.may_hold(tags, ["*"]):
+        tags = pc.replace_substring_regex(tags, rf"(^|[{separators}])\s*\*\s+", r"\1")
     tags = pc.replace_substring_regex(tags, rf"^[\s{separators}]+|[\s{separators}]+$", "")
     return pc.replace_substring_regex(tags, rf"\s*[{separators}][\s{separators}]*", "; ")
 

@@ -7,8 +7,9 @@ expects where the decimal mark is a comma), and cells made spreadsheet-safe (no 
 
 The clean list is written column by column: each cell made safe and quoted as Python's
 ``csv.writer`` would (Arrow compute kernels), the cells of a row joined, and the text of a
-block of rows written in one go. tests/test_contacts_writing.py proves the bytes are those of
-``csv.writer`` with ``safe_cell``.
+block of rows written in one go. tests/test_contacts_table.py proves the bytes are those of
+``csv.writer`` with ``safe_cell`` (a carriage return inside a cell quoted, as a writer ending its
+lines "\\r\\n" quotes it; lines end "\\n").
 """
 
 from __future__ import annotations
@@ -172,22 +173,31 @@ def _character_class(characters: Sequence[str]) -> str:
 
 @cache
 def _quoted_characters(delimiter: str) -> tuple[str, ...]:
-    """The characters that make csv.writer (minimal quoting, "\\n" line ends) quote a cell, asked of csv itself."""
+    """The characters that make csv.writer (minimal quoting) quote a cell, asked of csv itself.
+
+    Asked of a writer ending its lines "\\r\\n", which quotes a carriage return as well as a line
+    feed: one ending them "\\n" (as the files are written) leaves a lone carriage return unquoted,
+    and a cell typed with one (Excel for Mac's line break inside a cell) then read back as two rows
+    (review 18h #7)."""
     found = []
     for character in sorted({delimiter, *map(chr, range(128))}):
         buffer = io.StringIO()
-        _writer(buffer, delimiter).writerow([f"a{character}b", "c"])
+        _writer(buffer, delimiter, lineterminator="\r\n").writerow([f"a{character}b", "c"])
         if buffer.getvalue().startswith('"'):
             found.append(character)
     return tuple(sorted(found))
 
 
 def _write_rows(handle: BinaryIO, rows: Sequence[Sequence[str]], delimiter: str, *, header: Sequence[str]) -> None:
-    """The header row as it is, then rows of cells made spreadsheet-safe, in one write."""
+    """The header row as it is, then rows of cells made spreadsheet-safe, in one write: each line as
+    csv.writer writes it ending in "\\r\\n" (a carriage return in a cell quoted), ended "\\n"."""
     buffer = io.StringIO()
-    writer = _writer(buffer, delimiter)
-    writer.writerow(header)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    writer = _writer(buffer, delimiter, lineterminator="\r\n")
+    for row in [header, *([safe_cell(cell) for cell in row] for row in rows)]:
+        writer.writerow(row)
+        buffer.seek(buffer.tell() - 2)  # "\r\n" -> "\n"
+        buffer.write("\n")
+        buffer.truncate()
     handle.write(buffer.getvalue().encode("utf-8"))
 
 
@@ -209,8 +219,8 @@ def write_rejects(contact_list: ContactList, path: Path | str, *, delimiter: str
     return len(contact_list.rejected)
 
 
-def _writer(handle: TextIO, delimiter: str) -> Any:
-    return csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+def _writer(handle: TextIO, delimiter: str, *, lineterminator: str = "\n") -> Any:
+    return csv.writer(handle, delimiter=delimiter, lineterminator=lineterminator)
 
 
 @contextmanager

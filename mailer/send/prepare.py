@@ -149,6 +149,9 @@ def prepare_send(
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+    # Which address of a cell of several is mailed: said by `lists check`, and here for an office
+    # that sends without checking first (review 18h #11).
+    warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
     problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
         problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
