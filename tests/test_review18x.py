@@ -1,0 +1,77 @@
+"""Review 18x: the re-send of the journalists a refused request did not name (1886667, aaf9223),
+PGCONNECT_TIMEOUT and [database] connect_timeout (47353c9), mailer show --open's unsubscribe page
+(eea0e89) and the typo rule for short names (3a70696)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
+from sqlalchemy import Engine
+
+from mailer import send
+from mailer.models import Mode, SuppressionReason
+from mailer.send import plan
+from mailer.store import suppressions
+
+RELEASE = rendered()
+
+
+def _started(store: Engine, count: int, *, batch_size: int = 10) -> str:
+    built = plan.build(RELEASE, contact_list(count), batch_size=batch_size)
+    return send.record(
+        store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={"from_email": "p@x.org"}
+    ).campaign_id
+
+
+def _run(store: Engine, standin: Any, campaign_id: str, *, sleep: Any = None, **kwargs: Any) -> send.Outcome:
+    return send.run(
+        store,
+        campaign_id,
+        rendered=RELEASE,
+        transport=transport_for(standin, config_for(standin.url, timeout=5.0)),
+        pacing=send.Pacing(concurrency=kwargs.pop("concurrency", 1), retries=3, max_retry_wait=60.0),
+        sleep=sleep or FakeSleep(),
+        jitter=lambda: 0.5,
+        **kwargs,
+    )
+
+
+def _refuse_where_it_is(standin: Any, address: str) -> None:
+    """SendGrid refuses ``address`` every time, naming the personalization it holds in that body."""
+    for index in range(10):
+        standin.answer(
+            400,
+            times=10,
+            match=lambda r, i=index: len(r.body["personalizations"]) > i and r.body["personalizations"][i]["to"][0]["email"] == address,
+            body={"errors": [{"message": "Does not contain a valid address.", "field": f"personalizations.{index}.to", "help": None}]},
+        )
+
+
+def test_a_refusal_after_a_retry_fails_the_journalist_sendgrid_named(store: Engine, standin: Any) -> None:
+    """SendGrid asks to slow down (429); while the request waits, its first journalist unsubscribes,
+    so it goes again without her, and SendGrid refuses its second personalization (j00002). mailer read
+    that index in the request as first planned: j00001, whose address is fine, failed with
+    'personalizations.1.to: Does not contain a valid address. (j00001@example.org)' and was never
+    mailed, while the warning blamed her. Only j00002 fails, named as she is; everyone else is mailed."""
+    campaign_id = _started(store, 10)
+    standin.rate_limit(times=1)
+    _refuse_where_it_is(standin, "j00002@example.org")
+
+    def unsubscribe_meanwhile(_seconds: float) -> None:
+        with store.begin() as connection:
+            suppressions.add(
+                connection, [("j00000@example.org", SuppressionReason.UNSUBSCRIBE, None)], source="webhook", now=datetime.now(UTC)
+            )
+
+    warnings: list[str] = []
+    counted: list[int] = []
+    outcome = _run(store, standin, campaign_id, sleep=unsubscribe_meanwhile, on_warning=warnings.append, on_request=counted.append)
+    logged = states(store, campaign_id)
+    assert logged["j00002@example.org"] == "failed", logged
+    assert logged["j00001@example.org"] == "accepted", (logged, warnings)
+    assert outcome.counts["failed"] == 1 and outcome.counts["accepted"] == 8, outcome.counts
+    assert "j00001@example.org" not in " ".join(warnings) and "(j00002@example.org)" in warnings[0], warnings
+    assert outcome.errors == [("failed", "personalizations.1.to: Does not contain a valid address. (j00002@example.org)", 1)]
+    assert sum(counted) == 10, counted  # the progress bar: every journalist of the campaign once
