@@ -5,8 +5,10 @@ PGCONNECT_TIMEOUT and [database] connect_timeout (47353c9), mailer show --open's
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from office_cli import SEND, mailed, mailer, office, said
 from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
 from sqlalchemy import Engine
 
@@ -75,3 +77,15 @@ def test_a_refusal_after_a_retry_fails_the_journalist_sendgrid_named(store: Engi
     assert "j00001@example.org" not in " ".join(warnings) and "(j00002@example.org)" in warnings[0], warnings
     assert outcome.errors == [("failed", "personalizations.1.to: Does not contain a valid address. (j00002@example.org)", 1)]
     assert sum(counted) == 10, counted  # the progress bar: every journalist of the campaign once
+
+
+def test_the_other_journalist_of_a_refused_request_of_two_goes_again_in_plain_words(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The README's own beat list: Ana and Ben, one request; SendGrid refuses Ben's address. The
+    warning ended 'The other 1 recipient go again as request 2.'; it says 'The other recipient goes
+    again as request 2.'"""
+    office(tmp_path, standin, db_url)
+    standin.answer(400, body={"errors": [{"field": "personalizations.1.to", "message": "Does not contain a valid address.", "help": None}]})
+    sent = mailer(*SEND)
+    assert sent.exit_code == 3, sent.output
+    assert "(ben@gazette.example). The other recipient goes again as request 2." in said(sent), sent.output
+    assert mailed(standin) == ["ana@daily.example"]

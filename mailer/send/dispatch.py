@@ -565,7 +565,7 @@ class Dispatcher:
         return [
             lambda: self.on_warning(
                 f"Request {request.number} ({len(request.messages)} recipients) refused by SendGrid because of "
-                f"{_recipients(failed)}: {text.rstrip('.')}. {_recipients(len(others), 'The other')} go again as request {number}."
+                f"{_recipients(failed)}: {text.rstrip('.')}. {_the_others(len(others))} again as request {number}."
             ),
             lambda: self.on_request(failed + left_out),
         ]
@@ -620,9 +620,14 @@ def _named_recipients(error: Rejected, request: Request) -> set[int]:
     return named
 
 
-def _recipients(count: int, the: str = "") -> str:
-    """ "1 recipient", "The other 999 recipients"."""
-    return f"{the} {count} recipient{'s' if count != 1 else ''}".strip()
+def _recipients(count: int) -> str:
+    """ "1 recipient", "2 recipients"."""
+    return f"{count} recipient{'s' if count != 1 else ''}"
+
+
+def _the_others(count: int) -> str:
+    """ "The other recipient goes", "The other 999 recipients go" (not "The other 1 recipient go")."""
+    return "The other recipient goes" if count == 1 else f"The other {count} recipients go"
 
 
 def _rejection_text(error: Rejected, request: Request) -> str:
