@@ -4,13 +4,21 @@ PGCONNECT_TIMEOUT and [database] connect_timeout (47353c9), mailer show --open's
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import SEND, mailed, mailer, office, said
 from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from mailer import send
 from mailer.models import Mode, SuppressionReason
@@ -89,3 +97,60 @@ def test_the_other_journalist_of_a_refused_request_of_two_goes_again_in_plain_wo
     assert sent.exit_code == 3, sent.output
     assert "(ben@gazette.example). The other recipient goes again as request 2." in said(sent), sent.output
     assert mailed(standin) == ["ana@daily.example"]
+
+
+@contextmanager
+def _slow_link(port: int, delay: float) -> Iterator[int]:
+    """A port of 127.0.0.1 that passes connections on to ``port`` only after ``delay`` seconds (the
+    office's VPN on a bad day): a PostgreSQL server that answers, late."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    opened: list[socket.socket] = []
+
+    def pipe(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def through(client: socket.socket) -> None:
+        time.sleep(delay)
+        with contextlib.suppress(OSError):
+            server = socket.create_connection(("127.0.0.1", port))
+            opened.append(server)
+            threading.Thread(target=pipe, args=(client, server), daemon=True).start()
+            pipe(server, client)
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client = listener.accept()[0]
+                opened.append(client)
+                threading.Thread(target=through, args=(client,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for connection in opened:
+            connection.close()
+
+
+def test_connect_timeout_0_waits_for_a_server_that_answers_late(tmp_path: Path, db_url: str, database: str, monkeypatch: Any) -> None:
+    """The README: `connect_timeout = 0` under [database] waits for ever. mailer handed psycopg no
+    timeout at all for 0, and psycopg then waits its own 130 seconds: on a VPN slower than that,
+    every command gave up with 'the database server ... did not answer within 0 seconds'. 0 now
+    waits until the server answers (psycopg's 130 seconds shortened to 2 here, the link taking 4)."""
+    if database != "postgresql":
+        pytest.skip("a PostgreSQL server's connect timeout")
+    import psycopg.conninfo
+
+    monkeypatch.setattr(psycopg.conninfo, "_DEFAULT_CONNECT_TIMEOUT", 2)
+    url = make_url(db_url)
+    with _slow_link(url.port or 5432, delay=4.0) as port:
+        slow = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{slow}"\nconnect_timeout = 0\n', encoding="utf-8")
+        listed = mailer("campaigns")
+    assert listed.exit_code == 0, listed.output
+    assert "did not answer" not in listed.output, listed.output
