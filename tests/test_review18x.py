@@ -5,6 +5,7 @@ PGCONNECT_TIMEOUT and [database] connect_timeout (47353c9), mailer show --open's
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from office_cli import SEND, mailed, mailer, office, said
 from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
 from sqlalchemy import Engine
@@ -154,3 +156,20 @@ def test_connect_timeout_0_waits_for_a_server_that_answers_late(tmp_path: Path, 
         listed = mailer("campaigns")
     assert listed.exit_code == 0, listed.output
     assert "did not answer" not in listed.output, listed.output
+
+
+@pytest.mark.parametrize("log", ["sqlite:///out/mailer.db", "postgresql+psycopg://press@127.0.0.1:9/mailer?connect_timeout=5"])
+def test_a_pgconnect_timeout_the_log_does_not_use_stops_nothing(tmp_path: Path, monkeypatch: Any, log: str) -> None:
+    """PGCONNECT_TIMEOUT=30s, set on the laptop for some other program: the office's log is the
+    SQLite file (or its URL says how long to wait), so the variable plays no part. Yet every command,
+    `mailer lists check` and `mailer preview` too, stopped with 'The environment variable
+    PGCONNECT_TIMEOUT is "30s": it must be a whole number of seconds.' They work as before."""
+    for name in ("releases", "templates", "lists"):
+        shutil.copytree(ROOT / name, tmp_path / name, dirs_exist_ok=True)
+    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{log}"\n', encoding="utf-8")
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "30s")
+    checked = mailer("lists", "check", "lists/press.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "PGCONNECT_TIMEOUT" not in checked.output
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
