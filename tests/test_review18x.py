@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from office_cli import SEND, mailed, mailer, office, said
+from office_cli import SEND, SIX, campaign_of, mailed, mailer, office, said
 from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -173,3 +173,28 @@ def test_a_pgconnect_timeout_the_log_does_not_use_stops_nothing(tmp_path: Path, 
     assert "PGCONNECT_TIMEOUT" not in checked.output
     previewed = mailer("preview", "releases/example.md")
     assert previewed.exit_code == 0, previewed.output
+
+
+def test_each_journalist_sendgrid_named_fails_with_its_words_about_her(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid refuses two addresses of a request of six. Both failed with the whole answer, so Jo1's
+    row (`mailer contact j1@...`) gave Jo3's address as a reason she was not mailed, and `mailer status`
+    lumped them in one line naming both: with fifty bad addresses in a batch, one line of fifty
+    addresses on each of fifty rows. Each fails with SendGrid's words about her alone."""
+    office(tmp_path, standin, db_url, beat=SIX)
+    refusal = {
+        "errors": [
+            {"field": "personalizations.1.to", "message": "Does not contain a valid address.", "help": None},
+            {"field": "personalizations.3.to", "message": "Does not contain a valid address.", "help": None},
+        ]
+    }
+    standin.answer(400, body=refusal)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 3, sent.output
+    assert "because of 2 recipients:" in said(sent) and "The other 4 recipients go again as request 2." in said(sent), sent.output
+    assert sorted(mailed(standin)) == [f"j{i}@paper{i}.example" for i in (0, 2, 4, 5)]
+    status = said(mailer("status", campaign_of(sent)))
+    assert "1 failed: personalizations.1.to: Does not contain a valid address. (j1@paper1.example) " in status, status
+    assert "1 failed: personalizations.3.to: Does not contain a valid address. (j3@paper3.example) " in status, status
+    jo1 = said(mailer("contact", "j1@paper1.example"))
+    assert "Error: personalizations.1.to: Does not contain a valid address. (j1@paper1.example)" in jo1, jo1
+    assert "j3@paper3.example" not in jo1, jo1

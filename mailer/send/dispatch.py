@@ -558,7 +558,17 @@ class Dispatcher:
         self.next_no += 1
         messages.renumber(connection, self.campaign_id, others.message_keys, number, now=utcnow())
         text = _without_forgotten(connection, request, _rejection_text(error, request))
-        self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
+        for index in sorted(named):  # each with SendGrid's words about her, not about the others it named
+            own = _without_forgotten(connection, request, _rejection_text(error, request, index=index))
+            messages.mark_one(
+                connection,
+                self.campaign_id,
+                request.messages[index].message_key,
+                old=MessageState.PLANNED,
+                new=MessageState.FAILED,
+                now=utcnow(),
+                error=own,
+            )
         again.append(_with(request, others, number))
         self.refusals[number] = self.refusals.get(request.number, 0) + 1
         failed = len(named)
@@ -630,15 +640,19 @@ def _the_others(count: int) -> str:
     return "The other recipient goes" if count == 1 else f"The other {count} recipients go"
 
 
-def _rejection_text(error: Rejected, request: Request) -> str:
-    """SendGrid's errors, with `personalizations.N` also naming the address it points at."""
+def _rejection_text(error: Rejected, request: Request, *, index: int | None = None) -> str:
+    """SendGrid's errors, with `personalizations.N` also naming the address it points at; with
+    ``index``, only those about that personalization."""
     parts = []
     for item in error.errors or [{"message": error.message, "field": None}]:
         field_name = item.get("field") or ""
         text = f"{field_name}: {item.get('message')}" if field_name else str(item.get("message"))
         pieces = field_name.split(".")
-        if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() and int(pieces[1]) < len(request.messages):
-            text += f" ({request.messages[int(pieces[1])].email})"
+        at = int(pieces[1]) if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() else None
+        if index is not None and at != index:
+            continue
+        if at is not None and at < len(request.messages):
+            text += f" ({request.messages[at].email})"
         parts.append(text)
     return "; ".join(parts)
 
