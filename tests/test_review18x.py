@@ -5,8 +5,11 @@ PGCONNECT_TIMEOUT and [database] connect_timeout (47353c9), mailer show --open's
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -198,3 +201,38 @@ def test_each_journalist_sendgrid_named_fails_with_its_words_about_her(tmp_path:
     jo1 = said(mailer("contact", "j1@paper1.example"))
     assert "Error: personalizations.1.to: Does not contain a valid address. (j1@paper1.example)" in jo1, jo1
     assert "j3@paper3.example" not in jo1, jo1
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A PostgreSQL port that takes connections and never answers (a server behind a dropped VPN)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                taken.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for connection in taken:
+            connection.close()
+
+
+def test_a_one_second_connect_timeout_is_said_as_the_two_it_waits(tmp_path: Path, silent_port: int) -> None:
+    """PGCONNECT_TIMEOUT=1: libpq (and psycopg) wait two seconds at least, and mailer said 'did not
+    answer within 1 seconds'. It says the 2 seconds it waited."""
+    (tmp_path / "mailer.toml").write_text(
+        f'[database]\nurl = "postgresql+psycopg://press@127.0.0.1:{silent_port}/mailer"\n', encoding="utf-8"
+    )
+    env = {**{k: v for k, v in os.environ.items() if k != "PGCONNECT_TIMEOUT"}, "PYTHONPATH": str(ROOT), "PGCONNECT_TIMEOUT": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "campaigns"], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    words = " ".join(done.stderr.split())
+    assert done.returncode == 1, words
+    assert f"the database server at 127.0.0.1:{silent_port} did not answer within 2 seconds." in words, words
