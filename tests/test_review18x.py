@@ -236,3 +236,38 @@ def test_a_one_second_connect_timeout_is_said_as_the_two_it_waits(tmp_path: Path
     words = " ".join(done.stderr.split())
     assert done.returncode == 1, words
     assert f"the database server at 127.0.0.1:{silent_port} did not answer within 2 seconds." in words, words
+
+
+_KILLED_AFTER_THE_REFUSAL = """
+import os, sys
+sys.path.insert(0, {tests!r})
+from send_fixtures import FakeSleep, config_for, rendered, transport_for
+from mailer import send
+from mailer.store import connect
+
+class StandIn:
+    url = {url!r}
+    api_key = {key!r}
+
+send.run(connect({db!r}), {campaign!r}, rendered=rendered(), transport=transport_for(StandIn, config_for(StandIn.url, timeout=5.0)),
+    pacing=send.Pacing(concurrency=1, retries=0, max_retry_wait=1.0), sleep=FakeSleep(), jitter=lambda: 0.5,
+    on_warning=lambda text: os._exit(9))  # killed once the refusal is logged, before the others go again
+"""
+
+
+def test_killed_between_a_refusal_and_the_others_going_again_a_resume_mails_each_once(store: Engine, standin: Any, db_url: str) -> None:
+    """Promises 1 and 2 for the new re-send: the process dies (as with SIGKILL) just after SendGrid's
+    refusal of one journalist is logged and before the other nine go again. A resume mails the
+    nine once each, never the refused one, and nobody is left planned or unknown."""
+    campaign_id = _started(store, 10)
+    standin.answer(400, body={"errors": [{"field": "personalizations.2.to", "message": "Does not contain a valid address.", "help": None}]})
+    code = _KILLED_AFTER_THE_REFUSAL.format(
+        tests=str(Path(__file__).parent), url=standin.url, key=standin.api_key, db=db_url, campaign=campaign_id
+    )
+    died = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert died.returncode == 9, died.stderr
+    assert sorted(set(states(store, campaign_id).values())) == ["failed", "planned"]
+    resumed = _run(store, standin, campaign_id)
+    assert resumed.counts["accepted"] == 9 and resumed.counts["failed"] == 1, resumed.counts
+    accepted = standin.accepted_addresses()
+    assert len(accepted) == 9 and set(accepted.values()) == {1} and "j00002@example.org" not in accepted
