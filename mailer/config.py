@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
 from email_validator import EmailNotValidError, validate_email
@@ -506,7 +506,7 @@ def _with_environment_timeout(config: Config, environ: Mapping[str, str]) -> Con
     """``config`` with ``[database] connect_timeout`` from PGCONNECT_TIMEOUT, if set and the file
     leaves the key out. libpq waits for ever on 0 or less, as the key's 0 does."""
     given = environ.get(PGCONNECT_TIMEOUT, "").strip()
-    if not given or "connect_timeout" in config.database.model_fields_set:
+    if not given or "connect_timeout" in config.database.model_fields_set or not _waits_as_libpq_says(config.database.url):
         return config
     try:
         seconds = int(given)
@@ -517,3 +517,12 @@ def _with_environment_timeout(config: Config, environ: Mapping[str, str]) -> Con
         ) from None
     database = config.database.model_copy(update={"connect_timeout": max(seconds, 0)})
     return config.model_copy(update={"database": database})
+
+
+def _waits_as_libpq_says(url: str) -> bool:
+    """Whether PGCONNECT_TIMEOUT bears on the log at ``url``: a PostgreSQL one whose URL gives no
+    ?connect_timeout. Else a variable set for another program (30s, say) stopped every command of
+    an office whose log is the SQLite file, `mailer lists check` and `preview` too (review 18x)."""
+    if not url.startswith("postgresql"):
+        return False
+    return "connect_timeout" not in parse_qs(urlsplit(url).query)

@@ -83,6 +83,9 @@ class _Attempt:
 
     result: RequestResult | None = None
     error: BaseException | None = None
+    # The request as it left, when a retry after a wait left without journalists suppressed,
+    # forgotten or called off meanwhile (``_recheck``): SendGrid's ``personalizations.N`` counts in it.
+    sent: Request | None = None
 
 
 class _Gate:
@@ -447,26 +450,28 @@ class Dispatcher:
         planned) if the gate is shut, or if the run stops while a retry waits: nothing was accepted.
         """
         failures = rate_limited = 0
+        first = request
         while True:
             try:
                 result = self.transport.send(request) if gate is None else self.transport.send(request, gate.wait)
-                return _Attempt(result=result)
+                return _Attempt(result=result, sent=_changed(request, first))
             except Withheld:
                 return _Attempt()
             except RateLimited as exc:
                 rate_limited += 1
                 if rate_limited > RATE_LIMIT_ATTEMPTS:
-                    return _Attempt(error=Unavailable("SendGrid kept answering 429 (too many requests)."))
+                    return _Attempt(error=Unavailable("SendGrid kept answering 429 (too many requests)."), sent=_changed(request, first))
                 wait_for = min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter())
             except Unavailable as exc:
                 failures += 1
                 if failures > self.pacing.retries:
-                    return _Attempt(error=exc)
+                    return _Attempt(error=exc, sent=_changed(request, first))
                 wait_for = min(BACKOFF_BASE * 2 ** (failures - 1), self.pacing.max_retry_wait) * (0.5 + 0.5 * self.jitter())
             except TransportError as exc:
-                return _Attempt(error=exc)
+                return _Attempt(error=exc, sent=_changed(request, first))
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the request may have left
-                return _Attempt(error=OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}"))
+                unexpected = OutcomeUnknown(f"Unexpected error while sending: {exc.__class__.__name__}: {exc}")
+                return _Attempt(error=unexpected, sent=_changed(request, first))
             # Refused: nothing of it is at SendGrid, so it is off the list in flight while it waits.
             # (A prepared request refused before its gate opened was never listed: the gate still
             # governs it, and the main thread lists it before opening it.)
@@ -506,10 +511,13 @@ class Dispatcher:
                 self._mark(connection, request.number, MessageState.UNKNOWN, MessageState.ACCEPTED, **accepted)
             return [lambda: self.on_request(size)]
         if isinstance(error, Rejected):
-            named = _named_recipients(error, request)
-            if named and len(named) < size and self.refusals.get(request.number, 0) < AGAIN_AFTER_REFUSAL:  # a 400 sends nobody
-                return self._send_the_others(connection, request, error, named, halves)
-            text = _without_forgotten(connection, request, _rejection_text(error, request))
+            sent = attempt.sent or request  # SendGrid's personalizations.N counts in the request as it left
+            named = _named_recipients(error, sent)
+            if (
+                named and len(named) < len(sent.messages) and self.refusals.get(request.number, 0) < AGAIN_AFTER_REFUSAL
+            ):  # a 400 sends nobody
+                return self._send_the_others(connection, sent, error, named, halves, left_out=size - len(sent.messages))
+            text = _without_forgotten(connection, request, _rejection_text(error, sent))
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
             return [
                 lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"),
@@ -538,27 +546,38 @@ class Dispatcher:
         return []
 
     def _send_the_others(
-        self, connection: Connection, request: Request, error: Rejected, named: set[int], again: list[Request]
+        self, connection: Connection, request: Request, error: Rejected, named: set[int], again: list[Request], *, left_out: int = 0
     ) -> list[Callable[[], None]]:
-        """SendGrid refused ``request`` (400) for the recipients at the ``named`` personalization
-        indexes alone: they fail with its words; the others, whom a refused request mailed no more
-        than them, go again as a request of their own, added to ``again`` (one address SendGrid
-        refused held back 999 journalists until someone ran ``mailer resume --retry-failed``)."""
+        """SendGrid refused ``request`` (400, as it left) for the recipients at the ``named``
+        personalization indexes alone: they fail with its words; the others, whom a refused request
+        mailed no more than them, go again as a request of their own, added to ``again`` (one address
+        SendGrid refused held back 999 journalists until someone ran ``mailer resume --retry-failed``).
+        ``left_out``: journalists a retry left out of it (``_recheck``), counted done here."""
         others = request.recipients.without(named)
         number = self.next_no
         self.next_no += 1
         messages.renumber(connection, self.campaign_id, others.message_keys, number, now=utcnow())
         text = _without_forgotten(connection, request, _rejection_text(error, request))
-        self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
+        for index in sorted(named):  # each with SendGrid's words about her, not about the others it named
+            own = _without_forgotten(connection, request, _rejection_text(error, request, index=index))
+            messages.mark_one(
+                connection,
+                self.campaign_id,
+                request.messages[index].message_key,
+                old=MessageState.PLANNED,
+                new=MessageState.FAILED,
+                now=utcnow(),
+                error=own,
+            )
         again.append(_with(request, others, number))
         self.refusals[number] = self.refusals.get(request.number, 0) + 1
         failed = len(named)
         return [
             lambda: self.on_warning(
                 f"Request {request.number} ({len(request.messages)} recipients) refused by SendGrid because of "
-                f"{_recipients(failed)}: {text.rstrip('.')}. {_recipients(len(others), 'The other')} go again as request {number}."
+                f"{_recipients(failed)}: {text.rstrip('.')}. {_the_others(len(others))} again as request {number}."
             ),
-            lambda: self.on_request(failed),
+            lambda: self.on_request(failed + left_out),
         ]
 
     def _split(self, connection: Connection, request: Request) -> tuple[Request, Request]:
@@ -588,6 +607,11 @@ def _with(request: Request, part: Recipients, number: int) -> Request:
     return replace(request, number=number, messages=replace(part, request_no=number))
 
 
+def _changed(request: Request, first: Request) -> Request | None:
+    """``request`` (as it left) when it is not ``first`` (as it was listed), else None."""
+    return None if request is first else request
+
+
 # How many times the rest of a refused request goes again (each time SendGrid names other journalists
 # of it): an error SendGrid says of the first personalization only, though it holds for all, would
 # otherwise cost a request per journalist.
@@ -606,20 +630,29 @@ def _named_recipients(error: Rejected, request: Request) -> set[int]:
     return named
 
 
-def _recipients(count: int, the: str = "") -> str:
-    """ "1 recipient", "The other 999 recipients"."""
-    return f"{the} {count} recipient{'s' if count != 1 else ''}".strip()
+def _recipients(count: int) -> str:
+    """ "1 recipient", "2 recipients"."""
+    return f"{count} recipient{'s' if count != 1 else ''}"
 
 
-def _rejection_text(error: Rejected, request: Request) -> str:
-    """SendGrid's errors, with `personalizations.N` also naming the address it points at."""
+def _the_others(count: int) -> str:
+    """ "The other recipient goes", "The other 999 recipients go" (not "The other 1 recipient go")."""
+    return "The other recipient goes" if count == 1 else f"The other {count} recipients go"
+
+
+def _rejection_text(error: Rejected, request: Request, *, index: int | None = None) -> str:
+    """SendGrid's errors, with `personalizations.N` also naming the address it points at; with
+    ``index``, only those about that personalization."""
     parts = []
     for item in error.errors or [{"message": error.message, "field": None}]:
         field_name = item.get("field") or ""
         text = f"{field_name}: {item.get('message')}" if field_name else str(item.get("message"))
         pieces = field_name.split(".")
-        if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() and int(pieces[1]) < len(request.messages):
-            text += f" ({request.messages[int(pieces[1])].email})"
+        at = int(pieces[1]) if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() else None
+        if index is not None and at != index:
+            continue
+        if at is not None and at < len(request.messages):
+            text += f" ({request.messages[at].email})"
         parts.append(text)
     return "; ".join(parts)
 

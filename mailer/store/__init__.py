@@ -90,16 +90,27 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
     return engine
 
 
+# What "wait for ever" (0, as libpq reads it) is handed to the driver as: psycopg 3 takes 0, or
+# no timeout at all, for its own 130 seconds, and a server slower than that was given up on "did not
+# answer within 0 seconds" (review 18x). About 30 years, and an int, as libpq wants it.
+FOREVER = 10**9
+
+
 def _connect_args(url: str, connect_timeout: int) -> dict[str, dict[str, int]]:
-    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout (0: none, libpq
-    waits for ever), unless the URL gives one."""
-    if not url.startswith("postgresql") or connect_timeout <= 0:
+    """``create_engine``'s extra arguments for ``url``: PostgreSQL's connect timeout, the URL's
+    ?connect_timeout if it gives one; 0 (or less) waits for ever."""
+    if not url.startswith("postgresql"):
         return {}
     try:
-        given = "connect_timeout" in make_url(url).query
+        given = make_url(url).query.get("connect_timeout")
     except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
         return {}
-    return {} if given else {"connect_args": {"connect_timeout": connect_timeout}}
+    if given is not None:
+        try:
+            connect_timeout = int(given if isinstance(given, str) else given[-1])
+        except ValueError:  # not a number: the driver says so
+            return {}
+    return {"connect_args": {"connect_timeout": connect_timeout if connect_timeout > 0 else FOREVER}}
 
 
 def may_write(engine: Engine) -> None:

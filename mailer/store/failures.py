@@ -243,10 +243,16 @@ def _postgresql_opening(exc: SQLAlchemyError, url: str, connect_timeout: int | N
 
 
 def _timeout(parsed: URL, connect_timeout: int | None) -> str:
-    """The seconds a connection waited: the URL's ?connect_timeout, or the one given (store.CONNECT_TIMEOUT if None)."""
+    """The seconds a connection waited: the URL's ?connect_timeout, or the one given (store.CONNECT_TIMEOUT
+    if None); two at least, as libpq and psycopg wait (PGCONNECT_TIMEOUT=1 read "within 1 seconds")."""
     from mailer.store import CONNECT_TIMEOUT
 
-    return str(parsed.query.get("connect_timeout") or (CONNECT_TIMEOUT if connect_timeout is None else connect_timeout))
+    given = parsed.query.get("connect_timeout") or (CONNECT_TIMEOUT if connect_timeout is None else connect_timeout)
+    try:
+        seconds = int(given if isinstance(given, str | int) else given[-1])
+    except ValueError:
+        return str(given)
+    return str(max(seconds, 2))
 
 
 def _user(parsed: URL) -> str:

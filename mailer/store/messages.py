@@ -334,6 +334,19 @@ _MARK = Prepared(_request_update())
 _MARK_ACCEPTED = Prepared(_request_update(sg_message_id=bindparam("sg_message_id")))
 
 
+def mark_one(
+    connection: Connection, campaign_id: str, message_key: str, *, old: MessageState, new: MessageState, now: datetime, error: str
+) -> int:
+    """Move one journalist's row from ``old`` to ``new`` with ``error`` (one SendGrid named in a
+    refused request: its own words, not those about the others it named); returns how many moved."""
+    statement = (
+        update(message)
+        .where(message.c.campaign_id == campaign_id, message.c.message_key == message_key, message.c.state == old.value)
+        .values(state=new.value, error=error, updated_at=now)
+    )
+    return int(connection.execute(statement).rowcount or 0)
+
+
 def renumber(connection: Connection, campaign_id: str, keys: Collection[str], request_no: int, *, now: datetime) -> None:
     """Give part of a request its own number (a request split after SendGrid said it was too large)."""
     statement = (
