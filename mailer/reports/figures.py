@@ -83,6 +83,10 @@ class Summary:
     # request in flight when it stopped): what SendGrid held and discarded; the rest never left
     # (newcomer 16 #11: a send stopped half-way, then cancelled, read "discarded the 6 it held").
     handed: int = 0
+    # Of the emails SendGrid accepted, those no event has yet said were delivered, deferred,
+    # bounced, blocked or dropped (none arrived, or only "processed"): without them the lines
+    # under "Accepted" did not add up to it (review 18r #1).
+    no_news: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -207,6 +211,8 @@ class Summary:
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
         ]
+        if self.no_news:  # accepted, and no word since: so delivered, deferred and bounced add up to accepted
+            rows.append(("no_news", "No news yet (not reported delivered or bounced)", self.no_news, None))
         # One definition of bounced everywhere (cards, outlets, `mailer campaigns`): not delivered
         # because refused, for good or for now, or dropped by SendGrid; the breakdown sits under it.
         accepted = self.accepted
@@ -327,8 +333,12 @@ def _summaries(
     states: dict[str, Counter[str]] = defaultdict(Counter)
     deliveries: dict[str, Counter[str]] = defaultdict(Counter)
     skipped: dict[str, Counter[str]] = defaultdict(Counter)
+    no_news: Counter[str] = Counter()
+    silent = (None, Delivery.PROCESSED.value)  # SendGrid has it, and has said nothing of its fate
     for cid, state, skip_reason, delivery, n in message_store.tallies(connection, infos):
         states[cid][state] += n
+        if state == MessageState.ACCEPTED.value and delivery in silent:
+            no_news[cid] += n
         if state == MessageState.SKIPPED.value:
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
@@ -359,6 +369,7 @@ def _summaries(
             went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
             handed=handed,
+            no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] else 0,  # a cancelled send's read "cancelled"
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],

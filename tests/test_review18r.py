@@ -1,0 +1,70 @@
+"""Review 18r: a hostile read of the reports and exports, as a press officer reading the figures to
+her director and as someone who controls a list cell or an event.
+
+Each test is a finding: what the press officer saw, asserted as it should be; each failed on main
+before its fix (session 18). The delivery log is a real SQLite file or PostgreSQL database, filled
+with eventlog's rows and events; commands run through click's CliRunner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import without_log_line
+from eventlog import T0, add_campaign, add_message, sg_event
+from sqlalchemy import Engine
+
+from mailer.cli import main
+
+CAMPAIGN = "2026-02-19-wetlands"
+
+
+def run(log: Engine, *args: str) -> tuple[int, str]:
+    """``mailer ARGS`` in an office folder whose mailer.toml names ``log``: (exit code, output without the "Log:" line)."""
+    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, without_log_line(result.output)
+
+
+def imported(log: Engine, *events: dict[str, object]) -> None:
+    """The events through `mailer events import`, as an office loads a file SendGrid's events were saved to."""
+    Path("events.json").write_text(json.dumps(list(events)), encoding="utf-8")
+    code, out = run(log, "events", "import", "events.json")
+    assert code == 0, out
+
+
+def figure_rows(out: str) -> list[tuple[str, ...]]:
+    """The summary table's rows as printed: (figure, count, rate)."""
+    return [tuple(cell.strip() for cell in line.strip("│").split("│")) for line in out.splitlines() if line.startswith("│")]
+
+
+# -- 1. the lines under "Accepted by SendGrid" do not add up to it --------------------------------
+
+
+def test_summary_accounts_for_emails_sendgrid_has_said_nothing_of_yet(store: Engine) -> None:
+    """An hour after the send she reads the figures to her director: "Accepted by SendGrid 5,
+    Delivered 1, Deferred 0, Bounced 0". "And the other four?" Nothing on the table, the page or
+    the JSON said: SendGrid had not yet reported them delivered or bounced (no event, or only
+    "processed"). Now a line counts them, so the lines under Accepted add up to it."""
+    add_campaign(store, CAMPAIGN)
+    keys = [add_message(store, CAMPAIGN, f"j{i}@paper.example") for i in range(5)]
+    imported(
+        store,
+        sg_event("processed", "j0@paper.example", key=keys[0], campaign_id=CAMPAIGN, at=T0 + 5),
+        sg_event("processed", "j1@paper.example", key=keys[1], campaign_id=CAMPAIGN, at=T0 + 5),
+        sg_event("delivered", "j1@paper.example", key=keys[1], campaign_id=CAMPAIGN, at=T0 + 9),
+    )
+    code, out = run(store, "report", CAMPAIGN)
+    assert code == 0, out
+    rows = figure_rows(out)
+    assert ("Accepted by SendGrid", "5", "") in rows
+    assert ("Delivered", "1", "20.0%") in rows
+    assert ("No news yet (not reported delivered or bounced)", "4", "") in rows, out
+    assert rows.index(("No news yet (not reported delivered or bounced)", "4", "")) == rows.index(("Deferred (still trying)", "0", "")) + 1
+    code, out = run(store, "report", CAMPAIGN, "--format", "json")
+    figures = json.loads(out)["figures"]
+    assert figures["no_news"] == {"count": 4, "rate": None}
+    parts = ("delivered", "deferred", "no_news", "bounced")
+    assert sum(figures[key]["count"] for key in parts) == figures["accepted"]["count"]
