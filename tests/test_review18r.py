@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
+from office_cli import SEND, campaign_of, mailer, office
 from sqlalchemy import Engine
 
 from mailer.cli import main, output
@@ -122,3 +124,40 @@ def test_long_terminal_table_is_printed_a_chunk_at_a_time(monkeypatch: pytest.Mo
     assert [line[0] for line in lines[1:4]] == ["┏", "┃", "┡"] and lines[-1][0] == "└"
     assert len([line for line in lines if line.startswith("│")]) == 600
     assert peak < 3.0, f"{peak:.1f} MB"
+
+
+# -- 3. no-break and ideographic spaces, joiners: shown as \xa0 and \u3000 in every table --------
+
+
+def test_names_and_subjects_keep_their_spaces_and_joiners_on_the_terminal(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A French office's release is titled "Communiqué : ..." with the no-break space French
+    typography puts before a colon; its list names "Radio France" with the no-break space its
+    spreadsheet export kept, 山田　太郎 with the ideographic space between family and given name,
+    and a Persian journalist whose name holds a zero-width non-joiner. `mailer report`, `mailer
+    status` and `mailer contact` printed "Communiqué\\xa0:", "Radio\\xa0France", "山田\\u3000太郎",
+    "می\\u200cروم": the escape meant for control characters garbled names and the title. They now
+    print as written; a bidirectional override, which reorders what follows it, is still shown
+    as \\u202e."""
+    beat = (
+        "Email,First Name,Last Name,Outlet\n"
+        "ana@daily.example,Ana,Lima,Radio\u00a0France\n"
+        "yo@nhk.example,山田\u3000太郎,,NHK\n"
+        "sara@iran.example,\u0645\u06cc\u200c\u0631\u0648\u0645,,\u202eevil\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace('subject: "Riverbend', 'subject: "Communiqué\u00a0: Riverbend', 1), encoding="utf-8")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    for args in (("report", campaign_id, "--kind", "recipients", "--wide"), ("report", campaign_id), ("status", campaign_id)):
+        shown = mailer(*args)
+        assert shown.exit_code == 0, shown.output
+        assert "\\x" not in shown.output and "\\u200c" not in shown.output and "\\u3000" not in shown.output, shown.output
+        assert "Communiqué\u00a0: Riverbend" in shown.output or args[2:3] == ("--kind",), shown.output
+    listed = mailer("report", campaign_id, "--kind", "recipients", "--wide").output
+    assert "Radio\u00a0France" in listed and "山田\u3000太郎" in listed and "\u0645\u06cc\u200c\u0631\u0648\u0645" in listed, listed
+    assert "\\u202eevil" in listed and "\u202e" not in listed, listed
+    told = mailer("contact", "ana@daily.example").output
+    assert "ana@daily.example: Ana Lima, Radio\u00a0France" in told and "Subject:  Communiqué\u00a0: Riverbend" in told, told

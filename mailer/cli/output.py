@@ -74,14 +74,27 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# Not "printable" to Python, yet only spaces or joiners to a terminal, and part of how names and
+# subjects are written: the no-break spaces of French typography ("Communiqué : ...") and of
+# spreadsheet exports, the ideographic space between a Japanese family and given name, the
+# joiners of Persian and Indic names and of emoji, the soft hyphen. Shown as "\xa0", "\u3000"
+# they garbled the journalist's name (review 18r #3). Bidirectional controls are not among them:
+# they reorder what follows them, so they stay shown as "\u202e".
+SHOWN_AS_THEY_ARE = frozenset(
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # spaces (Zs)
+    "\u200c\u200d\u00ad"  # zero-width non-joiner and joiner, soft hyphen
+)
+
+
 def visible(message: str) -> str:
     """``message`` with the characters a terminal would act on (escape sequences, tabs, carriage
-    returns) shown as ``\\x1b``, ``\\t``; line breaks kept. Names, outlets and subjects come from
+    returns, bidirectional overrides) shown as ``\\x1b``, ``\\t``, ``\\u202e``; line breaks kept,
+    and the spaces and joiners of ``SHOWN_AS_THEY_ARE``. Names, outlets and subjects come from
     lists and releases, bounce reasons from receiving mail servers: none may move the cursor or
     recolour the terminal, in any command's output."""
     if message.isprintable():
         return message
-    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in message)
+    return "".join(c if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE else repr(c)[1:-1] for c in message)
 
 
 def _text(message: str, style: str = "") -> Text:
