@@ -22,6 +22,7 @@ from office_cli import SEND, campaign_of, mailer, office
 from sqlalchemy import Engine
 
 from mailer.cli import main, output
+from mailer.cli import reports as cli_reports
 
 CAMPAIGN = "2026-02-19-wetlands"
 
@@ -161,3 +162,28 @@ def test_names_and_subjects_keep_their_spaces_and_joiners_on_the_terminal(tmp_pa
     assert "\\u202eevil" in listed and "\u202e" not in listed, listed
     told = mailer("contact", "ana@daily.example").output
     assert "ana@daily.example: Ana Lima, Radio\u00a0France" in told and "Subject:  Communiqué\u00a0: Riverbend" in told, told
+
+
+# -- 4. `report -o -` on a terminal: a bounce reason's escape sequence acts on the terminal -------
+
+
+def test_csv_on_the_terminal_shows_escape_sequences_from_events(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A receiving mail server words its refusal as it likes, and SendGrid passes it on as the
+    bounce's reason. One ended "550 no such user" with an escape sequence that sets the terminal's
+    clipboard (OSC 52) and one that turns the text red. She ran `mailer report CAMPAIGN --kind
+    bounces -o -` to glance at the CSV: the terminal acted on both (every other command shows them
+    as \\x1b). On a terminal the CSV now shows them so; a pipe or a file still gets the CSV as it is."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "cleo@gazette.example", outlet="The Gazette")
+    reason = "550 no such user \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07 \x1b[31mred \u202eevil"
+    imported(store, sg_event("bounce", "cleo@gazette.example", key=key, campaign_id=CAMPAIGN, at=T0 + 9, type="bounce", reason=reason))
+    code, piped = run(store, "report", CAMPAIGN, "--kind", "bounces", "-o", "-")
+    assert code == 0 and reason in piped, piped  # a pipe: the data as it is
+    monkeypatch.setattr(cli_reports, "stdout_is_terminal", lambda: True, raising=False)
+    code, shown = run(store, "report", CAMPAIGN, "--kind", "bounces", "-o", "-")
+    assert code == 0, shown
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown, repr(shown)
+    assert "550 no such user \\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07 \\x1b[31mred \\u202eevil" in shown, shown
+    lines = shown.splitlines()
+    assert lines[0] == "email,name,outlet,bounce,classification,reason,when (UTC)"
+    assert lines[1].startswith("cleo@gazette.example,,The Gazette,hard bounce,,550 no such user"), lines
