@@ -9,6 +9,7 @@ with eventlog's rows and events; commands run through click's CliRunner.
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,27 @@ def test_csv_on_the_terminal_shows_escape_sequences_from_events(store: Engine, m
     lines = shown.splitlines()
     assert lines[0] == "email,name,outlet,bounce,classification,reason,when (UTC)"
     assert lines[1].startswith("cleo@gazette.example,,The Gazette,hard bounce,,550 no such user"), lines
+
+
+# -- 5. `mailer campaigns` "opened" 0, the report "Opened 1": one word, two figures -------------
+
+
+def test_campaigns_names_its_opened_column_as_the_report_does(store: Engine) -> None:
+    """The only open of a send was Apple Mail's pre-fetch. `mailer report` said "Opened (all,
+    unique) 1" and "Opened by people (without Apple pre-fetch) 0"; `mailer campaigns` said
+    "opened 0" under a heading that did not say which. Her director, shown both, asked which
+    was right. The column is now headed as the report's line it copies: "opened by people"."""
+    add_campaign(store, CAMPAIGN)
+    key = add_message(store, CAMPAIGN, "ana@daily.example")
+    imported(store, sg_event("open", "ana@daily.example", key=key, campaign_id=CAMPAIGN, at=T0 + 60, sg_machine_open=True))
+    code, out = run(store, "report", CAMPAIGN)
+    assert ("Opened (all, unique)", "1", "100.0%") in figure_rows(out) and (
+        "Opened by people (without Apple pre-fetch)",
+        "0",
+        "0.0%",
+    ) in figure_rows(out)
+    code, out = run(store, "campaigns")
+    assert code == 0, out
+    head, row = (re.split(r" {2,}", line.strip()) for line in out.splitlines()[:2])
+    figures = dict(zip(head, row))
+    assert figures["opened by people"] == "0" and "opened" not in figures, figures
