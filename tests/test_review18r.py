@@ -8,6 +8,8 @@ with eventlog's rows and events; commands run through click's CliRunner.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import tracemalloc
@@ -212,3 +214,33 @@ def test_campaigns_names_its_opened_column_as_the_report_does(store: Engine) -> 
     head, row = (re.split(r" {2,}", line.strip()) for line in out.splitlines()[:2])
     figures = dict(zip(head, row))
     assert figures["opened by people"] == "0" and "opened" not in figures, figures
+
+
+# -- 6. the recipients report's "bounce" column says "bounce" where every other report says "hard bounce" --
+
+
+def test_recipients_report_names_a_hard_bounce_as_the_other_reports_do(store: Engine) -> None:
+    """Cleo's address no longer exists (a hard bounce), Dan's server refused for now (blocked).
+    The summary says "hard bounce (address refused for good)", the bounces report "hard bounce";
+    the recipients spreadsheet she filtered on its "bounce" column said "bounce" beside
+    "blocked", which read as "bounced, kind unknown", and she kept Cleo on the list. It now
+    says "hard bounce" there too."""
+    add_campaign(store, CAMPAIGN)
+    cleo = add_message(store, CAMPAIGN, "cleo@gazette.example")
+    dan = add_message(store, CAMPAIGN, "dan@gazette.example")
+    imported(
+        store,
+        sg_event(
+            "bounce", "cleo@gazette.example", key=cleo, campaign_id=CAMPAIGN, at=T0 + 9, type="bounce", reason="550 5.1.1 no such user"
+        ),
+        sg_event("bounce", "dan@gazette.example", key=dan, campaign_id=CAMPAIGN, at=T0 + 9, type="blocked", reason="554 blocked"),
+    )
+    code, out = run(store, "report", CAMPAIGN, "--kind", "recipients", "-o", "-")
+    assert code == 0, out
+    rows = {row["email"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert (rows["cleo@gazette.example"]["bounce"], rows["dan@gazette.example"]["bounce"]) == ("hard bounce", "blocked"), rows
+    code, out = run(store, "report", CAMPAIGN, "--kind", "bounces", "-o", "-")
+    assert {row["email"]: row["bounce"] for row in csv.DictReader(io.StringIO(out))} == {
+        "cleo@gazette.example": "hard bounce",
+        "dan@gazette.example": "blocked",
+    }
