@@ -138,7 +138,10 @@ def report_command(
 
         summary = reports.summarize(engine, campaign_id) if kind == "summary" else None  # counted once
         report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
-        click.echo(formats.to_json(report, summary), nl=False)
+        import sys
+
+        formats.dump_json(report, sys.stdout, summary)  # a row at a time, as a file gets it (as output.print_json writes)
+        sys.stdout.flush()
         _say_left_out(report.left_out)
         return
     if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
