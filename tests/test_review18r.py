@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import SEND, campaign_of, mailer, office
+from office_cli import SEND, campaign_of, mailer, office, page_text
 from sqlalchemy import Engine, insert
 
 from mailer import reports
@@ -293,3 +293,39 @@ def test_json_report_is_written_a_row_at_a_time(store: Engine) -> None:
     assert as_json < 1.3 * as_csv, f"JSON {as_json:.1f} MB, CSV {as_csv:.1f} MB"
     code, out = run(store, "report", CAMPAIGN, "--kind", "recipients", "--format", "json")  # standard output: the same document
     assert code == 0 and json.loads(out) == document
+
+
+# -- 8. a forgotten journalist's bounce: "Check those addresses" of an address erased on purpose --
+
+
+def test_outlet_report_keeps_forgotten_journalists_apart_and_unflagged(store: Engine) -> None:
+    """Cleo's address bounced; she then asked to be forgotten (`mailer forget`). The outlet report
+    and the page's "Attention: Every address bounced at 2 outlets or domains ... Check those
+    addresses before the next release" then flagged "(no outlet)" and "(forgotten)": her erased
+    row had joined the journalists whose list gave no outlet, and there was no address to check.
+    She is now counted under "(forgotten)", apart from "(no outlet)", noted as erased, never
+    flagged; the figures stay the same."""
+    add_campaign(store, CAMPAIGN)
+    add_message(store, CAMPAIGN, "ana@daily.example", outlet="Daily News", delivery="delivered")
+    add_message(store, CAMPAIGN, "dan@free.example", delivery="delivered")
+    cleo = add_message(store, CAMPAIGN, "cleo@gazette.example", outlet="The Gazette")
+    imported(
+        store,
+        sg_event("bounce", "cleo@gazette.example", key=cleo, campaign_id=CAMPAIGN, at=T0 + 9, type="bounce", reason="550 no such user"),
+    )
+    code, out = run(store, "forget", "cleo@gazette.example", "--yes")
+    assert code == 0, out
+    code, out = run(store, "report", CAMPAIGN, "--kind", "outlets", "-o", "-")
+    assert code == 0, out
+    rows = {(row["by"], row["outlet or domain"]): row for row in csv.DictReader(io.StringIO(out))}
+    forgotten = rows[("outlet", "(forgotten)")]
+    assert (forgotten["recipients"], forgotten["bounced"], forgotten["note"]) == ("1", "1", "erased with mailer forget; never mailed again")
+    assert (rows[("outlet", "(no outlet)")]["recipients"], rows[("outlet", "(no outlet)")]["note"]) == ("1", "")
+    assert rows[("domain", "(forgotten)")]["note"] == "erased with mailer forget; never mailed again"
+    assert "every address" not in out, out
+    code, out = run(store, "report", CAMPAIGN, "-o", "page.html")
+    assert code == 0, out
+    text = page_text(Path("page.html"))
+    assert "Attention" not in text and "Check those addresses" not in text, text
+    code, out = run(store, "report", CAMPAIGN, "--format", "json")
+    assert json.loads(out)["figures"]["bounced"]["count"] == 1

@@ -22,6 +22,7 @@ from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
+    FORGOTTEN_ADDRESS,
     CampaignStatus,
     Delivery,
     MessageState,
@@ -469,6 +470,7 @@ OUTLET_LABELS = (
 )
 OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
+FORGOTTEN_NOTE = "erased with mailer forget; never mailed again"  # the outlet table's note on the forgotten
 
 
 @in_words
@@ -713,7 +715,10 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
         was_delivered = delivery == delivered_value
         was_bounced = delivery in BOUNCED
         split = (("language", language or "?"),) if by_language else ()
-        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain), *split):
+        # A journalist erased with `mailer forget` has no outlet and no address left ("(forgotten)",
+        # the domain the roll-up takes from it): grouped as forgotten, never as "(no outlet)".
+        named = FORGOTTEN_ADDRESS if domain == FORGOTTEN_ADDRESS else (outlet or "").strip() or NO_OUTLET
+        for group in (("outlet", named), ("domain", domain), *split):
             counts = groups[group]
             counts[0] += n
             counts[1] += n * was_delivered
@@ -723,13 +728,17 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
             counts[5] += did_click
             counts[6] += n * was_mailed
     kinds = {"outlet": 0, "domain": 1, "language": 2}
-    ordered = sorted(
-        groups.items(), key=lambda item: (kinds[item[0][0]], not (item[1][6] and item[1][2] == item[1][6]), -item[1][0], item[0][1])
-    )
+
+    def all_bounced(name: str, counts: Sequence[int]) -> bool:
+        # Not the forgotten: their addresses are suppressed and erased, there is nothing to check
+        # (review 18r #8: "(no outlet)" and "(forgotten)" were flagged "Check those addresses").
+        return bool(counts[6]) and counts[2] == counts[6] and name != FORGOTTEN_ADDRESS
+
+    ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], not all_bounced(item[0][1], item[1]), -item[1][0], item[0][1]))
     rows = []
     flagged = set()
     for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked, mailed)) in enumerate(ordered):
-        if mailed and bounced == mailed:
+        if all_bounced(name, (recipients, delivered, bounced, opened, human, clicked, mailed)):
             flagged.add(index)
         rows.append(
             (
@@ -743,7 +752,11 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
                 clicked,
                 bounced / mailed if mailed else None,
                 # of a cancelled send none was mailed, as its note says: no doubt to cast (review 16r #8)
-                "" if info.status is CampaignStatus.CANCELLED else outlet_note(recipients, mailed, bounced),
+                FORGOTTEN_NOTE
+                if name == FORGOTTEN_ADDRESS
+                else ""
+                if info.status is CampaignStatus.CANCELLED
+                else outlet_note(recipients, mailed, bounced),
             )
         )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
