@@ -329,3 +329,14 @@ def test_outlet_report_keeps_forgotten_journalists_apart_and_unflagged(store: En
     assert "Attention" not in text and "Check those addresses" not in text, text
     code, out = run(store, "report", CAMPAIGN, "--format", "json")
     assert json.loads(out)["figures"]["bounced"]["count"] == 1
+
+
+def test_sandbox_rehearsal_has_no_news_line_to_wait_for(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A rehearsal sent to SendGrid's sandbox gets no events, ever: its report warns it reached
+    nobody, and does not add "No news yet" as though events were on their way (follow-up to #1)."""
+    office(tmp_path, standin, db_url, sendgrid="sandbox = true\n")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    shown = mailer("report", campaign_of(sent))
+    assert shown.exit_code == 0, shown.output
+    assert "went to SendGrid's sandbox" in " ".join(shown.output.split()) and "No news yet" not in shown.output, shown.output

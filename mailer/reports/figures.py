@@ -370,7 +370,8 @@ def _summaries(
             went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
             handed=handed,
-            no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] else 0,  # a cancelled send's read "cancelled"
+            # A cancelled send's read "cancelled"; SendGrid's sandbox sends no events, ever: no news to wait for.
+            no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] and not info.sandboxed else 0,
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],
