@@ -297,6 +297,7 @@ def fitted_table(
     """
     from rich.cells import cell_len
     from rich.console import Console
+    from rich.segment import Segment, Segments
     from rich.table import Table
 
     console = _out()
@@ -366,17 +367,19 @@ def fitted_table(
     # Rich held every line of it in memory (835 MB, 44 s before the first line; review 18r #2).
     # Each chunk's own closing edge is left out, and the next chunk's opening edge, so the rows
     # read as one table.
+    options = target.options.update(no_wrap=True, overflow="ignore")
     for start in range(0, len(rows), TABLE_CHUNK):
         first, last = start == 0, start + TABLE_CHUNK >= len(rows)
-        with target.capture() as captured:
-            target.print(drawn(rows[start : start + TABLE_CHUNK], first=first))
-        lines = captured.get().splitlines(keepends=True)
+        # Rendered to segments and printed through the console, so styles reach any terminal as
+        # the console writes them (Windows' older console included).
+        # Rendered as print renders for a soft-wrapping console (both are): nothing wrapped or cut.
+        drawing = target.render(drawn(rows[start : start + TABLE_CHUNK], first=first), options)
+        lines = list(Segment.split_lines(drawing))
         if not first:
             lines = lines[1:]  # the opening edge
         if not last:
             lines = lines[:-1]  # the closing edge
-        target.file.write("".join(lines))
-        target.file.flush()
+        target.print(Segments([segment for line in lines for segment in (*line, Segment.line())]), end="")
     return left_out
 
 
