@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import SEND, campaign_of, mailer, office, page_text
+from office_cli import SEND, campaign_of, mailer, office, page_text, release_named
 from sqlalchemy import Engine, insert
 
 from mailer import reports
@@ -340,3 +340,59 @@ def test_sandbox_rehearsal_has_no_news_line_to_wait_for(tmp_path: Path, standin:
     shown = mailer("report", campaign_of(sent))
     assert shown.exit_code == 0, shown.output
     assert "went to SendGrid's sandbox" in " ".join(shown.output.split()) and "No news yet" not in shown.output, shown.output
+
+
+# -- 9. a journalist who clicked is counted as not opened, and followed up as such ---------------
+
+
+def test_a_journalist_who_clicked_counts_as_having_opened(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Four journalists. Ana reads in Apple Mail: Apple pre-fetched the pixel (a machine open) and
+    served it to her from its cache when she read, so her only sign is the link she clicked. Ben's
+    mail shows no images: he clicked, with no open at all. Cleo's Apple Mail pre-fetched the pixel
+    and she never read it. Dan opened it.
+
+    The summary said "Opened by people 1" (Dan) and "Opened (all) 3"; the opens report marked
+    Ana "Apple pre-fetch only: yes" and left Ben out; and `--follow-up ... --who not-opened`
+    planned a "did you see our release?" reminder to Ana and Ben, who had clicked through to it.
+    A click now counts as an open by a person, in every figure and in follow-ups."""
+    beat = "Email,First Name,Last Name,Outlet\n" + "".join(
+        f"{name}@paper.example,{name.title()},Doe,Paper\n" for name in ("ana", "ben", "cleo", "dan")
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    key = {p["to"][0]["email"]: p["custom_args"]["message"] for r in standin.mail_sends for p in r.body["personalizations"]}
+
+    def happened(kind: str, name: str, at: int, **extra: object) -> dict[str, object]:
+        return sg_event(kind, f"{name}@paper.example", key=key[f"{name}@paper.example"], campaign_id=campaign_id, at=at, **extra)
+
+    url = "https://www.example.org/census-2026"
+    events = [happened("delivered", name, T0 + 5) for name in ("ana", "ben", "cleo", "dan")]
+    events += [
+        happened("open", "ana", T0 + 60, sg_machine_open=True),
+        happened("click", "ana", T0 + 3600, url=url),
+        happened("click", "ben", T0 + 7200, url=url),
+        happened("open", "cleo", T0 + 60, sg_machine_open=True),
+        happened("open", "dan", T0 + 600, sg_machine_open=False),
+    ]
+    Path("events.json").write_text(json.dumps(events), encoding="utf-8")
+    assert mailer("events", "import", "events.json").exit_code == 0
+    figures = json.loads(mailer("report", campaign_id, "--format", "json").stdout)["figures"]
+    assert (figures["opened"]["count"], figures["opened_human"]["count"], figures["clicked"]["count"]) == (4, 3, 2), figures
+    opens = {row["email"]: row for row in json.loads(mailer("report", campaign_id, "--kind", "opens", "--format", "json").stdout)["rows"]}
+    assert {email: row["apple_pre_fetch_only"] for email, row in opens.items()} == {
+        "ana@paper.example": "no",
+        "ben@paper.example": "no",
+        "cleo@paper.example": "yes",
+        "dan@paper.example": "no",
+    }
+    outlets = json.loads(mailer("report", campaign_id, "--kind", "outlets", "--format", "json").stdout)["rows"]
+    assert [(row["opened"], row["opened_by_people"]) for row in outlets if row["outlet_or_domain"] == "Paper"] == [(4, 3)]
+    assert mailer("report", campaign_id, "-o", "page.html").exit_code == 0
+    page = page_text(Path("page.html"))
+    assert "Opened by people (without Apple pre-fetch) | 3 |" in page and "outlet | Paper | 4 | 4 | 0 | 4 | 3 | 2 |" in page, page
+    assert "A journalist who clicked counts as having opened" in page, page
+    plan = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", campaign_id, "--who", "not-opened", "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert f"Follow-up:  1 of 4 journalists of {campaign_id} (not opened): 3 opened" in plan.stdout, plan.stdout

@@ -3,7 +3,8 @@
 Counts are of journalists (message rows), not of events: three opens by one journalist are one
 unique open. Opens are counted twice, all and by people only: Apple Mail Privacy Protection
 fetches the tracking pixel of every mail it receives, and SendGrid marks those opens with
-``sg_machine_open`` (SENDGRID.md §4.5). Engagement rates are over delivered messages; the
+``sg_machine_open`` (SENDGRID.md §4.5). A click counts as an open, by a person: Apple Mail shows
+its reader the pixel it pre-fetched, so a reader's only sign may be a click (``event_reports.OPENED``). Engagement rates are over delivered messages; the
 bounce rate is over messages SendGrid accepted. Test sends and dry runs are never reported.
 """
 
@@ -434,7 +435,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("last open (UTC)", lambda a: instant(a.last_open)),
         ("opens", lambda a: a.opens),
         ("opens by people", lambda a: a.human_opens),
-        ("Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
+        # "no" for a journalist who clicked: a person had it open, whatever Apple fetched (review 18r #9)
+        ("Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 and a.clicks == 0 else "no"),
     ),
     "clicks": PERSON
     + (
@@ -453,7 +455,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
     "recipients": lambda a: True,
-    "opens": lambda a: a.opens > 0,
+    "opens": lambda a: a.opens > 0 or a.clicks > 0,  # as the summary counts them: a click is an open
     "clicks": lambda a: a.clicks > 0,
     "bounces": lambda a: a.delivery in BOUNCED,
 }
@@ -632,8 +634,8 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
         if a.state != skipped:
             counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language, _mailed(info, a.state))]
             counts[0] += 1
-            counts[1] += a.opens > 0
-            counts[2] += a.human_opens > 0
+            counts[1] += a.opens > 0 or a.clicks > 0  # whoever clicked had it open (event_reports.OPENED)
+            counts[2] += a.human_opens > 0 or a.clicks > 0
             counts[3] += a.clicks > 0
     return _outlet_table(info, groups.items())
 
