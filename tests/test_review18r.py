@@ -28,6 +28,7 @@ from sqlalchemy import Engine, insert
 from mailer import reports
 from mailer.cli import main, output
 from mailer.cli import reports as cli_reports
+from mailer.store import connect, event_reports
 from mailer.store.schema import message
 
 CAMPAIGN = "2026-02-19-wetlands"
@@ -393,6 +394,13 @@ def test_a_journalist_who_clicked_counts_as_having_opened(tmp_path: Path, standi
     page = page_text(Path("page.html"))
     assert "Opened by people (without Apple pre-fetch) | 3 |" in page and "outlet | Paper | 4 | 4 | 0 | 4 | 3 | 2 |" in page, page
     assert "A journalist who clicked counts as having opened" in page, page
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            timeline = event_reports.engagement(connection, campaign_id).timeline
+    finally:
+        engine.dispose()
+    assert sum(first for first, _clicks in timeline.values()) == 3  # the chart's blue bars add up to "opened by people"
     plan = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", campaign_id, "--who", "not-opened", "--dry-run")
     assert plan.exit_code == 0, plan.output
     assert f"Follow-up:  1 of 4 journalists of {campaign_id} (not opened): 3 opened" in plan.stdout, plan.stdout
