@@ -404,3 +404,35 @@ def test_a_journalist_who_clicked_counts_as_having_opened(tmp_path: Path, standi
     plan = mailer("send", release_named(tmp_path, "reminder"), "--follow-up", campaign_id, "--who", "not-opened", "--dry-run")
     assert plan.exit_code == 0, plan.output
     assert f"Follow-up:  1 of 4 journalists of {campaign_id} (not opened): 3 opened" in plan.stdout, plan.stdout
+
+
+# -- 10. a day after the send, "No news yet" for everyone, and nothing says why -------------------
+
+
+def test_report_says_where_events_come_from_when_none_ever_arrived(store: Engine) -> None:
+    """The office's SendGrid Event Webhook pointed at last year's address, so no event reached
+    the log. A day after the send her report read "Accepted by SendGrid 3, Delivered 0, Opened 0"
+    (and, since #1, "No news yet 3"), as if nobody had opened it. When nothing at all has been
+    heard of a send over an hour old, a note now says so, where events come from and what to
+    check; once any event arrives (even "processed") the note goes."""
+    add_campaign(store, CAMPAIGN)  # sent 2026-02-19, long ago
+    keys = [add_message(store, CAMPAIGN, f"j{i}@paper.example") for i in range(3)]
+    code, out = run(store, "report", CAMPAIGN)
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert "SendGrid has reported nothing about this send yet" in said and "mailer webhook (or mailer events import FILE)" in said, out
+    code, out = run(store, "report", CAMPAIGN, "--format", "json")
+    assert any("SendGrid has reported nothing" in note for note in json.loads(out)["notes"])
+    imported(store, sg_event("processed", "j0@paper.example", key=keys[0], campaign_id=CAMPAIGN, at=T0 + 5))
+    code, out = run(store, "report", CAMPAIGN)
+    assert code == 0 and "reported nothing" not in out, out
+    assert ("No news yet (not reported delivered or bounced)", "3", "") in figure_rows(out)
+
+
+def test_report_of_a_send_just_made_does_not_worry_about_silence(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Minutes after a send, no event yet is normal: no note (the rule above waits an hour)."""
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    shown = mailer("report", campaign_of(sent))
+    assert shown.exit_code == 0 and "reported nothing" not in shown.output, shown.output

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -46,6 +46,7 @@ from mailer.store.failures import in_words
 
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 NO_OUTLET = "(no outlet)"
+UNHEARD_AFTER = timedelta(hours=1)  # SendGrid posts events within minutes: an hour of silence says they do not arrive
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,8 @@ class Summary:
     # bounced, blocked or dropped (none arrived, or only "processed"): without them the lines
     # under "Accepted" did not add up to it (review 18r #1).
     no_news: int = 0
+    # Of those, the ones no event at all has mentioned (not even "processed").
+    unheard: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -178,10 +181,32 @@ class Summary:
             and not self.is_rehearsal
         )
 
+    def unheard_note(self, now: datetime) -> str | None:
+        """Of a send that went out over an hour ago (``UNHEARD_AFTER``) of which SendGrid has reported
+        nothing at all, where its events come from and what to check; None for any other. Its
+        "No news yet" line alone read as slow news, a day after a send whose events never reached
+        the log (review 18r #10)."""
+        if not self.accepted or self.unheard < self.accepted or self.is_cancelled or self.is_rehearsal:
+            return None
+        if self.campaign.late_cancel is not None or self.campaign.goes_out > now - UNHEARD_AFTER:
+            return None
+        return (
+            "SendGrid has reported nothing about this send yet: no delivery, bounce or open has reached the delivery log. "
+            "Events come in through mailer webhook (or mailer events import FILE): check that it is running and that "
+            "SendGrid's Event Webhook points at it."
+        )
+
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
         moment = now or datetime.now(UTC)
-        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note, self.called_off_note)
+        found = (
+            self.cancelled_note,
+            self.held_note(moment),
+            self.late_cancel_note(moment),
+            self.stopped_note,
+            self.called_off_note,
+            self.unheard_note(moment),
+        )
         return [note for note in found if note]
 
     @property
@@ -336,11 +361,13 @@ def _summaries(
     deliveries: dict[str, Counter[str]] = defaultdict(Counter)
     skipped: dict[str, Counter[str]] = defaultdict(Counter)
     no_news: Counter[str] = Counter()
+    unheard: Counter[str] = Counter()
     silent = (None, Delivery.PROCESSED.value)  # SendGrid has it, and has said nothing of its fate
     for cid, state, skip_reason, delivery, n in message_store.tallies(connection, infos):
         states[cid][state] += n
         if state == MessageState.ACCEPTED.value and delivery in silent:
             no_news[cid] += n
+            unheard[cid] += n if delivery is None else 0
         if state == MessageState.SKIPPED.value:
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
@@ -373,6 +400,7 @@ def _summaries(
             handed=handed,
             # A cancelled send's read "cancelled"; SendGrid's sandbox sends no events, ever: no news to wait for.
             no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] and not info.sandboxed else 0,
+            unheard=unheard[cid],
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],
