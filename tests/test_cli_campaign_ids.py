@@ -139,7 +139,18 @@ def test_campaigns_table_is_aligned_newest_first(logged: Engine) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     rows = table_rows(result.stdout)
-    assert rows[0] == ["campaign", "mode", "status", "created (UTC)", "content", "recipients", "delivered", "opened", "bounced", "subject"]
+    assert rows[0] == [
+        "campaign",
+        "mode",
+        "status",
+        "created (UTC)",
+        "content",
+        "recipients",
+        "delivered",
+        "opened by people",
+        "bounced",
+        "subject",
+    ]
     assert [row[0] for row in rows[1:]] == ["2026-03-03-dry", *reversed(MADE)]
     assert rows[1] == ["2026-03-03-dry", "dry-run", "done", "2026-03-02 09:03", "03" * 6, "0/0 written", "Release 2026-03-03-dry"]
     assert rows[2] == [MADE[2], "live", "done", "2026-03-02 09:02", "02" * 6, "0/0 accepted", "0", "0", "0", f"Release {MADE[2]}"]

@@ -455,6 +455,8 @@ def test_cli_campaigns_lists_one_line_each(live: Path, standin: Any) -> None:
         "recipients",
         "delivered",
         "opened",
+        "by",
+        "people",
         "bounced",
         "subject",
     ]

@@ -74,14 +74,27 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# Not "printable" to Python, yet only spaces or joiners to a terminal, and part of how names and
+# subjects are written: the no-break spaces of French typography ("Communiqué : ...") and of
+# spreadsheet exports, the ideographic space between a Japanese family and given name, the
+# joiners of Persian and Indic names and of emoji, the soft hyphen. Shown as "\xa0", "\u3000"
+# they garbled the journalist's name (review 18r #3). Bidirectional controls are not among them:
+# they reorder what follows them, so they stay shown as "\u202e".
+SHOWN_AS_THEY_ARE = frozenset(
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # spaces (Zs)
+    "\u200c\u200d\u00ad"  # zero-width non-joiner and joiner, soft hyphen
+)
+
+
 def visible(message: str) -> str:
     """``message`` with the characters a terminal would act on (escape sequences, tabs, carriage
-    returns) shown as ``\\x1b``, ``\\t``; line breaks kept. Names, outlets and subjects come from
+    returns, bidirectional overrides) shown as ``\\x1b``, ``\\t``, ``\\u202e``; line breaks kept,
+    and the spaces and joiners of ``SHOWN_AS_THEY_ARE``. Names, outlets and subjects come from
     lists and releases, bounce reasons from receiving mail servers: none may move the cursor or
     recolour the terminal, in any command's output."""
     if message.isprintable():
         return message
-    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in message)
+    return "".join(c if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE else repr(c)[1:-1] for c in message)
 
 
 def _text(message: str, style: str = "") -> Text:
@@ -261,6 +274,9 @@ def grid(
     sys.stdout.flush()
 
 
+TABLE_CHUNK = 2000  # rows of a terminal table drawn and printed at a time
+
+
 def fitted_table(
     title: str,
     *,
@@ -281,6 +297,7 @@ def fitted_table(
     """
     from rich.cells import cell_len
     from rich.console import Console
+    from rich.segment import Segment, Segments
     from rich.table import Table
 
     console = _out()
@@ -324,19 +341,45 @@ def fitted_table(
         for i in short[:spare]:
             widths[i] += 1
         spare -= min(len(short), spare)
-    drawn = Table(title=_text(title), title_justify="left")
-    for i in shown:
-        numeric = all(not cell or cell.rstrip("%").replace(".", "", 1).isdigit() for cell in (row[i] for row in rows[:500]))
-        drawn.add_column(labels[i], no_wrap=i in whole or wide, width=widths[i], justify="right" if numeric else "left")
-    for row in rows:
-        drawn.add_row(*(_text(row[i]) for i in shown))
+    justify = {
+        i: "right" if all(not cell or cell.rstrip("%").replace(".", "", 1).isdigit() for cell in (row[i] for row in rows[:500])) else "left"
+        for i in shown
+    }
     needed = sum(widths[i] + 3 for i in shown) + 1
-    if needed <= console.width:
-        console.print(drawn)
-    else:
+    target = console
+    if needed > console.width:
         color = console.color_system
-        full = Console(file=console.file, width=needed, highlight=False, soft_wrap=True, emoji=False, color_system=color)  # type: ignore[arg-type]
-        full.print(drawn)
+        target = Console(file=console.file, width=needed, highlight=False, soft_wrap=True, emoji=False, color_system=color)  # type: ignore[arg-type]
+
+    def drawn(part: Sequence[Sequence[str]], *, first: bool) -> Table:
+        made = Table(title=_text(title) if first else None, title_justify="left", show_header=first)
+        for i in shown:
+            made.add_column(labels[i], no_wrap=i in whole or wide, width=widths[i], justify=justify[i])  # type: ignore[arg-type]
+        for row in part:
+            made.add_row(*(_text(row[i]) for i in shown))
+        return made
+
+    if len(rows) <= TABLE_CHUNK:
+        target.print(drawn(rows, first=True))
+        return left_out
+    # A long table (a recipients report of 100,000 journalists) is drawn a chunk of rows at a
+    # time, with the widths worked out above, and each chunk printed as it is drawn: drawn whole,
+    # Rich held every line of it in memory (835 MB, 44 s before the first line; review 18r #2).
+    # Each chunk's own closing edge is left out, and the next chunk's opening edge, so the rows
+    # read as one table.
+    options = target.options.update(no_wrap=True, overflow="ignore")
+    for start in range(0, len(rows), TABLE_CHUNK):
+        first, last = start == 0, start + TABLE_CHUNK >= len(rows)
+        # Rendered to segments and printed through the console, so styles reach any terminal as
+        # the console writes them (Windows' older console included).
+        # Rendered as print renders for a soft-wrapping console (both are): nothing wrapped or cut.
+        drawing = target.render(drawn(rows[start : start + TABLE_CHUNK], first=first), options)
+        lines = list(Segment.split_lines(drawing))
+        if not first:
+            lines = lines[1:]  # the opening edge
+        if not last:
+            lines = lines[:-1]  # the closing edge
+        target.print(Segments([segment for line in lines for segment in (*line, Segment.line())]), end="")
     return left_out
 
 

@@ -138,7 +138,10 @@ def report_command(
 
         summary = reports.summarize(engine, campaign_id) if kind == "summary" else None  # counted once
         report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
-        click.echo(formats.to_json(report, summary), nl=False)
+        import sys
+
+        formats.dump_json(report, sys.stdout, summary)  # a row at a time, as a file gets it (as output.print_json writes)
+        sys.stdout.flush()
         _say_left_out(report.left_out)
         return
     if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
@@ -169,10 +172,28 @@ def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: boo
     with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
         written = Path(scratch) / "report.csv"
         exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone, delimiter=delimiter)
-        sys.stdout.buffer.write(written.read_bytes().removeprefix("\ufeff".encode()))  # no BOM in a pipe (nc11b): awk, cut
+        data = written.read_bytes().removeprefix("\ufeff".encode())  # no BOM in a pipe (nc11b): awk, cut
+        if stdout_is_terminal():  # read by a person: no cell may act on the terminal (review 18r #4)
+            data = shown_csv(data.decode("utf-8"), delimiter).encode("utf-8")
+        sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if exported is not None:
         _say_left_out(exported.left_out)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (a person reads it) rather than a pipe or a file."""
+    import sys
+
+    return sys.stdout.isatty()
+
+
+def shown_csv(text: str, delimiter: str) -> str:
+    """CSV text as a terminal may be given it: in every cell, what a terminal would act on (an
+    escape sequence in a bounce reason a receiving mail server wrote, a bidirectional override)
+    shown as ``\\x1b``, ``\\u202e`` (``output.visible``); line ends and delimiters kept. A pipe or a file
+    gets the CSV unchanged."""
+    return "\r\n".join(delimiter.join(output.visible(part) for part in line.split(delimiter)) for line in text.split("\r\n"))
 
 
 # What a file's name ends in says how to write it; .htm as well as .html.

@@ -74,7 +74,7 @@ def export(
         elif fmt == "xlsx":
             formats.write_xlsx(report, path, on_rows=on_rows)
         else:
-            formats.write_text(formats.to_json(report, summary), path)
+            formats.write_json(report, path, summary, on_rows=on_rows)
         on_rows.finish()
     return report
 

@@ -3,7 +3,8 @@
 Counts are of journalists (message rows), not of events: three opens by one journalist are one
 unique open. Opens are counted twice, all and by people only: Apple Mail Privacy Protection
 fetches the tracking pixel of every mail it receives, and SendGrid marks those opens with
-``sg_machine_open`` (SENDGRID.md §4.5). Engagement rates are over delivered messages; the
+``sg_machine_open`` (SENDGRID.md §4.5). A click counts as an open, by a person: Apple Mail shows
+its reader the pixel it pre-fetched, so a reader's only sign may be a click (``event_reports.OPENED``). Engagement rates are over delivered messages; the
 bounce rate is over messages SendGrid accepted. Test sends and dry runs are never reported.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -22,6 +23,7 @@ from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
+    FORGOTTEN_ADDRESS,
     CampaignStatus,
     Delivery,
     MessageState,
@@ -44,6 +46,7 @@ from mailer.store.failures import in_words
 
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 NO_OUTLET = "(no outlet)"
+UNHEARD_AFTER = timedelta(hours=1)  # SendGrid posts events within minutes: an hour of silence says they do not arrive
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,12 @@ class Summary:
     # request in flight when it stopped): what SendGrid held and discarded; the rest never left
     # (newcomer 16 #11: a send stopped half-way, then cancelled, read "discarded the 6 it held").
     handed: int = 0
+    # Of the emails SendGrid accepted, those no event has yet said were delivered, deferred,
+    # bounced, blocked or dropped (none arrived, or only "processed"): without them the lines
+    # under "Accepted" did not add up to it (review 18r #1).
+    no_news: int = 0
+    # Of those, the ones no event at all has mentioned (not even "processed").
+    unheard: int = 0
 
     @property
     def is_cancelled(self) -> bool:
@@ -172,10 +181,32 @@ class Summary:
             and not self.is_rehearsal
         )
 
+    def unheard_note(self, now: datetime) -> str | None:
+        """Of a send that went out over an hour ago (``UNHEARD_AFTER``) of which SendGrid has reported
+        nothing at all, where its events come from and what to check; None for any other. Its
+        "No news yet" line alone read as slow news, a day after a send whose events never reached
+        the log (review 18r #10)."""
+        if not self.accepted or self.unheard < self.accepted or self.is_cancelled or self.is_rehearsal:
+            return None
+        if self.campaign.late_cancel is not None or self.campaign.goes_out > now - UNHEARD_AFTER:
+            return None
+        return (
+            "SendGrid has reported nothing about this send yet: no delivery, bounce or open has reached the delivery log. "
+            "Events come in through mailer webhook (or mailer events import FILE): check that it is running and that "
+            "SendGrid's Event Webhook points at it."
+        )
+
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
         moment = now or datetime.now(UTC)
-        found = (self.cancelled_note, self.held_note(moment), self.late_cancel_note(moment), self.stopped_note, self.called_off_note)
+        found = (
+            self.cancelled_note,
+            self.held_note(moment),
+            self.late_cancel_note(moment),
+            self.stopped_note,
+            self.called_off_note,
+            self.unheard_note(moment),
+        )
         return [note for note in found if note]
 
     @property
@@ -207,6 +238,8 @@ class Summary:
             ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
             ("deferred", "Deferred (still trying)", self.deferred, None),
         ]
+        if self.no_news:  # accepted, and no word since: so delivered, deferred and bounced add up to accepted
+            rows.append(("no_news", "No news yet (not reported delivered or bounced)", self.no_news, None))
         # One definition of bounced everywhere (cards, outlets, `mailer campaigns`): not delivered
         # because refused, for good or for now, or dropped by SendGrid; the breakdown sits under it.
         accepted = self.accepted
@@ -327,8 +360,14 @@ def _summaries(
     states: dict[str, Counter[str]] = defaultdict(Counter)
     deliveries: dict[str, Counter[str]] = defaultdict(Counter)
     skipped: dict[str, Counter[str]] = defaultdict(Counter)
+    no_news: Counter[str] = Counter()
+    unheard: Counter[str] = Counter()
+    silent = (None, Delivery.PROCESSED.value)  # SendGrid has it, and has said nothing of its fate
     for cid, state, skip_reason, delivery, n in message_store.tallies(connection, infos):
         states[cid][state] += n
+        if state == MessageState.ACCEPTED.value and delivery in silent:
+            no_news[cid] += n
+            unheard[cid] += n if delivery is None else 0
         if state == MessageState.SKIPPED.value:
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
@@ -359,6 +398,9 @@ def _summaries(
             went_out=sum(d[delivery.value] for delivery in message_store.WENT_OUT),
             in_flight=in_flight,
             handed=handed,
+            # A cancelled send's read "cancelled"; SendGrid's sandbox sends no events, ever: no news to wait for.
+            no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] and not info.sandboxed else 0,
+            unheard=unheard[cid],
             delivered=d[Delivery.DELIVERED.value],
             deferred=d[Delivery.DEFERRED.value],
             bounced=d[Delivery.BOUNCED.value],
@@ -395,6 +437,7 @@ PERSON: tuple[Column, ...] = (
     ("name", lambda a: a.name),
     ("outlet", lambda a: a.outlet),
 )
+BOUNCE_WORDS = {"bounce": "hard bounce"}  # SendGrid's bounce type -> the reports' word for it
 LANGUAGE: Column = ("language", lambda a: a.language or "")
 COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "recipients": PERSON
@@ -406,7 +449,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("opens", lambda a: a.opens),
         ("opens by people", lambda a: a.human_opens),
         ("clicks", lambda a: a.clicks),
-        ("bounce", lambda a: a.bounce_type or ""),
+        # SendGrid's "bounce" type is a hard bounce: in the report's words, as the bounces report and
+        # the summary say it (review 18r #6: "bounce" beside "blocked" read as any bounce).
+        ("bounce", lambda a: BOUNCE_WORDS.get(a.bounce_type or "", a.bounce_type or "")),
         ("bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce reason", lambda a: a.bounce_reason or ""),
         ("why skipped or failed", lambda a: a.detail or ""),
@@ -418,7 +463,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("last open (UTC)", lambda a: instant(a.last_open)),
         ("opens", lambda a: a.opens),
         ("opens by people", lambda a: a.human_opens),
-        ("Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 else "no"),
+        # "no" for a journalist who clicked: a person had it open, whatever Apple fetched (review 18r #9)
+        ("Apple pre-fetch only", lambda a: "yes" if a.human_opens == 0 and a.clicks == 0 else "no"),
     ),
     "clicks": PERSON
     + (
@@ -429,7 +475,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     ),
     "bounces": PERSON
     + (
-        ("bounce", lambda a: {"bounce": "hard bounce"}.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
+        ("bounce", lambda a: BOUNCE_WORDS.get(a.bounce_type or "", a.bounce_type or a.delivery or "")),
         ("classification", lambda a: a.bounce_classification or ""),
         ("reason", lambda a: a.bounce_reason or ""),
         ("when (UTC)", lambda a: instant(a.bounce_time)),
@@ -437,7 +483,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
     "recipients": lambda a: True,
-    "opens": lambda a: a.opens > 0,
+    "opens": lambda a: a.opens > 0 or a.clicks > 0,  # as the summary counts them: a click is an open
     "clicks": lambda a: a.clicks > 0,
     "bounces": lambda a: a.delivery in BOUNCED,
 }
@@ -455,6 +501,7 @@ OUTLET_LABELS = (
 )
 OUTLET_KEYS = tuple(key_of(label) for label in OUTLET_LABELS)
 ALL_BOUNCED = "every address bounced"
+FORGOTTEN_NOTE = "erased with mailer forget; never mailed again"  # the outlet table's note on the forgotten
 
 
 @in_words
@@ -615,8 +662,8 @@ def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
         if a.state != skipped:
             counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language, _mailed(info, a.state))]
             counts[0] += 1
-            counts[1] += a.opens > 0
-            counts[2] += a.human_opens > 0
+            counts[1] += a.opens > 0 or a.clicks > 0  # whoever clicked had it open (event_reports.OPENED)
+            counts[2] += a.human_opens > 0 or a.clicks > 0
             counts[3] += a.clicks > 0
     return _outlet_table(info, groups.items())
 
@@ -699,7 +746,10 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
         was_delivered = delivery == delivered_value
         was_bounced = delivery in BOUNCED
         split = (("language", language or "?"),) if by_language else ()
-        for group in (("outlet", (outlet or "").strip() or NO_OUTLET), ("domain", domain), *split):
+        # A journalist erased with `mailer forget` has no outlet and no address left ("(forgotten)",
+        # the domain the roll-up takes from it): grouped as forgotten, never as "(no outlet)".
+        named = FORGOTTEN_ADDRESS if domain == FORGOTTEN_ADDRESS else (outlet or "").strip() or NO_OUTLET
+        for group in (("outlet", named), ("domain", domain), *split):
             counts = groups[group]
             counts[0] += n
             counts[1] += n * was_delivered
@@ -709,13 +759,17 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
             counts[5] += did_click
             counts[6] += n * was_mailed
     kinds = {"outlet": 0, "domain": 1, "language": 2}
-    ordered = sorted(
-        groups.items(), key=lambda item: (kinds[item[0][0]], not (item[1][6] and item[1][2] == item[1][6]), -item[1][0], item[0][1])
-    )
+
+    def all_bounced(name: str, counts: Sequence[int]) -> bool:
+        # Not the forgotten: their addresses are suppressed and erased, there is nothing to check
+        # (review 18r #8: "(no outlet)" and "(forgotten)" were flagged "Check those addresses").
+        return bool(counts[6]) and counts[2] == counts[6] and name != FORGOTTEN_ADDRESS
+
+    ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], not all_bounced(item[0][1], item[1]), -item[1][0], item[0][1]))
     rows = []
     flagged = set()
     for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked, mailed)) in enumerate(ordered):
-        if mailed and bounced == mailed:
+        if all_bounced(name, (recipients, delivered, bounced, opened, human, clicked, mailed)):
             flagged.add(index)
         rows.append(
             (
@@ -729,7 +783,11 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
                 clicked,
                 bounced / mailed if mailed else None,
                 # of a cancelled send none was mailed, as its note says: no doubt to cast (review 16r #8)
-                "" if info.status is CampaignStatus.CANCELLED else outlet_note(recipients, mailed, bounced),
+                FORGOTTEN_NOTE
+                if name == FORGOTTEN_ADDRESS
+                else ""
+                if info.status is CampaignStatus.CANCELLED
+                else outlet_note(recipients, mailed, bounced),
             )
         )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))

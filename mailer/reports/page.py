@@ -71,7 +71,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</div>
 <h2>Opens and clicks over time</h2>
 {{ chart }}
-<p class="note">The chart counts journalists, not opens: each journalist who opened is counted once, when they first opened, so the blue bars add up to "opened by people". Opens by people leave out the automatic opens of Apple Mail Privacy Protection, which loads every email's images whether or not it is read. Clicks are every click.</p>
+<p class="note">The chart counts journalists, not opens: each journalist who opened is counted once, when they first opened, so the blue bars add up to "opened by people". Opens by people leave out the automatic opens of Apple Mail Privacy Protection, which loads every email's images whether or not it is read. A journalist who clicked counts as having opened (a person had it open, even when Apple's pre-fetch was the only open recorded), at their first click when no open by them came before. Clicks are every click.</p>
 <h2>Summary</h2>
 <table>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
@@ -109,7 +109,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {{ render(table) }}
 {% for s in campaigns if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
 {% endfor %}{% for s in campaigns if s.called_off_note %}<p><span class="badge">Called off</span> {{ s.campaign.id }}: {{ s.called_off_note }}</p>
-{% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens.</p>
+{% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens; a journalist who clicked counts as having opened.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
 <p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>

@@ -26,6 +26,15 @@ FINE_BUCKET = 900  # seconds: the timeline is read in 15-minute buckets and merg
 # An open by a person: Apple Mail Privacy Protection's pre-fetch (sg_machine_open) left out.
 # The one definition every report figure and follow-up selection uses (SENDGRID.md §4.5).
 HUMAN_OPEN = (event.c.event == "open") & event.c.machine_open.is_not(True)
+# A journalist who opened the email (every report figure of journalists who opened, and follow-ups
+# by opens): an open by a person, or a click. Apple Mail serves its reader the pixel it pre-fetched,
+# so an Apple Mail reader's only sign may be a click; one whose mail shows no images leaves no open
+# at all (review 18r #9: journalists who clicked were counted as not opened, and a `--who
+# not-opened` follow-up asked them whether they had seen the release). Per-journalist counts of
+# opens stay counts of open events.
+CLICK = event.c.event == "click"
+OPENED = (event.c.event == "open") | CLICK
+OPENED_BY_PERSON = HUMAN_OPEN | CLICK
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +77,10 @@ def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) ->
     )
     for campaign_id, kind, count_ in connection.execute(query):
         tallies[campaign_id][kind] = count_
-    human = select(event.c.campaign_id, func.count(event.c.message_id.distinct())).where(*linked, HUMAN_OPEN).group_by(event.c.campaign_id)
-    for campaign_id, count_ in connection.execute(human):
-        tallies[campaign_id]["human_open"] = count_
+    for key, which in (("open", OPENED), ("human_open", OPENED_BY_PERSON)):  # a click counts as an open (``OPENED``)
+        who = select(event.c.campaign_id, func.count(event.c.message_id.distinct())).where(*linked, which).group_by(event.c.campaign_id)
+        for campaign_id, count_ in connection.execute(who):
+            tallies[campaign_id][key] = count_
     for campaign_id, count_ in unsubscribed(connection, campaign_ids).items():
         tallies[campaign_id]["unsubscribed"] = count_
     return tallies
@@ -80,7 +90,7 @@ def engaged_messages(connection: Connection, campaign_ids: Collection[str]) -> t
     """(ids of messages opened by people, ids of messages clicked) in these campaigns.
 
     The same events ``engagement_tallies`` counts: linked to a message, opens by people only
-    (``HUMAN_OPEN``). Follow-ups select their recipients with it.
+    (``HUMAN_OPEN``), or a click (``OPENED_BY_PERSON``). Follow-ups select their recipients with it.
     """
     opened: set[int] = set()
     clicked: set[int] = set()
@@ -91,6 +101,7 @@ def engaged_messages(connection: Connection, campaign_ids: Collection[str]) -> t
     )
     for message_id, kind in connection.execute(query):
         (clicked if kind == "click" else opened).add(message_id)
+    opened |= clicked  # whoever clicked had it open
     return opened, clicked
 
 
@@ -148,6 +159,8 @@ def engagement(connection: Connection, campaign_id: str) -> Engagement:
     """
     read = _scanned if connection.dialect.name == "sqlite" else _grouped
     human, opened, clicked, first_opens, clicks = read(connection, campaign_id)
+    human |= clicked  # whoever clicked had it open (``OPENED_BY_PERSON``); the timeline counts them at their first click
+    opened |= clicked
     timeline = {start * FINE_BUCKET: (first_opens[start], clicks[start]) for start in first_opens.keys() | clicks.keys()}
     linked = (event.c.campaign_id == campaign_id, event.c.message_id.is_not(None))
     spam = select(func.count(event.c.message_id.distinct())).where(*linked, event.c.event == "spamreport")
@@ -187,6 +200,8 @@ def _scanned(connection: Connection, campaign_id: str) -> Read:
     for people, buckets in _concatenated(connection, campaign_id, "click", event.c.message_id, BUCKET):
         clicked.update(_split(people))
         clicks.update(_split(buckets))
+        if people and buckets:  # a click is an open by a person too: the first of either is when they opened
+            firsts.append(_earliest(_numbers(people), _numbers(buckets)))
     return human, opened, clicked, _first_opens(firsts), _numbered(clicks)
 
 
@@ -257,6 +272,8 @@ def _grouped(connection: Connection, campaign_id: str) -> Read:
     ):
         clicked.update(listed.split(","))
         clicks[int(number)] += int(count_)
+        people = _numbers(listed)  # a click is an open by a person too: the first of either is when they opened
+        firsts.append((people, np.full(len(people), int(number), dtype=np.int64)))
     return human, opened, clicked, _first_opens(firsts), clicks
 
 
@@ -309,7 +326,7 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
 
 NEEDS: Mapping[str, frozenset[str]] = {
     "recipients": frozenset({"overall", "bounces"}),
-    "opens": frozenset({"opens"}),
+    "opens": frozenset({"opens", "clicks"}),  # a journalist who clicked opened it (``OPENED``)
     "clicks": frozenset({"clicks"}),
     "bounces": frozenset({"bounces"}),
     "outlets": frozenset({"overall"}),

@@ -113,7 +113,7 @@ def reach(connection: Connection, campaign_ids: Collection[str]) -> tuple[int, i
     """(journalists delivered to, journalists who opened, by people) across these campaigns, each journalist once.
 
     Journalists are told apart by address (lower-cased); delivered and opened are the reports'
-    definitions (``Delivery.DELIVERED``; ``event_reports.HUMAN_OPEN``).
+    definitions (``Delivery.DELIVERED``; ``event_reports.OPENED_BY_PERSON``: an open by a person, or a click).
     """
     ids = list(campaign_ids)
     delivered = select(func.count(message.c.email_key.distinct())).where(
@@ -123,6 +123,6 @@ def reach(connection: Connection, campaign_ids: Collection[str]) -> tuple[int, i
         select(func.count(message.c.email_key.distinct()))
         .select_from(event)
         .join(message, message.c.id == event.c.message_id)
-        .where(event.c.campaign_id.in_(ids), event_reports.HUMAN_OPEN)
+        .where(event.c.campaign_id.in_(ids), event_reports.OPENED_BY_PERSON)
     )
     return int(connection.scalar(delivered) or 0), int(connection.scalar(opened) or 0)
