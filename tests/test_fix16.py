@@ -255,7 +255,7 @@ def test_the_upgrade_reads_odd_event_json_as_python_does(db_url: str, monkeypatc
     [
         ("firm_name", None),  # a law firm's name, not a misspelt first_name
         ("first_names", None),  # several in one cell, as beats, outlets, languages
-        ("outlet_name", None),
+        ("outlet_name", "outlet"),  # since review 18h the loader reads an Outlet Name column as outlet
         ("outlet_type", None),
         ("job_title", "title"),  # the loader reads a Job Title column as title
         ("surname", "last_name"),  # and a Surname column as last_name (it said "did you mean first_name" of family_name)

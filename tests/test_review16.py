@@ -133,7 +133,7 @@ def _campaign(listed: str) -> str:
         ("Name", '"first_name" or "last_name"'),
         ("Frist_Name", '"first_name"'),  # a typo with the spreadsheet's capitals
         ("Emial", '"email"'),
-        ("Outlet_Name", '"outlet_name"'),  # the header copied as it looks: the column is outlet_name
+        ("Outlet_Name", '"outlet"'),  # the header copied as it looks: an Outlet Name column is read as outlet (review 18h)
     ],
 )
 def test_preview_without_a_list_warns_of_a_field_no_list_column_can_be(tmp_path: Path, standin: Any, field: str, meant: str) -> None:

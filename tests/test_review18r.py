@@ -288,6 +288,7 @@ def test_json_report_is_written_a_row_at_a_time(store: Engine) -> None:
         finally:
             tracemalloc.stop()
 
+    peak("csv"), peak("json")  # modules imported on first use are not the report's memory
     as_csv, as_json = peak("csv"), peak("json")
     document = json.loads(Path("r.json").read_text(encoding="utf-8"))
     assert len(document["rows"]) == 3000 and document["rows"][0]["email"] == "j0@paper0.example"
