@@ -1,0 +1,39 @@
+"""Newcomer 18's first week, from the README's top: what the new communications assistant saw."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from mailer.cli import main
+
+
+def _run(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def _said(result: Result) -> str:
+    return " ".join(result.stderr.split())
+
+
+def test_a_filter_whose_journalists_are_all_suppressed_says_so(logged: Path) -> None:
+    """--where chose the one journalist of Example Health Podcast, who had bounced: the send said
+    '--where/--tag matched none of the 40 journalists they were tried on: --where outlet=... (the
+    lists' outlet: ..., Example Health Podcast, ...)', and she looked for a typo in a value the error
+    itself listed. It says the journalist it chose is suppressed, and how to see why."""
+    os.chdir(logged)
+    added = _run("suppressions", "add", "zoe.evans@example.net", "--reason", "bounced")
+    assert added.exit_code == 0, added.output
+    result = _run("send", "releases/example.md", "--list", "lists/press.csv", "--where", "outlet=Example Health Podcast", "--dry-run")
+    assert result.exit_code == 1
+    said = _said(result)
+    assert "matched none" not in said
+    assert (
+        "Nobody to send to: the 1 journalist --where/--tag chose is suppressed (unsubscribed, bounced, erased with mailer "
+        "forget or added by hand); the other 40 journalists of the lists do not match it." in said
+    ), said
+    assert "mailer suppressions list shows who and why" in said
