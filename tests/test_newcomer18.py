@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from mailer.cli import main
@@ -37,3 +39,18 @@ def test_a_filter_whose_journalists_are_all_suppressed_says_so(logged: Path) -> 
         "forget or added by hand); the other 40 journalists of the lists do not match it." in said
     ), said
     assert "mailer suppressions list shows who and why" in said
+
+
+@pytest.mark.parametrize(("city", "zone"), [("London", "Europe/London"), ("new york", "America/New_York"), ("Paris", "Europe/Paris")])
+def test_at_with_a_city_names_its_zone(logged: Path, city: str, zone: str) -> None:
+    """--at "2026-12-02 09:00 London" (tomorrow morning, in the office's city) was refused as 'not a
+    time mailer understands', with a New York example: she had written the place, and nothing said
+    that a zone name starts with its region. The error names the zone to write; nothing is logged."""
+    os.chdir(logged)
+    when = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d") + " 09:00"
+    result = _run("send", "releases/example.md", "--list", "lists/press.csv", "--at", f"{when} {city}", "--dry-run")
+    assert result.exit_code == 1
+    said = _said(result)
+    assert f'--at "{when} {city}": {city} is a city; mailer needs the name of its time zone, which starts with the region.' in said
+    assert f'Write --at "{when} {zone}".' in said
+    assert "not a time mailer understands" not in said
