@@ -54,3 +54,11 @@ def test_at_with_a_city_names_its_zone(logged: Path, city: str, zone: str) -> No
     assert f'--at "{when} {city}": {city} is a city; mailer needs the name of its time zone, which starts with the region.' in said
     assert f'Write --at "{when} {zone}".' in said
     assert "not a time mailer understands" not in said
+
+
+def test_send_help_shows_a_scheduled_send() -> None:
+    """Asked to schedule the release for tomorrow morning, she read `mailer send --help`: five
+    examples, none with --at, and the option's own line cut the example time over two lines."""
+    result = _run("send", "--help")
+    example = result.output.split("Example:", 1)[1].split("Options:", 1)[0]
+    assert 'mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"' in example
