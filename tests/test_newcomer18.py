@@ -62,3 +62,16 @@ def test_send_help_shows_a_scheduled_send() -> None:
     result = _run("send", "--help")
     example = result.output.split("Example:", 1)[1].split("Options:", 1)[0]
     assert 'mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"' in example
+
+
+def test_a_row_without_an_address_is_a_missing_address_in_every_count(logged: Path) -> None:
+    """The Quick start's dry run said 'Skipped: 8 (2 duplicate, 5 invalid, 1 missing)': one missing
+    what? A journalist gone missing? `lists check` says '1 missing address'; the plan, `mailer
+    status` and `lists prune` now say so too."""
+    os.chdir(logged)
+    sent = _run("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run")
+    assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing address)\n" in sent.stdout
+    status = _run("status", "latest")
+    assert "Skipped:   2 duplicate, 5 invalid, 1 missing address\n" in status.stdout
+    pruned = _run("lists", "prune", "lists/press.csv", "-o", "pruned.csv")
+    assert "Also left out rows that are not recipients (2 duplicate, 5 invalid, 1 missing address)" in pruned.output

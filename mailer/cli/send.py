@@ -601,6 +601,7 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
     from mailer.compose import preview
+    from mailer.send.status import skipped_words
 
     the_plan, sender = prepared.plan, prepared.sender
     skipped = the_plan.skipped()
@@ -631,7 +632,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         )
     output.step(
         f"Skipped:    {sum(skipped.values()):,}"
-        + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
+        + (" (" + ", ".join(f"{n:,} {skipped_words(r)}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")

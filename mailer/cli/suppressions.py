@@ -357,6 +357,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         mailer lists prune lists/press.csv lists/agency.csv -o lists/all-pruned.csv
     """
     from mailer import contacts
+    from mailer.send.status import skipped_words
     from mailer.store import suppressions as suppression_store
 
     if out.resolve() in {file.resolve() for file in files}:
@@ -377,7 +378,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
-    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else str(r.reason) for r in loaded.rejected)
+    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         named = " ".join(shlex.quote(str(file)) for file in files)
