@@ -75,3 +75,14 @@ def test_a_row_without_an_address_is_a_missing_address_in_every_count(logged: Pa
     assert "Skipped:   2 duplicate, 5 invalid, 1 missing address\n" in status.stdout
     pruned = _run("lists", "prune", "lists/press.csv", "-o", "pruned.csv")
     assert "Also left out rows that are not recipients (2 duplicate, 5 invalid, 1 missing address)" in pruned.output
+
+
+@pytest.mark.parametrize("command", ["status", "cancel", "resume", "show"])
+def test_a_command_without_its_campaign_says_where_ids_come_from(command: str) -> None:
+    """`mailer status` after the send, with nothing after it, said only "Missing argument
+    'CAMPAIGN'.": which campaign, named how? It says where the ids are listed and that latest
+    names the newest, as `mailer report` alone already did."""
+    result = _run(command)
+    assert result.exit_code == 2
+    said = _said(result)
+    assert "Error: Missing argument 'CAMPAIGN'. Name the campaign by its id, as `mailer campaigns` lists them; latest names" in said

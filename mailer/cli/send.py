@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
@@ -321,7 +321,7 @@ def test_command(
 
 
 @main.command("resume")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
 @click.option("--resend-unknown", is_flag=True, help="Also resend recipients whose fate is unknown (they may get it twice).")
 @click.option("--retry-failed", is_flag=True, help="Also send again to the recipients SendGrid refused (after you fixed why).")
 @click.option("--yes", is_flag=True, help="Do not ask before sending (a live or test campaign).")
