@@ -86,3 +86,20 @@ def test_a_command_without_its_campaign_says_where_ids_come_from(command: str) -
     assert result.exit_code == 2
     said = _said(result)
     assert "Error: Missing argument 'CAMPAIGN'. Name the campaign by its id, as `mailer campaigns` lists them; latest names" in said
+
+
+def test_the_fixed_rejects_file_is_sent_beside_the_clean_list(logged: Path) -> None:
+    """README, lists clean: "so a colleague can fix them in the spreadsheet", and then? The README
+    now says to check and send the clean list and the fixed rejects file together; this holds it:
+    the fixed rows become recipients, the others are rejected again, the extra columns are harmless."""
+    os.chdir(logged)
+    cleaned = _run("lists", "clean", "lists/press.csv", "-o", "out/press-clean.csv", "--rejects", "out/press-rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    rejects = Path("out/press-rejects.csv").read_text(encoding="utf-8-sig")
+    fixed = rejects.replace("peter.novak@@example.com", "peter.novak@example.com").replace("kim.lee@example..org", "kim.lee@example.org")
+    Path("out/press-rejects.csv").write_text(fixed, encoding="utf-8-sig")
+    checked = _run("lists", "check", "out/press-clean.csv", "out/press-rejects.csv")
+    assert "Total: 49 rows read, 43 recipients, rejected: 6 (3 invalid, 1 missing address, 2 duplicate)." in checked.stdout, checked.stdout
+    sent = _run("send", "releases/example.md", "--list", "out/press-clean.csv", "--list", "out/press-rejects.csv", "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 43\n" in sent.stdout
