@@ -103,3 +103,25 @@ def test_the_fixed_rejects_file_is_sent_beside_the_clean_list(logged: Path) -> N
     sent = _run("send", "releases/example.md", "--list", "out/press-clean.csv", "--list", "out/press-rejects.csv", "--dry-run")
     assert sent.exit_code == 0, sent.output
     assert "Recipients: 43\n" in sent.stdout
+
+
+def test_suppressions_import_of_a_list_with_an_opt_out_column_suppresses_those_who_opted_out(logged: Path) -> None:
+    """A colleague's HubSpot export, imported so that those who opted out are never mailed: the file
+    was read as a press list is, so the opted-out row was turned away and the journalist happy to
+    be mailed went on the suppression list instead, with 'Suppressed 1 address' and no other word.
+    The rows the opt-out column marks go in; the others stay out, and the import says so."""
+    os.chdir(logged)
+    Path("hubspot.csv").write_text(
+        "Email,First Name,Unsubscribed from all email\nwant.out@paper.example,Ann,true\nhappy@paper.example,Bob,false\n", encoding="utf-8"
+    )
+    result = _run("suppressions", "import", "hubspot.csv", "--reason", "opted out in HubSpot")
+    assert result.exit_code == 0, result.output
+    assert "Suppressed 1 address from hubspot.csv." in result.stdout
+    said = _said(result)
+    assert (
+        'hubspot.csv: its column "Unsubscribed from all email" says who opted out: 1 row marked so was imported, and 1 row '
+        "not marked (they did not opt out) was not." in said
+    )
+    listed = _run("suppressions", "list").stdout
+    assert "want.out@paper.example" in listed
+    assert "happy@paper.example" not in listed
