@@ -125,3 +125,36 @@ def test_suppressions_import_of_a_list_with_an_opt_out_column_suppresses_those_w
     listed = _run("suppressions", "list").stdout
     assert "want.out@paper.example" in listed
     assert "happy@paper.example" not in listed
+
+
+MAILCHIMP_UNSUBSCRIBED = (
+    '"Email Address","First Name","Last Name",MEMBER_RATING,OPTIN_TIME,UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_REASON\n'
+    'gina@paper.example,Gina,Gone,1,"2024-03-01 10:01:00","2025-06-01 10:00:00","June release","No longer interested"\n'
+    'hal@paper.example,Hal,Gone,1,"2024-03-01 10:01:00","2025-06-02 10:00:00","June release",\n'
+)
+MAILCHIMP_CLEANED = (
+    '"Email Address","First Name","Last Name",MEMBER_RATING,OPTIN_TIME,CLEAN_TIME,CLEAN_CAMPAIGN_TITLE\n'
+    'bo@paper.example,Bo,Unced,1,,"2025-06-01 10:00:00","June release"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("unsubscribed_members_export_3f2a.csv", MAILCHIMP_UNSUBSCRIBED), ("cleaned_members_export_3f2a.csv", MAILCHIMP_CLEANED)],
+)
+def test_mailchimps_unsubscribed_export_goes_into_the_suppressions_whole(logged: Path, name: str, text: str) -> None:
+    """Mailchimp's unsubscribed members' file, refused as a press list, said to keep them from
+    being mailed with `mailer suppressions add ADDRESS`, one by one; `mailer suppressions import`
+    of the file, the command for a whole file, refused it too ("not read as a press list. Nothing
+    was imported."). The hint names the import of the file, and the import takes it."""
+    os.chdir(logged)
+    Path(name).write_text(text, encoding="utf-8")
+    refused = _run("lists", "check", name)
+    assert refused.exit_code == 1
+    assert f'mailer suppressions import {name} --reason "' in _said(refused)
+    imported = _run("suppressions", "import", name, "--reason", "left in Mailchimp")
+    assert imported.exit_code == 0, imported.output
+    count = text.count("@")
+    assert f"Suppressed {count} address{'es' if count > 1 else ''} from {name}." in imported.stdout
+    listed = _run("suppressions", "list").stdout
+    assert all(address in listed for address in ("gina@paper.example", "hal@paper.example") if address in text)
