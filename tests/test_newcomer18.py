@@ -158,3 +158,24 @@ def test_mailchimps_unsubscribed_export_goes_into_the_suppressions_whole(logged:
     assert f"Suppressed {count} address{'es' if count > 1 else ''} from {name}." in imported.stdout
     listed = _run("suppressions", "list").stdout
     assert all(address in listed for address in ("gina@paper.example", "hal@paper.example") if address in text)
+
+
+def test_cancel_of_a_send_that_went_out_says_the_emails_are_gone(live: Path) -> None:
+    """`mailer cancel` of the send that had just gone out (she meant to stop it) said only 'has
+    nobody left to send to, so there is nothing to cancel.': it says SendGrid accepted its emails,
+    which cannot be called back."""
+    os.chdir(live)
+    sent = CliRunner().invoke(
+        main,
+        ["send", "releases/example.md", "--list", "lists/staff.csv", "--yes", "--no-test-ok"],
+        env={"SENDGRID_API_KEY": "SG.standin-key.secret"},
+    )
+    assert sent.exit_code == 0, sent.output
+    result = CliRunner().invoke(main, ["cancel", "latest"], env={"SENDGRID_API_KEY": "SG.standin-key.secret"})
+    assert result.exit_code == 1
+    said = _said(result)
+    assert (
+        "has nobody left to send to, so there is nothing to cancel: SendGrid accepted its emails to 4 journalists, and an email sent cannot be called back."
+        in said
+    ), said
+    assert "See where it stands with: mailer status " in said
