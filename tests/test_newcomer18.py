@@ -179,3 +179,17 @@ def test_cancel_of_a_send_that_went_out_says_the_emails_are_gone(live: Path) -> 
         in said
     ), said
     assert "See where it stands with: mailer status " in said
+
+
+def test_a_filter_matching_nobody_names_the_value_as_typed(logged: Path) -> None:
+    """--where "outlet=Example Helth Podcast" (a typo) was answered '... --where outlet=example helth
+    podcast (the lists' outlet: ...)': the value she had typed, in other letters, beside the list's
+    own spelling. It is named as typed, as the skipped rows' reason already names it."""
+    os.chdir(logged)
+    result = _run(
+        "send", "releases/example.md", "--list", "lists/press.csv", "--where", "outlet=Example Helth Podcast", "--tag", "Radio", "--dry-run"
+    )
+    assert result.exit_code == 1
+    said = _said(result)
+    assert "--where outlet=Example Helth Podcast (the lists' outlet:" in said, said
+    assert "--tag Radio (the lists' tags:" in said

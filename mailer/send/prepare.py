@@ -712,7 +712,7 @@ def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -
                 break
         values = sorted(seen, key=str.casefold)
         listed = ", ".join(values[:shown]) + (", ..." if len(values) > shown else "") if values else "nothing"
-        asked = ", ".join(sorted(wanted))
+        asked = ", ".join(sorted(chosen.spellings.get(value, value) for value in wanted))  # as typed (newcomer 18)
         words.append(f"{'--tag ' + asked if name == 'tags' else f'--where {name}={asked}'} (the lists' {name}: {listed})")
     return words
 
