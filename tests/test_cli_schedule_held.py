@@ -53,7 +53,7 @@ def test_status_of_a_scheduled_send_is_not_all_sent(live: Path, standin: Any) ->
     text = mailer("status", campaign_id).stdout
     assert "All sent" not in text and "suppressed" not in text
     assert text.endswith(
-        f"Recipients: {RECIPIENTS} accepted\nSkipped:   2 duplicate, 5 invalid, 1 missing\n"
+        f"Recipients: {RECIPIENTS} accepted\nSkipped:   2 duplicate, 5 invalid, 1 missing address\n"
         f"SendGrid holds these emails until {shown}. To call the send off (up to 10 minutes before): mailer cancel {campaign_id}\n"
         f"Every email is with SendGrid; none has gone out yet. Read opens and bounces after {shown} with: mailer report {campaign_id}\n"
     )
@@ -75,7 +75,7 @@ def test_cancelled_scheduled_send_reads_cancelled_everywhere(live: Path, standin
     assert f"Campaign:  {campaign_id} (live, cancelled)\n" in text
     assert text.endswith(
         f"Recipients: {RECIPIENTS} cancelled: SendGrid discards them instead of sending them at {shown}\n"
-        "Skipped:   2 duplicate, 5 invalid, 1 missing\n"
+        "Skipped:   2 duplicate, 5 invalid, 1 missing address\n"
         "This send was cancelled: none of its emails went out. To send the release after all: "
         "mailer send releases/example.md --list lists/press.csv\n"
     )

@@ -54,7 +54,7 @@ def test_cli_send_dry_run_with_builtin_config(project: Path) -> None:
     campaign_id = todays_campaign()
     assert f"Recipients: {RECIPIENTS}\n" in result.stdout
     assert f"Written:    {RECIPIENTS} emails, as SendGrid would have received them\n" in result.stdout
-    assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing)\n" in result.stdout
+    assert "Skipped:    8 (2 duplicate, 5 invalid, 1 missing address)\n" in result.stdout
     assert f"Outbox:     out/outbox/{campaign_id} (one .json per request, one .eml per journalist)\n" in result.stdout
     user_log = project / "user-data" / "press-mailer" / "mailer.db"  # conftest points XDG_DATA_HOME there
     assert f"Log:        {user_log}\n" in result.stdout
@@ -130,7 +130,7 @@ def test_cli_send_where_and_tag_narrow_the_recipients(logged: Path) -> None:
     result = mailer(*SEND, "--dry-run", "--where", "beat=health,science", "--tag", "vip", "--tag", "print", key=None)
     assert result.exit_code == 0, result.output
     assert "Lists:      lists/press.csv (filter: beat=health,science tag=vip tag=print)\n" in result.stdout
-    assert "Recipients: 6\nSkipped:    43 (2 duplicate, 35 filtered, 5 invalid, 1 missing)\n" in result.stdout
+    assert "Recipients: 6\nSkipped:    43 (2 duplicate, 35 filtered, 5 invalid, 1 missing address)\n" in result.stdout
     eml = sorted(p.name for p in (logged / "out" / "outbox" / todays_campaign()).glob("*.eml"))
     assert len(eml) == 6
     with db().connect() as connection:
@@ -280,7 +280,7 @@ def test_cli_suppressed_addresses_are_skipped_unless_overridden(live: Path, stan
     first = mailer(*SEND, "--yes", "--no-test-ok")
     assert first.exit_code == 0, first.output
     assert "li.wei@example.org" not in standin.accepted_addresses()
-    assert "(2 duplicate, 5 invalid, 1 missing, 1 suppressed)" in first.stdout
+    assert "(2 duplicate, 5 invalid, 1 missing address, 1 suppressed)" in first.stdout
     second = mailer(*SEND, "--yes", "--no-test-ok", "--override-suppression", "LI.WEI@example.org")
     assert second.exit_code == 0, second.output
     assert "Warning: LI.WEI@example.org is suppressed but will be mailed, as you asked." in second.stderr

@@ -121,7 +121,7 @@ def test_race_the_same_send_later_skips_everyone_who_has_it(office: Path, standi
     assert run(office, standin, *SEND)[0] == 0
     code, out, err = run(office, standin, *SEND)
     assert code == 1
-    assert "Skipped:    49 (41 already received, 2 duplicate, 5 invalid, 1 missing)" in out
+    assert "Skipped:    49 (41 already received, 2 duplicate, 5 invalid, 1 missing address)" in out
     assert "Error: Nobody to send to: all 41 journalists already received this exact release.\n" in err
     with (office / "lists" / "press.csv").open("a", encoding="utf-8") as handle:
         handle.write("newcomer@example.org,Nia,Newcomer,The Daily Example,,,,,\n")

@@ -285,6 +285,23 @@ def _upgrading(url: str, waiting: threading.Timer) -> Progress:
 
 LATEST = re.compile(r"latest(?:~(\d*))?")  # latest, latest~1, latest~ (= latest~1)
 
+
+class CampaignArgument(click.Argument):
+    """A command's CAMPAIGN argument: left out, the error says where ids come from and that latest
+    names the newest (newcomer 18: `mailer status` alone gave only "Missing argument 'CAMPAIGN'.")."""
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        try:
+            return super().process_value(ctx, value)
+        except click.MissingParameter as missing:
+            raise click.MissingParameter(
+                message="Name the campaign by its id, as `mailer campaigns` lists them; latest names the newest "
+                "(`mailer status latest` says which it is).",
+                ctx=ctx,
+                param=self,
+            ) from missing
+
+
 # Which module registers each top-level command. Modules are imported only when their
 # command runs (or --help lists them), and import at their top only Click and the light
 # modules (models, errors, schedule): the libraries a command uses load inside it, so

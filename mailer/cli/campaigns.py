@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer import scheduled
-from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
 from mailer.counting import counted
 from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send.schedule import describe
@@ -110,7 +110,7 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
 
 
 @main.command("status")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_app
 def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
@@ -182,7 +182,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 
 
 @main.command("cancel")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
 @pass_app
 def cancel_command(app: AppContext, campaign_id: str) -> None:
     """Cancel a scheduled send (up to 10 minutes before it goes out), or call off a send that

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
@@ -150,6 +150,7 @@ def send_command(
         mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
+        mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"    # 09:00 London time, up to 72 hours ahead
         mailer send releases/example.md --list lists/press.csv --yes --json
     """
     app.sends = not dry_run  # before the config is read
@@ -320,7 +321,7 @@ def test_command(
 
 
 @main.command("resume")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
 @click.option("--resend-unknown", is_flag=True, help="Also resend recipients whose fate is unknown (they may get it twice).")
 @click.option("--retry-failed", is_flag=True, help="Also send again to the recipients SendGrid refused (after you fixed why).")
 @click.option("--yes", is_flag=True, help="Do not ask before sending (a live or test campaign).")
@@ -600,6 +601,7 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
     from mailer.compose import preview
+    from mailer.send.status import skipped_words
 
     the_plan, sender = prepared.plan, prepared.sender
     skipped = the_plan.skipped()
@@ -630,7 +632,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         )
     output.step(
         f"Skipped:    {sum(skipped.values()):,}"
-        + (" (" + ", ".join(f"{n:,} {r}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
+        + (" (" + ", ".join(f"{n:,} {skipped_words(r)}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
 from mailer.errors import MailerError
 from mailer.send.schedule import describe
 
 
 @main.command("show")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
 @click.option("--contact", "contact", metavar="EMAIL", help="The journalist whose email to show (default: the first recipient).")
 @click.option(
     "-o",

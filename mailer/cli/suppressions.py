@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import RejectReason, SuppressionReason
+from mailer.models import ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -219,17 +219,24 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         mailer suppressions import do-not-contact.csv --reason "the agency's opt-out list, March 2026"
     """
     app.changes = "nothing was imported, since the addresses would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
-    from mailer import contacts
+    from mailer import contacts, mailbox
     from mailer.store import suppressions as suppression_store
 
     try:
-        loaded = contacts.load(list(files))
+        loaded = contacts.load(list(files), opted_out_exports=True)  # Mailchimp's unsubscribed export belongs here
     except ListError as exc:  # one file missing or unreadable: none of them goes in, and the message says so (fix12r)
         others = f", from any of the {len(files)} files" if len(files) > 1 else ""
         raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc
     now = datetime.now(UTC)
     unknown: Counter[str] = Counter()
-    records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts]
+    # A file with an opt-out column (a CRM's "Unsubscribed from all email", a colleague's "Opt-out")
+    # says who asked not to be mailed: those rows go in, the others stay out. Read as a press list
+    # reads it, the opposite went in, silently (newcomer 18).
+    marked = _opt_out_columns(loaded.files)
+    opted = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
+    not_marked = Counter(c.source for c in loaded.contacts if c.source in marked)
+    records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts if c.source not in marked]
+    records += [_imported(mailbox.key(row.email), {}, note, now, unknown) for row in opted]
     with app.engine.begin() as connection:
         added = suppression_store.insert(connection, records)
     _say_suppressed(added, len({record.email_key for record in records}), source=f" from {', '.join(map(str, files))}")
@@ -242,6 +249,14 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
+    for path, header in marked.items():
+        took = sum(1 for row in opted if row.source == path)
+        output.warn(
+            f'{path}: its column "{header}" says who opted out: {counted(took, "row")} marked so '
+            f"{'was' if took == 1 else 'were'} imported, and {counted(not_marked[path], 'row')} not marked "
+            f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
+            "To suppress every address of the file, delete that column and import it again."
+        )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
     for row in unreadable[:20]:
         output.warn(f"Not imported: {row.source} row {row.row}: {row.detail}")
@@ -253,6 +268,19 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         app.engine, [record.email_key for record in records]
     ):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
+
+
+def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, str]:
+    """Each file that has an opt-out column (``headers.OPT_OUT_HEADERS``), with that column's header."""
+    from mailer.contacts.headers import OPT_OUT_HEADERS
+    from mailer.contacts.listfile import header_key
+
+    found = {}
+    for summary in files:
+        header = next((header for header in summary.custom.values() if header_key(header) in OPT_OUT_HEADERS), None)
+        if header is not None:
+            found[summary.path] = header
+    return found
 
 
 def _say_suppressed(added: int, given: int, *, source: str = "") -> None:
@@ -357,6 +385,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         mailer lists prune lists/press.csv lists/agency.csv -o lists/all-pruned.csv
     """
     from mailer import contacts
+    from mailer.send.status import skipped_words
     from mailer.store import suppressions as suppression_store
 
     if out.resolve() in {file.resolve() for file in files}:
@@ -377,7 +406,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
-    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else str(r.reason) for r in loaded.rejected)
+    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
     if other:
         parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
         named = " ".join(shlex.quote(str(file)) for file in files)

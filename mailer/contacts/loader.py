@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -233,6 +234,7 @@ def load(
     on_file: Callable[[str], None] | None = None,
     prefer: Filter | None = None,
     on_progress: Callable[[float], None] | None = None,
+    opted_out_exports: bool = False,
 ) -> ContactList:
     """Read lists into recipients and rejected rows (duplicates across files count).
 
@@ -248,7 +250,9 @@ def load(
     ``on_progress`` is told the share of the work done so far (0 to 1; see ``Share``).
 
     ``paths``: the list files, or one path alone. Raises ListError naming every file that cannot
-    be used (missing, a folder, not a list, unreadable), or when no file is given.
+    be used (missing, a folder, not a list, unreadable), or when no file is given. Mailchimp's
+    exports of its unsubscribed and cleaned contacts are refused as press lists; with
+    ``opted_out_exports`` (``mailer suppressions import``: addresses never to mail) they are read.
     """
     import numpy as np
     import pyarrow as pa
@@ -256,7 +260,9 @@ def load(
     paths = list_paths(paths)
     share = Share(paths, on_progress)
     unusable: list[ListError] = []
-    files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share)
+    files_read = _read_lists(
+        paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share, opted_out_exports=opted_out_exports
+    )
     if unusable:
         raise _every_unusable(unusable)
     examined = _examine(files_read)
@@ -313,10 +319,11 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
     return stacked
 
 
-def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None) -> listfile.ListFile:
+def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None, opted_out_exports: bool = False) -> listfile.ListFile:
     """The file read, with a column of addresses; ListError when it cannot be used as a list."""
     file = listfile.read(path, on_step=on_step)
-    _refuse_opted_out_export(file)
+    if not opted_out_exports:
+        _refuse_opted_out_export(file)
     if "email" not in file.recognized:
         _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
@@ -359,7 +366,7 @@ def _refuse_opted_out_export(file: listfile.ListFile) -> None:
         raise ListError(
             f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
             hint='Send to the subscribed contacts\' file of the same export (its name starts with "subscribed_"). To keep '
-            f'these addresses from being mailed from your other lists: mailer suppressions add ADDRESS --reason "{reason}".',
+            f'these addresses from being mailed from your other lists: mailer suppressions import {shlex.quote(str(file.path))} --reason "{reason}".',
         )
 
 
@@ -432,6 +439,7 @@ def _read_lists(
     on_file: Callable[[str], None] | None,
     on_error: Callable[[Path, ListError], None] | None = None,
     share: Share | None = None,
+    opted_out_exports: bool = False,
 ) -> list[listfile.ListFile]:
     """Every file read; ListError for the first that cannot be used, or, given ``on_error``, it is told and left out."""
     if not paths:
@@ -439,7 +447,9 @@ def _read_lists(
     files = []
     for number, path in enumerate(paths):
         try:
-            file = _readable_list(Path(path), on_step=share.file(number) if share is not None else None)
+            file = _readable_list(
+                Path(path), on_step=share.file(number) if share is not None else None, opted_out_exports=opted_out_exports
+            )
         except ListError as exc:
             if on_error is None:
                 raise

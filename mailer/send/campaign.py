@@ -491,7 +491,16 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         reached = counts[MessageState.ACCEPTED.value] + unknown
         unsent = counts[MessageState.PLANNED.value]
         if not unsent and not recovered:
-            raise SendError(f"{found.id} has nobody left to send to, so there is nothing to cancel.")
+            # newcomer 18: she meant to stop the send, and read nothing of the emails having gone
+            gone = (
+                f": SendGrid accepted its emails to {counted(reached, 'journalist')}, and an email sent cannot be called back"
+                if reached and found.mode is not Mode.DRY_RUN
+                else ""
+            )
+            raise SendError(
+                f"{found.id} has nobody left to send to, so there is nothing to cancel{gone}.",
+                hint=f"See where it stands with: mailer status {found.id}",
+            )
         if not unsent:
             # Killed while its last request waited for SendGrid: nothing to call off, but it no longer
             # stays paused with those journalists in flight (it answered "nothing to cancel"): they may

@@ -154,7 +154,8 @@ def prepare_send(
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
     problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
-        problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen))
+        opted_out = sum(1 for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED)
+        problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen), opted_out=opted_out)
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
@@ -711,14 +712,17 @@ def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -
                 break
         values = sorted(seen, key=str.casefold)
         listed = ", ".join(values[:shown]) + (", ..." if len(values) > shown else "") if values else "nothing"
-        asked = ", ".join(sorted(wanted))
+        asked = ", ".join(sorted(chosen.spellings.get(value, value) for value in wanted))  # as typed (newcomer 18)
         words.append(f"{'--tag ' + asked if name == 'tags' else f'--where {name}={asked}'} (the lists' {name}: {listed})")
     return words
 
 
-def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Planned, *, filtered_on: Sequence[str] = ()) -> SendError:
+def _nobody(
+    the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Planned, *, filtered_on: Sequence[str] = (), opted_out: int = 0
+) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
-    right now, or already received it, or every row is skipped for list reasons."""
+    right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
+    rows the lists' own opt-out columns turned away, before any --where or --tag."""
     skipped = the_plan.skipped()
     unknown = sum(planned.unknown.values())
     received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0) - unknown  # those known to have it
@@ -761,6 +765,17 @@ def _nobody(the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Pl
             hint="To send it to them again anyway, add --include-previous.",
         )
     filtered = skipped.get(RejectReason.FILTERED.value, 0)
+    # Those the filter chose that the log's suppressions then took out (a list's own opt-out rows
+    # are turned away before any filter): the filter matched them (newcomer 18: "matched none").
+    chosen_suppressed = skipped.get(RejectReason.SUPPRESSED.value, 0) - opted_out
+    if filtered and chosen_suppressed:
+        return SendError(
+            f"Nobody to send to: {all_of(chosen_suppressed, 'journalist')} --where/--tag chose "
+            f"{'is' if chosen_suppressed == 1 else 'are'} suppressed (unsubscribed, bounced, erased with mailer forget or "
+            f"added by hand); the other {counted(filtered, 'journalist')} of the lists do not match it.",
+            hint="mailer suppressions list shows who and why. Suppressed addresses are never mailed: "
+            'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.',
+        )
     if filtered:  # `lists check` knows nothing of --where and --tag (newcomer review 8)
         return SendError(
             f"Nobody to send to: --where/--tag matched none of the {counted(filtered, 'journalist')} they were tried on"

@@ -129,6 +129,7 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         )
     except ValueError:
         pass
+    _check_city(text)
     when, _, zone = text.rpartition(" ")
     when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)  # "2026-12-02 9:00": the hour without its leading zero
     try:
@@ -203,6 +204,34 @@ _ABBREVIATIONS = {
     "NZDT": "Pacific/Auckland",
 }
 _ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
+
+
+_CITY = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d{1,2}:\d\d) ([^\W\d][\w .'-]*)$")
+
+
+def _check_city(text: str) -> None:
+    """SendError naming the zone for "09:00 London" or "09:00 New York": a city the time zone
+    database names a zone after, written without its region (newcomer 18: "not a time mailer
+    understands", with a New York example, for the London she had plainly written)."""
+    found = _CITY.match(text)
+    if not found or "/" in found.group(2) or found.group(2).upper() in ("UTC", "Z", "GMT"):
+        return
+    when, city = found.groups()
+    try:
+        ZoneInfo(_zone_name(city))
+        return  # a zone of the database's own, one word: "Singapore", "Jamaica"
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    key = city.replace(" ", "_").casefold()
+    zones = sorted(name for name in available_timezones() if "/" in name and name.rsplit("/", 1)[1].casefold() == key)
+    zones = [name for name in zones if not name.startswith(("Etc/", "SystemV/", "US/"))] or zones
+    if not zones:
+        return
+    when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)
+    raise SendError(
+        f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
+        hint=f'Write --at "{when} {zones[0]}".',
+    )
 
 
 def _zone_name(zone: str) -> str:

@@ -41,7 +41,11 @@ __all__ = [
 ]
 
 # What a skip reason means, where the log's word for it (at most 20 characters) says too little.
-_SKIPPED_WORDS = {RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)"}
+_SKIPPED_WORDS = {
+    RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)",
+    # "1 missing": missing what? `lists check` says "1 missing address" (newcomer 18).
+    RejectReason.MISSING.value: "missing address",
+}
 
 
 def skipped_words(reason: str) -> str:
