@@ -556,8 +556,9 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     said: dict[int, str] = {}
     start = 0
     for file in files:
-        at = next((at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS), None)
-        if at is not None:
+        # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
+        # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
+        for at in reversed([at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS]):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
             opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
