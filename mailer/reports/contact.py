@@ -218,7 +218,9 @@ class History:
             "totals": {
                 "campaigns": len(live),
                 "delivered": sum(s.delivered for s in live),
-                "opened": sum(s.human_opens > 0 for s in live),
+                # By a person, or a click: as the reports and follow-ups count who opened (event_reports.OPENED_BY_PERSON;
+                # review 18y #2: a journalist who only clicked read "opened": 0 here, opened in the report).
+                "opened": sum(s.human_opens > 0 or s.clicks > 0 for s in live),
                 "clicked": sum(s.clicks > 0 for s in live),
                 "bounced": sum(s.bounce is not None for s in live),
                 "skipped": len(skipped),
