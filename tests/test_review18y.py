@@ -5,14 +5,18 @@ command line, and failed before its fix (session 18)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from eventlog import T0, sg_event
+from conftest import without_log_line
+from eventlog import T0, add_campaign, add_message, sg_event
 from office_cli import SEND, campaign_of, mailer, office
+from sqlalchemy import Engine, update
 
 from mailer.cli import main
+from mailer.store.schema import campaign
 
 
 def invoke(*args: str) -> Result:
@@ -70,3 +74,34 @@ def test_mailer_contact_counts_a_click_as_an_open(tmp_path: Path, standin: Any, 
     assert found.exit_code == 0, found.output
     totals = json.loads(found.stdout)["totals"]
     assert (totals["opened"], totals["clicked"]) == (1, 1), totals
+
+
+# -- 3. the report of a send whose cancel got no answer blamed the webhook for its silence ---------
+
+
+def test_report_of_a_send_whose_cancel_got_no_answer_names_the_cancel(store: Engine) -> None:
+    """A scheduled send; `mailer cancel` got no answer from SendGrid (Ctrl-C, killed, no answer:
+    review 18s #5 keeps it on record). SendGrid took it and discarded the emails at their time, so
+    no event ever came. A day later her report said "SendGrid has reported nothing about this send
+    yet ... check that [mailer webhook] is running and that SendGrid's Event Webhook points at it",
+    and she went looking for a broken webhook; nothing said a cancel may have been taken. The note
+    names the cancel first, as status does."""
+    add_campaign(store, "2026-02-19-held")
+    with store.begin() as connection:
+        connection.execute(
+            update(campaign)
+            .where(campaign.c.id == "2026-02-19-held")
+            .values(
+                scheduled_at=datetime.fromtimestamp(T0 + 3600, UTC),
+                sendgrid_batch_id="batch-1",
+                filters={"cancel_sent": datetime.fromtimestamp(T0 + 600, UTC).isoformat()},
+            )
+        )
+    for i in range(3):
+        add_message(store, "2026-02-19-held", f"j{i}@paper.example")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    shown = CliRunner().invoke(main, ["report", "2026-02-19-held"])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(without_log_line(shown.output).split())
+    assert "a cancel of 2026-02-19-held was sent to SendGrid at 2026-02-19 10:10 UTC" in said, said
+    assert "SendGrid may have discarded these emails at 2026-02-19 11:00 UTC" in said, said
