@@ -12,7 +12,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import SEND, campaign_of, mailer, office
+from office_cli import SEND, campaign_of, mailed, mailer, office
 from sqlalchemy import Engine, update
 
 from mailer.cli import main
@@ -105,3 +105,32 @@ def test_report_of_a_send_whose_cancel_got_no_answer_names_the_cancel(store: Eng
     said = " ".join(without_log_line(shown.output).split())
     assert "a cancel of 2026-02-19-held was sent to SendGrid at 2026-02-19 10:10 UTC" in said, said
     assert "SendGrid may have discarded these emails at 2026-02-19 11:00 UTC" in said, said
+
+
+# -- 4. mailer suppressions import of an opt-out export suppressed nobody -------------------------
+
+
+def test_suppressions_import_takes_opted_out_rows_and_mailchimp_unsubscribes(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office exports its HubSpot contacts who unsubscribed ("Unsubscribed from all email":
+    true on every row) and imports them as suppressions: `Suppressed 0 addresses`, as every row
+    was now rejected as opted out and only recipients were imported; a send from the office's
+    other list (without that column) then mailed them. Mailchimp's unsubscribed members' file was
+    refused outright, its hint saying to add each address by hand. Both are imported whole, and
+    the other list's send skips them."""
+    office(
+        tmp_path, standin, db_url, beat="Email,Name\nana@radio.example,Ana Lima\nrui@gazette.example,Rui Costa\nli@science.example,Li Wei\n"
+    )
+    Path("hubspot.csv").write_text("Email,First Name,Unsubscribed from all email\nana@radio.example,Ana,true\n", encoding="utf-8")
+    mailchimp = (
+        '"Email Address","First Name",UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_REASON\n'
+        'rui@gazette.example,Rui,"2025-06-01 10:00:00","June release","I no longer want to receive these emails"\n'
+    )
+    Path("unsubscribed_members_export_3f2a.csv").write_text(mailchimp, encoding="utf-8")
+    refused = mailer("send", "releases/example.md", "--list", "unsubscribed_members_export_3f2a.csv", "--dry-run")
+    assert refused.exit_code != 0 and "mailer suppressions import unsubscribed_members_export_3f2a.csv" in refused.output, refused.output
+    imported = mailer("suppressions", "import", "hubspot.csv", "unsubscribed_members_export_3f2a.csv", "--reason", "CRM opt-outs")
+    assert imported.exit_code == 0, imported.output
+    assert "Suppressed 2 addresses" in imported.output, imported.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["li@science.example"]

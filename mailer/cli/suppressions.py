@@ -223,7 +223,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     from mailer.store import suppressions as suppression_store
 
     try:
-        loaded = contacts.load(list(files))
+        loaded = contacts.load(list(files), addresses_only=True)  # opted-out rows, Mailchimp's unsubscribed file: all suppressed
     except ListError as exc:  # one file missing or unreadable: none of them goes in, and the message says so (fix12r)
         others = f", from any of the {len(files)} files" if len(files) > 1 else ""
         raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc

@@ -233,6 +233,7 @@ def load(
     on_file: Callable[[str], None] | None = None,
     prefer: Filter | None = None,
     on_progress: Callable[[float], None] | None = None,
+    addresses_only: bool = False,
 ) -> ContactList:
     """Read lists into recipients and rejected rows (duplicates across files count).
 
@@ -249,6 +250,11 @@ def load(
 
     ``paths``: the list files, or one path alone. Raises ListError naming every file that cannot
     be used (missing, a folder, not a list, unreadable), or when no file is given.
+
+    ``addresses_only``: the files are read for their addresses, not as press lists to mail (``mailer
+    suppressions import``): a row its opt-out column marks is one of them, and Mailchimp's
+    unsubscribed and cleaned files are read, not refused (review 18y #4: an import of either
+    suppressed nobody, or was refused with a hint to add each address by hand).
     """
     import numpy as np
     import pyarrow as pa
@@ -256,10 +262,12 @@ def load(
     paths = list_paths(paths)
     share = Share(paths, on_progress)
     unusable: list[ListError] = []
-    files_read = _read_lists(paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share)
+    files_read = _read_lists(
+        paths, on_file=on_file, on_error=lambda _path, error: unusable.append(error), share=share, addresses_only=addresses_only
+    )
     if unusable:
         raise _every_unusable(unusable)
-    examined = _examine(files_read)
+    examined = _examine(files_read, opt_outs=not addresses_only)
     del files_read  # the files' columns are let go one by one below, as each is taken: nothing else may hold them
     share.done(Share.EXAMINED)
     if prefer is not None and not prefer.is_empty() and examined.first_of:
@@ -313,10 +321,12 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
     return stacked
 
 
-def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None) -> listfile.ListFile:
-    """The file read, with a column of addresses; ListError when it cannot be used as a list."""
+def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None, addresses_only: bool = False) -> listfile.ListFile:
+    """The file read, with a column of addresses; ListError when it cannot be used as a list
+    (``addresses_only``: for its addresses, as ``load`` says)."""
     file = listfile.read(path, on_step=on_step)
-    _refuse_opted_out_export(file)
+    if not addresses_only:
+        _refuse_opted_out_export(file)
     if "email" not in file.recognized:
         _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
@@ -359,7 +369,7 @@ def _refuse_opted_out_export(file: listfile.ListFile) -> None:
         raise ListError(
             f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
             hint='Send to the subscribed contacts\' file of the same export (its name starts with "subscribed_"). To keep '
-            f'these addresses from being mailed from your other lists: mailer suppressions add ADDRESS --reason "{reason}".',
+            f'these addresses from being mailed from your other lists: mailer suppressions import {file.path} --reason "{reason}".',
         )
 
 
@@ -432,6 +442,7 @@ def _read_lists(
     on_file: Callable[[str], None] | None,
     on_error: Callable[[Path, ListError], None] | None = None,
     share: Share | None = None,
+    addresses_only: bool = False,
 ) -> list[listfile.ListFile]:
     """Every file read; ListError for the first that cannot be used, or, given ``on_error``, it is told and left out."""
     if not paths:
@@ -439,7 +450,7 @@ def _read_lists(
     files = []
     for number, path in enumerate(paths):
         try:
-            file = _readable_list(Path(path), on_step=share.file(number) if share is not None else None)
+            file = _readable_list(Path(path), on_step=share.file(number) if share is not None else None, addresses_only=addresses_only)
         except ListError as exc:
             if on_error is None:
                 raise
@@ -451,8 +462,9 @@ def _read_lists(
     return files
 
 
-def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
-    """Give every row of the files read a verdict (email-validator sees each doubtful address once)."""
+def _examine(files: Sequence[listfile.ListFile], *, opt_outs: bool = True) -> _Examined:
+    """Give every row of the files read a verdict (email-validator sees each doubtful address once;
+    ``opt_outs``: a row an opt-out column marks is rejected as opted out)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -491,7 +503,7 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
-    opted_out = _opted_out(files, verdict, keys[codes])
+    opted_out = _opted_out(files, verdict, keys[codes]) if opt_outs else {}
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
     emails = _LazyTake(judged.normalized, codes)
