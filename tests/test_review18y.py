@@ -134,3 +134,59 @@ def test_suppressions_import_takes_opted_out_rows_and_mailchimp_unsubscribes(tmp
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["li@science.example"]
+
+
+# -- 5. a colleague's resume went ahead while a cancel of the send had got no answer ----------------
+
+
+def test_resume_is_refused_while_a_cancel_of_the_send_got_no_answer(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled two hours ahead stopped half-way (SendGrid answered 503 for Ben's request):
+    Ana's email is held, Ben's still planned. The press officer calls it off; SendGrid is slow to
+    answer `mailer cancel` and her laptop dies (the cancel is on record: review 18s #5). A colleague
+    sees "1 recipient has not been sent yet" and runs `mailer resume`: Ben's email went to SendGrid,
+    in a send the office asked to cancel, under the batch SendGrid may have cancelled. As after a
+    late cancel, the resume is refused, and says to run the cancel again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from sendgrid_standin import Script
+
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    standin.answer(503, times=1, match=lambda recorded: "ben@gazette.example" in json.dumps(recorded.body))
+    at = datetime.now(UTC) + timedelta(hours=2)
+    sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code != 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"]
+    campaign_id = campaign_of(sent)
+    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "cancel", campaign_id],
+        cwd=tmp_path,
+        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 30
+    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
+        assert time.time() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert "ben@gazette.example" not in mailed(standin), resumed.output
+    words = " ".join(resumed.output.split())
+    assert resumed.exit_code != 0 and f"run mailer cancel {campaign_id} again" in words, resumed.output
+    shown = " ".join(mailer("status", campaign_id).output.split())
+    assert (
+        "mailer resume" not in shown
+        and f"not been sent yet, and no more of this send goes out while its cancel is unsettled: mailer cancel {campaign_id}" in shown
+    ), shown
+    again = mailer("cancel", campaign_id)
+    assert again.exit_code == 0, again.output
+    assert "ben@gazette.example" not in mailed(standin)
