@@ -190,3 +190,22 @@ def test_resume_is_refused_while_a_cancel_of_the_send_got_no_answer(tmp_path: Pa
     again = mailer("cancel", campaign_id)
     assert again.exit_code == 0, again.output
     assert "ben@gazette.example" not in mailed(standin)
+
+
+# -- 6. Excel's FALSE in another language counted as opted out ------------------------------------
+
+
+def test_excels_false_in_another_language_is_not_an_opt_out(tmp_path: Path) -> None:
+    """A Dutch office opens its Salesforce report in Excel and saves it as CSV: Excel writes the
+    "Email Opt Out" checkbox as WAAR / ONWAAR. Every ONWAAR journalist was rejected as opted out
+    (lists check: 'opted out of email ("Email Opt Out": ONWAAR)') and never mailed. A Swedish
+    colleague's FALSKT, a "nee" typed by hand: the same. They are "no"; WAAR still opts out."""
+    text = (
+        "Email,Name,Email Opt Out\n"
+        "ana@radio.example,Ana Lima,ONWAAR\n"
+        "rui@gazette.example,Rui Costa,WAAR\n"
+        "li@science.example,Li Wei,FALSKT\n"
+        "jo@daily.example,Jo Berg,nee\n"
+    )
+    check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
+    assert (check["valid"], check["opted_out"]) == (3, 1), check

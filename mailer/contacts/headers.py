@@ -166,7 +166,14 @@ OPT_OUT_HEADERS = (
     "optout",
     "optedout",
 )
-NOT_OPTED_OUT = ("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-")
+NOT_OPTED_OUT = (
+    *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
+    # Excel writes a checkbox's FALSE in the language it runs in, and a colleague types "no" in hers
+    # (review 18y #6: a Dutch office's "Email Opt Out" of ONWAAR turned every journalist away):
+    # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
+    *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
+    *("yanlış", "hayır"),
+)
 
 
 def header_key(header: str) -> str:
