@@ -4,6 +4,7 @@ command line, and failed before its fix (session 18)."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,3 +210,31 @@ def test_excels_false_in_another_language_is_not_an_opt_out(tmp_path: Path) -> N
     )
     check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
     assert (check["valid"], check["opted_out"]) == (3, 1), check
+
+
+# -- 7. beside "Outlet" and "Beat", "Outlets" and "Beats" took their place -------------------------
+
+
+def test_singular_outlet_and_beat_win_over_plural_ones(tmp_path: Path) -> None:
+    """A media database's list heads the journalist's outlet "Outlet" and every outlet she writes
+    for "Outlets" (her beat "Beat", all her beats "Beats"). Since "Outlets" and "Beats" read as the
+    outlet and the beat (review 18h #5), the first of each won: the release read "for your readers
+    at Daily; Weekly Post" where it had read "Daily News", and --where beat=health chose nobody of
+    a list whose Beat column says health. The singular column wins; the plural is the list's own."""
+    text = 'Email,Name,Outlets,Outlet,Beats,Beat\nana@x.example,Ana Lima,"Daily; Weekly Post",Daily News,"science; health",health\n'
+    path = written(tmp_path / "list.csv", text.encode("utf-8"))
+    out = tmp_path / "clean.csv"
+    assert invoke("lists", "clean", path, "-o", str(out)).exit_code == 0
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        (row,) = list(csv.DictReader(file))
+    assert (row["outlet"], row["beat"], row["outlets"], row["beats"]) == (
+        "Daily News",
+        "health",
+        "Daily; Weekly Post",
+        "science; health",
+    ), row
+    alone = written(tmp_path / "alone.csv", b"Email,Name,Outlets,Beats\nana@x.example,Ana Lima,Daily News,health\n")
+    assert invoke("lists", "clean", alone, "-o", str(out)).exit_code == 0
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        (row,) = list(csv.DictReader(file))
+    assert (row["outlet"], row["beat"]) == ("Daily News", "health"), row

@@ -146,6 +146,10 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
 _EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
+# Plural headers read as the outlet or the beat (review 18h #5) when the list has no singular one:
+# beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
+# both read "Outlets" as the outlet, "for your readers at Daily; Weekly", where "Outlet" said Daily News).
+_PLURALS = ("outlets", "publications", "beats")
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
@@ -244,6 +248,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     honorific = any(header_key(header) == "jobtitle" for header in headers)
     # A list's own Outlet column wins over a contact export's Company or Organization Name.
     outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
+    singular = {canonical_name(header) for header in headers if header_key(header) not in (*_PLURALS, *_EXPORT_OUTLETS)}
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
@@ -258,6 +263,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
             halves = {"first_name", "last_name"} & named
             canonical = "name" if len(halves) != 1 else "last_name" if "first_name" in halves else "first_name"
         if outlet_named and header_key(header) in _EXPORT_OUTLETS:
+            canonical = None
+        if header_key(header) in _PLURALS and canonical in singular:
             canonical = None
         if canonical and canonical not in recognized:
             recognized[canonical] = position
