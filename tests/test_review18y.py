@@ -238,3 +238,16 @@ def test_singular_outlet_and_beat_win_over_plural_ones(tmp_path: Path) -> None:
     with out.open(encoding="utf-8-sig", newline="") as file:
         (row,) = list(csv.DictReader(file))
     assert (row["outlet"], row["beat"]) == ("Daily News", "health"), row
+
+
+def test_a_tags_column_wins_over_categories_and_labels(tmp_path: Path) -> None:
+    """A list with "Categories" (its media types: Newspaper, TV) before "Tags": since Outlook's
+    Categories read as the tags (review 18h #4), --tag Health chose nobody, the Tags column being
+    the list's own "tags_2". Beside a Tags column, Categories and Labels are the list's own."""
+    text = "Email,Name,Categories,Tags\nana@x.example,Ana Lima,Newspaper,Health\nrui@y.example,Rui Costa,TV,Sport\n"
+    path = written(tmp_path / "list.csv", text.encode("utf-8"))
+    out = tmp_path / "clean.csv"
+    result = invoke("lists", "clean", path, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        assert [(row["tags"], row["categories"]) for row in csv.DictReader(file)] == [("Health", "Newspaper"), ("Sport", "TV")]

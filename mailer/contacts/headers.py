@@ -146,10 +146,12 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
 _EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
-# Plural headers read as the outlet or the beat (review 18h #5) when the list has no singular one:
+# Plural headers read as the outlet, the beat or the tags (review 18h #4, #5) when the list has no singular one:
 # beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
 # both read "Outlets" as the outlet, "for your readers at Daily; Weekly", where "Outlet" said Daily News).
-_PLURALS = ("outlets", "publications", "beats")
+# So are a contact export's headings of its tags beside a Tags column (a list with "Categories",
+# its media types, before "Tags": --tag Health chose by the categories).
+_PLURALS = ("outlets", "publications", "beats", "labels", "groupmembership", "categories")
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
