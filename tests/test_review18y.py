@@ -251,3 +251,41 @@ def test_a_tags_column_wins_over_categories_and_labels(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as file:
         assert [(row["tags"], row["categories"]) for row in csv.DictReader(file)] == [("Health", "Newspaper"), ("Sport", "TV")]
+
+
+# -- 9. JSON on the terminal passed a bounce reason's bidirectional override as it is -------------
+
+
+def test_json_on_the_terminal_shows_what_a_terminal_would_act_on(store: Engine, monkeypatch: Any) -> None:
+    """A receiving mail server's refusal ended with U+202E (right-to-left override) and U+009B
+    (the one-byte form of the escape that recolours a terminal); SendGrid passed it on as the
+    bounce's reason. `mailer report CAMPAIGN --kind bounces -o -` on the terminal shows them as
+    \\u202e (review 18r #4), but `--format json` printed them as they are, since json.dumps escapes
+    only the first 32 control characters: the line read backwards from there. On a terminal the
+    JSON now writes them as JSON escapes (the same document once read); a pipe gets it as before."""
+    from mailer.cli import output
+
+    add_campaign(store, "2026-02-19-wetlands")
+    key = add_message(store, "2026-02-19-wetlands", "cleo@gazette.example", outlet="The Gazette")
+    reason = "550 no such user \u202elive.example \u009b31mred"
+    Path("events.json").write_text(
+        json.dumps(
+            [
+                sg_event(
+                    "bounce", "cleo@gazette.example", key=key, campaign_id="2026-02-19-wetlands", at=T0 + 9, type="bounce", reason=reason
+                )
+            ]
+        ),
+        encoding="utf-8",
+    )
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    assert CliRunner().invoke(main, ["events", "import", "events.json"]).exit_code == 0
+    piped = CliRunner().invoke(main, ["report", "2026-02-19-wetlands", "--kind", "bounces", "--format", "json"])
+    assert piped.exit_code == 0 and reason in piped.stdout, piped.output
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True, raising=False)
+    for args in (["report", "2026-02-19-wetlands", "--kind", "bounces", "--format", "json"], ["contact", "cleo@gazette.example", "--json"]):
+        shown = CliRunner().invoke(main, args)
+        assert shown.exit_code == 0, shown.output
+        assert "\u202e" not in shown.stdout and "\u009b" not in shown.stdout, repr(shown.stdout)
+        assert "\\u202elive.example \\u009b31mred" in shown.stdout, shown.stdout
+    assert json.loads(shown.stdout)["campaigns"][0]["bounce"]["reason"] == reason
