@@ -105,9 +105,11 @@ def json_shown(text: str) -> str:
     CSV shows it as ``\\u202e``). Line breaks are JSON's own; a string's are already ``\\n``."""
     if text.isprintable():
         return text
+    if "\n" in text:  # a document's lines, each looked at character by character only when it needs it
+        return "\n".join(json_shown(line) for line in text.split("\n"))
     shown = []
     for c in text:
-        if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE:
+        if c.isprintable() or c in SHOWN_AS_THEY_ARE:
             shown.append(c)
         elif ord(c) > 0xFFFF:  # a surrogate pair, as JSON writes such a character
             high, low = divmod(ord(c) - 0x10000, 0x400)
