@@ -289,3 +289,26 @@ def test_json_on_the_terminal_shows_what_a_terminal_would_act_on(store: Engine, 
         assert "\u202e" not in shown.stdout and "\u009b" not in shown.stdout, repr(shown.stdout)
         assert "\\u202elive.example \\u009b31mred" in shown.stdout, shown.stdout
     assert json.loads(shown.stdout)["campaigns"][0]["bounce"]["reason"] == reason
+
+
+# -- 10. --at "... IST" from Dublin was answered with India's zone, ready to paste ----------------
+
+
+def test_an_abbreviation_of_several_countries_names_each_zone() -> None:
+    """An Irish office writes its summer times "IST" (Irish Standard Time): --at "2026-07-02 09:00
+    IST" was refused with 'Write the zone of the clocks you mean, ..., for example --at "2026-07-02
+    09:00 Asia/Kolkata"'. Pasted, the release went out at 04:30 Dublin time, four and a half
+    hours before the embargo. A Beijing office's CST was given America/Chicago (14 hours off).
+    The hint names each place that writes the abbreviation, with its zone."""
+    from mailer.errors import SendError
+    from mailer.send.schedule import parse_at
+
+    now = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    for zone, wanted in (("IST", "Europe/Dublin"), ("CST", "Asia/Shanghai"), ("BST", "Asia/Dhaka")):
+        try:
+            parse_at(f"2026-07-02 09:00 {zone}", now=now)
+        except SendError as refused:
+            hint = refused.hint or ""
+        else:
+            raise AssertionError(f"{zone} was taken")
+        assert f'--at "2026-07-02 09:00 {wanted}"' in hint and "for example" not in hint, hint
