@@ -312,3 +312,20 @@ def test_an_abbreviation_of_several_countries_names_each_zone() -> None:
         else:
             raise AssertionError(f"{zone} was taken")
         assert f'--at "2026-07-02 09:00 {wanted}"' in hint and "for example" not in hint, hint
+
+
+# -- 11. mailer contact: "Suppressed: no" above "skipped: suppressed" --------------------------------
+
+
+def test_mailer_contact_says_a_journalist_was_skipped_as_opted_out_in_the_list(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Rui's row of the HubSpot export says he unsubscribed ("Do Not Email": yes), so the send left
+    him out. `mailer contact rui@...` read "Suppressed: no" and, under the campaign, "Outcome:
+    skipped: suppressed": the press officer looked for him on the suppression list, found nothing,
+    and took it for a mistake. The outcome says what the list said."""
+    office(tmp_path, standin, db_url, beat="Email,Name,Do Not Email\nana@radio.example,Ana Lima,\nrui@gazette.example,Rui Costa,yes\n")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@radio.example"]
+    shown = mailer("contact", "rui@gazette.example")
+    assert shown.exit_code == 0, shown.output
+    assert 'Outcome:  skipped: opted out of email ("Do Not Email": yes)' in shown.output, shown.output

@@ -30,7 +30,17 @@ from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
 from mailer.linebreaks import UNICODE_LINE_BREAKS
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, ListSummary, RejectedRow, RejectReason
+from mailer.models import (
+    CANONICAL_FIELDS,
+    OPTED_OUT_IN_LIST,
+    Contact,
+    ContactList,
+    ContactTable,
+    Filter,
+    ListSummary,
+    RejectedRow,
+    RejectReason,
+)
 from mailer.spreadsheet import restore_cells
 
 if TYPE_CHECKING:
@@ -575,7 +585,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
             opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
-                said[start + row] = f'opted out of email ("{file.headers[at]}": {listfile.short(value, 40)})'
+                said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
         start += len(file.rows)
     if not said:
         return {}
@@ -598,7 +608,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         number = int(np.searchsorted(bounds, other, side="right")) - 1
         spreadsheet_row = int(files[number].rows[other - bounds[number]])
         same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
-        opted_out[row] = f"opted out of email ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
+        opted_out[row] = f"{OPTED_OUT_IN_LIST} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
     return opted_out
 
 
