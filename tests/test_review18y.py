@@ -329,3 +329,16 @@ def test_mailer_contact_says_a_journalist_was_skipped_as_opted_out_in_the_list(t
     shown = mailer("contact", "rui@gazette.example")
     assert shown.exit_code == 0, shown.output
     assert 'Outcome:  skipped: opted out of email ("Do Not Email": yes)' in shown.output, shown.output
+
+
+# -- 12. "Do Not Email (Y/N)" was a column of the list's own -------------------------------------
+
+
+def test_an_opt_out_column_with_a_note_in_brackets_is_honoured(tmp_path: Path) -> None:
+    """A colleague's list heads its opt-out column "Do Not Email (Y/N)", as hand-kept lists say
+    what to type: it was read as a column of the list's own (do_not_email_y_n), and Rui, marked Y,
+    was a recipient. The bracketed note is left aside; "Email Unsubscribed" counts too."""
+    for header in ("Do Not Email (Y/N)", "Opt-out [yes/no]", "Email Unsubscribed"):
+        text = f"Email,Name,{header}\nana@radio.example,Ana Lima,N\nrui@gazette.example,Rui Costa,Y\n"
+        check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
+        assert (check["valid"], check["opted_out"]) == (1, 1), (header, check)

@@ -171,6 +171,8 @@ OPT_OUT_HEADERS = (
     "unsubscribed",
     "optout",
     "optedout",
+    "emailunsubscribed",
+    "globalunsubscribe",
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
@@ -180,6 +182,13 @@ NOT_OPTED_OUT = (
     *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
     *("yanlış", "hayır"),
 )
+
+
+def is_opt_out_header(header: str) -> bool:
+    """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
+    left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
+    the list's own, and the journalists its Y marked were mailed)."""
+    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_OUT_HEADERS
 
 
 def header_key(header: str) -> str:

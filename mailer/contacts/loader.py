@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import NOT_OPTED_OUT, OPT_OUT_HEADERS
+from mailer.contacts.headers import NOT_OPTED_OUT, is_opt_out_header
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -580,7 +580,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     for file in files:
         # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
         # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
-        for at in reversed([at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS]):
+        for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header)]):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
             opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
