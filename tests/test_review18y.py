@@ -342,3 +342,31 @@ def test_an_opt_out_column_with_a_note_in_brackets_is_honoured(tmp_path: Path) -
         text = f"Email,Name,{header}\nana@radio.example,Ana Lima,N\nrui@gazette.example,Rui Costa,Y\n"
         check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text.encode("utf-8")), "--json").stdout)
         assert (check["valid"], check["opted_out"]) == (1, 1), (header, check)
+
+
+# -- 13. an embargo line written as --at takes it was refused ----------------------------------------
+
+
+def test_embargo_reads_times_as_at_does(tmp_path: Path) -> None:
+    """A UK release's embargo line reads as UK press releases write it, "00:01 GMT": `embargo:
+    "2026-12-02 00:01 GMT"` was refused, 'is not a date and time I can read. Write it with its time
+    zone', though it has one and --at "2026-12-02 00:01 GMT" schedules the send; so were a zone
+    in lower case and an hour without its leading zero, which --at reads since review 18s #2."""
+    from mailer.compose import release
+
+    source = (Path(__file__).parent.parent / "releases" / "example.md").read_text(encoding="utf-8")
+    for line, meant in (
+        ("2026-12-02 00:01 GMT", datetime(2026, 12, 2, 0, 1, tzinfo=UTC)),
+        ("2026-12-02 9:00 europe/london", datetime(2026, 12, 2, 9, 0, tzinfo=UTC)),
+        ("2026-07-02 9:00 Europe/London", datetime(2026, 7, 2, 8, 0, tzinfo=UTC)),
+    ):
+        path = tmp_path / "release.md"
+        path.write_text(source.replace("date: 2026-02-19\n", f'date: 2026-02-19\nembargo: "{line}"\n', 1), encoding="utf-8")
+        embargo = release.load(path).embargo
+        assert embargo is not None and embargo.astimezone(UTC) == meant, (line, embargo)
+    assert release.load(path).embargo is not None
+    path.write_text(source.replace("date: 2026-02-19\n", 'date: 2026-02-19\nembargo: "2026-12-02 00:01 GMT"\n', 1), encoding="utf-8")
+    from mailer.compose import labels
+
+    line = labels.load(tmp_path).labels("en").release_line(release.load(path).embargo)
+    assert line == "EMBARGOED UNTIL December 2, 2026, 12:01 AM GMT", line
