@@ -57,6 +57,11 @@ class RejectReason(StrEnum):
     NOT_CORRECTED = "not sent correction"
 
 
+# How the detail of a row the list's own opt-out column marks begins (a SUPPRESSED reason, kept with
+# the row's log: `mailer contact` shows it rather than "suppressed", which the suppression list is).
+OPTED_OUT_IN_LIST = "opted out of email"
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """One journalist who will receive the release.

@@ -97,6 +97,47 @@ def visible(message: str) -> str:
     return "".join(c if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE else repr(c)[1:-1] for c in message)
 
 
+def json_shown(text: str) -> str:
+    """JSON text as a terminal may be given it: the characters ``visible`` shows escaped (a
+    bidirectional override, a C1 control such as U+009B, which json.dumps leaves as they are) written
+    as JSON's own ``\\u202e`` escapes, so the document reads back the same (review 18y #9: a bounce
+    reason's U+202E reordered the line of `mailer report --format json` on the terminal, where the
+    CSV shows it as ``\\u202e``). Line breaks are JSON's own; a string's are already ``\\n``."""
+    if text.isprintable():
+        return text
+    if "\n" in text:  # a document's lines, each looked at character by character only when it needs it
+        return "\n".join(json_shown(line) for line in text.split("\n"))
+    shown = []
+    for c in text:
+        if c.isprintable() or c in SHOWN_AS_THEY_ARE:
+            shown.append(c)
+        elif ord(c) > 0xFFFF:  # a surrogate pair, as JSON writes such a character
+            high, low = divmod(ord(c) - 0x10000, 0x400)
+            shown.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        else:
+            shown.append(f"\\u{ord(c):04x}")
+    return "".join(shown)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (a person reads it) rather than a pipe or a file."""
+    return sys.stdout.isatty()
+
+
+class TerminalJson:
+    """Standard output for a JSON document written piece by piece: each piece through ``json_shown``
+    when standard output is a terminal, as it is when a pipe or a file gets it otherwise."""
+
+    def __init__(self) -> None:
+        self._terminal = stdout_is_terminal()
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(json_shown(text) if self._terminal else text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def _text(message: str, style: str = "") -> Text:
     """``message`` as Rich Text: printed as written (``visible``), never read as markup."""
     from rich.text import Text
@@ -182,7 +223,7 @@ def stopped_document() -> None:
 
 def print_json(data: Any) -> None:
     """Machine-readable output on standard output, nothing else mixed in."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    TerminalJson().write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
     state = _json_state()
     if state is not None:

@@ -140,7 +140,7 @@ def report_command(
         report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
         import sys
 
-        formats.dump_json(report, sys.stdout, summary)  # a row at a time, as a file gets it (as output.print_json writes)
+        formats.dump_json(report, output.TerminalJson(), summary)  # type: ignore[arg-type]  # a row at a time, as output.print_json writes
         sys.stdout.flush()
         _say_left_out(report.left_out)
         return

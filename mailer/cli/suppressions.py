@@ -271,13 +271,12 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
 
 
 def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, str]:
-    """Each file that has an opt-out column (``headers.OPT_OUT_HEADERS``), with that column's header."""
-    from mailer.contacts.headers import OPT_OUT_HEADERS
-    from mailer.contacts.listfile import header_key
+    """Each file that has an opt-out column (``headers.is_opt_out_header``), with the first such column's header."""
+    from mailer.contacts.headers import is_opt_out_header
 
     found = {}
     for summary in files:
-        header = next((header for header in summary.custom.values() if header_key(header) in OPT_OUT_HEADERS), None)
+        header = next((header for header in summary.custom.values() if is_opt_out_header(header)), None)
         if header is not None:
             found[summary.path] = header
     return found

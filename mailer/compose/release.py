@@ -321,9 +321,14 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
     elif isinstance(value, str):
         text = " ".join(value.split())  # a no-break or double space pasted from an email is a space (review 18s #2)
         head, _, zone = text.rpartition(" ")
+        # As --at reads them (review 18y #13): "00:01 GMT", as embargo lines are written, a zone in
+        # lower case, an hour without its leading zero.
+        head = re.sub(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$", r"\g<1>0\g<2>", head)
         try:
-            if head and "/" in zone or zone.upper() == "UTC":
-                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zone if zone.upper() != "UTC" else "UTC"))
+            if head and zone.upper() in ("UTC", "GMT", "Z"):  # the email's line says GMT of GMT, UTC of the others
+                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo("GMT" if zone.upper() == "GMT" else "UTC"))
+            elif head and "/" in zone:
+                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(_zone_spelled(zone)))
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
@@ -337,6 +342,18 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
     except (OverflowError, ValueError) as exc:
         raise ReleaseError(f"{where('embargo')}: the embargo {value} is out of range.", hint=hint) from exc
     return moment
+
+
+def _zone_spelled(zone: str) -> str:
+    """The time zone database's spelling of ``zone`` written in another case ("europe/london"), or ``zone``."""
+    try:
+        ZoneInfo(zone)
+        return zone
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    from zoneinfo import available_timezones
+
+    return next((name for name in sorted(available_timezones()) if name.lower() == zone.lower()), zone)
 
 
 def _date(value: Any, where: frontmatter.Where) -> date | None:

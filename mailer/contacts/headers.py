@@ -146,6 +146,12 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre")
 _EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
+# Plural headers read as the outlet, the beat or the tags (review 18h #4, #5) when the list has no singular one:
+# beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
+# both read "Outlets" as the outlet, "for your readers at Daily; Weekly", where "Outlet" said Daily News).
+# So are a contact export's headings of its tags beside a Tags column (a list with "Categories",
+# its media types, before "Tags": --tag Health chose by the categories).
+_PLURALS = ("outlets", "publications", "beats", "labels", "groupmembership", "categories")
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
@@ -165,8 +171,24 @@ OPT_OUT_HEADERS = (
     "unsubscribed",
     "optout",
     "optedout",
+    "emailunsubscribed",
+    "globalunsubscribe",
 )
-NOT_OPTED_OUT = ("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-")
+NOT_OPTED_OUT = (
+    *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
+    # Excel writes a checkbox's FALSE in the language it runs in, and a colleague types "no" in hers
+    # (review 18y #6: a Dutch office's "Email Opt Out" of ONWAAR turned every journalist away):
+    # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
+    *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
+    *("yanlış", "hayır"),
+)
+
+
+def is_opt_out_header(header: str) -> bool:
+    """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
+    left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
+    the list's own, and the journalists its Y marked were mailed)."""
+    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_OUT_HEADERS
 
 
 def header_key(header: str) -> str:
@@ -237,6 +259,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     honorific = any(header_key(header) == "jobtitle" for header in headers)
     # A list's own Outlet column wins over a contact export's Company or Organization Name.
     outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
+    singular = {canonical_name(header) for header in headers if header_key(header) not in (*_PLURALS, *_EXPORT_OUTLETS)}
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
@@ -251,6 +274,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
             halves = {"first_name", "last_name"} & named
             canonical = "name" if len(halves) != 1 else "last_name" if "first_name" in halves else "first_name"
         if outlet_named and header_key(header) in _EXPORT_OUTLETS:
+            canonical = None
+        if header_key(header) in _PLURALS and canonical in singular:
             canonical = None
         if canonical and canonical not in recognized:
             recognized[canonical] = position

@@ -26,12 +26,22 @@ from typing import TYPE_CHECKING
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import NOT_OPTED_OUT, OPT_OUT_HEADERS
+from mailer.contacts.headers import NOT_OPTED_OUT, is_opt_out_header
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
 from mailer.linebreaks import UNICODE_LINE_BREAKS
-from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable, Filter, ListSummary, RejectedRow, RejectReason
+from mailer.models import (
+    CANONICAL_FIELDS,
+    OPTED_OUT_IN_LIST,
+    Contact,
+    ContactList,
+    ContactTable,
+    Filter,
+    ListSummary,
+    RejectedRow,
+    RejectReason,
+)
 from mailer.spreadsheet import restore_cells
 
 if TYPE_CHECKING:
@@ -462,7 +472,8 @@ def _read_lists(
 
 
 def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
-    """Give every row of the files read a verdict (email-validator sees each doubtful address once)."""
+    """Give every row of the files read a verdict (email-validator sees each doubtful address once;
+    a row an opt-out column marks is rejected as opted out)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -566,13 +577,14 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     said: dict[int, str] = {}
     start = 0
     for file in files:
-        at = next((at for at, header in enumerate(file.headers) if listfile.header_key(header) in OPT_OUT_HEADERS), None)
-        if at is not None:
+        # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
+        # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
+        for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header)]):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
             opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
-                said[start + row] = f'opted out of email ("{file.headers[at]}": {listfile.short(value, 40)})'
+                said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
         start += len(file.rows)
     if not said:
         return {}
@@ -595,7 +607,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         number = int(np.searchsorted(bounds, other, side="right")) - 1
         spreadsheet_row = int(files[number].rows[other - bounds[number]])
         same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
-        opted_out[row] = f"opted out of email ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
+        opted_out[row] = f"{OPTED_OUT_IN_LIST} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
     return opted_out
 
 

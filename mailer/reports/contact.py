@@ -26,7 +26,18 @@ from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import ReportError
-from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, RejectReason, shown_state, shown_status, shown_subject
+from mailer.models import (
+    CANCELLED,
+    OPTED_OUT_IN_LIST,
+    SCHEDULED,
+    CampaignStatus,
+    MessageState,
+    Mode,
+    RejectReason,
+    shown_state,
+    shown_status,
+    shown_subject,
+)
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.store import campaigns as campaign_store
@@ -91,6 +102,8 @@ class Sending:
     # Planned, and its address suppressed since the campaign was planned: a resume skips it, as
     # `mailer status` says (review 16r #9: contact said "mailer resume ... sends it").
     resume_skips: bool = False
+    # Skipped as the list's own opt-out column said ("opted out of email (...)": review 18y #11).
+    opted_out: str | None = None
 
     @property
     def version_named(self) -> str | None:
@@ -110,6 +123,10 @@ class Sending:
     def outcome(self) -> str:
         """What happened, in a word or three: "delivered", "hard bounce", "skipped: suppressed", "failed"."""
         if self.state == MessageState.SKIPPED.value:
+            if self.opted_out:
+                # the list's own opt-out column, not the suppression list (review 18y #11: "Suppressed: no" above
+                # "skipped: suppressed" read as a contradiction)
+                return f"skipped: {self.opted_out}"
             return f"skipped: {self.skip_reason or 'other'}"
         if self.state == CANCELLED:  # the campaign was cancelled before this message went out
             return "cancelled: never sent"
@@ -218,7 +235,9 @@ class History:
             "totals": {
                 "campaigns": len(live),
                 "delivered": sum(s.delivered for s in live),
-                "opened": sum(s.human_opens > 0 for s in live),
+                # By a person, or a click: as the reports and follow-ups count who opened (event_reports.OPENED_BY_PERSON;
+                # review 18y #2: a journalist who only clicked read "opened": 0 here, opened in the report).
+                "opened": sum(s.human_opens > 0 or s.clicks > 0 for s in live),
                 "clicked": sum(s.clicks > 0 for s in live),
                 "bounced": sum(s.bounce is not None for s in live),
                 "skipped": len(skipped),
@@ -366,6 +385,11 @@ def _sending(
         state=shown_state(row.state, row.campaign_status),
         skip_reason=row.skip_reason,
         error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
+        opted_out=row.error
+        if row.state == MessageState.SKIPPED.value
+        and row.skip_reason == RejectReason.SUPPRESSED.value
+        and (row.error or "").startswith(OPTED_OUT_IN_LIST)
+        else None,
         delivery=row.delivery,
         opens=events.opens if events else 0,
         human_opens=events.human_opens if events else 0,

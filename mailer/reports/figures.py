@@ -190,6 +190,16 @@ class Summary:
             return None
         if self.campaign.late_cancel is not None or self.campaign.goes_out > now - UNHEARD_AFTER:
             return None
+        sent, at = self.campaign.cancel_sent, self.campaign.scheduled_at
+        if sent is not None and at is not None:
+            # A cancel whose answer never came (review 18s #5): taken, it leaves no event at all, which
+            # is not a broken webhook (review 18y #3: the note sent her looking for one).
+            return (
+                f"SendGrid has reported nothing about this send: a cancel of {self.campaign.id} was sent to SendGrid at "
+                f"{scheduled.utc(sent)}, but its answer never came back, so SendGrid may have discarded these emails at "
+                f"{scheduled.utc(at)} (a cancelled send has no events). If it did not, events come in through mailer webhook "
+                "(or mailer events import FILE): check that it is running and that SendGrid's Event Webhook points at it."
+            )
         return (
             "SendGrid has reported nothing about this send yet: no delivery, bounce or open has reached the delivery log. "
             "Events come in through mailer webhook (or mailer events import FILE): check that it is running and that "

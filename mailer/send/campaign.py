@@ -419,6 +419,15 @@ def check_resumable(config: Config, found: campaigns.Campaign) -> None:
             hint=f"To mail the journalists it did not reach after all, send the release again ({again.command(config, found)}): "
             "it skips those this send reached.",
         )
+    unanswered = unanswered_cancel_words(found)
+    if unanswered is not None:
+        # A cancel that left with no answer logged (review 18s #5) may have been taken: what a resume
+        # hands over goes under the batch SendGrid may have cancelled, to journalists the office
+        # meant to spare, as after a late cancel (review 18y #5: a colleague's resume mailed them).
+        raise SendError(
+            f"{found.id} cannot be resumed, so mailer sends no more of it. {unanswered}",
+            hint=f"To mail its journalists after all, once it is cancelled send the release again: {again.command(config, found)}",
+        )
 
 
 @in_words

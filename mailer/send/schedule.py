@@ -139,10 +139,15 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     if zone.upper() in _ABBREVIATIONS:
         # "09:00 PST": a clock's abbreviation, no zone name (and some, such as IST, name several)
         region = _ABBREVIATIONS[zone.upper()]
-        raise SendError(
-            f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.',
-            hint=f'Write the zone of the clocks you mean, which follows their summer time, for example --at "{when} {region}".',
-        )
+        places = _SEVERAL_PLACES.get(zone.upper())
+        if places is None:
+            hint = f'Write the zone of the clocks you mean, which follows their summer time, for example --at "{when} {region}".'
+        else:  # one example would be the wrong country for some (review 18y #10: IST in Dublin, CST in Beijing)
+            hint = (
+                f"Write the zone of the clocks you mean, which follows their summer time; {zone.upper()} is written in several "
+                "places: " + ", ".join(f'--at "{when} {name}" ({place})' for name, place in places) + "."
+            )
+        raise SendError(f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.', hint=hint)
     try:
         zone = _zone_name(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
@@ -202,6 +207,16 @@ _ABBREVIATIONS = {
     "AEDT": "Australia/Sydney",
     "NZST": "Pacific/Auckland",
     "NZDT": "Pacific/Auckland",
+}
+# Abbreviations the clocks of several countries write: the hint names each, never one as the
+# example (review 18y #10: an Irish office's IST answered with Asia/Kolkata, 4 hours 30 ahead of
+# Dublin; a Beijing office's CST with America/Chicago, 14 hours behind: pasted, the embargo broken).
+_SEVERAL_PLACES = {
+    "IST": (("Asia/Kolkata", "India"), ("Europe/Dublin", "Ireland, in summer"), ("Asia/Jerusalem", "Israel")),
+    "CST": (("America/Chicago", "US Central"), ("Asia/Shanghai", "China"), ("Asia/Taipei", "Taiwan"), ("America/Havana", "Cuba")),
+    "CDT": (("America/Chicago", "US Central"), ("America/Havana", "Cuba")),
+    "BST": (("Europe/London", "United Kingdom"), ("Asia/Dhaka", "Bangladesh")),
+    "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
 }
 _ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
 

@@ -354,6 +354,12 @@ def advice(
             f"{counted(planned, 'recipient')} {'is' if planned == 1 else 'are'} being sent right now by another process ({running}): let it finish. "
             f"`mailer status {campaign_id}` again shows how far it got."
         )
+    elif planned and cancel_unanswered:
+        # A resume is refused while a cancel of the send may have been taken (review 18y #5).
+        steps.append(
+            f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet, and no more of this send "
+            f"goes out while its cancel is unsettled: mailer cancel {campaign_id} calls {'that one' if planned == 1 else 'them'} off."
+        )
     elif planned:
         steps.append(
             f"{counted(planned, 'recipient')} {'has' if planned == 1 else 'have'} not been sent yet. Continue with: mailer resume {campaign_id}"
