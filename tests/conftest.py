@@ -9,9 +9,12 @@ SQLite itself (files, WAL, query plans, 0.1.0 logs) are marked ``sqlite_only``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -233,3 +236,24 @@ def sigint_default() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A PostgreSQL port on 127.0.0.1 that takes connections and never answers (a server behind a
+    dropped VPN, or a firewall that swallows the packets)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                taken.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        for connection in taken:
+            connection.close()

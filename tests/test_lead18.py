@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import ROOT
 from office_cli import SEND, SIX, campaign_of, mailed, mailer, office, said
 
 # -- PGCONNECT_TIMEOUT was overridden by the log's 20-second default (review 17y) -------------------
-
-
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A PostgreSQL port that takes connections and never answers (a server behind a dropped VPN)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    taken: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                taken.append(listener.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-        for connection in taken:
-            connection.close()
 
 
 def _campaigns(folder: Path, port: int, *, key: str = "", environ: dict[str, str] | None = None) -> tuple[str, float]:
@@ -55,25 +29,25 @@ def _campaigns(folder: Path, port: int, *, key: str = "", environ: dict[str, str
     return " ".join(result.stderr.split()), time.monotonic() - started
 
 
-def test_pgconnect_timeout_in_the_environment_is_how_long_the_log_waits(tmp_path: Path, silent_server: int) -> None:
+def test_pgconnect_timeout_in_the_environment_is_how_long_the_log_waits(tmp_path: Path, silent_port: int) -> None:
     """The office's IT person sets PGCONNECT_TIMEOUT=3 for every PostgreSQL program on the laptops
     (libpq's own variable). mailer waited its own 20 seconds regardless, and said so."""
-    said, took = _campaigns(tmp_path, silent_server, environ={"PGCONNECT_TIMEOUT": "3"})
-    assert f"the database server at 127.0.0.1:{silent_server} did not answer within 3 seconds" in said, said
+    said, took = _campaigns(tmp_path, silent_port, environ={"PGCONNECT_TIMEOUT": "3"})
+    assert f"the database server at 127.0.0.1:{silent_port} did not answer within 3 seconds" in said, said
     assert took < 15, took
 
 
-def test_connect_timeout_in_mailer_toml_comes_before_the_environment(tmp_path: Path, silent_server: int) -> None:
+def test_connect_timeout_in_mailer_toml_comes_before_the_environment(tmp_path: Path, silent_port: int) -> None:
     """A `[database] connect_timeout` written in mailer.toml is the office's choice for this log: it
     wins over a PGCONNECT_TIMEOUT set for every program."""
-    said, took = _campaigns(tmp_path, silent_server, key="connect_timeout = 2\n", environ={"PGCONNECT_TIMEOUT": "40"})
+    said, took = _campaigns(tmp_path, silent_port, key="connect_timeout = 2\n", environ={"PGCONNECT_TIMEOUT": "40"})
     assert "did not answer within 2 seconds" in said, said
     assert took < 15, took
 
 
-def test_a_pgconnect_timeout_that_is_not_a_number_is_named(tmp_path: Path, silent_server: int) -> None:
+def test_a_pgconnect_timeout_that_is_not_a_number_is_named(tmp_path: Path, silent_port: int) -> None:
     """PGCONNECT_TIMEOUT=30s: said in words, naming the variable, before anything waits."""
-    said, took = _campaigns(tmp_path, silent_server, environ={"PGCONNECT_TIMEOUT": "30s"})
+    said, took = _campaigns(tmp_path, silent_port, environ={"PGCONNECT_TIMEOUT": "30s"})
     assert 'The environment variable PGCONNECT_TIMEOUT is "30s": it must be a whole number of seconds' in said, said
     assert "unset PGCONNECT_TIMEOUT" in said, said
     assert took < 15, took

@@ -203,26 +203,6 @@ def test_each_journalist_sendgrid_named_fails_with_its_words_about_her(tmp_path:
     assert "j3@paper3.example" not in jo1, jo1
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A PostgreSQL port that takes connections and never answers (a server behind a dropped VPN)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    taken: list[socket.socket] = []
-
-    def accept() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                taken.append(listener.accept()[0])
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-        for connection in taken:
-            connection.close()
-
-
 def test_a_one_second_connect_timeout_is_said_as_the_two_it_waits(tmp_path: Path, silent_port: int) -> None:
     """PGCONNECT_TIMEOUT=1: libpq (and psycopg) wait two seconds at least, and mailer said 'did not
     answer within 1 seconds'. It says the 2 seconds it waited."""
