@@ -237,6 +237,14 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     not_marked = Counter(c.source for c in loaded.contacts if c.source in marked)
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts if c.source not in marked]
     records += [_imported(mailbox.key(row.email), {}, note, now, unknown) for row in opted]
+    # A file without such a column goes in whole: its row repeating an address an opt-out column
+    # keeps out (the CRM's "Do Not Email": no, read first) goes in too (review 18z #1: the agency's
+    # do-not-contact list named her, and she was mailed).
+    taken = {record.email_key for record in records}
+    for row in loaded.rejected:
+        if row.reason is RejectReason.DUPLICATE and row.source not in marked and mailbox.key(row.email) not in taken:
+            taken.add(mailbox.key(row.email))
+            records.append(_imported(mailbox.key(row.email), {}, note, now, unknown))
     with app.engine.begin() as connection:
         added = suppression_store.insert(connection, records)
     _say_suppressed(added, len({record.email_key for record in records}), source=f" from {', '.join(map(str, files))}")

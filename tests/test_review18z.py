@@ -1,0 +1,49 @@
+"""Review 18z: a hostile review of newcomer 18's and review 18y's fixes as merged (7fba5b8), as a
+press officer would meet them. Each test is a finding, through the command line, and failed before
+its fix (session 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from office_cli import SEND, mailed, mailer, office
+
+from mailer.cli import main
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def written(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def said(result: Result) -> str:
+    return " ".join(result.output.split())
+
+
+BEAT3 = "Email,Name\nana@radio.example,Ana Lima\nrui@gazette.example,Rui Costa\nli@science.example,Li Wei\n"
+
+
+# -- 1. a do-not-contact list's address was not imported beside a CRM export naming it --------------
+
+
+def test_a_do_not_contact_address_goes_in_though_a_crm_export_says_she_did_not_opt_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office imports its CRM export (a "Do Not Email" column: Ana "no", Li "yes") and the
+    agency's do-not-contact list (Ana, who phoned to be left alone) in one command. Ana's row of
+    the do-not-contact list was a repeat of the CRM's, which the opt-out column keeps out: she was
+    not suppressed, 'Suppressed 1 address' said nothing of her, and the next release mailed her.
+    A file without an opt-out column is imported whole, whatever another file says of the address."""
+    office(tmp_path, standin, db_url, beat=BEAT3)
+    Path("crm.csv").write_text("Email,Name,Do Not Email\nana@radio.example,Ana,no\nli@science.example,Li,yes\n", encoding="utf-8")
+    Path("do-not-contact.csv").write_text("Email\nana@radio.example\n", encoding="utf-8")
+    imported = mailer("suppressions", "import", "crm.csv", "do-not-contact.csv", "--reason", "CRM and agency opt-outs")
+    assert imported.exit_code == 0, imported.output
+    assert "Suppressed 2 addresses" in imported.output, imported.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["rui@gazette.example"], imported.output
