@@ -4,6 +4,7 @@ its fix (session 18)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,22 @@ def test_a_do_not_contact_address_goes_in_though_a_crm_export_says_she_did_not_o
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["rui@gazette.example"], imported.output
+
+
+# -- 2. Excel's Turkish FALSE (YANLIŞ) read as opted out ---------------------------------------------
+
+
+def test_excels_turkish_false_is_not_an_opt_out(tmp_path: Path) -> None:
+    """An Istanbul office's Salesforce report saved from Excel in Turkish writes the "Email Opt Out"
+    checkbox as DOĞRU / YANLIŞ, and a colleague types "Hayır" or "HAYIR". Review 18y #6 meant them
+    as "no", yet lower-cased they read "yanliş", "hayir" (a dotless I is lower-cased to a dotted
+    one), which the list of no's does not hold: every journalist was rejected as opted out."""
+    text = (
+        "Email,Name,Email Opt Out\n"
+        "ana@radio.example,Ana Lima,YANLIŞ\n"
+        "rui@gazette.example,Rui Costa,DOĞRU\n"
+        "li@science.example,Li Wei,HAYIR\n"
+        "jo@daily.example,Jo Berg,Hayır\n"
+    )
+    check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text), "--json").stdout)
+    assert (check["valid"], check["opted_out"]) == (3, 1), check

@@ -181,6 +181,10 @@ NOT_OPTED_OUT = (
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
     *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
     *("yanlış", "hayır"),
+    # ... and as the cell is lower-cased to compare it: a dotless capital I becomes a dotted i, so
+    # Excel's Turkish FALSE, YANLIŞ, reads "yanliş" and HAYIR "hayir" (review 18z #2: every
+    # journalist of an Istanbul office's report was turned away as opted out).
+    *("yanliş", "hayir"),
 )
 
 
