@@ -67,3 +67,23 @@ def test_excels_turkish_false_is_not_an_opt_out(tmp_path: Path) -> None:
     )
     check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text), "--json").stdout)
     assert (check["valid"], check["opted_out"]) == (3, 1), check
+
+
+# -- 3. two opt-out columns: the import's warning named one, and its advice did not work ------------
+
+
+def test_import_warning_names_every_opt_out_column(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Salesforce report with the office's "Do Not Email" beside "Email Opt Out": the import's
+    warning named "Do Not Email" only, and said to delete that column to suppress every address.
+    She did; the import again took only the rows "Email Opt Out" marks. The warning names both
+    columns and says to delete them."""
+    office(tmp_path, standin, db_url, beat=BEAT3)
+    Path("crm.csv").write_text(
+        "Email,Name,Do Not Email,Email Opt Out\nana@radio.example,Ana,no,1\nli@science.example,Li,yes,0\nrui@gazette.example,Rui,,\n",
+        encoding="utf-8",
+    )
+    imported = mailer("suppressions", "import", "crm.csv", "--reason", "CRM opt-outs")
+    assert imported.exit_code == 0, imported.output
+    words = said(imported)
+    assert 'its columns "Do Not Email" and "Email Opt Out" say who opted out: 2 rows marked so were imported' in words, words
+    assert "delete those columns and import it again" in words, words

@@ -257,13 +257,17 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
-    for path, header in marked.items():
+    for path, headers in marked.items():
         took = sum(1 for row in opted if row.source == path)
+        # Every opt-out column named (review 18z #3: beside "Email Opt Out", "Do Not Email" alone was,
+        # and deleting it as told imported again only the rows the other marks).
+        named = " and ".join(f'"{header}"' for header in headers)
+        columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
         output.warn(
-            f'{path}: its column "{header}" says who opted out: {counted(took, "row")} marked so '
+            f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
             f"{'was' if took == 1 else 'were'} imported, and {counted(not_marked[path], 'row')} not marked "
             f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
-            "To suppress every address of the file, delete that column and import it again."
+            f"To suppress every address of the file, delete {'those columns' if len(headers) > 1 else 'that column'} and import it again."
         )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
     for row in unreadable[:20]:
@@ -278,15 +282,15 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(held.warning())
 
 
-def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, str]:
-    """Each file that has an opt-out column (``headers.is_opt_out_header``), with the first such column's header."""
+def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
+    """Each file that has an opt-out column (``headers.is_opt_out_header``), with every such column's header."""
     from mailer.contacts.headers import is_opt_out_header
 
     found = {}
     for summary in files:
-        header = next((header for header in summary.custom.values() if is_opt_out_header(header)), None)
-        if header is not None:
-            found[summary.path] = header
+        headers = [header for header in summary.custom.values() if is_opt_out_header(header)]
+        if headers:
+            found[summary.path] = headers
     return found
 
 
