@@ -87,3 +87,55 @@ def test_import_warning_names_every_opt_out_column(tmp_path: Path, standin: Any,
     words = said(imported)
     assert 'its columns "Do Not Email" and "Email Opt Out" say who opted out: 2 rows marked so were imported' in words, words
     assert "delete those columns and import it again" in words, words
+
+
+# -- 4. a new send pointed at the resume a cancel with no answer refuses -----------------------------
+
+
+def test_a_send_after_a_cancel_with_no_answer_does_not_point_at_a_resume(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled two hours ahead stopped half-way (Ana's email held, Ben's not sent); its
+    cancel got no answer (the laptop died). Sending the release again said 'Nobody to send to ...
+    Finish that send with: mailer resume ...', and the resume was refused (review 18y #5): she went
+    round in circles. The send says the stopped one cannot be resumed and to run its cancel again;
+    once it holds, the release goes to both."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from office_cli import campaign_of
+    from sendgrid_standin import Script
+
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    standin.answer(503, times=1, match=lambda recorded: "ben@gazette.example" in json.dumps(recorded.body))
+    at = datetime.now(UTC) + timedelta(hours=2)
+    first = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert first.exit_code != 0 and mailed(standin) == ["ana@daily.example"], first.output
+    campaign_id = campaign_of(first)
+    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "cancel", campaign_id],
+        cwd=tmp_path,
+        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 30
+    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
+        assert time.time() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    again = mailer(*SEND, "--at", f"{at + timedelta(hours=1):%Y-%m-%d %H:%M} UTC")
+    words = said(again)
+    assert again.exit_code != 0 and "mailer resume" not in words, words
+    assert f"{campaign_id} cannot be resumed" in words and f"run mailer cancel {campaign_id} again" in words, words
+    cancelled = mailer("cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.output
+    after = mailer(*SEND, "--at", f"{at + timedelta(hours=1):%Y-%m-%d %H:%M} UTC")
+    assert after.exit_code == 0, after.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ana@daily.example", "ben@gazette.example"], after.output
