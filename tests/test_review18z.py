@@ -139,3 +139,25 @@ def test_a_send_after_a_cancel_with_no_answer_does_not_point_at_a_resume(tmp_pat
     after = mailer(*SEND, "--at", f"{at + timedelta(hours=1):%Y-%m-%d %H:%M} UTC")
     assert after.exit_code == 0, after.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ana@daily.example", "ben@gazette.example"], after.output
+
+
+# -- 5. the embargo's refusal of a UK summer time gave a New York example ---------------------------
+
+
+def test_embargo_with_an_abbreviation_or_a_city_names_the_zone_to_write(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A UK release in summer heads its embargo line "00:01 BST", as UK releases write it; review
+    18y #13 read the embargo "as --at does", yet it was refused as "not a date and time I can read",
+    with 'e.g. embargo: "2026-02-19 09:00 America/New_York"'. --at names Europe/London (and
+    Bangladesh's zone) for BST, and the zone of a city written alone: the embargo does too."""
+    office(tmp_path, standin, db_url)
+    text = Path("releases/example.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n") and "embargo:" not in text
+    for written_as, expected in (
+        ("2026-07-02 00:01 BST", 'embargo: "2026-07-02 00:01 Europe/London" (United Kingdom)'),
+        ("2026-07-02 00:01 London", 'embargo: "2026-07-02 00:01 Europe/London"'),
+        ("2026-07-02 09:00 New York", 'embargo: "2026-07-02 09:00 America/New_York"'),
+    ):
+        Path("releases/embargoed.md").write_text(f'---\nembargo: "{written_as}"\n' + text[4:], encoding="utf-8")
+        result = mailer("preview", "releases/embargoed.md")
+        words = said(result)
+        assert result.exit_code != 0 and expected in words and "2026-02-19" not in words, words
