@@ -161,3 +161,20 @@ def test_embargo_with_an_abbreviation_or_a_city_names_the_zone_to_write(tmp_path
         result = mailer("preview", "releases/embargoed.md")
         words = said(result)
         assert result.exit_code != 0 and expected in words and "2026-02-19" not in words, words
+
+
+# -- 6. "2 missing address" ----------------------------------------------------------------------
+
+
+def test_two_rows_without_an_address_are_two_missing_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 18 #6 made "1 missing" read "1 missing address" in every count; two such rows read
+    "rejected: 2 (2 missing address)" in lists check and "Skipped: 2 (2 missing address)" in the
+    send's plan and mailer status. They read "2 missing addresses"."""
+    office(tmp_path, standin, db_url, beat="Email,Name\nana@radio.example,Ana Lima\n,Rui Costa\n,Li Wei\n")
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert "rejected:    2 (2 missing addresses)" in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0 and "Skipped:    2 (2 missing addresses)" in sent.output, sent.output
+    shown = mailer("status", "latest")
+    assert "2 missing address" in shown.output and "2 missing address," not in shown.output, shown.output
+    assert "2 missing address)" not in shown.output and "2 missing address\n" not in shown.output, shown.output

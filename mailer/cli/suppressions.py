@@ -419,7 +419,9 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         output.say(f"  {count} {reason}")
     other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
     if other:
-        parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
+        parts = ", ".join(
+            f"{count} {reason}{'es' if count != 1 and reason == 'missing address' else ''}" for reason, count in sorted(other.items())
+        )
         named = " ".join(shlex.quote(str(file)) for file in files)
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {named}` shows them.")
 
