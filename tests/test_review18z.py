@@ -178,3 +178,25 @@ def test_two_rows_without_an_address_are_two_missing_addresses(tmp_path: Path, s
     shown = mailer("status", "latest")
     assert "2 missing address" in shown.output and "2 missing address," not in shown.output, shown.output
     assert "2 missing address)" not in shown.output and "2 missing address\n" not in shown.output, shown.output
+
+
+# -- 7. "Opt-in: no" was mailed -------------------------------------------------------------------
+
+
+def test_a_journalist_whose_opt_in_says_no_is_not_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A press list kept for GDPR with an "Email Opt-in" column (yes / no, blank where nobody asked):
+    "Opt-in" was a column of the list's own, and Li, who said no, was mailed the release. A row
+    whose opt-in cell says no is opted out, with the column named; a blank one is mailed as before,
+    and a date column ("Opt-in date") is the list's own."""
+    beat = (
+        "Email,Name,Email Opt-in (yes/no),Opt-in date\n"
+        "ana@radio.example,Ana Lima,yes,2025-01-02\n"
+        "li@science.example,Li Wei,No,\n"
+        "rui@gazette.example,Rui Costa,,\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert 'row 3: li@science.example: opted out of email ("Email Opt-in (yes/no)": No)' in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@radio.example", "rui@gazette.example"], sent.output

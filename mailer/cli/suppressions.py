@@ -283,12 +283,13 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
 
 
 def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
-    """Each file that has an opt-out column (``headers.is_opt_out_header``), with every such column's header."""
-    from mailer.contacts.headers import is_opt_out_header
+    """Each file that has an opt-out column (``headers.is_opt_out_header``, or an opt-in one: ``is_opt_in_header``),
+    with every such column's header."""
+    from mailer.contacts.headers import is_opt_in_header, is_opt_out_header
 
     found = {}
     for summary in files:
-        headers = [header for header in summary.custom.values() if is_opt_out_header(header)]
+        headers = [header for header in summary.custom.values() if is_opt_out_header(header) or is_opt_in_header(header)]
         if headers:
             found[summary.path] = headers
     return found

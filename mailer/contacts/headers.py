@@ -188,6 +188,18 @@ NOT_OPTED_OUT = (
 )
 
 
+# A list's column saying a journalist agreed to be mailed ("Opt-in", "Email Opt-in": yes / no), the
+# other way round: a row whose cell says no in so many words did not opt in, and is not mailed (review
+# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). An empty cell says nothing.
+OPT_IN_HEADERS = ("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail")
+SAYS_NO = tuple(word for word in NOT_OPTED_OUT if word not in ("", "-"))
+
+
+def is_opt_in_header(header: str) -> bool:
+    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``), a bracketed note after it left aside."""
+    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_IN_HEADERS
+
+
 def is_opt_out_header(header: str) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
