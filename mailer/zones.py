@@ -5,6 +5,7 @@ know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New Yor
 
 from __future__ import annotations
 
+import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # Clock abbreviations people write after a time that the time zone database has no zone for, and
@@ -25,6 +26,24 @@ ABBREVIATIONS = {
     "AEDT": "Australia/Sydney",
     "NZST": "Pacific/Auckland",
     "NZDT": "Pacific/Auckland",
+    # review 18z #8: these read "not a time mailer understands", with a New York example to paste
+    "ET": "America/New_York",
+    "CT": "America/Chicago",
+    "MT": "America/Denver",
+    "PT": "America/Los_Angeles",
+    "AST": "America/Halifax",
+    "HKT": "Asia/Hong_Kong",
+    "SGT": "Asia/Singapore",
+    "KST": "Asia/Seoul",
+    "PHT": "Asia/Manila",
+    "WIB": "Asia/Jakarta",
+    "MSK": "Europe/Moscow",
+    "SAST": "Africa/Johannesburg",
+    "WAT": "Africa/Lagos",
+    "EAT": "Africa/Nairobi",
+    "AWST": "Australia/Perth",
+    "ACST": "Australia/Adelaide",
+    "ACDT": "Australia/Adelaide",
 }
 # Abbreviations the clocks of several countries write: the hint names each, never one as the
 # example (review 18y #10: an Irish office's IST answered with Asia/Kolkata, 4 hours 30 ahead of
@@ -35,6 +54,47 @@ SEVERAL_PLACES = {
     "CDT": (("America/Chicago", "US Central"), ("America/Havana", "Cuba")),
     "BST": (("Europe/London", "United Kingdom"), ("Asia/Dhaka", "Bangladesh")),
     "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
+    "AST": (("America/Halifax", "Atlantic Canada"), ("America/Puerto_Rico", "Puerto Rico"), ("Asia/Riyadh", "Saudi Arabia")),
+}
+# Cities press offices write that the time zone database names no zone after (review 18z #8: "09:00
+# Beijing" was answered with a New York example to paste, 13 hours off).
+CITIES = {
+    "beijing": "Asia/Shanghai",
+    "shenzhen": "Asia/Shanghai",
+    "guangzhou": "Asia/Shanghai",
+    "mumbai": "Asia/Kolkata",
+    "bombay": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "chennai": "Asia/Kolkata",
+    "hyderabad": "Asia/Kolkata",
+    "washington": "America/New_York",
+    "boston": "America/New_York",
+    "miami": "America/New_York",
+    "atlanta": "America/New_York",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "houston": "America/Chicago",
+    "dallas": "America/Chicago",
+    "munich": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "cologne": "Europe/Berlin",
+    "milan": "Europe/Rome",
+    "barcelona": "Europe/Madrid",
+    "geneva": "Europe/Zurich",
+    "the hague": "Europe/Amsterdam",
+    "edinburgh": "Europe/London",
+    "manchester": "Europe/London",
+    "abu dhabi": "Asia/Dubai",
+    "osaka": "Asia/Tokyo",
+    "rio de janeiro": "America/Sao_Paulo",
+    "cape town": "Africa/Johannesburg",
+    "wellington": "Pacific/Auckland",
+    "hanoi": "Asia/Bangkok",
+    "montreal": "America/Toronto",
 }
 
 
@@ -75,7 +135,10 @@ def city_zone(city: str) -> str | None:
         return None  # a zone of the database's own, one word
     except (ValueError, ZoneInfoNotFoundError, OSError):
         pass
-    key = city.replace(" ", "_").casefold()
+    folded = "".join(c for c in unicodedata.normalize("NFKD", " ".join(city.split()).casefold()) if not unicodedata.combining(c))
+    if folded in CITIES:
+        return CITIES[folded]
+    key = folded.replace(" ", "_")  # "São Paulo": America/Sao_Paulo
     zones = sorted(name for name in available_timezones() if "/" in name and name.rsplit("/", 1)[1].casefold() == key)
     zones = [name for name in zones if not name.startswith(("Etc/", "SystemV/", "US/"))] or zones
     return zones[0] if zones else None

@@ -200,3 +200,26 @@ def test_a_journalist_whose_opt_in_says_no_is_not_mailed(tmp_path: Path, standin
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@radio.example", "rui@gazette.example"], sent.output
+
+
+# -- 8. --at with a city or abbreviation mailer did not know: a New York example to paste ------------
+
+
+def test_at_with_an_unknown_city_or_abbreviation_gives_no_other_countrys_zone_to_paste(tmp_path: Path) -> None:
+    """A Beijing office writes --at "... 09:00 Beijing" (the time zone database names China's zone
+    after Shanghai), a Hong Kong one "HKT", a US one "9:00 ET": each was 'not a time mailer
+    understands. Write ..., for example --at "2026-12-02 09:00 America/New_York"', her date and
+    hour ready to paste with New York's zone (13 hours off for Beijing). The city and the
+    abbreviation are named with their zone; a word mailer does not know gets no pasteable example."""
+    when = "2026-12-02 09:00"
+    for zone, expected in (
+        ("Beijing", "Asia/Shanghai"),
+        ("HKT", "Asia/Hong_Kong"),
+        ("ET", "America/New_York"),
+        ("São Paulo", "America/Sao_Paulo"),
+    ):
+        result = invoke("send", "release.md", "--list", "list.csv", "--dry-run", "--at", f"{when} {zone}")
+        assert result.exit_code != 0 and f'--at "{when} {expected}"' in said(result), said(result)
+    result = invoke("send", "release.md", "--list", "list.csv", "--dry-run", "--at", f"{when} Xiamen")
+    words = said(result)
+    assert result.exit_code != 0 and "Xiamen is not a time zone name mailer knows" in words and 'America/New_York"' not in words, words

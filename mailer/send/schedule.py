@@ -144,6 +144,12 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         zone = _zone_name(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
+        if _CITY.match(text) and "/" not in zone:  # a word mailer does not know: no other country's zone to paste (review 18z #8)
+            raise SendError(
+                f'--at "{text}": {zone} is not a time zone name mailer knows.',
+                hint="Write the time zone of the clocks you mean by its name, which starts with the region: "
+                "Europe/London, Asia/Shanghai, America/New_York, ... (or UTC).",
+            ) from None
         raise bad from None
     if naive.tzinfo is not None:
         raise bad
