@@ -223,3 +223,19 @@ def test_at_with_an_unknown_city_or_abbreviation_gives_no_other_countrys_zone_to
     result = invoke("send", "release.md", "--list", "list.csv", "--dry-run", "--at", f"{when} Xiamen")
     words = said(result)
     assert result.exit_code != 0 and "Xiamen is not a time zone name mailer knows" in words and 'America/New_York"' not in words, words
+
+
+# -- 9. HubSpot's "Opted out of email: Press Releases" was the list's own ---------------------------
+
+
+def test_hubspots_opt_out_of_a_subscription_type_is_honoured(tmp_path: Path) -> None:
+    """HubSpot's contact export heads each subscription type's opt-out "Opted out of email: Press
+    Releases" (true / false). Only "Unsubscribed from all email" was read as an opt-out column: Li,
+    who had opted out of the office's press releases in HubSpot, stayed a recipient."""
+    text = (
+        "Email,First Name,Unsubscribed from all email,Opted out of email: Press Releases\n"
+        "ana@radio.example,Ana,false,false\n"
+        "li@science.example,Li,false,true\n"
+    )
+    result = invoke("lists", "check", written(tmp_path / "hubspot.csv", text))
+    assert 'row 3: li@science.example: opted out of email ("Opted out of email: Press Releases": true)' in result.output, result.output

@@ -204,7 +204,9 @@ def is_opt_out_header(header: str) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
     the list's own, and the journalists its Y marked were mailed)."""
-    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_OUT_HEADERS
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
+    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail"))
 
 
 def header_key(header: str) -> str:
