@@ -239,3 +239,24 @@ def test_hubspots_opt_out_of_a_subscription_type_is_honoured(tmp_path: Path) -> 
     )
     result = invoke("lists", "check", written(tmp_path / "hubspot.csv", text))
     assert 'row 3: li@science.example: opted out of email ("Opted out of email: Press Releases": true)' in result.output, result.output
+
+
+# -- 10. the import's warning counted rows another file marked as marked by the file's own column -----
+
+
+def test_import_warning_says_apart_the_rows_another_file_marks(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague's sheet with an "Unsubscribed" column left empty, imported with the CRM export
+    that marks Li: 'colleague.csv: its column "Unsubscribed" says who opted out: 1 row marked so was
+    imported, and 1 row not marked ...', though the column marks nobody; she took the empty column
+    for read wrong. The rows another file marks are said apart."""
+    office(tmp_path, standin, db_url, beat=BEAT3)
+    Path("colleague.csv").write_text("Email,Name,Unsubscribed\nana@radio.example,Ana,\nli@science.example,Li,\n", encoding="utf-8")
+    Path("crm.csv").write_text("Email,Name,Do Not Email\nli@science.example,Li,yes\n", encoding="utf-8")
+    imported = mailer("suppressions", "import", "colleague.csv", "crm.csv", "--reason", "opt-outs")
+    assert imported.exit_code == 0, imported.output
+    words = said(imported)
+    assert (
+        'colleague.csv: its column "Unsubscribed" says who opted out: 0 rows marked so were imported, '
+        "1 row another file marks as opted out was too, and 1 row not marked (they did not opt out) was not." in words
+    ), words
+    assert 'crm.csv: its column "Do Not Email" says who opted out: 1 row marked so was imported, and 0 rows' in words, words

@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import ListSummary, RejectReason, SuppressionReason
+from mailer.models import OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -258,14 +258,23 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
     for path, headers in marked.items():
-        took = sum(1 for row in opted if row.source == path)
+        # A row another file's opt-out column marks is imported too, and said apart (review 18z #10: a
+        # file whose column was empty said "2 rows marked so were imported")
+        elsewhere = sum(1 for row in opted if row.source == path and _marked_elsewhere(row.detail))
+        took = sum(1 for row in opted if row.source == path) - elsewhere
         # Every opt-out column named (review 18z #3: beside "Email Opt Out", "Do Not Email" alone was,
         # and deleting it as told imported again only the rows the other marks).
         named = " and ".join(f'"{header}"' for header in headers)
         columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
         output.warn(
             f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
-            f"{'was' if took == 1 else 'were'} imported, and {counted(not_marked[path], 'row')} not marked "
+            f"{'was' if took == 1 else 'were'} imported, "
+            + (
+                f"{counted(elsewhere, 'row')} another file marks as opted out {'was' if elsewhere == 1 else 'were'} too, "
+                if elsewhere
+                else ""
+            )
+            + f"and {counted(not_marked[path], 'row')} not marked "
             f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
             f"To suppress every address of the file, delete {'those columns' if len(headers) > 1 else 'that column'} and import it again."
         )
@@ -280,6 +289,12 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         app.engine, [record.email_key for record in records]
     ):  # a scheduled send SendGrid holds still mails them
         output.warn(held.warning())
+
+
+def _marked_elsewhere(detail: str) -> bool:
+    """Whether an opted-out row's reason names another file's row ("opted out of email (dnc.csv row 3
+    says so)"), not its own cell or a row of its own file (``contacts.loader._opted_out``)."""
+    return detail.endswith(" says so)") and not detail.startswith(f"{OPTED_OUT_IN_LIST} (row ")
 
 
 def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
