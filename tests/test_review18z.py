@@ -260,3 +260,17 @@ def test_import_warning_says_apart_the_rows_another_file_marks(tmp_path: Path, s
         "1 row another file marks as opted out was too, and 1 row not marked (they did not opt out) was not." in words
     ), words
     assert 'crm.csv: its column "Do Not Email" says who opted out: 1 row marked so was imported, and 0 rows' in words, words
+
+
+# -- 11. Excel's FALSE in Russian, Greek, Romanian... read as opted out -------------------------------
+
+
+def test_excels_false_in_more_languages_is_not_an_opt_out(tmp_path: Path) -> None:
+    """Review 18y #6 read Excel's FALSE in Dutch, the Nordic languages and a few more as "no"; a
+    Moscow office's Salesforce report saved from Excel writes the "Email Opt Out" checkbox as
+    ИСТИНА / ЛОЖЬ, an Athens one ΑΛΗΘΕΣ / ΨΕΥΔΕΣ, a Bucharest one ADEVĂRAT / FALS: every ЛОЖЬ,
+    ΨΕΥΔΕΣ and FALS journalist was rejected as opted out. They read as no; ИСТИНА still opts out."""
+    rows = ["ЛОЖЬ", "ΨΕΥΔΕΣ", "FALS", "нет", "ΌΧΙ", "ИСТИНА"]
+    text = "Email,Name,Email Opt Out\n" + "".join(f"j{at}@paper.example,Jo {at},{cell}\n" for at, cell in enumerate(rows))
+    check = json.loads(invoke("lists", "check", written(tmp_path / "list.csv", text), "--json").stdout)
+    assert (check["valid"], check["opted_out"]) == (5, 1), check

@@ -185,6 +185,11 @@ NOT_OPTED_OUT = (
     # Excel's Turkish FALSE, YANLIŞ, reads "yanliş" and HAYIR "hayir" (review 18z #2: every
     # journalist of an Istanbul office's report was turned away as opted out).
     *("yanliş", "hayir"),
+    # Russian, Ukrainian, Greek (its final sigma lower-cased as a medial one), Romanian and Catalan,
+    # Estonian, Latvian, Lithuanian, Slovenian, Croatian (review 18z #11: a Moscow office's ЛОЖЬ
+    # turned every journalist away as opted out, as ONWAAR did before review 18y #6).
+    *("ложь", "нет", "хибність", "ні", "ψευδεσ", "ψευδες", "όχι", "οχι", "fals", "nu"),
+    *("väär", "aplams", "nē", "netiesa", "nepravilno", "netočno"),
 )
 
 
