@@ -39,6 +39,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # SendGrid's API without redirects, shared by the transport and the suppression sync.
     "mailer.sendgrid_api": ("mailer.",),
     "mailer.errors": ("mailer.",),
+    # Time zones as people write them, shared by --at and the embargo, so it may know neither.
+    "mailer.zones": ("mailer.",),
     # A scheduled send in words, shared by the send stage and the reports, so it may know neither
     # (the store's Campaign for its type only).
     "mailer.scheduled": (*_LATER["store"], "sqlalchemy"),

@@ -69,7 +69,7 @@ def test_schedule_parse_at_twice_names_both_offsets() -> None:
 
 def test_schedule_parse_at_a_folder_of_zones_is_not_a_zone() -> None:
     """ "America" names a folder of zones: a plain error, not a traceback."""
-    with pytest.raises(SendError, match="is not a time mailer understands"):
+    with pytest.raises(SendError, match="America is not a time zone name mailer knows"):
         schedule.parse_at("2026-11-01 09:00 America", now=NOW)
 
 

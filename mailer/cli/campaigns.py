@@ -174,7 +174,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     ]
     output.say("Recipients: " + (", ".join(shown) or "none (every row was skipped)"))
     if found.skipped:
-        output.say("Skipped:   " + ", ".join(f"{n:,} {status.skipped_words(reason)}" for reason, n in sorted(found.skipped.items())))
+        output.say("Skipped:   " + ", ".join(f"{n:,} {status.skipped_words(reason, n)}" for reason, n in sorted(found.skipped.items())))
     for state, error, count in found.errors:
         output.say(f"  {count:,} {state}: {error}")
     for step in steps:

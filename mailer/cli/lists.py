@@ -257,7 +257,11 @@ def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
     total = sum(counts.values())
     if not total:
         return "none"
-    parts = [f"{counts[reason]} {word}" for reason, word in REASON_WORDS.items() if counts.get(reason)]
+    parts = [  # "2 missing addresses" (review 18z #6)
+        f"{counts[reason]} {word}{'es' if reason is RejectReason.MISSING and counts[reason] != 1 else ''}"
+        for reason, word in REASON_WORDS.items()
+        if counts.get(reason)
+    ]
     return f"{total} ({', '.join(parts)})"
 
 

@@ -632,7 +632,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         )
     output.step(
         f"Skipped:    {sum(skipped.values()):,}"
-        + (" (" + ", ".join(f"{n:,} {skipped_words(r)}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
+        + (" (" + ", ".join(f"{n:,} {skipped_words(r, n)}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
     )
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")

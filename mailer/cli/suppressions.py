@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import ListSummary, RejectReason, SuppressionReason
+from mailer.models import OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -237,6 +237,14 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     not_marked = Counter(c.source for c in loaded.contacts if c.source in marked)
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts if c.source not in marked]
     records += [_imported(mailbox.key(row.email), {}, note, now, unknown) for row in opted]
+    # A file without such a column goes in whole: its row repeating an address an opt-out column
+    # keeps out (the CRM's "Do Not Email": no, read first) goes in too (review 18z #1: the agency's
+    # do-not-contact list named her, and she was mailed).
+    taken = {record.email_key for record in records}
+    for row in loaded.rejected:
+        if row.reason is RejectReason.DUPLICATE and row.source not in marked and mailbox.key(row.email) not in taken:
+            taken.add(mailbox.key(row.email))
+            records.append(_imported(mailbox.key(row.email), {}, note, now, unknown))
     with app.engine.begin() as connection:
         added = suppression_store.insert(connection, records)
     _say_suppressed(added, len({record.email_key for record in records}), source=f" from {', '.join(map(str, files))}")
@@ -249,13 +257,26 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {said}")
-    for path, header in marked.items():
-        took = sum(1 for row in opted if row.source == path)
+    for path, headers in marked.items():
+        # A row another file's opt-out column marks is imported too, and said apart (review 18z #10: a
+        # file whose column was empty said "2 rows marked so were imported")
+        elsewhere = sum(1 for row in opted if row.source == path and _marked_elsewhere(row.detail))
+        took = sum(1 for row in opted if row.source == path) - elsewhere
+        # Every opt-out column named (review 18z #3: beside "Email Opt Out", "Do Not Email" alone was,
+        # and deleting it as told imported again only the rows the other marks).
+        named = " and ".join(f'"{header}"' for header in headers)
+        columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
         output.warn(
-            f'{path}: its column "{header}" says who opted out: {counted(took, "row")} marked so '
-            f"{'was' if took == 1 else 'were'} imported, and {counted(not_marked[path], 'row')} not marked "
+            f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
+            f"{'was' if took == 1 else 'were'} imported, "
+            + (
+                f"{counted(elsewhere, 'row')} another file marks as opted out {'was' if elsewhere == 1 else 'were'} too, "
+                if elsewhere
+                else ""
+            )
+            + f"and {counted(not_marked[path], 'row')} not marked "
             f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
-            "To suppress every address of the file, delete that column and import it again."
+            f"To suppress every address of the file, delete {'those columns' if len(headers) > 1 else 'that column'} and import it again."
         )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
     for row in unreadable[:20]:
@@ -270,15 +291,22 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(held.warning())
 
 
-def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, str]:
-    """Each file that has an opt-out column (``headers.is_opt_out_header``), with the first such column's header."""
-    from mailer.contacts.headers import is_opt_out_header
+def _marked_elsewhere(detail: str) -> bool:
+    """Whether an opted-out row's reason names another file's row ("opted out of email (dnc.csv row 3
+    says so)"), not its own cell or a row of its own file (``contacts.loader._opted_out``)."""
+    return detail.endswith(" says so)") and not detail.startswith(f"{OPTED_OUT_IN_LIST} (row ")
+
+
+def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
+    """Each file that has an opt-out column (``headers.is_opt_out_header``, or an opt-in one: ``is_opt_in_header``),
+    with every such column's header."""
+    from mailer.contacts.headers import is_opt_in_header, is_opt_out_header
 
     found = {}
     for summary in files:
-        header = next((header for header in summary.custom.values() if is_opt_out_header(header)), None)
-        if header is not None:
-            found[summary.path] = header
+        headers = [header for header in summary.custom.values() if is_opt_out_header(header) or is_opt_in_header(header)]
+        if headers:
+            found[summary.path] = headers
     return found
 
 
@@ -407,7 +435,9 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         output.say(f"  {count} {reason}")
     other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
     if other:
-        parts = ", ".join(f"{count} {reason}" for reason, count in sorted(other.items()))
+        parts = ", ".join(
+            f"{count} {reason}{'es' if count != 1 and reason == 'missing address' else ''}" for reason, count in sorted(other.items())
+        )
         named = " ".join(shlex.quote(str(file)) for file in files)
         output.say(f"Also left out rows that are not recipients ({parts}); `mailer lists check {named}` shows them.")
 

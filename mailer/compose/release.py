@@ -332,6 +332,7 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
+            _refuse_zone_as_people_write_it(head, zone, value, where)
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
         raise ReleaseError(f"{where('embargo')}: the embargo needs a time, not just a date.", hint=hint)
@@ -342,6 +343,28 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
     except (OverflowError, ValueError) as exc:
         raise ReleaseError(f"{where('embargo')}: the embargo {value} is out of range.", hint=hint) from exc
     return moment
+
+
+def _refuse_zone_as_people_write_it(head: str, zone: str, value: str, where: frontmatter.Where) -> None:
+    """A ReleaseError naming the zone to write for an embargo ending in a clock's abbreviation
+    ("00:01 BST", as a UK release in summer writes it) or a city ("09:00 London"), as --at names it
+    (review 18z #5: "not a date and time I can read", with a New York example)."""
+    from mailer import zones
+
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", head):
+        head, _, more = head.rpartition(" ")  # "09:00 New York": the city is two words
+        zone = f"{more} {zone}"
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", head):
+            return
+    hint = zones.abbreviation_hint(head, zone, shape='embargo: "{}"')
+    if hint is not None:
+        raise ReleaseError(f'{where("embargo")}: "{value}": {zone} is an abbreviation, not a time zone name I know.', hint=hint)
+    named = zones.city_zone(zone)
+    if named is not None:
+        raise ReleaseError(
+            f'{where("embargo")}: "{value}": {zone} is a city; the embargo needs the name of its time zone, which starts with the region.',
+            hint=f'Write  embargo: "{head} {named}"',
+        )
 
 
 def _zone_spelled(zone: str) -> str:

@@ -181,14 +181,37 @@ NOT_OPTED_OUT = (
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
     *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
     *("yanlış", "hayır"),
+    # ... and as the cell is lower-cased to compare it: a dotless capital I becomes a dotted i, so
+    # Excel's Turkish FALSE, YANLIŞ, reads "yanliş" and HAYIR "hayir" (review 18z #2: every
+    # journalist of an Istanbul office's report was turned away as opted out).
+    *("yanliş", "hayir"),
+    # Russian, Ukrainian, Greek (its final sigma lower-cased as a medial one), Romanian and Catalan,
+    # Estonian, Latvian, Lithuanian, Slovenian, Croatian (review 18z #11: a Moscow office's ЛОЖЬ
+    # turned every journalist away as opted out, as ONWAAR did before review 18y #6).
+    *("ложь", "нет", "хибність", "ні", "ψευδεσ", "ψευδες", "όχι", "οχι", "fals", "nu"),
+    *("väär", "aplams", "nē", "netiesa", "nepravilno", "netočno"),
 )
+
+
+# A list's column saying a journalist agreed to be mailed ("Opt-in", "Email Opt-in": yes / no), the
+# other way round: a row whose cell says no in so many words did not opt in, and is not mailed (review
+# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). An empty cell says nothing.
+OPT_IN_HEADERS = ("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail")
+SAYS_NO = tuple(word for word in NOT_OPTED_OUT if word not in ("", "-"))
+
+
+def is_opt_in_header(header: str) -> bool:
+    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``), a bracketed note after it left aside."""
+    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_IN_HEADERS
 
 
 def is_opt_out_header(header: str) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
     the list's own, and the journalists its Y marked were mailed)."""
-    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_OUT_HEADERS
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
+    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail"))
 
 
 def header_key(header: str) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import NOT_OPTED_OUT, is_opt_out_header
+from mailer.contacts.headers import NOT_OPTED_OUT, SAYS_NO, is_opt_in_header, is_opt_out_header
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -579,9 +579,13 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     for file in files:
         # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
         # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
-        for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header)]):
+        # An opt-in column ("Opt-in": no) the other way round: its rows saying no did not opt in (review 18z #7).
+        for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header) or is_opt_in_header(header)]):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
-            opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+            if is_opt_in_header(file.headers[at]):
+                opted = pc.is_in(pc.utf8_lower(cells), value_set=pa.array(SAYS_NO, type=cells.type))
+            else:
+                opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
                 said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'

@@ -382,6 +382,9 @@ class _Planned:
     # campaign of ``scheduled`` or ``held_earlier`` -> what to do after its late cancel (status.late_cancel_words):
     # waiting for its time, not the same cancel again (newcomer 13 #7)
     late_cancelled: dict[str, str] = field(default_factory=dict)
+    # campaign of ``waiting`` -> why a resume of it is refused (a cancel of it came late, or got no
+    # answer) and what to do instead (review 18z #4: the refusal said "Finish that send with: mailer resume")
+    unresumable: dict[str, str] = field(default_factory=dict)
 
 
 def _planned(
@@ -478,9 +481,11 @@ def _planned(
     unknown = plan_module.unknown_languages(the_plan)
     if unknown:
         warnings.append(_unknown_language_words(unknown, the_plan.rendered.language))
+    unresumable = _unresumable(connection, waiting)
     for cid, count in waiting.items():
         if the_plan.recipients:  # someone is left to send to: a warning; nobody is `_nobody`'s refusal
-            warnings.append(_waiting_words(cid, count) + f" `mailer resume {cid}` sends to them; `mailer cancel {cid}` calls it off.")
+            way = unresumable.get(cid) or f"`mailer resume {cid}` sends to them; `mailer cancel {cid}` calls it off."
+            warnings.append(f"{_waiting_words(cid, count)} {way}")
     for cid, count in sending.items():
         if the_plan.recipients:
             warnings.append(_sending_words(cid, count))
@@ -510,6 +515,7 @@ def _planned(
         held_earlier,
         unknown,
         late_cancelled,
+        unresumable,
     )
 
 
@@ -543,6 +549,18 @@ def _late_cancelled(connection: Connection, campaign_ids: Iterable[str]) -> dict
     found = {cid: campaigns.get(connection, cid) for cid in dict.fromkeys(campaign_ids)}
     words = {cid: status.late_cancel_words(info) for cid, info in found.items() if info is not None}
     return {cid: said for cid, said in words.items() if said is not None}
+
+
+def _unresumable(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
+    """Of these stopped campaigns, those a resume is refused for (``campaign.check_resumable``): a
+    cancel of it was asked too late to be sure, or got no answer (campaign -> the cancel's words)."""
+    words = {}
+    for cid in dict.fromkeys(campaign_ids):
+        found = campaigns.get(connection, cid)
+        said = None if found is None else status.late_cancel_words(found) or status.unanswered_cancel_words(found)
+        if said is not None:
+            words[cid] = f"{cid} cannot be resumed: {said}"
+    return words
 
 
 def _late_cancel_facts(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
@@ -748,9 +766,12 @@ def _nobody(
     lead = f"{counted(received, 'journalist')} already received this exact release; " if received else ""
     if planned.waiting:  # review 8b: also when some already received it (a send stopped half-way)
         first = next(iter(planned.waiting))
+        stuck = planned.unresumable.get(first)
         return SendError(
             f"Nobody to send to: {lead}{' '.join(_waiting_words(cid, count) for cid, count in planned.waiting.items())}",
-            hint=f"Finish that send with: mailer resume {first}; or, if it mailed nobody yet, call it off with: "
+            hint=f"{stuck} Then send this release again: it skips those that send reached."
+            if stuck
+            else f"Finish that send with: mailer resume {first}; or, if it mailed nobody yet, call it off with: "
             f"mailer cancel {first}, then send again.",
         )
     if planned.sending:

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from mailer import zones
 from mailer.errors import SendError
 from mailer.models import Rendered
 
@@ -136,22 +137,19 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         naive = datetime.fromisoformat(when)
     except ValueError:
         raise bad from None
-    if zone.upper() in _ABBREVIATIONS:
-        # "09:00 PST": a clock's abbreviation, no zone name (and some, such as IST, name several)
-        region = _ABBREVIATIONS[zone.upper()]
-        places = _SEVERAL_PLACES.get(zone.upper())
-        if places is None:
-            hint = f'Write the zone of the clocks you mean, which follows their summer time, for example --at "{when} {region}".'
-        else:  # one example would be the wrong country for some (review 18y #10: IST in Dublin, CST in Beijing)
-            hint = (
-                f"Write the zone of the clocks you mean, which follows their summer time; {zone.upper()} is written in several "
-                "places: " + ", ".join(f'--at "{when} {name}" ({place})' for name, place in places) + "."
-            )
+    hint = zones.abbreviation_hint(when, zone, shape='--at "{}"')  # "09:00 PST": a clock's abbreviation, no zone name
+    if hint is not None:
         raise SendError(f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.', hint=hint)
     try:
         zone = _zone_name(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
+        if _CITY.match(text) and "/" not in zone:  # a word mailer does not know: no other country's zone to paste (review 18z #8)
+            raise SendError(
+                f'--at "{text}": {zone} is not a time zone name mailer knows.',
+                hint="Write the time zone of the clocks you mean by its name, which starts with the region: "
+                "Europe/London, Asia/Shanghai, America/New_York, ... (or UTC).",
+            ) from None
         raise bad from None
     if naive.tzinfo is not None:
         raise bad
@@ -189,35 +187,6 @@ def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
     )
 
 
-# Clock abbreviations people write after a time that the time zone database has no zone for, and
-# the zone most offices writing them mean (review 18s #7: "not a time mailer understands").
-_ABBREVIATIONS = {
-    "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles",
-    "EDT": "America/New_York",
-    "CST": "America/Chicago",
-    "CDT": "America/Chicago",
-    "MDT": "America/Denver",
-    "BST": "Europe/London",
-    "IST": "Asia/Kolkata",
-    "CEST": "Europe/Paris",
-    "EEST": "Europe/Athens",
-    "JST": "Asia/Tokyo",
-    "AEST": "Australia/Sydney",
-    "AEDT": "Australia/Sydney",
-    "NZST": "Pacific/Auckland",
-    "NZDT": "Pacific/Auckland",
-}
-# Abbreviations the clocks of several countries write: the hint names each, never one as the
-# example (review 18y #10: an Irish office's IST answered with Asia/Kolkata, 4 hours 30 ahead of
-# Dublin; a Beijing office's CST with America/Chicago, 14 hours behind: pasted, the embargo broken).
-_SEVERAL_PLACES = {
-    "IST": (("Asia/Kolkata", "India"), ("Europe/Dublin", "Ireland, in summer"), ("Asia/Jerusalem", "Israel")),
-    "CST": (("America/Chicago", "US Central"), ("Asia/Shanghai", "China"), ("Asia/Taipei", "Taiwan"), ("America/Havana", "Cuba")),
-    "CDT": (("America/Chicago", "US Central"), ("America/Havana", "Cuba")),
-    "BST": (("Europe/London", "United Kingdom"), ("Asia/Dhaka", "Bangladesh")),
-    "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
-}
 _ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
 
 
@@ -232,20 +201,13 @@ def _check_city(text: str) -> None:
     if not found or "/" in found.group(2) or found.group(2).upper() in ("UTC", "Z", "GMT"):
         return
     when, city = found.groups()
-    try:
-        ZoneInfo(_zone_name(city))
-        return  # a zone of the database's own, one word: "Singapore", "Jamaica"
-    except (ValueError, ZoneInfoNotFoundError, OSError):
-        pass
-    key = city.replace(" ", "_").casefold()
-    zones = sorted(name for name in available_timezones() if "/" in name and name.rsplit("/", 1)[1].casefold() == key)
-    zones = [name for name in zones if not name.startswith(("Etc/", "SystemV/", "US/"))] or zones
-    if not zones:
+    named = zones.city_zone(city)
+    if named is None:
         return
     when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)
     raise SendError(
         f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
-        hint=f'Write --at "{when} {zones[0]}".',
+        hint=f'Write --at "{when} {named}".',
     )
 
 

@@ -48,9 +48,11 @@ _SKIPPED_WORDS = {
 }
 
 
-def skipped_words(reason: str) -> str:
-    """A skip reason as ``mailer status`` says it: "not sent the correction (they had an earlier version)"."""
-    return _SKIPPED_WORDS.get(reason, reason)
+def skipped_words(reason: str, count: int = 1) -> str:
+    """A skip reason as ``mailer status`` says it of ``count`` journalists: "not sent the correction
+    (they had an earlier version)", "2 missing addresses" (review 18z #6: "2 missing address")."""
+    words = _SKIPPED_WORDS.get(reason, reason)
+    return f"{words}es" if count != 1 and words == "missing address" else words
 
 
 @dataclass(frozen=True, slots=True)

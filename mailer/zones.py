@@ -1,0 +1,144 @@
+"""Time zones as people write them after a time: a clock's abbreviation (PST, IST) or a city
+(London), where the time zone database wants its own name (America/Los_Angeles, Europe/London).
+Shared by --at (``send.schedule``) and the release's embargo (``compose.release``), so it may
+know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New York example)."""
+
+from __future__ import annotations
+
+import unicodedata
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+# Clock abbreviations people write after a time that the time zone database has no zone for, and
+# the zone most offices writing them mean (review 18s #7: "not a time mailer understands").
+ABBREVIATIONS = {
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "MDT": "America/Denver",
+    "BST": "Europe/London",
+    "IST": "Asia/Kolkata",
+    "CEST": "Europe/Paris",
+    "EEST": "Europe/Athens",
+    "JST": "Asia/Tokyo",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+    "NZST": "Pacific/Auckland",
+    "NZDT": "Pacific/Auckland",
+    # review 18z #8: these read "not a time mailer understands", with a New York example to paste
+    "ET": "America/New_York",
+    "CT": "America/Chicago",
+    "MT": "America/Denver",
+    "PT": "America/Los_Angeles",
+    "AST": "America/Halifax",
+    "HKT": "Asia/Hong_Kong",
+    "SGT": "Asia/Singapore",
+    "KST": "Asia/Seoul",
+    "PHT": "Asia/Manila",
+    "WIB": "Asia/Jakarta",
+    "MSK": "Europe/Moscow",
+    "SAST": "Africa/Johannesburg",
+    "WAT": "Africa/Lagos",
+    "EAT": "Africa/Nairobi",
+    "AWST": "Australia/Perth",
+    "ACST": "Australia/Adelaide",
+    "ACDT": "Australia/Adelaide",
+}
+# Abbreviations the clocks of several countries write: the hint names each, never one as the
+# example (review 18y #10: an Irish office's IST answered with Asia/Kolkata, 4 hours 30 ahead of
+# Dublin; a Beijing office's CST with America/Chicago, 14 hours behind: pasted, the embargo broken).
+SEVERAL_PLACES = {
+    "IST": (("Asia/Kolkata", "India"), ("Europe/Dublin", "Ireland, in summer"), ("Asia/Jerusalem", "Israel")),
+    "CST": (("America/Chicago", "US Central"), ("Asia/Shanghai", "China"), ("Asia/Taipei", "Taiwan"), ("America/Havana", "Cuba")),
+    "CDT": (("America/Chicago", "US Central"), ("America/Havana", "Cuba")),
+    "BST": (("Europe/London", "United Kingdom"), ("Asia/Dhaka", "Bangladesh")),
+    "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
+    "AST": (("America/Halifax", "Atlantic Canada"), ("America/Puerto_Rico", "Puerto Rico"), ("Asia/Riyadh", "Saudi Arabia")),
+}
+# Cities press offices write that the time zone database names no zone after (review 18z #8: "09:00
+# Beijing" was answered with a New York example to paste, 13 hours off).
+CITIES = {
+    "beijing": "Asia/Shanghai",
+    "shenzhen": "Asia/Shanghai",
+    "guangzhou": "Asia/Shanghai",
+    "mumbai": "Asia/Kolkata",
+    "bombay": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "chennai": "Asia/Kolkata",
+    "hyderabad": "Asia/Kolkata",
+    "washington": "America/New_York",
+    "boston": "America/New_York",
+    "miami": "America/New_York",
+    "atlanta": "America/New_York",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "houston": "America/Chicago",
+    "dallas": "America/Chicago",
+    "munich": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "cologne": "Europe/Berlin",
+    "milan": "Europe/Rome",
+    "barcelona": "Europe/Madrid",
+    "geneva": "Europe/Zurich",
+    "the hague": "Europe/Amsterdam",
+    "edinburgh": "Europe/London",
+    "manchester": "Europe/London",
+    "abu dhabi": "Asia/Dubai",
+    "osaka": "Asia/Tokyo",
+    "rio de janeiro": "America/Sao_Paulo",
+    "cape town": "Africa/Johannesburg",
+    "wellington": "Pacific/Auckland",
+    "hanoi": "Asia/Bangkok",
+    "montreal": "America/Toronto",
+}
+
+
+def spelled(zone: str) -> str:
+    """The time zone database's own spelling of ``zone`` written in another case ("europe/london"):
+    the database's files are named in mixed case, and a lower-case name is not found on Linux."""
+    if zone.upper() in ("UTC", "Z", "GMT"):
+        return zone
+    try:
+        ZoneInfo(zone)
+        return zone
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    return next((name for name in sorted(available_timezones()) if name.lower() == zone.lower()), zone)
+
+
+def abbreviation_hint(when: str, zone: str, *, shape: str) -> str | None:
+    """What to write for ``when`` ("2026-12-02 09:00") followed by the abbreviation ``zone``, each
+    example written as ``shape`` ('--at "{}"'); None when ``zone`` is no such abbreviation."""
+    region = ABBREVIATIONS.get(zone.upper())
+    if region is None:
+        return None
+    places = SEVERAL_PLACES.get(zone.upper())
+    if places is None:
+        return f"Write the zone of the clocks you mean, which follows their summer time, for example {shape.format(f'{when} {region}')}."
+    # one example would be the wrong country for some (review 18y #10: IST in Dublin, CST in Beijing)
+    return (
+        f"Write the zone of the clocks you mean, which follows their summer time; {zone.upper()} is written in several "
+        "places: " + ", ".join(f"{shape.format(f'{when} {name}')} ({place})" for name, place in places) + "."
+    )
+
+
+def city_zone(city: str) -> str | None:
+    """The time zone a city written alone names ("London": Europe/London, "new york": America/New_York);
+    None for a zone of the database's own ("Singapore", "Jamaica") or a word naming no zone."""
+    try:
+        ZoneInfo(spelled(city))
+        return None  # a zone of the database's own, one word
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    folded = "".join(c for c in unicodedata.normalize("NFKD", " ".join(city.split()).casefold()) if not unicodedata.combining(c))
+    if folded in CITIES:
+        return CITIES[folded]
+    key = folded.replace(" ", "_")  # "São Paulo": America/Sao_Paulo
+    zones = sorted(name for name in available_timezones() if "/" in name and name.rsplit("/", 1)[1].casefold() == key)
+    zones = [name for name in zones if not name.startswith(("Etc/", "SystemV/", "US/"))] or zones
+    return zones[0] if zones else None
