@@ -12,6 +12,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,45 @@ def send_under_way(project: Path, standin: Any, db_url: str, *, slow: float) -> 
 def page_heading(path: Path) -> str:
     """The words of a report page above "report made": its campaign line (sent, started, cancelled)."""
     return page_text(path).split("report made", 1)[0]
+
+
+def cancel_cut_off(folder: Path, standin: Any, campaign_id: str, sig: int = signal.SIGKILL) -> str:
+    """`mailer cancel CAMPAIGN` in a process of its own, sent ``sig`` while SendGrid takes its time
+    answering the cancel (1.5 s; it takes it all the same): the process's standard error, on one line."""
+    import subprocess
+    import sys
+
+    from sendgrid_standin import Script
+
+    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "cancel", campaign_id],
+        cwd=folder,
+        env={**os.environ, "SENDGRID_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    deadline = time.time() + 30
+    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
+        assert time.time() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=30)
+    return " ".join(err.split())
+
+
+def scheduled_stopped_half_way(folder: Path, standin: Any, db_url: str) -> tuple[str, datetime]:
+    """The README's beat list scheduled two hours ahead, one journalist a request, SendGrid answering
+    503 for Ben's: the send stops after Ana's. (campaign, its time)."""
+    import json
+    from datetime import UTC, timedelta
+
+    office(folder, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    standin.answer(503, times=1, match=lambda recorded: "ben@gazette.example" in json.dumps(recorded.body))
+    at = datetime.now(UTC) + timedelta(hours=2)
+    sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code != 0 and mailed(standin) == ["ana@daily.example"], sent.output
+    return campaign_of(sent), at

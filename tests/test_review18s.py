@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailed, mailer, office, said
+from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, cancel_cut_off, mailed, mailer, office, said
 
 
 def undated(project: Path) -> None:
@@ -125,40 +125,19 @@ def test_at_in_est_on_a_summer_day_says_new_york_is_on_edt() -> None:
 def _cancel_stopped_on_its_way(folder: Path, standin: Any, db_url: str, sig: int) -> tuple[str, str]:
     """A send scheduled two hours ahead, then `mailer cancel` in a process of its own, sent ``sig``
     while SendGrid takes its time answering the cancel (which it then takes): (campaign, stderr)."""
-    import os
-    import signal
-    import subprocess
-    import sys
     import time
-
-    from sendgrid_standin import Script
 
     office(folder, standin, db_url, beat=SIX)
     at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
     assert sent.exit_code == 0, sent.output
     campaign_id = campaign_of(sent)
-    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "cancel", campaign_id],
-        cwd=folder,
-        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
-    )
+    err = cancel_cut_off(folder, standin, campaign_id, sig)
     deadline = time.time() + 30
-    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
-        assert time.time() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.02)
-    time.sleep(0.2)
-    process.send_signal(sig)
-    _, err = process.communicate(timeout=30)
     while not standin.scheduled and time.time() < deadline:  # SendGrid answers the cancel all the same
         time.sleep(0.05)
     assert list(standin.scheduled.values()) == ["cancel"]
-    return campaign_id, " ".join(err.split())
+    return campaign_id, err
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])

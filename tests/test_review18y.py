@@ -13,7 +13,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import SEND, campaign_of, mailed, mailer, office
+from office_cli import SEND, campaign_of, cancel_cut_off, mailed, mailer, office, scheduled_stopped_half_way
 from sqlalchemy import Engine, update
 
 from mailer.cli import main
@@ -147,38 +147,9 @@ def test_resume_is_refused_while_a_cancel_of_the_send_got_no_answer(tmp_path: Pa
     sees "1 recipient has not been sent yet" and runs `mailer resume`: Ben's email went to SendGrid,
     in a send the office asked to cancel, under the batch SendGrid may have cancelled. As after a
     late cancel, the resume is refused, and says to run the cancel again."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from datetime import timedelta
 
-    from sendgrid_standin import Script
-
-    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
-    standin.answer(503, times=1, match=lambda recorded: "ben@gazette.example" in json.dumps(recorded.body))
-    at = datetime.now(UTC) + timedelta(hours=2)
-    sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
-    assert sent.exit_code != 0, sent.output
-    assert mailed(standin) == ["ana@daily.example"]
-    campaign_id = campaign_of(sent)
-    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "cancel", campaign_id],
-        cwd=tmp_path,
-        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 30
-    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
-        assert time.time() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.02)
-    time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    campaign_id, _ = scheduled_stopped_half_way(tmp_path, standin, db_url)
+    cancel_cut_off(tmp_path, standin, campaign_id)
     resumed = mailer("resume", campaign_id, "--yes")
     assert "ben@gazette.example" not in mailed(standin), resumed.output
     words = " ".join(resumed.output.split())

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from office_cli import SEND, mailed, mailer, office
+from office_cli import SEND, cancel_cut_off, mailed, mailer, office, scheduled_stopped_half_way
 
 from mailer.cli import main
 
@@ -98,38 +98,10 @@ def test_a_send_after_a_cancel_with_no_answer_does_not_point_at_a_resume(tmp_pat
     Finish that send with: mailer resume ...', and the resume was refused (review 18y #5): she went
     round in circles. The send says the stopped one cannot be resumed and to run its cancel again;
     once it holds, the release goes to both."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    from office_cli import campaign_of
-    from sendgrid_standin import Script
-
-    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
-    standin.answer(503, times=1, match=lambda recorded: "ben@gazette.example" in json.dumps(recorded.body))
-    at = datetime.now(UTC) + timedelta(hours=2)
-    first = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
-    assert first.exit_code != 0 and mailed(standin) == ["ana@daily.example"], first.output
-    campaign_id = campaign_of(first)
-    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "cancel", campaign_id],
-        cwd=tmp_path,
-        env={**os.environ, "SENDGRID_API_KEY": "SG.standin-key.secret"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 30
-    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
-        assert time.time() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.02)
-    time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    campaign_id, at = scheduled_stopped_half_way(tmp_path, standin, db_url)
+    cancel_cut_off(tmp_path, standin, campaign_id)
     again = mailer(*SEND, "--at", f"{at + timedelta(hours=1):%Y-%m-%d %H:%M} UTC")
     words = said(again)
     assert again.exit_code != 0 and "mailer resume" not in words, words

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailer import zones
 from mailer.compose import frontmatter, paths, sandbox
 from mailer.config import address_problem
 from mailer.errors import ReleaseError
@@ -328,7 +329,7 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             if head and zone.upper() in ("UTC", "GMT", "Z"):  # the email's line says GMT of GMT, UTC of the others
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo("GMT" if zone.upper() == "GMT" else "UTC"))
             elif head and "/" in zone:
-                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(_zone_spelled(zone)))
+                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zones.spelled(zone)))
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
@@ -349,8 +350,6 @@ def _refuse_zone_as_people_write_it(head: str, zone: str, value: str, where: fro
     """A ReleaseError naming the zone to write for an embargo ending in a clock's abbreviation
     ("00:01 BST", as a UK release in summer writes it) or a city ("09:00 London"), as --at names it
     (review 18z #5: "not a date and time I can read", with a New York example)."""
-    from mailer import zones
-
     if not re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?", head):
         head, _, more = head.rpartition(" ")  # "09:00 New York": the city is two words
         zone = f"{more} {zone}"
@@ -365,18 +364,6 @@ def _refuse_zone_as_people_write_it(head: str, zone: str, value: str, where: fro
             f'{where("embargo")}: "{value}": {zone} is a city; the embargo needs the name of its time zone, which starts with the region.',
             hint=f'Write  embargo: "{head} {named}"',
         )
-
-
-def _zone_spelled(zone: str) -> str:
-    """The time zone database's spelling of ``zone`` written in another case ("europe/london"), or ``zone``."""
-    try:
-        ZoneInfo(zone)
-        return zone
-    except (ValueError, ZoneInfoNotFoundError, OSError):
-        pass
-    from zoneinfo import available_timezones
-
-    return next((name for name in sorted(available_timezones()) if name.lower() == zone.lower()), zone)
 
 
 def _date(value: Any, where: frontmatter.Where) -> date | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer import zones
 from mailer.errors import SendError
@@ -141,7 +141,7 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     if hint is not None:
         raise SendError(f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.', hint=hint)
     try:
-        zone = _zone_name(zone)
+        zone = zones.spelled(zone)
         tz = UTC if zone.upper() in ("UTC", "Z", "GMT") else ZoneInfo(zone)
     except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones, e.g. "America"
         if _CITY.match(text) and "/" not in zone:  # a word mailer does not know: no other country's zone to paste (review 18z #8)
@@ -209,19 +209,6 @@ def _check_city(text: str) -> None:
         f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
         hint=f'Write --at "{when} {named}".',
     )
-
-
-def _zone_name(zone: str) -> str:
-    """The time zone database's own spelling of ``zone`` written in another case ("europe/london"):
-    the database's files are named in mixed case, and a lower-case name is not found on Linux."""
-    if zone.upper() in ("UTC", "Z", "GMT"):
-        return zone
-    try:
-        ZoneInfo(zone)
-        return zone
-    except (ValueError, ZoneInfoNotFoundError, OSError):
-        pass
-    return next((name for name in sorted(available_timezones()) if name.lower() == zone.lower()), zone)
 
 
 def _on_the_clock(naive: datetime, tz: tzinfo, *, text: str, zone: str) -> datetime:
