@@ -488,8 +488,11 @@ def note_late_cancel(connection: Connection, campaign_id: str, *, at: datetime) 
 
 
 def note_cancel_sent(connection: Connection, campaign_id: str, *, at: datetime | None) -> None:
-    """Record that a cancel is on its way to SendGrid since ``at`` (``CANCEL_SENT``); None: its answer came."""
-    filters = dict(connection.scalar(select(campaign.c.filters).where(campaign.c.id == campaign_id)) or {})
+    """Record that a cancel is on its way to SendGrid since ``at`` (``CANCEL_SENT``); None: its answer came.
+    The row is locked while its filters are rewritten (PostgreSQL): a `mailer forget` scrubbing them
+    at the same moment is not undone (review 18y's leftover)."""
+    found = select(campaign.c.filters).where(campaign.c.id == campaign_id).with_for_update()
+    filters = dict(connection.scalar(found) or {})
     if at is None:
         filters.pop(CANCEL_SENT, None)
     else:
