@@ -582,10 +582,14 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         # An opt-in column ("Opt-in": no) the other way round: its rows saying no did not opt in (review 18z #7).
         for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header) or is_opt_in_header(header)]):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
+            # Compared as typed or exported (review 18w #1): "No." with a full stop, Excel's "0.0", an
+            # accent typed as two characters ("EPÄTOSI" from a Mac) read as no, not as an opt-out.
+            said_as = pc.utf8_lower(pc.utf8_normalize(cells, form="NFC"))
+            said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
             if is_opt_in_header(file.headers[at]):
-                opted = pc.is_in(pc.utf8_lower(cells), value_set=pa.array(SAYS_NO, type=cells.type))
+                opted = pc.is_in(said_as, value_set=pa.array(SAYS_NO, type=cells.type))
             else:
-                opted = pc.invert(pc.is_in(pc.utf8_lower(cells), value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+                opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
                 said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
