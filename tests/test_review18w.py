@@ -49,3 +49,28 @@ def test_an_opt_in_of_no_with_a_full_stop_or_excel_zero_is_not_mailed(tmp_path: 
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["j5@paper.example", "j6@paper.example"], sent.output
+
+
+# -- 2. a checkbox column exported as its boxes: the empty box read as an opt-out -----------------
+
+
+def test_an_unticked_box_in_a_do_not_email_column_is_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A list kept in a spreadsheet with a checkbox column "Do Not Email", exported as its boxes:
+    "☐" for the journalists who had not opted out, "☑" for the one who had. Every "☐" journalist
+    was rejected as opted out and never mailed. An empty box reads as no; a ticked one opts out."""
+    office(tmp_path, standin, db_url, beat=beat_of("Do Not Email", ["☐", "☑", "☐"]))
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
+    assert 'row 3: j1@paper.example: opted out of email ("Do Not Email": ☑)' in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["j0@paper.example", "j2@paper.example"], sent.output
+
+
+def test_an_unticked_box_in_an_opt_in_column_is_not_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The other way round: an "Opt-in" checkbox column's "☐" is a journalist who did not opt in."""
+    office(tmp_path, standin, db_url, beat=beat_of("Opt-in", ["☑", "☐"]))
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert 'row 3: j1@paper.example: opted out of email ("Opt-in": ☐)' in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sorted(mailed(standin)) == ["j0@paper.example"], sent.output

@@ -190,6 +190,9 @@ NOT_OPTED_OUT = (
     # turned every journalist away as opted out, as ONWAAR did before review 18y #6).
     *("ложь", "нет", "хибність", "ні", "ψευδεσ", "ψευδες", "όχι", "οχι", "fals", "nu"),
     *("väär", "aplams", "nē", "netiesa", "nepravilno", "netočno"),
+    # A checkbox column exported as its boxes, the empty one unticked (review 18w #2: every "☐"
+    # journalist was turned away as opted out; "☑", "☒" still say so).
+    *("☐", "□"),
 )
 
 
