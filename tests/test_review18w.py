@@ -74,3 +74,19 @@ def test_an_unticked_box_in_an_opt_in_column_is_not_mailed(tmp_path: Path, stand
     assert 'row 3: j1@paper.example: opted out of email ("Opt-in": ☐)' in checked.output, checked.output
     sent = mailer(*SEND)
     assert sorted(mailed(standin)) == ["j0@paper.example"], sent.output
+
+
+# -- 3. a cell that looks empty (a zero-width space, a byte-order mark) opted the journalist out ----
+
+
+def test_a_do_not_email_cell_that_looks_empty_is_mailed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A "Do Not Email" column pasted from a web page: cells that look empty hold a zero-width space,
+    a byte-order mark or a no-break space. lists check rejected those journalists as opted out
+    ("Do Not Email": \\u200b), and they were never mailed. A blank-looking cell says nothing."""
+    office(tmp_path, standin, db_url, beat=beat_of("Do Not Email", ["\u200b", "\ufeff", "\u00a0", " \u200b ", "yes"]))
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
+    assert 'row 6: j4@paper.example: opted out of email ("Do Not Email": yes)' in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(4)], sent.output

@@ -585,6 +585,9 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
             # Compared as typed or exported (review 18w #1): "No." with a full stop, Excel's "0.0", an
             # accent typed as two characters ("EPÄTOSI" from a Mac) read as no, not as an opt-out.
             said_as = pc.utf8_lower(pc.utf8_normalize(cells, form="NFC"))
+            # A cell that looks empty holding only a zero-width space or a byte-order mark (pasted from
+            # a web page or a CRM) says nothing either (review 18w #3: it opted the journalist out).
+            said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
             if is_opt_in_header(file.headers[at]):
                 opted = pc.is_in(said_as, value_set=pa.array(SAYS_NO, type=cells.type))
