@@ -90,3 +90,18 @@ def test_a_do_not_email_cell_that_looks_empty_is_mailed(tmp_path: Path, standin:
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(4)], sent.output
+
+
+# -- 4. "Don't Email" and "Email Opted Out" were columns of the list's own ------------------------
+
+
+def test_a_dont_email_column_keeps_its_journalists_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague's list heads its opt-out column "Don't Email" (another's "Email Opted Out"):
+    lists check read it as a column of the list's own, and the journalist it marked "yes" was mailed."""
+    for header in ("Don't Email", "Email Opted Out"):
+        office(tmp_path, standin, db_url, beat=beat_of(header, ["", "yes", "no"]))
+        checked = mailer("lists", "check", "lists/beat.csv")
+        assert f'row 3: j1@paper.example: opted out of email ("{header}": yes)' in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["j0@paper.example", "j2@paper.example"], sent.output

@@ -173,6 +173,12 @@ OPT_OUT_HEADERS = (
     "optedout",
     "emailunsubscribed",
     "globalunsubscribe",
+    # Review 18w #4: "Don't Email" (its apostrophe left aside: "dontemail") and "Email Opted Out"
+    # were columns of the list's own, and the journalists they marked were mailed.
+    "dontemail",
+    "dontmail",
+    "dontcontact",
+    "emailoptedout",
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
