@@ -502,3 +502,15 @@ def test_send_400_naming_the_first_recipient_every_time_stops_sending_the_rest_a
         "Request 3 (8 recipients) refused by SendGrid because of 1 recipient",
         "Request 4 (7 recipients) refused by SendGrid",
     ]
+
+
+def test_send_400_naming_an_odd_index_fails_the_request_without_a_traceback(store: Engine, standin: Any) -> None:
+    """A 400 whose field holds a character Python calls a digit but cannot read as a number
+    (`personalizations.².to`, from a proxy or a changed API) crashed the run (int("²")); the
+    request fails with those words, as any error about the request as a whole does."""
+    campaign_id, _ = started(store, 10)
+    standin.answer(400, body={"errors": [{"message": "Invalid email", "field": "personalizations.².to", "help": None}]})
+    warnings: list[str] = []
+    outcome = run(store, standin, campaign_id, on_warning=warnings.append)
+    assert outcome.counts["failed"] == 10, outcome.counts
+    assert warnings == ["Request 1 (10 recipients) refused by SendGrid: personalizations.².to: Invalid email"]

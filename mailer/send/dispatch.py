@@ -624,7 +624,7 @@ def _named_recipients(error: Rejected, request: Request) -> set[int]:
     named: set[int] = set()
     for item in error.errors or [{"field": None}]:
         pieces = str(item.get("field") or "").split(".")
-        if len(pieces) < 2 or pieces[0] != "personalizations" or not pieces[1].isdigit() or int(pieces[1]) >= len(request.messages):
+        if len(pieces) < 2 or pieces[0] != "personalizations" or not pieces[1].isdecimal() or int(pieces[1]) >= len(request.messages):
             return set()
         named.add(int(pieces[1]))
     return named
@@ -648,7 +648,7 @@ def _rejection_text(error: Rejected, request: Request, *, index: int | None = No
         field_name = item.get("field") or ""
         text = f"{field_name}: {item.get('message')}" if field_name else str(item.get("message"))
         pieces = field_name.split(".")
-        at = int(pieces[1]) if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdigit() else None
+        at = int(pieces[1]) if len(pieces) > 1 and pieces[0] == "personalizations" and pieces[1].isdecimal() else None
         if index is not None and at != index:
             continue
         if at is not None and at < len(request.messages):
