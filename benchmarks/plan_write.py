@@ -68,11 +68,15 @@ CAMPAIGN = "2026-02-19-bench"
 
 
 def write_ours(engine: Any, plan: Any) -> None:
-    """The send path's write of a plan (mailer.send.record today): the function to repoint."""
+    """The send path's write of a plan (mailer.send.record today), and of the parts it keeps for the
+    run to write (a plan of 20,000 rows or more: send/parts.py), so every row is in the message
+    table, as in the bare write: the function to repoint."""
     from mailer import send
     from mailer.models import Mode
 
-    send.record(engine, plan, mode=Mode.LIVE, slug="bench", lists=["press.csv"], filters={}, sender={})
+    recorded = send.record(engine, plan, mode=Mode.LIVE, slug="bench", lists=["press.csv"], filters={}, sender={})
+    if recorded.parts is not None:
+        recorded.parts.finish()
 
 
 def bare_rows(url: str, plan: Any) -> list[tuple[Any, ...]]:

@@ -43,7 +43,7 @@ from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.reports.kinds import REPORTS_FOLDER
 from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import campaigns as campaign_store
-from mailer.store import checkpoint, folders
+from mailer.store import checkpoint, folders, plan_parts
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
@@ -145,6 +145,7 @@ def forget(
         with connection.begin():
             # PostgreSQL: an event batch storing now finishes first (and is erased below); later ones see the suppression.
             event_store.hold_ingest_lock(connection, waiting=waiting)
+            plan_parts.write_all(connection)  # rows of a plan not yet in the message table (store/plan_parts.py) are erased too
             before = next(iter(suppression_store.spellings(connection, key)), None)  # an older version's spelling too
             named_by = message_store.field_values(connection, key)  # before her rows are blanked
             names = message_store.field_values(connection, key, only=message_store.NAME_FIELDS)

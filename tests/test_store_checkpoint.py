@@ -226,7 +226,9 @@ def test_checkpoint_the_log_stays_about_the_plan_s_size_while_a_send_runs(
     environ = {"SENDGRID_API_KEY": standin.api_key}
     sent = campaign.start(engine, office, prepared, environ=environ, notify=lambda _: after_plan.append(wal.stat().st_size))
     assert sent.outcome.counts["accepted"] == ROWS
-    assert after_plan and after_plan[0] > 5_000_000  # the plan's log, not copied yet
+    # The plan's log, not copied yet: its first rows and the rest in parts (store/plan_parts.py),
+    # which the send writes into the message table while it runs.
+    assert after_plan and after_plan[0] > 3_000_000
     assert wal.stat().st_size <= after_plan[0] * 1.4, f"the log grew from {after_plan[0]:,} to {wal.stat().st_size:,} bytes during the send"
 
 

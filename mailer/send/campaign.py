@@ -42,10 +42,11 @@ from mailer.send import lease as lease_module
 from mailer.send import plan as plan_module
 from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
+from mailer.send.parts import PlanParts
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find, late_cancel_words, unanswered_cancel_words, unknown_words
-from mailer.store import campaigns, checkpoint, folders, messages
+from mailer.store import campaigns, checkpoint, folders, messages, plan_parts
 from mailer.store.failures import in_words
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
@@ -305,6 +306,7 @@ def _after_record(
         warn=warn,
         skipped=recorded.plan.skipped_messages(),
         held=recorded.held,
+        parts=recorded.parts,
     )
     return replace(sent, plan=recorded.plan)
 
@@ -493,6 +495,7 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
             taken = lease_module.acquire(connection, found.id, now=now)
         except SendError as exc:
             raise SendError(exc.message, hint="Stop it with Ctrl-C in its terminal first; then cancel it.") from None
+        plan_parts.write_all(connection, found.id)  # a killed run's rows left in parts: called off with the others
         recovered = messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True)
         lease_module.in_flight(connection, taken, ())
         counts = messages.counts(connection, found.id)
@@ -790,6 +793,7 @@ def _send(
     warn: Callable[[str], None] | None = None,
     skipped: Iterable[Message] = (),
     held: lease_module.Lease | None = None,
+    parts: PlanParts | None = None,
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows.
     ``held``: the lease the plan was written with (``delivery.run``)."""
@@ -804,6 +808,7 @@ def _send(
                 total += counts[MessageState.UNKNOWN.value] + counts[MessageState.SENDING.value]
             else:  # they become unknown and stay so
                 total -= messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))
+            total += plan_parts.left(connection, campaign_id)  # rows a killed run left in parts, written first
             total += counts[MessageState.FAILED.value] if retry_failed else 0
     dry = isinstance(transport, DryRunTransport)
     skipped_file = None
@@ -831,6 +836,7 @@ def _send(
             on_request=advance,
             on_warning=warn,
             held=held,
+            parts=parts,
             batch_size=config.sendgrid.batch_size,
             again=again.command(config, found) if found is not None else None,
         )

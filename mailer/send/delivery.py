@@ -2,7 +2,10 @@
 
 The order of writes is what keeps promises 1 and 2 (DESIGN.md, "The delivery log"):
 
-1. ``record``: the campaign and one row per list row, in ONE transaction, before any request.
+1. ``record``: the campaign and one row per list row, in ONE transaction, before any request; a
+   plan of ``IN_PARTS_FROM`` rows or more as its first rows and the rest kept in parts
+   (store/plan_parts.py), each part written into the message table before a request to one of
+   its rows is listed in flight (send/parts.py): the whole plan is in the log from that commit.
 2. ``run``: the rows of requests a crash left in flight become ``unknown``; then
    ``dispatch.Dispatcher`` lists each request in flight on the campaign row (committed, under the
    lease) BEFORE the request, and moves its rows ``planned`` -> ``accepted``, ``failed`` or
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import random
 import threading
 import time
@@ -32,9 +36,11 @@ from mailer.errors import SendError
 from mailer.models import CampaignStatus, LogColumns, Message, MessageState, Mode, Rendered, shown_counts, to_name
 from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
+from mailer.send.parts import PlanParts
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
 from mailer.send.reached import reached
-from mailer.store import campaigns, failures, messages, suppressions
+from mailer.store import campaigns, failures, messages, plan_parts, suppressions
+from mailer.store.plan_parts import PART_ROWS
 from mailer.store.upgrade import Progress
 from mailer.transport.base import Request, Transport
 from mailer.unsubscribe import OneClick
@@ -168,6 +174,9 @@ def record(
         try:
             with engine.begin() as connection:
                 _lock_new_campaigns(connection, waiting)
+                # Another send's rows still in parts (being written, or left by a killed run) count
+                # as its rows do (promise 8): written now, whoever's they are (store/plan_parts.py).
+                plan_parts.write_all(connection)
                 final, skipped, suppressed = plan, 0, 0
                 by: Mapping[str, str] = {}  # address -> the campaign of this content that reached them meanwhile
                 if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
@@ -202,24 +211,44 @@ def record(
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
-                rows = len(final.messages) if progress is not None else 0
+                rows = len(final.messages)
                 if rows >= PLAN_BAR_ROWS and progress is not None:  # newcomer 17 #8: 15 s of silence at 300,000
                     with progress("Writing the plan to the delivery log", rows) as advance:
-                        messages.insert_columns(connection, campaign_id, _advancing(final.log_columns(), advance), now=moment)
+                        parts = _write_plan(
+                            engine, connection, campaign_id, _advancing(final.log_columns(PART_ROWS), advance), rows, moment
+                        )
                 else:
-                    messages.insert_columns(connection, campaign_id, final.log_columns(), now=moment)
+                    parts = _write_plan(engine, connection, campaign_id, final.log_columns(PART_ROWS), rows, moment)
                 if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1)
                     messages.blank_forgotten(connection, campaign_id)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
-            return Recorded(campaign_id, final, skipped, suppressed, held)
+            return Recorded(campaign_id, final, skipped, suppressed, held, parts)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
                 raise
     raise AssertionError("unreachable")
 
 
-# A plan this large takes seconds to write: it gets a bar (a smaller one is written in a blink).
+# A plan this large takes seconds to write: it gets a bar (a smaller one is written in a blink),
+# and only its first rows go into the message table before the first request, the rest kept in
+# parts (issue 12; store/plan_parts.py).
 PLAN_BAR_ROWS = 20_000
+IN_PARTS_FROM = PLAN_BAR_ROWS
+FIRST_PARTS = 8192 // PART_ROWS  # rows written before the first request: those of its first eight requests at 1,000 a request
+
+
+def _write_plan(
+    engine: Engine, connection: Connection, campaign_id: str, blocks: Iterator[LogColumns], rows: int, moment: datetime
+) -> PlanParts | None:
+    """Write a plan's rows, or, for one of ``IN_PARTS_FROM`` rows or more, its first parts' rows and
+    the rest as parts, in the caller's transaction; the parts the run writes (None: none)."""
+    if rows < IN_PARTS_FROM:
+        messages.insert_columns(connection, campaign_id, blocks, now=moment)
+        return None
+    first = list(itertools.islice(blocks, FIRST_PARTS))
+    messages.insert_columns(connection, campaign_id, first, now=moment)
+    written = sum(map(len, first))
+    return PlanParts.after(engine, campaign_id, written, plan_parts.keep(connection, campaign_id, blocks, now=moment, first=FIRST_PARTS))
 
 
 def _advancing(blocks: Iterator[LogColumns], advance: Callable[[int], None]) -> Iterator[LogColumns]:
@@ -315,6 +344,7 @@ class Recorded:
     skipped_now: int  # recipients another send of the same content reached between planning and logging
     suppressed_now: int = 0  # recipients suppressed between planning and logging (while the question waited)
     held: lease.Lease | None = None  # taken with the plan (``lease_for_run``), for the run that follows
+    parts: PlanParts | None = None  # the plan's rows kept in parts, which the run writes (``run``'s ``parts``)
 
 
 def run(
@@ -337,8 +367,13 @@ def run(
     held: lease.Lease | None = None,
     batch_size: int = MAX_PERSONALIZATIONS,
     again: str | None = None,
+    parts: PlanParts | None = None,
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
+
+    ``parts``: the rows ``record`` kept in parts (``Recorded.parts``): each part is written before
+    a request to one of its rows leaves, all of them by the end of the run. Any other run (a
+    resume) writes first the parts a killed run left in the log.
 
     ``again``: the command that sends the campaign's release again (send/again.py), named when it
     turns out cancelled.
@@ -375,6 +410,9 @@ def run(
         # terminal in between would have everyone mailed twice (review 7). Such a campaign has no
         # row from an older version's run either.
         untouched = plan is not None and found is not None and found.status is CampaignStatus.PLANNED
+        if not (untouched and parts is not None and not (resend_unknown or retry_failed)):
+            plan_parts.write_all(connection, campaign_id)  # a resume: the rows a killed run left in parts, first
+            parts = None
         in_flight = campaigns.in_flight(connection, campaign_id)
         recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=not untouched)
         lease.in_flight(connection, held, ())
@@ -418,9 +456,12 @@ def run(
         campaign_id, rendered, send_at=send_at, sendgrid_batch_id=sendgrid_batch_id, created_at=created_at, versions=tuple(versions)
     )
     requests = cut.from_plan(plan) if fresh and plan is not None else cut.from_rows(rows)
+    dispatcher.parts = parts
     try:
         with _collector_skips_what_exists():
             dispatcher.dispatch(requests)
+        if parts is not None:  # stopped early too: the rest of the plan is planned, for `mailer resume`
+            parts.finish()
     except SQLAlchemyError as exc:
         # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
         # and their rows become `unknown` on resume; the rest stay planned. Try to record that much.
@@ -428,6 +469,9 @@ def run(
             _finish(engine, held, interrupted=False, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
     except BaseException:
+        if parts is not None:
+            with contextlib.suppress(SQLAlchemyError):  # the first error is the one to say; what is left waits in parts
+                parts.finish()
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise
     # Only requests handed to a worker whose answer was never logged stay listed in flight: one
@@ -473,6 +517,7 @@ def skip_sent_elsewhere(
     at once, the second to get here sees the first's lease and its planned rows (fix 10).
     """
     campaigns.lock_new_campaigns(connection)
+    plan_parts.write_all(connection)  # every send's rows, as ``record`` (another send's plan may be in parts)
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
     taken_back = 0
     if left_waiting := messages.left_waiting(connection, found.id):
@@ -523,6 +568,8 @@ def rehearse_resume(
     then rolled back: the question before a resume counts exactly whom it will mail (review 11b:
     counts made apart counted a journalist both reached elsewhere and suppressed twice, and one
     taken back but suppressed once too often). Nothing changes in the log."""
+    with engine.begin() as connection:  # committed: the rows a killed run left in parts are the campaign's, whatever is answered
+        plan_parts.write_all(connection, found.id)
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
@@ -550,6 +597,7 @@ def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_P
     planned again in between); raises SendError while another process drives it."""
     with engine.begin() as connection:
         held = lease.acquire(connection, found.id, now=utcnow())
+        plan_parts.write_all(connection, found.id)
         messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=utcnow(), older_runs=True)
         lease.in_flight(connection, held, ())
         _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow())

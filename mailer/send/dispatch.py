@@ -17,6 +17,7 @@ encoding, and a run that stops first withdraws it unsent.
 from __future__ import annotations
 
 import inspect
+import itertools
 import signal
 import threading
 from collections import deque
@@ -25,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -47,6 +48,9 @@ from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
 from mailer.store import campaigns, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
+
+if TYPE_CHECKING:
+    from mailer.send.parts import PlanParts
 
 RATE_LIMIT_ATTEMPTS = 20
 BACKOFF_BASE = 1.0
@@ -168,6 +172,9 @@ class Dispatcher:
     # under it: a worker's and the main thread's changes never undo each other.
     waiting: set[int] = field(default_factory=set)
     listing: threading.Lock = field(default_factory=threading.Lock)
+    # The plan's rows not yet in the message table (send/parts.py): a request's are written before
+    # it is listed in flight, the others one part a round while the requests out are answered.
+    parts: PlanParts | None = None
 
     @property
     def stopping(self) -> bool:
@@ -207,6 +214,8 @@ class Dispatcher:
                                 self._prepare(pool)  # the next request, while the ones out are answered
                             else:
                                 self._pending()  # at least cut it
+                            if self.parts is not None and self.parts.left:
+                                self.parts.write_one()
                             done, _ = wait(in_flight, return_when=FIRST_COMPLETED, timeout=lease_module.HEARTBEAT)
                             answered = [(in_flight.pop(future), future.result()) for future in done]
                     except KeyboardInterrupt:  # raised by a caller's callback, or off the main thread
@@ -251,6 +260,9 @@ class Dispatcher:
         taken: list[Request] = []
         if free <= 0 or self.stopping or not self._pending():
             return taken
+        if self.parts is not None:  # their rows in the log first, each part in its own transaction (promise 1)
+            for request in self._cut(free):
+                self.parts.ensure(request)
         try:
             with self.listing, self.engine.begin() as connection:
                 campaigns.lock(connection, [self.campaign_id])  # before the checks: a forget either waits or is seen
@@ -414,6 +426,16 @@ class Dispatcher:
         """Move up to ``free`` requests from the queue (cutting fresh ones as needed) to ``taken``."""
         while not self.stopping and len(taken) < free and self._pending():
             taken.append(self.queue.popleft())
+
+    def _cut(self, count: int) -> list[Request]:
+        """The next ``count`` requests (fewer at the end), cut into ``queue`` as needed."""
+        while len(self.queue) < count and self.more:
+            request = next(self.fresh, None)
+            if request is None:
+                self.more = False
+            else:
+                self.queue.append(request)
+        return list(itertools.islice(self.queue, count))
 
     def _pending(self) -> bool:
         """Whether a request is waiting; the next fresh one is cut only now, into ``queue``."""

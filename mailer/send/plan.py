@@ -1,7 +1,7 @@
 """Rendered + ContactList -> Plan: one message per intended recipient, cut into requests.
 
 Nothing here touches the network or the log: the plan is what ``send.record`` writes, in one
-transaction, before the first request. Every list row becomes a message: a recipient
+transaction, before the first request (a large one partly as parts: send/delivery.py). Every list row becomes a message: a recipient
 (planned, with its request number) or a skipped row with its reason, so `mailer status`
 can account for everyone on the lists.
 
@@ -261,17 +261,18 @@ class Plan:
         for m in self._rejected():
             yield m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail, None
 
-    def log_columns(self) -> Iterator[LogColumns]:
-        """``log_rows`` a block at a time, as columns (``models.LogColumns``); for a list read column
-        by column, each block is made from the list's columns: no tuple per row."""
+    def log_columns(self, size: int = LOG_BLOCK) -> Iterator[LogColumns]:
+        """``log_rows`` a block of at most ``size`` rows at a time, as columns (``models.LogColumns``);
+        for a list read column by column, each block is made from the list's columns: no tuple per
+        row. The blocks follow ``log_rows``' order: a row's place in it is ``row_of`` its key."""
         table = self.contact_list.contacts
         if not isinstance(table, ContactTable):
             rows = self.log_rows()
-            while chunk := list(itertools.islice(rows, LOG_BLOCK)):
+            while chunk := list(itertools.islice(rows, size)):
                 yield LogColumns.of(chunk)
             return
         skipped = sorted(self.skips)
-        for (start, count, source), texts in zip(table.spans(LOG_BLOCK), table.fields_json(LOG_BLOCK), strict=True):
+        for (start, count, source), texts in zip(table.spans(size), table.fields_json(size), strict=True):
             yield self._span_columns(table, start, count, source, texts, skipped)
         rejected = [
             (m.message_key, m.email, m.fields, m.source, m.state.value, m.skip_reason, m.request_no, m.detail, None)
@@ -574,6 +575,12 @@ def unknown_languages(plan: Plan) -> dict[str, int]:
             Counter(contact.fields.get("language", "") for contact, sent in zip(table, planned.tolist(), strict=True) if sent)
         )
     return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+
+
+def row_of(message_key: str) -> int:
+    """The place of a message key's row in its plan's ``log_rows`` (the list's rows, then those the
+    lists rejected): the key's last 12 hex digits (``message_key_prefix``)."""
+    return int(message_key[-12:], 16)
 
 
 def message_key_prefix() -> str:

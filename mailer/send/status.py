@@ -22,7 +22,7 @@ from mailer.errors import SendError
 from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status, texts
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, messages, plan_parts
 from mailer.store.campaigns import Campaign
 from mailer.store.failures import in_words
 
@@ -94,6 +94,8 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     with engine.connect() as connection:
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
+        # Journalists whose rows wait in parts (a send writing its plan, or one killed before it had): planned.
+        counts[MessageState.PLANNED.value] = counts.get(MessageState.PLANNED.value, 0) + plan_parts.left(connection, campaign_id)
         skipped = messages.skipped_by_reason(connection, campaign_id)
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)

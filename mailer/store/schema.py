@@ -288,3 +288,19 @@ contact_page = Table(
     Column("sha256", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# The rows of a large plan not yet in ``message`` (store/plan_parts.py): the run moves each part
+# there before a request to one of its rows leaves, and deletes it. A new table, no upgrade step,
+# as written_folder (an older mailer resuming a send killed half-way would not write these rows:
+# it would mail those journalists never, not twice).
+plan_part = Table(
+    "plan_part",
+    metadata,
+    Column("campaign_id", String(120), ForeignKey("campaign.id"), primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("rows", Integer, nullable=False),
+    Column("planned", Integer, nullable=False),  # of them, rows of journalists to mail
+    Column("size", Integer, nullable=False),  # bytes of the MessagePack before compression
+    Column("data", LargeBinary, nullable=False),  # zstd
+    Column("created_at", UTCDateTime(), nullable=False),  # the plan's time: its rows' created_at
+)

@@ -1,0 +1,67 @@
+"""The run's side of a plan kept in parts (store/plan_parts.py): each part into the message table
+before a request to one of its rows leaves, the others while SendGrid answers.
+
+``delivery.record`` writes a large plan's first rows and keeps the rest as parts; the
+``Dispatcher`` calls ``ensure`` before it lists a request in flight, ``write_one`` while it waits
+for answers, and ``delivery.run`` calls ``finish`` when the requests are done (or stopped), so a
+run that ends leaves its whole plan in the message table. A process killed before that leaves
+parts in the log, which the next command to take the campaign writes (``plan_parts.write_all``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from mailer.send.plan import row_of
+from mailer.store import plan_parts
+from mailer.transport.base import Request
+
+__all__ = ["PlanParts"]
+
+
+@dataclass
+class PlanParts:
+    """A campaign's parts left to write, in order, and how far its plan is in the message table."""
+
+    engine: Engine
+    campaign_id: str
+    written: int  # the rows at places below this (``plan.row_of``) are in the message table
+    ends: deque[int] = field(default_factory=deque)  # per part left, in order: the place after its last row
+
+    @classmethod
+    def after(cls, engine: Engine, campaign_id: str, written: int, counts: Iterable[int]) -> PlanParts:
+        """The parts ``plan_parts.keep`` kept with ``counts`` rows each, after ``written`` rows written at once."""
+        ends: deque[int] = deque()
+        end = written
+        for count in counts:
+            end += count
+            ends.append(end)
+        return cls(engine, campaign_id, written, ends)
+
+    @property
+    def left(self) -> bool:
+        """Whether parts wait to be written."""
+        return bool(self.ends)
+
+    def ensure(self, request: Request) -> None:
+        """Write the parts holding ``request``'s rows (each in a transaction of its own), before it is listed in flight."""
+        last = max(map(row_of, request.recipients.message_keys), default=-1)
+        while self.ends and last >= self.written:
+            self.write_one()
+
+    def write_one(self) -> None:
+        """Write the next part (another process, such as `mailer forget`, may have written it already)."""
+        # Its rows are on disk before a request to them leaves: that request's listing in flight
+        # waits for the disk (plan_parts.unsynced), so this commit need not.
+        with self.engine.connect() as connection, plan_parts.unsynced(connection), connection.begin():
+            plan_parts.write_next(connection, self.campaign_id)
+        self.written = self.ends.popleft()
+
+    def finish(self) -> None:
+        """Write every part left."""
+        while self.ends:
+            self.write_one()

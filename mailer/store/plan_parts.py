@@ -1,0 +1,157 @@
+"""The rows of a large plan not yet in the message table, kept whole in the log until they are.
+
+A send of many journalists does not write every row before its first request (issue 12: at
+100,000 that took half a second of the start): ``send.record`` writes the first rows and keeps
+the rest here, in the same transaction, as parts of ``PART_ROWS`` rows each (the message
+table's columns, MessagePack compressed with zstd: about 40 bytes a row). The run moves a part
+into the message table, in a transaction of its own, before any request to one of its rows is
+listed in flight (promise 1: a journalist's row is in the log before her email leaves), and
+the rest while it waits for SendGrid's answers. So the whole plan is in the log from the first
+commit: a send killed half-way leaves parts here, and whatever next takes the campaign (a
+resume, a cancel, another send, `mailer forget`) writes them first (``write_all``).
+
+A part is taken with ``DELETE ... RETURNING`` in the transaction that inserts its rows: two
+processes can never both write it, and one that finds it taken finds its rows written (on
+PostgreSQL it waits for the other's commit). Parts hold journalists' data, so `mailer forget`
+writes every part first, then erases (store/messages.py ``erase_address``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import Connection, delete, func, insert, select
+
+from mailer.models import LogColumns, MessageState, fields_json
+from mailer.store import messages
+from mailer.store.schema import plan_part
+
+__all__ = ["PART_ROWS", "keep", "left", "unfinished", "unsynced", "write_all", "write_next"]
+
+PART_ROWS = 2048  # rows per part: about 20 ms to write on SQLite, between two rounds of requests
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(
+    tuple[list[str], list[str], list[str], list[str], list[str], list[str | None], list[int | None], list[str | None], list[str | None]]
+)
+
+
+def keep(connection: Connection, campaign_id: str, blocks: Iterable[LogColumns], *, now: datetime, first: int = 0) -> list[int]:
+    """Keep ``blocks`` as parts ``first``, ``first`` + 1, ... of the campaign's plan, their rows to
+    be dated ``now`` (the plan's time) when written; returns the row count of each part, in order."""
+    import pyarrow as pa  # the plan's columns are Arrow already: loaded with the list
+
+    counts = []
+    for number, block in enumerate(blocks, first):
+        if not len(block):
+            continue
+        if block.fields_json is None:
+            block = _with_json(block)
+        packed = _ENCODER.encode(
+            (
+                list(block.message_keys),
+                list(block.emails),
+                list(block.fields_json or ()),
+                list(block.sources),
+                list(block.states),
+                list(block.skip_reasons),
+                list(block.request_nos),
+                list(block.details),
+                list(block.languages),
+            )
+        )
+        data = pa.compress(packed, codec="zstd", asbytes=True)
+        connection.execute(
+            insert(plan_part).values(
+                campaign_id=campaign_id,
+                part=number,
+                rows=len(block),
+                planned=list(block.states).count(MessageState.PLANNED.value),
+                size=len(packed),
+                data=data,
+                created_at=now,
+            )
+        )
+        counts.append(len(block))
+    return counts
+
+
+def write_next(connection: Connection, campaign_id: str) -> int | None:
+    """Move the campaign's lowest part into the message table; returns
+    its number, or None when no part is left (another process may have written it)."""
+    first = connection.execute(select(func.min(plan_part.c.part)).where(plan_part.c.campaign_id == campaign_id)).scalar()
+    if first is None:
+        return None
+    return first if _write(connection, campaign_id, first) else None
+
+
+@contextmanager
+def unsynced(connection: Connection) -> Iterator[None]:
+    """Within the block, ``connection``'s commits return before their writes are on disk: SQLite's
+    ``PRAGMA synchronous=NORMAL`` (https://www.sqlite.org/pragma.html#pragma_synchronous),
+    PostgreSQL's ``synchronous_commit=off``; put back afterwards. Call it outside a transaction.
+
+    For a part written while a send runs: its rows need be on disk only before a request to them
+    leaves, and that request is listed in flight by a commit that waits for the disk, which
+    flushes the log's write-ahead file up to it (SQLite: its fsync; PostgreSQL: "a later
+    synchronous commit flushes everything before it", https://www.postgresql.org/docs/current/wal-async-commit.html).
+    A power cut before then loses the part's write whole (the part stays), never half of it.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    connection.exec_driver_sql("PRAGMA synchronous=NORMAL" if sqlite else "SET synchronous_commit TO OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        try:
+            connection.exec_driver_sql("PRAGMA synchronous=FULL" if sqlite else "RESET synchronous_commit")
+            connection.commit()
+        except BaseException:
+            connection.invalidate()  # never back in the pool committing without the disk
+            raise
+
+
+def write_all(connection: Connection, campaign_id: str | None = None) -> int:
+    """Move every part left (of one campaign, or of all) into the message table; returns how many rows."""
+    query = select(plan_part.c.campaign_id, plan_part.c.part).order_by(plan_part.c.campaign_id, plan_part.c.part)
+    if campaign_id is not None:
+        query = query.where(plan_part.c.campaign_id == campaign_id)
+    return sum(_write(connection, cid, part) for cid, part in connection.execute(query).all())
+
+
+def left(connection: Connection, campaign_id: str) -> int:
+    """How many journalists to mail (rows planned) of the campaign wait here to be written (0: none)."""
+    query = select(func.coalesce(func.sum(plan_part.c.planned), 0)).where(plan_part.c.campaign_id == campaign_id)
+    return int(connection.execute(query).scalar() or 0)
+
+
+def unfinished(connection: Connection) -> list[str]:
+    """The campaigns with parts left, sorted."""
+    return list(connection.scalars(select(plan_part.c.campaign_id).distinct().order_by(plan_part.c.campaign_id)))
+
+
+def _write(connection: Connection, campaign_id: str, part: int) -> int:
+    """Take one part (DELETE ... RETURNING: nobody else can) and insert its rows; how many (0: gone)."""
+    import pyarrow as pa
+
+    taken = connection.execute(
+        delete(plan_part)
+        .where(plan_part.c.campaign_id == campaign_id, plan_part.c.part == part)
+        .returning(plan_part.c.size, plan_part.c.data, plan_part.c.created_at)
+    ).first()
+    if taken is None:
+        return 0
+    packed = pa.decompress(taken.data, decompressed_size=taken.size, codec="zstd", asbytes=True)
+    keys, emails, texts, sources, states, reasons, numbers, details, languages = _DECODER.decode(packed)
+    block = LogColumns(keys, emails, [], sources, states, reasons, numbers, details, languages, fields_json=texts)
+    messages.insert_columns(connection, campaign_id, [block], now=taken.created_at)
+    return len(keys)
+
+
+def _with_json(block: LogColumns) -> LogColumns:
+    """``block`` with its fields as the log's JSON text."""
+    return replace(block, fields_json=[fields_json(fields) for fields in block.fields])

@@ -1,0 +1,183 @@
+"""A large plan's rows go into the message table part by part while the send runs (issue 12).
+
+`mailer send` to 25,000 journalists writes its first rows and keeps the rest in the log as parts
+(store/plan_parts.py), so the first request leaves without waiting for every row. Whatever
+happens, the promises hold as for a plan written whole: a journalist's row is in the log before
+her email leaves, a send killed half-way is resumed without anyone mailed twice or left out,
+and cancel, forget and another send of the same release see every journalist of the plan.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import KEY, SEND, campaign_of, mailer, office
+from send_fixtures import send_running
+from sqlalchemy import func, select
+
+from mailer.store import connect
+from mailer.store.schema import message, plan_part
+
+ROWS = 25_000  # over delivery.IN_PARTS_FROM: kept in parts
+BIG = "Email,First Name,Last Name\n" + "".join(f"j{i}@paper{i % 50}.example,Jo{i},Doe\n" for i in range(ROWS))
+EVERYONE = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)}
+
+
+@pytest.fixture(autouse=True)
+def _in_office(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG, batch_size=1000, sendgrid="concurrency = 2\n")
+    standin.validate = False  # 25 requests of 1,000: the schema check would take most of the test; the limits stay checked
+    yield
+    standin.validate = True
+
+
+def _addresses(requests: list[Any]) -> list[str]:
+    return [to["email"].lower() for r in requests for p in r.body["personalizations"] for to in p["to"]]
+
+
+def _log(db_url: str) -> tuple[int, int]:
+    """(rows in the message table, rows still in parts)."""
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.scalar(select(func.count()).select_from(message))
+            parts = connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0)))
+            return int(rows or 0), int(parts or 0)
+    finally:
+        engine.dispose()
+
+
+def test_a_large_send_mails_everyone_once_and_leaves_every_row_in_the_log(db_url: str, standin: Any) -> None:
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1))
+    assert _log(db_url) == (ROWS, 0)
+    assert "Recipients: 25,000 accepted" in mailer("status", campaign_of(sent)).output
+
+
+def _killed_with_parts_left(tmp_path: Path, standin: Any, db_url: str) -> tuple[str, list[str]]:
+    """`mailer send` in a process of its own, SendGrid slow to answer, killed (SIGKILL) while its
+    first requests wait: the campaign id and the addresses of the requests that had left."""
+    standin.slow(30.0)
+    with send_running(tmp_path, standin, KEY, SEND) as process:
+        time.sleep(0.5)  # its requests listed in flight, a part or two written meanwhile
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    left = _addresses(standin.mail_sends)
+    standin.reset()
+    standin.validate = False
+    rows, in_parts = _log(db_url)
+    assert in_parts > 0 and rows + in_parts == ROWS, (rows, in_parts)  # the test is about a plan left in parts
+    listed = mailer("campaigns")
+    campaign_id = listed.output.splitlines()[-1].split()[0]
+    return campaign_id, left
+
+
+def test_a_send_killed_with_its_plan_in_parts_is_resumed_without_anyone_left_out_or_mailed_twice(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    status = " ".join(mailer("status", campaign_id).output.split())
+    planned = ROWS - len(first)
+    # The journalists whose rows wait in parts count: planned, to be sent by a resume.
+    assert f"Recipients: {ROWS:,} planned ({len(first):,} of them in flight when the send stopped)" in status, status
+    assert f"{planned:,} recipients have not been sent yet. Continue with: mailer resume {campaign_id}" in status, status
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 3, resumed.output  # those in flight when it was killed are unknown
+    again = _addresses(standin.mail_sends)
+    assert not set(again) & set(first), "a journalist whose email had left was mailed again"
+    assert Counter(again) == Counter(dict.fromkeys(EVERYONE - set(first), 1))
+    assert _log(db_url) == (ROWS, 0)
+    words = " ".join(mailer("status", campaign_id).output.split())
+    assert f"Recipients: {planned:,} accepted, {len(first):,} unknown" in words, words
+
+
+def test_cancel_of_a_send_killed_with_its_plan_in_parts_calls_off_every_journalist_left(tmp_path: Path, standin: Any, db_url: str) -> None:
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    cancelled = mailer("cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert _log(db_url) == (ROWS, 0)
+    words = " ".join(mailer("status", campaign_id).output.split())
+    assert f"{ROWS - len(first):,} called off" in words, words
+    assert mailer("resume", campaign_id, "--yes").exit_code != 0
+    assert not standin.mail_sends
+
+
+def test_forget_erases_a_journalist_whose_row_waited_in_a_part(tmp_path: Path, standin: Any, db_url: str) -> None:
+    from office_cli import whole_log
+
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    last = f"j{ROWS - 1}@paper{(ROWS - 1) % 50}.example"
+    assert last not in first
+    forgotten = mailer("forget", last, "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert _log(db_url) == (ROWS, 0)  # the parts were written, then her row erased
+    log = whole_log(db_url)
+    assert f"Jo{ROWS - 1}" not in log, "her name stayed in the log"
+    assert log.count(last) == 1 and f'["{last}", "forgotten", "forget"' in log, "her address is kept only as a suppression"
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert last not in _addresses(standin.mail_sends), resumed.output
+    assert len(_addresses(standin.mail_sends)) == ROWS - len(first) - 1
+
+
+def test_another_send_of_the_release_meanwhile_leaves_the_journalists_in_parts_to_the_first(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    again = mailer(*SEND)
+    assert not standin.mail_sends, again.output  # every journalist of the list is the killed send's to mail
+    resumed = mailer("resume", campaign_id, "--yes")
+    mailed = _addresses(standin.mail_sends)
+    assert Counter(mailed) == Counter(dict.fromkeys(EVERYONE - set(first), 1)), resumed.output
+
+
+def test_rows_written_from_parts_are_the_rows_a_plan_written_whole_has(tmp_path: Path, new_db_url: Any) -> None:
+    """Every column of every row, the skipped and the rejected ones included, as if written at once."""
+    from dataclasses import replace
+
+    from send_fixtures import example_rendered
+
+    from mailer import contacts
+    from mailer.models import Mode
+    from mailer.send import delivery
+    from mailer.send import plan as plan_module
+
+    # Rejected rows (a bad address, a repeat), a skipped one (suppressed), and fields to snapshot.
+    lines = [f'j{i}@paper{i % 50}.example,Jo{i},Dœ "{i}",Paper {i % 7}\n' for i in range(ROWS)]
+    lines[100] = "not-an-address,Bad,Row,Paper\n"
+    lines[20_000] = lines[3]
+    (tmp_path / "big.csv").write_text("Email,First Name,Last Name,Outlet\n" + "".join(lines), encoding="utf-8")
+    listed = contacts.load([tmp_path / "big.csv"])
+    built = replace(plan_module.build(example_rendered(), listed), key_prefix=plan_module.message_key_prefix())
+    built, _ = plan_module.skip_suppressed(built, {"j7@paper7.example": "unsubscribe"})
+    assert built.contact_list.rejected and built.skips
+
+    def rows(whole: bool) -> list[tuple[Any, ...]]:
+        engine = connect(new_db_url())
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                if whole:
+                    patch.setattr(delivery, "IN_PARTS_FROM", 10**9)
+                recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["big.csv"], filters={}, sender={})
+            assert (recorded.parts is None) is whole
+            if recorded.parts is not None:
+                recorded.parts.finish()
+            columns = [c for c in message.c if c.name not in ("id", "campaign_id", "created_at", "updated_at")]
+            with engine.connect() as connection:
+                assert connection.scalar(select(func.count()).select_from(plan_part)) == 0
+                # Every row dated the plan's time, those written from parts too.
+                assert connection.scalar(select(func.count(message.c.created_at.distinct()))) == 1
+                return [tuple(row) for row in connection.execute(select(*columns).order_by(message.c.id))]
+        finally:
+            engine.dispose()
+
+    whole, in_parts = rows(True), rows(False)
+    assert len(whole) == ROWS and in_parts == whole
