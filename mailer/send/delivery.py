@@ -215,11 +215,17 @@ def record(
                 if rows >= PLAN_BAR_ROWS and progress is not None:  # newcomer 17 #8: 15 s of silence at 300,000
                     with progress("Writing the plan to the delivery log", rows) as advance:
                         parts = _write_plan(
-                            engine, connection, campaign_id, _advancing(final.log_columns(PART_ROWS), advance), rows, moment
+                            engine,
+                            connection,
+                            campaign_id,
+                            _advancing(final.log_columns(PART_ROWS), advance),
+                            rows,
+                            moment,
+                            whole=bool(suppressed),
                         )
                 else:
-                    parts = _write_plan(engine, connection, campaign_id, final.log_columns(PART_ROWS), rows, moment)
-                if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1)
+                    parts = _write_plan(engine, connection, campaign_id, final.log_columns(PART_ROWS), rows, moment, whole=bool(suppressed))
+                if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1), so written whole
                     messages.blank_forgotten(connection, campaign_id)
                 held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
             return Recorded(campaign_id, final, skipped, suppressed, held, parts)
@@ -238,11 +244,19 @@ FIRST_PARTS = 8192 // PART_ROWS  # rows written before the first request: those 
 
 
 def _write_plan(
-    engine: Engine, connection: Connection, campaign_id: str, blocks: Iterator[LogColumns], rows: int, moment: datetime
+    engine: Engine,
+    connection: Connection,
+    campaign_id: str,
+    blocks: Iterator[LogColumns],
+    rows: int,
+    moment: datetime,
+    *,
+    whole: bool = False,
 ) -> PlanParts | None:
     """Write a plan's rows, or, for one of ``IN_PARTS_FROM`` rows or more, its first parts' rows and
-    the rest as parts, in the caller's transaction; the parts the run writes (None: none)."""
-    if rows < IN_PARTS_FROM:
+    the rest as parts, in the caller's transaction; the parts the run writes (None: none).
+    ``whole``: every row at once, parts or not (rows to blank after: a part would keep her data; review 19p #1)."""
+    if rows < IN_PARTS_FROM or whole:
         messages.insert_columns(connection, campaign_id, blocks, now=moment)
         return None
     first = list(itertools.islice(blocks, FIRST_PARTS))
