@@ -43,3 +43,35 @@ def test_a_journalist_forgotten_while_the_send_question_waited_leaves_nothing_of
         engine.dispose()
     log = whole_log(db_url)
     assert "Doe20000" not in log, "the forgotten journalist's name was written into the log from a part"
+
+
+def test_suppressions_add_takes_a_journalist_let_through_by_name_out_of_a_plan_kept_in_parts(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A 25,000-journalist send let her through by name (--override-suppression); `mailer suppressions
+    add` again, the newer word, found no row of hers (it waited in a part): she was mailed."""
+    from mailer import compose, config
+    from mailer.compose import release
+
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG, batch_size=1000)
+    standin.validate = False  # 25 requests of 1,000: the schema check would take most of the test
+    her = "j20000@paper0.example"
+    assert mailer("suppressions", "add", her, "--reason", "asked to stop").exit_code == 0
+    rendered = compose.render(release.load(tmp_path / "releases" / "example.md"), config=config.load(tmp_path / "mailer.toml"))
+    built = plan_module.build(rendered, contacts.load([tmp_path / "lists" / "beat.csv"]), batch_size=1000)
+    engine = connect(db_url)
+    try:
+        recorded = delivery.record(
+            engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={"override_suppression": [her]}, sender={}
+        )
+        assert recorded.parts is not None  # the test is about a plan kept in parts
+    finally:
+        engine.dispose()
+    again = mailer("suppressions", "add", her, "--reason", "asked again")
+    assert f"Also taken out of {recorded.campaign_id}" in " ".join(again.output.split()), again.output
+    resumed = mailer("resume", recorded.campaign_id, "--yes")
+    mailed = [to["email"] for r in standin.mail_sends for p in r.body["personalizations"] for to in p["to"]]
+    assert len(mailed) == ROWS - 1, resumed.output
+    assert her not in mailed, "she was mailed after the office suppressed her again"
+    standin.validate = True

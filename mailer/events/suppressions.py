@@ -27,7 +27,7 @@ from mailer import mailbox
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
 from mailer.store import events as event_store
-from mailer.store import messages
+from mailer.store import messages, plan_parts
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import in_words
 from mailer.store.suppressions import Suppression
@@ -111,6 +111,8 @@ def add(
         # mailer forget's order (the ingest lock, the campaign rows, then the suppression): the two
         # never wait for each other on PostgreSQL (review 13 #2: a deadlock killed one of them).
         event_store.hold_ingest_lock(connection, waiting=waiting)
+        # A send's rows still in parts (store/plan_parts.py), as forget writes them: hers among them are taken out too.
+        plan_parts.write_all(connection)
         # Before the suppression, as forget does: the campaign rows stay locked to the end, so a run
         # lists no new request meanwhile, and sees the suppression when it does.
         on_its_way: dict[str, list[str]] = {}
