@@ -75,3 +75,27 @@ def test_suppressions_add_takes_a_journalist_let_through_by_name_out_of_a_plan_k
     assert len(mailed) == ROWS - 1, resumed.output
     assert her not in mailed, "she was mailed after the office suppressed her again"
     standin.validate = True
+
+
+def test_mailer_campaigns_counts_the_journalists_whose_rows_wait_in_parts(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A send of 25,000 killed before its first request (or still writing its plan): `mailer
+    campaigns` read "0/8,192 accepted, 8,192 planned" where `mailer status` read 25,000 planned."""
+    import json
+
+    from send_fixtures import example_rendered
+
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG)
+    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
+    engine = connect(db_url)
+    try:
+        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
+        assert recorded.parts is not None  # the test is about a plan kept in parts
+    finally:
+        engine.dispose()
+    table = " ".join(mailer("campaigns").output.split())
+    assert "0/25,000 accepted, 25,000 planned" in table, table
+    (row,) = json.loads(mailer("campaigns", "--json").output.split("\n", 1)[1])  # after the line naming the log
+    assert (row["recipients"], row["planned"]) == (25_000, 25_000), row

@@ -18,7 +18,7 @@ from mailer import mailbox
 from mailer.models import FORGOTTEN_ADDRESS, CampaignStatus, MessageState, Mode, RejectReason
 from mailer.store.bulk import Prepared
 from mailer.store.failures import display_url
-from mailer.store.schema import campaign, campaign_version, message
+from mailer.store.schema import campaign, campaign_version, message, plan_part
 
 SANDBOX = "sandbox"  # filters key: a live campaign sent with [sendgrid] sandbox = true (SendGrid delivered nothing)
 DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists share (comma, semicolon or tab), if they do
@@ -573,6 +573,11 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
         tallies.setdefault(campaign_id, {})[state] = count
         if state == MessageState.SKIPPED.value and called:
             called_off[campaign_id] = int(called)
+    # Journalists whose rows wait in parts (store/plan_parts.py: a send writing its plan, or one killed before it had): planned.
+    in_parts = select(plan_part.c.campaign_id, func.sum(plan_part.c.planned)).group_by(plan_part.c.campaign_id)
+    for campaign_id, planned in connection.execute(in_parts):
+        waiting = tallies.setdefault(campaign_id, {})
+        waiting[MessageState.PLANNED.value] = waiting.get(MessageState.PLANNED.value, 0) + int(planned or 0)
     result = []
     for row in found:
         states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}
