@@ -181,3 +181,27 @@ def test_rows_written_from_parts_are_the_rows_a_plan_written_whole_has(tmp_path:
 
     whole, in_parts = rows(True), rows(False)
     assert len(whole) == ROWS and in_parts == whole
+
+
+def test_ctrl_c_during_a_large_send_stops_at_once_and_leaves_the_rest_of_the_plan_to_resume(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Ctrl-C after the first requests: the requests out are answered, and the rows still in parts
+    are not written first (seconds of silence at 300,000, review 19p): they wait, counted as planned."""
+    from send_fixtures import ctrl_c_after_first_request
+
+    standin.slow(1.0)
+    code, _out, err = ctrl_c_after_first_request(tmp_path, standin, KEY, SEND)
+    assert code != 0 and "Stopped at your request" in " ".join(err.split()), err
+    first = _addresses([r for r in standin.mail_sends if r.status in (200, 202)])
+    rows, in_parts = _log(db_url)
+    assert in_parts > 0 and rows + in_parts == ROWS, (rows, in_parts)
+    campaign_id = mailer("campaigns").output.splitlines()[-1].split()[0]
+    words = " ".join(mailer("status", campaign_id).output.split())
+    assert f"{ROWS - len(first):,} recipients have not been sent yet" in words, words
+    standin.reset()
+    standin.validate = False
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert Counter(_addresses(standin.mail_sends)) == Counter(dict.fromkeys(EVERYONE - set(first), 1))
+    assert _log(db_url) == (ROWS, 0)

@@ -474,7 +474,10 @@ def run(
     try:
         with _collector_skips_what_exists():
             dispatcher.dispatch(requests)
-        if parts is not None:  # stopped early too: the rest of the plan is planned, for `mailer resume`
+        # The rest of the plan into the message table; a run stopped (Ctrl-C, a refused key, SendGrid
+        # unreachable) leaves it in parts for `mailer resume` (seconds of writing at 300,000 after a
+        # Ctrl-C said nothing: review 19p), except for a cancel given elsewhere, which calls them off.
+        if parts is not None and (not dispatcher.stopping or dispatcher.cancelled_elsewhere is not None):
             parts.finish()
     except SQLAlchemyError as exc:
         # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
@@ -482,10 +485,7 @@ def run(
         with contextlib.suppress(SQLAlchemyError):
             _finish(engine, held, interrupted=False, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
-    except BaseException:
-        if parts is not None:
-            with contextlib.suppress(SQLAlchemyError):  # the first error is the one to say; what is left waits in parts
-                parts.finish()
+    except BaseException:  # what is left waits in parts, counted as planned (``_finish``)
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise
     # Only requests handed to a worker whose answer was never logged stay listed in flight: one
@@ -709,6 +709,7 @@ def _finish(
             keeping = in_flight if in_flight is not None else campaigns.in_flight(connection, campaign_id)
             called_off = messages.call_off(connection, campaign_id, now=utcnow(), keeping=keeping)
         counts, errors = messages.tally(connection, campaign_id)
+        counts[MessageState.PLANNED.value] += plan_parts.left(connection, campaign_id)  # a stopped run's rows left in parts
         found = campaigns.get(connection, campaign_id)
         reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
         # `mailer cancel` while it ran; or a late one, of a send that mailed nobody (as campaign._call_off)

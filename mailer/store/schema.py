@@ -290,9 +290,8 @@ contact_page = Table(
 )
 
 # The rows of a large plan not yet in ``message`` (store/plan_parts.py): the run moves each part
-# there before a request to one of its rows leaves, and deletes it. A new table, no upgrade step,
-# as written_folder (an older mailer resuming a send killed half-way would not write these rows:
-# it would mail those journalists never, not twice).
+# there before a request to one of its rows leaves, and deletes it. Upgrade step 13 keeps an older
+# press-mailer, which would not know them, from opening a log that may hold them.
 plan_part = Table(
     "plan_part",
     metadata,

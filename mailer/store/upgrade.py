@@ -317,6 +317,15 @@ def _type(connection: Connection, kind: str) -> str:
     return "DATETIME" if kind == _TIMESTAMP and connection.dialect.name == "sqlite" else kind
 
 
+def _version_13(_connection: Connection) -> None:
+    """Issue 12: a large plan's rows may wait in the ``plan_part`` table (store/plan_parts.py) until
+    its run, or the next command to take the campaign, writes them into ``message``. A press-mailer
+    from before this step would not know them: its resume would end such a send with those
+    journalists never mailed, and its `mailer forget` would leave her data in them (review 19p).
+    The table itself is made by ``metadata.create_all``; the step's version keeps such a
+    press-mailer from opening the log (it says how to update)."""
+
+
 def _quiet(step: Callable[[Connection], None]) -> Callable[[Connection, Callable[[int], None]], None]:
     """A step that does not move the upgrade's bar (its work is not counted in events checked)."""
     return lambda connection, _advance: step(connection)
@@ -336,6 +345,7 @@ STEPS: dict[int, Callable[[Connection, Callable[[int], None]], None]] = {
     10: _quiet(_version_10),
     11: _quiet(_version_11),
     12: _version_12,
+    13: _quiet(_version_13),
 }
 SCHEMA_VERSION = max(STEPS)
 
