@@ -32,7 +32,7 @@ from mailer.store.schema import plan_part
 
 __all__ = ["PART_ROWS", "keep", "left", "unfinished", "unsynced", "write_all", "write_next"]
 
-PART_ROWS = 2048  # rows per part: about 20 ms to write on SQLite, between two rounds of requests
+PART_ROWS = 1024  # rows per part: about 10 ms to write on SQLite, between two answers (2,048: the send 0.2 s slower at 100k)
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(
