@@ -262,7 +262,8 @@ def _write_plan(
     first = list(itertools.islice(blocks, FIRST_PARTS))
     messages.insert_columns(connection, campaign_id, first, now=moment)
     written = sum(map(len, first))
-    return PlanParts.after(engine, campaign_id, written, plan_parts.keep(connection, campaign_id, blocks, now=moment, first=FIRST_PARTS))
+    kept = plan_parts.keep(connection, campaign_id, blocks, now=moment, first=FIRST_PARTS)
+    return PlanParts.after(engine, campaign_id, written, kept, first=FIRST_PARTS)
 
 
 def _advancing(blocks: Iterator[LogColumns], advance: Callable[[int], None]) -> Iterator[LogColumns]:
@@ -483,11 +484,17 @@ def run(
         # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
         # and their rows become `unknown` on resume; the rest stay planned. Try to record that much.
         with contextlib.suppress(SQLAlchemyError):
+            if parts is not None:
+                parts.close()
             _finish(engine, held, interrupted=False, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
     except BaseException:  # what is left waits in parts, counted as planned (``_finish``)
+        if parts is not None:
+            parts.close()
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise
+    if parts is not None:
+        parts.close()
     # Only requests handed to a worker whose answer was never logged stay listed in flight: one
     # listed by a round but never handed over (Ctrl-C between the commit and the hand-over) never
     # left, and listed it would be marked unknown by the next run.

@@ -30,7 +30,7 @@ from mailer.models import LogColumns, MessageState, fields_json
 from mailer.store import messages
 from mailer.store.schema import plan_part
 
-__all__ = ["PART_ROWS", "keep", "left", "unfinished", "unsynced", "write_all", "write_next"]
+__all__ = ["PART_ROWS", "keep", "left", "unfinished", "unsynced", "write", "write_all"]
 
 PART_ROWS = 1024  # rows per part: about 10 ms to write on SQLite, between two answers (2,048: the send 0.2 s slower at 100k)
 
@@ -80,13 +80,10 @@ def keep(connection: Connection, campaign_id: str, blocks: Iterable[LogColumns],
     return counts
 
 
-def write_next(connection: Connection, campaign_id: str) -> int | None:
-    """Move the campaign's lowest part into the message table; returns
-    its number, or None when no part is left (another process may have written it)."""
-    first = connection.execute(select(func.min(plan_part.c.part)).where(plan_part.c.campaign_id == campaign_id)).scalar()
-    if first is None:
-        return None
-    return first if _write(connection, campaign_id, first) else None
+def write(connection: Connection, campaign_id: str, part: int) -> int:
+    """Move one part of the campaign into the message table; returns how many rows it held (0: no
+    such part left: another process, such as `mailer forget`, has written it)."""
+    return _write(connection, campaign_id, part)
 
 
 @contextmanager
