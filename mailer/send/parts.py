@@ -69,9 +69,18 @@ class PlanParts:
             self.close()
 
     def finish(self) -> None:
-        """Write every part left."""
-        while self.ends:
-            self.write_one()
+        """Write every part left, in one transaction: nothing waits for one of them now, and each
+        commit rewrites the address indexes' pages its rows touched (at a million rows, parts
+        committed one by one took 2.2x a bare write of the plan; plan_write.py)."""
+        if not self.ends:
+            return
+        connection = self._connection()
+        with connection.begin():
+            for number in range(self.next_part, self.next_part + len(self.ends)):
+                plan_parts.write(connection, self.campaign_id, number)
+        self.written, self.next_part = self.ends[-1], self.next_part + len(self.ends)
+        self.ends.clear()
+        self.close()
 
     def close(self) -> None:
         """Give back the connection the parts are written with (``delivery.run`` does, however it ends)."""
