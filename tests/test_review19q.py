@@ -1,0 +1,67 @@
+"""Review 19q: a large plan kept in parts (issue 12), broken again as a press officer and an attacker would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import mailer, office, release_named
+from sqlalchemy import func, select
+
+from mailer import contacts
+from mailer.models import Mode
+from mailer.send import delivery
+from mailer.send import plan as plan_module
+from mailer.store import connect
+from mailer.store.schema import plan_part
+
+ROWS = 25_000  # over delivery.IN_PARTS_FROM: kept in parts
+BIG = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i % 50}.example,Jo{i},Doe{i},Paper {i % 7}\n" for i in range(ROWS))
+STAFF = "Email,First Name,Last Name\nproof@example.org,Pat,Proof\n"
+
+
+def _large_send_planned(tmp_path: Path, db_url: str) -> str:
+    """A send of the example release to 25,000 journalists, its plan written and the rest kept in
+    parts, as a run under way (or killed) has it: the campaign's id."""
+    from send_fixtures import example_rendered
+
+    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
+    engine = connect(db_url)
+    try:
+        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
+        assert recorded.parts is not None  # the test is about a plan kept in parts
+    finally:
+        engine.dispose()
+    return recorded.campaign_id
+
+
+def _rows_in_parts(db_url: str) -> int:
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0))) or 0)
+    finally:
+        engine.dispose()
+
+
+def test_a_test_send_or_another_release_during_a_large_send_leaves_its_parts_to_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """`mailer test` to the staff, or a small send of another release, while a colleague's send of a
+    million journalists ran: each wrote the colleague's rows still in parts into the log first, in
+    its own transaction (15 s at a million on SQLite before the proof left, the colleague's send
+    and the webhook held back as long, "database is locked" past 30 s). Neither compares its
+    journalists with that send: they leave its parts to its run."""
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG)
+    (tmp_path / "lists" / "staff.csv").write_text(STAFF, encoding="utf-8")
+    (tmp_path / "lists" / "few.csv").write_text(STAFF.replace("proof@", "desk@"), encoding="utf-8")
+    _large_send_planned(tmp_path, db_url)
+    in_parts = _rows_in_parts(db_url)
+    assert in_parts
+    proof = mailer("test", "releases/example.md")
+    assert proof.exit_code == 0, proof.output
+    assert _rows_in_parts(db_url) == in_parts, "the test send wrote the colleague's plan first"
+    other = mailer("send", release_named(tmp_path, "other"), "--list", "lists/few.csv", "--yes", "--no-test-ok")
+    assert other.exit_code == 0, other.output
+    assert _rows_in_parts(db_url) == in_parts, "a send of another release wrote the colleague's plan first"
