@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from office_cli import mailer, office, release_named
+from office_cli import SEND, campaign_of, mailer, office, release_named, said
 from sqlalchemy import func, select
 
 from mailer import contacts
@@ -65,3 +65,28 @@ def test_a_test_send_or_another_release_during_a_large_send_leaves_its_parts_to_
     other = mailer("send", release_named(tmp_path, "other"), "--list", "lists/few.csv", "--yes", "--no-test-ok")
     assert other.exit_code == 0, other.output
     assert _rows_in_parts(db_url) == in_parts, "a send of another release wrote the colleague's plan first"
+
+
+def _stopped_after_first_request(tmp_path: Path, standin: Any, db_url: str) -> str:
+    """`mailer send` to 25,000 journalists, SendGrid unreachable after its first request (503, nothing
+    tried again): the send stops with 1,000 accepted and the rest of its plan left in parts."""
+    office(tmp_path, standin, db_url, beat=BIG, batch_size=1000, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.validate = False  # requests of 1,000: the schema check would take most of the test
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 2)
+    stopped = mailer(*SEND)
+    standin.validate = True
+    assert stopped.exit_code == 1 and "Accepted: 1,000" in said(stopped), stopped.output
+    assert _rows_in_parts(db_url)  # the test is about a plan left in parts
+    return campaign_of(stopped)
+
+
+def test_the_report_of_a_large_send_stopped_half_way_counts_the_journalists_whose_rows_wait_in_parts(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A send of 25,000 stopped after its first request (SendGrid unreachable): `mailer report` read
+    "Planned recipients 10,240, Not sent yet 9,240" where `mailer status` read 24,000 not sent yet."""
+    monkeypatch.chdir(tmp_path)
+    campaign_id = _stopped_after_first_request(tmp_path, standin, db_url)
+    report = said(mailer("report", campaign_id))
+    assert "Planned recipients │ 25000" in report and "Not sent yet (see mailer status) │ 24000" in report, report
+    assert "24,000 recipients have not been sent yet" in report, report
