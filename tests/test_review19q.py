@@ -90,3 +90,16 @@ def test_the_report_of_a_large_send_stopped_half_way_counts_the_journalists_whos
     report = said(mailer("report", campaign_id))
     assert "Planned recipients │ 25000" in report and "Not sent yet (see mailer status) │ 24000" in report, report
     assert "24,000 recipients have not been sent yet" in report, report
+
+
+def test_contact_finds_a_journalist_whose_row_waits_in_a_part_of_a_stopped_send(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A send of 25,000 stopped after its first request: `mailer contact` of a journalist far down
+    the list said "No campaign in the delivery log was sent to ... Check the spelling", where the
+    send was meant for her and `mailer resume` would mail her."""
+    monkeypatch.chdir(tmp_path)
+    campaign_id = _stopped_after_first_request(tmp_path, standin, db_url)
+    shown = said(mailer("contact", "j24000@paper0.example"))
+    assert "No campaign" not in shown, shown
+    assert f"not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in shown, shown
