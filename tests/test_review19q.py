@@ -103,3 +103,26 @@ def test_contact_finds_a_journalist_whose_row_waits_in_a_part_of_a_stopped_send(
     shown = said(mailer("contact", "j24000@paper0.example"))
     assert "No campaign" not in shown, shown
     assert f"not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in shown, shown
+
+
+def test_a_resume_of_another_release_during_a_large_send_leaves_its_parts_to_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """`mailer resume` of a small send of another release, stopped earlier, while a colleague's send
+    of a million journalists ran: it wrote every row that send still kept in parts first, under
+    its lease (15 s at a million on SQLite, the colleague's send and the webhook held back)."""
+    from office_cli import ONE_BY_ONE, SIX
+
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG)
+    _large_send_planned(tmp_path, db_url)
+    in_parts = _rows_in_parts(db_url)
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer("send", release_named(tmp_path, "other"), "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1, stopped.output
+    standin.reset()
+    assert _rows_in_parts(db_url) == in_parts
+    resumed = mailer("resume", campaign_of(stopped), "--yes")
+    assert resumed.exit_code == 0 and len(standin.mail_sends) == 4, resumed.output
+    assert _rows_in_parts(db_url) == in_parts, "the resume wrote the colleague's plan first"

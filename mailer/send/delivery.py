@@ -541,8 +541,9 @@ def skip_sent_elsewhere(
     at once, the second to get here sees the first's lease and its planned rows (fix 10).
     """
     campaigns.lock_new_campaigns(connection)
-    plan_parts.write_all(connection)  # every send's rows, as ``record`` (another send's plan may be in parts)
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
+    for other in driven:  # their rows still in parts count as their rows do; only theirs count (review 19q #4)
+        plan_parts.write_all(connection, other)
     taken_back = 0
     if left_waiting := messages.left_waiting(connection, found.id):
         # Reached at any time, not only since this campaign was made: a journalist the other send
