@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import SEND, campaign_of, mailer, office, release_named, said
 from sqlalchemy import func, select
 
@@ -126,3 +127,48 @@ def test_a_resume_of_another_release_during_a_large_send_leaves_its_parts_to_it(
     resumed = mailer("resume", campaign_of(stopped), "--yes")
     assert resumed.exit_code == 0 and len(standin.mail_sends) == 4, resumed.output
     assert _rows_in_parts(db_url) == in_parts, "the resume wrote the colleague's plan first"
+
+
+@pytest.mark.sqlite_only
+def test_a_ctrl_c_as_the_parts_connection_is_set_up_never_leaves_a_connection_that_does_not_wait_for_the_disk(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A Ctrl-C (or any error) between the parts connection's `PRAGMA synchronous=NORMAL` and its
+    commit left that connection checked out, never put back: once Python collected it, the pool
+    handed it to the next command of the process, whose commits (a request listed in flight,
+    events answered 2xx) no longer waited for the disk (promise 2)."""
+    import gc
+
+    from sqlalchemy import Connection
+
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG)
+    from send_fixtures import example_rendered
+
+    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
+    engine = connect(db_url)
+    try:
+        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
+        assert recorded.parts is not None
+        real = Connection.commit
+
+        def interrupted(self: Connection) -> None:  # the first commit: the one after PRAGMA synchronous=NORMAL
+            monkeypatch.setattr(Connection, "commit", real)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(Connection, "commit", interrupted)
+        try:
+            recorded.parts.write_one()
+        except KeyboardInterrupt:
+            pass
+        recorded.parts.close()
+        gc.collect()
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        pooled = [engine.raw_connection() for _ in range(engine.pool.size())]  # type: ignore[attr-defined]
+        try:
+            assert [c.cursor().execute("PRAGMA synchronous").fetchone()[0] for c in pooled] == [2] * len(pooled)  # FULL
+        finally:
+            for c in pooled:
+                c.close()
+    finally:
+        engine.dispose()
