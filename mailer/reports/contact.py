@@ -41,7 +41,7 @@ from mailer.models import (
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.store import campaigns as campaign_store
-from mailer.store import event_reports
+from mailer.store import event_reports, plan_parts
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import in_words
@@ -276,6 +276,13 @@ def history(
     if typed != email_key and typed not in also:
         also = (*also, typed)  # a suppression synced from SendGrid keeps SendGrid's spelling
     now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        # A stopped send's rows still in parts (store/plan_parts.py): hers may be there, written first
+        # as `mailer status` writes them (review 19q #3: "No campaign ... was sent to" her). A send
+        # going on writes its own.
+        waiting = plan_parts.unfinished(connection)
+        for campaign_id in sorted(set(waiting) - campaign_store.driven(connection, waiting, now=now)):
+            plan_parts.write_all(connection, campaign_id)
     with engine.connect() as connection:
         every = message_store.for_address(connection, email_key)
         rows = [r for r in every if r.mode != Mode.DRY_RUN.value]

@@ -40,6 +40,7 @@ from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
+from mailer.store import plan_parts
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 from mailer.store.failures import in_words
@@ -382,6 +383,10 @@ def _summaries(
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
             deliveries[cid][delivery] += n
+    # Journalists whose rows wait in parts (store/plan_parts.py: a large send stopped half-way, or
+    # still going): planned, as `mailer status` counts them (review 19q #2: "Planned 10,240" of 25,000).
+    for cid, planned in plan_parts.left_of(connection, infos).items():
+        states[cid][MessageState.PLANNED.value] += planned
     if engagement is None:
         engagement = event_store.engagement_tallies(connection, infos)
     result = {}

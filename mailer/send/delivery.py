@@ -38,7 +38,7 @@ from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.parts import PlanParts
 from mailer.send.plan import MAX_PERSONALIZATIONS, Plan, VersionPicker, skip_received, skip_suppressed
-from mailer.send.reached import reached
+from mailer.send.reached import compared, reached
 from mailer.store import campaigns, failures, messages, plan_parts, suppressions
 from mailer.store.plan_parts import PART_ROWS
 from mailer.store.upgrade import Progress
@@ -174,9 +174,12 @@ def record(
         try:
             with engine.begin() as connection:
                 _lock_new_campaigns(connection, waiting)
-                # Another send's rows still in parts (being written, or left by a killed run) count
-                # as its rows do (promise 8): written now, whoever's they are (store/plan_parts.py).
-                plan_parts.write_all(connection)
+                if mode is not Mode.TEST:
+                    # Another send of this release whose rows still wait in parts (being written, or
+                    # left by a killed run): they count as its rows do (promise 8), written now. Only
+                    # those: a million of another's rows took 15 s, its run and the webhook held back (review 19q #1).
+                    for other in sorted(compared(connection, plan, release_path=release_path, release_key=filters.get(campaigns.RELEASE))):
+                        plan_parts.write_all(connection, other)
                 final, skipped, suppressed = plan, 0, 0
                 by: Mapping[str, str] = {}  # address -> the campaign of this content that reached them meanwhile
                 if suppressions_seen is not None:  # suppressed since the plan was made (promise 3; review 9b)
@@ -538,8 +541,9 @@ def skip_sent_elsewhere(
     at once, the second to get here sees the first's lease and its planned rows (fix 10).
     """
     campaigns.lock_new_campaigns(connection)
-    plan_parts.write_all(connection)  # every send's rows, as ``record`` (another send's plan may be in parts)
     driven = [cid for cid in driving(connection, found.content_hash, now=now) if cid != found.id]
+    for other in driven:  # their rows still in parts count as their rows do; only theirs count (review 19q #4)
+        plan_parts.write_all(connection, other)
     taken_back = 0
     if left_waiting := messages.left_waiting(connection, found.id):
         # Reached at any time, not only since this campaign was made: a journalist the other send

@@ -94,9 +94,9 @@ class PlanParts:
         listing in flight waits for the disk, flushing them with it. Set once for the run: around
         each part, it cost a fifth of the part's time."""
         if self._held is None:
-            held = ExitStack()
-            self._open = held.enter_context(self.engine.connect())
-            held.enter_context(plan_parts.unsynced(self._open))
-            self._held = held
+            with ExitStack() as held:  # given back at once if setting it up fails (a Ctrl-C: review 19q #5)
+                connection = held.enter_context(self.engine.connect())
+                held.enter_context(plan_parts.unsynced(connection))
+                self._held, self._open = held.pop_all(), connection
         assert self._open is not None
         return self._open

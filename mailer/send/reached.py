@@ -61,6 +61,16 @@ class Reached:
         return {key: campaign_id for key, campaign_id in self.received.items() if key not in self.sent}
 
 
+def compared(
+    connection: Connection, plan: Plan, *, release_path: Path | str | None = None, release_key: str | None = None
+) -> dict[str, str]:
+    """The live campaigns ``reached`` compares ``plan`` with, as this same release: id -> content hash."""
+    found = dict(campaigns.live_with(connection, version_of={plan.content_hash, *(version.content_hash for version in plan.all_versions)}))
+    if release_path is not None:
+        found.update(campaigns.live_with(connection, release_path=str(Path(release_path).resolve()), release_key=release_key))
+    return found
+
+
 def reached(connection: Connection, plan: Plan, *, release_path: Path | str | None = None, release_key: str | None = None) -> Reached:
     """Look up which of ``plan``'s recipients earlier live campaigns (not cancelled) reached.
 
@@ -77,9 +87,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     """
     whole = plan.content_hash
     versions = plan.all_versions
-    found = dict(campaigns.live_with(connection, version_of={whole, *(version.content_hash for version in versions)}))
-    if release_path is not None:
-        found.update(campaigns.live_with(connection, release_path=str(Path(release_path).resolve()), release_key=release_key))
+    found = compared(connection, plan, release_path=release_path, release_key=release_key)
     if not found:
         return Reached()
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
