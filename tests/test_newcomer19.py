@@ -55,3 +55,17 @@ def test_a_large_send_stopped_half_way_counts_its_skipped_rows_everywhere(standi
     for _ in range(2):  # the same words each time
         status = " ".join(mailer("status", campaign_id).output.split())
         assert f"Recipients: {ROWS - 2000:,} planned, 2,000 accepted {SKIPPED}" in status, status
+
+
+def test_the_report_of_a_large_send_stopped_half_way_counts_every_journalist_of_its_plan(standin: Any) -> None:
+    """`mailer report` of a send of 25,000 stopped half-way read 'Planned recipients 8,192' and
+    'Not sent yet 6,192' (the rows written at once), where `mailer status` said 23,000 not sent
+    yet: the journalists whose rows waited in parts were left out (newcomer 19 #2)."""
+    campaign_id = campaign_of(_stopped_half_way(standin))
+    report = mailer("report", campaign_id, "--format", "json")
+    assert report.exit_code == 0, report.output
+    figures = {key: value["count"] for key, value in json.loads(report.stdout)["figures"].items()}
+    assert figures["planned"] == ROWS and figures["accepted"] == 2000 and figures["not_sent"] == ROWS - 2000, figures
+    assert (figures["skipped_duplicate"], figures["skipped_invalid"], figures["skipped_missing"]) == (2, 1, 1), figures
+    table = " ".join(mailer("report", campaign_id).output.split())
+    assert f"This send has not finished: {ROWS - 2000:,} recipients have not been sent yet." in table, table

@@ -40,6 +40,7 @@ from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
 from mailer.store import messages as message_store
+from mailer.store import plan_parts
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 from mailer.store.failures import in_words
@@ -382,6 +383,13 @@ def _summaries(
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
             deliveries[cid][delivery] += n
+    # A large send's rows still in parts (a send writing its plan, or one stopped before it had):
+    # planned or skipped, as `mailer status` counts them (newcomer 19 #2: "Planned recipients 8,192" of 25,000).
+    for cid in set(plan_parts.unfinished(connection)) & set(infos):
+        states[cid][MessageState.PLANNED.value] += plan_parts.left(connection, cid)
+        for reason, n in plan_parts.skipped(connection, cid).items():
+            states[cid][MessageState.SKIPPED.value] += n
+            skipped[cid][reason] += n
     if engagement is None:
         engagement = event_store.engagement_tallies(connection, infos)
     result = {}
