@@ -69,3 +69,51 @@ def test_the_report_of_a_large_send_stopped_half_way_counts_every_journalist_of_
     assert (figures["skipped_duplicate"], figures["skipped_invalid"], figures["skipped_missing"]) == (2, 1, 1), figures
     table = " ".join(mailer("report", campaign_id).output.split())
     assert f"This send has not finished: {ROWS - 2000:,} recipients have not been sent yet." in table, table
+
+
+@pytest.mark.parametrize("command", ["status", "resume", "cancel", "forget"])
+def test_a_command_that_writes_a_stopped_sends_parts_shows_a_bar(
+    command: str, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After Ctrl-C of a send to 300,000, `mailer status`, `resume`, `cancel` and `forget` each sat
+    silent for 2 to 4 seconds (10 at a million) before their first word: they wrote the rows the
+    send left in parts. They show the bar the send shows for its plan, ending full (newcomer 19 #3)."""
+    from office_cli import Bars
+
+    from mailer.cli import output
+
+    campaign_id = campaign_of(_stopped_half_way(standin))
+    left = _in_parts(db_url)
+    assert left > 0, "the test is about a plan left in parts"
+    standin.reset()
+    standin.validate = False
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    args = {
+        "status": (campaign_id,),
+        "resume": (campaign_id, "--yes"),
+        "cancel": (campaign_id,),
+        "forget": ("j24998@paper48.example", "--yes"),
+    }[command]
+    done = mailer(command, *args)
+    assert done.exit_code == 0, done.output
+    described = [(description, total, sum(steps)) for description, total, steps in bars.bars]
+    assert described[0] == ("Writing the rest of the plan to the delivery log", left, left), described
+    assert _in_parts(db_url) == 0
+    assert mailer("status", campaign_id).exit_code == 0
+    assert [d for d, _, _ in bars.bars].count("Writing the rest of the plan to the delivery log") == 1, "a bar with nothing to write"
+
+
+def _in_parts(db_url: str) -> int:
+    """Rows of plans waiting in parts."""
+    from sqlalchemy import func, select
+
+    from mailer.store import connect
+    from mailer.store.schema import plan_part
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0))) or 0)
+    finally:
+        engine.dispose()

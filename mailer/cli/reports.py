@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli.campaigns import parts_written
 from mailer.cli.lists import DELIMITER_CHOICES
 from mailer.counting import counted
 from mailer.errors import MailerError
@@ -421,6 +422,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
+    parts_written(app, None)  # her row may wait in any stopped send's parts
     erasure = forget_module.erase(engine, email, config=app.config, office=app.office, waiting=output.note)
     done = erasure.forgotten
     campaigns = len(done.campaigns)
