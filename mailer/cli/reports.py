@@ -130,6 +130,8 @@ def report_command(
         raise click.UsageError("--since and --until go with --overview.")
     engine = app.engine
     campaign_id = app.campaign_id(campaign_id, live_only=True)
+    if kind != "summary":  # one row per journalist: those whose rows a stopped send left in parts too (newcomer 19 #4)
+        parts_written(app, campaign_id, optional=True)
     _say_if_sandboxed(engine, campaign_id)
     if fmt == "table":
         _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
