@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli.campaigns import parts_written
 from mailer.cli.lists import DELIMITER_CHOICES
 from mailer.counting import counted
 from mailer.errors import MailerError
@@ -129,6 +130,8 @@ def report_command(
         raise click.UsageError("--since and --until go with --overview.")
     engine = app.engine
     campaign_id = app.campaign_id(campaign_id, live_only=True)
+    if kind != "summary":  # one row per journalist: those whose rows a stopped send left in parts too (newcomer 19 #4)
+        parts_written(app, campaign_id, optional=True)
     _say_if_sandboxed(engine, campaign_id)
     if fmt == "table":
         _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
@@ -421,6 +424,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
         output.say("Nothing was erased.")
         return
+    parts_written(app, None)  # her row may wait in any stopped send's parts
     erasure = forget_module.erase(engine, email, config=app.config, office=app.office, waiting=output.note)
     done = erasure.forgotten
     campaigns = len(done.campaigns)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
+from mailer.cli.campaigns import parts_written
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
@@ -349,6 +350,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     if as_json:
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
+    parts_written(app, campaign_id)
     where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
     left = 0
     campaign.check_resumable(

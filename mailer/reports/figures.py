@@ -383,10 +383,14 @@ def _summaries(
             skipped[cid][skip_reason or "other"] += n
         elif delivery:
             deliveries[cid][delivery] += n
-    # Journalists whose rows wait in parts (store/plan_parts.py: a large send stopped half-way, or
-    # still going): planned, as `mailer status` counts them (review 19q #2: "Planned 10,240" of 25,000).
+    # A large send's rows still in parts (a send writing its plan, or one stopped before it had):
+    # planned or skipped, as `mailer status` counts them (review 19q #2, newcomer 19 #2: "Planned
+    # recipients 10,240" of 25,000).
     for cid, planned in plan_parts.left_of(connection, infos).items():
         states[cid][MessageState.PLANNED.value] += planned
+        for reason, n in plan_parts.skipped(connection, cid).items():
+            states[cid][MessageState.SKIPPED.value] += n
+            skipped[cid][reason] += n
     if engagement is None:
         engagement = event_store.engagement_tallies(connection, infos)
     result = {}

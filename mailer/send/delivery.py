@@ -721,6 +721,9 @@ def _finish(
             called_off = messages.call_off(connection, campaign_id, now=utcnow(), keeping=keeping)
         counts, errors = messages.tally(connection, campaign_id)
         counts[MessageState.PLANNED.value] += plan_parts.left(connection, campaign_id)  # a stopped run's rows left in parts
+        counts[MessageState.SKIPPED.value] += sum(
+            plan_parts.skipped(connection, campaign_id).values()
+        )  # and its skipped rows (newcomer 19 #1)
         found = campaigns.get(connection, campaign_id)
         reached = sum(counts[state.value] for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
         # `mailer cancel` while it ran; or a late one, of a send that mailed nobody (as campaign._call_off)

@@ -14,14 +14,20 @@ from collections import deque
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from mailer.send import lease
 from mailer.send.plan import row_of
 from mailer.store import plan_parts
+from mailer.store.upgrade import Progress
 from mailer.transport.base import Request
 
-__all__ = ["PlanParts"]
+__all__ = ["WRITING", "PlanParts", "write_left"]
+
+WRITING = "Writing the rest of the plan to the delivery log"
 
 
 @dataclass
@@ -100,3 +106,23 @@ class PlanParts:
                 self._held, self._open = held.pop_all(), connection
         assert self._open is not None
         return self._open
+
+
+def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, optional: bool = False) -> int:
+    """Write the parts a stopped run left (of one campaign, or of every one: ``None``) into the
+    message table, in one transaction, showing ``progress`` (``WRITING``) as the run's plan bar
+    does; how many rows. The command that then takes the campaign (resume, cancel, status's
+    rehearsal, forget) finds them written: it used to write them itself, seconds of silence at
+    300,000 journalists (newcomer 19 #3). A campaign a process drives right now is left to it.
+    ``optional``: a log this user may only read (a reporting account) writes nothing, quietly."""
+    try:
+        with engine.begin() as connection:
+            rows = plan_parts.rows_left(connection, campaign_id)
+            if not rows or (campaign_id is not None and lease.driving(connection, campaign_id, now=datetime.now(UTC)) is not None):
+                return 0
+            with progress(WRITING, rows) as advance:
+                return plan_parts.write_all(connection, campaign_id, advance=advance)
+    except SQLAlchemyError:
+        if optional:
+            return 0
+        raise

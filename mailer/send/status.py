@@ -97,6 +97,9 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         # Journalists whose rows wait in parts (a send writing its plan, or one killed before it had): planned.
         counts[MessageState.PLANNED.value] = counts.get(MessageState.PLANNED.value, 0) + plan_parts.left(connection, campaign_id)
         skipped = messages.skipped_by_reason(connection, campaign_id)
+        for reason, n in plan_parts.skipped(connection, campaign_id).items():  # rows skipped in parts: as the plan counted them
+            skipped[reason] = skipped.get(reason, 0) + n
+            counts[MessageState.SKIPPED.value] = counts.get(MessageState.SKIPPED.value, 0) + n
         now = now or utcnow()
         held = lease.driving(connection, campaign_id, now=now)
         # A stopped run's requests in flight (a process driving it now keeps its own list), of the

@@ -573,11 +573,13 @@ def rows(connection: Connection, *, campaign_ids: Sequence[str] | None = None, l
         tallies.setdefault(campaign_id, {})[state] = count
         if state == MessageState.SKIPPED.value and called:
             called_off[campaign_id] = int(called)
-    # Journalists whose rows wait in parts (store/plan_parts.py: a send writing its plan, or one killed before it had): planned.
-    in_parts = select(plan_part.c.campaign_id, func.sum(plan_part.c.planned)).group_by(plan_part.c.campaign_id)
-    for campaign_id, planned in connection.execute(in_parts):
+    # Journalists whose rows wait in parts (store/plan_parts.py: a send writing its plan, or one killed before it had): planned;
+    # the part's other rows are the plan's skipped ones (newcomer 19 #1: counted 0 until the parts were written).
+    in_parts = select(plan_part.c.campaign_id, func.sum(plan_part.c.planned), func.sum(plan_part.c.rows - plan_part.c.planned))
+    for campaign_id, planned, skipped in connection.execute(in_parts.group_by(plan_part.c.campaign_id)):
         waiting = tallies.setdefault(campaign_id, {})
         waiting[MessageState.PLANNED.value] = waiting.get(MessageState.PLANNED.value, 0) + int(planned or 0)
+        waiting[MessageState.SKIPPED.value] = waiting.get(MessageState.SKIPPED.value, 0) + int(skipped or 0)
     result = []
     for row in found:
         states = {state.value: tallies.get(row["id"], {}).get(state.value, 0) for state in MessageState}
