@@ -104,6 +104,43 @@ def whole_log(db_url: str) -> str:
         engine.dispose()
 
 
+def rows_in_parts(db_url: str) -> int:
+    """Rows of plans the log at ``db_url`` still keeps in parts (store/plan_parts.py)."""
+    from sqlalchemy import func, select
+
+    from mailer.store import connect
+    from mailer.store.schema import plan_part
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0))) or 0)
+    finally:
+        engine.dispose()
+
+
+def planned_in_parts(project: Path, db_url: str) -> str:
+    """The example release's plan for ``project``/lists/beat.csv written to the log as a send writes
+    it, not sent: for a list of 20,000 rows or more, its first rows and the rest kept in parts, as a
+    run under way (or killed) has it. The campaign's id."""
+    from send_fixtures import example_rendered
+
+    from mailer import contacts
+    from mailer.models import Mode
+    from mailer.send import delivery
+    from mailer.send import plan as plan_module
+    from mailer.store import connect
+
+    built = plan_module.build(example_rendered(), contacts.load([project / "lists" / "beat.csv"]))
+    engine = connect(db_url)
+    try:
+        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
+        assert recorded.parts is not None  # the test is about a plan kept in parts
+    finally:
+        engine.dispose()
+    return recorded.campaign_id
+
+
 def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], args: tuple[str, ...] = SEND) -> str:
     """``mailer ARGS`` in a process of its own, killed with SIGKILL once ``until()`` holds (and a
     moment more, for its request to be listed in flight): the campaign's id."""

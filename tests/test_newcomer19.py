@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailer, office
+from office_cli import SEND, campaign_of, mailer, office, rows_in_parts
 
 ROWS = 25_000  # over delivery.IN_PARTS_FROM: the plan is kept in parts
 # A real export: a few bad rows and duplicates, the last of them far down the list.
@@ -83,7 +83,7 @@ def test_a_command_that_writes_a_stopped_sends_parts_shows_a_bar(
     from mailer.cli import output
 
     campaign_id = campaign_of(_stopped_half_way(standin))
-    left = _in_parts(db_url)
+    left = rows_in_parts(db_url)
     assert left > 0, "the test is about a plan left in parts"
     standin.reset()
     standin.validate = False
@@ -99,24 +99,9 @@ def test_a_command_that_writes_a_stopped_sends_parts_shows_a_bar(
     assert done.exit_code == 0, done.output
     described = [(description, total, sum(steps)) for description, total, steps in bars.bars]
     assert described[0] == ("Writing the rest of the plan to the delivery log", left, left), described
-    assert _in_parts(db_url) == 0
+    assert rows_in_parts(db_url) == 0
     assert mailer("status", campaign_id).exit_code == 0
     assert [d for d, _, _ in bars.bars].count("Writing the rest of the plan to the delivery log") == 1, "a bar with nothing to write"
-
-
-def _in_parts(db_url: str) -> int:
-    """Rows of plans waiting in parts."""
-    from sqlalchemy import func, select
-
-    from mailer.store import connect
-    from mailer.store.schema import plan_part
-
-    engine = connect(db_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0))) or 0)
-    finally:
-        engine.dispose()
 
 
 def test_the_recipients_report_of_a_large_send_stopped_half_way_lists_every_journalist(standin: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from office_cli import mailer, office, whole_log
+from office_cli import mailer, office, planned_in_parts, whole_log
 
 from mailer import contacts
 from mailer.models import Mode
@@ -84,17 +84,9 @@ def test_mailer_campaigns_counts_the_journalists_whose_rows_wait_in_parts(
     campaigns` read "0/8,192 accepted, 8,192 planned" where `mailer status` read 25,000 planned."""
     import json
 
-    from send_fixtures import example_rendered
-
     monkeypatch.chdir(tmp_path)
     office(tmp_path, standin, db_url, beat=BIG)
-    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
-    engine = connect(db_url)
-    try:
-        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
-        assert recorded.parts is not None  # the test is about a plan kept in parts
-    finally:
-        engine.dispose()
+    planned_in_parts(tmp_path, db_url)
     table = " ".join(mailer("campaigns").output.split())
     assert "0/25,000 accepted, 25,000 planned" in table, table
     (row,) = json.loads(mailer("campaigns", "--json").output.split("\n", 1)[1])  # after the line naming the log

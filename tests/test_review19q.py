@@ -6,43 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailer, office, release_named, said
-from sqlalchemy import func, select
+from office_cli import SEND, campaign_of, mailer, office, planned_in_parts, release_named, rows_in_parts, said
 
 from mailer import contacts
 from mailer.models import Mode
 from mailer.send import delivery
 from mailer.send import plan as plan_module
 from mailer.store import connect
-from mailer.store.schema import plan_part
 
 ROWS = 25_000  # over delivery.IN_PARTS_FROM: kept in parts
 BIG = "Email,First Name,Last Name,Outlet\n" + "".join(f"j{i}@paper{i % 50}.example,Jo{i},Doe{i},Paper {i % 7}\n" for i in range(ROWS))
 STAFF = "Email,First Name,Last Name\nproof@example.org,Pat,Proof\n"
-
-
-def _large_send_planned(tmp_path: Path, db_url: str) -> str:
-    """A send of the example release to 25,000 journalists, its plan written and the rest kept in
-    parts, as a run under way (or killed) has it: the campaign's id."""
-    from send_fixtures import example_rendered
-
-    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
-    engine = connect(db_url)
-    try:
-        recorded = delivery.record(engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={})
-        assert recorded.parts is not None  # the test is about a plan kept in parts
-    finally:
-        engine.dispose()
-    return recorded.campaign_id
-
-
-def _rows_in_parts(db_url: str) -> int:
-    engine = connect(db_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.coalesce(func.sum(plan_part.c.rows), 0))) or 0)
-    finally:
-        engine.dispose()
 
 
 def test_a_test_send_or_another_release_during_a_large_send_leaves_its_parts_to_it(
@@ -57,15 +31,15 @@ def test_a_test_send_or_another_release_during_a_large_send_leaves_its_parts_to_
     office(tmp_path, standin, db_url, beat=BIG)
     (tmp_path / "lists" / "staff.csv").write_text(STAFF, encoding="utf-8")
     (tmp_path / "lists" / "few.csv").write_text(STAFF.replace("proof@", "desk@"), encoding="utf-8")
-    _large_send_planned(tmp_path, db_url)
-    in_parts = _rows_in_parts(db_url)
+    planned_in_parts(tmp_path, db_url)
+    in_parts = rows_in_parts(db_url)
     assert in_parts
     proof = mailer("test", "releases/example.md")
     assert proof.exit_code == 0, proof.output
-    assert _rows_in_parts(db_url) == in_parts, "the test send wrote the colleague's plan first"
+    assert rows_in_parts(db_url) == in_parts, "the test send wrote the colleague's plan first"
     other = mailer("send", release_named(tmp_path, "other"), "--list", "lists/few.csv", "--yes", "--no-test-ok")
     assert other.exit_code == 0, other.output
-    assert _rows_in_parts(db_url) == in_parts, "a send of another release wrote the colleague's plan first"
+    assert rows_in_parts(db_url) == in_parts, "a send of another release wrote the colleague's plan first"
 
 
 def _stopped_after_first_request(tmp_path: Path, standin: Any, db_url: str) -> str:
@@ -77,7 +51,7 @@ def _stopped_after_first_request(tmp_path: Path, standin: Any, db_url: str) -> s
     stopped = mailer(*SEND)
     standin.validate = True
     assert stopped.exit_code == 1 and "Accepted: 1,000" in said(stopped), stopped.output
-    assert _rows_in_parts(db_url)  # the test is about a plan left in parts
+    assert rows_in_parts(db_url)  # the test is about a plan left in parts
     return campaign_of(stopped)
 
 
@@ -116,17 +90,17 @@ def test_a_resume_of_another_release_during_a_large_send_leaves_its_parts_to_it(
 
     monkeypatch.chdir(tmp_path)
     office(tmp_path, standin, db_url, beat=BIG)
-    _large_send_planned(tmp_path, db_url)
-    in_parts = _rows_in_parts(db_url)
+    planned_in_parts(tmp_path, db_url)
+    in_parts = rows_in_parts(db_url)
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid=ONE_BY_ONE)
     standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
     stopped = mailer("send", release_named(tmp_path, "other"), "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert stopped.exit_code == 1, stopped.output
     standin.reset()
-    assert _rows_in_parts(db_url) == in_parts
+    assert rows_in_parts(db_url) == in_parts
     resumed = mailer("resume", campaign_of(stopped), "--yes")
     assert resumed.exit_code == 0 and len(standin.mail_sends) == 4, resumed.output
-    assert _rows_in_parts(db_url) == in_parts, "the resume wrote the colleague's plan first"
+    assert rows_in_parts(db_url) == in_parts, "the resume wrote the colleague's plan first"
 
 
 @pytest.mark.sqlite_only
