@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.send import lease
-from mailer.send.plan import row_of
 from mailer.store import plan_parts
 from mailer.store.upgrade import Progress
 from mailer.transport.base import Request
@@ -60,6 +59,8 @@ class PlanParts:
 
     def ensure(self, request: Request) -> None:
         """Write the parts holding ``request``'s rows (each in a transaction of its own), before it is listed in flight."""
+        from mailer.send.plan import row_of  # the plan's module loads the composer: not for `mailer status` (write_left)
+
         last = max(map(row_of, request.recipients.message_keys), default=-1)
         while self.ends and last >= self.written:
             self.write_one()
