@@ -50,3 +50,44 @@ def test_contact_on_a_read_only_log_after_a_large_send_stopped_half_way(tmp_path
     assert found.exit_code == 0, found.output
     assert campaign_id in found.output and "accepted" in found.output, found.output
     assert rows_in_parts(db_url) == left
+
+
+@pytest.mark.parametrize("reader", ["status", "report", "campaigns"])
+def test_a_running_sends_part_written_while_its_counts_are_read_is_counted_once(
+    reader: str, tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """While a send of 25,000 ran, `mailer status` (and `mailer report`'s summary, `mailer
+    campaigns`) now and then read 'Recipients: 23,976 planned' of 25,000: a part the send wrote
+    into the message table between the command's count of that table and its count of the parts
+    was in neither. The counts are read as the log was at one moment (review 19r #2)."""
+    from office_cli import planned_in_parts
+    from sqlalchemy import event, func, select
+
+    from mailer.reports import figures
+    from mailer.send import status
+    from mailer.store import connect, plan_parts
+    from mailer.store.schema import plan_part
+
+    campaign_id = planned_in_parts(tmp_path, db_url)  # its lease held by this process: a send under way
+    engine, sender = connect(db_url), connect(db_url)
+    written: list[int] = []
+
+    def the_send_writes_a_part(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "plan_part" in statement and not written:  # between the two counts, as the send's next part goes in
+            with sender.begin() as connection:
+                part = connection.scalar(select(func.min(plan_part.c.part)))
+                written.append(plan_parts.write(connection, campaign_id, part))
+
+    event.listen(engine, "before_cursor_execute", the_send_writes_a_part)
+    try:
+        if reader == "status":
+            planned = status.status(engine, campaign_id, rehearse=False).counts["planned"]
+        elif reader == "report":
+            planned = figures.summarize(engine, campaign_id).planned
+        else:
+            planned = figures.overview(engine)[0]["planned"]
+    finally:
+        engine.dispose()
+        sender.dispose()
+    assert written and written[0] > 0, "the test is about a part written meanwhile"
+    assert planned == ROWS

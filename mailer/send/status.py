@@ -22,7 +22,7 @@ from mailer.errors import SendError
 from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status, texts
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, messages, plan_parts
+from mailer.store import campaigns, messages, plan_parts, snapshot
 from mailer.store.campaigns import Campaign
 from mailer.store.failures import in_words
 
@@ -91,7 +91,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     unknown, skipped); ``skipped``: per reason; ``next_steps``: what `mailer status` prints last.
     Raises SendError for an id not in this log (the hint says where else it may be).
     """
-    with engine.connect() as connection:
+    with snapshot(engine) as connection:  # one moment: a running send moves parts into the message table (review 19r #2)
         campaign = find(connection, campaign_id)
         counts, errors = messages.tally(connection, campaign_id)
         # Journalists whose rows wait in parts (a send writing its plan, or one killed before it had): planned.
