@@ -91,3 +91,19 @@ def test_a_running_sends_part_written_while_its_counts_are_read_is_counted_once(
         sender.dispose()
     assert written and written[0] > 0, "the test is about a part written meanwhile"
     assert planned == ROWS
+
+
+@pytest.mark.sqlite_only
+def test_a_recipients_report_on_a_read_only_log_says_whom_it_leaves_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """On a read-only copy of the log, `mailer report --kind recipients` of a send of 25,000
+    stopped half-way listed some 11,000 journalists and said nothing: the rest waited in the plan's
+    parts, which it could not write (newcomer 19 #4 writes them first). It says how many it leaves
+    out, and why."""
+    campaign_id = _stopped_half_way(standin)
+    left = rows_in_parts(db_url)
+    _read_only(tmp_path, standin, db_url)
+    report = mailer("report", campaign_id, "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert report.exit_code == 0, report.output
+    assert len(report.stdout.splitlines()) - 1 == ROWS - left
+    warning = " ".join(report.stderr.split())
+    assert f"Warning: this list leaves out {left:,} journalists of the send's plan" in warning, warning

@@ -24,7 +24,7 @@ from mailer.store import plan_parts
 from mailer.store.upgrade import Progress
 from mailer.transport.base import Request
 
-__all__ = ["WRITING", "PlanParts", "write_left"]
+__all__ = ["WRITING", "PlanParts", "waiting", "write_left"]
 
 WRITING = "Writing the rest of the plan to the delivery log"
 
@@ -127,3 +127,10 @@ def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, o
         if optional:
             return 0
         raise
+
+
+def waiting(engine: Engine, campaign_id: str) -> int:
+    """How many rows of the campaign's plan (to mail and skipped) still wait in parts: after
+    ``write_left``, those of a send still running, or of a log this user may only read."""
+    with engine.connect() as connection:
+        return plan_parts.rows_left(connection, campaign_id)
