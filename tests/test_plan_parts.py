@@ -205,3 +205,32 @@ def test_ctrl_c_during_a_large_send_stops_at_once_and_leaves_the_rest_of_the_pla
     assert resumed.exit_code == 0, resumed.output
     assert Counter(_addresses(standin.mail_sends)) == Counter(dict.fromkeys(EVERYONE - set(first), 1))
     assert _log(db_url) == (ROWS, 0)
+
+
+def test_contact_of_a_journalist_whose_row_is_still_to_come_in_a_send_under_way_says_so(tmp_path: Path, db_url: str) -> None:
+    """During a send of 25,000, `mailer contact` of a journalist far down the list said "No campaign
+    in the delivery log was sent to ... Check the spelling": her row was still in a part, which a
+    send under way writes as it goes (review 19r's leftover). It says her row may be still to come."""
+    from send_fixtures import example_rendered
+
+    from mailer import contacts
+    from mailer.models import Mode
+    from mailer.send import delivery
+    from mailer.send import plan as plan_module
+
+    built = plan_module.build(example_rendered(), contacts.load([tmp_path / "lists" / "beat.csv"]))
+    engine = connect(db_url)
+    try:  # logged with its lease, as a send under way has it (this process drives it)
+        recorded = delivery.record(
+            engine, built, mode=Mode.LIVE, slug="parts", lists=["beat.csv"], filters={}, sender={}, lease_for_run=True
+        )
+    finally:
+        engine.dispose()
+    campaign_id = recorded.campaign_id
+    assert recorded.parts is not None
+    last = f"j{ROWS - 1}@paper{(ROWS - 1) % 50}.example"
+    words = " ".join(mailer("contact", last).output.split())
+    assert f"Not all of the plan of {campaign_id} is in the log yet" in words and f"{last} may be in it" in words, words
+    assert "Check the spelling" not in words, words
+    first = " ".join(mailer("contact", "j0@paper0.example").output.split())  # her row is written: nothing to say
+    assert campaign_id in first and "Not all of the plan" not in first, first

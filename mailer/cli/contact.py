@@ -67,6 +67,13 @@ def _print(found: History) -> None:
     _say(f"{shown}: {who}" if who else shown)
     if not found.sendings:
         _say(f"No campaign in the delivery log was sent to {found.address}.")
+    if found.unwritten:  # review 19r: "No campaign ... Check the spelling" of a journalist whose row was still to come
+        plans = ", ".join(found.unwritten)
+        _say(
+            f"Not all of the plan of {plans} is in the log yet (a send under way writes it as it goes; a log this "
+            f"computer may only read keeps it so until the send's computer resumes it): {found.address} may be "
+            "in it. Run this again once that send has ended."
+        )
     entry = found.suppression
     if entry is None:
         _say("Suppressed: no")
@@ -78,7 +85,7 @@ def _print(found: History) -> None:
     for lifted in found.lifted:
         _say(f"Taken off the suppression list {_when(lifted.at)} (was {lifted.was}): {lifted.note}")
     if not found.sendings:
-        if entry is None:
+        if entry is None and not found.unwritten:
             _say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
         return
     _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")

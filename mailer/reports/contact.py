@@ -185,6 +185,9 @@ class History:
     sendings: tuple[Sending, ...]
     suppression: Suppressed | None
     lifted: tuple[Lifted, ...]  # newest first
+    # Campaigns whose plan is not all in the log yet (store/plan_parts.py: a send under way writing
+    # it, or a log this user may only read): the address may be among their rows still to come.
+    unwritten: tuple[str, ...] = ()
 
     @property
     def mailed(self) -> bool:
@@ -288,6 +291,7 @@ def history(
     except SQLAlchemyError:  # a log this user may only read: its history stands without them (review 19r #1: "the file is read-only")
         pass
     with engine.connect() as connection:
+        unwritten = plan_parts.unfinished(connection)  # those left: a send under way, or a log this user may only read
         every = message_store.for_address(connection, email_key)
         rows = [r for r in every if r.mode != Mode.DRY_RUN.value]
         chosen = _one_per_campaign(rows)
@@ -329,6 +333,7 @@ def history(
         sendings=tuple(sendings),
         suppression=None if entry is None else Suppressed(str(entry.reason), entry.source, entry.created_at, entry.note),
         lifted=tuple(Lifted(r.previous_reason, r.note, r.removed_at) for r in lifted),
+        unwritten=tuple(campaign_id for campaign_id in unwritten if campaign_id not in {s.campaign_id for s in sendings}),
     )
 
 
