@@ -59,6 +59,8 @@ class PlanParts:
 
     def ensure(self, request: Request) -> None:
         """Write the parts holding ``request``'s rows (each in a transaction of its own), before it is listed in flight."""
+        if not self.ends:  # all written: nothing to look up, request after request
+            return
         from mailer.send.plan import row_of  # the plan's module loads the composer: not for `mailer status` (write_left)
 
         last = max(map(row_of, request.recipients.message_keys), default=-1)

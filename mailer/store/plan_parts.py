@@ -82,12 +82,6 @@ def keep(connection: Connection, campaign_id: str, blocks: Iterable[LogColumns],
     return counts
 
 
-def write(connection: Connection, campaign_id: str, part: int) -> int:
-    """Move one part of the campaign into the message table; returns how many rows it held (0: no
-    such part left: another process, such as `mailer forget`, has written it)."""
-    return _write(connection, campaign_id, part)
-
-
 @contextmanager
 def unsynced(connection: Connection) -> Iterator[None]:
     """Within the block, ``connection``'s commits return before their writes are on disk: SQLite's
@@ -122,7 +116,7 @@ def write_all(connection: Connection, campaign_id: str | None = None, *, advance
         query = query.where(plan_part.c.campaign_id == campaign_id)
     total = 0
     for cid, part in connection.execute(query).all():
-        rows = _write(connection, cid, part)
+        rows = write(connection, cid, part)
         total += rows
         if advance is not None:
             advance(rows)
@@ -177,8 +171,10 @@ def unfinished(connection: Connection) -> list[str]:
     return list(connection.scalars(select(plan_part.c.campaign_id).distinct().order_by(plan_part.c.campaign_id)))
 
 
-def _write(connection: Connection, campaign_id: str, part: int) -> int:
-    """Take one part (DELETE ... RETURNING: nobody else can) and insert its rows; how many (0: gone)."""
+def write(connection: Connection, campaign_id: str, part: int) -> int:
+    """Move one part of the campaign into the message table: taken with DELETE ... RETURNING (nobody
+    else can have it), its rows inserted. Returns how many rows it held (0: no such part left:
+    another process, such as `mailer forget`, has written it)."""
     taken = connection.execute(
         delete(plan_part)
         .where(plan_part.c.campaign_id == campaign_id, plan_part.c.part == part)
