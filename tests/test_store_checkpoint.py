@@ -22,7 +22,15 @@ from mailer.store import checkpoint, connect, messages
 
 ROOT = Path(__file__).parent.parent
 NOW = datetime(2026, 2, 19, 10, 0, tzinfo=UTC)
-ROWS = 20_000  # about 7 MB of log: past SQLite's 1,000-page automatic checkpoint
+ROWS = 20_000  # about 7 MB of log: past SQLite's own 1,000-page automatic checkpoint (SQLITE_DEFAULT)
+SQLITE_DEFAULT = 1000  # pages
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_s_own_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests watch the deferral at SQLite's own threshold, which a 7 MB plan passes; the
+    log's connections get checkpoint.AUTOCHECKPOINT (40 MB), read when each one opens."""
+    monkeypatch.setattr(checkpoint, "AUTOCHECKPOINT", SQLITE_DEFAULT)
 
 
 def write_plan(engine: Engine, campaign_id: str) -> None:
@@ -107,11 +115,11 @@ def test_checkpoint_the_plan_commit_leaves_the_copy_to_the_thread(log: tuple[Eng
 def test_checkpoint_a_block_left_before_the_copy_gives_connections_their_checkpoints_back(log: tuple[Engine, Path]) -> None:
     """A send that fails before its plan is written (no copy started) leaves the engine as it was."""
     engine, _path = log
-    assert pooled_autocheckpoint(engine) == 1000
+    assert pooled_autocheckpoint(engine) == SQLITE_DEFAULT
     with pytest.raises(RuntimeError), checkpoint.aside(engine):
         assert pooled_autocheckpoint(engine) == 0
         raise RuntimeError("the plan could not be written")
-    assert pooled_autocheckpoint(engine) == 1000
+    assert pooled_autocheckpoint(engine) == SQLITE_DEFAULT
 
 
 def test_checkpoint_two_sends_in_two_threads_share_one_engine(log: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +154,7 @@ def test_checkpoint_two_sends_in_two_threads_share_one_engine(log: tuple[Engine,
         thread.join(10)
     assert not thread.is_alive()
     assert errors == []
-    assert pooled_autocheckpoint(engine) == 1000
+    assert pooled_autocheckpoint(engine) == SQLITE_DEFAULT
 
 
 def test_checkpoint_a_connection_taken_during_a_send_checkpoints_again_once_returned(log: tuple[Engine, Path]) -> None:
@@ -170,7 +178,7 @@ def test_checkpoint_a_connection_taken_during_a_send_checkpoints_again_once_retu
         assert taken.wait(5)
     send_over.set()
     thread.join(5)
-    assert seen == [1000]
+    assert seen == [SQLITE_DEFAULT]
 
 
 @pytest.mark.usefixtures("sigint_default")
@@ -198,7 +206,7 @@ def test_checkpoint_ctrl_c_while_the_copy_runs_leaves_the_engine_as_it_was(
     for thread in threading.enumerate():
         if thread.name == "log-checkpoint":
             thread.join(5)
-    assert pooled_autocheckpoint(engine) == 1000
+    assert pooled_autocheckpoint(engine) == SQLITE_DEFAULT
 
 
 @pytest.fixture
@@ -240,3 +248,22 @@ def test_checkpoint_an_in_memory_log_starts_no_thread() -> None:
         copying.start()
         assert threading.active_count() == before
     engine.dispose()
+
+
+def test_checkpoint_a_log_s_connections_copy_it_only_past_40_mb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every connection to a SQLite log gets checkpoint.AUTOCHECKPOINT: a commit copies the log into
+    the database file only once it holds 10,000 pages, not SQLite's 1,000 (a large send's parts
+    each rewrite the address index's pages: copied after every part, they cost a tenth of the send
+    at concurrency 16). A 7 MB plan stays in the log; so does the next one."""
+    monkeypatch.undo()
+    assert checkpoint.AUTOCHECKPOINT == 10_000
+    path = tmp_path / "log.db"
+    engine = connect(f"sqlite:///{path}")
+    try:
+        assert pooled_autocheckpoint(engine) == 10_000
+        empty = path.stat().st_size
+        write_plan(engine, "first")
+        write_plan(engine, "second")
+        assert path.stat().st_size == empty, "a commit copied a 15 MB log into the database file"
+    finally:
+        engine.dispose()

@@ -260,9 +260,8 @@ class Dispatcher:
         taken: list[Request] = []
         if free <= 0 or self.stopping or not self._pending():
             return taken
-        if self.parts is not None:  # their rows in the log first, each part in its own transaction (promise 1)
-            for request in self._cut(free):
-                self.parts.ensure(request)
+        if self.parts is not None:  # their rows in the log first (promise 1)
+            self.parts.ensure(self._cut(free))
         try:
             with self.listing, self.engine.begin() as connection:
                 campaigns.lock(connection, [self.campaign_id])  # before the checks: a forget either waits or is seen

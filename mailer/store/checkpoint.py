@@ -1,18 +1,19 @@
 """SQLite's write-ahead log copied into the database file by a thread of its own after a send's plan.
 
 In WAL mode a commit is durable once the log (the ``-wal`` file) is on disk; copying the log's
-pages into the database file (a checkpoint) is housekeeping. By default SQLite does it inside the
-commit that makes the log longer than 1,000 pages (``PRAGMA wal_autocheckpoint``), so the plan's
-commit, about 550 MB of log for a million recipients, also copied all of it before returning:
+pages into the database file (a checkpoint) is housekeeping. SQLite does it inside the commit
+that makes the log longer than ``PRAGMA wal_autocheckpoint`` pages (1,000 by default; 10,000
+here: ``AUTOCHECKPOINT``), so the plan's commit, about 550 MB of log for a million recipients, also copied all of it before returning:
 about 1 s on this project's 2-core machine before the first request could leave.
 
 ``aside`` defers that copy: while it is on, connections taken from the engine's pool do not
 checkpoint on their own; once the plan is committed (``Copying.start``), a thread copies the log
 (PASSIVE: it waits on nobody, SQLite https://www.sqlite.org/c3ref/wal_checkpoint_v2.html, and
 lets go of the GIL while SQLite works) and ends the deferral as soon as the plan's part is copied.
-From then on commits checkpoint on their own again, which also lets SQLite start the log over,
-so it stays about the plan's size (review 7b: a thread checkpointing behind a busy send never
-found the log wholly copied, and the log kept growing).
+From then on commits checkpoint on their own again (past ``AUTOCHECKPOINT`` pages), which also
+lets SQLite start the log over, so it stays about the plan's size or 40 MB, whichever is larger
+(review 7b: a thread checkpointing behind a busy send never found the log wholly copied, and the
+log kept growing).
 
 The pool listeners are added once per engine (``watch``, from ``store.connect``) and never
 removed: SQLAlchemy runs them from a list other threads may be walking (review 7b).
@@ -34,7 +35,12 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 INTERVAL = 0.25  # seconds between two attempts of the copy, while other commits keep it from finishing
-AUTOCHECKPOINT = 1000  # pages: SQLite's own default, what a connection gets back
+# Pages (4 KB) the log may hold before a commit copies it, on every connection (store._sqlite_pragmas)
+# and what a deferring one gets back. SQLite's default is 1,000; a send of a plan kept in parts
+# (store/plan_parts.py) commits each part's address-index pages, and at 1,000 nearly every part's
+# commit copied them again: 10,000 (40 MB) copies a page rewritten by ten parts once, and took a
+# 100k send at concurrency 16 from 3.0x to 2.75x the batched client (benchmarks/live_send.py).
+AUTOCHECKPOINT = 10_000
 _DEFERRED = "mailer_checkpoint_deferred"  # a pool entry's info key: this connection's automatic checkpoint is off
 
 
