@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import KEY, SEND, campaign_of, mailer, office
+from office_cli import KEY, SEND, campaign_of, mailer, office, write_config
 from send_fixtures import send_running
 from sqlalchemy import func, select
 
-from mailer.store import connect
+from mailer.store import campaigns, connect
 from mailer.store.schema import message, plan_part
 
 ROWS = 25_000  # over delivery.IN_PARTS_FROM: kept in parts
@@ -234,3 +234,36 @@ def test_contact_of_a_journalist_whose_row_is_still_to_come_in_a_send_under_way_
     assert "Check the spelling" not in words, words
     first = " ".join(mailer("contact", "j0@paper0.example").output.split())  # her row is written: nothing to say
     assert campaign_id in first and "Not all of the plan" not in first, first
+
+
+def test_at_sixteen_requests_at_once_each_journalist_is_in_the_log_before_her_email_leaves(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Promise 1 for a plan kept in parts when many requests are listed at once (their parts are
+    written together, in one transaction): as each request reaches SendGrid, every journalist in
+    it has her row in the log, in a request listed in flight."""
+    write_config(tmp_path, standin, db_url, batch_size=500, sendgrid="concurrency = 16\n")
+    engine = connect(db_url)
+    missing: list[str] = []
+    checked = []
+
+    def in_the_log(recorded: Any) -> bool:  # asked by the stand-in as each request arrives; never matches
+        keys = [p["custom_args"]["message"] for p in recorded.body["personalizations"]]
+        campaign_id = recorded.body["personalizations"][0]["custom_args"]["campaign"]
+        with engine.connect() as connection:
+            listed = set(campaigns.in_flight(connection, campaign_id))
+            found = connection.execute(select(message.c.message_key, message.c.request_no).where(message.c.message_key.in_(keys))).all()
+        requests = dict(found)
+        missing.extend(key for key in keys if requests.get(key) not in listed)
+        checked.append(len(keys))
+        return False
+
+    standin.slow(0.0, match=in_the_log)
+    try:
+        sent = mailer(*SEND)
+    finally:
+        engine.dispose()
+    assert sent.exit_code == 0, sent.output
+    assert sum(checked) == ROWS and len(checked) == ROWS // 500
+    assert not missing, f"{len(missing):,} journalists were not in the log, listed in flight, when their email left"
+    assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1))
