@@ -1,8 +1,9 @@
 """The sender: a Rendered release and a ContactList in, a campaign in the delivery log out.
 
 In: ``Rendered`` (compose), ``ContactList`` (contacts), a ``Transport`` and the delivery log's
-Engine. Out: one message row per recipient, written before any request, moved to accepted,
-failed or unknown as SendGrid answers.
+Engine. Out: one message row per recipient, in the log before any request to her leaves (a
+large plan's later rows wait in the log as parts until then: store/plan_parts.py), moved to
+accepted, failed or unknown as SendGrid answers.
 
     campaign.py    the workflow the commands run: start, resume, cancel (prepare.py: before a send)
     prepare.py     release + lists -> Prepared: the plan, what to confirm, why it must not go

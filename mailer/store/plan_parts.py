@@ -4,8 +4,8 @@ A send of many journalists does not write every row before its first request (is
 100,000 that took half a second of the start): ``send.record`` writes the first rows and keeps
 the rest here, in the same transaction, as parts of ``PART_ROWS`` rows each (the message
 table's columns, MessagePack compressed with zstd: about 40 bytes a row). The run moves a part
-into the message table, in a transaction of its own, before any request to one of its rows is
-listed in flight (promise 1: a journalist's row is in the log before her email leaves), and
+into the message table before any request to one of its rows is listed in flight (with the
+other parts the requests listed beside it need, in one transaction) (promise 1: a journalist's row is in the log before her email leaves), and
 the rest while it waits for SendGrid's answers. So the whole plan is in the log from the first
 commit: a send killed half-way leaves parts here, and whatever next takes the campaign (a
 resume, a cancel, another send, `mailer forget`) writes them first (``write_all``).
