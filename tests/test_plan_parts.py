@@ -267,3 +267,53 @@ def test_at_sixteen_requests_at_once_each_journalist_is_in_the_log_before_her_em
     assert sum(checked) == ROWS and len(checked) == ROWS // 500
     assert not missing, f"{len(missing):,} journalists were not in the log, listed in flight, when their email left"
     assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1))
+
+
+def _start(tmp_path: Path, *args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailer", *args],
+        cwd=tmp_path,
+        env={**os.environ, "SENDGRID_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finished(process: Any) -> tuple[int, str]:
+    out, err = process.communicate(timeout=180)
+    assert "Traceback" not in err, err
+    return process.returncode, out + err
+
+
+def test_two_resumes_at_once_of_a_send_killed_with_its_plan_in_parts_mail_everyone_left_once(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Two terminals resume the same killed send at the same moment: one takes it, writes the parts
+    and mails everyone left; the other says the campaign is being sent. Nobody is mailed twice."""
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    standin.slow(0.05)
+    both = [_start(tmp_path, "resume", campaign_id, "--yes") for _ in range(2)]
+    ends = [_finished(process) for process in both]
+    mailed = _addresses(standin.mail_sends)
+    assert not set(mailed) & set(first), "a journalist whose email had left was mailed again"
+    assert Counter(mailed) == Counter(dict.fromkeys(EVERYONE - set(first), 1)), ends
+    assert _log(db_url) == (ROWS, 0)
+
+
+def test_two_sends_of_the_release_started_at_once_mail_each_journalist_once(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Two terminals send the same large release to the same list at the same moment (each plan kept
+    in parts): whichever logs its plan second finds every journalist taken by the first, says so and
+    logs nothing."""
+    standin.slow(0.05)
+    both = [_start(tmp_path, *SEND) for _ in range(2)]
+    ends = [_finished(process) for process in both]
+    assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1)), ends
+    rows, in_parts = _log(db_url)
+    assert in_parts == 0 and rows == ROWS, (rows, in_parts)  # one plan, wholly in the log
+    codes = sorted(code for code, _ in ends)
+    assert codes == [0, 1], ends
+    assert "Nothing sent: all 25,000 journalists of this send were mailed by" in " ".join(out for code, out in ends if code == 1)
