@@ -174,17 +174,14 @@ def only_campaign_id(engine: Any) -> str:
 SEND_BEAT = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
 
 
-@contextmanager
-def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = SEND_BEAT) -> Iterator[Any]:
-    """``python -m mailer ARGS`` in ``folder``, a process of its own (the API key in its
-    environment), handed over once the stand-in has its first request: a send under way, for
-    another terminal's command to meet. Killed on the way out if still running."""
+def mailer_process(folder: Path, key: str, *args: str) -> Any:
+    """``python -m mailer ARGS`` started in ``folder``, a process of its own with the API key in its
+    environment; its output captured as text (``communicate()``)."""
     import os
     import subprocess
     import sys
-    import time
 
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "mailer", *args],
         cwd=folder,
         env={**os.environ, "SENDGRID_API_KEY": key},
@@ -192,6 +189,16 @@ def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = S
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextmanager
+def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = SEND_BEAT) -> Iterator[Any]:
+    """``python -m mailer ARGS`` in ``folder``, a process of its own (the API key in its
+    environment), handed over once the stand-in has its first request: a send under way, for
+    another terminal's command to meet. Killed on the way out if still running."""
+    import time
+
+    process = mailer_process(folder, key, *args)
     try:
         deadline = time.time() + 30
         while not standin.mail_sends:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from office_cli import KEY, SEND, campaign_of, mailer, office, write_config
-from send_fixtures import send_running
+from send_fixtures import mailer_process, send_running
 from sqlalchemy import func, select
 
 from mailer.store import campaigns, connect
@@ -269,20 +269,6 @@ def test_at_sixteen_requests_at_once_each_journalist_is_in_the_log_before_her_em
     assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1))
 
 
-def _start(tmp_path: Path, *args: str) -> Any:
-    import subprocess
-    import sys
-
-    return subprocess.Popen(
-        [sys.executable, "-m", "mailer", *args],
-        cwd=tmp_path,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _finished(process: Any) -> tuple[int, str]:
     out, err = process.communicate(timeout=180)
     assert "Traceback" not in err, err
@@ -296,7 +282,7 @@ def test_two_resumes_at_once_of_a_send_killed_with_its_plan_in_parts_mail_everyo
     and mails everyone left; the other says the campaign is being sent. Nobody is mailed twice."""
     campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
     standin.slow(0.05)
-    both = [_start(tmp_path, "resume", campaign_id, "--yes") for _ in range(2)]
+    both = [mailer_process(tmp_path, KEY, "resume", campaign_id, "--yes") for _ in range(2)]
     ends = [_finished(process) for process in both]
     mailed = _addresses(standin.mail_sends)
     assert not set(mailed) & set(first), "a journalist whose email had left was mailed again"
@@ -309,7 +295,7 @@ def test_two_sends_of_the_release_started_at_once_mail_each_journalist_once(tmp_
     in parts): whichever logs its plan second finds every journalist taken by the first, says so and
     logs nothing."""
     standin.slow(0.05)
-    both = [_start(tmp_path, *SEND) for _ in range(2)]
+    both = [mailer_process(tmp_path, KEY, *SEND) for _ in range(2)]
     ends = [_finished(process) for process in both]
     assert Counter(standin.accepted_addresses()) == Counter(dict.fromkeys(EVERYONE, 1)), ends
     rows, in_parts = _log(db_url)

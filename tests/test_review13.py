@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from office_cli import KEY, mailed, mailer, whole_log
 from office_cli import office as _office
+from send_fixtures import mailer_process
 
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Quistgaard,The Gazette\n"
 
@@ -95,14 +96,7 @@ def paused_with_ben_planned(project: Path, standin: Any, db_url: str) -> str:
 
 
 def started(project: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "mailer", *args],
-        cwd=project,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return mailer_process(project, KEY, *args)  # type: ignore[no-any-return]
 
 
 def test_forget_and_suppressions_add_of_the_same_journalist_at_once_both_finish(
