@@ -5,9 +5,11 @@ through the command line, and failed before its fix (session 20)."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
+from eventlog import T0, sg_event
 from office_cli import SEND, campaign_of, mailer, office
 
 from mailer import contacts
@@ -64,3 +66,50 @@ def test_every_form_of_a_formula_sign_is_listed() -> None:
 
     found = [c for c in map(chr, range(0x80, sys.maxunicode + 1)) if unicodedata.normalize("NFKC", c)[:1] in ASCII_FORMULA_STARTS]
     assert sorted(LOOKALIKE_STARTS) == found
+
+
+# -- 3. mailer contact of a journalist who clicked read "opens by people: 0" ----------------------
+
+
+def test_mailer_contact_says_a_journalist_who_clicked_opened_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ben reads his mail with images off (no open event) and Ana with Apple Mail (only Apple's
+    pre-fetch is recorded); both clicked through to the release. The report counts both as
+    opened by people (README: a journalist who clicked counts as opened), and `mailer report
+    --who not-opened` leaves them out; `mailer contact` read "opens by people: 0; clicks: 1", and
+    the press officer phoned them to ask whether they had seen it. The line says they opened it."""
+    beat = "Email,First Name,Last Name,Outlet\nben@paper.example,Ben,Doe,Paper\nana@daily.example,Ana,Lima,Daily\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    keys = {p["to"][0]["email"]: p["custom_args"]["message"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    events = [
+        sg_event("delivered", "ben@paper.example", key=keys["ben@paper.example"], campaign_id=campaign_id, at=T0 + 5),
+        sg_event(
+            "click",
+            "ben@paper.example",
+            key=keys["ben@paper.example"],
+            campaign_id=campaign_id,
+            at=T0 + 600,
+            url="https://www.example.org/",
+        ),
+        sg_event("delivered", "ana@daily.example", key=keys["ana@daily.example"], campaign_id=campaign_id, at=T0 + 5),
+        sg_event("open", "ana@daily.example", key=keys["ana@daily.example"], campaign_id=campaign_id, at=T0 + 6, sg_machine_open=True),
+        sg_event(
+            "click",
+            "ana@daily.example",
+            key=keys["ana@daily.example"],
+            campaign_id=campaign_id,
+            at=T0 + 900,
+            url="https://www.example.org/",
+        ),
+    ]
+    Path("events.json").write_text(json.dumps(events), encoding="utf-8")
+    assert mailer("events", "import", "events.json").exit_code == 0
+    figures = json.loads(mailer("report", campaign_id, "--format", "json").stdout)["figures"]
+    assert figures["opened_human"]["count"] == 2, figures
+    ben, ana = mailer("contact", "ben@paper.example"), mailer("contact", "ana@daily.example")
+    assert "  Outcome:  delivered; opened: clicked (no open recorded); clicks: 1\n" in ben.stdout, ben.stdout
+    assert "  Outcome:  delivered; opened: clicked (only Apple's pre-fetch open recorded); clicks: 1\n" in ana.stdout, ana.stdout
+    found = json.loads(mailer("contact", "ben@paper.example", "--json").stdout)["campaigns"][0]
+    assert (found["opened"], found["human_opens"], found["clicks"]) == (True, 0, 1), found
