@@ -139,3 +139,35 @@ def test_rejects_file_headings_are_written_as_text(tmp_path: Path) -> None:
     original = json.loads(mailer("lists", "check", str(tmp_path / "press.csv"), "--json").stdout)["columns"]["custom"]
     read_back = json.loads(mailer("lists", "check", str(tmp_path / "rejects.csv"), "--json").stdout)["columns"]["custom"]
     assert {key: read_back[key] for key in original} == original, read_back
+
+
+# -- 5. A line break in a bounce reason or a list cell printed a line of mailer's own --------------
+
+
+def test_a_line_break_in_contact_or_event_data_starts_no_line_of_its_own(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A receiving server's refusal, passed on by SendGrid as the bounce's reason, read
+    "550 gone\\nzed@evil.example  unsubscribe  webhook  2026-01-01 00:00  asked": `mailer
+    suppressions list` printed it as a second row, a suppression nobody made, and `| grep` found
+    it as one. A list cell '"ana@x.example\\n  row 9: fine"' made `mailer lists check` print a line
+    "row 9: fine" among the rejected rows. Such a line break is shown as \\n, as `mailer contact`
+    shows it, on the terminal and through a pipe."""
+    office(tmp_path, standin, db_url, beat="Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily\n")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    key = standin.mail_sends[0].body["personalizations"][0]["custom_args"]["message"]
+    forged = "zed@evil.example  unsubscribe  webhook  2026-01-01 00:00  asked"
+    bounce = sg_event(
+        "bounce", "ana@daily.example", key=key, campaign_id=campaign_id, at=T0 + 9, type="bounce", reason=f"550 gone\n{forged}"
+    )
+    Path("events.json").write_text(json.dumps([bounce]), encoding="utf-8")
+    assert mailer("events", "import", "events.json").exit_code == 0
+    listed = mailer("suppressions", "list")
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert [line for line in lines if "zed@evil.example" in line] == [line for line in lines if line.startswith("ana@daily.example")], lines
+    assert f"550 gone\\n{forged}" in listed.stdout, listed.stdout
+    Path("press.csv").write_text('Email,Name\n"ana@x.example\n  row 9: fine",Ana\nbob@y.example,Bob\n', encoding="utf-8")
+    checked = mailer("lists", "check", "press.csv")
+    assert "  row 2: ana@x.example\\n  row 9: fine: " in checked.stdout, checked.stdout
+    assert "\n  row 9" not in checked.stdout, checked.stdout

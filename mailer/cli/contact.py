@@ -56,9 +56,9 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
 
 
 def _say(line: str) -> None:
-    """One line of the history: a line break in contact data shown as \\n (``output.say`` shows
-    the rest a terminal would act on as \\x1b, \\t)."""
-    output.say(line.replace("\n", "\\n"))
+    """One line of the history: a line break in contact data shown as \\n, and what a terminal
+    would act on as \\x1b, \\t (``output.one_line``)."""
+    output.say(output.one_line(line))
 
 
 def _print(found: History) -> None:
