@@ -171,3 +171,19 @@ def test_a_line_break_in_contact_or_event_data_starts_no_line_of_its_own(tmp_pat
     checked = mailer("lists", "check", "press.csv")
     assert "  row 2: ana@x.example\\n  row 9: fine: " in checked.stdout, checked.stdout
     assert "\n  row 9" not in checked.stdout, checked.stdout
+
+
+# -- 6. A full-width formula in a Name cell was split at its comma --------------------------------
+
+
+def test_a_full_width_formula_name_is_kept_whole(tmp_path: Path) -> None:
+    """A Name cell '=HYPERLINK("http://x.example","click")' is never split at its comma (it is no
+    "Doe, Jane"), and is written back whole and spreadsheet-safe. Written with the full-width ＝,
+    it was split: first name '"click")', greeting the journalist 'Dear "click"),', and last name
+    '＝HYPERLINK("http://x.example"'. It is kept whole, as the ASCII one is."""
+    (tmp_path / "press.csv").write_text('Email,Name\nb@x.example,"\uff1dHYPERLINK(""http://x.example"",""click"")"\n', encoding="utf-8")
+    cleaned = mailer("lists", "clean", str(tmp_path / "press.csv"), "-o", str(tmp_path / "clean.csv"))
+    assert cleaned.exit_code == 0, cleaned.output
+    with open(tmp_path / "clean.csv", encoding="utf-8-sig", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["first_name"], row["last_name"]) == ('\'\uff1dHYPERLINK("http://x.example","click")', ""), row
