@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eventlog import T0, sg_event
 from office_cli import SEND, campaign_of, mailer, office
 
@@ -187,3 +188,57 @@ def test_a_full_width_formula_name_is_kept_whole(tmp_path: Path) -> None:
     with open(tmp_path / "clean.csv", encoding="utf-8-sig", newline="") as handle:
         row = next(csv.DictReader(handle))
     assert (row["first_name"], row["last_name"]) == ('\'\uff1dHYPERLINK("http://x.example","click")', ""), row
+
+
+# -- A guard, passing before this review: every command that prints contact or event data --------
+
+HOSTILE_CELL = "\u009b31m\u009d0;title\u009c\u202e\u2066\u0085\u2028"  # C1 CSI, OSC and ST, bidi, NEL, line separator (a list refuses C0)
+HOSTILE_EVENT = "\x1b]0;title\x07\x1b[2J\x1b[1A" + HOSTILE_CELL + "\r\x08"
+
+
+@pytest.mark.sqlite_only
+def test_no_command_prints_a_control_character_of_contact_or_event_data(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A list's cells and a webhook's events hold C0 and C1 controls (U+009B is a one-byte CSI some
+    terminals obey) and bidirectional overrides. On a terminal, no command that prints them,
+    as text, as a table or as JSON, lets one through: none can move the cursor, retitle the
+    window, or reorder or hide text (review 20b leftover #1: checked, held)."""
+    from mailer.cli import output
+
+    beat = f'Email,First Name,Last Name,Outlet\nana@daily.example,"An{HOSTILE_CELL}a",Lima,"Dai{HOSTILE_CELL}ly"\nbad@@x.example,"Zed{HOSTILE_CELL}",Q,O\n'
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    key = standin.mail_sends[0].body["personalizations"][0]["custom_args"]["message"]
+    events = [
+        sg_event("open", "ana@daily.example", key=key, campaign_id=campaign_id, at=T0 + 6, useragent=f"UA{HOSTILE_EVENT}"),
+        sg_event("click", "ana@daily.example", key=key, campaign_id=campaign_id, at=T0 + 7, url=f"https://x.example/{HOSTILE_EVENT}"),
+        sg_event("bounce", "ana@daily.example", key=key, campaign_id=campaign_id, at=T0 + 9, type="bounce", reason=f"550 {HOSTILE_EVENT}"),
+        sg_event(f"weird{HOSTILE_EVENT}", "ana@daily.example", key=key, campaign_id=campaign_id, at=T0 + 11),
+    ]
+    Path("events.json").write_text(json.dumps(events), encoding="utf-8")
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    runs: list[tuple[str, ...]] = [
+        ("events", "import", "events.json"),
+        ("events", "import", "events.json", "--json"),
+        ("contact", "ana@daily.example"),
+        ("contact", "ana@daily.example", "--json"),
+        ("status", campaign_id),
+        ("campaigns",),
+        ("lists", "check", "lists/beat.csv"),
+        ("lists", "check", "lists/beat.csv", "--json"),
+        ("suppressions", "list"),
+        ("suppressions", "list", "--json"),
+    ]
+    for kind in ("summary", "recipients", "opens", "clicks", "bounces", "outlets"):
+        runs += [("report", campaign_id, "--kind", kind), ("report", campaign_id, "--kind", kind, "--format", "json")]
+        runs += [("report", campaign_id, "--kind", kind, "-o", "-")]
+    allowed = set(output.SHOWN_AS_THEY_ARE) | {"\n"}
+    for args in runs:
+        ran = mailer(*args)
+        assert ran.exit_code == 0, (args, ran.output)
+        for stream in (ran.stdout, ran.stderr):
+            acted_on = sorted({c for c in stream if not c.isprintable() and c not in allowed} - ({"\r"} if "-o" in args else set()))
+            assert not acted_on, (args, acted_on, stream)
