@@ -242,3 +242,21 @@ def test_no_command_prints_a_control_character_of_contact_or_event_data(
         for stream in (ran.stdout, ran.stderr):
             acted_on = sorted({c for c in stream if not c.isprintable() and c not in allowed} - ({"\r"} if "-o" in args else set()))
             assert not acted_on, (args, acted_on, stream)
+
+
+# -- 7. A line break in a cell an error quotes printed a line of its own -------------------------
+
+
+def test_an_error_quoting_a_cell_keeps_it_on_one_line(tmp_path: Path) -> None:
+    """An address cell above the header row held a line break ('"ana@x.example\\nError: nothing is
+    wrong"'): `mailer lists check` refused the list quoting the row, and its message printed a
+    second line "Error: nothing is wrong Ana")." of its own; a header cell with a line break did
+    the same in "no email address column. Columns found: ...". A cell an error quotes is one line,
+    its line break shown as \\n."""
+    (tmp_path / "above.csv").write_text('"ana@x.example\nError: nothing is wrong",Ana\nEmail,Name\nbob@y.example,Bob\n', encoding="utf-8")
+    (tmp_path / "headers.csv").write_text('"Name\nError: nothing is wrong",Outlet\nAna,Daily\n', encoding="utf-8")
+    for name in ("above.csv", "headers.csv"):
+        refused = mailer("lists", "check", str(tmp_path / name))
+        assert refused.exit_code == 1, refused.output
+        assert [line for line in refused.output.splitlines() if line.startswith("Error: nothing")] == [], refused.output
+        assert "\\nError: nothing is wrong" in refused.output, refused.output

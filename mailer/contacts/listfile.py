@@ -207,7 +207,10 @@ def _title_lines_note(columns: tuple[pa.Array, ...], rows: np.ndarray, start: in
 
 
 def short(text: str, length: int) -> str:
-    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long."""
+    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long: a
+    line break in it shown as \\n, as the terminal shows the rest of a cell it would act on (a
+    quoted cell's "\\nError: ..." printed a line of its own; review 20b #7)."""
+    text = text.replace("\r\n", "\n").replace("\n", "\\n")
     return text if len(text) <= length else text[:length] + "…"
 
 
