@@ -251,8 +251,8 @@ def test_an_error_quoting_a_cell_keeps_it_on_one_line(tmp_path: Path) -> None:
     """An address cell above the header row held a line break ('"ana@x.example\\nError: nothing is
     wrong"'): `mailer lists check` refused the list quoting the row, and its message printed a
     second line "Error: nothing is wrong Ana")." of its own; a header cell with a line break did
-    the same in "no email address column. Columns found: ...". A cell an error quotes is one line,
-    its line break shown as \\n."""
+    the same in "no email address column. Columns found: ...", and in `lists check`'s note on a
+    second address column. A cell a message quotes is one line, its line break shown as \\n."""
     (tmp_path / "above.csv").write_text('"ana@x.example\nError: nothing is wrong",Ana\nEmail,Name\nbob@y.example,Bob\n', encoding="utf-8")
     (tmp_path / "headers.csv").write_text('"Name\nError: nothing is wrong",Outlet\nAna,Daily\n', encoding="utf-8")
     for name in ("above.csv", "headers.csv"):
@@ -260,3 +260,8 @@ def test_an_error_quoting_a_cell_keeps_it_on_one_line(tmp_path: Path) -> None:
         assert refused.exit_code == 1, refused.output
         assert [line for line in refused.output.splitlines() if line.startswith("Error: nothing")] == [], refused.output
         assert "\\nError: nothing is wrong" in refused.output, refused.output
+    (tmp_path / "noted.csv").write_text('Email,"E-mail\nAddress",Name\na@b.example,c@d.example,A\n', encoding="utf-8")
+    noted = mailer("lists", "check", str(tmp_path / "noted.csv"))
+    assert noted.exit_code == 0, noted.output
+    assert [line for line in noted.output.splitlines() if line.startswith("Address")] == [], noted.output
+    assert '  note:        "E-mail\\nAddress" also looks like an address column' in noted.output, noted.output

@@ -252,7 +252,7 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     if summary.custom:
         output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
-        output.say(f"  note:        {note}")
+        output.say(f"  note:        {heading(note)}")  # it quotes headings
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
