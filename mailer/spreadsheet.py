@@ -5,6 +5,12 @@ Excel, LibreOffice or Google Sheets as a formula ("CSV injection", OWASP). Such 
 written with a leading apostrophe, which spreadsheets show as plain text. So is one where such a
 character follows spaces (plain or no-break): LibreOffice's "Trim spaces" and Google Sheets trim
 them on import, then read the formula (review 11s; OWASP looks past them too).
+
+The same goes for the other forms of those signs (``LOOKALIKE_STARTS``): a Japanese, Chinese or
+Korean keyboard types the full-width ＝, ＋, －, ＠, and Excel in those languages reads a typed or
+imported value's full-width signs as their ASCII ones, so "＝HYPERLINK(...)" runs as a formula
+there (review 20b #2). Every character whose compatibility form (Unicode NFKC) starts with a
+formula sign is treated as that sign, the ideographic space as a space.
 """
 
 from __future__ import annotations
@@ -14,13 +20,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-LEADING_SPACES = " \u00a0"  # trimmed by some spreadsheets before they look for a formula
+ASCII_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The characters whose NFKC form starts with one of those (tests/test_review20b.py checks the
+# list): full-width (U+FF0B, FF0D, FF1D, FF20), small (U+FE62, FE63, FE66, FE6B), superscript
+# and subscript signs, "⩵", "⩶" and Hebrew's alternative plus sign.
+LOOKALIKE_STARTS = tuple("\u207a\u207c\u208a\u208c\u2a75\u2a76\ufb29\ufe62\ufe63\ufe66\ufe6b\uff0b\uff0d\uff1d\uff20")
+FORMULA_STARTS = ASCII_FORMULA_STARTS + LOOKALIKE_STARTS
+LEADING_SPACES = " \u00a0\u3000"  # trimmed by some spreadsheets before they look for a formula
 CHECKED_STARTS = FORMULA_STARTS + tuple(LEADING_SPACES)  # a cell starting otherwise is safe as it is
-# A formula start after spaces, and what safe_cell adds, as patterns (RE2, for pyarrow): lists
+# A formula start after any spaces, and what safe_cell adds, as patterns (RE2, for pyarrow): lists
 # mailer wrote itself read back unchanged.
-LEADING_FORMULA = r"^[ \x{00a0}]+[=+\-@\t\r]"
-_ESCAPED_FORMULA = r"^'([ \x{00a0}]*[=+\-@\t\r])"
+_SPACES = "".join(f"\\x{{{ord(c):04x}}}" for c in LEADING_SPACES)
+_STARTS = "".join(f"\\x{{{ord(c):04x}}}" for c in FORMULA_STARTS)
+LEADING_FORMULA = f"^[{_SPACES}]*[{_STARTS}]"
+_ESCAPED_FORMULA = f"^'([{_SPACES}]*[{_STARTS}])"
 
 
 def safe_cell(value: str) -> str:

@@ -77,6 +77,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "language": "en",  # the release's only version
         "opens": 3,
         "human_opens": 2,
+        "opened": True,
         "first_open": iso(t + 3600),
         "clicks": 2,
         "links": [URL_1],

@@ -28,7 +28,6 @@ from sqlalchemy import Engine, insert
 
 from mailer import reports
 from mailer.cli import main, output
-from mailer.cli import reports as cli_reports
 from mailer.store import connect, event_reports
 from mailer.store.schema import message
 
@@ -187,7 +186,7 @@ def test_csv_on_the_terminal_shows_escape_sequences_from_events(store: Engine, m
     imported(store, sg_event("bounce", "cleo@gazette.example", key=key, campaign_id=CAMPAIGN, at=T0 + 9, type="bounce", reason=reason))
     code, piped = run(store, "report", CAMPAIGN, "--kind", "bounces", "-o", "-")
     assert code == 0 and reason in piped, piped  # a pipe: the data as it is
-    monkeypatch.setattr(cli_reports, "stdout_is_terminal", lambda: True, raising=False)
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True, raising=False)
     code, shown = run(store, "report", CAMPAIGN, "--kind", "bounces", "-o", "-")
     assert code == 0, shown
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown, repr(shown)

@@ -56,9 +56,9 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
 
 
 def _say(line: str) -> None:
-    """One line of the history: a line break in contact data shown as \\n (``output.say`` shows
-    the rest a terminal would act on as \\x1b, \\t)."""
-    output.say(line.replace("\n", "\\n"))
+    """One line of the history: a line break in contact data shown as \\n, and what a terminal
+    would act on as \\x1b, \\t (``output.one_line``)."""
+    output.say(output.one_line(line))
 
 
 def _print(found: History) -> None:
@@ -106,8 +106,11 @@ def _print(found: History) -> None:
         _say(f"{_when(s.sent_at)}  {s.campaign_id}{kind}")
         # The version, for a campaign that sent several (JSON always has "language").
         _say(f"  Subject:  {shown_subject(s.subject)}" + (f"  ({s.version_named} version)" if s.version_named else ""))
-        opens = f"{s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
-        _say(f"  Outcome:  {s.outcome}; opens by people: {opens}; clicks: {s.clicks}")
+        opens = f"opens by people: {s.human_opens}" + (f" (+{s.opens - s.human_opens} Apple pre-fetch)" if s.opens > s.human_opens else "")
+        if s.human_opens == 0 and s.clicks:  # a click counts as opened by a person, as in the reports (review 20b #3)
+            recorded = "only Apple's pre-fetch open recorded" if s.opens else "no open recorded"
+            opens = f"opened: clicked ({recorded})"
+        _say(f"  Outcome:  {s.outcome}; {opens}; clicks: {s.clicks}")
         if s.bounce is not None:
             at = f", {_when(s.bounce.at)}" if s.bounce.at else ""
             _say(f"  Bounce:   {s.bounce.label}{at}" + (f": {s.bounce.reason}" if s.bounce.reason else ""))

@@ -329,7 +329,7 @@ def quarantine_command(app: AppContext, limit: int, show_raw: bool, clear: bool,
         when = entry.received_at.strftime("%Y-%m-%d %H:%M UTC")
         output.say(f"{when}  {entry.source}  {entry.origin}: {entry.reason}")
         if show_raw:
-            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in entry.raw[:500])
+            shown = output.one_line(entry.raw[:500])
             output.say(f"    {shown}{'...' if len(entry.raw) > 500 else ''}")
 
 

@@ -136,7 +136,7 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         output.say(f"Rejected rows{more}:")
         for row in shown:
             where = f"{row.source} row {row.row}" if several else f"row {row.row}"
-            output.say(f"  {where}: {row.email or '(empty)'}: {row.detail}")
+            output.say(f"  {where}: {output.one_line(row.email) or '(empty)'}: {output.one_line(row.detail)}")
         unread = {name for name, _ in result.unreadable}
         output.hint("To get a list without these rows: " + _clean_command([path for path in files if display_name(path) not in unread]))
     for _, problem in result.unreadable:
@@ -243,14 +243,16 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     output.say(f"  rows read:   {summary.rows}")
     output.say(f"  recipients:  {valid}")
     output.say(f"  rejected:    {_rejected_words(rejected)}")
+    heading = output.one_line  # the list's own headings, each on this one line
     recognized = [
-        f"first_name + last_name ({header})" if name == "name" else f"{name} ({header})" for name, header in summary.recognized.items()
+        f"first_name + last_name ({heading(header)})" if name == "name" else f"{name} ({heading(header)})"
+        for name, header in summary.recognized.items()
     ]
     output.say("  columns:     " + ", ".join(recognized))
     if summary.custom:
-        output.say("  your own:    " + ", ".join(f"{name} ({header})" for name, header in summary.custom.items()))
+        output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
-        output.say(f"  note:        {note}")
+        output.say(f"  note:        {heading(note)}")  # it quotes headings
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:

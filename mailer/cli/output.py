@@ -97,6 +97,15 @@ def visible(message: str) -> str:
     return "".join(c if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE else repr(c)[1:-1] for c in message)
 
 
+def one_line(text: str) -> str:
+    """``visible``, with a line break shown as ``\\n`` too: for contact or event data put into one
+    line of output (a row of ``grid``, a rejected row, a line of `mailer contact`), where a line
+    break would start what reads as a line of mailer's own (review 20b #5: a bounce reason's
+    "\\n" printed a second row, a suppression nobody made, in `mailer suppressions list`)."""
+    shown = visible(text)
+    return shown.replace("\n", "\\n") if "\n" in shown else shown
+
+
 def json_shown(text: str) -> str:
     """JSON text as a terminal may be given it: the characters ``visible`` shows escaped (a
     bidirectional override, a C1 control such as U+009B, which json.dumps leaves as they are) written
@@ -281,13 +290,14 @@ def grid(
     and ``cut`` work. On a terminal it fits the window: columns in ``drop`` are left out, in
     that order, until the table fits with the last column (free text) at least 30 characters
     wide; columns in ``keep`` (ids people type) never wrap, the others wrap. Columns in
-    ``right`` (figures) are right-aligned. Cells are escaped, so contact data cannot inject markup.
+    ``right`` (figures) are right-aligned. Cells are escaped, so contact data cannot inject markup,
+    and a line break in one is shown as \\n (``one_line``): a row is one line, on a terminal too.
     """
     from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    cells = [["" if cell is None else one_line(str(cell)) for cell in row] for row in rows]
     shown = list(range(len(columns)))
     console = _console()
     if console.is_terminal:

@@ -177,19 +177,12 @@ def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: boo
         written = Path(scratch) / "report.csv"
         exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone, delimiter=delimiter)
         data = written.read_bytes().removeprefix("\ufeff".encode())  # no BOM in a pipe (nc11b): awk, cut
-        if stdout_is_terminal():  # read by a person: no cell may act on the terminal (review 18r #4)
+        if output.stdout_is_terminal():  # read by a person: no cell may act on the terminal (review 18r #4)
             data = shown_csv(data.decode("utf-8"), delimiter).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if exported is not None:
         _say_left_out(exported.left_out)
-
-
-def stdout_is_terminal() -> bool:
-    """Whether standard output is a terminal (a person reads it) rather than a pipe or a file."""
-    import sys
-
-    return sys.stdout.isatty()
 
 
 def shown_csv(text: str, delimiter: str) -> str:

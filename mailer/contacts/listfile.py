@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from mailer.contacts import cellbytes, decoding
 from mailer.contacts.headers import ACCEPTED_EMAIL_HEADERS, HEADER_ALIASES, canonical_name, header_key, map_headers, safe_identifier
 from mailer.errors import ListError
+from mailer.spreadsheet import restore_cell
 
 if TYPE_CHECKING:  # numpy and pyarrow are imported when a list is read, not when `mailer --help` starts
     import numpy as np
@@ -142,7 +143,8 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     if start:  # a media database's title lines above the header row (review 17 #1)
         notes = (*notes, _title_lines_note(columns, rows, start))
         columns, rows = tuple(column.slice(start) for column in columns), rows[start:]
-    headers = tuple(str(column[0].as_py()).strip() for column in columns)
+    # A heading `lists clean --rejects` wrote spreadsheet-safe ("'=x") read as the list had it ("=x").
+    headers = tuple(restore_cell(str(column[0].as_py()).strip()) for column in columns)
     columns = tuple(column.slice(1) for column in columns)
     header_at, rows = int(rows[0]), rows[1:]
     recognized, custom = map_headers(headers)
@@ -205,7 +207,10 @@ def _title_lines_note(columns: tuple[pa.Array, ...], rows: np.ndarray, start: in
 
 
 def short(text: str, length: int) -> str:
-    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long."""
+    """``text`` cut to ``length`` characters and "…", for a message that must stay a line long: a
+    line break in it shown as \\n, as the terminal shows the rest of a cell it would act on (a
+    quoted cell's "\\nError: ..." printed a line of its own; review 20b #7)."""
+    text = text.replace("\r\n", "\n").replace("\n", "\\n")
     return text if len(text) <= length else text[:length] + "…"
 
 

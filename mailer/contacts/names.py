@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mailer.spreadsheet import LEADING_FORMULA
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -102,7 +104,7 @@ TEAM_WORDS = frozenset(
         "redação",
     ]
 )
-_FORMULA = r"^[=+\-@]"
+_FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 _TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
 
 

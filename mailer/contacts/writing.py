@@ -27,7 +27,7 @@ from mailer.contacts import cellbytes
 from mailer.contacts.loader import in_order
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable
-from mailer.spreadsheet import FORMULA_STARTS, LEADING_FORMULA, safe_cell
+from mailer.spreadsheet import ASCII_FORMULA_STARTS, CHECKED_STARTS, LEADING_FORMULA, safe_cell
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -132,12 +132,16 @@ def _no_nulls(column: pa.Array) -> pa.Array:
     return column.fill_null("") if column.null_count else column
 
 
+_OTHER_STARTS = tuple(c for c in CHECKED_STARTS if not c.isascii())  # a no-break space, "＝", ...
+
+
 def _safe(cells: pa.Array) -> pa.Array:
     """safe_cell on a column: formula-like cells get a leading "'"."""
     import pyarrow.compute as pc
 
-    risky = cellbytes.holding(cells, FORMULA_STARTS, first=True)
-    if pc.any(pc.or_(pc.starts_with(cells, " "), pc.starts_with(cells, "\u00a0"))).as_py():  # rare: lists are trimmed
+    risky = cellbytes.holding(cells, ASCII_FORMULA_STARTS, first=True)
+    # Rare: lists are trimmed, and full-width signs (review 20b #2) are seldom anywhere in a list.
+    if pc.any(pc.starts_with(cells, " ")).as_py() or cellbytes.may_hold(cells, _OTHER_STARTS):
         spaced = pc.match_substring_regex(cells, LEADING_FORMULA)
         risky = spaced if risky is None else pc.or_(risky, spaced)
     if risky is None:
@@ -189,12 +193,13 @@ def _quoted_characters(delimiter: str) -> tuple[str, ...]:
 
 
 def _write_rows(handle: BinaryIO, rows: Sequence[Sequence[str]], delimiter: str, *, header: Sequence[str]) -> None:
-    """The header row as it is, then rows of cells made spreadsheet-safe, in one write: each line as
+    """The header row, then the rows, every cell made spreadsheet-safe (a rejects file's headings
+    are the list's own, which may start like a formula: review 20b #4), in one write: each line as
     csv.writer writes it ending in "\\r\\n" (a carriage return in a cell quoted), ended "\\n"."""
     buffer = io.StringIO()
     writer = _writer(buffer, delimiter, lineterminator="\r\n")
-    for row in [header, *([safe_cell(cell) for cell in row] for row in rows)]:
-        writer.writerow(row)
+    for row in [header, *rows]:
+        writer.writerow([safe_cell(cell) for cell in row])
         buffer.seek(buffer.tell() - 2)  # "\r\n" -> "\n"
         buffer.write("\n")
         buffer.truncate()

@@ -456,6 +456,7 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "language": s.language,
         "opens": s.opens,
         "human_opens": s.human_opens,
+        "opened": s.human_opens > 0 or s.clicks > 0,  # by a person, or clicked: as the reports count it (review 20b #3)
         "first_open": _iso(s.first_open),
         "clicks": s.clicks,
         "links": list(s.links),
