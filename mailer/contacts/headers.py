@@ -179,6 +179,13 @@ OPT_OUT_HEADERS = (
     "dontmail",
     "dontcontact",
     "emailoptedout",
+    # The other five languages the list's columns are read in (newcomer 20 #1: a French list's
+    # "Désabonné" was a column of the list's own, and the journalist its "oui" marked was mailed).
+    *("desabonne", "desabonnee", "desinscrit", "desinscrite", "nepascontacter", "nepasenvoyer", "nepasecrire"),
+    *("abgemeldet", "abbestellt", "nichtkontaktieren", "nichtanschreiben", "keinemail", "keineemail", "keinemails"),
+    *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
+    *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
+    *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
