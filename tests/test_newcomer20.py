@@ -45,3 +45,30 @@ def test_an_opt_out_column_headed_in_french_german_spanish_italian_or_portuguese
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ben@gazette.example", "cleo@radio.example"], sent.output
+
+
+# -- 5. The report of a send of 30,000 read "30000" where mailer status read "30,000" ---------------
+
+
+def test_the_report_writes_counts_as_status_does_with_thousands_separated(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """After a send to 30,000 journalists, `mailer status` said "Recipients: 30,000 accepted" but
+    `mailer report` (the terminal table, and the HTML page for the boss: its cards and summary)
+    said "30000": the same figure written two ways. Counts read "1,200" there too; the CSV keeps
+    the plain number a spreadsheet sums."""
+    beat = "Email,First Name\n" + "".join(f"j{at}@paper.example,Jo\n" for at in range(1200))
+    office(tmp_path, standin, db_url, beat=beat, batch_size=1000)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert "Accepted:   1,200" in sent.output, sent.output
+    shown = mailer("report", "latest")
+    assert shown.exit_code == 0, shown.output
+    assert "│ Planned recipients                              │ 1,200 │" in shown.output, shown.output
+    assert "│ Accepted by SendGrid                            │ 1,200 │" in shown.output, shown.output
+    page = mailer("report", "latest", "--format", "html", "-o", "report.html")
+    assert page.exit_code == 0, page.output
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<td class="num">1,200</td>' in text, text
+    assert "1200" not in text, text
+    spreadsheet = mailer("report", "latest", "--format", "csv", "-o", "report.csv")
+    assert spreadsheet.exit_code == 0, spreadsheet.output
+    assert "Planned recipients,1200," in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
