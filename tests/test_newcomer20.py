@@ -72,3 +72,26 @@ def test_the_report_writes_counts_as_status_does_with_thousands_separated(tmp_pa
     spreadsheet = mailer("report", "latest", "--format", "csv", "-o", "report.csv")
     assert spreadsheet.exit_code == 0, spreadsheet.output
     assert "Planned recipients,1200," in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+
+
+# -- 6. An "Email consent" column (GDPR), or a French "Consentement", said no and was mailed ---------
+
+CONSENT = ["Email consent", "Consent", "Marketing consent", "Consentement", "Einwilligung", "Consentimiento", "Consenso", "Consentimento"]
+
+
+@pytest.mark.parametrize("header", CONSENT)
+def test_a_consent_column_that_says_no_keeps_its_journalist_out(tmp_path: Path, standin: Any, db_url: str, header: str) -> None:
+    """A list kept for the GDPR records each journalist's consent to email in a column headed
+    "Email consent" ("Consentement" in a French office, "Einwilligung" in a German one): the
+    journalist whose cell said "no" ("non", "nein") was mailed, the column read as the list's own.
+    It is an opt-in column: "no" there is not mailed, "yes" and an empty cell are."""
+    beat = (
+        f"Email,Name,{header}\nana@daily.example,Ana,no\nben@gazette.example,Ben,yes\ncleo@radio.example,Cleo,\ndan@post.example,Dan,non\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "rejected:    2 (2 opted out)" in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ben@gazette.example", "cleo@radio.example"], sent.output
