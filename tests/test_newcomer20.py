@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, mailed, mailer, office
+from office_cli import SEND, campaign_of, mailed, mailer, office
 
 # -- 1. A French list's "Désabonné" column was a column of the list's own ---------------------------
 
@@ -95,3 +95,32 @@ def test_a_consent_column_that_says_no_keeps_its_journalist_out(tmp_path: Path, 
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ben@gazette.example", "cleo@radio.example"], sent.output
+
+
+# -- 7. Events dated before the send "name no message of this log (an address it never mailed ...)" --
+
+
+def test_events_without_a_message_key_dated_before_the_send_say_why_they_are_not_linked(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Rehearsing with the stand-in (which posts no events), a press officer wrote the events of her
+    send by hand, with the campaign's id but a time a few minutes before the send: the import said
+    "2 could not be linked to a message" and gave as the reason "an address it never mailed, or a
+    type SendGrid does not send", true of neither. It names the cause that was: an event without
+    SendGrid's message key is matched to the email sent to that address in the week before it."""
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    events = "".join(
+        f'{{"email": "ana@daily.example", "event": "{kind}", "timestamp": {when}, "sg_event_id": "{kind}-{when}", "campaign": "{campaign}"}}\n'
+        for kind, when in (("delivered", 1_000_000_000), ("open", 1_000_000_060))
+    )
+    (tmp_path / "events.ndjson").write_text(events, encoding="utf-8")
+    imported = mailer("events", "import", "events.ndjson")
+    assert imported.exit_code == 0, imported.output
+    assert "Added 2, skipped 0 already in the log, 2 could not be linked to a message." in imported.output
+    assert (
+        "Events that cannot be linked name no message of this log: an address it never mailed, an event dated before "
+        "the email to its address was sent or more than a week after it (SendGrid's own events carry the message key "
+        "press-mailer gave each email and are linked whenever they come), or a type SendGrid does not send. "
+        "They are kept but not counted."
+    ) in " ".join(imported.output.split()), imported.output
