@@ -124,3 +124,31 @@ def test_events_without_a_message_key_dated_before_the_send_say_why_they_are_not
         "press-mailer gave each email and are linked whenever they come), or a type SendGrid does not send. "
         "They are kept but not counted."
     ) in " ".join(imported.output.split()), imported.output
+
+
+# -- 8. An embargo "09:00 CET" was "not a date and time I can read", though --at took "09:00 CET" ---
+
+
+@pytest.mark.parametrize(("zone", "utc"), [("CET", "08:00"), ("cet", "08:00"), ("EST", "14:00")])
+def test_an_embargo_in_a_zone_named_without_its_region_is_read_as_at_reads_it(
+    tmp_path: Path, standin: Any, db_url: str, zone: str, utc: str
+) -> None:
+    """A European release writes its embargo as it prints it, "2026-12-02 09:00 CET": mailer
+    preview stopped with '"2026-12-02 09:00 CET" is not a date and time I can read' and a New York
+    example, while `mailer send --at "2026-12-02 09:00 CET"` scheduled the send for that moment. The
+    README says the embargo is read as --at reads a time: it is, and the email says "CET"."""
+    office(tmp_path, standin, db_url)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("\nsubject:", f'\nembargo: "2099-12-02 09:00 {zone}"\nsubject:', 1), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 0, shown.output
+    assert (
+        (tmp_path / "out" / "preview" / "example.txt")
+        .read_text(encoding="utf-8")
+        .startswith(f"EMBARGOED UNTIL December 2, 2099, 9:00 AM {zone.upper()}")
+    )
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 1, sent.output
+    assert f"The release is embargoed until 2099-12-02 {utc} UTC (09:00 {zone.upper()})" in sent.output, sent.output
+    assert mailed(standin) == [], sent.output
