@@ -61,7 +61,7 @@ def test_events_cli_broken_line_is_quarantined_and_the_rest_stored(store: Engine
         "Read 5 events from 1 file.",
         "Added 4, skipped 0 already in the log, 4 could not be linked to a message.",
         "1 address is now suppressed (bounced, complained or unsubscribed).",
-        "Events that cannot be linked name no message of this log (an address it never mailed, or a type SendGrid does not send); they are kept but not counted.",
+        "Events that cannot be linked name no message of this log: an address it never mailed, an event dated before the email to its address was sent or more than a week after it (SendGrid's own events carry the message key press-mailer gave each email and are linked whenever they come), or a type SendGrid does not send. They are kept but not counted.",
     ]
     assert f"Quarantined 1 event that could not be read (the others were stored):\n  {path} line 4: not valid JSON (" in out
     assert "mailer events quarantine" in out

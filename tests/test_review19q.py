@@ -63,7 +63,7 @@ def test_the_report_of_a_large_send_stopped_half_way_counts_the_journalists_whos
     monkeypatch.chdir(tmp_path)
     campaign_id = _stopped_after_first_request(tmp_path, standin, db_url)
     report = said(mailer("report", campaign_id))
-    assert "Planned recipients │ 25000" in report and "Not sent yet (see mailer status) │ 24000" in report, report
+    assert "Planned recipients │ 25,000" in report and "Not sent yet (see mailer status) │ 24,000" in report, report
     assert "24,000 recipients have not been sent yet" in report, report
 
 

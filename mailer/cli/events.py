@@ -261,8 +261,11 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     if suppressed:
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
     if unlinked:
-        output.say(
-            "Events that cannot be linked name no message of this log (an address it never mailed, or a type SendGrid does not send); they are kept but not counted."
+        output.say(  # a keyless event is matched by address and time (events.apply._best_candidate; newcomer 20 #7)
+            "Events that cannot be linked name no message of this log: an address it never mailed, an event dated before "
+            "the email to its address was sent or more than a week after it (SendGrid's own events carry the message key "
+            "press-mailer gave each email and are linked whenever they come), or a type SendGrid does not send. "
+            "They are kept but not counted."
         )
     if totals.foreign:
         output.warn(

@@ -324,7 +324,7 @@ def _say_if_sandboxed(engine: Engine, campaign_id: str) -> None:
 
 def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
     from mailer import reports
-    from mailer.reports.figures import cell_text, summary_table
+    from mailer.reports.figures import shown_text, summary_table
 
     if kind == "summary":  # the figures counted once, for the table and the reach under it
         summary = reports.summarize(engine, campaign_id)
@@ -332,7 +332,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         output.table(
             f"{summary.campaign.id}: {shown_subject(summary.campaign.subject)}",
             report.labels,
-            [tuple(map(cell_text, row)) for row in report.rows],
+            [tuple(map(shown_text, row)) for row in report.rows],
         )
         together = summary.reach
         for line in together.lines() if together is not None else ():
@@ -347,7 +347,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         _say_left_out(report.left_out)
         _say_notes(engine, campaign_id)
         return
-    rows = [tuple(map(cell_text, row)) for row in report.rows]
+    rows = [tuple(map(shown_text, row)) for row in report.rows]
     if kind == "outlets":
         flagged = report.flagged  # not a row whose note only says some were not mailed
         rows = [

@@ -311,6 +311,10 @@ def _text(data: Mapping[str, Any], key: str, where: frontmatter.Where, lines: Ma
     return Text(value, lines.get(key, 1)) if value else None
 
 
+# A time zone named in one word ("CET", "EST", "Japan"), not an offset ("+01:00") nor part of a date.
+_ZONE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+_-]*")
+
+
 def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
     """A zone-aware date-time: YAML's 2026-02-19T09:00:00-05:00, or '2026-02-19 09:00 Europe/Paris'."""
     if value is None or value == "":
@@ -328,7 +332,9 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
         try:
             if head and zone.upper() in ("UTC", "GMT", "Z"):  # the email's line says GMT of GMT, UTC of the others
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo("GMT" if zone.upper() == "GMT" else "UTC"))
-            elif head and "/" in zone:
+            elif head and ("/" in zone or (_ZONE_WORD.fullmatch(zone) and zones.abbreviation_hint(head, zone, shape="{}") is None)):
+                # A zone name without a region too, as --at takes it (newcomer 20 #8: "09:00 CET", as
+                # European releases write it, and "09:00 EST" were "not a date and time I can read").
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zones.spelled(zone)))
             else:
                 moment = datetime.fromisoformat(text)

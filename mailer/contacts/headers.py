@@ -179,6 +179,13 @@ OPT_OUT_HEADERS = (
     "dontmail",
     "dontcontact",
     "emailoptedout",
+    # The other five languages the list's columns are read in (newcomer 20 #1: a French list's
+    # "Désabonné" was a column of the list's own, and the journalist its "oui" marked was mailed).
+    *("desabonne", "desabonnee", "desinscrit", "desinscrite", "nepascontacter", "nepasenvoyer", "nepasecrire"),
+    *("abgemeldet", "abbestellt", "nichtkontaktieren", "nichtanschreiben", "keinemail", "keineemail", "keinemails"),
+    *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
+    *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
+    *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
@@ -205,7 +212,14 @@ NOT_OPTED_OUT = (
 # A list's column saying a journalist agreed to be mailed ("Opt-in", "Email Opt-in": yes / no), the
 # other way round: a row whose cell says no in so many words did not opt in, and is not mailed (review
 # 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). An empty cell says nothing.
-OPT_IN_HEADERS = ("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail")
+OPT_IN_HEADERS = (
+    *("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail"),
+    # A list kept for the GDPR records consent (newcomer 20 #6: "Email consent: no", a French office's
+    # "Consentement: non", were columns of the list's own, and those journalists were mailed).
+    *("consent", "emailconsent", "consenttoemail", "marketingconsent", "emailmarketingconsent"),
+    *("consentement", "consentementemail", "einwilligung", "emaileinwilligung", "einwilligungemail"),
+    *("consentimiento", "consentimientoemail", "consenso", "consensoemail", "consentimento", "consentimentoemail"),
+)
 SAYS_NO = tuple(word for word in NOT_OPTED_OUT if word not in ("", "-"))
 
 

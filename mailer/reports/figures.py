@@ -829,6 +829,14 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def shown_text(value: Any) -> str:
+    """``cell_text`` as a person reads it, on the terminal and the HTML page: a count with its
+    thousands separated ("30,000"), as the plan, `mailer status` and `mailer campaigns` write it
+    (newcomer 20 #5: the report of a send of 30,000 read "30000"). Files for a spreadsheet keep
+    ``cell_text``'s plain number."""
+    return f"{value:,}" if type(value) is int else cell_text(value)
+
+
 def percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate * 100:.1f}%"
 

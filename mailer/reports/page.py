@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
-from mailer.reports.figures import ALL_BOUNCED, Summary, Table, cell_text, page_figures, percent, table
+from mailer.reports.figures import ALL_BOUNCED, Summary, Table, page_figures, percent, shown_text, table
 from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -67,7 +67,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
 {% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
 {% endfor %}{% endif %}<div class="cards">
-{% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
+{% for label, count, rate in cards %}<div class="card"><div class="n">{{ "{:,}".format(count) }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
 <h2>Opens and clicks over time</h2>
 {{ chart }}
@@ -75,7 +75,7 @@ TEMPLATE = """<!DOCTYPE html>
 <h2>Summary</h2>
 <table>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
-{% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ label.strip() }}</td><td class="num">{{ count }}</td><td class="num">{{ pct(rate) }}</td></tr>
+{% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ label.strip() }}</td><td class="num">{{ "{:,}".format(count) }}</td><td class="num">{{ pct(rate) }}</td></tr>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
@@ -101,7 +101,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <h1>Campaigns {{ period }}</h1>
 <p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if late %} · {{ late|length }} cancelled late, no event says it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
 {% if campaigns %}<div class="cards">
-{% for label, count, rate in cards %}<div class="card"><div class="n">{{ count }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
+{% for label, count, rate in cards %}<div class="card"><div class="n">{{ "{:,}".format(count) }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
 <h2>Trend</h2>
 {{ chart }}
@@ -430,7 +430,7 @@ def _render_table(t: Table) -> Markup:
     for index, row in enumerate(t.rows):
         parts.append('<tr class="alert">' if index in flagged else "<tr>")
         for i, cell in enumerate(row):
-            text = cell if type(cell) is str else cell_text(cell)
+            text = cell if type(cell) is str else shown_text(cell)
             parts.append(f"{opening[i]}{escape(text)}</td>")
         parts.append("</tr>\n")
     parts.append("</table></div>\n")
