@@ -1,0 +1,130 @@
+"""Review 20a: a large send's plan kept in parts (store/plan_parts.py) written for several
+requests at once (498d62f), and the commands that write a stopped send's parts first."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import SEND, campaign_of, mailer, office, rows_in_parts
+from sqlalchemy import select
+
+from mailer.cli import output
+from mailer.store import connect
+from mailer.store.schema import campaign, message
+
+ROWS = 25_000  # over delivery.IN_PARTS_FROM: the plan is kept in parts
+BIG = "Email,First Name,Last Name\n" + "".join(f"j{i}@paper{i % 50}.example,Jo{i},Doe\n" for i in range(ROWS))
+
+
+@pytest.fixture(autouse=True)
+def _in_office(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.chdir(tmp_path)
+    office(tmp_path, standin, db_url, beat=BIG, batch_size=1000, sendgrid="retries = 0\nconcurrency = 8\n")
+    standin.validate = False  # requests of 1,000: the schema check would take most of the test; the limits stay checked
+    yield
+    standin.validate = True
+
+
+def _stopped_half_way(standin: Any) -> str:
+    """`mailer send` of the big list, SendGrid answering 503 from its third request on: the campaign's id."""
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    standin.reset()
+    standin.validate = False
+    return campaign_of(stopped)
+
+
+class Witness:
+    """As each request reaches the stand-in: whether each of its journalists' rows is in the log
+    (committed) and her request listed in flight (promises 1 and 2)."""
+
+    def __init__(self, db_url: str) -> None:
+        self.engine = connect(db_url)
+        self.broken: list[str] = []
+        self.seen = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, recorded: Any) -> bool:
+        keys = [p["custom_args"]["message"] for p in recorded.body["personalizations"]]
+        with self.lock, self.engine.connect() as connection:
+            self.seen += 1
+            query = select(message.c.message_key, message.c.request_no).where(message.c.message_key.in_(keys))
+            found = dict(connection.execute(query).all())
+            listed = {n for (row,) in connection.execute(select(campaign.c.in_flight)) for n in (row or [])}
+        missing = [key for key in keys if key not in found]
+        unlisted = {found[key] for key in keys if key in found} - listed
+        if missing or unlisted:
+            self.broken.append(f"a request of {len(keys)}: {len(missing)} rows not in the log, requests {sorted(unlisted)} not listed")
+        return False  # the stand-in answers as usual
+
+
+@pytest.mark.parametrize("trouble", ["none", "413", "400"])
+def test_each_journalist_s_row_is_in_the_log_before_her_request_leaves_eight_at_a_time(trouble: str, db_url: str, standin: Any) -> None:
+    """498d62f writes the parts of the requests listed together in one transaction: at concurrency
+    8, with SendGrid splitting requests (413: halves go again) or refusing one journalist of some
+    (400: the others go again), every journalist's row is in the log, her request listed in flight,
+    when her request reaches SendGrid."""
+    witness = Witness(db_url)
+    try:
+        standin.slow(0.0, match=witness)
+        if trouble == "413":
+            standin.answer(413, times=3, match=lambda r: len(r.body["personalizations"]) == 1000)
+        if trouble == "400":
+            body = {"errors": [{"field": "personalizations.0.to", "message": "Does not contain a valid address."}]}
+            standin.answer(400, times=3, body=body, match=lambda r: len(r.body["personalizations"]) == 1000)
+        sent = mailer(*SEND)
+        assert sent.exit_code == (3 if trouble == "400" else 0), sent.output
+        assert witness.seen >= ROWS // 1000 and witness.broken == []
+        assert rows_in_parts(db_url) == 0
+    finally:
+        witness.engine.dispose()
+
+
+def test_a_resume_whose_journalists_a_colleague_called_off_while_its_question_waited_says_so(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer resume` of a send stopped half-way asked "Send ... to those 4 journalists?"; meanwhile
+    a colleague ran `mailer cancel` of it, which called them off. "y" then said "Nothing sent: those
+    4 journalists were mailed by another process (a colleague's resume, or another terminal)": the
+    press officer read that they had the release, when nobody had mailed them. It says they were
+    called off, and how a new send reaches them."""
+    import os
+    import subprocess
+    import sys
+
+    from office_cli import KEY, stopped_after
+
+    from mailer.cli import send as send_cli
+
+    campaign_id = stopped_after(tmp_path, standin, db_url)
+    standin.reset()
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+
+    def colleague_cancels_then_yes(question: str, **_: Any) -> bool:
+        cancelled = subprocess.run(
+            [sys.executable, "-m", "mailer", "cancel", campaign_id],
+            cwd=tmp_path,
+            env={**os.environ, "SENDGRID_API_KEY": KEY},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert cancelled.returncode == 0 and "Called off the rest" in cancelled.stdout, cancelled
+        return True
+
+    monkeypatch.setattr(output, "confirm", colleague_cancels_then_yes)
+    resumed = mailer("resume", campaign_id)
+    words = " ".join(resumed.output.split())
+    assert resumed.exit_code == 0, words
+    assert not standin.mail_sends
+    assert "mailed by another process" not in words, words
+    assert (
+        "Nothing sent: those 4 journalists were called off (mailer cancel, in another terminal or by a colleague) "
+        "while the question waited, so this resume mailed nobody." in words
+    ), words
