@@ -128,3 +128,30 @@ def test_a_resume_whose_journalists_a_colleague_called_off_while_its_question_wa
         "Nothing sent: those 4 journalists were called off (mailer cancel, in another terminal or by a colleague) "
         "while the question waited, so this resume mailed nobody." in words
     ), words
+
+
+@pytest.mark.parametrize("refusal", [400, 413])
+def test_a_large_send_whose_first_request_sendgrid_refuses_mails_everyone_else_once(
+    refusal: int, tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """A send of 25,000: SendGrid refused the first request for one bad address (400, naming
+    personalizations.0), and "The other 999 recipients go again as request 10". The plan's own
+    request 10, its rows still in a part, had that number already: once written, its 1,000
+    journalists were counted accepted with the 999, and the send never mailed them ("Accepted:
+    24,999"). So with a request too large (413), whose second half took number 10. A request a
+    run adds is numbered after the plan's last one: everyone but the refused journalist is mailed once."""
+    from collections import Counter
+
+    from office_cli import mailed
+
+    office(tmp_path, standin, db_url, beat=BIG, batch_size=1000, sendgrid="retries = 0\nconcurrency = 1\n")
+    body = {"errors": [{"field": "personalizations.0.to", "message": "Does not contain a valid address."}]}
+    standin.answer(refusal, times=1, body=body if refusal == 400 else None)
+    sent = mailer(*SEND)
+    words = " ".join(sent.output.split())
+    refused = {"j0@paper0.example"} if refusal == 400 else set()
+    everyone = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)} - refused
+    assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone, 1))
+    assert f"Accepted: {len(everyone):,} failed: {len(refused)}" in words, words
+    if refusal == 400:
+        assert "The other 999 recipients go again as request 26." in words, words

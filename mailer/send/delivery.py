@@ -447,6 +447,8 @@ def run(
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
+        if parts is not None and plan is not None:  # the plan's rows in parts hold numbers the message table shows later (review 20a)
+            next_no = max(next_no, plan.last_request_no() + 1)
         created_at = found.created_at if found is not None else None
         scheduled_at = found.scheduled_at if found is not None else None
         if rows or fresh:
