@@ -13,6 +13,7 @@ from office_cli import SEND, campaign_of, mailer, office, rows_in_parts
 from sqlalchemy import select
 
 from mailer.cli import output
+from mailer.send.parts import WRITING
 from mailer.store import connect
 from mailer.store.schema import campaign, message
 
@@ -128,6 +129,32 @@ def test_a_resume_whose_journalists_a_colleague_called_off_while_its_question_wa
         "Nothing sent: those 4 journalists were called off (mailer cancel, in another terminal or by a colleague) "
         "while the question waited, so this resume mailed nobody." in words
     ), words
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_a_read_only_log_shows_no_bar_for_parts_it_cannot_write(
+    command: str, tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a read-only copy of the log, after a send of 25,000 stopped half-way, `mailer status` (and
+    `mailer report --kind recipients`) drew "Writing the rest of the plan to the delivery log" and
+    left it on screen at 0/23,000: nothing could be written, and nothing was. No bar now; status
+    counts those journalists as planned and the report says whom it leaves out, as before."""
+    from office_cli import Bars, write_config
+
+    campaign_id = _stopped_half_way(standin)
+    left = rows_in_parts(db_url)
+    assert left
+    write_config(tmp_path, standin, f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true", batch_size=1000)
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    args = (campaign_id,) if command == "status" else (campaign_id, "--kind", "recipients", "--format", "csv", "-o", "-")
+    done = mailer(command, *args)
+    assert done.exit_code == 0, done.output
+    assert [bar for bar in bars.bars if bar[0] == WRITING] == [], bars.bars
+    assert rows_in_parts(db_url) == left
+    if command == "status":
+        assert " planned" in " ".join(done.output.split()), done.output
 
 
 @pytest.mark.parametrize("refusal", [400, 413])

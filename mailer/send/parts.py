@@ -125,8 +125,11 @@ def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, o
     ``optional``: a log this user may only read (a reporting account) writes nothing, quietly."""
     try:
         with engine.begin() as connection:
-            rows = plan_parts.rows_left(connection, campaign_id)
-            if not rows or (campaign_id is not None and lease.driving(connection, campaign_id, now=datetime.now(UTC)) is not None):
+            if not _to_write(connection, campaign_id):  # nothing to lock for (a read command beside a running send)
+                return 0
+            plan_parts.lock(connection)  # a log this user may only read raises here, before the bar (review 20a)
+            rows = _to_write(connection, campaign_id)  # again, under the lock
+            if not rows:
                 return 0
             with progress(WRITING, rows) as advance:
                 return plan_parts.write_all(connection, campaign_id, advance=advance)
@@ -134,6 +137,14 @@ def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, o
         if optional:
             return 0
         raise
+
+
+def _to_write(connection: Connection, campaign_id: str | None) -> int:
+    """The rows ``write_left`` is to write: none of a campaign a process drives right now."""
+    rows = plan_parts.rows_left(connection, campaign_id)
+    if rows and campaign_id is not None and lease.driving(connection, campaign_id, now=datetime.now(UTC)) is not None:
+        return 0
+    return rows
 
 
 def waiting(engine: Engine, campaign_id: str) -> int:
