@@ -182,3 +182,22 @@ def test_a_large_send_whose_first_request_sendgrid_refuses_mails_everyone_else_o
     assert f"Accepted: {len(everyone):,} failed: {len(refused)}" in words, words
     if refusal == 400:
         assert "The other 999 recipients go again as request 26." in words, words
+
+
+def test_contact_shows_the_bar_while_it_writes_a_stopped_send_s_parts(standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a send of 25,000 stopped half-way, `mailer contact` of a journalist sat silent while it
+    wrote the rows the send left in parts (seconds at 300,000), where status, resume, cancel and
+    forget show "Writing the rest of the plan to the delivery log". So does contact, ending full,
+    and shows her not sent yet."""
+    from office_cli import Bars
+
+    campaign_id = _stopped_half_way(standin)
+    left = rows_in_parts(db_url)
+    assert left
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    found = mailer("contact", "j24998@paper48.example")
+    assert found.exit_code == 0, found.output
+    assert [(description, total, sum(steps)) for description, total, steps in bars.bars] == [(WRITING, left, left)]
+    assert rows_in_parts(db_url) == 0
+    assert campaign_id in found.output and "not sent yet" in found.output, found.output

@@ -302,9 +302,9 @@ def _say_called_off(campaign_id: str, cancelled: Cancelled) -> None:
         output.say(status.unknown_words(cancelled.unknown, campaign_id))
 
 
-def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = False) -> None:
+def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = False, stopped_only: bool = False) -> None:
     """The rows a stopped large send left in parts, written with a bar before the command's own
     work (newcomer 19 #3: seconds of silence at 300,000 journalists); ``send.parts.write_left``."""
     from mailer.send import parts
 
-    parts.write_left(app.engine, campaign_id, progress=output.progress, optional=optional)
+    parts.write_left(app.engine, campaign_id, progress=output.progress, optional=optional, stopped_only=stopped_only)
