@@ -201,3 +201,29 @@ def test_contact_shows_the_bar_while_it_writes_a_stopped_send_s_parts(standin: A
     assert [(description, total, sum(steps)) for description, total, steps in bars.bars] == [(WRITING, left, left)]
     assert rows_in_parts(db_url) == 0
     assert campaign_id in found.output and "not sent yet" in found.output, found.output
+
+
+@pytest.mark.parametrize("command", [("campaigns",), ("report", "--overview")])
+def test_a_read_command_on_a_log_a_newer_version_upgraded_says_it_does_not_open_it(command: tuple[str, ...], db_url: str) -> None:
+    """`mailer campaigns` (or a report) on a log a colleague's newer press-mailer had upgraded said
+    "... so this one must not write to it.": the press officer, who only wanted to read, was left
+    wondering why it refused and whether reading was safe. It says it does not open it at all, not
+    even to read, and why; the hint (update press-mailer) is unchanged."""
+    from mailer.store.upgrade import SCHEMA_VERSION
+
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE schema_info SET version = {SCHEMA_VERSION + 1}")
+    finally:
+        engine.dispose()
+    refused = mailer(*command)
+    words = " ".join(refused.output.split())
+    assert refused.exit_code == 1, words
+    assert "must not write" not in words, words
+    assert (
+        f"Error: This delivery log was upgraded by a newer press-mailer (log version {SCHEMA_VERSION + 1}; this press-mailer "
+        f"knows up to {SCHEMA_VERSION}), so this one does not open it, not even to read: it could misread what the newer "
+        "version wrote, or write what that one does not expect." in words
+    ), words
+    assert "Update press-mailer on this computer to your colleagues' version" in words, words
