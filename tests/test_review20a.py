@@ -227,3 +227,101 @@ def test_a_read_command_on_a_log_a_newer_version_upgraded_says_it_does_not_open_
         "version wrote, or write what that one does not expect." in words
     ), words
     assert "Update press-mailer on this computer to your colleagues' version" in words, words
+
+
+@pytest.mark.parametrize(
+    "ending", ["normal", "ctrl-c", "ctrl-c after a cancel seen", "refused key", "lost lease", "cancel seen", "log failed"]
+)
+def test_a_large_send_gives_its_parts_connection_back_however_it_ends(
+    ending: str, tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`delivery.run` keeps one connection for writing the plan's parts while it sends (its commits do
+    not wait for the disk): it is given back however the run ends, and the parts are finished or
+    left as each ending wants (all written at a normal end and at a cancel given elsewhere; left
+    for `mailer resume` after Ctrl-C, a refused key, a lost lease, a failing log; review 20a, leftover e)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import update
+    from sqlalchemy.exc import OperationalError
+
+    from mailer.config import Config
+    from mailer.models import CampaignStatus
+    from mailer.send import campaign as campaign_module
+    from mailer.send.parts import PlanParts
+    from mailer.store import messages
+    from mailer.store.schema import LEASE_HOLDER_MARK
+
+    config = Config.model_validate(
+        {
+            "sender": {"postal_address": "1 Hive Road, Riverbend, ST 00000"},
+            "sendgrid": {"api_url": standin.url, "batch_size": 1000, "retries": 0, "concurrency": 2},
+        }
+    )
+    engine = connect(db_url)
+    other = connect(db_url)
+    try:
+
+        def meanwhile(recorded: Any) -> bool:
+            if len(standin.mail_sends) == 3:
+                with other.begin() as connection:
+                    if ending == "lost lease":
+                        connection.execute(update(campaign).values(lease_holder=f"{LEASE_HOLDER_MARK}someone-else"))
+                    if ending in ("cancel seen", "ctrl-c after a cancel seen"):
+                        connection.execute(update(campaign).values(status=CampaignStatus.CANCELLED.value))
+            return False
+
+        standin.slow(0.0, match=meanwhile)
+        if ending == "refused key":
+            standin.answer(401, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+        if ending == "log failed":
+            marked = messages.mark_request
+            calls = []
+
+            def failing(*args: Any, **kwargs: Any) -> int:
+                calls.append(1)
+                if len(calls) == 2:
+                    raise OperationalError("UPDATE message", {}, Exception("disk I/O error"))
+                return marked(*args, **kwargs)
+
+            monkeypatch.setattr(messages, "mark_request", failing)
+        if ending == "ctrl-c after a cancel seen":  # while it writes the rest of the plan, to call it off
+
+            def interrupted(_parts: PlanParts) -> None:
+                raise KeyboardInterrupt
+
+            monkeypatch.setattr(PlanParts, "finish", interrupted)
+
+        made: list[PlanParts] = []  # kept alive here: a connection collected with them would go back to the pool on its own
+        after = PlanParts.after
+
+        def kept(*args: Any, **kwargs: Any) -> PlanParts:
+            made.append(after(*args, **kwargs))
+            return made[-1]
+
+        monkeypatch.setattr(PlanParts, "after", kept)
+
+        @contextmanager
+        def progress(description: str, _total: int | None) -> Iterator[Any]:
+            def advance(_amount: int = 1) -> None:
+                if ending == "ctrl-c" and description == "Sending" and len(standin.mail_sends) >= 3:
+                    raise KeyboardInterrupt
+
+            yield advance
+
+        prepared = campaign_module.prepare_send(engine, config, Path("releases/example.md"), [Path("lists/beat.csv")])
+        try:
+            campaign_module.start(engine, config, prepared, environ={"SENDGRID_API_KEY": standin.api_key}, progress=progress)
+        except BaseException as exc:  # noqa: BLE001 - each ending raises its own error, or none
+            raised: BaseException | None = exc
+        else:
+            raised = None
+        assert len(made) == 1 and engine.pool.checkedout() == 0, f"{ending}: the parts' connection was not given back"
+        left = rows_in_parts(db_url)
+        if ending in ("normal", "cancel seen"):
+            assert left == 0, (ending, left, raised)
+        else:
+            assert left > 0, (ending, raised)
+        assert (raised is None) == (ending in ("normal", "ctrl-c")), (ending, raised)
+    finally:
+        engine.dispose()
+        other.dispose()
