@@ -325,3 +325,45 @@ def test_a_large_send_gives_its_parts_connection_back_however_it_ends(
     finally:
         engine.dispose()
         other.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_forget_after_a_large_send_leaves_no_readable_copy_in_a_40_mb_log(db_url: str, standin: Any) -> None:
+    """Since 498d62f the write-ahead file is copied into the log only past 10,000 pages (40 MB), so
+    after a send of 25,000 it holds some 20 MB of the send's pages. `mailer forget` of a journalist
+    whose row came from a part still folds it back: neither file keeps her address (but in the
+    suppression record) or her name."""
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    path = Path(db_url.removeprefix("sqlite:///"))
+    assert Path(f"{path}-wal").stat().st_size > 10_000_000  # the test is about a long write-ahead file
+    address = "j24999@paper49.example"
+    forgotten = mailer("forget", address, "--yes")
+    assert forgotten.exit_code == 0 and "Another program" not in forgotten.output, forgotten.output
+    on_disk = b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))).lower()
+    assert on_disk.count(address.encode()) == 2 and b'"jo24999"' not in on_disk
+
+
+@pytest.mark.sqlite_only
+def test_the_webhook_s_own_checkpoint_still_applies(db_url: str) -> None:
+    """Every connection to an SQLite log gets checkpoint.AUTOCHECKPOINT (10,000 pages) since 498d62f;
+    `mailer webhook` tunes its own to WAL_PAGES (200 MB), which still wins."""
+    import gc
+    import sys
+
+    from mailer.events import webhook
+    from mailer.store import checkpoint
+
+    engine = connect(db_url)
+    threshold, switch = gc.get_threshold(), sys.getswitchinterval()  # tune_for_ingest sets them for the process
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == checkpoint.AUTOCHECKPOINT
+        webhook.tune_for_ingest(engine)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == webhook.WAL_PAGES
+    finally:
+        engine.dispose()
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        sys.setswitchinterval(switch)
