@@ -367,3 +367,42 @@ def test_the_webhook_s_own_checkpoint_still_applies(db_url: str) -> None:
         gc.unfreeze()
         gc.set_threshold(*threshold)
         sys.setswitchinterval(switch)
+
+
+@pytest.mark.parametrize("first", ["cancel", "resume"])
+def test_a_cancel_and_a_resume_of_a_stopped_large_send_started_together_wait_for_each_other(
+    first: str, tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Review 19r's leftover: a `mailer cancel` writing a stopped send's parts as a `mailer resume`
+    takes its lease might end in "database is locked". Two real processes started together, either
+    first: each waits for the other's writing (or says plainly the other has the send), neither
+    says "locked", and nobody is mailed twice."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+
+    from office_cli import KEY, mailed
+
+    campaign_id = _stopped_half_way(standin)
+    commands = {"cancel": ("cancel", campaign_id), "resume": ("resume", campaign_id, "--yes")}
+    order = [first, "resume" if first == "cancel" else "cancel"]
+    started = []
+    for name in order:
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "mailer", *commands[name]],
+                cwd=tmp_path,
+                env={**os.environ, "SENDGRID_API_KEY": KEY},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        time.sleep(0.1)
+    said = [process.communicate(timeout=120) for process in started]
+    words = " ".join(" ".join(out + err for out, err in said).split())
+    assert "locked" not in words.lower() and "Traceback" not in words, words
+    assert all(process.returncode in (0, 1) for process in started), words
+    assert max(Counter(mailed(standin)).values(), default=1) == 1
