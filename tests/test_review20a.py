@@ -406,3 +406,35 @@ def test_a_cancel_and_a_resume_of_a_stopped_large_send_started_together_wait_for
     assert "locked" not in words.lower() and "Traceback" not in words, words
     assert all(process.returncode in (0, 1) for process in started), words
     assert max(Counter(mailed(standin)).values(), default=1) == 1
+
+
+@pytest.mark.parametrize("after", [0.3, 0.8])
+def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_twice_or_left_out(
+    after: float, tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Promise 1 with the parts of eight requests written together (498d62f): `mailer send` at
+    concurrency 8, SendGrid answering slowly, killed (SIGKILL) part-way; every request that reached
+    SendGrid had its journalists' rows in the log, listed in flight, so `mailer resume` mails every
+    other journalist once and none of those (unknown: their requests were out when it was killed)."""
+    import os
+    import signal
+    import time
+    from collections import Counter
+
+    from office_cli import KEY, mailed
+    from send_fixtures import send_running
+
+    standin.slow(0.4)
+    with send_running(tmp_path, standin, KEY, SEND) as process:
+        time.sleep(after)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    out = {to["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"] for to in p["to"]}
+    standin.reset()
+    standin.validate = False
+    campaign_id = mailer("campaigns").output.splitlines()[-1].split()[0]
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code in (0, 3), resumed.output
+    everyone = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)}
+    assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone - out, 1))
+    assert rows_in_parts(db_url) == 0
