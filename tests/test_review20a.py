@@ -438,3 +438,49 @@ def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_
     everyone = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)}
     assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone - out, 1))
     assert rows_in_parts(db_url) == 0
+
+
+@pytest.mark.sqlite_only
+def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
+    standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer status` of a send of 25,000 stopped half-way, while another program holds the log's
+    write lock (a colleague's cancel or forget of a million journalists writes its parts for 15 s):
+    it waits to write this send's parts first, and after 2 seconds says what it waits for, as a
+    command opening a busy log does, then shows the bar."""
+    import sqlite3
+    import time
+
+    from office_cli import Bars
+
+    from mailer.send import parts
+
+    campaign_id = _stopped_half_way(standin)
+    left = rows_in_parts(db_url)
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+    counted, held = parts._to_write, []
+
+    def then_another_program_writes(*args: Any, **kwargs: Any) -> Any:
+        found = counted(*args, **kwargs)
+        if not held:  # once the log is open and status has counted the parts
+            held.append(True)
+            holder.execute("BEGIN IMMEDIATE")
+
+            def let_go() -> None:
+                time.sleep(3)
+                holder.rollback()
+
+            threading.Thread(target=let_go, daemon=True).start()
+        return found
+
+    monkeypatch.setattr(parts, "_to_write", then_another_program_writes)
+    bars = Bars()
+    monkeypatch.setattr(output, "progress", bars)
+    try:
+        done = mailer("status", campaign_id)
+    finally:
+        holder.close()
+    words = " ".join(done.output.split())
+    assert done.exit_code == 0, words
+    assert "Waiting for the delivery log: another program is using it (Ctrl+C stops)..." in words, words
+    assert [(description, total, sum(steps)) for description, total, steps in bars.bars][:1] == [(WRITING, left, left)]
