@@ -155,7 +155,7 @@ def test_store_an_older_press_mailer_cannot_take_a_lease(db_url: str) -> None:
 
 
 def test_store_refuses_a_log_upgraded_by_a_newer_version(db_url: str) -> None:
-    """A log a newer press-mailer has upgraded is not written to by this one: a clear error, nothing changed."""
+    """A log a newer press-mailer has upgraded is not opened by this one, not even to read: a clear error, nothing changed."""
     engine = connect(db_url)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"UPDATE schema_info SET version = {SCHEMA_VERSION + 1}")
@@ -164,7 +164,8 @@ def test_store_refuses_a_log_upgraded_by_a_newer_version(db_url: str) -> None:
         connect(db_url)
     assert refused.value.message == (
         f"This delivery log was upgraded by a newer press-mailer (log version {SCHEMA_VERSION + 1}; this press-mailer knows up to "
-        f"{SCHEMA_VERSION}), so this one must not write to it."
+        f"{SCHEMA_VERSION}), so this one does not open it, not even to read: it could misread what the newer version wrote, "
+        "or write what that one does not expect."
     )
     assert refused.value.hint == (  # this checkout's folder and pip (newcomer 17 #5)
         f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again."

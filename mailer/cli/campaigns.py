@@ -7,14 +7,16 @@ In Python: ``reports.overview`` behind ``campaigns``, ``send.status.status`` beh
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from mailer import scheduled
-from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
+from mailer.cli import AppContext, CampaignArgument, _waiting_words, main, output, pass_app
 from mailer.counting import counted
 from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject
 from mailer.send.schedule import describe
@@ -302,9 +304,25 @@ def _say_called_off(campaign_id: str, cancelled: Cancelled) -> None:
         output.say(status.unknown_words(cancelled.unknown, campaign_id))
 
 
-def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = False) -> None:
+def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = False, stopped_only: bool = False) -> None:
     """The rows a stopped large send left in parts, written with a bar before the command's own
     work (newcomer 19 #3: seconds of silence at 300,000 journalists); ``send.parts.write_left``."""
     from mailer.send import parts
 
-    parts.write_left(app.engine, campaign_id, progress=output.progress, optional=optional)
+    engine = app.engine
+    # It waits for another program writing to the log before the bar (a colleague's cancel of a
+    # million journalists holds it for 15 s): said after a moment, as opening a busy log says it.
+    waiting = threading.Timer(2.0, lambda: output.note(_waiting_words(app.config.database.url)))
+    waiting.daemon = True
+
+    @contextmanager
+    def writing(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        waiting.cancel()
+        with output.progress(description, total) as advance:
+            yield advance
+
+    waiting.start()
+    try:
+        parts.write_left(engine, campaign_id, progress=writing, optional=optional, stopped_only=stopped_only)
+    finally:
+        waiting.cancel()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.cli import AppContext, main, output, pass_app
+from mailer.cli.campaigns import parts_written
 from mailer.contacts.addresses import typed_key
 from mailer.errors import MailerError
 from mailer.models import shown_subject
@@ -46,6 +47,7 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
         raise MailerError('"" is not an email address: it is empty.', hint="Give the full address, for example jane@example.org")
     source = app.config.source  # the office folder: mailer.toml's, else the current one
     folder = (source.parent if source is not None else Path.cwd()).absolute()
+    parts_written(app, None, optional=True, stopped_only=True)  # her row may wait in a stopped send's parts: with the bar
     found = contact.history(app.engine, key, also=(raw,) if raw != key else (), folder=folder)
     if why is not None and not found.sendings and found.suppression is None:
         raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")

@@ -20,7 +20,7 @@ from mailer.cli.campaigns import parts_written
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, shown_subject
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_subject
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
@@ -431,10 +431,19 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     elif left and sent.outcome.found_nobody:
         # Sent meanwhile by another process (a colleague's resume) while the question waited: not
         # the totals of a send this resume made (newcomer 15 #9: "Accepted: 6", as if it had mailed them).
-        output.say(
-            f"Nothing sent: {'that journalist was' if left == 1 else f'those {left:,} journalists were'} mailed by another "
-            "process (a colleague's resume, or another terminal) while the question waited, so this resume mailed nobody."
-        )
+        # Or called off by `mailer cancel` meanwhile (review 20a: "were mailed" of journalists nobody mailed).
+        skipped = status.status(app.engine, campaign_id, rehearse=False).skipped
+        called_off = min(max(skipped.get(RejectReason.CALLED_OFF.value, 0) - where.skipped.get(RejectReason.CALLED_OFF.value, 0), 0), left)
+        who = "that journalist was" if left == 1 else f"those {left:,} journalists were"
+        cancel = "called off (mailer cancel, in another terminal or by a colleague)"
+        mailed = "mailed by another process (a colleague's resume, or another terminal)"
+        if called_off == left:
+            done = f"{who} {cancel}"
+        elif called_off:
+            done = f"of those {left:,} journalists, {called_off:,} {'was' if called_off == 1 else 'were'} {cancel} and the others {mailed}"
+        else:
+            done = f"{who} {mailed}"
+        output.say(f"Nothing sent: {done} while the question waited, so this resume mailed nobody.")
         output.hint(f"See where it stands with: mailer status {campaign_id}")
         return
     _finish(sent)

@@ -447,6 +447,8 @@ def run(
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
+        if parts is not None and plan is not None:  # the plan's rows in parts hold numbers the message table shows later (review 20a)
+            next_no = max(next_no, plan.last_request_no() + 1)
         created_at = found.created_at if found is not None else None
         scheduled_at = found.scheduled_at if found is not None else None
         if rows or fresh:
@@ -476,28 +478,26 @@ def run(
     requests = cut.from_plan(plan) if fresh and plan is not None else cut.from_rows(rows)
     dispatcher.parts = parts
     try:
-        with _collector_skips_what_exists():
-            dispatcher.dispatch(requests)
-        # The rest of the plan into the message table; a run stopped (Ctrl-C, a refused key, SendGrid
-        # unreachable) leaves it in parts for `mailer resume` (seconds of writing at 300,000 after a
-        # Ctrl-C said nothing: review 19p), except for a cancel given elsewhere, which calls them off.
-        if parts is not None and (not dispatcher.stopping or dispatcher.cancelled_elsewhere is not None):
-            parts.finish()
+        try:
+            with _collector_skips_what_exists():
+                dispatcher.dispatch(requests)
+            # The rest of the plan into the message table; a run stopped (Ctrl-C, a refused key, SendGrid
+            # unreachable) leaves it in parts for `mailer resume` (seconds of writing at 300,000 after a
+            # Ctrl-C said nothing: review 19p), except for a cancel given elsewhere, which calls them off.
+            if parts is not None and (not dispatcher.stopping or dispatcher.cancelled_elsewhere is not None):
+                parts.finish()
+        finally:  # however the run ends, before ``_finish`` below (tests/test_review20a.py, each ending)
+            if parts is not None:
+                parts.close()
     except SQLAlchemyError as exc:
         # The log failed (full disk, lost server): stop. Requests that left stay listed in flight
         # and their rows become `unknown` on resume; the rest stay planned. Try to record that much.
         with contextlib.suppress(SQLAlchemyError):
-            if parts is not None:
-                parts.close()
             _finish(engine, held, interrupted=False, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise failures.during_send(exc, engine.url.render_as_string(hide_password=True), campaign_id) from exc
     except BaseException:  # what is left waits in parts, counted as planned (``_finish``)
-        if parts is not None:
-            parts.close()
         _finish(engine, held, interrupted=dispatcher.interrupted, recovered=recovered, cancel=dispatcher.cancelled_elsewhere)
         raise
-    if parts is not None:
-        parts.close()
     # Only requests handed to a worker whose answer was never logged stay listed in flight: one
     # listed by a round but never handed over (Ctrl-C between the commit and the hand-over) never
     # left, and listed it would be marked unknown by the next run.

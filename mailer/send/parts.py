@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.send import lease
-from mailer.store import plan_parts
+from mailer.store import campaigns, plan_parts
 from mailer.store.upgrade import Progress
 from mailer.transport.base import Request
 
@@ -116,24 +116,42 @@ class PlanParts:
         return self._open
 
 
-def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, optional: bool = False) -> int:
+def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, optional: bool = False, stopped_only: bool = False) -> int:
     """Write the parts a stopped run left (of one campaign, or of every one: ``None``) into the
     message table, in one transaction, showing ``progress`` (``WRITING``) as the run's plan bar
     does; how many rows. The command that then takes the campaign (resume, cancel, status's
     rehearsal, forget) finds them written: it used to write them itself, seconds of silence at
-    300,000 journalists (newcomer 19 #3). A campaign a process drives right now is left to it.
+    300,000 journalists (newcomer 19 #3). A campaign a process drives right now is left to it;
+    of every one, only with ``stopped_only`` (`mailer contact`; forget erases her row wherever it waits).
     ``optional``: a log this user may only read (a reporting account) writes nothing, quietly."""
     try:
         with engine.begin() as connection:
-            rows = plan_parts.rows_left(connection, campaign_id)
-            if not rows or (campaign_id is not None and lease.driving(connection, campaign_id, now=datetime.now(UTC)) is not None):
+            if not _to_write(connection, campaign_id, stopped_only=stopped_only)[1]:  # nothing to lock for (beside a running send)
+                return 0
+            plan_parts.lock(connection)  # a log this user may only read raises here, before the bar (review 20a)
+            chosen, rows = _to_write(connection, campaign_id, stopped_only=stopped_only)  # again, under the lock
+            if not rows:
                 return 0
             with progress(WRITING, rows) as advance:
-                return plan_parts.write_all(connection, campaign_id, advance=advance)
+                return sum(plan_parts.write_all(connection, each, advance=advance) for each in chosen)
     except SQLAlchemyError:
         if optional:
             return 0
         raise
+
+
+def _to_write(connection: Connection, campaign_id: str | None, *, stopped_only: bool) -> tuple[list[str | None], int]:
+    """The campaigns ``write_left`` writes the parts of (``None``: all) and their rows: none a process drives right now."""
+    now = datetime.now(UTC)
+    chosen: list[str | None] = [campaign_id]
+    if campaign_id is None and stopped_only:
+        waiting = plan_parts.unfinished(connection)
+        driven = campaigns.driven(connection, waiting, now=now) if waiting else set()
+        chosen = [each for each in waiting if each not in driven]
+    rows = sum(plan_parts.rows_left(connection, each) for each in chosen)
+    if rows and campaign_id is not None and lease.driving(connection, campaign_id, now=now) is not None:
+        return [], 0
+    return chosen, rows
 
 
 def waiting(engine: Engine, campaign_id: str) -> int:

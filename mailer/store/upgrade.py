@@ -369,7 +369,8 @@ def upgrade(connection: Connection, *, progress: Progress | None = None) -> int:
     if found is not None and found > SCHEMA_VERSION:
         raise StoreError(
             f"This delivery log was upgraded by a newer press-mailer (log version {found}; this press-mailer knows up to "
-            f"{SCHEMA_VERSION}), so this one must not write to it.",
+            f"{SCHEMA_VERSION}), so this one does not open it, not even to read: it could misread what the newer version wrote, "
+            "or write what that one does not expect.",
             hint=f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again.",
         )
     start = SCHEMA_VERSION if found is None else found
