@@ -10,6 +10,7 @@ and cancel, forget and another send of the same release see every journalist of 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections import Counter
@@ -302,4 +303,7 @@ def test_two_sends_of_the_release_started_at_once_mail_each_journalist_once(tmp_
     assert in_parts == 0 and rows == ROWS, (rows, in_parts)  # one plan, wholly in the log
     codes = sorted(code for code, _ in ends)
     assert codes == [0, 1], ends
-    assert "Nothing sent: all 25,000 journalists of this send were mailed by" in " ".join(out for code, out in ends if code == 1)
+    refused = " ".join(" ".join(out.split()) for code, out in ends if code == 1)
+    # All 25,000 when it planned before the first logged its plan; those not in the first's first
+    # commit (its parts are not read when planning: the question counts them as new) when after.
+    assert re.search(r"Nothing sent: all [\d,]+ journalists of this send were mailed by .* Nothing was logged\.", refused), refused
