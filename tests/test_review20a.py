@@ -432,12 +432,31 @@ def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_
     out = {to["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"] for to in p["to"]}
     standin.reset()
     standin.validate = False
+    answered = _addresses_in(db_url, "accepted")  # the killed send logged SendGrid's answer
     campaign_id = mailer("campaigns").output.splitlines()[-1].split()[0]
     resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code in (0, 3), resumed.output
     everyone = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)}
-    assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone - out, 1))
+    # Every request out when the send was killed is unknown to the resume, never mailed again; so is
+    # one listed in flight whose body the stand-in had not wholly read yet (a loaded machine).
+    unknown = _addresses_in(db_url, "unknown")
+    assert out <= answered | unknown, "a journalist whose request was out was neither accepted nor left unknown"
+    assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone - answered - unknown, 1))
     assert rows_in_parts(db_url) == 0
+
+
+def _addresses_in(db_url: str, state: str) -> set[str]:
+    from sqlalchemy import select
+
+    from mailer.store import connect
+    from mailer.store.schema import message
+
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            return {str(email).lower() for email in connection.scalars(select(message.c.email).where(message.c.state == state))}
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.sqlite_only
