@@ -336,7 +336,9 @@ def test_fix15b_a_late_cancel_stops_a_send_still_handing_it_over_in_another_term
     states = log_states(store, campaign_id)
     called_off = {address for address, (state, reason) in states.items() if reason == "called off"}
     assert len(reached) + len(called_off) == RECIPIENTS == len(states)
-    assert f"the {len(called_off)} journalists it had not handed over are called off and will not be mailed" in err, err
+    off = len(called_off)
+    said = f"the {off} journalist it had not handed over is" if off == 1 else f"the {off} journalists it had not handed over are"
+    assert f"{said} called off and will not be mailed" in err, err
     assert f"SendGrid may still send the emails of the {len(reached)} journalists it holds" in err, err
     code, _, err = finish(start(office, standin, "resume", campaign_id, "--yes"))
     assert code == 1 and "cannot be resumed" in err, err
@@ -367,6 +369,7 @@ def test_fix15b_a_cancel_in_time_stops_a_send_still_handing_it_over_in_another_t
     assert {state for address, (state, _) in states.items() if address not in reached} == {"planned"}
     assert f"Accepted: 0 failed: 0 unknown: 0 not sent yet: 0 skipped: 8 cancelled: {RECIPIENTS}" in out, out
     assert f"SendGrid discards the emails of the {len(reached)} journalists it holds" in err, err
-    assert f"the {RECIPIENTS - len(reached)} journalists not handed over will not be mailed" in err, err
+    unsent = RECIPIENTS - len(reached)
+    assert f"the {unsent} journalist{'' if unsent == 1 else 's'} not handed over will not be mailed" in err, err
     shown = json.loads(finish(start(office, standin, "status", campaign_id, "--json"))[1])
     assert shown["status"] == "cancelled" and shown["counts"]["accepted"] == 0, shown

@@ -762,8 +762,8 @@ def _cancelled_elsewhere(campaign_id: str, cancel: campaigns.CancelAsked, outcom
     asked = f" at {schedule.describe(cancel.late)}" if cancel.late is not None else ""
     return SendError(
         f"A cancel of {campaign_id} was asked {where}{asked}, less than 10 minutes before its time, so this send "
-        f"stopped handing it to SendGrid: the {counted(outcome.called_off, 'journalist')} it had not handed over are "
-        f"called off and will not be mailed. SendGrid may still send the emails of the {counted(held, 'journalist')} "
+        f"stopped handing it to SendGrid: the {counted(outcome.called_off, 'journalist')} it had not handed over "
+        f"{'is' if outcome.called_off == 1 else 'are'} called off and will not be mailed. SendGrid may still send the emails of the {counted(held, 'journalist')} "
         f"it holds{at}, as the cancel may come too late for them.",
         hint=f"{status}   (a new send of this release reaches those called off)",
     )
