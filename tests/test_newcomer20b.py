@@ -1,0 +1,44 @@
+"""Newcomer 20b: a team of two press officers on two computers sharing one PostgreSQL log, with
+the signed webhook, from the README alone. Each test is a finding a user would notice, and failed
+before its fix (session 20)."""
+
+from __future__ import annotations
+
+from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, sg_event, signed_headers
+from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
+
+from mailer.config import Config, WebhookConfig
+from mailer.events import webhook
+from mailer.store import connect
+from mailer.store.upgrade import SCHEMA_VERSION
+
+# -- 1. A webhook started before a colleague's newer press-mailer upgraded the log kept writing ----
+
+
+def test_a_running_webhook_stops_storing_once_a_newer_press_mailer_upgraded_the_log(db_url: str) -> None:
+    """The office's `mailer webhook` runs all day on the old press-mailer. Ana updates hers and
+    her first command upgrades the shared log; from then on every command of the old version
+    refuses the log (README, Team setup), but the webhook, started before, went on writing SendGrid's
+    events into it with the old code, answering 200: the events were stored the old way in a log
+    the new version reads its own way. It answers 503 now (SendGrid retries for 24 hours), says why
+    on its terminal and on /healthz, and stores nothing until it is updated and restarted."""
+    engine = connect(db_url)
+    add_campaign(engine, "2026-02-19-wetlands")
+    key = add_message(engine, "2026-02-19-wetlands", "ana@daily.example")
+    client = TestClient(webhook.create_app(config=Config(webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY)), engine=engine))
+    first = body([sg_event("delivered", "ana@daily.example", key=key, campaign_id="2026-02-19-wetlands", at=T0 + 5)])
+    assert client.post("/sendgrid/events", content=first, headers=signed_headers(first)).status_code == 200
+    newer = create_engine(db_url)  # Ana's newer press-mailer upgrades the log
+    with newer.begin() as connection:
+        connection.execute(text("UPDATE schema_info SET version = :v"), {"v": SCHEMA_VERSION + 1})
+    newer.dispose()
+    later = body([sg_event("open", "ana@daily.example", key=key, campaign_id="2026-02-19-wetlands", at=T0 + 60)])
+    answer = client.post("/sendgrid/events", content=later, headers=signed_headers(later))
+    assert answer.status_code == 503, answer.text
+    assert "upgraded by a newer press-mailer" in answer.json()["error"], answer.text
+    assert "restart mailer webhook" in answer.json()["error"], answer.text
+    assert event_count(engine) == 1
+    health = client.get("/healthz")
+    assert health.status_code == 503, health.text
+    assert "upgraded by a newer press-mailer" in health.json()["error"], health.text
