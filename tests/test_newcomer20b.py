@@ -4,7 +4,12 @@ before its fix (session 20)."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+from typing import Any
+
 from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, sg_event, signed_headers
+from office_cli import SEND, campaign_of, mailer, office
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
@@ -42,3 +47,32 @@ def test_a_running_webhook_stops_storing_once_a_newer_press_mailer_upgraded_the_
     health = client.get("/healthz")
     assert health.status_code == 503, health.text
     assert "upgraded by a newer press-mailer" in health.json()["error"], health.text
+
+
+# -- 2. A follow-up's skipped.csv named "CAMPAIGN:18", a log number, as where the row came from ----
+
+
+def test_a_follow_up_dry_runs_skipped_file_names_the_list_row_each_journalist_came_from(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Officer B plans a follow-up of a release with --dry-run and opens skipped.csv to see who is
+    left out: its `source` column read "2026-12-01-census:18", as if from row 18 of a list named
+    after the campaign (the list had 7 rows; 18 is the log's own number for the original email).
+    It reads "lists/beat.csv:3 (follow-up of CAMPAIGN)" now, as `mailer report --kind recipients`
+    and `mailer contact` already say it."""
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    original = campaign_of(sent)
+    added = mailer("suppressions", "add", "ben@gazette.example", "--reason", "asked by phone")
+    assert added.exit_code == 0, added.output
+    release = (tmp_path / "releases" / "example.md").read_text(encoding="utf-8")
+    (tmp_path / "releases" / "reminder.md").write_text(
+        release.replace("Riverbend Beekeepers count", "Reminder: Riverbend Beekeepers count"), encoding="utf-8"
+    )
+    planned = mailer("send", "releases/reminder.md", "--follow-up", original, "--who", "not-opened", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    (skipped,) = (tmp_path / "out" / "outbox").glob("*/skipped.csv")
+    rows = list(csv.reader(skipped.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows == [
+        ["email", "reason", "detail", "source"],
+        ["ben@gazette.example", "suppressed", "manual (asked by phone)", f"lists/beat.csv:3 (follow-up of {original})"],
+    ], rows
