@@ -76,3 +76,39 @@ def test_a_follow_up_dry_runs_skipped_file_names_the_list_row_each_journalist_ca
         ["email", "reason", "detail", "source"],
         ["ben@gazette.example", "suppressed", "manual (asked by phone)", f"lists/beat.csv:3 (follow-up of {original})"],
     ], rows
+
+
+# -- 3. A forget on one computer left a colleague's dry-run files naming the journalist, silently --
+
+
+def test_forget_names_the_dry_run_folders_of_a_colleagues_computer_it_could_not_reach(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """Two officers share one log. Ben makes a dry run on his computer: its .eml files and request
+    body name Ana. Ana then asks to be forgotten, and Ana's colleague runs `mailer forget` on the
+    other computer: it erased the log and its own folders, and said nothing of Ben's outbox, which
+    the log lists but which is not on this computer: Ben's files kept Ana's name and address, and
+    nobody knew. It names that folder now, and the same forget run on Ben's computer erases them."""
+    ben, ada = tmp_path / "ben", tmp_path / "ada"
+    office(ben, standin, db_url)
+    office(ada, standin, db_url)
+    monkeypatch.chdir(ben)
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    away = tmp_path / "ben-computer"
+    ben.rename(away)  # Ben's folder is on his computer, not this one
+    monkeypatch.chdir(ada)
+    forgot = mailer("forget", "ana@daily.example", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    words = " ".join(forgot.output.split())
+    outbox = ben.resolve() / "out" / "outbox"
+    assert (
+        f"Warning: 1 folder where dry runs or mailer show wrote emails with this log is not on this computer (a colleague's, "
+        f"or deleted since), so its files naming the address were not erased: {outbox}. "
+        "Run mailer forget ana@daily.example --yes again on the computer that has it: it erases the files there."
+    ) in words, forgot.output
+    away.rename(ben)
+    monkeypatch.chdir(ben)
+    again = mailer("forget", "ana@daily.example", "--yes")
+    assert again.exit_code == 0, again.output
+    assert not [path for path in outbox.rglob("*") if path.is_file() and b"ana@daily.example" in path.read_bytes()]
