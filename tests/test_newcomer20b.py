@@ -5,9 +5,15 @@ before its fix (session 20)."""
 from __future__ import annotations
 
 import csv
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eventlog import T0, TEST_PUBLIC_KEY, add_campaign, add_message, body, event_count, sg_event, signed_headers
 from office_cli import SEND, campaign_of, mailer, office
 from sqlalchemy import create_engine, text
@@ -112,3 +118,67 @@ def test_forget_names_the_dry_run_folders_of_a_colleagues_computer_it_could_not_
     again = mailer("forget", "ana@daily.example", "--yes")
     assert again.exit_code == 0, again.output
     assert not [path for path in outbox.rglob("*") if path.is_file() and b"ana@daily.example" in path.read_bytes()]
+
+
+# -- 4. README: how to rehearse the signed webhook (the stand-in posts no events) --------------------
+
+
+def _rehearsal_script() -> str:
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    after = text[text.index("**Rehearsing the signed webhook.**") :]
+    return after[after.index("```python\n") + len("```python\n") : after.index("```\n", after.index("```python\n") + 10)]
+
+
+@pytest.mark.slow
+def test_the_readmes_webhook_rehearsal_script_signs_events_the_webhook_takes(tmp_path: Path, db_url: str) -> None:
+    """A team rehearsing the signed webhook had no word in the README on how to sign events as
+    SendGrid does (the stand-in posts none, SendGrid's key is SendGrid's). The README's script
+    makes a key pair, prints the verification_key line, and posts a file of events signed: a
+    `mailer webhook` with that key stores them, and refuses the file changed after signing."""
+    script = tmp_path / "rehearse_webhook.py"
+    script.write_text(_rehearsal_script(), encoding="utf-8")
+    made = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+    (line,) = made.stdout.splitlines()
+    assert line.startswith('verification_key = "MFkw'), line
+    engine = connect(db_url)
+    add_campaign(engine, "2026-02-19-wetlands")
+    key = add_message(engine, "2026-02-19-wetlands", "ana@daily.example")
+    events = tmp_path / "events.json"
+    events.write_bytes(body([sg_event("open", "ana@daily.example", key=key, campaign_id="2026-02-19-wetlands", at=T0 + 60)]))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n[webhook]\nport = {port}\n{line}\n', encoding="utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "webhook"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/sendgrid/events"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        posted = subprocess.run(
+            [sys.executable, str(script), str(events), url], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert posted.returncode == 0, posted.stderr
+        assert posted.stdout.splitlines()[1].startswith('200 {"received":1,"added":1'), posted.stdout
+        events.write_bytes(events.read_bytes().replace(b'"open"', b'"click"'))
+        script.write_text(
+            _rehearsal_script()
+            .replace("body = Path(sys.argv[1]).read_bytes()", "body = Path(sys.argv[1]).read_bytes().replace(b'click', b'open')", 1)
+            .replace("data=body", "data=Path(sys.argv[1]).read_bytes()", 1),
+            encoding="utf-8",
+        )
+        forged = subprocess.run(
+            [sys.executable, str(script), str(events), url], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert forged.stdout.splitlines()[1].startswith("403 "), forged.stdout + forged.stderr
+        assert event_count(engine) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
