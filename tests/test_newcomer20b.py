@@ -182,3 +182,37 @@ def test_the_readmes_webhook_rehearsal_script_signs_events_the_webhook_takes(tmp
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# -- 5. The recipients report did not say who unsubscribed or marked the release as spam -----------
+
+
+def test_the_recipients_report_names_who_unsubscribed_and_who_marked_it_as_spam(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """After the release, the summary said "Unsubscribed 1" and "Marked as spam 1", but the
+    recipients report (CSV, XLSX, HTML), one row per journalist, showed both journalists as plain
+    "delivered": to learn who, the officer had to go through `mailer suppressions list` or each
+    `mailer contact`. Its rows now say "yes" under "unsubscribed" and "marked as spam"."""
+    beat = "Email,First Name\nana@daily.example,Ana\nben@gazette.example,Ben\ncleo@radio.example,Cleo\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_of(sent)
+    engine = connect(db_url)
+    with engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT email, message_key FROM message WHERE campaign_id = :c"), {"c": campaign_id}).all())
+    engine.dispose()
+    now = int(time.time())
+    events = [sg_event("delivered", email, key=keys[email], campaign_id=campaign_id, at=now) for email in keys]
+    events.append(sg_event("unsubscribe", "ben@gazette.example", key=keys["ben@gazette.example"], campaign_id=campaign_id, at=now + 60))
+    events.append(sg_event("spamreport", "cleo@radio.example", key=keys["cleo@radio.example"], campaign_id=campaign_id, at=now + 90))
+    (tmp_path / "events.json").write_bytes(body(events))
+    imported = mailer("events", "import", "events.json")
+    assert imported.exit_code == 0, imported.output
+    report = mailer("report", campaign_id, "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert report.exit_code == 0, report.output
+    rows = {row["email"]: row for row in csv.DictReader(report.stdout.splitlines())}
+    assert [(rows[e]["delivery"], rows[e]["unsubscribed"], rows[e]["marked as spam"]) for e in sorted(rows)] == [
+        ("delivered", "", ""),
+        ("delivered", "yes", ""),
+        ("delivered", "", "yes"),
+    ], report.stdout

@@ -261,6 +261,8 @@ DROP_ORDER = {
         "first_event",
         "bounce_reason",
         "bounce_classification",
+        "marked_as_spam",  # newcomer 20b #5: the summary's counts by name; the CSV and --wide keep them
+        "unsubscribed",
         "opens",
         "clicks",
         "name",

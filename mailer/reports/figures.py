@@ -474,6 +474,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", lambda a: BOUNCE_WORDS.get(a.bounce_type or "", a.bounce_type or "")),
         ("bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce reason", lambda a: a.bounce_reason or ""),
+        # Who the summary's "Unsubscribed" and "Marked as spam" are (newcomer 20b #5).
+        ("unsubscribed", lambda a: "yes" if a.unsubscribed else ""),
+        ("marked as spam", lambda a: "yes" if a.spam_report else ""),
         ("why skipped or failed", lambda a: a.detail or ""),
         ("list and row", lambda a: a.source or ""),
     ),
