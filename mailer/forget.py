@@ -196,6 +196,9 @@ class Erasure:
     written: ErasedFiles  # the files `mailer show -o` wrote elsewhere that named them
     lists: tuple[Path, ...]  # press lists the log names that still hold the address (yours to edit)
     reports: tuple[Path, ...]  # report files in out/reports that mention it (yours to delete)
+    # Folders the log noted a dry run or `mailer show` writing to that are not on this computer (a
+    # colleague's, sharing the log, or deleted since): their files were not looked at (newcomer 20b #3).
+    elsewhere: tuple[Path, ...] = ()
 
     @property
     def found_nowhere(self) -> bool:
@@ -243,6 +246,8 @@ def erase(
     erased_folders = tuple(
         (folder, erase_files(done.address, folder, proofs=done.proofs, values=done.values)) for folder in written_folders if folder.is_dir()
     )
+    # The log is shared: a colleague's dry runs are on their computer, where this forget cannot reach.
+    elsewhere = tuple(folder for folder in dict.fromkeys(path.resolve() for path in noted) if not folder.is_dir())
     erased_pages = erase_pages(pages, others=others)  # a page made for them is deleted whatever it holds
     forget_pages(engine, done.address, erased_pages)  # and its note dropped: only those deleted (review 15s #4)
     erased_written = erase_written(done.address, shown_files, proofs=done.proofs)
@@ -259,6 +264,7 @@ def erase(
         written=erased_written,
         lists=tuple(lists_naming(done.address, logged)),
         reports=tuple(path for folder in report_folders for path in exports_mentioning(done.address, folder)),
+        elsewhere=elsewhere,
     )
 
 

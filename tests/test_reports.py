@@ -183,6 +183,8 @@ def test_reports_recipients_one_row_per_journalist(log: Engine) -> None:
         "bounce": "",
         "bounce_classification": "",
         "bounce_reason": "",
+        "unsubscribed": "",
+        "marked_as_spam": "",
         "why_skipped_or_failed": "",
         "list_and_row": "lists/press.csv:2",
     }

@@ -237,6 +237,8 @@ def test_report_terminal_120_keeps_more_and_wide_keeps_all(river: Engine) -> Non
         "bounce",
         "bounce classification",
         "bounce reason",
+        "unsubscribed",
+        "marked as spam",
         "why skipped or failed",
         "list and row",
     ]
@@ -266,7 +268,7 @@ def test_report_xlsx_typed_cells_and_autofilter(river: Engine) -> None:
     sheet = load_workbook("r.xlsx").active
     header = [c.value for c in sheet[1]]
     assert header[5] == "first event (UTC)"
-    assert sheet.auto_filter.ref == "A1:O10"
+    assert sheet.auto_filter.ref == "A1:Q10"
     assert sheet.freeze_panes == "A2"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     first = rows[LONG][5]

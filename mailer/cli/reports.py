@@ -261,6 +261,8 @@ DROP_ORDER = {
         "first_event",
         "bounce_reason",
         "bounce_classification",
+        "marked_as_spam",  # newcomer 20b #5: the summary's counts by name; the CSV and --wide keep them
+        "unsubscribed",
         "opens",
         "clicks",
         "name",
@@ -483,6 +485,15 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         )
     for folder, in_folder in erasure.folders:
         _say_erased_files(folder, in_folder)
+    if erasure.elsewhere:  # newcomer 20b #3: a colleague's dry runs, silently left holding the journalist
+        count = len(erasure.elsewhere)
+        listed = ", ".join(str(path) for path in erasure.elsewhere)
+        output.warn(
+            f"{counted(count, 'folder')} where dry runs or mailer show wrote emails with this log {'is' if count == 1 else 'are'} "
+            f"not on this computer (a colleague's, or deleted since), so {'its' if count == 1 else 'their'} files naming "
+            f"the address were not erased: {listed}. Run mailer forget {done.address} --yes again on the computer that has "
+            f"{'it' if count == 1 else 'them'}: it erases the files there."
+        )
     _say_erased_pages(erasure.pages, done.address)
     _say_erased_written(erasure.written)
     erased = [*(in_folder for _, in_folder in erasure.folders), erasure.pages, erasure.written]
@@ -515,6 +526,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                     "changed": [str(p) for e in erased for p in e.changed],
                 },
                 "report_files": [str(path) for path in left],
+                "folders_not_here": [str(path) for path in erasure.elsewhere],
                 "list_files": [str(path) for path in named],
             }
         )

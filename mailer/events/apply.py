@@ -22,7 +22,7 @@ mailed after saying stop cannot be (the bulk-sender rules, SENDGRID.md).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -143,15 +143,19 @@ def store_staged(
     quarantined: Sequence[Quarantined] = (),
     links: dict[str, message_store.MessageLink] | None = None,
     writer: AbstractContextManager[object] | None = None,
+    check: Callable[[Connection], None] | None = None,
 ) -> Applied:
     """The second half of ``apply``: store a batch ``stage`` looked up, in one transaction, holding ``writer`` throughout.
 
     The webhook stages a request's events on the thread that parsed them and stores them on
     another, so one request's look-ups overlap another's write. ``links`` must be the dict
-    ``stage`` was given; it is cleared if storing fails.
+    ``stage`` was given; it is cleared if storing fails. ``check`` runs first in the transaction
+    and may raise to store nothing (the webhook's ``upgrade.refuse_newer``).
     """
     try:
         with writer if writer is not None else nullcontext(), engine.begin() as connection:
+            if check is not None:
+                check(connection)
             ingest = Ingest(connection, source=source, block_threshold=block_threshold, now=now, links=links)
             ingest.write(staged)
             ingest.quarantine(quarantined)

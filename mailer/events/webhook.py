@@ -39,7 +39,7 @@ try:
 except ImportError:  # Windows: SQLite's own locking only
     fcntl = None  # type: ignore[assignment]
 from pydantic import SecretStr
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -50,12 +50,13 @@ from starlette.routing import Route
 
 from mailer import events, unsubscribe
 from mailer.config import Config
-from mailer.errors import ConfigError, SignatureError
+from mailer.errors import ConfigError, SignatureError, StoreError
 from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
 from mailer.store import failures
 from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
+from mailer.store.upgrade import refuse_newer
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "log_requests", "public_path", "tune_for_ingest"]
 
@@ -215,6 +216,7 @@ def create_app(
             quarantined=batch.quarantined,
             links=links,
             writer=writer,
+            check=refuse_newer,
         )
 
     async def receive_events(request: Request) -> JSONResponse:
@@ -263,6 +265,12 @@ def create_app(
             # at once made the one holding the turn to write wait longer for it after each statement.
             staged = look_up(batch)
             applied = await run_in_threadpool(store_batch, staged, batch, clock())
+        except StoreError as exc:  # a newer press-mailer upgraded the log since this one started (newcomer 20b #1)
+            log.error("could not store %s: %s %s", _events(len(batch.events)), exc.message, _RESTART)
+            _log_request(
+                request, 503, len(body), started, f"{_events(len(batch.events))} not stored: the delivery log is a newer version's"
+            )
+            return _answer(503, f"{exc.message} {_RESTART}")
         except SQLAlchemyError as exc:
             # In words, never the class name alone (newcomer 17 #4: "ProgrammingError" for a login that may not write).
             log.error("could not store %s: %s (SendGrid will retry)", _events(len(batch.events)), failures.reason(exc))
@@ -299,6 +307,8 @@ def create_app(
             await run_in_threadpool(_ping, engine)
         except SQLAlchemyError:
             return _answer(503, "The delivery log cannot be reached.")
+        except StoreError as exc:
+            return _answer(503, f"{exc.message} {_RESTART}")
         return JSONResponse({"status": "ok", "signed": public_key is not None})
 
     routes = [
@@ -552,7 +562,15 @@ def _answer(status: int, message: str, headers: dict[str, str] | None = None) ->
 
 def _ping(engine: Engine) -> None:
     with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+        refuse_newer(connection)
+
+
+# What a webhook of an older press-mailer than the log's says: it stores nothing until restarted
+# updated, and SendGrid keeps the batches it answered 503 for 24 hours (newcomer 20b #1).
+_RESTART = (
+    "Update press-mailer on this computer to your colleagues' version, then restart mailer webhook: "
+    "SendGrid posts the events again for 24 hours, so none is lost meanwhile."
+)
 
 
 def _events(count: int) -> str:

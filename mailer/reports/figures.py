@@ -39,6 +39,7 @@ from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports as event_store
+from mailer.store import follow_ups as follow_up_store
 from mailer.store import messages as message_store
 from mailer.store import plan_parts, snapshot
 from mailer.store.campaigns import Campaign
@@ -473,6 +474,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("bounce", lambda a: BOUNCE_WORDS.get(a.bounce_type or "", a.bounce_type or "")),
         ("bounce classification", lambda a: a.bounce_classification or ""),
         ("bounce reason", lambda a: a.bounce_reason or ""),
+        # Who the summary's "Unsubscribed" and "Marked as spam" are (newcomer 20b #5).
+        ("unsubscribed", lambda a: "yes" if a.unsubscribed else ""),
+        ("marked as spam", lambda a: "yes" if a.spam_report else ""),
         ("why skipped or failed", lambda a: a.detail or ""),
         ("list and row", lambda a: a.source or ""),
     ),
@@ -602,42 +606,16 @@ def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> d
     original = follow_up.get("of") if isinstance(follow_up, dict) else None
     if isinstance(original, str):
         prefix = f"{original}:"
-        rows = _list_rows(connection, original)
+        came_from = follow_up_store.list_row_of(connection, original)
         shown_source = base["list and row"]
 
         def source(a: MessageActivity) -> Any:
             if a.source and a.source.startswith(prefix):
-                key = a.source.removeprefix(prefix)
-                if key.isdigit():
-                    came_from = rows.get(key)
-                    return f"{came_from} (follow-up of {original})" if came_from else f"follow-up of {original}"
+                return came_from(a.source)
             return shown_source(a)
 
         cells["list and row"] = source
     return cells
-
-
-def _list_rows(connection: Connection, campaign_id: str, depth: int = 0) -> dict[str, str | None]:
-    """Each message of a campaign by its id (as text) -> the list file and row it came from. Of a
-    follow-up, whose rows name "<campaign it followed>:<message id>", that campaign's list row, up
-    the chain (review 16r #1: a follow-up of a follow-up read "2026-12-01-example:2", a log number,
-    as row 2 of a list named after the first campaign)."""
-    rows = message_store.sources(connection, campaign_id)
-    found = campaign_store.get(connection, campaign_id) if depth < 50 else None  # a chain, never a loop
-    follow_up = found.filters.get("follow_up") if found is not None else None
-    parent = follow_up.get("of") if isinstance(follow_up, dict) else None
-    if not isinstance(parent, str):
-        return rows
-    prefix = f"{parent}:"
-    if not any(source and source.startswith(prefix) for source in rows.values()):
-        return rows
-    above = _list_rows(connection, parent, depth + 1)
-    return {
-        key: above.get(source.removeprefix(prefix))
-        if source and source.startswith(prefix) and source.removeprefix(prefix).isdigit()
-        else source
-        for key, source in rows.items()
-    }
 
 
 def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:

@@ -46,7 +46,7 @@ from mailer.send.parts import PlanParts
 from mailer.send.plan import Plan
 from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find, late_cancel_words, unanswered_cancel_words, unknown_words
-from mailer.store import campaigns, checkpoint, folders, messages, plan_parts
+from mailer.store import campaigns, checkpoint, folders, follow_ups, messages, plan_parts
 from mailer.store.failures import in_words
 from mailer.transport.base import Transport
 from mailer.transport.dryrun import DryRunTransport, file_size
@@ -819,6 +819,12 @@ def _send(
         sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)
         files = plan.contact_list.files if plan is not None else ()
+        follow_up = found.filters.get("follow_up")
+        original = follow_up.get("of") if isinstance(follow_up, dict) else None
+        if isinstance(original, str):  # its rows' source is "<original>:<message id>", a log number (newcomer 20b #2)
+            with engine.connect() as connection:
+                came_from = follow_ups.list_row_of(connection, original)
+            skipped = [replace(m, source=came_from(m.source)) for m in skipped]
         skipped_file = transport.write_skipped(campaign_id, skipped, delimiter=files[0].delimiter if files else ",")
     with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(

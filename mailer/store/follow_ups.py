@@ -8,7 +8,7 @@ opens by people only), and "bounced" is ``models.BOUNCED`` as every report count
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +16,12 @@ import msgspec
 from sqlalchemy import Connection, Text, cast, func, select
 
 from mailer.models import BOUNCED, Delivery, Mode
+from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports
+from mailer.store import messages as message_store
 from mailer.store.schema import campaign, event, message
 
-__all__ = ["Journalist", "bounced_since", "has_events", "journalists", "reach"]
+__all__ = ["Journalist", "bounced_since", "has_events", "journalists", "list_row_of", "list_rows", "reach"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +128,45 @@ def reach(connection: Connection, campaign_ids: Collection[str]) -> tuple[int, i
         .where(event.c.campaign_id.in_(ids), event_reports.OPENED_BY_PERSON)
     )
     return int(connection.scalar(delivered) or 0), int(connection.scalar(opened) or 0)
+
+
+def list_rows(connection: Connection, campaign_id: str, depth: int = 0) -> dict[str, str | None]:
+    """Each message of a campaign by its id (as text) -> the list file and row it came from. Of a
+    follow-up, whose rows name "<campaign it followed>:<message id>", that campaign's list row, up
+    the chain (review 16r #1: a follow-up of a follow-up read "2026-12-01-example:2", a log number,
+    as row 2 of a list named after the first campaign)."""
+    rows = message_store.sources(connection, campaign_id)
+    found = campaign_store.get(connection, campaign_id) if depth < 50 else None  # a chain, never a loop
+    follow_up = found.filters.get("follow_up") if found is not None else None
+    parent = follow_up.get("of") if isinstance(follow_up, dict) else None
+    if not isinstance(parent, str):
+        return rows
+    prefix = f"{parent}:"
+    if not any(source and source.startswith(prefix) for source in rows.values()):
+        return rows
+    above = list_rows(connection, parent, depth + 1)
+    return {
+        key: above.get(source.removeprefix(prefix))
+        if source and source.startswith(prefix) and source.removeprefix(prefix).isdigit()
+        else source
+        for key, source in rows.items()
+    }
+
+
+def list_row_of(connection: Connection, original: str) -> Callable[[str], str]:
+    """For the rows of a follow-up of ``original``: a source as the log keeps it ("<original>:<message
+    id>") -> where the journalist came from, "lists/beat.csv:3 (follow-up of ORIGINAL)", as the
+    recipients report, `mailer contact` and a dry run's skipped.csv say it; any other source as it is
+    (newcomer 16 #6; newcomer 20b #2: skipped.csv read "2026-12-01-census:18")."""
+    prefix = f"{original}:"
+    rows = list_rows(connection, original)
+
+    def shown(source: str) -> str:
+        if source.startswith(prefix):
+            key = source.removeprefix(prefix)
+            if key.isdigit():
+                came_from = rows.get(key)
+                return f"{came_from} (follow-up of {original})" if came_from else f"follow-up of {original}"
+        return source
+
+    return shown

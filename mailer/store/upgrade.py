@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from mailer.errors import StoreError
 from mailer.store.schema import OLDER_REFUSED_DDL
 
-__all__ = ["SCHEMA_VERSION", "UPGRADING", "Progress", "schema_version", "upgrade"]
+__all__ = ["SCHEMA_VERSION", "UPGRADING", "Progress", "refuse_newer", "schema_version", "upgrade"]
 
 # The upgrade's work shown to the user (cli/output.progress): called with a description and a
 # total, gives a function that advances it. The caller says which log it upgrades.
@@ -367,12 +367,7 @@ def upgrade(connection: Connection, *, progress: Progress | None = None) -> int:
     """
     found = schema_version(connection)
     if found is not None and found > SCHEMA_VERSION:
-        raise StoreError(
-            f"This delivery log was upgraded by a newer press-mailer (log version {found}; this press-mailer knows up to "
-            f"{SCHEMA_VERSION}), so this one does not open it, not even to read: it could misread what the newer version wrote, "
-            "or write what that one does not expect.",
-            hint=f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again.",
-        )
+        raise _newer(found)
     start = SCHEMA_VERSION if found is None else found
     if start < SCHEMA_VERSION:  # a log an earlier version wrote: shown, since a large one takes a while (fix 16)
         events = connection.scalar(text("SELECT count(*) FROM event")) if "event" in inspect(connection).get_table_names() else None
@@ -384,6 +379,27 @@ def upgrade(connection: Connection, *, progress: Progress | None = None) -> int:
         connection.execute(schema_info.delete())
         connection.execute(schema_info.insert().values(version=SCHEMA_VERSION))
     return start
+
+
+def refuse_newer(connection: Connection) -> None:
+    """Raise StoreError when a newer press-mailer has upgraded the log since this process opened it.
+
+    A process that runs for hours (`mailer webhook`) checks before each write: started before a
+    colleague's newer version upgraded the shared log, it went on storing events the old way in
+    it, while every other command of its version refused the log (newcomer 20b #1). One indexed
+    read of a one-row table."""
+    found = connection.scalar(select(schema_info.c.version))
+    if found is not None and found > SCHEMA_VERSION:
+        raise _newer(found)
+
+
+def _newer(found: int) -> StoreError:
+    return StoreError(
+        f"This delivery log was upgraded by a newer press-mailer (log version {found}; this press-mailer knows up to "
+        f"{SCHEMA_VERSION}), so this one does not open it, not even to read: it could misread what the newer version wrote, "
+        "or write what that one does not expect.",
+        hint=f"Update press-mailer on this computer to your colleagues' version ({how_to_update()}), then run the command again.",
+    )
 
 
 def how_to_update() -> str:
