@@ -220,7 +220,19 @@ OPT_IN_HEADERS = (
     *("consentement", "consentementemail", "einwilligung", "emaileinwilligung", "einwilligungemail"),
     *("consentimiento", "consentimientoemail", "consenso", "consensoemail", "consentimento", "consentimentoemail"),
 )
-SAYS_NO = tuple(word for word in NOT_OPTED_OUT if word not in ("", "-"))
+# What an opt-in or consent column's cell says to be mailed: yes, true, a tick or 1, in the languages
+# NOT_OPTED_OUT reads no in (Excel's TRUE among them), as lower-cased; or a date (CONSENT_DATE), the day
+# consent was given. Anything else there is no consent (review 20c #1: "withdrawn", "refused", "?",
+# "unknown" were mailed, as only a no kept a journalist out). An empty cell says nothing: mailed.
+SAYS_YES = (
+    *("", "yes", "y", "true", "1", "on", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
+    *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
+    *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
+    *("waar", "sant", "sand", "sann", "kyllä", "tosi", "k", "tak", "prawda", "t", "ano", "pravda", "a", "igen", "igaz", "i"),
+    *("evet", "doğru", "e", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
+    *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
+)
+CONSENT_DATE = r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?$"
 
 
 def is_opt_in_header(header: str) -> bool:

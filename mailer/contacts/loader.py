@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import NOT_OPTED_OUT, SAYS_NO, is_opt_in_header, is_opt_out_header
+from mailer.contacts.headers import CONSENT_DATE, NOT_OPTED_OUT, SAYS_YES, is_opt_in_header, is_opt_out_header
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -590,7 +590,12 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
             said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
             if is_opt_in_header(file.headers[at]):
-                opted = pc.is_in(said_as, value_set=pa.array(SAYS_NO, type=cells.type))
+                # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
+                said_as = pc.replace_substring_regex(said_as, r"^0*1(?:[.,]0+)?$", "1")
+                given = pc.or_(
+                    pc.is_in(said_as, value_set=pa.array(SAYS_YES, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE)
+                )
+                opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
