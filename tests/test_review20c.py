@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import SEND, mailed, mailer, office
 
 # -- 1. A consent column's "withdrawn", "refused", "?" or "unknown" was mailed ----------------------
@@ -34,3 +35,28 @@ def test_a_consent_column_mails_only_what_says_yes_or_is_empty(tmp_path: Path, s
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted(f"j{at}@paper.example" for at in range(len(NOT_CONSENT), len(cells))), sent.output
+
+
+# -- 2. An embargo "09:00 EST" in July lifted at 10:00 in New York; --at refuses that time ---------
+
+
+@pytest.mark.parametrize(("zone", "region"), [("EST", "America/New_York"), ("mst", "America/Denver")])
+def test_an_embargo_in_est_in_summer_is_refused_as_at_refuses_it(tmp_path: Path, standin: Any, db_url: str, zone: str, region: str) -> None:
+    """A New York office writes its July embargo as it always has, "2099-07-02 09:00 EST": the
+    release was read as embargoed until 14:00 UTC, 10:00 on New York's clocks (EST is UTC-5 all
+    year), and the email said "9:00 AM EST"; `mailer send --at "2099-07-02 09:00 EST"` refuses
+    that very time, saying New York's clocks show EDT that day. The embargo is refused the same
+    way, with the zone to write; in December "EST" is taken as before."""
+    office(tmp_path, standin, db_url)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("\nsubject:", f'\nembargo: "2099-07-02 09:00 {zone}"\nsubject:', 1), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 1, shown.output
+    words = " ".join(shown.output.split())
+    assert f"{zone.upper()} is UTC-{5 if zone == 'EST' else 7} all year, but on 2099-07-02" in words, words
+    assert f'embargo: "2099-07-02 09:00 {region}"' in words, words
+    at = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"2099-07-02 09:00 {zone}")
+    assert at.exit_code != 0 and f"{zone.upper()} is UTC-" in at.output, at.output
+    release.write_text(text.replace("\nsubject:", f'\nembargo: "2099-12-02 09:00 {zone}"\nsubject:', 1), encoding="utf-8")
+    assert mailer("preview", "releases/example.md").exit_code == 0
