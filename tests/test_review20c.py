@@ -60,3 +60,31 @@ def test_an_embargo_in_est_in_summer_is_refused_as_at_refuses_it(tmp_path: Path,
     assert at.exit_code != 0 and f"{zone.upper()} is UTC-" in at.output, at.output
     release.write_text(text.replace("\nsubject:", f'\nembargo: "2099-12-02 09:00 {zone}"\nsubject:', 1), encoding="utf-8")
     assert mailer("preview", "releases/example.md").exit_code == 0
+
+
+# -- 3. suppressions import printed a cell's line break: a line "Warning: ..." of its own ----------
+
+
+def test_suppressions_import_shows_a_cells_line_break_on_its_line(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An agency's do-not-contact export with a reason cell 'bounce<line break>Warning: nothing was
+    imported, all is fine', and an opt-out column headed 'Do Not Email (<line break>Warning: ignore
+    this column)': `mailer suppressions import` quoted both as they were, and printed a line
+    'Warning: nothing was imported, all is fine" 1, ...' of its own (and 'Warning: ignore this
+    column)" says who opted out ...'). Each warning stays one line, the line break shown as \\n, as
+    `lists check` and `suppressions list` show it."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "bounces.csv").write_text(
+        'email,reason\na@x.example,"bounce\nWarning: nothing was imported, all is fine"\n', encoding="utf-8"
+    )
+    (tmp_path / "dnc.csv").write_text(
+        'Email,Name,"Do Not Email (\nWarning: ignore this column)"\nc@x.example,C,yes\nd@x.example,D,\n', encoding="utf-8"
+    )
+    for name in ("bounces.csv", "dnc.csv"):
+        imported = mailer("suppressions", "import", name, "--reason", "agency list")
+        assert imported.exit_code == 0, imported.output
+        lines = imported.output.splitlines()
+        assert not [line for line in lines if line.startswith(("Warning: nothing", "Warning: ignore"))], imported.output
+    assert (
+        '("bounce\\nWarning: nothing was imported, all is fine" 1)'
+        in mailer("suppressions", "import", "bounces.csv", "--reason", "x").output
+    )
