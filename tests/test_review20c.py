@@ -17,14 +17,14 @@ NOT_CONSENT = ["withdrawn", "refused", "revoked", "pending", "?", "unknown", "N/
 CONSENT_GIVEN = ["yes", "Yes.", "TRUE", "1", "1.0", "x", "☑", "oui", "ja", "sí", "sim", "sì", "2024-05-01", "01/05/2024"]
 
 
-def test_a_consent_column_mails_only_what_says_yes_or_is_empty(tmp_path: Path, standin: Any, db_url: str) -> None:
+def test_a_consent_column_mails_only_what_says_yes(tmp_path: Path, standin: Any, db_url: str) -> None:
     """A list kept for the GDPR records each journalist's consent in an "Email consent" column: a
     colleague writes "withdrawn" when a journalist takes it back, "refused", "pending" or "?" while
     nobody knows. Only "no" (or its translations) kept a journalist out: all of these were mailed,
     lists check rejected none of them. A consent or opt-in column now mails a row only when its
-    cell says yes (in any of the languages read, a tick, 1, a date of consent) or is empty; any
+    cell says yes (in any of the languages read, a tick, 1, a date of consent); any
     other value is rejected, named, and not mailed."""
-    cells = [*NOT_CONSENT, *CONSENT_GIVEN, ""]
+    cells = [*NOT_CONSENT, *CONSENT_GIVEN]
     beat = "Email,Name,Email consent\n" + "".join(f"j{at}@paper.example,J {at},{cell}\n" for at, cell in enumerate(cells))
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
@@ -88,3 +88,35 @@ def test_suppressions_import_shows_a_cells_line_break_on_its_line(tmp_path: Path
         '("bounce\\nWarning: nothing was imported, all is fine" 1)'
         in mailer("suppressions", "import", "bounces.csv", "--reason", "x").output
     )
+
+
+# -- 4. An empty consent cell was mailed: silence is no consent -------------------------------------
+
+
+def test_an_empty_consent_cell_is_not_mailed_and_lists_check_says_why(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A list kept for the GDPR with an "Email consent" column: yes for the journalists who gave it,
+    empty for those nobody asked. The empty ones were mailed, lists check calling them recipients
+    without a word, where consent must be given, and silence is none (GDPR recital 32). An empty
+    cell in a consent or opt-in column is not mailed, its row named ('no consent to email ("Email
+    consent" is empty)'), lists check says how the column is read; the row of the same address
+    elsewhere that says yes is not held back, and `suppressions import` of the file suppresses
+    only the journalist who said no, not the one nobody asked."""
+    beat = (
+        "Email,Name,Email consent\nana@daily.example,Ana,yes\nben@gazette.example,Ben,\ncleo@radio.example,Cleo,no\n"
+        "dan@post.example,Dan,\ndan@post.example,Dan,2025-03-01\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert 'row 3: ben@gazette.example: no consent to email ("Email consent" is empty)' in checked.output, checked.output
+    words = " ".join(checked.output.split())
+    assert 'note: "Email consent" is read as consent to email: only a row whose cell says yes' in words, words
+    assert "an empty cell is no consent, and that row is not mailed." in words, words
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "dan@post.example"], sent.output
+    imported = mailer("suppressions", "import", "lists/beat.csv", "--reason", "the GDPR list")
+    assert imported.exit_code == 0, imported.output
+    assert "1 row marked so was imported, and 4 rows not marked (they did not opt out) were not" in " ".join(imported.output.split())
+    listed = mailer("suppressions", "list").output
+    assert "cleo@radio.example" in listed and "ben@gazette.example" not in listed and "dan@" not in listed, listed

@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
+from mailer.models import NO_CONSENT_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -233,8 +233,12 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     # says who asked not to be mailed: those rows go in, the others stay out. Read as a press list
     # reads it, the opposite went in, silently (newcomer 18).
     marked = _opt_out_columns(loaded.files)
-    opted = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
+    # an empty consent cell is no consent, not an opt-out: not made a suppression for good (review 20c #4)
+    opted = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED and not row.detail.startswith(NO_CONSENT_IN_LIST)]
     not_marked = Counter(c.source for c in loaded.contacts if c.source in marked)
+    not_marked.update(
+        row.source for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED and row.detail.startswith(NO_CONSENT_IN_LIST)
+    )
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts if c.source not in marked]
     records += [_imported(mailbox.key(row.email), {}, note, now, unknown) for row in opted]
     # A file without such a column goes in whole: its row repeating an address an opt-out column

@@ -211,7 +211,7 @@ NOT_OPTED_OUT = (
 
 # A list's column saying a journalist agreed to be mailed ("Opt-in", "Email Opt-in": yes / no), the
 # other way round: a row whose cell says no in so many words did not opt in, and is not mailed (review
-# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). An empty cell says nothing.
+# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). Nor is an empty one (SAYS_YES).
 OPT_IN_HEADERS = (
     *("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail"),
     # A list kept for the GDPR records consent (newcomer 20 #6: "Email consent: no", a French office's
@@ -223,9 +223,10 @@ OPT_IN_HEADERS = (
 # What an opt-in or consent column's cell says to be mailed: yes, true, a tick or 1, in the languages
 # NOT_OPTED_OUT reads no in (Excel's TRUE among them), as lower-cased; or a date (CONSENT_DATE), the day
 # consent was given. Anything else there is no consent (review 20c #1: "withdrawn", "refused", "?",
-# "unknown" were mailed, as only a no kept a journalist out). An empty cell says nothing: mailed.
+# "unknown" were mailed, as only a no kept a journalist out). An empty cell is no consent either
+# (review 20c #4: silence is not consent, GDPR recital 32), but opts nobody out: only its row is kept out.
 SAYS_YES = (
-    *("", "yes", "y", "true", "1", "on", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
+    *("yes", "y", "true", "1", "on", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "k", "tak", "prawda", "t", "ano", "pravda", "a", "igen", "igaz", "i"),
