@@ -120,3 +120,30 @@ def test_an_empty_consent_cell_is_not_mailed_and_lists_check_says_why(tmp_path: 
     assert "1 row marked so was imported, and 4 rows not marked (they did not opt out) were not" in " ".join(imported.output.split())
     listed = mailer("suppressions", "list").output
     assert "cleo@radio.example" in listed and "ben@gazette.example" not in listed and "dan@" not in listed, listed
+
+
+# -- 5. "Abgemeldet am" (unsubscribed on) with a date was a column of the list's own ------------------
+
+DATED_OPT_OUT = ["Abgemeldet am", "Unsubscribed on", "Unsubscribe date", "Opt-out date", "Désabonné le", "Date de désabonnement"]
+DATED_OPT_OUT += ["Consent withdrawn", "Einwilligung widerrufen", "Fecha de baja", "Data di disiscrizione", "Data de descadastro"]
+
+
+@pytest.mark.parametrize("header", DATED_OPT_OUT)
+def test_a_column_dating_an_unsubscribe_keeps_the_journalist_out(tmp_path: Path, standin: Any, db_url: str, header: str) -> None:
+    """A German office's list records when a journalist unsubscribed, "Abgemeldet am: 2025-03-01"
+    (an English one "Unsubscribed on", a GDPR one "Consent withdrawn"): the column was the list's
+    own, and she was mailed. Such a column is an opt-out column: a date (or any yes) there keeps
+    her out and is named; an empty cell does not. A column of links or dates that only shares a
+    word ("Unsubscribe link", "Consent date") still keeps nobody out."""
+    beat = (
+        f"Email,Name,{header},Unsubscribe link,Consent date\n"
+        "ana@daily.example,Ana,2025-03-01,https://x.example/u?a,2024-01-02\n"
+        "ben@gazette.example,Ben,,https://x.example/u?b,2024-01-03\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert f'row 2: ana@daily.example: opted out of email ("{header}": 2025-03-01)' in checked.output, checked.output
+    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"], sent.output

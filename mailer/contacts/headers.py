@@ -186,6 +186,17 @@ OPT_OUT_HEADERS = (
     *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
     *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
     *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
+    # A column dating the unsubscribe, or the consent taken back (review 20c #5: "Abgemeldet am: 2025-03-01",
+    # "Unsubscribed on", "Consent withdrawn" were columns of the list's own, and she was mailed): a date
+    # there is an opt-out. Not "Unsubscribe link" nor "Consent date", which every journalist has.
+    *("unsubscribedon", "unsubscribedat", "unsubscribeddate", "unsubscribedate", "dateunsubscribed", "unsubscriptiondate"),
+    *("optoutdate", "optedoutdate", "optedouton", "dateoptedout", "consentwithdrawn", "consentwithdrawnon"),
+    *("consentwithdrawndate", "withdrawnconsent", "consentrevoked", "emailconsentwithdrawn"),
+    *("desabonnele", "desabonneele", "datededesabonnement", "datedesabonnement", "consentementretire", "retraitduconsentement"),
+    *("abgemeldetam", "abgemeldetseit", "abmeldedatum", "datumderabmeldung", "einwilligungwiderrufen", "einwilligungwiderrufenam"),
+    *("widerrufenam", "fechadebaja", "dadodebajael", "consentimientoretirado", "consentimientorevocado"),
+    *("datadidisiscrizione", "disiscrittoil", "consensorevocato", "consensoritirato"),
+    *("datadedescadastro", "descadastradoem", "consentimentoretirado", "consentimentorevogado"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
