@@ -147,3 +147,36 @@ def test_a_column_dating_an_unsubscribe_keeps_the_journalist_out(tmp_path: Path,
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ben@gazette.example"], sent.output
+
+
+# -- 6. A cleaned list's opt-out column lost its meaning: "Do Not Email (Y/N)" became do_not_email_y_n
+
+
+def test_a_cleaned_lists_opt_out_and_opt_in_columns_still_keep_journalists_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The README's way to a list without rejected rows is `mailer lists clean`, and the office then
+    keeps the cleaned file. It headed "Do Not Email (Y/N)" do_not_email_y_n, "Email Opt-in
+    (yes/no)" email_opt_in_yes_no and HubSpot's "Opted out of email: Press Releases"
+    opted_out_of_email_press_releases: none of them an opt-out or opt-in column any more, so a
+    colleague's later "Y", "no" or "true" there mailed the journalist. The cleaned file keeps such
+    a column's heading as the list had it (a template still names it do_not_email_y_n)."""
+    beat = (
+        "Email,Name,Do Not Email (Y/N),Email Opt-in (yes/no),Opted out of email: Press Releases\n"
+        "ana@daily.example,Ana,N,yes,false\nben@gazette.example,Ben,N,yes,false\n"
+        "cleo@radio.example,Cleo,N,yes,false\ndan@post.example,Dan,N,yes,false\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "lists/clean.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    lines = (tmp_path / "lists" / "clean.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].endswith(",Do Not Email (Y/N),Email Opt-in (yes/no),Opted out of email: Press Releases"), lines[0]
+    # a colleague marks three journalists afterwards
+    lines[2] = lines[2].replace(",N,yes,false", ",Y,yes,false")
+    lines[3] = lines[3].replace(",N,yes,false", ",N,no,false")
+    lines[4] = lines[4].replace(",N,yes,false", ",N,yes,true")
+    (tmp_path / "lists" / "clean.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = mailer("lists", "check", "lists/clean.csv")
+    assert "rejected:    3 (3 opted out)" in checked.output, checked.output
+    assert "do_not_email_y_n (Do Not Email (Y/N))" in checked.output, checked.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/clean.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output
