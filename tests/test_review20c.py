@@ -180,3 +180,23 @@ def test_a_cleaned_lists_opt_out_and_opt_in_columns_still_keep_journalists_out(t
     sent = mailer("send", "releases/example.md", "--list", "lists/clean.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ana@daily.example"], sent.output
+
+
+# -- 7. A consent column of dates written in words turned every journalist away --------------------
+
+
+def test_a_consent_column_of_long_dates_is_consent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A GDPR list records the day each journalist consented, in the spreadsheet's long date format:
+    "1 May 2024", "May 1, 2024", "01-May-24", "1er mai 2024", "Wednesday, May 1, 2024". Since a
+    consent column mails only a yes or a date (review 20c #1), each was rejected as no consent,
+    the whole list with it. They are dates of consent, and mailed; "withdrawn May 1, 2024" is not."""
+    given = ["1 May 2024", "May 1, 2024", "01-May-24", "1er mai 2024", "Wednesday, May 1, 2024", "1. März 2024", "3 de mayo de 2024"]
+    cells = [*given, "withdrawn May 1, 2024"]
+    beat = "Email,Name,Consent\n" + "".join(f'j{at}@paper.example,J {at},"{cell}"\n' for at, cell in enumerate(cells))
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
+    assert f'row {len(cells) + 1}: j{len(given)}@paper.example: opted out of email ("Consent": withdrawn May 1, 2024)' in checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(len(given))], sent.output

@@ -244,7 +244,16 @@ SAYS_YES = (
     *("evet", "doğru", "e", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
 )
-CONSENT_DATE = r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?$"
+# A date in figures ("2024-05-01", "01/05/2024", "1.5.2024 10:00"), or in words as a spreadsheet's long date
+# format writes it in the six languages ("1 May 2024", "01-May-24", "1er mai 2024", "May 1, 2024",
+# "Wednesday, May 1, 2024"): review 20c #7, a consent column of such dates turned every journalist away.
+_MONTH = r"(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|aoû|aou|ago|sep|set|oct|okt|ott|out|nov|dec|déc|dez|dic|ene|gen)\pL*\.?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter|qua|qui|sex)\pL*\.?,? )?"
+CONSENT_DATE = (
+    r"^(?:\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}"
+    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})$"
+)
 
 
 def is_opt_in_header(header: str) -> bool:
