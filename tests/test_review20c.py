@@ -200,3 +200,21 @@ def test_a_consent_column_of_long_dates_is_consent(tmp_path: Path, standin: Any,
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(len(given))], sent.output
+
+
+# -- 8. Dynamics 365's "Do not allow Bulk Emails": Do Not Allow was mailed ----------------------------
+
+
+@pytest.mark.parametrize("header", ["Do not allow Bulk Emails", "Do not allow Emails"])
+def test_a_dynamics_export_whose_do_not_allow_column_says_so_is_not_mailed(tmp_path: Path, standin: Any, db_url: str, header: str) -> None:
+    """Microsoft Dynamics 365 exports a contact's email preference as "Do not allow Bulk Emails" (and
+    "Do not allow Emails"), each cell "Allow" or "Do Not Allow": the column was the list's own, and
+    the journalist marked "Do Not Allow" was mailed. It is an opt-out column, "Allow" no opt-out."""
+    beat = f"Email,Full Name,{header}\nana@daily.example,Ana Lima,Allow\nben@gazette.example,Ben Ode,Do Not Allow\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert f'row 3: ben@gazette.example: opted out of email ("{header}": Do Not Allow)' in checked.output, checked.output
+    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output

@@ -197,9 +197,13 @@ OPT_OUT_HEADERS = (
     *("widerrufenam", "fechadebaja", "dadodebajael", "consentimientoretirado", "consentimientorevocado"),
     *("datadidisiscrizione", "disiscrittoil", "consensorevocato", "consensoritirato"),
     *("datadedescadastro", "descadastradoem", "consentimentoretirado", "consentimentorevogado"),
+    # Microsoft Dynamics 365's contact export: "Allow" or "Do Not Allow" (review 20c #8: the column
+    # was the list's own, and the journalist it marked was mailed).
+    *("donotallowbulkemails", "donotallowemails", "donotallowbulkemail", "donotallowemail"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
+    "allow",  # Dynamics 365's "Do not allow Emails": Allow / Do Not Allow (review 20c #8)
     # Excel writes a checkbox's FALSE in the language it runs in, and a colleague types "no" in hers
     # (review 18y #6: a Dutch office's "Email Opt Out" of ONWAAR turned every journalist away):
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
@@ -237,7 +241,7 @@ OPT_IN_HEADERS = (
 # "unknown" were mailed, as only a no kept a journalist out). An empty cell is no consent either
 # (review 20c #4: silence is not consent, GDPR recital 32), but opts nobody out: only its row is kept out.
 SAYS_YES = (
-    *("yes", "y", "true", "1", "on", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
+    *("yes", "y", "true", "1", "on", "allow", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "k", "tak", "prawda", "t", "ano", "pravda", "a", "igen", "igaz", "i"),
