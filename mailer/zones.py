@@ -6,7 +6,7 @@ know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New Yor
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # Clock abbreviations people write after a time that the time zone database has no zone for, and
@@ -178,3 +178,20 @@ def standard_time_trap(naive: datetime, zone: str, *, shape: str) -> tuple[str, 
         f"if you do mean {zone} all year, write {shape.format(fixed.isoformat(timespec='minutes'))}."
     )
     return wrong, write
+
+
+def clock_trap(naive: datetime, tz: tzinfo, zone: str, *, shape: str) -> tuple[str, str] | None:
+    """(what is wrong, what to write, each example written as ``shape``) for ``naive`` on the clocks
+    of ``tz`` when a DST change skips it or shows it twice; None otherwise (review 20c #9: the
+    embargo took them, as --at did not)."""
+    moment = naive.replace(tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        return (
+            f"does not exist in {zone}: the clocks jump forward past it that day.",
+            "Give a time after the change, or write the time in UTC.",
+        )
+    later = naive.replace(tzinfo=tz, fold=1)
+    if later.utcoffset() != moment.utcoffset():
+        first, second = (shape.format(one.isoformat(timespec="minutes")) for one in (moment, later))
+        return (f"happens twice in {zone}: the clocks go back that night.", f"Say which one with its UTC offset: {first} or {second}.")
+    return None

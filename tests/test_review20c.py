@@ -218,3 +218,31 @@ def test_a_dynamics_export_whose_do_not_allow_column_says_so_is_not_mailed(tmp_p
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ana@daily.example"], sent.output
+
+
+# -- 9. An embargo at a time the clocks skip or show twice was taken; --at refuses it --------------
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("2099-03-29 02:30 CET", "does not exist in CET: the clocks jump forward past it that day"),
+        ("2099-10-25 02:30 Europe/Paris", "happens twice in Europe/Paris: the clocks go back that night"),
+    ],
+)
+def test_an_embargo_the_clocks_skip_or_show_twice_is_refused_as_at_refuses_it(
+    tmp_path: Path, standin: Any, db_url: str, when: str, said: str
+) -> None:
+    """An embargo of "02:30" on the night the clocks change: on the spring night 02:30 never shows on
+    a Paris clock, and on the autumn night it shows twice, an hour apart. The release took either
+    silently (the autumn one as the first 02:30, an hour before the second), where `mailer send
+    --at` refuses both with what to write. The embargo is refused the same way."""
+    office(tmp_path, standin, db_url)
+    release = tmp_path / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("\nsubject:", f'\nembargo: "{when}"\nsubject:', 1), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 1, shown.output
+    assert said in " ".join(shown.output.split()), shown.output
+    at = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", when)
+    assert at.exit_code != 0 and said in " ".join(at.output.split()), at.output

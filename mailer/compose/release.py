@@ -340,7 +340,11 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
                 trap = zones.standard_time_trap(naive, zone, shape='embargo: "{}"')
                 if trap is not None:
                     raise ReleaseError(f'{where("embargo")}: "{value}": {trap[0]}', hint=trap[1])
-                moment = naive.replace(tzinfo=ZoneInfo(zones.spelled(zone)))
+                tz = ZoneInfo(zones.spelled(zone))
+                trap = zones.clock_trap(naive, tz, zones.spelled(zone), shape='embargo: "{}"')  # review 20c #9
+                if trap is not None:
+                    raise ReleaseError(f'{where("embargo")}: "{value}" {trap[0]}', hint=trap[1])
+                moment = naive.replace(tzinfo=tz)
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:

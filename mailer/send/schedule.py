@@ -190,20 +190,10 @@ def _check_city(text: str) -> None:
 
 def _on_the_clock(naive: datetime, tz: tzinfo, *, text: str, zone: str) -> datetime:
     """``naive`` read on the clocks of ``tz``; refused when a DST change skips it or shows it twice."""
-    moment = naive.replace(tzinfo=tz)
-    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise SendError(
-            f'--at "{text}" does not exist in {zone}: the clocks jump forward past it that day.',
-            hint="Give a time after the change, or write the time in UTC.",
-        )
-    later = naive.replace(tzinfo=tz, fold=1)
-    if later.utcoffset() != moment.utcoffset():
-        raise SendError(
-            f'--at "{text}" happens twice in {zone}: the clocks go back that night.',
-            hint=f'Say which one with its UTC offset: --at "{moment.isoformat(timespec="minutes")}" '
-            f'or --at "{later.isoformat(timespec="minutes")}".',
-        )
-    return moment
+    trap = zones.clock_trap(naive, tz, zone, shape='--at "{}"')
+    if trap is not None:
+        raise SendError(f'--at "{text}" {trap[0]}', hint=trap[1])
+    return naive.replace(tzinfo=tz)
 
 
 def describe(moment: datetime) -> str:
