@@ -13,8 +13,8 @@ from office_cli import SEND, mailed, mailer, office
 
 # -- 1. A consent column's "withdrawn", "refused", "?" or "unknown" was mailed ----------------------
 
-NOT_CONSENT = ["withdrawn", "refused", "revoked", "pending", "?", "unknown", "N/A", "widerrufen", "retiré", "no consent"]
-CONSENT_GIVEN = ["yes", "Yes.", "TRUE", "1", "1.0", "x", "☑", "oui", "ja", "sí", "sim", "sì", "2024-05-01", "01/05/2024"]
+NOT_CONSENT = ["withdrawn", "refused", "revoked", "pending", "?", "unknown", "N/A", "widerrufen", "retiré", "no consent", "e", "a"]
+CONSENT_GIVEN = ["Double opt-in", "yes", "Yes.", "TRUE", "1", "1.0", "x", "☑", "oui", "ja", "sí", "sim", "sì", "2024-05-01", "01/05/2024"]
 
 
 def test_a_consent_column_mails_only_what_says_yes(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -29,7 +29,7 @@ def test_a_consent_column_mails_only_what_says_yes(tmp_path: Path, standin: Any,
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
     assert checked.exit_code == 0, checked.output
-    for at, cell in enumerate(NOT_CONSENT):
+    for at, cell in enumerate(NOT_CONSENT[:10]):  # lists check shows the first 10
         assert f'row {at + 2}: j{at}@paper.example: opted out of email ("Email consent": {cell})' in checked.output, checked.output
     assert f"rejected:    {len(NOT_CONSENT)} ({len(NOT_CONSENT)} opted out)" in checked.output, checked.output
     sent = mailer(*SEND)

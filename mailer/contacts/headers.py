@@ -244,8 +244,9 @@ SAYS_YES = (
     *("yes", "y", "true", "1", "on", "allow", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
-    *("waar", "sant", "sand", "sann", "kyllä", "tosi", "k", "tak", "prawda", "t", "ano", "pravda", "a", "igen", "igaz", "i"),
-    *("evet", "doğru", "e", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
+    *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
+    *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
 )
 # A date in figures ("2024-05-01", "01/05/2024", "1.5.2024 10:00"), or in words as a spreadsheet's long date
