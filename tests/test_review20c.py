@@ -246,3 +246,23 @@ def test_an_embargo_the_clocks_skip_or_show_twice_is_refused_as_at_refuses_it(
     assert said in " ".join(shown.output.split()), shown.output
     at = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", when)
     assert at.exit_code != 0 and said in " ".join(at.output.split()), at.output
+
+
+# -- 10. SendGrid's refusal with a line break printed a warning of its own ---------------------------
+
+
+def test_a_refusal_with_a_line_break_stays_on_its_line(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid (or a gateway in front of it) refused a request with a message holding a line break,
+    "bad name<line break>Warning: all journalists were mailed fine": mailer send printed a line
+    "Warning: all journalists were mailed fine (ana@daily.example)" of its own, as did mailer status
+    under the failed recipients, though nobody was mailed. The refusal is one line wherever it is
+    shown (the log keeps it so)."""
+    office(tmp_path, standin, db_url)
+    message = "bad name\nWarning: all journalists were mailed fine"
+    standin.answer(400, times=100, body={"errors": [{"field": "personalizations.0.to.0.name", "message": message}]})
+    sent = mailer(*SEND)
+    assert sent.exit_code == 3, sent.output
+    status = mailer("status", "latest")
+    for result in (sent, status):
+        assert not [line for line in result.output.splitlines() if line.startswith("Warning: all")], result.output
+        assert "bad name Warning: all journalists were mailed fine" in result.output, result.output
