@@ -6,6 +6,7 @@ know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New Yor
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 # Clock abbreviations people write after a time that the time zone database has no zone for, and
@@ -142,3 +143,55 @@ def city_zone(city: str) -> str | None:
     zones = sorted(name for name in available_timezones() if "/" in name and name.rsplit("/", 1)[1].casefold() == key)
     zones = [name for name in zones if not name.startswith(("Etc/", "SystemV/", "US/"))] or zones
     return zones[0] if zones else None
+
+
+# Zone names that are a fixed standard time all year, and the clocks people mean by them, which
+# change in summer: "09:00 EST" in July is 10:00 in New York (review 18s #4; the embargo too, review 20c #2).
+ALL_YEAR = {"EST": ("America/New_York", "New York"), "MST": ("America/Denver", "Denver")}
+
+
+def _hours(moment: datetime) -> str:
+    """A whole-hour UTC offset as people write it: "UTC-5"."""
+    offset = moment.utcoffset()
+    assert offset is not None
+    return f"UTC{int(offset.total_seconds() // 3600):+d}"
+
+
+def standard_time_trap(naive: datetime, zone: str, *, shape: str) -> tuple[str, str] | None:
+    """(what is wrong, what to write, each example written as ``shape``) for "EST" or "MST" on a day
+    the clocks of the region that says it show summer time; None otherwise."""
+    zone = spelled(zone)
+    if zone not in ALL_YEAR:
+        return None
+    region, city = ALL_YEAR[zone]
+    there = naive.replace(tzinfo=ZoneInfo(region))
+    if not there.dst():
+        return None
+    fixed = naive.replace(tzinfo=ZoneInfo(zone))
+    shown = fixed.astimezone(ZoneInfo(region))
+    wrong = (
+        f"{zone} is {_hours(fixed)} all year, but on {naive:%Y-%m-%d} {city}'s clocks show "
+        f"{there.tzname()} ({_hours(there)}), so {naive:%H:%M} {zone} is {shown:%H:%M} in {city}."
+    )
+    write = (
+        f"For {city}'s clocks write {shape.format(f'{naive:%Y-%m-%d %H:%M} {region}')}; "
+        f"if you do mean {zone} all year, write {shape.format(fixed.isoformat(timespec='minutes'))}."
+    )
+    return wrong, write
+
+
+def clock_trap(naive: datetime, tz: tzinfo, zone: str, *, shape: str) -> tuple[str, str] | None:
+    """(what is wrong, what to write, each example written as ``shape``) for ``naive`` on the clocks
+    of ``tz`` when a DST change skips it or shows it twice; None otherwise (review 20c #9: the
+    embargo took them, as --at did not)."""
+    moment = naive.replace(tzinfo=tz)
+    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        return (
+            f"does not exist in {zone}: the clocks jump forward past it that day.",
+            "Give a time after the change, or write the time in UTC.",
+        )
+    later = naive.replace(tzinfo=tz, fold=1)
+    if later.utcoffset() != moment.utcoffset():
+        first, second = (shape.format(one.isoformat(timespec="minutes")) for one in (moment, later))
+        return (f"happens twice in {zone}: the clocks go back that night.", f"Say which one with its UTC offset: {first} or {second}.")
+    return None

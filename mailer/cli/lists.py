@@ -253,6 +253,13 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
         output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
         output.say(f"  note:        {heading(note)}")  # it quotes headings
+    from mailer.contacts.headers import is_opt_in_header
+
+    for header in (header for header in summary.custom.values() if is_opt_in_header(header)):  # review 20c #4
+        output.say(
+            f'  note:        "{heading(header)}" is read as consent to email: only a row whose cell says yes (or gives '
+            "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."
+        )
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:

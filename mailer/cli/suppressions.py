@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
+from mailer.models import NO_CONSENT_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -233,8 +233,12 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     # says who asked not to be mailed: those rows go in, the others stay out. Read as a press list
     # reads it, the opposite went in, silently (newcomer 18).
     marked = _opt_out_columns(loaded.files)
-    opted = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
+    # an empty consent cell is no consent, not an opt-out: not made a suppression for good (review 20c #4)
+    opted = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED and not row.detail.startswith(NO_CONSENT_IN_LIST)]
     not_marked = Counter(c.source for c in loaded.contacts if c.source in marked)
+    not_marked.update(
+        row.source for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED and row.detail.startswith(NO_CONSENT_IN_LIST)
+    )
     records = [_imported(c.email_key, c.fields, note, now, unknown) for c in loaded.contacts if c.source not in marked]
     records += [_imported(mailbox.key(row.email), {}, note, now, unknown) for row in opted]
     # A file without such a column goes in whole: its row repeating an address an opt-out column
@@ -249,14 +253,15 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         added = suppression_store.insert(connection, records)
     _say_suppressed(added, len({record.email_key for record in records}), source=f" from {', '.join(map(str, files))}")
     if unknown:
-        named = ", ".join(f'"{reason}" {count}' for reason, count in unknown.most_common(8))
+        # each reason a cell of the file, its line break shown as \n (review 20c #3: it printed a "Warning: ..." line of its own)
+        named = ", ".join(f'"{output.one_line(reason)}" {count}' for reason, count in unknown.most_common(8))
         output.warn(
             f"{counted(sum(unknown.values()), 'row')} gave a reason press-mailer does not know ({named}): suppressed as "
             "manual, their reason kept in the note. An unsubscribe or spam report named otherwise is not protected as one."
         )
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
-            output.warn(f"{summary.path}: {said}")
+            output.warn(f"{summary.path}: {output.one_line(said)}")
     for path, headers in marked.items():
         # A row another file's opt-out column marks is imported too, and said apart (review 18z #10: a
         # file whose column was empty said "2 rows marked so were imported")
@@ -264,7 +269,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         took = sum(1 for row in opted if row.source == path) - elsewhere
         # Every opt-out column named (review 18z #3: beside "Email Opt Out", "Do Not Email" alone was,
         # and deleting it as told imported again only the rows the other marks).
-        named = " and ".join(f'"{header}"' for header in headers)
+        named = " and ".join(f'"{output.one_line(header)}"' for header in headers)
         columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
         output.warn(
             f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
@@ -280,7 +285,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
     for row in unreadable[:20]:
-        output.warn(f"Not imported: {row.source} row {row.row}: {row.detail}")
+        output.warn(f"Not imported: {row.source} row {row.row}: {output.one_line(row.detail)}")
     if len(unreadable) > 20:
         output.warn(f"... and {len(unreadable) - 20} more rows without a valid address: `mailer lists check FILE` lists them all.")
     from mailer.send import status

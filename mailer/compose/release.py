@@ -335,7 +335,16 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             elif head and ("/" in zone or (_ZONE_WORD.fullmatch(zone) and zones.abbreviation_hint(head, zone, shape="{}") is None)):
                 # A zone name without a region too, as --at takes it (newcomer 20 #8: "09:00 CET", as
                 # European releases write it, and "09:00 EST" were "not a date and time I can read").
-                moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo(zones.spelled(zone)))
+                naive = datetime.fromisoformat(head)
+                # "09:00 EST" in July is 10:00 in New York: refused as --at refuses it (review 20c #2)
+                trap = zones.standard_time_trap(naive, zone, shape='embargo: "{}"')
+                if trap is not None:
+                    raise ReleaseError(f'{where("embargo")}: "{value}": {trap[0]}', hint=trap[1])
+                tz = ZoneInfo(zones.spelled(zone))
+                trap = zones.clock_trap(naive, tz, zones.spelled(zone), shape='embargo: "{}"')  # review 20c #9
+                if trap is not None:
+                    raise ReleaseError(f'{where("embargo")}: "{value}" {trap[0]}', hint=trap[1])
+                moment = naive.replace(tzinfo=tz)
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:

@@ -186,9 +186,24 @@ OPT_OUT_HEADERS = (
     *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
     *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
     *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
+    # A column dating the unsubscribe, or the consent taken back (review 20c #5: "Abgemeldet am: 2025-03-01",
+    # "Unsubscribed on", "Consent withdrawn" were columns of the list's own, and she was mailed): a date
+    # there is an opt-out. Not "Unsubscribe link" nor "Consent date", which every journalist has.
+    *("unsubscribedon", "unsubscribedat", "unsubscribeddate", "unsubscribedate", "dateunsubscribed", "unsubscriptiondate"),
+    *("optoutdate", "optedoutdate", "optedouton", "dateoptedout", "consentwithdrawn", "consentwithdrawnon"),
+    *("consentwithdrawndate", "withdrawnconsent", "consentrevoked", "emailconsentwithdrawn"),
+    *("desabonnele", "desabonneele", "datededesabonnement", "datedesabonnement", "consentementretire", "retraitduconsentement"),
+    *("abgemeldetam", "abgemeldetseit", "abmeldedatum", "datumderabmeldung", "einwilligungwiderrufen", "einwilligungwiderrufenam"),
+    *("widerrufenam", "fechadebaja", "dadodebajael", "consentimientoretirado", "consentimientorevocado"),
+    *("datadidisiscrizione", "disiscrittoil", "consensorevocato", "consensoritirato"),
+    *("datadedescadastro", "descadastradoem", "consentimentoretirado", "consentimentorevogado"),
+    # Microsoft Dynamics 365's contact export: "Allow" or "Do Not Allow" (review 20c #8: the column
+    # was the list's own, and the journalist it marked was mailed).
+    *("donotallowbulkemails", "donotallowemails", "donotallowbulkemail", "donotallowemail"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
+    "allow",  # Dynamics 365's "Do not allow Emails": Allow / Do Not Allow (review 20c #8)
     # Excel writes a checkbox's FALSE in the language it runs in, and a colleague types "no" in hers
     # (review 18y #6: a Dutch office's "Email Opt Out" of ONWAAR turned every journalist away):
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
@@ -211,7 +226,7 @@ NOT_OPTED_OUT = (
 
 # A list's column saying a journalist agreed to be mailed ("Opt-in", "Email Opt-in": yes / no), the
 # other way round: a row whose cell says no in so many words did not opt in, and is not mailed (review
-# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). An empty cell says nothing.
+# 18z #7: "Opt-in: no" was a column of the list's own, and she was mailed). Nor is an empty one (SAYS_YES).
 OPT_IN_HEADERS = (
     *("optin", "optedin", "emailoptin", "emailoptedin", "optinemail", "optedintoemail"),
     # A list kept for the GDPR records consent (newcomer 20 #6: "Email consent: no", a French office's
@@ -220,7 +235,30 @@ OPT_IN_HEADERS = (
     *("consentement", "consentementemail", "einwilligung", "emaileinwilligung", "einwilligungemail"),
     *("consentimiento", "consentimientoemail", "consenso", "consensoemail", "consentimento", "consentimentoemail"),
 )
-SAYS_NO = tuple(word for word in NOT_OPTED_OUT if word not in ("", "-"))
+# What an opt-in or consent column's cell says to be mailed: yes, true, a tick or 1, in the languages
+# NOT_OPTED_OUT reads no in (Excel's TRUE among them), as lower-cased; or a date (CONSENT_DATE), the day
+# consent was given. Anything else there is no consent (review 20c #1: "withdrawn", "refused", "?",
+# "unknown" were mailed, as only a no kept a journalist out). An empty cell is no consent either
+# (review 20c #4: silence is not consent, GDPR recital 32), but opts nobody out: only its row is kept out.
+SAYS_YES = (
+    *("yes", "y", "true", "1", "on", "allow", "x", "✓", "✔", "☑", "☒", "✅", "oui", "o", "vrai", "ja", "j", "wahr"),
+    *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
+    *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
+    *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
+    *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
+    *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
+)
+# A date in figures ("2024-05-01", "01/05/2024", "1.5.2024 10:00"), or in words as a spreadsheet's long date
+# format writes it in the six languages ("1 May 2024", "01-May-24", "1er mai 2024", "May 1, 2024",
+# "Wednesday, May 1, 2024"): review 20c #7, a consent column of such dates turned every journalist away.
+_MONTH = r"(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|aoû|aou|ago|sep|set|oct|okt|ott|out|nov|dec|déc|dez|dic|ene|gen)\pL*\.?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter|qua|qui|sex)\pL*\.?,? )?"
+CONSENT_DATE = (
+    r"^(?:\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}"
+    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})$"
+)
 
 
 def is_opt_in_header(header: str) -> bool:

@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 from mailer import mailbox
 from mailer.contacts import addresses, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import NOT_OPTED_OUT, SAYS_NO, is_opt_in_header, is_opt_out_header
+from mailer.contacts.headers import CONSENT_DATE, NOT_OPTED_OUT, SAYS_YES, is_opt_in_header, is_opt_out_header
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
 from mailer.linebreaks import UNICODE_LINE_BREAKS
 from mailer.models import (
     CANONICAL_FIELDS,
+    NO_CONSENT_IN_LIST,
     OPTED_OUT_IN_LIST,
     Contact,
     ContactList,
@@ -515,6 +516,15 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     opted_out = _opted_out(files, verdict, keys[codes])
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
+        # A first row without consent (its opt-in cell empty) leaves its address to the next row of
+        # it, which may give consent (review 20c #4): silence opts nobody out.
+        silent = {row for row, why in opted_out.items() if why.startswith(NO_CONSENT_IN_LIST)}
+        heirs: dict[int, int] = {}
+        for row, first in sorted(first_of.items()):
+            if first in silent and heirs.setdefault(first, row) == row:
+                verdict[row] = _OK
+        if heirs:
+            first_of = {row: heirs.get(first, first) for row, first in first_of.items() if heirs.get(first) != row}
     emails = _LazyTake(judged.normalized, codes)
     errors = _LazyLookup(judged.errors, codes)
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
@@ -575,6 +585,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     import pyarrow.compute as pc
 
     said: dict[int, str] = {}
+    unsaid: dict[int, str] = {}  # an empty opt-in cell: this row only is not mailed (review 20c #4)
     start = 0
     for file in files:
         # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
@@ -590,20 +601,35 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
             said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
             if is_opt_in_header(file.headers[at]):
-                opted = pc.is_in(said_as, value_set=pa.array(SAYS_NO, type=cells.type))
+                # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
+                said_as = pc.replace_substring_regex(said_as, r"^0*1(?:[.,]0+)?$", "1")
+                given = pc.or_(
+                    pc.is_in(said_as, value_set=pa.array(SAYS_YES, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE)
+                )
+                opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
-            for row, value in zip(rows.tolist(), cells.take(pa.array(rows)).to_pylist(), strict=True):
-                said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
+            for row, value, shown in zip(
+                rows.tolist(), cells.take(pa.array(rows)).to_pylist(), said_as.take(pa.array(rows)).to_pylist(), strict=True
+            ):
+                if shown:
+                    said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
+                    unsaid.pop(start + row, None)
+                elif start + row not in said:
+                    unsaid[start + row] = f'{NO_CONSENT_IN_LIST} ("{file.headers[at]}" is empty)'
         start += len(file.rows)
-    if not said:
-        return {}
     addressed = (verdict == _OK) | (verdict == _DUPLICATE)
+    silent = np.array(sorted(row for row in unsaid if row not in said), dtype=np.int64)
+    silent = silent[addressed[silent]]
+    verdict[silent] = _OPTED_OUT
+    unconsented = {row: unsaid[row] for row in silent.tolist()}
+    if not said:
+        return unconsented
     own = np.array(sorted(said), dtype=np.int64)
     own = own[addressed[own]]
     if not len(own):
-        return {}
+        return unconsented
     every = np.flatnonzero(addressed & np.isin(keys, keys[own]))
     first_saying = {int(key): int(row) for row, key in zip(own[::-1].tolist(), keys[own[::-1]].tolist(), strict=True)}
     verdict[every] = _OPTED_OUT
@@ -619,7 +645,7 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         spreadsheet_row = int(files[number].rows[other - bounds[number]])
         same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
         opted_out[row] = f"{OPTED_OUT_IN_LIST} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
-    return opted_out
+    return {**unconsented, **opted_out}
 
 
 def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:

@@ -29,6 +29,7 @@ from mailer import mailbox
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
+    NO_CONSENT_IN_LIST,
     OPTED_OUT_IN_LIST,
     SCHEDULED,
     CampaignStatus,
@@ -404,7 +405,7 @@ def _sending(
         opted_out=row.error
         if row.state == MessageState.SKIPPED.value
         and row.skip_reason == RejectReason.SUPPRESSED.value
-        and (row.error or "").startswith(OPTED_OUT_IN_LIST)
+        and (row.error or "").startswith((OPTED_OUT_IN_LIST, NO_CONSENT_IN_LIST))
         else None,
         delivery=row.delivery,
         opens=events.opens if events else 0,

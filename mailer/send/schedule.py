@@ -157,34 +157,11 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     return _on_the_clock(naive, tz, text=text, zone=zone)
 
 
-# Zone names that are a fixed standard time all year, and the clocks people mean by them, which
-# change in summer: "09:00 EST" in July is 10:00 in New York (review 18s #4).
-_ALL_YEAR = {"EST": ("America/New_York", "New York"), "MST": ("America/Denver", "Denver")}
-
-
-def _hours(moment: datetime) -> str:
-    """A whole-hour UTC offset as people write it: "UTC-5"."""
-    offset = moment.utcoffset()
-    assert offset is not None
-    return f"UTC{int(offset.total_seconds() // 3600):+d}"
-
-
 def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
     """SendError for "EST" or "MST" on a day the clocks of the region that says it show summer time."""
-    if zone not in _ALL_YEAR:
-        return
-    region, city = _ALL_YEAR[zone]
-    there = naive.replace(tzinfo=ZoneInfo(region))
-    if not there.dst():
-        return
-    fixed = naive.replace(tzinfo=ZoneInfo(zone))
-    shown = fixed.astimezone(ZoneInfo(region))
-    raise SendError(
-        f'--at "{text}": {zone} is {_hours(fixed)} all year, but on {naive:%Y-%m-%d} {city}\'s clocks show '
-        f"{there.tzname()} ({_hours(there)}), so {naive:%H:%M} {zone} is {shown:%H:%M} in {city}.",
-        hint=f'For {city}\'s clocks write --at "{naive:%Y-%m-%d %H:%M} {region}"; '
-        f'if you do mean {zone} all year, write --at "{fixed.isoformat(timespec="minutes")}".',
-    )
+    found = zones.standard_time_trap(naive, zone, shape='--at "{}"')
+    if found is not None:
+        raise SendError(f'--at "{text}": {found[0]}', hint=found[1])
 
 
 _ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
@@ -213,20 +190,10 @@ def _check_city(text: str) -> None:
 
 def _on_the_clock(naive: datetime, tz: tzinfo, *, text: str, zone: str) -> datetime:
     """``naive`` read on the clocks of ``tz``; refused when a DST change skips it or shows it twice."""
-    moment = naive.replace(tzinfo=tz)
-    if moment.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise SendError(
-            f'--at "{text}" does not exist in {zone}: the clocks jump forward past it that day.',
-            hint="Give a time after the change, or write the time in UTC.",
-        )
-    later = naive.replace(tzinfo=tz, fold=1)
-    if later.utcoffset() != moment.utcoffset():
-        raise SendError(
-            f'--at "{text}" happens twice in {zone}: the clocks go back that night.',
-            hint=f'Say which one with its UTC offset: --at "{moment.isoformat(timespec="minutes")}" '
-            f'or --at "{later.isoformat(timespec="minutes")}".',
-        )
-    return moment
+    trap = zones.clock_trap(naive, tz, zone, shape='--at "{}"')
+    if trap is not None:
+        raise SendError(f'--at "{text}" {trap[0]}', hint=trap[1])
+    return naive.replace(tzinfo=tz)
 
 
 def describe(moment: datetime) -> str:

@@ -291,10 +291,12 @@ def _errors(body: bytes | str | None, api_key: SecretStr) -> list[dict[str, str 
     found = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(found, list):
         return []
+    # Each on one line (review 20c #10: a message "bad name\nWarning: ..." printed a warning of its own
+    # in mailer send and mailer status, and a line of the failed recipients' error text in the log).
     return [
         {
-            "message": api.without_key(str(e.get("message", "")), api_key),
-            "field": None if e.get("field") is None else api.without_key(str(e.get("field")), api_key),
+            "message": " ".join(api.without_key(str(e.get("message", "")), api_key).split()),
+            "field": None if e.get("field") is None else " ".join(api.without_key(str(e.get("field")), api_key).split()),
         }
         for e in found
         if isinstance(e, dict)
