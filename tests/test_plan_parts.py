@@ -293,8 +293,7 @@ def test_two_resumes_at_once_of_a_send_killed_with_its_plan_in_parts_mail_everyo
 
 def test_two_sends_of_the_release_started_at_once_mail_each_journalist_once(tmp_path: Path, standin: Any, db_url: str) -> None:
     """Two terminals send the same large release to the same list at the same moment (each plan kept
-    in parts): whichever logs its plan second finds every journalist taken by the first, says so and
-    logs nothing."""
+    in parts): the second finds every journalist taken by the first, says so and logs nothing."""
     standin.slow(0.05)
     both = [mailer_process(tmp_path, KEY, *SEND) for _ in range(2)]
     ends = [_finished(process) for process in both]
@@ -304,6 +303,27 @@ def test_two_sends_of_the_release_started_at_once_mail_each_journalist_once(tmp_
     codes = sorted(code for code, _ in ends)
     assert codes == [0, 1], ends
     refused = " ".join(" ".join(out.split()) for code, out in ends if code == 1)
-    # All 25,000 when it planned before the first logged its plan; those not in the first's first
-    # commit (its parts are not read when planning: the question counts them as new) when after.
-    assert re.search(r"Nothing sent: all [\d,]+ journalists of this send were mailed by .* Nothing was logged\.", refused), refused
+    # Planned before the first logged its plan, it finds them all taken as it logs its own; planned
+    # after, it sees them in the first's plan (its parts included) and refuses before asking.
+    late = re.search(r"Nothing sent: all 25,000 journalists of this send were mailed by .* Nothing was logged\.", refused)
+    early = re.search(r"Nobody to send to: .*journalists are skipped: \S+, a send of this same release, is mailing them right now", refused)
+    assert late or early, refused
+
+
+def test_another_send_of_the_release_after_a_stop_counts_the_journalists_waiting_in_its_parts(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """A send of 25,000 stopped with its parts left; `mailer send` of the same release again. Its
+    plan counts every journalist the stopped send has not mailed as waiting there, parts included,
+    and says to resume it (it said 'Recipients: 15,784', then 'Nothing sent: all 15,784 journalists
+    of this send were mailed by' the stopped send, which had mailed none of them)."""
+    campaign_id, first = _killed_with_parts_left(tmp_path, standin, db_url)
+    again = mailer(*SEND)
+    words = " ".join(again.output.split())
+    assert again.exit_code != 0, words
+    assert "were mailed by" not in words and "Recipients: 0" in words, words
+    assert f"Nobody to send to: {len(first):,} journalists already received this exact release;" in words, words
+    assert f"{ROWS - len(first):,} journalists are skipped: they are waiting in {campaign_id}" in words, words
+    assert f"Finish that send with: mailer resume {campaign_id}" in words, words
+    assert not standin.mail_sends
+    assert _log(db_url)[1] > 0, "planning wrote the stopped send's parts"

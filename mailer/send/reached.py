@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -22,7 +23,7 @@ from mailer.models import MessageState
 from mailer.send import lease
 from mailer.send.dispatch import utcnow
 from mailer.send.plan import Plan
-from mailer.store import campaigns, messages
+from mailer.store import campaigns, messages, plan_parts
 
 __all__ = ["Reached", "office_path", "reached"]
 
@@ -106,7 +107,10 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     # Newest row first: the earliest campaign is the one each address keeps as "received", the
     # latest as "earlier version" (the one a correction corrects; fix 13n #1). A row in a request
     # listed in flight reads `sending` (it may have reached SendGrid).
-    for key, campaign_id, language, state in messages.reached(connection, list(found), version_of):
+    # The rows a send keeps in parts (a large plan, its run stopped or still going) come first: written,
+    # they would be their campaign's newest rows.
+    rows = chain(plan_parts.reached(connection, list(found), version_of), messages.reached(connection, list(found), version_of))
+    for key, campaign_id, language, state in rows:
         if state == MessageState.PLANNED.value and found[campaign_id] != whole:
             # Only planned in a campaign of other content: it reaches them only if a process is
             # sending it now (a stopped one cannot be resumed once its release file changed:
