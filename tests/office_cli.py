@@ -261,6 +261,17 @@ def cancel_cut_off(folder: Path, standin: Any, campaign_id: str, sig: int = sign
     return " ".join(err.split())
 
 
+def stopped_half_way(standin: Any) -> Result:
+    """`mailer send` of the office's list (``SEND``), SendGrid answering 503 from its third request
+    on: it stops with two requests accepted (a large plan's rest left in parts). Its result."""
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    standin.reset()
+    standin.validate = False
+    return stopped
+
+
 def scheduled_stopped_half_way(folder: Path, standin: Any, db_url: str) -> tuple[str, datetime]:
     """The README's beat list scheduled two hours ahead, one journalist a request, SendGrid answering
     503 for Ben's: the send stops after Ana's. (campaign, its time)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailer, office, rows_in_parts
+from office_cli import campaign_of, mailer, office, rows_in_parts, stopped_half_way
 
 ROWS = 25_000  # over delivery.IN_PARTS_FROM: the plan is kept in parts
 # A real export: a few bad rows and duplicates, the last of them far down the list.
@@ -30,20 +30,11 @@ def _in_office(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.Mo
     standin.validate = True
 
 
-def _stopped_half_way(standin: Any) -> Any:
-    """`mailer send` of the big list, SendGrid answering 503 from its third request on: it stops
-    with 2,000 accepted and the rest of its plan left in parts."""
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    return stopped
-
-
 def test_a_large_send_stopped_half_way_counts_its_skipped_rows_everywhere(standin: Any) -> None:
     """The plan said 'Skipped: 4'; stopped half-way, the send's totals, `mailer status` (text and
     JSON) and `mailer campaigns --json` said 0 skipped, and a second `mailer status` then said 4:
     the skipped rows waited in the plan's parts, which nobody counted (newcomer 19 #1)."""
-    stopped = _stopped_half_way(standin)
+    stopped = stopped_half_way(standin)
     words = " ".join(stopped.output.split())
     assert "Skipped: 4 (2 duplicate, 1 invalid, 1 missing address)" in words, words
     assert f"Accepted: 2,000 failed: 0 unknown: 0 not sent yet: {ROWS - 2000:,} skipped: 4" in words, words
@@ -61,7 +52,7 @@ def test_the_report_of_a_large_send_stopped_half_way_counts_every_journalist_of_
     """`mailer report` of a send of 25,000 stopped half-way read 'Planned recipients 8,192' and
     'Not sent yet 6,192' (the rows written at once), where `mailer status` said 23,000 not sent
     yet: the journalists whose rows waited in parts were left out (newcomer 19 #2)."""
-    campaign_id = campaign_of(_stopped_half_way(standin))
+    campaign_id = campaign_of(stopped_half_way(standin))
     report = mailer("report", campaign_id, "--format", "json")
     assert report.exit_code == 0, report.output
     figures = {key: value["count"] for key, value in json.loads(report.stdout)["figures"].items()}
@@ -82,7 +73,7 @@ def test_a_command_that_writes_a_stopped_sends_parts_shows_a_bar(
 
     from mailer.cli import output
 
-    campaign_id = campaign_of(_stopped_half_way(standin))
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     assert left > 0, "the test is about a plan left in parts"
     standin.reset()
@@ -108,7 +99,7 @@ def test_the_recipients_report_of_a_large_send_stopped_half_way_lists_every_jour
     """`mailer report --kind recipients` of a send of 25,000 stopped half-way listed some 11,000
     journalists: those whose rows waited in parts were missing from the CSV, though `mailer
     status` counted them not sent yet. It lists all 25,000 and the 4 skipped rows (newcomer 19 #4)."""
-    campaign_id = campaign_of(_stopped_half_way(standin))
+    campaign_id = campaign_of(stopped_half_way(standin))
     report = mailer("report", campaign_id, "--kind", "recipients", "--format", "csv", "-o", "-")
     assert report.exit_code == 0, report.output
     lines = report.stdout.splitlines()[1:]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailer, office, rows_in_parts, write_config
+from office_cli import campaign_of, mailer, office, rows_in_parts, stopped_half_way, write_config
 
 ROWS = 25_000  # over delivery.IN_PARTS_FROM: the plan is kept in parts
 BIG = "Email,First Name,Last Name\n" + "".join(f"j{i}@paper{i % 50}.example,Jo{i},Doe\n" for i in range(ROWS))
@@ -23,14 +23,6 @@ def _in_office(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.Mo
     standin.validate = True
 
 
-def _stopped_half_way(standin: Any) -> str:
-    """`mailer send` of the big list, SendGrid answering 503 from its third request on: the campaign's id."""
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    return campaign_of(stopped)
-
-
 def _read_only(tmp_path: Path, standin: Any, db_url: str) -> None:
     """The office's mailer.toml pointed at its log opened read-only (a copy on a read-only share)."""
     write_config(tmp_path, standin, f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true", batch_size=1000)
@@ -42,7 +34,7 @@ def test_contact_on_a_read_only_log_after_a_large_send_stopped_half_way(tmp_path
     journalist it had mailed said "Error: The delivery log ... failed: the file is read-only. ...
     Fix the cause (disk space, permissions, the database server)": it tried to write the send's
     parts first (review 19q #3). It shows her history, writing nothing, as `mailer status` does."""
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     assert left
     _read_only(tmp_path, standin, db_url)
@@ -99,7 +91,7 @@ def test_a_recipients_report_on_a_read_only_log_says_whom_it_leaves_out(tmp_path
     stopped half-way listed some 11,000 journalists and said nothing: the rest waited in the plan's
     parts, which it could not write (newcomer 19 #4 writes them first). It says how many it leaves
     out, and why."""
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     _read_only(tmp_path, standin, db_url)
     report = mailer("report", campaign_id, "--kind", "recipients", "--format", "csv", "-o", "-")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailer, office, rows_in_parts
+from office_cli import SEND, campaign_of, mailer, office, rows_in_parts, stopped_half_way
 from sqlalchemy import select
 
 from mailer.cli import output
@@ -28,16 +28,6 @@ def _in_office(tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.Mo
     standin.validate = False  # requests of 1,000: the schema check would take most of the test; the limits stay checked
     yield
     standin.validate = True
-
-
-def _stopped_half_way(standin: Any) -> str:
-    """`mailer send` of the big list, SendGrid answering 503 from its third request on: the campaign's id."""
-    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
-    stopped = mailer(*SEND)
-    assert stopped.exit_code == 1, stopped.output
-    standin.reset()
-    standin.validate = False
-    return campaign_of(stopped)
 
 
 class Witness:
@@ -142,7 +132,7 @@ def test_a_read_only_log_shows_no_bar_for_parts_it_cannot_write(
     counts those journalists as planned and the report says whom it leaves out, as before."""
     from office_cli import Bars, write_config
 
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     assert left
     write_config(tmp_path, standin, f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true", batch_size=1000)
@@ -191,7 +181,7 @@ def test_contact_shows_the_bar_while_it_writes_a_stopped_send_s_parts(standin: A
     and shows her not sent yet."""
     from office_cli import Bars
 
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     assert left
     bars = Bars()
@@ -385,7 +375,7 @@ def test_a_cancel_and_a_resume_of_a_stopped_large_send_started_together_wait_for
 
     from office_cli import KEY, mailed
 
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     commands = {"cancel": ("cancel", campaign_id), "resume": ("resume", campaign_id, "--yes")}
     order = [first, "resume" if first == "cancel" else "cancel"]
     started = []
@@ -474,7 +464,7 @@ def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
 
     from mailer.send import parts
 
-    campaign_id = _stopped_half_way(standin)
+    campaign_id = campaign_of(stopped_half_way(standin))
     left = rows_in_parts(db_url)
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
     counted, held = parts._to_write, []

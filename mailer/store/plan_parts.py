@@ -183,7 +183,7 @@ def reached(
     query = (
         select(plan_part.c.campaign_id, plan_part.c.size, plan_part.c.data)
         .where(plan_part.c.campaign_id.in_(list(campaign_ids)))
-        .order_by(plan_part.c.campaign_id, plan_part.c.part.desc())
+        .order_by(plan_part.c.created_at.desc(), plan_part.c.campaign_id.desc(), plan_part.c.part.desc())  # newest first
     )
     for campaign_id, size, data in connection.execute(query):
         _keys, emails, _texts, _sources, states, reasons, _numbers, _details, languages = _columns(size, data)
