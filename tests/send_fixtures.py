@@ -191,6 +191,24 @@ def mailer_process(folder: Path, key: str, *args: str) -> Any:
     )
 
 
+def in_another_terminal(folder: Path, key: str, *args: str) -> Any:
+    """``python -m mailer ARGS`` run to its end by a colleague: a process of its own in ``folder``,
+    the API key in its environment; the ``subprocess.CompletedProcess`` (text output captured)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "mailer", *args],
+        cwd=folder,
+        env={**os.environ, "SENDGRID_API_KEY": key},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @contextmanager
 def send_running(folder: Path, standin: Any, key: str, args: tuple[str, ...] = SEND_BEAT) -> Iterator[Any]:
     """``python -m mailer ARGS`` in ``folder``, a process of its own (the API key in its

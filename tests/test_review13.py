@@ -5,16 +5,14 @@ Each xfail (strict) is a finding; the reason names it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from office_cli import KEY, mailed, mailer, whole_log
 from office_cli import office as _office
-from send_fixtures import mailer_process
+from send_fixtures import in_another_terminal, mailer_process
 
 BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Quistgaard,The Gazette\n"
 
@@ -22,19 +20,6 @@ BEAT = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News
 def office(project: Path, standin: Any, db_url: str, *, beat: str = BEAT, **settings: Any) -> Path:
     """The shared office (office_cli.office), its beat list with Ben Quistgaard."""
     return _office(project, standin, db_url, beat=beat, **settings)
-
-
-def in_another_terminal(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``mailer ARGS`` run by a colleague: a process of its own, in the office folder."""
-    return subprocess.run(
-        [sys.executable, "-m", "mailer", *args],
-        cwd=project,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 # -- 1. forget while a send's question waits: her row is logged with her name and address ---------
@@ -52,10 +37,10 @@ def test_a_journalist_forgotten_while_the_send_asks_is_logged_without_her_data(
     from mailer.cli import output
     from mailer.cli import send as send_cli
 
-    forgot: list[subprocess.CompletedProcess[str]] = []
+    forgot: list[Any] = []
 
     def answer_after_a_colleague_forgets(question: str, *args: Any, **kwargs: Any) -> bool:
-        forgot.append(in_another_terminal(tmp_path, "forget", "ben@gazette.example", "--yes"))
+        forgot.append(in_another_terminal(tmp_path, KEY, "forget", "ben@gazette.example", "--yes"))
         return True
 
     monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
@@ -445,7 +430,7 @@ def test_forget_while_a_send_writes_its_plan_leaves_nothing_of_her(tmp_path: Pat
                         break
                 assert time.time() < deadline and send.poll() is None, send.communicate()
                 time.sleep(0.05)
-            forgot = in_another_terminal(tmp_path, "forget", "ben@gazette.example", "--yes")
+            forgot = in_another_terminal(tmp_path, KEY, "forget", "ben@gazette.example", "--yes")
             assert forgot.returncode == 0, forgot
             transaction.rollback()
         out, err = send.communicate(timeout=60)

@@ -84,11 +84,8 @@ def test_a_resume_whose_journalists_a_colleague_called_off_while_its_question_wa
     4 journalists were mailed by another process (a colleague's resume, or another terminal)": the
     press officer read that they had the release, when nobody had mailed them. It says they were
     called off, and how a new send reaches them."""
-    import os
-    import subprocess
-    import sys
-
     from office_cli import KEY, stopped_after
+    from send_fixtures import in_another_terminal
 
     from mailer.cli import send as send_cli
 
@@ -97,15 +94,7 @@ def test_a_resume_whose_journalists_a_colleague_called_off_while_its_question_wa
     monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
 
     def colleague_cancels_then_yes(question: str, **_: Any) -> bool:
-        cancelled = subprocess.run(
-            [sys.executable, "-m", "mailer", "cancel", campaign_id],
-            cwd=tmp_path,
-            env={**os.environ, "SENDGRID_API_KEY": KEY},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        cancelled = in_another_terminal(tmp_path, KEY, "cancel", campaign_id)
         assert cancelled.returncode == 0 and "Called off the rest" in cancelled.stdout, cancelled
         return True
 
