@@ -391,10 +391,14 @@ def check_baseline_bodies(template: Template, list_path: Path) -> None:
         raise SystemExit("the baseline's personalizations differ from ours: fix personalizations() first")
 
 
-def run_ours(office: Path, list_path: Path, url: str, key: str, concurrency: int, profile: Path | None = None) -> tuple[Run, str]:
+def run_ours(
+    office: Path, list_path: Path, url: str, key: str, concurrency: int, profile: Path | None = None, sample: Path | None = None
+) -> tuple[Run, str]:
     """One `mailer send` in a fresh log; returns the measurement and what the log says.
 
-    With ``profile``, ours runs under cProfile and its statistics are written there (its figures are then not comparable).
+    With ``profile``, ours runs under cProfile and its statistics are written there; with ``sample``, under
+    py-spy (every thread, 250 samples a second, py-spy's raw collapsed stacks). Either way its figures are then
+    not comparable.
     """
     database = office / "log.db"
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -403,6 +407,9 @@ def run_ours(office: Path, list_path: Path, url: str, key: str, concurrency: int
     command = [sys.executable, "-m", "mailer", "send", RELEASE, "--list", str(list_path), "--yes", "--no-test-ok"]
     if profile is not None:
         command[1:1] = ["-m", "cProfile", "-o", str(profile)]
+    if sample is not None:
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [str(spy), "record", "--threads", "--idle", "-r", "250", "-f", "raw", "-o", str(sample), "--", *command]
     run = measure(command, cwd=office, env=mailer_env(office, key, cache=office / "cache"), scratch=office)
     import sqlite3
 
@@ -539,6 +546,12 @@ def main() -> None:
         help="seconds more for the first request on each new connection, as a real network charges to open one (e.g. 0.05)",
     )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="run ours once more under cProfile and write its statistics to FILE")
+    parser.add_argument(
+        "--sample",
+        type=Path,
+        metavar="FILE",
+        help="run ours once more under py-spy (every thread, idle included) and write its raw collapsed stacks to FILE",
+    )
     parser.add_argument("--baseline-child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_child:
@@ -623,6 +636,10 @@ def main() -> None:
                         standin_get(url, "/_reset")
                         profiled, _ = run_ours(office, list_path, url, key, concurrency, args.profile.resolve())
                         print(f"  profiled run: {profiled.wall:.2f} s wall, {profiled.cpu:.2f} s CPU -> {args.profile}", flush=True)
+                    if args.sample is not None:
+                        standin_get(url, "/_reset")
+                        sampled, _ = run_ours(office, list_path, url, key, concurrency, sample=args.sample.resolve())
+                        print(f"  sampled run: {sampled.wall:.2f} s wall -> {args.sample}", flush=True)
     finally:
         server.terminate()
         server.join(timeout=10)
