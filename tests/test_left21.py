@@ -1,0 +1,63 @@
+"""Session 21's leftovers: small things a press officer saw in the report page, the rejected rows
+and `lists check --json`, each asserted as it should be; each failed on main before its fix.
+
+The delivery log is a real SQLite file or PostgreSQL database, filled with eventlog's rows and
+events; commands run through click's CliRunner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import without_log_line
+from eventlog import T0, add_campaign, add_message, sg_event
+from office_cli import page_text
+from sqlalchemy import Engine
+
+from mailer.cli import main
+
+CAMPAIGN = "2026-02-19-wetlands"
+
+
+def run(log: Engine | None, *args: str) -> tuple[int, str]:
+    """``mailer ARGS`` in an office folder whose mailer.toml names ``log``: (exit code, output without the "Log:" line)."""
+    if log is not None:
+        Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, without_log_line(result.output)
+
+
+def imported(log: Engine, *events: dict[str, object]) -> None:
+    """The events through `mailer events import`, as an office loads a file SendGrid's events were saved to."""
+    Path("events.json").write_text(json.dumps(list(events)), encoding="utf-8")
+    code, out = run(log, "events", "import", "events.json")
+    assert code == 0, out
+
+
+# -- 1. one journalist's bounce read as "bounced at 2 outlets or domains" -------------------------
+
+
+def test_page_counts_one_bounced_journalist_at_one_outlet_once(store: Engine) -> None:
+    """Cleo of The Gazette bounced (SendGrid reported it twice); the other two journalists, at
+    another paper, were delivered. The page's attention line read "Every address bounced at 2
+    outlets or domains": her outlet row and her address domain's row, one journalist at one
+    paper counted twice, so the press officer went looking for a second paper. It now counts
+    outlets and domains apart: "at 1 outlet and 1 domain"."""
+    add_campaign(store, CAMPAIGN)
+    add_message(store, CAMPAIGN, "ana@daily.example", outlet="Daily News", delivery="delivered")
+    add_message(store, CAMPAIGN, "ben@daily.example", outlet="Daily News", delivery="delivered")
+    cleo = add_message(store, CAMPAIGN, "cleo@gazette.example", outlet="The Gazette")
+    bounce = {"type": "bounce", "reason": "550 no such user"}
+    imported(
+        store,
+        sg_event("bounce", "cleo@gazette.example", key=cleo, campaign_id=CAMPAIGN, at=T0 + 9, **bounce),
+        sg_event("bounce", "cleo@gazette.example", key=cleo, campaign_id=CAMPAIGN, at=T0 + 90, **bounce),
+    )
+    code, out = run(store, "report", CAMPAIGN, "-o", "page.html")
+    assert code == 0, out
+    text = page_text(Path("page.html"))
+    assert "Every address bounced at 1 outlet and 1 domain, highlighted below. Check those addresses" in text, text
+    assert "outlets or domains" not in text, text
+    assert Path("page.html").read_text(encoding="utf-8").count('<tr class="alert">') == 2
