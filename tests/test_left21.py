@@ -61,3 +61,35 @@ def test_page_counts_one_bounced_journalist_at_one_outlet_once(store: Engine) ->
     assert "Every address bounced at 1 outlet and 1 domain, highlighted below. Check those addresses" in text, text
     assert "outlets or domains" not in text, text
     assert Path("page.html").read_text(encoding="utf-8").count('<tr class="alert">') == 2
+
+
+# -- 2. a name's bidirectional override reordered the report page around it ----------------------
+
+HOSTILE = "\u202eevil\u2066\u200f\u0085\x1b[31m\u009b31m"  # override, isolate, RLM, NEL, ESC, C1 CSI
+
+
+def test_page_cells_show_control_characters_as_the_terminal_does(store: Engine) -> None:
+    """A list gave a journalist's first name as "\\u202eevil" (right-to-left override), her outlet
+    with an isolate and a right-to-left mark, and a receiving server's refusal came with an escape
+    sequence and a C1 control. The terminal shows them as \\u202e, \\x1b; the HTML page put them in
+    its cells as they are, and the browser reordered the cell around the override ("live" for
+    "evil"). A cell of the page now shows them as the terminal does; markup is still escaped."""
+    from mailer.cli import output
+
+    add_campaign(store, CAMPAIGN)
+    add_message(store, CAMPAIGN, "ana@daily.example", first_name="<b>Ana</b>", outlet="Daily News", delivery="delivered")
+    cleo = add_message(store, CAMPAIGN, "cleo@gazette.example", first_name=HOSTILE, last_name="Roy", outlet=f"Gaz{HOSTILE}ette")
+    reason = f"550 no such user {HOSTILE}"
+    imported(store, sg_event("bounce", "cleo@gazette.example", key=cleo, campaign_id=CAMPAIGN, at=T0 + 9, type="bounce", reason=reason))
+    allowed = set(output.SHOWN_AS_THEY_ARE) | {"\n"}
+    for kind in ("recipients", "bounces"):
+        code, out = run(store, "report", CAMPAIGN, "--kind", kind, "-o", f"{kind}.html")
+        assert code == 0, out
+        page = Path(f"{kind}.html").read_text(encoding="utf-8")
+        acted_on = sorted({c for c in page if not c.isprintable() and c not in allowed})
+        assert not acted_on, (kind, acted_on)
+        text = page_text(Path(f"{kind}.html"))
+        assert "\\u202eevil\\u2066\\u200f\\x85\\x1b[31m\\x9b31m Roy" in text, text
+        assert "Gaz\\u202eevil\\u2066\\u200f\\x85\\x1b[31m\\x9b31mette" in text, text
+    assert "550 no such user \\u202eevil" in page_text(Path("bounces.html"))
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in Path("recipients.html").read_text(encoding="utf-8")

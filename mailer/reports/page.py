@@ -2,7 +2,8 @@
 
 Inline CSS, an inline SVG chart of opens and clicks over time, the summary and the outlet
 table; no script, font, image or stylesheet is fetched from anywhere. Every value from the
-log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
+log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape; in a table's cells, the
+control characters the terminal shows as escapes (a bidirectional override) are shown so too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
+from mailer.controls import one_line
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
 from mailer.reports.figures import ALL_BOUNCED, Summary, Table, page_figures, percent, shown_text, table
@@ -426,7 +428,11 @@ def _depth(label: str) -> Markup:
 
 def _render_table(t: Table) -> Markup:
     """A table in its scrolling box; built in Python, as a template calling a function per cell
-    costs more than the rest of the page (the outlet table alone has thousands of cells)."""
+    costs more than the rest of the page (the outlet table alone has thousands of cells).
+
+    A cell's text is escaped, and its control characters shown as the terminal shows them
+    (``controls.one_line``: "\\u202e", "\\x1b", a line break as "\\n"): a name's right-to-left
+    override no longer reorders its cell (session 21's leftover #2)."""
     sample = t.rows[:50]
     columns = range(len(t.labels))
     numeric = [bool(sample) and all(type(row[i]) in (int, float) or row[i] is None for row in sample) for i in columns]
@@ -439,7 +445,7 @@ def _render_table(t: Table) -> Markup:
     for index, row in enumerate(t.rows):
         parts.append('<tr class="alert">' if index in flagged else "<tr>")
         for i, cell in enumerate(row):
-            text = cell if type(cell) is str else shown_text(cell)
+            text = one_line(cell) if type(cell) is str else shown_text(cell)
             parts.append(f"{opening[i]}{escape(text)}</td>")
         parts.append("</tr>\n")
     parts.append("</table></div>\n")
