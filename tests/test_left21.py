@@ -93,3 +93,28 @@ def test_page_cells_show_control_characters_as_the_terminal_does(store: Engine) 
         assert "Gaz\\u202eevil\\u2066\\u200f\\x85\\x1b[31m\\x9b31mette" in text, text
     assert "550 no such user \\u202eevil" in page_text(Path("bounces.html"))
     assert "&lt;b&gt;Ana&lt;/b&gt;" in Path("recipients.html").read_text(encoding="utf-8")
+
+
+# -- 3. `lists check --json` left out how a consent column is read ---------------------------------
+
+
+def test_lists_check_json_says_how_a_consent_column_is_read() -> None:
+    """A list kept for the GDPR has an "Email consent" column. `mailer lists check` says under the
+    file how it is read (only a yes mails; an empty cell is no consent); the office's script runs
+    `lists check --json`, which said nothing of it: the script's report showed the two empty rows
+    as "opted out" with no word of why. Each file of the JSON now carries the same note under
+    "consent_columns", the column's heading beside it (an empty list for a file without one)."""
+    Path("gdpr.csv").write_text("Email,Name,Email consent\nana@daily.example,Ana,yes\nben@gazette.example,Ben,\n", encoding="utf-8")
+    Path("plain.csv").write_text("Email,Name\ncleo@radio.example,Cleo\n", encoding="utf-8")
+    code, said = run(None, "lists", "check", "gdpr.csv")
+    assert code == 0, said
+    note = (
+        '"Email consent" is read as consent to email: only a row whose cell says yes (or gives the day consent was given) '
+        "is mailed; an empty cell is no consent, and that row is not mailed."
+    )
+    assert f"note: {note}" in " ".join(said.split()), said
+    result = CliRunner().invoke(main, ["lists", "check", "gdpr.csv", "plain.csv", "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert files[0]["consent_columns"] == [{"column": "Email consent", "note": note}], files[0]
+    assert files[1]["consent_columns"] == [], files[1]

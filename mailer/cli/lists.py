@@ -253,13 +253,24 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
         output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
         output.say(f"  note:        {heading(note)}")  # it quotes headings
+    for header in _consent_columns(summary):  # review 20c #4
+        output.say(f"  note:        {_consent_note(heading(header))}")
+
+
+def _consent_columns(summary: ListSummary) -> list[str]:
+    """The headings of a list's opt-in or consent columns ("Email consent"), as the list has them."""
     from mailer.contacts.headers import is_opt_in_header
 
-    for header in (header for header in summary.custom.values() if is_opt_in_header(header)):  # review 20c #4
-        output.say(
-            f'  note:        "{heading(header)}" is read as consent to email: only a row whose cell says yes (or gives '
-            "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."
-        )
+    return [header for header in summary.custom.values() if is_opt_in_header(header)]
+
+
+def _consent_note(header: str) -> str:
+    """How the consent or opt-in column ``header`` is read, as `lists check` says it under the file
+    and its --json gives it (``"consent_columns"``: session 21's leftover #3)."""
+    return (
+        f'"{header}" is read as consent to email: only a row whose cell says yes (or gives '
+        "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."
+    )
 
 
 def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
@@ -302,6 +313,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "encoding": file.summary.encoding,
                 "delimiter": file.summary.delimiter,
                 "notes": list(file.summary.notes),
+                "consent_columns": [{"column": header, "note": _consent_note(header)} for header in _consent_columns(file.summary)],
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
             }
