@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import page_text
+from office_cli import SEND, mailed, mailer, office, page_text
 from sqlalchemy import Engine
 
 from mailer.cli import main
@@ -118,3 +120,39 @@ def test_lists_check_json_says_how_a_consent_column_is_read() -> None:
     files = json.loads(result.stdout)["files"]
     assert files[0]["consent_columns"] == [{"column": "Email consent", "note": note}], files[0]
     assert files[1]["consent_columns"] == [], files[1]
+
+
+# -- 4. a journalist whose consent cell says no was said to have "opted out" ------------------------
+
+
+@pytest.mark.sqlite_only
+def test_a_no_in_a_consent_column_reads_as_no_consent_not_an_opt_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A list kept for the GDPR: Cleo's "Email consent" cell says no (she was asked and declined),
+    her second row says yes. lists check, the rejects file and `mailer contact` said she "opted
+    out of email": she never subscribed to anything to opt out of, and the press officer asked
+    "when did she unsubscribe?". They now say she gave no consent, her other row too; a list's own
+    opt-out column still reads "opted out"."""
+    beat = (
+        "Email,Name,Email consent,Do Not Email\nana@daily.example,Ana,yes,\ncleo@radio.example,Cleo,no,\n"
+        "cleo@radio.example,Cleo B,yes,\ndan@post.example,Dan,yes,yes\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert 'row 3: cleo@radio.example: gave no consent to email ("Email consent": no)' in checked.output, checked.output
+    assert "row 4: cleo@radio.example: gave no consent to email (row 3 says so)" in checked.output, checked.output
+    assert 'row 5: dan@post.example: opted out of email ("Do Not Email": yes)' in checked.output, checked.output
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "clean.csv", "--rejects", "rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    rejects = Path("rejects.csv").read_text(encoding="utf-8-sig")
+    assert '"gave no consent to email (""Email consent"": no)"' in rejects and "opted out of email (row" not in rejects, rejects
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output
+    told = " ".join(mailer("contact", "cleo@radio.example").output.split())
+    assert 'Outcome: skipped: gave no consent to email ("Email consent": no)' in told, told
+    assert "opted out" not in told, told
+    imported = mailer("suppressions", "import", "lists/beat.csv", "--reason", "the GDPR list")
+    assert imported.exit_code == 0, imported.output
+    listed = mailer("suppressions", "list").output
+    assert "cleo@radio.example" in listed and "dan@post.example" in listed, listed  # a no is still kept out for good

@@ -30,7 +30,7 @@ def test_a_consent_column_mails_only_what_says_yes(tmp_path: Path, standin: Any,
     checked = mailer("lists", "check", "lists/beat.csv")
     assert checked.exit_code == 0, checked.output
     for at, cell in enumerate(NOT_CONSENT[:10]):  # lists check shows the first 10
-        assert f'row {at + 2}: j{at}@paper.example: opted out of email ("Email consent": {cell})' in checked.output, checked.output
+        assert f'row {at + 2}: j{at}@paper.example: gave no consent to email ("Email consent": {cell})' in checked.output, checked.output
     assert f"rejected:    {len(NOT_CONSENT)} ({len(NOT_CONSENT)} opted out)" in checked.output, checked.output
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
@@ -196,7 +196,9 @@ def test_a_consent_column_of_long_dates_is_consent(tmp_path: Path, standin: Any,
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
     assert "rejected:    1 (1 opted out)" in checked.output, checked.output
-    assert f'row {len(cells) + 1}: j{len(given)}@paper.example: opted out of email ("Consent": withdrawn May 1, 2024)' in checked.output
+    assert (
+        f'row {len(cells) + 1}: j{len(given)}@paper.example: gave no consent to email ("Consent": withdrawn May 1, 2024)' in checked.output
+    )
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(len(given))], sent.output

@@ -16,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import NO_CONSENT_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
+from mailer.models import NO_CONSENT_IN_LIST, NOT_CONSENTED_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -298,8 +298,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
 
 def _marked_elsewhere(detail: str) -> bool:
     """Whether an opted-out row's reason names another file's row ("opted out of email (dnc.csv row 3
-    says so)"), not its own cell or a row of its own file (``contacts.loader._opted_out``)."""
-    return detail.endswith(" says so)") and not detail.startswith(f"{OPTED_OUT_IN_LIST} (row ")
+    says so)", "gave no consent to email (gdpr.csv row 3 says so)"), not its own cell or a row of
+    its own file (``contacts.loader._opted_out``)."""
+    return detail.endswith(" says so)") and not detail.startswith((f"{OPTED_OUT_IN_LIST} (row ", f"{NOT_CONSENTED_IN_LIST} (row "))
 
 
 def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
