@@ -156,3 +156,25 @@ def test_a_no_in_a_consent_column_reads_as_no_consent_not_an_opt_out(tmp_path: P
     assert imported.exit_code == 0, imported.output
     listed = mailer("suppressions", "list").output
     assert "cleo@radio.example" in listed and "dan@post.example" in listed, listed  # a no is still kept out for good
+
+
+def test_lists_check_counts_rows_without_consent_apart_from_those_opted_out(store: Engine) -> None:
+    """Under the file, `lists check` counted Ben (consent cell empty) and Cleo (consent: no) as
+    "rejected: 2 (2 opted out)", right above rows saying neither opted out; Dan's "Do Not Email"
+    did opt out. The count now says which: "3 (1 opted out, 2 without consent)", in the total
+    line of several files too, and `lists prune` says the same of the rows it left out."""
+    Path("gdpr.csv").write_text(
+        "Email,Name,Email consent,Do Not Email\nana@daily.example,Ana,yes,\nben@gazette.example,Ben,,\n"
+        "cleo@radio.example,Cleo,no,\ndan@post.example,Dan,yes,yes\n",
+        encoding="utf-8",
+    )
+    Path("plain.csv").write_text("Email,Name\neve@tv.example,Eve\n", encoding="utf-8")
+    code, said = run(None, "lists", "check", "gdpr.csv")
+    assert code == 0, said
+    assert "  rejected:    3 (1 opted out, 2 without consent)\n" in said, said
+    code, said = run(None, "lists", "check", "gdpr.csv", "plain.csv")
+    assert code == 0, said
+    assert "Total: 5 rows read, 2 recipients, rejected: 3 (1 opted out, 2 without consent)." in said, said
+    code, said = run(store, "lists", "prune", "gdpr.csv", "-o", "pruned.csv")
+    assert code == 0, said
+    assert "Also left out rows that are not recipients (1 opted out, 2 without consent)" in said, said

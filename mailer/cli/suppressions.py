@@ -16,7 +16,15 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import NO_CONSENT_IN_LIST, NOT_CONSENTED_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
+from mailer.models import (
+    NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
+    OPTED_OUT_IN_LIST,
+    ListSummary,
+    RejectedRow,
+    RejectReason,
+    SuppressionReason,
+)
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -296,6 +304,17 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(held.warning())
 
 
+def _left_out_words(row: RejectedRow) -> str:
+    """Why `lists prune` left out a row that is not a recipient, in a word: "opted out" for a list's
+    own opt-out column, "without consent" for its consent column (an empty cell or a no there is no
+    opt-out: session 21's leftover #4), else the reason as a plan counts it."""
+    if row.reason != RejectReason.SUPPRESSED:
+        from mailer.send.status import skipped_words
+
+        return skipped_words(row.reason.value)
+    return "without consent" if row.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)) else "opted out"
+
+
 def _marked_elsewhere(detail: str) -> bool:
     """Whether an opted-out row's reason names another file's row ("opted out of email (dnc.csv row 3
     says so)", "gave no consent to email (gdpr.csv row 3 says so)"), not its own cell or a row of
@@ -418,7 +437,6 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         mailer lists prune lists/press.csv lists/agency.csv -o lists/all-pruned.csv
     """
     from mailer import contacts
-    from mailer.send.status import skipped_words
     from mailer.store import suppressions as suppression_store
 
     if out.resolve() in {file.resolve() for file in files}:
@@ -439,7 +457,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
-    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
+    other = Counter(_left_out_words(r) for r in loaded.rejected)
     if other:
         parts = ", ".join(
             f"{count} {reason}{'es' if count != 1 and reason == 'missing address' else ''}" for reason, count in sorted(other.items())
