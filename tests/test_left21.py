@@ -178,3 +178,23 @@ def test_lists_check_counts_rows_without_consent_apart_from_those_opted_out(stor
     code, said = run(store, "lists", "prune", "gdpr.csv", "-o", "pruned.csv")
     assert code == 0, said
     assert "Also left out rows that are not recipients (1 opted out, 2 without consent)" in said, said
+
+
+def test_suppressions_import_of_a_consent_list_says_who_gave_no_consent(store: Engine) -> None:
+    """`mailer suppressions import` of a GDPR list suppresses Cleo, whose "Email consent" says no,
+    and leaves out Ana (yes) and Ben (empty). It warned 'its column "Email consent" says who opted
+    out: 1 row marked so was imported, and 2 rows not marked (they did not opt out) were not': nobody
+    there opted out of anything. It now says the column says who gave consent, and which rows went in."""
+    Path("gdpr.csv").write_text(
+        "Email,Name,Email consent\nana@daily.example,Ana,yes\nben@gazette.example,Ben,\ncleo@radio.example,Cleo,no\n", encoding="utf-8"
+    )
+    code, said = run(store, "suppressions", "import", "gdpr.csv", "--reason", "the GDPR list")
+    assert code == 0, said
+    words = " ".join(said.split())
+    assert (
+        'gdpr.csv: its column "Email consent" says who gave consent to email: 1 row saying no (or anything but yes or a date) '
+        "was imported, and 2 rows saying yes or nothing were not." in words
+    ), words
+    assert "opted out" not in words, words
+    code, listed = run(store, "suppressions", "list")
+    assert "cleo@radio.example" in listed and "ben@" not in listed and "ana@" not in listed, listed

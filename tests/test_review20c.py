@@ -117,7 +117,9 @@ def test_an_empty_consent_cell_is_not_mailed_and_lists_check_says_why(tmp_path: 
     assert sorted(mailed(standin)) == ["ana@daily.example", "dan@post.example"], sent.output
     imported = mailer("suppressions", "import", "lists/beat.csv", "--reason", "the GDPR list")
     assert imported.exit_code == 0, imported.output
-    assert "1 row marked so was imported, and 4 rows not marked (they did not opt out) were not" in " ".join(imported.output.split())
+    assert "1 row saying no (or anything but yes or a date) was imported, and 4 rows saying yes or nothing were not" in " ".join(
+        imported.output.split()
+    )
     listed = mailer("suppressions", "list").output
     assert "cleo@radio.example" in listed and "ben@gazette.example" not in listed and "dan@" not in listed, listed
 

@@ -270,6 +270,8 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {output.one_line(said)}")
+    from mailer.contacts.headers import is_opt_in_header
+
     for path, headers in marked.items():
         # A row another file's opt-out column marks is imported too, and said apart (review 18z #10: a
         # file whose column was empty said "2 rows marked so were imported")
@@ -279,16 +281,22 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         # and deleting it as told imported again only the rows the other marks).
         named = " and ".join(f'"{output.one_line(header)}"' for header in headers)
         columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
+        # Consent columns only: nobody there opted out; a no is no consent (session 21's leftover #4).
+        consent = all(is_opt_in_header(header) for header in headers)
+        who, marked_so, rest = (
+            ("who gave consent to email", "saying no (or anything but yes or a date)", "saying yes or nothing")
+            if consent
+            else ("who opted out", "marked so", "not marked (they did not opt out)")
+        )
         output.warn(
-            f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
+            f"{path}: {columns} {who}: {counted(took, 'row')} {marked_so} "
             f"{'was' if took == 1 else 'were'} imported, "
             + (
                 f"{counted(elsewhere, 'row')} another file marks as opted out {'was' if elsewhere == 1 else 'were'} too, "
                 if elsewhere
                 else ""
             )
-            + f"and {counted(not_marked[path], 'row')} not marked "
-            f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
+            + f"and {counted(not_marked[path], 'row')} {rest} {'was' if not_marked[path] == 1 else 'were'} not. "
             f"To suppress every address of the file, delete {'those columns' if len(headers) > 1 else 'that column'} and import it again."
         )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
