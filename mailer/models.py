@@ -60,6 +60,10 @@ class RejectReason(StrEnum):
 # How the detail of a row the list's own opt-out column marks begins (a SUPPRESSED reason, kept with
 # the row's log: `mailer contact` shows it rather than "suppressed", which the suppression list is).
 OPTED_OUT_IN_LIST = "opted out of email"
+# ... and of a row whose opt-in or consent column says anything but yes ("no", "withdrawn",
+# "pending"): she was asked, or it is not known; she did not opt out of anything (session 21's
+# leftover #4: "opted out of email ("Email consent": no)"). Kept out everywhere, as an opt-out is.
+NOT_CONSENTED_IN_LIST = "gave no consent to email"
 # ... and of a row whose opt-in or consent column is empty: nobody asked her not to be mailed, but
 # silence is no consent (GDPR recital 32; review 20c #4). Not mailed, and not a suppression.
 NO_CONSENT_IN_LIST = "no consent to email"

@@ -83,11 +83,18 @@ def test_a_send_that_ended_with_one_failed_recipient_says_recipient() -> None:
 
 
 def test_the_page_flags_one_all_bounced_outlet_in_the_singular() -> None:
-    """ "Every address bounced at 1 outlet or domain", "... at 2 outlets or domains"."""
+    """ "Every address bounced at 1 outlet", "... at 2 outlets and 1 domain" (each kind counted apart: session 21's leftover #1)."""
+    from mailer.reports.figures import ALL_BOUNCED, OUTLET_KEYS, OUTLET_LABELS, Table
     from mailer.reports.page import all_bounced_note
 
-    assert all_bounced_note(1).startswith("Every address bounced at 1 outlet or domain, highlighted below.")
-    assert all_bounced_note(2).startswith("Every address bounced at 2 outlets or domains, highlighted below.")
+    def flagged(*rows: tuple[str, str]) -> Table:
+        made = [(by, name, 1, 0, 1, 0, 0, 0, 1.0, ALL_BOUNCED) for by, name in rows]
+        campaign: Any = None  # the note reads the rows only
+        return Table("outlets", campaign, OUTLET_KEYS, OUTLET_LABELS, made, frozenset(range(len(made))))
+
+    assert all_bounced_note(flagged(("outlet", "A"))).startswith("Every address bounced at 1 outlet, highlighted below.")
+    two = flagged(("outlet", "A"), ("outlet", "B"), ("domain", "a.example"))
+    assert all_bounced_note(two).startswith("Every address bounced at 2 outlets and 1 domain, highlighted below.")
 
 
 def test_forget_names_one_file_it_could_not_erase_in_the_singular(tmp_path: Path, capsys: Any) -> None:

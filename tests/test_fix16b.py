@@ -119,7 +119,7 @@ def test_outlets_bounce_rate_is_of_the_addresses_mailed(tmp_path: Path, standin:
     assert mailer("report", campaign_id, "--format", "html", "-o", "report.html").exit_code == 0
     seen = page_text(tmp_path / "report.html")
     assert f"| outlet | The Gazette | 2 | 0 | 1 | 0 | 0 | 0 | 100.0% | {note} |" in seen, seen
-    assert "Every address mailed bounced at 2 outlets or domains, highlighted below." in seen, seen
+    assert "Every address mailed bounced at 1 outlet and 1 domain, highlighted below." in seen, seen
     raw = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<tr class="alert"><td>(?:outlet|domain)</td><td[^>]*>(?:The Gazette|gazette\.example)</td>', raw)) == 2, raw
 

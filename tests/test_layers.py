@@ -39,6 +39,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # SendGrid's API without redirects, shared by the transport and the suppression sync.
     "mailer.sendgrid_api": ("mailer.",),
     "mailer.errors": ("mailer.",),
+    # Control characters shown as escapes, shared by the terminal's output and the HTML report.
+    "mailer.controls": ("mailer.",),
     # Time zones as people write them, shared by --at and the embargo, so it may know neither.
     "mailer.zones": ("mailer.",),
     # A scheduled send in words, shared by the send stage and the reports, so it may know neither

@@ -91,7 +91,7 @@ def test_a_consent_column_that_says_no_keeps_its_journalist_out(tmp_path: Path, 
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
     assert checked.exit_code == 0, checked.output
-    assert "rejected:    3 (3 opted out)" in checked.output, checked.output
+    assert "rejected:    3 (3 without consent)" in checked.output, checked.output
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ben@gazette.example"], sent.output

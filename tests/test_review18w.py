@@ -44,8 +44,8 @@ def test_an_opt_in_of_no_with_a_full_stop_or_excel_zero_is_not_mailed(tmp_path: 
     journalists who had said no were mailed the release, lists check calling them recipients."""
     office(tmp_path, standin, db_url, beat=beat_of("Email Opt-in", [*SAID_NO, "Yes.", ""]))
     checked = mailer("lists", "check", "lists/beat.csv")
-    assert 'row 2: j0@paper.example: opted out of email ("Email Opt-in": No.)' in checked.output, checked.output
-    assert 'row 3: j1@paper.example: opted out of email ("Email Opt-in": 0.0)' in checked.output, checked.output
+    assert 'row 2: j0@paper.example: gave no consent to email ("Email Opt-in": No.)' in checked.output, checked.output
+    assert 'row 3: j1@paper.example: gave no consent to email ("Email Opt-in": 0.0)' in checked.output, checked.output
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["j5@paper.example"], sent.output  # an empty cell is no consent (review 20c #4)
@@ -71,7 +71,7 @@ def test_an_unticked_box_in_an_opt_in_column_is_not_mailed(tmp_path: Path, stand
     """The other way round: an "Opt-in" checkbox column's "☐" is a journalist who did not opt in."""
     office(tmp_path, standin, db_url, beat=beat_of("Opt-in", ["☑", "☐"]))
     checked = mailer("lists", "check", "lists/beat.csv")
-    assert 'row 3: j1@paper.example: opted out of email ("Opt-in": ☐)' in checked.output, checked.output
+    assert 'row 3: j1@paper.example: gave no consent to email ("Opt-in": ☐)' in checked.output, checked.output
     sent = mailer(*SEND)
     assert sorted(mailed(standin)) == ["j0@paper.example"], sent.output
 

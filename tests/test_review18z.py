@@ -168,7 +168,7 @@ def test_a_journalist_whose_opt_in_says_no_is_not_mailed(tmp_path: Path, standin
     )
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
-    assert 'row 3: li@science.example: opted out of email ("Email Opt-in (yes/no)": No)' in checked.output, checked.output
+    assert 'row 3: li@science.example: gave no consent to email ("Email Opt-in (yes/no)": No)' in checked.output, checked.output
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@radio.example"], sent.output

@@ -30,8 +30,8 @@ def test_a_consent_column_mails_only_what_says_yes(tmp_path: Path, standin: Any,
     checked = mailer("lists", "check", "lists/beat.csv")
     assert checked.exit_code == 0, checked.output
     for at, cell in enumerate(NOT_CONSENT[:10]):  # lists check shows the first 10
-        assert f'row {at + 2}: j{at}@paper.example: opted out of email ("Email consent": {cell})' in checked.output, checked.output
-    assert f"rejected:    {len(NOT_CONSENT)} ({len(NOT_CONSENT)} opted out)" in checked.output, checked.output
+        assert f'row {at + 2}: j{at}@paper.example: gave no consent to email ("Email consent": {cell})' in checked.output, checked.output
+    assert f"rejected:    {len(NOT_CONSENT)} ({len(NOT_CONSENT)} without consent)" in checked.output, checked.output
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted(f"j{at}@paper.example" for at in range(len(NOT_CONSENT), len(cells))), sent.output
@@ -117,7 +117,9 @@ def test_an_empty_consent_cell_is_not_mailed_and_lists_check_says_why(tmp_path: 
     assert sorted(mailed(standin)) == ["ana@daily.example", "dan@post.example"], sent.output
     imported = mailer("suppressions", "import", "lists/beat.csv", "--reason", "the GDPR list")
     assert imported.exit_code == 0, imported.output
-    assert "1 row marked so was imported, and 4 rows not marked (they did not opt out) were not" in " ".join(imported.output.split())
+    assert "1 row saying no (or anything but yes or a date) was imported, and 4 rows saying yes or nothing were not" in " ".join(
+        imported.output.split()
+    )
     listed = mailer("suppressions", "list").output
     assert "cleo@radio.example" in listed and "ben@gazette.example" not in listed and "dan@" not in listed, listed
 
@@ -175,7 +177,7 @@ def test_a_cleaned_lists_opt_out_and_opt_in_columns_still_keep_journalists_out(t
     lines[4] = lines[4].replace(",N,yes,false", ",N,yes,true")
     (tmp_path / "lists" / "clean.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     checked = mailer("lists", "check", "lists/clean.csv")
-    assert "rejected:    3 (3 opted out)" in checked.output, checked.output
+    assert "rejected:    3 (2 opted out, 1 without consent)" in checked.output, checked.output
     assert "do_not_email_y_n (Do Not Email (Y/N))" in checked.output, checked.output
     sent = mailer("send", "releases/example.md", "--list", "lists/clean.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
@@ -195,8 +197,10 @@ def test_a_consent_column_of_long_dates_is_consent(tmp_path: Path, standin: Any,
     beat = "Email,Name,Consent\n" + "".join(f'j{at}@paper.example,J {at},"{cell}"\n' for at, cell in enumerate(cells))
     office(tmp_path, standin, db_url, beat=beat)
     checked = mailer("lists", "check", "lists/beat.csv")
-    assert "rejected:    1 (1 opted out)" in checked.output, checked.output
-    assert f'row {len(cells) + 1}: j{len(given)}@paper.example: opted out of email ("Consent": withdrawn May 1, 2024)' in checked.output
+    assert "rejected:    1 (1 without consent)" in checked.output, checked.output
+    assert (
+        f'row {len(cells) + 1}: j{len(given)}@paper.example: gave no consent to email ("Consent": withdrawn May 1, 2024)' in checked.output
+    )
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == [f"j{at}@paper.example" for at in range(len(given))], sent.output

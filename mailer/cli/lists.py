@@ -7,7 +7,8 @@ and ``contacts.write_rejects``.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,7 +18,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.contacts.listfile import DELIMITER_NAMES, display_name
 from mailer.counting import counted
 from mailer.errors import ListError
-from mailer.models import ListSummary, RejectedRow, RejectReason
+from mailer.models import NO_CONSENT_IN_LIST, NOT_CONSENTED_IN_LIST, ListSummary, RejectedRow, RejectReason
 
 if TYPE_CHECKING:  # contacts is imported by the commands that use it (it loads numpy and Arrow as it runs)
     from mailer.contacts import ListCheck
@@ -29,7 +30,7 @@ REASON_WORDS = {
     RejectReason.INVALID: "invalid",
     RejectReason.MISSING: "missing address",
     RejectReason.DUPLICATE: "duplicate",
-    RejectReason.SUPPRESSED: "opted out",  # the list's own opt-out column (a CRM export's) says so
+    RejectReason.SUPPRESSED: "opted out",  # the list's own opt-out column (a CRM export's) says so; those without consent apart
 }
 
 list_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -124,11 +125,13 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
         output.print_json(_check_json(result))
         _refuse_unreadable(result, len(files))
         return
+    unconsented = _without_consent(result.rejected)
     for file in result.files:
-        _print_file(file.summary, file.valid, file.rejected)
+        _print_file(file.summary, file.valid, file.rejected, without_consent=unconsented[file.summary.path])
     if len(result.files) > 1:
         totals = {reason: result.count(reason) for reason in REASON_WORDS}
-        output.say(f"Total: {counted(result.rows, 'row')} read, {counted(result.valid, 'recipient')}, rejected: {_rejected_words(totals)}.")
+        words = _rejected_words(totals, without_consent=sum(unconsented.values()))
+        output.say(f"Total: {counted(result.rows, 'row')} read, {counted(result.valid, 'recipient')}, rejected: {words}.")
     if result.rejected:
         shown = result.rejected[:SHOWN_REJECTED]
         several = len(result.files) > 1
@@ -237,12 +240,22 @@ def _refuse_overwriting(files: tuple[Path, ...], out: Path, rejects: Path | None
         raise ListError(f"{rejects}: -o and --rejects name the same file.", hint=hint)
 
 
-def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason, int]) -> None:
+def _without_consent(rejected: Iterable[RejectedRow]) -> Counter[str]:
+    """Per file, its rows a consent or opt-in column turned away (its cell says no, or nothing):
+    rejected as the opted out are (``RejectReason.SUPPRESSED``), but none of them opted out."""
+    return Counter(
+        row.source
+        for row in rejected
+        if row.reason is RejectReason.SUPPRESSED and row.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
+    )
+
+
+def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason, int], *, without_consent: int = 0) -> None:
     delimiter = DELIMITER_NAMES.get(summary.delimiter, repr(summary.delimiter))
     output.say(f"{summary.path} ({summary.encoding}, {delimiter}-separated)")
     output.say(f"  rows read:   {summary.rows}")
     output.say(f"  recipients:  {valid}")
-    output.say(f"  rejected:    {_rejected_words(rejected)}")
+    output.say(f"  rejected:    {_rejected_words(rejected, without_consent=without_consent)}")
     heading = output.one_line  # the list's own headings, each on this one line
     recognized = [
         f"first_name + last_name ({heading(header)})" if name == "name" else f"{name} ({heading(header)})"
@@ -253,24 +266,39 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
         output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
         output.say(f"  note:        {heading(note)}")  # it quotes headings
+    for header in _consent_columns(summary):  # review 20c #4
+        output.say(f"  note:        {_consent_note(heading(header))}")
+
+
+def _consent_columns(summary: ListSummary) -> list[str]:
+    """The headings of a list's opt-in or consent columns ("Email consent"), as the list has them."""
     from mailer.contacts.headers import is_opt_in_header
 
-    for header in (header for header in summary.custom.values() if is_opt_in_header(header)):  # review 20c #4
-        output.say(
-            f'  note:        "{heading(header)}" is read as consent to email: only a row whose cell says yes (or gives '
-            "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."
-        )
+    return [header for header in summary.custom.values() if is_opt_in_header(header)]
 
 
-def _rejected_words(counts: Mapping[RejectReason, int]) -> str:
+def _consent_note(header: str) -> str:
+    """How the consent or opt-in column ``header`` is read, as `lists check` says it under the file
+    and its --json gives it (``"consent_columns"``: session 21's leftover #3)."""
+    return (
+        f'"{header}" is read as consent to email: only a row whose cell says yes (or gives '
+        "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."
+    )
+
+
+def _rejected_words(counts: Mapping[RejectReason, int], *, without_consent: int = 0) -> str:
+    """ "3 (2 invalid, 1 opted out)"; ``without_consent`` of the SUPPRESSED count are named apart
+    ("1 opted out, 2 without consent": session 21's leftover #4, an empty or "no" consent cell is no opt-out)."""
     total = sum(counts.values())
     if not total:
         return "none"
-    parts = [  # "2 missing addresses" (review 18z #6)
-        f"{counts[reason]} {word}{'es' if reason is RejectReason.MISSING and counts[reason] != 1 else ''}"
-        for reason, word in REASON_WORDS.items()
-        if counts.get(reason)
-    ]
+    parts = []
+    for reason, word in REASON_WORDS.items():
+        count = counts.get(reason, 0) - (without_consent if reason is RejectReason.SUPPRESSED else 0)
+        if count:  # "2 missing addresses" (review 18z #6)
+            parts.append(f"{count} {word}{'es' if reason is RejectReason.MISSING and count != 1 else ''}")
+        if reason is RejectReason.SUPPRESSED and without_consent:
+            parts.append(f"{without_consent} without consent")
     return f"{total} ({', '.join(parts)})"
 
 
@@ -302,6 +330,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "encoding": file.summary.encoding,
                 "delimiter": file.summary.delimiter,
                 "notes": list(file.summary.notes),
+                "consent_columns": [{"column": header, "note": _consent_note(header)} for header in _consent_columns(file.summary)],
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
             }

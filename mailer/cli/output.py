@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from mailer import controls
 from mailer.errors import MailerError
 
 if TYPE_CHECKING:
@@ -74,36 +75,11 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Not "printable" to Python, yet only spaces or joiners to a terminal, and part of how names and
-# subjects are written: the no-break spaces of French typography ("Communiqué : ...") and of
-# spreadsheet exports, the ideographic space between a Japanese family and given name, the
-# joiners of Persian and Indic names and of emoji, the soft hyphen. Shown as "\xa0", "\u3000"
-# they garbled the journalist's name (review 18r #3). Bidirectional controls are not among them:
-# they reorder what follows them, so they stay shown as "\u202e".
-SHOWN_AS_THEY_ARE = frozenset(
-    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # spaces (Zs)
-    "\u200c\u200d\u00ad"  # zero-width non-joiner and joiner, soft hyphen
-)
-
-
-def visible(message: str) -> str:
-    """``message`` with the characters a terminal would act on (escape sequences, tabs, carriage
-    returns, bidirectional overrides) shown as ``\\x1b``, ``\\t``, ``\\u202e``; line breaks kept,
-    and the spaces and joiners of ``SHOWN_AS_THEY_ARE``. Names, outlets and subjects come from
-    lists and releases, bounce reasons from receiving mail servers: none may move the cursor or
-    recolour the terminal, in any command's output."""
-    if message.isprintable():
-        return message
-    return "".join(c if c.isprintable() or c == "\n" or c in SHOWN_AS_THEY_ARE else repr(c)[1:-1] for c in message)
-
-
-def one_line(text: str) -> str:
-    """``visible``, with a line break shown as ``\\n`` too: for contact or event data put into one
-    line of output (a row of ``grid``, a rejected row, a line of `mailer contact`), where a line
-    break would start what reads as a line of mailer's own (review 20b #5: a bounce reason's
-    "\\n" printed a second row, a suppression nobody made, in `mailer suppressions list`)."""
-    shown = visible(text)
-    return shown.replace("\n", "\\n") if "\n" in shown else shown
+# What a terminal would act on, shown as escapes: the rule lives in mailer.controls, shared with
+# the HTML report's cells (session 21's leftover #2).
+SHOWN_AS_THEY_ARE = controls.SHOWN_AS_THEY_ARE
+visible = controls.visible
+one_line = controls.one_line
 
 
 def json_shown(text: str) -> str:

@@ -16,7 +16,15 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.lists import DELIMITER_CHOICES, delimiter_option, list_files, lists_group
 from mailer.counting import counted
 from mailer.errors import ListError, MailerError
-from mailer.models import NO_CONSENT_IN_LIST, OPTED_OUT_IN_LIST, ListSummary, RejectReason, SuppressionReason
+from mailer.models import (
+    NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
+    OPTED_OUT_IN_LIST,
+    ListSummary,
+    RejectedRow,
+    RejectReason,
+    SuppressionReason,
+)
 
 if TYPE_CHECKING:
     from mailer.store.suppressions import Suppression
@@ -262,6 +270,8 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for summary in loaded.files:  # a second address column, control characters taken out (review 11b)
         for said in summary.notes:
             output.warn(f"{summary.path}: {output.one_line(said)}")
+    from mailer.contacts.headers import is_opt_in_header
+
     for path, headers in marked.items():
         # A row another file's opt-out column marks is imported too, and said apart (review 18z #10: a
         # file whose column was empty said "2 rows marked so were imported")
@@ -271,16 +281,22 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         # and deleting it as told imported again only the rows the other marks).
         named = " and ".join(f'"{output.one_line(header)}"' for header in headers)
         columns = f"its columns {named} say" if len(headers) > 1 else f"its column {named} says"
+        # Consent columns only: nobody there opted out; a no is no consent (session 21's leftover #4).
+        consent = all(is_opt_in_header(header) for header in headers)
+        who, marked_so, rest = (
+            ("who gave consent to email", "saying no (or anything but yes or a date)", "saying yes or nothing")
+            if consent
+            else ("who opted out", "marked so", "not marked (they did not opt out)")
+        )
         output.warn(
-            f"{path}: {columns} who opted out: {counted(took, 'row')} marked so "
+            f"{path}: {columns} {who}: {counted(took, 'row')} {marked_so} "
             f"{'was' if took == 1 else 'were'} imported, "
             + (
                 f"{counted(elsewhere, 'row')} another file marks as opted out {'was' if elsewhere == 1 else 'were'} too, "
                 if elsewhere
                 else ""
             )
-            + f"and {counted(not_marked[path], 'row')} not marked "
-            f"(they did not opt out) {'was' if not_marked[path] == 1 else 'were'} not. "
+            + f"and {counted(not_marked[path], 'row')} {rest} {'was' if not_marked[path] == 1 else 'were'} not. "
             f"To suppress every address of the file, delete {'those columns' if len(headers) > 1 else 'that column'} and import it again."
         )
     unreadable = [r for r in loaded.rejected if r.reason in (RejectReason.INVALID, RejectReason.MISSING)]
@@ -296,10 +312,22 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(held.warning())
 
 
+def _left_out_words(row: RejectedRow) -> str:
+    """Why `lists prune` left out a row that is not a recipient, in a word: "opted out" for a list's
+    own opt-out column, "without consent" for its consent column (an empty cell or a no there is no
+    opt-out: session 21's leftover #4), else the reason as a plan counts it."""
+    if row.reason != RejectReason.SUPPRESSED:
+        from mailer.send.status import skipped_words
+
+        return skipped_words(row.reason.value)
+    return "without consent" if row.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)) else "opted out"
+
+
 def _marked_elsewhere(detail: str) -> bool:
     """Whether an opted-out row's reason names another file's row ("opted out of email (dnc.csv row 3
-    says so)"), not its own cell or a row of its own file (``contacts.loader._opted_out``)."""
-    return detail.endswith(" says so)") and not detail.startswith(f"{OPTED_OUT_IN_LIST} (row ")
+    says so)", "gave no consent to email (gdpr.csv row 3 says so)"), not its own cell or a row of
+    its own file (``contacts.loader._opted_out``)."""
+    return detail.endswith(" says so)") and not detail.startswith((f"{OPTED_OUT_IN_LIST} (row ", f"{NOT_CONSENTED_IN_LIST} (row "))
 
 
 def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
@@ -417,7 +445,6 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
         mailer lists prune lists/press.csv lists/agency.csv -o lists/all-pruned.csv
     """
     from mailer import contacts
-    from mailer.send.status import skipped_words
     from mailer.store import suppressions as suppression_store
 
     if out.resolve() in {file.resolve() for file in files}:
@@ -438,7 +465,7 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
     )
     for reason, count in by_reason.most_common():
         output.say(f"  {count} {reason}")
-    other = Counter("opted out" if r.reason == RejectReason.SUPPRESSED else skipped_words(r.reason.value) for r in loaded.rejected)
+    other = Counter(_left_out_words(r) for r in loaded.rejected)
     if other:
         parts = ", ".join(
             f"{count} {reason}{'es' if count != 1 and reason == 'missing address' else ''}" for reason, count in sorted(other.items())

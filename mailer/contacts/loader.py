@@ -34,6 +34,7 @@ from mailer.linebreaks import UNICODE_LINE_BREAKS
 from mailer.models import (
     CANONICAL_FIELDS,
     NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
     OPTED_OUT_IN_LIST,
     Contact,
     ContactList,
@@ -614,7 +615,8 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
                 rows.tolist(), cells.take(pa.array(rows)).to_pylist(), said_as.take(pa.array(rows)).to_pylist(), strict=True
             ):
                 if shown:
-                    said[start + row] = f'{OPTED_OUT_IN_LIST} ("{file.headers[at]}": {listfile.short(value, 40)})'
+                    told = NOT_CONSENTED_IN_LIST if is_opt_in_header(file.headers[at]) else OPTED_OUT_IN_LIST
+                    said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)})'
                     unsaid.pop(start + row, None)
                 elif start + row not in said:
                     unsaid[start + row] = f'{NO_CONSENT_IN_LIST} ("{file.headers[at]}" is empty)'
@@ -644,7 +646,8 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         number = int(np.searchsorted(bounds, other, side="right")) - 1
         spreadsheet_row = int(files[number].rows[other - bounds[number]])
         same_file = number == int(np.searchsorted(bounds, row, side="right")) - 1
-        opted_out[row] = f"{OPTED_OUT_IN_LIST} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
+        told = NOT_CONSENTED_IN_LIST if said[other].startswith(NOT_CONSENTED_IN_LIST) else OPTED_OUT_IN_LIST
+        opted_out[row] = f"{told} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
     return {**unconsented, **opted_out}
 
 

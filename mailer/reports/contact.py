@@ -30,6 +30,7 @@ from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
     NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
     OPTED_OUT_IN_LIST,
     SCHEDULED,
     CampaignStatus,
@@ -104,7 +105,8 @@ class Sending:
     # Planned, and its address suppressed since the campaign was planned: a resume skips it, as
     # `mailer status` says (review 16r #9: contact said "mailer resume ... sends it").
     resume_skips: bool = False
-    # Skipped as the list's own opt-out column said ("opted out of email (...)": review 18y #11).
+    # Skipped as the list's own opt-out column said ("opted out of email (...)": review 18y #11), or
+    # its consent column ("gave no consent to email (...)", "no consent to email (...)").
     opted_out: str | None = None
 
     @property
@@ -405,7 +407,7 @@ def _sending(
         opted_out=row.error
         if row.state == MessageState.SKIPPED.value
         and row.skip_reason == RejectReason.SUPPRESSED.value
-        and (row.error or "").startswith((OPTED_OUT_IN_LIST, NO_CONSENT_IN_LIST))
+        and (row.error or "").startswith((OPTED_OUT_IN_LIST, NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
         else None,
         delivery=row.delivery,
         opens=events.opens if events else 0,

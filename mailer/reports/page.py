@@ -2,11 +2,13 @@
 
 Inline CSS, an inline SVG chart of opens and clicks over time, the summary and the outlet
 table; no script, font, image or stylesheet is fetched from anywhere. Every value from the
-log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape.
+log (names, outlets, reasons, subject) is escaped by Jinja2's autoescape; in a table's cells, the
+control characters the terminal shows as escapes (a bidirectional override) are shown so too.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -14,6 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 
+from mailer.controls import one_line
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
 from mailer.reports.figures import ALL_BOUNCED, Summary, Table, page_figures, percent, shown_text, table
@@ -79,7 +82,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
-{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table.flagged|length, partly=outlet_partly_mailed(outlet_table)) }}</p>{% endif %}
+{% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table) }}</p>{% endif %}
 {{ render(outlet_table) }}
 {% if detail %}<h2>{{ detail_title }}</h2>
 {{ render(detail) }}{% endif %}
@@ -159,17 +162,25 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         detail_title=DETAIL_TITLES.get(kind, ""),
         render=_render_table,
         all_bounced_note=all_bounced_note,
-        outlet_partly_mailed=outlet_partly_mailed,
         depth=_depth,
         pct=percent,
     )
 
 
-def all_bounced_note(flagged: int, *, partly: bool = False) -> str:
-    """The warning above an outlet table with ``flagged`` outlets or domains where every address
-    bounced; ``partly``: at some of them not every address was mailed (every one mailed bounced)."""
-    where = counted(flagged, "outlet or domain", "outlets or domains")
-    bounced = "Every address mailed bounced" if partly else "Every address bounced"
+# How the attention line names each kind of row of the outlet table (its "by" column).
+FLAGGED_WORDS = {"outlet": ("outlet", "outlets"), "domain": ("domain", "domains"), "language": ("language version", "language versions")}
+
+
+def all_bounced_note(outlets: Table) -> str:
+    """The warning above an outlet table with flagged rows (every address bounced, or every one
+    mailed when some were not): the outlets, domains and language versions flagged, each kind
+    counted apart. A journalist is in an outlet's row and in her domain's: one bounce at one paper
+    read "at 2 outlets or domains" (session 21's leftover #1)."""
+    by = outlets.keys.index("by")
+    kinds = Counter(outlets.rows[index][by] for index in outlets.flagged)
+    named = [counted(kinds[kind], *words) for kind, words in FLAGGED_WORDS.items() if kinds[kind]]
+    where = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    bounced = "Every address mailed bounced" if outlet_partly_mailed(outlets) else "Every address bounced"
     return f"{bounced} at {where}, highlighted below. Check those addresses before the next release."
 
 
@@ -417,7 +428,11 @@ def _depth(label: str) -> Markup:
 
 def _render_table(t: Table) -> Markup:
     """A table in its scrolling box; built in Python, as a template calling a function per cell
-    costs more than the rest of the page (the outlet table alone has thousands of cells)."""
+    costs more than the rest of the page (the outlet table alone has thousands of cells).
+
+    A cell's text is escaped, and its control characters shown as the terminal shows them
+    (``controls.one_line``: "\\u202e", "\\x1b", a line break as "\\n"): a name's right-to-left
+    override no longer reorders its cell (session 21's leftover #2)."""
     sample = t.rows[:50]
     columns = range(len(t.labels))
     numeric = [bool(sample) and all(type(row[i]) in (int, float) or row[i] is None for row in sample) for i in columns]
@@ -430,7 +445,7 @@ def _render_table(t: Table) -> Markup:
     for index, row in enumerate(t.rows):
         parts.append('<tr class="alert">' if index in flagged else "<tr>")
         for i, cell in enumerate(row):
-            text = cell if type(cell) is str else shown_text(cell)
+            text = one_line(cell) if type(cell) is str else shown_text(cell)
             parts.append(f"{opening[i]}{escape(text)}</td>")
         parts.append("</tr>\n")
     parts.append("</table></div>\n")
