@@ -22,7 +22,7 @@ from mailer.errors import (
 )
 from mailer.models import Attachment, Message
 from mailer.transport.base import Request
-from mailer.transport.sendgrid import AUTH_MESSAGE, HTTP_CLIENT_LOGGER
+from mailer.transport.sendgrid import AUTH_MESSAGE, HTTP_CLIENT_LOGGER, encoded
 
 
 def request(count: int = 3, *, release: Any = None, **changes: Any) -> Request:
@@ -48,6 +48,31 @@ def test_transport_body_one_personalization_per_journalist(standin: Any) -> None
     assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
     assert body["mail_settings"] == {"sandbox_mode": {"enable": False}}
     assert "custom_args" not in body and "send_at" not in body
+
+
+def test_transport_body_text_reaches_sendgrid_as_written(standin: Any) -> None:
+    """Journalists' names and values in any script reach SendGrid exactly as listed, in UTF-8 JSON
+    with the Content-Type SendGrid expects."""
+    names = ["Zoë Ångström", "李 小龍", "Ōe Kenzaburō 🐝"]
+    messages = tuple(
+        Message(f"k{i:031d}", f"j{i}@example.org", name, {"email": f"j{i}@example.org"}, {"-~c.outlet.h~-": f"{name} Zeitung"})
+        for i, name in enumerate(names)
+    )
+    transport = transport_for(standin, config_for(standin.url))
+    assert transport.send(Request("2026-02-19-bees", 1, rendered(), messages)).status == 202
+    (first,) = standin.mail_sends
+    assert first.headers["content-type"] == "application/json"
+    assert [p["to"][0]["name"] for p in first.body["personalizations"]] == names[:3]
+    assert [p["substitutions"]["-~c.outlet.h~-"] for p in first.body["personalizations"]] == [f"{n} Zeitung" for n in names[:3]]
+    assert "Zoë Ångström".encode() in first.raw and int(first.headers["content-length"]) == len(first.raw)
+
+
+def test_transport_body_a_text_utf8_cannot_carry_still_encodes() -> None:
+    """A lone surrogate (no list decodes to one, but a value built elsewhere might) is written
+    escaped, as the library writes it, instead of failing the request."""
+    body = {"personalizations": [{"to": [{"email": "j@example.org", "name": "Odd \ud800 name"}]}]}
+    assert json.loads(encoded(body)) == body
+    assert encoded({"name": "Zoë"}) == '{"name":"Zoë"}'.encode()
 
 
 def test_transport_headers_never_carry_line_breaks(standin: Any) -> None:
