@@ -5,6 +5,7 @@ delivery log; ``mailer`` runs one command in it through click's CliRunner."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from conftest import ROOT, without_log_line
 from send_fixtures import send_running
+from sqlalchemy import Engine
 
 from mailer.cli import main
 
@@ -284,3 +286,19 @@ def scheduled_stopped_half_way(folder: Path, standin: Any, db_url: str) -> tuple
     sent = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
     assert sent.exit_code != 0 and mailed(standin) == ["ana@daily.example"], sent.output
     return campaign_of(sent), at
+
+
+def run_with_log(log: Engine | None, *args: str) -> tuple[int, str]:
+    """``mailer ARGS`` in the current office folder, its mailer.toml naming ``log`` (None: as it is):
+    (exit code, output without the "Log:" line)."""
+    if log is not None:
+        Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, without_log_line(result.output)
+
+
+def imported(log: Engine, *events: dict[str, object]) -> None:
+    """The events through `mailer events import`, as an office loads a file SendGrid's events were saved to."""
+    Path("events.json").write_text(json.dumps(list(events)), encoding="utf-8")
+    code, out = run_with_log(log, "events", "import", "events.json")
+    assert code == 0, out

@@ -21,31 +21,17 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import without_log_line
 from eventlog import T0, add_campaign, add_message, sg_event
-from office_cli import SEND, campaign_of, mailer, office, page_text, release_named
+from office_cli import SEND, campaign_of, imported, mailer, office, page_text, release_named
+from office_cli import run_with_log as run
 from sqlalchemy import Engine, insert
 
 from mailer import reports
-from mailer.cli import main, output
+from mailer.cli import output
 from mailer.store import connect, event_reports
 from mailer.store.schema import message
 
 CAMPAIGN = "2026-02-19-wetlands"
-
-
-def run(log: Engine, *args: str) -> tuple[int, str]:
-    """``mailer ARGS`` in an office folder whose mailer.toml names ``log``: (exit code, output without the "Log:" line)."""
-    Path("mailer.toml").write_text(f'[database]\nurl = "{log.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, without_log_line(result.output)
-
-
-def imported(log: Engine, *events: dict[str, object]) -> None:
-    """The events through `mailer events import`, as an office loads a file SendGrid's events were saved to."""
-    Path("events.json").write_text(json.dumps(list(events)), encoding="utf-8")
-    code, out = run(log, "events", "import", "events.json")
-    assert code == 0, out
 
 
 def figure_rows(out: str) -> list[tuple[str, ...]]:
