@@ -82,6 +82,7 @@ class Script:
     path: str = "/v3/mail/send"
     close: bool = False
     reset_in: float | None = None  # a 429's X-RateLimit-Reset, this many seconds after the answer (rounded up)
+    until: threading.Event | None = None  # with ``delay``: answer as soon as it is set (``delay`` is then the longest wait)
 
 
 def _validator() -> jsonschema.protocols.Validator:
@@ -109,6 +110,7 @@ class SendGridStandIn:
         self.batch_ids: set[str] = set()
         self.scheduled: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._holds: list[threading.Event] = []
         self._validator = _validator()
         self.app = Starlette(
             routes=[
@@ -164,8 +166,12 @@ class SendGridStandIn:
         return self
 
     def reset(self) -> None:
-        """Forget every request, script, batch id and scheduled send (one server serves the whole session)."""
+        """Forget every request, script, batch id and scheduled send (one server serves the whole session);
+        requests still held (``hold``) are let go."""
         with self._lock:
+            for released in self._holds:
+                released.set()
+            self._holds.clear()
             self.requests.clear()
             self.scripts.clear()
             self.batch_ids.clear()
@@ -202,6 +208,38 @@ class SendGridStandIn:
     def slow(self, delay: float, *, times: int = 1_000_000, match: Callable[[Recorded], bool] | None = None) -> None:
         """Wait ``delay`` seconds before answering (then answer normally)."""
         self.scripts.append(Script(times=times, delay=delay, match=match))
+
+    def hold(self, *, times: int = 1, match: Callable[[Recorded], bool] | None = None, longest: float = 60.0) -> threading.Event:
+        """Keep the next ``times`` matching Mail Sends unanswered until the event returned is set (at
+        most ``longest`` seconds; ``reset`` sets it too), then answer normally: a request that is with
+        SendGrid for as long as the test needs, however slow a loaded machine makes the test."""
+        released = threading.Event()
+        with self._lock:
+            self._holds.append(released)
+        self.scripts.append(Script(times=times, delay=longest, match=match, until=released))
+        return released
+
+    def settle(self, *, timeout: float = 30.0) -> None:
+        """Return once everything sent to the stand-in so far is read and answered: a request of a
+        client just killed may still wait, unread, in a socket; on a loaded machine it was recorded
+        after the test had moved on (as if a later command had sent it). A request made now goes
+        behind whatever is queued; then no connection is open and no request is being answered."""
+        import http.client
+
+        assert self._server is not None and self.url.startswith("http://"), "settle() is for the stand-in started without tls"
+        host, port = self.url.removeprefix("http://").rsplit(":", 1)
+        probe = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout)
+        try:
+            probe.request("GET", "/settle")  # no such route: answered 404, recorded nowhere
+            probe.getresponse().read()
+        finally:
+            probe.close()
+        state = self._server.server_state
+        deadline = time.monotonic() + timeout
+        while state.connections or state.tasks:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the stand-in did not settle in {timeout} s: {len(state.connections)} connections open")
+            time.sleep(0.01)
 
     def close_after(self, *, times: int = 1) -> None:
         """Answer the next ``times`` Mail Sends normally, with ``Connection: close`` (then close the connection)."""
@@ -267,6 +305,11 @@ class SendGridStandIn:
         """A scripted answer for this request, or None to answer normally."""
         script = self._script_for(recorded)
         if script is None:
+            return None
+        if script.delay and script.until is not None:
+            deadline = time.monotonic() + script.delay
+            while not script.until.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             return None
         if script.delay:
             await asyncio.sleep(script.delay)
