@@ -541,12 +541,11 @@ def test_suppressing_a_journalist_whose_email_is_on_its_way_says_so(tmp_path: Pa
     from send_fixtures import send_running
 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    standin.slow(3.0)
-    with send_running(tmp_path, standin, KEY, SEND) as ana:
-        time.sleep(0.5)  # her request, the first, is with SendGrid: listed in flight, unanswered
+    first = standin.hold()  # her request, the first, is with SendGrid until the suppression is done
+    with send_running(tmp_path, standin, KEY, SEND) as ana:  # once the stand-in has it: listed in flight, unanswered
         ben = mailer("suppressions", "add", "j0@paper0.example", "--reason", "asked by phone")
         assert ana.poll() is None, "the send ended before the suppression: the test proves nothing"
-        standin.slow(0.0)
+        first.set()
         ana.communicate(timeout=60)
     assert ben.exit_code == 0, ben.output
     said = _words(ben.output)
