@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class SendGridStandIn:
         self.scheduled: dict[str, str] = {}
         self._lock = threading.Lock()
         self._holds: list[threading.Event] = []
+        self._recorded: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()  # the requests' tasks past _record (settle)
         self._validator = _validator()
         self.app = Starlette(
             routes=[
@@ -220,10 +222,12 @@ class SendGridStandIn:
         return released
 
     def settle(self, *, timeout: float = 30.0) -> None:
-        """Return once everything sent to the stand-in so far is read and answered: a request of a
-        client just killed may still wait, unread, in a socket; on a loaded machine it was recorded
-        after the test had moved on (as if a later command had sent it). A request made now goes
-        behind whatever is queued; then no connection is open and no request is being answered."""
+        """Return once every request sent to the stand-in so far is recorded: a request of a client
+        just killed may still wait, unread, in a socket; on a loaded machine it was recorded after
+        the test had cleared the requests (as if a later command had sent it). A request made now
+        goes behind whatever is queued; then every connection is closed (a killed client's are) and
+        every request taken in is recorded (or given up: its client left before sending it whole).
+        Requests held or slow to be answered may still wait for their answer."""
         import http.client
 
         assert self._server is not None and self.url.startswith("http://"), "settle() is for the stand-in started without tls"
@@ -236,7 +240,7 @@ class SendGridStandIn:
             probe.close()
         state = self._server.server_state
         deadline = time.monotonic() + timeout
-        while state.connections or state.tasks:
+        while state.connections or not all(task.done() or task in self._recorded for task in list(state.tasks)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"the stand-in did not settle in {timeout} s: {len(state.connections)} connections open")
             time.sleep(0.01)
@@ -291,6 +295,9 @@ class SendGridStandIn:
         recorded = Recorded(request.method, request.url.path, dict(request.headers), body, raw, peer=peer)
         with self._lock:
             self.requests.append(recorded)
+        task = asyncio.current_task()
+        if task is not None:
+            self._recorded.add(task)
         return recorded
 
     def _script_for(self, recorded: Recorded) -> Script | None:
