@@ -503,20 +503,30 @@ def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
     left = rows_in_parts(db_url)
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
     counted, held = parts._to_write, []
+    noted: list[float] = []
+    said_waiting = threading.Event()
+    note = output.note
+
+    def heard(text: str, *args: Any, **kwargs: Any) -> Any:
+        if text.startswith("Waiting for the delivery log"):
+            noted.append(time.monotonic())
+            said_waiting.set()
+        return note(text, *args, **kwargs)
 
     def then_another_program_writes(*args: Any, **kwargs: Any) -> Any:
         found = counted(*args, **kwargs)
         if not held:  # once the log is open and status has counted the parts
-            held.append(True)
+            held.append(time.monotonic())
             holder.execute("BEGIN IMMEDIATE")
 
-            def let_go() -> None:
-                time.sleep(3)
+            def let_go() -> None:  # once status has said it waits (a loaded machine: later), 30 s at most
+                said_waiting.wait(30)
                 holder.rollback()
 
             threading.Thread(target=let_go, daemon=True).start()
         return found
 
+    monkeypatch.setattr(output, "note", heard)
     monkeypatch.setattr(parts, "_to_write", then_another_program_writes)
     bars = Bars()
     monkeypatch.setattr(output, "progress", bars)
@@ -527,4 +537,5 @@ def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
     words = " ".join(done.output.split())
     assert done.exit_code == 0, words
     assert "Waiting for the delivery log: another program is using it (Ctrl+C stops)..." in words, words
+    assert noted[0] - held[0] < 5, f"said {noted[0] - held[0]:.1f} s after the log was taken"
     assert [(description, total, sum(steps)) for description, total, steps in bars.bars][:1] == [(WRITING, left, left)]
