@@ -416,7 +416,7 @@ def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
     released.set()
-    standin.settle()  # whatever the killed send had sent is read and answered before the resume
+    standin.settle()  # whatever the killed send had sent is recorded now, not after the reset (as the resume's)
     _settle_killed_sessions(db_url)  # and its database session has ended (a COMMIT it sent is done)
     assert len(standin.mail_sends) == answered_first + 8, "the send sent more requests than concurrency 8 allows"
     out = {to["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"] for to in p["to"]}
