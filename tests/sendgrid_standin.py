@@ -4,7 +4,7 @@ It records every request, checks /v3/mail/send bodies against SendGrid's own Ope
 description (tests/data/sendgrid/tsg_mail_v3.json, copied unchanged from shared/sendgrid/; the known gaps patched) and
 against the limits the description does not encode (SENDGRID.md §1.1), and answers as
 SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with {"errors": [...]}.
-Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay,
+Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay, a hold until the test lets go,
 or a dropped connection, for the next N requests or for requests matching a predicate.
 
 Run as a script, it serves until Ctrl-C, for trying `mailer send` without SendGrid (newcomer 12
