@@ -4,7 +4,7 @@ It records every request, checks /v3/mail/send bodies against SendGrid's own Ope
 description (tests/data/sendgrid/tsg_mail_v3.json, copied unchanged from shared/sendgrid/; the known gaps patched) and
 against the limits the description does not encode (SENDGRID.md §1.1), and answers as
 SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with {"errors": [...]}.
-Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay,
+Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay, a hold until the test lets go,
 or a dropped connection, for the next N requests or for requests matching a predicate.
 
 Run as a script, it serves until Ctrl-C, for trying `mailer send` without SendGrid (newcomer 12
@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class Script:
     path: str = "/v3/mail/send"
     close: bool = False
     reset_in: float | None = None  # a 429's X-RateLimit-Reset, this many seconds after the answer (rounded up)
+    until: threading.Event | None = None  # with ``delay``: answer as soon as it is set (``delay`` is then the longest wait)
 
 
 def _validator() -> jsonschema.protocols.Validator:
@@ -109,6 +111,8 @@ class SendGridStandIn:
         self.batch_ids: set[str] = set()
         self.scheduled: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._holds: list[threading.Event] = []
+        self._recorded: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()  # the requests' tasks past _record (settle)
         self._validator = _validator()
         self.app = Starlette(
             routes=[
@@ -164,8 +168,12 @@ class SendGridStandIn:
         return self
 
     def reset(self) -> None:
-        """Forget every request, script, batch id and scheduled send (one server serves the whole session)."""
+        """Forget every request, script, batch id and scheduled send (one server serves the whole session);
+        requests still held (``hold``) are let go."""
         with self._lock:
+            for released in self._holds:
+                released.set()
+            self._holds.clear()
             self.requests.clear()
             self.scripts.clear()
             self.batch_ids.clear()
@@ -202,6 +210,40 @@ class SendGridStandIn:
     def slow(self, delay: float, *, times: int = 1_000_000, match: Callable[[Recorded], bool] | None = None) -> None:
         """Wait ``delay`` seconds before answering (then answer normally)."""
         self.scripts.append(Script(times=times, delay=delay, match=match))
+
+    def hold(self, *, times: int = 1, match: Callable[[Recorded], bool] | None = None, longest: float = 60.0) -> threading.Event:
+        """Keep the next ``times`` matching Mail Sends unanswered until the event returned is set (at
+        most ``longest`` seconds; ``reset`` sets it too), then answer normally: a request that is with
+        SendGrid for as long as the test needs, however slow a loaded machine makes the test."""
+        released = threading.Event()
+        with self._lock:
+            self._holds.append(released)
+        self.scripts.append(Script(times=times, delay=longest, match=match, until=released))
+        return released
+
+    def settle(self, *, timeout: float = 30.0) -> None:
+        """Return once every request sent to the stand-in so far is recorded: a request of a client
+        just killed may still wait, unread, in a socket; on a loaded machine it was recorded after
+        the test had cleared the requests (as if a later command had sent it). A request made now
+        goes behind whatever is queued; then every connection is closed (a killed client's are) and
+        every request taken in is recorded (or given up: its client left before sending it whole).
+        Requests held or slow to be answered may still wait for their answer."""
+        import http.client
+
+        assert self._server is not None and self.url.startswith("http://"), "settle() is for the stand-in started without tls"
+        host, port = self.url.removeprefix("http://").rsplit(":", 1)
+        probe = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout)
+        try:
+            probe.request("GET", "/settle")  # no such route: answered 404, recorded nowhere
+            probe.getresponse().read()
+        finally:
+            probe.close()
+        state = self._server.server_state
+        deadline = time.monotonic() + timeout
+        while state.connections or not all(task.done() or task in self._recorded for task in list(state.tasks)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the stand-in did not settle in {timeout} s: {len(state.connections)} connections open")
+            time.sleep(0.01)
 
     def close_after(self, *, times: int = 1) -> None:
         """Answer the next ``times`` Mail Sends normally, with ``Connection: close`` (then close the connection)."""
@@ -253,6 +295,9 @@ class SendGridStandIn:
         recorded = Recorded(request.method, request.url.path, dict(request.headers), body, raw, peer=peer)
         with self._lock:
             self.requests.append(recorded)
+        task = asyncio.current_task()
+        if task is not None:
+            self._recorded.add(task)
         return recorded
 
     def _script_for(self, recorded: Recorded) -> Script | None:
@@ -267,6 +312,11 @@ class SendGridStandIn:
         """A scripted answer for this request, or None to answer normally."""
         script = self._script_for(recorded)
         if script is None:
+            return None
+        if script.delay and script.until is not None:
+            deadline = time.monotonic() + script.delay
+            while not script.until.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             return None
         if script.delay:
             await asyncio.sleep(script.delay)

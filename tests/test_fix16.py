@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -153,6 +152,40 @@ def marked(db_url: str) -> list[tuple[bool, bool]]:
     return [(bool(other), linked is not None) for other, linked in rows]
 
 
+class _AtTheStep:
+    """Stands for a ``threading.Timer``: its function runs once ``due`` is set, unless cancelled
+    before. A loaded machine cannot make it come too soon (a 0.5 s timer did, before the upgrade had
+    begun) or too late; ``done`` once it has run or been cancelled."""
+
+    def __init__(self, due: Any, function: Any, args: Any = None, kwargs: Any = None) -> None:
+        import threading
+
+        self.due, self.function, self.args, self.kwargs = due, function, args or (), kwargs or {}
+        self.cancelled, self.done = threading.Event(), threading.Event()
+        self.daemon = True
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        import threading
+
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.cancelled.set()
+            self.done.set()
+
+    def _run(self) -> None:
+        while not self.due.wait(0.05):
+            if self.cancelled.is_set():
+                return
+        with self.lock:
+            if self.cancelled.is_set():
+                return
+            self.function(*self.args, **self.kwargs)
+            self.done.set()
+
+
 def test_opening_a_large_log_of_an_earlier_version_shows_the_upgrade(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,11 +206,24 @@ def test_opening_a_large_log_of_an_earlier_version_shows_the_upgrade(
     bars = Bars()
     monkeypatch.setattr(output, "progress", bars)
     timer = threading.Timer
-    monkeypatch.setattr(threading, "Timer", lambda _interval, function: timer(0.5, function))  # "after a moment", sooner
+    under_way = threading.Event()
+    waits: list[_AtTheStep] = []
+
+    def at_the_step(interval: float, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """A note "after a moment" asked before the upgrade is under way comes while it is (unless
+        called off by then); one asked after, after its moment."""
+        if under_way.is_set():
+            return timer(interval, function, *args, **kwargs)
+        waits.append(_AtTheStep(under_way, function, *args, **kwargs))
+        return waits[-1]
+
+    monkeypatch.setattr(threading, "Timer", at_the_step)
     step = upgrade.STEPS[12]
 
     def slow_step(connection: Any, advance: Any) -> None:
-        time.sleep(1.0)  # the upgrade under way, as on a large log
+        under_way.set()  # the upgrade under way, as on a large log
+        for wait in waits:
+            assert wait.done.wait(30), "a note asked before the upgrade neither came nor was called off"
         step(connection, advance)
 
     monkeypatch.setitem(upgrade.STEPS, 12, slow_step)
@@ -186,7 +232,7 @@ def test_opening_a_large_log_of_an_earlier_version_shows_the_upgrade(
     assert listed.exit_code == 0, listed.output
     words = said(listed)
     assert f"Upgrading the delivery log {display_url(db_url)} for this version of press-mailer" in words, listed.output
-    assert "another program is using it" not in words, listed.output
+    assert "another program is using it" not in words and "Waiting for" not in words, listed.output  # nor the server (PostgreSQL)
     assert [(description, total, sum(steps)) for description, total, steps in bars.bars] == [
         ("Upgrading the delivery log: events checked", 30, 30)
     ]

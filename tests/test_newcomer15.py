@@ -329,6 +329,7 @@ def killed(tmp_path: Path, standin: Any, until: Callable[[], bool], *, wait: flo
         time.sleep(wait)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    standin.settle()  # what it had sent is recorded now, not after the reset (a loaded machine)
     standin.reset()
     listed = mailer("campaigns")
     match = re.search(r"^(\d{4}-\d\d-\d\d-example)\s", listed.output, re.MULTILINE)

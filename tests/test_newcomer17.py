@@ -39,6 +39,41 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
+class _Read:
+    """A process's standard output and error, read as they come: each line with when it came."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: dict[str, list[tuple[float, str]]] = {"out": [], "err": []}
+        self.readers = [
+            threading.Thread(target=self._read, args=(stream, self.lines[name]), daemon=True)
+            for name, stream in (("out", process.stdout), ("err", process.stderr))
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream: Any, into: list[tuple[float, str]]) -> None:
+        for line in stream:
+            into.append((time.monotonic(), line))
+
+    def first(self, words: str, *, timeout: float) -> float | None:
+        """When a line (of either) saying ``words`` came, waiting up to ``timeout`` seconds; None if none came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            came = [at for lines in self.lines.values() for at, line in list(lines) if words in line]
+            if came or time.monotonic() > deadline or self.process.poll() is not None:
+                return min(came, default=None)
+            time.sleep(0.05)
+
+    def finish(self, *, timeout: float) -> tuple[str, str]:
+        """Its standard output and error once it has ended (``timeout`` seconds at most)."""
+        self.process.wait(timeout=timeout)
+        for reader in self.readers:
+            reader.join(timeout=10)
+        return "".join(line for _, line in self.lines["out"]), "".join(line for _, line in self.lines["err"])
+
+
 def campaign_of_text(output: str) -> str:
     """The campaign id a send's output names."""
     match = re.search(r"^Campaign (\S+):", output, re.MULTILINE)
@@ -414,6 +449,7 @@ def test_a_send_waiting_for_a_colleagues_plan_says_so(tmp_path: Path, standin: A
         ben = subprocess.Popen(
             [sys.executable, "-m", "mailer", *SEND], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
+        read = _Read(ben)
         try:
             deadline = time.time() + 60
             while time.time() < deadline:  # Ben's send waits for the lock
@@ -424,19 +460,21 @@ def test_a_send_waiting_for_a_colleagues_plan_says_so(tmp_path: Path, standin: A
                     )
                 if waiting:
                     break
-                assert ben.poll() is None, ben.communicate()
+                assert ben.poll() is None, read.finish(timeout=10)
                 time.sleep(0.1)
             assert waiting, "Ben's send never waited for the plan being written"
-            time.sleep(3.5)
+            seen = time.monotonic()
+            noted = read.first("Waiting for the delivery log", timeout=30)  # said as it comes (a loaded machine: later)
             plan_write.rollback()  # Ana's plan is written
         except BaseException:
             ben.kill()
             raise
     colleague.dispose()
-    out, err = ben.communicate(timeout=120)
+    out, err = read.finish(timeout=120)
     assert ben.returncode == 0, out + err
     said = _words(out)
     assert "Waiting for the delivery log: another send is writing its plan" in said, said + err
+    assert noted is not None and noted - seen < 5, f"said {noted and noted - seen} s after Ben's send began to wait: {said}"
     assert said.index("Waiting for the delivery log") < said.index("rows written to the delivery log"), said
 
 
@@ -541,12 +579,11 @@ def test_suppressing_a_journalist_whose_email_is_on_its_way_says_so(tmp_path: Pa
     from send_fixtures import send_running
 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    standin.slow(3.0)
-    with send_running(tmp_path, standin, KEY, SEND) as ana:
-        time.sleep(0.5)  # her request, the first, is with SendGrid: listed in flight, unanswered
+    first = standin.hold()  # her request, the first, is with SendGrid until the suppression is done
+    with send_running(tmp_path, standin, KEY, SEND) as ana:  # once the stand-in has it: listed in flight, unanswered
         ben = mailer("suppressions", "add", "j0@paper0.example", "--reason", "asked by phone")
         assert ana.poll() is None, "the send ended before the suppression: the test proves nothing"
-        standin.slow(0.0)
+        first.set()
         ana.communicate(timeout=60)
     assert ben.exit_code == 0, ben.output
     said = _words(ben.output)
@@ -615,6 +652,7 @@ def test_suppressions_add_waiting_for_a_colleagues_events_import_says_so(
             stderr=subprocess.PIPE,
             text=True,
         )
+        read = _Read(ben)
         try:
             deadline = time.time() + 60
             waiting = 0
@@ -624,19 +662,21 @@ def test_suppressions_add_waiting_for_a_colleagues_events_import_says_so(
                         text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
                         {"name": team_schema},
                     )
-                assert ben.poll() is None, ben.communicate()
+                assert ben.poll() is None, read.finish(timeout=10)
                 time.sleep(0.1)
             assert waiting, "Ben's command never waited for the events being stored"
-            time.sleep(3.5)
+            seen = time.monotonic()
+            noted = read.first("Waiting for the delivery log", timeout=30)  # said as it comes (a loaded machine: later)
             importing.rollback()
         except BaseException:
             ben.kill()
             raise
     colleague.dispose()
-    out, err = ben.communicate(timeout=60)
+    out, err = read.finish(timeout=60)
     assert ben.returncode == 0, out + err
     said = _words(err)
     assert "Waiting for the delivery log: another mailer command is storing SendGrid's events there" in said, said
+    assert noted is not None and noted - seen < 5, f"said {noted and noted - seen} s after Ben's command began to wait: {said}"
     assert "Suppressed 1 address." in out, out
 
 

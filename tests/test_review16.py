@@ -9,14 +9,18 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from office_cli import KEY, mailer, office, opening_line, said
-from send_fixtures import ctrl_c_after_first_request, send_running
+from send_fixtures import send_running
 from test_fix16 import marked, version_11_log
 
 # -- 1. the upgrade (step 12) and an old event whose key holds a lone surrogate ----------------------
@@ -94,18 +98,17 @@ def test_cancel_after_its_time_while_another_process_hands_over_the_last_request
     other process is handing the last journalists to SendGrid now and they go out at once; nothing
     is marked, and the send ends done with everyone accepted."""
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    goes_out = datetime.now(UTC) + timedelta(seconds=4)
-    standin.slow(8.0, times=1, match=lambda r: len(standin.mail_sends) >= 6)
-    args = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", goes_out.isoformat())
-    with send_running(tmp_path, standin, KEY, args) as process:
-        deadline = time.time() + 30
-        while len(standin.mail_sends) < 6 and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(max(0.5, (goes_out - datetime.now(UTC)).total_seconds() + 0.5))
+    last = standin.hold(match=lambda r: len(standin.mail_sends) >= 6)  # with SendGrid until the cancel is done
+    args = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    with _scheduled_send_running(tmp_path, standin, args) as (process, goes_out):
+        _wait_for(lambda: len(standin.mail_sends) >= 6, process)
+        time.sleep(max(0.0, (goes_out - datetime.now(UTC)).total_seconds() + 0.5))
         campaign_id = _campaign(mailer("campaigns").output)
         cancelled = mailer("cancel", campaign_id)
         shown = said(mailer("status", campaign_id))
-        out, err = process.communicate(timeout=30)
+        assert process.poll() is None, "the send ended before the cancel: the test proves nothing"
+        last.set()
+        out, err = process.communicate(timeout=60)
     words = said(cancelled)
     assert process.returncode == 0, out + err
     assert "Ctrl-C" not in words, words
@@ -113,6 +116,49 @@ def test_cancel_after_its_time_while_another_process_hands_over_the_last_request
     assert "unknown" not in shown, shown
     final = mailer("status", campaign_id).output
     assert "Recipients: 6 accepted" in final and "(live, done)" in final, final
+
+
+@contextmanager
+def _scheduled_send_running(folder: Path, standin: Any, args: tuple[str, ...]) -> Iterator[tuple[subprocess.Popen[str], datetime]]:
+    """``python -m mailer ARGS --at T`` in ``folder``, a process of its own (Ctrl-C reaching it as
+    from a terminal), T a few seconds ahead: handed over once the stand-in has its first request,
+    with T. A loaded machine may start it only after T ("is in the past"): then it is run again
+    with T further ahead. Killed on the way out if still running."""
+    for ahead in (4, 15, 45):
+        goes_out = datetime.now(UTC) + timedelta(seconds=ahead)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mailer", *args, "--at", goes_out.isoformat()],
+            cwd=folder,
+            env={**os.environ, "SENDGRID_API_KEY": KEY},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not standin.mail_sends and process.poll() is None:
+                assert time.monotonic() < deadline, "the send made no request in 60 s"
+                time.sleep(0.02)
+            if not standin.mail_sends:
+                out, err = process.communicate()
+                assert "is in the past" in " ".join(err.split()), out + err
+                continue
+            yield process, goes_out
+            return
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    pytest.fail("the send started after its --at time, even 45 s ahead")
+
+
+def _wait_for(seen: Callable[[], bool], process: subprocess.Popen[str], *, timeout: float = 60) -> None:
+    """Until ``seen()``, while ``process`` runs (at most ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not seen():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.02)
 
 
 def _campaign(listed: str) -> str:
@@ -165,23 +211,23 @@ def test_cancel_after_a_resume_past_its_time_does_not_say_all_went_out_at_that_t
     out when handed over, as the resume had said. The log keeps no hand-over time apart from later
     changes, so the words say both: at that time, or at once for any handed over after it."""
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    goes_out = datetime.now(UTC) + timedelta(seconds=6)
-    standin.slow(1.0)
-    args = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", goes_out.isoformat())
-    _code, out, err = ctrl_c_after_first_request(tmp_path, standin, KEY, args)
+    first = standin.hold()  # with SendGrid when Ctrl-C comes
+    args = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    with _scheduled_send_running(tmp_path, standin, args) as (process, goes_out):
+        process.send_signal(signal.SIGINT)  # noted at once; the request out is answered and logged, no new one leaves
+        first.set()
+        out, err = process.communicate(timeout=60)
     standin.scripts.clear()
     campaign_id = _campaign(mailer("campaigns").output)
     assert "1 accepted" in mailer("status", campaign_id).output, out + err
     time.sleep(max(0.0, (goes_out - datetime.now(UTC)).total_seconds() + 0.5))
     standin.requests.clear()
-    standin.slow(10.0, times=1, match=lambda r: len(standin.mail_sends) >= 5)
+    last = standin.hold(match=lambda r: len(standin.mail_sends) >= 5)
     with send_running(tmp_path, standin, KEY, ("resume", campaign_id, "--yes")) as process:
-        deadline = time.time() + 30
-        while len(standin.mail_sends) < 5 and time.time() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.5)
+        _wait_for(lambda: len(standin.mail_sends) >= 5, process)  # its last request is with SendGrid
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    last.set()
     standin.scripts.clear()
     cancelled = mailer("cancel", campaign_id)
     words = said(cancelled)

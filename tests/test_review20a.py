@@ -387,14 +387,18 @@ def test_a_cancel_and_a_resume_of_a_stopped_large_send_started_together_wait_for
     assert max(Counter(mailed(standin)).values(), default=1) == 1
 
 
-@pytest.mark.parametrize("after", [0.3, 0.8])
+@pytest.mark.parametrize("answered_first", [0, 8], ids=["first-eight-out", "eight-answered-next-eight-out"])
 def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_twice_or_left_out(
-    after: float, tmp_path: Path, standin: Any, db_url: str
+    answered_first: int, tmp_path: Path, standin: Any, db_url: str
 ) -> None:
     """Promise 1 with the parts of eight requests written together (498d62f): `mailer send` at
-    concurrency 8, SendGrid answering slowly, killed (SIGKILL) part-way; every request that reached
-    SendGrid had its journalists' rows in the log, listed in flight, so `mailer resume` mails every
-    other journalist once and none of those (unknown: their requests were out when it was killed)."""
+    concurrency 8, killed (SIGKILL) part-way while eight requests are with SendGrid (its first eight;
+    or the next eight, once SendGrid answered the first); every request that reached SendGrid had its
+    journalists' rows in the log, listed in flight, so `mailer resume` mails every other journalist
+    once and none of those (unknown: their requests were out when it was killed).
+
+    The stage is seen, not timed (a loaded machine once killed it elsewhere): the stand-in holds
+    each request after the first ``answered_first`` until the send is killed."""
     import os
     import signal
     import time
@@ -403,25 +407,67 @@ def test_a_large_send_killed_eight_requests_at_a_time_is_resumed_without_anyone_
     from office_cli import KEY, mailed
     from send_fixtures import send_running
 
-    standin.slow(0.4)
+    released = standin.hold(times=1_000, match=lambda r: len(standin.mail_sends) > answered_first)
     with send_running(tmp_path, standin, KEY, SEND) as process:
-        time.sleep(after)
+        deadline = time.monotonic() + 60
+        while len(standin.mail_sends) < answered_first + 8:  # eight requests at once with SendGrid, unanswered
+            assert time.monotonic() < deadline and process.poll() is None, f"{len(standin.mail_sends)} requests reached SendGrid"
+            time.sleep(0.01)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    released.set()
+    standin.settle()  # whatever the killed send had sent is recorded now, not after the reset (as the resume's)
+    _settle_killed_sessions(db_url)  # and its database session has ended (a COMMIT it sent is done)
+    assert len(standin.mail_sends) == answered_first + 8, "the send sent more requests than concurrency 8 allows"
     out = {to["email"].lower() for r in standin.mail_sends for p in r.body["personalizations"] for to in p["to"]}
     standin.reset()
     standin.validate = False
     answered = _addresses_in(db_url, "accepted")  # the killed send logged SendGrid's answer
+    assert len(answered) <= answered_first * 1000, "SendGrid's answer to a request it held was logged accepted"
     campaign_id = mailer("campaigns").output.splitlines()[-1].split()[0]
     resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code in (0, 3), resumed.output
     everyone = {f"j{i}@paper{i % 50}.example" for i in range(ROWS)}
     # Every request out when the send was killed is unknown to the resume, never mailed again; so is
-    # one listed in flight whose body the stand-in had not wholly read yet (a loaded machine).
+    # one listed in flight whose body the stand-in had not wholly read (or the send had not wholly
+    # sent) when it was killed. SendGrid answered the first ``answered_first`` before the kill, but
+    # the send may have been killed before it logged some of the answers: those are unknown too.
     unknown = _addresses_in(db_url, "unknown")
     assert out <= answered | unknown, "a journalist whose request was out was neither accepted nor left unknown"
     assert Counter(mailed(standin)) == Counter(dict.fromkeys(everyone - answered - unknown, 1))
     assert rows_in_parts(db_url) == 0
+
+
+def _settle_killed_sessions(db_url: str) -> None:
+    """On PostgreSQL, wait until no session of the test's schema but this one is in a transaction or
+    a query: a killed client's server session finishes what it had received (a COMMIT too) and then
+    ends, maybe after the client is gone."""
+    import time
+
+    if not db_url.startswith("postgresql"):
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(db_url).query["application_name"]
+    engine = connect(db_url)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with engine.connect() as connection:
+                busy = connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND pid <> pg_backend_pid() "
+                        "AND state <> 'idle'"
+                    ),
+                    {"name": name},
+                )
+            if not busy:
+                return
+            assert time.monotonic() < deadline, f"{busy} sessions of the killed send still busy after 30 s"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
 
 
 def _addresses_in(db_url: str, state: str) -> set[str]:
@@ -457,20 +503,30 @@ def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
     left = rows_in_parts(db_url)
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
     counted, held = parts._to_write, []
+    noted: list[float] = []
+    said_waiting = threading.Event()
+    note = output.note
+
+    def heard(text: str, *args: Any, **kwargs: Any) -> Any:
+        if text.startswith("Waiting for the delivery log"):
+            noted.append(time.monotonic())
+            said_waiting.set()
+        return note(text, *args, **kwargs)
 
     def then_another_program_writes(*args: Any, **kwargs: Any) -> Any:
         found = counted(*args, **kwargs)
         if not held:  # once the log is open and status has counted the parts
-            held.append(True)
+            held.append(time.monotonic())
             holder.execute("BEGIN IMMEDIATE")
 
-            def let_go() -> None:
-                time.sleep(3)
+            def let_go() -> None:  # once status has said it waits (a loaded machine: later), 30 s at most
+                said_waiting.wait(30)
                 holder.rollback()
 
             threading.Thread(target=let_go, daemon=True).start()
         return found
 
+    monkeypatch.setattr(output, "note", heard)
     monkeypatch.setattr(parts, "_to_write", then_another_program_writes)
     bars = Bars()
     monkeypatch.setattr(output, "progress", bars)
@@ -481,4 +537,5 @@ def test_status_waiting_for_the_log_to_write_a_stopped_send_s_parts_says_so(
     words = " ".join(done.output.split())
     assert done.exit_code == 0, words
     assert "Waiting for the delivery log: another program is using it (Ctrl+C stops)..." in words, words
+    assert noted[0] - held[0] < 5, f"said {noted[0] - held[0]:.1f} s after the log was taken"
     assert [(description, total, sum(steps)) for description, total, steps in bars.bars][:1] == [(WRITING, left, left)]

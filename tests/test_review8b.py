@@ -96,6 +96,29 @@ def test_review8b_unsent_scheduled_send_past_its_time_can_be_called_off(standin:
     assert called_off.unsent > 0
 
 
+def _until_waiting_for_a_lock(db_url: str, process: subprocess.Popen[str]) -> None:
+    """Until a session of the test's PostgreSQL schema waits for a lock (``process``, started with the
+    same log): seen, not timed, for a loaded machine may take seconds to start it."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    engine = connect(db_url)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with engine.connect() as connection:
+                waiting = connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
+                    {"name": make_url(db_url).query["application_name"]},
+                )
+            if waiting:
+                return
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.usefixtures("live")
 def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: `mailer cancel` of a stopped send reads that it reached nobody; a colleague's `mailer resume` mails
@@ -116,7 +139,7 @@ def test_review8b_cancel_racing_a_resume_keeps_promise_8(standin: Any, db_url: s
             env = {**os.environ, "PYTHONPATH": str(ROOT), "SENDGRID_API_KEY": KEY}
             command = [sys.executable, "-m", "mailer", "resume", first, "--yes"]
             started.append(subprocess.Popen(command, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-            time.sleep(3)  # long enough to reach the campaign's row, which cancel holds
+            _until_waiting_for_a_lock(db_url, started[0])  # it has reached the campaign's row, which cancel holds
         real(connection, campaign_id, status)
 
     engine = connect(db_url)

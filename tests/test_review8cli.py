@@ -9,12 +9,15 @@ and log are in use always clear.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,18 +166,39 @@ def test_review8cli_locked_log_hint_says_what_to_do(locked: Path, monkeypatch: p
 
 @pytest.mark.sqlite_only
 def test_review8cli_locked_log_says_it_is_waiting(locked: Path) -> None:
-    """Within a few seconds of finding the log locked, the command says it is waiting for it (and for how long at most)."""
+    """Within a few seconds of finding the log locked, the command says it is waiting for it (and for how long at most):
+    while it still waits, long before its wait for the lock (30 s) ends in an error. Its output is read as it comes,
+    so a loaded machine, slow to start the command, only makes the test wait longer."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "mailer", "campaigns"], cwd=locked, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()  # each line of its standard error, and when it came
+    reader = threading.Thread(target=lambda: [lines.put((time.monotonic(), line)) for line in process.stderr or ()], daemon=True)
+    reader.start()
+    said: list[tuple[float, str]] = []
+
+    def note() -> tuple[float, str] | None:
+        return next(
+            ((at, line) for at, line in said if not line.startswith("Log: ") and ("lock" in line.lower() or "wait" in line.lower())), None
+        )
+
     try:
-        time.sleep(5)
+        deadline = time.monotonic() + 20
+        while note() is None and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                said.append(lines.get(timeout=0.1))
+        still_waiting = process.poll() is None
     finally:
         process.kill()
-        _out, err = process.communicate()
-    lines = [line for line in err.splitlines() if not line.startswith("Log: ")]
-    assert any("lock" in line.lower() or "wait" in line.lower() for line in lines), err
+        process.wait()
+        reader.join(timeout=10)
+    everything = "".join(line for _, line in said)
+    found = note()
+    assert found is not None, everything
+    assert still_waiting, f"the command had stopped waiting already: {everything}"
+    opened = next(at for at, line in said if line.startswith("Log: "))  # said as it starts to open the log: the wait begins
+    assert found[0] - opened < 5, f"the note came {found[0] - opened:.1f} s after the Log line: {everything}"
 
 
 def test_review8cli_database_server_down_hint(project: Path) -> None:
