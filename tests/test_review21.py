@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import without_log_line
+from eventlog import add_campaign, add_message
+from office_cli import page_text
+from sqlalchemy import Engine
 
 from mailer.cli import main
 
@@ -70,3 +74,28 @@ def test_nobody_to_send_to_counts_each_reason_apart(tmp_path: Path, monkeypatch:
         "(the lists' own columns say so) and 1 is suppressed (unsubscribed, bounced or added by hand)." in said
     ), said
     assert "mailer lists check lists/crm.csv lists/gdpr.csv" in said and "mailer suppressions list" in said, said
+
+
+# -- 2. the report page showed a Scottish paper's flag and a Thai outlet's name as escapes --------
+
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # black flag + tags g b s c t + cancel tag
+THAI = "\u0e44\u0e17\u0e22\u0e23\u0e31\u0e10\u200b\u0e2d\u0e2d\u0e19\u0e44\u0e25\u0e19\u0e4c"  # Thai Rath, zero-width space between words
+SMUGGLED = "Ana\U000e0069\U000e0067\U000e006e"  # tag characters outside a flag: invisible text
+
+
+def test_page_cells_keep_flags_and_thai_word_breaks_as_they_are(store: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Since the page's cells show control characters as the terminal does, The National's flag
+    of Scotland read "\U0001f3f4\U000e0067\U000e0062\U000e0073..." and Thai Rath's outlet name,
+    its words parted by a zero-width space as Thai is written online, read "...\u200b...": neither
+    moves anything on a screen. They now show as written; tag characters outside a flag (text
+    hidden from view) and a right-to-left override stay shown as escapes."""
+    monkeypatch.chdir(tmp_path)
+    add_campaign(store, "2026-02-19-wetlands")
+    add_message(store, "2026-02-19-wetlands", "ana@national.example", first_name=SMUGGLED, outlet=f"The National {SCOTLAND}")
+    add_message(store, "2026-02-19-wetlands", "som@thairath.example", first_name="\u202eevil", outlet=THAI)
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "2026-02-19-wetlands", "--kind", "recipients", "-o", "page.html"])
+    assert result.exit_code == 0, without_log_line(result.output)
+    text = page_text(Path("page.html"))
+    assert f"The National {SCOTLAND}" in text and THAI in text, text
+    assert "Ana\\U000e0069\\U000e0067\\U000e006e" in text and "\\u202eevil" in text, text
