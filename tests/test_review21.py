@@ -76,6 +76,19 @@ def test_nobody_to_send_to_counts_each_reason_apart(tmp_path: Path, monkeypatch:
     assert "mailer lists check lists/crm.csv lists/gdpr.csv" in said and "mailer suppressions list" in said, said
 
 
+def test_nobody_to_send_to_among_other_reasons_counts_those_without_consent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One row's address is mistyped, the other's consent cell says no: 'every row of the lists is
+    skipped (1 invalid, 1 suppressed)', and `mailer suppressions list` for 'the suppressed
+    addresses', which lists nobody. It now reads '(1 invalid, 1 without consent)'."""
+    _office(tmp_path, mix="Email,First Name,Email consent\nnot-an-address,Jane,yes\nbob@example.org,Bob,no\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["send", "releases/example.md", "--list", "lists/mix.csv", "--dry-run"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.stderr.split())
+    assert "Error: Nobody to send to: every row of the lists is skipped (1 invalid, 1 without consent)." in said, said
+    assert "suppress" not in said and "See the rows the lists turn away with: mailer lists check lists/mix.csv" in said, said
+
+
 # -- 2. the report page showed a Scottish paper's flag and a Thai outlet's name as escapes --------
 
 SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # black flag + tags g b s c t + cancel tag

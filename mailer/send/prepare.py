@@ -844,10 +844,27 @@ def _nobody(
             'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.',
         )
     if suppressed:
-        reasons = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
+        # The lists' own opt-out and consent rows are counted as `lists check` counts them; only
+        # the log's suppressions are "suppressed" (review 21 #1).
+        logged = suppressed - opted_out
+        reasons = ", ".join(
+            part
+            for reason, count in skipped.items()
+            if count
+            for part in (
+                [
+                    *([f"{opted_out - without_consent:,} opted out"] if opted_out - without_consent else []),
+                    *([f"{without_consent:,} without consent"] if without_consent else []),
+                    *([f"{logged:,} suppressed"] if logged else []),
+                ]
+                if reason == RejectReason.SUPPRESSED.value
+                else [f"{count:,} {reason}"]
+            )
+        )
         return SendError(
             f"Nobody to send to: every row of the lists is skipped ({reasons}).",
-            hint=f"See the rows the lists turn away with: {check}; the suppressed addresses with: mailer suppressions list",
+            hint=f"See the rows the lists turn away with: {check}"
+            + ("; the suppressed addresses with: mailer suppressions list" if logged else ""),
         )
     return SendError("Nobody to send to: every row of the lists is skipped.", hint="See why with: " + check)
 
