@@ -89,6 +89,26 @@ def test_nobody_to_send_to_among_other_reasons_counts_those_without_consent(tmp_
     assert "suppress" not in said and "See the rows the lists turn away with: mailer lists check lists/mix.csv" in said, said
 
 
+def test_the_plan_counts_rows_without_consent_apart_from_the_suppressed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send to a list kept for the GDPR (Jane's consent cell is empty, Bob's says no, Ann's yes)
+    and a CRM export whose opt-out column marks Lee: the plan read 'Skipped: 3 (3 suppressed)', as
+    if three had unsubscribed or bounced. It now counts them as `lists check` does."""
+    _office(
+        tmp_path,
+        gdpr=GDPR + "ann@example.org,Ann,yes\n",
+        crm="Email,First Name,Do Not Email\nlee@example.org,Lee,yes\nkim@example.org,Kim,\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    added = runner.invoke(main, ["suppressions", "add", "kim@example.org", "--reason", "bounced"])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(
+        main, ["send", "releases/example.md", "--list", "lists/gdpr.csv", "--list", "lists/crm.csv", "--dry-run", "--yes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Skipped:    4 (1 opted out, 2 without consent, 1 suppressed)" in result.output, result.output
+
+
 # -- 2. the report page showed a Scottish paper's flag and a Thai outlet's name as escapes --------
 
 SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # black flag + tags g b s c t + cancel tag
