@@ -132,3 +132,22 @@ def test_page_cells_keep_flags_and_thai_word_breaks_as_they_are(store: Engine, m
     text = page_text(Path("page.html"))
     assert f"The National {SCOTLAND}" in text and THAI in text, text
     assert "Ana\\U000e0069\\U000e0067\\U000e006e" in text and "\\u202eevil" in text, text
+
+
+# -- 3. the report page's title and heading put a subject's right-to-left override as it was ------
+
+
+def test_page_heading_shows_a_subjects_override_as_its_cells_do(store: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A release's subject, pasted from a client's draft, began with a right-to-left override.
+    `mailer campaigns` and the overview page's table show it as \\u202e; the campaign's report
+    page put it in its <title> and heading as it was, and the browser showed the heading reversed
+    ("sdnaltew evil"). The heading and title now show it as the table cells do."""
+    monkeypatch.chdir(tmp_path)
+    add_campaign(store, "2026-02-19-wetlands", subject="\u202eevil wetlands")
+    add_message(store, "2026-02-19-wetlands", "ana@daily.example", outlet="Daily News")
+    Path("mailer.toml").write_text(f'[database]\nurl = "{store.url.render_as_string(hide_password=False)}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "2026-02-19-wetlands", "-o", "page.html"])
+    assert result.exit_code == 0, without_log_line(result.output)
+    page = Path("page.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page
+    assert "<title>Report: \\u202eevil wetlands</title>" in page and "<h1>\\u202eevil wetlands</h1>" in page, page[:2000]
