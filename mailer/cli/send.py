@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -20,7 +20,17 @@ from mailer.cli.campaigns import parts_written
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_subject
+from mailer.models import (
+    CANCELLED,
+    NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
+    OPTED_OUT_IN_LIST,
+    CampaignStatus,
+    MessageState,
+    Mode,
+    RejectReason,
+    shown_subject,
+)
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
@@ -610,6 +620,25 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
     return fewer
 
 
+def _skipped_parts(the_plan: Any, skipped: Mapping[str, int], words: Callable[[str, int], str]) -> list[str]:
+    """The plan's skipped rows per reason ("1 invalid, 2 suppressed"), the rows a list's own opt-out
+    or consent column turned away counted as `lists check` counts them: "1 opted out, 2 without
+    consent", "suppressed" left to the log's suppressions (review 21 #1: a GDPR list's rows without
+    consent read "2 suppressed", as if they had unsubscribed or bounced)."""
+    said = [row.detail for row in the_plan.contact_list.rejected if row.reason is RejectReason.SUPPRESSED]
+    opted_out = sum(1 for detail in said if detail.startswith(OPTED_OUT_IN_LIST))
+    without_consent = sum(1 for detail in said if detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)))
+    parts = []
+    for reason, n in sorted(skipped.items()):
+        if reason != RejectReason.SUPPRESSED.value or not (opted_out or without_consent):
+            parts.append(f"{n:,} {words(reason, n)}")
+            continue
+        logged = max(n - opted_out - without_consent, 0)
+        counts = ((opted_out, "opted out"), (without_consent, "without consent"), (logged, words(reason, logged)))
+        parts += [f"{count:,} {text}" for count, text in counts if count]
+    return parts
+
+
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
     from mailer.compose import preview
     from mailer.send.status import skipped_words
@@ -643,7 +672,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
         )
     output.step(
         f"Skipped:    {sum(skipped.values()):,}"
-        + (" (" + ", ".join(f"{n:,} {skipped_words(r, n)}" for r, n in sorted(skipped.items())) + ")" if skipped else "")
+        + (" (" + ", ".join(_skipped_parts(the_plan, skipped, skipped_words)) + ")" if skipped else "")
     )
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")

@@ -152,7 +152,8 @@ def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None 
         style=Markup(STYLE),
         summary=summary,
         notes=summary.notes(now or datetime.now(UTC)),
-        subject=shown_subject(summary.campaign.subject),  # as the preview shows it, no SendGrid token
+        # As the preview shows it, no SendGrid token; its control characters as the cells show them (review 21 #3).
+        subject=one_line(shown_subject(summary.campaign.subject)),
         sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight)),
         made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
         cards=_cards(summary),

@@ -26,7 +26,20 @@ from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
-from mailer.models import CampaignStatus, Contact, ContactList, ContactTable, Filter, MessageState, Mode, RejectReason, Rendered, texts
+from mailer.models import (
+    NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
+    CampaignStatus,
+    Contact,
+    ContactList,
+    ContactTable,
+    Filter,
+    MessageState,
+    Mode,
+    RejectReason,
+    Rendered,
+    texts,
+)
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
@@ -154,8 +167,15 @@ def prepare_send(
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
     problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
-        opted_out = sum(1 for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED)
-        problem = _nobody(the_plan, list_paths, planned, filtered_on=_values_held(loaded.contacts, chosen), opted_out=opted_out)
+        turned_away = [row.detail for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
+        problem = _nobody(
+            the_plan,
+            list_paths,
+            planned,
+            filtered_on=_values_held(loaded.contacts, chosen),
+            opted_out=len(turned_away),
+            without_consent=sum(1 for detail in turned_away if detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))),
+        )
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
@@ -736,11 +756,18 @@ def _values_held(people: Sequence[Contact], chosen: Filter, *, shown: int = 8) -
 
 
 def _nobody(
-    the_plan: plan_module.Plan, list_paths: Sequence[Path], planned: _Planned, *, filtered_on: Sequence[str] = (), opted_out: int = 0
+    the_plan: plan_module.Plan,
+    list_paths: Sequence[Path],
+    planned: _Planned,
+    *,
+    filtered_on: Sequence[str] = (),
+    opted_out: int = 0,
+    without_consent: int = 0,
 ) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
     right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
-    rows the lists' own opt-out columns turned away, before any --where or --tag."""
+    rows the lists' own opt-out or consent columns turned away, before any --where or --tag;
+    ``without_consent`` of them, a consent column's (empty, or anything but yes)."""
     skipped = the_plan.skipped()
     unknown = sum(planned.unknown.values())
     received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0) - unknown  # those known to have it
@@ -807,6 +834,8 @@ def _nobody(
     # `lists check` knows nothing of the log's suppressions (newcomer 17b #6: it said 'rejected: none').
     check = "mailer lists check " + " ".join(map(str, list_paths))
     suppressed = skipped.get(RejectReason.SUPPRESSED.value, 0)
+    if suppressed and suppressed == sum(skipped.values()) and opted_out:
+        return _kept_out(suppressed, check, opted_out=opted_out, without_consent=without_consent)
     if suppressed and suppressed == sum(skipped.values()):
         return SendError(
             f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists "
@@ -815,12 +844,64 @@ def _nobody(
             'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.',
         )
     if suppressed:
-        reasons = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items() if count)
+        # The lists' own opt-out and consent rows are counted as `lists check` counts them; only
+        # the log's suppressions are "suppressed" (review 21 #1).
+        logged = suppressed - opted_out
+        reasons = ", ".join(
+            part
+            for reason, count in skipped.items()
+            if count
+            for part in (
+                [
+                    *([f"{opted_out - without_consent:,} opted out"] if opted_out - without_consent else []),
+                    *([f"{without_consent:,} without consent"] if without_consent else []),
+                    *([f"{logged:,} suppressed"] if logged else []),
+                ]
+                if reason == RejectReason.SUPPRESSED.value
+                else [f"{count:,} {reason}"]
+            )
+        )
         return SendError(
             f"Nobody to send to: every row of the lists is skipped ({reasons}).",
-            hint=f"See the rows the lists turn away with: {check}; the suppressed addresses with: mailer suppressions list",
+            hint=f"See the rows the lists turn away with: {check}"
+            + ("; the suppressed addresses with: mailer suppressions list" if logged else ""),
         )
     return SendError("Nobody to send to: every row of the lists is skipped.", hint="See why with: " + check)
+
+
+def _kept_out(suppressed: int, check: str, *, opted_out: int, without_consent: int) -> SendError:
+    """Nobody to send to, every row kept out, some by the lists' own opt-out or consent columns
+    (``opted_out`` rows, ``without_consent`` of them a consent column's), the rest suppressed in
+    the log: each counted under what keeps them out (review 21 #1: rows without consent were
+    "suppressed (unsubscribed, bounced or added by hand)", and `mailer suppressions list` showed nobody)."""
+    logged, list_opted = suppressed - opted_out, opted_out - without_consent
+    consent_hint = "Only a row whose consent column says yes (or gives the day consent was given) is mailed. "
+    log_hint = (
+        "mailer suppressions list shows who and why. Suppressed addresses are never mailed: "
+        'mailer suppressions remove EMAIL --reason "..." only for a journalist who asked to be mailed again.'
+    )
+    if without_consent == suppressed:
+        return SendError(
+            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists gave no consent to email "
+            "(the lists' consent column does not say yes).",
+            hint=f"{consent_hint}See who with: {check}",
+        )
+    if list_opted == suppressed:
+        return SendError(
+            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists opted out of email (the lists' own column says so).",
+            hint=f"See who with: {check}",
+        )
+    kinds = [
+        *([f"{without_consent:,} gave no consent to email"] if without_consent else []),
+        *([f"{list_opted:,} opted out of email"] if list_opted else []),
+    ]
+    lists_said = f"{', '.join(kinds)} (the lists' own {'columns say' if len(kinds) > 1 else 'column says'} so)"
+    logged_said = f"{logged:,} {'is' if logged == 1 else 'are'} suppressed (unsubscribed, bounced or added by hand)"
+    return SendError(
+        f"Nobody to send to: of the {counted(suppressed, 'journalist')} of the lists, "
+        + (f"{lists_said} and {logged_said}." if logged else f"{lists_said}."),
+        hint=(consent_hint if without_consent else "") + f"See who with: {check}" + (f"; {log_hint}" if logged else ""),
+    )
 
 
 @in_words
