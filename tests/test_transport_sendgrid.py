@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+from markupsafe import Markup
 from send_fixtures import config_for, example_rendered, rendered, transport_for
 
 from mailer.errors import (
@@ -73,6 +74,10 @@ def test_transport_body_a_text_utf8_cannot_carry_still_encodes() -> None:
     body = {"personalizations": [{"to": [{"email": "j@example.org", "name": "Odd \ud800 name"}]}]}
     assert json.loads(encoded(body)) == body
     assert encoded({"name": "Zoë"}) == '{"name":"Zoë"}'.encode()
+    html = Markup("<p>Bees</p>")  # what a template hands over, should it reach a body as it is
+    assert json.loads(encoded({"content": [{"type": "text/html", "value": html}]})) == {
+        "content": [{"type": "text/html", "value": "<p>Bees</p>"}]
+    }
 
 
 def test_transport_headers_never_carry_line_breaks(standin: Any) -> None:

@@ -266,12 +266,13 @@ def encoded(body: Mapping[str, Any]) -> bytes:
     held under the GIL while the requests out wait for their answers). The same JSON, its text in
     UTF-8 as it is where ``json.dumps`` writes ``\\u`` escapes: never longer, so the size the plan
     allowed for each request holds. A text ``json.dumps`` can write and UTF-8 cannot (a lone
-    surrogate) goes the library's way."""
+    surrogate), or a value msgspec does not take as text (a str subclass such as jinja2's ``Markup``),
+    goes the library's way."""
     import msgspec
 
     try:
         return msgspec.json.encode(body)
-    except (msgspec.EncodeError, UnicodeEncodeError):
+    except (msgspec.EncodeError, UnicodeEncodeError, TypeError):  # TypeError: a str subclass (jinja2's Markup)
         return json.dumps(body).encode("utf-8")
 
 
