@@ -245,6 +245,15 @@ SAYS_YES = (
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    # ... and "given", "granted", "agreed", "accepted" as a CRM writes them in the other five languages the
+    # consent headers are read in, with and without their accents (newcomer 21 #1: a German CRM's
+    # "Einwilligung: erteilt" turned every journalist away as giving no consent).
+    *("erteilt", "gegeben", "zugestimmt", "einverstanden", "akzeptiert", "bestätigt", "bestatigt", "eingewilligt"),
+    *("accordé", "accordée", "accorde", "accordee", "donné", "donnée", "donne", "donnee", "accepté", "acceptée"),
+    *("accepte", "acceptee", "consenti", "consentie", "confirmé", "confirmée", "confirme", "confirmee", "d'accord"),
+    *("otorgado", "otorgada", "concedido", "concedida", "aceptado", "aceptada", "dado", "dada", "confirmado", "confirmada"),
+    *("concesso", "concessa", "accettato", "accettata", "dato", "confermato", "confermata", "d'accordo", "prestato"),
+    *("aceite", "aceito", "aceita", "de acuerdo", "de acordo", "consentido", "consentida"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
     *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
