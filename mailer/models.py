@@ -69,6 +69,25 @@ NOT_CONSENTED_IN_LIST = "gave no consent to email"
 NO_CONSENT_IN_LIST = "no consent to email"
 
 
+# SendGrid's Email Activity feed exported as CSV ("Export CSV", or the API's /v3/messages/download): a
+# row per email, with its message id and what happened to it (delivered, open, bounce). `mailer events
+# import` read no event in it ("is this the right file?"), and `mailer suppressions import` suppressed
+# every address in it, the delivered and opened ones too (newcomer 21 #2): its headers say what it is.
+_ACTIVITY_IDS = frozenset({"messageid", "msgid", "sgmessageid"})
+_ACTIVITY_EVENTS = frozenset({"event", "eventtype", "eventname", "status", "lastevent", "eventsname"})
+ACTIVITY_EXPORT_HINT = (
+    "To stop mailing the addresses that bounced, unsubscribed or marked the email as spam there: copy their "
+    "addresses into a new file under a heading Email, and run mailer suppressions import on that file."
+)
+
+
+def is_activity_export(headers: Sequence[str]) -> bool:
+    """Whether a CSV file's header row is that of SendGrid's Email Activity export: a message id column
+    and an event or status column beside an address column (headers compared without case or punctuation)."""
+    keys = {re.sub(r"[\W_]+", "", header.casefold()) for header in headers}
+    return bool(keys & _ACTIVITY_IDS) and bool(keys & _ACTIVITY_EVENTS) and bool(keys & {"email", "toemail", "recipient"})
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """One journalist who will receive the release.

@@ -53,3 +53,59 @@ def test_a_consent_column_saying_given_in_the_lists_language_is_consent(
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ana@daily.example"], sent.output
+
+
+# -- 2. SendGrid's Email Activity CSV: "is this the right file?", and imported as suppressions ------
+
+# SendGrid's Email Activity feed "Export CSV": a row per email with what happened to it.
+ACTIVITY = (
+    "message_id,event,api_key_id,recv_message_id,credential_id,subject,from_email,email,originating_ip,reason,"
+    "outbound_ip,status,processed,clicks,opens,categories,unique_args\n"
+    "abc1.filter0001,delivered,k1,,,Bees,press@example.org,ana@daily.example,,,1.2.3.4,delivered,2026-12-01 09:00:00,0,1,press-release,\n"
+    "abc2.filter0001,bounce,k1,,,Bees,press@example.org,ben@gazette.example,,550 5.1.1 no such user,1.2.3.4,bounced,"
+    "2026-12-01 09:00:00,0,0,press-release,\n"
+)
+
+
+def test_sendgrid_email_activity_export_says_what_it_is_and_is_not_imported_as_suppressions(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """The press officer downloads last week's activity from SendGrid (Email Activity, Export CSV)
+    and runs `mailer events import` on it: "no line holds an event (a JSON object such as SendGrid
+    posts): is this the right file?", which says neither what the file is nor what to do. Trying
+    `mailer suppressions import` on it next suppressed every journalist in it for good, the one
+    it says was delivered and opened too. Both now name SendGrid's activity export and say what
+    to do; nobody is suppressed."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "activity.csv").write_text(ACTIVITY, encoding="utf-8")
+    imported = mailer("events", "import", "activity.csv")
+    assert imported.exit_code == 1, imported.output
+    assert "activity.csv: this is SendGrid's Email Activity export (a CSV file)" in imported.output, imported.output
+    assert "mailer webhook" in imported.output and "mailer suppressions import" in imported.output, imported.output
+    suppressed = mailer("suppressions", "import", "activity.csv", "--reason", "SendGrid")
+    assert suppressed.exit_code == 1, suppressed.output
+    assert "activity.csv: this is SendGrid's Email Activity export" in suppressed.output, suppressed.output
+    assert "Nothing was imported" in suppressed.output, suppressed.output
+    listed = mailer("suppressions", "list")
+    assert "ana@daily.example" not in listed.output, listed.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], sent.output
+
+
+def test_a_sendgrid_bounces_export_given_to_events_import_points_to_suppressions_import(tmp_path: Path) -> None:
+    """SendGrid's Suppressions > Bounces "Export CSV" given to `mailer events import` said "is this
+    the right file?"; it says the file is SendGrid's export of a suppression list and that `mailer
+    suppressions import` takes it. A press list given by mistake is still only "the right file?"."""
+    (tmp_path / "bounces.csv").write_text("email,reason,status,created\nben@gazette.example,550 no such user,5.1.1,1795543200\n")
+    (tmp_path / "mailer.toml").write_text('[database]\nurl = "sqlite:///out/mailer.db"\n')
+    imported = mailer("events", "import", "bounces.csv")
+    assert imported.exit_code == 1, imported.output
+    said = 'bounces.csv: this is SendGrid\'s export of a suppression list (its columns "email", "reason", "status", "created")'
+    assert said in imported.output, imported.output
+    assert "mailer suppressions import bounces.csv" in imported.output, imported.output
+    # A press list given by mistake is never offered to suppressions import.
+    (tmp_path / "press.csv").write_text("Email,First Name,Outlet\nana@daily.example,Ana,Daily\n")
+    wrong = mailer("events", "import", "press.csv")
+    assert wrong.exit_code == 1, wrong.output
+    assert "no line holds an event" in wrong.output and "suppressions import" not in wrong.output, wrong.output

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -88,10 +89,7 @@ def check(path: Path | str) -> None:
                 if (
                     not objects and first and not _json_first_line(file)
                 ):  # a press list given by mistake: its rows must not fill the quarantine (review 8)
-                    raise EventError(
-                        f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
-                        hint=FILE_HINT,
-                    )
+                    raise _not_events(path, file)
                 return
             objects = objects or _OBJECT_LINE.search(tail + chunk) is not None
             tail = chunk[-1:]
@@ -101,6 +99,42 @@ def check(path: Path | str) -> None:
     for batch in stream(path):  # lines in another encoding are quarantined; with no event at all, stream raises
         if batch.events:
             return
+
+
+# The columns of SendGrid's suppression lists exported as CSV (bounces, blocks, spam reports, global and
+# group unsubscribes, invalid emails), as compared: lower case, no punctuation.
+_SUPPRESSION_EXPORT = frozenset({"email", "created", "reason", "status", "ip", "groupid", "groupname"})
+
+
+def _not_events(path: Path, file: BinaryIO) -> EventError:
+    """The error for a file in which no line holds an event: what it is when its first line is a CSV
+    header (SendGrid's Email Activity export, a CSV of addresses such as SendGrid's bounces export),
+    and what to do with it (newcomer 21 #2: "is this the right file?" for SendGrid's own export)."""
+    from mailer.models import ACTIVITY_EXPORT_HINT, is_activity_export
+
+    file.seek(0)
+    first = next((line for line in file if line.strip()), b"").decode("utf-8-sig", "replace").strip()
+    delimiter = max(",;\t", key=first.count)
+    headers = [cell.strip().strip('"').strip() for cell in first.split(delimiter)] if first.count(delimiter) else []
+    if is_activity_export(headers):
+        return EventError(
+            f"{path}: this is SendGrid's Email Activity export (a CSV file), which mailer cannot import: it reads the events "
+            "SendGrid's Event Webhook posts (JSON), which carry the ids that tie each event to its email.",
+            hint="Run mailer webhook where SendGrid can reach it, or save the Event Webhook's posts as files and import "
+            f'those (README, "mailer events import"). {ACTIVITY_EXPORT_HINT}',
+        )
+    keys = {re.sub(r"[\W_]+", "", header.casefold()) for header in headers}
+    if {"email", "created"} <= keys <= _SUPPRESSION_EXPORT:  # not a press list: that must not be suppressed whole
+        named = ", ".join(f'"{header[:40]}"' for header in headers)
+        return EventError(
+            f"{path}: this is SendGrid's export of a suppression list (its columns {named}): addresses, not events.",
+            hint="Its addresses (bounces, blocks, spam reports, unsubscribes or invalid emails) go on the suppression list, "
+            f"never to be mailed again, with: mailer suppressions import {shlex.quote(str(path))}. {FILE_HINT}",
+        )
+    return EventError(
+        f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
+        hint=FILE_HINT,
+    )
 
 
 def _json_first_line(file: BinaryIO) -> bool:
