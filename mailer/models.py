@@ -88,6 +88,21 @@ def is_activity_export(headers: Sequence[str]) -> bool:
     return bool(keys & _ACTIVITY_IDS) and bool(keys & _ACTIVITY_EVENTS) and bool(keys & {"email", "toemail", "recipient"})
 
 
+# What a skip reason means, where the log's word for it (at most 20 characters) says too little.
+_SKIPPED_WORDS = {
+    RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)",
+    # "1 missing": missing what? `lists check` says "1 missing address" (newcomer 18).
+    RejectReason.MISSING.value: "missing address",
+}
+
+
+def skipped_words(reason: str, count: int = 1) -> str:
+    """A skip reason as ``mailer status`` and the report say it of ``count`` journalists: "not sent the
+    correction (they had an earlier version)", "2 missing addresses" (review 18z #6: "2 missing address")."""
+    words = _SKIPPED_WORDS.get(reason, reason)
+    return f"{words}es" if count != 1 and words == "missing address" else words
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """One journalist who will receive the release.

@@ -109,3 +109,25 @@ def test_a_sendgrid_bounces_export_given_to_events_import_points_to_suppressions
     wrong = mailer("events", "import", "press.csv")
     assert wrong.exit_code == 1, wrong.output
     assert "no line holds an event" in wrong.output and "suppressions import" not in wrong.output, wrong.output
+
+
+# -- 3. The report read "Skipped: missing 1" where the send and mailer status said "1 missing address"
+
+
+def test_the_report_names_a_row_without_an_address_as_the_send_does(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The send said "Skipped: 1 (1 missing address)" and `mailer status` "Skipped: 1 missing
+    address", but `mailer report` (the table, and the spreadsheet the boss gets) read "Skipped:
+    missing 1": missing what? It reads "Skipped: missing address" there too; JSON keeps its key."""
+    office(tmp_path, standin, db_url, beat="Email,First Name\nana@daily.example,Ana\n,Ben\n")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert "1 missing address" in sent.output, sent.output
+    shown = mailer("report", "latest")
+    assert shown.exit_code == 0, shown.output
+    assert "│ Skipped: missing address " in shown.output, shown.output
+    assert "Skipped: missing " not in shown.output.replace("Skipped: missing address", ""), shown.output
+    spreadsheet = mailer("report", "latest", "--format", "csv", "-o", "report.csv")
+    assert spreadsheet.exit_code == 0, spreadsheet.output
+    assert "Skipped: missing address,1," in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    as_json = mailer("report", "latest", "--format", "json")
+    assert '"skipped_missing": {' in as_json.output, as_json.output
