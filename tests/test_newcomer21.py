@@ -4,11 +4,13 @@ Each test is a finding, through the command line, and failed before its fix (ses
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, mailed, mailer, office
+from office_cli import SEND, campaign_of, mailed, mailer, office
 
 # -- 1. A German CRM's "Einwilligung: erteilt" (consent given) was read as no consent ---------------
 
@@ -131,3 +133,43 @@ def test_the_report_names_a_row_without_an_address_as_the_send_does(tmp_path: Pa
     assert "Skipped: missing address,1," in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
     as_json = mailer("report", "latest", "--format", "json")
     assert '"skipped_missing": {' in as_json.output, as_json.output
+
+
+# -- 4. Webhook posts saved one after another in one file: every post after the first was lost -------
+
+
+@pytest.mark.parametrize("between", ["\n", "", "\r\n\r\n"])
+def test_webhook_posts_saved_one_after_another_in_one_file_are_all_imported(
+    tmp_path: Path, standin: Any, db_url: str, between: str
+) -> None:
+    """As the README says, the office saved the bodies SendGrid's Event Webhook posted to a
+    request-collecting service, each a JSON array, one after another in one file (last week's
+    posts). The import stored the first post's events only and quarantined the rest as "text after
+    the end of the JSON array": the report counted no open of the journalist whose open came in the
+    second post. Every post's events are imported now."""
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    when = int(datetime.now(UTC).timestamp()) + 60
+    posts = [
+        [{"email": "ana@daily.example", "event": "delivered", "timestamp": when, "sg_event_id": "d-ana", "campaign": campaign}],
+        [
+            {"email": "ben@gazette.example", "event": "delivered", "timestamp": when, "sg_event_id": "d-ben", "campaign": campaign},
+            {"email": "ana@daily.example", "event": "open", "timestamp": when + 60, "sg_event_id": "o-ana", "campaign": campaign},
+        ],
+        [{"email": "ben@gazette.example", "event": "open", "timestamp": when + 90, "sg_event_id": "o-ben", "campaign": campaign}],
+    ]
+    (tmp_path / "posts.json").write_text(between.join(json.dumps(post, indent=1) for post in posts) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "posts.json")
+    assert imported.exit_code == 0, imported.output
+    assert "Read 4 events from 1 file." in imported.output, imported.output
+    assert "Added 4, skipped 0 already in the log, 0 could not be linked to a message." in imported.output, imported.output
+    assert "Quarantined" not in imported.output, imported.output
+    report = mailer("report", campaign, "--format", "json")
+    figures = json.loads(report.output[report.output.index("{") :])["figures"]
+    assert (figures["delivered"]["count"], figures["opened_human"]["count"]) == (2, 2), figures
+    # Text that is no array after the last one is still quarantined, the posts before it stored.
+    (tmp_path / "more.json").write_text(json.dumps(posts[0]) + "\nnot json\n", encoding="utf-8")
+    broken = mailer("events", "import", "more.json")
+    assert "more.json line 2: text after the end of the JSON array." in broken.output, broken.output

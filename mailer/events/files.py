@@ -372,39 +372,48 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     position = window.skip(window.text.index("[") + 1)
     line, counted = window.line + window.text.count("\n", 0, position), position
     rest: Quarantined | None = None
-    if window.text.startswith("]", position):
-        position += 1
-    else:
-        while True:
-            line += window.text.count("\n", counted, position)
-            counted = position
-            if position > 4 * _READ:
-                cut = window.drop(position)
-                position, counted = position - cut, counted - cut
-            try:
-                value, end, plain = _element(window, decoder, floats, position)
-            except json.JSONDecodeError as exc:
-                where = f"{path} line {window.line - 1 + exc.lineno}"
-                rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+    # One array, or several one after another: the Event Webhook's posts saved to one file, each its body
+    # (newcomer 21 #4: every post after the first was quarantined as "text after the end of the JSON array").
+    while True:
+        if window.text.startswith("]", position):
+            position += 1
+        else:
+            while True:
+                line += window.text.count("\n", counted, position)
+                counted = position
+                if position > 4 * _READ:
+                    cut = window.drop(position)
+                    position, counted = position - cut, counted - cut
+                try:
+                    value, end, plain = _element(window, decoder, floats, position)
+                except json.JSONDecodeError as exc:
+                    where = f"{path} line {window.line - 1 + exc.lineno}"
+                    rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+                    break
+                except (RecursionError, ValueError) as exc:
+                    reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+                    rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
+                    break
+                items.append((line, value, plain))
+                if len(items) >= size:
+                    yield _batch(path, items)
+                    items = []
+                position = window.skip(end)
+                if window.text.startswith(",", position):
+                    position = window.skip(position + 1)
+                    continue
+                if window.text.startswith("]", position):
+                    position += 1
+                    break
+                where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
+                rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
                 break
-            except (RecursionError, ValueError) as exc:
-                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-                rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
-                break
-            items.append((line, value, plain))
-            if len(items) >= size:
-                yield _batch(path, items)
-                items = []
-            position = window.skip(end)
-            if window.text.startswith(",", position):
-                position = window.skip(position + 1)
-                continue
-            if window.text.startswith("]", position):
-                position += 1
-                break
-            where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
-            rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
+        if rest is not None:
             break
+        position = window.skip(position)
+        if not window.text.startswith("[", position):
+            break
+        position = window.skip(position + 1)  # the next post's array
     if rest is None:
         position = window.skip(position)  # white space after the array is no text
         if position < len(window.text):
