@@ -173,3 +173,23 @@ def test_webhook_posts_saved_one_after_another_in_one_file_are_all_imported(
     (tmp_path / "more.json").write_text(json.dumps(posts[0]) + "\nnot json\n", encoding="utf-8")
     broken = mailer("events", "import", "more.json")
     assert "more.json line 2: text after the end of the JSON array." in broken.output, broken.output
+
+
+# -- 5. A list mixing encodings named one line to retype; the next try named the next one -------------
+
+
+def test_a_list_mixing_encodings_names_every_line_to_retype(tmp_path: Path) -> None:
+    """A CRM export in UTF-8 with rows pasted from an Excel "CSV" (Windows-1252) below it: `lists
+    check` named only the first pasted line ("byte 0xEB on line 10 is not UTF-8"); once it was
+    retyped, the next try named line 11, and so on, one line a try. It names them all (the first
+    few, and how many more), the lines of each encoding."""
+    rows = "Email;Name;Outlet\n" + "".join(f"j{at}@p{at}.example;Jörg Müller;Zeitung\n" for at in range(8))
+    pasted = "zoe@presse.example;Zoë Brontë;Presse\nyves@x.example;Yves Béranger;Le X\nann@y.example;Ann;Y\nluc@z.example;Luc Lefèvre;Z\n"
+    (tmp_path / "crm.csv").write_bytes(rows.encode("utf-8") + pasted.encode("cp1252"))
+    checked = mailer("lists", "check", "crm.csv")
+    assert checked.exit_code == 1, checked.output
+    said = " ".join(checked.output.split())
+    assert (
+        "crm.csv: the file mixes encodings, or is in one mailer does not read: 8 lines have UTF-8 text (2, 3, 4, 5, 6 "
+        "and 3 more), but 3 lines are not UTF-8: 10, 11 and 13 (byte 0xEB on line 10)."
+    ) in said, checked.output
