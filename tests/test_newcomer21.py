@@ -193,3 +193,51 @@ def test_a_list_mixing_encodings_names_every_line_to_retype(tmp_path: Path) -> N
         "crm.csv: the file mixes encodings, or is in one mailer does not read: 8 lines have UTF-8 text (2, 3, 4, 5, 6 "
         "and 3 more), but 3 lines are not UTF-8: 10, 11 and 13 (byte 0xEB on line 10)."
     ) in said, checked.output
+
+
+# -- 6. The Email Activity API's answer (curl .../v3/messages) was stored as one event, "unknown" -----
+
+MESSAGES = {
+    "messages": [
+        {
+            "from_email": "press@example.org",
+            "msg_id": "abc.filter0001",
+            "subject": "Bees",
+            "to_email": "ana@daily.example",
+            "status": "delivered",
+            "opens_count": 1,
+            "clicks_count": 0,
+            "last_event_time": "2026-12-01T09:00:00Z",
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_the_email_activity_apis_answer_is_refused_not_stored_as_an_event(
+    tmp_path: Path, standin: Any, db_url: str, indent: int | None
+) -> None:
+    """The IT-savvy colleague fetched last week's activity with SendGrid's Email Activity API
+    (GET /v3/messages) and imported its answer: "Read 1 events ... Added 1", with a warning about
+    an event of type "unknown", a word the file never says. The whole answer sat in the log as an
+    event that changes nothing. It is refused now, saying what the file is and what to do."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "messages.json").write_text(json.dumps(MESSAGES, indent=indent), encoding="utf-8")
+    imported = mailer("events", "import", "messages.json")
+    assert imported.exit_code == 1, imported.output
+    assert "messages.json: this is SendGrid's Email Activity API answer (its messages), which mailer cannot import" in " ".join(
+        imported.output.split()
+    ), imported.output
+    assert "mailer webhook" in imported.output, imported.output
+    as_json = mailer("events", "quarantine")
+    assert "The quarantine is empty" in as_json.output, as_json.output
+
+
+def test_one_event_imported_reads_one_event(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer events import` of a file holding one event said "Read 1 events from 1 file."."""
+    office(tmp_path, standin, db_url)
+    event = {"email": "ana@daily.example", "event": "delivered", "timestamp": 1795543200, "sg_event_id": "one"}
+    (tmp_path / "one.json").write_text(json.dumps(event) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "one.json")
+    assert imported.exit_code == 0, imported.output
+    assert "Read 1 event from 1 file." in imported.output, imported.output

@@ -90,6 +90,8 @@ def check(path: Path | str) -> None:
                     not objects and first and not _json_first_line(file)
                 ):  # a press list given by mistake: its rows must not fill the quarantine (review 8)
                     raise _not_events(path, file)
+                if first == b"{":
+                    _refuse_activity_answer(path, file)
                 return
             objects = objects or _OBJECT_LINE.search(tail + chunk) is not None
             tail = chunk[-1:]
@@ -134,6 +136,40 @@ def _not_events(path: Path, file: BinaryIO) -> EventError:
     return EventError(
         f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
         hint=FILE_HINT,
+    )
+
+
+def _refuse_activity_answer(path: Path, file: BinaryIO) -> None:
+    """Raise EventError when the file is the answer of SendGrid's Email Activity API (GET /v3/messages:
+    {"messages": [...]}, or one message with its "msg_id" and "to_email"), not events: it was stored
+    as one event of type "unknown" (newcomer 21 #6)."""
+    from mailer.models import ACTIVITY_EXPORT_HINT
+
+    file.seek(0)
+    line = next((line for line in file if line.strip()), b"")
+    try:
+        value = json.loads(line.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # a pretty-printed object: read whole when small enough
+        if _size(file) > _WHOLE_LIMIT:
+            return
+        file.seek(0)
+        try:
+            value = json.loads(file.read().decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            return
+    if not isinstance(value, dict) or "event" in value:
+        return
+    if isinstance(value.get("messages"), list):
+        what = "its messages"
+    elif "msg_id" in value and "to_email" in value:
+        what = "one message"
+    else:
+        return
+    raise EventError(
+        f"{path}: this is SendGrid's Email Activity API answer ({what}), which mailer cannot import: it reads the events "
+        'SendGrid\'s Event Webhook posts (a JSON object per event, with its "event" and "email").',
+        hint="Run mailer webhook where SendGrid can reach it, or save the Event Webhook's posts as files and import "
+        f'those (README, "mailer events import"). {ACTIVITY_EXPORT_HINT}',
     )
 
 
