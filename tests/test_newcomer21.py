@@ -241,3 +241,24 @@ def test_one_event_imported_reads_one_event(tmp_path: Path, standin: Any, db_url
     imported = mailer("events", "import", "one.json")
     assert imported.exit_code == 0, imported.output
     assert "Read 1 event from 1 file." in imported.output, imported.output
+
+
+# -- 8. The cleaned list wrote "Einwilligung" as "einwilligung", though the README keeps its heading --
+
+
+def test_a_cleaned_list_keeps_its_consent_columns_heading_as_the_list_has_it(tmp_path: Path) -> None:
+    """The README says an opt-out or opt-in column keeps its heading in the cleaned list as the
+    list has it, but the German CRM's "Einwilligung" came out "einwilligung" and "Email consent"
+    "email_consent" (only "Do Not Email (Y/N)"-like headings were kept). Every such column keeps
+    its heading now; the cleaned list reads back with the same journalists."""
+    (tmp_path / "crm.csv").write_text(
+        "E-Mail;Vorname;Einwilligung;Email consent;Unsubscribed\nana@daily.example;Ana;ja;yes;\nben@gazette.example;Ben;nein;yes;\n",
+        encoding="utf-8",
+    )
+    cleaned = mailer("lists", "clean", "crm.csv", "-o", "clean.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    header = (tmp_path / "clean.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.endswith(";Einwilligung;Email consent;Unsubscribed"), header
+    checked = mailer("lists", "check", "clean.csv")
+    assert "recipients:  1" in checked.output, checked.output
+    assert 'note:        "Einwilligung" is read as consent to email' in checked.output, checked.output
