@@ -262,3 +262,32 @@ def test_a_cleaned_list_keeps_its_consent_columns_heading_as_the_list_has_it(tmp
     checked = mailer("lists", "check", "clean.csv")
     assert "recipients:  1" in checked.output, checked.output
     assert 'note:        "Einwilligung" is read as consent to email' in checked.output, checked.output
+
+
+# -- 9. A consent column of Excel's long dates ("Mittwoch, 1. Mai 2024") was read as no consent ------
+
+LONG_DATES = [
+    "Wednesday, 1 May 2024",
+    "Mittwoch, 1. Mai 2024",
+    "Mi, 1. Mai 2024",
+    "mercredi 1 mai 2024",
+    "miércoles, 1 de mayo de 2024",
+    "mercoledì 1 maggio 2024",
+    "quarta-feira, 1 de maio de 2024",
+    "1. Mai 2024 10:00",
+    "1 May 2024, 10:00",
+]
+
+
+@pytest.mark.parametrize("given", LONG_DATES)
+def test_a_consent_column_of_long_dates_with_their_weekday_is_consent(tmp_path: Path, given: str) -> None:
+    """The CRM's consent column gives the day consent was given, formatted as Excel's long date in
+    the office's language: "Mittwoch, 1. Mai 2024" (German), "mercredi 1 mai 2024", "Wednesday, 1
+    May 2024" (English, UK). The README says the day consent was given, in words as a long date
+    format writes it, is consent, but these were `gave no consent to email`: the weekday (or a time
+    after the date) was not expected. They are consent; "Mai 2024" alone, no day, is still not."""
+    (tmp_path / "crm.csv").write_text(f"E-Mail;Einwilligung\nana@daily.example;{given}\nben@gazette.example;Mai 2024\n", encoding="utf-8")
+    checked = mailer("lists", "check", "crm.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  1" in checked.output, checked.output
+    assert 'row 3: ben@gazette.example: gave no consent to email ("Einwilligung": Mai 2024)' in checked.output, checked.output
