@@ -69,6 +69,40 @@ NOT_CONSENTED_IN_LIST = "gave no consent to email"
 NO_CONSENT_IN_LIST = "no consent to email"
 
 
+# SendGrid's Email Activity feed exported as CSV ("Export CSV", or the API's /v3/messages/download): a
+# row per email, with its message id and what happened to it (delivered, open, bounce). `mailer events
+# import` read no event in it ("is this the right file?"), and `mailer suppressions import` suppressed
+# every address in it, the delivered and opened ones too (newcomer 21 #2): its headers say what it is.
+_ACTIVITY_IDS = frozenset({"messageid", "msgid", "sgmessageid"})
+_ACTIVITY_EVENTS = frozenset({"event", "eventtype", "eventname", "status", "lastevent", "eventsname"})
+ACTIVITY_EXPORT_HINT = (
+    "To stop mailing the addresses that bounced, unsubscribed or marked the email as spam there: copy their "
+    "addresses into a new file under a heading Email, and run mailer suppressions import on that file."
+)
+
+
+def is_activity_export(headers: Sequence[str]) -> bool:
+    """Whether a CSV file's header row is that of SendGrid's Email Activity export: a message id column
+    and an event or status column beside an address column (headers compared without case or punctuation)."""
+    keys = {re.sub(r"[\W_]+", "", header.casefold()) for header in headers}
+    return bool(keys & _ACTIVITY_IDS) and bool(keys & _ACTIVITY_EVENTS) and bool(keys & {"email", "toemail", "recipient"})
+
+
+# What a skip reason means, where the log's word for it (at most 20 characters) says too little.
+_SKIPPED_WORDS = {
+    RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)",
+    # "1 missing": missing what? `lists check` says "1 missing address" (newcomer 18).
+    RejectReason.MISSING.value: "missing address",
+}
+
+
+def skipped_words(reason: str, count: int = 1) -> str:
+    """A skip reason as ``mailer status`` and the report say it of ``count`` journalists: "not sent the
+    correction (they had an earlier version)", "2 missing addresses" (review 18z #6: "2 missing address")."""
+    words = _SKIPPED_WORDS.get(reason, reason)
+    return f"{words}es" if count != 1 and words == "missing address" else words
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """One journalist who will receive the release.

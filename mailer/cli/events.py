@@ -256,7 +256,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
         )
     added, duplicates, unlinked, suppressed = totals.added, totals.duplicates, totals.unlinked, totals.suppressed
     noun = "file" if len(files) == 1 else "files"
-    output.say(f"Read {totals.received} events from {len(files)} {noun}.")
+    output.say(f"Read {counted(totals.received, 'event')} from {len(files)} {noun}.")  # not "Read 1 events" (newcomer 21)
     output.say(f"Added {added}, skipped {duplicates} already in the log, {unlinked} could not be linked to a message.")
     if suppressed:
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")

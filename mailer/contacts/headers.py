@@ -245,6 +245,15 @@ SAYS_YES = (
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    # ... and "given", "granted", "agreed", "accepted" as a CRM writes them in the other five languages the
+    # consent headers are read in, with and without their accents (newcomer 21 #1: a German CRM's
+    # "Einwilligung: erteilt" turned every journalist away as giving no consent).
+    *("erteilt", "gegeben", "zugestimmt", "einverstanden", "akzeptiert", "bestätigt", "bestatigt", "eingewilligt"),
+    *("accordé", "accordée", "accorde", "accordee", "donné", "donnée", "donne", "donnee", "accepté", "acceptée"),
+    *("accepte", "acceptee", "consenti", "consentie", "confirmé", "confirmée", "confirme", "confirmee", "d'accord"),
+    *("otorgado", "otorgada", "concedido", "concedida", "aceptado", "aceptada", "dado", "dada", "confirmado", "confirmada"),
+    *("concesso", "concessa", "accettato", "accettata", "dato", "confermato", "confermata", "d'accordo", "prestato"),
+    *("aceite", "aceito", "aceita", "de acuerdo", "de acordo", "consentido", "consentida"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
     *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
@@ -253,11 +262,18 @@ SAYS_YES = (
 # format writes it in the six languages ("1 May 2024", "01-May-24", "1er mai 2024", "May 1, 2024",
 # "Wednesday, May 1, 2024"): review 20c #7, a consent column of such dates turned every journalist away.
 _MONTH = r"(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|aoû|aou|ago|sep|set|oct|okt|ott|out|nov|dec|déc|dez|dic|ene|gen)\pL*\.?"
-_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter|qua|qui|sex)\pL*\.?,? )?"
+# A weekday before the day, as Excel's long date writes it in each language ("Mittwoch, 1. Mai 2024",
+# "mercredi 1 mai 2024", "quarta-feira, 1 de maio de 2024", German's "Mi, 1. Mai 2024"), and a time after
+# it ("1. Mai 2024 10:00"): newcomer 21 #9, such dates were read as no consent.
+_WEEKDAY = (
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter"
+    r"|qua|qui|sex|mo|di|mi|do|fr|sa|so)\pL*\.?(?:-feira)?,? )?"
+)
+_TIME = r"(?:,? \d{1,2}[:.h]\d{2}.*)?"
 CONSENT_DATE = (
     r"^(?:\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}"
-    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})$"
+    rf"|{_WEEKDAY}\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}{_TIME}"
+    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{_TIME})$"
 )
 
 

@@ -336,6 +336,7 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
     file = listfile.read(path, on_step=on_step)
     if not opted_out_exports:
         _refuse_opted_out_export(file)
+    _refuse_activity_export(file)
     if "email" not in file.recognized:
         _refuse_header_below_an_address(file)
         named = [header for header in file.headers if header]
@@ -379,6 +380,20 @@ def _refuse_opted_out_export(file: listfile.ListFile) -> None:
             f"{file.path}: this is Mailchimp's export of {what} contacts (its {header} column): {why}, so it is not read as a press list.",
             hint='Send to the subscribed contacts\' file of the same export (its name starts with "subscribed_"). To keep '
             f'these addresses from being mailed from your other lists: mailer suppressions import {shlex.quote(str(file.path))} --reason "{reason}".',
+        )
+
+
+def _refuse_activity_export(file: listfile.ListFile) -> None:
+    """A ListError when the file is SendGrid's Email Activity export: a row per email sent and what
+    happened to it, not journalists to mail, nor addresses to suppress (newcomer 21 #2)."""
+    from mailer.models import ACTIVITY_EXPORT_HINT, is_activity_export
+
+    if is_activity_export(file.headers):
+        raise ListError(
+            f"{file.path}: this is SendGrid's Email Activity export: a row per email sent and what happened to it "
+            "(delivered, opened, bounced), not a list of journalists; read as one, every address in it would be "
+            "mailed, or suppressed, whatever happened to its email.",
+            hint=ACTIVITY_EXPORT_HINT,
         )
 
 

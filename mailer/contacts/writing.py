@@ -75,15 +75,16 @@ def write_clean(contact_list: ContactList, path: Path | str, *, delimiter: str |
 
 def _headings(contact_list: ContactList, names: Sequence[str]) -> list[str]:
     """The cleaned list's headings: each column's name, but an opt-out or opt-in column's heading as
-    the list has it when its name is no such heading (review 20c #6: "Do Not Email (Y/N)" written
-    do_not_email_y_n, a colleague's later "Y" there was no opt-out). Read back, it is the same name."""
+    the list has it (review 20c #6: "Do Not Email (Y/N)" written do_not_email_y_n, a colleague's later
+    "Y" there was no opt-out; newcomer 21: "Einwilligung" written einwilligung, though the README
+    keeps every such heading). Read back, it is the same name."""
     from mailer.contacts.headers import is_opt_in_header, is_opt_out_header
 
     def kept(header: str) -> bool:
         return is_opt_out_header(header) or is_opt_in_header(header)
 
     written = {name: header for summary in contact_list.files for name, header in summary.custom.items() if kept(header)}
-    return [written[name] if name in written and not kept(name) else name for name in names]
+    return [written.get(name, name) for name in names]
 
 
 def _as_table(contacts: Sequence[Contact]) -> ContactTable:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -88,10 +89,9 @@ def check(path: Path | str) -> None:
                 if (
                     not objects and first and not _json_first_line(file)
                 ):  # a press list given by mistake: its rows must not fill the quarantine (review 8)
-                    raise EventError(
-                        f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
-                        hint=FILE_HINT,
-                    )
+                    raise _not_events(path, file)
+                if first == b"{":
+                    _refuse_activity_answer(path, file)
                 return
             objects = objects or _OBJECT_LINE.search(tail + chunk) is not None
             tail = chunk[-1:]
@@ -101,6 +101,76 @@ def check(path: Path | str) -> None:
     for batch in stream(path):  # lines in another encoding are quarantined; with no event at all, stream raises
         if batch.events:
             return
+
+
+# The columns of SendGrid's suppression lists exported as CSV (bounces, blocks, spam reports, global and
+# group unsubscribes, invalid emails), as compared: lower case, no punctuation.
+_SUPPRESSION_EXPORT = frozenset({"email", "created", "reason", "status", "ip", "groupid", "groupname"})
+
+
+def _not_events(path: Path, file: BinaryIO) -> EventError:
+    """The error for a file in which no line holds an event: what it is when its first line is a CSV
+    header (SendGrid's Email Activity export, a CSV of addresses such as SendGrid's bounces export),
+    and what to do with it (newcomer 21 #2: "is this the right file?" for SendGrid's own export)."""
+    from mailer.models import ACTIVITY_EXPORT_HINT, is_activity_export
+
+    file.seek(0)
+    first = next((line for line in file if line.strip()), b"").decode("utf-8-sig", "replace").strip()
+    delimiter = max(",;\t", key=first.count)
+    headers = [cell.strip().strip('"').strip() for cell in first.split(delimiter)] if first.count(delimiter) else []
+    if is_activity_export(headers):
+        return EventError(
+            f"{path}: this is SendGrid's Email Activity export (a CSV file), which mailer cannot import: it reads the events "
+            "SendGrid's Event Webhook posts (JSON), which carry the ids that tie each event to its email.",
+            hint="Run mailer webhook where SendGrid can reach it, or save the Event Webhook's posts as files and import "
+            f'those (README, "mailer events import"). {ACTIVITY_EXPORT_HINT}',
+        )
+    keys = {re.sub(r"[\W_]+", "", header.casefold()) for header in headers}
+    if {"email", "created"} <= keys <= _SUPPRESSION_EXPORT:  # not a press list: that must not be suppressed whole
+        named = ", ".join(f'"{header[:40]}"' for header in headers)
+        return EventError(
+            f"{path}: this is SendGrid's export of a suppression list (its columns {named}): addresses, not events.",
+            hint="Its addresses (bounces, blocks, spam reports, unsubscribes or invalid emails) go on the suppression list, "
+            f"never to be mailed again, with: mailer suppressions import {shlex.quote(str(path))}. {FILE_HINT}",
+        )
+    return EventError(
+        f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",
+        hint=FILE_HINT,
+    )
+
+
+def _refuse_activity_answer(path: Path, file: BinaryIO) -> None:
+    """Raise EventError when the file is the answer of SendGrid's Email Activity API (GET /v3/messages:
+    {"messages": [...]}, or one message with its "msg_id" and "to_email"), not events: it was stored
+    as one event of type "unknown" (newcomer 21 #6)."""
+    from mailer.models import ACTIVITY_EXPORT_HINT
+
+    file.seek(0)
+    line = next((line for line in file if line.strip()), b"")
+    try:
+        value = json.loads(line.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # a pretty-printed object: read whole when small enough
+        if _size(file) > _WHOLE_LIMIT:
+            return
+        file.seek(0)
+        try:
+            value = json.loads(file.read().decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            return
+    if not isinstance(value, dict) or "event" in value:
+        return
+    if isinstance(value.get("messages"), list):
+        what = "its messages"
+    elif "msg_id" in value and "to_email" in value:
+        what = "one message"
+    else:
+        return
+    raise EventError(
+        f"{path}: this is SendGrid's Email Activity API answer ({what}), which mailer cannot import: it reads the events "
+        'SendGrid\'s Event Webhook posts (a JSON object per event, with its "event" and "email").',
+        hint="Run mailer webhook where SendGrid can reach it, or save the Event Webhook's posts as files and import "
+        f'those (README, "mailer events import"). {ACTIVITY_EXPORT_HINT}',
+    )
 
 
 def _json_first_line(file: BinaryIO) -> bool:
@@ -338,39 +408,48 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     position = window.skip(window.text.index("[") + 1)
     line, counted = window.line + window.text.count("\n", 0, position), position
     rest: Quarantined | None = None
-    if window.text.startswith("]", position):
-        position += 1
-    else:
-        while True:
-            line += window.text.count("\n", counted, position)
-            counted = position
-            if position > 4 * _READ:
-                cut = window.drop(position)
-                position, counted = position - cut, counted - cut
-            try:
-                value, end, plain = _element(window, decoder, floats, position)
-            except json.JSONDecodeError as exc:
-                where = f"{path} line {window.line - 1 + exc.lineno}"
-                rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+    # One array, or several one after another: the Event Webhook's posts saved to one file, each its body
+    # (newcomer 21 #4: every post after the first was quarantined as "text after the end of the JSON array").
+    while True:
+        if window.text.startswith("]", position):
+            position += 1
+        else:
+            while True:
+                line += window.text.count("\n", counted, position)
+                counted = position
+                if position > 4 * _READ:
+                    cut = window.drop(position)
+                    position, counted = position - cut, counted - cut
+                try:
+                    value, end, plain = _element(window, decoder, floats, position)
+                except json.JSONDecodeError as exc:
+                    where = f"{path} line {window.line - 1 + exc.lineno}"
+                    rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+                    break
+                except (RecursionError, ValueError) as exc:
+                    reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+                    rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
+                    break
+                items.append((line, value, plain))
+                if len(items) >= size:
+                    yield _batch(path, items)
+                    items = []
+                position = window.skip(end)
+                if window.text.startswith(",", position):
+                    position = window.skip(position + 1)
+                    continue
+                if window.text.startswith("]", position):
+                    position += 1
+                    break
+                where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
+                rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
                 break
-            except (RecursionError, ValueError) as exc:
-                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-                rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
-                break
-            items.append((line, value, plain))
-            if len(items) >= size:
-                yield _batch(path, items)
-                items = []
-            position = window.skip(end)
-            if window.text.startswith(",", position):
-                position = window.skip(position + 1)
-                continue
-            if window.text.startswith("]", position):
-                position += 1
-                break
-            where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
-            rest = Quarantined(where, "not valid JSON (expected , or ] after an event).", window.rest(position))
+        if rest is not None:
             break
+        position = window.skip(position)
+        if not window.text.startswith("[", position):
+            break
+        position = window.skip(position + 1)  # the next post's array
     if rest is None:
         position = window.skip(position)  # white space after the array is no text
         if position < len(window.text):

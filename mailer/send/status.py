@@ -19,7 +19,7 @@ from mailer import scheduled as scheduled_words
 from mailer.config import Config
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status, texts
+from mailer.models import CANCELLED, CampaignStatus, MessageState, Mode, RejectReason, shown_counts, shown_status, skipped_words, texts
 from mailer.send import lease, schedule
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, messages, plan_parts, snapshot
@@ -39,20 +39,6 @@ __all__ = [
     "time_passed_words",
     "unknown_words",
 ]
-
-# What a skip reason means, where the log's word for it (at most 20 characters) says too little.
-_SKIPPED_WORDS = {
-    RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)",
-    # "1 missing": missing what? `lists check` says "1 missing address" (newcomer 18).
-    RejectReason.MISSING.value: "missing address",
-}
-
-
-def skipped_words(reason: str, count: int = 1) -> str:
-    """A skip reason as ``mailer status`` says it of ``count`` journalists: "not sent the correction
-    (they had an earlier version)", "2 missing addresses" (review 18z #6: "2 missing address")."""
-    words = _SKIPPED_WORDS.get(reason, reason)
-    return f"{words}es" if count != 1 and words == "missing address" else words
 
 
 @dataclass(frozen=True, slots=True)
