@@ -19,7 +19,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 from conftest import ROOT, without_log_line
-from send_fixtures import send_running
+from send_fixtures import mailer_process, send_running
 from sqlalchemy import Engine
 
 from mailer.cli import main
@@ -239,21 +239,11 @@ def page_heading(path: Path) -> str:
 def cancel_cut_off(folder: Path, standin: Any, campaign_id: str, sig: int = signal.SIGKILL) -> str:
     """`mailer cancel CAMPAIGN` in a process of its own, sent ``sig`` while SendGrid takes its time
     answering the cancel (1.5 s; it takes it all the same): the process's standard error, on one line."""
-    import subprocess
-    import sys
 
     from sendgrid_standin import Script
 
     standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", "cancel", campaign_id],
-        cwd=folder,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
-    )
+    process = mailer_process(folder, KEY, "cancel", campaign_id, interruptible=True)
     deadline = time.time() + 30
     while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
         assert time.time() < deadline and process.poll() is None, process.communicate()

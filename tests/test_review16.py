@@ -10,7 +10,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 from office_cli import KEY, mailer, office, opening_line, said
-from send_fixtures import send_running
+from send_fixtures import mailer_process, send_running
 from test_fix16 import marked, version_11_log
 
 # -- 1. the upgrade (step 12) and an old event whose key holds a lone surrogate ----------------------
@@ -126,15 +125,7 @@ def _scheduled_send_running(folder: Path, standin: Any, args: tuple[str, ...]) -
     with T further ahead. Killed on the way out if still running."""
     for ahead in (4, 15, 45):
         goes_out = datetime.now(UTC) + timedelta(seconds=ahead)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mailer", *args, "--at", goes_out.isoformat()],
-            cwd=folder,
-            env={**os.environ, "SENDGRID_API_KEY": KEY},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
-        )
+        process = mailer_process(folder, KEY, *args, "--at", goes_out.isoformat(), interruptible=True)
         try:
             deadline = time.monotonic() + 60
             while not standin.mail_sends and process.poll() is None:
