@@ -256,3 +256,30 @@ def ctrl_c_after_first_request(folder: Path, standin: Any, key: str, args: tuple
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     return process.returncode, out, err
+
+
+def until_sessions(db_url: str, where: str, *, present: bool, seconds: float, still: Callable[[], str | None] = lambda: None) -> None:
+    """Until a PostgreSQL session of the test's schema (its application_name) that matches ``where``
+    (SQL over pg_stat_activity) is there (``present``) or none is left: seen, not timed, as a loaded
+    machine may take seconds. Fails after ``seconds``, or once ``still`` says why waiting is vain."""
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from mailer.store import connect
+
+    engine = connect(db_url)
+    query = text(f"SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND {where}")
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            with engine.connect() as connection:
+                found = connection.scalar(query, {"name": make_url(db_url).query["application_name"]})
+            if bool(found) == present:
+                return
+            vain = still()
+            assert vain is None and time.monotonic() < deadline, vain or f"{found} sessions ({where}) after {seconds} s"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()

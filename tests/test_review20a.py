@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from office_cli import SEND, campaign_of, mailer, office, rows_in_parts, stopped_half_way
+from send_fixtures import until_sessions
 from sqlalchemy import select
 
 from mailer.cli import output
@@ -442,32 +443,8 @@ def _settle_killed_sessions(db_url: str) -> None:
     """On PostgreSQL, wait until no session of the test's schema but this one is in a transaction or
     a query: a killed client's server session finishes what it had received (a COMMIT too) and then
     ends, maybe after the client is gone."""
-    import time
-
-    if not db_url.startswith("postgresql"):
-        return
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    name = make_url(db_url).query["application_name"]
-    engine = connect(db_url)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with engine.connect() as connection:
-                busy = connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND pid <> pg_backend_pid() "
-                        "AND state <> 'idle'"
-                    ),
-                    {"name": name},
-                )
-            if not busy:
-                return
-            assert time.monotonic() < deadline, f"{busy} sessions of the killed send still busy after 30 s"
-            time.sleep(0.05)
-    finally:
-        engine.dispose()
+    if db_url.startswith("postgresql"):
+        until_sessions(db_url, "pid <> pg_backend_pid() AND state <> 'idle'", present=False, seconds=30)
 
 
 def _addresses_in(db_url: str, state: str) -> set[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from conftest import ROOT, todays_campaign
+from send_fixtures import until_sessions
 from test_review8cli import KEY, SEND, mailer
 
 from mailer.config import Config
@@ -99,24 +99,11 @@ def test_review8b_unsent_scheduled_send_past_its_time_can_be_called_off(standin:
 def _until_waiting_for_a_lock(db_url: str, process: subprocess.Popen[str]) -> None:
     """Until a session of the test's PostgreSQL schema waits for a lock (``process``, started with the
     same log): seen, not timed, for a loaded machine may take seconds to start it."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
-    engine = connect(db_url)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with engine.connect() as connection:
-                waiting = connection.scalar(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
-                    {"name": make_url(db_url).query["application_name"]},
-                )
-            if waiting:
-                return
-            assert time.monotonic() < deadline and process.poll() is None, process.communicate()
-            time.sleep(0.05)
-    finally:
-        engine.dispose()
+    def ended() -> str | None:
+        return None if process.poll() is None else str(process.communicate())
+
+    until_sessions(db_url, "wait_event_type = 'Lock'", present=True, seconds=60, still=ended)
 
 
 @pytest.mark.usefixtures("live")
