@@ -205,7 +205,7 @@ class SendGridTransport:
             )
         if status in (401, 403):
             return _refused(status, errors)
-        if status == 400:
+        if status in (400, 415):  # 415 "Invalid UTF8 in request" (SENDGRID.md): no later try reads it better
             text = "; ".join(_error_text(e) for e in errors) or "SendGrid refused the request."
             return Rejected(text, errors=errors, hint="Fix what SendGrid names, then send to these recipients again.")
         if status == 413:
