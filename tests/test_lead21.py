@@ -27,3 +27,20 @@ def test_a_request_sendgrid_refuses_as_invalid_utf8_fails_its_journalists_and_th
     assert len(standin.accepted_addresses()) == 5, words
     status = " ".join(mailer("status", campaign_of(sent)).output.split())
     assert "5 accepted" in status and "1 failed" in status, status
+
+
+def test_a_folder_given_to_events_import_names_the_files_inside_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer events import exports` (the folder the webhook's posts were saved in) said "Name the
+    JSON or NDJSON files inside it", leaving the press officer to find out how. It now gives the
+    command with the files it holds, and says so when it holds none."""
+    office(tmp_path, standin, db_url)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    empty = " ".join(mailer("events", "import", "exports").output.split())
+    assert "It holds no .json or .ndjson file" in empty, empty
+    for name in ("monday.json", "tuesday.ndjson", "notes.txt"):
+        (folder / name).write_text("[]\n", encoding="utf-8")
+    words = " ".join(mailer("events", "import", "exports").output.split())
+    assert "is a folder, not an events file" in words, words
+    assert "mailer events import exports/monday.json exports/tuesday.ndjson" in words, words
+    assert "notes.txt" not in words, words

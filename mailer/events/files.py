@@ -207,9 +207,23 @@ def _open(path: Path) -> BinaryIO:
     except FileNotFoundError as exc:
         raise EventError(f"{path}: no such file.", hint="Check the file name.") from exc
     except IsADirectoryError as exc:
-        raise EventError(f"{path}: is a folder, not an events file.", hint="Name the JSON or NDJSON files inside it.") from exc
+        raise EventError(f"{path}: is a folder, not an events file.", hint=_files_inside(path)) from exc
     except OSError as exc:
         raise EventError(f"{path}: cannot be read ({exc.strerror}).", hint="Check the file's permissions.") from exc
+
+
+def _files_inside(folder: Path, *, shown: int = 3) -> str:
+    """What to do with a folder given as an events file: the command naming the JSON or NDJSON
+    files it holds (the first ``shown``, and how many more), or that it holds none."""
+    try:
+        found = sorted(child for child in folder.iterdir() if child.suffix.lower() in (".json", ".ndjson", ".jsonl") and child.is_file())
+    except OSError:
+        found = []
+    if not found:
+        return "It holds no .json or .ndjson file: name the file SendGrid's events were saved to."
+    command = "mailer events import " + " ".join(shlex.quote(str(child)) for child in found[:shown])
+    more = len(found) - shown
+    return f"Name the files inside it: {command}" + (f" (and the {more} more .json or .ndjson files there)" if more > 0 else "")
 
 
 def _start(path: Path, file: BinaryIO) -> bytes:
