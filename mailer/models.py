@@ -69,6 +69,16 @@ NOT_CONSENTED_IN_LIST = "gave no consent to email"
 NO_CONSENT_IN_LIST = "no consent to email"
 
 
+def suppressed_apart(suppressed: int, *, opted_out: int, without_consent: int, word: str = "suppressed") -> list[str]:
+    """``suppressed`` skipped rows told apart as `lists check` tells them: "1 opted out, 2 without
+    consent, 1 suppressed" (``opted_out``: the rows the lists' own opt-out or consent columns turned
+    away, ``without_consent`` of them a consent column's; the rest the log's suppressions, ``word``)
+    (review 21 #1: a GDPR list's rows without consent read "suppressed", as if they had unsubscribed)."""
+    logged = max(suppressed - opted_out, 0)
+    counts = ((opted_out - without_consent, "opted out"), (without_consent, "without consent"), (logged, word))
+    return [f"{count:,} {text}" for count, text in counts if count]
+
+
 # SendGrid's Email Activity feed exported as CSV ("Export CSV", or the API's /v3/messages/download): a
 # row per email, with its message id and what happened to it (delivered, open, bounce). `mailer events
 # import` read no event in it ("is this the right file?"), and `mailer suppressions import` suppressed
@@ -198,6 +208,12 @@ class RejectedRow:
     detail: str
     cells: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def without_consent(self) -> bool:
+        """Turned away by the list's own consent or opt-in column (its cell says no, or nothing):
+        rejected as the opted out are (``RejectReason.SUPPRESSED``), though she opted out of nothing."""
+        return self.reason is RejectReason.SUPPRESSED and self.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
 
 
 @dataclass(frozen=True, slots=True)

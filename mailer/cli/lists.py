@@ -18,7 +18,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.contacts.listfile import DELIMITER_NAMES, display_name
 from mailer.counting import counted
 from mailer.errors import ListError
-from mailer.models import NO_CONSENT_IN_LIST, NOT_CONSENTED_IN_LIST, ListSummary, RejectedRow, RejectReason
+from mailer.models import ListSummary, RejectedRow, RejectReason
 
 if TYPE_CHECKING:  # contacts is imported by the commands that use it (it loads numpy and Arrow as it runs)
     from mailer.contacts import ListCheck
@@ -243,11 +243,7 @@ def _refuse_overwriting(files: tuple[Path, ...], out: Path, rejects: Path | None
 def _without_consent(rejected: Iterable[RejectedRow]) -> Counter[str]:
     """Per file, its rows a consent or opt-in column turned away (its cell says no, or nothing):
     rejected as the opted out are (``RejectReason.SUPPRESSED``), but none of them opted out."""
-    return Counter(
-        row.source
-        for row in rejected
-        if row.reason is RejectReason.SUPPRESSED and row.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
-    )
+    return Counter(row.source for row in rejected if row.without_consent)
 
 
 def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason, int], *, without_consent: int = 0) -> None:

@@ -22,14 +22,13 @@ from mailer.counting import counted
 from mailer.errors import MailerError, SendError
 from mailer.models import (
     CANCELLED,
-    NO_CONSENT_IN_LIST,
-    NOT_CONSENTED_IN_LIST,
     OPTED_OUT_IN_LIST,
     CampaignStatus,
     MessageState,
     Mode,
     RejectReason,
     shown_subject,
+    suppressed_apart,
 )
 from mailer.send import schedule
 
@@ -625,17 +624,17 @@ def _skipped_parts(the_plan: Any, skipped: Mapping[str, int], words: Callable[[s
     or consent column turned away counted as `lists check` counts them: "1 opted out, 2 without
     consent", "suppressed" left to the log's suppressions (review 21 #1: a GDPR list's rows without
     consent read "2 suppressed", as if they had unsubscribed or bounced)."""
-    said = [row.detail for row in the_plan.contact_list.rejected if row.reason is RejectReason.SUPPRESSED]
-    opted_out = sum(1 for detail in said if detail.startswith(OPTED_OUT_IN_LIST))
-    without_consent = sum(1 for detail in said if detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)))
+    rejected = the_plan.contact_list.rejected  # the log's suppressions among them too: the lists' own rows by their words
+    without_consent = sum(1 for row in rejected if row.without_consent)
+    opted_out = without_consent + sum(
+        1 for row in rejected if row.reason is RejectReason.SUPPRESSED and row.detail.startswith(OPTED_OUT_IN_LIST)
+    )
     parts = []
     for reason, n in sorted(skipped.items()):
-        if reason != RejectReason.SUPPRESSED.value or not (opted_out or without_consent):
+        if reason != RejectReason.SUPPRESSED.value or not opted_out:
             parts.append(f"{n:,} {words(reason, n)}")
-            continue
-        logged = max(n - opted_out - without_consent, 0)
-        counts = ((opted_out, "opted out"), (without_consent, "without consent"), (logged, words(reason, logged)))
-        parts += [f"{count:,} {text}" for count, text in counts if count]
+        else:
+            parts += suppressed_apart(n, opted_out=opted_out, without_consent=without_consent, word=words(reason, n - opted_out))
     return parts
 
 

@@ -320,7 +320,7 @@ def _left_out_words(row: RejectedRow) -> str:
         from mailer.send.status import skipped_words
 
         return skipped_words(row.reason.value)
-    return "without consent" if row.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)) else "opted out"
+    return "without consent" if row.without_consent else "opted out"
 
 
 def _marked_elsewhere(detail: str) -> bool:

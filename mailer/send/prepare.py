@@ -27,8 +27,6 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
 from mailer.models import (
-    NO_CONSENT_IN_LIST,
-    NOT_CONSENTED_IN_LIST,
     CampaignStatus,
     Contact,
     ContactList,
@@ -38,6 +36,7 @@ from mailer.models import (
     Mode,
     RejectReason,
     Rendered,
+    suppressed_apart,
     texts,
 )
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
@@ -167,14 +166,14 @@ def prepare_send(
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
     problem: SendError | ConfigError | TemplateError | None = None
     if not the_plan.recipients:
-        turned_away = [row.detail for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
+        turned_away = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
         problem = _nobody(
             the_plan,
             list_paths,
             planned,
             filtered_on=_values_held(loaded.contacts, chosen),
             opted_out=len(turned_away),
-            without_consent=sum(1 for detail in turned_away if detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))),
+            without_consent=sum(1 for row in turned_away if row.without_consent),
         )
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
@@ -852,11 +851,7 @@ def _nobody(
             for reason, count in skipped.items()
             if count
             for part in (
-                [
-                    *([f"{opted_out - without_consent:,} opted out"] if opted_out - without_consent else []),
-                    *([f"{without_consent:,} without consent"] if without_consent else []),
-                    *([f"{logged:,} suppressed"] if logged else []),
-                ]
+                suppressed_apart(count, opted_out=opted_out, without_consent=without_consent)
                 if reason == RejectReason.SUPPRESSED.value
                 else [f"{count:,} {reason}"]
             )
