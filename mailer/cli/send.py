@@ -175,6 +175,10 @@ def send_command(
     if follow_up_of is None and not list_paths:
         raise click.UsageError("Missing option '--list': give a press list (or --follow-up CAMPAIGN --who ...).")
     list_paths = logged_paths(list_paths, app.office)
+    if list_paths:
+        from mailer.contacts.ahead import read_ahead
+
+        read_ahead(list_paths)  # the lists are read while the send's own libraries load (issue 12)
     from mailer.send import campaign
     from mailer.store import display_url
 

@@ -12,6 +12,7 @@ and ``write_rejects`` write them back as CSV, ``shared_delimiter`` names the lis
     loader.py     files -> ContactList: check, dedupe, contact fields, names and tags
     filters.py    --where / --tag filters, suppression
     writing.py    ContactList -> clean list and rejects CSV
+    ahead.py      lists read on a thread of their own while a send starts
 
 Never imports: compose, send, transport, store, events, reports, cli (the list manager knows
 nothing of releases, SendGrid or the delivery log; suppressions come in as a mapping).

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer import mailbox
-from mailer.contacts import addresses, cellbytes, listfile
+from mailer.contacts import addresses, ahead, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
 from mailer.contacts.headers import CONSENT_DATE, NOT_OPTED_OUT, SAYS_YES, is_opt_in_header, is_opt_out_header
 from mailer.contacts.listfile import ListFile
@@ -332,8 +332,13 @@ def _stacked(parts: Sequence[Mapping[str, pa.Array]], names: Sequence[str], leng
 
 
 def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None, opted_out_exports: bool = False) -> listfile.ListFile:
-    """The file read, with a column of addresses; ListError when it cannot be used as a list."""
-    file = listfile.read(path, on_step=on_step)
+    """The file read (or taken as ``ahead.read_ahead`` read it), with a column of addresses; ListError
+    when it cannot be used as a list."""
+    file = ahead.taken(path)
+    if file is None:
+        file = listfile.read(path, on_step=on_step)
+    elif on_step is not None:
+        on_step(1.0)
     if not opted_out_exports:
         _refuse_opted_out_export(file)
     _refuse_activity_export(file)

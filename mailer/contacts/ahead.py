@@ -1,0 +1,98 @@
+"""Press lists read on a thread of their own while a send does the rest of its start.
+
+``mailer send`` spends its first second importing what it needs (SQLAlchemy, the composer, the
+sendgrid library), then reads its lists, which begins with importing pyarrow and numpy. Much of
+reading a list does not hold Python's interpreter lock: loading pyarrow's and numpy's shared
+libraries, and Arrow's CSV parser. So the send starts ``read_ahead`` as soon as it knows its lists,
+and ``loader.load`` takes each file read that way (``taken``) instead of reading it again, on a
+second core (issue 12; ``benchmarks/live_send.py``).
+
+A file read ahead is used only when it has not changed since (its size, modification time and
+inode); otherwise, or when reading it failed, ``load`` reads it as usual, and any error is raised
+there, with its usual words. Only the files a ``read_ahead`` named are looked for: any other
+caller of ``load`` reads as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailer.contacts.listfile import ListFile
+
+__all__ = ["MODULES", "read_ahead", "taken"]
+
+MODULES = ("numpy", "pyarrow", "pyarrow.compute", "pyarrow.csv")
+
+_Signature = tuple[int, int, int, int]  # size, modification time (ns), inode, device
+
+
+@dataclass
+class _Reading:
+    """The files one ``read_ahead`` reads, by whole path: (the file's signature before it was read, the file),
+    filled in by its thread."""
+
+    thread: threading.Thread | None = None
+    files: dict[str, tuple[_Signature | None, ListFile]] = field(default_factory=dict)
+
+
+_reading = _Reading()
+
+
+def read_ahead(paths: Iterable[Path]) -> threading.Thread:
+    """Start importing ``MODULES`` and reading ``paths`` (``listfile.read``) on a thread of its own;
+    returns it, started. Files an earlier ``read_ahead`` read and nobody took are dropped.
+
+    Not a daemon: a command that stops first (an error, Ctrl-C) waits for it (a second or two at a
+    million rows) rather than leaving it inside an extension module while Python shuts down.
+    """
+    global _reading
+    wanted = [os.path.abspath(path) for path in paths]
+    reading = _reading = _Reading()
+    reading.thread = threading.Thread(target=_read_all, args=(reading, wanted), name="mailer-read-ahead")
+    reading.thread.start()
+    return reading.thread
+
+
+def taken(path: Path) -> ListFile | None:
+    """The file at ``path`` as ``read_ahead`` read it, once, if it was named there, read without an
+    error, and is unchanged since; None otherwise (read it). Waits for the reading thread."""
+    reading = _reading
+    if reading.thread is None:
+        return None
+    reading.thread.join()
+    found = reading.files.pop(os.path.abspath(path), None)
+    if found is None:
+        return None
+    signature, file = found
+    return file if _signature(path) == signature else None
+
+
+def _read_all(reading: _Reading, paths: list[str]) -> None:
+    """The thread's work: the libraries, then each file (a file that cannot be read is left to ``load``)."""
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+        from mailer.contacts import listfile
+    except Exception:  # noqa: BLE001 -- ``load`` imports them again and says what is wrong
+        return
+    for path in paths:
+        # A file that cannot be read is left out: ``load`` reads it again and raises its ListError (or other) itself.
+        with contextlib.suppress(Exception):
+            signature = _signature(path)
+            reading.files[path] = (signature, listfile.read(Path(path)))
+
+
+def _signature(path: str | Path) -> _Signature | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns, found.st_ino, found.st_dev)
