@@ -75,3 +75,32 @@ def test_a_list_that_cannot_be_read_ahead_gives_its_usual_error(tmp_path: Path, 
         contacts.load([path])
     assert "press.csv" in str(raised.value), str(raised.value)
     assert words.lower() in (str(raised.value) + " " + str(raised.value.hint or "")).lower(), str(raised.value)
+
+
+def test_mailer_collects_garbage_less_often_in_its_own_process_only(tmp_path: Path) -> None:
+    """`mailer` run as a command looks for reference cycles after 10,000 new objects, not Python's
+    700 (a tenth of a large send's CPU went to the collector; issue 12); a program or a test that
+    calls ``main`` inside its own process keeps its own settings."""
+    import gc
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    import mailer
+    from mailer.cli import YOUNG_OBJECTS_BEFORE_COLLECTING, main
+
+    before = gc.get_threshold()
+    CliRunner().invoke(main, ["--version"])
+    assert gc.get_threshold() == before
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.get_threshold()[0], file=sys.stderr))\n"
+        "sys.argv = ['mailer', '--version']\n"
+        "from mailer.cli import main\n"
+        "main()\n"
+    )
+    here = str(Path(mailer.__file__).resolve().parents[1])  # this checkout's mailer, whatever is installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env, check=False, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == str(YOUNG_OBJECTS_BEFORE_COLLECTING), done.stderr
