@@ -54,6 +54,7 @@ from mailer.models import (
     RejectReason,
     SuppressionReason,
     fields_json,
+    logged_reason,
 )
 from mailer.store import campaigns
 from mailer.store.bulk import Prepared, chunks, filled, naming, slots
@@ -718,7 +719,7 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
         dict(row["fields"] or {}),
         state=MessageState(row["state"]),
         request_no=row["request_no"],
-        skip_reason=row["skip_reason"],
+        skip_reason=logged_reason(row["skip_reason"], row["error"]),
     )
 
 
@@ -801,7 +802,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             fields=dict(row.fields or {}),
             source=row.source,
             state=row.state,
-            skip_reason=row.skip_reason,
+            skip_reason=logged_reason(row.skip_reason, row.error),
             error=row.error,
             delivery=row.delivery,
             language=row.language,
