@@ -19,6 +19,11 @@ from typing import Any
 from click.testing import Result
 from office_cli import campaign_of, mailed, mailer, office, page_text
 from openpyxl import load_workbook
+from sqlalchemy import create_engine, update
+
+from mailer.models import LogColumns, MessageState
+from mailer.store import plan_parts
+from mailer.store.schema import message
 
 # A list kept for the GDPR (Jane's consent cell is empty, Bob's says no, Ann's yes) and a CRM
 # export whose opt-out column marks Lee; Kim bounced last month (suppressed in the log).
@@ -41,6 +46,21 @@ def _sent(*more: str) -> Result:
     result = mailer("send", "releases/example.md", *LISTS, "--yes", "--no-test-ok", *more)
     assert result.exit_code == 0, result.output
     return result
+
+
+def _as_written_before(db_url: str) -> None:
+    """The log as a press-mailer before this one wrote it: the lists' own rows skipped as "suppressed"."""
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            done = connection.execute(
+                update(message)
+                .where(message.c.email.in_(("jane@example.org", "bob@example.org", "lee@example.org")))
+                .values(skip_reason="suppressed")
+            )
+            assert done.rowcount == 3
+    finally:
+        engine.dispose()
 
 
 def test_status_tells_the_lists_own_rows_from_the_suppressed(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -123,6 +143,52 @@ def test_contact_and_show_name_the_lists_own_reason(tmp_path: Path, standin: Any
     shown = mailer("show", campaign, "--contact", "lee@example.org")
     assert shown.exit_code == 1
     assert f"lee@example.org was skipped in {campaign} (opted out): nothing was sent to them." in shown.output, shown.output
+
+
+def test_a_log_written_before_reads_the_lists_own_rows_apart(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A log an earlier press-mailer wrote holds "suppressed" for the rows the lists turned away:
+    status, the report and `mailer contact` read them by their detail, as the log writes them now."""
+    _office(tmp_path, standin, db_url)
+    campaign = campaign_of(_sent())
+    _as_written_before(db_url)
+    status = mailer("status", campaign)
+    assert STATUS_LINE in status.output, status.output
+    summary = mailer("report", campaign, "--format", "csv", "-o", "-")
+    assert "Skipped: without consent (the list's consent column),2" in summary.stdout, summary.stdout
+    listing = mailer("report", campaign, "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert "skipped: opted out" in next(line for line in listing.stdout.splitlines() if line.startswith("lee@")), listing.stdout
+    jane = json.loads(mailer("contact", "jane@example.org", "--json").stdout)
+    assert [s["skip_reason"] for s in jane["campaigns"]] == ["without consent"], jane
+
+
+def test_plan_parts_kept_before_count_the_lists_own_rows_apart(store: Any) -> None:
+    """A large send stopped while its plan was still in parts counted a part an earlier version kept
+    by its "suppressed"; `mailer status` counts those rows apart as it does the log's."""
+    from datetime import UTC, datetime
+
+    from eventlog import add_campaign
+
+    add_campaign(store, "c1")
+    skipped = MessageState.SKIPPED.value
+    rows = [
+        ("k1", "lee@example.org", {}, "lists/crm.csv:2", skipped, "suppressed", None, 'opted out of email ("Do Not Email": yes)', None),
+        (
+            "k2",
+            "jane@example.org",
+            {},
+            "lists/gdpr.csv:2",
+            skipped,
+            "suppressed",
+            None,
+            'no consent to email ("Email consent" is empty)',
+            None,
+        ),
+        ("k3", "bob@example.org", {}, "lists/gdpr.csv:3", skipped, "suppressed", None, "gave no consent to email (row 5 says so)", None),
+        ("k4", "kim@example.org", {}, "lists/crm.csv:3", skipped, "suppressed", None, "manual (bounced)", None),
+    ]
+    with store.begin() as connection:
+        plan_parts.keep(connection, "c1", [LogColumns.of(rows)], now=datetime.now(UTC))
+        assert plan_parts.skipped(connection, "c1") == {"opted out": 1, "without consent": 2, "suppressed": 1}
 
 
 def test_a_follow_up_leaves_out_the_lists_own_rows(tmp_path: Path, standin: Any, db_url: str) -> None:
