@@ -55,6 +55,13 @@ class RejectReason(StrEnum):
     # Had an earlier version of this release (a correction), and the office answered no to sending
     # them the correction: they never received this version (newcomer 15 #2: "already received").
     NOT_CORRECTED = "not sent correction"
+    # The delivery log's reasons for a row the list itself turned away (``RejectedRow.logged_reason``):
+    # its own opt-out column says so, or its consent column does not say yes. SUPPRESSED in the log
+    # is the log's own suppression list (unsubscribed, bounced, added by hand) only (reasons22: the
+    # log said "suppressed", and `mailer suppressions list` did not list her). A log written before
+    # holds SUPPRESSED for them: ``logged_reason`` reads those rows by their detail.
+    OPTED_OUT = "opted out"
+    NO_CONSENT = "without consent"
 
 
 # How the detail of a row the list's own opt-out column marks begins (a SUPPRESSED reason, kept with
@@ -67,6 +74,19 @@ NOT_CONSENTED_IN_LIST = "gave no consent to email"
 # ... and of a row whose opt-in or consent column is empty: nobody asked her not to be mailed, but
 # silence is no consent (GDPR recital 32; review 20c #4). Not mailed, and not a suppression.
 NO_CONSENT_IN_LIST = "no consent to email"
+
+
+def logged_reason(reason: str | None, detail: str | None) -> str | None:
+    """A skipped row's reason as the log means it (``RejectReason``): a row a list's own opt-out or
+    consent column turned away, which a log written before the two reasons of their own holds as
+    "suppressed", is read as "opted out" or "without consent" by its detail; any other as it is."""
+    if reason != RejectReason.SUPPRESSED.value or not detail:
+        return reason
+    if detail.startswith(OPTED_OUT_IN_LIST):
+        return RejectReason.OPTED_OUT.value
+    if detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST)):
+        return RejectReason.NO_CONSENT.value
+    return reason
 
 
 def suppressed_apart(suppressed: int, *, opted_out: int, without_consent: int, word: str = "suppressed") -> list[str]:
@@ -100,6 +120,9 @@ def is_activity_export(headers: Sequence[str]) -> bool:
 
 # What a skip reason means, where the log's word for it (at most 20 characters) says too little.
 _SKIPPED_WORDS = {
+    # Not the suppression list's: `mailer suppressions list` does not hold them (reasons22).
+    RejectReason.OPTED_OUT.value: "opted out (the list says so)",
+    RejectReason.NO_CONSENT.value: "without consent (the list's consent column)",
     RejectReason.NOT_CORRECTED.value: "not sent the correction (they had an earlier version)",
     # "1 missing": missing what? `lists check` says "1 missing address" (newcomer 18).
     RejectReason.MISSING.value: "missing address",
@@ -111,6 +134,13 @@ def skipped_words(reason: str, count: int = 1) -> str:
     correction (they had an earlier version)", "2 missing addresses" (review 18z #6: "2 missing address")."""
     words = _SKIPPED_WORDS.get(reason, reason)
     return f"{words}es" if count != 1 and words == "missing address" else words
+
+
+def skipped_in_order(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Skipped rows per reason as ``mailer status`` and the report list them: by reason, the rows a
+    list's consent column turned away beside those its opt-out column did, as the plan line has them."""
+    beside = {RejectReason.NO_CONSENT.value: RejectReason.OPTED_OUT.value}
+    return sorted(counts.items(), key=lambda item: (beside.get(item[0], item[0]), item[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +244,16 @@ class RejectedRow:
         """Turned away by the list's own consent or opt-in column (its cell says no, or nothing):
         rejected as the opted out are (``RejectReason.SUPPRESSED``), though she opted out of nothing."""
         return self.reason is RejectReason.SUPPRESSED and self.detail.startswith((NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
+
+    @property
+    def logged_reason(self) -> RejectReason:
+        """Why the delivery log says the row was skipped: ``reason``, but OPTED_OUT or NO_CONSENT for
+        a row the list's own opt-out or consent column turned away (not a suppression of the log's)."""
+        if self.reason is not RejectReason.SUPPRESSED:
+            return self.reason
+        if self.detail.startswith(OPTED_OUT_IN_LIST):
+            return RejectReason.OPTED_OUT
+        return RejectReason.NO_CONSENT if self.without_consent else self.reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import click
 from mailer import scheduled
 from mailer.cli import AppContext, CampaignArgument, _waiting_words, main, output, pass_app
 from mailer.counting import counted
-from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject
+from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject, skipped_in_order
 from mailer.send.schedule import describe
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     ]
     output.say("Recipients: " + (", ".join(shown) or "none (every row was skipped)"))
     if found.skipped:
-        output.say("Skipped:   " + ", ".join(f"{n:,} {status.skipped_words(reason, n)}" for reason, n in sorted(found.skipped.items())))
+        output.say("Skipped:   " + ", ".join(f"{n:,} {status.skipped_words(reason, n)}" for reason, n in skipped_in_order(found.skipped)))
     for state, error, count in found.errors:
         output.say(f"  {count:,} {state}: {error}")
     for step in steps:

@@ -22,13 +22,12 @@ from mailer.counting import counted
 from mailer.errors import MailerError, SendError
 from mailer.models import (
     CANCELLED,
-    OPTED_OUT_IN_LIST,
     CampaignStatus,
     MessageState,
     Mode,
     RejectReason,
     shown_subject,
-    suppressed_apart,
+    skipped_in_order,
 )
 from mailer.send import schedule
 
@@ -623,23 +622,13 @@ def _correction(prepared: campaign.Prepared, *, yes: bool) -> campaign.Prepared:
     return fewer
 
 
-def _skipped_parts(the_plan: Any, skipped: Mapping[str, int], words: Callable[[str, int], str]) -> list[str]:
+def _skipped_parts(skipped: Mapping[str, int], words: Callable[[str, int], str]) -> list[str]:
     """The plan's skipped rows per reason ("1 invalid, 2 suppressed"), the rows a list's own opt-out
     or consent column turned away counted as `lists check` counts them: "1 opted out, 2 without
     consent", "suppressed" left to the log's suppressions (review 21 #1: a GDPR list's rows without
     consent read "2 suppressed", as if they had unsubscribed or bounced)."""
-    rejected = the_plan.contact_list.rejected  # the log's suppressions among them too: the lists' own rows by their words
-    without_consent = sum(1 for row in rejected if row.without_consent)
-    opted_out = without_consent + sum(
-        1 for row in rejected if row.reason is RejectReason.SUPPRESSED and row.detail.startswith(OPTED_OUT_IN_LIST)
-    )
-    parts = []
-    for reason, n in sorted(skipped.items()):
-        if reason != RejectReason.SUPPRESSED.value or not opted_out:
-            parts.append(f"{n:,} {words(reason, n)}")
-        else:
-            parts += suppressed_apart(n, opted_out=opted_out, without_consent=without_consent, word=words(reason, n - opted_out))
-    return parts
+    listed = {RejectReason.OPTED_OUT.value: "opted out", RejectReason.NO_CONSENT.value: "without consent"}
+    return [f"{n:,} {listed.get(reason) or words(reason, n)}" for reason, n in skipped_in_order(skipped)]
 
 
 def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
@@ -674,8 +663,7 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
             )
         )
     output.step(
-        f"Skipped:    {sum(skipped.values()):,}"
-        + (" (" + ", ".join(_skipped_parts(the_plan, skipped, skipped_words)) + ")" if skipped else "")
+        f"Skipped:    {sum(skipped.values()):,}" + (" (" + ", ".join(_skipped_parts(skipped, skipped_words)) + ")" if skipped else "")
     )
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")

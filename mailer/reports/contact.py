@@ -29,9 +29,6 @@ from mailer import mailbox
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
-    NO_CONSENT_IN_LIST,
-    NOT_CONSENTED_IN_LIST,
-    OPTED_OUT_IN_LIST,
     SCHEDULED,
     CampaignStatus,
     MessageState,
@@ -405,9 +402,7 @@ def _sending(
         skip_reason=row.skip_reason,
         error=row.error if row.state in (MessageState.FAILED.value, MessageState.UNKNOWN.value) else None,
         opted_out=row.error
-        if row.state == MessageState.SKIPPED.value
-        and row.skip_reason == RejectReason.SUPPRESSED.value
-        and (row.error or "").startswith((OPTED_OUT_IN_LIST, NOT_CONSENTED_IN_LIST, NO_CONSENT_IN_LIST))
+        if row.state == MessageState.SKIPPED.value and row.skip_reason in (RejectReason.OPTED_OUT.value, RejectReason.NO_CONSENT.value)
         else None,
         delivery=row.delivery,
         opens=events.opens if events else 0,

@@ -235,7 +235,10 @@ class Summary:
         """(key, label, count, rate) rows in reading order, for tables and exports."""
         rows: list[tuple[str, str, int, float | None]] = [("planned", "Planned recipients", self.planned, None)]
         # in the words of the send and `mailer status` ("Skipped: missing" said too little: newcomer 21 #3)
-        rows += [(f"skipped_{reason}", f"Skipped: {models.skipped_words(reason)}", n, None) for reason, n in sorted(self.skipped.items())]
+        rows += [
+            (f"skipped_{reason}", f"Skipped: {models.skipped_words(reason)}", n, None)
+            for reason, n in models.skipped_in_order(self.skipped)
+        ]
         if self.is_cancelled:  # not "accepted": SendGrid discarded them (newcomer review 9)
             rows.append(("cancelled", "Cancelled (never sent)", self.cancelled, None))
         rows += [

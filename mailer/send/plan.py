@@ -230,7 +230,7 @@ class Plan:
     def skipped(self) -> dict[str, int]:
         """How many rows are skipped, per reason."""
         counts = Counter(reason for reason, _ in self.skips.values())
-        counts.update(row.reason.value for row in self.contact_list.rejected)
+        counts.update(row.logged_reason.value for row in self.contact_list.rejected)
         return dict(counts)
 
     def skipped_messages(self) -> Iterator[Message]:
@@ -410,7 +410,7 @@ class Plan:
                 {**row.cells, **row.fields},  # the original cells, and the name and outlet read from them
                 source=f"{row.source}:{row.row}",
                 state=MessageState.SKIPPED,
-                skip_reason=row.reason.value,
+                skip_reason=row.logged_reason.value,  # "opted out" for the list's own opt-out, not "suppressed"
                 detail=row.detail,
             )
 

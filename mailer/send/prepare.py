@@ -767,7 +767,12 @@ def _nobody(
     right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
     rows the lists' own opt-out or consent columns turned away, before any --where or --tag;
     ``without_consent`` of them, a consent column's (empty, or anything but yes)."""
-    skipped = the_plan.skipped()
+    # The plan's "opted out" and "without consent" (the lists' own columns) counted with the log's
+    # suppressions here, as ``opted_out`` and ``without_consent`` tell them apart again.
+    skipped: dict[str, int] = {}
+    for reason, count in the_plan.skipped().items():
+        key = RejectReason.SUPPRESSED.value if reason in (RejectReason.OPTED_OUT.value, RejectReason.NO_CONSENT.value) else reason
+        skipped[key] = skipped.get(key, 0) + count
     unknown = sum(planned.unknown.values())
     received = skipped.get(RejectReason.ALREADY_RECEIVED.value, 0) - unknown  # those known to have it
     # Those a scheduled send holds and those whose request's fate is unknown are named with what to

@@ -44,6 +44,9 @@ from mailer.models import (
     BOUNCED,
     DELIVERY_RANK,
     FORGOTTEN_ADDRESS,
+    NO_CONSENT_IN_LIST,
+    NOT_CONSENTED_IN_LIST,
+    OPTED_OUT_IN_LIST,
     CampaignStatus,
     Delivery,
     LogColumns,
@@ -54,6 +57,7 @@ from mailer.models import (
     RejectReason,
     SuppressionReason,
     fields_json,
+    logged_reason,
 )
 from mailer.store import campaigns
 from mailer.store.bulk import Prepared, chunks, filled, naming, slots
@@ -406,11 +410,34 @@ def went_out(connection: Connection, campaign_id: str) -> int:
     return int(connection.scalar(query) or 0)
 
 
+def logged_skip_reason() -> ColumnElement[Any]:
+    """A row's ``skip_reason`` as ``models.logged_reason`` reads it: a row a list's own opt-out or
+    consent column turned away, which a log written before they had reasons of their own holds as
+    "suppressed", by its detail ("opted out", "without consent"). Its texts are literals, not bound
+    parameters: the same expression may stand in a query's columns and its GROUP BY (PostgreSQL
+    takes a bound one there as another expression)."""
+    reason, detail = message.c.skip_reason, message.c.error
+
+    def said(text: str) -> ColumnElement[Any]:
+        return literal_column("'" + text.replace("'", "''") + "'", String)
+
+    suppressed = reason == said(RejectReason.SUPPRESSED.value)
+    return case(
+        (and_(suppressed, detail.like(said(f"{OPTED_OUT_IN_LIST}%"))), said(RejectReason.OPTED_OUT.value)),
+        (
+            and_(suppressed, or_(detail.like(said(f"{NOT_CONSENTED_IN_LIST}%")), detail.like(said(f"{NO_CONSENT_IN_LIST}%")))),
+            said(RejectReason.NO_CONSENT.value),
+        ),
+        else_=reason,
+    )
+
+
 def skipped_by_reason(connection: Connection, campaign_id: str) -> dict[str, int]:
+    reason = logged_skip_reason()
     query = (
-        select(message.c.skip_reason, func.count())
+        select(reason, func.count())
         .where(message.c.campaign_id == campaign_id, message.c.state == MessageState.SKIPPED.value)
-        .group_by(message.c.skip_reason)
+        .group_by(reason)
     )
     return {str(reason): int(n) for reason, n in connection.execute(query)}
 
@@ -626,11 +653,12 @@ def advance_delivery(connection: Connection, furthest: Mapping[int, Delivery], *
 
 
 def tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple[str, str, str | None, str | None, int]]:
-    """(campaign, state, skip_reason, delivery, count) over each campaign's message rows."""
+    """(campaign, state, skip_reason, delivery, count) over each campaign's message rows (``logged_skip_reason()``)."""
+    reason = logged_skip_reason()
     query = (
-        select(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery, func.count())
+        select(message.c.campaign_id, message.c.state, reason, message.c.delivery, func.count())
         .where(message.c.campaign_id.in_(list(campaign_ids)))
-        .group_by(message.c.campaign_id, message.c.state, message.c.skip_reason, message.c.delivery)
+        .group_by(message.c.campaign_id, message.c.state, reason, message.c.delivery)
     )
     return [tuple(row) for row in connection.execute(query)]
 
@@ -638,7 +666,7 @@ def tallies(connection: Connection, campaign_ids: Collection[str]) -> list[tuple
 def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
     """A campaign's message rows in id order, as the per-journalist reports list them.
 
-    Each row is (id, email, first name, last name, outlet, state, skip_reason, delivery,
+    Each row is (id, email, first name, last name, outlet, state, skip_reason (``logged_skip_reason()``), delivery,
     language, error, source), the names and outlet read from the contact snapshot; ``error`` is
     why a row was skipped or failed, ``source`` its list file and row. The result streams from the cursor: a
     100k-row export never holds a second copy of it.
@@ -652,7 +680,7 @@ def recipients(connection: Connection, campaign_id: str) -> Result[Any]:
             fields["last_name"].as_string(),
             fields["outlet"].as_string(),
             message.c.state,
-            message.c.skip_reason,
+            logged_skip_reason(),
             message.c.delivery,
             message.c.language,
             message.c.error,
@@ -718,7 +746,7 @@ def shown(connection: Connection, campaign_id: str, email_key: str | None = None
         dict(row["fields"] or {}),
         state=MessageState(row["state"]),
         request_no=row["request_no"],
-        skip_reason=row["skip_reason"],
+        skip_reason=logged_reason(row["skip_reason"], row["error"]),
     )
 
 
@@ -801,7 +829,7 @@ def for_address(connection: Connection, email_key: str) -> list[AddressRow]:
             fields=dict(row.fields or {}),
             source=row.source,
             state=row.state,
-            skip_reason=row.skip_reason,
+            skip_reason=logged_reason(row.skip_reason, row.error),
             error=row.error,
             delivery=row.delivery,
             language=row.language,

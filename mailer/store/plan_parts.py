@@ -26,7 +26,7 @@ from datetime import datetime
 import msgspec
 from sqlalchemy import Connection, delete, false, func, insert, select
 
-from mailer.models import LogColumns, MessageState, fields_json
+from mailer.models import LogColumns, MessageState, fields_json, logged_reason
 from mailer.store import messages
 from mailer.store.schema import plan_part
 
@@ -206,9 +206,10 @@ def skipped(connection: Connection, campaign_id: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for size, data in connection.execute(query):
         columns = _columns(size, data)
-        for state, reason in zip(columns[4], columns[5], strict=True):
+        for state, reason, detail in zip(columns[4], columns[5], columns[7], strict=True):
             if state == MessageState.SKIPPED.value:
-                found[str(reason)] = found.get(str(reason), 0) + 1
+                said = str(logged_reason(reason, detail))  # a part an older version kept: "suppressed" of a list's opt-out
+                found[said] = found.get(said, 0) + 1
     return found
 
 
