@@ -104,3 +104,22 @@ def test_mailer_collects_garbage_less_often_in_its_own_process_only(tmp_path: Pa
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env, check=False, timeout=120)
     assert done.stderr.strip().splitlines()[-1] == str(YOUNG_OBJECTS_BEFORE_COLLECTING), done.stderr
+
+
+def test_a_list_read_ahead_is_named_as_the_send_named_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows and messages of a list read ahead name it as the press officer typed it ("lists/press.csv
+    row 3"), not by its whole path: the clean-clone CI found reports, skipped files and errors naming
+    /tmp/.../lists/press.csv."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lists").mkdir()
+    typed = Path("lists/press.csv")
+    typed.write_text(HEADER + "ana@daily.example,Ana,Daily\nnot an address,Ben,Herald\n", encoding="utf-8")
+    ahead.read_ahead([typed]).join()
+    loaded = contacts.load([typed])
+    assert [row.source for row in loaded.rejected] == ["lists/press.csv"]
+    assert [contact.source for contact in loaded.contacts] == ["lists/press.csv"]
+    bad = Path("lists/names.csv")
+    bad.write_text("Name\nAna\n", encoding="utf-8")
+    ahead.read_ahead([bad]).join()
+    with pytest.raises(ListError, match=r"^lists/names\.csv: no email address column"):
+        contacts.load([bad])

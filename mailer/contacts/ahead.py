@@ -36,7 +36,7 @@ _Signature = tuple[int, int, int, int]  # size, modification time (ns), inode, d
 
 @dataclass
 class _Reading:
-    """The files one ``read_ahead`` reads, by whole path: (the file's signature before it was read, the file),
+    """The files one ``read_ahead`` reads, by the name it was given: (the file's signature before it was read, the file),
     filled in by its thread."""
 
     thread: threading.Thread | None = None
@@ -54,7 +54,7 @@ def read_ahead(paths: Iterable[Path]) -> threading.Thread:
     million rows) rather than leaving it inside an extension module while Python shuts down.
     """
     global _reading
-    wanted = [os.path.abspath(path) for path in paths]
+    wanted = [Path(path) for path in paths]
     reading = _reading = _Reading()
     reading.thread = threading.Thread(target=_read_all, args=(reading, wanted), name="mailer-read-ahead")
     reading.thread.start()
@@ -68,14 +68,15 @@ def taken(path: Path) -> ListFile | None:
     if reading.thread is None:
         return None
     reading.thread.join()
-    found = reading.files.pop(os.path.abspath(path), None)
+    # By the name the send gave it: the file read names it so in its messages and rows ("lists/press.csv:5").
+    found = reading.files.pop(str(path), None)
     if found is None:
         return None
     signature, file = found
     return file if _signature(path) == signature else None
 
 
-def _read_all(reading: _Reading, paths: list[str]) -> None:
+def _read_all(reading: _Reading, paths: list[Path]) -> None:
     """The thread's work: the libraries, then each file (a file that cannot be read is left to ``load``)."""
     try:
         for name in MODULES:
@@ -87,7 +88,7 @@ def _read_all(reading: _Reading, paths: list[str]) -> None:
         # A file that cannot be read is left out: ``load`` reads it again and raises its ListError (or other) itself.
         with contextlib.suppress(Exception):
             signature = _signature(path)
-            reading.files[path] = (signature, listfile.read(Path(path)))
+            reading.files[str(path)] = (signature, listfile.read(path))
 
 
 def _signature(path: str | Path) -> _Signature | None:
