@@ -269,9 +269,13 @@ _WEEKDAY = (
     r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter"
     r"|qua|qui|sex|mo|di|mi|do|fr|sa|so)\pL*\.?(?:-feira)?,? )?"
 )
-_TIME = r"(?:,? \d{1,2}[:.h]\d{2}.*)?"
+# A time, and nothing else, after the date (review 22 #1: "2024-05-01 withdrawn", "01.05.2024 - 31.12.2024",
+# "1 May 2024 10:00 withdrawn" were consent, as anything after a date was taken for its time): ISO's
+# "T10:00:00.000Z" or "+02:00", Excel's "10:00:00 AM", "10.00", "10h00", German's "10:00 Uhr", a zone's name.
+_ZONE = r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t))?"
+_TIME = rf"(?:(?:,? |t)\d{{1,2}}[:.h]\d{{2}}(?:[:.]\d{{2}}(?:[.,]\d{{1,9}})?)?(?: ?(?:am|pm|a\.m|p\.m|uhr|h))?{_ZONE})?"
 CONSENT_DATE = (
-    r"^(?:\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?"
+    rf"^(?:\d{{1,4}}[-./]\d{{1,2}}[-./]\d{{1,4}}{_TIME}"
     rf"|{_WEEKDAY}\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}{_TIME}"
     rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{_TIME})$"
 )

@@ -1,0 +1,74 @@
+"""Review 22: a hostile review of how a list's consent, opt-in and opt-out columns are read, the
+worst failure being a false yes: a journalist who refused or withdrew consent, mailed. Each test is
+a finding, through the command line (lists check, clean, prune, a send, suppressions import), and
+failed before its fix (session 22)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import SEND, mailed, mailer, office
+
+# -- 1. A date of consent with a withdrawal after it ("2024-05-01 withdrawn") was consent ------------
+
+WITHDRAWN_AFTER_A_DATE = [
+    "2024-05-01 withdrawn",
+    "01.05.2024 widerrufen",
+    "3/4/2024 revoked",
+    "2024-05-01 (revoked 2025-01-10)",
+    "01.05.2024 - 31.12.2024",
+    "01/05/2024 retiré",
+    "1 May 2024 10:00 withdrawn",
+    "1. Mai 2024, 10:00 - widerrufen",
+]
+GIVEN_WITH_A_TIME = [
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00.000+02:00",
+    "2024-05-01 10:00:00",
+    "01/05/2024 10:00",
+    "5/1/2024 10:00:00 AM",
+    "1.5.2024 10.00",
+    "2024-05-01 10:00 CEST",
+    "1. Mai 2024 10:00 Uhr",
+    "1 May 2024, 10:00",
+]
+
+
+def test_a_date_with_a_withdrawal_after_it_is_no_consent_in_every_command(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A GDPR list dates each journalist's consent, and a colleague notes a withdrawal after the
+    date in the same cell: "2024-05-01 withdrawn", "01.05.2024 widerrufen", "3/4/2024 revoked", a
+    period "01.05.2024 - 31.12.2024" long over. Anything after a date in figures (or after a long
+    date's time) was read as the day consent was given: lists check called them recipients, the
+    send mailed them, `lists prune` and `lists clean` kept them, `suppressions import` left them
+    out. Only a date, with a time of day at most, is consent now; each of these is named as no
+    consent in every command, and a date with its time (ISO, Excel's, with its zone) still is."""
+    cells = [*WITHDRAWN_AFTER_A_DATE, *GIVEN_WITH_A_TIME]
+    beat = "Email,Name,Email consent\n" + "".join(f'j{at}@paper.example,J {at},"{cell}"\n' for at, cell in enumerate(cells))
+    office(tmp_path, standin, db_url, beat=beat)
+    refused = [f"j{at}@paper.example" for at in range(len(WITHDRAWN_AFTER_A_DATE))]
+    given = [f"j{at}@paper.example" for at in range(len(WITHDRAWN_AFTER_A_DATE), len(cells))]
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    for at, cell in enumerate(WITHDRAWN_AFTER_A_DATE):
+        assert f'row {at + 2}: j{at}@paper.example: gave no consent to email ("Email consent": {cell})' in checked.output, checked.output
+    n = len(WITHDRAWN_AFTER_A_DATE)
+    assert f"rejected:    {n} ({n} without consent)" in checked.output, checked.output
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "clean.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    kept = (tmp_path / "clean.csv").read_text(encoding="utf-8-sig")
+    assert not [email for email in refused if email in kept] and all(email in kept for email in given), kept
+    pruned = mailer("lists", "prune", "lists/beat.csv", "-o", "pruned.csv")
+    assert pruned.exit_code == 0, pruned.output
+    kept = (tmp_path / "pruned.csv").read_text(encoding="utf-8-sig")
+    assert not [email for email in refused if email in kept] and all(email in kept for email in given), kept
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--no-test-ok")
+    assert planned.exit_code == 0, planned.output
+    assert f"{n} without consent" in planned.output, planned.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == sorted(given), sent.output
+    imported = mailer("suppressions", "import", "lists/beat.csv", "--reason", "the GDPR list")
+    assert imported.exit_code == 0, imported.output
+    listed = mailer("suppressions", "list").output
+    assert all(email in listed for email in refused) and not [email for email in given if email in listed], listed
