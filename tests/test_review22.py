@@ -72,3 +72,48 @@ def test_a_date_with_a_withdrawal_after_it_is_no_consent_in_every_command(tmp_pa
     assert imported.exit_code == 0, imported.output
     listed = mailer("suppressions", "list").output
     assert all(email in listed for email in refused) and not [email for email in given if email in listed], listed
+
+
+# -- 2. A word before a long date was taken for its weekday: "Disiscritto 1 maggio 2024" was consent --
+
+WORD_BEFORE_A_DATE = [
+    "Disiscritto 1 maggio 2024",
+    "Disdetto 1 maggio 2024",
+    "Sospeso 1 maggio 2024",
+    "Vencido 1 de mayo de 2024",
+    "Terminated 1 May 2024",
+    "Terminado, 1 de mayo de 2024",
+    "Quit May 1, 2024",
+    "Dismissed, May 1, 2024",
+    "Saiu 1 de maio de 2024",
+    "Mitgeteilt: nein, 1. Mai 2024",
+]
+WEEKDAY_BEFORE_A_DATE = [
+    "Wed, 1 May 2024",
+    "Thursday, May 2, 2024",
+    "Fr., 3. Mai 2024",
+    "Sonntag, 5. Mai 2024",
+    "jeudi 2 mai 2024",
+    "giovedì 2 maggio 2024",
+    "sábado, 4 de mayo de 2024",
+    "terça-feira, 30 de abril de 2024",
+    "Do, 2. Mai 2024",
+]
+
+
+def test_a_word_before_a_long_date_is_no_weekday(tmp_path: Path) -> None:
+    """Excel's long date may open with the weekday ("Mittwoch, 1. Mai 2024"), so any word starting
+    like a weekday's abbreviation (mo, di, mi, do, fr, sa, so, ter, qui, ven, ...) was taken for
+    one: "Disiscritto 1 maggio 2024" (Italian: unsubscribed), "Disdetto" (cancelled), "Sospeso"
+    (suspended), "Vencido" (expired), "Terminated" read as the day consent was given, and those
+    journalists were mailed. Only a weekday's name or its abbreviation, in the six languages read,
+    opens a date of consent now."""
+    cells = [*WORD_BEFORE_A_DATE, *WEEKDAY_BEFORE_A_DATE]
+    (tmp_path / "gdpr.csv").write_text(
+        "Email;Consent\n" + "".join(f"j{at}@paper.example;{cell}\n" for at, cell in enumerate(cells)), encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "gdpr.csv")
+    assert checked.exit_code == 0, checked.output
+    for at, cell in enumerate(WORD_BEFORE_A_DATE):
+        assert f'row {at + 2}: j{at}@paper.example: gave no consent to email ("Consent": {cell})' in checked.output, checked.output
+    assert f"recipients:  {len(WEEKDAY_BEFORE_A_DATE)}\n" in checked.output, checked.output

@@ -261,13 +261,27 @@ SAYS_YES = (
 # A date in figures ("2024-05-01", "01/05/2024", "1.5.2024 10:00"), or in words as a spreadsheet's long date
 # format writes it in the six languages ("1 May 2024", "01-May-24", "1er mai 2024", "May 1, 2024",
 # "Wednesday, May 1, 2024"): review 20c #7, a consent column of such dates turned every journalist away.
-_MONTH = r"(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|aoû|aou|ago|sep|set|oct|okt|ott|out|nov|dec|déc|dez|dic|ene|gen)\pL*\.?"
+# The months' names and their abbreviations in the six languages, as a long date format writes them.
+_MONTH = (
+    r"(?:january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct"
+    r"|november|nov|december|dec|januar|jänner|jän|februar|feber|märz|mär|mrz|mai|juni|juli|oktober|okt|dezember|dez"
+    r"|janvier|janv|février|fevrier|févr|fevr|fév|fev|mars|avril|avr|juin|juillet|juil|août|aout|aoû|aou|septembre"
+    r"|octobre|novembre|décembre|decembre|déc|enero|ene|febrero|marzo|abril|abr|mayo|junio|julio|agosto|ago|septiembre"
+    r"|setiembre|set|octubre|noviembre|diciembre|dic|gennaio|gen|febbraio|aprile|maggio|mag|giugno|giu|luglio|lug"
+    r"|settembre|ottobre|ott|dicembre|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|out|dezembro)\.?"
+)
 # A weekday before the day, as Excel's long date writes it in each language ("Mittwoch, 1. Mai 2024",
-# "mercredi 1 mai 2024", "quarta-feira, 1 de maio de 2024", German's "Mi, 1. Mai 2024"), and a time after
-# it ("1. Mai 2024 10:00"): newcomer 21 #9, such dates were read as no consent.
+# "mercredi 1 mai 2024", "quarta-feira, 1 de maio de 2024", German's "Mi, 1. Mai 2024"): newcomer 21 #9,
+# such dates were read as no consent. Its name or abbreviation only (review 22 #2: any word starting like
+# one was taken for it, and "Disiscritto 1 maggio 2024", unsubscribed, "Vencido 1 de mayo de 2024",
+# expired, "Terminated 1 May 2024" were consent).
 _WEEKDAY = (
-    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter"
-    r"|qua|qui|sex|mo|di|mi|do|fr|sa|so)\pL*\.?(?:-feira)?,? )?"
+    r"(?:(?:monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun"
+    r"|montag|mo|dienstag|di|die|mittwoch|mi|mit|donnerstag|do|don|freitag|fr|fre|samstag|sonnabend|sa|sonntag|so|son"
+    r"|lundi|lun|mardi|mar|mercredi|mer|jeudi|jeu|vendredi|ven|samedi|sam|dimanche|dim|lunes|martes|miércoles|miercoles"
+    r"|mié|mie|jueves|jue|viernes|vie|sábado|sabado|sáb|sab|domingo|dom|lunedì|lunedi|martedì|martedi|mercoledì"
+    r"|mercoledi|giovedì|giovedi|gio|venerdì|venerdi|sabato|domenica|segunda-feira|segunda|seg|terça-feira|terca-feira"
+    r"|terça|terca|ter|quarta-feira|quarta|qua|quinta-feira|quinta|qui|sexta-feira|sexta|sex)\.?,? )?"
 )
 # A time, and nothing else, after the date (review 22 #1: "2024-05-01 withdrawn", "01.05.2024 - 31.12.2024",
 # "1 May 2024 10:00 withdrawn" were consent, as anything after a date was taken for its time): ISO's
