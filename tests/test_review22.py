@@ -5,6 +5,7 @@ failed before its fix (session 22)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,44 @@ def test_a_word_before_a_long_date_is_no_weekday(tmp_path: Path) -> None:
     for at, cell in enumerate(WORD_BEFORE_A_DATE):
         assert f'row {at + 2}: j{at}@paper.example: gave no consent to email ("Consent": {cell})' in checked.output, checked.output
     assert f"recipients:  {len(WEEKDAY_BEFORE_A_DATE)}\n" in checked.output, checked.output
+
+
+# -- 3. A database's "no date" ("0000-00-00", "01/01/0001", "00.01.1900", "1970-01-01") was consent --
+
+NO_DATE = [
+    "0000-00-00",
+    "0000-00-00 00:00:00",
+    "00.00.0000",
+    "1/1/0001 12:00:00 AM",
+    "01/01/0001 00:00:00",
+    "00.01.1900",
+    "1/0/1900",
+    "1900-01-00",
+    "1970-01-01",
+    "01.01.1970 00:00",
+    "31.12.9999",
+    "9999-12-31",
+    "99/99/9999",
+    "2024-13-45",
+    "0 January 1900",
+]
+REAL_DATES = ["2024-05-01", "01/05/24", "5/1/2024", "31.12.2019", "1999-12-31", "1-May-24", "1 May 2024", "May 1, 2024"]
+
+
+def test_a_database_s_empty_date_is_no_consent(tmp_path: Path) -> None:
+    """A CRM or a database writes the date it has not got as a placeholder: MySQL "0000-00-00",
+    .NET and Dynamics "1/1/0001 12:00:00 AM", Excel's day zero "00.01.1900" (an empty cell formatted
+    as a date), the Unix epoch "1970-01-01", SAP's "31.12.9999". In a consent column each read as
+    the day consent was given, and those journalists, whom nobody asked, were mailed. A date of
+    consent is a day of the calendar, from 1990 on (before email lists, a placeholder); a
+    placeholder or an impossible date is no consent."""
+    cells = [*NO_DATE, *REAL_DATES]
+    (tmp_path / "gdpr.csv").write_text(
+        "Email;Email consent\n" + "".join(f"j{at}@paper.example;{cell}\n" for at, cell in enumerate(cells)), encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "gdpr.csv", "--json")
+    assert checked.exit_code == 0, checked.output
+    rejected = {row["email"]: row["detail"] for row in json.loads(checked.output)["rejected"]}
+    assert rejected == {f"j{at}@paper.example": f'gave no consent to email ("Email consent": {cell})' for at, cell in enumerate(NO_DATE)}, (
+        rejected
+    )

@@ -288,10 +288,18 @@ _WEEKDAY = (
 # "T10:00:00.000Z" or "+02:00", Excel's "10:00:00 AM", "10.00", "10h00", German's "10:00 Uhr", a zone's name.
 _ZONE = r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t))?"
 _TIME = rf"(?:(?:,? |t)\d{{1,2}}[:.h]\d{{2}}(?:[:.]\d{{2}}(?:[.,]\d{{1,9}})?)?(?: ?(?:am|pm|a\.m|p\.m|uhr|h))?{_ZONE})?"
+# A day of the calendar, from 1990 on (review 22 #3: a database's date it has not got, MySQL's "0000-00-00",
+# .NET's "1/1/0001", Excel's day zero "00.01.1900", the Unix epoch "1970-01-01", SAP's "31.12.9999", was
+# read as the day consent was given). A year of two digits is 1990 to 2069, as a spreadsheet reads it.
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:199\d|20\d\d)"
+_SHORT_YEAR = r"(?:199\d|20\d\d|[0-6]\d|9\d)"
 CONSENT_DATE = (
-    rf"^(?:\d{{1,4}}[-./]\d{{1,2}}[-./]\d{{1,4}}{_TIME}"
-    rf"|{_WEEKDAY}\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}{_TIME}"
-    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{_TIME})$"
+    rf"^(?:{_YEAR}[-./]{_MONTH_NUMBER}[-./]{_DAY}{_TIME}"
+    rf"|(?:{_DAY}[-./]{_MONTH_NUMBER}|{_MONTH_NUMBER}[-./]{_DAY})[-./]{_SHORT_YEAR}{_TIME}"
+    rf"|{_WEEKDAY}{_DAY}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?{_SHORT_YEAR}{_TIME}"
+    rf"|{_WEEKDAY}{_MONTH} {_DAY}(?:st|nd|rd|th)?,? {_YEAR}{_TIME})$"
 )
 
 
