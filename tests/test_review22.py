@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import SEND, mailed, mailer, office
 
 # -- 1. A date of consent with a withdrawal after it ("2024-05-01 withdrawn") was consent ------------
@@ -159,3 +160,53 @@ def test_a_database_s_empty_date_is_no_consent(tmp_path: Path) -> None:
     assert rejected == {f"j{at}@paper.example": f'gave no consent to email ("Email consent": {cell})' for at, cell in enumerate(NO_DATE)}, (
         rejected
     )
+
+
+# -- 4. A consent column headed "GDPR consent", "Consent status", "Marketing opt-in" was the list's own --
+
+CONSENT_HEADINGS = [
+    "GDPR consent",
+    "Consent given",
+    "Consent status",
+    "Email consent status",
+    "Newsletter consent",
+    "Consent to contact",
+    "Marketing opt-in",
+    "Email marketing opt-in",
+    "Opt-in status",
+    "Double opt-in",
+    "Accepts Email Marketing",
+    "Accepts Marketing",
+    "DSGVO Einwilligung",
+    "Einwilligung DSGVO",
+    "Einwilligung erteilt",
+    "Werbeeinwilligung",
+    "Einverständnis",
+    "Consentement RGPD",
+    "Consentement marketing",
+    "Consentimiento RGPD",
+    "Consenso privacy",
+    "Consenso marketing",
+    "Consentimento LGPD",
+]
+
+
+@pytest.mark.parametrize("heading", CONSENT_HEADINGS)
+def test_a_consent_column_under_another_heading_keeps_its_refusals_out(tmp_path: Path, heading: str) -> None:
+    """A list kept for the GDPR heads its consent column as its CRM or its colleague did: "GDPR
+    consent", "Consent status", "Marketing opt-in", Shopify's "Accepts Email Marketing", "DSGVO
+    Einwilligung", "Consentement RGPD", "Consenso privacy". Only a handful of exact headings were
+    read as consent: these were columns of the list's own, and the journalists they said no (or
+    "withdrawn") for were mailed. A consent or opt-in word with a law's name, "email", "marketing",
+    "newsletter", "status" or "given" around it is read as consent too (a "Consent date" stays
+    the list's own, as does "Consent withdrawn", an opt-out)."""
+    (tmp_path / "gdpr.csv").write_text(
+        f"Email,Name,{heading}\nana@daily.example,Ana,yes\nben@gazette.example,Ben,no\ncleo@radio.example,Cleo,withdrawn\n",
+        encoding="utf-8",
+    )
+    checked = mailer("lists", "check", "gdpr.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: gave no consent to email ("{heading}": no)' in checked.output, checked.output
+    assert f'row 4: cleo@radio.example: gave no consent to email ("{heading}": withdrawn)' in checked.output, checked.output
+    assert f'note:        "{heading}" is read as consent to email' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output

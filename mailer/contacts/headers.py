@@ -303,9 +303,27 @@ CONSENT_DATE = (
 )
 
 
+# A consent or opt-in word with a law, the channel, the purpose or "status" around it (review 22 #4: "GDPR consent",
+# "Consent status", "Marketing opt-in", Shopify's "Accepts Email Marketing", "DSGVO Einwilligung", "Consentement
+# RGPD", "Consenso privacy" were columns of the list's own, and the journalists they said no for were mailed). Not
+# "Consent date" nor "Consent withdrawn" (an opt-out: OPT_OUT_HEADERS), whose other word is none of these.
+_CONSENT_WORD = (
+    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|consentimiento|consenso|consentimento"
+    r"|optin|optedin|doubleoptin|acceptsemailmarketing|acceptsmarketing)"
+)
+_CONSENT_QUALIFIER = (
+    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
+    r"|press|presse|prensa|stampa|imprensa|werbe|werbung|werbliche|status|given|erteilt|gegeben|donne|otorgado|dato|dado"
+    r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt)"
+)
+_CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
+
+
 def is_opt_in_header(header: str) -> bool:
-    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``), a bracketed note after it left aside."""
-    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_IN_HEADERS
+    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
+    "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside."""
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    return key in OPT_IN_HEADERS or (key not in OPT_OUT_HEADERS and _CONSENT_HEADER.fullmatch(key) is not None)
 
 
 def is_opt_out_header(header: str) -> bool:
