@@ -210,3 +210,58 @@ def test_a_consent_column_under_another_heading_keeps_its_refusals_out(tmp_path:
     assert f'row 4: cleo@radio.example: gave no consent to email ("{heading}": withdrawn)' in checked.output, checked.output
     assert f'note:        "{heading}" is read as consent to email' in checked.output, checked.output
     assert "recipients:  1\n" in checked.output, checked.output
+
+
+# -- 5. An opt-out column headed "Marketing opt-out", "Email opt-out date", "Abmeldung" was the list's own --
+
+OPT_OUT_HEADINGS = [
+    "Marketing opt-out",
+    "GDPR opt-out",
+    "Newsletter opt-out",
+    "Email opt-out date",
+    "Email unsubscribed date",
+    "Unsubscribed date",
+    "Do Not Email Flag",
+    "Consent revoked date",
+    "Blacklisted",
+    "Email Blacklisted",
+    "Newsletter abgemeldet",
+    "Abmeldung",
+    "Abmeldung Newsletter",
+    "Widerruf",
+    "Widerruf der Einwilligung",
+    "Werbewiderspruch",
+    "Désinscription",
+    "Date de désinscription",
+    "Desuscrito el",
+]
+
+
+@pytest.mark.parametrize("heading", OPT_OUT_HEADINGS)
+def test_an_opt_out_column_under_another_heading_keeps_its_journalists_out(tmp_path: Path, heading: str) -> None:
+    """A list marks who unsubscribed, or took consent back, in a column headed as its CRM or its
+    colleague did: "Marketing opt-out", "Email opt-out date", "Do Not Email Flag", Brevo's
+    "Email Blacklisted", "Newsletter abgemeldet", "Widerruf der Einwilligung", "Werbewiderspruch"
+    (the GDPR's objection to advertising), "Date de désinscription". Only exact headings were read
+    as opting out: these were columns of the list's own, and the journalists they marked were
+    mailed. An opt-out word with "email", "marketing", "newsletter", a law's name, "date" or
+    "flag" around it is read as an opt-out too."""
+    (tmp_path / "list.csv").write_text(
+        f"Email,Name,{heading}\nana@daily.example,Ana,\nben@gazette.example,Ben,2024-05-01\ncleo@radio.example,Cleo,yes\n",
+        encoding="utf-8",
+    )
+    checked = mailer("lists", "check", "list.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: opted out of email ("{heading}": 2024-05-01)' in checked.output, checked.output
+    assert f'row 4: cleo@radio.example: opted out of email ("{heading}": yes)' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output
+
+
+@pytest.mark.parametrize("heading", ["Unsubscribe link", "Opt-out reason", "Consent date", "Unsubscribe"])
+def test_a_column_that_only_shares_an_opt_out_word_is_the_lists_own(tmp_path: Path, heading: str) -> None:
+    """A link, a reason or a date of consent every journalist has is no opt-out: all are mailed."""
+    (tmp_path / "list.csv").write_text(
+        f"Email,{heading}\nana@daily.example,https://x.example/u?a\nben@gazette.example,x\n", encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "list.csv")
+    assert "recipients:  2\n" in checked.output, checked.output

@@ -319,11 +319,35 @@ _CONSENT_QUALIFIER = (
 _CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
 
 
+# An opt-out word with the channel, the purpose, a law, "date" or "flag" around it (review 22 #5: "Marketing
+# opt-out", "Email opt-out date", "Do Not Email Flag", Brevo's "Email Blacklisted", "Newsletter abgemeldet",
+# "Widerruf der Einwilligung", "Werbewiderspruch", the GDPR's objection to advertising, and "Date de
+# désinscription" were columns of the list's own, and the journalists they marked were mailed). Not "Unsubscribe
+# link" nor "Opt-out reason", whose other word is none of these.
+_OPT_OUT_WORD = "|".join(
+    sorted(
+        (
+            *OPT_OUT_HEADERS,
+            *("blacklisted", "blocklisted", "emailblacklisted", "abmeldung", "widerruf", "widerspruch", "werbewiderspruch"),
+            *("sperrvermerk", "desinscription", "desinscrit", "desinscrite", "desabonnement", "disiscrizione", "descadastro"),
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_OPT_OUT_QUALIFIER = (
+    r"(?:gdpr|dsgvo|rgpd|lgpd|email|emails|mail|marketing|newsletter|newsletters|mailing|press|presse|werbe|werbung|flag"
+    r"|date|datum|fecha|data|on|at|am|le|el|il|em|seit|since|de|du|der|des|della|di|da|do|to|for|pour|fur|zur|zum"
+    r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento)"
+)
+_OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
+
+
 def is_opt_in_header(header: str) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
-    return key in OPT_IN_HEADERS or (key not in OPT_OUT_HEADERS and _CONSENT_HEADER.fullmatch(key) is not None)
+    return key in OPT_IN_HEADERS or (not is_opt_out_header(header) and _CONSENT_HEADER.fullmatch(key) is not None)
 
 
 def is_opt_out_header(header: str) -> bool:
@@ -332,7 +356,7 @@ def is_opt_out_header(header: str) -> bool:
     the list's own, and the journalists its Y marked were mailed)."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
-    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail"))
+    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail")) or _OPT_OUT_HEADER.fullmatch(key) is not None
 
 
 def header_key(header: str) -> str:
