@@ -240,7 +240,7 @@ OPT_OUT_HEADINGS = [
 @pytest.mark.parametrize("heading", OPT_OUT_HEADINGS)
 def test_an_opt_out_column_under_another_heading_keeps_its_journalists_out(tmp_path: Path, heading: str) -> None:
     """A list marks who unsubscribed, or took consent back, in a column headed as its CRM or its
-    colleague did: "Marketing opt-out", "Email opt-out date", "Do Not Email Flag", Brevo's
+    colleague did: "Marketing opt-out", "Email opt-out date", "Do Not Email Flag",
     "Email Blacklisted", "Newsletter abgemeldet", "Widerruf der Einwilligung", "Werbewiderspruch"
     (the GDPR's objection to advertising), "Date de désinscription". Only exact headings were read
     as opting out: these were columns of the list's own, and the journalists they marked were
@@ -264,4 +264,44 @@ def test_a_column_that_only_shares_an_opt_out_word_is_the_lists_own(tmp_path: Pa
         f"Email,{heading}\nana@daily.example,https://x.example/u?a\nben@gazette.example,x\n", encoding="utf-8"
     )
     checked = mailer("lists", "check", "list.csv")
+    assert "recipients:  2\n" in checked.output, checked.output
+
+
+# -- 6. A column naming the refusal ("Do not send", "No consent", "Keine Einwilligung") was the list's own --
+
+REFUSAL_HEADINGS = [
+    "Do not send",
+    "Don't send",
+    "No email",
+    "No emails",
+    "No mailing",
+    "DNC",
+    "No consent",
+    "Consent refused",
+    "Consent declined",
+    "Keine Einwilligung",
+    "Einwilligung verweigert",
+    "Sans consentement",
+    "Consentement refusé",
+    "Sin consentimiento",
+    "Nessun consenso",
+    "Sem consentimento",
+    "Opt-out: Press Releases",
+    "Unsubscribed from Press",
+]
+
+
+@pytest.mark.parametrize("heading", REFUSAL_HEADINGS)
+def test_a_column_naming_the_refusal_keeps_its_journalists_out(tmp_path: Path, heading: str) -> None:
+    """A colleague marks with an x the journalists who must not be mailed, in a column headed as
+    she says it: "Do not send", "No email", "DNC", "No consent", "Consent refused", "Keine
+    Einwilligung", "Sans consentement", or per subscription, "Opt-out: Press Releases",
+    "Unsubscribed from Press". Each was a column of the list's own, and the journalists it marked
+    were mailed. They are opt-out columns: any cell but an empty one or a no there keeps its row out."""
+    (tmp_path / "list.csv").write_text(
+        f"Email,Name,{heading}\nana@daily.example,Ana,\nben@gazette.example,Ben,x\ncleo@radio.example,Cleo,no\n", encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "list.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: opted out of email ("{heading}": x)' in checked.output, checked.output
     assert "recipients:  2\n" in checked.output, checked.output

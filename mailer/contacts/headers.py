@@ -200,6 +200,16 @@ OPT_OUT_HEADERS = (
     # Microsoft Dynamics 365's contact export: "Allow" or "Do Not Allow" (review 20c #8: the column
     # was the list's own, and the journalist it marked was mailed).
     *("donotallowbulkemails", "donotallowemails", "donotallowbulkemail", "donotallowemail"),
+    # A column naming the refusal, as a colleague heads the x she marks it with (review 22 #6: "Do not send",
+    # "No email", "DNC", "No consent", "Consent refused", "Keine Einwilligung", "Sans consentement" were columns
+    # of the list's own, and the journalists they marked were mailed).
+    *("donotsend", "dontsend", "noemail", "noemails", "nomail", "nomails", "nomailing", "dnc", "dne", "donotmailing"),
+    *("noconsent", "consentrefused", "consentdeclined", "consentdenied", "refusedconsent", "declinedconsent"),
+    *("keineeinwilligung", "einwilligungverweigert", "einwilligungabgelehnt", "nichteingewilligt", "keinewerbung"),
+    *("sansconsentement", "consentementrefuse", "consentementrefusee", "refusduconsentement", "pasdeconsentement"),
+    *("sinconsentimiento", "consentimientodenegado", "consentimientorechazado", "noconsiente"),
+    *("nessunconsenso", "consensonegato", "consensorifiutato", "senzaconsenso"),
+    *("semconsentimento", "consentimentorecusado", "consentimentonegado"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
@@ -320,7 +330,7 @@ _CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CON
 
 
 # An opt-out word with the channel, the purpose, a law, "date" or "flag" around it (review 22 #5: "Marketing
-# opt-out", "Email opt-out date", "Do Not Email Flag", Brevo's "Email Blacklisted", "Newsletter abgemeldet",
+# opt-out", "Email opt-out date", "Do Not Email Flag", "Email Blacklisted", "Newsletter abgemeldet",
 # "Widerruf der Einwilligung", "Werbewiderspruch", the GDPR's objection to advertising, and "Date de
 # désinscription" were columns of the list's own, and the journalists they marked were mailed). Not "Unsubscribe
 # link" nor "Opt-out reason", whose other word is none of these.
@@ -356,7 +366,12 @@ def is_opt_out_header(header: str) -> bool:
     the list's own, and the journalists its Y marked were mailed)."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
-    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail")) or _OPT_OUT_HEADER.fullmatch(key) is not None
+    return (
+        key in OPT_OUT_HEADERS
+        or (":" in header and key.startswith(("optedoutofemail", "optout", "optedout", "unsubscribed")))
+        or key.startswith(("unsubscribedfrom", "optedoutof"))  # "Unsubscribed from Press" (review 22 #6)
+        or _OPT_OUT_HEADER.fullmatch(key) is not None
+    )
 
 
 def header_key(header: str) -> str:
