@@ -305,3 +305,46 @@ def test_a_column_naming_the_refusal_keeps_its_journalists_out(tmp_path: Path, h
     assert checked.exit_code == 0, checked.output
     assert f'row 3: ben@gazette.example: opted out of email ("{heading}": x)' in checked.output, checked.output
     assert "recipients:  2\n" in checked.output, checked.output
+
+
+# -- 7. A refusal on a row whose address is mistyped was lost: the journalist's other row was mailed ---
+
+
+def test_a_refusal_on_a_row_with_a_mistyped_address_keeps_the_journalist_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A journalist is on the list twice: her row from the health desk says yes, and the row a
+    colleague added when she withdrew her consent says no, its address typed with a full stop
+    after it ("dan@post.example."), in full-width letters, or beside her second address in one
+    cell. That row was rejected as an invalid address, its no with it, and the send mailed her at
+    her other row. The no holds for the address the row meant: her other row is not mailed,
+    and lists check says which row said so."""
+    beat = (
+        "Email,Name,Beat,Email consent\n"
+        "dan@post.example,Dan,Health,yes\n"
+        "dan@post.example.,Dan,Tech,no\n"
+        "eve@wire.example,Eve,Health,yes\n"
+        "eve@wire.example; eve@other.example,Eve,Tech,withdrawn\n"
+        "fay@mag.example,Fay,Health,yes\n"
+        "ｆａｙ@mag.example,Fay,Tech,no\n"
+        "gus@x.example,Gus,Health,yes\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "lists" / "dnc.csv").write_text("Email,Do Not Email\nHal <hal@y.example,x\n", encoding="utf-8")
+    (tmp_path / "lists" / "more.csv").write_text("Email,Name\nhal@y.example,Hal\n", encoding="utf-8")
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    for row, email, said in [(2, "dan@post.example", 3), (4, "eve@wire.example", 5), (6, "fay@mag.example", 7)]:
+        assert f"row {row}: {email}: gave no consent to email (row {said} says so)" in checked.output, checked.output
+    sent = mailer(
+        "send",
+        "releases/example.md",
+        "--list",
+        "lists/beat.csv",
+        "--list",
+        "lists/dnc.csv",
+        "--list",
+        "lists/more.csv",
+        "--yes",
+        "--no-test-ok",
+    )
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["gus@x.example"], sent.output

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -534,7 +535,7 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
-    opted_out = _opted_out(files, verdict, keys[codes])
+    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized)
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
         # A first row without consent (its opt-in cell empty) leaves its address to the next row of
@@ -596,11 +597,14 @@ def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) ->
     return details
 
 
-def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
+def _opted_out(
+    files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray, *, raw: pa.Array, normalized: pa.Array
+) -> dict[int, str]:
     """The rows (of every file, in order) whose address asked not to be mailed, each with why:
     its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
-    OPT_OUT_HEADERS) says so, or another row of the same address does. ``verdict`` is marked
-    _OPTED_OUT for them. Nothing is computed for lists without such a column."""
+    OPT_OUT_HEADERS) says so, or another row of the same address does, its address mistyped
+    (``raw``: the address cells; ``normalized``: each row's address, null where invalid). ``verdict``
+    is marked _OPTED_OUT for them. Nothing is computed for lists without such a column."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -649,11 +653,18 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     if not said:
         return unconsented
     own = np.array(sorted(said), dtype=np.int64)
-    own = own[addressed[own]]
-    if not len(own):
+    first_saying = {
+        int(key): int(row) for row, key in zip(own[addressed[own]][::-1].tolist(), keys[own[addressed[own]][::-1]].tolist(), strict=True)
+    }
+    # A row saying no whose address is mistyped ("dan@post.example.", full-width letters, two addresses in
+    # one cell) is rejected as invalid, but its no holds for the address it meant (review 22 #7: the
+    # journalist's other row was mailed).
+    for key, row in _meant(raw, normalized, keys, own[verdict[own] == _INVALID]).items():
+        if first_saying.get(key, row + 1) > row:
+            first_saying[key] = row
+    if not first_saying:
         return unconsented
-    every = np.flatnonzero(addressed & np.isin(keys, keys[own]))
-    first_saying = {int(key): int(row) for row, key in zip(own[::-1].tolist(), keys[own[::-1]].tolist(), strict=True)}
+    every = np.flatnonzero(addressed & np.isin(keys, np.array(list(first_saying), dtype=keys.dtype)))
     verdict[every] = _OPTED_OUT
     where = {number: file.path for number, file in enumerate(files)}
     bounds = np.cumsum([0, *(len(file.rows) for file in files)])
@@ -669,6 +680,34 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         told = NOT_CONSENTED_IN_LIST if said[other].startswith(NOT_CONSENTED_IN_LIST) else OPTED_OUT_IN_LIST
         opted_out[row] = f"{told} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
     return {**unconsented, **opted_out}
+
+
+def _meant(raw: pa.Array, normalized: pa.Array, keys: np.ndarray, rows: np.ndarray) -> dict[int, int]:
+    """The addresses the invalid ``rows``' cells meant, as the keys of the list's valid rows holding
+    them, each with the first of ``rows`` meaning it: every address-like part of the cell, its
+    full-width letters as typed in a CJK input method made plain, a full stop or "mailto:" around it left aside."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    meant: dict[str, int] = {}
+    for row, cell in zip(rows.tolist(), raw.take(pa.array(rows, type=pa.int64())).to_pylist(), strict=True):
+        for part in re.findall(r"[^\s<>;,:\"'()\[\]]+@[^\s<>;,:\"'()\[\]]+", unicodedata.normalize("NFKC", cell or "")):
+            meant.setdefault(part.strip(".").lower(), row)
+    if not meant:
+        return {}
+    judged = addresses.check(pa.array(list(meant), type=pa.large_string()))
+    named = {address.lower(): row for address, row in zip(judged.normalized.to_pylist(), meant.values(), strict=True) if address}
+    if not named:
+        return {}
+    at = pc.index_in(pc.utf8_lower(normalized.cast(pa.large_string())), value_set=pa.array(list(named), type=pa.large_string()))
+    holding = np.flatnonzero(np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=bool))
+    rows_of = list(named.values())
+    found: dict[int, int] = {}
+    for key, index in zip(keys[holding].tolist(), at.take(pa.array(holding)).to_pylist(), strict=True):
+        if key >= 0:
+            found[int(key)] = min(found.get(int(key), rows_of[index]), rows_of[index])
+    return found
 
 
 def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:
