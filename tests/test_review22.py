@@ -348,3 +348,25 @@ def test_a_refusal_on_a_row_with_a_mistyped_address_keeps_the_journalist_out(tmp
     )
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["gus@x.example"], sent.output
+
+
+# -- 8. --override-suppression of a journalist the list's own column keeps out said "not suppressed" ----
+
+
+def test_override_of_an_address_the_list_itself_keeps_out_says_which_row_does(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A press officer sends with `--override-suppression ana@daily.example`, sure Ana wants the
+    release. The send warned "that address is not suppressed" and then skipped her all the same:
+    her row's "Email consent" says withdrawn. The override still does not overrule the list (her
+    no is hers), and the warning now says so: which file and row keep her out, and what to change."""
+    beat = "Email,Name,Email consent\nana@daily.example,Ana,withdrawn\ncleo@radio.example,Cleo,yes\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    sent = mailer(*SEND, "--override-suppression", "ana@daily.example")
+    assert sent.exit_code == 0, sent.output
+    words = " ".join(sent.output.split())
+    assert (
+        "--override-suppression ana@daily.example: that address is not suppressed, but lists/beat.csv row 2 keeps it out: "
+        'gave no consent to email ("Email consent": withdrawn). An override does not overrule a list: if the journalist '
+        "gave consent, change that cell." in words
+    ), words
+    assert "that address is not suppressed." not in words, words
+    assert mailed(standin) == ["cleo@radio.example"], sent.output
