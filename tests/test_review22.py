@@ -257,9 +257,9 @@ def test_an_opt_out_column_under_another_heading_keeps_its_journalists_out(tmp_p
     assert "recipients:  1\n" in checked.output, checked.output
 
 
-@pytest.mark.parametrize("heading", ["Unsubscribe link", "Opt-out reason", "Consent date", "Unsubscribe"])
+@pytest.mark.parametrize("heading", ["Unsubscribe link", "Unsubscribe URL", "Consent date", "Unsubscribe"])
 def test_a_column_that_only_shares_an_opt_out_word_is_the_lists_own(tmp_path: Path, heading: str) -> None:
-    """A link, a reason or a date of consent every journalist has is no opt-out: all are mailed."""
+    """A link or a date of consent every journalist has is no opt-out: all are mailed."""
     (tmp_path / "list.csv").write_text(
         f"Email,{heading}\nana@daily.example,https://x.example/u?a\nben@gazette.example,x\n", encoding="utf-8"
     )
@@ -370,3 +370,43 @@ def test_override_of_an_address_the_list_itself_keeps_out_says_which_row_does(tm
     ), words
     assert "that address is not suppressed." not in words, words
     assert mailed(standin) == ["cleo@radio.example"], sent.output
+
+
+# -- 9. A column giving why a journalist unsubscribed ("Unsubscribe reason") was the list's own -------
+
+REASON_HEADINGS = [
+    "Unsubscribe reason",
+    "Opt-out reason",
+    "Reason for unsubscribing",
+    "Abmeldegrund",
+    "Motif de désabonnement",
+    "Motivo de baja",
+]
+
+
+@pytest.mark.parametrize("heading", REASON_HEADINGS)
+def test_a_reason_for_unsubscribing_keeps_that_journalist_out(tmp_path: Path, heading: str) -> None:
+    """A colleague keeps the list and, when a journalist asks to be left alone, writes why in an
+    "Unsubscribe reason" (or "Opt-out reason", "Abmeldegrund", "Motif de désabonnement") column:
+    "too many emails", "left the paper". The column was the list's own and those journalists
+    were mailed. A reason there is an opt-out: only the rows with nothing (or a no) in it are mailed."""
+    (tmp_path / "list.csv").write_text(
+        f"Email,Name,{heading}\nana@daily.example,Ana,\nben@gazette.example,Ben,too many emails\n", encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "list.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: opted out of email ("{heading}": too many emails)' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output
+
+
+def test_a_file_of_unsubscribes_with_some_reasons_blank_is_imported_whole(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The old tool's export of its unsubscribes gives a reason for some: `suppressions import`
+    takes every address of it, not only those with a reason (a reason column is not a mark)."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "unsubscribes.csv").write_text(
+        "Email,Unsubscribe reason\nana@daily.example,too many emails\nben@gazette.example,\n", encoding="utf-8"
+    )
+    imported = mailer("suppressions", "import", "unsubscribes.csv", "--reason", "the old tool's unsubscribes")
+    assert imported.exit_code == 0, imported.output
+    listed = mailer("suppressions", "list").output
+    assert "ana@daily.example" in listed and "ben@gazette.example" in listed, listed

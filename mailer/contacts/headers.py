@@ -211,6 +211,16 @@ OPT_OUT_HEADERS = (
     *("nessunconsenso", "consensonegato", "consensorifiutato", "senzaconsenso"),
     *("semconsentimento", "consentimentorecusado", "consentimentonegado"),
 )
+# Why a journalist unsubscribed, written only for those who did (review 22 #9: "Unsubscribe reason",
+# "Abmeldegrund", "Motif de désabonnement" were columns of the list's own, and they were mailed): a reason
+# there opts the journalist out. Not a sign of who opted out in a file of unsubscribes, whose reasons may
+# be blank (Mailchimp's UNSUB_REASON): `suppressions import` takes such a file whole.
+OPT_OUT_REASONS = (
+    *("unsubscribereason", "unsubscribedreason", "unsubreason", "optoutreason", "reasonforunsubscribing", "reasonforoptingout"),
+    *("unsubscriptionreason", "abmeldegrund", "grundderabmeldung", "motifdedesabonnement", "motifdudesabonnement"),
+    *("raisondudesabonnement", "motifdedesinscription", "motivodebaja", "motivodeladebaja", "motivodisiscrizione"),
+    *("motivodadisiscrizione", "motivododescadastro"),
+)
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
     "allow",  # Dynamics 365's "Do not allow Emails": Allow / Do Not Allow (review 20c #8)
@@ -360,11 +370,14 @@ def is_opt_in_header(header: str) -> bool:
     return key in OPT_IN_HEADERS or (not is_opt_out_header(header) and _CONSENT_HEADER.fullmatch(key) is not None)
 
 
-def is_opt_out_header(header: str) -> bool:
+def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
-    the list's own, and the journalists its Y marked were mailed)."""
+    the list's own, and the journalists its Y marked were mailed); with ``reasons``, a reason for
+    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``)."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    if key in OPT_OUT_REASONS:
+        return reasons
     # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
     return (
         key in OPT_OUT_HEADERS
