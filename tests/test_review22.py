@@ -410,3 +410,25 @@ def test_a_file_of_unsubscribes_with_some_reasons_blank_is_imported_whole(tmp_pa
     assert imported.exit_code == 0, imported.output
     listed = mailer("suppressions", "list").output
     assert "ana@daily.example" in listed and "ben@gazette.example" in listed, listed
+
+
+# -- 10. A letter O among a consent column's 1s and 0s was read as oui ---------------------------------
+
+
+def test_a_letter_o_among_ones_and_zeros_is_no_consent(tmp_path: Path) -> None:
+    """A consent column of 1 (consent) and 0 (none) typed by hand from paper forms holds an "O",
+    the letter for the zero. It was read as the French "O" (oui) and that journalist mailed. Among
+    1s and 0s (or I and O, in and out) the letter O is no consent; in a column of O and N (oui,
+    non), as a French form has them, it is still yes."""
+    (tmp_path / "digits.csv").write_text(
+        "Email,Opt-in\nana@daily.example,1\nben@gazette.example,O\ncleo@radio.example,0\n", encoding="utf-8"
+    )
+    (tmp_path / "in-out.csv").write_text("Email,Opt-in\ndan@post.example,I\neve@wire.example,O\n", encoding="utf-8")
+    (tmp_path / "oui-non.csv").write_text("Email;Consentement\nfay@mag.example;O\ngus@x.example;N\n", encoding="utf-8")
+    checked = mailer("lists", "check", "digits.csv")
+    assert 'row 3: ben@gazette.example: gave no consent to email ("Opt-in": O)' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output
+    checked = mailer("lists", "check", "in-out.csv")
+    assert 'row 3: eve@wire.example: gave no consent to email ("Opt-in": O)' in checked.output, checked.output
+    checked = mailer("lists", "check", "oui-non.csv")
+    assert "recipients:  1\n" in checked.output and "fay@mag.example" not in checked.output, checked.output

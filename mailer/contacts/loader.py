@@ -628,9 +628,12 @@ def _opted_out(
             if is_opt_in_header(file.headers[at]):
                 # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
                 said_as = pc.replace_substring_regex(said_as, r"^0*1(?:[.,]0+)?$", "1")
-                given = pc.or_(
-                    pc.is_in(said_as, value_set=pa.array(SAYS_YES, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE)
-                )
+                yes: tuple[str, ...] = SAYS_YES
+                # The letter O is "oui" among O and N, but a zero mistyped among 1s and 0s, or "out"
+                # beside I (review 22 #10: it was consent): there it is no consent.
+                if pc.any(pc.is_in(said_as, value_set=pa.array(["0", "1", "i"], type=cells.type))).as_py():
+                    yes = tuple(word for word in SAYS_YES if word != "o")
+                given = pc.or_(pc.is_in(said_as, value_set=pa.array(yes, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE))
                 opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
