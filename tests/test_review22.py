@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, mailed, mailer, office
+from office_cli import SEND, campaign_of, mailed, mailer, office, release_named
 
 # -- 1. A date of consent with a withdrawal after it ("2024-05-01 withdrawn") was consent ------------
 
@@ -432,3 +432,40 @@ def test_a_letter_o_among_ones_and_zeros_is_no_consent(tmp_path: Path) -> None:
     assert 'row 3: eve@wire.example: gave no consent to email ("Opt-in": O)' in checked.output, checked.output
     checked = mailer("lists", "check", "oui-non.csv")
     assert "recipients:  1\n" in checked.output and "fay@mag.example" not in checked.output, checked.output
+
+
+# -- 11. A follow-up mailed a journalist who had withdrawn consent in the list since the original ------
+
+
+def test_a_follow_up_leaves_out_who_withdrew_consent_in_the_list_since(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana and Ben gave consent and had the release. Ana then withdrew hers, and the press officer
+    wrote "withdrawn" in her row of lists/beat.csv, the list the release went out from. The
+    follow-up to those who did not open went to Ana all the same (it reads the journalists from
+    the log, not the list); with `--list lists/beat.csv` she was left out as "not on the lists".
+    A follow-up reads the lists its original went out from (and those given with --list): a
+    journalist they keep out now is left out, counted as "without consent" (or "opted out"); when
+    those lists are not found, the plan says so."""
+    beat = "Email,Name,Email consent\nana@daily.example,Ana,yes\nben@gazette.example,Ben,yes\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    original = campaign_of(mailer(*SEND))
+    release_named(tmp_path, "reminder")
+    withdrawn = beat.replace("Ana,yes", "Ana,withdrawn")
+    (tmp_path / "lists" / "beat.csv").write_text(withdrawn, encoding="utf-8")
+    follow = ("send", "releases/reminder.md", "--follow-up", original, "--who", "not-opened", "--no-test-ok")
+    for extra in ((), ("--list", "lists/beat.csv")):
+        planned = mailer(*follow, "--dry-run", *extra)
+        assert planned.exit_code == 0, planned.output
+        assert f"Follow-up:  1 of 2 journalists of {original} (not opened): 1 without consent\n" in planned.output, planned.output
+    (tmp_path / "lists" / "moved.csv").write_text(withdrawn + "cleo@radio.example,Cleo,yes\n", encoding="utf-8")
+    (tmp_path / "lists" / "beat.csv").unlink()
+    planned = mailer(*follow, "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    words = " ".join(planned.output.split())
+    assert (
+        f"{original} went out from lists/beat.csv, which is not here: a journalist who has since opted out or withdrawn consent "
+        "in it is not known to this follow-up. Name the list as it is now with --list (or run the follow-up in the folder the "
+        "original was sent from)." in words
+    ), words
+    sent = mailer(*follow, "--yes", "--list", "lists/moved.csv")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin)[2:] == ["ben@gazette.example"], sent.output
