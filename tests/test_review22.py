@@ -472,3 +472,29 @@ def test_a_follow_up_leaves_out_who_withdrew_consent_in_the_list_since(tmp_path:
     sent = mailer(*follow, "--yes", "--list", "lists/moved.csv")
     assert sent.exit_code == 0, sent.output
     assert mailed(standin)[2:] == ["ben@gazette.example"], sent.output
+
+
+# -- 12. A consent column giving when consent ends ("Consent (valid until)") read a past date as consent --
+
+UNTIL_HEADINGS = ["Consent (valid until)", "Consent until", "Consent expires", "Einwilligung gültig bis", "Einwilligung (bis)"]
+UNTIL_HEADINGS += ["Consentement jusqu'au", "Consentimiento hasta", "Consenso fino al", "Consent expiry date"]
+
+
+@pytest.mark.parametrize("heading", UNTIL_HEADINGS)
+def test_a_consent_column_giving_its_end_mails_only_consent_still_running(tmp_path: Path, heading: str) -> None:
+    """A GDPR list records how long each journalist's consent runs: "Consent (valid until)",
+    "Einwilligung gültig bis", "Consent expires". Under "Consent (valid until)" the note in
+    brackets was left aside, and every date read as the day consent was given: journalists whose
+    consent ran out in 2023 were mailed; under "Consent until" the column was the list's own, and
+    everyone was. Such a column is read as the day consent ends: only a day still to come is
+    consent; a day past, or one that could be read two ways (05/06/2099), is not, and is named."""
+    cells = ["31.12.2023", "2099-12-31", "31/12/2099", "12/31/2099", "1 May 2099", "05/06/2099", "yes", "2023-06-30", ""]
+    (tmp_path / "gdpr.csv").write_text(
+        f'Email,"{heading}"\n' + "".join(f"j{at}@paper.example,{cell}\n" for at, cell in enumerate(cells)), encoding="utf-8"
+    )
+    checked = mailer("lists", "check", "gdpr.csv", "--json")
+    assert checked.exit_code == 0, checked.output
+    said = json.loads(checked.output)
+    rejected = {row["email"] for row in said["rejected"]}
+    assert rejected == {f"j{at}@paper.example" for at in (0, 5, 6, 7, 8)}, said["rejected"]
+    assert "the day consent ends" in said["files"][0]["consent_columns"][0]["note"], said["files"][0]

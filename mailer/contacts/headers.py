@@ -11,6 +11,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date
 
 # Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
 # "emailaddress", "Prénom" -> "prenom"): English, French, German, Spanish, Italian, Portuguese.
@@ -365,9 +366,83 @@ _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{
 
 def is_opt_in_header(header: str) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
-    "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside."""
+    "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
+    column giving the day consent ends (``is_consent_until_header``)."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
-    return key in OPT_IN_HEADERS or (not is_opt_out_header(header) and _CONSENT_HEADER.fullmatch(key) is not None)
+    if key in OPT_IN_HEADERS or is_consent_until_header(header):
+        return True
+    return not is_opt_out_header(header) and _CONSENT_HEADER.fullmatch(key) is not None
+
+
+# The day consent ends, said after the consent word or in a note in brackets (review 22 #12: "Consent (valid
+# until)" read a date that had passed as the day consent was given, and "Consent until", "Einwilligung gültig
+# bis" were columns of the list's own: journalists whose consent had run out were mailed).
+_UNTIL = (
+    r"(?:valid|gultig|valida|valido|validade)?(?:until|till|bis|expires|expire|expiry|expiration|ends|endet|ablauf"
+    r"|jusquau|jusqua|jusqu|hasta|vence|vencimiento|caduca|caducidad|finoal|finoa|fino|scadenza|scade|ate|expira)"
+    r"(?:date|datum|fecha|data|am|le|el|il|em|on)?"
+)
+_UNTIL_NOTE = re.compile(_UNTIL)
+_CONSENT_UNTIL_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*{_UNTIL}")
+
+
+def is_consent_until_header(header: str) -> bool:
+    """Whether a header heads a column giving the day consent ends: "Consent until", "Consent expires",
+    "Einwilligung gültig bis", or a consent heading with such a note in brackets, "Consent (valid until)"."""
+    if _CONSENT_UNTIL_HEADER.fullmatch(header_key(header)):
+        return True
+    notes = re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header)
+    if not notes:
+        return False
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    consent = key in OPT_IN_HEADERS or _CONSENT_HEADER.fullmatch(key) is not None
+    return consent and any(_UNTIL_NOTE.fullmatch(header_key(a or b)) for a, b in notes)
+
+
+_MONTH_NUMBERS = {
+    **dict.fromkeys(("jan", "gen", "ene", "jän"), 1),
+    **dict.fromkeys(("feb", "fév", "fev"), 2),
+    **dict.fromkeys(("mar", "mär", "mrz"), 3),
+    **dict.fromkeys(("apr", "avr", "abr"), 4),
+    **dict.fromkeys(("may", "mai", "mag"), 5),
+    **dict.fromkeys(("jun", "giu"), 6),
+    **dict.fromkeys(("jul", "lug"), 7),
+    **dict.fromkeys(("aug", "aoû", "aou", "ago"), 8),
+    **dict.fromkeys(("sep", "set"), 9),
+    **dict.fromkeys(("oct", "okt", "ott", "out"), 10),
+    **dict.fromkeys(("nov",), 11),
+    **dict.fromkeys(("dec", "déc", "dez", "dic"), 12),
+}
+
+
+def consent_end(cell: str | None) -> date | None:
+    """The day a consent-until cell gives (lower-cased, as ``CONSENT_DATE`` reads it), or None: not a date,
+    or one that could be read two ways ("05/06/2099": 5 June or 6 May), as only a day-first date has dots."""
+    if not cell or not re.fullmatch(CONSENT_DATE, cell):
+        return None
+    figures = re.match(r"(\d{1,4})([-./])(\d{1,2})[-./](\d{1,4})", cell)
+    try:
+        if figures:
+            first, mark, second, third = int(figures[1]), figures[2], int(figures[3]), int(figures[4])
+            if len(figures[1]) == 4:
+                return date(first, second, third)
+            year = third + (2000 if third < 90 else 1900 if third < 100 else 0)
+            if mark == "." or first > 12 or first == second:
+                return date(year, second, first)
+            return date(year, first, second) if second > 12 else None
+        words = re.search(r"(\d{1,2})(?:st|nd|rd|th|er|\.)?[ -](?:de )?([^\W\d_]+)\.?[ -](?:de )?(\d{2,4})", cell)
+        if words:
+            day, month, year = int(words[1]), words[2], int(words[3])
+        else:
+            words = re.search(r"([^\W\d_]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})", cell)
+            if not words:
+                return None
+            month, day, year = words[1], int(words[2]), int(words[3])
+        number = 6 if month.startswith("juin") else 7 if month.startswith("juil") else _MONTH_NUMBERS.get(month[:3])
+        year += 2000 if year < 90 else 1900 if year < 100 else 0
+        return date(year, number, day) if number else None
+    except ValueError:  # 31 April
+        return None
 
 
 def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:

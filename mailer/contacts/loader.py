@@ -21,13 +21,22 @@ import shlex
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer import mailbox
 from mailer.contacts import addresses, ahead, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import CONSENT_DATE, NOT_OPTED_OUT, SAYS_YES, is_opt_in_header, is_opt_out_header
+from mailer.contacts.headers import (
+    CONSENT_DATE,
+    NOT_OPTED_OUT,
+    SAYS_YES,
+    consent_end,
+    is_consent_until_header,
+    is_opt_in_header,
+    is_opt_out_header,
+)
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -625,7 +634,13 @@ def _opted_out(
             # a web page or a CRM) says nothing either (review 18w #3: it opted the journalist out).
             said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
-            if is_opt_in_header(file.headers[at]):
+            if is_consent_until_header(file.headers[at]):
+                # The day consent ends: only a day still to come is consent (review 22 #12), each distinct cell read once.
+                distinct = pc.unique(said_as)
+                today = date.today()
+                running = pa.array([(end := consent_end(cell)) is not None and end >= today for cell in distinct.to_pylist()])
+                opted = pc.invert(pc.fill_null(pc.take(running, pc.index_in(said_as, value_set=distinct)), False))
+            elif is_opt_in_header(file.headers[at]):
                 # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
                 said_as = pc.replace_substring_regex(said_as, r"^0*1(?:[.,]0+)?$", "1")
                 yes: tuple[str, ...] = SAYS_YES
