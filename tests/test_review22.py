@@ -498,3 +498,31 @@ def test_a_consent_column_giving_its_end_mails_only_consent_still_running(tmp_pa
     rejected = {row["email"] for row in said["rejected"]}
     assert rejected == {f"j{at}@paper.example" for at in (0, 5, 6, 7, 8)}, said["rejected"]
     assert "the day consent ends" in said["files"][0]["consent_columns"][0]["note"], said["files"][0]
+
+
+# -- 13. A consent column naming what it is for ("Consent to receive press releases") was the list's own --
+
+PURPOSE_HEADINGS = [
+    "Opted in to press releases",
+    "Consent to receive press releases",
+    "Consent to receive emails",
+    "Consent: Press releases",
+    "Einwilligung Presseverteiler",
+    "Consentement à recevoir nos communiqués",
+    "Consentimiento para recibir comunicados",
+    "Consenso a ricevere comunicati stampa",
+    "Consentimento para receber comunicados",
+]
+
+
+@pytest.mark.parametrize("heading", PURPOSE_HEADINGS)
+def test_a_consent_column_naming_its_purpose_keeps_its_refusals_out(tmp_path: Path, heading: str) -> None:
+    """A GDPR list names what each journalist agreed to: "Consent to receive press releases",
+    "Einwilligung Presseverteiler", "Consentement à recevoir nos communiqués". The heading was not
+    one read as consent: the column was the list's own, and the journalists it said no for were
+    mailed. A consent word with what it is for (receiving press releases, a press list) is consent."""
+    (tmp_path / "gdpr.csv").write_text(f'Email,Name,"{heading}"\nana@daily.example,Ana,yes\nben@gazette.example,Ben,no\n', encoding="utf-8")
+    checked = mailer("lists", "check", "gdpr.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: gave no consent to email ("{heading}": no)' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output

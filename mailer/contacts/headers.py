@@ -335,7 +335,11 @@ _CONSENT_WORD = (
 _CONSENT_QUALIFIER = (
     r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
     r"|press|presse|prensa|stampa|imprensa|werbe|werbung|werbliche|status|given|erteilt|gegeben|donne|otorgado|dato|dado"
-    r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt)"
+    r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt"
+    # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
+    r"|receive|receiving|recevoir|recibir|ricevere|receber|erhalten|our|nos|nuestros|nostri|nossos|unsere|releases|release"
+    r"|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato|pressemitteilungen|verteiler"
+    r"|presseverteiler|news|updates|mailings|emailing)"
 )
 _CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
 
