@@ -526,3 +526,29 @@ def test_a_consent_column_naming_its_purpose_keeps_its_refusals_out(tmp_path: Pa
     assert checked.exit_code == 0, checked.output
     assert f'row 3: ben@gazette.example: gave no consent to email ("{heading}": no)' in checked.output, checked.output
     assert "recipients:  1\n" in checked.output, checked.output
+
+
+# -- 14. An opt-out column naming what it is for ("Do not send press releases") was the list's own ------
+
+OPT_OUT_PURPOSES = [
+    "Do not send press releases",
+    "Do not email - press releases",
+    "Opt-out press releases",
+    "Opt out of press releases",
+    "No press releases",
+    "Keine Pressemitteilungen",
+    "Ne pas envoyer de communiqués",
+    "No enviar comunicados",
+]
+
+
+@pytest.mark.parametrize("heading", OPT_OUT_PURPOSES)
+def test_an_opt_out_column_naming_its_purpose_keeps_its_journalists_out(tmp_path: Path, heading: str) -> None:
+    """A colleague marks with an x who wants no press releases, under "Do not send press releases",
+    "No press releases", "Keine Pressemitteilungen", "Ne pas envoyer de communiqués": the column was
+    the list's own, and they were mailed. An opt-out heading with what it is for is an opt-out."""
+    (tmp_path / "list.csv").write_text(f'Email,Name,"{heading}"\nana@daily.example,Ana,\nben@gazette.example,Ben,x\n', encoding="utf-8")
+    checked = mailer("lists", "check", "list.csv")
+    assert checked.exit_code == 0, checked.output
+    assert f'row 3: ben@gazette.example: opted out of email ("{heading}": x)' in checked.output, checked.output
+    assert "recipients:  1\n" in checked.output, checked.output

@@ -363,7 +363,15 @@ _OPT_OUT_WORD = "|".join(
 _OPT_OUT_QUALIFIER = (
     r"(?:gdpr|dsgvo|rgpd|lgpd|email|emails|mail|marketing|newsletter|newsletters|mailing|press|presse|werbe|werbung|flag"
     r"|date|datum|fecha|data|on|at|am|le|el|il|em|seit|since|de|du|der|des|della|di|da|do|to|for|pour|fur|zur|zum"
-    r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento)"
+    r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento"
+    # What it is for (review 22 #14: "Do not send press releases", "Ne pas envoyer de communiqués")
+    r"|of|from|releases|release|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato"
+    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing)"
+)
+# "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
+_NO_PURPOSE = re.compile(
+    r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum)(?:press|presse)?"
+    r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails)"
 )
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
@@ -463,6 +471,7 @@ def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
         or (":" in header and key.startswith(("optedoutofemail", "optout", "optedout", "unsubscribed")))
         or key.startswith(("unsubscribedfrom", "optedoutof"))  # "Unsubscribed from Press" (review 22 #6)
         or _OPT_OUT_HEADER.fullmatch(key) is not None
+        or _NO_PURPOSE.fullmatch(key) is not None
     )
 
 
