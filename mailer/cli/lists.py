@@ -276,6 +276,13 @@ def _consent_columns(summary: ListSummary) -> list[str]:
 def _consent_note(header: str) -> str:
     """How the consent or opt-in column ``header`` is read, as `lists check` says it under the file
     and its --json gives it (``"consent_columns"``: session 21's leftover #3)."""
+    from mailer.contacts.headers import is_consent_until_header
+
+    if is_consent_until_header(header):  # review 22 #12
+        return (
+            f'"{header}" is read as the day consent ends: only a row whose cell gives a day still to come is mailed; '
+            "a day past, one that reads two ways (05/06/2027: write 2027-06-05), anything else or nothing is no consent."
+        )
     return (
         f'"{header}" is read as consent to email: only a row whose cell says yes (or gives '
         "the day consent was given) is mailed; an empty cell is no consent, and that row is not mailed."

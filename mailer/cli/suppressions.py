@@ -337,7 +337,8 @@ def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
 
     found = {}
     for summary in files:
-        headers = [header for header in summary.custom.values() if is_opt_out_header(header) or is_opt_in_header(header)]
+        # A reason for unsubscribing may be blank in a file of unsubscribes: such a file goes in whole (review 22 #9)
+        headers = [header for header in summary.custom.values() if is_opt_out_header(header, reasons=False) or is_opt_in_header(header)]
         if headers:
             found[summary.path] = headers
     return found

@@ -11,6 +11,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date
 
 # Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
 # "emailaddress", "Prénom" -> "prenom"): English, French, German, Spanish, Italian, Portuguese.
@@ -200,6 +201,26 @@ OPT_OUT_HEADERS = (
     # Microsoft Dynamics 365's contact export: "Allow" or "Do Not Allow" (review 20c #8: the column
     # was the list's own, and the journalist it marked was mailed).
     *("donotallowbulkemails", "donotallowemails", "donotallowbulkemail", "donotallowemail"),
+    # A column naming the refusal, as a colleague heads the x she marks it with (review 22 #6: "Do not send",
+    # "No email", "DNC", "No consent", "Consent refused", "Keine Einwilligung", "Sans consentement" were columns
+    # of the list's own, and the journalists they marked were mailed).
+    *("donotsend", "dontsend", "noemail", "noemails", "nomail", "nomails", "nomailing", "dnc", "dne", "donotmailing"),
+    *("noconsent", "consentrefused", "consentdeclined", "consentdenied", "refusedconsent", "declinedconsent"),
+    *("keineeinwilligung", "einwilligungverweigert", "einwilligungabgelehnt", "nichteingewilligt", "keinewerbung"),
+    *("sansconsentement", "consentementrefuse", "consentementrefusee", "refusduconsentement", "pasdeconsentement"),
+    *("sinconsentimiento", "consentimientodenegado", "consentimientorechazado", "noconsiente"),
+    *("nessunconsenso", "consensonegato", "consensorifiutato", "senzaconsenso"),
+    *("semconsentimento", "consentimentorecusado", "consentimentonegado"),
+)
+# Why a journalist unsubscribed, written only for those who did (review 22 #9: "Unsubscribe reason",
+# "Abmeldegrund", "Motif de désabonnement" were columns of the list's own, and they were mailed): a reason
+# there opts the journalist out. Not a sign of who opted out in a file of unsubscribes, whose reasons may
+# be blank (Mailchimp's UNSUB_REASON): `suppressions import` takes such a file whole.
+OPT_OUT_REASONS = (
+    *("unsubscribereason", "unsubscribedreason", "unsubreason", "optoutreason", "reasonforunsubscribing", "reasonforoptingout"),
+    *("unsubscriptionreason", "abmeldegrund", "grundderabmeldung", "motifdedesabonnement", "motifdudesabonnement"),
+    *("raisondudesabonnement", "motifdedesinscription", "motivodebaja", "motivodeladebaja", "motivodisiscrizione"),
+    *("motivodadisiscrizione", "motivododescadastro"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
@@ -261,34 +282,197 @@ SAYS_YES = (
 # A date in figures ("2024-05-01", "01/05/2024", "1.5.2024 10:00"), or in words as a spreadsheet's long date
 # format writes it in the six languages ("1 May 2024", "01-May-24", "1er mai 2024", "May 1, 2024",
 # "Wednesday, May 1, 2024"): review 20c #7, a consent column of such dates turned every journalist away.
-_MONTH = r"(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|aoû|aou|ago|sep|set|oct|okt|ott|out|nov|dec|déc|dez|dic|ene|gen)\pL*\.?"
+# The months' names and their abbreviations in the six languages, as a long date format writes them.
+_MONTH = (
+    r"(?:january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct"
+    r"|november|nov|december|dec|januar|jänner|jän|februar|feber|märz|mär|mrz|mai|juni|juli|oktober|okt|dezember|dez"
+    r"|janvier|janv|février|fevrier|févr|fevr|fév|fev|mars|avril|avr|juin|juillet|juil|août|aout|aoû|aou|septembre"
+    r"|octobre|novembre|décembre|decembre|déc|enero|ene|febrero|marzo|abril|abr|mayo|junio|julio|agosto|ago|septiembre"
+    r"|setiembre|set|octubre|noviembre|diciembre|dic|gennaio|gen|febbraio|aprile|maggio|mag|giugno|giu|luglio|lug"
+    r"|settembre|ottobre|ott|dicembre|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|out|dezembro)\.?"
+)
 # A weekday before the day, as Excel's long date writes it in each language ("Mittwoch, 1. Mai 2024",
-# "mercredi 1 mai 2024", "quarta-feira, 1 de maio de 2024", German's "Mi, 1. Mai 2024"), and a time after
-# it ("1. Mai 2024 10:00"): newcomer 21 #9, such dates were read as no consent.
+# "mercredi 1 mai 2024", "quarta-feira, 1 de maio de 2024", German's "Mi, 1. Mai 2024"): newcomer 21 #9,
+# such dates were read as no consent. Its name or abbreviation only (review 22 #2: any word starting like
+# one was taken for it, and "Disiscritto 1 maggio 2024", unsubscribed, "Vencido 1 de mayo de 2024",
+# expired, "Terminated 1 May 2024" were consent).
 _WEEKDAY = (
-    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|gio|ven|vie|sam|sáb|sab|dim|dom|die|mit|don|fre|son|seg|ter"
-    r"|qua|qui|sex|mo|di|mi|do|fr|sa|so)\pL*\.?(?:-feira)?,? )?"
+    r"(?:(?:monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun"
+    r"|montag|mo|dienstag|di|die|mittwoch|mi|mit|donnerstag|do|don|freitag|fr|fre|samstag|sonnabend|sa|sonntag|so|son"
+    r"|lundi|lun|mardi|mar|mercredi|mer|jeudi|jeu|vendredi|ven|samedi|sam|dimanche|dim|lunes|martes|miércoles|miercoles"
+    r"|mié|mie|jueves|jue|viernes|vie|sábado|sabado|sáb|sab|domingo|dom|lunedì|lunedi|martedì|martedi|mercoledì"
+    r"|mercoledi|giovedì|giovedi|gio|venerdì|venerdi|sabato|domenica|segunda-feira|segunda|seg|terça-feira|terca-feira"
+    r"|terça|terca|ter|quarta-feira|quarta|qua|quinta-feira|quinta|qui|sexta-feira|sexta|sex)\.?,? )?"
 )
-_TIME = r"(?:,? \d{1,2}[:.h]\d{2}.*)?"
+# A time, and nothing else, after the date (review 22 #1: "2024-05-01 withdrawn", "01.05.2024 - 31.12.2024",
+# "1 May 2024 10:00 withdrawn" were consent, as anything after a date was taken for its time): ISO's
+# "T10:00:00.000Z" or "+02:00", Excel's "10:00:00 AM", "10.00", "10h00", German's "10:00 Uhr", a zone's name.
+_ZONE = r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t))?"
+_TIME = rf"(?:(?:,? |t)\d{{1,2}}[:.h]\d{{2}}(?:[:.]\d{{2}}(?:[.,]\d{{1,9}})?)?(?: ?(?:am|pm|a\.m|p\.m|uhr|h))?{_ZONE})?"
+# A day of the calendar, from 1990 on (review 22 #3: a database's date it has not got, MySQL's "0000-00-00",
+# .NET's "1/1/0001", Excel's day zero "00.01.1900", the Unix epoch "1970-01-01", SAP's "31.12.9999", was
+# read as the day consent was given). A year of two digits is 1990 to 2069, as a spreadsheet reads it.
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:199\d|20\d\d)"
+_SHORT_YEAR = r"(?:199\d|20\d\d|[0-6]\d|9\d)"
 CONSENT_DATE = (
-    r"^(?:\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[ t].*)?"
-    rf"|{_WEEKDAY}\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?\d{{2,4}}{_TIME}"
-    rf"|{_WEEKDAY}{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}{_TIME})$"
+    rf"^(?:{_YEAR}[-./]{_MONTH_NUMBER}[-./]{_DAY}{_TIME}"
+    rf"|(?:{_DAY}[-./]{_MONTH_NUMBER}|{_MONTH_NUMBER}[-./]{_DAY})[-./]{_SHORT_YEAR}{_TIME}"
+    rf"|{_WEEKDAY}{_DAY}(?:st|nd|rd|th|er|\.)?[ -](?:de )?{_MONTH}[ -](?:de )?{_SHORT_YEAR}{_TIME}"
+    rf"|{_WEEKDAY}{_MONTH} {_DAY}(?:st|nd|rd|th)?,? {_YEAR}{_TIME})$"
 )
+
+
+# A consent or opt-in word with a law, the channel, the purpose or "status" around it (review 22 #4: "GDPR consent",
+# "Consent status", "Marketing opt-in", Shopify's "Accepts Email Marketing", "DSGVO Einwilligung", "Consentement
+# RGPD", "Consenso privacy" were columns of the list's own, and the journalists they said no for were mailed). Not
+# "Consent date" nor "Consent withdrawn" (an opt-out: OPT_OUT_HEADERS), whose other word is none of these.
+_CONSENT_WORD = (
+    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|consentimiento|consenso|consentimento"
+    r"|optin|optedin|doubleoptin|acceptsemailmarketing|acceptsmarketing)"
+)
+_CONSENT_QUALIFIER = (
+    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
+    r"|press|presse|prensa|stampa|imprensa|werbe|werbung|werbliche|status|given|erteilt|gegeben|donne|otorgado|dato|dado"
+    r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt"
+    # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
+    r"|receive|receiving|recevoir|recibir|ricevere|receber|erhalten|our|nos|nuestros|nostri|nossos|unsere|releases|release"
+    r"|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato|pressemitteilungen|verteiler"
+    r"|presseverteiler|news|updates|mailings|emailing)"
+)
+_CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
+
+
+# An opt-out word with the channel, the purpose, a law, "date" or "flag" around it (review 22 #5: "Marketing
+# opt-out", "Email opt-out date", "Do Not Email Flag", "Email Blacklisted", "Newsletter abgemeldet",
+# "Widerruf der Einwilligung", "Werbewiderspruch", the GDPR's objection to advertising, and "Date de
+# désinscription" were columns of the list's own, and the journalists they marked were mailed). Not "Unsubscribe
+# link" nor "Opt-out reason", whose other word is none of these.
+_OPT_OUT_WORD = "|".join(
+    sorted(
+        (
+            *OPT_OUT_HEADERS,
+            *("blacklisted", "blocklisted", "emailblacklisted", "abmeldung", "widerruf", "widerspruch", "werbewiderspruch"),
+            *("sperrvermerk", "desinscription", "desinscrit", "desinscrite", "desabonnement", "disiscrizione", "descadastro"),
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_OPT_OUT_QUALIFIER = (
+    r"(?:gdpr|dsgvo|rgpd|lgpd|email|emails|mail|marketing|newsletter|newsletters|mailing|press|presse|werbe|werbung|flag"
+    r"|date|datum|fecha|data|on|at|am|le|el|il|em|seit|since|de|du|der|des|della|di|da|do|to|for|pour|fur|zur|zum"
+    r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento"
+    # What it is for (review 22 #14: "Do not send press releases", "Ne pas envoyer de communiqués")
+    r"|of|from|releases|release|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato"
+    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing)"
+)
+# "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
+_NO_PURPOSE = re.compile(
+    r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum)(?:press|presse)?"
+    r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails)"
+)
+_OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
 
 def is_opt_in_header(header: str) -> bool:
-    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``), a bracketed note after it left aside."""
-    return header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header)) in OPT_IN_HEADERS
+    """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
+    "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
+    column giving the day consent ends (``is_consent_until_header``)."""
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    if key in OPT_IN_HEADERS or is_consent_until_header(header):
+        return True
+    return not is_opt_out_header(header) and _CONSENT_HEADER.fullmatch(key) is not None
 
 
-def is_opt_out_header(header: str) -> bool:
+# The day consent ends, said after the consent word or in a note in brackets (review 22 #12: "Consent (valid
+# until)" read a date that had passed as the day consent was given, and "Consent until", "Einwilligung gültig
+# bis" were columns of the list's own: journalists whose consent had run out were mailed).
+_UNTIL = (
+    r"(?:valid|gultig|valida|valido|validade)?(?:until|till|bis|expires|expire|expiry|expiration|ends|endet|ablauf"
+    r"|jusquau|jusqua|jusqu|hasta|vence|vencimiento|caduca|caducidad|finoal|finoa|fino|scadenza|scade|ate|expira)"
+    r"(?:date|datum|fecha|data|am|le|el|il|em|on)?"
+)
+_UNTIL_NOTE = re.compile(_UNTIL)
+_CONSENT_UNTIL_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*{_UNTIL}")
+
+
+def is_consent_until_header(header: str) -> bool:
+    """Whether a header heads a column giving the day consent ends: "Consent until", "Consent expires",
+    "Einwilligung gültig bis", or a consent heading with such a note in brackets, "Consent (valid until)"."""
+    if _CONSENT_UNTIL_HEADER.fullmatch(header_key(header)):
+        return True
+    notes = re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header)
+    if not notes:
+        return False
+    key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    consent = key in OPT_IN_HEADERS or _CONSENT_HEADER.fullmatch(key) is not None
+    return consent and any(_UNTIL_NOTE.fullmatch(header_key(a or b)) for a, b in notes)
+
+
+_MONTH_NUMBERS = {
+    **dict.fromkeys(("jan", "gen", "ene", "jän"), 1),
+    **dict.fromkeys(("feb", "fév", "fev"), 2),
+    **dict.fromkeys(("mar", "mär", "mrz"), 3),
+    **dict.fromkeys(("apr", "avr", "abr"), 4),
+    **dict.fromkeys(("may", "mai", "mag"), 5),
+    **dict.fromkeys(("jun", "giu"), 6),
+    **dict.fromkeys(("jul", "lug"), 7),
+    **dict.fromkeys(("aug", "aoû", "aou", "ago"), 8),
+    **dict.fromkeys(("sep", "set"), 9),
+    **dict.fromkeys(("oct", "okt", "ott", "out"), 10),
+    **dict.fromkeys(("nov",), 11),
+    **dict.fromkeys(("dec", "déc", "dez", "dic"), 12),
+}
+
+
+def consent_end(cell: str | None) -> date | None:
+    """The day a consent-until cell gives (lower-cased, as ``CONSENT_DATE`` reads it), or None: not a date,
+    or one that could be read two ways ("05/06/2099": 5 June or 6 May), as only a day-first date has dots."""
+    if not cell or not re.fullmatch(CONSENT_DATE, cell):
+        return None
+    figures = re.match(r"(\d{1,4})([-./])(\d{1,2})[-./](\d{1,4})", cell)
+    try:
+        if figures:
+            first, mark, second, third = int(figures[1]), figures[2], int(figures[3]), int(figures[4])
+            if len(figures[1]) == 4:
+                return date(first, second, third)
+            year = third + (2000 if third < 90 else 1900 if third < 100 else 0)
+            if mark == "." or first > 12 or first == second:
+                return date(year, second, first)
+            return date(year, first, second) if second > 12 else None
+        words = re.search(r"(\d{1,2})(?:st|nd|rd|th|er|\.)?[ -](?:de )?([^\W\d_]+)\.?[ -](?:de )?(\d{2,4})", cell)
+        if words:
+            day, month, year = int(words[1]), words[2], int(words[3])
+        else:
+            words = re.search(r"([^\W\d_]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})", cell)
+            if not words:
+                return None
+            month, day, year = words[1], int(words[2]), int(words[3])
+        number = 6 if month.startswith("juin") else 7 if month.startswith("juil") else _MONTH_NUMBERS.get(month[:3])
+        year += 2000 if year < 90 else 1900 if year < 100 else 0
+        return date(year, number, day) if number else None
+    except ValueError:  # 31 April
+        return None
+
+
+def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
-    the list's own, and the journalists its Y marked were mailed)."""
+    the list's own, and the journalists its Y marked were mailed); with ``reasons``, a reason for
+    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``)."""
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
+    if key in OPT_OUT_REASONS:
+        return reasons
     # HubSpot's export heads each subscription type's opt-out "Opted out of email: Press Releases" (review 18z #9)
-    return key in OPT_OUT_HEADERS or (":" in header and key.startswith("optedoutofemail"))
+    return (
+        key in OPT_OUT_HEADERS
+        or (":" in header and key.startswith(("optedoutofemail", "optout", "optedout", "unsubscribed")))
+        or key.startswith(("unsubscribedfrom", "optedoutof"))  # "Unsubscribed from Press" (review 22 #6)
+        or _OPT_OUT_HEADER.fullmatch(key) is not None
+        or _NO_PURPOSE.fullmatch(key) is not None
+    )
 
 
 def header_key(header: str) -> str:

@@ -18,15 +18,25 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer import mailbox
 from mailer.contacts import addresses, ahead, cellbytes, listfile
 from mailer.contacts.filters import apply_filter, matching, parse_filter, suppress
-from mailer.contacts.headers import CONSENT_DATE, NOT_OPTED_OUT, SAYS_YES, is_opt_in_header, is_opt_out_header
+from mailer.contacts.headers import (
+    CONSENT_DATE,
+    NOT_OPTED_OUT,
+    SAYS_YES,
+    consent_end,
+    is_consent_until_header,
+    is_opt_in_header,
+    is_opt_out_header,
+)
 from mailer.contacts.listfile import ListFile
 from mailer.contacts.names import split_names
 from mailer.errors import ListError
@@ -534,7 +544,7 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
-    opted_out = _opted_out(files, verdict, keys[codes])
+    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized)
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
         # A first row without consent (its opt-in cell empty) leaves its address to the next row of
@@ -596,11 +606,14 @@ def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) ->
     return details
 
 
-def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray) -> dict[int, str]:
+def _opted_out(
+    files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray, *, raw: pa.Array, normalized: pa.Array
+) -> dict[int, str]:
     """The rows (of every file, in order) whose address asked not to be mailed, each with why:
     its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
-    OPT_OUT_HEADERS) says so, or another row of the same address does. ``verdict`` is marked
-    _OPTED_OUT for them. Nothing is computed for lists without such a column."""
+    OPT_OUT_HEADERS) says so, or another row of the same address does, its address mistyped
+    (``raw``: the address cells; ``normalized``: each row's address, null where invalid). ``verdict``
+    is marked _OPTED_OUT for them. Nothing is computed for lists without such a column."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -621,12 +634,21 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
             # a web page or a CRM) says nothing either (review 18w #3: it opted the journalist out).
             said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
-            if is_opt_in_header(file.headers[at]):
+            if is_consent_until_header(file.headers[at]):
+                # The day consent ends: only a day still to come is consent (review 22 #12), each distinct cell read once.
+                distinct = pc.unique(said_as)
+                today = date.today()
+                running = pa.array([(end := consent_end(cell)) is not None and end >= today for cell in distinct.to_pylist()])
+                opted = pc.invert(pc.fill_null(pc.take(running, pc.index_in(said_as, value_set=distinct)), False))
+            elif is_opt_in_header(file.headers[at]):
                 # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
                 said_as = pc.replace_substring_regex(said_as, r"^0*1(?:[.,]0+)?$", "1")
-                given = pc.or_(
-                    pc.is_in(said_as, value_set=pa.array(SAYS_YES, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE)
-                )
+                yes: tuple[str, ...] = SAYS_YES
+                # The letter O is "oui" among O and N, but a zero mistyped among 1s and 0s, or "out"
+                # beside I (review 22 #10: it was consent): there it is no consent.
+                if pc.any(pc.is_in(said_as, value_set=pa.array(["0", "1", "i"], type=cells.type))).as_py():
+                    yes = tuple(word for word in SAYS_YES if word != "o")
+                given = pc.or_(pc.is_in(said_as, value_set=pa.array(yes, type=cells.type)), pc.match_substring_regex(said_as, CONSENT_DATE))
                 opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
@@ -649,11 +671,18 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
     if not said:
         return unconsented
     own = np.array(sorted(said), dtype=np.int64)
-    own = own[addressed[own]]
-    if not len(own):
+    first_saying = {
+        int(key): int(row) for row, key in zip(own[addressed[own]][::-1].tolist(), keys[own[addressed[own]][::-1]].tolist(), strict=True)
+    }
+    # A row saying no whose address is mistyped ("dan@post.example.", full-width letters, two addresses in
+    # one cell) is rejected as invalid, but its no holds for the address it meant (review 22 #7: the
+    # journalist's other row was mailed).
+    for key, row in _meant(raw, normalized, keys, own[verdict[own] == _INVALID]).items():
+        if first_saying.get(key, row + 1) > row:
+            first_saying[key] = row
+    if not first_saying:
         return unconsented
-    every = np.flatnonzero(addressed & np.isin(keys, keys[own]))
-    first_saying = {int(key): int(row) for row, key in zip(own[::-1].tolist(), keys[own[::-1]].tolist(), strict=True)}
+    every = np.flatnonzero(addressed & np.isin(keys, np.array(list(first_saying), dtype=keys.dtype)))
     verdict[every] = _OPTED_OUT
     where = {number: file.path for number, file in enumerate(files)}
     bounds = np.cumsum([0, *(len(file.rows) for file in files)])
@@ -669,6 +698,34 @@ def _opted_out(files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np
         told = NOT_CONSENTED_IN_LIST if said[other].startswith(NOT_CONSENTED_IN_LIST) else OPTED_OUT_IN_LIST
         opted_out[row] = f"{told} ({'row' if same_file else where[number] + ' row'} {spreadsheet_row} says so)"
     return {**unconsented, **opted_out}
+
+
+def _meant(raw: pa.Array, normalized: pa.Array, keys: np.ndarray, rows: np.ndarray) -> dict[int, int]:
+    """The addresses the invalid ``rows``' cells meant, as the keys of the list's valid rows holding
+    them, each with the first of ``rows`` meaning it: every address-like part of the cell, its
+    full-width letters as typed in a CJK input method made plain, a full stop or "mailto:" around it left aside."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    meant: dict[str, int] = {}
+    for row, cell in zip(rows.tolist(), raw.take(pa.array(rows, type=pa.int64())).to_pylist(), strict=True):
+        for part in re.findall(r"[^\s<>;,:\"'()\[\]]+@[^\s<>;,:\"'()\[\]]+", unicodedata.normalize("NFKC", cell or "")):
+            meant.setdefault(part.strip(".").lower(), row)
+    if not meant:
+        return {}
+    judged = addresses.check(pa.array(list(meant), type=pa.large_string()))
+    named = {address.lower(): row for address, row in zip(judged.normalized.to_pylist(), meant.values(), strict=True) if address}
+    if not named:
+        return {}
+    at = pc.index_in(pc.utf8_lower(normalized.cast(pa.large_string())), value_set=pa.array(list(named), type=pa.large_string()))
+    holding = np.flatnonzero(np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=bool))
+    rows_of = list(named.values())
+    found: dict[int, int] = {}
+    for key, index in zip(keys[holding].tolist(), at.take(pa.array(holding)).to_pylist(), strict=True):
+        if key >= 0:
+            found[int(key)] = min(found.get(int(key), rows_of[index]), rows_of[index])
+    return found
 
 
 def _first_kept_wins(examined: _Examined, flt: Filter) -> _Examined:

@@ -7,9 +7,11 @@ original who is left out is counted once, under the first reason that applies, i
 1. erased (``mailer forget``), then not sent (SendGrid never accepted their message: failed,
    unknown, or not sent yet), then bounced (in the original: bounced, blocked or dropped);
 2. the ``--who`` choice ("opened" when following up those who did not open, ...);
-3. not on the ``--list`` files, when any are given (the follow-up goes to the journalists on both);
-4. bounced since: in any campaign created after the original;
-5. then, as in every send: ``--where`` / ``--tag`` (filtered), suppressed, already received.
+3. opted out, or without consent: the original's lists, or the ``--list`` files, keep them out now (a
+   "withdrawn" written in the list after the original went out);
+4. not on the ``--list`` files, when any are given (the follow-up goes to the journalists on both);
+5. bounced since: in any campaign created after the original;
+6. then, as in every send: ``--where`` / ``--tag`` (filtered), suppressed, already received.
 
 The recipients come as a ``ContactList`` whose fields are the original's snapshot, so the
 follow-up greets each journalist exactly as the original did.
@@ -56,20 +58,27 @@ def select(
     who: str,
     bounced_later: Collection[str] = (),
     on_lists: Collection[str] | None = None,
+    kept_out: Mapping[str, str] | None = None,
 ) -> Selection:
-    """Keep the journalists ``who`` names; ``bounced_later`` and ``on_lists`` are lower-cased addresses.
+    """Keep the journalists ``who`` names; ``bounced_later`` and ``on_lists`` are lower-cased addresses,
+    ``kept_out`` such addresses the lists keep out now, each with why ("opted out", "without consent").
 
     Raises KeyError for an unknown ``who`` (the command line offers only ``WHO``'s keys).
     """
     _, mismatch = WHO[who]
     later = set(bounced_later)
     wanted = None if on_lists is None else set(on_lists)
-    left = dict.fromkeys(("erased", "not sent", "bounced", mismatch, "not on the lists", "bounced since"), 0)  # in the order above
+    refused = kept_out or {}
+    left = dict.fromkeys(  # in the order above
+        ("erased", "not sent", "bounced", mismatch, "opted out", "without consent", "not on the lists", "bounced since"), 0
+    )
     kept: list[Contact] = []
     total = 0
     for j in journalists:
         total += 1
         reason = _reason(j, who, mismatch)
+        if reason is None and j.email_key in refused:  # review 22 #11: a "withdrawn" written since was mailed
+            reason = refused[j.email_key]
         if reason is None and wanted is not None and j.email_key not in wanted:
             reason = "not on the lists"
         if reason is None and j.email_key in later:

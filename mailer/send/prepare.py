@@ -25,7 +25,7 @@ from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
-from mailer.errors import ConfigError, ReleaseError, SendError, TemplateError
+from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
 from mailer.models import (
     CampaignStatus,
     Contact,
@@ -326,8 +326,14 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
+        kept_out, unread = _kept_out_now(original, list_paths)
         selection = follow_up.select(
-            follow_ups.journalists(connection, original.id), original=original.id, who=who, bounced_later=bounced_later, on_lists=on_lists
+            follow_ups.journalists(connection, original.id),
+            original=original.id,
+            who=who,
+            bounced_later=bounced_later,
+            on_lists=on_lists,
+            kept_out=kept_out,
         )
         contact_list = contacts.apply_filter(selection.contacts, contacts.parse_filter(where, tags))
         planned = _planned(
@@ -335,6 +341,8 @@ def prepare_follow_up(
         )
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     described, _ = follow_up.WHO[who]
+    if unread:
+        warnings.insert(0, _lists_not_here(original.id, unread))
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
@@ -687,6 +695,48 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     return (
         f"{counted(count, 'journalist')} {'is' if count == 1 else 'are'} skipped: they are waiting in {campaign_id}, a send of this same release "
         "that stopped before it mailed them."
+    )
+
+
+def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+    """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
+    out now, each with why ("opted out", "without consent"), and the original's list files not found:
+    a "withdrawn" written in the list after the original went out (review 22 #11: it was mailed)."""
+    from mailer.contacts.addresses import typed_key
+
+    given = {Path(path).resolve() for path in list_paths}
+    # The original's lists as it named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
+    named = [name for name in original.lists if Path(name).suffix]
+    here = [Path(name) for name in named if Path(name).is_file() and Path(name).resolve() not in given]
+    unread = [name for name in named if not Path(name).is_file()]
+    paths = [*list_paths, *here]
+    if not paths:
+        return {}, unread
+    try:
+        loaded = contacts.load(paths)
+    except ListError:  # an original list no longer usable as a list: said as not found
+        if not list_paths:
+            return {}, named
+        loaded = contacts.load(list_paths)
+        unread = named
+    mailed = {contact.email_key for contact in loaded.contacts}
+    kept_out: dict[str, str] = {}
+    for row in loaded.rejected:
+        if row.reason is RejectReason.SUPPRESSED:
+            key = typed_key(row.email)[0]
+            if key not in mailed:
+                kept_out.setdefault(key, "without consent" if row.without_consent else "opted out")
+    return kept_out, unread
+
+
+def _lists_not_here(original_id: str, unread: Sequence[str]) -> str:
+    """The warning for an original's lists a follow-up could not read."""
+    names = ", ".join(unread[:-1]) + f" and {unread[-1]}" if len(unread) > 1 else unread[0]
+    one = len(unread) == 1
+    return (
+        f"{original_id} went out from {names}, which {'is' if one else 'are'} not here: a journalist who has since opted out "
+        f"or withdrawn consent in {'it' if one else 'them'} is not known to this follow-up. Name the list as it is now with "
+        "--list (or run the follow-up in the folder the original was sent from)."
     )
 
 

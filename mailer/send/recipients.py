@@ -13,7 +13,7 @@ from dataclasses import replace
 from mailer import compose, contacts
 from mailer.config import Config
 from mailer.errors import ConfigError, SendError, TemplateError
-from mailer.models import FORGOTTEN_ADDRESS, TO_NAME, Contact, ContactList, Rendered, SuppressionReason, texts
+from mailer.models import FORGOTTEN_ADDRESS, TO_NAME, Contact, ContactList, RejectReason, Rendered, SuppressionReason, texts
 
 __all__ = ["staff", "staff_lists", "suppress", "test_recipients"]
 
@@ -37,7 +37,7 @@ def suppress(
                 hint=f"If they asked to be mailed again, first: mailer suppressions remove {address} --forgotten",
             )
         if remaining.pop(address.strip().lower(), None) is None:
-            warnings.append(f"--override-suppression {address}: that address is not suppressed.")
+            warnings.append(f"--override-suppression {address}: {_not_suppressed(contact_list, address)}")
         else:
             warnings.append(f"{address} is suppressed but will be mailed, as you asked.")
     suppressed = contacts.suppress(contact_list, remaining)
@@ -55,6 +55,24 @@ def suppress(
 
 
 _ROWS_NAMED = 5  # rows a warning names before "and N more"
+
+
+def _not_suppressed(contact_list: ContactList, address: str) -> str:
+    """Why an override names an address the log does not suppress: nothing, or the list's own opt-out or
+    consent column keeping it out (review 22 #8: "that address is not suppressed", and she was skipped)."""
+    key = contacts.addresses.typed_key(address)[0]
+    rows = [
+        row for row in contact_list.rejected if row.reason is RejectReason.SUPPRESSED and contacts.addresses.typed_key(row.email)[0] == key
+    ]
+    # The row whose own cell says so, before those it names ("(row 3 says so)")
+    kept_out = next((row for row in rows if not row.detail.endswith("says so)")), rows[0] if rows else None)
+    if kept_out is None:
+        return "that address is not suppressed."
+    change = "if the journalist gave consent" if kept_out.without_consent else "if the journalist asked to be mailed again"
+    return (
+        f"that address is not suppressed, but {kept_out.source} row {kept_out.row} keeps it out: {kept_out.detail}. "
+        f"An override does not overrule a list: {change}, change that cell."
+    )
 
 
 def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> tuple[ContactList, list[tuple[str, int]]]:
