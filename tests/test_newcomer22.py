@@ -1,0 +1,111 @@
+"""Newcomer 22: a two-person press office's day two from the README alone (a team log on
+PostgreSQL, an embargoed release scheduled, corrected, cancelled and rescheduled, test and live
+sends, events by the signed webhook and by file, reports for a spreadsheet, `mailer contact`).
+Each test is a finding, through the command line, and failed before its fix (session 22)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import campaign_of, mailed, mailer, office, said
+
+from mailer.cli import send as send_cli
+
+# -- 1. A colleague's stale copy of a corrected release: "earlier version" of the newer one ---------
+
+ORIGINAL = "412 volunteers"
+CORRECTED = "421 volunteers"
+
+
+def two_offices(tmp_path: Path, standin: Any, db_url: str) -> tuple[Path, Path]:
+    """Ana's and Ben's copies of the press folder, one shared delivery log (the team's database)."""
+    ana = office(tmp_path / "ana", standin, db_url)
+    ben = office(tmp_path / "ben", standin, db_url)
+    return ana, ben
+
+
+def two_hours_ahead() -> str:
+    return (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def correct(folder: Path) -> None:
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    assert ORIGINAL in text
+    release.write_text(text.replace(ORIGINAL, CORRECTED), encoding="utf-8")
+
+
+@pytest.mark.parametrize("rescheduled", [True, False])
+def test_a_stale_copy_is_never_called_an_earlier_version_of_the_correction(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch, rescheduled: bool
+) -> None:
+    """Ana schedules the release; Ben corrects a figure in his copy, cancels her send and sends
+    the correction (scheduled again, or at once). Ana, whose copy still has the old figure, then
+    sends it: the send said her journalists were "scheduled to get an earlier version" (or had
+    "already received an earlier version") and told her to cancel Ben's corrected send and send
+    again, or asked "Send the corrected version to those 2 journalists too?" (which --yes
+    answers): the old figure went out, after the correction, to everyone. It now says her copy
+    is the older one, names both sends, and sends nothing; her colleague's send is left alone."""
+    ana, ben = two_offices(tmp_path, standin, db_url)
+    monkeypatch.chdir(ana)
+    at = two_hours_ahead()
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    scheduled = campaign_of(first)
+
+    monkeypatch.chdir(ben)
+    correct(ben)
+    assert mailer("cancel", scheduled).exit_code == 0
+    when = ("--at", at) if rescheduled else ()
+    corrected = mailer("send", "releases/example.md", "--list", "lists/beat.csv", *when, "--yes", "--no-test-ok")
+    assert corrected.exit_code == 0, corrected.output
+    correction = campaign_of(corrected)
+    standin.reset()
+
+    monkeypatch.chdir(ana)  # her copy still says 412
+    stale = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert stale.exit_code == 1, stale.output
+    words = said(stale)
+    assert "earlier version" not in words, words
+    assert "a newer version of this release" in words and f"in {correction}" in words, words
+    assert f"is the text of {scheduled}" in words, words
+    assert f"mailer cancel {correction}" not in words, words
+    assert "Nothing was logged or sent." in words, words
+    assert mailed(standin) == [], words
+    status = mailer("status", correction)
+    assert "cancelled" not in status.output.split("\n")[1], status.output  # Ben's send stands
+
+    if rescheduled:  # her proof of it says the same
+        proof = mailer("test", "releases/example.md")
+        assert proof.exit_code == 0, proof.output
+        assert "earlier version" not in said(proof) and "a newer version of this release" in said(proof), proof.output
+        assert f"mailer cancel {correction}" not in said(proof), proof.output
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "earlier version" not in said(dry) and "a newer version" in said(dry), dry.output
+
+
+def test_a_stale_copy_sent_on_purpose_asks_in_plain_words(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """To send the older text on purpose to those who had the newer one, --include-previous lets
+    it through; the question then says it is the older text, not "the corrected version"."""
+    at = two_hours_ahead()
+    ana, ben = two_offices(tmp_path, standin, db_url)
+    monkeypatch.chdir(ana)
+    scheduled = campaign_of(mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok"))
+    monkeypatch.chdir(ben)
+    correct(ben)
+    assert mailer("cancel", scheduled).exit_code == 0
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok").exit_code == 0
+    standin.reset()
+    monkeypatch.chdir(ana)
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    asked = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--include-previous", "--no-test-ok", input="y\nn\n")
+    words = said(asked)
+    assert "corrected version" not in words, words
+    assert "older" in words, words
+    assert mailed(standin) == [], words
