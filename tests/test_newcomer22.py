@@ -109,3 +109,35 @@ def test_a_stale_copy_sent_on_purpose_asks_in_plain_words(
     assert "corrected version" not in words, words
     assert "older" in words, words
     assert mailed(standin) == [], words
+
+
+# -- 2. "What do you hold on me?": `mailer contact` showed the name and outlet only -----------------
+
+HELD = (
+    "Email,First Name,Last Name,Outlet,Title,Beat,Mobile,Twitter Handle\n"
+    "ana@daily.example,Ana,Lima,Daily News,Health Editor,health,+44 7700 900123,@analima\n"
+    "ben@gazette.example,Ben,Okafor,The Gazette,,science,,\n"
+)
+
+
+def test_contact_shows_every_field_the_log_holds_on_the_journalist(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A journalist asks "what do you hold on me?" before asking to be forgotten. `mailer contact`
+    printed her name, outlet, lists and campaigns, but not the rest of her list row that every
+    campaign's log keeps (her title, beat, mobile number and Twitter handle), which `mailer
+    forget` then erases: the office's answer left out data it holds. It now prints every field
+    the log holds (`--json`: `fields`), and the forget that follows erases them."""
+    office(tmp_path, standin, db_url, beat=HELD)
+    assert mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok").exit_code == 0
+    shown = mailer("contact", "ana@daily.example")
+    assert shown.exit_code == 0, shown.output
+    for value in ("Health Editor", "health", "+44 7700 900123", "@analima"):
+        assert value in shown.output, shown.output
+    assert "Title: Health Editor" in said(shown) or "title: Health Editor" in said(shown), shown.output
+    document = mailer("contact", "ana@daily.example", "--json")
+    import json
+
+    fields = json.loads(document.stdout)["fields"]
+    assert fields["mobile"] == "+44 7700 900123" and fields["twitter_handle"] == "@analima", fields
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    after = mailer("contact", "ana@daily.example")
+    assert "+44 7700 900123" not in after.output and "@analima" not in after.output, after.output
