@@ -141,3 +141,29 @@ def test_contact_shows_every_field_the_log_holds_on_the_journalist(tmp_path: Pat
     assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
     after = mailer("contact", "ana@daily.example")
     assert "+44 7700 900123" not in after.output and "@analima" not in after.output, after.output
+
+
+# -- 3. An unsubscribe imported for a journalist a scheduled send holds: "now suppressed", and mailed --
+
+
+def test_events_import_says_a_scheduled_send_still_mails_the_journalists_it_suppressed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release is scheduled for tomorrow morning; tonight's events file holds Ana's unsubscribe
+    (from yesterday's release). `mailer events import` said "1 address is now suppressed", and
+    nothing more: SendGrid holds her email in the scheduled send and delivers it at its time all
+    the same (as `mailer status` of that send, and `mailer suppressions add`, say). The import
+    now says so too, with the way out."""
+    import json
+    import time
+
+    office(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", two_hours_ahead(), "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    unsubscribe = {"email": "ana@daily.example", "event": "unsubscribe", "timestamp": int(time.time()), "sg_event_id": "u-1"}
+    (tmp_path / "events.ndjson").write_text(json.dumps(unsubscribe) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "events.ndjson")
+    assert imported.exit_code == 0, imported.output
+    words = said(imported)
+    assert "1 address is now suppressed" in words, words
+    assert f"{campaign}" in words and "all the same" in words, words
+    assert f"mailer cancel {campaign}" in words, words

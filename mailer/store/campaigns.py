@@ -823,6 +823,21 @@ def live_with(
     return [(row.id, row.content_hash) for row in connection.execute(query.order_by(campaign.c.created_at, campaign.c.id))]
 
 
+def scheduled_ahead(connection: Connection, *, now: datetime) -> list[str]:
+    """The ids of the scheduled sends (live or test) whose time is after ``now`` and that were not
+    cancelled: SendGrid may hold their emails until then. Soonest first."""
+    query = (
+        select(campaign.c.id)
+        .where(
+            campaign.c.scheduled_at > now,
+            campaign.c.mode != Mode.DRY_RUN.value,
+            campaign.c.status != CampaignStatus.CANCELLED.value,
+        )
+        .order_by(campaign.c.scheduled_at, campaign.c.id)
+    )
+    return list(connection.scalars(query))
+
+
 def first_live_with(connection: Connection, content_hashes: Collection[str]) -> tuple[str, datetime] | None:
     """(id, created_at) of the oldest live campaign, of any status (a cancelled one too), that
     carried one of these contents, whole or as one of its versions: when the office first meant
