@@ -111,6 +111,29 @@ def test_a_stale_copy_sent_on_purpose_asks_in_plain_words(
     assert mailed(standin) == [], words
 
 
+def test_a_second_correction_of_one_language_is_not_taken_for_an_older_copy(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release in English and French goes out; the French text is corrected, then corrected
+    again. The second correction's English text is the first send's, unchanged: that alone does
+    not make the copy older than the first correction, which only changed the French. Its
+    French journalist gets it (the correction question, answered by --yes)."""
+    beat = "Email,First Name,Last Name,Outlet,Language\nana@daily.example,Ana,Lima,Daily News,en\nben@gazette.example,Ben,Okafor,La Gazette,fr\n"
+    folder = office(tmp_path, standin, db_url, beat=beat)
+    french = folder / "releases" / "example.fr.md"
+    text = '---\nsubject: "Recensement des abeilles"\n---\n412 bénévoles ont compté les abeilles.\n'
+    french.write_text(text, encoding="utf-8")
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    first = mailer(*send)
+    assert first.exit_code == 0, first.output
+    for figure in ("421 bénévoles", "422 bénévoles"):
+        french.write_text(text.replace("412 bénévoles", figure), encoding="utf-8")
+        standin.reset()
+        again = mailer(*send)
+        assert again.exit_code == 0, again.output
+        assert mailed(standin) == ["ben@gazette.example"], again.output
+
+
 # -- 2. "What do you hold on me?": `mailer contact` showed the name and outlet only -----------------
 
 HELD = (

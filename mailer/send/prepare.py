@@ -436,13 +436,20 @@ class _Stale:
         return f"A colleague has probably corrected the release since: send from their copy (mailer show {campaign_id} shows {what})."
 
 
-def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path: Path, others: Iterable[str]) -> _Stale | None:
-    """``_Stale`` when this plan's text was first meant to go out (a live campaign, cancelled or
-    not) before any of ``others`` (campaigns of another version of the release) was made."""
-    others = set(others)
+def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str]) -> _Stale | None:
+    """``_Stale`` when the text these journalists (``earlier``: address -> a campaign of another
+    version of the release) would now get was first meant to go out (a live campaign, cancelled
+    or not) before any of those campaigns was made. Only their versions are compared: a version
+    the correction left unchanged was in the first campaign too."""
+    others = set(earlier.values())
     if not others:
         return None
-    first = campaigns.first_live_with(connection, {version.content_hash for version in the_plan.all_versions})
+    versions = the_plan.all_versions
+    if len(versions) == 1:
+        hashes = {versions[0].content_hash}
+    else:
+        hashes = {versions[number].content_hash for key, number in the_plan.recipient_versions() if key in earlier}
+    first = campaigns.first_live_with(connection, hashes)
     if first is None:
         return None
     made = {cid: found.created_at for cid in others if (found := campaigns.get(connection, cid)) is not None}
@@ -510,9 +517,9 @@ def _planned(
                 )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
+    stale = _stale_copy(connection, the_plan, release_path, got_earlier)  # before the held ones are taken out
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
-    stale = _stale_copy(connection, the_plan, release_path, [*held_earlier, *got_earlier.values()])
     # Every version's warnings (pre-flight reads them all), each once.
     warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes]))
     questions: list[str] = []
