@@ -190,3 +190,23 @@ def test_events_import_says_a_scheduled_send_still_mails_the_journalists_it_supp
     assert "1 address is now suppressed" in words, words
     assert f"{campaign}" in words and "all the same" in words, words
     assert f"mailer cancel {campaign}" in words, words
+
+
+# -- 4. A scheduled send ended "Accepted: 41" under a "Sending" bar, as if it had gone out --------
+
+
+def test_a_scheduled_send_ends_saying_sendgrid_holds_it_and_how_to_call_it_off(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer send --at` drew a "Sending" bar and ended `Accepted: 2 ...`, the same words as a
+    send that went out at once: nothing said the emails wait at SendGrid until their time, nor
+    how to call the send off (which is what the office needs after spotting a mistake). It now
+    ends as `mailer status` of it begins: SendGrid holds these emails until then, and the cancel."""
+    office(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", two_hours_ahead(), "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    words = said(sent)
+    assert "Accepted: 2" in words, words
+    assert "SendGrid holds these emails until" in words and "nothing has gone out yet" in words, words
+    assert f"mailer cancel {campaign}" in words, words
+    now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
+    assert "SendGrid holds" not in said(now), now.output  # a send that went out at once says nothing of the kind
