@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from office_cli import campaign_of, mailed, mailer, office, said
@@ -210,3 +211,57 @@ def test_a_scheduled_send_ends_saying_sendgrid_holds_it_and_how_to_call_it_off(t
     assert f"mailer cancel {campaign}" in words, words
     now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
     assert "SendGrid holds" not in said(now), now.output  # a send that went out at once says nothing of the kind
+
+
+# -- 5. Report spreadsheets in UTC only: a New York office read 14:05 for an open at 09:05 ---------
+
+
+def test_report_files_show_times_in_the_offices_time_zone(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A New York press office opens the opens report in Excel: "first open (UTC) 2026-... 14:05",
+    which it must turn into its own 09:05 by hand (and in summer by four hours, not five); no
+    setting made the reports speak its time. `[reports] time_zone` in mailer.toml now shows the
+    terminal table, CSV and XLSX times in that zone, the column heading naming it; JSON stays UTC."""
+    import csv
+    import io
+    import json
+
+    import openpyxl
+    from press_office import event, import_events, keys
+
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "America/New_York"\n')
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    key = keys(standin)[campaign, "ana@daily.example"]
+    opened = int(datetime.now(UTC).timestamp()) + 60
+    import_events(tmp_path / "events.ndjson", [event("open", "ana@daily.example", campaign, key, opened)])
+    local = datetime.fromtimestamp(opened, UTC).astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
+
+    shown = mailer("report", campaign, "--kind", "opens", "--wide")
+    assert shown.exit_code == 0, shown.output
+    assert "first open (America/New_York)" in said(shown) and local.isoformat(" ") in shown.output, shown.output
+
+    written = mailer("report", campaign, "--kind", "opens", "--format", "csv", "-o", "-")
+    rows = list(csv.reader(io.StringIO(written.stdout)))
+    assert rows[0][3] == "first open (America/New_York)", rows[0]
+    assert rows[1][3] == local.isoformat(" "), rows
+
+    assert mailer("report", campaign, "--kind", "opens", "-o", "opens.xlsx").exit_code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "opens.xlsx").active
+    assert sheet.cell(1, 4).value == "first open (America/New_York)"
+    assert sheet.cell(2, 4).value == local
+
+    document = json.loads(mailer("report", campaign, "--kind", "opens", "--format", "json").stdout)
+    assert document["rows"][0]["first_open"] == datetime.fromtimestamp(opened, UTC).isoformat(" ")[:19], document  # UTC, as before
+
+
+def test_a_misspelt_time_zone_is_refused_with_the_name_to_write(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A city or a made-up name is refused when mailer.toml is read, naming the zone to write."""
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "New York"\n')
+    refused = mailer("campaigns")
+    assert refused.exit_code == 1, refused.output
+    assert "reports.time_zone" in said(refused) and "America/New_York" in said(refused), refused.output
