@@ -265,3 +265,21 @@ def test_a_misspelt_time_zone_is_refused_with_the_name_to_write(tmp_path: Path, 
     refused = mailer("campaigns")
     assert refused.exit_code == 1, refused.output
     assert "reports.time_zone" in said(refused) and "America/New_York" in said(refused), refused.output
+
+
+# -- 6. A section mailer.toml does not have: "known keys here: ..., log_named" -----------------------
+
+
+def test_an_unknown_section_lists_only_the_keys_a_mailer_toml_may_have(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An IT person adds an `[smtp]` section from another tool's habits: the error listed the
+    sections mailer.toml may have, and `log_named`, an internal flag no file should set (and a
+    key that is no section). It lists the sections only."""
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[smtp]\nhost = "mail.example.org"\n')
+    refused = mailer("campaigns")
+    assert refused.exit_code == 1, refused.output
+    words = said(refused)
+    assert 'unknown key "smtp"' in words, words
+    assert "known keys here: sender, sendgrid, lists, database, webhook, compose, reports" in words, words
+    assert "log_named" not in words and "source" not in words.split("known keys here:")[1], words
