@@ -283,3 +283,23 @@ def test_an_unknown_section_lists_only_the_keys_a_mailer_toml_may_have(tmp_path:
     assert 'unknown key "smtp"' in words, words
     assert "known keys here: sender, sendgrid, lists, database, webhook, compose, reports" in words, words
     assert "log_named" not in words and "source" not in words.split("known keys here:")[1], words
+
+
+# -- 7. `mailer cancel latest` after a proof: "latest" was the test send, not the scheduled one -----
+
+
+def test_cancel_latest_is_the_newest_live_send_not_a_proof_sent_since(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana schedules the release, then sends colleagues one more proof (`mailer test`); spotting a
+    mistake, she runs `mailer cancel latest`. "latest" was the proof: "has nobody left to send to,
+    so there is nothing to cancel: SendGrid accepted its emails to 4 journalists" (her colleagues),
+    and the scheduled send stayed. For cancel, as for reports, latest is the newest live send
+    not cancelled yet: the scheduled one is cancelled."""
+    office(tmp_path, standin, db_url)
+    (tmp_path / "lists" / "staff.csv").write_text("Email,Name\ndana@example.org,Dana Fields\n", encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", two_hours_ahead(), "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    scheduled = campaign_of(sent)
+    assert mailer("test", "releases/example.md").exit_code == 0
+    cancelled = mailer("cancel", "latest")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert f"latest is {scheduled}" in said(cancelled) and f"Cancelled {scheduled}" in said(cancelled), cancelled.output
