@@ -289,6 +289,38 @@ class ComposeConfig(_Section):
     dry_run_eml: int = Field(50, ge=0)  # .eml files a dry run writes (the first N recipients); --eml all for everyone
 
 
+class ReportsConfig(_Section):
+    """How `mailer report` writes times: in UTC (default), or in the office's time zone."""
+
+    time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else zone_name(value)
+
+
+def zone_name(value: str) -> str:
+    """A time zone as the time zone database names it ("europe/london" -> Europe/London), or a
+    ValueError naming the zone to write for a city ("New York": America/New_York)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from mailer import zones
+
+    name = zones.spelled(" ".join(value.split()))
+    if name.upper() in ("UTC", "GMT"):
+        return "UTC"
+    try:
+        ZoneInfo(name)
+        return name
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    city = zones.city_zone(value)
+    if city is not None:
+        raise ValueError(f'"{value}" is a city; write the name of its time zone, which starts with the region: "{city}"')
+    raise ValueError(f'must be a time zone name such as "Europe/London" or "America/New_York" (got "{value}")')
+
+
 class Config(_Section):
     """The whole of mailer.toml. ``source`` is the file it came from (None for defaults)."""
 
@@ -298,6 +330,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     webhook: WebhookConfig = WebhookConfig()
     compose: ComposeConfig = ComposeConfig()
+    reports: ReportsConfig = ReportsConfig()
     source: Path | None = Field(None, exclude=True, strict=False)
     # False when the file has no [database] url (the log is then out/mailer.db beside it): see
     # store/earlier.py, which will not start that new log silently beside the user's earlier one.

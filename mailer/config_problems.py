@@ -60,6 +60,7 @@ def _suggestion(location: tuple[Any, ...], config_model: type[BaseModel]) -> str
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return ""
         model = annotation
-    known = [name for name in model.model_fields if name != "source"]
+    # Not the fields no file sets (``exclude``: the file's own path, whether it named a log; newcomer 22 #6).
+    known = [name for name, field in model.model_fields.items() if not field.exclude]
     close = difflib.get_close_matches(str(location[-1]), known, n=1)
     return f"; did you mean {close[0]}?" if close else f"; known keys here: {', '.join(known)}"

@@ -113,10 +113,11 @@ def test_contact_prints_the_history_for_a_person(office: dict[str, Any]) -> None
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("Log: ")
     lines = result.stdout.splitlines()
-    assert lines[:4] == [
+    assert lines[:5] == [
         "ana@daily.example: Ana Lima, Daily News",
         "Suppressed: no",
         "Lists:      lists/beat.csv",
+        "Fields:     first_name: Ana; last_name: Lima; outlet: Daily News",  # every field the log holds (newcomer 22 #2)
         "3 campaigns, newest first:",
     ]
     blocks = [block.splitlines() for block in result.stdout.split("\n\n")[1:]]

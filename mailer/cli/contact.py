@@ -91,6 +91,8 @@ def _print(found: History) -> None:
             _say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
         return
     _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
+    if found.fields:  # "what do you hold on me?": the list row's every field, not the name and outlet alone (newcomer 22 #2)
+        _say("Fields:     " + "; ".join(f"{name}: {value}" for name, value in found.fields.items()))
     count = len(found.sendings)
     skipped = sum(s.state == "skipped" for s in found.sendings)
     cancelled = sum(s.state == "cancelled" for s in found.sendings)  # cancelled before its email went out

@@ -260,6 +260,10 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
     output.say(f"Added {added}, skipped {duplicates} already in the log, {unlinked} could not be linked to a message.")
     if suppressed:
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
+        from mailer.send import status
+
+        for held in status.suppressed_while_held(app.engine):  # a scheduled send still mails them (newcomer 22 #3)
+            output.warn(held)
     if unlinked:
         output.say(  # a keyless event is matched by address and time (events.apply._best_candidate; newcomer 20 #7)
             "Events that cannot be linked name no message of this log: an address it never mailed, an event dated before "

@@ -134,8 +134,9 @@ def report_command(
         parts_written(app, campaign_id, optional=True)
         _say_if_parts_left(engine, campaign_id)
     _say_if_sandboxed(engine, campaign_id)
+    zone = app.config.reports.time_zone
     if fmt == "table":
-        _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone)
+        _print_table(engine, campaign_id, kind, wide=wide, everyone=everyone, time_zone=zone)
         return
     if fmt == "json" and path is None:
         from mailer.reports.figures import summary_table
@@ -150,13 +151,23 @@ def report_command(
         return
     if to_stdout:  # csv: written whole to a scratch file first (spreadsheet-safe, as every file), then out
         # A pipe feeds a program (awk, cut, a script), which expects commas unless told otherwise.
-        _csv_to_stdout(engine, campaign_id, kind, everyone=everyone, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else ",")
+        _csv_to_stdout(
+            engine, campaign_id, kind, everyone=everyone, delimiter=DELIMITER_CHOICES[delimiter] if delimiter else ",", time_zone=zone
+        )
         return
     target = path or reports_folder(app) / f"{campaign_id}-{kind}.{fmt}"
     app.never_over(target, logged_lists=True)
     separator = app.list_delimiter(delimiter, campaign_id) if fmt == "csv" else ","
     written = reports.export(
-        engine, campaign_id, kind=kind, fmt=fmt, path=target, everyone=everyone, delimiter=separator, progress=output.progress
+        engine,
+        campaign_id,
+        kind=kind,
+        fmt=fmt,
+        path=target,
+        everyone=everyone,
+        delimiter=separator,
+        progress=output.progress,
+        time_zone=zone,
     )
     if written is not None and not written.rows:
         output.warn(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet; the file has headings only.")
@@ -166,7 +177,7 @@ def report_command(
         _say_left_out(written.left_out)
 
 
-def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool, delimiter: str) -> None:
+def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: bool, delimiter: str, time_zone: str | None = None) -> None:
     """The CSV report on standard output (``-o -``): the file -o would write, without its byte-order mark."""
     import sys
     import tempfile
@@ -175,7 +186,9 @@ def _csv_to_stdout(engine: Engine, campaign_id: str, kind: str, *, everyone: boo
 
     with tempfile.TemporaryDirectory(prefix="mailer-report-") as scratch:
         written = Path(scratch) / "report.csv"
-        exported = reports.export(engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone, delimiter=delimiter)
+        exported = reports.export(
+            engine, campaign_id, kind=kind, fmt="csv", path=written, everyone=everyone, delimiter=delimiter, time_zone=time_zone
+        )
         data = written.read_bytes().removeprefix("\ufeff".encode())  # no BOM in a pipe (nc11b): awk, cut
         if output.stdout_is_terminal():  # read by a person: no cell may act on the terminal (review 18r #4)
             data = shown_csv(data.decode("utf-8"), delimiter).encode("utf-8")
@@ -324,9 +337,9 @@ def _say_if_sandboxed(engine: Engine, campaign_id: str) -> None:
         )
 
 
-def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool) -> None:
+def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, everyone: bool, time_zone: str | None = None) -> None:
     from mailer import reports
-    from mailer.reports.figures import shown_text, summary_table
+    from mailer.reports.figures import in_zone, shown_text, summary_table
 
     if kind == "summary":  # the figures counted once, for the table and the reach under it
         summary = reports.summarize(engine, campaign_id)
@@ -342,7 +355,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         for note in summary.notes(datetime.now(UTC)):
             output.say(note)
         return
-    report = reports.table(engine, campaign_id, kind, everyone=everyone)
+    report = in_zone(reports.table(engine, campaign_id, kind, everyone=everyone), time_zone)
     campaign = report.campaign
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")

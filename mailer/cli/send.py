@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,7 +221,9 @@ def send_command(
         )
     if as_json:
         _document(sent, app, prepared)
-    _finish(sent)
+    _counts(sent)
+    _held_until(sent, prepared.scheduled)
+    sent.outcome.check(dry_run=sent.outbox is not None)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
         if sent.skipped_file is not None:
@@ -503,6 +505,23 @@ def _finish(sent: campaign.Sent) -> None:
     """Say how the send ended; exit 1 when stopped, 3 when recipients need attention."""
     _counts(sent)
     sent.outcome.check(dry_run=sent.outbox is not None)
+
+
+def _held_until(sent: campaign.Sent, scheduled: datetime | None) -> None:
+    """After a scheduled send's totals, that nothing has gone out yet and how to call it off, as
+    `mailer status` of it begins (newcomer 22 #4: "Accepted: 41" under a "Sending" bar read as sent)."""
+    from mailer import scheduled as scheduled_words
+    from mailer.send import schedule
+    from mailer.send.dispatch import utcnow
+
+    if sent.outbox is not None or scheduled is None or not sent.outcome.counts.get(MessageState.ACCEPTED.value, 0):
+        return
+    now = utcnow()
+    if scheduled <= now:  # its time passed while it was handed over: it went out at once
+        return
+    output.hint(
+        f"{scheduled_words.held(scheduled)}: nothing has gone out yet. {schedule.cancel_words(sent.campaign_id, scheduled, now=now)}"
+    )
 
 
 def _counts(sent: campaign.Sent) -> None:

@@ -105,6 +105,9 @@ class Sending:
     # Skipped as the list's own opt-out column said ("opted out of email (...)": review 18y #11), or
     # its consent column ("gave no consent to email (...)", "no consent to email (...)").
     opted_out: str | None = None
+    # Every field of the journalist's list row this campaign's log keeps (title, beat, a phone
+    # number...), empty ones and the address (``email``) left out: what `mailer forget` erases (newcomer 22 #2).
+    fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def version_named(self) -> str | None:
@@ -205,6 +208,17 @@ class History:
         return next((s.outlet for s in self.sendings if s.outlet), "")
 
     @property
+    def fields(self) -> dict[str, str]:
+        """Every field of the journalist's list rows the log holds, each from the newest campaign
+        that had it (``first_name``, ``title``, ``twitter_handle``, ...): the answer to "what do you
+        hold on me?", with the address, the campaigns and the suppression (newcomer 22 #2)."""
+        held: dict[str, str] = {}
+        for sending in self.sendings:
+            for name, value in sending.fields:
+                held.setdefault(name, value)
+        return held
+
+    @property
     def lists(self) -> tuple[str, ...]:
         """The list files the address came from, sorted (rows dropped: "lists/press.csv"; a test send's --to is no list)."""
         return tuple(sorted({_list_file(s.source) for s in self.sendings if s.source and not s.source.startswith("--")}))
@@ -224,6 +238,7 @@ class History:
             "address": self.address,
             "name": self.name,
             "outlet": self.outlet,
+            "fields": self.fields,
             "mailed": self.mailed,
             "suppressed": self.suppression is not None,
             "suppression": None
@@ -424,6 +439,9 @@ def _sending(
         late_cancel=row.late_cancel,
         held=row.scheduled_at is not None and row.scheduled_at > now and row.campaign_status != CampaignStatus.CANCELLED.value,
         resume_skips=resume_skips,
+        fields=tuple(
+            (str(key), " ".join(str(value).split())) for key, value in fields.items() if key != "email" and str(value or "").strip()
+        ),
     )
 
 

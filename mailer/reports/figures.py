@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
@@ -792,6 +793,28 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
             )
         )
     return Table("outlets", info, OUTLET_KEYS, OUTLET_LABELS, rows, frozenset(flagged))
+
+
+def in_zone(report: Table, zone: str | None) -> Table:
+    """``report`` with its instants as the clock times of ``zone`` (mailer.toml's ``[reports]
+    time_zone``), each column's label naming the zone instead of UTC ("first open
+    (America/New_York)"); unchanged without a zone, or for UTC. The cells become naive clock times,
+    written as they are to the terminal, CSV and XLSX (a spreadsheet's date-time cell has no zone);
+    JSON keeps UTC (its keys leave the zone out). Newcomer 22 #5: a New York office read 14:05
+    for an open at 09:05."""
+    if zone is None or zone == "UTC":
+        return report
+    columns = [number for number, label in enumerate(report.labels) if label.endswith("(UTC)")]
+    if not columns:
+        return report
+    tz = ZoneInfo(zone)
+
+    def local(value: Any) -> Any:
+        return value.astimezone(tz).replace(tzinfo=None) if type(value) is datetime and value.tzinfo is not None else value
+
+    rows = [tuple(local(cell) if number in columns else cell for number, cell in enumerate(row)) for row in report.rows]
+    labels = tuple(label[: -len("(UTC)")] + f"({zone})" if number in columns else label for number, label in enumerate(report.labels))
+    return replace(report, labels=labels, rows=rows)
 
 
 def instant(timestamp: int | None) -> datetime | None:

@@ -165,6 +165,9 @@ def prepare_send(
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
     problem: SendError | ConfigError | TemplateError | None = None
+    stale_problem = None
+    if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
+        stale_problem = _stale_problem(planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version)
     if not the_plan.recipients:
         turned_away = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
         problem = _nobody(
@@ -175,6 +178,8 @@ def prepare_send(
             opted_out=len(turned_away),
             without_consent=sum(1 for row in turned_away if row.without_consent),
         )
+    elif stale_problem is not None:
+        problem = stale_problem
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
@@ -412,6 +417,52 @@ class _Planned:
     # campaign of ``waiting`` -> why a resume of it is refused (a cancel of it came late, or got no
     # answer) and what to do instead (review 18z #4: the refusal said "Finish that send with: mailer resume")
     unresumable: dict[str, str] = field(default_factory=dict)
+    # This copy of the release is older than the version ``earlier_version`` or ``held_earlier``
+    # names: a colleague corrected it since (newcomer 22 #1). None: it is not, or nobody can tell.
+    stale: _Stale | None = None
+
+
+@dataclass(frozen=True)
+class _Stale:
+    """A copy of the release whose text was first meant to go out (``first``, a live campaign,
+    perhaps cancelled since) before another version of the release went out or was scheduled
+    (``newer``: campaign -> when it was created): the newer one is the correction, not this."""
+
+    release: str  # the release file as the command names it
+    first: str
+    first_at: datetime
+    newer: dict[str, datetime]
+
+    def words(self, campaign_id: str) -> str:
+        """ "your copy, releases/x.md, is the text of A (created ...), which B (created ...) replaced"."""
+        return (
+            f"your copy, {self.release}, is the text of {self.first} (created {schedule.describe(self.first_at)}), "
+            f"which {campaign_id} (created {schedule.describe(self.newer[campaign_id])}) replaced"
+        )
+
+    def hint(self, campaign_id: str, *, what: str) -> str:
+        return f"A colleague has probably corrected the release since: send from their copy (mailer show {campaign_id} shows {what})."
+
+
+def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str]) -> _Stale | None:
+    """``_Stale`` when the text these journalists (``earlier``: address -> a campaign of another
+    version of the release) would now get was first meant to go out (a live campaign, cancelled
+    or not) before any of those campaigns was made. Only their versions are compared: a version
+    the correction left unchanged was in the first campaign too."""
+    others = set(earlier.values())
+    if not others:
+        return None
+    versions = the_plan.all_versions
+    if len(versions) == 1:
+        hashes = {versions[0].content_hash}
+    else:
+        hashes = {versions[number].content_hash for key, number in the_plan.recipient_versions() if key in earlier}
+    first = campaigns.first_live_with(connection, hashes)
+    if first is None:
+        return None
+    made = {cid: found.created_at for cid in others if (found := campaigns.get(connection, cid)) is not None}
+    newer = {cid: at for cid, at in made.items() if at > first[1]}
+    return _Stale(display_name(release_path), first[0], first[1], newer) if newer else None
 
 
 def _planned(
@@ -474,6 +525,7 @@ def _planned(
                 )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
+    stale = _stale_copy(connection, the_plan, release_path, got_earlier)  # before the held ones are taken out
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
@@ -486,7 +538,10 @@ def _planned(
         # most likely nobody got it).
         late = _late_cancel_facts(connection, set(got_earlier.values()))
         received = [cid for cid in got_earlier.values() if cid not in late]
-        if received:
+        newer = [cid for cid in received if stale is not None and cid in stale.newer]
+        if newer and stale is not None:
+            warnings.append(_received_newer_words(stale, newer))
+        elif received:
             shown = ", ".join(sorted(set(received)))
             warnings.append(f"{len(received):,} of these journalists already received an earlier version of this release ({shown}).")
         for cid, count in sorted(Counter(cid for cid in got_earlier.values() if cid in late).items()):
@@ -496,7 +551,10 @@ def _planned(
             )
         if mode is Mode.LIVE:
             them = "that journalist" if len(got_earlier) == 1 else f"those {len(got_earlier):,} journalists"
-            correction = f"Send the {_versions_named(found.changed, the_plan)} to {them} too?"
+            if stale is not None and any(cid in stale.newer for cid in got_earlier.values()):
+                correction = f"Send this older version, not the one they had, to {them} too?"
+            else:
+                correction = f"Send the {_versions_named(found.changed, the_plan)} to {them} too?"
     if not got_earlier:  # a corrected copy under another name of a one-language send that stopped (nc11b)
         path = str(release_path.resolve())
         hashes = [version.content_hash for version in the_plan.all_versions]
@@ -526,7 +584,7 @@ def _planned(
             way_out = late_cancelled.get(cid) or f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
             warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
-        warnings.append(_held_earlier_words(held_earlier))
+        warnings.append(_held_earlier_words(held_earlier, stale))
     return _Planned(
         the_plan,
         warnings,
@@ -543,15 +601,52 @@ def _planned(
         unknown,
         late_cancelled,
         unresumable,
+        stale,
     )
 
 
-def _held_earlier_words(held: Mapping[str, tuple[int, datetime]]) -> str:
+def _held_earlier_words(held: Mapping[str, tuple[int, datetime]], stale: _Stale | None = None) -> str:
     cid, (count, at) = next(iter(held.items()))
+    if stale is not None and cid in stale.newer:  # this copy is the older text (newcomer 22 #1)
+        return (
+            f"{count:,} of these journalists {'is' if count == 1 else 'are'} scheduled to get a newer version of this "
+            f"release at {schedule.describe(at)} in {cid} (SendGrid holds it until then): {stale.words(cid)}. Sending it "
+            "would mail them twice, once with the older text."
+        )
     return (
         f"{count:,} of these journalists {'is' if count == 1 else 'are'} scheduled to get an earlier version of this "
         f"release at {schedule.describe(at)} in {cid} (SendGrid holds it until then): sending this version now would mail "
         "them twice."
+    )
+
+
+def _received_newer_words(stale: _Stale, newer: Sequence[str]) -> str:
+    """Journalists who already had a newer version of the release than this copy."""
+    latest = max(set(newer), key=lambda cid: stale.newer[cid])
+    return (
+        f"{len(newer):,} of these journalists already received a newer version of this release in {latest}: "
+        f"{stale.words(latest)}. Sending it would mail them twice, once with the older text."
+    )
+
+
+def _stale_problem(stale: _Stale, held: Mapping[str, tuple[int, datetime]], received: Mapping[str, str]) -> SendError | None:
+    """A live send of an older copy of the release than a colleague's version that went out or is
+    scheduled: nothing is sent (newcomer 22 #1: the old figure went out again, after the correction,
+    to everyone, on a "Send the corrected version to them too?" that --yes answered)."""
+    held_newer = [cid for cid in held if cid in stale.newer]
+    if held_newer:
+        cid = held_newer[0]
+        return SendError(
+            f"{_held_earlier_words({cid: held[cid]}, stale)} Nothing was logged or sent.",
+            hint=f"{stale.hint(cid, what='what SendGrid holds')} Cancel {cid} only if its text is the wrong one.",
+        )
+    newer = [cid for cid in received.values() if cid in stale.newer]
+    if not newer:
+        return None
+    latest = max(set(newer), key=lambda cid: stale.newer[cid])
+    return SendError(
+        f"{_received_newer_words(stale, newer)} Nothing was logged or sent.",
+        hint=f"{stale.hint(latest, what='what went out')} To send this older text to them all the same, add --include-previous.",
     )
 
 
@@ -1045,7 +1140,15 @@ def _held_other_version(connection: Connection, config: Config, release_path: Pa
         if rendered.content_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
             continue  # this very content: the proof is what they get
         accepted = campaigns.rows(connection, campaign_ids=[campaign_id])[0][MessageState.ACCEPTED.value]
-        if accepted:
+        first = campaigns.first_live_with(connection, {rendered.content_hash})
+        if accepted and first is not None and first[1] < held.created_at:  # this proof is the older text (newcomer 22 #1)
+            found.append(
+                f"This proof is not what journalists get: SendGrid holds {campaign_id}, a newer version of this release, "
+                f"for {counted(accepted, 'journalist')}, to deliver at {schedule.describe(held.scheduled_at)}: this copy, "
+                f"{display_name(release_path)}, is the text of {first[0]}, which {campaign_id} replaced. A colleague has "
+                f"probably corrected the release since: proofread their copy (mailer show {campaign_id} shows what SendGrid holds)."
+            )
+        elif accepted:
             found.append(
                 f"This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this release, "
                 f"for {counted(accepted, 'journalist')}, to deliver at {schedule.describe(held.scheduled_at)}. "

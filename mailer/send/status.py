@@ -145,17 +145,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
             ),
         )
     if suppressed and held_until is not None:  # suppressed or erased since SendGrid took their email (newcomer review 9)
-        if late:
-            way_out = "unless the late cancel takes effect"
-        elif held_until - now < schedule.CANCEL_WINDOW:  # too late for SendGrid to promise a cancel (newcomer 15 #4)
-            way_out = f"unless a cancel still takes effect (mailer cancel {campaign_id}; SendGrid no longer promises it)"
-        else:
-            way_out = f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
-        steps.insert(
-            1,
-            f"{suppressed:,} of these journalists {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
-            f"mails them all the same at {schedule.describe(held_until)} {way_out}.",
-        )
+        steps.insert(1, _suppressed_since_words(campaign_id, suppressed, held_until, now=now, late=late))
     if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
         not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
         steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
@@ -395,6 +385,50 @@ def advice(
             "Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}"
         )
     return steps
+
+
+def _suppressed_since_words(
+    campaign_id: str, suppressed: int, held_until: datetime, *, now: datetime, late: str | None, named: bool = False
+) -> str:
+    """Journalists of a scheduled send SendGrid holds who were suppressed or erased since it took
+    their email (``named``: the send named, for words outside its `mailer status`)."""
+    if late:
+        way_out = "unless the late cancel takes effect"
+    elif held_until - now < schedule.CANCEL_WINDOW:  # too late for SendGrid to promise a cancel (newcomer 15 #4)
+        way_out = f"unless a cancel still takes effect (mailer cancel {campaign_id}; SendGrid no longer promises it)"
+    else:
+        way_out = f"unless you cancel the send (mailer cancel {campaign_id}) and send the release again, which skips them"
+    who = (
+        f"{counted(suppressed, 'journalist')} of {campaign_id}, a scheduled send SendGrid holds,"
+        if named
+        else f"{suppressed:,} of these journalists"
+    )
+    return (
+        f"{who} {'was' if suppressed == 1 else 'were'} suppressed or erased since: SendGrid "
+        f"mails them all the same at {schedule.describe(held_until)} {way_out}."
+    )
+
+
+def suppressed_while_held(engine: Engine, *, now: datetime | None = None) -> list[str]:
+    """For each scheduled send SendGrid still holds (its time ahead, not cancelled) some of whose
+    journalists were suppressed or erased since it took their email, what ``mailer status`` of it
+    says of them, naming the send ("1 journalist of 2026-12-02-example, a scheduled send SendGrid
+    holds, was suppressed or erased since: SendGrid mails them all the same at ...").
+
+    ``mailer events import`` says it after suppressing anyone (newcomer 22 #3: an imported
+    unsubscribe read "now suppressed", and the scheduled send mailed her at its time)."""
+    now = now or utcnow()
+    found = []
+    with engine.connect() as connection:
+        for campaign_id in campaigns.scheduled_ahead(connection, now=now):
+            campaign = campaigns.get(connection, campaign_id)
+            if campaign is None or campaign.scheduled_at is None:
+                continue
+            suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
+            if suppressed:
+                late = late_cancel_words(campaign, now=now)
+                found.append(_suppressed_since_words(campaign_id, suppressed, campaign.scheduled_at, now=now, late=late, named=True))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

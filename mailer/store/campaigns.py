@@ -823,6 +823,38 @@ def live_with(
     return [(row.id, row.content_hash) for row in connection.execute(query.order_by(campaign.c.created_at, campaign.c.id))]
 
 
+def scheduled_ahead(connection: Connection, *, now: datetime) -> list[str]:
+    """The ids of the scheduled sends (live or test) whose time is after ``now`` and that were not
+    cancelled: SendGrid may hold their emails until then. Soonest first."""
+    query = (
+        select(campaign.c.id)
+        .where(
+            campaign.c.scheduled_at > now,
+            campaign.c.mode != Mode.DRY_RUN.value,
+            campaign.c.status != CampaignStatus.CANCELLED.value,
+        )
+        .order_by(campaign.c.scheduled_at, campaign.c.id)
+    )
+    return list(connection.scalars(query))
+
+
+def first_live_with(connection: Connection, content_hashes: Collection[str]) -> tuple[str, datetime] | None:
+    """(id, created_at) of the oldest live campaign, of any status (a cancelled one too), that
+    carried one of these contents, whole or as one of its versions: when the office first meant
+    to send this text. A copy whose text was sent before a colleague's other version of the same
+    release is the older one (newcomer 22 #1)."""
+    hashes = list(content_hashes)
+    holding = select(campaign_version.c.campaign_id).where(campaign_version.c.content_hash.in_(hashes))
+    query = (
+        select(campaign.c.id, campaign.c.created_at)
+        .where(campaign.c.mode == Mode.LIVE.value, or_(campaign.c.content_hash.in_(hashes), campaign.c.id.in_(holding)))
+        .order_by(campaign.c.created_at, campaign.c.id)
+        .limit(1)
+    )
+    row = connection.execute(query).first()
+    return None if row is None else (row.id, row.created_at)
+
+
 def made_at(connection: Connection, *, content_hash: str, created_at: datetime) -> str | None:
     """The id of the campaign of this content created at exactly ``created_at``, if any: which one
     a send interrupted around its plan's commit wrote, if it wrote one."""
