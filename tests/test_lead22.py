@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,26 @@ def test_a_list_read_ahead_is_named_as_the_send_named_it(tmp_path: Path, monkeyp
     ahead.read_ahead([bad]).join()
     with pytest.raises(ListError, match=r"^lists/names\.csv: no email address column"):
         contacts.load([bad])
+
+
+def test_forget_says_a_scheduled_send_holds_her_email_before_it_asks(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mailer forget` asked "Erase everything ...?" and only afterwards said that a scheduled send
+    SendGrid holds still mails her at its time (newcomer 22): the press officer, who would have
+    cancelled that send first, learned it once the erasure was done. It is said before the question,
+    once; answering no erases nothing."""
+    from test_cli_schedule_held import JOURNALIST, scheduled_send
+    from test_cli_send import mailer
+
+    from mailer.cli import send as send_cli
+
+    campaign_id, _, shown = scheduled_send()
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    kept = mailer("forget", JOURNALIST, input="n\n")
+    assert kept.exit_code == 0, kept.output
+    warning = f"SendGrid still holds an email for {JOURNALIST} in {campaign_id}, scheduled for {shown}"
+    assert warning in " ".join(kept.stderr.split()), kept.stderr
+    assert kept.stdout.endswith("Nothing was erased.\n"), kept.stdout
+    erased = mailer("forget", JOURNALIST, input="y\n")
+    assert erased.exit_code == 0, erased.output
+    assert " ".join(erased.stderr.split()).count(warning) == 1, erased.stderr
+    assert erased.stdout.index("Erase everything") < erased.stdout.index(f"Erased {JOURNALIST}"), erased.stdout

@@ -445,9 +445,18 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     # Opened before the question, so its "Log: ..." line says which log the answer erases from
     # (newcomer 13 #4: a second press folder's log is another log).
     engine = app.engine
-    if not yes and not output.confirm(f"Erase everything the delivery log holds about {email}?"):
-        output.say("Nothing was erased.")
-        return
+    warned: set[str] = set()
+    if not yes:
+        # A scheduled send that SendGrid holds her email in mails her at its time, erased or not:
+        # said before the question, so the send can be cancelled first (status.held_at_sendgrid).
+        from mailer.send import status
+
+        for scheduled in status.held_at_sendgrid(engine, [email]):
+            output.warn(scheduled.warning())
+            warned.add(scheduled.campaign_id)
+        if not output.confirm(f"Erase everything the delivery log holds about {email}?"):
+            output.say("Nothing was erased.")
+            return
     parts_written(app, None)  # her row may wait in any stopped send's parts
     erasure = forget_module.erase(engine, email, config=app.config, office=app.office, waiting=output.note)
     done = erasure.forgotten
@@ -464,7 +473,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     was = f" (it was suppressed before: {done.previous_suppression})" if done.previous_suppression else ""
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in erasure.held:
-        output.warn(scheduled.warning())
+        if scheduled.campaign_id not in warned:
+            output.warn(scheduled.warning())
     # review 12b #4: a send was mailing them as forget ran. One scheduled for later is warned of
     # above, with its way out (mailer cancel): it can be called back (review 14 #3).
     for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in erasure.held}]:
