@@ -147,3 +147,22 @@ def test_forget_says_a_scheduled_send_holds_her_email_before_it_asks(live: Path,
     assert erased.exit_code == 0, erased.output
     assert " ".join(erased.stderr.split()).count(warning) == 1, erased.stderr
     assert erased.stdout.index("Erase everything") < erased.stdout.index(f"Erased {JOURNALIST}"), erased.stdout
+
+
+def test_cancel_of_a_test_send_counts_staff_not_journalists(live: Path, standin: Any) -> None:
+    """`mailer cancel` of a test send that went out said "SendGrid accepted its emails to 2
+    journalists" (newcomer 22, left): it went to colleagues on the staff list, not the press."""
+    from test_cli_send import db, mailer
+
+    from mailer.store import campaigns
+
+    tested = mailer("test", "releases/example.md")
+    assert tested.exit_code == 0, tested.output
+    with db().connect() as connection:
+        newest = campaigns.newest(connection)
+    assert newest is not None
+    campaign_id = newest.id
+    refused = mailer("cancel", campaign_id)
+    words = " ".join(refused.output.split())
+    assert "nothing to cancel: SendGrid accepted its emails to" in words, words
+    assert "staff address" in words and "journalist" not in words.split("nothing to cancel")[1], words

@@ -505,7 +505,8 @@ def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Ca
         if not unsent and not recovered:
             # newcomer 18: she meant to stop the send, and read nothing of the emails having gone
             gone = (
-                f": SendGrid accepted its emails to {counted(reached, 'journalist')}, and an email sent cannot be called back"
+                f": SendGrid accepted its emails to {counted(reached, *(('staff address', 'staff addresses') if found.mode is Mode.TEST else ('journalist',)))}, "
+                "and an email sent cannot be called back"
                 if reached and found.mode is not Mode.DRY_RUN
                 else ""
             )
