@@ -166,3 +166,19 @@ def test_cancel_of_a_test_send_counts_staff_not_journalists(live: Path, standin:
     words = " ".join(refused.output.split())
     assert "nothing to cancel: SendGrid accepted its emails to" in words, words
     assert "staff address" in words and "journalist" not in words.split("nothing to cancel")[1], words
+
+
+def test_nobody_to_send_to_counts_a_journalist_on_two_lists_once(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana on two lists, saying no on both, and Ben: "all 3 journalists of the lists gave no consent"
+    (session 21's note): they are two journalists, in three rows."""
+    from office_cli import mailer, office
+
+    office(tmp_path, standin, db_url)
+    (tmp_path / "lists").mkdir(exist_ok=True)
+    (tmp_path / "lists" / "a.csv").write_text(
+        "Email,Name,Email consent\nana@daily.example,Ana,no\nben@herald.example,Ben,no\n", encoding="utf-8"
+    )
+    (tmp_path / "lists" / "b.csv").write_text("Email,Name,Email consent\nana@daily.example,Ana,no\n", encoding="utf-8")
+    refused = mailer("send", "releases/example.md", "--list", "lists/a.csv", "--list", "lists/b.csv", "--dry-run")
+    words = " ".join(refused.output.split())
+    assert "Nobody to send to: all 2 journalists (in 3 rows) of the lists gave no consent to email" in words, words

@@ -23,6 +23,7 @@ from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
+from mailer.contacts.addresses import typed_key
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
@@ -177,6 +178,7 @@ def prepare_send(
             filtered_on=_values_held(loaded.contacts, chosen),
             opted_out=len(turned_away),
             without_consent=sum(1 for row in turned_away if row.without_consent),
+            turned_away_people=len({typed_key(row.email)[0] for row in turned_away}),
         )
     elif stale_problem is not None:
         problem = stale_problem
@@ -797,8 +799,6 @@ def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> t
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), and the original's list files not found:
     a "withdrawn" written in the list after the original went out (review 22 #11: it was mailed)."""
-    from mailer.contacts.addresses import typed_key
-
     given = {Path(path).resolve() for path in list_paths}
     # The original's lists as it named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = [name for name in original.lists if Path(name).suffix]
@@ -907,11 +907,13 @@ def _nobody(
     filtered_on: Sequence[str] = (),
     opted_out: int = 0,
     without_consent: int = 0,
+    turned_away_people: int | None = None,
 ) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
     right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
     rows the lists' own opt-out or consent columns turned away, before any --where or --tag;
-    ``without_consent`` of them, a consent column's (empty, or anything but yes)."""
+    ``without_consent`` of them, a consent column's (empty, or anything but yes);
+    ``turned_away_people``: how many journalists those rows are (one on two lists has two rows)."""
     # The plan's "opted out" and "without consent" (the lists' own columns) counted with the log's
     # suppressions here, as ``opted_out`` and ``without_consent`` tell them apart again.
     skipped: dict[str, int] = {}
@@ -984,7 +986,7 @@ def _nobody(
     check = "mailer lists check " + " ".join(map(str, list_paths))
     suppressed = skipped.get(RejectReason.SUPPRESSED.value, 0)
     if suppressed and suppressed == sum(skipped.values()) and opted_out:
-        return _kept_out(suppressed, check, opted_out=opted_out, without_consent=without_consent)
+        return _kept_out(suppressed, check, opted_out=opted_out, without_consent=without_consent, people=turned_away_people)
     if suppressed and suppressed == sum(skipped.values()):
         return SendError(
             f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists "
@@ -1014,12 +1016,17 @@ def _nobody(
     return SendError("Nobody to send to: every row of the lists is skipped.", hint="See why with: " + check)
 
 
-def _kept_out(suppressed: int, check: str, *, opted_out: int, without_consent: int) -> SendError:
+def _kept_out(suppressed: int, check: str, *, opted_out: int, without_consent: int, people: int | None = None) -> SendError:
     """Nobody to send to, every row kept out, some by the lists' own opt-out or consent columns
     (``opted_out`` rows, ``without_consent`` of them a consent column's), the rest suppressed in
     the log: each counted under what keeps them out (review 21 #1: rows without consent were
-    "suppressed (unsubscribed, bounced or added by hand)", and `mailer suppressions list` showed nobody)."""
+    "suppressed (unsubscribed, bounced or added by hand)", and `mailer suppressions list` showed nobody).
+    ``people``: how many journalists the rows the lists turned away are, when all of them are (a
+    journalist on two lists said no twice: "both journalists (3 rows)", not "all 3 journalists")."""
     logged, list_opted = suppressed - opted_out, opted_out - without_consent
+    who = all_of(suppressed, "journalist")
+    if people is not None and people != suppressed and not logged:
+        who = f"{all_of(people, 'journalist')} (in {suppressed:,} rows)"
     consent_hint = "Only a row whose consent column says yes (or gives the day consent was given) is mailed. "
     log_hint = (
         "mailer suppressions list shows who and why. Suppressed addresses are never mailed: "
@@ -1027,13 +1034,12 @@ def _kept_out(suppressed: int, check: str, *, opted_out: int, without_consent: i
     )
     if without_consent == suppressed:
         return SendError(
-            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists gave no consent to email "
-            "(the lists' consent column does not say yes).",
+            f"Nobody to send to: {who} of the lists gave no consent to email (the lists' consent column does not say yes).",
             hint=f"{consent_hint}See who with: {check}",
         )
     if list_opted == suppressed:
         return SendError(
-            f"Nobody to send to: {all_of(suppressed, 'journalist')} of the lists opted out of email (the lists' own column says so).",
+            f"Nobody to send to: {who} of the lists opted out of email (the lists' own column says so).",
             hint=f"See who with: {check}",
         )
     kinds = [
