@@ -182,3 +182,25 @@ def test_nobody_to_send_to_counts_a_journalist_on_two_lists_once(tmp_path: Path,
     refused = mailer("send", "releases/example.md", "--list", "lists/a.csv", "--list", "lists/b.csv", "--dry-run")
     words = " ".join(refused.output.split())
     assert "Nobody to send to: all 2 journalists (in 3 rows) of the lists gave no consent to email" in words, words
+
+
+def test_a_bar_that_counted_without_a_total_ends_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mailer events import` counts events it cannot know the number of beforehand: its finished bar
+    read "Importing events ━━━ 3/?" (newcomer 22, left). It ends full, at what it counted: "3/3"."""
+    import io
+
+    from rich.console import Console
+
+    from mailer.cli import output
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    monkeypatch.setattr(output, "_console", lambda stderr=False: terminal)
+    with output.progress("Importing events", total=None) as advance:
+        for _ in range(3):
+            advance()
+    import re
+
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).replace("\r", "\n")
+    last = [line for line in shown.splitlines() if line.strip()][-1]
+    assert "Importing events" in last and "3/3" in last and "?" not in last, repr(last)

@@ -429,6 +429,9 @@ def progress(description: str, total: int | None) -> Iterator[Advance]:
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda amount=1: bar.advance(task, amount)
+        if total is None:  # counted without knowing how many: the finished bar ends full, "3/3", not "3/?" (newcomer 22)
+            done = int(bar.tasks[0].completed)
+            bar.update(task, total=done, completed=done)
 
 
 # -- --json: one document on standard output, everything else on standard error -----------------
