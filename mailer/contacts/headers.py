@@ -307,7 +307,16 @@ _WEEKDAY = (
 # A time, and nothing else, after the date (review 22 #1: "2024-05-01 withdrawn", "01.05.2024 - 31.12.2024",
 # "1 May 2024 10:00 withdrawn" were consent, as anything after a date was taken for its time): ISO's
 # "T10:00:00.000Z" or "+02:00", Excel's "10:00:00 AM", "10.00", "10h00", German's "10:00 Uhr", a zone's name.
-_ZONE = r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t))?"
+# The other zones' names a CRM writes after the time (review 22b #1: "2024-05-01 10:00:00 AEST", a Sydney
+# office's, was no consent): Australia, New Zealand, Asia, Russia, Africa, Alaska, Hawaii, the Atlantic, South America.
+_ZONE_NAMES = (
+    r"aest|aedt|acst|acdt|awst|nzst|nzdt|ist|jst|kst|hkt|sgt|pht|pst|wib|wita|wit|ict|msk|sast|cat|eat|wat"
+    r"|akst|akdt|hst|ast|adt|nst|ndt|brt|art|clt|clst|cot|pet"
+)
+_ZONE = (
+    r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t"
+    rf"|{_ZONE_NAMES}))?"
+)
 _TIME = rf"(?:(?:,? |t)\d{{1,2}}[:.h]\d{{2}}(?:[:.]\d{{2}}(?:[.,]\d{{1,9}})?)?(?: ?(?:am|pm|a\.m|p\.m|uhr|h))?{_ZONE})?"
 # A day of the calendar, from 1990 on (review 22 #3: a database's date it has not got, MySQL's "0000-00-00",
 # .NET's "1/1/0001", Excel's day zero "00.01.1900", the Unix epoch "1970-01-01", SAP's "31.12.9999", was
