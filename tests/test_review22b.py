@@ -42,3 +42,23 @@ def test_a_consent_date_with_its_time_in_the_offices_zone_is_consent(tmp_path: P
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted(given), sent.output
+
+
+# -- 2. "Accepted", "Opt In", "Double opt in" in a consent column were no consent ---------------------
+
+SAID_YES = ["Accepted", "accepted", "Opt In", "opt in", "Double opt in", "Confirmed opt in", "Single opt in", "Consent given"]
+
+
+def test_the_english_words_for_consent_given_are_consent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A consent column's "Accepted" (German "akzeptiert", French "accepté" were consent; English not),
+    "Opt In" with a space where "Opt-In" and "optin" were consent, a CRM's "Double opt in": each
+    journalist was turned away as "gave no consent to email" and not mailed."""
+    cells = [*SAID_YES, "Not accepted", "refused"]
+    beat = "Email,Name,Email consent\n" + "".join(f'j{at}@paper.example,J {at},"{cell}"\n' for at, cell in enumerate(cells))
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "rejected:    2 (2 without consent)" in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == sorted(f"j{at}@paper.example" for at in range(len(SAID_YES))), sent.output

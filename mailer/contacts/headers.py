@@ -266,6 +266,9 @@ SAYS_YES = (
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    # ... and in English as the other languages' were (review 22b #2: "Accepted", "Opt In" with a space, a CRM's
+    # "Double opt in", "Consent given" turned the journalist away as giving no consent, "akzeptiert" and "Opt-In" not).
+    *("accepted", "opt in", "double opt in", "single opt in", "confirmed opt in", "consent given"),
     # ... and "given", "granted", "agreed", "accepted" as a CRM writes them in the other five languages the
     # consent headers are read in, with and without their accents (newcomer 21 #1: a German CRM's
     # "Einwilligung: erteilt" turned every journalist away as giving no consent).
