@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, mailed, mailer, office
+import pytest
+from office_cli import SEND, campaign_of, mailed, mailer, office, said
 
 # -- 1. A consent date with its time in an Australian, Asian or Alaskan zone was no consent ----------
 
@@ -62,3 +63,51 @@ def test_the_english_words_for_consent_given_are_consent(tmp_path: Path, standin
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted(f"j{at}@paper.example" for at in range(len(SAID_YES))), sent.output
+
+
+# -- 3. A stale copy sent to journalists who had neither version: the old figure went out -----------
+
+ORIGINAL = "412 volunteers"
+CORRECTED = "421 volunteers"
+REGIONAL = "Email,First Name,Last Name,Outlet\ncai@regional.example,Cai,Wong,Regional Post\ndee@valley.example,Dee,Ross,Valley Times\n"
+
+
+def test_a_stale_copy_sent_to_another_list_is_refused_as_the_older_text(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana sends the release to the beat list; Ben corrects a figure in his copy and sends the
+    correction to the same journalists. Ana, her copy still with the old figure, then sends it to
+    the regional list, whose journalists had neither version: nothing was said, and the figure the
+    office had corrected went out to two more newsrooms. It is refused as the older copy now, naming
+    both sends; the corrected copy still goes to the regional list."""
+    ana = office(tmp_path / "ana", standin, db_url)
+    ben = office(tmp_path / "ben", standin, db_url)
+    (ana / "lists" / "regional.csv").write_text(REGIONAL, encoding="utf-8")
+    (ben / "lists" / "regional.csv").write_text(REGIONAL, encoding="utf-8")
+    monkeypatch.chdir(ana)
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    original = campaign_of(first)
+    monkeypatch.chdir(ben)
+    release = ben / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace(ORIGINAL, CORRECTED), encoding="utf-8")
+    corrected = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert corrected.exit_code == 0, corrected.output
+    correction = campaign_of(corrected)
+    standin.reset()
+
+    monkeypatch.chdir(ana)
+    dry = mailer("send", "releases/example.md", "--list", "lists/regional.csv", "--dry-run", "--no-test-ok")
+    assert dry.exit_code == 0, dry.output
+    assert f"is the text of {original}" in said(dry) and f"which {correction}" in said(dry), dry.output
+    stale = mailer("send", "releases/example.md", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
+    assert stale.exit_code == 1, stale.output
+    words = said(stale)
+    assert f"is the text of {original}" in words and f"which {correction}" in words, words
+    assert "Nothing was logged or sent." in words and "--include-previous" in words, words
+    assert mailed(standin) == [], words
+
+    monkeypatch.chdir(ben)  # the corrected copy goes to the regional list
+    sent = mailer("send", "releases/example.md", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["cai@regional.example", "dee@valley.example"], sent.output

@@ -167,7 +167,9 @@ def prepare_send(
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
-        stale_problem = _stale_problem(planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version)
+        stale_problem = _stale_problem(
+            planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version, include_previous=include_previous
+        )
     if not the_plan.recipients:
         turned_away = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
         problem = _nobody(
@@ -432,6 +434,8 @@ class _Stale:
     first: str
     first_at: datetime
     newer: dict[str, datetime]
+    # None of these journalists had another version: the newer one went to others (review 22b #3)
+    to_others: bool = False
 
     def words(self, campaign_id: str) -> str:
         """ "your copy, releases/x.md, is the text of A (created ...), which B (created ...) replaced"."""
@@ -444,14 +448,17 @@ class _Stale:
         return f"A colleague has probably corrected the release since: send from their copy (mailer show {campaign_id} shows {what})."
 
 
-def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str]) -> _Stale | None:
+def _stale_copy(
+    connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str], *, key: str | None
+) -> _Stale | None:
     """``_Stale`` when the text these journalists (``earlier``: address -> a campaign of another
     version of the release) would now get was first meant to go out (a live campaign, cancelled
     or not) before any of those campaigns was made. Only their versions are compared: a version
-    the correction left unchanged was in the first campaign too."""
+    the correction left unchanged was in the first campaign too. When none of them had another
+    version, ``_stale_to_others``: the newer version went to other journalists."""
     others = set(earlier.values())
     if not others:
-        return None
+        return _stale_to_others(connection, the_plan, release_path, key=key)
     versions = the_plan.all_versions
     if len(versions) == 1:
         hashes = {versions[0].content_hash}
@@ -463,6 +470,49 @@ def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path
     made = {cid: found.created_at for cid in others if (found := campaigns.get(connection, cid)) is not None}
     newer = {cid: at for cid, at in made.items() if at > first[1]}
     return _Stale(display_name(release_path), first[0], first[1], newer) if newer else None
+
+
+def _stale_to_others(connection: Connection, the_plan: plan_module.Plan, release_path: Path, *, key: str | None) -> _Stale | None:
+    """``_Stale`` (``to_others``) when a version these journalists would get was first meant to go out
+    before a live campaign of this release (sent, or scheduled) that gave its language another text:
+    a colleague's correction, sent to other journalists (review 22b #3: the older copy, sent to a list
+    that had neither version, mailed the figure the office had corrected, and nothing said so)."""
+    release = campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key)
+    versions = the_plan.all_versions
+    used = {number for _, number in the_plan.recipient_versions()}
+    mine = {versions[number].content_hash for number in used}
+    others = [cid for cid, content in release if content not in mine and content != the_plan.content_hash]
+    if not others:
+        return None
+    made = {cid: found for cid in others if (found := campaigns.get(connection, cid)) is not None}
+    for number in sorted(used):
+        version = versions[number]
+        first = campaigns.first_live_with(connection, {version.content_hash})
+        if first is None:
+            continue
+        newer: dict[str, datetime] = {}
+        for cid, found in made.items():
+            if found.created_at <= first[1]:
+                continue
+            theirs = campaigns.version_hashes(connection, cid)
+            if theirs is None:  # logged before versions were kept: compared as a whole, for a release in one language
+                differs = len(versions) == 1 and found.content_hash != version.content_hash
+            else:
+                differs = theirs.get(version.language) not in (None, version.content_hash)
+            if differs:
+                newer[cid] = found.created_at
+        if newer:
+            return _Stale(display_name(release_path), first[0], first[1], newer, to_others=True)
+    return None
+
+
+def _to_others_words(stale: _Stale) -> str:
+    """A copy older than a version of the release that went to other journalists than these."""
+    latest = max(stale.newer, key=lambda cid: stale.newer[cid])
+    return (
+        f"None of these journalists had this release, but {stale.words(latest)}: they would get the older text, "
+        "which the office has corrected since."
+    )
 
 
 def _planned(
@@ -525,11 +575,19 @@ def _planned(
                 )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
-    stale = _stale_copy(connection, the_plan, release_path, got_earlier)  # before the held ones are taken out
+    stale = _stale_copy(connection, the_plan, release_path, got_earlier, key=key)  # before the held ones are taken out
+    if stale is not None and stale.to_others and (mode is not Mode.LIVE or include_previous):
+        warnings_stale = [_to_others_words(stale)]
+    else:
+        warnings_stale = []
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes]))
+    warnings = list(
+        dict.fromkeys(
+            [*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes, *warnings_stale]
+        )
+    )
     questions: list[str] = []
     correction: str | None = None
     if got_earlier:
@@ -629,10 +687,21 @@ def _received_newer_words(stale: _Stale, newer: Sequence[str]) -> str:
     )
 
 
-def _stale_problem(stale: _Stale, held: Mapping[str, tuple[int, datetime]], received: Mapping[str, str]) -> SendError | None:
+def _stale_problem(
+    stale: _Stale, held: Mapping[str, tuple[int, datetime]], received: Mapping[str, str], *, include_previous: bool = False
+) -> SendError | None:
     """A live send of an older copy of the release than a colleague's version that went out or is
     scheduled: nothing is sent (newcomer 22 #1: the old figure went out again, after the correction,
-    to everyone, on a "Send the corrected version to them too?" that --yes answered)."""
+    to everyone, on a "Send the corrected version to them too?" that --yes answered); nor to other
+    journalists than the colleague's version went to (review 22b #3), unless ``include_previous``."""
+    if stale.to_others:
+        if include_previous:
+            return None
+        latest = max(stale.newer, key=lambda cid: stale.newer[cid])
+        return SendError(
+            f"{_to_others_words(stale)} Nothing was logged or sent.",
+            hint=f"{stale.hint(latest, what='what went out')} To send this older text all the same, add --include-previous.",
+        )
     held_newer = [cid for cid in held if cid in stale.newer]
     if held_newer:
         cid = held_newer[0]
