@@ -5,11 +5,12 @@ and failed before its fix (session 22)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import SEND, campaign_of, mailed, mailer, office, said
+from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said
 
 # -- 1. A consent date with its time in an Australian, Asian or Alaskan zone was no consent ----------
 
@@ -111,3 +112,35 @@ def test_a_stale_copy_sent_to_another_list_is_refused_as_the_older_text(
     sent = mailer("send", "releases/example.md", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["cai@regional.example", "dee@valley.example"], sent.output
+
+
+# -- 4. `mailer cancel latest` run again cancelled a second, older scheduled send --------------------
+
+
+def test_cancel_latest_twice_does_not_cancel_the_send_before_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana has two releases scheduled. She cancels the newer with `mailer cancel latest` and, unsure it
+    took (or from the shell's history), runs it again. Since latest for cancel left cancelled sends
+    out, the second run cancelled the other release's send, no question asked ("latest is X ...
+    Cancelled X"), and `latest~1`, read off the log before the first cancel, named the send before
+    that. A cancelled live send counts for cancel: the second run says it is already cancelled,
+    latest~1 is the other release, and a proof or dry run made since is still not latest."""
+    office(tmp_path, standin, db_url)
+    second = release_named(tmp_path, "second")
+    at = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M UTC")
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    older = campaign_of(first)
+    then = mailer("send", second, "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert then.exit_code == 0, then.output
+    newer = campaign_of(then)
+    proof = mailer("test", second)
+    assert proof.exit_code == 0, proof.output
+
+    cancelled = mailer("cancel", "latest")
+    assert cancelled.exit_code == 0 and f"Cancelled {newer}" in said(cancelled), cancelled.output
+    again = mailer("cancel", "latest")
+    assert again.exit_code == 0, again.output
+    assert f"{newer} is already cancelled" in said(again), again.output
+    assert "cancelled" not in mailer("status", older).output.split("\n")[1], again.output
+    named = mailer("cancel", "latest~1")
+    assert f"latest~1 is {older}" in said(named) and f"Cancelled {older}" in said(named), named.output

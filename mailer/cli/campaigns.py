@@ -192,8 +192,8 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     stopped: one that mailed nobody is cancelled; of one that reached some, the journalists not
     mailed yet are called off (a new send of the release may reach them).
 
-    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest live send not cancelled
-    yet, not a test send made since), latest~1 (the one before it), and so on.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest live send, cancelled or
+    not, not a test send made since), latest~1 (the one before it), and so on.
 
     \b
     Example:
@@ -201,7 +201,9 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     """
     from mailer.send import campaign
 
-    campaign_id = app.campaign_id(campaign_id, live_only=True)  # not the proof sent since (newcomer 22 #7)
+    # Not the proof sent since (newcomer 22 #7); a cancelled send counts: run twice, the second cancel says it is
+    # already cancelled rather than cancel the send before it (review 22b #4)
+    campaign_id = app.campaign_id(campaign_id, live_only=True, with_cancelled=True)
     parts_written(app, campaign_id)
     try:
         cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
