@@ -144,3 +144,27 @@ def test_cancel_latest_twice_does_not_cancel_the_send_before_it(tmp_path: Path, 
     assert "cancelled" not in mailer("status", older).output.split("\n")[1], again.output
     named = mailer("cancel", "latest~1")
     assert f"latest~1 is {older}" in said(named) and f"Cancelled {older}" in said(named), named.output
+
+
+# -- 5. [reports] time_zone: "GMT+1" was told to be "Etc/GMT+1" (UTC-1); "EST" kept no summer time ---
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [("GMT+1", "Europe/Paris"), ("UTC+02:00", "Europe/Paris"), ("Etc/GMT+1", "Europe/Paris"), ("EST", "America/New_York")],
+)
+def test_a_report_zone_that_is_not_the_offices_clocks_is_refused(
+    tmp_path: Path, standin: Any, db_url: str, written: str, hint: str
+) -> None:
+    """A Paris office wrote `time_zone = "GMT+1"`: it was called a city, "write ... Etc/GMT+1", the time
+    zone database's name for one hour *behind* UTC (its sign reversed), and the reports then showed an
+    open at 10:00 in Paris as 08:00. "EST" was taken: standard time all year, so in summer every time
+    was an hour behind New York's clocks. Each is refused now, saying why and the zone to write."""
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[reports]\ntime_zone = "{written}"\n')
+    refused = mailer("campaigns")
+    assert refused.exit_code == 1, refused.output
+    words = said(refused)
+    assert "reports.time_zone" in words and hint in words, words
+    assert "is a city" not in words and 'write "Etc/' not in words, words
