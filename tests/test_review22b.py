@@ -168,3 +168,27 @@ def test_a_report_zone_that_is_not_the_offices_clocks_is_refused(
     words = said(refused)
     assert "reports.time_zone" in words and hint in words, words
     assert "is a city" not in words and 'write "Etc/' not in words, words
+
+
+# -- 6. A column for another channel, named in brackets ("DNC (phone)", "Consent (photo)"), kept her out --
+
+
+def test_a_column_naming_another_channel_in_brackets_does_not_stop_the_email(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A press list records more than email: "DNC (phone)" (do not call), "Consent (photo)" (may we
+    publish her picture), "Opt-out (SMS)". The note in brackets was left aside, so each was read as the
+    email's own opt-out or consent: Ana, who consented to email but asked not to be phoned and declined
+    the photo, was "opted out" and not mailed, nor any other row of her address. A note naming another
+    channel keeps the column the list's own; "Do Not Email (Y/N)", "No email (phone only)" still opt out."""
+    beat = (
+        "Email,Name,Email consent,DNC (phone),Consent (photo),Opt-out (SMS),Do Not Email (Y/N)\n"
+        "ana@daily.example,Ana Lima,yes,x,no,x,N\n"
+        "ben@gazette.example,Ben Okafor,withdrawn,,yes,,N\n"
+        "cai@post.example,Cai Wong,yes,,yes,,Y\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  1" in checked.output and "ana@daily.example" not in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output

@@ -388,10 +388,31 @@ _NO_PURPOSE = re.compile(
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
 
+# A note in brackets naming another channel than email, or another purpose: the column is not the email's
+# (review 22b #6: "DNC (phone)", do not call, "Consent (photo)", "Opt-out (SMS)" were read as the email's
+# opt-out or consent, the note left aside, and a journalist who consented to email was not mailed). Not
+# "(phone only)", which says email is not wanted.
+_OTHER_CHANNEL = re.compile(
+    r"(?:for|by|per|via|par|pour|fur|por|pelo|tel)?(?:phone|telephone|tel|call|calls|calling|phonecalls|sms|text|texts|textmessages"
+    r"|whatsapp|post|postal|postalmail|letter|letters|print|photo|photos|photograph|photographs|photography|picture|pictures"
+    r"|image|images|video|videos|filming|interview|interviews|event|events|telefon|telefonisch|anruf|anrufe|telefono|telefone"
+    r"|llamada|llamadas|chiamata|chiamate|appel|appels|appelstelephoniques|courrier|courrierpostal|brief|briefpost|foto|fotos"
+    r"|fotografie|bild|bilder|veranstaltung|veranstaltungen|evenement|evenements|evento|eventos|eventi)"
+)
+
+
+def _another_channel(header: str) -> bool:
+    """Whether a note in brackets in ``header`` names another channel than email ("DNC (phone)")."""
+    return any(_OTHER_CHANNEL.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
+
+
 def is_opt_in_header(header: str) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
-    column giving the day consent ends (``is_consent_until_header``)."""
+    column giving the day consent ends (``is_consent_until_header``). Not with a note naming another channel
+    ("Consent (photo)": ``_another_channel``)."""
+    if _another_channel(header):
+        return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_IN_HEADERS or is_consent_until_header(header):
         return True
@@ -413,6 +434,8 @@ _CONSENT_UNTIL_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?
 def is_consent_until_header(header: str) -> bool:
     """Whether a header heads a column giving the day consent ends: "Consent until", "Consent expires",
     "Einwilligung gültig bis", or a consent heading with such a note in brackets, "Consent (valid until)"."""
+    if _another_channel(header):
+        return False
     if _CONSENT_UNTIL_HEADER.fullmatch(header_key(header)):
         return True
     notes = re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header)
@@ -473,7 +496,10 @@ def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
     the list's own, and the journalists its Y marked were mailed); with ``reasons``, a reason for
-    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``)."""
+    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
+    ("DNC (phone)": ``_another_channel``)."""
+    if _another_channel(header):
+        return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_OUT_REASONS:
         return reasons
