@@ -192,3 +192,31 @@ def test_a_column_naming_another_channel_in_brackets_does_not_stop_the_email(tmp
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ana@daily.example"], sent.output
+
+
+# -- 7. Beside a press-release consent column, a newsletter's or marketing's "no" kept her out -----------
+
+
+def test_a_list_with_press_release_consent_reads_the_newsletters_column_as_its_own(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A GDPR list records consent per purpose: "Press release consent", "Newsletter opt-in",
+    "Marketing opt-out". Since review 22 #4/#5 read a consent or opt-out word with "newsletter" or
+    "marketing" around it as the email's, Ana, who consented to press releases but not to the
+    newsletter, was "gave no consent to email ("Newsletter opt-in": no)" and not mailed the release.
+    Beside a column for press releases, those for another purpose are the list's own; a list with
+    only a newsletter's column still keeps its no."""
+    beat = (
+        "Email,Name,Press release consent,Newsletter opt-in,Marketing opt-out\n"
+        "ana@daily.example,Ana Lima,yes,no,x\n"
+        "ben@gazette.example,Ben Okafor,no,yes,\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "lists" / "other.csv").write_text("Email,Name,Newsletter opt-in\ncai@post.example,Cai Wong,no\n", encoding="utf-8")
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  1" in checked.output and "ana@daily.example" not in checked.output, checked.output
+    assert '"Newsletter opt-in" is read as consent' not in checked.output, checked.output
+    other = mailer("lists", "check", "lists/other.csv")
+    assert 'cai@post.example: gave no consent to email ("Newsletter opt-in": no)' in other.output, other.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 # Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
@@ -406,12 +406,35 @@ def _another_channel(header: str) -> bool:
     return any(_OTHER_CHANNEL.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
 
 
-def is_opt_in_header(header: str) -> bool:
+# A list that records consent per purpose (review 22b #7: beside "Press release consent", a "Newsletter opt-in: no"
+# kept a journalist who consented to press releases out): its press-release column speaks for the release, and
+# those for another purpose are the list's own. Not "Express consent" (given in so many words).
+_PRESS_PURPOSE = re.compile(r"(?<!ex)(?<!im)press|releases|communique|comunicado|comunicati|pressemitteilung|presseverteiler|presseinfo")
+_OTHER_PURPOSE = re.compile(
+    r"newsletter|marketing|werbe|werbung|promotion|promo|publicite|publicidad|pubblicita|publicidade|event|veranstaltung"
+    r"|offers|angebote|survey|umfrage"
+)
+
+
+def other_purpose(header: str, beside: Sequence[str]) -> bool:
+    """Whether ``header`` is a consent or opt-out column for another purpose than press releases (a newsletter,
+    marketing, events) in a list whose headers (``beside``) have one for press releases."""
+    key = header_key(header)
+    if not _OTHER_PURPOSE.search(key) or _PRESS_PURPOSE.search(key):
+        return False
+    return any(
+        other != header and _PRESS_PURPOSE.search(header_key(other)) and (is_opt_out_header(other) or is_opt_in_header(other))
+        for other in beside
+    )
+
+
+def is_opt_in_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
     column giving the day consent ends (``is_consent_until_header``). Not with a note naming another channel
-    ("Consent (photo)": ``_another_channel``)."""
-    if _another_channel(header):
+    ("Consent (photo)": ``_another_channel``), nor beside a column for press releases one for another purpose
+    (``other_purpose``: "Newsletter opt-in" beside "Press release consent", the list's ``beside`` headers)."""
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_IN_HEADERS or is_consent_until_header(header):
@@ -431,10 +454,10 @@ _UNTIL_NOTE = re.compile(_UNTIL)
 _CONSENT_UNTIL_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*{_UNTIL}")
 
 
-def is_consent_until_header(header: str) -> bool:
+def is_consent_until_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads a column giving the day consent ends: "Consent until", "Consent expires",
     "Einwilligung gültig bis", or a consent heading with such a note in brackets, "Consent (valid until)"."""
-    if _another_channel(header):
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
         return False
     if _CONSENT_UNTIL_HEADER.fullmatch(header_key(header)):
         return True
@@ -492,13 +515,14 @@ def consent_end(cell: str | None) -> date | None:
         return None
 
 
-def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
+def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
     the list's own, and the journalists its Y marked were mailed); with ``reasons``, a reason for
     leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
-    ("DNC (phone)": ``_another_channel``)."""
-    if _another_channel(header):
+    ("DNC (phone)": ``_another_channel``), nor, beside a column for press releases, one for another purpose
+    (``other_purpose``: "Marketing opt-out" beside "Opt-out: Press releases")."""
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_OUT_REASONS:
