@@ -220,3 +220,27 @@ def test_a_list_with_press_release_consent_reads_the_newsletters_column_as_its_o
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ana@daily.example"], sent.output
+
+
+# -- 8. The send's plan said "2 without consent" and not which column said so ----------------------------
+
+
+def test_the_plan_names_the_columns_that_turned_rows_away(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Since today's review read many more headings as consent or opt-out columns, a column may turn
+    journalists away that nobody meant as one. The send's plan said only "Skipped: 3 (1 opted out, 2
+    without consent)": nothing named the column, and a press officer sending without `lists check`
+    first could not tell a mistaken "Newsletter opt-in" from the consent column. The plan names each
+    column under Skipped, with how many rows it turned away and why."""
+    beat = (
+        "Email,Name,Newsletter opt-in,DNC\n"
+        "ana@daily.example,Ana Lima,no,\n"
+        "ben@gazette.example,Ben Okafor,yes,x\n"
+        "cai@post.example,Cai Wong,,\n"
+        "dee@valley.example,Dee Ross,yes,\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--no-test-ok")
+    assert planned.exit_code == 0, planned.output
+    assert "Skipped:    3 (1 opted out, 2 without consent)" in planned.output, planned.output
+    assert 'lists/beat.csv: "DNC" 1 opted out, "Newsletter opt-in" 2 without consent' in planned.output, planned.output
+    assert "mailer lists check lists/beat.csv" in planned.output, planned.output

@@ -27,6 +27,7 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
 from mailer.models import (
+    OPTED_OUT_IN_LIST,
     CampaignStatus,
     Contact,
     ContactList,
@@ -34,6 +35,7 @@ from mailer.models import (
     Filter,
     MessageState,
     Mode,
+    RejectedRow,
     RejectReason,
     Rendered,
     suppressed_apart,
@@ -78,6 +80,8 @@ class Prepared:
     # "This exact content was never test-sent" (review 18p #1).
     untested: str = ""
     include_previous: bool = False  # send even to journalists who already received this content
+    # Per list, the columns of its own that turned rows away, for the plan's Skipped line (review 22b #8)
+    turned_away: tuple[str, ...] = ()
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
     problem: SendError | ConfigError | TemplateError | None = field(default=None, repr=False)
@@ -211,7 +215,33 @@ def prepare_send(
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
+        turned_away=turned_away_by(loaded.rejected),
     )
+
+
+def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
+    """Per list, the columns of its own (opt-out, consent) that turned rows away, with how many and why:
+    'lists/beat.csv: "DNC" 1 opted out, "Newsletter opt-in" 2 without consent (...)'. The plan said only
+    "2 without consent" (review 22b #8: a heading read as consent by mistake could not be told apart)."""
+    import re
+
+    per_list: dict[str, Counter[tuple[str, str]]] = {}
+    for row in rejected:
+        if row.reason is not RejectReason.SUPPRESSED:
+            continue
+        named = re.search(r'\("(.*)"(?:: .*| is empty)\)$', row.detail, flags=re.DOTALL)
+        column = named[1] if named else ""  # "(row 4 says so)": another row of the address
+        why = "without consent" if row.without_consent else "opted out" if row.detail.startswith(OPTED_OUT_IN_LIST) else ""
+        if why:
+            per_list.setdefault(row.source, Counter())[column, why] += 1
+    lines = []
+    for source, counts in per_list.items():
+        parts = [f'"{column}" {n:,} {why}' for (column, why), n in sorted(counts.items()) if column]
+        others = sum(n for (column, _), n in counts.items() if not column)
+        if others:
+            parts.append(f"{others:,} as another row of the address says")
+        lines.append(f"{source}: {', '.join(parts)} (mailer lists check {source} names each row)")
+    return tuple(lines)
 
 
 # A live send from a delivery log that has never sent live (newcomer 17: a
