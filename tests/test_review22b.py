@@ -244,3 +244,30 @@ def test_the_plan_names_the_columns_that_turned_rows_away(tmp_path: Path, standi
     assert "Skipped:    3 (1 opted out, 2 without consent)" in planned.output, planned.output
     assert 'lists/beat.csv: "DNC" 1 opted out, "Newsletter opt-in" 2 without consent' in planned.output, planned.output
     assert "mailer lists check lists/beat.csv" in planned.output, planned.output
+
+
+# -- 9. A follow-up whose original list cannot be read now forgot the other list's withdrawals ------------
+
+
+def test_a_follow_up_reads_the_lists_it_can_and_says_which_it_cannot(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The release went out from the beat list and the regional list. Since, Ana withdrew consent in
+    the beat list, and a colleague pasted the regional list over with a sheet that has no address
+    column. The follow-up left out nobody: one list it could not read made it read none, and Ana was
+    mailed; and it said both lists were "not here", though they were. It reads the lists it can,
+    leaves Ana out, and says the regional list cannot be read, and why."""
+    beat = "Email,Name,Email consent\nana@daily.example,Ana,yes\nben@gazette.example,Ben,yes\n"
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "lists" / "regional.csv").write_text("Email,Name\ncai@post.example,Cai\n", encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    original = campaign_of(sent)
+    release_named(tmp_path, "reminder")
+    (tmp_path / "lists" / "beat.csv").write_text(beat.replace("Ana,yes", "Ana,withdrawn"), encoding="utf-8")
+    (tmp_path / "lists" / "regional.csv").write_text("Name,Outlet\nCai,Post\n", encoding="utf-8")
+    follow = ("send", "releases/reminder.md", "--follow-up", original, "--who", "not-opened", "--no-test-ok")
+    planned = mailer(*follow, "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    assert f"Follow-up:  2 of 3 journalists of {original} (not opened): 1 without consent\n" in planned.output, planned.output
+    words = " ".join(planned.output.split())
+    assert "lists/regional.csv, which cannot be read now" in words and "beat.csv, which is not here" not in words, words
+    assert "mailer lists check lists/regional.csv" in words, words

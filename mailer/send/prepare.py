@@ -363,7 +363,7 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
-        kept_out, unread = _kept_out_now(original, list_paths)
+        kept_out, unread, broken = _kept_out_now(original, list_paths)
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
             original=original.id,
@@ -380,6 +380,8 @@ def prepare_follow_up(
     described, _ = follow_up.WHO[who]
     if unread:
         warnings.insert(0, _lists_not_here(original.id, unread))
+    for name, why in broken.items():  # review 22b #9: one such list made the follow-up read none
+        warnings.insert(0, _list_unreadable(original.id, name, why))
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
@@ -892,10 +894,12 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     )
 
 
-def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
-    out now, each with why ("opted out", "without consent"), and the original's list files not found:
-    a "withdrawn" written in the list after the original went out (review 22 #11: it was mailed)."""
+    out now, each with why ("opted out", "without consent"), the original's list files not found, and
+    those here that cannot be read as a list now (name -> why): a "withdrawn" written in the list after
+    the original went out (review 22 #11: it was mailed). A list that cannot be read leaves the others read
+    (review 22b #9: it made the follow-up read none, and called them all "not here")."""
     from mailer.contacts.addresses import typed_key
 
     given = {Path(path).resolve() for path in list_paths}
@@ -904,15 +908,22 @@ def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> t
     here = [Path(name) for name in named if Path(name).is_file() and Path(name).resolve() not in given]
     unread = [name for name in named if not Path(name).is_file()]
     paths = [*list_paths, *here]
+    broken: dict[str, str] = {}
     if not paths:
-        return {}, unread
+        return {}, unread, broken
     try:
         loaded = contacts.load(paths)
-    except ListError:  # an original list no longer usable as a list: said as not found
-        if not list_paths:
-            return {}, named
-        loaded = contacts.load(list_paths)
-        unread = named
+    except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
+        readable = []
+        for path in here:
+            try:
+                contacts.load([path])
+                readable.append(path)
+            except ListError as error:
+                broken[next(name for name in named if Path(name) == path)] = error.message
+        if not list_paths and not readable:
+            return {}, unread, broken
+        loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
     for row in loaded.rejected:
@@ -920,7 +931,21 @@ def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> t
             key = typed_key(row.email)[0]
             if key not in mailed:
                 kept_out.setdefault(key, "without consent" if row.without_consent else "opted out")
-    return kept_out, unread
+    return kept_out, unread, broken
+
+
+def _list_unreadable(original_id: str, name: str, why: str) -> str:
+    """The warning for an original's list a follow-up found but could not read as a list."""
+    return (
+        f"{original_id} went out from {name}, which cannot be read now ({_sentence_inside(why)}): a journalist who has since "
+        f"opted out or withdrawn consent in it is not known to this follow-up. `mailer lists check {name}` says what is "
+        "wrong; put it right, or name the list as it is now with --list."
+    )
+
+
+def _sentence_inside(text: str) -> str:
+    """``text`` on one line, its sentence's full stop left out (inside brackets)."""
+    return " ".join(text.split()).rstrip(".")
 
 
 def _lists_not_here(original_id: str, unread: Sequence[str]) -> str:
