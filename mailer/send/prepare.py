@@ -542,8 +542,7 @@ def _to_others_words(stale: _Stale) -> str:
     """A copy older than a version of the release that went to other journalists than these."""
     latest = max(stale.newer, key=lambda cid: stale.newer[cid])
     return (
-        f"None of these journalists had this release, but {stale.words(latest)}: they would get the older text, "
-        "which the office has corrected since."
+        f"None of these journalists had this release, but {stale.words(latest)}: they would get the older text, not the one {latest} sent."
     )
 
 
