@@ -271,3 +271,24 @@ def test_a_follow_up_reads_the_lists_it_can_and_says_which_it_cannot(tmp_path: P
     words = " ".join(planned.output.split())
     assert "lists/regional.csv, which cannot be read now" in words and "beat.csv, which is not here" not in words, words
     assert "mailer lists check lists/regional.csv" in words, words
+
+
+# -- 10. `mailer cancel latest` after a colleague's send at once: "nothing to cancel", and hers? -----------
+
+
+def test_cancel_latest_past_a_send_that_went_out_names_the_send_still_scheduled(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Ana schedules her release; Ben, on the shared log, then sends another at once. Spotting a
+    mistake, Ana runs `mailer cancel latest`: latest is Ben's send, and the answer was "has nobody
+    left to send to, so there is nothing to cancel: SendGrid accepted its emails to 2 journalists",
+    with `mailer status` of Ben's send as the way on. Nothing said that hers is still scheduled, nor
+    how to cancel it. The answer now names the sends SendGrid still holds, and the command for each."""
+    office(tmp_path, standin, db_url)
+    second = release_named(tmp_path, "second")
+    at = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M UTC")
+    hers = campaign_of(mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok"))
+    his = campaign_of(mailer("send", second, "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    cancelled = mailer("cancel", "latest")
+    assert cancelled.exit_code == 1, cancelled.output
+    words = said(cancelled)
+    assert f"latest is {his}" in words and "nothing to cancel" in words, words
+    assert f"mailer cancel {hers}" in words, words
