@@ -292,3 +292,31 @@ def test_cancel_latest_past_a_send_that_went_out_names_the_send_still_scheduled(
     words = said(cancelled)
     assert f"latest is {his}" in words and "nothing to cancel" in words, words
     assert f"mailer cancel {hers}" in words, words
+
+
+# -- 11. "No. releases", "No. emails" (how many) were read as "no releases", "no emails" -------------------
+
+
+def test_a_count_headed_no_dot_is_not_an_opt_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A media database's export counts what each journalist received: "No. releases", "No. emails",
+    "Nº mailings". Since review 22 #6 and #14 read "No email", "No press releases" as opt-out columns,
+    and headings are compared without their punctuation, the counts read as opt-outs: every journalist
+    with a count above 0 (the office's most engaged) was "opted out" and not mailed. "No." (and "Nº",
+    "#") before a word is a number's abbreviation: such a column is the list's own; "No emails" still
+    opts out."""
+    beat = (
+        "Email,Name,No. releases,No. emails,Nº mailings,No emails\n"
+        "ana@daily.example,Ana Lima,3,12,4,\n"
+        "ben@gazette.example,Ben Okafor,0,0,0,x\n"
+    )
+    office(tmp_path, standin, db_url, beat=beat)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  1" in checked.output and "ana@daily.example" not in checked.output, checked.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"], sent.output
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "clean.csv")  # read back, the counts are still counts
+    assert cleaned.exit_code == 0, cleaned.output
+    again = mailer("lists", "check", "clean.csv")
+    assert "recipients:  1" in again.output, again.output

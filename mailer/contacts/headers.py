@@ -401,8 +401,16 @@ _OTHER_CHANNEL = re.compile(
 )
 
 
+# How many, before the word: "No. releases", "Nº emails", "# mailings" (review 22b #11: compared without their
+# punctuation, they read "no releases", "no emails", and every journalist with a count above 0 was opted out).
+_COUNT = re.compile(r"\s*(?:no\s*\.|n\s*[º°]|#|nr\s*\.|num\s*\.|number\s+of\b|anzahl\b|nombre\s+de\b|n[úu]mero\s+d[ei]\b)", re.IGNORECASE)
+
+
 def _another_channel(header: str) -> bool:
-    """Whether a note in brackets in ``header`` names another channel than email ("DNC (phone)")."""
+    """Whether a note in brackets in ``header`` names another channel than email ("DNC (phone)"), or the
+    header counts something ("No. releases": ``_COUNT``): either way, not the email's own opt-out or consent."""
+    if _COUNT.match(header):
+        return True
     return any(_OTHER_CHANNEL.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
 
 
