@@ -511,6 +511,8 @@ def _stale_to_others(connection: Connection, the_plan: plan_module.Plan, release
     that had neither version, mailed the figure the office had corrected, and nothing said so)."""
     release = campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key)
     versions = the_plan.all_versions
+    if all(content in {the_plan.content_hash, *(version.content_hash for version in versions)} for _, content in release):
+        return None  # the first send of the release, or sends of this same text: nothing to walk the plan for
     used = {number for _, number in the_plan.recipient_versions()}
     mine = {versions[number].content_hash for number in used}
     others = [cid for cid, content in release if content not in mine and content != the_plan.content_hash]
