@@ -310,6 +310,27 @@ def zone_name(value: str) -> str:
     name = zones.spelled(" ".join(value.split()))
     if name.upper() in ("UTC", "GMT"):
         return "UTC"
+    # An offset, or a zone that is standard time all year: not the office's clocks (review 22b #5: "GMT+1" was
+    # told to be "Etc/GMT+1", one hour *behind* UTC, and "EST" showed New York's summer an hour behind its clocks).
+    offset = re.fullmatch(r"(?:etc/)?(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", " ".join(value.split()), re.IGNORECASE)
+    if offset and not int(offset[2]) and not int(offset[3] or 0):
+        return "UTC"
+    if offset:
+        hours = f"{int(offset[2])} hour{'s' if int(offset[2]) != 1 else ''}"
+        reversed_sign = (
+            f'"Etc/GMT{offset[1]}{int(offset[2])}" is {hours} {"behind" if offset[1] == "+" else "ahead of"} UTC, its sign reversed'
+        )
+        raise ValueError(
+            f'"{value}" is an offset from UTC, which keeps no summer time, so the reports would not read as your clocks do '
+            f"(and in the time zone database {reversed_sign}): write your office's time zone, such as "
+            '"Europe/Paris", "Europe/London" or "America/New_York"'
+        )
+    if name.upper() in zones.ALL_YEAR:
+        zone, place = zones.ALL_YEAR[name.upper()]
+        raise ValueError(
+            f'"{value}" is standard time all year: in summer the clocks in {place} read an hour later, and the reports would '
+            f'be an hour behind them. Write "{zone}", which changes with them'
+        )
     try:
         ZoneInfo(name)
         return name

@@ -171,12 +171,13 @@ class AppContext:
                 told.add(delimiter)
         return told.pop() if len(told) == 1 else ","
 
-    def campaign_id(self, typed: str, *, live_only: bool = False) -> str:
+    def campaign_id(self, typed: str, *, live_only: bool = False, with_cancelled: bool = False) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
 
         ``latest`` is the most recently created campaign in the log (live, test or dry run; with
         ``live_only``, for reports and follow-ups, the most recent live send that was not cancelled:
-        one that went out, or is scheduled to; fix 13n #3), ``latest~1`` the one
+        one that went out, or is scheduled to; fix 13n #3; with ``with_cancelled`` too, for a cancel, a cancelled
+        one: `mailer cancel latest` run twice says it is already cancelled, review 22b #4), ``latest~1`` the one
         before it, and so on; which id that is goes to standard error. Raises MailerError when the
         log holds no campaign that far back or the word is malformed.
         """
@@ -197,9 +198,10 @@ class AppContext:
         mode = Mode.LIVE if live_only else None
         kind = "live send" if live_only else "campaign"
         with self.engine.connect() as connection:
-            found = campaigns.newest(connection, skip=skip, mode=mode, cancelled=not live_only)
-            total = campaigns.count(connection, mode=mode, cancelled=not live_only) if found is None else 0
-            cancelled = campaigns.count(connection, mode=mode) - total if found is None and live_only else 0
+            counted = not live_only or with_cancelled
+            found = campaigns.newest(connection, skip=skip, mode=mode, cancelled=counted)
+            total = campaigns.count(connection, mode=mode, cancelled=counted) if found is None else 0
+            cancelled = campaigns.count(connection, mode=mode) - total if found is None and not counted else 0
         if found is None and total == 0:
             raise MailerError(
                 f'The delivery log holds no {kind}s yet{" (only cancelled ones)" if cancelled else ""}, so "{typed}" names none.',

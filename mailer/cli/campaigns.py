@@ -18,6 +18,7 @@ import click
 from mailer import scheduled
 from mailer.cli import AppContext, CampaignArgument, _waiting_words, main, output, pass_app
 from mailer.counting import counted
+from mailer.errors import SendError
 from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mode, shown_subject, skipped_in_order
 from mailer.send.schedule import describe
 
@@ -192,8 +193,8 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     stopped: one that mailed nobody is cancelled; of one that reached some, the journalists not
     mailed yet are called off (a new send of the release may reach them).
 
-    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest live send not cancelled
-    yet, not a test send made since), latest~1 (the one before it), and so on.
+    CAMPAIGN is an id from `mailer campaigns`, or latest (the newest live send, cancelled or
+    not, not a test send made since), latest~1 (the one before it), and so on.
 
     \b
     Example:
@@ -201,10 +202,30 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     """
     from mailer.send import campaign
 
-    campaign_id = app.campaign_id(campaign_id, live_only=True)  # not the proof sent since (newcomer 22 #7)
+    # Not the proof sent since (newcomer 22 #7); a cancelled send counts: run twice, the second cancel says it is
+    # already cancelled rather than cancel the send before it (review 22b #4)
+    typed = campaign_id
+    campaign_id = app.campaign_id(campaign_id, live_only=True, with_cancelled=True)
     parts_written(app, campaign_id)
     try:
         cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
+    except SendError as error:
+        # latest was a send that went out (a colleague's, on a shared log): name those SendGrid still holds
+        # (review 22b #10: "nothing to cancel", and nothing said hers was still scheduled)
+        if typed.strip().lower().startswith("latest") and "nothing to cancel" in error.message:
+            from mailer.store import campaigns
+
+            with app.engine.connect() as connection:
+                ahead = [cid for cid in campaigns.scheduled_ahead(connection, now=datetime.now(UTC)) if cid != campaign_id]
+                held = {cid: found for cid in ahead if (found := campaigns.get(connection, cid)) is not None and found.mode is Mode.LIVE}
+            if held:
+                still = "; ".join(
+                    f"{cid} (at {describe(found.scheduled_at)}): mailer cancel {cid}"
+                    for cid, found in held.items()
+                    if found.scheduled_at is not None
+                )
+                raise SendError(error.message, hint=f"SendGrid still holds {still}. {error.hint or ''}".strip()) from None
+        raise
     except KeyboardInterrupt:  # on its way to SendGrid, the cancel may have been taken (review 18s #5)
         words = campaign.stopped_cancel_words(app.engine, campaign_id)
         if words is not None:

@@ -270,7 +270,8 @@ def _consent_columns(summary: ListSummary) -> list[str]:
     """The headings of a list's opt-in or consent columns ("Email consent"), as the list has them."""
     from mailer.contacts.headers import is_opt_in_header
 
-    return [header for header in summary.custom.values() if is_opt_in_header(header)]
+    headers = list(summary.custom.values())
+    return [header for header in headers if is_opt_in_header(header, beside=headers)]
 
 
 def _consent_note(header: str) -> str:

@@ -684,6 +684,8 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     output.step(
         f"Skipped:    {sum(skipped.values()):,}" + (" (" + ", ".join(_skipped_parts(skipped, skipped_words)) + ")" if skipped else "")
     )
+    for line in prepared.turned_away:  # which of the lists' own columns said so (review 22b #8)
+        output.step(f"            {output.one_line(line)}")
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
     output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:

@@ -338,7 +338,12 @@ def _opt_out_columns(files: Sequence[ListSummary]) -> dict[str, list[str]]:
     found = {}
     for summary in files:
         # A reason for unsubscribing may be blank in a file of unsubscribes: such a file goes in whole (review 22 #9)
-        headers = [header for header in summary.custom.values() if is_opt_out_header(header, reasons=False) or is_opt_in_header(header)]
+        beside = list(summary.custom.values())
+        headers = [
+            header
+            for header in beside
+            if is_opt_out_header(header, reasons=False, beside=beside) or is_opt_in_header(header, beside=beside)
+        ]
         if headers:
             found[summary.path] = headers
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 # Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
@@ -266,6 +266,9 @@ SAYS_YES = (
     *("sí", "si", "s", "sì", "verdadero", "vero", "sim", "verdadeiro", "cierto"),
     *("opted in", "opt-in", "opted-in", "optin", "given", "granted", "agreed", "consented", "subscribed", "confirmed"),
     *("double opt-in", "double optin", "single opt-in", "confirmed opt-in"),
+    # ... and in English as the other languages' were (review 22b #2: "Accepted", "Opt In" with a space, a CRM's
+    # "Double opt in", "Consent given" turned the journalist away as giving no consent, "akzeptiert" and "Opt-In" not).
+    *("accepted", "opt in", "double opt in", "single opt in", "confirmed opt in", "consent given"),
     # ... and "given", "granted", "agreed", "accepted" as a CRM writes them in the other five languages the
     # consent headers are read in, with and without their accents (newcomer 21 #1: a German CRM's
     # "Einwilligung: erteilt" turned every journalist away as giving no consent).
@@ -307,7 +310,16 @@ _WEEKDAY = (
 # A time, and nothing else, after the date (review 22 #1: "2024-05-01 withdrawn", "01.05.2024 - 31.12.2024",
 # "1 May 2024 10:00 withdrawn" were consent, as anything after a date was taken for its time): ISO's
 # "T10:00:00.000Z" or "+02:00", Excel's "10:00:00 AM", "10.00", "10h00", German's "10:00 Uhr", a zone's name.
-_ZONE = r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t))?"
+# The other zones' names a CRM writes after the time (review 22b #1: "2024-05-01 10:00:00 AEST", a Sydney
+# office's, was no consent): Australia, New Zealand, Asia, Russia, Africa, Alaska, Hawaii, the Atlantic, South America.
+_ZONE_NAMES = (
+    r"aest|aedt|acst|acdt|awst|nzst|nzdt|ist|jst|kst|hkt|sgt|pht|pst|wib|wita|wit|ict|msk|sast|cat|eat|wat"
+    r"|akst|akdt|hst|ast|adt|nst|ndt|brt|art|clt|clst|cot|pet"
+)
+_ZONE = (
+    r"(?: ?(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|(?:utc|gmt)[+-]\d{1,2}(?::?\d{2})?|[cemw]e[s]?t|mes?z|bst|[ecmp][sd]t"
+    rf"|{_ZONE_NAMES}))?"
+)
 _TIME = rf"(?:(?:,? |t)\d{{1,2}}[:.h]\d{{2}}(?:[:.]\d{{2}}(?:[.,]\d{{1,9}})?)?(?: ?(?:am|pm|a\.m|p\.m|uhr|h))?{_ZONE})?"
 # A day of the calendar, from 1990 on (review 22 #3: a database's date it has not got, MySQL's "0000-00-00",
 # .NET's "1/1/0001", Excel's day zero "00.01.1900", the Unix epoch "1970-01-01", SAP's "31.12.9999", was
@@ -376,10 +388,62 @@ _NO_PURPOSE = re.compile(
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
 
-def is_opt_in_header(header: str) -> bool:
+# A note in brackets naming another channel than email, or another purpose: the column is not the email's
+# (review 22b #6: "DNC (phone)", do not call, "Consent (photo)", "Opt-out (SMS)" were read as the email's
+# opt-out or consent, the note left aside, and a journalist who consented to email was not mailed). Not
+# "(phone only)", which says email is not wanted.
+_OTHER_CHANNEL = re.compile(
+    r"(?:for|by|per|via|par|pour|fur|por|pelo|tel)?(?:phone|telephone|tel|call|calls|calling|phonecalls|sms|text|texts|textmessages"
+    r"|whatsapp|post|postal|postalmail|letter|letters|print|photo|photos|photograph|photographs|photography|picture|pictures"
+    r"|image|images|video|videos|filming|interview|interviews|event|events|telefon|telefonisch|anruf|anrufe|telefono|telefone"
+    r"|llamada|llamadas|chiamata|chiamate|appel|appels|appelstelephoniques|courrier|courrierpostal|brief|briefpost|foto|fotos"
+    r"|fotografie|bild|bilder|veranstaltung|veranstaltungen|evenement|evenements|evento|eventos|eventi)"
+)
+
+
+# How many, before the word: "No. releases", "Nº emails", "# mailings" (review 22b #11: compared without their
+# punctuation, they read "no releases", "no emails", and every journalist with a count above 0 was opted out).
+_COUNT = re.compile(r"\s*(?:no\s*\.|n\s*[º°]|#|nr\s*\.|num\s*\.|number\s+of\b|anzahl\b|nombre\s+de\b|n[úu]mero\s+d[ei]\b)", re.IGNORECASE)
+
+
+def _another_channel(header: str) -> bool:
+    """Whether a note in brackets in ``header`` names another channel than email ("DNC (phone)"), or the
+    header counts something ("No. releases": ``_COUNT``): either way, not the email's own opt-out or consent."""
+    if _COUNT.match(header):
+        return True
+    return any(_OTHER_CHANNEL.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
+
+
+# A list that records consent per purpose (review 22b #7: beside "Press release consent", a "Newsletter opt-in: no"
+# kept a journalist who consented to press releases out): its press-release column speaks for the release, and
+# those for another purpose are the list's own. Not "Express consent" (given in so many words).
+_PRESS_PURPOSE = re.compile(r"(?<!ex)(?<!im)press|releases|communique|comunicado|comunicati|pressemitteilung|presseverteiler|presseinfo")
+_OTHER_PURPOSE = re.compile(
+    r"newsletter|marketing|werbe|werbung|promotion|promo|publicite|publicidad|pubblicita|publicidade|event|veranstaltung"
+    r"|offers|angebote|survey|umfrage"
+)
+
+
+def other_purpose(header: str, beside: Sequence[str]) -> bool:
+    """Whether ``header`` is a consent or opt-out column for another purpose than press releases (a newsletter,
+    marketing, events) in a list whose headers (``beside``) have one for press releases."""
+    key = header_key(header)
+    if not _OTHER_PURPOSE.search(key) or _PRESS_PURPOSE.search(key):
+        return False
+    return any(
+        other != header and _PRESS_PURPOSE.search(header_key(other)) and (is_opt_out_header(other) or is_opt_in_header(other))
+        for other in beside
+    )
+
+
+def is_opt_in_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
-    column giving the day consent ends (``is_consent_until_header``)."""
+    column giving the day consent ends (``is_consent_until_header``). Not with a note naming another channel
+    ("Consent (photo)": ``_another_channel``), nor beside a column for press releases one for another purpose
+    (``other_purpose``: "Newsletter opt-in" beside "Press release consent", the list's ``beside`` headers)."""
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
+        return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_IN_HEADERS or is_consent_until_header(header):
         return True
@@ -398,9 +462,11 @@ _UNTIL_NOTE = re.compile(_UNTIL)
 _CONSENT_UNTIL_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*{_UNTIL}")
 
 
-def is_consent_until_header(header: str) -> bool:
+def is_consent_until_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads a column giving the day consent ends: "Consent until", "Consent expires",
     "Einwilligung gültig bis", or a consent heading with such a note in brackets, "Consent (valid until)"."""
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
+        return False
     if _CONSENT_UNTIL_HEADER.fullmatch(header_key(header)):
         return True
     notes = re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header)
@@ -457,11 +523,15 @@ def consent_end(cell: str | None) -> date | None:
         return None
 
 
-def is_opt_out_header(header: str, *, reasons: bool = True) -> bool:
+def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as
     the list's own, and the journalists its Y marked were mailed); with ``reasons``, a reason for
-    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``)."""
+    leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
+    ("DNC (phone)": ``_another_channel``), nor, beside a column for press releases, one for another purpose
+    (``other_purpose``: "Marketing opt-out" beside "Opt-out: Press releases")."""
+    if _another_channel(header) or (beside and other_purpose(header, beside)):
+        return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_OUT_REASONS:
         return reasons

@@ -625,7 +625,11 @@ def _opted_out(
         # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
         # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
         # An opt-in column ("Opt-in": no) the other way round: its rows saying no did not opt in (review 18z #7).
-        for at in reversed([at for at, header in enumerate(file.headers) if is_opt_out_header(header) or is_opt_in_header(header)]):
+        # A column for another purpose beside one for press releases is the list's own (review 22b #7)
+        beside = file.headers
+        for at in reversed(
+            [at for at, header in enumerate(beside) if is_opt_out_header(header, beside=beside) or is_opt_in_header(header, beside=beside)]
+        ):
             cells = restore_cells(pc.utf8_trim_whitespace(file.columns[at]))  # "'-" as `lists clean` writes "-"
             # Compared as typed or exported (review 18w #1): "No." with a full stop, Excel's "0.0", an
             # accent typed as two characters ("EPÄTOSI" from a Mac) read as no, not as an opt-out.

@@ -83,7 +83,9 @@ def _headings(contact_list: ContactList, names: Sequence[str]) -> list[str]:
     def kept(header: str) -> bool:
         return is_opt_out_header(header) or is_opt_in_header(header)
 
-    written = {name: header for summary in contact_list.files for name, header in summary.custom.items() if kept(header)}
+    # ... and a column of the list's own whose name would read as one ("No. releases" written no_releases, read
+    # back as "no releases": review 22b #11) keeps its heading too.
+    written = {name: header for summary in contact_list.files for name, header in summary.custom.items() if kept(header) or kept(name)}
     return [written.get(name, name) for name in names]
 
 

@@ -28,6 +28,7 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
 from mailer.models import (
+    OPTED_OUT_IN_LIST,
     CampaignStatus,
     Contact,
     ContactList,
@@ -35,6 +36,7 @@ from mailer.models import (
     Filter,
     MessageState,
     Mode,
+    RejectedRow,
     RejectReason,
     Rendered,
     suppressed_apart,
@@ -79,6 +81,8 @@ class Prepared:
     # "This exact content was never test-sent" (review 18p #1).
     untested: str = ""
     include_previous: bool = False  # send even to journalists who already received this content
+    # Per list, the columns of its own that turned rows away, for the plan's Skipped line (review 22b #8)
+    turned_away: tuple[str, ...] = ()
     follow_up_of: str | None = None  # the campaign this send follows up (prepare_follow_up)
     follow_up: str | None = None  # the plan's line about it: "312 of 1,000 journalists of ...: 600 opened, ..."
     problem: SendError | ConfigError | TemplateError | None = field(default=None, repr=False)
@@ -168,7 +172,9 @@ def prepare_send(
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
-        stale_problem = _stale_problem(planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version)
+        stale_problem = _stale_problem(
+            planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version, include_previous=include_previous
+        )
     if not the_plan.recipients:
         turned_away = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
         problem = _nobody(
@@ -211,7 +217,33 @@ def prepare_send(
         suppressions_seen=planned.suppressions_seen,
         include_previous=include_previous,
         problem=problem,
+        turned_away=turned_away_by(loaded.rejected),
     )
+
+
+def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
+    """Per list, the columns of its own (opt-out, consent) that turned rows away, with how many and why:
+    'lists/beat.csv: "DNC" 1 opted out, "Newsletter opt-in" 2 without consent (...)'. The plan said only
+    "2 without consent" (review 22b #8: a heading read as consent by mistake could not be told apart)."""
+    import re
+
+    per_list: dict[str, Counter[tuple[str, str]]] = {}
+    for row in rejected:
+        if row.reason is not RejectReason.SUPPRESSED:
+            continue
+        named = re.search(r'\("(.*)"(?:: .*| is empty)\)$', row.detail, flags=re.DOTALL)
+        column = named[1] if named else ""  # "(row 4 says so)": another row of the address
+        why = "without consent" if row.without_consent else "opted out" if row.detail.startswith(OPTED_OUT_IN_LIST) else ""
+        if why:
+            per_list.setdefault(row.source, Counter())[column, why] += 1
+    lines = []
+    for source, counts in per_list.items():
+        parts = [f'"{column}" {n:,} {why}' for (column, why), n in sorted(counts.items()) if column]
+        others = sum(n for (column, _), n in counts.items() if not column)
+        if others:
+            parts.append(f"{others:,} as another row of the address says")
+        lines.append(f"{source}: {', '.join(parts)} (mailer lists check {source} names each row)")
+    return tuple(lines)
 
 
 # A live send from a delivery log that has never sent live (newcomer 17: a
@@ -333,7 +365,7 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
-        kept_out, unread = _kept_out_now(original, list_paths)
+        kept_out, unread, broken = _kept_out_now(original, list_paths)
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
             original=original.id,
@@ -350,6 +382,8 @@ def prepare_follow_up(
     described, _ = follow_up.WHO[who]
     if unread:
         warnings.insert(0, _lists_not_here(original.id, unread))
+    for name, why in broken.items():  # review 22b #9: one such list made the follow-up read none
+        warnings.insert(0, _list_unreadable(original.id, name, why))
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
@@ -434,6 +468,8 @@ class _Stale:
     first: str
     first_at: datetime
     newer: dict[str, datetime]
+    # None of these journalists had another version: the newer one went to others (review 22b #3)
+    to_others: bool = False
 
     def words(self, campaign_id: str) -> str:
         """ "your copy, releases/x.md, is the text of A (created ...), which B (created ...) replaced"."""
@@ -446,14 +482,17 @@ class _Stale:
         return f"A colleague has probably corrected the release since: send from their copy (mailer show {campaign_id} shows {what})."
 
 
-def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str]) -> _Stale | None:
+def _stale_copy(
+    connection: Connection, the_plan: plan_module.Plan, release_path: Path, earlier: Mapping[str, str], *, key: str | None
+) -> _Stale | None:
     """``_Stale`` when the text these journalists (``earlier``: address -> a campaign of another
     version of the release) would now get was first meant to go out (a live campaign, cancelled
     or not) before any of those campaigns was made. Only their versions are compared: a version
-    the correction left unchanged was in the first campaign too."""
+    the correction left unchanged was in the first campaign too. When none of them had another
+    version, ``_stale_to_others``: the newer version went to other journalists."""
     others = set(earlier.values())
     if not others:
-        return None
+        return _stale_to_others(connection, the_plan, release_path, key=key)
     versions = the_plan.all_versions
     if len(versions) == 1:
         hashes = {versions[0].content_hash}
@@ -465,6 +504,50 @@ def _stale_copy(connection: Connection, the_plan: plan_module.Plan, release_path
     made = {cid: found.created_at for cid in others if (found := campaigns.get(connection, cid)) is not None}
     newer = {cid: at for cid, at in made.items() if at > first[1]}
     return _Stale(display_name(release_path), first[0], first[1], newer) if newer else None
+
+
+def _stale_to_others(connection: Connection, the_plan: plan_module.Plan, release_path: Path, *, key: str | None) -> _Stale | None:
+    """``_Stale`` (``to_others``) when a version these journalists would get was first meant to go out
+    before a live campaign of this release (sent, or scheduled) that gave its language another text:
+    a colleague's correction, sent to other journalists (review 22b #3: the older copy, sent to a list
+    that had neither version, mailed the figure the office had corrected, and nothing said so)."""
+    release = campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key)
+    versions = the_plan.all_versions
+    if all(content in {the_plan.content_hash, *(version.content_hash for version in versions)} for _, content in release):
+        return None  # the first send of the release, or sends of this same text: nothing to walk the plan for
+    used = {number for _, number in the_plan.recipient_versions()}
+    mine = {versions[number].content_hash for number in used}
+    others = [cid for cid, content in release if content not in mine and content != the_plan.content_hash]
+    if not others:
+        return None
+    made = {cid: found for cid in others if (found := campaigns.get(connection, cid)) is not None}
+    for number in sorted(used):
+        version = versions[number]
+        first = campaigns.first_live_with(connection, {version.content_hash})
+        if first is None:
+            continue
+        newer: dict[str, datetime] = {}
+        for cid, found in made.items():
+            if found.created_at <= first[1]:
+                continue
+            theirs = campaigns.version_hashes(connection, cid)
+            if theirs is None:  # logged before versions were kept: compared as a whole, for a release in one language
+                differs = len(versions) == 1 and found.content_hash != version.content_hash
+            else:
+                differs = theirs.get(version.language) not in (None, version.content_hash)
+            if differs:
+                newer[cid] = found.created_at
+        if newer:
+            return _Stale(display_name(release_path), first[0], first[1], newer, to_others=True)
+    return None
+
+
+def _to_others_words(stale: _Stale) -> str:
+    """A copy older than a version of the release that went to other journalists than these."""
+    latest = max(stale.newer, key=lambda cid: stale.newer[cid])
+    return (
+        f"None of these journalists had this release, but {stale.words(latest)}: they would get the older text, not the one {latest} sent."
+    )
 
 
 def _planned(
@@ -527,11 +610,19 @@ def _planned(
                 )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
-    stale = _stale_copy(connection, the_plan, release_path, got_earlier)  # before the held ones are taken out
+    stale = _stale_copy(connection, the_plan, release_path, got_earlier, key=key)  # before the held ones are taken out
+    if stale is not None and stale.to_others and (mode is not Mode.LIVE or include_previous):
+        warnings_stale = [_to_others_words(stale)]
+    else:
+        warnings_stale = []
     held_earlier = _held_for_later(connection, got_earlier)
     got_earlier = {key: cid for key, cid in got_earlier.items() if cid not in held_earlier}
     # Every version's warnings (pre-flight reads them all), each once.
-    warnings = list(dict.fromkeys([*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes]))
+    warnings = list(
+        dict.fromkeys(
+            [*notes, *defaulted, *(warning for version in versions for warning in version.warnings), *dated_notes, *warnings_stale]
+        )
+    )
     questions: list[str] = []
     correction: str | None = None
     if got_earlier:
@@ -631,10 +722,21 @@ def _received_newer_words(stale: _Stale, newer: Sequence[str]) -> str:
     )
 
 
-def _stale_problem(stale: _Stale, held: Mapping[str, tuple[int, datetime]], received: Mapping[str, str]) -> SendError | None:
+def _stale_problem(
+    stale: _Stale, held: Mapping[str, tuple[int, datetime]], received: Mapping[str, str], *, include_previous: bool = False
+) -> SendError | None:
     """A live send of an older copy of the release than a colleague's version that went out or is
     scheduled: nothing is sent (newcomer 22 #1: the old figure went out again, after the correction,
-    to everyone, on a "Send the corrected version to them too?" that --yes answered)."""
+    to everyone, on a "Send the corrected version to them too?" that --yes answered); nor to other
+    journalists than the colleague's version went to (review 22b #3), unless ``include_previous``."""
+    if stale.to_others:
+        if include_previous:
+            return None
+        latest = max(stale.newer, key=lambda cid: stale.newer[cid])
+        return SendError(
+            f"{_to_others_words(stale)} Nothing was logged or sent.",
+            hint=f"{stale.hint(latest, what='what went out')} To send this older text all the same, add --include-previous.",
+        )
     held_newer = [cid for cid in held if cid in stale.newer]
     if held_newer:
         cid = held_newer[0]
@@ -795,25 +897,34 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     )
 
 
-def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
-    out now, each with why ("opted out", "without consent"), and the original's list files not found:
-    a "withdrawn" written in the list after the original went out (review 22 #11: it was mailed)."""
+    out now, each with why ("opted out", "without consent"), the original's list files not found, and
+    those here that cannot be read as a list now (name -> why): a "withdrawn" written in the list after
+    the original went out (review 22 #11: it was mailed). A list that cannot be read leaves the others read
+    (review 22b #9: it made the follow-up read none, and called them all "not here")."""
     given = {Path(path).resolve() for path in list_paths}
     # The original's lists as it named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = [name for name in original.lists if Path(name).suffix]
     here = [Path(name) for name in named if Path(name).is_file() and Path(name).resolve() not in given]
     unread = [name for name in named if not Path(name).is_file()]
     paths = [*list_paths, *here]
+    broken: dict[str, str] = {}
     if not paths:
-        return {}, unread
+        return {}, unread, broken
     try:
         loaded = contacts.load(paths)
-    except ListError:  # an original list no longer usable as a list: said as not found
-        if not list_paths:
-            return {}, named
-        loaded = contacts.load(list_paths)
-        unread = named
+    except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
+        readable = []
+        for path in here:
+            try:
+                contacts.load([path])
+                readable.append(path)
+            except ListError as error:
+                broken[next(name for name in named if Path(name) == path)] = error.message
+        if not list_paths and not readable:
+            return {}, unread, broken
+        loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
     for row in loaded.rejected:
@@ -821,7 +932,21 @@ def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> t
             key = typed_key(row.email)[0]
             if key not in mailed:
                 kept_out.setdefault(key, "without consent" if row.without_consent else "opted out")
-    return kept_out, unread
+    return kept_out, unread, broken
+
+
+def _list_unreadable(original_id: str, name: str, why: str) -> str:
+    """The warning for an original's list a follow-up found but could not read as a list."""
+    return (
+        f"{original_id} went out from {name}, which cannot be read now ({_sentence_inside(why)}): a journalist who has since "
+        f"opted out or withdrawn consent in it is not known to this follow-up. `mailer lists check {name}` says what is "
+        "wrong; put it right, or name the list as it is now with --list."
+    )
+
+
+def _sentence_inside(text: str) -> str:
+    """``text`` on one line, its sentence's full stop left out (inside brackets)."""
+    return " ".join(text.split()).rstrip(".")
 
 
 def _lists_not_here(original_id: str, unread: Sequence[str]) -> str:
