@@ -204,3 +204,25 @@ def test_a_bar_that_counted_without_a_total_ends_full(monkeypatch: pytest.Monkey
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).replace("\r", "\n")
     last = [line for line in shown.splitlines() if line.strip()][-1]
     assert "Importing events" in last and "3/3" in last and "?" not in last, repr(last)
+
+
+def test_a_list_piped_in_is_read_once_by_the_send(tmp_path: Path) -> None:
+    """`cat press.csv | mailer send ... --list /dev/stdin`: a pipe can be read only once. Read ahead,
+    the send found it empty (or waited for more); it is left to the send itself, which reads it as before."""
+    import threading
+
+    pipe = tmp_path / "press.pipe"
+    os.mkfifo(pipe)
+
+    def write() -> None:
+        with open(pipe, "w", encoding="utf-8") as out:
+            out.write(HEADER + "ana@daily.example,Ana,Daily\nben@herald.example,Ben,Herald\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    ahead.read_ahead([pipe]).join(timeout=10)
+    loaded: list[list[str]] = []
+    reader = threading.Thread(target=lambda: loaded.append(_emails(pipe)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert loaded == [["ana@daily.example", "ben@herald.example"]]

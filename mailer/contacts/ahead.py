@@ -9,7 +9,8 @@ second core (issue 12; ``benchmarks/live_send.py``).
 
 A file read ahead is used only when it has not changed since (its size, modification time and
 inode); otherwise, or when reading it failed, ``load`` reads it as usual, and any error is raised
-there, with its usual words. Only the files a ``read_ahead`` named are looked for: any other
+there, with its usual words. Only regular files are read ahead: a pipe (``--list /dev/stdin``) can be
+read only once, by ``load``. Only the files a ``read_ahead`` named are looked for: any other
 caller of ``load`` reads as before.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ class _Reading:
     filled in by its thread."""
 
     thread: threading.Thread | None = None
-    files: dict[str, tuple[_Signature | None, ListFile]] = field(default_factory=dict)
+    files: dict[str, tuple[_Signature, ListFile]] = field(default_factory=dict)
 
 
 _reading = _Reading()
@@ -88,12 +90,16 @@ def _read_all(reading: _Reading, paths: list[Path]) -> None:
         # A file that cannot be read is left out: ``load`` reads it again and raises its ListError (or other) itself.
         with contextlib.suppress(Exception):
             signature = _signature(path)
-            reading.files[str(path)] = (signature, listfile.read(path))
+            if signature is not None:  # a regular file: a pipe (--list /dev/stdin) is read once, by ``load``
+                reading.files[str(path)] = (signature, listfile.read(path))
 
 
 def _signature(path: str | Path) -> _Signature | None:
+    """What tells a regular file changed: size, modification time, inode, device; None for anything else."""
     try:
         found = os.stat(path)
     except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
         return None
     return (found.st_size, found.st_mtime_ns, found.st_ino, found.st_dev)
