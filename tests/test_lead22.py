@@ -226,3 +226,21 @@ def test_a_list_piped_in_is_read_once_by_the_send(tmp_path: Path) -> None:
     reader.start()
     reader.join(timeout=20)
     assert loaded == [["ana@daily.example", "ben@herald.example"]]
+
+
+@pytest.mark.parametrize(
+    ("heading", "cell"),
+    [("Suppressed", "yes"), ("Blocked", "TRUE"), ("Email suppressed", "x"), ("Consent withdrawn reason", "left the paper")],
+)
+def test_a_crm_flag_keeping_a_contact_from_email_keeps_the_journalist_out(tmp_path: Path, heading: str, cell: str) -> None:
+    """A CRM export flags a contact no email may go to in a "Suppressed" or "Blocked" column, or gives
+    why consent was withdrawn: the column was the list's own, and that journalist was mailed (review 22b, left)."""
+    from office_cli import mailer
+
+    (tmp_path / "list.csv").write_text(
+        f"Email,Name,{heading}\nana@daily.example,Ana,\nben@gazette.example,Ben,{cell}\ncleo@radio.example,Cleo,no\n", encoding="utf-8"
+    )
+    checked = mailer("lists", "check", str(tmp_path / "list.csv"))
+    assert checked.exit_code == 0, checked.output
+    assert "ben@gazette.example: opted out of email" in checked.output, checked.output
+    assert "recipients:  2\n" in checked.output, checked.output

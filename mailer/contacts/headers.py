@@ -211,6 +211,9 @@ OPT_OUT_HEADERS = (
     *("sinconsentimiento", "consentimientodenegado", "consentimientorechazado", "noconsiente"),
     *("nessunconsenso", "consensonegato", "consensorifiutato", "senzaconsenso"),
     *("semconsentimento", "consentimentorecusado", "consentimentonegado"),
+    # A CRM's flag on a contact no email may go to (review 22b, left: "Suppressed: yes", "Blocked: true" were
+    # columns of the list's own, and those journalists were mailed).
+    *("suppressed", "emailsuppressed", "suppressedemail", "blocked", "emailblocked", "blockedemail"),
 )
 # Why a journalist unsubscribed, written only for those who did (review 22 #9: "Unsubscribe reason",
 # "Abmeldegrund", "Motif de désabonnement" were columns of the list's own, and they were mailed): a reason
@@ -221,6 +224,7 @@ OPT_OUT_REASONS = (
     *("unsubscriptionreason", "abmeldegrund", "grundderabmeldung", "motifdedesabonnement", "motifdudesabonnement"),
     *("raisondudesabonnement", "motifdedesinscription", "motivodebaja", "motivodeladebaja", "motivodisiscrizione"),
     *("motivodadisiscrizione", "motivododescadastro"),
+    *("consentwithdrawnreason", "reasonconsentwithdrawn", "withdrawalreason"),
 )
 NOT_OPTED_OUT = (
     *("", "false", "no", "n", "0", "off", "nein", "non", "falsch", "faux", "falso", "nao", "não", "-"),
