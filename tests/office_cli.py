@@ -238,19 +238,21 @@ def page_heading(path: Path) -> str:
 
 def cancel_cut_off(folder: Path, standin: Any, campaign_id: str, sig: int = signal.SIGKILL) -> str:
     """`mailer cancel CAMPAIGN` in a process of its own, sent ``sig`` while SendGrid takes its time
-    answering the cancel (1.5 s; it takes it all the same): the process's standard error, on one line."""
+    answering the cancel (held until the process has ended, however loaded the machine; it takes it
+    all the same): the process's standard error, on one line."""
 
-    from sendgrid_standin import Script
-
-    standin.scripts.append(Script(times=1, delay=1.5, path="/v3/user/scheduled_sends"))
+    released = standin.hold(path="/v3/user/scheduled_sends")
     process = mailer_process(folder, KEY, "cancel", campaign_id, interruptible=True)
-    deadline = time.time() + 30
-    while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
-        assert time.time() < deadline and process.poll() is None, process.communicate()
-        time.sleep(0.02)
-    time.sleep(0.2)
-    process.send_signal(sig)
-    _, err = process.communicate(timeout=30)
+    try:
+        deadline = time.time() + 30
+        while not any(r.path == "/v3/user/scheduled_sends" for r in standin.requests):
+            assert time.time() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        time.sleep(0.2)  # back waiting for the answer
+        process.send_signal(sig)
+        _, err = process.communicate(timeout=30)
+    finally:
+        released.set()
     return " ".join(err.split())
 
 

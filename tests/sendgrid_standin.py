@@ -211,14 +211,17 @@ class SendGridStandIn:
         """Wait ``delay`` seconds before answering (then answer normally)."""
         self.scripts.append(Script(times=times, delay=delay, match=match))
 
-    def hold(self, *, times: int = 1, match: Callable[[Recorded], bool] | None = None, longest: float = 60.0) -> threading.Event:
-        """Keep the next ``times`` matching Mail Sends unanswered until the event returned is set (at
-        most ``longest`` seconds; ``reset`` sets it too), then answer normally: a request that is with
-        SendGrid for as long as the test needs, however slow a loaded machine makes the test."""
+    def hold(
+        self, *, times: int = 1, match: Callable[[Recorded], bool] | None = None, longest: float = 60.0, path: str = "/v3/mail/send"
+    ) -> threading.Event:
+        """Keep the next ``times`` matching requests to ``path`` (Mail Sends unless told) unanswered
+        until the event returned is set (at most ``longest`` seconds; ``reset`` sets it too), then
+        answer normally: a request that is with SendGrid for as long as the test needs, however slow
+        a loaded machine makes the test."""
         released = threading.Event()
         with self._lock:
             self._holds.append(released)
-        self.scripts.append(Script(times=times, delay=longest, match=match, until=released))
+        self.scripts.append(Script(times=times, delay=longest, match=match, until=released, path=path))
         return released
 
     def settle(self, *, timeout: float = 30.0) -> None:

@@ -279,7 +279,11 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def scheduled_send(office: Path, standin: Any, minutes: int) -> tuple[subprocess.Popen[str], str]:
-    """`mailer send --at` (``minutes`` ahead) in one terminal, once it has handed SendGrid two requests: the process and the campaign id."""
+    """`mailer send --at` (``minutes`` ahead) in one terminal, once it has handed SendGrid two requests: the process and the campaign id.
+
+    The caller holds the second request (``standin.hold``) until its cancel is done: the send is then
+    still handing the campaign over however slowly a loaded machine runs the cancel (with the stand-in
+    merely slow, the send could finish first)."""
     at = f"{datetime.now(UTC) + timedelta(minutes=minutes):%Y-%m-%d %H:%M} UTC"
     sending = start(office, standin, "send", "releases/example.md", "--list", "lists/press.csv", "--at", at, "--yes", "--no-test-ok")
     deadline = time.time() + 60
@@ -320,10 +324,11 @@ def test_fix15b_a_late_cancel_stops_a_send_still_handing_it_over_in_another_term
     the cancel at its next round: the request out is answered and logged, no new one leaves, the
     journalists it never handed over are called off (not left planned for a resume that is refused),
     and it says in plain words that the send was cancelled from elsewhere."""
-    standin.slow(1.0)  # nine requests one after the other: about nine seconds
+    second = standin.hold(match=lambda r: len(standin.mail_sends) == 2)  # with SendGrid until the cancel is done
     sending, campaign_id = scheduled_send(office, standin, 7)
     code, out, err = finish(start(office, standin, "cancel", campaign_id))
     assert sending.poll() is None, "the send finished before the cancel ran: the test proves nothing"
+    second.set()
     assert code == 0, err
     assert "it may still go out" in err
     assert f"{campaign_id} is still being handed to SendGrid by another process" in out, out
@@ -351,10 +356,11 @@ def test_fix15b_a_cancel_in_time_stops_a_send_still_handing_it_over_in_another_t
     holds, and the running send hands it nothing more (it used to go on handing everyone over under
     the cancelled batch). The campaign ends cancelled, its journalists never handed over left as the
     cancel leaves them, and the send says it was cancelled from elsewhere."""
-    standin.slow(1.0)
+    second = standin.hold(match=lambda r: len(standin.mail_sends) == 2)  # with SendGrid until the cancel is done
     sending, campaign_id = scheduled_send(office, standin, 30)
     code, out, err = finish(start(office, standin, "cancel", campaign_id))
     assert sending.poll() is None, "the send finished before the cancel ran: the test proves nothing"
+    second.set()
     assert code == 0, err
     assert f"Cancelled {campaign_id}: SendGrid will discard its messages at" in out, out
     assert "is still being handed to SendGrid by another process (another terminal or computer): it stops at its next request" in out

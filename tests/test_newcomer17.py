@@ -490,12 +490,14 @@ def test_a_resume_of_a_send_still_going_elsewhere_is_refused_before_any_plan(tmp
     from send_fixtures import send_running
 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
-    standin.slow(1.0)
+    first = standin.hold()  # her first request is with SendGrid until Ben's resume is done, however loaded the machine
     with send_running(tmp_path, standin, KEY, SEND) as ana:
         listed = json.loads(mailer("campaigns", "--json").stdout)
         [campaign_id] = [row["id"] for row in listed]
         ben = mailer("resume", campaign_id, "--yes")
         assert ana.poll() is None, "Ana's send ended before Ben's resume: the test proves nothing"
+        first.set()
+        ana.communicate(timeout=60)
     assert ben.exit_code == 1, ben.output
     assert f"{campaign_id} is being sent by another process" in ben.stderr, ben.output
     assert "Left:" not in ben.output and "Campaign:" not in ben.output, ben.output

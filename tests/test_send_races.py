@@ -72,12 +72,13 @@ def assert_everyone_once(standin: Any) -> None:
 
 def test_race_resume_while_the_send_runs_is_refused(office: Path, standin: Any) -> None:
     """`mailer resume` in a second terminal names the running process and sends nothing; the send finishes alone."""
-    standin.slow(0.6)  # 9 requests one after the other: over 5 s, while the resume takes about one
+    first = standin.hold()  # with SendGrid until the resume is done, however slowly a loaded machine runs it
     sending = start(office, standin, *SEND)
     wait_for_requests(standin, 1)
     campaign_id = f"{datetime.now(UTC):%Y-%m-%d}-example"
     code, _, err = run(office, standin, "resume", campaign_id, "--yes")
     assert sending.poll() is None, "the send finished before the resume ran: the test proves nothing"
+    first.set()
     assert code == 1
     assert f"Error: {campaign_id} is being sent by another process (pid {sending.pid} on " in err
     assert f"mailer resume {campaign_id}` can take over after" in err
@@ -89,13 +90,14 @@ def test_race_resume_while_the_send_runs_is_refused(office: Path, standin: Any) 
 
 def test_race_resume_after_kill_takes_over_at_once(office: Path, standin: Any) -> None:
     """A send killed mid-way leaves its lease behind; resume sees the process is gone, takes over, loses no one."""
-    standin.slow(0.25)
+    standin.hold(match=lambda r: len(standin.mail_sends) == 3)  # killed while its third request is with SendGrid
     sending = start(office, standin, *SEND)
     wait_for_requests(standin, 3)
     sending.kill()
     sending.communicate(timeout=30)
     campaign_id = json.loads(run(office, standin, "campaigns", "--json")[1])[0]["id"]
-    standin.reset()
+    standin.settle()  # whatever the killed send had sent is recorded before it is forgotten
+    standin.reset()  # lets the held request go
     code, _, err = run(office, standin, "resume", campaign_id, "--resend-unknown", "--yes")
     assert code == 0, err
     states = json.loads(run(office, standin, "status", campaign_id, "--json")[1])["counts"]
