@@ -187,18 +187,21 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
 
 @main.command("cancel")
 @click.argument("campaign_id", metavar="CAMPAIGN", cls=CampaignArgument)
+@click.option("--yes", is_flag=True, help="Do not ask first (asked only when run from a terminal).")
 @pass_app
-def cancel_command(app: AppContext, campaign_id: str) -> None:
+def cancel_command(app: AppContext, campaign_id: str, yes: bool) -> None:
     """Cancel a scheduled send (up to 10 minutes before it goes out), or call off a send that
     stopped: one that mailed nobody is cancelled; of one that reached some, the journalists not
     mailed yet are called off (a new send of the release may reach them).
 
     CAMPAIGN is an id from `mailer campaigns`, or latest (the newest live send, cancelled or
-    not, not a test send made since), latest~1 (the one before it), and so on.
+    not, not a test send made since), latest~1 (the one before it), and so on. Run from a
+    terminal, it first names the send (its subject, whom and when) and asks; --yes does not ask.
 
     \b
     Example:
         mailer cancel 2026-02-19-example
+        mailer cancel latest --yes
     """
     from mailer.send import campaign
 
@@ -207,6 +210,9 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
     typed = campaign_id
     campaign_id = app.campaign_id(campaign_id, live_only=True, with_cancelled=True)
     parts_written(app, campaign_id)
+    if not yes and _asks(app, campaign_id):
+        output.say("Nothing was cancelled.")
+        return
     try:
         cancelled = campaign.cancel(app.engine, app.config, campaign_id, environ=os.environ)
     except SendError as error:
@@ -269,6 +275,37 @@ def cancel_command(app: AppContext, campaign_id: str) -> None:
             f"{campaign_id} is still being handed to SendGrid by another process (another terminal or computer): it stops at "
             "its next request and hands over nothing more."
         )
+
+
+def _asks(app: AppContext, campaign_id: str) -> bool:
+    """On a terminal, name the send about to be cancelled and ask; True when the answer is no.
+
+    `mailer cancel latest` on a team's log may name a colleague's send, and a cancel cannot be
+    taken back (SendGrid discards a cancelled scheduled send: newcomer 22). Nothing is asked off a
+    terminal (a script), nor of a send with nothing left to cancel: the cancel says so itself.
+    """
+    from mailer.cli import send as send_cli
+    from mailer.store import campaigns, messages
+
+    if not send_cli.stdin_is_terminal():
+        return False
+    now = datetime.now(UTC)
+    with app.engine.connect() as connection:
+        found = campaigns.get(connection, campaign_id)
+        counts = messages.counts(connection, campaign_id)
+    if found is None or found.status is CampaignStatus.CANCELLED:
+        return False
+    whom = "staff address" if found.mode is Mode.TEST else "journalist"
+    left = counts[MessageState.PLANNED.value]
+    planned = sum(counts.values()) - counts[MessageState.SKIPPED.value]
+    if found.scheduled_at is not None and found.scheduled_at > now:
+        what = f"scheduled for {describe(found.scheduled_at)}, to {counted(planned, whom)}"
+    elif left:
+        what = f"stopped with {counted(left, whom)} of {planned:,} not mailed yet"
+    else:
+        return False
+    output.say(f'{campaign_id}: "{shown_subject(found.subject)}", {what} (started {describe(found.created_at)}).')
+    return not output.confirm(f"Cancel {campaign_id}?")
 
 
 def _say_settled(campaign_id: str, cancelled: Cancelled) -> None:
