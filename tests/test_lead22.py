@@ -24,35 +24,38 @@ def _emails(path: Path) -> list[str]:
     return [contact.email for contact in contacts.load([path]).contacts]
 
 
-def test_a_list_read_ahead_loads_as_the_list_read_then(tmp_path: Path) -> None:
+@pytest.mark.parametrize("whole", [False, True])
+def test_a_list_read_ahead_loads_as_the_list_read_then(tmp_path: Path, whole: bool) -> None:
     """The send reads its lists on a thread of their own while it starts: what it then plans from
     is what reading the list at that moment gives, rejected rows and notes included."""
     path = tmp_path / "press.csv"
     path.write_text(HEADER + "ana@daily.example,Ana,Daily\nnot an address,Ben,Herald\nana@daily.example,Ana,Daily\n", encoding="utf-8")
     read_now = contacts.load([path])
-    ahead.read_ahead([path]).join()
+    ahead.read_ahead([path], whole=whole).join()
     read_before = contacts.load([path])
     assert [c.email for c in read_before.contacts] == [c.email for c in read_now.contacts] == ["ana@daily.example"]
     assert [(r.row, r.reason) for r in read_before.rejected] == [(r.row, r.reason) for r in read_now.rejected]
     assert len(read_before.rejected) == 2
 
 
-def test_a_list_changed_after_it_was_read_ahead_is_read_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("whole", [False, True])
+def test_a_list_changed_after_it_was_read_ahead_is_read_again(tmp_path: Path, whole: bool) -> None:
     """A list saved again between the start of a send and its plan (the press officer adds a row in
     the spreadsheet and saves) is planned as it is now, not as it was a moment before."""
     path = _list(tmp_path / "press.csv", 2)
-    ahead.read_ahead([path]).join()
+    ahead.read_ahead([path], whole=whole).join()
     _list(path, 3, outlet="Herald")
     later = os.stat(path).st_mtime_ns + 2_000_000_000
     os.utime(path, ns=(later, later))
     assert _emails(path) == [f"j{n}@paper{n}.example" for n in range(3)]
 
 
-def test_a_list_read_ahead_is_taken_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("whole", [False, True])
+def test_a_list_read_ahead_is_taken_once(tmp_path: Path, whole: bool) -> None:
     """A second load of the same list (another command in the same process, a script) reads the file
     as it is then: the copy read ahead served the first one only."""
     path = _list(tmp_path / "press.csv", 2)
-    ahead.read_ahead([path]).join()
+    ahead.read_ahead([path], whole=whole).join()
     assert len(_emails(path)) == 2
     _list(path, 2, outlet="Herald")  # same size, possibly the same modification time: the copy is gone anyway
     assert {contact.fields["outlet"] for contact in contacts.load([path]).contacts} == {"Herald"}
@@ -65,13 +68,14 @@ def test_a_list_read_ahead_is_taken_once(tmp_path: Path) -> None:
         (None, "No such file"),
     ],
 )
-def test_a_list_that_cannot_be_read_ahead_gives_its_usual_error(tmp_path: Path, content: bytes | None, words: str) -> None:
+@pytest.mark.parametrize("whole", [False, True])
+def test_a_list_that_cannot_be_read_ahead_gives_its_usual_error(tmp_path: Path, content: bytes | None, words: str, whole: bool) -> None:
     """A list the thread could not read (no address column, missing) is read again by the send,
     which says what is wrong, naming the file, as it always did."""
     path = tmp_path / "press.csv"
     if content is not None:
         path.write_bytes(content)
-    ahead.read_ahead([path]).join()
+    ahead.read_ahead([path], whole=whole).join()
     with pytest.raises(ListError) as raised:
         contacts.load([path])
     assert "press.csv" in str(raised.value), str(raised.value)

@@ -177,7 +177,8 @@ def send_command(
     if list_paths:
         from mailer.contacts.ahead import read_ahead
 
-        read_ahead(list_paths)  # the lists are read while the send's own libraries load (issue 12)
+        # The lists are read, and loaded when the send takes them whole, while its own libraries load (issue 12).
+        read_ahead(list_paths, whole=follow_up_of is None and not where and not tag)
     from mailer.send import campaign
     from mailer.store import display_url
 

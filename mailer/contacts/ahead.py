@@ -12,6 +12,12 @@ inode); otherwise, or when reading it failed, ``load`` reads it as usual, and an
 there, with its usual words. Only regular files are read ahead: a pipe (``--list /dev/stdin``) can be
 read only once, by ``load``. Only the files a ``read_ahead`` named are looked for: any other
 caller of ``load`` reads as before.
+
+With ``whole``, the thread then loads the lists as ``loader.load(paths)`` would (examining every
+address is mostly Arrow's compute functions, which let go of the lock too), and ``load`` of the
+same files, in the same order, unfiltered (``loaded``), returns that: the send's main thread
+spends nothing on its lists. The same rules hold: a file changed since, or an error, and ``load``
+does the work itself.
 """
 
 from __future__ import annotations
@@ -21,15 +27,16 @@ import importlib
 import os
 import stat
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mailer.contacts.listfile import ListFile
+    from mailer.models import ContactList
 
-__all__ = ["MODULES", "read_ahead", "taken"]
+__all__ = ["MODULES", "loaded", "read_ahead", "taken"]
 
 MODULES = ("numpy", "pyarrow", "pyarrow.compute", "pyarrow.csv")
 
@@ -43,14 +50,18 @@ class _Reading:
 
     thread: threading.Thread | None = None
     files: dict[str, tuple[_Signature, ListFile]] = field(default_factory=dict)
+    # With ``whole``: the names in order, each file's signature before it was read, the files' names as
+    # ``load`` told them (its ``on_file``), and the lists loaded.
+    whole: tuple[tuple[str, ...], tuple[_Signature, ...], tuple[str, ...], ContactList] | None = None
 
 
 _reading = _Reading()
 
 
-def read_ahead(paths: Iterable[Path]) -> threading.Thread:
+def read_ahead(paths: Iterable[Path], *, whole: bool = False) -> threading.Thread:
     """Start importing ``MODULES`` and reading ``paths`` (``listfile.read``) on a thread of its own;
-    returns it, started. Files an earlier ``read_ahead`` read and nobody took are dropped.
+    with ``whole``, loading them too (``loaded``); returns it, started. Files an earlier
+    ``read_ahead`` read and nobody took are dropped.
 
     Not a daemon: a command that stops first (an error, Ctrl-C) waits for it (a second or two at a
     million rows) rather than leaving it inside an extension module while Python shuts down.
@@ -58,7 +69,7 @@ def read_ahead(paths: Iterable[Path]) -> threading.Thread:
     global _reading
     wanted = [Path(path) for path in paths]
     reading = _reading = _Reading()
-    reading.thread = threading.Thread(target=_read_all, args=(reading, wanted), name="mailer-read-ahead")
+    reading.thread = threading.Thread(target=_read_all, args=(reading, wanted, whole), name="mailer-read-ahead")
     reading.thread.start()
     return reading.thread
 
@@ -69,7 +80,8 @@ def taken(path: Path) -> ListFile | None:
     reading = _reading
     if reading.thread is None:
         return None
-    reading.thread.join()
+    if reading.thread is not threading.current_thread():  # the thread's own ``load`` (``whole``) takes them as it goes
+        reading.thread.join()
     # By the name the send gave it: the file read names it so in its messages and rows ("lists/press.csv:5").
     found = reading.files.pop(str(path), None)
     if found is None:
@@ -78,8 +90,30 @@ def taken(path: Path) -> ListFile | None:
     return file if _signature(path) == signature else None
 
 
-def _read_all(reading: _Reading, paths: list[Path]) -> None:
-    """The thread's work: the libraries, then each file (a file that cannot be read is left to ``load``)."""
+def loaded(paths: Sequence[Path], on_file: Callable[[str], None] | None = None) -> ContactList | None:
+    """The lists at ``paths`` as ``read_ahead(paths, whole=True)`` loaded them, once, if it was
+    given the same names in the same order, loaded them without an error, and none has changed
+    since; None otherwise (load them). ``on_file`` is told each file's name, as ``load`` tells it.
+    Waits for the reading thread."""
+    reading = _reading
+    if reading.thread is None or reading.thread is threading.current_thread():
+        return None
+    reading.thread.join()
+    found, reading.whole = reading.whole, None
+    if found is None:
+        return None
+    names, signatures, told, contact_list = found
+    if names != tuple(str(path) for path in paths) or signatures != tuple(_signature(path) for path in paths):
+        return None
+    for name in told:
+        if on_file is not None:
+            on_file(name)
+    return contact_list
+
+
+def _read_all(reading: _Reading, paths: list[Path], whole: bool) -> None:
+    """The thread's work: the libraries, then each file (a file that cannot be read is left to ``load``),
+    then, with ``whole``, the lists loaded."""
     try:
         for name in MODULES:
             importlib.import_module(name)
@@ -92,6 +126,14 @@ def _read_all(reading: _Reading, paths: list[Path]) -> None:
             signature = _signature(path)
             if signature is not None:  # a regular file: a pipe (--list /dev/stdin) is read once, by ``load``
                 reading.files[str(path)] = (signature, listfile.read(path))
+    if whole and paths and all(str(path) in reading.files for path in paths):
+        signatures = tuple(reading.files[str(path)][0] for path in paths)
+        told: list[str] = []
+        with contextlib.suppress(Exception):  # ``load`` does it again, and raises its error itself
+            from mailer.contacts import loader
+
+            contact_list = loader.load(paths, on_file=told.append)
+            reading.whole = (tuple(str(path) for path in paths), signatures, tuple(told), contact_list)
 
 
 def _signature(path: str | Path) -> _Signature | None:
