@@ -19,12 +19,11 @@ import platformdirs
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from mailer.config_files import CONFIG_ENV_VAR, CONFIG_FILE_NAME, find
 from mailer.config_problems import describe
 from mailer.errors import ConfigError
 
-CONFIG_FILE_NAME = "mailer.toml"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})  # [sendgrid] api_url may be http:// only here
-CONFIG_ENV_VAR = "MAILER_CONFIG"
 APP_NAME = "press-mailer"
 
 
@@ -405,20 +404,6 @@ class Config(_Section):
                 hint=f"Create a new one (links in emails already sent stop working): {generate}",
             )
         return SecretStr(value)
-
-
-def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
-    """The config file to use: --config, then $MAILER_CONFIG, then mailer.toml in ``cwd`` or the
-    nearest folder above it (as git and ruff find theirs), else None."""
-    if explicit is not None:
-        return explicit
-    if environ.get(CONFIG_ENV_VAR):
-        return Path(environ[CONFIG_ENV_VAR])
-    for folder in (cwd, *cwd.parents):
-        candidate = folder / CONFIG_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def shadowed(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:

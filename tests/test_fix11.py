@@ -456,7 +456,7 @@ def test_webhook_asks_no_unsubscribe_secret_when_the_emails_carry_sendgrids_link
     webhook starts without MAILER_UNSUBSCRIBE_SECRET, which nothing uses (nc11b: it refused); in
     one-click mode it still requires it."""
     from mailer.cli import events as events_cli
-    from mailer.config import CONFIG_ENV_VAR
+    from mailer.config_files import CONFIG_ENV_VAR
     from mailer.errors import ConfigError
 
     toml = tmp_path / "mailer.toml"

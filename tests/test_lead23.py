@@ -128,3 +128,33 @@ def test_a_send_plans_from_the_lists_loaded_ahead_named_as_typed(project: Path, 
     assert f"Recipients: {RECIPIENTS}\n" in sent.output and "Skipped:    8 (2 duplicate, 5 invalid, 1 missing address)" in sent.output
     skipped = next(project.glob("out/outbox/*/skipped.csv")).read_text(encoding="utf-8")
     assert "lists/press.csv" in skipped and str(project) not in skipped, skipped
+
+
+@pytest.mark.parametrize("folder", [".", "lists"])
+def test_a_send_reads_its_lists_once_on_the_read_ahead_thread(
+    logged: Path, standin: Any, folder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer send` starts reading (and loading) its lists before it has read its settings, by the
+    name the log will give them, also from a subfolder of the office (where that name is the whole
+    path): the send's own thread never reads them a second time."""
+    import threading
+
+    from test_cli_send import RECIPIENTS, mailer
+
+    from mailer.contacts import listfile
+
+    readers: list[str] = []
+    read = listfile.read
+
+    def counted_read(*args: Any, **kwargs: Any) -> Any:
+        readers.append(threading.current_thread().name)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(listfile, "read", counted_read)
+    monkeypatch.chdir(logged / folder)
+    release = "../releases/example.md" if folder == "lists" else "releases/example.md"
+    named = "press.csv" if folder == "lists" else "lists/press.csv"
+    sent = mailer("send", release, "--list", named, "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert f"Recipients: {RECIPIENTS}\n" in sent.output, sent.output
+    assert readers == ["mailer-read-ahead"], readers

@@ -54,7 +54,6 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     app.changes = "the webhook did not start, since SendGrid's events would be stored in the other file's delivery log, and suppress addresses there, not in this folder's."  # before the config is read (review 15s #5)
     import uvicorn
 
-    from mailer import config as config_module
     from mailer.events import webhook
 
     config = app.config
@@ -99,7 +98,9 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         return
     engine.dispose()
     if config.source is not None:
-        os.environ[config_module.CONFIG_ENV_VAR] = str(config.source.resolve())
+        from mailer.config_files import CONFIG_ENV_VAR
+
+        os.environ[CONFIG_ENV_VAR] = str(config.source.resolve())
     os.environ[INSECURE_ENV_VAR] = "1" if insecure else "0"  # --insecure or not, for the workers' create_app
     uvicorn.run("mailer.cli.events:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
