@@ -158,3 +158,86 @@ def test_a_send_reads_its_lists_once_on_the_read_ahead_thread(
     assert sent.exit_code == 0, sent.output
     assert f"Recipients: {RECIPIENTS}\n" in sent.output, sent.output
     assert readers == ["mailer-read-ahead"], readers
+
+
+def _stopped_send(live: Path, standin: Any) -> str:
+    """A live send of lists/press.csv that stopped before it mailed anyone (SendGrid answered 503); its campaign id."""
+    from test_cli_send import SEND, mailer, todays_campaign
+
+    toml = live / "mailer.toml"
+    toml.write_text(toml.read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
+    standin.answer(503, times=1)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1, stopped.output
+    return todays_campaign()
+
+
+def test_resume_skips_journalists_the_list_now_marks_opted_out_or_without_consent(live: Path, standin: Any) -> None:
+    """A send stopped half-way; meanwhile two journalists ask to be left alone and the press officer
+    marks them so in the list, as she always does (an "Unsubscribed" column, a "Consent" column
+    saying "withdrawn"). The resume mailed them (session 22's note): it read only the plan. It now
+    reads the lists again, counts them out before its question, says so, and mails neither."""
+    from test_cli_send import RECIPIENTS, mailer
+
+    campaign_id = _stopped_send(live, standin)
+    press = live / "lists" / "press.csv"
+    lines = press.read_text(encoding="utf-8").splitlines()
+    marked = []
+    for number, line in enumerate(lines):
+        if number == 0:
+            marked.append(line + ",Unsubscribed,Consent")
+        elif line.startswith("li.wei@example.org,"):
+            marked.append(line + ",yes,yes")
+        elif line.startswith("sofia.garcia@example.net,"):
+            marked.append(line + ",,withdrawn")
+        else:
+            marked.append(line + ",,yes")
+    press.write_text("\n".join(marked) + "\n", encoding="utf-8")
+
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Left:       {RECIPIENTS - 2} journalists to send to\n" in resumed.stdout, resumed.stdout
+    assert "Skipped:    2 journalists the lists now mark as opted out or without consent\n" in resumed.stdout, resumed.stdout
+    words = " ".join(resumed.stderr.split())
+    assert "2 journalists skipped: the lists now say they opted out (1) or gave no consent (1)." in words, words
+    accepted = standin.accepted_addresses()
+    assert "li.wei@example.org" not in accepted and "sofia.garcia@example.net" not in accepted
+    assert len(accepted) == RECIPIENTS - 2 and max(accepted.values()) == 1
+    shown = " ".join(mailer("status", campaign_id).stdout.split())
+    assert "1 opted out" in shown and "1 without consent" in shown, shown
+
+
+def test_resume_says_when_the_lists_cannot_be_read_again(live: Path, standin: Any) -> None:
+    """The list moved away since the send stopped: the resume cannot know who opted out there since,
+    says so before it mails (with the way to leave someone out), and sends the plan as it was."""
+    from test_cli_send import RECIPIENTS, mailer
+
+    campaign_id = _stopped_send(live, standin)
+    (live / "lists" / "press.csv").rename(live / "lists" / "press-old.csv")
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    words = " ".join(resumed.stderr.split())
+    assert (
+        f"{campaign_id} was planned from lists/press.csv, which is not here: a journalist who has since opted out or withdrawn "
+        "consent in it is not known to this resume." in words
+    ), words
+    assert "mailer suppressions add ADDRESS" in words
+    assert words.count("is not here") == 1, words
+    assert len(standin.accepted_addresses()) == RECIPIENTS
+
+
+def test_resume_with_everyone_left_opted_out_in_the_list_ends_the_campaign(live: Path, standin: Any) -> None:
+    """Everyone the stopped send had left now opted out in the list: nothing is sent, and the
+    campaign ends (not paused for ever), saying why."""
+    from test_cli_send import mailer
+
+    campaign_id = _stopped_send(live, standin)
+    press = live / "lists" / "press.csv"
+    lines = press.read_text(encoding="utf-8").splitlines()
+    press.write_text("\n".join([lines[0] + ",Do not email", *(line + ",yes" for line in lines[1:])]) + "\n", encoding="utf-8")
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Nothing to resume: nobody is left to send {campaign_id} to." in resumed.stdout, resumed.stdout
+    assert "journalists skipped: the lists now say they opted out." in " ".join(resumed.stdout.split()), resumed.stdout
+    assert f"{campaign_id} is now marked done." in resumed.stdout, resumed.stdout
+    assert not standin.accepted_addresses()

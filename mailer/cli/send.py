@@ -34,6 +34,7 @@ from mailer.send import schedule
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
     from mailer.send import campaign
     from mailer.send.delivery import Rehearsal
+    from mailer.send.prepare import ListsNow
     from mailer.store.campaigns import Campaign
 
 release_argument = click.argument("release_path", metavar="RELEASE", type=click.Path(path_type=Path, dir_okay=False))
@@ -376,11 +377,18 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         app.config, where.campaign
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
     campaign.check_not_driven(app.engine, campaign_id)  # sent right now elsewhere: said before a plan it cannot follow
+    lists = None
+    if where.campaign.mode is Mode.LIVE:  # its lists as they are now: who opted out there meanwhile is skipped (session 23)
+        from mailer.send.prepare import lists_now
+
+        lists = lists_now(where.campaign)
+        for words in lists.warnings():
+            output.warn(words)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
         counts = where.counts
         # The resume's own steps, rolled back: the question counts exactly whom it will mail (review 8b, 11b).
         rehearsal = campaign.rehearse_resume(
-            app.engine, app.config, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed
+            app.engine, app.config, where.campaign, resend_unknown=resend_unknown, retry_failed=retry_failed, lists=lists
         )
         elsewhere, left = rehearsal.elsewhere, rehearsal.left
         if not as_json and not (_resumable(counts) or elsewhere.taken_back):
@@ -392,7 +400,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             return
         planned_left = counts.get(MessageState.PLANNED.value, 0) and not counts.get(MessageState.SENDING.value, 0)
         if not as_json and planned_left and not left:  # each planned one would be skipped now
-            _settle(app, where.campaign, rehearsal)
+            _settle(app, where.campaign, rehearsal, lists)
             return
         campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
         output.step(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
@@ -417,6 +425,10 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             output.step(
                 f"Taken back: {counted(elsewhere.taken_back, 'journalist')} left to another send of this release, "
                 "which stopped without mailing them"
+            )
+        if rehearsal.kept_out:
+            output.step(
+                f"Skipped:    {counted(sum(rehearsal.kept_out.values()), 'journalist')} the lists now mark as opted out or without consent"
             )
         if left:
             app.config.api_key(os.environ)  # before the question (newcomer 11)
@@ -444,6 +456,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             retry_failed=retry_failed,
             progress=output.progress,
             warn=output.warn,
+            lists=lists,
         )
     if as_json:
         _document(sent, app, None)
@@ -471,7 +484,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
+def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal, lists: ListsNow | None) -> None:
     """A resume that finds nobody left to mail (each had the release from another send since, or
     was suppressed meanwhile): the campaign ends, saying why, instead of staying paused for ever
     (newcomer 10 #2). Its file may have changed since: nothing is sent, so that does not matter."""
@@ -490,6 +503,10 @@ def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal) -> None:
         output.say(
             f"{counted(rehearsal.suppressed, 'journalist')} skipped: suppressed (unsubscribed, bounced or added by hand) since it was planned."
         )
+    if lists is not None:
+        said = delivery.kept_out_words(campaign.settle_kept_out(app.engine, found, lists))
+        if said is not None:
+            output.say(said)
     ended = campaign.settle(app.engine, app.config, found)
     if ended is CampaignStatus.PAUSED:  # planned again meanwhile (another send stopped without them)
         output.say(f"Someone is left to send to after all: run `mailer resume {found.id}` again.")

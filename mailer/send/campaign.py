@@ -44,7 +44,7 @@ from mailer.send.again import release_file
 from mailer.send.dispatch import Pacing, utcnow
 from mailer.send.parts import PlanParts
 from mailer.send.plan import Plan
-from mailer.send.prepare import Prepared, prepare_follow_up, prepare_send, prepare_test
+from mailer.send.prepare import ListsNow, Prepared, lists_now, prepare_follow_up, prepare_send, prepare_test
 from mailer.send.status import find, late_cancel_words, unanswered_cancel_words, unknown_words
 from mailer.store import campaigns, checkpoint, folders, follow_ups, messages, plan_parts
 from mailer.store.failures import in_words
@@ -444,13 +444,17 @@ def resume(
     transport: Transport | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    lists: ListsNow | None = None,
 ) -> Sent:
     """Send what an interrupted campaign has not sent yet, never a recipient already accepted.
 
     ``resend_unknown`` also sends the recipients whose fate is unknown (they may get it twice);
-    ``retry_failed`` sends again to those SendGrid refused (fix the cause first). Raises
-    SendError for a cancelled campaign (or one whose cancel was asked late), a release file changed since it started, or a
-    campaign another process is sending.
+    ``retry_failed`` sends again to those SendGrid refused (fix the cause first). A live
+    campaign's lists are read again first (``prepare.lists_now``; ``lists``: read so already by
+    the caller, who has said what could not be read): whoever they now mark as opted out or
+    without consent is skipped. Raises SendError for a cancelled campaign (or one whose cancel
+    was asked late), a release file changed since it started, or a campaign another process is
+    sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
@@ -458,6 +462,14 @@ def resume(
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
+    if found.mode is Mode.LIVE:
+        if lists is None:
+            lists = lists_now(found)
+            for words in lists.warnings():
+                (warn or _ignore)(words)
+        said = delivery.kept_out_words(delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow()))
+        if said is not None:
+            (warn or _ignore)(said)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
     # campaign's lease, for a send that started in between (fix 10).
     skip_reached_elsewhere(
@@ -562,13 +574,25 @@ def skip_reached_elsewhere(
 
 
 def rehearse_resume(
-    engine: Engine, config: Config, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool
+    engine: Engine, config: Config, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, lists: ListsNow | None = None
 ) -> delivery.Rehearsal:
     """What ``resume`` would do now, without doing it (``delivery.rehearse_resume``): whom it would
-    mail, and whom it would skip or take back first, for the question before it."""
+    mail, and whom it would skip or take back first, for the question before it; ``lists``: the
+    campaign's lists read again (``prepare.lists_now``), whose opt-outs it skips."""
     return delivery.rehearse_resume(
-        engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=config.sendgrid.batch_size
+        engine,
+        found,
+        resend_unknown=resend_unknown,
+        retry_failed=retry_failed,
+        batch_size=config.sendgrid.batch_size,
+        kept_out=lists.kept_out if lists is not None and found.mode is Mode.LIVE else None,
     )
+
+
+def settle_kept_out(engine: Engine, found: campaigns.Campaign, lists: ListsNow) -> dict[str, int]:
+    """Skip the journalists a live campaign's lists keep out now (``delivery.skip_kept_out``), for a
+    resume that finds nobody else left and ends the campaign (``settle``)."""
+    return delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow()) if found.mode is Mode.LIVE else {}
 
 
 def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> CampaignStatus:

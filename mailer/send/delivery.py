@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailer import compose
 from mailer.counting import counted
 from mailer.errors import SendError
-from mailer.models import CampaignStatus, LogColumns, Message, MessageState, Mode, Rendered, shown_counts, to_name
+from mailer.models import CampaignStatus, LogColumns, Message, MessageState, Mode, RejectReason, Rendered, shown_counts, to_name
 from mailer.send import archive, lease, schedule
 from mailer.send.dispatch import Dispatcher, Pacing, utcnow
 from mailer.send.parts import PlanParts
@@ -584,10 +584,18 @@ class Rehearsal:
     # Journalists of requests a stopped run left in flight: the resume marks them unknown first
     # (``messages.recover_interrupted``), never sends them (newcomer 15 #13).
     recovered: int = 0
+    # Skipped as the campaign's lists keep them out now (``skip_kept_out``): "opted out" / "without consent" -> how many.
+    kept_out: dict[str, int] = field(default_factory=dict)
 
 
 def rehearse_resume(
-    engine: Engine, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, batch_size: int = MAX_PERSONALIZATIONS
+    engine: Engine,
+    found: campaigns.Campaign,
+    *,
+    resend_unknown: bool,
+    retry_failed: bool,
+    batch_size: int = MAX_PERSONALIZATIONS,
+    kept_out: Mapping[str, str] | None = None,
 ) -> Rehearsal:
     """The resume's own steps before it sends (``_before_resending``), done in a transaction that is
     then rolled back: the question before a resume counts exactly whom it will mail (review 11b:
@@ -602,13 +610,42 @@ def rehearse_resume(
             recovered = messages.recover_interrupted(
                 connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True
             )
+            kept = messages.skip_kept_out(connection, found.id, kept_out or {}, now=now)  # first, as the resume does (``skip_kept_out``)
             elsewhere, suppressed = _before_resending(
                 connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
             )
             counts = messages.counts(connection, found.id)
         finally:
             transaction.rollback()
-    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered)
+    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered, kept)
+
+
+def skip_kept_out(engine: Engine, found: campaigns.Campaign, kept_out: Mapping[str, str], *, now: datetime) -> dict[str, int]:
+    """Before a resume: skip the planned journalists the campaign's lists keep out now (``kept_out``,
+    ``prepare.lists_now``: opted out or withdrawn consent there while the send was stopped), the rows a
+    killed run left in parts written first, those of requests it left in flight left to the run (they
+    become unknown). Nothing while another process drives the campaign: its run is refused at the
+    lease anyway. Returns reason -> how many (``messages.skip_kept_out``)."""
+    if not kept_out:
+        return {}
+    with engine.begin() as connection:
+        if lease.driving(connection, found.id, now=now) is not None:
+            return {}
+        plan_parts.write_all(connection, found.id)
+        return messages.skip_kept_out(connection, found.id, kept_out, now=now, in_flight=campaigns.in_flight(connection, found.id))
+
+
+def kept_out_words(kept: Mapping[str, int]) -> str | None:
+    """ "3 journalists skipped: the lists now say they opted out (2) or gave no consent (1)." (None: nobody)."""
+    total = sum(kept.values())
+    if not total:
+        return None
+    why = {
+        RejectReason.OPTED_OUT.value: "opted out",
+        RejectReason.NO_CONSENT.value: "gave no consent",
+    }
+    parts = [f"{why[reason]} ({count:,})" if len(kept) > 1 else why[reason] for reason, count in kept.items()]
+    return f"{counted(total, 'journalist')} skipped: the lists now say they {' or '.join(parts)}."
 
 
 def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_PERSONALIZATIONS) -> CampaignStatus:

@@ -365,7 +365,7 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
-        kept_out, unread, broken = _kept_out_now(original, list_paths)
+        kept_out, unread, broken = kept_out_now(original, list_paths)
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
             original=original.id,
@@ -381,9 +381,9 @@ def prepare_follow_up(
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     described, _ = follow_up.WHO[who]
     if unread:
-        warnings.insert(0, _lists_not_here(original.id, unread))
+        warnings.insert(0, lists_not_here(original.id, unread))
     for name, why in broken.items():  # review 22b #9: one such list made the follow-up read none
-        warnings.insert(0, _list_unreadable(original.id, name, why))
+        warnings.insert(0, list_unreadable(original.id, name, why))
     if without_events:
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
@@ -897,12 +897,14 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     )
 
 
-def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> tuple[dict[str, str], list[str], dict[str, str]]:
+def kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path] = ()) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), the original's list files not found, and
     those here that cannot be read as a list now (name -> why): a "withdrawn" written in the list after
     the original went out (review 22 #11: it was mailed). A list that cannot be read leaves the others read
-    (review 22b #9: it made the follow-up read none, and called them all "not here")."""
+    (review 22b #9: it made the follow-up read none, and called them all "not here"). A resume reads
+    its own campaign's lists so (session 23: a journalist who opted out in the list while the send
+    was stopped was mailed by its resume)."""
     given = {Path(path).resolve() for path in list_paths}
     # The original's lists as it named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = [name for name in original.lists if Path(name).suffix]
@@ -935,8 +937,37 @@ def _kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path]) -> t
     return kept_out, unread, broken
 
 
-def _list_unreadable(original_id: str, name: str, why: str) -> str:
-    """The warning for an original's list a follow-up found but could not read as a list."""
+@dataclass(frozen=True, slots=True)
+class ListsNow:
+    """A stopped campaign's lists read again before its resume (``lists_now``): the addresses they
+    keep out now (lower-cased -> "opted out" or "without consent"), and what could not be read."""
+
+    campaign_id: str
+    kept_out: dict[str, str]
+    unread: list[str]  # the campaign's list files not here
+    broken: dict[str, str]  # here but not readable as a list: name -> why
+
+    def warnings(self) -> list[str]:
+        """What to tell the user of the lists that could not be read."""
+        said = [lists_not_here(self.campaign_id, self.unread, resume=True)] if self.unread else []
+        return said + [list_unreadable(self.campaign_id, name, why, resume=True) for name, why in self.broken.items()]
+
+
+def lists_now(found: campaigns.Campaign) -> ListsNow:
+    """``found``'s lists as they are now (``kept_out_now``), for its resume: a journalist who opted out
+    or withdrew consent in them while the send was stopped is skipped, not mailed (session 23)."""
+    kept_out, unread, broken = kept_out_now(found)
+    return ListsNow(found.id, kept_out, unread, broken)
+
+
+def list_unreadable(original_id: str, name: str, why: str, *, resume: bool = False) -> str:
+    """The warning for an original's list a follow-up (or a campaign's list its ``resume``) found but could not read as a list."""
+    if resume:
+        return (
+            f"{original_id} was planned from {name}, which cannot be read now ({_sentence_inside(why)}): a journalist who has "
+            f"since opted out or withdrawn consent in it is not known to this resume. `mailer lists check {name}` says what is "
+            "wrong; to leave someone out now: mailer suppressions add ADDRESS."
+        )
     return (
         f"{original_id} went out from {name}, which cannot be read now ({_sentence_inside(why)}): a journalist who has since "
         f"opted out or withdrawn consent in it is not known to this follow-up. `mailer lists check {name}` says what is "
@@ -949,10 +980,16 @@ def _sentence_inside(text: str) -> str:
     return " ".join(text.split()).rstrip(".")
 
 
-def _lists_not_here(original_id: str, unread: Sequence[str]) -> str:
-    """The warning for an original's lists a follow-up could not read."""
+def lists_not_here(original_id: str, unread: Sequence[str], *, resume: bool = False) -> str:
+    """The warning for an original's lists a follow-up (or a campaign's lists its ``resume``) could not read."""
     names = ", ".join(unread[:-1]) + f" and {unread[-1]}" if len(unread) > 1 else unread[0]
     one = len(unread) == 1
+    if resume:
+        return (
+            f"{original_id} was planned from {names}, which {'is' if one else 'are'} not here: a journalist who has since opted "
+            f"out or withdrawn consent in {'it' if one else 'them'} is not known to this resume. Resume it in the folder it was "
+            "sent from, or leave someone out with: mailer suppressions add ADDRESS."
+        )
     return (
         f"{original_id} went out from {names}, which {'is' if one else 'are'} not here: a journalist who has since opted out "
         f"or withdrawn consent in {'it' if one else 'them'} is not known to this follow-up. Name the list as it is now with "

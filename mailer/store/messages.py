@@ -1084,6 +1084,31 @@ def skip_suppressed(
     return skipped
 
 
+def skip_kept_out(
+    connection: Connection, campaign_id: str, kept_out: Mapping[str, str], *, now: datetime, in_flight: Collection[int] = ()
+) -> dict[str, int]:
+    """Before a resume sends: skip this campaign's planned rows whose address its lists keep out now
+    (``kept_out``: lower-cased address -> "opted out" or "without consent", ``prepare.kept_out_now``),
+    with that reason: a journalist who opted out or withdrew consent in the list while the send was
+    stopped. Rows of the requests ``in_flight`` (a stopped run's, which may have reached SendGrid)
+    are left for the resume to mark unknown. Returns reason -> rows skipped."""
+    flying = [or_(message.c.request_no.is_(None), message.c.request_no.not_in(sorted(in_flight)))] if in_flight else []
+    skipped: Counter[str] = Counter()
+    for reason in (RejectReason.OPTED_OUT, RejectReason.NO_CONSENT):
+        keys = sorted(key for key, why in kept_out.items() if why == reason.value)
+        for chunk in chunks(keys):
+            skipped[reason.value] += _skip_planned(
+                connection,
+                campaign_id,
+                message.c.email_key.in_(chunk),
+                *flying,
+                reason=reason,
+                error=f"{reason.value} in the list since the campaign was planned",
+                now=now,
+            )
+    return {reason: count for reason, count in skipped.items() if count}
+
+
 def planned_keys(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:
     """The message keys of the rows of these request numbers of the campaign still planned."""
     query = select(message.c.message_key).where(
