@@ -1,9 +1,15 @@
 """Pull SendGrid's own suppression lists into the delivery log's suppression table.
 
-SendGrid keeps five lists that stop mail on its side (SENDGRID.md §3.1): bounces, blocks,
-invalid emails, spam reports and global unsubscribes. Copying them here lets `lists prune`,
-`send` and reports know about addresses that bounced or unsubscribed while this log was not
-listening. Each list is paged with ``limit``/``offset`` (at most 500 per page).
+SendGrid keeps five suppression lists (SENDGRID.md §3.1): bounces, blocks, invalid emails, spam
+reports and global unsubscribes. Copying them here lets `lists prune`, `send` and reports know
+about addresses that bounced or unsubscribed while this log was not listening. Each list is
+paged with ``limit``/``offset`` (at most 500 per page).
+
+The blocks list is read and counted but suppresses nobody: a block is a server refusing one
+email for its content or the sender's reputation, not a fact about the mailbox, and "Twilio
+SendGrid will not suppress future messages to blocked addresses" (its Blocks API page). The log's
+own events suppress an address blocked [webhook] block_threshold times (events/apply.py); the
+sync made every address SendGrid had ever blocked once a suppression for good (review 23b #1).
 
 The ``sendgrid`` library logs the Authorization header at DEBUG level, so its HTTP client's
 logger is held at WARNING while we use it (SENDGRID.md §5).
@@ -30,10 +36,10 @@ from mailer.store import suppressions as suppression_store
 
 __all__ = ["LISTS", "SyncResult", "sync"]
 
-# SendGrid list (path under /v3/suppression/) -> why we suppress its addresses.
-LISTS: Mapping[str, SuppressionReason] = {
+# SendGrid list (path under /v3/suppression/) -> why we suppress its addresses (None: counted, not suppressed).
+LISTS: Mapping[str, SuppressionReason | None] = {
     "bounces": SuppressionReason.BOUNCE,
-    "blocks": SuppressionReason.BLOCK,
+    "blocks": None,
     "invalid_emails": SuppressionReason.INVALID,
     "spam_reports": SuppressionReason.SPAM_REPORT,
     "unsubscribes": SuppressionReason.UNSUBSCRIBE,
@@ -59,18 +65,26 @@ def sync(
     page_size: int = PAGE_SIZE,
     on_page: Callable[[str, int], None] | None = None,
 ) -> SyncResult:
-    """Copy every address on SendGrid's five suppression lists into the suppression table."""
+    """Copy every address on SendGrid's suppression lists into the suppression table, but the blocks
+    list's (counted in ``found``, never ``added``: see the module's docstring)."""
     logging.getLogger("python_http_client").setLevel(logging.WARNING)
     found: dict[str, int] = {}
     added: dict[str, int] = {}
     for name, reason in LISTS.items():
         records: list[suppression_store.Suppression] = []
+        counted = 0
         listing = api.endpoint(api_key, api_url, ("suppression", name), timeout=timeout)  # never follows a redirect
         for page in _pages(listing, name, api_url=api_url, page_size=page_size):
-            records.extend(_suppression(item, reason) for item in page if isinstance(item, dict) and item.get("email"))
+            listed = [item for item in page if isinstance(item, dict) and item.get("email")]
+            counted += len(listed)
+            if reason is not None:
+                records.extend(_suppression(item, reason) for item in listed)
             if on_page:
                 on_page(name, len(page))
-        found[name] = len(records)
+        found[name] = counted
+        if reason is None:
+            added[name] = 0
+            continue
         with engine.begin() as connection:
             added[name] = suppression_store.insert(connection, records)
     return SyncResult(found=found, added=added)

@@ -1,0 +1,58 @@
+"""Review 23b: a hostile review of events, the webhook and unsubscribe, as a press office relying on
+"a bounced or unsubscribed journalist is never mailed again, and nobody else is kept from the mail".
+Each test is a finding, through the command line, the local SendGrid stand-in and real delivery logs,
+and failed before its fix (session 23)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import SEND, mailed, mailer, office
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+# -- 1. `mailer suppressions sync` suppressed every address on SendGrid's blocks list, for good -----
+
+SENDGRID_LISTS: dict[str, list[dict[str, Any]]] = {
+    "bounces": [{"email": "gone@gazette.example", "created": 1771495200, "reason": "550 5.1.1 unknown", "status": "5.1.1"}],
+    "blocks": [{"email": "ana@daily.example", "created": 1771495200, "reason": "554 5.7.1 listed on a blocklist", "status": "5.7.1"}],
+    "invalid_emails": [],
+    "spam_reports": [],
+    "unsubscribes": [],
+}
+
+
+def serve_suppression_lists(standin: Any, lists: dict[str, list[dict[str, Any]]]) -> None:
+    """SendGrid's five suppression lists on the stand-in, paged as SendGrid pages them."""
+
+    def route(name: str) -> Any:
+        async def endpoint(request: Request) -> JSONResponse:
+            limit = int(request.query_params.get("limit", "500"))
+            offset = int(request.query_params.get("offset", "0"))
+            return JSONResponse(lists[name][offset : offset + limit])
+
+        return endpoint
+
+    for name in lists:
+        standin.add_route(f"/v3/suppression/{name}", route(name))
+
+
+def test_a_journalist_on_sendgrids_blocks_list_is_still_mailed_after_a_sync(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid's blocks list names addresses whose server refused one email for its content or the
+    sender's reputation (a blocklisted IP, a filter): "Twilio SendGrid will not suppress future messages
+    to blocked addresses", and the log's own events suppress a block only after [webhook] block_threshold
+    (3) of them. `mailer suppressions sync` made every address on that list a suppression for good:
+    Ana, refused once when SendGrid's shared IP was listed, was never mailed a release again. The sync
+    now shows the blocks but suppresses only the lists that stop mail (the bounce is still suppressed)."""
+    office(tmp_path, standin, db_url)
+    serve_suppression_lists(standin, SENDGRID_LISTS)
+    synced = mailer("suppressions", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "1 address newly suppressed" in synced.output, synced.output
+    assert "blocks list (1 address) was not copied" in synced.output and "block_threshold" in synced.output, synced.output
+    listed = mailer("suppressions", "list")
+    assert "gone@gazette.example" in listed.output and "ana@daily.example" not in listed.output, listed.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], sent.output
