@@ -5,10 +5,12 @@ and failed before its fix (session 23)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, mailed, mailer, office
+from office_cli import SEND, campaign_of, mailed, mailer, office
+from press_office import event, import_events, keys
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -56,3 +58,39 @@ def test_a_journalist_on_sendgrids_blocks_list_is_still_mailed_after_a_sync(tmp_
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], sent.output
+
+
+# -- 2. After the office put a blocked journalist back, a single block suppressed her again ----------
+
+
+def test_a_journalist_put_back_after_blocks_is_suppressed_again_only_after_block_threshold_new_blocks(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """Ana's newsroom refused three releases (blocks, "Reputation"): the log suppressed her, as
+    [webhook] block_threshold (3) says. The office had its sending domain whitelisted there and put
+    her back (`mailer suppressions remove`). The next release was refused once more (a temporary
+    block), and she was suppressed at once: the three blocks from before she was put back still
+    counted, so one block now did what three should. Only blocks after the office put her back count."""
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    key = keys(standin)[campaign, "ana@daily.example"]
+    now = int(time.time())
+    blocks = [
+        event("bounce", "ana@daily.example", campaign, key, now - 300 + i, type="blocked", reason="554 5.7.1 blocked", sg_event_id=f"b{i}")
+        for i in range(3)
+    ]
+    import_events(tmp_path / "blocks.ndjson", blocks)
+    assert "ana@daily.example" in mailer("suppressions", "list").output
+    lifted = mailer("suppressions", "remove", "ana@daily.example", "--reason", "the newsroom whitelisted our domain")
+    assert lifted.exit_code == 0, lifted.output
+    time.sleep(1.1)  # the next block comes after she was put back
+    again = event("bounce", "ana@daily.example", campaign, key, int(time.time()) + 1, type="blocked", reason="451 4.7.1 try later")
+    import_events(tmp_path / "one-more.ndjson", [{**again, "sg_event_id": "b-after"}])
+    listed = mailer("suppressions", "list")
+    assert "ana@daily.example" not in listed.output, listed.output
+    standin.reset()
+    second = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
+    assert second.exit_code == 0, second.output
+    assert "ana@daily.example" in mailed(standin), second.output
