@@ -5,10 +5,18 @@ and failed before its fix (session 23)."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
+from eventlog import TEST_PUBLIC_KEY
 from office_cli import SEND, campaign_of, mailed, mailer, office
 from press_office import event, import_events, keys
 from starlette.requests import Request
@@ -94,3 +102,82 @@ def test_a_journalist_put_back_after_blocks_is_suppressed_again_only_after_block
     second = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
     assert second.exit_code == 0, second.output
     assert "ana@daily.example" in mailed(standin), second.output
+
+
+# -- 3. A one-click unsubscribe from a journalist a scheduled send still holds: nobody was told ------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_webhook(folder: Path, port: int) -> subprocess.Popen[str]:
+    """`mailer webhook` as the office starts it, in ``folder``, on 127.0.0.1:``port`` (its terminal captured)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "webhook", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"webhook exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.terminate()
+    raise AssertionError("webhook did not start within 30 s")
+
+
+def stopped(process: subprocess.Popen[str]) -> str:
+    """What the webhook printed on its terminal, once stopped."""
+    process.terminate()
+    out, _ = process.communicate(timeout=20)
+    return out
+
+
+def test_a_one_click_unsubscribe_says_which_scheduled_send_still_mails_the_journalist(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office sends today's release with its own one-click links and schedules the follow-up for
+    the day after tomorrow (SendGrid holds it). Ana clicks Unsubscribe in Gmail on today's email: she
+    is suppressed, but SendGrid knows nothing of our own link and mails her the scheduled follow-up,
+    after she said stop (Gmail: unsubscribes honoured within 48 hours). `mailer suppressions add`
+    says so and names `mailer cancel`; the webhook, where her stop arrived, said nothing at all. It
+    now warns on its terminal, naming the scheduled send and the way out (never her address)."""
+    port = free_port()
+    office(tmp_path, standin, db_url)
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write(
+            f'\n[sendgrid.tracking]\nsubscription_tracking = false\n\n[webhook]\npublic_url = "http://127.0.0.1:{port}"\n'
+            f'verification_key = "{TEST_PUBLIC_KEY}"\n'
+        )
+    monkeypatch.setenv("MAILER_UNSUBSCRIBE_SECRET", "unsubscribe-secret-for-tests-0123456789")
+    today = mailer(*SEND)
+    assert today.exit_code == 0, today.output
+    [link] = [
+        p["headers"]["List-Unsubscribe"].strip("<>")
+        for r in standin.mail_sends
+        for p in r.body["personalizations"]
+        if p["to"][0]["email"] == "ana@daily.example"
+    ]
+    at = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M UTC")
+    scheduled = mailer(*SEND, "--include-previous", "--at", at)
+    assert scheduled.exit_code == 0, scheduled.output
+    follow_up = campaign_of(scheduled)
+    webhook = start_webhook(tmp_path, port)
+    try:
+        clicked = httpx.post(link, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    finally:
+        terminal = stopped(webhook)
+    assert clicked.status_code == 200 and "You are unsubscribed" in clicked.text, clicked.text
+    assert "ana@daily.example" in mailer("suppressions", "list").output
+    assert f"mailer cancel {follow_up}" in terminal, terminal
+    assert "ana@daily.example" not in terminal, terminal
