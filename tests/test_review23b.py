@@ -181,3 +181,31 @@ def test_a_one_click_unsubscribe_says_which_scheduled_send_still_mails_the_journ
     assert "ana@daily.example" in mailer("suppressions", "list").output
     assert f"mailer cancel {follow_up}" in terminal, terminal
     assert "ana@daily.example" not in terminal, terminal
+
+
+# -- 4. `mailer suppressions sync` never read the unsubscribe group the office sends with ------------
+
+
+def test_a_group_unsubscribe_the_webhook_missed_is_copied_by_sync(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office sends with a SendGrid unsubscribe group ([sendgrid] asm_group_id = 42): a journalist's
+    Unsubscribe lands on that group in SendGrid, and only a group_unsubscribe event tells the log. With
+    the webhook down longer than SendGrid's 24 hours of retries, the README's remedy is `mailer
+    suppressions sync`, which read SendGrid's five lists but never the group: Ana stayed unsuppressed,
+    and once the office moved to its own one-click links (or another group) she was mailed again. The
+    sync now copies the group's unsubscribes too (as group unsubscribes: a later group resubscribe lifts them)."""
+    office(tmp_path, standin, db_url, sendgrid="asm_group_id = 42\n")
+    lists: dict[str, list[dict[str, Any]]] = {name: [] for name in SENDGRID_LISTS}
+    serve_suppression_lists(standin, lists)
+
+    async def group(_request: Request) -> JSONResponse:
+        return JSONResponse(["Ana@Daily.Example"])
+
+    standin.add_route("/v3/asm/groups/42/suppressions", group)
+    synced = mailer("suppressions", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "1 address newly suppressed" in synced.output, synced.output
+    toml = (tmp_path / "mailer.toml").read_text(encoding="utf-8").replace("asm_group_id = 42\n", "")
+    (tmp_path / "mailer.toml").write_text(toml, encoding="utf-8")  # the office moves to SendGrid's subscription tracking
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"], sent.output

@@ -34,7 +34,7 @@ from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["LISTS", "SyncResult", "sync"]
+__all__ = ["GROUP_LIST", "LISTS", "SyncResult", "sync"]
 
 # SendGrid list (path under /v3/suppression/) -> why we suppress its addresses (None: counted, not suppressed).
 LISTS: Mapping[str, SuppressionReason | None] = {
@@ -64,6 +64,7 @@ def sync(
     timeout: float,
     page_size: int = PAGE_SIZE,
     on_page: Callable[[str, int], None] | None = None,
+    group_id: int | None = None,
 ) -> SyncResult:
     """Copy every address on SendGrid's suppression lists into the suppression table, but the blocks
     list's (counted in ``found``, never ``added``: see the module's docstring)."""
@@ -87,7 +88,53 @@ def sync(
             continue
         with engine.begin() as connection:
             added[name] = suppression_store.insert(connection, records)
+    if group_id is not None:
+        found[GROUP_LIST], added[GROUP_LIST] = _sync_group(engine, group_id, api_key=api_key, api_url=api_url, timeout=timeout)
+        if on_page:
+            on_page(GROUP_LIST, found[GROUP_LIST])
     return SyncResult(found=found, added=added)
+
+
+GROUP_LIST = "group_unsubscribes"  # the unsubscribe group's list, in SyncResult (with [sendgrid] asm_group_id)
+
+
+def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: str, timeout: float) -> tuple[int, int]:
+    """Copy the unsubscribes of the office's unsubscribe group ([sendgrid] asm_group_id): (on SendGrid, new here).
+
+    In that mode a journalist's Unsubscribe lands on the group, not on the global list, and only a
+    group_unsubscribe event told the log: with the webhook down past SendGrid's 24 hours of retries,
+    the sync (the README's remedy) never read it, and she was mailed once the office changed its
+    unsubscribe mode or group (review 23b #4). Noted as a group unsubscribe (``GROUP_NOTE``), so a
+    later group resubscribe lifts it. ``GET /v3/asm/groups/{id}/suppressions`` answers a plain array
+    of addresses, unpaged (SENDGRID.md §3.1).
+    """
+    name = f"unsubscribe group {group_id}"
+    listing = api.endpoint(api_key, api_url, ("asm", "groups", str(group_id), "suppressions"), timeout=timeout)
+    try:
+        response = listing.get()
+    except HTTPError as exc:
+        raise _transport_error(exc, name) from None
+    except (URLError, TimeoutError, OSError) as exc:
+        raise Unavailable(
+            f"Cannot reach SendGrid at {api_url} to read the {name} list.",
+            hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
+        ) from exc
+    try:
+        listed = json.loads(response.body or b"[]")
+    except ValueError as exc:
+        raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
+    if not isinstance(listed, list):
+        raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+    addresses = [item if isinstance(item, str) else item.get("email") for item in listed if isinstance(item, (str, dict))]
+    now = datetime.now(UTC)
+    note = f"{suppression_store.GROUP_NOTE} (SendGrid group {group_id}, copied by suppressions sync)"
+    records = [
+        suppression_store.Suppression(mailbox.key(address), SuppressionReason.UNSUBSCRIBE, "sync", note, now)
+        for address in addresses
+        if isinstance(address, str) and address.strip()
+    ]
+    with engine.begin() as connection:
+        return len(records), suppression_store.insert(connection, records)
 
 
 def _pages(endpoint: api.Endpoint, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:
