@@ -5,6 +5,7 @@ and failed before its fix (session 23)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -209,3 +210,59 @@ def test_a_group_unsubscribe_the_webhook_missed_is_copied_by_sync(tmp_path: Path
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ben@gazette.example"], sent.output
+
+
+# -- 5. Without a key, events relayed by a proxy from the internet were taken ------------------------
+
+
+def test_an_unsigned_webhook_refuses_events_a_proxy_relays_from_the_internet(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office runs `mailer webhook` on 127.0.0.1 behind Apache or nginx as the README says
+    ("forward the path unchanged to 127.0.0.1:8080") before it has turned on SendGrid's signed webhook.
+    Without a key the webhook promises to take only what comes from this machine, and checks the
+    Host header for it; but Apache (ProxyPreserveHost off, its default) and nginx (proxy_pass, its
+    default) send the upstream's own name, Host: 127.0.0.1:8080. Anyone on the internet could post a
+    fake bounce (Ana suppressed, never mailed again) or a group resubscribe (an unsubscribe lifted).
+    Such proxies say what they relayed (X-Forwarded-For, Forwarded, X-Real-IP): without a key, a
+    request carrying those is refused; --insecure still takes it."""
+    port = free_port()
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    webhook = start_webhook(tmp_path, port)
+    fake = json.dumps(
+        [
+            {
+                "email": "ana@daily.example",
+                "event": "bounce",
+                "type": "bounce",
+                "reason": "550 no such user",
+                "timestamp": int(time.time()),
+                "sg_event_id": "forged-1",
+            }
+        ]
+    ).encode()
+    relayed = [
+        {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "press.example.org", "X-Forwarded-Server": "press.example.org"},
+        {"X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+        {"Forwarded": "for=203.0.113.9;proto=https"},
+    ]
+    try:
+        answers = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/sendgrid/events",
+                content=fake,
+                headers={"Host": f"127.0.0.1:{port}", "Content-Type": "application/json", **headers},
+            )
+            for headers in relayed
+        ]
+    finally:
+        terminal = stopped(webhook)
+    assert [a.status_code for a in answers] == [403, 403, 403], (answers[0].text, terminal)
+    assert "proxy" in answers[0].json()["error"], answers[0].text
+    assert "ana@daily.example" not in mailer("suppressions", "list").output
+    standin.reset()
+    again = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
+    assert again.exit_code == 0, again.output
+    assert "ana@daily.example" in mailed(standin), again.output
