@@ -193,7 +193,8 @@ def test_a_group_unsubscribe_the_webhook_missed_is_copied_by_sync(tmp_path: Path
     the webhook down longer than SendGrid's 24 hours of retries, the README's remedy is `mailer
     suppressions sync`, which read SendGrid's five lists but never the group: Ana stayed unsuppressed,
     and once the office moved to its own one-click links (or another group) she was mailed again. The
-    sync now copies the group's unsubscribes too (as group unsubscribes: a later group resubscribe lifts them)."""
+    sync now copies the group's unsubscribes too, and a resubscribe to another group on the account (a
+    newsletter's) does not lift them."""
     office(tmp_path, standin, db_url, sendgrid="asm_group_id = 42\n")
     lists: dict[str, list[dict[str, Any]]] = {name: [] for name in SENDGRID_LISTS}
     serve_suppression_lists(standin, lists)
@@ -205,6 +206,14 @@ def test_a_group_unsubscribe_the_webhook_missed_is_copied_by_sync(tmp_path: Path
     synced = mailer("suppressions", "sync")
     assert synced.exit_code == 0, synced.output
     assert "1 address newly suppressed" in synced.output, synced.output
+    newsletter = {
+        "email": "ana@daily.example",
+        "event": "group_resubscribe",
+        "asm_group_id": 7,
+        "timestamp": int(time.time()),
+        "sg_event_id": "n7",
+    }
+    import_events(tmp_path / "newsletter.ndjson", [newsletter])
     toml = (tmp_path / "mailer.toml").read_text(encoding="utf-8").replace("asm_group_id = 42\n", "")
     (tmp_path / "mailer.toml").write_text(toml, encoding="utf-8")  # the office moves to SendGrid's subscription tracking
     sent = mailer(*SEND)

@@ -104,9 +104,11 @@ def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: s
     In that mode a journalist's Unsubscribe lands on the group, not on the global list, and only a
     group_unsubscribe event told the log: with the webhook down past SendGrid's 24 hours of retries,
     the sync (the README's remedy) never read it, and she was mailed once the office changed its
-    unsubscribe mode or group (review 23b #4). Noted as a group unsubscribe (``GROUP_NOTE``), so a
-    later group resubscribe lifts it. ``GET /v3/asm/groups/{id}/suppressions`` answers a plain array
-    of addresses, unpaged (SENDGRID.md §3.1).
+    unsubscribe mode or group (review 23b #4). Its note does not start with ``GROUP_NOTE``: a group
+    resubscribe lifts such a note when the log holds no group unsubscribe standing, and with no
+    event behind this one, a resubscribe to another group (a newsletter's) would lift it; lifting it
+    is the office's (`mailer suppressions remove`). ``GET /v3/asm/groups/{id}/suppressions`` answers
+    a plain array of addresses, unpaged (SENDGRID.md §3.1).
     """
     name = f"unsubscribe group {group_id}"
     listing = api.endpoint(api_key, api_url, ("asm", "groups", str(group_id), "suppressions"), timeout=timeout)
@@ -127,7 +129,7 @@ def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: s
         raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
     addresses = [item if isinstance(item, str) else item.get("email") for item in listed if isinstance(item, (str, dict))]
     now = datetime.now(UTC)
-    note = f"{suppression_store.GROUP_NOTE} (SendGrid group {group_id}, copied by suppressions sync)"
+    note = f"unsubscribed from SendGrid's unsubscribe group {group_id} (copied by suppressions sync)"
     records = [
         suppression_store.Suppression(mailbox.key(address), SuppressionReason.UNSUBSCRIBE, "sync", note, now)
         for address in addresses
