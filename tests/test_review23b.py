@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from eventlog import TEST_PUBLIC_KEY
+from eventlog import T0, TEST_PUBLIC_KEY, body, sg_event, signed_headers
 from office_cli import SEND, campaign_of, mailed, mailer, office
 from press_office import event, import_events, keys
 from starlette.requests import Request
@@ -275,3 +275,38 @@ def test_an_unsigned_webhook_refuses_events_a_proxy_relays_from_the_internet(
     again = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
     assert again.exit_code == 0, again.output
     assert "ana@daily.example" in mailed(standin), again.output
+
+
+# -- 6. A hundred idle connections shut the webhook, and the one-click links with it ------------------
+
+
+def test_idle_connections_cannot_shut_the_webhook_and_its_unsubscribe_links(tmp_path: Path, db_url: str) -> None:
+    """Each webhook worker serves 100 connections at once and answers 503 beyond (README). Anyone on
+    the internet could open 100 connections and send nothing, or a header line now and then: uvicorn
+    times out neither a request's headers nor a connection that never sent one, so every batch from
+    SendGrid was answered 503 for as long as they were held (after 24 hours SendGrid drops the events:
+    bounces and unsubscribes lost), and so was every journalist's one-click unsubscribe. A connection
+    now has [webhook] body_timeout seconds to send a whole request, headers and body."""
+    port = free_port()
+    (tmp_path / "mailer.toml").write_text(
+        f'[database]\nurl = "{db_url}"\n\n[webhook]\nverification_key = "{TEST_PUBLIC_KEY}"\nbody_timeout = 2\n', encoding="utf-8"
+    )
+    webhook = start_webhook(tmp_path, port)
+    held: list[socket.socket] = []
+    try:
+        for number in range(110):
+            idle = socket.create_connection(("127.0.0.1", port))
+            if number % 2:
+                idle.sendall(b"POST /sendgrid/events HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers begun, never ended
+            held.append(idle)
+        time.sleep(1)
+        for idle in held[1::2]:
+            idle.sendall(b"X-Slow: 1\r\n")  # a header line now and then
+        time.sleep(2.5)
+        payload = body([sg_event("delivered", "ana@daily.example", key=None, campaign_id=None, at=T0)])
+        answer = httpx.post(f"http://127.0.0.1:{port}/sendgrid/events", content=payload, headers=signed_headers(payload), timeout=10)
+    finally:
+        for idle in held:
+            idle.close()
+        terminal = stopped(webhook)
+    assert answer.status_code == 200, (answer.text, terminal)
