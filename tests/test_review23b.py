@@ -310,3 +310,21 @@ def test_idle_connections_cannot_shut_the_webhook_and_its_unsubscribe_links(tmp_
             idle.close()
         terminal = stopped(webhook)
     assert answer.status_code == 200, (answer.text, terminal)
+
+
+# -- 7. events import told the office to suppress SendGrid's blocks export for good -------------------
+
+
+def test_a_sendgrid_blocks_export_given_to_events_import_is_not_sent_to_the_suppression_list(tmp_path: Path, db_url: str) -> None:
+    """SendGrid's Suppressions > Blocks "Export CSV" has the bounces export's columns. Given to
+    `mailer events import`, it was answered: "Its addresses (bounces, blocks, ...) go on the suppression
+    list, never to be mailed again, with: mailer suppressions import blocks.csv", and the office doing
+    so kept every journalist refused once from every release (#1: SendGrid keeps mailing blocked
+    addresses). The hint now says a blocks export does not belong there."""
+    (tmp_path / "blocks.csv").write_text("email,reason,status,created\nana@daily.example,554 5.7.1 listed,5.7.1,1795543200\n")
+    (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    imported = mailer("events", "import", "blocks.csv")
+    assert imported.exit_code == 1, imported.output
+    assert "mailer suppressions import blocks.csv" in imported.output, imported.output
+    said = " ".join(imported.output.split())
+    assert "not SendGrid's blocks export" in said and "keeps mailing blocked addresses" in said, imported.output
