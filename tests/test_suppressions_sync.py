@@ -62,10 +62,11 @@ def test_suppressions_sync_pages_through_every_list(standin: Any, store: Engine)
     assert [(n, o) for n, _l, o, _a in seen if n == "bounces"] == [("bounces", "0"), ("bounces", "500"), ("bounces", "1000")]
     assert {a for *_, a in seen} == {f"Bearer {KEY}"}
     assert dict(result.found) == {"bounces": 1203, "blocks": 1, "invalid_emails": 1, "spam_reports": 1, "unsubscribes": 2}
-    assert dict(result.added) == {"bounces": 1203, "blocks": 1, "invalid_emails": 1, "spam_reports": 1, "unsubscribes": 1}
+    # Blocks are counted, never suppressed: a block refuses one email, not the mailbox (review 23b #1).
+    assert dict(result.added) == {"bounces": 1203, "blocks": 0, "invalid_emails": 1, "spam_reports": 1, "unsubscribes": 1}
     stored = suppressions(store)
     assert stored["bounced7@example.org"] == ("bounce", "sync")
-    assert stored["blocked@example.net"] == ("block", "sync")
+    assert "blocked@example.net" not in stored
     assert stored["nope@@example.com"] == ("invalid", "sync")
     assert stored["angry@example.com"] == ("spamreport", "sync")
     assert stored["gone@example.com"] == ("unsubscribe", "sync")
@@ -118,7 +119,7 @@ def test_suppressions_sync_cli(standin: Any, monkeypatch: pytest.MonkeyPatch, db
     monkeypatch.setenv("SENDGRID_API_KEY", KEY)
     result = CliRunner().invoke(main, ["suppressions", "sync"])
     assert result.exit_code == 0, result.output
-    assert "1207 addresses newly suppressed; 1207 suppressed in all." in result.output
+    assert "1206 addresses newly suppressed; 1206 suppressed in all." in result.output  # the block counted, not copied
     assert KEY not in result.output
 
 

@@ -54,6 +54,7 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
     app.changes = "the webhook did not start, since SendGrid's events would be stored in the other file's delivery log, and suppress addresses there, not in this folder's."  # before the config is read (review 15s #5)
     import uvicorn
 
+    from mailer.cli.webhook_protocol import HeadTimeout
     from mailer.events import webhook
 
     config = app.config
@@ -91,7 +92,10 @@ def webhook_command(app: AppContext, host: str | None, port: int | None, workers
         "limit_concurrency": LIMIT_CONCURRENCY,
         # Seconds an idle kept-alive connection stays open (uvicorn's default, said here on purpose).
         "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+        # A request's head within [webhook] body_timeout too: idle connections held the 100 (review 23b #6).
+        "http": HeadTimeout,
     }
+    HeadTimeout.seconds = config.webhook.body_timeout
     if workers == 1:
         webhook.log_requests()
         uvicorn.run(application, **common)  # type: ignore[arg-type]
@@ -189,6 +193,9 @@ def worker_app() -> Starlette:
     from mailer.events import webhook
 
     config = config_module.from_environment()
+    from mailer.cli.webhook_protocol import HeadTimeout
+
+    HeadTimeout.seconds = config.webhook.body_timeout  # this worker's connections (review 23b #6)
     engine = store.connect(config.database.url, connect_timeout=config.database.connect_timeout)
     webhook.tune_for_ingest(engine)
     webhook.log_requests()

@@ -47,7 +47,8 @@ def suppressions_group() -> None:
 @output.json_option
 @pass_app
 def sync_command(app: AppContext, as_json: bool) -> None:
-    """Copy SendGrid's bounce, block, invalid, spam-report and unsubscribe lists into the log.
+    """Copy SendGrid's bounce, invalid, spam-report and unsubscribe lists (and, with [sendgrid] asm_group_id,
+    that group's unsubscribes) into the log; its blocks are counted, not suppressed.
 
     Needs the API key (with Suppressions read access) in the environment variable named
     by [sendgrid] api_key_env. --json prints the counts as one JSON document.
@@ -73,6 +74,7 @@ def sync_command(app: AppContext, as_json: bool) -> None:
             api_url=config.sendgrid.api_url,
             timeout=config.sendgrid.timeout,
             on_page=lambda _name, size: advance(size),
+            group_id=config.sendgrid.asm_group_id,  # the unsubscribe group journalists leave by (review 23b #4)
         )
     with engine.connect() as connection:
         total = len(suppression_store.reasons(connection))
@@ -87,10 +89,22 @@ def sync_command(app: AppContext, as_json: bool) -> None:
     output.table(
         "SendGrid suppression lists",
         ["list", "on SendGrid", "new here"],
-        [(name.replace("_", " "), result.found[name], result.added[name]) for name in result.found],
+        [
+            (f"unsubscribe group {config.sendgrid.asm_group_id}" if name == suppression_sync.GROUP_LIST else name.replace("_", " "),)
+            + (result.found[name], result.added[name])
+            for name in result.found
+        ],
     )
     added = sum(result.added.values())
     output.say(f"{added} address{'es' if added != 1 else ''} newly suppressed; {total} suppressed in all.")
+    blocked = result.found.get("blocks", 0)
+    if blocked:  # a block refuses one email, not the mailbox (review 23b #1)
+        output.say(
+            f"SendGrid's blocks list ({counted(blocked, 'address', 'addresses')}) was not copied: "
+            "a block is a server refusing one email (its content, or the sender's reputation), and SendGrid itself keeps "
+            f"mailing blocked addresses. The webhook suppresses an address once it is blocked [webhook] block_threshold "
+            f"times ({app.config.webhook.block_threshold}); to stop mailing one now: mailer suppressions add EMAIL."
+        )
 
 
 @suppressions_group.command("list")

@@ -130,8 +130,10 @@ def _not_events(path: Path, file: BinaryIO) -> EventError:
         named = ", ".join(f'"{header[:40]}"' for header in headers)
         return EventError(
             f"{path}: this is SendGrid's export of a suppression list (its columns {named}): addresses, not events.",
-            hint="Its addresses (bounces, blocks, spam reports, unsubscribes or invalid emails) go on the suppression list, "
-            f"never to be mailed again, with: mailer suppressions import {shlex.quote(str(path))}. {FILE_HINT}",
+            hint="Its addresses (bounces, spam reports, unsubscribes or invalid emails) go on the suppression list, "
+            f"never to be mailed again, with: mailer suppressions import {shlex.quote(str(path))}; but not SendGrid's blocks "
+            "export: a block refuses one email (its content, the sender's reputation), not the address, and SendGrid itself "
+            f"keeps mailing blocked addresses. {FILE_HINT}",
         )
     return EventError(
         f"{path}: no line holds an event (a JSON object such as SendGrid posts): is this the right file?",

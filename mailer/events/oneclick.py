@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from mailer import unsubscribe
-from mailer.store import unsubscribes
+from mailer.store import messages, unsubscribes
 
 __all__ = ["routes"]
 
@@ -60,6 +60,7 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
                 return _page(404, "Link not known", _UNKNOWN)
             if post and unsubscribes.record(connection, found, message_key, now=now()):
                 log.info("one-click unsubscribe recorded for a message of %s", found.campaign_id)
+                _warn_held(connection, found, now())
                 return _page(200, "Unsubscribed", f"<p>You are unsubscribed. You will not receive press releases from {who} any more.</p>")
             used = unsubscribes.used_at(connection, found)
             if used is None or not unsubscribes.already_stands(connection, found):
@@ -86,6 +87,29 @@ def routes(*, engine: Engine, secret: SecretStr, sender: str, now: Callable[[], 
             return _page(503, "Please try again", "<p>The list cannot be updated right now. Please try again in a few minutes.</p>")
 
     return [Route(unsubscribe.PATH + "{token}", endpoint, methods=["GET", "POST"])]
+
+
+def _warn_held(connection: Connection, found: unsubscribes.Recipient, moment: datetime) -> None:
+    """Warn of each scheduled send SendGrid holds for the journalist who just unsubscribed: it goes out all the same.
+
+    SendGrid knows nothing of our own link, so what it accepted for a later time is mailed at that
+    time (Gmail wants an unsubscribe honoured within 48 hours; a send may be scheduled 72 ahead).
+    `mailer suppressions add` says so; the webhook, where the stop arrives, said nothing (review
+    23b #3). The line names the send, never the address (issue 13).
+    """
+    for campaign_id, scheduled_at in dict.fromkeys(
+        (campaign_id, scheduled_at)
+        for _key, campaign_id, scheduled_at, _answered in messages.held_for_later(connection, [found.email_key], now=moment)
+    ):
+        log.warning(
+            "the journalist who just unsubscribed (a message of %s) is also in %s, scheduled for %s UTC, which SendGrid holds: "
+            "SendGrid mails them all the same at that time. To stop it: mailer cancel %s (up to 10 minutes before), then send "
+            "the release again, which skips them.",
+            found.campaign_id,
+            campaign_id,
+            f"{scheduled_at:%Y-%m-%d %H:%M}",
+            campaign_id,
+        )
 
 
 _UNKNOWN = (

@@ -1,9 +1,15 @@
 """Pull SendGrid's own suppression lists into the delivery log's suppression table.
 
-SendGrid keeps five lists that stop mail on its side (SENDGRID.md §3.1): bounces, blocks,
-invalid emails, spam reports and global unsubscribes. Copying them here lets `lists prune`,
-`send` and reports know about addresses that bounced or unsubscribed while this log was not
-listening. Each list is paged with ``limit``/``offset`` (at most 500 per page).
+SendGrid keeps five suppression lists (SENDGRID.md §3.1): bounces, blocks, invalid emails, spam
+reports and global unsubscribes. Copying them here lets `lists prune`, `send` and reports know
+about addresses that bounced or unsubscribed while this log was not listening. Each list is
+paged with ``limit``/``offset`` (at most 500 per page).
+
+The blocks list is read and counted but suppresses nobody: a block is a server refusing one
+email for its content or the sender's reputation, not a fact about the mailbox, and "Twilio
+SendGrid will not suppress future messages to blocked addresses" (its Blocks API page). The log's
+own events suppress an address blocked [webhook] block_threshold times (events/apply.py); the
+sync made every address SendGrid had ever blocked once a suppression for good (review 23b #1).
 
 The ``sendgrid`` library logs the Authorization header at DEBUG level, so its HTTP client's
 logger is held at WARNING while we use it (SENDGRID.md §5).
@@ -28,12 +34,12 @@ from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
 from mailer.store import suppressions as suppression_store
 
-__all__ = ["LISTS", "SyncResult", "sync"]
+__all__ = ["GROUP_LIST", "LISTS", "SyncResult", "sync"]
 
-# SendGrid list (path under /v3/suppression/) -> why we suppress its addresses.
-LISTS: Mapping[str, SuppressionReason] = {
+# SendGrid list (path under /v3/suppression/) -> why we suppress its addresses (None: counted, not suppressed).
+LISTS: Mapping[str, SuppressionReason | None] = {
     "bounces": SuppressionReason.BOUNCE,
-    "blocks": SuppressionReason.BLOCK,
+    "blocks": None,
     "invalid_emails": SuppressionReason.INVALID,
     "spam_reports": SuppressionReason.SPAM_REPORT,
     "unsubscribes": SuppressionReason.UNSUBSCRIBE,
@@ -58,22 +64,79 @@ def sync(
     timeout: float,
     page_size: int = PAGE_SIZE,
     on_page: Callable[[str, int], None] | None = None,
+    group_id: int | None = None,
 ) -> SyncResult:
-    """Copy every address on SendGrid's five suppression lists into the suppression table."""
+    """Copy every address on SendGrid's suppression lists into the suppression table, but the blocks
+    list's (counted in ``found``, never ``added``: see the module's docstring)."""
     logging.getLogger("python_http_client").setLevel(logging.WARNING)
     found: dict[str, int] = {}
     added: dict[str, int] = {}
     for name, reason in LISTS.items():
         records: list[suppression_store.Suppression] = []
+        counted = 0
         listing = api.endpoint(api_key, api_url, ("suppression", name), timeout=timeout)  # never follows a redirect
         for page in _pages(listing, name, api_url=api_url, page_size=page_size):
-            records.extend(_suppression(item, reason) for item in page if isinstance(item, dict) and item.get("email"))
+            listed = [item for item in page if isinstance(item, dict) and item.get("email")]
+            counted += len(listed)
+            if reason is not None:
+                records.extend(_suppression(item, reason) for item in listed)
             if on_page:
                 on_page(name, len(page))
-        found[name] = len(records)
+        found[name] = counted
+        if reason is None:
+            added[name] = 0
+            continue
         with engine.begin() as connection:
             added[name] = suppression_store.insert(connection, records)
+    if group_id is not None:
+        found[GROUP_LIST], added[GROUP_LIST] = _sync_group(engine, group_id, api_key=api_key, api_url=api_url, timeout=timeout)
+        if on_page:
+            on_page(GROUP_LIST, found[GROUP_LIST])
     return SyncResult(found=found, added=added)
+
+
+GROUP_LIST = "group_unsubscribes"  # the unsubscribe group's list, in SyncResult (with [sendgrid] asm_group_id)
+
+
+def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: str, timeout: float) -> tuple[int, int]:
+    """Copy the unsubscribes of the office's unsubscribe group ([sendgrid] asm_group_id): (on SendGrid, new here).
+
+    In that mode a journalist's Unsubscribe lands on the group, not on the global list, and only a
+    group_unsubscribe event told the log: with the webhook down past SendGrid's 24 hours of retries,
+    the sync (the README's remedy) never read it, and she was mailed once the office changed its
+    unsubscribe mode or group (review 23b #4). Its note does not start with ``GROUP_NOTE``: a group
+    resubscribe lifts such a note when the log holds no group unsubscribe standing, and with no
+    event behind this one, a resubscribe to another group (a newsletter's) would lift it; lifting it
+    is the office's (`mailer suppressions remove`). ``GET /v3/asm/groups/{id}/suppressions`` answers
+    a plain array of addresses, unpaged (SENDGRID.md §3.1).
+    """
+    name = f"unsubscribe group {group_id}"
+    listing = api.endpoint(api_key, api_url, ("asm", "groups", str(group_id), "suppressions"), timeout=timeout)
+    try:
+        response = listing.get()
+    except HTTPError as exc:
+        raise _transport_error(exc, name) from None
+    except (URLError, TimeoutError, OSError) as exc:
+        raise Unavailable(
+            f"Cannot reach SendGrid at {api_url} to read the {name} list.",
+            hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
+        ) from exc
+    try:
+        listed = json.loads(response.body or b"[]")
+    except ValueError as exc:
+        raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
+    if not isinstance(listed, list):
+        raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+    addresses = [item if isinstance(item, str) else item.get("email") for item in listed if isinstance(item, (str, dict))]
+    now = datetime.now(UTC)
+    note = f"unsubscribed from SendGrid's unsubscribe group {group_id} (copied by suppressions sync)"
+    records = [
+        suppression_store.Suppression(mailbox.key(address), SuppressionReason.UNSUBSCRIBE, "sync", note, now)
+        for address in addresses
+        if isinstance(address, str) and address.strip()
+    ]
+    with engine.begin() as connection:
+        return len(records), suppression_store.insert(connection, records)
 
 
 def _pages(endpoint: api.Endpoint, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:

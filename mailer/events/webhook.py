@@ -426,8 +426,9 @@ def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, 
     unsubscribe, or a page whose name was rebound to 127.0.0.1 (DNS rebinding). SendGrid's
     servers send neither Origin nor Sec-Fetch-Site, post application/json, and reach a loopback
     listener only through a proxy that names it (review 11s #2b). So: refuse what a browser
-    marks as coming from a page (403), a Host header that is not this machine's name and port when
-    listening on loopback (421; skipped with ``check_host`` False, ``--insecure``), and any
+    marks as coming from a page (403), what a reverse proxy relayed (403: forwarding headers; a
+    proxy may name 127.0.0.1 in Host), a Host header that is not this machine's name and port when
+    listening on loopback (421; these two skipped with ``check_host`` False, ``--insecure``), and any
     other content type (415).
     """
     headers = request.headers
@@ -436,6 +437,18 @@ def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, 
             403,
             "Requests from a web page are refused: this webhook has no verification key, and SendGrid never sends Origin or Sec-Fetch-Site.",
             "refused: sent from a web page (Origin or Sec-Fetch-Site)",
+        )
+    if check_host and any(name in headers for name in _RELAYED):
+        # Apache (ProxyPreserveHost off) and nginx (proxy_pass) name the upstream in Host, 127.0.0.1:8080,
+        # so the Host check passed what they relayed from the internet; they say so in these headers
+        # (review 23b #5). SendGrid posting straight to 127.0.0.1 never sends them.
+        return (
+            403,
+            (
+                "This webhook has no verification key, and this request was relayed by a proxy (it carries X-Forwarded-For, "
+                "Forwarded or X-Real-IP), so it may come from anywhere: set [webhook] verification_key (SendGrid's Signed Event Webhook)."
+            ),
+            "refused: relayed by a proxy (X-Forwarded-For, Forwarded or X-Real-IP) and no verification key",
         )
     server = request.scope.get("server")
     if check_host and server and isinstance(server[0], str) and is_loopback(server[0]):
@@ -454,6 +467,11 @@ def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, 
             "refused: not application/json",
         )
     return None
+
+
+# Headers a reverse proxy adds to what it relays (Apache adds X-Forwarded-For/-Host/-Server by default; nginx
+# configurations X-Forwarded-For and X-Real-IP; RFC 7239 Forwarded).
+_RELAYED = ("x-forwarded-for", "x-forwarded-host", "x-forwarded-server", "x-forwarded-proto", "forwarded", "x-real-ip")
 
 
 def _names_this_machine(host: str, port: object) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, 
 
 from mailer import mailbox
 from mailer.store.bulk import chunks, insert_or_skip, naming
-from mailer.store.schema import event
+from mailer.store.schema import event, suppression_removal
 
 # PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
 _INGEST_LOCK = 0x6D61696C
@@ -164,15 +164,29 @@ def blocked_counts(connection: Connection, addresses: Collection[str]) -> dict[s
 
     A block is a mail server refusing one sender's mail (its content, its reputation), not a fact
     about the mailbox: another log's blocked mail (another client's release) says nothing about
-    whether this office's releases get through, so it does not count (fix 15b)."""
+    whether this office's releases get through, so it does not count (fix 15b). Nor do blocks from
+    before the office last took the address off the suppression list (`mailer suppressions remove`:
+    the mailbox takes its mail again): before, the blocks that had suppressed it still counted, and a
+    single block after it was put back suppressed it again (review 23b #2)."""
     counts: dict[str, tuple[int, str | None]] = {}
     for chunk in chunks(addresses):
+        lifted_at = {
+            key: when.timestamp()
+            for key, when in connection.execute(
+                select(suppression_removal.c.email_key, func.max(suppression_removal.c.removed_at))
+                .where(suppression_removal.c.email_key.in_(chunk))
+                .group_by(suppression_removal.c.email_key)
+            )
+            if when is not None
+        }
         query = (
             select(event.c.email, event.c.timestamp, event.c.reason)
             .where(event.c.email.in_(chunk), event.c.event == "bounce", event.c.bounce_type == "blocked", OWN_MAIL)
             .order_by(event.c.timestamp)
         )
         for row in connection.execute(query):
+            if row.email in lifted_at and row.timestamp <= lifted_at[row.email]:
+                continue  # refused before the office put the address back
             count, _ = counts.get(row.email, (0, None))
             counts[row.email] = (count + 1, row.reason)
     return counts
