@@ -112,21 +112,7 @@ def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: s
     """
     name = f"unsubscribe group {group_id}"
     listing = api.endpoint(api_key, api_url, ("asm", "groups", str(group_id), "suppressions"), timeout=timeout)
-    try:
-        response = listing.get()
-    except HTTPError as exc:
-        raise _transport_error(exc, name) from None
-    except (URLError, TimeoutError, OSError) as exc:
-        raise Unavailable(
-            f"Cannot reach SendGrid at {api_url} to read the {name} list.",
-            hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
-        ) from exc
-    try:
-        listed = json.loads(response.body or b"[]")
-    except ValueError as exc:
-        raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
-    if not isinstance(listed, list):
-        raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+    listed = _listed(listing, name, api_url=api_url)
     addresses = [item if isinstance(item, str) else item.get("email") for item in listed if isinstance(item, (str, dict))]
     now = datetime.now(UTC)
     note = f"unsubscribed from SendGrid's unsubscribe group {group_id} (copied by suppressions sync)"
@@ -142,24 +128,30 @@ def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: s
 def _pages(endpoint: api.Endpoint, name: str, *, api_url: str, page_size: int) -> Iterator[list[object]]:
     """Every page of one list, until a short page says there is no more."""
     for page_number in range(MAX_PAGES):
-        try:
-            response = endpoint.get(query_params={"limit": page_size, "offset": page_number * page_size})
-        except HTTPError as exc:
-            raise _transport_error(exc, name) from None
-        except (URLError, TimeoutError, OSError) as exc:
-            raise Unavailable(
-                f"Cannot reach SendGrid at {api_url} to read the {name} list.",
-                hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
-            ) from exc
-        try:
-            page = json.loads(response.body or b"[]")
-        except ValueError as exc:
-            raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
-        if not isinstance(page, list):
-            raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+        page = _listed(endpoint, name, api_url=api_url, query={"limit": page_size, "offset": page_number * page_size})
         yield page
         if len(page) < page_size:
             return
+
+
+def _listed(endpoint: api.Endpoint, name: str, *, api_url: str, query: dict[str, int] | None = None) -> list[object]:
+    """One GET of a list (``query``: its page), as the JSON array SendGrid answers; our errors otherwise."""
+    try:
+        response = endpoint.get(query_params=query) if query is not None else endpoint.get()
+    except HTTPError as exc:
+        raise _transport_error(exc, name) from None
+    except (URLError, TimeoutError, OSError) as exc:
+        raise Unavailable(
+            f"Cannot reach SendGrid at {api_url} to read the {name} list.",
+            hint="Check the network connection and [sendgrid] api_url, then run the sync again.",
+        ) from exc
+    try:
+        listed = json.loads(response.body or b"[]")
+    except ValueError as exc:
+        raise TransportError(f"SendGrid's answer for the {name} list is not JSON.", hint="Run the sync again later.") from exc
+    if not isinstance(listed, list):
+        raise TransportError(f"SendGrid's answer for the {name} list is not a list.", hint="Run the sync again later.")
+    return listed
 
 
 def _transport_error(exc: HTTPError, name: str) -> TransportError:
