@@ -104,6 +104,7 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         _check_shape(path, front)
         node = yaml.compose(front, Loader=_Loader)
+        _check_unique(path, node, "")
         data = _Loader(front).get_single_data() if node is not None else None
     except _BadValue as exc:
         line = exc.node.start_mark.line + 2
@@ -164,6 +165,29 @@ def _check_shape(path: Path, front: str) -> None:
                 raise ReleaseError(f"{path}, line {line}: the front matter is nested too deeply.", hint=_YAML_HINT)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+
+
+def _check_unique(path: Path, node: yaml.Node | None, prefix: str) -> None:
+    """A key written twice in one block is a ReleaseError: YAML keeps the last one without a word,
+    so a second ``translations:`` block dropped the first one's languages, and a second
+    ``subject:`` or ``embargo:`` replaced the one the press officer had checked (review 23a #1)."""
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_unique(path, item, prefix)
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            if key in seen:
+                raise ReleaseError(
+                    f'{path}, line {line}: "{prefix}{key}" is written twice in the front matter (first on line {seen[key]}), '
+                    "so one of the two would be silently left out.",
+                    hint="Keep one: put everything under the first one (each language once under translations:), and delete the other.",
+                )
+            seen[key] = line
+        _check_unique(path, value_node, f"{prefix}{key_node.value}." if isinstance(key_node, yaml.ScalarNode) else prefix)
 
 
 def _short(text: str) -> str:
