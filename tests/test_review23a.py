@@ -54,3 +54,71 @@ def test_a_key_written_twice_in_the_front_matter_is_refused(
     nested = mailer("preview", "releases/launch.md")
     assert nested.exit_code == 1
     assert '"contact.name" is written twice in the front matter (first on line 9)' in said(nested), nested.output
+
+
+LONG_NOTE = "Beekeeping; urban ecology; city hall. " * 300  # a "notes" cell pasted from a media database
+WITH_NOTES = f"Email,First Name,Last Name,Outlet,Notes\nana@daily.example,Ana,Lima,Daily News,{LONG_NOTE}\nben@gazette.example,Ben,Okafor,The Gazette,Science desk\n"
+
+
+def test_a_test_send_as_a_journalist_too_large_for_sendgrid_says_why(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journalist whose fields take more than SendGrid's 10,000 bytes per recipient is skipped by
+    the live send. `mailer test --to me --as` that journalist said "Nobody to send the test to.
+    Pass --to EMAIL, or check the staff list." to a press officer who had passed --to, and sent
+    nothing. It now says the proof cannot be sent and why, as the live send would skip them."""
+    office(tmp_path, standin, db_url, beat=WITH_NOTES)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "The Riverbend Beekeepers Association today",
+            "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today",
+        ),
+        encoding="utf-8",
+    )
+    tested = mailer("test", "releases/example.md", "--to", "me@office.example", "--as", "ana@daily.example", "--list", "lists/beat.csv")
+    assert tested.exit_code == 1, tested.output
+    assert "Nobody to send the test to." not in tested.output
+    assert ("Error: The proof cannot be sent: with the fields of ana@daily.example, its contact fields take ") in said(tested), (
+        tested.output
+    )
+    assert "bytes; SendGrid allows 10,000 per recipient. mailer send skips ana@daily.example too (as invalid, saying why)." in said(tested)
+    assert "Shorten that journalist's long cells in the list" in tested.output
+    assert standin.mail_sends == []
+    # The other journalist's proof goes, and the live send skips Ana, saying why in its outbox.
+    assert (
+        mailer(
+            "test", "releases/example.md", "--to", "me@office.example", "--as", "ben@gazette.example", "--list", "lists/beat.csv"
+        ).exit_code
+        == 0
+    )
+
+
+def test_a_preview_as_a_journalist_too_large_for_sendgrid_says_they_will_not_get_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer preview --contact` showed that journalist's email with "No warnings." while the live
+    send skips them (their fields over SendGrid's 10,000 bytes per recipient): the press officer
+    proofread an email the journalist never gets. The preview now says so."""
+    office(tmp_path, standin, db_url, beat=WITH_NOTES)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "The Riverbend Beekeepers Association today",
+            "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today",
+        ),
+        encoding="utf-8",
+    )
+    previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
+    assert previewed.exit_code == 0, previewed.output
+    assert "Warning: ana@daily.example will not get this email: their contact fields take " in said(previewed), previewed.output
+    assert "bytes; SendGrid allows 10,000 per recipient, so mailer send skips ana@daily.example (as invalid, saying why)." in said(
+        previewed
+    )
+    other = mailer("preview", "releases/example.md", "--contact", "ben@gazette.example", "--list", "lists/beat.csv")
+    assert "will not get this email" not in other.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["ben@gazette.example"]

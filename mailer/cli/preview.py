@@ -103,6 +103,29 @@ def preview(
                     # with whom they were made for: they show her name and outlet, seldom her address (review 14 #1)
                     digest = hashlib.sha256(page.read_bytes()).hexdigest()
                     folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
+    if contact is not None:  # a journalist the send skips for the size of their fields (review 23a #2)
+        import dataclasses
+
+        from mailer import unsubscribe
+        from mailer.send.plan import MAX_SUBSTITUTION_BYTES
+
+        reserved = unsubscribe.reserved_bytes(config)[0]
+        shown_all = [
+            shown
+            if shown.substitution_bytes + reserved <= MAX_SUBSTITUTION_BYTES
+            else dataclasses.replace(
+                shown,
+                warnings=(
+                    (
+                        f"{contact.email} will not get this email: their contact fields take {shown.substitution_bytes + reserved:,} bytes; "
+                        f"SendGrid allows {MAX_SUBSTITUTION_BYTES:,} per recipient, so mailer send skips {contact.email} (as invalid, "
+                        "saying why). Shorten that journalist's long cells in the list, or take the field out of the release."
+                    ),
+                    *shown.warnings,
+                ),
+            )
+            for shown in shown_all
+        ]
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:

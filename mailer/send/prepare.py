@@ -1236,6 +1236,17 @@ def prepare_test(
                 f"Nobody to send the test to: {', '.join(suppressed)} {verb} on the suppression list.",
                 hint=f"To send the test anyway: add --override-suppression {suppressed[0]}",
             )
+        too_large = [
+            detail for reason, detail in the_plan.skips.values() if reason == RejectReason.INVALID.value and "SendGrid allows" in detail
+        ]
+        if too_large:  # review 23a #2: "Nobody to send the test to" to a press officer who had passed --to
+            whose = f"the fields of {as_email}" if as_email else "the staff's own fields"
+            skipped = f"mailer send skips {as_email} too" if as_email else "mailer send skips a journalist with fields as large too"
+            raise SendError(
+                f"The proof cannot be sent: with {whose}, {too_large[0]}. {skipped} (as invalid, saying why).",
+                hint="Shorten that journalist's long cells in the list (a notes column pasted from a media database, "
+                "most often), or take the field out of the release.",
+            )
         raise SendError("Nobody to send the test to.", hint="Pass --to EMAIL, or check the staff list.")
     return Prepared(
         plan=the_plan,
