@@ -122,3 +122,36 @@ def test_a_preview_as_a_journalist_too_large_for_sendgrid_says_they_will_not_get
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["ben@gazette.example"]
+
+
+def test_a_default_in_double_quotes_inside_a_double_quoted_subject_says_what_to_write(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's subject with a contact field, given the README's default("..."):
+    `subject: "News for {{ contact.outlet | default("your outlet") }}"` stopped the preview with
+    "the front matter is not valid YAML (expected <block end>, but found '<scalar>')" and the
+    hint to put the value in double quotes, which it was. The message now says that YAML ends the
+    text at the quote of default(", and how to write it; written so, the subject works."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    original = release.read_text(encoding="utf-8")
+    written = 'subject: "News for {{ contact.outlet | default("your outlet") }}"'
+    release.write_text(original.replace(original.splitlines()[1], written), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1
+    assert (
+        "Error: releases/example.md, line 2: the subject text starts with a double quote, so YAML ends it at the next one "
+        '("News for {{ contact.outlet | default(") and cannot read the rest of the line.'
+    ) in said(previewed), previewed.output
+    assert "Write the quotes inside it as single quotes, as in  default('your outlet') , or put the whole value between single quotes:" in (
+        previewed.output
+    )
+    for fixed in (
+        "subject: \"News for {{ contact.outlet | default('your outlet') }}\"",
+        "subject: 'News for {{ contact.outlet | default(\"your outlet\") }}'",
+    ):
+        release.write_text(original.replace(original.splitlines()[1], fixed), encoding="utf-8")
+        shown = mailer("preview", "releases/example.md")
+        assert shown.exit_code == 0, shown.output
+        assert "Subject:   News for your outlet" in shown.output

@@ -125,6 +125,8 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
             where = f"{path}, line {front.count(chr(10), 0, position) + 2}"
         else:
             where = f"{path}, line {mark.line + 2}, column {mark.column + 1}" if mark else str(path)
+        if mark is not None:
+            _refuse_quotes_inside(path, front, mark.line)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ReleaseError(f"{where}: the front matter is not valid YAML ({problem}).", hint=_YAML_HINT) from exc
     if data is None:
@@ -135,6 +137,27 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     if isinstance(node, yaml.MappingNode):
         _record(node, "", lines)
     return data, lines
+
+
+# key: "text" followed by more on the line: a double quote inside a double-quoted value, as in
+# subject: "News for {{ contact.outlet | default("your outlet") }}", which YAML ends at default(".
+_QUOTES_INSIDE = re.compile(r'[ \t-]*(?P<key>[A-Za-z_][A-Za-z0-9_]*):[ \t]+(?P<text>"(?:[^"\\]|\\.)*")[^\s#]')
+
+
+def _refuse_quotes_inside(path: Path, front: str, line: int) -> None:
+    """A ReleaseError that says what went wrong when a double-quoted value holds a double quote
+    (review 23a #3: "expected <block end>, but found '<scalar>'", with the hint to use double quotes)."""
+    lines = front.split("\n")
+    found = _QUOTES_INSIDE.match(lines[line]) if 0 <= line < len(lines) else None
+    if found is None:
+        return
+    key, text = found.group("key"), found.group("text")
+    raise ReleaseError(
+        f"{path}, line {line + 2}: the {key} text starts with a double quote, so YAML ends it at the next one "
+        f"({_short(text)}) and cannot read the rest of the line.",
+        hint=f"Write the quotes inside it as single quotes, as in  default('your outlet') , or put the whole value "
+        f"between single quotes:  {key}: 'News for {{{{ contact.outlet | default(\"your outlet\") }}}}' .",
+    )
 
 
 def _record(node: yaml.MappingNode, prefix: str, lines: dict[str, int]) -> None:
