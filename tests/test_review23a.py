@@ -4,6 +4,7 @@ stand-in, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,36 @@ def test_a_default_in_double_quotes_inside_a_double_quoted_subject_says_what_to_
         shown = mailer("preview", "releases/example.md")
         assert shown.exit_code == 0, shown.output
         assert "Subject:   News for your outlet" in shown.output
+
+
+def test_a_release_without_a_date_scheduled_for_a_later_day_says_it_is_dated_today(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release without `date:` is dated the day it is made. Scheduled with --at for two days
+    later, it reached journalists reading "December 2, 2026 - The Association today published"
+    on December 4, and the plan said nothing. The plan (live and dry run) now says so and what to
+    add; a release with its date, or sent now, gets no such warning."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    dated = release.read_text(encoding="utf-8")
+    release.write_text(dated.replace("date: 2026-02-19\n", ""), encoding="utf-8")
+    at = (datetime.now(UTC) + timedelta(hours=60)).replace(second=0, microsecond=0)
+    made, delivered = date.today(), at.astimezone().date()
+    warning = (
+        f"Warning: The release has no date: line, so it is dated {made.isoformat()}, the day it is made, but SendGrid delivers "
+        f"it on {delivered.isoformat()}: journalists would read a release dated {(delivered - made).days} days before it reached "
+        f"them. To date it the day it goes out, add date: {delivered.isoformat()} to the release (and test-send it again)."
+    )
+    scheduled = ("send", "releases/example.md", "--list", "lists/beat.csv", "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    dry = mailer(*scheduled, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert warning in said(dry), dry.output
+    sent = mailer(*scheduled, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert warning in said(sent), sent.output
+    now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert "has no date: line" not in now.output
+    release.write_text(dated, encoding="utf-8")
+    with_date = mailer(*scheduled, "--dry-run")
+    assert with_date.exit_code == 0 and "has no date: line" not in with_date.output, with_date.output
