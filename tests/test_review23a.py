@@ -4,6 +4,7 @@ stand-in, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,59 @@ def test_a_release_without_a_date_scheduled_for_a_later_day_says_it_is_dated_tod
     release.write_text(dated, encoding="utf-8")
     with_date = mailer(*scheduled, "--dry-run")
     assert with_date.exit_code == 0 and "has no date: line" not in with_date.output, with_date.output
+
+
+def _as_sendgrid_fills(text: str, substitutions: dict[str, str]) -> str:
+    """What SendGrid makes of ``text``: its substitutions, and those inside a substituted value, to
+    the four levels SendGrid's documentation allows ("You can have up to 4 nested substitutions")."""
+    pattern = re.compile("|".join(re.escape(key) for key in sorted(substitutions, key=len, reverse=True)))
+    for _ in range(5):
+        filled = pattern.sub(lambda match: substitutions[match.group(0)], text)
+        if filled == text:
+            break
+        text = filled
+    return text
+
+
+NESTED = (
+    "Email,First Name,Last Name,Outlet\n"
+    'ana@daily.example,-~c.outlet.t~-,Lima,"<a href=""https://phish.example/login"">Confirm your accreditation</a>"\n'
+)
+
+
+def test_a_cell_holding_another_fields_tag_is_not_filled_in_again_by_sendgrid(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SendGrid fills in a tag found inside a substituted value ("up to 4 nested substitutions").
+    A list whose First Name cell read -~c.outlet.t~- (the tag of the outlet's plain-text value) put
+    the Outlet cell, raw, into the HTML: a working link to phish.example, unescaped, under the
+    office's name, while the preview showed the cell as written. A value now never holds a tag:
+    what SendGrid makes of the request is the preview, the cell shown as written."""
+    office(tmp_path, standin, db_url, beat=NESTED)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace(
+            "The Riverbend Beekeepers Association today",
+            "Dear {{ contact.first_name }} of {{ contact.outlet }}: the Riverbend Beekeepers Association today",
+        ),
+        encoding="utf-8",
+    )
+    previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
+    assert previewed.exit_code == 0, previewed.output
+    preview = (tmp_path / "out" / "preview" / "example.html").read_text(encoding="utf-8")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    (request,) = standin.mail_sends
+    substitutions = request.body["personalizations"][0]["substitutions"]
+    assert not any(key in value for key in substitutions for value in substitutions.values())
+    html = next(part["value"] for part in request.body["content"] if part["type"] == "text/html")
+    received = _as_sendgrid_fills(html, substitutions)
+    assert '<a href="https://phish.example' not in received
+    assert "&lt;a href=" in received  # the outlet, escaped, where the release puts it
+
+    def body(page: str) -> str:
+        page = re.sub(r'<a href="[^"]*"([^>]*)>Unsubscribe</a>', r"<a\1>Unsubscribe</a>", page)
+        return page[page.find("<body") :]
+
+    assert body(received) == body(preview)  # the cell as written, both times

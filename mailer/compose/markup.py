@@ -74,7 +74,7 @@ class ValueMode:
     """Contact fields print as one journalist's values (an empty value counts as lacking)."""
 
     def __init__(self, fields: Mapping[str, str]) -> None:
-        self.fields = {name: value for name, value in fields.items() if value}
+        self.fields = {name: tokens.defuse(value) for name, value in fields.items() if value}  # as substitutions() has them
 
     def contact(self, context: str) -> Any:
         if context == "subject":
@@ -152,7 +152,8 @@ class _Placeholders:
 
         def fill(match: re.Match[str]) -> str:
             context = "text_link" if match.start() == 0 else "text_url"
-            return tokens.ESCAPES[context](self.fill(match, env, mode.contact(context)))
+            # a token (TokenMode), or a value ValueMode has defused already
+            return tokens.PLACE_ESCAPES[context](self.fill(match, env, mode.contact(context)))
 
         return PLACEHOLDER.sub(fill, url)
 
