@@ -246,3 +246,26 @@ def test_a_cell_holding_another_fields_tag_is_not_filled_in_again_by_sendgrid(
         return page[page.find("<body") :]
 
     assert body(received) == body(preview)  # the cell as written, both times
+
+
+def test_a_preview_as_a_suppressed_journalist_says_they_will_not_get_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer preview --contact` of a journalist who unsubscribed (or bounced) showed their email
+    with "No warnings.", and the press officer proofread an email the send skips without a word
+    about her. The preview now says so, and why."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    added = mailer("suppressions", "add", "ana@daily.example", "--reason", "asked by phone")
+    assert added.exit_code == 0, added.output
+    previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
+    assert previewed.exit_code == 0, previewed.output
+    assert (
+        f"Warning: ana@daily.example will not get this email: the address is on the suppression list (manual, since "
+        f"{datetime.now(UTC).date().isoformat()}: asked by phone), so mailer send skips it. mailer suppressions list shows who and why."
+    ) in said(previewed), previewed.output
+    other = mailer("preview", "releases/example.md", "--contact", "ben@gazette.example", "--list", "lists/beat.csv")
+    assert "will not get this email" not in other.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["ben@gazette.example"]
