@@ -269,3 +269,28 @@ def test_a_preview_as_a_suppressed_journalist_says_they_will_not_get_it(
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["ben@gazette.example"]
+
+
+def test_a_media_contact_phone_written_as_a_number_is_refused(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YAML reads `phone: 030123456` (a Berlin number) as the octal number 6334254, and
+    `phone: +4930123456` as 4930123456: every journalist's email gave a wrong number for the media
+    contact, without a word. A contact line YAML reads as anything but text is now refused, as a
+    subject is; in double quotes it is shown as written."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    original = release.read_text(encoding="utf-8")
+    release.write_text(original.replace('phone: "+1 555 0100 123"', "phone: 030123456"), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert "Error: releases/example.md, line 11: the contact's phone must be text, but YAML reads it as a number (6334254)." in said(
+        previewed
+    )
+    assert 'Put the value in double quotes: phone: "..."' in said(previewed)
+    release.write_text(original.replace('phone: "+1 555 0100 123"', "phone: +4930123456"), encoding="utf-8")
+    assert "YAML reads it as a number (4930123456)" in mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run").output
+    release.write_text(original.replace('phone: "+1 555 0100 123"', 'phone: "030123456"'), encoding="utf-8")
+    assert mailer("preview", "releases/example.md").exit_code == 0
+    assert "030123456" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")

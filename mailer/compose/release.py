@@ -450,6 +450,14 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
                 f"{where('contact')}: the contact's {key} must be a single line of text.",
                 hint=f'Write it on one indented line:  {key}: "..."',
             )
+        if item is not None and not isinstance(item, str):
+            # YAML reads phone: +4930123456 as 4930123456 and phone: 030123456 as the octal 6334254:
+            # every journalist read a wrong number (review 23a #7).
+            kind = "a date" if isinstance(item, (date, datetime)) else "true or false" if isinstance(item, bool) else "a number"
+            raise ReleaseError(
+                f"{where('contact.' + str(key))}: the contact's {key} must be text, but YAML reads it as {kind} ({item}).",
+                hint=f'Put the value in double quotes:  {key}: "..."  (as a number, YAML drops a leading + or 0, and reads 030123456 as 6334254).',
+            )
     return MediaContact(**{key: str(value.get(key) or "").strip() for key in CONTACT_KEYS})
 
 
