@@ -294,3 +294,28 @@ def test_a_media_contact_phone_written_as_a_number_is_refused(
     release.write_text(original.replace('phone: "+1 555 0100 123"', 'phone: "030123456"'), encoding="utf-8")
     assert mailer("preview", "releases/example.md").exit_code == 0
     assert "030123456" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+
+
+def test_a_norwegian_version_written_no_says_to_quote_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YAML reads `no` as false: a release with a Norwegian version under `translations:` as
+    `no:` (or `language: no`) stopped with '"False" is not a language I know.', and without its
+    line. It now names the line, says YAML read the tag as false, and to write it in quotes."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    original = release.read_text(encoding="utf-8")
+    norwegian = 'date: 2026-02-19\ntranslations:\n  no:\n    subject: "Birøktere i Riverbend teller 1,2 millioner bier"\n'
+    release.write_text(original.replace("date: 2026-02-19\n", norwegian), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1
+    assert "False" not in previewed.output
+    assert (
+        "Error: releases/example.md, line 9: YAML reads this language as false (no, yes, on and off are read so), not as a language tag."
+    ) in said(previewed), previewed.output
+    assert 'Put the tag in double quotes: "no":' in said(previewed)
+    release.write_text(original.replace("date: 2026-02-19\n", norwegian.replace("  no:", '  "no":')), encoding="utf-8")
+    quoted = mailer("preview", "releases/example.md")
+    assert quoted.exit_code == 0, quoted.output
+    assert "Language:  no" in quoted.output

@@ -49,6 +49,8 @@ def main_language(data: Mapping[str, Any], where: frontmatter.Where) -> str:
     value = data.get("language")
     if value is None or value == "":
         return labels.DEFAULT_LANGUAGE
+    if isinstance(value, bool):
+        raise _read_as_true_or_false(value, where("language"), 'language: "no"')
     tag = labels.normalize(value) if isinstance(value, str) else None
     if tag is None or not labels.known(tag):
         raise ReleaseError(
@@ -77,6 +79,11 @@ def attach(main: Release, data: Mapping[str, Any], lines: Mapping[str, int], *, 
                 hint=_BLOCK_HINT,
             )
         for language, fields in block.items():
+            if isinstance(language, bool):  # Norwegian, "no:", is YAML's false
+                spelt = next(
+                    (key for key in lines if key.startswith("translations.") and key[13:].lower() in _TRUE_OR_FALSE), "translations"
+                )
+                raise _read_as_true_or_false(language, where(spelt), '"no":')
             tag = _tag(str(language), where("translations." + str(language)))
             _not_twice(tag, main, found, where("translations." + str(language)))
             found[tag], written[tag] = _from_block(main, tag, str(language), fields, lines, today=today)
@@ -90,6 +97,17 @@ def attach(main: Release, data: Mapping[str, Any], lines: Mapping[str, int], *, 
 
 
 _BLOCK_HINT = 'For example:\ntranslations:\n  fr:\n    subject: "..."\n    body: |\n      Le texte...'
+
+
+_TRUE_OR_FALSE = frozenset({"no", "yes", "on", "off", "true", "false"})
+
+
+def _read_as_true_or_false(value: bool, where: str, example: str) -> ReleaseError:
+    """YAML reads no, yes, on and off as false or true: Norwegian's tag, no, was "False" is not a language I know (review 23a #8)."""
+    return ReleaseError(
+        f"{where}: YAML reads this language as {str(value).lower()} (no, yes, on and off are read so), not as a language tag.",
+        hint=f"Put the tag in double quotes:  {example}  (Norwegian Bokmål is also nb).",
+    )
 
 
 def _tag(written: str, where: str) -> str:
