@@ -319,3 +319,40 @@ def test_a_norwegian_version_written_no_says_to_quote_it(
     quoted = mailer("preview", "releases/example.md")
     assert quoted.exit_code == 0, quoted.output
     assert "Language:  no" in quoted.output
+
+
+def test_a_link_to_a_file_on_this_computer_is_refused_with_its_line(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link copied from a file on the press officer's computer, [full report](file:///C:/Users/...),
+    is not read as a link (CommonMark refuses file:, javascript:, data: addresses), so every
+    journalist read the Markdown as written, with the officer's user name, while the preview said
+    "No warnings." (the README promised one). It is now refused, naming the line and what to do."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    release = tmp_path / "releases" / "example.md"
+    original = release.read_text(encoding="utf-8")
+    local = "the [census report](file:///C:/Users/ana/Documents/census-2026.pdf)"
+    release.write_text(original.replace("the [census report](https://www.example.org/census-2026)", local), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert (
+        "Error: releases/example.md, line 27: [census report](file:///C:/Users/ana/Documents/census-2026.pdf) is not read as a link: "
+        "a file:// address points at a file on your computer, which journalists cannot open, so every journalist would see it "
+        "as it is written here."
+    ) in said(previewed), previewed.output
+    assert "Put the file on your website and link to it with its https:// address, or attach it" in previewed.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert sent.exit_code == 1 and "is not read as a link" in sent.output
+    release.write_text(
+        original.replace("[open data set](https://data.example.net/riverbend-bees)", "[open data set](javascript:void(0))"),
+        encoding="utf-8",
+    )
+    scripted = mailer("preview", "releases/example.md")
+    assert scripted.exit_code == 1
+    assert "a javascript: address cannot be a link in an email" in said(scripted), scripted.output
+    # In a code span it is code, shown as written on purpose; prose with "data: ..." is no link.
+    release.write_text(
+        original.replace("the [census report](https://www.example.org/census-2026)", "`[x](file:///tmp/x)` (data: 2026)"), encoding="utf-8"
+    )
+    assert mailer("preview", "releases/example.md").exit_code == 0
