@@ -5,11 +5,13 @@ stand-in, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from office_cli import mailer, office, said
 
 TWO_BLOCKS = """---
@@ -356,3 +358,36 @@ def test_a_link_to_a_file_on_this_computer_is_refused_with_its_line(
         original.replace("the [census report](https://www.example.org/census-2026)", "`[x](file:///tmp/x)` (data: 2026)"), encoding="utf-8"
     )
     assert mailer("preview", "releases/example.md").exit_code == 0
+
+
+def test_a_language_version_sent_on_its_own_keeps_the_main_files_embargo(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office that sends each language to its own list ran `mailer send releases/launch.fr.md
+    --list presse-fr.csv`. The French file was read as a release of its own, without the main
+    file's embargo (a version may not set one): French journalists got "FOR IMMEDIATE RELEASE" the
+    day before the embargo lifted, dated that day, with English words around the French text. The
+    version file is now read as the version it is: the main file's embargo, date and the French
+    words, and the send is refused before the embargo as the main file's is."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    lifts = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    main = (ROOT / "tests" / "data" / "releases" / "languages" / "launch.md").read_text(encoding="utf-8")
+    main = main.replace('embargo: "2026-02-19 09:00 Europe/Paris"', f'embargo: "{lifts:%Y-%m-%d %H:%M} UTC"')
+    (tmp_path / "releases" / "launch.md").write_text(main, encoding="utf-8")
+    shutil.copy(ROOT / "tests" / "data" / "releases" / "languages" / "launch.fr.md", tmp_path / "releases" / "launch.fr.md")
+    previewed = mailer("preview", "releases/launch.fr.md")
+    assert previewed.exit_code == 0, previewed.output
+    text = (tmp_path / "out" / "preview" / "launch.fr.txt").read_text(encoding="utf-8")
+    assert text.startswith("SOUS EMBARGO JUSQU’AU"), text[:200]
+    assert "19 février 2026" in text and "FOR IMMEDIATE RELEASE" not in text
+    sent = mailer("send", "releases/launch.fr.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 1, sent.output
+    assert "embargo" in sent.output and standin.mail_sends == [], sent.output
+    scheduled = mailer(
+        "send", "releases/launch.fr.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{lifts:%Y-%m-%d %H:%M} UTC"
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    (request,) = standin.mail_sends
+    delivered = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
+    assert delivered.startswith("SOUS EMBARGO JUSQU’AU") and request.body["subject"].startswith("Les apiculteurs de Riverbend")

@@ -130,6 +130,15 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
 
     path = Path(path)
     _check_name(path)
+    main_path = versions.main_of(path)
+    if main_path is not None:
+        # launch.fr.md is the French version of launch.md beside it: read as that version (the main
+        # file's embargo, date and the French words), not as an undated, unembargoed English
+        # release of its own, which a send to a French list put out before the embargo (review 23a #10).
+        whole = load(main_path, today=today)
+        for version in whole.versions.values():
+            if paths.is_same_file(version.path, path):
+                return replace(version, path=path, versions={})
     raw = frontmatter.read(path)
     front, body, body_line = frontmatter.split(path, raw)
     data, lines = frontmatter.parse(path, front)

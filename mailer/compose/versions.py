@@ -33,7 +33,7 @@ from mailer.compose import frontmatter, labels, paths
 from mailer.compose.release import KNOWN_KEYS, Release, Text, build, check_keys
 from mailer.errors import ReleaseError
 
-__all__ = ["SHARED_KEYS", "VERSION_KEYS", "attach", "language_name", "main_language"]
+__all__ = ["SHARED_KEYS", "VERSION_KEYS", "attach", "language_name", "main_language", "main_of"]
 
 SHARED_KEYS: tuple[str, ...] = ("date", "embargo", "language", "translations")
 # What a version may write for itself (a sibling file writes its body below its front matter):
@@ -128,6 +128,19 @@ def _not_twice(tag: str, main: Release, found: Mapping[str, Release], where: str
             f"{where}: there are two {language_name(tag)} ({tag}) versions (the other: {found[tag].path}).",
             hint=f"Keep one: either {main.path.stem}.{tag}{main.path.suffix} or the translations block.",
         )
+
+
+def main_of(path: Path) -> Path | None:
+    """``releases/launch.md`` for ``releases/launch.fr.md`` (a language tag between the name and
+    its suffix, the main file beside it), None for a file that is no version of another."""
+    stem, _, middle = path.stem.rpartition(".")
+    if not stem or not middle:
+        return None
+    tag = labels.normalize(middle)
+    if tag is None or not labels.known(tag):
+        return None
+    main = path.with_name(stem + path.suffix)
+    return main if paths.is_file(main) else None
 
 
 def _siblings(path: Path) -> list[tuple[str, Path]]:
