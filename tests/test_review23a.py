@@ -391,3 +391,32 @@ def test_a_language_version_sent_on_its_own_keeps_the_main_files_embargo(
     (request,) = standin.mail_sends
     delivered = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
     assert delivered.startswith("SOUS EMBARGO JUSQU’AU") and request.body["subject"].startswith("Les apiculteurs de Riverbend")
+
+
+def test_a_template_beside_a_release_cannot_include_the_press_list(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template may include files of its own folder, and a template may sit beside the release:
+    one sent in with a release by an agency (`template: agency`) put `{% include 'press.csv' %}`,
+    the press list kept in that folder, into every journalist's email. Only template files (.j2)
+    can be included now; the template's own .j2 includes still work."""
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "releases"
+    shutil.copy(tmp_path / "lists" / "beat.csv", folder / "press.csv")
+    html = (tmp_path / "templates" / "release.html.j2").read_text(encoding="utf-8")
+    (folder / "agency.html.j2").write_text(html.replace("</body>", "<pre>{% include 'press.csv' %}</pre></body>"), encoding="utf-8")
+    shutil.copy(tmp_path / "templates" / "release.txt.j2", folder / "agency.txt.j2")
+    shutil.copy(tmp_path / "templates" / "release.css", folder / "agency.css")
+    release = folder / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", "date: 2026-02-19\ntemplate: agency\n"), encoding="utf-8"
+    )
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert '{% include "press.csv" %}: only template files (.j2) can be included, not other files.' in said(previewed), previewed.output
+    assert not (tmp_path / "out" / "preview" / "example.html").exists()
+    (folder / "footer.html.j2").write_text("<p>From the agency</p>", encoding="utf-8")
+    (folder / "agency.html.j2").write_text(html.replace("</body>", "{% include 'footer.html.j2' %}</body>"), encoding="utf-8")
+    assert mailer("preview", "releases/example.md").exit_code == 0
+    assert "From the agency" in (tmp_path / "out" / "preview" / "example.html").read_text(encoding="utf-8")
