@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -103,6 +104,8 @@ def preview(
                     # with whom they were made for: they show her name and outlet, seldom her address (review 14 #1)
                     digest = hashlib.sha256(page.read_bytes()).hexdigest()
                     folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
+    if contact is not None:  # a journalist the send skips: the proof says so (review 23a #2, #6)
+        shown_all = _skipped_notes(app, contact.email, shown_all)
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:
@@ -145,3 +148,36 @@ def _nobody(stand_ins: Mapping[str, str]) -> str:
 
 def _kb(size: int) -> str:
     return f"{size / 1024:.1f} KB"
+
+
+def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[Any]:
+    """The previews with a first warning when ``mailer send`` would skip this journalist: the
+    address is suppressed, or their fields take more than SendGrid allows per recipient."""
+    import dataclasses
+    from datetime import UTC
+
+    from mailer import unsubscribe
+    from mailer.send.plan import MAX_SUBSTITUTION_BYTES
+    from mailer.store import suppressions
+
+    with app.engine.connect() as connection:
+        held = suppressions.find(connection, email)
+    reserved = unsubscribe.reserved_bytes(app.config)[0]
+    noted = []
+    for shown in shown_all:
+        notes = []
+        if held is not None:
+            why = f"{held.reason.value}, since {held.created_at.astimezone(UTC):%Y-%m-%d}" + (f": {held.note}" if held.note else "")
+            notes.append(
+                f"{email} will not get this email: the address is on the suppression list ({why}), so mailer send skips it. "
+                "mailer suppressions list shows who and why."
+            )
+        taken = shown.substitution_bytes + reserved
+        if taken > MAX_SUBSTITUTION_BYTES:
+            notes.append(
+                f"{email} will not get this email: their contact fields take {taken:,} bytes; SendGrid allows "
+                f"{MAX_SUBSTITUTION_BYTES:,} per recipient, so mailer send skips {email} (as invalid, saying why). "
+                "Shorten that journalist's long cells in the list, or take the field out of the release."
+            )
+        noted.append(dataclasses.replace(shown, warnings=(*notes, *shown.warnings)) if notes else shown)
+    return noted

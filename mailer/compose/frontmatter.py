@@ -104,6 +104,7 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         _check_shape(path, front)
         node = yaml.compose(front, Loader=_Loader)
+        _check_unique(path, node, "")
         data = _Loader(front).get_single_data() if node is not None else None
     except _BadValue as exc:
         line = exc.node.start_mark.line + 2
@@ -124,6 +125,8 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
             where = f"{path}, line {front.count(chr(10), 0, position) + 2}"
         else:
             where = f"{path}, line {mark.line + 2}, column {mark.column + 1}" if mark else str(path)
+        if mark is not None:
+            _refuse_quotes_inside(path, front, mark.line)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ReleaseError(f"{where}: the front matter is not valid YAML ({problem}).", hint=_YAML_HINT) from exc
     if data is None:
@@ -134,6 +137,27 @@ def parse(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     if isinstance(node, yaml.MappingNode):
         _record(node, "", lines)
     return data, lines
+
+
+# key: "text" followed by more on the line: a double quote inside a double-quoted value, as in
+# subject: "News for {{ contact.outlet | default("your outlet") }}", which YAML ends at default(".
+_QUOTES_INSIDE = re.compile(r'[ \t-]*(?P<key>[A-Za-z_][A-Za-z0-9_]*):[ \t]+(?P<text>"(?:[^"\\]|\\.)*")[^\s#]')
+
+
+def _refuse_quotes_inside(path: Path, front: str, line: int) -> None:
+    """A ReleaseError that says what went wrong when a double-quoted value holds a double quote
+    (review 23a #3: "expected <block end>, but found '<scalar>'", with the hint to use double quotes)."""
+    lines = front.split("\n")
+    found = _QUOTES_INSIDE.match(lines[line]) if 0 <= line < len(lines) else None
+    if found is None:
+        return
+    key, text = found.group("key"), found.group("text")
+    raise ReleaseError(
+        f"{path}, line {line + 2}: the {key} text starts with a double quote, so YAML ends it at the next one "
+        f"({_short(text)}) and cannot read the rest of the line.",
+        hint=f"Write the quotes inside it as single quotes, as in  default('your outlet') , or put the whole value "
+        f"between single quotes:  {key}: 'News for {{{{ contact.outlet | default(\"your outlet\") }}}}' .",
+    )
 
 
 def _record(node: yaml.MappingNode, prefix: str, lines: dict[str, int]) -> None:
@@ -164,6 +188,29 @@ def _check_shape(path: Path, front: str) -> None:
                 raise ReleaseError(f"{path}, line {line}: the front matter is nested too deeply.", hint=_YAML_HINT)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
+
+
+def _check_unique(path: Path, node: yaml.Node | None, prefix: str) -> None:
+    """A key written twice in one block is a ReleaseError: YAML keeps the last one without a word,
+    so a second ``translations:`` block dropped the first one's languages, and a second
+    ``subject:`` or ``embargo:`` replaced the one the press officer had checked (review 23a #1)."""
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_unique(path, item, prefix)
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            if key in seen:
+                raise ReleaseError(
+                    f'{path}, line {line}: "{prefix}{key}" is written twice in the front matter (first on line {seen[key]}), '
+                    "so one of the two would be silently left out.",
+                    hint="Keep one: put everything under the first one (each language once under translations:), and delete the other.",
+                )
+            seen[key] = line
+        _check_unique(path, value_node, f"{prefix}{key_node.value}." if isinstance(key_node, yaml.ScalarNode) else prefix)
 
 
 def _short(text: str) -> str:

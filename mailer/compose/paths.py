@@ -56,3 +56,11 @@ def read_bytes(path: Path, *, where: str, what: str) -> bytes:
             f"{where}: {what} cannot be read ({exc.strerror or exc}).",
             hint="Check that the file exists and that you may read it.",
         ) from exc
+
+
+def is_same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name the same file (False for a path that cannot be resolved)."""
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False

@@ -34,6 +34,7 @@ class Preview:
     warnings: tuple[str, ...]
     language: str = "en"  # the version shown
     sender: str = ""  # "Press Office <press@example.org>, replies to desk@example.org", as the send's plan says it
+    substitution_bytes: int = 0  # the journalist's substitutions as SendGrid measures them (0 for stand-ins)
 
 
 def write(
@@ -105,6 +106,7 @@ def _write(
     unknown = unknown_fields([rendered], people) if people is not None else misspelt_fields([rendered], read_as=read_as)
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
+    values = substitutions(rendered, shown) if fields is not None else {}
     folder.mkdir(parents=True, exist_ok=True)
     stem = release_path.stem if version is main else f"{release_path.stem}.{version.language}"
     html_path = folder / f"{stem}.html"
@@ -124,6 +126,7 @@ def _write(
         warnings=(*rendered.warnings, *unknown),
         language=version.language,
         sender=_sender_words(version, rendered, config),
+        substitution_bytes=len(("".join(values) + "".join(values.values())).encode("utf-8")),
     )
 
 

@@ -130,6 +130,15 @@ def load(path: Path | str, *, today: date | None = None) -> Release:
 
     path = Path(path)
     _check_name(path)
+    main_path = versions.main_of(path)
+    if main_path is not None:
+        # launch.fr.md is the French version of launch.md beside it: read as that version (the main
+        # file's embargo, date and the French words), not as an undated, unembargoed English
+        # release of its own, which a send to a French list put out before the embargo (review 23a #10).
+        whole = load(main_path, today=today)
+        for version in whole.versions.values():
+            if paths.is_same_file(version.path, path):
+                return replace(version, path=path, versions={})
     raw = frontmatter.read(path)
     front, body, body_line = frontmatter.split(path, raw)
     data, lines = frontmatter.parse(path, front)
@@ -449,6 +458,14 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
             raise ReleaseError(
                 f"{where('contact')}: the contact's {key} must be a single line of text.",
                 hint=f'Write it on one indented line:  {key}: "..."',
+            )
+        if item is not None and not isinstance(item, str):
+            # YAML reads phone: +4930123456 as 4930123456 and phone: 030123456 as the octal 6334254:
+            # every journalist read a wrong number (review 23a #7).
+            kind = "a date" if isinstance(item, (date, datetime)) else "true or false" if isinstance(item, bool) else "a number"
+            raise ReleaseError(
+                f"{where('contact.' + str(key))}: the contact's {key} must be text, but YAML reads it as {kind} ({item}).",
+                hint=f'Put the value in double quotes:  {key}: "..."  (as a number, YAML drops a leading + or 0, and reads 030123456 as 6334254).',
             )
     return MediaContact(**{key: str(value.get(key) or "").strip() for key in CONTACT_KEYS})
 

@@ -118,6 +118,11 @@ def check_template(tree: nodes.Template, filename: str) -> None:
             problem = f'"[{node.arg.value!r}]" is not allowed in a template'  # other keys: the sandbox checks them as it renders
         elif isinstance(node, (nodes.Include, nodes.Extends)) and not isinstance(node.template, nodes.Const):
             problem = "{% include %} and {% extends %} need a quoted file name"
+        elif isinstance(node, (nodes.Include, nodes.Extends)) and not str(getattr(node.template, "value", "")).lower().endswith(".j2"):
+            # A template beside a release could put any file of its folder in every email: a press
+            # list (press.csv), mailer.toml with the log's URL and password (review 23a #11).
+            problem = f'{{% include "{getattr(node.template, "value", "")}" %}}: only template files (.j2) can be included, not other files'
+
         if problem:
             raise TemplateError(
                 f"{filename}, line {node.lineno}: {problem}.",

@@ -21,7 +21,9 @@ each gets its value escaped differently:
 
 ``<n>`` numbers variants of one field (a ``default`` or another filter). Personalizing is a
 single pass over the pre-split text, so the order of substitutions does not matter and a value
-that happens to contain another token is never substituted again.
+that happens to contain another token is never substituted again. SendGrid, though, fills in a
+tag it finds inside a value ("up to 4 nested substitutions"), so every value is ``defuse``d first:
+an invisible WORD JOINER inside each ``-~``, and no value holds a tag (review 23a #5).
 """
 
 from __future__ import annotations
@@ -118,7 +120,29 @@ def _bad_scheme(value: str) -> bool:
     return scheme is not None and scheme.group(1).lower() not in LINK_SCHEMES
 
 
-ESCAPES: dict[str, Callable[[str], str]] = {
+# Where a value would hold the opening of a tag: SendGrid fills in a tag it finds inside a
+# substituted value ("You can have up to 4 nested substitutions", SendGrid's Substitution Tags
+# page), so a cell reading -~c.outlet.t~- put another field's raw text value into the HTML,
+# unescaped, where the proof showed the cell as written (review 23a #5).
+TAG_OPENING = "-~"
+WORD_JOINER = "\u2060"  # invisible, and never part of a tag
+
+
+def defuse(value: str) -> str:
+    """``value`` without the opening of a tag: a WORD JOINER inside each ``-~``, which no reader
+    sees, so no value SendGrid substitutes holds a tag it would fill in again."""
+    return value.replace(TAG_OPENING, "-" + WORD_JOINER + "~") if TAG_OPENING in value else value
+
+
+def _defused(escape: Callable[[str], str]) -> Callable[[str], str]:
+    def apply(value: str) -> str:
+        return escape(value.replace(TAG_OPENING, "-" + WORD_JOINER + "~") if TAG_OPENING in value else value)
+
+    return apply
+
+
+# Text escaped for a place (a value already defused, or a token itself).
+PLACE_ESCAPES: dict[str, Callable[[str], str]] = {
     "subject": escape_subject,
     "text": escape_text,
     "html": escape_html,
@@ -128,6 +152,8 @@ ESCAPES: dict[str, Callable[[str], str]] = {
     "text_url": escape_text_url,
     "text_link": escape_text_link,
 }
+# A journalist's value, escaped for where its token sits (and never holding a tag).
+ESCAPES: dict[str, Callable[[str], str]] = {context: _defused(escape) for context, escape in PLACE_ESCAPES.items()}
 
 
 class Recorder:

@@ -33,7 +33,7 @@ from mailer.compose import frontmatter, labels, paths
 from mailer.compose.release import KNOWN_KEYS, Release, Text, build, check_keys
 from mailer.errors import ReleaseError
 
-__all__ = ["SHARED_KEYS", "VERSION_KEYS", "attach", "language_name", "main_language"]
+__all__ = ["SHARED_KEYS", "VERSION_KEYS", "attach", "language_name", "main_language", "main_of"]
 
 SHARED_KEYS: tuple[str, ...] = ("date", "embargo", "language", "translations")
 # What a version may write for itself (a sibling file writes its body below its front matter):
@@ -49,6 +49,8 @@ def main_language(data: Mapping[str, Any], where: frontmatter.Where) -> str:
     value = data.get("language")
     if value is None or value == "":
         return labels.DEFAULT_LANGUAGE
+    if isinstance(value, bool):
+        raise _read_as_true_or_false(value, where("language"), 'language: "no"')
     tag = labels.normalize(value) if isinstance(value, str) else None
     if tag is None or not labels.known(tag):
         raise ReleaseError(
@@ -77,6 +79,11 @@ def attach(main: Release, data: Mapping[str, Any], lines: Mapping[str, int], *, 
                 hint=_BLOCK_HINT,
             )
         for language, fields in block.items():
+            if isinstance(language, bool):  # Norwegian, "no:", is YAML's false
+                spelt = next(
+                    (key for key in lines if key.startswith("translations.") and key[13:].lower() in _TRUE_OR_FALSE), "translations"
+                )
+                raise _read_as_true_or_false(language, where(spelt), '"no":')
             tag = _tag(str(language), where("translations." + str(language)))
             _not_twice(tag, main, found, where("translations." + str(language)))
             found[tag], written[tag] = _from_block(main, tag, str(language), fields, lines, today=today)
@@ -90,6 +97,17 @@ def attach(main: Release, data: Mapping[str, Any], lines: Mapping[str, int], *, 
 
 
 _BLOCK_HINT = 'For example:\ntranslations:\n  fr:\n    subject: "..."\n    body: |\n      Le texte...'
+
+
+_TRUE_OR_FALSE = frozenset({"no", "yes", "on", "off", "true", "false"})
+
+
+def _read_as_true_or_false(value: bool, where: str, example: str) -> ReleaseError:
+    """YAML reads no, yes, on and off as false or true: Norwegian's tag, no, was "False" is not a language I know (review 23a #8)."""
+    return ReleaseError(
+        f"{where}: YAML reads this language as {str(value).lower()} (no, yes, on and off are read so), not as a language tag.",
+        hint=f"Put the tag in double quotes:  {example}  (Norwegian Bokmål is also nb).",
+    )
 
 
 def _tag(written: str, where: str) -> str:
@@ -110,6 +128,19 @@ def _not_twice(tag: str, main: Release, found: Mapping[str, Release], where: str
             f"{where}: there are two {language_name(tag)} ({tag}) versions (the other: {found[tag].path}).",
             hint=f"Keep one: either {main.path.stem}.{tag}{main.path.suffix} or the translations block.",
         )
+
+
+def main_of(path: Path) -> Path | None:
+    """``releases/launch.md`` for ``releases/launch.fr.md`` (a language tag between the name and
+    its suffix, the main file beside it), None for a file that is no version of another."""
+    stem, _, middle = path.stem.rpartition(".")
+    if not stem or not middle:
+        return None
+    tag = labels.normalize(middle)
+    if tag is None or not labels.known(tag):
+        return None
+    main = path.with_name(stem + path.suffix)
+    return main if paths.is_file(main) else None
 
 
 def _siblings(path: Path) -> list[tuple[str, Path]]:

@@ -166,6 +166,7 @@ def prepare_send(
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+    warnings.extend(_dated_before_delivery(release_path, scheduled))
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
@@ -1273,6 +1274,17 @@ def prepare_test(
                 f"Nobody to send the test to: {', '.join(suppressed)} {verb} on the suppression list.",
                 hint=f"To send the test anyway: add --override-suppression {suppressed[0]}",
             )
+        too_large = [
+            detail for reason, detail in the_plan.skips.values() if reason == RejectReason.INVALID.value and "SendGrid allows" in detail
+        ]
+        if too_large:  # review 23a #2: "Nobody to send the test to" to a press officer who had passed --to
+            whose = f"the fields of {as_email}" if as_email else "the staff's own fields"
+            skipped = f"mailer send skips {as_email} too" if as_email else "mailer send skips a journalist with fields as large too"
+            raise SendError(
+                f"The proof cannot be sent: with {whose}, {too_large[0]}. {skipped} (as invalid, saying why).",
+                hint="Shorten that journalist's long cells in the list (a notes column pasted from a media database, "
+                "most often), or take the field out of the release.",
+            )
         raise SendError("Nobody to send the test to.", hint="Pass --to EMAIL, or check the staff list.")
     return Prepared(
         plan=the_plan,
@@ -1343,6 +1355,27 @@ def _untested(connection: Connection, config: Config, versions: Sequence[Rendere
                 "to check it."
             )
     return False, ""
+
+
+def _dated_before_delivery(release_path: Path, scheduled: datetime | None) -> list[str]:
+    """A warning when a release without ``date:`` is scheduled for a later day: it is dated the day
+    it is made ("December 2, 2026 - ... today published"), and journalists read it on the day SendGrid
+    delivers it, with no word in the plan (review 23a #4)."""
+    if scheduled is None:
+        return []
+    probe = date(2000, 1, 1)
+    if release.load(release_path, today=probe).date != probe:
+        return []  # dated in the file, or by its embargo
+    made = release.load(release_path).date
+    delivered = scheduled.astimezone().date()  # the day as this computer's clock reads it, as the date is made
+    if delivered <= made:
+        return []
+    words = (
+        f"The release has no date: line, so it is dated {made.isoformat()}, the day it is made, but SendGrid delivers it on "
+        f"{delivered.isoformat()}: journalists would read a release dated {counted((delivered - made).days, 'day')} before it "
+        f"reached them. To date it the day it goes out, add  date: {delivered.isoformat()}  to the release (and test-send it again)."
+    )
+    return [words]
 
 
 def _dated_differently(connection: Connection, config: Config, release_path: Path) -> str:

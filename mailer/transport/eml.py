@@ -7,8 +7,9 @@ carries (headers, attachments, inline images) is in the proof without another co
 What SendGrid does, and so what this does (SENDGRID.md §1.2):
 
 - ``substitutions`` replace their keys, as plain text, in the subject and in every content
-  part. One pass over the text, longest key first, so a value that happens to hold another
-  tag is not substituted again (``compose.personalize`` does the same; a test holds them equal).
+  part. One pass over the text, longest key first (``compose.personalize`` does the same; a
+  test holds them equal). SendGrid also fills in a tag found inside a value ("up to 4 nested
+  substitutions"); compose's values never hold one (``tokens.defuse``), so one pass is all it does.
 - the personalization's ``subject`` and ``headers`` win over the body's; the two ``headers``
   objects are merged, personalization last.
 - ``attachments`` with ``disposition: inline`` and a ``content_id`` sit beside the HTML in a
