@@ -234,6 +234,9 @@ NOT_OPTED_OUT = (
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
     *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
     *("yanlış", "hayır"),
+    # Belgian Dutch says no as "neen" (newcomer 23 #1: a Liège list's "Désinscrit: neen", typed by a Flemish
+    # colleague, turned the journalist away as opted out).
+    "neen",
     # ... and as the cell is lower-cased to compare it: a dotless capital I becomes a dotted i, so
     # Excel's Turkish FALSE, YANLIŞ, reads "yanliş" and HAYIR "hayir" (review 18z #2: every
     # journalist of an Istanbul office's report was turned away as opted out).
