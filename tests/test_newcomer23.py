@@ -52,3 +52,66 @@ def test_belgian_dutch_neen_in_an_opt_out_column_is_no(tmp_path: Path, standin: 
         "pieter.janssens@vrt.example",
         "sofie.peeters@hbvl.example",
     ], said(sent)
+
+
+# -- 2. A Dutch colleague's list: "Afgemeld: ja" mailed, "Taal: NL" got the French version ---------------
+
+
+DUTCH = [
+    "Naam;Voornaam;E-mailadres;Medium;Functie;Taal;Afgemeld",
+    "Janssens;Pieter;pieter.janssens@vrt.example;VRT NWS;Journalist;NL;nee",
+    "De Smet;Geert;geert.desmet@standaard.example;De Standaard;Redacteur;NL;ja",
+    "Lejeune;Amélie;amelie.lejeune@lameuse.example;La Meuse;Journaliste;FR;neen",
+]
+
+
+def test_a_dutch_list_is_read_like_a_french_one(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The Flemish desk's list, headed in Dutch. `lists check` refused it (no email address column,
+    "Name the column of addresses one of: Email, ..."); renamed as told, its "Afgemeld" (unsubscribed)
+    column was a column of the list's own, so De Standaard's journalist, who had unsubscribed ("ja"),
+    was mailed; "Taal" (language) and "Voornaam" (first name) were not read either, so the Dutch
+    journalists got the French main version, greeted without their names. Dutch headers are now read
+    as the six other languages' are."""
+    folder = office(tmp_path, standin, db_url)
+    (folder / "releases" / "example.nl.md").write_text(
+        '---\nsubject: "Bijenrecord in Riverbend"\n---\nBeste {{ contact.first_name | default("collega") }},\n\n1,2 miljoen bijen geteld.\n',
+        encoding="utf-8",
+    )
+    excel_list(folder, "presse.csv", DUTCH)
+    checked = mailer("lists", "check", "lists/presse.csv")
+    assert checked.exit_code == 0, checked.output
+    words = said(checked)
+    assert "email (E-mailadres)" in words and "language (Taal)" in words and "first_name (Voornaam)" in words, words
+    assert "last_name (Naam)" in words and "outlet (Medium)" in words and "title (Functie)" in words, words
+    assert 'opted out of email ("Afgemeld": ja)' in words, words
+
+    excel_list(folder, "presse.csv", [DUTCH[0].replace("E-mailadres", "Email"), *DUTCH[1:]])  # renamed as the error said
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["amelie.lejeune@lameuse.example", "pieter.janssens@vrt.example"], said(sent)
+    dutch = [r.body for r in standin.mail_sends if "pieter.janssens@vrt.example" in str(r.body["personalizations"])]
+    assert dutch and dutch[0]["subject"] == "Bijenrecord in Riverbend", dutch
+    assert "Pieter" in str(dutch[0]), dutch
+
+
+def test_dutch_opt_out_and_consent_headings(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The Dutch words a list uses for leaving and for consent: "Uitgeschreven", "Niet mailen",
+    "Afmeldingsdatum" opt out; "Toestemming" (consent) mails only a yes, "gegeven" or a date."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Email;Uitgeschreven;Niet mailen;Afmeldingsdatum;Toestemming",
+            "a@vrt.example;nee;;;ja",
+            "b@vrt.example;ja;;;ja",
+            "c@vrt.example;;x;;ja",
+            "d@vrt.example;;;01/03/2025;ja",
+            "e@vrt.example;;;;gegeven",
+            "f@vrt.example;;;;neen",
+            "g@vrt.example;;;;12/05/2024",
+        ],
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["a@vrt.example", "e@vrt.example", "g@vrt.example"], said(sent)
