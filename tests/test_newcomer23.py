@@ -115,3 +115,31 @@ def test_dutch_opt_out_and_consent_headings(tmp_path: Path, standin: Any, db_url
     sent = mailer(*SEND_PRESSE)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["a@vrt.example", "e@vrt.example", "g@vrt.example"], said(sent)
+
+
+# -- 3. Scheduled for 10:00 Brussels, `mailer status` said "Scheduled: 09:00 UTC" ---------------------------
+
+
+def test_status_and_campaigns_show_a_scheduled_time_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She schedules the embargoed release for 10:00 Brussels time; mailer.toml names the office's
+    zone ([reports] time_zone = "Europe/Brussels"). The plan said "09:00 UTC (10:00 Europe/Brussels)",
+    but `mailer status` then said only "Scheduled: 2026-12-03 09:00 UTC" and `mailer campaigns`
+    "scheduled until ... 09:00 UTC": an hour before the embargo, as she read it, and she cancelled.
+    Both now add the office's clock in brackets, as the plan does."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Europe/Brussels"\n')
+    brussels = ZoneInfo("Europe/Brussels")
+    day = (datetime.now(UTC).astimezone(brussels) + timedelta(days=1)).date()
+    at = f"{day:%Y-%m-%d} 10:00 Europe/Brussels"
+    utc = datetime(day.year, day.month, day.day, 10, 0, tzinfo=brussels).astimezone(UTC)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    status = mailer("status", "latest")
+    assert status.exit_code == 0, status.output
+    assert f"Scheduled: {utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in status.output, status.output
+    listed = mailer("campaigns")
+    assert f"scheduled until {utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in said(listed), listed.output
