@@ -96,6 +96,26 @@ CITIES = {
     "wellington": "Pacific/Auckland",
     "hanoi": "Asia/Bangkok",
     "montreal": "America/Toronto",
+    # ... and as a French-, Dutch- or German-speaking office writes its own cities and its neighbours' (newcomer
+    # 23 #4: Liège's press office wrote "10:00 Bruxelles" and was shown London, Shanghai and New York).
+    **dict.fromkeys(("bruxelles", "brussel", "liege", "luik", "luttich", "anvers", "antwerpen", "antwerp"), "Europe/Brussels"),
+    **dict.fromkeys(("gand", "gent", "ghent", "namur", "namen", "charleroi", "mons", "eupen", "louvain", "leuven"), "Europe/Brussels"),
+    **dict.fromkeys(("bruges", "brugge", "hasselt", "malines", "mechelen", "arlon", "ostende", "oostende"), "Europe/Brussels"),
+    **dict.fromkeys(("londres", "londen"), "Europe/London"),
+    **dict.fromkeys(("parijs", "lille", "lyon", "marseille", "strasbourg", "straatsburg", "strassburg"), "Europe/Paris"),
+    **dict.fromkeys(("la haye", "den haag", "rotterdam", "utrecht", "maastricht", "eindhoven"), "Europe/Amsterdam"),
+    **dict.fromkeys(("luxemburg",), "Europe/Luxembourg"),
+    **dict.fromkeys(("koln", "keulen", "aix-la-chapelle", "aachen", "aken", "francfort", "munchen"), "Europe/Berlin"),
+    **dict.fromkeys(("dusseldorf", "bonn", "trier", "treves"), "Europe/Berlin"),
+    **dict.fromkeys(("geneve", "genf", "berne", "bern", "bale", "basel", "lausanne"), "Europe/Zurich"),
+    **dict.fromkeys(("vienne", "wenen", "wien"), "Europe/Vienna"),
+    **dict.fromkeys(("rom", "milaan", "mailand"), "Europe/Rome"),
+    **dict.fromkeys(("lisbonne", "lissabon"), "Europe/Lisbon"),
+    **dict.fromkeys(("varsovie", "warschau"), "Europe/Warsaw"),
+    **dict.fromkeys(("prag", "praag"), "Europe/Prague"),
+    **dict.fromkeys(("copenhague", "kopenhagen"), "Europe/Copenhagen"),
+    **dict.fromkeys(("athenes", "athen", "athene"), "Europe/Athens"),
+    **dict.fromkeys(("moscou", "moskou", "moskau"), "Europe/Moscow"),
 }
 
 

@@ -143,3 +143,33 @@ def test_status_and_campaigns_show_a_scheduled_time_on_the_office_clock(tmp_path
     assert f"Scheduled: {utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in status.output, status.output
     listed = mailer("campaigns")
     assert f"scheduled until {utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in said(listed), listed.output
+
+
+# -- 4. "10:00 Bruxelles": the city as a French-speaking office writes it, not known -----------------------
+
+
+def test_a_city_written_in_french_dutch_or_german_gets_its_zone_named(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`--at "... 10:00 London"` is answered with the zone to write (Europe/London); the press officer
+    of Liège wrote Brussels as she says it, "Bruxelles" (her Flemish colleague "Brussel", the Eupen
+    desk "Brüssel"), or her own city, and got "Bruxelles is not a time zone name mailer knows", with
+    London, Shanghai and New York as examples. These names now get "Europe/Brussels" to write, in --at,
+    in the release's embargo and in mailer.toml's [reports] time_zone."""
+    from datetime import UTC, datetime, timedelta
+
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    for city in ("Bruxelles", "Brussel", "Brüssel", "Liège", "Luik"):
+        refused = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} 10:00 {city}")
+        assert refused.exit_code == 1, refused.output
+        assert f'--at "{day} 10:00 Europe/Brussels"' in said(refused), refused.output
+    release = folder / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("---\n", f'---\nembargo: "{day} 10:00 Bruxelles"\n', 1), encoding="utf-8"
+    )
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert f'embargo: "{day} 10:00 Europe/Brussels"' in said(previewed), previewed.output
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Bruxelles"\n')
+    listed = mailer("campaigns")
+    assert listed.exit_code == 1 and '"Europe/Brussels"' in said(listed), listed.output
