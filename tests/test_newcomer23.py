@@ -173,3 +173,41 @@ def test_a_city_written_in_french_dutch_or_german_gets_its_zone_named(tmp_path: 
         toml.write('\n[reports]\ntime_zone = "Bruxelles"\n')
     listed = mailer("campaigns")
     assert listed.exit_code == 1 and '"Europe/Brussels"' in said(listed), listed.output
+
+
+# -- 5. "Langue: néerlandophone": a Belgian list names its journalists' language by who speaks it --------------
+
+
+def test_a_language_cell_naming_its_speakers_picks_the_version(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Belgian lists say who speaks what: "néerlandophone", "francophone", "germanophone" (and in Dutch
+    "Nederlandstalig", "Franstalig"; in German "deutschsprachig"). The Dutch-speaking journalists of
+    such a list got the French main version, under a warning that mailer did not know their language.
+    These words now pick the version of that language."""
+    folder = office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("---\n", "---\nlanguage: fr\n", 1), encoding="utf-8")
+    (folder / "releases" / "example.nl.md").write_text(
+        '---\nsubject: "Bijenrecord in Riverbend"\n---\n1,2 miljoen bijen geteld.\n', encoding="utf-8"
+    )
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom;Prénom;Courriel;Langue",
+            "Janssens;Pieter;pieter.janssens@vrt.example;néerlandophone",
+            "Peeters;Sofie;sofie.peeters@hbvl.example;Nederlandstalig",
+            "Lejeune;Amélie;amelie.lejeune@lameuse.example;francophone",
+            "Müller;Jürgen;j.mueller@grenzecho.example;germanophone",
+            "Dubois;François;f.dubois@rtbf.example;Franstalig",
+        ],
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert "does not know" not in said(sent), sent.output
+    dutch = sorted(
+        p["to"][0]["email"]
+        for r in standin.mail_sends
+        if r.body["subject"] == "Bijenrecord in Riverbend"
+        for p in r.body["personalizations"]
+    )
+    assert dutch == ["pieter.janssens@vrt.example", "sofie.peeters@hbvl.example"], said(sent)
