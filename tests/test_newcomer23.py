@@ -211,3 +211,46 @@ def test_a_language_cell_naming_its_speakers_picks_the_version(tmp_path: Path, s
         for p in r.body["personalizations"]
     )
     assert dutch == ["pieter.janssens@vrt.example", "sofie.peeters@hbvl.example"], said(sent)
+
+
+# -- 6. "Désinscrits", "Ne plus envoyer", "Afmelden", "Ausgetragen": the journalists they mark were mailed ----
+
+LEAVING = (
+    "Désinscrits",
+    "Désabonnés",
+    "Ne plus envoyer",
+    "Ne plus contacter",
+    "Ne plus écrire",
+    "Ne souhaite plus recevoir",
+    "Retirer de la liste",
+    "Opposition RGPD",
+    "Refus d'envoi",
+    "Afmelden",
+    "Uitschrijven",
+    "Niet meer mailen",
+    "Niet meer sturen",
+    "Ausgetragen",
+    "Austragen",
+    "Abbestellung",
+    "Keine Zusendung",
+    "Nicht mehr senden",
+    "Kein Versand",
+)
+
+
+def test_french_dutch_and_german_headings_of_leaving_opt_the_journalist_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The city's desks each keep their column of who asked to be taken off the list, in their words:
+    "Désinscrits" (the plural of the "Désinscrit" that works), "Ne plus envoyer", "Retirer de la liste",
+    the Flemish desk's "Afmelden", "Niet meer mailen", the Eupen desk's "Ausgetragen", "Keine Zusendung".
+    Each was a column of the list's own, and the journalist its "oui" (or "ja") marked was mailed. Each is
+    now an opt-out column; a "non" or "nee" there still mails."""
+    folder = office(tmp_path, standin, db_url)
+    rows = ["Nom;Courriel;" + ";".join(LEAVING)]
+    for at, heading in enumerate(LEAVING):
+        marks = ["oui" if n == at else "non" for n in range(len(LEAVING))]
+        rows.append(f"J{at};j{at}@presse.example;" + ";".join(marks))
+    rows.append("Stays;stays@presse.example;" + ";".join(["non"] * len(LEAVING)))
+    excel_list(folder, "presse.csv", rows)
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["stays@presse.example"], said(sent)

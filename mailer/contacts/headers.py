@@ -221,6 +221,17 @@ OPT_OUT_HEADERS = (
     *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
     *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
     *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
+    # ... and as the desks of a Belgian city write them, in French, Dutch and German (newcomer 23 #6: "Désinscrits",
+    # "Ne plus envoyer", "Afmelden", "Ausgetragen", "Keine Zusendung" were columns of the list's own, and the
+    # journalists their "oui" marked were mailed). Not "Opposition" nor "Refus" alone, which a city's list may
+    # head otherwise (the council's opposition, a declined invitation).
+    *("desinscrits", "desinscrites", "desabonnes", "desabonnees", "nepluscontacter", "neplusenvoyer", "neplusecrire"),
+    *("neplusmailer", "neplusrecevoir", "nesouhaiteplusrecevoir", "neveutplusrecevoir", "retirerdelaliste"),
+    *("aretirerdelaliste", "retiredelaliste", "retireedelaliste", "oppositionrgpd", "rgpdopposition", "droitdopposition"),
+    *("refusdenvoi", "refusemail", "refusdemail", "refusdesmails", "refusdecontact", "plusdemails", "plusdenvoi"),
+    *("afmelden", "uitschrijven", "nietmeermailen", "nietmeersturen", "nietmeercontacteren", "nietmeerverzenden"),
+    *("ausgetragen", "austragen", "austragung", "abbestellung", "keinezusendung", "nichtmehrsenden", "nichtmehrkontaktieren"),
+    *("nichtmehranschreiben", "keinversand", "versandsperre", "werbesperre"),
     # ... and Dutch, as a Belgian office's Flemish desk heads them (newcomer 23 #2: "Afgemeld: ja" was mailed).
     *("afgemeld", "uitgeschreven", "afmelding", "uitschrijving", "nietmailen", "nietcontacteren", "nietsturen"),
     *("nietverzenden", "geenmail", "geenemail", "geenmails", "geenemails", "geentoestemming", "toestemmingingetrokken"),
