@@ -254,3 +254,26 @@ def test_french_dutch_and_german_headings_of_leaving_opt_the_journalist_out(tmp_
     sent = mailer(*SEND_PRESSE)
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["stays@presse.example"], said(sent)
+
+
+# -- 7. "Accord RGPD: non", "Zustimmung: nein", "Toestemming AVG: nee": mailed all the same -----------------
+
+
+def test_belgian_consent_headings_mail_only_a_yes(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A list kept for the GDPR (RGPD in French, AVG in Dutch, DSGVO in German) by the city's desks:
+    "Accord RGPD", the Eupen desk's "Zustimmung", the Flemish desk's "Toestemming AVG". Each was a column
+    of the list's own, so the journalists who had said no ("non", "nein", "nee") were mailed. Each is now
+    a consent column: only a yes (or the day consent was given) mails."""
+    folder = office(tmp_path, standin, db_url)
+    for name, heading, yes, no in (
+        ("fr.csv", "Accord RGPD", "oui", "non"),
+        ("de.csv", "Zustimmung", "ja", "nein"),
+        ("nl.csv", "Toestemming AVG", "ja", "nee"),
+        ("fr2.csv", "Accord envoi communiqués", "oui", "non"),
+    ):
+        stem = name.split(".")[0]
+        excel_list(folder, name, [f"Nom;Courriel;{heading}", f"Yes;yes-{stem}@presse.example;{yes}", f"No;no-{stem}@presse.example;{no}"])
+    lists = [arg for name in ("fr.csv", "de.csv", "nl.csv", "fr2.csv") for arg in ("--list", f"lists/{name}")]
+    sent = mailer("send", "releases/example.md", *lists, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == sorted(f"yes-{s}@presse.example" for s in ("de", "fr", "fr2", "nl")), said(sent)

@@ -312,6 +312,11 @@ OPT_IN_HEADERS = (
     *("consentement", "consentementemail", "einwilligung", "emaileinwilligung", "einwilligungemail"),
     *("consentimiento", "consentimientoemail", "consenso", "consensoemail", "consentimento", "consentimentoemail"),
     *("toestemming", "emailtoestemming", "toestemmingemail"),
+    # "Accord" is consent only with what it is for (newcomer 23 #7: "Accord RGPD: non", "Akkoord AVG: nee" and
+    # "Zustimmung: nein" were columns of the list's own, and those journalists were mailed): not "Accord" alone.
+    *("accordrgpd", "rgpdaccord", "accordenvoi", "accordemail", "accordmail", "accordcommuniques", "accordenvoicommuniques"),
+    *("accordpourenvoi", "accordpourrecevoir", "accordrecevoir", "accordcommuniquesdepresse", "accordenvoidecommuniques"),
+    *("akkoordavg", "avgakkoord", "akkoordgdpr", "akkoordmail", "akkoordemail", "akkoordpersberichten", "zustimmung"),
 )
 # What an opt-in or consent column's cell says to be mailed: yes, true, a tick or 1, in the languages
 # NOT_OPTED_OUT reads no in (Excel's TRUE among them), as lower-cased; or a date (CONSENT_DATE), the day
@@ -399,11 +404,11 @@ CONSENT_DATE = (
 # RGPD", "Consenso privacy" were columns of the list's own, and the journalists they said no for were mailed). Not
 # "Consent date" nor "Consent withdrawn" (an opt-out: OPT_OUT_HEADERS), whose other word is none of these.
 _CONSENT_WORD = (
-    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|consentimiento|consenso|consentimento|toestemming"
+    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|zustimmung|consentimiento|consenso|consentimento|toestemming"
     r"|optin|optedin|doubleoptin|acceptsemailmarketing|acceptsmarketing)"
 )
 _CONSENT_QUALIFIER = (
-    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
+    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|avg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
     r"|press|presse|prensa|stampa|imprensa|werbe|werbung|werbliche|status|given|erteilt|gegeben|donne|otorgado|dato|dado"
     r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt"
     # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
