@@ -277,3 +277,28 @@ def test_belgian_consent_headings_mail_only_a_yes(tmp_path: Path, standin: Any, 
     sent = mailer("send", "releases/example.md", *lists, "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted(f"yes-{s}@presse.example" for s in ("de", "fr", "fr2", "nl")), said(sent)
+
+
+# -- 8. `lists check` put "Désinscrit" among "your own" columns, as if it were not read ----------------------
+
+
+def test_lists_check_says_the_opt_out_column_is_read(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her list's "Désinscrit" column was listed under "your own:" (as "Téléphone" is), and when nobody
+    on it said "oui" nothing else named it: she could not tell mailer honoured it, and was about to
+    delete the unsubscribed rows by hand. `lists check` now says under the file how it reads each
+    opt-out column (`--json`: the file's `opt_out_columns`), as it does for a consent column."""
+    import json
+
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        ["Nom;Prénom;Courriel;Téléphone;Désinscrit", "Lejeune;Amélie;amelie.lejeune@lameuse.example;04/220.80.11;non"],
+    )
+    checked = mailer("lists", "check", "lists/presse.csv")
+    assert checked.exit_code == 0, checked.output
+    words = said(checked)
+    assert 'note: "Désinscrit" is read as an opt-out' in words, checked.output
+    assert 'Téléphone" is read' not in words, checked.output
+    document = json.loads(mailer("lists", "check", "lists/presse.csv", "--json").stdout)
+    assert [c["column"] for c in document["files"][0]["opt_out_columns"]] == ["Désinscrit"], document
