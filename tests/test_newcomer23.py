@@ -302,3 +302,42 @@ def test_lists_check_says_the_opt_out_column_is_read(tmp_path: Path, standin: An
     assert 'Téléphone" is read' not in words, checked.output
     document = json.loads(mailer("lists", "check", "lists/presse.csv", "--json").stdout)
     assert [c["column"] for c in document["files"][0]["opt_out_columns"]] == ["Désinscrit"], document
+
+
+# -- 9. "--as" a journalist who unsubscribed: "is not a recipient in lists/presse.csv", though she is on it ------
+
+
+def test_preview_as_an_opted_out_journalist_says_why_she_gets_nothing(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She proofreads the release as the Le Soir journalist (`mailer preview --contact ... --list`, `mailer
+    test --as`), who unsubscribed. mailer said "helene.renard@lesoir.example is not a recipient in
+    lists/presse.csv", though her row is there: she thought the address was mistyped. It now names the
+    row and why it gets no email."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom;Prénom;Courriel;Désinscrit",
+            "Lejeune;Amélie;amelie.lejeune@lameuse.example;non",
+            "Renard;Hélène;helene.renard@lesoir.example;oui",
+        ],
+    )
+    for args in (
+        ("preview", "releases/example.md", "--contact", "Helene.Renard@lesoir.example", "--list", "lists/presse.csv"),
+        (
+            "test",
+            "releases/example.md",
+            "--to",
+            "marie@liege.example",
+            "--as",
+            "helene.renard@lesoir.example",
+            "--list",
+            "lists/presse.csv",
+        ),
+    ):
+        refused = mailer(*args)
+        assert refused.exit_code == 1, refused.output
+        words = said(refused)
+        assert "is not a recipient" not in words, words
+        assert "row 3 of lists/presse.csv" in words and 'opted out of email ("Désinscrit": oui)' in words, words
+    assert mailed(standin) == []
