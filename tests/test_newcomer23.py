@@ -341,3 +341,53 @@ def test_preview_as_an_opted_out_journalist_says_why_she_gets_nothing(tmp_path: 
         assert "is not a recipient" not in words, words
         assert "row 3 of lists/presse.csv" in words and 'opted out of email ("Désinscrit": oui)' in words, words
     assert mailed(standin) == []
+
+
+# -- 10. "DUBOIS François" in a name column: "Bonjour DUBOIS," -------------------------------------------------
+
+
+def test_a_surname_in_capitals_before_the_first_name_is_the_last_name(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """French and Belgian lists write a full name surname first, in capitals: "DUBOIS François",
+    "DE SMET Geert", "VAN DEN BERGH Anne-Marie". mailer took the first word for the first name, so
+    the release greeted them "Bonjour DUBOIS,". The surname in capitals is now read as the last name;
+    "François Dubois", "Jean-Marc LEJEUNE" and "JP Martin" read as before."""
+    folder = office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n---\n")
+    release.write_text(
+        head + '\n---\nBonjour {{ contact.first_name | default("Madame, Monsieur") }} ({{ contact.last_name | default("?") }}),\n\n' + body,
+        encoding="utf-8",
+    )
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom et prénom;Courriel",
+            "DUBOIS François;f.dubois@rtbf.example",
+            "DE SMET Geert;geert.desmet@standaard.example",
+            "VAN DEN BERGH Anne-Marie;am.vandenbergh@vrt.example",
+            "François Dubois;francois@lesoir.example",
+            "Jean-Marc LEJEUNE;jm.lejeune@lameuse.example",
+            "JP Martin;jp@wire.example",
+        ],
+    )
+    (folder / "lists" / "presse.csv").write_bytes(
+        (folder / "lists" / "presse.csv").read_bytes().replace("Nom et prénom".encode("cp1252"), b"Nom")
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    greeted = {p["to"][0]["email"]: p for r in standin.mail_sends for p in r.body["personalizations"]}
+    expected = {
+        "f.dubois@rtbf.example": ("François", "DUBOIS"),
+        "geert.desmet@standaard.example": ("Geert", "DE SMET"),
+        "am.vandenbergh@vrt.example": ("Anne-Marie", "VAN DEN BERGH"),
+        "francois@lesoir.example": ("François", "Dubois"),
+        "jm.lejeune@lameuse.example": ("Jean-Marc", "LEJEUNE"),
+        "jp@wire.example": ("JP", "Martin"),
+    }
+    for address, (first, last) in expected.items():
+        fields = greeted[address]["substitutions"]
+        firsts = {value for key, value in fields.items() if ".first_name." in key}
+        lasts = {value for key, value in fields.items() if ".last_name." in key}
+        assert firsts == {first} and lasts == {last}, (address, fields)
