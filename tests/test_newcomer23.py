@@ -391,3 +391,15 @@ def test_a_surname_in_capitals_before_the_first_name_is_the_last_name(tmp_path: 
         firsts = {value for key, value in fields.items() if ".first_name." in key}
         lasts = {value for key, value in fields.items() if ".last_name." in key}
         assert firsts == {first} and lasts == {last}, (address, fields)
+
+
+def test_a_nom_et_prenom_column_is_the_full_name(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague's list heads its one name column "Nom et prénom" (the Flemish desk "Naam en voornaam",
+    the Eupen desk "Vor- und Nachname"). It was a column of the list's own: no journalist had a first
+    name, and every one was greeted "Bonjour Madame, Monsieur". It is now the full name, split as a
+    "Name" column is."""
+    folder = office(tmp_path, standin, db_url)
+    for heading in ("Nom et prénom", "Prénom Nom", "Naam en voornaam", "Vor- und Nachname"):
+        excel_list(folder, "presse.csv", [f"{heading};Courriel", "DUBOIS François;f.dubois@rtbf.example"])
+        checked = mailer("lists", "check", "lists/presse.csv")
+        assert f"first_name + last_name ({heading})" in checked.output, checked.output

@@ -90,6 +90,11 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "nominativo",
         "nomecompleto",
         "volledigenaam",
+        # One column for both, as a French, Dutch or German list heads it (newcomer 23 #11: "Nom et prénom" was a
+        # column of the list's own, and every journalist was greeted without a name).
+        *("nometprenom", "prenometnom", "nomprenom", "prenomnom", "nomsetprenoms", "naamenvoornaam", "voornaamennaam"),
+        *("voornaamnaam", "naamvoornaam", "vorundnachname", "vornameundnachname", "vornamenachname", "namevorname"),
+        *("nameundvorname", "nachnamevorname"),
     ),
     "outlet": (
         "outlet",
