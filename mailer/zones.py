@@ -5,6 +5,7 @@ know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New Yor
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -117,6 +118,20 @@ CITIES = {
     **dict.fromkeys(("athenes", "athen", "athene"), "Europe/Athens"),
     **dict.fromkeys(("moscou", "moskou", "moskau"), "Europe/Moscow"),
 }
+
+
+_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?::(\d\d)|[hH](\d\d)?)$")
+
+
+def iso_clock(when: str) -> str:
+    """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), and the time as
+    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), made
+    "2026-12-02 09:00" and "2026-12-02 10:00"; anything else as it is."""
+    found = _CLOCK.match(when)
+    if found is None:
+        return when
+    day, hour, minute = found.group(1), int(found.group(2)), found.group(3) or found.group(4) or "00"
+    return f"{day}{hour:02d}:{minute}"
 
 
 def spelled(zone: str) -> str:

@@ -403,3 +403,28 @@ def test_a_nom_et_prenom_column_is_the_full_name(tmp_path: Path, standin: Any, d
         excel_list(folder, "presse.csv", [f"{heading};Courriel", "DUBOIS François;f.dubois@rtbf.example"])
         checked = mailer("lists", "check", "lists/presse.csv")
         assert f"first_name + last_name ({heading})" in checked.output, checked.output
+
+
+# -- 12. "10h00": the time as French writes it, refused ----------------------------------------------------------
+
+
+def test_a_time_written_the_french_way_is_read(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """French (and Dutch-speaking Belgium) write ten o'clock "10h00" or "10h". The embargo line
+    `embargo: "2026-12-03 10h00 Europe/Brussels"` was "not a date and time I can read" and `--at
+    "... 10h00 Europe/Brussels"` "not a time mailer understands", each with a New York example. Both
+    now read it as 10:00."""
+    from datetime import UTC, datetime, timedelta
+
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    release = folder / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("---\n", f'---\nembargo: "{day} 10h00 Europe/Brussels"\n', 1), encoding="utf-8"
+    )
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    assert "10:00 AM CET" in (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+    for at in (f"{day} 10h00 Europe/Brussels", f"{day} 10h Europe/Brussels"):
+        planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", at)
+        assert planned.exit_code == 0, planned.output
+        assert "(10:00 Europe/Brussels)" in planned.output, planned.output

@@ -132,7 +132,7 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         pass
     _check_city(text)
     when, _, zone = text.rpartition(" ")
-    when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)  # "2026-12-02 9:00": the hour without its leading zero
+    when = zones.iso_clock(when)  # "2026-12-02 9:00", "10h00" (newcomer 23 #12)
     try:
         naive = datetime.fromisoformat(when)
     except ValueError:
