@@ -428,3 +428,28 @@ def test_a_time_written_the_french_way_is_read(tmp_path: Path, standin: Any, db_
         planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", at)
         assert planned.exit_code == 0, planned.output
         assert "(10:00 Europe/Brussels)" in planned.output, planned.output
+
+
+# -- 13. `mailer contact`: "2026-12-03 09:00 UTC" for the release that went out at 10:00 Brussels time ----------
+
+
+def test_contact_shows_times_on_the_office_clock_too(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Day two, a journalist phones: "did you send me the Christmas release?". `mailer contact` listed it
+    "2026-12-03 09:00 UTC" although the office's zone is set ([reports] time_zone = "Europe/Brussels") and
+    it went out at 10:00 there. Its times now add the office's clock in brackets, as status does."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Europe/Brussels"\n')
+    brussels = ZoneInfo("Europe/Brussels")
+    day = (datetime.now(UTC).astimezone(brussels) + timedelta(days=1)).date()
+    utc = datetime(day.year, day.month, day.day, 10, 0, tzinfo=brussels).astimezone(UTC)
+    sent = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--at", f"{day:%Y-%m-%d} 10:00 Europe/Brussels", "--yes", "--no-test-ok"
+    )
+    assert sent.exit_code == 0, sent.output
+    shown = mailer("contact", "ana@daily.example")
+    assert shown.exit_code == 0, shown.output
+    assert f"{utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in shown.output, shown.output
