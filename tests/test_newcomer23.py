@@ -453,3 +453,43 @@ def test_contact_shows_times_on_the_office_clock_too(tmp_path: Path, standin: An
     shown = mailer("contact", "ana@daily.example")
     assert shown.exit_code == 0, shown.output
     assert f"{utc:%Y-%m-%d %H:%M} UTC (10:00 Europe/Brussels)" in shown.output, shown.output
+
+
+# -- 14. The HTML report for the director: "scheduled for 09:00", "times in UTC", for a 10:00 release ------------
+
+
+def test_the_report_page_shows_times_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her director reads the report page (`mailer report CAMPAIGN --format html`). With the office's zone
+    set ([reports] time_zone = "Europe/Brussels"), the CSV and XLSX said 10:10 for an open at 10:10 in
+    Liège, but the page said "sent 2026-12-03 09:00 (scheduled) · times in UTC", its chart 09:00 to
+    09:15, and its table of opens 09:10: an embargo broken by an hour, as he read it. The page now
+    shows the office's clock and names the zone."""
+    import json
+    import time
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from office_cli import campaign_of
+
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Europe/Brussels"\n')
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    opened = int(time.time()) + 60
+    events = [
+        {"email": "ana@daily.example", "event": "delivered", "timestamp": opened - 30, "sg_event_id": "d-1", "campaign": campaign},
+        {"email": "ana@daily.example", "event": "open", "timestamp": opened, "sg_event_id": "o-1", "campaign": campaign},
+    ]
+    (folder / "events.json").write_text("\n".join(json.dumps(e) for e in events) + "\n", encoding="utf-8")
+    assert mailer("events", "import", "events.json").exit_code == 0
+    for kind in ("summary", "opens"):
+        written = mailer("report", campaign, "--kind", kind, "--format", "html", "-o", f"page-{kind}.html")
+        assert written.exit_code == 0, written.output
+        page = (folder / f"page-{kind}.html").read_text(encoding="utf-8")
+        assert "times in Europe/Brussels" in page and "times in UTC" not in page, page[:2000]
+    utc_open = datetime.fromtimestamp(opened, UTC)
+    local = utc_open.astimezone(ZoneInfo("Europe/Brussels"))
+    assert f"{local:%Y-%m-%d %H:%M:%S}" in page, page  # the table of opens on the office's clock
+    assert f"{utc_open:%Y-%m-%d %H:%M:%S}" not in page, page
