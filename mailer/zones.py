@@ -5,6 +5,7 @@ know neither (review 18z #5: the embargo's refusal of "00:01 BST" gave a New Yor
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -96,7 +97,41 @@ CITIES = {
     "wellington": "Pacific/Auckland",
     "hanoi": "Asia/Bangkok",
     "montreal": "America/Toronto",
+    # ... and as a French-, Dutch- or German-speaking office writes its own cities and its neighbours' (newcomer
+    # 23 #4: Liège's press office wrote "10:00 Bruxelles" and was shown London, Shanghai and New York).
+    **dict.fromkeys(("bruxelles", "brussel", "liege", "luik", "luttich", "anvers", "antwerpen", "antwerp"), "Europe/Brussels"),
+    **dict.fromkeys(("gand", "gent", "ghent", "namur", "namen", "charleroi", "mons", "eupen", "louvain", "leuven"), "Europe/Brussels"),
+    **dict.fromkeys(("bruges", "brugge", "hasselt", "malines", "mechelen", "arlon", "ostende", "oostende"), "Europe/Brussels"),
+    **dict.fromkeys(("londres", "londen"), "Europe/London"),
+    **dict.fromkeys(("parijs", "lille", "lyon", "marseille", "strasbourg", "straatsburg", "strassburg"), "Europe/Paris"),
+    **dict.fromkeys(("la haye", "den haag", "rotterdam", "utrecht", "maastricht", "eindhoven"), "Europe/Amsterdam"),
+    **dict.fromkeys(("luxemburg",), "Europe/Luxembourg"),
+    **dict.fromkeys(("koln", "keulen", "aix-la-chapelle", "aachen", "aken", "francfort", "munchen"), "Europe/Berlin"),
+    **dict.fromkeys(("dusseldorf", "bonn", "trier", "treves"), "Europe/Berlin"),
+    **dict.fromkeys(("geneve", "genf", "berne", "bern", "bale", "basel", "lausanne"), "Europe/Zurich"),
+    **dict.fromkeys(("vienne", "wenen", "wien"), "Europe/Vienna"),
+    **dict.fromkeys(("rom", "milaan", "mailand"), "Europe/Rome"),
+    **dict.fromkeys(("lisbonne", "lissabon"), "Europe/Lisbon"),
+    **dict.fromkeys(("varsovie", "warschau"), "Europe/Warsaw"),
+    **dict.fromkeys(("prag", "praag"), "Europe/Prague"),
+    **dict.fromkeys(("copenhague", "kopenhagen"), "Europe/Copenhagen"),
+    **dict.fromkeys(("athenes", "athen", "athene"), "Europe/Athens"),
+    **dict.fromkeys(("moscou", "moskou", "moskau"), "Europe/Moscow"),
 }
+
+
+_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?::(\d\d)|[hH](\d\d)?)$")
+
+
+def iso_clock(when: str) -> str:
+    """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), and the time as
+    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), made
+    "2026-12-02 09:00" and "2026-12-02 10:00"; anything else as it is."""
+    found = _CLOCK.match(when)
+    if found is None:
+        return when
+    day, hour, minute = found.group(1), int(found.group(2)), found.group(3) or found.group(4) or "00"
+    return f"{day}{hour:02d}:{minute}"
 
 
 def spelled(zone: str) -> str:

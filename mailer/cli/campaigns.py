@@ -75,7 +75,7 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     # 0 beside the report's "Opened (all, unique) 1" when Apple's pre-fetch was the only open).
     output.grid(
         ["campaign", "mode", "status", "created (UTC)", "content", "recipients", "delivered", OPENED, "bounced", "subject"],
-        [_campaign_row(r) for r in rows],
+        [_campaign_row(r, zone=app.config.reports.time_zone) for r in rows],
         keep=("campaign", "mode", "created (UTC)", "content"),
         right=("delivered", OPENED, "bounced"),
         drop=("content", "bounced", "delivered", "mode", OPENED, "created (UTC)"),
@@ -87,8 +87,20 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
             output.hint(f"{older:,} older campaign{'s' if older != 1 else ''} not shown: --limit {shown + older} (or 0) shows all.")
 
 
-def _campaign_row(r: Mapping[str, Any]) -> list[str]:
-    """One campaign as the table shows it: counts in words, live figures, the hold of a scheduled send."""
+def on_office_clock(moment: datetime, zone: str | None) -> datetime:
+    """``moment`` in the office's time zone ([reports] time_zone), so that ``describe`` adds that clock's time
+    to UTC's (newcomer 23 #3: a send scheduled for 10:00 Brussels time read "Scheduled: 09:00 UTC" in `mailer
+    status`, an hour before the embargo as the press officer read it); as it is without one."""
+    if not zone:
+        return moment
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def _campaign_row(r: Mapping[str, Any], *, zone: str | None = None) -> list[str]:
+    """One campaign as the table shows it: counts in words, live figures, the hold of a scheduled send
+    (its time on the office's clock too, ``zone``)."""
     done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
     counts = f"{r['accepted']:,}/{r['recipients']:,} {done_word}"
     if r.get(CANCELLED):  # a cancelled send: SendGrid discarded what it held, nothing went out (newcomer review 9)
@@ -98,11 +110,11 @@ def _campaign_row(r: Mapping[str, Any]) -> list[str]:
         counts += f", {r['called_off']:,} called off"
     status = r["status"]
     if status == SCHEDULED and r["mode"] == Mode.DRY_RUN.value:  # written to files, held by nobody (session 16)
-        status = f"done, would go out {describe(datetime.fromisoformat(r['scheduled']))}"
+        status = f"done, would go out {describe(on_office_clock(datetime.fromisoformat(r['scheduled']), zone))}"
     elif status == SCHEDULED:
-        status = f"scheduled until {describe(datetime.fromisoformat(r['scheduled']))}"
+        status = f"scheduled until {describe(on_office_clock(datetime.fromisoformat(r['scheduled']), zone))}"
     elif r["scheduled"] and status in UNFINISHED:  # a scheduled send stopped (or still going): for when (fix16b #3)
-        at = datetime.fromisoformat(r["scheduled"])
+        at = on_office_clock(datetime.fromisoformat(r["scheduled"]), zone)
         status += f", scheduled for {describe(at)}" if at > datetime.now(UTC) else f", was due {describe(at)}"
     if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
         status += ", cancel asked late"
@@ -160,7 +172,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     output.say(f"Content:   {campaign.content_hash[:12]} (mailer show {campaign_id} rebuilds what went out)")
     output.say(f"Created:   {describe(campaign.created_at)}")
     if campaign.scheduled_at:
-        output.say(f"Scheduled: {describe(campaign.scheduled_at)}")
+        output.say(f"Scheduled: {describe(on_office_clock(campaign.scheduled_at, app.config.reports.time_zone))}")
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
     now = datetime.now(UTC)
     shown = [

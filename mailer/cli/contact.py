@@ -54,7 +54,7 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     if as_json:
         output.print_json(found.as_dict())
         return
-    _print(found)
+    _print(found, zone=app.config.reports.time_zone)
 
 
 def _say(line: str) -> None:
@@ -63,7 +63,13 @@ def _say(line: str) -> None:
     output.say(output.one_line(line))
 
 
-def _print(found: History) -> None:
+def _print(found: History, *, zone: str | None = None) -> None:
+    """The history as text, each time in UTC and, with ``zone`` (the office's [reports] time_zone), in brackets on
+    the office's clock (newcomer 23 #13: the release scheduled for 10:00 Brussels time read "09:00 UTC")."""
+
+    def _when(moment: datetime) -> str:
+        return _at(moment, zone)
+
     shown = found.address  # normalized: a duplicate row's capitals are not the address (nc9)
     who = ", ".join(part for part in (found.name, found.outlet) if part)
     _say(f"{shown}: {who}" if who else shown)
@@ -140,5 +146,10 @@ def _row(source: str) -> str:
     return f"{head}, row {tail}" if sep and tail.isdigit() else source
 
 
-def _when(moment: datetime) -> str:
+def _at(moment: datetime, zone: str | None) -> str:
+    if zone:
+        from mailer.cli.campaigns import on_office_clock
+        from mailer.send.schedule import describe
+
+        return describe(on_office_clock(moment, zone))
     return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -262,8 +262,28 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
         output.say("  your own:    " + ", ".join(f"{name} ({heading(header)})" for name, header in summary.custom.items()))
     for note in summary.notes:
         output.say(f"  note:        {heading(note)}")  # it quotes headings
+    for header in _opt_out_columns(summary):  # newcomer 23 #8
+        output.say(f"  note:        {_opt_out_note(heading(header))}")
     for header in _consent_columns(summary):  # review 20c #4
         output.say(f"  note:        {_consent_note(heading(header))}")
+
+
+def _opt_out_columns(summary: ListSummary) -> list[str]:
+    """The headings of a list's opt-out columns ("Désinscrit", "Do Not Email"), as the list has them: listed
+    under "your own", as every column mailer keeps as it is, they read as if mailer did not look at them
+    (newcomer 23 #8)."""
+    from mailer.contacts.headers import is_opt_in_header, is_opt_out_header
+
+    headers = list(summary.custom.values())
+    return [header for header in headers if is_opt_out_header(header, beside=headers) and not is_opt_in_header(header, beside=headers)]
+
+
+def _opt_out_note(header: str) -> str:
+    """How the opt-out column ``header`` is read, as `lists check` says it under the file."""
+    return (
+        f'"{header}" is read as an opt-out: a row whose cell there holds anything but nothing or a no (non, nee, nein, '
+        "false, 0) is not mailed, nor is any other row of its address."
+    )
 
 
 def _consent_columns(summary: ListSummary) -> list[str]:
@@ -334,6 +354,7 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "encoding": file.summary.encoding,
                 "delimiter": file.summary.delimiter,
                 "notes": list(file.summary.notes),
+                "opt_out_columns": [{"column": header, "note": _opt_out_note(header)} for header in _opt_out_columns(file.summary)],
                 "consent_columns": [{"column": header, "note": _consent_note(header)} for header in _consent_columns(file.summary)],
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},

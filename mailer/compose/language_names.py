@@ -12,6 +12,8 @@ version). ``tag_of`` reads, in this order:
    ("anglais", "allemand" when it has a French version);
 3. any other language's name in itself ("polski", "Nederlands").
 
+Before these, who speaks it, as a Belgian list says it ("néerlandophone", "Nederlandstalig": ``_SPEAKERS``).
+
 Names are compared without case, accents or extra spaces ("FRANCAIS" is "français"), from
 CLDR's data through Babel. The maps are built once per process, when a cell first needs them:
 steps 1 and 2 cost a few locales; step 3 reads every language's own name (about a second) and
@@ -56,10 +58,24 @@ def tag_of(cell: str, among: Collection[str] = ()) -> str | None:
             # Babel reads "fra" or "iw" as an alias ("fr_FR", "he_IL"): keep its language only.
             return tag if found.language == first else "-".join([found.language, *rest])
     key = _key(text)
-    named = _names(tuple(sorted(set(among)))).get(key) or _own_names().get(key)
+    named = _SPEAKERS.get(key) or _names(tuple(sorted(set(among)))).get(key) or _own_names().get(key)
     if named is None and (shown := _DISPLAY_FORM.fullmatch(text)) is not None:
         named = _with_region(shown.group("name"), shown.group("region"), among)
     return named
+
+
+# Who speaks it, as Belgian and Swiss lists name a journalist's language (newcomer 23 #5: "néerlandophone",
+# "Nederlandstalig" got the French main version, as a language mailer did not know): in French, Dutch and German.
+_SPEAKERS = {
+    **dict.fromkeys(("francophone", "franstalig", "franstalige", "franzosischsprachig", "frankophon"), "fr"),
+    **dict.fromkeys(("neerlandophone", "nederlandstalig", "nederlandstalige", "niederlandischsprachig"), "nl"),
+    **dict.fromkeys(("germanophone", "duitstalig", "duitstalige", "deutschsprachig"), "de"),
+    **dict.fromkeys(("anglophone", "engelstalig", "engelstalige", "englischsprachig"), "en"),
+    **dict.fromkeys(("italophone", "italiaanstalig", "italienischsprachig"), "it"),
+    **dict.fromkeys(("hispanophone", "spaanstalig", "spanischsprachig"), "es"),
+    **dict.fromkeys(("lusophone", "portugeestalig", "portugiesischsprachig"), "pt"),
+    **dict.fromkeys(("arabophone", "arabischsprachig"), "ar"),
+}
 
 
 # CLDR's display form of a regional language: "Français (Canada)", "German (Switzerland)".

@@ -337,7 +337,7 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
         head, _, zone = text.rpartition(" ")
         # As --at reads them (review 18y #13): "00:01 GMT", as embargo lines are written, a zone in
         # lower case, an hour without its leading zero.
-        head = re.sub(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$", r"\g<1>0\g<2>", head)
+        head = zones.iso_clock(head)  # and "10h00" as French writes it (newcomer 23 #12)
         try:
             if head and zone.upper() in ("UTC", "GMT", "Z"):  # the email's line says GMT of GMT, UTC of the others
                 moment = datetime.fromisoformat(head).replace(tzinfo=ZoneInfo("GMT" if zone.upper() == "GMT" else "UTC"))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 # Header variants, compared without case, accents, spaces or punctuation ("E-mail Address" ->
-# "emailaddress", "Prénom" -> "prenom"): English, French, German, Spanish, Italian, Portuguese.
+# "emailaddress", "Prénom" -> "prenom"): English, French, German, Spanish, Italian, Portuguese, Dutch.
 HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "email": (
         "email",
@@ -45,8 +45,23 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "correioelectronico",
         "enderecodeemail",
         "enderecoeletronico",
+        # Dutch (newcomer 23 #2: a Flemish desk's list was refused, and once renamed its "Afgemeld" mailed)
+        "emailadres",
+        "mailadres",
+        "elektronischpostadres",
     ),
-    "first_name": ("firstname", "givenname", "first", "forename", "prenom", "vorname", "primernombre", "primeironome"),
+    "first_name": (
+        "firstname",
+        "givenname",
+        "first",
+        "forename",
+        "prenom",
+        "vorname",
+        "primernombre",
+        "primeironome",
+        "voornaam",
+        "roepnaam",
+    ),
     "last_name": (
         "lastname",
         "surname",
@@ -62,8 +77,25 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "apelido",
         "apelidos",
         "ultimonome",
+        "achternaam",
+        "familienaam",
     ),
-    "name": ("name", "fullname", "contactname", "nomcomplet", "vollstandigername", "nombrecompleto", "nominativo", "nomecompleto"),
+    "name": (
+        "name",
+        "fullname",
+        "contactname",
+        "nomcomplet",
+        "vollstandigername",
+        "nombrecompleto",
+        "nominativo",
+        "nomecompleto",
+        "volledigenaam",
+        # One column for both, as a French, Dutch or German list heads it (newcomer 23 #11: "Nom et prénom" was a
+        # column of the list's own, and every journalist was greeted without a name).
+        *("nometprenom", "prenometnom", "nomprenom", "prenomnom", "nomsetprenoms", "naamenvoornaam", "voornaamennaam"),
+        *("voornaamnaam", "naamvoornaam", "vorundnachname", "vornameundnachname", "vornamenachname", "namevorname"),
+        *("nameundvorname", "nachnamevorname"),
+    ),
     "outlet": (
         "outlet",
         "publication",
@@ -94,6 +126,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "outletname",
         "outlets",
         "publications",
+        "krant",
+        "redactie",
+        "publicatie",
     ),
     "title": (
         "title",
@@ -108,6 +143,8 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "puesto",
         "ruolo",
         "qualifica",
+        "functie",
+        "functietitel",
         "organizationtitle",  # Google Contacts' job title (newcomer 17b)
         "organization1title",
     ),
@@ -125,6 +162,7 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "editoria",
         "rubrica",
         "thema",
+        "rubriek",
     ),
     "tags": (
         "tags",
@@ -139,13 +177,14 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "labels",
         "groupmembership",
         "categories",
+        "trefwoorden",
     ),
     "country": ("country", "pays", "land", "pais", "paese", "nazione"),
-    "language": ("language", "lang", "langue", "sprache", "idioma", "lingua", "lengua"),
+    "language": ("language", "lang", "langue", "sprache", "idioma", "lingua", "lengua", "taal"),
 }
-# "Name" is the surname beside "Vorname", "Nom" beside "Prénom"; "Nome", "Nombre" are the first
-# name beside "Cognome", "Apellidos". Alone, each is a full name.
-_NAME_WORDS = ("name", "nom", "nome", "nombre")
+# "Name" is the surname beside "Vorname", "Nom" beside "Prénom", "Naam" beside "Voornaam"; "Nome", "Nombre"
+# are the first name beside "Cognome", "Apellidos". Alone, each is a full name.
+_NAME_WORDS = ("name", "nom", "nome", "nombre", "naam")
 _EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
 # Plural headers read as the outlet, the beat or the tags (review 18h #4, #5) when the list has no singular one:
 # beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
@@ -187,6 +226,21 @@ OPT_OUT_HEADERS = (
     *("dadodebaja", "dadadebaja", "desuscrito", "desuscrita", "nocontactar", "noenviar", "noenviarcorreo"),
     *("disiscritto", "disiscritta", "noncontattare", "noninviare", "noninviareemail"),
     *("descadastrado", "descadastrada", "naocontactar", "naocontatar", "naoenviar", "naoenviaremail"),
+    # ... and as the desks of a Belgian city write them, in French, Dutch and German (newcomer 23 #6: "Désinscrits",
+    # "Ne plus envoyer", "Afmelden", "Ausgetragen", "Keine Zusendung" were columns of the list's own, and the
+    # journalists their "oui" marked were mailed). Not "Opposition" nor "Refus" alone, which a city's list may
+    # head otherwise (the council's opposition, a declined invitation).
+    *("desinscrits", "desinscrites", "desabonnes", "desabonnees", "nepluscontacter", "neplusenvoyer", "neplusecrire"),
+    *("neplusmailer", "neplusrecevoir", "nesouhaiteplusrecevoir", "neveutplusrecevoir", "retirerdelaliste"),
+    *("aretirerdelaliste", "retiredelaliste", "retireedelaliste", "oppositionrgpd", "rgpdopposition", "droitdopposition"),
+    *("refusdenvoi", "refusemail", "refusdemail", "refusdesmails", "refusdecontact", "plusdemails", "plusdenvoi"),
+    *("afmelden", "uitschrijven", "nietmeermailen", "nietmeersturen", "nietmeercontacteren", "nietmeerverzenden"),
+    *("ausgetragen", "austragen", "austragung", "abbestellung", "keinezusendung", "nichtmehrsenden", "nichtmehrkontaktieren"),
+    *("nichtmehranschreiben", "keinversand", "versandsperre", "werbesperre"),
+    # ... and Dutch, as a Belgian office's Flemish desk heads them (newcomer 23 #2: "Afgemeld: ja" was mailed).
+    *("afgemeld", "uitgeschreven", "afmelding", "uitschrijving", "nietmailen", "nietcontacteren", "nietsturen"),
+    *("nietverzenden", "geenmail", "geenemail", "geenmails", "geenemails", "geentoestemming", "toestemmingingetrokken"),
+    *("afgemeldop", "afmeldingsdatum", "datumafmelding", "uitgeschrevenop", "uitschrijvingsdatum", "datumuitschrijving"),
     # A column dating the unsubscribe, or the consent taken back (review 20c #5: "Abgemeldet am: 2025-03-01",
     # "Unsubscribed on", "Consent withdrawn" were columns of the list's own, and she was mailed): a date
     # there is an opt-out. Not "Unsubscribe link" nor "Consent date", which every journalist has.
@@ -223,7 +277,7 @@ OPT_OUT_REASONS = (
     *("unsubscribereason", "unsubscribedreason", "unsubreason", "optoutreason", "reasonforunsubscribing", "reasonforoptingout"),
     *("unsubscriptionreason", "abmeldegrund", "grundderabmeldung", "motifdedesabonnement", "motifdudesabonnement"),
     *("raisondudesabonnement", "motifdedesinscription", "motivodebaja", "motivodeladebaja", "motivodisiscrizione"),
-    *("motivodadisiscrizione", "motivododescadastro"),
+    *("motivodadisiscrizione", "motivododescadastro", "redenafmelding", "afmeldreden", "redenvanafmelding"),
     *("consentwithdrawnreason", "reasonconsentwithdrawn", "withdrawalreason"),
 )
 NOT_OPTED_OUT = (
@@ -234,6 +288,9 @@ NOT_OPTED_OUT = (
     # Dutch, Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Turkish.
     *("onwaar", "nee", "falskt", "falsk", "nej", "usann", "nei", "epätosi", "ei", "fałsz", "nie", "nepravda", "ne", "hamis", "nem"),
     *("yanlış", "hayır"),
+    # Belgian Dutch says no as "neen" (newcomer 23 #1: a Liège list's "Désinscrit: neen", typed by a Flemish
+    # colleague, turned the journalist away as opted out).
+    "neen",
     # ... and as the cell is lower-cased to compare it: a dotless capital I becomes a dotted i, so
     # Excel's Turkish FALSE, YANLIŞ, reads "yanliş" and HAYIR "hayir" (review 18z #2: every
     # journalist of an Istanbul office's report was turned away as opted out).
@@ -259,6 +316,12 @@ OPT_IN_HEADERS = (
     *("consent", "emailconsent", "consenttoemail", "marketingconsent", "emailmarketingconsent"),
     *("consentement", "consentementemail", "einwilligung", "emaileinwilligung", "einwilligungemail"),
     *("consentimiento", "consentimientoemail", "consenso", "consensoemail", "consentimento", "consentimentoemail"),
+    *("toestemming", "emailtoestemming", "toestemmingemail"),
+    # "Accord" is consent only with what it is for (newcomer 23 #7: "Accord RGPD: non", "Akkoord AVG: nee" and
+    # "Zustimmung: nein" were columns of the list's own, and those journalists were mailed): not "Accord" alone.
+    *("accordrgpd", "rgpdaccord", "accordenvoi", "accordemail", "accordmail", "accordcommuniques", "accordenvoicommuniques"),
+    *("accordpourenvoi", "accordpourrecevoir", "accordrecevoir", "accordcommuniquesdepresse", "accordenvoidecommuniques"),
+    *("akkoordavg", "avgakkoord", "akkoordgdpr", "akkoordmail", "akkoordemail", "akkoordpersberichten", "zustimmung"),
 )
 # What an opt-in or consent column's cell says to be mailed: yes, true, a tick or 1, in the languages
 # NOT_OPTED_OUT reads no in (Excel's TRUE among them), as lower-cased; or a date (CONSENT_DATE), the day
@@ -282,6 +345,7 @@ SAYS_YES = (
     *("otorgado", "otorgada", "concedido", "concedida", "aceptado", "aceptada", "dado", "dada", "confirmado", "confirmada"),
     *("concesso", "concessa", "accettato", "accettata", "dato", "confermato", "confermata", "d'accordo", "prestato"),
     *("aceite", "aceito", "aceita", "de acuerdo", "de acordo", "consentido", "consentida"),
+    *("gegeven", "verleend", "akkoord", "bevestigd", "aanvaard", "geaccepteerd", "toegestaan"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
     *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
@@ -292,7 +356,7 @@ SAYS_YES = (
 # The months' names and their abbreviations in the six languages, as a long date format writes them.
 _MONTH = (
     r"(?:january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct"
-    r"|november|nov|december|dec|januar|jänner|jän|februar|feber|märz|mär|mrz|mai|juni|juli|oktober|okt|dezember|dez"
+    r"|november|nov|december|dec|januari|februari|maart|mrt|mei|augustus|januar|jänner|jän|februar|feber|märz|mär|mrz|mai|juni|juli|oktober|okt|dezember|dez"
     r"|janvier|janv|février|fevrier|févr|fevr|fév|fev|mars|avril|avr|juin|juillet|juil|août|aout|aoû|aou|septembre"
     r"|octobre|novembre|décembre|decembre|déc|enero|ene|febrero|marzo|abril|abr|mayo|junio|julio|agosto|ago|septiembre"
     r"|setiembre|set|octubre|noviembre|diciembre|dic|gennaio|gen|febbraio|aprile|maggio|mag|giugno|giu|luglio|lug"
@@ -345,11 +409,11 @@ CONSENT_DATE = (
 # RGPD", "Consenso privacy" were columns of the list's own, and the journalists they said no for were mailed). Not
 # "Consent date" nor "Consent withdrawn" (an opt-out: OPT_OUT_HEADERS), whose other word is none of these.
 _CONSENT_WORD = (
-    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|consentimiento|consenso|consentimento"
+    r"(?:consent|consents|consentement|einwilligung|einverstandnis|einverstaendnis|zustimmung|consentimiento|consenso|consentimento|toestemming"
     r"|optin|optedin|doubleoptin|acceptsemailmarketing|acceptsmarketing)"
 )
 _CONSENT_QUALIFIER = (
-    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
+    r"(?:gdpr|dsgvo|rgpd|lgpd|dsg|avg|privacy|datenschutz|email|emails|mail|mails|marketing|newsletter|newsletters|mailing"
     r"|press|presse|prensa|stampa|imprensa|werbe|werbung|werbliche|status|given|erteilt|gegeben|donne|otorgado|dato|dado"
     r"|to|for|a|al|alla|pour|fur|zur|zum|de|di|da|do|del|della|per|para|le|la|el|il|o|contact|contacto|contatto|contato|kontakt"
     # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
@@ -371,6 +435,7 @@ _OPT_OUT_WORD = "|".join(
             *OPT_OUT_HEADERS,
             *("blacklisted", "blocklisted", "emailblacklisted", "abmeldung", "widerruf", "widerspruch", "werbewiderspruch"),
             *("sperrvermerk", "desinscription", "desinscrit", "desinscrite", "desabonnement", "disiscrizione", "descadastro"),
+            *("afgemeld", "afmelding", "uitgeschreven", "uitschrijving"),
         ),
         key=len,
         reverse=True,
@@ -386,8 +451,9 @@ _OPT_OUT_QUALIFIER = (
 )
 # "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
 _NO_PURPOSE = re.compile(
-    r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum)(?:press|presse)?"
-    r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails)"
+    r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum|geen)(?:press|presse)?"
+    r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails"
+    r"|persberichten)"
 )
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
@@ -421,7 +487,9 @@ def _another_channel(header: str) -> bool:
 # A list that records consent per purpose (review 22b #7: beside "Press release consent", a "Newsletter opt-in: no"
 # kept a journalist who consented to press releases out): its press-release column speaks for the release, and
 # those for another purpose are the list's own. Not "Express consent" (given in so many words).
-_PRESS_PURPOSE = re.compile(r"(?<!ex)(?<!im)press|releases|communique|comunicado|comunicati|pressemitteilung|presseverteiler|presseinfo")
+_PRESS_PURPOSE = re.compile(
+    r"(?<!ex)(?<!im)press|releases|communique|comunicado|comunicati|pressemitteilung|presseverteiler|presseinfo|persbericht"
+)
 _OTHER_PURPOSE = re.compile(
     r"newsletter|marketing|werbe|werbung|promotion|promo|publicite|publicidad|pubblicita|publicidade|event|veranstaltung"
     r"|offers|angebote|survey|umfrage"
@@ -484,9 +552,9 @@ def is_consent_until_header(header: str, *, beside: Sequence[str] = ()) -> bool:
 _MONTH_NUMBERS = {
     **dict.fromkeys(("jan", "gen", "ene", "jän"), 1),
     **dict.fromkeys(("feb", "fév", "fev"), 2),
-    **dict.fromkeys(("mar", "mär", "mrz"), 3),
+    **dict.fromkeys(("mar", "mär", "mrz", "maa", "mrt"), 3),
     **dict.fromkeys(("apr", "avr", "abr"), 4),
-    **dict.fromkeys(("may", "mai", "mag"), 5),
+    **dict.fromkeys(("may", "mai", "mag", "mei"), 5),
     **dict.fromkeys(("jun", "giu"), 6),
     **dict.fromkeys(("jul", "lug"), 7),
     **dict.fromkeys(("aug", "aoû", "aou", "ago"), 8),

@@ -1052,7 +1052,8 @@ def find(paths: Sequence[Path | str] | Path | str, address: str) -> Contact:
     """The recipient with this address in these lists (compared without case), or a ListError."""
     paths = list_paths(paths)
     wanted = mailbox.key(address)  # as typed: "Li Wei <Li.Wei@example.org>", mailto:
-    recipients = load(paths).contacts
+    loaded = load(paths)
+    recipients = loaded.contacts
     # Compared as Contact.email_key compares (str.lower), without making every Contact.
     emails = recipients.chunks() if isinstance(recipients, ContactTable) else [(0, {"email": [c.email for c in recipients]})]
     for start, columns in emails:
@@ -1060,4 +1061,12 @@ def find(paths: Sequence[Path | str] | Path | str, address: str) -> Contact:
             if email.lower() == wanted:
                 return recipients[start + offset]
     files = ", ".join(str(path) for path in paths)
+    # Her row is there, turned away (newcomer 23 #9: "is not a recipient in lists/presse.csv" of a journalist who had
+    # unsubscribed read as a mistyped address): name the row and why.
+    turned = next((row for row in loaded.rejected if mailbox.key(row.email) == wanted), None)
+    if turned is not None:
+        raise ListError(
+            f"{address} is on row {turned.row} of {turned.source}, but gets no email: {turned.detail}.",
+            hint="Choose a journalist who gets the release (mailer lists check " + files + " lists the rows that do not).",
+        )
     raise ListError(f"{address} is not a recipient in {files}.", hint="Check the address with: mailer lists check " + files)

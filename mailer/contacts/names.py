@@ -104,6 +104,9 @@ TEAM_WORDS = frozenset(
         "redação",
     ]
 )
+# A surname in capitals (its last word of three letters or more, so that initials, "JP Martin", are not one) before
+# a first name written with small letters: "DUBOIS François", "DE SMET Geert", "VAN DEN BERGH Anne-Marie".
+_CAPITALS_FIRST = r"^(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,]*)$"
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 _TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
 
@@ -119,6 +122,13 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     has_comma = pc.is_valid(reversed_form)
     first = pc.fill_null(pc.if_else(has_comma, reversed_form.field("first"), plain.field("first")), "")
     last = pc.fill_null(pc.if_else(has_comma, reversed_form.field("last"), plain.field("last")), "")
+    # The surname first, in capitals, as French and Belgian lists write a full name (newcomer 23 #10: "DUBOIS
+    # François" was greeted "Bonjour DUBOIS,"): "DE SMET Geert", "VAN DEN BERGH Anne-Marie".
+    capitals_first = pc.extract_regex(names, _CAPITALS_FIRST)
+    if pc.any(pc.is_valid(capitals_first)).as_py():
+        surname_first = pc.and_(pc.is_valid(capitals_first), pc.invert(has_comma))
+        first = pc.if_else(surname_first, capitals_first.field("first"), first)
+        last = pc.if_else(surname_first, capitals_first.field("last"), last)
     honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
     first, last = pc.cast(first, pa.large_string()), pc.cast(last, pa.large_string())
 

@@ -60,7 +60,7 @@ def export(
         raise ReportError(f'Unknown format "{fmt}".', hint=f"Choose one of: {', '.join(written)}.")
     with (progress or _no_progress)(f"Writing {path.name}", STEPS) as advance:
         if fmt == "html":
-            text = page.render(engine, campaign_id, kind, everyone=everyone)
+            text = page.render(engine, campaign_id, kind, everyone=everyone, time_zone=time_zone)
             advance(READ)
             formats.write_text(text, path)
             advance(STEPS - READ)

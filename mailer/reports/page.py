@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from mailer.controls import one_line
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
-from mailer.reports.figures import ALL_BOUNCED, Summary, Table, page_figures, percent, shown_text, table
+from mailer.reports.figures import ALL_BOUNCED, Summary, Table, in_zone, page_figures, percent, shown_text, table
 from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -65,7 +66,7 @@ TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>{{ subject }}</h1>
-<p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in UTC</p>
+<p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in {{ zone }}</p>
 {% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
 {% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
 {% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
@@ -138,26 +139,33 @@ DETAIL_TITLES = {"recipients": "Every journalist", "opens": "Who opened", "click
 _environment = Environment(autoescape=True, trim_blocks=False)
 
 
-def render(engine: Engine, campaign_id: str, kind: str, *, now: datetime | None = None, everyone: bool = False) -> str:
+def render(
+    engine: Engine, campaign_id: str, kind: str, *, now: datetime | None = None, everyone: bool = False, time_zone: str | None = None
+) -> str:
     """The whole HTML page for a campaign; per-journalist kinds add their table below the outlets.
 
     The recipients table leaves out the journalists the send's --where excluded unless ``everyone``.
+    ``time_zone`` ([reports] time_zone): the page's times on the office's clock, as the CSV and XLSX show
+    them (newcomer 23 #14: a release sent at 10:00 Brussels time read "sent 09:00 ... times in UTC" to the
+    director, an embargo broken by an hour); UTC without one.
     """
     summary, outlet_table, fine = page_figures(engine, campaign_id)
     detail = None
     if kind in DETAIL_TITLES:
-        detail = table(engine, campaign_id, kind, everyone=everyone, now=now)
+        detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now), time_zone)
     bucket, points = merge_timeline(fine)
+    tz = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
         notes=summary.notes(now or datetime.now(UTC)),
         # As the preview shows it, no SendGrid token; its control characters as the cells show them (review 21 #3).
         subject=one_line(shown_subject(summary.campaign.subject)),
-        sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight)),
-        made=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M"),
+        sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight), zone=tz),
+        made=(now or datetime.now(UTC)).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        zone="UTC" if tz is UTC else time_zone,
         cards=_cards(summary),
-        chart=charts(points, bucket),
+        chart=charts(points, bucket, zone=tz),
         outlet_table=outlet_table,
         detail=detail,
         detail_title=DETAIL_TITLES.get(kind, ""),
@@ -191,7 +199,7 @@ def outlet_partly_mailed(outlets: Table) -> bool:
     return any(outlets.rows[index][note] != ALL_BOUNCED for index in outlets.flagged)
 
 
-def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
+def _sent(campaign: Campaign, now: datetime, *, finished: bool = True, zone: tzinfo = UTC) -> str:
     """When the campaign went out, for the page's meta line: a scheduled send at its scheduled time
     (SendGrid holds it until then), not when it was planned (newcomer 13 #5: "sent 22:46" for an
     embargoed release that went out at 09:00 read as a broken embargo). A send not ``finished``
@@ -200,11 +208,11 @@ def _sent(campaign: Campaign, now: datetime, *, finished: bool = True) -> str:
     was started and cancelled, its note says none went out (review 16r #2)."""
     at = campaign.scheduled_at
     if at is None:
-        started = f"{campaign.created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+        started = f"{campaign.created_at.astimezone(zone):%Y-%m-%d %H:%M}"
         if campaign.status is CampaignStatus.CANCELLED:  # nothing went out (review 16r #2: it read "sent")
             return f"started {started}, cancelled"
         return f"sent {started}" if finished else f"started {started}, not finished"
-    due = f"{at.astimezone(UTC):%Y-%m-%d %H:%M}"
+    due = f"{at.astimezone(zone):%Y-%m-%d %H:%M}"
     if campaign.status is CampaignStatus.CANCELLED:
         return f"was due {due}, cancelled"
     if at > now:  # that nothing has gone out yet, the note under the title says (Summary.held_note): once is enough
@@ -492,7 +500,7 @@ def _bucket_size(first: int | None, last: int | None) -> int:
     return next((size for size in BUCKETS if span // size < MAX_BARS), BUCKETS[-1])
 
 
-def charts(points: Sequence[tuple[int, int, int]], bucket: int) -> Markup:
+def charts(points: Sequence[tuple[int, int, int]], bucket: int, *, zone: tzinfo = UTC) -> Markup:
     """The timeline chart twice, wide (880 units) and narrow (360), the page's CSS showing one.
 
     An SVG scales its text with its width: drawn once at 880 units, an 11-unit label would be
@@ -504,13 +512,20 @@ def charts(points: Sequence[tuple[int, int, int]], bucket: int) -> Markup:
         '<p class="legend"><span><i class="sw" style="background:#2f6fde"></i>opened by people (journalists, each at their first open)</span>'
         f'<span><i class="sw" style="background:#e8833a"></i>clicks</span><span class="note">one pair of bars per {_bucket_label(bucket)}</span></p>'
     )
-    wide = chart(points, bucket, width=880, height=260, font=13, variant="wide")
-    narrow = chart(points, bucket, width=360, height=220, font=12, variant="narrow")
+    wide = chart(points, bucket, width=880, height=260, font=13, variant="wide", zone=zone)
+    narrow = chart(points, bucket, width=360, height=220, font=12, variant="narrow", zone=zone)
     return Markup(str(wide) + str(narrow) + legend)
 
 
 def chart(
-    points: Sequence[tuple[int, int, int]], bucket: int, *, width: int = 880, height: int = 260, font: int = 11, variant: str = "wide"
+    points: Sequence[tuple[int, int, int]],
+    bucket: int,
+    *,
+    width: int = 880,
+    height: int = 260,
+    font: int = 11,
+    variant: str = "wide",
+    zone: tzinfo = UTC,
 ) -> Markup:
     """An inline SVG bar chart: journalists opening (by people, each once: their first open) and clicks per time bucket (``width`` x ``height`` units)."""
     if not points:
@@ -546,7 +561,7 @@ def chart(
                 h = plot_h * value / top
                 parts.append(
                     f'<rect x="{x + offset:.1f}" y="{upper + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}">'
-                    f"<title>{escape(_label(start, bucket))}: {said}</title></rect>"
+                    f"<title>{escape(_label(start, bucket, zone))}: {said}</title></rect>"
                 )
     last = len(starts) - 1
     for index in sorted({0, last // 2, last} if width > 600 else {0, last}):
@@ -555,7 +570,7 @@ def chart(
         x = left if anchor == "start" else width - right if anchor == "end" else x
         parts.append(
             f'<text x="{x:.1f}" y="{height - 20}" text-anchor="{anchor}" font-size="{font}" fill="#616e7c">'
-            f"{escape(_label(starts[index], bucket))}</text>"
+            f"{escape(_label(starts[index], bucket, zone))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -650,8 +665,8 @@ def _trend(
     return "".join(parts)
 
 
-def _label(start: int, bucket: int) -> str:
-    moment = datetime.fromtimestamp(start, UTC)
+def _label(start: int, bucket: int, zone: tzinfo = UTC) -> str:
+    moment = datetime.fromtimestamp(start, UTC).astimezone(zone)
     return moment.strftime("%d %b") if bucket >= 86400 else moment.strftime("%d %b %H:%M")
 
 

@@ -132,7 +132,7 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         pass
     _check_city(text)
     when, _, zone = text.rpartition(" ")
-    when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)  # "2026-12-02 9:00": the hour without its leading zero
+    when = zones.iso_clock(when)  # "2026-12-02 9:00", "10h00" (newcomer 23 #12)
     try:
         naive = datetime.fromisoformat(when)
     except ValueError:
@@ -164,10 +164,7 @@ def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
         raise SendError(f'--at "{text}": {found[0]}', hint=found[1])
 
 
-_ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:\d\d)$")
-
-
-_CITY = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d{1,2}:\d\d) ([^\W\d][\w .'-]*)$")
+_CITY = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d{1,2}(?::\d\d|[hH](?:\d\d)?)) ([^\W\d][\w .'-]*)$")
 
 
 def _check_city(text: str) -> None:
@@ -181,7 +178,7 @@ def _check_city(text: str) -> None:
     named = zones.city_zone(city)
     if named is None:
         return
-    when = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", when)
+    when = zones.iso_clock(when)  # "9:00", "10h00" (newcomer 23 #12)
     raise SendError(
         f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
         hint=f'Write --at "{when} {named}".',
