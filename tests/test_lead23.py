@@ -241,3 +241,28 @@ def test_resume_with_everyone_left_opted_out_in_the_list_ends_the_campaign(live:
     assert "journalists skipped: the lists now say they opted out." in " ".join(resumed.stdout.split()), resumed.stdout
     assert f"{campaign_id} is now marked done." in resumed.stdout, resumed.stdout
     assert not standin.accepted_addresses()
+
+
+def test_a_test_send_as_a_suppressed_journalist_says_she_will_not_get_it(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mailer test --as` a journalist who unsubscribed sent the proof with no word that she gets
+    no email (review 23a left it; its preview says so): the proof still goes to staff, with a
+    warning naming the suppression."""
+    from datetime import UTC, datetime
+
+    from office_cli import mailer, office
+
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    assert mailer("suppressions", "add", "ana@daily.example", "--reason", "asked by phone").exit_code == 0
+    tested = mailer("test", "releases/example.md", "--to", "me@office.example", "--as", "ana@daily.example", "--list", "lists/beat.csv")
+    assert tested.exit_code == 0, tested.output
+    words = " ".join(tested.output.split())
+    assert (
+        f"ana@daily.example will not get this release: the address is on the suppression list (manual, since "
+        f"{datetime.now(UTC).date().isoformat()}: asked by phone), so mailer send skips it."
+    ) in words, words
+    assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["me@office.example"]
+    other = mailer("test", "releases/example.md", "--to", "me@office.example", "--as", "ben@gazette.example", "--list", "lists/beat.csv")
+    assert "will not get this release" not in other.output

@@ -1265,6 +1265,11 @@ def prepare_test(
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
         held = _held_other_version(connection, config, release_path, rendered)
+        stopped = suppression_store.find(connection, as_email) if as_email else None
+    if stopped is not None:  # the proof goes to staff, but the journalist it is made as gets no email (review 23a, left)
+        why = f"{stopped.reason.value}, since {stopped.created_at.astimezone(UTC):%Y-%m-%d}" + (f": {stopped.note}" if stopped.note else "")
+        said = f"{as_email} will not get this release: the address is on the suppression list ({why}), so mailer send skips it."
+        notes = [*notes, f"{said} The proof shows the email as it would have been."]
     the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
     if not the_plan.recipients:
         suppressed = [r.email for r in staff.rejected if r.reason is RejectReason.SUPPRESSED]
