@@ -381,7 +381,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     if where.campaign.mode is Mode.LIVE:  # its lists as they are now: who opted out there meanwhile is skipped (session 23)
         from mailer.send.prepare import lists_now
 
-        lists = lists_now(where.campaign)
+        lists = lists_now(app.engine, app.config, where.campaign)
         for words in lists.warnings():
             output.warn(words)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)

@@ -464,7 +464,7 @@ def resume(
     transport = transport or transport_for(config, found.mode, environ)
     if found.mode is Mode.LIVE:
         if lists is None:
-            lists = lists_now(found)
+            lists = lists_now(engine, config, found)
             for words in lists.warnings():
                 (warn or _ignore)(words)
         said = delivery.kept_out_words(delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow()))

@@ -1,0 +1,74 @@
+"""Review 23c: session 23's resume that reads its lists again, cancel's question, lists loaded ahead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _stopped_send(live: Path, standin: Any, *args: str) -> str:
+    """A live send of lists/press.csv (or ``args``) that stopped before it mailed anyone (SendGrid answered 503); its campaign id."""
+    from test_cli_send import SEND, mailer, todays_campaign
+
+    toml = live / "mailer.toml"
+    if "retries = 0" not in toml.read_text():
+        toml.write_text(toml.read_text().replace("batch_size = 10", "batch_size = 10\nretries = 0\nconcurrency = 1"), encoding="utf-8")
+    standin.answer(503, times=1)
+    stopped = mailer(*(args or SEND), "--yes", "--no-test-ok")
+    assert stopped.exit_code == 1, stopped.output
+    return todays_campaign()
+
+
+def _mark(press: Path, header: str, cells: dict[str, str], default: str = "") -> None:
+    """A column ``header`` added to the list: ``cells`` by address, ``default`` for the others."""
+    lines = press.read_text(encoding="utf-8").splitlines()
+    marked = [lines[0] + "," + header]
+    for line in lines[1:]:
+        marked.append(line + "," + next((cell for address, cell in cells.items() if line.startswith(address + ",")), default))
+    press.write_text("\n".join(marked) + "\n", encoding="utf-8")
+
+
+def test_resume_from_a_subfolder_of_the_office_reads_the_lists_there(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log names lists/press.csv from the office folder (mailer.toml's). A press officer who
+    resumes from releases/ (mailer.toml found above, as the README allows) was told the list "is not
+    here", and the journalist who had opted out there meanwhile was mailed. The list is found from
+    the office folder, as `mailer contact` and the log's other commands find it."""
+    from test_cli_send import RECIPIENTS, mailer
+
+    campaign_id = _stopped_send(live, standin)
+    _mark(live / "lists" / "press.csv", "Unsubscribed", {"li.wei@example.org": "yes"})
+    monkeypatch.chdir(live / "releases")
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert "is not here" not in resumed.output, resumed.output
+    accepted = standin.accepted_addresses()
+    assert "li.wei@example.org" not in accepted, "a journalist who opted out in the list was mailed"
+    assert len(accepted) == RECIPIENTS - 1
+
+
+def test_resume_of_a_follow_up_reads_the_original_lists(live: Path, standin: Any) -> None:
+    """A follow-up (`--follow-up CAMPAIGN --who not-opened`) stopped half-way; meanwhile a journalist
+    opted out in the original's list. The follow-up plans from the original's lists, but its resume
+    read only its own "lists" (the original's id, no file): it said nothing and mailed her. It now
+    reads the original's lists as the follow-up did when it was planned."""
+    from test_cli_send import RECIPIENTS, SEND, db, mailer, todays_campaign
+
+    from mailer.store import campaigns
+
+    original = mailer(*SEND, "--yes", "--no-test-ok")
+    assert original.exit_code == 0, original.output
+    original_id = todays_campaign()
+    follow = ("send", "releases/example.md", "--follow-up", original_id, "--who", "not-opened", "--include-previous")
+    _stopped_send(live, standin, *follow)
+    with db().connect() as connection:
+        follow_up_id = next(name for name in campaigns.ids(connection) if name != original_id)
+    _mark(live / "lists" / "press.csv", "Unsubscribed", {"li.wei@example.org": "yes"})
+    resumed = mailer("resume", follow_up_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    accepted = standin.accepted_addresses()
+    assert accepted["li.wei@example.org"] == 1, "a journalist who opted out in the original's list was mailed the follow-up"
+    assert sum(accepted.values()) == 2 * RECIPIENTS - 1
+    words = " ".join(resumed.stderr.split())
+    assert "1 journalist skipped: the lists now say they opted out." in words, words
