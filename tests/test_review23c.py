@@ -72,3 +72,39 @@ def test_resume_of_a_follow_up_reads_the_original_lists(live: Path, standin: Any
     assert sum(accepted.values()) == 2 * RECIPIENTS - 1
     words = " ".join(resumed.stderr.split())
     assert "1 journalist skipped: the lists now say they opted out." in words, words
+
+
+def test_resume_after_a_consent_column_was_added_empty_asks_and_says_so(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The press office adds a "Consent" column to the list while the send is stopped, to fill in
+    later: empty for everyone. The resume, asking nothing, skipped all 41 journalists, said "the lists
+    now say they gave no consent" (nobody said anything) and marked the release done for good. An
+    empty consent cell is still no consent (as a new send would have it), but the resume now says
+    the cells are empty, how to reach them later, and asks before it ends the send; a no changes nothing."""
+    from test_cli_send import RECIPIENTS, db, mailer
+
+    from mailer.cli import send as send_cli
+    from mailer.models import CampaignStatus, MessageState
+    from mailer.store import campaigns, messages
+
+    campaign_id = _stopped_send(live, standin)
+    _mark(live / "lists" / "press.csv", "Consent", {})
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    kept = mailer("resume", campaign_id, input="n\n")
+    assert kept.exit_code == 0, kept.output
+    words = " ".join(kept.output.split())
+    assert (
+        f"Skipped: {RECIPIENTS} journalists the lists now mark as opted out or without consent ({RECIPIENTS} of them as their "
+        "consent cell is empty)" in words
+    ), words
+    assert f"End {campaign_id} without mailing them? [y/N]: n Nothing was sent." in words, words
+    with db().connect() as connection:
+        found = campaigns.get(connection, campaign_id)
+        assert found is not None and found.status is CampaignStatus.PAUSED
+        assert messages.counts(connection, campaign_id)[MessageState.PLANNED.value] == RECIPIENTS
+
+    ended = mailer("resume", campaign_id, "--yes")
+    assert ended.exit_code == 0, ended.output
+    words = " ".join(ended.output.split())
+    assert f"{RECIPIENTS} journalists skipped: the lists now leave their consent cell empty (an empty consent cell is no consent" in words
+    assert "gave no consent" not in words, words
+    assert not standin.accepted_addresses()

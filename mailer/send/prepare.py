@@ -28,6 +28,7 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
 from mailer.models import (
+    NO_CONSENT_IN_LIST,
     OPTED_OUT_IN_LIST,
     CampaignStatus,
     Contact,
@@ -365,7 +366,7 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
-        kept_out, unread, broken = kept_out_now(
+        kept_out, unread, broken, _ = kept_out_now(
             original, list_paths, office=office_folder(config), earlier=followed_up(connection, original)
         )
         selection = follow_up.select(
@@ -905,7 +906,7 @@ def kept_out_now(
     *,
     office: Path | None = None,
     earlier: Sequence[campaigns.Campaign] = (),
-) -> tuple[dict[str, str], list[str], dict[str, str]]:
+) -> tuple[dict[str, str], list[str], dict[str, str], frozenset[str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), the original's list files not found, and
     those here that cannot be read as a list now (name -> why): a "withdrawn" written in the list after
@@ -916,7 +917,9 @@ def kept_out_now(
     lists its journalists came from (review 23c: a follow-up's resume read none and mailed who had
     opted out in them). A relative name is the office folder's (``office``, mailer.toml's; the log
     names lists so: cli.send.logged_paths), else the current folder's (review 23c: resumed from
-    releases/, the list was "not here" and who had opted out there was mailed)."""
+    releases/, the list was "not here" and who had opted out there was mailed). Last, the addresses
+    kept out only as their consent cell is empty (silence is no consent, but nobody said no: a
+    consent column added empty, review 23c)."""
     given = {Path(path).resolve() for path in list_paths}
     # The lists as the campaigns named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = list(
@@ -934,7 +937,7 @@ def kept_out_now(
     paths = [*list_paths, *here]
     broken: dict[str, str] = {}
     if not paths:
-        return {}, unread, broken
+        return {}, unread, broken, frozenset()
     try:
         loaded = contacts.load(paths)
     except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
@@ -946,16 +949,19 @@ def kept_out_now(
             except ListError as error:
                 broken[here_named[path]] = error.message
         if not list_paths and not readable:
-            return {}, unread, broken
+            return {}, unread, broken, frozenset()
         loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
+    said: set[str] = set()
     for row in loaded.rejected:
         if row.reason is RejectReason.SUPPRESSED:
             key = typed_key(row.email)[0]
             if key not in mailed:
                 kept_out.setdefault(key, "without consent" if row.without_consent else "opted out")
-    return kept_out, unread, broken
+                if not row.detail.startswith(NO_CONSENT_IN_LIST):
+                    said.add(key)
+    return kept_out, unread, broken, frozenset(key for key in kept_out if key not in said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -967,6 +973,7 @@ class ListsNow:
     kept_out: dict[str, str]
     unread: list[str]  # the campaign's list files not here
     broken: dict[str, str]  # here but not readable as a list: name -> why
+    silent: frozenset[str] = frozenset()  # of ``kept_out``, those only an empty consent cell keeps out
 
     def warnings(self) -> list[str]:
         """What to tell the user of the lists that could not be read."""
@@ -980,8 +987,8 @@ def lists_now(engine: Engine, config: Config, found: campaigns.Campaign) -> List
     follow-up's are those of the campaigns it follows up too, where its journalists came from."""
     with engine.connect() as connection:
         earlier = followed_up(connection, found)
-    kept_out, unread, broken = kept_out_now(found, office=office_folder(config), earlier=earlier)
-    return ListsNow(found.id, kept_out, unread, broken)
+    kept_out, unread, broken, silent = kept_out_now(found, office=office_folder(config), earlier=earlier)
+    return ListsNow(found.id, kept_out, unread, broken, silent)
 
 
 def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campaigns.Campaign]:
