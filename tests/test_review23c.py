@@ -108,3 +108,51 @@ def test_resume_after_a_consent_column_was_added_empty_asks_and_says_so(live: Pa
     assert f"{RECIPIENTS} journalists skipped: the lists now leave their consent cell empty (an empty consent cell is no consent" in words
     assert "gave no consent" not in words, words
     assert not standin.accepted_addresses()
+
+
+def test_an_unsigned_webhook_refuses_what_nginx_relays_with_its_default_proxy_pass(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 23b refused, without a key, requests carrying X-Forwarded-For, Forwarded or X-Real-IP,
+    saying nginx's proxy_pass adds them. It does not: `location / { proxy_pass http://127.0.0.1:8080; }`
+    relays a request from the internet with Host: 127.0.0.1:8080, Connection: close, over HTTP/1.0,
+    and nothing else of its own. A fake bounce posted through it suppressed Ana for good. SendGrid
+    posts HTTP/1.1: without a key, an HTTP/1.0 request (nginx's way to its upstream) is refused too."""
+    import json
+    import socket
+    import time
+
+    from office_cli import SEND, mailer, office
+    from test_review23b import free_port, start_webhook, stopped
+
+    port = free_port()
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    webhook = start_webhook(tmp_path, port)
+    fake = json.dumps(
+        [
+            {
+                "email": "ana@daily.example",
+                "event": "bounce",
+                "type": "bounce",
+                "reason": "550",
+                "timestamp": int(time.time()),
+                "sg_event_id": "f1",
+            }
+        ]
+    ).encode()
+    relayed = (
+        f"POST /sendgrid/events HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
+        f"Content-Length: {len(fake)}\r\nContent-Type: application/json\r\nUser-Agent: SendGrid Event API\r\n\r\n"
+    ).encode() + fake
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(relayed)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    finally:
+        terminal = stopped(webhook)
+    status_line = answer.split(b"\r\n", 1)[0].decode()
+    assert " 403 " in status_line, (answer, terminal)
+    assert b"verification_key" in answer, answer
+    assert "ana@daily.example" not in mailer("suppressions", "list").output
