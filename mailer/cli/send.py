@@ -381,7 +381,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     if where.campaign.mode is Mode.LIVE:  # its lists as they are now: who opted out there meanwhile is skipped (session 23)
         from mailer.send.prepare import lists_now
 
-        lists = lists_now(where.campaign)
+        lists = lists_now(app.engine, app.config, where.campaign)
         for words in lists.warnings():
             output.warn(words)
     if where.campaign.mode is not Mode.DRY_RUN:  # a live send: it mails journalists (review 8: it asked nothing)
@@ -400,6 +400,11 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             return
         planned_left = counts.get(MessageState.PLANNED.value, 0) and not counts.get(MessageState.SENDING.value, 0)
         if not as_json and planned_left and not left:  # each planned one would be skipped now
+            if rehearsal.kept_out:  # ended for good on what the lists say now: said, and asked, first (review 23c)
+                output.step(f"Campaign:   {campaign_id} ({where.campaign.mode.value}, {where.shown_status})")
+                output.step("Left:       nobody: the lists now keep out every journalist it had left, so it would end")
+                output.step(_kept_out_line(rehearsal.kept_out))
+                _confirm(f"End {campaign_id} without mailing them?", yes=yes)
             _settle(app, where.campaign, rehearsal, lists)
             return
         campaign.sent_versions(app.config, where.campaign, app.engine)  # a changed file: refused before the question
@@ -427,9 +432,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 "which stopped without mailing them"
             )
         if rehearsal.kept_out:
-            output.step(
-                f"Skipped:    {counted(sum(rehearsal.kept_out.values()), 'journalist')} the lists now mark as opted out or without consent"
-            )
+            output.step(_kept_out_line(rehearsal.kept_out))
         if left:
             app.config.api_key(os.environ)  # before the question (newcomer 11)
             passed = status.time_passed_words(where.campaign)
@@ -482,6 +485,15 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _kept_out_line(kept: Mapping[str, int]) -> str:
+    """The resume's line for those its campaign's lists keep out now, an empty consent cell said as such."""
+    from mailer.store.messages import EMPTY_CONSENT
+
+    line = f"Skipped:    {counted(sum(kept.values()), 'journalist')} the lists now mark as opted out or without consent"
+    empty = kept.get(EMPTY_CONSENT, 0)
+    return line + (f" ({empty:,} of them as their consent cell is empty)" if empty else "")
 
 
 def _settle(app: AppContext, found: Campaign, rehearsal: Rehearsal, lists: ListsNow | None) -> None:

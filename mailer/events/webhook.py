@@ -438,7 +438,11 @@ def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, 
             "Requests from a web page are refused: this webhook has no verification key, and SendGrid never sends Origin or Sec-Fetch-Site.",
             "refused: sent from a web page (Origin or Sec-Fetch-Site)",
         )
-    if check_host and any(name in headers for name in _RELAYED):
+    # nginx's plain `proxy_pass http://127.0.0.1:8080;` adds none of those headers, but talks to its
+    # upstream in HTTP/1.0 (proxy_http_version's default), which SendGrid never does (review 23c: a
+    # fake bounce through it suppressed a journalist for good).
+    relayed = any(name in headers for name in _RELAYED) or request.scope.get("http_version") == "1.0"
+    if check_host and relayed:
         # Apache (ProxyPreserveHost off) and nginx (proxy_pass) name the upstream in Host, 127.0.0.1:8080,
         # so the Host check passed what they relayed from the internet; they say so in these headers
         # (review 23b #5). SendGrid posting straight to 127.0.0.1 never sends them.
@@ -446,9 +450,10 @@ def _unsigned_refusal(request: Request, *, check_host: bool) -> tuple[int, str, 
             403,
             (
                 "This webhook has no verification key, and this request was relayed by a proxy (it carries X-Forwarded-For, "
-                "Forwarded or X-Real-IP), so it may come from anywhere: set [webhook] verification_key (SendGrid's Signed Event Webhook)."
+                "Forwarded or X-Real-IP, or came over HTTP/1.0 as nginx relays), so it may come from anywhere: set [webhook] "
+                "verification_key (SendGrid's Signed Event Webhook)."
             ),
-            "refused: relayed by a proxy (X-Forwarded-For, Forwarded or X-Real-IP) and no verification key",
+            "refused: relayed by a proxy (X-Forwarded-For, Forwarded, X-Real-IP or HTTP/1.0) and no verification key",
         )
     server = request.scope.get("server")
     if check_host and server and isinstance(server[0], str) and is_loopback(server[0]):

@@ -464,10 +464,10 @@ def resume(
     transport = transport or transport_for(config, found.mode, environ)
     if found.mode is Mode.LIVE:
         if lists is None:
-            lists = lists_now(found)
+            lists = lists_now(engine, config, found)
             for words in lists.warnings():
                 (warn or _ignore)(words)
-        said = delivery.kept_out_words(delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow()))
+        said = delivery.kept_out_words(delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent))
         if said is not None:
             (warn or _ignore)(said)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
@@ -586,13 +586,14 @@ def rehearse_resume(
         retry_failed=retry_failed,
         batch_size=config.sendgrid.batch_size,
         kept_out=lists.kept_out if lists is not None and found.mode is Mode.LIVE else None,
+        silent=lists.silent if lists is not None else (),
     )
 
 
 def settle_kept_out(engine: Engine, found: campaigns.Campaign, lists: ListsNow) -> dict[str, int]:
     """Skip the journalists a live campaign's lists keep out now (``delivery.skip_kept_out``), for a
     resume that finds nobody else left and ends the campaign (``settle``)."""
-    return delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow()) if found.mode is Mode.LIVE else {}
+    return delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent) if found.mode is Mode.LIVE else {}
 
 
 def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> CampaignStatus:

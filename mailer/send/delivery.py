@@ -596,6 +596,7 @@ def rehearse_resume(
     retry_failed: bool,
     batch_size: int = MAX_PERSONALIZATIONS,
     kept_out: Mapping[str, str] | None = None,
+    silent: Collection[str] = (),
 ) -> Rehearsal:
     """The resume's own steps before it sends (``_before_resending``), done in a transaction that is
     then rolled back: the question before a resume counts exactly whom it will mail (review 11b:
@@ -610,7 +611,9 @@ def rehearse_resume(
             recovered = messages.recover_interrupted(
                 connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True
             )
-            kept = messages.skip_kept_out(connection, found.id, kept_out or {}, now=now)  # first, as the resume does (``skip_kept_out``)
+            kept = messages.skip_kept_out(
+                connection, found.id, kept_out or {}, now=now, silent=silent
+            )  # first, as the resume does (``skip_kept_out``)
             elsewhere, suppressed = _before_resending(
                 connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
             )
@@ -620,7 +623,9 @@ def rehearse_resume(
     return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered, kept)
 
 
-def skip_kept_out(engine: Engine, found: campaigns.Campaign, kept_out: Mapping[str, str], *, now: datetime) -> dict[str, int]:
+def skip_kept_out(
+    engine: Engine, found: campaigns.Campaign, kept_out: Mapping[str, str], *, now: datetime, silent: Collection[str] = ()
+) -> dict[str, int]:
     """Before a resume: skip the planned journalists the campaign's lists keep out now (``kept_out``,
     ``prepare.lists_now``: opted out or withdrawn consent there while the send was stopped), the rows a
     killed run left in parts written first, those of requests it left in flight left to the run (they
@@ -632,20 +637,31 @@ def skip_kept_out(engine: Engine, found: campaigns.Campaign, kept_out: Mapping[s
         if lease.driving(connection, found.id, now=now) is not None:
             return {}
         plan_parts.write_all(connection, found.id)
-        return messages.skip_kept_out(connection, found.id, kept_out, now=now, in_flight=campaigns.in_flight(connection, found.id))
+        return messages.skip_kept_out(
+            connection, found.id, kept_out, now=now, in_flight=campaigns.in_flight(connection, found.id), silent=silent
+        )
 
 
 def kept_out_words(kept: Mapping[str, int]) -> str | None:
-    """ "3 journalists skipped: the lists now say they opted out (2) or gave no consent (1)." (None: nobody)."""
+    """ "3 journalists skipped: the lists now say they opted out (2) or gave no consent (1)." (None: nobody).
+    A consent cell left empty is said as such, not as a no (review 23c: a consent column added empty
+    after the send was "the lists now say they gave no consent" of everyone)."""
     total = sum(kept.values())
     if not total:
         return None
     why = {
         RejectReason.OPTED_OUT.value: "opted out",
         RejectReason.NO_CONSENT.value: "gave no consent",
+        messages.EMPTY_CONSENT: "",
     }
-    parts = [f"{why[reason]} ({count:,})" if len(kept) > 1 else why[reason] for reason, count in kept.items()]
-    return f"{counted(total, 'journalist')} skipped: the lists now say they {' or '.join(parts)}."
+    shown = {reason: f"{why[reason]} ({count:,})" if len(kept) > 1 else why[reason] for reason, count in kept.items()}
+    said = [words for reason, words in shown.items() if reason != messages.EMPTY_CONSENT]
+    told = f"say they {' or '.join(said)}" if said else ""
+    if messages.EMPTY_CONSENT in kept:
+        empty = "leave their consent cell empty" + (f" ({kept[messages.EMPTY_CONSENT]:,})" if len(kept) > 1 else "")
+        told = f"{told} or {empty}" if told else empty
+        told += " (an empty consent cell is no consent: to mail them, write their consent in the list and send the release to it again)"
+    return f"{counted(total, 'journalist')} skipped: the lists now {told}."
 
 
 def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_PERSONALIZATIONS) -> CampaignStatus:

@@ -28,6 +28,7 @@ from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
 from mailer.errors import ConfigError, ListError, ReleaseError, SendError, TemplateError
 from mailer.models import (
+    NO_CONSENT_IN_LIST,
     OPTED_OUT_IN_LIST,
     CampaignStatus,
     Contact,
@@ -366,7 +367,9 @@ def prepare_follow_up(
         running = bool(unsent or flying) and lease.driving(connection, original.id, now=now) is not None
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
-        kept_out, unread, broken = kept_out_now(original, list_paths)
+        kept_out, unread, broken, _ = kept_out_now(
+            original, list_paths, office=office_folder(config), earlier=followed_up(connection, original)
+        )
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
             original=original.id,
@@ -898,23 +901,44 @@ def _waiting_words(campaign_id: str, count: int) -> str:
     )
 
 
-def kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path] = ()) -> tuple[dict[str, str], list[str], dict[str, str]]:
+def kept_out_now(
+    original: campaigns.Campaign,
+    list_paths: Sequence[Path] = (),
+    *,
+    office: Path | None = None,
+    earlier: Sequence[campaigns.Campaign] = (),
+) -> tuple[dict[str, str], list[str], dict[str, str], frozenset[str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), the original's list files not found, and
     those here that cannot be read as a list now (name -> why): a "withdrawn" written in the list after
     the original went out (review 22 #11: it was mailed). A list that cannot be read leaves the others read
     (review 22b #9: it made the follow-up read none, and called them all "not here"). A resume reads
     its own campaign's lists so (session 23: a journalist who opted out in the list while the send
-    was stopped was mailed by its resume)."""
+    was stopped was mailed by its resume). ``earlier``: the campaigns ``original`` follows up, whose
+    lists its journalists came from (review 23c: a follow-up's resume read none and mailed who had
+    opted out in them). A relative name is the office folder's (``office``, mailer.toml's; the log
+    names lists so: cli.send.logged_paths), else the current folder's (review 23c: resumed from
+    releases/, the list was "not here" and who had opted out there was mailed). Last, the addresses
+    kept out only as their consent cell is empty (silence is no consent, but nobody said no: a
+    consent column added empty, review 23c)."""
     given = {Path(path).resolve() for path in list_paths}
-    # The original's lists as it named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
-    named = [name for name in original.lists if Path(name).suffix]
-    here = [Path(name) for name in named if Path(name).is_file() and Path(name).resolve() not in given]
-    unread = [name for name in named if not Path(name).is_file()]
+    # The lists as the campaigns named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
+    named = list(
+        dict.fromkeys(
+            name
+            for sent in (original, *earlier)
+            for name in sent.lists
+            if Path(name).suffix and not (sent.follow_up_of and name.startswith(f"{sent.follow_up_of} ("))
+        )
+    )
+    found = {name: _list_here(name, office) for name in named}
+    here_named = {path: name for name, path in found.items() if path is not None and path.resolve() not in given}
+    here = list(dict.fromkeys(here_named))
+    unread = [name for name, path in found.items() if path is None]
     paths = [*list_paths, *here]
     broken: dict[str, str] = {}
     if not paths:
-        return {}, unread, broken
+        return {}, unread, broken, frozenset()
     try:
         loaded = contacts.load(paths)
     except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
@@ -924,18 +948,21 @@ def kept_out_now(original: campaigns.Campaign, list_paths: Sequence[Path] = ()) 
                 contacts.load([path])
                 readable.append(path)
             except ListError as error:
-                broken[next(name for name in named if Path(name) == path)] = error.message
+                broken[here_named[path]] = error.message
         if not list_paths and not readable:
-            return {}, unread, broken
+            return {}, unread, broken, frozenset()
         loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
+    said: set[str] = set()
     for row in loaded.rejected:
         if row.reason is RejectReason.SUPPRESSED:
             key = typed_key(row.email)[0]
             if key not in mailed:
                 kept_out.setdefault(key, "without consent" if row.without_consent else "opted out")
-    return kept_out, unread, broken
+                if not row.detail.startswith(NO_CONSENT_IN_LIST):
+                    said.add(key)
+    return kept_out, unread, broken, frozenset(key for key in kept_out if key not in said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -947,6 +974,7 @@ class ListsNow:
     kept_out: dict[str, str]
     unread: list[str]  # the campaign's list files not here
     broken: dict[str, str]  # here but not readable as a list: name -> why
+    silent: frozenset[str] = frozenset()  # of ``kept_out``, those only an empty consent cell keeps out
 
     def warnings(self) -> list[str]:
         """What to tell the user of the lists that could not be read."""
@@ -954,11 +982,43 @@ class ListsNow:
         return said + [list_unreadable(self.campaign_id, name, why, resume=True) for name, why in self.broken.items()]
 
 
-def lists_now(found: campaigns.Campaign) -> ListsNow:
+def lists_now(engine: Engine, config: Config, found: campaigns.Campaign) -> ListsNow:
     """``found``'s lists as they are now (``kept_out_now``), for its resume: a journalist who opted out
-    or withdrew consent in them while the send was stopped is skipped, not mailed (session 23)."""
-    kept_out, unread, broken = kept_out_now(found)
-    return ListsNow(found.id, kept_out, unread, broken)
+    or withdrew consent in them while the send was stopped is skipped, not mailed (session 23). A
+    follow-up's are those of the campaigns it follows up too, where its journalists came from."""
+    with engine.connect() as connection:
+        earlier = followed_up(connection, found)
+    kept_out, unread, broken, silent = kept_out_now(found, office=office_folder(config), earlier=earlier)
+    return ListsNow(found.id, kept_out, unread, broken, silent)
+
+
+def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campaigns.Campaign]:
+    """The campaigns ``found`` follows up, nearest first (a follow-up of a follow-up: each in turn)."""
+    chain: list[campaigns.Campaign] = []
+    seen = {found.id}
+    following = found.follow_up_of
+    while following is not None and following not in seen:
+        seen.add(following)
+        original = campaigns.get(connection, following)
+        if original is None:
+            break
+        chain.append(original)
+        following = original.follow_up_of
+    return chain
+
+
+def office_folder(config: Config) -> Path | None:
+    """The office folder (mailer.toml's), where the log's relative list names are (None without one)."""
+    return config.source.resolve().parent if config.source is not None else None
+
+
+def _list_here(name: str, office: Path | None) -> Path | None:
+    """The list file the log names ``name``: taken from the office folder, then the current one; None if neither has it."""
+    path = Path(name)
+    for candidate in ([office / path] if office is not None and not path.is_absolute() else []) + [path]:
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def list_unreadable(original_id: str, name: str, why: str, *, resume: bool = False) -> str:

@@ -1084,27 +1084,43 @@ def skip_suppressed(
     return skipped
 
 
+# How ``skip_kept_out`` counts the rows only an empty consent cell keeps out (skipped "without consent").
+EMPTY_CONSENT = "empty consent"
+
+
 def skip_kept_out(
-    connection: Connection, campaign_id: str, kept_out: Mapping[str, str], *, now: datetime, in_flight: Collection[int] = ()
+    connection: Connection,
+    campaign_id: str,
+    kept_out: Mapping[str, str],
+    *,
+    now: datetime,
+    in_flight: Collection[int] = (),
+    silent: Collection[str] = (),
 ) -> dict[str, int]:
     """Before a resume sends: skip this campaign's planned rows whose address its lists keep out now
     (``kept_out``: lower-cased address -> "opted out" or "without consent", ``prepare.kept_out_now``),
     with that reason: a journalist who opted out or withdrew consent in the list while the send was
     stopped. Rows of the requests ``in_flight`` (a stopped run's, which may have reached SendGrid)
-    are left for the resume to mark unknown. Returns reason -> rows skipped."""
+    are left for the resume to mark unknown. Returns reason -> rows skipped; those of ``silent`` (kept
+    out only as their consent cell is empty) skipped without consent, counted as EMPTY_CONSENT."""
     flying = [or_(message.c.request_no.is_(None), message.c.request_no.not_in(sorted(in_flight)))] if in_flight else []
     skipped: Counter[str] = Counter()
-    for reason in (RejectReason.OPTED_OUT, RejectReason.NO_CONSENT):
-        keys = sorted(key for key, why in kept_out.items() if why == reason.value)
+    quiet = set(silent)
+    groups = (
+        (RejectReason.OPTED_OUT, RejectReason.OPTED_OUT.value, False, "opted out in the list since the campaign was planned"),
+        (RejectReason.NO_CONSENT, RejectReason.NO_CONSENT.value, False, "without consent in the list since the campaign was planned"),
+        (
+            RejectReason.NO_CONSENT,
+            EMPTY_CONSENT,
+            True,
+            "without consent: its consent cell in the list, added or emptied since the campaign was planned, is empty",
+        ),
+    )
+    for reason, counted_as, empty, error in groups:
+        keys = sorted(key for key, why in kept_out.items() if why == reason.value and (key in quiet) is empty)
         for chunk in chunks(keys):
-            skipped[reason.value] += _skip_planned(
-                connection,
-                campaign_id,
-                message.c.email_key.in_(chunk),
-                *flying,
-                reason=reason,
-                error=f"{reason.value} in the list since the campaign was planned",
-                now=now,
+            skipped[counted_as] += _skip_planned(
+                connection, campaign_id, message.c.email_key.in_(chunk), *flying, reason=reason, error=error, now=now
             )
     return {reason: count for reason, count in skipped.items() if count}
 
