@@ -634,6 +634,9 @@ def skip_kept_out(
     if not kept_out:
         return {}
     with engine.begin() as connection:
+        # The campaign row first (review 23c): a resume taking the lease, or a run listing requests in flight,
+        # waits until these rows are skipped, and never sends one of them while the log says skipped.
+        campaigns.lock(connection, [found.id])
         if lease.driving(connection, found.id, now=now) is not None:
             return {}
         plan_parts.write_all(connection, found.id)
