@@ -266,3 +266,21 @@ def test_a_test_send_as_a_suppressed_journalist_says_she_will_not_get_it(
     assert [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]] == ["me@office.example"]
     other = mailer("test", "releases/example.md", "--to", "me@office.example", "--as", "ben@gazette.example", "--list", "lists/beat.csv")
     assert "will not get this release" not in other.output
+
+
+def test_status_of_a_stopped_send_counts_out_whom_the_lists_now_keep_out(live: Path, standin: Any) -> None:
+    """`mailer status` of a stopped send says what a resume now would do; with the resume reading
+    its lists again, status counted a journalist who had opted out there since among those it would
+    mail (review 23c, left). It now says the resume would skip her, and why."""
+    from test_cli_send import RECIPIENTS, mailer
+
+    campaign_id = _stopped_send(live, standin)
+    press = live / "lists" / "press.csv"
+    lines = press.read_text(encoding="utf-8").splitlines()
+    press.write_text(
+        "\n".join([lines[0] + ",Unsubscribed", *(line + (",yes" if line.startswith("li.wei@") else ",") for line in lines[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    shown = " ".join(mailer("status", campaign_id).stdout.split())
+    assert f"A resume now would mail {RECIPIENTS - 1} journalists of them:" in shown, shown
+    assert "1 journalist skipped: the lists now say they opted out." in shown, shown

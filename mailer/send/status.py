@@ -148,7 +148,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         steps.insert(1, _suppressed_since_words(campaign_id, suppressed, held_until, now=now, late=late))
     if rehearse and held is None and held_until is None and campaign.mode is Mode.LIVE and campaign.status in _STOPPED:
         not_sent = {**shown, MessageState.PLANNED.value: shown.get(MessageState.PLANNED.value, 0) - in_flight}
-        steps.extend(_what_a_resume_skips(engine, campaign, not_sent))
+        steps.extend(_what_a_resume_skips(engine, campaign, not_sent, config=config))
     shown_as = shown_status(campaign.status, scheduled, now=now, driven=held is not None)
     return Status(campaign, shown, skipped, errors, steps, shown_as, in_flight, cancelled_held)
 
@@ -158,23 +158,39 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
 _STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED, CampaignStatus.SENDING)
 
 
-def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str, int]) -> list[str]:
+def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str, int], *, config: Config | None = None) -> list[str]:
     """For a stopped live send, whom a resume now would skip of those not sent yet, rehearsed as
-    the resume does it (nc11b: status said "21 not sent yet", and the resume then found nobody)."""
+    the resume does it (nc11b: status said "21 not sent yet", and the resume then found nobody);
+    given the ``config``, its lists read again as the resume reads them (review 23c: status
+    counted a journalist who had opted out in the list since among those a resume would mail)."""
     from mailer.send import delivery
 
     planned = shown.get(MessageState.PLANNED.value, 0)
     if not planned:
         return []
+    lists = None
+    if config is not None:
+        from mailer.send.prepare import lists_now
+
+        lists = lists_now(engine, config, campaign)
     try:
-        rehearsal = delivery.rehearse_resume(engine, campaign, resend_unknown=False, retry_failed=False)
+        rehearsal = delivery.rehearse_resume(
+            engine,
+            campaign,
+            resend_unknown=False,
+            retry_failed=False,
+            kept_out=lists.kept_out if lists is not None else None,
+            silent=lists.silent if lists is not None else (),
+        )
     except SQLAlchemyError:  # a log this user may only read (a reporting account): the counts above still stand
         return []
     if rehearsal.left >= planned:
         return []
+    kept = delivery.kept_out_words(rehearsal.kept_out)
     why = [
         *rehearsal.elsewhere.words(),
         *([f"{counted(rehearsal.suppressed, 'journalist')} suppressed since it was planned."] if rehearsal.suppressed else []),
+        *([kept] if kept is not None else []),
     ]
     if not rehearsal.left:
         return [f"A resume now would mail nobody ({' '.join(why)}): mailer resume {campaign.id} marks it done."]
