@@ -284,3 +284,22 @@ def test_status_of_a_stopped_send_counts_out_whom_the_lists_now_keep_out(live: P
     shown = " ".join(mailer("status", campaign_id).stdout.split())
     assert f"A resume now would mail {RECIPIENTS - 1} journalists of them:" in shown, shown
     assert "1 journalist skipped: the lists now say they opted out." in shown, shown
+
+
+def test_contact_of_a_journalist_the_list_now_opts_out_says_the_resume_skips_her(live: Path, standin: Any) -> None:
+    """`mailer contact` of a journalist planned in a stopped send, who has since opted out in the
+    list, said "mailer resume ... sends it" (review 23c, left): the resume reads the list again and
+    skips her. It now says so; another journalist of the same send still reads as sent by a resume."""
+    from test_cli_send import mailer
+
+    campaign_id = _stopped_send(live, standin)
+    press = live / "lists" / "press.csv"
+    lines = press.read_text(encoding="utf-8").splitlines()
+    press.write_text(
+        "\n".join([lines[0] + ",Unsubscribed", *(line + (",yes" if line.startswith("li.wei@") else ",") for line in lines[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    her = " ".join(mailer("contact", "li.wei@example.org").stdout.split())
+    assert f"not sent yet (the send stopped; the list now says they opted out, so mailer resume {campaign_id} skips it)" in her, her
+    other = " ".join(mailer("contact", "amara.okafor@example.com").stdout.split())
+    assert f"not sent yet (the send stopped; mailer resume {campaign_id} sends it)" in other, other

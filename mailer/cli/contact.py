@@ -5,6 +5,7 @@ In Python: ``reports.contact.history(engine, address)``, the address as typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from mailer.cli import AppContext, main, output, pass_app
 from mailer.cli.campaigns import parts_written
 from mailer.contacts.addresses import typed_key
 from mailer.errors import MailerError
-from mailer.models import shown_subject
+from mailer.models import Mode, shown_subject
 
 if TYPE_CHECKING:
     from mailer.reports.contact import History
@@ -48,13 +49,29 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
     source = app.config.source  # the office folder: mailer.toml's, else the current one
     folder = (source.parent if source is not None else Path.cwd()).absolute()
     parts_written(app, None, optional=True, stopped_only=True)  # her row may wait in a stopped send's parts: with the bar
-    found = contact.history(app.engine, key, also=(raw,) if raw != key else (), folder=folder)
+    found = contact.history(app.engine, key, also=(raw,) if raw != key else (), folder=folder, kept_out=_kept_out(app))
     if why is not None and not found.sendings and found.suppression is None:
         raise MailerError(f'"{email}" is not an email address: {why}', hint="Give the full address, for example jane@example.org")
     if as_json:
         output.print_json(found.as_dict())
         return
     _print(found, zone=app.config.reports.time_zone)
+
+
+def _kept_out(app: AppContext) -> Callable[[str], Mapping[str, str]]:
+    """For a stopped live send's id, whom its lists keep out now, as its resume reads them (``send.prepare.lists_now``)."""
+
+    def kept_out(campaign_id: str) -> Mapping[str, str]:
+        from mailer.send.prepare import lists_now
+        from mailer.store import campaigns
+
+        with app.engine.connect() as connection:
+            found = campaigns.get(connection, campaign_id)
+        if found is None or found.mode is not Mode.LIVE:
+            return {}
+        return lists_now(app.engine, app.config, found).kept_out
+
+    return kept_out
 
 
 def _say(line: str) -> None:

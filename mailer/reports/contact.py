@@ -16,7 +16,7 @@ recipient row stands for it and the duplicate is not shown; a campaign that skip
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -102,6 +102,9 @@ class Sending:
     # Planned, and its address suppressed since the campaign was planned: a resume skips it, as
     # `mailer status` says (review 16r #9: contact said "mailer resume ... sends it").
     resume_skips: bool = False
+    # Planned in a stopped send, and the campaign's lists now keep her out ("opted out", "without
+    # consent"): its resume reads them again and skips her (review 23c: contact said "mailer resume ... sends it").
+    lists_keep_out: str | None = None
     # Skipped as the list's own opt-out column said ("opted out of email (...)": review 18y #11), or
     # its consent column ("gave no consent to email (...)", "no consent to email (...)").
     opted_out: str | None = None
@@ -154,6 +157,8 @@ class Sending:
             # a send that stopped: not "planned", a word of the log's own (newcomer 16 #14)
             if self.resume_skips:
                 return f"not sent yet (the send stopped; suppressed since it was planned, so mailer resume {self.campaign_id} skips it)"
+            if self.lists_keep_out:
+                return f"not sent yet (the send stopped; the list now says {self.lists_keep_out}, so mailer resume {self.campaign_id} skips it)"
             return f"not sent yet (the send stopped; mailer resume {self.campaign_id} sends it)"
         if self.state == MessageState.PLANNED.value and self.campaign_status == CampaignStatus.SENDING.value:
             # a process is sending it right now: not "planned" either (review 16r #11)
@@ -272,7 +277,13 @@ class History:
 
 @in_words
 def history(
-    engine: Engine, email_key: str, *, also: tuple[str, ...] = (), folder: Path | None = None, now: datetime | None = None
+    engine: Engine,
+    email_key: str,
+    *,
+    also: tuple[str, ...] = (),
+    folder: Path | None = None,
+    now: datetime | None = None,
+    kept_out: Callable[[str], Mapping[str, str]] | None = None,
 ) -> History:
     """The history of one address: ``email_key`` as a person types it ("Li.Wei@Example.org",
     "Li Wei <li.wei@example.org>") or as the log keys it, read as ``mailer contact`` reads it
@@ -284,6 +295,9 @@ def history(
     ``[lists] staff``) is shown relative to it, as a list given to ``send --list`` is logged, so
     one list reads one way (fix 10). Never raises for an unknown address: its history is empty.
     ``now`` decides which scheduled sends SendGrid still holds (``Sending.campaign_status``).
+    ``kept_out``: for a stopped send's id, the addresses its lists keep out now (lower-cased ->
+    "opted out" / "without consent"; `mailer contact` passes what the resume reads,
+    ``send.prepare.lists_now``): her row in it reads as the resume will skip it.
     """
     if not isinstance(email_key, str):  # README once said to pass typed_key(text), a (key, why) pair
         raise ReportError(
@@ -325,6 +339,14 @@ def history(
                         connection, row.message_id, since=sent_by.created_at, overrides=sent_by.overrides
                     ):
                         skips.add(row.campaign_id)
+    listed: dict[str, str] = {}
+    if kept_out is not None:  # her stopped sends a resume would skip her in, as their lists say now (review 23c)
+        for row in chosen:
+            stopped = row.state == MessageState.PLANNED.value and row.campaign_status == CampaignStatus.PAUSED.value
+            if stopped and row.campaign_id not in skips and not row.in_flight:
+                why = kept_out(row.campaign_id).get(email_key)
+                if why:
+                    listed[row.campaign_id] = "they opted out" if why == RejectReason.OPTED_OUT.value else "they gave no consent"
     origins = _origins(every)
     sendings = sorted(
         (
@@ -337,6 +359,7 @@ def history(
                 now=now,
                 driven=driven,
                 resume_skips=row.campaign_id in skips,
+                lists_keep_out=listed.get(row.campaign_id),
             )
             for row in chosen
         ),
@@ -400,6 +423,7 @@ def _sending(
     now: datetime,
     driven: Collection[str] = (),
     resume_skips: bool = False,
+    lists_keep_out: str | None = None,
 ) -> Sending:
     fields = row.fields
     name = " ".join(str(fields.get(part) or "").strip() for part in ("first_name", "last_name")).strip()
@@ -439,6 +463,7 @@ def _sending(
         late_cancel=row.late_cancel,
         held=row.scheduled_at is not None and row.scheduled_at > now and row.campaign_status != CampaignStatus.CANCELLED.value,
         resume_skips=resume_skips,
+        lists_keep_out=lists_keep_out,
         fields=tuple(
             (str(key), " ".join(str(value).split())) for key, value in fields.items() if key != "email" and str(value or "").strip()
         ),
