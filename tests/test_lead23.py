@@ -241,6 +241,9 @@ def test_resume_with_everyone_left_opted_out_in_the_list_ends_the_campaign(live:
     assert "journalists skipped: the lists now say they opted out." in " ".join(resumed.stdout.split()), resumed.stdout
     assert f"{campaign_id} is now marked done." in resumed.stdout, resumed.stdout
     assert not standin.accepted_addresses()
+    # `mailer status` of it then said "All sent." of a send that mailed nobody (review 23c, left)
+    shown = " ".join(mailer("status", campaign_id).stdout.split())
+    assert "All sent" not in shown and "Nobody was mailed: every journalist of this send was skipped" in shown, shown
 
 
 def test_a_test_send_as_a_suppressed_journalist_says_she_will_not_get_it(

@@ -396,6 +396,10 @@ def advice(
             f"Every email is with SendGrid; none has gone out yet. "
             f"Read opens and bounces after {schedule.describe(held_until)} with: mailer report {campaign_id}"
         )
+    reached = sum(counts.get(state.value, 0) for state in (MessageState.ACCEPTED, MessageState.UNKNOWN, MessageState.SENDING))
+    if not steps and mode is Mode.LIVE and status is CampaignStatus.DONE and not reached:
+        # every journalist skipped (a resume found everyone left suppressed or opted out): nobody was mailed (review 23c)
+        steps.append("Nobody was mailed: every journalist of this send was skipped, for the reasons under Skipped.")
     if not steps:
         steps.append(
             "Nothing left to do." if mode is not Mode.LIVE else f"All sent. Read opens and bounces later with: mailer report {campaign_id}"
