@@ -332,3 +332,32 @@ def test_follow_up_column_added_to_a_version_6_log(db_url: str) -> None:
         assert schema_version(connection) == SCHEMA_VERSION
         assert "follow_up_of" in {column["name"] for column in inspect(connection).get_columns("campaign")}
     upgraded.dispose()
+
+
+def test_cancel_on_a_terminal_names_a_follow_up_as_one(office: str, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mailer cancel` asks before cancelling, naming the send (session 23); of a scheduled
+    follow-up it did not say it was one (review 23c, left): it now says which send it follows up."""
+    from datetime import timedelta
+
+    from mailer.cli import send as send_cli
+
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    sent = mailer(
+        "send",
+        "releases/reminder.md",
+        "--follow-up",
+        office,
+        "--who",
+        "opened",
+        "--yes",
+        "--no-test-ok",
+        "--at",
+        f"{at:%Y-%m-%d %H:%M} UTC",
+    )
+    assert sent.exit_code == 0, sent.output
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    kept = CliRunner().invoke(main, ["cancel", "latest"], env={"SENDGRID_API_KEY": KEY}, input="n\n")
+    assert kept.exit_code == 0, kept.output
+    words = " ".join(kept.stdout.split())
+    assert f": a follow-up of {office}, " in words and f"scheduled for {at:%Y-%m-%d %H:%M} UTC, to 3 journalists" in words, words
+    assert words.endswith("Nothing was cancelled."), words

@@ -302,21 +302,28 @@ def _asks(app: AppContext, campaign_id: str) -> bool:
     if not send_cli.stdin_is_terminal():
         return False
     now = datetime.now(UTC)
+    from mailer.send import lease
+
     with app.engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
         counts = messages.counts(connection, campaign_id)
+        held = lease.driving(connection, campaign_id, now=now)
     if found is None or found.status is CampaignStatus.CANCELLED:
         return False
+    driving = f"pid {held.pid} on {held.host.split('/')[0]}" if held is not None else None
     whom = "staff address" if found.mode is Mode.TEST else "journalist"
     left = counts[MessageState.PLANNED.value]
     planned = sum(counts.values()) - counts[MessageState.SKIPPED.value]
     if found.scheduled_at is not None and found.scheduled_at > now:
         what = f"scheduled for {describe(found.scheduled_at)}, to {counted(planned, whom)}"
+    elif left and driving is not None:  # another terminal or computer is handing it to SendGrid right now (review 23c)
+        what = f"being sent right now by another process ({driving}), {counted(left, whom)} of {planned:,} not mailed yet"
     elif left:
         what = f"stopped with {counted(left, whom)} of {planned:,} not mailed yet"
     else:
         return False
-    output.say(f'{campaign_id}: "{shown_subject(found.subject)}", {what} (started {describe(found.created_at)}).')
+    kind = f"a follow-up of {found.follow_up_of}, " if found.follow_up_of else ""
+    output.say(f'{campaign_id}: {kind}"{shown_subject(found.subject)}", {what} (started {describe(found.created_at)}).')
     return not output.confirm(f"Cancel {campaign_id}?")
 
 
