@@ -172,6 +172,14 @@ def _stopped_send(live: Path, standin: Any) -> str:
     return todays_campaign()
 
 
+def _li_wei_unsubscribed(live: Path) -> None:
+    """lists/press.csv with an "Unsubscribed" column saying yes for li.wei@example.org alone."""
+    press = live / "lists" / "press.csv"
+    lines = press.read_text(encoding="utf-8").splitlines()
+    marked = [lines[0] + ",Unsubscribed", *(line + (",yes" if line.startswith("li.wei@") else ",") for line in lines[1:])]
+    press.write_text("\n".join(marked) + "\n", encoding="utf-8")
+
+
 def test_resume_skips_journalists_the_list_now_marks_opted_out_or_without_consent(live: Path, standin: Any) -> None:
     """A send stopped half-way; meanwhile two journalists ask to be left alone and the press officer
     marks them so in the list, as she always does (an "Unsubscribed" column, a "Consent" column
@@ -278,12 +286,7 @@ def test_status_of_a_stopped_send_counts_out_whom_the_lists_now_keep_out(live: P
     from test_cli_send import RECIPIENTS, mailer
 
     campaign_id = _stopped_send(live, standin)
-    press = live / "lists" / "press.csv"
-    lines = press.read_text(encoding="utf-8").splitlines()
-    press.write_text(
-        "\n".join([lines[0] + ",Unsubscribed", *(line + (",yes" if line.startswith("li.wei@") else ",") for line in lines[1:])]) + "\n",
-        encoding="utf-8",
-    )
+    _li_wei_unsubscribed(live)
     shown = " ".join(mailer("status", campaign_id).stdout.split())
     assert f"A resume now would mail {RECIPIENTS - 1} journalists of them:" in shown, shown
     assert "1 journalist skipped: the lists now say they opted out." in shown, shown
@@ -296,12 +299,7 @@ def test_contact_of_a_journalist_the_list_now_opts_out_says_the_resume_skips_her
     from test_cli_send import mailer
 
     campaign_id = _stopped_send(live, standin)
-    press = live / "lists" / "press.csv"
-    lines = press.read_text(encoding="utf-8").splitlines()
-    press.write_text(
-        "\n".join([lines[0] + ",Unsubscribed", *(line + (",yes" if line.startswith("li.wei@") else ",") for line in lines[1:])]) + "\n",
-        encoding="utf-8",
-    )
+    _li_wei_unsubscribed(live)
     her = " ".join(mailer("contact", "li.wei@example.org").stdout.split())
     assert f"not sent yet (the send stopped; the list now says they opted out, so mailer resume {campaign_id} skips it)" in her, her
     other = " ".join(mailer("contact", "amara.okafor@example.com").stdout.split())

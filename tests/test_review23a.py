@@ -64,6 +64,12 @@ LONG_NOTE = "Beekeeping; urban ecology; city hall. " * 300  # a "notes" cell pas
 WITH_NOTES = f"Email,First Name,Last Name,Outlet,Notes\nana@daily.example,Ana,Lima,Daily News,{LONG_NOTE}\nben@gazette.example,Ben,Okafor,The Gazette,Science desk\n"
 
 
+def _opening(folder: Path, opening: str) -> None:
+    """releases/example.md with its first paragraph opening as ``opening`` (a field or two in it)."""
+    release = folder / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("The Riverbend Beekeepers Association today", opening), encoding="utf-8")
+
+
 def test_a_test_send_as_a_journalist_too_large_for_sendgrid_says_why(
     tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,14 +79,7 @@ def test_a_test_send_as_a_journalist_too_large_for_sendgrid_says_why(
     nothing. It now says the proof cannot be sent and why, as the live send would skip them."""
     office(tmp_path, standin, db_url, beat=WITH_NOTES)
     monkeypatch.chdir(tmp_path)
-    release = tmp_path / "releases" / "example.md"
-    release.write_text(
-        release.read_text(encoding="utf-8").replace(
-            "The Riverbend Beekeepers Association today",
-            "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today",
-        ),
-        encoding="utf-8",
-    )
+    _opening(tmp_path, "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today")
     tested = mailer("test", "releases/example.md", "--to", "me@office.example", "--as", "ana@daily.example", "--list", "lists/beat.csv")
     assert tested.exit_code == 1, tested.output
     assert "Nobody to send the test to." not in tested.output
@@ -107,14 +106,7 @@ def test_a_preview_as_a_journalist_too_large_for_sendgrid_says_they_will_not_get
     proofread an email the journalist never gets. The preview now says so."""
     office(tmp_path, standin, db_url, beat=WITH_NOTES)
     monkeypatch.chdir(tmp_path)
-    release = tmp_path / "releases" / "example.md"
-    release.write_text(
-        release.read_text(encoding="utf-8").replace(
-            "The Riverbend Beekeepers Association today",
-            "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today",
-        ),
-        encoding="utf-8",
-    )
+    _opening(tmp_path, "For your {{ contact.notes }} coverage: the Riverbend Beekeepers Association today")
     previewed = mailer("preview", "releases/example.md", "--contact", "ana@daily.example", "--list", "lists/beat.csv")
     assert previewed.exit_code == 0, previewed.output
     assert "Warning: ana@daily.example will not get this email: their contact fields take " in said(previewed), previewed.output
