@@ -419,7 +419,9 @@ _CONSENT_QUALIFIER = (
     # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
     r"|receive|receiving|recevoir|recibir|ricevere|receber|erhalten|our|nos|nuestros|nostri|nossos|unsere|releases|release"
     r"|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato|pressemitteilungen|verteiler"
-    r"|presseverteiler|news|updates|mailings|emailing)"
+    r"|presseverteiler|news|updates|mailings|emailing"
+    # ... and in Dutch (review 23d #1: "Toestemming persberichten: nee" was a column of the list's own, and she was mailed)
+    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|ontvangen)"
 )
 _CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
 
@@ -447,7 +449,10 @@ _OPT_OUT_QUALIFIER = (
     r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento"
     # What it is for (review 22 #14: "Do not send press releases", "Ne pas envoyer de communiqués")
     r"|of|from|releases|release|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato"
-    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing)"
+    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing"
+    # ... and in Dutch (review 23d #1: "Afgemeld persberichten: ja", unsubscribed from press releases, was a column
+    # of the list's own, and the journalist was mailed)
+    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|van)"
 )
 # "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
 _NO_PURPOSE = re.compile(
@@ -492,7 +497,7 @@ _PRESS_PURPOSE = re.compile(
 )
 _OTHER_PURPOSE = re.compile(
     r"newsletter|marketing|werbe|werbung|promotion|promo|publicite|publicidad|pubblicita|publicidade|event|veranstaltung"
-    r"|offers|angebote|survey|umfrage"
+    r"|offers|angebote|survey|umfrage|nieuwsbrief"
 )
 
 

@@ -1,0 +1,52 @@
+"""Review 23d: newcomer 23's list reading (Dutch, Belgian French and German headings, names written
+surname first) and review 23a's composer changes, read by a hostile reviewer. Each test is a finding,
+through the command line, and failed before its fix (session 23)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import mailed, mailer, office, said
+
+SEND_PRESSE = ("send", "releases/example.md", "--list", "lists/presse.csv", "--yes", "--no-test-ok")
+
+
+def excel_list(folder: Path, name: str, rows: list[str]) -> None:
+    """``folder``/lists/``name`` as Excel on Windows saves "CSV (séparateur: point-virgule)"."""
+    (folder / "lists" / name).write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+
+
+# -- 1. "Afgemeld persberichten: ja", "Toestemming persberichten: nee": Dutch purpose words not read ------
+
+
+def test_a_dutch_opt_out_or_consent_column_for_press_releases_is_read(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Flemish desk heads its columns with what they are for, as the English, French and German
+    headings mailer reads do ("Unsubscribed from press releases", "Newsletter abgemeldet"):
+    "Afgemeld persberichten" (unsubscribed from press releases) and "Toestemming persberichten"
+    (consent to press releases) were columns of the list's own, so the journalist who had
+    unsubscribed ("ja") and the one who refused consent ("nee") were both mailed. They are now
+    read as the opt-out and the consent they are; "Afgemeld nieuwsbrief" too, as "Newsletter
+    abgemeldet" is."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Naam;Voornaam;E-mailadres;Afgemeld persberichten;Toestemming persberichten",
+            "Janssens;Pieter;pieter.janssens@vrt.example;nee;ja",
+            "De Smet;Geert;geert.desmet@standaard.example;ja;ja",
+            "Peeters;Sofie;sofie.peeters@hbvl.example;nee;nee",
+        ],
+    )
+    excel_list(
+        folder,
+        "nieuwsbrief.csv",
+        ["Naam;Voornaam;E-mailadres;Afgemeld nieuwsbrief", "Maes;Lotte;lotte.maes@tijd.example;ja", "Claes;Jan;jan.claes@gva.example;nee"],
+    )
+    checked = mailer("lists", "check", "lists/presse.csv", "lists/nieuwsbrief.csv")
+    assert checked.exit_code == 0, checked.output
+    assert '"Afgemeld persberichten" is read as an opt-out' in said(checked), checked.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/presse.csv", "--list", "lists/nieuwsbrief.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["jan.claes@gva.example", "pieter.janssens@vrt.example"], said(sent)
