@@ -50,3 +50,39 @@ def test_a_dutch_opt_out_or_consent_column_for_press_releases_is_read(tmp_path: 
     sent = mailer("send", "releases/example.md", "--list", "lists/presse.csv", "--list", "lists/nieuwsbrief.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["jan.claes@gva.example", "pieter.janssens@vrt.example"], said(sent)
+
+
+# -- 2. "Afmelden (link)", "Uitschrijven": an unsubscribe link column turned every journalist away --------
+
+
+def test_an_unsubscribe_link_column_headed_in_dutch_or_german_opts_nobody_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Dutch or German mailing tool's export carries each contact's own unsubscribe link, headed
+    "Afmelden" or "Uitschrijven" ("unsubscribe", the verb, as English "Unsubscribe" heads a link and
+    is no opt-out), "Afmelden (link)", "Austragen (Link)". Read as opt-out columns since newcomer 23,
+    a link there opted every journalist out: nobody on the list was mailed. A web address is no
+    answer to "unsubscribed?", and a heading with a note "(link)" or "(URL)" heads links: neither opts
+    anyone out; a "ja" under "Afmelden" still does."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Naam;Voornaam;E-mailadres;Afmelden;Uitschrijven (URL)",
+            "Janssens;Pieter;pieter.janssens@vrt.example;https://mail.example/u/1;https://mail.example/u/1",
+            "De Smet;Geert;geert.desmet@standaard.example;ja;https://mail.example/u/2",
+            "Peeters;Sofie;sofie.peeters@hbvl.example;;https://mail.example/u/3",
+        ],
+    )
+    excel_list(
+        folder,
+        "presse_de.csv",
+        ["Name;Vorname;E-Mail;Austragen (Link)", "Weber;Anna;anna.weber@grenzecho.example;https://mail.example/a/1"],
+    )
+    checked = mailer("lists", "check", "lists/presse.csv", "lists/presse_de.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "Total: 4 rows read, 3 recipients, rejected: 1 (1 opted out)" in said(checked), checked.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/presse.csv", "--list", "lists/presse_de.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["anna.weber@grenzecho.example", "pieter.janssens@vrt.example", "sofie.peeters@hbvl.example"], said(
+        sent
+    )

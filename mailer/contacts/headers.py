@@ -607,7 +607,7 @@ def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str
     leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
     ("DNC (phone)": ``_another_channel``), nor, beside a column for press releases, one for another purpose
     (``other_purpose``: "Marketing opt-out" beside "Opt-out: Press releases")."""
-    if _another_channel(header) or (beside and other_purpose(header, beside)):
+    if _another_channel(header) or _links(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_OUT_REASONS:
@@ -620,6 +620,19 @@ def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str
         or _OPT_OUT_HEADER.fullmatch(key) is not None
         or _NO_PURPOSE.fullmatch(key) is not None
     )
+
+
+# A note in brackets saying the column holds links (review 23d #2: a mailing tool's "Afmelden (link)", "Austragen
+# (Link)", each contact's own unsubscribe link, opted every journalist out): the column is no opt-out.
+_LINK_NOTE = re.compile(r"links?|urls?|liens?|hyperlinks?|weblinks?|koppelings?|koppelingen|adresseweb|webadres|webadresse")
+# A web address in an opt-out column answers nothing: it is the link to unsubscribe, not a yes (review 23d #2: a
+# Dutch export's "Afmelden", unsubscribe, held each contact's link, and nobody on the list was mailed).
+WEB_ADDRESS = r"^(?:https?://|www\.)\S+$"
+
+
+def _links(header: str) -> bool:
+    """Whether a note in brackets in ``header`` says its cells are links ("Afmelden (link)")."""
+    return any(_LINK_NOTE.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
 
 
 def header_key(header: str) -> str:

@@ -32,6 +32,7 @@ from mailer.contacts.headers import (
     CONSENT_DATE,
     NOT_OPTED_OUT,
     SAYS_YES,
+    WEB_ADDRESS,
     consent_end,
     is_consent_until_header,
     is_opt_in_header,
@@ -662,6 +663,8 @@ def _opted_out(
                 opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+                # a link to unsubscribe ("Afmelden": https://...) says nobody left (review 23d #2)
+                opted = pc.and_(opted, pc.invert(pc.fill_null(pc.match_substring_regex(said_as, WEB_ADDRESS), False)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value, shown in zip(
                 rows.tolist(), cells.take(pa.array(rows)).to_pylist(), said_as.take(pa.array(rows)).to_pylist(), strict=True
