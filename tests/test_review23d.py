@@ -86,3 +86,48 @@ def test_an_unsubscribe_link_column_headed_in_dutch_or_german_opts_nobody_out(tm
     assert sorted(mailed(standin)) == ["anna.weber@grenzecho.example", "pieter.janssens@vrt.example", "sofie.peeters@hbvl.example"], said(
         sent
     )
+
+
+# -- 3. "Mme DUBOIS Françoise", "Dhr. JANSSENS Pieter": greeted "Bonjour DUBOIS,", "Beste Dhr.," ----------------
+
+
+def test_a_surname_in_capitals_after_an_honorific_or_before_a_note_is_the_last_name(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 23 read "DUBOIS François" as François Dubois, but not the same cell as French and Belgian
+    lists most often write it, after "Mme" or "M." (Dutch "Dhr.", "Mevr."), nor with the outlet in
+    brackets after it: "Mme DUBOIS Françoise" was greeted "Bonjour DUBOIS,", "M. LEJEUNE Marc"
+    "Bonjour M.,", "Dhr. JANSSENS Pieter" "Beste Dhr.,", and "MARTIN Jean-Pierre (Le Soir)" "Bonjour
+    Jean-Pierre (Le Soir),". Each is now read as "DUBOIS François" is, the honorific kept as such."""
+    folder = office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    head, _, body = release.read_text(encoding="utf-8").partition("\n---\n")
+    release.write_text(
+        head + '\n---\nBonjour {{ contact.first_name | default("Madame, Monsieur") }} ({{ contact.last_name | default("?") }}),\n\n' + body,
+        encoding="utf-8",
+    )
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom et prénom;Courriel",
+            "Mme DUBOIS Françoise;f.dubois@rtbf.example",
+            "M. LEJEUNE Marc;m.lejeune@lameuse.example",
+            "Dhr. JANSSENS Pieter;pieter.janssens@vrt.example",
+            "MARTIN Jean-Pierre (Le Soir);jp.martin@lesoir.example",
+            "Mme Anne Renard;anne.renard@lavenir.example",
+        ],
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    greeted = {p["to"][0]["email"]: p for r in standin.mail_sends for p in r.body["personalizations"]}
+    expected = {
+        "f.dubois@rtbf.example": ("Françoise", "DUBOIS"),
+        "m.lejeune@lameuse.example": ("Marc", "LEJEUNE"),
+        "pieter.janssens@vrt.example": ("Pieter", "JANSSENS"),
+        "jp.martin@lesoir.example": ("Jean-Pierre", "MARTIN"),
+        "anne.renard@lavenir.example": ("Anne", "Renard"),
+    }
+    for address, (first, last) in expected.items():
+        fields = greeted[address]["substitutions"]
+        firsts = {value for key, value in fields.items() if ".first_name." in key}
+        lasts = {value for key, value in fields.items() if ".last_name." in key}
+        assert firsts == {first} and lasts == {last}, (address, fields)
