@@ -131,3 +131,36 @@ def test_a_surname_in_capitals_after_an_honorific_or_before_a_note_is_the_last_n
         firsts = {value for key, value in fields.items() if ".first_name." in key}
         lasts = {value for key, value in fields.items() if ".last_name." in key}
         assert firsts == {first} and lasts == {last}, (address, fields)
+
+
+# -- 4. "Accord RGPD: OK": a yes read as no consent ---------------------------------------------------------------
+
+
+def test_ok_in_a_consent_column_is_consent(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Asked "Accord RGPD?" ("Akkoord AVG?", "Zustimmung?"), a Belgian desk answers "OK" as often as
+    "oui": read since newcomer 23 as a consent column, "OK", "ok" and "Oké" were no consent, and those
+    journalists, who had agreed, were not mailed ("no consent in the list"). They are a yes now; "non"
+    and an empty cell still keep the journalist out."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom;Prénom;Courriel;Accord RGPD",
+            "Lejeune;Amélie;amelie.lejeune@lameuse.example;OK",
+            "Janssens;Pieter;pieter.janssens@vrt.example;Oké",
+            "Renard;Hélène;helene.renard@lesoir.example;ok.",
+            "Dubois;Marc;marc.dubois@rtbf.example;non",
+            "Weber;Anna;anna.weber@grenzecho.example;",
+        ],
+    )
+    checked = mailer("lists", "check", "lists/presse.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  3\n" in checked.output, checked.output
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == [
+        "amelie.lejeune@lameuse.example",
+        "helene.renard@lesoir.example",
+        "pieter.janssens@vrt.example",
+    ], said(sent)

@@ -346,6 +346,8 @@ SAYS_YES = (
     *("concesso", "concessa", "accettato", "accettata", "dato", "confermato", "confermata", "d'accordo", "prestato"),
     *("aceite", "aceito", "aceita", "de acuerdo", "de acordo", "consentido", "consentida"),
     *("gegeven", "verleend", "akkoord", "bevestigd", "aanvaard", "geaccepteerd", "toegestaan"),
+    # ... and OK, as a desk answers "Accord RGPD?" in every language (review 23d #4: "OK" and "Oké" were no consent).
+    *("ok", "okay", "oké", "oke", "okey", "o.k", "d'acc"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
     *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
