@@ -164,3 +164,37 @@ def test_ok_in_a_consent_column_is_consent(tmp_path: Path, standin: Any, db_url:
         "helene.renard@lesoir.example",
         "pieter.janssens@vrt.example",
     ], said(sent)
+
+
+# -- 5. "Keine Zusendung per E-Mail", "Ne plus envoyer par e-mail", "Afgemeld J/N": the journalists marked mailed ---
+
+
+def test_an_opt_out_heading_saying_how_or_its_answers_is_still_an_opt_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Newcomer 23 read "Keine Zusendung", "Ne plus envoyer", "Geen mails", "Afgemeld" and "Toestemming",
+    but not the same headings as the desks finish them: with the channel ("Keine Zusendung per E-Mail",
+    "Ne plus envoyer par e-mail"), "nos communiqués", "any more" ("Geen persberichten meer"), or the
+    answers the column takes ("Afgemeld J/N", "Toestemming J/N", English "Do Not Email Y/N"). Each was
+    a column of the list's own: the journalists marked "ja" or "x" were mailed, and the one whose
+    consent said "nee" too. They are read as their shorter headings are."""
+    folder = office(tmp_path, standin, db_url)
+    headings = [
+        "Keine Zusendung per E-Mail",
+        "Ne plus envoyer par e-mail",
+        "Ne plus recevoir nos communiqués",
+        "Geen persberichten meer",
+        "Afgemeld J/N",
+        "Do Not Email Y/N",
+    ]
+    lists = []
+    for number, heading in enumerate(headings):
+        excel_list(
+            folder,
+            f"desk{number}.csv",
+            [f"Nom;Courriel;{heading}", f"Garde;keep{number}@desk.example;", f"Parti;left{number}@desk.example;x"],
+        )
+        lists += ["--list", f"lists/desk{number}.csv"]
+    excel_list(folder, "consent.csv", ["Naam;E-mailadres;Toestemming J/N", "Ja;ja@desk.example;J", "Nee;nee@desk.example;N"])
+    lists += ["--list", "lists/consent.csv"]
+    sent = mailer("send", "releases/example.md", *lists, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == sorted([*(f"keep{n}@desk.example" for n in range(len(headings))), "ja@desk.example"]), said(sent)

@@ -454,13 +454,16 @@ _OPT_OUT_QUALIFIER = (
     r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing"
     # ... and in Dutch (review 23d #1: "Afgemeld persberichten: ja", unsubscribed from press releases, was a column
     # of the list's own, and the journalist was mailed)
-    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|van)"
+    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|van"
+    # ... and how or any more (review 23d #5: "Keine Zusendung per E-Mail", "Ne plus envoyer par e-mail", "Ne plus recevoir
+    # nos communiqués", "Geen mails meer" were columns of the list's own, and the journalists they marked were mailed)
+    r"|per|par|von|vom|nos|unsere|onze|mehr|meer|anymore)"
 )
 # "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
 _NO_PURPOSE = re.compile(
     r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum|geen)(?:press|presse)?"
     r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails"
-    r"|persberichten)"
+    r"|persberichten)(?:mehr|meer|anymore|plus)?"
 )
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
@@ -515,12 +518,24 @@ def other_purpose(header: str, beside: Sequence[str]) -> bool:
     )
 
 
+# The answers a column takes written after its heading without brackets (review 23d #5: "Afgemeld J/N", "Do Not
+# Email Y/N", "Toestemming J/N" were columns of the list's own, and the journalists they said it for were mailed), as
+# "Do Not Email (Y/N)" was read.
+_ANSWERS = re.compile(r"\s*[:\-–]?\s*(?:y|j|o|s|yes|ja|oui|si|sí|sì|sim)\s*/\s*(?:n|no|nee|neen|nein|non|não|nao)\s*$", re.IGNORECASE)
+
+
+def _without_answers(header: str) -> str:
+    """``header`` without the answers written after it ("Afgemeld J/N": "Afgemeld")."""
+    return _ANSWERS.sub("", header) if "/" in header else header
+
+
 def is_opt_in_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
     column giving the day consent ends (``is_consent_until_header``). Not with a note naming another channel
     ("Consent (photo)": ``_another_channel``), nor beside a column for press releases one for another purpose
     (``other_purpose``: "Newsletter opt-in" beside "Press release consent", the list's ``beside`` headers)."""
+    header = _without_answers(header)
     if _another_channel(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
@@ -609,6 +624,7 @@ def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str
     leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
     ("DNC (phone)": ``_another_channel``), nor, beside a column for press releases, one for another purpose
     (``other_purpose``: "Marketing opt-out" beside "Opt-out: Press releases")."""
+    header = _without_answers(header)
     if _another_channel(header) or _links(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
