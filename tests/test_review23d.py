@@ -198,3 +198,39 @@ def test_an_opt_out_heading_saying_how_or_its_answers_is_still_an_opt_out(tmp_pa
     sent = mailer("send", "releases/example.md", *lists, "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == sorted([*(f"keep{n}@desk.example" for n in range(len(headings))), "ja@desk.example"]), said(sent)
+
+
+# -- 6. "Taal: NL" with a Dutch (Belgium) version: the Flemish journalists got the main version ---------------------
+
+
+def test_a_journalist_whose_language_has_only_a_regional_version_gets_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Belgian office names its Dutch version example.nl-BE.md (Flemish), and its lists mark the
+    language "NL" or "Nederlandstalig" (read as nl since newcomer 23). Only "Vlaams" (nl-BE) got the
+    Dutch version: the journalists marked "NL" and "Nederlandstalig" got the English main version,
+    the plan saying only "2 en (main version: no or other language)". A language with one regional
+    version gets that version; "FR" still gets the main version, which has no French one."""
+    folder = office(tmp_path, standin, db_url)
+    (folder / "releases" / "example.nl-BE.md").write_text(
+        '---\nsubject: "Bijenrecord in Riverbend"\n---\nBeste collega,\n\n1,2 miljoen bijen geteld.\n', encoding="utf-8"
+    )
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Naam;Voornaam;E-mailadres;Taal",
+            "Janssens;Pieter;pieter.janssens@vrt.example;Nederlandstalig",
+            "Peeters;Sofie;sofie.peeters@hbvl.example;NL",
+            "Maes;Lotte;lotte.maes@tijd.example;Vlaams",
+            "Lejeune;Amélie;amelie.lejeune@lameuse.example;FR",
+        ],
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert "Languages:  1 en (main version: no or other language), 3 nl-BE" in sent.output, sent.output
+    subjects = {p["to"][0]["email"]: r.body["subject"] for r in standin.mail_sends for p in r.body["personalizations"]}
+    assert subjects == {
+        "pieter.janssens@vrt.example": "Bijenrecord in Riverbend",
+        "sofie.peeters@hbvl.example": "Bijenrecord in Riverbend",
+        "lotte.maes@tijd.example": "Bijenrecord in Riverbend",
+        "amelie.lejeune@lameuse.example": "Riverbend Beekeepers count record 1.2 million bees in first city-wide census",
+    }, said(sent)
