@@ -234,3 +234,32 @@ def test_a_journalist_whose_language_has_only_a_regional_version_gets_it(tmp_pat
         "lotte.maes@tijd.example": "Bijenrecord in Riverbend",
         "amelie.lejeune@lameuse.example": "Riverbend Beekeepers count record 1.2 million bees in first city-wide census",
     }, said(sent)
+
+
+# -- 7. "Non !", "nee!": a no with an exclamation mark read as an unsubscribe ----------------------------------------
+
+
+def test_a_no_or_a_yes_with_an_exclamation_mark_reads_as_without(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """French writes a space before "!" ("Non !"), and a colleague stresses a no ("nee!", "NEIN!!"): read
+    with a full stop after them ("non.") as no, they were not, and the journalists were turned away as
+    opted out; an "Oui !" in a consent column was no consent. Trailing "!", "," and ";" are now left
+    aside as the full stop was; "oui !" in the opt-out column still opts out."""
+    folder = office(tmp_path, standin, db_url)
+    excel_list(
+        folder,
+        "presse.csv",
+        [
+            "Nom;Prénom;Courriel;Désinscrit;Accord RGPD",
+            "Lejeune;Amélie;amelie.lejeune@lameuse.example;Non !;Oui !",
+            "Janssens;Pieter;pieter.janssens@vrt.example;nee!;ja!",
+            "Weber;Anna;anna.weber@grenzecho.example;NEIN!!;ja,",
+            "Renard;Hélène;helene.renard@lesoir.example;oui !;oui",
+        ],
+    )
+    sent = mailer(*SEND_PRESSE)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == [
+        "amelie.lejeune@lameuse.example",
+        "anna.weber@grenzecho.example",
+        "pieter.janssens@vrt.example",
+    ], said(sent)
