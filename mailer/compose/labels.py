@@ -183,8 +183,9 @@ def candidates(tag: str) -> tuple[str, ...]:
 def pick(available: Collection[str], wanted: str | None) -> str | None:
     """Which of ``available`` (a release's version languages) a journalist whose language column
     says ``wanted`` gets: ``fr-CA`` itself, else ``fr``; None (the main version) for an empty,
-    unknown or unmatched language. ``wanted`` is a tag or a language's name ("Français",
-    "german": language_names.tag_of)."""
+    unknown or unmatched language; a language's only regional version for the language alone (``nl``
+    gets ``nl-BE`` when that is the one Dutch version). ``wanted`` is a tag or a language's name
+    ("Français", "german": language_names.tag_of)."""
     from mailer.compose import language_names  # it reads tags with this module's normalize
 
     tag = language_names.tag_of(wanted, available) if wanted else None
@@ -192,6 +193,12 @@ def pick(available: Collection[str], wanted: str | None) -> str | None:
         for candidate in candidates(tag):
             if candidate in available:
                 return candidate
+        # A Belgian office names its Dutch version launch.nl-BE.md, and its lists say "NL", "Nederlandstalig" (review
+        # 23d #6: they got the French main version). Several regional versions and none for the language: no guess.
+        base = tag.split("-")[0]
+        regional = [version for version in available if version.split("-")[0] == base]
+        if len(regional) == 1:
+            return regional[0]
     return None
 
 

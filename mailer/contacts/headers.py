@@ -346,6 +346,8 @@ SAYS_YES = (
     *("concesso", "concessa", "accettato", "accettata", "dato", "confermato", "confermata", "d'accordo", "prestato"),
     *("aceite", "aceito", "aceita", "de acuerdo", "de acordo", "consentido", "consentida"),
     *("gegeven", "verleend", "akkoord", "bevestigd", "aanvaard", "geaccepteerd", "toegestaan"),
+    # ... and OK, as a desk answers "Accord RGPD?" in every language (review 23d #4: "OK" and "Oké" were no consent).
+    *("ok", "okay", "oké", "oke", "okey", "o.k", "d'acc"),
     *("waar", "sant", "sand", "sann", "kyllä", "tosi", "tak", "prawda", "ano", "pravda", "igen", "igaz"),
     *("evet", "doğru", "да", "истина", "так", "істина", "ναι", "αληθεσ", "αληθες", "da", "adevărat", "cert"),
     *("jah", "tõene", "jā", "patiess", "taip", "tiesa", "res", "točno"),
@@ -419,7 +421,9 @@ _CONSENT_QUALIFIER = (
     # What it is for (review 22 #13: "Consent to receive press releases", "Einwilligung Presseverteiler")
     r"|receive|receiving|recevoir|recibir|ricevere|receber|erhalten|our|nos|nuestros|nostri|nossos|unsere|releases|release"
     r"|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato|pressemitteilungen|verteiler"
-    r"|presseverteiler|news|updates|mailings|emailing)"
+    r"|presseverteiler|news|updates|mailings|emailing"
+    # ... and in Dutch (review 23d #1: "Toestemming persberichten: nee" was a column of the list's own, and she was mailed)
+    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|ontvangen)"
 )
 _CONSENT_HEADER = re.compile(rf"(?:{_CONSENT_QUALIFIER})*{_CONSENT_WORD}(?:{_CONSENT_QUALIFIER})*")
 
@@ -447,13 +451,19 @@ _OPT_OUT_QUALIFIER = (
     r"|consent|einwilligung|consentement|consentimiento|consenso|consentimento"
     # What it is for (review 22 #14: "Do not send press releases", "Ne pas envoyer de communiqués")
     r"|of|from|releases|release|pressreleases|communiques|communique|comunicados|comunicado|comunicati|comunicato"
-    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing)"
+    r"|pressemitteilungen|pressemitteilung|presseinfos|news|updates|mailings|emailing"
+    # ... and in Dutch (review 23d #1: "Afgemeld persberichten: ja", unsubscribed from press releases, was a column
+    # of the list's own, and the journalist was mailed)
+    r"|persberichten|persbericht|pers|nieuwsbrief|nieuwsbrieven|voor|van"
+    # ... and how or any more (review 23d #5: "Keine Zusendung per E-Mail", "Ne plus envoyer par e-mail", "Ne plus recevoir
+    # nos communiqués", "Geen mails meer" were columns of the list's own, and the journalists they marked were mailed)
+    r"|per|par|von|vom|nos|unsere|onze|mehr|meer|anymore)"
 )
 # "No press releases", "Keine Pressemitteilungen": a no before what a colleague will not have sent
 _NO_PURPOSE = re.compile(
     r"(?:no|nopress|keine|pasde|aucun|aucuns|sin|nessun|nessuna|niente|sem|nenhum|geen)(?:press|presse)?"
     r"(?:releases|pressreleases|communiques|pressemitteilungen|presseinfos|comunicados|comunicati|comunicatistampa|mailings|emails"
-    r"|persberichten)"
+    r"|persberichten)(?:mehr|meer|anymore|plus)?"
 )
 _OPT_OUT_HEADER = re.compile(rf"(?:{_OPT_OUT_QUALIFIER})*(?:{_OPT_OUT_WORD})(?:{_OPT_OUT_QUALIFIER})*")
 
@@ -492,7 +502,7 @@ _PRESS_PURPOSE = re.compile(
 )
 _OTHER_PURPOSE = re.compile(
     r"newsletter|marketing|werbe|werbung|promotion|promo|publicite|publicidad|pubblicita|publicidade|event|veranstaltung"
-    r"|offers|angebote|survey|umfrage"
+    r"|offers|angebote|survey|umfrage|nieuwsbrief"
 )
 
 
@@ -508,12 +518,24 @@ def other_purpose(header: str, beside: Sequence[str]) -> bool:
     )
 
 
+# The answers a column takes written after its heading without brackets (review 23d #5: "Afgemeld J/N", "Do Not
+# Email Y/N", "Toestemming J/N" were columns of the list's own, and the journalists they said it for were mailed), as
+# "Do Not Email (Y/N)" was read.
+_ANSWERS = re.compile(r"\s*[:\-–]?\s*(?:y|j|o|s|yes|ja|oui|si|sí|sì|sim)\s*/\s*(?:n|no|nee|neen|nein|non|não|nao)\s*$", re.IGNORECASE)
+
+
+def _without_answers(header: str) -> str:
+    """``header`` without the answers written after it ("Afgemeld J/N": "Afgemeld")."""
+    return _ANSWERS.sub("", header) if "/" in header else header
+
+
 def is_opt_in_header(header: str, *, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-in column (``OPT_IN_HEADERS``, or a consent word with a law's name, "email",
     "marketing" or "status" around it: ``_CONSENT_HEADER``), a bracketed note after it left aside; or a
     column giving the day consent ends (``is_consent_until_header``). Not with a note naming another channel
     ("Consent (photo)": ``_another_channel``), nor beside a column for press releases one for another purpose
     (``other_purpose``: "Newsletter opt-in" beside "Press release consent", the list's ``beside`` headers)."""
+    header = _without_answers(header)
     if _another_channel(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
@@ -602,7 +624,8 @@ def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str
     leaving too ("Unsubscribe reason": ``OPT_OUT_REASONS``). Not with a note naming another channel
     ("DNC (phone)": ``_another_channel``), nor, beside a column for press releases, one for another purpose
     (``other_purpose``: "Marketing opt-out" beside "Opt-out: Press releases")."""
-    if _another_channel(header) or (beside and other_purpose(header, beside)):
+    header = _without_answers(header)
+    if _another_channel(header) or _links(header) or (beside and other_purpose(header, beside)):
         return False
     key = header_key(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", header))
     if key in OPT_OUT_REASONS:
@@ -615,6 +638,19 @@ def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str
         or _OPT_OUT_HEADER.fullmatch(key) is not None
         or _NO_PURPOSE.fullmatch(key) is not None
     )
+
+
+# A note in brackets saying the column holds links (review 23d #2: a mailing tool's "Afmelden (link)", "Austragen
+# (Link)", each contact's own unsubscribe link, opted every journalist out): the column is no opt-out.
+_LINK_NOTE = re.compile(r"links?|urls?|liens?|hyperlinks?|weblinks?|koppelings?|koppelingen|adresseweb|webadres|webadresse")
+# A web address in an opt-out column answers nothing: it is the link to unsubscribe, not a yes (review 23d #2: a
+# Dutch export's "Afmelden", unsubscribe, held each contact's link, and nobody on the list was mailed).
+WEB_ADDRESS = r"^(?:https?://|www\.)\S+$"
+
+
+def _links(header: str) -> bool:
+    """Whether a note in brackets in ``header`` says its cells are links ("Afmelden (link)")."""
+    return any(_LINK_NOTE.fullmatch(header_key(a or b)) for a, b in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", header))
 
 
 def header_key(header: str) -> str:

@@ -32,6 +32,7 @@ from mailer.contacts.headers import (
     CONSENT_DATE,
     NOT_OPTED_OUT,
     SAYS_YES,
+    WEB_ADDRESS,
     consent_end,
     is_consent_until_header,
     is_opt_in_header,
@@ -643,6 +644,9 @@ def _opted_out(
             # A cell that looks empty holding only a zero-width space or a byte-order mark (pasted from
             # a web page or a CRM) says nothing either (review 18w #3: it opted the journalist out).
             said_as = pc.utf8_trim_whitespace(pc.replace_substring_regex(said_as, "[\u200b\u200c\u200d\u2060\ufeff]", ""))
+            # ... and "!", "," or ";" after a word, as the full stop (review 23d #7: "Non !", "nee!" opted out); a "!" alone
+            # is a mark, not nothing
+            said_as = pc.replace_substring_regex(said_as, r"^(.*[^\s.!,;])(?:\s*[.!,;])+$", r"\1")
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
             if is_consent_until_header(file.headers[at]):
                 # The day consent ends: only a day still to come is consent (review 22 #12), each distinct cell read once.
@@ -662,6 +666,8 @@ def _opted_out(
                 opted = pc.invert(given)
             else:
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
+                # a link to unsubscribe ("Afmelden": https://...) says nobody left (review 23d #2)
+                opted = pc.and_(opted, pc.invert(pc.fill_null(pc.match_substring_regex(said_as, WEB_ADDRESS), False)))
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value, shown in zip(
                 rows.tolist(), cells.take(pa.array(rows)).to_pylist(), said_as.take(pa.array(rows)).to_pylist(), strict=True

@@ -106,7 +106,14 @@ TEAM_WORDS = frozenset(
 )
 # A surname in capitals (its last word of three letters or more, so that initials, "JP Martin", are not one) before
 # a first name written with small letters: "DUBOIS François", "DE SMET Geert", "VAN DEN BERGH Anne-Marie".
-_CAPITALS_FIRST = r"^(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,]*)$"
+# After an honorific ("Mme DUBOIS Françoise", "Dhr. JANSSENS Pieter"), and before a note in brackets ("MARTIN
+# Jean-Pierre (Le Soir)"): review 23d #3, greeted "Bonjour DUBOIS,", "Beste Dhr.," and "Bonjour Jean-Pierre (Le Soir),".
+_DUTCH_HONORIFICS = ("dhr", "mevr", "mw", "mevrouw", "meneer", "heer")
+_CAPITALS_FIRST = (
+    r"^(?:(?P<honorific>(?i:"
+    + "|".join(sorted((*HONORIFICS, *_DUTCH_HONORIFICS), key=len, reverse=True))
+    + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
+)
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 _TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
 
@@ -129,7 +136,11 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         surname_first = pc.and_(pc.is_valid(capitals_first), pc.invert(has_comma))
         first = pc.if_else(surname_first, capitals_first.field("first"), first)
         last = pc.if_else(surname_first, capitals_first.field("last"), last)
+    else:
+        surname_first = pa.array([False] * len(names), type=pa.bool_())
     honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
+    if pc.any(surname_first).as_py():
+        honorific = pc.if_else(surname_first, pc.cast(pc.fill_null(capitals_first.field("honorific"), ""), pa.large_string()), honorific)
     first, last = pc.cast(first, pa.large_string()), pc.cast(last, pa.large_string())
 
     formula = pc.fill_null(pc.match_substring_regex(names, _FORMULA), False)
@@ -149,6 +160,7 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
     hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
     hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
+    hard = pc.and_(hard, pc.invert(pc.fill_null(surname_first, False)))  # read already, its honorific too
     if not pc.any(hard).as_py():
         return first, last, honorific
     return _parsed(names, hard, first, last, honorific)
