@@ -23,7 +23,7 @@ import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +87,9 @@ class Sent:
     eml_written: int | None = None  # dry run: how many .eml files (None: one per recipient)
     skipped_file: Path | None = None  # dry run: skipped.csv, when rows were skipped
     plan: Plan | None = None  # a start: the plan as logged (with those another send reached meanwhile skipped)
+    # A resume of a live send: reason ("opted out", "without consent", "empty consent") -> how many journalists
+    # it skipped because the campaign's lists now keep them out (prepare.lists_now), as `mailer resume` counts them.
+    kept_out: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,13 +455,15 @@ def resume(
     ``retry_failed`` sends again to those SendGrid refused (fix the cause first). A live
     campaign's lists are read again first (``prepare.lists_now``; ``lists``: read so already by
     the caller, who has said what could not be read): whoever they now mark as opted out or
-    without consent is skipped. Raises SendError for a cancelled campaign (or one whose cancel
+    without consent is skipped, and counted in the result's ``kept_out`` (reason -> how many, as
+    `mailer resume` says them; also passed to ``warn`` in words). Raises SendError for a cancelled campaign (or one whose cancel
     was asked late), a release file changed since it started, or a campaign another process is
     sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
     check_resumable(config, found)
+    kept_out: dict[str, int] = {}
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
     transport = transport or transport_for(config, found.mode, environ)
@@ -467,7 +472,8 @@ def resume(
             lists = lists_now(engine, config, found)
             for words in lists.warnings():
                 (warn or _ignore)(words)
-        said = delivery.kept_out_words(delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent))
+        kept_out = delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent)
+        said = delivery.kept_out_words(kept_out)
         if said is not None:
             (warn or _ignore)(said)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
@@ -475,7 +481,7 @@ def resume(
     skip_reached_elsewhere(
         engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn, batch_size=config.sendgrid.batch_size
     )
-    return _send(
+    sent = _send(
         engine,
         config,
         campaign_id,
@@ -489,6 +495,7 @@ def resume(
         progress=progress,
         warn=warn,
     )
+    return replace(sent, kept_out=kept_out)
 
 
 def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Cancelled:
