@@ -92,3 +92,26 @@ def test_resume_result_counts_those_the_lists_now_keep_out(project: Path, standi
     assert dict(sent.kept_out) == {"opted out": 3}
     assert not gone & set(standin.accepted_addresses())
     assert status.status(store, campaign_id).skipped.get("opted out") == 3
+
+
+# -- 2. a send started from Python in another folder than mailer.toml's: its resume mailed opt-outs --
+
+
+def test_resume_from_elsewhere_reads_the_lists_the_send_read(
+    project: Path, standin: Any, store: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Her script keeps mailer.toml in the office folder and runs in its own folder, lists named
+    from there ("lists/press.csv"). `mailer send --config ...` from that folder logs the list by its
+    whole path; `campaign.prepare_send` logged "lists/press.csv" as typed, so a resume run later from
+    any other folder (a cron job, the office folder) found no such list, warned, and mailed the
+    journalists who had opted out in it meanwhile. The log now names the list as the command does."""
+    office = project / "office"
+    cfg = office_config(office, standin, db_url)
+    campaign_id = stopped_send(store, cfg, standin)
+    gone = opt_out(project / "lists" / "press.csv", store, campaign_id, 3)
+    monkeypatch.chdir(office)
+    warned: list[str] = []
+    sent = campaign.resume(store, cfg, campaign_id, environ={"SENDGRID_API_KEY": standin.api_key}, warn=warned.append)
+    assert not gone & set(standin.accepted_addresses()), warned
+    assert dict(sent.kept_out) == {"opted out": 3}
+    assert not [words for words in warned if "not here" in words or "cannot" in words]

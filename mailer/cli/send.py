@@ -61,13 +61,11 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
 
 
 def logged_paths(paths: tuple[Path, ...], office: Path | None = None) -> tuple[Path, ...]:
-    """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
-    folder), or typed in another folder than ``office`` (the folder of mailer.toml: "beat.csv" from
-    lists/, review 12b #11), becomes its whole path, so the log's name means the same file from any
-    folder, and `mailer contact` shows it relative to the office folder (review 10c #9). Others
-    (typed in the office folder, or with no mailer.toml) stay as typed."""
-    elsewhere = office is not None and Path.cwd().resolve() != office.resolve()
-    return tuple(Path(os.path.abspath(path)) if ".." in path.parts or elsewhere else path for path in paths)
+    """Lists as the log will name them (``send.prepare.logged_list_paths``, which the library's
+    prepare calls apply too, so a script's send logs them as the command does)."""
+    from mailer.send.prepare import logged_list_paths
+
+    return logged_list_paths(paths, office)
 
 
 def stdin_is_terminal() -> bool:

@@ -9,6 +9,7 @@ address for a live send.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -145,7 +146,8 @@ def prepare_send(
     """
     from mailer.contacts.loader import list_paths as named_lists
 
-    list_paths = named_lists(list_paths)  # one path alone is one list, not a list of its letters
+    # One path alone is one list, not a list of its letters; named in the log as `mailer send` names it.
+    list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
     now = now or utcnow()
@@ -348,7 +350,7 @@ def prepare_follow_up(
             f'Follow-up: "{who}" is not a group of journalists mailer knows.',
             hint=f"Choose who= one of: {', '.join(follow_up.WHO)} (as mailer send --follow-up ... --who offers).",
         )
-    list_paths = named_lists(list_paths)
+    list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
     now = now or utcnow()
@@ -1012,6 +1014,18 @@ def office_folder(config: Config) -> Path | None:
     return config.source.resolve().parent if config.source is not None else None
 
 
+def logged_list_paths(paths: Sequence[Path], office: Path | None) -> tuple[Path, ...]:
+    """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
+    folder), or typed in another folder than ``office`` (the folder of mailer.toml: "beat.csv" from
+    lists/, review 12b #11), becomes its whole path, so the log's name means the same file from any
+    folder, and a resume run from another folder reads the list the send read (newcomer 23py #2: a
+    script's send named "lists/press.csv" as typed, and its resume from elsewhere mailed those who
+    had opted out there meanwhile). Others (typed in the office folder, or with no mailer.toml) stay
+    as typed."""
+    elsewhere = office is not None and Path.cwd().resolve() != office.resolve()
+    return tuple(Path(os.path.abspath(path)) if ".." in Path(path).parts or elsewhere else Path(path) for path in paths)
+
+
 def _list_here(name: str, office: Path | None) -> Path | None:
     """The list file the log names ``name``: taken from the office folder, then the current one; None if neither has it."""
     path = Path(name)
@@ -1303,7 +1317,7 @@ def prepare_test(
     """
     from mailer.contacts.loader import list_paths as named_lists
 
-    list_paths = named_lists(list_paths)
+    list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides = texts(overrides)
     loaded = release.load(release_path)
