@@ -10,7 +10,9 @@ finding (each failed before its fix, session 23).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +117,30 @@ def test_resume_from_elsewhere_reads_the_lists_the_send_read(
     assert not gone & set(standin.accepted_addresses()), warned
     assert dict(sent.kept_out) == {"opted out": 3}
     assert not [words for words in warned if "not here" in words or "cannot" in words]
+
+
+# -- 3. a follow-up of the same release to those who did not open: "none ... is left" ------------
+
+
+def test_follow_up_with_the_same_release_says_they_already_received_it(project: Path, standin: Any, store: Engine, db_url: str) -> None:
+    """She follows up the non-openers with the release itself, as a "resend to non-openers". The
+    39 who had not opened were all skipped as having received this exact release, and
+    `prepared.check()` (and `mailer send --follow-up`) said "Nobody to follow up: none of the 41
+    journalists of ... is left (not opened).", pointing at the report, which shows 39 who did not
+    open. It now says they already received this release, and how to send it again to them."""
+    from mailer import errors, events
+
+    cfg = office_config(project, standin, db_url)
+    prepared = campaign.prepare_send(store, cfg, "releases/example.md", ["lists/press.csv"])
+    sent = campaign.start(store, cfg, prepared, environ={"SENDGRID_API_KEY": standin.api_key})
+    opened = {"email": "li.wei@example.org", "event": "open", "timestamp": int(time.time()) + 5, "sg_event_id": "o1"}
+    Path("events.ndjson").write_text(json.dumps({**opened, "campaign": sent.campaign_id}) + "\n", encoding="utf-8")
+    events.apply(store, events.read_file("events.ndjson"), source="import", block_threshold=3)
+    follow = campaign.prepare_follow_up(store, cfg, "releases/example.md", sent.campaign_id, who="not-opened")
+    with pytest.raises(errors.SendError) as caught:
+        follow.check()
+    assert "40 journalists of" in caught.value.message and "already received this exact release" in caught.value.message
+    assert "none of the" not in caught.value.message
+    assert "--include-previous" in str(caught.value.hint) and "include_previous=True" in str(caught.value.hint)
+    again = campaign.prepare_follow_up(store, cfg, "releases/example.md", sent.campaign_id, who="not-opened", include_previous=True)
+    assert len(again.plan.recipients) == 40

@@ -397,7 +397,17 @@ def prepare_follow_up(
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
     problem: SendError | ConfigError | TemplateError | None = None
-    if not the_plan.recipients:
+    received = the_plan.skipped().get(RejectReason.ALREADY_RECEIVED.value, 0)
+    if not the_plan.recipients and received:
+        # newcomer 23py #3: a follow-up with the release itself ("resend to non-openers") was "none of the 41
+        # journalists is left", while the report showed 40 who had not opened: each had this release already.
+        problem = SendError(
+            f"Nobody to follow up: the {counted(received, 'journalist')} of {original.id} left ({described}) already "
+            "received this exact release.",
+            hint="A follow-up usually sends a new release (a reminder): write one and plan the follow-up with it. To send "
+            "this same release to them again, add --include-previous (in Python: include_previous=True).",
+        )
+    elif not the_plan.recipients:
         problem = SendError(
             f"Nobody to follow up: none of the {counted(selection.total, 'journalist')} of {original.id} is left ({described}).",
             hint=f"`mailer report {original.id}` shows who opened, clicked and bounced.",
