@@ -144,3 +144,20 @@ def test_follow_up_with_the_same_release_says_they_already_received_it(project: 
     assert "--include-previous" in str(caught.value.hint) and "include_previous=True" in str(caught.value.hint)
     again = campaign.prepare_follow_up(store, cfg, "releases/example.md", sent.campaign_id, who="not-opened", include_previous=True)
     assert len(again.plan.recipients) == 40
+
+
+# -- 4. status as README writes it counts opted-out journalists among those a resume would mail ---
+
+
+def test_status_as_readme_writes_it_counts_who_the_lists_now_keep_out(project: Path, standin: Any, store: Engine, db_url: str) -> None:
+    """README: "`mailer.send.status.status(engine, campaign_id)` is `mailer status`". For a send
+    stopped by SendGrid's 503, `mailer status` says a resume would now skip the 3 journalists who
+    opted out in the list since; the call as README writes it did not read the lists (only given
+    ``config=``), so its next steps had a resume mail them all. Without a config it reads the
+    lists as the command would from this folder."""
+    cfg = office_config(project, standin, db_url)
+    campaign_id = stopped_send(store, cfg, standin)
+    opt_out(project / "lists" / "press.csv", store, campaign_id, 3)
+    told = " ".join(status.status(store, campaign_id).next_steps)
+    assert "opted out" in told, told
+    assert told == " ".join(status.status(store, campaign_id, config=cfg).next_steps)

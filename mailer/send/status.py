@@ -70,8 +70,8 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
 @in_words
 def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
-    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``).
-    Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py).
+    ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``),
+    its lists read again (named from the ``config``'s folder, else from the current one). Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py).
 
     ``Status.counts``: journalists per message state (planned, sending, accepted, cancelled, failed,
     unknown, skipped); ``skipped``: per reason; ``next_steps``: what `mailer status` prints last.
@@ -161,26 +161,26 @@ _STOPPED = (CampaignStatus.PAUSED, CampaignStatus.PLANNED, CampaignStatus.SENDIN
 def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str, int], *, config: Config | None = None) -> list[str]:
     """For a stopped live send, whom a resume now would skip of those not sent yet, rehearsed as
     the resume does it (nc11b: status said "21 not sent yet", and the resume then found nobody);
-    given the ``config``, its lists read again as the resume reads them (review 23c: status
+    its lists read again as the resume reads them (``config``: whose folder names them) (review 23c: status
     counted a journalist who had opted out in the list since among those a resume would mail)."""
     from mailer.send import delivery
 
     planned = shown.get(MessageState.PLANNED.value, 0)
     if not planned:
         return []
-    lists = None
-    if config is not None:
-        from mailer.send.prepare import lists_now
+    from mailer.send.prepare import lists_now
 
-        lists = lists_now(engine, config, campaign)
+    # Without a config, the lists as the current folder names them (newcomer 23py #4: README's
+    # `status(engine, id)` read none, and counted who had opted out among those a resume would mail).
+    lists = lists_now(engine, config if config is not None else Config(), campaign)
     try:
         rehearsal = delivery.rehearse_resume(
             engine,
             campaign,
             resend_unknown=False,
             retry_failed=False,
-            kept_out=lists.kept_out if lists is not None else None,
-            silent=lists.silent if lists is not None else (),
+            kept_out=lists.kept_out,
+            silent=lists.silent,
         )
     except SQLAlchemyError:  # a log this user may only read (a reporting account): the counts above still stand
         return []
