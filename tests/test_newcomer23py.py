@@ -161,3 +161,33 @@ def test_status_as_readme_writes_it_counts_who_the_lists_now_keep_out(project: P
     told = " ".join(status.status(store, campaign_id).next_steps)
     assert "opted out" in told, told
     assert told == " ".join(status.status(store, campaign_id, config=cfg).next_steps)
+
+
+# -- 5. README's events call suppresses after 3 blocks whatever mailer.toml says ---------------
+
+
+def test_readme_events_import_call_uses_the_offices_block_threshold(project: Path, store: Engine) -> None:
+    """README's Python events import passes ``block_threshold=3``. An office whose mailer.toml
+    says `[webhook] block_threshold = 5` had a script suppress a journalist after 3 blocks whom
+    `mailer events import` of the same file keeps mailing. README now passes the config's value,
+    and the call as written suppresses exactly whom the command suppresses."""
+    from mailer import events
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = readme[readme.index("In Python: `mailer.events.read_file(path)`") :].split("\n\n")[0]
+    assert "block_threshold=3" not in said
+    assert "block_threshold=cfg.webhook.block_threshold" in said
+    cfg = config.Config.model_validate({"webhook": {"block_threshold": 5}})
+
+    def blocks(address: str) -> events.Batch:
+        three = [
+            {"email": address, "event": "bounce", "type": "blocked", "timestamp": 1_790_000_000 + i, "sg_event_id": f"{address}{i}"}
+            for i in range(3)
+        ]
+        Path("blocks.ndjson").write_text("\n".join(json.dumps(event) for event in three) + "\n", encoding="utf-8")
+        return events.read_file("blocks.ndjson")
+
+    batch = blocks("li.wei@example.org")
+    applied = events.apply(store, batch.events, source="import", block_threshold=cfg.webhook.block_threshold, quarantined=batch.quarantined)
+    assert (applied.added, applied.suppressed) == (3, 0)
+    assert events.apply(store, blocks("ana@example.org").events, source="import", block_threshold=3).suppressed == 1  # README's old call
