@@ -191,3 +191,22 @@ def test_readme_events_import_call_uses_the_offices_block_threshold(project: Pat
     applied = events.apply(store, batch.events, source="import", block_threshold=cfg.webhook.block_threshold, quarantined=batch.quarantined)
     assert (applied.added, applied.suppressed) == (3, 0)
     assert events.apply(store, blocks("ana@example.org").events, source="import", block_threshold=3).suppressed == 1  # README's old call
+
+
+# -- 6. a resume's result does not say whom another send of the release reached meanwhile --------
+
+
+def test_resume_result_names_the_send_that_reached_them_meanwhile(project: Path, standin: Any, store: Engine, db_url: str) -> None:
+    """A send stopped at SendGrid's 503; a colleague sent the release to the list again, reaching
+    those it had left. `mailer resume` then says "Skipped: 31 journalists another send of this same
+    release has reached since"; `campaign.resume(...)` gave a Sent whose outcome only had 31 more
+    skipped rows, no word of which send reached them. Sent.elsewhere now holds it (per campaign)."""
+    cfg = office_config(project, standin, db_url)
+    campaign_id = stopped_send(store, cfg, standin)
+    with store.connect() as connection:
+        left = messages.counts(connection, campaign_id)["planned"]
+    again = campaign.prepare_send(store, cfg, "releases/example.md", ["lists/press.csv"], include_previous=True)
+    other = campaign.start(store, cfg, again, environ={"SENDGRID_API_KEY": standin.api_key}).campaign_id
+    sent = campaign.resume(store, cfg, campaign_id, environ={"SENDGRID_API_KEY": standin.api_key})
+    assert sent.elsewhere is not None and dict(sent.elsewhere.reached_since) == {other: left}
+    assert sent.elsewhere.skipped == left and sent.elsewhere.words()

@@ -90,6 +90,9 @@ class Sent:
     # A resume of a live send: reason ("opted out", "without consent", "empty consent") -> how many journalists
     # it skipped because the campaign's lists now keep them out (prepare.lists_now), as `mailer resume` counts them.
     kept_out: Mapping[str, int] = field(default_factory=dict)
+    # A resume of a live send: those it skipped as another send of the same release reached them since, or is
+    # sending to them now, per campaign, and those it took back from one that stopped (`mailer resume`'s lines).
+    elsewhere: delivery.Elsewhere | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,9 +459,10 @@ def resume(
     campaign's lists are read again first (``prepare.lists_now``; ``lists``: read so already by
     the caller, who has said what could not be read): whoever they now mark as opted out or
     without consent is skipped, and counted in the result's ``kept_out`` (reason -> how many, as
-    `mailer resume` says them; also passed to ``warn`` in words). Raises SendError for a cancelled campaign (or one whose cancel
-    was asked late), a release file changed since it started, or a campaign another process is
-    sending.
+    `mailer resume` says them; also passed to ``warn`` in words); those another send of the same
+    release reached since are skipped too, counted in ``elsewhere`` (``delivery.Elsewhere``).
+    Raises SendError for a cancelled campaign (or one whose cancel was asked late), a release
+    file changed since it started, or a campaign another process is sending.
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
@@ -478,7 +482,7 @@ def resume(
             (warn or _ignore)(said)
     # Skipped before the progress bar counts what is left; delivery.run checks again under the
     # campaign's lease, for a send that started in between (fix 10).
-    skip_reached_elsewhere(
+    elsewhere = skip_reached_elsewhere(
         engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn, batch_size=config.sendgrid.batch_size
     )
     sent = _send(
@@ -495,7 +499,7 @@ def resume(
         progress=progress,
         warn=warn,
     )
-    return replace(sent, kept_out=kept_out)
+    return replace(sent, kept_out=kept_out, elsewhere=elsewhere)
 
 
 def _call_off(engine: Engine, found: campaigns.Campaign, *, now: datetime) -> Cancelled:
