@@ -1,12 +1,14 @@
-"""Which mailer.toml a command uses, found without reading it (no pydantic: a send starts reading
-its lists by this, before its settings are loaded; issue 12)."""
+"""Which mailer.toml a command uses, found without reading it, and the names the log gives lists
+relative to its folder (no pydantic, no SQLAlchemy: a send starts reading its lists by these,
+before its settings are loaded; issue 12)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["CONFIG_ENV_VAR", "CONFIG_FILE_NAME", "find"]
+__all__ = ["CONFIG_ENV_VAR", "CONFIG_FILE_NAME", "find", "logged_list_paths"]
 
 CONFIG_FILE_NAME = "mailer.toml"
 CONFIG_ENV_VAR = "MAILER_CONFIG"
@@ -24,3 +26,15 @@ def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path |
         if candidate.is_file():
             return candidate
     return None
+
+
+def logged_list_paths(paths: Sequence[Path], office: Path | None) -> tuple[Path, ...]:
+    """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
+    folder), or typed in another folder than ``office`` (the folder of mailer.toml: "beat.csv" from
+    lists/, review 12b #11), becomes its whole path, so the log's name means the same file from any
+    folder, and a resume run from another folder reads the list the send read (newcomer 23py #2: a
+    script's send named "lists/press.csv" as typed, and its resume from elsewhere mailed those who
+    had opted out there meanwhile). Others (typed in the office folder, or with no mailer.toml) stay
+    as typed."""
+    elsewhere = office is not None and Path.cwd().resolve() != office.resolve()
+    return tuple(Path(os.path.abspath(path)) if ".." in Path(path).parts or elsewhere else Path(path) for path in paths)

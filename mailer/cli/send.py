@@ -61,9 +61,9 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
 
 
 def logged_paths(paths: tuple[Path, ...], office: Path | None = None) -> tuple[Path, ...]:
-    """Lists as the log will name them (``send.prepare.logged_list_paths``, which the library's
+    """Lists as the log will name them (``config_files.logged_list_paths``, which the library's
     prepare calls apply too, so a script's send logs them as the command does)."""
-    from mailer.send.prepare import logged_list_paths
+    from mailer.config_files import logged_list_paths  # light: the lists are read ahead before the send's libraries load
 
     return logged_list_paths(paths, office)
 

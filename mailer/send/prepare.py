@@ -9,7 +9,6 @@ address for a live send.
 from __future__ import annotations
 
 import itertools
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
+from mailer.config_files import logged_list_paths
 from mailer.contacts.addresses import typed_key
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
@@ -1022,18 +1022,6 @@ def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campa
 def office_folder(config: Config) -> Path | None:
     """The office folder (mailer.toml's), where the log's relative list names are (None without one)."""
     return config.source.resolve().parent if config.source is not None else None
-
-
-def logged_list_paths(paths: Sequence[Path], office: Path | None) -> tuple[Path, ...]:
-    """Lists as the log will name them: one typed with ".." ("../lists/press.csv" from the releases
-    folder), or typed in another folder than ``office`` (the folder of mailer.toml: "beat.csv" from
-    lists/, review 12b #11), becomes its whole path, so the log's name means the same file from any
-    folder, and a resume run from another folder reads the list the send read (newcomer 23py #2: a
-    script's send named "lists/press.csv" as typed, and its resume from elsewhere mailed those who
-    had opted out there meanwhile). Others (typed in the office folder, or with no mailer.toml) stay
-    as typed."""
-    elsewhere = office is not None and Path.cwd().resolve() != office.resolve()
-    return tuple(Path(os.path.abspath(path)) if ".." in Path(path).parts or elsewhere else Path(path) for path in paths)
 
 
 def _list_here(name: str, office: Path | None) -> Path | None:
