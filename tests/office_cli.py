@@ -11,7 +11,7 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -295,3 +295,16 @@ def imported(log: Engine, *events: dict[str, object]) -> None:
     Path("events.json").write_text(json.dumps(list(events)), encoding="utf-8")
     code, out = run_with_log(log, "events", "import", "events.json")
     assert code == 0, out
+
+
+def names_sent(standin: Any, addresses: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Each of ``addresses`` -> the (first name, last name) its Mail Send substitutions carried (one value each)."""
+    greeted = {p["to"][0]["email"]: p for r in standin.mail_sends for p in r.body["personalizations"]}
+    found = {}
+    for address in addresses:
+        fields = greeted[address]["substitutions"]
+        firsts = {value for key, value in fields.items() if ".first_name." in key}
+        lasts = {value for key, value in fields.items() if ".last_name." in key}
+        assert len(firsts) == 1 and len(lasts) == 1, (address, fields)
+        found[address] = (firsts.pop(), lasts.pop())
+    return found
