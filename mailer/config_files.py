@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["CONFIG_ENV_VAR", "CONFIG_FILE_NAME", "find", "logged_list_paths"]
+__all__ = ["CONFIG_ENV_VAR", "CONFIG_FILE_NAME", "find", "logged_list_paths", "office_of"]
 
 CONFIG_FILE_NAME = "mailer.toml"
 CONFIG_ENV_VAR = "MAILER_CONFIG"
@@ -26,6 +26,12 @@ def find(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path |
         if candidate.is_file():
             return candidate
     return None
+
+
+def office_of(source: Path | None) -> Path | None:
+    """The office folder: the one the mailer.toml at ``source`` is in, where the log's relative list names are
+    (None without one). The read-ahead, the command line and the library's prepare calls all name lists by it."""
+    return source.resolve().parent if source is not None else None
 
 
 def logged_list_paths(paths: Sequence[Path], office: Path | None) -> tuple[Path, ...]:

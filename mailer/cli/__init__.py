@@ -98,7 +98,9 @@ class AppContext:
     @property
     def office(self) -> Path | None:
         """The office folder: the one mailer.toml is in (None without one)."""
-        return self.config.source.resolve().parent if self.config.source is not None else None
+        from mailer.config_files import office_of
+
+        return office_of(self.config.source)
 
     def never_over(self, path: Path, *, reads: Sequence[Path] = (), suffixes: Sequence[str] = (), logged_lists: bool = False) -> None:
         """Refuse to write ``path`` over mailer's own input (review 8: `show -o releases/example.md`

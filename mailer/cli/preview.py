@@ -154,7 +154,6 @@ def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[An
     """The previews with a first warning when ``mailer send`` would skip this journalist: the
     address is suppressed, or their fields take more than SendGrid allows per recipient."""
     import dataclasses
-    from datetime import UTC
 
     from mailer import unsubscribe
     from mailer.send.plan import MAX_SUBSTITUTION_BYTES
@@ -167,9 +166,8 @@ def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[An
     for shown in shown_all:
         notes = []
         if held is not None:
-            why = f"{held.reason.value}, since {held.created_at.astimezone(UTC):%Y-%m-%d}" + (f": {held.note}" if held.note else "")
             notes.append(
-                f"{email} will not get this email: the address is on the suppression list ({why}), so mailer send skips it. "
+                f"{email} will not get this email: the address is on the suppression list ({held.why()}), so mailer send skips it. "
                 "mailer suppressions list shows who and why."
             )
         taken = shown.substitution_bytes + reserved

@@ -173,13 +173,13 @@ def send_command(
     if follow_up_of is None and not list_paths:
         raise click.UsageError("Missing option '--list': give a press list (or --follow-up CAMPAIGN --who ...).")
     if list_paths:
-        from mailer.config_files import find
+        from mailer.config_files import find, office_of
         from mailer.contacts.ahead import read_ahead
 
         # The lists are read, and loaded when the send takes them whole, while its own libraries load and
         # its settings are read (issue 12): named as below, by the office folder of the mailer.toml found.
         found = find(app.config_path, os.environ, Path.cwd())
-        named = logged_paths(list_paths, found.resolve().parent if found is not None else None)
+        named = logged_paths(list_paths, office_of(found))
         read_ahead(named, whole=follow_up_of is None and not where and not tag)
     list_paths = logged_paths(list_paths, app.office)
     from mailer.send import campaign

@@ -23,7 +23,7 @@ from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
-from mailer.config_files import logged_list_paths
+from mailer.config_files import logged_list_paths, office_of
 from mailer.contacts.addresses import typed_key
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
@@ -1021,7 +1021,7 @@ def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campa
 
 def office_folder(config: Config) -> Path | None:
     """The office folder (mailer.toml's), where the log's relative list names are (None without one)."""
-    return config.source.resolve().parent if config.source is not None else None
+    return office_of(config.source)
 
 
 def _list_here(name: str, office: Path | None) -> Path | None:
@@ -1339,8 +1339,7 @@ def prepare_test(
         held = _held_other_version(connection, config, release_path, rendered)
         stopped = suppression_store.find(connection, as_email) if as_email else None
     if stopped is not None:  # the proof goes to staff, but the journalist it is made as gets no email (review 23a, left)
-        why = f"{stopped.reason.value}, since {stopped.created_at.astimezone(UTC):%Y-%m-%d}" + (f": {stopped.note}" if stopped.note else "")
-        said = f"{as_email} will not get this release: the address is on the suppression list ({why}), so mailer send skips it."
+        said = f"{as_email} will not get this release: the address is on the suppression list ({stopped.why()}), so mailer send skips it."
         notes = [*notes, f"{said} The proof shows the email as it would have been."]
     the_plan = plan_module.build(rendered, staff, batch_size=config.sendgrid.batch_size, reserve=unsubscribe.reserved_bytes(config))
     if not the_plan.recipients:

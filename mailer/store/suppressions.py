@@ -28,6 +28,10 @@ class Suppression:
     note: str | None
     created_at: datetime
 
+    def why(self) -> str:
+        """ "manual, since 2026-11-20: asked by phone": its reason, the day (UTC) and its note, for a warning."""
+        return f"{self.reason.value}, since {self.created_at.astimezone(UTC):%Y-%m-%d}" + (f": {self.note}" if self.note else "")
+
 
 def add(
     connection: Connection,
