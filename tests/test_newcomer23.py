@@ -21,6 +21,15 @@ def excel_list(folder: Path, name: str, rows: list[str]) -> None:
 
 SEND_PRESSE = ("send", "releases/example.md", "--list", "lists/presse.csv", "--yes", "--no-test-ok")
 
+
+def greeting_by_name(folder: Path) -> None:
+    """``folder``'s releases/example.md opening with "Bonjour FIRST (LAST)," from each journalist's fields."""
+    release = folder / "releases" / "example.md"
+    head, _, body = release.read_text(encoding="utf-8").partition("\n---\n")
+    greeting = 'Bonjour {{ contact.first_name | default("Madame, Monsieur") }} ({{ contact.last_name | default("?") }}),'
+    release.write_text(f"{head}\n---\n{greeting}\n\n{body}", encoding="utf-8")
+
+
 # -- 1. "Désinscrit: neen": Belgian Dutch for no, read as an unsubscribe ---------------------------
 
 
@@ -353,13 +362,7 @@ def test_a_surname_in_capitals_before_the_first_name_is_the_last_name(tmp_path: 
     the release greeted them "Bonjour DUBOIS,". The surname in capitals is now read as the last name;
     "François Dubois", "Jean-Marc LEJEUNE" and "JP Martin" read as before."""
     folder = office(tmp_path, standin, db_url)
-    release = folder / "releases" / "example.md"
-    text = release.read_text(encoding="utf-8")
-    head, _, body = text.partition("\n---\n")
-    release.write_text(
-        head + '\n---\nBonjour {{ contact.first_name | default("Madame, Monsieur") }} ({{ contact.last_name | default("?") }}),\n\n' + body,
-        encoding="utf-8",
-    )
+    greeting_by_name(folder)
     excel_list(
         folder,
         "presse.csv",

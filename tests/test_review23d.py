@@ -8,14 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from office_cli import mailed, mailer, names_sent, office, said
-
-SEND_PRESSE = ("send", "releases/example.md", "--list", "lists/presse.csv", "--yes", "--no-test-ok")
-
-
-def excel_list(folder: Path, name: str, rows: list[str]) -> None:
-    """``folder``/lists/``name`` as Excel on Windows saves "CSV (séparateur: point-virgule)"."""
-    (folder / "lists" / name).write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
-
+from test_newcomer23 import SEND_PRESSE, excel_list, greeting_by_name
 
 # -- 1. "Afgemeld persberichten: ja", "Toestemming persberichten: nee": Dutch purpose words not read ------
 
@@ -98,12 +91,7 @@ def test_a_surname_in_capitals_after_an_honorific_or_before_a_note_is_the_last_n
     "Bonjour M.,", "Dhr. JANSSENS Pieter" "Beste Dhr.,", and "MARTIN Jean-Pierre (Le Soir)" "Bonjour
     Jean-Pierre (Le Soir),". Each is now read as "DUBOIS François" is, the honorific kept as such."""
     folder = office(tmp_path, standin, db_url)
-    release = folder / "releases" / "example.md"
-    head, _, body = release.read_text(encoding="utf-8").partition("\n---\n")
-    release.write_text(
-        head + '\n---\nBonjour {{ contact.first_name | default("Madame, Monsieur") }} ({{ contact.last_name | default("?") }}),\n\n' + body,
-        encoding="utf-8",
-    )
+    greeting_by_name(folder)
     excel_list(
         folder,
         "presse.csv",
