@@ -7,7 +7,7 @@ King Jr.") go to nameparser (a well-kept name parser), which knows titles, parti
 suffixes; the honorific is kept apart so that "Dear Jane" never becomes "Dear Dr.". A cell that
 looks like a spreadsheet formula (``=HYPERLINK("http://x.example","click")``) is never split
 at its comma: it stays whole, and is written back spreadsheet-safe. A cell naming a team or an
-office ("Press Office", "Newsroom", "Pressestelle") has no first name: the whole cell is its last
+office ("Press Office", "Newsroom", "Pressestelle"), or an outlet ("BBC News", "The Guardian"), has no first name: the whole cell is its last
 name, so "Dear {{ contact.first_name | default("colleague") }}" greets it with the default, never
 "Dear Press," (fix 13n #4).
 """
@@ -102,6 +102,44 @@ TEAM_WORDS = frozenset(
         "ufficio",
         "imprensa",
         "redação",
+        # the outlet itself in a newsdesk's row, as media databases write it ("BBC News", "Süddeutsche Zeitung")
+        "news",
+        "newswire",
+        "radio",
+        "tv",
+        "television",
+        "broadcasting",
+        "times",
+        "journal",
+        "newspaper",
+        "magazine",
+        "herald",
+        "gazette",
+        "tribune",
+        "chronicle",
+        "agency",
+        "télévision",
+        "quotidien",
+        "hebdo",
+        "actualités",
+        "nachrichten",
+        "zeitung",
+        "rundfunk",
+        "fernsehen",
+        "magazin",
+        "nieuws",
+        "redactie",
+        "krant",
+        "omroep",
+        "noticias",
+        "periódico",
+        "agencia",
+        "notizie",
+        "giornale",
+        "agenzia",
+        "notícias",
+        "jornal",
+        "agência",
     ]
 )
 # A surname in capitals (its last word of three letters or more, so that initials, "JP Martin", are not one) before
@@ -115,7 +153,7 @@ _CAPITALS_FIRST = (
     + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
 )
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
-_TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
+_TEAM = r"(?i)(?:^the\s|(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-]))"  # "The Guardian" too
 
 
 def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:

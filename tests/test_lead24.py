@@ -1,0 +1,52 @@
+"""Lead, session 24: what a press officer found in the day's own work, each shown from her side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import mailer, office
+
+GREETING = (
+    '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
+)
+
+
+def _texts(standin: Any) -> dict[str, str]:
+    """Each journalist's address -> the plain-text part she got, her substitutions made."""
+    texts = {}
+    for request in standin.mail_sends:
+        text = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
+        for personalization in request.body["personalizations"]:
+            mine = text
+            for key, value in personalization.get("substitutions", {}).items():
+                mine = mine.replace(key, value)
+            texts[personalization["to"][0]["email"]] = mine
+    return texts
+
+
+def test_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Media databases put the outlet in the name column of a newsdesk's row: "BBC News" was greeted
+    "Dear BBC,", "The Guardian" "Dear The,". A cell naming an outlet (a word such as News, Radio, Zeitung,
+    Nieuws, or "The" first) now has no first name, so the release's default greets it; people whose
+    names share nothing with those words are greeted by first name as before."""
+    rows = [
+        ("BBC News", "newsdesk@bbc.example"),
+        ("The Guardian", "national@guardian.example"),
+        ("Radio France Internationale", "redaction@rfi.example"),
+        ("Süddeutsche Zeitung", "politik@sz.example"),
+        ("VRT Nieuws", "nieuws@vrt.example"),
+        ("Reuters Newswire", "wire@reuters.example"),
+        ("Dana Newsome", "dana@weekly.example"),
+        ("Theo Radford", "theo@daily.example"),
+    ]
+    beat = "Name,Email\n" + "".join(f"{name},{email}\n" for name, email in rows)
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    texts = _texts(standin)
+    for name, email in rows[:6]:
+        assert "Dear colleague," in texts[email], (name, texts[email])
+    assert "Dear Dana," in texts["dana@weekly.example"], texts["dana@weekly.example"]
+    assert "Dear Theo," in texts["theo@daily.example"], texts["theo@daily.example"]
