@@ -50,3 +50,33 @@ def test_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: Path,
         assert "Dear colleague," in texts[email], (name, texts[email])
     assert "Dear Dana," in texts["dana@weekly.example"], texts["dana@weekly.example"]
     assert "Dear Theo," in texts["theo@daily.example"], texts["theo@daily.example"]
+
+
+def test_a_field_in_a_links_query_is_encoded_whole(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A release linking to "https://www.example.org/r?o={{ contact.outlet }}&lang=en" sent the
+    journalist of "Q&A Weekly #4" to ?o=Q%20&%20A..., which her browser read as o="Q " (the rest cut
+    off at the & and the #). A value in a link's query is now encoded whole, in the HTML and in the
+    text part's list of links; one the release encodes itself (| urlencode) is not encoded twice."""
+    import lxml.html
+
+    office(tmp_path, standin, db_url, beat="Email,First Name,Outlet\nqa@weekly.example,Quinn,Q&A Weekly #4\n")
+    (tmp_path / "releases" / "links.md").write_text(
+        '---\nsubject: "Bee census"\n---\nSee [your figures](https://www.example.org/r?o={{ contact.outlet }}&lang=en) '
+        "and [the same](https://www.example.org/s?o={{ contact.outlet | urlencode }}) "
+        "and [your page](https://www.example.org/{{ contact.first_name }}/page).\n",
+        encoding="utf-8",
+    )
+    sent = mailer("send", "releases/links.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    (request,) = standin.mail_sends
+    (personalization,) = request.body["personalizations"]
+    html = next(part["value"] for part in request.body["content"] if part["type"] == "text/html")
+    for key, value in personalization["substitutions"].items():
+        html = html.replace(key, value)
+    hrefs = [a.get("href") for a in lxml.html.document_fromstring(html).iter("a") if "example.org/" in (a.get("href") or "")]
+    assert "https://www.example.org/r?o=Q%26A%20Weekly%20%234&lang=en" in hrefs, hrefs
+    assert "https://www.example.org/s?o=Q%26A%20Weekly%20%234" in hrefs, hrefs
+    assert "https://www.example.org/Quinn/page" in hrefs, hrefs
+    text = _texts(standin)["qa@weekly.example"]
+    assert "https://www.example.org/r?o=Q%26A%20Weekly%20%234&lang=en" in text, text
+    assert "https://www.example.org/s?o=Q%26A%20Weekly%20%234" in text, text

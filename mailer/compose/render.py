@@ -522,7 +522,7 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
         name = match.group(0)
         if name not in html_tokens:
             continue
-        context = _context_at(html, match.start())
+        context = tokens.context_at(html, match.start())
         if context is None:
             spec = found[name]
             raise TemplateError(
@@ -531,6 +531,8 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
             )
         if context != "html":
             spec = found[name]
+            if context == "query" and any(step == "urlencode" for step, _ in spec.steps):
+                context = "url"  # encoded already: encoding it again would show %25 for each %
             renamed = f"-~c.{spec.field}.{tokens.LETTERS[context]}{name.rsplit('.h', 1)[1]}"
             found[renamed] = Token(field=spec.field, context=context, steps=spec.steps)
             out.append(html[last : match.start()] + renamed)
@@ -568,23 +570,6 @@ def _absolute_links(html: str, *, base_url: str | None, template: str) -> str:
         return f'{match.group(1)}{fixed}"'
 
     return _LINK.sub(fix, html)
-
-
-def _context_at(html: str, position: int) -> str | None:
-    """html, attribute, url or link (a URL attribute's start) for a position in lxml-written HTML;
-    None inside style/script/CSS."""
-    opened = html.rfind("<", 0, position)
-    closed = html.rfind(">", 0, position)
-    if opened > closed:  # inside a tag: which attribute?
-        tag = html[opened:position]
-        name = tag[: max(tag.rfind('="'), tag.rfind("='"))].rsplit(" ", 1)[-1].lower()
-        if name == "style":
-            return None
-        if name not in ("href", "src", "action", "background"):
-            return "attribute"
-        return "link" if html[position - 2 : position] in ('="', "='") else "url"  # the field is the whole address, or starts it
-    element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
-    return None if element in ("style", "script") else "html"
 
 
 # A hidden element opening the body: the preheader, which inboxes show after the subject.
