@@ -80,3 +80,26 @@ def test_a_field_in_a_links_query_is_encoded_whole(tmp_path: Path, standin: Any,
     text = _texts(standin)["qa@weekly.example"]
     assert "https://www.example.org/r?o=Q%26A%20Weekly%20%234&lang=en" in text, text
     assert "https://www.example.org/s?o=Q%26A%20Weekly%20%234" in text, text
+
+
+def test_a_template_beside_the_release_is_named_by_the_preview_and_the_plan(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A release.html.j2 left beside a release (a folder an agency sent, last year's copy) replaced the
+    built-in template without a word: the preview and the send's plan now name the office's own
+    template file. Unchanged copies of the built-in templates (an office that copied the folder) are
+    not named."""
+    import shutil
+
+    from mailer.compose.markup import BUILTIN_TEMPLATES
+
+    office(tmp_path, standin, db_url)
+    shutil.rmtree(tmp_path / "templates")  # an office without a templates folder of its own
+    for name in ("release.html.j2", "release.txt.j2", "release.css"):
+        shutil.copy(BUILTIN_TEMPLATES / name, tmp_path / "releases" / name)
+    plain = mailer("preview", "releases/example.md")
+    assert plain.exit_code == 0 and "Template:" not in plain.output, plain.output
+    own = tmp_path / "releases" / "release.html.j2"
+    own.write_text(own.read_text(encoding="utf-8").replace("</body>", "<p>Old footer 2025</p></body>"), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md")
+    assert "Template:  releases/release.html.j2 (the office's own, in place of the built-in one)" in shown.output, shown.output
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert "Template:   releases/release.html.j2 (the office's own" in planned.output, planned.output

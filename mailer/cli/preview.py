@@ -113,6 +113,8 @@ def preview(
         output.say(f"Subject:   {shown.subject}")
         output.say(f"From:      {shown.sender}")
         output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
+        if shown.template:
+            output.say(f"Template:  {shown.template} (the office's own, in place of the built-in one)")
         output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
         output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
         output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")

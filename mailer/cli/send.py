@@ -696,6 +696,8 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     output.step(
         f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
     )
+    if prepared.rendered.template:
+        output.step(f"Template:   {prepared.rendered.template} (the office's own, in place of the built-in one)")
     output.step(
         f"Lists:      {', '.join(prepared.lists)}"
         + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else "")

@@ -35,6 +35,7 @@ class Preview:
     language: str = "en"  # the version shown
     sender: str = ""  # "Press Office <press@example.org>, replies to desk@example.org", as the send's plan says it
     substitution_bytes: int = 0  # the journalist's substitutions as SendGrid measures them (0 for stand-ins)
+    template: str = ""  # the office's own HTML template file, "" for a built-in one
 
 
 def write(
@@ -127,6 +128,7 @@ def _write(
         language=version.language,
         sender=_sender_words(version, rendered, config),
         substitution_bytes=len(("".join(values) + "".join(values.values())).encode("utf-8")),
+        template=rendered.template,
     )
 
 

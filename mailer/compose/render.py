@@ -132,6 +132,7 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         unsubscribe_tag=tag,
         unsubscribe_proof=unsubscribe.proof_url(config),
         language=release.language,
+        template=_own_template(parts.template),
     )
 
 
@@ -143,6 +144,33 @@ def unsubscribe_missing(rendered: Rendered) -> str:
         return ""
     missing = [part for part, content in (("HTML", rendered.html), ("text", rendered.text)) if tag not in content]
     return "" if not missing else f"{' and '.join(missing)} part" + ("s" if len(missing) > 1 else "")
+
+
+def _own_template(html_path: str) -> str:
+    """The office's own template file (its folder's or one beside the release), as the preview and the
+    plan show it, so that a release.html.j2 lying beside a release never replaces the built-in one unseen;
+    "" for a built-in template."""
+    path = Path(html_path)
+    if path.parent.resolve() == markup.BUILTIN_TEMPLATES or _same_as_built_in(path):
+        return ""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _same_as_built_in(html_path: Path) -> bool:
+    """Whether the template's three files are copies of the built-in ones of the same name (an office
+    that copied the templates folder and changed nothing)."""
+    stem = html_path.name.removesuffix(".html.j2")
+    for suffix in (".html.j2", ".txt.j2", ".css"):
+        own, built_in = html_path.with_name(stem + suffix), markup.BUILTIN_TEMPLATES / (stem + suffix)
+        try:
+            if own.read_bytes() != built_in.read_bytes():
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def render_versions(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> dict[str, Rendered]:
