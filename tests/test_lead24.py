@@ -103,3 +103,44 @@ def test_a_template_beside_the_release_is_named_by_the_preview_and_the_plan(tmp_
     assert "Template:  releases/release.html.j2 (the office's own, in place of the built-in one)" in shown.output, shown.output
     planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
     assert "Template:   releases/release.html.j2 (the office's own" in planned.output, planned.output
+
+
+def test_a_preview_of_a_release_changed_after_its_scheduled_send_says_which_goes_out(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """Scheduled for later, SendGrid holds the emails at once. A press officer who then fixed a
+    figure and checked it with `mailer preview` (the usual proofreading step) was told nothing, while
+    the old text was due to go out; `mailer test` said it. The preview now says it too; a preview of
+    the very text scheduled says nothing, and an office with no log yet gets none made by a preview."""
+    from datetime import UTC, datetime, timedelta
+
+    from office_cli import campaign_of, said
+
+    office(tmp_path, standin, db_url)
+    monkeypatch.chdir(tmp_path)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    scheduled = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC"
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    same = mailer("preview", "releases/example.md")
+    assert same.exit_code == 0 and "Warning" not in same.output, same.output
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "512 volunteers"), encoding="utf-8")
+    fixed = mailer("preview", "releases/example.md")
+    assert fixed.exit_code == 0, fixed.output
+    assert (
+        f"Warning: This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this "
+        f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
+        f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
+    ) in said(fixed), fixed.output
+
+
+def test_a_preview_in_an_office_without_a_log_makes_none(tmp_path: Path, standin: Any) -> None:
+    """The first preview of a new office looks for scheduled sends only in a log that exists."""
+    log = tmp_path / "log.db"
+    office(tmp_path, standin, f"sqlite:///{log}")
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 0, shown.output
+    assert not log.exists() and "Log:" not in shown.output, shown.output

@@ -106,6 +106,7 @@ def preview(
                     folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
     if contact is not None:  # a journalist the send skips: the proof says so (review 23a #2, #6)
         shown_all = _skipped_notes(app, contact.email, shown_all)
+    shown_all = _held_notes(app, release_path, shown_all)
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:
@@ -150,6 +151,37 @@ def _nobody(stand_ins: Mapping[str, str]) -> str:
 
 def _kb(size: int) -> str:
     return f"{size / 1024:.1f} KB"
+
+
+def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> list[Any]:
+    """The previews with a first warning when SendGrid holds a scheduled send of this release with
+    other content: the officer proofreads a fixed text while the old one is due to go out (as
+    `mailer test` says it). An office whose log does not exist yet has scheduled nothing: the
+    preview makes no log. A log that cannot be opened is said, and the preview stands."""
+    import dataclasses
+
+    from mailer.errors import MailerError
+
+    url = app.config.database.url
+    if url.startswith(SQLITE_FILE) and not Path(url.removeprefix(SQLITE_FILE)).is_file():
+        return shown_all
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.send.prepare import held_other_version
+
+    try:
+        with app.engine.connect() as connection:
+            held = [held_other_version(connection, app.config, release_path, shown.content_hash) for shown in shown_all]
+    except (MailerError, SQLAlchemyError) as exc:
+        output.note(f"Could not look in the delivery log for a scheduled send of this release ({exc}).")
+        return shown_all
+    return [
+        dataclasses.replace(shown, warnings=(*notes, *shown.warnings)) if notes else shown
+        for shown, notes in zip(shown_all, held, strict=True)
+    ]
+
+
+SQLITE_FILE = "sqlite:///"
 
 
 def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[Any]:

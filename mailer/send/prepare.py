@@ -51,7 +51,7 @@ from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import display_url, in_words
 
-__all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
+__all__ = ["Prepared", "held_other_version", "prepare_follow_up", "prepare_send", "prepare_test"]
 
 
 @dataclass(frozen=True)
@@ -1336,7 +1336,7 @@ def prepare_test(
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
-        held = _held_other_version(connection, config, release_path, rendered)
+        held = held_other_version(connection, config, release_path, rendered.content_hash)
         stopped = suppression_store.find(connection, as_email) if as_email else None
     if stopped is not None:  # the proof goes to staff, but the journalist it is made as gets no email (review 23a, left)
         said = f"{as_email} will not get this release: the address is on the suppression list ({stopped.why()}), so mailer send skips it."
@@ -1382,10 +1382,11 @@ def prepare_test(
     )
 
 
-def _held_other_version(connection: Connection, config: Config, release_path: Path, rendered: Rendered) -> list[str]:
+def held_other_version(connection: Connection, config: Config, release_path: Path, proof_hash: str) -> list[str]:
     """Words for each live send of this release that SendGrid holds for a later time with other
-    content than this proof's: a scheduled send hands SendGrid the emails at once, so a release
-    fixed afterwards, proofread and found right, is not what journalists get (review 18p #4)."""
+    content than this proof's (``proof_hash``, its version's ``Rendered.content_hash``): a scheduled
+    send hands SendGrid the emails at once, so a release fixed afterwards, proofread and found right,
+    is not what journalists get (review 18p #4; `mailer test`, a dry run and `mailer preview` say it)."""
     now = utcnow()
     found = []
     key = reached.office_path(config, release_path)
@@ -1393,10 +1394,10 @@ def _held_other_version(connection: Connection, config: Config, release_path: Pa
         held = campaigns.get(connection, campaign_id)
         if held is None or held.scheduled_at is None or held.scheduled_at <= now or held.late_cancel is not None:
             continue
-        if rendered.content_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
+        if proof_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
             continue  # this very content: the proof is what they get
         accepted = campaigns.rows(connection, campaign_ids=[campaign_id])[0][MessageState.ACCEPTED.value]
-        first = campaigns.first_live_with(connection, {rendered.content_hash})
+        first = campaigns.first_live_with(connection, {proof_hash})
         if accepted and first is not None and first[1] < held.created_at:  # this proof is the older text (newcomer 22 #1)
             found.append(
                 f"This proof is not what journalists get: SendGrid holds {campaign_id}, a newer version of this release, "
