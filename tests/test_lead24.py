@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from office_cli import mailer, office
+from office_cli import mailer, office, proof_of_a_fix_after_scheduling_warns
 
 GREETING = (
     '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
@@ -112,29 +112,9 @@ def test_a_preview_of_a_release_changed_after_its_scheduled_send_says_which_goes
     figure and checked it with `mailer preview` (the usual proofreading step) was told nothing, while
     the old text was due to go out; `mailer test` said it. The preview now says it too; a preview of
     the very text scheduled says nothing, and an office with no log yet gets none made by a preview."""
-    from datetime import UTC, datetime, timedelta
-
-    from office_cli import campaign_of, said
-
     office(tmp_path, standin, db_url)
     monkeypatch.chdir(tmp_path)
-    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
-    scheduled = mailer(
-        "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC"
-    )
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign_id = campaign_of(scheduled)
-    same = mailer("preview", "releases/example.md")
-    assert same.exit_code == 0 and "Warning" not in same.output, same.output
-    release = tmp_path / "releases" / "example.md"
-    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "512 volunteers"), encoding="utf-8")
-    fixed = mailer("preview", "releases/example.md")
-    assert fixed.exit_code == 0, fixed.output
-    assert (
-        f"Warning: This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this "
-        f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
-        f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
-    ) in said(fixed), fixed.output
+    proof_of_a_fix_after_scheduling_warns(tmp_path, "preview", "releases/example.md")
 
 
 def test_a_preview_in_an_office_without_a_log_makes_none(tmp_path: Path, standin: Any) -> None:
