@@ -303,6 +303,21 @@ def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0, *, ru
     )
 
 
+def _held_words(original: campaigns.Campaign, *, now: datetime) -> str | None:
+    """Why no follow-up of ``original`` may go out yet: a scheduled send whose time is still ahead,
+    which SendGrid holds (review 24s #1: the reminder of one scheduled for the evening went out at
+    once, to everyone, hours before the release itself). Who opened, clicked or received it can be
+    known only from its events, after that time, and a follow-up chosen now, even one scheduled
+    later, goes to everyone as "not opened". None once its time has passed."""
+    if original.scheduled_at is None or original.scheduled_at <= now:
+        return None
+    return (
+        f"{original.id} has not gone out yet: SendGrid holds it until {schedule.describe(original.scheduled_at)}, so none of "
+        "its journalists has it, and nobody can know who opened or received it. A follow-up now would reach them before "
+        "the release itself."
+    )
+
+
 def _no_events_warning(original_id: str, described: str) -> str:
     """The plan's word when the log holds no event of the original (newcomer 14 #7): opens, clicks
     and deliveries are known only from SendGrid's events, so "not opened" would be everyone and
@@ -394,11 +409,20 @@ def prepare_follow_up(
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
         warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
+    held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+        if held is not None:
+            warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
     received = the_plan.skipped().get(RejectReason.ALREADY_RECEIVED.value, 0)
-    if not the_plan.recipients and received:
+    if mode is Mode.LIVE and held is not None and original.scheduled_at is not None:  # held: SendGrid holds it until then
+        problem = SendError(
+            f"{held} Nothing was logged or sent.",
+            hint=f"Plan the follow-up after {schedule.describe(original.scheduled_at)}, once SendGrid's events of {original.id} "
+            "are in (mailer webhook, or mailer events import).",
+        )
+    elif not the_plan.recipients and received:
         # newcomer 23py #3: a follow-up with the release itself ("resend to non-openers") was "none of the 41
         # journalists is left", while the report showed 40 who had not opened: each had this release already.
         problem = SendError(
