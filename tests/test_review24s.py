@@ -1,12 +1,15 @@
 """Review 24s: the send's promises under schedules, crashes and races, tried from the outside.
 
-A follow-up of a scheduled send SendGrid still holds went out at once: the reminder reached every
-journalist hours before the release it reminds them of.
+1. A follow-up of a scheduled send SendGrid still holds went out at once: the reminder reached every
+   journalist hours before the release it reminds them of.
+2. A "Consent until" column was read for today, not for the day a scheduled send goes out: a journalist
+   whose consent ended before then was mailed (by the send, and by its resume).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +40,55 @@ def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tm
     dry = mailer("send", reminder, "--follow-up", original, "--who", "not-opened", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"Warning: {words} A live follow-up is refused until then." in said(dry)
+
+
+def consent_list(project: Path, ends: date) -> None:
+    """lists/beat.csv with a "Consent until" column: Ana's consent ends on ``ends``, Ben's in a year."""
+    (project / "lists" / "beat.csv").write_text(
+        f"Email,First Name,Consent until\nana@daily.example,Ana,{ends.isoformat()}\nben@gazette.example,Ben,{date.today() + timedelta(days=365)}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_scheduled_send_does_not_mail_a_journalist_whose_consent_ends_before_it_goes_out(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """A "Consent until" column: only a day still to come is consent. Scheduled two days ahead, the
+    email reaches Ana after her consent ended tomorrow: she is left out as without consent, and so is
+    she by the resume of such a send stopped before her request left."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    consent_list(tmp_path, date.today() + timedelta(days=1))
+    moment = (datetime.now(UTC) + timedelta(hours=60)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--at", f"{moment:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"], "mailed after her consent ended"
+    day = moment.astimezone().date()  # on this computer's calendar, as "Consent until" is read today
+    assert (
+        'Skipped: 1 (1 without consent) lists/beat.csv: "Consent until" 1 without consent, 1 of them because their consent '
+        f"ends before the email goes out on {day.isoformat()} (mailer lists check lists/beat.csv names each row)"
+    ) in said(sent)
+    # The same list sent now: her consent still runs today.
+    standin.reset()
+    now = mailer(*SEND, "--include-previous")
+    assert now.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], now.output
+
+
+def test_the_resume_of_a_scheduled_send_leaves_out_whose_consent_ends_before_it_goes_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A scheduled send stopped before Ana's request (SendGrid unavailable), her consent running when
+    it was planned; by its resume the list says her consent ends before the email's time: skipped."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    consent_list(tmp_path, date.today() + timedelta(days=365))
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "Email,First Name,Consent until\n"
+        f"ben@gazette.example,Ben,{date.today() + timedelta(days=365)}\nana@daily.example,Ana,{date.today() + timedelta(days=365)}\n",
+        encoding="utf-8",
+    )
+    standin.answer(503, times=1, match=lambda recorded: "ana@daily.example" in json.dumps(recorded.body))
+    at = f"{datetime.now(UTC) + timedelta(hours=60):%Y-%m-%d %H:%M} UTC"
+    stopped = mailer(*SEND, "--at", at)
+    assert stopped.exit_code == 1 and mailed(standin) == ["ben@gazette.example"], stopped.output
+    consent_list(tmp_path, date.today() + timedelta(days=1))  # she shortened it while the send was stopped
+    resumed = mailer("resume", campaign_of(stopped), "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ben@gazette.example"], "the resume mailed her after her consent ended"
+    assert "1 journalist skipped: the lists now say they gave no consent." in said(resumed)
