@@ -4,6 +4,8 @@
    journalist hours before the release it reminds them of.
 2. A "Consent until" column was read for today, not for the day a scheduled send goes out: a journalist
    whose consent ended before then was mailed (by the send, and by its resume).
+3. A resume of a send whose rest `mailer cancel` had called off said "every journalist ... was sent
+   to" (found racing a cancel and a resume in two terminals: whichever the cancel won, it said so).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said
+from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
 
 
 def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -92,3 +94,23 @@ def test_the_resume_of_a_scheduled_send_leaves_out_whose_consent_ends_before_it_
     assert resumed.exit_code == 0, resumed.output
     assert mailed(standin) == ["ben@gazette.example"], "the resume mailed her after her consent ended"
     assert "1 journalist skipped: the lists now say they gave no consent." in said(resumed)
+
+
+def test_resume_of_a_send_whose_rest_was_called_off_does_not_say_everyone_was_sent_to(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer cancel` of a send stopped half-way calls its rest off; a resume then (or one started a
+    moment after the cancel, in another terminal) said "every journalist ... was sent to", where
+    four of the six never were: it says they were called off, and how to reach them."""
+    campaign_id = stopped_after(tmp_path, standin, db_url)
+    standin.reset()
+    cancelled = mailer("cancel", campaign_id, "--yes")
+    assert cancelled.exit_code == 0, cancelled.output
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == []
+    assert "was sent to" not in resumed.output.replace("Everyone else was sent to", "")
+    assert said(resumed).endswith(
+        f"Nothing to resume: the rest of {campaign_id} was called off (mailer cancel), so a resume mails nobody. "
+        "4 journalists were called off (mailer cancel) and never mailed. A new send of this release reaches them, skipping "
+        "those who had it: mailer send releases/example.md --list lists/beat.csv "
+        f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
+    )
