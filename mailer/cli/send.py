@@ -369,7 +369,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     parts_written(app, campaign_id)
-    where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
+    where = status.status(app.engine, campaign_id, rehearse=False, config=app.config)  # it rehearses below, with its flags
     left = 0
     campaign.check_resumable(
         app.config, where.campaign
@@ -391,7 +391,13 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         elsewhere, left = rehearsal.elsewhere, rehearsal.left
         if not as_json and not (_resumable(counts) or elsewhere.taken_back):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
-            if counts.get(MessageState.ACCEPTED.value, 0):
+            if where.skipped.get(RejectReason.CALLED_OFF.value, 0):
+                # Its rest called off by `mailer cancel` (review 24s #3: "every journalist ... was sent to", of a send
+                # that never mailed them): said as status says it, with the send that reaches them.
+                output.say(f"Nothing to resume: the rest of {campaign_id} was called off (mailer cancel), so a resume mails nobody.")
+                for step in where.next_steps:
+                    output.say(step)
+            elif counts.get(MessageState.ACCEPTED.value, 0):
                 output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
             else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")

@@ -155,7 +155,7 @@ def prepare_send(
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
     chosen = contacts.parse_filter(where, tags)
-    loaded = contacts.load(list_paths, prefer=chosen)
+    loaded = contacts.load(list_paths, prefer=chosen, consent_on=delivery_day(scheduled))
     contact_list = contacts.apply_filter(loaded, chosen)
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
@@ -232,6 +232,7 @@ def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
     import re
 
     per_list: dict[str, Counter[tuple[str, str]]] = {}
+    ending: dict[str, Counter[str]] = {}  # per list: the day the email goes out -> rows whose consent ends before it
     for row in rejected:
         if row.reason is not RejectReason.SUPPRESSED:
             continue
@@ -240,13 +241,18 @@ def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
         why = "without consent" if row.without_consent else "opted out" if row.detail.startswith(OPTED_OUT_IN_LIST) else ""
         if why:
             per_list.setdefault(row.source, Counter())[column, why] += 1
+        before = re.search(r", before the email goes out on (\S+)\)$", row.detail)
+        if before:
+            ending.setdefault(row.source, Counter())[before[1]] += 1
     lines = []
     for source, counts in per_list.items():
         parts = [f'"{column}" {n:,} {why}' for (column, why), n in sorted(counts.items()) if column]
         others = sum(n for (column, _), n in counts.items() if not column)
         if others:
             parts.append(f"{others:,} as another row of the address says")
-        lines.append(f"{source}: {', '.join(parts)} (mailer lists check {source} names each row)")
+        # review 24s #2: lists check reads consent for today, and names no row whose consent runs until the scheduled day
+        late = [f"{n:,} of them because their consent ends before the email goes out on {day}" for day, n in ending.get(source, {}).items()]
+        lines.append(f"{source}: {', '.join(parts + late)} (mailer lists check {source} names each row)")
     return tuple(lines)
 
 
@@ -300,6 +306,21 @@ def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0, *, ru
         f"{counted(unsent, 'journalist')} of {original_id} {have} not been sent the release yet{flying}: that send has not "
         f"finished, and a follow-up leaves them out. Send it to {'those not sent yet' if in_flight else 'them'} with: "
         f"mailer resume {original_id}"
+    )
+
+
+def _held_words(original: campaigns.Campaign, *, now: datetime) -> str | None:
+    """Why no follow-up of ``original`` may go out yet: a scheduled send whose time is still ahead,
+    which SendGrid holds (review 24s #1: the reminder of one scheduled for the evening went out at
+    once, to everyone, hours before the release itself). Who opened, clicked or received it can be
+    known only from its events, after that time, and a follow-up chosen now, even one scheduled
+    later, goes to everyone as "not opened". None once its time has passed."""
+    if original.scheduled_at is None or original.scheduled_at <= now:
+        return None
+    return (
+        f"{original.id} has not gone out yet: SendGrid holds it until {schedule.describe(original.scheduled_at)}, so none of "
+        "its journalists has it, and nobody can know who opened or received it. A follow-up now would reach them before "
+        "the release itself."
     )
 
 
@@ -357,7 +378,7 @@ def prepare_follow_up(
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
-    narrowing = contacts.load(list_paths) if list_paths else None
+    narrowing = contacts.load(list_paths, consent_on=delivery_day(scheduled)) if list_paths else None
     on_lists = {c.email_key for c in narrowing.contacts} if narrowing is not None else None
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
@@ -370,7 +391,11 @@ def prepare_follow_up(
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
         kept_out, unread, broken, _ = kept_out_now(
-            original, list_paths, office=office_folder(config), earlier=followed_up(connection, original)
+            original,
+            list_paths,
+            office=office_folder(config),
+            earlier=followed_up(connection, original),
+            consent_on=delivery_day(scheduled),
         )
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
@@ -394,11 +419,20 @@ def prepare_follow_up(
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
         warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
+    held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+        if held is not None:
+            warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
     received = the_plan.skipped().get(RejectReason.ALREADY_RECEIVED.value, 0)
-    if not the_plan.recipients and received:
+    if mode is Mode.LIVE and held is not None and original.scheduled_at is not None:  # held: SendGrid holds it until then
+        problem = SendError(
+            f"{held} Nothing was logged or sent.",
+            hint=f"Plan the follow-up after {schedule.describe(original.scheduled_at)}, once SendGrid's events of {original.id} "
+            "are in (mailer webhook, or mailer events import).",
+        )
+    elif not the_plan.recipients and received:
         # newcomer 23py #3: a follow-up with the release itself ("resend to non-openers") was "none of the 41
         # journalists is left", while the report showed 40 who had not opened: each had this release already.
         problem = SendError(
@@ -919,6 +953,7 @@ def kept_out_now(
     *,
     office: Path | None = None,
     earlier: Sequence[campaigns.Campaign] = (),
+    consent_on: date | None = None,
 ) -> tuple[dict[str, str], list[str], dict[str, str], frozenset[str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), the original's list files not found, and
@@ -932,7 +967,8 @@ def kept_out_now(
     names lists so: cli.send.logged_paths), else the current folder's (review 23c: resumed from
     releases/, the list was "not here" and who had opted out there was mailed). Last, the addresses
     kept out only as their consent cell is empty (silence is no consent, but nobody said no: a
-    consent column added empty, review 23c)."""
+    consent column added empty, review 23c). ``consent_on``: the day the email goes out (``delivery_day``),
+    which a "Consent until" cell must reach."""
     given = {Path(path).resolve() for path in list_paths}
     # The lists as the campaigns named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = list(
@@ -952,18 +988,20 @@ def kept_out_now(
     if not paths:
         return {}, unread, broken, frozenset()
     try:
-        loaded = contacts.load(paths)
+        loaded = contacts.load(paths, consent_on=consent_on)
     except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
         readable = []
         for path in here:
             try:
-                contacts.load([path])
+                contacts.load([path], consent_on=consent_on)
                 readable.append(path)
             except ListError as error:
                 broken[here_named[path]] = error.message
         if not list_paths and not readable:
             return {}, unread, broken, frozenset()
-        loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
+        loaded = contacts.load(
+            [*list_paths, *readable], consent_on=consent_on
+        )  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
     said: set[str] = set()
@@ -1000,8 +1038,16 @@ def lists_now(engine: Engine, config: Config, found: campaigns.Campaign) -> List
     follow-up's are those of the campaigns it follows up too, where its journalists came from."""
     with engine.connect() as connection:
         earlier = followed_up(connection, found)
-    kept_out, unread, broken, silent = kept_out_now(found, office=office_folder(config), earlier=earlier)
+    kept_out, unread, broken, silent = kept_out_now(
+        found, office=office_folder(config), earlier=earlier, consent_on=delivery_day(found.scheduled_at)
+    )
     return ListsNow(found.id, kept_out, unread, broken, silent)
+
+
+def delivery_day(scheduled: datetime | None) -> date | None:
+    """The day (on this computer's calendar, as a "Consent until" cell is read today) a send scheduled
+    for ``scheduled`` reaches journalists; None for a send going out now (review 24s #2)."""
+    return None if scheduled is None else scheduled.astimezone().date()
 
 
 def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campaigns.Campaign]:
