@@ -77,3 +77,28 @@ def test_the_built_in_template_and_plain_links_are_still_fine(project: Path) -> 
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 0, result.output
     assert "mailto:press@example.org" in (project / "out" / "pitch.html").read_text(encoding="utf-8")
+
+
+# -- 2. the delivery log was readable by every user of the computer --------------------------------
+
+
+def test_a_new_delivery_log_is_readable_by_its_owner_only(project: Path, tmp_path: Path) -> None:
+    """The log holds every journalist's address, name and outlet, each open and click, and a copy of
+    every email sent: on a shared computer (a university's, an agency's server) any other account
+    could read it, as press-mailer made it -rw-r--r-- in a folder of its own it made drwxr-xr-x
+    (~/.local/share/press-mailer, or out/ beside mailer.toml). A log press-mailer makes is now
+    -rw------- (its -wal and -shm files follow it), and a folder it makes for one drwx------;
+    folders that already exist are left as they are."""
+    import stat
+
+    result = mailer("suppressions", "list")  # no mailer.toml: the log in the user data folder
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "user-data" / "press-mailer"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "mailer.db").stat().st_mode) == 0o600
+    (project / "mailer.toml").write_text('[sender]\npostal_address = "1 Hive Road"\n', encoding="utf-8")
+    result = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run")  # the log beside mailer.toml
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((project / "out").stat().st_mode) == 0o700
+    written = [path for path in (project / "out").iterdir() if path.name.startswith("mailer.db")]
+    assert written and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in written), written
