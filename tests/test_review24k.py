@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,93 @@ def test_a_new_delivery_log_is_readable_by_its_owner_only(project: Path, tmp_pat
     assert stat.S_IMODE((project / "out").stat().st_mode) == 0o700
     written = [path for path in (project / "out").iterdir() if path.name.startswith("mailer.db")]
     assert written and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in written), written
+
+
+# -- 3. a link planted in out/ made a preview (or a dry run) write over another file -------------
+
+
+def planted(link: Path, victim: Path) -> None:
+    """``link`` made a symbolic link to ``victim``, as a colleague sharing the office folder could."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(victim)
+
+
+def test_a_preview_replaces_a_link_in_its_folder_and_leaves_the_file_it_points_to(project: Path, tmp_path: Path) -> None:
+    """In an office folder colleagues share, anyone could leave out/preview/example.txt as a link to
+    the press officer's ~/.bashrc: `mailer preview releases/example.md` wrote the release's text
+    over it (the next login runs what a colleague wrote in a release), and the HTML, the picture
+    copies and the unsubscribe page likewise. The files mailer names in its own folders are now
+    written as files of their own, the link replaced, never followed."""
+    home = tmp_path / "ana-home"
+    home.mkdir()
+    victims = {name: home / name for name in (".bashrc", ".profile", "notes.html")}
+    for victim in victims.values():
+        victim.write_text("ana's own file\n", encoding="utf-8")
+    preview = project / "out" / "preview"
+    planted(preview / "example.txt", victims[".bashrc"])
+    planted(preview / "example.html", victims[".profile"])
+    planted(preview / "unsubscribe-preview.html", victims["notes.html"])
+    result = mailer("preview", "releases/example.md")
+    assert result.exit_code == 0, result.output
+    assert all(victim.read_text(encoding="utf-8") == "ana's own file\n" for victim in victims.values())
+    for name in ("example.txt", "example.html", "unsubscribe-preview.html"):
+        assert not (preview / name).is_symlink() and (preview / name).stat().st_size > 100, name
+    assert "Riverbend" in (preview / "example.txt").read_text(encoding="utf-8")
+
+
+def test_show_and_forget_leave_the_file_a_link_in_their_folders_points_to(project: Path, tmp_path: Path) -> None:
+    """`mailer show` writes out/preview/CAMPAIGN.eml, and `mailer forget` rewrote a dry run's
+    skipped.csv without the journalist: through a link left there, each changed the file it
+    points to (forget took a journalist's row out of someone's own list). The link is replaced,
+    or (forget) left alone."""
+    home = tmp_path / "ana-home"
+    home.mkdir()
+    kept, own_list = home / "keep.txt", home / "contacts.csv"
+    kept.write_text("ana's own file\n", encoding="utf-8")
+    own_list.write_text("email,reason\namara.okafor@example.com,my source at the Daily\n", encoding="utf-8")
+    (project / "mailer.toml").write_text('[sender]\npostal_address = "1 Hive Road"\n', encoding="utf-8")
+    result = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run")
+    assert result.exit_code == 0, result.output
+    campaign = next(line.split()[1].rstrip(":") for line in result.output.splitlines() if line.startswith("Campaign "))
+    planted(project / "out" / "preview" / f"{campaign}.eml", kept)
+    result = mailer("show", campaign)
+    assert result.exit_code == 0, result.output
+    assert kept.read_text(encoding="utf-8") == "ana's own file\n"
+    assert not (project / "out" / "preview" / f"{campaign}.eml").is_symlink()
+    planted(project / "out" / "outbox" / campaign / "skipped.csv", own_list)
+    from mailer.forget import erase_files
+
+    erase_files("amara.okafor@example.com", project / "out" / "outbox")  # what mailer forget does to the outbox
+    assert "amara.okafor@example.com" in own_list.read_text(encoding="utf-8")
+
+
+def test_a_resumed_dry_run_replaces_links_in_its_campaign_folder(tmp_path: Path) -> None:
+    """A dry run resumed writes into its campaign's folder again (outbox/CAMPAIGN/): its requests,
+    .eml files, unsubscribe page and skipped.csv replace a link left there."""
+    from send_fixtures import contact, example_rendered
+
+    from mailer import compose
+    from mailer.config import Config
+    from mailer.models import ContactList, Message
+    from mailer.send.plan import build
+    from mailer.transport.base import Request
+    from mailer.transport.dryrun import DryRunTransport
+
+    victim = tmp_path / "ana-home" / "keep.txt"
+    victim.parent.mkdir()
+    victim.write_text("ana's own file\n", encoding="utf-8")
+    config = Config()
+    release = example_rendered()
+    planned = build(release, ContactList((contact("ana@x.org", first_name="Ana"),), (), ())).recipients
+    transport = DryRunTransport(
+        outbox=tmp_path / "outbox", sendgrid=config.sendgrid, sender=config.sender, unsubscribe_tag=compose.unsubscribe_tag(config)
+    )
+    folder = transport.open("2026-02-19-bees", created_at=datetime(2026, 2, 19, tzinfo=UTC))
+    names = ("request-0001.json", "0001-0001-ana@x.org.eml", "unsubscribe-preview.html", "skipped.csv")
+    for name in names:
+        planted(folder / name, victim)
+    transport.send(Request("2026-02-19-bees", 1, release, tuple(planned)))
+    transport.write_skipped("2026-02-19-bees", [Message("k", "=bo@x.org", "", {}, skip_reason="invalid")])
+    assert victim.read_text(encoding="utf-8") == "ana's own file\n"
+    assert not any((folder / name).is_symlink() for name in names)
