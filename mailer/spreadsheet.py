@@ -42,27 +42,29 @@ _SPACES = "".join(f"\\x{{{ord(c):04x}}}" for c in LEADING_SPACES)
 _STARTS = "".join(f"\\x{{{ord(c):04x}}}" for c in FORMULA_STARTS)
 LEADING_FORMULA = f"^[{_SPACES}]*[{_STARTS}]"
 _ESCAPED_FORMULA = f"^'([{_SPACES}]*[{_STARTS}])"
-LIST_SEPARATORS = (",", ";")  # where Excel cuts a .csv line, by the computer's region
-_SEPARATORS = "".join(LIST_SEPARATORS)
+# Where Excel cuts a .csv line, by the computer's region, and a line break: inside quotes that
+# begin mid-cell (for Excel in another region) it ends the line, and what follows starts one.
+LIST_SEPARATORS = (",", ";", "\n", "\r")
+_SEPARATORS = "".join(f"\\x{{{ord(c):04x}}}" for c in LIST_SEPARATORS)
 # A formula start after a list separator, and what safe_cell makes of it: RE2 (pyarrow), then Python.
 SPLIT_FORMULA = f"([{_SEPARATORS}])([{_SPACES}]*[{_STARTS}])"
 _ESCAPED_SPLIT = f"([{_SEPARATORS}])'([{_SPACES}]*[{_STARTS}])"
-_PY_SPACES, _PY_STARTS = re.escape(LEADING_SPACES), re.escape("".join(FORMULA_STARTS))
-_SPLIT = re.compile(f"([{_SEPARATORS}])([{_PY_SPACES}]*[{_PY_STARTS}])")
-_SPLIT_ESCAPED = re.compile(f"([{_SEPARATORS}])'([{_PY_SPACES}]*[{_PY_STARTS}])")
+_PY_SEPARATORS, _PY_SPACES, _PY_STARTS = (re.escape("".join(chars)) for chars in (LIST_SEPARATORS, LEADING_SPACES, FORMULA_STARTS))
+_SPLIT = re.compile(f"([{_PY_SEPARATORS}])([{_PY_SPACES}]*[{_PY_STARTS}])")
+_SPLIT_ESCAPED = re.compile(f"([{_PY_SEPARATORS}])'([{_PY_SPACES}]*[{_PY_STARTS}])")
 
 
 def safe_cell(value: str) -> str:
     """The value as it is safe to write in a CSV cell: formula-like text gets a leading "'", and a
-    formula start after a comma or semicolon an "'" after it ("x;=1" -> "x;'=1")."""
-    if ("," in value or ";" in value) and _SPLIT.search(value):
+    formula start after a comma, semicolon or line break an "'" after it ("x;=1" -> "x;'=1")."""
+    if _SPLIT.search(value):
         value = _SPLIT.sub(r"\1'\2", value)
     return "'" + value if value.lstrip(LEADING_SPACES).startswith(FORMULA_STARTS) else value
 
 
 def splits_into_formula(value: str) -> bool:
-    """Whether a spreadsheet cutting ``value`` at a comma or semicolon finds a formula start after one."""
-    return ("," in value or ";" in value) and _SPLIT.search(value) is not None
+    """Whether a spreadsheet cutting ``value`` at a comma, semicolon or line break finds a formula start after one."""
+    return _SPLIT.search(value) is not None
 
 
 def restore_cell(value: str) -> str:

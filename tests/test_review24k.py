@@ -248,9 +248,13 @@ def test_a_bounce_reason_cannot_start_a_formula_after_a_semicolon_in_any_report(
 def test_a_list_cell_cannot_start_a_formula_after_a_list_separator_in_lists_clean(project: Path) -> None:
     """A semicolon list (a Paris media database's) cleaned, then opened by the English-speaking
     colleague, cut at the name's comma: '=HYPERLINK(A1)' ran. The cleaned list and its rejected
-    rows write 'Ana,' =HYPERLINK(A1)', and mailer reads the cleaned list back as it was."""
+    rows write 'Ana,' =HYPERLINK(A1)' (and "'=" after a line break in a cell), and mailer reads the
+    cleaned list back as it was."""
+    # A line break inside quotes that open mid-cell (as that Excel reads the line) ends the line there.
+    notes = '"called twice\n=HYPERLINK(A1);"'
     (project / "lists" / "paris.csv").write_text(
-        f"Email;First Name;Outlet\nana@x.example;{NAME};Le Soir\nnot-an-address;{NAME};=1+1, =2+2\n", encoding="utf-8"
+        f"Email;First Name;Outlet;Notes\nana@x.example;{NAME};Le Soir;{notes}\nnot-an-address;{NAME};=1+1, =2+2;{notes}\n",
+        encoding="utf-8",
     )
     result = mailer("lists", "clean", "lists/paris.csv", "-o", "clean.csv", "--rejects", "rejects.csv")
     assert result.exit_code == 0, result.output
