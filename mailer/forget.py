@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from mailer import mailbox
+from mailer import mailbox, safefile
 from mailer.errors import MailerError
 from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.reports.kinds import REPORTS_FOLDER
@@ -354,13 +354,19 @@ def _written_here(folder: Path) -> list[Path]:
     of a folder tree, nor another file directly in it: with ``preview_dir = "."`` those are the
     office's own lists and notes (review 9b: forget deleted lists/meltwater.txt; review 13 #9: and
     meltwater.txt beside mailer.toml). ``mailer preview --contact`` notes the pages it writes, which
-    forget deletes as it deletes ``mailer show -o``'s files (``erase_written``)."""
+    forget deletes as it deletes ``mailer show -o``'s files (``erase_written``). A symbolic link
+    there is none of mailer's files: the file it points to is never read nor written (review 24k #3)."""
     if not folder.is_dir():
         return []
-    found = [path for path in folder.iterdir() if path.is_file() and path.suffix == ".eml"]
+    found = [path for path in folder.iterdir() if _own_file(path) and path.suffix == ".eml"]
     for marker in sorted(folder.glob(f"*/{CAMPAIGN_MARKER}")):
-        found.extend(path for path in marker.parent.rglob("*") if path.is_file())
+        found.extend(path for path in marker.parent.rglob("*") if _own_file(path))
     return sorted(set(found))
+
+
+def _own_file(path: Path) -> bool:
+    """A regular file itself, not a link to one."""
+    return path.is_file() and not path.is_symlink()
 
 
 def erase_files(
@@ -409,7 +415,7 @@ def erase_files(
             else:
                 left.append(path)
                 continue
-            path.write_bytes(data)
+            safefile.write_own(path, data)
             (left if _names(data, key) or _names_values(data, gone) else rewritten).append(path)
         except (OSError, ValueError):
             left.append(path)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["file_in_the_way", "replacing"]
+__all__ = ["file_in_the_way", "replacing", "write_own"]
 
 
 @contextmanager
@@ -48,6 +48,26 @@ def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_own(path: Path, data: bytes) -> None:
+    """Write ``data`` as the whole of ``path``, a file mailer names itself in a folder of its own (a
+    preview, a dry run's request or .eml, `mailer show`'s copy, the unsubscribe preview page).
+
+    A symbolic link (or a pipe) standing there is replaced by the file, never followed: in an
+    office folder colleagues share, anyone could leave out/preview/example.txt as a link to the
+    press officer's ~/.bashrc, and the preview wrote the release's text over it (review 24k #3).
+    ``replacing`` (a file the user names, ``-o``) follows a link on purpose. Raises OSError."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode):
+        os.unlink(path)
+    # O_NOFOLLOW: a link put there since is refused, not followed; O_NONBLOCK: a pipe is not waited on.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags, 0o666), "wb") as handle:
+        handle.write(data)
 
 
 def file_in_the_way(path: Path) -> Path | None:

@@ -11,10 +11,18 @@ Korean keyboard types the full-width ＝, ＋, －, ＠, and Excel in those lang
 imported value's full-width signs as their ASCII ones, so "＝HYPERLINK(...)" runs as a formula
 there (review 20b #2). Every character whose compatibility form (Unicode NFKC) starts with a
 formula sign is treated as that sign, the ideographic space as a space.
+
+A formula sign after a list separator gets its apostrophe too (after the separator: "550
+unknown;'=WEBSERVICE(...)"). Excel opens a .csv with the list separator of the computer's region,
+a semicolon in France, Germany or Belgium, a comma in the English-speaking world, and cuts a line
+at each one, whatever the file's delimiter; a double quote protects a cell only where that reader's
+cell starts, so quoting does not help. A bounce reason "550 unknown;=WEBSERVICE(...)" in a comma
+file became a cell of its own, a formula, in a Paris colleague's Excel (review 24k #4).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,22 +42,43 @@ _SPACES = "".join(f"\\x{{{ord(c):04x}}}" for c in LEADING_SPACES)
 _STARTS = "".join(f"\\x{{{ord(c):04x}}}" for c in FORMULA_STARTS)
 LEADING_FORMULA = f"^[{_SPACES}]*[{_STARTS}]"
 _ESCAPED_FORMULA = f"^'([{_SPACES}]*[{_STARTS}])"
+# Where Excel cuts a .csv line, by the computer's region, and a line break: inside quotes that
+# begin mid-cell (for Excel in another region) it ends the line, and what follows starts one.
+LIST_SEPARATORS = (",", ";", "\n", "\r")
+_SEPARATORS = "".join(f"\\x{{{ord(c):04x}}}" for c in LIST_SEPARATORS)
+# A formula start after a list separator, and what safe_cell makes of it: RE2 (pyarrow), then Python.
+SPLIT_FORMULA = f"([{_SEPARATORS}])([{_SPACES}]*[{_STARTS}])"
+_ESCAPED_SPLIT = f"([{_SEPARATORS}])'([{_SPACES}]*[{_STARTS}])"
+_PY_SEPARATORS, _PY_SPACES, _PY_STARTS = (re.escape("".join(chars)) for chars in (LIST_SEPARATORS, LEADING_SPACES, FORMULA_STARTS))
+_SPLIT = re.compile(f"([{_PY_SEPARATORS}])([{_PY_SPACES}]*[{_PY_STARTS}])")
+_SPLIT_ESCAPED = re.compile(f"([{_PY_SEPARATORS}])'([{_PY_SPACES}]*[{_PY_STARTS}])")
 
 
 def safe_cell(value: str) -> str:
-    """The value as it is safe to write in a CSV cell: formula-like text gets a leading "'"."""
+    """The value as it is safe to write in a CSV cell: formula-like text gets a leading "'", and a
+    formula start after a comma, semicolon or line break an "'" after it ("x;=1" -> "x;'=1")."""
+    if _SPLIT.search(value):
+        value = _SPLIT.sub(r"\1'\2", value)
     return "'" + value if value.lstrip(LEADING_SPACES).startswith(FORMULA_STARTS) else value
 
 
+def splits_into_formula(value: str) -> bool:
+    """Whether a spreadsheet cutting ``value`` at a comma, semicolon or line break finds a formula start after one."""
+    return _SPLIT.search(value) is not None
+
+
 def restore_cell(value: str) -> str:
-    """Undo safe_cell on one cell ("'=x" -> "=x", "' =x" -> " =x")."""
-    return value[1:] if value.startswith("'") and value[1:].lstrip(LEADING_SPACES).startswith(FORMULA_STARTS) else value
+    """Undo safe_cell on one cell ("'=x" -> "=x", "' =x" -> " =x", "x;'=y" -> "x;=y")."""
+    if value.startswith("'") and value[1:].lstrip(LEADING_SPACES).startswith(FORMULA_STARTS):
+        value = value[1:]
+    return _SPLIT_ESCAPED.sub(r"\1\2", value) if "'" in value else value
 
 
 def restore_cells(cells: pa.Array) -> pa.Array:
     """Undo safe_cell on a column ("'=x" -> "=x"), so lists written by `lists clean` read back unchanged."""
     import pyarrow.compute as pc
 
-    if not pc.any(pc.starts_with(cells, "'")).as_py():
+    if not pc.any(pc.match_substring(cells, "'")).as_py():
         return cells
-    return pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
+    cells = pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
+    return pc.replace_substring_regex(cells, _ESCAPED_SPLIT, r"\1\2")

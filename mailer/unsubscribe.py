@@ -18,7 +18,7 @@ address: headers travel with every forwarded copy) and HMAC-SHA256 over it with 
 lives only in an environment variable, so a link can be neither guessed nor altered.
 
 Proofs (preview, dry runs, archives) never carry a working link: theirs is ``proof_url``.
-Imports only config and errors, so the composer, the transports and the webhook can share it.
+Imports only config, errors and safefile, so the composer, the transports and the webhook can share it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from mailer import safefile
 from mailer.config import Config
 from mailer.errors import ConfigError
 
@@ -211,7 +212,7 @@ def write_preview_page(folder: Path, *, sender: str = "") -> Path:
     """Write ``unsubscribe-preview.html`` into ``folder`` (the local target of proofs' links)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / PAGE_NAME
-    path.write_text(preview_page(sender=sender), encoding="utf-8")
+    safefile.write_own(path, preview_page(sender=sender).encode("utf-8"))  # a link left there is replaced (review 24k #3)
     return path
 
 

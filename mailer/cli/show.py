@@ -73,7 +73,12 @@ def show_command(
             if open_browser:
                 folders.keep_file(connection, page, now=utcnow())
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(shown.eml)
+    from mailer import safefile
+
+    # In mailer's own folder a link left there is replaced, never written through (review 24k #3);
+    # a file named with -o is written as the user named it (through a link of theirs too).
+    write = safefile.write_own if path is None else Path.write_bytes
+    write(target, shown.eml)
     email = shown.parsed()
     output.say(f"Campaign:  {campaign_id} (content {shown.content_hash[:12]})")
     if shown.email == show.STAND_IN_ADDRESS:
@@ -87,7 +92,7 @@ def show_command(
     if open_browser:
         html = shown.html_page()
         if html is not None:
-            page.write_text(html, encoding="utf-8")
+            write(page, html.encode("utf-8"))
             from mailer import unsubscribe  # pydantic and the config: not for `mailer --help`
 
             if f'href="{unsubscribe.PAGE_NAME}"' in html:  # the proof's Unsubscribe link opens it, beside the page (review 17c #13)

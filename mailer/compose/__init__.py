@@ -13,6 +13,7 @@ goes through.
     sandbox.py    what a {{ ... }} may reach (contact fields, documented filters); the sandboxed Jinja
     paths.py      every file a release names stays inside its folder
     markup.py     Markdown -> HTML and text blocks, contact-field expressions -> tokens
+    active.py     what a template's HTML may not hold: scripts, frames, event handlers, javascript: links
     tokens.py     the substitution tokens and their escaping, per place a value lands
     inline.py     CSS inlining (premailer), @media rules kept, links made absolute
     plaintext.py  the plain-text part, wrapped at 72 columns with footnote links

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from mailer import safefile
 from mailer.compose import paths
 from mailer.errors import ReleaseError
 from mailer.models import Attachment
@@ -132,6 +133,6 @@ def preview_sources(html: str, images: Iterable[Attachment], folder: Path, stem:
     target.mkdir(parents=True, exist_ok=True)
     for cid, image in inline:
         name = f"{cid.split('@', 1)[0]}.{extension(image.mime_type)}"
-        (target / name).write_bytes(image.content)
+        safefile.write_own(target / name, image.content)
         html = html.replace(f'"cid:{cid}"', f'"{quote(target.name)}/{name}"')
     return html

@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import dateline, images, labels, paths, plaintext, sandbox, tokens
+from mailer.compose import active, dateline, images, labels, paths, plaintext, sandbox, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import EXPRESSION, Release, Text
 from mailer.config import Config
@@ -237,6 +237,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
+    _refuse_active(html, html_path)
     if isinstance(mode, TokenMode):  # a journalist's own value may read like anything
         _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
@@ -278,6 +279,21 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = _css(css_path)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
+
+
+def _refuse_active(html: str, template: Path) -> None:
+    """A TemplateError when the template's HTML holds what a browser would run (``active``): a
+    template may come with a release from outside the office, and proofs open in a browser."""
+    found = active.find(html)
+    if found is None:
+        return
+    line = found.line_in(template)
+    raise TemplateError(
+        f"{template}{f', line {line}' if line else ''}: {found.named} is not allowed in an email template: "
+        "it would run in the browser that opens the preview, and it would go to every journalist.",
+        hint="Take it out of the template: an email template holds HTML and styles only. If the template came with a "
+        "release from outside the office, use your own instead (take the template: line out of the release).",
+    )
 
 
 def _template_files(release: Release, config: Config) -> tuple[Path, Path, Path]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer import unsubscribe
+from mailer import safefile, unsubscribe
 from mailer.compose import images, release, tokens
 from mailer.compose.release import Release
 from mailer.compose.render import misspelt_fields, personalize, preheader_for, render, substitutions, unknown_fields
@@ -114,8 +114,9 @@ def _write(
     html_path = folder / f"{stem}.html"
     text_path = folder / f"{stem}.txt"
     # A browser cannot show cid: images (only a mail client can): point them at copies of the files.
-    html_path.write_text(images.preview_sources(email.html, rendered.attachments, folder, stem), encoding="utf-8")
-    text_path.write_text(email.text, encoding="utf-8")
+    # Files of mailer's own folder: a link left there is replaced, never written through (review 24k #3).
+    safefile.write_own(html_path, images.preview_sources(email.html, rendered.attachments, folder, stem).encode("utf-8"))
+    safefile.write_own(text_path, email.text.encode("utf-8"))
     if rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # the footer's link opens this page
         unsubscribe.write_preview_page(folder, sender=rendered.from_name or config.sender.from_name)
     return Preview(

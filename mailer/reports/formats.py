@@ -23,7 +23,7 @@ from mailer.errors import ReportError
 from mailer.models import shown_subject
 from mailer.reports import xlsx
 from mailer.reports.figures import Summary, Table, cell_text
-from mailer.spreadsheet import CHECKED_STARTS, safe_cell
+from mailer.spreadsheet import CHECKED_STARTS, safe_cell, splits_into_formula
 
 
 def write_csv(table: Table, path: Path, *, delimiter: str = ",", on_rows: Callable[[int], None] | None = None) -> None:
@@ -38,11 +38,13 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",", on_rows: Callab
     risky = CHECKED_STARTS
     as_text = _decimal_comma_text if delimiter == ";" else cell_text
     with _open(path, "utf-8-sig") as handle:
-        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(table.labels)
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerow(table.labels)
         # Inline tests first: a function call for each of a million cells costs a second.
         # Most cells are plain text or counts and go through untouched.
         for start in range(0, len(table.rows), 5000):
+            block = table.rows[start : start + 5000]
+            text = io.StringIO()
+            writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
             writer.writerows(
                 [
                     (safe_cell(cell) if cell[:1] in risky and cell else cell)
@@ -52,8 +54,17 @@ def write_csv(table: Table, path: Path, *, delimiter: str = ",", on_rows: Callab
                     else as_text(cell)
                     for cell in row
                 ]
-                for row in table.rows[start : start + 5000]
+                for row in block
             )
+            # A formula start after a comma or semicolon inside a cell (review 24k #4) is rare: looked
+            # for in the block's text at once, and only then is every text cell of it made safe.
+            if splits_into_formula(text.getvalue()):
+                text = io.StringIO()
+                csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows(
+                    [safe_cell(cell) if type(cell) is str else cell if type(cell) is int else as_text(cell) for cell in row]
+                    for row in block
+                )
+            handle.write(text.getvalue())
             if on_rows is not None:
                 on_rows(min(5000, len(table.rows) - start))
 

@@ -17,6 +17,7 @@ compose, send, transport, events, reports, cli, sendgrid.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,7 +71,8 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
     if url.startswith("sqlite:///") and ":memory:" not in url and not url.startswith("sqlite:///file:"):  # file: URIs name their own
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # only a folder made here: see _private_file
+            _private_file(url)
         except OSError as exc:
             raise failures.opening(exc, url) from exc
     try:
@@ -90,6 +92,24 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+def _private_file(url: str) -> None:
+    """Make a new SQLite log readable and writable by its owner only (-rw-------), before SQLite makes
+    it -rw-r--r--: the log holds every journalist's address, name and outlet, each open and click,
+    and a copy of every email sent, which any other account of a shared computer could read (review
+    24k #2). SQLite gives the -wal and -shm files the log's permissions. A log that exists is left
+    as it is (a team may share one on purpose), and so are folders that exist."""
+    try:
+        database = make_url(url).database
+    except Exception:  # noqa: BLE001 - a malformed URL: create_engine says so
+        return
+    if not database or os.path.lexists(database):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+    except FileExistsError:  # made by another process meanwhile: SQLite opens it as it is
+        pass
 
 
 # What "wait for ever" (0, as libpq reads it) is handed to the driver as: psycopg 3 takes 0, or

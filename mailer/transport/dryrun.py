@@ -14,6 +14,7 @@ another campaign with the same id (another log, a deleted log) is never reused.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -23,7 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mailer import unsubscribe
+from mailer import safefile, unsubscribe
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.counting import counted
 from mailer.errors import ConfigError
@@ -128,7 +129,7 @@ class DryRunTransport:
                 marker = folder / MARKER
                 if not folder.exists():
                     folder.mkdir(parents=True)
-                    marker.write_text(stamp, encoding="utf-8")
+                    safefile.write_own(marker, stamp.encode("utf-8"))
                     break
                 if marker.is_file() and marker.read_text(encoding="utf-8") == stamp:
                     break
@@ -159,10 +160,11 @@ class DryRunTransport:
         path = self.folder(campaign_id) / "skipped.csv"
         # The dialect of `lists clean` (README): a byte-order mark so Excel shows accents, the
         # list's own delimiter so a semicolon list opens in columns in European Excel.
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=delimiter)
-            writer.writerow(SKIPPED_COLUMNS)
-            writer.writerows(skipped)
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=delimiter)
+        writer.writerow(SKIPPED_COLUMNS)
+        writer.writerows(skipped)
+        safefile.write_own(path, text.getvalue().encode("utf-8-sig"))  # a link left there is replaced (review 24k #3)
         return path
 
     def send(self, request: Request, ready: Ready | None = None) -> RequestResult:
@@ -177,13 +179,13 @@ class DryRunTransport:
         folder = self.folder(request.campaign_id)
         if request.rendered.unsubscribe_proof == unsubscribe.PAGE_NAME:  # where the .eml files' unsubscribe link points
             unsubscribe.write_preview_page(folder, sender=common["from"].get("name", ""))
-        (folder / f"request-{request.number:04d}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        safefile.write_own(folder / f"request-{request.number:04d}.json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
         date = request.created_at or datetime.now(UTC)
         links = eml.proof_links(request.rendered)
         for index, message in enumerate(request.messages):
             if self._wanted(request.campaign_id, message.message_key):
                 data = eml.build(body, index, date=date, message_id=eml.message_id(message.message_key), proof_links=links)
-                (folder / eml_name(request.number, index + 1, message.email)).write_bytes(data)
+                safefile.write_own(folder / eml_name(request.number, index + 1, message.email), data)
         return RequestResult(status=202, message_id=f"dry-run-{request.number}")
 
     def _wanted(self, campaign_id: str, key: str) -> bool:

@@ -1,0 +1,88 @@
+"""What an email's HTML may not hold: anything a web browser would run.
+
+A template can come with a release from outside the office (an agency's ``kit.html.j2`` beside
+its release, ``template: kit``), and is then data as the release is (promise 10). Mail programs
+drop scripts, but a proof opened with ``--open`` (`mailer preview`, `mailer show`) is a page in
+the press officer's browser, where a script runs: it could read the journalist's fields a
+``--contact`` preview shows and send them anywhere, and a refresh could carry the browser to a
+page asking for the SendGrid key (review 24k #1). So the HTML a template renders (what it wrote,
+and what it made with ``| safe``) holds none of: a script, a frame or plug-in, ``<base>``, a
+refresh, an event-handler attribute (``onerror=``, ``onload=``, ...), or an address starting
+``javascript:`` or ``vbscript:`` as a browser reads it (entities decoded, tabs and line breaks
+taken out, blanks around it trimmed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+__all__ = ["Active", "find"]
+
+ELEMENTS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"})
+# Attributes whose value a browser follows as an address (SVG's animation values set one too).
+_ADDRESSES = frozenset(
+    {"href", "src", "action", "formaction", "background", "poster", "data", "codebase", "cite", "longdesc", "dynsrc", "lowsrc"}
+    | {"xlink:href", "to", "from", "values", "by"}
+)
+_SCRIPT_ADDRESS = re.compile(r"(java|vb)script:", re.IGNORECASE)
+_URL_INSIDE = re.compile("[\t\n\r]")  # what a browser takes out of an address before reading it (WHATWG URL)
+_URL_AROUND = "".join(map(chr, range(0x21))) + "\x7f"  # and trims around it
+
+
+@dataclass(frozen=True, slots=True)
+class Active:
+    """One piece of active content: as a message names it, and how to find it in a template's source."""
+
+    named: str
+    pattern: re.Pattern[str]
+
+    def line_in(self, source: Path) -> int | None:
+        """The first line of ``source`` that holds it as written (None: made by the template, or in an include)."""
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        found = self.pattern.search(text)
+        return None if found is None else text.count("\n", 0, found.start()) + 1
+
+
+def find(html: str) -> Active | None:
+    """The first piece of active content in ``html``, or None."""
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    return reader.found
+
+
+class _Reader(HTMLParser):
+    """Reads tags as a browser names them (lower case, entities in attribute values decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: Active | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.found is None:
+            self.found = _active(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def _active(tag: str, attrs: list[tuple[str, str | None]]) -> Active | None:
+    if tag in ELEMENTS:
+        return Active(f"<{tag}>", re.compile(rf"<\s*{tag}\b", re.IGNORECASE))
+    if tag == "meta" and any(key == "http-equiv" and (value or "").strip().lower() == "refresh" for key, value in attrs):
+        return Active('<meta http-equiv="refresh">', re.compile(r"http-equiv\s*=\s*[\"']?\s*refresh", re.IGNORECASE))
+    for key, value in attrs:
+        if key.startswith("on"):
+            return Active(f"{key}=", re.compile(rf"\b{re.escape(key)}\s*=", re.IGNORECASE))
+        if key in _ADDRESSES and value:
+            scheme = _SCRIPT_ADDRESS.match(_URL_INSIDE.sub("", value).strip(_URL_AROUND))
+            if scheme is not None:
+                named = f"{scheme.group(1).lower()}script:"
+                return Active(named, re.compile(re.escape(named), re.IGNORECASE))
+    return None
