@@ -12,10 +12,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, Result, String, bindparam, case, cast, func, null, select
+from sqlalchemy import ColumnElement, Connection, Integer, Result, String, and_, bindparam, case, cast, func, null, or_, select
 
 from mailer.store import messages
-from mailer.store.schema import event
+from mailer.store.schema import event, message
 
 if TYPE_CHECKING:
     import numpy as np
@@ -316,14 +316,55 @@ def _split(text: str | None) -> list[str]:
     return text.split(",") if text else []
 
 
-def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
-    """(bounce type, classification, distinct messages) for a campaign's bounce events."""
+# The bounce or drop event that gave a message the delivery it has (models.DELIVERY_RANK): a
+# hard bounce ("bounce" of any type but "blocked", as parse.Event.delivery reads it) for
+# "bounced", a block for "blocked", a drop for "dropped". A message with several (blocked, then
+# bounced; bounced, then dropped; two hard bounces classified differently) is shown and counted
+# by that one, the latest of them, so the summary's breakdown adds up to its lines and every
+# report and `mailer contact` name the same bounce (review 24r #1: a journalist blocked and then
+# hard-bounced counted as one hard bounce, yet "Reputation" under "blocked 0", and the bounces
+# report said "blocked").
+_IS_BLOCK = and_(event.c.event == "bounce", event.c.bounce_type == "blocked")
+_IS_HARD = and_(event.c.event == "bounce", or_(event.c.bounce_type.is_(None), event.c.bounce_type != "blocked"))
+DECIDING = or_(
+    and_(message.c.delivery == "bounced", _IS_HARD),
+    and_(message.c.delivery == "blocked", _IS_BLOCK),
+    and_(message.c.delivery == "dropped", event.c.event == "dropped"),
+)
+
+
+def _bounces(connection: Connection, where: ColumnElement[bool], *columns: ColumnElement[Any]) -> dict[int, tuple[Any, ...]]:
+    """Message id -> ``columns`` of the bounce or drop event that decided its delivery (``DECIDING``;
+    failing one, its latest such event), for the messages ``where`` selects."""
     query = (
-        select(event.c.bounce_type, event.c.bounce_classification, func.count(event.c.message_id.distinct()))
-        .where(event.c.campaign_id == campaign_id, event.c.event == "bounce", event.c.message_id.is_not(None))
-        .group_by(event.c.bounce_type, event.c.bounce_classification)
+        select(event.c.message_id, *columns)
+        .select_from(event.join(message, message.c.id == event.c.message_id))
+        .where(where, event.c.message_id.is_not(None), event.c.event.in_(("bounce", "dropped")))
+        .order_by(case((DECIDING, 1), else_=0), event.c.timestamp, event.c.id)
     )
-    return [tuple(row) for row in connection.execute(query)]
+    return {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+
+
+BOUNCE_COLUMNS = (event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
+
+
+def _bounce(kind: str, bounce_type: str | None, classification: str | None, reason: str | None, timestamp: int) -> tuple[Any, ...]:
+    """(bounce type as the reports name it: "bounce" (hard), "blocked" or "dropped"; classification; reason; time)."""
+    if kind == "dropped":
+        return ("dropped", classification, reason, timestamp)
+    return ("blocked" if bounce_type == "blocked" else "bounce", classification, reason, timestamp)
+
+
+def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
+    """(bounce type, classification, journalists) for a campaign's bounced and blocked messages,
+    each counted once, by the event that decided its delivery (``DECIDING``)."""
+    found = _bounces(connection, event.c.campaign_id == campaign_id, event.c.event, event.c.bounce_type, event.c.bounce_classification)
+    tallies = Counter(
+        ("blocked" if bounce_type == "blocked" else "bounce", classification)  # any other type is a hard bounce, as parse.py reads it
+        for kind, bounce_type, classification in found.values()
+        if kind == "bounce"
+    )
+    return [(bounce_type, classification, n) for (bounce_type, classification), n in tallies.items()]
 
 
 NEEDS: Mapping[str, frozenset[str]] = {
@@ -369,13 +410,8 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             urls.setdefault(message_id, []).append(url)
     bounces: dict[int, tuple[Any, ...]] = {}
     if "bounces" in parts:
-        bounce_query = (
-            select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
-            .where(*linked, event.c.event.in_(("bounce", "dropped")))
-            .order_by(event.c.timestamp)
-        )
-        for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
-            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+        found = _bounces(connection, event.c.campaign_id == campaign_id, *BOUNCE_COLUMNS)
+        bounces = {message_id: _bounce(*row) for message_id, row in found.items()}
     gone: Collection[int] = ()
     spam: Collection[int] = ()
     if "subscription" in parts:  # who unsubscribed or complained, by name (newcomer 20b #5); two indexed reads
@@ -491,31 +527,25 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
     )
     for message_id, url in connection.execute(url_query):
         urls.setdefault(message_id, set()).add(url)
-    bounces: dict[int, tuple[Any, ...]] = {}
+    bounces: dict[int, tuple[int, tuple[Any, ...]]] = {}
     subscription: list[tuple[str, int, str, int]] = []
-    # Bounces and (un)subscriptions in one read: the latest bounce wins, the latest subscription event decides.
+    # Bounces and (un)subscriptions in one read: the bounce that decided the delivery wins, as the
+    # reports show it (``DECIDING``; failing one, the latest); the latest subscription event decides.
     bounce_query = (
-        select(
-            event.c.campaign_id,
-            event.c.message_id,
-            event.c.event,
-            event.c.bounce_type,
-            event.c.bounce_classification,
-            event.c.reason,
-            event.c.timestamp,
-        )
+        select(event.c.campaign_id, event.c.message_id, case((DECIDING, 1), else_=0), *BOUNCE_COLUMNS)
+        .select_from(event.join(message, message.c.id == event.c.message_id))
         .where(event.c.message_id.in_(ids), event.c.event.in_(("bounce", "dropped", *SUBSCRIPTION)))
         .order_by(event.c.timestamp, event.c.id)
     )
-    for campaign_id, message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+    for campaign_id, message_id, deciding, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
         if kind in SUBSCRIPTION:
             subscription.append((campaign_id, message_id, kind, timestamp))
-        else:
-            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+        elif message_id not in bounces or deciding >= bounces[message_id][0]:
+            bounces[message_id] = (deciding, _bounce(kind, bounce_type, classification, reason, timestamp))
     gone = _gone_of(subscription)
     result = {}
     for message_id, (opens, human_opens, first_human, clicks, spam) in rolled.items():
-        bounce = bounces.get(message_id, (None, None, None, None))
+        bounce: tuple[Any, ...] = bounces[message_id][1] if message_id in bounces else (None, None, None, None)
         result[message_id] = MessageEvents(
             opens=int(opens or 0),
             human_opens=int(human_opens or 0),

@@ -1,0 +1,95 @@
+"""Review 24r: whether the figures a press officer reads are true, and every input row accounted for.
+
+Everything through the command line: a send to the SendGrid stand-in, SendGrid's events through
+`mailer events import`, then the reports, `mailer status` and `mailer contact`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from office_cli import campaign_of, mailer, office
+from press_office import event, keys
+
+THREE = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\ncleo@radio.example,Cleo,Roy,Radio One\n"
+SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+
+
+def sent_with_events(project: Path, standin: Any, db_url: str, beat: str, happenings: list[tuple[str, str, int, dict[str, Any]]]) -> str:
+    """``beat`` sent to the stand-in, then ``happenings`` (kind, address, seconds after the send, more
+    fields) imported as SendGrid's events of that send: the campaign's id."""
+    office(project, standin, db_url, beat=beat)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    key, t = keys(standin), int(time.time())
+    events = [event(kind, email, campaign, key[campaign, email], t + at, **extra) for kind, email, at, extra in happenings]
+    Path("events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    imported = mailer("events", "import", "events.ndjson")
+    assert imported.exit_code == 0, imported.output
+    return campaign
+
+
+def report_json(campaign: str, *args: str) -> Any:
+    result = mailer("report", campaign, "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output[result.output.index("{") :])
+
+
+def report_csv(campaign: str, kind: str) -> list[dict[str, str]]:
+    result = mailer("report", campaign, "--kind", kind, "--format", "csv", "-o", f"{kind}.csv")
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(Path(f"{kind}.csv").read_text(encoding="utf-8-sig"))))
+
+
+HARD = {"type": "bounce", "bounce_classification": "Invalid Address", "reason": "550 5.1.1 no such user"}
+BLOCK = {"type": "blocked", "bounce_classification": "Reputation", "reason": "554 5.7.1 blocked"}
+
+
+def test_bounce_breakdown_counts_each_journalist_once_by_the_bounce_that_counted(
+    project: Path, standin: Any, db_url: str, monkeypatch: Any
+) -> None:
+    """A journalist with two bounce events (blocked, then refused for good; refused, then a late
+    block; two refusals classified differently) is one hard bounce: the summary's breakdown under
+    "hard bounce" and "blocked" adds up to those lines, and the bounces report, the recipients
+    report and `mailer contact` name that same hard bounce (review 24r #1: "blocked 0" stood over
+    "Reputation 2", "hard bounce 3" over 4 classifications, and the bounces report called Ben's
+    hard bounce "blocked")."""
+    campaign = sent_with_events(
+        project,
+        standin,
+        db_url,
+        THREE,
+        [
+            ("bounce", "ana@daily.example", 5, BLOCK),
+            ("bounce", "ana@daily.example", 50, HARD),
+            ("bounce", "ben@gazette.example", 5, HARD),
+            ("bounce", "ben@gazette.example", 50, BLOCK),
+            ("bounce", "cleo@radio.example", 5, {**HARD, "bounce_classification": "Technical", "reason": "550 5.4.0 loop"}),
+            ("bounce", "cleo@radio.example", 50, HARD),
+        ],
+    )
+    summary = report_json(campaign)
+    figures = {key: value["count"] for key, value in summary["figures"].items()}
+    assert (figures["bounced"], figures["hard_bounced"], figures["blocked"], figures["dropped"]) == (3, 3, 0, 0)
+    assert summary["bounce_classes"] == {"hard bounce: Invalid Address": 3}
+    assert figures["bounce_hard_bounce_invalid_address"] == 3 and "bounce_blocked_reputation" not in figures
+
+    bounces = {row["email"]: (row["bounce"], row["classification"], row["reason"]) for row in report_csv(campaign, "bounces")}
+    assert bounces == dict.fromkeys(
+        ("ana@daily.example", "ben@gazette.example", "cleo@radio.example"), ("hard bounce", "Invalid Address", "550 5.1.1 no such user")
+    )
+    recipients = {row["email"]: (row["delivery"], row["bounce"]) for row in report_csv(campaign, "recipients")}
+    assert set(recipients.values()) == {("bounced", "hard bounce")}
+
+    contact = mailer("contact", "ben@gazette.example", "--json")
+    assert contact.exit_code == 0, contact.output
+    (sending,) = json.loads(contact.output[contact.output.index("{") :])["campaigns"]
+    assert (sending["delivery"], sending["bounce"]["type"], sending["bounce"]["reason"]) == ("bounced", "bounce", "550 5.1.1 no such user")
+    said = mailer("contact", "ben@gazette.example")
+    assert "Outcome:  hard bounce;" in said.output and "blocked" not in said.output, said.output
