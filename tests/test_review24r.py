@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from office_cli import campaign_of, mailer, office
 from press_office import event, keys
@@ -93,3 +96,33 @@ def test_bounce_breakdown_counts_each_journalist_once_by_the_bounce_that_counted
     assert (sending["delivery"], sending["bounce"]["type"], sending["bounce"]["reason"]) == ("bounced", "bounce", "550 5.1.1 no such user")
     said = mailer("contact", "ben@gazette.example")
     assert "Outcome:  hard bounce;" in said.output and "blocked" not in said.output, said.output
+
+
+def test_chart_days_are_the_office_days(project: Path, standin: Any, db_url: str) -> None:
+    """On the report page of an office in New York whose opens ran over weeks (a bar per day), Ana's
+    open at 09:00 New York time on a day is drawn in that day's bar, and Ben's weeks later in his
+    (review 24r #2: the bars ran from midnight UTC, 19:00 the evening before in New York, so every
+    open was drawn under the day before: the release seemed read before it was sent)."""
+    office(project, standin, db_url, beat=THREE)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "America/New_York"\n')
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    key = keys(standin)
+    zone = ZoneInfo("America/New_York")
+    day = datetime.now(zone).date() + timedelta(days=1)
+    later = day + timedelta(days=40)
+    at_nine = [int(datetime.combine(d, datetime.min.time().replace(hour=9), tzinfo=zone).timestamp()) for d in (day, later)]
+    events = [
+        event("open", "ana@daily.example", campaign, key[campaign, "ana@daily.example"], at_nine[0], sg_machine_open=False),
+        event("open", "ben@gazette.example", campaign, key[campaign, "ben@gazette.example"], at_nine[1], sg_machine_open=False),
+    ]
+    Path("events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    assert mailer("events", "import", "events.ndjson").exit_code == 0
+    made = mailer("report", campaign, "--format", "html", "-o", "page.html")
+    assert made.exit_code == 0, made.output
+    page = Path("page.html").read_text(encoding="utf-8")
+    assert "one pair of bars per day" in page
+    bars = re.findall(r"<title>([^<]*): 1 journalist first opened</title>", page)
+    assert set(bars) == {f"{day:%d %b}", f"{later:%d %b}"}, bars
