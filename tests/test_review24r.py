@@ -126,3 +126,27 @@ def test_chart_days_are_the_office_days(project: Path, standin: Any, db_url: str
     assert "one pair of bars per day" in page
     bars = re.findall(r"<title>([^<]*): 1 journalist first opened</title>", page)
     assert set(bars) == {f"{day:%d %b}", f"{later:%d %b}"}, bars
+
+
+def test_lists_rejects_name_a_lists_own_no_as_the_log_does(tmp_path: Path) -> None:
+    """`lists clean --rejects` and `lists check --json` gave the reason "suppressed" for rows the
+    list's own opt-out and consent columns turned away, while `lists check`, a send's plan, its
+    skipped.csv and `mailer status` say "opted out" and "without consent": a colleague fixing the
+    rejects file looked for them in `mailer suppressions list`, which never held them (review 24r #3)."""
+    Path("gdpr.csv").write_text(
+        "Email,First Name,Email consent,Do Not Email\n"
+        "jane@example.org,Jane,,\nbob@example.org,Bob,no,\nann@example.org,Ann,yes,\nlee@example.org,Lee,yes,yes\n"
+        "ann@example.org,Ann,yes,\n",
+        encoding="utf-8",
+    )
+    cleaned = mailer("lists", "clean", "gdpr.csv", "-o", "clean.csv", "--rejects", "rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    with open("rejects.csv", encoding="utf-8-sig", newline="") as handle:
+        reasons = {row["Email"]: row["reason"] for row in csv.DictReader(handle)}
+    expected = {"jane@example.org": "without consent", "bob@example.org": "without consent", "lee@example.org": "opted out"}
+    assert reasons == {**expected, "ann@example.org": "duplicate"}
+    checked = mailer("lists", "check", "gdpr.csv", "--json")
+    assert checked.exit_code == 0, checked.output
+    document = json.loads(checked.stdout)
+    assert {row["email"]: row["reason"] for row in document["rejected"]} == {**expected, "ann@example.org": "duplicate"}
+    assert document["opted_out"] == 3
