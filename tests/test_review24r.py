@@ -150,3 +150,37 @@ def test_lists_rejects_name_a_lists_own_no_as_the_log_does(tmp_path: Path) -> No
     document = json.loads(checked.stdout)
     assert {row["email"]: row["reason"] for row in document["rejected"]} == {**expected, "ann@example.org": "duplicate"}
     assert document["opted_out"] == 3
+
+
+def test_unsubscribed_counts_who_the_suppression_list_keeps_out(project: Path, standin: Any, db_url: str) -> None:
+    """In SendGrid's preference page Ana unticks the press releases' group and ticks the newsletter's
+    (group_unsubscribe 5, then group_resubscribe 7); Ben unsubscribes from all mail, then resubscribes
+    to the group. Both stay suppressed, as the README says; the report counted neither as unsubscribed
+    and `mailer contact` said they had not unsubscribed (review 24r #4: the latest of the three events
+    decided, whatever its group); Cleo's resubscribe to the group she left still counts her back in."""
+    campaign = sent_with_events(
+        project,
+        standin,
+        db_url,
+        THREE,
+        [
+            ("delivered", "ana@daily.example", 5, {}),
+            ("group_unsubscribe", "ana@daily.example", 60, {"asm_group_id": 5}),
+            ("group_resubscribe", "ana@daily.example", 61, {"asm_group_id": 7}),
+            ("delivered", "ben@gazette.example", 5, {}),
+            ("unsubscribe", "ben@gazette.example", 60, {}),
+            ("group_resubscribe", "ben@gazette.example", 61, {"asm_group_id": 5}),
+            ("delivered", "cleo@radio.example", 5, {}),
+            ("group_unsubscribe", "cleo@radio.example", 60, {"asm_group_id": 5}),
+            ("group_resubscribe", "cleo@radio.example", 61, {"asm_group_id": 5}),
+        ],
+    )
+    listed = mailer("suppressions", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert {row["email"] for row in json.loads(listed.stdout)} == {"ana@daily.example", "ben@gazette.example"}
+    assert report_json(campaign)["figures"]["unsubscribed"]["count"] == 2
+    unsubscribed = {row["email"]: row["unsubscribed"] for row in report_csv(campaign, "recipients")}
+    assert unsubscribed == {"ana@daily.example": "yes", "ben@gazette.example": "yes", "cleo@radio.example": ""}
+    for address, expected in (("ana@daily.example", True), ("ben@gazette.example", True), ("cleo@radio.example", False)):
+        said = mailer("contact", address, "--json")
+        assert json.loads(said.stdout)["campaigns"][0]["unsubscribed"] is expected, (address, said.output)

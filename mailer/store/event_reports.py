@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Connection, Integer, Result, String, and_, bindparam, case, cast, func, null, or_, select
 
 from mailer.store import messages
+from mailer.store.events import GroupChange, group_of, standing_unsubscribes
 from mailer.store.schema import event, message
 
 if TYPE_CHECKING:
@@ -116,23 +117,35 @@ def unsubscribed(connection: Connection, campaign_ids: Collection[str]) -> dict[
 
 
 def _gone(connection: Connection, where: ColumnElement[bool]) -> dict[int, str]:
-    """Messages (id -> campaign) whose journalist is unsubscribed: the latest ``unsubscribe``,
-    ``group_unsubscribe`` or ``group_resubscribe`` event decides (ties: unsubscribed); one who
-    did both kinds of unsubscribe counts once. The one rule for reports and ``mailer contact``."""
-    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp).where(
+    """Messages (id -> campaign) whose journalist is unsubscribed (``_gone_of``): the one rule for
+    reports and ``mailer contact``."""
+    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp, event.c.raw).where(
         where, event.c.message_id.is_not(None), event.c.event.in_(SUBSCRIPTION)
     )
     return _gone_of(connection.execute(query))
 
 
 def _gone_of(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
-    """``_gone`` over (campaign id, message id, event, timestamp) rows already read."""
-    latest: dict[int, tuple[tuple[int, bool], str]] = {}
-    for campaign_id, message_id, kind, timestamp in rows:
-        rank = (timestamp, kind != "group_resubscribe")
-        if message_id not in latest or rank > latest[message_id][0]:
-            latest[message_id] = (rank, campaign_id)
-    return {message_id: campaign_id for message_id, ((_, gone), campaign_id) in latest.items() if gone}
+    """``_gone`` over (campaign id, message id, event, timestamp, raw JSON) rows already read.
+
+    As the suppression list weighs them (``store.events.standing_unsubscribes``): an unsubscribe
+    from all mail stands; a group unsubscribe stands until a later resubscribe to that group (one
+    naming no group matches any). One who did both kinds counts once. Review 24r #4: the latest
+    of the three events decided, so a journalist who left the press releases' group and ticked
+    the newsletter's in SendGrid's preference page, or unsubscribed from all mail and then
+    resubscribed to the group, was counted as not unsubscribed while the suppression list kept them.
+    """
+    campaigns: dict[int, str] = {}
+    globally: set[int] = set()
+    groups: dict[int, list[GroupChange]] = {}
+    for campaign_id, message_id, kind, timestamp, raw in rows:
+        campaigns[message_id] = campaign_id
+        if kind == "unsubscribe":
+            globally.add(message_id)
+        else:  # linked to this log's message: its own mail, never another log's
+            groups.setdefault(message_id, []).append(GroupChange(kind, timestamp, False, group_of(raw), True))
+    gone = globally | {message_id for message_id, changes in groups.items() if standing_unsubscribes(changes)}
+    return {message_id: campaigns[message_id] for message_id in gone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,18 +541,18 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
     for message_id, url in connection.execute(url_query):
         urls.setdefault(message_id, set()).add(url)
     bounces: dict[int, tuple[int, tuple[Any, ...]]] = {}
-    subscription: list[tuple[str, int, str, int]] = []
+    subscription: list[tuple[str, int, str, int, str]] = []
     # Bounces and (un)subscriptions in one read: the bounce that decided the delivery wins, as the
     # reports show it (``DECIDING``; failing one, the latest); the latest subscription event decides.
     bounce_query = (
-        select(event.c.campaign_id, event.c.message_id, case((DECIDING, 1), else_=0), *BOUNCE_COLUMNS)
+        select(event.c.campaign_id, event.c.message_id, case((DECIDING, 1), else_=0), *BOUNCE_COLUMNS, event.c.raw)
         .select_from(event.join(message, message.c.id == event.c.message_id))
         .where(event.c.message_id.in_(ids), event.c.event.in_(("bounce", "dropped", *SUBSCRIPTION)))
         .order_by(event.c.timestamp, event.c.id)
     )
-    for campaign_id, message_id, deciding, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+    for campaign_id, message_id, deciding, kind, bounce_type, classification, reason, timestamp, raw in connection.execute(bounce_query):
         if kind in SUBSCRIPTION:
-            subscription.append((campaign_id, message_id, kind, timestamp))
+            subscription.append((campaign_id, message_id, kind, timestamp, raw))
         elif message_id not in bounces or deciding >= bounces[message_id][0]:
             bounces[message_id] = (deciding, _bounce(kind, bounce_type, classification, reason, timestamp))
     gone = _gone_of(subscription)
