@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from office_cli import campaign_of, mailer, office
+from office_cli import campaign_of, mailer, office, page_text
 from press_office import event, keys
 
 THREE = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\ncleo@radio.example,Cleo,Roy,Radio One\n"
@@ -184,3 +184,38 @@ def test_unsubscribed_counts_who_the_suppression_list_keeps_out(project: Path, s
     for address, expected in (("ana@daily.example", True), ("ben@gazette.example", True), ("cleo@radio.example", False)):
         said = mailer("contact", address, "--json")
         assert json.loads(said.stdout)["campaigns"][0]["unsubscribed"] is expected, (address, said.output)
+
+
+def test_outlets_one_row_whatever_the_case_of_its_name(project: Path, standin: Any, db_url: str) -> None:
+    """A list merged from several sources spells one paper "The Gazette", "the gazette" and "THE
+    GAZETTE"; two of its four journalists bounced. The outlets report gave each spelling a row of
+    its own and flagged "the gazette" (its one journalist bounced) "every address bounced", and the
+    report page's banner said every address bounced at 1 outlet (review 24r #5). Now it is one
+    row, spelt as most of its rows spell it: 4 recipients, 2 bounced, 50%, not flagged."""
+    beat = (
+        "Email,First Name,Outlet\na@gazette.example,A,The Gazette\nb@gazette.example,B,the gazette\n"
+        "c@gazette.example,C,THE GAZETTE\nd@gazette.example,D,The Gazette\ne@daily.example,E,Daily News\n"
+    )
+    campaign = sent_with_events(
+        project,
+        standin,
+        db_url,
+        beat,
+        [
+            ("bounce", "a@gazette.example", 5, HARD),
+            ("bounce", "b@gazette.example", 5, HARD),
+            ("delivered", "c@gazette.example", 5, {}),
+            ("delivered", "d@gazette.example", 5, {}),
+            ("bounce", "e@daily.example", 5, HARD),
+        ],
+    )
+    rows = report_csv(campaign, "outlets")
+    outlets = {
+        row["outlet or domain"]: (row["recipients"], row["bounced"], row["bounce rate"], row["note"])
+        for row in rows
+        if row["by"] == "outlet"
+    }
+    assert outlets == {"The Gazette": ("4", "2", "50.0%", ""), "Daily News": ("1", "1", "100.0%", "every address bounced")}
+    made = mailer("report", campaign, "--format", "html", "-o", "page.html")
+    assert made.exit_code == 0, made.output
+    assert "Every address bounced at 1 outlet and 1 domain" in page_text(Path("page.html"))
