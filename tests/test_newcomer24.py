@@ -57,3 +57,34 @@ def test_the_plan_shows_a_scheduled_time_on_the_office_clock(tmp_path: Path, sta
     # The summer day itself, as the plan words it (the command line's 72 hours reach no July from December).
     july = datetime(2027, 7, 2, 9, 0, tzinfo=ZoneInfo("GMT"))
     assert _scheduled_words(july, "Europe/London") == "2027-07-02 09:00 UTC (10:00 Europe/London)"
+
+
+# -- 2. A dry run after scheduling the release: "To send it now instead: mailer cancel ..." ------------------------
+
+
+def test_a_dry_run_after_the_scheduled_send_does_not_tell_her_to_cancel_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She scheduled the release for tomorrow 09:00, then wanted to see what the "Regional" journalists
+    get: `mailer send ... --tag Regional --dry-run`. The dry run stopped with "Nobody to send to: 3
+    journalists are scheduled to get this exact release ..." and the way out "To send it now instead:
+    mailer cancel CAMPAIGN ..., then run this send again": advice to call off the live send, for a
+    dry run that mails nobody. (With a journalist added to the list since, the warning said the same.)
+    A dry run now says the scheduled send is not changed and that --include-previous shows their emails."""
+    folder = office(tmp_path, standin, db_url)
+    at = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d} 09:00 Europe/London"
+    scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert scheduled.exit_code == 0, scheduled.output
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "are scheduled to get this exact release" in said(dry), dry.output
+    assert "mailer cancel" not in dry.output, dry.output
+    assert "the scheduled send is not changed" in said(dry) and "add --include-previous" in said(dry), dry.output
+    shown = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--include-previous")
+    assert shown.exit_code == 0 and "Written:    2 emails" in shown.output, shown.output
+    with (folder / "lists" / "beat.csv").open("a", encoding="utf-8") as beat:
+        beat.write("cleo@post.example,Cleo,Hart,Bristol Post\n")
+    some_left = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert some_left.exit_code == 0, some_left.output
+    assert "Written:    1 email" in some_left.output, some_left.output
+    assert "mailer cancel" not in some_left.output and "the scheduled send is not changed" in said(some_left), some_left.output
+    live = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
+    assert "cancel that send first: mailer cancel" in said(live), live.output  # a live send keeps its way out
