@@ -88,3 +88,40 @@ def test_a_dry_run_after_the_scheduled_send_does_not_tell_her_to_cancel_it(tmp_p
     assert "mailer cancel" not in some_left.output and "the scheduled send is not changed" in said(some_left), some_left.output
     live = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
     assert "cancel that send first: mailer cancel" in said(live), live.output  # a live send keeps its way out
+
+
+# -- 3. "03/12/2026 09:00 Europe/London": a UK date, refused with a New York example ------------------------------
+
+
+def test_a_date_written_day_first_is_named_with_both_readings(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A UK office writes 3 December as 03/12/2026 (the US reads it as 12 March). `--at "03/12/2026 09:00
+    Europe/London"` was "not a time mailer understands" with the example --at "... America/New_York",
+    and the release's `embargo: "03/12/2026 00:01 Europe/London"` "not a date and time I can read", with
+    a February New York example: neither said that the date was the trouble, nor how to write hers.
+    Both now say it, offering each reading with her time and zone as she wrote them; a date that
+    reads one way only (25/12/2026, "3 December 2026") gets that one; `date:` likewise."""
+    folder = office(tmp_path, standin, db_url)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    day_first, year_first = f"{tomorrow:%d/%m/%Y}", f"{tomorrow:%Y-%m-%d}"
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day_first} 09:00 Europe/London")
+    assert planned.exit_code == 1, planned.output
+    words = said(planned)
+    assert "America/New_York" not in words, planned.output
+    assert "write the date year first, as YYYY-MM-DD" in words, planned.output
+    assert f'--at "{year_first} 09:00 Europe/London"' in words, planned.output
+    if tomorrow.day <= 12 and tomorrow.day != tomorrow.month:  # both readings are dates: both are offered
+        assert f"{tomorrow.day} {tomorrow:%B %Y} written day first (as in the UK" in words, planned.output
+        assert f'--at "{tomorrow:%Y}-{tomorrow:%d}-{tomorrow:%m} 09:00 Europe/London"' in words, planned.output
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("---\n", '---\nembargo: "25/12/2026 00:01 Europe/London"\n', 1), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert "25/12/2026 is 2026-12-25" in said(previewed), previewed.output
+    assert 'Write embargo: "2026-12-25 00:01 Europe/London".' in said(previewed), previewed.output
+    release.write_text(text.replace("---\n", '---\nembargo: "3 December 2026 00:01 GMT"\n', 1), encoding="utf-8")
+    in_words = mailer("preview", "releases/example.md")
+    assert 'Write embargo: "2026-12-03 00:01 GMT".' in said(in_words), in_words.output
+    release.write_text(text.replace("date: 2026-02-19", "date: 19/02/2026"), encoding="utf-8")
+    dated = mailer("preview", "releases/example.md")
+    assert dated.exit_code == 1 and "Write date: 2026-02-19." in said(dated), dated.output

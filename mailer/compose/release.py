@@ -357,6 +357,9 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
+            written = zones.date_not_year_first(text, shape='embargo: "{}"')  # "03/12/2026 00:01 GMT" (newcomer 24 #3)
+            if written is not None:
+                raise ReleaseError(f'{where("embargo")}: "{value}": {written[0]}', hint=written[1]) from exc
             _refuse_zone_as_people_write_it(head, zone, value, where)
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
@@ -400,6 +403,9 @@ def _date(value: Any, where: frontmatter.Where) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError as exc:
+        written = zones.date_not_year_first(" ".join(str(value).split()), shape="date: {}")  # "03/12/2026" (newcomer 24 #3)
+        if written is not None:
+            raise ReleaseError(f'{where("date")}: "{value}": {written[0]}', hint=written[1]) from exc
         raise ReleaseError(f'{where("date")}: "{value}" is not a date.', hint="Write it as YYYY-MM-DD, e.g. 2026-02-19.") from exc
 
 

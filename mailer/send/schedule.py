@@ -130,6 +130,9 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         )
     except ValueError:
         pass
+    written = zones.date_not_year_first(text, shape='--at "{}"')  # "03/12/2026 09:00 Europe/London" (newcomer 24 #3)
+    if written is not None:
+        raise SendError(f'--at "{text}": {written[0]}', hint=written[1])
     _check_city(text)
     when, _, zone = text.rpartition(" ")
     when = zones.iso_clock(when)  # "2026-12-02 9:00", "10h00" (newcomer 23 #12)
