@@ -180,6 +180,27 @@ def city_zone(city: str) -> str | None:
     return zones[0] if zones else None
 
 
+# Countries written where a zone's name belongs (newcomer 24 #4: "09:00 UK", as a UK office says its
+# time, was answered with London, Shanghai and New York to choose from, and in an embargo with a
+# New York example): those whose clocks are one zone.
+COUNTRIES = {
+    **dict.fromkeys(("uk", "u.k.", "united kingdom", "great britain", "britain", "england", "scotland", "wales"), "Europe/London"),
+    **dict.fromkeys(("northern ireland",), "Europe/London"),
+    **dict.fromkeys(("ireland", "republic of ireland"), "Europe/Dublin"),
+}
+
+
+def country_zone(name: str) -> str | None:
+    """The time zone of a country written alone ("UK", "United Kingdom": Europe/London); None for
+    any other word, and for a zone of the database's own ("GB", "Eire")."""
+    try:
+        ZoneInfo(spelled(name))
+        return None
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    return COUNTRIES.get(" ".join(name.split()).casefold())
+
+
 # Zone names that are a fixed standard time all year, and the clocks people mean by them, which
 # change in summer: "09:00 EST" in July is 10:00 in New York (review 18s #4; the embargo too, review 20c #2).
 ALL_YEAR = {"EST": ("America/New_York", "New York"), "MST": ("America/Denver", "Denver")}

@@ -125,3 +125,32 @@ def test_a_date_written_day_first_is_named_with_both_readings(tmp_path: Path, st
     release.write_text(text.replace("date: 2026-02-19", "date: 19/02/2026"), encoding="utf-8")
     dated = mailer("preview", "releases/example.md")
     assert dated.exit_code == 1 and "Write date: 2026-02-19." in said(dated), dated.output
+
+
+# -- 4. "09:00 UK": the country as a UK office says its time, not a zone -----------------------------------------
+
+
+def test_a_country_written_for_the_zone_gets_its_zone_named(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A UK office says "9am UK time", and wrote `--at "... 09:00 UK"`: the answer listed "Europe/London,
+    Asia/Shanghai, America/New_York, ..." to choose from; `embargo: "... 00:01 UK"` was "not a date
+    and time I can read" with a New York example, and `[reports] time_zone = "United Kingdom"` "must
+    be a time zone name". Each now names the zone to write, Europe/London, as for a city ("London")."""
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    for country in ("UK", "United Kingdom", "England", "Scotland", "Wales", "Great Britain"):
+        planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} 09:00 {country}")
+        assert planned.exit_code == 1, planned.output
+        assert f"{country} is a country's name, not a time zone's" in said(planned), planned.output
+        assert f'Write --at "{day} 09:00 Europe/London".' in said(planned), planned.output
+        assert "Asia/Shanghai" not in planned.output, planned.output
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("---\n", f'---\nembargo: "{day} 00:01 UK"\n', 1), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert f'Write embargo: "{day} 00:01 Europe/London"' in said(previewed), previewed.output
+    release.write_text(text, encoding="utf-8")
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "United Kingdom"\n')
+    listed = mailer("campaigns")
+    assert listed.exit_code == 1 and '"Europe/London"' in listed.output and "is a country's name" in said(listed), listed.output

@@ -178,12 +178,14 @@ def _check_city(text: str) -> None:
     if not found or "/" in found.group(2) or found.group(2).upper() in ("UTC", "Z", "GMT"):
         return
     when, city = found.groups()
-    named = zones.city_zone(city)
+    named, said = zones.city_zone(city), "is a city"
+    if named is None:
+        named, said = zones.country_zone(city), "is a country's name, not a time zone's"  # "09:00 UK" (newcomer 24 #4)
     if named is None:
         return
     when = zones.iso_clock(when)  # "9:00", "10h00" (newcomer 23 #12)
     raise SendError(
-        f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
+        f'--at "{text}": {city} {said}; mailer needs the name of its time zone, which starts with the region.',
         hint=f'Write --at "{when} {named}".',
     )
 
