@@ -154,3 +154,34 @@ def test_a_country_written_for_the_zone_gets_its_zone_named(tmp_path: Path, stan
         toml.write('\n[reports]\ntime_zone = "United Kingdom"\n')
     listed = mailer("campaigns")
     assert listed.exit_code == 1 and '"Europe/London"' in listed.output and "is a country's name" in said(listed), listed.output
+
+
+# -- 5. "EMBARGOED UNTIL December 3, 2026, 12:01 AM GMT" in a Bristol office's release -----------------------------
+
+
+def test_a_uk_office_is_told_how_to_write_british_dates(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her release's embargo line read "EMBARGOED UNTIL December 3, 2026, 12:01 AM GMT" and its dateline
+    "Bristol – December 3, 2026 –": American dates and a 12-hour clock, for UK journalists. Nothing said
+    that `language: en-GB` writes "3 December 2026, 00:01 GMT" (the README names en, fr, de, ... only):
+    she found it by guessing. The preview of an office in the UK or Ireland (mailer.toml's [reports]
+    time_zone, or the embargo's zone) now says so; with a language: line, or elsewhere, it says nothing."""
+    folder = uk_office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8").replace("---\n", '---\nembargo: "2026-02-19 00:01 Europe/London"\n', 1)
+    release.write_text(text, encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    assert "EMBARGOED UNTIL February 19, 2026, 12:01 AM GMT" in (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+    assert "add language: en-GB to the release's front matter" in said(previewed), previewed.output
+    release.write_text(text.replace("---\n", "---\nlanguage: en-GB\n", 1), encoding="utf-8")
+    british = mailer("preview", "releases/example.md")
+    assert british.exit_code == 0 and "language: en-GB" not in british.output, british.output
+    shown = (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+    assert "EMBARGOED UNTIL 19 February 2026, 00:01 GMT" in shown and "19 February 2026 –" in shown, shown
+    (folder / "mailer.toml").write_text((folder / "mailer.toml").read_text(encoding="utf-8").replace(UK_OFFICE, ""), encoding="utf-8")
+    release.write_text(text.replace("Europe/London", "America/New_York"), encoding="utf-8")
+    elsewhere = mailer("preview", "releases/example.md")
+    assert elsewhere.exit_code == 0 and "language:" not in elsewhere.output, elsewhere.output
+    release.write_text(text, encoding="utf-8")  # no zone in mailer.toml: the embargo's says where the office is
+    by_embargo = mailer("preview", "releases/example.md")
+    assert "add language: en-GB" in said(by_embargo), by_embargo.output
