@@ -185,3 +185,18 @@ def test_a_uk_office_is_told_how_to_write_british_dates(tmp_path: Path, standin:
     release.write_text(text, encoding="utf-8")  # no zone in mailer.toml: the embargo's says where the office is
     by_embargo = mailer("preview", "releases/example.md")
     assert "add language: en-GB" in said(by_embargo), by_embargo.output
+
+
+# -- 6. --help had no example for the day's two questions: part of a list by category, a spreadsheet ------------
+
+
+def test_help_shows_a_tag_send_and_a_spreadsheet_report() -> None:
+    """Her list's Outlook "Categories" (Housing;Regional) are read as tags, and `mailer send --help`
+    showed --where beat=health but no --tag; her director wanted a spreadsheet, and `mailer report
+    --help` showed a CSV and an HTML page but no XLSX. Each now shows one."""
+    send_help = mailer("send", "--help")
+    examples = send_help.output[send_help.output.index("Example:") : send_help.output.index("Options:")]
+    assert "--tag Regional --dry-run" in examples, send_help.output
+    report_help = mailer("report", "--help")
+    examples = report_help.output[report_help.output.index("Example:") : report_help.output.index("Options:")]
+    assert "-o opens.xlsx" in examples, report_help.output
