@@ -200,3 +200,23 @@ def test_help_shows_a_tag_send_and_a_spreadsheet_report() -> None:
     report_help = mailer("report", "--help")
     examples = report_help.output[report_help.output.index("Example:") : report_help.output.index("Options:")]
     assert "-o opens.xlsx" in examples, report_help.output
+
+
+# -- 7. The dry run's embargo warning offered --at "2026-12-03T00:01+00:00" for "00:01 Europe/London" -------------
+
+
+def test_the_dry_runs_embargo_warning_offers_the_time_as_the_embargo_says_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her release is embargoed until 00:01 tomorrow, "Europe/London". The dry run warned that a live
+    send now would be refused and offered `--at "2026-12-03T00:01+00:00"`: an offset she never wrote
+    (and "+01:00" in summer). It now offers the time as the embargo line says it, which --at reads."""
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    release = folder / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("---\n", f'---\nembargo: "{day} 00:01 Europe/London"\n', 1), encoding="utf-8"
+    )
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f'Schedule it with --at "{day} 00:01 Europe/London" (or later;' in said(dry), dry.output
+    offered = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} 00:01 Europe/London")
+    assert offered.exit_code == 0 and "embargoed" not in offered.output, offered.output

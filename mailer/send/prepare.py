@@ -1620,9 +1620,17 @@ def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | 
     if rendered.embargo is None or goes_out >= rendered.embargo or force:
         return []
     when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now)})"
+    # In the zone the embargo was written in, as a press officer types it (newcomer 24 #7: "00:01 Europe/London"
+    # was offered as --at "2026-12-03T00:01+00:00", and as "+01:00" in summer).
+    zone = getattr(rendered.embargo.tzinfo, "key", None)
+    at = (
+        f"{rendered.embargo:%Y-%m-%d %H:%M} {zone}"
+        if zone and zone.upper() not in ("UTC", "GMT", "ETC/UTC")
+        else rendered.embargo.isoformat(timespec="minutes")
+    )
     message = (
         f"{release_path}: the release is embargoed until {schedule.describe(rendered.embargo)}, so a live send {when} "
-        f'would be refused. Schedule it with --at "{rendered.embargo.isoformat(timespec="minutes")}" (or later; --at reaches '
+        f'would be refused. Schedule it with --at "{at}" (or later; --at reaches '
         "72 hours ahead at most), or add --force-embargo if journalists should get it early."
     )
     return [message]
