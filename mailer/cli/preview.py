@@ -128,8 +128,36 @@ def preview(
             output.warn(warning)
         if not fresh:
             output.say("No warnings." if not shown.warnings else "No other warnings.")
+    british = _british_office(config.reports.time_zone, release_path) if shown_all[0].language == "en" else None
+    if british is not None:
+        output.hint(
+            f"The email writes dates the American way (for example December 3, 2026, 12:01 AM GMT). For {british[0]} "
+            f"(3 December 2026, 00:01 GMT), add  language: {british[1]}  to the release's front matter."
+        )
     if open_browser:
         output.open_in_browser(shown_all[0].html_path)
+
+
+# Zones of offices that write dates day first in English, and the language tag that writes them so
+# (newcomer 24 #5: a Bristol office's embargo line read "EMBARGOED UNTIL December 3, 2026, 12:01 AM
+# GMT", and the README did not say that `language: en-GB` writes "3 December 2026, 00:01 GMT").
+_DAY_FIRST_ENGLISH = {
+    **dict.fromkeys(("Europe/London", "GB", "GB-Eire", "Europe/Belfast", "Europe/Guernsey", "Europe/Jersey"), ("British English", "en-GB")),
+    **dict.fromkeys(("Europe/Isle_of_Man",), ("British English", "en-GB")),
+    **dict.fromkeys(("Europe/Dublin", "Eire"), ("Irish English", "en-IE")),
+}
+
+
+def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, str] | None:
+    """(the English, its tag) of an office in the UK or Ireland, by mailer.toml's [reports] time_zone
+    or the release's embargo zone; None elsewhere, or when neither says."""
+    if office_zone in _DAY_FIRST_ENGLISH:
+        return _DAY_FIRST_ENGLISH[office_zone]
+    from mailer.compose import release as release_module
+
+    embargo = release_module.load(release_path).embargo
+    zone = getattr(embargo.tzinfo, "key", None) if embargo is not None else None
+    return _DAY_FIRST_ENGLISH.get(zone) if zone else None
 
 
 def _candidates(language: str) -> tuple[str, ...]:

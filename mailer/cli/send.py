@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
-from mailer.cli.campaigns import parts_written
+from mailer.cli.campaigns import on_office_clock, parts_written
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
@@ -157,6 +157,7 @@ def send_command(
         mailer send releases/example.md --list lists/press.csv --dry-run
         mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
+        mailer send releases/example.md --list lists/press.csv --tag Regional --dry-run    # Tags or Outlook's Categories
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"    # 09:00 London time, up to 72 hours ahead
         mailer send releases/example.md --list lists/press.csv --yes --json
@@ -201,7 +202,7 @@ def send_command(
         )
     else:
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
-    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox)
+    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox, office_zone=app.config.reports.time_zone)
     prepared.check()
     if prepared.mode is not Mode.DRY_RUN:
         app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
@@ -688,7 +689,28 @@ def _skipped_parts(skipped: Mapping[str, int], words: Callable[[str, int], str])
     return [f"{n:,} {listed.get(reason) or words(reason, n)}" for reason, n in skipped_in_order(skipped)]
 
 
-def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
+def _scheduled_words(moment: datetime, office_zone: str | None) -> str:
+    """When a scheduled send goes out, as the plan says it: UTC, the zone it was written in, and the
+    office's clock ([reports] time_zone) when that is another (newcomer 24 #1: a London office's
+    `--at "... 09:00 GMT"` on a summer day read "09:00 UTC" alone, where `mailer status` then said
+    "(10:00 Europe/London)": an hour after the time she meant, and the plan she confirmed never said so)."""
+    shown = schedule.describe(moment)
+    written = getattr(moment.tzinfo, "key", None) or moment.tzname() or ""
+    if not office_zone or written.casefold() == office_zone.casefold():
+        return shown
+    office = on_office_clock(moment, office_zone)
+    clock = f"{office:%H:%M}" if office.date() == moment.astimezone(UTC).date() else f"{office:%Y-%m-%d %H:%M}"
+    return f"{shown[:-1]}; {clock} {office_zone})" if shown.endswith(")") else f"{shown} ({clock} {office_zone})"
+
+
+def _show_plan(
+    prepared: campaign.Prepared,
+    *,
+    where: tuple[str, ...],
+    tag: tuple[str, ...],
+    sandbox: bool = False,
+    office_zone: str | None = None,
+) -> None:
     from mailer.compose import preview
     from mailer.send.status import skipped_words
 
@@ -727,6 +749,6 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     for line in prepared.turned_away:  # which of the lists' own columns said so (review 22b #8)
         output.step(f"            {output.one_line(line)}")
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
-    output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
+    output.step(f"Scheduled:  {_scheduled_words(prepared.scheduled, office_zone)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)

@@ -189,6 +189,7 @@ def prepare_send(
             opted_out=len(turned_away),
             without_consent=sum(1 for row in turned_away if row.without_consent),
             turned_away_people=len({typed_key(row.email)[0] for row in turned_away}),
+            dry_run=mode is Mode.DRY_RUN,
         )
     elif stale_problem is not None:
         problem = stale_problem
@@ -724,7 +725,9 @@ def _planned(
     late_cancelled = _late_cancelled(connection, [*scheduled, *held_earlier])
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
-            way_out = late_cancelled.get(cid) or f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            way_out = late_cancelled.get(cid) or (
+                DRY_RUN_HELD if mode is Mode.DRY_RUN else f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            )
             warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
         warnings.append(_held_earlier_words(held_earlier, stale))
@@ -872,6 +875,14 @@ def _unknown_words(campaign_id: str, count: int) -> str:
         f"{counted(count, 'journalist')} {'was' if count == 1 else 'were'} in a request of {campaign_id} whose answer never "
         "came (unknown): SendGrid may or may not have taken it."
     )
+
+
+# A dry run is no reason to call off the live send SendGrid holds (newcomer 24 #2: the dry run to the
+# "Regional" journalists after scheduling the release said "To send it now instead: mailer cancel ...").
+DRY_RUN_HELD = (
+    "This dry run leaves them out, as a send now would; the scheduled send is not changed. To see their "
+    "emails too, add --include-previous: a dry run mails nobody."
+)
 
 
 def _scheduled_words(campaign_id: str, count: int, at: datetime) -> str:
@@ -1189,6 +1200,7 @@ def _nobody(
     opted_out: int = 0,
     without_consent: int = 0,
     turned_away_people: int | None = None,
+    dry_run: bool = False,
 ) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
     right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
@@ -1214,6 +1226,8 @@ def _nobody(
             hint = planned.late_cancelled.get(first) or (
                 f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
             )
+            if dry_run and not maybe and first not in planned.late_cancelled:
+                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=DRY_RUN_HELD)
         else:
             first = next(iter(planned.unknown))
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
@@ -1653,9 +1667,17 @@ def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | 
     if rendered.embargo is None or goes_out >= rendered.embargo or force:
         return []
     when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now)})"
+    # In the zone the embargo was written in, as a press officer types it (newcomer 24 #7: "00:01 Europe/London"
+    # was offered as --at "2026-12-03T00:01+00:00", and as "+01:00" in summer).
+    zone = getattr(rendered.embargo.tzinfo, "key", None)
+    at = (
+        f"{rendered.embargo:%Y-%m-%d %H:%M} {zone}"
+        if zone and zone.upper() not in ("UTC", "GMT", "ETC/UTC")
+        else rendered.embargo.isoformat(timespec="minutes")
+    )
     message = (
         f"{release_path}: the release is embargoed until {schedule.describe(rendered.embargo)}, so a live send {when} "
-        f'would be refused. Schedule it with --at "{rendered.embargo.isoformat(timespec="minutes")}" (or later; --at reaches '
+        f'would be refused. Schedule it with --at "{at}" (or later; --at reaches '
         "72 hours ahead at most), or add --force-embargo if journalists should get it early."
     )
     return [message]
