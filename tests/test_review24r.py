@@ -219,3 +219,33 @@ def test_outlets_one_row_whatever_the_case_of_its_name(project: Path, standin: A
     made = mailer("report", campaign, "--format", "html", "-o", "page.html")
     assert made.exit_code == 0, made.output
     assert "Every address bounced at 1 outlet and 1 domain" in page_text(Path("page.html"))
+
+
+def test_events_file_mixing_lines_and_posts_is_read_whole(project: Path, standin: Any, db_url: str) -> None:
+    """A colleague appends the Event Webhook's saved posts (JSON arrays) to a file of one event per
+    line, or lines after the posts. The events of an array on a line were quarantined as one
+    "expected an event (a JSON object), found a list", and lines after the posts as one "text after
+    the end of the JSON array": "Read 2 events" of a file holding 4, the delivered count short, and
+    the file to fix by hand (review 24r #6). Now every event is read and counted."""
+    office(project, standin, db_url, beat=THREE)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    key, t = keys(standin), int(time.time())
+
+    def delivered(email: str, at: int) -> dict[str, Any]:
+        return event("delivered", email, campaign, key[campaign, email], t + at)
+
+    ana, ben, cleo = "ana@daily.example", "ben@gazette.example", "cleo@radio.example"
+    Path("lines.ndjson").write_text(
+        json.dumps(delivered(ana, 5)) + "\n" + json.dumps([delivered(ben, 5), delivered(cleo, 5)]) + "\n", encoding="utf-8"
+    )
+    Path("posts.json").write_text(
+        json.dumps([delivered(ana, 6)], indent=1) + "\n" + json.dumps(delivered(ben, 6)) + "\n" + json.dumps(delivered(cleo, 6)) + "\n",
+        encoding="utf-8",
+    )
+    for name in ("lines.ndjson", "posts.json"):
+        imported = mailer("events", "import", name)
+        assert imported.exit_code == 0 and "Quarantined" not in imported.output, imported.output
+        assert "Read 3 events from 1 file.\nAdded 3, skipped 0 already in the log, 0 could not be linked" in imported.output
+    assert report_json(campaign)["figures"]["delivered"]["count"] == 3
