@@ -124,3 +124,31 @@ def test_a_preview_in_an_office_without_a_log_makes_none(tmp_path: Path, standin
     shown = mailer("preview", "releases/example.md")
     assert shown.exit_code == 0, shown.output
     assert not log.exists() and "Log:" not in shown.output, shown.output
+
+
+def test_british_styles_of_address_give_the_first_name_or_none() -> None:
+    """A council's or Parliament's press list writes "The Rt Hon. Jane Doe MP", "Cllr Sam Patel" and
+    "Lord Smith": after the outlet rule ("The Guardian"), the first became an outlet ("Dear colleague,"),
+    and the others read "Dear Rt,", "Dear Cllr," and "Dear Lord,". Each now gives the person's first
+    name, or none where the style has none (a peer), so the release's default greets them."""
+    import pyarrow as pa
+
+    from mailer.contacts.names import split_names
+
+    cells = {
+        "The Rt Hon. Jane Doe MP": ("Jane", "The Rt Hon."),
+        "Rt Hon. Jane Doe MP": ("Jane", "Rt Hon."),
+        "The Right Honourable Jane Doe": ("Jane", "The Right Honourable"),
+        "The Rev. John Smith": ("John", "The Rev."),
+        "The Very Rev. Alan Green": ("Alan", "The Very Rev."),
+        "Revd Alan Green": ("Alan", "Revd"),
+        "The Ven. Jane Doe": ("Jane", "The Ven."),
+        "Cllr Sam Patel": ("Sam", "Cllr"),
+        "Councillor Sam Patel": ("Sam", "Councillor"),
+        "Lord Smith": ("", "Lord"),
+        "Baroness Hale of Richmond": ("", "Baroness"),
+        "The Guardian": ("", ""),
+        "The Times": ("", ""),
+    }
+    first, _, honorific = split_names(pa.array(list(cells), type=pa.large_string()))
+    assert dict(zip(cells, zip(first.to_pylist(), honorific.to_pylist(), strict=True), strict=True)) == cells
