@@ -81,8 +81,10 @@ def _active(tag: str, attrs: list[tuple[str, str | None]]) -> Active | None:
         if key.startswith("on"):
             return Active(f"{key}=", re.compile(rf"\b{re.escape(key)}\s*=", re.IGNORECASE))
         if key in _ADDRESSES and value:
-            scheme = _SCRIPT_ADDRESS.match(_URL_INSIDE.sub("", value).strip(_URL_AROUND))
-            if scheme is not None:
-                named = f"{scheme.group(1).lower()}script:"
-                return Active(named, re.compile(re.escape(named), re.IGNORECASE))
+            # SVG's values="a;b;..." sets each address in turn: "https://x.example;javascript:..." too
+            for address in value.split(";") if key == "values" else (value,):
+                scheme = _SCRIPT_ADDRESS.match(_URL_INSIDE.sub("", address).strip(_URL_AROUND))
+                if scheme is not None:
+                    named = f"{scheme.group(1).lower()}script:"
+                    return Active(named, re.compile(re.escape(named), re.IGNORECASE))
     return None
