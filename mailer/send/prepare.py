@@ -731,6 +731,11 @@ def _planned(
             warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
         warnings.append(_held_earlier_words(held_earlier, stale))
+    if include_previous and found.received:  # review 24x #2: mailed now, and again when SendGrid sends the held ones
+        planned_there = found.planned_only()
+        twice = _held_for_later(connection, {key: cid for key, cid in found.received.items() if key not in planned_there})
+        called_off = _late_cancelled(connection, list(twice))
+        warnings.extend(_twice_words(cid, count, at) for cid, (count, at) in twice.items() if cid not in called_off)
     return _Planned(
         the_plan,
         warnings,
@@ -881,8 +886,20 @@ def _unknown_words(campaign_id: str, count: int) -> str:
 # "Regional" journalists after scheduling the release said "To send it now instead: mailer cancel ...").
 DRY_RUN_HELD = (
     "This dry run leaves them out, as a send now would; the scheduled send is not changed. To see their "
-    "emails too, add --include-previous: a dry run mails nobody."
+    "emails too, add --include-previous to this dry run (a dry run mails nobody; a live send with it would mail them twice)."
 )
+
+
+def _twice_words(campaign_id: str, count: int, at: datetime) -> str:
+    """--include-previous with journalists a scheduled send of this exact release holds (review 24x #2: the
+    dry run's advice to see their emails, then "run the same command without --dry-run", mailed them twice)."""
+    them = "that journalist gets" if count == 1 else "they get"
+    return (
+        f"{counted(count, 'journalist')} of these {'is' if count == 1 else 'are'} scheduled to get this exact release at "
+        f"{schedule.describe(at)} in {campaign_id} (SendGrid holds it until then): with --include-previous {them} it now, "
+        f"and again at that time. To leave them out, send without --include-previous; to send it to them now instead, "
+        f"cancel that send first: mailer cancel {campaign_id}."
+    )
 
 
 def _scheduled_words(campaign_id: str, count: int, at: datetime) -> str:
