@@ -79,3 +79,52 @@ def test_include_previous_next_to_a_scheduled_send_says_they_would_get_it_twice(
     # without --include-previous, nobody is mailed twice and nothing is said of it
     again = mailer(*regional, "--dry-run")
     assert "with --include-previous" not in said(again), again.output
+
+
+# -- 3. a journalist whose row notes her outlet after her name was greeted as an outlet ----------------
+
+GREETING = (
+    '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
+)
+
+
+def _texts(standin: Any) -> dict[str, str]:
+    """Each journalist's address -> the plain-text part she got, her substitutions made."""
+    texts = {}
+    for request in standin.mail_sends:
+        text = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
+        for personalization in request.body["personalizations"]:
+            mine = text
+            for key, value in personalization.get("substitutions", {}).items():
+                mine = mine.replace(key, value)
+            texts[personalization["to"][0]["email"]] = mine
+    return texts
+
+
+def test_a_name_followed_by_its_outlet_keeps_its_first_name(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An outlet in the name column gives no first name (lead 24), but media databases write a
+    journalist's outlet after her name: "Jane Doe (BBC News)", "MARTIN Jean-Pierre (Radio France)",
+    "Anna Schmidt – Süddeutsche Zeitung". Those rows, greeted "Dear Jane," until today, were greeted
+    "Dear colleague,": the outlet's word anywhere in the cell made the whole row an outlet's. The
+    outlet noted after a name of two words or more (in brackets, or after a dash or slash) no longer
+    counts; a newsdesk's own row, with or without a note, is still greeted with the default."""
+    rows = [
+        ("Jane Doe (BBC News)", "jane@bbc.example", "Jane"),
+        ("MARTIN Jean-Pierre (Radio France)", "jp@radiofrance.example", "Jean-Pierre"),
+        ("Anna Schmidt – Süddeutsche Zeitung", "anna@sz.example", "Anna"),
+        ("Tom Hale / The Times", "tom@times.example", "Tom"),
+        ('"Doe, Sam (BBC Radio)"', "sam@bbc.example", "Sam"),
+        ("BBC News (London)", "london@bbc.example", "colleague"),
+        ("Press Office - Berlin", "berlin@press.example", "colleague"),
+        ("Politics – BBC News", "politics@bbc.example", "colleague"),  # one word before it: a desk, not a person
+        ("Berlin (Press Office)", "presse@berlin.example", "colleague"),
+        ("The Guardian", "national@guardian.example", "colleague"),
+    ]
+    beat = "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in rows)
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    texts = _texts(standin)
+    for name, email, greeted in rows:
+        assert f"Dear {greeted}," in texts[email], (name, texts[email])

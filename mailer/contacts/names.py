@@ -172,6 +172,8 @@ _CAPITALS_FIRST = (
     + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
 )
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
+# An outlet noted after a name: in brackets at the end, or after a dash, slash or bar between spaces.
+_NOTED = r"(?:\s*\([^()]*\)|\s+[-–—/|]\s+.*)$"
 _TEAM = r"(?i)(?:^the\s|(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-]))"  # "The Guardian" too, not _STYLED
 
 
@@ -181,7 +183,10 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     import pyarrow.compute as pc
 
     names = pc.utf8_trim_whitespace(names)
-    reversed_form = pc.extract_regex(names, r"^(?P<last>[^,]*[^,\s])\s*,\s*(?P<first>[^,]*\S)$")
+    # The person's name without the outlet a media database notes after it: "Jane Doe (BBC News)", "Doe, Jane
+    # (BBC Radio)", "Jane Doe – Sky News", "Jane Doe / The Times" (review 24x #3: greeted "Dear colleague,").
+    bare = pc.replace_substring_regex(names, _NOTED, "")
+    reversed_form = pc.extract_regex(bare, r"^(?P<last>[^,]*[^,\s])\s*,\s*(?P<first>[^,]*\S)$")
     plain = pc.extract_regex(names, r"^(?P<first>\S+)(?:\s+(?P<last>.*\S))?$")
     has_comma = pc.is_valid(reversed_form)
     first = pc.fill_null(pc.if_else(has_comma, reversed_form.field("first"), plain.field("first")), "")
@@ -205,7 +210,11 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         first = pc.if_else(formula, pc.cast(names, pa.large_string()), first)
         last = pc.if_else(formula, "", last)
 
-    team = pc.and_(pc.fill_null(pc.match_substring_regex(names, _TEAM), False), pc.invert(formula))
+    # A name of two words or more before the note is a person's ("Jane Doe (BBC News)"); one word is a
+    # desk's or a city's, and the note says whose ("Berlin (Press Office)", "Politics – BBC News").
+    named = pc.fill_null(pc.match_substring_regex(bare, r"^\S+[\s,]+\S"), False)
+    team = pc.if_else(named, pc.match_substring_regex(bare, _TEAM), pc.match_substring_regex(names, _TEAM))
+    team = pc.and_(pc.fill_null(team, False), pc.invert(formula))
     if pc.any(team).as_py():
         team = pc.and_(team, pc.invert(pc.fill_null(pc.match_substring_regex(names, _STYLED), False)))
     if pc.any(team).as_py():
