@@ -128,3 +128,35 @@ def test_a_name_followed_by_its_outlet_keeps_its_first_name(tmp_path: Path, stan
     texts = _texts(standin)
     for name, email, greeted in rows:
         assert f"Dear {greeted}," in texts[email], (name, texts[email])
+
+
+# -- 4. outlets still greeted by their first word -------------------------------------------------------
+
+
+def test_more_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An outlet in the name column gives no first name (lead 24), but "Daily Mail" was still greeted
+    "Dear Daily,", "Der Spiegel" "Dear Der,", "Il Fatto Quotidiano" "Dear Il,", "New Scientist" "Dear
+    New,", "Evening Standard" "Dear Evening,". They get the default now; people whose names open with
+    Le, Les or El (Vietnamese, English, West African names), or "Der" in "Der Hovanessian, Ani", keep theirs."""
+    rows = [
+        ("Daily Mail", "news@mail.example", "colleague"),
+        ("Der Spiegel", "redaktion@spiegel.example", "colleague"),
+        ("Die Zeit", "redaktion@zeit.example", "colleague"),
+        ("Het Parool", "redactie@parool.example", "colleague"),
+        ("Il Fatto Quotidiano", "redazione@fatto.example", "colleague"),
+        ("New Scientist", "news@newscientist.example", "colleague"),
+        ("Evening Standard", "news@standard.example", "colleague"),
+        ("Corriere della Sera", "cronaca@corriere.example", "colleague"),
+        ("Le Thi Hoa", "hoa@tuoitre.example", "Le"),
+        ("Les Hinton", "les@wire.example", "Les"),
+        ('"Der Hovanessian, Ani"', "ani@asbarez.example", "Ani"),
+        ("Ilse Weber", "ilse@taz.example", "Ilse"),
+    ]
+    beat = "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in rows)
+    office(tmp_path, standin, db_url, beat=beat)
+    (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    texts = _texts(standin)
+    for name, email, greeted in rows:
+        assert f"Dear {greeted}," in texts[email], (name, texts[email])

@@ -159,8 +159,21 @@ TEAM_WORDS = frozenset(
         "notícias",
         "jornal",
         "agência",
+        # review 24x #4: "Daily Mail", "Weekly Standard", "Evening Standard", "Il Fatto Quotidiano", "Diario de Sevilla",
+        # "Algemeen Dagblad", "Corriere della Sera" were greeted "Dear Daily,", "Dear Evening,", "Dear Il,", ...
+        "daily",
+        "weekly",
+        "evening",
+        "quotidiano",
+        "corriere",
+        "diario",
+        "dagblad",
     ]
 )
+# An outlet's name opening with an article or "New" ("Der Spiegel", "Die Zeit", "Het Parool", "Il Sole 24 Ore", "New
+# Scientist"); not Le, La, Les or El, which open people's names too ("Le Thi Hoa", "Les Hinton", "El Hadji Diouf"),
+# and "Der" without a comma only ("Der Hovanessian, Ani").
+_OUTLET_OPENING = r"^(?:die|het|il|new)\s|^der\s[^,]*$"
 # A surname in capitals (its last word of three letters or more, so that initials, "JP Martin", are not one) before
 # a first name written with small letters: "DUBOIS François", "DE SMET Geert", "VAN DEN BERGH Anne-Marie".
 # After an honorific ("Mme DUBOIS Françoise", "Dhr. JANSSENS Pieter"), and before a note in brackets ("MARTIN
@@ -174,7 +187,9 @@ _CAPITALS_FIRST = (
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 # An outlet noted after a name: in brackets at the end, or after a dash, slash or bar between spaces.
 _NOTED = r"(?:\s*\([^()]*\)|\s+[-–—/|]\s+.*)$"
-_TEAM = r"(?i)(?:^the\s|(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-]))"  # "The Guardian" too, not _STYLED
+_TEAM = (
+    r"(?i)(?:^the\s|" + _OUTLET_OPENING + r"|(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-]))"
+)  # "The Guardian" too, not _STYLED
 
 
 def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
