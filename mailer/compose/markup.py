@@ -238,7 +238,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         },
     )
     if isinstance(mode, TokenMode):  # a journalist's own value may read like anything (a link's is made safe later)
-        _refuse_active(html, html_path)
+        refuse_active(html, html_path)
         _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
     targets: list[str] = []
@@ -281,9 +281,10 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
 
 
-def _refuse_active(html: str, template: Path) -> None:
+def refuse_active(html: str, template: Path) -> None:
     """A TemplateError when the template's HTML holds what a browser would run (``active``): a
-    template may come with a release from outside the office, and proofs open in a browser."""
+    template may come with a release from outside the office, and proofs open in a browser.
+    ``render`` asks again of the HTML as inlining wrote it, which browsers and journalists get."""
     found = active.find(html)
     if found is None:
         return

@@ -93,6 +93,9 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
     html, css_warnings = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url, cache=inline_cache())
     html = _settle_html_tokens(html, found)
     html = _absolute_links(html, base_url=config.compose.base_url, template=parts.template)
+    # Again as lxml wrote it (review 24x #5): "<!--><script>...-->" is one comment to the first check's
+    # parser, but an empty comment and a script to lxml, as to a browser.
+    markup.refuse_active(html, Path(parts.template))
     tag = unsubscribe_tag(config)
     html = html.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
     text = parts.text.replace(tokens.UNSUBSCRIBE_PLACEHOLDER, tag)
