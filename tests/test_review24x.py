@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,25 @@ def test_more_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: 
     texts = _texts(standin)
     for name, email, greeted in rows:
         assert f"Dear {greeted}," in texts[email], (name, texts[email])
+
+
+# -- 6. a preview upgraded a log colleagues' earlier press-mailer still used -----------------------------
+
+
+def test_a_preview_leaves_a_log_of_an_earlier_version_as_it_is(project: Path) -> None:
+    """`mailer preview` only writes the email to files; since it looks for a scheduled send of the
+    release (lead 24), it opened the delivery log as sending does, and so upgraded a log an earlier
+    press-mailer wrote ("Upgrading the delivery log ... for this version"). On a team's shared log,
+    a press officer trying a new version with a preview left every colleague still on the earlier
+    one refused by the log ("upgraded by a newer press-mailer ... does not open it"), their webhook
+    too. The preview now looks without upgrading: it says it did not look, and the log is unchanged."""
+    log = project / "out" / "mailer.db"
+    log.parent.mkdir()
+    shutil.copyfile(ROOT / "tests" / "data" / "logs" / "mailer-0.1.0.db", log)
+    before = log.read_bytes()
+    (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{log}"\n', encoding="utf-8")
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 0, shown.output
+    assert "Upgrading" not in shown.output, shown.output
+    assert "did not look in it for a scheduled send" in said(shown), shown.output
+    assert log.read_bytes() == before

@@ -195,9 +195,18 @@ def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> li
         return shown_all
     from sqlalchemy.exc import SQLAlchemyError
 
+    from mailer import store
     from mailer.send.prepare import held_other_version
 
     try:
+        # Looked at, never upgraded: a log an earlier press-mailer wrote (a team's, shared) stays as it is,
+        # or colleagues still on that version could no longer open it (review 24x #6); nor is a table made.
+        if not store.is_current(url, connect_timeout=app.config.database.connect_timeout):
+            output.note(
+                f"The delivery log {store.display_url(url)} is not yet set up for this version of press-mailer, so the "
+                "preview did not look in it for a scheduled send of this release (a preview never changes the log)."
+            )
+            return shown_all
         with app.engine.connect() as connection:
             held = [held_other_version(connection, app.config, release_path, shown.content_hash) for shown in shown_all]
     except (MailerError, SQLAlchemyError) as exc:

@@ -33,7 +33,7 @@ from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import Progress, upgrade
 
-__all__ = ["connect", "display_url", "may_write", "snapshot"]
+__all__ = ["connect", "display_url", "is_current", "may_write", "snapshot"]
 
 
 # Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
@@ -92,6 +92,36 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
             hint=_DRIVER_HINT,
         ) from exc
     return engine
+
+
+def is_current(url: str, *, connect_timeout: int = CONNECT_TIMEOUT) -> bool:
+    """Whether the delivery log at ``url`` holds this version's tables, looked at without creating,
+    upgrading or writing anything (``connect`` does all three): a command that only looks, such as
+    `mailer preview`, must not upgrade a log that colleagues' earlier press-mailer then refuses to
+    open (review 24x #6). False for an empty database or a log an earlier version wrote; raises
+    StoreError when it cannot be opened, saying why."""
+    from mailer.store.upgrade import SCHEMA_VERSION, refuse_newer, schema_version
+
+    if (misspelt := failures.misspelt_url(url)) is not None:
+        raise misspelt
+    engine = None
+    try:
+        engine = create_engine(url, **_connect_args(url, connect_timeout))
+        with engine.connect() as connection:
+            found = schema_version(connection)
+            if found is not None and found > SCHEMA_VERSION:
+                refuse_newer(connection)  # a newer press-mailer's log: said as opening it says it
+            return found == SCHEMA_VERSION
+    except SQLAlchemyError as exc:
+        raise failures.opening(exc, url, connect_timeout=connect_timeout) from exc
+    except ImportError as exc:
+        raise StoreError(
+            f"Cannot open the delivery log {failures.display_url(url)}: its database driver ({exc.name}) is not installed.",
+            hint=_DRIVER_HINT,
+        ) from exc
+    finally:
+        if engine is not None:
+            engine.dispose()
 
 
 def _private_file(url: str) -> None:
