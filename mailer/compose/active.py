@@ -63,13 +63,57 @@ class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: Active | None = None
+        self.inside: list[str] = []  # the _CONTAINERS open here, innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.found is None:
             self.found = _active(tag, attrs)
+        if tag in _CONTAINERS:
+            self.inside.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
+        if self.found is None:
+            self.found = _active(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.inside:
+            del self.inside[len(self.inside) - 1 - self.inside[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        # This parser (as lxml) reads a <style>'s text as CSS; a browser reads it as HTML inside <svg> or
+        # <math>, and ends a <noscript> (and the like) at the first "</noscript>", in the CSS too:
+        # '<svg><style>a{font-family:"<img src=x onerror=...>"}</style>' and '<noscript><style>a{font-family:
+        # "</noscript><img src=x onerror=...>"}</style>' ran the picture's onerror= there, past inlining,
+        # which keeps the CSS string (review 24x #7).
+        if self.found is None and self.inside and getattr(self, "cdata_elem", None) == "style":
+            markup = _MARKUP.search(data)
+            if markup is not None:
+                named = "an SVG's" if self.inside[-1] == "svg" else f"a <{self.inside[-1]}>'s"
+                self.found = Active(f"HTML inside {named} <style>", re.compile(re.escape(markup.group(0)), re.IGNORECASE))
+
+    def handle_comment(self, data: str) -> None:
+        self._ends_early(data)
+
+    def unknown_decl(self, data: str) -> None:  # <![CDATA[...]]>
+        self._ends_early(data)
+
+    def handle_pi(self, data: str) -> None:
+        self._ends_early(data)
+
+    def _ends_early(self, data: str) -> None:
+        """A comment (or the like) inside a <noscript> holding "</noscript>": this parser and lxml keep it
+        whole, a browser ends the <noscript> there and runs what follows (review 24x #7)."""
+        for container in self.inside if self.found is None else ():
+            if container in _RAW_TEXT and (end := re.search(rf"</\s*{container}", data, re.IGNORECASE)) is not None:
+                self.found = Active(f"a comment ending a <{container}> early", re.compile(re.escape(data[end.start() :][:60])))
+                return
+
+
+# Elements a browser reads otherwise than this parser and lxml do: SVG and MathML (their <style> holds
+# markup) and those whose content is text to a browser up to their end tag (<noscript> when scripts run).
+_RAW_TEXT = frozenset({"noscript", "noembed", "noframes", "xmp", "title", "textarea", "plaintext"})
+_CONTAINERS = frozenset({"svg", "math", *_RAW_TEXT})
+_MARKUP = re.compile(r"<[A-Za-z!/?][^\"'\n]{0,60}")  # the markup as written, to find its line by
 
 
 def _active(tag: str, attrs: list[tuple[str, str | None]]) -> Active | None:
