@@ -120,18 +120,27 @@ CITIES = {
 }
 
 
-_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?::(\d\d)|[hH](\d\d)?)$")
+_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?:(?::|\.(?=\d\d))(\d\d)|([hH])(\d\d)?)?(?: ?([AaPp])\.?[Mm]\.?)?$")
 
 
 def iso_clock(when: str) -> str:
-    """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), and the time as
-    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), made
-    "2026-12-02 09:00" and "2026-12-02 10:00"; anything else as it is."""
+    """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), the time as
+    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), and as
+    British English writes it ("9am", "9.30am", "09.00", "12pm": review 24x #8, where the answer to a
+    day-first date offered --at "2026-12-03 9am Europe/London", itself refused), made "2026-12-02 09:00",
+    "2026-12-02 10:00", "2026-12-03 09:00"; anything else (an hour alone, "13pm") as it is."""
     found = _CLOCK.match(when)
     if found is None:
         return when
-    day, hour, minute = found.group(1), int(found.group(2)), found.group(3) or found.group(4) or "00"
-    return f"{day}{hour:02d}:{minute}"
+    day, hour, minute, french, french_minute, half = found.groups()
+    if minute is None and french is None and half is None:
+        return when  # "2026-12-02 9": no clock
+    hour_number = int(hour)
+    if half is not None:
+        if not 1 <= hour_number <= 12:
+            return when
+        hour_number = hour_number % 12 + (12 if half in "Pp" else 0)
+    return f"{day}{hour_number:02d}:{minute or french_minute or '00'}"
 
 
 def spelled(zone: str) -> str:

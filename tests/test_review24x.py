@@ -257,3 +257,37 @@ def test_a_template_cannot_end_a_noscript_inside_a_comment(project: Path) -> Non
     result = mailer("preview", str(_agency_release(project, extra)), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "a comment ending a <noscript> early is not allowed in an email template" in said(result), result.output
+
+
+# -- 8. the way offered for a day-first date was itself refused ------------------------------------------
+
+
+def test_a_time_written_the_british_way_is_read(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A UK office's --at "03/12/2026 9am Europe/London" was answered (newcomer 24 #3) 'For 3 December,
+    write --at "2026-12-03 9am Europe/London"'; pasted, that was "not a time mailer understands", with a
+    New York example; so was an embargo at "12.01am", as UK releases write it. --at and embargo: read
+    9am, 9.30am, 09.00, 12pm and 12.01am (a minute past midnight), and the offered command works."""
+    from zoneinfo import ZoneInfo
+
+    office(tmp_path, standin, db_url)
+    tomorrow = (datetime.now(ZoneInfo("Europe/London")) + timedelta(days=1)).date()
+    written = f"{tomorrow:%d/%m/%Y} 9am Europe/London"
+    refused = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", written)
+    assert refused.exit_code == 1, refused.output
+    offered = f'--at "{tomorrow:%Y-%m-%d} 9am Europe/London"'
+    assert offered in said(refused), refused.output
+    planned = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{tomorrow:%Y-%m-%d} 9am Europe/London"
+    )
+    assert planned.exit_code == 0, planned.output
+    nine = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 9, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    assert f"Scheduled:  {nine:%Y-%m-%d %H:%M} UTC" in planned.output, planned.output
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("---\n", f'---\nembargo: "{tomorrow:%Y-%m-%d} 12.01am Europe/London"\n', 1),
+        encoding="utf-8",
+    )
+    shown = mailer("preview", "releases/example.md")
+    assert shown.exit_code == 0, shown.output
+    assert "EMBARGOED UNTIL" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+    assert "12:01 AM" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
