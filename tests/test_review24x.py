@@ -291,3 +291,23 @@ def test_a_time_written_the_british_way_is_read(tmp_path: Path, standin: Any, db
     assert shown.exit_code == 0, shown.output
     assert "EMBARGOED UNTIL" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
     assert "12:01 AM" in (tmp_path / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+
+
+# -- 9. a UK office writing American English on purpose was told to add en-GB on every preview -----------
+
+
+def test_a_release_that_names_its_english_is_not_told_to_write_british_dates(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A UK office is told, on preview, that `language: en-GB` writes British dates (newcomer 24 #5),
+    meant for a release with no language: line. A release written for American journalists says
+    `language: en` on purpose, and was told the same on every preview; it is no longer. A release
+    without the line is still told."""
+    office(tmp_path, standin, db_url)
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Europe/London"\n')
+    hint = "add language: en-GB to the release's front matter"
+    unsaid = mailer("preview", "releases/example.md")
+    assert unsaid.exit_code == 0 and hint in said(unsaid), unsaid.output
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("---\n", "---\nlanguage: en\n", 1), encoding="utf-8")
+    chosen = mailer("preview", "releases/example.md")
+    assert chosen.exit_code == 0 and hint not in said(chosen), chosen.output

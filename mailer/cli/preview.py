@@ -150,7 +150,14 @@ _DAY_FIRST_ENGLISH = {
 
 def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, str] | None:
     """(the English, its tag) of an office in the UK or Ireland, by mailer.toml's [reports] time_zone
-    or the release's embargo zone; None elsewhere, or when neither says."""
+    or the release's embargo zone; None elsewhere, when neither says, or when the release names its
+    language itself (``language: en``, for American readers: review 24x #9, told on every preview to
+    add language: en-GB)."""
+    from mailer.compose import frontmatter
+
+    front, _, _ = frontmatter.split(release_path, frontmatter.read(release_path))
+    if "language" in frontmatter.parse(release_path, front)[0]:
+        return None
     if office_zone in _DAY_FIRST_ENGLISH:
         return _DAY_FIRST_ENGLISH[office_zone]
     from mailer.compose import release as release_module
