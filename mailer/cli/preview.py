@@ -208,7 +208,9 @@ def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> li
     try:
         # Looked at, never upgraded: a log an earlier press-mailer wrote (a team's, shared) stays as it is,
         # or colleagues still on that version could no longer open it (review 24x #6); nor is a table made.
-        if not store.is_current(url, connect_timeout=app.config.database.connect_timeout):
+        # a team's server that does not answer costs a preview a few seconds, not a send's 20 (review 24x, left)
+        wait = app.config.database.connect_timeout  # 0: no limit, for a send
+        if not store.is_current(url, connect_timeout=min(wait, PREVIEW_LOOK_TIMEOUT) if wait else PREVIEW_LOOK_TIMEOUT):
             output.note(
                 f"The delivery log {store.display_url(url)} is not yet set up for this version of press-mailer, so the "
                 "preview did not look in it for a scheduled send of this release (a preview never changes the log)."
@@ -226,6 +228,7 @@ def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> li
 
 
 SQLITE_FILE = "sqlite:///"
+PREVIEW_LOOK_TIMEOUT = 3  # seconds
 
 
 def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[Any]:
