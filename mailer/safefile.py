@@ -9,6 +9,7 @@ written in place, never renamed over.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -25,8 +26,12 @@ def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     """A file to write ``path``'s new content to: bytes, or text in ``encoding`` (newlines as
     written). ``path`` changes only when the block ends without an exception; it keeps its
     permissions (a new file gets the usual ones, as the umask allows), and a symbolic link stays
-    one, the file it points to replaced (review 8b). Raises OSError."""
-    path = path.resolve() if path.is_symlink() else path
+    one, the file it points to replaced (review 8b): a link of the user's own, root's (/dev/stdout)
+    or the folder's owner's. One another user left in a shared folder is not followed (review 24k
+    #5: reports/latest.csv -> the press officer's own file). Raises OSError."""
+    if path.is_symlink():
+        _refuse_foreign_link(path)
+        path = path.resolve()
     try:
         found = path.stat()
         special = not stat.S_ISREG(found.st_mode)
@@ -68,6 +73,21 @@ def write_own(path: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(path, flags, 0o666), "wb") as handle:
         handle.write(data)
+
+
+def _refuse_foreign_link(path: Path) -> None:
+    """PermissionError when ``path`` is a link made by someone other than this user, root or the
+    owner of its folder: the rule Linux keeps for links in shared temporary folders (fs.protected_symlinks)."""
+    if not hasattr(os, "geteuid"):  # Windows: links need an administrator's right to make
+        return
+    owner = os.lstat(path).st_uid
+    if owner in (os.geteuid(), 0) or owner == os.stat(path.parent).st_uid:
+        return
+    raise PermissionError(
+        errno.EPERM,
+        f"it is a link another user made (user id {owner}), pointing at {os.readlink(path)}: not written through. "
+        "Give -o a file of your own, or remove the link first",
+    )
 
 
 def file_in_the_way(path: Path) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,36 @@ def test_a_list_cell_cannot_start_a_formula_after_a_list_separator_in_lists_clea
     assert "Ana,' =HYPERLINK(A1)" in cells_as_excel_reads(project / "clean.csv", ";")
     again = mailer("lists", "clean", "clean.csv", "-o", "again.csv")
     assert again.exit_code == 0 and (project / "again.csv").read_bytes() == (project / "clean.csv").read_bytes(), again.output
+
+
+# -- 5. -o through a link another user left ---------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "lchown") or os.geteuid() != 0, reason="making a link another user owns needs root")
+def test_an_export_is_not_written_through_a_link_another_user_left(project: Path, tmp_path: Path, db_url: str) -> None:
+    """`-o` follows a link on purpose (README, "Press lists": your report.csv -> a shared drive).
+    But in a folder colleagues share, reports/latest.csv may be a link a colleague left, pointing
+    at the press officer's ~/.bashrc: `mailer suppressions list -o reports/latest.csv` (or a report,
+    a cleaned list) wrote the export over it. A link made by another user (not by you, root or the folder's owner) is not followed:
+    the command stops and says so; nothing is written."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    added = mailer("suppressions", "add", "ana@daily.example", "--reason", "asked by phone")
+    assert added.exit_code == 0, added.output
+    victim = tmp_path / "ana-home" / ".bashrc"
+    victim.parent.mkdir()
+    victim.write_text("ana's own file\n", encoding="utf-8")
+    shared = project / "reports"
+    shared.mkdir()
+    os.chown(shared, 1000, 1000)  # the team's folder, a colleague's
+    link = shared / "latest.csv"
+    victim = victim.rename(victim.with_name("bashrc.csv"))  # -o writes only over a .csv
+    link.symlink_to(victim)
+    os.lchown(link, 65534, 65534)  # left there by another account
+    result = mailer("suppressions", "list", "-o", str(link))
+    assert result.exit_code == 1, result.output
+    assert "link another user made" in said(result), result.output
+    assert victim.read_text(encoding="utf-8") == "ana's own file\n"
+    os.lchown(link, 0, 0)  # your own link: followed, as the README says
+    result = mailer("suppressions", "list", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and "ana@daily.example" in victim.read_text(encoding="utf-8-sig")
