@@ -298,3 +298,24 @@ def test_an_export_is_not_written_through_a_link_another_user_left(project: Path
     result = mailer("suppressions", "list", "-o", str(link))
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and "ana@daily.example" in victim.read_text(encoding="utf-8-sig")
+
+
+# -- 6. a progress bar read a file's name as Rich markup -------------------------------------------
+
+
+def test_a_progress_bar_shows_the_file_name_as_typed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer report ... -o "[draft] bees.csv"` on a terminal drew 'Writing  bees.csv' ("[red]" turned
+    the rest red): the bar's text was read as Rich markup, where every other line mailer prints is
+    taken literally (cli/output.py). It shows the name as typed."""
+    from click.testing import CliRunner
+    from press_office import folder
+
+    from mailer.cli import main
+
+    folder(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    for name in ("[draft] bees.csv", "[red]bees.csv"):
+        result = CliRunner().invoke(main, ["report", "latest", "--kind", "recipients", "-o", name], env={"TTY_COMPATIBLE": "1"})
+        assert result.exit_code == 0, result.output
+        assert f"Writing {name}" in result.output, result.output
