@@ -319,3 +319,52 @@ def test_a_progress_bar_shows_the_file_name_as_typed(tmp_path: Path, standin: An
         result = CliRunner().invoke(main, ["report", "latest", "--kind", "recipients", "-o", name], env={"TTY_COMPATIBLE": "1"})
         assert result.exit_code == 0, result.output
         assert f"Writing {name}" in result.output, result.output
+
+
+# -- 7. a release at the office's root put mailer.toml or the press list into every email ----------
+
+
+def release_at_root(project: Path, header: str) -> Path:
+    """An agency's pitch.md saved beside mailer.toml (its folder is then the office folder), with ``header`` added."""
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    start = text.index("about: |")
+    end = text.index("---", start)
+    (project / "pitch.md").write_text(text[:start].replace("---\n", f"---\n{header}\n", 1) + text[end:], encoding="utf-8")
+    return project / "pitch.md"
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("about_file: mailer.toml", '"mailer.toml"'),
+        ("about_file: lists/press.csv", '"lists/press.csv"'),
+        ("attachments:\n  - mailer.toml", "mailer.toml"),
+        ("attachments:\n  - out/mailer.db", "out/mailer.db"),
+    ],
+)
+def test_a_release_cannot_mail_out_the_office_settings_or_its_log(project: Path, header: str, named: str) -> None:
+    """Every file a release names stays inside the release's folder (promise 10); for a release saved
+    beside mailer.toml that folder is the whole office. `about_file: mailer.toml` printed the
+    settings (the team's database URL with its password) as the About section of every email, and
+    `about_file: lists/press.csv` every journalist's address, with "No warnings."; an attachment could
+    be mailer.toml or the delivery log itself. An about file is Markdown or text (.md, .txt); neither
+    the settings file nor a delivery log can be attached."""
+    (project / "mailer.toml").write_text('[database]\nurl = "postgresql+psycopg://press:s3cret-pass@db.example/press"\n', encoding="utf-8")
+    (project / "out").mkdir()
+    (project / "out" / "mailer.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    release = release_at_root(project, header)
+    result = mailer("preview", str(release), "-o", "preview", "--config", str(project / "mailer.toml"))
+    assert result.exit_code == 1, result.output
+    assert named in result.output and "pitch.md, line 2" in result.output, result.output
+    assert not (project / "preview").exists()
+
+
+def test_an_about_file_in_markdown_and_a_csv_attachment_still_work(project: Path) -> None:
+    """A boilerplate kept in kit/about.md, and data for journalists attached as a .csv, are what a release does."""
+    (project / "kit").mkdir()
+    (project / "kit" / "about.md").write_text("**About us**\n\nWe count bees.\n", encoding="utf-8")
+    (project / "kit" / "census.csv").write_text("district,colonies\nNorth,12\n", encoding="utf-8")
+    release = release_at_root(project, "about_file: kit/about.md\nattachments:\n  - kit/census.csv")
+    result = mailer("preview", str(release), "-o", "preview")
+    assert result.exit_code == 0, result.output
+    assert "We count bees." in (project / "preview" / "pitch.txt").read_text(encoding="utf-8")
