@@ -10,6 +10,13 @@ and what it made with ``| safe``) holds none of: a script, a frame or plug-in, `
 refresh, an event-handler attribute (``onerror=``, ``onload=``, ...), or an address starting
 ``javascript:`` or ``vbscript:`` as a browser reads it (entities decoded, tabs and line breaks
 taken out, blanks around it trimmed).
+
+Python's HTML parser is not a browser's, and the known ways to hide markup from one parser but
+not the other are closed: the text of ``<style>`` and ``<title>`` is read as markup too (in SVG a
+``<style>`` holds markup), a tag inside either is refused (a browser ends them at a ``</title>``
+written inside an attribute, and reads what follows), so are the elements a browser reads as raw
+text (``<noscript>``, ``<textarea>``, ``<xmp>``, ...) and CDATA sections, which a browser ends at
+the first ``>``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,11 @@ from pathlib import Path
 
 __all__ = ["Active", "find"]
 
-ELEMENTS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"})
+ELEMENTS = frozenset(
+    {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
+    | {"noscript", "noembed", "noframes", "xmp", "plaintext", "textarea"}  # raw text to a browser: it reads them otherwise
+)
+_TEXT_ONLY = frozenset({"style", "title"})  # a browser ends them at their closing tag, wherever it stands
 # Attributes whose value a browser follows as an address (SVG's animation values set one too).
 _ADDRESSES = frozenset(
     {"href", "src", "action", "formaction", "background", "poster", "data", "codebase", "cite", "longdesc", "dynsrc", "lowsrc"}
@@ -37,10 +48,12 @@ class Active:
     """One piece of active content: as a message names it, and how to find it in a template's source."""
 
     named: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None = None
 
     def line_in(self, source: Path) -> int | None:
         """The first line of ``source`` that holds it as written (None: made by the template, or in an include)."""
+        if self.pattern is None:
+            return None
         try:
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -60,16 +73,35 @@ def find(html: str) -> Active | None:
 class _Reader(HTMLParser):
     """Reads tags as a browser names them (lower case, entities in attribute values decoded)."""
 
+    CDATA_CONTENT_ELEMENTS = ()  # type: ignore[misc]  # <style> (and <script>) read as markup too: see the module docstring
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: Active | None = None
+        self.inside: list[str] = []  # the open <style> and <title> elements
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.found is None:
-            self.found = _active(tag, attrs)
+        if self.found is not None:
+            return
+        if self.inside:
+            self.found = Active(f"<{tag}> inside <{self.inside[-1]}>")
+            return
+        self.found = _active(tag, attrs)
+        if tag in _TEXT_ONLY:
+            self.inside.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+        if self.inside and self.inside[-1] == tag:
+            self.inside.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.inside and self.inside[-1] == tag:
+            self.inside.pop()
+
+    def unknown_decl(self, data: str) -> None:
+        if self.found is None and data.lower().startswith("cdata["):
+            self.found = Active("<![CDATA[", re.compile(r"<!\[CDATA\[", re.IGNORECASE))
 
 
 def _active(tag: str, attrs: list[tuple[str, str | None]]) -> Active | None:

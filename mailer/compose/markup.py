@@ -215,8 +215,9 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "contact": html_contact,
         },
     )
-    _refuse_active(html, html_path)
     if isinstance(mode, TokenMode):  # a journalist's own value may read like anything
+        # Tokens, not values, stand for contact fields here: what a browser would run is the template's.
+        _refuse_active(html, html_path)
         _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)
     targets: list[str] = []
