@@ -373,3 +373,27 @@ def test_an_about_file_in_markdown_and_a_csv_attachment_still_work(project: Path
     result = mailer("preview", str(release), "-o", "preview")
     assert result.exit_code == 0, result.output
     assert "We count bees." in (project / "preview" / "pitch.txt").read_text(encoding="utf-8")
+
+
+# -- 8. the HTML report's summary showed an event's control characters as they are -----------------
+
+
+def test_the_report_page_summary_shows_control_characters_as_the_terminal_does(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The report page's tables show a right-to-left override or an escape as the terminal does
+    ("\\u202e", review 21), but the Summary's rows by bounce classification (an event's own text)
+    were written as they are: "\\u202eevil" read "live" in the director's browser, an escape
+    sequence went into the page. They are shown as escapes there too."""
+    from press_office import event, folder, import_events, keys
+
+    project = folder(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    (campaign, address), key = next(iter(keys(standin).items()))
+    classification = "\u202eevil \x1b[2J"
+    bounce = event("bounce", address, campaign, key, 1_800_000_000, type="bounce", reason="550", bounce_classification=classification)
+    import_events(project / "events.json", [bounce])
+    result = mailer("report", campaign, "--format", "html", "-o", "report.html")
+    assert result.exit_code == 0, result.output
+    page = (project / "report.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "\\u202eevil \\x1b[2J" in page
