@@ -397,3 +397,29 @@ def test_the_report_page_summary_shows_control_characters_as_the_terminal_does(t
     page = (project / "report.html").read_text(encoding="utf-8")
     assert "\u202e" not in page and "\x1b" not in page
     assert "\\u202eevil \\x1b[2J" in page
+
+
+# -- 9. a SendGrid key pasted into the wrong line of mailer.toml was quoted back ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '[sendgrid]\napi_url = "SG.pasted-key-id.pasted-key-secret"',
+        '[sendgrid]\ncategory = "SG.pasted-key-id.pasted-key-secret "',
+        '[sendgrid]\nbatch_size = "SG.pasted-key-id.pasted-key-secret"',
+        '[webhook]\nunsubscribe_mailto = "SG.pasted-key-id.pasted-key-secret"',
+    ],
+)
+def test_a_key_pasted_into_mailer_toml_is_not_repeated_in_the_error(project: Path, line: str) -> None:
+    """The key never reaches an error message or a file (promise 5): a press officer who pasted it
+    into a wrong line of mailer.toml read it back in the error, '(got "SG.pasted-key-id...")', on
+    the terminal and in a script's --json log; as a category it was accepted, sent to SendGrid (which
+    keeps categories for good) and written in every dry run's requests. A value shaped like a
+    SendGrid key is refused, never shown, as api_key_env refuses one ("it is not shown here")."""
+    (project / "mailer.toml").write_text(line + "\n", encoding="utf-8")
+    for args in (("campaigns",), ("campaigns", "--json")):
+        result = mailer(*args)
+        assert result.exit_code == 1, result.output
+        assert "pasted-key-secret" not in result.output, result.output
+        assert "looks like a SendGrid API key (it is not shown here)" in said(result), result.output
