@@ -423,3 +423,22 @@ def test_a_key_pasted_into_mailer_toml_is_not_repeated_in_the_error(project: Pat
         assert result.exit_code == 1, result.output
         assert "pasted-key-secret" not in result.output, result.output
         assert "looks like a SendGrid API key (it is not shown here)" in said(result), result.output
+
+
+# -- 10. labels.toml beside a template was read through a link to anywhere --------------------------
+
+
+def test_a_labels_file_linked_from_outside_the_template_folder_is_refused(project: Path, tmp_path: Path) -> None:
+    """Every file a template uses stays in its folder (its .html.j2, .txt.j2 and .css are checked,
+    links followed), but labels.toml beside it was read wherever a link pointed: an agency's folder
+    (its release naming its own template) could bring labels.toml -> a file elsewhere on the press
+    officer's computer, whose text went into every email. It is refused like the template's other files."""
+    outside = tmp_path / "elsewhere" / "labels.toml"
+    outside.parent.mkdir()
+    outside.write_text('[en]\nfooter_reason = "TEXT FROM ELSEWHERE"\n', encoding="utf-8")
+    release = agency_release(project, "")
+    (project / "agency" / "labels.toml").symlink_to(outside)
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "labels.toml" in result.output and "outside" in result.output, result.output
+    assert not (project / "out" / "pitch.html").exists()
