@@ -442,3 +442,44 @@ def test_a_labels_file_linked_from_outside_the_template_folder_is_refused(projec
     assert result.exit_code == 1, result.output
     assert "labels.toml" in result.output and "outside" in result.output, result.output
     assert not (project / "out" / "pitch.html").exists()
+
+
+# -- 11. a template sent in with a release ran a command through {{ sender.parse_raw(...) }} --------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'sender.parse_raw("cos\\nsystem\\n(S\'touch OWNED\'\\ntR.", proto="pickle", allow_pickle=True)',
+        'sender.parse_file("agency/OWNED.pickle", proto="pickle", allow_pickle=True)',
+        'sender.model_validate_json("{}")',
+    ],
+)
+def test_a_template_cannot_run_code_through_the_sender_it_is_given(project: Path, call: str) -> None:
+    """Templates see the sender ({{ sender.postal_address }}), and it was mailer.toml's pydantic
+    model itself: its methods came along, among them pydantic's old parse_raw and parse_file,
+    which unpickle what they are given. An agency's template (beside its release, template: kit)
+    holding {{ sender.parse_raw("cos\\nsystem\\n(S'...'\\ntR.", proto="pickle", allow_pickle=True) }}
+    ran that command on the press officer's computer at `mailer preview` (checked: touch
+    OWNED). Templates get the sender's four fields as plain text, and nothing of a settings model
+    but its fields."""
+    (project / "agency").mkdir(exist_ok=True)
+    (project / "agency" / "OWNED.pickle").write_bytes(b"cos\nsystem\n(S'touch OWNED'\ntR.")  # what parse_file unpickled
+    release = agency_release_in(project, "{{ " + call + " }}")
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "kit.html.j2" in result.output, result.output
+    assert not (project / "OWNED").exists() and not (project / "out" / "pitch.html").exists()
+
+
+def agency_release_in(project: Path, extra: str) -> Path:
+    """agency_release, into a folder that may exist already."""
+    folder = project / "agency"
+    folder.mkdir(exist_ok=True)
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
+    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
+    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
+    for suffix in ("txt.j2", "css"):
+        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder / "pitch.md"
