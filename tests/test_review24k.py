@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from office_cli import mailer, said
 
 # -- 1. a template sent in with a release put a script into every email and into the preview --------
@@ -483,3 +485,26 @@ def agency_release_in(project: Path, extra: str) -> Path:
     for suffix in ("txt.j2", "css"):
         (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
     return folder / "pitch.md"
+
+
+# -- 4, continued: every separator, each cell, both writers --------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list(",;\n\r '=+-@\t\u3000\u00a0＝ab")), max_size=8))
+def test_no_cell_mailer_writes_starts_a_formula_after_a_separator(value: str) -> None:
+    """Whatever a cell holds, what safe_cell writes has no formula start at its start or after a
+    comma, semicolon or line break ("x;\\r=": a carriage return is both a separator and a formula
+    start, and got one apostrophe of the two it needs), the column writer of `lists clean` writes the
+    same, and mailer reads it back as it was (a cell without apostrophes of its own)."""
+    import pyarrow as pa
+
+    from mailer.contacts.writing import _safe
+    from mailer.spreadsheet import restore_cell, restore_cells, safe_cell, splits_into_formula
+
+    written = safe_cell(value)
+    assert not splits_into_formula(written) and formulas([written]) == [], (value, written)
+    assert _safe(pa.array([value], type=pa.large_string())).to_pylist() == [written]
+    if "'" not in value:
+        assert restore_cell(written) == value
+        assert restore_cells(pa.array([written], type=pa.large_string())).to_pylist() == [value]
