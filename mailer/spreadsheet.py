@@ -80,9 +80,10 @@ def restore_cells(cells: pa.Array) -> pa.Array:
     """Undo safe_cell on a column ("'=x" -> "=x"), so lists written by `lists clean` read back unchanged."""
     import pyarrow.compute as pc
 
-    if not pc.any(pc.match_substring(cells, "'")).as_py():
+    if not pc.any(pc.match_substring(cells, "'")).as_py():  # most columns; a name column may hold O'Brien
         return cells
-    cells = pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
+    if pc.any(pc.starts_with(cells, "'")).as_py():
+        cells = pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
     return split_apart(cells, _ESCAPED_SPLIT, r"\1\2")
 
 
