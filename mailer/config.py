@@ -339,6 +339,11 @@ def zone_name(value: str) -> str:
     city = zones.city_zone(value)
     if city is not None:
         raise ValueError(f'"{value}" is a city; write the name of its time zone, which starts with the region: "{city}"')
+    country = zones.country_zone(value)  # "UK" (newcomer 24 #4)
+    if country is not None:
+        raise ValueError(
+            f'"{value}" is a country\'s name, not a time zone\'s; write the name of its time zone, which starts with the region: "{country}"'
+        )
     raise ValueError(f'must be a time zone name such as "Europe/London" or "America/New_York" (got "{value}")')
 
 

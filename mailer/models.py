@@ -657,6 +657,7 @@ class Rendered:
     unsubscribe_tag: str = ""
     unsubscribe_proof: str = ""
     language: str = "en"  # the release version's language tag (en, fr, fr-CA, ar)
+    template: str = ""  # the HTML template's file when it is not a built-in one, as the preview and the plan name it
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,27 @@ def city_zone(city: str) -> str | None:
     return zones[0] if zones else None
 
 
+# Countries written where a zone's name belongs (newcomer 24 #4: "09:00 UK", as a UK office says its
+# time, was answered with London, Shanghai and New York to choose from, and in an embargo with a
+# New York example): those whose clocks are one zone.
+COUNTRIES = {
+    **dict.fromkeys(("uk", "u.k.", "united kingdom", "great britain", "britain", "england", "scotland", "wales"), "Europe/London"),
+    **dict.fromkeys(("northern ireland",), "Europe/London"),
+    **dict.fromkeys(("ireland", "republic of ireland"), "Europe/Dublin"),
+}
+
+
+def country_zone(name: str) -> str | None:
+    """The time zone of a country written alone ("UK", "United Kingdom": Europe/London); None for
+    any other word, and for a zone of the database's own ("GB", "Eire")."""
+    try:
+        ZoneInfo(spelled(name))
+        return None
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    return COUNTRIES.get(" ".join(name.split()).casefold())
+
+
 # Zone names that are a fixed standard time all year, and the clocks people mean by them, which
 # change in summer: "09:00 EST" in July is 10:00 in New York (review 18s #4; the embargo too, review 20c #2).
 ALL_YEAR = {"EST": ("America/New_York", "New York"), "MST": ("America/Denver", "Denver")}
@@ -230,3 +251,59 @@ def clock_trap(naive: datetime, tz: tzinfo, zone: str, *, shape: str) -> tuple[s
         first, second = (shape.format(one.isoformat(timespec="minutes")) for one in (moment, later))
         return (f"happens twice in {zone}: the clocks go back that night.", f"Say which one with its UTC offset: {first} or {second}.")
     return None
+
+
+# A date written as people write it, not year first (newcomer 24 #3: a UK office's "03/12/2026 09:00
+# Europe/London" was "not a time mailer understands", with a New York example in another form).
+_NUMBERED = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?=[ T,]|$)")
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (datetime(2000, number, 1).strftime("%B").casefold(), datetime(2000, number, 1).strftime("%b").casefold())
+} | {"sept": 9}
+_IN_WORDS = re.compile(
+    r"^(?:(?:[A-Za-z]+day,? )?(\d{1,2})(?:st|nd|rd|th)? ([A-Za-z]+)\.?,? (\d{4})|([A-Za-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4}))(?=[ T,]|$),?"
+)
+
+
+def _day(year: int, month: int, day: int) -> datetime | None:
+    try:
+        return datetime(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_not_year_first(text: str, *, shape: str) -> tuple[str, str] | None:
+    """(what is wrong, what to write, each example written as ``shape``) for a time whose date is not
+    written year first: "03/12/2026 09:00 Europe/London" (3 December in the UK, 12 March in the US:
+    both are offered), "25/12/2026 ..." (one reading), "3 December 2026 ..."; None for any other text."""
+    found = _NUMBERED.match(text)
+    if found is not None:
+        first, second, year = int(found.group(1)), int(found.group(3)), int(found.group(4))
+        readings = [d for d in (_day(year, second, first), _day(year, first, second)) if d is not None]
+        readings = list(dict.fromkeys(readings))  # 05/05/2026 reads the same both ways
+    else:
+        found = _IN_WORDS.match(text)
+        if found is None:
+            return None
+        day, month, in_year = (found.group(1), found.group(2), found.group(3)) if found.group(1) else found.group(5, 4, 6)
+        number = _MONTHS.get(month.casefold())
+        reading = None if number is None else _day(int(in_year), number, int(day))
+        readings = [reading] if reading is not None else []
+    if not readings:
+        return None
+    written, rest = text[: found.end()].rstrip(","), text[found.end() :]
+    if len(readings) == 1:
+        return (
+            f"the date must be written year first, as YYYY-MM-DD: {written} is {readings[0]:%Y-%m-%d}.",
+            f"Write {shape.format(f'{readings[0]:%Y-%m-%d}{rest}')}.",
+        )
+    uk, us = readings
+    problem = (
+        f"{written} is {uk.day} {uk:%B %Y} written day first (as in the UK and most of Europe), but {us.day} {us:%B %Y} "
+        "written month first (as in the US): write the date year first, as YYYY-MM-DD."
+    )
+    hint = (
+        f"For {uk.day} {uk:%B}, write {shape.format(f'{uk:%Y-%m-%d}{rest}')}; for {us.day} {us:%B}, {shape.format(f'{us:%Y-%m-%d}{rest}')}."
+    )
+    return problem, hint

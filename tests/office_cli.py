@@ -13,7 +13,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -308,3 +308,24 @@ def names_sent(standin: Any, addresses: Iterable[str]) -> dict[str, tuple[str, s
         assert len(firsts) == 1 and len(lasts) == 1, (address, fields)
         found[address] = (firsts.pop(), lasts.pop())
     return found
+
+
+def proof_of_a_fix_after_scheduling_warns(project: Path, *proof: str) -> None:
+    """The example release scheduled 3 hours ahead to lists/beat.csv (2 journalists): ``mailer PROOF``
+    says nothing of it; a figure in the release fixed, the same proof says the journalists get the
+    earlier text, and how to send the fixed one instead."""
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", f"{at:%Y-%m-%d %H:%M} UTC")
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    same = mailer(*proof)
+    assert same.exit_code == 0 and "Warning" not in same.output, same.output
+    release = project / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "512 volunteers"), encoding="utf-8")
+    fixed = mailer(*proof)
+    assert fixed.exit_code == 0, fixed.output
+    assert (
+        f"Warning: This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this "
+        f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
+        f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
+    ) in said(fixed), fixed.output

@@ -325,15 +325,27 @@ def test_contact_reads_through_the_address_and_message_indexes(store: Engine) ->
 
 
 def test_contact_a_journalist_who_resubscribed_is_not_shown_unsubscribed(office: dict[str, Any], db_url: str, tmp_path: Path) -> None:
-    """Eve unsubscribed from campaign a (t + 600), then resubscribed to the group later: her history,
-    like the reports, no longer counts her unsubscribed there."""
+    """Eve unsubscribed from all mail in campaign a (t + 600): a group resubscribe later does not lift
+    that (her suppression stays), so her history, like the reports, still counts her unsubscribed
+    there (review 24r #4); a group unsubscribe of hers and a resubscribe to that group after it leave
+    it so. Ben's group unsubscribe, then his resubscribe to that group, counts him back in."""
     a, t = office["a"], office["t"]
     assert history("eve@radio.example")["campaigns"][1]["unsubscribed"] is True
     with connect(db_url).connect() as connection:
-        key = connection.scalar(select(message.c.message_key).where(message.c.campaign_id == a, message.c.email_key == "eve@radio.example"))
-    import_events(tmp_path / "back.ndjson", [event("group_resubscribe", "eve@radio.example", a, key, t + 900, asm_group_id=1)])
-    eve = history("eve@radio.example")
-    assert [c["unsubscribed"] for c in eve["campaigns"] if c["campaign"] == a] == [False]
+        keys = dict(connection.execute(select(message.c.email_key, message.c.message_key).where(message.c.campaign_id == a)).all())
+    eve, ben = keys["eve@radio.example"], keys["ben.okafor@daily.example"]
+    import_events(
+        tmp_path / "back.ndjson",
+        [
+            event("group_unsubscribe", "eve@radio.example", a, eve, t + 800, asm_group_id=1),
+            event("group_resubscribe", "eve@radio.example", a, eve, t + 900, asm_group_id=1),
+            event("group_unsubscribe", "Ben.Okafor@daily.example", a, ben, t + 800, asm_group_id=1),
+        ],
+    )
+    assert [c["unsubscribed"] for c in history("eve@radio.example")["campaigns"] if c["campaign"] == a] == [True]
+    assert [c["unsubscribed"] for c in history("ben.okafor@daily.example")["campaigns"] if c["campaign"] == a] == [True]
+    import_events(tmp_path / "again.ndjson", [event("group_resubscribe", "Ben.Okafor@daily.example", a, ben, t + 900, asm_group_id=1)])
+    assert [c["unsubscribed"] for c in history("ben.okafor@daily.example")["campaigns"] if c["campaign"] == a] == [False]
 
 
 def test_report_tables_show_terminal_control_characters_as_text(office: dict[str, Any], db_url: str, tmp_path: Path) -> None:

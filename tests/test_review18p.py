@@ -5,12 +5,12 @@ SendGrid stand-in, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailed, mailer, office, said
+from office_cli import ONE_BY_ONE, SEND, SIX, campaign_of, mailed, mailer, office, proof_of_a_fix_after_scheduling_warns, said
 
 import mailer.compose.release as release_module
 from mailer.cli import send as send_cli
@@ -124,23 +124,7 @@ def test_test_send_of_a_release_changed_after_its_scheduled_send_says_which_goes
     to send the fixed version instead; a proof of the very content scheduled says nothing."""
     office(tmp_path, standin, db_url)
     monkeypatch.chdir(tmp_path)
-    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
-    scheduled = mailer(
-        "send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", f"{at:%Y-%m-%d %H:%M} UTC"
-    )
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign_id = campaign_of(scheduled)
-    same = mailer("test", "releases/example.md", "--to", "me@office.example")
-    assert same.exit_code == 0 and "Warning" not in same.output, same.output
-    release = tmp_path / "releases" / "example.md"
-    release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "512 volunteers"), encoding="utf-8")
-    tested = mailer("test", "releases/example.md", "--to", "me@office.example")
-    assert tested.exit_code == 0, tested.output
-    assert (
-        f"Warning: This proof is not what journalists get: SendGrid holds {campaign_id}, an earlier version of this "
-        f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
-        f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
-    ) in said(tested), tested.output
+    proof_of_a_fix_after_scheduling_warns(tmp_path, "test", "releases/example.md", "--to", "me@office.example")
 
 
 def test_a_proof_differs_from_the_journalists_email_only_as_the_readme_says(

@@ -367,4 +367,6 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
 
 
 def _rejected_json(row: RejectedRow) -> dict[str, Any]:
-    return {"file": row.source, "row": row.row, "email": row.email, "reason": str(row.reason), "detail": row.detail}
+    # A row the list's own opt-out or consent column turned away is "opted out" or "without consent",
+    # as the log, `mailer status` and a send's skipped.csv say: "suppressed" is the log's suppression list.
+    return {"file": row.source, "row": row.row, "email": row.email, "reason": str(row.logged_reason), "detail": row.detail}

@@ -106,6 +106,7 @@ def preview(
                     folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
     if contact is not None:  # a journalist the send skips: the proof says so (review 23a #2, #6)
         shown_all = _skipped_notes(app, contact.email, shown_all)
+    shown_all = _held_notes(app, release_path, shown_all)
     said: set[str] = set()
     for number, shown in enumerate(shown_all):
         if len(shown_all) > 1:
@@ -113,6 +114,8 @@ def preview(
         output.say(f"Subject:   {shown.subject}")
         output.say(f"From:      {shown.sender}")
         output.say(f"Preheader: {shown.preheader or '(none: inboxes show the first words of the email)'}")
+        if shown.template:
+            output.say(f"Template:  {shown.template} (the office's own, in place of the built-in one)")
         output.say(f"As:        {contact_email or _nobody(shown.stand_ins)}")
         output.say(f"HTML:      {shown.html_path} ({_kb(shown.html_path.stat().st_size)})")
         output.say(f"Text:      {shown.text_path} ({_kb(shown.text_path.stat().st_size)})")
@@ -125,8 +128,36 @@ def preview(
             output.warn(warning)
         if not fresh:
             output.say("No warnings." if not shown.warnings else "No other warnings.")
+    british = _british_office(config.reports.time_zone, release_path) if shown_all[0].language == "en" else None
+    if british is not None:
+        output.hint(
+            f"The email writes dates the American way (for example December 3, 2026, 12:01 AM GMT). For {british[0]} "
+            f"(3 December 2026, 00:01 GMT), add  language: {british[1]}  to the release's front matter."
+        )
     if open_browser:
         output.open_in_browser(shown_all[0].html_path)
+
+
+# Zones of offices that write dates day first in English, and the language tag that writes them so
+# (newcomer 24 #5: a Bristol office's embargo line read "EMBARGOED UNTIL December 3, 2026, 12:01 AM
+# GMT", and the README did not say that `language: en-GB` writes "3 December 2026, 00:01 GMT").
+_DAY_FIRST_ENGLISH = {
+    **dict.fromkeys(("Europe/London", "GB", "GB-Eire", "Europe/Belfast", "Europe/Guernsey", "Europe/Jersey"), ("British English", "en-GB")),
+    **dict.fromkeys(("Europe/Isle_of_Man",), ("British English", "en-GB")),
+    **dict.fromkeys(("Europe/Dublin", "Eire"), ("Irish English", "en-IE")),
+}
+
+
+def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, str] | None:
+    """(the English, its tag) of an office in the UK or Ireland, by mailer.toml's [reports] time_zone
+    or the release's embargo zone; None elsewhere, or when neither says."""
+    if office_zone in _DAY_FIRST_ENGLISH:
+        return _DAY_FIRST_ENGLISH[office_zone]
+    from mailer.compose import release as release_module
+
+    embargo = release_module.load(release_path).embargo
+    zone = getattr(embargo.tzinfo, "key", None) if embargo is not None else None
+    return _DAY_FIRST_ENGLISH.get(zone) if zone else None
 
 
 def _candidates(language: str) -> tuple[str, ...]:
@@ -148,6 +179,37 @@ def _nobody(stand_ins: Mapping[str, str]) -> str:
 
 def _kb(size: int) -> str:
     return f"{size / 1024:.1f} KB"
+
+
+def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> list[Any]:
+    """The previews with a first warning when SendGrid holds a scheduled send of this release with
+    other content: the officer proofreads a fixed text while the old one is due to go out (as
+    `mailer test` says it). An office whose log does not exist yet has scheduled nothing: the
+    preview makes no log. A log that cannot be opened is said, and the preview stands."""
+    import dataclasses
+
+    from mailer.errors import MailerError
+
+    url = app.config.database.url
+    if url.startswith(SQLITE_FILE) and not Path(url.removeprefix(SQLITE_FILE)).is_file():
+        return shown_all
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.send.prepare import held_other_version
+
+    try:
+        with app.engine.connect() as connection:
+            held = [held_other_version(connection, app.config, release_path, shown.content_hash) for shown in shown_all]
+    except (MailerError, SQLAlchemyError) as exc:
+        output.note(f"Could not look in the delivery log for a scheduled send of this release ({exc}).")
+        return shown_all
+    return [
+        dataclasses.replace(shown, warnings=(*notes, *shown.warnings)) if notes else shown
+        for shown, notes in zip(shown_all, held, strict=True)
+    ]
+
+
+SQLITE_FILE = "sqlite:///"
 
 
 def _skipped_notes(app: AppContext, email: str, shown_all: list[Any]) -> list[Any]:

@@ -102,6 +102,7 @@ def report_command(
     \b
     Example:
         mailer report 2026-02-19-wetlands-report --kind bounces --format csv -o bounces.csv
+        mailer report latest --kind opens -o opens.xlsx    # a spreadsheet for your director
         mailer report --overview --since 2026-01-01 --until 2026-03-31 -o q1.html
     """
     from mailer import reports

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer.cli import AppContext, CampaignArgument, main, output, pass_app
-from mailer.cli.campaigns import parts_written
+from mailer.cli.campaigns import on_office_clock, parts_written
 from mailer.cli.lists import filter_options
 from mailer.counting import counted
 from mailer.errors import MailerError, SendError
@@ -157,6 +157,7 @@ def send_command(
         mailer send releases/example.md --list lists/press.csv --dry-run
         mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
+        mailer send releases/example.md --list lists/press.csv --tag Regional --dry-run    # Tags or Outlook's Categories
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"    # 09:00 London time, up to 72 hours ahead
         mailer send releases/example.md --list lists/press.csv --yes --json
@@ -201,7 +202,7 @@ def send_command(
         )
     else:
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
-    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox)
+    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox, office_zone=app.config.reports.time_zone)
     prepared.check()
     if prepared.mode is not Mode.DRY_RUN:
         app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
@@ -369,7 +370,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     parts_written(app, campaign_id)
-    where = status.status(app.engine, campaign_id, rehearse=False)  # it rehearses below, with its flags
+    where = status.status(app.engine, campaign_id, rehearse=False, config=app.config)  # it rehearses below, with its flags
     left = 0
     campaign.check_resumable(
         app.config, where.campaign
@@ -391,7 +392,13 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         elsewhere, left = rehearsal.elsewhere, rehearsal.left
         if not as_json and not (_resumable(counts) or elsewhere.taken_back):
             # nobody left at all, none to send again: no question, no totals of a send that did not happen (fix 10)
-            if counts.get(MessageState.ACCEPTED.value, 0):
+            if where.skipped.get(RejectReason.CALLED_OFF.value, 0):
+                # Its rest called off by `mailer cancel` (review 24s #3: "every journalist ... was sent to", of a send
+                # that never mailed them): said as status says it, with the send that reaches them.
+                output.say(f"Nothing to resume: the rest of {campaign_id} was called off (mailer cancel), so a resume mails nobody.")
+                for step in where.next_steps:
+                    output.say(step)
+            elif counts.get(MessageState.ACCEPTED.value, 0):
                 output.say(f"Nothing to resume: every journalist of {campaign_id} was sent to.")
             else:  # every row skipped (suppressed, already received, ...): nobody was sent to at all
                 output.say(f"Nothing to resume: {campaign_id} has nobody to send to.")
@@ -682,7 +689,28 @@ def _skipped_parts(skipped: Mapping[str, int], words: Callable[[str, int], str])
     return [f"{n:,} {listed.get(reason) or words(reason, n)}" for reason, n in skipped_in_order(skipped)]
 
 
-def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tuple[str, ...], sandbox: bool = False) -> None:
+def _scheduled_words(moment: datetime, office_zone: str | None) -> str:
+    """When a scheduled send goes out, as the plan says it: UTC, the zone it was written in, and the
+    office's clock ([reports] time_zone) when that is another (newcomer 24 #1: a London office's
+    `--at "... 09:00 GMT"` on a summer day read "09:00 UTC" alone, where `mailer status` then said
+    "(10:00 Europe/London)": an hour after the time she meant, and the plan she confirmed never said so)."""
+    shown = schedule.describe(moment)
+    written = getattr(moment.tzinfo, "key", None) or moment.tzname() or ""
+    if not office_zone or written.casefold() == office_zone.casefold():
+        return shown
+    office = on_office_clock(moment, office_zone)
+    clock = f"{office:%H:%M}" if office.date() == moment.astimezone(UTC).date() else f"{office:%Y-%m-%d %H:%M}"
+    return f"{shown[:-1]}; {clock} {office_zone})" if shown.endswith(")") else f"{shown} ({clock} {office_zone})"
+
+
+def _show_plan(
+    prepared: campaign.Prepared,
+    *,
+    where: tuple[str, ...],
+    tag: tuple[str, ...],
+    sandbox: bool = False,
+    office_zone: str | None = None,
+) -> None:
     from mailer.compose import preview
     from mailer.send.status import skipped_words
 
@@ -696,6 +724,8 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     output.step(
         f"From:       {sender['from_name']} <{sender['from_email']}>" + (f", replies to {sender['reply_to']}" if sender["reply_to"] else "")
     )
+    if prepared.rendered.template:
+        output.step(f"Template:   {prepared.rendered.template} (the office's own, in place of the built-in one)")
     output.step(
         f"Lists:      {', '.join(prepared.lists)}"
         + (f" (filter: {' '.join([*where, *('tag=' + t for t in tag)])})" if where or tag else "")
@@ -719,6 +749,6 @@ def _show_plan(prepared: campaign.Prepared, *, where: tuple[str, ...], tag: tupl
     for line in prepared.turned_away:  # which of the lists' own columns said so (review 22b #8)
         output.step(f"            {output.one_line(line)}")
     output.step(f"Requests:   {the_plan.request_count:,} (up to {counted(the_plan.request_size, 'recipient')} each)")
-    output.step(f"Scheduled:  {schedule.describe(prepared.scheduled)}" if prepared.scheduled else "Scheduled:  now")
+    output.step(f"Scheduled:  {_scheduled_words(prepared.scheduled, office_zone)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)

@@ -18,6 +18,7 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from html import unescape as unescape_html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False}).enable("table").disable("code")
 # Wide enough that a line holding a value of up to 16 characters still fits in 72 columns.
 PLACEHOLDER = re.compile(r"zqx(\d+)q*xqz")
+_URLENCODE = re.compile(r"\|\s*urlencode\b")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Where a link of the text part's list goes until the text's own fields are filled in; a random
 # part, as render_for's unsubscribe placeholder, so that no release or template text holds it.
@@ -135,8 +137,23 @@ class _Placeholders:
         out.append(text[position:].upper())
         return "".join(out)
 
-    def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
-        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
+    def restore(self, rendered: str, env: jinja2.Environment, contact: Any, *, values: bool = False) -> str:
+        """``rendered`` with each placeholder's expression rendered. ``values``: ValueMode's HTML, where a
+        value in a link's query is percent-encoded here, as its token is after inlining (render's
+        ``_settle_html_tokens``; in the release's Markdown only: this is the tests' reference render)."""
+
+        def fill(match: re.Match[str]) -> str:
+            value = self.fill(match, env, contact)
+            if values and tokens.context_at(rendered, match.start()) == "query" and not self.urlencoded(match):
+                return tokens.escape_query(unescape_html(value))
+            return value
+
+        return PLACEHOLDER.sub(fill, rendered)
+
+    def urlencoded(self, match: re.Match[str]) -> bool:
+        """Whether a placeholder's expression applies ``| urlencode`` itself."""
+        number = int(match.group(1))
+        return number < len(self.expressions) and _URLENCODE.search(self.expressions[number][0]) is not None
 
     def fill(self, match: re.Match[str], env: jinja2.Environment, contact: Any) -> str:
         """One placeholder's expression, rendered."""
@@ -151,7 +168,9 @@ class _Placeholders:
         address), so a plain-text reader follows the link the HTML reader does (review 17c #7)."""
 
         def fill(match: re.Match[str]) -> str:
-            context = "text_link" if match.start() == 0 else "text_url"
+            context = tokens.text_context(url, match.start())
+            if context == "text_query" and self.urlencoded(match):
+                context = "text_url"  # encoded already
             # a token (TokenMode), or a value ValueMode has defused already
             return tokens.PLACE_ESCAPES[context](self.fill(match, env, mode.contact(context)))
 
@@ -169,6 +188,7 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     warnings: list[str] = []
     marks = _Placeholders(release.path)
     html_contact, text_contact = mode.contact("html"), mode.contact("text")
+    values = isinstance(mode, ValueMode)
 
     def plain_html(piece: Text | None) -> Markup:
         return Markup(_plain(piece, html_env, html_contact, lambda s: str(escape(s)), release.path))
@@ -216,13 +236,14 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "headline": plain_html(release.headline),
             "subheadline": plain_html(release.subheadline),
             "preheader": plain_html(release.preheader),
-            "body": Markup(marks.restore(body_html, html_env, html_contact)),
-            "about": Markup(marks.restore(MARKDOWN.renderer.render(about_tokens, MARKDOWN.options, {}), html_env, html_contact)),
+            "body": Markup(marks.restore(body_html, html_env, html_contact, values=values)),
+            "about": Markup(
+                marks.restore(MARKDOWN.renderer.render(about_tokens, MARKDOWN.options, {}), html_env, html_contact, values=values)
+            ),
             "contact": html_contact,
         },
     )
-    if isinstance(mode, TokenMode):  # a journalist's own value may read like anything
-        # Tokens, not values, stand for contact fields here: what a browser would run is the template's.
+    if isinstance(mode, TokenMode):  # a journalist's own value may read like anything (a link's is made safe later)
         _refuse_active(html, html_path)
         _check_fields_kept(html, html_path, tokens.TOKEN)
     body_text = plaintext.render(body_tokens, notes=notes, lead=lead, lead_at=lead_at, upper=marks.upper)

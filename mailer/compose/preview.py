@@ -35,6 +35,8 @@ class Preview:
     language: str = "en"  # the version shown
     sender: str = ""  # "Press Office <press@example.org>, replies to desk@example.org", as the send's plan says it
     substitution_bytes: int = 0  # the journalist's substitutions as SendGrid measures them (0 for stand-ins)
+    template: str = ""  # the office's own HTML template file, "" for a built-in one
+    content_hash: str = ""  # the version's Rendered.content_hash: what a send of it would be logged as
 
 
 def write(
@@ -128,6 +130,8 @@ def _write(
         language=version.language,
         sender=_sender_words(version, rendered, config),
         substitution_bytes=len(("".join(values) + "".join(values.values())).encode("utf-8")),
+        template=rendered.template,
+        content_hash=rendered.content_hash,
     )
 
 

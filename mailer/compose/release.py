@@ -357,6 +357,9 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, ZoneInfoNotFoundError, OSError) as exc:
+            written = zones.date_not_year_first(text, shape='embargo: "{}"')  # "03/12/2026 00:01 GMT" (newcomer 24 #3)
+            if written is not None:
+                raise ReleaseError(f'{where("embargo")}: "{value}": {written[0]}', hint=written[1]) from exc
             _refuse_zone_as_people_write_it(head, zone, value, where)
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
@@ -382,10 +385,12 @@ def _refuse_zone_as_people_write_it(head: str, zone: str, value: str, where: fro
     hint = zones.abbreviation_hint(head, zone, shape='embargo: "{}"')
     if hint is not None:
         raise ReleaseError(f'{where("embargo")}: "{value}": {zone} is an abbreviation, not a time zone name I know.', hint=hint)
-    named = zones.city_zone(zone)
+    named, said = zones.city_zone(zone), "is a city"
+    if named is None:
+        named, said = zones.country_zone(zone), "is a country's name, not a time zone's"  # "00:01 UK" (newcomer 24 #4)
     if named is not None:
         raise ReleaseError(
-            f'{where("embargo")}: "{value}": {zone} is a city; the embargo needs the name of its time zone, which starts with the region.',
+            f'{where("embargo")}: "{value}": {zone} {said}; the embargo needs the name of its time zone, which starts with the region.',
             hint=f'Write  embargo: "{head} {named}"',
         )
 
@@ -400,6 +405,9 @@ def _date(value: Any, where: frontmatter.Where) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError as exc:
+        written = zones.date_not_year_first(" ".join(str(value).split()), shape="date: {}")  # "03/12/2026" (newcomer 24 #3)
+        if written is not None:
+            raise ReleaseError(f'{where("date")}: "{value}": {written[0]}', hint=written[1]) from exc
         raise ReleaseError(f'{where("date")}: "{value}" is not a date.', hint="Write it as YYYY-MM-DD, e.g. 2026-02-19.") from exc
 
 

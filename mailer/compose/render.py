@@ -132,6 +132,7 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         unsubscribe_tag=tag,
         unsubscribe_proof=unsubscribe.proof_url(config),
         language=release.language,
+        template=_own_template(parts.template),
     )
 
 
@@ -143,6 +144,33 @@ def unsubscribe_missing(rendered: Rendered) -> str:
         return ""
     missing = [part for part, content in (("HTML", rendered.html), ("text", rendered.text)) if tag not in content]
     return "" if not missing else f"{' and '.join(missing)} part" + ("s" if len(missing) > 1 else "")
+
+
+def _own_template(html_path: str) -> str:
+    """The office's own template file (its folder's or one beside the release), as the preview and the
+    plan show it, so that a release.html.j2 lying beside a release never replaces the built-in one unseen;
+    "" for a built-in template."""
+    path = Path(html_path)
+    if path.parent.resolve() == markup.BUILTIN_TEMPLATES or _same_as_built_in(path):
+        return ""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _same_as_built_in(html_path: Path) -> bool:
+    """Whether the template's three files are copies of the built-in ones of the same name (an office
+    that copied the templates folder and changed nothing)."""
+    stem = html_path.name.removesuffix(".html.j2")
+    for suffix in (".html.j2", ".txt.j2", ".css"):
+        own, built_in = html_path.with_name(stem + suffix), markup.BUILTIN_TEMPLATES / (stem + suffix)
+        try:
+            if own.read_bytes() != built_in.read_bytes():
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def render_versions(release: Release, *, config: Config, test: bool = False, now: datetime | None = None) -> dict[str, Rendered]:
@@ -522,7 +550,7 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
         name = match.group(0)
         if name not in html_tokens:
             continue
-        context = _context_at(html, match.start())
+        context = tokens.context_at(html, match.start())
         if context is None:
             spec = found[name]
             raise TemplateError(
@@ -531,6 +559,8 @@ def _settle_html_tokens(html: str, found: dict[str, Token]) -> str:
             )
         if context != "html":
             spec = found[name]
+            if context == "query" and any(step == "urlencode" for step, _ in spec.steps):
+                context = "url"  # encoded already: encoding it again would show %25 for each %
             renamed = f"-~c.{spec.field}.{tokens.LETTERS[context]}{name.rsplit('.h', 1)[1]}"
             found[renamed] = Token(field=spec.field, context=context, steps=spec.steps)
             out.append(html[last : match.start()] + renamed)
@@ -568,23 +598,6 @@ def _absolute_links(html: str, *, base_url: str | None, template: str) -> str:
         return f'{match.group(1)}{fixed}"'
 
     return _LINK.sub(fix, html)
-
-
-def _context_at(html: str, position: int) -> str | None:
-    """html, attribute, url or link (a URL attribute's start) for a position in lxml-written HTML;
-    None inside style/script/CSS."""
-    opened = html.rfind("<", 0, position)
-    closed = html.rfind(">", 0, position)
-    if opened > closed:  # inside a tag: which attribute?
-        tag = html[opened:position]
-        name = tag[: max(tag.rfind('="'), tag.rfind("='"))].rsplit(" ", 1)[-1].lower()
-        if name == "style":
-            return None
-        if name not in ("href", "src", "action", "background"):
-            return "attribute"
-        return "link" if html[position - 2 : position] in ('="', "='") else "url"  # the field is the whole address, or starts it
-    element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
-    return None if element in ("style", "script") else "html"
 
 
 # A hidden element opening the body: the preheader, which inboxes show after the subject.

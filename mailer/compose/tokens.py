@@ -15,9 +15,13 @@ each gets its value escaped differently:
     l  a whole link address (href/src starting with the field)  as u, and only an http, https,
        mailto or tel address, or one without a scheme: any other (javascript:, data:, ...)
        becomes "#", so a list cell cannot put a script in a link (review 11s)
+    q  in a URL's query or fragment (after its ? or #)  every character but letters, digits and
+       - . _ ~ percent-encoded, as a query value must be: an outlet "AT&T" or "Q&A Weekly" no longer
+       cuts ?o=...&b=... in two (unless the release already applies ``| urlencode``: then u)
     v  a URL in the text part's list of links  percent-encoded as u, not HTML-escaped: the
        address a plain-text reader follows is the one the HTML links to (review 17c #7)
     w  a whole link address in that list  as l, for the text part
+    r  a query value in that list  as q, for the text part
 
 ``<n>`` numbers variants of one field (a ``default`` or another filter). Personalizing is a
 single pass over the pre-split text, so the order of substitutions does not matter and a value
@@ -32,6 +36,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import filters as jinja_filters
 
@@ -41,7 +46,7 @@ from mailer.models import Token
 
 _SUBJECT_BREAKS = re.compile("\r\n|[" + re.escape(LINE_BREAKS) + "]")
 FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthaulvw]\d*~-")
+TOKEN = re.compile(r"-~c\.[A-Za-z0-9_]+\.[sthaulqvwr]\d*~-")
 UNSUBSCRIBE_PLACEHOLDER = "-~unsubscribe~-"
 # Filters that can be applied to each journalist's value after rendering.
 VALUE_FILTERS: dict[str, Callable[[str], str]] = {
@@ -53,7 +58,12 @@ VALUE_FILTERS: dict[str, Callable[[str], str]] = {
     "urlencode": jinja_filters.do_urlencode,
 }
 WHOLE_CONTACT_HINT = 'For example {{ contact.first_name }} or {{ contact.outlet | default("your outlet") }}.'
-CONTEXTS = {"s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url", "l": "link", "v": "text_url", "w": "text_link"}
+# fmt: off
+CONTEXTS = {
+    "s": "subject", "t": "text", "h": "html", "a": "attribute", "u": "url", "l": "link", "q": "query",
+    "v": "text_url", "w": "text_link", "r": "text_query",
+}
+# fmt: on
 LETTERS = {name: letter for letter, name in CONTEXTS.items()}
 
 
@@ -97,6 +107,43 @@ def escape_text_url(value: str) -> str:
     if _URL_UNSAFE.search(value):
         value = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8")), value)
     return value
+
+
+def escape_query(value: str) -> str:
+    """Every character but ASCII letters, digits and ``-._~`` percent-encoded (UTF-8), as a value in
+    a URL's query or fragment must be (RFC 3986 section 3.4): nothing is left to HTML-escape."""
+    return quote(value, safe="")
+
+
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "background"})
+
+
+def context_at(html: str, position: int) -> str | None:
+    """html, attribute, url, link (a URL attribute's start) or query (after the URL's ? or #) for a
+    position in HTML as lxml or markdown-it write it; None inside style/script/CSS."""
+    opened = html.rfind("<", 0, position)
+    closed = html.rfind(">", 0, position)
+    if opened > closed:  # inside a tag: which attribute?
+        tag = html[opened:position]
+        value_at = max(tag.rfind('="'), tag.rfind("='"))
+        name = tag[:value_at].rsplit(" ", 1)[-1].lower()
+        if name == "style":
+            return None
+        if name not in URL_ATTRIBUTES:
+            return "attribute"
+        address = tag[value_at + 2 :]
+        if not address:
+            return "link"  # the field is the whole address, or starts it
+        return "query" if "?" in address or "#" in address else "url"
+    element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
+    return None if element in ("style", "script") else "html"
+
+
+def text_context(url: str, position: int) -> str:
+    """text_link, text_url or text_query for a field at ``position`` of a link in the text part's list."""
+    if position == 0:
+        return "text_link"
+    return "text_query" if "?" in url[:position] or "#" in url[:position] else "text_url"
 
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # as a browser reads one at an address's start
@@ -151,6 +198,8 @@ PLACE_ESCAPES: dict[str, Callable[[str], str]] = {
     "link": escape_link,
     "text_url": escape_text_url,
     "text_link": escape_text_link,
+    "query": escape_query,
+    "text_query": escape_query,
 }
 # A journalist's value, escaped for where its token sits (and never holding a tag).
 ESCAPES: dict[str, Callable[[str], str]] = {context: _defused(escape) for context, escape in PLACE_ESCAPES.items()}

@@ -258,6 +258,7 @@ def load(
     prefer: Filter | None = None,
     on_progress: Callable[[float], None] | None = None,
     opted_out_exports: bool = False,
+    consent_on: date | None = None,
 ) -> ContactList:
     """Read lists into recipients and rejected rows (duplicates across files count).
 
@@ -276,6 +277,9 @@ def load(
     be used (missing, a folder, not a list, unreadable), or when no file is given. Mailchimp's
     exports of its unsubscribed and cleaned contacts are refused as press lists; with
     ``opted_out_exports`` (``mailer suppressions import``: addresses never to mail) they are read.
+    ``consent_on``: the day the email reaches them (a scheduled send's), which a "Consent until"
+    cell must reach; today when not given (review 24s #2: scheduled two days ahead, a journalist
+    whose consent ended tomorrow was mailed).
     """
     import numpy as np
     import pyarrow as pa
@@ -283,6 +287,8 @@ def load(
     paths = list_paths(paths)
     if not opted_out_exports and (prefer is None or prefer.is_empty()):
         found = ahead.loaded(paths, on_file)  # loaded while the send started (issue 12)
+        if found is not None and not _consent_read_for(found, consent_on):
+            found = None  # read on another day than today's: load them for the day the email goes out
         if found is not None:
             if on_progress is not None:
                 on_progress(1.0)
@@ -294,7 +300,7 @@ def load(
     )
     if unusable:
         raise _every_unusable(unusable)
-    examined = _examine(files_read)
+    examined = _examine(files_read, consent_on=consent_on)
     del files_read  # the files' columns are let go one by one below, as each is taken: nothing else may hold them
     share.done(Share.EXAMINED)
     if prefer is not None and not prefer.is_empty() and examined.first_of:
@@ -510,7 +516,14 @@ def _read_lists(
     return files
 
 
-def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
+def _consent_read_for(loaded: ContactList, consent_on: date | None) -> bool:
+    """Whether ``loaded`` (read for today) holds for ``consent_on``: the same day, or no "Consent until" column."""
+    if consent_on is None or consent_on <= date.today():
+        return True
+    return not any(is_consent_until_header(header) for summary in loaded.files for header in summary.custom.values())
+
+
+def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = None) -> _Examined:
     """Give every row of the files read a verdict (email-validator sees each doubtful address once;
     a row an opt-out column marks is rejected as opted out)."""
     import numpy as np
@@ -551,7 +564,7 @@ def _examine(files: Sequence[listfile.ListFile]) -> _Examined:
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
-    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized)
+    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized, consent_on=consent_on)
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
         # A first row without consent (its opt-in cell empty) leaves its address to the next row of
@@ -614,7 +627,13 @@ def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) ->
 
 
 def _opted_out(
-    files: Sequence[listfile.ListFile], verdict: np.ndarray, keys: np.ndarray, *, raw: pa.Array, normalized: pa.Array
+    files: Sequence[listfile.ListFile],
+    verdict: np.ndarray,
+    keys: np.ndarray,
+    *,
+    raw: pa.Array,
+    normalized: pa.Array,
+    consent_on: date | None = None,
 ) -> dict[int, str]:
     """The rows (of every file, in order) whose address asked not to be mailed, each with why:
     its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
@@ -626,6 +645,7 @@ def _opted_out(
     import pyarrow.compute as pc
 
     said: dict[int, str] = {}
+    today = date.today()
     unsaid: dict[int, str] = {}  # an empty opt-in cell: this row only is not mailed (review 20c #4)
     start = 0
     for file in files:
@@ -648,11 +668,13 @@ def _opted_out(
             # is a mark, not nothing
             said_as = pc.replace_substring_regex(said_as, r"^(.*[^\s.!,;])(?:\s*[.!,;])+$", r"\1")
             said_as = pc.replace_substring_regex(pc.replace_substring_regex(said_as, r"\.+$", ""), r"^0+(?:[.,]0+)?$", "0")
+            ending: set[str] = set()  # "Consent until" cells running today that end before the email goes out (``consent_on``)
             if is_consent_until_header(file.headers[at]):
                 # The day consent ends: only a day still to come is consent (review 22 #12), each distinct cell read once.
                 distinct = pc.unique(said_as)
-                today = date.today()
+                today = max(consent_on or date.today(), date.today())  # the day the email reaches them (a scheduled send's)
                 running = pa.array([(end := consent_end(cell)) is not None and end >= today for cell in distinct.to_pylist()])
+                ending = {cell for cell in distinct.to_pylist() if (end := consent_end(cell)) is not None and date.today() <= end < today}
                 opted = pc.invert(pc.fill_null(pc.take(running, pc.index_in(said_as, value_set=distinct)), False))
             elif is_opt_in_header(file.headers[at]):
                 # Only a yes (Excel's 1.0 too) or a date of consent is consent (review 20c #1).
@@ -674,7 +696,8 @@ def _opted_out(
             ):
                 if shown:
                     told = NOT_CONSENTED_IN_LIST if is_opt_in_header(file.headers[at]) else OPTED_OUT_IN_LIST
-                    said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)})'
+                    before = f", before the email goes out on {today.isoformat()}" if shown in ending else ""
+                    said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)}{before})'
                     unsaid.pop(start + row, None)
                 elif start + row not in said:
                     unsaid[start + row] = f'{NO_CONSENT_IN_LIST} ("{file.headers[at]}" is empty)'

@@ -7,19 +7,21 @@ King Jr.") go to nameparser (a well-kept name parser), which knows titles, parti
 suffixes; the honorific is kept apart so that "Dear Jane" never becomes "Dear Dr.". A cell that
 looks like a spreadsheet formula (``=HYPERLINK("http://x.example","click")``) is never split
 at its comma: it stays whole, and is written back spreadsheet-safe. A cell naming a team or an
-office ("Press Office", "Newsroom", "Pressestelle") has no first name: the whole cell is its last
+office ("Press Office", "Newsroom", "Pressestelle"), or an outlet ("BBC News", "The Guardian"), has no first name: the whole cell is its last
 name, so "Dear {{ contact.first_name | default("colleague") }}" greets it with the default, never
 "Dear Press," (fix 13n #4).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from mailer.spreadsheet import LEADING_FORMULA
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from nameparser.config import Constants
 
 __all__ = ["HONORIFICS", "TEAM_WORDS", "split_names"]
 
@@ -59,8 +61,25 @@ HONORIFICS = frozenset(
         "profa",
         "profª",
         "dª",
+        # British styles of address, as council and parliamentary lists write them ("The Rt Hon. Jane Doe MP",
+        # "Cllr Sam Patel", "Lord Smith"); "the" only before one of them (``_STYLED``), else an outlet ("The Guardian")
+        "the",
+        "rt",
+        "revd",
+        "reverend",
+        "ven",
+        "cllr",
+        "councillor",
+        "lord",
+        "lady",
+        "baroness",
     ]
 )
+# nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name):
+# added to a private copy of its settings, as its documentation says to (``_constants``)
+_MORE_TITLES = ("very", "revd", "ven")
+# "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
+_STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
 # words), in the languages HONORIFICS covers: a staff list's "Press Office" row, a media
 # database's "Newsdesk" or "Rédaction Paris". Not words that are also surnames ("Bureau", "Service").
@@ -102,6 +121,44 @@ TEAM_WORDS = frozenset(
         "ufficio",
         "imprensa",
         "redação",
+        # the outlet itself in a newsdesk's row, as media databases write it ("BBC News", "Süddeutsche Zeitung")
+        "news",
+        "newswire",
+        "radio",
+        "tv",
+        "television",
+        "broadcasting",
+        "times",
+        "journal",
+        "newspaper",
+        "magazine",
+        "herald",
+        "gazette",
+        "tribune",
+        "chronicle",
+        "agency",
+        "télévision",
+        "quotidien",
+        "hebdo",
+        "actualités",
+        "nachrichten",
+        "zeitung",
+        "rundfunk",
+        "fernsehen",
+        "magazin",
+        "nieuws",
+        "redactie",
+        "krant",
+        "omroep",
+        "noticias",
+        "periódico",
+        "agencia",
+        "notizie",
+        "giornale",
+        "agenzia",
+        "notícias",
+        "jornal",
+        "agência",
     ]
 )
 # A surname in capitals (its last word of three letters or more, so that initials, "JP Martin", are not one) before
@@ -115,7 +172,7 @@ _CAPITALS_FIRST = (
     + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
 )
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
-_TEAM = r"(?i)(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-])"
+_TEAM = r"(?i)(?:^the\s|(?:^|[\s,.&/()-])(?:" + "|".join(sorted(TEAM_WORDS)) + r")(?:$|[\s,.&/()-]))"  # "The Guardian" too, not _STYLED
 
 
 def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -150,6 +207,8 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     team = pc.and_(pc.fill_null(pc.match_substring_regex(names, _TEAM), False), pc.invert(formula))
     if pc.any(team).as_py():
+        team = pc.and_(team, pc.invert(pc.fill_null(pc.match_substring_regex(names, _STYLED), False)))
+    if pc.any(team).as_py():
         last = pc.if_else(team, pc.cast(names, pa.large_string()), last)
         first = pc.if_else(team, "", first)
 
@@ -173,11 +232,12 @@ def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, ho
     import pyarrow.compute as pc
     from nameparser import HumanName
 
+    constants = _constants()
     rows = np.flatnonzero(np.asarray(hard.to_numpy(zero_copy_only=False), dtype=bool))
     cells = names.take(pa.array(rows)).to_pylist()
     parsed: dict[str, tuple[str, str, str]] = {}
     for cell in set(cells):
-        human = HumanName(cell)
+        human = HumanName(cell, constants=constants)
         rest = " ".join(part for part in (human.middle, human.last, human.suffix) if part)
         parsed[cell] = (human.first, rest, human.title)
     mask = np.zeros(len(names), dtype=bool)
@@ -188,3 +248,13 @@ def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, ho
         return pc.replace_with_mask(column, where, pa.array([parsed[cell][part] for cell in cells], type=pa.large_string()))
 
     return put(first, 0), put(last, 1), put(honorific, 2)
+
+
+@functools.cache
+def _constants() -> Constants:
+    """nameparser's settings with ``_MORE_TITLES`` added (a private copy: its shared one is left alone)."""
+    from nameparser.config import Constants
+
+    constants = Constants()
+    constants.titles.add(*_MORE_TITLES)
+    return constants

@@ -238,7 +238,9 @@ def write_rejects(contact_list: ContactList, path: Path | str, *, delimiter: str
     rows = []
     for rejected in contact_list.rejected:
         cells = [rejected.cells.get(name, "") for name in headers]
-        rows.append([*cells, rejected.source, str(rejected.row), str(rejected.reason), rejected.detail])
+        # "opted out" or "without consent" for a row the list's own columns turned away, as the log and
+        # a send's skipped.csv say it (review 24r #3: "suppressed" sent a colleague to the suppression list).
+        rows.append([*cells, rejected.source, str(rejected.row), str(rejected.logged_reason), rejected.detail])
     with _open_for_writing(path) as handle:
         _write_rows(handle, rows, output_delimiter(contact_list, delimiter), header=headers + extra)
     return len(contact_list.rejected)

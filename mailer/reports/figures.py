@@ -741,6 +741,11 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
     language version the journalists got. The bounce rate is of the addresses mailed (SendGrid
     accepted them), as the summary's; a row is flagged when every one of them bounced."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
+    # An outlet is one row however its name's case is typed ("The Gazette", "the gazette", "THE
+    # GAZETTE", as lists merged from several sources have it; --where compares it so too), shown as
+    # most of its journalists' rows spell it (review 24r #5: each spelling was an outlet of its own,
+    # and "the gazette" was flagged "every address bounced" while two of The Gazette's four had it).
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     delivered_value = Delivery.DELIVERED.value
     people = list(people)
     by_language = len({group[3] for group, _ in people if group[3]}) > 1
@@ -751,7 +756,9 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
         # A journalist erased with `mailer forget` has no outlet and no address left ("(forgotten)",
         # the domain the roll-up takes from it): grouped as forgotten, never as "(no outlet)".
         named = FORGOTTEN_ADDRESS if domain == FORGOTTEN_ADDRESS else (outlet or "").strip() or NO_OUTLET
-        for group in (("outlet", named), ("domain", domain), *split):
+        folded = named if named in (FORGOTTEN_ADDRESS, NO_OUTLET) else " ".join(named.casefold().split())
+        spellings[folded][named] += n
+        for group in (("outlet", folded), ("domain", domain), *split):
             counts = groups[group]
             counts[0] += n
             counts[1] += n * was_delivered
@@ -767,7 +774,9 @@ def _outlet_table(info: Campaign, people: Iterable[tuple[Group, Sequence[int]]])
         # (review 18r #8: "(no outlet)" and "(forgotten)" were flagged "Check those addresses").
         return bool(counts[6]) and counts[2] == counts[6] and name != FORGOTTEN_ADDRESS
 
-    ordered = sorted(groups.items(), key=lambda item: (kinds[item[0][0]], not all_bounced(item[0][1], item[1]), -item[1][0], item[0][1]))
+    shown = {folded: min(counts.items(), key=lambda item: (-item[1], item[0]))[0] for folded, counts in spellings.items()}
+    grouped = {(by, shown[name] if by == "outlet" else name): counts for (by, name), counts in groups.items()}
+    ordered = sorted(grouped.items(), key=lambda item: (kinds[item[0][0]], not all_bounced(item[0][1], item[1]), -item[1][0], item[0][1]))
     rows = []
     flagged = set()
     for index, ((by, name), (recipients, delivered, bounced, opened, human, clicked, mailed)) in enumerate(ordered):

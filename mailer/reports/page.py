@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
@@ -81,7 +81,7 @@ TEMPLATE = """<!DOCTYPE html>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
 {% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ shown(label.strip()) }}</td><td class="num">{{ "{:,}".format(count) }}</td><td class="num">{{ pct(rate) }}</td></tr>
 {% endfor %}</table>
-<p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed is not counted as unsubscribed.</p>
+<p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed to the group they left is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
 {% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table) }}</p>{% endif %}
 {{ render(outlet_table) }}
@@ -153,8 +153,8 @@ def render(
     detail = None
     if kind in DETAIL_TITLES:
         detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now), time_zone)
-    bucket, points = merge_timeline(fine)
     tz = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC
+    bucket, points = merge_timeline(fine, zone=tz)
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
@@ -479,22 +479,64 @@ def _cards(summary: Summary) -> list[tuple[str, int, str]]:
     ]
 
 
-def merge_timeline(fine: Mapping[int, tuple[int, int]], bucket: int | None = None) -> tuple[int, list[tuple[int, int, int]]]:
+def merge_timeline(
+    fine: Mapping[int, tuple[int, int]], bucket: int | None = None, *, zone: tzinfo = UTC
+) -> tuple[int, list[tuple[int, int, int]]]:
     """15-minute buckets merged into bars ``bucket`` seconds wide (a multiple of 900; default:
     the narrowest of BUCKETS that keeps the chart under MAX_BARS bars).
 
     Returns (bar width in seconds, [(bar start, journalists who first opened, by a person, then; clicks), ...] oldest first).
-    A bar runs from a multiple of its width up to the next.
+    A bar under a day runs from a multiple of its width up to the next; a day's or a week's bar
+    from midnight (of a Monday) on ``zone``'s clock (``_bar_of``).
     """
     if not fine:
         return bucket or BUCKETS[0], []
     bucket = bucket or _bucket_size(min(fine), max(fine))
     merged: dict[int, list[int]] = {}
     for start, (opens, clicks) in fine.items():
-        bar = merged.setdefault(start // bucket * bucket, [0, 0])
+        bar = merged.setdefault(_bar_of(start, bucket, zone), [0, 0])
         bar[0] += opens
         bar[1] += clicks
     return bucket, [(start, opens, clicks) for start, (opens, clicks) in sorted(merged.items())]
+
+
+DAY, WEEK = 86400, 7 * 86400
+
+
+def _bar_of(start: int, bucket: int, zone: tzinfo) -> int:
+    """The start of the bar a moment (Unix seconds) falls in: a multiple of ``bucket`` for bars
+    under a day; for days and weeks, midnight of its day (of that week's Monday) on ``zone``'s clock,
+    so the bar labelled 02 Dec holds the opens of 2 December as the office lived it (review 24r #2:
+    bars ran from midnight UTC, so in New York the opens of a release sent at 09:00 on 2 December
+    were drawn under "01 Dec", and in Europe a bar held an hour of the next day). Every zone's
+    offset is a whole number of quarter hours, so no 15-minute bucket straddles two bars."""
+    if bucket < DAY:
+        return start // bucket * bucket
+    day = datetime.fromtimestamp(start, UTC).astimezone(zone).date()
+    if bucket >= WEEK:
+        day -= timedelta(days=day.weekday())
+    return _midnight(day, zone)
+
+
+def _midnight(day: date, zone: tzinfo) -> int:
+    """When ``day`` begins on ``zone``'s clock, in Unix seconds (its first moment where a clock change skips midnight)."""
+    moment = datetime.combine(day, time(), tzinfo=zone)
+    return int(moment.timestamp())
+
+
+def _bar_starts(first: int, last: int, bucket: int, zone: tzinfo) -> list[int]:
+    """The starts of every bar from the one beginning at ``first`` to the one at ``last``, empty ones
+    included: ``bucket`` apart, or one a day (a week) on ``zone``'s clock, whose days may run 23 or 25
+    hours across a change to or from summer time."""
+    if bucket < DAY:
+        return list(range(first, last + bucket, bucket))
+    step = timedelta(days=7 if bucket >= WEEK else 1)
+    day = datetime.fromtimestamp(first, UTC).astimezone(zone).date()
+    starts = []
+    while (moment := _midnight(day, zone)) <= last:
+        starts.append(moment)
+        day += step
+    return starts
 
 
 def _bucket_size(first: int | None, last: int | None) -> int:
@@ -534,7 +576,7 @@ def chart(
     if not points:
         return Markup('<p class="note">No opens or clicks recorded yet.</p>')
     by_bucket = {start: (opens, clicks) for start, opens, clicks in points}
-    starts = list(range(points[0][0], points[-1][0] + bucket, bucket))
+    starts = _bar_starts(points[0][0], points[-1][0], bucket, zone)
     peak = max(max(o, c) for o, c in by_bucket.values())
     top = max(2, peak + peak % 2)  # even, so the half-way gridline is a whole number
     left, right, upper, lower = 8 + font * len(str(top)) * 6 // 10 + 6, 12, 12, 40

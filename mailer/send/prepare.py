@@ -51,7 +51,7 @@ from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import display_url, in_words
 
-__all__ = ["Prepared", "prepare_follow_up", "prepare_send", "prepare_test"]
+__all__ = ["Prepared", "held_other_version", "prepare_follow_up", "prepare_send", "prepare_test"]
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def prepare_send(
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
     chosen = contacts.parse_filter(where, tags)
-    loaded = contacts.load(list_paths, prefer=chosen)
+    loaded = contacts.load(list_paths, prefer=chosen, consent_on=delivery_day(scheduled))
     contact_list = contacts.apply_filter(loaded, chosen)
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
@@ -189,6 +189,7 @@ def prepare_send(
             opted_out=len(turned_away),
             without_consent=sum(1 for row in turned_away if row.without_consent),
             turned_away_people=len({typed_key(row.email)[0] for row in turned_away}),
+            dry_run=mode is Mode.DRY_RUN,
         )
     elif stale_problem is not None:
         problem = stale_problem
@@ -232,6 +233,7 @@ def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
     import re
 
     per_list: dict[str, Counter[tuple[str, str]]] = {}
+    ending: dict[str, Counter[str]] = {}  # per list: the day the email goes out -> rows whose consent ends before it
     for row in rejected:
         if row.reason is not RejectReason.SUPPRESSED:
             continue
@@ -240,13 +242,18 @@ def turned_away_by(rejected: Iterable[RejectedRow]) -> tuple[str, ...]:
         why = "without consent" if row.without_consent else "opted out" if row.detail.startswith(OPTED_OUT_IN_LIST) else ""
         if why:
             per_list.setdefault(row.source, Counter())[column, why] += 1
+        before = re.search(r", before the email goes out on (\S+)\)$", row.detail)
+        if before:
+            ending.setdefault(row.source, Counter())[before[1]] += 1
     lines = []
     for source, counts in per_list.items():
         parts = [f'"{column}" {n:,} {why}' for (column, why), n in sorted(counts.items()) if column]
         others = sum(n for (column, _), n in counts.items() if not column)
         if others:
             parts.append(f"{others:,} as another row of the address says")
-        lines.append(f"{source}: {', '.join(parts)} (mailer lists check {source} names each row)")
+        # review 24s #2: lists check reads consent for today, and names no row whose consent runs until the scheduled day
+        late = [f"{n:,} of them because their consent ends before the email goes out on {day}" for day, n in ending.get(source, {}).items()]
+        lines.append(f"{source}: {', '.join(parts + late)} (mailer lists check {source} names each row)")
     return tuple(lines)
 
 
@@ -300,6 +307,21 @@ def _unfinished_warning(original_id: str, unsent: int, in_flight: int = 0, *, ru
         f"{counted(unsent, 'journalist')} of {original_id} {have} not been sent the release yet{flying}: that send has not "
         f"finished, and a follow-up leaves them out. Send it to {'those not sent yet' if in_flight else 'them'} with: "
         f"mailer resume {original_id}"
+    )
+
+
+def _held_words(original: campaigns.Campaign, *, now: datetime) -> str | None:
+    """Why no follow-up of ``original`` may go out yet: a scheduled send whose time is still ahead,
+    which SendGrid holds (review 24s #1: the reminder of one scheduled for the evening went out at
+    once, to everyone, hours before the release itself). Who opened, clicked or received it can be
+    known only from its events, after that time, and a follow-up chosen now, even one scheduled
+    later, goes to everyone as "not opened". None once its time has passed."""
+    if original.scheduled_at is None or original.scheduled_at <= now:
+        return None
+    return (
+        f"{original.id} has not gone out yet: SendGrid holds it until {schedule.describe(original.scheduled_at)}, so none of "
+        "its journalists has it, and nobody can know who opened or received it. A follow-up now would reach them before "
+        "the release itself."
     )
 
 
@@ -357,7 +379,7 @@ def prepare_follow_up(
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
-    narrowing = contacts.load(list_paths) if list_paths else None
+    narrowing = contacts.load(list_paths, consent_on=delivery_day(scheduled)) if list_paths else None
     on_lists = {c.email_key for c in narrowing.contacts} if narrowing is not None else None
     mode = Mode.DRY_RUN if dry_run else Mode.LIVE
     with engine.connect() as connection:
@@ -370,7 +392,11 @@ def prepare_follow_up(
         bounced_later = follow_ups.bounced_since(connection, original.id, since=original.created_at)
         without_events = not follow_ups.has_events(connection, original.id)
         kept_out, unread, broken, _ = kept_out_now(
-            original, list_paths, office=office_folder(config), earlier=followed_up(connection, original)
+            original,
+            list_paths,
+            office=office_folder(config),
+            earlier=followed_up(connection, original),
+            consent_on=delivery_day(scheduled),
         )
         selection = follow_up.select(
             follow_ups.journalists(connection, original.id),
@@ -394,11 +420,20 @@ def prepare_follow_up(
         warnings.insert(0, _no_events_warning(original.id, described))
     if unsent or flying:
         warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
+    held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+        if held is not None:
+            warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
     received = the_plan.skipped().get(RejectReason.ALREADY_RECEIVED.value, 0)
-    if not the_plan.recipients and received:
+    if mode is Mode.LIVE and held is not None and original.scheduled_at is not None:  # held: SendGrid holds it until then
+        problem = SendError(
+            f"{held} Nothing was logged or sent.",
+            hint=f"Plan the follow-up after {schedule.describe(original.scheduled_at)}, once SendGrid's events of {original.id} "
+            "are in (mailer webhook, or mailer events import).",
+        )
+    elif not the_plan.recipients and received:
         # newcomer 23py #3: a follow-up with the release itself ("resend to non-openers") was "none of the 41
         # journalists is left", while the report showed 40 who had not opened: each had this release already.
         problem = SendError(
@@ -690,7 +725,9 @@ def _planned(
     late_cancelled = _late_cancelled(connection, [*scheduled, *held_earlier])
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
-            way_out = late_cancelled.get(cid) or f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            way_out = late_cancelled.get(cid) or (
+                DRY_RUN_HELD if mode is Mode.DRY_RUN else f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+            )
             warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
         warnings.append(_held_earlier_words(held_earlier, stale))
@@ -840,6 +877,14 @@ def _unknown_words(campaign_id: str, count: int) -> str:
     )
 
 
+# A dry run is no reason to call off the live send SendGrid holds (newcomer 24 #2: the dry run to the
+# "Regional" journalists after scheduling the release said "To send it now instead: mailer cancel ...").
+DRY_RUN_HELD = (
+    "This dry run leaves them out, as a send now would; the scheduled send is not changed. To see their "
+    "emails too, add --include-previous: a dry run mails nobody."
+)
+
+
 def _scheduled_words(campaign_id: str, count: int, at: datetime) -> str:
     return (
         f"{counted(count, 'journalist')} {'is' if count == 1 else 'are'} scheduled to get this exact release at "
@@ -919,6 +964,7 @@ def kept_out_now(
     *,
     office: Path | None = None,
     earlier: Sequence[campaigns.Campaign] = (),
+    consent_on: date | None = None,
 ) -> tuple[dict[str, str], list[str], dict[str, str], frozenset[str]]:
     """The addresses the original's lists (those still here) and the follow-up's ``--list`` files keep
     out now, each with why ("opted out", "without consent"), the original's list files not found, and
@@ -932,7 +978,8 @@ def kept_out_now(
     names lists so: cli.send.logged_paths), else the current folder's (review 23c: resumed from
     releases/, the list was "not here" and who had opted out there was mailed). Last, the addresses
     kept out only as their consent cell is empty (silence is no consent, but nobody said no: a
-    consent column added empty, review 23c)."""
+    consent column added empty, review 23c). ``consent_on``: the day the email goes out (``delivery_day``),
+    which a "Consent until" cell must reach."""
     given = {Path(path).resolve() for path in list_paths}
     # The lists as the campaigns named them (a follow-up's own "CAMPAIGN (not opened)" is no file)
     named = list(
@@ -952,18 +999,20 @@ def kept_out_now(
     if not paths:
         return {}, unread, broken, frozenset()
     try:
-        loaded = contacts.load(paths)
+        loaded = contacts.load(paths, consent_on=consent_on)
     except ListError:  # an original list no longer usable as a list: the others are read, it is said apart
         readable = []
         for path in here:
             try:
-                contacts.load([path])
+                contacts.load([path], consent_on=consent_on)
                 readable.append(path)
             except ListError as error:
                 broken[here_named[path]] = error.message
         if not list_paths and not readable:
             return {}, unread, broken, frozenset()
-        loaded = contacts.load([*list_paths, *readable])  # a --list file's own error is the follow-up's, said as it is
+        loaded = contacts.load(
+            [*list_paths, *readable], consent_on=consent_on
+        )  # a --list file's own error is the follow-up's, said as it is
     mailed = {contact.email_key for contact in loaded.contacts}
     kept_out: dict[str, str] = {}
     said: set[str] = set()
@@ -1000,8 +1049,16 @@ def lists_now(engine: Engine, config: Config, found: campaigns.Campaign) -> List
     follow-up's are those of the campaigns it follows up too, where its journalists came from."""
     with engine.connect() as connection:
         earlier = followed_up(connection, found)
-    kept_out, unread, broken, silent = kept_out_now(found, office=office_folder(config), earlier=earlier)
+    kept_out, unread, broken, silent = kept_out_now(
+        found, office=office_folder(config), earlier=earlier, consent_on=delivery_day(found.scheduled_at)
+    )
     return ListsNow(found.id, kept_out, unread, broken, silent)
+
+
+def delivery_day(scheduled: datetime | None) -> date | None:
+    """The day (on this computer's calendar, as a "Consent until" cell is read today) a send scheduled
+    for ``scheduled`` reaches journalists; None for a send going out now (review 24s #2)."""
+    return None if scheduled is None else scheduled.astimezone().date()
 
 
 def followed_up(connection: Connection, found: campaigns.Campaign) -> list[campaigns.Campaign]:
@@ -1143,6 +1200,7 @@ def _nobody(
     opted_out: int = 0,
     without_consent: int = 0,
     turned_away_people: int | None = None,
+    dry_run: bool = False,
 ) -> SendError:
     """Why nobody is left: everyone is waiting in a stopped send of the same release, being sent it
     right now, or already received it, or every row is skipped for list reasons. ``opted_out``: the
@@ -1168,6 +1226,8 @@ def _nobody(
             hint = planned.late_cancelled.get(first) or (
                 f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
             )
+            if dry_run and not maybe and first not in planned.late_cancelled:
+                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=DRY_RUN_HELD)
         else:
             first = next(iter(planned.unknown))
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
@@ -1336,7 +1396,7 @@ def prepare_test(
     staff = recipients.test_recipients(rendered, people, journalist=journalist)
     with engine.connect() as connection:
         staff, notes = recipients.suppress(staff, suppression_store.reasons(connection), overrides)
-        held = _held_other_version(connection, config, release_path, rendered)
+        held = held_other_version(connection, config, release_path, rendered.content_hash)
         stopped = suppression_store.find(connection, as_email) if as_email else None
     if stopped is not None:  # the proof goes to staff, but the journalist it is made as gets no email (review 23a, left)
         said = f"{as_email} will not get this release: the address is on the suppression list ({stopped.why()}), so mailer send skips it."
@@ -1382,10 +1442,11 @@ def prepare_test(
     )
 
 
-def _held_other_version(connection: Connection, config: Config, release_path: Path, rendered: Rendered) -> list[str]:
+def held_other_version(connection: Connection, config: Config, release_path: Path, proof_hash: str) -> list[str]:
     """Words for each live send of this release that SendGrid holds for a later time with other
-    content than this proof's: a scheduled send hands SendGrid the emails at once, so a release
-    fixed afterwards, proofread and found right, is not what journalists get (review 18p #4)."""
+    content than this proof's (``proof_hash``, its version's ``Rendered.content_hash``): a scheduled
+    send hands SendGrid the emails at once, so a release fixed afterwards, proofread and found right,
+    is not what journalists get (review 18p #4; `mailer test`, a dry run and `mailer preview` say it)."""
     now = utcnow()
     found = []
     key = reached.office_path(config, release_path)
@@ -1393,10 +1454,10 @@ def _held_other_version(connection: Connection, config: Config, release_path: Pa
         held = campaigns.get(connection, campaign_id)
         if held is None or held.scheduled_at is None or held.scheduled_at <= now or held.late_cancel is not None:
             continue
-        if rendered.content_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
+        if proof_hash in {content_hash, *(campaigns.version_hashes(connection, campaign_id) or {}).values()}:
             continue  # this very content: the proof is what they get
         accepted = campaigns.rows(connection, campaign_ids=[campaign_id])[0][MessageState.ACCEPTED.value]
-        first = campaigns.first_live_with(connection, {rendered.content_hash})
+        first = campaigns.first_live_with(connection, {proof_hash})
         if accepted and first is not None and first[1] < held.created_at:  # this proof is the older text (newcomer 22 #1)
             found.append(
                 f"This proof is not what journalists get: SendGrid holds {campaign_id}, a newer version of this release, "
@@ -1606,9 +1667,17 @@ def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | 
     if rendered.embargo is None or goes_out >= rendered.embargo or force:
         return []
     when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now)})"
+    # In the zone the embargo was written in, as a press officer types it (newcomer 24 #7: "00:01 Europe/London"
+    # was offered as --at "2026-12-03T00:01+00:00", and as "+01:00" in summer).
+    zone = getattr(rendered.embargo.tzinfo, "key", None)
+    at = (
+        f"{rendered.embargo:%Y-%m-%d %H:%M} {zone}"
+        if zone and zone.upper() not in ("UTC", "GMT", "ETC/UTC")
+        else rendered.embargo.isoformat(timespec="minutes")
+    )
     message = (
         f"{release_path}: the release is embargoed until {schedule.describe(rendered.embargo)}, so a live send {when} "
-        f'would be refused. Schedule it with --at "{rendered.embargo.isoformat(timespec="minutes")}" (or later; --at reaches '
+        f'would be refused. Schedule it with --at "{at}" (or later; --at reaches '
         "72 hours ahead at most), or add --force-embargo if journalists should get it early."
     )
     return [message]

@@ -130,6 +130,9 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
         )
     except ValueError:
         pass
+    written = zones.date_not_year_first(text, shape='--at "{}"')  # "03/12/2026 09:00 Europe/London" (newcomer 24 #3)
+    if written is not None:
+        raise SendError(f'--at "{text}": {written[0]}', hint=written[1])
     _check_city(text)
     when, _, zone = text.rpartition(" ")
     when = zones.iso_clock(when)  # "2026-12-02 9:00", "10h00" (newcomer 23 #12)
@@ -175,12 +178,14 @@ def _check_city(text: str) -> None:
     if not found or "/" in found.group(2) or found.group(2).upper() in ("UTC", "Z", "GMT"):
         return
     when, city = found.groups()
-    named = zones.city_zone(city)
+    named, said = zones.city_zone(city), "is a city"
+    if named is None:
+        named, said = zones.country_zone(city), "is a country's name, not a time zone's"  # "09:00 UK" (newcomer 24 #4)
     if named is None:
         return
     when = zones.iso_clock(when)  # "9:00", "10h00" (newcomer 23 #12)
     raise SendError(
-        f'--at "{text}": {city} is a city; mailer needs the name of its time zone, which starts with the region.',
+        f'--at "{text}": {city} {said}; mailer needs the name of its time zone, which starts with the region.',
         hint=f'Write --at "{when} {named}".',
     )
 

@@ -12,10 +12,11 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, Result, String, bindparam, case, cast, func, null, select
+from sqlalchemy import ColumnElement, Connection, Integer, Result, String, and_, bindparam, case, cast, func, null, or_, select
 
 from mailer.store import messages
-from mailer.store.schema import event
+from mailer.store.events import GroupChange, group_of, standing_unsubscribes
+from mailer.store.schema import event, message
 
 if TYPE_CHECKING:
     import numpy as np
@@ -116,23 +117,35 @@ def unsubscribed(connection: Connection, campaign_ids: Collection[str]) -> dict[
 
 
 def _gone(connection: Connection, where: ColumnElement[bool]) -> dict[int, str]:
-    """Messages (id -> campaign) whose journalist is unsubscribed: the latest ``unsubscribe``,
-    ``group_unsubscribe`` or ``group_resubscribe`` event decides (ties: unsubscribed); one who
-    did both kinds of unsubscribe counts once. The one rule for reports and ``mailer contact``."""
-    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp).where(
+    """Messages (id -> campaign) whose journalist is unsubscribed (``_gone_of``): the one rule for
+    reports and ``mailer contact``."""
+    query = select(event.c.campaign_id, event.c.message_id, event.c.event, event.c.timestamp, event.c.raw).where(
         where, event.c.message_id.is_not(None), event.c.event.in_(SUBSCRIPTION)
     )
     return _gone_of(connection.execute(query))
 
 
 def _gone_of(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
-    """``_gone`` over (campaign id, message id, event, timestamp) rows already read."""
-    latest: dict[int, tuple[tuple[int, bool], str]] = {}
-    for campaign_id, message_id, kind, timestamp in rows:
-        rank = (timestamp, kind != "group_resubscribe")
-        if message_id not in latest or rank > latest[message_id][0]:
-            latest[message_id] = (rank, campaign_id)
-    return {message_id: campaign_id for message_id, ((_, gone), campaign_id) in latest.items() if gone}
+    """``_gone`` over (campaign id, message id, event, timestamp, raw JSON) rows already read.
+
+    As the suppression list weighs them (``store.events.standing_unsubscribes``): an unsubscribe
+    from all mail stands; a group unsubscribe stands until a later resubscribe to that group (one
+    naming no group matches any). One who did both kinds counts once. Review 24r #4: the latest
+    of the three events decided, so a journalist who left the press releases' group and ticked
+    the newsletter's in SendGrid's preference page, or unsubscribed from all mail and then
+    resubscribed to the group, was counted as not unsubscribed while the suppression list kept them.
+    """
+    campaigns: dict[int, str] = {}
+    globally: set[int] = set()
+    groups: dict[int, list[GroupChange]] = {}
+    for campaign_id, message_id, kind, timestamp, raw in rows:
+        campaigns[message_id] = campaign_id
+        if kind == "unsubscribe":
+            globally.add(message_id)
+        else:  # linked to this log's message: its own mail, never another log's
+            groups.setdefault(message_id, []).append(GroupChange(kind, timestamp, False, group_of(raw), True))
+    gone = globally | {message_id for message_id, changes in groups.items() if standing_unsubscribes(changes)}
+    return {message_id: campaigns[message_id] for message_id in gone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,14 +329,55 @@ def _split(text: str | None) -> list[str]:
     return text.split(",") if text else []
 
 
-def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
-    """(bounce type, classification, distinct messages) for a campaign's bounce events."""
+# The bounce or drop event that gave a message the delivery it has (models.DELIVERY_RANK): a
+# hard bounce ("bounce" of any type but "blocked", as parse.Event.delivery reads it) for
+# "bounced", a block for "blocked", a drop for "dropped". A message with several (blocked, then
+# bounced; bounced, then dropped; two hard bounces classified differently) is shown and counted
+# by that one, the latest of them, so the summary's breakdown adds up to its lines and every
+# report and `mailer contact` name the same bounce (review 24r #1: a journalist blocked and then
+# hard-bounced counted as one hard bounce, yet "Reputation" under "blocked 0", and the bounces
+# report said "blocked").
+_IS_BLOCK = and_(event.c.event == "bounce", event.c.bounce_type == "blocked")
+_IS_HARD = and_(event.c.event == "bounce", or_(event.c.bounce_type.is_(None), event.c.bounce_type != "blocked"))
+DECIDING = or_(
+    and_(message.c.delivery == "bounced", _IS_HARD),
+    and_(message.c.delivery == "blocked", _IS_BLOCK),
+    and_(message.c.delivery == "dropped", event.c.event == "dropped"),
+)
+
+
+def _bounces(connection: Connection, where: ColumnElement[bool], *columns: ColumnElement[Any]) -> dict[int, tuple[Any, ...]]:
+    """Message id -> ``columns`` of the bounce or drop event that decided its delivery (``DECIDING``;
+    failing one, its latest such event), for the messages ``where`` selects."""
     query = (
-        select(event.c.bounce_type, event.c.bounce_classification, func.count(event.c.message_id.distinct()))
-        .where(event.c.campaign_id == campaign_id, event.c.event == "bounce", event.c.message_id.is_not(None))
-        .group_by(event.c.bounce_type, event.c.bounce_classification)
+        select(event.c.message_id, *columns)
+        .select_from(event.join(message, message.c.id == event.c.message_id))
+        .where(where, event.c.message_id.is_not(None), event.c.event.in_(("bounce", "dropped")))
+        .order_by(case((DECIDING, 1), else_=0), event.c.timestamp, event.c.id)
     )
-    return [tuple(row) for row in connection.execute(query)]
+    return {row[0]: tuple(row[1:]) for row in connection.execute(query)}
+
+
+BOUNCE_COLUMNS = (event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
+
+
+def _bounce(kind: str, bounce_type: str | None, classification: str | None, reason: str | None, timestamp: int) -> tuple[Any, ...]:
+    """(bounce type as the reports name it: "bounce" (hard), "blocked" or "dropped"; classification; reason; time)."""
+    if kind == "dropped":
+        return ("dropped", classification, reason, timestamp)
+    return ("blocked" if bounce_type == "blocked" else "bounce", classification, reason, timestamp)
+
+
+def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
+    """(bounce type, classification, journalists) for a campaign's bounced and blocked messages,
+    each counted once, by the event that decided its delivery (``DECIDING``)."""
+    found = _bounces(connection, event.c.campaign_id == campaign_id, event.c.event, event.c.bounce_type, event.c.bounce_classification)
+    tallies = Counter(
+        ("blocked" if bounce_type == "blocked" else "bounce", classification)  # any other type is a hard bounce, as parse.py reads it
+        for kind, bounce_type, classification in found.values()
+        if kind == "bounce"
+    )
+    return [(bounce_type, classification, n) for (bounce_type, classification), n in tallies.items()]
 
 
 NEEDS: Mapping[str, frozenset[str]] = {
@@ -369,13 +423,8 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
             urls.setdefault(message_id, []).append(url)
     bounces: dict[int, tuple[Any, ...]] = {}
     if "bounces" in parts:
-        bounce_query = (
-            select(event.c.message_id, event.c.event, event.c.bounce_type, event.c.bounce_classification, event.c.reason, event.c.timestamp)
-            .where(*linked, event.c.event.in_(("bounce", "dropped")))
-            .order_by(event.c.timestamp)
-        )
-        for message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
-            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+        found = _bounces(connection, event.c.campaign_id == campaign_id, *BOUNCE_COLUMNS)
+        bounces = {message_id: _bounce(*row) for message_id, row in found.items()}
     gone: Collection[int] = ()
     spam: Collection[int] = ()
     if "subscription" in parts:  # who unsubscribed or complained, by name (newcomer 20b #5); two indexed reads
@@ -491,31 +540,25 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
     )
     for message_id, url in connection.execute(url_query):
         urls.setdefault(message_id, set()).add(url)
-    bounces: dict[int, tuple[Any, ...]] = {}
-    subscription: list[tuple[str, int, str, int]] = []
-    # Bounces and (un)subscriptions in one read: the latest bounce wins, the latest subscription event decides.
+    bounces: dict[int, tuple[int, tuple[Any, ...]]] = {}
+    subscription: list[tuple[str, int, str, int, str]] = []
+    # Bounces and (un)subscriptions in one read: the bounce that decided the delivery wins, as the
+    # reports show it (``DECIDING``; failing one, the latest); the latest subscription event decides.
     bounce_query = (
-        select(
-            event.c.campaign_id,
-            event.c.message_id,
-            event.c.event,
-            event.c.bounce_type,
-            event.c.bounce_classification,
-            event.c.reason,
-            event.c.timestamp,
-        )
+        select(event.c.campaign_id, event.c.message_id, case((DECIDING, 1), else_=0), *BOUNCE_COLUMNS, event.c.raw)
+        .select_from(event.join(message, message.c.id == event.c.message_id))
         .where(event.c.message_id.in_(ids), event.c.event.in_(("bounce", "dropped", *SUBSCRIPTION)))
         .order_by(event.c.timestamp, event.c.id)
     )
-    for campaign_id, message_id, kind, bounce_type, classification, reason, timestamp in connection.execute(bounce_query):
+    for campaign_id, message_id, deciding, kind, bounce_type, classification, reason, timestamp, raw in connection.execute(bounce_query):
         if kind in SUBSCRIPTION:
-            subscription.append((campaign_id, message_id, kind, timestamp))
-        else:
-            bounces[message_id] = ("dropped" if kind == "dropped" else bounce_type, classification, reason, timestamp)
+            subscription.append((campaign_id, message_id, kind, timestamp, raw))
+        elif message_id not in bounces or deciding >= bounces[message_id][0]:
+            bounces[message_id] = (deciding, _bounce(kind, bounce_type, classification, reason, timestamp))
     gone = _gone_of(subscription)
     result = {}
     for message_id, (opens, human_opens, first_human, clicks, spam) in rolled.items():
-        bounce = bounces.get(message_id, (None, None, None, None))
+        bounce: tuple[Any, ...] = bounces[message_id][1] if message_id in bounces else (None, None, None, None)
         result[message_id] = MessageEvents(
             opens=int(opens or 0),
             human_opens=int(human_opens or 0),

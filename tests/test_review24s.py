@@ -1,0 +1,116 @@
+"""Review 24s: the send's promises under schedules, crashes and races, tried from the outside.
+
+1. A follow-up of a scheduled send SendGrid still holds went out at once: the reminder reached every
+   journalist hours before the release it reminds them of.
+2. A "Consent until" column was read for today, not for the day a scheduled send goes out: a journalist
+   whose consent ended before then was mailed (by the send, and by its resume).
+3. A resume of a send whose rest `mailer cancel` had called off said "every journalist ... was sent
+   to" (found racing a cancel and a resume in two terminals: whichever the cancel won, it said so).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+
+
+def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A follow-up plans from what the original's journalists did with it; before the original's
+    scheduled time nobody has it, so "not opened" is everyone, and a follow-up sent now reaches
+    them before the release itself. It is refused until that time (a dry run says so)."""
+    office(tmp_path, standin, db_url)
+    at = f"{datetime.now(UTC) + timedelta(hours=2):%Y-%m-%d %H:%M} UTC"
+    original = campaign_of(mailer(*SEND, "--at", at))
+    reminder = release_named(tmp_path, "reminder")
+    before = mailed(standin)
+    followed = mailer("send", reminder, "--follow-up", original, "--who", "not-opened", "--yes", "--no-test-ok")
+    assert followed.exit_code == 1, followed.output
+    assert mailed(standin) == before, "the reminder went out before the release"
+    words = (
+        f"{original} has not gone out yet: SendGrid holds it until {at}, so none of its journalists has it, and nobody "
+        "can know who opened or received it. A follow-up now would reach them before the release itself."
+    )
+    assert f"Error: {words} Nothing was logged or sent." in said(followed)
+    assert f"Plan the follow-up after {at}, once SendGrid's events of {original} are in" in said(followed)
+    at_later = f"{datetime.now(UTC) + timedelta(hours=5):%Y-%m-%d %H:%M} UTC"
+    later = mailer("send", reminder, "--follow-up", original, "--who", "not-opened", "--yes", "--no-test-ok", "--at", at_later)
+    assert later.exit_code == 1 and mailed(standin) == before, later.output  # chosen now, from nothing: everyone
+    dry = mailer("send", reminder, "--follow-up", original, "--who", "not-opened", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"Warning: {words} A live follow-up is refused until then." in said(dry)
+
+
+def consent_list(project: Path, ends: date) -> None:
+    """lists/beat.csv with a "Consent until" column: Ana's consent ends on ``ends``, Ben's in a year."""
+    (project / "lists" / "beat.csv").write_text(
+        f"Email,First Name,Consent until\nana@daily.example,Ana,{ends.isoformat()}\nben@gazette.example,Ben,{date.today() + timedelta(days=365)}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_scheduled_send_does_not_mail_a_journalist_whose_consent_ends_before_it_goes_out(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """A "Consent until" column: only a day still to come is consent. Scheduled two days ahead, the
+    email reaches Ana after her consent ended tomorrow: she is left out as without consent, and so is
+    she by the resume of such a send stopped before her request left."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    consent_list(tmp_path, date.today() + timedelta(days=1))
+    moment = (datetime.now(UTC) + timedelta(hours=60)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--at", f"{moment:%Y-%m-%d %H:%M} UTC")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"], "mailed after her consent ended"
+    day = moment.astimezone().date()  # on this computer's calendar, as "Consent until" is read today
+    assert (
+        'Skipped: 1 (1 without consent) lists/beat.csv: "Consent until" 1 without consent, 1 of them because their consent '
+        f"ends before the email goes out on {day.isoformat()} (mailer lists check lists/beat.csv names each row)"
+    ) in said(sent)
+    # The same list sent now: her consent still runs today.
+    standin.reset()
+    now = mailer(*SEND, "--include-previous")
+    assert now.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], now.output
+
+
+def test_the_resume_of_a_scheduled_send_leaves_out_whose_consent_ends_before_it_goes_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A scheduled send stopped before Ana's request (SendGrid unavailable), her consent running when
+    it was planned; by its resume the list says her consent ends before the email's time: skipped."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    consent_list(tmp_path, date.today() + timedelta(days=365))
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "Email,First Name,Consent until\n"
+        f"ben@gazette.example,Ben,{date.today() + timedelta(days=365)}\nana@daily.example,Ana,{date.today() + timedelta(days=365)}\n",
+        encoding="utf-8",
+    )
+    standin.answer(503, times=1, match=lambda recorded: "ana@daily.example" in json.dumps(recorded.body))
+    at = f"{datetime.now(UTC) + timedelta(hours=60):%Y-%m-%d %H:%M} UTC"
+    stopped = mailer(*SEND, "--at", at)
+    assert stopped.exit_code == 1 and mailed(standin) == ["ben@gazette.example"], stopped.output
+    consent_list(tmp_path, date.today() + timedelta(days=1))  # she shortened it while the send was stopped
+    resumed = mailer("resume", campaign_of(stopped), "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ben@gazette.example"], "the resume mailed her after her consent ended"
+    assert "1 journalist skipped: the lists now say they gave no consent." in said(resumed)
+
+
+def test_resume_of_a_send_whose_rest_was_called_off_does_not_say_everyone_was_sent_to(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer cancel` of a send stopped half-way calls its rest off; a resume then (or one started a
+    moment after the cancel, in another terminal) said "every journalist ... was sent to", where
+    four of the six never were: it says they were called off, and how to reach them."""
+    campaign_id = stopped_after(tmp_path, standin, db_url)
+    standin.reset()
+    cancelled = mailer("cancel", campaign_id, "--yes")
+    assert cancelled.exit_code == 0, cancelled.output
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == []
+    assert "was sent to" not in resumed.output.replace("Everyone else was sent to", "")
+    assert said(resumed).endswith(
+        f"Nothing to resume: the rest of {campaign_id} was called off (mailer cancel), so a resume mails nobody. "
+        "4 journalists were called off (mailer cancel) and never mailed. A new send of this release reaches them, skipping "
+        "those who had it: mailer send releases/example.md --list lists/beat.csv "
+        f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
+    )
