@@ -62,7 +62,10 @@ def write_own(path: Path, data: bytes) -> None:
     A symbolic link (or a pipe) standing there is replaced by the file, never followed: in an
     office folder colleagues share, anyone could leave out/preview/example.txt as a link to the
     press officer's ~/.bashrc, and the preview wrote the release's text over it (review 24k #3).
-    ``replacing`` (a file the user names, ``-o``) follows a link on purpose. Raises OSError."""
+    ``replacing`` (a file the user names, ``-o``) follows a link on purpose. A folder on the way
+    that is a link another user left (out/preview -> the press officer's public_html) is not
+    written through: PermissionError. Raises OSError."""
+    _check_folders(path.parent)
     try:
         found = os.lstat(path)
     except FileNotFoundError:
@@ -73,6 +76,20 @@ def write_own(path: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(path, flags, 0o666), "wb") as handle:
         handle.write(data)
+
+
+_CHECKED: set[Path] = set()  # folders write_own found no foreign link on: a dry run writes thousands of files into one
+
+
+def _check_folders(folder: Path) -> None:
+    """PermissionError when ``folder`` or a folder above it is a link another user made (``_refuse_foreign_link``)."""
+    folder = folder.absolute()
+    if folder in _CHECKED:
+        return
+    for each in (folder, *folder.parents):
+        if each.is_symlink():
+            _refuse_foreign_link(each)
+    _CHECKED.add(folder)
 
 
 def _refuse_foreign_link(path: Path) -> None:
@@ -86,7 +103,8 @@ def _refuse_foreign_link(path: Path) -> None:
     raise PermissionError(
         errno.EPERM,
         f"it is a link another user made (user id {owner}), pointing at {os.readlink(path)}: not written through. "
-        "Give -o a file of your own, or remove the link first",
+        "Remove the link, or use a file or folder of your own",
+        str(path),
     )
 
 

@@ -508,3 +508,29 @@ def test_no_cell_mailer_writes_starts_a_formula_after_a_separator(value: str) ->
     if "'" not in value:
         assert restore_cell(written) == value
         assert restore_cells(pa.array([written], type=pa.large_string())).to_pylist() == [value]
+
+
+# -- 3, continued: out/ itself a link another user left ----------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "lchown") or os.geteuid() != 0, reason="making a link another user owns needs root")
+def test_a_preview_is_not_written_through_a_folder_link_another_user_left(project: Path, tmp_path: Path) -> None:
+    """A colleague sharing the office folder left out/preview as a link to the press officer's
+    public_html: `mailer preview releases/index.md` wrote index.html there, over her own page. A
+    folder of mailer's own that is a link another user made (not you, root or its folder's owner)
+    is not written through; the preview stops and says so."""
+    site = tmp_path / "ana-home" / "public_html"
+    site.mkdir(parents=True)
+    (site / "example.html").write_text("ana's own page\n", encoding="utf-8")
+    (project / "out").mkdir()
+    os.chown(project / "out", 1000, 1000)  # the team's folder, a colleague's
+    link = project / "out" / "preview"
+    link.symlink_to(site)
+    os.lchown(link, 65534, 65534)  # left there by another account
+    result = mailer("preview", "releases/example.md")
+    assert result.exit_code == 1, result.output
+    assert "link another user made" in said(result), result.output
+    assert (site / "example.html").read_text(encoding="utf-8") == "ana's own page\n"
+    os.lchown(link, 0, 0)  # your own link: written through
+    assert mailer("preview", "releases/example.md").exit_code == 0
+    assert "Riverbend" in (site / "example.html").read_text(encoding="utf-8")
