@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
@@ -468,6 +469,7 @@ def load(path: Path | str | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc, text)) from exc
+    _refuse_pasted_key(path, data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -477,6 +479,30 @@ def load(path: Path | str | None) -> Config:
         raise ConfigError(describe(path, exc, Config), hint="See config.example.toml for every key.") from None
     named = isinstance(data.get("database"), dict) and "url" in data["database"]
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
+
+
+# What a SendGrid API key looks like (SG.<id>.<secret>), as sendgrid_api hides it in SendGrid's answers.
+_KEY_LIKE = re.compile(r"SG\.[\w-]+\.[\w-]+")
+
+
+def _refuse_pasted_key(path: Path, data: Mapping[str, Any], where: str = "") -> None:
+    """A ConfigError, never quoting it, for a value of mailer.toml that holds what looks like an API
+    key: the key goes in the environment, never in a file (promise 5). Pasted into a wrong line, it was
+    quoted back in the error ('api_url ... (got "SG....")', on the terminal and in --json logs), and as
+    a category it was accepted and sent to SendGrid, which keeps categories for good, and written in
+    every dry run's requests (review 24k #9)."""
+    for key, value in data.items():
+        dotted = f"{where}.{key}" if where else str(key)
+        if isinstance(value, Mapping):
+            _refuse_pasted_key(path, value, dotted)
+        elif str(key).endswith("_env"):  # api_key_env says it of the key pasted there, in its own words
+            continue
+        elif any(isinstance(item, str) and _KEY_LIKE.search(item) for item in (value if isinstance(value, list) else [value])):
+            raise ConfigError(
+                f'{path}: key "{dotted}" holds what looks like a SendGrid API key (it is not shown here): the key never goes in a file.',
+                hint="Delete it from mailer.toml (and make a new key in SendGrid if the file was shared), then set it with: "
+                'export SENDGRID_API_KEY="SG...."',
+            )
 
 
 def _toml_hint(exc: tomllib.TOMLDecodeError, text: str) -> str:

@@ -9,6 +9,7 @@ written in place, never renamed over.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -25,8 +26,12 @@ def replacing(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
     """A file to write ``path``'s new content to: bytes, or text in ``encoding`` (newlines as
     written). ``path`` changes only when the block ends without an exception; it keeps its
     permissions (a new file gets the usual ones, as the umask allows), and a symbolic link stays
-    one, the file it points to replaced (review 8b). Raises OSError."""
-    path = path.resolve() if path.is_symlink() else path
+    one, the file it points to replaced (review 8b): a link of the user's own, root's (/dev/stdout)
+    or the folder's owner's. One another user left in a shared folder is not followed (review 24k
+    #5: reports/latest.csv -> the press officer's own file). Raises OSError."""
+    if path.is_symlink():
+        _refuse_foreign_link(path)
+        path = path.resolve()
     try:
         found = path.stat()
         special = not stat.S_ISREG(found.st_mode)
@@ -57,7 +62,10 @@ def write_own(path: Path, data: bytes) -> None:
     A symbolic link (or a pipe) standing there is replaced by the file, never followed: in an
     office folder colleagues share, anyone could leave out/preview/example.txt as a link to the
     press officer's ~/.bashrc, and the preview wrote the release's text over it (review 24k #3).
-    ``replacing`` (a file the user names, ``-o``) follows a link on purpose. Raises OSError."""
+    ``replacing`` (a file the user names, ``-o``) follows a link on purpose. A folder on the way
+    that is a link another user left (out/preview -> the press officer's public_html) is not
+    written through: PermissionError. Raises OSError."""
+    _check_folders(path.parent)
     try:
         found = os.lstat(path)
     except FileNotFoundError:
@@ -68,6 +76,36 @@ def write_own(path: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(path, flags, 0o666), "wb") as handle:
         handle.write(data)
+
+
+_CHECKED: set[Path] = set()  # folders write_own found no foreign link on: a dry run writes thousands of files into one
+
+
+def _check_folders(folder: Path) -> None:
+    """PermissionError when ``folder`` or a folder above it is a link another user made (``_refuse_foreign_link``)."""
+    folder = folder.absolute()
+    if folder in _CHECKED:
+        return
+    for each in (folder, *folder.parents):
+        if each.is_symlink():
+            _refuse_foreign_link(each)
+    _CHECKED.add(folder)
+
+
+def _refuse_foreign_link(path: Path) -> None:
+    """PermissionError when ``path`` is a link made by someone other than this user, root or the
+    owner of its folder: the rule Linux keeps for links in shared temporary folders (fs.protected_symlinks)."""
+    if not hasattr(os, "geteuid"):  # Windows: links need an administrator's right to make
+        return
+    owner = os.lstat(path).st_uid
+    if owner in (os.geteuid(), 0) or owner == os.stat(path.parent).st_uid:
+        return
+    raise PermissionError(
+        errno.EPERM,
+        f"it is a link another user made (user id {owner}), pointing at {os.readlink(path)}: not written through. "
+        "Remove the link, or use a file or folder of your own",
+        str(path),
+    )
 
 
 def file_in_the_way(path: Path) -> Path | None:

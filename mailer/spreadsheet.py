@@ -50,15 +50,17 @@ _SEPARATORS = "".join(f"\\x{{{ord(c):04x}}}" for c in LIST_SEPARATORS)
 SPLIT_FORMULA = f"([{_SEPARATORS}])([{_SPACES}]*[{_STARTS}])"
 _ESCAPED_SPLIT = f"([{_SEPARATORS}])'([{_SPACES}]*[{_STARTS}])"
 _PY_SEPARATORS, _PY_SPACES, _PY_STARTS = (re.escape("".join(chars)) for chars in (LIST_SEPARATORS, LEADING_SPACES, FORMULA_STARTS))
-_SPLIT = re.compile(f"([{_PY_SEPARATORS}])([{_PY_SPACES}]*[{_PY_STARTS}])")
-_SPLIT_ESCAPED = re.compile(f"([{_PY_SEPARATORS}])'([{_PY_SPACES}]*[{_PY_STARTS}])")
+# Python's: the separator looked behind, not taken, so that "x;\r=" (a carriage return is both a
+# separator and a formula start) gets an apostrophe after each in one pass, "x;'\r'=".
+_SPLIT = re.compile(f"(?<=[{_PY_SEPARATORS}])(?=[{_PY_SPACES}]*[{_PY_STARTS}])")
+_SPLIT_ESCAPED = re.compile(f"(?<=[{_PY_SEPARATORS}])'(?=[{_PY_SPACES}]*[{_PY_STARTS}])")
 
 
 def safe_cell(value: str) -> str:
     """The value as it is safe to write in a CSV cell: formula-like text gets a leading "'", and a
     formula start after a comma, semicolon or line break an "'" after it ("x;=1" -> "x;'=1")."""
     if _SPLIT.search(value):
-        value = _SPLIT.sub(r"\1'\2", value)
+        value = _SPLIT.sub("'", value)
     return "'" + value if value.lstrip(LEADING_SPACES).startswith(FORMULA_STARTS) else value
 
 
@@ -71,14 +73,25 @@ def restore_cell(value: str) -> str:
     """Undo safe_cell on one cell ("'=x" -> "=x", "' =x" -> " =x", "x;'=y" -> "x;=y")."""
     if value.startswith("'") and value[1:].lstrip(LEADING_SPACES).startswith(FORMULA_STARTS):
         value = value[1:]
-    return _SPLIT_ESCAPED.sub(r"\1\2", value) if "'" in value else value
+    return _SPLIT_ESCAPED.sub("", value) if "'" in value else value
 
 
 def restore_cells(cells: pa.Array) -> pa.Array:
     """Undo safe_cell on a column ("'=x" -> "=x"), so lists written by `lists clean` read back unchanged."""
     import pyarrow.compute as pc
 
-    if not pc.any(pc.match_substring(cells, "'")).as_py():
+    if not pc.any(pc.match_substring(cells, "'")).as_py():  # most columns; a name column may hold O'Brien
         return cells
-    cells = pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
-    return pc.replace_substring_regex(cells, _ESCAPED_SPLIT, r"\1\2")
+    if pc.any(pc.starts_with(cells, "'")).as_py():
+        cells = pc.replace_substring_regex(cells, _ESCAPED_FORMULA, r"\1")
+    return split_apart(cells, _ESCAPED_SPLIT, r"\1\2")
+
+
+def split_apart(cells: pa.Array, pattern: str, replacement: str) -> pa.Array:
+    """``pattern`` replaced until none is left: RE2 has no look-behind, and each match takes its
+    separator and the next character, which may be a separator itself (a carriage return)."""
+    import pyarrow.compute as pc
+
+    while pc.any(pc.match_substring_regex(cells, pattern)).as_py():
+        cells = pc.replace_substring_regex(cells, pattern, replacement)
+    return cells

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from office_cli import mailer, said
 
 # -- 1. a template sent in with a release put a script into every email and into the preview --------
@@ -25,6 +28,11 @@ ACTIVE = [
     ('<meta http-equiv="refresh" content="0;url=https://agency.example/">', '<meta http-equiv="refresh">', True),
     ('<iframe src="https://agency.example/"></iframe>', "<iframe>", True),
     ('<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>', "javascript:", True),
+    # What Python's HTML parser and a browser read differently: each hid an onerror= from the check.
+    ("<svg><style><img src=x onerror=alert(1)></style></svg>", "<img> inside <style>", False),
+    ('<title><p title="</title><img src=x onerror=alert(1)>"></p></title>', "<p> inside <title>", False),
+    ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></p></noscript>', "<noscript>", True),
+    ("<![CDATA[><img src=x onerror=alert(1)>]]>", "<![CDATA[", True),
     # Made by the template itself, so no tag appears in its source as written.
     ('{{ ("<scr" ~ "ipt>alert(1)</scr" ~ "ipt>") | safe }}', "<script>", False),
 ]
@@ -264,3 +272,265 @@ def test_a_list_cell_cannot_start_a_formula_after_a_list_separator_in_lists_clea
     assert "Ana,' =HYPERLINK(A1)" in cells_as_excel_reads(project / "clean.csv", ";")
     again = mailer("lists", "clean", "clean.csv", "-o", "again.csv")
     assert again.exit_code == 0 and (project / "again.csv").read_bytes() == (project / "clean.csv").read_bytes(), again.output
+
+
+# -- 5. -o through a link another user left ---------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "lchown") or os.geteuid() != 0, reason="making a link another user owns needs root")
+def test_an_export_is_not_written_through_a_link_another_user_left(project: Path, tmp_path: Path, db_url: str) -> None:
+    """`-o` follows a link on purpose (README, "Press lists": your report.csv -> a shared drive).
+    But in a folder colleagues share, reports/latest.csv may be a link a colleague left, pointing
+    at the press officer's ~/.bashrc: `mailer suppressions list -o reports/latest.csv` (or a report,
+    a cleaned list) wrote the export over it. A link made by another user (not by you, root or the folder's owner) is not followed:
+    the command stops and says so; nothing is written."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    added = mailer("suppressions", "add", "ana@daily.example", "--reason", "asked by phone")
+    assert added.exit_code == 0, added.output
+    victim = tmp_path / "ana-home" / ".bashrc"
+    victim.parent.mkdir()
+    victim.write_text("ana's own file\n", encoding="utf-8")
+    shared = project / "reports"
+    shared.mkdir()
+    os.chown(shared, 1000, 1000)  # the team's folder, a colleague's
+    link = shared / "latest.csv"
+    victim = victim.rename(victim.with_name("bashrc.csv"))  # -o writes only over a .csv
+    link.symlink_to(victim)
+    os.lchown(link, 65534, 65534)  # left there by another account
+    result = mailer("suppressions", "list", "-o", str(link))
+    assert result.exit_code == 1, result.output
+    assert "link another user made" in said(result), result.output
+    assert victim.read_text(encoding="utf-8") == "ana's own file\n"
+    os.lchown(link, 0, 0)  # your own link: followed, as the README says
+    result = mailer("suppressions", "list", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and "ana@daily.example" in victim.read_text(encoding="utf-8-sig")
+
+
+# -- 6. a progress bar read a file's name as Rich markup -------------------------------------------
+
+
+def test_a_progress_bar_shows_the_file_name_as_typed(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`mailer report ... -o "[draft] bees.csv"` on a terminal drew 'Writing  bees.csv' ("[red]" turned
+    the rest red): the bar's text was read as Rich markup, where every other line mailer prints is
+    taken literally (cli/output.py). It shows the name as typed."""
+    from click.testing import CliRunner
+    from press_office import folder
+
+    from mailer.cli import main
+
+    folder(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    for name in ("[draft] bees.csv", "[red]bees.csv"):
+        result = CliRunner().invoke(main, ["report", "latest", "--kind", "recipients", "-o", name], env={"TTY_COMPATIBLE": "1"})
+        assert result.exit_code == 0, result.output
+        assert f"Writing {name}" in result.output, result.output
+
+
+# -- 7. a release at the office's root put mailer.toml or the press list into every email ----------
+
+
+def release_at_root(project: Path, header: str) -> Path:
+    """An agency's pitch.md saved beside mailer.toml (its folder is then the office folder), with ``header`` added."""
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    start = text.index("about: |")
+    end = text.index("---", start)
+    (project / "pitch.md").write_text(text[:start].replace("---\n", f"---\n{header}\n", 1) + text[end:], encoding="utf-8")
+    return project / "pitch.md"
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("about_file: mailer.toml", '"mailer.toml"'),
+        ("about_file: lists/press.csv", '"lists/press.csv"'),
+        ("attachments:\n  - mailer.toml", "mailer.toml"),
+        ("attachments:\n  - out/mailer.db", "out/mailer.db"),
+    ],
+)
+def test_a_release_cannot_mail_out_the_office_settings_or_its_log(project: Path, header: str, named: str) -> None:
+    """Every file a release names stays inside the release's folder (promise 10); for a release saved
+    beside mailer.toml that folder is the whole office. `about_file: mailer.toml` printed the
+    settings (the team's database URL with its password) as the About section of every email, and
+    `about_file: lists/press.csv` every journalist's address, with "No warnings."; an attachment could
+    be mailer.toml or the delivery log itself. An about file is Markdown or text (.md, .txt); neither
+    the settings file nor a delivery log can be attached."""
+    (project / "mailer.toml").write_text('[database]\nurl = "postgresql+psycopg://press:s3cret-pass@db.example/press"\n', encoding="utf-8")
+    (project / "out").mkdir()
+    (project / "out" / "mailer.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    release = release_at_root(project, header)
+    result = mailer("preview", str(release), "-o", "preview", "--config", str(project / "mailer.toml"))
+    assert result.exit_code == 1, result.output
+    assert named in result.output and "pitch.md, line 2" in result.output, result.output
+    assert not (project / "preview").exists()
+
+
+def test_an_about_file_in_markdown_and_a_csv_attachment_still_work(project: Path) -> None:
+    """A boilerplate kept in kit/about.md, and data for journalists attached as a .csv, are what a release does."""
+    (project / "kit").mkdir()
+    (project / "kit" / "about.md").write_text("**About us**\n\nWe count bees.\n", encoding="utf-8")
+    (project / "kit" / "census.csv").write_text("district,colonies\nNorth,12\n", encoding="utf-8")
+    release = release_at_root(project, "about_file: kit/about.md\nattachments:\n  - kit/census.csv")
+    result = mailer("preview", str(release), "-o", "preview")
+    assert result.exit_code == 0, result.output
+    assert "We count bees." in (project / "preview" / "pitch.txt").read_text(encoding="utf-8")
+
+
+# -- 8. the HTML report's summary showed an event's control characters as they are -----------------
+
+
+def test_the_report_page_summary_shows_control_characters_as_the_terminal_does(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The report page's tables show a right-to-left override or an escape as the terminal does
+    ("\\u202e", review 21), but the Summary's rows by bounce classification (an event's own text)
+    were written as they are: "\\u202eevil" read "live" in the director's browser, an escape
+    sequence went into the page. They are shown as escapes there too."""
+    from press_office import event, folder, import_events, keys
+
+    project = folder(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    (campaign, address), key = next(iter(keys(standin).items()))
+    classification = "\u202eevil \x1b[2J"
+    bounce = event("bounce", address, campaign, key, 1_800_000_000, type="bounce", reason="550", bounce_classification=classification)
+    import_events(project / "events.json", [bounce])
+    result = mailer("report", campaign, "--format", "html", "-o", "report.html")
+    assert result.exit_code == 0, result.output
+    page = (project / "report.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "\\u202eevil \\x1b[2J" in page
+
+
+# -- 9. a SendGrid key pasted into the wrong line of mailer.toml was quoted back ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '[sendgrid]\napi_url = "SG.pasted-key-id.pasted-key-secret"',
+        '[sendgrid]\ncategory = "SG.pasted-key-id.pasted-key-secret "',
+        '[sendgrid]\nbatch_size = "SG.pasted-key-id.pasted-key-secret"',
+        '[webhook]\nunsubscribe_mailto = "SG.pasted-key-id.pasted-key-secret"',
+    ],
+)
+def test_a_key_pasted_into_mailer_toml_is_not_repeated_in_the_error(project: Path, line: str) -> None:
+    """The key never reaches an error message or a file (promise 5): a press officer who pasted it
+    into a wrong line of mailer.toml read it back in the error, '(got "SG.pasted-key-id...")', on
+    the terminal and in a script's --json log; as a category it was accepted, sent to SendGrid (which
+    keeps categories for good) and written in every dry run's requests. A value shaped like a
+    SendGrid key is refused, never shown, as api_key_env refuses one ("it is not shown here")."""
+    (project / "mailer.toml").write_text(line + "\n", encoding="utf-8")
+    for args in (("campaigns",), ("campaigns", "--json")):
+        result = mailer(*args)
+        assert result.exit_code == 1, result.output
+        assert "pasted-key-secret" not in result.output, result.output
+        assert "looks like a SendGrid API key (it is not shown here)" in said(result), result.output
+
+
+# -- 10. labels.toml beside a template was read through a link to anywhere --------------------------
+
+
+def test_a_labels_file_linked_from_outside_the_template_folder_is_refused(project: Path, tmp_path: Path) -> None:
+    """Every file a template uses stays in its folder (its .html.j2, .txt.j2 and .css are checked,
+    links followed), but labels.toml beside it was read wherever a link pointed: an agency's folder
+    (its release naming its own template) could bring labels.toml -> a file elsewhere on the press
+    officer's computer, whose text went into every email. It is refused like the template's other files."""
+    outside = tmp_path / "elsewhere" / "labels.toml"
+    outside.parent.mkdir()
+    outside.write_text('[en]\nfooter_reason = "TEXT FROM ELSEWHERE"\n', encoding="utf-8")
+    release = agency_release(project, "")
+    (project / "agency" / "labels.toml").symlink_to(outside)
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "labels.toml" in result.output and "outside" in result.output, result.output
+    assert not (project / "out" / "pitch.html").exists()
+
+
+# -- 11. a template sent in with a release ran a command through {{ sender.parse_raw(...) }} --------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'sender.parse_raw("cos\\nsystem\\n(S\'touch OWNED\'\\ntR.", proto="pickle", allow_pickle=True)',
+        'sender.parse_file("agency/OWNED.pickle", proto="pickle", allow_pickle=True)',
+        'sender.model_validate_json("{}")',
+    ],
+)
+def test_a_template_cannot_run_code_through_the_sender_it_is_given(project: Path, call: str) -> None:
+    """Templates see the sender ({{ sender.postal_address }}), and it was mailer.toml's pydantic
+    model itself: its methods came along, among them pydantic's old parse_raw and parse_file,
+    which unpickle what they are given. An agency's template (beside its release, template: kit)
+    holding {{ sender.parse_raw("cos\\nsystem\\n(S'...'\\ntR.", proto="pickle", allow_pickle=True) }}
+    ran that command on the press officer's computer at `mailer preview` (checked: touch
+    OWNED). Templates get the sender's four fields as plain text, and nothing of a settings model
+    but its fields."""
+    (project / "agency").mkdir(exist_ok=True)
+    (project / "agency" / "OWNED.pickle").write_bytes(b"cos\nsystem\n(S'touch OWNED'\ntR.")  # what parse_file unpickled
+    release = agency_release_in(project, "{{ " + call + " }}")
+    result = mailer("preview", str(release), "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "kit.html.j2" in result.output, result.output
+    assert not (project / "OWNED").exists() and not (project / "out" / "pitch.html").exists()
+
+
+def agency_release_in(project: Path, extra: str) -> Path:
+    """agency_release, into a folder that may exist already."""
+    folder = project / "agency"
+    folder.mkdir(exist_ok=True)
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
+    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
+    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
+    for suffix in ("txt.j2", "css"):
+        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder / "pitch.md"
+
+
+# -- 4, continued: every separator, each cell, both writers --------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list(",;\n\r '=+-@\t\u3000\u00a0＝ab")), max_size=8))
+def test_no_cell_mailer_writes_starts_a_formula_after_a_separator(value: str) -> None:
+    """Whatever a cell holds, what safe_cell writes has no formula start at its start or after a
+    comma, semicolon or line break ("x;\\r=": a carriage return is both a separator and a formula
+    start, and got one apostrophe of the two it needs), the column writer of `lists clean` writes the
+    same, and mailer reads it back as it was (a cell without apostrophes of its own)."""
+    import pyarrow as pa
+
+    from mailer.contacts.writing import _safe
+    from mailer.spreadsheet import restore_cell, restore_cells, safe_cell, splits_into_formula
+
+    written = safe_cell(value)
+    assert not splits_into_formula(written) and formulas([written]) == [], (value, written)
+    assert _safe(pa.array([value], type=pa.large_string())).to_pylist() == [written]
+    if "'" not in value:
+        assert restore_cell(written) == value
+        assert restore_cells(pa.array([written], type=pa.large_string())).to_pylist() == [value]
+
+
+# -- 3, continued: out/ itself a link another user left ----------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "lchown") or os.geteuid() != 0, reason="making a link another user owns needs root")
+def test_a_preview_is_not_written_through_a_folder_link_another_user_left(project: Path, tmp_path: Path) -> None:
+    """A colleague sharing the office folder left out/preview as a link to the press officer's
+    public_html: `mailer preview releases/index.md` wrote index.html there, over her own page. A
+    folder of mailer's own that is a link another user made (not you, root or its folder's owner)
+    is not written through; the preview stops and says so."""
+    site = tmp_path / "ana-home" / "public_html"
+    site.mkdir(parents=True)
+    (site / "example.html").write_text("ana's own page\n", encoding="utf-8")
+    (project / "out").mkdir()
+    os.chown(project / "out", 1000, 1000)  # the team's folder, a colleague's
+    link = project / "out" / "preview"
+    link.symlink_to(site)
+    os.lchown(link, 65534, 65534)  # left there by another account
+    result = mailer("preview", "releases/example.md")
+    assert result.exit_code == 1, result.output
+    assert "link another user made" in said(result), result.output
+    assert (site / "example.html").read_text(encoding="utf-8") == "ana's own page\n"
+    os.lchown(link, 0, 0)  # your own link: written through
+    assert mailer("preview", "releases/example.md").exit_code == 0
+    assert "Riverbend" in (site / "example.html").read_text(encoding="utf-8")

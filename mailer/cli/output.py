@@ -419,7 +419,7 @@ def progress(description: str, total: int | None) -> Iterator[Advance]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file's name as typed, "[draft] bees.csv" too
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -10,6 +10,13 @@ and what it made with ``| safe``) holds none of: a script, a frame or plug-in, `
 refresh, an event-handler attribute (``onerror=``, ``onload=``, ...), or an address starting
 ``javascript:`` or ``vbscript:`` as a browser reads it (entities decoded, tabs and line breaks
 taken out, blanks around it trimmed).
+
+Python's HTML parser is not a browser's, and the known ways to hide markup from one parser but
+not the other are closed: the text of ``<style>`` and ``<title>`` is read as markup too (in SVG a
+``<style>`` holds markup), a tag inside either is refused (a browser ends them at a ``</title>``
+written inside an attribute, and reads what follows), so are the elements a browser reads as raw
+text (``<noscript>``, ``<textarea>``, ``<xmp>``, ...) and CDATA sections, which a browser ends at
+the first ``>``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,11 @@ from pathlib import Path
 
 __all__ = ["Active", "find"]
 
-ELEMENTS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"})
+ELEMENTS = frozenset(
+    {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"}
+    | {"noscript", "noembed", "noframes", "xmp", "plaintext", "textarea"}  # raw text to a browser: it reads them otherwise
+)
+_TEXT_ONLY = frozenset({"style", "title"})  # a browser ends them at their closing tag, wherever it stands
 # Attributes whose value a browser follows as an address (SVG's animation values set one too).
 _ADDRESSES = frozenset(
     {"href", "src", "action", "formaction", "background", "poster", "data", "codebase", "cite", "longdesc", "dynsrc", "lowsrc"}
@@ -37,10 +48,12 @@ class Active:
     """One piece of active content: as a message names it, and how to find it in a template's source."""
 
     named: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None = None
 
     def line_in(self, source: Path) -> int | None:
         """The first line of ``source`` that holds it as written (None: made by the template, or in an include)."""
+        if self.pattern is None:
+            return None
         try:
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -60,50 +73,65 @@ def find(html: str) -> Active | None:
 class _Reader(HTMLParser):
     """Reads tags as a browser names them (lower case, entities in attribute values decoded)."""
 
+    CDATA_CONTENT_ELEMENTS = ()  # type: ignore[misc]  # <style> (and <script>) read as markup too: see the module docstring
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: Active | None = None
-        self.inside: list[str] = []  # the _CONTAINERS open here, innermost last
+        self.inside: list[str] = []  # the open <style> and <title> elements
+        self.containers: list[str] = []  # the _CONTAINERS open here, innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.found is None:
-            self.found = _active(tag, attrs)
-        if tag in _CONTAINERS:
+        if self.found is not None:
+            return
+        if self.inside:
+            self.found = Active(f"<{tag}> inside <{self.inside[-1]}>")
+            return
+        self.found = _active(tag, attrs)
+        if tag in _TEXT_ONLY:
             self.inside.append(tag)
+        if tag in _CONTAINERS:
+            self.containers.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.found is None:
-            self.found = _active(tag, attrs)
+        self.handle_starttag(tag, attrs)
+        for opened in (self.inside, self.containers):
+            if opened and opened[-1] == tag:
+                opened.pop()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.inside:
-            del self.inside[len(self.inside) - 1 - self.inside[::-1].index(tag) :]
+        if self.inside and self.inside[-1] == tag:
+            self.inside.pop()
+        if tag in self.containers:
+            del self.containers[len(self.containers) - 1 - self.containers[::-1].index(tag) :]
 
     def handle_data(self, data: str) -> None:
-        # This parser (as lxml) reads a <style>'s text as CSS; a browser reads it as HTML inside <svg> or
-        # <math>, and ends a <noscript> (and the like) at the first "</noscript>", in the CSS too:
-        # '<svg><style>a{font-family:"<img src=x onerror=...>"}</style>' and '<noscript><style>a{font-family:
-        # "</noscript><img src=x onerror=...>"}</style>' ran the picture's onerror= there, past inlining,
-        # which keeps the CSS string (review 24x #7).
-        if self.found is None and self.inside and getattr(self, "cdata_elem", None) == "style":
+        # A browser reads a <style>'s text as HTML inside <svg> or <math>, and ends a <noscript> (and the
+        # like) at the first "</noscript>", in the CSS too: '<svg><style>a{font-family:"<img src=x
+        # onerror=...>"}</style>' ran the picture's onerror= there, past inlining, which keeps the CSS
+        # string (review 24x #7). Markup this parser read as a tag is refused in handle_starttag; this
+        # is what it left as text.
+        if self.found is None and self.inside and self.inside[-1] == "style" and self.containers:
             markup = _MARKUP.search(data)
             if markup is not None:
-                named = "an SVG's" if self.inside[-1] == "svg" else f"a <{self.inside[-1]}>'s"
+                named = "an SVG's" if self.containers[-1] == "svg" else f"a <{self.containers[-1]}>'s"
                 self.found = Active(f"HTML inside {named} <style>", re.compile(re.escape(markup.group(0)), re.IGNORECASE))
 
     def handle_comment(self, data: str) -> None:
         self._ends_early(data)
 
-    def unknown_decl(self, data: str) -> None:  # <![CDATA[...]]>
+    def unknown_decl(self, data: str) -> None:  # <![CDATA[...]]>, and Outlook's <![if ...]>
+        if self.found is None and data.lower().startswith("cdata["):
+            self.found = Active("<![CDATA[", re.compile(r"<!\[CDATA\[", re.IGNORECASE))
         self._ends_early(data)
 
     def handle_pi(self, data: str) -> None:
         self._ends_early(data)
 
     def _ends_early(self, data: str) -> None:
-        """A comment (or the like) inside a <noscript> holding "</noscript>": this parser and lxml keep it
-        whole, a browser ends the <noscript> there and runs what follows (review 24x #7)."""
-        for container in self.inside if self.found is None else ():
+        """A comment (or the like) inside a <title> or <noscript> holding its end tag: this parser and lxml keep it
+        whole, a browser ends the element there and runs what follows (review 24x #7)."""
+        for container in self.containers if self.found is None else ():
             if container in _RAW_TEXT and (end := re.search(rf"</\s*{container}", data, re.IGNORECASE)) is not None:
                 self.found = Active(f"a comment ending a <{container}> early", re.compile(re.escape(data[end.start() :][:60])))
                 return

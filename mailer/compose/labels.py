@@ -318,6 +318,13 @@ def load(folder: Path) -> Catalogue:
     file = folder / FILE_NAME
     if not paths.is_file(file):
         return BUILTIN_CATALOGUE
+    if paths.resolve(FILE_NAME, base=folder, root=folder) is None:
+        # A link to a file elsewhere, beside a template an agency sent with its release: its text
+        # would go into every email (review 24k #10), as the template's own files may not (markup.py).
+        raise ConfigError(
+            f"{file} is a link to a file outside the template's folder ({folder}), so it cannot be used.",
+            hint="Keep the labels file itself in the template's folder, not a link to elsewhere.",
+        )
     return _read(file, file.stat().st_mtime_ns, file.stat().st_size)
 
 

@@ -215,7 +215,13 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
         "dateline": lead,
         "date": date_text,
         "media_contact": release.contact,
-        "sender": config.sender,
+        # Plain values, not the settings model: its methods unpickle (review 24k #11).
+        "sender": sandbox.SenderFields(
+            from_email=config.sender.from_email,
+            from_name=config.sender.from_name,
+            reply_to=config.sender.reply_to,
+            postal_address=config.sender.postal_address,
+        ),
         "unsubscribe_url": unsubscribe_url,
         "lang": release.language,
         "dir": words.direction,

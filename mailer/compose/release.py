@@ -478,6 +478,10 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
     return MediaContact(**{key: str(value.get(key) or "").strip() for key in CONTACT_KEYS})
 
 
+ABOUT_SUFFIXES = (".md", ".markdown", ".txt")  # what an about_file may be: the boilerplate's text
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+
+
 def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines: Mapping[str, int]) -> Text | None:
     if data.get("about_file"):
         written = _string(data, "about_file", where)
@@ -488,6 +492,15 @@ def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines:
             raise ReleaseError(
                 f"{where('about_file')}: {path.parent / written} does not exist.",
                 hint="Check the path; it is relative to the release file.",
+            )
+        if about_path.suffix.lower() not in ABOUT_SUFFIXES:
+            # For a release saved beside mailer.toml its folder is the whole office: "about_file:
+            # mailer.toml" printed the settings (a database password) in every email, and
+            # "lists/press.csv" every journalist's address (review 24k #7).
+            raise ReleaseError(
+                f'{where("about_file")}: the about file "{written}" is not a Markdown or text file ({", ".join(ABOUT_SUFFIXES)}), '
+                "and its text would go to every journalist.",
+                hint="Write the About text in a .md file beside the release (kit/about.md), or under about: in the front matter.",
             )
         return Text(frontmatter.read(about_path), 1, about_path)
     return _text(data, "about", where, lines)
@@ -512,6 +525,14 @@ def _attachments(path: Path, value: Any, where: frontmatter.Where) -> tuple[Atta
             )
         mime_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         content = paths.read_bytes(file, where=where("attachments"), what=f"the attachment {item}")
+        if file.name.lower() == "mailer.toml" or content.startswith(_SQLITE_HEADER):
+            # press-mailer's own settings (a database password) or a delivery log (every journalist
+            # the office mails): never for journalists (review 24k #7).
+            kind = "press-mailer's settings file" if file.name.lower() == "mailer.toml" else "a delivery log (an SQLite database)"
+            raise ReleaseError(
+                f"{where('attachments')}: the attachment {item} is {kind}, which would go to every journalist.",
+                hint="Take it out of attachments:; attach the files meant for journalists (kit/report.pdf).",
+            )
         found.append(Attachment(filename=file.name, content=content, mime_type=mime_type))
     return tuple(found)
 

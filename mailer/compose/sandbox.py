@@ -10,7 +10,10 @@ locks, one inside the other:
    is a ReleaseError naming the file and line, before anything renders.
 2. Everything renders in ``Sandbox``, Jinja's ImmutableSandboxedEnvironment without its
    globals (range, lipsum, cycler, joiner, namespace, dict), so even a template (written by
-   the office, kept in the templates folder) cannot reach Python's internals. Templates are
+   the office, kept in the templates folder) cannot reach Python's internals. A template is
+   given plain values (``SenderFields``, not mailer.toml's pydantic model, whose methods
+   parse_raw and parse_file unpickle what they are given: review 24k #11), and of any pydantic
+   model that reaches one the sandbox lets through its fields only. Templates are
    also read through ``FolderLoader``, which refuses ``{% import %}``, ``self``, names starting
    with ``_`` and any file (``{% include %}``) outside the template's folder.
 """
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel
 
 from mailer.compose import paths, tokens
 from mailer.errors import ReleaseError, TemplateError
@@ -51,12 +56,25 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, (tokens.FieldRef, tokens.Recorder)):
             return False
+        if isinstance(obj, BaseModel) or (isinstance(obj, type) and issubclass(obj, BaseModel)):
+            # Its fields, never its methods: pydantic's parse_raw(..., proto="pickle") runs code.
+            return attr in type(obj).model_fields if isinstance(obj, BaseModel) else False
         return super().is_safe_attribute(obj, attr, value)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, FieldValues):
             return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderFields:
+    """What a template knows of the sender: mailer.toml's [sender] as plain text ({{ sender.postal_address }})."""
+
+    from_email: str
+    from_name: str
+    reply_to: str | None
+    postal_address: str | None
 
 
 class FieldValues(dict[str, str]):

@@ -27,7 +27,7 @@ from mailer.contacts import cellbytes
 from mailer.contacts.loader import in_order
 from mailer.errors import ListError
 from mailer.models import CANONICAL_FIELDS, Contact, ContactList, ContactTable
-from mailer.spreadsheet import ASCII_FORMULA_STARTS, CHECKED_STARTS, LEADING_FORMULA, LIST_SEPARATORS, SPLIT_FORMULA, safe_cell
+from mailer.spreadsheet import ASCII_FORMULA_STARTS, CHECKED_STARTS, LEADING_FORMULA, LIST_SEPARATORS, SPLIT_FORMULA, safe_cell, split_apart
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -157,7 +157,7 @@ def _safe(cells: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     if cellbytes.holding(cells, LIST_SEPARATORS) is not None:
-        cells = pc.replace_substring_regex(cells, SPLIT_FORMULA, r"\1'\2")
+        cells = split_apart(cells, SPLIT_FORMULA, r"\1'\2")
 
     risky = cellbytes.holding(cells, ASCII_FORMULA_STARTS, first=True)
     # Rare: lists are trimmed, and full-width signs (review 20b #2) are seldom anywhere in a list.

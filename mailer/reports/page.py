@@ -67,9 +67,9 @@ TEMPLATE = """<!DOCTYPE html>
 <main>
 <h1>{{ subject }}</h1>
 <p class="meta">Campaign {{ summary.campaign.id }} · {{ sent }} · report made {{ made }} · times in {{ zone }}</p>
-{% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ summary.cancelled_note }}</p>
-{% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ note }}</p>
-{% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ line }}</p>
+{% if summary.cancelled_note %}<p><span class="badge">Cancelled</span> {{ shown(summary.cancelled_note) }}</p>
+{% endif %}{% for note in notes if note != summary.cancelled_note %}<p><span class="badge">Note</span> {{ shown(note) }}</p>
+{% endfor %}{% if summary.reach %}{% for line in summary.reach.lines() %}<p class="meta">{{ shown(line) }}</p>
 {% endfor %}{% endif %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ "{:,}".format(count) }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -79,7 +79,7 @@ TEMPLATE = """<!DOCTYPE html>
 <h2>Summary</h2>
 <table>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
-{% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ label.strip() }}</td><td class="num">{{ "{:,}".format(count) }}</td><td class="num">{{ pct(rate) }}</td></tr>
+{% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ shown(label.strip()) }}</td><td class="num">{{ "{:,}".format(count) }}</td><td class="num">{{ pct(rate) }}</td></tr>
 {% endfor %}</table>
 <p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table. Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed to the group they left is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
@@ -173,6 +173,9 @@ def render(
         all_bounced_note=all_bounced_note,
         depth=_depth,
         pct=percent,
+        # A summary row by bounce classification, a note, are an event's or a list's text too: their
+        # control characters shown as the tables' cells show them (review 24k #8).
+        shown=one_line,
     )
 
 
