@@ -220,3 +220,34 @@ def test_the_dry_runs_embargo_warning_offers_the_time_as_the_embargo_says_it(tmp
     assert f'Schedule it with --at "{day} 00:01 Europe/London" (or later;' in said(dry), dry.output
     offered = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} 00:01 Europe/London")
     assert offered.exit_code == 0 and "embargoed" not in offered.output, offered.output
+
+
+# -- 8. A post saved as SendGrid sends it, one line: every bad event "line 1" ---------------------------------------
+
+
+def test_a_bad_event_in_a_one_line_post_is_named_by_its_place(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid posts each batch of events as one JSON array on one line, and that is how her events
+    file was saved. Two of its events had a timestamp the import cannot read; both were quarantined
+    as "events.json line 1: ...", and she was told to "Fix those lines in the file": a file of one
+    line, holding every event. Each is now named by its place in the post ("line 1, event 3"); an
+    array written an event a line keeps its line numbers."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    good = {"email": "ana@daily.example", "event": "open", "timestamp": 1796288430, "sg_event_id": "ok-1"}
+    bad_ms = {**good, "timestamp": 1796288430005, "sg_event_id": "ms-1"}
+    bad_iso = {**good, "timestamp": "2026-12-03T09:30:00Z", "sg_event_id": "iso-1"}
+    posts = Path("events.json")
+    posts.write_text(json.dumps([good, bad_ms, good | {"sg_event_id": "ok-2"}, bad_iso]) + "\n" + json.dumps([bad_ms]) + "\n")
+    imported = mailer("events", "import", "events.json")
+    assert imported.exit_code == 0, imported.output
+    assert "events.json line 1, event 2: " in imported.output and "events.json line 1, event 4: " in imported.output, imported.output
+    assert "events.json line 2: " in imported.output, imported.output  # a post of one event: its line says it
+    assert "Fix those events in the file" in imported.output, imported.output
+    listed = mailer("events", "quarantine")
+    assert "events.json line 1, event 4: " in listed.output, listed.output
+    one_a_line = Path("pretty.json")
+    one_a_line.write_text("[\n" + ",\n".join(json.dumps(e) for e in (good, bad_iso)) + "\n]\n")
+    kept = mailer("events", "import", "pretty.json")
+    assert "pretty.json line 3: " in kept.output and ", event" not in kept.output, kept.output
+    assert "Fix those lines in the file" in kept.output, kept.output

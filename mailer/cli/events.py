@@ -301,8 +301,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
             output.say(f"  {item.where}: {item.reason}")
         if count > SHOWN:
             output.say(f"  ... and {count - SHOWN} more.")
+        those = "those events" if any(", event " in item.where for item in imported.quarantined) else "those lines"
         output.say(
-            "Fix those lines in the file and import it again (events already stored are skipped), "
+            f"Fix {those} in the file and import it again (events already stored are skipped), "
             "or see them all with: mailer events quarantine"
         )
 
