@@ -251,3 +251,23 @@ def test_a_bad_event_in_a_one_line_post_is_named_by_its_place(tmp_path: Path, st
     kept = mailer("events", "import", "pretty.json")
     assert "pretty.json line 3: " in kept.output and ", event" not in kept.output, kept.output
     assert "Fix those lines in the file" in kept.output, kept.output
+
+
+# -- 9. `mailer test --to "a, b"`: "two addresses in one cell: give each journalist's address its own row" ----------
+
+
+def test_two_colleagues_in_one_to_are_told_to_repeat_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She typed the proof's two colleagues as a mail program does: `--to "sarah@..., tom@..."`. The
+    answer spoke of a list: "two addresses in one cell: give each journalist's address its own row",
+    and never said how to give two addresses. It now says --to takes one, and shows it repeated."""
+    office(tmp_path, standin, db_url)
+    both = "sarah.jones@riverside.example, tom.baker@riverside.example"
+    refused = mailer("test", "releases/example.md", "--to", both)
+    assert refused.exit_code == 2, refused.output
+    assert (
+        "holds 2 addresses, and --to takes one. Repeat it for each: --to sarah.jones@riverside.example --to tom.baker@riverside.example"
+        in said(refused)
+    )
+    assert "journalist" not in refused.output and "cell" not in refused.output, refused.output
+    sent = mailer("test", "releases/example.md", "--to", "sarah.jones@riverside.example", "--to", "tom.baker@riverside.example")
+    assert sent.exit_code == 0 and "Accepted:   2" in sent.output, sent.output
