@@ -120,18 +120,41 @@ CITIES = {
 }
 
 
-_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?::(\d\d)|[hH](\d\d)?)$")
+_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?::(\d\d)|\.(\d\d)|[hH](\d\d)?)$")
 
 
 def iso_clock(when: str) -> str:
     """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), and the time as
-    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), made
-    "2026-12-02 09:00" and "2026-12-02 10:00"; anything else as it is."""
+    French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands") or as British
+    English does ("09.00", "00.01": newcomer 24 #10), made "2026-12-02 09:00" and "2026-12-02 10:00"; anything
+    else as it is."""
     found = _CLOCK.match(when)
     if found is None:
         return when
-    day, hour, minute = found.group(1), int(found.group(2)), found.group(3) or found.group(4) or "00"
+    day, hour = found.group(1), int(found.group(2))
+    minute = found.group(3) or found.group(4) or found.group(5) or "00"
     return f"{day}{hour:02d}:{minute}"
+
+
+_TWELVE = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?:[:.](\d\d))? ?([ap])\.?m\.?$", re.IGNORECASE)
+
+
+def twelve_hour(when: str) -> tuple[str, str] | None:
+    """(what is wrong, the date and time on the 24-hour clock) for a time written on the 12-hour clock,
+    "2026-12-03 9am", "2026-12-03 12.01am" (newcomer 24 #10: a UK office's "9am" was "not a time mailer
+    understands", with a New York example); None for any other text. Never taken as it is: "12am" is
+    midnight to some and noon to others, so the 24-hour time is shown to write."""
+    found = _TWELVE.match(when)
+    if found is None:
+        return None
+    day, hour, minute, pm = found.group(1), int(found.group(2)), int(found.group(3) or 0), found.group(4).lower() == "p"
+    if not 1 <= hour <= 12 or minute > 59:
+        return None
+    clock = when[len(day) :]
+    hours = hour % 12 + (12 if pm else 0)
+    at = f"{hours:02d}:{minute:02d}"
+    noon_or_midnight = " (12pm is noon)" if hour == 12 and pm else " (12am is midnight, the start of the day)" if hour == 12 else ""
+    return (f"{clock} is a 12-hour time; mailer reads times on the 24-hour clock: {clock} is {at}{noon_or_midnight}.", f"{day}{at}")
 
 
 def spelled(zone: str) -> str:

@@ -271,3 +271,41 @@ def test_two_colleagues_in_one_to_are_told_to_repeat_it(tmp_path: Path, standin:
     assert "journalist" not in refused.output and "cell" not in refused.output, refused.output
     sent = mailer("test", "releases/example.md", "--to", "sarah.jones@riverside.example", "--to", "tom.baker@riverside.example")
     assert sent.exit_code == 0 and "Accepted:   2" in sent.output, sent.output
+
+
+# -- 10. "9am", "9.00", "12.01am": a time as UK offices write it ----------------------------------------------------
+
+
+def test_a_time_written_the_british_way_is_read_or_named(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """UK releases write "embargoed until 00.01" and "9.00am", and she typed `--at "... 9am Europe/London"`:
+    it was "not a time mailer understands" with an example in America/New_York, and the embargo
+    "12.01am" "not a date and time I can read". A time with a full stop ("09.00", "00.01") is now read
+    as with a colon; a 12-hour time is refused (12am is midnight to some, noon to others) with the
+    24-hour time to write, in her zone; any other time unread gets its example in her zone."""
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+
+    def at(time: str) -> Any:
+        return mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} {time}")
+
+    dotted = at("09.00 Europe/London")
+    assert dotted.exit_code == 0 and "(09:00 Europe/London)" in dotted.output, dotted.output
+    nine = at("9am Europe/London")
+    assert nine.exit_code == 1, nine.output
+    assert "9am is a 12-hour time; mailer reads times on the 24-hour clock: 9am is 09:00." in said(nine), nine.output
+    assert f'Write --at "{day} 09:00 Europe/London".' in said(nine), nine.output
+    evening = at("9.30 pm UK")
+    assert f'Write --at "{day} 21:30 Europe/London".' in said(evening), evening.output
+    unread = at("nine Europe/London")
+    assert unread.exit_code == 1 and "America/New_York" not in unread.output and "Europe/London" in unread.output, unread.output
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(text.replace("---\n", f'---\nembargo: "{day} 12.01am Europe/London"\n', 1), encoding="utf-8")
+    midnight = mailer("preview", "releases/example.md")
+    assert midnight.exit_code == 1, midnight.output
+    assert "12.01am is 00:01 (12am is midnight, the start of the day)" in said(midnight), midnight.output
+    assert f'Write embargo: "{day} 00:01 Europe/London"' in said(midnight), midnight.output
+    release.write_text(text.replace("---\n", f'---\nembargo: "{day} 00.01 Europe/London"\n', 1), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    assert "12:01 AM GMT" in (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")

@@ -360,6 +360,10 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
             written = zones.date_not_year_first(text, shape='embargo: "{}"')  # "03/12/2026 00:01 GMT" (newcomer 24 #3)
             if written is not None:
                 raise ReleaseError(f'{where("embargo")}: "{value}": {written[0]}', hint=written[1]) from exc
+            twelve = zones.twelve_hour(head)  # "12.01am GMT" (newcomer 24 #10)
+            if twelve is not None:
+                named = zones.city_zone(zone) or zones.country_zone(zone) or zone
+                raise ReleaseError(f'{where("embargo")}: "{value}": {twelve[0]}', hint=f'Write  embargo: "{twelve[1]} {named}"') from exc
             _refuse_zone_as_people_write_it(head, zone, value, where)
             raise ReleaseError(f'{where("embargo")}: "{value}" is not a date and time I can read.', hint=hint) from exc
     else:
