@@ -7,6 +7,7 @@ failed before its fix (session 24)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -309,3 +310,35 @@ def test_a_time_written_the_british_way_is_read_or_named(tmp_path: Path, standin
     previewed = mailer("preview", "releases/example.md")
     assert previewed.exit_code == 0, previewed.output
     assert "12:01 AM GMT" in (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+
+
+# -- 11. "1 could not be linked to a message", and nothing said which ---------------------------------------------
+
+
+def test_the_import_names_the_events_it_could_not_link(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her events file held an open she could not place: the import said "Added 3, skipped 0 already in
+    the log, 1 could not be linked to a message" and a paragraph of possible reasons, but not which
+    event, so she could not tell which journalist's open was missing from the report. The import now
+    names the first few (the event, the address, the time), never the address of a journalist erased
+    with `mailer forget`."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = re.search(r"Campaign (\S+):", sent.output)
+    assert campaign, sent.output
+    assert mailer("forget", "zoe@erased.example", "--yes").exit_code == 0
+    now = int(datetime.now(UTC).timestamp())
+    events = [
+        {"email": "ana@daily.example", "event": "delivered", "timestamp": now, "sg_event_id": "d1", "campaign": campaign.group(1)},
+        {"email": "stranger@elsewhere.example", "event": "open", "timestamp": 1796288400, "sg_event_id": "o1"},
+        {"email": "zoe@erased.example", "event": "open", "timestamp": 1796288400, "sg_event_id": "o2"},
+    ]
+    Path("events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    imported = mailer("events", "import", "events.ndjson")
+    assert imported.exit_code == 0, imported.output
+    assert "2 could not be linked to a message" in imported.output, imported.output
+    assert "not linked: open of stranger@elsewhere.example at 2026-12-03 09:00 UTC" in imported.output, imported.output
+    assert "not linked: open of a journalist erased with mailer forget at" in imported.output, imported.output
+    assert "zoe@erased.example" not in imported.output, imported.output
