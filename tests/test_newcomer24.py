@@ -7,6 +7,7 @@ failed before its fix (session 24)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,118 @@ def test_the_dry_runs_embargo_warning_offers_the_time_as_the_embargo_says_it(tmp
     assert f'Schedule it with --at "{day} 00:01 Europe/London" (or later;' in said(dry), dry.output
     offered = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} 00:01 Europe/London")
     assert offered.exit_code == 0 and "embargoed" not in offered.output, offered.output
+
+
+# -- 8. A post saved as SendGrid sends it, one line: every bad event "line 1" ---------------------------------------
+
+
+def test_a_bad_event_in_a_one_line_post_is_named_by_its_place(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid posts each batch of events as one JSON array on one line, and that is how her events
+    file was saved. Two of its events had a timestamp the import cannot read; both were quarantined
+    as "events.json line 1: ...", and she was told to "Fix those lines in the file": a file of one
+    line, holding every event. Each is now named by its place in the post ("line 1, event 3"); an
+    array written an event a line keeps its line numbers."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    good = {"email": "ana@daily.example", "event": "open", "timestamp": 1796288430, "sg_event_id": "ok-1"}
+    bad_ms = {**good, "timestamp": 1796288430005, "sg_event_id": "ms-1"}
+    bad_iso = {**good, "timestamp": "2026-12-03T09:30:00Z", "sg_event_id": "iso-1"}
+    posts = Path("events.json")
+    posts.write_text(json.dumps([good, bad_ms, good | {"sg_event_id": "ok-2"}, bad_iso]) + "\n" + json.dumps([bad_ms]) + "\n")
+    imported = mailer("events", "import", "events.json")
+    assert imported.exit_code == 0, imported.output
+    assert "events.json line 1, event 2: " in imported.output and "events.json line 1, event 4: " in imported.output, imported.output
+    assert "events.json line 2: " in imported.output, imported.output  # a post of one event: its line says it
+    assert "Fix those events in the file" in imported.output, imported.output
+    listed = mailer("events", "quarantine")
+    assert "events.json line 1, event 4: " in listed.output, listed.output
+    one_a_line = Path("pretty.json")
+    one_a_line.write_text("[\n" + ",\n".join(json.dumps(e) for e in (good, bad_iso)) + "\n]\n")
+    kept = mailer("events", "import", "pretty.json")
+    assert "pretty.json line 3: " in kept.output and ", event" not in kept.output, kept.output
+    assert "Fix those lines in the file" in kept.output, kept.output
+
+
+# -- 9. `mailer test --to "a, b"`: "two addresses in one cell: give each journalist's address its own row" ----------
+
+
+def test_two_colleagues_in_one_to_are_told_to_repeat_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She typed the proof's two colleagues as a mail program does: `--to "sarah@..., tom@..."`. The
+    answer spoke of a list: "two addresses in one cell: give each journalist's address its own row",
+    and never said how to give two addresses. It now says --to takes one, and shows it repeated."""
+    office(tmp_path, standin, db_url)
+    both = "sarah.jones@riverside.example, tom.baker@riverside.example"
+    refused = mailer("test", "releases/example.md", "--to", both)
+    assert refused.exit_code == 2, refused.output
+    assert (
+        "holds 2 addresses, and --to takes one. Repeat it for each: --to sarah.jones@riverside.example --to tom.baker@riverside.example"
+        in said(refused)
+    )
+    assert "journalist" not in refused.output and "cell" not in refused.output, refused.output
+    sent = mailer("test", "releases/example.md", "--to", "sarah.jones@riverside.example", "--to", "tom.baker@riverside.example")
+    assert sent.exit_code == 0 and "Accepted:   2" in sent.output, sent.output
+
+
+# -- 10. "9am", "9.00", "12.01am": a time as UK offices write it ----------------------------------------------------
+
+
+def test_a_time_written_the_british_way_is_read_or_named(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """UK releases write "embargoed until 00.01" and "9.00am", and she typed `--at "... 9am Europe/London"`:
+    it was "not a time mailer understands" with an example in America/New_York, and the embargo
+    "12.01am" "not a date and time I can read". A time with a full stop ("09.00", "00.01") is now read
+    as with a colon, and a 12-hour time as the 12-hour clock means it (review 24x #8: 12.01am is 00:01);
+    any other time unread gets its example in her zone."""
+    folder = office(tmp_path, standin, db_url)
+    day = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+
+    def at(time: str) -> Any:
+        return mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{day} {time}")
+
+    dotted = at("09.00 Europe/London")
+    assert dotted.exit_code == 0 and "(09:00 Europe/London)" in dotted.output, dotted.output
+    nine = at("9am Europe/London")  # read as 09:00 (review 24x #8), the plan showing it
+    assert nine.exit_code == 0 and "(09:00 Europe/London)" in nine.output, nine.output
+    evening = at("9.30 pm UK")
+    assert f'Write --at "{day} 21:30 Europe/London".' in said(evening), evening.output
+    unread = at("nine Europe/London")
+    assert unread.exit_code == 1 and "America/New_York" not in unread.output and "Europe/London" in unread.output, unread.output
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    for written in ("12.01am", "00.01"):
+        release.write_text(text.replace("---\n", f'---\nembargo: "{day} {written} Europe/London"\n', 1), encoding="utf-8")
+        previewed = mailer("preview", "releases/example.md")
+        assert previewed.exit_code == 0, previewed.output
+    assert "12:01 AM GMT" in (folder / "out" / "preview" / "example.txt").read_text(encoding="utf-8")
+
+
+# -- 11. "1 could not be linked to a message", and nothing said which ---------------------------------------------
+
+
+def test_the_import_names_the_events_it_could_not_link(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her events file held an open she could not place: the import said "Added 3, skipped 0 already in
+    the log, 1 could not be linked to a message" and a paragraph of possible reasons, but not which
+    event, so she could not tell which journalist's open was missing from the report. The import now
+    names the first few (the event, the address, the time), never the address of a journalist erased
+    with `mailer forget`."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = re.search(r"Campaign (\S+):", sent.output)
+    assert campaign, sent.output
+    assert mailer("forget", "zoe@erased.example", "--yes").exit_code == 0
+    now = int(datetime.now(UTC).timestamp())
+    events = [
+        {"email": "ana@daily.example", "event": "delivered", "timestamp": now, "sg_event_id": "d1", "campaign": campaign.group(1)},
+        {"email": "stranger@elsewhere.example", "event": "open", "timestamp": 1796288400, "sg_event_id": "o1"},
+        {"email": "zoe@erased.example", "event": "open", "timestamp": 1796288400, "sg_event_id": "o2"},
+    ]
+    Path("events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    imported = mailer("events", "import", "events.ndjson")
+    assert imported.exit_code == 0, imported.output
+    assert "2 could not be linked to a message" in imported.output, imported.output
+    assert "not linked: open of stranger@elsewhere.example at 2026-12-03 09:00 UTC" in imported.output, imported.output
+    assert "not linked: open of a journalist erased with mailer forget at" in imported.output, imported.output
+    assert "zoe@erased.example" not in imported.output, imported.output

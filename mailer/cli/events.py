@@ -279,6 +279,10 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
             "press-mailer gave each email and are linked whenever they come), or a type SendGrid does not send. "
             "They are kept but not counted."
         )
+    for example in totals.unlinked_examples:  # which ones (newcomer 24 #11)
+        output.say(f"  not linked: {output.one_line(example)}")
+    if unlinked > len(totals.unlinked_examples) and totals.unlinked_examples:
+        output.say(f"  ... and {counted(unlinked - len(totals.unlinked_examples), 'more event')}.")
     if totals.foreign:
         output.warn(
             f"{counted(totals.foreign, 'event')} {'names' if totals.foreign == 1 else 'name'} a message this delivery log never "
@@ -301,8 +305,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
             output.say(f"  {item.where}: {item.reason}")
         if count > SHOWN:
             output.say(f"  ... and {count - SHOWN} more.")
+        those = "those events" if any(", event " in item.where for item in imported.quarantined) else "those lines"
         output.say(
-            "Fix those lines in the file and import it again (events already stored are skipped), "
+            f"Fix {those} in the file and import it again (events already stored are skipped), "
             "or see them all with: mailer events quarantine"
         )
 

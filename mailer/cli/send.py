@@ -54,6 +54,15 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
     valid = []
     for address in addresses:
         normalized, why = validate(address.strip())
+        several = [part.strip() for part in address.replace(";", ",").split(",") if part.strip()]
+        if normalized is None and len(several) > 1 and all(validate(part)[0] for part in several):
+            # "a@x.org, b@x.org", as a mail program writes several recipients (newcomer 24 #9: the answer spoke of
+            # a list's cells, rows and journalists, and never said how to give two colleagues)
+            raise click.BadParameter(
+                f"{address!r} holds {len(several)} addresses, and --to takes one. Repeat it for each: "
+                + " ".join(f"--to {part}" for part in several),
+                param_hint="--to",
+            )
         if normalized is None:
             raise click.BadParameter(f"{address!r} is not an email address: {why}", param_hint="--to")
         valid.append(normalized)

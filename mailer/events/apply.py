@@ -53,6 +53,7 @@ _REQUEST_FAULTS = ("invalid smtpapi",)
 GROUP_NOTE = suppression_store.GROUP_NOTE
 # A late bounce without custom_args is matched to mail sent at most this long before it.
 LATE_EVENT_WINDOW = 7 * 24 * 3600
+UNLINKED_SHOWN = 5  # unlinked events an import names
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ class Applied:
     unknown_types: Mapping[str, int] = field(default_factory=dict)
     # Added events carrying a message key this log does not know: another log's mail (newcomer 14 #1).
     foreign: int = 0
+    # The first few added events that match no message, as "open of ADDRESS at 2026-12-03 11:00 UTC" (newcomer
+    # 24 #11: the import said "1 could not be linked to a message", and nothing said which); never a forgotten one's.
+    unlinked_examples: tuple[str, ...] = field(default=(), compare=False)  # words for a person, not a total
 
     def plus(self, other: Applied) -> Applied:
         """The totals of two batches (or files) together."""
@@ -84,6 +88,7 @@ class Applied:
             quarantined=self.quarantined + other.quarantined,
             unknown_types=dict(unknown),
             foreign=self.foreign + other.foreign,
+            unlinked_examples=(self.unlinked_examples + other.unlinked_examples)[:UNLINKED_SHOWN],
         )
 
 
@@ -271,6 +276,7 @@ class Ingest:
         self._furthest: dict[int, Delivery] = {}  # message id -> furthest delivery seen, past its stored one
         self._received = self._added = self._unlinked = self._suppressed = self._quarantined = self._foreign = 0
         self._unknown: Counter[str] = Counter()  # events per type SendGrid does not send
+        self._unlinked_examples: list[str] = []
 
     def add(self, events: Sequence[Event]) -> None:
         """Store a chunk's new events (and the suppressions they cause); message changes wait for ``finish``."""
@@ -306,7 +312,15 @@ class Ingest:
         self._suppressed += _suppress(
             connection, new_suppressing, source=self.source, block_threshold=self.block_threshold, now=self.now, foreign=foreign
         )
-        self._unlinked += sum(1 for e, link in zip(batch, linked, strict=True) if link is None and e.dedupe_key not in stored_before)
+        unlinked = [
+            index for index, (e, link) in enumerate(zip(batch, linked, strict=True)) if link is None and e.dedupe_key not in stored_before
+        ]
+        self._unlinked += len(unlinked)
+        for index in unlinked[: max(0, UNLINKED_SHOWN - len(self._unlinked_examples))]:
+            event = batch[index]
+            who = "a journalist erased with mailer forget" if index in forgotten else event.email or "no address"
+            when = datetime.fromtimestamp(event.timestamp, UTC)
+            self._unlinked_examples.append(f"{event.event} of {who} at {when:%Y-%m-%d %H:%M} UTC")
         self._foreign += sum(1 for key in foreign if key not in stored_before)
 
     def quarantine(self, items: Sequence[Quarantined]) -> None:
@@ -347,6 +361,7 @@ class Ingest:
             quarantined=self._quarantined,
             unknown_types=dict(self._unknown),
             foreign=self._foreign,
+            unlinked_examples=tuple(self._unlinked_examples),
         )
 
     def _merge(self, notes: Notes) -> None:

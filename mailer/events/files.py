@@ -17,7 +17,7 @@ import codecs
 import json
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -328,13 +328,15 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     yield Batch(events, bad)
 
 
-def _add(path: Path, item: tuple[int, object, bool], events: list[Event], bad: list[Quarantined]) -> None:
+def _add(path: Path, item: tuple[int, object, bool], events: list[Event], bad: list[Quarantined], named: str = "") -> None:
     """The event a line holds, or each event of the array it holds: a webhook post saved among
     NDJSON lines (review 24r #6: the line was quarantined whole, its events counted as one that
-    could not be read, to be fixed by hand)."""
+    could not be read, to be fixed by hand), each of several then named by its place in it
+    (", event 3": newcomer 24 #8). ``named``: what follows the line number of an array's element."""
     line, value, plain = item
-    where = f"{path} line {line}"
-    for one in value if isinstance(value, list) else (value,):
+    several = isinstance(value, list) and len(value) > 1
+    for index, one in enumerate(value if isinstance(value, list) else (value,), 1):
+        where = f"{path} line {line}{f', event {index}' if several else named}"
         try:
             events.append(from_object(one, where=where, plain=plain))
         except EventError as exc:
@@ -422,6 +424,11 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     while "[" not in window.text and window.more():
         pass
     items: list[tuple[int, object, bool]] = []
+    # Which post (array) and which element of it each item is: a post saved as SendGrid sends it is one
+    # line, so its bad events are named "line 1, event 3" (newcomer 24 #8: every one read "line 1").
+    places: list[tuple[int, int]] = []
+    compact: dict[int, bool] = {}  # array -> its first two elements start on one line
+    array, index, first_line = 1, 0, 0
     position = window.skip(window.text.index("[") + 1)
     line, counted = window.line + window.text.count("\n", 0, position), position
     rest: Quarantined | None = None
@@ -448,9 +455,15 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
                     rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
                     break
                 items.append((line, value, plain))
+                index += 1
+                if index == 1:
+                    first_line = line
+                elif index == 2:
+                    compact[array] = line == first_line
+                places.append((array, index))
                 if len(items) >= size:
-                    yield _batch(path, items)
-                    items = []
+                    yield _batch(path, items, _events_named(places, compact))
+                    items, places = [], []
                 position = window.skip(end)
                 if window.text.startswith(",", position):
                     position = window.skip(position + 1)
@@ -483,19 +496,21 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
                 rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
                 break
             items.append((line, value, plain))
+            places.append((0, 0))  # an event on its own between posts: named by its line alone
             if len(items) >= size:
-                yield _batch(path, items)
-                items = []
+                yield _batch(path, items, _events_named(places, compact))
+                items, places = [], []
             position = window.skip(end)
         if rest is not None or not window.text.startswith("[", position):
             break
         position = window.skip(position + 1)  # the next post's array
+        array, index = array + 1, 0
     if rest is None:
         position = window.skip(position)  # white space after the array is no text
         if position < len(window.text):
             where = f"{path} line {window.line + window.text.count(chr(10), 0, position)}"
             rest = Quarantined(where, "text after the end of the JSON array.", window.rest(position))
-    batch = _batch(path, items)
+    batch = _batch(path, items, _events_named(places, compact))
     if rest is None:
         yield batch
         return
@@ -578,16 +593,23 @@ def _decode(line: str) -> object:
         return json.loads(line, parse_int=bounded_int)
 
 
-def _batch(path: Path, items: list[tuple[int, object, bool]]) -> Batch:
+def _events_named(places: list[tuple[int, int]], compact: Mapping[int, bool]) -> list[str]:
+    """What follows each element's line number: ", event N" (its place in its post) for the elements
+    of an array whose events share lines, nothing for one written an event a line."""
+    return [f", event {index}" if compact.get(array) else "" for array, index in places]
+
+
+def _batch(path: Path, items: list[tuple[int, object, bool]], named: Sequence[str] = ()) -> Batch:
     events: list[Event] = []
     bad: list[Quarantined] = []
-    for item in items:
-        _add(path, item, events, bad)
+    for number, item in enumerate(items):
+        _add(path, item, events, bad, named[number] if named else "")
     return Batch(events, bad)
 
 
 def _line_of(item: Quarantined) -> int:
-    return int(item.where.rsplit(" ", 1)[-1])
+    found = re.search(r" line (\d+)", item.where)
+    return int(found.group(1)) if found else 0
 
 
 def _kind(value: object) -> str:

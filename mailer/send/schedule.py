@@ -139,7 +139,7 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     try:
         naive = datetime.fromisoformat(when)
     except ValueError:
-        raise bad from None
+        raise _unread(text, now, zone) from None
     hint = zones.abbreviation_hint(when, zone, shape='--at "{}"')  # "09:00 PST": a clock's abbreviation, no zone name
     if hint is not None:
         raise SendError(f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.', hint=hint)
@@ -160,6 +160,20 @@ def _parse_moment(text: str, *, now: datetime) -> datetime:
     return _on_the_clock(naive, tz, text=text, zone=zone)
 
 
+def _unread(text: str, now: datetime, zone: str) -> SendError:
+    """ "Not a time mailer understands", its example in the zone written when mailer knows it (newcomer 24 #10:
+    "... 9am Europe/London" was shown an example in America/New_York)."""
+    try:
+        named = zones.spelled(zone)
+        ZoneInfo(named)
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        named = zones.city_zone(zone) or zones.country_zone(zone) or "America/New_York"
+    return SendError(
+        f'--at "{text}" is not a time mailer understands.',
+        hint=f"Write the date, the time (24-hour, HH:MM) and the time zone, for example {at_example(now, named)}.",
+    )
+
+
 def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
     """SendError for "EST" or "MST" on a day the clocks of the region that says it show summer time."""
     found = zones.standard_time_trap(naive, zone, shape='--at "{}"')
@@ -167,7 +181,8 @@ def _check_standard_time(naive: datetime, zone: str, *, text: str) -> None:
         raise SendError(f'--at "{text}": {found[0]}', hint=found[1])
 
 
-_CITY = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d{1,2}(?::\d\d|[hH](?:\d\d)?)) ([^\W\d][\w .'-]*)$")
+_HALF = r" ?[AaPp]\.?[Mm]\.?"  # am, pm, a.m., p.m. (review 24x #8)
+_CITY = re.compile(rf"^(\d{{4}}-\d\d-\d\d[ T]\d{{1,2}}(?:(?::\d\d|\.\d\d|[hH](?:\d\d)?)(?:{_HALF})?|{_HALF})) ([^\W\d][\w .'-]*)$")
 
 
 def _check_city(text: str) -> None:
