@@ -6,16 +6,24 @@
    whose consent ended before then was mailed (by the send, and by its resume).
 3. A resume of a send whose rest `mailer cancel` had called off said "every journalist ... was sent
    to" (found racing a cancel and a resume in two terminals: whichever the cancel won, it said so).
+4. `mailer send --include-previous` mailed again those a colleague's resume of a stopped send of the
+   release reached after it was planned (found with a resume and such a send started half a second
+   apart in two terminals; pinned here as its question waiting while the resume runs).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+from office_cli import KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+
+from mailer import config
+from mailer.send import campaign
+from mailer.store import connect
 
 
 def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -114,3 +122,27 @@ def test_resume_of_a_send_whose_rest_was_called_off_does_not_say_everyone_was_se
         "those who had it: mailer send releases/example.md --list lists/beat.csv "
         f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
     )
+
+
+def test_include_previous_does_not_mail_again_whom_a_resume_reached_while_its_question_waited(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """`mailer send --include-previous` mails again those who had the release when it was planned,
+    never two copies at once. A send stopped half-way (two of six mailed) is resumed by a colleague
+    while its question waits: the four that resume reaches got the release after this send was
+    planned, and it skipped only those still waiting, so they had it twice. Now it skips them too,
+    and mails again only the two who had it before."""
+    campaign_id = stopped_after(tmp_path, standin, db_url)
+    standin.reset()
+    engine = connect(db_url)
+    try:
+        cfg = config.load(tmp_path / "mailer.toml")
+        prepared = campaign.prepare_send(engine, cfg, "releases/example.md", "lists/beat.csv", include_previous=True)
+        assert len(prepared.plan.recipients) == 6
+        resumed = mailer("resume", campaign_id, "--yes")  # a colleague, while the question waits
+        assert resumed.exit_code == 0 and len(mailed(standin)) == 4, resumed.output
+        sent = campaign.start(engine, cfg, prepared, environ={"SENDGRID_API_KEY": KEY})
+    finally:
+        engine.dispose()
+    assert sorted(Counter(mailed(standin)).values()) == [1, 1, 1, 1, 1, 1], "mailed twice by one send and the other"
+    assert sent.outcome.counts["accepted"] == 2

@@ -249,6 +249,7 @@ def _record(
         sendgrid_batch_id=batch_id,
         include_previous=prepared.include_previous,
         suppressions_seen=prepared.suppressions_seen,
+        planned_at=prepared.planned_at,
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         one_click=_bodies(transport, config).one_click,

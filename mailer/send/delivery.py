@@ -135,6 +135,7 @@ def record(
     sendgrid_batch_id: str | None = None,
     include_previous: bool = False,
     suppressions_seen: Collection[str] | None = None,
+    planned_at: datetime | None = None,
     common_body: Mapping[str, Any] | None = None,
     version_bodies: Sequence[Mapping[str, Any]] = (),
     one_click: OneClick | None = None,
@@ -156,7 +157,8 @@ def record(
     lock on new campaigns, so two identical sends started at once never both mail someone.
     With it, a live send still skips those another campaign of the same content is mailing right
     now (its lease is held; "waiting elsewhere"): it mails again who had the release, not two
-    copies at once (fix 10).
+    copies at once (fix 10), and, given ``planned_at`` (when the plan was made), those another send
+    of the release reached after it (a colleague's resume while its question waited; review 24s #4).
     ``common_body`` (the Mail Send body every request shares) is archived with the campaign
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
@@ -211,6 +213,15 @@ def record(
                     sender=sender,
                     versions={version.language: version.content_hash for version in plan.all_versions},
                 )
+                if mode is Mode.LIVE and include_previous and planned_at is not None:
+                    # They had it only after this plan was made: the campaign row is written, so the same
+                    # rule as a resume's (``reached_since``) reads them; nothing of its own is written yet.
+                    since = messages.reached_since(connection, campaign_id, content_hash=plan.content_hash, since=planned_at)
+                    final, more = skip_received(final, since)
+                    if more:
+                        skipped, by = skipped + more, {**by, **since}
+                        if refuse_nobody and plan.request_count and not final.request_count:  # raised: all rolled back
+                            raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)

@@ -91,6 +91,9 @@ class Prepared:
     # The suppressed addresses the plan knew of: those suppressed later (while the question waited)
     # are skipped when the campaign is written (delivery.record; review 9b). None: not checked again.
     suppressions_seen: frozenset[str] | None = field(default=None, repr=False)
+    # When it was planned (the wall clock): with --include-previous, those another send of the release
+    # reached after it (while its question waited) are skipped when it is written (review 24s #4).
+    planned_at: datetime | None = field(default=None, repr=False)
 
     @property
     def rendered(self) -> Rendered:
@@ -150,7 +153,8 @@ def prepare_send(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
-    now = now or utcnow()
+    planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
+    now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
@@ -222,6 +226,7 @@ def prepare_send(
         include_previous=include_previous,
         problem=problem,
         turned_away=turned_away_by(loaded.rejected),
+        planned_at=planned_at,
     )
 
 
@@ -374,7 +379,8 @@ def prepare_follow_up(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
-    now = now or utcnow()
+    planned_at = utcnow()  # the wall clock, as prepare_send keeps it
+    now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
@@ -477,6 +483,7 @@ def prepare_follow_up(
         follow_up_of=original.id,
         follow_up=follow_up.describe(selection, len(the_plan.recipients), the_plan.skipped()),
         problem=problem,
+        planned_at=planned_at,
     )
 
 
