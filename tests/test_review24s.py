@@ -9,6 +9,8 @@
 4. `mailer send --include-previous` mailed again those a colleague's resume of a stopped send of the
    release reached after it was planned (found with a resume and such a send started half a second
    apart in two terminals; pinned here as its question waiting while the resume runs).
+5. `mailer send --include-previous` mailed at once the journalists a scheduled send of the same release
+   still held at SendGrid, who then had it twice, without a word.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+from office_cli import BEAT, KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
 
 from mailer import config
 from mailer.send import campaign
@@ -77,10 +79,9 @@ def test_a_scheduled_send_does_not_mail_a_journalist_whose_consent_ends_before_i
         'Skipped: 1 (1 without consent) lists/beat.csv: "Consent until" 1 without consent, 1 of them because their consent '
         f"ends before the email goes out on {day.isoformat()} (mailer lists check lists/beat.csv names each row)"
     ) in said(sent)
-    # The same list sent now: her consent still runs today.
-    standin.reset()
-    now = mailer(*SEND, "--include-previous")
-    assert now.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], now.output
+    # The same list sent now: her consent still runs today (Ben is the scheduled send's).
+    now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert now.exit_code == 0 and "Recipients: 1\n" in now.output and "without consent" not in now.output, now.output
 
 
 def test_the_resume_of_a_scheduled_send_leaves_out_whose_consent_ends_before_it_goes_out(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -146,3 +147,27 @@ def test_include_previous_does_not_mail_again_whom_a_resume_reached_while_its_qu
         engine.dispose()
     assert sorted(Counter(mailed(standin)).values()) == [1, 1, 1, 1, 1, 1], "mailed twice by one send and the other"
     assert sent.outcome.counts["accepted"] == 2
+
+
+def test_include_previous_does_not_mail_now_whom_a_scheduled_send_of_the_release_holds(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """--include-previous mails again those who had the release; journalists a scheduled send of it
+    still holds at SendGrid have nothing yet, and get it at its time whatever this send does: mailed
+    now as well, they had two copies, without a word. They are skipped as without the flag, the
+    plan saying so (and how to send it to them now instead)."""
+    office(tmp_path, standin, db_url)
+    at = f"{datetime.now(UTC) + timedelta(hours=3):%Y-%m-%d %H:%M} UTC"
+    scheduled = campaign_of(mailer(*SEND, "--at", at))
+    with (tmp_path / "lists" / "beat.csv").open("a", encoding="utf-8") as beat:
+        beat.write("carl@radio.example,Carl,Berg,Radio One\n")
+    before = len(mailed(standin))
+    again = mailer(*SEND, "--include-previous")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin)[before:] == ["carl@radio.example"], "mailed now and again at the scheduled time"
+    assert (
+        f"Warning: 2 journalists are scheduled to get this exact release at {at} in {scheduled} (SendGrid holds it until "
+        f"then), so they are skipped. To send it to them now instead, cancel that send first: mailer cancel {scheduled}."
+    ) in said(again)
+    (tmp_path / "lists" / "beat.csv").write_text(BEAT, encoding="utf-8")  # only the two it holds
+    held = mailer(*SEND, "--include-previous")
+    assert held.exit_code == 1 and mailed(standin)[before:] == ["carl@radio.example"], held.output
+    assert f"Nobody to send to: 2 journalists are scheduled to get this exact release at {at}" in said(held)
