@@ -11,6 +11,8 @@
    apart in two terminals; pinned here as its question waiting while the resume runs).
 5. `mailer send --include-previous` mailed at once the journalists a scheduled send of the same release
    still held at SendGrid, who then had it twice, without a word.
+6. A scheduled send resumed after its batch id expired (SendGrid keeps one 10 days) failed every
+   journalist left, and --retry-failed failed them again.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import BEAT, KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+from office_cli import BEAT, KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, scheduled_stopped_half_way, stopped_after
+from sqlalchemy import update
 
 from mailer import config
 from mailer.send import campaign
 from mailer.store import connect
+from mailer.store.schema import campaign as campaign_table
 
 
 def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -171,3 +175,25 @@ def test_include_previous_does_not_mail_now_whom_a_scheduled_send_of_the_release
     held = mailer(*SEND, "--include-previous")
     assert held.exit_code == 1 and mailed(standin)[before:] == ["carl@radio.example"], held.output
     assert f"Nobody to send to: 2 journalists are scheduled to get this exact release at {at}" in said(held)
+
+
+def test_a_scheduled_send_resumed_after_its_batch_id_expired_reaches_the_rest(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid's batch id, which lets a scheduled send be cancelled, is valid 10 days. A scheduled
+    send stopped half-way and resumed after that handed the rest over under it: SendGrid refused each
+    request ("batch_id: The batch ID is not valid."), its journalists failed, and the advice, to fix
+    the cause and --retry-failed, failed the same way for ever. Once its time has passed, nothing is
+    left to cancel: the rest goes out at once, without the batch id."""
+    campaign_id, _ = scheduled_stopped_half_way(tmp_path, standin, db_url)
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            long_ago = datetime.now(UTC) - timedelta(days=11)
+            values = {"scheduled_at": long_ago, "created_at": long_ago - timedelta(hours=2)}
+            connection.execute(update(campaign_table).where(campaign_table.c.id == campaign_id).values(**values))
+    finally:
+        engine.dispose()
+    standin.batch_ids.clear()  # expired at SendGrid
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ana@daily.example", "ben@gazette.example"]
+    assert "Recipients: 2 accepted\n" in mailer("status", campaign_id).output

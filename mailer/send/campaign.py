@@ -486,6 +486,9 @@ def resume(
     elsewhere = skip_reached_elsewhere(
         engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn, batch_size=config.sendgrid.batch_size
     )
+    # Once its time has passed the rest goes out at once and nothing is left to cancel: without the
+    # batch id, which SendGrid keeps 10 days only (review 24s #6: an expired one had it refuse every request).
+    due = found.scheduled_at is not None and found.scheduled_at <= utcnow()
     sent = _send(
         engine,
         config,
@@ -494,7 +497,7 @@ def resume(
         transport,
         versions=versions[1:],
         scheduled=found.scheduled_at,
-        batch_id=found.sendgrid_batch_id,
+        batch_id=None if due else found.sendgrid_batch_id,
         resend_unknown=resend_unknown,
         retry_failed=retry_failed,
         progress=progress,
