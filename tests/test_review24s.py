@@ -13,6 +13,8 @@
    still held at SendGrid, who then had it twice, without a word.
 6. A scheduled send resumed after its batch id expired (SendGrid keeps one 10 days) failed every
    journalist left, and --retry-failed failed them again.
+7. A journalist who failed or was unknown, and opted out in the list since, was mailed by
+   `mailer resume --retry-failed` / `--resend-unknown` (the lists' opt-outs skipped planned rows only).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import BEAT, KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, scheduled_stopped_half_way, stopped_after
 from sqlalchemy import update
 
@@ -197,3 +200,27 @@ def test_a_scheduled_send_resumed_after_its_batch_id_expired_reaches_the_rest(tm
     assert resumed.exit_code == 0, resumed.output
     assert mailed(standin) == ["ana@daily.example", "ben@gazette.example"]
     assert "Recipients: 2 accepted\n" in mailer("status", campaign_id).output
+
+
+@pytest.mark.parametrize("flag", ["--retry-failed", "--resend-unknown"])
+def test_resume_sending_again_leaves_out_whom_the_list_now_opts_out(tmp_path: Path, standin: Any, db_url: str, flag: str) -> None:
+    """A resume reads the send's lists again and skips whoever they now opt out, but only among the
+    journalists not sent yet: one who failed (SendGrid refused her request) or is unknown, and wrote
+    back to be taken off the list meanwhile ("Unsubscribed: yes"), was mailed by --retry-failed or
+    --resend-unknown. She is skipped as opted out like the others."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    hers = lambda recorded: "ana@daily.example" in json.dumps(recorded.body)
+    if flag == "--retry-failed":
+        refusal = {"errors": [{"field": "from.email", "message": "The from address does not match a verified Sender Identity."}]}
+        standin.answer(400, times=1, match=hers, body=refusal)
+    else:
+        standin.answer(502, times=1, match=hers)
+    first = mailer(*SEND)
+    assert first.exit_code == 3 and mailed(standin) == ["ben@gazette.example"], first.output
+    (tmp_path / "lists" / "beat.csv").write_text(
+        BEAT.replace("Outlet\n", "Outlet,Unsubscribed\n", 1).replace("Daily News\n", "Daily News,yes\n").replace("Gazette\n", "Gazette,\n"),
+        encoding="utf-8",
+    )
+    again = mailer("resume", campaign_of(first), flag, "--yes")
+    assert mailed(standin) == ["ben@gazette.example"], "mailed after she opted out in the list"
+    assert "the lists now say they opted out" in said(again), again.output

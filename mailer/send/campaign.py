@@ -502,6 +502,7 @@ def resume(
         retry_failed=retry_failed,
         progress=progress,
         warn=warn,
+        lists=lists if found.mode is Mode.LIVE else None,
     )
     return replace(sent, kept_out=kept_out, elsewhere=elsewhere)
 
@@ -835,9 +836,11 @@ def _send(
     skipped: Iterable[Message] = (),
     held: lease_module.Lease | None = None,
     parts: PlanParts | None = None,
+    lists: ListsNow | None = None,
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows.
-    ``held``: the lease the plan was written with (``delivery.run``)."""
+    ``held``: the lease the plan was written with (``delivery.run``); ``lists``: a resume's lists as they
+    are now, whose opt-outs the rows sent again (--retry-failed, --resend-unknown) are skipped by too."""
     with engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
         if plan is not None and found is not None and found.status is CampaignStatus.PLANNED:  # the plan just written, untouched
@@ -886,6 +889,8 @@ def _send(
             parts=parts,
             batch_size=config.sendgrid.batch_size,
             again=again.command(config, found) if found is not None else None,
+            kept_out=lists.kept_out if lists is not None else None,
+            kept_silent=lists.silent if lists is not None else (),
         )
     if outcome.recovered_unknown and warn is not None:
         warn(

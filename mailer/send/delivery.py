@@ -397,6 +397,8 @@ def run(
     batch_size: int = MAX_PERSONALIZATIONS,
     again: str | None = None,
     parts: PlanParts | None = None,
+    kept_out: Mapping[str, str] | None = None,
+    kept_silent: Collection[str] = (),
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
 
@@ -420,7 +422,9 @@ def run(
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.
     ``versions`` are the release's other language versions: a row read back from the log gets
-    the one its ``language`` field picks, as the plan chose it.
+    the one its ``language`` field picks, as the plan chose it. ``kept_out`` (``kept_silent``): whom
+    a resume's lists keep out now, skipped among the rows ``resend_unknown`` and ``retry_failed``
+    put back to planned (its planned ones were, before it: ``skip_kept_out``), told to ``on_warning``.
     """
     with engine.begin() as connection:
         if held is None:
@@ -447,9 +451,17 @@ def run(
         lease.in_flight(connection, held, ())
         elsewhere: list[str] = []
         suppressed = 0
+        kept_again: dict[str, int] = {}
         if not untouched and found is not None:  # a resume: who another send mails (fix 10), who unsubscribed or bounced
-            did, suppressed = _before_resending(
-                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=utcnow()
+            did, suppressed, kept_again = _before_resending(
+                connection,
+                found,
+                resend_unknown=resend_unknown,
+                retry_failed=retry_failed,
+                batch_size=batch_size,
+                now=utcnow(),
+                kept_out=kept_out,
+                silent=kept_silent,
             )
             elsewhere = did.words()
         elif resend_unknown or retry_failed:  # a campaign whose plan was just written has no such rows: kept as asked
@@ -467,6 +479,9 @@ def run(
     if on_warning is not None:
         for warning in elsewhere:
             on_warning(warning)
+    said_again = kept_out_words(kept_again)
+    if said_again is not None and on_warning is not None:
+        on_warning(said_again)
     if suppressed and on_warning is not None:
         on_warning(
             f"{counted(suppressed, 'journalist')} skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
@@ -568,20 +583,37 @@ def skip_sent_elsewhere(
 
 
 def _before_resending(
-    connection: Connection, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, batch_size: int, now: datetime
-) -> tuple[Elsewhere, int]:
+    connection: Connection,
+    found: campaigns.Campaign,
+    *,
+    resend_unknown: bool,
+    retry_failed: bool,
+    batch_size: int,
+    now: datetime,
+    kept_out: Mapping[str, str] | None = None,
+    silent: Collection[str] = (),
+) -> tuple[Elsewhere, int, dict[str, int]]:
     """What a resume does to a campaign's rows before it sends, after the rows of requests a
     stopped run left in flight became unknown: unknown and failed rows put back to planned when
     asked, journalists another send has or is mailing skipped, or taken back (a live campaign),
     then those suppressed since it was planned skipped (promise 3; taken-back ones too). Returns
-    what ``skip_sent_elsewhere`` did and how many were suppressed."""
+    what ``skip_sent_elsewhere`` did and how many were suppressed. ``kept_out`` (and ``silent``): whom
+    the campaign's lists keep out now (``prepare.lists_now``); the rows put back to planned are
+    skipped by them as the planned ones were before (``skip_kept_out``), counted in the third value
+    (review 24s #7: one who failed or was unknown and opted out in the list since was mailed by
+    --retry-failed or --resend-unknown)."""
     if resend_unknown:
         messages.requeue(connection, found.id, MessageState.UNKNOWN, now=now)
     if retry_failed:
         messages.requeue(connection, found.id, MessageState.FAILED, now=now)
+    again = (
+        messages.skip_kept_out(connection, found.id, kept_out, now=now, silent=silent)
+        if (resend_unknown or retry_failed) and kept_out
+        else {}
+    )
     elsewhere = skip_sent_elsewhere(connection, found, now=now, batch_size=batch_size) if found.mode is Mode.LIVE else Elsewhere({}, {})
     suppressed = messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=now)
-    return elsewhere, suppressed
+    return elsewhere, suppressed, again
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,9 +657,17 @@ def rehearse_resume(
             kept = messages.skip_kept_out(
                 connection, found.id, kept_out or {}, now=now, silent=silent
             )  # first, as the resume does (``skip_kept_out``)
-            elsewhere, suppressed = _before_resending(
-                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
+            elsewhere, suppressed, again = _before_resending(
+                connection,
+                found,
+                resend_unknown=resend_unknown,
+                retry_failed=retry_failed,
+                batch_size=batch_size,
+                now=now,
+                kept_out=kept_out,
+                silent=silent,
             )
+            kept = {reason: kept.get(reason, 0) + again.get(reason, 0) for reason in {*kept, *again}}
             counts = messages.counts(connection, found.id)
         finally:
             transaction.rollback()
