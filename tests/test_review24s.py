@@ -15,6 +15,7 @@
    journalist left, and --retry-failed failed them again.
 7. A journalist who failed or was unknown, and opted out in the list since, was mailed by
    `mailer resume --retry-failed` / `--resend-unknown` (the lists' opt-outs skipped planned rows only).
+8. So was one a resume took back from another send of the release that had stopped without her.
 """
 
 from __future__ import annotations
@@ -26,7 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import BEAT, KEY, SEND, campaign_of, mailed, mailer, office, release_named, said, scheduled_stopped_half_way, stopped_after
+from office_cli import (
+    BEAT,
+    KEY,
+    SEND,
+    SIX,
+    campaign_of,
+    mailed,
+    mailer,
+    office,
+    release_named,
+    said,
+    scheduled_stopped_half_way,
+    send_under_way,
+    stopped_after,
+)
 from sqlalchemy import update
 
 from mailer import config
@@ -224,3 +239,24 @@ def test_resume_sending_again_leaves_out_whom_the_list_now_opts_out(tmp_path: Pa
     again = mailer("resume", campaign_of(first), flag, "--yes")
     assert mailed(standin) == ["ben@gazette.example"], "mailed after she opted out in the list"
     assert "the lists now say they opted out" in said(again), again.output
+
+
+def test_resume_taking_back_journalists_leaves_out_whom_its_list_now_opts_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send planned while another send of the release was mailing the same journalists leaves them
+    to it; when that one stops without mailing some, this send's resume takes them back. One of those
+    who opted out in this send's list meanwhile was taken back and mailed: the lists' opt-outs had
+    been applied before the take-back only. She is skipped as opted out."""
+    header = "Email,First Name,Last Name,Outlet,Unsubscribed\n"
+    rows = [line + "," for line in SIX.splitlines()[1:]] + ["carl@radio.example,Carl,Berg,Radio One,"]
+    with send_under_way(tmp_path, standin, db_url, slow=10):  # the colleague's send of lists/beat.csv, two requests gone
+        (tmp_path / "lists" / "ours.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+        ours = mailer("send", "releases/example.md", "--list", "lists/ours.csv", "--yes", "--no-test-ok")
+        assert ours.exit_code == 0, ours.output
+    standin.settle()
+    standin.reset()
+    rows[5] = rows[5][:-1] + ",yes"  # j5 asks to be left alone, in our list
+    (tmp_path / "lists" / "ours.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    resumed = mailer("resume", campaign_of(ours), "--yes")
+    assert resumed.exit_code in (0, 3), resumed.output
+    assert "Taken back" in said(resumed) or "taken back" in said(resumed), resumed.output
+    assert "j5@paper5.example" not in mailed(standin), "taken back and mailed after she opted out in the list"

@@ -599,19 +599,17 @@ def _before_resending(
     then those suppressed since it was planned skipped (promise 3; taken-back ones too). Returns
     what ``skip_sent_elsewhere`` did and how many were suppressed. ``kept_out`` (and ``silent``): whom
     the campaign's lists keep out now (``prepare.lists_now``); the rows put back to planned are
-    skipped by them as the planned ones were before (``skip_kept_out``), counted in the third value
-    (review 24s #7: one who failed or was unknown and opted out in the list since was mailed by
-    --retry-failed or --resend-unknown)."""
+    skipped by them as the planned ones were before (``skip_kept_out``), and so are those taken back,
+    counted in the third value (review 24s #7 and #8: one who failed, was unknown or was taken back,
+    and opted out in the list since, was mailed by --retry-failed, --resend-unknown or the take-back)."""
     if resend_unknown:
         messages.requeue(connection, found.id, MessageState.UNKNOWN, now=now)
     if retry_failed:
         messages.requeue(connection, found.id, MessageState.FAILED, now=now)
-    again = (
-        messages.skip_kept_out(connection, found.id, kept_out, now=now, silent=silent)
-        if (resend_unknown or retry_failed) and kept_out
-        else {}
-    )
     elsewhere = skip_sent_elsewhere(connection, found, now=now, batch_size=batch_size) if found.mode is Mode.LIVE else Elsewhere({}, {})
+    # After the rows put back and those taken back: the planned ones were skipped before (review 24s #8:
+    # a journalist taken back from a send that stopped was mailed after opting out in this send's list).
+    again = messages.skip_kept_out(connection, found.id, kept_out, now=now, silent=silent) if kept_out else {}
     suppressed = messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=now)
     return elsewhere, suppressed, again
 
