@@ -6,16 +6,48 @@
    whose consent ended before then was mailed (by the send, and by its resume).
 3. A resume of a send whose rest `mailer cancel` had called off said "every journalist ... was sent
    to" (found racing a cancel and a resume in two terminals: whichever the cancel won, it said so).
+4. `mailer send --include-previous` mailed again those a colleague's resume of a stopped send of the
+   release reached after it was planned (found with a resume and such a send started half a second
+   apart in two terminals; pinned here as its question waiting while the resume runs).
+5. `mailer send --include-previous` mailed at once the journalists a scheduled send of the same release
+   still held at SendGrid, who then had it twice, without a word.
+6. A scheduled send resumed after its batch id expired (SendGrid keeps one 10 days) failed every
+   journalist left, and --retry-failed failed them again.
+7. A journalist who failed or was unknown, and opted out in the list since, was mailed by
+   `mailer resume --retry-failed` / `--resend-unknown` (the lists' opt-outs skipped planned rows only).
+8. So was one a resume took back from another send of the release that had stopped without her.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, campaign_of, mailed, mailer, office, release_named, said, stopped_after
+import pytest
+from office_cli import (
+    BEAT,
+    KEY,
+    SEND,
+    SIX,
+    campaign_of,
+    mailed,
+    mailer,
+    office,
+    release_named,
+    said,
+    scheduled_stopped_half_way,
+    send_under_way,
+    stopped_after,
+)
+from sqlalchemy import update
+
+from mailer import config
+from mailer.send import campaign
+from mailer.store import connect
+from mailer.store.schema import campaign as campaign_table
 
 
 def test_a_follow_up_of_a_send_sendgrid_still_holds_is_refused_until_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -69,10 +101,9 @@ def test_a_scheduled_send_does_not_mail_a_journalist_whose_consent_ends_before_i
         'Skipped: 1 (1 without consent) lists/beat.csv: "Consent until" 1 without consent, 1 of them because their consent '
         f"ends before the email goes out on {day.isoformat()} (mailer lists check lists/beat.csv names each row)"
     ) in said(sent)
-    # The same list sent now: her consent still runs today.
-    standin.reset()
-    now = mailer(*SEND, "--include-previous")
-    assert now.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], now.output
+    # The same list sent now: her consent still runs today (Ben is the scheduled send's).
+    now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert now.exit_code == 0 and "Recipients: 1\n" in now.output and "without consent" not in now.output, now.output
 
 
 def test_the_resume_of_a_scheduled_send_leaves_out_whose_consent_ends_before_it_goes_out(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -114,3 +145,118 @@ def test_resume_of_a_send_whose_rest_was_called_off_does_not_say_everyone_was_se
         "those who had it: mailer send releases/example.md --list lists/beat.csv "
         f"Everyone else was sent to. Read opens and bounces later with: mailer report {campaign_id}"
     )
+
+
+def test_include_previous_does_not_mail_again_whom_a_resume_reached_while_its_question_waited(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """`mailer send --include-previous` mails again those who had the release when it was planned,
+    never two copies at once. A send stopped half-way (two of six mailed) is resumed by a colleague
+    while its question waits: the four that resume reaches got the release after this send was
+    planned, and it skipped only those still waiting, so they had it twice. Now it skips them too,
+    and mails again only the two who had it before."""
+    campaign_id = stopped_after(tmp_path, standin, db_url)
+    standin.reset()
+    engine = connect(db_url)
+    try:
+        cfg = config.load(tmp_path / "mailer.toml")
+        prepared = campaign.prepare_send(engine, cfg, "releases/example.md", "lists/beat.csv", include_previous=True)
+        assert len(prepared.plan.recipients) == 6
+        resumed = mailer("resume", campaign_id, "--yes")  # a colleague, while the question waits
+        assert resumed.exit_code == 0 and len(mailed(standin)) == 4, resumed.output
+        sent = campaign.start(engine, cfg, prepared, environ={"SENDGRID_API_KEY": KEY})
+    finally:
+        engine.dispose()
+    assert sorted(Counter(mailed(standin)).values()) == [1, 1, 1, 1, 1, 1], "mailed twice by one send and the other"
+    assert sent.outcome.counts["accepted"] == 2
+
+
+def test_include_previous_does_not_mail_now_whom_a_scheduled_send_of_the_release_holds(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """--include-previous mails again those who had the release; journalists a scheduled send of it
+    still holds at SendGrid have nothing yet, and get it at its time whatever this send does: mailed
+    now as well, they had two copies, without a word. They are skipped as without the flag, the
+    plan saying so (and how to send it to them now instead)."""
+    office(tmp_path, standin, db_url)
+    at = f"{datetime.now(UTC) + timedelta(hours=3):%Y-%m-%d %H:%M} UTC"
+    scheduled = campaign_of(mailer(*SEND, "--at", at))
+    with (tmp_path / "lists" / "beat.csv").open("a", encoding="utf-8") as beat:
+        beat.write("carl@radio.example,Carl,Berg,Radio One\n")
+    before = len(mailed(standin))
+    again = mailer(*SEND, "--include-previous")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin)[before:] == ["carl@radio.example"], "mailed now and again at the scheduled time"
+    assert (
+        f"Warning: 2 journalists are scheduled to get this exact release at {at} in {scheduled} (SendGrid holds it until "
+        f"then), so they are skipped. To send it to them now instead, cancel that send first: mailer cancel {scheduled}."
+    ) in said(again)
+    (tmp_path / "lists" / "beat.csv").write_text(BEAT, encoding="utf-8")  # only the two it holds
+    held = mailer(*SEND, "--include-previous")
+    assert held.exit_code == 1 and mailed(standin)[before:] == ["carl@radio.example"], held.output
+    assert f"Nobody to send to: 2 journalists are scheduled to get this exact release at {at}" in said(held)
+
+
+def test_a_scheduled_send_resumed_after_its_batch_id_expired_reaches_the_rest(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """SendGrid's batch id, which lets a scheduled send be cancelled, is valid 10 days. A scheduled
+    send stopped half-way and resumed after that handed the rest over under it: SendGrid refused each
+    request ("batch_id: The batch ID is not valid."), its journalists failed, and the advice, to fix
+    the cause and --retry-failed, failed the same way for ever. Once its time has passed, nothing is
+    left to cancel: the rest goes out at once, without the batch id."""
+    campaign_id, _ = scheduled_stopped_half_way(tmp_path, standin, db_url)
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:
+            long_ago = datetime.now(UTC) - timedelta(days=11)
+            values = {"scheduled_at": long_ago, "created_at": long_ago - timedelta(hours=2)}
+            connection.execute(update(campaign_table).where(campaign_table.c.id == campaign_id).values(**values))
+    finally:
+        engine.dispose()
+    standin.batch_ids.clear()  # expired at SendGrid
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert mailed(standin) == ["ana@daily.example", "ben@gazette.example"]
+    assert "Recipients: 2 accepted\n" in mailer("status", campaign_id).output
+
+
+@pytest.mark.parametrize("flag", ["--retry-failed", "--resend-unknown"])
+def test_resume_sending_again_leaves_out_whom_the_list_now_opts_out(tmp_path: Path, standin: Any, db_url: str, flag: str) -> None:
+    """A resume reads the send's lists again and skips whoever they now opt out, but only among the
+    journalists not sent yet: one who failed (SendGrid refused her request) or is unknown, and wrote
+    back to be taken off the list meanwhile ("Unsubscribed: yes"), was mailed by --retry-failed or
+    --resend-unknown. She is skipped as opted out like the others."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    hers = lambda recorded: "ana@daily.example" in json.dumps(recorded.body)
+    if flag == "--retry-failed":
+        refusal = {"errors": [{"field": "from.email", "message": "The from address does not match a verified Sender Identity."}]}
+        standin.answer(400, times=1, match=hers, body=refusal)
+    else:
+        standin.answer(502, times=1, match=hers)
+    first = mailer(*SEND)
+    assert first.exit_code == 3 and mailed(standin) == ["ben@gazette.example"], first.output
+    (tmp_path / "lists" / "beat.csv").write_text(
+        BEAT.replace("Outlet\n", "Outlet,Unsubscribed\n", 1).replace("Daily News\n", "Daily News,yes\n").replace("Gazette\n", "Gazette,\n"),
+        encoding="utf-8",
+    )
+    again = mailer("resume", campaign_of(first), flag, "--yes")
+    assert mailed(standin) == ["ben@gazette.example"], "mailed after she opted out in the list"
+    assert "the lists now say they opted out" in said(again), again.output
+
+
+def test_resume_taking_back_journalists_leaves_out_whom_its_list_now_opts_out(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A send planned while another send of the release was mailing the same journalists leaves them
+    to it; when that one stops without mailing some, this send's resume takes them back. One of those
+    who opted out in this send's list meanwhile was taken back and mailed: the lists' opt-outs had
+    been applied before the take-back only. She is skipped as opted out."""
+    header = "Email,First Name,Last Name,Outlet,Unsubscribed\n"
+    rows = [line + "," for line in SIX.splitlines()[1:]] + ["carl@radio.example,Carl,Berg,Radio One,"]
+    with send_under_way(tmp_path, standin, db_url, slow=10):  # the colleague's send of lists/beat.csv, two requests gone
+        (tmp_path / "lists" / "ours.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+        ours = mailer("send", "releases/example.md", "--list", "lists/ours.csv", "--yes", "--no-test-ok")
+        assert ours.exit_code == 0, ours.output
+    standin.settle()
+    standin.reset()
+    rows[5] = rows[5][:-1] + ",yes"  # j5 asks to be left alone, in our list
+    (tmp_path / "lists" / "ours.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    resumed = mailer("resume", campaign_of(ours), "--yes")
+    assert resumed.exit_code in (0, 3), resumed.output
+    assert "Taken back" in said(resumed) or "taken back" in said(resumed), resumed.output
+    assert "j5@paper5.example" not in mailed(standin), "taken back and mailed after she opted out in the list"

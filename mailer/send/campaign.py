@@ -249,6 +249,7 @@ def _record(
         sendgrid_batch_id=batch_id,
         include_previous=prepared.include_previous,
         suppressions_seen=prepared.suppressions_seen,
+        planned_at=prepared.planned_at,
         common_body=_bodies(transport, config).build(prepared.rendered),
         version_bodies=[_bodies(transport, config).build(version) for version in prepared.plan.versions[1:]],
         one_click=_bodies(transport, config).one_click,
@@ -485,6 +486,9 @@ def resume(
     elsewhere = skip_reached_elsewhere(
         engine, found, resend_unknown=resend_unknown, retry_failed=retry_failed, warn=warn, batch_size=config.sendgrid.batch_size
     )
+    # Once its time has passed the rest goes out at once and nothing is left to cancel: without the
+    # batch id, which SendGrid keeps 10 days only (review 24s #6: an expired one had it refuse every request).
+    due = found.scheduled_at is not None and found.scheduled_at <= utcnow()
     sent = _send(
         engine,
         config,
@@ -493,11 +497,12 @@ def resume(
         transport,
         versions=versions[1:],
         scheduled=found.scheduled_at,
-        batch_id=found.sendgrid_batch_id,
+        batch_id=None if due else found.sendgrid_batch_id,
         resend_unknown=resend_unknown,
         retry_failed=retry_failed,
         progress=progress,
         warn=warn,
+        lists=lists if found.mode is Mode.LIVE else None,
     )
     return replace(sent, kept_out=kept_out, elsewhere=elsewhere)
 
@@ -831,9 +836,11 @@ def _send(
     skipped: Iterable[Message] = (),
     held: lease_module.Lease | None = None,
     parts: PlanParts | None = None,
+    lists: ListsNow | None = None,
 ) -> Sent:
     """Send every planned row of a campaign with a progress bar; warn about recovered rows.
-    ``held``: the lease the plan was written with (``delivery.run``)."""
+    ``held``: the lease the plan was written with (``delivery.run``); ``lists``: a resume's lists as they
+    are now, whose opt-outs the rows sent again (--retry-failed, --resend-unknown) are skipped by too."""
     with engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
         if plan is not None and found is not None and found.status is CampaignStatus.PLANNED:  # the plan just written, untouched
@@ -882,6 +889,8 @@ def _send(
             parts=parts,
             batch_size=config.sendgrid.batch_size,
             again=again.command(config, found) if found is not None else None,
+            kept_out=lists.kept_out if lists is not None else None,
+            kept_silent=lists.silent if lists is not None else (),
         )
     if outcome.recovered_unknown and warn is not None:
         warn(

@@ -135,6 +135,7 @@ def record(
     sendgrid_batch_id: str | None = None,
     include_previous: bool = False,
     suppressions_seen: Collection[str] | None = None,
+    planned_at: datetime | None = None,
     common_body: Mapping[str, Any] | None = None,
     version_bodies: Sequence[Mapping[str, Any]] = (),
     one_click: OneClick | None = None,
@@ -156,7 +157,8 @@ def record(
     lock on new campaigns, so two identical sends started at once never both mail someone.
     With it, a live send still skips those another campaign of the same content is mailing right
     now (its lease is held; "waiting elsewhere"): it mails again who had the release, not two
-    copies at once (fix 10).
+    copies at once (fix 10), and, given ``planned_at`` (when the plan was made), those another send
+    of the release reached after it (a colleague's resume while its question waited; review 24s #4).
     ``common_body`` (the Mail Send body every request shares) is archived with the campaign
     (send/archive.py), so ``mailer show`` can rebuild exactly what went out; ``version_bodies``
     are those of the plan's other language versions (``plan.versions[1:]``), archived with it,
@@ -211,6 +213,15 @@ def record(
                     sender=sender,
                     versions={version.language: version.content_hash for version in plan.all_versions},
                 )
+                if mode is Mode.LIVE and include_previous and planned_at is not None:
+                    # They had it only after this plan was made: the campaign row is written, so the same
+                    # rule as a resume's (``reached_since``) reads them; nothing of its own is written yet.
+                    since = messages.reached_since(connection, campaign_id, content_hash=plan.content_hash, since=planned_at)
+                    final, more = skip_received(final, since)
+                    if more:
+                        skipped, by = skipped + more, {**by, **since}
+                        if refuse_nobody and plan.request_count and not final.request_count:  # raised: all rolled back
+                            raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed)
                 if common_body is not None:
                     versions = list(zip(plan.versions[1:], version_bodies, strict=True))
                     archive.keep(connection, campaign_id, plan.rendered, common_body, now=moment, versions=versions, one_click=one_click)
@@ -386,6 +397,8 @@ def run(
     batch_size: int = MAX_PERSONALIZATIONS,
     again: str | None = None,
     parts: PlanParts | None = None,
+    kept_out: Mapping[str, str] | None = None,
+    kept_silent: Collection[str] = (),
 ) -> Outcome:
     """Send every planned row of a campaign; the same call starts a send and resumes one.
 
@@ -409,7 +422,9 @@ def run(
     are never sent again. Raises AuthError at once on 401/403, and SendError when SendGrid
     stays unreachable; either way the unsent rows stay planned for `mailer resume`.
     ``versions`` are the release's other language versions: a row read back from the log gets
-    the one its ``language`` field picks, as the plan chose it.
+    the one its ``language`` field picks, as the plan chose it. ``kept_out`` (``kept_silent``): whom
+    a resume's lists keep out now, skipped among the rows ``resend_unknown`` and ``retry_failed``
+    put back to planned (its planned ones were, before it: ``skip_kept_out``), told to ``on_warning``.
     """
     with engine.begin() as connection:
         if held is None:
@@ -436,9 +451,17 @@ def run(
         lease.in_flight(connection, held, ())
         elsewhere: list[str] = []
         suppressed = 0
+        kept_again: dict[str, int] = {}
         if not untouched and found is not None:  # a resume: who another send mails (fix 10), who unsubscribed or bounced
-            did, suppressed = _before_resending(
-                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=utcnow()
+            did, suppressed, kept_again = _before_resending(
+                connection,
+                found,
+                resend_unknown=resend_unknown,
+                retry_failed=retry_failed,
+                batch_size=batch_size,
+                now=utcnow(),
+                kept_out=kept_out,
+                silent=kept_silent,
             )
             elsewhere = did.words()
         elif resend_unknown or retry_failed:  # a campaign whose plan was just written has no such rows: kept as asked
@@ -456,6 +479,9 @@ def run(
     if on_warning is not None:
         for warning in elsewhere:
             on_warning(warning)
+    said_again = kept_out_words(kept_again)
+    if said_again is not None and on_warning is not None:
+        on_warning(said_again)
     if suppressed and on_warning is not None:
         on_warning(
             f"{counted(suppressed, 'journalist')} skipped: suppressed (unsubscribed, bounced or added by hand) since the campaign was planned."
@@ -557,20 +583,35 @@ def skip_sent_elsewhere(
 
 
 def _before_resending(
-    connection: Connection, found: campaigns.Campaign, *, resend_unknown: bool, retry_failed: bool, batch_size: int, now: datetime
-) -> tuple[Elsewhere, int]:
+    connection: Connection,
+    found: campaigns.Campaign,
+    *,
+    resend_unknown: bool,
+    retry_failed: bool,
+    batch_size: int,
+    now: datetime,
+    kept_out: Mapping[str, str] | None = None,
+    silent: Collection[str] = (),
+) -> tuple[Elsewhere, int, dict[str, int]]:
     """What a resume does to a campaign's rows before it sends, after the rows of requests a
     stopped run left in flight became unknown: unknown and failed rows put back to planned when
     asked, journalists another send has or is mailing skipped, or taken back (a live campaign),
     then those suppressed since it was planned skipped (promise 3; taken-back ones too). Returns
-    what ``skip_sent_elsewhere`` did and how many were suppressed."""
+    what ``skip_sent_elsewhere`` did and how many were suppressed. ``kept_out`` (and ``silent``): whom
+    the campaign's lists keep out now (``prepare.lists_now``); the rows put back to planned are
+    skipped by them as the planned ones were before (``skip_kept_out``), and so are those taken back,
+    counted in the third value (review 24s #7 and #8: one who failed, was unknown or was taken back,
+    and opted out in the list since, was mailed by --retry-failed, --resend-unknown or the take-back)."""
     if resend_unknown:
         messages.requeue(connection, found.id, MessageState.UNKNOWN, now=now)
     if retry_failed:
         messages.requeue(connection, found.id, MessageState.FAILED, now=now)
     elsewhere = skip_sent_elsewhere(connection, found, now=now, batch_size=batch_size) if found.mode is Mode.LIVE else Elsewhere({}, {})
+    # After the rows put back and those taken back: the planned ones were skipped before (review 24s #8:
+    # a journalist taken back from a send that stopped was mailed after opting out in this send's list).
+    again = messages.skip_kept_out(connection, found.id, kept_out, now=now, silent=silent) if kept_out else {}
     suppressed = messages.skip_suppressed(connection, found.id, since=found.created_at, overrides=found.overrides, now=now)
-    return elsewhere, suppressed
+    return elsewhere, suppressed, again
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,9 +655,17 @@ def rehearse_resume(
             kept = messages.skip_kept_out(
                 connection, found.id, kept_out or {}, now=now, silent=silent
             )  # first, as the resume does (``skip_kept_out``)
-            elsewhere, suppressed = _before_resending(
-                connection, found, resend_unknown=resend_unknown, retry_failed=retry_failed, batch_size=batch_size, now=now
+            elsewhere, suppressed, again = _before_resending(
+                connection,
+                found,
+                resend_unknown=resend_unknown,
+                retry_failed=retry_failed,
+                batch_size=batch_size,
+                now=now,
+                kept_out=kept_out,
+                silent=silent,
             )
+            kept = {reason: kept.get(reason, 0) + again.get(reason, 0) for reason in {*kept, *again}}
             counts = messages.counts(connection, found.id)
         finally:
             transaction.rollback()

@@ -49,6 +49,7 @@ from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
 from mailer.store import campaigns, follow_ups, messages
 from mailer.store import suppressions as suppression_store
+from mailer.store.bulk import chunks
 from mailer.store.failures import display_url, in_words
 
 __all__ = ["Prepared", "held_other_version", "prepare_follow_up", "prepare_send", "prepare_test"]
@@ -91,6 +92,9 @@ class Prepared:
     # The suppressed addresses the plan knew of: those suppressed later (while the question waited)
     # are skipped when the campaign is written (delivery.record; review 9b). None: not checked again.
     suppressions_seen: frozenset[str] | None = field(default=None, repr=False)
+    # When it was planned (the wall clock): with --include-previous, those another send of the release
+    # reached after it (while its question waited) are skipped when it is written (review 24s #4).
+    planned_at: datetime | None = field(default=None, repr=False)
 
     @property
     def rendered(self) -> Rendered:
@@ -150,7 +154,8 @@ def prepare_send(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
-    now = now or utcnow()
+    planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
+    now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
@@ -223,6 +228,7 @@ def prepare_send(
         include_previous=include_previous,
         problem=problem,
         turned_away=turned_away_by(loaded.rejected),
+        planned_at=planned_at,
     )
 
 
@@ -375,7 +381,8 @@ def prepare_follow_up(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
-    now = now or utcnow()
+    planned_at = utcnow()  # the wall clock, as prepare_send keeps it
+    now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config).values())
     rendered = versions[0]
@@ -478,6 +485,7 @@ def prepare_follow_up(
         follow_up_of=original.id,
         follow_up=follow_up.describe(selection, len(the_plan.recipients), the_plan.skipped()),
         problem=problem,
+        planned_at=planned_at,
     )
 
 
@@ -644,6 +652,10 @@ def _planned(
         stopped = set(_stopped(connection, sorted(set(planned_there.values()))))
         waiting = dict(Counter(cid for cid in planned_there.values() if cid in stopped))
         sending = dict(Counter(cid for cid in planned_there.values() if cid not in stopped))
+    elif include_previous:  # who had it is mailed again; who a scheduled send holds has nothing yet (review 24s #5)
+        held, scheduled = _held_elsewhere(connection, the_plan, release_path, key)
+        later = {cid: schedule.describe(at) for cid, (_, at) in scheduled.items()}
+        the_plan, _ = plan_module.skip_received(the_plan, held, scheduled=later)
     got_earlier = found.earlier_version  # journalists of a changed version only (nc9 #17)
     if got_earlier and not include_previous:
         # The same release on another day: an undated release is dated the day it is sent, so
@@ -860,6 +872,30 @@ def _late_cancel_facts(connection: Connection, campaign_ids: Iterable[str]) -> d
         if fact is not None:
             facts[cid] = fact
     return facts
+
+
+def _held_elsewhere(
+    connection: Connection, the_plan: plan_module.Plan, release_path: Path, key: str | None
+) -> tuple[dict[str, str], dict[str, tuple[int, datetime]]]:
+    """For --include-previous, which mails again those who had this release, never two copies at
+    once: the plan's journalists a scheduled send of this same content still holds at SendGrid
+    (address -> it). They have nothing yet and get it at its time whatever this send does, so
+    mailed now they had two copies (review 24s #5). Also, per campaign, (how many, when it goes)."""
+    now = utcnow()
+    same = {the_plan.content_hash, *(version.content_hash for version in the_plan.all_versions)}
+    ahead: dict[str, datetime] = {}
+    for cid, content in reached.compared(connection, the_plan, release_path=release_path, release_key=key).items():
+        found = campaigns.get(connection, cid) if content in same else None
+        if found is not None and found.scheduled_at is not None and found.scheduled_at > now:
+            ahead[cid] = found.scheduled_at
+    if not ahead:
+        return {}, {}
+    held: dict[str, str] = {}
+    for some in chunks(the_plan.email_keys()):  # a list of 100,000: not one statement of 100,000 values
+        for email_key, cid, _at, _answered in messages.held_for_later(connection, some, now=now):
+            if cid in ahead:
+                held.setdefault(email_key, cid)
+    return held, {cid: (count, ahead[cid]) for cid, count in Counter(held.values()).items()}
 
 
 def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict[str, tuple[int, datetime]]:
@@ -1250,7 +1286,8 @@ def _nobody(
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
         return SendError(
             "Nobody to send to: " + " ".join([*got, *maybe, *held]),
-            hint=hint + " --include-previous would mail everyone again.",
+            # --include-previous leaves to a scheduled send whom it holds (review 24s #5): no word of it then
+            hint=hint + ("" if held else " --include-previous would mail everyone again."),
         )
     received += unknown
     lead = f"{counted(received, 'journalist')} already received this exact release; " if received else ""
