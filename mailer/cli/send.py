@@ -166,7 +166,7 @@ def send_command(
         mailer send releases/example.md --list lists/press.csv --dry-run
         mailer send releases/example.md --follow-up latest --who not-opened --dry-run
         mailer send releases/example.md --list lists/press.csv --dry-run --eml all
-        mailer send releases/example.md --list lists/press.csv --tag Regional --dry-run    # Tags or Outlook's Categories
+        mailer send releases/example.md --list lists/press.csv --tag vip --dry-run    # the Tags column, or Outlook's Categories
         mailer send releases/example.md --list lists/press.csv --where beat=health --yes
         mailer send releases/example.md --list lists/press.csv --at "2026-03-01 09:00 Europe/London"    # 09:00 London time, up to 72 hours ahead
         mailer send releases/example.md --list lists/press.csv --yes --json
