@@ -152,3 +152,39 @@ def test_british_styles_of_address_give_the_first_name_or_none() -> None:
     }
     first, _, honorific = split_names(pa.array(list(cells), type=pa.large_string()))
     assert dict(zip(cells, zip(first.to_pylist(), honorific.to_pylist(), strict=True), strict=True)) == cells
+
+
+def test_a_send_stopped_with_kill_answers_its_request_out_first(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """`kill PID` (SIGTERM: a colleague's script, a computer shutting down) stopped a send as kill -9
+    does: the request with SendGrid got no logged answer, so its journalist was left unknown and the
+    advice was to wait for events. Like Ctrl-C, it now lets that answer come and be logged, sends
+    nothing more, and the rest waits for `mailer resume`."""
+    import json
+    import re
+    import signal
+    import time
+
+    from conftest import without_log_line
+    from office_cli import KEY, SEND, SIX
+    from send_fixtures import send_running
+
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
+    third = standin.hold(match=lambda r: len(standin.mail_sends) >= 3)
+    with send_running(tmp_path, standin, KEY, SEND) as process:
+        deadline = time.monotonic() + 60
+        while len(standin.mail_sends) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        third.set()
+        out, err = process.communicate(timeout=60)
+    found = re.search(r"^Campaign (\S+):", out, re.MULTILINE)
+    assert found, (out, err)
+    campaign_id = found.group(1)
+    counts = json.loads(without_log_line(mailer("status", campaign_id, "--json").output))["counts"]
+    assert (counts["accepted"], counts["unknown"], counts["planned"]) == (3, 0, 3), (counts, out, err)
+    assert len(standin.mail_sends) == 3, (out, err)
+    resumed = mailer("resume", campaign_id, "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    addresses = [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]]
+    assert sorted(addresses) == sorted(set(addresses)) and len(addresses) == 6, addresses

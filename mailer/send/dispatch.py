@@ -226,8 +226,8 @@ class Dispatcher:
 
     @contextmanager
     def _ctrl_c_noted(self) -> Iterator[None]:
-        """While requests go out, Ctrl-C (SIGINT) only notes that the user wants to stop; the loop
-        stops at its next round: no new request, the ones in flight answered and logged.
+        """While requests go out, Ctrl-C (SIGINT), or SIGTERM, only notes that the user wants to stop; the
+        loop stops at its next round: no new request, the ones in flight answered and logged.
 
         A KeyboardInterrupt can land between any two steps: between a request's listing and its
         hand-over to a worker, inside ``pool.submit`` (the request leaves, its answer is never
@@ -242,11 +242,18 @@ class Dispatcher:
         def note(_signum: int, _frame: object) -> None:
             self.interrupted = True
 
+        # `kill PID` (SIGTERM, as a system shutting down or a colleague's script sends it) is heard the
+        # same way: it had acted as kill -9, leaving the request out unknown (review 24s, left).
+        polite = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
         signal.signal(signal.SIGINT, note)
+        if polite:
+            signal.signal(signal.SIGTERM, note)
         try:
             yield
         finally:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            if polite:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def _list(self, free: int) -> list[Request]:
         """One transaction: take up to ``free`` next requests and list them in flight on the
