@@ -439,21 +439,11 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
             position += 1
         else:
             while True:
-                line += window.text.count("\n", counted, position)
-                counted = position
-                if position > 4 * _READ:
-                    cut = window.drop(position)
-                    position, counted = position - cut, counted - cut
-                try:
-                    value, end, plain = _element(window, decoder, floats, position)
-                except json.JSONDecodeError as exc:
-                    where = f"{path} line {window.line - 1 + exc.lineno}"
-                    rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+                position, line, counted, read = _next_element(window, decoder, floats, path, position, line, counted)
+                if isinstance(read, Quarantined):
+                    rest = read
                     break
-                except (RecursionError, ValueError) as exc:
-                    reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-                    rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
-                    break
+                value, end, plain = read
                 items.append((line, value, plain))
                 index += 1
                 if index == 1:
@@ -480,21 +470,11 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
         # Events on lines of their own after the posts (NDJSON appended to saved posts, review 24r #6:
         # they were quarantined as "text after the end of the JSON array", counted as one event).
         while window.text.startswith("{", position):
-            line += window.text.count("\n", counted, position)
-            counted = position
-            if position > 4 * _READ:
-                cut = window.drop(position)
-                position, counted = position - cut, counted - cut
-            try:
-                value, end, plain = _element(window, decoder, floats, position)
-            except json.JSONDecodeError as exc:
-                where = f"{path} line {window.line - 1 + exc.lineno}"
-                rest = Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+            position, line, counted, read = _next_element(window, decoder, floats, path, position, line, counted)
+            if isinstance(read, Quarantined):
+                rest = read
                 break
-            except (RecursionError, ValueError) as exc:
-                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
-                rest = Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
-                break
+            value, end, plain = read
             items.append((line, value, plain))
             places.append((0, 0))  # an event on its own between posts: named by its line alone
             if len(items) >= size:
@@ -517,6 +497,27 @@ def _stream_array(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
     raw = rest.raw.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
     kept = "kept whole" if len(rest.raw) <= _REST_KEPT else f"not imported; its first {_REST_KEPT // (1 << 20)} MB are kept here"
     yield Batch(batch.events, [*batch.quarantined, Quarantined(rest.where, f"{rest.reason} The rest of the file is {kept}.", raw)])
+
+
+def _next_element(
+    window: _Window, decoder: json.JSONDecoder, floats: list[bool], path: Path, position: int, line: int, counted: int
+) -> tuple[int, int, int, tuple[object, int, bool] | Quarantined]:
+    """The element at ``position`` read (``_element``), or the Quarantined rest of the file when it cannot be:
+    (position, line, counted, what was read), ``line`` brought up to ``position`` (``counted``: up to where the
+    lines were counted) and the window moved on past what is read when it has grown long."""
+    line += window.text.count("\n", counted, position)
+    counted = position
+    if position > 4 * _READ:
+        cut = window.drop(position)
+        position, counted = position - cut, counted - cut
+    try:
+        return position, line, counted, _element(window, decoder, floats, position)
+    except json.JSONDecodeError as exc:
+        where = f"{path} line {window.line - 1 + exc.lineno}"
+        return position, line, counted, Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", window.rest(counted))
+    except (RecursionError, ValueError) as exc:
+        reason = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+        return position, line, counted, Quarantined(f"{path} line {line}", f"cannot be read as JSON ({reason}).", window.rest(counted))
 
 
 def _element(window: _Window, decoder: json.JSONDecoder, floats: list[bool], position: int) -> tuple[object, int, bool]:
