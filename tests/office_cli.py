@@ -329,3 +329,35 @@ def proof_of_a_fix_after_scheduling_warns(project: Path, *proof: str) -> None:
         f"release, for 2 journalists, to deliver at {at:%Y-%m-%d %H:%M} UTC. "
         f"To send this version instead: mailer cancel {campaign_id} (up to 10 minutes before its time), then send again."
     ) in said(fixed), fixed.output
+
+
+def agency_release(project: Path, extra: str) -> Path:
+    """An agency's folder (made, or written again): its release names its own template, kit.html.j2, the
+    built-in one with ``extra`` added."""
+    folder = project / "agency"
+    folder.mkdir(exist_ok=True)
+    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
+    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
+    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
+    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
+    for suffix in ("txt.j2", "css"):
+        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder / "pitch.md"
+
+
+GREETING = (
+    '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
+)
+
+
+def texts_sent(standin: Any) -> dict[str, str]:
+    """Each journalist's address -> the plain-text part she got, her substitutions made."""
+    texts = {}
+    for request in standin.mail_sends:
+        text = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
+        for personalization in request.body["personalizations"]:
+            mine = text
+            for key, value in personalization.get("substitutions", {}).items():
+                mine = mine.replace(key, value)
+            texts[personalization["to"][0]["email"]] = mine
+    return texts

@@ -5,24 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from office_cli import mailer, office, proof_of_a_fix_after_scheduling_warns
-
-GREETING = (
-    '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
-)
-
-
-def _texts(standin: Any) -> dict[str, str]:
-    """Each journalist's address -> the plain-text part she got, her substitutions made."""
-    texts = {}
-    for request in standin.mail_sends:
-        text = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
-        for personalization in request.body["personalizations"]:
-            mine = text
-            for key, value in personalization.get("substitutions", {}).items():
-                mine = mine.replace(key, value)
-            texts[personalization["to"][0]["email"]] = mine
-    return texts
+from office_cli import GREETING, mailer, office, proof_of_a_fix_after_scheduling_warns, texts_sent
 
 
 def test_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: Path, standin: Any, db_url: str) -> None:
@@ -45,7 +28,7 @@ def test_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: Path,
     (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
     sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
-    texts = _texts(standin)
+    texts = texts_sent(standin)
     for name, email in rows[:6]:
         assert "Dear colleague," in texts[email], (name, texts[email])
     assert "Dear Dana," in texts["dana@weekly.example"], texts["dana@weekly.example"]
@@ -77,7 +60,7 @@ def test_a_field_in_a_links_query_is_encoded_whole(tmp_path: Path, standin: Any,
     assert "https://www.example.org/r?o=Q%26A%20Weekly%20%234&lang=en" in hrefs, hrefs
     assert "https://www.example.org/s?o=Q%26A%20Weekly%20%234" in hrefs, hrefs
     assert "https://www.example.org/Quinn/page" in hrefs, hrefs
-    text = _texts(standin)["qa@weekly.example"]
+    text = texts_sent(standin)["qa@weekly.example"]
     assert "https://www.example.org/r?o=Q%26A%20Weekly%20%234&lang=en" in text, text
     assert "https://www.example.org/s?o=Q%26A%20Weekly%20%234" in text, text
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from office_cli import mailer, said
+from office_cli import agency_release, mailer, said
 
 # -- 1. a template sent in with a release put a script into every email and into the preview --------
 
@@ -36,19 +36,6 @@ ACTIVE = [
     # Made by the template itself, so no tag appears in its source as written.
     ('{{ ("<scr" ~ "ipt>alert(1)</scr" ~ "ipt>") | safe }}', "<script>", False),
 ]
-
-
-def agency_release(project: Path, extra: str) -> Path:
-    """An agency's folder: its release names its own template, kit.html.j2, the built-in one with ``extra`` added."""
-    folder = project / "agency"
-    folder.mkdir()
-    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
-    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
-    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
-    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
-    for suffix in ("txt.j2", "css"):
-        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
-    return folder / "pitch.md"
 
 
 @pytest.mark.parametrize(("extra", "named", "as_written"), ACTIVE)
@@ -467,24 +454,11 @@ def test_a_template_cannot_run_code_through_the_sender_it_is_given(project: Path
     but its fields."""
     (project / "agency").mkdir(exist_ok=True)
     (project / "agency" / "OWNED.pickle").write_bytes(b"cos\nsystem\n(S'touch OWNED'\ntR.")  # what parse_file unpickled
-    release = agency_release_in(project, "{{ " + call + " }}")
+    release = agency_release(project, "{{ " + call + " }}")
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "kit.html.j2" in result.output, result.output
     assert not (project / "OWNED").exists() and not (project / "out" / "pitch.html").exists()
-
-
-def agency_release_in(project: Path, extra: str) -> Path:
-    """agency_release, into a folder that may exist already."""
-    folder = project / "agency"
-    folder.mkdir(exist_ok=True)
-    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
-    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
-    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
-    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
-    for suffix in ("txt.j2", "css"):
-        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
-    return folder / "pitch.md"
 
 
 # -- 4, continued: every separator, each cell, both writers --------------------------------------
