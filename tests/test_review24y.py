@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from office_cli import mailer, said
+from office_cli import mailer, office, said
 
 # -- 1. an office's own stylesheet with "<td>" in a CSS comment refused as a script ------------------
 
@@ -43,3 +44,27 @@ def test_a_css_comment_naming_a_tag_is_no_script(project: Path) -> None:
         refused = mailer("preview", "releases/example.md", "-o", "out2")
         assert refused.exit_code == 1, (hidden, refused.output)
         assert f"{named} is not allowed in an email template" in said(refused), (hidden, refused.output)
+
+
+# -- 2. two colleagues pasted from a mail program, with their names, still told of a list's rows -------
+
+
+def test_two_named_colleagues_in_one_to_are_told_to_repeat_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """newcomer 24 #9 made `--to "sarah@..., tom@..."` answer that --to takes one, repeated. But a mail
+    program copies its recipients with their names, "Sarah Jones <sarah@...>, Tom Baker <tom@...>", and
+    that (or two addresses with a space between) still got "two addresses in one cell: give each
+    journalist's address its own row". Both now get the repeated --to, with bare addresses to paste."""
+    office(tmp_path, standin, db_url)
+    for typed in (
+        "Sarah Jones <sarah.jones@riverside.example>, Tom Baker <tom.baker@riverside.example>",
+        '"Jones, Sarah" <sarah.jones@riverside.example>; Tom Baker <tom.baker@riverside.example>',
+        "sarah.jones@riverside.example tom.baker@riverside.example",
+    ):
+        refused = mailer("test", "releases/example.md", "--to", typed)
+        assert refused.exit_code == 2, refused.output
+        assert (
+            "holds 2 addresses, and --to takes one. Repeat it for each: --to sarah.jones@riverside.example --to tom.baker@riverside.example"
+            in said(refused)
+        ), (typed, refused.output)
+        assert "journalist" not in refused.output and "cell" not in refused.output, refused.output
+    assert not standin.mail_sends
