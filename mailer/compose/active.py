@@ -104,16 +104,15 @@ class _Reader(HTMLParser):
             self.containers.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.inside and self.inside[-1] == "style":
-            self.handle_starttag(tag, attrs)
-            return
         self.handle_starttag(tag, attrs)
+        if self.inside and self.inside[-1] == "style" and tag != "style":
+            return  # nothing was opened
         for opened in (self.inside, self.containers):
             if opened and opened[-1] == tag:
                 opened.pop()
 
     def handle_endtag(self, tag: str) -> None:
-        if self.inside and self.inside[-1] == "style" and tag != "style":
+        if self.inside and self.inside[-1] == "style" and tag != "style" and not _FOREIGN.intersection(self.containers):
             return  # text to a browser (handle_starttag)
         if self.inside and self.inside[-1] == tag:
             self.inside.pop()
