@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import mailer, office, said
+from office_cli import campaign_of, mailed, mailer, office, said
 
 # -- 1. an office's own stylesheet with "<td>" in a CSS comment refused as a script ------------------
 
@@ -68,3 +69,42 @@ def test_two_named_colleagues_in_one_to_are_told_to_repeat_it(tmp_path: Path, st
         ), (typed, refused.output)
         assert "journalist" not in refused.output and "cell" not in refused.output, refused.output
     assert not standin.mail_sends
+
+
+# -- 3. --include-previous beside a scheduled send: "she gets it twice", while she was left out -------
+
+TAGGED = "Email,First Name,Outlet,Tags\nana@daily.example,Ana,Daily News,Regional\nben@gazette.example,Ben,The Gazette,National\n"
+
+
+def test_include_previous_beside_a_scheduled_send_says_what_it_does(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Two reviews merged this morning disagree: review 24s #5 leaves to a scheduled send of the
+    release the journalists it holds, --include-previous or not; review 24x #2's warning still said
+    "with --include-previous that journalist gets it now, and again at that time", and a dry run's
+    hint said to add --include-previous to see their emails (then the same hint again, with it). The
+    plan now says they are skipped, and a dry run points at the email SendGrid holds for them."""
+    office(tmp_path, standin, db_url, beat=TAGGED)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    scheduled = mailer(
+        "send",
+        "releases/example.md",
+        "--list",
+        "lists/beat.csv",
+        "--tag",
+        "Regional",
+        "--yes",
+        "--no-test-ok",
+        "--at",
+        f"{at:%Y-%m-%d %H:%M} UTC",
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign_id = campaign_of(scheduled)
+    everyone = ("send", "releases/example.md", "--list", "lists/beat.csv", "--include-previous")
+    skipped = f"1 journalist is scheduled to get this exact release at {at:%Y-%m-%d %H:%M} UTC in {campaign_id} (SendGrid holds it until then), so they are skipped."
+    dry = mailer(*everyone, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert skipped in said(dry) and f"mailer show {campaign_id} --contact EMAIL" in said(dry), dry.output
+    sent = mailer(*everyone, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert skipped in said(sent), sent.output
+    assert "again at that time" not in said(sent) and "gets it now" not in said(sent), sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"]  # Ana once: the scheduled copy

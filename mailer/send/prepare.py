@@ -738,16 +738,13 @@ def _planned(
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
             way_out = late_cancelled.get(cid) or (
-                DRY_RUN_HELD if mode is Mode.DRY_RUN else f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
+                _dry_run_held(cid)
+                if mode is Mode.DRY_RUN
+                else f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
             )
             warnings.append(f"{_scheduled_words(cid, count, at)} {way_out}")
     if held_earlier and mode is not Mode.LIVE:
         warnings.append(_held_earlier_words(held_earlier, stale))
-    if include_previous and found.received:  # review 24x #2: mailed now, and again when SendGrid sends the held ones
-        planned_there = found.planned_only()
-        twice = _held_for_later(connection, {key: cid for key, cid in found.received.items() if key not in planned_there})
-        called_off = _late_cancelled(connection, list(twice))
-        warnings.extend(_twice_words(cid, count, at) for cid, (count, at) in twice.items() if cid not in called_off)
     return _Planned(
         the_plan,
         warnings,
@@ -920,21 +917,12 @@ def _unknown_words(campaign_id: str, count: int) -> str:
 
 # A dry run is no reason to call off the live send SendGrid holds (newcomer 24 #2: the dry run to the
 # "Regional" journalists after scheduling the release said "To send it now instead: mailer cancel ...").
-DRY_RUN_HELD = (
-    "This dry run leaves them out, as a send now would; the scheduled send is not changed. To see their "
-    "emails too, add --include-previous to this dry run (a dry run mails nobody; a live send with it would mail them twice)."
-)
-
-
-def _twice_words(campaign_id: str, count: int, at: datetime) -> str:
-    """--include-previous with journalists a scheduled send of this exact release holds (review 24x #2: the
-    dry run's advice to see their emails, then "run the same command without --dry-run", mailed them twice)."""
-    them = "that journalist gets" if count == 1 else "they get"
+# --include-previous leaves them out too (review 24s #5), so the email to see is the one SendGrid holds
+# (review 24y #3: this said to add --include-previous to see them, and that dry run said the same again).
+def _dry_run_held(campaign_id: str) -> str:
     return (
-        f"{counted(count, 'journalist')} of these {'is' if count == 1 else 'are'} scheduled to get this exact release at "
-        f"{schedule.describe(at)} in {campaign_id} (SendGrid holds it until then): with --include-previous {them} it now, "
-        f"and again at that time. To leave them out, send without --include-previous; to send it to them now instead, "
-        f"cancel that send first: mailer cancel {campaign_id}."
+        "This dry run leaves them out, as a send now would (with --include-previous too); the scheduled send is not "
+        f"changed. To see the email one of them gets: mailer show {campaign_id} --contact EMAIL"
     )
 
 
@@ -1280,7 +1268,7 @@ def _nobody(
                 f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
             )
             if dry_run and not maybe and first not in planned.late_cancelled:
-                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=DRY_RUN_HELD)
+                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=_dry_run_held(first))
         else:
             first = next(iter(planned.unknown))
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
