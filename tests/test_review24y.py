@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from office_cli import campaign_of, mailed, mailer, office, said
+from conftest import ROOT
+from office_cli import SEND, campaign_of, mailed, mailer, office, said
 
 # -- 1. an office's own stylesheet with "<td>" in a CSS comment refused as a script ------------------
 
@@ -108,3 +109,20 @@ def test_include_previous_beside_a_scheduled_send_says_what_it_does(tmp_path: Pa
     assert skipped in said(sent), sent.output
     assert "again at that time" not in said(sent) and "gets it now" not in said(sent), sent.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"]  # Ana once: the scheduled copy
+
+
+# -- 4. the README's troubleshooting still listed 12-hour times as refused ---------------------------
+
+
+def test_the_readme_does_not_list_12_hour_times_as_refused(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The merge of newcomer 24 made `--at "... 9am Europe/London"` read as 09:00 (review 24x #8) and
+    took out the refusal, but "When something goes wrong" still listed `9am is a 12-hour time; mailer
+    reads times on the 24-hour clock`, a message mailer never prints, as what to fix. The row is gone;
+    the time is read, and the plan shows it on the 24-hour clock."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "9am is a 12-hour time" not in readme
+    office(tmp_path, standin, db_url)
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    planned = mailer(*SEND[:4], "--dry-run", "--at", f"{day} 9am Europe/London")
+    assert planned.exit_code == 0, planned.output
+    assert f"{day} 09:00" in planned.output, planned.output
