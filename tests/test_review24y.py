@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -126,3 +128,31 @@ def test_the_readme_does_not_list_12_hour_times_as_refused(tmp_path: Path, stand
     planned = mailer(*SEND[:4], "--dry-run", "--at", f"{day} 9am Europe/London")
     assert planned.exit_code == 0, planned.output
     assert f"{day} 09:00" in planned.output, planned.output
+
+
+# -- 5. an open data set in SQLite (a GeoPackage map layer) refused as "a delivery log" ------------------
+
+
+def test_an_sqlite_data_set_can_be_attached_but_not_the_log(project: Path) -> None:
+    """Review 24k #7 refused any SQLite file as an attachment, to keep the delivery log from going
+    to journalists: a statistics office attaching its census map layer (bees.gpkg, a GeoPackage,
+    which is SQLite) was told "the attachment kit/bees.gpkg is a delivery log (an SQLite database)".
+    A data set is attached; a file holding press-mailer's campaigns and messages is still refused."""
+    (project / "releases" / "kit").mkdir()
+    with closing(sqlite3.connect(project / "releases" / "kit" / "bees.gpkg")) as layer:
+        layer.execute("CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT)")
+        layer.execute("CREATE TABLE districts (fid INTEGER PRIMARY KEY, name TEXT, colonies INTEGER)")
+        layer.execute("INSERT INTO districts (name, colonies) VALUES ('North', 12)")
+        layer.commit()
+    release = project / "releases" / "census.md"
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    release.write_text(text.replace("---\n", "---\nattachments:\n  - kit/bees.gpkg\n", 1), encoding="utf-8")
+    shown = mailer("preview", str(release), "-o", "preview")
+    assert shown.exit_code == 0, shown.output
+    # a real delivery log, as a send leaves it, is refused
+    (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{project / "releases" / "kit" / "mailer.db"}"\n', encoding="utf-8")
+    assert mailer("campaigns").exit_code == 0
+    release.write_text(text.replace("---\n", "---\nattachments:\n  - kit/mailer.db\n", 1), encoding="utf-8")
+    refused = mailer("preview", str(release), "-o", "preview")
+    assert refused.exit_code == 1, refused.output
+    assert "the attachment kit/mailer.db is a delivery log" in said(refused), refused.output

@@ -18,7 +18,9 @@ import difflib
 import mimetypes
 import os
 import re
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parseaddr
@@ -482,6 +484,21 @@ ABOUT_SUFFIXES = (".md", ".markdown", ".txt")  # what an about_file may be: the 
 _SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 
 
+def _delivery_log(content: bytes) -> bool:
+    """Whether an attachment's bytes are press-mailer's delivery log: an SQLite database holding its
+    campaigns and messages. Another SQLite file is a data set an office may attach (a GeoPackage map
+    layer, bees.gpkg, is one; review 24y #5: it was refused as "a delivery log")."""
+    if not content.startswith(_SQLITE_HEADER):
+        return False
+    try:
+        with closing(sqlite3.connect(":memory:")) as database:
+            database.deserialize(content)
+            tables = {name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except (sqlite3.Error, AttributeError):  # unreadable here (or no deserialize in this SQLite): refused, to be safe
+        return True
+    return {"campaign", "message"} <= tables
+
+
 def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines: Mapping[str, int]) -> Text | None:
     if data.get("about_file"):
         written = _string(data, "about_file", where)
@@ -525,7 +542,7 @@ def _attachments(path: Path, value: Any, where: frontmatter.Where) -> tuple[Atta
             )
         mime_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         content = paths.read_bytes(file, where=where("attachments"), what=f"the attachment {item}")
-        if file.name.lower() == "mailer.toml" or content.startswith(_SQLITE_HEADER):
+        if file.name.lower() == "mailer.toml" or _delivery_log(content):
             # press-mailer's own settings (a database password) or a delivery log (every journalist
             # the office mails): never for journalists (review 24k #7).
             kind = "press-mailer's settings file" if file.name.lower() == "mailer.toml" else "a delivery log (an SQLite database)"
