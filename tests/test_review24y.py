@@ -156,3 +156,31 @@ def test_an_sqlite_data_set_can_be_attached_but_not_the_log(project: Path) -> No
     refused = mailer("preview", str(release), "-o", "preview")
     assert refused.exit_code == 1, refused.output
     assert "the attachment kit/mailer.db is a delivery log" in said(refused), refused.output
+
+
+# -- 6. the delivery log's write-ahead file attached -------------------------------------------------
+
+
+def test_the_logs_write_ahead_file_cannot_be_attached(project: Path) -> None:
+    """Review 24k #7 keeps the delivery log (out/mailer.db) from being attached, for a release saved
+    beside mailer.toml has the whole office as its folder. But the log is in WAL mode: while the
+    webhook runs (or a send), out/mailer.db-wal beside it holds its latest pages, journalists'
+    addresses among them, and `attachments: - out/mailer.db-wal` went to every journalist with the
+    preview's "No warnings.". A write-ahead log (or journal) is refused as the log is."""
+    log = project / "out" / "mailer.db"
+    log.parent.mkdir()
+    (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{log}"\n', encoding="utf-8")
+    assert mailer("campaigns").exit_code == 0
+    with closing(sqlite3.connect(log)) as webhook:  # a receiver that keeps the log open
+        webhook.execute("PRAGMA journal_mode=WAL")
+        webhook.execute("SELECT count(*) FROM campaign").fetchall()
+        added = mailer("suppressions", "add", "ana@daily.example", "--reason", "asked by phone")
+        assert added.exit_code == 0, added.output
+        wal = project / "out" / "mailer.db-wal"
+        assert b"ana@daily.example" in wal.read_bytes()
+        text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+        (project / "pitch.md").write_text(text.replace("---\n", "---\nattachments:\n  - out/mailer.db-wal\n", 1), encoding="utf-8")
+        refused = mailer("preview", "pitch.md", "-o", "preview")
+    assert refused.exit_code == 1, refused.output
+    assert "the attachment out/mailer.db-wal is a delivery log" in said(refused), refused.output
+    assert not (project / "preview").exists()

@@ -482,12 +482,17 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
 
 ABOUT_SUFFIXES = (".md", ".markdown", ".txt")  # what an about_file may be: the boilerplate's text
 _SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+# The first bytes of an SQLite write-ahead log (mailer.db-wal, there while a send or the webhook runs:
+# the log is in WAL mode) and of a rollback journal (sqlite.org/fileformat.html, 4.1 and 4.3).
+_SQLITE_SIDE_FILES = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
 
 
 def _delivery_log(content: bytes) -> bool:
     """Whether an attachment's bytes are press-mailer's delivery log: an SQLite database holding its
-    campaigns and messages. Another SQLite file is a data set an office may attach (a GeoPackage map
+    campaigns and messages, or its write-ahead log or journal. Another SQLite file is a data set an office may attach (a GeoPackage map
     layer, bees.gpkg, is one; review 24y #5: it was refused as "a delivery log")."""
+    if content.startswith(_SQLITE_SIDE_FILES):  # its write-ahead log or journal: recent pages of it (review 24y #6)
+        return True
     if not content.startswith(_SQLITE_HEADER):
         return False
     try:
