@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import ROOT
 from office_cli import SEND, campaign_of, mailed, mailer, office, said
 
@@ -183,4 +184,32 @@ def test_the_logs_write_ahead_file_cannot_be_attached(project: Path) -> None:
         refused = mailer("preview", "pitch.md", "-o", "preview")
     assert refused.exit_code == 1, refused.output
     assert "the attachment out/mailer.db-wal is a delivery log" in said(refused), refused.output
+    assert not (project / "preview").exists()
+
+
+# -- 7. a file in the office folder holding the API key, attached -------------------------------------
+
+REAL_SHAPE = "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"  # SendGrid's documented example
+
+
+@pytest.mark.parametrize(
+    ("header", "file"),
+    [("attachments:\n  - .env", ".env"), ("about_file: sendgrid key.txt", "sendgrid key.txt")],
+)
+def test_a_file_holding_the_api_key_is_never_mailed(project: Path, header: str, file: str) -> None:
+    """Review 24k #7 keeps mailer.toml and the delivery log out of an agency's release saved in the
+    office folder (its folder is then the whole office). A .env the office's terminal reads the key
+    from, or a note "sendgrid key.txt", went as an attachment, or as the About text, to every
+    journalist: the API key that sends as the office. A file holding a SendGrid key is refused, the
+    key never shown."""
+    (project / file).write_text(f'export SENDGRID_API_KEY="{REAL_SHAPE}"\n', encoding="utf-8")
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    if header.startswith("about_file"):
+        start = text.index("about: |")
+        text = text[:start] + text[text.index("---", start) :]
+    (project / "pitch.md").write_text(text.replace("---\n", f"---\n{header}\n", 1), encoding="utf-8")
+    refused = mailer("preview", "pitch.md", "-o", "preview")
+    assert refused.exit_code == 1, refused.output
+    assert "holds what looks like a SendGrid API key (not shown here)" in said(refused), refused.output
+    assert REAL_SHAPE not in refused.output and "ngeVfQ" not in refused.output
     assert not (project / "preview").exists()
