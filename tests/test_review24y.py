@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -213,3 +214,31 @@ def test_a_file_holding_the_api_key_is_never_mailed(project: Path, header: str, 
     assert "holds what looks like a SendGrid API key (not shown here)" in said(refused), refused.output
     assert REAL_SHAPE not in refused.output and "ngeVfQ" not in refused.output
     assert not (project / "preview").exists()
+
+
+# -- 8. the office's press list attached, without a word ------------------------------------------------
+
+
+def test_a_press_list_attached_is_named_before_anyone_gets_it(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Review 24k #7 kept an agency's release saved in the office folder from putting lists/press.csv
+    in the About text (every journalist's address to every journalist), but `attachments: -
+    lists/press.csv` still went out, the preview and the send's plan saying nothing of it. Data for
+    journalists (a census table) is attached as before; an attachment holding five email addresses or
+    more is named in a warning, in the preview and in the plan before the question."""
+    office(tmp_path, standin, db_url, beat=SIX_LIST)
+    (tmp_path / "releases" / "kit").mkdir()
+    (tmp_path / "releases" / "kit" / "census.csv").write_text("district,colonies\nNorth,12\nSouth,9\n", encoding="utf-8")
+    shutil.copyfile(tmp_path / "lists" / "beat.csv", tmp_path / "releases" / "kit" / "press.csv")
+    text = (tmp_path / "releases" / "example.md").read_text(encoding="utf-8")
+    (tmp_path / "releases" / "example.md").write_text(
+        text.replace("---\n", "---\nattachments:\n  - kit/census.csv\n  - kit/press.csv\n", 1), encoding="utf-8"
+    )
+    warned = "the attachment press.csv holds 6 email addresses, and every journalist would get them all."
+    shown = mailer("preview", "releases/example.md", "-o", "preview")
+    assert shown.exit_code == 0 and warned in said(shown), shown.output
+    assert "census.csv holds" not in said(shown)
+    planned = mailer(*SEND[:4], "--dry-run")
+    assert warned in said(planned), planned.output
+
+
+SIX_LIST = "Email,First Name\n" + "".join(f"j{i}@paper{i}.example,Jo{i}\n" for i in range(6))
