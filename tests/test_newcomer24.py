@@ -69,8 +69,8 @@ def test_a_dry_run_after_the_scheduled_send_does_not_tell_her_to_cancel_it(tmp_p
     journalists are scheduled to get this exact release ..." and the way out "To send it now instead:
     mailer cancel CAMPAIGN ..., then run this send again": advice to call off the live send, for a
     dry run that mails nobody. (With a journalist added to the list since, the warning said the same.)
-    A dry run now says the scheduled send is not changed, and that `mailer show CAMPAIGN` shows the email
-    SendGrid holds for them (--include-previous leaves them out too: review 24s #5)."""
+    A dry run now says the scheduled send is not changed, and how to see the email SendGrid holds for
+    them (--include-previous leaves them to that send too: review 24s #5, review 24y #3)."""
     folder = office(tmp_path, standin, db_url)
     at = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d} 09:00 Europe/London"
     scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
@@ -79,10 +79,11 @@ def test_a_dry_run_after_the_scheduled_send_does_not_tell_her_to_cancel_it(tmp_p
     assert dry.exit_code == 1, dry.output
     assert "are scheduled to get this exact release" in said(dry), dry.output
     assert "mailer cancel" not in dry.output, dry.output
-    campaign_id = campaign_of(scheduled)
-    assert "the scheduled send is not changed" in said(dry) and f"mailer show {campaign_id}" in said(dry), dry.output
-    shown = mailer("show", campaign_id)
-    assert shown.exit_code == 0, shown.output
+    assert "the scheduled send is not changed" in said(dry), dry.output
+    assert f"To see the email one of them gets: mailer show {campaign_of(scheduled)} --contact EMAIL" in said(dry), dry.output
+    shown = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--include-previous")
+    assert shown.exit_code == 1 and "are scheduled to get this exact release" in said(shown), shown.output
+    assert "add --include-previous" not in said(shown), shown.output
     with (folder / "lists" / "beat.csv").open("a", encoding="utf-8") as beat:
         beat.write("cleo@post.example,Cleo,Hart,Bristol Post\n")
     some_left = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")

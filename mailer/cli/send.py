@@ -6,6 +6,7 @@ In Python: ``mailer.send.campaign``: ``prepare_send`` / ``prepare_test``, then `
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -54,19 +55,35 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
     valid = []
     for address in addresses:
         normalized, why = validate(address.strip())
-        several = [part.strip() for part in address.replace(";", ",").split(",") if part.strip()]
-        if normalized is None and len(several) > 1 and all(validate(part)[0] for part in several):
+        several = _several(address) if normalized is None else []
+        if len(several) > 1:
             # "a@x.org, b@x.org", as a mail program writes several recipients (newcomer 24 #9: the answer spoke of
-            # a list's cells, rows and journalists, and never said how to give two colleagues)
+            # a list's cells, rows and journalists, and never said how to give two colleagues); with their names
+            # ("Sarah Lee <sarah@x.org>, Tom <tom@x.org>", as it copies them) or a space between them too (review 24y #2)
             raise click.BadParameter(
                 f"{address!r} holds {len(several)} addresses, and --to takes one. Repeat it for each: "
-                + " ".join(f"--to {part}" for part in several),
+                + " ".join(f"--to {shlex.quote(part)}" for part in several),
                 param_hint="--to",
             )
         if normalized is None:
             raise click.BadParameter(f"{address!r} is not an email address: {why}", param_hint="--to")
         valid.append(normalized)
     return tuple(valid)
+
+
+def _several(text: str) -> list[str]:
+    """The addresses of ``text`` when it holds more than one, each read as a list's cell is
+    ("Sarah Lee <sarah@x.org>"), parted by commas, semicolons or else spaces; [] otherwise."""
+    from email.utils import getaddresses
+
+    from mailer.mailbox import read
+
+    named = [address for _, address in getaddresses([text.replace(";", ",")])]  # '"Jones, Sarah" <sarah@...>' is one
+    for parts in (named, text.split()):
+        found = [read(part) for part in parts if part.strip()]
+        if len(found) > 1 and all(why is None for _, why in found):
+            return [key for key, _ in found]
+    return []
 
 
 def logged_paths(paths: tuple[Path, ...], office: Path | None = None) -> tuple[Path, ...]:

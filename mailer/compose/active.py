@@ -85,6 +85,16 @@ class _Reader(HTMLParser):
         if self.found is not None:
             return
         if self.inside:
+            if self.inside[-1] == "style" and not _FOREIGN.intersection(self.containers):
+                # Outside SVG and MathML a browser reads a <style> as text up to its "</style", so "<td>" in a
+                # CSS comment ("/* stack <td> cells on phones */", the office's own .css too) is text there:
+                # refused only when it holds that end (review 24y #1). It is checked as markup all the same.
+                written = self.get_starttag_text() or ""
+                ends = re.search(r"</\s*style", written, re.IGNORECASE)
+                self.found = (
+                    Active(f"<{tag}> holding </style> inside <style>", re.compile(re.escape(written[:60]))) if ends else _active(tag, attrs)
+                )
+                return
             self.found = Active(f"<{tag}> inside <{self.inside[-1]}>")
             return
         self.found = _active(tag, attrs)
@@ -95,11 +105,15 @@ class _Reader(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+        if self.inside and self.inside[-1] == "style" and tag != "style":
+            return  # nothing was opened
         for opened in (self.inside, self.containers):
             if opened and opened[-1] == tag:
                 opened.pop()
 
     def handle_endtag(self, tag: str) -> None:
+        if self.inside and self.inside[-1] == "style" and tag != "style" and not _FOREIGN.intersection(self.containers):
+            return  # text to a browser (handle_starttag)
         if self.inside and self.inside[-1] == tag:
             self.inside.pop()
         if tag in self.containers:
@@ -131,6 +145,9 @@ class _Reader(HTMLParser):
     def _ends_early(self, data: str) -> None:
         """A comment (or the like) inside a <title> or <noscript> holding its end tag: this parser and lxml keep it
         whole, a browser ends the element there and runs what follows (review 24x #7)."""
+        if self.found is None and self.inside and self.inside[-1] == "style" and re.search(r"</\s*style", data, re.IGNORECASE):
+            self.found = Active("a comment ending a <style> early")
+            return
         for container in self.containers if self.found is None else ():
             if container in _RAW_TEXT and (end := re.search(rf"</\s*{container}", data, re.IGNORECASE)) is not None:
                 self.found = Active(f"a comment ending a <{container}> early", re.compile(re.escape(data[end.start() :][:60])))
@@ -140,7 +157,8 @@ class _Reader(HTMLParser):
 # Elements a browser reads otherwise than this parser and lxml do: SVG and MathML (their <style> holds
 # markup) and those whose content is text to a browser up to their end tag (<noscript> when scripts run).
 _RAW_TEXT = frozenset({"noscript", "noembed", "noframes", "xmp", "title", "textarea", "plaintext"})
-_CONTAINERS = frozenset({"svg", "math", *_RAW_TEXT})
+_FOREIGN = frozenset({"svg", "math"})  # a <style> inside them holds markup
+_CONTAINERS = frozenset({*_FOREIGN, *_RAW_TEXT})
 _MARKUP = re.compile(r"<[A-Za-z!/?][^\"'\n]{0,60}")  # the markup as written, to find its line by
 
 

@@ -18,7 +18,9 @@ import difflib
 import mimetypes
 import os
 import re
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parseaddr
@@ -478,8 +480,30 @@ def _contact(value: Any, where: frontmatter.Where) -> MediaContact | None:
     return MediaContact(**{key: str(value.get(key) or "").strip() for key in CONTACT_KEYS})
 
 
+# A SendGrid API key as SendGrid makes them: "SG.", 22 characters, ".", 43 (so never by chance in a PDF's bytes).
+_API_KEY = re.compile(rb"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 ABOUT_SUFFIXES = (".md", ".markdown", ".txt")  # what an about_file may be: the boilerplate's text
 _SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+# The first bytes of an SQLite write-ahead log (mailer.db-wal, there while a send or the webhook runs:
+# the log is in WAL mode) and of a rollback journal (sqlite.org/fileformat.html, 4.1 and 4.3).
+_SQLITE_SIDE_FILES = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
+
+
+def _delivery_log(content: bytes) -> bool:
+    """Whether an attachment's bytes are press-mailer's delivery log: an SQLite database holding its
+    campaigns and messages, or its write-ahead log or journal. Another SQLite file is a data set an office may attach (a GeoPackage map
+    layer, bees.gpkg, is one; review 24y #5: it was refused as "a delivery log")."""
+    if content.startswith(_SQLITE_SIDE_FILES):  # its write-ahead log or journal: recent pages of it (review 24y #6)
+        return True
+    if not content.startswith(_SQLITE_HEADER):
+        return False
+    try:
+        with closing(sqlite3.connect(":memory:")) as database:
+            database.deserialize(content)
+            tables = {name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except (sqlite3.Error, AttributeError):  # unreadable here (or no deserialize in this SQLite): refused, to be safe
+        return True
+    return {"campaign", "message"} <= tables
 
 
 def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines: Mapping[str, int]) -> Text | None:
@@ -502,7 +526,15 @@ def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines:
                 "and its text would go to every journalist.",
                 hint="Write the About text in a .md file beside the release (kit/about.md), or under about: in the front matter.",
             )
-        return Text(frontmatter.read(about_path), 1, about_path)
+        about = frontmatter.read(about_path)
+        if _API_KEY.search(about.encode("utf-8", "replace")):
+            raise ReleaseError(
+                f'{where("about_file")}: the about file "{written}" holds what looks like a SendGrid API key (not shown here), '
+                "and its text would go to every journalist.",
+                hint="Write the About text in a .md file beside the release (kit/about.md), or under about: in the front matter. "
+                "Keep the key out of files in the office folder: set it with  export SENDGRID_API_KEY=...",
+            )
+        return Text(about, 1, about_path)
     return _text(data, "about", where, lines)
 
 
@@ -525,7 +557,13 @@ def _attachments(path: Path, value: Any, where: frontmatter.Where) -> tuple[Atta
             )
         mime_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         content = paths.read_bytes(file, where=where("attachments"), what=f"the attachment {item}")
-        if file.name.lower() == "mailer.toml" or content.startswith(_SQLITE_HEADER):
+        if _API_KEY.search(content):  # .env, "sendgrid key.txt": the key never goes to anyone (promise 5; review 24y #7)
+            raise ReleaseError(
+                f"{where('attachments')}: the attachment {item} holds what looks like a SendGrid API key (not shown here), "
+                "which would go to every journalist.",
+                hint="Take it out of attachments:. Keep the key out of files in the office folder: set it with  export SENDGRID_API_KEY=...",
+            )
+        if file.name.lower() == "mailer.toml" or _delivery_log(content):
             # press-mailer's own settings (a database password) or a delivery log (every journalist
             # the office mails): never for journalists (review 24k #7).
             kind = "press-mailer's settings file" if file.name.lower() == "mailer.toml" else "a delivery log (an SQLite database)"

@@ -618,6 +618,19 @@ def _add_banner(html: str) -> str:
     return html[:end] + TEST_BANNER_HTML + html[end:]
 
 
+ADDRESSES_NOTED = 5  # an attachment holding this many email addresses or more is named in a warning
+_ADDRESS = re.compile(rb"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _addresses_in(attachment: Attachment) -> int:
+    """How many different email addresses a text attachment (a CSV, a text file) holds; 0 for others."""
+    if attachment.inline or not (
+        attachment.mime_type.startswith("text/") or attachment.filename.lower().endswith((".csv", ".tsv", ".txt"))
+    ):
+        return 0
+    return len({found.lower() for found in _ADDRESS.findall(attachment.content)})
+
+
 def _warnings(
     release: Release,
     config: Config,
@@ -677,6 +690,13 @@ def _warnings(
                 f"{release.path}: the attachment {attachment.filename} is {size / MB:.1f} MB; many mail servers refuse emails "
                 f"with attachments over {limit:g} MB. Put it on your website and link to it "
                 "(or raise [compose] max_attachment_mb in mailer.toml)."
+            )
+    for attachment in attachments:
+        held = _addresses_in(attachment)
+        if held >= ADDRESSES_NOTED:  # lists/press.csv, from a release saved in the office folder (review 24y #8)
+            found.append(
+                f"{release.path}: the attachment {attachment.filename} holds {held:,} email addresses, and every journalist "
+                "would get them all. If it is a press list (or a report of one), take it out of attachments:."
             )
     common = common_request_bytes(subject, text, html, attachments)
     if too_large_for_a_request(common):

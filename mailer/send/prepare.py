@@ -738,7 +738,7 @@ def _planned(
     for cid, (count, at) in scheduled.items():
         if the_plan.recipients:
             way_out = late_cancelled.get(cid) or (
-                _dry_run_held([cid])
+                _dry_run_held(cid)
                 if mode is Mode.DRY_RUN
                 else f"To send it to them now instead, cancel that send first: mailer cancel {cid}."
             )
@@ -917,12 +917,12 @@ def _unknown_words(campaign_id: str, count: int) -> str:
 
 # A dry run is no reason to call off the live send SendGrid holds (newcomer 24 #2: the dry run to the
 # "Regional" journalists after scheduling the release said "To send it now instead: mailer cancel ...").
-# Nor does --include-previous bring them in (review 24s #5), so it is not offered (review 24x #2).
-def _dry_run_held(campaign_ids: Sequence[str]) -> str:
-    shows = " / ".join(f"mailer show {cid}" for cid in campaign_ids)
+# --include-previous leaves them out too (review 24s #5), so the email to see is the one SendGrid holds
+# (review 24y #3: this said to add --include-previous to see them, and that dry run said the same again).
+def _dry_run_held(campaign_id: str) -> str:
     return (
-        "This dry run leaves them out, as a send now would; the scheduled send is not changed. "
-        f"To see the email SendGrid holds for them: {shows}."
+        "This dry run leaves them out, as a send now would (with --include-previous too); the scheduled send is not "
+        f"changed. To see the email one of them gets: mailer show {campaign_id} --contact EMAIL"
     )
 
 
@@ -1268,7 +1268,7 @@ def _nobody(
                 f"To send it now instead: mailer cancel {first} (up to 10 minutes before its time), then run this send again."
             )
             if dry_run and not maybe and first not in planned.late_cancelled:
-                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=_dry_run_held(list(planned.scheduled)))
+                return SendError("Nobody to send to: " + " ".join([*got, *held]), hint=_dry_run_held(first))
         else:
             first = next(iter(planned.unknown))
             hint = f"To send to them (they may get it twice): mailer resume {first} --resend-unknown"
