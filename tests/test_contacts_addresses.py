@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailer.contacts import addresses, listfile
-from mailer.spreadsheet import restore_cells, safe_cell
+from mailer.spreadsheet import LEADING_SPACES, restore_cells, safe_cell
 
 ATEXT = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"
 
@@ -237,11 +237,13 @@ cell_text = st.tuples(st.sampled_from(["", "=", "+", "-", "@", "\t", "\r", "'"])
 @given(cell_text)
 @example('=HYPERLINK("http://x")')
 @example("@SUM(A1)")
+@example("' @")  # found by CI: read back as " @", the one reading such a cell can have
 def test_spreadsheet_safe_cell_never_starts_a_formula_and_round_trips(value: str) -> None:
     """A written cell never starts with = + - @ tab or CR, and reading it back gives the value."""
     written = safe_cell(value)
     assert not written.startswith(("=", "+", "-", "@", "\t", "\r"))
-    ambiguous = value.startswith("'") and value[1:].startswith(("=", "+", "-", "@", "\t", "\r"))
+    # a value that reads as a cell safe_cell escaped ("'=x", and "' =x" since review 11s) reads back without its "'"
+    ambiguous = value.startswith("'") and value[1:].lstrip(LEADING_SPACES).startswith(("=", "+", "-", "@", "\t", "\r"))
     [read_back] = restore_cells(pa.array([written], type=pa.large_string())).to_pylist()
     assert read_back == value or ambiguous
 
