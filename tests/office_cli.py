@@ -361,3 +361,15 @@ def texts_sent(standin: Any) -> dict[str, str]:
                 mine = mine.replace(key, value)
             texts[personalization["to"][0]["email"]] = mine
     return texts
+
+
+def greeted_as(project: Path, standin: Any, db_url: str, rows: Iterable[tuple[str, str, str]]) -> None:
+    """Each (name cell, address, greeting) row of a Name,Email list sent GREETING: its text reads "Dear GREETING,"."""
+    rows = list(rows)
+    office(project, standin, db_url, beat="Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in rows))
+    (project / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    texts = texts_sent(standin)
+    for name, email, greeting in rows:
+        assert f"Dear {greeting}," in texts[email], (name, texts[email])

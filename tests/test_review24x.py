@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from office_cli import GREETING, SEND, agency_release, campaign_of, mailed, mailer, office, said, texts_sent
+from office_cli import SEND, agency_release, campaign_of, greeted_as, mailed, mailer, office, said
 
 # -- 1. an SVG animation's list of values slipped a javascript: link past the template check ----------
 
@@ -110,14 +110,7 @@ def test_a_name_followed_by_its_outlet_keeps_its_first_name(tmp_path: Path, stan
         ("Berlin (Press Office)", "presse@berlin.example", "colleague"),
         ("The Guardian", "national@guardian.example", "colleague"),
     ]
-    beat = "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in rows)
-    office(tmp_path, standin, db_url, beat=beat)
-    (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
-    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-    assert sent.exit_code == 0, sent.output
-    texts = texts_sent(standin)
-    for name, email, greeted in rows:
-        assert f"Dear {greeted}," in texts[email], (name, texts[email])
+    greeted_as(tmp_path, standin, db_url, rows)
 
 
 # -- 4. outlets still greeted by their first word -------------------------------------------------------
@@ -142,14 +135,7 @@ def test_more_outlets_in_the_name_column_are_greeted_with_the_default(tmp_path: 
         ('"Der Hovanessian, Ani"', "ani@asbarez.example", "Ani"),
         ("Ilse Weber", "ilse@taz.example", "Ilse"),
     ]
-    beat = "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in rows)
-    office(tmp_path, standin, db_url, beat=beat)
-    (tmp_path / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
-    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
-    assert sent.exit_code == 0, sent.output
-    texts = texts_sent(standin)
-    for name, email, greeted in rows:
-        assert f"Dear {greeted}," in texts[email], (name, texts[email])
+    greeted_as(tmp_path, standin, db_url, rows)
 
 
 # -- 6. a preview upgraded a log colleagues' earlier press-mailer still used -----------------------------
