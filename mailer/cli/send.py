@@ -51,11 +51,13 @@ override_option = click.option(
 def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str, ...]) -> tuple[str, ...]:
     """--to addresses, validated as strictly as list rows: a typo is an error, not a bounce."""
     from mailer.contacts.addresses import validate
+    from mailer.linebreaks import LINE_BREAKS
 
     valid = []
     for address in addresses:
         normalized, why = validate(address.strip())
-        several = _several(address) if normalized is None else []
+        # a line break is no way to list recipients: it is refused as it is (a header's "\r\nBcc: ..." never advised)
+        several = _several(address) if normalized is None and not any(c in address for c in LINE_BREAKS) else []
         if len(several) > 1:
             # "a@x.org, b@x.org", as a mail program writes several recipients (newcomer 24 #9: the answer spoke of
             # a list's cells, rows and journalists, and never said how to give two colleagues); with their names
