@@ -126,26 +126,41 @@ def test_a_send_stopped_with_kill_answers_its_request_out_first(tmp_path: Path, 
     """`kill PID` (SIGTERM: a colleague's script, a computer shutting down) stopped a send as kill -9
     does: the request with SendGrid got no logged answer, so its journalist was left unknown and the
     advice was to wait for events. Like Ctrl-C, it now lets that answer come and be logged, sends
-    nothing more, and the rest waits for `mailer resume`."""
+    nothing more, and the rest waits for `mailer resume`. Also where Ctrl-C is ignored (a background
+    job, a script run with nohup), which had left SIGTERM unheard too (seen in CI)."""
     import json
+    import os
     import re
     import signal
+    import subprocess
+    import sys
     import time
 
     from conftest import without_log_line
     from office_cli import KEY, SEND, SIX
-    from send_fixtures import send_running
 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
     third = standin.hold(match=lambda r: len(standin.mail_sends) >= 3)
-    with send_running(tmp_path, standin, KEY, SEND) as process:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", *SEND],
+        cwd=tmp_path,
+        env={**os.environ, "SENDGRID_API_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - as a background job's shell starts it
+    )
+    try:
         deadline = time.monotonic() + 60
-        while len(standin.mail_sends) < 3 and time.monotonic() < deadline:
+        while len(standin.mail_sends) < 3 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.02)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         third.set()
         out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
     found = re.search(r"^Campaign (\S+):", out, re.MULTILINE)
     assert found, (out, err)
     campaign_id = found.group(1)

@@ -235,23 +235,28 @@ class Dispatcher:
         thread only, so elsewhere, or when the program has a SIGINT handler of its own, this
         changes nothing.
         """
-        if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def note(_signum: int, _frame: object) -> None:
             self.interrupted = True
 
-        # `kill PID` (SIGTERM, as a system shutting down or a colleague's script sends it) is heard the
-        # same way: it had acted as kill -9, leaving the request out unknown (review 24s, left).
+        # Each signal heard only while Python's own default stands for it: a program with a handler of its
+        # own keeps it. `kill PID` (SIGTERM, as a system shutting down or a script sends it) is heard as Ctrl-C
+        # is: it had acted as kill -9, leaving the request out unknown (review 24s, left). It is heard in a
+        # background job too, whose shell makes it ignore Ctrl-C.
+        interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
         polite = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-        signal.signal(signal.SIGINT, note)
+        if interruptible:
+            signal.signal(signal.SIGINT, note)
         if polite:
             signal.signal(signal.SIGTERM, note)
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if interruptible:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             if polite:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
