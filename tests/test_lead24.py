@@ -171,3 +171,23 @@ def test_a_send_stopped_with_kill_answers_its_request_out_first(tmp_path: Path, 
     assert resumed.exit_code == 0, resumed.output
     addresses = [p["to"][0]["email"] for r in standin.mail_sends for p in r.body["personalizations"]]
     assert sorted(addresses) == sorted(set(addresses)) and len(addresses) == 6, addresses
+
+
+def test_an_events_file_in_milliseconds_is_said_to_be(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A tool that exports events with JavaScript times writes milliseconds: each event was quarantined
+    as "should be Unix seconds between 1970 and 9999", with no word of what was wrong with the number
+    (newcomer 24, left). It now says the number is milliseconds, which moment it means, and to write
+    the file again in seconds; an event in seconds beside it is stored."""
+    import json
+
+    office(tmp_path, standin, db_url)
+    seconds = 1_764_662_400  # 2025-12-02 08:00 UTC
+    lines = [
+        {"event": "delivered", "email": "ana@daily.example", "timestamp": seconds * 1000, "sg_event_id": "ms-1"},
+        {"event": "delivered", "email": "ben@gazette.example", "timestamp": seconds, "sg_event_id": "s-1"},
+    ]
+    (tmp_path / "events.ndjson").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = mailer("events", "import", "events.ndjson")
+    shown = mailer("events", "quarantine").output
+    assert "1764662400000, which is milliseconds (2025-12-02 08:00 UTC)" in result.output + shown, (result.output, shown)
+    assert "Read 2 events" in result.output or "2 events" in result.output, result.output

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import msgspec
@@ -372,6 +373,14 @@ def _timestamp(value: object, where: str) -> int:
     else:
         number = -1
     if not 0 <= number <= LAST_TIMESTAMP:  # type: ignore[operator]
+        if LAST_TIMESTAMP < number <= LAST_TIMESTAMP * 1000:  # type: ignore[operator]
+            # as JavaScript and many exports write a time: said, so the file can be made again (newcomer 24, left)
+            moment = datetime.fromtimestamp(number // 1000, UTC)  # type: ignore[operator]
+            raise EventError(
+                f'{where}: "timestamp" should be Unix seconds, found {_show(value)}, which is milliseconds '
+                f"({moment:%Y-%m-%d %H:%M} UTC): SendGrid sends seconds; the tool that wrote this file did not.",
+                hint=_EVENT_HINT + " Write the file again with each timestamp in seconds (divided by 1000), then import it.",
+            )
         raise EventError(f'{where}: "timestamp" should be Unix seconds between 1970 and 9999, found {_show(value)}.', hint=_EVENT_HINT)
     return number  # type: ignore[return-value]
 
