@@ -174,10 +174,11 @@ def only_campaign_id(engine: Any) -> str:
 SEND_BEAT = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
 
 
-def mailer_process(folder: Path, key: str, *args: str, interruptible: bool = False) -> Any:
+def mailer_process(folder: Path, key: str, *args: str, interruptible: bool = False, background: bool = False) -> Any:
     """``python -m mailer ARGS`` started in ``folder``, a process of its own with the API key in its
     environment; its output captured as text (``communicate()``). ``interruptible``: Ctrl-C
-    (SIGINT) stops it as at a terminal, even when the shell running the tests ignores SIGINT."""
+    (SIGINT) stops it as at a terminal, even when the shell running the tests ignores SIGINT;
+    ``background``: it ignores SIGINT, as a shell starts a background job, whatever the tests' shell does."""
     import os
     import signal
     import subprocess
@@ -190,7 +191,9 @@ def mailer_process(folder: Path, key: str, *args: str, interruptible: bool = Fal
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if interruptible else None,  # noqa: PLW1509
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL if interruptible else signal.SIG_IGN))  # noqa: PLW1509
+        if interruptible or background
+        else None,
     )
 
 

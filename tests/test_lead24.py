@@ -129,27 +129,17 @@ def test_a_send_stopped_with_kill_answers_its_request_out_first(tmp_path: Path, 
     nothing more, and the rest waits for `mailer resume`. Also where Ctrl-C is ignored (a background
     job, a script run with nohup), which had left SIGTERM unheard too (seen in CI)."""
     import json
-    import os
     import re
     import signal
-    import subprocess
-    import sys
     import time
 
     from conftest import without_log_line
     from office_cli import KEY, SEND, SIX
+    from send_fixtures import mailer_process
 
     office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\n")
     third = standin.hold(match=lambda r: len(standin.mail_sends) >= 3)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailer", *SEND],
-        cwd=tmp_path,
-        env={**os.environ, "SENDGRID_API_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - as a background job's shell starts it
-    )
+    process = mailer_process(tmp_path, KEY, *SEND, background=True)
     try:
         deadline = time.monotonic() + 60
         while len(standin.mail_sends) < 3 and time.monotonic() < deadline and process.poll() is None:
