@@ -400,6 +400,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     parts_written(app, campaign_id)
     where = status.status(app.engine, campaign_id, rehearse=False, config=app.config)  # it rehearses below, with its flags
     left = 0
+    rehearsal = None
     campaign.check_resumable(
         app.config, where.campaign
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
@@ -473,12 +474,21 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
                 output.warn(passed)
             _confirm(f"Send {campaign_id} to {'that journalist' if left == 1 else f'those {left:,} journalists'}?", yes=yes)
     if retry_failed:
-        failed = [
-            (error, count)
-            for state, error, count in status.status(app.engine, campaign_id, rehearse=False).errors
-            if state == MessageState.FAILED
-        ]
-        if not failed:
+        if rehearsal is not None:  # those it mails again: not whom the lists opt out, suppressed or reached since
+            failed = list(rehearsal.retried)
+        else:
+            failed = [
+                (error, count)
+                for state, error, count in status.status(app.engine, campaign_id, rehearse=False).errors
+                if state == MessageState.FAILED
+            ]
+        failed_before = where.counts.get(MessageState.FAILED.value, 0)
+        if not failed and failed_before:
+            output.say(
+                f"Nobody is sent again of the {counted(failed_before, 'recipient')} that failed: "
+                f"{'that one is' if failed_before == 1 else 'they are'} skipped now."
+            )
+        elif not failed:
             output.say(f"No failed recipients in {campaign_id}.")
         for error, count in failed:
             output.step(f"Sending again to {counted(count, 'recipient')} that failed with: {error}")

@@ -21,6 +21,7 @@ import itertools
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -627,6 +628,9 @@ class Rehearsal:
     recovered: int = 0
     # Skipped as the campaign's lists keep them out now (``skip_kept_out``): "opted out" / "without consent" -> how many.
     kept_out: dict[str, int] = field(default_factory=dict)
+    # With retry_failed: (error text, how many) of the failed journalists it would mail again, most first; those
+    # the lists opt out, suppressed since or reached elsewhere are not among them.
+    retried: tuple[tuple[str, int], ...] = ()
 
 
 def rehearse_resume(
@@ -655,6 +659,7 @@ def rehearse_resume(
             kept = messages.skip_kept_out(
                 connection, found.id, kept_out or {}, now=now, silent=silent
             )  # first, as the resume does (``skip_kept_out``)
+            failed = messages.errors_by_row(connection, found.id, MessageState.FAILED) if retry_failed else {}
             elsewhere, suppressed, again = _before_resending(
                 connection,
                 found,
@@ -667,9 +672,11 @@ def rehearse_resume(
             )
             kept = {reason: kept.get(reason, 0) + again.get(reason, 0) for reason in {*kept, *again}}
             counts = messages.counts(connection, found.id)
+            going = messages.planned_ids(connection, found.id) if failed else set()
         finally:
             transaction.rollback()
-    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered, kept)
+    retried = Counter(error for row_id, error in failed.items() if row_id in going)
+    return Rehearsal(counts[MessageState.PLANNED.value], elsewhere, suppressed, recovered, kept, tuple(retried.most_common()))
 
 
 def skip_kept_out(

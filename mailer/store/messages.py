@@ -455,6 +455,18 @@ def errors(
     return [(state, error or "", int(n)) for state, error, n in connection.execute(query)]
 
 
+def errors_by_row(connection: Connection, campaign_id: str, state: MessageState) -> dict[int, str]:
+    """Row id -> error text of a campaign's rows in ``state`` (for failed ones: why SendGrid refused them)."""
+    query = select(message.c.id, message.c.error).where(message.c.campaign_id == campaign_id, message.c.state == state.value)
+    return {int(row_id): error or "" for row_id, error in connection.execute(query)}
+
+
+def planned_ids(connection: Connection, campaign_id: str) -> set[int]:
+    """The row ids of a campaign's planned rows: those its next run sends."""
+    query = select(message.c.id).where(message.c.campaign_id == campaign_id, message.c.state == MessageState.PLANNED.value)
+    return set(connection.scalars(query))
+
+
 def tally(connection: Connection, campaign_id: str) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
     """``counts`` and ``errors`` of a campaign, errors read only when some row failed or is unknown.
 

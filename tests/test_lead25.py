@@ -1,0 +1,50 @@
+"""Session 25, the lead's own finds.
+
+1. `mailer resume --retry-failed` said "Sending again to 2 recipients that failed with: ..." of
+   journalists it then skipped, because the lists now opt them out: it counted every failed row,
+   not those it mails again, and said it beside "Left: nobody".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import BEAT, SEND, campaign_of, mailed, mailer, office, said
+
+REFUSAL = {"errors": [{"field": "from.email", "message": "The from address does not match a verified Sender Identity."}]}
+THREE = BEAT + "cleo@weekly.example,Cleo,Park,Weekly\n"
+
+
+def _failed_then_opted_out(tmp_path: Path, standin: Any, db_url: str, *, opted_out: set[str]) -> str:
+    """A send of three journalists where SendGrid refuses Ana's and Cleo's requests; then the list
+    marks ``opted_out`` as having unsubscribed. Returns the campaign's id."""
+    office(tmp_path, standin, db_url, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    (tmp_path / "lists" / "beat.csv").write_text(THREE, encoding="utf-8")
+    refused = lambda recorded: any(who in str(recorded.body) for who in ("ana@daily.example", "cleo@weekly.example"))
+    standin.answer(400, times=2, match=refused, body=REFUSAL)
+    first = mailer(*SEND)
+    assert first.exit_code == 3 and mailed(standin) == ["ben@gazette.example"], first.output
+    rows = THREE.splitlines()
+    marked = [rows[0] + ",Unsubscribed"] + [row + (",yes" if row.split(",")[0] in opted_out else ",") for row in rows[1:]]
+    (tmp_path / "lists" / "beat.csv").write_text("\n".join(marked) + "\n", encoding="utf-8")
+    return campaign_of(first)
+
+
+def test_retry_failed_counts_only_those_it_mails_again(tmp_path: Path, standin: Any, db_url: str) -> None:
+    campaign_id = _failed_then_opted_out(tmp_path, standin, db_url, opted_out={"ana@daily.example"})
+    again = mailer("resume", campaign_id, "--retry-failed", "--yes")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin) == ["ben@gazette.example", "cleo@weekly.example"]
+    assert "Sending again to 1 recipient that failed with: from.email: The from address does not match" in said(again)
+    assert "Sending again to 2" not in said(again), again.output
+
+
+def test_retry_failed_when_every_failed_one_opted_out_says_nobody_is_sent_again(tmp_path: Path, standin: Any, db_url: str) -> None:
+    campaign_id = _failed_then_opted_out(tmp_path, standin, db_url, opted_out={"ana@daily.example", "cleo@weekly.example"})
+    again = mailer("resume", campaign_id, "--retry-failed", "--yes")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin) == ["ben@gazette.example"]
+    assert "Sending again to" not in said(again), again.output
+    assert "Nobody is sent again of the 2 recipients that failed: they are skipped now." in said(again)
+    assert "Skipped: 2 journalists the lists now mark as opted out or without consent" in said(again)
