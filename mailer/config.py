@@ -152,6 +152,12 @@ class SendGridConfig(_Section):
     sandbox: bool = False
 
     @property
+    def stand_in(self) -> str | None:
+        """``api_url`` when it is a stand-in on this computer (127.0.0.1, localhost): a rehearsal that
+        mails nobody, though the delivery log records it as a live send; otherwise None."""
+        return self.api_url if (urlsplit(self.api_url).hostname or "") in LOOPBACK_HOSTS else None
+
+    @property
     def is_sendgrid(self) -> bool:
         """``api_url`` is SendGrid's own (api.sendgrid.com, api.eu.sendgrid.com), not a stand-in or a gateway."""
         host = urlsplit(self.api_url).hostname or ""

@@ -3,6 +3,9 @@
 1. `mailer resume --retry-failed` said "Sending again to 2 recipients that failed with: ..." of
    journalists it then skipped, because the lists now opt them out: it counted every failed row,
    not those it mails again, and said it beside "Left: nobody".
+2. A live send to a stand-in on this computer (a rehearsal, as the README's "Using it from Python"
+   explains) read "Mode: live send", as a send to SendGrid does, though nobody gets an email and the
+   log then counts them as having it: a later real send of the release from that log skips them all.
 """
 
 from __future__ import annotations
@@ -48,3 +51,15 @@ def test_retry_failed_when_every_failed_one_opted_out_says_nobody_is_sent_again(
     assert "Sending again to" not in said(again), again.output
     assert "Nobody is sent again of the 2 recipients that failed: they are skipped now." in said(again)
     assert "Skipped: 2 journalists the lists now mark as opted out or without consent" in said(again)
+
+
+def test_a_live_send_to_a_stand_in_says_so_in_its_plan(tmp_path: Path, standin: Any, db_url: str) -> None:
+    office(tmp_path, standin, db_url)
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert (
+        f"Mode: live send to a stand-in on this computer ([sendgrid] api_url = {standin.url}), not to SendGrid: nobody gets an "
+        "email, but the delivery log records them as sent, so a later send of this release from it skips them"
+    ) in said(sent)
+    dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--include-previous")
+    assert "Mode: DRY RUN (nothing will be sent)" in said(dry), dry.output

@@ -230,7 +230,14 @@ def send_command(
         )
     else:
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)
-    _show_plan(prepared, where=where, tag=tag, sandbox=app.config.sendgrid.sandbox, office_zone=app.config.reports.time_zone)
+    _show_plan(
+        prepared,
+        where=where,
+        tag=tag,
+        sandbox=app.config.sendgrid.sandbox,
+        stand_in=app.config.sendgrid.stand_in,
+        office_zone=app.config.reports.time_zone,
+    )
     prepared.check()
     if prepared.mode is not Mode.DRY_RUN:
         app.config.api_key(os.environ)  # a missing key is said before the questions, not after the answers (newcomer 11)
@@ -747,6 +754,7 @@ def _show_plan(
     where: tuple[str, ...],
     tag: tuple[str, ...],
     sandbox: bool = False,
+    stand_in: str | None = None,
     office_zone: str | None = None,
 ) -> None:
     from mailer.compose import preview
@@ -757,6 +765,11 @@ def _show_plan(
     mode = "DRY RUN (nothing will be sent)" if prepared.mode is Mode.DRY_RUN else "live send"
     if sandbox and prepared.mode is not Mode.DRY_RUN:  # nc12b #4: it read like a real send
         mode = "live send to SendGrid's sandbox ([sendgrid] sandbox = true): checked by SendGrid, delivered to nobody"
+    elif stand_in and prepared.mode is not Mode.DRY_RUN:  # a rehearsal the log keeps as a live send (README: rehearse in a copy)
+        mode = (
+            f"live send to a stand-in on this computer ([sendgrid] api_url = {stand_in}), not to SendGrid: nobody gets "
+            "an email, but the delivery log records them as sent, so a later send of this release from it skips them"
+        )
     output.step(f"Mode:       {mode}")
     output.step(f"Subject:    {preview.subject(prepared.rendered)}")  # as the preview showed it, no SendGrid token
     output.step(
