@@ -244,7 +244,29 @@ def list_paths(paths: Sequence[Path | str] | Path | str | None) -> list[Path]:
                 f"{item!r} is not a list file name (a {type(item).__name__}).",
                 hint='Give the CSV files as paths, for example ["lists/press.csv"].',
             )
-    return [Path(item) for item in items]
+    named = [Path(item) for item in items]
+    _refuse_named_twice(named)
+    return named
+
+
+def _refuse_named_twice(paths: Sequence[Path]) -> None:
+    """A ListError when two of ``paths`` name the same file (``lists/press.csv`` and ``lists/*.csv``,
+    ``./press.csv``, a link to it): read twice, each of its rows was counted twice, every one of the
+    second reading a "duplicate of" itself (review 25l #1)."""
+    seen: dict[object, Path] = {}
+    for path in paths:
+        try:
+            status = path.stat()
+            identity: object = (status.st_dev, status.st_ino)
+        except OSError:  # missing or unreadable: its own error comes when it is read
+            identity = os.path.abspath(path)
+        earlier = seen.setdefault(identity, path)
+        if earlier is not path:
+            named = f"{path} is named twice" if str(earlier) == str(path) else f"{earlier} and {path} are the same file"
+            raise ListError(
+                f"{named}: each of its rows would be counted twice, as a duplicate of itself.",
+                hint="Name each list once (a pattern such as lists/*.csv may already include a list named beside it).",
+            )
 
 
 def _no_file() -> ListError:

@@ -1,0 +1,47 @@
+"""Review 25l: a hostile review of the list manager, each finding a test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from office_cli import mailer, said
+
+from mailer import contacts
+from mailer.errors import ListError
+
+# -- 1. one list named twice counted each of its rows twice, each a "duplicate of" itself ------------
+
+BEAT = "Email,Name\nana@daily.example,Ana Lima\nben@gazette.example,Ben Okafor\nbad-address,Cy Moe\n"
+
+
+def test_a_list_named_twice_is_refused_not_counted_twice(logged: Path) -> None:
+    """`mailer lists check lists/beat.csv lists/*.csv` (or ./beat.csv beside beat.csv) read the file
+    twice: "Total: 6 rows read", every row of its second reading "duplicate of lists/beat.csv row 2"
+    (itself), and a send's plan "Skipped: 4 (2 duplicate, 2 invalid)" of a list of three rows. The
+    same file named twice, by another path or a link to it, is refused now, saying which."""
+    (logged / "lists" / "beat.csv").write_text(BEAT, encoding="utf-8")
+    os.symlink("beat.csv", logged / "lists" / "current.csv")
+    for names, told in (
+        (("lists/beat.csv", "./lists/beat.csv"), "lists/beat.csv is named twice"),
+        (("lists/beat.csv", "lists/../lists/beat.csv"), "lists/beat.csv and lists/../lists/beat.csv are the same file"),
+        (("lists/beat.csv", "lists/current.csv"), "lists/beat.csv and lists/current.csv are the same file"),
+    ):
+        checked = mailer("lists", "check", *names)
+        assert checked.exit_code == 1, checked.output
+        assert f"{told}: each of its rows would be counted twice" in said(checked), checked.output
+        assert "Rejected rows" not in checked.output
+        sent = mailer("send", "releases/example.md", "--list", names[0], "--list", names[1], "--dry-run")
+        assert sent.exit_code == 1, sent.output
+        assert "each of its rows would be counted twice" in said(sent), sent.output  # named as the log names lists
+        assert "Skipped" not in sent.output
+        cleaned = mailer("lists", "clean", *names, "-o", "out/clean.csv")
+        assert cleaned.exit_code == 1 and told in said(cleaned), cleaned.output
+    with pytest.raises(ListError, match="are the same file|is named twice"):
+        contacts.load([logged / "lists" / "beat.csv", "lists/beat.csv"])
+    # two lists with the same rows are two lists: their repeats are duplicates, as before
+    (logged / "lists" / "copy.csv").write_text(BEAT, encoding="utf-8")
+    checked = mailer("lists", "check", "lists/beat.csv", "lists/copy.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "lists/copy.csv row 2: ana@daily.example: duplicate of lists/beat.csv row 2" in checked.output
