@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from office_cli import mailer, said
+from office_cli import greeted_as, mailer, said
 
 from mailer import contacts
 from mailer.errors import ListError
@@ -45,3 +45,39 @@ def test_a_list_named_twice_is_refused_not_counted_twice(logged: Path) -> None:
     checked = mailer("lists", "check", "lists/beat.csv", "lists/copy.csv")
     assert checked.exit_code == 0, checked.output
     assert "lists/copy.csv row 2: ana@daily.example: duplicate of lists/beat.csv row 2" in checked.output
+
+
+# -- 2. an Austrian or Czech academic title before the name was greeted as the first name -----------
+
+ACADEMIC = [
+    ("Mag. Anna Gruber", "anna@kurier.example", "Anna"),
+    ("Mag.a Eva Wolf", "eva@standard.example", "Eva"),
+    ("Dipl.-Ing. Karl Huber", "karl@presse.example", "Karl"),
+    ("Univ.-Prof. Dr. Eva Bauer", "bauer@uni.example", "Eva"),
+    ("Mgr. Petra Nováková", "petra@idnes.example", "Petra"),
+    ("JUDr. Jan Novák", "jan@lidovky.example", "Jan"),
+    ("Bc. Jana Malá", "jana@denik.example", "Jana"),
+    ("Doc. Ing. Tomáš Dvořák", "tomas@ihned.example", "Tomáš"),
+    ("Dkfm. Otto Graf", "otto@wienerzeitung.example", "Otto"),
+    ("Priv.-Doz. Dr. Max Weber", "max@faz.example", "Max"),
+    ("Magnus Carlsen", "magnus@vg.example", "Magnus"),  # a first name starting like a title is still one
+    ("Doc Rivers", "doc@espn.example", "Doc"),  # a nickname without the title's full stop too
+]
+
+
+def test_an_academic_title_before_the_name_is_not_the_first_name(project: Path, standin: object, db_url: str) -> None:
+    """Austrian, German and Czech press lists put the academic degree before the name ("Mag. Anna
+    Gruber", "Dipl.-Ing. Karl Huber", "Mgr. Petra Nováková", "JUDr. Jan Novák"), and "Dr. med." was
+    read as an honorific, but these were not: each journalist was greeted "Dear Mag.,", "Dear
+    Dipl.-Ing.,", "Dear Mgr.,", and `lists clean` wrote the degree as the first name. The degree is
+    the honorific now, and the name after it the first name."""
+    greeted_as(project, standin, db_url, ACADEMIC)
+    (project / "lists" / "titles.csv").write_text(
+        "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in ACADEMIC), encoding="utf-8"
+    )
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/titles.csv").contacts}
+    assert recipients["anna@kurier.example"]["honorific"] == "Mag."
+    assert recipients["anna@kurier.example"]["last_name"] == "Gruber"
+    assert recipients["petra@idnes.example"]["honorific"] == "Mgr."
+    assert recipients["bauer@uni.example"]["honorific"] == "Univ.-Prof. Dr."
+    assert recipients["bauer@uni.example"]["last_name"] == "Bauer"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from nameparser.config import Constants
 
-__all__ = ["HONORIFICS", "TEAM_WORDS", "split_names"]
+__all__ = ["ACADEMIC_DEGREES", "HONORIFICS", "TEAM_WORDS", "split_names"]
 
 # Honorifics that open a name cell in English, French, German, Spanish, Italian, Portuguese
 # (compared lower-case, without the dot). nameparser knows hundreds of titles ("Dean", "Major"),
@@ -75,9 +75,15 @@ HONORIFICS = frozenset(
         "baroness",
     ]
 )
-# nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name):
-# added to a private copy of its settings, as its documentation says to (``_constants``)
-_MORE_TITLES = ("very", "revd", "ven")
+# Academic degrees that open a name in Austrian, German, Czech and Slovak press lists ("Mag. Anna Gruber",
+# "Dipl.-Ing. Karl Huber", "Univ.-Prof. Dr. Eva Bauer", "Mgr. Petra Nováková", "JUDr. Jan Novák": review 25l
+# #2, greeted "Dear Mag.,"), with their full stop only: "Magnus Carlsen" and "Doc Rivers" are first names.
+ACADEMIC_DEGREES = frozenset(
+    ["mag", "mmag", "dipl", "dkfm", "univ", "priv", "mgr", "bc", "doc", "judr", "mudr", "mvdr", "phdr", "rndr", "paeddr", "thdr"]
+)
+# nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name; "Univ.-Prof." as
+# one too): added to a private copy of its settings, as its documentation says to (``_constants``)
+_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.")
 # "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
 _STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
@@ -242,6 +248,10 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
     hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
+    degree = pc.utf8_lower(pc.extract_regex(names, r"^(?P<word>[^\s,.]+)\.").field("word"))
+    hard = pc.or_(
+        pc.fill_null(hard, False), pc.fill_null(pc.is_in(degree, pa.array(sorted(ACADEMIC_DEGREES), type=pa.large_string())), False)
+    )
     hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
     hard = pc.and_(hard, pc.invert(pc.fill_null(surname_first, False)))  # read already, its honorific too
     if not pc.any(hard).as_py():
