@@ -81,3 +81,31 @@ def test_an_academic_title_before_the_name_is_not_the_first_name(project: Path, 
     assert recipients["petra@idnes.example"]["honorific"] == "Mgr."
     assert recipients["bauer@uni.example"]["honorific"] == "Univ.-Prof. Dr."
     assert recipients["bauer@uni.example"]["last_name"] == "Bauer"
+
+
+# -- 3. a Chinese, Japanese or Korean name (family name first) was greeted by the family name --------
+
+FAMILY_FIRST = [
+    ("王 小明", "wang@xinhua.example", "小明"),
+    ("田中 太郎", "tanaka@nhk.example", "太郎"),
+    ("佐藤\u3000花子", "sato@asahi.example", "花子"),  # the ideographic space a Japanese keyboard types
+    ("김 민수", "kim@yonhap.example", "민수"),
+    ("王小明", "wangxm@xinhua.example", "王小明"),  # no space: not split, the whole name rather than a guess
+    ("ジョン スミス", "john@nikkei.example", "ジョン"),  # a foreigner's name in katakana keeps its order
+]
+
+
+def test_a_cjk_name_is_read_family_name_first(project: Path, standin: object, db_url: str) -> None:
+    """A Name cell in Chinese, Japanese or Korean writes the family name first ("王 小明", "田中 太郎",
+    "김 민수"), as Google Contacts' Given Name and Family Name columns say: the family name was read
+    as the first name, so the journalist was greeted "Dear 王," and `lists clean` wrote first_name 王,
+    last_name 小明 (and "佐藤　花子", with the ideographic space, was not split at all). The name after
+    the space is the first name now."""
+    greeted_as(project, standin, db_url, FAMILY_FIRST)
+    (project / "lists" / "cjk.csv").write_text(
+        "Name,Email\n" + "".join(f"{name},{email}\n" for name, email, _ in FAMILY_FIRST), encoding="utf-8"
+    )
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/cjk.csv").contacts}
+    assert (recipients["wang@xinhua.example"]["first_name"], recipients["wang@xinhua.example"]["last_name"]) == ("小明", "王")
+    assert (recipients["sato@asahi.example"]["first_name"], recipients["sato@asahi.example"]["last_name"]) == ("花子", "佐藤")
+    assert (recipients["kim@yonhap.example"]["first_name"], recipients["kim@yonhap.example"]["last_name"]) == ("민수", "김")

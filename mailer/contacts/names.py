@@ -190,6 +190,10 @@ _CAPITALS_FIRST = (
     + "|".join(sorted((*HONORIFICS, *_DUTCH_HONORIFICS), key=len, reverse=True))
     + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
 )
+# A family name in Han characters or Hangul, a space (or the ideographic one), a given name: not a foreigner's name in
+# katakana ("ジョン スミス"), which keeps its order. A name without a space ("王小明") is not split.
+_CJK = r"\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}々ー"
+_FAMILY_FIRST = rf"^(?P<family>[\p{{Han}}\p{{Hangul}}][{_CJK}]*)[ \x{{3000}}]+(?P<given>[{_CJK}]+)$"
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 # An outlet noted after a name: in brackets at the end, or after a dash, slash or bar between spaces.
 _NOTED = r"(?:\s*\([^()]*\)|\s+[-–—/|]\s+.*)$"
@@ -221,6 +225,13 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         last = pc.if_else(surname_first, capitals_first.field("last"), last)
     else:
         surname_first = pa.array([False] * len(names), type=pa.bool_())
+    # Chinese, Japanese and Korean write the family name first ("王 小明", "田中　太郎" with the ideographic space,
+    # "김 민수"), as Google Contacts' Given Name and Family Name columns say (review 25l #3: greeted "Dear 王,").
+    family_first = pc.extract_regex(names, _FAMILY_FIRST)
+    if pc.any(pc.is_valid(family_first)).as_py():
+        east_asian = pc.is_valid(family_first)
+        first = pc.if_else(east_asian, family_first.field("given"), first)
+        last = pc.if_else(east_asian, family_first.field("family"), last)
     honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
     if pc.any(surname_first).as_py():
         honorific = pc.if_else(surname_first, pc.cast(pc.fill_null(capitals_first.field("honorific"), ""), pa.large_string()), honorific)
