@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from office_cli import greeted_as, mailer, said
+from office_cli import GREETING, greeted_as, mailer, office, said, texts_sent
 
 from mailer import contacts
 from mailer.errors import ListError
@@ -109,3 +109,39 @@ def test_a_cjk_name_is_read_family_name_first(project: Path, standin: object, db
     assert (recipients["wang@xinhua.example"]["first_name"], recipients["wang@xinhua.example"]["last_name"]) == ("小明", "王")
     assert (recipients["sato@asahi.example"]["first_name"], recipients["sato@asahi.example"]["last_name"]) == ("花子", "佐藤")
     assert (recipients["kim@yonhap.example"]["first_name"], recipients["kim@yonhap.example"]["last_name"]) == ("민수", "김")
+
+
+# -- 4. a space after each comma, before the quotes, put the quotes in the journalist's name --------
+
+SPACED = (
+    '"Email", "Name", "Outlet"\r\n'
+    '"ana@daily.example", "Ana Lima", "Daily News, Lisbon"\r\n'
+    '"ben@gazette.example", "Ben Okafor", "The Gazette"\r\n'
+    '"not-an-address", "Cy Moe", "Radio ""Five"", London"\r\n'
+)
+
+
+def test_a_space_after_the_comma_before_a_quoted_cell_is_read_as_a_spreadsheet_does(project: Path, standin: object, db_url: str) -> None:
+    """A list written by a script or a web tool as '"ana@daily.example", "Ana Lima", "BBC"' (a space
+    after each comma) was read with the quotes inside the cells: Ana was greeted 'Dear "Ana,', her
+    outlet was '"BBC"', and a quoted cell with a comma in it refused the whole list ('row 2 has 4
+    cells but the header has 3 ... a cell that contains a comma must be in double quotes', which it
+    was). The space before an opening quote is skipped now, as Excel and Python's csv module
+    (skipinitialspace) read such a file."""
+    office(project, standin, db_url, beat=SPACED)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "first_name + last_name (Name), outlet (Outlet)" in checked.output
+    assert "row 4: not-an-address:" in checked.output
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
+    assert recipients["ana@daily.example"]["first_name"] == "Ana"
+    assert recipients["ana@daily.example"]["last_name"] == "Lima"
+    assert recipients["ana@daily.example"]["outlet"] == "Daily News, Lisbon"
+    assert recipients["ben@gazette.example"]["outlet"] == "The Gazette"
+    (project / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert "Dear Ana," in texts_sent(standin)["ana@daily.example"]
+    rejects = mailer("lists", "clean", "lists/beat.csv", "-o", "out/clean.csv", "--rejects", "out/rejects.csv")
+    assert rejects.exit_code == 0, rejects.output
+    assert 'Radio ""Five"", London' in (project / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
