@@ -145,3 +145,22 @@ def test_a_space_after_the_comma_before_a_quoted_cell_is_read_as_a_spreadsheet_d
     rejects = mailer("lists", "clean", "lists/beat.csv", "-o", "out/clean.csv", "--rejects", "out/rejects.csv")
     assert rejects.exit_code == 0, rejects.output
     assert 'Radio ""Five"", London' in (project / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
+
+
+# -- 5. a list separated by "|" (or ":") was told to rename its address column -----------------------
+
+
+@pytest.mark.parametrize("separator", ["|", ":"])
+def test_a_list_with_another_separator_says_which(logged: Path, separator: str) -> None:
+    """A list exported with "|" between its cells (a database's or LibreOffice's "other" separator) was
+    read as one column and refused with 'no email address column. Columns found: "Email|Name|Outlet".
+    Name the column of addresses one of: Email, ...': it has one. The error says the cells are
+    separated by a character mailer does not read, and how to save the list so it does."""
+    (logged / "lists" / "piped.csv").write_text(
+        separator.join(["Email", "Name", "Outlet"]) + "\n" + separator.join(["ana@daily.example", "Ana Lima", "Daily"]) + "\n",
+        encoding="utf-8",
+    )
+    checked = mailer("lists", "check", "lists/piped.csv")
+    assert checked.exit_code == 1, checked.output
+    assert f'the cells are separated by "{separator}"' in said(checked), checked.output
+    assert "Name the column of addresses" not in checked.output

@@ -33,6 +33,7 @@ from mailer.contacts.headers import (
     NOT_OPTED_OUT,
     SAYS_YES,
     WEB_ADDRESS,
+    canonical_name,
     consent_end,
     is_consent_until_header,
     is_opt_in_header,
@@ -405,8 +406,29 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
             hint = "The first row holds addresses: insert a header row above it, naming that column Email."
         else:
             hint = f"Name the column of addresses one of: {accepted} (any case)."
+        separator = _other_separator(file.headers)
+        if separator is not None:  # "Email|Name|Outlet": it has an address column (review 25l #5)
+            raise ListError(
+                f'{file.path}: the cells are separated by "{separator}", which mailer does not read as a separator '
+                f"(it reads commas, semicolons and tabs): the header row reads as one column, {found}.",
+                hint='Open the file in your spreadsheet (LibreOffice: choose "Other" and type the character as the separator), '
+                'then save it as "CSV UTF-8 (Comma delimited)"; or export the list again with commas.',
+            )
         raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+_OTHER_SEPARATORS = "|:^~"
+
+
+def _other_separator(headers: Sequence[str]) -> str | None:
+    """The character that separates a header row mailer read as one column ("Email|Name|Outlet"),
+    when split by it the row names an address column."""
+    for header in headers:
+        for separator in _OTHER_SEPARATORS:
+            if separator in header and any(canonical_name(part) == "email" for part in header.split(separator)):
+                return separator
+    return None
 
 
 # Mailchimp's audience export is a zip of three files with the audience's columns: its subscribed
