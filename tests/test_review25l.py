@@ -164,3 +164,22 @@ def test_a_list_with_another_separator_says_which(logged: Path, separator: str) 
     assert checked.exit_code == 1, checked.output
     assert f'the cells are separated by "{separator}"' in said(checked), checked.output
     assert "Name the column of addresses" not in checked.output
+
+
+# -- 6. a PDF of a media list was called "not a text file ... UTF-16 text without a byte-order mark" ---
+
+PDF = b"%PDF-1.5\n%\xd0\xd4\xc5\xd8\n1 0 obj\n<< /Length 9 /Filter /FlateDecode >>\nstream\nx\x9c\x00\x01\x02\nendstream\nendobj\n"
+
+
+@pytest.mark.parametrize("body", [PDF, PDF.replace(b"\x00", b"\x01")])
+def test_a_pdf_is_named_as_one(logged: Path, body: bytes) -> None:
+    """Cision, Meltwater and Muck Rack export a media list as PDF too, and a colleague sends that: named
+    press.csv, or given as it is, it got 'this is not a text file (it contains NUL bytes): a binary
+    file, or UTF-16 text without a byte-order mark. In your spreadsheet, use "Save As"...' (or, without
+    NUL bytes, 'no email address column. Columns found: "%PDF-1.5"'). It is named a PDF now, with what to do."""
+    for name in ("media-list.pdf", "press.csv"):
+        (logged / "lists" / name).write_bytes(body)
+        checked = mailer("lists", "check", f"lists/{name}")
+        assert checked.exit_code == 1, checked.output
+        assert f"lists/{name}: this is a PDF document, not a CSV file." in said(checked), checked.output
+        assert "export the list again as CSV" in said(checked), checked.output
