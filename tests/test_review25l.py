@@ -183,3 +183,40 @@ def test_a_pdf_is_named_as_one(logged: Path, body: bytes) -> None:
         assert checked.exit_code == 1, checked.output
         assert f"lists/{name}: this is a PDF document, not a CSV file." in said(checked), checked.output
         assert "export the list again as CSV" in said(checked), checked.output
+
+
+# -- 7. a Hungarian or Vietnamese journalist's full name, family name first, was greeted by it ------
+
+LANGUAGE_ORDER = [
+    ("Nagy Éva", "hu", "eva@hvg.example", "Éva"),
+    ("Kovács László Péter", "hu-HU", "laszlo@index.example", "László Péter"),
+    ("Dr. Szabó Anna", "Hungarian", "anna@telex.example", "Anna"),
+    ("Nguyễn Văn An", "vi", "an@tuoitre.example", "An"),
+    ("Trần Thị Mai", "Vietnamese", "mai@vnexpress.example", "Mai"),
+    ("Éva Nagy", "en", "enagy@bbc.example", "Éva"),  # a journalist writing in English keeps the order given
+    ("Nagy, Éva", "hu", "nagy@nepszava.example", "Éva"),  # a comma says which is which already
+    ("Szerkesztőség Press Office", "hu", "desk@mr.example", "colleague"),  # a desk's row: no first name, as before
+]
+
+
+def test_a_hungarian_or_vietnamese_name_is_read_family_name_first(project: Path, standin: object, db_url: str) -> None:
+    """Hungarian and Vietnamese write the family name first ("Nagy Éva", "Nguyễn Văn An"): a row whose
+    language column says so had its family name as the first name, greeted "Dear Nagy," and "Dear
+    Nguyễn," (two in five Vietnamese are Nguyễn). The language column (hu, vi, Hungarian, Vietnamese)
+    is the journalist's own now: the given name is the first name ("Éva", "An"); other rows as before."""
+    office(
+        project,
+        standin,
+        db_url,
+        beat="Name,Language,Email\n" + "".join(f'"{name}",{language},{email}\n' for name, language, email, _ in LANGUAGE_ORDER),
+    )
+    (project / "releases" / "greet.md").write_text(GREETING, encoding="utf-8")
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    texts = texts_sent(standin)
+    for name, _, email, greeting in LANGUAGE_ORDER:
+        assert f"Dear {greeting}," in texts[email], (name, texts[email])
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
+    assert (recipients["eva@hvg.example"]["first_name"], recipients["eva@hvg.example"]["last_name"]) == ("Éva", "Nagy")
+    assert (recipients["an@tuoitre.example"]["first_name"], recipients["an@tuoitre.example"]["last_name"]) == ("An", "Nguyễn Văn")
+    assert recipients["anna@telex.example"]["honorific"] == "Dr."

@@ -987,7 +987,8 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
     }
     full = read.pop("name", None)
     if full is not None and "first_name" not in read and "last_name" not in read:
-        read["first_name"], read["last_name"], _ = split_names(full)
+        language = columns[file.recognized["language"]] if "language" in file.recognized else None
+        read["first_name"], read["last_name"], _ = split_names(full, language)
     return {name: values.fill_null("").to_pylist() for name, values in read.items()}
 
 
@@ -1069,7 +1070,7 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     for source in (columns.pop("name", None), angled):
         if source is None or not pc.any(pc.not_equal(source, "")).as_py():  # nothing to split
             continue
-        first, last, honorific = split_names(source)
+        first, last, honorific = split_names(source, columns.get("language"))
         unnamed = pc.and_(
             pc.equal(columns.get("first_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
             pc.equal(columns.get("last_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),

@@ -202,8 +202,54 @@ _TEAM = (
 )  # "The Guardian" too, not _STYLED
 
 
-def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(first names, last names, honorifics) of full-name cells ("" where there is none)."""
+def split_names(names: pa.Array, languages: pa.Array | None = None) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(first names, last names, honorifics) of full-name cells ("" where there is none).
+
+    ``languages``: each row's language cell, when the list has one; a Hungarian or Vietnamese row's
+    name is read family name first ("Nagy Éva", "Nguyễn Văn An")."""
+    first, last, honorific, read_already = _split_names(names)
+    if languages is None or not len(names):
+        return first, last, honorific
+    return (*_family_name_first(names, languages, first, last, read_already), honorific)
+
+
+def _family_name_first(
+    names: pa.Array, languages: pa.Array, first: pa.Array, last: pa.Array, read_already: pa.Array
+) -> tuple[pa.Array, pa.Array]:
+    """First and last names of the rows whose language writes the family name first, put right (review 25l
+    #7: "Nagy Éva" greeted "Dear Nagy,", "Nguyễn Văn An" "Dear Nguyễn,"): Hungarian's given names follow
+    the family name, Vietnamese's given name is the last word. Rows read already (a comma, a surname in
+    capitals, Chinese, Japanese or Korean script, a team's name) are left as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    language = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(languages, pa.large_string()).fill_null("")))
+    hungarian = pc.match_substring_regex(language, _HUNGARIAN)
+    vietnamese = pc.match_substring_regex(language, _VIETNAMESE)
+    either = pc.and_(pc.or_(hungarian, vietnamese), pc.invert(read_already))
+    if not pc.any(either).as_py():
+        return first, last
+    # The name without the outlet noted after it ("Nagy Éva (HVG)"), its honorific apart already ("Dr. Szabó Anna")
+    whole = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pc.binary_join_element_wise(first, last, pa.scalar(" ", pa.large_string())), _NOTED, "")
+    )
+    family_then_given = pc.extract_regex(whole, r"^(?P<family>\S+)\s+(?P<given>\S.*)$")
+    given_last = pc.extract_regex(whole, r"^(?P<family>.*\S)\s+(?P<given>\S+)$")
+    parts = pc.if_else(vietnamese, given_last, family_then_given)
+    turn = pc.fill_null(pc.and_(either, pc.is_valid(parts)), False)
+    return (
+        pc.if_else(turn, pc.cast(parts.field("given"), pa.large_string()), first),
+        pc.if_else(turn, pc.cast(parts.field("family"), pa.large_string()), last),
+    )
+
+
+_HUNGARIAN = r"^(?:hu|hun|hungarian|magyar)(?:$|[-_ (])"
+_VIETNAMESE = r"^(?:vi|vie|vietnamese|tiếng việt|tieng viet)(?:$|[-_ (])"
+
+
+def _split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """``split_names`` for every row as if written given name first, and which rows were read in
+    another order already (or are no one's name)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -228,8 +274,8 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     # Chinese, Japanese and Korean write the family name first ("王 小明", "田中　太郎" with the ideographic space,
     # "김 민수"), as Google Contacts' Given Name and Family Name columns say (review 25l #3: greeted "Dear 王,").
     family_first = pc.extract_regex(names, _FAMILY_FIRST)
-    if pc.any(pc.is_valid(family_first)).as_py():
-        east_asian = pc.is_valid(family_first)
+    east_asian = pc.is_valid(family_first)
+    if pc.any(east_asian).as_py():
         first = pc.if_else(east_asian, family_first.field("given"), first)
         last = pc.if_else(east_asian, family_first.field("family"), last)
     honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
@@ -265,9 +311,10 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     )
     hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
     hard = pc.and_(hard, pc.invert(pc.fill_null(surname_first, False)))  # read already, its honorific too
+    read_already = pc.fill_null(pc.or_(pc.or_(pc.or_(has_comma, surname_first), pc.or_(east_asian, formula)), team), False)
     if not pc.any(hard).as_py():
-        return first, last, honorific
-    return _parsed(names, hard, first, last, honorific)
+        return first, last, honorific, read_already
+    return (*_parsed(names, hard, first, last, honorific), read_already)
 
 
 def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, honorific: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
