@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from office_cli import GREETING, greeted_as, mailer, office, said, texts_sent
+from office_cli import GREETING, greeted_as, mailed, mailer, office, said, texts_sent
 
 from mailer import contacts
 from mailer.errors import ListError
@@ -220,3 +220,32 @@ def test_a_hungarian_or_vietnamese_name_is_read_family_name_first(project: Path,
     assert (recipients["eva@hvg.example"]["first_name"], recipients["eva@hvg.example"]["last_name"]) == ("Éva", "Nagy")
     assert (recipients["an@tuoitre.example"]["first_name"], recipients["an@tuoitre.example"]["last_name"]) == ("An", "Nguyễn Văn")
     assert recipients["anna@telex.example"]["honorific"] == "Dr."
+
+
+# -- 8. one Gmail mailbox spelt two ways got the release twice -----------------------------------------
+
+GMAIL = (
+    "Email,Name\n"
+    "jane.doe@gmail.com,Jane Doe\n"
+    "janedoe@gmail.com,Jane Doe\n"
+    "Jane.Doe+press@googlemail.com,Jane Doe\n"
+    "jan.ek@example.org,Jan Ek\n"
+    "janek@example.org,Janek Nowak\n"
+)
+
+
+def test_one_gmail_mailbox_spelt_two_ways_is_mailed_once(project: Path, standin: object, db_url: str) -> None:
+    """Gmail ignores the dots of an address and what follows a +, and googlemail.com is gmail.com
+    (German freelancers' addresses are often @googlemail.com): jane.doe@gmail.com from a media database
+    and janedoe@gmail.com typed by a colleague are one inbox, and Jane got the release twice (three
+    times with Jane.Doe+press@googlemail.com). Repeats of a Gmail mailbox are duplicates now, saying
+    why; other domains' dots still make other addresses."""
+    office(project, standin, db_url, beat=GMAIL)
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "recipients:  3" in checked.output
+    assert "row 3: janedoe@gmail.com: duplicate of row 2 (the same Gmail mailbox as jane.doe@gmail.com" in checked.output
+    assert "row 4: Jane.Doe+press@googlemail.com: duplicate of row 2" in checked.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["jan.ek@example.org", "jane.doe@gmail.com", "janek@example.org"]

@@ -151,6 +151,7 @@ class _Examined:
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
     missing: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> why, when more than "no email address"
+    gmail: bool = False  # some addresses are Gmail's, whose repeats may be spelt otherwise (mailbox_keys)
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
@@ -162,6 +163,12 @@ class _Examined:
             return self.opted_out[index]
         first = self.first_of[index]
         where = self.where(first) if self.file_of[first] != self.file_of[index] else f"row {self.row(first)}"
+        import numpy as np
+
+        if self.gmail:
+            mine, theirs = self.emails.take(np.array([index, first])).to_pylist()
+            if mine and theirs and mine.lower() != theirs.lower():  # one Gmail inbox spelt two ways
+                return f"duplicate of {where} ({GMAIL_SAME.format(first=theirs)})"
         return f"duplicate of {where}"
 
     def row(self, index: int) -> int:
@@ -599,7 +606,9 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     # and after the hash table, the largest thing made here, so that it lands on no leftover.
     pool = pa.default_memory_pool()
     pool.release_unused()
-    keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized)).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    inboxes, gmail = mailbox_keys(judged.normalized)
+    keys = pc.dictionary_encode(inboxes).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    del inboxes
     pool.release_unused()
     valid_rows = np.flatnonzero(verdict == _OK)
     key_of_row = keys[codes[valid_rows]]
@@ -625,10 +634,31 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
     missing = _missing_details(files, verdict)
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing, gmail)
 
 
 _NO_ADDRESS = "no email address"
+# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
+_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
+GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
+
+
+def mailbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
+    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
+    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
+    whether any address is Gmail's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lowered = pc.utf8_lower(normalized)
+    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
+        return lowered, False
+    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
+    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
+    inbox = pc.binary_join_element_wise(
+        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
+    )
+    return pc.if_else(gmail, inbox, lowered), True
 
 
 def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
