@@ -110,6 +110,8 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         what, hint = _packed_kind(path, data)
         raise ListError(f"{path}: this is {what}, not a CSV file.", hint=hint)
+    if data.lstrip()[:5] == b"%PDF-":  # a media database's list printed to PDF (review 25l #6)
+        raise ListError(f"{path}: this is a PDF document, not a CSV file.", hint=_FROM_PDF)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise ListError(f"{path}: the file is in UTF-32, which mailer does not read.", hint=SAVE_AS_CSV)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -144,6 +146,10 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
     return _eight_bit(path, data)
 
 
+_FROM_PDF = (
+    "A PDF holds the list as a printed page, not as cells: export the list again as CSV (or Excel) from the media "
+    'database (Cision, Meltwater, Muck Rack) or ask for the spreadsheet; save it as "CSV UTF-8 (Comma delimited)".'
+)
 _FROM_DOCUMENT = (
     "Copy the table of journalists into a spreadsheet (Excel, LibreOffice Calc, Google Sheets), then use "
     '"Save As" and choose "CSV UTF-8 (Comma delimited)", and try again.'

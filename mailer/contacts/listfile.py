@@ -384,10 +384,23 @@ def sniff_delimiter(sample: str, *, complete: bool = False) -> tuple[str, int]:
 def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
     """The non-blank rows of a sample split by one delimiter (old Mac CR line ends included)."""
     try:
-        reader = csv.reader(io.StringIO(sample, newline=None), delimiter=delimiter)
+        spaced = _spaced_quotes(sample.encode("utf-8"), delimiter)
+        reader = csv.reader(io.StringIO(sample, newline=None), delimiter=delimiter, skipinitialspace=spaced)
         return [row for row in reader if any(cell.strip() for cell in row)]
     except csv.Error:
         return []
+
+
+# A space after the delimiter before a quoted cell ('"ana@x.example", "Ana Lima"', as scripts and some web
+# tools write a list): Arrow's reader keeps the quotes in the cell (review 25l #4: greeted 'Dear "Ana,').
+_SPACED_QUOTE = {delimiter: re.compile(re.escape(delimiter.encode()) + rb' +"') for delimiter in DELIMITERS}
+
+
+def _spaced_quotes(data: bytes, delimiter: str) -> bool:
+    """Whether a cell opens with spaces before its quote: read then as Excel and Python's csv module
+    (``skipinitialspace``) read it, the spaces skipped and the quotes read as quotes."""
+    pattern = _SPACED_QUOTE.get(delimiter)
+    return pattern is not None and b' "' in data and pattern.search(data) is not None
 
 
 def _parse(
@@ -400,7 +413,9 @@ def _parse(
     # Arrow reads a quote that is never closed as one cell running to the end of the file,
     # swallowing the rows after it. Such a file has an odd number of quotes, or a line break in
     # its last cell: pandas' parser then says where the quote opens (and is fine with the rest).
-    if engine == "auto":
+    # Arrow cannot skip the spaces before a quoted cell: pandas' parser reads such a file.
+    spaced = _spaced_quotes(data, delimiter)
+    if engine == "auto" and not spaced:
         columns = _parse_with_arrow(data, delimiter, width)
         if columns is not None and not _may_have_unclosed_quote(data, columns):
             return columns
@@ -419,7 +434,7 @@ def _parse(
     frame, error = None, ""
     for _ in range(_WIDENINGS + 1):
         try:
-            frame = _frame(pd, data, delimiter, read_width)
+            frame = _frame(pd, data, delimiter, read_width, spaced=spaced)
             break
         except pd.errors.ParserError as exc:
             error = str(exc)
@@ -448,7 +463,7 @@ _WIDENINGS = 4  # reads again, each as wide as the next wider row
 _EXTRA_CELLS = 256  # empty cells past the header's a row may end with (Excel writes a formatted column's)
 
 
-def _frame(pd: Any, data: bytes, delimiter: str, width: int | None) -> Any:
+def _frame(pd: Any, data: bytes, delimiter: str, width: int | None, *, spaced: bool = False) -> Any:
     """pandas' C parser over the list: it takes the first line's width for the list's, unless
     given ``width`` (the header row's below title lines, or a wider row's); index_col=False
     keeps a wider first line from becoming an index (its cells past ``width`` are dropped then,
@@ -467,6 +482,7 @@ def _frame(pd: Any, data: bytes, delimiter: str, width: int | None) -> Any:
             skip_blank_lines=False,
             engine="c",
             encoding="utf-8",
+            skipinitialspace=spaced,  # '"ana@x.example", "Ana Lima"': the spaces before a quoted cell (review 25l #4)
         )
 
 

@@ -33,6 +33,7 @@ from mailer.contacts.headers import (
     NOT_OPTED_OUT,
     SAYS_YES,
     WEB_ADDRESS,
+    canonical_name,
     consent_end,
     is_consent_until_header,
     is_opt_in_header,
@@ -150,6 +151,7 @@ class _Examined:
     first_of: Mapping[int, int]  # duplicate row -> the row it repeats
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
     missing: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> why, when more than "no email address"
+    gmail: bool = False  # some addresses are Gmail's, whose repeats may be spelt otherwise (mailbox_keys)
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
@@ -161,6 +163,12 @@ class _Examined:
             return self.opted_out[index]
         first = self.first_of[index]
         where = self.where(first) if self.file_of[first] != self.file_of[index] else f"row {self.row(first)}"
+        import numpy as np
+
+        if self.gmail:
+            mine, theirs = self.emails.take(np.array([index, first])).to_pylist()
+            if mine and theirs and mine.lower() != theirs.lower():  # one Gmail inbox spelt two ways
+                return f"duplicate of {where} ({GMAIL_SAME.format(first=theirs)})"
         return f"duplicate of {where}"
 
     def row(self, index: int) -> int:
@@ -244,7 +252,29 @@ def list_paths(paths: Sequence[Path | str] | Path | str | None) -> list[Path]:
                 f"{item!r} is not a list file name (a {type(item).__name__}).",
                 hint='Give the CSV files as paths, for example ["lists/press.csv"].',
             )
-    return [Path(item) for item in items]
+    named = [Path(item) for item in items]
+    _refuse_named_twice(named)
+    return named
+
+
+def _refuse_named_twice(paths: Sequence[Path]) -> None:
+    """A ListError when two of ``paths`` name the same file (``lists/press.csv`` and ``lists/*.csv``,
+    ``./press.csv``, a link to it): read twice, each of its rows was counted twice, every one of the
+    second reading a "duplicate of" itself (review 25l #1)."""
+    seen: dict[object, Path] = {}
+    for path in paths:
+        try:
+            status = path.stat()
+            identity: object = (status.st_dev, status.st_ino)
+        except OSError:  # missing or unreadable: its own error comes when it is read
+            identity = os.path.abspath(path)
+        earlier = seen.setdefault(identity, path)
+        if earlier is not path:
+            named = f"{path} is named twice" if str(earlier) == str(path) else f"{earlier} and {path} are the same file"
+            raise ListError(
+                f"{named}: each of its rows would be counted twice, as a duplicate of itself.",
+                hint="Name each list once (a pattern such as lists/*.csv may already include a list named beside it).",
+            )
 
 
 def _no_file() -> ListError:
@@ -383,8 +413,29 @@ def _readable_list(path: Path, *, on_step: Callable[[float], None] | None = None
             hint = "The first row holds addresses: insert a header row above it, naming that column Email."
         else:
             hint = f"Name the column of addresses one of: {accepted} (any case)."
+        separator = _other_separator(file.headers)
+        if separator is not None:  # "Email|Name|Outlet": it has an address column (review 25l #5)
+            raise ListError(
+                f'{file.path}: the cells are separated by "{separator}", which mailer does not read as a separator '
+                f"(it reads commas, semicolons and tabs): the header row reads as one column, {found}.",
+                hint='Open the file in your spreadsheet (LibreOffice: choose "Other" and type the character as the separator), '
+                'then save it as "CSV UTF-8 (Comma delimited)"; or export the list again with commas.',
+            )
         raise ListError(f"{file.path}: no email address column. Columns found: {found}.", hint=hint)
     return file
+
+
+_OTHER_SEPARATORS = "|:^~"
+
+
+def _other_separator(headers: Sequence[str]) -> str | None:
+    """The character that separates a header row mailer read as one column ("Email|Name|Outlet"),
+    when split by it the row names an address column."""
+    for header in headers:
+        for separator in _OTHER_SEPARATORS:
+            if separator in header and any(canonical_name(part) == "email" for part in header.split(separator)):
+                return separator
+    return None
 
 
 # Mailchimp's audience export is a zip of three files with the audience's columns: its subscribed
@@ -555,7 +606,9 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     # and after the hash table, the largest thing made here, so that it lands on no leftover.
     pool = pa.default_memory_pool()
     pool.release_unused()
-    keys = pc.dictionary_encode(pc.utf8_lower(judged.normalized)).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    inboxes, gmail = mailbox_keys(judged.normalized)
+    keys = pc.dictionary_encode(inboxes).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    del inboxes
     pool.release_unused()
     valid_rows = np.flatnonzero(verdict == _OK)
     key_of_row = keys[codes[valid_rows]]
@@ -581,10 +634,31 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
     missing = _missing_details(files, verdict)
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing)
+    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing, gmail)
 
 
 _NO_ADDRESS = "no email address"
+# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
+_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
+GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
+
+
+def mailbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
+    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
+    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
+    whether any address is Gmail's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lowered = pc.utf8_lower(normalized)
+    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
+        return lowered, False
+    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
+    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
+    inbox = pc.binary_join_element_wise(
+        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
+    )
+    return pc.if_else(gmail, inbox, lowered), True
 
 
 def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
@@ -943,7 +1017,8 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
     }
     full = read.pop("name", None)
     if full is not None and "first_name" not in read and "last_name" not in read:
-        read["first_name"], read["last_name"], _ = split_names(full)
+        language = columns[file.recognized["language"]] if "language" in file.recognized else None
+        read["first_name"], read["last_name"], _ = split_names(full, language)
     return {name: values.fill_null("").to_pylist() for name, values in read.items()}
 
 
@@ -1025,7 +1100,7 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     for source in (columns.pop("name", None), angled):
         if source is None or not pc.any(pc.not_equal(source, "")).as_py():  # nothing to split
             continue
-        first, last, honorific = split_names(source)
+        first, last, honorific = split_names(source, columns.get("language"))
         unnamed = pc.and_(
             pc.equal(columns.get("first_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),
             pc.equal(columns.get("last_name", pa.nulls(len(rows), pa.large_string())).fill_null(""), ""),

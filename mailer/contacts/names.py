@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from nameparser.config import Constants
 
-__all__ = ["HONORIFICS", "TEAM_WORDS", "split_names"]
+__all__ = ["ACADEMIC_DEGREES", "HONORIFICS", "TEAM_WORDS", "split_names"]
 
 # Honorifics that open a name cell in English, French, German, Spanish, Italian, Portuguese
 # (compared lower-case, without the dot). nameparser knows hundreds of titles ("Dean", "Major"),
@@ -75,9 +75,15 @@ HONORIFICS = frozenset(
         "baroness",
     ]
 )
-# nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name):
-# added to a private copy of its settings, as its documentation says to (``_constants``)
-_MORE_TITLES = ("very", "revd", "ven")
+# Academic degrees that open a name in Austrian, German, Czech and Slovak press lists ("Mag. Anna Gruber",
+# "Dipl.-Ing. Karl Huber", "Univ.-Prof. Dr. Eva Bauer", "Mgr. Petra Nováková", "JUDr. Jan Novák": review 25l
+# #2, greeted "Dear Mag.,"), with their full stop only: "Magnus Carlsen" and "Doc Rivers" are first names.
+ACADEMIC_DEGREES = frozenset(
+    ["mag", "mmag", "dipl", "dkfm", "univ", "priv", "mgr", "bc", "doc", "judr", "mudr", "mvdr", "phdr", "rndr", "paeddr", "thdr"]
+)
+# nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name; "Univ.-Prof." as
+# one too): added to a private copy of its settings, as its documentation says to (``_constants``)
+_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.")
 # "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
 _STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
@@ -184,6 +190,10 @@ _CAPITALS_FIRST = (
     + "|".join(sorted((*HONORIFICS, *_DUTCH_HONORIFICS), key=len, reverse=True))
     + r")\.?)\s+)?(?P<last>(?:\p{Lu}[\p{Lu}'’-]+\s+)*\p{Lu}[\p{Lu}'’-]{2,})\s+(?P<first>\p{Lu}\p{Ll}[^,()]*?)(?:\s*\([^()]*\))?$"
 )
+# A family name in Han characters or Hangul, a space (or the ideographic one), a given name: not a foreigner's name in
+# katakana ("ジョン スミス"), which keeps its order. A name without a space ("王小明") is not split.
+_CJK = r"\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}々ー"
+_FAMILY_FIRST = rf"^(?P<family>[\p{{Han}}\p{{Hangul}}][{_CJK}]*)[ \x{{3000}}]+(?P<given>[{_CJK}]+)$"
 _FORMULA = LEADING_FORMULA  # as spreadsheet.safe_cell sees one: "＝HYPERLINK(...)" too (review 20b #6)
 # An outlet noted after a name: in brackets at the end, or after a dash, slash or bar between spaces.
 _NOTED = r"(?:\s*\([^()]*\)|\s+[-–—/|]\s+.*)$"
@@ -192,8 +202,54 @@ _TEAM = (
 )  # "The Guardian" too, not _STYLED
 
 
-def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(first names, last names, honorifics) of full-name cells ("" where there is none)."""
+def split_names(names: pa.Array, languages: pa.Array | None = None) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(first names, last names, honorifics) of full-name cells ("" where there is none).
+
+    ``languages``: each row's language cell, when the list has one; a Hungarian or Vietnamese row's
+    name is read family name first ("Nagy Éva", "Nguyễn Văn An")."""
+    first, last, honorific, read_already = _split_names(names)
+    if languages is None or not len(names):
+        return first, last, honorific
+    return (*_family_name_first(names, languages, first, last, read_already), honorific)
+
+
+def _family_name_first(
+    names: pa.Array, languages: pa.Array, first: pa.Array, last: pa.Array, read_already: pa.Array
+) -> tuple[pa.Array, pa.Array]:
+    """First and last names of the rows whose language writes the family name first, put right (review 25l
+    #7: "Nagy Éva" greeted "Dear Nagy,", "Nguyễn Văn An" "Dear Nguyễn,"): Hungarian's given names follow
+    the family name, Vietnamese's given name is the last word. Rows read already (a comma, a surname in
+    capitals, Chinese, Japanese or Korean script, a team's name) are left as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    language = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(languages, pa.large_string()).fill_null("")))
+    hungarian = pc.match_substring_regex(language, _HUNGARIAN)
+    vietnamese = pc.match_substring_regex(language, _VIETNAMESE)
+    either = pc.and_(pc.or_(hungarian, vietnamese), pc.invert(read_already))
+    if not pc.any(either).as_py():
+        return first, last
+    # The name without the outlet noted after it ("Nagy Éva (HVG)"), its honorific apart already ("Dr. Szabó Anna")
+    whole = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pc.binary_join_element_wise(first, last, pa.scalar(" ", pa.large_string())), _NOTED, "")
+    )
+    family_then_given = pc.extract_regex(whole, r"^(?P<family>\S+)\s+(?P<given>\S.*)$")
+    given_last = pc.extract_regex(whole, r"^(?P<family>.*\S)\s+(?P<given>\S+)$")
+    parts = pc.if_else(vietnamese, given_last, family_then_given)
+    turn = pc.fill_null(pc.and_(either, pc.is_valid(parts)), False)
+    return (
+        pc.if_else(turn, pc.cast(parts.field("given"), pa.large_string()), first),
+        pc.if_else(turn, pc.cast(parts.field("family"), pa.large_string()), last),
+    )
+
+
+_HUNGARIAN = r"^(?:hu|hun|hungarian|magyar)(?:$|[-_ (])"
+_VIETNAMESE = r"^(?:vi|vie|vietnamese|tiếng việt|tieng viet)(?:$|[-_ (])"
+
+
+def _split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """``split_names`` for every row as if written given name first, and which rows were read in
+    another order already (or are no one's name)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -215,6 +271,13 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         last = pc.if_else(surname_first, capitals_first.field("last"), last)
     else:
         surname_first = pa.array([False] * len(names), type=pa.bool_())
+    # Chinese, Japanese and Korean write the family name first ("王 小明", "田中　太郎" with the ideographic space,
+    # "김 민수"), as Google Contacts' Given Name and Family Name columns say (review 25l #3: greeted "Dear 王,").
+    family_first = pc.extract_regex(names, _FAMILY_FIRST)
+    east_asian = pc.is_valid(family_first)
+    if pc.any(east_asian).as_py():
+        first = pc.if_else(east_asian, family_first.field("given"), first)
+        last = pc.if_else(east_asian, family_first.field("family"), last)
     honorific = pa.array([""] * len(names), type=pa.large_string()) if len(names) else pc.cast(names, pa.large_string())
     if pc.any(surname_first).as_py():
         honorific = pc.if_else(surname_first, pc.cast(pc.fill_null(capitals_first.field("honorific"), ""), pa.large_string()), honorific)
@@ -242,11 +305,16 @@ def split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
     hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
+    degree = pc.utf8_lower(pc.extract_regex(names, r"^(?P<word>[^\s,.]+)\.").field("word"))
+    hard = pc.or_(
+        pc.fill_null(hard, False), pc.fill_null(pc.is_in(degree, pa.array(sorted(ACADEMIC_DEGREES), type=pa.large_string())), False)
+    )
     hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
     hard = pc.and_(hard, pc.invert(pc.fill_null(surname_first, False)))  # read already, its honorific too
+    read_already = pc.fill_null(pc.or_(pc.or_(pc.or_(has_comma, surname_first), pc.or_(east_asian, formula)), team), False)
     if not pc.any(hard).as_py():
-        return first, last, honorific
-    return _parsed(names, hard, first, last, honorific)
+        return first, last, honorific, read_already
+    return (*_parsed(names, hard, first, last, honorific), read_already)
 
 
 def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, honorific: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
