@@ -36,3 +36,42 @@ def test_a_key_pasted_unquoted_into_mailer_toml_is_not_repeated(project: Path, l
         assert KEY[10:30] not in result.output, result.output
         assert "looks like a SendGrid API key (it is not shown here)" in said(result), result.output
         assert "line 2" in said(result) or "line 1" in said(result), result.output
+
+
+# -- 2. an SVG logo as Illustrator saves it, its CSS in <![CDATA[ ]]>, refused as a script -----------
+
+ILLUSTRATOR_LOGO = """<svg version="1.1" id="Layer_1" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="120" height="40">
+<defs><style><![CDATA[
+	.cls-1{fill:#f2b705;}
+	.cls-2{fill:#1d1d1b;font-family:'MyriadPro-Regular', 'Myriad Pro';}
+]]></style></defs>
+<rect class="cls-1" width="40" height="40"/><text class="cls-2" x="46" y="26">Bees</text>
+</svg>"""
+
+
+def test_an_illustrator_svg_logo_is_no_script(project: Path) -> None:
+    """Illustrator (and Inkscape, Figma's exports) write an SVG's stylesheet inside <![CDATA[ ... ]]>:
+    the office's template with its logo pasted in stopped every preview and send with "<![CDATA[ is not
+    allowed in an email template: it would run in the browser". Inside <svg> or <math> a browser reads a
+    CDATA section as text up to its "]]>", so CSS there is harmless; one outside them (which a browser
+    ends at its first ">") or holding markup is refused as before."""
+    template = project / "templates" / "release.html.j2"
+    written = template.read_text(encoding="utf-8")
+    template.write_text(written.replace("</body>", f"{ILLUSTRATOR_LOGO}\n</body>"), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "example.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "fill:#f2b705" in page, page  # its CSS kept, as a browser reads it
+    assert "CDATA" not in said(shown), shown.output
+    for hidden in (
+        '<svg><style><![CDATA[ a{x:"]]><img src=x onerror=alert(1)>"} ]]></style></svg>',
+        '<svg><style><![CDATA[ a{x:"<img src=x onerror=alert(1)>"} ]]></style></svg>',
+        '<svg><style><![CDATA[ a{x:"</style><img src=x onerror=alert(1)>"} ]]></style></svg>',
+        "<svg><![CDATA[ > <img src=x onerror=alert(1)> ]]></svg>",
+        "<![CDATA[ x > <img src=x onerror=alert(1)> ]]>",
+        "<style><![CDATA[ x > <img src=x onerror=alert(1)> ]]></style>",
+    ):
+        template.write_text(written.replace("</body>", f"{hidden}\n</body>"), encoding="utf-8")
+        refused = mailer("preview", "releases/example.md", "-o", "out2")
+        assert refused.exit_code == 1, (hidden, refused.output)
+        assert "is not allowed in an email template" in said(refused), (hidden, refused.output)
