@@ -75,3 +75,62 @@ def test_an_illustrator_svg_logo_is_no_script(project: Path) -> None:
         refused = mailer("preview", "releases/example.md", "-o", "out2")
         assert refused.exit_code == 1, (hidden, refused.output)
         assert "is not allowed in an email template" in said(refused), (hidden, refused.output)
+
+
+# -- 3. a template sent in with a release could take all the computer's memory, or never end --------
+
+
+def _preview_in_a_process(folder: Path, release: str) -> tuple[int, str, float]:
+    """``mailer preview RELEASE`` in a process of its own, held to 3 GB of memory (more would be the
+    computer's) and 90 seconds: (exit code, its output, seconds it took)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    def held() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.RLIM_INFINITY))
+
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailer", "preview", release, "-o", "out"],
+            cwd=folder,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=90,
+            preexec_fn=held,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "still running after 90 seconds", time.monotonic() - started
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("line", "said_about"),
+    [
+        ("{{ 'x' * 10**10 }}", "memory"),  # folded by Jinja as it reads the template: before any line runs
+        ("{% set s = 'x' * 10**6 %}{{ s | replace('x', s) }}", "memory"),  # a million times a million
+        ("{% for a in 'x' * 10**5 %}{% for b in 'x' * 10**5 %}{% endfor %}{% endfor %}", "seconds"),
+        ("{{ 7 ** 1000000000 }}", "too large"),
+    ],
+)
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory bound is Linux's")
+def test_a_template_that_would_take_the_computer_is_stopped(project: Path, line: str, said_about: str) -> None:
+    """An agency's template (kit.html.j2 beside its release, template: kit) renders in Jinja's sandbox,
+    which bounds what a template may reach, never what it may cost: {{ 'x' * 10**10 }} made mailer
+    preview take 10 GB (more than the computer had: it froze, or another program was killed), a loop of
+    loops ran for days, 7 ** 1000000000 for hours; held to 3 GB, the preview died with a Python traceback
+    (MemoryError). The template now stops with its name and line and what it would have cost."""
+    from office_cli import agency_release
+
+    release = agency_release(project, line)
+    code, output, took = _preview_in_a_process(project, str(release.relative_to(project)))
+    assert code == 1, output
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    assert "kit.html.j2" in output and said_about in output, output
+    assert took < 60, (took, output)
+    assert not (project / "out" / "pitch.html").exists()
