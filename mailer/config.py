@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -474,7 +474,10 @@ def load(path: Path | str | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        _refuse_pasted_key_line(path, text)  # the hint would write the line back, key and all
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint=_toml_hint(exc, text)) from exc
+    if any(_KEY_LIKE.search(name) for name in _names(data)):  # "SG...." = true: "unknown key" would name it
+        _refuse_pasted_key_line(path, text)
     _refuse_pasted_key(path, data)
     try:
         config = Config.model_validate(data)
@@ -506,8 +509,32 @@ def _refuse_pasted_key(path: Path, data: Mapping[str, Any], where: str = "") -> 
         elif any(isinstance(item, str) and _KEY_LIKE.search(item) for item in (value if isinstance(value, list) else [value])):
             raise ConfigError(
                 f'{path}: key "{dotted}" holds what looks like a SendGrid API key (it is not shown here): the key never goes in a file.',
-                hint="Delete it from mailer.toml (and make a new key in SendGrid if the file was shared), then set it with: "
-                'export SENDGRID_API_KEY="SG...."',
+                hint=_PASTED_KEY_HINT,
+            )
+
+
+_PASTED_KEY_HINT = (
+    'Delete it from mailer.toml (and make a new key in SendGrid if the file was shared), then set it with: export SENDGRID_API_KEY="SG...."'
+)
+
+
+def _names(data: Mapping[str, Any]) -> Iterator[str]:
+    """Every key's name in a TOML document, those of its tables' keys too."""
+    for key, value in data.items():
+        yield str(key)
+        if isinstance(value, Mapping):
+            yield from _names(value)
+
+
+def _refuse_pasted_key_line(path: Path, text: str) -> None:
+    """A ConfigError naming the line of a file that is not valid TOML where a key is pasted: written
+    unquoted (api_key = SG...., or the shell's SENDGRID_API_KEY=SG....), the hint for the mistake
+    wrote the line back with quotes, the key in full on the terminal and in --json logs (review 25k #1)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if _KEY_LIKE.search(line):
+            raise ConfigError(
+                f"{path}, line {number}: holds what looks like a SendGrid API key (it is not shown here): the key never goes in a file.",
+                hint=_PASTED_KEY_HINT,
             )
 
 

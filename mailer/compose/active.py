@@ -16,7 +16,8 @@ not the other are closed: the text of ``<style>`` and ``<title>`` is read as mar
 ``<style>`` holds markup), a tag inside either is refused (a browser ends them at a ``</title>``
 written inside an attribute, and reads what follows), so are the elements a browser reads as raw
 text (``<noscript>``, ``<textarea>``, ``<xmp>``, ...) and CDATA sections, which a browser ends at
-the first ``>``.
+the first ``>``, except one holding an SVG's CSS (no markup) in its ``<style>``, as drawing programs
+write it: there a browser reads it as text up to its ``]]>``.
 """
 
 from __future__ import annotations
@@ -135,9 +136,21 @@ class _Reader(HTMLParser):
         self._ends_early(data)
 
     def unknown_decl(self, data: str) -> None:  # <![CDATA[...]]>, and Outlook's <![if ...]>
-        if self.found is None and data.lower().startswith("cdata["):
+        if self.found is None and data.lower().startswith("cdata[") and not self._svg_css(data[len("cdata[") :]):
             self.found = Active("<![CDATA[", re.compile(r"<!\[CDATA\[", re.IGNORECASE))
         self._ends_early(data)
+
+    def _svg_css(self, text: str) -> bool:
+        """A CDATA section holding an SVG's (or MathML's) CSS, as Illustrator and Inkscape write its <style>
+        (review 25k #2): a browser reads it as text up to its "]]>" there, where this parser ends it too.
+        Anywhere else a browser ends it at its first ">", and reads what follows."""
+        return (
+            bool(self.inside)
+            and self.inside[-1] == "style"
+            and bool(self.containers)
+            and self.containers[-1] in _FOREIGN
+            and "<" not in text
+        )
 
     def handle_pi(self, data: str) -> None:
         self._ends_early(data)

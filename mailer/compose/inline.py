@@ -30,6 +30,10 @@ from mailer.errors import TemplateError
 CACHE_ENTRIES = 64  # results kept; the oldest go first
 
 _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+# An SVG's <style> as Illustrator and Inkscape write it, its CSS in <![CDATA[ ]]> (the template check lets
+# only such CSS through, in SVG): a browser reads the CSS itself there, cssutils a broken rule, so the
+# logo lost its colours, with a warning naming the template's .css (review 25k #2).
+_CDATA_STYLE = re.compile(r"(<style\b[^>]*>)\s*<!\[CDATA\[([^<]*?)\]\]>\s*(</style\s*>)", re.IGNORECASE)
 _CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
 _CLASS_NAME = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
 _CSSUTILS_PROBLEM = re.compile(r"^(?P<what>[^:]+): (?P<msg>.*?)\.? \[(?P<line>\d+):(?P<col>\d+): (?P<item>.*)\]$")
@@ -117,6 +121,7 @@ def _inline(html: str, *, css: str, css_name: str, base_url: str | None) -> tupl
     import cssutils.util
     import premailer
 
+    html = _CDATA_STYLE.sub(r"\1\2\3", html)
     collector = _Collect()
     css_log = logging.getLogger("CSSUTILS")
     saved = css_log.handlers[:], css_log.propagate

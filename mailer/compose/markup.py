@@ -655,7 +655,23 @@ def _rtl_line(line: str) -> str:
 def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
     """Render a template file; Jinja's errors become TemplateError with the file and line."""
     try:
-        return env.get_template(name).render(context)
+        with sandbox.limits(clock=False):  # Jinja works out what it can as it reads: {{ 'x' * 10**10 }}
+            template = env.get_template(name)
+        with sandbox.limits():
+            return template.render(context)
+    except MemoryError as exc:
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: the template needs more than {sandbox.RENDER_MEMORY // 1024**2} MB of memory to render, "
+            "so it was stopped (it repeats or grows a text beyond any email).",
+            hint="An email's template is a few kilobytes of HTML; if it came with a release from outside the office, "
+            "use your own instead (take the template: line out of the release).",
+        ) from None
+    except sandbox.TooCostly as exc:
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: {exc.message}, so it was stopped (a loop that would run for hours).",
+            hint="An email's template renders in a blink; if it came with a release from outside the office, "
+            "use your own instead (take the template: line out of the release).",
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"{exc.filename or name}, line {exc.lineno}: {(exc.message or '').rstrip('.')}.",

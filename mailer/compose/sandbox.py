@@ -16,18 +16,26 @@ locks, one inside the other:
    model that reaches one the sandbox lets through its fields only. Templates are
    also read through ``FolderLoader``, which refuses ``{% import %}``, ``self``, names starting
    with ``_`` and any file (``{% include %}``) outside the template's folder.
+
+The sandbox bounds what a template reaches, not what it costs: ``limits()`` stops one that would
+take more than 512 MB of memory or 10 seconds ({{ 'x' * 10**10 }}, a loop of loops; review 25k #3).
 """
 
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import jinja2
+import jinja2.runtime
 from jinja2 import nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
@@ -43,6 +51,77 @@ ALLOWED = (
 _FIELD_HINT = 'NAME is the list\'s column name in lower case with _ for spaces: "First Name" is contact.first_name.'
 # Deeper than any real expression; keeps Jinja's recursive parser away from Python's limit.
 _MAX_NESTING = 40
+# What rendering one template may cost (review 25k #3): a real one takes milliseconds and a few MB,
+# an agency's could ask for all the computer's memory ({{ 'x' * 10**10 }}) or loop for days.
+RENDER_SECONDS = 10
+RENDER_MEMORY = 512 * 1024**2  # bytes of address space more than the process had
+_MAX_POWER_BITS = 100_000  # 10 ** 30000
+
+
+class TooCostly(TemplateError):
+    """Rendering a template took longer than RENDER_SECONDS."""
+
+
+@contextmanager
+def limits(*, clock: bool = True) -> Iterator[None]:
+    """Rendering a template inside: a MemoryError past RENDER_MEMORY more (Linux: the process's address
+    space is bounded while inside), and with ``clock`` TooCostly past RENDER_SECONDS (Python's trace
+    hook, which sees every call and every line the template runs; not when a debugger already holds it;
+    reading a template needs no clock, and would take twice as long with one).
+
+    The memory bound is the process's, the read-ahead of the lists included, for the milliseconds a
+    template takes; 512 MB more is far beyond either."""
+    import sys
+
+    deadline = time.monotonic() + RENDER_SECONDS
+    stopped = False
+
+    def trace(frame: FrameType, event: str, arg: object) -> Any:
+        """Each call (and each line of the template's own code: its loops) looks at the clock."""
+        nonlocal stopped
+        if stopped:
+            return None  # once: Jinja's own handling of the error runs on untroubled
+        if time.monotonic() > deadline:
+            stopped = True
+            raise TooCostly(f"the template took more than {RENDER_SECONDS} seconds to render")
+        return trace if isinstance(frame.f_globals.get("environment"), Sandbox) else None
+
+    previous = _bound_memory() if sys.platform == "linux" else None
+    traced = clock and sys.gettrace() is None
+    if traced:
+        sys.settrace(trace)
+    try:
+        yield
+    finally:
+        if traced:
+            sys.settrace(None)
+        if previous is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+def _bound_memory() -> tuple[int, int] | None:
+    """The process's address space bounded to RENDER_MEMORY more than now; the bound it had (None: left as it was)."""
+    import resource  # Unix only
+
+    previous = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        allowed = _address_space() + RENDER_MEMORY
+        if previous[0] != resource.RLIM_INFINITY and previous[0] <= allowed:
+            return None
+        resource.setrlimit(resource.RLIMIT_AS, (allowed, previous[1]))
+    except (ValueError, OSError):  # no /proc: no bound
+        return None
+    return previous
+
+
+def _address_space() -> int:
+    """The process's address space now, in bytes (Linux)."""
+    import os
+
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
@@ -51,7 +130,23 @@ class Sandbox(ImmutableSandboxedEnvironment):
     ``contact.NAME`` (a FieldRef while rendering once, a journalist's value otherwise) is the
     only attribute a contact offers: a FieldRef's own attributes (its recorder, ``then``) are
     unsafe, and a journalist's fields are looked up by name, never as dict methods.
+
+    ``**`` goes through ``call_binop`` (Jinja's own way to limit an operator), which refuses a power
+    of thousands of digits: 7 ** 1000000000 took hours of one C call, nothing could stop.
     """
+
+    intercepted_binops = frozenset({"**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * abs(left).bit_length() > _MAX_POWER_BITS
+        ):
+            raise SecurityError(f"{left} ** {right} is a number too large to work out")
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, (tokens.FieldRef, tokens.Recorder)):

@@ -1,0 +1,136 @@
+"""Review 25k: a hostile reviewer's findings, each a test that failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from office_cli import mailer, said
+
+# A key as SendGrid makes them: SG. + 22 + . + 43 characters (made up).
+KEY = "SG.Zq8Vb2Rk4Tn6Wp0Xs3Yd5F.Hj7Lm9Qc1Ge3Uv5Ia7Ob9Kd2Nf4Pr6St8Wx0Yz1Ab3Cd5Ef7Gh9"
+
+# -- 1. a key pasted unquoted into mailer.toml was quoted back by the hint for the TOML mistake -----
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"[sendgrid]\napi_key = {KEY}",  # the line a press officer writes first
+        f"SENDGRID_API_KEY={KEY}",  # the shell's line, pasted
+        f"[sendgrid]\napi_key_env = {KEY}",
+        f'[sender]\nfrom_name = "Press Office" {KEY}',
+        f'[sendgrid]\n"{KEY}" = true',  # as a key's name: "unknown key"
+    ],
+)
+def test_a_key_pasted_unquoted_into_mailer_toml_is_not_repeated(project: Path, line: str) -> None:
+    """Review 24k #9 kept a key out of the error for a value of mailer.toml, but the first thing a press
+    officer writes is  api_key = SG....  without quotes (or the shell's line, SENDGRID_API_KEY=SG....):
+    that is not valid TOML, and the hint for it wrote the line back as it should be, 'Text goes in double
+    quotes (api_key = "SG....")', the whole key on the terminal and in a script's --json log. Written as
+    a key's name, "unknown key" named it too. The line is named, the key never shown."""
+    (project / "mailer.toml").write_text(line + "\n", encoding="utf-8")
+    for args in (("campaigns",), ("campaigns", "--json")):
+        result = mailer(*args)
+        assert result.exit_code == 1, result.output
+        assert KEY[10:30] not in result.output, result.output
+        assert "looks like a SendGrid API key (it is not shown here)" in said(result), result.output
+        assert "line 2" in said(result) or "line 1" in said(result), result.output
+
+
+# -- 2. an SVG logo as Illustrator saves it, its CSS in <![CDATA[ ]]>, refused as a script -----------
+
+ILLUSTRATOR_LOGO = """<svg version="1.1" id="Layer_1" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="120" height="40">
+<defs><style><![CDATA[
+	.cls-1{fill:#f2b705;}
+	.cls-2{fill:#1d1d1b;font-family:'MyriadPro-Regular', 'Myriad Pro';}
+]]></style></defs>
+<rect class="cls-1" width="40" height="40"/><text class="cls-2" x="46" y="26">Bees</text>
+</svg>"""
+
+
+def test_an_illustrator_svg_logo_is_no_script(project: Path) -> None:
+    """Illustrator (and Inkscape, Figma's exports) write an SVG's stylesheet inside <![CDATA[ ... ]]>:
+    the office's template with its logo pasted in stopped every preview and send with "<![CDATA[ is not
+    allowed in an email template: it would run in the browser". Inside <svg> or <math> a browser reads a
+    CDATA section as text up to its "]]>", so CSS there is harmless; one outside them (which a browser
+    ends at its first ">") or holding markup is refused as before."""
+    template = project / "templates" / "release.html.j2"
+    written = template.read_text(encoding="utf-8")
+    template.write_text(written.replace("</body>", f"{ILLUSTRATOR_LOGO}\n</body>"), encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "example.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "fill:#f2b705" in page, page  # its CSS kept, as a browser reads it
+    assert "CDATA" not in said(shown), shown.output
+    for hidden in (
+        '<svg><style><![CDATA[ a{x:"]]><img src=x onerror=alert(1)>"} ]]></style></svg>',
+        '<svg><style><![CDATA[ a{x:"<img src=x onerror=alert(1)>"} ]]></style></svg>',
+        '<svg><style><![CDATA[ a{x:"</style><img src=x onerror=alert(1)>"} ]]></style></svg>',
+        "<svg><![CDATA[ > <img src=x onerror=alert(1)> ]]></svg>",
+        "<![CDATA[ x > <img src=x onerror=alert(1)> ]]>",
+        "<style><![CDATA[ x > <img src=x onerror=alert(1)> ]]></style>",
+    ):
+        template.write_text(written.replace("</body>", f"{hidden}\n</body>"), encoding="utf-8")
+        refused = mailer("preview", "releases/example.md", "-o", "out2")
+        assert refused.exit_code == 1, (hidden, refused.output)
+        assert "is not allowed in an email template" in said(refused), (hidden, refused.output)
+
+
+# -- 3. a template sent in with a release could take all the computer's memory, or never end --------
+
+
+def _preview_in_a_process(folder: Path, release: str) -> tuple[int, str, float]:
+    """``mailer preview RELEASE`` in a process of its own, held to 3 GB of memory (more would be the
+    computer's) and 90 seconds: (exit code, its output, seconds it took)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    def held() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.RLIM_INFINITY))
+
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailer", "preview", release, "-o", "out"],
+            cwd=folder,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=90,
+            preexec_fn=held,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "still running after 90 seconds", time.monotonic() - started
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("line", "said_about"),
+    [
+        ("{{ 'x' * 10**10 }}", "memory"),  # folded by Jinja as it reads the template: before any line runs
+        ("{% set s = 'x' * 10**6 %}{{ s | replace('x', s) }}", "memory"),  # a million times a million
+        ("{% for a in 'x' * 10**5 %}{% for b in 'x' * 10**5 %}{% endfor %}{% endfor %}", "seconds"),
+        ("{{ 7 ** 1000000000 }}", "too large"),
+    ],
+)
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory bound is Linux's")
+def test_a_template_that_would_take_the_computer_is_stopped(project: Path, line: str, said_about: str) -> None:
+    """An agency's template (kit.html.j2 beside its release, template: kit) renders in Jinja's sandbox,
+    which bounds what a template may reach, never what it may cost: {{ 'x' * 10**10 }} made mailer
+    preview take 10 GB (more than the computer had: it froze, or another program was killed), a loop of
+    loops ran for days, 7 ** 1000000000 for hours; held to 3 GB, the preview died with a Python traceback
+    (MemoryError). The template now stops with its name and line and what it would have cost."""
+    from office_cli import agency_release
+
+    release = agency_release(project, line)
+    code, output, took = _preview_in_a_process(project, str(release.relative_to(project)))
+    assert code == 1, output
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    assert "kit.html.j2" in output and said_about in output, output
+    assert took < 60, (took, output)
+    assert not (project / "out" / "pitch.html").exists()
