@@ -1,0 +1,76 @@
+"""Newcomer 25: the press office of a Melbourne university from the README alone (two press
+officers sharing one PostgreSQL log, each with a mailer.toml naming "Australia/Melbourne" as the
+office's zone; a semicolon-separated Windows-1252 list exported from Excel with Australian
+outlets; a release embargoed until 6 am Melbourne time, scheduled for then, cancelled and
+scheduled again; a follow-up; reports for the Vice-Chancellor). Each test is a finding, through
+the command line, and failed before its fix (session 25)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from office_cli import campaign_of, mailer, office, said
+
+MELBOURNE = ZoneInfo("Australia/Melbourne")
+
+
+def melbourne_office(tmp_path: Path, standin: Any, db_url: str) -> Path:
+    """An office folder whose mailer.toml names Melbourne's clock as the office's."""
+    folder = office(tmp_path, standin, db_url)
+    with (folder / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    return folder
+
+
+def six_am_tomorrow() -> tuple[str, datetime]:
+    """(the --at for 6 am tomorrow, Melbourne time; that moment): 19:00 UTC the day before in summer."""
+    day = (datetime.now(UTC).astimezone(MELBOURNE) + timedelta(days=1)).date()
+    return f"{day:%Y-%m-%d} 06:00 Australia/Melbourne", datetime(day.year, day.month, day.day, 6, 0, tzinfo=MELBOURNE)
+
+
+# -- 1. "SendGrid holds these emails until 2026-12-02 19:00 UTC": 6 am on the 3rd in Melbourne ----------
+
+
+def test_a_held_send_says_its_time_on_the_office_clock_too(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scheduled for 6 am Melbourne time with the office's zone in mailer.toml, the plan said
+    "Scheduled: 2026-12-02 19:00 UTC (2026-12-03 06:00 Australia/Melbourne)", but the send's last
+    line, `mailer status`'s "SendGrid holds these emails until ..." and "Read opens and bounces
+    after ...", and `mailer events import`'s warning that a journalist suppressed since is mailed all
+    the same at that time, and `mailer cancel`'s question and answer said only "2026-12-02 19:00 UTC": 7 pm
+    tonight, as a colleague reading it in Melbourne took it. Each now adds the office's clock."""
+    from mailer.cli import send as send_cli
+
+    melbourne_office(tmp_path, standin, db_url)
+    at, moment = six_am_tomorrow()
+    both = f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({moment:%Y-%m-%d %H:%M} Australia/Melbourne)"
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert f"SendGrid holds these emails until {both}: nothing has gone out yet." in said(sent), sent.output
+    campaign = campaign_of(sent)
+    status = mailer("status", campaign)
+    assert f"SendGrid holds these emails until {both}." in said(status), status.output
+    assert f"Read opens and bounces after {both} with" in said(status), status.output
+    unsubscribe = {
+        "email": "ana@daily.example",
+        "event": "unsubscribe",
+        "timestamp": int(time.time()),
+        "sg_event_id": "nc25-1",
+        "campaign": campaign,
+    }
+    (tmp_path / "events.json").write_text(json.dumps(unsubscribe) + "\n", encoding="utf-8")
+    imported = mailer("events", "import", "events.json")
+    assert imported.exit_code == 0, imported.output
+    assert f"SendGrid mails them all the same at {both}" in said(imported), imported.output
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    cancelled = mailer("cancel", campaign, input="y\n")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert f"scheduled for {both}, to 2 journalists" in said(cancelled), cancelled.output
+    assert f"SendGrid will discard its messages at {both}." in said(cancelled), cancelled.output
