@@ -74,3 +74,44 @@ def test_a_held_send_says_its_time_on_the_office_clock_too(
     assert cancelled.exit_code == 0, cancelled.output
     assert f"scheduled for {both}, to 2 journalists" in said(cancelled), cancelled.output
     assert f"SendGrid will discard its messages at {both}." in said(cancelled), cancelled.output
+
+
+# -- 2. "06:00 AEDT" answered with Sydney's zone; "06:00 Victoria" called a city, and given Australia/Victoria --
+
+
+def test_australian_clocks_and_states_get_the_zones_to_write(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A Melbourne officer writes the time as Australians say it. "06:00 AEDT" (and "AEST", which
+    Australians write all year) was answered with one zone to paste, Australia/Sydney: another
+    state's clock (Brisbane's for AEST is an hour off in summer). Now the hint names each state's
+    zone that writes it, Melbourne's among them. "06:00 Victoria" was "a city" and given
+    Australia/Victoria (an old alias); "VIC" and "NSW" were unknown words with London, Shanghai and
+    New York as examples. A state's name, written out or short, now gets its zone: Australia/Melbourne.
+    The release's embargo and mailer.toml's [reports] time_zone say the same."""
+    folder = melbourne_office(tmp_path, standin, db_url)
+    at, _ = six_am_tomorrow()
+    day = at.split()[0]
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    for abbreviation in ("AEDT", "AEST"):
+        refused = mailer(*send, "--at", f"{day} 06:00 {abbreviation}")
+        assert refused.exit_code == 1, refused.output
+        words = said(refused)
+        assert f'--at "{day} 06:00 Australia/Melbourne" (Victoria)' in words, refused.output
+        assert f'--at "{day} 06:00 Australia/Sydney" (New South Wales, ACT)' in words, refused.output
+    assert "Australia/Brisbane" in said(mailer(*send, "--at", f"{day} 06:00 AEST"))
+    for state in ("Victoria", "VIC", "vic"):
+        refused = mailer(*send, "--at", f"{day} 6am {state}")
+        assert refused.exit_code == 1, refused.output
+        assert f"{state} is a state's or territory's name, not a time zone's" in said(refused), refused.output
+        assert f'Write --at "{day} 06:00 Australia/Melbourne".' in said(refused), refused.output
+    assert f'Write --at "{day} 06:00 Australia/Sydney".' in said(mailer(*send, "--at", f"{day} 06:00 NSW"))
+    assert f'Write --at "{day} 06:00 Australia/Brisbane".' in said(mailer(*send, "--at", f"{day} 06:00 Queensland"))
+    release = folder / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("---\n", f'---\nembargo: "{day} 06:00 Victoria"\n', 1), encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 1, previewed.output
+    assert f'embargo: "{day} 06:00 Australia/Melbourne"' in said(previewed), previewed.output
+    toml = folder / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"Australia/Melbourne"', '"Victoria"'), encoding="utf-8")
+    listed = mailer("campaigns")
+    assert listed.exit_code == 1 and '"Australia/Melbourne"' in said(listed), listed.output
+    assert "a state's or territory's name" in said(listed), listed.output
