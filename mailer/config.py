@@ -370,7 +370,7 @@ class Config(_Section):
         if not value:
             raise ConfigError(
                 f"No SendGrid API key: the environment variable {name} is not set.",
-                hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
+                hint=f'Set it in this terminal first, for example: export {name}="SG.xxxx" '
                 f"(create the key in SendGrid under Settings > API Keys, with {permission} permission).",
             )
         if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in value):

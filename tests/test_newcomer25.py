@@ -115,3 +115,30 @@ def test_australian_clocks_and_states_get_the_zones_to_write(tmp_path: Path, sta
     listed = mailer("campaigns")
     assert listed.exit_code == 1 and '"Australia/Melbourne"' in said(listed), listed.output
     assert "a state's or territory's name" in said(listed), listed.output
+
+
+# -- 3. mailer cancel asked "Cancel ...? [y/N]", then said there was no API key, "Set it before sending" --
+
+
+def test_cancel_says_the_key_is_missing_before_its_question(
+    tmp_path: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Her colleague scheduled the send; she cancels it from her own terminal, which has no
+    SENDGRID_API_KEY. mailer named the send and asked "Cancel ...? [y/N]", and only after her yes
+    said "No SendGrid API key ... Set it before sending": the question answered for nothing, and
+    words about sending where she was cancelling, minutes before the 10-minute limit. The missing
+    key is now said first, as `mailer send` says it before its questions."""
+    from mailer.cli import send as send_cli
+
+    melbourne_office(tmp_path, standin, db_url)
+    at, _ = six_am_tomorrow()
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    monkeypatch.setattr(send_cli, "stdin_is_terminal", lambda: True)
+    refused = mailer("cancel", campaign_of(sent), key=None, input="y\n")
+    assert refused.exit_code == 1, refused.output
+    assert "No SendGrid API key" in said(refused), refused.output
+    assert "[y/N]" not in refused.output, refused.output
+    assert "before sending" not in said(refused), refused.output
+    status = mailer("status", campaign_of(sent))
+    assert "SendGrid holds these emails" in said(status), status.output
