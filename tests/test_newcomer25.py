@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from office_cli import campaign_of, mailer, office, said
+from office_cli import campaign_of, greeted_as, mailer, office, said
 
 MELBOURNE = ZoneInfo("Australia/Melbourne")
 
@@ -142,3 +142,33 @@ def test_cancel_says_the_key_is_missing_before_its_question(
     assert "before sending" not in said(refused), refused.output
     status = mailer("status", campaign_of(sent))
     assert "SendGrid holds these emails" in said(status), status.output
+
+
+# -- 4. "Dear Assoc,", "Dear A/Prof,", "Dear Professor,", "Dear Senator," ---------------------------------
+
+
+def test_australian_academic_and_parliamentary_titles_are_honorifics(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A university's list is full of associate professors, written as Australian universities
+    write the title: "Assoc Prof Hamish Kelly", "A/Prof Kirra Walker", "Assoc. Prof. ...",
+    "Associate Professor ...", "Professor Emeritus ...", "Emeritus Professor ...", and of senators.
+    "Dr." and "Prof." were known, these not: the release greeted them "Dear Assoc,", "Dear A/Prof,",
+    "Dear Professor,", "Dear Emeritus," and "Dear Senator,". The title is now the honorific, and
+    the greeting the first name, as for "Prof. Sarah O'Brien"."""
+    greeted_as(
+        tmp_path,
+        standin,
+        db_url,
+        [
+            ("Assoc Prof Hamish Kelly", "hamish@abc.example", "Hamish"),
+            ("A/Prof Kirra Walker", "kirra@age.example", "Kirra"),
+            ("Assoc. Prof. Liam Chen", "liam@sbs.example", "Liam"),
+            ("Associate Professor Mia Rossi", "mia@sbs.example", "Mia"),
+            ("Professor Emeritus John Smith AM", "john@uni.example", "John"),
+            ("Emeritus Professor Jane Doe AO", "jane@uni.example", "Jane"),
+            ("Professor Sarah Smith", "sarah@uni.example", "Sarah"),
+            ("Senator Jacqui Lambie", "jacqui@aph.example", "Jacqui"),
+            ("Senator the Hon. Penny Wong", "penny@aph.example", "Penny"),
+            ("Prof. Sarah O’Brien AO", "obrien@uni.example", "Sarah"),
+            ("Associated Press", "desk@ap.example", "colleague"),
+        ],
+    )

@@ -73,11 +73,19 @@ HONORIFICS = frozenset(
         "lord",
         "lady",
         "baroness",
+        # Academic and parliamentary titles as Australian lists write them (newcomer 25 #4: "Assoc Prof Jane Doe",
+        # "A/Prof Jane Doe", "Professor Emeritus John Smith", "Senator Jane Doe" were greeted "Dear Assoc,", ...)
+        "professor",
+        "assoc",
+        "associate",
+        "a/prof",
+        "emeritus",
+        "senator",
     ]
 )
 # nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name):
 # added to a private copy of its settings, as its documentation says to (``_constants``)
-_MORE_TITLES = ("very", "revd", "ven")
+_MORE_TITLES = ("very", "revd", "ven", "a/prof", "emeritus")
 # "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
 _STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole
