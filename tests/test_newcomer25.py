@@ -172,3 +172,20 @@ def test_australian_academic_and_parliamentary_titles_are_honorifics(tmp_path: P
             ("Associated Press", "desk@ap.example", "colleague"),
         ],
     )
+
+
+# -- 5. "Round": the Australian newsroom's word for a beat, a column of the list's own ------------------
+
+
+def test_a_round_column_is_the_beat(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Australian newsrooms say "round" for a beat (the health round), and the office's list heads
+    that column "Round". It was a column of the list's own, so `--where beat=Health`, as the README
+    writes it, found nobody: "the lists' beat: nothing". "Round" (and "Rounds") is now the beat."""
+    rows = ["Name;Email;Outlet;Round", "Sarah Smith;sarah@age.example;The Age;Health", "Liam Tran;liam@abc.example;ABC News;Politics"]
+    folder = office(tmp_path, standin, db_url)
+    (folder / "lists" / "media.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    checked = mailer("lists", "check", "lists/media.csv")
+    assert "beat (Round)" in said(checked), checked.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/media.csv", "--where", "beat=health", "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 1" in said(sent), sent.output
