@@ -189,3 +189,36 @@ def test_a_round_column_is_the_beat(tmp_path: Path, standin: Any, db_url: str) -
     sent = mailer("send", "releases/example.md", "--list", "lists/media.csv", "--where", "beat=health", "--dry-run")
     assert sent.exit_code == 0, sent.output
     assert "Recipients: 1" in said(sent), sent.output
+
+
+# -- 6. Typos in addresses, explained in email-validator's words, or with an address that is someone else's --
+
+
+def test_typed_address_mistakes_say_what_to_write(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office's Excel list held the usual typos. "liam wilson@sbs.com.au" (a full stop typed as
+    a space) was "a name before the address: keep only the address, or write it as liam
+    <wilson@sbs.com.au>": followed, the release goes to wilson@sbs.com.au, most likely someone
+    else. It now says there is a space inside the address and that the journalist knows which was
+    meant. Quotation marks Word put around an address read "Codepoint U+201D at position 3 of 'au”'
+    not allowed", a comma for a full stop "invalid characters: ','": each now says what to remove or change, and the address that gives."""
+    import csv
+
+    rows = [
+        "Name;Email",
+        "Liam Wilson;liam wilson@sbs.com.au",
+        "Fiona Murphy;\u201cfiona.murphy@abc.net.au\u201d",
+        "Jack Smith;jack.smith@theage,com.au",
+        "Ana Lima;'ana.lima@sbs.com.au'",
+    ]
+    folder = office(tmp_path, standin, db_url)
+    (folder / "lists" / "media.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    cleaned = mailer("lists", "clean", "lists/media.csv", "-o", "clean.csv", "--rejects", "rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    with (folder / "rejects.csv").open(encoding="utf-8-sig", newline="") as written:
+        why = {row["Name"]: row["detail"] for row in csv.DictReader(written, delimiter=";")}
+    assert "space inside the address" in why["Liam Wilson"], why
+    assert "<wilson@sbs.com.au>" not in why["Liam Wilson"], why
+    assert "liam.wilson@sbs.com.au" in why["Liam Wilson"], why
+    assert why["Fiona Murphy"].startswith("in quotation marks: remove them: fiona.murphy@abc.net.au"), why
+    assert why["Ana Lima"].startswith("in quotation marks: remove them: ana.lima@sbs.com.au"), why
+    assert why["Jack Smith"].startswith("a comma where a full stop belongs: jack.smith@theage.com.au"), why
