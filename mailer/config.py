@@ -342,14 +342,9 @@ def zone_name(value: str) -> str:
         return name
     except (ValueError, ZoneInfoNotFoundError, OSError):
         pass
-    city = zones.city_zone(value)
-    if city is not None:
-        raise ValueError(f'"{value}" is a city; write the name of its time zone, which starts with the region: "{city}"')
-    country = zones.country_zone(value)  # "UK" (newcomer 24 #4)
-    if country is not None:
-        raise ValueError(
-            f'"{value}" is a country\'s name, not a time zone\'s; write the name of its time zone, which starts with the region: "{country}"'
-        )
+    where = zones.place_zone(value)  # "UK" (newcomer 24 #4), "Victoria" (newcomer 25 #2)
+    if where is not None:
+        raise ValueError(f'"{value}" {where[1]}; write the name of its time zone, which starts with the region: "{where[0]}"')
     raise ValueError(f'must be a time zone name such as "Europe/London" or "America/New_York" (got "{value}")')
 
 
@@ -381,7 +376,7 @@ class Config(_Section):
         if not value:
             raise ConfigError(
                 f"No SendGrid API key: the environment variable {name} is not set.",
-                hint=f'Set it before sending, for example: export {name}="SG.xxxx" '
+                hint=f'Set it in this terminal first, for example: export {name}="SG.xxxx" '
                 f"(create the key in SendGrid under Settings > API Keys, with {permission} permission).",
             )
         if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in value):

@@ -117,9 +117,18 @@ def _what_to_do(address: str, why: str) -> str:
         return f"two addresses in one cell: give each journalist's address its own row ({why})"
     if _BRACKETED.search(address) and "@" in _BRACKETED.sub("", address):  # not a formula's brackets (nc11b)
         return f"text in brackets beside the address: keep only the address ({why})"
+    corrected = _typo(address, why)
+    if corrected is not None:
+        return corrected
     name_first = _NAME_FIRST.fullmatch(address)
     if name_first is not None and any(char.isalpha() for char in name_first.group(1)):
         name, bare = name_first.groups()
+        if " " not in name and name == name.lower():  # "liam wilson@x.org": a full stop typed as a space (newcomer 25 #6)
+            local, _, domain = bare.partition("@")
+            return (
+                f"a space inside the address: check it with the journalist ({name}.{local}@{domain}, {name}{local}@{domain} "
+                f"or {bare}?) ({why})"
+            )
         return f"a name before the address: keep only the address, or write it as {name} <{bare}> ({why})"
     if "?" in address and "@" in address.split("?", 1)[0]:
         return f'"?{address.split("?", 1)[1]}" after the address (a mailto: link\'s subject?): remove it ({why})'
@@ -127,6 +136,25 @@ def _what_to_do(address: str, why: str) -> str:
     if trailing is not None and "@" in address:
         return f'"{trailing.group(0)}" at the end: remove it ({why})'
     return why
+
+
+_QUOTES = "\"'“”‘’«»„"
+
+
+def _typo(address: str, why: str) -> str | None:
+    """What to change in an address Word or a hurried hand mistyped, when the change gives a valid
+    address (newcomer 25 #6: email-validator's "Codepoint U+201D at position 3 of 'au”' not allowed"
+    for quotation marks around it, "invalid characters: ','" for a comma in place of a full stop)."""
+    fixes = []
+    if len(address) > 2 and address[0] in _QUOTES and address[-1] in _QUOTES:
+        fixes.append(("in quotation marks: remove them", address[1:-1].strip()))
+    local, at, domain = address.rpartition("@")
+    if at and "," in domain and "@" not in local:
+        fixes.append(("a comma where a full stop belongs", f"{local}@{domain.replace(',', '.')}"))
+    for words, meant in fixes:
+        if validate(meant)[0] is not None:
+            return f"{words}: {meant} ({why})"
+    return None
 
 
 def read(text: str) -> tuple[str, str | None]:

@@ -4,7 +4,8 @@ what is known of a cancel asked too late for SendGrid to promise it.
 ``mailer status``, ``cancel``, a corrected send and the reports (terminal, page, overview) say
 these facts through here, so they never disagree (newcomer 15: cancel said "gone out already"
 and the report said nothing where status said most likely nobody got it). The send stage and
-the reports both use it, so it imports neither. Times are the log's, shown in UTC.
+the reports both use it, so it imports neither. Times are the log's, shown in UTC; a time
+given on the office's clock ([reports] time_zone) is shown on it too, in brackets.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mailer.counting import counted
 if TYPE_CHECKING:
     from mailer.store.campaigns import Campaign
 
-__all__ = ["handed_over", "held", "late_cancel", "maybe_held", "utc"]
+__all__ = ["handed_over", "held", "late_cancel", "maybe_held", "on_its_clock", "utc"]
 
 
 def utc(moment: datetime) -> str:
@@ -25,16 +26,31 @@ def utc(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
+def on_its_clock(moment: datetime) -> str:
+    """``moment`` in UTC and, when it carries another named zone (the office's, [reports] time_zone),
+    on that clock in brackets, as ``send.schedule.describe`` writes it: "2026-12-02 19:00 UTC
+    (2026-12-03 06:00 Australia/Melbourne)" (newcomer 25 #1: a Melbourne colleague read "until
+    2026-12-02 19:00 UTC" as 7 pm tonight, for 6 am tomorrow)."""
+    text = utc(moment)
+    name = getattr(moment.tzinfo, "key", None)
+    if not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):
+        return text
+    shown = moment.astimezone(UTC)
+    local = f"{moment:%H:%M}" if moment.date() == shown.date() else f"{moment:%Y-%m-%d %H:%M}"
+    return f"{text} ({local} {name})"
+
+
 def held(at: datetime) -> str:
-    """ "SendGrid holds these emails until ...": a scheduled send whose time is still ahead (no full stop)."""
-    return f"SendGrid holds these emails until {utc(at)}"
+    """ "SendGrid holds these emails until ...": a scheduled send whose time is still ahead (no full
+    stop); on the office's clock too when ``at`` is given on it."""
+    return f"SendGrid holds these emails until {on_its_clock(at)}"
 
 
 def maybe_held(at: datetime) -> str:
     """ "they may already be with SendGrid, held until ...": of journalists whose request got no
     answer (in flight when a send stopped, or unknown), in a send whose time is still ahead; not
     "they may already have the email", which nobody has before that time (no full stop)."""
-    return f"they may already be with SendGrid, held until {utc(at)}"
+    return f"they may already be with SendGrid, held until {on_its_clock(at)}"
 
 
 def handed_over(accepted: int, at: str) -> str:

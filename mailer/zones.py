@@ -57,6 +57,16 @@ SEVERAL_PLACES = {
     "BST": (("Europe/London", "United Kingdom"), ("Asia/Dhaka", "Bangladesh")),
     "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
     "AST": (("America/Halifax", "Atlantic Canada"), ("America/Puerto_Rico", "Puerto Rico"), ("Asia/Riyadh", "Saudi Arabia")),
+    # Australia's eastern and central clocks are several states' (newcomer 25 #2: a Melbourne office's "06:00 AEDT"
+    # was given Sydney's zone; AEST, which Australians write all year, Brisbane's too, an hour off in summer).
+    "AEST": (
+        ("Australia/Melbourne", "Victoria"),
+        ("Australia/Sydney", "New South Wales, ACT"),
+        ("Australia/Brisbane", "Queensland, no summer time"),
+        ("Australia/Hobart", "Tasmania"),
+    ),
+    "AEDT": (("Australia/Melbourne", "Victoria"), ("Australia/Sydney", "New South Wales, ACT"), ("Australia/Hobart", "Tasmania")),
+    "ACST": (("Australia/Adelaide", "South Australia"), ("Australia/Darwin", "Northern Territory, no summer time")),
 }
 # Cities press offices write that the time zone database names no zone after (review 18z #8: "09:00
 # Beijing" was answered with a New York example to paste, 13 hours off).
@@ -197,6 +207,40 @@ COUNTRIES = {
     **dict.fromkeys(("northern ireland",), "Europe/London"),
     **dict.fromkeys(("ireland", "republic of ireland"), "Europe/Dublin"),
 }
+
+
+# Australia's states and territories, as an Australian office writes its time ("06:00 Victoria", "06:00 VIC":
+# newcomer 25 #2, "Victoria is a city", given the old alias Australia/Victoria; "VIC" and "NSW" were unknown words).
+STATES = {
+    **dict.fromkeys(("victoria", "vic"), "Australia/Melbourne"),
+    **dict.fromkeys(("new south wales", "nsw", "act", "australian capital territory"), "Australia/Sydney"),
+    **dict.fromkeys(("queensland", "qld"), "Australia/Brisbane"),
+    **dict.fromkeys(("tasmania", "tas"), "Australia/Hobart"),
+    **dict.fromkeys(("south australia",), "Australia/Adelaide"),
+    **dict.fromkeys(("western australia",), "Australia/Perth"),
+    **dict.fromkeys(("northern territory", "nt"), "Australia/Darwin"),
+}
+
+
+def place_zone(word: str) -> tuple[str, str] | None:
+    """(the zone to write, what ``word`` is, as "is a city") for a place written where a zone's name
+    belongs: a state's name ("Victoria"), a city ("London"), a country with one zone ("UK"); None
+    for a zone of the database's own or any other word."""
+    try:
+        ZoneInfo(spelled(word))
+        return None
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        pass
+    state = STATES.get(" ".join(word.split()).casefold())
+    if state is not None:
+        return state, "is a state's or territory's name, not a time zone's"
+    city = city_zone(word)
+    if city is not None:
+        return city, "is a city"
+    country = country_zone(word)
+    if country is not None:
+        return country, "is a country's name, not a time zone's"
+    return None
 
 
 def country_zone(name: str) -> str | None:

@@ -281,7 +281,8 @@ def cancel_command(app: AppContext, campaign_id: str, yes: bool) -> None:
     if cancelled.unsent or cancelled.scheduled_at is None:
         output.say(f"Cancelled {campaign_id}: none of its {counted(cancelled.unsent, 'journalist')} was sent anything, and none will be.")
         return
-    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {describe(cancelled.scheduled_at)}.")
+    at = on_office_clock(cancelled.scheduled_at, app.config.reports.time_zone)  # as status says it (newcomer 25 #1)
+    output.say(f"Cancelled {campaign_id}: SendGrid will discard its messages at {describe(at)}.")
     if cancelled.sending_elsewhere:
         output.say(
             f"{campaign_id} is still being handed to SendGrid by another process (another terminal or computer): it stops at "
@@ -315,7 +316,9 @@ def _asks(app: AppContext, campaign_id: str) -> bool:
     left = counts[MessageState.PLANNED.value]
     planned = sum(counts.values()) - counts[MessageState.SKIPPED.value]
     if found.scheduled_at is not None and found.scheduled_at > now:
-        what = f"scheduled for {describe(found.scheduled_at)}, to {counted(planned, whom)}"
+        if planned > left:  # SendGrid holds some: the cancel needs the key, said before the question (newcomer 25 #3)
+            app.config.api_key(os.environ)
+        what = f"scheduled for {describe(on_office_clock(found.scheduled_at, app.config.reports.time_zone))}, to {counted(planned, whom)}"
     elif left and driving is not None:  # another terminal or computer is handing it to SendGrid right now (review 23c)
         what = f"being sent right now by another process ({driving}), {counted(left, whom)} of {planned:,} not mailed yet"
     elif left:

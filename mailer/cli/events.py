@@ -270,7 +270,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
         output.say(f"{suppressed} address{'es are' if suppressed != 1 else ' is'} now suppressed (bounced, complained or unsubscribed).")
         from mailer.send import status
 
-        for held in status.suppressed_while_held(app.engine):  # a scheduled send still mails them (newcomer 22 #3)
+        for held in status.suppressed_while_held(
+            app.engine, zone=app.config.reports.time_zone
+        ):  # a scheduled send still mails them (newcomer 22 #3)
             output.warn(held)
     if unlinked:
         output.say(  # a keyless event is matched by address and time (events.apply._best_candidate; newcomer 20 #7)

@@ -262,7 +262,7 @@ def send_command(
     if as_json:
         _document(sent, app, prepared)
     _counts(sent)
-    _held_until(sent, prepared.scheduled)
+    _held_until(sent, prepared.scheduled, app.config.reports.time_zone)
     sent.outcome.check(dry_run=sent.outbox is not None)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
@@ -591,7 +591,7 @@ def _finish(sent: campaign.Sent) -> None:
     sent.outcome.check(dry_run=sent.outbox is not None)
 
 
-def _held_until(sent: campaign.Sent, scheduled: datetime | None) -> None:
+def _held_until(sent: campaign.Sent, scheduled: datetime | None, office_zone: str | None = None) -> None:
     """After a scheduled send's totals, that nothing has gone out yet and how to call it off, as
     `mailer status` of it begins (newcomer 22 #4: "Accepted: 41" under a "Sending" bar read as sent)."""
     from mailer import scheduled as scheduled_words
@@ -603,9 +603,8 @@ def _held_until(sent: campaign.Sent, scheduled: datetime | None) -> None:
     now = utcnow()
     if scheduled <= now:  # its time passed while it was handed over: it went out at once
         return
-    output.hint(
-        f"{scheduled_words.held(scheduled)}: nothing has gone out yet. {schedule.cancel_words(sent.campaign_id, scheduled, now=now)}"
-    )
+    shown = on_office_clock(scheduled, office_zone)  # as the plan's Scheduled: line says it (newcomer 25 #1)
+    output.hint(f"{scheduled_words.held(shown)}: nothing has gone out yet. {schedule.cancel_words(sent.campaign_id, scheduled, now=now)}")
 
 
 def _counts(sent: campaign.Sent) -> None:

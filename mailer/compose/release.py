@@ -387,10 +387,9 @@ def _refuse_zone_as_people_write_it(head: str, zone: str, value: str, where: fro
     hint = zones.abbreviation_hint(head, zone, shape='embargo: "{}"')
     if hint is not None:
         raise ReleaseError(f'{where("embargo")}: "{value}": {zone} is an abbreviation, not a time zone name I know.', hint=hint)
-    named, said = zones.city_zone(zone), "is a city"
-    if named is None:
-        named, said = zones.country_zone(zone), "is a country's name, not a time zone's"  # "00:01 UK" (newcomer 24 #4)
-    if named is not None:
+    place = zones.place_zone(zone)  # "00:01 UK" (newcomer 24 #4), "06:00 Victoria" (newcomer 25 #2)
+    if place is not None:
+        named, said = place
         raise ReleaseError(
             f'{where("embargo")}: "{value}": {zone} {said}; the embargo needs the name of its time zone, which starts with the region.',
             hint=f'Write  embargo: "{head} {named}"',

@@ -163,6 +163,8 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "rubrica",
         "thema",
         "rubriek",
+        "round",  # as Australian newsrooms say a beat, "the health round" (newcomer 25 #5)
+        "rounds",
     ),
     "tags": (
         "tags",

@@ -73,6 +73,14 @@ HONORIFICS = frozenset(
         "lord",
         "lady",
         "baroness",
+        # Academic and parliamentary titles as Australian lists write them (newcomer 25 #4: "Assoc Prof Jane Doe",
+        # "A/Prof Jane Doe", "Professor Emeritus John Smith", "Senator Jane Doe" were greeted "Dear Assoc,", ...)
+        "professor",
+        "assoc",
+        "associate",
+        "a/prof",
+        "emeritus",
+        "senator",
     ]
 )
 # Academic degrees that open a name in Austrian, German, Czech and Slovak press lists ("Mag. Anna Gruber",
@@ -82,8 +90,9 @@ ACADEMIC_DEGREES = frozenset(
     ["mag", "mmag", "dipl", "dkfm", "univ", "priv", "mgr", "bc", "doc", "judr", "mudr", "mvdr", "phdr", "rndr", "paeddr", "thdr"]
 )
 # nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name; "Univ.-Prof." as
-# one too): added to a private copy of its settings, as its documentation says to (``_constants``)
-_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.")
+# one too; "A/Prof" and "Emeritus": newcomer 25 #4): added to a private copy of its settings, as its documentation
+# says to (``_constants``)
+_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.", "a/prof", "emeritus")
 # "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
 _STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole

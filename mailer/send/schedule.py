@@ -167,7 +167,8 @@ def _unread(text: str, now: datetime, zone: str) -> SendError:
         named = zones.spelled(zone)
         ZoneInfo(named)
     except (ValueError, ZoneInfoNotFoundError, OSError):
-        named = zones.city_zone(zone) or zones.country_zone(zone) or "America/New_York"
+        place = zones.place_zone(zone)
+        named = place[0] if place else "America/New_York"
     return SendError(
         f'--at "{text}" is not a time mailer understands.',
         hint=f"Write the date, the time (24-hour, HH:MM) and the time zone, for example {at_example(now, named)}.",
@@ -193,11 +194,10 @@ def _check_city(text: str) -> None:
     if not found or "/" in found.group(2) or found.group(2).upper() in ("UTC", "Z", "GMT"):
         return
     when, city = found.groups()
-    named, said = zones.city_zone(city), "is a city"
-    if named is None:
-        named, said = zones.country_zone(city), "is a country's name, not a time zone's"  # "09:00 UK" (newcomer 24 #4)
-    if named is None:
+    place = zones.place_zone(city)  # "09:00 UK" (newcomer 24 #4), "06:00 Victoria" (newcomer 25 #2)
+    if place is None:
         return
+    named, said = place
     when = zones.iso_clock(when)  # "9:00", "10h00" (newcomer 23 #12)
     raise SendError(
         f'--at "{text}": {city} {said}; mailer needs the name of its time zone, which starts with the region.',

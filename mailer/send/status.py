@@ -100,6 +100,10 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         # these emails ... mailer cancel" of a rehearsal).
         handed = campaign.mode is not Mode.DRY_RUN and messages.handed_over(connection, campaign_id, counts)
         held_until = scheduled if scheduled and scheduled > now and handed and campaign.status is not CampaignStatus.CANCELLED else None
+        if held_until is not None and config is not None and config.reports.time_zone:  # said on the office's clock too (newcomer 25 #1)
+            from zoneinfo import ZoneInfo
+
+            held_until = held_until.astimezone(ZoneInfo(config.reports.time_zone))
         # A late cancel after its time: whether SendGrid's events show it went out (review 14 #8).
         sent_out = messages.went_out(connection, campaign_id) if campaign.late_cancel and scheduled and scheduled <= now else 0
         cancelled_held = None
@@ -429,14 +433,17 @@ def _suppressed_since_words(
     )
 
 
-def suppressed_while_held(engine: Engine, *, now: datetime | None = None) -> list[str]:
+def suppressed_while_held(engine: Engine, *, now: datetime | None = None, zone: str | None = None) -> list[str]:
     """For each scheduled send SendGrid still holds (its time ahead, not cancelled) some of whose
     journalists were suppressed or erased since it took their email, what ``mailer status`` of it
     says of them, naming the send ("1 journalist of 2026-12-02-example, a scheduled send SendGrid
     holds, was suppressed or erased since: SendGrid mails them all the same at ...").
 
     ``mailer events import`` says it after suppressing anyone (newcomer 22 #3: an imported
-    unsubscribe read "now suppressed", and the scheduled send mailed her at its time)."""
+    unsubscribe read "now suppressed", and the scheduled send mailed her at its time); ``zone``, the
+    office's [reports] time_zone, adds its clock's time in brackets (newcomer 25 #1)."""
+    from zoneinfo import ZoneInfo
+
     now = now or utcnow()
     found = []
     with engine.connect() as connection:
@@ -447,7 +454,8 @@ def suppressed_while_held(engine: Engine, *, now: datetime | None = None) -> lis
             suppressed = messages.suppressed_after_handing(connection, campaign_id, since=campaign.created_at, overrides=campaign.overrides)
             if suppressed:
                 late = late_cancel_words(campaign, now=now)
-                found.append(_suppressed_since_words(campaign_id, suppressed, campaign.scheduled_at, now=now, late=late, named=True))
+                at = campaign.scheduled_at.astimezone(ZoneInfo(zone)) if zone else campaign.scheduled_at
+                found.append(_suppressed_since_words(campaign_id, suppressed, at, now=now, late=late, named=True))
     return found
 
 
