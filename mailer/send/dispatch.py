@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
@@ -46,7 +46,7 @@ from mailer.errors import (
 from mailer.models import FORGOTTEN_ADDRESS, MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
-from mailer.store import campaigns, messages, suppressions
+from mailer.store import campaigns, clock, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
 if TYPE_CHECKING:
@@ -77,7 +77,9 @@ class Pacing:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, by the delivery log's clock: on a team's PostgreSQL log, its server's time, the
+    same on every colleague's computer however far theirs is off (``store.clock``)."""
+    return clock.now()
 
 
 @dataclass

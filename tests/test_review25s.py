@@ -1,0 +1,138 @@
+"""Review 25s: sending's promises when the team's machines disagree on the time (a colleague's
+computer whose clock is minutes or hours off, run for real under libfaketime against the same
+PostgreSQL delivery log), and when a send is stopped as it starts."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import KEY, SEND, SIX, mailer, office
+from send_fixtures import in_another_terminal, mailer_process
+
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="libfaketime is not installed (apt-get install faketime)")
+
+
+def postgresql_only(database: str) -> None:
+    """An SQLite log has one clock, the computer's that holds the file: the disagreement is a team's."""
+    if database != "postgresql":
+        pytest.skip("a team's shared log: PostgreSQL")
+
+
+def on_a_clock(monkeypatch: pytest.MonkeyPatch, offset: str | None) -> None:
+    """The commands the test starts from now on run on a computer whose clock is ``offset`` off
+    ("+5m", "-2h": libfaketime, preloaded into their process), or on a right one (None)."""
+    if offset is None:
+        for name in ("LD_PRELOAD", "FAKETIME"):
+            monkeypatch.delenv(name, raising=False)
+        return
+    monkeypatch.setenv("LD_PRELOAD", str(LIBFAKETIME))
+    monkeypatch.setenv("FAKETIME", offset)
+    monkeypatch.setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+
+
+def campaign_id_now() -> str:
+    [campaign_id] = [row["id"] for row in json.loads(mailer("campaigns", "--json").stdout)]
+    return str(campaign_id)
+
+
+# -- 1. a colleague whose clock is off takes over a send still going out ------------------------
+
+
+@needs_faketime
+@pytest.mark.slow
+@pytest.mark.parametrize(("sender", "resumer"), [(None, "+5m"), (None, "+2h"), ("-5m", None)])
+def test_a_colleague_whose_clock_is_off_cannot_take_over_a_send_still_going_out(
+    tmp_path: Path, standin: Any, db_url: str, database: str, monkeypatch: pytest.MonkeyPatch, sender: str | None, resumer: str | None
+) -> None:
+    """Ana's send is going out; Ben, on another computer of the team, runs `mailer resume` of it.
+    A lease lasts two minutes from its last renewal by the clock of the computer that wrote it:
+    Ben's clock 5 minutes (or 2 hours) ahead read Ana's live lease as expired and took the send
+    over (the journalist whose request was with SendGrid became "unknown", Ana's send stopped with
+    "Another process has taken over"); Ana's clock 5 minutes behind wrote a lease already expired
+    by Ben's. Either way Ben's resume should be refused, and Ana's send end, each journalist mailed once."""
+    postgresql_only(database)
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    first = standin.hold()
+    on_a_clock(monkeypatch, sender)
+    ana = mailer_process(tmp_path, KEY, *SEND)
+    try:
+        deadline = time.monotonic() + 30
+        while not standin.mail_sends:
+            assert ana.poll() is None and time.monotonic() < deadline, ana.communicate()
+            time.sleep(0.02)
+        on_a_clock(monkeypatch, None)
+        campaign_id = campaign_id_now()
+        on_a_clock(monkeypatch, resumer)
+        ben = in_another_terminal(tmp_path, KEY, "resume", campaign_id, "--yes")
+        assert ana.poll() is None, "Ana's send ended before Ben's resume: the test proves nothing"
+    finally:
+        first.set()
+        out, err = ana.communicate(timeout=60)
+    assert ben.returncode == 1, ben.stdout + ben.stderr
+    assert f"{campaign_id} is being sent by another process" in ben.stderr, ben.stderr
+    assert ana.returncode == 0, out + err
+    assert "Accepted:   6   failed: 0   unknown: 0" in out, out
+    assert sorted(standin.accepted_addresses().values()) == [1] * 6, standin.accepted_addresses()
+
+
+# -- 2. a computer whose clock is ahead sends an embargoed release before the embargo lifts -----
+
+
+@needs_faketime
+def test_a_computer_whose_clock_is_ahead_does_not_send_before_the_embargo(
+    tmp_path: Path, standin: Any, db_url: str, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release is embargoed until an hour from now. Ben's laptop is two hours ahead: by its
+    clock the embargo had lifted, so `mailer send` mailed every journalist an hour early. The
+    team's log knows the time: the send should be refused as on any other computer, and Ben told
+    that his clock is off."""
+    postgresql_only(database)
+    office(tmp_path, standin, db_url, beat=SIX)
+    lifts = (datetime.now(UTC) + timedelta(hours=1)).replace(second=0, microsecond=0)
+    release = tmp_path / "releases" / "example.md"
+    release.write_text(
+        release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", f'embargo: "{lifts:%Y-%m-%d %H:%M} UTC"\n'), encoding="utf-8"
+    )
+    on_a_clock(monkeypatch, "+2h")
+    ben = in_another_terminal(tmp_path, KEY, *SEND)
+    assert ben.returncode == 1, ben.stdout + ben.stderr
+    assert f"The release is embargoed until {lifts:%Y-%m-%d %H:%M} UTC" in ben.stderr, ben.stderr
+    assert not standin.mail_sends
+    words = " ".join(ben.stderr.split())
+    assert "Warning: This computer's clock is 2 hours ahead of the delivery log's server." in words, words
+
+
+# -- 3. a scheduled send resumed on a computer whose clock is ahead can no longer be cancelled ---
+
+
+@needs_faketime
+@pytest.mark.slow
+def test_a_scheduled_send_resumed_on_a_computer_ahead_keeps_its_batch_id(
+    tmp_path: Path, standin: Any, db_url: str, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana scheduled the release for an hour from now; SendGrid stopped answering after two
+    journalists. Ben, whose clock is two hours ahead, resumes it: by his clock its time had passed,
+    so the rest went without the batch id (as a send whose time is past does) and `mailer cancel`
+    could no longer stop them, though they were still an hour from going out. His resume should
+    send them as Ana's run did: at the send time, with the batch id."""
+    postgresql_only(database)
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    goes_out = (datetime.now(UTC) + timedelta(hours=1)).replace(second=0, microsecond=0)
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND, "--at", goes_out.isoformat())
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_id_now()
+    batch_id = standin.mail_sends[0].body["batch_id"]
+    standin.scripts.clear()
+    standin.requests.clear()
+    on_a_clock(monkeypatch, "+2h")
+    ben = in_another_terminal(tmp_path, KEY, "resume", campaign_id, "--yes")
+    assert ben.returncode == 0, ben.stdout + ben.stderr
+    sent = [(r.body.get("batch_id"), r.body.get("send_at")) for r in standin.mail_sends if r.status in (200, 202)]
+    assert sent == [(batch_id, int(goes_out.timestamp()))] * 4, sent
