@@ -137,3 +137,46 @@ def test_a_scheduled_send_resumed_on_a_computer_ahead_keeps_its_batch_id(
     assert ben.returncode == 0, ben.stdout + ben.stderr
     sent = [(r.body.get("batch_id"), r.body.get("send_at")) for r in standin.mail_sends if r.status in (200, 202)]
     assert sent == [(batch_id, int(goes_out.timestamp()))] * 4, sent
+
+
+# -- 4. a send paused on one computer, resumed on another whose clock is off --------------------
+
+
+@needs_faketime
+@pytest.mark.slow
+@pytest.mark.parametrize("offset", ["-2h", "+2h"])
+def test_a_send_resumed_on_a_computer_whose_clock_is_off_logs_the_true_times(
+    tmp_path: Path, standin: Any, db_url: str, database: str, monkeypatch: pytest.MonkeyPatch, offset: str
+) -> None:
+    """Ana's send stopped after two journalists (SendGrid unreachable); Ben resumes it from his
+    laptop, two hours off. He mails the other four, once each, and the log's times for them (when
+    SendGrid accepted each email: what the reports show and late bounces are matched by) are the
+    true ones, not two hours off."""
+    from sqlalchemy import select
+
+    from mailer.store import connect
+    from mailer.store.schema import message
+
+    postgresql_only(database)
+    office(tmp_path, standin, db_url, beat=SIX, batch_size=1, sendgrid="concurrency = 1\nretries = 0\n")
+    standin.answer(503, times=1_000, match=lambda r: len(standin.mail_sends) >= 3)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1, stopped.output
+    campaign_id = campaign_id_now()
+    standin.scripts.clear()
+    on_a_clock(monkeypatch, offset)
+    ben = in_another_terminal(tmp_path, KEY, "resume", campaign_id, "--yes")
+    on_a_clock(monkeypatch, None)
+    assert ben.returncode == 0, ben.stdout + ben.stderr
+    assert sorted(standin.accepted_addresses().values()) == [1] * 6, standin.accepted_addresses()
+    engine = connect(db_url)
+    try:
+        with engine.connect() as connection:
+            stamps = list(connection.execute(select(message.c.updated_at).where(message.c.state == "accepted")).scalars())
+    finally:
+        engine.dispose()
+    now = datetime.now(UTC)
+    assert len(stamps) == 6
+    assert all(abs(stamp - now) < timedelta(minutes=5) for stamp in stamps), [f"{stamp:%H:%M:%S}" for stamp in stamps]
+    status = mailer("status", campaign_id)
+    assert status.exit_code == 0, status.output
