@@ -180,3 +180,28 @@ def test_a_send_resumed_on_a_computer_whose_clock_is_off_logs_the_true_times(
     assert all(abs(stamp - now) < timedelta(minutes=5) for stamp in stamps), [f"{stamp:%H:%M:%S}" for stamp in stamps]
     status = mailer("status", campaign_id)
     assert status.exit_code == 0, status.output
+
+
+# -- 5. a computer's clock set right while its send goes on -------------------------------------
+
+
+def test_a_send_asks_the_server_for_its_time_again_once_this_computers_clock_was_set(
+    store: Any, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana's laptop was 5 minutes ahead when her send started, and mailer went by the server's
+    time. Mid-send the network sets her clock right: going on with the difference it measured at
+    the start, her lease would be written 5 minutes in the past, expired for everyone else. A
+    round of her send that finds the clock set asks the server again; one that does not, does not."""
+    from mailer.store import clock
+
+    postgresql_only(database)
+    monkeypatch.setattr(clock, "_skew", timedelta(minutes=-5))
+    monkeypatch.setattr(clock, "_measured", (time.time(), time.monotonic()))  # just measured, the clock unchanged since
+    with store.connect() as connection:
+        clock.follow(connection)
+    assert clock.skew() == timedelta(minutes=-5)
+    monkeypatch.setattr(clock, "_measured", (time.time() + 300, time.monotonic()))  # measured while it read 5 minutes ahead
+    with store.connect() as connection:
+        clock.follow(connection)
+    assert clock.skew() == timedelta(0)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)

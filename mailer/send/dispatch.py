@@ -464,6 +464,7 @@ class Dispatcher:
         """Keep this run's lease (renewed at most every RENEW_EVERY) and list ``flying`` in flight when
         ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
         process has taken the campaign over."""
+        clock.follow(connection)  # this computer's clock set meanwhile: the lease still goes by the server's
         moment = utcnow()
         listed = sorted(flying - self.waiting) if changed else None  # under ``listing``
         if self.renewed_at is None or not timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:

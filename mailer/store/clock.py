@@ -15,17 +15,21 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["FAR", "describe_skew", "measure", "now", "skew"]
+__all__ = ["FAR", "describe_skew", "follow", "measure", "now", "skew"]
 
 # Below this, the difference is the time the question took, not a wrong clock.
 NOISE = timedelta(seconds=1)
 # From this on, a command says so: a lease lasts two minutes, SendGrid's cancel window is ten.
 FAR = timedelta(minutes=1)
 
+# Asked again this often during a send (``follow``).
+REMEASURE = timedelta(minutes=1)
+
 _skew = timedelta(0)  # the server's time minus this computer's, as last measured
+_measured: tuple[float, float] | None = None  # when: time.time() and time.monotonic()
 
 
 def now() -> datetime:
@@ -42,21 +46,40 @@ def measure(engine: Engine) -> timedelta:
     """Ask a PostgreSQL log's server for its time and make ``now`` follow it; the difference
     (server minus this computer). SQLite: this computer's clock is the log's, nothing changes.
     A server that cannot be asked leaves ``now`` as it was."""
-    global _skew
     if engine.dialect.name != "postgresql":
         return timedelta(0)
     try:
         with engine.connect() as connection:
-            before = time.time()
-            server = connection.scalar(select(func.clock_timestamp()))
-            after = time.time()
+            return _measure_on(connection)
     except SQLAlchemyError:
         return _skew
+
+
+def follow(connection: Connection) -> None:
+    """Ask the server again, on ``connection``, when this computer's clock was set since the last
+    time (its time moved unlike the time elapsed: the clock put right by the network, by hand, or
+    the computer woken from sleep) or a minute has passed: a send that lasts hours goes on with
+    the server's time. For the rounds of a send; costs nothing on SQLite or in between."""
+    if connection.dialect.name != "postgresql" or _measured is None:
+        return
+    wall, steady = _measured
+    elapsed = time.monotonic() - steady
+    if elapsed < REMEASURE.total_seconds() and abs(time.time() - wall - elapsed) < NOISE.total_seconds():
+        return
+    _measure_on(connection)
+
+
+def _measure_on(connection: Connection) -> timedelta:
+    global _skew, _measured
+    before = time.time()
+    server = connection.scalar(select(func.clock_timestamp()))
+    after = time.time()
     if not isinstance(server, datetime) or server.tzinfo is None:
         return _skew
     here = datetime.fromtimestamp((before + after) / 2, UTC)
     found = server.astimezone(UTC) - here
     _skew = found if abs(found) >= NOISE else timedelta(0)
+    _measured = (after, time.monotonic())
     return _skew
 
 
