@@ -31,7 +31,7 @@ import json
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.reports.kinds import REPORTS_FOLDER
 from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import campaigns as campaign_store
-from mailer.store import checkpoint, folders, plan_parts
+from mailer.store import checkpoint, clock, folders, plan_parts
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
@@ -165,7 +165,7 @@ def forget(
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,
-                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or datetime.now(UTC)),
+                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or clock.now()),
             )
         folded = checkpoint.fold_back(connection, wait=FOLD_BACK_WAIT if wait is None else wait)
     rows = {message_id: campaign for message_id, campaign in erased} | {message_id: campaign for message_id, campaign, _ in proofs}

@@ -115,7 +115,7 @@ def _campaign_row(r: Mapping[str, Any], *, zone: str | None = None) -> list[str]
         status = f"scheduled until {describe(on_office_clock(datetime.fromisoformat(r['scheduled']), zone))}"
     elif r["scheduled"] and status in UNFINISHED:  # a scheduled send stopped (or still going): for when (fix16b #3)
         at = on_office_clock(datetime.fromisoformat(r["scheduled"]), zone)
-        status += f", scheduled for {describe(at)}" if at > datetime.now(UTC) else f", was due {describe(at)}"
+        status += f", scheduled for {describe(at)}" if at > _now() else f", was due {describe(at)}"
     if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
         status += ", cancel asked late"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
@@ -174,7 +174,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(on_office_clock(campaign.scheduled_at, app.config.reports.time_zone))}")
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
-    now = datetime.now(UTC)
+    now = _now()
     shown = [
         status.cancelled_words(n, campaign, now=now, held=found.cancelled_held)  # not "accepted": SendGrid discards them (review 9)
         if state == CANCELLED
@@ -234,7 +234,7 @@ def cancel_command(app: AppContext, campaign_id: str, yes: bool) -> None:
             from mailer.store import campaigns
 
             with app.engine.connect() as connection:
-                ahead = [cid for cid in campaigns.scheduled_ahead(connection, now=datetime.now(UTC)) if cid != campaign_id]
+                ahead = [cid for cid in campaigns.scheduled_ahead(connection, now=_now()) if cid != campaign_id]
                 held = {cid: found for cid in ahead if (found := campaigns.get(connection, cid)) is not None and found.mode is Mode.LIVE}
             if held:
                 still = "; ".join(
@@ -302,7 +302,7 @@ def _asks(app: AppContext, campaign_id: str) -> bool:
 
     if not send_cli.stdin_is_terminal():
         return False
-    now = datetime.now(UTC)
+    now = _now()
     from mailer.send import lease
 
     with app.engine.connect() as connection:
@@ -406,3 +406,10 @@ def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = 
         parts.write_left(engine, campaign_id, progress=writing, optional=optional, stopped_only=stopped_only)
     finally:
         waiting.cancel()
+
+
+def _now() -> datetime:
+    """Now by the delivery log's clock (its server's, for a team's PostgreSQL log: ``store.clock``)."""
+    from mailer.store import clock
+
+    return clock.now()

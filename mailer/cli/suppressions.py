@@ -249,7 +249,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     except ListError as exc:  # one file missing or unreadable: none of them goes in, and the message says so (fix12r)
         others = f", from any of the {len(files)} files" if len(files) > 1 else ""
         raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc
-    now = datetime.now(UTC)
+    from mailer.store import clock
+
+    now = clock.now()
     unknown: Counter[str] = Counter()
     # A file with an opt-out column (a CRM's "Unsubscribed from all email", a colleague's "Opt-out")
     # says who asked not to be mailed: those rows go in, the others stay out. Read as a press list

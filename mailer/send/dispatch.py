@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
@@ -46,7 +46,7 @@ from mailer.errors import (
 from mailer.models import FORGOTTEN_ADDRESS, MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
-from mailer.store import campaigns, messages, suppressions
+from mailer.store import campaigns, clock, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
 if TYPE_CHECKING:
@@ -77,7 +77,9 @@ class Pacing:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, by the delivery log's clock: on a team's PostgreSQL log, its server's time, the
+    same on every colleague's computer however far theirs is off (``store.clock``)."""
+    return clock.now()
 
 
 @dataclass
@@ -462,6 +464,7 @@ class Dispatcher:
         """Keep this run's lease (renewed at most every RENEW_EVERY) and list ``flying`` in flight when
         ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
         process has taken the campaign over."""
+        clock.follow(connection)  # this computer's clock set meanwhile: the lease still goes by the server's
         moment = utcnow()
         listed = sorted(flying - self.waiting) if changed else None  # under ``listing``
         if self.renewed_at is None or not timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:

@@ -7,6 +7,10 @@ renews the lease as it goes (``renew``, on the dispatcher's rounds, at most once
 at least every ``HEARTBEAT`` seconds); a holder that crashed stops renewing and its lease expires after
 ``TTL``. A holder on this same machine whose process is gone is replaced at once, so
 ``mailer resume`` right after a crash or a kill does not have to wait.
+
+Every moment a lease holds or is compared with comes from ``utcnow``, the delivery log's clock
+(``store.clock``): on a team's PostgreSQL log, the server's, so a colleague whose computer's clock
+is minutes ahead does not read a live lease as expired, nor one behind write one already expired.
 """
 
 from __future__ import annotations

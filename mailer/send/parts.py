@@ -14,13 +14,12 @@ from collections import deque
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.send import lease
-from mailer.store import campaigns, plan_parts
+from mailer.store import campaigns, clock, plan_parts
 from mailer.store.upgrade import Progress
 from mailer.transport.base import Request
 
@@ -142,7 +141,7 @@ def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, o
 
 def _to_write(connection: Connection, campaign_id: str | None, *, stopped_only: bool) -> tuple[list[str | None], int]:
     """The campaigns ``write_left`` writes the parts of (``None``: all) and their rows: none a process drives right now."""
-    now = datetime.now(UTC)
+    now = clock.now()
     chosen: list[str | None] = [campaign_id]
     if campaign_id is None and stopped_only:
         waiting = plan_parts.unfinished(connection)

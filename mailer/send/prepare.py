@@ -157,7 +157,7 @@ def prepare_send(
     planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
-    versions = list(compose.render_versions(release.load(release_path), config=config).values())
+    versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
     rendered = versions[0]
     chosen = contacts.parse_filter(where, tags)
     loaded = contacts.load(list_paths, prefer=chosen, consent_on=delivery_day(scheduled))
@@ -384,7 +384,7 @@ def prepare_follow_up(
     planned_at = utcnow()  # the wall clock, as prepare_send keeps it
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now) if at else None
-    versions = list(compose.render_versions(release.load(release_path), config=config).values())
+    versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
     rendered = versions[0]
     narrowing = contacts.load(list_paths, consent_on=delivery_day(scheduled)) if list_paths else None
     on_lists = {c.email_key for c in narrowing.contacts} if narrowing is not None else None

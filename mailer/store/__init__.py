@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from mailer.errors import StoreError
-from mailer.store import checkpoint, failures
+from mailer.store import checkpoint, clock, failures
 from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import Progress, upgrade
@@ -84,6 +84,7 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_session)
         _create_or_upgrade(engine, progress=progress)
+        clock.measure(engine)  # a team's log: its server's time is the one every colleague's command goes by
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url, connect_timeout=connect_timeout) from exc
     except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
