@@ -211,3 +211,44 @@ def test_deferred_then_delivered_is_delivered_once(project: Path, standin: Any, 
     )
     figures = counts(summary_json(campaign))
     assert (figures["delivered"], figures["deferred"], figures["no_news"], figures["bounced"]) == (2, 1, 1, 0)
+
+
+def test_two_events_on_one_line_of_an_events_file_are_both_read(project: Path, standin: Any, db_url: str) -> None:
+    """An events file where a script forgot a line break: Ana's delivery and Cleo's bounce on line 1,
+    one after the other, and two more joined by a comma on line 3. Every event is read, Cleo's
+    bounce suppresses her, and an event in such a line that cannot be read is named by its line and
+    place (before: both lines quarantined whole as "not valid JSON (Extra data, column 86)", Cleo
+    left on the lists)."""
+    campaign = sent(project, standin, db_url)
+    t = int(time.time())
+    ana, ben, cleo, dan = events_of(
+        standin,
+        campaign,
+        [
+            ("delivered", "ana@daily.example", 5, {}),
+            ("delivered", "ben@daily.example", 5, {}),
+            ("bounce", "cleo@gazette.example", 10, HARD),
+            ("delivered", "dan@radio.example", 5, {}),
+        ],
+        t,
+    )
+    Path("events.ndjson").write_text(
+        json.dumps(ana)
+        + json.dumps(cleo)
+        + "\n"
+        + json.dumps(ben)
+        + "\n"
+        + json.dumps(dan)
+        + ", "
+        + json.dumps({**dan, "timestamp": "soon"})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = mailer("events", "import", "events.ndjson")
+    assert result.exit_code == 0, result.output
+    assert "Read 5 events from 1 file." in result.output and "Added 4," in result.output, result.output
+    assert 'events.ndjson line 3, event 2: "timestamp" should be Unix seconds' in result.output, result.output
+    figures = counts(summary_json(campaign))
+    assert (figures["delivered"], figures["bounced"]) == (3, 1)
+    listed = mailer("suppressions", "list", "--json")
+    assert "cleo@gazette.example" in listed.output, listed.output
