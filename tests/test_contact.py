@@ -55,6 +55,7 @@ def test_contact_lists_every_campaign_with_hand_counted_figures(office: dict[str
         "opened": 2,
         "clicked": 1,
         "bounced": 0,
+        "bounced_after_opening": 0,
         "skipped": 0,
         "cancelled": 0,
         "test_sends": 1,
@@ -165,6 +166,7 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "classification": "Invalid Address",
         "reason": "550 5.1.1 no such user",
         "at": iso(t + 20),
+        "after_opening": None,
     }
     assert cleo["totals"] == {
         "campaigns": 1,
@@ -172,6 +174,7 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "opened": 0,
         "clicked": 0,
         "bounced": 1,
+        "bounced_after_opening": 0,
         "skipped": 1,
         "cancelled": 0,
         "test_sends": 0,
@@ -186,6 +189,7 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
             "opened": 0,
             "clicked": 0,
             "bounced": 1,
+            "bounced_after_opening": 0,
             "skipped": 0,
             "cancelled": 0,
             "test_sends": 0,
@@ -197,6 +201,7 @@ def test_contact_bounces_blocks_and_suppressions(office: dict[str, Any]) -> None
         "classification": "Reputation",
         "reason": "554 5.7.1 blocked",
         "at": iso(t + 4010),
+        "after_opening": None,
     }
     assert (ben["campaigns"][1]["opens"], ben["campaigns"][1]["human_opens"]) == (1, 0)  # Apple's pre-fetch only
     eve = history("eve@radio.example")

@@ -291,6 +291,13 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
                 bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
                 continue
             except json.JSONDecodeError as exc:
+                several = _one_after_another(line)
+                if several is not None:  # "{...}{...}" or "{...},{...}": each read, named "line N, event I"
+                    if first is not None:
+                        _add(path, first, events, bad)
+                        first = None
+                    _add(path, (number, several, False), events, bad)
+                    continue
                 if lines_seen == 1 and line.lstrip().startswith(b"{") and _size(file) - origin <= _WHOLE_LIMIT:
                     file.seek(origin)
                     whole = _read_whole(path, file.read())
@@ -576,6 +583,10 @@ def _read_lines(path: Path, data: bytes) -> Batch:
         except UnicodeDecodeError as exc:
             bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
         except json.JSONDecodeError as exc:
+            several = _one_after_another(line)
+            if several is not None:
+                items.append((number, several, False))
+                continue
             bad.append(Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", safe_text(line)))
         except RecursionError:
             bad.append(Quarantined(where, "nested too deeply to read.", safe_text(line)))
@@ -583,6 +594,38 @@ def _read_lines(path: Path, data: bytes) -> Batch:
             bad.append(Quarantined(where, f"cannot be read as JSON ({exc}).", safe_text(line)))
     batch = _batch(path, items)
     return Batch(batch.events, sorted([*bad, *batch.quarantined], key=_line_of))
+
+
+def _one_after_another(line: bytes) -> list[object] | None:
+    """The events of a line that holds several JSON objects one after another ("{...}{...}", or
+    separated by a comma or spaces: two events saved on one line by hand or by a script that
+    forgot the line break), or None when the line is anything else. Each is then read as its own
+    event, named "line N, event I", as a webhook post saved on one line is (``_add``); before, the
+    whole line was quarantined as "not valid JSON (Extra data, column 86)", and a bounce in it
+    suppressed nobody until someone mended the file."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()
+    values: list[object] = []
+    position, end = 0, len(text)
+    try:
+        while True:
+            while position < end and text[position] in " \t\r\n":
+                position += 1
+            if position >= end:
+                break
+            if values and text[position] == ",":
+                position += 1
+                continue
+            value, position = decoder.raw_decode(text, position)
+            if not isinstance(value, dict):
+                return None
+            values.append(value)
+    except (ValueError, RecursionError):
+        return None
+    return values if len(values) > 1 else None
 
 
 def _decode(line: str) -> object:

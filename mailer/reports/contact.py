@@ -40,6 +40,7 @@ from mailer.models import (
 )
 
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
+from mailer.reports.figures import which_first
 from mailer.store import campaigns as campaign_store
 from mailer.store import event_reports, plan_parts
 from mailer.store import messages as message_store
@@ -58,6 +59,10 @@ class Bounce:
     classification: str | None  # SendGrid's bounce_classification, e.g. "Invalid Address"
     reason: str | None  # the receiving server's answer, e.g. "550 5.1.1 no such user"
     at: datetime | None
+    # The journalist opened or clicked it all the same, and which came first ("bounced after
+    # opening", "opened after the bounce"; figures.which_first): it got there, and counts as
+    # delivered, as in the reports. "" for a bounce with no open or click.
+    opened: str = ""
 
     @property
     def label(self) -> str:
@@ -124,7 +129,8 @@ class Sending:
 
     @property
     def delivered(self) -> bool:
-        return self.delivery == "delivered"
+        """Delivered, as the reports count it: one that bounced though she opened or clicked it too."""
+        return self.delivery == "delivered" or (self.bounce is not None and bool(self.bounce.opened))
 
     @property
     def outcome(self) -> str:
@@ -138,7 +144,10 @@ class Sending:
         if self.state == CANCELLED:  # the campaign was cancelled before this message went out
             return "cancelled: never sent"
         if self.bounce is not None:
-            return "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
+            kind = "hard bounce" if self.bounce.type == "bounce" else self.bounce.type
+            if self.bounce.opened:  # counted delivered in the reports (figures.AFTER_OPENING)
+                return f"{self.bounce.opened} ({kind}; counted as delivered: it got there)"
+            return kind
         if self.state == MessageState.ACCEPTED.value and (self.campaign_status == SCHEDULED or self.held) and not self.delivery:
             # SendGrid holds it until the scheduled time: nothing has reached the journalist yet (newcomer 13 #6)
             held = f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
@@ -263,7 +272,9 @@ class History:
                 # review 18y #2: a journalist who only clicked read "opened": 0 here, opened in the report).
                 "opened": sum(s.human_opens > 0 or s.clicks > 0 for s in live),
                 "clicked": sum(s.clicks > 0 for s in live),
-                "bounced": sum(s.bounce is not None for s in live),
+                # Not one who opened or clicked it all the same: delivered, as the reports count her.
+                "bounced": sum(s.bounce is not None and not s.bounce.opened for s in live),
+                "bounced_after_opening": sum(s.bounce is not None and bool(s.bounce.opened) for s in live),
                 "skipped": len(skipped),
                 "cancelled": len(cancelled),
                 "test_sends": sum(
@@ -430,7 +441,9 @@ def _sending(
     bounce = None
     if events is not None and events.bounce_type is not None:
         at = None if events.bounce_time is None else datetime.fromtimestamp(events.bounce_time, UTC)
-        bounce = Bounce(events.bounce_type, events.bounce_classification, events.bounce_reason, at)
+        reached = events.first_reached
+        opened = which_first(reached, events.bounce_type, events.bounce_time) if reached is not None else ""
+        bounce = Bounce(events.bounce_type, events.bounce_classification, events.bounce_reason, at, opened)
     return Sending(
         campaign_id=row.campaign_id,
         subject=row.subject,
@@ -503,7 +516,13 @@ def _sending_dict(s: Sending) -> dict[str, Any]:
         "links": list(s.links),
         "bounce": None
         if s.bounce is None
-        else {"type": s.bounce.type, "classification": s.bounce.classification, "reason": s.bounce.reason, "at": _iso(s.bounce.at)},
+        else {
+            "type": s.bounce.type,
+            "classification": s.bounce.classification,
+            "reason": s.bounce.reason,
+            "at": _iso(s.bounce.at),
+            "after_opening": s.bounce.opened or None,
+        },
         "unsubscribed": s.unsubscribed,
         "spam_report": s.spam_report,
         "email": s.email,

@@ -48,6 +48,9 @@ from mailer.store.event_reports import MessageActivity
 from mailer.store.failures import in_words
 
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
+# The summary's line, under "Delivered", of the journalists counted delivered though their email
+# bounced (``Summary.opened_bounced``).
+AFTER_OPENING = "of them, bounced after opening or clicking (see the bounces report)"
 NO_OUTLET = "(no outlet)"
 UNHEARD_AFTER = timedelta(hours=1)  # SendGrid posts events within minutes: an hour of silence says they do not arrive
 
@@ -95,6 +98,13 @@ class Summary:
     no_news: int = 0
     # Of those, the ones no event at all has mentioned (not even "processed").
     unheard: int = 0
+    # Journalists whose email bounced, was blocked or dropped though they opened or clicked it
+    # (event_reports.REACHED), per delivery ("bounced", "blocked", "dropped"): the open proves the
+    # email reached them, so they count in ``delivered`` (and opened), not in ``bounced``,
+    # ``blocked`` or ``dropped``; the bounce still suppresses them, and the bounces report lists them.
+    opened_bounced: Mapping[str, int] = field(default_factory=dict)
+    # Their breakdown, as ``bounce_classes`` ("hard bounce: Invalid Address", "blocked: Reputation", "dropped").
+    opened_bounce_classes: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def is_cancelled(self) -> bool:
@@ -223,6 +233,11 @@ class Summary:
         return [note for note in found if note]
 
     @property
+    def bounced_after_opening(self) -> int:
+        """Journalists counted delivered whose email bounced all the same (``opened_bounced``)."""
+        return sum(self.opened_bounced.values())
+
+    @property
     def bounced_all(self) -> int:
         """Bounced in the report's one sense: hard bounces, blocks and drops (not delivered)."""
         return self.bounced + self.blocked + self.dropped
@@ -251,10 +266,12 @@ class Summary:
             rows.append(("in_flight", "In flight, SendGrid's answer not logged (see mailer status)", self.in_flight, None))
         if self.not_sent:  # and those no request has gone to yet
             rows.append(("not_sent", "Not sent yet (see mailer status)", self.not_sent, None))
-        rows += [
-            ("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)),
-            ("deferred", "Deferred (still trying)", self.deferred, None),
-        ]
+        rows.append(("delivered", "Delivered", self.delivered, self.rate(self.delivered, over=self.accepted)))
+        if self.bounced_after_opening:  # counted delivered: the open shows it got there; the bounces report lists them
+            rows.append(("bounced_after_opening", f"  {AFTER_OPENING}", self.bounced_after_opening, None))
+            opened_classes = sorted(self.opened_bounce_classes.items(), key=_hard_first)
+            rows += [(f"bounced_after_opening_{_slug(name)}", f"    {name}", n, None) for name, n in opened_classes]
+        rows.append(("deferred", "Deferred (still trying)", self.deferred, None))
         if self.no_news:  # accepted, and no word since: so delivered, deferred and bounced add up to accepted
             rows.append(("no_news", "No news yet (not reported delivered or bounced)", self.no_news, None))
         # One definition of bounced everywhere (cards, outlets, `mailer campaigns`): not delivered
@@ -328,7 +345,20 @@ def summarize(engine: Engine, campaign_id: str) -> Summary:
         together = reach(connection, campaign_id)
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    return replace(summary, bounce_classes=_classes(classes), reach=together)
+    return _with_classes(summary, classes, together)
+
+
+def _with_classes(summary: Summary, tallies: Sequence[tuple[str, str | None, bool, int]], together: Reach | None) -> Summary:
+    """``summary`` with its bounce breakdowns (``event_reports.bounce_tallies``): of those not
+    delivered, and of those who opened all the same (a drop has no classification: "dropped")."""
+    dropped = summary.opened_bounced.get(Delivery.DROPPED.value, 0)
+    opened = _classes([(kind, name, n) for kind, name, was_opened, n in tallies if was_opened])
+    return replace(
+        summary,
+        bounce_classes=_classes([(kind, name, n) for kind, name, was_opened, n in tallies if not was_opened]),
+        opened_bounce_classes={**opened, "dropped": dropped} if dropped else opened,
+        reach=together,
+    )
 
 
 @in_words
@@ -399,9 +429,11 @@ def _summaries(
             skipped[cid][reason] += n
     if engagement is None:
         engagement = event_store.engagement_tallies(connection, infos)
+    opened_bounced = event_store.opened_bounced(connection, infos)
     result = {}
     for cid, info in infos.items():
         s, d, e = states[cid], deliveries[cid], engagement.get(cid, {})
+        reached = opened_bounced.get(cid, Counter())  # opened or clicked, then bounced (or the reverse): delivered
         shown = shown_counts({state.value: s[state.value] for state in MessageState}, info.status)
         waiting = shown[MessageState.PLANNED.value] + shown[MessageState.SENDING.value]
         # Of those not sent, the rows of requests listed in flight (messages.planned_in; a cancelled
@@ -426,11 +458,12 @@ def _summaries(
             # A cancelled send's read "cancelled"; SendGrid's sandbox sends no events, ever: no news to wait for.
             no_news=no_news[cid] if shown[MessageState.ACCEPTED.value] and not info.sandboxed else 0,
             unheard=unheard[cid],
-            delivered=d[Delivery.DELIVERED.value],
+            delivered=d[Delivery.DELIVERED.value] + sum(reached.values()),
             deferred=d[Delivery.DEFERRED.value],
-            bounced=d[Delivery.BOUNCED.value],
-            blocked=d[Delivery.BLOCKED.value],
-            dropped=d[Delivery.DROPPED.value],
+            bounced=d[Delivery.BOUNCED.value] - reached[Delivery.BOUNCED.value],
+            blocked=d[Delivery.BLOCKED.value] - reached[Delivery.BLOCKED.value],
+            dropped=d[Delivery.DROPPED.value] - reached[Delivery.DROPPED.value],
+            opened_bounced={delivery: n for delivery, n in reached.items() if n},
             bounce_classes={},
             opened=e.get("open", 0),
             opened_human=e.get("human_open", 0),
@@ -468,7 +501,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "recipients": PERSON
     + (
         ("state", lambda a: a.state if a.state != "skipped" else f"skipped: {a.skip_reason or 'other'}"),
-        ("delivery", lambda a: a.delivery or ""),
+        # "delivered (bounced after opening)": counted delivered, as the summary counts her (``reached``)
+        ("delivery", lambda a: f"delivered ({reached_words(a)})" if reached(a) else a.delivery or ""),
         ("first event (UTC)", lambda a: instant(a.first_event)),
         ("last event (UTC)", lambda a: instant(a.last_event)),
         ("opens", lambda a: a.opens),
@@ -507,6 +541,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ("classification", lambda a: a.bounce_classification or ""),
         ("reason", lambda a: a.bounce_reason or ""),
         ("when (UTC)", lambda a: instant(a.bounce_time)),
+        # She opened or clicked it all the same: it reached her, and the summary counts her delivered.
+        ("opened or clicked", lambda a: reached_words(a)),
+        ("first opened or clicked (UTC)", lambda a: instant(a.first_reached[1]) if a.first_reached and reached(a) else None),
     ),
 }
 KEEP: Mapping[str, Callable[[MessageActivity], bool]] = {
@@ -656,13 +693,55 @@ def rows_of(
     return Table(kind, info, tuple(key_of(label) for label, _get in columns), tuple(label for label, _get in columns), rows)
 
 
+def reached(a: MessageActivity) -> bool:
+    """Whether ``a``'s email bounced, was blocked or dropped though the journalist opened or clicked
+    it: counted delivered (``Summary.opened_bounced``), listed in the bounces report all the same."""
+    return a.delivery in BOUNCED and (a.first_reached is not None or a.opens > 0 or a.clicks > 0)
+
+
+def reached_delivery(a: MessageActivity) -> str | None:
+    """``a``'s delivery as the summary counts it: "delivered" for one who opened though it bounced (``reached``)."""
+    return Delivery.DELIVERED.value if reached(a) else a.delivery
+
+
+# How a journalist who bounced had her email open: the first open or click (``MessageActivity.first_reached``),
+# in the words for a bounce after it and for one before it.
+_REACHED_BY = {
+    "open": ("opening", "opened"),
+    "click": ("clicking", "clicked"),
+    "pre-fetch": ("Apple Mail fetched it", "fetched by Apple Mail"),
+}
+_BOUNCED_WORDS = {"bounce": ("bounced", "bounce"), "blocked": ("blocked", "block"), "dropped": ("dropped", "drop")}
+
+
+def reached_words(a: MessageActivity) -> str:
+    """Of a journalist whose email bounced though she opened or clicked it (``reached``), which
+    came first: "bounced after opening", "blocked after clicking", "opened after the bounce"
+    (a late open: Apple's proxy, a scanner); "" for anyone else. The time is the bounces report's
+    "first opened or clicked" column, on the office's clock."""
+    if not reached(a) or a.first_reached is None:
+        return ""
+    return which_first(a.first_reached, a.bounce_type or a.delivery, a.bounce_time)
+
+
+def which_first(first_reached: tuple[str, int], bounce_type: str | None, bounce_time: int | None) -> str:
+    """``reached_words`` of a first open or click (how, when) and a bounce ("bounce", "blocked",
+    "dropped"; when): "bounced after opening", "clicked after the block"."""
+    how, at = first_reached
+    bounced, bounce = _BOUNCED_WORDS.get(bounce_type or "", ("bounced", "bounce"))
+    before, after = _REACHED_BY.get(how, _REACHED_BY["open"])
+    if bounce_time is None or at <= bounce_time:
+        return f"{bounced} after {before}"
+    return f"{after} after the {bounce}"
+
+
 def outlets(info: Campaign, activity: Sequence[MessageActivity]) -> Table:
     """Recipients rolled up by outlet and by address domain; "every address bounced" stands out."""
     groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     skipped = MessageState.SKIPPED.value
     for a in activity:
         if a.state != skipped:
-            counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, a.delivery, a.language, _mailed(info, a.state))]
+            counts = groups[(a.email.rsplit("@", 1)[-1].lower(), a.outlet, reached_delivery(a), a.language, _mailed(info, a.state))]
             counts[0] += 1
             counts[1] += a.opens > 0 or a.clicks > 0  # whoever clicked had it open (event_reports.OPENED)
             counts[2] += a.human_opens > 0 or a.clicks > 0
@@ -695,15 +774,26 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for after_at, outlet, delivery, language, state, n, listed in message_store.outlets(connection, campaign_id):
             ids = listed.split(",")
-            counts = groups[(after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), delivery, language, _mailed(info, state))]
+            domain, named, mailed = after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), _mailed(info, state)
+            did_open = opened.intersection(ids)
+            if did_open and delivery in BOUNCED:  # bounced though opened: delivered, as the summary counts them
+                reached = groups[(domain, named, Delivery.DELIVERED.value, language, mailed)]
+                reached[0] += len(did_open)
+                reached[1] += len(did_open)
+                reached[2] += len(human.intersection(did_open))
+                reached[3] += len(clicked.intersection(did_open))
+                n -= len(did_open)
+                if not n:
+                    continue
+                ids = [i for i in ids if i not in did_open]  # none of them opened
+            counts = groups[(domain, named, delivery, language, mailed)]
             counts[0] += n
             counts[1] += len(opened.intersection(ids))
             counts[2] += len(human.intersection(ids))
             counts[3] += len(clicked.intersection(ids))
     if summary.planned + sum(summary.skipped.values()) == 0:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
-    summary = replace(summary, bounce_classes=_classes(classes), reach=together)
-    return summary, _outlet_table(info, groups.items()), engaged.timeline
+    return _with_classes(summary, classes, together), _outlet_table(info, groups.items()), engaged.timeline
 
 
 def _classes(tallies: Sequence[tuple[str, str | None, int]]) -> dict[str, int]:

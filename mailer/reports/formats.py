@@ -113,6 +113,8 @@ def dump_json(table: Table, handle: IO[str], summary: Summary | None = None, *, 
     if summary is not None:
         document["figures"] = {key: {"count": count, "rate": rate} for key, _label, count, rate in summary.figures()}
         document["bounce_classes"] = dict(summary.bounce_classes)
+        if summary.opened_bounce_classes:  # of those counted delivered, though their email bounced (figures.AFTER_OPENING)
+            document["bounced_after_opening_classes"] = dict(summary.opened_bounce_classes)
         if summary.cancelled_note:
             document["cancelled"] = summary.cancelled_note
         if summary.notes():  # every sentence under the figures, as the terminal and the page say them

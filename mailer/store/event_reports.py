@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, Result, String, and_, bindparam, case, cast, func, null, or_, select
 
+from mailer.models import BOUNCED
 from mailer.store import messages
 from mailer.store.events import GroupChange, group_of, standing_unsubscribes
 from mailer.store.schema import event, message
@@ -67,6 +68,10 @@ class MessageActivity:
     source: str | None = None  # its list file and row ("lists/beat.csv:4")
     unsubscribed: bool = False  # unsubscribed (and not resubscribed since), as the summary counts it
     spam_report: bool = False  # marked the email as spam
+    # Of a bounced, blocked or dropped message the journalist opened or clicked all the same
+    # (``REACHED``): the first such event, "open", "pre-fetch" (an open by Apple Mail's pre-fetch)
+    # or "click", and its time; None for any other message.
+    first_reached: tuple[str, int] | None = None
 
 
 def engagement_tallies(connection: Connection, campaign_ids: Collection[str]) -> dict[str, dict[str, int]]:
@@ -368,16 +373,60 @@ def _bounce(kind: str, bounce_type: str | None, classification: str | None, reas
     return ("blocked" if bounce_type == "blocked" else "bounce", classification, reason, timestamp)
 
 
-def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, int]]:
-    """(bounce type, classification, journalists) for a campaign's bounced and blocked messages,
-    each counted once, by the event that decided its delivery (``DECIDING``)."""
+def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, str | None, bool, int]]:
+    """(bounce type, classification, opened, journalists) for a campaign's bounced and blocked
+    messages, each counted once, by the event that decided its delivery (``DECIDING``); ``opened``:
+    those the journalist opened or clicked all the same (``REACHED``), which the summary counts as
+    delivered and breaks down apart."""
     found = _bounces(connection, event.c.campaign_id == campaign_id, event.c.event, event.c.bounce_type, event.c.bounce_classification)
+    opened = opened_among(connection, found) if found else set()
     tallies = Counter(
-        ("blocked" if bounce_type == "blocked" else "bounce", classification)  # any other type is a hard bounce, as parse.py reads it
-        for kind, bounce_type, classification in found.values()
+        # any other type is a hard bounce, as parse.py reads it
+        ("blocked" if bounce_type == "blocked" else "bounce", classification, message_id in opened)
+        for message_id, (kind, bounce_type, classification) in found.items()
         if kind == "bounce"
     )
-    return [(bounce_type, classification, n) for (bounce_type, classification), n in tallies.items()]
+    return [(bounce_type, classification, was_opened, n) for (bounce_type, classification, was_opened), n in tallies.items()]
+
+
+# An open (by a person or by Apple's pre-fetch) or a click: proof that the email reached the
+# journalist, whatever bounce SendGrid reported of it before or after. The summary counts such a
+# journalist as delivered (and opened), not among the bounced: "Opened" can never exceed
+# "Delivered". The bounce still suppresses her, and the bounces report still lists her, saying
+# she opened it ("bounced after opening on ...").
+REACHED = ("open", "click")
+
+
+def was_reached(message_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether the message ``message_id`` names has an open or a click linked to it (the event_message index)."""
+    return select(event.c.id).where(event.c.message_id == message_id, event.c.event.in_(REACHED)).exists()
+
+
+def opened_among(connection: Connection, message_ids: Collection[int]) -> set[int]:
+    """Those of ``message_ids`` (bounced ones: a few) whose journalist opened or clicked (``REACHED``)."""
+    ids = list(message_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        query = select(event.c.message_id).where(event.c.message_id.in_(chunk), event.c.event.in_(REACHED)).distinct()
+        found.update(connection.scalars(query))
+    return found
+
+
+def opened_bounced(connection: Connection, campaign_ids: Collection[str]) -> dict[str, Counter[str]]:
+    """Per campaign: its messages whose delivery is bounced, blocked or dropped though their
+    journalist opened or clicked (``REACHED``), per delivery. Through the message table's campaign
+    index, then one index look-up per bounced message: a few, however many opens the campaign has."""
+    bounced = [d.value for d in BOUNCED]
+    query = (
+        select(message.c.campaign_id, message.c.delivery, func.count())
+        .where(message.c.campaign_id.in_(list(campaign_ids)), message.c.delivery.in_(bounced), was_reached(message.c.id))
+        .group_by(message.c.campaign_id, message.c.delivery)
+    )
+    counts: dict[str, Counter[str]] = {}
+    for campaign_id, delivery, n in connection.execute(query):
+        counts.setdefault(campaign_id, Counter())[delivery] = int(n)
+    return counts
 
 
 NEEDS: Mapping[str, frozenset[str]] = {
@@ -422,9 +471,11 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
         for message_id, url in connection.execute(url_query):
             urls.setdefault(message_id, []).append(url)
     bounces: dict[int, tuple[Any, ...]] = {}
+    reached: dict[int, tuple[str, int]] = {}
     if "bounces" in parts:
         found = _bounces(connection, event.c.campaign_id == campaign_id, *BOUNCE_COLUMNS)
         bounces = {message_id: _bounce(*row) for message_id, row in found.items()}
+        reached = first_reached(connection, bounces)
     gone: Collection[int] = ()
     spam: Collection[int] = ()
     if "subscription" in parts:  # who unsubscribed or complained, by name (newcomer 20b #5); two indexed reads
@@ -466,9 +517,31 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
                 source=source,
                 unsubscribed=mid in gone,
                 spam_report=mid in spam,
+                first_reached=reached.get(mid),
             )
         )
     return result
+
+
+def first_reached(connection: Connection, message_ids: Collection[int]) -> dict[int, tuple[str, int]]:
+    """Of ``message_ids`` (bounced ones: a few), those opened or clicked (``REACHED``), each with its
+    first such event ("open", "pre-fetch": Apple Mail's, or "click") and its time; the earliest
+    wins, an open by a person before a pre-fetch at the same second, and either before a click."""
+    ids = list(message_ids)
+    found: dict[int, tuple[str, int]] = {}
+    order = {"open": 0, "pre-fetch": 1, "click": 2}
+    for start in range(0, len(ids), 5000):
+        query = (
+            select(event.c.message_id, event.c.event, event.c.machine_open.is_(True), func.min(event.c.timestamp))
+            .where(event.c.message_id.in_(ids[start : start + 5000]), event.c.event.in_(REACHED))
+            .group_by(event.c.message_id, event.c.event, event.c.machine_open.is_(True))
+        )
+        for message_id, kind, machine, at in connection.execute(query):
+            how = "pre-fetch" if kind == "open" and machine else kind
+            seen = found.get(message_id)
+            if seen is None or (int(at), order[how]) < (seen[1], order[seen[0]]):
+                found[message_id] = (how, int(at))
+    return found
 
 
 def _rows(result: Result[Any]) -> Iterator[tuple[Any, ...]]:
@@ -509,6 +582,7 @@ class MessageEvents:
     bounce_time: int | None
     unsubscribed: bool  # an unsubscribe or group_unsubscribe event
     spam_report: bool
+    first_reached: tuple[str, int] | None = None  # of a bounced message opened or clicked all the same (``MessageActivity``)
 
 
 def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int, MessageEvents]:
@@ -556,6 +630,7 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
         elif message_id not in bounces or deciding >= bounces[message_id][0]:
             bounces[message_id] = (deciding, _bounce(kind, bounce_type, classification, reason, timestamp))
     gone = _gone_of(subscription)
+    reached = first_reached(connection, bounces)
     result = {}
     for message_id, (opens, human_opens, first_human, clicks, spam) in rolled.items():
         bounce: tuple[Any, ...] = bounces[message_id][1] if message_id in bounces else (None, None, None, None)
@@ -571,5 +646,6 @@ def by_message(connection: Connection, message_ids: Collection[int]) -> dict[int
             bounce_time=bounce[3],
             unsubscribed=message_id in gone,  # a journalist who resubscribed since is not
             spam_report=bool(spam),
+            first_reached=reached.get(message_id),
         )
     return result

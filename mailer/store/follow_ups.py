@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import Connection, Text, cast, func, select
+from sqlalchemy import Connection, Text, and_, cast, func, or_, select
 
 from mailer.models import BOUNCED, Delivery, Mode
 from mailer.store import campaigns as campaign_store
@@ -118,8 +118,10 @@ def reach(connection: Connection, campaign_ids: Collection[str]) -> tuple[int, i
     definitions (``Delivery.DELIVERED``; ``event_reports.OPENED_BY_PERSON``: an open by a person, or a click).
     """
     ids = list(campaign_ids)
+    # One whose email bounced though she opened or clicked it counts as delivered, as the summary counts her.
+    reached = and_(message.c.delivery.in_([d.value for d in BOUNCED]), event_reports.was_reached(message.c.id))
     delivered = select(func.count(message.c.email_key.distinct())).where(
-        message.c.campaign_id.in_(ids), message.c.delivery == Delivery.DELIVERED.value
+        message.c.campaign_id.in_(ids), or_(message.c.delivery == Delivery.DELIVERED.value, reached)
     )
     opened = (
         select(func.count(message.c.email_key.distinct()))
