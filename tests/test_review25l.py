@@ -249,3 +249,23 @@ def test_one_gmail_mailbox_spelt_two_ways_is_mailed_once(project: Path, standin:
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["jan.ek@example.org", "jane.doe@gmail.com", "janek@example.org"]
+
+
+def test_a_suppressed_gmail_mailbox_is_not_mailed_under_another_spelling(project: Path, standin: object, db_url: str) -> None:
+    """jane.doe@gmail.com unsubscribed (or bounced, or was added by hand); the next list spells her
+    janedoe@gmail.com or Jane.Doe+press@googlemail.com, one inbox, and she was mailed again (promise
+    3: suppressed addresses are never mailed). A Gmail suppression keeps out every spelling of its inbox
+    now, in a send, its dry run and `lists prune`; the log keeps the address as it was suppressed."""
+    office(project, standin, db_url, beat="Email,Name\njanedoe@gmail.com,Jane Doe\nben@gazette.example,Ben Okafor\n")
+    (project / "lists" / "other.csv").write_text("Email,Name\nJane.Doe+press@googlemail.com,Jane Doe\n", encoding="utf-8")
+    added = mailer("suppressions", "add", "jane.doe@gmail.com", "--reason", "asked by phone to stop")
+    assert added.exit_code == 0, added.output
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    assert "Recipients: 1" in planned.output and "1 suppressed" in planned.output, planned.output
+    pruned = mailer("lists", "prune", "lists/beat.csv", "-o", "out/pruned.csv")
+    assert pruned.exit_code == 0, pruned.output
+    assert "janedoe" not in (project / "out" / "pruned.csv").read_text(encoding="utf-8-sig")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/other.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"]

@@ -168,7 +168,7 @@ class _Examined:
         if self.gmail:
             mine, theirs = self.emails.take(np.array([index, first])).to_pylist()
             if mine and theirs and mine.lower() != theirs.lower():  # one Gmail inbox spelt two ways
-                return f"duplicate of {where} ({GMAIL_SAME.format(first=theirs)})"
+                return f"duplicate of {where} ({addresses.GMAIL_SAME.format(first=theirs)})"
         return f"duplicate of {where}"
 
     def row(self, index: int) -> int:
@@ -606,7 +606,7 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     # and after the hash table, the largest thing made here, so that it lands on no leftover.
     pool = pa.default_memory_pool()
     pool.release_unused()
-    inboxes, gmail = mailbox_keys(judged.normalized)
+    inboxes, gmail = addresses.inbox_keys(judged.normalized)
     keys = pc.dictionary_encode(inboxes).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     del inboxes
     pool.release_unused()
@@ -638,27 +638,6 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
 
 
 _NO_ADDRESS = "no email address"
-# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
-_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
-GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
-
-
-def mailbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
-    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
-    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
-    whether any address is Gmail's."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lowered = pc.utf8_lower(normalized)
-    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
-        return lowered, False
-    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
-    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
-    inbox = pc.binary_join_element_wise(
-        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
-    )
-    return pc.if_else(gmail, inbox, lowered), True
 
 
 def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
