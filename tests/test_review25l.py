@@ -269,3 +269,27 @@ def test_a_suppressed_gmail_mailbox_is_not_mailed_under_another_spelling(project
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/other.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert mailed(standin) == ["ben@gazette.example"]
+
+
+# -- 10. a rejects file of a list without rejected rows could not be read back as a list ----------------
+
+
+def test_an_empty_rejects_file_reads_back_as_a_list(logged: Path) -> None:
+    """README's routine is `lists clean ... -o clean.csv --rejects rejects.csv`, fix the rejects, then
+    `mailer send ... --list clean.csv --list rejects.csv`. A list without rejected rows gave a rejects
+    file headed only "file,row,reason,detail": the send (and `lists check` of the two) stopped with
+    'rejects.csv: no email address column. Columns found: "file", "row", "reason", "detail"'. The
+    rejects file has the list's columns now, as it does with rows, and reads back as an empty list."""
+    (logged / "lists" / "beat.csv").write_text(
+        "E-mail,First Name,Last Name,Outlet,Twitter\nana@daily.example,Ana,Lima,Daily,@ana\n", encoding="utf-8"
+    )
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "out/clean.csv", "--rejects", "out/rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    assert "Wrote 0 rejected rows" in cleaned.output
+    header = (logged / "out" / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert header == ["E-mail,First Name,Last Name,Outlet,Twitter,file,row,reason,detail"]
+    checked = mailer("lists", "check", "out/clean.csv", "out/rejects.csv")
+    assert checked.exit_code == 0, checked.output
+    sent = mailer("send", "releases/example.md", "--list", "out/clean.csv", "--list", "out/rejects.csv", "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 1" in sent.output
