@@ -293,3 +293,42 @@ def test_an_empty_rejects_file_reads_back_as_a_list(logged: Path) -> None:
     sent = mailer("send", "releases/example.md", "--list", "out/clean.csv", "--list", "out/rejects.csv", "--dry-run")
     assert sent.exit_code == 0, sent.output
     assert "Recipients: 1" in sent.output
+
+
+# -- 11. a name cell holding an address or a placeholder was the greeting --------------------------------
+
+PLACEHOLDERS = [
+    ("jane@bbc.example", "jane@bbc.example"),  # a CRM's full name when it has none: the address
+    ("N/A", "na@itv.example"),
+    ("-", "dash@sky.example"),
+    ("?", "q@ft.example"),
+    ("Unknown", "unknown@times.example"),
+    ("n.a.", "nv@zeit.example"),
+    ("k.A.", "ka@faz.example"),  # German "keine Angabe"
+    ("TBD", "tbd@lemonde.example"),
+]
+
+
+def test_a_name_that_is_an_address_or_a_placeholder_greets_with_the_default(project: Path, standin: object, db_url: str) -> None:
+    """A media database or a CRM writes "N/A", "-", "Unknown" (German "k.A.") where it has no name,
+    and puts the address itself in a full-name column: the journalist was greeted "Dear N/A,", "Dear -,",
+    "Dear jane@bbc.example,". Such a cell is no name now, so the release's default greets them
+    ("Dear colleague,"), in a Name column and in First Name alike; a real name is kept."""
+    greeted_as(
+        project, standin, db_url, [(name, email, "colleague") for name, email in PLACEHOLDERS] + [("Ana Lima", "ana@daily.example", "Ana")]
+    )
+    standin.reset()  # type: ignore[attr-defined]
+    (project / "lists" / "beat.csv").write_text(
+        "Email,First Name,Last Name\n"
+        + "".join(f"{email},{name},{name}\n" for name, email in PLACEHOLDERS)
+        + "ben@gazette.example,Ben,-\n",
+        encoding="utf-8",
+    )
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
+    assert sent.exit_code == 0, sent.output
+    texts = texts_sent(standin)
+    for name, email in PLACEHOLDERS:
+        assert "Dear colleague," in texts[email], (name, texts[email])
+    assert "Dear Ben," in texts["ben@gazette.example"]
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
+    assert recipients["na@itv.example"]["first_name"] == "" and recipients["ben@gazette.example"]["last_name"] == ""

@@ -994,6 +994,8 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
         for name, position in file.recognized.items()
         if name in _NAMED
     }
+    for name in _NAME_FIELDS & read.keys():
+        read[name] = _without_placeholders(read[name])
     full = read.pop("name", None)
     if full is not None and "first_name" not in read and "last_name" not in read:
         language = columns[file.recognized["language"]] if "language" in file.recognized else None
@@ -1072,6 +1074,8 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     # name or title would show up in a greeting. Custom columns (notes) keep theirs. The address
     # is examined's normalized one.
     columns = {name: _one_line(column(position)) for name, position in file.recognized.items() if name != "email"}
+    for name in _NAME_FIELDS & columns.keys():
+        columns[name] = _without_placeholders(columns[name])
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
@@ -1091,6 +1095,26 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
     return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
+
+
+_NAME_FIELDS = frozenset(("first_name", "last_name", "name"))
+# What a media database, a CRM or a colleague writes where there is no name (review 25l #11: greeted "Dear N/A,",
+# "Dear -,"; not "Na" or "Nil", which are names), and an address in a name cell (a CRM's full name when it has none: "Dear jane@bbc.example,").
+_PLACEHOLDER = (
+    r"(?i)^(?:n\s?/\s?a|n\.\s?a\.?|n\.\s?v\.?|k\.\s?a\.?|[-–—_.?*/]+|unknown|none|null|tbd|tba|not known|no name|"
+    r"inconnu|unbekannt|desconocido|sconosciuto|onbekend|desconhecido|\S*@\S+)$"
+)
+
+
+def _without_placeholders(cells: pa.Array) -> pa.Array:
+    """Name cells with no name in them ("N/A", "-", "Unknown", "k.A.", an address) made empty, so that the
+    release's default greets the journalist ("Dear colleague,")."""
+    import pyarrow.compute as pc
+
+    placeholder = pc.fill_null(pc.match_substring_regex(cells, _PLACEHOLDER), False)
+    if not pc.any(placeholder).as_py():
+        return cells
+    return pc.if_else(placeholder, "", cells)
 
 
 _UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}
