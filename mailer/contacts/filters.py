@@ -121,10 +121,12 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str] | Iterable
     suppressed = _keyed(suppressed)
     if isinstance(contact_list.contacts, ContactTable):
         return _suppress_table(contact_list, contact_list.contacts, suppressed)
+    from mailer.contacts.addresses import inbox_key
+
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
     for contact in contact_list.contacts:
-        reason = suppressed.get(contact.email_key)
+        reason = suppressed.get(contact.email_key) or suppressed.get(inbox_key(contact.email_key))
         if reason is None:
             kept.append(contact)
         else:
@@ -152,13 +154,28 @@ def _keyed(suppressed: Mapping[str, str] | Iterable[str]) -> Mapping[str, str]:
     )
     others = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool))
     if not len(others):
-        return suppressed
+        return _with_inboxes(suppressed)
     from mailer import mailbox
 
     keyed = dict(suppressed)
     for address in keys.take(pa.array(others)).to_pylist():
         keyed.setdefault(mailbox.key(address), suppressed[address])
-    return keyed
+    return _with_inboxes(keyed)
+
+
+def _with_inboxes(keyed: Mapping[str, str]) -> Mapping[str, str]:
+    """``keyed`` with the inbox of each Gmail address too ("janedoe@gmail.com" for "jane.doe@gmail.com"): a
+    suppression keeps out every spelling of one Gmail inbox (review 25l #9: jane.doe@gmail.com unsubscribed,
+    and janedoe@gmail.com on the next list was mailed). A recipient's inbox is compared with them."""
+    from mailer.contacts.addresses import inbox_key
+
+    gmail = [key for key in keyed if key.endswith(("@gmail.com", "@googlemail.com"))]
+    if not gmail:
+        return keyed
+    widened = dict(keyed)
+    for key in gmail:
+        widened.setdefault(inbox_key(key), keyed[key])
+    return widened
 
 
 def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str]) -> ContactList:
@@ -171,6 +188,11 @@ def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: 
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from mailer.contacts.addresses import inbox_keys
+
+    inboxes, gmail = inbox_keys(keys)
+    if gmail:  # a Gmail recipient is kept out by a suppression of any spelling of her inbox
+        keys = pc.if_else(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)), keys, inboxes)
     hit = np.asarray(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
     if not hit.any():
         return contact_list

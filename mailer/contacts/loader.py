@@ -168,7 +168,7 @@ class _Examined:
         if self.gmail:
             mine, theirs = self.emails.take(np.array([index, first])).to_pylist()
             if mine and theirs and mine.lower() != theirs.lower():  # one Gmail inbox spelt two ways
-                return f"duplicate of {where} ({GMAIL_SAME.format(first=theirs)})"
+                return f"duplicate of {where} ({addresses.GMAIL_SAME.format(first=theirs)})"
         return f"duplicate of {where}"
 
     def row(self, index: int) -> int:
@@ -606,7 +606,7 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     # and after the hash table, the largest thing made here, so that it lands on no leftover.
     pool = pa.default_memory_pool()
     pool.release_unused()
-    inboxes, gmail = mailbox_keys(judged.normalized)
+    inboxes, gmail = addresses.inbox_keys(judged.normalized)
     keys = pc.dictionary_encode(inboxes).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     del inboxes
     pool.release_unused()
@@ -638,27 +638,6 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
 
 
 _NO_ADDRESS = "no email address"
-# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
-_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
-GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
-
-
-def mailbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
-    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
-    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
-    whether any address is Gmail's."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lowered = pc.utf8_lower(normalized)
-    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
-        return lowered, False
-    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
-    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
-    inbox = pc.binary_join_element_wise(
-        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
-    )
-    return pc.if_else(gmail, inbox, lowered), True
 
 
 def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
@@ -1015,6 +994,8 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
         for name, position in file.recognized.items()
         if name in _NAMED
     }
+    for name in _NAME_FIELDS & read.keys():
+        read[name] = _without_placeholders(read[name])
     full = read.pop("name", None)
     if full is not None and "first_name" not in read and "last_name" not in read:
         language = columns[file.recognized["language"]] if "language" in file.recognized else None
@@ -1093,6 +1074,8 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     # name or title would show up in a greeting. Custom columns (notes) keep theirs. The address
     # is examined's normalized one.
     columns = {name: _one_line(column(position)) for name, position in file.recognized.items() if name != "email"}
+    for name in _NAME_FIELDS & columns.keys():
+        columns[name] = _without_placeholders(columns[name])
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
@@ -1112,6 +1095,26 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
     return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
+
+
+_NAME_FIELDS = frozenset(("first_name", "last_name", "name"))
+# What a media database, a CRM or a colleague writes where there is no name (review 25l #11: greeted "Dear N/A,",
+# "Dear -,"; not "Na" or "Nil", which are names), and an address in a name cell (a CRM's full name when it has none: "Dear jane@bbc.example,").
+_PLACEHOLDER = (
+    r"(?i)^(?:n\s?/\s?a|n\.\s?a\.?|n\.\s?v\.?|k\.\s?a\.?|[-–—_.?*/]+|unknown|none|null|tbd|tba|not known|no name|"
+    r"inconnu|unbekannt|desconocido|sconosciuto|onbekend|desconhecido|\S*@\S+)$"
+)
+
+
+def _without_placeholders(cells: pa.Array) -> pa.Array:
+    """Name cells with no name in them ("N/A", "-", "Unknown", "k.A.", an address) made empty, so that the
+    release's default greets the journalist ("Dear colleague,")."""
+    import pyarrow.compute as pc
+
+    placeholder = pc.fill_null(pc.match_substring_regex(cells, _PLACEHOLDER), False)
+    if not pc.any(placeholder).as_py():
+        return cells
+    return pc.if_else(placeholder, "", cells)
 
 
 _UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}
