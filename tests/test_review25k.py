@@ -134,3 +134,36 @@ def test_a_template_that_would_take_the_computer_is_stopped(project: Path, line:
     assert "kit.html.j2" in output and said_about in output, output
     assert took < 60, (took, output)
     assert not (project / "out" / "pitch.html").exists()
+
+
+# -- 4. a release whose text made the checks read it again from every "{{" or "[" --------------------
+
+
+@pytest.mark.parametrize("line", ["{{" * 100_000, "[" * 200_000, "[](javascript:" * 20_000])
+def test_a_release_crafted_to_be_read_forever_is_read_once(project: Path, line: str) -> None:
+    """An agency's release with a line of 100,000 "{{" (none closed), of 200,000 "[" or of 20,000
+    "[](javascript:" kept mailer preview busy for hours: the checks for {{ ... }}, for a link with a space
+    in its path and for a javascript: link each read the rest of the text again from every one. The
+    text is read once now: the preview takes seconds, and these lines reach journalists as text."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text + "\n" + line + "\n", encoding="utf-8")
+    code, output, took = _preview_in_a_process(project, "releases/odd.md")
+    assert code == 0, output
+    assert took < 60, (took, output)
+
+
+def test_expressions_are_found_as_before() -> None:
+    """The text read once finds what finditer found: each {{ }}, {% %} and {# #}, an unclosed one left alone."""
+
+    from mailer.compose.release import EXPRESSION, expressions
+
+    for source in (
+        "Dear {{ contact.first_name }}, {{ x",
+        "{{ a }} {% b %} {# c #} {{ d",
+        "{{{{ a }}}} {{ {% }} %} #}",
+        "{# {{ #} {{ }} {%",
+        "{{ a\n}} b {{",
+        "{ {{{{}} {%%} {##}",
+        "",
+    ):
+        assert [m.span() for m in expressions(source)] == [m.span() for m in EXPRESSION.finditer(source)], source
