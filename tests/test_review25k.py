@@ -167,3 +167,49 @@ def test_expressions_are_found_as_before() -> None:
         "",
     ):
         assert [m.span() for m in expressions(source)] == [m.span() for m in EXPRESSION.finditer(source)], source
+
+
+# -- 5. a 4 GB video in a press kit was read whole to warn that it is too large ----------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "file", "named"),
+    [
+        ("attachments:\n  - kit/b-roll.mov\n", "b-roll.mov", "the attachment kit/b-roll.mov is 4096 MB"),
+        ("", "still.png", 'the image "kit/still.png" is 4096 MB'),
+        ("about_file: kit/about.md\n", "about.md", 'the about file "kit/about.md" is 4096 MB'),
+    ],
+)
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory bound of the helper is Linux's")
+def test_a_file_too_large_for_any_email_is_not_read(project: Path, lines: str, file: str, named: str) -> None:
+    """An agency's press kit with its 4 GB b-roll video attached (or a 4 GB picture, or about file): mailer
+    preview read the whole file into memory (twice the file, for the key and delivery-log checks), to
+    warn at the end that it is too large to send; a larger file took all the computer's memory, and held
+    to 3 GB the preview died with a Python traceback. A file larger than one email to SendGrid can carry
+    (30 MB) is refused before it is read, by its size."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    if not lines:
+        text += "\n![B-roll still](kit/still.png)\n"
+    (project / "releases" / "kit").mkdir()
+    (project / "releases" / "kit.md").write_text(text.replace("---\n", "---\n" + lines, 1), encoding="utf-8")
+    with (project / "releases" / "kit" / file).open("wb") as big:
+        big.write(b"\x89PNG\r\n\x1a\n" if file.endswith(".png") else b"x")
+        big.truncate(4 * 1024**3)  # sparse: no disk taken
+    code, output, took = _preview_in_a_process(project, "releases/kit.md")
+    assert code == 1, output
+    assert named in " ".join(output.split()), output
+    assert "Traceback" not in output, output
+    assert took < 30, (took, output)
+
+
+def test_a_release_file_of_megabytes_is_refused_at_once(project: Path) -> None:
+    """A release of 9 MB (a front matter of 200,000 lines, made by a program) kept mailer preview busy
+    for two minutes reading YAML; a press release is a few pages (Gmail cuts an email past 102 KB)."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    lines = "".join(f'k{i}: "value number {i} with some text"\n' for i in range(200_000))
+    (project / "releases" / "big.md").write_text(text.replace("---\n", "---\n" + lines, 1), encoding="utf-8")
+    started = __import__("time").monotonic()
+    result = mailer("preview", "releases/big.md", "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "releases/big.md: the release is 8.6 MB; a press release is a few pages" in said(result), result.output
+    assert __import__("time").monotonic() - started < 20

@@ -544,7 +544,7 @@ def _about(path: Path, data: Mapping[str, Any], where: frontmatter.Where, lines:
                 "and its text would go to every journalist.",
                 hint="Write the About text in a .md file beside the release (kit/about.md), or under about: in the front matter.",
             )
-        about = frontmatter.read(about_path)
+        about = frontmatter.read(about_path, where=where("about_file"), what=f'the about file "{written}"')
         if _API_KEY.search(about.encode("utf-8", "replace")):
             raise ReleaseError(
                 f'{where("about_file")}: the about file "{written}" holds what looks like a SendGrid API key (not shown here), '
@@ -574,7 +574,7 @@ def _attachments(path: Path, value: Any, where: frontmatter.Where) -> tuple[Atta
                 hint="Attachment paths are relative to the release file; check the name.",
             )
         mime_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        content = paths.read_bytes(file, where=where("attachments"), what=f"the attachment {item}")
+        content = paths.read_bytes(file, where=where("attachments"), what=f"the attachment {item}", most=paths.MOST_ATTACHED)
         if _API_KEY.search(content):  # .env, "sendgrid key.txt": the key never goes to anyone (promise 5; review 24y #7)
             raise ReleaseError(
                 f"{where('attachments')}: the attachment {item} holds what looks like a SendGrid API key (not shown here), "
