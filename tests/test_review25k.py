@@ -213,3 +213,26 @@ def test_a_release_file_of_megabytes_is_refused_at_once(project: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "releases/big.md: the release is 8.6 MB; a press release is a few pages" in said(result), result.output
     assert __import__("time").monotonic() - started < 20
+
+
+# -- 6. an office in Singapore refused as holding an API key ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '[sender]\nfrom_email = "press@MEDIA.SG.GOV.SG"\nfrom_name = "MCI Press Office"',
+        '[sender]\npostal_address = "Press Office SG.Berlin.Team, 1 Hive Road"',
+        '[compose]\nbase_url = "https://cdn.example.org/SG.2026.kit/"',
+    ],
+)
+def test_a_value_with_sg_in_it_is_no_api_key(project: Path, line: str) -> None:
+    """Review 24k #9 refused any value of mailer.toml holding "SG." + word + "." + word as a SendGrid key:
+    a Singapore ministry's From address written in capitals (press@MEDIA.SG.GOV.SG), a team named
+    "SG.Berlin.Team", a folder "SG.2026.kit" of the office's website: 'holds what looks like a SendGrid
+    API key', and nothing could be sent. A key is SG. + 22 + . + 43 letters, digits, - and _ (one cut
+    short still counts), never inside a word or an address: a value holding one is refused, these pass."""
+    (project / "mailer.toml").write_text(line + "\n", encoding="utf-8")
+    result = mailer("campaigns")
+    assert "looks like a SendGrid API key" not in said(result), result.output
+    assert result.exit_code == 0, result.output
