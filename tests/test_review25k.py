@@ -236,3 +236,34 @@ def test_a_value_with_sg_in_it_is_no_api_key(project: Path, line: str) -> None:
     result = mailer("campaigns")
     assert "looks like a SendGrid API key" not in said(result), result.output
     assert result.exit_code == 0, result.output
+
+
+# -- 7. a list's cell made a script address in an SVG link or a button of the template ---------------
+
+
+def test_a_cell_is_no_script_address_in_any_link_attribute(project: Path) -> None:
+    """A contact field is escaped for where it lands, and one starting a link's address gets '#' for any
+    address but http(s), mailto and tel (review 11s): but only href, src, action and background counted
+    as addresses. In the office's template an SVG badge's <a xlink:href="{{ contact.website }}"> or a
+    <button formaction="{{ contact.website }}"> put a list cell 'javascript:...' (a media database's
+    export, a colleague's CSV) as it is into that journalist's email, and into mailer preview --contact
+    --open, where a click ran it. Every attribute a browser follows as an address counts now (the
+    template check's list), an SVG animation's values="...;{{ contact.website }}" too."""
+    (project / "lists" / "evil.csv").write_text(
+        "Email,First Name,Website\nana@daily.example,Ana,javascript:alert(document.domain)\n", encoding="utf-8"
+    )
+    template = project / "templates" / "release.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "</body>",
+            '<svg width="90" height="20"><a xlink:href="{{ contact.website }}"><text y="15">Our site</text></a>'
+            '<animate attributeName="href" values="https://example.org/;{{ contact.website }}"/></svg>\n'
+            '<form><button formaction="{{ contact.website }}">Your page</button></form>\n</body>',
+        ),
+        encoding="utf-8",
+    )
+    shown = mailer("preview", "releases/example.md", "--list", "lists/evil.csv", "--contact", "ana@daily.example", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "example.html").read_text(encoding="utf-8")
+    assert "javascript:" not in page, page[page.find("<svg") :]
+    assert "Our site" in page
