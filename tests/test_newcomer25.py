@@ -222,3 +222,25 @@ def test_typed_address_mistakes_say_what_to_write(tmp_path: Path, standin: Any, 
     assert why["Fiona Murphy"].startswith("in quotation marks: remove them: fiona.murphy@abc.net.au"), why
     assert why["Ana Lima"].startswith("in quotation marks: remove them: ana.lima@sbs.com.au"), why
     assert why["Jack Smith"].startswith("a comma where a full stop belongs: jack.smith@theage.com.au"), why
+
+
+# -- 7. "To send the release after all: mailer send ... --list ...": without the --at it was scheduled with --
+
+
+def test_a_cancelled_scheduled_send_is_offered_again_at_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague cancelled the 6 am send to fix a figure. `mailer status` then said "To send the
+    release after all: mailer send releases/example.md --list lists/beat.csv", and `mailer cancel`
+    run again the same: pasted, that sends at once, hours before 6 am (a release without an embargo
+    line is not held back). While its time is still ahead, the command now keeps it: --at with the
+    time on the office's clock."""
+    melbourne_office(tmp_path, standin, db_url)
+    at, moment = six_am_tomorrow()
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    assert mailer("cancel", campaign, "--yes").exit_code == 0
+    again = f"mailer send releases/example.md --list lists/beat.csv --at '{moment:%Y-%m-%d %H:%M} Australia/Melbourne'"
+    status = mailer("status", campaign)
+    assert f"To send the release after all: {again}" in said(status), status.output
+    twice = mailer("cancel", campaign, "--yes")
+    assert again in said(twice), twice.output
