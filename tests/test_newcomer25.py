@@ -244,3 +244,25 @@ def test_a_cancelled_scheduled_send_is_offered_again_at_its_time(tmp_path: Path,
     assert f"To send the release after all: {again}" in said(status), status.output
     twice = mailer("cancel", campaign, "--yes")
     assert again in said(twice), twice.output
+
+
+# -- 9. "Warning: ... 11 rows marked so were imported, and 0 rows not marked were not. To suppress every address ..." --
+
+
+def test_importing_a_file_whose_every_row_opted_out_warns_of_nothing(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The unsubscribes exported from the office's old mailing tool have a "Date unsubscribed" in
+    every row. `mailer suppressions import` suppressed all 11, then warned that its column says who
+    opted out, "and 0 rows not marked (they did not opt out) were not. To suppress every address of
+    the file, delete that column and import it again": a warning about nothing, asking to edit a
+    file that was imported whole. When no row was left out, it now says nothing of the column."""
+    rows = ["Email;Date unsubscribed;Reason"] + [f"j{i}@age.example;14/08/2025;Asked to be removed" for i in range(3)]
+    folder = office(tmp_path, standin, db_url)
+    (folder / "lists" / "old-unsubscribes.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    imported = mailer("suppressions", "import", "lists/old-unsubscribes.csv", "--reason", "old mailing tool")
+    assert imported.exit_code == 0, imported.output
+    assert "Suppressed 3 addresses" in said(imported), imported.output
+    assert "Warning" not in imported.output and "delete that column" not in said(imported), imported.output
+    rows.append("ben@age.example;;")
+    (folder / "lists" / "old-unsubscribes.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    again = mailer("suppressions", "import", "lists/old-unsubscribes.csv", "--reason", "old mailing tool")
+    assert "and 1 row not marked (they did not opt out) was not" in said(again), again.output
