@@ -266,3 +266,30 @@ def test_importing_a_file_whose_every_row_opted_out_warns_of_nothing(tmp_path: P
     (folder / "lists" / "old-unsubscribes.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
     again = mailer("suppressions", "import", "lists/old-unsubscribes.csv", "--reason", "old mailing tool")
     assert "and 1 row not marked (they did not opt out) was not" in said(again), again.output
+
+
+# -- 10. No `language:` line: "EMBARGOED UNTIL December 3, 2026, 6:00 AM AEDT", and nothing said --------
+
+
+def test_an_australian_office_is_told_that_en_au_writes_its_dates(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her first release had no `language:` line: the email said "EMBARGOED UNTIL December 3,
+    2026, 6:00 AM AEDT" and "MELBOURNE – December 3, 2026 –", the American way. A UK or Irish
+    office is told on preview that en-GB writes dates its way (newcomer 24 #5); an office in
+    Australia or New Zealand (by mailer.toml's zone, or the embargo's) was told nothing. It is now
+    told to add language: en-AU (en-NZ), with its own clock in the example."""
+    folder = melbourne_office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    words = said(previewed)
+    assert "add language: en-AU to the release's front matter" in words, previewed.output
+    assert "For Australian English (3 December 2026, 12:01 am AEDT)" in words, previewed.output
+    assert "(for example December 3, 2026, 12:01 AM AEDT)" in words, previewed.output
+    release.write_text(text.replace("---\n", "---\nlanguage: en-AU\n", 1), encoding="utf-8")
+    assert "en-AU" not in mailer("preview", "releases/example.md").output
+    toml = folder / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('time_zone = "Australia/Melbourne"', ""), encoding="utf-8")
+    release.write_text(text.replace("---\n", '---\nembargo: "2026-12-03 06:00 Pacific/Auckland"\n', 1), encoding="utf-8")
+    by_embargo = mailer("preview", "releases/example.md")
+    assert "For New Zealand English (3 December 2026, 12:01 am NZDT), add  language: en-NZ" in by_embargo.output, by_embargo.output
