@@ -12,8 +12,10 @@ import io
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventlog import TEST_PUBLIC_KEY, body, signed_headers
 from office_cli import campaign_of, mailer, office, page_text
@@ -252,3 +254,29 @@ def test_two_events_on_one_line_of_an_events_file_are_both_read(project: Path, s
     assert (figures["delivered"], figures["bounced"]) == (3, 1)
     listed = mailer("suppressions", "list", "--json")
     assert "cleo@gazette.example" in listed.output, listed.output
+
+
+def test_the_overview_of_an_office_away_from_utc_counts_its_own_days_and_shows_its_clock(project: Path, standin: Any, db_url: str) -> None:
+    """An office whose [reports] time_zone puts it on another day than UTC right now (Kiritimati,
+    UTC+14, or Pago Pago, UTC-11) sends a release, then makes the overview of today, its today:
+    the release is in it, sent at the office's time, and the page says its times are the office's
+    (before: --since/--until were UTC days, so the release fell in the overview of the day before
+    or after, and its page read "times in UTC" while the campaign's own page read the office's)."""
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.astimezone(ZoneInfo("Pacific/Kiritimati")).date() != now.date() else "Pacific/Pago_Pago"
+    campaign = sent(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[reports]\ntime_zone = "{zone}"\n')
+    local = datetime.now(ZoneInfo(zone))
+    assert local.date() != datetime.now(UTC).date()  # the test's premise
+    day = local.strftime("%Y-%m-%d")
+    made = mailer("report", "--overview", "--since", day, "--until", day, "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    assert f"Wrote the overview of 1 campaign from {day} to {day}" in made.output, made.output
+    text = page_text(Path("overview.html"))
+    assert f"times in {zone}" in text and f"sent ({zone})" in text and f"| {day} " in text, text
+    assert campaign in text
+    utc_day = datetime.now(UTC).strftime("%Y-%m-%d")
+    other = mailer("report", "--overview", "--since", utc_day, "--until", utc_day, "-o", "other.html")
+    assert other.exit_code == 0, other.output
+    assert "No live campaign was sent" in other.output, other.output
