@@ -280,3 +280,24 @@ def test_the_overview_of_an_office_away_from_utc_counts_its_own_days_and_shows_i
     other = mailer("report", "--overview", "--since", utc_day, "--until", utc_day, "-o", "other.html")
     assert other.exit_code == 0, other.output
     assert "No live campaign was sent" in other.output, other.output
+
+
+def test_a_send_retried_after_a_refusal_counts_each_journalist_once(project: Path, standin: Any, db_url: str) -> None:
+    """SendGrid refuses the first request (a 400); `mailer resume --retry-failed` sends it again.
+    The summary, the recipients report, `mailer status` and `mailer campaigns` count each of the
+    four once, accepted, none failed (checked: held)."""
+    office(project, standin, db_url, beat=FOUR, batch_size=2)
+    standin.answer(400, times=1, body={"errors": [{"message": "Invalid personalizations", "field": "personalizations", "help": None}]})
+    first = mailer(*SEND)
+    assert first.exit_code == 3, first.output
+    campaign = campaign_of(first)
+    again = mailer("resume", campaign, "--retry-failed", "--yes")
+    assert again.exit_code == 0, again.output
+    figures = counts(summary_json(campaign))
+    assert (figures["planned"], figures["accepted"], figures["failed"], figures["unknown"]) == (4, 4, 0, 0)
+    rows = report_csv(campaign, "recipients")
+    assert sorted((row["email"], row["state"]) for row in rows) == [
+        (address, "accepted") for address in ("ana@daily.example", "ben@daily.example", "cleo@gazette.example", "dan@radio.example")
+    ]
+    status = json.loads(mailer("status", campaign, "--json").stdout)
+    assert status["counts"]["accepted"] == 4 and not status["counts"].get("failed")
