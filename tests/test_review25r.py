@@ -301,3 +301,18 @@ def test_a_send_retried_after_a_refusal_counts_each_journalist_once(project: Pat
     ]
     status = json.loads(mailer("status", campaign, "--json").stdout)
     assert status["counts"]["accepted"] == 4 and not status["counts"].get("failed")
+
+
+def test_the_bounces_table_on_a_terminal_shows_opened_or_clicked_only_when_someone_did(project: Path, standin: Any, db_url: str) -> None:
+    """On an 80-column terminal the bounces report leaves out its "opened or clicked" columns when
+    nobody who bounced had opened (a column empty in every row), and keeps the words when someone had."""
+    campaign = sent(project, standin, db_url)
+    t = int(time.time())
+    imported(events_of(standin, campaign, [("bounce", "cleo@gazette.example", 10, HARD)], t))
+    plain = mailer("report", campaign, "--kind", "bounces")
+    assert plain.exit_code == 0, plain.output
+    assert "┃ opened" not in plain.output and "Empty in every row, so left out: opened or clicked" in " ".join(plain.output.split())
+    imported(events_of(standin, campaign, OPENED_THEN_BOUNCED[:4], t), "more.ndjson")
+    shown = mailer("report", campaign, "--kind", "bounces")
+    assert shown.exit_code == 0, shown.output
+    assert "│ bounced  │" in shown.output and "│ opening  │" in shown.output, shown.output  # "bounced after opening", wrapped

@@ -304,7 +304,8 @@ DROP_ORDER = {
     ),
     "opens": ("last_open", "first_open", "opens", "name", "outlet", "apple_pre_fetch_only", "opens_by_people"),
     "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links_clicked"),
-    "bounces": ("when", "classification", "name", "outlet", "reason", "bounce"),
+    # "opened or clicked" (said only of one who opened it all the same) kept long: it is why she counts delivered
+    "bounces": ("first_opened_or_clicked", "when", "classification", "name", "outlet", "reason", "opened_or_clicked", "bounce"),
     "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_by_people", "by", "note", "recipients", "bounced"),
 }
 
