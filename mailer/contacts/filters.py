@@ -119,12 +119,17 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str] | Iterable
     ("Li.Wei@Example.org", "Li Wei <li.wei@example.org>"); a plain collection of addresses gives
     the reason "suppressed". Returns a new ContactList."""
     suppressed = _keyed(suppressed)
+    inboxes = _gmail_inboxes(suppressed)
     if isinstance(contact_list.contacts, ContactTable):
-        return _suppress_table(contact_list, contact_list.contacts, suppressed)
+        return _suppress_table(contact_list, contact_list.contacts, suppressed, inboxes)
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
+    from mailer import mailbox
+
     for contact in contact_list.contacts:
         reason = suppressed.get(contact.email_key)
+        if reason is None and inboxes:
+            reason = inboxes.get(mailbox.inbox(contact.email_key))
         if reason is None:
             kept.append(contact)
         else:
@@ -161,7 +166,22 @@ def _keyed(suppressed: Mapping[str, str] | Iterable[str]) -> Mapping[str, str]:
     return keyed
 
 
-def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str]) -> ContactList:
+def _gmail_inboxes(suppressed: Mapping[str, str]) -> dict[str, str]:
+    """The suppressed Gmail inboxes (``mailbox.inbox``) and their reasons: one spelling of a Gmail
+    address suppressed keeps out every other (jane.doe@gmail.com unsubscribed, janedoe@gmail.com on
+    the next list: one inbox, as the lists count it; review 25x)."""
+    from mailer import mailbox
+
+    found: dict[str, str] = {}
+    for key, reason in suppressed.items():
+        if key.endswith(("@gmail.com", "@googlemail.com")):
+            found.setdefault(mailbox.inbox(key), reason)
+    return found
+
+
+def _suppress_table(
+    contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str], inboxes: Mapping[str, str]
+) -> ContactList:
     """suppress() on recipients held column by column: one pass over the addresses, no Contact for those kept."""
     import numpy as np
 
@@ -171,10 +191,22 @@ def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    hit = np.asarray(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
+    hit = np.array(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
+    gmail: dict[int, str] = {}
+    if inboxes:  # another spelling of a suppressed Gmail inbox
+        from mailer import mailbox
+
+        on_gmail = pc.fill_null(pc.match_substring_regex(keys, r"@(?:gmail|googlemail)\.com$"), False)
+        at = np.flatnonzero(np.asarray(on_gmail.to_numpy(zero_copy_only=False), dtype=bool) & ~hit)
+        for index, key in zip(at.tolist(), keys.take(pa.array(at)).to_pylist(), strict=True):
+            if (reason := inboxes.get(mailbox.inbox(key))) is not None:
+                gmail[index] = reason
+                hit[index] = True
     if not hit.any():
         return contact_list
-    reasons = [str(suppressed[key]) for key in keys.filter(pa.array(hit)).to_pylist()]
+    hits = np.flatnonzero(hit).tolist()
+    hit_keys = keys.take(pa.array(hits, type=pa.int64())).to_pylist()
+    reasons = [gmail[index] if index in gmail else str(suppressed[key]) for index, key in zip(hits, hit_keys, strict=True)]
     return _split(contact_list, table, hit, RejectReason.SUPPRESSED, reasons)
 
 
