@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pytest
 from office_cli import mailed, mailer, office
 from sqlalchemy import select
 
@@ -37,3 +39,47 @@ def test_a_gmail_suppression_keeps_out_every_spelling_of_that_inbox(project: Pat
     finally:
         engine.dispose()
     assert len(logged) == 3 and not [text for text in logged if "Bloggs" in text or "j.o.e" in text], logged
+
+
+# -- 2. a title after the comma of "Surname, Given name", and a German Diplom degree, were greeted ----------
+
+TITLED = (
+    "Email,Name\n"
+    'a@x.example,"Gruber, Mag. Anna"\n'
+    'b@x.example,"Doe, Dr. Jane"\n'
+    'c@x.example,"Novák, Ing. Jan"\n'
+    "d@x.example,Dipl.-Kfm. Otto Bauer\n"
+    "e@x.example,Dipl.-Psych. Eva Huber\n"
+    'f@x.example,"Doe, Jane"\n'
+    'g@x.example,"Jane Roe, PhD"\n'
+    "h@x.example,Doc Rivers\n"
+    "i@x.example,Mag Ruttkay\n"
+    'j@x.example,"Doe, Mel"\n'
+)
+
+
+def test_a_title_after_the_comma_or_a_diplom_degree_is_no_first_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """German and Austrian media databases write "Gruber, Mag. Anna" and "Doe, Dr. Jane" (surname, comma, title and
+    given name), and "Dipl.-Kfm. Otto Bauer" (a Diplom degree: Kaufmann, Psychologe, ...): the release greeted
+    "Dear Mag. Anna,", "Dear Dr. Jane," and "Dear Dipl.-Kfm.,". The title is the honorific now; names without
+    one, and "Doc" or "Mag" as a first name, read as before."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "titled.csv").write_text(TITLED, encoding="utf-8")
+    cleaned = mailer("lists", "clean", "titled.csv", "-o", "out.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    rows = {
+        row["email"]: (row.get("honorific", ""), row["first_name"], row["last_name"])
+        for row in csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines())
+    }
+    assert rows == {
+        "a@x.example": ("Mag.", "Anna", "Gruber"),
+        "b@x.example": ("Dr.", "Jane", "Doe"),
+        "c@x.example": ("Ing.", "Jan", "Novák"),
+        "d@x.example": ("Dipl.-Kfm.", "Otto", "Bauer"),
+        "e@x.example": ("Dipl.-Psych.", "Eva", "Huber"),
+        "f@x.example": ("", "Jane", "Doe"),
+        "g@x.example": ("", "Jane", "Roe PhD"),
+        "h@x.example": ("", "Doc", "Rivers"),
+        "i@x.example": ("", "Mag", "Ruttkay"),
+        "j@x.example": ("", "Mel", "Doe"),
+    }
