@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from office_cli import mailed, mailer, office
 from sqlalchemy import select
+from test_review25r import OPENED_THEN_BOUNCED, events_of, imported, sent
 
 from mailer.store import connect
 from mailer.store.schema import message
@@ -83,3 +86,23 @@ def test_a_title_after_the_comma_or_a_diplom_degree_is_no_first_name(tmp_path: P
         "i@x.example": ("", "Mag", "Ruttkay"),
         "j@x.example": ("", "Mel", "Doe"),
     }
+
+
+# -- 3. a follow-up counted among the bounced the journalists every report counts as delivered -----------
+
+
+def test_a_follow_up_counts_an_opened_then_bounced_journalist_as_the_reports_do(project: Path, standin: Any, db_url: str) -> None:
+    """Ana opened and clicked, then bounced; Dan was blocked, then Apple Mail fetched his email; Cleo bounced.
+    The report reads Delivered 3, Bounced 1, but the follow-up's plan said "3 bounced", and left Dan out of
+    --who delivered and --who not-opened though his email got there (he is not suppressed: a block). The
+    follow-up goes by the reports now: Cleo alone bounced, Ana left out as suppressed (her bounce)."""
+    campaign = sent(project, standin, db_url)
+    imported(events_of(standin, campaign, OPENED_THEN_BOUNCED, int(time.time())))
+    follow = ("send", "releases/example.md", "--follow-up", campaign, "--include-previous", "--dry-run")
+    not_opened = mailer(*follow, "--who", "not-opened")
+    assert not_opened.exit_code == 0, not_opened.output
+    assert f"Follow-up:  1 of 4 journalists of {campaign} (not opened): 1 bounced, 2 opened\n" in not_opened.output
+    delivered = mailer(*follow, "--who", "delivered")
+    assert delivered.exit_code == 0, delivered.output
+    assert f"Follow-up:  2 of 4 journalists of {campaign} (delivered): 1 bounced, 1 suppressed\n" in delivered.output
+    assert "Recipients: 2\n" in delivered.output, delivered.output  # Ben and Dan
