@@ -106,3 +106,20 @@ def test_a_follow_up_counts_an_opened_then_bounced_journalist_as_the_reports_do(
     assert delivered.exit_code == 0, delivered.output
     assert f"Follow-up:  2 of 4 journalists of {campaign} (delivered): 1 bounced, 1 suppressed\n" in delivered.output
     assert "Recipients: 2\n" in delivered.output, delivered.output  # Ben and Dan
+
+
+# -- 4. the same release again, to a Gmail inbox spelt otherwise, was mailed a second time ---------------
+
+
+def test_the_same_release_is_not_mailed_again_to_another_spelling_of_a_gmail_inbox(project: Path, standin: Any, db_url: str) -> None:
+    """Promise 8: a later live send skips those who already received that content. Jane got the release as
+    jane.doe@gmail.com; the colleague's list sent an hour later spells her Jane.Doe+press@googlemail.com: one
+    inbox, as the lists count it, and she got the release twice."""
+    office(project, standin, db_url, beat="Email,Name\njane.doe@gmail.com,Jane Doe\n")
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    (project / "lists" / "other.csv").write_text("Email,Name\nJane.Doe+press@googlemail.com,Jane Doe\nana@daily.example,Ana Lima\n")
+    again = mailer("send", "releases/example.md", "--list", "lists/other.csv", "--yes", "--no-test-ok")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin) == ["jane.doe@gmail.com", "ana@daily.example"]
+    assert "1 already received" in again.output, again.output
