@@ -23,7 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "inbox", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark, and Word's soft hyphen:
@@ -199,6 +199,20 @@ def key(text: str) -> str:
 def _spelt_otherwise(text: str) -> str:
     found, why = read(text)
     return text.strip().lower() if why is not None else found
+
+
+# Gmail delivers jane.doe@, janedoe@ and jane.doe+press@ to one inbox, and googlemail.com is
+# gmail.com (review 25l #8); the lists count those as one journalist (contacts.loader.mailbox_keys).
+_GMAIL = re.compile(r"^([^@+]*)(?:\+[^@]*)?@(?:gmail|googlemail)\.com$")
+
+
+def inbox(address_key: str) -> str:
+    """The inbox an ``email_key`` reaches: a Gmail address without the dots of its name and what
+    follows a +, at gmail.com; any other address is itself. What a suppression under one spelling
+    of a Gmail inbox keeps out under another (review 25x: an unsubscribe as jane.doe@gmail.com, and
+    the next list's janedoe@gmail.com was mailed)."""
+    found = _GMAIL.match(address_key)
+    return f"{found.group(1).replace('.', '')}@gmail.com" if found else address_key
 
 
 def mentions(address_key: str) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ proves with hypothesis that the result is exactly email-validator's, address by 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -196,9 +195,7 @@ def inbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
 
 
 def inbox_key(address: str) -> str:
-    """``inbox_keys`` of one address (lower-cased, a Gmail one without its dots and + part)."""
-    lowered = address.lower()
-    found = re.match(_GMAIL, lowered)
-    if found is None:
-        return lowered
-    return found.group(1).partition("+")[0].replace(".", "") + "@gmail.com"
+    """``inbox_keys`` of one address (lower-cased, a Gmail one without its dots and + part: ``mailbox.inbox``)."""
+    from mailer import mailbox
+
+    return mailbox.inbox(address.lower())

@@ -196,7 +196,9 @@ def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: 
     hit = np.asarray(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
     if not hit.any():
         return contact_list
-    reasons = [str(suppressed[key]) for key in keys.filter(pa.array(hit)).to_pylist()]
+    hits = np.flatnonzero(hit).tolist()
+    hit_keys = keys.take(pa.array(hits, type=pa.int64())).to_pylist()
+    reasons = [str(suppressed[key]) for key in hit_keys]
     return _split(contact_list, table, hit, RejectReason.SUPPRESSED, reasons)
 
 

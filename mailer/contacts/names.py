@@ -15,6 +15,7 @@ name, so "Dear {{ contact.first_name | default("colleague") }}" greets it with t
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from mailer.spreadsheet import LEADING_FORMULA
@@ -315,9 +316,18 @@ def _split_names(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Arra
     suffixes = pa.array(sorted(CONSTANTS.suffix_not_acronyms | {"phd"}), type=pa.large_string())
     hard = pc.or_(pc.is_in(opening, pa.array(sorted(HONORIFICS), type=pa.large_string())), pc.is_in(closing, suffixes))
     degree = pc.utf8_lower(pc.extract_regex(names, r"^(?P<word>[^\s,.]+)\.").field("word"))
-    hard = pc.or_(
-        pc.fill_null(hard, False), pc.fill_null(pc.is_in(degree, pa.array(sorted(ACADEMIC_DEGREES), type=pa.large_string())), False)
+    degrees = pa.array(sorted(ACADEMIC_DEGREES), type=pa.large_string())
+    hard = pc.or_(pc.fill_null(hard, False), pc.fill_null(pc.is_in(degree, degrees), False))
+    # "Gruber, Mag. Anna", "Doe, Dr. Jane": a title after the comma, as German-language databases write it, is no
+    # first name (review25x: greeted "Dear Mag. Anna,"); nameparser reads the title apart
+    given = pc.fill_null(pc.cast(reversed_form.field("first"), pa.large_string()), "")
+    given_opening = pc.utf8_lower(pc.extract_regex(given, r"^(?P<word>[^\s,.]+)(?:\.\s*|\s+)\S").field("word"))
+    given_degree = pc.utf8_lower(pc.extract_regex(given, r"^(?P<word>[^\s,.]+)\.\S*\s+\S").field("word"))
+    titled = pc.or_(
+        pc.fill_null(pc.is_in(given_opening, pa.array(sorted(HONORIFICS - {"the"}), type=pa.large_string())), False),
+        pc.fill_null(pc.is_in(given_degree, degrees), False),
     )
+    hard = pc.or_(hard, pc.and_(has_comma, titled))
     hard = pc.and_(pc.and_(pc.fill_null(hard, False), pc.invert(formula)), pc.invert(team))
     hard = pc.and_(hard, pc.invert(pc.fill_null(surname_first, False)))  # read already, its honorific too
     read_already = pc.fill_null(pc.or_(pc.or_(pc.or_(has_comma, surname_first), pc.or_(east_asian, formula)), team), False)
@@ -338,9 +348,10 @@ def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, ho
     cells = names.take(pa.array(rows)).to_pylist()
     parsed: dict[str, tuple[str, str, str]] = {}
     for cell in set(cells):
-        human = HumanName(cell, constants=constants)
+        degree, text = _compound_degree(cell)
+        human = HumanName(text, constants=constants)
         rest = " ".join(part for part in (human.middle, human.last, human.suffix) if part)
-        parsed[cell] = (human.first, rest, human.title)
+        parsed[cell] = (human.first, rest, " ".join(part for part in (degree, human.title) if part))
     mask = np.zeros(len(names), dtype=bool)
     mask[rows] = True
     where = pa.array(mask)
@@ -349,6 +360,17 @@ def _parsed(names: pa.Array, hard: pa.Array, first: pa.Array, last: pa.Array, ho
         return pc.replace_with_mask(column, where, pa.array([parsed[cell][part] for cell in cells], type=pa.large_string()))
 
     return put(first, 0), put(last, 1), put(honorific, 2)
+
+
+# A German Diplom degree opening a name, its subject after a hyphen: "Dipl.-Kfm.", "Dipl.-Psych.", "Dipl.-Päd.",
+# "Dipl.-Vw." (nameparser knows only "Dipl.-Ing."; review25x: "Dipl.-Kfm. Otto Bauer" greeted "Dear Dipl.-Kfm.,").
+_COMPOUND_DEGREE = re.compile(r"^((?:dipl|univ|priv)\.-[^\s,.]+\.?)\s+(?=\S+\s+\S)", re.IGNORECASE)
+
+
+def _compound_degree(cell: str) -> tuple[str, str]:
+    """(the Diplom degree opening ``cell``, or "", and the cell without it)."""
+    found = _COMPOUND_DEGREE.match(cell)
+    return (found.group(1), cell[found.end() :]) if found else ("", cell)
 
 
 @functools.cache

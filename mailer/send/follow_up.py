@@ -96,7 +96,7 @@ def _reason(j: Journalist, who: str, mismatch: str) -> str | None:
         return "erased"
     if j.state != _ACCEPTED:
         return "not sent"
-    if j.delivery in _BOUNCED:
+    if j.delivery in _BOUNCED and not j.reached:  # opened or clicked all the same: delivered, as the reports count it
         return "bounced"
     if who == "not-opened":
         keep = not j.opened
@@ -107,7 +107,7 @@ def _reason(j: Journalist, who: str, mismatch: str) -> str | None:
     elif who == "not-clicked":
         keep = not j.clicked
     else:  # delivered
-        keep = j.delivery == _DELIVERED
+        keep = j.delivery == _DELIVERED or j.reached
     return None if keep else mismatch
 
 

@@ -11,13 +11,14 @@ compares as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import Connection
 
+from mailer import mailbox
 from mailer.config import Config
 from mailer.models import MessageState
 from mailer.send import lease
@@ -92,6 +93,10 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     if not found:
         return Reached()
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
+    # A Gmail inbox another campaign spelt otherwise (jane.doe@gmail.com there, janedoe@gmail.com here): one
+    # journalist, as the lists count her (review25x: she got the release once per spelling)
+    spelt = {mailbox.inbox(key): key for key in version_of if key.endswith(_GMAIL)}
+    wanted: Container[str] = _Spellings(version_of, spelt) if spelt else version_of
     archived = {
         campaign_id: campaigns.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
     }
@@ -109,8 +114,10 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     # listed in flight reads `sending` (it may have reached SendGrid).
     # The rows a send keeps in parts (a large plan, its run stopped or still going) come first: written,
     # they would be their campaign's newest rows.
-    rows = chain(plan_parts.reached(connection, list(found), version_of), messages.reached(connection, list(found), version_of))
+    rows = chain(plan_parts.reached(connection, list(found), wanted), messages.reached(connection, list(found), wanted))
     for key, campaign_id, language, state in rows:
+        if key not in version_of:  # another spelling of a Gmail inbox of the plan
+            key = spelt[mailbox.inbox(key)]
         if state == MessageState.PLANNED.value and found[campaign_id] != whole:
             # Only planned in a campaign of other content: it reaches them only if a process is
             # sending it now (a stopped one cannot be resumed once its release file changed:
@@ -140,6 +147,20 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     named = not any(campaign_id not in per_version for campaign_id in set(earlier.values()))
     languages = tuple(version.language for number, version in enumerate(versions) if number in changed)
     return Reached(received, sent, earlier, languages if named else (), unknown=unknown)
+
+
+_GMAIL = ("@gmail.com", "@googlemail.com")
+
+
+@dataclass(frozen=True)
+class _Spellings:
+    """The plan's addresses, and any spelling of its Gmail inboxes (``spelt``: inbox -> the plan's address)."""
+
+    keys: Container[str]
+    spelt: Container[str]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys or (isinstance(key, str) and key.endswith(_GMAIL) and mailbox.inbox(key) in self.spelt)
 
 
 def _hashes(content: str, whole: str, per_version: dict[str, str] | None) -> Callable[[str | None], str | None]:

@@ -81,13 +81,21 @@ def _forgotten_erased(contact_list: ContactList, forgotten: Collection[str]) -> 
     Also where those rows are (file, row)."""
     if not forgotten or not contact_list.rejected:
         return contact_list, []
+    from mailer import mailbox
+
     rejected = []
     where = []
+    # Another spelling of a forgotten Gmail inbox (janedoe@ for jane.doe@gmail.com) is kept out as hers (review 25x)
+    gmail = {mailbox.inbox(key) for key in forgotten if key.endswith(("@gmail.com", "@googlemail.com"))}
     for row in contact_list.rejected:
         # As the loader read the cell: "Name <ADDRESS>", mailto:, invisible characters (review 9b); the
         # parser only for a cell that holds a forgotten address at all (a list's duplicates are many).
         low = row.email.lower()
-        if low.strip() in forgotten or (any(key in low for key in forgotten) and contacts.addresses.typed_key(row.email)[0] in forgotten):
+        if (
+            low.strip() in forgotten
+            or (any(key in low for key in forgotten) and contacts.addresses.typed_key(row.email)[0] in forgotten)
+            or (gmail and "mail.com" in low and mailbox.inbox(contacts.addresses.typed_key(row.email)[0]) in gmail)
+        ):
             rejected.append(replace(row, email=FORGOTTEN_ADDRESS, cells={}, fields={}))
             where.append((row.source, row.row))
         else:

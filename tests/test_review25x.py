@@ -1,0 +1,125 @@
+"""Review 25x: a hostile review of session 25's first merged changes, each finding a test that failed before its fix."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import mailed, mailer, office
+from sqlalchemy import select
+from test_review25r import OPENED_THEN_BOUNCED, events_of, imported, sent
+
+from mailer.store import connect
+from mailer.store.schema import message
+
+# -- 1. an unsubscribe under one spelling of a Gmail inbox did not keep out the other -----------------
+
+GMAIL_BEAT = "Email,Name\njanedoe@gmail.com,Jane Doe\nana@daily.example,Ana Lima\nj.o.e+news@googlemail.com,Joe Bloggs\n"
+
+
+def test_a_gmail_suppression_keeps_out_every_spelling_of_that_inbox(project: Path, standin: object, db_url: str) -> None:
+    """Jane unsubscribed as jane.doe@gmail.com; the next list, from a colleague, spells her janedoe@gmail.com.
+    Gmail delivers both to one inbox (the lists already count them as one journalist), so she must not
+    be mailed: she was, as if she had never asked. A forgotten Gmail address is kept out the same way."""
+    office(project, standin, db_url, beat=GMAIL_BEAT)
+    added = mailer("suppressions", "add", "jane.doe@gmail.com", "--reason", "unsubscribe")
+    assert added.exit_code == 0, added.output
+    forgot = mailer("forget", "Joe@GoogleMail.com", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ana@daily.example"]
+    checked = mailer("lists", "prune", "lists/beat.csv", "-o", "pruned.csv")
+    assert checked.exit_code == 0, checked.output
+    assert "janedoe" not in (project / "pruned.csv").read_text(encoding="utf-8")
+    engine = connect(db_url)  # her row is logged as skipped, without her name or address
+    try:
+        with engine.connect() as connection:
+            logged = [f"{row.email} {row.fields}" for row in connection.execute(select(message.c.email, message.c.fields))]
+    finally:
+        engine.dispose()
+    assert len(logged) == 3 and not [text for text in logged if "Bloggs" in text or "j.o.e" in text], logged
+
+
+# -- 2. a title after the comma of "Surname, Given name", and a German Diplom degree, were greeted ----------
+
+TITLED = (
+    "Email,Name\n"
+    'a@x.example,"Gruber, Mag. Anna"\n'
+    'b@x.example,"Doe, Dr. Jane"\n'
+    'c@x.example,"Novák, Ing. Jan"\n'
+    "d@x.example,Dipl.-Kfm. Otto Bauer\n"
+    "e@x.example,Dipl.-Psych. Eva Huber\n"
+    'f@x.example,"Doe, Jane"\n'
+    'g@x.example,"Jane Roe, PhD"\n'
+    "h@x.example,Doc Rivers\n"
+    "i@x.example,Mag Ruttkay\n"
+    'j@x.example,"Doe, Mel"\n'
+)
+
+
+def test_a_title_after_the_comma_or_a_diplom_degree_is_no_first_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """German and Austrian media databases write "Gruber, Mag. Anna" and "Doe, Dr. Jane" (surname, comma, title and
+    given name), and "Dipl.-Kfm. Otto Bauer" (a Diplom degree: Kaufmann, Psychologe, ...): the release greeted
+    "Dear Mag. Anna,", "Dear Dr. Jane," and "Dear Dipl.-Kfm.,". The title is the honorific now; names without
+    one, and "Doc" or "Mag" as a first name, read as before."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "titled.csv").write_text(TITLED, encoding="utf-8")
+    cleaned = mailer("lists", "clean", "titled.csv", "-o", "out.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    rows = {
+        row["email"]: (row.get("honorific", ""), row["first_name"], row["last_name"])
+        for row in csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines())
+    }
+    assert rows == {
+        "a@x.example": ("Mag.", "Anna", "Gruber"),
+        "b@x.example": ("Dr.", "Jane", "Doe"),
+        "c@x.example": ("Ing.", "Jan", "Novák"),
+        "d@x.example": ("Dipl.-Kfm.", "Otto", "Bauer"),
+        "e@x.example": ("Dipl.-Psych.", "Eva", "Huber"),
+        "f@x.example": ("", "Jane", "Doe"),
+        "g@x.example": ("", "Jane", "Roe PhD"),
+        "h@x.example": ("", "Doc", "Rivers"),
+        "i@x.example": ("", "Mag", "Ruttkay"),
+        "j@x.example": ("", "Mel", "Doe"),
+    }
+
+
+# -- 3. a follow-up counted among the bounced the journalists every report counts as delivered -----------
+
+
+def test_a_follow_up_counts_an_opened_then_bounced_journalist_as_the_reports_do(project: Path, standin: Any, db_url: str) -> None:
+    """Ana opened and clicked, then bounced; Dan was blocked, then Apple Mail fetched his email; Cleo bounced.
+    The report reads Delivered 3, Bounced 1, but the follow-up's plan said "3 bounced", and left Dan out of
+    --who delivered and --who not-opened though his email got there (he is not suppressed: a block). The
+    follow-up goes by the reports now: Cleo alone bounced, Ana left out as suppressed (her bounce)."""
+    campaign = sent(project, standin, db_url)
+    imported(events_of(standin, campaign, OPENED_THEN_BOUNCED, int(time.time())))
+    follow = ("send", "releases/example.md", "--follow-up", campaign, "--include-previous", "--dry-run")
+    not_opened = mailer(*follow, "--who", "not-opened")
+    assert not_opened.exit_code == 0, not_opened.output
+    assert f"Follow-up:  1 of 4 journalists of {campaign} (not opened): 1 bounced, 2 opened\n" in not_opened.output
+    delivered = mailer(*follow, "--who", "delivered")
+    assert delivered.exit_code == 0, delivered.output
+    assert f"Follow-up:  2 of 4 journalists of {campaign} (delivered): 1 bounced, 1 suppressed\n" in delivered.output
+    assert "Recipients: 2\n" in delivered.output, delivered.output  # Ben and Dan
+
+
+# -- 4. the same release again, to a Gmail inbox spelt otherwise, was mailed a second time ---------------
+
+
+def test_the_same_release_is_not_mailed_again_to_another_spelling_of_a_gmail_inbox(project: Path, standin: Any, db_url: str) -> None:
+    """Promise 8: a later live send skips those who already received that content. Jane got the release as
+    jane.doe@gmail.com; the colleague's list sent an hour later spells her Jane.Doe+press@googlemail.com: one
+    inbox, as the lists count it, and she got the release twice."""
+    office(project, standin, db_url, beat="Email,Name\njane.doe@gmail.com,Jane Doe\n")
+    first = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert first.exit_code == 0, first.output
+    (project / "lists" / "other.csv").write_text("Email,Name\nJane.Doe+press@googlemail.com,Jane Doe\nana@daily.example,Ana Lima\n")
+    again = mailer("send", "releases/example.md", "--list", "lists/other.csv", "--yes", "--no-test-ok")
+    assert again.exit_code == 0, again.output
+    assert mailed(standin) == ["jane.doe@gmail.com", "ana@daily.example"]
+    assert "1 already received" in again.output, again.output
