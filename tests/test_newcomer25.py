@@ -293,3 +293,23 @@ def test_an_australian_office_is_told_that_en_au_writes_its_dates(tmp_path: Path
     release.write_text(text.replace("---\n", '---\nembargo: "2026-12-03 06:00 Pacific/Auckland"\n', 1), encoding="utf-8")
     by_embargo = mailer("preview", "releases/example.md")
     assert "For New Zealand English (3 December 2026, 12:01 am NZDT), add  language: en-NZ" in by_embargo.output, by_embargo.output
+
+
+# -- 11. --at "2026-12-03 06:00" (no zone) answered with a New York, Paris or UTC example ---------------
+
+
+def test_a_time_without_its_zone_is_offered_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She wrote the time as she thinks it, "2026-12-03 06:00" or "2026-12-03 6am", without a zone.
+    mailer.toml names the office's zone, yet the answer was an example at 09:00 UTC ("a name such
+    as Europe/Paris"), or, for 6am, "not a time mailer understands" with 09:00 in New York: pasted
+    and edited in a hurry, another clock. The hint is now her own time on the office's clock."""
+    melbourne_office(tmp_path, standin, db_url)
+    at, _ = six_am_tomorrow()
+    day = at.split()[0]
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    for written in (f"{day} 06:00", f"{day}T06:00", f"{day} 6am"):
+        refused = mailer(*send, "--at", written)
+        assert refused.exit_code == 1, refused.output
+        assert f'--at "{written}" has no time zone' in said(refused), refused.output
+        assert f'--at "{day} 06:00 Australia/Melbourne"' in said(refused), refused.output
+        assert "America/New_York" not in said(refused) and "UTC" not in said(refused), refused.output
