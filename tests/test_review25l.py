@@ -332,3 +332,26 @@ def test_a_name_that_is_an_address_or_a_placeholder_greets_with_the_default(proj
     assert "Dear Ben," in texts["ben@gazette.example"]
     recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
     assert recipients["na@itv.example"]["first_name"] == "" and recipients["ben@gazette.example"]["last_name"] == ""
+
+
+# -- 12. a first name written in capitals was the greeting in capitals ------------------------------------
+
+SHOUTED = [
+    ("JANE DOE", "jane@bbc.example", "Jane"),
+    ("JEAN-PIERRE MARTIN", "jp@lesoir.example", "Jean-Pierre"),
+    ('"DOE, JOHN"', "john@itv.example", "John"),  # quoted for the CSV greeted_as writes
+    ("ÉVA NAGY", "eva@hvg.example", "Éva"),
+    ("JP Morgan", "jpm@ft.example", "JP"),  # initials stay as written
+    ("DUBOIS François", "francois@rtbf.example", "François"),
+]
+
+
+def test_a_first_name_in_capitals_greets_in_ordinary_letters(project: Path, standin: object, db_url: str) -> None:
+    """Lists from older CRMs and official registers write names in capitals ("JANE DOE", "DOE, JOHN"):
+    the journalist was greeted "Dear JANE,", as if shouted at. A first name written all in capitals
+    (three letters or more, so not initials such as JP) is written with a capital only at the start of
+    each part now ("Jane", "Jean-Pierre"), in a Name or a First Name column."""
+    greeted_as(project, standin, db_url, SHOUTED)
+    (project / "lists" / "first.csv").write_text("Email,First Name,Last Name\nana@daily.example,ANA,LIMA\n", encoding="utf-8")
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/first.csv").contacts}
+    assert recipients["ana@daily.example"]["first_name"] == "Ana"
