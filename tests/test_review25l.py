@@ -355,3 +355,25 @@ def test_a_first_name_in_capitals_greets_in_ordinary_letters(project: Path, stan
     (project / "lists" / "first.csv").write_text("Email,First Name,Last Name\nana@daily.example,ANA,LIMA\n", encoding="utf-8")
     recipients = {contact.email: contact.fields for contact in contacts.load("lists/first.csv").contacts}
     assert recipients["ana@daily.example"]["first_name"] == "Ana"
+
+
+def test_a_campaign_that_named_one_list_twice_still_resumes(tmp_path: Path) -> None:
+    """Review 25l #1, continued: a campaign logged before it, its list named twice (lists/beat.csv and a
+    link to it, lists/current.csv), or a follow-up whose original and itself name one file two ways: the
+    check of who its lists keep out now (a resume's, a follow-up's) read both names, was refused "the same
+    file", and stopped the resume with that error. Each file is read once."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from mailer.send.prepare import kept_out_now
+    from mailer.store import campaigns
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "Email,Name,Unsubscribed\nana@daily.example,Ana Lima,yes\nben@gazette.example,Ben Okafor,\n", encoding="utf-8"
+    )
+    os.symlink("beat.csv", tmp_path / "lists" / "current.csv")
+    original = cast(campaigns.Campaign, SimpleNamespace(lists=("lists/beat.csv", "lists/current.csv"), follow_up_of=None))
+    kept_out, unread, broken, _ = kept_out_now(original, office=tmp_path)
+    assert kept_out == {"ana@daily.example": "opted out"}
+    assert not unread and not broken
