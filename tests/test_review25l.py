@@ -332,3 +332,48 @@ def test_a_name_that_is_an_address_or_a_placeholder_greets_with_the_default(proj
     assert "Dear Ben," in texts["ben@gazette.example"]
     recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
     assert recipients["na@itv.example"]["first_name"] == "" and recipients["ben@gazette.example"]["last_name"] == ""
+
+
+# -- 12. a first name written in capitals was the greeting in capitals ------------------------------------
+
+SHOUTED = [
+    ("JANE DOE", "jane@bbc.example", "Jane"),
+    ("JEAN-PIERRE MARTIN", "jp@lesoir.example", "Jean-Pierre"),
+    ('"DOE, JOHN"', "john@itv.example", "John"),  # quoted for the CSV greeted_as writes
+    ("ÉVA NAGY", "eva@hvg.example", "Éva"),
+    ("JP Morgan", "jpm@ft.example", "JP"),  # initials stay as written
+    ("DUBOIS François", "francois@rtbf.example", "François"),
+]
+
+
+def test_a_first_name_in_capitals_greets_in_ordinary_letters(project: Path, standin: object, db_url: str) -> None:
+    """Lists from older CRMs and official registers write names in capitals ("JANE DOE", "DOE, JOHN"):
+    the journalist was greeted "Dear JANE,", as if shouted at. A first name written all in capitals
+    (three letters or more, so not initials such as JP) is written with a capital only at the start of
+    each part now ("Jane", "Jean-Pierre"), in a Name or a First Name column."""
+    greeted_as(project, standin, db_url, SHOUTED)
+    (project / "lists" / "first.csv").write_text("Email,First Name,Last Name\nana@daily.example,ANA,LIMA\n", encoding="utf-8")
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/first.csv").contacts}
+    assert recipients["ana@daily.example"]["first_name"] == "Ana"
+
+
+def test_a_campaign_that_named_one_list_twice_still_resumes(tmp_path: Path) -> None:
+    """Review 25l #1, continued: a campaign logged before it, its list named twice (lists/beat.csv and a
+    link to it, lists/current.csv), or a follow-up whose original and itself name one file two ways: the
+    check of who its lists keep out now (a resume's, a follow-up's) read both names, was refused "the same
+    file", and stopped the resume with that error. Each file is read once."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from mailer.send.prepare import kept_out_now
+    from mailer.store import campaigns
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "Email,Name,Unsubscribed\nana@daily.example,Ana Lima,yes\nben@gazette.example,Ben Okafor,\n", encoding="utf-8"
+    )
+    os.symlink("beat.csv", tmp_path / "lists" / "current.csv")
+    original = cast(campaigns.Campaign, SimpleNamespace(lists=("lists/beat.csv", "lists/current.csv"), follow_up_of=None))
+    kept_out, unread, broken, _ = kept_out_now(original, office=tmp_path)
+    assert kept_out == {"ana@daily.example": "opted out"}
+    assert not unread and not broken

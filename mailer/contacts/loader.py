@@ -1000,6 +1000,8 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
     if full is not None and "first_name" not in read and "last_name" not in read:
         language = columns[file.recognized["language"]] if "language" in file.recognized else None
         read["first_name"], read["last_name"], _ = split_names(full, language)
+    if "first_name" in read:
+        read["first_name"] = _not_in_capitals(read["first_name"])
     return {name: values.fill_null("").to_pylist() for name, values in read.items()}
 
 
@@ -1092,6 +1094,8 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
         columns["last_name"] = pc.if_else(unnamed, last, columns.get("last_name", last))
         if "honorific" not in file.custom and pc.any(pc.not_equal(honorific, "")).as_py():
             columns["honorific"] = pc.if_else(unnamed, honorific, columns.get("honorific", honorific))
+    if "first_name" in columns:
+        columns["first_name"] = _not_in_capitals(columns["first_name"])
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
     return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
@@ -1115,6 +1119,23 @@ def _without_placeholders(cells: pa.Array) -> pa.Array:
     if not pc.any(placeholder).as_py():
         return cells
     return pc.if_else(placeholder, "", cells)
+
+
+def _not_in_capitals(first: pa.Array) -> pa.Array:
+    """First names written all in capitals ("JANE", "JEAN-PIERRE", as older CRMs and registers write names)
+    with a capital only at the start of each part ("Jane", "Jean-Pierre"), so that no journalist is greeted
+    "Dear JANE," (review 25l #12). Initials ("JP", "AJ": no three capitals in a row) stay as written."""
+    import pyarrow.compute as pc
+
+    from mailer.spreadsheet import LEADING_FORMULA
+
+    shouted = pc.and_(pc.utf8_is_upper(first), pc.match_substring_regex(first, r"\p{Lu}{3}"))
+    shouted = pc.fill_null(shouted, False)
+    if pc.any(shouted).as_py():  # a formula kept whole as the name ("=HYPERLINK(...)") stays as written
+        shouted = pc.and_(shouted, pc.invert(pc.fill_null(pc.match_substring_regex(first, LEADING_FORMULA), False)))
+    if not pc.any(shouted).as_py():
+        return first
+    return pc.if_else(shouted, pc.utf8_title(first), first)
 
 
 _UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}

@@ -1032,8 +1032,13 @@ def kept_out_now(
         )
     )
     found = {name: _list_here(name, office) for name in named}
-    here_named = {path: name for name, path in found.items() if path is not None and path.resolve() not in given}
-    here = list(dict.fromkeys(here_named))
+    # One file named two ways (a link to it, a campaign logged before review 25l #1 naming it twice) is read once:
+    # contacts.load refuses a file named twice.
+    here_named: dict[Path, str] = {}
+    for name, path in found.items():
+        if path is not None and path.resolve() not in given and path.resolve() not in {known.resolve() for known in here_named}:
+            here_named[path] = name
+    here = list(here_named)
     unread = [name for name, path in found.items() if path is None]
     paths = [*list_paths, *here]
     broken: dict[str, str] = {}
