@@ -267,3 +267,14 @@ def test_a_cell_is_no_script_address_in_any_link_attribute(project: Path) -> Non
     page = (project / "out" / "example.html").read_text(encoding="utf-8")
     assert "javascript:" not in page, page[page.find("<svg") :]
     assert "Our site" in page
+
+
+def test_a_release_crafted_for_markdown_is_read_in_seconds(project: Path) -> None:
+    """Within the 1 MB the release file first had, a line of a million "[" kept mailer preview busy for
+    two and a half minutes in markdown-it (7 KB a second for such text): a release or about file is at
+    most 256 KB, as no press release comes near (Gmail cuts an email past 102 KB)."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text + "\n" + "[" * 1_000_000 + "\n", encoding="utf-8")
+    result = mailer("preview", "releases/odd.md", "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "releases/odd.md: the release is 1.0 MB; a press release is a few pages" in said(result), result.output
