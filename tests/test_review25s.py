@@ -260,3 +260,26 @@ def test_a_log_server_whose_clock_is_ahead_does_not_lift_an_embargo_early(
     prepared = campaign.prepare_send(store, office_config, Path("releases/example.md"), [Path("lists/press.csv")])
     assert isinstance(prepared.problem, SendError), prepared.problem
     assert prepared.problem.message.startswith(f"The release is embargoed until {lifts:%Y-%m-%d %H:%M} UTC"), prepared.problem.message
+
+
+# -- 7. a colleague whose clock is ahead calls off a scheduled send -------------------------------
+
+
+@needs_faketime
+def test_a_colleague_whose_clock_is_ahead_can_call_off_a_send_still_ahead(
+    tmp_path: Path, standin: Any, db_url: str, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ana scheduled the release for an hour from now. The news changes; Ben, whose laptop is two
+    hours ahead, runs `mailer cancel`: by his clock the send had gone out an hour ago, so it was
+    refused ("it has gone out already") and SendGrid sent it an hour later. It should be cancelled."""
+    postgresql_only(database)
+    office(tmp_path, standin, db_url, beat=SIX)
+    goes_out = (datetime.now(UTC) + timedelta(hours=1)).replace(second=0, microsecond=0)
+    sent = mailer(*SEND, "--at", goes_out.isoformat())
+    assert sent.exit_code == 0, sent.output
+    campaign_id = campaign_id_now()
+    on_a_clock(monkeypatch, "+2h")
+    ben = in_another_terminal(tmp_path, KEY, "cancel", campaign_id, "--yes")
+    assert ben.returncode == 0, ben.stdout + ben.stderr
+    assert f"Cancelled {campaign_id}: SendGrid will discard its messages at {goes_out:%Y-%m-%d %H:%M} UTC" in ben.stdout, ben.stdout
+    assert list(standin.scheduled.values()) == ["cancel"]
