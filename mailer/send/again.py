@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from zoneinfo import ZoneInfo
 
 from mailer.compose.render import TEST_PREFIX
 from mailer.config import Config
 from mailer.models import Mode
-from mailer.store import campaigns
+from mailer.store import campaigns, clock
 
 __all__ = ["command", "release_file"]
 
@@ -68,7 +68,7 @@ def command(config: Config, found: campaigns.Campaign) -> str:
         words += [word for tag in found.filters.get("tag") or () for word in ("--tag", str(tag))]
     words += [word for address in found.overrides for word in ("--override-suppression", address)]
     at = found.scheduled_at
-    if at is not None and not _is_test(found) and at > datetime.now(UTC):  # still ahead: at that time (newcomer 25 #7)
+    if at is not None and not _is_test(found) and at > clock.now():  # still ahead: at that time (newcomer 25 #7; the log's clock)
         zone = config.reports.time_zone
         words += ["--at", f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}" if zone else f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
     if found.mode is Mode.DRY_RUN:

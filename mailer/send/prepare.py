@@ -47,7 +47,7 @@ from mailer.models import (
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, follow_ups, messages
+from mailer.store import campaigns, clock, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 from mailer.store.bulk import chunks
 from mailer.store.failures import display_url, in_words
@@ -155,9 +155,10 @@ def prepare_send(
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
     planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
+    embargo_now = now or clock.earliest()  # never early, whichever clock is ahead (store.clock)
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
-    versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
+    versions = list(compose.render_versions(release.load(release_path), config=config, now=embargo_now).values())
     rendered = versions[0]
     chosen = contacts.parse_filter(where, tags)
     loaded = contacts.load(list_paths, prefer=chosen, consent_on=delivery_day(scheduled))
@@ -173,7 +174,7 @@ def prepare_send(
     if new_log:
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
-        warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+        warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
     warnings.extend(_dated_before_delivery(release_path, scheduled))
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
@@ -201,7 +202,7 @@ def prepare_send(
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
-        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo, versions=versions)
+        problem = _live_problem(rendered, config, scheduled or embargo_now, force_embargo=force_embargo, versions=versions)
         warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
@@ -382,9 +383,10 @@ def prepare_follow_up(
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
     planned_at = utcnow()  # the wall clock, as prepare_send keeps it
+    embargo_now = now or clock.earliest()
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
-    versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
+    versions = list(compose.render_versions(release.load(release_path), config=config, now=embargo_now).values())
     rendered = versions[0]
     narrowing = contacts.load(list_paths, consent_on=delivery_day(scheduled)) if list_paths else None
     on_lists = {c.email_key for c in narrowing.contacts} if narrowing is not None else None
@@ -429,7 +431,7 @@ def prepare_follow_up(
         warnings.insert(0, _unfinished_warning(original.id, unsent, flying, running=running))
     held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
-        warnings.extend(_embargo_note(rendered, release_path, scheduled, now, force=force_embargo))
+        warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
         if held is not None:
             warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
@@ -455,7 +457,7 @@ def prepare_follow_up(
             hint=f"`mailer report {original.id}` shows who opened, clicked and bounced.",
         )
     elif mode is Mode.LIVE:
-        problem = _live_problem(rendered, config, scheduled or now, force_embargo=force_embargo, versions=versions)
+        problem = _live_problem(rendered, config, scheduled or embargo_now, force_embargo=force_embargo, versions=versions)
         warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this follow-up to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["FAR", "describe_skew", "follow", "measure", "now", "skew"]
+__all__ = ["FAR", "describe_skew", "earliest", "follow", "measure", "now", "skew"]
 
 # Below this, the difference is the time the question took, not a wrong clock.
 NOISE = timedelta(seconds=1)
@@ -35,6 +35,13 @@ _measured: tuple[float, float] | None = None  # when: time.time() and time.monot
 def now() -> datetime:
     """The current moment, in UTC, by the delivery log's clock (this computer's for SQLite)."""
     return datetime.now(UTC) + _skew
+
+
+def earliest() -> datetime:
+    """The earlier of ``now`` and this computer's own clock: an embargo is kept by it, so that a
+    release goes out early neither from a computer whose clock is ahead nor from a log server
+    whose clock is (which of the two is right, mailer cannot tell)."""
+    return min(datetime.now(UTC), now())
 
 
 def skew() -> timedelta:
@@ -89,9 +96,9 @@ def describe_skew(difference: timedelta) -> str | None:
         return None
     return (
         f"This computer's clock is {_amount(abs(difference))} {'behind' if difference > timedelta(0) else 'ahead of'} "
-        "the delivery log's server. mailer goes by the server's time (who is sending, the send time, the embargo), "
-        "but put this computer's clock right (set the time automatically in its settings): times you read elsewhere "
-        "on it are off."
+        "the delivery log's server. mailer goes by the server's time (who is sending, send times, what it logs), and "
+        "keeps an embargo by whichever clock is earlier. One of the two clocks is wrong: put this computer's right "
+        "(set the time automatically in its settings), or tell whoever runs the server."
     )
 
 
