@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from office_cli import mailed, mailer, office
 from sqlalchemy import select
-from test_review25r import OPENED_THEN_BOUNCED, events_of, imported, sent
+from test_review25r import HARD, OPENED_THEN_BOUNCED, counts, events_of, imported, sent, summary_json
 
 from mailer.store import connect
 from mailer.store.schema import message
@@ -123,3 +124,37 @@ def test_the_same_release_is_not_mailed_again_to_another_spelling_of_a_gmail_inb
     assert again.exit_code == 0, again.output
     assert mailed(standin) == ["jane.doe@gmail.com", "ana@daily.example"]
     assert "1 already received" in again.output, again.output
+
+
+# -- 5. a line of an events file cut short after its first event lost that event ------------------------
+
+
+def test_a_line_of_two_events_cut_short_keeps_the_first_and_webhook_posts_one_after_another_are_read(
+    project: Path, standin: Any, db_url: str
+) -> None:
+    """A script that saved SendGrid's posts forgot the line breaks ('[...][...]' after an NDJSON line),
+    and a file copied while being written ends in half an event after a whole one ('{bounce}{"event": "op').
+    Each such line was quarantined whole: Cleo's bounce suppressed nobody, and Ben's open and Dan's
+    bounce were not read. The events that can be read are now; the cut-short rest alone is quarantined."""
+    campaign = sent(project, standin, db_url)
+    now = int(time.time())
+    events = events_of(
+        standin,
+        campaign,
+        [
+            ("delivered", "ana@daily.example", 5, {}),
+            ("bounce", "cleo@gazette.example", 10, HARD),
+            ("open", "ben@daily.example", 20, {"sg_machine_open": False}),
+            ("bounce", "dan@radio.example", 30, HARD),
+        ],
+        now,
+    )
+    lines = [json.dumps(events[0]), json.dumps(events[1]) + json.dumps(events[2])[:40], json.dumps([events[2]]) + json.dumps([events[3]])]
+    Path("events.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = mailer("events", "import", "events.ndjson")
+    assert result.exit_code == 0, result.output
+    assert "events.ndjson line 2, event 2" in result.output, result.output
+    figures = counts(summary_json(campaign))
+    assert (figures["delivered"], figures["bounced"], figures["opened_human"]) == (2, 2, 1), figures  # Ben opened: delivered
+    listed = mailer("suppressions", "list", "--json")
+    assert "cleo@gazette.example" in listed.output and "dan@radio.example" in listed.output, listed.output
