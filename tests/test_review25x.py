@@ -158,3 +158,25 @@ def test_a_line_of_two_events_cut_short_keeps_the_first_and_webhook_posts_one_af
     assert (figures["delivered"], figures["bounced"], figures["opened_human"]) == (2, 2, 1), figures  # Ben opened: delivered
     listed = mailer("suppressions", "list", "--json")
     assert "cleo@gazette.example" in listed.output and "dan@radio.example" in listed.output, listed.output
+
+
+# -- 6. `mailer forget` and `mailer contact` of one spelling of a Gmail inbox missed the other -------------
+
+
+def test_forget_and_contact_name_the_other_spellings_of_a_gmail_inbox(project: Path, standin: Any, db_url: str) -> None:
+    """Jane was mailed as jane.doe@gmail.com and asks, from janedoe@gmail.com, to be forgotten. `mailer forget
+    janedoe@gmail.com` said "Erased from 0 rows ... Check the spelling" and `mailer contact janedoe@gmail.com`
+    "No campaign ... was sent": her data stayed, and nothing named the spelling the log holds. Both name it now."""
+    office(project, standin, db_url, beat="Email,Name\njane.doe@gmail.com,Jane Doe\n")
+    sent_now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent_now.exit_code == 0, sent_now.output
+    looked = mailer("contact", "JaneDoe+work@googlemail.com")
+    assert looked.exit_code == 0, looked.output
+    assert "The log also holds jane.doe@gmail.com, the same Gmail mailbox" in looked.output, looked.output
+    assert "mailer contact jane.doe@gmail.com" in looked.output
+    forgot = mailer("forget", "janedoe@gmail.com", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert "The log also holds jane.doe@gmail.com, the same Gmail mailbox as janedoe@gmail.com" in forgot.output, forgot.output
+    assert "mailer forget jane.doe@gmail.com --yes" in forgot.output
+    other = mailer("contact", "ana@daily.example")
+    assert "The log also holds" not in other.output

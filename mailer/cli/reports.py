@@ -500,6 +500,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
             "this one is kept from being mailed all the same."
         )
+    if spelt := _other_spellings(app, done.address):  # one Gmail inbox, spelt otherwise in the log (review25x)
+        output.warn(
+            f"The log also holds {' and '.join(spelt)}, the same Gmail mailbox as {done.address} (Gmail ignores dots and what "
+            "follows a +): it was not erased. To erase it too: " + "; ".join(f"mailer forget {other} --yes" for other in spelt)
+        )
     if named:  # newcomer review 9: the office's lists still named the journalist, and nothing said so
         listed = ", ".join(str(path) for path in named)
         verb, them = ("holds", "it") if len(named) == 1 else ("hold", "them")
@@ -630,3 +635,12 @@ def _holds(count: int) -> str:
 
 def _them(count: int) -> str:
     return "it" if count == 1 else "them"
+
+
+def _other_spellings(app: AppContext, address: str) -> list[str]:
+    """The log's other spellings of the Gmail inbox ``address`` reaches (``store.inboxes``)."""
+    from mailer import mailbox
+    from mailer.store import inboxes
+
+    with app.engine.connect() as connection:
+        return inboxes.other_spellings(connection, mailbox.key(address))
