@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import mailed, mailer, office
+from office_cli import campaign_of, mailed, mailer, office
 from sqlalchemy import select
 from test_review25r import HARD, OPENED_THEN_BOUNCED, counts, events_of, imported, sent, summary_json
 
@@ -180,3 +185,29 @@ def test_forget_and_contact_name_the_other_spellings_of_a_gmail_inbox(project: P
     assert "mailer forget jane.doe@gmail.com --yes" in forgot.output
     other = mailer("contact", "ana@daily.example")
     assert "The log also holds" not in other.output
+
+
+# -- 7. mailer report on a computer whose clock is off went by that clock, mailer status by the log's ------
+
+
+def test_report_goes_by_the_team_logs_clock_as_status_does(project: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled an hour ahead, on a team's PostgreSQL log. On a colleague's computer two hours
+    ahead, `mailer status` (which goes by the log server's clock) says SendGrid holds the emails, but
+    `mailer report` went by the computer's own clock: no "holds these emails until" note, its figures read as
+    a send gone out and heard nothing of. The report goes by the log's clock now, as status does."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a team's log: PostgreSQL")
+    if shutil.which("faketime") is None:
+        pytest.skip("needs faketime (apt-get install faketime)")
+    office(project, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M UTC")
+    scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign = campaign_of(scheduled)
+    ahead = ["faketime", "-f", "+2h", sys.executable, "-m", "mailer"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    status = subprocess.run([*ahead, "status", campaign], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert "SendGrid holds these emails until" in status.stdout, status.stdout + status.stderr
+    report = subprocess.run([*ahead, "report", campaign], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "SendGrid holds these emails until" in report.stdout + report.stderr, report.stdout + report.stderr

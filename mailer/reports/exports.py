@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,6 +17,7 @@ from mailer.reports import formats, page
 from mailer.reports.figures import Table, in_zone, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
+from mailer.store import clock
 from mailer.store.failures import in_words
 
 # A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
@@ -138,7 +139,7 @@ def export_overview(
 
     Raises ReportError for a file that cannot be written."""
     path = Path(path)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     summaries = period(engine, since=since, until=until)
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
     with engine.connect() as connection:  # a send whose process was killed reads "paused" (newcomer 16 #1)
