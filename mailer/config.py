@@ -485,8 +485,10 @@ def load(path: Path | str | None) -> Config:
     return _resolve_paths(config, path.parent).model_copy(update={"source": path, "log_named": named})
 
 
-# What a SendGrid API key looks like (SG.<id>.<secret>), as sendgrid_api hides it in SendGrid's answers.
-_KEY_LIKE = re.compile(r"SG\.[\w-]+\.[\w-]+")
+# What a SendGrid API key looks like: SG.<id>.<secret> (22 and 43 letters, digits, - and _; shorter
+# ones counted too, a key cut short is a key), not inside a word or an address: "SG.GOV.SG" of a
+# ministry's address in capitals, a team "SG.Berlin.Team" were refused as keys (review 25k #6).
+_KEY_LIKE = re.compile(r"(?<![\w.@-])SG\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
 def _refuse_pasted_key(path: Path, data: Mapping[str, Any], where: str = "") -> None:

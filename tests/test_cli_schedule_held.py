@@ -77,7 +77,7 @@ def test_cancelled_scheduled_send_reads_cancelled_everywhere(live: Path, standin
         f"Recipients: {RECIPIENTS} cancelled: SendGrid discards them instead of sending them at {shown}\n"
         "Skipped:   2 duplicate, 5 invalid, 1 missing address\n"
         "This send was cancelled: none of its emails went out. To send the release after all: "
-        "mailer send releases/example.md --list lists/press.csv\n"
+        f"mailer send releases/example.md --list lists/press.csv --at '{shown}'\n"  # its time, still ahead (newcomer 25 #7)
     )
     assert "accepted" not in text
     document = json.loads(mailer("status", campaign_id, "--json").stdout)

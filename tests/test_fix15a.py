@@ -51,14 +51,15 @@ def test_resume_of_a_cancelled_send_gives_the_command_that_sends_its_release_aga
 def test_status_of_a_cancelled_send_gives_the_command_that_sends_its_release_again(tmp_path: Path, standin: Any, db_url: str) -> None:
     """`mailer status` of a cancelled send names the same command as its refused resume, not "run mailer send again"."""
     office(tmp_path, standin, db_url)
-    held = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", _tomorrow())
+    at = _tomorrow()
+    held = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
     campaign = campaign_of(held)
     assert mailer("cancel", campaign).exit_code == 0
     shown = mailer("status", campaign)
     assert shown.exit_code == 0, shown.output
     assert (
         "This send was cancelled: none of its emails went out. To send the release after all: "
-        "mailer send releases/example.md --list lists/beat.csv\n"
+        f"mailer send releases/example.md --list lists/beat.csv --at '{at}'\n"  # its time, still ahead (newcomer 25 #7)
     ) in shown.output, shown.output
 
 

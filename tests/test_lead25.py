@@ -6,12 +6,16 @@
 2. A live send to a stand-in on this computer (a rehearsal, as the README's "Using it from Python"
    explains) read "Mode: live send", as a send to SendGrid does, though nobody gets an email and the
    log then counts them as having it: a later real send of the release from that log skips them all.
+3. A campaign's id took UTC's day: a Melbourne office's send made at 9 am on 3 December was named
+   2026-12-02-..., though [reports] time_zone names its clock (newcomer 25 #3, left to the lead).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from office_cli import BEAT, SEND, campaign_of, mailed, mailer, office, said
 
@@ -63,3 +67,20 @@ def test_a_live_send_to_a_stand_in_says_so_in_its_plan(tmp_path: Path, standin: 
     ) in said(sent)
     dry = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--include-previous")
     assert "Mode: DRY RUN (nothing will be sent)" in said(dry), dry.output
+
+
+def test_a_campaign_id_takes_the_office_s_day(tmp_path: Path, standin: Any, db_url: str) -> None:
+    office(tmp_path, standin, db_url)
+    now = datetime.now(UTC)
+    # UTC+14 is a day ahead from 10:00 UTC on, UTC-11 a day behind until 11:00: one of them differs now.
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[reports]\ntime_zone = "{zone}"\n')
+    sent = mailer(*SEND)
+    office_day = datetime.now(ZoneInfo(zone)).date()
+    assert office_day != datetime.now(UTC).date()
+    assert sent.exit_code == 0, sent.output
+    assert campaign_of(sent) == f"{office_day:%Y-%m-%d}-example", sent.output
+    proof = mailer("test", "releases/example.md")
+    assert proof.exit_code == 0, proof.output
+    assert campaign_of(proof).startswith(f"{office_day:%Y-%m-%d}-example"), proof.output

@@ -222,3 +222,94 @@ def test_typed_address_mistakes_say_what_to_write(tmp_path: Path, standin: Any, 
     assert why["Fiona Murphy"].startswith("in quotation marks: remove them: fiona.murphy@abc.net.au"), why
     assert why["Ana Lima"].startswith("in quotation marks: remove them: ana.lima@sbs.com.au"), why
     assert why["Jack Smith"].startswith("a comma where a full stop belongs: jack.smith@theage.com.au"), why
+
+
+# -- 7. "To send the release after all: mailer send ... --list ...": without the --at it was scheduled with --
+
+
+def test_a_cancelled_scheduled_send_is_offered_again_at_its_time(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A colleague cancelled the 6 am send to fix a figure. `mailer status` then said "To send the
+    release after all: mailer send releases/example.md --list lists/beat.csv", and `mailer cancel`
+    run again the same: pasted, that sends at once, hours before 6 am (a release without an embargo
+    line is not held back). While its time is still ahead, the command now keeps it: --at with the
+    time on the office's clock."""
+    melbourne_office(tmp_path, standin, db_url)
+    at, moment = six_am_tomorrow()
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--at", at, "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    campaign = campaign_of(sent)
+    assert mailer("cancel", campaign, "--yes").exit_code == 0
+    again = f"mailer send releases/example.md --list lists/beat.csv --at '{moment:%Y-%m-%d %H:%M} Australia/Melbourne'"
+    status = mailer("status", campaign)
+    assert f"To send the release after all: {again}" in said(status), status.output
+    twice = mailer("cancel", campaign, "--yes")
+    assert again in said(twice), twice.output
+
+
+# -- 9. "Warning: ... 11 rows marked so were imported, and 0 rows not marked were not. To suppress every address ..." --
+
+
+def test_importing_a_file_whose_every_row_opted_out_warns_of_nothing(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The unsubscribes exported from the office's old mailing tool have a "Date unsubscribed" in
+    every row. `mailer suppressions import` suppressed all 11, then warned that its column says who
+    opted out, "and 0 rows not marked (they did not opt out) were not. To suppress every address of
+    the file, delete that column and import it again": a warning about nothing, asking to edit a
+    file that was imported whole. When no row was left out, it now says nothing of the column."""
+    rows = ["Email;Date unsubscribed;Reason"] + [f"j{i}@age.example;14/08/2025;Asked to be removed" for i in range(3)]
+    folder = office(tmp_path, standin, db_url)
+    (folder / "lists" / "old-unsubscribes.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    imported = mailer("suppressions", "import", "lists/old-unsubscribes.csv", "--reason", "old mailing tool")
+    assert imported.exit_code == 0, imported.output
+    assert "Suppressed 3 addresses" in said(imported), imported.output
+    assert "Warning" not in imported.output and "delete that column" not in said(imported), imported.output
+    rows.append("ben@age.example;;")
+    (folder / "lists" / "old-unsubscribes.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    again = mailer("suppressions", "import", "lists/old-unsubscribes.csv", "--reason", "old mailing tool")
+    assert "and 1 row not marked (they did not opt out) was not" in said(again), again.output
+
+
+# -- 10. No `language:` line: "EMBARGOED UNTIL December 3, 2026, 6:00 AM AEDT", and nothing said --------
+
+
+def test_an_australian_office_is_told_that_en_au_writes_its_dates(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Her first release had no `language:` line: the email said "EMBARGOED UNTIL December 3,
+    2026, 6:00 AM AEDT" and "MELBOURNE – December 3, 2026 –", the American way. A UK or Irish
+    office is told on preview that en-GB writes dates its way (newcomer 24 #5); an office in
+    Australia or New Zealand (by mailer.toml's zone, or the embargo's) was told nothing. It is now
+    told to add language: en-AU (en-NZ), with its own clock in the example."""
+    folder = melbourne_office(tmp_path, standin, db_url)
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    previewed = mailer("preview", "releases/example.md")
+    assert previewed.exit_code == 0, previewed.output
+    words = said(previewed)
+    assert "add language: en-AU to the release's front matter" in words, previewed.output
+    assert "For Australian English (3 December 2026, 12:01 am AEDT)" in words, previewed.output
+    assert "(for example December 3, 2026, 12:01 AM AEDT)" in words, previewed.output
+    release.write_text(text.replace("---\n", "---\nlanguage: en-AU\n", 1), encoding="utf-8")
+    assert "en-AU" not in mailer("preview", "releases/example.md").output
+    toml = folder / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('time_zone = "Australia/Melbourne"', ""), encoding="utf-8")
+    release.write_text(text.replace("---\n", '---\nembargo: "2026-12-03 06:00 Pacific/Auckland"\n', 1), encoding="utf-8")
+    by_embargo = mailer("preview", "releases/example.md")
+    assert "For New Zealand English (3 December 2026, 12:01 am NZDT), add  language: en-NZ" in by_embargo.output, by_embargo.output
+
+
+# -- 11. --at "2026-12-03 06:00" (no zone) answered with a New York, Paris or UTC example ---------------
+
+
+def test_a_time_without_its_zone_is_offered_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """She wrote the time as she thinks it, "2026-12-03 06:00" or "2026-12-03 6am", without a zone.
+    mailer.toml names the office's zone, yet the answer was an example at 09:00 UTC ("a name such
+    as Europe/Paris"), or, for 6am, "not a time mailer understands" with 09:00 in New York: pasted
+    and edited in a hurry, another clock. The hint is now her own time on the office's clock."""
+    melbourne_office(tmp_path, standin, db_url)
+    at, _ = six_am_tomorrow()
+    day = at.split()[0]
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    for written in (f"{day} 06:00", f"{day}T06:00", f"{day} 6am"):
+        refused = mailer(*send, "--at", written)
+        assert refused.exit_code == 1, refused.output
+        assert f'--at "{written}" has no time zone' in said(refused), refused.output
+        assert f'--at "{day} 06:00 Australia/Melbourne"' in said(refused), refused.output
+        assert "America/New_York" not in said(refused) and "UTC" not in said(refused), refused.output

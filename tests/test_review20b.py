@@ -242,6 +242,12 @@ def test_no_command_prints_a_control_character_of_contact_or_event_data(
         for stream in (ran.stdout, ran.stderr):
             acted_on = sorted({c for c in stream if not c.isprintable() and c not in allowed} - ({"\r"} if "-o" in args else set()))
             assert not acted_on, (args, acted_on, stream)
+    # She opened and clicked before the bounce: the bounces report still lists her, its reason the
+    # hostile text this test is about, and says she opened first (review 25r: the summary counts her
+    # delivered, and an earlier attempt at that left her out of this report).
+    bounces = mailer("report", campaign_id, "--kind", "bounces", "--format", "json")
+    (row,) = json.loads(bounces.stdout)["rows"]
+    assert (row["email"], row["opened_or_clicked"], row["reason"]) == ("ana@daily.example", "bounced after opening", f"550 {HOSTILE_EVENT}")
 
 
 # -- 7. A line break in a cell an error quotes printed a line of its own -------------------------

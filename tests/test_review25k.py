@@ -134,3 +134,147 @@ def test_a_template_that_would_take_the_computer_is_stopped(project: Path, line:
     assert "kit.html.j2" in output and said_about in output, output
     assert took < 60, (took, output)
     assert not (project / "out" / "pitch.html").exists()
+
+
+# -- 4. a release whose text made the checks read it again from every "{{" or "[" --------------------
+
+
+@pytest.mark.parametrize("line", ["{{" * 100_000, "[" * 200_000, "[](javascript:" * 18_000])
+def test_a_release_crafted_to_be_read_forever_is_read_once(project: Path, line: str) -> None:
+    """An agency's release with a line of 100,000 "{{" (none closed), of 200,000 "[" or of 18,000
+    "[](javascript:" kept mailer preview busy for hours: the checks for {{ ... }}, for a link with a space
+    in its path and for a javascript: link each read the rest of the text again from every one. The
+    text is read once now: the preview takes seconds, and these lines reach journalists as text."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text + "\n" + line + "\n", encoding="utf-8")
+    code, output, took = _preview_in_a_process(project, "releases/odd.md")
+    assert code == 0, output
+    assert took < 60, (took, output)
+
+
+def test_expressions_are_found_as_before() -> None:
+    """The text read once finds what finditer found: each {{ }}, {% %} and {# #}, an unclosed one left alone."""
+
+    from mailer.compose.release import EXPRESSION, expressions
+
+    for source in (
+        "Dear {{ contact.first_name }}, {{ x",
+        "{{ a }} {% b %} {# c #} {{ d",
+        "{{{{ a }}}} {{ {% }} %} #}",
+        "{# {{ #} {{ }} {%",
+        "{{ a\n}} b {{",
+        "{ {{{{}} {%%} {##}",
+        "",
+    ):
+        assert [m.span() for m in expressions(source)] == [m.span() for m in EXPRESSION.finditer(source)], source
+
+
+# -- 5. a 4 GB video in a press kit was read whole to warn that it is too large ----------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "file", "named"),
+    [
+        ("attachments:\n  - kit/b-roll.mov\n", "b-roll.mov", "the attachment kit/b-roll.mov is 4096 MB"),
+        ("", "still.png", 'the image "kit/still.png" is 4096 MB'),
+        ("about_file: kit/about.md\n", "about.md", 'the about file "kit/about.md" is 4096 MB'),
+    ],
+)
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory bound of the helper is Linux's")
+def test_a_file_too_large_for_any_email_is_not_read(project: Path, lines: str, file: str, named: str) -> None:
+    """An agency's press kit with its 4 GB b-roll video attached (or a 4 GB picture, or about file): mailer
+    preview read the whole file into memory (twice the file, for the key and delivery-log checks), to
+    warn at the end that it is too large to send; a larger file took all the computer's memory, and held
+    to 3 GB the preview died with a Python traceback. A file larger than one email to SendGrid can carry
+    (30 MB) is refused before it is read, by its size."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    if not lines:
+        text += "\n![B-roll still](kit/still.png)\n"
+    (project / "releases" / "kit").mkdir()
+    (project / "releases" / "kit.md").write_text(text.replace("---\n", "---\n" + lines, 1), encoding="utf-8")
+    with (project / "releases" / "kit" / file).open("wb") as big:
+        big.write(b"\x89PNG\r\n\x1a\n" if file.endswith(".png") else b"x")
+        big.truncate(4 * 1024**3)  # sparse: no disk taken
+    code, output, took = _preview_in_a_process(project, "releases/kit.md")
+    assert code == 1, output
+    assert named in " ".join(output.split()), output
+    assert "Traceback" not in output, output
+    assert took < 30, (took, output)
+
+
+def test_a_release_file_of_megabytes_is_refused_at_once(project: Path) -> None:
+    """A release of 9 MB (a front matter of 200,000 lines, made by a program) kept mailer preview busy
+    for two minutes reading YAML; a press release is a few pages (Gmail cuts an email past 102 KB)."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    lines = "".join(f'k{i}: "value number {i} with some text"\n' for i in range(200_000))
+    (project / "releases" / "big.md").write_text(text.replace("---\n", "---\n" + lines, 1), encoding="utf-8")
+    started = __import__("time").monotonic()
+    result = mailer("preview", "releases/big.md", "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "releases/big.md: the release is 8.6 MB; a press release is a few pages" in said(result), result.output
+    assert __import__("time").monotonic() - started < 20
+
+
+# -- 6. an office in Singapore refused as holding an API key ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '[sender]\nfrom_email = "press@MEDIA.SG.GOV.SG"\nfrom_name = "MCI Press Office"',
+        '[sender]\npostal_address = "Press Office SG.Berlin.Team, 1 Hive Road"',
+        '[compose]\nbase_url = "https://cdn.example.org/SG.2026.kit/"',
+    ],
+)
+def test_a_value_with_sg_in_it_is_no_api_key(project: Path, line: str) -> None:
+    """Review 24k #9 refused any value of mailer.toml holding "SG." + word + "." + word as a SendGrid key:
+    a Singapore ministry's From address written in capitals (press@MEDIA.SG.GOV.SG), a team named
+    "SG.Berlin.Team", a folder "SG.2026.kit" of the office's website: 'holds what looks like a SendGrid
+    API key', and nothing could be sent. A key is SG. + 22 + . + 43 letters, digits, - and _ (one cut
+    short still counts), never inside a word or an address: a value holding one is refused, these pass."""
+    (project / "mailer.toml").write_text(line + "\n", encoding="utf-8")
+    result = mailer("campaigns")
+    assert "looks like a SendGrid API key" not in said(result), result.output
+    assert result.exit_code == 0, result.output
+
+
+# -- 7. a list's cell made a script address in an SVG link or a button of the template ---------------
+
+
+def test_a_cell_is_no_script_address_in_any_link_attribute(project: Path) -> None:
+    """A contact field is escaped for where it lands, and one starting a link's address gets '#' for any
+    address but http(s), mailto and tel (review 11s): but only href, src, action and background counted
+    as addresses. In the office's template an SVG badge's <a xlink:href="{{ contact.website }}"> or a
+    <button formaction="{{ contact.website }}"> put a list cell 'javascript:...' (a media database's
+    export, a colleague's CSV) as it is into that journalist's email, and into mailer preview --contact
+    --open, where a click ran it. Every attribute a browser follows as an address counts now (the
+    template check's list), an SVG animation's values="...;{{ contact.website }}" too."""
+    (project / "lists" / "evil.csv").write_text(
+        "Email,First Name,Website\nana@daily.example,Ana,javascript:alert(document.domain)\n", encoding="utf-8"
+    )
+    template = project / "templates" / "release.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "</body>",
+            '<svg width="90" height="20"><a xlink:href="{{ contact.website }}"><text y="15">Our site</text></a>'
+            '<animate attributeName="href" values="https://example.org/;{{ contact.website }}"/></svg>\n'
+            '<form><button formaction="{{ contact.website }}">Your page</button></form>\n</body>',
+        ),
+        encoding="utf-8",
+    )
+    shown = mailer("preview", "releases/example.md", "--list", "lists/evil.csv", "--contact", "ana@daily.example", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "example.html").read_text(encoding="utf-8")
+    assert "javascript:" not in page, page[page.find("<svg") :]
+    assert "Our site" in page
+
+
+def test_a_release_crafted_for_markdown_is_read_in_seconds(project: Path) -> None:
+    """Within the 1 MB the release file first had, a line of a million "[" kept mailer preview busy for
+    two and a half minutes in markdown-it (7 KB a second for such text): a release or about file is at
+    most 256 KB, as no press release comes near (Gmail cuts an email past 102 KB)."""
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text + "\n" + "[" * 1_000_000 + "\n", encoding="utf-8")
+    result = mailer("preview", "releases/odd.md", "-o", "out")
+    assert result.exit_code == 1, result.output
+    assert "releases/odd.md: the release is 1.0 MB; a press release is a few pages" in said(result), result.output

@@ -249,3 +249,131 @@ def test_one_gmail_mailbox_spelt_two_ways_is_mailed_once(project: Path, standin:
     sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["jan.ek@example.org", "jane.doe@gmail.com", "janek@example.org"]
+
+
+def test_a_suppressed_gmail_mailbox_is_not_mailed_under_another_spelling(project: Path, standin: object, db_url: str) -> None:
+    """jane.doe@gmail.com unsubscribed (or bounced, or was added by hand); the next list spells her
+    janedoe@gmail.com or Jane.Doe+press@googlemail.com, one inbox, and she was mailed again (promise
+    3: suppressed addresses are never mailed). A Gmail suppression keeps out every spelling of its inbox
+    now, in a send, its dry run and `lists prune`; the log keeps the address as it was suppressed."""
+    office(project, standin, db_url, beat="Email,Name\njanedoe@gmail.com,Jane Doe\nben@gazette.example,Ben Okafor\n")
+    (project / "lists" / "other.csv").write_text("Email,Name\nJane.Doe+press@googlemail.com,Jane Doe\n", encoding="utf-8")
+    added = mailer("suppressions", "add", "jane.doe@gmail.com", "--reason", "asked by phone to stop")
+    assert added.exit_code == 0, added.output
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert planned.exit_code == 0, planned.output
+    assert "Recipients: 1" in planned.output and "1 suppressed" in planned.output, planned.output
+    pruned = mailer("lists", "prune", "lists/beat.csv", "-o", "out/pruned.csv")
+    assert pruned.exit_code == 0, pruned.output
+    assert "janedoe" not in (project / "out" / "pruned.csv").read_text(encoding="utf-8-sig")
+    sent = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--list", "lists/other.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    assert mailed(standin) == ["ben@gazette.example"]
+
+
+# -- 10. a rejects file of a list without rejected rows could not be read back as a list ----------------
+
+
+def test_an_empty_rejects_file_reads_back_as_a_list(logged: Path) -> None:
+    """README's routine is `lists clean ... -o clean.csv --rejects rejects.csv`, fix the rejects, then
+    `mailer send ... --list clean.csv --list rejects.csv`. A list without rejected rows gave a rejects
+    file headed only "file,row,reason,detail": the send (and `lists check` of the two) stopped with
+    'rejects.csv: no email address column. Columns found: "file", "row", "reason", "detail"'. The
+    rejects file has the list's columns now, as it does with rows, and reads back as an empty list."""
+    (logged / "lists" / "beat.csv").write_text(
+        "E-mail,First Name,Last Name,Outlet,Twitter\nana@daily.example,Ana,Lima,Daily,@ana\n", encoding="utf-8"
+    )
+    cleaned = mailer("lists", "clean", "lists/beat.csv", "-o", "out/clean.csv", "--rejects", "out/rejects.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    assert "Wrote 0 rejected rows" in cleaned.output
+    header = (logged / "out" / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert header == ["E-mail,First Name,Last Name,Outlet,Twitter,file,row,reason,detail"]
+    checked = mailer("lists", "check", "out/clean.csv", "out/rejects.csv")
+    assert checked.exit_code == 0, checked.output
+    sent = mailer("send", "releases/example.md", "--list", "out/clean.csv", "--list", "out/rejects.csv", "--dry-run")
+    assert sent.exit_code == 0, sent.output
+    assert "Recipients: 1" in sent.output
+
+
+# -- 11. a name cell holding an address or a placeholder was the greeting --------------------------------
+
+PLACEHOLDERS = [
+    ("jane@bbc.example", "jane@bbc.example"),  # a CRM's full name when it has none: the address
+    ("N/A", "na@itv.example"),
+    ("-", "dash@sky.example"),
+    ("?", "q@ft.example"),
+    ("Unknown", "unknown@times.example"),
+    ("n.a.", "nv@zeit.example"),
+    ("k.A.", "ka@faz.example"),  # German "keine Angabe"
+    ("TBD", "tbd@lemonde.example"),
+]
+
+
+def test_a_name_that_is_an_address_or_a_placeholder_greets_with_the_default(project: Path, standin: object, db_url: str) -> None:
+    """A media database or a CRM writes "N/A", "-", "Unknown" (German "k.A.") where it has no name,
+    and puts the address itself in a full-name column: the journalist was greeted "Dear N/A,", "Dear -,",
+    "Dear jane@bbc.example,". Such a cell is no name now, so the release's default greets them
+    ("Dear colleague,"), in a Name column and in First Name alike; a real name is kept."""
+    greeted_as(
+        project, standin, db_url, [(name, email, "colleague") for name, email in PLACEHOLDERS] + [("Ana Lima", "ana@daily.example", "Ana")]
+    )
+    standin.reset()  # type: ignore[attr-defined]
+    (project / "lists" / "beat.csv").write_text(
+        "Email,First Name,Last Name\n"
+        + "".join(f"{email},{name},{name}\n" for name, email in PLACEHOLDERS)
+        + "ben@gazette.example,Ben,-\n",
+        encoding="utf-8",
+    )
+    sent = mailer("send", "releases/greet.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--include-previous")
+    assert sent.exit_code == 0, sent.output
+    texts = texts_sent(standin)
+    for name, email in PLACEHOLDERS:
+        assert "Dear colleague," in texts[email], (name, texts[email])
+    assert "Dear Ben," in texts["ben@gazette.example"]
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/beat.csv").contacts}
+    assert recipients["na@itv.example"]["first_name"] == "" and recipients["ben@gazette.example"]["last_name"] == ""
+
+
+# -- 12. a first name written in capitals was the greeting in capitals ------------------------------------
+
+SHOUTED = [
+    ("JANE DOE", "jane@bbc.example", "Jane"),
+    ("JEAN-PIERRE MARTIN", "jp@lesoir.example", "Jean-Pierre"),
+    ('"DOE, JOHN"', "john@itv.example", "John"),  # quoted for the CSV greeted_as writes
+    ("ÉVA NAGY", "eva@hvg.example", "Éva"),
+    ("JP Morgan", "jpm@ft.example", "JP"),  # initials stay as written
+    ("DUBOIS François", "francois@rtbf.example", "François"),
+]
+
+
+def test_a_first_name_in_capitals_greets_in_ordinary_letters(project: Path, standin: object, db_url: str) -> None:
+    """Lists from older CRMs and official registers write names in capitals ("JANE DOE", "DOE, JOHN"):
+    the journalist was greeted "Dear JANE,", as if shouted at. A first name written all in capitals
+    (three letters or more, so not initials such as JP) is written with a capital only at the start of
+    each part now ("Jane", "Jean-Pierre"), in a Name or a First Name column."""
+    greeted_as(project, standin, db_url, SHOUTED)
+    (project / "lists" / "first.csv").write_text("Email,First Name,Last Name\nana@daily.example,ANA,LIMA\n", encoding="utf-8")
+    recipients = {contact.email: contact.fields for contact in contacts.load("lists/first.csv").contacts}
+    assert recipients["ana@daily.example"]["first_name"] == "Ana"
+
+
+def test_a_campaign_that_named_one_list_twice_still_resumes(tmp_path: Path) -> None:
+    """Review 25l #1, continued: a campaign logged before it, its list named twice (lists/beat.csv and a
+    link to it, lists/current.csv), or a follow-up whose original and itself name one file two ways: the
+    check of who its lists keep out now (a resume's, a follow-up's) read both names, was refused "the same
+    file", and stopped the resume with that error. Each file is read once."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from mailer.send.prepare import kept_out_now
+    from mailer.store import campaigns
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "beat.csv").write_text(
+        "Email,Name,Unsubscribed\nana@daily.example,Ana Lima,yes\nben@gazette.example,Ben Okafor,\n", encoding="utf-8"
+    )
+    os.symlink("beat.csv", tmp_path / "lists" / "current.csv")
+    original = cast(campaigns.Campaign, SimpleNamespace(lists=("lists/beat.csv", "lists/current.csv"), follow_up_of=None))
+    kept_out, unread, broken, _ = kept_out_now(original, office=tmp_path)
+    assert kept_out == {"ana@daily.example": "opted out"}
+    assert not unread and not broken

@@ -12,8 +12,10 @@ import io
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventlog import TEST_PUBLIC_KEY, body, signed_headers
 from office_cli import campaign_of, mailer, office, page_text
@@ -252,3 +254,65 @@ def test_two_events_on_one_line_of_an_events_file_are_both_read(project: Path, s
     assert (figures["delivered"], figures["bounced"]) == (3, 1)
     listed = mailer("suppressions", "list", "--json")
     assert "cleo@gazette.example" in listed.output, listed.output
+
+
+def test_the_overview_of_an_office_away_from_utc_counts_its_own_days_and_shows_its_clock(project: Path, standin: Any, db_url: str) -> None:
+    """An office whose [reports] time_zone puts it on another day than UTC right now (Kiritimati,
+    UTC+14, or Pago Pago, UTC-11) sends a release, then makes the overview of today, its today:
+    the release is in it, sent at the office's time, and the page says its times are the office's
+    (before: --since/--until were UTC days, so the release fell in the overview of the day before
+    or after, and its page read "times in UTC" while the campaign's own page read the office's)."""
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.astimezone(ZoneInfo("Pacific/Kiritimati")).date() != now.date() else "Pacific/Pago_Pago"
+    campaign = sent(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[reports]\ntime_zone = "{zone}"\n')
+    local = datetime.now(ZoneInfo(zone))
+    assert local.date() != datetime.now(UTC).date()  # the test's premise
+    day = local.strftime("%Y-%m-%d")
+    made = mailer("report", "--overview", "--since", day, "--until", day, "-o", "overview.html")
+    assert made.exit_code == 0, made.output
+    assert f"Wrote the overview of 1 campaign from {day} to {day}" in made.output, made.output
+    text = page_text(Path("overview.html"))
+    assert f"times in {zone}" in text and f"sent ({zone})" in text and f"| {day} " in text, text
+    assert campaign in text
+    utc_day = datetime.now(UTC).strftime("%Y-%m-%d")
+    other = mailer("report", "--overview", "--since", utc_day, "--until", utc_day, "-o", "other.html")
+    assert other.exit_code == 0, other.output
+    assert "No live campaign was sent" in other.output, other.output
+
+
+def test_a_send_retried_after_a_refusal_counts_each_journalist_once(project: Path, standin: Any, db_url: str) -> None:
+    """SendGrid refuses the first request (a 400); `mailer resume --retry-failed` sends it again.
+    The summary, the recipients report, `mailer status` and `mailer campaigns` count each of the
+    four once, accepted, none failed (checked: held)."""
+    office(project, standin, db_url, beat=FOUR, batch_size=2)
+    standin.answer(400, times=1, body={"errors": [{"message": "Invalid personalizations", "field": "personalizations", "help": None}]})
+    first = mailer(*SEND)
+    assert first.exit_code == 3, first.output
+    campaign = campaign_of(first)
+    again = mailer("resume", campaign, "--retry-failed", "--yes")
+    assert again.exit_code == 0, again.output
+    figures = counts(summary_json(campaign))
+    assert (figures["planned"], figures["accepted"], figures["failed"], figures["unknown"]) == (4, 4, 0, 0)
+    rows = report_csv(campaign, "recipients")
+    assert sorted((row["email"], row["state"]) for row in rows) == [
+        (address, "accepted") for address in ("ana@daily.example", "ben@daily.example", "cleo@gazette.example", "dan@radio.example")
+    ]
+    status = json.loads(mailer("status", campaign, "--json").stdout)
+    assert status["counts"]["accepted"] == 4 and not status["counts"].get("failed")
+
+
+def test_the_bounces_table_on_a_terminal_shows_opened_or_clicked_only_when_someone_did(project: Path, standin: Any, db_url: str) -> None:
+    """On an 80-column terminal the bounces report leaves out its "opened or clicked" columns when
+    nobody who bounced had opened (a column empty in every row), and keeps the words when someone had."""
+    campaign = sent(project, standin, db_url)
+    t = int(time.time())
+    imported(events_of(standin, campaign, [("bounce", "cleo@gazette.example", 10, HARD)], t))
+    plain = mailer("report", campaign, "--kind", "bounces")
+    assert plain.exit_code == 0, plain.output
+    assert "┃ opened" not in plain.output and "Empty in every row, so left out: opened or clicked" in " ".join(plain.output.split())
+    imported(events_of(standin, campaign, OPENED_THEN_BOUNCED[:4], t), "more.ndjson")
+    shown = mailer("report", campaign, "--kind", "bounces")
+    assert shown.exit_code == 0, shown.output
+    assert "│ bounced  │" in shown.output and "│ opening  │" in shown.output, shown.output  # "bounced after opening", wrapped

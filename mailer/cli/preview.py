@@ -130,14 +130,42 @@ def preview(
             output.say("No warnings." if not shown.warnings else "No other warnings.")
     british = _british_office(config.reports.time_zone, release_path) if shown_all[0].language == "en" else None
     if british is not None:
+        english, tag, zone = british
+        american, theirs = _one_minute_past_midnight(zone, "en"), _one_minute_past_midnight(zone, tag)
         output.hint(
-            f"The email writes dates the American way (for example December 3, 2026, 12:01 AM GMT). For {british[0]} "
-            f"(3 December 2026, 00:01 GMT), add  language: {british[1]}  to the release's front matter."
+            f"The email writes dates the American way (for example {american}). For {english} "
+            f"({theirs}), add  language: {tag}  to the release's front matter."
         )
     if open_browser:
         output.open_in_browser(shown_all[0].html_path)
 
 
+# The time zone database's zones of Australia (its states' and cities' names, and the old aliases).
+_AUSTRALIA = (
+    "ACT",
+    "Adelaide",
+    "Brisbane",
+    "Broken_Hill",
+    "Canberra",
+    "Currie",
+    "Darwin",
+    "Eucla",
+    "Hobart",
+    "LHI",
+    "Lindeman",
+    "Lord_Howe",
+    "Melbourne",
+    "NSW",
+    "North",
+    "Perth",
+    "Queensland",
+    "South",
+    "Sydney",
+    "Tasmania",
+    "Victoria",
+    "West",
+    "Yancowinna",
+)
 # Zones of offices that write dates day first in English, and the language tag that writes them so
 # (newcomer 24 #5: a Bristol office's embargo line read "EMBARGOED UNTIL December 3, 2026, 12:01 AM
 # GMT", and the README did not say that `language: en-GB` writes "3 December 2026, 00:01 GMT").
@@ -145,10 +173,24 @@ _DAY_FIRST_ENGLISH = {
     **dict.fromkeys(("Europe/London", "GB", "GB-Eire", "Europe/Belfast", "Europe/Guernsey", "Europe/Jersey"), ("British English", "en-GB")),
     **dict.fromkeys(("Europe/Isle_of_Man",), ("British English", "en-GB")),
     **dict.fromkeys(("Europe/Dublin", "Eire"), ("Irish English", "en-IE")),
+    # newcomer 25 #10: a Melbourne office's release read "EMBARGOED UNTIL December 3, 2026, 6:00 AM AEDT", nothing said
+    **dict.fromkeys((f"Australia/{city}" for city in _AUSTRALIA), ("Australian English", "en-AU")),
+    **dict.fromkeys(("Pacific/Auckland", "Pacific/Chatham", "NZ", "NZ-CHAT"), ("New Zealand English", "en-NZ")),
 }
 
 
-def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, str] | None:
+def _one_minute_past_midnight(zone: str, language: str) -> str:
+    """3 December 2026, 00:01 on ``zone``'s clock as the email writes it in ``language``
+    ("December 3, 2026, 12:01 AM GMT", "3 December 2026, 12:01 am AEDT")."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mailer.compose.labels import Labels
+
+    return Labels(language=language, texts={}).moment(datetime(2026, 12, 3, 0, 1, tzinfo=ZoneInfo(zone)))
+
+
+def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, str, str] | None:
     """(the English, its tag) of an office in the UK or Ireland, by mailer.toml's [reports] time_zone
     or the release's embargo zone; None elsewhere, when neither says, or when the release names its
     language itself (``language: en``, for American readers: review 24x #9, told on every preview to
@@ -159,12 +201,12 @@ def _british_office(office_zone: str | None, release_path: Path) -> tuple[str, s
     if "language" in frontmatter.parse(release_path, front)[0]:
         return None
     if office_zone in _DAY_FIRST_ENGLISH:
-        return _DAY_FIRST_ENGLISH[office_zone]
+        return (*_DAY_FIRST_ENGLISH[office_zone], office_zone)
     from mailer.compose import release as release_module
 
     embargo = release_module.load(release_path).embargo
     zone = getattr(embargo.tzinfo, "key", None) if embargo is not None else None
-    return _DAY_FIRST_ENGLISH.get(zone) if zone else None
+    return (*_DAY_FIRST_ENGLISH[zone], zone) if zone in _DAY_FIRST_ENGLISH else None
 
 
 def _candidates(language: str) -> tuple[str, ...]:

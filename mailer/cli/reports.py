@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,8 +69,16 @@ EMPTY = {
     "comma for -o -). Semicolon lists give semicolon reports, which open in columns in French or German Excel.",
 )
 @click.option("--overview", is_flag=True, help="An HTML page of every campaign of a period (--since, --until) instead of one campaign.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or after this day (UTC), YYYY-MM-DD.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Overview: campaigns sent on or before this day (UTC), YYYY-MM-DD.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Overview: campaigns sent on or after this day, YYYY-MM-DD (on the office's clock: [reports] time_zone, else UTC).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Overview: campaigns sent on or before this day, YYYY-MM-DD (on the office's clock: [reports] time_zone, else UTC).",
+)
 @pass_app
 def report_command(
     app: AppContext,
@@ -236,16 +244,23 @@ def _overview(
         raise click.UsageError("--overview covers every campaign of a period: leave out the campaign id (use --since and --until).")
     if fmt not in ("table", "html"):
         raise click.UsageError("--overview writes an HTML page: leave out --format, or use --format html.")
+    from zoneinfo import ZoneInfo
+
     from mailer import reports
     from mailer.reports.exports import period_label
 
-    start = since.replace(tzinfo=UTC) if since else None
-    end = until.replace(tzinfo=UTC) + timedelta(days=1) if until else None
+    # The office's days (a Sydney office's 1 December starts at 13:00 UTC on 30 November), as its pages show times.
+    zone = app.config.reports.time_zone
+    tz: tzinfo = ZoneInfo(zone) if zone else UTC
+    start = since.replace(tzinfo=tz) if since else None
+    end = (until + timedelta(days=1)).replace(tzinfo=tz) if until else None
     if start and end and end <= start:
         raise click.UsageError("--until is before --since.")
     target = path or reports_folder(app) / "overview.html"
     app.never_over(target, logged_lists=True)
-    shown, cancelled, rehearsed, held, late, unfinished, called_off = reports.export_overview(app.engine, target, since=start, until=end)
+    shown, cancelled, rehearsed, held, late, unfinished, called_off = reports.export_overview(
+        app.engine, target, since=start, until=end, time_zone=zone
+    )
     label = period_label(start, end)
     if not shown:
         output.warn(f"No live campaign was sent {label}; the page says so.")
@@ -289,7 +304,8 @@ DROP_ORDER = {
     ),
     "opens": ("last_open", "first_open", "opens", "name", "outlet", "apple_pre_fetch_only", "opens_by_people"),
     "clicks": ("last_click", "first_click", "name", "outlet", "clicks", "links_clicked"),
-    "bounces": ("when", "classification", "name", "outlet", "reason", "bounce"),
+    # "opened or clicked" (said only of one who opened it all the same) kept long: it is why she counts delivered
+    "bounces": ("first_opened_or_clicked", "when", "classification", "name", "outlet", "reason", "opened_or_clicked", "bounce"),
     "outlets": ("opened", "delivered", "bounce_rate", "clicked", "opened_by_people", "by", "note", "recipients", "bounced"),
 }
 

@@ -293,6 +293,8 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         # file whose column was empty said "2 rows marked so were imported")
         elsewhere = sum(1 for row in opted if row.source == path and _marked_elsewhere(row.detail))
         took = sum(1 for row in opted if row.source == path) - elsewhere
+        if not not_marked[path] and not elsewhere:  # every row marked, and imported: nothing to warn of (newcomer 25 #9)
+            continue
         # Every opt-out column named (review 18z #3: beside "Email Opt Out", "Do Not Email" alone was,
         # and deleting it as told imported again only the rows the other marks).
         named = " and ".join(f'"{output.one_line(header)}"' for header in headers)

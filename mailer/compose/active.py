@@ -35,7 +35,7 @@ ELEMENTS = frozenset(
 )
 _TEXT_ONLY = frozenset({"style", "title"})  # a browser ends them at their closing tag, wherever it stands
 # Attributes whose value a browser follows as an address (SVG's animation values set one too).
-_ADDRESSES = frozenset(
+ADDRESSES = frozenset(
     {"href", "src", "action", "formaction", "background", "poster", "data", "codebase", "cite", "longdesc", "dynsrc", "lowsrc"}
     | {"xlink:href", "to", "from", "values", "by"}
 )
@@ -183,7 +183,7 @@ def _active(tag: str, attrs: list[tuple[str, str | None]]) -> Active | None:
     for key, value in attrs:
         if key.startswith("on"):
             return Active(f"{key}=", re.compile(rf"\b{re.escape(key)}\s*=", re.IGNORECASE))
-        if key in _ADDRESSES and value:
+        if key in ADDRESSES and value:
             # SVG's values="a;b;..." sets each address in turn: "https://x.example;javascript:..." too
             for address in value.split(";") if key == "values" else (value,):
                 scheme = _SCRIPT_ADDRESS.match(_URL_INSIDE.sub("", address).strip(_URL_AROUND))

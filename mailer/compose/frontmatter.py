@@ -38,14 +38,14 @@ class Where:
         return f"{self.path}, line {line}" if line else str(self.path)
 
 
-def read(path: Path) -> str:
-    """The file as text (UTF-8, with or without BOM; CRLF made LF)."""
+def read(path: Path, *, where: str | None = None, what: str = "the release") -> str:
+    """The file as text (UTF-8, with or without BOM; CRLF made LF); at most paths.MOST_TEXT of it."""
     if not paths.is_file(path):
         raise ReleaseError(
             f"{path}: no such release file.",
             hint="Check the path; releases/example.md is a complete example to copy.",
         )
-    data = paths.read_bytes(path, where=str(path), what="the file")
+    data = paths.read_bytes(path, where=where or str(path), what=what, most=paths.MOST_TEXT)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

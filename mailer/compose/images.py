@@ -82,7 +82,7 @@ def embed(file: Path, *, src: str, where: str) -> tuple[Attachment, list[str]]:
             f'{where}: the image "{src}" is a {_UNSUPPORTED[suffix]} file, which many email clients cannot show (use PNG, JPEG or GIF).',
             hint=_FORMAT_HINT,
         )
-    content = paths.read_bytes(file, where=where, what=f'the image "{src}"')
+    content = paths.read_bytes(file, where=where, what=f'the image "{src}"', most=paths.MOST_ATTACHED)
     mime_type = sniff(content)
     if mime_type is None:
         raise ReleaseError(

@@ -47,9 +47,34 @@ def is_file(path: Path) -> bool:
         return False
 
 
-def read_bytes(path: Path, *, where: str, what: str) -> bytes:
-    """The file's bytes, or a ReleaseError saying why it cannot be read (permissions, a folder, ...)."""
+# The most a file a release names may hold (review 25k #5): a 4 GB video in a press kit was read
+# whole (and copied) to warn that it was too large. An attachment or image: what one email to
+# SendGrid carries. A release or about file: a press release is a few pages (Gmail cuts an email
+# past 102 KB), and a front matter of megabytes took minutes of reading YAML.
+MB = 1024 * 1024
+MOST_ATTACHED = 30 * MB
+MOST_TEXT = 256 * 1024  # markdown-it reads a crafted text at 7 KB a second: 40 s at most
+_TOO_LARGE = {
+    MOST_ATTACHED: (
+        "more than one email to SendGrid can carry (30 MB), so it cannot be sent",
+        "Put it on your website and link to it in the release.",
+    ),
+    MOST_TEXT: (
+        "a press release is a few pages of text (Gmail cuts an email past 102 KB)",
+        "Check that this is the file you meant; a press release's text is a few kilobytes.",
+    ),
+}
+
+
+def read_bytes(path: Path, *, where: str, what: str, most: int | None = None) -> bytes:
+    """The file's bytes, or a ReleaseError saying why it cannot be read (permissions, a folder, ...,
+    larger than ``most``: MOST_ATTACHED or MOST_TEXT, told before it is read)."""
     try:
+        size = path.stat().st_size if most is not None else 0
+        if most is not None and size > most:
+            why, hint = _TOO_LARGE[most]
+            shown = f"{size / MB:.1f}" if size < 100 * MB else f"{size / MB:.0f}"
+            raise ReleaseError(f"{where}: {what} is {shown} MB; {why}.", hint=hint)
         return path.read_bytes()
     except OSError as exc:
         raise ReleaseError(

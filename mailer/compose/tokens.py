@@ -40,6 +40,7 @@ from urllib.parse import quote
 
 from jinja2 import filters as jinja_filters
 
+from mailer.compose import active
 from mailer.errors import TemplateError
 from mailer.linebreaks import LINE_BREAKS
 from mailer.models import Token
@@ -115,7 +116,10 @@ def escape_query(value: str) -> str:
     return quote(value, safe="")
 
 
-URL_ATTRIBUTES = frozenset({"href", "src", "action", "background"})
+# Every attribute a browser follows as an address, as the template check reads them: xlink:href of an
+# SVG link, a button's formaction, an animation's values took a cell's "javascript:..." as it was
+# (review 25k #7: only href, src, action and background counted).
+URL_ATTRIBUTES = active.ADDRESSES
 
 
 def context_at(html: str, position: int) -> str | None:
@@ -132,8 +136,10 @@ def context_at(html: str, position: int) -> str | None:
         if name not in URL_ATTRIBUTES:
             return "attribute"
         address = tag[value_at + 2 :]
-        if not address:
-            return "link"  # the field is the whole address, or starts it
+        if name == "values":
+            address = address.rsplit(";", 1)[-1]  # one address of the animation's list
+        if not address.strip():
+            return "link"  # the field is the whole address, or starts it (blanks around it are trimmed)
         return "query" if "?" in address or "#" in address else "url"
     element = html[html.rfind("<", 0, closed + 1) + 1 : closed].split(" ", 1)[0].lower()
     return None if element in ("style", "script") else "html"

@@ -31,11 +31,14 @@ _ANGLE_CELL = ANGLE_CELL  # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@ex
 _MAILTO = MAILTO
 __all__ = [
     "FAST_ADDRESS",
+    "GMAIL_SAME",
     "INVISIBLE",
     "MAX_ADDRESS_LENGTH",
     "Verdict",
     "check",
     "fast_accepts",
+    "inbox_key",
+    "inbox_keys",
     "parse_cell",
     "split_cells",
     "typed_key",
@@ -166,3 +169,33 @@ def typed_key(text: str) -> tuple[str, str | None]:
     """The log's ``email_key`` for an address a person typed, and why it is not an address
     (``mailer.mailbox.read``: the one reading the events, the store and the list loader share)."""
     return read(text)
+
+
+# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
+_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
+GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
+
+
+def inbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
+    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
+    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
+    whether any address is Gmail's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lowered = pc.utf8_lower(normalized)
+    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
+        return lowered, False
+    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
+    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
+    inbox = pc.binary_join_element_wise(
+        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
+    )
+    return pc.if_else(gmail, inbox, lowered), True
+
+
+def inbox_key(address: str) -> str:
+    """``inbox_keys`` of one address (lower-cased, a Gmail one without its dots and + part: ``mailbox.inbox``)."""
+    from mailer import mailbox
+
+    return mailbox.inbox(address.lower())

@@ -119,17 +119,14 @@ def suppress(contact_list: ContactList, suppressed: Mapping[str, str] | Iterable
     ("Li.Wei@Example.org", "Li Wei <li.wei@example.org>"); a plain collection of addresses gives
     the reason "suppressed". Returns a new ContactList."""
     suppressed = _keyed(suppressed)
-    inboxes = _gmail_inboxes(suppressed)
     if isinstance(contact_list.contacts, ContactTable):
-        return _suppress_table(contact_list, contact_list.contacts, suppressed, inboxes)
+        return _suppress_table(contact_list, contact_list.contacts, suppressed)
+    from mailer.contacts.addresses import inbox_key
+
     kept: list[Contact] = []
     rejected = list(contact_list.rejected)
-    from mailer import mailbox
-
     for contact in contact_list.contacts:
-        reason = suppressed.get(contact.email_key)
-        if reason is None and inboxes:
-            reason = inboxes.get(mailbox.inbox(contact.email_key))
+        reason = suppressed.get(contact.email_key) or suppressed.get(inbox_key(contact.email_key))
         if reason is None:
             kept.append(contact)
         else:
@@ -157,31 +154,31 @@ def _keyed(suppressed: Mapping[str, str] | Iterable[str]) -> Mapping[str, str]:
     )
     others = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool))
     if not len(others):
-        return suppressed
+        return _with_inboxes(suppressed)
     from mailer import mailbox
 
     keyed = dict(suppressed)
     for address in keys.take(pa.array(others)).to_pylist():
         keyed.setdefault(mailbox.key(address), suppressed[address])
-    return keyed
+    return _with_inboxes(keyed)
 
 
-def _gmail_inboxes(suppressed: Mapping[str, str]) -> dict[str, str]:
-    """The suppressed Gmail inboxes (``mailbox.inbox``) and their reasons: one spelling of a Gmail
-    address suppressed keeps out every other (jane.doe@gmail.com unsubscribed, janedoe@gmail.com on
-    the next list: one inbox, as the lists count it; review 25x)."""
-    from mailer import mailbox
+def _with_inboxes(keyed: Mapping[str, str]) -> Mapping[str, str]:
+    """``keyed`` with the inbox of each Gmail address too ("janedoe@gmail.com" for "jane.doe@gmail.com"): a
+    suppression keeps out every spelling of one Gmail inbox (review 25l #9: jane.doe@gmail.com unsubscribed,
+    and janedoe@gmail.com on the next list was mailed). A recipient's inbox is compared with them."""
+    from mailer.contacts.addresses import inbox_key
 
-    found: dict[str, str] = {}
-    for key, reason in suppressed.items():
-        if key.endswith(("@gmail.com", "@googlemail.com")):
-            found.setdefault(mailbox.inbox(key), reason)
-    return found
+    gmail = [key for key in keyed if key.endswith(("@gmail.com", "@googlemail.com"))]
+    if not gmail:
+        return keyed
+    widened = dict(keyed)
+    for key in gmail:
+        widened.setdefault(inbox_key(key), keyed[key])
+    return widened
 
 
-def _suppress_table(
-    contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str], inboxes: Mapping[str, str]
-) -> ContactList:
+def _suppress_table(contact_list: ContactList, table: ContactTable, suppressed: Mapping[str, str]) -> ContactList:
     """suppress() on recipients held column by column: one pass over the addresses, no Contact for those kept."""
     import numpy as np
 
@@ -191,22 +188,17 @@ def _suppress_table(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    hit = np.array(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
-    gmail: dict[int, str] = {}
-    if inboxes:  # another spelling of a suppressed Gmail inbox
-        from mailer import mailbox
+    from mailer.contacts.addresses import inbox_keys
 
-        on_gmail = pc.fill_null(pc.match_substring_regex(keys, r"@(?:gmail|googlemail)\.com$"), False)
-        at = np.flatnonzero(np.asarray(on_gmail.to_numpy(zero_copy_only=False), dtype=bool) & ~hit)
-        for index, key in zip(at.tolist(), keys.take(pa.array(at)).to_pylist(), strict=True):
-            if (reason := inboxes.get(mailbox.inbox(key))) is not None:
-                gmail[index] = reason
-                hit[index] = True
+    inboxes, gmail = inbox_keys(keys)
+    if gmail:  # a Gmail recipient is kept out by a suppression of any spelling of her inbox
+        keys = pc.if_else(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)), keys, inboxes)
+    hit = np.asarray(pc.is_in(keys, value_set=pa.array(list(suppressed), type=keys.type)).to_numpy(zero_copy_only=False), dtype=bool)
     if not hit.any():
         return contact_list
     hits = np.flatnonzero(hit).tolist()
     hit_keys = keys.take(pa.array(hits, type=pa.int64())).to_pylist()
-    reasons = [gmail[index] if index in gmail else str(suppressed[key]) for index, key in zip(hits, hit_keys, strict=True)]
+    reasons = [str(suppressed[key]) for key in hit_keys]
     return _split(contact_list, table, hit, RejectReason.SUPPRESSED, reasons)
 
 

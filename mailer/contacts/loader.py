@@ -168,7 +168,7 @@ class _Examined:
         if self.gmail:
             mine, theirs = self.emails.take(np.array([index, first])).to_pylist()
             if mine and theirs and mine.lower() != theirs.lower():  # one Gmail inbox spelt two ways
-                return f"duplicate of {where} ({GMAIL_SAME.format(first=theirs)})"
+                return f"duplicate of {where} ({addresses.GMAIL_SAME.format(first=theirs)})"
         return f"duplicate of {where}"
 
     def row(self, index: int) -> int:
@@ -606,7 +606,7 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     # and after the hash table, the largest thing made here, so that it lands on no leftover.
     pool = pa.default_memory_pool()
     pool.release_unused()
-    inboxes, gmail = mailbox_keys(judged.normalized)
+    inboxes, gmail = addresses.inbox_keys(judged.normalized)
     keys = pc.dictionary_encode(inboxes).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     del inboxes
     pool.release_unused()
@@ -638,27 +638,6 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
 
 
 _NO_ADDRESS = "no email address"
-# Gmail reads jane.doe@, janedoe@ and jane.doe+press@ as one inbox, and googlemail.com is gmail.com (review 25l #8)
-_GMAIL = r"^([^@]*)@(?:gmail|googlemail)\.com$"
-GMAIL_SAME = "the same Gmail mailbox as {first}: Gmail ignores dots and what follows a +"
-
-
-def mailbox_keys(normalized: pa.Array) -> tuple[pa.Array, bool]:
-    """One key per inbox of normalized addresses: lower-cased, and a Gmail address without the dots
-    of its local part and what follows a + (at gmail.com, googlemail.com its other name); and
-    whether any address is Gmail's."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lowered = pc.utf8_lower(normalized)
-    if not pc.any(pc.match_substring_regex(lowered, r"@(?:gmail|googlemail)\.com$")).as_py():
-        return lowered, False
-    gmail = pc.fill_null(pc.match_substring_regex(lowered, _GMAIL), False)
-    local = pc.extract_regex(lowered, r"^(?P<local>[^+@]*)").field("local")
-    inbox = pc.binary_join_element_wise(
-        pc.replace_substring(local, ".", ""), pa.scalar("@gmail.com", lowered.type), pa.scalar("", lowered.type)
-    )
-    return pc.if_else(gmail, inbox, lowered), True
 
 
 def _missing_details(files: Sequence[listfile.ListFile], verdict: np.ndarray) -> dict[int, str]:
@@ -1015,10 +994,14 @@ def _rejected_fields(file: ListFile, columns: Sequence[pa.Array]) -> dict[str, l
         for name, position in file.recognized.items()
         if name in _NAMED
     }
+    for name in _NAME_FIELDS & read.keys():
+        read[name] = _without_placeholders(read[name])
     full = read.pop("name", None)
     if full is not None and "first_name" not in read and "last_name" not in read:
         language = columns[file.recognized["language"]] if "language" in file.recognized else None
         read["first_name"], read["last_name"], _ = split_names(full, language)
+    if "first_name" in read:
+        read["first_name"] = _not_in_capitals(read["first_name"])
     return {name: values.fill_null("").to_pylist() for name, values in read.items()}
 
 
@@ -1093,6 +1076,8 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     # name or title would show up in a greeting. Custom columns (notes) keep theirs. The address
     # is examined's normalized one.
     columns = {name: _one_line(column(position)) for name, position in file.recognized.items() if name != "email"}
+    for name in _NAME_FIELDS & columns.keys():
+        columns[name] = _without_placeholders(columns[name])
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
@@ -1109,9 +1094,48 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
         columns["last_name"] = pc.if_else(unnamed, last, columns.get("last_name", last))
         if "honorific" not in file.custom and pc.any(pc.not_equal(honorific, "")).as_py():
             columns["honorific"] = pc.if_else(unnamed, honorific, columns.get("honorific", honorific))
+    if "first_name" in columns:
+        columns["first_name"] = _not_in_capitals(columns["first_name"])
     if "tags" in columns:
         columns["tags"] = normalize_tags(columns["tags"])
     return {name: values.fill_null("") if values.null_count else values for name, values in columns.items()}
+
+
+_NAME_FIELDS = frozenset(("first_name", "last_name", "name"))
+# What a media database, a CRM or a colleague writes where there is no name (review 25l #11: greeted "Dear N/A,",
+# "Dear -,"; not "Na" or "Nil", which are names), and an address in a name cell (a CRM's full name when it has none: "Dear jane@bbc.example,").
+_PLACEHOLDER = (
+    r"(?i)^(?:n\s?/\s?a|n\.\s?a\.?|n\.\s?v\.?|k\.\s?a\.?|[-–—_.?*/]+|unknown|none|null|tbd|tba|not known|no name|"
+    r"inconnu|unbekannt|desconocido|sconosciuto|onbekend|desconhecido|\S*@\S+)$"
+)
+
+
+def _without_placeholders(cells: pa.Array) -> pa.Array:
+    """Name cells with no name in them ("N/A", "-", "Unknown", "k.A.", an address) made empty, so that the
+    release's default greets the journalist ("Dear colleague,")."""
+    import pyarrow.compute as pc
+
+    placeholder = pc.fill_null(pc.match_substring_regex(cells, _PLACEHOLDER), False)
+    if not pc.any(placeholder).as_py():
+        return cells
+    return pc.if_else(placeholder, "", cells)
+
+
+def _not_in_capitals(first: pa.Array) -> pa.Array:
+    """First names written all in capitals ("JANE", "JEAN-PIERRE", as older CRMs and registers write names)
+    with a capital only at the start of each part ("Jane", "Jean-Pierre"), so that no journalist is greeted
+    "Dear JANE," (review 25l #12). Initials ("JP", "AJ": no three capitals in a row) stay as written."""
+    import pyarrow.compute as pc
+
+    from mailer.spreadsheet import LEADING_FORMULA
+
+    shouted = pc.and_(pc.utf8_is_upper(first), pc.match_substring_regex(first, r"\p{Lu}{3}"))
+    shouted = pc.fill_null(shouted, False)
+    if pc.any(shouted).as_py():  # a formula kept whole as the name ("=HYPERLINK(...)") stays as written
+        shouted = pc.and_(shouted, pc.invert(pc.fill_null(pc.match_substring_regex(first, LEADING_FORMULA), False)))
+    if not pc.any(shouted).as_py():
+        return first
+    return pc.if_else(shouted, pc.utf8_title(first), first)
 
 
 _UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}

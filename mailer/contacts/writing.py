@@ -231,7 +231,7 @@ def write_rejects(contact_list: ContactList, path: Path | str, *, delimiter: str
 
     Lists whose columns are headed differently ("E-mail", "Email") share one column per field.
     """
-    headers = in_order(rejected.cells for rejected in contact_list.rejected)
+    headers = in_order(rejected.cells for rejected in contact_list.rejected) or _list_headers(contact_list)
     # A list may have its own "Row" or "File" column: mailer's columns then say whose they are.
     taken = {header.casefold() for header in headers}
     extra = [f"mailer {name}" if name in taken else name for name in ("file", "row", "reason", "detail")]
@@ -244,6 +244,19 @@ def write_rejects(contact_list: ContactList, path: Path | str, *, delimiter: str
     with _open_for_writing(path) as handle:
         _write_rows(handle, rows, output_delimiter(contact_list, delimiter), header=headers + extra)
     return len(contact_list.rejected)
+
+
+def _list_headers(contact_list: ContactList) -> list[str]:
+    """The lists' own headings, for a rejects file without rows: headed "file,row,reason,detail" alone,
+    it did not read back as a list (review 25l #10: a send given the cleaned list and its rejects
+    stopped, "no email address column"). A field the lists head differently is the first list's."""
+    shared: dict[str, str] = {}
+    own: list[str] = []
+    for summary in contact_list.files:
+        for name, header in summary.recognized.items():
+            shared.setdefault(name, header)
+        own.extend(header for header in summary.custom.values() if header)
+    return in_order([list(shared.values()), own])
 
 
 def _writer(handle: TextIO, delimiter: str, *, lineterminator: str = "\n") -> Any:

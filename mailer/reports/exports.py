@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -133,18 +133,27 @@ class Overview(NamedTuple):
 
 @in_words
 def export_overview(
-    engine: Engine, path: Path | str, *, since: datetime | None = None, until: datetime | None = None, now: datetime | None = None
+    engine: Engine,
+    path: Path | str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+    time_zone: str | None = None,
 ) -> Overview:
-    """Write the campaigns overview page of [since, until) (UTC) to ``path``; what it holds (``Overview``).
+    """Write the campaigns overview page of [since, until) to ``path``; what it holds (``Overview``).
 
-    Raises ReportError for a file that cannot be written."""
+    ``since`` and ``until`` are instants (naive ones are UTC); the page's title names their days as
+    given (the office's midnights, from the command line). ``time_zone`` ([reports] time_zone): the
+    page's times on the office's clock. Raises ReportError for a file that cannot be written."""
     path = Path(path)
     moment = now or clock.now()
-    summaries = period(engine, since=since, until=until)
+    summaries = period(engine, since=_utc(since), until=_utc(until))
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
     with engine.connect() as connection:  # a send whose process was killed reads "paused" (newcomer 16 #1)
         driven = campaign_store.driven(connection, sending, now=moment) if sending else set()
-    formats.write_text(page.render_overview(summaries, period=period_label(since, until), now=moment, driven=driven), path)
+    label = period_label(since, until)
+    formats.write_text(page.render_overview(summaries, period=label, now=moment, driven=driven, time_zone=time_zone), path)
     cancelled = sum(s.is_cancelled for s in summaries)
     rehearsed = sum(s.is_rehearsal for s in summaries)
     held = sum(s.is_held(moment) for s in summaries)
@@ -160,6 +169,13 @@ def export_overview(
         if s.called_off_note and not s.is_cancelled and not s.is_rehearsal and not s.is_held(moment) and not s.is_late_cancelled(moment)
     )
     return Overview(len(summaries) - cancelled - rehearsed - held - late, cancelled, rehearsed, held, late, unfinished, called_off)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """An instant in UTC (a naive one taken as UTC), as the delivery log compares times."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

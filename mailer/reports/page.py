@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -104,7 +105,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>Campaigns {{ period }}</h1>
-<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if late %} · {{ late|length }} cancelled late, no event says it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in UTC</p>
+<p class="meta">{{ campaigns|length }} live campaign{{ "" if campaigns|length == 1 else "s" }}{% if cancelled %} · {{ cancelled|length }} cancelled before it went out, listed apart{% endif %}{% if held %} · {{ held|length }} scheduled for later, not gone out yet, listed apart{% endif %}{% if late %} · {{ late|length }} cancelled late, no event says it went out, listed apart{% endif %}{% if rehearsed %} · {{ rehearsed|length }} sandbox rehearsal{{ "" if rehearsed|length == 1 else "s" }}, listed apart{% endif %} · report made {{ made }} · times in {{ zone }}</p>
 {% if campaigns %}<div class="cards">
 {% for label, count, rate in cards %}<div class="card"><div class="n">{{ "{:,}".format(count) }}</div><div class="l">{{ label }}</div><div class="r">{{ rate }}</div></div>
 {% endfor %}</div>
@@ -117,7 +118,7 @@ OVERVIEW_TEMPLATE = """<!DOCTYPE html>
 {% endfor %}<p class="note">Delivered and bounced are shares of the emails SendGrid accepted; opened by people, clicked and unsubscribed are shares of delivered emails. Bounced counts hard bounces, blocks and drops. Opens by people leave out Apple Mail's automatic opens; a journalist who clicked counts as having opened.</p>
 {% else %}<p>No live campaign was sent in this period.</p>{% endif %}
 {% if held %}<h2>Scheduled for later</h2>
-<p class="note">SendGrid holds these emails until the time shown (UTC): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>
+<p class="note">SendGrid holds these emails until the time shown ({{ zone }}): nothing has gone out yet, and they count in no figure above. The next overview made after that time counts them.{% if held|sum(attribute="unknown") + held|sum(attribute="in_flight") %} Emails whose request got no answer (fate unknown, or in flight when the send stopped) may already be with SendGrid, held until the time shown: mailer status says how to settle them.{% endif %}</p>
 {{ render(held_table) }}
 {% for s in held if s.stopped_note %}<p><span class="badge">Not finished</span> {{ s.campaign.id }}: {{ s.stopped_note }}</p>
 {% endfor %}{% endif %}
@@ -290,7 +291,12 @@ def overview_table(summaries: Sequence[Summary]) -> Table:
 
 
 def render_overview(
-    summaries: Sequence[Summary], *, period: str, now: datetime | None = None, driven: Collection[str] = frozenset()
+    summaries: Sequence[Summary],
+    *,
+    period: str,
+    now: datetime | None = None,
+    driven: Collection[str] = frozenset(),
+    time_zone: str | None = None,
 ) -> str:
     """The campaigns overview page: totals, a trend chart of rates per campaign, and a row per campaign.
 
@@ -306,6 +312,10 @@ def render_overview(
     (newcomer 16 #4: the page never said some of its journalists were not mailed).
     """
     moment = now or clock.now()
+    # ``time_zone`` ([reports] time_zone): every time and day on the office's clock, as its campaign
+    # pages show them (they read "times in UTC": a Sydney office's Monday-morning release was dated Sunday).
+    tz: tzinfo = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC
+    zone = "UTC" if tz is UTC else str(time_zone)
     cancelled = [s for s in summaries if s.is_cancelled]
     rehearsed = [s for s in summaries if s.is_rehearsal]
     held = [s for s in summaries if s.is_held(moment)]
@@ -332,21 +342,35 @@ def render_overview(
     return _environment.from_string(OVERVIEW_TEMPLATE).render(
         style=Markup(STYLE),
         period=period,
-        made=moment.strftime("%Y-%m-%d %H:%M"),
+        made=moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        zone=zone,
         campaigns=summaries,
         cards=cards,
-        chart=trend_charts(summaries) if summaries else Markup(""),
-        table=overview_table(summaries) if summaries else None,
+        chart=trend_charts(summaries, zone=tz) if summaries else Markup(""),
+        table=_on_clock(overview_table(summaries), tz, zone) if summaries else None,
         held=held,
-        held_table=held_table(held, now=moment, driven=driven) if held else None,
+        held_table=_on_clock(held_table(held, now=moment, driven=driven), tz, zone) if held else None,
         cancelled=cancelled,
-        cancelled_table=cancelled_table(cancelled) if cancelled else None,
+        cancelled_table=_on_clock(cancelled_table(cancelled), tz, zone) if cancelled else None,
         rehearsed=rehearsed,
-        rehearsed_table=rehearsal_table(rehearsed) if rehearsed else None,
+        rehearsed_table=_on_clock(rehearsal_table(rehearsed), tz, zone) if rehearsed else None,
         late=late,
-        late_table=late_cancel_table(late, now=moment) if late else None,
+        late_table=_on_clock(late_cancel_table(late, now=moment), tz, zone) if late else None,
         render=_render_table,
     )
+
+
+def _on_clock(table: Table, tz: tzinfo, zone: str) -> Table:
+    """An overview table whose first column is a time in UTC ("sent (UTC)", "2026-12-01 21:00") on
+    ``tz``'s clock, its label naming ``zone``; unchanged for UTC."""
+    if tz is UTC:
+        return table
+    labels = (table.labels[0].replace("(UTC)", f"({zone})"), *table.labels[1:])
+
+    def local(text: str) -> str:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    return replace(table, labels=labels, rows=[(local(row[0]), *row[1:]) for row in table.rows])
 
 
 def held_table(summaries: Sequence[Summary], *, now: datetime, driven: Collection[str] = frozenset()) -> Table:
@@ -625,7 +649,7 @@ def chart(
 TREND = (("opened by people", "#2f6fde"), ("clicked", "#e8833a"), ("bounced", "#b42318"))
 
 
-def trend_charts(summaries: Sequence[Summary]) -> Markup:
+def trend_charts(summaries: Sequence[Summary], *, zone: tzinfo = UTC) -> Markup:
     """Opened-by-people, clicked and bounce rates per campaign in date order, as lines (wide and narrow).
 
     A rate with nothing to divide by (no email delivered, or none accepted: a send that mailed
@@ -637,7 +661,7 @@ def trend_charts(summaries: Sequence[Summary]) -> Markup:
         [s.rate(s.clicked) for s in summaries],
         [s.rate(s.bounced_all, over=s.accepted) for s in summaries],
     ]
-    dates = [s.campaign.goes_out.astimezone(UTC).strftime("%d %b %Y") for s in summaries]
+    dates = [s.campaign.goes_out.astimezone(zone).strftime("%d %b %Y") for s in summaries]
     names = [s.campaign.id for s in summaries]
     legend = "".join(f'<span><i class="sw" style="background:{colour}"></i>{label} (%)</span>' for label, colour in TREND)
     wide = _trend(series, dates, names, width=880, height=260, font=13, variant="wide")

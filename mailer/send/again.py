@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from zoneinfo import ZoneInfo
 
 from mailer.compose.render import TEST_PREFIX
 from mailer.config import Config
@@ -48,7 +50,8 @@ def release_file(config: Config, found: campaigns.Campaign) -> Path:
 def command(config: Config, found: campaigns.Campaign) -> str:
     """The command that sends ``found``'s release again as it was sent: ``mailer send RELEASE
     --list FILE ... --where ... --tag ...`` (with ``--follow-up``/``--who`` for a follow-up, the
-    addresses it let through by name, ``--dry-run`` for a dry run), or ``mailer test RELEASE``
+    addresses it let through by name, ``--at`` its time while that is ahead, on the office's clock when
+    mailer.toml names it, ``--dry-run`` for a dry run), or ``mailer test RELEASE``
     for a test send. Files are named from the current folder when they are inside it, else by
     their whole path, each quoted for the shell where it needs it. A test send to ``--to``
     addresses is named as one to the staff list: the log keeps no list of those addresses."""
@@ -64,6 +67,10 @@ def command(config: Config, found: campaigns.Campaign) -> str:
         words += [word for where in found.filters.get("where") or () for word in ("--where", str(where))]
         words += [word for tag in found.filters.get("tag") or () for word in ("--tag", str(tag))]
     words += [word for address in found.overrides for word in ("--override-suppression", address)]
+    at = found.scheduled_at
+    if at is not None and not _is_test(found) and at > datetime.now(UTC):  # still ahead: at that time (newcomer 25 #7)
+        zone = config.reports.time_zone
+        words += ["--at", f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}" if zone else f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
     if found.mode is Mode.DRY_RUN:
         words.append("--dry-run")
     return " ".join(shlex.quote(word) for word in words)

@@ -258,6 +258,7 @@ def _record(
         waiting=waiting,
         progress=progress,
         refuse_nobody=True,
+        office_zone=config.reports.time_zone,
     )
 
 

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,15 @@ class Outcome:
         return f"then, {retry}" if failed else resend
 
 
+def _office_day(moment: datetime, zone: str | None) -> date:
+    """``moment``'s day on the office's clock (UTC's without a zone)."""
+    if not zone:
+        return moment.astimezone(UTC).date()
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
 def record(
     engine: Engine,
     plan: Plan,
@@ -145,8 +154,13 @@ def record(
     waiting: Callable[[str], None] | None = None,
     progress: Progress | None = None,
     refuse_nobody: bool = False,
+    office_zone: str | None = None,
 ) -> Recorded:
     """Write the campaign and every planned and skipped row in one transaction; return its id.
+
+    The id starts with the day the campaign is made on the office's clock (``office_zone``, an IANA
+    name: [reports] time_zone), or UTC's without one: a Melbourne office's send made at 9 am on
+    3 December is ``2026-12-03-...``, not the 2nd (newcomer 25 #3).
 
     ``lease_for_run``: take the campaign's lease in that same transaction, for the ``run`` that
     follows (``Recorded.held``, given to it): no moment passes where the plan is in
@@ -198,7 +212,7 @@ def record(
                     by = being_sent
                 if refuse_nobody and plan.request_count and not final.request_count:  # nothing written: rolled back
                     raise _nobody_left(plan, by, skipped=skipped, suppressed=suppressed, going=include_previous)
-                campaign_id = campaigns.new_id(connection, day=moment.date(), slug=slug)
+                campaign_id = campaigns.new_id(connection, day=_office_day(moment, office_zone), slug=slug)
                 campaigns.create(
                     connection,
                     campaign_id=campaign_id,

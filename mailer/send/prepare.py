@@ -156,7 +156,7 @@ def prepare_send(
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
     planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
     now = now or planned_at
-    scheduled = schedule.parse_at(at, now=now) if at else None
+    scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
     rendered = versions[0]
     chosen = contacts.parse_filter(where, tags)
@@ -383,7 +383,7 @@ def prepare_follow_up(
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
     planned_at = utcnow()  # the wall clock, as prepare_send keeps it
     now = now or planned_at
-    scheduled = schedule.parse_at(at, now=now) if at else None
+    scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config, now=now).values())
     rendered = versions[0]
     narrowing = contacts.load(list_paths, consent_on=delivery_day(scheduled)) if list_paths else None
@@ -1032,8 +1032,13 @@ def kept_out_now(
         )
     )
     found = {name: _list_here(name, office) for name in named}
-    here_named = {path: name for name, path in found.items() if path is not None and path.resolve() not in given}
-    here = list(dict.fromkeys(here_named))
+    # One file named two ways (a link to it, a campaign logged before review 25l #1 naming it twice) is read once:
+    # contacts.load refuses a file named twice.
+    here_named: dict[Path, str] = {}
+    for name, path in found.items():
+        if path is not None and path.resolve() not in given and path.resolve() not in {known.resolve() for known in here_named}:
+            here_named[path] = name
+    here = list(here_named)
     unread = [name for name, path in found.items() if path is None]
     paths = [*list_paths, *here]
     broken: dict[str, str] = {}

@@ -54,12 +54,13 @@ def at_example(now: datetime, zone: str | None = None) -> str:
     return f'--at "{naive:%Y-%m-%d %H:%M} {name}"'
 
 
-def parse_at(text: str | datetime, *, now: datetime) -> datetime:
+def parse_at(text: str | datetime, *, now: datetime, office_zone: str | None = None) -> datetime:
     """--at "2026-03-01 09:00 America/New_York" (or an ISO time with an offset) -> an aware time.
 
     A script may give an aware ``datetime`` instead (any zone); a naive one is refused, as text
     without a zone is. Raises SendError when the time cannot be read, has no zone, is in the
-    past or is more than 72 hours ahead (SendGrid's limit for send_at).
+    past or is more than 72 hours ahead (SendGrid's limit for send_at). ``office_zone`` (mailer.toml's
+    [reports] time_zone) is the zone a time written without one is offered in.
     """
     if isinstance(text, datetime):
         if text.tzinfo is None or text.utcoffset() is None:
@@ -73,7 +74,7 @@ def parse_at(text: str | datetime, *, now: datetime) -> datetime:
         # One space between the parts: a no-break space or a double one pasted from an email
         # reads as the space it looks like (review 18s #2).
         text = " ".join(text.split())
-        moment = _parse_moment(text, now=now)
+        moment = _parse_moment(text, now=now, office_zone=office_zone)
     else:
         raise SendError(
             f"The send time must be text or a datetime, not a {type(text).__name__}.",
@@ -115,18 +116,21 @@ def cancel_words(campaign_id: str, scheduled: datetime, *, now: datetime) -> str
     )
 
 
-def _parse_moment(text: str, *, now: datetime) -> datetime:
+def _parse_moment(text: str, *, now: datetime, office_zone: str | None = None) -> datetime:
     bad = SendError(
         f'--at "{text}" is not a time mailer understands.',
-        hint=f"Write the date, the time and the time zone, for example {at_example(now, 'America/New_York')}.",
+        hint=f"Write the date, the time and the time zone, for example {at_example(now, office_zone or 'America/New_York')}.",
     )
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(zones.iso_clock(text))  # "2026-12-03 6am" too (newcomer 25 #11)
         if moment.tzinfo is not None:
             return moment
+        # on the office's clock when mailer.toml names it: her own time, not 09:00 UTC (newcomer 25 #11)
         raise SendError(  # a date and time alone: say what is missing (newcomer review 8)
             f'--at "{text}" has no time zone, so it could mean several moments.',
-            hint=f"Add the time zone (a name such as Europe/Paris, or UTC), for example {at_example(now)}.",
+            hint=f'Add the time zone: on your office\'s clock ([reports] time_zone), --at "{moment:%Y-%m-%d %H:%M} {office_zone}".'
+            if office_zone
+            else f"Add the time zone (a name such as Europe/Paris, or UTC), for example {at_example(now)}.",
         )
     except ValueError:
         pass
