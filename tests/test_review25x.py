@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from office_cli import mailed, mailer, office
+from office_cli import campaign_of, mailed, mailer, office
 from sqlalchemy import select
-from test_review25r import OPENED_THEN_BOUNCED, events_of, imported, sent
+from test_review25r import HARD, OPENED_THEN_BOUNCED, counts, events_of, imported, sent, summary_json
 
 from mailer.store import connect
 from mailer.store.schema import message
@@ -123,3 +129,85 @@ def test_the_same_release_is_not_mailed_again_to_another_spelling_of_a_gmail_inb
     assert again.exit_code == 0, again.output
     assert mailed(standin) == ["jane.doe@gmail.com", "ana@daily.example"]
     assert "1 already received" in again.output, again.output
+
+
+# -- 5. a line of an events file cut short after its first event lost that event ------------------------
+
+
+def test_a_line_of_two_events_cut_short_keeps_the_first_and_webhook_posts_one_after_another_are_read(
+    project: Path, standin: Any, db_url: str
+) -> None:
+    """A script that saved SendGrid's posts forgot the line breaks ('[...][...]' after an NDJSON line),
+    and a file copied while being written ends in half an event after a whole one ('{bounce}{"event": "op').
+    Each such line was quarantined whole: Cleo's bounce suppressed nobody, and Ben's open and Dan's
+    bounce were not read. The events that can be read are now; the cut-short rest alone is quarantined."""
+    campaign = sent(project, standin, db_url)
+    now = int(time.time())
+    events = events_of(
+        standin,
+        campaign,
+        [
+            ("delivered", "ana@daily.example", 5, {}),
+            ("bounce", "cleo@gazette.example", 10, HARD),
+            ("open", "ben@daily.example", 20, {"sg_machine_open": False}),
+            ("bounce", "dan@radio.example", 30, HARD),
+        ],
+        now,
+    )
+    lines = [json.dumps(events[0]), json.dumps(events[1]) + json.dumps(events[2])[:40], json.dumps([events[2]]) + json.dumps([events[3]])]
+    Path("events.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = mailer("events", "import", "events.ndjson")
+    assert result.exit_code == 0, result.output
+    assert "events.ndjson line 2, event 2" in result.output, result.output
+    figures = counts(summary_json(campaign))
+    assert (figures["delivered"], figures["bounced"], figures["opened_human"]) == (2, 2, 1), figures  # Ben opened: delivered
+    listed = mailer("suppressions", "list", "--json")
+    assert "cleo@gazette.example" in listed.output and "dan@radio.example" in listed.output, listed.output
+
+
+# -- 6. `mailer forget` and `mailer contact` of one spelling of a Gmail inbox missed the other -------------
+
+
+def test_forget_and_contact_name_the_other_spellings_of_a_gmail_inbox(project: Path, standin: Any, db_url: str) -> None:
+    """Jane was mailed as jane.doe@gmail.com and asks, from janedoe@gmail.com, to be forgotten. `mailer forget
+    janedoe@gmail.com` said "Erased from 0 rows ... Check the spelling" and `mailer contact janedoe@gmail.com`
+    "No campaign ... was sent": her data stayed, and nothing named the spelling the log holds. Both name it now."""
+    office(project, standin, db_url, beat="Email,Name\njane.doe@gmail.com,Jane Doe\n")
+    sent_now = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent_now.exit_code == 0, sent_now.output
+    looked = mailer("contact", "JaneDoe+work@googlemail.com")
+    assert looked.exit_code == 0, looked.output
+    assert "The log also holds jane.doe@gmail.com, the same Gmail mailbox" in looked.output, looked.output
+    assert "mailer contact jane.doe@gmail.com" in looked.output
+    forgot = mailer("forget", "janedoe@gmail.com", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    assert "The log also holds jane.doe@gmail.com, the same Gmail mailbox as janedoe@gmail.com" in forgot.output, forgot.output
+    assert "mailer forget jane.doe@gmail.com --yes" in forgot.output
+    other = mailer("contact", "ana@daily.example")
+    assert "The log also holds" not in other.output
+
+
+# -- 7. mailer report on a computer whose clock is off went by that clock, mailer status by the log's ------
+
+
+def test_report_goes_by_the_team_logs_clock_as_status_does(project: Path, standin: Any, db_url: str) -> None:
+    """A send scheduled an hour ahead, on a team's PostgreSQL log. On a colleague's computer two hours
+    ahead, `mailer status` (which goes by the log server's clock) says SendGrid holds the emails, but
+    `mailer report` went by the computer's own clock: no "holds these emails until" note, its figures read as
+    a send gone out and heard nothing of. The report goes by the log's clock now, as status does."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a team's log: PostgreSQL")
+    if shutil.which("faketime") is None:
+        pytest.skip("needs faketime (apt-get install faketime)")
+    office(project, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M UTC")
+    scheduled = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--at", at)
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign = campaign_of(scheduled)
+    ahead = ["faketime", "-f", "+2h", sys.executable, "-m", "mailer"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    status = subprocess.run([*ahead, "status", campaign], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert "SendGrid holds these emails until" in status.stdout, status.stdout + status.stderr
+    report = subprocess.run([*ahead, "report", campaign], check=False, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "SendGrid holds these emails until" in report.stdout + report.stderr, report.stdout + report.stderr

@@ -56,6 +56,15 @@ def contact_command(app: AppContext, email: str, as_json: bool) -> None:
         output.print_json(found.as_dict())
         return
     _print(found, zone=app.config.reports.time_zone)
+    from mailer.store import inboxes
+
+    with app.engine.connect() as connection:
+        spelt = inboxes.other_spellings(connection, key)
+    if spelt:  # one Gmail inbox spelt otherwise in the log (review25x)
+        _say(
+            f"The log also holds {' and '.join(spelt)}, the same Gmail mailbox (Gmail ignores dots and what follows a +): "
+            + "; ".join(f"mailer contact {other}" for other in spelt)
+        )
 
 
 def _kept_out(app: AppContext) -> Callable[[str], Mapping[str, str]]:

@@ -369,7 +369,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
-        for note in summary.notes(datetime.now(UTC)):
+        for note in summary.notes(_log_now()):
             output.say(note)
         return
     report = in_zone(reports.table(engine, campaign_id, kind, everyone=everyone), time_zone)
@@ -412,7 +412,7 @@ def _say_notes(engine: Engine, campaign_id: str) -> None:
     (newcomer 16 #15: "No bounces recorded yet" of a send SendGrid still held said nothing more)."""
     from mailer import reports
 
-    for note in reports.summarize(engine, campaign_id).notes(datetime.now(UTC)):
+    for note in reports.summarize(engine, campaign_id).notes(_log_now()):
         output.say(note)
 
 
@@ -515,6 +515,11 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"Erased from 0 rows: {done.address} is nowhere in the delivery log or in the lists it sent from. "
             "Check the spelling (mailer contact ADDRESS shows what the log holds about an address); "
             "this one is kept from being mailed all the same."
+        )
+    if spelt := _other_spellings(app, done.address):  # one Gmail inbox, spelt otherwise in the log (review25x)
+        output.warn(
+            f"The log also holds {' and '.join(spelt)}, the same Gmail mailbox as {done.address} (Gmail ignores dots and what "
+            "follows a +): it was not erased. To erase it too: " + "; ".join(f"mailer forget {other} --yes" for other in spelt)
         )
     if named:  # newcomer review 9: the office's lists still named the journalist, and nothing said so
         listed = ", ".join(str(path) for path in named)
@@ -646,3 +651,19 @@ def _holds(count: int) -> str:
 
 def _them(count: int) -> str:
     return "it" if count == 1 else "them"
+
+
+def _other_spellings(app: AppContext, address: str) -> list[str]:
+    """The log's other spellings of the Gmail inbox ``address`` reaches (``store.inboxes``)."""
+    from mailer import mailbox
+    from mailer.store import inboxes
+
+    with app.engine.connect() as connection:
+        return inboxes.other_spellings(connection, mailbox.key(address))
+
+
+def _log_now() -> datetime:
+    """Now by the delivery log's clock (its server's, for a team's PostgreSQL log), as `mailer status` goes by (review25x)."""
+    from mailer.store import clock
+
+    return clock.now()

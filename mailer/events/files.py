@@ -291,12 +291,13 @@ def _stream_lines(path: Path, file: BinaryIO, size: int) -> Iterator[Batch]:
                 bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
                 continue
             except json.JSONDecodeError as exc:
-                several = _one_after_another(line)
+                several = _one_after_another(line, where)
                 if several is not None:  # "{...}{...}" or "{...},{...}": each read, named "line N, event I"
                     if first is not None:
                         _add(path, first, events, bad)
                         first = None
-                    _add(path, (number, several, False), events, bad)
+                    _add(path, (number, several[0], False), events, bad)
+                    bad.extend(several[1])
                     continue
                 if lines_seen == 1 and line.lstrip().startswith(b"{") and _size(file) - origin <= _WHOLE_LIMIT:
                     file.seek(origin)
@@ -583,9 +584,10 @@ def _read_lines(path: Path, data: bytes) -> Batch:
         except UnicodeDecodeError as exc:
             bad.append(Quarantined(where, f"not UTF-8 text (byte {exc.start + 1}).", safe_text(line)))
         except json.JSONDecodeError as exc:
-            several = _one_after_another(line)
+            several = _one_after_another(line, where)
             if several is not None:
-                items.append((number, several, False))
+                items.append((number, several[0], False))
+                bad.extend(several[1])
                 continue
             bad.append(Quarantined(where, f"not valid JSON ({exc.msg}, column {exc.colno}).", safe_text(line)))
         except RecursionError:
@@ -596,13 +598,16 @@ def _read_lines(path: Path, data: bytes) -> Batch:
     return Batch(batch.events, sorted([*bad, *batch.quarantined], key=_line_of))
 
 
-def _one_after_another(line: bytes) -> list[object] | None:
+def _one_after_another(line: bytes, where: str) -> tuple[list[object], list[Quarantined]] | None:
     """The events of a line that holds several JSON objects one after another ("{...}{...}", or
     separated by a comma or spaces: two events saved on one line by hand or by a script that
-    forgot the line break), or None when the line is anything else. Each is then read as its own
-    event, named "line N, event I", as a webhook post saved on one line is (``_add``); before, the
-    whole line was quarantined as "not valid JSON (Extra data, column 86)", and a bounce in it
-    suppressed nobody until someone mended the file."""
+    forgot the line break), or webhook posts ("[...][...]", as a script appending each post's body
+    saves them), or None when the line is anything else. Each is then read as its own event, named
+    "line N, event I", as a webhook post saved on one line is (``_add``); before, the whole line was
+    quarantined as "not valid JSON (Extra data, column 86)", and a bounce in it suppressed nobody
+    until someone mended the file. What cannot be read after the first event (a line cut short in
+    the middle of the next) is quarantined alone, ``where`` naming it: the events before it are kept
+    (review25x: the bounce before it was quarantined with it)."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
@@ -610,22 +615,34 @@ def _one_after_another(line: bytes) -> list[object] | None:
     decoder = json.JSONDecoder()
     values: list[object] = []
     position, end = 0, len(text)
-    try:
-        while True:
-            while position < end and text[position] in " \t\r\n":
-                position += 1
-            if position >= end:
-                break
-            if values and text[position] == ",":
-                position += 1
-                continue
+    rest: list[Quarantined] = []
+    read = 0  # JSON values read
+    while True:
+        while position < end and text[position] in " \t\r\n":
+            position += 1
+        if position >= end:
+            break
+        if values and text[position] == ",":
+            position += 1
+            continue
+        try:
             value, position = decoder.raw_decode(text, position)
-            if not isinstance(value, dict):
+        except (ValueError, RecursionError) as exc:
+            if not values:
                 return None
+            why = (
+                f"not valid JSON ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else "nested too deeply to read"
+            )
+            rest.append(Quarantined(f"{where}, event {len(values) + 1}", f"{why}.", safe_text(text[position:].encode("utf-8"))))
+            break
+        read += 1
+        if isinstance(value, list) and all(isinstance(one, dict) for one in value):
+            values.extend(value)  # a webhook post: its events
+        elif isinstance(value, dict):
             values.append(value)
-    except (ValueError, RecursionError):
-        return None
-    return values if len(values) > 1 else None
+        else:
+            return None
+    return (values, rest) if read > 1 or (values and rest) else None
 
 
 def _decode(line: str) -> object:

@@ -42,7 +42,7 @@ from mailer.models import (
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.reports.figures import which_first
 from mailer.store import campaigns as campaign_store
-from mailer.store import event_reports, plan_parts
+from mailer.store import clock, event_reports, plan_parts
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import in_words
@@ -319,7 +319,7 @@ def history(
     email_key = mailbox.key(email_key)
     if typed != email_key and typed not in also:
         also = (*also, typed)  # a suppression synced from SendGrid keeps SendGrid's spelling
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     try:
         with engine.begin() as connection:
             # A stopped send's rows still in parts (store/plan_parts.py): hers may be there, written first

@@ -17,6 +17,7 @@ from mailer.reports import formats, page
 from mailer.reports.figures import Table, in_zone, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
+from mailer.store import clock
 from mailer.store.failures import in_words
 
 # A progress bar: called with a description and a total, gives a function to advance it (as send.campaign.Progress).
@@ -146,7 +147,7 @@ def export_overview(
     given (the office's midnights, from the command line). ``time_zone`` ([reports] time_zone): the
     page's times on the office's clock. Raises ReportError for a file that cannot be written."""
     path = Path(path)
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     summaries = period(engine, since=_utc(since), until=_utc(until))
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
     with engine.connect() as connection:  # a send whose process was killed reads "paused" (newcomer 16 #1)

@@ -39,10 +39,10 @@ from mailer.models import (
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
+from mailer.store import clock, plan_parts, snapshot
 from mailer.store import event_reports as event_store
 from mailer.store import follow_ups as follow_up_store
 from mailer.store import messages as message_store
-from mailer.store import plan_parts, snapshot
 from mailer.store.campaigns import Campaign
 from mailer.store.event_reports import MessageActivity
 from mailer.store.failures import in_words
@@ -221,7 +221,7 @@ class Summary:
 
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
-        moment = now or datetime.now(UTC)
+        moment = now or clock.now()
         found = (
             self.cancelled_note,
             self.held_note(moment),
@@ -587,7 +587,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
         if kind == "recipients":
-            cells = _recipient_cells(connection, info, now or datetime.now(UTC))
+            cells = _recipient_cells(connection, info, now or clock.now())
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -960,7 +960,7 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     message state include "cancelled": a cancelled send's messages that never went out, which
     then count as neither accepted nor planned (``models.shown_counts``).
     """
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     with snapshot(engine) as connection:
         rows = campaign_store.rows(connection, limit=limit)
         sending = [row["id"] for row in rows if row["status"] == CampaignStatus.SENDING.value]

@@ -22,6 +22,7 @@ from mailer.controls import one_line
 from mailer.counting import counted
 from mailer.models import CampaignStatus, shown_status, shown_subject
 from mailer.reports.figures import ALL_BOUNCED, Summary, Table, in_zone, page_figures, percent, shown_text, table
+from mailer.store import clock
 from mailer.store.campaigns import Campaign
 
 BUCKETS = (900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
@@ -159,11 +160,11 @@ def render(
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
-        notes=summary.notes(now or datetime.now(UTC)),
+        notes=summary.notes(now or clock.now()),
         # As the preview shows it, no SendGrid token; its control characters as the cells show them (review 21 #3).
         subject=one_line(shown_subject(summary.campaign.subject)),
-        sent=_sent(summary.campaign, now or datetime.now(UTC), finished=not (summary.not_sent or summary.in_flight), zone=tz),
-        made=(now or datetime.now(UTC)).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        sent=_sent(summary.campaign, now or clock.now(), finished=not (summary.not_sent or summary.in_flight), zone=tz),
+        made=(now or clock.now()).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         zone="UTC" if tz is UTC else time_zone,
         cards=_cards(summary),
         chart=charts(points, bucket, zone=tz),
@@ -310,7 +311,7 @@ def render_overview(
     finished (stopped half-way) keeps its row, and its report's note stands under the table
     (newcomer 16 #4: the page never said some of its journalists were not mailed).
     """
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     # ``time_zone`` ([reports] time_zone): every time and day on the office's clock, as its campaign
     # pages show them (they read "times in UTC": a Sydney office's Monday-morning release was dated Sunday).
     tz: tzinfo = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC
