@@ -8,15 +8,22 @@
    log then counts them as having it: a later real send of the release from that log skips them all.
 3. A campaign's id took UTC's day: a Melbourne office's send made at 9 am on 3 December was named
    2026-12-02-..., though [reports] time_zone names its clock (newcomer 25 #3, left to the lead).
+4. Two threads rendering templates at once (a script's, the webhook's) could leave the whole process
+   under a template's memory bound for good: each bounded the process's address space and put back
+   the bound it had found, and out of order the last put back was the other's (review 25x #4).
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from office_cli import BEAT, SEND, campaign_of, mailed, mailer, office, said
 
 REFUSAL = {"errors": [{"field": "from.email", "message": "The from address does not match a verified Sender Identity."}]}
@@ -84,3 +91,37 @@ def test_a_campaign_id_takes_the_office_s_day(tmp_path: Path, standin: Any, db_u
     proof = mailer("test", "releases/example.md")
     assert proof.exit_code == 0, proof.output
     assert campaign_of(proof).startswith(f"{office_day:%Y-%m-%d}-example"), proof.output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the memory bound is Linux's")
+def test_templates_rendered_in_two_threads_leave_the_process_unbounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    from mailer.compose import sandbox
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    real = sandbox._address_space()
+    sizes = iter([real, real - 100 * 1024**2])  # memory freed between the two: the second bound is lower
+    monkeypatch.setattr(sandbox, "_address_space", lambda: next(sizes))
+    first_in, first_go, second_go = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with sandbox.limits(clock=False):
+            first_in.set()
+            first_go.wait(10)
+
+    def second() -> None:
+        first_in.wait(10)
+        with sandbox.limits(clock=False):
+            second_go.wait(10)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_in.wait(10)
+    time.sleep(0.2)  # the second is inside by now, unless it waits for the first
+    first_go.set()
+    threads[0].join(10)
+    second_go.set()
+    threads[1].join(10)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before

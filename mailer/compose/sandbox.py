@@ -24,6 +24,7 @@ take more than 512 MB of memory or 10 seconds ({{ 'x' * 10**10 }}, a loop of loo
 from __future__ import annotations
 
 import difflib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,8 +63,20 @@ class TooCostly(TemplateError):
     """Rendering a template took longer than RENDER_SECONDS."""
 
 
+# One render under the memory bound at a time: two threads each bounding and restoring the process's
+# limit could restore them out of order and leave the process bounded for good (review 25x #4).
+_BOUNDED = threading.RLock()
+
+
 @contextmanager
 def limits(*, clock: bool = True) -> Iterator[None]:
+    """``_limits`` (below), one thread at a time."""
+    with _BOUNDED, _limits(clock=clock):
+        yield
+
+
+@contextmanager
+def _limits(*, clock: bool = True) -> Iterator[None]:
     """Rendering a template inside: a MemoryError past RENDER_MEMORY more (Linux: the process's address
     space is bounded while inside), and with ``clock`` TooCostly past RENDER_SECONDS (Python's trace
     hook, which sees every call and every line the template runs; not when a debugger already holds it;
