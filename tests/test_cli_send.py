@@ -343,7 +343,7 @@ def test_cli_schedule_then_cancel(live: Path, standin: Any) -> None:
     assert campaign_rows()[0]["status"] == "cancelled"
     assert mailer("status", campaign_id).stdout.endswith(
         "This send was cancelled: none of its emails went out. To send the release after all: "
-        "mailer send releases/example.md --list lists/press.csv\n"
+        f"mailer send releases/example.md --list lists/press.csv --at '{at:%Y-%m-%d %H:%M} UTC'\n"
     )
 
 

@@ -82,8 +82,9 @@ def _limits(*, clock: bool = True) -> Iterator[None]:
     hook, which sees every call and every line the template runs; not when a debugger already holds it;
     reading a template needs no clock, and would take twice as long with one).
 
-    The memory bound is the process's, the read-ahead of the lists included, for the milliseconds a
-    template takes; 512 MB more is far beyond either."""
+    The memory bound is the process's, so it is set only while no other thread runs (`mailer preview`,
+    a script's render): a send, which reads its lists on a thread of its own as it composes, renders
+    under the clock and the sandbox's own checks alone."""
     import sys
 
     deadline = time.monotonic() + RENDER_SECONDS
@@ -99,7 +100,10 @@ def _limits(*, clock: bool = True) -> Iterator[None]:
             raise TooCostly(f"the template took more than {RENDER_SECONDS} seconds to render")
         return trace if isinstance(frame.f_globals.get("environment"), Sandbox) else None
 
-    previous = _bound_memory() if sys.platform == "linux" else None
+    # The bound is the whole process's: only while no other thread runs. Beside the lists' read-ahead
+    # (a send reads them as it composes), Arrow's allocator reserving address space failed under it, and
+    # so did the imports the main thread made next ("No module named 'subprocess'"; lead 25).
+    previous = _bound_memory() if sys.platform == "linux" and threading.active_count() == 1 else None
     traced = clock and sys.gettrace() is None
     if traced:
         sys.settrace(trace)
