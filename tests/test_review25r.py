@@ -7,8 +7,6 @@ format, `mailer campaigns` and `mailer contact`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import time
@@ -23,6 +21,7 @@ from openpyxl import load_workbook
 from press_office import event, keys
 from sqlalchemy import create_engine
 from starlette.testclient import TestClient
+from test_review24r import report_csv, report_json
 
 from mailer.config import Config, WebhookConfig
 from mailer.events import webhook
@@ -83,15 +82,7 @@ def posted(db_url: str, events: list[dict[str, Any]]) -> None:
 
 
 def summary_json(campaign: str) -> dict[str, Any]:
-    result = mailer("report", campaign, "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output[result.output.index("{") :])
-
-
-def report_csv(campaign: str, kind: str) -> list[dict[str, str]]:
-    result = mailer("report", campaign, "--kind", kind, "--format", "csv", "-o", f"{kind}.csv")
-    assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(Path(f"{kind}.csv").read_text(encoding="utf-8-sig"))))
+    return dict(report_json(campaign))
 
 
 def counts(document: dict[str, Any]) -> dict[str, int]:
