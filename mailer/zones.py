@@ -360,3 +360,8 @@ def date_not_year_first(text: str, *, shape: str) -> tuple[str, str] | None:
         f"For {uk.day} {uk:%B}, write {shape.format(f'{uk:%Y-%m-%d}{rest}')}; for {us.day} {us:%B}, {shape.format(f'{us:%Y-%m-%d}{rest}')}."
     )
     return problem, hint
+
+
+def on_office_clock(moment: datetime, zone: str | None) -> datetime:
+    """``moment`` in the office's time zone ([reports] time_zone, an IANA name); as it is without one."""
+    return moment.astimezone(ZoneInfo(zone)) if zone else moment

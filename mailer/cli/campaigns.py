@@ -91,11 +91,9 @@ def on_office_clock(moment: datetime, zone: str | None) -> datetime:
     """``moment`` in the office's time zone ([reports] time_zone), so that ``describe`` adds that clock's time
     to UTC's (newcomer 23 #3: a send scheduled for 10:00 Brussels time read "Scheduled: 09:00 UTC" in `mailer
     status`, an hour before the embargo as the press officer read it); as it is without one."""
-    if not zone:
-        return moment
-    from zoneinfo import ZoneInfo
+    from mailer import zones
 
-    return moment.astimezone(ZoneInfo(zone))
+    return zones.on_office_clock(moment, zone)
 
 
 def _campaign_row(r: Mapping[str, Any], *, zone: str | None = None) -> list[str]:

@@ -125,11 +125,9 @@ class Outcome:
 
 def _office_day(moment: datetime, zone: str | None) -> date:
     """``moment``'s day on the office's clock (UTC's without a zone)."""
-    if not zone:
-        return moment.astimezone(UTC).date()
-    from zoneinfo import ZoneInfo
+    from mailer import zones
 
-    return moment.astimezone(ZoneInfo(zone)).date()
+    return zones.on_office_clock(moment.astimezone(UTC), zone).date()
 
 
 def record(
