@@ -409,7 +409,8 @@ def run_ours(
         command[1:1] = ["-m", "cProfile", "-o", str(profile)]
     if sample is not None:
         spy = Path(sys.executable).with_name("py-spy")
-        command = [str(spy), "record", "--threads", "--idle", "-r", "250", "-f", "raw", "-o", str(sample), "--", *command]
+        form = "speedscope" if sample.suffix == ".json" else "raw"  # speedscope keeps the samples' order in time
+        command = [str(spy), "record", "--threads", "--idle", "-r", "250", "-f", form, "-o", str(sample), "--", *command]
     run = measure(command, cwd=office, env=mailer_env(office, key, cache=office / "cache"), scratch=office)
     import sqlite3
 
@@ -550,7 +551,8 @@ def main() -> None:
         "--sample",
         type=Path,
         metavar="FILE",
-        help="run ours once more under py-spy (every thread, idle included) and write its raw collapsed stacks to FILE",
+        help="run ours once more under py-spy (every thread, idle included) and write its raw collapsed stacks to FILE "
+        "(FILE.json: speedscope's format, samples in time order)",
     )
     parser.add_argument("--baseline-child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -645,7 +645,9 @@ def test_suppressions_add_waiting_for_a_colleagues_events_import_says_so(
     colleague = create_engine(url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with colleague.connect() as importing:
-        importing.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ingest_lock()})  # what a batch of events holds
+        importing.execute(
+            text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": _ingest_lock()}
+        )  # what a batch of events holds on this log
         ben = subprocess.Popen(
             [sys.executable, "-m", "mailer", "suppressions", "add", "ex.reporter@example.net", "--reason", "asked by phone"],
             cwd=tmp_path,

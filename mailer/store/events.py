@@ -19,8 +19,15 @@ from mailer import mailbox
 from mailer.store.bulk import chunks, insert_or_skip, naming
 from mailer.store.schema import event, suppression_removal
 
-# PostgreSQL advisory lock key held by each event-storing transaction until it ends ("mail" in ASCII).
+# PostgreSQL advisory lock held by each event-storing transaction until it ends: this key ("mail"
+# in ASCII) and the log's schema, hashed (advisory locks are per database, and two offices' logs, or
+# the test suite's, may be schemas of one database: they must not wait for each other).
 _INGEST_LOCK = 0x6D61696C
+
+
+def _ingest_lock_key() -> tuple[int, ColumnElement[int]]:
+    """The two-int advisory lock key of this connection's log: ``(_INGEST_LOCK, hashtext(schema))``."""
+    return _INGEST_LOCK, func.hashtext(func.current_schema())
 
 
 def known_event_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
@@ -94,11 +101,12 @@ def hold_ingest_lock(connection: Connection, *, waiting: Callable[[str], None] |
     """
     if connection.dialect.name != "postgresql":
         return
-    if waiting is not None and connection.scalar(select(func.pg_try_advisory_xact_lock(_INGEST_LOCK))):
+    key = _ingest_lock_key()
+    if waiting is not None and connection.scalar(select(func.pg_try_advisory_xact_lock(*key))):
         return
     if waiting is not None:
         waiting(INGEST_WAIT)
-    connection.execute(select(func.pg_advisory_xact_lock(_INGEST_LOCK)))
+    connection.execute(select(func.pg_advisory_xact_lock(*key)))
 
 
 # Rows per multi-row INSERT on SQLite: at most 2,048 x 15 = 30,720 bound values (SQLite's limit is
