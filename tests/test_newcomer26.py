@@ -5,10 +5,12 @@ command line, and failed before its fix (session 26)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from office_cli import mailer, said
+from office_cli import SEND, campaign_of, mailer, office, said
 
 # -- 1. an empty new PostgreSQL log: the preview said it was "not yet set up for this version" ---------
 
@@ -22,3 +24,35 @@ def test_a_preview_on_a_new_empty_shared_log_does_not_ask_for_an_upgrade(logged:
     assert result.exit_code == 0, result.output
     assert "not yet set up" not in said(result)
     assert "Could not look" not in said(result)
+
+
+# -- 2. `--follow-up latest` on a shared log took a colleague's campaign -------------------------------
+
+
+def test_a_follow_up_of_latest_on_a_shared_log_is_of_this_office_folders_send(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Sophie (Ottawa) sends her release to her beat; an hour later Éric, in his own folder on the
+    team's shared log, sends another release to his. Sophie's `--follow-up latest --who not-opened`
+    then followed up Éric's send: his journalists would get her reminder. `latest` for a follow-up is
+    the newest live send made from this office folder; a colleague's is named by its id."""
+    sophie = office(tmp_path / "sophie", standin, db_url)
+    eric = office(tmp_path / "eric", standin, db_url, beat="Email,First Name\nmarc@ledevoir.example,Marc\n")
+    os.chdir(sophie)
+    hers = campaign_of(mailer(*SEND))
+    os.chdir(eric)
+    (eric / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nLe budget.\n', encoding="utf-8")
+    his = campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    os.chdir(sophie)
+    (sophie / "releases" / "reminder.md").write_text('---\nsubject: "Reminder"\n---\nA reminder.\n', encoding="utf-8")
+    follow = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert follow.exit_code == 0, follow.output
+    assert f"latest is {hers} (live, created" in follow.output, follow.output
+    assert his not in follow.output and "marc@" not in follow.output
+    # Éric's send is still followed up by its id, from anywhere.
+    named = mailer("send", "releases/reminder.md", "--follow-up", his, "--who", "not-opened", "--dry-run")
+    assert named.exit_code == 0 and "Recipients: 1" in named.output, named.output
+    # A folder that never sent live is told which sends the log holds, not given a colleague's.
+    other = office(tmp_path / "new", standin, db_url)
+    os.chdir(other)
+    none = mailer("send", "releases/example.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert none.exit_code == 1, none.output
+    assert f"the newest is {his}" in said(none), none.output
