@@ -56,3 +56,27 @@ def test_a_follow_up_of_latest_on_a_shared_log_is_of_this_office_folders_send(tm
     none = mailer("send", "releases/example.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
     assert none.exit_code == 1, none.output
     assert f"the newest is {his}" in said(none), none.output
+
+
+# -- 3. the summary spreadsheet did not say which release it is about ---------------------------------
+
+
+def test_the_summary_spreadsheet_names_its_campaign_and_subject(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The director gets summary.xlsx by email, beside last week's: it held the figures only (no
+    campaign id, no subject), so nobody could tell which release they were about. The CSV too."""
+    from openpyxl import load_workbook
+
+    office(tmp_path, standin, db_url)
+    (tmp_path / "releases" / "budget.md").write_text(
+        '---\nsubject: "Québec et Montréal : le budget fédéral"\n---\nÉric Côté annonce le budget.\n', encoding="utf-8"
+    )
+    campaign = campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    assert mailer("report", campaign, "-o", "summary.xlsx").exit_code == 0
+    sheet = load_workbook("summary.xlsx").active
+    assert sheet is not None
+    rows = [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
+    assert rows[1:3] == [(f"Campaign: {campaign}", None), ("Subject: Québec et Montréal : le budget fédéral", None)], rows
+    assert ("Recipients", 2) in rows or any(r[0] == "Accepted by SendGrid" for r in rows), rows
+    assert mailer("report", campaign, "-o", "summary.csv").exit_code == 0
+    text = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
+    assert f"Campaign: {campaign},," in text and "Subject: Québec et Montréal : le budget fédéral,," in text, text
