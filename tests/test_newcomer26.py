@@ -80,3 +80,39 @@ def test_the_summary_spreadsheet_names_its_campaign_and_subject(tmp_path: Path, 
     assert mailer("report", campaign, "-o", "summary.csv").exit_code == 0
     text = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
     assert f"Campaign: {campaign},," in text and "Subject: Québec et Montréal : le budget fédéral,," in text, text
+
+
+# -- 4. "gmail.con" and "hotmial.com" passed `lists check` without a word ------------------------------
+
+
+def test_lists_check_warns_of_a_misspelt_mail_provider(tmp_path: Path) -> None:
+    """A Cision export typed by hand: "gmail.con", "hotmial.com" and "videotron.qc" are valid
+    addresses, so `lists check` counted them as recipients and said nothing; the send then bounced
+    (and a bounce suppresses). They are still recipients, but the check names each row and the
+    provider meant. Real domains near a provider's (mail.com, ymail.com, a newsroom's) are left alone."""
+    (tmp_path / "cision.csv").write_text(
+        "\ufeffEmail;Name;Outlet\n"
+        "eric.cote@gmail.con;Côté, Éric;Radio-Canada\n"
+        "marie@hotmial.com;Tremblay, Marie;Le Devoir\n"
+        "luc@videotron.ca;Roy, Luc;La Presse\n"
+        "ana@mail.com;Lima, Ana;Daily\n"
+        "ben@ymail.com;Okafor, Ben;Gazette\n"
+        "zoe@lapresse.ca;Zoé;La Presse\n",
+        encoding="utf-8",
+    )
+    result = mailer("lists", "check", "cision.csv")
+    assert result.exit_code == 0, result.output
+    text = said(result)
+    assert "recipients: 6" in text, result.output
+    assert 'row 2: eric.cote@gmail.con: is "gmail.con" a typo of gmail.com?' in text, result.output
+    assert 'row 3: marie@hotmial.com: is "hotmial.com" a typo of hotmail.com?' in text, result.output
+    for fine in ("luc@", "ana@", "ben@", "zoe@"):
+        assert f"{fine}" not in text.split("misspelt", 1)[-1], result.output
+    data = mailer("lists", "check", "cision.csv", "--json")
+    import json
+
+    found = json.loads(data.stdout)["misspelt_domains"]
+    assert [(r["row"], r["email"], r["likely"]) for r in found] == [
+        (2, "eric.cote@gmail.con", "gmail.com"),
+        (3, "marie@hotmial.com", "hotmail.com"),
+    ]
