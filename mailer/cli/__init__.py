@@ -164,7 +164,7 @@ class AppContext:
             return ","
         if campaigns.DELIMITER in found.filters:
             return found.delimiter or ","
-        office = self.config.source.parent if self.config.source is not None else Path.cwd()
+        office = self.office_folder()
         told = set()
         for name in found.lists:
             path = next((base / name for base in (office, Path.cwd()) if (base / name).is_file()), None)
@@ -173,15 +173,21 @@ class AppContext:
                 told.add(delimiter)
         return told.pop() if len(told) == 1 else ","
 
-    def campaign_id(self, typed: str, *, live_only: bool = False, with_cancelled: bool = False) -> str:
+    def office_folder(self) -> Path:
+        """The office folder: that of the mailer.toml in use, or the current one without one."""
+        return self.config.source.parent if self.config.source is not None else Path.cwd()
+
+    def campaign_id(self, typed: str, *, live_only: bool = False, with_cancelled: bool = False, this_folder: bool = False) -> str:
         """The campaign a CAMPAIGN argument names: an id as typed, or ``latest`` / ``latest~N``.
 
         ``latest`` is the most recently created campaign in the log (live, test or dry run; with
         ``live_only``, for reports and follow-ups, the most recent live send that was not cancelled:
         one that went out, or is scheduled to; fix 13n #3; with ``with_cancelled`` too, for a cancel, a cancelled
         one: `mailer cancel latest` run twice says it is already cancelled, review 22b #4), ``latest~1`` the one
-        before it, and so on; which id that is goes to standard error. Raises MailerError when the
-        log holds no campaign that far back or the word is malformed.
+        before it, and so on; which id that is goes to standard error. With ``this_folder`` (a
+        follow-up), only sends of releases inside this office folder count: on a team's shared log
+        the newest live send may be a colleague's, to other journalists (newcomer 26 #2). Raises
+        MailerError when the log holds no campaign that far back or the word is malformed.
         """
         if not typed.strip().lower().startswith("latest"):
             return typed
@@ -199,11 +205,20 @@ class AppContext:
 
         mode = Mode.LIVE if live_only else None
         kind = "live send" if live_only else "campaign"
+        folder = str(self.office_folder().resolve()) if this_folder else None
         with self.engine.connect() as connection:
             counted = not live_only or with_cancelled
-            found = campaigns.newest(connection, skip=skip, mode=mode, cancelled=counted)
-            total = campaigns.count(connection, mode=mode, cancelled=counted) if found is None else 0
-            cancelled = campaigns.count(connection, mode=mode) - total if found is None and not counted else 0
+            found = campaigns.newest(connection, skip=skip, mode=mode, cancelled=counted, under=folder)
+            total = campaigns.count(connection, mode=mode, cancelled=counted, under=folder) if found is None else 0
+            cancelled = campaigns.count(connection, mode=mode, under=folder) - total if found is None and not counted else 0
+            elsewhere = campaigns.newest(connection, mode=mode, cancelled=counted) if found is None and folder is not None else None
+        if found is None and total == 0 and elsewhere is not None and folder is not None:
+            raise MailerError(
+                f'No live send was made from this office folder ({folder}), so "{typed}" names none here. '
+                f"The delivery log holds other folders' live sends (a colleague's, on a shared log): the newest is {elsewhere.id} "
+                f'("{elsewhere.subject}", from {elsewhere.release_path}).',
+                hint=f"To follow up a send made elsewhere, name it by its id: --follow-up {elsewhere.id} (mailer campaigns lists them).",
+            )
         if found is None and total == 0:
             raise MailerError(
                 f'The delivery log holds no {kind}s yet{" (only cancelled ones)" if cancelled else ""}, so "{typed}" names none.',
@@ -219,7 +234,8 @@ class AppContext:
                 hint="`mailer campaigns --limit 0` lists them all.",
             )
         state = ", cancelled" if found.status is CampaignStatus.CANCELLED else ""
-        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(found.created_at)}).")
+        whose = ", the newest made from this office folder" if folder is not None else ""
+        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(found.created_at)}{whose}).")
         return found.id
 
     @property

@@ -142,6 +142,23 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
             output.say(f"  {where}: {output.one_line(row.email) or '(empty)'}: {output.one_line(row.detail)}")
         unread = {name for name, _ in result.unreadable}
         output.hint("To get a list without these rows: " + _clean_command([path for path in files if display_name(path) not in unread]))
+    if result.misspelt:
+        from mailer.contacts.addresses import MISSPELT
+
+        shown_typos = result.misspelt[:SHOWN_REJECTED]
+        more = (
+            f" (first {len(shown_typos)} of {len(result.misspelt)}; --json lists them all)"
+            if len(result.misspelt) > len(shown_typos)
+            else ""
+        )
+        output.say(
+            f"Addresses that may be misspelt{more} (counted as recipients; an address that does not exist bounces, and a bounce suppresses it):"
+        )
+        several = len(result.files) > 1
+        for typo in shown_typos:
+            where = f"{typo.source} row {typo.row}" if several else f"row {typo.row}"
+            output.say(f"  {where}: {typo.email}: {MISSPELT.format(domain=typo.domain, likely=typo.likely)}")
+        output.hint("Correct them in the list (or confirm them with the journalist), then check again.")
     for _, problem in result.unreadable:
         output.error(problem)
     _refuse_unreadable(result, len(files))
@@ -363,6 +380,10 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
         ],
         "rejected": [_rejected_json(row) for row in result.rejected],
         "unreadable": [{"file": name, "error": problem.message, "hint": problem.hint} for name, problem in result.unreadable],
+        "misspelt_domains": [
+            {"file": typo.source, "row": typo.row, "email": typo.email, "domain": typo.domain, "likely": typo.likely}
+            for typo in result.misspelt
+        ],
     }
 
 

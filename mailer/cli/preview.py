@@ -252,10 +252,14 @@ def _held_notes(app: AppContext, release_path: Path, shown_all: list[Any]) -> li
         # or colleagues still on that version could no longer open it (review 24x #6); nor is a table made.
         # a team's server that does not answer costs a preview a few seconds, not a send's 20 (review 24x, left)
         wait = app.config.database.connect_timeout  # 0: no limit, for a send
-        if not store.is_current(url, connect_timeout=min(wait, PREVIEW_LOOK_TIMEOUT) if wait else PREVIEW_LOOK_TIMEOUT):
+        found = store.state(url, connect_timeout=min(wait, PREVIEW_LOOK_TIMEOUT) if wait else PREVIEW_LOOK_TIMEOUT)
+        if found == "empty":  # a team's new database before its first send: nothing scheduled, nothing to say
+            return shown_all
+        if found == "older":
             output.note(
-                f"The delivery log {store.display_url(url)} is not yet set up for this version of press-mailer, so the "
-                "preview did not look in it for a scheduled send of this release (a preview never changes the log)."
+                f"The delivery log {store.display_url(url)} was written by an earlier version of press-mailer, so the "
+                "preview did not look in it for a scheduled send of this release (a preview never changes the log; "
+                "the next send or test brings it up to date)."
             )
             return shown_all
         with app.engine.connect() as connection:

@@ -226,7 +226,13 @@ def send_command(
     }
     if follow_up_of is not None and who is not None:
         prepared = campaign.prepare_follow_up(
-            engine, app.config, release_path, app.campaign_id(follow_up_of, live_only=True), who=who, list_paths=list_paths, **choices
+            engine,
+            app.config,
+            release_path,
+            app.campaign_id(follow_up_of, live_only=True, this_folder=True),
+            who=who,
+            list_paths=list_paths,
+            **choices,
         )
     else:
         prepared = campaign.prepare_send(engine, app.config, release_path, list_paths, **choices)

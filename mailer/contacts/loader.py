@@ -95,12 +95,24 @@ class FileCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Misspelt:
+    """A recipient whose address's domain is likely a typo ("gmail.con"): still a recipient, but worth a look."""
+
+    source: str
+    row: int
+    email: str
+    domain: str
+    likely: str  # the domain most likely meant ("gmail.com")
+
+
+@dataclass(frozen=True, slots=True)
 class ListCheck:
     """What ``lists check`` reports for all files: per-file counts and every rejected row."""
 
     files: tuple[FileCheck, ...]
     rejected: tuple[RejectedRow, ...]
     unreadable: tuple[tuple[str, ListError], ...] = ()  # with keep_going: each file that could not be used, and why
+    misspelt: tuple[Misspelt, ...] = ()  # recipients whose domain looks like a typo of a provider's (newcomer 26 #4)
 
     @property
     def rows(self) -> int:
@@ -217,8 +229,34 @@ def check(
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE, _OPTED_OUT)}
         files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
     rows = _rejected_rows(examined, headers=None)
+    misspelt = _misspelt(examined)
     share.done(1.0)
-    return ListCheck(tuple(files), rows, tuple(unreadable))
+    return ListCheck(tuple(files), rows, tuple(unreadable), misspelt)
+
+
+def _misspelt(examined: _Examined) -> tuple[Misspelt, ...]:
+    """The recipients whose domain is likely a typo (``addresses.likely_domain``), in list order;
+    each distinct domain is judged once, so a million rows cost a few column operations."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = examined.emails.values
+    if len(values) == 0:
+        return ()
+    domains = pc.replace_substring_regex(values, r"^.*@", "")
+    likely = {d: meant for d in pc.unique(domains).drop_null().to_pylist() if (meant := addresses.likely_domain(d)) is not None}
+    if not likely:
+        return ()
+    flagged = np.asarray(pc.fill_null(pc.is_in(domains, value_set=pa.array(list(likely), domains.type)), False))
+    rows = np.flatnonzero(flagged[examined.emails.codes] & (examined.verdict == _OK))
+    found: list[Misspelt] = []
+    for index in rows.tolist():
+        email = examined.emails.take(np.array([index]))[0].as_py()
+        domain = email.rpartition("@")[2]
+        file = examined.files[int(examined.file_of[index])]
+        found.append(Misspelt(str(file.path), examined.row(index), email, domain, likely[domain]))
+    return tuple(found)
 
 
 def _every_unusable(errors: Sequence[ListError]) -> ListError:

@@ -68,7 +68,8 @@ def export(
             return None
         summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
         if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
-            report = summary_table(summary, sentences=summary_sentences(summary) if fmt in ("csv", "xlsx") else ())
+            spreadsheet = fmt in ("csv", "xlsx")
+            report = summary_table(summary, sentences=summary_sentences(summary) if spreadsheet else (), named=spreadsheet)
         else:
             report = table(engine, campaign_id, kind, everyone=everyone)
         advance(READ)

@@ -660,10 +660,15 @@ def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> d
     return cells
 
 
-def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:
+def summary_table(summary: Summary, *, sentences: Sequence[str] = (), named: bool = False) -> Table:
     """The summary's figures as the rows of the "summary" report: (label, count, rate or None);
-    then each of ``sentences`` as a row of its own, count and rate empty."""
-    rows: list[tuple[Any, ...]] = [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    then each of ``sentences`` as a row of its own, count and rate empty. ``named``: first a
+    "Campaign: ..." and a "Subject: ..." row (count and rate empty too), for a spreadsheet read away from the terminal that made it
+    (newcomer 26 #3: a director's summary.xlsx did not say which release it was about)."""
+    rows: list[tuple[Any, ...]] = []
+    if named:
+        rows += [(f"Campaign: {summary.campaign.id}", None, None), (f"Subject: {summary.campaign.subject}", None, None)]
+    rows += [(label, count, rate) for _key, label, count, rate in summary.figures()]
     rows += [(sentence, None, None) for sentence in sentences]
     return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -33,7 +34,7 @@ from mailer.store.failures import display_url
 from mailer.store.schema import metadata
 from mailer.store.upgrade import Progress, upgrade
 
-__all__ = ["connect", "display_url", "is_current", "may_write", "snapshot"]
+__all__ = ["connect", "display_url", "is_current", "may_write", "snapshot", "state"]
 
 
 # Seconds libpq waits for a PostgreSQL server to answer a new connection, unless the URL says
@@ -96,11 +97,17 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
 
 
 def is_current(url: str, *, connect_timeout: int = CONNECT_TIMEOUT) -> bool:
-    """Whether the delivery log at ``url`` holds this version's tables, looked at without creating,
-    upgrading or writing anything (``connect`` does all three): a command that only looks, such as
-    `mailer preview`, must not upgrade a log that colleagues' earlier press-mailer then refuses to
-    open (review 24x #6). False for an empty database or a log an earlier version wrote; raises
-    StoreError when it cannot be opened, saying why."""
+    """Whether the delivery log at ``url`` holds this version's tables (see ``state``)."""
+    return state(url, connect_timeout=connect_timeout) == "current"
+
+
+def state(url: str, *, connect_timeout: int = CONNECT_TIMEOUT) -> Literal["empty", "older", "current"]:
+    """What the delivery log at ``url`` holds, looked at without creating, upgrading or writing
+    anything (``connect`` does all three): a command that only looks, such as `mailer preview`,
+    must not upgrade a log that colleagues' earlier press-mailer then refuses to open (review 24x
+    #6). "empty": no tables yet (a team's new database, before its first send); "older": a log an
+    earlier version wrote; "current": this version's. Raises StoreError when it cannot be opened,
+    saying why, and for a newer version's log."""
     from mailer.store.upgrade import SCHEMA_VERSION, refuse_newer, schema_version
 
     if (misspelt := failures.misspelt_url(url)) is not None:
@@ -112,7 +119,9 @@ def is_current(url: str, *, connect_timeout: int = CONNECT_TIMEOUT) -> bool:
             found = schema_version(connection)
             if found is not None and found > SCHEMA_VERSION:
                 refuse_newer(connection)  # a newer press-mailer's log: said as opening it says it
-            return found == SCHEMA_VERSION
+            if found is None:
+                return "empty"
+            return "current" if found == SCHEMA_VERSION else "older"
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url, connect_timeout=connect_timeout) from exc
     except ImportError as exc:

@@ -426,28 +426,33 @@ def list_names(connection: Connection) -> list[str]:
     return list(names)
 
 
-def newest(connection: Connection, *, skip: int = 0, mode: Mode | None = None, cancelled: bool = True) -> Campaign | None:
+def newest(
+    connection: Connection, *, skip: int = 0, mode: Mode | None = None, cancelled: bool = True, under: str | None = None
+) -> Campaign | None:
     """The most recently created campaign (of ``mode``, if given; not a cancelled one, with
-    ``cancelled=False``) after skipping ``skip`` newer ones (``latest~skip``); None past the oldest."""
+    ``cancelled=False``; sent from a release inside the folder ``under``, if given) after skipping
+    ``skip`` newer ones (``latest~skip``); None past the oldest."""
     query = select(campaign.c.id).order_by(campaign.c.created_at.desc(), campaign.c.id.desc()).offset(skip).limit(1)
-    found = connection.scalar(query.where(*_kind(mode, cancelled=cancelled)))
+    found = connection.scalar(query.where(*_kind(mode, cancelled=cancelled, under=under)))
     return None if found is None else get(connection, found)
 
 
-def count(connection: Connection, *, mode: Mode | None = None, cancelled: bool = True) -> int:
+def count(connection: Connection, *, mode: Mode | None = None, cancelled: bool = True, under: str | None = None) -> int:
     """How many campaigns the log holds (live, test and dry runs; or only those of ``mode``; without
-    the cancelled ones, with ``cancelled=False``)."""
-    query = select(func.count()).select_from(campaign).where(*_kind(mode, cancelled=cancelled))
+    the cancelled ones, with ``cancelled=False``; only those sent from inside ``under``, if given)."""
+    query = select(func.count()).select_from(campaign).where(*_kind(mode, cancelled=cancelled, under=under))
     return int(connection.scalar(query) or 0)
 
 
-def _kind(mode: Mode | None, *, cancelled: bool) -> list[ColumnElement[bool]]:
+def _kind(mode: Mode | None, *, cancelled: bool, under: str | None = None) -> list[ColumnElement[bool]]:
     """The conditions ``newest`` and ``count`` share."""
     conditions: list[ColumnElement[bool]] = []
     if mode is not None:
         conditions.append(campaign.c.mode == mode.value)
     if not cancelled:
         conditions.append(campaign.c.status != CampaignStatus.CANCELLED.value)
+    if under is not None:  # release paths are logged absolute (resolved)
+        conditions.append(campaign.c.release_path.startswith(under.rstrip("/") + "/", autoescape=True))
     return conditions
 
 

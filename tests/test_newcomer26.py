@@ -1,0 +1,118 @@
+"""Newcomer 26: the communications unit of a Canadian federal department in Ottawa, bilingual
+(every release in English and French; Québec, Montréal, Radio-Canada, "Éric Côté"), one officer on
+a laptop with SQLite, then the team on a shared PostgreSQL log. Each test is a finding, through the
+command line, and failed before its fix (session 26)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office_cli import SEND, campaign_of, mailer, office, said
+
+# -- 1. an empty new PostgreSQL log: the preview said it was "not yet set up for this version" ---------
+
+
+@pytest.mark.postgresql
+def test_a_preview_on_a_new_empty_shared_log_does_not_ask_for_an_upgrade(logged: Path, database: str) -> None:
+    """The team's new PostgreSQL database has no tables until the first send writes them. A preview on
+    it said "The delivery log ... is not yet set up for this version of press-mailer", which reads as
+    "someone must upgrade it" although nothing is wrong: an empty log has scheduled nothing."""
+    result = mailer("preview", "releases/example.md")
+    assert result.exit_code == 0, result.output
+    assert "not yet set up" not in said(result)
+    assert "Could not look" not in said(result)
+
+
+# -- 2. `--follow-up latest` on a shared log took a colleague's campaign -------------------------------
+
+
+def test_a_follow_up_of_latest_on_a_shared_log_is_of_this_office_folders_send(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Sophie (Ottawa) sends her release to her beat; an hour later Éric, in his own folder on the
+    team's shared log, sends another release to his. Sophie's `--follow-up latest --who not-opened`
+    then followed up Éric's send: his journalists would get her reminder. `latest` for a follow-up is
+    the newest live send made from this office folder; a colleague's is named by its id."""
+    sophie = office(tmp_path / "sophie", standin, db_url)
+    eric = office(tmp_path / "eric", standin, db_url, beat="Email,First Name\nmarc@ledevoir.example,Marc\n")
+    os.chdir(sophie)
+    hers = campaign_of(mailer(*SEND))
+    os.chdir(eric)
+    (eric / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nLe budget.\n', encoding="utf-8")
+    his = campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    os.chdir(sophie)
+    (sophie / "releases" / "reminder.md").write_text('---\nsubject: "Reminder"\n---\nA reminder.\n', encoding="utf-8")
+    follow = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert follow.exit_code == 0, follow.output
+    assert f"latest is {hers} (live, created" in follow.output, follow.output
+    assert his not in follow.output and "marc@" not in follow.output
+    # Éric's send is still followed up by its id, from anywhere.
+    named = mailer("send", "releases/reminder.md", "--follow-up", his, "--who", "not-opened", "--dry-run")
+    assert named.exit_code == 0 and "Recipients: 1" in named.output, named.output
+    # A folder that never sent live is told which sends the log holds, not given a colleague's.
+    other = office(tmp_path / "new", standin, db_url)
+    os.chdir(other)
+    none = mailer("send", "releases/example.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert none.exit_code == 1, none.output
+    assert f"the newest is {his}" in said(none), none.output
+
+
+# -- 3. the summary spreadsheet did not say which release it is about ---------------------------------
+
+
+def test_the_summary_spreadsheet_names_its_campaign_and_subject(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The director gets summary.xlsx by email, beside last week's: it held the figures only (no
+    campaign id, no subject), so nobody could tell which release they were about. The CSV too."""
+    from openpyxl import load_workbook
+
+    office(tmp_path, standin, db_url)
+    (tmp_path / "releases" / "budget.md").write_text(
+        '---\nsubject: "Québec et Montréal : le budget fédéral"\n---\nÉric Côté annonce le budget.\n', encoding="utf-8"
+    )
+    campaign = campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    assert mailer("report", campaign, "-o", "summary.xlsx").exit_code == 0
+    sheet = load_workbook("summary.xlsx").active
+    assert sheet is not None
+    rows = [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
+    assert rows[1:3] == [(f"Campaign: {campaign}", None), ("Subject: Québec et Montréal : le budget fédéral", None)], rows
+    assert ("Recipients", 2) in rows or any(r[0] == "Accepted by SendGrid" for r in rows), rows
+    assert mailer("report", campaign, "-o", "summary.csv").exit_code == 0
+    text = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
+    assert f"Campaign: {campaign},," in text and "Subject: Québec et Montréal : le budget fédéral,," in text, text
+
+
+# -- 4. "gmail.con" and "hotmial.com" passed `lists check` without a word ------------------------------
+
+
+def test_lists_check_warns_of_a_misspelt_mail_provider(tmp_path: Path) -> None:
+    """A Cision export typed by hand: "gmail.con", "hotmial.com" and "videotron.qc" are valid
+    addresses, so `lists check` counted them as recipients and said nothing; the send then bounced
+    (and a bounce suppresses). They are still recipients, but the check names each row and the
+    provider meant. Real domains near a provider's (mail.com, ymail.com, a newsroom's) are left alone."""
+    (tmp_path / "cision.csv").write_text(
+        "\ufeffEmail;Name;Outlet\n"
+        "eric.cote@gmail.con;Côté, Éric;Radio-Canada\n"
+        "marie@hotmial.com;Tremblay, Marie;Le Devoir\n"
+        "luc@videotron.ca;Roy, Luc;La Presse\n"
+        "ana@mail.com;Lima, Ana;Daily\n"
+        "ben@ymail.com;Okafor, Ben;Gazette\n"
+        "zoe@lapresse.ca;Zoé;La Presse\n",
+        encoding="utf-8",
+    )
+    result = mailer("lists", "check", "cision.csv")
+    assert result.exit_code == 0, result.output
+    text = said(result)
+    assert "recipients: 6" in text, result.output
+    assert 'row 2: eric.cote@gmail.con: is "gmail.con" a typo of gmail.com?' in text, result.output
+    assert 'row 3: marie@hotmial.com: is "hotmial.com" a typo of hotmail.com?' in text, result.output
+    for fine in ("luc@", "ana@", "ben@", "zoe@"):
+        assert f"{fine}" not in text.split("misspelt", 1)[-1], result.output
+    data = mailer("lists", "check", "cision.csv", "--json")
+    import json
+
+    found = json.loads(data.stdout)["misspelt_domains"]
+    assert [(r["row"], r["email"], r["likely"]) for r in found] == [
+        (2, "eric.cote@gmail.con", "gmail.com"),
+        (3, "marie@hotmial.com", "hotmail.com"),
+    ]
