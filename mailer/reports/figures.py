@@ -50,7 +50,7 @@ from mailer.store.failures import in_words
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 # The summary's line, under "Delivered", of the journalists counted delivered though their email
 # bounced (``Summary.opened_bounced``).
-AFTER_OPENING = "of them, bounced after opening or clicking (see the bounces report)"
+AFTER_OPENING = "of them, bounced though it got there (see the bounces report)"
 NO_OUTLET = "(no outlet)"
 UNHEARD_AFTER = timedelta(hours=1)  # SendGrid posts events within minutes: an hour of silence says they do not arrive
 
@@ -710,6 +710,10 @@ _REACHED_BY = {
     "open": ("opening", "opened"),
     "click": ("clicking", "clicked"),
     "pre-fetch": ("Apple Mail fetched it", "fetched by Apple Mail"),
+    "spamreport": ("being marked as spam", "marked as spam"),
+    "unsubscribe": ("unsubscribing", "unsubscribed"),
+    "group_unsubscribe": ("unsubscribing", "unsubscribed"),
+    "group_resubscribe": ("resubscribing", "resubscribed"),
 }
 _BOUNCED_WORDS = {"bounce": ("bounced", "bounce"), "blocked": ("blocked", "block"), "dropped": ("dropped", "drop")}
 
@@ -772,11 +776,15 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         # Journalists come grouped by the database with their ids (as text, like the engagement's);
         # who opened or clicked is counted with set intersections, not a test per journalist.
         groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for after_at, outlet, delivery, language, state, n, listed in message_store.outlets(connection, campaign_id):
+        grouped = message_store.outlets(connection, campaign_id)
+        # Bounced though it got there (opened, clicked, marked as spam, unsubscribed: ``REACHED``): a few.
+        bounced_ids = [int(i) for row in grouped if row[2] in BOUNCED for i in row[6].split(",")]
+        got_there = {str(i) for i in event_store.reached_among(connection, bounced_ids)} if bounced_ids else set()
+        for after_at, outlet, delivery, language, state, n, listed in grouped:
             ids = listed.split(",")
             domain, named, mailed = after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), _mailed(info, state)
-            did_open = opened.intersection(ids)
-            if did_open and delivery in BOUNCED:  # bounced though opened: delivered, as the summary counts them
+            did_open = got_there.intersection(ids) if delivery in BOUNCED else set()
+            if did_open:  # bounced though it got there: delivered, as the summary counts them
                 reached = groups[(domain, named, Delivery.DELIVERED.value, language, mailed)]
                 reached[0] += len(did_open)
                 reached[1] += len(did_open)
