@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from office_cli import mailer, page_text
+from office_cli import campaign_of, mailer, office, page_text
+from openpyxl import load_workbook
 from test_review24r import report_csv
-from test_review25r import BLOCK, HARD, counts, events_of, imported, sent, summary_json
+from test_review25r import BLOCK, HARD, SEND, counts, events_of, imported, sent, summary_json
 
 FIVE = (
     "Email,First Name,Last Name,Outlet\n"
@@ -77,3 +80,47 @@ def test_a_spam_report_or_unsubscribe_counts_as_delivered_in_every_figure(projec
     # the four delivered, all kept out (spam reports, unsubscribes, a bounce); Eve alone bounced
     assert f"Follow-up:  0 of 5 journalists of {campaign} (delivered): 1 bounced, 4 suppressed\n" in follow.output, follow.output
     assert follow.exit_code == 1 and "Nobody to follow up" in follow.output, follow.output
+
+
+# -- 2. the report's notes gave times in UTC alone, though [reports] time_zone names the office's clock ------------
+
+
+def test_the_report_notes_give_the_office_s_clock_beside_utc(project: Path, standin: Any, db_url: str) -> None:
+    """A Melbourne office ([reports] time_zone = "Australia/Melbourne") schedules its release; `mailer status`
+    says "SendGrid holds these emails until ... UTC (... Australia/Melbourne)", but the report's note said the
+    time in UTC alone, in the terminal, the JSON, the CSV and XLSX summaries and the page: read as Melbourne
+    time, an embargo eleven hours off. Cancelled, its note named the time it was held for in UTC alone too."""
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    sent_scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert sent_scheduled.exit_code == 0, sent_scheduled.output
+    campaign = campaign_of(sent_scheduled)
+    local = at.astimezone(ZoneInfo("Australia/Melbourne"))
+    clock = (
+        f"{at:%Y-%m-%d %H:%M} UTC ({local:%H:%M} Australia/Melbourne)"
+        if local.date() == at.date()
+        else (f"{at:%Y-%m-%d %H:%M} UTC ({local:%Y-%m-%d %H:%M} Australia/Melbourne)")
+    )
+    status = mailer("status", campaign)
+    assert f"SendGrid holds these emails until {clock}" in status.output, status.output
+
+    def every_format_says(words: str) -> None:
+        table = mailer("report", campaign)
+        assert words in " ".join(table.output.split()), table.output
+        as_json = mailer("report", campaign, "--format", "json")
+        document = json.loads(as_json.output[as_json.output.index("{") :])
+        assert any(words in note for note in document["notes"]), document["notes"]
+        assert mailer("report", campaign, "--format", "csv", "-o", "summary.csv").exit_code == 0
+        assert words in Path("summary.csv").read_text(encoding="utf-8-sig")
+        assert mailer("report", campaign, "--format", "xlsx", "-o", "summary.xlsx").exit_code == 0
+        sheet = load_workbook("summary.xlsx").active
+        assert sheet is not None and any(words in str(row[0]) for row in sheet.iter_rows(values_only=True)), words
+        assert mailer("report", campaign, "--format", "html", "-o", "page.html").exit_code == 0
+        assert words in " ".join(page_text(Path("page.html")).split())
+
+    every_format_says(f"SendGrid holds these emails until {clock}: nothing has gone out yet")
+    cancelled = mailer("cancel", campaign, "--yes")
+    assert cancelled.exit_code == 0, cancelled.output
+    every_format_says(f"it held for {clock}, so no journalist received it")

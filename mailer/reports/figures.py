@@ -105,6 +105,17 @@ class Summary:
     opened_bounced: Mapping[str, int] = field(default_factory=dict)
     # Their breakdown, as ``bounce_classes`` ("hard bounce: Invalid Address", "blocked: Reputation", "dropped").
     opened_bounce_classes: Mapping[str, int] = field(default_factory=dict)
+    # The office's clock ([reports] time_zone): the notes give their times on it beside UTC, as
+    # `mailer status` does (``on_clock``); None: UTC alone.
+    zone: str | None = None
+
+    def on_clock(self, zone: str | None) -> Summary:
+        """This summary with its notes' times on the office's clock ``zone`` ([reports] time_zone) too."""
+        return replace(self, zone=zone) if zone and zone != "UTC" else self
+
+    def _when(self, moment: datetime) -> str:
+        """An instant of a note: "2026-12-02 19:00 UTC (06:00 Australia/Melbourne)"; UTC alone without a zone."""
+        return scheduled.on_office_clock(moment, self.zone)
 
     @property
     def is_cancelled(self) -> bool:
@@ -130,7 +141,7 @@ class Summary:
         emails = f"{self.cancelled:,} email{'s' if self.cancelled != 1 else ''}"
         held = min(self.handed, self.cancelled)
         if info.sendgrid_batch_id and info.scheduled_at is not None and held:
-            when = f"{info.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            when = self._when(info.scheduled_at)
             if held < self.cancelled:
                 rest = self.cancelled - held
                 return (
@@ -171,14 +182,14 @@ class Summary:
         at = self.campaign.scheduled_at
         if at is None or not self.is_held(now):
             return None
-        return f"{scheduled.held(at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
+        return f"{scheduled.held(at.astimezone(ZoneInfo(self.zone)) if self.zone else at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
 
     def late_cancel_note(self, now: datetime) -> str | None:
         """Of a send whose cancel was asked late, what status says of it, by its events
         (``scheduled.late_cancel``; newcomer 15 #10); None for any other."""
         if self.is_cancelled:
             return None
-        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out)
+        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out, zone=self.zone)
         return f"{fact}." if fact else None
 
     def is_late_cancelled(self, now: datetime) -> bool:
@@ -209,8 +220,8 @@ class Summary:
             # is not a broken webhook (review 18y #3: the note sent her looking for one).
             return (
                 f"SendGrid has reported nothing about this send: a cancel of {self.campaign.id} was sent to SendGrid at "
-                f"{scheduled.utc(sent)}, but its answer never came back, so SendGrid may have discarded these emails at "
-                f"{scheduled.utc(at)} (a cancelled send has no events). If it did not, events come in through mailer webhook "
+                f"{self._when(sent)}, but its answer never came back, so SendGrid may have discarded these emails at "
+                f"{self._when(at)} (a cancelled send has no events). If it did not, events come in through mailer webhook "
                 "(or mailer events import FILE): check that it is running and that SendGrid's Event Webhook points at it."
             )
         return (

@@ -152,6 +152,7 @@ def render(
     director, an embargo broken by an hour); UTC without one.
     """
     summary, outlet_table, fine = page_figures(engine, campaign_id)
+    summary = summary.on_clock(time_zone)  # the notes' times on the office's clock too
     detail = None
     if kind in DETAIL_TITLES:
         detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now), time_zone)
