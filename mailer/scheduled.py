@@ -18,7 +18,7 @@ from mailer.counting import counted
 if TYPE_CHECKING:
     from mailer.store.campaigns import Campaign
 
-__all__ = ["handed_over", "held", "late_cancel", "maybe_held", "on_its_clock", "utc"]
+__all__ = ["handed_over", "held", "late_cancel", "maybe_held", "on_its_clock", "on_office_clock", "utc"]
 
 
 def utc(moment: datetime) -> str:
@@ -65,18 +65,28 @@ def handed_over(accepted: int, at: str) -> str:
     )
 
 
-def late_cancel(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:
+def on_office_clock(moment: datetime, zone: str | None) -> str:
+    """``moment`` as ``on_its_clock`` says it, on the office's clock ``zone`` ([reports] time_zone) too;
+    in UTC alone without one."""
+    if not zone:
+        return utc(moment)
+    from zoneinfo import ZoneInfo
+
+    return on_its_clock(moment.astimezone(ZoneInfo(zone)))
+
+
+def late_cancel(campaign: Campaign, *, now: datetime, went_out: int = 0, zone: str | None = None) -> str | None:
     """What is known of a scheduled send whose cancel was asked less than 10 minutes before its
     time (``Campaign.late_cancel``), without what to do about it (no full stop): before its time,
     that it may still go out; after, by its events (``went_out``: of its emails SendGrid reports
     sending, ``messages.went_out``), that it went out all the same, or that most likely the cancel
-    held and nobody got it. None when no such cancel was asked."""
+    held and nobody got it. None when no such cancel was asked. ``zone``: the office's clock, beside UTC."""
     if campaign.late_cancel is None or campaign.scheduled_at is None:
         return None
     ahead = campaign.scheduled_at > now
     asked = (
-        f"A cancel of {campaign.id} was asked at {utc(campaign.late_cancel)}, less than 10 minutes before "
-        f"its time{'' if ahead else f' ({utc(campaign.scheduled_at)})'}, when SendGrid no longer promises to cancel"
+        f"A cancel of {campaign.id} was asked at {on_office_clock(campaign.late_cancel, zone)}, less than 10 minutes before "
+        f"its time{'' if ahead else f' ({on_office_clock(campaign.scheduled_at, zone)})'}, when SendGrid no longer promises to cancel"
     )
     if ahead:
         return f"{asked}: it may still go out"

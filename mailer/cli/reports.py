@@ -150,7 +150,7 @@ def report_command(
     if fmt == "json" and path is None:
         from mailer.reports.figures import summary_table
 
-        summary = reports.summarize(engine, campaign_id) if kind == "summary" else None  # counted once
+        summary = reports.summarize(engine, campaign_id).on_clock(zone) if kind == "summary" else None  # counted once
         report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
         import sys
 
@@ -359,7 +359,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
     from mailer.reports.figures import in_zone, shown_text, summary_table
 
     if kind == "summary":  # the figures counted once, for the table and the reach under it
-        summary = reports.summarize(engine, campaign_id)
+        summary = reports.summarize(engine, campaign_id).on_clock(time_zone)  # the notes' times on the office's clock too
         report = summary_table(summary)
         output.table(
             f"{summary.campaign.id}: {shown_subject(summary.campaign.subject)}",
@@ -377,7 +377,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")
         _say_left_out(report.left_out)
-        _say_notes(engine, campaign_id)
+        _say_notes(engine, campaign_id, time_zone)
         return
     rows = [tuple(map(shown_text, row)) for row in report.rows]
     if kind == "outlets":
@@ -403,16 +403,16 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         said += [f"Empty in every row, so left out: {', '.join(empty)}."] if empty else []
         output.note(" ".join([*said, "--wide shows every column; --format csv or xlsx keeps them all."]), wrap=True)
     _say_left_out(report.left_out)
-    _say_notes(engine, campaign_id)
+    _say_notes(engine, campaign_id, time_zone)
 
 
-def _say_notes(engine: Engine, campaign_id: str) -> None:
+def _say_notes(engine: Engine, campaign_id: str, time_zone: str | None = None) -> None:
     """Under a per-journalist or outlet table, the sentences the summary says under its figures (held
     by SendGrid, not finished, cancelled, cancel asked late), as the page says them with every kind
     (newcomer 16 #15: "No bounces recorded yet" of a send SendGrid still held said nothing more)."""
     from mailer import reports
 
-    for note in reports.summarize(engine, campaign_id).notes(_log_now()):
+    for note in reports.summarize(engine, campaign_id).on_clock(time_zone).notes(_log_now()):
         output.say(note)
 
 

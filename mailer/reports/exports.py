@@ -66,7 +66,9 @@ def export(
             formats.write_text(text, path)
             advance(STEPS - READ)
             return None
-        summary = summarize(engine, campaign_id) if kind == "summary" else None  # figures counted once, for the rows and the JSON
+        summary = (
+            summarize(engine, campaign_id).on_clock(time_zone) if kind == "summary" else None
+        )  # figures counted once, for the rows and the JSON
         if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
             spreadsheet = fmt in ("csv", "xlsx")
             report = summary_table(summary, sentences=summary_sentences(summary) if spreadsheet else (), named=spreadsheet)

@@ -50,7 +50,7 @@ from mailer.store.failures import in_words
 BOUNCED = tuple(d.value for d in models.BOUNCED)  # one definition of bounced: models.BOUNCED
 # The summary's line, under "Delivered", of the journalists counted delivered though their email
 # bounced (``Summary.opened_bounced``).
-AFTER_OPENING = "of them, bounced after opening or clicking (see the bounces report)"
+AFTER_OPENING = "of them, bounced though it got there (see the bounces report)"
 NO_OUTLET = "(no outlet)"
 UNHEARD_AFTER = timedelta(hours=1)  # SendGrid posts events within minutes: an hour of silence says they do not arrive
 
@@ -105,6 +105,17 @@ class Summary:
     opened_bounced: Mapping[str, int] = field(default_factory=dict)
     # Their breakdown, as ``bounce_classes`` ("hard bounce: Invalid Address", "blocked: Reputation", "dropped").
     opened_bounce_classes: Mapping[str, int] = field(default_factory=dict)
+    # The office's clock ([reports] time_zone): the notes give their times on it beside UTC, as
+    # `mailer status` does (``on_clock``); None: UTC alone.
+    zone: str | None = None
+
+    def on_clock(self, zone: str | None) -> Summary:
+        """This summary with its notes' times on the office's clock ``zone`` ([reports] time_zone) too."""
+        return replace(self, zone=zone) if zone and zone != "UTC" else self
+
+    def _when(self, moment: datetime) -> str:
+        """An instant of a note: "2026-12-02 19:00 UTC (06:00 Australia/Melbourne)"; UTC alone without a zone."""
+        return scheduled.on_office_clock(moment, self.zone)
 
     @property
     def is_cancelled(self) -> bool:
@@ -130,7 +141,7 @@ class Summary:
         emails = f"{self.cancelled:,} email{'s' if self.cancelled != 1 else ''}"
         held = min(self.handed, self.cancelled)
         if info.sendgrid_batch_id and info.scheduled_at is not None and held:
-            when = f"{info.scheduled_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            when = self._when(info.scheduled_at)
             if held < self.cancelled:
                 rest = self.cancelled - held
                 return (
@@ -171,14 +182,14 @@ class Summary:
         at = self.campaign.scheduled_at
         if at is None or not self.is_held(now):
             return None
-        return f"{scheduled.held(at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
+        return f"{scheduled.held(at.astimezone(ZoneInfo(self.zone)) if self.zone else at)}: nothing has gone out yet, so delivered, opens and bounces stay at 0 until then."
 
     def late_cancel_note(self, now: datetime) -> str | None:
         """Of a send whose cancel was asked late, what status says of it, by its events
         (``scheduled.late_cancel``; newcomer 15 #10); None for any other."""
         if self.is_cancelled:
             return None
-        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out)
+        fact = scheduled.late_cancel(self.campaign, now=now, went_out=self.went_out, zone=self.zone)
         return f"{fact}." if fact else None
 
     def is_late_cancelled(self, now: datetime) -> bool:
@@ -209,8 +220,8 @@ class Summary:
             # is not a broken webhook (review 18y #3: the note sent her looking for one).
             return (
                 f"SendGrid has reported nothing about this send: a cancel of {self.campaign.id} was sent to SendGrid at "
-                f"{scheduled.utc(sent)}, but its answer never came back, so SendGrid may have discarded these emails at "
-                f"{scheduled.utc(at)} (a cancelled send has no events). If it did not, events come in through mailer webhook "
+                f"{self._when(sent)}, but its answer never came back, so SendGrid may have discarded these emails at "
+                f"{self._when(at)} (a cancelled send has no events). If it did not, events come in through mailer webhook "
                 "(or mailer events import FILE): check that it is running and that SendGrid's Event Webhook points at it."
             )
         return (
@@ -715,6 +726,10 @@ _REACHED_BY = {
     "open": ("opening", "opened"),
     "click": ("clicking", "clicked"),
     "pre-fetch": ("Apple Mail fetched it", "fetched by Apple Mail"),
+    "spamreport": ("being marked as spam", "marked as spam"),
+    "unsubscribe": ("unsubscribing", "unsubscribed"),
+    "group_unsubscribe": ("unsubscribing", "unsubscribed"),
+    "group_resubscribe": ("resubscribing", "resubscribed"),
 }
 _BOUNCED_WORDS = {"bounce": ("bounced", "bounce"), "blocked": ("blocked", "block"), "dropped": ("dropped", "drop")}
 
@@ -777,11 +792,15 @@ def page_figures(engine: Engine, campaign_id: str) -> tuple[Summary, Table, Mapp
         # Journalists come grouped by the database with their ids (as text, like the engagement's);
         # who opened or clicked is counted with set intersections, not a test per journalist.
         groups: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for after_at, outlet, delivery, language, state, n, listed in message_store.outlets(connection, campaign_id):
+        grouped = message_store.outlets(connection, campaign_id)
+        # Bounced though it got there (opened, clicked, marked as spam, unsubscribed: ``REACHED``): a few.
+        bounced_ids = [int(i) for row in grouped if row[2] in BOUNCED for i in row[6].split(",")]
+        got_there = {str(i) for i in event_store.reached_among(connection, bounced_ids)} if bounced_ids else set()
+        for after_at, outlet, delivery, language, state, n, listed in grouped:
             ids = listed.split(",")
             domain, named, mailed = after_at.rsplit("@", 1)[-1].lower(), (outlet or "").strip(), _mailed(info, state)
-            did_open = opened.intersection(ids)
-            if did_open and delivery in BOUNCED:  # bounced though opened: delivered, as the summary counts them
+            did_open = got_there.intersection(ids) if delivery in BOUNCED else set()
+            if did_open:  # bounced though it got there: delivered, as the summary counts them
                 reached = groups[(domain, named, Delivery.DELIVERED.value, language, mailed)]
                 reached[0] += len(did_open)
                 reached[1] += len(did_open)

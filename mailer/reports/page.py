@@ -83,7 +83,7 @@ TEMPLATE = """<!DOCTYPE html>
 <tr><th>figure</th><th class="num">count</th><th class="num">rate</th></tr>
 {% for key, label, count, rate in summary.figures() %}<tr><td{{ depth(label) }}>{{ shown(label.strip()) }}</td><td class="num">{{ "{:,}".format(count) }}</td><td class="num">{{ pct(rate) }}</td></tr>
 {% endfor %}</table>
-<p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table.{% if summary.bounced_after_opening %} A journalist who opened or clicked the email counts as delivered even when SendGrid reported a bounce for it (the open shows it got there): the line under Delivered counts them, and the bounces report lists them; the bounce still keeps the address from being mailed again.{% endif %} Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed to the group they left is not counted as unsubscribed.</p>
+<p class="note">Bounced counts every email not delivered because it was refused, for good (hard bounce) or for now (blocked), or dropped by SendGrid; the same count appears in every table.{% if summary.bounced_after_opening %} A journalist who opened or clicked the email, marked it as spam or unsubscribed from it counts as delivered even when SendGrid reported a bounce for it (each shows it got there): the line under Delivered counts them, and the bounces report lists them; the bounce still keeps the address from being mailed again.{% endif %} Opened, clicked, spam and unsubscribe rates are shares of delivered emails; delivered and bounce rates are shares of emails SendGrid accepted. A journalist who resubscribed to the group they left is not counted as unsubscribed.</p>
 <h2>Outlets and domains</h2>
 {% if outlet_table.flagged %}<p><span class="badge">Attention</span> {{ all_bounced_note(outlet_table) }}</p>{% endif %}
 {{ render(outlet_table) }}
@@ -152,6 +152,7 @@ def render(
     director, an embargo broken by an hour); UTC without one.
     """
     summary, outlet_table, fine = page_figures(engine, campaign_id)
+    summary = summary.on_clock(time_zone)  # the notes' times on the office's clock too
     detail = None
     if kind in DETAIL_TITLES:
         detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now), time_zone)

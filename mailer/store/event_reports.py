@@ -379,7 +379,7 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
     those the journalist opened or clicked all the same (``REACHED``), which the summary counts as
     delivered and breaks down apart."""
     found = _bounces(connection, event.c.campaign_id == campaign_id, event.c.event, event.c.bounce_type, event.c.bounce_classification)
-    opened = opened_among(connection, found) if found else set()
+    opened = reached_among(connection, found) if found else set()
     tallies = Counter(
         # any other type is a hard bounce, as parse.py reads it
         ("blocked" if bounce_type == "blocked" else "bounce", classification, message_id in opened)
@@ -389,21 +389,25 @@ def bounce_tallies(connection: Connection, campaign_id: str) -> list[tuple[str, 
     return [(bounce_type, classification, was_opened, n) for (bounce_type, classification, was_opened), n in tallies.items()]
 
 
-# An open (by a person or by Apple's pre-fetch) or a click: proof that the email reached the
-# journalist, whatever bounce SendGrid reported of it before or after. The summary counts such a
-# journalist as delivered (and opened), not among the bounced: "Opened" can never exceed
-# "Delivered". The bounce still suppresses her, and the bounces report still lists her, saying
-# she opened it ("bounced after opening on ...").
-REACHED = ("open", "click")
+# An open (by a person or by Apple's pre-fetch), a click, a spam report or an unsubscribe (from
+# all mail or the group, or a resubscribe: SENDGRID.md §2.2, each done in the inbox): proof that
+# the email reached the journalist, whatever bounce SendGrid reported of it before or after
+# (events come out of order, and a "delivered" may never come: §2.1). The summary counts such a
+# journalist as delivered, not among the bounced: "Opened", "Marked as spam" and "Unsubscribed"
+# can never exceed "Delivered". The bounce still suppresses her, and the bounces report still
+# lists her, saying which came first ("bounced after opening", "marked as spam after the bounce").
+REACHED = ("open", "click", "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe")
+# ``first_reached``'s order among events of one second: an open by a person first, then Apple's pre-fetch, ...
+_REACHED_ORDER = {"open": 0, "pre-fetch": 1, "click": 2, "spamreport": 3, "unsubscribe": 4, "group_unsubscribe": 5, "group_resubscribe": 6}
 
 
 def was_reached(message_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Whether the message ``message_id`` names has an open or a click linked to it (the event_message index)."""
+    """Whether the message ``message_id`` names has an event linked to it that proves it arrived (``REACHED``; the event_message index)."""
     return select(event.c.id).where(event.c.message_id == message_id, event.c.event.in_(REACHED)).exists()
 
 
-def opened_among(connection: Connection, message_ids: Collection[int]) -> set[int]:
-    """Those of ``message_ids`` (bounced ones: a few) whose journalist opened or clicked (``REACHED``)."""
+def reached_among(connection: Connection, message_ids: Collection[int]) -> set[int]:
+    """Those of ``message_ids`` (bounced ones: a few) whose journalist opened, clicked, marked as spam or unsubscribed (``REACHED``)."""
     ids = list(message_ids)
     found: set[int] = set()
     for start in range(0, len(ids), 5000):
@@ -434,7 +438,7 @@ NEEDS: Mapping[str, frozenset[str]] = {
     "opens": frozenset({"opens", "clicks"}),  # a journalist who clicked opened it (``OPENED``)
     "clicks": frozenset({"clicks"}),
     "bounces": frozenset({"bounces"}),
-    "outlets": frozenset({"overall"}),
+    "outlets": frozenset({"overall", "bounces"}),  # bounced though it got there: delivered (``REACHED``)
 }
 
 
@@ -524,12 +528,12 @@ def activity(connection: Connection, campaign_id: str, *, kinds: Collection[str]
 
 
 def first_reached(connection: Connection, message_ids: Collection[int]) -> dict[int, tuple[str, int]]:
-    """Of ``message_ids`` (bounced ones: a few), those opened or clicked (``REACHED``), each with its
-    first such event ("open", "pre-fetch": Apple Mail's, or "click") and its time; the earliest
-    wins, an open by a person before a pre-fetch at the same second, and either before a click."""
+    """Of ``message_ids`` (bounced ones: a few), those that reached the journalist (``REACHED``), each
+    with its first such event ("open", "pre-fetch": Apple Mail's, "click", "spamreport", "unsubscribe",
+    ...) and its time; the earliest wins, in ``_REACHED_ORDER`` at the same second."""
     ids = list(message_ids)
     found: dict[int, tuple[str, int]] = {}
-    order = {"open": 0, "pre-fetch": 1, "click": 2}
+    order = _REACHED_ORDER
     for start in range(0, len(ids), 5000):
         query = (
             select(event.c.message_id, event.c.event, event.c.machine_open.is_(True), func.min(event.c.timestamp))

@@ -1,0 +1,126 @@
+"""Review 26r: events, suppressions and reports, as a hostile reviewer; each finding a test that failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from office_cli import campaign_of, mailer, office, page_text
+from openpyxl import load_workbook
+from test_review24r import report_csv
+from test_review25r import BLOCK, HARD, SEND, counts, events_of, imported, sent, summary_json
+
+FIVE = (
+    "Email,First Name,Last Name,Outlet\n"
+    "ana@daily.example,Ana,Lima,Daily News\n"
+    "ben@daily.example,Ben,Okafor,Daily News\n"
+    "cleo@gazette.example,Cleo,Roy,The Gazette\n"
+    "dan@radio.example,Dan,Wu,Radio One\n"
+    "eve@radio.example,Eve,Stone,Radio One\n"
+)
+
+# -- 1. a spam report or an unsubscribe proves the email arrived, whatever bounce SendGrid also reported ------------
+
+# SENDGRID.md §2.2: "spamreport" (the recipient marked it as spam) and "unsubscribe" / "group_unsubscribe"
+# (a click in the email or its List-Unsubscribe header) happen in the inbox; events come out of order
+# and some never come (§2.1), so a "delivered" may be missing and a block or bounce may be posted too.
+ARRIVED_WITHOUT_DELIVERED = [
+    ("processed", "ana@daily.example", 1, {}),
+    ("spamreport", "ana@daily.example", 60, {}),  # no "delivered" ever came
+    ("unsubscribe", "ben@daily.example", 60, {}),  # the unsubscribe before the "processed"
+    ("processed", "ben@daily.example", 1, {}),
+    ("bounce", "cleo@gazette.example", 10, HARD),
+    ("spamreport", "cleo@gazette.example", 100, {}),  # marked as spam after the bounce: it got there
+    ("group_unsubscribe", "dan@radio.example", 50, {"asm_group_id": 7}),
+    ("bounce", "dan@radio.example", 900, BLOCK),  # a late block after he left the group
+    ("bounce", "eve@radio.example", 10, HARD),  # Eve's bounced, truly
+]
+
+
+def test_a_spam_report_or_unsubscribe_counts_as_delivered_in_every_figure(project: Path, standin: Any, db_url: str) -> None:
+    """Cleo marked the email as spam and Dan left the press group, yet SendGrid also posted a bounce and a
+    block for them (and no "delivered"): the report said Delivered 2, Bounced 3 and "Marked as spam 100% of
+    delivered", the outlets "every address bounced" at The Gazette. Like an open, a spam report or an
+    unsubscribe shows the email got there: delivered in every figure (the line under Delivered counts them),
+    listed in the bounces report with which came first; the bounce still keeps them from being mailed."""
+    campaign = sent(project, standin, db_url, beat=FIVE)
+    imported(events_of(standin, campaign, ARRIVED_WITHOUT_DELIVERED, int(time.time())))
+    figures = counts(summary_json(campaign))
+    assert (figures["accepted"], figures["delivered"], figures["bounced"], figures["bounced_after_opening"]) == (5, 4, 1, 2)
+    assert (figures["spam_reports"], figures["unsubscribed"]) == (2, 2)
+    bounces = {row["email"]: row["opened or clicked"] for row in report_csv(campaign, "bounces")}
+    assert bounces == {
+        "cleo@gazette.example": "marked as spam after the bounce",
+        "dan@radio.example": "blocked after unsubscribing",
+        "eve@radio.example": "",
+    }
+    recipients = {row["email"]: row["delivery"] for row in report_csv(campaign, "recipients")}
+    assert recipients["cleo@gazette.example"] == "delivered (marked as spam after the bounce)", recipients
+    assert recipients["ana@daily.example"] == recipients["ben@daily.example"] == "delivered"
+    outlets = {row["outlet or domain"]: (row["delivered"], row["bounced"], row["note"]) for row in report_csv(campaign, "outlets")}
+    assert outlets["The Gazette"] == ("1", "0", "") and outlets["Radio One"] == ("1", "1", ""), outlets
+    page = mailer("report", campaign, "--format", "html", "-o", "page.html")
+    assert page.exit_code == 0, page.output
+    text = page_text(Path("page.html"))
+    assert "4 delivered 80.0% of accepted" in text and "| Delivered | 4 | 80.0% |" in text, text
+    assert "Every address bounced" not in text, text
+    listed = mailer("campaigns", "--json")
+    (row,) = json.loads(listed.output[listed.output.index("[") :])
+    assert (row["delivered"], row["bounced"]) == (4, 1), row
+    contact = mailer("contact", "cleo@gazette.example", "--json")
+    document = json.loads(contact.output[contact.output.index("{") :])
+    assert document["suppressed"] and (document["totals"]["delivered"], document["totals"]["bounced"]) == (1, 0), document
+    said = mailer("contact", "dan@radio.example")
+    assert "Outcome:  blocked after unsubscribing (blocked; counted as delivered: it got there)" in said.output, said.output
+    follow = mailer("send", "releases/example.md", "--follow-up", campaign, "--who", "delivered", "--include-previous", "--dry-run")
+    # the four delivered, all kept out (spam reports, unsubscribes, a bounce); Eve alone bounced
+    assert f"Follow-up:  0 of 5 journalists of {campaign} (delivered): 1 bounced, 4 suppressed\n" in follow.output, follow.output
+    assert follow.exit_code == 1 and "Nobody to follow up" in follow.output, follow.output
+
+
+# -- 2. the report's notes gave times in UTC alone, though [reports] time_zone names the office's clock ------------
+
+
+def test_the_report_notes_give_the_office_s_clock_beside_utc(project: Path, standin: Any, db_url: str) -> None:
+    """A Melbourne office ([reports] time_zone = "Australia/Melbourne") schedules its release; `mailer status`
+    says "SendGrid holds these emails until ... UTC (... Australia/Melbourne)", but the report's note said the
+    time in UTC alone, in the terminal, the JSON, the CSV and XLSX summaries and the page: read as Melbourne
+    time, an embargo eleven hours off. Cancelled, its note named the time it was held for in UTC alone too."""
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    sent_scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert sent_scheduled.exit_code == 0, sent_scheduled.output
+    campaign = campaign_of(sent_scheduled)
+    local = at.astimezone(ZoneInfo("Australia/Melbourne"))
+    clock = (
+        f"{at:%Y-%m-%d %H:%M} UTC ({local:%H:%M} Australia/Melbourne)"
+        if local.date() == at.date()
+        else (f"{at:%Y-%m-%d %H:%M} UTC ({local:%Y-%m-%d %H:%M} Australia/Melbourne)")
+    )
+    status = mailer("status", campaign)
+    assert f"SendGrid holds these emails until {clock}" in status.output, status.output
+
+    def every_format_says(words: str) -> None:
+        table = mailer("report", campaign)
+        assert words in " ".join(table.output.split()), table.output
+        as_json = mailer("report", campaign, "--format", "json")
+        document = json.loads(as_json.output[as_json.output.index("{") :])
+        assert any(words in note for note in document["notes"]), document["notes"]
+        assert mailer("report", campaign, "--format", "csv", "-o", "summary.csv").exit_code == 0
+        assert words in Path("summary.csv").read_text(encoding="utf-8-sig")
+        assert mailer("report", campaign, "--format", "xlsx", "-o", "summary.xlsx").exit_code == 0
+        sheet = load_workbook("summary.xlsx").active
+        assert sheet is not None and any(words in str(row[0]) for row in sheet.iter_rows(values_only=True)), words
+        assert mailer("report", campaign, "--format", "html", "-o", "page.html").exit_code == 0
+        assert words in " ".join(page_text(Path("page.html")).split())
+
+    every_format_says(f"SendGrid holds these emails until {clock}: nothing has gone out yet")
+    cancelled = mailer("cancel", campaign, "--yes")
+    assert cancelled.exit_code == 0, cancelled.output
+    every_format_says(f"it held for {clock}, so no journalist received it")
