@@ -105,6 +105,8 @@ class Summary:
     opened_bounced: Mapping[str, int] = field(default_factory=dict)
     # Their breakdown, as ``bounce_classes`` ("hard bounce: Invalid Address", "blocked: Reputation", "dropped").
     opened_bounce_classes: Mapping[str, int] = field(default_factory=dict)
+    # When the figures were read, by the delivery log's clock (``store.clock``): what ``notes`` goes by.
+    read_at: datetime | None = None
 
     @property
     def is_cancelled(self) -> bool:
@@ -221,7 +223,7 @@ class Summary:
 
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
-        moment = now or clock.now()
+        moment = now or self.read_at or datetime.now(UTC)
         found = (
             self.cancelled_note,
             self.held_note(moment),
@@ -444,6 +446,7 @@ def _summaries(
             handed = s[MessageState.ACCEPTED.value] + s[MessageState.UNKNOWN.value] + s[MessageState.SENDING.value]
             handed += message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid))
         result[cid] = Summary(
+            read_at=clock.now(connection),
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
             skipped=dict(skipped[cid]),
@@ -587,7 +590,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
         if kind == "recipients":
-            cells = _recipient_cells(connection, info, now or clock.now())
+            cells = _recipient_cells(connection, info, now or clock.now(connection))
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -960,7 +963,7 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     message state include "cancelled": a cancelled send's messages that never went out, which
     then count as neither accepted nor planned (``models.shown_counts``).
     """
-    moment = now or clock.now()
+    moment = now or clock.now(engine)
     with snapshot(engine) as connection:
         rows = campaign_store.rows(connection, limit=limit)
         sending = [row["id"] for row in rows if row["status"] == CampaignStatus.SENDING.value]
