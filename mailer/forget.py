@@ -165,7 +165,7 @@ def forget(
             folders.erase_files_naming(connection, key)  # the caller read them first (erase_written)
             suppression_store.replace(
                 connection,
-                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or clock.now()),
+                suppression_store.Suppression(key, SuppressionReason.FORGOTTEN, "forget", None, now or clock.now(engine)),
             )
         folded = checkpoint.fold_back(connection, wait=FOLD_BACK_WAIT if wait is None else wait)
     rows = {message_id: campaign for message_id, campaign in erased} | {message_id: campaign for message_id, campaign, _ in proofs}

@@ -97,12 +97,12 @@ def test_the_command_that_sends_again_keeps_a_follow_ups_choice_and_quotes_paths
         sender={},
     )
     monkeypatch.chdir(folder)
-    assert again.command(Config(), found) == (
+    assert again.command(Config(), found, now=datetime.now(UTC)) == (
         "mailer send releases/honey.md --follow-up 2026-02-19-honey --who not-opened --list 'lists/beat list.csv' "
         "--where beat=food --override-suppression jane@x.org --dry-run"
     )
     monkeypatch.chdir(tmp_path)
-    assert again.command(Config(), found).startswith("mailer send 'press office/releases/honey.md' --follow-up")
+    assert again.command(Config(), found, now=datetime.now(UTC)).startswith("mailer send 'press office/releases/honey.md' --follow-up")
 
 
 def test_status_says_who_was_not_sent_the_correction_in_plain_words(

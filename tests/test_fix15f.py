@@ -55,13 +55,13 @@ def test_resume_after_the_time_of_a_scheduled_send_says_it_goes_out_now(
     11:00: the rest goes out at once (SendGrid sends a past send_at straight away), and nothing
     said so. Before the question, the resume says the time has passed and the rest goes out now,
     not at that time; --yes still goes ahead."""
-    from mailer.send import status
+    from mailer.cli import send as cli_send
 
     goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
     campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
     standin.scripts.clear()  # SendGrid is back (its batch id kept)
     before = len(standin.mail_sends)
-    monkeypatch.setattr(status, "utcnow", lambda: goes_out + timedelta(hours=2))
+    monkeypatch.setattr(cli_send, "_log_now", lambda *_: goes_out + timedelta(hours=2))
     resumed = mailer("resume", campaign_id, "--yes")
     assert resumed.exit_code == 0, resumed.output
     assert len(standin.mail_sends) - before == 4, resumed.output
@@ -78,7 +78,6 @@ def test_resume_after_the_time_of_a_scheduled_send_says_so_before_the_question(
     """Without --yes, the words come before the question, so a "no" keeps the rest unsent."""
     from mailer.cli import output
     from mailer.cli import send as cli_send
-    from mailer.send import status
 
     goes_out = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
     campaign_id = stopped_after(tmp_path, standin, db_url, "--at", goes_out.isoformat())
@@ -86,7 +85,7 @@ def test_resume_after_the_time_of_a_scheduled_send_says_so_before_the_question(
     before = len(standin.mail_sends)
     said_first: list[str] = []
     warn = output.warn
-    monkeypatch.setattr(status, "utcnow", lambda: goes_out + timedelta(minutes=5))
+    monkeypatch.setattr(cli_send, "_log_now", lambda *_: goes_out + timedelta(minutes=5))
     monkeypatch.setattr(cli_send, "stdin_is_terminal", lambda: True)
     monkeypatch.setattr(output, "warn", lambda message: said_first.append(message) or warn(message))
     monkeypatch.setattr(output, "confirm", lambda question: said_first.append(f"question: {question}") and False)

@@ -25,8 +25,8 @@ from mailer.send import status as status_module
 def after_its_time(monkeypatch: pytest.MonkeyPatch, goes_out: datetime) -> None:
     """Every command from now on runs an hour after the send's time."""
     later = goes_out + timedelta(hours=1)
-    monkeypatch.setattr(campaign_module, "utcnow", lambda: later)
-    monkeypatch.setattr(status_module, "utcnow", lambda: later)
+    monkeypatch.setattr(campaign_module, "utcnow", lambda *_: later)
+    monkeypatch.setattr(status_module, "utcnow", lambda *_: later)
 
 
 # -- 1. cancel, after its time, of a scheduled send killed in its last request: "gone out already" --

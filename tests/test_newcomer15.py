@@ -309,7 +309,7 @@ def test_a_correction_after_a_late_cancel_does_not_say_they_received_it(
     assert "most likely the cancel held and nobody got it" in " ".join(status.status(engine, campaign_id, now=after).next_steps)
     release = tmp_path / "releases" / "example.md"
     release.write_text(release.read_text(encoding="utf-8").replace("412 volunteers", "413 volunteers"), encoding="utf-8")
-    monkeypatch.setattr(prepare, "utcnow", lambda: after)  # an hour after the send's time
+    monkeypatch.setattr(prepare, "utcnow", lambda *_: after)  # an hour after the send's time
     planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
     assert planned.exit_code == 0, planned.output
     assert campaign_id in planned.output, planned.output

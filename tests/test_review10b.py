@@ -148,7 +148,7 @@ def test_a_correction_sent_while_the_first_send_is_stalled_mails_unchanged_versi
             colleague.append(None)
             woken = utcnow() + timedelta(minutes=3)
             with monkeypatch.context() as later:
-                later.setattr(reached_module, "utcnow", lambda: woken)
+                later.setattr(reached_module, "utcnow", lambda *_: woken)
                 second = prepare.prepare_send(engine, cfg, project / _corrected_copy(project), lists, force_embargo=True)
                 colleague.append(campaign.start(engine, cfg, second, environ={"SENDGRID_API_KEY": KEY}))
         return result

@@ -220,16 +220,17 @@ def test_a_send_asks_the_server_for_its_time_again_once_this_computers_clock_was
     from mailer.store import clock
 
     postgresql_only(database)
-    monkeypatch.setattr(clock, "_skew", timedelta(minutes=-5))
-    monkeypatch.setattr(clock, "_measured", (time.time(), time.monotonic()))  # just measured, the clock unchanged since
+    monkeypatch.setitem(clock._logs, store, clock._Measured(timedelta(minutes=-5), time.time(), time.monotonic()))  # just measured
     with store.connect() as connection:
         clock.follow(connection)
-    assert clock.skew() == timedelta(minutes=-5)
-    monkeypatch.setattr(clock, "_measured", (time.time() + 300, time.monotonic()))  # measured while it read 5 minutes ahead
+    assert clock.skew(store) == timedelta(minutes=-5)
+    monkeypatch.setitem(
+        clock._logs, store, clock._Measured(timedelta(minutes=-5), time.time() + 300, time.monotonic())
+    )  # read 5 minutes ahead
     with store.connect() as connection:
         clock.follow(connection)
-    assert clock.skew() == timedelta(0)
-    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)
+    assert clock.skew(store) == timedelta(0)
+    assert abs(clock.now(store) - datetime.now(UTC)) < timedelta(seconds=1)
 
 
 # -- 6. the log server's clock ahead: an embargo is kept by the earlier clock --------------------
@@ -256,7 +257,7 @@ def test_a_log_server_whose_clock_is_ahead_does_not_lift_an_embargo_early(
     release.write_text(
         release.read_text(encoding="utf-8").replace("date: 2026-02-19\n", f'embargo: "{lifts:%Y-%m-%d %H:%M} UTC"\n'), encoding="utf-8"
     )
-    monkeypatch.setattr(clock, "_skew", timedelta(hours=2))  # as measured when the log was opened
+    monkeypatch.setitem(clock._logs, store, clock._Measured(timedelta(hours=2), time.time(), time.monotonic()))  # as measured on opening
     prepared = campaign.prepare_send(store, office_config, Path("releases/example.md"), [Path("lists/press.csv")])
     assert isinstance(prepared.problem, SendError), prepared.problem
     assert prepared.problem.message.startswith(f"The release is embargoed until {lifts:%Y-%m-%d %H:%M} UTC"), prepared.problem.message

@@ -473,7 +473,7 @@ def test_send_stops_when_taken_over_while_the_machine_slept(store: Engine, stand
 
     slept = [timedelta(0)]
     awake = dispatch.utcnow
-    monkeypatch.setattr(dispatch, "utcnow", lambda: awake() + slept[0])
+    monkeypatch.setattr(dispatch, "utcnow", lambda *_: awake() + slept[0])
     campaign_id, _ = started(store, 40)
 
     def sleep_and_lose_the_lease(_: int) -> None:

@@ -266,7 +266,7 @@ class AppContext:
                 waiting.cancel()
             from mailer.store import clock
 
-            off = clock.describe_skew(clock.skew())  # a team's log: this computer's clock far from its server's
+            off = clock.describe_skew(clock.skew(self._engine))  # a team's log: this computer's clock far from its server's
             if off is not None:
                 output.warn(off)
         return self._engine

@@ -23,6 +23,8 @@ from mailer.models import CANCELLED, SCHEDULED, CampaignStatus, MessageState, Mo
 from mailer.send.schedule import describe
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
     from mailer.send.campaign import Cancelled
 
 DEFAULT_LIMIT = 20  # campaigns in the table without --limit
@@ -75,7 +77,7 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     # 0 beside the report's "Opened (all, unique) 1" when Apple's pre-fetch was the only open).
     output.grid(
         ["campaign", "mode", "status", "created (UTC)", "content", "recipients", "delivered", OPENED, "bounced", "subject"],
-        [_campaign_row(r, zone=app.config.reports.time_zone) for r in rows],
+        [_campaign_row(r, now=_now(app.engine), zone=app.config.reports.time_zone) for r in rows],
         keep=("campaign", "mode", "created (UTC)", "content"),
         right=("delivered", OPENED, "bounced"),
         drop=("content", "bounced", "delivered", "mode", OPENED, "created (UTC)"),
@@ -96,7 +98,7 @@ def on_office_clock(moment: datetime, zone: str | None) -> datetime:
     return zones.on_office_clock(moment, zone)
 
 
-def _campaign_row(r: Mapping[str, Any], *, zone: str | None = None) -> list[str]:
+def _campaign_row(r: Mapping[str, Any], *, now: datetime, zone: str | None = None) -> list[str]:
     """One campaign as the table shows it: counts in words, live figures, the hold of a scheduled send
     (its time on the office's clock too, ``zone``)."""
     done_word = "written" if r["mode"] == Mode.DRY_RUN.value else "accepted"
@@ -113,7 +115,7 @@ def _campaign_row(r: Mapping[str, Any], *, zone: str | None = None) -> list[str]
         status = f"scheduled until {describe(on_office_clock(datetime.fromisoformat(r['scheduled']), zone))}"
     elif r["scheduled"] and status in UNFINISHED:  # a scheduled send stopped (or still going): for when (fix16b #3)
         at = on_office_clock(datetime.fromisoformat(r["scheduled"]), zone)
-        status += f", scheduled for {describe(at)}" if at > _now() else f", was due {describe(at)}"
+        status += f", scheduled for {describe(at)}" if at > now else f", was due {describe(at)}"
     if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
         status += ", cancel asked late"
     created = datetime.fromisoformat(r["created"]).astimezone(UTC)
@@ -172,7 +174,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(on_office_clock(campaign.scheduled_at, app.config.reports.time_zone))}")
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files
-    now = _now()
+    now = _now(app.engine)
     shown = [
         status.cancelled_words(n, campaign, now=now, held=found.cancelled_held)  # not "accepted": SendGrid discards them (review 9)
         if state == CANCELLED
@@ -232,7 +234,7 @@ def cancel_command(app: AppContext, campaign_id: str, yes: bool) -> None:
             from mailer.store import campaigns
 
             with app.engine.connect() as connection:
-                ahead = [cid for cid in campaigns.scheduled_ahead(connection, now=_now()) if cid != campaign_id]
+                ahead = [cid for cid in campaigns.scheduled_ahead(connection, now=_now(connection)) if cid != campaign_id]
                 held = {cid: found for cid in ahead if (found := campaigns.get(connection, cid)) is not None and found.mode is Mode.LIVE}
             if held:
                 still = "; ".join(
@@ -300,7 +302,7 @@ def _asks(app: AppContext, campaign_id: str) -> bool:
 
     if not send_cli.stdin_is_terminal():
         return False
-    now = _now()
+    now = _now(app.engine)
     from mailer.send import lease
 
     with app.engine.connect() as connection:
@@ -406,8 +408,8 @@ def parts_written(app: AppContext, campaign_id: str | None, *, optional: bool = 
         waiting.cancel()
 
 
-def _now() -> datetime:
+def _now(log: Engine | Connection) -> datetime:
     """Now by the delivery log's clock (its server's, for a team's PostgreSQL log: ``store.clock``)."""
     from mailer.store import clock
 
-    return clock.now()
+    return clock.now(log)

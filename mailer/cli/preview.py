@@ -100,10 +100,10 @@ def preview(
         with app.engine.begin() as connection:
             for shown in shown_all:
                 for page in (shown.html_path, shown.text_path):
-                    folders.keep_file(connection, page, now=utcnow())
+                    folders.keep_file(connection, page, now=utcnow(connection))
                     # with whom they were made for: they show her name and outlet, seldom her address (review 14 #1)
                     digest = hashlib.sha256(page.read_bytes()).hexdigest()
-                    folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow())
+                    folders.keep_page(connection, page, contact.email_key, sha256=digest, now=utcnow(connection))
     if contact is not None:  # a journalist the send skips: the proof says so (review 23a #2, #6)
         shown_all = _skipped_notes(app, contact.email, shown_all)
     shown_all = _held_notes(app, release_path, shown_all)

@@ -369,7 +369,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         together = summary.reach
         for line in together.lines() if together is not None else ():
             output.say(line)
-        for note in summary.notes(_log_now()):
+        for note in summary.notes():
             output.say(note)
         return
     report = in_zone(reports.table(engine, campaign_id, kind, everyone=everyone), time_zone)
@@ -412,7 +412,7 @@ def _say_notes(engine: Engine, campaign_id: str, time_zone: str | None = None) -
     (newcomer 16 #15: "No bounces recorded yet" of a send SendGrid still held said nothing more)."""
     from mailer import reports
 
-    for note in reports.summarize(engine, campaign_id).on_clock(time_zone).notes(_log_now()):
+    for note in reports.summarize(engine, campaign_id).on_clock(time_zone).notes():
         output.say(note)
 
 
@@ -660,10 +660,3 @@ def _other_spellings(app: AppContext, address: str) -> list[str]:
 
     with app.engine.connect() as connection:
         return inboxes.other_spellings(connection, mailbox.key(address))
-
-
-def _log_now() -> datetime:
-    """Now by the delivery log's clock (its server's, for a team's PostgreSQL log), as `mailer status` goes by (review25x)."""
-    from mailer.store import clock
-
-    return clock.now()

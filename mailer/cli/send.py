@@ -33,6 +33,8 @@ from mailer.models import (
 from mailer.send import schedule
 
 if TYPE_CHECKING:  # the send workflow (store, composer, transports) loads inside the commands
+    from sqlalchemy import Engine
+
     from mailer.send import campaign
     from mailer.send.delivery import Rehearsal
     from mailer.send.prepare import ListsNow
@@ -268,7 +270,7 @@ def send_command(
     if as_json:
         _document(sent, app, prepared)
     _counts(sent)
-    _held_until(sent, prepared.scheduled, app.config.reports.time_zone)
+    _held_until(sent, prepared.scheduled, app.config.reports.time_zone, now=_log_now(app.engine))
     sent.outcome.check(dry_run=sent.outbox is not None)
     if sent.outbox is not None:
         output.say(f"Outbox:     {sent.outbox} ({_outbox_contents(sent)})")
@@ -415,7 +417,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
     left = 0
     rehearsal = None
     campaign.check_resumable(
-        app.config, where.campaign
+        app.config, where.campaign, now=_log_now(app.engine)
     )  # cancelled, or a cancel asked: said first, not after a plan it will not follow (nc11b)
     campaign.check_not_driven(app.engine, campaign_id)  # sent right now elsewhere: said before a plan it cannot follow
     lists = None
@@ -482,7 +484,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
             output.step(_kept_out_line(rehearsal.kept_out))
         if left:
             app.config.api_key(os.environ)  # before the question (newcomer 11)
-            passed = status.time_passed_words(where.campaign)
+            passed = status.time_passed_words(where.campaign, now=_log_now(app.engine))
             if passed:  # a scheduled send resumed late goes out at once
                 output.warn(passed)
             _confirm(f"Send {campaign_id} to {'that journalist' if left == 1 else f'those {left:,} journalists'}?", yes=yes)
@@ -597,16 +599,14 @@ def _finish(sent: campaign.Sent) -> None:
     sent.outcome.check(dry_run=sent.outbox is not None)
 
 
-def _held_until(sent: campaign.Sent, scheduled: datetime | None, office_zone: str | None = None) -> None:
+def _held_until(sent: campaign.Sent, scheduled: datetime | None, office_zone: str | None = None, *, now: datetime) -> None:
     """After a scheduled send's totals, that nothing has gone out yet and how to call it off, as
     `mailer status` of it begins (newcomer 22 #4: "Accepted: 41" under a "Sending" bar read as sent)."""
     from mailer import scheduled as scheduled_words
     from mailer.send import schedule
-    from mailer.send.dispatch import utcnow
 
     if sent.outbox is not None or scheduled is None or not sent.outcome.counts.get(MessageState.ACCEPTED.value, 0):
         return
-    now = utcnow()
     if scheduled <= now:  # its time passed while it was handed over: it went out at once
         return
     shown = on_office_clock(scheduled, office_zone)  # as the plan's Scheduled: line says it (newcomer 25 #1)
@@ -808,3 +808,10 @@ def _show_plan(
     output.step(f"Scheduled:  {_scheduled_words(prepared.scheduled, office_zone)}" if prepared.scheduled else "Scheduled:  now")
     for warning in prepared.warnings:
         output.warn(warning)
+
+
+def _log_now(engine: Engine) -> datetime:
+    """Now by the delivery log's clock (its server's, for a team's PostgreSQL log: ``store.clock``)."""
+    from mailer.store import clock
+
+    return clock.now(engine)

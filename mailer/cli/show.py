@@ -67,11 +67,11 @@ def show_command(
     page = target.with_suffix(".html")
     with app.engine.begin() as connection:  # noted before writing: `mailer forget` looks there, wherever it runs
         if path is None:  # mailer's own folder: forget erases the journalist's files in it
-            folders.keep(connection, target.parent, now=utcnow())
+            folders.keep(connection, target.parent, now=utcnow(connection))
         else:  # a folder of the user's: forget erases this file (and its page) only (newcomer review 9)
-            folders.keep_file(connection, target, now=utcnow())
+            folders.keep_file(connection, target, now=utcnow(connection))
             if open_browser:
-                folders.keep_file(connection, page, now=utcnow())
+                folders.keep_file(connection, page, now=utcnow(connection))
     target.parent.mkdir(parents=True, exist_ok=True)
     from mailer import safefile
 

@@ -251,7 +251,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         raise ListError(f"{exc.message} Nothing was imported{others}.", hint=exc.hint) from exc
     from mailer.store import clock
 
-    now = clock.now()
+    now = clock.now(app.engine)  # the log the records go in: its clock
     unknown: Counter[str] = Counter()
     # A file with an opt-out column (a CRM's "Unsubscribed from all email", a colleague's "Opt-out")
     # says who asked not to be mailed: those rows go in, the others stay out. Read as a press list

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine
 from mailer.events.kinds import KNOWN_TYPES, SENDGRID_TYPES, SUPPRESSING  # anything else is stored raw and changes nothing
 from mailer.events.parse import DELIVERY_OF, Batch, Event, Quarantined
 from mailer.models import DELIVERY_RANK, Delivery, MessageState, SuppressionReason
+from mailer.store import clock
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
@@ -269,7 +270,7 @@ class Ingest:
         self.connection = connection
         self.source = source
         self.block_threshold = block_threshold
-        self.now = now or datetime.now(UTC)
+        self.now = now or clock.now(connection)  # the log's clock: its server's, for a team's PostgreSQL log
         self._links = links
         self._used: dict[str, message_store.MessageLink] = {}  # remembered links whose message changed
         self._reported: set[int] = set()  # unknown or sending messages SendGrid reported on

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
@@ -53,6 +53,7 @@ from mailer.config import Config
 from mailer.errors import ConfigError, SignatureError, StoreError
 from mailer.events import kinds, oneclick, signature
 from mailer.events.apply import Staged, stage, store_staged
+from mailer.store import clock as log_clock
 from mailer.store import failures
 from mailer.store.failures import in_words
 from mailer.store.messages import MessageLink
@@ -147,6 +148,14 @@ def tune_for_ingest(engine: Engine) -> None:
     engine.dispose()  # connections opened before now did not get the pragmas
 
 
+def _log_now(engine: Engine) -> datetime:
+    """Now by the delivery log's clock, as every other command goes by (``store.clock``): a webhook runs
+    for weeks, so the server's time is asked again once a minute and whenever this computer's clock
+    was set (review 26c #2: events and one-click unsubscribes were stamped by this computer's clock)."""
+    log_clock.follow(engine)  # a connection only when due
+    return log_clock.now(engine)
+
+
 @in_words
 def create_app(
     *,
@@ -182,7 +191,7 @@ def create_app(
         )
     settings = config.webhook
     public_key = signature.load_public_key(settings.verification_key) if settings.verification_key else None
-    clock = now or (lambda: datetime.now(UTC))
+    clock = now or (lambda: _log_now(engine))
     # Messages looked up by earlier batches (events.apply.Ingest): SendGrid reports on each
     # message several times (processed, delivered, opens, clicks). Bounded. Requests look
     # messages up at the same time (each dict operation is atomic); a link one of them reads
@@ -206,13 +215,13 @@ def create_app(
             links.clear()
             raise
 
-    def store_batch(staged: Staged, batch: events.Batch, stamp: datetime) -> events.Applied:
+    def store_batch(staged: Staged, batch: events.Batch) -> events.Applied:
         return store_staged(
             engine,
             staged,
             source="webhook",
             block_threshold=settings.block_threshold,
-            now=stamp,
+            now=clock(),  # here, in the worker thread: asking the log's server the time may wait on it
             quarantined=batch.quarantined,
             links=links,
             writer=writer,
@@ -264,7 +273,7 @@ def create_app(
             # this thread and the one storing hold Python's GIL in turn: more storing threads staging
             # at once made the one holding the turn to write wait longer for it after each statement.
             staged = look_up(batch)
-            applied = await run_in_threadpool(store_batch, staged, batch, clock())
+            applied = await run_in_threadpool(store_batch, staged, batch)
         except StoreError as exc:  # a newer press-mailer upgraded the log since this one started (newcomer 20b #1)
             log.error("could not store %s: %s %s", _events(len(batch.events)), exc.message, _RESTART)
             _log_request(

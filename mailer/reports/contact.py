@@ -319,7 +319,7 @@ def history(
     email_key = mailbox.key(email_key)
     if typed != email_key and typed not in also:
         also = (*also, typed)  # a suppression synced from SendGrid keeps SendGrid's spelling
-    now = now or clock.now()
+    now = now or clock.now(engine)
     try:
         with engine.begin() as connection:
             # A stopped send's rows still in parts (store/plan_parts.py): hers may be there, written first

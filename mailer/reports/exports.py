@@ -150,7 +150,7 @@ def export_overview(
     given (the office's midnights, from the command line). ``time_zone`` ([reports] time_zone): the
     page's times on the office's clock. Raises ReportError for a file that cannot be written."""
     path = Path(path)
-    moment = now or clock.now()
+    moment = now or clock.now(engine)
     summaries = period(engine, since=_utc(since), until=_utc(until))
     sending = [s.campaign.id for s in summaries if s.campaign.status is CampaignStatus.SENDING]
     with engine.connect() as connection:  # a send whose process was killed reads "paused" (newcomer 16 #1)

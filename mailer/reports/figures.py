@@ -116,6 +116,8 @@ class Summary:
     def _when(self, moment: datetime) -> str:
         """An instant of a note: "2026-12-02 19:00 UTC (06:00 Australia/Melbourne)"; UTC alone without a zone."""
         return scheduled.on_office_clock(moment, self.zone)
+    # When the figures were read, by the delivery log's clock (``store.clock``): what ``notes`` goes by.
+    read_at: datetime | None = None
 
     @property
     def is_cancelled(self) -> bool:
@@ -232,7 +234,7 @@ class Summary:
 
     def notes(self, now: datetime | None = None) -> list[str]:
         """The sentences under the figures, in reading order: what the figures alone do not say."""
-        moment = now or clock.now()
+        moment = now or self.read_at or datetime.now(UTC)
         found = (
             self.cancelled_note,
             self.held_note(moment),
@@ -455,6 +457,7 @@ def _summaries(
             handed = s[MessageState.ACCEPTED.value] + s[MessageState.UNKNOWN.value] + s[MessageState.SENDING.value]
             handed += message_store.planned_in(connection, cid, campaign_store.in_flight(connection, cid))
         result[cid] = Summary(
+            read_at=clock.now(connection),
             campaign=info,
             planned=sum(s.values()) - s[MessageState.SKIPPED.value],
             skipped=dict(skipped[cid]),
@@ -598,7 +601,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
         if kind == "recipients":
-            cells = _recipient_cells(connection, info, now or clock.now())
+            cells = _recipient_cells(connection, info, now or clock.now(connection))
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -984,7 +987,7 @@ def overview(engine: Engine, *, now: datetime | None = None, limit: int | None =
     message state include "cancelled": a cancelled send's messages that never went out, which
     then count as neither accepted nor planned (``models.shown_counts``).
     """
-    moment = now or clock.now()
+    moment = now or clock.now(engine)
     with snapshot(engine) as connection:
         rows = campaign_store.rows(connection, limit=limit)
         sending = [row["id"] for row in rows if row["status"] == CampaignStatus.SENDING.value]

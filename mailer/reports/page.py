@@ -161,11 +161,11 @@ def render(
     return _environment.from_string(TEMPLATE).render(
         style=Markup(STYLE),
         summary=summary,
-        notes=summary.notes(now or clock.now()),
+        notes=summary.notes(now or clock.now(engine)),
         # As the preview shows it, no SendGrid token; its control characters as the cells show them (review 21 #3).
         subject=one_line(shown_subject(summary.campaign.subject)),
-        sent=_sent(summary.campaign, now or clock.now(), finished=not (summary.not_sent or summary.in_flight), zone=tz),
-        made=(now or clock.now()).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        sent=_sent(summary.campaign, now or clock.now(engine), finished=not (summary.not_sent or summary.in_flight), zone=tz),
+        made=(now or clock.now(engine)).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         zone="UTC" if tz is UTC else time_zone,
         cards=_cards(summary),
         chart=charts(points, bucket, zone=tz),
@@ -312,7 +312,7 @@ def render_overview(
     finished (stopped half-way) keeps its row, and its report's note stands under the table
     (newcomer 16 #4: the page never said some of its journalists were not mailed).
     """
-    moment = now or clock.now()
+    moment = now or next((s.read_at for s in summaries if s.read_at is not None), None) or datetime.now(UTC)
     # ``time_zone`` ([reports] time_zone): every time and day on the office's clock, as its campaign
     # pages show them (they read "times in UTC": a Sydney office's Monday-morning release was dated Sunday).
     tz: tzinfo = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC

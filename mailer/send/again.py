@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from zoneinfo import ZoneInfo
 
 from mailer.compose.render import TEST_PREFIX
 from mailer.config import Config
 from mailer.models import Mode
-from mailer.store import campaigns, clock
+from mailer.store import campaigns
 
 __all__ = ["command", "release_file"]
 
@@ -47,7 +47,7 @@ def release_file(config: Config, found: campaigns.Campaign) -> Path:
     return logged  # not found: release.load says so, naming the logged path
 
 
-def command(config: Config, found: campaigns.Campaign) -> str:
+def command(config: Config, found: campaigns.Campaign, *, now: datetime) -> str:
     """The command that sends ``found``'s release again as it was sent: ``mailer send RELEASE
     --list FILE ... --where ... --tag ...`` (with ``--follow-up``/``--who`` for a follow-up, the
     addresses it let through by name, ``--at`` its time while that is ahead, on the office's clock when
@@ -68,7 +68,7 @@ def command(config: Config, found: campaigns.Campaign) -> str:
         words += [word for tag in found.filters.get("tag") or () for word in ("--tag", str(tag))]
     words += [word for address in found.overrides for word in ("--override-suppression", address)]
     at = found.scheduled_at
-    if at is not None and not _is_test(found) and at > clock.now():  # still ahead: at that time (newcomer 25 #7; the log's clock)
+    if at is not None and not _is_test(found) and at > now:  # still ahead: at that time (newcomer 25 #7; the log's clock)
         zone = config.reports.time_zone
         words += ["--at", f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}" if zone else f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
     if found.mode is Mode.DRY_RUN:

@@ -183,7 +183,7 @@ def _record_and_send(
     now: datetime | None,
 ) -> Sent:
     """``start`` once the transport is chosen: every row written, then the requests."""
-    moment = now or utcnow()
+    moment = now or utcnow(engine)
     try:
         recorded = _record(engine, config, prepared, transport, batch_id, moment, waiting=notify, progress=progress)
     except KeyboardInterrupt:  # the plan may be committed already (with its lease): say so if it is
@@ -290,7 +290,7 @@ def _after_record(
         warn(
             f"{counted(recorded.skipped_now, 'journalist')} {'was' if recorded.skipped_now == 1 else 'were'} skipped: another send of this same content reached them first."
         )
-    if prepared.scheduled is not None and prepared.scheduled <= utcnow() and warn is not None:
+    if prepared.scheduled is not None and prepared.scheduled <= utcnow(engine) and warn is not None:
         # The time passed while the question waited (review 18s #8): SendGrid sends a past
         # send_at at once, as a resume after the time does, and says so (status.time_passed_words).
         warn(
@@ -328,17 +328,18 @@ def sent_versions(config: Config, found: campaigns.Campaign, engine: Engine | No
     command line asks this before its question (newcomer 10: it asked, then refused)."""
     path = release_file(config, found)
     versions = _as_sent(config, found, path)
+    now = utcnow(engine)
     if plan_module.content_hash(versions) != found.content_hash:
         if path != Path(found.release_path):  # this computer's copy of a release sent from another (newcomer 13)
             raise SendError(
                 f"{path}, this office folder's copy of {found.release_path}, differs from the release {found.id} "
                 "started with; resuming from here would send a different email.",
                 hint=f"Resume on the computer that started it, or make this copy the same as that one (mailer show "
-                f"{found.id} shows what went out); to send this version instead, start a new send with: {again.command(config, found)}",
+                f"{found.id} shows what went out); to send this version instead, start a new send with: {again.command(config, found, now=now)}",
             )
         raise SendError(
             f"{path} has changed since {found.id} started; resuming would send a different email.",
-            hint=f"Undo the change to finish this campaign, or start a new one with: {again.command(config, found)}",
+            hint=f"Undo the change to finish this campaign, or start a new one with: {again.command(config, found, now=now)}",
         )
     if engine is not None:
         _same_envelope(engine, config, found, versions)
@@ -399,7 +400,7 @@ def _same_envelope(engine: Engine, config: Config, found: campaigns.Campaign, ve
                     f"The {', '.join(changed)} changed since {found.id} started; resuming would send the rest of its "
                     "journalists a different email than the others got.",
                     hint=f"Undo the change to finish this campaign (mailer show {found.id} shows what went out), "
-                    f"or start a new one with: {again.command(config, found)}",
+                    f"or start a new one with: {again.command(config, found, now=utcnow(connection))}",
                 )
 
 
@@ -409,10 +410,10 @@ def check_not_driven(engine: Engine, campaign_id: str) -> None:
     now, naming it, as ``resume`` would raise once it tried: the command line says it before the
     resume's plan, which would not be followed."""
     with engine.connect() as connection:
-        lease_module.check_free(connection, campaign_id, now=utcnow())
+        lease_module.check_free(connection, campaign_id, now=utcnow(connection))
 
 
-def check_resumable(config: Config, found: campaigns.Campaign) -> None:
+def check_resumable(config: Config, found: campaigns.Campaign, *, now: datetime) -> None:
     """SendError for a campaign a resume must not send more of: one cancelled, or one whose
     cancel was asked too late for SendGrid to promise it (``Campaign.late_cancel``): what a resume
     hands over goes under the batch SendGrid was asked to cancel, to journalists the office meant
@@ -420,23 +421,23 @@ def check_resumable(config: Config, found: campaigns.Campaign) -> None:
     if found.status is CampaignStatus.CANCELLED:
         raise SendError(
             f"{found.id} was cancelled; it cannot be resumed.",
-            hint=f"To send it after all, start a new send: {again.command(config, found)}",
+            hint=f"To send it after all, start a new send: {again.command(config, found, now=now)}",
         )
     if found.late_cancel is not None:
         raise SendError(
             f"{found.id} cannot be resumed: a cancel of it was asked at {schedule.describe(found.late_cancel)}, so mailer "
             "sends no more of it (whatever it hands SendGrid now goes under the send you asked SendGrid to cancel).",
-            hint=f"To mail the journalists it did not reach after all, send the release again ({again.command(config, found)}): "
+            hint=f"To mail the journalists it did not reach after all, send the release again ({again.command(config, found, now=now)}): "
             "it skips those this send reached.",
         )
-    unanswered = unanswered_cancel_words(found)
+    unanswered = unanswered_cancel_words(found, now=now)
     if unanswered is not None:
         # A cancel that left with no answer logged (review 18s #5) may have been taken: what a resume
         # hands over goes under the batch SendGrid may have cancelled, to journalists the office
         # meant to spare, as after a late cancel (review 18y #5: a colleague's resume mailed them).
         raise SendError(
             f"{found.id} cannot be resumed, so mailer sends no more of it. {unanswered}",
-            hint=f"To mail its journalists after all, once it is cancelled send the release again: {again.command(config, found)}",
+            hint=f"To mail its journalists after all, once it is cancelled send the release again: {again.command(config, found, now=now)}",
         )
 
 
@@ -468,7 +469,7 @@ def resume(
     """
     with engine.connect() as connection:
         found = find(connection, campaign_id)
-    check_resumable(config, found)
+    check_resumable(config, found, now=utcnow(engine))
     kept_out: dict[str, int] = {}
     versions = sent_versions(config, found, engine)
     rendered = versions[0]
@@ -478,7 +479,7 @@ def resume(
             lists = lists_now(engine, config, found)
             for words in lists.warnings():
                 (warn or _ignore)(words)
-        kept_out = delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent)
+        kept_out = delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(engine), silent=lists.silent)
         said = delivery.kept_out_words(kept_out)
         if said is not None:
             (warn or _ignore)(said)
@@ -489,7 +490,7 @@ def resume(
     )
     # Once its time has passed the rest goes out at once and nothing is left to cancel: without the
     # batch id, which SendGrid keeps 10 days only (review 24s #6: an expired one had it refuse every request).
-    due = found.scheduled_at is not None and found.scheduled_at <= utcnow()
+    due = found.scheduled_at is not None and found.scheduled_at <= utcnow(engine)
     sent = _send(
         engine,
         config,
@@ -579,7 +580,7 @@ def skip_reached_elsewhere(
     states = [MessageState.PLANNED]
     states += [MessageState.UNKNOWN, MessageState.SENDING] if resend_unknown else []
     states += [MessageState.FAILED] if retry_failed else []
-    now = utcnow()
+    now = utcnow(engine)
     with engine.begin() as connection:
         if lease_module.driving(connection, found.id, now=now) is not None:
             return delivery.Elsewhere({}, {})
@@ -610,7 +611,7 @@ def rehearse_resume(
 def settle_kept_out(engine: Engine, found: campaigns.Campaign, lists: ListsNow) -> dict[str, int]:
     """Skip the journalists a live campaign's lists keep out now (``delivery.skip_kept_out``), for a
     resume that finds nobody else left and ends the campaign (``settle``)."""
-    return delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(), silent=lists.silent) if found.mode is Mode.LIVE else {}
+    return delivery.skip_kept_out(engine, found, lists.kept_out, now=utcnow(engine), silent=lists.silent) if found.mode is Mode.LIVE else {}
 
 
 def settle(engine: Engine, config: Config, found: campaigns.Campaign) -> CampaignStatus:
@@ -641,8 +642,8 @@ def cancel(
         # Whose request got no answer before its run stopped (`sending`: a log from before version 9).
         unanswered = in_flight + counts[MessageState.SENDING.value]
     if found.status is CampaignStatus.CANCELLED:
-        return Cancelled(campaign_id, found.scheduled_at, already=True, again=again.command(config, found))
-    now = now or utcnow()
+        return Cancelled(campaign_id, found.scheduled_at, already=True, again=again.command(config, found, now=now or utcnow(engine)))
+    now = now or utcnow(engine)
     if not found.sendgrid_batch_id or found.scheduled_at is None:
         return _call_off(engine, found, now=now)
     late = (found.scheduled_at - now).total_seconds() < 600
@@ -737,7 +738,8 @@ def stopped_cancel_words(engine: Engine, campaign_id: str) -> str | None:
     (``status.unanswered_cancel_words``); None when it never left or its answer was logged."""
     with engine.connect() as connection:
         found = campaigns.get(connection, campaign_id)
-    return None if found is None else unanswered_cancel_words(found)
+        now = utcnow(connection)
+    return None if found is None else unanswered_cancel_words(found, now=now)
 
 
 def _time_passed(found: campaigns.Campaign, counts: Mapping[str, int]) -> SendError:
@@ -761,7 +763,7 @@ def _driven(engine: Engine, campaign_id: str) -> bool:
     """Whether a process is handing the campaign to SendGrid right now (its lease held): it sees the
     cancel at its next round and stops (dispatch.Dispatcher._cancel_seen)."""
     with engine.connect() as connection:
-        return lease_module.driving(connection, campaign_id, now=utcnow()) is not None
+        return lease_module.driving(connection, campaign_id, now=utcnow(connection)) is not None
 
 
 def _cancel_refused(found: campaigns.Campaign, refused: TransportError, *, late: bool) -> SendError:
@@ -859,7 +861,7 @@ def _send(
     skipped_file = None
     if isinstance(transport, DryRunTransport) and found is not None:
         with engine.begin() as connection:
-            folders.keep(connection, transport.outbox, now=utcnow())  # for `mailer forget`, run from anywhere
+            folders.keep(connection, transport.outbox, now=utcnow(connection))  # for `mailer forget`, run from anywhere
         limit = transport.eml_limit
         sample = None if limit is None or plan is None else [m.message_key for m in itertools.islice(plan.recipients, limit)]
         transport.open(campaign_id, created_at=found.created_at, sample=sample)
@@ -889,7 +891,7 @@ def _send(
             held=held,
             parts=parts,
             batch_size=config.sendgrid.batch_size,
-            again=again.command(config, found) if found is not None else None,
+            again=again.command(config, found, now=utcnow(engine)) if found is not None else None,
             kept_out=lists.kept_out if lists is not None else None,
             kept_silent=lists.silent if lists is not None else (),
         )

@@ -183,7 +183,7 @@ def record(
     reached by another send of the same content (or suppressed) since it was made (`mailer send`
     while its question waited), instead of logging a campaign of nobody.
     """
-    moment = now or utcnow()
+    moment = now or utcnow(engine)
     release_path = str(Path(plan.rendered.release_path).resolve())
     for attempt in range(1, ID_ATTEMPTS + 1):
         try:
@@ -205,7 +205,7 @@ def record(
                     final, skipped = skip_received(final, found.received)
                     by = found.received
                 elif mode is Mode.LIVE:  # --include-previous: never two copies at once (fix 10)
-                    being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow()))
+                    being_sent = messages.waiting(connection, driving(connection, plan.content_hash, now=utcnow(connection)))
                     final, skipped = skip_received(final, being_sent, being_sent.keys())
                     by = being_sent
                 if refuse_nobody and plan.request_count and not final.request_count:  # nothing written: rolled back
@@ -254,7 +254,9 @@ def record(
                     parts = _write_plan(engine, connection, campaign_id, final.log_columns(PART_ROWS), rows, moment, whole=bool(suppressed))
                 if suppressed:  # forgotten while the question waited: logged without her data (review 13 #1), so written whole
                     messages.blank_forgotten(connection, campaign_id)
-                held = lease.acquire(connection, campaign_id, now=utcnow()) if lease_for_run else None  # real time, as every renewal
+                held = (
+                    lease.acquire(connection, campaign_id, now=utcnow(connection)) if lease_for_run else None
+                )  # real time, as every renewal
             return Recorded(campaign_id, final, skipped, suppressed, held, parts)
         except IntegrityError:
             if attempt == ID_ATTEMPTS:  # another process kept taking the same id: not a user's doing
@@ -441,8 +443,8 @@ def run(
     """
     with engine.begin() as connection:
         if held is None:
-            held = lease.acquire(connection, campaign_id, now=utcnow())
-        elif not lease.renew(connection, held, now=utcnow()):
+            held = lease.acquire(connection, campaign_id, now=utcnow(connection))
+        elif not lease.renew(connection, held, now=utcnow(connection)):
             raise SendError(f"Another process has taken over {campaign_id}; this one sent nothing.", hint=f"mailer status {campaign_id}")
         found = campaigns.get(connection, campaign_id)
         if found is not None and found.status is CampaignStatus.CANCELLED:
@@ -460,7 +462,7 @@ def run(
             plan_parts.write_all(connection, campaign_id)  # a resume: the rows a killed run left in parts, first
             parts = None
         in_flight = campaigns.in_flight(connection, campaign_id)
-        recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(), older_runs=not untouched)
+        recovered = messages.recover_interrupted(connection, campaign_id, in_flight, now=utcnow(connection), older_runs=not untouched)
         lease.in_flight(connection, held, ())
         elsewhere: list[str] = []
         suppressed = 0
@@ -472,14 +474,14 @@ def run(
                 resend_unknown=resend_unknown,
                 retry_failed=retry_failed,
                 batch_size=batch_size,
-                now=utcnow(),
+                now=utcnow(engine),
                 kept_out=kept_out,
                 silent=kept_silent,
             )
             elsewhere = did.words()
         elif resend_unknown or retry_failed:  # a campaign whose plan was just written has no such rows: kept as asked
             for state in [MessageState.UNKNOWN] * resend_unknown + [MessageState.FAILED] * retry_failed:
-                messages.requeue(connection, campaign_id, state, now=utcnow())
+                messages.requeue(connection, campaign_id, state, now=utcnow(connection))
         fresh = untouched and not (recovered or resend_unknown or retry_failed)
         rows: Sequence[Message] = () if fresh else messages.pending(connection, campaign_id)
         next_no = messages.max_request_no(connection, campaign_id) + 1
@@ -664,7 +666,7 @@ def rehearse_resume(
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
-            now = utcnow()
+            now = utcnow(engine)
             recovered = messages.recover_interrupted(
                 connection, found.id, campaigns.in_flight(connection, found.id), now=now, older_runs=True
             )
@@ -745,11 +747,13 @@ def settle(engine: Engine, found: campaigns.Campaign, *, batch_size: int = MAX_P
     and `mailer cancel` refused it (newcomer 10 #2). Returns its status now (paused if someone was
     planned again in between); raises SendError while another process drives it."""
     with engine.begin() as connection:
-        held = lease.acquire(connection, found.id, now=utcnow())
+        held = lease.acquire(connection, found.id, now=utcnow(connection))
         plan_parts.write_all(connection, found.id)
-        messages.recover_interrupted(connection, found.id, campaigns.in_flight(connection, found.id), now=utcnow(), older_runs=True)
+        messages.recover_interrupted(
+            connection, found.id, campaigns.in_flight(connection, found.id), now=utcnow(connection), older_runs=True
+        )
         lease.in_flight(connection, held, ())
-        _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow())
+        _before_resending(connection, found, resend_unknown=False, retry_failed=False, batch_size=batch_size, now=utcnow(connection))
     _finish(engine, held, interrupted=False, recovered=0)
     with engine.connect() as connection:
         ended = campaigns.get(connection, found.id)
@@ -842,7 +846,7 @@ def _finish(
         called_off = 0
         if cancel is not None and cancel.late is not None and not cancel.cancelled:
             keeping = in_flight if in_flight is not None else campaigns.in_flight(connection, campaign_id)
-            called_off = messages.call_off(connection, campaign_id, now=utcnow(), keeping=keeping)
+            called_off = messages.call_off(connection, campaign_id, now=utcnow(connection), keeping=keeping)
         counts, errors = messages.tally(connection, campaign_id)
         counts[MessageState.PLANNED.value] += plan_parts.left(connection, campaign_id)  # a stopped run's rows left in parts
         counts[MessageState.SKIPPED.value] += sum(

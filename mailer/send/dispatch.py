@@ -76,10 +76,11 @@ class Pacing:
         return cls(concurrency=sendgrid.concurrency, retries=sendgrid.retries, max_retry_wait=sendgrid.max_retry_wait)
 
 
-def utcnow() -> datetime:
-    """Now, in UTC, by the delivery log's clock: on a team's PostgreSQL log, its server's time, the
-    same on every colleague's computer however far theirs is off (``store.clock``)."""
-    return clock.now()
+def utcnow(log: clock.Log | None = None) -> datetime:
+    """Now, in UTC, by the clock of the delivery log ``log`` (its Engine, or a Connection to it): on a
+    team's PostgreSQL log, its server's time, the same on every colleague's computer however far
+    theirs is off (``store.clock``); with no log, this computer's clock."""
+    return clock.now(log)
 
 
 @dataclass
@@ -302,10 +303,10 @@ class Dispatcher:
             return taken
         if self.suppression_rule is None:
             found = campaigns.get(connection, self.campaign_id)
-            self.suppression_rule = (found.created_at, tuple(found.overrides)) if found is not None else (utcnow(), ())
+            self.suppression_rule = (found.created_at, tuple(found.overrides)) if found is not None else (utcnow(connection), ())
         since, overrides = self.suppression_rule
         numbers = {request.number for request in taken}
-        messages.skip_suppressed(connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(), requests=numbers)
+        messages.skip_suppressed(connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(connection), requests=numbers)
         if messages.planned_in(connection, self.campaign_id, numbers) == sum(len(request.messages) for request in taken):
             return taken
         planned = messages.planned_keys(connection, self.campaign_id, numbers)
@@ -465,7 +466,7 @@ class Dispatcher:
         ``changed``, in one UPDATE of the campaign row; False (and stop sending) when another
         process has taken the campaign over."""
         clock.follow(connection)  # this computer's clock set meanwhile: the lease still goes by the server's
-        moment = utcnow()
+        moment = utcnow(connection)
         listed = sorted(flying - self.waiting) if changed else None  # under ``listing``
         if self.renewed_at is None or not timedelta(0) <= moment - self.renewed_at < RENEW_EVERY:
             held = lease_module.renew(connection, self.lease, now=moment, in_flight=listed)
@@ -592,7 +593,7 @@ class Dispatcher:
         others = request.recipients.without(named)
         number = self.next_no
         self.next_no += 1
-        messages.renumber(connection, self.campaign_id, others.message_keys, number, now=utcnow())
+        messages.renumber(connection, self.campaign_id, others.message_keys, number, now=utcnow(connection))
         text = _without_forgotten(connection, request, _rejection_text(error, request))
         for index in sorted(named):  # each with SendGrid's words about her, not about the others it named
             own = _without_forgotten(connection, request, _rejection_text(error, request, index=index))
@@ -602,7 +603,7 @@ class Dispatcher:
                 request.messages[index].message_key,
                 old=MessageState.PLANNED,
                 new=MessageState.FAILED,
-                now=utcnow(),
+                now=utcnow(connection),
                 error=own,
             )
         again.append(_with(request, others, number))
@@ -622,12 +623,12 @@ class Dispatcher:
         first, second = request.recipients[:half], request.recipients[half:]
         second_no = self.next_no
         self.next_no += 1
-        messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow())
+        messages.renumber(connection, self.campaign_id, second.message_keys, second_no, now=utcnow(connection))
         return _with(request, first, request.number), _with(request, second, second_no)
 
     def _mark(self, connection: Connection, request_no: int, old: MessageState, new: MessageState, **values: Any) -> int:
         """Move the rows of request ``request_no`` from ``old`` to ``new``; returns how many moved."""
-        return messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(), **values)
+        return messages.mark_request(connection, self.campaign_id, request_no, old=old, new=new, now=utcnow(connection), **values)
 
 
 def _asks_ready(transport: Transport) -> bool:

@@ -141,7 +141,7 @@ def write_left(engine: Engine, campaign_id: str | None, *, progress: Progress, o
 
 def _to_write(connection: Connection, campaign_id: str | None, *, stopped_only: bool) -> tuple[list[str | None], int]:
     """The campaigns ``write_left`` writes the parts of (``None``: all) and their rows: none a process drives right now."""
-    now = clock.now()
+    now = clock.now(connection)
     chosen: list[str | None] = [campaign_id]
     if campaign_id is None and stopped_only:
         waiting = plan_parts.unfinished(connection)

@@ -154,8 +154,8 @@ def prepare_send(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)  # one value alone, not its letters
-    planned_at = utcnow()  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
-    embargo_now = now or clock.earliest()  # never early, whichever clock is ahead (store.clock)
+    planned_at = utcnow(engine)  # the wall clock, whatever ``now`` a script gives: rows others log after it were not seen
+    embargo_now = now or clock.earliest(engine)  # never early, whichever clock is ahead (store.clock)
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config, now=embargo_now).values())
@@ -382,8 +382,8 @@ def prepare_follow_up(
     list_paths = logged_list_paths(named_lists(list_paths), office_folder(config))
     release_path = Path(release_path)
     overrides, where, tags = texts(overrides), texts(where), texts(tags)
-    planned_at = utcnow()  # the wall clock, as prepare_send keeps it
-    embargo_now = now or clock.earliest()
+    planned_at = utcnow(engine)  # the wall clock, as prepare_send keeps it
+    embargo_now = now or clock.earliest(engine)
     now = now or planned_at
     scheduled = schedule.parse_at(at, now=now, office_zone=config.reports.time_zone) if at else None
     versions = list(compose.render_versions(release.load(release_path), config=config, now=embargo_now).values())
@@ -842,7 +842,8 @@ def _held_earlier_problem(held: Mapping[str, tuple[int, datetime]], late_cancell
 def _late_cancelled(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
     """Of these campaigns, those a cancel was asked of too late to be sure (campaign -> what to do instead)."""
     found = {cid: campaigns.get(connection, cid) for cid in dict.fromkeys(campaign_ids)}
-    words = {cid: status.late_cancel_words(info) for cid, info in found.items() if info is not None}
+    now = utcnow(connection)
+    words = {cid: status.late_cancel_words(info, now=now) for cid, info in found.items() if info is not None}
     return {cid: said for cid, said in words.items() if said is not None}
 
 
@@ -852,7 +853,8 @@ def _unresumable(connection: Connection, campaign_ids: Iterable[str]) -> dict[st
     words = {}
     for cid in dict.fromkeys(campaign_ids):
         found = campaigns.get(connection, cid)
-        said = None if found is None else status.late_cancel_words(found) or status.unanswered_cancel_words(found)
+        now = utcnow(connection)
+        said = None if found is None else status.late_cancel_words(found, now=now) or status.unanswered_cancel_words(found, now=now)
         if said is not None:
             words[cid] = f"{cid} cannot be resumed: {said}"
     return words
@@ -861,7 +863,7 @@ def _unresumable(connection: Connection, campaign_ids: Iterable[str]) -> dict[st
 def _late_cancel_facts(connection: Connection, campaign_ids: Iterable[str]) -> dict[str, str]:
     """Of these campaigns, those whose time has passed after a cancel asked late: campaign -> what
     its events say of it (``scheduled.late_cancel``: most likely nobody got it, or it went out)."""
-    now = utcnow()
+    now = utcnow(connection)
     facts: dict[str, str] = {}
     for cid in sorted(set(campaign_ids)):
         found = campaigns.get(connection, cid)
@@ -880,7 +882,7 @@ def _held_elsewhere(
     once: the plan's journalists a scheduled send of this same content still holds at SendGrid
     (address -> it). They have nothing yet and get it at its time whatever this send does, so
     mailed now they had two copies (review 24s #5). Also, per campaign, (how many, when it goes)."""
-    now = utcnow()
+    now = utcnow(connection)
     same = {the_plan.content_hash, *(version.content_hash for version in the_plan.all_versions)}
     ahead: dict[str, datetime] = {}
     for cid, content in reached.compared(connection, the_plan, release_path=release_path, release_key=key).items():
@@ -901,7 +903,7 @@ def _held_for_later(connection: Connection, received: Mapping[str, str]) -> dict
     """Of the journalists "already received" (address -> campaign), those of a scheduled send whose
     time has not come: SendGrid holds their email, nobody has it yet (review 12a #13).
     Campaign -> (how many, when it goes)."""
-    now = utcnow()
+    now = utcnow(connection)
     held: dict[str, tuple[int, datetime]] = {}
     for cid, count in Counter(received.values()).items():
         found = campaigns.get(connection, cid)
@@ -975,7 +977,7 @@ def _unknown_language_words(unknown: Mapping[str, int], main_language: str, *, s
 
 def _stopped(connection: Connection, campaign_ids: Sequence[str]) -> list[str]:
     """Those of these campaigns no process is sending right now (stopped, or never started)."""
-    now = utcnow()
+    now = utcnow(connection)
     stopped = []
     for campaign_id in campaign_ids:
         if lease.driving(connection, campaign_id, now=now) is None:
@@ -1496,7 +1498,7 @@ def held_other_version(connection: Connection, config: Config, release_path: Pat
     content than this proof's (``proof_hash``, its version's ``Rendered.content_hash``): a scheduled
     send hands SendGrid the emails at once, so a release fixed afterwards, proofread and found right,
     is not what journalists get (review 18p #4; `mailer test`, a dry run and `mailer preview` say it)."""
-    now = utcnow()
+    now = utcnow(connection)
     found = []
     key = reached.office_path(config, release_path)
     for campaign_id, content_hash in campaigns.live_with(connection, release_path=str(release_path.resolve()), release_key=key):

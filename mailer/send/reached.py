@@ -124,7 +124,7 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
             # counting them would strand them; review 10 #3).
             if campaign_id not in going_on:
                 other = campaigns.get(connection, campaign_id)
-                going_on[campaign_id] = other is not None and lease.may_still_send(connection, other, now=utcnow())
+                going_on[campaign_id] = other is not None and lease.may_still_send(connection, other, now=utcnow(connection))
             if not going_on[campaign_id]:
                 continue
         theirs, mine = hash_in[campaign_id](language), versions[version_of[key]]

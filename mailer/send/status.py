@@ -86,7 +86,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         for reason, n in plan_parts.skipped(connection, campaign_id).items():  # rows skipped in parts: as the plan counted them
             skipped[reason] = skipped.get(reason, 0) + n
             counts[MessageState.SKIPPED.value] = counts.get(MessageState.SKIPPED.value, 0) + n
-        now = now or utcnow()
+        now = now or utcnow(engine)
         held = lease.driving(connection, campaign_id, now=now)
         # A stopped run's requests in flight (a process driving it now keeps its own list), of the
         # rows shown planned: none of a cancelled send, whose planned rows read "cancelled" (review 14 #6).
@@ -133,7 +133,7 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
         held_until=held_until,
         in_flight=in_flight,
         late_cancel=(late or unanswered) if held_until is None else None,
-        again=_again(config, campaign, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
+        again=_again(config, campaign, now=now, called_off=skipped.get(RejectReason.CALLED_OFF.value, 0)),
         called_off=skipped.get(RejectReason.CALLED_OFF.value, 0),
         sandboxed=campaign.sandboxed,
         cancel_unanswered=unanswered is not None,
@@ -201,17 +201,17 @@ def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str,
     return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
 
 
-def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_out: int = 0) -> str | None:
+def late_cancel_words(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:
     """What to do about a scheduled send whose cancel was asked less than 10 minutes before its time
     (``Campaign.late_cancel``): before its time, nothing more can call it off, so wait for it instead
     of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
     events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
     the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
     None when no such cancel was asked. It opens with ``scheduled.late_cancel``, the fact every command says."""
-    fact = scheduled_words.late_cancel(campaign, now=now or utcnow(), went_out=went_out)
+    fact = scheduled_words.late_cancel(campaign, now=now, went_out=went_out)
     if fact is None or campaign.scheduled_at is None:
         return None
-    if campaign.scheduled_at > (now or utcnow()):
+    if campaign.scheduled_at > now:
         return (
             f"{fact}, and asking again changes nothing. "
             f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
@@ -225,7 +225,7 @@ def late_cancel_words(campaign: Campaign, *, now: datetime | None = None, went_o
     )
 
 
-def unanswered_cancel_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
+def unanswered_cancel_words(campaign: Campaign, *, now: datetime) -> str | None:
     """A scheduled send whose cancel went to SendGrid with no answer logged (``Campaign.cancel_sent``:
     the cancel stopped with Ctrl-C or killed on its way, or no answer came): SendGrid may have taken
     it (review 18s #5: status said "SendGrid holds these emails" of a send SendGrid discarded, and a
@@ -238,7 +238,6 @@ def unanswered_cancel_words(campaign: Campaign, *, now: datetime | None = None) 
         f"A cancel of {campaign.id} was sent to SendGrid at {scheduled_words.utc(sent)}, but its answer never came "
         "back (the cancel was stopped, or SendGrid did not answer)"
     )
-    now = now or utcnow()
     if at > now:
         before = " (up to 10 minutes before its time)" if at - now >= schedule.CANCEL_WINDOW else ""
         return (
@@ -252,12 +251,12 @@ def unanswered_cancel_words(campaign: Campaign, *, now: datetime | None = None) 
     )
 
 
-def time_passed_words(campaign: Campaign, *, now: datetime | None = None) -> str | None:
+def time_passed_words(campaign: Campaign, *, now: datetime) -> str | None:
     """What a resume of a scheduled send says before its question once the send's time has passed:
     SendGrid sends a ``send_at`` in the past at once (SENDGRID.md §1.1), so the rest goes out now,
     not at that time (it went without a word). None for a send not scheduled, or whose time is ahead."""
     at = campaign.scheduled_at
-    if at is None or at > (now or utcnow()):
+    if at is None or at > now:
         return None
     return f"{campaign.id} was scheduled for {schedule.describe(at)}; that time has passed, so the rest goes out now, not at that time."
 
@@ -444,7 +443,7 @@ def suppressed_while_held(engine: Engine, *, now: datetime | None = None, zone: 
     office's [reports] time_zone, adds its clock's time in brackets (newcomer 25 #1)."""
     from zoneinfo import ZoneInfo
 
-    now = now or utcnow()
+    now = now or utcnow(engine)
     found = []
     with engine.connect() as connection:
         for campaign_id in campaigns.scheduled_ahead(connection, now=now):
@@ -526,7 +525,7 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str] | str, *, now: dat
     given = texts(addresses)
     keys = {mailbox.key(address) for address in given} - {""}
     with engine.connect() as connection:
-        found = messages.held_for_later(connection, keys, now=now or utcnow())
+        found = messages.held_for_later(connection, keys, now=now or utcnow(connection))
         grouped: dict[tuple[str, datetime], list[str]] = {}
         unanswered: dict[tuple[str, datetime], list[str]] = {}
         for key, campaign_id, scheduled_at, answered in found:
@@ -540,16 +539,16 @@ def held_at_sendgrid(engine: Engine, addresses: Iterable[str] | str, *, now: dat
     ]
 
 
-def _again(config: Config | None, found: Campaign, *, called_off: int = 0) -> str | None:
+def _again(config: Config | None, found: Campaign, *, now: datetime, called_off: int = 0) -> str | None:
     """The command that sends a cancelled campaign's release again, or one whose rest was called
     off (None: neither, or no config to find its files by)."""
     if config is None or (found.status is not CampaignStatus.CANCELLED and not called_off):
         return None
     from mailer.send import again  # the composer: for a cancelled send only
 
-    return again.command(config, found)
+    return again.command(config, found, now=now)
 
 
 def _late_words(connection: Connection, campaign_id: str) -> str | None:
     found = campaigns.get(connection, campaign_id)
-    return late_cancel_words(found) if found is not None else None
+    return late_cancel_words(found, now=utcnow(connection)) if found is not None else None

@@ -45,7 +45,7 @@ def add(
 
     Returns how many addresses were newly suppressed.
     """
-    stamp = now or clock.now()
+    stamp = now or clock.now(connection)
     records = [Suppression(address, reason, source, note, stamp) for address, reason, note in entries]
     return insert(connection, records)
 
@@ -123,7 +123,7 @@ def remove(connection: Connection, addresses: Iterable[str], *, note: str = "", 
     not in it); ``mailbox.key(s.email_key)`` is the address each was lifted for.
     """
     lifted = [entry for address in dict.fromkeys(addresses) for entry in spellings(connection, address)]
-    stamp = now or clock.now()
+    stamp = now or clock.now(connection)
     if lifted:
         # An opt-out lifted along (on purpose, under another spelling) is not brought back (second read).
         opted_out = {mailbox.key(s.email_key) for s in lifted if s.reason in _OPTED_OUT}

@@ -1,0 +1,185 @@
+"""Review 26c: clocks and signals. The delivery log's clock kept per log (a script that opens a
+team's PostgreSQL log and an SQLite one), the webhook following its log's clock, and a command
+stopped (Ctrl-C, `kill PID`) at any moment saying so in plain words. Real processes throughout:
+clocks off under libfaketime, signals sent to a running `python -m mailer`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="libfaketime is not installed (apt-get install faketime)")
+WORKTREE = str(Path(__file__).resolve().parents[1])
+
+
+def postgresql_only(database: str) -> None:
+    """An SQLite log has one clock, the computer's that holds the file: the disagreement is a team's."""
+    if database != "postgresql":
+        pytest.skip("a team's shared log: PostgreSQL")
+
+
+def on_a_clock(offset: str) -> dict[str, str]:
+    """The environment of a process whose computer's clock is ``offset`` off ("+2h"): libfaketime."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [WORKTREE, os.environ.get("PYTHONPATH")])),
+        "LD_PRELOAD": str(LIBFAKETIME),
+        "FAKETIME": offset,
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+
+
+def stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.strip())
+
+
+# -- 1. one clock difference per log, not per process -----------------------------------------
+
+
+SCRIPT_TWO_LOGS = """
+import sys
+from datetime import UTC, datetime
+from mailer import store
+from mailer.models import SuppressionReason
+from mailer.store import suppressions
+
+team = store.connect(sys.argv[1])     # the team's PostgreSQL log: its server's clock is right
+own = store.connect(sys.argv[2])      # this computer's own SQLite log: this computer's clock
+for engine, address in ((team, "team@example.org"), (own, "own@example.org")):
+    with engine.begin() as connection:
+        suppressions.add(connection, [(address, SuppressionReason.MANUAL, None)], source="manual")
+    with engine.connect() as connection:
+        print(suppressions.find(connection, address).created_at.astimezone(UTC).isoformat())
+print(datetime.now(UTC).isoformat())
+"""
+
+
+@needs_faketime
+def test_a_script_with_a_team_log_and_its_own_log_keeps_each_logs_clock(tmp_path: Path, db_url: str, database: str) -> None:
+    """A script on a computer two hours ahead opens the team's PostgreSQL log, whose server is right,
+    then an SQLite log of its own (README "Using it from Python"). The difference measured on the
+    team's log was applied to every clock of the process: what the script wrote in its own SQLite
+    log was stamped two hours off that log's own clock (this computer's, the only one it has)."""
+    postgresql_only(database)
+    script = tmp_path / "two_logs.py"
+    script.write_text(SCRIPT_TWO_LOGS, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), db_url, f"sqlite:///{tmp_path / 'own.db'}"],
+        env=on_a_clock("+2h"),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    team, own, here = map(stamp, done.stdout.split())
+    assert abs(team - datetime.now(UTC)) < timedelta(minutes=1), (team, here)  # the team's log: its server's time
+    assert abs(own - here) < timedelta(minutes=1), (own, here)  # the own log: this computer's clock
+
+
+# -- 2. the webhook goes by its log's clock, and follows it when this computer's clock is set ----
+
+
+SLEEP_SHIM = """
+import threading, time
+
+def _sleep(seconds):
+    threading.Event().wait(seconds)
+
+time.sleep = _sleep
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post_unreadable(port: int, address: str) -> None:
+    import urllib.request
+
+    body = f"[not events: {address}".encode()  # quarantined, stamped when it came in
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/sendgrid/events", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200, answer.read()
+
+
+def received_at(db_url: str, address: str) -> datetime:
+    """When the event naming ``address`` came in, as the log has it (quarantined: unreadable)."""
+    from sqlalchemy import select
+
+    from mailer import store
+    from mailer.store.schema import quarantine
+
+    engine = store.connect(db_url)
+    try:
+        with engine.connect() as connection:
+            found = connection.scalars(select(quarantine.c.received_at).where(quarantine.c.raw.contains(address))).one_or_none()
+            assert found is not None, connection.execute(select(quarantine)).all()
+    finally:
+        engine.dispose()
+    return found.astimezone(UTC)
+
+
+@needs_faketime
+def test_the_webhook_stamps_by_its_logs_clock_and_follows_it_when_this_computers_clock_is_set(
+    tmp_path: Path, standin: Any, db_url: str, database: str
+) -> None:
+    """`mailer webhook` runs for weeks beside a team's PostgreSQL log, on a computer whose clock is two
+    hours ahead: every event it took and one-click unsubscribe was stamped by that clock (the time every other
+    command goes by is the server's), and once the computer's clock was set right, by a difference
+    no longer true. What it logs should carry the log's time, before and after."""
+    import urllib.request
+
+    from office_cli import office
+
+    postgresql_only(database)
+    office(tmp_path, standin, db_url)
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(SLEEP_SHIM, encoding="utf-8")
+    offset = tmp_path / "faketime"
+    offset.write_text("+2h\n", encoding="utf-8")
+    env = {**on_a_clock("+2h"), "FAKETIME_TIMESTAMP_FILE": str(offset), "FAKETIME_NO_CACHE": "1"}
+    env.pop("FAKETIME")
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), env["PYTHONPATH"]])
+    port = free_port()
+    webhook = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "webhook", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert webhook.poll() is None and time.monotonic() < deadline, webhook.communicate()[0]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        post_unreadable(port, "ahead@example.org")
+        offset.write_text("+0\n", encoding="utf-8")  # the network sets this computer's clock right
+        time.sleep(1.5)
+        post_unreadable(port, "set@example.org")
+    finally:
+        webhook.terminate()
+        said = webhook.communicate(timeout=30)[0]
+    now = datetime.now(UTC)
+    for address in ("ahead@example.org", "set@example.org"):
+        assert abs(received_at(db_url, address) - now) < timedelta(minutes=1), (address, received_at(db_url, address), now, said)
