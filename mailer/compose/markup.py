@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token as MarkdownToken
 from markupsafe import Markup, escape
 
-from mailer.compose import active, dateline, images, labels, paths, plaintext, sandbox, tokens
+from mailer.compose import active, bounds, dateline, images, labels, paths, plaintext, sandbox, tokens
 from mailer.compose.inline import absolute
 from mailer.compose.release import Release, Text, expressions
 from mailer.config import Config
@@ -671,6 +671,12 @@ def _render_template(env: jinja2.Environment, name: str, context: Mapping[str, A
         raise TemplateError(
             f"{_template_line(exc, env, name)}: the template needs more than {sandbox.RENDER_MEMORY // 1024**2} MB of memory to render, "
             "so it was stopped (it repeats or grows a text beyond any email).",
+            hint="An email's template is a few kilobytes of HTML; if it came with a release from outside the office, "
+            "use your own instead (take the template: line out of the release).",
+        ) from None
+    except bounds.TooLarge as exc:
+        raise TemplateError(
+            f"{_template_line(exc, env, name)}: {exc.message}.",
             hint="An email's template is a few kilobytes of HTML; if it came with a release from outside the office, "
             "use your own instead (take the template: line out of the release).",
         ) from None

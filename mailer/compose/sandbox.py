@@ -17,8 +17,10 @@ locks, one inside the other:
    also read through ``FolderLoader``, which refuses ``{% import %}``, ``self``, names starting
    with ``_`` and any file (``{% include %}``) outside the template's folder.
 
-The sandbox bounds what a template reaches, not what it costs: ``limits()`` stops one that would
-take more than 512 MB of memory or 10 seconds ({{ 'x' * 10**10 }}, a loop of loops; review 25k #3).
+The sandbox bounds what a template reaches; what it costs is bounded too: every step that makes a
+text is weighed (bounds.py: no text past any email's size, beside a running thread as without one;
+review 26m #1), and ``limits()`` stops one that takes 10 seconds (a loop of loops) or, while no other
+thread runs, 512 MB of memory (review 25k #3).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import difflib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +42,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
-from mailer.compose import paths, tokens
+from mailer.compose import bounds, paths, tokens
 from mailer.errors import ReleaseError, TemplateError
 
 # The filters a release may use on a contact field (README, "Contact fields in a release").
@@ -107,9 +109,11 @@ def _limits(*, clock: bool = True) -> Iterator[None]:
     traced = clock and sys.gettrace() is None
     if traced:
         sys.settrace(trace)
+    counted = bounds.start()
     try:
         yield
     finally:
+        bounds.stop(counted)
         if traced:
             sys.settrace(None)
         if previous is not None:
@@ -149,10 +153,12 @@ class Sandbox(ImmutableSandboxedEnvironment):
     unsafe, and a journalist's fields are looked up by name, never as dict methods.
 
     ``**`` goes through ``call_binop`` (Jinja's own way to limit an operator), which refuses a power
-    of thousands of digits: 7 ** 1000000000 took hours of one C call, nothing could stop.
+    of thousands of digits: 7 ** 1000000000 took hours of one C call, nothing could stop. ``*``, ``+``
+    and ``%`` do too, and with the filters, the methods, ``~``, slices and the joins of blocks and
+    output, they are weighed (bounds.py): no step makes a text larger than any email (review 26m #1).
     """
 
-    intercepted_binops = frozenset({"**"})
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if (
@@ -161,9 +167,49 @@ class Sandbox(ImmutableSandboxedEnvironment):
             and isinstance(right, int)
             and abs(left) > 1
             and right * abs(left).bit_length() > _MAX_POWER_BITS
+        ) or (
+            operator == "*"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left).bit_length() + abs(right).bit_length() > _MAX_POWER_BITS
         ):
-            raise SecurityError(f"{left} ** {right} is a number too large to work out")
-        return super().call_binop(context, operator, left, right)
+            raise SecurityError(f"{left} {operator} {right} is a number too large to work out")
+        bounds.operator(operator, left, right)
+        return bounds.made(super().call_binop(context, operator, left, right))
+
+    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """A call, weighed: a text's or number's method given a width or count past bounds.MAX_NUMBER, or
+        about to make a text past bounds.MAX_TEXT ('x'.ljust(1500000000), s.replace('x', s)), is refused."""
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, (str, bytes, int)):
+            name = getattr(obj, "__name__", "")
+            if name not in ("format", "format_map"):
+                bounds.numbers((*args, *kwargs.values()), f'the method ".{name}"')
+            estimate = bounds.method_estimate(obj, args, kwargs)
+            if estimate is not None:
+                bounds.ahead(estimate, f'a text with ".{name}"')
+        return bounds.made(super().call(context, obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """Jinja's own ``str.format`` (its sandboxed formatter), weighed: '{:>1500000000}'.format('x')."""
+        wrapper = super().wrap_str_format(value)
+        if wrapper is None:
+            return None
+        template, name = value.__self__, value.__name__
+
+        def weighed(*args: Any, **kwargs: Any) -> str:
+            bounds.ahead(bounds.format_estimate(template, name, args, kwargs), f'a text with ".{name}"')
+            return str(bounds.made(wrapper(*args, **kwargs)))
+
+        return weighed
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        value = super().getitem(obj, argument)
+        return bounds.made(value) if isinstance(argument, slice) else value
+
+    def concat(self, parts: Iterable[Any]) -> str:
+        """The joins of a template's output and its blocks (Environment.concat), weighed as they are read."""
+        return "".join(bounds.joined(parts, "its email"))
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, (tokens.FieldRef, tokens.Recorder)):
@@ -203,10 +249,35 @@ def environment(folder: Path, *, autoescape: bool) -> jinja2.Environment:
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.globals.clear()
     env.filters.update(tokens.filter_overrides())
+    env.filters = {name: bounds.checked_filter(name, function) for name, function in env.filters.items()}
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """What a ``{{ ... }}`` writes, weighed first: a list written out as text ({{ [a, a, a] * 9 }}), and a
+    text counted (escaped, it is copied: a loop writing 1 MB a thousand times made a thousand copies)."""
+    if isinstance(value, str):
+        bounds.count(len(value))
+    elif isinstance(value, (list, tuple, set, frozenset, dict)):
+        bounds.ahead(bounds.size(value), "a list written out")
+    return value
+
+
+class _Template(jinja2.Template):
+    """A template whose ``~`` (Jinja's str_join and markup_join) is weighed like the rest (bounds.py)."""
+
+    @classmethod
+    def _from_namespace(cls, environment: jinja2.Environment, namespace: Any, globals: Any) -> Any:
+        namespace["str_join"] = bounds.str_join
+        namespace["markup_join"] = bounds.markup_join
+        return super()._from_namespace(environment, namespace, globals)
+
+
+Sandbox.template_class = _Template
 
 
 class FolderLoader(jinja2.FileSystemLoader):

@@ -1,0 +1,85 @@
+"""Review 26m: a hostile reviewer's findings in the composer, each a test that failed before its fix."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from office_cli import agency_release
+
+# -- 1. during a send, a template could still take all the computer's memory --------------------------
+
+# What `mailer preview` does, beside a thread that is running (as a send's list read-ahead runs beside
+# its render): held to 3 GB (more would be the computer's), each preview's words and the process's peak
+# memory after it.
+_BESIDE_A_THREAD = r"""
+import os, resource, sys, threading, time
+resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.RLIM_INFINITY))
+threading.Thread(target=time.sleep, args=(300,), daemon=True).start()
+from click.testing import CliRunner
+from mailer.cli import main
+for folder in sys.argv[1:]:
+    os.chdir(folder)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["preview", "agency/pitch.md", "-o", "out"])
+    took = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"{folder}|{result.exit_code}|{peak}|{took:.1f}|" + " ".join(result.output.split()), flush=True)
+"""
+
+_S = "{% set s = 'x' * 40000 %}"  # 40 kB, as a template may well hold
+GROWING = [
+    "{{ 'x' * 1500000000 }}",  # folded by Jinja as it reads the template
+    "{{ [1] * 200000000 }}",
+    "{{ 'x' | center(1500000000) }}",
+    "{{ 'x'.ljust(1500000000) }}",
+    "{{ '%1500000000s' | format('x') }}",
+    "{{ '{:>1500000000}'.format('x') }}",
+    _S + "{{ s | replace('x', s) }}",  # 40,000 times 40,000
+    _S + "{{ s | join(s) }}",
+    _S + "{{ s | list | join(s) }}",
+    _S + "{{ ('x\\n' * 40000) | indent(s) }}",
+    _S + "{{ ('x ' * 40000) | wordwrap(1, wrapstring=s) }}",
+    "{% set s = 'x' * 1000000 %}{{ (s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s) * 150 }}",
+    "{% set s = 'xxxxxxxxxx' %}" + "{% set s = s ~ s %}" * 28 + "{{ s | length }}",  # doubled 28 times
+    "{% set s = 'x' * 1000000 %}{% for a in 'x' * 2000 %}{{ s }}{% endfor %}",  # 2 GB of output, 1 MB at a time
+    "{% set s = 'x' * 1000000 %}{% set a = [s, s, s, s, s, s, s, s, s, s] %}{{ [a, a, a, a, a, a, a, a, a, a] * 15 }}",
+    "{% set s = 'x' * 1000000 %}{% set a %}{% for a in 'x' * 2000 %}{{ s }}{% endfor %}{% endset %}{{ a | length }}",
+    "{% macro twice(t, n) %}{% if n %}{{ twice(t ~ t, n - 1) }}{% else %}{{ t | length }}{% endif %}{% endmacro %}{{ twice('xxxxxxxxxx', 28) }}",
+    "{% set s = 'x' * 1000000 %}{{ (s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s) | batch(1) | list | length }}",
+    "{{ (7).to_bytes(1500000000, 'big') | length }}",
+    "{% set s = 'x' * 40000 %}{{ s.translate({120: s}) | length }}",
+]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the peak memory is read as Linux reports it")
+def test_a_template_cannot_take_the_memory_beside_a_running_thread(tmp_path: Path) -> None:
+    """The memory bound of review 25k #3 is the whole process's, so it is set only while no other thread
+    runs: during a send, whose lists are read on a thread of their own as it renders, an agency's
+    template that grows a text ({{ 'x' * 1500000000 }}, a text doubled 28 times, center, ljust, format,
+    replace, join, indent, wordwrap, a list repeated, 2 GB of output 1 MB at a time) took gigabytes (held
+    to 3 GB, MemoryError). Each now stops at once, naming the template, with the process's memory staying
+    below 1 GB, beside a running thread as without one."""
+    folders = []
+    for number, line in enumerate(GROWING):
+        project = tmp_path / f"p{number}"
+        for name in ("releases", "templates"):
+            __import__("shutil").copytree(ROOT / name, project / name)
+        agency_release(project, line)
+        folders.append(str(project))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", _BESIDE_A_THREAD, *folders], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    lines = [line.split("|", 4) for line in done.stdout.splitlines() if "|" in line]
+    assert len(lines) == len(GROWING), done.stdout + done.stderr
+    for line, (folder, code, peak, took, output) in zip(GROWING, lines, strict=True):
+        assert code == "1", (line, output)
+        assert "kit.html.j2" in output and "Traceback" not in output and "MemoryError" not in output, (line, output)
+        assert "larger than any email" in output, (line, output)
+        assert int(peak) < 1024, (line, peak, output)
+        assert float(took) < 15, (line, took, output)
