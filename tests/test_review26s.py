@@ -3,6 +3,9 @@
 1. A computer whose clock runs ahead of SendGrid's read every 429's X-RateLimit-Reset as already
    past: it tried again at once, twenty times in a burst, and stopped the send ("SendGrid kept
    answering 429") while the rate limit it was told to wait for still held.
+2. SendGrid's published error answers write a missing field as the text "null"
+   (`{"message": "invalid request", "field": "null"}`, tsg_mail_v3.json): the press officer read
+   "refused by SendGrid: null: invalid request".
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 import pytest
 from send_fixtures import config_for, rendered, transport_for
 
-from mailer.errors import RateLimited
+from mailer.errors import AuthError, RateLimited, Rejected
 from mailer.models import Message
 from mailer.transport.base import Request
 
@@ -43,3 +46,17 @@ def test_a_429_whose_reset_is_already_past_is_not_tried_again_at_once(standin: A
     with pytest.raises(RateLimited) as caught:
         transport_for(standin, config_for(standin.url)).send(one_request())
     assert caught.value.retry_after >= 1.0
+
+
+def test_sendgrids_null_field_written_as_text_is_not_shown_as_a_field(standin: Any) -> None:
+    """tsg_mail_v3.json's error examples write `"field": "null"`: that is no field, and the press
+    officer reads SendGrid's words alone, as for `"field": null`."""
+    standin.answer(400, body={"errors": [{"message": "invalid request", "field": "null"}]})
+    with pytest.raises(Rejected) as refused:
+        transport_for(standin, config_for(standin.url)).send(one_request())
+    assert refused.value.message == "invalid request"
+    assert refused.value.errors == [{"message": "invalid request", "field": None}]
+    standin.answer(401, body={"errors": [{"message": "authorization required", "field": "null"}]})
+    with pytest.raises(AuthError) as denied:
+        transport_for(standin, config_for(standin.url)).send(one_request())
+    assert denied.value.message.endswith("(SendGrid said: authorization required)"), denied.value.message

@@ -345,11 +345,20 @@ def _errors(body: bytes | str | None, api_key: SecretStr) -> list[dict[str, str 
     return [
         {
             "message": " ".join(api.without_key(str(e.get("message", "")), api_key).split()),
-            "field": None if e.get("field") is None else " ".join(api.without_key(str(e.get("field")), api_key).split()),
+            "field": _field(e.get("field"), api_key),
         }
         for e in found
         if isinstance(e, dict)
     ]
+
+
+def _field(value: Any, api_key: SecretStr) -> str | None:
+    """An error's field on one line; None for none, also where SendGrid writes "null" as text
+    (the error examples of tsg_mail_v3.json do: review 26s #2, "refused by SendGrid: null: invalid request")."""
+    if value is None:
+        return None
+    field = " ".join(api.without_key(str(value), api_key).split())
+    return None if field.lower() in ("", "null", "none") else field
 
 
 def _error_text(error: Mapping[str, str | None]) -> str:
