@@ -2,8 +2,10 @@
 
 It records every request, checks /v3/mail/send bodies against SendGrid's own OpenAPI
 description (tests/data/sendgrid/tsg_mail_v3.json, copied unchanged from shared/sendgrid/; the known gaps patched) and
-against the limits the description does not encode (SENDGRID.md §1.1), and answers as
-SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with {"errors": [...]}.
+against the limits the description does not encode (SENDGRID.md §1.1: recipients, substitutions,
+custom_args, categories, send_at, reserved and repeated headers, a Unicode From address, 30 MB,
+UTF-8), and answers as SendGrid does: 202 + X-Message-Id, 200 in sandbox mode, 400 with
+{"errors": [...]}, 413 for a request of 30 MB or more, 415 for bytes that are not UTF-8.
 Tests can script the next answers: a status (400/401/403/413/429/500/502/503...), a delay, a hold until the test lets go,
 or a dropped connection, for the next N requests or for requests matching a predicate.
 
@@ -53,6 +55,15 @@ MAX_RECIPIENTS = 1000
 MAX_ARG_BYTES = 10_000
 MAX_SCHEDULE_SECONDS = 72 * 3600
 RESERVED_HEADER_CHARS = ("\r", "\n")
+MAX_REQUEST_BYTES = 30 * 1024 * 1024  # "The total size of your email, including attachments, must be less than 30MB" (SENDGRID.md §1.1)
+# Headers SendGrid refuses in `headers` (SENDGRID.md §1.1), compared without case.
+RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "x-sg-id", "x-sg-eid", "received", "dkim-signature", "Content-Type", "Content-Transfer-Encoding",
+        "To", "From", "Subject", "Reply-To", "CC", "BCC",
+    )
+)  # fmt: skip
 
 
 @dataclass
@@ -373,6 +384,14 @@ class SendGridStandIn:
         recorded, refusal = await self._admit(request)
         if refusal is not None:
             return refusal
+        if len(recorded.raw) >= MAX_REQUEST_BYTES:
+            recorded.status = 413
+            return JSONResponse({"errors": [{"message": "content too large", "field": None}]}, status_code=413)
+        try:
+            recorded.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            recorded.status = 415
+            return JSONResponse({"errors": [{"message": "Invalid UTF8 in request", "field": None}]}, status_code=415)
         errors = self.problems(recorded.body)
         if errors:
             recorded.status = 400
@@ -455,6 +474,29 @@ class SendGridStandIn:
                         "help": None,
                     }
                 )
+            errors += _header_problems(personalization.get("headers"), f"personalizations.{index}.headers")
+            if "custom_args" in personalization and not personalization["custom_args"]:
+                errors.append(
+                    {"field": f"personalizations.{index}.custom_args", "message": "The custom_args may not be empty.", "help": None}
+                )
+            own_send_at = personalization.get("send_at")
+            if isinstance(own_send_at, int) and own_send_at > self.clock() + MAX_SCHEDULE_SECONDS:
+                errors.append(
+                    {
+                        "field": f"personalizations.{index}.send_at",
+                        "message": "Scheduling more than 72 hours in advance is forbidden.",
+                        "help": None,
+                    }
+                )
+        errors += _header_problems(body.get("headers"), "headers")
+        if not str((body.get("from") or {}).get("email", "")).isascii():
+            errors.append({"field": "from.email", "message": "Unicode encoding is not supported for the from field.", "help": None})
+        if body.get("reply_to") and body.get("reply_to_list"):
+            errors.append({"field": "reply_to_list", "message": "reply_to and reply_to_list cannot be used together.", "help": None})
+        if any(isinstance(c, dict) and not c.get("value") for c in body.get("content") or []):
+            errors.append(
+                {"field": "content", "message": "The content value must be a string at least one character in length.", "help": None}
+            )
         if total > MAX_RECIPIENTS:
             errors.append(
                 {
@@ -539,6 +581,31 @@ class SendGridStandIn:
         self.scheduled[batch_id] = status
         recorded.status = 204
         return Response(status_code=204)
+
+
+def _header_problems(headers: Any, where: str) -> list[dict[str, Any]]:
+    """What SendGrid refuses in a `headers` object (SENDGRID.md §1.1): values that are not strings,
+    keys that are not ASCII or hold a space, a key given twice (in any case), reserved names."""
+    if headers is None:
+        return []
+    if not isinstance(headers, dict):
+        return [{"field": where, "message": "The headers must be an object.", "help": None}]
+    problems = []
+    seen: set[str] = set()
+    for key, value in headers.items():
+        lowered = str(key).lower()
+        if not isinstance(value, str):
+            problems.append({"field": f"{where}.{key}", "message": "The header values must be strings.", "help": None})
+        if not str(key).isascii() or " " in str(key) or not key:
+            problems.append({"field": f"{where}.{key}", "message": "Header keys must be ASCII without spaces.", "help": None})
+        if lowered in RESERVED_HEADERS:
+            problems.append({"field": f"{where}.{key}", "message": f"The header {key} is reserved and cannot be set.", "help": None})
+        if lowered in seen:
+            problems.append({"field": f"{where}.{key}", "message": "You may not set the same header twice.", "help": None})
+        seen.add(lowered)
+        if any(c in str(value) for c in RESERVED_HEADER_CHARS):
+            problems.append({"field": f"{where}.{key}", "message": "Header values cannot contain line breaks.", "help": None})
+    return problems
 
 
 def _bytes(values: dict[str, Any]) -> int:
