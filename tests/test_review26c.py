@@ -6,6 +6,7 @@ clocks off under libfaketime, signals sent to a running `python -m mailer`."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -183,3 +184,78 @@ def test_the_webhook_stamps_by_its_logs_clock_and_follows_it_when_this_computers
     now = datetime.now(UTC)
     for address in ("ahead@example.org", "set@example.org"):
         assert abs(received_at(db_url, address) - now) < timedelta(minutes=1), (address, received_at(db_url, address), now, said)
+
+
+# -- 3. stopped at any moment: Ctrl-C as mailer starts, `kill PID` before the first request ------
+
+
+def stop_at(process: subprocess.Popen[str], reached: Any, sig: signal.Signals, *, within: float = 60) -> tuple[str, str]:
+    """Send ``sig`` to ``process`` once ``reached()`` is true; its output."""
+    deadline = time.monotonic() + within
+    while not reached():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    process.send_signal(sig)
+    return process.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_scheduled_send_stopped_before_its_first_request_says_so(tmp_path: Path, standin: Any, db_url: str, sig: signal.Signals) -> None:
+    """Ana schedules a release for tomorrow morning; while mailer asks SendGrid for the batch id that
+    lets it be cancelled, she presses Ctrl-C, or the computer shuts down (`kill PID`, SIGTERM). Ctrl-C
+    said what became of it; SIGTERM ended the process without a word (exit -15), however far it had
+    got. Both should say that nothing was sent, and leave the log so that a new send goes ahead."""
+    from office_cli import KEY, SEND, mailer, office
+    from send_fixtures import mailer_process
+
+    office(tmp_path, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=20)).strftime("%Y-%m-%d %H:%M UTC")
+    held = standin.hold(path="/v3/mail/batch")
+    process = mailer_process(tmp_path, KEY, *SEND, "--at", at, interruptible=True)
+    try:
+        out, err = stop_at(process, lambda: any(r.path == "/v3/mail/batch" for r in standin.requests), sig)
+    finally:
+        held.set()
+        if process.poll() is None:
+            process.kill()
+    words = " ".join(err.split())
+    assert process.returncode == (130 if sig == signal.SIGINT else 143), (process.returncode, out, err)
+    assert "Traceback" not in err, err
+    assert "nothing was sent" in words, words
+    assert not standin.mail_sends
+    again = mailer(*SEND, "--at", at)
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_command_stopped_while_mailer_loads_ends_quietly(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C in the first few tenths of a second of any command (while the command line loads)
+    printed a Python traceback; `kill PID` then ended it without a word. Either should end with the
+    words and exit code it has a moment later: "Stopped.", 130 (143 for SIGTERM)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [WORKTREE, os.environ.get("PYTHONPATH")]))}
+    # Python's own start (before any of mailer runs) is not mailer's: its interpreter reads the
+    # signal as any program would. The moment mailer begins, it writes this file (a sitecustomize shim).
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    started = tmp_path / "started"
+    (shim / "sitecustomize.py").write_text(
+        f"import builtins, pathlib\n_real = builtins.__import__\n"
+        f"def _noting(name, *args, **kwargs):\n"
+        f"    if name == 'mailer.cli':\n        pathlib.Path({str(started)!r}).touch()\n"
+        f"    return _real(name, *args, **kwargs)\nbuiltins.__import__ = _noting\n",
+        encoding="utf-8",
+    )
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), env["PYTHONPATH"]])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "lists", "check", "--json", "x.csv"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    out, err = stop_at(process, started.exists, sig)
+    assert process.returncode == (130 if sig == signal.SIGINT else 143), (process.returncode, out, err)
+    assert err == "Stopped.\n", err
+    assert '"error": "Stopped at your request."' in out, out
