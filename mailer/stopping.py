@@ -35,7 +35,10 @@ def hear_sigterm() -> None:
     SIGTERM raises ``Terminated`` from now on, unless the process was given a handler of its own or
     told to ignore it. On the main thread only, as Python allows."""
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
+        try:
+            signal.signal(signal.SIGTERM, _terminated)
+        except ValueError:  # not the main thread (a program running the command line in a thread of its own)
+            return
 
 
 def heard_as_ctrl_c(handler: Any) -> bool:

@@ -295,3 +295,30 @@ def test_suppressions_added_and_events_imported_are_stamped_by_the_logs_clock(
         [received] = connection.scalars(select(quarantine.c.received_at)).all()
     assert added is not None and abs(added.created_at - log_now) < timedelta(minutes=1), added
     assert abs(received - log_now) < timedelta(minutes=1), received
+
+
+def test_the_command_line_run_in_a_thread_of_its_own_still_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A program that runs mailer's command line for its own command line, in a thread: Python lets
+    only the main thread set a signal handler, so hearing SIGTERM as Ctrl-C is left out there."""
+    import threading
+
+    from mailer.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["mailer", "--version"])
+    ended: list[object] = []
+
+    def run() -> None:
+        try:
+            main()
+        except SystemExit as exc:
+            ended.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            ended.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert ended == [0], ended
+    assert "version" in capsys.readouterr().out
