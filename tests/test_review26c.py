@@ -6,6 +6,7 @@ clocks off under libfaketime, signals sent to a running `python -m mailer`."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -183,3 +184,141 @@ def test_the_webhook_stamps_by_its_logs_clock_and_follows_it_when_this_computers
     now = datetime.now(UTC)
     for address in ("ahead@example.org", "set@example.org"):
         assert abs(received_at(db_url, address) - now) < timedelta(minutes=1), (address, received_at(db_url, address), now, said)
+
+
+# -- 3. stopped at any moment: Ctrl-C as mailer starts, `kill PID` before the first request ------
+
+
+def stop_at(process: subprocess.Popen[str], reached: Any, sig: signal.Signals, *, within: float = 60) -> tuple[str, str]:
+    """Send ``sig`` to ``process`` once ``reached()`` is true; its output."""
+    deadline = time.monotonic() + within
+    while not reached():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    process.send_signal(sig)
+    return process.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_scheduled_send_stopped_before_its_first_request_says_so(
+    tmp_path: Path, standin: Any, db_url: str, database: str, sig: signal.Signals
+) -> None:
+    """Ana schedules a release for tomorrow morning; while mailer asks SendGrid for the batch id that
+    lets it be cancelled, she presses Ctrl-C, or the computer shuts down (`kill PID`, SIGTERM). Ctrl-C
+    said what became of it; SIGTERM ended the process without a word (exit -15), however far it had
+    got. Both should say that nothing was sent, and leave the log so that a new send goes ahead."""
+    from office_cli import KEY, SEND, mailer, office
+    from send_fixtures import mailer_process
+
+    if database != "sqlite":
+        pytest.skip("the same on either log: one is enough")
+    office(tmp_path, standin, db_url)
+    at = (datetime.now(UTC) + timedelta(hours=20)).strftime("%Y-%m-%d %H:%M UTC")
+    held = standin.hold(path="/v3/mail/batch")
+    process = mailer_process(tmp_path, KEY, *SEND, "--at", at, interruptible=True)
+    try:
+        out, err = stop_at(process, lambda: any(r.path == "/v3/mail/batch" for r in standin.requests), sig)
+    finally:
+        held.set()
+        if process.poll() is None:
+            process.kill()
+    words = " ".join(err.split())
+    assert process.returncode == (130 if sig == signal.SIGINT else 143), (process.returncode, out, err)
+    assert "Traceback" not in err, err
+    assert "nothing was sent" in words, words
+    assert not standin.mail_sends
+    again = mailer(*SEND, "--at", at)
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_command_stopped_while_mailer_loads_ends_quietly(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C in the first few tenths of a second of any command (while the command line loads)
+    printed a Python traceback; `kill PID` then ended it without a word. Either should end with the
+    words and exit code it has a moment later: "Stopped.", 130 (143 for SIGTERM)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [WORKTREE, os.environ.get("PYTHONPATH")]))}
+    # Python's own start (before any of mailer runs) is not mailer's: its interpreter reads the
+    # signal as any program would. The moment mailer begins, it writes this file (a sitecustomize shim).
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    started = tmp_path / "started"
+    (shim / "sitecustomize.py").write_text(
+        f"import builtins, pathlib\n_real = builtins.__import__\n"
+        f"def _noting(name, *args, **kwargs):\n"
+        f"    if name == 'mailer.cli':\n        pathlib.Path({str(started)!r}).touch()\n"
+        f"    return _real(name, *args, **kwargs)\nbuiltins.__import__ = _noting\n",
+        encoding="utf-8",
+    )
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), env["PYTHONPATH"]])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "lists", "check", "--json", "x.csv"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
+    )
+    out, err = stop_at(process, started.exists, sig)
+    assert process.returncode == (130 if sig == signal.SIGINT else 143), (process.returncode, out, err)
+    assert err == "Stopped.\n", err
+    assert '"error": "Stopped at your request."' in out, out
+
+
+# -- 4. what `suppressions add` and `events import` write goes by the log's clock ----------------
+
+
+def test_suppressions_added_and_events_imported_are_stamped_by_the_logs_clock(
+    store: Any, database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team's log server is two hours ahead of this computer (as measured when the log was
+    opened): `mailer suppressions add`, `mailer events import` (its quarantine) stamped what they
+    wrote by this computer's clock, two hours off the times every other command writes."""
+    import json
+
+    from sqlalchemy import select
+
+    from mailer.events import imports
+    from mailer.events import suppressions as event_suppressions
+    from mailer.store import clock, suppressions
+    from mailer.store.schema import quarantine
+
+    postgresql_only(database)
+    monkeypatch.setitem(clock._logs, store, clock._Measured(timedelta(hours=2), time.time(), time.monotonic()))
+    log_now = datetime.now(UTC) + timedelta(hours=2)
+    event_suppressions.add(store, ["ana@daily.example"], note="phoned")
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"email": "ben@gazette.example", "event": "bounce", "timestamp": "yesterday"}]), encoding="utf-8")
+    imports.import_files(store, [events], block_threshold=3)
+    with store.connect() as connection:
+        added = suppressions.find(connection, "ana@daily.example")
+        [received] = connection.scalars(select(quarantine.c.received_at)).all()
+    assert added is not None and abs(added.created_at - log_now) < timedelta(minutes=1), added
+    assert abs(received - log_now) < timedelta(minutes=1), received
+
+
+def test_the_command_line_run_in_a_thread_of_its_own_still_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A program that runs mailer's command line for its own command line, in a thread: Python lets
+    only the main thread set a signal handler, so hearing SIGTERM as Ctrl-C is left out there."""
+    import threading
+
+    from mailer.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["mailer", "--version"])
+    ended: list[object] = []
+
+    def run() -> None:
+        try:
+            main()
+        except SystemExit as exc:
+            ended.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            ended.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert ended == [0], ended
+    assert "version" in capsys.readouterr().out

@@ -461,11 +461,24 @@ class MainGroup(MailerGroup):
         self._whole_process = given is None and bool(standalone)
         if self._whole_process:
             _collect_less_often()
+            from mailer import stopping
+
+            stopping.hear_sigterm()  # `kill PID` says what Ctrl-C says (__main__ has done so for `python -m mailer`)
         try:
             return super().main(*args, **kwargs)
         finally:
             if self._whole_process:
                 _before_exit()
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """Reading the command line: Ctrl-C here said "Aborted!" (Click's word) and exit 1, not what it says a moment later."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt as stopped:
+            from mailer import stopping
+
+            output.err_console.print("Stopped.")
+            raise click.exceptions.Exit(stopping.exit_code(stopped)) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         started, cpu = time.perf_counter(), time.process_time()
@@ -475,10 +488,12 @@ class MainGroup(MailerGroup):
         except MailerError as exc:
             output.error(exc)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stopped:  # Ctrl-C, or `kill PID` (stopping.Terminated): exit 130 or 143
+            from mailer import stopping
+
             output.err_console.print("Stopped.")
-            output.stopped_document()  # a --json run still prints one document (review 8)
-            ctx.exit(130)
+            output.stopped_document(stopping.exit_code(stopped))  # a --json run still prints one document (review 8)
+            ctx.exit(stopping.exit_code(stopped))
         except Exception as exc:
             foreseen = _foreseen(exc, ctx.obj)
             if foreseen is None:

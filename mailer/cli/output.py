@@ -198,12 +198,12 @@ def error(exc: MailerError) -> None:
         print_document({"error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code})
 
 
-def stopped_document() -> None:
-    """Under --json, when Ctrl-C stopped the command before its document: the error document,
-    exit code 130, the warnings said so far (a campaign left in the log among them)."""
+def stopped_document(exit_code: int = 130) -> None:
+    """Under --json, when Ctrl-C (or SIGTERM) stopped the command before its document: the error
+    document, its exit code (130; 143 for SIGTERM), the warnings said so far (a campaign left in the log among them)."""
     state = _json_state()
     if state is not None and not state["printed"]:
-        print_document({"error": "Stopped at your request.", "hint": None, "exit_code": 130, "interrupted": True})
+        print_document({"error": "Stopped at your request.", "hint": None, "exit_code": exit_code, "interrupted": True})
 
 
 def print_json(data: Any) -> None:

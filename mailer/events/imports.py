@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from mailer.events import files
 from mailer.events.apply import Applied, Ingest
 from mailer.events.parse import Quarantined
-from mailer.store import quarantine
+from mailer.store import clock, quarantine
 
 __all__ = ["CHUNK", "Imported", "import_files"]
 
@@ -58,7 +58,7 @@ def import_files(
     """
     for path in paths:
         files.check(path)
-    stamp = now or datetime.now(UTC)
+    stamp = now or clock.now(engine)  # the log's clock: its server's, for a team's PostgreSQL log
     totals = Applied(received=0, added=0, duplicates=0, unlinked=0, suppressed=0, quarantined=0)
     bad: list[Quarantined] = []
     repaired = 0

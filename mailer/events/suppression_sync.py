@@ -32,6 +32,7 @@ from mailer import mailbox
 from mailer import sendgrid_api as api
 from mailer.errors import AuthError, TransportError, Unavailable
 from mailer.models import SuppressionReason
+from mailer.store import clock
 from mailer.store import suppressions as suppression_store
 
 __all__ = ["GROUP_LIST", "LISTS", "SyncResult", "sync"]
@@ -114,7 +115,7 @@ def _sync_group(engine: Engine, group_id: int, *, api_key: SecretStr, api_url: s
     listing = api.endpoint(api_key, api_url, ("asm", "groups", str(group_id), "suppressions"), timeout=timeout)
     listed = _listed(listing, name, api_url=api_url)
     addresses = [item if isinstance(item, str) else item.get("email") for item in listed if isinstance(item, (str, dict))]
-    now = datetime.now(UTC)
+    now = clock.now(engine)
     note = f"unsubscribed from SendGrid's unsubscribe group {group_id} (copied by suppressions sync)"
     records = [
         suppression_store.Suppression(mailbox.key(address), SuppressionReason.UNSUBSCRIBE, "sync", note, now)

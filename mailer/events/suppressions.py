@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine
 
 from mailer import mailbox
 from mailer.errors import MailerError
 from mailer.models import SuppressionReason
+from mailer.store import clock, messages, plan_parts
 from mailer.store import events as event_store
-from mailer.store import messages, plan_parts
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import in_words
 from mailer.store.suppressions import Suppression
@@ -106,7 +106,7 @@ def add(
     Raises MailerError for an address that is not one (nothing is changed). ``waiting`` is told when
     it waits for another command storing events or erasing a journalist (PostgreSQL)."""
     keys = addresses_typed(addresses)
-    stamp = now or datetime.now(UTC)
+    stamp = now or clock.now(engine)  # the log's clock: its server's, for a team's PostgreSQL log
     with engine.begin() as connection:
         # mailer forget's order (the ingest lock, the campaign rows, then the suppression): the two
         # never wait for each other on PostgreSQL (review 13 #2: a deadlock killed one of them).

@@ -152,17 +152,23 @@ def start(
             hint=f"mailer status {started} says whom it reached. To send the release again, prepare it again "
             "(campaign.prepare_send), which skips the journalists who received it.",
         )
-    transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
-    if isinstance(transport, DryRunTransport):
-        needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
-        if transport.eml_limit is None and needed >= LARGE_OUTBOX and notify is not None:
-            notify(f"Writing an .eml for each of the {counted(len(prepared.plan.recipients), 'journalist')}: about {file_size(needed)}.")
-    batch_id = None
-    if prepared.scheduled:
-        from mailer.transport.sendgrid import SendGridTransport
+    try:
+        transport = transport or transport_for(config, prepared.mode, environ, every_eml=every_eml)
+        if isinstance(transport, DryRunTransport):
+            needed = transport.check_writable(prepared.plan.all_versions, len(prepared.plan.recipients))
+            if transport.eml_limit is None and needed >= LARGE_OUTBOX and notify is not None:
+                notify(
+                    f"Writing an .eml for each of the {counted(len(prepared.plan.recipients), 'journalist')}: about {file_size(needed)}."
+                )
+        batch_id = None
+        if prepared.scheduled:
+            from mailer.transport.sendgrid import SendGridTransport
 
-        if isinstance(transport, SendGridTransport):
-            batch_id = transport.create_batch_id()
+            if isinstance(transport, SendGridTransport):
+                batch_id = transport.create_batch_id()  # a batch id never used costs nothing at SendGrid
+    except KeyboardInterrupt:  # Ctrl-C or `kill PID` before the plan: said, not a bare "Stopped." (review 26c #3)
+        (warn or _ignore)(STOPPED_BEFORE_PLAN)
+        raise
     with checkpoint.aside(engine) as copying:  # the plan's commit returns once durable, not once copied (store/checkpoint.py)
         return _record_and_send(
             engine, config, prepared, transport, batch_id, copying, progress=progress, notify=notify, warn=warn, now=now
@@ -194,7 +200,7 @@ def _record_and_send(
         if written is not None:
             _stopped_after_record(engine, written, warn)
         else:  # the plan's transaction was undone: say so, not a bare "Stopped." (newcomer 17 #9)
-            (warn or _ignore)("Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged.")
+            (warn or _ignore)(STOPPED_BEFORE_PLAN)
         raise
     try:
         return _after_record(engine, config, prepared, transport, batch_id, copying, recorded, progress=progress, notify=notify, warn=warn)
@@ -205,6 +211,9 @@ def _record_and_send(
         if isinstance(stopped, KeyboardInterrupt):
             _stopped_after_record(engine, recorded.campaign_id, warn)
         raise
+
+
+STOPPED_BEFORE_PLAN = "Stopped before the plan was in the delivery log: nothing was sent, and nothing was logged."
 
 
 def _stopped_after_record(engine: Engine, campaign_id: str, warn: Callable[[str], None] | None) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
-from mailer import mailbox
+from mailer import mailbox, stopping
 from mailer.config import SendGridConfig
 from mailer.errors import (
     AuthError,
@@ -249,8 +249,10 @@ class Dispatcher:
         # own keeps it. `kill PID` (SIGTERM, as a system shutting down or a script sends it) is heard as Ctrl-C
         # is: it had acted as kill -9, leaving the request out unknown (review 24s, left). It is heard in a
         # background job too, whose shell makes it ignore Ctrl-C.
+        # The command line's own SIGTERM handler (stopping.hear_sigterm: Ctrl-C's words outside the requests) counts as the default.
         interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        polite = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        terminating = signal.getsignal(signal.SIGTERM)
+        polite = stopping.heard_as_ctrl_c(terminating)
         if interruptible:
             signal.signal(signal.SIGINT, note)
         if polite:
@@ -261,7 +263,7 @@ class Dispatcher:
             if interruptible:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
             if polite:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, terminating)
 
     def _list(self, free: int) -> list[Request]:
         """One transaction: take up to ``free`` next requests and list them in flight on the
