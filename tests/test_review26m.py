@@ -52,6 +52,7 @@ GROWING = [
     "{% macro twice(t, n) %}{% if n %}{{ twice(t ~ t, n - 1) }}{% else %}{{ t | length }}{% endif %}{% endmacro %}{{ twice('xxxxxxxxxx', 28) }}",
     "{% set s = 'x' * 1000000 %}{{ (s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s) | batch(1) | list | length }}",
     "{{ (7).to_bytes(1500000000, 'big') | length }}",
+    "{% set s = 'ab ' * 1600000 %}{{ s.split() | length }}",  # 1.6 million texts of their own
     "{% set s = 'x' * 40000 %}{{ s.translate({120: s}) | length }}",
 ]
 

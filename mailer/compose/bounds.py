@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import jinja2.runtime
@@ -102,14 +102,35 @@ def ahead(estimate: int, what: str) -> None:
         raise refuse(what)
 
 
+# What one item of a list weighs against MAX_TEXT and MAX_MADE, in characters: a list's slot and, most
+# often, a text of its own ("ab cd ef".split() makes a text object per word, some 50 bytes each).
+ITEM = 16
+
+
 def made(value: Any, what: str = "a text") -> Any:
-    """``value``, made by a step: a TooLarge when it is too large, or the render has made too much."""
-    if isinstance(value, (str, bytes, bytearray, list, tuple)):
+    """``value``, made by a step: a TooLarge when it is too large, or the render has made too much; an
+    iterator (``batch``, ``map``, ``slice``) weighed item by item as it is read."""
+    if isinstance(value, (str, bytes, bytearray)):
         weight = len(value)
-        if weight > MAX_TEXT:
-            raise refuse(f"{what} of {weight:,} characters")
-        count(weight)
+    elif isinstance(value, (list, tuple, dict, set, frozenset)):
+        weight = len(value) * ITEM
+    elif isinstance(value, Iterator):
+        return _weighed(value)
+    else:
+        return value
+    if weight > MAX_TEXT:
+        raise refuse(
+            f"{what} of {weight:,} characters" if isinstance(value, (str, bytes, bytearray)) else f"a list of {len(value):,} items"
+        )
+    count(weight)
     return value
+
+
+def _weighed(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, each counted as it is read (a list, its own items too)."""
+    for item in items:
+        count(ITEM + (len(item) * ITEM if isinstance(item, (list, tuple)) else len(item) if isinstance(item, str) else 0))
+        yield item
 
 
 def count(weight: int) -> None:
