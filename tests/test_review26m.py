@@ -84,3 +84,20 @@ def test_a_template_cannot_take_the_memory_beside_a_running_thread(tmp_path: Pat
         assert "larger than any email" in output, (line, output)
         assert int(peak) < 1024, (line, peak, output)
         assert float(took) < 15, (line, took, output)
+
+
+def test_a_template_using_the_same_steps_on_a_real_email_still_renders(project: Path) -> None:
+    """The weighing stops only what no email needs: a body wrapped, replaced in, joined, doubled, a
+    member count formatted (1,234,567 is no width) and a list split from it all render as before."""
+    from office_cli import mailer
+
+    line = (
+        "{% set page = body ~ body ~ body %}{{ (page * 20) | wordwrap(72) | replace('bees', 'honey bees') | length }} "
+        "{{ '{} members'.format(1234567) }} {{ '%d members' | format(1234567) }} {{ (page * 20).split() | length }} "
+        "{{ [headline, subheadline] | join(' / ') }}"
+    )
+    agency_release(project, line)
+    shown = mailer("preview", "agency/pitch.md", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "pitch.html").read_text(encoding="utf-8")
+    assert "1234567 members 1234567 members" in page, page[-2000:]

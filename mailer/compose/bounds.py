@@ -202,10 +202,15 @@ def _filter_estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
         return len(text) + breaks * len(wrap)
     if name == "urlize" and text is not None:
         extra = sum(len(str(arg)) for arg in (*args, *kwargs.values()) if isinstance(arg, str))
-        return len(text) + (len(text) // 4 + 1) * (extra + 60)
+        links = text.count(".") + text.count("@") + 1  # a web or mail address has one of them
+        return len(text) + links * (extra + 60)
     if name == "sum":
         return size(value)
     return None
+
+
+# The filters whose numbers are widths or counts of what they make (format's are the text's own figures).
+_SIZED = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize"})
 
 
 def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -216,7 +221,8 @@ def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any
         # A filter marked pass_context / pass_eval_context / pass_environment gets that first (kept by wraps).
         shift = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
         value, rest = (args[shift], args[shift + 1 :]) if len(args) > shift else (None, ())
-        numbers((*rest, *kwargs.values()), f'the filter "{name}"')
+        if name in _SIZED:
+            numbers((*rest, *kwargs.values()), f'the filter "{name}"')
         estimate = _filter_estimate(name, value, rest, kwargs)
         if estimate is not None:
             ahead(estimate, f'a text with the filter "{name}"')
