@@ -53,6 +53,7 @@ GROWING = [
     "{% set s = 'x' * 1000000 %}{{ (s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s) | batch(1) | list | length }}",
     "{{ (7).to_bytes(1500000000, 'big') | length }}",
     "{% set s = 'ab ' * 1600000 %}{{ s.split() | length }}",  # 1.6 million texts of their own
+    "{{ ([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] * 100) | tojson(1000000) | length }}",
     "{% set s = 'x' * 40000 %}{{ s.translate({120: s}) | length }}",
 ]
 

@@ -206,11 +206,15 @@ def _filter_estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
         return len(text) + links * (extra + 60)
     if name == "sum":
         return size(value)
+    if name == "tojson" and (args or kwargs.get("indent")):
+        indent = args[0] if args else kwargs["indent"]
+        width = indent if isinstance(indent, int) else len(str(indent))
+        return size(value) * (1 + width * _DEPTH)  # each item on a line of its own, indented as deep as it is
     return None
 
 
 # The filters whose numbers are widths or counts of what they make (format's are the text's own figures).
-_SIZED = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize"})
+_SIZED = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize", "tojson"})
 
 
 def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
