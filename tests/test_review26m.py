@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,46 @@ def test_a_template_using_the_same_steps_on_a_real_email_still_renders(project: 
     assert shown.exit_code == 0, shown.output
     page = (project / "out" / "pitch.html").read_text(encoding="utf-8")
     assert "1234567 members 1234567 members" in page, page[-2000:]
+
+
+# -- 2. a From name holding a Unicode line separator: the proof showed "\u2028", journalists a space ---
+
+
+@pytest.mark.parametrize(
+    "line", ['from: "Press\u2028Bcc: x@y.z <press@example.org>"', 'reply_to: "Desk\u2029X-Evil: 1 <desk@example.org>"']
+)
+def test_a_from_line_with_a_unicode_line_break_is_refused_like_a_newline(project: Path, line: str) -> None:
+    """A release's from: or reply_to: with CR or LF is refused ("must be on one line"), but one holding
+    U+2028 or U+2029 (a line break to Python's email package and to many mail clients) was taken:
+    mailer preview printed "From: Press\\u2028Bcc: x@y.z", while the request and the .eml carried
+    "Press Bcc: x@y.z", a From no proof showed. It is refused as a newline is."""
+    from office_cli import mailer, said
+
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text.replace("---\n", f"---\n{line}\n", 1), encoding="utf-8")
+    shown = mailer("preview", "releases/odd.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    key = line.split(":", 1)[0]
+    assert f"releases/odd.md, line 2: {key} must be on one line" in said(shown), shown.output
+
+
+def test_a_binary_subject_is_not_called_a_number(project: Path) -> None:
+    """subject: !!binary ... (YAML's bytes) was refused as "YAML reads it as a number (b'...')"."""
+    from office_cli import mailer, said
+
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    odd = re.sub(r"(?m)^headline: .*$", "headline: !!binary UmVjb3Jk", text, count=1)
+    (project / "releases" / "odd.md").write_text(odd, encoding="utf-8")
+    shown = mailer("preview", "releases/odd.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    assert "a number" not in said(shown) and "binary data" in said(shown), shown.output
+
+
+def test_a_from_name_in_mailer_toml_with_a_unicode_line_break_is_refused(project: Path) -> None:
+    """[sender] from_name with a line break was refused, one with U+2028 taken (the proof and the email differed, as above)."""
+    from office_cli import mailer, said
+
+    (project / "mailer.toml").write_text('[sender]\nfrom_name = "Press\u2028Bcc: x@y.z"\n', encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    assert "from_name" in said(shown) and "one line" in said(shown), shown.output
