@@ -146,3 +146,21 @@ def test_a_from_name_in_mailer_toml_with_a_unicode_line_break_is_refused(project
     shown = mailer("preview", "releases/example.md", "-o", "out")
     assert shown.exit_code == 1, shown.output
     assert "from_name" in said(shown) and "one line" in said(shown), shown.output
+
+
+# -- 3. a template whose stylesheet and page made premailer work for hours ----------------------------
+
+
+def test_a_stylesheet_that_would_take_hours_to_inline_is_stopped(project: Path) -> None:
+    """premailer matches every selector of the stylesheet against the whole page, outside the template's
+    10-second clock: an agency's kit.css of 16,000 selectors (370 KB) beside 3,000 elements took more than
+    five minutes of CPU for one preview (and again for the send). It stops at once, naming the file."""
+    from test_review25k import _preview_in_a_process
+
+    release = agency_release(project, "<div><p class='c1'><span>x</span></p></div>" * 1000)
+    css = "\\n".join(f"p.c{i % 50} span, div p {{ color: #{i % 999:03d}; margin: {i % 7}px }}" for i in range(8000))
+    (release.parent / "kit.css").write_text(css, encoding="utf-8")
+    code, output, took = _preview_in_a_process(project, str(release.relative_to(project)))
+    assert code == 1, output
+    assert "kit.css" in output and "would take minutes or hours" in output, output
+    assert took < 30, (took, output)
