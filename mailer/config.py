@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from mailer.config_files import CONFIG_ENV_VAR, CONFIG_FILE_NAME, find
 from mailer.config_problems import describe
 from mailer.errors import ConfigError
+from mailer.linebreaks import UNICODE_LINE_BREAKS
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})  # [sendgrid] api_url may be http:// only here
 APP_NAME = "press-mailer"
@@ -53,7 +54,7 @@ class _Section(BaseModel):
 
 def _plain_text(value: str) -> str:
     """Refuse line breaks and other control characters (a From name with a line break would inject a header)."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if any(ord(c) < 32 or ord(c) == 127 or c in UNICODE_LINE_BREAKS for c in value):  # U+2028: a line break to mail clients
         raise ValueError("must be one line of text, without line breaks or other control characters")
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,8 @@ GROWING = [
     "{% macro twice(t, n) %}{% if n %}{{ twice(t ~ t, n - 1) }}{% else %}{{ t | length }}{% endif %}{% endmacro %}{{ twice('xxxxxxxxxx', 28) }}",
     "{% set s = 'x' * 1000000 %}{{ (s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s) | batch(1) | list | length }}",
     "{{ (7).to_bytes(1500000000, 'big') | length }}",
+    "{% set s = 'ab ' * 1600000 %}{{ s.split() | length }}",  # 1.6 million texts of their own
+    "{{ ([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]] * 100) | tojson(1000000) | length }}",
     "{% set s = 'x' * 40000 %}{{ s.translate({120: s}) | length }}",
 ]
 
@@ -83,3 +86,81 @@ def test_a_template_cannot_take_the_memory_beside_a_running_thread(tmp_path: Pat
         assert "larger than any email" in output, (line, output)
         assert int(peak) < 1024, (line, peak, output)
         assert float(took) < 15, (line, took, output)
+
+
+def test_a_template_using_the_same_steps_on_a_real_email_still_renders(project: Path) -> None:
+    """The weighing stops only what no email needs: a body wrapped, replaced in, joined, doubled, a
+    member count formatted (1,234,567 is no width) and a list split from it all render as before."""
+    from office_cli import mailer
+
+    line = (
+        "{% set page = body ~ body ~ body %}{{ (page * 20) | wordwrap(72) | replace('bees', 'honey bees') | length }} "
+        "{{ '{} members'.format(1234567) }} {{ '%d members' | format(1234567) }} {{ (page * 20).split() | length }} "
+        "{{ [headline, subheadline] | join(' / ') }}"
+    )
+    agency_release(project, line)
+    shown = mailer("preview", "agency/pitch.md", "-o", "out")
+    assert shown.exit_code == 0, shown.output
+    page = (project / "out" / "pitch.html").read_text(encoding="utf-8")
+    assert "1234567 members 1234567 members" in page, page[-2000:]
+
+
+# -- 2. a From name holding a Unicode line separator: the proof showed "\u2028", journalists a space ---
+
+
+@pytest.mark.parametrize(
+    "line", ['from: "Press\u2028Bcc: x@y.z <press@example.org>"', 'reply_to: "Desk\u2029X-Evil: 1 <desk@example.org>"']
+)
+def test_a_from_line_with_a_unicode_line_break_is_refused_like_a_newline(project: Path, line: str) -> None:
+    """A release's from: or reply_to: with CR or LF is refused ("must be on one line"), but one holding
+    U+2028 or U+2029 (a line break to Python's email package and to many mail clients) was taken:
+    mailer preview printed "From: Press\\u2028Bcc: x@y.z", while the request and the .eml carried
+    "Press Bcc: x@y.z", a From no proof showed. It is refused as a newline is."""
+    from office_cli import mailer, said
+
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    (project / "releases" / "odd.md").write_text(text.replace("---\n", f"---\n{line}\n", 1), encoding="utf-8")
+    shown = mailer("preview", "releases/odd.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    key = line.split(":", 1)[0]
+    assert f"releases/odd.md, line 2: {key} must be on one line" in said(shown), shown.output
+
+
+def test_a_binary_subject_is_not_called_a_number(project: Path) -> None:
+    """subject: !!binary ... (YAML's bytes) was refused as "YAML reads it as a number (b'...')"."""
+    from office_cli import mailer, said
+
+    text = (project / "releases" / "example.md").read_text(encoding="utf-8")
+    odd = re.sub(r"(?m)^headline: .*$", "headline: !!binary UmVjb3Jk", text, count=1)
+    (project / "releases" / "odd.md").write_text(odd, encoding="utf-8")
+    shown = mailer("preview", "releases/odd.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    assert "a number" not in said(shown) and "binary data" in said(shown), shown.output
+
+
+def test_a_from_name_in_mailer_toml_with_a_unicode_line_break_is_refused(project: Path) -> None:
+    """[sender] from_name with a line break was refused, one with U+2028 taken (the proof and the email differed, as above)."""
+    from office_cli import mailer, said
+
+    (project / "mailer.toml").write_text('[sender]\nfrom_name = "Press\u2028Bcc: x@y.z"\n', encoding="utf-8")
+    shown = mailer("preview", "releases/example.md", "-o", "out")
+    assert shown.exit_code == 1, shown.output
+    assert "from_name" in said(shown) and "one line" in said(shown), shown.output
+
+
+# -- 3. a template whose stylesheet and page made premailer work for hours ----------------------------
+
+
+def test_a_stylesheet_that_would_take_hours_to_inline_is_stopped(project: Path) -> None:
+    """premailer matches every selector of the stylesheet against the whole page, outside the template's
+    10-second clock: an agency's kit.css of 16,000 selectors (370 KB) beside 3,000 elements took more than
+    five minutes of CPU for one preview (and again for the send). It stops at once, naming the file."""
+    from test_review25k import _preview_in_a_process
+
+    release = agency_release(project, "<div><p class='c1'><span>x</span></p></div>" * 1000)
+    css = "\\n".join(f"p.c{i % 50} span, div p {{ color: #{i % 999:03d}; margin: {i % 7}px }}" for i in range(8000))
+    (release.parent / "kit.css").write_text(css, encoding="utf-8")
+    code, output, took = _preview_in_a_process(project, str(release.relative_to(project)))
+    assert code == 1, output
+    assert "kit.css" in output and "would take minutes or hours" in output, output
+    assert took < 30, (took, output)

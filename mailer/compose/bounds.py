@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import jinja2.runtime
@@ -102,14 +102,35 @@ def ahead(estimate: int, what: str) -> None:
         raise refuse(what)
 
 
+# What one item of a list weighs against MAX_TEXT and MAX_MADE, in characters: a list's slot and, most
+# often, a text of its own ("ab cd ef".split() makes a text object per word, some 50 bytes each).
+ITEM = 16
+
+
 def made(value: Any, what: str = "a text") -> Any:
-    """``value``, made by a step: a TooLarge when it is too large, or the render has made too much."""
-    if isinstance(value, (str, bytes, bytearray, list, tuple)):
+    """``value``, made by a step: a TooLarge when it is too large, or the render has made too much; an
+    iterator (``batch``, ``map``, ``slice``) weighed item by item as it is read."""
+    if isinstance(value, (str, bytes, bytearray)):
         weight = len(value)
-        if weight > MAX_TEXT:
-            raise refuse(f"{what} of {weight:,} characters")
-        count(weight)
+    elif isinstance(value, (list, tuple, dict, set, frozenset)):
+        weight = len(value) * ITEM
+    elif isinstance(value, Iterator):
+        return _weighed(value)
+    else:
+        return value
+    if weight > MAX_TEXT:
+        raise refuse(
+            f"{what} of {weight:,} characters" if isinstance(value, (str, bytes, bytearray)) else f"a list of {len(value):,} items"
+        )
+    count(weight)
     return value
+
+
+def _weighed(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, each counted as it is read (a list, its own items too)."""
+    for item in items:
+        count(ITEM + (len(item) * ITEM if isinstance(item, (list, tuple)) else len(item) if isinstance(item, str) else 0))
+        yield item
 
 
 def count(weight: int) -> None:
@@ -181,10 +202,19 @@ def _filter_estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
         return len(text) + breaks * len(wrap)
     if name == "urlize" and text is not None:
         extra = sum(len(str(arg)) for arg in (*args, *kwargs.values()) if isinstance(arg, str))
-        return len(text) + (len(text) // 4 + 1) * (extra + 60)
+        links = text.count(".") + text.count("@") + 1  # a web or mail address has one of them
+        return len(text) + links * (extra + 60)
     if name == "sum":
         return size(value)
+    if name == "tojson" and (args or kwargs.get("indent")):
+        indent = args[0] if args else kwargs["indent"]
+        width = indent if isinstance(indent, int) else len(str(indent))
+        return size(value) * (1 + width * _DEPTH)  # each item on a line of its own, indented as deep as it is
     return None
+
+
+# The filters whose numbers are widths or counts of what they make (format's are the text's own figures).
+_SIZED = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize", "tojson"})
 
 
 def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -195,7 +225,8 @@ def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any
         # A filter marked pass_context / pass_eval_context / pass_environment gets that first (kept by wraps).
         shift = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
         value, rest = (args[shift], args[shift + 1 :]) if len(args) > shift else (None, ())
-        numbers((*rest, *kwargs.values()), f'the filter "{name}"')
+        if name in _SIZED:
+            numbers((*rest, *kwargs.values()), f'the filter "{name}"')
         estimate = _filter_estimate(name, value, rest, kwargs)
         if estimate is not None:
             ahead(estimate, f'a text with the filter "{name}"')

@@ -32,6 +32,7 @@ from mailer import zones
 from mailer.compose import frontmatter, paths, sandbox
 from mailer.config import address_problem
 from mailer.errors import ReleaseError
+from mailer.linebreaks import LINE_BREAKS
 from mailer.models import Attachment
 
 KNOWN_KEYS: tuple[str, ...] = (
@@ -328,6 +329,8 @@ def _string(data: Mapping[str, Any], key: str, where: frontmatter.Where) -> str:
         )
     if not isinstance(value, str):
         kind = "a date" if isinstance(value, (date, datetime)) else "true or false" if isinstance(value, bool) else "a number"
+        if isinstance(value, bytes):  # !!binary
+            kind, value = "binary data", "!!binary"
         raise ReleaseError(
             f"{where(key)}: {key} must be text, but YAML reads it as {kind} ({value}).",
             hint=f'Put the value in double quotes:  {key}: "..."',
@@ -436,7 +439,7 @@ def _address(data: Mapping[str, Any], key: str, where: frontmatter.Where) -> tup
     if not value:
         return None, None
     hint = f'Write  {key}: "Press Office <press@example.org>"  on one line.'
-    if "\n" in value or "\r" in value:
+    if any(char in LINE_BREAKS for char in value):  # U+2028 too: the proof showed "\u2028", the email a space
         raise ReleaseError(f"{where(key)}: {key} must be on one line.", hint=hint)
     name, email = split_address(value)
     problem = address_problem(email) if "@" in email and " " not in email else "it has no address with an @"
