@@ -116,3 +116,29 @@ def test_lists_check_warns_of_a_misspelt_mail_provider(tmp_path: Path) -> None:
         (2, "eric.cote@gmail.con", "gmail.com"),
         (3, "marie@hotmial.com", "hotmail.com"),
     ]
+
+
+# -- 6. forget and suppressions add told the scheduled time in UTC alone -------------------------------
+
+
+def test_forget_and_suppress_say_a_held_sends_time_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The Ottawa office ([reports] time_zone = "America/Toronto") scheduled its release for 07:00
+    Ottawa time; every command said "12:00 UTC (07:00 America/Toronto)", but `mailer forget` and
+    `mailer suppressions add` warned "SendGrid still holds an email for ... scheduled for
+    2026-12-03 12:00 UTC" alone: the officer read noon, and thought there was time to spare."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    office(tmp_path, standin, db_url)
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "America/Toronto"\n')
+    ottawa = ZoneInfo("America/Toronto")
+    day = (datetime.now(UTC).astimezone(ottawa) + timedelta(days=1)).date()
+    at = datetime(day.year, day.month, day.day, 7, 0, tzinfo=ottawa)
+    assert mailer(*SEND, "--at", f"{day:%Y-%m-%d} 07:00 America/Toronto").exit_code == 0
+    local = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC (07:00 America/Toronto)"
+    suppressed = mailer("suppressions", "add", "ben@gazette.example", "--reason", "a demandé par téléphone")
+    assert f"scheduled for {local}" in said(suppressed), suppressed.output
+    forgotten = mailer("forget", "ana@daily.example", "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert f"scheduled for {local}" in said(forgotten), forgotten.output
