@@ -181,3 +181,19 @@ def test_a_first_live_send_from_a_new_shared_log_is_refused_while_this_folders_o
     assert sent.exit_code == 0, sent.output
     addressed = [p["to"][0]["email"] for r in standin.mail_sends[before:] for p in r.body["personalizations"]]
     assert addressed == ["eric.cote@radio-canada.example"]
+
+
+# -- 8. the send's plan said nothing of "gmail.con" either ------------------------------------------
+
+
+def test_the_send_plan_warns_of_misspelt_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An officer who sends without `lists check` first saw "Recipients: 3" and no word of
+    luc.roy@gmail.con: it bounced, and the bounce suppressed Luc. The plan (dry run and live) warns,
+    naming the address and the domain meant."""
+    office(tmp_path, standin, db_url, beat="Email,Name\neric@radio-canada.example,Éric\nluc.roy@gmail.con,Luc\nmarie@hotmial.com,Marie\n")
+    dry = mailer(*SEND, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "2 addresses may be misspelt: luc.roy@gmail.con (gmail.com?), marie@hotmial.com (hotmail.com?). "
+        "mailer lists check names their rows." in said(dry)
+    ), dry.output

@@ -180,6 +180,7 @@ def prepare_send(
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
+    warnings.extend(_misspelt(contact_list))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
@@ -303,6 +304,19 @@ def _left_behind(connection: Connection, config: Config, engine: Engine) -> Send
         'mailer suppressions import do-not-contact.csv --reason "our earlier log", and send again. '
         "If that log is not your office's any more, move it out of the way.",
     )
+
+
+def _misspelt(contact_list: ContactList) -> list[str]:
+    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``)."""
+    import pyarrow as pa
+
+    from mailer.contacts.addresses import misspelt_warning
+    from mailer.models import ContactTable
+
+    people = contact_list.contacts
+    emails = people.column("email") if isinstance(people, ContactTable) else pa.array([c.email for c in people], pa.string())
+    found = misspelt_warning(emails)
+    return [found] if found else []
 
 
 def new_log_warning(url: str) -> str:
