@@ -29,6 +29,16 @@ from mailer.store import connect
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
+# The example lists the tests read: their own copies, never lists/ of the clone, which an office
+# edits (its own journalists in lists/press.csv) and whose tests must still pass (newcomer 26 #5).
+EXAMPLES = Path(__file__).parent / "data" / "examples"
+
+
+def example(folder: str) -> Path:
+    """The folder of examples a test copies into its office: the tests' own lists, the repository's releases and templates."""
+    return EXAMPLES / folder if folder == "lists" else ROOT / folder
+
+
 # Read once, before clean_environ takes every MAILER_* variable out of the tests' environment.
 POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = "PostgreSQL: MAILER_TEST_POSTGRES_URL is not set (bash .ci/test starts a throwaway server and sets it)"
@@ -204,7 +214,7 @@ def log_text(database: str, db_url: str) -> Callable[[], str]:
 def project(tmp_path: Path) -> Path:
     """A press office's folder: the example release, lists and templates, no mailer.toml."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     return tmp_path
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from conftest import ROOT, without_log_line
+from conftest import ROOT, example, without_log_line
 from send_fixtures import mailer_process, send_running
 from sqlalchemy import Engine
 
@@ -52,7 +52,7 @@ def office(
     """``project`` made an office folder: releases, templates and lists copied, ``beat`` written to
     lists/``list_name``, mailer.toml for the stand-in (``sendgrid``: more lines of its section)."""
     for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
+        shutil.copytree(example(name), project / name, dirs_exist_ok=True)
     (project / "lists" / list_name).write_text(beat, encoding="utf-8")
     write_config(project, standin, db_url, sender=sender, sendgrid=sendgrid, batch_size=batch_size)
     return project

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
+from conftest import example as example_folder
 
 from mailer.cli import main
 
@@ -58,7 +59,7 @@ def mailer(*args: str, key: str | None = KEY, input: str | None = None) -> Resul
 def folder(project: Path, standin: Any, db_url: str) -> Path:
     """The example release, a second release, templates, the beat list and a mailer.toml for the stand-in."""
     for name in ("releases", "templates"):
-        shutil.copytree(ROOT / name, project / name)
+        shutil.copytree(example_folder(name), project / name)
     example = (project / "releases" / "example.md").read_text(encoding="utf-8")
     second = example.replace(
         'subject: "Riverbend Beekeepers count record 1.2 million bees in first city-wide census"',

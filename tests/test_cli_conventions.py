@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from conftest import EXAMPLES
 
 from mailer.cli import main
 
@@ -35,7 +36,7 @@ ALL = list(commands(main))
 @pytest.fixture
 def office(tmp_path: Path, db_url: str) -> Path:
     """A folder with the example lists and a config in a subfolder (so only --config finds it), with one dry run in its log."""
-    shutil.copytree(ROOT / "lists", tmp_path / "lists")
+    shutil.copytree(EXAMPLES / "lists", tmp_path / "lists")
     shutil.copytree(ROOT / "releases", tmp_path / "releases")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     (tmp_path / "settings").mkdir()

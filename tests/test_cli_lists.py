@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES
 
 from mailer.cli import main
 
 ROOT = Path(__file__).parent.parent
-PRESS = str(ROOT / "lists" / "press.csv")
-STAFF = str(ROOT / "lists" / "staff.csv")
+PRESS = str(EXAMPLES / "lists" / "press.csv")
+STAFF = str(EXAMPLES / "lists" / "staff.csv")
 LISTS = Path(__file__).parent / "data" / "lists"
 
 

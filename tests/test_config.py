@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES
 from pydantic import BaseModel
 
 from mailer import config
@@ -148,7 +149,7 @@ def test_config_example_documents_every_key() -> None:
 def test_cli_config_error_exits_1_without_traceback(tmp_path: Path) -> None:
     """A bad config reaches the user as one plain message and exit code 1."""
     path = write(tmp_path, "[sendgrid]\nbatchsize = 5\n")
-    result = CliRunner().invoke(main, ["--config", str(path), "lists", "check", str(ROOT / "lists" / "press.csv")])
+    result = CliRunner().invoke(main, ["--config", str(path), "lists", "check", str(EXAMPLES / "lists" / "press.csv")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert 'unknown key "sendgrid.batchsize"; did you mean batch_size?' in result.output

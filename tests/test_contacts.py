@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
 from mailer import contacts
 from mailer.contacts import listfile
@@ -358,7 +359,7 @@ def test_contacts_windows_1252_is_decoded_not_guessed() -> None:
 
 
 def press() -> ContactList:
-    return contacts.load([ROOT / "lists" / "press.csv"])
+    return contacts.load([EXAMPLES / "lists" / "press.csv"])
 
 
 def test_contacts_filter_keeps_matching_fields_any_of_values() -> None:
@@ -513,7 +514,7 @@ def test_contacts_write_to_a_folder_is_refused(tmp_path: Path) -> None:
 
 def test_contacts_example_lists_are_fictional_and_reserved() -> None:
     """The example lists use only example.com/.org/.net addresses, so nothing real can be mailed."""
-    result = contacts.load([ROOT / "lists" / "press.csv", ROOT / "lists" / "staff.csv"])
+    result = contacts.load([EXAMPLES / "lists" / "press.csv", EXAMPLES / "lists" / "staff.csv"])
     assert 40 <= len(result.contacts) <= 60
     for contact in result.contacts:
         assert contact.email.rsplit("@", 1)[1].lower().split(".")[-2:] in (

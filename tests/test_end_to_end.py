@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import example
 
 from mailer.cli import main
 
@@ -25,7 +26,7 @@ def mailer(*args: str) -> Result:
 def office(tmp_path: Path, standin: Any, db_url: str) -> Path:
     """The example release and lists, with mailer.toml pointing at the local SendGrid stand-in and the test's log."""
     for folder in ("releases", "lists"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(
         f'[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 20\n\n'
         f'[database]\nurl = "{db_url}"\n',

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from sqlalchemy import Engine, select, text
 
@@ -255,7 +256,7 @@ REQUESTS = 9  # of 5 journalists each
 def office(tmp_path: Path, standin: Any, db_url: str) -> Path:
     """The example release and list; requests of 5, one at a time, so a send takes a while."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(
         '[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
         f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 5\nconcurrency = 1\n\n'

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import example
 from eventlog import T0, add_campaign, add_message, sg_event, suppressions
 from sqlalchemy import Engine, select, update
 
@@ -196,12 +197,10 @@ def test_forget_run_from_another_folder_erases_a_dry_run_made_without_a_config(t
     else must still find and erase that journalist's files there (newcomer review 8)."""
     import shutil
 
-    from conftest import ROOT
-
     office, elsewhere = tmp_path / "office", tmp_path / "elsewhere"
     elsewhere.mkdir()
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, office / folder)
+        shutil.copytree(example(folder), office / folder)
     runner = CliRunner()
     monkeypatch.chdir(office)
     sent = runner.invoke(main, ["send", "releases/example.md", "--list", "lists/press.csv", "--dry-run"])

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example
 
 
 def test_cancel_on_a_terminal_names_the_send_and_asks_first(live: Path, standin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -317,7 +318,7 @@ def test_a_send_starts_reading_its_lists_before_it_loads_its_libraries(tmp_path:
     from conftest import ROOT
 
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     probe = (
         "import sys\n"
         "import mailer.contacts.ahead as ahead\n"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import example
 from press_office import campaign_of, event, folder, import_events, keys, mailer
 
 from mailer.cli import main
@@ -102,7 +103,7 @@ def test_test_send_to_the_example_staff_list_says_nobody_would_read_the_proof(tm
     domains when the requests go to SendGrid itself; the staff list should be named the same way,
     before any request. (Run without an API key, so nothing can leave this machine.)"""
     for name in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+        shutil.copytree(example(name), tmp_path / name)
     toml = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     toml = toml.replace('from_email = "press@example.org"', 'from_email = "press@riverbend-bees.org"')
     toml = toml.replace('# url = "sqlite:///out/mailer.db"', 'url = "sqlite:///out/mailer.db"')

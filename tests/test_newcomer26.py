@@ -116,3 +116,84 @@ def test_lists_check_warns_of_a_misspelt_mail_provider(tmp_path: Path) -> None:
         (2, "eric.cote@gmail.con", "gmail.com"),
         (3, "marie@hotmial.com", "hotmail.com"),
     ]
+
+
+# -- 6. forget and suppressions add told the scheduled time in UTC alone -------------------------------
+
+
+def test_forget_and_suppress_say_a_held_sends_time_on_the_office_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The Ottawa office ([reports] time_zone = "America/Toronto") scheduled its release for 07:00
+    Ottawa time; every command said "12:00 UTC (07:00 America/Toronto)", but `mailer forget` and
+    `mailer suppressions add` warned "SendGrid still holds an email for ... scheduled for
+    2026-12-03 12:00 UTC" alone: the officer read noon, and thought there was time to spare."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    office(tmp_path, standin, db_url)
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "America/Toronto"\n')
+    ottawa = ZoneInfo("America/Toronto")
+    day = (datetime.now(UTC).astimezone(ottawa) + timedelta(days=1)).date()
+    at = datetime(day.year, day.month, day.day, 7, 0, tzinfo=ottawa)
+    assert mailer(*SEND, "--at", f"{day:%Y-%m-%d} 07:00 America/Toronto").exit_code == 0
+    local = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC (07:00 America/Toronto)"
+    suppressed = mailer("suppressions", "add", "ben@gazette.example", "--reason", "a demandé par téléphone")
+    assert f"scheduled for {local}" in said(suppressed), suppressed.output
+    forgotten = mailer("forget", "ana@daily.example", "--yes")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert f"scheduled for {local}" in said(forgotten), forgotten.output
+
+
+# -- 7. the team's new shared log: the laptop's bounced and forgotten journalists were mailed again -----
+
+
+def test_a_first_live_send_from_a_new_shared_log_is_refused_while_this_folders_old_log_holds_suppressions(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Sophie worked alone on out/mailer.db: Luc bounced, Hélène asked to be forgotten. The team
+    moved to PostgreSQL: she set [database] url and sent the next release with --yes. The new log
+    knew neither, so both were mailed again (a forgotten journalist included). A first live send from
+    a log without suppressions, while this office folder's earlier log holds some, is refused, saying
+    how to carry them over; once carried, it goes, and they are skipped."""
+    folder = office(tmp_path, standin, f"sqlite:///{tmp_path / 'out' / 'mailer.db'}")
+    (folder / "out").mkdir(exist_ok=True)
+    beat = "Email,Name\neric.cote@radio-canada.example,Éric Côté\nluc.roy@gmail.con,Luc Roy\nhelene@hotmail.com,Hélène Bouchard\n"
+    (folder / "lists" / "beat.csv").write_text(beat, encoding="utf-8")
+    assert mailer(*SEND).exit_code == 0
+    assert mailer("suppressions", "add", "luc.roy@gmail.con", "--reason", "bounced").exit_code == 0
+    assert mailer("forget", "helene@hotmail.com", "--yes").exit_code == 0
+    old = (folder / "mailer.toml").read_text(encoding="utf-8")
+    (folder / "old.toml").write_text(old, encoding="utf-8")
+    shared = new_db_url()
+    (folder / "mailer.toml").write_text(old.replace(f"sqlite:///{tmp_path / 'out' / 'mailer.db'}", shared), encoding="utf-8")
+    (folder / "releases" / "next.md").write_text('---\nsubject: "Budget"\n---\nLe budget.\n', encoding="utf-8")
+    before = len(standin.mail_sends)
+    refused = mailer("send", "releases/next.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert refused.exit_code == 1, refused.output
+    assert len(standin.mail_sends) == before
+    text = said(refused)
+    assert "out/mailer.db" in text and "2 suppressed addresses" in text, refused.output
+    assert "mailer suppressions import" in text, refused.output
+    # Carried over as the hint says: the send goes, without them.
+    assert mailer("suppressions", "list", "--config", "old.toml", "-o", "carried.csv").exit_code == 0
+    assert mailer("suppressions", "import", "carried.csv", "--reason", "the laptop's log").exit_code == 0
+    sent = mailer("send", "releases/next.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    assert sent.exit_code == 0, sent.output
+    addressed = [p["to"][0]["email"] for r in standin.mail_sends[before:] for p in r.body["personalizations"]]
+    assert addressed == ["eric.cote@radio-canada.example"]
+
+
+# -- 8. the send's plan said nothing of "gmail.con" either ------------------------------------------
+
+
+def test_the_send_plan_warns_of_misspelt_addresses(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """An officer who sends without `lists check` first saw "Recipients: 3" and no word of
+    luc.roy@gmail.con: it bounced, and the bounce suppressed Luc. The plan (dry run and live) warns,
+    naming the address and the domain meant."""
+    office(tmp_path, standin, db_url, beat="Email,Name\neric@radio-canada.example,Éric\nluc.roy@gmail.con,Luc\nmarie@hotmial.com,Marie\n")
+    dry = mailer(*SEND, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "2 addresses may be misspelt: luc.roy@gmail.con (gmail.com?), marie@hotmial.com (hotmail.com?). "
+        "mailer lists check names their rows." in said(dry)
+    ), dry.output

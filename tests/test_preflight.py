@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from conftest import example
 from sqlalchemy import func, select
 
 from mailer import compose, config, store
@@ -107,7 +107,7 @@ def test_preflight_invalid_from_in_release_is_refused(tmp_path: Path) -> None:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     return tmp_path
 
 

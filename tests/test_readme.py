@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import example
 
 ROOT = Path(__file__).parent.parent
 
@@ -25,7 +26,7 @@ def readme_python_blocks() -> list[str]:
 def project(tmp_path: Path) -> Path:
     """A press office's folder as the README assumes it: releases, lists, templates, the example config, the stand-in."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     shutil.copy(ROOT / "config.example.toml", tmp_path)
     (tmp_path / "tests" / "data").mkdir(parents=True)
     shutil.copy(ROOT / "tests" / "sendgrid_standin.py", tmp_path / "tests")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from conftest import ROOT, example
 
 from mailer.cli import main
 
@@ -30,7 +30,7 @@ def office(
     import shutil
 
     for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, project / name, dirs_exist_ok=True)
+        shutil.copytree(example(name), project / name, dirs_exist_ok=True)
     (project / "lists" / "beat.csv").write_text(BEAT, encoding="utf-8")
     write_config(project, standin, db_url, sendgrid=sendgrid, webhook=webhook, sender=sender, batch_size=batch_size)
     return project

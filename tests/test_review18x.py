@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, example
 from office_cli import SEND, SIX, campaign_of, mailed, mailer, office, said
 from send_fixtures import FakeSleep, config_for, contact_list, rendered, states, transport_for
 from sqlalchemy import Engine
@@ -168,7 +168,7 @@ def test_a_pgconnect_timeout_the_log_does_not_use_stops_nothing(tmp_path: Path, 
     `mailer lists check` and `mailer preview` too, stopped with 'The environment variable
     PGCONNECT_TIMEOUT is "30s": it must be a whole number of seconds.' They work as before."""
     for name in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / name, tmp_path / name, dirs_exist_ok=True)
+        shutil.copytree(example(name), tmp_path / name, dirs_exist_ok=True)
     (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{log}"\n', encoding="utf-8")
     monkeypatch.setenv("PGCONNECT_TIMEOUT", "30s")
     checked = mailer("lists", "check", "lists/press.csv")

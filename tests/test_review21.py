@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import without_log_line
+from conftest import example, without_log_line
 from eventlog import add_campaign, add_message
 from office_cli import page_text
 from sqlalchemy import Engine
@@ -26,7 +26,7 @@ def _office(folder: Path, **lists: str) -> None:
     """``folder`` made an office folder: the example release and templates, ``lists`` (name -> CSV
     text) under lists/, a SQLite log."""
     for name in ("releases", "templates"):
-        shutil.copytree(ROOT / name, folder / name)
+        shutil.copytree(example(name), folder / name)
     (folder / "lists").mkdir()
     for name, text in lists.items():
         (folder / "lists" / f"{name}.csv").write_text(text, encoding="utf-8")

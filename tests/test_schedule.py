@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import example
 from sqlalchemy import Engine
 
 from mailer.config import Config
@@ -101,7 +102,7 @@ def test_schedule_describe_refuses_a_naive_time() -> None:
 def office(tmp_path: Path, standin: Any) -> Config:
     """The example release and lists; requests of 10, one at a time, no retries; SendGrid's clock at NOW."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     standin.clock = NOW.timestamp
     return Config.model_validate(
         {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example
 
 pytestmark = pytest.mark.slow  # real processes: CI runs these; `pytest -m "not slow"` skips them
 
@@ -30,7 +31,7 @@ SEND = ("send", "releases/example.md", "--list", "lists/press.csv", "--yes", "--
 def office(tmp_path: Path, standin: Any, db_url: str) -> Path:
     """The example release and list; requests of 5, one at a time, so a send takes a while."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(
         '[sender]\npostal_address = "1 Hive Road, Riverbend, ST 00000"\n\n'
         f'[sendgrid]\napi_url = "{standin.url}"\nbatch_size = 5\nconcurrency = 1\n\n'

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example
 from send_fixtures import ProgressBar, example_office, stopped_after_one_request
 from sqlalchemy import Engine, Text, cast, select
 
@@ -268,7 +269,7 @@ def test_send_record_list_file_name_not_in_utf8_is_no_traceback(tmp_path: Path, 
     from mailer.cli import main
 
     for folder in ("releases", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
     with open(os.fsencode(tmp_path) + b"/presse-\xe9.csv", "wb") as handle:
         handle.write(b"Email,First Name\nana@example.org,Ana\n")
@@ -293,7 +294,7 @@ def test_send_record_release_file_name_not_in_utf8_is_refused_in_plain_words(tmp
     from mailer.cli import main
 
     for folder in ("releases", "templates", "lists"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
     shutil.copy(tmp_path / "releases" / "example.md", os.fsencode(tmp_path) + b"/releases/nouvelle-\xe9.md")
     name = os.fsdecode(b"releases/nouvelle-\xe9.md")

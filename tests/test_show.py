@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT, todays_campaign
+from conftest import ROOT, example, todays_campaign
 from send_fixtures import config_for, contact, example_rendered, transport_for
 from sqlalchemy import Engine, select
 
@@ -41,7 +41,7 @@ TAG = re.compile(r"-~[^\s\"'<>]*?~-|<%[^%]*%>|\[(?:first_name|last_name|outlet)\
 def project(tmp_path: Path, db_url: str) -> Path:
     """A press office's folder: the example release, lists and templates, the log in tmp."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
     return tmp_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import example
 from test_browser import CHROMIUM, _chromium
 
 from mailer.cli import main
@@ -23,7 +23,7 @@ def shown_html(tmp_path: Path, db_url: str) -> Path:
     if CHROMIUM is None:
         pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     (tmp_path / "mailer.toml").write_text(
         f'[database]\nurl = "{db_url}"\n\n[sender]\npostal_address = "Riverbend Beekeepers, 1 Hive Lane, Riverbend, ST 00000"\n',
         encoding="utf-8",

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import example
 
 ROOT = Path(__file__).parent.parent
 pytestmark = pytest.mark.slow  # each case runs the command in a fresh Python process
@@ -74,7 +75,7 @@ def loaded_by(*args: str, cwd: Path, heavy: tuple[str, ...] = HEAVY) -> set[str]
 def project(tmp_path: Path) -> Path:
     """A press office's folder: the example release, lists and templates."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     return tmp_path
 
 

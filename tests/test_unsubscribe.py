@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import example
 from pydantic import SecretStr
 from send_fixtures import rendered
 from sqlalchemy import select
@@ -44,7 +45,7 @@ MODES = {
 def office(tmp_path: Path, mode: str, api_url: str = "http://127.0.0.1:9") -> Path:
     """A press office's folder with mailer.toml set for one unsubscribe mode."""
     for folder in ("releases", "lists", "templates"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(example(folder), tmp_path / folder)
     settings = MODES[mode].replace("[sendgrid]\n", f'[sendgrid]\napi_url = "{api_url}"\nbatch_size = 10\n')
     if "[sendgrid]" not in settings:
         settings = f'[sendgrid]\napi_url = "{api_url}"\nbatch_size = 10\n\n' + settings

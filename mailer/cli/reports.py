@@ -469,7 +469,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         from mailer.send import status
 
         for scheduled in status.held_at_sendgrid(engine, [email]):
-            output.warn(scheduled.warning())
+            output.warn(scheduled.warning(app.config.reports.time_zone))
             warned.add(scheduled.campaign_id)
         if not output.confirm(f"Erase everything the delivery log holds about {email}?"):
             output.say("Nothing was erased.")
@@ -491,7 +491,7 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
     output.say(f'Kept one suppression record, reason "forgotten", so this address is never mailed again{was}.')
     for scheduled in erasure.held:
         if scheduled.campaign_id not in warned:
-            output.warn(scheduled.warning())
+            output.warn(scheduled.warning(app.config.reports.time_zone))
     # review 12b #4: a send was mailing them as forget ran. One scheduled for later is warned of
     # above, with its way out (mailer cancel): it can be called back (review 14 #3).
     for campaign_id in [cid for cid in done.on_its_way if cid not in {scheduled.campaign_id for scheduled in erasure.held}]:

@@ -220,7 +220,7 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     for held in status.held_at_sendgrid(
         app.engine, suppressions.addresses_typed(emails)
     ):  # a scheduled send SendGrid holds still mails them
-        output.warn(held.warning())
+        output.warn(held.warning(app.config.reports.time_zone))
 
 
 @suppressions_group.command("import")
@@ -327,7 +327,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     for held in status.held_at_sendgrid(
         app.engine, [record.email_key for record in records]
     ):  # a scheduled send SendGrid holds still mails them
-        output.warn(held.warning())
+        output.warn(held.warning(app.config.reports.time_zone))
 
 
 def _left_out_words(row: RejectedRow) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "inbox_key",
     "inbox_keys",
     "likely_domain",
+    "misspelt_warning",
     "parse_cell",
     "split_cells",
     "typed_key",
@@ -247,3 +248,29 @@ def _one_slip(typed: str, meant: str) -> bool:
         )
     short, long = sorted((typed, meant), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+SHOWN_MISSPELT = 5  # addresses a send's plan names; `lists check` names every row
+
+
+def misspelt_warning(emails: pa.Array) -> str | None:
+    """The plan's warning for recipients whose domain is likely a typo (``likely_domain``):
+    "2 addresses may be misspelt: luc@gmail.con (gmail.com?), ...", or None. Each distinct domain
+    is judged once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(emails) == 0:
+        return None
+    domains = pc.replace_substring_regex(emails, r"^.*@", "")
+    likely = {d: meant for d in pc.unique(domains).drop_null().to_pylist() if (meant := likely_domain(d)) is not None}
+    if not likely:
+        return None
+    flagged = pc.filter(emails, pc.fill_null(pc.is_in(domains, value_set=pa.array(list(likely), domains.type)), False)).to_pylist()
+    shown = ", ".join(f"{address} ({likely[address.rpartition('@')[2].lower()]}?)" for address in flagged[:SHOWN_MISSPELT])
+    more = f" and {len(flagged) - SHOWN_MISSPELT:,} more" if len(flagged) > SHOWN_MISSPELT else ""
+    many = "address may be" if len(flagged) == 1 else "addresses may be"
+    return (
+        f"{len(flagged):,} {many} misspelt: {shown}{more}. mailer lists check names their rows. An address that does not "
+        "exist bounces, and a bounce suppresses the journalist."
+    )

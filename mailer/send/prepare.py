@@ -170,6 +170,7 @@ def prepare_send(
         )
         # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
+        left_behind = _left_behind(connection, config, engine) if new_log else None
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log:
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
@@ -179,6 +180,7 @@ def prepare_send(
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
+    warnings.extend(_misspelt(contact_list))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
@@ -202,7 +204,7 @@ def prepare_send(
     elif mode is Mode.LIVE and planned.held_earlier:
         problem = _held_earlier_problem(planned.held_earlier, planned.late_cancelled)
     elif mode is Mode.LIVE:
-        problem = _live_problem(rendered, config, scheduled or embargo_now, force_embargo=force_embargo, versions=versions)
+        problem = left_behind or _live_problem(rendered, config, scheduled or embargo_now, force_embargo=force_embargo, versions=versions)
         warnings.extend(_cancel_window(scheduled, now))
         questions.insert(0, f"Send this release to {counted(len(the_plan.recipients), 'journalist')}?")
     return Prepared(
@@ -273,6 +275,48 @@ NEW_LOG_WARNING = (
     "team's shared log on a database server, another folder's out/mailer.db), stop here and set [database] url in "
     "mailer.toml; if this is your office's first send from this log, go ahead."
 )
+
+
+def _left_behind(connection: Connection, config: Config, engine: Engine) -> SendError | None:
+    """The refusal of a first live send from a log that holds no suppression while an earlier log
+    of this office holds some (``earlier.left_behind``): the team's new shared log would mail again
+    the journalists who bounced, unsubscribed or were forgotten (newcomer 26 #7). Carrying them
+    over (the hint's two commands) ends it."""
+    from sqlalchemy import func, select
+
+    from mailer.store import earlier
+    from mailer.store.schema import suppression
+
+    if connection.scalar(select(func.count()).select_from(suppression)):
+        return None
+    found = earlier.left_behind(config, engine.url.render_as_string(hide_password=False))
+    if found is None:
+        return None
+    path, suppressed, live = found
+    sends = f" and {counted(live, 'live send')}" if live else ""
+    return SendError(
+        f"Nothing sent: this delivery log ({display_url(engine.url.render_as_string(hide_password=False))}) has never sent a live "
+        f"release and holds no suppression, but {path}, the log this office used before, holds "
+        f"{counted(suppressed, 'suppressed address', 'suppressed addresses')}{sends}: journalists who bounced, unsubscribed or "
+        "were forgotten, whom a send from this log would mail again.",
+        hint=f'Carry them over first: copy mailer.toml to old.toml with [database] url = "sqlite:///{path}", then run '
+        "mailer suppressions list --config old.toml -o do-not-contact.csv and "
+        'mailer suppressions import do-not-contact.csv --reason "our earlier log", and send again. '
+        "If that log is not your office's any more, move it out of the way.",
+    )
+
+
+def _misspelt(contact_list: ContactList) -> list[str]:
+    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``)."""
+    import pyarrow as pa
+
+    from mailer.contacts.addresses import misspelt_warning
+    from mailer.models import ContactTable
+
+    people = contact_list.contacts
+    emails = people.column("email") if isinstance(people, ContactTable) else pa.array([c.email for c in people], pa.string())
+    found = misspelt_warning(emails)
+    return [found] if found else []
 
 
 def new_log_warning(url: str) -> str:

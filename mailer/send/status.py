@@ -471,13 +471,16 @@ class Held:
     # SendGrid may or may not hold their email (newcomer 15 #5: it read "still holds").
     unanswered: tuple[str, ...] = ()
 
-    def warning(self) -> str:
+    def warning(self, zone: str | None = None) -> str:
         """What to tell someone who has just suppressed (or erased) these addresses: the email still goes, and the way out
         (``mailer cancel``), or, when a cancel of that send was already asked too late, that only its time tells. SendGrid
-        "still holds" an email it accepted, and "may still hold" one whose request got no answer."""
+        "still holds" an email it accepted, and "may still hold" one whose request got no answer. ``zone``: the office's
+        ([reports] time_zone), its time said beside UTC as every other command says it (newcomer 26 #6)."""
+        from mailer import zones
+
         answered = [address for address in self.addresses if address not in self.unanswered]
         unanswered = [address for address in self.addresses if address in self.unanswered]
-        when = f"scheduled for {schedule.describe(self.scheduled_at)}"
+        when = f"scheduled for {schedule.describe(zones.on_office_clock(self.scheduled_at, zone))}"
         unknown = (
             f"({'its request' if len(unanswered) == 1 else 'their requests'} got no answer, so SendGrid may or may not have taken "
             f"{'it' if len(unanswered) == 1 else 'them'})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["check"]
+__all__ = ["check", "left_behind"]
 
 _SQLITE = "sqlite:///"
 
@@ -73,3 +73,36 @@ def _held(path: Path) -> tuple[int, int] | None:
     except sqlite3.Error:
         return None
     return int(campaigns), int(suppressed)
+
+
+def left_behind(config: Config, url: str) -> tuple[Path, int, int] | None:
+    """An earlier SQLite log this office used, other than the log at ``url``, that holds
+    suppressions: (its path, suppressed addresses, live sends), or None. Looked for in this office
+    folder (``out/mailer.db`` beside mailer.toml) and in the user's data folder (the log without a
+    mailer.toml). A team moving to a shared log would otherwise mail again everyone the old one
+    kept out: bounced, unsubscribed, forgotten (newcomer 26 #7)."""
+    current = Path(url.removeprefix(_SQLITE)).resolve() if url.startswith(_SQLITE) else None
+    candidates = [Path(default_log_url().removeprefix(_SQLITE))]
+    if config.source is not None:
+        candidates.insert(0, config.source.resolve().parent / "out" / "mailer.db")
+    for path in candidates:
+        if not path.is_file() or path.resolve() == current:
+            continue
+        held = _held_live(path)
+        if held is not None and held[0]:
+            return path, held[0], held[1]
+    return None
+
+
+def _held_live(path: Path) -> tuple[int, int] | None:
+    """(suppressed addresses, live sends) of the log at ``path``; None when it cannot be read."""
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            suppressed = connection.execute("SELECT count(*) FROM suppression").fetchone()[0]
+            live = connection.execute("SELECT count(*) FROM campaign WHERE mode = 'live'").fetchone()[0]
+            return int(suppressed), int(live)
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
