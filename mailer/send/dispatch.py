@@ -49,6 +49,8 @@ from mailer.send.lease import Lease
 from mailer.store import campaigns, clock, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
+_GMAIL = ("@gmail.com", "@googlemail.com")  # where a suppression keeps out every spelling of the inbox (``mailbox.inbox``)
+
 if TYPE_CHECKING:
     from mailer.send.parts import PlanParts
 
@@ -308,7 +310,11 @@ class Dispatcher:
             self.suppression_rule = (found.created_at, tuple(found.overrides)) if found is not None else (utcnow(connection), ())
         since, overrides = self.suppression_rule
         numbers = {request.number for request in taken}
-        messages.skip_suppressed(connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(connection), requests=numbers)
+        # Their Gmail addresses, keyed: a suppression under another spelling of the inbox keeps them out too.
+        gmail = [mailbox.key(e) for request in taken for e in Recipients.of(request.messages).emails if e.lower().endswith(_GMAIL)]
+        messages.skip_suppressed(
+            connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(connection), requests=numbers, gmail=gmail
+        )
         if messages.planned_in(connection, self.campaign_id, numbers) == sum(len(request.messages) for request in taken):
             return taken
         planned = messages.planned_keys(connection, self.campaign_id, numbers)

@@ -59,7 +59,7 @@ from mailer.models import (
     fields_json,
     logged_reason,
 )
-from mailer.store import campaigns
+from mailer.store import campaigns, inboxes
 from mailer.store.bulk import Prepared, chunks, filled, naming, slots
 from mailer.store.schema import campaign, campaign_version, event, message, suppression
 
@@ -1067,6 +1067,7 @@ def skip_suppressed(
     overrides: Collection[str] = (),
     now: datetime,
     requests: Collection[int] | None = None,
+    gmail: Collection[str] | None = None,
 ) -> int:
     """Before a resume sends: skip this campaign's planned rows whose address is suppressed now
     (promise 3; review 9 and 9b): an unsubscribe, a bounce or ``mailer suppressions add`` while
@@ -1075,7 +1076,10 @@ def skip_suppressed(
     ``--override-suppression`` when it was planned) stays planned, unless an event saying no
     again (bounce, unsubscribe, complaint) came after ``since``, the campaign's creation.
     With ``requests``, only the rows of those request numbers (a run, before they leave).
-    Returns how many. Reads the suppressions through the address index.
+    A Gmail address is suppressed under any spelling of its inbox too (``mailbox.inbox``, as the
+    plan reads the list): ``gmail``, the keys of those rows' Gmail addresses when the caller has
+    them at hand (a run: its requests'); read from the rows without it. Not an address let through
+    by name (``overrides``). Returns how many. Reads the suppressions through the address index.
     """
     # A row `mailer forget` erased while its request was in flight stays planned for that request's
     # answer (``erase_address``); should the request come back to a run (split, withdrawn, stopped),
@@ -1091,6 +1095,30 @@ def skip_suppressed(
         error="suppressed since the campaign was planned",
         now=now,
     )
+    # Another spelling of a Gmail inbox (review26r: an unsubscribe as jane.doe@gmail.com during the
+    # send, which mailed janedoe@gmail.com all the same; the plan already keeps her out that way).
+    if gmail is None:
+        at_gmail = or_(message.c.email_key.like("%@gmail.com"), message.c.email_key.like("%@googlemail.com"))
+        rows = select(message.c.email_key).where(
+            message.c.campaign_id == campaign_id,
+            message.c.skip_reason.is_(None),
+            message.c.state == MessageState.PLANNED.value,
+            at_gmail,
+            *only,
+        )
+        gmail = set(connection.scalars(rows))
+    let_through = set(overrides)
+    same_inbox = inboxes.suppressed_inboxes(connection, [key for key in gmail if key not in let_through]) if gmail else set()
+    if same_inbox:
+        skipped += _skip_planned(
+            connection,
+            campaign_id,
+            message.c.email_key.in_(sorted(same_inbox)),
+            *only,
+            reason=RejectReason.SUPPRESSED,
+            error="suppressed since the campaign was planned (another spelling of the same Gmail inbox)",
+            now=now,
+        )
     if skipped:  # forgotten while the plan was written: forget found no row of it to erase (review 13 #10)
         blank_forgotten(connection, campaign_id)
     return skipped
