@@ -6,6 +6,8 @@
 2. SendGrid's published error answers write a missing field as the text "null"
    (`{"message": "invalid request", "field": "null"}`, tsg_mail_v3.json): the press officer read
    "refused by SendGrid: null: invalid request".
+3. A 429 storm (up to twenty waits of up to a minute each for one request) stood the send still
+   without a word: a progress bar stopped for twenty minutes reads as a hung program.
 """
 
 from __future__ import annotations
@@ -107,3 +109,35 @@ def test_the_standin_refuses_what_sendgrid_refuses_and_the_sender_never_sends_it
     assert answer(late) == (400, ["personalizations.0.send_at"])
     assert answer(raw=json.dumps(good).encode().replace(b"Bees", b"B\xe9es")) == (415, [None])
     assert answer(changed(content=[{"type": "text/plain", "value": "x" * (30 * 1024 * 1024)}])) == (413, [None])
+
+
+def test_a_429_storm_says_why_the_send_waits(store: Any, standin: Any) -> None:
+    """A request SendGrid asked to slow down waits (up to max_retry_wait, up to 20 times: twenty
+    minutes of a 429 storm); the press officer is told why the send stands still, once a minute at
+    most, instead of a progress bar stopped without a word (she pressed Ctrl-C, thinking it hung)."""
+    from send_fixtures import FakeSleep, contact_list
+
+    from mailer import send
+    from mailer.models import Mode
+    from mailer.send import plan
+
+    built = plan.build(rendered(), contact_list(20), batch_size=10)
+    campaign_id = send.record(store, built, mode=Mode.LIVE, slug="bees", lists=["press.csv"], filters={}, sender={}).campaign_id
+    standin.rate_limit(times=4, reset_in=120)
+    warnings: list[str] = []
+    outcome = send.run(
+        store,
+        campaign_id,
+        rendered=rendered(),
+        transport=transport_for(standin, config_for(standin.url)),
+        pacing=send.Pacing(concurrency=1, retries=3, max_retry_wait=30.0),
+        sleep=FakeSleep(),
+        jitter=lambda: 0.5,
+        on_warning=warnings.append,
+    )
+    assert outcome.counts["accepted"] == 20 and set(standin.accepted_addresses().values()) == {1}
+    said = (
+        "SendGrid asked to slow down (429 Too Many Requests): request 1 (10 recipients) waits 34 seconds before it is "
+        "tried again (nothing of it was sent; mailer tries up to 20 times, at most 30 seconds each: [sendgrid] max_retry_wait)."
+    )
+    assert warnings == [said]

@@ -20,6 +20,7 @@ import inspect
 import itertools
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from mailer.send.parts import PlanParts
 
 RATE_LIMIT_ATTEMPTS = 20
+SLOW_NOTICE = 10.0  # seconds: a 429's wait at least this long is told (Dispatcher._note_wait)
+SLOW_NOTICE_EVERY = 60.0  # seconds between two such lines at least
 BACKOFF_BASE = 1.0
 # The least time between two renewals of the lease. Each round of the loop used to renew it (an
 # UPDATE of the campaign row, two a round: a tenth of the loop's own CPU). Another process can
@@ -180,6 +183,11 @@ class Dispatcher:
     # The plan's rows not yet in the message table (send/parts.py): a request's are written before
     # it is listed in flight, the others one part a round while the requests out are answered.
     parts: PlanParts | None = None
+    # Why the send stands still, said by a worker about to wait after a 429 (``_note_wait``) and told
+    # by the main thread at its next round; once a minute at most (``slow_said_at``, monotonic).
+    slowed: deque[str] = field(default_factory=deque)
+    slow_said_at: float | None = None
+    slow_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def stopping(self) -> bool:
@@ -210,6 +218,8 @@ class Dispatcher:
                         answered = []
                         for note in notes:
                             note()
+                        while self.slowed:
+                            self.on_warning(self.slowed.popleft())
                         if self.stopping:
                             self._withdraw()
                         if not in_flight and (self.stopping or not self._pending()):
@@ -507,6 +517,7 @@ class Dispatcher:
                 if rate_limited > RATE_LIMIT_ATTEMPTS:
                     return _Attempt(error=Unavailable("SendGrid kept answering 429 (too many requests)."), sent=_changed(request, first))
                 wait_for = min(exc.retry_after, self.pacing.max_retry_wait) * (1 + 0.25 * self.jitter())
+                self._note_wait(request, wait_for)
             except Unavailable as exc:
                 failures += 1
                 if failures > self.pacing.retries:
@@ -531,6 +542,24 @@ class Dispatcher:
             if again is None:
                 return _Attempt()
             request = again
+
+    def _note_wait(self, request: Request, seconds: float) -> None:
+        """Say why the send stands still while ``request`` waits out a 429 of ``seconds`` (from a
+        worker; told by the main thread): a 429 storm is up to RATE_LIMIT_ATTEMPTS waits of up to
+        max_retry_wait each, twenty minutes of a progress bar stopped without a word (review 26s #3).
+        Waits under SLOW_NOTICE are not worth a line; one line a minute at most."""
+        if seconds < SLOW_NOTICE or self.stopping:  # a run stopping does not wait: nothing to say
+            return
+        moment = time.monotonic()
+        with self.slow_lock:
+            if self.slow_said_at is not None and moment - self.slow_said_at < SLOW_NOTICE_EVERY:
+                return
+            self.slow_said_at = moment
+            self.slowed.append(
+                f"SendGrid asked to slow down (429 Too Many Requests): request {request.number} ({_recipients(len(request.messages))}) "
+                f"waits {round(seconds)} seconds before it is tried again (nothing of it was sent; mailer tries up to "
+                f"{RATE_LIMIT_ATTEMPTS} times, at most {round(self.pacing.max_retry_wait)} seconds each: [sendgrid] max_retry_wait)."
+            )
 
     def _wait_to_retry(self, seconds: float) -> bool:
         """Wait ``seconds`` before trying a request again; False (do not) once the run is stopping."""
