@@ -116,6 +116,7 @@ class Summary:
     def _when(self, moment: datetime) -> str:
         """An instant of a note: "2026-12-02 19:00 UTC (06:00 Australia/Melbourne)"; UTC alone without a zone."""
         return scheduled.on_office_clock(moment, self.zone)
+
     # When the figures were read, by the delivery log's clock (``store.clock``): what ``notes`` goes by.
     read_at: datetime | None = None
 
