@@ -94,3 +94,26 @@ def test_the_ingest_lock_is_the_logs_however_its_search_path_reaches_it(
     assert colleague.returncode == 0, out
     assert not finished_while_held, f"stored beside the batch, without waiting for it: {out}"
     assert "Waiting for the delivery log" in out, out
+
+
+def test_lists_check_leaves_a_providers_real_country_domains_alone(tmp_path: Path) -> None:
+    """Hotmail and Outlook have a domain per country. "hotmail.gr" (Athens), "hotmail.fi",
+    "hotmail.cl" and "outlook.kr" are one letter from hotmail.fr, hotmail.ca and outlook.fr, so
+    `lists check` asked whether each was a typo of the French or Canadian one: a press officer who
+    "corrects" the address mails a stranger. "hotmail.co" was offered hotmail.ca, first in
+    alphabetical order, for the hotmail.com meant. Slips in the name, and "gmail.co", still warn."""
+    import json
+
+    (tmp_path / "intl.csv").write_text(
+        "Email,Name\n"
+        "nikos@hotmail.gr,Nikos\n"
+        "aino@hotmail.fi,Aino\n"
+        "sofia@hotmail.cl,Sofia\n"
+        "minjun@outlook.kr,Min-jun\n"
+        "ana@hotmail.co,Ana\n"
+        "ben@gmail.co,Ben\n"
+        "lea@hotmial.fr,Lea\n",
+        encoding="utf-8",
+    )
+    found = json.loads(mailer("lists", "check", "intl.csv", "--json").stdout)["misspelt_domains"]
+    assert [(r["row"], r["likely"]) for r in found] == [(6, "hotmail.com"), (7, "gmail.com"), (8, "hotmail.fr")], found
