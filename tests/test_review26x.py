@@ -117,3 +117,31 @@ def test_lists_check_leaves_a_providers_real_country_domains_alone(tmp_path: Pat
     )
     found = json.loads(mailer("lists", "check", "intl.csv", "--json").stdout)["misspelt_domains"]
     assert [(r["row"], r["likely"]) for r in found] == [(6, "hotmail.com"), (7, "gmail.com"), (8, "hotmail.fr")], found
+
+
+def test_follow_up_latest_does_not_pass_over_a_newer_send_of_a_release_outside_the_folder(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """The office keeps its new releases on the shared drive, reached through a link in its folder
+    (news -> /shared/press). Monday's send of releases/example.md went to the beat list; Tuesday's
+    of news/budget.md to the regional list. `--follow-up latest` counted only releases whose real
+    path is inside the office folder, so it skipped Tuesday's and took Monday's: the beat list's
+    journalists would get the budget reminder. Which send is meant is not sure: it asks."""
+    from office_cli import said
+
+    project = office(tmp_path / "office", standin, db_url)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    (project / "news").symlink_to(shared, target_is_directory=True)
+    (project / "lists" / "regional.csv").write_text("Email,First Name\ncleo@regional.example,Cleo\n", encoding="utf-8")
+    os.chdir(project)
+    monday = mailer(*("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    assert monday.exit_code == 0, monday.output
+    tuesday = mailer("send", "news/budget.md", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
+    assert tuesday.exit_code == 0, tuesday.output
+    (project / "releases" / "reminder.md").write_text('---\nsubject: "Reminder"\n---\nA reminder.\n', encoding="utf-8")
+    follow = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert "ana@daily.example" not in follow.output and "Recipients: 2" not in follow.output, follow.output
+    assert follow.exit_code == 1, follow.output
+    assert "budget.md" in said(follow), follow.output
