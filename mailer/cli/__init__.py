@@ -212,6 +212,25 @@ class AppContext:
             total = campaigns.count(connection, mode=mode, cancelled=counted, under=folder) if found is None else 0
             cancelled = campaigns.count(connection, mode=mode, under=folder) - total if found is None and not counted else 0
             elsewhere = campaigns.newest(connection, mode=mode, cancelled=counted) if found is None and folder is not None else None
+            passed_over = (
+                campaigns.newer_outside(connection, found, mode=mode, cancelled=counted, under=folder)
+                if found is not None and folder is not None
+                else []
+            )
+        # A newer send of a release outside this folder that is on this computer but in no other office
+        # folder (a release on the shared drive, reached through a link; one given by a path outside):
+        # this office's as likely as not, and following up the older one mails the wrong journalists
+        # (review 26x #3). Asked, not guessed. A colleague's (in their office folder, or on their
+        # computer only) is passed over, as newcomer 26 #2 wants.
+        maybe_ours = next((other for other in passed_over if _outside_any_office(other.release_path)), None)
+        if found is not None and maybe_ours is not None:
+            raise MailerError(
+                f'"{typed}" is not sure: the newest live send of a release in this office folder is {found.id} '
+                f'("{found.subject}"), but a newer one, {maybe_ours.id} ("{maybe_ours.subject}"), was made from '
+                f"{maybe_ours.release_path}, outside it (a linked folder, or a release given by its path).",
+                hint=f"Name the send to follow up by its id: --follow-up {maybe_ours.id} or --follow-up {found.id} "
+                "(mailer campaigns lists them).",
+            )
         if found is None and total == 0 and elsewhere is not None and folder is not None:
             raise MailerError(
                 f'No live send was made from this office folder ({folder}), so "{typed}" names none here. '
@@ -270,6 +289,16 @@ class AppContext:
             if off is not None:
                 output.warn(off)
         return self._engine
+
+
+def _outside_any_office(release_path: str) -> bool:
+    """Whether the release at ``release_path`` is on this computer and in no office folder (none
+    of the folders above it holds a mailer.toml): a release on a shared drive, say."""
+    path = Path(release_path)
+    try:
+        return path.is_file() and not any((folder / "mailer.toml").is_file() for folder in path.parents)
+    except OSError:  # a path this computer cannot look at: not this office's to guess about
+        return False
 
 
 def _waiting_words(url: str) -> str:

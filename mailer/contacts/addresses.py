@@ -234,7 +234,17 @@ def likely_domain(domain: str) -> str | None:
     stem, _, tld = domain.rpartition(".")
     if tld in _TLD_SLIPS and stem:
         return f"{stem}.{_TLD_SLIPS[tld]}"
-    return next((provider for provider in _COMPARED if _one_slip(domain, provider)), None)
+    return next((provider for provider in _COMPARED if _one_slip(domain, provider) and not _other_country(domain, provider)), None)
+
+
+def _other_country(typed: str, meant: str) -> bool:
+    """Whether ``typed`` is the provider's own name under another country's ending: Hotmail and
+    Outlook have one per country ("hotmail.gr" beside "hotmail.fr", "outlook.kr" beside
+    "outlook.fr"), so a one-letter difference there is a real domain, not a slip (review 26x #2).
+    "hotmail.co" beside "hotmail.com" still is: com is no country."""
+    name, _, ending = typed.partition(".")
+    their_name, _, their_ending = meant.partition(".")
+    return name == their_name and len(ending.rsplit(".", 1)[-1]) == 2 and len(their_ending.rsplit(".", 1)[-1]) == 2
 
 
 def _one_slip(typed: str, meant: str) -> bool:

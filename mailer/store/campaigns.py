@@ -437,6 +437,21 @@ def newest(
     return None if found is None else get(connection, found)
 
 
+def newer_outside(connection: Connection, than: Campaign, *, mode: Mode | None, cancelled: bool, under: str) -> list[Campaign]:
+    """The campaigns (of ``mode``; not cancelled ones, with ``cancelled=False``) created after
+    ``than`` from a release outside the folder ``under``, newest first."""
+    query = (
+        select(campaign.c.id)
+        .where(
+            *_kind(mode, cancelled=cancelled),
+            ~campaign.c.release_path.startswith(under.rstrip("/") + "/", autoescape=True),
+            (campaign.c.created_at > than.created_at) | ((campaign.c.created_at == than.created_at) & (campaign.c.id > than.id)),
+        )
+        .order_by(campaign.c.created_at.desc(), campaign.c.id.desc())
+    )
+    return [found for found in (get(connection, id) for id in connection.scalars(query)) if found is not None]
+
+
 def count(connection: Connection, *, mode: Mode | None = None, cancelled: bool = True, under: str | None = None) -> int:
     """How many campaigns the log holds (live, test and dry runs; or only those of ``mode``; without
     the cancelled ones, with ``cancelled=False``; only those sent from inside ``under``, if given)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Connection, Integer, bindparam, func, literal_column, or_, select, text, update
 
 from mailer import mailbox
 from mailer.store.bulk import chunks, insert_or_skip, naming
@@ -25,9 +25,20 @@ from mailer.store.schema import event, suppression_removal
 _INGEST_LOCK = 0x6D61696C
 
 
+# The schema of the log's event table, as this connection's search path finds it: not
+# current_schema(), the first schema of the path that exists, which for a login with a schema of
+# its own first in its path ("$user", public: PostgreSQL's advice since 15) is that empty schema
+# while every table is the log's, so two commands on one log held two locks (review 26x #1).
+_LOG_SCHEMA = (
+    "hashtext(coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+    "ON n.oid = c.relnamespace WHERE c.oid = to_regclass('event')), current_schema(), ''))"
+)
+
+
 def _ingest_lock_key() -> tuple[int, ColumnElement[int]]:
-    """The two-int advisory lock key of this connection's log: ``(_INGEST_LOCK, hashtext(schema))``."""
-    return _INGEST_LOCK, func.hashtext(func.current_schema())
+    """The two-int advisory lock key of this connection's log: ``(_INGEST_LOCK, hashtext(schema))``,
+    the schema its event table is in (never NULL: the lock functions take no lock for a NULL key)."""
+    return _INGEST_LOCK, literal_column(_LOG_SCHEMA, type_=Integer)
 
 
 def known_event_ids(connection: Connection, ids: Iterable[str]) -> set[str]:

@@ -1,0 +1,147 @@
+"""Review 26x: attacks on session 26's changes (ingest lock per schema, follow-up latest, typo warnings)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
+from office_cli import mailer, office
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_POSTGRES)
+
+
+def _url_with_path(search_path: str, name: str) -> str:
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={search_path}", "application_name": name})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def log_and_empty_schema(postgres_admin: Any) -> Iterator[tuple[str, str]]:
+    """A schema for a log and an empty one beside it (a colleague's own schema, say)."""
+    schemas = tuple(f"mailer_test_review26x_{uuid.uuid4().hex[:10]}" for _ in range(2))
+    with postgres_admin.connect() as connection:
+        for schema in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schemas[0], schemas[1]
+    finally:
+        with postgres_admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY(:names)"),
+                {"names": list(schemas)},
+            )
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@needs_postgres
+def test_the_ingest_lock_is_the_logs_however_its_search_path_reaches_it(
+    tmp_path: Path, standin: Any, log_and_empty_schema: tuple[str, str]
+) -> None:
+    """One log, reached two ways: the webhook's URL names its schema; a colleague's login has a
+    schema of its own first in its search path (PostgreSQL's advice for every user since 15), so
+    current_schema() is that empty one while every table is the log's. The ingest lock was keyed
+    by current_schema(): the colleague's `mailer forget` or `suppressions add` did not wait for the
+    webhook's batch of events, and an erased journalist's events could be stored after the erasure."""
+    from mailer.store import events as event_store
+
+    log, own = log_and_empty_schema
+    office(tmp_path, standin, _url_with_path(log, log))
+    os.chdir(tmp_path)
+    assert mailer("campaigns").exit_code == 0  # the log made, in its schema
+    (tmp_path / "mailer.toml").write_text(
+        (tmp_path / "mailer.toml").read_text(encoding="utf-8").replace(_url_with_path(log, log), _url_with_path(f"{own},{log}", own)),
+        encoding="utf-8",
+    )
+    webhook = create_engine(_url_with_path(log, log))
+    try:
+        with webhook.connect() as storing:
+            event_store.hold_ingest_lock(storing)  # what a batch of events holds while it is stored
+            colleague = subprocess.Popen(
+                [sys.executable, "-m", "mailer", "suppressions", "add", "ex.reporter@example.net", "--reason", "asked by phone"],
+                cwd=tmp_path,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            deadline = time.monotonic() + 30
+            waiting = False
+            while colleague.poll() is None and not waiting and time.monotonic() < deadline:
+                time.sleep(0.1)
+                with storing.engine.connect() as looking:
+                    waiting = bool(
+                        looking.scalar(
+                            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :own AND wait_event = 'advisory'"),
+                            {"own": own},
+                        )
+                    )
+            finished_while_held = colleague.poll() is not None
+            storing.rollback()
+        out, _ = colleague.communicate(timeout=30)
+    finally:
+        webhook.dispose()
+    assert colleague.returncode == 0, out
+    assert not finished_while_held, f"stored beside the batch, without waiting for it: {out}"
+    assert "Waiting for the delivery log" in out, out
+
+
+def test_lists_check_leaves_a_providers_real_country_domains_alone(tmp_path: Path) -> None:
+    """Hotmail and Outlook have a domain per country. "hotmail.gr" (Athens), "hotmail.fi",
+    "hotmail.cl" and "outlook.kr" are one letter from hotmail.fr, hotmail.ca and outlook.fr, so
+    `lists check` asked whether each was a typo of the French or Canadian one: a press officer who
+    "corrects" the address mails a stranger. "hotmail.co" was offered hotmail.ca, first in
+    alphabetical order, for the hotmail.com meant. Slips in the name, and "gmail.co", still warn."""
+    import json
+
+    (tmp_path / "intl.csv").write_text(
+        "Email,Name\n"
+        "nikos@hotmail.gr,Nikos\n"
+        "aino@hotmail.fi,Aino\n"
+        "sofia@hotmail.cl,Sofia\n"
+        "minjun@outlook.kr,Min-jun\n"
+        "ana@hotmail.co,Ana\n"
+        "ben@gmail.co,Ben\n"
+        "lea@hotmial.fr,Lea\n",
+        encoding="utf-8",
+    )
+    found = json.loads(mailer("lists", "check", "intl.csv", "--json").stdout)["misspelt_domains"]
+    assert [(r["row"], r["likely"]) for r in found] == [(6, "hotmail.com"), (7, "gmail.com"), (8, "hotmail.fr")], found
+
+
+def test_follow_up_latest_does_not_pass_over_a_newer_send_of_a_release_outside_the_folder(
+    tmp_path: Path, standin: Any, db_url: str
+) -> None:
+    """The office keeps its new releases on the shared drive, reached through a link in its folder
+    (news -> /shared/press). Monday's send of releases/example.md went to the beat list; Tuesday's
+    of news/budget.md to the regional list. `--follow-up latest` counted only releases whose real
+    path is inside the office folder, so it skipped Tuesday's and took Monday's: the beat list's
+    journalists would get the budget reminder. Which send is meant is not sure: it asks."""
+    from office_cli import said
+
+    project = office(tmp_path / "office", standin, db_url)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    (project / "news").symlink_to(shared, target_is_directory=True)
+    (project / "lists" / "regional.csv").write_text("Email,First Name\ncleo@regional.example,Cleo\n", encoding="utf-8")
+    os.chdir(project)
+    monday = mailer(*("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    assert monday.exit_code == 0, monday.output
+    tuesday = mailer("send", "news/budget.md", "--list", "lists/regional.csv", "--yes", "--no-test-ok")
+    assert tuesday.exit_code == 0, tuesday.output
+    (project / "releases" / "reminder.md").write_text('---\nsubject: "Reminder"\n---\nA reminder.\n', encoding="utf-8")
+    follow = mailer("send", "releases/reminder.md", "--follow-up", "latest", "--who", "not-opened", "--dry-run")
+    assert "ana@daily.example" not in follow.output and "Recipients: 2" not in follow.output, follow.output
+    assert follow.exit_code == 1, follow.output
+    assert "budget.md" in said(follow), follow.output
