@@ -38,7 +38,7 @@ def test_a_429_on_a_computer_whose_clock_is_ahead_still_waits_for_the_reset(stan
     transport = transport_for(standin, config_for(standin.url), clock=lambda: time.time() + ahead)
     with pytest.raises(RateLimited) as caught:
         transport.send(one_request())
-    assert 2.0 <= caught.value.retry_after <= 5.0, caught.value.retry_after
+    assert 2.0 <= caught.value.retry_after <= 8.0, caught.value.retry_after  # Date: to the second, renewed once a second
 
 
 def test_a_429_whose_reset_is_already_past_is_not_tried_again_at_once(standin: Any) -> None:
