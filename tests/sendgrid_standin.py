@@ -312,7 +312,7 @@ class SendGridStandIn:
     async def _record(self, request: Request) -> Recorded:
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw else None
+            body = json.loads(raw) if raw and len(raw) < MAX_REQUEST_BYTES else None  # one too large is refused unread
         except ValueError:
             body = raw.decode("utf-8", "replace")
         peer = (request.client.host, request.client.port) if request.client else None

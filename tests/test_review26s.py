@@ -38,7 +38,7 @@ def test_a_429_on_a_computer_whose_clock_is_ahead_still_waits_for_the_reset(stan
     transport = transport_for(standin, config_for(standin.url), clock=lambda: time.time() + ahead)
     with pytest.raises(RateLimited) as caught:
         transport.send(one_request())
-    assert 2.0 <= caught.value.retry_after <= 5.0, caught.value.retry_after
+    assert 2.0 <= caught.value.retry_after <= 8.0, caught.value.retry_after  # Date: to the second, renewed once a second
 
 
 def test_a_429_whose_reset_is_already_past_is_not_tried_again_at_once(standin: Any) -> None:
@@ -81,9 +81,11 @@ def test_the_standin_refuses_what_sendgrid_refuses_and_the_sender_never_sends_it
         "content": [{"type": "text/plain", "value": "Bees"}],
     }
 
+    client = httpx.Client()  # one: each new client loads the certificate store again (half a second on a busy machine)
+
     def answer(body: Any = None, *, raw: bytes | None = None) -> tuple[int, list[str]]:
         content = raw if raw is not None else json.dumps(body).encode()
-        response = httpx.post(f"{standin.url}/v3/mail/send", content=content, headers={"Authorization": f"Bearer {standin.api_key}"})
+        response = client.post(f"{standin.url}/v3/mail/send", content=content, headers={"Authorization": f"Bearer {standin.api_key}"})
         fields = [e.get("field") for e in response.json()["errors"]] if response.status_code >= 400 else []
         return response.status_code, fields
 
@@ -108,7 +110,9 @@ def test_the_standin_refuses_what_sendgrid_refuses_and_the_sender_never_sends_it
     late = changed(personalization={"send_at": int(time.time()) + 72 * 3600 + 60})
     assert answer(late) == (400, ["personalizations.0.send_at"])
     assert answer(raw=json.dumps(good).encode().replace(b"Bees", b"B\xe9es")) == (415, [None])
-    assert answer(changed(content=[{"type": "text/plain", "value": "x" * (30 * 1024 * 1024)}])) == (413, [None])
+    huge = json.dumps(good).encode().replace(b'"value": "Bees"', b'"value": "' + b"x" * (30 * 1024 * 1024) + b'"')
+    assert answer(raw=huge) == (413, [None])
+    client.close()
 
 
 def test_a_429_storm_says_why_the_send_waits(store: Any, standin: Any) -> None:

@@ -162,7 +162,7 @@ def test_transport_429_reads_rate_limit_reset(standin: Any) -> None:
     standin.answer(429, headers={"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
     with pytest.raises(RateLimited) as caught:
         transport_for(standin, config_for(standin.url), clock=lambda: 1_000_000.0).send(request(1))
-    assert 29.0 <= caught.value.retry_after <= 31.0
+    assert 25.0 <= caught.value.retry_after <= 35.0  # the Date is to the second, and uvicorn renews it once a second at most
 
 
 def test_transport_429_without_reset_uses_retry_after(standin: Any) -> None:
