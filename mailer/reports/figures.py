@@ -106,7 +106,7 @@ class Summary:
     # Their breakdown, as ``bounce_classes`` ("hard bounce: Invalid Address", "blocked: Reputation", "dropped").
     opened_bounce_classes: Mapping[str, int] = field(default_factory=dict)
     # When the figures were read, by the delivery log's clock (``store.clock``): what ``notes`` goes by.
-    read_at: datetime | None = None
+    read_at: datetime | None = field(default=None, compare=False)  # not a figure: summaries read apart still compare equal
 
     @property
     def is_cancelled(self) -> bool:
