@@ -118,7 +118,7 @@ class Summary:
         return scheduled.on_office_clock(moment, self.zone)
 
     # When the figures were read, by the delivery log's clock (``store.clock``): what ``notes`` goes by.
-    read_at: datetime | None = None
+    read_at: datetime | None = field(default=None, compare=False)  # not a figure: summaries read apart still compare equal
 
     @property
     def is_cancelled(self) -> bool:
