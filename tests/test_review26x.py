@@ -165,3 +165,19 @@ def test_the_summary_spreadsheets_subject_row_reads_as_the_terminal_shows_it(tmp
     sheet = load_workbook(tmp_path / "summary.xlsx").active
     assert sheet is not None
     assert ("Subject: For [first_name]: the budget",) in [row[:1] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_a_release_may_give_a_large_number_as_a_fields_default(tmp_path: Path, standin: Any) -> None:
+    """ "{{ contact.readers | default(1200000) }} readers": the template bounds read every number a
+    filter is given as a width or a count, so a default of 1.2 million was refused as "would make a
+    text far larger than any email", and the release could not be previewed or sent. A default is a
+    value, not a width (and a format's numbers are values too: its widths are weighed apart)."""
+    office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")
+    os.chdir(tmp_path)
+    (tmp_path / "releases" / "readers.md").write_text(
+        '---\nsubject: "Readers"\n---\nYour {{ contact.readers | default(1200000) }} readers, {{ contact.first_name }}.\n', encoding="utf-8"
+    )
+    (tmp_path / "lists" / "readers.csv").write_text("Email,First Name,Readers\nana@daily.example,Ana,\n", encoding="utf-8")
+    result = mailer("preview", "releases/readers.md", "--list", "lists/readers.csv")
+    assert result.exit_code == 0, result.output
+    assert "Your 1200000 readers, [first_name]." in (tmp_path / "out" / "preview" / "readers.txt").read_text(encoding="utf-8")

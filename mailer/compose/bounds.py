@@ -187,6 +187,12 @@ def _filter_estimate(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
     return None
 
 
+# Filters whose numbers are values, not widths or counts: a readership's default of 1,200,000 was
+# refused (review 26x #5). A format's widths, in its text or taken from its values ("%*s"), are
+# weighed by ``formatted`` before it runs.
+_VALUES_GIVEN = frozenset({"default", "d", "format"})
+
+
 def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """The filter ``function``, weighing what it would make before and what it made after."""
 
@@ -195,7 +201,8 @@ def checked_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any
         # A filter marked pass_context / pass_eval_context / pass_environment gets that first (kept by wraps).
         shift = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
         value, rest = (args[shift], args[shift + 1 :]) if len(args) > shift else (None, ())
-        numbers((*rest, *kwargs.values()), f'the filter "{name}"')
+        if name not in _VALUES_GIVEN:
+            numbers((*rest, *kwargs.values()), f'the filter "{name}"')
         estimate = _filter_estimate(name, value, rest, kwargs)
         if estimate is not None:
             ahead(estimate, f'a text with the filter "{name}"')
