@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
-from office_cli import mailer, office
+from office_cli import campaign_of, mailer, office, said
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -127,8 +127,6 @@ def test_follow_up_latest_does_not_pass_over_a_newer_send_of_a_release_outside_t
     of news/budget.md to the regional list. `--follow-up latest` counted only releases whose real
     path is inside the office folder, so it skipped Tuesday's and took Monday's: the beat list's
     journalists would get the budget reminder. Which send is meant is not sure: it asks."""
-    from office_cli import said
-
     project = office(tmp_path / "office", standin, db_url)
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -145,3 +143,41 @@ def test_follow_up_latest_does_not_pass_over_a_newer_send_of_a_release_outside_t
     assert "ana@daily.example" not in follow.output and "Recipients: 2" not in follow.output, follow.output
     assert follow.exit_code == 1, follow.output
     assert "budget.md" in said(follow), follow.output
+
+
+def test_the_summary_spreadsheets_subject_row_reads_as_the_terminal_shows_it(tmp_path: Path, standin: Any) -> None:
+    """A personal subject ("For {{ contact.first_name }}: ...") is stored with SendGrid's
+    substitution token in it. The terminal's title and the HTML page show "[first_name]"; the
+    summary CSV and XLSX's new "Subject:" row showed the token itself ("-~c.first_name.s~-"), which
+    the director reading the spreadsheet takes for a broken subject sent to every journalist."""
+    from openpyxl import load_workbook
+
+    office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")
+    os.chdir(tmp_path)
+    (tmp_path / "releases" / "budget.md").write_text(
+        '---\nsubject: "For {{ contact.first_name }}: the budget"\n---\nHello.\n', encoding="utf-8"
+    )
+    campaign = campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+    assert f"{campaign}: For [first_name]: the budget" in mailer("report", campaign).output
+    assert mailer("report", campaign, "-o", "summary.csv").exit_code == 0
+    assert mailer("report", campaign, "-o", "summary.xlsx").exit_code == 0
+    assert "Subject: For [first_name]: the budget,," in (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
+    sheet = load_workbook(tmp_path / "summary.xlsx").active
+    assert sheet is not None
+    assert ("Subject: For [first_name]: the budget",) in [row[:1] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_a_release_may_give_a_large_number_as_a_fields_default(tmp_path: Path, standin: Any) -> None:
+    """ "{{ contact.readers | default(1200000) }} readers": the template bounds read every number a
+    filter is given as a width or a count, so a default of 1.2 million was refused as "would make a
+    text far larger than any email", and the release could not be previewed or sent. A default is a
+    value, not a width (and a format's numbers are values too: its widths are weighed apart)."""
+    office(tmp_path, standin, f"sqlite:///{tmp_path}/log.db")
+    os.chdir(tmp_path)
+    (tmp_path / "releases" / "readers.md").write_text(
+        '---\nsubject: "Readers"\n---\nYour {{ contact.readers | default(1200000) }} readers, {{ contact.first_name }}.\n', encoding="utf-8"
+    )
+    (tmp_path / "lists" / "readers.csv").write_text("Email,First Name,Readers\nana@daily.example,Ana,\n", encoding="utf-8")
+    result = mailer("preview", "releases/readers.md", "--list", "lists/readers.csv")
+    assert result.exit_code == 0, result.output
+    assert "Your 1200000 readers, [first_name]." in (tmp_path / "out" / "preview" / "readers.txt").read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from mailer import models, scheduled
+from mailer.controls import one_line
 from mailer.counting import counted
 from mailer.errors import ReportError
 from mailer.models import (
@@ -682,7 +683,9 @@ def summary_table(summary: Summary, *, sentences: Sequence[str] = (), named: boo
     (newcomer 26 #3: a director's summary.xlsx did not say which release it was about)."""
     rows: list[tuple[Any, ...]] = []
     if named:
-        rows += [(f"Campaign: {summary.campaign.id}", None, None), (f"Subject: {summary.campaign.subject}", None, None)]
+        # The subject as the terminal's title shows it: "[first_name]", not SendGrid's token (review 26x #4).
+        subject = one_line(shown_subject(summary.campaign.subject))
+        rows += [(f"Campaign: {summary.campaign.id}", None, None), (f"Subject: {subject}", None, None)]
     rows += [(label, count, rate) for _key, label, count, rate in summary.figures()]
     rows += [(sentence, None, None) for sentence in sentences]
     return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
