@@ -48,6 +48,8 @@ class _Measured:
 # log of its own had the first one's difference applied to the second (review 26c #1). An SQLite
 # log, or one never measured, is not in it: this computer's clock.
 _logs: weakref.WeakKeyDictionary[Engine, _Measured] = weakref.WeakKeyDictionary()
+# A PostgreSQL log whose server could not be asked (``follow``): when it was last tried (time.monotonic()).
+_tried: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def now(log: Log | None) -> datetime:
@@ -89,10 +91,16 @@ def measure(engine: Engine) -> timedelta:
 def due(log: Log) -> bool:
     """Whether ``log``'s clock is to be asked again: this computer's clock was set since the last time
     (its time moved unlike the time elapsed: the clock put right by the network, by hand, or the
-    computer woken from sleep), or a minute has passed. Cheap; False for SQLite or a log never measured."""
+    computer woken from sleep), or a minute has passed. Cheap; False for SQLite. A PostgreSQL log never
+    measured (its server could not be asked when it was opened: a webhook started while the server was
+    slow) is due at once, then once a minute until it answers (review 26x: it stayed on this computer's
+    clock for as long as the webhook ran)."""
     found = _logs.get(log.engine)
     if found is None:
-        return False
+        if log.dialect.name != "postgresql":
+            return False
+        tried = _tried.get(log.engine)
+        return tried is None or time.monotonic() - tried >= REMEASURE.total_seconds()
     elapsed = time.monotonic() - found.steady
     return elapsed >= REMEASURE.total_seconds() or abs(time.time() - found.wall - elapsed) >= NOISE.total_seconds()
 
@@ -104,6 +112,7 @@ def follow(log: Log) -> None:
     or in between. A server that cannot be asked leaves the clock as it was."""
     if not due(log):
         return
+    _tried[log.engine] = time.monotonic()
     if isinstance(log, Connection):
         _measure_on(log)
         return
