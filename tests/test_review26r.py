@@ -238,3 +238,23 @@ def on_melbourne_clock(moment: datetime) -> str:
     local = moment.astimezone(ZoneInfo("Australia/Melbourne"))
     shown = f"{local:%H:%M}" if local.date() == moment.date() else f"{local:%Y-%m-%d %H:%M}"
     return f"{moment:%Y-%m-%d %H:%M} UTC ({shown} Australia/Melbourne)"
+
+
+# -- 5. the recipients report and `mailer contact` said a held send's time in UTC alone ---------------------------------
+
+
+def test_a_held_send_s_time_is_on_the_office_s_clock_in_the_recipients_report_and_contact(project: Path, standin: Any, db_url: str) -> None:
+    """With [reports] time_zone = "Australia/Melbourne", status says SendGrid holds the send until "... UTC (...
+    Australia/Melbourne)", but each row of the recipients report and `mailer contact`'s outcome said "scheduled:
+    SendGrid holds it until ... UTC" alone: the time a Melbourne press officer reads as her own, eleven hours off."""
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    held = f"scheduled: SendGrid holds it until {on_melbourne_clock(at)}"
+    rows = mailer("report", campaign_of(scheduled), "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert rows.output.count(held) == 2, rows.output
+    contact = mailer("contact", "ana@daily.example")
+    assert f"Outcome:  {held}; not sent yet" in contact.output, contact.output

@@ -72,7 +72,7 @@ def export(
         if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
             report = summary_table(summary, sentences=summary_sentences(summary) if fmt in ("csv", "xlsx") else ())
         else:
-            report = table(engine, campaign_id, kind, everyone=everyone)
+            report = table(engine, campaign_id, kind, everyone=everyone, time_zone=time_zone)
         advance(READ)
         on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
         if fmt == "csv":
