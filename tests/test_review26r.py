@@ -200,3 +200,61 @@ def test_every_spelling_of_a_gmail_inbox_is_found_in_the_suppression_list_in_eit
             if order is not None:
                 connection.info["mailer_code_point_order"] = order
             assert inboxes.suppressed_inboxes(connection, [a.lower() for a in asked]) == wanted
+
+
+# -- 4. `mailer status` said a late cancel's times in UTC alone, where the report now gives the office's clock --------
+
+
+def test_a_late_cancel_is_said_on_the_office_s_clock_by_status_as_by_the_report(project: Path, standin: Any, db_url: str) -> None:
+    """A Melbourne office asked a cancel of its scheduled send less than 10 minutes before its time. The
+    report's note said when on the office's clock beside UTC; `mailer status` said the same sentence in
+    UTC alone, and "Wait until ..." in UTC: the two commands disagreed on what the press officer read."""
+    from mailer.store import campaigns as campaign_store
+    from mailer.store import connect
+
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    campaign = campaign_of(scheduled)
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:  # as `mailer cancel` notes one asked 5 minutes before the time
+            campaign_store.note_late_cancel(connection, campaign, at=at - timedelta(minutes=5))
+    finally:
+        engine.dispose()
+    asked = f"A cancel of {campaign} was asked at {on_melbourne_clock(at - timedelta(minutes=5))}, less than 10 minutes"
+    status = mailer("status", campaign)
+    assert asked in " ".join(status.output.split()), status.output
+    assert f"Wait until {on_melbourne_clock(at)}" in " ".join(status.output.split()), status.output
+    report = mailer("report", campaign)
+    assert asked in " ".join(report.output.split()), report.output
+
+
+def on_melbourne_clock(moment: datetime) -> str:
+    """``moment`` as the commands say it with [reports] time_zone = "Australia/Melbourne"."""
+    local = moment.astimezone(ZoneInfo("Australia/Melbourne"))
+    shown = f"{local:%H:%M}" if local.date() == moment.date() else f"{local:%Y-%m-%d %H:%M}"
+    return f"{moment:%Y-%m-%d %H:%M} UTC ({shown} Australia/Melbourne)"
+
+
+# -- 5. the recipients report and `mailer contact` said a held send's time in UTC alone ---------------------------------
+
+
+def test_a_held_send_s_time_is_on_the_office_s_clock_in_the_recipients_report_and_contact(project: Path, standin: Any, db_url: str) -> None:
+    """With [reports] time_zone = "Australia/Melbourne", status says SendGrid holds the send until "... UTC (...
+    Australia/Melbourne)", but each row of the recipients report and `mailer contact`'s outcome said "scheduled:
+    SendGrid holds it until ... UTC" alone: the time a Melbourne press officer reads as her own, eleven hours off."""
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    held = f"scheduled: SendGrid holds it until {on_melbourne_clock(at)}"
+    rows = mailer("report", campaign_of(scheduled), "--kind", "recipients", "--format", "csv", "-o", "-")
+    assert rows.output.count(held) == 2, rows.output
+    contact = mailer("contact", "ana@daily.example")
+    assert f"Outcome:  {held}; not sent yet" in contact.output, contact.output

@@ -146,7 +146,7 @@ def _print(found: History, *, zone: str | None = None) -> None:
         if s.human_opens == 0 and s.clicks:  # a click counts as opened by a person, as in the reports (review 20b #3)
             recorded = "only Apple's pre-fetch open recorded" if s.opens else "no open recorded"
             opens = f"opened: clicked ({recorded})"
-        _say(f"  Outcome:  {s.outcome}; {opens}; clicks: {s.clicks}")
+        _say(f"  Outcome:  {s.outcome_on(zone)}; {opens}; clicks: {s.clicks}")
         if s.bounce is not None:
             at = f", {_when(s.bounce.at)}" if s.bounce.at else ""
             _say(f"  Bounce:   {s.bounce.label}{at}" + (f": {s.bounce.reason}" if s.bounce.reason else ""))

@@ -151,7 +151,9 @@ def report_command(
         from mailer.reports.figures import summary_table
 
         summary = reports.summarize(engine, campaign_id).on_clock(zone) if kind == "summary" else None  # counted once
-        report = summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone)
+        report = (
+            summary_table(summary) if summary is not None else reports.table(engine, campaign_id, kind, everyone=everyone, time_zone=zone)
+        )
         import sys
 
         formats.dump_json(report, output.TerminalJson(), summary)  # type: ignore[arg-type]  # a row at a time, as output.print_json writes
@@ -372,7 +374,7 @@ def _print_table(engine: Engine, campaign_id: str, kind: str, *, wide: bool, eve
         for note in summary.notes():
             output.say(note)
         return
-    report = in_zone(reports.table(engine, campaign_id, kind, everyone=everyone), time_zone)
+    report = in_zone(reports.table(engine, campaign_id, kind, everyone=everyone, time_zone=time_zone), time_zone)
     campaign = report.campaign
     if not report.rows:
         output.say(f"{EMPTY.get(kind, 'Nothing recorded')} for {campaign_id} yet.")

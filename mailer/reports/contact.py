@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer import mailbox
+from mailer import mailbox, scheduled
 from mailer.errors import ReportError
 from mailer.models import (
     CANCELLED,
@@ -135,6 +135,10 @@ class Sending:
     @property
     def outcome(self) -> str:
         """What happened, in a word or three: "delivered", "hard bounce", "skipped: suppressed", "failed"."""
+        return self.outcome_on(None)
+
+    def outcome_on(self, zone: str | None) -> str:
+        """``outcome``, a held send's time on the office's clock ``zone`` ([reports] time_zone) beside UTC."""
         if self.state == MessageState.SKIPPED.value:
             if self.opted_out:
                 # the list's own opt-out column, not the suppression list (review 18y #11: "Suppressed: no" above
@@ -150,7 +154,7 @@ class Sending:
             return kind
         if self.state == MessageState.ACCEPTED.value and (self.campaign_status == SCHEDULED or self.held) and not self.delivery:
             # SendGrid holds it until the scheduled time: nothing has reached the journalist yet (newcomer 13 #6)
-            held = f"scheduled: SendGrid holds it until {self.sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC; not sent yet"
+            held = f"scheduled: SendGrid holds it until {scheduled.on_office_clock(self.sent_at, zone)}; not sent yet"
             return held + ("; a cancel was asked less than 10 minutes before, so it may not go out" if self.late_cancel else "")
         if self.state == MessageState.ACCEPTED.value and self.late_cancel and self.delivery in (None, "dropped"):
             # its time has passed: a late cancel SendGrid may have honoured, and no event says it went out (review 14 #8)

@@ -73,7 +73,7 @@ def export(
             spreadsheet = fmt in ("csv", "xlsx")
             report = summary_table(summary, sentences=summary_sentences(summary) if spreadsheet else (), named=spreadsheet)
         else:
-            report = table(engine, campaign_id, kind, everyone=everyone)
+            report = table(engine, campaign_id, kind, everyone=everyone, time_zone=time_zone)
         advance(READ)
         on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
         if fmt == "csv":

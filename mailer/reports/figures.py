@@ -586,7 +586,9 @@ FORGOTTEN_NOTE = "erased with mailer forget; never mailed again"  # the outlet t
 
 
 @in_words
-def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None) -> Table:
+def table(
+    engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False, now: datetime | None = None, time_zone: str | None = None
+) -> Table:
     """The rows of one report kind ("summary" gives the figures as rows): ``kind`` is one of
     KINDS; cells typed (times UTC ``datetime``, rates floats from 0 to 1). Raises ReportError for an
     unknown kind, and as ``summarize`` does for the campaign.
@@ -603,7 +605,7 @@ def table(engine: Engine, campaign_id: str, kind: str, *, everyone: bool = False
     with engine.connect() as connection:
         activity = event_store.activity(connection, campaign_id, kinds=[kind])
         if kind == "recipients":
-            cells = _recipient_cells(connection, info, now or clock.now(connection))
+            cells = _recipient_cells(connection, info, now or clock.now(connection), zone=time_zone)
     if not activity:
         raise ReportError(f"{campaign_id} has no recipients in the delivery log; there is nothing to report.")
     if kind != "recipients" or everyone:
@@ -616,7 +618,9 @@ IN_FLIGHT = "in flight (SendGrid's answer not logged)"
 NOT_SENT_YET = "not sent yet (see mailer status)"  # as the summary's line of the same journalists
 
 
-def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> dict[str, Callable[[MessageActivity], Any]]:
+def _recipient_cells(
+    connection: Connection, info: Campaign, now: datetime, *, zone: str | None = None
+) -> dict[str, Callable[[MessageActivity], Any]]:
     """The recipients report's "state" and "list and row" cells as this campaign's rows read them,
     where they differ from the log's words (``rows_of`` uses them in place of ``COLUMNS``'):
 
@@ -640,7 +644,7 @@ def _recipient_cells(connection: Connection, info: Campaign, now: datetime) -> d
     held = None
     at = info.scheduled_at
     if at is not None and at > now and info.status is not CampaignStatus.CANCELLED and not info.sandboxed:
-        held = f"scheduled: SendGrid holds it until {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        held = f"scheduled: SendGrid holds it until {scheduled.on_office_clock(at, zone)}"  # the office's clock too
         if info.late_cancel is not None:  # as contact says it (review 14 #8)
             held += "; a cancel was asked less than 10 minutes before, so it may not go out"
     flying: set[str] = set()

@@ -155,7 +155,7 @@ def render(
     summary = summary.on_clock(time_zone)  # the notes' times on the office's clock too
     detail = None
     if kind in DETAIL_TITLES:
-        detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now), time_zone)
+        detail = in_zone(table(engine, campaign_id, kind, everyone=everyone, now=now, time_zone=time_zone), time_zone)
     tz = ZoneInfo(time_zone) if time_zone and time_zone != "UTC" else UTC
     bucket, points = merge_timeline(fine, zone=tz)
     return _environment.from_string(TEMPLATE).render(

@@ -122,8 +122,9 @@ def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, reh
     if campaign.status is CampaignStatus.CANCELLED:  # its unknown rows are "cancelled" now: no error to explain
         errors = [(state, error, n) for state, error, n in errors if state == MessageState.FAILED.value]
     shown = shown_counts(counts, campaign.status)
-    late = late_cancel_words(campaign, now=now, went_out=sent_out)
-    unanswered = unanswered_cancel_words(campaign, now=now)
+    office_zone = config.reports.time_zone if config is not None else None  # said on the office's clock too
+    late = late_cancel_words(campaign, now=now, went_out=sent_out, zone=office_zone)
+    unanswered = unanswered_cancel_words(campaign, now=now, zone=office_zone)
     steps = advice(
         campaign_id,
         shown,
@@ -201,20 +202,21 @@ def _what_a_resume_skips(engine: Engine, campaign: Campaign, shown: Mapping[str,
     return [f"A resume now would mail {counted(rehearsal.left, 'journalist')} of them: {' '.join(why)}"]
 
 
-def late_cancel_words(campaign: Campaign, *, now: datetime, went_out: int = 0) -> str | None:
+def late_cancel_words(campaign: Campaign, *, now: datetime, went_out: int = 0, zone: str | None = None) -> str | None:
     """What to do about a scheduled send whose cancel was asked less than 10 minutes before its time
     (``Campaign.late_cancel``): before its time, nothing more can call it off, so wait for it instead
     of running the same cancel again (newcomer 13 #7). After its time, whether it went out, by its
     events: ``went_out`` of its emails SendGrid reports sending (``messages.went_out``); with none,
     the cancel most likely held and nobody got it (review 14 #8: status said "All sent").
-    None when no such cancel was asked. It opens with ``scheduled.late_cancel``, the fact every command says."""
-    fact = scheduled_words.late_cancel(campaign, now=now, went_out=went_out)
+    None when no such cancel was asked. It opens with ``scheduled.late_cancel``, the fact every command says.
+    ``zone``: the office's clock ([reports] time_zone), beside UTC, as the report says it (review26r)."""
+    fact = scheduled_words.late_cancel(campaign, now=now, went_out=went_out, zone=zone)
     if fact is None or campaign.scheduled_at is None:
         return None
     if campaign.scheduled_at > now:
         return (
             f"{fact}, and asking again changes nothing. "
-            f"Wait until {schedule.describe(campaign.scheduled_at)}; then its events (mailer report {campaign.id}) show "
+            f"Wait until {schedule.describe(_on_clock(campaign.scheduled_at, zone))}; then its events (mailer report {campaign.id}) show "
             "whether it went out."
         )
     if went_out:
@@ -225,27 +227,35 @@ def late_cancel_words(campaign: Campaign, *, now: datetime, went_out: int = 0) -
     )
 
 
-def unanswered_cancel_words(campaign: Campaign, *, now: datetime) -> str | None:
+def _on_clock(moment: datetime, zone: str | None) -> datetime:
+    """``moment`` on the office's clock ``zone``, so that ``schedule.describe`` adds it to UTC's; as it is without one."""
+    from mailer import zones
+
+    return zones.on_office_clock(moment, zone)
+
+
+def unanswered_cancel_words(campaign: Campaign, *, now: datetime, zone: str | None = None) -> str | None:
     """A scheduled send whose cancel went to SendGrid with no answer logged (``Campaign.cancel_sent``:
     the cancel stopped with Ctrl-C or killed on its way, or no answer came): SendGrid may have taken
     it (review 18s #5: status said "SendGrid holds these emails" of a send SendGrid discarded, and a
     new send of the release skipped its journalists as reached). Before its time, to cancel again;
-    after, that nobody knows whether it went out. None when there is no such cancel."""
+    after, that nobody knows whether it went out. None when there is no such cancel. ``zone``: the
+    office's clock ([reports] time_zone), beside UTC."""
     sent, at = campaign.cancel_sent, campaign.scheduled_at
     if sent is None or at is None or campaign.status is CampaignStatus.CANCELLED or campaign.late_cancel is not None:
         return None
     asked = (
-        f"A cancel of {campaign.id} was sent to SendGrid at {scheduled_words.utc(sent)}, but its answer never came "
+        f"A cancel of {campaign.id} was sent to SendGrid at {scheduled_words.on_office_clock(sent, zone)}, but its answer never came "
         "back (the cancel was stopped, or SendGrid did not answer)"
     )
     if at > now:
         before = " (up to 10 minutes before its time)" if at - now >= schedule.CANCEL_WINDOW else ""
         return (
-            f"{asked}: SendGrid may discard these emails at {schedule.describe(at)}, or send them then. "
+            f"{asked}: SendGrid may discard these emails at {schedule.describe(_on_clock(at, zone))}, or send them then. "
             f"To be sure it is cancelled, run mailer cancel {campaign.id} again{before}."
         )
     return (
-        f"{asked}, so whether SendGrid discarded its emails at {schedule.describe(at)} is not known: its events "
+        f"{asked}, so whether SendGrid discarded its emails at {schedule.describe(_on_clock(at, zone))} is not known: its events "
         f"(mailer report {campaign.id}) show any that went out. mailer counts its journalists as reached, so a new "
         "send of this release skips them unless it is sent with --include-previous."
     )
