@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,33 @@ def test_an_events_import_on_one_log_does_not_hold_up_another_log_in_the_same_da
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Waiting for the delivery log" not in done.stderr + done.stdout
     assert "Suppressed 1 address." in done.stdout
+
+
+@needs_postgres
+def test_a_team_log_not_measured_when_opened_is_measured_at_the_next_round(tmp_path: Path) -> None:
+    """A webhook started while the team's server was slow to answer could not ask it for its time,
+    and then never asked again: it stamped events by this computer's clock for as long as it ran
+    (review 26x). A PostgreSQL log never measured is due at once; a server that still does not
+    answer is asked again a minute later, not at every batch; an SQLite log is never asked."""
+    import socket
+
+    from mailer.store import clock
+
+    team = create_engine(POSTGRES_URL)
+    with socket.socket() as probe:  # a port nothing listens on: a server that does not answer
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    silent = create_engine(f"postgresql+psycopg://mailer@127.0.0.1:{port}/none?connect_timeout=2")
+    own = create_engine(f"sqlite:///{tmp_path / 'own.db'}")
+    try:
+        assert clock.due(team)
+        clock.follow(team)
+        assert not clock.due(team)  # measured: asked again in a minute
+        assert clock.due(silent)
+        clock.follow(silent)  # no answer: quietly as it was
+        assert not clock.due(silent)  # not at every batch
+        assert clock.now(silent) - datetime.now(UTC) < timedelta(seconds=1)
+        assert not clock.due(own)
+    finally:
+        for engine in (team, silent, own):
+            engine.dispose()
