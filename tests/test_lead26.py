@@ -111,3 +111,34 @@ def test_a_team_log_not_measured_when_opened_is_measured_at_the_next_round(tmp_p
     finally:
         for engine in (team, silent, own):
             engine.dispose()
+
+
+def test_follow_up_latest_finds_this_folders_send_where_paths_use_backslashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows the log keeps a release's path as C:\\press\\releases\\x.md, and the office
+    folder is C:\\press: "latest" of this folder matched it against "C:\\press/" and found no
+    send at all, every `--follow-up latest` refused (review 26x)."""
+    from mailer import store
+    from mailer.models import Mode
+    from mailer.store import campaigns
+
+    engine = store.connect(f"sqlite:///{tmp_path / 'log.db'}")
+    try:
+        with engine.begin() as connection:
+            for number, path in enumerate(("C:\\press\\releases\\x.md", "C:\\pressroom\\releases\\y.md")):
+                campaigns.create(
+                    connection,
+                    campaign_id=f"2026-12-02-{number}",
+                    release_path=path,
+                    content_hash=str(number),
+                    subject=path,
+                    lists=[],
+                    filters={},
+                    mode=Mode.LIVE,
+                    created_at=datetime(2026, 12, 2, 9 + number, tzinfo=UTC),
+                )
+        monkeypatch.setattr(os, "sep", "\\")
+        with engine.connect() as connection:
+            found = campaigns.newest(connection, mode=Mode.LIVE, under="C:\\press")
+    finally:
+        engine.dispose()
+    assert found is not None and found.release_path == "C:\\press\\releases\\x.md"  # not the neighbouring C:\pressroom's

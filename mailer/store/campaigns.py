@@ -444,7 +444,7 @@ def newer_outside(connection: Connection, than: Campaign, *, mode: Mode | None, 
         select(campaign.c.id)
         .where(
             *_kind(mode, cancelled=cancelled),
-            ~campaign.c.release_path.startswith(under.rstrip("/") + "/", autoescape=True),
+            ~campaign.c.release_path.startswith(_folder_prefix(under), autoescape=True),
             (campaign.c.created_at > than.created_at) | ((campaign.c.created_at == than.created_at) & (campaign.c.id > than.id)),
         )
         .order_by(campaign.c.created_at.desc(), campaign.c.id.desc())
@@ -459,6 +459,12 @@ def count(connection: Connection, *, mode: Mode | None = None, cancelled: bool =
     return int(connection.scalar(query) or 0)
 
 
+def _folder_prefix(folder: str) -> str:
+    """What the logged path of a release inside ``folder`` starts with: the folder and this system's
+    separator (a backslash on Windows, where "C:\\press" + "/" matched no release; review 26x)."""
+    return folder.rstrip("/" + os.sep) + os.sep
+
+
 def _kind(mode: Mode | None, *, cancelled: bool, under: str | None = None) -> list[ColumnElement[bool]]:
     """The conditions ``newest`` and ``count`` share."""
     conditions: list[ColumnElement[bool]] = []
@@ -467,7 +473,7 @@ def _kind(mode: Mode | None, *, cancelled: bool, under: str | None = None) -> li
     if not cancelled:
         conditions.append(campaign.c.status != CampaignStatus.CANCELLED.value)
     if under is not None:  # release paths are logged absolute (resolved)
-        conditions.append(campaign.c.release_path.startswith(under.rstrip("/") + "/", autoescape=True))
+        conditions.append(campaign.c.release_path.startswith(_folder_prefix(under), autoescape=True))
     return conditions
 
 
