@@ -142,3 +142,17 @@ def test_follow_up_latest_finds_this_folders_send_where_paths_use_backslashes(tm
     finally:
         engine.dispose()
     assert found is not None and found.release_path == "C:\\press\\releases\\x.md"  # not the neighbouring C:\pressroom's
+
+
+def test_a_send_time_in_the_last_minutes_of_sendgrids_72_hours_is_refused_before_any_request() -> None:
+    """SendGrid counts its 72 hours by its own clock: from a log whose clock was 5 minutes fast,
+    --at 71 h 59 min ahead was accepted and every request then refused, every journalist failed
+    (review 26s). The last 10 minutes are refused at once, saying why; 71 h 50 min still goes."""
+    from mailer.errors import SendError
+    from mailer.send import schedule
+
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    with pytest.raises(SendError, match="less than 10 minutes short of the 72 hours") as refused:
+        schedule.parse_at(now + timedelta(hours=71, minutes=59), now=now)
+    assert "71 hours 50 minutes" in (refused.value.hint or "")
+    assert schedule.parse_at(now + timedelta(hours=71, minutes=50), now=now) == now + timedelta(hours=71, minutes=50)
