@@ -164,3 +164,22 @@ def test_a_stylesheet_that_would_take_hours_to_inline_is_stopped(project: Path) 
     assert code == 1, output
     assert "kit.css" in output and "would take minutes or hours" in output, output
     assert took < 30, (took, output)
+
+
+# -- 4. a template or stylesheet of gigabytes was read whole -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["kit.css", "kit.html.j2", "labels.toml"])
+def test_a_template_file_of_gigabytes_is_not_read(project: Path, name: str) -> None:
+    """A release's file is refused past 256 KB before it is read, but its template and stylesheet were
+    read whole (bytes, then text) and parsed: a 2 GB kit.css (a disk image renamed, or made to) took 4 GB
+    of memory, then failed with a Python traceback (MemoryError). It is refused at once, naming the file."""
+    from test_review25k import _preview_in_a_process
+
+    release = agency_release(project, "")
+    with open(release.parent / name, "ab") as file:
+        file.truncate(2 * 1024**3)  # sparse: no disk taken
+    code, output, took = _preview_in_a_process(project, str(release.relative_to(project)))
+    assert code == 1, output
+    assert f"{name}: the " in output and "2,048 MB" in output and "Traceback" not in output, output
+    assert took < 30, (took, output)

@@ -325,7 +325,16 @@ def load(folder: Path) -> Catalogue:
             f"{file} is a link to a file outside the template's folder ({folder}), so it cannot be used.",
             hint="Keep the labels file itself in the template's folder, not a link to elsewhere.",
         )
-    return _read(file, file.stat().st_mtime_ns, file.stat().st_size)
+    size = file.stat().st_size
+    if size > MOST_LABELS:  # read whole before (review 26m #4)
+        raise ConfigError(
+            f"{file}: the labels file is {size / 1024**2:,.0f} MB; a labels file is a few kilobytes, so it was not read.",
+            hint="If the template came with a release from outside the office, use your own instead (take the template: line out of the release).",
+        )
+    return _read(file, file.stat().st_mtime_ns, size)
+
+
+MOST_LABELS = 2 * 1024**2
 
 
 @lru_cache(maxsize=8)

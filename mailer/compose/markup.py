@@ -352,6 +352,7 @@ def _css(path: Path) -> str:
     """The template's stylesheet ("" when it has none)."""
     if not paths.is_file(path):
         return ""
+    sandbox.check_size(path, "stylesheet")
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -280,6 +280,24 @@ class _Template(jinja2.Template):
 Sandbox.template_class = _Template
 
 
+# A template or its stylesheet is a few kilobytes; an agency's of gigabytes was read whole, held twice
+# (bytes, then text) and parsed, before any clock or bound applied (review 26m #4).
+MOST_TEMPLATE = 2 * 1024**2
+
+
+def check_size(path: Path, what: str) -> None:
+    """A TemplateError for a template file larger than MOST_TEMPLATE, told before it is read."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # not there: the reader says so in its own words
+    if size > MOST_TEMPLATE:
+        raise TemplateError(
+            f"{path}: the {what} is {size / 1024**2:,.0f} MB; an email's {what} is a few kilobytes, so it was not read.",
+            hint="If the template came with a release from outside the office, use your own instead (take the template: line out of the release).",
+        )
+
+
 class FolderLoader(jinja2.FileSystemLoader):
     """Templates from one folder only (links followed, then checked), each checked by ``check_template``."""
 
@@ -288,6 +306,7 @@ class FolderLoader(jinja2.FileSystemLoader):
         self.folder = folder
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        check_size(self.folder / template, "template")
         try:
             source, filename, uptodate = super().get_source(environment, template)
         except UnicodeDecodeError as exc:  # saved as Windows-1252 by an editor (review 17c #4: a traceback)
