@@ -93,6 +93,33 @@ def postgres_admin() -> Iterator[Engine]:
         engine.dispose()
 
 
+def schema_url(search_path: str, name: str | None = None) -> str:
+    """The test server's URL with ``search_path`` (a schema, or several: "own,log") as its connections'
+    path and ``name`` (default: the path) as their application_name, by which a test's fixtures end them."""
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={search_path}", "application_name": name or search_path})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def two_schemas(postgres_admin: Engine) -> Iterator[tuple[str, str]]:
+    """Two empty schemas of the test database (two offices' logs on one server, or a log and a
+    colleague's own schema), ended and dropped after the test."""
+    schemas = tuple(f"mailer_test_two_{uuid.uuid4().hex[:10]}" for _ in range(2))
+    with postgres_admin.connect() as connection:
+        for schema in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schemas[0], schemas[1]
+    finally:
+        with postgres_admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY(:names)"),
+                {"names": list(schemas)},
+            )
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 @pytest.fixture
 def new_db_url(database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
     """Makes URLs of empty delivery logs: SQLite files in a temp folder, or fresh PostgreSQL schemas.

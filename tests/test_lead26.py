@@ -5,42 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
+from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES, schema_url
 from office_cli import mailer, office
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_POSTGRES)
-
-
-def _url_in(schema: str) -> str:
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
-    return url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def two_schemas(postgres_admin: Any) -> Iterator[tuple[str, str]]:
-    """Two empty schemas of one PostgreSQL database: two offices' logs on one server."""
-    schemas = tuple(f"mailer_test_lead26_{uuid.uuid4().hex[:10]}" for _ in range(2))
-    with postgres_admin.connect() as connection:
-        for schema in schemas:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schemas[0], schemas[1]
-    finally:
-        with postgres_admin.connect() as connection:
-            for schema in schemas:
-                connection.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"), {"name": schema}
-                )
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @needs_postgres
@@ -57,12 +31,12 @@ def test_an_events_import_on_one_log_does_not_hold_up_another_log_in_the_same_da
     first, second = two_schemas
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    office(tmp_path / "a", standin, _url_in(first))
-    office(tmp_path / "b", standin, _url_in(second))
+    office(tmp_path / "a", standin, schema_url(first))
+    office(tmp_path / "b", standin, schema_url(second))
     for project in ("a", "b"):
         os.chdir(tmp_path / project)
         assert mailer("campaigns").exit_code == 0  # each log made
-    colleague = create_engine(_url_in(first))
+    colleague = create_engine(schema_url(first))
     try:
         with colleague.connect() as importing:
             event_store.hold_ingest_lock(importing)  # what the first office's batch of events holds

@@ -6,48 +6,19 @@ import os
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES
+from conftest import POSTGRES_URL, ROOT, SKIP_POSTGRES, schema_url
 from office_cli import campaign_of, mailer, office, said
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_POSTGRES)
 
 
-def _url_with_path(search_path: str, name: str) -> str:
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={search_path}", "application_name": name})
-    return url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def log_and_empty_schema(postgres_admin: Any) -> Iterator[tuple[str, str]]:
-    """A schema for a log and an empty one beside it (a colleague's own schema, say)."""
-    schemas = tuple(f"mailer_test_review26x_{uuid.uuid4().hex[:10]}" for _ in range(2))
-    with postgres_admin.connect() as connection:
-        for schema in schemas:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schemas[0], schemas[1]
-    finally:
-        with postgres_admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY(:names)"),
-                {"names": list(schemas)},
-            )
-            for schema in schemas:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
 @needs_postgres
-def test_the_ingest_lock_is_the_logs_however_its_search_path_reaches_it(
-    tmp_path: Path, standin: Any, log_and_empty_schema: tuple[str, str]
-) -> None:
+def test_the_ingest_lock_is_the_logs_however_its_search_path_reaches_it(tmp_path: Path, standin: Any, two_schemas: tuple[str, str]) -> None:
     """One log, reached two ways: the webhook's URL names its schema; a colleague's login has a
     schema of its own first in its search path (PostgreSQL's advice for every user since 15), so
     current_schema() is that empty one while every table is the log's. The ingest lock was keyed
@@ -55,15 +26,15 @@ def test_the_ingest_lock_is_the_logs_however_its_search_path_reaches_it(
     webhook's batch of events, and an erased journalist's events could be stored after the erasure."""
     from mailer.store import events as event_store
 
-    log, own = log_and_empty_schema
-    office(tmp_path, standin, _url_with_path(log, log))
+    log, own = two_schemas
+    office(tmp_path, standin, schema_url(log, log))
     os.chdir(tmp_path)
     assert mailer("campaigns").exit_code == 0  # the log made, in its schema
     (tmp_path / "mailer.toml").write_text(
-        (tmp_path / "mailer.toml").read_text(encoding="utf-8").replace(_url_with_path(log, log), _url_with_path(f"{own},{log}", own)),
+        (tmp_path / "mailer.toml").read_text(encoding="utf-8").replace(schema_url(log, log), schema_url(f"{own},{log}", own)),
         encoding="utf-8",
     )
-    webhook = create_engine(_url_with_path(log, log))
+    webhook = create_engine(schema_url(log, log))
     try:
         with webhook.connect() as storing:
             event_store.hold_ingest_lock(storing)  # what a batch of events holds while it is stored
