@@ -92,13 +92,7 @@ def test_the_report_notes_give_the_office_s_clock_beside_utc(project: Path, stan
     says "SendGrid holds these emails until ... UTC (... Australia/Melbourne)", but the report's note said the
     time in UTC alone, in the terminal, the JSON, the CSV and XLSX summaries and the page: read as Melbourne
     time, an embargo eleven hours off. Cancelled, its note named the time it was held for in UTC alone too."""
-    office(project, standin, db_url)
-    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
-        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
-    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
-    sent_scheduled = mailer(*SEND, "--at", at.isoformat())
-    assert sent_scheduled.exit_code == 0, sent_scheduled.output
-    campaign = campaign_of(sent_scheduled)
+    at, campaign = scheduled_in_melbourne(project, standin, db_url)
     local = at.astimezone(ZoneInfo("Australia/Melbourne"))
     clock = (
         f"{at:%Y-%m-%d %H:%M} UTC ({local:%H:%M} Australia/Melbourne)"
@@ -212,13 +206,7 @@ def test_a_late_cancel_is_said_on_the_office_s_clock_by_status_as_by_the_report(
     from mailer.store import campaigns as campaign_store
     from mailer.store import connect
 
-    office(project, standin, db_url)
-    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
-        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
-    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", at.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
-    campaign = campaign_of(scheduled)
+    at, campaign = scheduled_in_melbourne(project, standin, db_url)
     engine = connect(db_url)
     try:
         with engine.begin() as connection:  # as `mailer cancel` notes one asked 5 minutes before the time
@@ -231,6 +219,17 @@ def test_a_late_cancel_is_said_on_the_office_s_clock_by_status_as_by_the_report(
     assert f"Wait until {on_melbourne_clock(at)}" in " ".join(status.output.split()), status.output
     report = mailer("report", campaign)
     assert asked in " ".join(report.output.split()), report.output
+
+
+def scheduled_in_melbourne(project: Path, standin: Any, db_url: str) -> tuple[datetime, str]:
+    """A Melbourne office ([reports] time_zone) that scheduled its release 30 hours ahead: the time and the campaign id."""
+    office(project, standin, db_url)
+    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
+    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    scheduled = mailer(*SEND, "--at", at.isoformat())
+    assert scheduled.exit_code == 0, scheduled.output
+    return at, campaign_of(scheduled)
 
 
 def on_melbourne_clock(moment: datetime) -> str:
@@ -247,14 +246,9 @@ def test_a_held_send_s_time_is_on_the_office_s_clock_in_the_recipients_report_an
     """With [reports] time_zone = "Australia/Melbourne", status says SendGrid holds the send until "... UTC (...
     Australia/Melbourne)", but each row of the recipients report and `mailer contact`'s outcome said "scheduled:
     SendGrid holds it until ... UTC" alone: the time a Melbourne press officer reads as her own, eleven hours off."""
-    office(project, standin, db_url)
-    with (project / "mailer.toml").open("a", encoding="utf-8") as toml:
-        toml.write('\n[reports]\ntime_zone = "Australia/Melbourne"\n')
-    at = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
-    scheduled = mailer(*SEND, "--at", at.isoformat())
-    assert scheduled.exit_code == 0, scheduled.output
+    at, campaign = scheduled_in_melbourne(project, standin, db_url)
     held = f"scheduled: SendGrid holds it until {on_melbourne_clock(at)}"
-    rows = mailer("report", campaign_of(scheduled), "--kind", "recipients", "--format", "csv", "-o", "-")
+    rows = mailer("report", campaign, "--kind", "recipients", "--format", "csv", "-o", "-")
     assert rows.output.count(held) == 2, rows.output
     contact = mailer("contact", "ana@daily.example")
     assert f"Outcome:  {held}; not sent yet" in contact.output, contact.output
