@@ -204,6 +204,8 @@ def _spelt_otherwise(text: str) -> str:
 # Gmail delivers jane.doe@, janedoe@ and jane.doe+press@ to one inbox, and googlemail.com is
 # gmail.com (review 25l #8); the lists count those as one journalist (contacts.loader.mailbox_keys).
 _GMAIL = re.compile(r"^([^@+]*)(?:\+[^@]*)?@(?:gmail|googlemail)\.com$")
+# How a Gmail address's key ends: the addresses ``inbox`` folds (``key.endswith(GMAIL)``; in SQL, LIKE '%' + each).
+GMAIL = ("@gmail.com", "@googlemail.com")
 
 
 def inbox(address_key: str) -> str:

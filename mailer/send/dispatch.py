@@ -50,8 +50,6 @@ from mailer.send.lease import Lease
 from mailer.store import campaigns, clock, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
-_GMAIL = ("@gmail.com", "@googlemail.com")  # where a suppression keeps out every spelling of the inbox (``mailbox.inbox``)
-
 if TYPE_CHECKING:
     from mailer.send.parts import PlanParts
 
@@ -321,7 +319,7 @@ class Dispatcher:
         since, overrides = self.suppression_rule
         numbers = {request.number for request in taken}
         # Their Gmail addresses, keyed: a suppression under another spelling of the inbox keeps them out too.
-        gmail = [mailbox.key(e) for request in taken for e in Recipients.of(request.messages).emails if e.lower().endswith(_GMAIL)]
+        gmail = [mailbox.key(e) for request in taken for e in Recipients.of(request.messages).emails if e.lower().endswith(mailbox.GMAIL)]
         messages.skip_suppressed(
             connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(connection), requests=numbers, gmail=gmail
         )

@@ -18,19 +18,17 @@ from mailer.store.schema import message, suppression
 
 __all__ = ["other_spellings", "suppressed_inboxes"]
 
-_GMAIL = ("@gmail.com", "@googlemail.com")
-
 
 def other_spellings(connection: Connection, email_key: str) -> list[str]:
     """The ``email_key`` values of the log's messages and suppressions that reach the same Gmail
     inbox as ``email_key`` but are spelt otherwise, sorted; [] for an address not at Gmail."""
-    if not email_key.endswith(_GMAIL):
+    if not email_key.endswith(mailbox.GMAIL):
         return []
     inbox = mailbox.inbox(email_key)
     first = inbox[:1]  # a Gmail name never starts with a dot: every spelling starts with this letter
     if not first or first in "%_\\":
         return []
-    patterns = [f"{first}%{domain}" for domain in _GMAIL]
+    patterns = [f"{first}%{domain}" for domain in mailbox.GMAIL]
     keys = union(
         select(message.c.email_key).where(or_(*(message.c.email_key.like(p) for p in patterns))),
         select(suppression.c.email_key).where(or_(*(suppression.c.email_key.like(p) for p in patterns))),
@@ -43,7 +41,7 @@ def other_spellings(connection: Connection, email_key: str) -> list[str]:
 
 
 # Only the Gmail keys of each range come back (a range holds other domains' too: five times as many).
-_AT_GMAIL = " AND (s.email_key LIKE '%%@gmail.com' OR s.email_key LIKE '%%@googlemail.com')"
+_AT_GMAIL = " AND (" + " OR ".join(f"s.email_key LIKE '%%{domain}'" for domain in mailbox.GMAIL) + ")"
 
 
 def _prefixes(name: str) -> tuple[str, ...]:
@@ -70,7 +68,7 @@ def suppressed_inboxes(connection: Connection, email_keys: Collection[str]) -> s
     else asked for with COLLATE "C", which reads the whole list)."""
     wanted: dict[str, list[str]] = {}
     for key in email_keys:
-        if key.endswith(_GMAIL):
+        if key.endswith(mailbox.GMAIL):
             wanted.setdefault(mailbox.inbox(key), []).append(key)
     prefixes = sorted({prefix for name in wanted for prefix in _prefixes(name.partition("@")[0])})
     if not prefixes:
@@ -95,7 +93,7 @@ def suppressed_inboxes(connection: Connection, email_keys: Collection[str]) -> s
         found = connection.exec_driver_sql(statement, (json.dumps(list(zip(prefixes, ends, strict=True))),)).scalars()
     hits: set[str] = set()
     for key in found:
-        if key.endswith(_GMAIL):
+        if key.endswith(mailbox.GMAIL):
             hits.update(wanted.get(mailbox.inbox(key), ()))
     return hits
 

@@ -1098,7 +1098,7 @@ def skip_suppressed(
     # Another spelling of a Gmail inbox (review26r: an unsubscribe as jane.doe@gmail.com during the
     # send, which mailed janedoe@gmail.com all the same; the plan already keeps her out that way).
     if gmail is None:
-        at_gmail = or_(message.c.email_key.like("%@gmail.com"), message.c.email_key.like("%@googlemail.com"))
+        at_gmail = or_(*(message.c.email_key.like(f"%{domain}") for domain in mailbox.GMAIL))
         rows = select(message.c.email_key).where(
             message.c.campaign_id == campaign_id,
             message.c.skip_reason.is_(None),
