@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from office_cli import SEND, mailed, mailer, office, said
+import pytest
+from office_cli import KEY, SEND, mailed, mailer, office, said
 from sqlalchemy import create_engine, func, select
 
 from mailer.store.schema import carried_campaign, carried_message, suppression
@@ -136,4 +139,34 @@ def test_a_log_moved_twice_keeps_who_had_the_release(tmp_path: Path, standin: An
     before = len(mailed(standin))
     sent = mailer(*SEND)
     assert sent.exit_code == 1 and "Nobody to send to" in said(sent) or len(mailed(standin)) == before, sent.output
+    assert len(mailed(standin)) == before
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime (apt-get install faketime)")
+def test_an_undated_release_sent_yesterday_from_the_old_log_is_not_sent_again_today(tmp_path: Path, standin: Any) -> None:
+    """A release without a date: line is dated the day it goes: yesterday's send from out/mailer.db
+    and today's from the new log differ by that date alone. On one log the plan skips them ("dated
+    yesterday, nothing else changed"); carried over, it asked to "send the corrected version" and
+    --yes mailed them again."""
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    office(tmp_path, standin, old_url, beat=BEAT)
+    os.chdir(tmp_path)
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    budget = ("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "SENDGRID_API_KEY": KEY}
+    yesterday = subprocess.run(
+        ["faketime", "-f", "-1d", sys.executable, "-m", "mailer", *budget],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert yesterday.returncode == 0, yesterday.stdout + yesterday.stderr
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(old_url, f"sqlite:///{tmp_path / 'team.db'}"), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    before = len(mailed(standin))
+    today = mailer(*budget)
+    assert today.exit_code == 1 and "already received this release in" in said(today), today.output
     assert len(mailed(standin)) == before
