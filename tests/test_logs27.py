@@ -138,7 +138,7 @@ def test_a_log_moved_twice_keeps_who_had_the_release(tmp_path: Path, standin: An
     assert "to 3 journalists (3 new here)" in moved.output, moved.output
     before = len(mailed(standin))
     sent = mailer(*SEND)
-    assert sent.exit_code == 1 and "Nobody to send to" in said(sent) or len(mailed(standin)) == before, sent.output
+    assert sent.exit_code == 1 and "Nobody to send to: all 3 journalists already received" in said(sent), sent.output
     assert len(mailed(standin)) == before
 
 
@@ -156,6 +156,7 @@ def test_an_undated_release_sent_yesterday_from_the_old_log_is_not_sent_again_to
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "SENDGRID_API_KEY": KEY}
     yesterday = subprocess.run(
         ["faketime", "-f", "-1d", sys.executable, "-m", "mailer", *budget],
+        check=False,
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -170,3 +171,33 @@ def test_an_undated_release_sent_yesterday_from_the_old_log_is_not_sent_again_to
     today = mailer(*budget)
     assert today.exit_code == 1 and "already received this release in" in said(today), today.output
     assert len(mailed(standin)) == before
+
+
+def test_a_correction_of_one_language_asks_only_about_that_languages_journalists_of_the_old_log(tmp_path: Path, standin: Any) -> None:
+    """The release went out in English, French and German from out/mailer.db; after the move the
+    office corrects the French text and sends again from the team's log. As on one log, the English
+    and German journalists are skipped (they have exactly this), and only the French ones are asked
+    about ("an earlier version"): --yes sends them the correction."""
+    languages = Path(__file__).parent / "data" / "releases" / "languages"
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    office(
+        tmp_path,
+        standin,
+        old_url,
+        beat="Email,First Name,Language\nclaire@example.fr,Claire,fr\nhans@example.de,Hans,de\npat@example.com,Pat,en\n",
+    )
+    os.chdir(tmp_path)
+    for name in ("launch.md", "launch.fr.md"):
+        shutil.copy(languages / name, tmp_path / "releases")
+    launch = ("send", "releases/launch.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", "--force-embargo")
+    assert mailer(*launch).exit_code == 0
+    toml = tmp_path / "mailer.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(old_url, f"sqlite:///{tmp_path / 'team.db'}"), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    french = tmp_path / "releases" / "launch.fr.md"
+    french.write_text(french.read_text(encoding="utf-8").replace("1,2 million", "1,3 million"), encoding="utf-8")
+    before = len(mailed(standin))
+    corrected = mailer(*launch)
+    assert corrected.exit_code == 0, corrected.output
+    assert "1 of these journalists already received an earlier version of this release" in said(corrected), corrected.output
+    assert mailed(standin)[before:] == ["claire@example.fr"], mailed(standin)

@@ -134,22 +134,19 @@ def insert(connection: Connection, found: Carried, rows: Iterable[tuple[str, str
     }
     connection.execute(insert_or_skip(connection.dialect, carried_campaign).on_conflict_do_nothing(), [header])
     statement = insert_or_skip(connection.dialect, carried_message).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-    added = 0
-    seen: set[str] = set()
+    carried_rows = added = 0
+    # One row per journalist and campaign there (its log's unique index), so nothing to dedupe here: memory stays flat.
     for chunk in chunks(rows, 2000):
-        values = []
-        forgotten = suppressions.forgotten_among(connection, [key for key, *_ in chunk])  # forgotten here: their address is not kept again
-        for key, language, state in chunk:
-            if (
-                key not in seen and key not in forgotten
-            ):  # one row per journalist (a Gmail inbox twice in one campaign: both spellings are kept once each)
-                seen.add(key)
-                values.append(
-                    {"origin": found.origin, "campaign_id": found.campaign_id, "email_key": key, "language": language, "state": state}
-                )
+        forgotten = suppressions.forgotten_among(connection, [key for key, *_ in chunk])  # forgotten here: not kept again
+        values = [
+            {"origin": found.origin, "campaign_id": found.campaign_id, "email_key": key, "language": language, "state": state}
+            for key, language, state in chunk
+            if key not in forgotten
+        ]
+        carried_rows += len(values)
         if values:
             added += max(connection.execute(statement, values).rowcount, 0)
-    return len(seen), added
+    return carried_rows, added
 
 
 def carried(connection: Connection) -> list[Carried]:
