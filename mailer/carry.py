@@ -82,7 +82,15 @@ def over(engine: Engine, source: str | Path) -> CarryOver:
             f"{origin} is the delivery log in use: there is nothing to carry over.",
             hint="Run mailer carry-over with the new log in mailer.toml's [database] url, naming the old one.",
         )
-    if store.state(url) == "empty":
+    try:
+        state = store.state(url)
+    except StoreError as exc:  # not a log (a mailer.toml, a list), or damaged: said in this command's words
+        toml = " (a mailer.toml names its log in [database] url: give that file)" if origin.endswith(".toml") else ""
+        raise StoreError(
+            f"{exc.message} Nothing was carried over.",
+            hint=f"Name the old delivery log itself{toml}: an office folder's out/mailer.db, or its database URL.",
+        ) from exc
+    if state == "empty":
         raise StoreError(f"{origin} holds no delivery log: nothing was carried over.", hint="Name the log your office used before.")
     old = store.connect(url)
     try:

@@ -201,3 +201,4 @@ def test_a_correction_of_one_language_asks_only_about_that_languages_journalists
     assert corrected.exit_code == 0, corrected.output
     assert "1 of these journalists already received an earlier version of this release" in said(corrected), corrected.output
     assert mailed(standin)[before:] == ["claire@example.fr"], mailed(standin)
+    assert "has never sent a live release" not in said(corrected), corrected.output  # it knows who had what, carried

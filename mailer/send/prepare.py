@@ -171,8 +171,9 @@ def prepare_send(
         # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
         left_behind = _left_behind(connection, config, engine, new_log=new_log) if mode is Mode.LIVE else None
+        moved_in = new_log and bool(carried.carried(connection))  # an old log carried over: this one knows who had what
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
-    if new_log:
+    if new_log and not moved_in:
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
