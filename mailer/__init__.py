@@ -20,6 +20,7 @@ import importlib
 from types import ModuleType
 
 __all__ = [
+    "carry",
     "compose",
     "config",
     "contacts",

@@ -43,7 +43,7 @@ from mailer.models import FORGOTTEN_ADDRESS, SuppressionReason
 from mailer.reports.kinds import REPORTS_FOLDER
 from mailer.spreadsheet import restore_cell, safe_cell
 from mailer.store import campaigns as campaign_store
-from mailer.store import checkpoint, clock, folders, plan_parts
+from mailer.store import carried, checkpoint, clock, folders, plan_parts
 from mailer.store import events as event_store
 from mailer.store import messages as message_store
 from mailer.store import quarantine as quarantine_store
@@ -154,6 +154,7 @@ def forget(
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
+            carried.erase_address(connection, key)  # who an old log sent which release (`mailer carry-over`)
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
             # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.

@@ -375,6 +375,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "webhook": ("events",),
     "events": ("events",),
     "suppressions": ("suppressions",),
+    "carry-over": ("suppressions",),
     "report": ("reports",),
     "forget": ("reports",),
 }

@@ -330,6 +330,52 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
         output.warn(held.warning(app.config.reports.time_zone))
 
 
+@main.command("carry-over")
+@click.argument("old_log")
+@pass_app
+def carry_over_command(app: AppContext, old_log: str) -> None:
+    """Carry the log your office used before into the one mailer.toml names: its suppressions
+    (bounced, unsubscribed, forgotten) and who had which release, so that a send from this log
+    mails neither the suppressed nor, of the same release, those who already had it.
+
+    OLD_LOG is the old log's file (an office folder's out/mailer.db) or its URL. Run it once after
+    setting [database] url to the new log (the team's), before its first send; running it again
+    adds only what is missing. What the old log holds stays as it is.
+
+    \b
+    Example:
+        mailer carry-over out/mailer.db
+    """
+    app.changes = "nothing was carried over, since it would go into the other file's log, not this folder's."
+    from mailer import carry
+
+    done = carry.over(app.engine, old_log)
+    output.say(f"Carried over from {done.origin}:")
+    output.say(f"  {counted(done.suppressed, 'suppressed address', 'suppressed addresses')} ({done.suppressed_new:,} new here)")
+    journalists = sum(one.journalists for one in done.campaigns)
+    new = sum(one.new for one in done.campaigns)
+    output.say(
+        f"  {counted(len(done.campaigns), 'live send')}, to {counted(journalists, 'journalist')} ({new:,} new here): "
+        "a send of the same release from this log skips them."
+    )
+    if done.campaigns:
+        output.table(
+            None,
+            ["campaign", "subject", "journalists", "new here"],
+            [(c.campaign_id, c.subject, c.journalists, c.new) for c in done.campaigns],
+        )
+    for one in done.campaigns:
+        if one.waiting:
+            output.warn(
+                f"{one.campaign_id} stopped before it mailed {counted(one.waiting, 'journalist')}: they do not have it, so a send of "
+                "this release from this log mails them. Do not resume it from the old log as well."
+            )
+    from mailer.send import status
+
+    for held in status.held_at_sendgrid(app.engine, list(done.new_suppressions)):  # a scheduled send SendGrid holds still mails them
+        output.warn(held.warning(app.config.reports.time_zone))
+
+
 def _left_out_words(row: RejectedRow) -> str:
     """Why `lists prune` left out a row that is not a recipient, in a word: "opted out" for a list's
     own opt-out column, "without consent" for its consent column (an empty cell or a no there is no

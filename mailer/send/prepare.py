@@ -47,7 +47,7 @@ from mailer.models import (
 from mailer.send import follow_up, lease, reached, recipients, schedule, status
 from mailer.send import plan as plan_module
 from mailer.send.dispatch import utcnow
-from mailer.store import campaigns, clock, follow_ups, messages
+from mailer.store import campaigns, carried, clock, follow_ups, messages
 from mailer.store import suppressions as suppression_store
 from mailer.store.bulk import chunks
 from mailer.store.failures import display_url, in_words
@@ -170,9 +170,10 @@ def prepare_send(
         )
         # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
-        left_behind = _left_behind(connection, config, engine) if new_log else None
+        left_behind = _left_behind(connection, config, engine, new_log=new_log) if mode is Mode.LIVE else None
+        moved_in = new_log and bool(carried.carried(connection))  # an old log carried over: this one knows who had what
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
-    if new_log:
+    if new_log and not moved_in:
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
@@ -277,32 +278,41 @@ NEW_LOG_WARNING = (
 )
 
 
-def _left_behind(connection: Connection, config: Config, engine: Engine) -> SendError | None:
-    """The refusal of a first live send from a log that holds no suppression while an earlier log
-    of this office holds some (``earlier.left_behind``): the team's new shared log would mail again
-    the journalists who bounced, unsubscribed or were forgotten (newcomer 26 #7). Carrying them
-    over (the hint's two commands) ends it."""
+def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_log: bool) -> SendError | None:
+    """The refusal of a live send while an earlier log of this office (``earlier.left_behind``) holds
+    what this log does not know: live sends not carried over (their journalists would get the same
+    release again; newcomer 26's promise 8), or, for this log's first live send, suppressions while it
+    holds none (the team's new shared log would mail again the journalists who bounced, unsubscribed
+    or were forgotten: newcomer 26 #7). `mailer carry-over` (the hint) ends it."""
+    import shlex
+
     from sqlalchemy import func, select
 
     from mailer.store import earlier
     from mailer.store.schema import suppression
 
-    if connection.scalar(select(func.count()).select_from(suppression)):
-        return None
-    found = earlier.left_behind(config, engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    found = earlier.left_behind(config, url)
     if found is None:
         return None
     path, suppressed, live = found
-    sends = f" and {counted(live, 'live send')}" if live else ""
+    uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
+    unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
+    if not uncarried and not unsuppressed:
+        return None
+    held, whom = [], []
+    if unsuppressed:
+        held.append(counted(suppressed, "suppressed address", "suppressed addresses"))
+        whom.append("journalists who bounced, unsubscribed or were forgotten")
+    if uncarried:
+        shown = ", ".join(uncarried[:3]) + (", ..." if len(uncarried) > 3 else "")
+        held.append(f"{counted(len(uncarried), 'live send')} ({shown})")
+        whom.append(f"{'those' if unsuppressed else 'journalists'} who already had a release it sent")
     return SendError(
-        f"Nothing sent: this delivery log ({display_url(engine.url.render_as_string(hide_password=False))}) has never sent a live "
-        f"release and holds no suppression, but {path}, the log this office used before, holds "
-        f"{counted(suppressed, 'suppressed address', 'suppressed addresses')}{sends}: journalists who bounced, unsubscribed or "
-        "were forgotten, whom a send from this log would mail again.",
-        hint=f'Carry them over first: copy mailer.toml to old.toml with [database] url = "sqlite:///{path}", then run '
-        "mailer suppressions list --config old.toml -o do-not-contact.csv and "
-        'mailer suppressions import do-not-contact.csv --reason "our earlier log", and send again. '
-        "If that log is not your office's any more, move it out of the way.",
+        f"Nothing sent: {path}, the log this office used before, holds {' and '.join(held)} that this delivery log "
+        f"({display_url(url)}) does not know of: a send from it would mail again {' and '.join(whom)}.",
+        hint=f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
+        "move it out of the way.",
     )
 
 
@@ -1647,8 +1657,9 @@ def _sent_on_another_day(connection: Connection, config: Config, release_path: P
         return {}  # dated in the file, or by its embargo
     today = release.load(release_path).date
     found: dict[str, date] = {}
+    moved = carried.by_label(connection, set(campaign_ids))  # carried over from an old log (`mailer carry-over`)
     for campaign_id in sorted(campaign_ids):
-        earlier = campaigns.get(connection, campaign_id)
+        earlier = moved.get(campaign_id) or campaigns.get(connection, campaign_id)
         if earlier is None:
             continue
         for day in _days_around(earlier.created_at):

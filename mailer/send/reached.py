@@ -24,7 +24,7 @@ from mailer.models import MessageState
 from mailer.send import lease
 from mailer.send.dispatch import utcnow
 from mailer.send.plan import Plan
-from mailer.store import campaigns, messages, plan_parts
+from mailer.store import campaigns, carried, messages, plan_parts
 
 __all__ = ["Reached", "office_path", "reached"]
 
@@ -90,15 +90,23 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     whole = plan.content_hash
     versions = plan.all_versions
     found = compared(connection, plan, release_path=release_path, release_key=release_key)
-    if not found:
+    # Campaigns an old log sent, carried over into this one (`mailer carry-over`): compared as its own (newcomer 26).
+    hashes = {whole, *(version.content_hash for version in versions)}
+    path = None if release_path is None else str(Path(release_path).resolve())
+    moved = carried.compared(connection, hashes, release_path=path, release_key=release_key)
+    if not found and not moved:
         return Reached()
+    own = list(found)
+    found.update({name: one.content_hash for name, one in moved.items()})
     version_of = dict(plan.recipient_versions())  # address -> the index of the version they get
     # A Gmail inbox another campaign spelt otherwise (jane.doe@gmail.com there, janedoe@gmail.com here): one
     # journalist, as the lists count her (review25x: she got the release once per spelling)
     spelt = {mailbox.inbox(key): key for key in version_of if key.endswith(_GMAIL)}
     wanted: Container[str] = _Spellings(version_of, spelt) if spelt else version_of
     archived = {
-        campaign_id: campaigns.version_hashes(connection, campaign_id) for campaign_id, content in found.items() if content != whole
+        campaign_id: moved[campaign_id].versions if campaign_id in moved else campaigns.version_hashes(connection, campaign_id)
+        for campaign_id, content in found.items()
+        if content != whole
     }
     hash_in = {campaign_id: _hashes(content, whole, archived.get(campaign_id)) for campaign_id, content in found.items()}
     per_version = {campaign_id: hashes for campaign_id, hashes in archived.items() if hashes is not None}
@@ -114,7 +122,12 @@ def reached(connection: Connection, plan: Plan, *, release_path: Path | str | No
     # listed in flight reads `sending` (it may have reached SendGrid).
     # The rows a send keeps in parts (a large plan, its run stopped or still going) come first: written,
     # they would be their campaign's newest rows.
-    rows = chain(plan_parts.reached(connection, list(found), wanted), messages.reached(connection, list(found), wanted))
+    # Carried rows last: older than this log's own, the earliest campaign is kept as "received".
+    rows = chain(
+        plan_parts.reached(connection, own, wanted),
+        messages.reached(connection, own, wanted),
+        carried.reached(connection, moved.values(), wanted),
+    )
     for key, campaign_id, language, state in rows:
         if key not in version_of:  # another spelling of a Gmail inbox of the plan
             key = spelt[mailbox.inbox(key)]

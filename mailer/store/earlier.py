@@ -16,7 +16,7 @@ from pathlib import Path
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["check", "left_behind"]
+__all__ = ["check", "left_behind", "live_sends"]
 
 _SQLITE = "sqlite:///"
 
@@ -77,7 +77,7 @@ def _held(path: Path) -> tuple[int, int] | None:
 
 def left_behind(config: Config, url: str) -> tuple[Path, int, int] | None:
     """An earlier SQLite log this office used, other than the log at ``url``, that holds
-    suppressions: (its path, suppressed addresses, live sends), or None. Looked for in this office
+    suppressions or live sends: (its path, suppressed addresses, live sends), or None. Looked for in this office
     folder (``out/mailer.db`` beside mailer.toml) and in the user's data folder (the log without a
     mailer.toml). A team moving to a shared log would otherwise mail again everyone the old one
     kept out: bounced, unsubscribed, forgotten (newcomer 26 #7)."""
@@ -89,9 +89,28 @@ def left_behind(config: Config, url: str) -> tuple[Path, int, int] | None:
         if not path.is_file() or path.resolve() == current:
             continue
         held = _held_live(path)
-        if held is not None and held[0]:
+        if held is not None and (held[0] or held[1]):
             return path, held[0], held[1]
     return None
+
+
+def live_sends(path: Path) -> list[tuple[str, str]]:
+    """(id, content hash) of the live campaigns of the SQLite log at ``path`` that can have reached
+    journalists, read only: those `mailer carry-over` carries (``carried.of_log``); [] when it
+    cannot be read."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.store import campaigns
+
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return campaigns.live_with(connection)
+    except SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
 
 
 def _held_live(path: Path) -> tuple[int, int] | None:

@@ -303,3 +303,34 @@ plan_part = Table(
     Column("data", LargeBinary, nullable=False),  # zstd
     Column("created_at", UTCDateTime(), nullable=False),  # the plan's time: its rows' created_at
 )
+
+# Who another delivery log sent which release (store/carried.py), carried over by `mailer carry-over`
+# when an office moves to a new log (its own SQLite file to the team's PostgreSQL): promise 8 then
+# holds across the move, as the plan skips them "already received in" that log's campaign (newcomer
+# 26: a send of the same release from the team's log mailed them again). Only those it went out to
+# (sending, accepted, unknown). ``origin`` names the log they came from. New tables, no upgrade step,
+# as written_folder.
+carried_campaign = Table(
+    "carried_campaign",
+    metadata,
+    Column("origin", Text, primary_key=True),  # the log it was carried from: an SQLite file's absolute path, or a URL without password
+    Column("campaign_id", String(120), primary_key=True),  # its id there
+    Column("release_path", Text, nullable=False),
+    Column("release_key", Text),  # the release file inside the office folder (campaigns.RELEASE)
+    Column("content_hash", String(64), nullable=False),
+    Column("versions", JSON),  # language -> content hash of each version; NULL when that log did not keep them
+    Column("subject", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("carried_at", UTCDateTime(), nullable=False),
+)
+Index("ix_carried_campaign_content", carried_campaign.c.content_hash)
+carried_message = Table(
+    "carried_message",
+    metadata,
+    Column("origin", Text, primary_key=True),
+    Column("campaign_id", String(120), primary_key=True),
+    Column("email_key", Text, primary_key=True),  # lower-cased address
+    Column("language", String(35)),  # the version it got
+    Column("state", String(10), nullable=False),  # sending, accepted or unknown there
+)
+Index("ix_carried_message_address", carried_message.c.email_key)
