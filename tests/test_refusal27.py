@@ -53,7 +53,6 @@ def test_refusal27_a_refusal_about_the_email_as_a_whole_stops_the_send_after_two
     assert again.exit_code == 0, again.output
     reached = standin.accepted_addresses()
     assert len(reached) == 41 and set(reached.values()) == {1}, reached
-    assert _counts(campaign_id) == {"accepted": 41, "skipped": 8}
 
 
 # --- control characters in a contact's name --------------------------------------------------------
