@@ -63,10 +63,12 @@ def test_review8b_two_stopped_sends_resumed_in_turn_mail_nobody_twice(standin: A
 
 @pytest.mark.usefixtures("live")
 def test_review8b_retry_failed_after_a_later_send_mails_nobody_twice(standin: Any) -> None:
-    """A send SendGrid refused (400 for every request: nobody got it) is sent again as a new send, which reaches
-    everyone; then `mailer resume FIRST --retry-failed` (what status of the first suggests) must not mail them again."""
+    """A send SendGrid refused (400 for every request: it stops after two refused alike, their journalists failed,
+    the rest planned; nobody got it) is sent again as a new send, which reaches the failed ones; then `mailer resume
+    FIRST --retry-failed` (what the stop and status of the first suggest) must not mail them again, only the rest."""
     standin.answer(400, times=1000)
-    mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
+    stopped = mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
+    assert stopped.exit_code == 1 and "--retry-failed" in stopped.stderr, stopped.output
     first = todays_campaign()
     standin.reset()
     again = mailer(*SEND, "--yes", "--no-test-ok", key=KEY)
@@ -74,6 +76,7 @@ def test_review8b_retry_failed_after_a_later_send_mails_nobody_twice(standin: An
     assert standin.accepted_addresses()
     mailer("resume", first, "--retry-failed", "--yes", key=KEY)
     assert twice(standin) == []
+    assert len(standin.accepted_addresses()) == 41
 
 
 @pytest.mark.usefixtures("live")

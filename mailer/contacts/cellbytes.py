@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["bytes_of", "holding", "may_hold", "may_hold_run"]
+__all__ = ["bytes_of", "holding", "may_hold", "may_hold_c1", "may_hold_run"]
 
 
 def bytes_of(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -83,3 +83,17 @@ def may_hold(cells: pa.Array, texts: Sequence[str]) -> bool:
     wanted = [text.encode("utf-8") for text in texts if text]
     present = {code[0]: code[:1] in data for code in wanted}  # one quick pass per first byte
     return any(present[code[0]] and code in data for code in wanted)
+
+
+def may_hold_c1(cells: pa.Array) -> bool:
+    """Whether a cell holds one of the C1 control characters (U+0080 to U+009F, NEL among them):
+    in UTF-8, the byte 0xC2 before one of 0x80 to 0x9F, which no other character is written as.
+    Exact (a cell of UTF-8 text never ends in 0xC2)."""
+    import numpy as np
+
+    data, _ = bytes_of(cells)
+    lead = np.flatnonzero(data[:-1] == 0xC2)  # few: U+0080 to U+00BF (no-break space, °, £, «, »)
+    if not len(lead):
+        return False
+    follows = data[lead + 1]
+    return bool(((follows >= 0x80) & (follows <= 0x9F)).any())

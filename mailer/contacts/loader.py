@@ -940,7 +940,7 @@ def _summary(file: ListFile) -> ListSummary:
         delimiter=file.delimiter,
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
-        notes=file.notes,
+        notes=(*file.notes, *controls_note(file)),
         send_notes=file.send_notes,
     )
 
@@ -1119,7 +1119,7 @@ def _contact_columns(file: ListFile, held: list[pa.Array | None], examined: _Exa
     for name, position in file.custom.items():
         columns[name] = column(position)
     # Names: first/last columns win; else a full-name column; else the "Name <address>" cell.
-    angled = examined.names.take(pa.array(rows)) if examined.names is not None else None
+    angled = _one_line(examined.names.take(pa.array(rows))) if examined.names is not None else None
     for source in (columns.pop("name", None), angled):
         if source is None or not pc.any(pc.not_equal(source, "")).as_py():  # nothing to split
             continue
@@ -1177,20 +1177,66 @@ def _not_in_capitals(first: pa.Array) -> pa.Array:
 
 
 _UNICODE_BREAKS = "".join(f"\\x{{{ord(character):x}}}" for character in UNICODE_LINE_BREAKS)  # RE2's \x{2028}
-_SPACE = rf"[\s{_UNICODE_BREAKS}]"
-_TO_ONE_LINE = rf"{_SPACE}{_SPACE}|[^\S ]|[{_UNICODE_BREAKS}]"
+# Line breaks as linebreaks.LINE_BREAKS has them: VT and the file/group/record separators too.
+_BREAKS = rf"\x{{b}}\x{{1c}}-\x{{1e}}{_UNICODE_BREAKS}"
+_SPACE = rf"[\s{_BREAKS}]"
+# The other control characters (C0, DEL, C1), which no name holds: a terminal's colour codes or a
+# program's field separators pasted into a cell. The loader's decoding takes C0 and DEL out of
+# the whole file already (decoding.py, with a note of its own); C1 (U+0080 to U+009F; U+009B opens
+# a terminal's escape sequence) come through in UTF-8.
+_C0 = "".join(chr(code) for code in (*range(0x09), *range(0x0E, 0x1C), 0x1F, 0x7F))
+_CONTROLS = r"[\x{0}-\x{8}\x{e}-\x{1b}\x{1f}\x{7f}-\x{84}\x{86}-\x{9f}]"
+_C1 = r"[\x{80}-\x{84}\x{86}-\x{9f}]"
+_TO_ONE_LINE = rf"{_SPACE}{_SPACE}|[^\S ]|[{_BREAKS}]|{_CONTROLS}"
 
 
 def _one_line(cells: pa.Array) -> pa.Array:
-    """Runs of spaces, tabs and line breaks inside cells made one space."""
+    """Runs of spaces, tabs and line breaks inside cells made one space, other control characters
+    taken out: every name, outlet and title a list gives, wherever it goes (a request's ``to.name``,
+    a greeting, a report, the terminal). ``controls_note`` says which rows had any."""
     import pyarrow.compute as pc
 
-    # RE2's \s is [\t\n\f\r ]: a cell to change holds one of \t\n\f\r, two spaces, or a Unicode
-    # line break (NEL, U+2028, U+2029: review 8).
-    quick = cellbytes.may_hold_run(cells, "\t\n\f\r", "  ") or cellbytes.may_hold(cells, UNICODE_LINE_BREAKS)
+    # RE2's \s is [\t\n\f\r ]: a cell to change holds one of \t\n\f\r, two spaces, another line
+    # break (VT, FS/GS/RS, NEL, U+2028, U+2029: review 8), or another control character.
+    quick = (
+        cellbytes.may_hold_run(cells, "\t\n\v\f\r\x1c\x1d\x1e" + _C0, "  ")
+        or cellbytes.may_hold_c1(cells)  # NEL among them
+        or cellbytes.may_hold(cells, [c for c in UNICODE_LINE_BREAKS if c > "\x9f"])
+    )
     if not quick or not pc.any(pc.match_substring_regex(cells, _TO_ONE_LINE)).as_py():
         return cells
+    if pc.any(pc.match_substring_regex(cells, _CONTROLS)).as_py():
+        cells = pc.utf8_trim_whitespace(pc.replace_substring_regex(cells, f"{_CONTROLS}+", ""))
     return pc.replace_substring_regex(cells, f"{_SPACE}+", " ")
+
+
+def controls_note(file: ListFile) -> tuple[str, ...]:
+    """A note naming the rows whose names (or outlet, title, ...) held C1 control characters that
+    ``_one_line`` takes out, for ``mailer lists check``; none when no row did."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    found: set[int] = set()
+    codes: set[str] = set()
+    for name, position in file.recognized.items():
+        cells = file.columns[position]
+        if not cellbytes.may_hold_c1(cells):
+            continue
+        held = pc.match_substring_regex(cells, _C1)
+        if name == "email":  # only the name of a "Name <address>" cell: a control in an address makes it invalid
+            held = pc.and_(held, pc.match_substring(cells, "<"))
+        for at in np.flatnonzero(held.fill_null(False).to_numpy(zero_copy_only=False)).tolist():
+            found.add(int(file.rows[at]))
+            codes.update(f"U+{ord(c):04X}" for c in str(cells[at].as_py()) if 0x80 <= ord(c) <= 0x9F and c != "\x85")
+    if not found:
+        return ()
+    rows = sorted(found)
+    shown = ", ".join(str(row) for row in rows[:10]) + (f" and {len(rows) - 10:,} more" if len(rows) > 10 else "")
+    note = (
+        f"control characters ({', '.join(sorted(codes))}) taken out of the names, outlets or titles of "
+        f"row{'s' if len(rows) > 1 else ''} {shown}: pasted in from another program? Check them in the list."
+    )
+    return (note,)
 
 
 def normalize_tags(tags: pa.Array) -> pa.Array:

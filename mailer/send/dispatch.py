@@ -47,6 +47,7 @@ from mailer.errors import (
 from mailer.models import FORGOTTEN_ADDRESS, MessageState, Recipients
 from mailer.send import lease as lease_module
 from mailer.send.lease import Lease
+from mailer.send.refusals import AlikeRefusals
 from mailer.store import campaigns, clock, messages, suppressions
 from mailer.transport.base import Request, RequestResult, Transport, Withheld
 
@@ -172,6 +173,8 @@ class Dispatcher:
     # Request number -> how many refusals (a 400 naming some of its journalists) it is the rest of:
     # the rest goes again AGAIN_AFTER_REFUSAL times at most, not once per journalist of a batch.
     refusals: dict[int, int] = field(default_factory=dict)
+    # 400s about the email as a whole: two alike, none accepted since, stop the send (send/refusals.py).
+    alike: AlikeRefusals = field(default_factory=AlikeRefusals)
     # The requests SendGrid refused (429, 5xx, no connection) that wait to be tried again: off the
     # list in flight meanwhile (``_set_aside``), so a crash during the wait leaves their rows planned,
     # not unknown (newcomer 15 #12). Every write of that list holds ``listing``, and reads it
@@ -577,6 +580,7 @@ class Dispatcher:
         size = len(request.messages)
         if attempt.result is not None:
             accepted = {"sg_message_id": attempt.result.message_id or ""}
+            self.alike.accepted()
             if self._mark(connection, request.number, MessageState.PLANNED, MessageState.ACCEPTED, **accepted) < size:
                 # Its rows became unknown meanwhile: another process took the campaign over while this
                 # one slept with the request out (newcomer 13). SendGrid's 202 settles them.
@@ -589,10 +593,14 @@ class Dispatcher:
                 named and len(named) < len(sent.messages) and self.refusals.get(request.number, 0) < AGAIN_AFTER_REFUSAL
             ):  # a 400 sends nobody
                 return self._send_the_others(connection, sent, error, named, halves, left_out=size - len(sent.messages))
+            if self.alike.held_back(error, request.number):
+                return []  # refused as the send stopped for the same reason: its rows stay planned
             text = _without_forgotten(connection, request, _rejection_text(error, sent))
             self._mark(connection, request.number, MessageState.PLANNED, MessageState.FAILED, error=text)
+            if self.stop_error is None and self.alike.stops(error, request.number, size):
+                self.stop_error = self.alike.stop_error(self.campaign_id)
             return [
-                lambda: self.on_warning(f"Request {request.number} ({size} recipients) refused by SendGrid: {text}"),
+                lambda: self.on_warning(f"Request {request.number} ({_recipients(size)}) refused by SendGrid: {text}"),
                 lambda: self.on_request(size),
             ]
         if isinstance(error, TooLarge) and size > 1:
