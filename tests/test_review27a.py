@@ -1,0 +1,51 @@
+"""Review 27a: a hostile reviewer's findings, each a test that failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from office_cli import KEY, mailed, mailer, office
+
+SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+
+# -- 1. an address let through by name was mailed after another spelling of its Gmail inbox said no mid-send -------
+
+GMAIL_FOUR = (
+    "Email,First Name,Last Name\n"
+    "ana@daily.example,Ana,Lima\n"
+    "jane.doe@gmail.com,Jane,Doe\n"
+    "Jo.Bloggs@googlemail.com,Jo,Bloggs\n"
+    "ben@gazette.example,Ben,Okafor\n"
+)
+
+
+OVERRIDES = ("--override-suppression", "jane.doe@gmail.com", "--override-suppression", "jo.bloggs@googlemail.com")
+
+
+def test_an_address_let_through_by_name_is_stopped_by_another_spelling_of_its_gmail_inbox_mid_send(
+    project: Path, standin: Any, db_url: str
+) -> None:
+    """Jane once bounced as jane.doe@gmail.com; the press officer lets that address through by name
+    (--override-suppression jane.doe@gmail.com). While the send's first request is with SendGrid she
+    unsubscribes as janedoe@gmail.com, the same inbox. The override named the old suppression of that
+    one address, not every later "no" from her inbox: the check before her request skipped the whole
+    Gmail rule for her and she was mailed. Now she is skipped as suppressed; Jo, let through by name
+    and saying nothing new, is still mailed."""
+    from send_fixtures import send_running
+    from test_review26r import campaign_of_output
+
+    office(project, standin, db_url, beat=GMAIL_FOUR, batch_size=1, sendgrid="concurrency = 1\ntimeout = 300\n")
+    added = mailer("suppressions", "add", "jane.doe@gmail.com", "jo.bloggs@googlemail.com", "--reason", "bounced")
+    assert added.exit_code == 0, added.output
+    first = standin.hold(longest=240)
+    with send_running(project, standin, KEY, (*SEND, *OVERRIDES)) as process:
+        again = mailer("suppressions", "add", "janedoe@gmail.com", "--reason", "unsubscribed")
+        assert again.exit_code == 0, again.output
+        first.set()
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, out + err
+    # Jo, let through by name too and saying nothing new, is mailed
+    assert mailed(standin) == ["ana@daily.example", "jo.bloggs@googlemail.com", "ben@gazette.example"], out
+    status = mailer("status", campaign_of_output(out))
+    assert "Recipients: 3 accepted\nSkipped:   1 suppressed\n" in status.output, status.output
