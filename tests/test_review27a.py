@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import KEY, mailed, mailer, office
 
 SEND = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
@@ -49,3 +51,56 @@ def test_an_address_let_through_by_name_is_stopped_by_another_spelling_of_its_gm
     assert mailed(standin) == ["ana@daily.example", "jo.bloggs@googlemail.com", "ben@gazette.example"], out
     status = mailer("status", campaign_of_output(out))
     assert "Recipients: 3 accepted\nSkipped:   1 suppressed\n" in status.output, status.output
+
+
+# -- 2. `kill PID` while the live send's question waited read as "no": exit 0, as if the officer had answered -------
+
+
+def test_sigterm_while_the_send_question_waits_stops_the_command(tmp_path: Path, standin: Any, db_url: str, database: str) -> None:
+    """The live send asks "Send ...? [y/N]"; the computer shuts down (SIGTERM) before anyone answers.
+    Click heard it as Ctrl-D: "Nothing was sent." and exit 0, as if the press officer had said no,
+    and a script or service manager could not tell. Now it ends as any stopped command does:
+    "Stopped.", exit 143; nothing is sent or logged."""
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if database != "sqlite":
+        pytest.skip("the same on either log: one is enough")
+    office(tmp_path, standin, db_url)
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", *(a for a in SEND if a != "--yes")],
+        cwd=tmp_path,
+        env={**os.environ, "SENDGRID_API_KEY": KEY},
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    os.close(follower)
+    try:
+        assert process.stdout is not None
+        shown = b""
+        deadline = time.monotonic() + 60
+        while b"[y/N]" not in shown:
+            assert time.monotonic() < deadline and process.poll() is None, shown
+            if select.select([process.stdout], [], [], 0.2)[0]:
+                shown += os.read(process.stdout.fileno(), 65536)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    words = (shown + out).decode() + err.decode()
+    assert process.returncode == 143, words
+    assert "Stopped." in err.decode(), words
+    assert "Traceback" not in words, words
+    assert standin.mail_sends == []
+    listed = mailer("campaigns", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == [], listed.output  # nothing logged
