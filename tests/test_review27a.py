@@ -104,3 +104,47 @@ def test_sigterm_while_the_send_question_waits_stops_the_command(tmp_path: Path,
     listed = mailer("campaigns", "--json")
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.stdout) == [], listed.output  # nothing logged
+
+
+# -- 3. the library's reference render kept a list cell's javascript: address as a whole link ----------------------
+
+
+def test_render_for_keeps_a_cells_whole_link_to_web_mail_and_phone_addresses(project: Path) -> None:
+    """`compose.render_for` (one journalist's email rendered directly, the library's reference) put a
+    cell "javascript:alert(document.domain)" as it was in [your page]({{ contact.website }}), in a
+    default's address and in the template's links, where the send (``personalize``) has "#": a script
+    run by a click for anyone using the library's render for a proof. Now both give the same email."""
+    import re
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import ComposeConfig, Config
+
+    template = project / "templates" / "release.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "</body>",
+            '<svg><a xlink:href="{{ contact.website }}"><text>Site</text></a>'
+            '<animate attributeName="href" values="https://example.org/;{{ contact.website }}"/></svg>'
+            '<p><a href="{{ contact.website }}/about">About</a> <a href="{{ contact.website | upper }}">Up</a>'
+            ' <a href="https://example.org/?w={{ contact.website }}">Query</a> <a href="{{ contact.site }}">Site</a></p>\n</body>',
+        ),
+        encoding="utf-8",
+    )
+    path = project / "releases" / "links.md"
+    path.write_text(
+        '---\nsubject: "News"\ndate: 2026-02-19\n---\n'
+        'See [your page]({{ contact.website }}), [blog]({{ contact.blog | default("javascript:alert(2)") }}) and '
+        "[more]({{ contact.website }}/x); {{ contact.website }}.\n",
+        encoding="utf-8",
+    )
+    config = Config(compose=ComposeConfig(templates=project / "templates"))
+    loaded = release.load(path)
+    fields = {"email": "j@example.org", "website": "javascript:alert(document.domain)", "site": "https://example.org/jo"}
+    fast = compose.personalize(compose.render(loaded, config=config), fields)
+    slow = compose.render_for(loaded, fields, config=config)
+    assert slow.html == fast.html
+    addresses = [a for tag in re.findall(r"<[^<>]*>", slow.html) for a in re.findall(r'(?:href|values)="([^"]*)"', tag)]
+    assert not [a for a in addresses if "javascript:" in a.lower()], addresses
+    assert "https://example.org/jo" in addresses and "#/about" in addresses, addresses
+    assert "javascript:alert(document.domain)." in slow.text  # as text, it is shown as written
