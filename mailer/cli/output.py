@@ -230,13 +230,19 @@ def open_in_browser(path: Path) -> None:
 
 def confirm(question: str) -> bool:
     """Ask a yes/no question, no by default; leaving it with Ctrl-D or Ctrl-C is a no too (click
-    would print a bare "Aborted!"; review 8), so the caller says what was not done."""
+    would print a bare "Aborted!"; review 8), so the caller says what was not done. `kill PID`
+    (SIGTERM) is nobody's answer: it stops the command as it would a moment later (review 27a:
+    "Nothing was sent." and exit 0, as if the press officer had said no)."""
     import click
+
+    from mailer import stopping
 
     try:
         return click.confirm(question, default=False)
-    except click.Abort:
+    except click.Abort as aborted:
         click.echo()  # the prompt's line ends here
+        if isinstance(aborted.__context__, stopping.Terminated):
+            raise aborted.__context__ from None
         return False
 
 

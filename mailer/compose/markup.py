@@ -73,7 +73,8 @@ class TokenMode:
 
 
 class ValueMode:
-    """Contact fields print as one journalist's values (an empty value counts as lacking)."""
+    """Contact fields print as one journalist's values (an empty value counts as lacking). In the
+    HTML each value stands between VALUE_OPEN and VALUE_CLOSE, for ``settle_values``."""
 
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = {name: tokens.defuse(value) for name, value in fields.items() if value}  # as substitutions() has them
@@ -81,7 +82,86 @@ class ValueMode:
     def contact(self, context: str) -> Any:
         if context == "subject":
             return sandbox.FieldValues({name: tokens.escape_subject(value) for name, value in self.fields.items()})
+        if context == "html":
+            return _MarkedFields(self.fields)
         return sandbox.FieldValues(self.fields)
+
+
+# A journalist's value in the HTML of the reference render stands between these (no value holds "-~":
+# ``tokens.defuse``), so that once inlined, a value that starts a link's address is kept to a web, mail or
+# phone address as its token is (review 27a: render_for kept a cell's "javascript:..." link, the send "#").
+# A value its expression ``| urlencode``s opens with ENCODED_OPEN: encoded already, in a query too.
+VALUE_OPEN, ENCODED_OPEN, VALUE_CLOSE = "-~v~-", "-~e~-", "-~w~-"
+_MARKED_VALUE = re.compile(r"(?i)-~([ve])~-(.*?)" + re.escape(VALUE_CLOSE), re.DOTALL)
+
+
+class _MarkedValue(tokens.FieldRef):
+    """``contact.NAME`` in the reference render's HTML: its filters recorded as a token's are, then
+    printed as the journalist's value (``tokens.prepare``), marked."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Mapping[str, str], field: str, steps: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(None, field, steps)  # type: ignore[arg-type]  # no recorder: never a token
+        self.values = values
+
+    def then(self, step: str, argument: str = "") -> tokens.FieldRef:
+        return _MarkedValue(self.values, self.field, (*self.steps, (step, argument)))
+
+    def _value(self) -> str:
+        try:
+            return tokens.prepare(self.field, self.steps, self.values.get(self.field))
+        except tokens.Missing:
+            raise jinja2.UndefinedError(f"contact has no {self.field!r}") from None
+
+    def _open(self) -> str:
+        return ENCODED_OPEN if any(step == "urlencode" for step, _ in self.steps) else VALUE_OPEN
+
+    def __str__(self) -> str:
+        return self._open() + self._value() + VALUE_CLOSE
+
+    def __html__(self) -> str:
+        return self._open() + str(escape(self._value())) + VALUE_CLOSE
+
+
+class _MarkedFields(tokens.ContactFields):
+    """The ``contact`` the reference render's HTML sees: any field name gives a _MarkedValue."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(None)  # type: ignore[arg-type]
+        self._values = values
+
+    def __getitem__(self, name: str) -> tokens.FieldRef:
+        found = super().__getitem__(name)  # the name checked
+        return _MarkedValue(self._values, found.field)
+
+
+def encode_query_values(html: str) -> str:
+    """The reference render's HTML before inlining, each value in a link's query percent-encoded
+    (``tokens.escape_query``) unless its expression did so, as the send's token is (render's
+    ``_settle_html_tokens``; before lxml encodes a space as %20, which this would encode again)."""
+
+    def encode(match: re.Match[str]) -> str:
+        if match.group(1).lower() != "v" or tokens.context_at(html, match.start()) != "query":
+            return match.group(0)
+        return VALUE_OPEN + tokens.escape_query(unescape_html(match.group(2))) + VALUE_CLOSE
+
+    return _MARKED_VALUE.sub(encode, html)
+
+
+def settle_values(html: str) -> str:
+    """The reference render's inlined HTML without its value marks, each value that starts a link's
+    address (``tokens.context_at``: "link", read as lxml wrote the tag) "#" unless a web, mail or phone
+    address, as ``tokens.escape_link`` has the send's."""
+
+    def settle(match: re.Match[str]) -> str:
+        value = match.group(2)
+        # Read with the marks before it, as the send's tokens are: a value after another's starts no link
+        if tokens.context_at(html, match.start()) == "link" and tokens.escape_link(unescape_html(value)) == "#":
+            return "#"
+        return value
+
+    return _MARKED_VALUE.sub(settle, html)
 
 
 Mode = TokenMode | ValueMode
@@ -141,18 +221,10 @@ class _Placeholders:
         out.append(text[position:].upper())
         return "".join(out)
 
-    def restore(self, rendered: str, env: jinja2.Environment, contact: Any, *, values: bool = False) -> str:
-        """``rendered`` with each placeholder's expression rendered. ``values``: ValueMode's HTML, where a
-        value in a link's query is percent-encoded here, as its token is after inlining (render's
-        ``_settle_html_tokens``; in the release's Markdown only: this is the tests' reference render)."""
-
-        def fill(match: re.Match[str]) -> str:
-            value = self.fill(match, env, contact)
-            if values and tokens.context_at(rendered, match.start()) == "query" and not self.urlencoded(match):
-                return tokens.escape_query(unescape_html(value))
-            return value
-
-        return PLACEHOLDER.sub(fill, rendered)
+    def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
+        """``rendered`` with each placeholder's expression rendered (ValueMode's values escaped for where
+        they landed once inlined: ``settle_values``)."""
+        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
 
     def urlencoded(self, match: re.Match[str]) -> bool:
         """Whether a placeholder's expression applies ``| urlencode`` itself."""
@@ -192,7 +264,6 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
     warnings: list[str] = []
     marks = _Placeholders(release.path)
     html_contact, text_contact = mode.contact("html"), mode.contact("text")
-    values = isinstance(mode, ValueMode)
 
     def plain_html(piece: Text | None) -> Markup:
         return Markup(_plain(piece, html_env, html_contact, lambda s: str(escape(s)), release.path))
@@ -240,10 +311,8 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             "headline": plain_html(release.headline),
             "subheadline": plain_html(release.subheadline),
             "preheader": plain_html(release.preheader),
-            "body": Markup(marks.restore(body_html, html_env, html_contact, values=values)),
-            "about": Markup(
-                marks.restore(MARKDOWN.renderer.render(about_tokens, MARKDOWN.options, {}), html_env, html_contact, values=values)
-            ),
+            "body": Markup(marks.restore(body_html, html_env, html_contact)),
+            "about": Markup(marks.restore(MARKDOWN.renderer.render(about_tokens, MARKDOWN.options, {}), html_env, html_contact)),
             "contact": html_contact,
         },
     )

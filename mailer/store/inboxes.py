@@ -56,10 +56,12 @@ def _prefixes(name: str) -> tuple[str, ...]:
     return (name,) if name else ()
 
 
-def suppressed_inboxes(connection: Connection, email_keys: Collection[str]) -> set[str]:
+def suppressed_inboxes(connection: Connection, email_keys: Collection[str], *, let_through: Collection[str] = ()) -> set[str]:
     """Those of ``email_keys`` (Gmail addresses; others are left out) whose inbox the suppression
     list keeps out under any spelling (``mailbox.inbox``: jane.doe@gmail.com's suppression keeps out
-    janedoe@gmail.com and Jane.Doe+press@googlemail.com), its own included.
+    janedoe@gmail.com and Jane.Doe+press@googlemail.com), its own included, except for those of
+    ``let_through`` (named by ``--override-suppression``): only another spelling's suppression
+    keeps them out (review 27a: the override named that address's own, not every later "no" of her inbox).
 
     For the send's check before each request (``messages.skip_suppressed``): one query, a range
     seek on the suppression key per prefix (``_prefixes``), not a read of every Gmail suppression,
@@ -91,10 +93,11 @@ def suppressed_inboxes(connection: Connection, email_keys: Collection[str]) -> s
             f"SELECT s.email_key FROM r JOIN suppression s ON s.email_key >= r.lo AND s.email_key < r.hi{_AT_GMAIL}"
         )
         found = connection.exec_driver_sql(statement, (json.dumps(list(zip(prefixes, ends, strict=True))),)).scalars()
+    named = set(let_through)
     hits: set[str] = set()
     for key in found:
         if key.endswith(mailbox.GMAIL):
-            hits.update(wanted.get(mailbox.inbox(key), ()))
+            hits.update(w for w in wanted.get(mailbox.inbox(key), ()) if w != key or w not in named)
     return hits
 
 
