@@ -1,0 +1,54 @@
+"""Office 27: reports and lists leftovers of session 26, then a German regional health authority's
+press office trying the product from the README (German releases, umlauts, a cp1252 semicolon list
+from Excel, Europe/Berlin). Each test is a finding, through the command line, and failed before
+its fix (session 27)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from office_cli import campaign_of, mailer, office
+
+SUBJECT = "Québec et Montréal : le budget fédéral"
+
+
+def _sent(tmp_path: Path, standin: Any, db_url: str) -> str:
+    office(tmp_path, standin, db_url)
+    (tmp_path / "releases" / "budget.md").write_text(f'---\nsubject: "{SUBJECT}"\n---\nLe budget.\n', encoding="utf-8")
+    return campaign_of(mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok"))
+
+
+# -- 1. the exports did not name their campaign; the summary's naming rows broke a script -------------
+
+
+def test_every_export_names_its_campaign_in_columns_a_script_can_read(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """Three exports on the desktop (opens.csv, recipients.xlsx, bounces.csv) did not say which release
+    each was about. The summary said it in two first rows with empty counts, so a script reading
+    ``int(row["count"])`` broke on its first row. Every CSV and XLSX now has "campaign" and "subject"
+    columns (the header stays the first line; the figures' rows are figures)."""
+    from openpyxl import load_workbook
+
+    campaign = _sent(tmp_path, standin, db_url)
+    for kind in ("recipients", "opens", "bounces", "clicks", "outlets", "summary"):
+        assert mailer("report", campaign, "--kind", kind, "-o", f"{kind}.csv").exit_code == 0
+        assert mailer("report", campaign, "--kind", kind, "-o", f"{kind}.xlsx").exit_code == 0
+        head = (tmp_path / f"{kind}.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+        assert head[-2:] == ["campaign", "subject"], (kind, head)
+        sheet = load_workbook(f"{kind}.xlsx").active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        assert list(rows[0][-2:]) == ["campaign", "subject"], (kind, rows[0])
+        assert all(row[-2:] == (campaign, SUBJECT) for row in rows[1:]), (kind, rows)
+    summary = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8-sig"))))
+    figures = [row for row in summary if row["count"]]
+    assert summary[0] == figures[0] and int(summary[0]["count"]) >= 0, summary
+    assert not any(row["figure"].startswith(("Campaign:", "Subject:")) for row in summary), summary
+    assert all(row["campaign"] == campaign and row["subject"] == SUBJECT for row in summary), summary
+    recipients = list(csv.DictReader(io.StringIO((tmp_path / "recipients.csv").read_text(encoding="utf-8-sig"))))
+    assert {row["email"] for row in recipients} == {"ana@daily.example", "ben@gazette.example"}
+    assert {(row["campaign"], row["subject"]) for row in recipients} == {(campaign, SUBJECT)}
+    assert "campaign" not in mailer("report", campaign, "--kind", "recipients").output  # the terminal's title names it
+
