@@ -52,3 +52,30 @@ def test_every_export_names_its_campaign_in_columns_a_script_can_read(tmp_path: 
     assert {(row["campaign"], row["subject"]) for row in recipients} == {(campaign, SUBJECT)}
     assert "campaign" not in mailer("report", campaign, "--kind", "recipients").output  # the terminal's title names it
 
+
+# -- 2. `mailer campaigns` said "created (UTC)" on an office's clock --------------------------------
+
+
+def test_campaigns_says_when_each_was_made_on_the_offices_clock(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """With [reports] time_zone = "Europe/Berlin", status, report and the campaigns' scheduled times
+    are on Berlin's clock, but `mailer campaigns` headed its column "created (UTC)" with UTC times:
+    a send made at 09:30 read 08:30 in winter; `mailer status` said "Created: ... UTC" alone."""
+    import json
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    campaign = _sent(tmp_path, standin, db_url)
+    with (tmp_path / "mailer.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[reports]\ntime_zone = "Europe/Berlin"\n')
+    made = json.loads(mailer("campaigns", "--json").stdout)[0]
+    assert made["id"] == campaign
+    berlin = datetime.fromisoformat(made["created"]).astimezone(ZoneInfo("Europe/Berlin"))
+    shown = mailer("campaigns", "--limit", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "created (Europe/Berlin)" in shown.output and "(UTC)" not in shown.output, shown.output
+    assert f"{berlin:%Y-%m-%d %H:%M}" in shown.output, shown.output
+    # `mailer status` and "latest is ..." add it in brackets, as they say a scheduled time.
+    status = mailer("status", "latest")
+    assert f"Created:   {made['created'][:10]}" in status.output and f"({berlin:%H:%M} Europe/Berlin)" in status.output, status.output
+    assert f"latest is {campaign} (live, created " in status.output and status.output.count("Europe/Berlin)") == 2, status.output
+

@@ -254,7 +254,10 @@ class AppContext:
             )
         state = ", cancelled" if found.status is CampaignStatus.CANCELLED else ""
         whose = ", the newest made from this office folder" if folder is not None else ""
-        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(found.created_at)}{whose}).")
+        from mailer import zones
+
+        made = zones.on_office_clock(found.created_at, self.config.reports.time_zone)  # as `mailer campaigns` says it
+        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(made)}{whose}).")
         return found.id
 
     @property
