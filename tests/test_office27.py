@@ -79,3 +79,27 @@ def test_campaigns_says_when_each_was_made_on_the_offices_clock(tmp_path: Path, 
     assert f"Created:   {made['created'][:10]}" in status.output and f"({berlin:%H:%M} Europe/Berlin)" in status.output, status.output
     assert f"latest is {campaign} (live, created " in status.output and status.output.count("Europe/Berlin)") == 2, status.output
 
+
+# -- 3. a Cision export's "Contact" column ("Last, First") stayed a field of the list's own ----------
+
+
+def test_a_cision_contact_column_is_the_journalists_name(tmp_path: Path) -> None:
+    """Cision exports the journalist's name as "Contact", written "Last, First". It was kept as a
+    custom field, so "Dear {{ contact.first_name }}" greeted nobody. Without first- or last-name
+    columns it is the name, split as a "Name" column is; beside them it stays the list's own."""
+    (tmp_path / "cision.csv").write_text(
+        'Contact,Email,Outlet\nCôté, Éric,eric@radio.example,Radio-Canada\n"Tremblay, Marie",marie@devoir.example,Le Devoir\n'.replace(
+            "Côté, Éric", '"Côté, Éric"'
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "both.csv").write_text("First Name,Last Name,Contact,Email\nAna,Lima,Press desk,ana@daily.example\n", encoding="utf-8")
+    cleaned = mailer("lists", "clean", "cision.csv", "-o", "clean.csv")
+    assert cleaned.exit_code == 0, cleaned.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "clean.csv").read_text(encoding="utf-8-sig"))))
+    assert [(row["first_name"], row["last_name"]) for row in rows] == [("Éric", "Côté"), ("Marie", "Tremblay")], rows
+    assert "contact" not in rows[0], rows
+    assert mailer("lists", "clean", "both.csv", "-o", "both-clean.csv").exit_code == 0
+    kept = list(csv.DictReader(io.StringIO((tmp_path / "both-clean.csv").read_text(encoding="utf-8-sig"))))
+    assert (kept[0]["first_name"], kept[0]["last_name"], kept[0]["contact"]) == ("Ana", "Lima", "Press desk"), kept
+
