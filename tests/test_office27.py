@@ -103,3 +103,29 @@ def test_a_cision_contact_column_is_the_journalists_name(tmp_path: Path) -> None
     kept = list(csv.DictReader(io.StringIO((tmp_path / "both-clean.csv").read_text(encoding="utf-8-sig"))))
     assert (kept[0]["first_name"], kept[0]["last_name"], kept[0]["contact"]) == ("Ana", "Lima", "Press desk"), kept
 
+
+# -- 4. a French embargo said its zone in English ("06:00 EST") ---------------------------------------
+
+
+def test_an_embargo_names_its_zone_in_the_releases_language(project: Path) -> None:
+    """The date and the time of an embargo were written in the release's language (CLDR, through
+    Babel: "06 h 00" in Canadian French), but the zone in the zone database's English: "SOUS EMBARGO
+    JUSQU’AU 3 décembre 2026, 06 h 00 EST", where Quebec writes HNE, and "SPERRFRIST BIS ... 09:00 CET"
+    where German writes MEZ. English keeps EST; where CLDR has no abbreviation in that language, the
+    zone database's stays (CET in French)."""
+    cases = {
+        "quebec": ("fr-CA", "2026-12-03 06:00 America/Toronto", "SOUS EMBARGO JUSQU’AU 3 décembre 2026, 06 h 00 HNE"),
+        "berlin": ("de", "2026-12-03 09:00 Europe/Berlin", "SPERRFRIST BIS 3. Dezember 2026, 09:00 MEZ"),
+        "sommer": ("de", "2026-07-02 09:00 Europe/Berlin", "SPERRFRIST BIS 2. Juli 2026, 09:00 MESZ"),
+        "paris": ("fr", "2026-12-03 09:00 Europe/Paris", "SOUS EMBARGO JUSQU’AU 3 décembre 2026, 09:00 CET"),
+        "ottawa": ("en", "2026-12-03 06:00 America/Toronto", "EMBARGOED UNTIL December 3, 2026, 6:00 AM EST"),
+    }
+    for name, (language, embargo, line) in cases.items():
+        (project / "releases" / f"{name}.md").write_text(
+            f'---\nsubject: "S"\nlanguage: {language}\nembargo: "{embargo}"\n---\nText.\n', encoding="utf-8"
+        )
+        shown = mailer("preview", f"releases/{name}.md")
+        assert shown.exit_code == 0, shown.output
+        text = (project / "out" / "preview" / f"{name}.txt").read_text(encoding="utf-8")
+        assert line in text, (name, text[:300])
+
