@@ -129,3 +129,30 @@ def test_an_embargo_names_its_zone_in_the_releases_language(project: Path) -> No
         text = (project / "out" / "preview" / f"{name}.txt").read_text(encoding="utf-8")
         assert line in text, (name, text[:300])
 
+
+# -- Part 2: a German health authority's press office, from the README -------------------------------
+
+GERMAN = (
+    "E-Mail;Anrede;Vorname;Nachname;Redaktion\r\n"
+    "j.mueller@tagesspiegel.example;Herr;Jürgen;Müller;Der Tagesspiegel\r\n"
+    "a.oeztuerk@rbb.example;Frau;Ayşe;Öztürk;rbb24\r\n"
+    "l.nowak@moz.example;Herr;Łukasz;Nowak;Märkische Oderzeitung\r\n"
+    "s.weiss@bz.example;Frau;Susanne;Weiß;B.Z.\r\n"
+)
+
+
+def test_a_letter_excel_could_not_save_is_named_not_mailed_as_a_question_mark(tmp_path: Path) -> None:
+    """Excel's "CSV (Trennzeichen-getrennt)" saves Windows-1252, which has no ş or Ł: it writes "?"
+    in their place, so "Ayşe Öztürk" and "Łukasz Nowak" became "Ay?e" and "?ukasz", and `lists check`
+    said the list was read right ("Windows-1252, semicolon-separated"); the send greeted "Ay?e" and
+    put it in the To line. The check and the send now name those rows and say how to save the list."""
+    (tmp_path / "presse.csv").write_bytes(GERMAN.encode("cp1252", errors="replace"))
+    checked = mailer("lists", "check", "presse.csv")
+    assert checked.exit_code == 0, checked.output
+    said = " ".join(checked.output.split())
+    assert '2 names hold a "?" in place of a letter' in said, said
+    assert 'row 3: "Ay?e"' in said and 'row 4: "?ukasz"' in said and "CSV UTF-8" in said, said
+    assert "Müller" not in said and "Weiß" not in said  # names Windows-1252 holds are not named
+    (tmp_path / "clean.csv").write_bytes(GERMAN.replace("Ayşe", "Ayse").replace("Łukasz", "Lukasz").encode("cp1252"))
+    assert '"?"' not in mailer("lists", "check", "clean.csv").output
+
