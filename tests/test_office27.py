@@ -156,3 +156,19 @@ def test_a_letter_excel_could_not_save_is_named_not_mailed_as_a_question_mark(tm
     (tmp_path / "clean.csv").write_bytes(GERMAN.replace("Ayşe", "Ayse").replace("Łukasz", "Lukasz").encode("cp1252"))
     assert '"?"' not in mailer("lists", "check", "clean.csv").output
 
+
+def test_a_german_time_and_zone_as_the_office_writes_them(project: Path) -> None:
+    """The office writes "10 Uhr" and "MEZ", as its German email now says the embargo ("10:00 MEZ").
+    `--at "2026-12-03 10 Uhr Europe/Berlin"` was "not a time mailer understands", and "10:00 MEZ"
+    was answered with London, Shanghai and New York to choose from. "Uhr" is read as French "10h"
+    is; MEZ and MESZ (and Quebec's HNE, HAE) get the zone to write."""
+    (project / "releases" / "uhr.md").write_text(
+        '---\nsubject: "S"\nlanguage: de\nembargo: "2026-12-03 10:30 Uhr Europe/Berlin"\n---\nText.\n', encoding="utf-8"
+    )
+    assert mailer("preview", "releases/uhr.md").exit_code == 0
+    assert "SPERRFRIST BIS 3. Dezember 2026, 10:30 MEZ" in (project / "out" / "preview" / "uhr.txt").read_text(encoding="utf-8")
+    (project / "releases" / "mez.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 10:00 MEZ"\n---\nText.\n', encoding="utf-8")
+    refused = " ".join(mailer("preview", "releases/mez.md").output.split())
+    assert 'embargo: "2026-12-03 10:00 Europe/Berlin"' in refused and "Shanghai" not in refused, refused
+    (project / "releases" / "hne.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 06:00 HNE"\n---\nText.\n', encoding="utf-8")
+    assert "America/Toronto" in mailer("preview", "releases/hne.md").output
