@@ -172,3 +172,21 @@ def test_a_german_time_and_zone_as_the_office_writes_them(project: Path) -> None
     assert 'embargo: "2026-12-03 10:00 Europe/Berlin"' in refused and "Shanghai" not in refused, refused
     (project / "releases" / "hne.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 06:00 HNE"\n---\nText.\n', encoding="utf-8")
     assert "America/Toronto" in mailer("preview", "releases/hne.md").output
+
+
+def test_a_german_outlook_export_gives_the_outlet_and_tags(tmp_path: Path) -> None:
+    """German Outlook exports its contacts with "Firma" and "Kategorien" where English Outlook writes
+    "Company" and "Categories", which mailer reads as the outlet and the tags. In German they were
+    columns of the list's own: the outlets report and {{ contact.outlet }} were empty, --tag chose
+    nobody. Beside a list's own outlet column ("Redaktion"), Firma stays the list's own, as Company does."""
+    (tmp_path / "outlook.csv").write_bytes(
+        (
+            '"Anrede","Vorname","Nachname","Firma","Position","E-Mail-Adresse","Kategorien"\r\n'
+            '"Dr.","Jürgen","Müller","Der Tagesspiegel","Redakteur","j.mueller@tagesspiegel.example","Presse;Gesundheit"\r\n'
+        ).encode("cp1252")
+    )
+    checked = " ".join(mailer("lists", "check", "outlook.csv").output.split())
+    assert "outlet (Firma)" in checked and "tags (Kategorien)" in checked, checked
+    (tmp_path / "own.csv").write_text("E-Mail;Redaktion;Firma\nj@x.example;Der Tagesspiegel;Verlag GmbH\n", encoding="utf-8")
+    own = " ".join(mailer("lists", "check", "own.csv").output.split())
+    assert "outlet (Redaktion)" in own and "firma (Firma)" in own, own

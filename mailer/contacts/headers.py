@@ -120,6 +120,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "company",
         "organizationname",
         "organization1name",
+        # Outlook's Company in German, French, Spanish and Portuguese, Italian, Dutch (office 27: a German
+        # office's Outlook export had no outlet, so the outlets report and {{ contact.outlet }} were empty).
+        *("firma", "societe", "empresa", "societa", "bedrijf"),
         # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name, Outlets.
         "accountname",
         "companyname",
@@ -179,6 +182,7 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "labels",
         "groupmembership",
         "categories",
+        *("kategorien", "categorias", "categorie", "categorieen"),  # Outlook's Categories in German, ... (office 27)
         "trefwoorden",
     ),
     "country": ("country", "pays", "land", "pais", "paese", "nazione"),
@@ -191,13 +195,27 @@ _NAME_WORDS = ("name", "nom", "nome", "nombre", "naam")
 # kept as a column of the list's own, every journalist was greeted without a name). The name only
 # in a list without a name, first-name or last-name column: beside them it is the list's own.
 _CONTACT_WORDS = ("contact", "kontakt", "contacto", "contatto", "contato")
-_EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
+_EXPORT_OUTLETS = (
+    *("company", "organizationname", "organization1name", "accountname", "companyname"),
+    *("firma", "societe", "empresa", "societa", "bedrijf"),
+)
 # Plural headers read as the outlet, the beat or the tags (review 18h #4, #5) when the list has no singular one:
 # beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
 # both read "Outlets" as the outlet, "for your readers at Daily; Weekly", where "Outlet" said Daily News).
 # So are a contact export's headings of its tags beside a Tags column (a list with "Categories",
 # its media types, before "Tags": --tag Health chose by the categories).
-_PLURALS = ("outlets", "publications", "beats", "labels", "groupmembership", "categories")
+_PLURALS = (
+    "outlets",
+    "publications",
+    "beats",
+    "labels",
+    "groupmembership",
+    "categories",
+    "kategorien",
+    "categorias",
+    "categorie",
+    "categorieen",
+)
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
