@@ -780,9 +780,11 @@ def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(),
     """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
 
     Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
-    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
+    dropped, ß is written ss; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
     """
-    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
+    # ß has no accent to drop: written ss, as German does without it ("Straße" -> "strasse", not "strae": office 27).
+    spelt = header.replace("ß", "ss").replace("ẞ", "SS")
+    ascii_text = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode("ascii")
     identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
     if not identifier:
         identifier = f"column_{position + 1}"
