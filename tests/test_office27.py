@@ -192,3 +192,24 @@ def test_a_german_outlook_export_gives_the_outlet_and_tags(tmp_path: Path) -> No
     (tmp_path / "own.csv").write_text("E-Mail;Redaktion;Firma\nj@x.example;Der Tagesspiegel;Verlag GmbH\n", encoding="utf-8")
     own = " ".join(mailer("lists", "check", "own.csv").output.split())
     assert "outlet (Redaktion)" in own and "firma (Firma)" in own, own
+
+
+def test_a_french_release_from_a_canadian_office_is_told_how_quebec_writes_its_times(project: Path) -> None:
+    """`language: fr` writes times as France does, "06:00 EST"; an Ottawa office was not told that
+    `language: fr-CA` writes "06 h 00 HNE", as `language: en-GB` is offered to a UK office. The
+    preview says it, for the main version and for a French version file alike."""
+    (project / "releases" / "budget.md").write_text(
+        '---\nsubject: "S"\nlanguage: fr\nembargo: "2026-12-03 06:00 America/Toronto"\n---\nTexte.\n', encoding="utf-8"
+    )
+    said = " ".join(mailer("preview", "releases/budget.md").output.split())
+    assert "For Canadian French (3 décembre 2026, 00 h 01 HNE), write language: fr-CA" in said, said
+    (project / "releases" / "launch.md").write_text(
+        '---\nsubject: "S"\nembargo: "2026-12-03 06:00 America/Toronto"\n---\nText.\n', encoding="utf-8"
+    )
+    (project / "releases" / "launch.fr.md").write_text('---\nsubject: "S"\n---\nTexte.\n', encoding="utf-8")
+    said = " ".join(mailer("preview", "releases/launch.md").output.split())
+    assert "name the French version launch.fr-CA.md" in said, said
+    (project / "releases" / "paris.md").write_text(
+        '---\nsubject: "S"\nlanguage: fr\nembargo: "2026-12-03 06:00 Europe/Paris"\n---\nTexte.\n', encoding="utf-8"
+    )
+    assert "Canadian" not in mailer("preview", "releases/paris.md").output
