@@ -44,6 +44,12 @@ ABBREVIATIONS = {
     "WAT": "Africa/Lagos",
     "EAT": "Africa/Nairobi",
     "AWST": "Australia/Perth",
+    # As German, Quebec French write Central European and Eastern time (office 27: the email says "10:00 MEZ",
+    # and the same words in --at or the embargo were answered with London, Shanghai and New York).
+    "MEZ": "Europe/Berlin",
+    "MESZ": "Europe/Berlin",
+    "HNE": "America/Toronto",
+    "HAE": "America/Toronto",
     "ACST": "Australia/Adelaide",
     "ACDT": "Australia/Adelaide",
 }
@@ -130,21 +136,24 @@ CITIES = {
 }
 
 
-_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?:(?::|\.(?=\d\d))(\d\d)|([hH])(\d\d)?)?(?: ?([AaPp])\.?[Mm]\.?)?$")
+_CLOCK = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d{1,2})(?:(?::|\.(?=\d\d))(\d\d)|([hH])(\d\d)?)?(?: ?([AaPp])\.?[Mm]\.?| ?([Uu]hr))?$")
 
 
 def iso_clock(when: str) -> str:
     """A date and time as ISO reads it: an hour without its leading zero ("2026-12-02 9:00"), the time as
     French writes it ("10h00", "10h": newcomer 23 #12, refused as "not a time mailer understands"), and as
     British English writes it ("9am", "9.30am", "09.00", "12pm": review 24x #8, where the answer to a
-    day-first date offered --at "2026-12-03 9am Europe/London", itself refused), made "2026-12-02 09:00",
+    day-first date offered --at "2026-12-03 9am Europe/London", itself refused), and as German writes it
+    ("10 Uhr", "10:30 Uhr", "10.30 Uhr": office 27), made "2026-12-02 09:00",
     "2026-12-02 10:00", "2026-12-03 09:00"; anything else (an hour alone, "13pm") as it is."""
     found = _CLOCK.match(when)
     if found is None:
         return when
-    day, hour, minute, french, french_minute, half = found.groups()
-    if minute is None and french is None and half is None:
+    day, hour, minute, french, french_minute, half, german = found.groups()
+    if minute is None and french is None and half is None and german is None:
         return when  # "2026-12-02 9": no clock
+    if german is not None and (french is not None or int(hour) > 23):
+        return when
     hour_number = int(hour)
     if half is not None:
         if not 1 <= hour_number <= 12:

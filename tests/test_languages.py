@@ -82,7 +82,7 @@ def test_languages_each_version_renders_in_its_language(tmp_path: Path) -> None:
     expected = {
         "en": ("EMBARGOED UNTIL February 19, 2026, 9:00 AM CET", "Riverbend, ST – February 19, 2026 –", "Media contact", "Unsubscribe"),
         "fr": ("SOUS EMBARGO JUSQU’AU 19 février 2026, 09:00 CET", "Riverbend – 19 février 2026 –", "Contact presse", "Se désabonner"),
-        "de": ("SPERRFRIST BIS 19. Februar 2026, 09:00 CET", "Riverbend, ST – 19. Februar 2026 –", "Pressekontakt", "Abmelden"),
+        "de": ("SPERRFRIST BIS 19. Februar 2026, 09:00 MEZ", "Riverbend, ST – 19. Februar 2026 –", "Pressekontakt", "Abmelden"),
     }
     for language, (line, dateline, contact_label, unsubscribe) in expected.items():
         doc = _doc(rendered[language])

@@ -74,12 +74,13 @@ def test_the_summary_spreadsheet_names_its_campaign_and_subject(tmp_path: Path, 
     assert mailer("report", campaign, "-o", "summary.xlsx").exit_code == 0
     sheet = load_workbook("summary.xlsx").active
     assert sheet is not None
-    rows = [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
-    assert rows[1:3] == [(f"Campaign: {campaign}", None), ("Subject: Québec et Montréal : le budget fédéral", None)], rows
-    assert ("Recipients", 2) in rows or any(r[0] == "Accepted by SendGrid" for r in rows), rows
+    rows = list(sheet.iter_rows(values_only=True))
+    # In columns, not first rows with empty counts (office 27: those broke a script reading the counts).
+    assert rows[0][-2:] == ("campaign", "subject") and rows[1][-2:] == (campaign, "Québec et Montréal : le budget fédéral"), rows
+    assert ("Recipients", 2) in [r[:2] for r in rows] or any(r[0] == "Accepted by SendGrid" for r in rows), rows
     assert mailer("report", campaign, "-o", "summary.csv").exit_code == 0
     text = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
-    assert f"Campaign: {campaign},," in text and "Subject: Québec et Montréal : le budget fédéral,," in text, text
+    assert f",{campaign},Québec et Montréal : le budget fédéral\n" in text, text
 
 
 # -- 4. "gmail.con" and "hotmial.com" passed `lists check` without a word ------------------------------

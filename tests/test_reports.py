@@ -334,7 +334,7 @@ def test_reports_xlsx_has_rows_and_no_formulas(log: Engine) -> None:
     sheet = load_workbook("o.xlsx").active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:3] == ["by", "outlet or domain", "recipients"]
-    assert values[2] == ["outlet", "The Gazette", 2, 0, 2, 0, 0, 0, 1.0, "every address bounced"]
+    assert values[2][:-2] == ["outlet", "The Gazette", 2, 0, 2, 0, 0, 0, 1.0, "every address bounced"]
     assert sheet.cell(2, 9).number_format == "0.0%"
     code, _ = cli(log, "report", LIVE, "--kind", "recipients", "--format", "xlsx", "-o", "r.xlsx")
     cells = [c for row in load_workbook("r.xlsx").active.iter_rows() for c in row]
@@ -398,7 +398,7 @@ def test_reports_empty_kind_warns_and_writes_headings(store: Engine) -> None:
     assert code == 0
     assert f"No clicks recorded for {LIVE} yet; the file has headings only." in out
     assert Path("c.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked"
+        "email,name,outlet,first click (UTC),last click (UTC),clicks,links clicked,campaign,subject"
     ]
 
 

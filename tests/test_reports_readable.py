@@ -268,7 +268,7 @@ def test_report_xlsx_typed_cells_and_autofilter(river: Engine) -> None:
     sheet = load_workbook("r.xlsx").active
     header = [c.value for c in sheet[1]]
     assert header[5] == "first event (UTC)"
-    assert sheet.auto_filter.ref == "A1:Q10"
+    assert sheet.auto_filter.ref == "A1:S10"  # the columns, then campaign and subject
     assert sheet.freeze_panes == "A2"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     first = rows[LONG][5]

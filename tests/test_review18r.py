@@ -178,7 +178,10 @@ def test_csv_on_the_terminal_shows_escape_sequences_from_events(store: Engine, m
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown, repr(shown)
     assert "550 no such user \\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07 \\x1b[31mred \\u202eevil" in shown, shown
     lines = shown.splitlines()
-    assert lines[0] == "email,name,outlet,bounce,classification,reason,when (UTC),opened or clicked,first opened or clicked (UTC)"
+    assert (
+        lines[0]
+        == "email,name,outlet,bounce,classification,reason,when (UTC),opened or clicked,first opened or clicked (UTC),campaign,subject"
+    )
     assert lines[1].startswith("cleo@gazette.example,,The Gazette,hard bounce,,550 no such user"), lines
 
 

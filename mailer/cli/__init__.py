@@ -199,6 +199,8 @@ class AppContext:
                 "(N campaigns before it: latest~1 is the one before the latest).",
             )
         skip = 0 if match.group(1) is None else int(match.group(1) or 1)  # latest~ is latest~1, as in git
+        from zoneinfo import ZoneInfo
+
         from mailer.models import CampaignStatus, Mode
         from mailer.send.schedule import describe
         from mailer.store import campaigns
@@ -254,7 +256,9 @@ class AppContext:
             )
         state = ", cancelled" if found.status is CampaignStatus.CANCELLED else ""
         whose = ", the newest made from this office folder" if folder is not None else ""
-        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {describe(found.created_at)}{whose}).")
+        zone = self.config.reports.time_zone  # on the office's clock, as `mailer campaigns` says it (no brackets in brackets)
+        made = f"{found.created_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}" if zone else describe(found.created_at)
+        output.note(f"{typed} is {found.id} ({found.mode.value}{state}, created {made}{whose}).")
         return found.id
 
     @property

@@ -75,12 +75,16 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
         return
     # "opened by people", as the report names the figure (review 18r #5: headed "opened", it read
     # 0 beside the report's "Opened (all, unique) 1" when Apple's pre-fetch was the only open).
+    # When each was made on the office's clock, as the reports' columns say times (office 27: "created
+    # (UTC)" beside a status on the office's clock, with [reports] time_zone set).
+    zone = app.config.reports.time_zone
+    created = f"created ({zone or 'UTC'})"
     output.grid(
-        ["campaign", "mode", "status", "created (UTC)", "content", "recipients", "delivered", OPENED, "bounced", "subject"],
-        [_campaign_row(r, now=_now(app.engine), zone=app.config.reports.time_zone) for r in rows],
-        keep=("campaign", "mode", "created (UTC)", "content"),
+        ["campaign", "mode", "status", created, "content", "recipients", "delivered", OPENED, "bounced", "subject"],
+        [_campaign_row(r, now=_now(app.engine), zone=zone) for r in rows],
+        keep=("campaign", "mode", created, "content"),
         right=("delivered", OPENED, "bounced"),
-        drop=("content", "bounced", "delivered", "mode", OPENED, "created (UTC)"),
+        drop=("content", "bounced", "delivered", "mode", OPENED, created),
     )
     if shown is not None and len(rows) == shown:
         with app.engine.connect() as connection:
@@ -118,7 +122,9 @@ def _campaign_row(r: Mapping[str, Any], *, now: datetime, zone: str | None = Non
         status += f", scheduled for {describe(at)}" if at > now else f", was due {describe(at)}"
     if r.get("late_cancel"):  # SendGrid may or may not have honoured it: `mailer status` says which (review 14 #8)
         status += ", cancel asked late"
-    created = datetime.fromisoformat(r["created"]).astimezone(UTC)
+    from zoneinfo import ZoneInfo
+
+    created = datetime.fromisoformat(r["created"]).astimezone(ZoneInfo(zone) if zone else UTC)
     figures = [f"{r[k]:,}" if k in r else "" for k in ("delivered", "opened", "bounced")]
     mode = "sandbox" if r.get("sandbox") else r["mode"]  # SendGrid validated it and delivered nothing
     return [r["id"], mode, status, f"{created:%Y-%m-%d %H:%M}", r["content_hash"][:12], counts, *figures, shown_subject(r["subject"])]
@@ -170,7 +176,7 @@ def status_command(app: AppContext, campaign_id: str, as_json: bool) -> None:
     output.say(f"Campaign:  {campaign_id} ({campaign.mode.value}{sandbox}, {found.shown_status})")
     output.say(f"Subject:   {shown_subject(campaign.subject)}")
     output.say(f"Content:   {campaign.content_hash[:12]} (mailer show {campaign_id} rebuilds what went out)")
-    output.say(f"Created:   {describe(campaign.created_at)}")
+    output.say(f"Created:   {describe(on_office_clock(campaign.created_at, app.config.reports.time_zone))}")
     if campaign.scheduled_at:
         output.say(f"Scheduled: {describe(on_office_clock(campaign.scheduled_at, app.config.reports.time_zone))}")
     dry = campaign.mode is Mode.DRY_RUN  # "accepted" is SendGrid's word: a dry run wrote its emails to files

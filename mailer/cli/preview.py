@@ -136,8 +136,36 @@ def preview(
             f"The email writes dates the American way (for example {american}). For {english} "
             f"({theirs}), add  language: {tag}  to the release's front matter."
         )
+    canadian = _canadian_office(config.reports.time_zone, release_path)
+    for number, shown in enumerate(shown_all):
+        if canadian is not None and shown.language == "fr":  # as France writes times: the hint for Quebec's way
+            france, quebec = _one_minute_past_midnight(canadian, "fr"), _one_minute_past_midnight(canadian, "fr-CA")
+            how = (
+                "write  language: fr-CA  in the release's front matter"
+                if number == 0
+                else f"name the French version {release_path.stem}.fr-CA{release_path.suffix}"
+            )
+            output.hint(f"The French version writes times as in France (for example {france}). For Canadian French ({quebec}), {how}.")
     if open_browser:
         output.open_in_browser(shown_all[0].html_path)
+
+
+def _canadian_office(office_zone: str | None, release_path: Path) -> str | None:
+    """The zone of an office in Canada, by mailer.toml's [reports] time_zone or the release's embargo
+    zone (office 27: a French release from Ottawa read "06:00 EST", where `language: fr-CA` writes
+    "06 h 00 HNE", and nothing said so); None elsewhere or when neither says."""
+    from babel.core import get_global
+
+    zone = office_zone
+    if zone is None:
+        from mailer.compose import release as release_module
+
+        embargo = release_module.load(release_path).embargo
+        zone = getattr(embargo.tzinfo, "key", None) if embargo is not None else None
+    if zone is None:
+        return None
+    canadian = get_global("zone_territories").get(zone) == "CA" or zone.startswith("Canada/") or zone == "America/Montreal"
+    return zone if canadian else None
 
 
 # The time zone database's zones of Australia (its states' and cities' names, and the old aliases).

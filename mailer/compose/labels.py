@@ -245,7 +245,8 @@ class Labels:
         return _clean(format_date(day, "long", locale=found)) if found else f"{day:%B} {day.day}, {day.year}"
 
     def moment(self, moment: datetime) -> str:
-        """An embargo's date, time and zone: "February 19, 2026, 9:00 AM EST", "19 février 2026, 09:00 EST"."""
+        """An embargo's date, time and zone: "February 19, 2026, 9:00 AM EST", "19 février 2026, 06 h 00 HNE" (fr-CA),
+        "19. Februar 2026, 09:00 MEZ" (``zone_name``)."""
         from babel.dates import format_time
 
         found = locale(self.language) or locale("en")
@@ -253,13 +254,30 @@ class Labels:
         # CLDR's glue between a date and a time: "{1}, {0}" in English, "{1}، {0}" in Arabic.
         glue = str(found.datetime_formats.get("medium", "{1}, {0}")).replace("'", "")
         when = glue.replace("{1}", self.date(moment.date())).replace("{0}", _clean(format_time(moment, "short", locale=found)))
-        return f"{when} {moment.tzname()}" if moment.tzname() else when
+        zone = zone_name(moment, found)
+        return f"{when} {zone}" if zone else when
 
     def release_line(self, embargo: datetime | None) -> str:
         """FOR IMMEDIATE RELEASE, or EMBARGOED UNTIL <date, time, zone>, in this language."""
         if embargo is None:
             return self.texts["immediate"]
         return self.texts["embargoed"].format(when=self.moment(embargo))
+
+
+def zone_name(moment: datetime, found: Locale) -> str | None:
+    """The abbreviation of ``moment``'s zone as ``found``'s language writes it, from CLDR through Babel,
+    as the date and the time are: "HNE" in Canadian French, "MEZ" in German, "EST" in English. Where
+    CLDR has no abbreviation in that language (only an offset, "+0100", or a name in words), the
+    zone database's ("CET", "EST"), as before (office 27: a fr-CA embargo read "06 h 00 EST")."""
+    from babel.dates import get_timezone_name
+
+    if moment.tzinfo is None or moment.tzname() is None:
+        return None
+    try:
+        name = get_timezone_name(moment, "short", locale=found)
+    except (LookupError, ValueError):  # a zone CLDR does not know (a fixed offset)
+        return moment.tzname()
+    return name if name.isalpha() else moment.tzname()
 
 
 def _clean(text: str) -> str:

@@ -120,6 +120,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "company",
         "organizationname",
         "organization1name",
+        # Outlook's Company in German, French, Spanish and Portuguese, Italian, Dutch (office 27: a German
+        # office's Outlook export had no outlet, so the outlets report and {{ contact.outlet }} were empty).
+        *("firma", "societe", "empresa", "societa", "bedrijf"),
         # Review 18h #5: Salesforce's Account Name, HubSpot's Company Name; a media database's Outlet Name, Outlets.
         "accountname",
         "companyname",
@@ -179,6 +182,7 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
         "labels",
         "groupmembership",
         "categories",
+        *("kategorien", "categorias", "categorie", "categorieen"),  # Outlook's Categories in German, ... (office 27)
         "trefwoorden",
     ),
     "country": ("country", "pays", "land", "pais", "paese", "nazione"),
@@ -187,13 +191,31 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
 # "Name" is the surname beside "Vorname", "Nom" beside "Prénom", "Naam" beside "Voornaam"; "Nome", "Nombre"
 # are the first name beside "Cognome", "Apellidos". Alone, each is a full name.
 _NAME_WORDS = ("name", "nom", "nome", "nombre", "naam")
-_EXPORT_OUTLETS = ("company", "organizationname", "organization1name", "accountname", "companyname")
+# A media database's heading of the journalist's name: Cision's "Contact", written "Last, First" (office 27:
+# kept as a column of the list's own, every journalist was greeted without a name). The name only
+# in a list without a name, first-name or last-name column: beside them it is the list's own.
+_CONTACT_WORDS = ("contact", "kontakt", "contacto", "contatto", "contato")
+_EXPORT_OUTLETS = (
+    *("company", "organizationname", "organization1name", "accountname", "companyname"),
+    *("firma", "societe", "empresa", "societa", "bedrijf"),
+)
 # Plural headers read as the outlet, the beat or the tags (review 18h #4, #5) when the list has no singular one:
 # beside "Outlet" and "Beat", "Outlets" and "Beats" are the list's own (review 18y #7: a list with
 # both read "Outlets" as the outlet, "for your readers at Daily; Weekly", where "Outlet" said Daily News).
 # So are a contact export's headings of its tags beside a Tags column (a list with "Categories",
 # its media types, before "Tags": --tag Health chose by the categories).
-_PLURALS = ("outlets", "publications", "beats", "labels", "groupmembership", "categories")
+_PLURALS = (
+    "outlets",
+    "publications",
+    "beats",
+    "labels",
+    "groupmembership",
+    "categories",
+    "kategorien",
+    "categorias",
+    "categorie",
+    "categorieen",
+)
 # Google Contacts heads the honorific (Dr., Ms.) "Name Prefix", in its CSV since 2024 and before
 # (review 18h #3: it was a column of the list's own, and "Dear {{ contact.honorific }}" read "Dear ").
 _HONORIFIC_HEADERS = ("nameprefix",)
@@ -706,7 +728,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     plain address header wins over a qualified one ("Email" over "Personal Email", "Email 2").
     A bare "Name" (or "Nom", "Nome", "Nombre") is a full name, unless the list also has a first-
     or last-name column: then it is the other half ("Vorname" + "Name", "Nome" + "Cognome"); beside
-    both, it is the full name again.
+    both, it is the full name again. A media database's "Contact" (Cision's) is the full name in a
+    list with no name column of another heading.
     """
     from mailer.models import CANONICAL_FIELDS
 
@@ -724,6 +747,7 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     # A list's own Outlet column wins over a contact export's Company or Organization Name.
     outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
     singular = {canonical_name(header) for header in headers if header_key(header) not in (*_PLURALS, *_EXPORT_OUTLETS)}
+    unnamed = not ({"name", "first_name", "last_name"} & named or any(header_key(header) in _NAME_WORDS for header in headers))
     for position, header in enumerate(headers):
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
@@ -737,6 +761,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
             # name, which they override: not the last name (newcomer 17b #3).
             halves = {"first_name", "last_name"} & named
             canonical = "name" if len(halves) != 1 else "last_name" if "first_name" in halves else "first_name"
+        if unnamed and header_key(header) in _CONTACT_WORDS:
+            canonical = "name"
         if outlet_named and header_key(header) in _EXPORT_OUTLETS:
             canonical = None
         if header_key(header) in _PLURALS and canonical in singular:
@@ -754,9 +780,11 @@ def safe_identifier(header: str, taken: set[str] | frozenset[str] = frozenset(),
     """A name a template can use for a custom column: "Twitter Handle" -> "twitter_handle".
 
     Lower-case ASCII letters, digits and underscores, starting with a letter; accents are
-    dropped; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
+    dropped, ß is written ss; an empty header becomes ``column_<n>``; a name already taken gets ``_2``, ``_3``.
     """
-    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode("ascii")
+    # ß has no accent to drop: written ss, as German does without it ("Straße" -> "strasse", not "strae": office 27).
+    spelt = header.replace("ß", "ss").replace("ẞ", "SS")
+    ascii_text = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode("ascii")
     identifier = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")
     if not identifier:
         identifier = f"column_{position + 1}"

@@ -157,9 +157,43 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
         notes = (*notes, *_other_address_columns(headers, recognized["email"], custom, columns))
         columns, several = _first_of_several(headers, recognized["email"], columns, rows)
         notes = (*notes, *several)
+    lost = _lost_letters(recognized, columns, rows)  # said by the check and again by a send
     if on_step is not None:
         on_step(1.0)
-    return ListFile(display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, notes, header_at, tuple(several))
+    return ListFile(
+        display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, (*notes, *lost), header_at, (*several, *lost)
+    )
+
+
+# A "?" between letters or opening a word of a name: what Excel's "CSV" (Windows-1252) and other
+# single-byte encodings write for a letter they cannot hold ("Ayşe" -> "Ay?e", "Łukasz" -> "?ukasz").
+_LOST_LETTER = r"[^\W\d_]\?[^\W\d_]|(?:^|[\s'-])\?[^\W\d_]"
+_NAME_COLUMNS = ("first_name", "last_name", "name", "outlet")
+
+
+def _lost_letters(recognized: Mapping[str, int], columns: Sequence[Any], rows: Any) -> tuple[str, ...]:
+    """A note naming the rows whose name or outlet holds a "?" in place of a letter (office 27: a German
+    office's list from Excel greeted "Ay?e" and put it in the To line, and nothing said so)."""
+    import pyarrow.compute as pc
+
+    found: list[tuple[int, str]] = []
+    for name in _NAME_COLUMNS:
+        if name not in recognized:
+            continue
+        column = columns[recognized[name]]
+        hits = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(column, _LOST_LETTER), False)).to_pylist()
+        found += [(int(rows[at]), str(column[at].as_py()).strip()) for at in hits]
+    if not found:
+        return ()
+    found.sort()
+    shown = "; ".join(f'row {row}: "{cell}"' for row, cell in found[:5]) + (f"; and {len(found) - 5:,} more" if len(found) > 5 else "")
+    many = len(found) != 1
+    note = (
+        f'{len(found):,} name{"s hold" if many else " holds"} a "?" in place of a letter ({shown}): Excel saves "CSV" '
+        'in an encoding without ş, ł, ć and many other letters, and writes "?" for them; journalists would be '
+        'greeted and addressed so. Type those letters again and save the list as "CSV UTF-8".'
+    )
+    return (note,)
 
 
 # Rows a media database's export (Cision, Meltwater) or a hand-kept list puts above its header

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from mailer.errors import ReportError
 from mailer.models import CampaignStatus
 from mailer.reports import formats, page
-from mailer.reports.figures import Table, in_zone, period, summarize, summary_sentences, summary_table, table
+from mailer.reports.figures import Table, in_zone, named, period, summarize, summary_sentences, summary_table, table
 from mailer.reports.kinds import FORMATS
 from mailer.store import campaigns as campaign_store
 from mailer.store import clock
@@ -71,16 +71,16 @@ def export(
         )  # figures counted once, for the rows and the JSON
         if summary is not None:  # a spreadsheet ends with the sentences the terminal says under the figures
             spreadsheet = fmt in ("csv", "xlsx")
-            report = summary_table(summary, sentences=summary_sentences(summary) if spreadsheet else (), named=spreadsheet)
+            report = summary_table(summary, sentences=summary_sentences(summary) if spreadsheet else ())
         else:
             report = table(engine, campaign_id, kind, everyone=everyone, time_zone=time_zone)
         advance(READ)
         on_rows = _RowShare(advance, len(report.rows), STEPS - READ)
         if fmt == "csv":
-            report = in_zone(report, time_zone)
+            report = named(in_zone(report, time_zone))
             formats.write_csv(report, path, delimiter=delimiter, on_rows=on_rows)
         elif fmt == "xlsx":
-            report = in_zone(report, time_zone)
+            report = named(in_zone(report, time_zone))
             formats.write_xlsx(report, path, on_rows=on_rows)
         else:
             formats.write_json(report, path, summary, on_rows=on_rows)

@@ -680,17 +680,11 @@ def _recipient_cells(
     return cells
 
 
-def summary_table(summary: Summary, *, sentences: Sequence[str] = (), named: bool = False) -> Table:
+def summary_table(summary: Summary, *, sentences: Sequence[str] = ()) -> Table:
     """The summary's figures as the rows of the "summary" report: (label, count, rate or None);
-    then each of ``sentences`` as a row of its own, count and rate empty. ``named``: first a
-    "Campaign: ..." and a "Subject: ..." row (count and rate empty too), for a spreadsheet read away from the terminal that made it
-    (newcomer 26 #3: a director's summary.xlsx did not say which release it was about)."""
-    rows: list[tuple[Any, ...]] = []
-    if named:
-        # The subject as the terminal's title shows it: "[first_name]", not SendGrid's token (review 26x #4).
-        subject = one_line(shown_subject(summary.campaign.subject))
-        rows += [(f"Campaign: {summary.campaign.id}", None, None), (f"Subject: {subject}", None, None)]
-    rows += [(label, count, rate) for _key, label, count, rate in summary.figures()]
+    then each of ``sentences`` as a row of its own, count and rate empty. A spreadsheet names its
+    campaign in columns (``named``)."""
+    rows: list[tuple[Any, ...]] = [(label, count, rate) for _key, label, count, rate in summary.figures()]
     rows += [(sentence, None, None) for sentence in sentences]
     return Table("summary", summary.campaign, ("figure", "count", "rate"), ("figure", "count", "rate"), rows)
 
@@ -949,6 +943,22 @@ def in_zone(report: Table, zone: str | None) -> Table:
     rows = [tuple(local(cell) if number in columns else cell for number, cell in enumerate(row)) for row in report.rows]
     labels = tuple(label[: -len("(UTC)")] + f"({zone})" if number in columns else label for number, label in enumerate(report.labels))
     return replace(report, labels=labels, rows=rows)
+
+
+def named(report: Table) -> Table:
+    """``report`` with a "campaign" and a "subject" column last, the same in every row: a CSV or XLSX
+    file says which release it is about, whatever its name, and files put together still do (office 27:
+    three exports on a desktop could not be told apart; the summary's "Campaign: ..." first rows,
+    newcomer 26 #3, had empty counts, which broke a script reading ``int(row["count"])``). The subject
+    as the terminal's title shows it: "[first_name]", not SendGrid's token (review 26x #4)."""
+    subject = one_line(shown_subject(report.campaign.subject))
+    extra = (report.campaign.id, subject)
+    return replace(
+        report,
+        keys=(*report.keys, "campaign", "subject"),
+        labels=(*report.labels, "campaign", "subject"),
+        rows=[(*row, *extra) for row in report.rows],
+    )
 
 
 def instant(timestamp: int | None) -> datetime | None:
