@@ -23,7 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["INVISIBLE", "inbox", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "validate"]
+__all__ = ["INVISIBLE", "inbox", "key", "mentions", "names", "names_another", "names_file", "read", "scrub", "sendable", "validate"]
 
 # Invisible characters a cell pasted from a web page or a word processor carries around an address
 # (zero-width space, non-joiner, joiner, word joiner, byte-order mark, and Word's soft hyphen:
@@ -193,6 +193,27 @@ def key(text: str) -> str:
     if low.isascii() and "<" not in low and ":" not in low and '"' not in low and "xn--" not in low and not low.endswith("."):
         return low
     return _spelt_otherwise(text)
+
+
+@lru_cache(maxsize=4096)
+def sendable(address: str) -> str:
+    """``address`` as a request to SendGrid carries it: a domain written in Unicode (the form the
+    log and the reports keep, ``read``) goes in its ASCII form, "ben@xn--bcher-kva.example" for
+    "ben@bücher.example" (email-validator's ``ascii_email``). Both name the same mailbox (RFC 5890:
+    the A-label and the U-label of a domain are equivalent), but a Unicode domain can travel only
+    where every server on the way speaks SMTPUTF8 (RFC 6531), and SendGrid drops addresses it does
+    not take after answering 202 (sendgrid-ruby#91, sendgrid-csharp#656; SENDGRID.md is silent).
+    A local part outside ASCII ("josé@...") has no ASCII form and goes as it is; so does text
+    email-validator refuses (the list loader has already refused such rows)."""
+    if address.isascii():
+        return address
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        ascii_form = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        return address
+    return ascii_form or address
 
 
 @lru_cache(maxsize=4096)

@@ -16,6 +16,7 @@ from typing import Any
 
 from mailer.config import SenderConfig, SendGridConfig
 from mailer.linebreaks import LINE_BREAKS
+from mailer.mailbox import sendable
 from mailer.models import Attachment, Rendered
 from mailer.transport.base import Request
 from mailer.unsubscribe import OneClick
@@ -137,7 +138,7 @@ def build_body(request: Request, common: Mapping[str, Any], *, one_click: OneCli
     for key, email, name, substitutions in zip(
         recipients.message_keys, recipients.emails, recipients.names, recipients.substitutions, strict=True
     ):
-        to: dict[str, str] = {"email": email}
+        to: dict[str, str] = {"email": sendable(email)}
         if name:
             name = recipient_name(name)
             if name:
