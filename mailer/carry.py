@@ -14,6 +14,7 @@ log is (brought up to this version, its tables made), and what it holds stays as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,8 +68,9 @@ def source_url(source: str | Path) -> tuple[str, str]:
     return f"sqlite:///{resolved}", str(resolved)
 
 
-def over(engine: Engine, source: str | Path) -> CarryOver:
+def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object] | None = None) -> CarryOver:
     """Carry the old log named by ``source`` (``source_url``) into the log ``engine`` opens.
+    ``advance`` is told how many journalists each step carried (a million take minutes: a progress bar).
 
     Raises StoreError when the old log cannot be read, holds no delivery log, or is this same log."""
     from mailer import store
@@ -107,7 +109,7 @@ def over(engine: Engine, source: str | Path) -> CarryOver:
         for found, own in campaigns:
             with old.connect() as reading, engine.begin() as connection:
                 rows = carried.Rows(reading, found, own=own)
-                count, new = carried.insert(connection, found, rows, now=clock.now(connection))
+                count, new = carried.insert(connection, found, rows, now=clock.now(connection), advance=advance)
             done.append(CarriedCampaign(found.campaign_id, found.subject, count, new, rows.waiting))
     finally:
         old.dispose()

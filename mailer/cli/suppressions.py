@@ -349,7 +349,9 @@ def carry_over_command(app: AppContext, old_log: str) -> None:
     app.changes = "nothing was carried over, since it would go into the other file's log, not this folder's."
     from mailer import carry
 
-    done = carry.over(app.engine, old_log)
+    engine = app.engine
+    with output.progress("Carrying over who had which release", total=None) as advance:
+        done = carry.over(engine, old_log, advance=advance)
     output.say(f"Carried over from {done.origin}:")
     output.say(f"  {counted(done.suppressed, 'suppressed address', 'suppressed addresses')} ({done.suppressed_new:,} new here)")
     journalists = sum(one.journalists for one in done.campaigns)
@@ -362,7 +364,7 @@ def carry_over_command(app: AppContext, old_log: str) -> None:
         output.table(
             None,
             ["campaign", "subject", "journalists", "new here"],
-            [(c.campaign_id, c.subject, c.journalists, c.new) for c in done.campaigns],
+            [(c.campaign_id, c.subject, f"{c.journalists:,}", f"{c.new:,}") for c in done.campaigns],
         )
     for one in done.campaigns:
         if one.waiting:

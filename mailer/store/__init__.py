@@ -9,6 +9,7 @@ written by an earlier version is upgraded on opening (upgrade.py).
     campaigns.py, messages.py, events.py, suppressions.py, quarantine.py
                       the only SQL for each table (quarantine: events that could not be read)
     event_reports.py  the reads reports make over events
+    carried.py        who an old log sent which release, carried over (`mailer carry-over`)
     bulk.py           chunked executemany helpers
 
 Functions take a Connection; the caller owns the transaction. Never imports: contacts,

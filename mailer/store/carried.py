@@ -11,7 +11,7 @@ so it is never taken for one of this log's campaigns of the same id.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,10 +117,17 @@ class Rows:
 # -- the new log's side ------------------------------------------------------------------------------
 
 
-def insert(connection: Connection, found: Carried, rows: Iterable[tuple[str, str | None, str]], *, now: datetime) -> tuple[int, int]:
+def insert(
+    connection: Connection,
+    found: Carried,
+    rows: Iterable[tuple[str, str | None, str]],
+    *,
+    now: datetime,
+    advance: Callable[[int], object] | None = None,
+) -> tuple[int, int]:
     """Carry ``found`` and its ``rows`` into this log, inside the caller's transaction; what is here
     already stays as it is (a second run, or one after a crash, adds only what is missing).
-    Returns (journalists carried, of them new here)."""
+    ``advance`` is told how many rows each step carried. Returns (journalists carried, of them new here)."""
     header = {
         "origin": found.origin,
         "campaign_id": found.campaign_id,
@@ -146,6 +153,8 @@ def insert(connection: Connection, found: Carried, rows: Iterable[tuple[str, str
         carried_rows += len(values)
         if values:
             added += max(connection.execute(statement, values).rowcount, 0)
+        if advance is not None:
+            advance(len(chunk))
     return carried_rows, added
 
 
