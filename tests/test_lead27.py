@@ -51,3 +51,24 @@ def test_lead27_a_live_send_reaches_sendgrid_in_ascii_and_the_log_keeps_the_jour
     assert contact.exit_code == 0 and "bücher.example" in said(contact), said(contact)
     again = mailer("send", "releases/example.md", "--list", "lists/idn.csv", "--yes", "--no-test-ok", key=KEY)
     assert sum(standin.accepted_addresses().values()) == 4, said(again)
+
+
+def test_lead27_a_direction_override_in_a_name_never_reaches_the_request(project: Path) -> None:
+    """U+202E (right-to-left override) is no control character, so the list keeps it, but in the To line of the
+    journalist's inbox it shows what follows it reversed; the request's `to.name` and the proof go without it
+    (and without the other embeddings and isolates), the name itself unchanged."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{project / "log.db"}"\n', encoding="utf-8")
+    (project / "lists" / "bidi.csv").write_text(
+        "email,first_name,last_name,outlet\nroe@daily.example,Dan,Roe\u202egnp.exe,Daily\nali@gazette.example,\u2067Ali\u2069,Hassan,Gazette\n",
+        encoding="utf-8",
+    )
+    dry = mailer("send", "releases/example.md", "--list", "lists/bidi.csv", "--dry-run")
+    assert dry.exit_code == 0, said(dry)
+    [body] = [json.loads(p.read_text(encoding="utf-8")) for p in (project / "out" / "outbox").rglob("request-*.json")]
+    names = {to["email"]: to["name"] for personalization in body["personalizations"] for to in personalization["to"]}
+    assert names == {"roe@daily.example": "Dan Roegnp.exe", "ali@gazette.example": "Ali Hassan"}
+    proofs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in (project / "out" / "outbox").rglob("*.eml")]
+    to_lines = {str(proof["To"]) for proof in proofs}
+    assert '"Dan Roegnp.exe" <roe@daily.example>' in to_lines and not any("\u202e" in line or "\u2067" in line for line in to_lines), (
+        to_lines
+    )

@@ -25,6 +25,7 @@ __all__ = ["CommonBodies", "build_body", "common_body", "header_safe", "recipien
 
 _LINE_BREAKS = re.compile("[\t" + re.escape(LINE_BREAKS) + "]+")
 _NAME_FORBIDDEN = re.compile(r"[;,\"<>]")
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SUBSCRIPTION_TAG = "-~unsubscribe_url~-"  # compose.SUBSCRIPTION_TAG, for a Rendered built by hand
 
 
@@ -34,10 +35,13 @@ def header_safe(value: str) -> str:
 
 
 def recipient_name(name: str) -> str:
-    """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients."""
+    """SendGrid refuses ';' and ',' in a recipient's name; quotes and brackets only confuse clients.
+    Control characters (a name logged before the list loader took C1 ones out, refusal27) and the
+    bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: "Roe" followed
+    by U+202E shows what comes after it reversed in her inbox's To line) go as well."""
     if name.isprintable() and not _NAME_FORBIDDEN.search(name) and "  " not in name and name == name.strip():
         return name  # the common case, already clean: no line break, nothing forbidden, single spaces
-    return " ".join(_NAME_FORBIDDEN.sub(" ", header_safe(name)).split())
+    return " ".join(_NAME_FORBIDDEN.sub(" ", _UNSHOWN.sub("", header_safe(name))).split())
 
 
 def common_body(rendered: Rendered, *, sendgrid: SendGridConfig, sender: SenderConfig, unsubscribe_tag: str) -> dict[str, Any]:
