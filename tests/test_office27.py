@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,15 @@ def test_a_french_release_from_a_canadian_office_is_told_how_quebec_writes_its_t
         '---\nsubject: "S"\nlanguage: fr\nembargo: "2026-12-03 06:00 Europe/Paris"\n---\nTexte.\n', encoding="utf-8"
     )
     assert "Canadian" not in mailer("preview", "releases/paris.md").output
+
+
+def test_a_dry_run_before_the_embargo_says_now_on_the_embargos_clock(logged: Path) -> None:
+    """A dry run before the embargo said "embargoed until 2026-12-03 09:00 UTC (10:00 Europe/Berlin),
+    so a live send now (2026-12-02 17:20 UTC) would be refused": the embargo on Berlin's clock, now
+    on UTC's alone. Now is said on the embargo's clock too."""
+    (logged / "releases" / "sperrfrist.md").write_text(
+        '---\nsubject: "S"\nlanguage: de\nembargo: "2099-12-03 10:00 Europe/Berlin"\n---\nText.\n', encoding="utf-8"
+    )
+    said = " ".join(mailer("send", "releases/sperrfrist.md", "--list", "lists/press.csv", "--dry-run").output.split())
+    assert "(10:00 Europe/Berlin), so a live send now (" in said, said
+    assert re.search(r"so a live send now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC \((\d{4}-\d\d-\d\d )?\d\d:\d\d Europe/Berlin\)\)", said), said
