@@ -226,3 +226,19 @@ def test_a_dry_run_before_the_embargo_says_now_on_the_embargos_clock(logged: Pat
     said = " ".join(mailer("send", "releases/sperrfrist.md", "--list", "lists/press.csv", "--dry-run").output.split())
     assert "(10:00 Europe/Berlin), so a live send now (" in said, said
     assert re.search(r"so a live send now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC \((\d{4}-\d\d-\d\d )?\d\d:\d\d Europe/Berlin\)\)", said), said
+
+
+def test_a_german_no_contact_column_keeps_the_journalist_from_being_mailed(tmp_path: Path) -> None:
+    """A German office marks who must not be contacted under "Kein Kontakt" or "Kontaktsperre" (and a
+    CRM's "Gesperrt"). Those were columns of the list's own, and the journalists they marked were
+    mailed; "Werbesperre" and "Abgemeldet" were already read as opt-outs. Now these are too."""
+    (tmp_path / "presse.csv").write_bytes(
+        (
+            "E-Mail;Name;Kein Kontakt;Kontaktsperre;Gesperrt\r\n"
+            "a@x.example;Anna Groß;ja;;\r\nb@x.example;Bernd Höfer;;x;\r\nc@x.example;Carla Özdemir;;;wahr\r\n"
+            "d@x.example;Dieter Maß;nein;;\r\n"
+        ).encode("cp1252")
+    )
+    said = " ".join(mailer("lists", "check", "presse.csv").output.split())
+    assert "recipients: 1 " in said and "rejected: 3 (3 opted out)" in said, said
+    assert 'row 2: a@x.example: opted out of email ("Kein Kontakt": ja)' in said, said

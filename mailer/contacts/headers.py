@@ -292,6 +292,10 @@ OPT_OUT_HEADERS = (
     # A CRM's flag on a contact no email may go to (review 22b, left: "Suppressed: yes", "Blocked: true" were
     # columns of the list's own, and those journalists were mailed).
     *("suppressed", "emailsuppressed", "suppressedemail", "blocked", "emailblocked", "blockedemail"),
+    # "No contact" as a German office's list heads it, and its neighbours' (office 27: "Kein Kontakt: ja",
+    # "Kontaktsperre: x" were columns of the list's own, and the journalists they marked were mailed).
+    *("nocontact", "keinkontakt", "keinekontaktaufnahme", "kontaktsperre", "emailsperre", "mailsperre", "sperrvermerk"),
+    *("gesperrt", "emailgesperrt", "pasdecontact", "aucuncontact", "geencontact", "sincontacto", "nessuncontatto", "semcontato"),
 )
 # Why a journalist unsubscribed, written only for those who did (review 22 #9: "Unsubscribe reason",
 # "Abmeldegrund", "Motif de désabonnement" were columns of the list's own, and they were mailed): a reason
