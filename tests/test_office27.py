@@ -242,3 +242,21 @@ def test_a_german_no_contact_column_keeps_the_journalist_from_being_mailed(tmp_p
     said = " ".join(mailer("lists", "check", "presse.csv").output.split())
     assert "recipients: 1 " in said and "rejected: 3 (3 opted out)" in said, said
     assert 'row 2: a@x.example: opted out of email ("Kein Kontakt": ja)' in said, said
+
+
+def test_a_privatdozent_is_greeted_by_his_name(tmp_path: Path) -> None:
+    """German health and university lists write "PD Dr. Max Ernst" (Privatdozent) and "apl. Prof. Dr.
+    Lena Vogt": "PD" was read as his first name and "Dr. Max Ernst" as his last, so he was greeted
+    "Dear PD,". They are honorifics, as "Univ.-Prof." and "Priv.-Doz." already were."""
+    (tmp_path / "doktor.csv").write_bytes(
+        "E-Mail;Name\r\nm@x.example;PD Dr. Max Ernst\r\nl@x.example;apl. Prof. Dr. Lena Vogt\r\nk@x.example;Ernst, PD Dr. Kai\r\n".encode(
+            "cp1252"
+        )
+    )
+    assert mailer("lists", "clean", "doktor.csv", "-o", "clean.csv").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "clean.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert [(r["first_name"], r["last_name"], r["honorific"]) for r in rows] == [
+        ("Max", "Ernst", "PD Dr."),
+        ("Lena", "Vogt", "apl. Prof. Dr."),
+        ("Kai", "Ernst", "PD Dr."),
+    ], rows
