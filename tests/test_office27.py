@@ -260,3 +260,18 @@ def test_a_privatdozent_is_greeted_by_his_name(tmp_path: Path) -> None:
         ("Lena", "Vogt", "apl. Prof. Dr."),
         ("Kai", "Ernst", "PD Dr."),
     ], rows
+
+
+def test_a_consent_that_ended_says_so(tmp_path: Path) -> None:
+    """A consent-until column ("Einwilligung bis") whose day has passed rejected the row as "gave no
+    consent to email ("Einwilligung bis": 31.12.2025)", which reads as if she never gave it. The
+    reason says the consent ended, and when; a cell that is no day says that."""
+    (tmp_path / "consent.csv").write_bytes(
+        "E-Mail;Name;Einwilligung bis\r\nb@x.example;Bernd Höfer;31.12.2025\r\nc@x.example;Carla Ö;bald\r\nd@x.example;Dora;31.12.2099\r\n".encode(
+            "cp1252"
+        )
+    )
+    said = " ".join(mailer("lists", "check", "consent.csv").output.split())
+    assert '("Einwilligung bis": 31.12.2025: it ended on 2025-12-31)' in said, said
+    assert '("Einwilligung bis": bald: not a day mailer reads (write YYYY-MM-DD))' in said, said
+    assert "recipients: 1 " in said, said
