@@ -275,3 +275,16 @@ def test_a_consent_that_ended_says_so(tmp_path: Path) -> None:
     assert '("Einwilligung bis": 31.12.2025: it ended on 2025-12-31)' in said, said
     assert '("Einwilligung bis": bald: not a day mailer reads (write YYYY-MM-DD))' in said, said
     assert "recipients: 1 " in said, said
+
+
+def test_the_offices_zone_written_as_a_german_office_says_it_gets_the_zone_to_write(project: Path) -> None:
+    """[reports] time_zone = "MEZ" or "Deutschland" was answered 'must be a time zone name such as
+    "Europe/London" or "America/New_York"', where "Berlin" got "Europe/Berlin". Both now name the zone
+    to write; so do --at and the embargo for a country ("10:00 Deutschland")."""
+    for written in ("MEZ", "Deutschland"):
+        (project / "mailer.toml").write_text(f'[reports]\ntime_zone = "{written}"\n', encoding="utf-8")
+        said = " ".join(mailer("campaigns").output.split())
+        assert f'"{written}" is' in said and '"Europe/Berlin"' in said and "Europe/London" not in said, said
+    (project / "mailer.toml").write_text('[reports]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8")
+    (project / "releases" / "land.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 10:00 Deutschland"\n---\nT.\n', encoding="utf-8")
+    assert 'embargo: "2026-12-03 10:00 Europe/Berlin"' in " ".join(mailer("preview", "releases/land.md").output.split())
